@@ -1,0 +1,111 @@
+namespace NeuralNet;
+
+/// <summary>
+/// A small, fast pseudo-random generator (xoshiro256**, seeded through SplitMix64) whose stream
+/// depends only on the seed: the same on every runtime, framework version and machine, which
+/// <see cref="Random"/> does not promise. Every random thing in the library draws from one of these.
+/// </summary>
+internal sealed class SeededRandom
+{
+    private ulong _s0, _s1, _s2, _s3;
+    private float _spareNormal;
+    private bool _hasSpareNormal;
+
+    public SeededRandom(long seed)
+    {
+        ulong x = unchecked((ulong)seed);
+        _s0 = SplitMix64(ref x);
+        _s1 = SplitMix64(ref x);
+        _s2 = SplitMix64(ref x);
+        _s3 = SplitMix64(ref x);
+    }
+
+    /// <summary>Derives an independent seed for a sub-component (a layer, a shuffler) from a parent seed and a stream index.</summary>
+    public static long Derive(long seed, long stream)
+    {
+        ulong x = unchecked((ulong)seed ^ ((ulong)stream * 0x9E3779B97F4A7C15UL));
+        return unchecked((long)SplitMix64(ref x));
+    }
+
+    public ulong NextUInt64()
+    {
+        ulong result = RotateLeft(_s1 * 5, 7) * 9;
+        ulong t = _s1 << 17;
+        _s2 ^= _s0;
+        _s3 ^= _s1;
+        _s1 ^= _s2;
+        _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = RotateLeft(_s3, 45);
+        return result;
+    }
+
+    /// <summary>A float uniformly distributed in [0, 1).</summary>
+    public float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1UL << 24));
+
+    /// <summary>A double uniformly distributed in [0, 1).</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>An integer uniformly distributed in [0, <paramref name="maxExclusive"/>), without modulo bias.</summary>
+    public int NextInt(int maxExclusive)
+    {
+        if (maxExclusive <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxExclusive), maxExclusive, "Must be positive.");
+        }
+
+        // Lemire's multiply-shift with rejection.
+        ulong range = (ulong)maxExclusive;
+        ulong product = (NextUInt64() >> 32) * range;
+        uint low = (uint)product;
+        if (low < range)
+        {
+            uint threshold = (uint)((0x1_0000_0000UL - range) % range);
+            while (low < threshold)
+            {
+                product = (NextUInt64() >> 32) * range;
+                low = (uint)product;
+            }
+        }
+
+        return (int)(product >> 32);
+    }
+
+    /// <summary>A standard normal sample (Box-Muller, computed in double precision).</summary>
+    public float NextNormal()
+    {
+        if (_hasSpareNormal)
+        {
+            _hasSpareNormal = false;
+            return _spareNormal;
+        }
+
+        double u1 = 1.0 - NextDouble(); // (0, 1]: log is finite
+        double u2 = NextDouble();
+        double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+        double angle = 2.0 * Math.PI * u2;
+        _spareNormal = (float)(radius * Math.Sin(angle));
+        _hasSpareNormal = true;
+        return (float)(radius * Math.Cos(angle));
+    }
+
+    /// <summary>Shuffles <paramref name="values"/> in place (Fisher-Yates).</summary>
+    public void Shuffle(Span<int> values)
+    {
+        for (int i = values.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (values[i], values[j]) = (values[j], values[i]);
+        }
+    }
+
+    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
+
+    private static ulong SplitMix64(ref ulong state)
+    {
+        ulong z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

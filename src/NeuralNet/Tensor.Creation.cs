@@ -1,0 +1,110 @@
+namespace NeuralNet;
+
+public sealed partial class Tensor
+{
+    /// <summary>A tensor of zeros.</summary>
+    public static Tensor Zeros(params ReadOnlySpan<int> dimensions) => new(dimensions);
+
+    /// <summary>A tensor of ones.</summary>
+    public static Tensor Ones(params ReadOnlySpan<int> dimensions) => Filled(1f, dimensions);
+
+    /// <summary>A tensor with every element set to <paramref name="value"/>.</summary>
+    public static Tensor Filled(float value, params ReadOnlySpan<int> dimensions)
+    {
+        var t = new Tensor(dimensions);
+        t.AsSpan().Fill(value);
+        return t;
+    }
+
+    /// <summary>
+    /// Wraps <paramref name="data"/> without copying: the tensor and the array share storage.
+    /// </summary>
+    /// <param name="data">The elements in row-major order.</param>
+    /// <param name="dimensions">The shape; its element count must equal <c>data.Length</c>.</param>
+    /// <exception cref="ArgumentException">The array length does not match the shape.</exception>
+    public static Tensor FromArray(float[] data, params ReadOnlySpan<int> dimensions)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var shape = new TensorShape(dimensions);
+        if (shape.ElementCount != data.Length)
+        {
+            throw new ArgumentException($"Array of length {data.Length} does not fit shape {shape} ({shape.ElementCount} elements).", nameof(data));
+        }
+
+        return new Tensor(data, 0, shape);
+    }
+
+    /// <summary>Creates a tensor holding a copy of <paramref name="values"/>.</summary>
+    /// <exception cref="ArgumentException">The span length does not match the shape.</exception>
+    public static Tensor FromSpan(ReadOnlySpan<float> values, params ReadOnlySpan<int> dimensions)
+    {
+        var shape = new TensorShape(dimensions);
+        if (shape.ElementCount != values.Length)
+        {
+            throw new ArgumentException($"Span of length {values.Length} does not fit shape {shape} ({shape.ElementCount} elements).", nameof(values));
+        }
+
+        var t = new Tensor(shape);
+        values.CopyTo(t.AsSpan());
+        return t;
+    }
+
+    /// <summary>Creates a (rows, columns) tensor from a rectangular array.</summary>
+    public static Tensor FromArray(float[,] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        int rows = values.GetLength(0), columns = values.GetLength(1);
+        var t = new Tensor(rows, columns);
+        Span<float> span = t.AsSpan();
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                span[(r * columns) + c] = values[r, c];
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>A tensor of samples from a normal distribution, reproducible from <paramref name="seed"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="standardDeviation"/> is negative or not finite.</exception>
+    public static Tensor RandomNormal(TensorShape shape, long seed, float mean = 0f, float standardDeviation = 1f)
+    {
+        if (!(standardDeviation >= 0f) || float.IsInfinity(standardDeviation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(standardDeviation), standardDeviation, "Must be finite and non-negative.");
+        }
+
+        var t = new Tensor(shape);
+        var random = new SeededRandom(seed);
+        Span<float> span = t.AsSpan();
+        for (int i = 0; i < span.Length; i++)
+        {
+            span[i] = mean + (standardDeviation * random.NextNormal());
+        }
+
+        return t;
+    }
+
+    /// <summary>A tensor of samples uniformly distributed in [<paramref name="minimum"/>, <paramref name="maximum"/>), reproducible from <paramref name="seed"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="maximum"/> is below <paramref name="minimum"/>.</exception>
+    public static Tensor RandomUniform(TensorShape shape, long seed, float minimum = 0f, float maximum = 1f)
+    {
+        if (!(maximum >= minimum))
+        {
+            throw new ArgumentException($"RandomUniform needs minimum <= maximum but got minimum={minimum}, maximum={maximum}.", nameof(maximum));
+        }
+
+        var t = new Tensor(shape);
+        var random = new SeededRandom(seed);
+        Span<float> span = t.AsSpan();
+        float range = maximum - minimum;
+        for (int i = 0; i < span.Length; i++)
+        {
+            span[i] = minimum + (range * random.NextSingle());
+        }
+
+        return t;
+    }
+}

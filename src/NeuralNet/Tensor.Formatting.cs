@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+
+namespace NeuralNet;
+
+public sealed partial class Tensor
+{
+    // numpy elides arrays above 1000 elements and keeps 3 entries at each end of an axis.
+    private const int ElisionThreshold = 1000;
+    private const int EdgeItems = 3;
+
+    /// <summary>
+    /// Formats the tensor like numpy: nested brackets, and for more than 1,000 elements only the first and
+    /// last three entries of each axis with <c>...</c> between, followed by the shape.
+    /// </summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder("tensor(");
+        bool elide = Length > ElisionThreshold;
+        AppendAxis(sb, 0, 0, elide, indent: 7);
+        sb.Append(", shape=").Append(Shape).Append(')');
+        return sb.ToString();
+    }
+
+    private void AppendAxis(StringBuilder sb, int axis, int flatStart, bool elide, int indent)
+    {
+        ReadOnlySpan<float> data = AsReadOnlySpan();
+        if (Rank == 0)
+        {
+            sb.Append(FormatValue(data[0]));
+            return;
+        }
+
+        int length = Shape[axis];
+        int stride = 1;
+        for (int a = axis + 1; a < Rank; a++)
+        {
+            stride *= Shape[a];
+        }
+
+        sb.Append('[');
+        bool last = axis == Rank - 1;
+        for (int i = 0; i < length; i++)
+        {
+            if (elide && length > 2 * EdgeItems && i == EdgeItems)
+            {
+                sb.Append(last ? "..., " : "...,\n" + new string(' ', indent + axis + 1));
+                i = length - EdgeItems - 1;
+                continue;
+            }
+
+            if (last)
+            {
+                sb.Append(FormatValue(data[flatStart + i]));
+            }
+            else
+            {
+                AppendAxis(sb, axis + 1, flatStart + (i * stride), elide, indent);
+            }
+
+            if (i < length - 1)
+            {
+                sb.Append(last ? ", " : ",\n" + new string(' ', indent + axis + 1));
+            }
+        }
+
+        sb.Append(']');
+    }
+
+    private static string FormatValue(float value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,98 @@
+namespace NeuralNet.Datasets;
+
+/// <summary>
+/// Cuts paired inputs and targets into mini-batches, optionally in a fresh seeded order each epoch.
+/// </summary>
+/// <remarks>
+/// Batches are gathered into buffers created once, so iterating allocates nothing; the tensors returned by
+/// <see cref="GetBatch"/> are overwritten by the next call. The last batch holds the remainder when the sample
+/// count is not a multiple of the batch size.
+/// </remarks>
+public sealed class BatchLoader
+{
+    private readonly Tensor _inputs;
+    private readonly Tensor _targets;
+    private readonly int[] _order;
+    private readonly SeededRandom? _random;
+    private readonly int _inputStride;
+    private readonly int _targetStride;
+    private readonly Tensor _inputBuffer;
+    private readonly Tensor _targetBuffer;
+    private readonly Tensor? _lastInputView;
+    private readonly Tensor? _lastTargetView;
+
+    /// <summary>Creates a loader over <paramref name="inputs"/> and <paramref name="targets"/>, which share their first axis.</summary>
+    /// <param name="inputs">(samples, ...).</param>
+    /// <param name="targets">(samples, ...).</param>
+    /// <param name="batchSize">Samples per batch, at least 1.</param>
+    /// <param name="shuffle">Whether <see cref="Reshuffle"/> draws a new order; when false, batches follow the data order.</param>
+    /// <param name="seed">The seed of the shuffling stream.</param>
+    /// <exception cref="ArgumentException">The sample counts differ.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
+    public BatchLoader(Tensor inputs, Tensor targets, int batchSize, bool shuffle, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (inputs.Rank == 0 || targets.Rank == 0 || inputs.Shape[0] != targets.Shape[0])
+        {
+            throw new ArgumentException($"Inputs {inputs.Shape} and targets {targets.Shape} must have the same number of samples (first axis).", nameof(targets));
+        }
+
+        _inputs = inputs;
+        _targets = targets;
+        SampleCount = inputs.Shape[0];
+        BatchSize = Math.Min(batchSize, SampleCount);
+        BatchCount = (SampleCount + BatchSize - 1) / BatchSize;
+        _inputStride = inputs.Length / SampleCount;
+        _targetStride = targets.Length / SampleCount;
+        _order = new int[SampleCount];
+        for (int i = 0; i < _order.Length; i++)
+        {
+            _order[i] = i;
+        }
+
+        _random = shuffle ? new SeededRandom(seed) : null;
+        _inputBuffer = new Tensor(inputs.Shape.DropFirst().Prepend(BatchSize));
+        _targetBuffer = new Tensor(targets.Shape.DropFirst().Prepend(BatchSize));
+        int remainder = SampleCount % BatchSize;
+        if (remainder != 0)
+        {
+            _lastInputView = _inputBuffer.Slice(0, remainder);
+            _lastTargetView = _targetBuffer.Slice(0, remainder);
+        }
+    }
+
+    /// <summary>The number of samples.</summary>
+    public int SampleCount { get; }
+
+    /// <summary>The size of every batch but possibly the last.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The number of batches per epoch (the last may be partial).</summary>
+    public int BatchCount { get; }
+
+    /// <summary>Draws a new sample order from the seeded stream (call once per epoch); does nothing when not shuffling.</summary>
+    public void Reshuffle() => _random?.Shuffle(_order);
+
+    /// <summary>Gathers batch <paramref name="index"/> of the current order into the loader's buffers.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in [0, <see cref="BatchCount"/>).</exception>
+    public (Tensor Inputs, Tensor Targets) GetBatch(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, BatchCount);
+        int start = index * BatchSize;
+        int count = Math.Min(BatchSize, SampleCount - start);
+        Gather(_inputs.AsReadOnlySpan(), _inputStride, start, count, _inputBuffer.AsSpan());
+        Gather(_targets.AsReadOnlySpan(), _targetStride, start, count, _targetBuffer.AsSpan());
+        return count == BatchSize ? (_inputBuffer, _targetBuffer) : (_lastInputView!, _lastTargetView!);
+    }
+
+    private void Gather(ReadOnlySpan<float> source, int stride, int start, int count, Span<float> destination)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            source.Slice(_order[start + i] * stride, stride).CopyTo(destination.Slice(i * stride, stride));
+        }
+    }
+}

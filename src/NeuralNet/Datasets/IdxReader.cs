@@ -102,7 +102,7 @@ public static class IdxReader
             throw DataFileErrors.Format(fileName, null, $"{count} images of {dims[1]}x{dims[2]} pixels ({elements} values) do not fit in one tensor (at most {Array.MaxLength}); read fewer with maxCount.");
         }
 
-        float[] data = new float[elements];
+        float[] data = GC.AllocateUninitializedArray<float>((int)elements); // every element is written below, or we throw
         reader.ReadPixels(data, scale);
         if (count == dims[0])
         {

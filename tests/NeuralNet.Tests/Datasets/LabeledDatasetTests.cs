@@ -97,6 +97,15 @@ public class LabeledDatasetTests
     }
 
     [Fact]
+    public void LabelsAsTensor_ThreeClasses_HoldsClassIndices()
+    {
+        Tensor labels = Numbered(5).LabelsAsTensor();
+
+        Assert.Equal(new TensorShape(5), labels.Shape);
+        Assert.Equal([0f, 1f, 2f, 0f, 1f], labels.ToArray());
+    }
+
+    [Fact]
     public void Concatenate_TwoParts_JoinsInOrder()
     {
         LabeledDataset data = Numbered(6);

@@ -5,6 +5,7 @@ using NeuralNet.Activations;
 using NeuralNet.Tests.GradientChecking;
 using NeuralNet.Tests.Layers;
 using Xunit;
+using TestData = NeuralNet.Tests.GradientChecking.TestData;
 
 namespace NeuralNet.Tests.Activations;
 
@@ -43,7 +44,7 @@ public class ActivationFunctionTests
     public void Backward_RandomInputs_MatchesNumericalGradient(ActivationCase c)
     {
         // Inputs kept 0.01 away from 0 so a step of 1e-3 never crosses the kink of ReLU-like functions.
-        Tensor x = SeededTensors.AwayFromZero(c.Seed, 0.01f, c.Rows, c.Columns);
+        Tensor x = TestData.AwayFromZero(c.Seed, 0.01f, c.Rows, c.Columns);
         x.Scale(2f);
         GradientCheckReport report = GradientChecker.CheckActivation(c.Function, x, c.Columns, c.Seed);
         report.AssertPassed(maxKinkFraction: 0);
@@ -52,8 +53,8 @@ public class ActivationFunctionTests
     [Property(Arbitrary = [typeof(ActivationCases)], MaxTest = 50, Replay = "(777,1237)")]
     public void ForwardBackward_InPlace_SameAsSeparateBuffers(ActivationCase c)
     {
-        float[] x = SeededTensors.Normal(c.Seed, 2f, c.Rows, c.Columns).ToArray();
-        float[] g = SeededTensors.Normal(c.Seed + 1, 1f, c.Rows, c.Columns).ToArray();
+        float[] x = TestData.Normal(c.Seed, 2f, c.Rows, c.Columns).ToArray();
+        float[] g = TestData.Normal(c.Seed + 1, 1f, c.Rows, c.Columns).ToArray();
         float[] y = Apply(c.Function, x, c.Columns);
         var dx = new float[x.Length];
         c.Function.Backward(x, y, g, dx, c.Columns);
@@ -146,8 +147,8 @@ public class ActivationFunctionTests
     [InlineData(259)]
     public void Relu_EveryTailLength_MatchesScalarDefinition(int length)
     {
-        float[] x = SeededTensors.Normal(length, 1f, Math.Max(length, 1)).ToArray()[..length];
-        float[] g = SeededTensors.Normal(length + 100, 1f, Math.Max(length, 1)).ToArray()[..length];
+        float[] x = TestData.Normal(length, 1f, Math.Max(length, 1)).ToArray()[..length];
+        float[] g = TestData.Normal(length + 100, 1f, Math.Max(length, 1)).ToArray()[..length];
         float[] y = new float[length], dx = new float[length];
         ActivationFunction.Relu.Forward(x, y, Math.Max(length, 1));
         ActivationFunction.Relu.Backward(x, y, g, dx, Math.Max(length, 1));

@@ -53,7 +53,7 @@ public class GradientCheckerTests
     [Fact]
     public void CheckLayer_CorrectGradients_Passes()
     {
-        GradientCheckReport report = GradientChecker.CheckLayer(new SquareScale(0, 0), SeededTensors.Normal(1, 1f, 3, 4), seed: 2);
+        GradientCheckReport report = GradientChecker.CheckLayer(new SquareScale(0, 0), TestData.Normal(1, 1f, 3, 4), seed: 2);
         Assert.True(report.Passed(), report.ToString());
         Assert.Equal(12 + 4, report.Checked);
     }
@@ -61,7 +61,7 @@ public class GradientCheckerTests
     [Fact]
     public void CheckLayer_InputGradientTenPercentOff_ReportsInputMismatches()
     {
-        GradientCheckReport report = GradientChecker.CheckLayer(new SquareScale(0.1f, 0), SeededTensors.Normal(1, 1f, 3, 4), seed: 2);
+        GradientCheckReport report = GradientChecker.CheckLayer(new SquareScale(0.1f, 0), TestData.Normal(1, 1f, 3, 4), seed: 2);
         Assert.False(report.Passed());
         Assert.NotEmpty(report.Mismatches);
         Assert.All(report.Mismatches, m => Assert.Equal("input", m.Variable));
@@ -70,7 +70,7 @@ public class GradientCheckerTests
     [Fact]
     public void CheckLayer_WeightGradientTenPercentOff_ReportsWeightMismatches()
     {
-        GradientCheckReport report = GradientChecker.CheckLayer(new SquareScale(0, 0.1f), SeededTensors.Normal(1, 1f, 3, 4), seed: 2);
+        GradientCheckReport report = GradientChecker.CheckLayer(new SquareScale(0, 0.1f), TestData.Normal(1, 1f, 3, 4), seed: 2);
         Assert.False(report.Passed());
         Assert.All(report.Mismatches, m => Assert.Equal("weight", m.Variable));
         Assert.Throws<Xunit.Sdk.XunitException>(() => report.AssertPassed());
@@ -100,7 +100,7 @@ public class GradientCheckerTests
     [Fact]
     public void CheckTensor_LargeVariable_ChecksTheSampleAndRestoresValues()
     {
-        Tensor x = SeededTensors.Normal(3, 1f, 1000);
+        Tensor x = TestData.Normal(3, 1f, 1000);
         float[] before = x.ToArray();
         var report = new GradientCheckReport();
         float[] analytic = before.Select(v => 2 * v).ToArray();

@@ -13,7 +13,7 @@ public class ActivationTests
     {
         ActivationFunction function = DenseCase.Activations[(int)(c.Seed % DenseCase.Activations.Length)];
         var layer = new Activation(function);
-        Tensor input = SeededTensors.AwayFromZero(c.Seed, 0.01f, [c.Batch, .. c.SampleShape]);
+        Tensor input = TestData.AwayFromZero(c.Seed, 0.01f, [c.Batch, .. c.SampleShape]);
         GradientChecker.CheckLayer(layer, input, c.Seed).AssertPassed(maxKinkFraction: 0);
         Assert.Equal(new TensorShape(c.SampleShape), layer.OutputShape);
     }
@@ -22,7 +22,7 @@ public class ActivationTests
     public void Forward_Softmax_ActsOnLastAxis()
     {
         var layer = new Activation(ActivationFunction.Softmax);
-        Tensor output = layer.Forward(SeededTensors.Normal(1, 1f, 2, 3, 4), training: false);
+        Tensor output = layer.Forward(TestData.Normal(1, 1f, 2, 3, 4), training: false);
         for (int row = 0; row < 6; row++)
         {
             Assert.Equal(1f, TensorSum(output.AsReadOnlySpan().Slice(row * 4, 4)), 1e-6f);
@@ -34,8 +34,8 @@ public class ActivationTests
     {
         var layer = new Activation(ActivationFunction.Softmax);
         Assert.True(layer.EndsWithSoftmax);
-        layer.Forward(SeededTensors.Normal(1, 1f, 2, 3), training: true);
-        Tensor g = SeededTensors.Normal(2, 1f, 2, 3);
+        layer.Forward(TestData.Normal(1, 1f, 2, 3), training: true);
+        Tensor g = TestData.Normal(2, 1f, 2, 3);
         Assert.Same(g, layer.BackwardFromLogitsGradient(g));
         Assert.Throws<ArgumentException>(() => layer.BackwardFromLogitsGradient(new Tensor(2, 4)));
     }
@@ -65,8 +65,8 @@ public class ActivationTests
     public void ForwardBackward_AfterWarmUp_AllocatesNothing()
     {
         var layer = new Activation(ActivationFunction.Sigmoid);
-        Tensor input = SeededTensors.Normal(1, 1f, 16, 20);
-        Tensor g = SeededTensors.Normal(2, 1f, 16, 20);
+        Tensor input = TestData.Normal(1, 1f, 16, 20);
+        Tensor g = TestData.Normal(2, 1f, 16, 20);
         for (int i = 0; i < 3; i++)
         {
             layer.Forward(input, training: true);

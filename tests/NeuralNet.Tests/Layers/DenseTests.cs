@@ -124,7 +124,7 @@ public class DenseTests
     public void Forward_RandomBatch_MatchesNaiveReference(int activationIndex, int batch, int inputs, int units)
     {
         Dense dense = Built(inputs, units, DenseCase.Activations[activationIndex], seed: activationIndex + batch);
-        Tensor input = SeededTensors.Normal(11, 1f, batch, inputs);
+        Tensor input = TestData.Normal(11, 1f, batch, inputs);
         float[] expected = NaiveForward(dense, input);
         float[] actual = dense.Forward(input, training: false).ToArray();
         Assert.Equal(expected.Length, actual.Length);
@@ -138,7 +138,7 @@ public class DenseTests
     public void Backward_RandomShapes_MatchesNumericalGradient(DenseCase c)
     {
         Dense dense = Built(c.Inputs, c.Units, c.Activation, c.UseBias, c.Regularizer, c.Seed);
-        Tensor input = SeededTensors.Normal(c.Seed, 1f, c.Batch, c.Inputs);
+        Tensor input = TestData.Normal(c.Seed, 1f, c.Batch, c.Inputs);
         GradientCheckReport report = GradientChecker.CheckLayer(dense, input, c.Seed);
         report.AssertPassed(maxKinkFraction: 0.1);
     }
@@ -147,8 +147,8 @@ public class DenseTests
     public void Backward_TwoCalls_AccumulatesParameterGradients()
     {
         Dense dense = Built(3, 2, ActivationFunction.Tanh);
-        Tensor input = SeededTensors.Normal(5, 1f, 4, 3);
-        Tensor upstream = SeededTensors.Normal(6, 1f, 4, 2);
+        Tensor input = TestData.Normal(5, 1f, 4, 3);
+        Tensor upstream = TestData.Normal(6, 1f, 4, 2);
         dense.Forward(input, training: true);
         dense.Backward(upstream);
         float[] once = dense.Kernel.Gradient.ToArray();
@@ -164,8 +164,8 @@ public class DenseTests
     {
         Dense plain = Built(3, 2);
         Dense penalized = Built(3, 2, regularizer: new L2(0.5));
-        Tensor input = SeededTensors.Normal(5, 1f, 4, 3);
-        Tensor upstream = SeededTensors.Normal(6, 1f, 4, 2);
+        Tensor input = TestData.Normal(5, 1f, 4, 3);
+        Tensor upstream = TestData.Normal(6, 1f, 4, 2);
         plain.Forward(input, training: true);
         plain.Backward(upstream);
         penalized.Forward(input, training: true);
@@ -181,8 +181,8 @@ public class DenseTests
         Dense dense = Built(3, 2, ActivationFunction.Sigmoid);
         Dense reference = Built(3, 2, ActivationFunction.Sigmoid);
         dense.ComputesInputGradient = false;
-        Tensor input = SeededTensors.Normal(5, 1f, 4, 3);
-        Tensor upstream = SeededTensors.Normal(6, 1f, 4, 2);
+        Tensor input = TestData.Normal(5, 1f, 4, 3);
+        Tensor upstream = TestData.Normal(6, 1f, 4, 2);
         dense.Forward(input, training: true);
         Assert.Same(upstream, dense.Backward(upstream));
         reference.Forward(input, training: true);
@@ -210,7 +210,7 @@ public class DenseTests
     public void BackwardFromLogitsGradient_NotSoftmax_ThrowsNotSupported()
     {
         Dense dense = Built(3, 2, ActivationFunction.Relu);
-        dense.Forward(SeededTensors.Normal(1, 1f, 4, 3), training: true);
+        dense.Forward(TestData.Normal(1, 1f, 4, 3), training: true);
         Assert.Throws<NotSupportedException>(() => dense.BackwardFromLogitsGradient(new Tensor(4, 2)));
     }
 
@@ -221,9 +221,9 @@ public class DenseTests
     {
         const int Batch = 6, Inputs = 5, Classes = 4;
         Loss loss = sparse ? new SparseCategoricalCrossEntropy() : new CategoricalCrossEntropy();
-        Tensor labels = SeededTensors.Labels(3, Batch, Classes);
-        Tensor targets = sparse ? labels : SeededTensors.OneHot(labels, Classes);
-        Tensor input = SeededTensors.Normal(4, 1f, Batch, Inputs);
+        Tensor labels = TestData.Labels(3, Batch, Classes);
+        Tensor targets = sparse ? labels : TestData.OneHot(labels, Classes);
+        Tensor input = TestData.Normal(4, 1f, Batch, Inputs);
 
         Dense unfused = Built(Inputs, Classes, ActivationFunction.Softmax);
         Tensor p = unfused.Forward(input, training: true);
@@ -269,8 +269,8 @@ public class DenseTests
         Dense output = Built(64, 10, ActivationFunction.Softmax, seed: 2);
         hidden.ComputesInputGradient = false;
         var loss = new CategoricalCrossEntropy();
-        Tensor input = SeededTensors.Normal(1, 1f, 32, 100);
-        Tensor targets = SeededTensors.OneHot(SeededTensors.Labels(2, 32, 10), 10);
+        Tensor input = TestData.Normal(1, 1f, 32, 100);
+        Tensor targets = TestData.OneHot(TestData.Labels(2, 32, 10), 10);
         var logitsGradient = new Tensor(32, 10);
         var fusion = (ISoftmaxCrossEntropy)loss;
 

@@ -23,11 +23,11 @@ public class DropoutTests
     public void Forward_Inference_ReturnsInputUnchanged()
     {
         var layer = new Dropout(0.5, seed: 1);
-        Tensor input = SeededTensors.Normal(1, 1f, 4, 5);
+        Tensor input = TestData.Normal(1, 1f, 4, 5);
         float[] before = input.ToArray();
         Assert.Same(input, layer.Forward(input, training: false));
         Assert.Equal(before, input.ToArray());
-        Tensor g = SeededTensors.Normal(2, 1f, 4, 5);
+        Tensor g = TestData.Normal(2, 1f, 4, 5);
         Assert.Same(g, layer.Backward(g));
     }
 
@@ -52,7 +52,7 @@ public class DropoutTests
         var a = new Dropout(0.4, seed: 123);
         var b = new Dropout(0.4, seed: 123);
         var c = new Dropout(0.4, seed: 124);
-        Tensor input = SeededTensors.Normal(1, 1f, 8, 33);
+        Tensor input = TestData.Normal(1, 1f, 8, 33);
         float[] a1 = a.Forward(input, training: true).ToArray();
         float[] a2 = a.Forward(input, training: true).ToArray();
         Assert.Equal(a1, b.Forward(input, training: true).ToArray());
@@ -74,10 +74,10 @@ public class DropoutTests
     public void Backward_Training_MultipliesByTheForwardMask()
     {
         var layer = new Dropout(0.5, seed: 3);
-        Tensor input = SeededTensors.AwayFromZero(1, 0.1f, 6, 7);
+        Tensor input = TestData.AwayFromZero(1, 0.1f, 6, 7);
         float[] x = input.ToArray();
         float[] y = layer.Forward(input, training: true).ToArray();
-        Tensor g = SeededTensors.Normal(2, 1f, 6, 7);
+        Tensor g = TestData.Normal(2, 1f, 6, 7);
         float[] dx = layer.Backward(g).ToArray();
         for (int i = 0; i < x.Length; i++)
         {
@@ -91,8 +91,8 @@ public class DropoutTests
         // A fresh layer with the same seed for every evaluation replays the same mask, so training mode can be checked.
         double rate = (c.Seed % 9) / 10.0;
         int[] dims = [c.Batch, .. c.SampleShape];
-        Tensor input = SeededTensors.Normal(c.Seed, 1f, dims);
-        Tensor upstream = SeededTensors.Normal(c.Seed + 1, 1f, dims);
+        Tensor input = TestData.Normal(c.Seed, 1f, dims);
+        Tensor upstream = TestData.Normal(c.Seed + 1, 1f, dims);
         var analyticLayer = new Dropout(rate, seed: c.Seed);
         analyticLayer.Forward(input, training: true);
         float[] analytic = analyticLayer.Backward(upstream).ToArray();
@@ -117,7 +117,7 @@ public class DropoutTests
     [Fact]
     public void Forward_RateZero_IsIdentityEvenWhenTraining()
     {
-        Tensor input = SeededTensors.Normal(1, 1f, 3, 3);
+        Tensor input = TestData.Normal(1, 1f, 3, 3);
         Assert.Same(input, new Dropout(0).Forward(input, training: true));
     }
 
@@ -125,8 +125,8 @@ public class DropoutTests
     public void ForwardBackward_AfterWarmUp_AllocatesNothing()
     {
         var layer = new Dropout(0.3, seed: 1);
-        Tensor input = SeededTensors.Normal(1, 1f, 16, 20);
-        Tensor g = SeededTensors.Normal(2, 1f, 16, 20);
+        Tensor input = TestData.Normal(1, 1f, 16, 20);
+        Tensor g = TestData.Normal(2, 1f, 16, 20);
         for (int i = 0; i < 3; i++)
         {
             layer.Forward(input, training: true);

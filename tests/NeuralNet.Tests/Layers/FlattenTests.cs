@@ -21,7 +21,7 @@ public class FlattenTests
     public void Forward_Images_RowMajorViewOfTheInput()
     {
         var layer = new Flatten();
-        Tensor input = SeededTensors.Normal(1, 1f, 2, 3, 4);
+        Tensor input = TestData.Normal(1, 1f, 2, 3, 4);
         Tensor output = layer.Forward(input, training: false);
         Assert.Equal(new TensorShape(2, 12), output.Shape);
         Assert.Equal(input.ToArray(), output.ToArray());
@@ -33,9 +33,9 @@ public class FlattenTests
     public void Backward_RandomShapes_MatchesNumericalGradientAndInputShape(ShapeCase c)
     {
         var layer = new Flatten();
-        Tensor input = SeededTensors.Normal(c.Seed, 1f, [c.Batch, .. c.SampleShape]);
+        Tensor input = TestData.Normal(c.Seed, 1f, [c.Batch, .. c.SampleShape]);
         GradientChecker.CheckLayer(layer, input, c.Seed).AssertPassed(maxKinkFraction: 0);
-        Tensor dx = layer.Backward(SeededTensors.Normal(c.Seed, 1f, c.Batch, layer.OutputShape[0]));
+        Tensor dx = layer.Backward(TestData.Normal(c.Seed, 1f, c.Batch, layer.OutputShape[0]));
         Assert.Equal(input.Shape, dx.Shape);
     }
 
@@ -43,8 +43,8 @@ public class FlattenTests
     public void ForwardBackward_SameBuffers_AllocateNothingAfterFirstCall()
     {
         var layer = new Flatten();
-        Tensor input = SeededTensors.Normal(1, 1f, 8, 4, 4, 2);
-        Tensor g = SeededTensors.Normal(2, 1f, 8, 32);
+        Tensor input = TestData.Normal(1, 1f, 8, 4, 4, 2);
+        Tensor g = TestData.Normal(2, 1f, 8, 32);
         layer.Forward(input, training: true);
         layer.Backward(g);
         long before = GC.GetAllocatedBytesForCurrentThread();

@@ -26,7 +26,7 @@ public class InputLayerTests
     public void ForwardBackward_ReturnTheirArgument()
     {
         var layer = new InputLayer(4);
-        Tensor x = SeededTensors.Normal(1, 1f, 3, 4);
+        Tensor x = TestData.Normal(1, 1f, 3, 4);
         Assert.Same(x, layer.Forward(x, training: true));
         Assert.Same(x, layer.Backward(x));
         Assert.Equal(new TensorShape(4), layer.OutputShape);

@@ -5,6 +5,7 @@ using NeuralNet.Activations;
 using NeuralNet.Losses;
 using NeuralNet.Tests.GradientChecking;
 using Xunit;
+using TestData = NeuralNet.Tests.GradientChecking.TestData;
 
 namespace NeuralNet.Tests.Losses;
 
@@ -54,18 +55,18 @@ public class LossTests
 {
     private static (Tensor Predictions, Tensor Targets) Data(LossCase c)
     {
-        Tensor labels = SeededTensors.Labels(c.Seed, c.Rows, c.Classes);
+        Tensor labels = TestData.Labels(c.Seed, c.Rows, c.Classes);
         switch (c.Loss)
         {
             case CategoricalCrossEntropy cce:
-                return (cce.FromLogits ? SeededTensors.Normal(c.Seed + 1, 2f, c.Rows, c.Classes) : SeededTensors.Probabilities(c.Seed + 1, c.Rows, c.Classes), SeededTensors.OneHot(labels, c.Classes));
+                return (cce.FromLogits ? TestData.Normal(c.Seed + 1, 2f, c.Rows, c.Classes) : TestData.Probabilities(c.Seed + 1, c.Rows, c.Classes), TestData.OneHot(labels, c.Classes));
             case SparseCategoricalCrossEntropy sparse:
-                return (sparse.FromLogits ? SeededTensors.Normal(c.Seed + 1, 2f, c.Rows, c.Classes) : SeededTensors.Probabilities(c.Seed + 1, c.Rows, c.Classes), labels);
+                return (sparse.FromLogits ? TestData.Normal(c.Seed + 1, 2f, c.Rows, c.Classes) : TestData.Probabilities(c.Seed + 1, c.Rows, c.Classes), labels);
             case BinaryCrossEntropy bce:
                 Tensor targets = Tensor.RandomUniform(new TensorShape(c.Rows, c.Classes), c.Seed + 2);
-                return (bce.FromLogits ? SeededTensors.Normal(c.Seed + 1, 2f, c.Rows, c.Classes) : Tensor.RandomUniform(new TensorShape(c.Rows, c.Classes), c.Seed + 1, 0.05f, 0.95f), targets);
+                return (bce.FromLogits ? TestData.Normal(c.Seed + 1, 2f, c.Rows, c.Classes) : Tensor.RandomUniform(new TensorShape(c.Rows, c.Classes), c.Seed + 1, 0.05f, 0.95f), targets);
             default:
-                return (SeededTensors.Normal(c.Seed + 1, 1f, c.Rows, c.Classes), SeededTensors.Normal(c.Seed + 2, 1f, c.Rows, c.Classes));
+                return (TestData.Normal(c.Seed + 1, 1f, c.Rows, c.Classes), TestData.Normal(c.Seed + 2, 1f, c.Rows, c.Classes));
         }
     }
 
@@ -85,7 +86,7 @@ public class LossTests
         Assert.False(fused.FromLogits);
 
         (_, Tensor targets) = Data(c);
-        Tensor logits = SeededTensors.Normal(c.Seed + 3, 2f, c.Rows, c.Classes);
+        Tensor logits = TestData.Normal(c.Seed + 3, 2f, c.Rows, c.Classes);
         var probabilities = new Tensor(logits.Shape);
         ActivationFunction.Softmax.Forward(logits.AsReadOnlySpan(), probabilities.AsSpan(), c.Classes);
         var fusedGradient = new Tensor(logits.Shape);
@@ -205,7 +206,7 @@ public class LossTests
     [InlineData(float.NaN)]
     public void SparseCategoricalCrossEntropy_BadLabel_ThrowsNamingSampleAndRange(float label)
     {
-        Tensor predictions = SeededTensors.Probabilities(1, 2, 10);
+        Tensor predictions = TestData.Probabilities(1, 2, 10);
         Tensor targets = Tensor.FromArray([3f, label], 2);
         var e = Assert.Throws<ArgumentException>(() => new SparseCategoricalCrossEntropy().Compute(predictions, targets));
         Assert.Contains("sample 1", e.Message, StringComparison.Ordinal);

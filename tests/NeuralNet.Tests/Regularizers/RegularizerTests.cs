@@ -37,7 +37,7 @@ public class RegularizerTests
             1 => new L2(0.07),
             _ => new L1L2(0.02, 0.05),
         };
-        Tensor weights = SeededTensors.AwayFromZero(seed, 0.01f, 1 + (length % 50));
+        Tensor weights = TestData.AwayFromZero(seed, 0.01f, 1 + (length % 50));
         GradientChecker.CheckRegularizer(regularizer, weights, seed, GradientCheckOptions.Default with { AbsoluteTolerance = 1e-4 }).AssertPassed(maxKinkFraction: 0);
     }
 

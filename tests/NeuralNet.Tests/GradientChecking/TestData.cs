@@ -1,7 +1,7 @@
 namespace NeuralNet.Tests.GradientChecking;
 
 /// <summary>Seeded tensors for tests: random values, values kept away from 0 (kinks), one-hot and label targets.</summary>
-public static class SeededTensors
+public static class TestData
 {
     /// <summary>Standard normal values (times <paramref name="scale"/>).</summary>
     public static Tensor Normal(long seed, float scale, params int[] dims) =>

@@ -34,6 +34,13 @@ public class InputLayerTests
     }
 
     [Fact]
+    public void Backward_Images_MatchesNumericalGradient()
+    {
+        var layer = new InputLayer(4, 3, 2);
+        GradientChecker.CheckLayer(layer, TestData.Normal(2, 1f, 2, 4, 3, 2), seed: 3).AssertPassed(maxKinkFraction: 0);
+    }
+
+    [Fact]
     public void Build_OtherShape_ThrowsNamingBoth()
     {
         var layer = new InputLayer(784);

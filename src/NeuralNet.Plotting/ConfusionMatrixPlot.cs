@@ -112,7 +112,7 @@ public static class ConfusionMatrixPlot
 
         double[] positions = Enumerable.Range(0, n).Select(k => (double)k).ToArray();
         plot.Axes.Bottom.SetTicks(positions, classNames.ToArray());
-        plot.Axes.Left.SetTicks(positions.Reverse().ToArray(), classNames.ToArray());
+        plot.Axes.Left.SetTicks(positions.Select(k => n - 1 - k).ToArray(), classNames.ToArray());
         plot.Axes.Bottom.TickLabelStyle.FontSize = Figure.AxisLabelFontSize;
         plot.Axes.Left.TickLabelStyle.FontSize = Figure.AxisLabelFontSize;
         plot.Axes.Bottom.MajorTickStyle.Length = 0;

@@ -38,15 +38,51 @@ public sealed class ConfusionMatrixPlotTests : IDisposable
         Png.AssertNoTemporaryFiles(_folder.Root);
     }
 
+    private static bool IsDarkBlue(SkiaSharp.SKColor c) => c.Blue > 80 && c.Red < 40 && c.Green < 80;
+
     [Fact]
-    public void Save_DiagonalMatrix_HasDarkBlueCellsForLargeCounts()
+    public void Save_LargeCounts_AreDarkBlueAndZerosAreLight()
     {
-        string path = _folder.File("diag.png");
+        string one = _folder.File("one.png");
+        string four = _folder.File("four.png");
 
-        ConfusionMatrixPlot.Save(path, new int[,] { { 50, 0 }, { 0, 50 } }, ["cat", "dog"], string.Empty);
+        ConfusionMatrixPlot.Save(one, new int[,] { { 50, 0 }, { 0, 0 } }, ["cat", "dog"], string.Empty);
+        ConfusionMatrixPlot.Save(four, new int[,] { { 50, 50 }, { 50, 50 } }, ["cat", "dog"], string.Empty);
 
-        int darkBlue = Png.CountPixels(path, c => c.Blue > 80 && c.Red < 40 && c.Green < 80);
-        Assert.True(darkBlue > 1000, $"expected the two full cells in dark blue, found {darkBlue} such pixels");
+        // Same colour bar in both; one dark cell against four.
+        int darkInOne = Png.CountPixels(one, IsDarkBlue);
+        int darkInFour = Png.CountPixels(four, IsDarkBlue);
+        Assert.True(darkInOne > 1000, $"expected the full cell in dark blue, found {darkInOne} such pixels");
+        Assert.True(darkInFour > 2 * darkInOne, $"four full cells ({darkInFour} dark pixels) vs one ({darkInOne})");
+    }
+
+    [Fact]
+    public void Save_RowZero_IsDrawnAtTheTop()
+    {
+        string path = _folder.File("top.png");
+
+        ConfusionMatrixPlot.Save(path, new int[,] { { 50, 0 }, { 0, 0 } }, ["cat", "dog"], string.Empty);
+
+        // The only dark cell is [0, 0]: in the left half of the picture (the colour bar is on the right) its pixels
+        // must lie in the upper half.
+        (int width, int height) = Png.ReadSize(path);
+        using SkiaSharp.SKBitmap bitmap = SkiaSharp.SKBitmap.Decode(path);
+        long sumY = 0;
+        int count = 0;
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width / 2; x++)
+            {
+                if (IsDarkBlue(bitmap.GetPixel(x, y)))
+                {
+                    sumY += y;
+                    count++;
+                }
+            }
+        }
+
+        Assert.True(count > 1000, $"found only {count} dark pixels in the left half");
+        Assert.True(sumY / count < height / 2, $"dark cell centred at y = {sumY / count} of {height}");
     }
 
     [Fact]

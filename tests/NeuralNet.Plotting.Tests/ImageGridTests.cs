@@ -83,7 +83,7 @@ public sealed class ImageGridTests : IDisposable
     }
 
     [Fact]
-    public void Save_BlackPixelsAreZeroAndWhitePixelsAreOne()
+    public void Save_ZeroIsBlackAndOneIsWhite()
     {
         string path = _folder.File("bw.png");
         var data = new float[2 * 4];
@@ -91,9 +91,14 @@ public sealed class ImageGridTests : IDisposable
 
         ImageGrid.Save(path, Tensor.FromArray(data, 2, 2, 2), [0, 1], null, 2, string.Empty);
 
-        // 2x2 images are scaled 56x to 112 px; the centre of each image lies at (left + 56, top + 56).
-        int black = Png.CountPixels(path, c => c.Red < 5 && c.Green < 5 && c.Blue < 5);
-        Assert.True(black > 100 * 100, $"image 0 (all zeros) should be black, found {black} black pixels");
+        // No title: 10 px margin; cells 132 px wide (112 px image + 2 x 10 px padding), so image 0 spans x 20..132 and
+        // image 1 spans x 152..264, both y 10..122. Image 0 is all zeros, image 1 all ones.
+        SkiaSharp.SKColor first = Png.PixelAt(path, 76, 66);
+        SkiaSharp.SKColor second = Png.PixelAt(path, 208, 66);
+        Assert.Equal((byte)0, first.Red);
+        Assert.Equal((byte)255, second.Red);
+        Assert.Equal(first.Red, first.Blue);
+        Assert.Equal(second.Red, second.Green);
     }
 
     [Fact]
@@ -156,6 +161,7 @@ public sealed class ImageGridTests : IDisposable
         Assert.Throws<ArgumentNullException>(() => ImageGrid.Save(path, Digits(), null!, null, 5, "t"));
         Assert.Throws<ArgumentNullException>(() => ImageGrid.Save(path, Digits(), s_labels, null, 5, null!));
         Assert.Throws<ArgumentOutOfRangeException>(() => ImageGrid.Save(path, Digits(), s_labels, null, 0, "t"));
+        Assert.Throws<ArgumentException>(() => ImageGrid.Save(path, new Tensor(1000, 4), new int[1000], null, 1000, "t"));
         Assert.Throws<ArgumentException>(() => ImageGrid.Save(path, Digits(), [0, 1, 2, 3, 4, 5, 6, 7, 8, -1], null, 5, "t"));
         Assert.Throws<ArgumentException>(() => ImageGrid.Save(path, new Tensor(ImageGrid.MaxImages + 1, 4), new int[ImageGrid.MaxImages + 1], null, 5, "t"));
         Assert.Throws<ArgumentException>(() => ImageGrid.Save(_folder.File("x.gif"), Digits(), s_labels, null, 5, "t"));

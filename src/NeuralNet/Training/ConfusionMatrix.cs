@@ -88,8 +88,8 @@ public sealed class ConfusionMatrix
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
         for (int i = 0; i < samples; i++)
         {
-            int predicted = Accuracy.ArgMax(p.Slice(i * classes, classes));
-            int actual = targetWidth == 1 ? (int)t[i] : Accuracy.ArgMax(t.Slice(i * classes, classes));
+            int predicted = Training.Accuracy.ArgMax(p.Slice(i * classes, classes));
+            int actual = targetWidth == 1 ? (int)t[i] : Training.Accuracy.ArgMax(t.Slice(i * classes, classes));
             matrix.Add(actual, predicted, i);
         }
 

@@ -32,7 +32,7 @@ public class SafeTensorsFuzzTests(ITestOutputHelper output)
         const long seed = 20261123;
         byte[][] originals = [SafeTensorsTestFiles.SampleBytes(1), SafeTensorsTestFiles.SampleBytes(2), TwoTensorFile()];
         int accepted = 0, rejected = 0;
-        var kinds = new int[8];
+        var kinds = new int[MutationKinds];
         for (int i = 0; i < Cases; i++)
         {
             var random = new SeededRandom(SeededRandom.Derive(seed, i));
@@ -84,7 +84,11 @@ public class SafeTensorsFuzzTests(ITestOutputHelper output)
         Assert.True(total <= fileLength, "more elements loaded than the file has bytes");
     }
 
-    private static byte[] Mutate(byte[] original, int kind, SeededRandom random)
+    /// <summary>The number of mutation kinds <see cref="Mutate"/> knows.</summary>
+    internal const int MutationKinds = 8;
+
+    /// <summary>Applies mutation <paramref name="kind"/> (0 to <see cref="MutationKinds"/> - 1) to a copy of a valid safetensors file.</summary>
+    internal static byte[] Mutate(byte[] original, int kind, SeededRandom random)
     {
         int headerEnd = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(original);
         switch (kind)

@@ -6,14 +6,42 @@ namespace NeuralNet.Activations;
 /// <remarks>
 /// Data is a batch of rows laid out contiguously: <c>input.Length</c> is a multiple of <c>columns</c>, the
 /// length of the last axis. Row-wise functions (softmax) act on each row; element-wise ones ignore <c>columns</c>.
-/// Implementations are stateless and thread-safe.
+/// Implementations are stateless and thread-safe, so one instance can serve any number of layers; the static
+/// properties (<see cref="Relu"/>, <see cref="Softmax"/>, ...) are such shared instances.
 /// </remarks>
 public abstract class ActivationFunction
 {
+    /// <summary>The identity, <c>f(x) = x</c> (Keras <c>linear</c>, the Dense default).</summary>
+    public static ActivationFunction Linear { get; } = new NeuralNet.Activations.Linear();
+
+    /// <summary>The rectified linear unit, <c>max(x, 0)</c>.</summary>
+    public static ActivationFunction Relu { get; } = new NeuralNet.Activations.Relu();
+
+    /// <summary>The logistic sigmoid, <c>1 / (1 + exp(-x))</c>.</summary>
+    public static ActivationFunction Sigmoid { get; } = new NeuralNet.Activations.Sigmoid();
+
+    /// <summary>The hyperbolic tangent.</summary>
+    public static ActivationFunction Tanh { get; } = new NeuralNet.Activations.Tanh();
+
+    /// <summary>Softmax over the last axis, computed with the row maximum subtracted.</summary>
+    public static ActivationFunction Softmax { get; } = new NeuralNet.Activations.Softmax();
+
+    /// <summary>Leaky ReLU with Keras' activation default negative slope 0.2.</summary>
+    public static ActivationFunction LeakyRelu { get; } = new NeuralNet.Activations.LeakyRelu();
+
+    /// <summary>ELU with alpha 1.</summary>
+    public static ActivationFunction Elu { get; } = new NeuralNet.Activations.Elu();
+
+    /// <summary>GELU in its exact (erf) form, Keras' default.</summary>
+    public static ActivationFunction Gelu { get; } = new NeuralNet.Activations.Gelu();
+
     /// <summary>The identifier used in summaries and saved configurations, as Keras names it (<c>relu</c>, <c>softmax</c>).</summary>
     public abstract string Name { get; }
 
     /// <summary>Computes <c>output = f(input)</c>. <paramref name="output"/> may be the same span as <paramref name="input"/>.</summary>
+    /// <param name="input">The values, a whole number of rows of <paramref name="columns"/> elements.</param>
+    /// <param name="output">Receives <c>f(input)</c>; as long as <paramref name="input"/>.</param>
+    /// <param name="columns">The length of the last axis.</param>
     public abstract void Forward(ReadOnlySpan<float> input, Span<float> output, int columns);
 
     /// <summary>
@@ -28,4 +56,18 @@ public abstract class ActivationFunction
 
     /// <inheritdoc/>
     public override string ToString() => Name;
+
+    /// <summary>Throws unless the four spans have one length, a whole number of rows of <paramref name="columns"/>.</summary>
+    private protected static void CheckLengths(int inputLength, int otherLength, int columns, string otherName)
+    {
+        if (otherLength != inputLength)
+        {
+            throw new ArgumentException($"Activation spans differ in length: input has {inputLength} elements but {otherName} has {otherLength}.", otherName);
+        }
+
+        if (columns <= 0 || inputLength % columns != 0)
+        {
+            throw new ArgumentException($"Activation input of {inputLength} elements is not a whole number of rows of {columns} columns.", nameof(columns));
+        }
+    }
 }

@@ -115,6 +115,30 @@ public abstract class Layer
     /// <exception cref="ArgumentException">The gradient's shape differs from the last output's.</exception>
     public Tensor Backward(Tensor outputGradient)
     {
+        CheckOutputGradient(outputGradient);
+        return OnBackward(outputGradient);
+    }
+
+    /// <summary>
+    /// Whether the layer's last operation is a softmax over the last axis, so that a cross-entropy loss can hand it
+    /// the fused gradient with respect to the softmax's input (see <see cref="BackwardFromLogitsGradient"/>).
+    /// </summary>
+    internal virtual bool EndsWithSoftmax => false;
+
+    /// <summary>
+    /// Back-propagates from dLoss/dLogits, the gradient with respect to the input of the layer's final softmax
+    /// (for softmax + cross-entropy, <c>(p - t) / batch</c>): the layer skips the softmax derivative and continues
+    /// its backward pass as <see cref="Backward"/> does (parameter gradients accumulated, input gradient returned).
+    /// </summary>
+    /// <param name="logitsGradient">dLoss/dLogits, shaped as the last output: (batch, ...<see cref="OutputShape"/>).</param>
+    /// <returns>dLoss/dInput, as <see cref="Backward"/> returns it.</returns>
+    /// <exception cref="NotSupportedException">The layer does not end with softmax (<see cref="EndsWithSoftmax"/> is false).</exception>
+    internal virtual Tensor BackwardFromLogitsGradient(Tensor logitsGradient) =>
+        throw new NotSupportedException($"{Describe()} does not end with softmax, so it cannot take a gradient with respect to softmax logits; call Backward.");
+
+    /// <summary>The checks of <see cref="Backward"/>: the layer is built and the gradient has the output's shape.</summary>
+    private protected void CheckOutputGradient(Tensor outputGradient)
+    {
         ArgumentNullException.ThrowIfNull(outputGradient);
         if (!IsBuilt)
         {
@@ -122,7 +146,6 @@ public abstract class Layer
         }
 
         CheckBatchShape(outputGradient, _outputShape, "output gradient");
-        return OnBackward(outputGradient);
     }
 
     /// <summary>Validates <paramref name="inputShape"/>, creates the parameters and returns the output shape (all per sample).</summary>

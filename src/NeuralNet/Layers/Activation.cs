@@ -1,0 +1,89 @@
+using NeuralNet.Activations;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Applies an activation function on its own: output = f(input), same shape as the input. No parameters.
+/// </summary>
+/// <remarks>
+/// Row-wise functions (softmax) act over the last axis. As the last layer with <see cref="Softmax"/>, it takes the
+/// fused softmax + cross-entropy gradient like a Dense with a softmax activation does.
+/// </remarks>
+public sealed class Activation : Layer
+{
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private Tensor? _lastInput;
+    private Tensor? _lastOutput;
+
+    /// <summary>Creates an activation layer.</summary>
+    /// <param name="function">The function to apply, such as <see cref="ActivationFunction.Relu"/>.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>activation</c>, <c>activation_1</c>, ...</param>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public Activation(ActivationFunction function, string? name = null)
+        : base(name)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Function = function;
+    }
+
+    /// <summary>The function applied.</summary>
+    public ActivationFunction Function { get; }
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "activation";
+
+    /// <inheritdoc/>
+    internal override bool EndsWithSoftmax => Function is Softmax;
+
+    private int Columns => InputShape.Rank == 0 ? 1 : InputShape[-1];
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        Tensor output = BatchView(ref _output, input.Shape[0], OutputShape);
+        Function.Forward(input.AsReadOnlySpan(), output.AsSpan(), Columns);
+        _lastInput = input;
+        _lastOutput = output;
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        CheckForwardRan(outputGradient);
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
+        Function.Backward(_lastInput!.AsReadOnlySpan(), _lastOutput!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), inputGradient.AsSpan(), Columns);
+        return inputGradient;
+    }
+
+    /// <inheritdoc/>
+    internal override Tensor BackwardFromLogitsGradient(Tensor logitsGradient)
+    {
+        if (!EndsWithSoftmax)
+        {
+            return base.BackwardFromLogitsGradient(logitsGradient);
+        }
+
+        CheckOutputGradient(logitsGradient);
+        CheckForwardRan(logitsGradient);
+        return logitsGradient;
+    }
+
+    private void CheckForwardRan(Tensor outputGradient)
+    {
+        if (_lastInput is null || _lastInput.Shape[0] != outputGradient.Shape[0])
+        {
+            throw new InvalidOperationException(
+                $"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last input: {_lastInput?.Shape.ToString() ?? "none"}).");
+        }
+    }
+}

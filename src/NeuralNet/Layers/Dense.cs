@@ -1,0 +1,223 @@
+using System.Numerics.Tensors;
+using NeuralNet.Activations;
+using NeuralNet.Initializers;
+using NeuralNet.Kernels;
+using NeuralNet.Regularizers;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// A fully connected layer: <c>output = activation(input · kernel + bias)</c>.
+/// </summary>
+/// <remarks>
+/// <para>Shapes: input (batch, inputs) -&gt; output (batch, units); kernel (inputs, units), bias (units).
+/// The input must have rank 1 per sample: put a <see cref="Flatten"/> before a Dense that follows images.</para>
+/// <para>Forward is one matrix product (through the library's single GEMM entry point) followed by one pass
+/// over each output row that adds the bias and applies the activation while the row is in cache. Backward
+/// accumulates <c>dKernel += inputᵀ · dZ</c> and <c>dBias += column sums of dZ</c>, adds the regularizers'
+/// gradients (Keras semantics: once per step), and computes <c>dInput = dZ · kernelᵀ</c> only when
+/// <see cref="Layer.ComputesInputGradient"/> is true.</para>
+/// </remarks>
+public sealed class Dense : Layer
+{
+    private Parameter? _kernel;
+    private Parameter? _bias;
+    private Tensor? _lastInput;
+    private Tensor? _preActivation;
+    private Tensor? _output;
+    private Tensor? _preActivationGradient;
+    private Tensor? _inputGradient;
+    private Tensor? _lastOutput;
+
+    /// <summary>Creates a fully connected layer.</summary>
+    /// <param name="units">The number of outputs per sample, at least 1.</param>
+    /// <param name="activation">The activation applied to the output; null for none (linear), as in Keras.</param>
+    /// <param name="kernelInitializer">How the kernel starts; null for <see cref="GlorotUniform"/> (Keras' default).</param>
+    /// <param name="biasInitializer">How the bias starts; null for <see cref="Zeros"/>.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel, or null.</param>
+    /// <param name="biasRegularizer">A penalty on the bias, or null.</param>
+    /// <param name="useBias">Whether the layer has a bias.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>dense</c>, <c>dense_1</c>, ...</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is below 1.</exception>
+    public Dense(
+        int units,
+        ActivationFunction? activation = null,
+        Initializer? kernelInitializer = null,
+        Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        bool useBias = true,
+        string? name = null)
+        : base(name)
+    {
+        if (units <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(units), units, $"Dense expects a positive number of units but got units={units}.");
+        }
+
+        Units = units;
+        Activation = activation ?? ActivationFunction.Linear;
+        KernelInitializer = kernelInitializer ?? new GlorotUniform();
+        BiasInitializer = biasInitializer ?? Zeros.Instance;
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        UseBias = useBias;
+    }
+
+    /// <summary>The number of outputs per sample.</summary>
+    public int Units { get; }
+
+    /// <summary>The activation applied to the output (<see cref="Linear"/> when none was given).</summary>
+    public ActivationFunction Activation { get; }
+
+    /// <summary>The kernel's initializer.</summary>
+    public Initializer KernelInitializer { get; }
+
+    /// <summary>The bias's initializer.</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>The kernel's penalty, or null.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias's penalty, or null.</summary>
+    public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>Whether the layer has a bias.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The kernel, (inputs, units). Throws until the layer is built.</summary>
+    public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{this} has no kernel until it is built.");
+
+    /// <summary>The bias, (units); null when <see cref="UseBias"/> is false. Throws until the layer is built.</summary>
+    public Parameter? Bias => !UseBias ? null : _bias ?? throw new InvalidOperationException($"{this} has no bias until it is built.");
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "dense";
+
+    private bool HasActivation => Activation is not Linear;
+
+    /// <inheritdoc/>
+    internal override bool EndsWithSoftmax => Activation is Softmax;
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        if (inputShape.Rank != 1)
+        {
+            throw new ArgumentException(
+                $"{Describe()} expects input (None, features) of rank 2 but got {inputShape.ToBatchString()}; put a Flatten layer before it.",
+                nameof(inputShape));
+        }
+
+        _kernel = AddParameter("kernel", new TensorShape(inputShape[0], Units), KernelInitializer, KernelRegularizer);
+        if (UseBias)
+        {
+            _bias = AddParameter("bias", new TensorShape(Units), BiasInitializer, BiasRegularizer);
+        }
+
+        return new TensorShape(Units);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        // input (B, I), kernel (I, U) -> Z (B, U); output = activation(Z + bias)
+        int batch = input.Shape[0], inputs = InputShape[0], units = Units;
+        TensorShape sampleShape = OutputShape;
+        Tensor z = BatchView(ref _preActivation, batch, sampleShape);
+        Tensor output = HasActivation ? BatchView(ref _output, batch, sampleShape) : z;
+        Gemm.Multiply(false, false, batch, units, inputs, 1f, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units, 0f, z.AsSpan(), units);
+
+        Span<float> zSpan = z.AsSpan();
+        Span<float> outSpan = output.AsSpan();
+        ReadOnlySpan<float> bias = UseBias ? _bias!.Value.AsReadOnlySpan() : default;
+        if (UseBias || HasActivation)
+        {
+            for (int start = 0; start < zSpan.Length; start += units)
+            {
+                Span<float> zRow = zSpan.Slice(start, units);
+                if (UseBias)
+                {
+                    TensorPrimitives.Add(zRow, bias, zRow);
+                }
+
+                if (HasActivation)
+                {
+                    Activation.Forward(zRow, outSpan.Slice(start, units), units);
+                }
+            }
+        }
+
+        _lastInput = input;
+        _lastOutput = output;
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        CheckForwardRan(outputGradient);
+        Tensor dz = outputGradient;
+        if (HasActivation)
+        {
+            dz = BatchView(ref _preActivationGradient, outputGradient.Shape[0], OutputShape);
+            Activation.Backward(_preActivation!.AsReadOnlySpan()[..dz.Length], _lastOutput!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Units);
+        }
+
+        return BackwardFromPreActivation(dz, outputGradient);
+    }
+
+    /// <inheritdoc/>
+    internal override Tensor BackwardFromLogitsGradient(Tensor logitsGradient)
+    {
+        if (!EndsWithSoftmax)
+        {
+            return base.BackwardFromLogitsGradient(logitsGradient);
+        }
+
+        CheckOutputGradient(logitsGradient);
+        CheckForwardRan(logitsGradient);
+        return BackwardFromPreActivation(logitsGradient, logitsGradient);
+    }
+
+    // dz (B, U) = dLoss/dZ. dKernel (I, U) += inputᵀ · dz; dBias (U) += column sums of dz; dInput (B, I) = dz · kernelᵀ.
+    private Tensor BackwardFromPreActivation(Tensor dz, Tensor outputGradient)
+    {
+        Tensor input = _lastInput!;
+        int batch = dz.Shape[0], inputs = InputShape[0], units = Units;
+        Parameter kernel = _kernel!;
+        ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
+        Gemm.Multiply(true, false, inputs, units, batch, 1f, input.AsReadOnlySpan(), inputs, dzSpan, units, 1f, kernel.Gradient.AsSpan(), units);
+        kernel.Regularizer?.AddGradient(kernel.Value.AsReadOnlySpan(), kernel.Gradient.AsSpan());
+
+        if (UseBias)
+        {
+            Parameter bias = _bias!;
+            Span<float> biasGradient = bias.Gradient.AsSpan();
+            for (int start = 0; start < dzSpan.Length; start += units)
+            {
+                TensorPrimitives.Add(biasGradient, dzSpan.Slice(start, units), biasGradient);
+            }
+
+            bias.Regularizer?.AddGradient(bias.Value.AsReadOnlySpan(), biasGradient);
+        }
+
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
+        Gemm.Multiply(false, true, batch, inputs, units, 1f, dzSpan, units, kernel.Value.AsReadOnlySpan(), units, 0f, inputGradient.AsSpan(), inputs);
+        return inputGradient;
+    }
+
+    private void CheckForwardRan(Tensor outputGradient)
+    {
+        if (_lastInput is null || _lastInput.Shape[0] != outputGradient.Shape[0])
+        {
+            throw new InvalidOperationException(
+                $"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last input: {_lastInput?.Shape.ToString() ?? "none"}).");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+namespace NeuralNet.Losses;
+
+/// <summary>
+/// Binary cross-entropy <c>-(t log p + (1 - t) log(1 - p))</c>, averaged over the last axis and the batch
+/// (Keras <c>binary_crossentropy</c>), for independent yes/no outputs such as a final sigmoid.
+/// </summary>
+/// <remarks>
+/// Shapes: predictions and targets (batch, ...), equal; targets in [0, 1]. Probabilities are clipped to
+/// [1e-7, 1 - 1e-7] as Keras does. With <c>fromLogits</c> the stable form
+/// <c>max(x, 0) - x t + log(1 + exp(-|x|))</c> is used.
+/// </remarks>
+public sealed class BinaryCrossEntropy : Loss
+{
+    /// <summary>Creates the loss.</summary>
+    /// <param name="fromLogits">True when the model outputs logits (no final sigmoid).</param>
+    public BinaryCrossEntropy(bool fromLogits = false)
+    {
+        FromLogits = fromLogits;
+    }
+
+    /// <summary>Whether predictions are logits rather than probabilities.</summary>
+    public bool FromLogits { get; }
+
+    /// <inheritdoc/>
+    public override string Name => "binary_crossentropy";
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) =>
+        LossChecks.SameSampleShape(Name, outputShape, targetShape);
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets)
+    {
+        LossChecks.SameShape(Name, predictions, targets);
+        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        double total = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            double target = t[i];
+            if (FromLogits)
+            {
+                double x = p[i];
+                total += Math.Max(x, 0) - (x * target) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
+            }
+            else
+            {
+                double q = LossChecks.Clip(p[i]);
+                total -= (target * Math.Log(q)) + ((1 - target) * Math.Log(1 - q));
+            }
+        }
+
+        return (float)(total / p.Length);
+    }
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    {
+        ArgumentNullException.ThrowIfNull(gradient);
+        LossChecks.SameShape(Name, predictions, targets, gradient);
+        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        Span<float> g = gradient.AsSpan();
+        double n = p.Length;
+        for (int i = 0; i < p.Length; i++)
+        {
+            double target = t[i];
+            double x = p[i];
+            double derivative = FromLogits
+                ? (1 / (1 + Math.Exp(-x))) - target
+                : LossChecks.Unclipped(x) ? ((1 - target) / (1 - x)) - (target / x) : 0;
+            g[i] = (float)(derivative / n);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace NeuralNet.Losses;
+
+/// <summary>Shape checks and constants shared by the losses.</summary>
+internal static class LossChecks
+{
+    /// <summary>Keras' fuzz factor: probabilities are clipped to [Epsilon, 1 - Epsilon] (float32 bounds).</summary>
+    public const double Epsilon = 1e-7;
+
+    /// <summary>The upper clipping bound, rounded to float as Keras computes it.</summary>
+    public const double OneMinusEpsilon = (double)(1f - 1e-7f);
+
+    /// <summary>The length of the class (last) axis of a batch of predictions.</summary>
+    public static int Classes(Tensor predictions) => predictions.Rank < 2 ? 1 : predictions.Shape[-1];
+
+    /// <summary>Throws unless the predictions, targets and optional gradient hold the same elements.</summary>
+    public static void SameShape(string loss, Tensor predictions, Tensor targets, Tensor? gradient = null)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (predictions.Shape != targets.Shape)
+        {
+            throw new ArgumentException($"{loss}: output {predictions.Shape} does not match targets {targets.Shape}.", nameof(targets));
+        }
+
+        CheckGradient(loss, predictions, gradient);
+    }
+
+    /// <summary>Throws unless the gradient has the predictions' shape.</summary>
+    public static void CheckGradient(string loss, Tensor predictions, Tensor? gradient)
+    {
+        if (gradient is not null && gradient.Shape != predictions.Shape)
+        {
+            throw new ArgumentException($"{loss}: gradient {gradient.Shape} must have the shape of the output {predictions.Shape}.", nameof(gradient));
+        }
+    }
+
+    /// <summary>The message for outputs and targets of different per-sample shapes (E3.3).</summary>
+    public static void SameSampleShape(string loss, TensorShape outputShape, TensorShape targetShape)
+    {
+        if (outputShape != targetShape)
+        {
+            string hint = outputShape.Rank == 1 && targetShape.Rank == 1
+                ? $" The last layer must have {targetShape[0]} units to match the targets."
+                : string.Empty;
+            throw new ArgumentException($"{loss}: output {outputShape.ToBatchString()} does not match targets {targetShape.ToBatchString()}.{hint}", nameof(targetShape));
+        }
+    }
+
+    /// <summary>Clips a probability to Keras' [epsilon, 1 - epsilon].</summary>
+    public static double Clip(double p) => p < Epsilon ? Epsilon : p > OneMinusEpsilon ? OneMinusEpsilon : p;
+
+    /// <summary>Whether a probability lies inside the clipping range, where the clip's derivative is 1.</summary>
+    public static bool Unclipped(double p) => p >= Epsilon && p <= OneMinusEpsilon;
+}

@@ -1,0 +1,49 @@
+namespace NeuralNet.Losses;
+
+/// <summary>
+/// The mean of <c>(p - t)²</c> over the last axis, averaged over the batch: with every sample the same size, the
+/// mean over all elements (Keras <c>mean_squared_error</c>).
+/// </summary>
+/// <remarks>Shapes: predictions and targets (batch, ...), equal.</remarks>
+public sealed class MeanSquaredError : Loss
+{
+    /// <inheritdoc/>
+    public override string Name => "mean_squared_error";
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) =>
+        LossChecks.SameSampleShape(Name, outputShape, targetShape);
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets)
+    {
+        LossChecks.SameShape(Name, predictions, targets);
+        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        double total = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            double d = (double)p[i] - t[i];
+            total += d * d;
+        }
+
+        return (float)(total / p.Length);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks><c>2 (p - t) / n</c>, n the number of elements.</remarks>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    {
+        ArgumentNullException.ThrowIfNull(gradient);
+        LossChecks.SameShape(Name, predictions, targets, gradient);
+        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        Span<float> g = gradient.AsSpan();
+        float scale = 2f / p.Length;
+        for (int i = 0; i < p.Length; i++)
+        {
+            g[i] = (p[i] - t[i]) * scale;
+        }
+    }
+}

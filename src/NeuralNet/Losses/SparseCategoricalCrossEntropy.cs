@@ -1,0 +1,142 @@
+namespace NeuralNet.Losses;
+
+/// <summary>
+/// Cross-entropy with integer class labels: <c>-log(p[label])</c> per sample, averaged over the batch
+/// (Keras <c>sparse_categorical_crossentropy</c>).
+/// </summary>
+/// <remarks>
+/// <para>Shapes: predictions (batch, classes); targets (batch) or (batch, 1) holding class indices stored as floats
+/// (0, 1, ..., classes - 1). An index that is not a whole number in range throws, naming the sample.</para>
+/// <para>Probabilities are normalised per row and clipped to [1e-7, 1 - 1e-7] as in
+/// <see cref="CategoricalCrossEntropy"/>; <c>fromLogits</c> and the fused softmax gradient work the same way.</para>
+/// </remarks>
+public sealed class SparseCategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
+{
+    /// <summary>Creates the loss.</summary>
+    /// <param name="fromLogits">True when the model outputs logits (no final softmax).</param>
+    public SparseCategoricalCrossEntropy(bool fromLogits = false)
+    {
+        FromLogits = fromLogits;
+    }
+
+    /// <summary>Whether predictions are logits rather than probabilities.</summary>
+    public bool FromLogits { get; }
+
+    /// <inheritdoc/>
+    public override string Name => "sparse_categorical_crossentropy";
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The targets are not one class index per output row.</exception>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
+    {
+        ReadOnlySpan<int> rowShape = outputShape.Rank == 0 ? default : outputShape.Dimensions[..^1];
+        bool fits = targetShape.Dimensions.SequenceEqual(rowShape)
+            || (targetShape.Rank == rowShape.Length + 1 && targetShape[-1] == 1 && targetShape.Dimensions[..^1].SequenceEqual(rowShape));
+        if (outputShape.Rank == 0 || !fits)
+        {
+            throw new ArgumentException(
+                $"{Name}: output {outputShape.ToBatchString()} does not match targets {targetShape.ToBatchString()}; expected one class index per sample, targets (None,) or (None, 1). Use CategoricalCrossEntropy for one-hot targets.",
+                nameof(targetShape));
+        }
+    }
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets)
+    {
+        int classes = Check(predictions, targets, null);
+        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        double total = 0;
+        for (int row = 0; row < t.Length; row++)
+        {
+            ReadOnlySpan<float> pRow = p.Slice(row * classes, classes);
+            int label = Label(t, row, classes);
+            total -= FromLogits
+                ? pRow[label] - CategoricalCrossEntropy.LogSumExp(pRow)
+                : Math.Log(LossChecks.Clip(pRow[label] / CategoricalCrossEntropy.RowSum(pRow)));
+        }
+
+        return (float)(total / t.Length);
+    }
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    {
+        ArgumentNullException.ThrowIfNull(gradient);
+        int classes = Check(predictions, targets, gradient);
+        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        Span<float> g = gradient.AsSpan();
+        int rows = t.Length;
+        for (int row = 0; row < rows; row++)
+        {
+            int start = row * classes;
+            ReadOnlySpan<float> pRow = p.Slice(start, classes);
+            int label = Label(t, row, classes);
+            if (FromLogits)
+            {
+                double logSumExp = CategoricalCrossEntropy.LogSumExp(pRow);
+                for (int j = 0; j < classes; j++)
+                {
+                    g[start + j] = (float)((Math.Exp(pRow[j] - logSumExp) - (j == label ? 1 : 0)) / rows);
+                }
+            }
+            else
+            {
+                // L = -log(clip(p_k / s)): dL/dp_j = c_k (1 - [j = k] / q_k) / s, c_k = 1 when q_k is not clipped.
+                double sum = CategoricalCrossEntropy.RowSum(pRow);
+                double q = pRow[label] / sum;
+                double active = LossChecks.Unclipped(q) ? 1 : 0;
+                for (int j = 0; j < classes; j++)
+                {
+                    g[start + j] = (float)(active * (1 - (j == label ? 1 / q : 0)) / sum / rows);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    void ISoftmaxCrossEntropy.LogitsGradient(Tensor probabilities, Tensor targets, Tensor gradient)
+    {
+        ArgumentNullException.ThrowIfNull(gradient);
+        int classes = Check(probabilities, targets, gradient);
+        if (FromLogits)
+        {
+            throw new InvalidOperationException($"{Name} with fromLogits: true expects logits; the fused softmax gradient does not apply.");
+        }
+
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        Span<float> g = gradient.AsSpan();
+        float inverseRows = 1f / t.Length;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(probabilities.AsReadOnlySpan(), inverseRows, g);
+        for (int row = 0; row < t.Length; row++)
+        {
+            g[(row * classes) + Label(t, row, classes)] -= inverseRows;
+        }
+    }
+
+    private int Check(Tensor predictions, Tensor targets, Tensor? gradient)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(targets);
+        int classes = LossChecks.Classes(predictions);
+        if (predictions.Length / classes != targets.Length)
+        {
+            throw new ArgumentException($"{Name}: output {predictions.Shape} does not match targets {targets.Shape}; expected one class index per row of the output.", nameof(targets));
+        }
+
+        LossChecks.CheckGradient(Name, predictions, gradient);
+        return classes;
+    }
+
+    private int Label(ReadOnlySpan<float> targets, int row, int classes)
+    {
+        float value = targets[row];
+        if (!(value >= 0f && value < classes) || value != MathF.Floor(value))
+        {
+            throw new ArgumentException($"{Name}: target {value} of sample {row} is not a class index in [0, {classes}).", nameof(targets));
+        }
+
+        return (int)value;
+    }
+}

@@ -17,7 +17,7 @@ namespace NeuralNet.Kernels;
 /// backward bias    db += column sums of dy
 /// backward data    dX = dy · wᵀ, then dx = col2im(dX)
 /// </code>
-/// Every matrix product goes through <see cref="Gemm.Multiply"/>.
+/// Every matrix product goes through the library's single GEMM entry point, <c>Gemm.Multiply</c>.
 /// </remarks>
 internal static class Convolution
 {

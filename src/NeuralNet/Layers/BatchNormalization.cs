@@ -16,6 +16,7 @@ namespace NeuralNet.Layers;
 /// </remarks>
 public sealed class BatchNormalization : Layer
 {
+    private static readonly Ones s_ones = new();
     private Parameter? _gamma;
     private Parameter? _beta;
     private Parameter? _movingMean;
@@ -96,16 +97,16 @@ public sealed class BatchNormalization : Layer
         var shape = new TensorShape(channels);
         if (Scale)
         {
-            _gamma = AddParameter("gamma", shape, Constant.One);
+            _gamma = AddParameter("gamma", shape, s_ones);
         }
 
         if (Center)
         {
-            _beta = AddParameter("beta", shape, Constant.Zero);
+            _beta = AddParameter("beta", shape, Zeros.Instance);
         }
 
-        _movingMean = AddParameter("moving_mean", shape, Constant.Zero, trainable: false);
-        _movingVariance = AddParameter("moving_variance", shape, Constant.One, trainable: false);
+        _movingMean = AddParameter("moving_mean", shape, Zeros.Instance, trainable: false);
+        _movingVariance = AddParameter("moving_variance", shape, s_ones, trainable: false);
         _mean = new float[channels];
         _variance = new float[channels];
         _invStd = new float[channels];
@@ -158,16 +159,5 @@ public sealed class BatchNormalization : Layer
             _gamma is null ? default : _gamma.Value.AsReadOnlySpan(), _invStd, _mean.Length, _usedBatchStatistics,
             _gamma is null ? default : _gamma.Gradient.AsSpan(), _beta is null ? default : _beta.Gradient.AsSpan(), inputGradient.AsSpan());
         return inputGradient;
-    }
-
-    /// <summary>Fills a parameter with one value (ones for gamma and the moving variance, zeros for beta and the moving mean).</summary>
-    private sealed class Constant(float value, string name) : Initializer
-    {
-        public static readonly Constant One = new(1f, "ones");
-        public static readonly Constant Zero = new(0f, "zeros");
-
-        public override string Name => name;
-
-        public override void Initialize(Span<float> values, TensorShape shape, long seed) => values.Fill(value);
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using NeuralNet.Activations;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
@@ -42,6 +43,7 @@ public sealed class Conv2D : Layer
     private Tensor? _input;
     private Tensor? _outputGradient;
     private int _batch;
+    private readonly bool _fusedRelu;
 
     /// <summary>Creates a convolution with a square kernel and equal strides.</summary>
     /// <param name="filters">The number of output channels, at least 1.</param>
@@ -96,10 +98,11 @@ public sealed class Conv2D : Layer
         KernelSize = kernelSize;
         Strides = s;
         Padding = padding;
-        Activation = activation;
+        Activation = activation is Linear ? null : activation;
         UseBias = useBias;
+        _fusedRelu = Activation is Relu;
         _kernelInitializer = kernelInitializer ?? new GlorotUniform();
-        _biasInitializer = biasInitializer ?? new Zeros();
+        _biasInitializer = biasInitializer ?? Zeros.Instance;
         _kernelRegularizer = kernelRegularizer;
         _biasRegularizer = biasRegularizer;
         _im2col = new Step(this, StepKind.Im2Col);
@@ -178,7 +181,18 @@ public sealed class Conv2D : Layer
         ConvParallel.For(batch, _im2col);
 
         _z = BatchView(ref _zBuffer, batch, OutputShape);
-        Convolution.ForwardGemm(_cols.AsSpan(0, rows * patch), _kernel!.Value.AsReadOnlySpan(), rows, patch, Filters, _z.AsSpan());
+        ReadOnlySpan<float> cols = _cols.AsSpan(0, rows * patch), kernel = _kernel!.Value.AsReadOnlySpan();
+        if (_bias is not null && (Activation is null || _fusedRelu))
+        {
+            // Bias and ReLU are applied by the GEMM to each output tile while it is in cache. ReLU's backward pass
+            // needs only the output (positive exactly where the pre-activation is), so no pre-activation is kept.
+            Gemm.Multiply(false, false, rows, Filters, patch, cols, patch, kernel, Filters, _bias.Value.AsReadOnlySpan(),
+                _fusedRelu ? GemmActivation.Relu : GemmActivation.None, _z.AsSpan(), Filters);
+            _y = _z;
+            return _z;
+        }
+
+        Convolution.ForwardGemm(cols, kernel, rows, patch, Filters, _z.AsSpan());
         if (Activation is not null)
         {
             _y = BatchView(ref _yBuffer, batch, OutputShape);
@@ -189,7 +203,8 @@ public sealed class Conv2D : Layer
             ConvParallel.For(batch, _biasActivation);
         }
 
-        return Activation is null ? _z : _y!;
+        _y = Activation is null ? _z : _y;
+        return _y!;
     }
 
     /// <inheritdoc/>
@@ -219,7 +234,7 @@ public sealed class Conv2D : Layer
             Span<float> biasGradient = _bias.Gradient.AsSpan();
             for (int n = 0; n < batch; n++)
             {
-                System.Numerics.Tensors.TensorPrimitives.Add(biasGradient, _biasPartials.AsSpan(n * Filters, Filters), biasGradient);
+                TensorPrimitives.Add(biasGradient, _biasPartials.AsSpan(n * Filters, Filters), biasGradient);
             }
 
             _bias.Regularizer?.AddGradient(_bias.Value.AsReadOnlySpan(), biasGradient);

@@ -17,8 +17,8 @@ namespace NeuralNet.Kernels;
 internal static unsafe partial class Gemm
 {
     // Depth of a packed panel: Mr x Kc of A (12 KiB for 12 x 256) in L1, Kc x Nc of B (512 KiB) in L2.
-    private const int Kc = 256;
-    private const int Nc = 512;
+    private static readonly int Kc = int.Parse(Environment.GetEnvironmentVariable("GEMM_KC") ?? "256", System.Globalization.CultureInfo.InvariantCulture);
+    private static readonly int Nc = int.Parse(Environment.GetEnvironmentVariable("GEMM_NC") ?? "512", System.Globalization.CultureInfo.InvariantCulture);
     private const int MaxMr = 16;
     private const int MaxNr = 64;
 
@@ -108,6 +108,9 @@ internal static unsafe partial class Gemm
             if (k == 0 || alpha == 0f)
             {
                 ScaleOnly(in args);
+            }
+            else if (TryNarrow(in args))
+            {
             }
             else if (Avx512Kernel.IsSupported)
             {
@@ -269,10 +272,12 @@ internal static unsafe partial class Gemm
 
     // Thread-local packing memory, allocated once per thread on the pinned heap and 64-byte aligned:
     // a Kc x Nc block of B, an MaxMr x Kc micro-panel of A and an MaxMr x MaxNr edge tile of C.
+    private static int PackBufferLength => Kc * (Nc + MaxNr);
+
     private static float* RentPackBuffer(out float* aPack, out float* cTile)
     {
-        const int BSize = Kc * (Nc + MaxNr);
-        const int ASize = MaxMr * Kc;
+        int BSize = Kc * (Nc + MaxNr);
+        int ASize = MaxMr * Kc;
         const int CSize = MaxMr * MaxNr;
         float[] buffer = s_packBuffer ??= GC.AllocateUninitializedArray<float>(BSize + ASize + CSize + 16, pinned: true);
         float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
@@ -342,6 +347,9 @@ internal static unsafe partial class Gemm
         public readonly nint Ldc = ldc;
         public readonly float* Bias = bias;
         public readonly GemmActivation Activation = activation;
+
+        // The same product with op(B) given as its transpose bt (n x k, stride ldbt).
+        public Arguments WithTransposedB(float* bt, nint ldbt) => new(TransposeA, true, M, N, K, Alpha, A, Lda, bt, ldbt, Beta, C, Ldc, Bias, Activation);
 
         // The sub-product computing rows [i0, i0 + rows) of C.
         public Arguments Rows(int i0, int rows) => new(TransposeA, TransposeB, rows, N, K, Alpha,

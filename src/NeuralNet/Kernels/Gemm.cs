@@ -16,9 +16,11 @@ namespace NeuralNet.Kernels;
 // same sequence of operations whatever the thread count: results are bit-identical.
 internal static unsafe partial class Gemm
 {
-    // Depth of a packed panel: Mr x Kc of A (12 KiB for 12 x 256) in L1, Kc x Nc of B (512 KiB) in L2.
-    private static readonly int Kc = int.Parse(Environment.GetEnvironmentVariable("GEMM_KC") ?? "256", System.Globalization.CultureInfo.InvariantCulture);
-    private static readonly int Nc = int.Parse(Environment.GetEnvironmentVariable("GEMM_NC") ?? "512", System.Globalization.CultureInfo.InvariantCulture);
+    // Blocking for Zen 4 (32 KiB L1d, 1 MiB L2 per core): an A micro-panel (12 x 128, 6 KiB) and the B
+    // micro-panel it meets (128 x 32, 16 KiB) both fit L1; the packed B block (128 x 1024, 512 KiB) stays in L2.
+    // Measured against 256 x 512, 192 x 768 and 320 x 512 (docs/performance.md).
+    private const int Kc = 128;
+    private const int Nc = 1024;
     private const int MaxMr = 16;
     private const int MaxNr = 64;
 
@@ -272,12 +274,12 @@ internal static unsafe partial class Gemm
 
     // Thread-local packing memory, allocated once per thread on the pinned heap and 64-byte aligned:
     // a Kc x Nc block of B, an MaxMr x Kc micro-panel of A and an MaxMr x MaxNr edge tile of C.
-    private static int PackBufferLength => Kc * (Nc + MaxNr);
+    private const int PackBufferLength = Kc * (Nc + MaxNr);
 
     private static float* RentPackBuffer(out float* aPack, out float* cTile)
     {
-        int BSize = Kc * (Nc + MaxNr);
-        int ASize = MaxMr * Kc;
+        const int BSize = Kc * (Nc + MaxNr);
+        const int ASize = MaxMr * Kc;
         const int CSize = MaxMr * MaxNr;
         float[] buffer = s_packBuffer ??= GC.AllocateUninitializedArray<float>(BSize + ASize + CSize + 16, pinned: true);
         float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));

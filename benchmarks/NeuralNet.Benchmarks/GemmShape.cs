@@ -3,7 +3,7 @@ using System.Globalization;
 namespace NeuralNet.Benchmarks;
 
 /// <summary>One GEMM problem: C (m x n) = op(A) (m x k) * op(B) (k x n), row-major, tightly packed.</summary>
-public sealed record GemmShape(string Name, int M, int N, int K, bool TransposeA, bool TransposeB)
+public sealed record GemmShape(string Name, int M, int N, int K, bool TransposeA, bool TransposeB) : IComparable<GemmShape>, IComparable
 {
     /// <summary>Square sizes and the MNIST 784-512-10 products (batch 128), forward and backward.</summary>
     public static readonly GemmShape[] All =
@@ -42,4 +42,12 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransposeA
 
     /// <inheritdoc/>
     public override string ToString() => Name;
+
+    /// <summary>Orders shapes as in <see cref="All"/> (squares by size first), so result tables read top to bottom.</summary>
+    public int CompareTo(GemmShape? other) => other is null ? 1 : Rank.CompareTo(other.Rank);
+
+    /// <inheritdoc/>
+    public int CompareTo(object? obj) => CompareTo(obj as GemmShape);
+
+    private (int, double) Rank => (Name.StartsWith("square", StringComparison.Ordinal) ? 0 : 1, Name.StartsWith("square", StringComparison.Ordinal) ? Flops : Array.FindIndex(All, s => s.Name == Name));
 }

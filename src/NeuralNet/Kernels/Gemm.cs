@@ -16,9 +16,11 @@ namespace NeuralNet.Kernels;
 // same sequence of operations whatever the thread count: results are bit-identical.
 internal static unsafe partial class Gemm
 {
-    // Depth of a packed panel: Mr x Kc of A (12 KiB for 12 x 256) in L1, Kc x Nc of B (512 KiB) in L2.
-    private const int Kc = 256;
-    private const int Nc = 512;
+    // Blocking for Zen 4 (32 KiB L1d, 1 MiB L2 per core): an A micro-panel (12 x 128, 6 KiB) and the B
+    // micro-panel it meets (128 x 32, 16 KiB) both fit L1; the packed B block (128 x 1024, 512 KiB) stays in L2.
+    // Measured against 256 x 512, 192 x 768 and 320 x 512 (docs/performance.md).
+    private const int Kc = 128;
+    private const int Nc = 1024;
     private const int MaxMr = 16;
     private const int MaxNr = 64;
 
@@ -108,6 +110,9 @@ internal static unsafe partial class Gemm
             if (k == 0 || alpha == 0f)
             {
                 ScaleOnly(in args);
+            }
+            else if (TryNarrow(in args))
+            {
             }
             else if (Avx512Kernel.IsSupported)
             {
@@ -269,6 +274,8 @@ internal static unsafe partial class Gemm
 
     // Thread-local packing memory, allocated once per thread on the pinned heap and 64-byte aligned:
     // a Kc x Nc block of B, an MaxMr x Kc micro-panel of A and an MaxMr x MaxNr edge tile of C.
+    private const int PackBufferLength = Kc * (Nc + MaxNr);
+
     private static float* RentPackBuffer(out float* aPack, out float* cTile)
     {
         const int BSize = Kc * (Nc + MaxNr);
@@ -342,6 +349,9 @@ internal static unsafe partial class Gemm
         public readonly nint Ldc = ldc;
         public readonly float* Bias = bias;
         public readonly GemmActivation Activation = activation;
+
+        // The same product with op(B) given as its transpose bt (n x k, stride ldbt).
+        public Arguments WithTransposedB(float* bt, nint ldbt) => new(TransposeA, true, M, N, K, Alpha, A, Lda, bt, ldbt, Beta, C, Ldc, Bias, Activation);
 
         // The sub-product computing rows [i0, i0 + rows) of C.
         public Arguments Rows(int i0, int rows) => new(TransposeA, TransposeB, rows, N, K, Alpha,

@@ -40,8 +40,8 @@ public class GemmTests
     [InlineData(true, true)]
     public void Multiply_LargerThanOneBlock_MatchesDoubleReference(bool transposeA, bool transposeB)
     {
-        // Crosses the Kc (256) and Nc (512) block edges with ragged tails.
-        new GemmCase(37, 523, 301, transposeA, transposeB, 1f, 0.5f, 1, 2, 3, 7).AssertMatchesReference();
+        // Crosses the Kc (128) and Nc (1024) block edges with ragged tails.
+        new GemmCase(37, 1041, 301, transposeA, transposeB, 1f, 0.5f, 1, 2, 3, 7).AssertMatchesReference();
     }
 
     [Theory]

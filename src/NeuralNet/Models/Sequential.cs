@@ -323,6 +323,11 @@ public sealed partial class Sequential
             var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
             progress.Begin(loader.BatchCount);
             var logs = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (string key in _logKeys)
+            {
+                logs[key] = 0;
+            }
+
             EvaluateCore(loader, logs, string.Empty, progress);
             progress.End(logs);
             return logs;

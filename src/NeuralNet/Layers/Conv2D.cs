@@ -137,6 +137,18 @@ public sealed class Conv2D : Layer
     /// <summary>Whether a bias is added per filter.</summary>
     public bool UseBias { get; }
 
+    /// <summary>The kernel's initializer (saved in model files).</summary>
+    public Initializer KernelInitializer => _kernelInitializer;
+
+    /// <summary>The bias's initializer (saved in model files).</summary>
+    public Initializer BiasInitializer => _biasInitializer;
+
+    /// <summary>The kernel's penalty, or null.</summary>
+    public Regularizer? KernelRegularizer => _kernelRegularizer;
+
+    /// <summary>The bias's penalty, or null.</summary>
+    public Regularizer? BiasRegularizer => _biasRegularizer;
+
     /// <summary>The kernel, (kernelHeight, kernelWidth, channels, filters). Throws until the layer is built.</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
 

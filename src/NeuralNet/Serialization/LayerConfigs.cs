@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NeuralNet.Activations;
 using NeuralNet.Initializers;
 using NeuralNet.Layers;
 
@@ -62,6 +63,38 @@ internal static class LayerConfigs
             case Activation activation:
                 ComponentConfigs.WriteActivation(json, "activation", activation.Function);
                 break;
+            case Conv2D conv:
+                json.WriteNumber("filters", conv.Filters);
+                WritePair(json, "kernel_size", conv.KernelSize);
+                WritePair(json, "strides", conv.Strides);
+                json.WriteString("padding", PaddingName(conv.Padding));
+                json.WriteString("data_format", "channels_last");
+                WritePair(json, "dilation_rate", (1, 1));
+                json.WriteNumber("groups", 1);
+                ComponentConfigs.WriteActivation(json, "activation", conv.Activation ?? ActivationFunction.Linear);
+                json.WriteBoolean("use_bias", conv.UseBias);
+                ComponentConfigs.WriteInitializer(json, "kernel_initializer", conv.KernelInitializer);
+                ComponentConfigs.WriteInitializer(json, "bias_initializer", conv.BiasInitializer);
+                ComponentConfigs.WriteRegularizer(json, "kernel_regularizer", conv.KernelRegularizer);
+                ComponentConfigs.WriteRegularizer(json, "bias_regularizer", conv.BiasRegularizer);
+                break;
+            case Pooling2D pooling:
+                WritePair(json, "pool_size", pooling.PoolSize);
+                WritePair(json, "strides", pooling.Strides);
+                json.WriteString("padding", PaddingName(pooling.Padding));
+                json.WriteString("data_format", "channels_last");
+                break;
+            case GlobalAveragePooling2D:
+                json.WriteString("data_format", "channels_last");
+                json.WriteBoolean("keepdims", false);
+                break;
+            case BatchNormalization norm:
+                json.WriteNumber("axis", -1);
+                json.WriteNumber("momentum", norm.Momentum);
+                json.WriteNumber("epsilon", norm.Epsilon);
+                json.WriteBoolean("center", norm.Center);
+                json.WriteBoolean("scale", norm.Scale);
+                break;
             default:
                 throw ComponentConfigs.Unsupported("layer", layer.GetType());
         }
@@ -101,7 +134,12 @@ internal static class LayerConfigs
             "Dropout" => ComponentConfigs.Construct(where, () => new Dropout(where.Double("rate"), where.NullableLong("seed"), name)),
             "Flatten" => ComponentConfigs.Construct(where, () => new Flatten(name)),
             "Activation" => ComponentConfigs.Construct(where, () => new Activation(ComponentConfigs.ReadActivation(where, "activation"), name)),
-            _ => throw where.Error($"unknown layer class \"{FormatError.Shorten(className)}\"; NeuralNet reads InputLayer, Dense, Dropout, Flatten, Activation."),
+            "Conv2D" => ReadConv2D(where, name),
+            "MaxPooling2D" => ComponentConfigs.Construct(where, () => new MaxPooling2D(ReadPair(where, "pool_size", (2, 2)), ReadOptionalPair(where, "strides"), ReadPadding(where), name)),
+            "AveragePooling2D" => ComponentConfigs.Construct(where, () => new AveragePooling2D(ReadPair(where, "pool_size", (2, 2)), ReadOptionalPair(where, "strides"), ReadPadding(where), name)),
+            "GlobalAveragePooling2D" => ReadGlobalAveragePooling2D(where, name),
+            "BatchNormalization" => ReadBatchNormalization(where, name),
+            _ => throw where.Error($"unknown layer class \"{FormatError.Shorten(className)}\"; NeuralNet reads InputLayer, Dense, Dropout, Flatten, Activation, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D and BatchNormalization."),
         };
     }
 
@@ -115,7 +153,13 @@ internal static class LayerConfigs
             ? [("kernel", [inputShape[0], dense.Units]), ("bias", [dense.Units])]
             : [("kernel", [inputShape[0], dense.Units])],
         Dense => null,
-        InputLayer or Dropout or Flatten or Activation => [],
+        Conv2D conv when inputShape.Rank == 3 => conv.UseBias
+            ? [("kernel", [conv.KernelSize.Height, conv.KernelSize.Width, inputShape[2], conv.Filters]), ("bias", [conv.Filters])]
+            : [("kernel", [conv.KernelSize.Height, conv.KernelSize.Width, inputShape[2], conv.Filters])],
+        Conv2D => null,
+        BatchNormalization norm when inputShape.Rank >= 1 => BatchNormalizationParameters(norm, inputShape[-1]),
+        BatchNormalization => null,
+        InputLayer or Dropout or Flatten or Activation or Pooling2D or GlobalAveragePooling2D => [],
         _ => throw ComponentConfigs.Unsupported("layer", layer.GetType()),
     };
 
@@ -127,8 +171,127 @@ internal static class LayerConfigs
         Dropout => "Dropout",
         Flatten => "Flatten",
         Activation => "Activation",
+        Conv2D => "Conv2D",
+        MaxPooling2D => "MaxPooling2D",
+        AveragePooling2D => "AveragePooling2D",
+        GlobalAveragePooling2D => "GlobalAveragePooling2D",
+        BatchNormalization => "BatchNormalization",
         _ => throw ComponentConfigs.Unsupported("layer", layer.GetType()),
     };
+
+    private static List<(string Name, int[] Shape)> BatchNormalizationParameters(BatchNormalization norm, int channels)
+    {
+        var list = new List<(string Name, int[] Shape)>();
+        if (norm.Scale)
+        {
+            list.Add(("gamma", [channels]));
+        }
+
+        if (norm.Center)
+        {
+            list.Add(("beta", [channels]));
+        }
+
+        list.Add(("moving_mean", [channels]));
+        list.Add(("moving_variance", [channels]));
+        return list;
+    }
+
+    private static Conv2D ReadConv2D(ConfigObject where, string name)
+    {
+        if (where.Has("dilation_rate") && ReadPair(where, "dilation_rate", (1, 1)) != (1, 1))
+        {
+            throw where.Error("\"dilation_rate\" other than 1 is not supported.");
+        }
+
+        if (where.Int("groups", 1) != 1)
+        {
+            throw where.Error("\"groups\" other than 1 is not supported.");
+        }
+
+        RequireChannelsLast(where);
+        return ComponentConfigs.Construct(where, () => new Conv2D(
+            where.Int("filters", minimum: 1),
+            ReadPair(where, "kernel_size", null),
+            ReadOptionalPair(where, "strides"),
+            ReadPadding(where),
+            ComponentConfigs.ReadActivation(where, "activation"),
+            where.Bool("use_bias", true),
+            ComponentConfigs.ReadInitializer(where, "kernel_initializer", new GlorotUniform()),
+            ComponentConfigs.ReadInitializer(where, "bias_initializer", Zeros.Instance),
+            ComponentConfigs.ReadRegularizer(where, "kernel_regularizer"),
+            ComponentConfigs.ReadRegularizer(where, "bias_regularizer"),
+            name));
+    }
+
+    private static GlobalAveragePooling2D ReadGlobalAveragePooling2D(ConfigObject where, string name)
+    {
+        RequireChannelsLast(where);
+        if (where.Bool("keepdims", false))
+        {
+            throw where.Error("\"keepdims\": true is not supported.");
+        }
+
+        return ComponentConfigs.Construct(where, () => new GlobalAveragePooling2D(name));
+    }
+
+    private static BatchNormalization ReadBatchNormalization(ConfigObject where, string name)
+    {
+        var axis = where.Get("axis");
+        if (axis is not null && !(axis.Value.ValueKind == JsonValueKind.Number && axis.Value.TryGetInt32(out int a) && a == -1)
+            && !(axis.Value.ValueKind == JsonValueKind.Array && axis.Value.GetArrayLength() == 1 && axis.Value[0].ValueKind == JsonValueKind.Number && axis.Value[0].TryGetInt32(out int b) && b == -1))
+        {
+            throw where.Error("only \"axis\": -1 (channels last) is supported.");
+        }
+
+        return ComponentConfigs.Construct(where, () => new BatchNormalization(where.Single("momentum", 0.99f), where.Single("epsilon", 1e-3f), where.Bool("center", true), where.Bool("scale", true), name));
+    }
+
+    private static void RequireChannelsLast(ConfigObject where)
+    {
+        if (where.String("data_format", "channels_last") != "channels_last")
+        {
+            throw where.Error("only \"data_format\": \"channels_last\" is supported.");
+        }
+    }
+
+    private static string PaddingName(Padding padding) => padding == Padding.Same ? "same" : "valid";
+
+    private static Padding ReadPadding(ConfigObject where) => where.String("padding", "valid") switch
+    {
+        "valid" => Padding.Valid,
+        "same" => Padding.Same,
+        string other => throw where.Error($"\"padding\" is \"{FormatError.Shorten(other)}\"; expected \"valid\" or \"same\"."),
+    };
+
+    private static void WritePair(Utf8JsonWriter json, string key, (int First, int Second) pair)
+    {
+        json.WriteStartArray(key);
+        json.WriteNumberValue(pair.First);
+        json.WriteNumberValue(pair.Second);
+        json.WriteEndArray();
+    }
+
+    /// <summary>A Keras size: an integer n (meaning (n, n)) or a pair [a, b], each positive.</summary>
+    private static (int, int) ReadPair(ConfigObject where, string key, (int, int)? fallback)
+    {
+        var value = where.Get(key);
+        if (value is null)
+        {
+            return fallback ?? throw where.Error($"\"{key}\" is missing.");
+        }
+
+        if (value.Value.ValueKind == JsonValueKind.Number)
+        {
+            int n = where.Int(key, minimum: 1);
+            return (n, n);
+        }
+
+        int[] pair = where.PositiveInts(key, 2);
+        return pair.Length == 2 ? (pair[0], pair[1]) : throw where.Error($"\"{key}\" must be an integer or a pair of integers.");
+    }
+
+    private static (int, int)? ReadOptionalPair(ConfigObject where, string key) => where.Has(key) ? ReadPair(where, key, null) : null;
 
     private static int[] ReadInputShape(ConfigObject where)
     {

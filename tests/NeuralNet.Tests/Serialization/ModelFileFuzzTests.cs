@@ -32,7 +32,7 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
     public void Load_MutatedModelFiles_OnlyDocumentedExceptionsOccur()
     {
         const long seed = 919;
-        byte[][] originals = [ModelFile(1, epochs: 1), ModelFile(2, epochs: 0)];
+        byte[][] originals = [ModelFile(ModelTestData.DenseModel(1), 1), ModelFile(ModelTestData.DenseModel(2), 0), ModelFile(ModelTestData.ConvModel(3), 1)];
         int accepted = 0, rejected = 0;
         var kinds = new int[SafeTensorsFuzzTests.MutationKinds + 3];
         for (int i = 0; i < Cases; i++)
@@ -44,6 +44,7 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
             byte[] mutated = kind < SafeTensorsFuzzTests.MutationKinds
                 ? SafeTensorsFuzzTests.Mutate(original, kind, random)
                 : MutateConfig(original, kind - SafeTensorsFuzzTests.MutationKinds, random);
+            long before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
                 var model = Sequential.Load(new MemoryStream(mutated, writable: false), "fuzz.model");
@@ -60,6 +61,10 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
             {
                 Assert.Fail($"Case {i} (mutation {kind}) threw {ex.GetType().Name}: {ex.Message}\n{ex.StackTrace}");
             }
+
+            // Tensors, parameters (a copy), optimizer state, the parsed JSON and the layers' bookkeeping: a small multiple of the file.
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated <= (64L * mutated.Length) + (1 << 20), $"Case {i} (mutation {kind}) allocated {allocated} bytes for a {mutated.Length}-byte file.");
         }
 
         output.WriteLine($"{Cases} cases: {accepted} accepted, {rejected} rejected; per mutation kind: {string.Join(", ", kinds)}");
@@ -69,11 +74,10 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>A trained model's file, with optimizer and training state.</summary>
-    internal static byte[] ModelFile(long seed, int epochs)
+    internal static byte[] ModelFile(Sequential model, int epochs)
     {
-        var model = ModelTestData.DenseModel(seed);
-        var (x, y) = ModelTestData.Classification(24, 8, 3, seed);
-        model.Fit(x, y, epochs: epochs, batchSize: 8, verbose: 0);
+        var (x, y) = ModelTestData.Classification(24, model.InputShape.ElementCount, 3, seed: 5);
+        model.Fit(x.Reshape([24, .. model.InputShape.Dimensions]), y, epochs: epochs, batchSize: 8, verbose: 0);
         var (tensors, metadata) = ModelSerializer.DescribeModel(model, epochs, includeTraining: true);
         using var stream = new MemoryStream();
         SafeTensors.Write(stream, tensors, metadata);

@@ -59,6 +59,25 @@ internal static class ModelTestData
         seed: seed),
         optimizer ?? new Adam(0.01f));
 
+    /// <summary>A small CNN with every convolution-side layer type.</summary>
+    public static Sequential ConvModel(long seed) => Compiled(
+        new Sequential(
+        [
+            new InputLayer(8, 8, 1),
+            new Conv2D(4, 3, activation: ActivationFunction.Relu, kernelRegularizer: new L2(1e-4), biasInitializer: new Constant(0.01f)),
+            new BatchNormalization(momentum: 0.9f, epsilon: 1e-4f),
+            new MaxPooling2D(2),
+            new Conv2D(3, (2, 2), strides: (1, 2), padding: Padding.Same, useBias: false, kernelInitializer: new HeUniform(7)),
+            new AveragePooling2D((2, 1), strides: (1, 1)),
+            new BatchNormalization(center: false),
+            new GlobalAveragePooling2D(),
+            new Dropout(0.1),
+            new Dense(3, ActivationFunction.Softmax),
+        ],
+        name: "cnn",
+        seed: seed),
+        new Adam(0.005f));
+
     public static Sequential Compiled(Sequential model, Optimizer optimizer)
     {
         model.Compile(optimizer, new CategoricalCrossEntropy(), new Accuracy());

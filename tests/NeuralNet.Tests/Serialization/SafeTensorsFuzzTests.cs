@@ -9,7 +9,8 @@ namespace NeuralNet.Tests.Serialization;
 /// <summary>
 /// Seeded fuzzing of the safetensors reader: valid files mutated by bit flips, truncations, byte insertions and
 /// deletions, size-prefix edits and header edits (numbers, dtypes, structure). Every case must either load a
-/// consistent file or throw <see cref="InvalidDataException"/>; anything else (IndexOutOfRange, OutOfMemory,
+/// consistent file or throw <see cref="InvalidDataException"/>, allocating no more than a small multiple of the
+/// file's length; anything else (IndexOutOfRange, OutOfMemory,
 /// NullReference, Overflow, ...) fails the test with the case's seed so it can be replayed.
 /// </summary>
 public class SafeTensorsFuzzTests(ITestOutputHelper output)
@@ -40,6 +41,7 @@ public class SafeTensorsFuzzTests(ITestOutputHelper output)
             int kind = random.NextInt(kinds.Length);
             kinds[kind]++;
             byte[] mutated = Mutate(original, kind, random);
+            long before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
                 var file = SafeTensorsTestFiles.Read(mutated, "fuzz.safetensors");
@@ -55,6 +57,10 @@ public class SafeTensorsFuzzTests(ITestOutputHelper output)
             {
                 Assert.Fail($"Case {i} (mutation {kind}) threw {ex.GetType().Name}: {ex.Message}\n{ex.StackTrace}");
             }
+
+            // Reading may convert 1-byte elements to floats (x4) and keeps small bookkeeping; nothing more.
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated <= (16L * mutated.Length) + (256 << 10), $"Case {i} (mutation {kind}) allocated {allocated} bytes for a {mutated.Length}-byte file.");
         }
 
         output.WriteLine($"{Cases} cases: {accepted} accepted, {rejected} rejected; per mutation kind: {string.Join(", ", kinds)}");

@@ -78,6 +78,7 @@ internal static unsafe partial class Gemm
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NarrowSerial<TKernel>(in Arguments args)
         where TKernel : struct, IDotKernel
     {
@@ -89,6 +90,7 @@ internal static unsafe partial class Gemm
     }
 
     // dst (columns x rows, stride rows) = src (rows x columns, stride ld) transposed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeInto(float* src, nint ld, int rows, int columns, float* dst)
     {
         int r = 0;

@@ -191,6 +191,7 @@ internal static unsafe partial class Gemm
     }
 
     // The whole blocked loop nest on one thread.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Serial<TKernel>(in Arguments args)
         where TKernel : struct, IMicroKernel
     {
@@ -237,6 +238,7 @@ internal static unsafe partial class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunEdge<TKernel>(int kc, float* aPack, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
         where TKernel : struct, IMicroKernel
     {

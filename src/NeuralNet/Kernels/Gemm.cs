@@ -200,6 +200,10 @@ internal static unsafe partial class Gemm
         nint lda = args.Lda, ldb = args.Ldb, ldc = args.Ldc;
         float* bPack = RentPackBuffer(out float* aPack, out float* cTile);
 
+        // A not transposed is read in place (its Mr rows are contiguous in k), saving the packing transpose,
+        // unless the row stride is a multiple of 2 KiB: then the Mr rows would fight over a few L1 sets.
+        bool directA = TKernel.SupportsDirectA && !args.TransposeA && ((lda * sizeof(float)) & 2047) != 0;
+
         for (int jc = 0; jc < n; jc += Nc)
         {
             int nc = Math.Min(Nc, n - jc);
@@ -212,20 +216,36 @@ internal static unsafe partial class Gemm
                 for (int ic = 0; ic < m; ic += mr)
                 {
                     int rows = Math.Min(mr, m - ic);
-                    PackA(args.TransposeA, args.A, lda, ic, pc, rows, kc, mr, aPack);
+                    float* aDirect = null;
+                    if (rows == mr && directA)
+                    {
+                        aDirect = args.A + (ic * lda) + pc;
+                    }
+                    else
+                    {
+                        PackA(args.TransposeA, args.A, lda, ic, pc, rows, kc, mr, aPack);
+                    }
+
                     float* cRow = args.C + (ic * ldc) + jc;
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
                         float* bPanel = bPack + ((nint)jr * kc);
-                        if (rows == mr && cols == nr)
+                        if (cols == nr && rows == mr)
                         {
-                            TKernel.Run(kc, aPack, bPanel, cRow + jr, ldc, args.Alpha, beta);
+                            if (aDirect != null)
+                            {
+                                TKernel.RunDirectA(kc, aDirect, lda, bPanel, cRow + jr, ldc, args.Alpha, beta);
+                            }
+                            else
+                            {
+                                TKernel.Run(kc, aPack, bPanel, cRow + jr, ldc, args.Alpha, beta);
+                            }
                         }
                         else
                         {
                             // Edge tile: run the same kernel on a padded copy so every element sees the same arithmetic.
-                            RunEdge<TKernel>(kc, aPack, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
+                            RunEdge<TKernel>(kc, aPack, aDirect, lda, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
                         }
 
                         if (lastBlock && args.Bias != null)
@@ -239,7 +259,7 @@ internal static unsafe partial class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunEdge<TKernel>(int kc, float* aPack, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
+    private static void RunEdge<TKernel>(int kc, float* aPack, float* aDirect, nint lda, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
         where TKernel : struct, IMicroKernel
     {
         int nr = TKernel.Nr;
@@ -252,7 +272,15 @@ internal static unsafe partial class Gemm
             }
         }
 
-        TKernel.Run(kc, aPack, bPanel, tile, nr, alpha, beta);
+        if (aDirect != null)
+        {
+            TKernel.RunDirectA(kc, aDirect, lda, bPanel, tile, nr, alpha, beta);
+        }
+        else
+        {
+            TKernel.Run(kc, aPack, bPanel, tile, nr, alpha, beta);
+        }
+
         for (int i = 0; i < rows; i++)
         {
             Unsafe.CopyBlockUnaligned(c + (i * ldc), tile + (i * nr), bytes);

@@ -111,25 +111,31 @@ internal static unsafe partial class Gemm
             {
                 ScaleOnly(in args);
             }
-            else if (TryNarrow(in args))
+            else if (!TryNarrow(in args))
             {
+                DispatchPacked(in args);
             }
-            else if (Avx512Kernel.IsSupported)
-            {
-                Dispatch<Avx512Kernel>(in args);
-            }
-            else if (Avx2Kernel.IsSupported)
-            {
-                Dispatch<Avx2Kernel>(in args);
-            }
-            else if (VectorKernel.IsSupported)
-            {
-                Dispatch<VectorKernel>(in args);
-            }
-            else
-            {
-                Dispatch<ScalarKernel>(in args);
-            }
+        }
+    }
+
+    // The packed GotoBLAS path with the widest micro-kernel this CPU runs.
+    private static void DispatchPacked(in Arguments args)
+    {
+        if (Avx512Kernel.IsSupported)
+        {
+            Dispatch<Avx512Kernel>(in args);
+        }
+        else if (Avx2Kernel.IsSupported)
+        {
+            Dispatch<Avx2Kernel>(in args);
+        }
+        else if (VectorKernel.IsSupported)
+        {
+            Dispatch<VectorKernel>(in args);
+        }
+        else
+        {
+            Dispatch<ScalarKernel>(in args);
         }
     }
 

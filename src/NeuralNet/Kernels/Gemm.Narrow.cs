@@ -65,10 +65,10 @@ internal static unsafe partial class Gemm
         }
 
         ParallelJob job = s_parallelJob ??= new ParallelJob();
-        job.Prepare(work, splitColumns: false, parts, ((args.M / 4) + parts - 1) / parts * 4, &NarrowSerial<TKernel>);
+        job.Prepare(work, splitColumns: false, ((args.M / 4) + parts - 1) / parts * 4, &NarrowSerial<TKernel>);
         try
         {
-            Parallel.For(0, parts, job.Options, job.Body);
+            GemmThreadTeam.Instance.Run(job, parts);
         }
         finally
         {

@@ -185,10 +185,10 @@ internal static unsafe partial class Gemm
         }
 
         ParallelJob job = s_parallelJob ??= new ParallelJob();
-        job.Prepare(args, splitColumns, parts, (tiles + parts - 1) / parts * (splitColumns ? TKernel.Nr : TKernel.Mr), &Serial<TKernel>);
+        job.Prepare(args, splitColumns, (tiles + parts - 1) / parts * (splitColumns ? TKernel.Nr : TKernel.Mr), &Serial<TKernel>);
         try
         {
-            Parallel.For(0, parts, job.Options, job.Body);
+            GemmThreadTeam.Instance.Run(job, parts);
         }
         finally
         {
@@ -398,27 +398,20 @@ internal static unsafe partial class Gemm
             A, Lda, TransposeB ? B + (j0 * Ldb) : B + j0, Ldb, Beta, C + j0, Ldc, Bias == null ? null : Bias + j0, Activation);
     }
 
-    // Reusable per-calling-thread state for one parallel product: no closure is allocated per call.
-    private sealed class ParallelJob
+    // Reusable per-calling-thread state for one parallel product: nothing is allocated per call.
+    private sealed class ParallelJob : GemmThreadTeam.IPartitionedWork
     {
         private Arguments _args;
         private bool _splitColumns;
         private int _chunk;
         private delegate*<in Arguments, void> _serial;
 
-        public ParallelJob() => Body = Run;
-
-        public Action<int> Body { get; }
-
-        public ParallelOptions Options { get; } = new();
-
-        public void Prepare(in Arguments args, bool splitColumns, int parts, int chunk, delegate*<in Arguments, void> serial)
+        public void Prepare(in Arguments args, bool splitColumns, int chunk, delegate*<in Arguments, void> serial)
         {
             _args = args;
             _splitColumns = splitColumns;
             _chunk = chunk;
             _serial = serial;
-            Options.MaxDegreeOfParallelism = parts;
         }
 
         public void Clear()
@@ -427,7 +420,7 @@ internal static unsafe partial class Gemm
             _serial = null;
         }
 
-        private void Run(int part)
+        public void RunPart(int part)
         {
             int start = part * _chunk;
             int total = _splitColumns ? _args.N : _args.M;

@@ -57,7 +57,8 @@ internal static unsafe partial class Gemm
         }
 
         int threads = Parallelism.MaxDegreeOfParallelism;
-        int parts = (long)args.M * args.N * args.K < ParallelThreshold ? 1 : Math.Min(threads, args.M / 4);
+        int rowBlocks = (args.M + 3) / 4;
+        int parts = (long)args.M * args.N * args.K < ParallelThreshold ? 1 : Math.Min(threads, rowBlocks);
         if (parts <= 1)
         {
             NarrowSerial<TKernel>(in work);
@@ -65,7 +66,7 @@ internal static unsafe partial class Gemm
         }
 
         ParallelJob job = s_parallelJob ??= new ParallelJob();
-        job.Prepare(work, splitColumns: false, ((args.M / 4) + parts - 1) / parts * 4, &NarrowSerial<TKernel>);
+        job.Prepare(work, splitColumns: false, (rowBlocks + parts - 1) / parts * 4, &NarrowSerial<TKernel>);
         try
         {
             GemmThreadTeam.Instance.Run(job, parts);

@@ -24,10 +24,16 @@ internal static class ConvParallel
     private static readonly ManualResetEventSlim s_done = new(false);
     private static Worker[] s_workers = [];
     private static int s_busy;
+    private static int s_generation;
+
+    // The current loop in one word: generation (24 bits) | item count (20 bits) | next unclaimed index (20 bits).
+    // Workers claim an index with a compare-and-swap on the whole word, so a worker that wakes late can never claim
+    // an index of a loop that has moved on, and the caller never waits for a worker that has not started.
+    private const int IndexBits = 20;
+    private const long IndexMask = (1L << IndexBits) - 1;
+    private static long s_state;
     private static ParallelWork? s_work;
-    private static int s_count;
-    private static int s_next;
-    private static int s_pending;
+    private static int s_completed;
     private static Exception? s_error;
 
     /// <summary>The number of threads a loop may use, the calling thread included.</summary>
@@ -36,8 +42,8 @@ internal static class ConvParallel
     /// <summary>Calls <c>work.Run(i)</c> for every i in [0, <paramref name="count"/>), in parallel when it can.</summary>
     public static void For(int count, ParallelWork work)
     {
-        int threads = Math.Min(DegreeOfParallelism, count);
-        if (threads <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        int threads = Math.Min(Math.Min(DegreeOfParallelism, Parallelism.MaxDegreeOfParallelism), count);
+        if (threads <= 1 || count > IndexMask || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             for (int i = 0; i < count; i++)
             {
@@ -51,18 +57,29 @@ internal static class ConvParallel
         {
             Worker[] workers = EnsureWorkers(threads - 1);
             s_work = work;
-            s_count = count;
+            s_completed = 0;
             s_error = null;
-            Volatile.Write(ref s_next, 0);
-            s_pending = threads - 1;
             s_done.Reset();
+            long generation = ++s_generation & 0xFFFFFF;
+            Volatile.Write(ref s_state, (generation << (2 * IndexBits)) | ((long)count << IndexBits));
             for (int w = 0; w < threads - 1; w++)
             {
                 workers[w].Signal.Set();
             }
 
             Drain();
-            s_done.Wait();
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref s_completed) < count)
+            {
+                if (spinner.NextSpinWillYield)
+                {
+                    s_done.Wait();
+                    break;
+                }
+
+                spinner.SpinOnce();
+            }
+
             if (s_error is { } error)
             {
                 ExceptionDispatchInfo.Capture(error).Throw();
@@ -77,20 +94,38 @@ internal static class ConvParallel
 
     private static void Drain()
     {
-        ParallelWork work = s_work!;
-        int count = s_count;
-        int i;
-        while ((i = Interlocked.Increment(ref s_next) - 1) < count)
+        while (true)
         {
+            long state = Volatile.Read(ref s_state);
+            int index = (int)(state & IndexMask), count = (int)((state >> IndexBits) & IndexMask);
+            if (index >= count || Interlocked.CompareExchange(ref s_state, state + 1, state) != state)
+            {
+                if (index >= count)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            // The claimed index belongs to the loop still running: it cannot finish before this item does.
+            ParallelWork work = Volatile.Read(ref s_work)!;
             try
             {
-                work.Run(i);
+                work.Run(index);
             }
 #pragma warning disable CA1031 // The first failure is rethrown on the calling thread.
             catch (Exception e)
 #pragma warning restore CA1031
             {
                 Interlocked.CompareExchange(ref s_error, e, null);
+            }
+            finally
+            {
+                if (Interlocked.Increment(ref s_completed) == count)
+                {
+                    s_done.Set();
+                }
             }
         }
     }
@@ -138,10 +173,6 @@ internal static class ConvParallel
                 Signal.Wait();
                 Signal.Reset();
                 Drain();
-                if (Interlocked.Decrement(ref s_pending) == 0)
-                {
-                    s_done.Set();
-                }
             }
         }
     }

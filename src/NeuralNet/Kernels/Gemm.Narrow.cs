@@ -57,7 +57,8 @@ internal static unsafe partial class Gemm
         }
 
         int threads = Parallelism.MaxDegreeOfParallelism;
-        int parts = (long)args.M * args.N * args.K < ParallelThreshold ? 1 : Math.Min(threads, args.M / 4);
+        int rowBlocks = (args.M + 3) / 4;
+        int parts = (long)args.M * args.N * args.K < ParallelThreshold ? 1 : Math.Min(threads, rowBlocks);
         if (parts <= 1)
         {
             NarrowSerial<TKernel>(in work);
@@ -65,10 +66,10 @@ internal static unsafe partial class Gemm
         }
 
         ParallelJob job = s_parallelJob ??= new ParallelJob();
-        job.Prepare(work, splitColumns: false, parts, ((args.M / 4) + parts - 1) / parts * 4, &NarrowSerial<TKernel>);
+        job.Prepare(work, splitColumns: false, (rowBlocks + parts - 1) / parts * 4, &NarrowSerial<TKernel>);
         try
         {
-            Parallel.For(0, parts, job.Options, job.Body);
+            GemmThreadTeam.Instance.Run(job, parts);
         }
         finally
         {
@@ -78,6 +79,7 @@ internal static unsafe partial class Gemm
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NarrowSerial<TKernel>(in Arguments args)
         where TKernel : struct, IDotKernel
     {
@@ -89,6 +91,7 @@ internal static unsafe partial class Gemm
     }
 
     // dst (columns x rows, stride rows) = src (rows x columns, stride ld) transposed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeInto(float* src, nint ld, int rows, int columns, float* dst)
     {
         int r = 0;

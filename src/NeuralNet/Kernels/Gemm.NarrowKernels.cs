@@ -14,6 +14,7 @@ internal static unsafe partial class Gemm
     {
         public static bool IsSupported => Avx512F.IsSupported;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(int m, int n, int k, float alpha, float* a, nint lda, float* bt, nint ldbt, float beta, float* c, nint ldc)
         {
             int i = 0;
@@ -200,6 +201,7 @@ internal static unsafe partial class Gemm
     {
         public static bool IsSupported => Fma.IsSupported && Avx2.IsSupported;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(int m, int n, int k, float alpha, float* a, nint lda, float* bt, nint ldbt, float beta, float* c, nint ldc)
         {
             int i = 0;

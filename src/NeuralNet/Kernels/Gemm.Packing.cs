@@ -10,6 +10,7 @@ internal static unsafe partial class Gemm
 {
     // A micro-panel: rows i0..i0+rows of op(A), columns p0..p0+kc, laid out p-major: dst[p * mr + i].
     // Rows rows..mr are zero. op(A)[i, p] = transposeA ? a[p * lda + i] : a[i * lda + p].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(bool transposeA, float* a, nint lda, int i0, int p0, int rows, int kc, int mr, float* dst)
     {
         if (transposeA)
@@ -69,6 +70,7 @@ internal static unsafe partial class Gemm
     // B panel: rows p0..p0+kc of op(B), columns j0..j0+cols, cut into micro-panels of nr columns, each
     // laid out p-major (dst[q * nr * kc + p * nr + j]); columns past cols are zero.
     // op(B)[p, j] = transposeB ? b[j * ldb + p] : b[p * ldb + j].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(bool transposeB, float* b, nint ldb, int p0, int j0, int kc, int cols, int nr, float* dst)
     {
         for (int jr = 0; jr < cols; jr += nr)
@@ -131,6 +133,7 @@ internal static unsafe partial class Gemm
 
     // Eight source rows (stride ld), each `count` contiguous floats, written as columns:
     // dst[p * dstStride + r] = src[r * ld + p] for r in 0..8, p in 0..count.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeRowsInto(float* src, nint ld, int count, float* dst, int dstStride)
     {
         int p = 0;

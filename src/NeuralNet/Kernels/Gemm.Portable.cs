@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -17,8 +18,14 @@ internal static unsafe partial class Gemm
         /// <summary>Whether this kernel can run on the current hardware.</summary>
         static abstract bool IsSupported { get; }
 
+        /// <summary>Whether <see cref="RunDirectA"/> is implemented.</summary>
+        static abstract bool SupportsDirectA { get; }
+
         /// <summary>C (Mr x Nr, stride ldc) = alpha * Apanel (Mr x kc) * Bpanel (kc x Nr) + beta * C; beta == 0 ignores C.</summary>
         static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+
+        /// <summary>As <see cref="Run"/> with A read in place: row r of the Mr x kc block is a + r * lda (unit stride in p).</summary>
+        static abstract void RunDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta);
     }
 
     /// <summary>Portable micro-kernel over <see cref="Vector{T}"/>: 4 x (2 vectors), multiply then add (no FMA guarantee).</summary>
@@ -29,6 +36,10 @@ internal static unsafe partial class Gemm
         public static int Nr => 2 * Vector<float>.Count;
 
         public static bool IsSupported => Vector.IsHardwareAccelerated;
+
+        public static bool SupportsDirectA => false;
+
+        public static void RunDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta) => throw new UnreachableException();
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
@@ -86,6 +97,10 @@ internal static unsafe partial class Gemm
         public static int Nr => 4;
 
         public static bool IsSupported => true;
+
+        public static bool SupportsDirectA => false;
+
+        public static void RunDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta) => throw new UnreachableException();
 
         public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
         {

@@ -24,8 +24,9 @@ internal static unsafe partial class Gemm
     private const int MaxMr = 16;
     private const int MaxNr = 64;
 
-    // Below this many multiply-adds (m * n * k) a product stays on the calling thread.
-    private const long ParallelThreshold = 1L << 20;
+    // Below this many multiply-adds (m * n * k, about 80 microseconds on one Zen 4 core) a product stays
+    // on the calling thread: handing half of it to a worker would save less than the hand-off costs.
+    private const long ParallelThreshold = 1L << 22;
 
     [ThreadStatic]
     private static float[]? s_packBuffer;
@@ -111,25 +112,31 @@ internal static unsafe partial class Gemm
             {
                 ScaleOnly(in args);
             }
-            else if (TryNarrow(in args))
+            else if (!TryNarrow(in args))
             {
+                DispatchPacked(in args);
             }
-            else if (Avx512Kernel.IsSupported)
-            {
-                Dispatch<Avx512Kernel>(in args);
-            }
-            else if (Avx2Kernel.IsSupported)
-            {
-                Dispatch<Avx2Kernel>(in args);
-            }
-            else if (VectorKernel.IsSupported)
-            {
-                Dispatch<VectorKernel>(in args);
-            }
-            else
-            {
-                Dispatch<ScalarKernel>(in args);
-            }
+        }
+    }
+
+    // The packed GotoBLAS path with the widest micro-kernel this CPU runs.
+    private static void DispatchPacked(in Arguments args)
+    {
+        if (Avx512Kernel.IsSupported)
+        {
+            Dispatch<Avx512Kernel>(in args);
+        }
+        else if (Avx2Kernel.IsSupported)
+        {
+            Dispatch<Avx2Kernel>(in args);
+        }
+        else if (VectorKernel.IsSupported)
+        {
+            Dispatch<VectorKernel>(in args);
+        }
+        else
+        {
+            Dispatch<ScalarKernel>(in args);
         }
     }
 
@@ -179,10 +186,10 @@ internal static unsafe partial class Gemm
         }
 
         ParallelJob job = s_parallelJob ??= new ParallelJob();
-        job.Prepare(args, splitColumns, parts, (tiles + parts - 1) / parts * (splitColumns ? TKernel.Nr : TKernel.Mr), &Serial<TKernel>);
+        job.Prepare(args, splitColumns, (tiles + parts - 1) / parts * (splitColumns ? TKernel.Nr : TKernel.Mr), &Serial<TKernel>);
         try
         {
-            Parallel.For(0, parts, job.Options, job.Body);
+            GemmThreadTeam.Instance.Run(job, parts);
         }
         finally
         {
@@ -191,6 +198,7 @@ internal static unsafe partial class Gemm
     }
 
     // The whole blocked loop nest on one thread.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Serial<TKernel>(in Arguments args)
         where TKernel : struct, IMicroKernel
     {
@@ -198,6 +206,10 @@ internal static unsafe partial class Gemm
         int m = args.M, n = args.N, k = args.K;
         nint lda = args.Lda, ldb = args.Ldb, ldc = args.Ldc;
         float* bPack = RentPackBuffer(out float* aPack, out float* cTile);
+
+        // A not transposed is read in place (its Mr rows are contiguous in k), saving the packing transpose,
+        // unless the row stride is a multiple of 2 KiB: then the Mr rows would fight over a few L1 sets.
+        bool directA = TKernel.SupportsDirectA && !args.TransposeA && ((lda * sizeof(float)) & 2047) != 0;
 
         for (int jc = 0; jc < n; jc += Nc)
         {
@@ -211,20 +223,36 @@ internal static unsafe partial class Gemm
                 for (int ic = 0; ic < m; ic += mr)
                 {
                     int rows = Math.Min(mr, m - ic);
-                    PackA(args.TransposeA, args.A, lda, ic, pc, rows, kc, mr, aPack);
+                    float* aDirect = null;
+                    if (rows == mr && directA)
+                    {
+                        aDirect = args.A + (ic * lda) + pc;
+                    }
+                    else
+                    {
+                        PackA(args.TransposeA, args.A, lda, ic, pc, rows, kc, mr, aPack);
+                    }
+
                     float* cRow = args.C + (ic * ldc) + jc;
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
                         float* bPanel = bPack + ((nint)jr * kc);
-                        if (rows == mr && cols == nr)
+                        if (cols == nr && rows == mr)
                         {
-                            TKernel.Run(kc, aPack, bPanel, cRow + jr, ldc, args.Alpha, beta);
+                            if (aDirect != null)
+                            {
+                                TKernel.RunDirectA(kc, aDirect, lda, bPanel, cRow + jr, ldc, args.Alpha, beta);
+                            }
+                            else
+                            {
+                                TKernel.Run(kc, aPack, bPanel, cRow + jr, ldc, args.Alpha, beta);
+                            }
                         }
                         else
                         {
                             // Edge tile: run the same kernel on a padded copy so every element sees the same arithmetic.
-                            RunEdge<TKernel>(kc, aPack, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
+                            RunEdge<TKernel>(kc, aPack, aDirect, lda, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
                         }
 
                         if (lastBlock && args.Bias != null)
@@ -237,7 +265,8 @@ internal static unsafe partial class Gemm
         }
     }
 
-    private static void RunEdge<TKernel>(int kc, float* aPack, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunEdge<TKernel>(int kc, float* aPack, float* aDirect, nint lda, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
         where TKernel : struct, IMicroKernel
     {
         int nr = TKernel.Nr;
@@ -250,7 +279,15 @@ internal static unsafe partial class Gemm
             }
         }
 
-        TKernel.Run(kc, aPack, bPanel, tile, nr, alpha, beta);
+        if (aDirect != null)
+        {
+            TKernel.RunDirectA(kc, aDirect, lda, bPanel, tile, nr, alpha, beta);
+        }
+        else
+        {
+            TKernel.Run(kc, aPack, bPanel, tile, nr, alpha, beta);
+        }
+
         for (int i = 0; i < rows; i++)
         {
             Unsafe.CopyBlockUnaligned(c + (i * ldc), tile + (i * nr), bytes);
@@ -362,27 +399,20 @@ internal static unsafe partial class Gemm
             A, Lda, TransposeB ? B + (j0 * Ldb) : B + j0, Ldb, Beta, C + j0, Ldc, Bias == null ? null : Bias + j0, Activation);
     }
 
-    // Reusable per-calling-thread state for one parallel product: no closure is allocated per call.
-    private sealed class ParallelJob
+    // Reusable per-calling-thread state for one parallel product: nothing is allocated per call.
+    private sealed class ParallelJob : GemmThreadTeam.IPartitionedWork
     {
         private Arguments _args;
         private bool _splitColumns;
         private int _chunk;
         private delegate*<in Arguments, void> _serial;
 
-        public ParallelJob() => Body = Run;
-
-        public Action<int> Body { get; }
-
-        public ParallelOptions Options { get; } = new();
-
-        public void Prepare(in Arguments args, bool splitColumns, int parts, int chunk, delegate*<in Arguments, void> serial)
+        public void Prepare(in Arguments args, bool splitColumns, int chunk, delegate*<in Arguments, void> serial)
         {
             _args = args;
             _splitColumns = splitColumns;
             _chunk = chunk;
             _serial = serial;
-            Options.MaxDegreeOfParallelism = parts;
         }
 
         public void Clear()
@@ -391,7 +421,7 @@ internal static unsafe partial class Gemm
             _serial = null;
         }
 
-        private void Run(int part)
+        public void RunPart(int part)
         {
             int start = part * _chunk;
             int total = _splitColumns ? _args.N : _args.M;

@@ -27,6 +27,10 @@ public sealed class Conv2D : Layer
     private readonly Step _biasActivation;
     private readonly Step _activationBackward;
     private readonly Step _col2im;
+    private readonly Step _directForward;
+    private readonly Step _directBackward;
+    private bool _direct;
+    private float[] _kernelPartials = [];
     private Parameter? _kernel;
     private Parameter? _bias;
     private ConvGeometry _geometry;
@@ -109,10 +113,14 @@ public sealed class Conv2D : Layer
         _biasActivation = new Step(this, StepKind.BiasActivation);
         _activationBackward = new Step(this, StepKind.ActivationBackward);
         _col2im = new Step(this, StepKind.Col2Im);
+        _directForward = new Step(this, StepKind.DirectForward);
+        _directBackward = new Step(this, StepKind.DirectBackward);
     }
 
     private enum StepKind
     {
+        DirectForward,
+        DirectBackward,
         Im2Col,
         BiasActivation,
         ActivationBackward,
@@ -178,6 +186,8 @@ public sealed class Conv2D : Layer
             _bias = AddParameter("bias", new TensorShape(Filters), _biasInitializer, _biasRegularizer);
         }
 
+        // Small patches (a first layer on few channels) convolve directly; im2col + GEMM would mostly move data.
+        _direct = ConvDirect.Supports(_geometry, Filters) && (Activation is null || _fusedRelu);
         return new TensorShape(_geometry.OutHeight, _geometry.OutWidth, Filters);
     }
 
@@ -190,6 +200,14 @@ public sealed class Conv2D : Layer
         _batch = batch;
         int rows = batch * _geometry.OutputPixels;
         int patch = _geometry.PatchSize;
+        if (_direct)
+        {
+            _z = BatchView(ref _zBuffer, batch, OutputShape);
+            _y = _z;
+            ConvParallel.For(batch, _directForward);
+            return _z;
+        }
+
         ConvParallel.For(batch, _im2col);
 
         _z = BatchView(ref _zBuffer, batch, OutputShape);
@@ -236,6 +254,11 @@ public sealed class Conv2D : Layer
             dz = _dz;
         }
 
+        if (_direct)
+        {
+            return DirectBackward(outputGradient, dz);
+        }
+
         if (Activation is not null || _bias is not null)
         {
             ConvParallel.For(batch, _activationBackward);
@@ -265,6 +288,41 @@ public sealed class Conv2D : Layer
         return _dx;
     }
 
+    // Per-image kernel and bias partials from the direct kernel, summed in image order (the same bits on any
+    // thread count); then, when the input gradient is needed, dX = col2im(dZ · kernelᵀ) as in the GEMM path.
+    private Tensor DirectBackward(Tensor outputGradient, Tensor dz)
+    {
+        int batch = _batch, rows = batch * _geometry.OutputPixels, patch = _geometry.PatchSize, kernelSize = patch * Filters;
+        ConvParallel.For(batch, _directBackward);
+        Span<float> kernelGradient = _kernel!.Gradient.AsSpan();
+        for (int n = 0; n < batch; n++)
+        {
+            TensorPrimitives.Add(kernelGradient, _kernelPartials.AsSpan(n * kernelSize, kernelSize), kernelGradient);
+        }
+
+        _kernel.Regularizer?.AddGradient(_kernel.Value.AsReadOnlySpan(), kernelGradient);
+        if (_bias is not null)
+        {
+            Span<float> biasGradient = _bias.Gradient.AsSpan();
+            for (int n = 0; n < batch; n++)
+            {
+                TensorPrimitives.Add(biasGradient, _biasPartials.AsSpan(n * Filters, Filters), biasGradient);
+            }
+
+            _bias.Regularizer?.AddGradient(_bias.Value.AsReadOnlySpan(), biasGradient);
+        }
+
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        Convolution.BackwardData(dz.AsReadOnlySpan(), _kernel.Value.AsReadOnlySpan(), rows, patch, Filters, _cols.AsSpan(0, rows * patch));
+        _dx = BatchView(ref _dxBuffer, batch, InputShape);
+        ConvParallel.For(batch, _col2im);
+        return _dx;
+    }
+
     private void EnsureScratch(int batch)
     {
         long colsLength = (long)batch * _geometry.OutputPixels * _geometry.PatchSize;
@@ -273,7 +331,7 @@ public sealed class Conv2D : Layer
             throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
         }
 
-        if (_cols.Length < colsLength)
+        if ((!_direct || ComputesInputGradient) && _cols.Length < colsLength)
         {
             _cols = new float[colsLength];
         }
@@ -281,6 +339,11 @@ public sealed class Conv2D : Layer
         if (_biasPartials.Length < batch * Filters)
         {
             _biasPartials = new float[batch * Filters];
+        }
+
+        if (_direct && _kernelPartials.Length < batch * _geometry.PatchSize * Filters)
+        {
+            _kernelPartials = new float[batch * _geometry.PatchSize * Filters];
         }
     }
 
@@ -290,6 +353,16 @@ public sealed class Conv2D : Layer
         int pixels = g.OutputPixels, patch = g.PatchSize, outSize = pixels * Filters;
         switch (kind)
         {
+            case StepKind.DirectForward:
+                ConvDirect.Forward(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), _kernel!.Value.AsReadOnlySpan(),
+                    _bias is null ? default : _bias.Value.AsReadOnlySpan(), g, Filters, _fusedRelu, _z!.AsSpan().Slice(n * outSize, outSize));
+                break;
+            case StepKind.DirectBackward:
+                ConvDirect.BackwardFilter(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), _y!.AsReadOnlySpan().Slice(n * outSize, outSize),
+                    _outputGradient!.AsReadOnlySpan().Slice(n * outSize, outSize), g, Filters, _fusedRelu,
+                    _kernelPartials.AsSpan(n * patch * Filters, patch * Filters), _bias is null ? default : _biasPartials.AsSpan(n * Filters, Filters),
+                    ComputesInputGradient && Activation is not null ? _dz!.AsSpan().Slice(n * outSize, outSize) : default);
+                break;
             case StepKind.Im2Col:
                 Im2Col.Pack(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), g, 1, _cols.AsSpan(n * pixels * patch, pixels * patch));
                 break;

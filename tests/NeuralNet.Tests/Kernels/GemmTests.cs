@@ -49,6 +49,8 @@ public class GemmTests
     [InlineData(false, true, 300, 97, 257)]
     [InlineData(true, false, 61, 523, 301)]
     [InlineData(true, true, 256, 256, 256)]
+    [InlineData(false, false, 1000, 10, 300)]
+    [InlineData(false, true, 999, 16, 301)]
     public void Multiply_OneOrTwoThreads_BitIdentical(bool transposeA, bool transposeB, int m, int n, int k)
     {
         var c = new GemmCase(m, n, k, transposeA, transposeB, 1.5f, 0.5f, 1, 0, 2, 11);
@@ -67,6 +69,20 @@ public class GemmTests
         finally
         {
             Parallelism.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
+    public void Multiply_ConcurrentCallers_SameResultsAsSequential()
+    {
+        // Several threads share the worker team; whoever finds it busy runs its parts itself.
+        GemmCase[] cases = Enumerable.Range(0, 8).Select(i => new GemmCase(100 + i, 120, 110, i % 2 == 0, i % 3 == 0, 1f, 0f, 0, 1, 0, i)).ToArray();
+        float[][] sequential = cases.Select(c => c.RunOurs()).ToArray();
+        var concurrent = new float[cases.Length][];
+        Parallel.For(0, cases.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => concurrent[i] = cases[i].RunOurs());
+        for (int i = 0; i < cases.Length; i++)
+        {
+            Assert.Equal(sequential[i], concurrent[i]);
         }
     }
 

@@ -103,11 +103,11 @@ public sealed partial class ModelCheckpoint : Callback
             bool improved = !double.IsNaN(current) && (Best is not double best || (maximize ? current > best : current < best));
             if (!improved)
             {
-                Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} did not improve from {(Best is double b ? Training.Monitor.Format(b) : "nothing")}"));
+                Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} did not improve from {(Best is double b ? FormatValue(b) : "nothing")}"));
                 return;
             }
 
-            Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} improved from {(Best is double previous ? Training.Monitor.Format(previous) : maximize ? "-inf" : "inf")} to {Training.Monitor.Format(current)}, saving model to {file}"));
+            Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} improved from {(Best is double previous ? FormatValue(previous) : maximize ? "-inf" : "inf")} to {FormatValue(current)}, saving model to {file}"));
             Best = current;
         }
         else
@@ -127,6 +127,8 @@ public sealed partial class ModelCheckpoint : Callback
         LastSavedPath = file;
         LastSavedEpoch = epoch;
     }
+
+    private static string FormatValue(double value) => value.ToString("0.#####", CultureInfo.InvariantCulture);
 
     private void Say(string message)
     {

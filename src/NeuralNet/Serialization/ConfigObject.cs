@@ -165,9 +165,6 @@ internal readonly struct ConfigObject
         return [.. result];
     }
 
-    /// <summary>The names of the properties, for "unknown key" checks and messages.</summary>
-    public IEnumerable<string> Keys => _element.EnumerateObject().Select(p => p.Name);
-
     /// <summary>A short description of a JSON value for messages.</summary>
     public static string Describe(JsonElement value) => value.ValueKind switch
     {

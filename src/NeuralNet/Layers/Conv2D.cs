@@ -317,6 +317,12 @@ public sealed class Conv2D : Layer
             return outputGradient;
         }
 
+        if (_cols.Length < rows * patch)
+        {
+            // ComputesInputGradient was switched on after the forward pass: the direct path had no patch matrix yet.
+            _cols = new float[rows * patch];
+        }
+
         Convolution.BackwardData(dz.AsReadOnlySpan(), _kernel.Value.AsReadOnlySpan(), rows, patch, Filters, _cols.AsSpan(0, rows * patch));
         _dx = BatchView(ref _dxBuffer, batch, InputShape);
         ConvParallel.For(batch, _col2im);

@@ -40,10 +40,10 @@ public class BatchNormalizationTests
     {
         var layer = new BatchNormalization();
         layer.Build(new TensorShape(2, 2, 2));
-        layer.MovingMean.Value.AsSpan().SetValues(1f, -2f);
-        layer.MovingVariance.Value.AsSpan().SetValues(4f, 0.25f);
-        layer.Gamma!.Value.AsSpan().SetValues(2f, 3f);
-        layer.Beta!.Value.AsSpan().SetValues(0.5f, -0.5f);
+        Set(layer.MovingMean, 1f, -2f);
+        Set(layer.MovingVariance, 4f, 0.25f);
+        Set(layer.Gamma!, 2f, 3f);
+        Set(layer.Beta!, 0.5f, -0.5f);
         Tensor input = Tensor.RandomNormal(new TensorShape(3, 2, 2, 2), 4);
 
         float[] output = layer.Forward(input, training: false).ToArray();
@@ -108,9 +108,6 @@ public class BatchNormalizationTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNormalization(momentum, epsilon));
         Assert.Equal(parameter, e.ParamName);
     }
-}
 
-internal static class SpanTestExtensions
-{
-    public static void SetValues(this Span<float> span, params float[] values) => values.CopyTo(span);
+    private static void Set(Parameter parameter, params float[] values) => values.CopyTo(parameter.Value.AsSpan());
 }

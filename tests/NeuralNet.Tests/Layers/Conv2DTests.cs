@@ -96,6 +96,23 @@ public class Conv2DTests
     }
 
     [Fact]
+    public void Backward_InputGradientSwitchedOnAfterForward_MatchesLayerThatAlwaysComputesIt()
+    {
+        Conv2D always = E43First(), switched = E43First();
+        switched.ComputesInputGradient = false;
+        Tensor input = Tensor.RandomNormal(new TensorShape(2, 28, 28, 1), 31);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(2, 26, 26, 32), 32);
+        always.Forward(input, training: true);
+        float[] expected = always.Backward(upstream).ToArray();
+
+        switched.Forward(input, training: true);
+        switched.ComputesInputGradient = true;
+        float[] actual = switched.Backward(upstream).ToArray();
+
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
     public void Backward_TwoCalls_AccumulatesParameterGradients()
     {
         Conv2D layer = E43First();

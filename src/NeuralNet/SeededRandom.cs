@@ -27,6 +27,37 @@ internal sealed class SeededRandom
         return unchecked((long)SplitMix64(ref x));
     }
 
+    /// <summary>The number of values <see cref="GetState"/> writes and <see cref="SetState"/> reads.</summary>
+    public const int StateLength = 6;
+
+    /// <summary>Copies the generator's complete state (for checkpoints that resume a random stream exactly).</summary>
+    public void GetState(Span<ulong> destination)
+    {
+        destination[0] = _s0;
+        destination[1] = _s1;
+        destination[2] = _s2;
+        destination[3] = _s3;
+        destination[4] = _hasSpareNormal ? 1UL : 0UL;
+        destination[5] = BitConverter.SingleToUInt32Bits(_spareNormal);
+    }
+
+    /// <summary>Restores a state written by <see cref="GetState"/>; false (state unchanged) when it is not one the generator can be in.</summary>
+    public bool SetState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != StateLength || (state[0] | state[1] | state[2] | state[3]) == 0 || state[4] > 1 || state[5] > uint.MaxValue)
+        {
+            return false;
+        }
+
+        _s0 = state[0];
+        _s1 = state[1];
+        _s2 = state[2];
+        _s3 = state[3];
+        _hasSpareNormal = state[4] == 1;
+        _spareNormal = BitConverter.UInt32BitsToSingle((uint)state[5]);
+        return true;
+    }
+
     public ulong NextUInt64()
     {
         ulong result = RotateLeft(_s1 * 5, 7) * 9;

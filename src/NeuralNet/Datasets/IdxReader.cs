@@ -20,6 +20,7 @@ public static class IdxReader
 {
     private const int ChunkBytes = 1 << 20;
     private const byte UnsignedByteType = 0x08;
+    private const int InitialUnknownLengthElements = 1 << 16;
 
     /// <summary>Reads an <c>idx1</c> unsigned-byte file (labels).</summary>
     /// <param name="path">The file, raw or gzip-compressed.</param>
@@ -50,8 +51,7 @@ public static class IdxReader
         Span<int> dims = stackalloc int[1];
         reader.ReadHeader(dims);
         int count = Math.Min(dims[0], maxCount);
-        byte[] labels = new byte[count];
-        reader.ReadData(labels);
+        byte[] labels = reader.ReadData(count);
         if (count == dims[0])
         {
             reader.CheckEnd();
@@ -102,8 +102,7 @@ public static class IdxReader
             throw DataFileErrors.Format(fileName, null, $"{count} images of {dims[1]}x{dims[2]} pixels ({elements} values) do not fit in one tensor (at most {Array.MaxLength}); read fewer with maxCount.");
         }
 
-        float[] data = GC.AllocateUninitializedArray<float>((int)elements); // every element is written below, or we throw
-        reader.ReadPixels(data, scale);
+        float[] data = reader.ReadPixels((int)elements, scale);
         if (count == dims[0])
         {
             reader.CheckEnd();
@@ -191,7 +190,12 @@ public static class IdxReader
                 }
 
                 dims[i] = (int)size;
-                dataLength = checked(dataLength * size);
+                if (size != 0 && dataLength > long.MaxValue / size)
+                {
+                    throw DataFileErrors.Format(_fileName, offset, $"dimensions {FormatDims(dims[..(i + 1)])} declare more than {long.MaxValue} bytes of data.");
+                }
+
+                dataLength *= size;
             }
 
             long headerLength = 4 + (4L * dims.Length);
@@ -207,6 +211,47 @@ public static class IdxReader
         }
 
         public void ReadData(Span<byte> destination) => Fill(destination, "the data");
+
+        /// <summary>
+        /// Reads <paramref name="count"/> data bytes. When the length of the data is unknown (gzip, non-seekable streams)
+        /// the array grows as data arrives, so a header that lies cannot make the reader allocate more than twice what the
+        /// stream actually delivers.
+        /// </summary>
+        public byte[] ReadData(int count)
+        {
+            byte[] data = new byte[_rawLength >= 0 ? count : Math.Min(count, InitialUnknownLengthElements)];
+            int filled = 0;
+            while (true)
+            {
+                ReadData(data.AsSpan(filled));
+                filled = data.Length;
+                if (filled == count)
+                {
+                    return data;
+                }
+
+                Array.Resize(ref data, (int)Math.Min(count, 2L * filled));
+            }
+        }
+
+        /// <summary>Reads <paramref name="count"/> pixels as floats, growing the array as data arrives when the length is unknown (see <see cref="ReadData(int)"/>).</summary>
+        public float[] ReadPixels(int count, float scale)
+        {
+            // Every element is written below, or we throw.
+            float[] data = GC.AllocateUninitializedArray<float>(_rawLength >= 0 ? count : Math.Min(count, InitialUnknownLengthElements));
+            int filled = 0;
+            while (true)
+            {
+                ReadPixels(data.AsSpan(filled), scale);
+                filled = data.Length;
+                if (filled == count)
+                {
+                    return data;
+                }
+
+                Array.Resize(ref data, (int)Math.Min(count, 2L * filled));
+            }
+        }
 
         public void ReadPixels(Span<float> destination, float scale)
         {

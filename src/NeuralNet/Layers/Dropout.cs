@@ -87,10 +87,13 @@ public sealed class Dropout : Layer
         return inputGradient;
     }
 
+    /// <summary>The generator of the masks, created on first use; serialization saves and restores its state.</summary>
+    internal SeededRandom MaskRandom => _random ??= new SeededRandom(MaskSeed ?? SeededRandom.Derive(Seed, -1));
+
     // Each 64-bit draw gives two 24-bit uniforms u; an element is dropped when u < rate * 2^24.
     private void FillMask(Span<float> mask)
     {
-        _random ??= new SeededRandom(MaskSeed ?? SeededRandom.Derive(Seed, -1));
+        _random ??= MaskRandom;
         uint threshold = (uint)Math.Round(Rate * (1 << 24));
         float scale = (float)(1.0 / (1.0 - Rate));
         int i = 0;

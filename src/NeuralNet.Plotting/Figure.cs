@@ -1,0 +1,189 @@
+using ScottPlot;
+using SkiaSharp;
+
+namespace NeuralNet.Plotting;
+
+/// <summary>
+/// Shared look and rendering for every chart: one sans-serif font, a Category10-like palette, a title band on top,
+/// ScottPlot panels laid out in a grid below it, and PNG encoding.
+/// </summary>
+internal static class Figure
+{
+    /// <summary>Height of the band holding the figure title, in pixels.</summary>
+    public const int TitleBandHeight = 52;
+
+    /// <summary>Font size of the figure title.</summary>
+    public const float TitleFontSize = 22;
+
+    /// <summary>Font size of panel titles.</summary>
+    public const float PanelTitleFontSize = 18;
+
+    /// <summary>Font size of axis labels.</summary>
+    public const float AxisLabelFontSize = 16;
+
+    /// <summary>Font size of tick labels and legends.</summary>
+    public const float TickFontSize = 14;
+
+    private static readonly string[] s_preferredFonts = ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Segoe UI", "Noto Sans"];
+
+    /// <summary>Series colours (the Tableau/Category10 palette matplotlib users know).</summary>
+    public static readonly Color[] Palette =
+    [
+        Color.FromHex("#1f77b4"), Color.FromHex("#d62728"), Color.FromHex("#2ca02c"), Color.FromHex("#ff7f0e"),
+        Color.FromHex("#9467bd"), Color.FromHex("#8c564b"), Color.FromHex("#e377c2"), Color.FromHex("#7f7f7f"),
+        Color.FromHex("#bcbd22"), Color.FromHex("#17becf"),
+    ];
+
+    /// <summary>Marker shapes cycled with the palette so series stay distinguishable in grey print.</summary>
+    public static readonly MarkerShape[] Markers =
+    [
+        MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond,
+        MarkerShape.FilledTriangleDown, MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.OpenTriangleUp,
+        MarkerShape.OpenDiamond, MarkerShape.Cross,
+    ];
+
+    /// <summary>The font family every chart uses: the first installed sans-serif of a short list, else ScottPlot's default.</summary>
+    public static string FontName { get; } = ChooseFont();
+
+    /// <summary>Colour of a series by index (cycles).</summary>
+    public static Color SeriesColor(int index) => Palette[index % Palette.Length];
+
+    /// <summary>Marker of a series by index (cycles).</summary>
+    public static MarkerShape SeriesMarker(int index) => Markers[index % Markers.Length];
+
+    /// <summary>Creates a panel with the house style: sans font, readable sizes, light grid.</summary>
+    public static Plot CreatePanel(string panelTitle, string xLabel, string yLabel)
+    {
+        var plot = new Plot();
+        plot.Font.Set(FontName);
+        plot.FigureBackground.Color = Colors.White;
+        plot.DataBackground.Color = Colors.White;
+        plot.Grid.MajorLineColor = Color.FromHex("#e5e5e5");
+        if (panelTitle.Length > 0)
+        {
+            plot.Title(panelTitle, PanelTitleFontSize);
+        }
+
+        plot.XLabel(xLabel, AxisLabelFontSize);
+        plot.YLabel(yLabel, AxisLabelFontSize);
+        plot.Axes.Bottom.TickLabelStyle.FontSize = TickFontSize;
+        plot.Axes.Left.TickLabelStyle.FontSize = TickFontSize;
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { TickDensity = 0.6 };
+        plot.Legend.FontSize = TickFontSize;
+        plot.Legend.FontName = FontName;
+        return plot;
+    }
+
+    /// <summary>
+    /// Renders <paramref name="panels"/> in a grid of <paramref name="columns"/> columns under a title band
+    /// and returns the PNG bytes.
+    /// </summary>
+    public static byte[] RenderPanels(string title, IReadOnlyList<Plot> panels, int columns, int panelWidth, int panelHeight)
+    {
+        int rows = (panels.Count + columns - 1) / columns;
+        int band = title.Length > 0 ? TitleBandHeight : 0;
+        int width = columns * panelWidth;
+        int height = band + (rows * panelHeight);
+        return Render(width, height, title, canvas =>
+        {
+            // ScottPlot clears the whole canvas it renders on, so each panel gets its own surface.
+            var panelInfo = new SKImageInfo(panelWidth, panelHeight, SKColorType.Rgba8888, SKAlphaType.Premul);
+            for (int i = 0; i < panels.Count; i++)
+            {
+                using SKSurface panelSurface = SKSurface.Create(panelInfo)
+                    ?? throw new InvalidOperationException($"Could not create a {panelWidth}x{panelHeight} drawing surface.");
+                panels[i].Render(panelSurface);
+                using SKImage panelImage = panelSurface.Snapshot();
+                canvas.DrawImage(panelImage, i % columns * panelWidth, band + (i / columns * panelHeight));
+            }
+        });
+    }
+
+    /// <summary>Creates a white canvas of the given size, draws the title band and the content, and encodes PNG.</summary>
+    public static byte[] Render(int width, int height, string title, Action<SKCanvas> drawContent)
+    {
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using SKSurface surface = SKSurface.Create(info)
+            ?? throw new InvalidOperationException($"Could not create a {width}x{height} drawing surface.");
+        SKCanvas canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+        drawContent(canvas);
+        if (title.Length > 0)
+        {
+            DrawText(canvas, title, width / 2f, TitleBandHeight * 0.68f, TitleFontSize, bold: true, SKColors.Black, SKTextAlign.Center, maxWidth: width - 20);
+        }
+
+        canvas.Flush();
+        using SKImage image = surface.Snapshot();
+        using SKData data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    /// <summary>
+    /// Draws one line of text with its baseline at <paramref name="y"/>; shrinks the font when the text is wider than
+    /// <paramref name="maxWidth"/>.
+    /// </summary>
+    public static void DrawText(SKCanvas canvas, string text, float x, float y, float size, bool bold, SKColor color, SKTextAlign align, float maxWidth)
+    {
+        // ScottPlot caches typefaces: do not dispose them.
+        SKTypeface typeface = Fonts.GetTypeface(FontName, bold, italic: false) ?? SKTypeface.Default;
+        using var font = new SKFont(typeface, size);
+        font.Subpixel = true;
+        font.Edging = SKFontEdging.Antialias;
+        float measured = font.MeasureText(text);
+        if (maxWidth > 0 && measured > maxWidth)
+        {
+            font.Size = Math.Max(8f, size * maxWidth / measured);
+        }
+
+        using var paint = new SKPaint { Color = color, IsAntialias = true };
+        canvas.DrawText(text, x, y, align, font, paint);
+    }
+
+    /// <summary>Width of <paramref name="text"/> in pixels at the given size.</summary>
+    public static float MeasureText(string text, float size, bool bold)
+    {
+        SKTypeface typeface = Fonts.GetTypeface(FontName, bold, italic: false) ?? SKTypeface.Default;
+        using var font = new SKFont(typeface, size);
+        return font.MeasureText(text);
+    }
+
+    /// <summary>
+    /// Formats a value for a label with <paramref name="format"/> when given; otherwise thousands separators from 1,000 up,
+    /// up to four decimals below, three significant digits for tiny or huge values (invariant culture).
+    /// </summary>
+    public static string FormatValue(double value, string? format)
+    {
+        if (format is not null)
+        {
+            return value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        double magnitude = Math.Abs(value);
+        if (magnitude >= 1000 && magnitude < 1e15)
+        {
+            return value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (magnitude >= 1e15 || (magnitude > 0 && magnitude < 0.001))
+        {
+            return value.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static string ChooseFont()
+    {
+        var installed = new HashSet<string>(SKFontManager.Default.FontFamilies, StringComparer.OrdinalIgnoreCase);
+        foreach (string name in s_preferredFonts)
+        {
+            if (installed.Contains(name))
+            {
+                return name;
+            }
+        }
+
+        return Fonts.Default;
+    }
+}

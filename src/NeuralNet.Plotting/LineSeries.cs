@@ -1,0 +1,100 @@
+using ScottPlot;
+
+namespace NeuralNet.Plotting;
+
+/// <summary>Adds per-epoch series to a panel: x runs 1, 2, ..., non-finite points are left out.</summary>
+internal static class LineSeries
+{
+    /// <summary>Series longer than this are drawn without markers.</summary>
+    public const int MarkerLimit = 40;
+
+    /// <summary>
+    /// Adds <paramref name="values"/> as a line with x = 1..Count in the colour and marker of <paramref name="styleIndex"/>.
+    /// Returns the number of finite points drawn.
+    /// </summary>
+    public static int Add(Plot plot, IReadOnlyList<double> values, string legend, int styleIndex, bool dashed = false)
+    {
+        var xs = new List<double>(values.Count);
+        var ys = new List<double>(values.Count);
+        for (int i = 0; i < values.Count; i++)
+        {
+            if (double.IsFinite(values[i]))
+            {
+                xs.Add(i + 1);
+                ys.Add(values[i]);
+            }
+        }
+
+        if (xs.Count == 0)
+        {
+            return 0;
+        }
+
+        ScottPlot.Plottables.Scatter scatter = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), Figure.SeriesColor(styleIndex));
+        scatter.LegendText = legend;
+        scatter.LineWidth = 2.5f;
+        scatter.MarkerShape = Figure.SeriesMarker(styleIndex);
+        scatter.MarkerSize = values.Count <= MarkerLimit ? 8 : 0;
+        if (dashed)
+        {
+            scatter.LinePattern = LinePattern.Dashed;
+        }
+
+        return xs.Count;
+    }
+
+    /// <summary>Integer ticks on the x axis (epochs), with a little room on both sides.</summary>
+    public static void UseIntegerXTicks(Plot plot)
+    {
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.Axes.Bottom.MinorTickStyle.Length = 0;
+    }
+
+    /// <summary>
+    /// Places the legend where the curves are not: upper right when they mostly fall (losses), lower right when they rise
+    /// (accuracies).
+    /// </summary>
+    public static void PlaceLegend(Plot plot, IEnumerable<IReadOnlyList<double>> series)
+    {
+        int falling = 0;
+        int rising = 0;
+        foreach (IReadOnlyList<double> values in series)
+        {
+            double first = double.NaN;
+            double last = double.NaN;
+            foreach (double v in values)
+            {
+                if (double.IsFinite(v))
+                {
+                    if (double.IsNaN(first))
+                    {
+                        first = v;
+                    }
+
+                    last = v;
+                }
+            }
+
+            if (last < first)
+            {
+                falling++;
+            }
+            else if (last > first)
+            {
+                rising++;
+            }
+        }
+
+        plot.ShowLegend(rising > falling ? Alignment.LowerRight : Alignment.UpperRight);
+    }
+
+    /// <summary>Writes a centred note in an empty panel (e.g. every value was NaN).</summary>
+    public static void AddEmptyNote(Plot plot, string note)
+    {
+        ScottPlot.Plottables.Text text = plot.Add.Text(note, 0.5, 0.5);
+        text.LabelFontSize = Figure.AxisLabelFontSize;
+        text.LabelFontColor = Colors.Gray;
+        text.LabelAlignment = Alignment.MiddleCenter;
+        plot.Axes.SetLimits(0, 1, 0, 1);
+    }
+}

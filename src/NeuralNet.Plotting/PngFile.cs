@@ -1,0 +1,65 @@
+namespace NeuralNet.Plotting;
+
+/// <summary>Validates output paths and writes PNG bytes atomically (temporary file in the same folder, then rename).</summary>
+internal static class PngFile
+{
+    /// <summary>Checks that <paramref name="path"/> is a usable .png file path.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, names a folder, or does not end with ".png".</exception>
+    public static void ValidatePath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new ArgumentException("The output path is empty; expected a file path ending with \".png\".", nameof(path));
+        }
+
+        if (path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith(Path.AltDirectorySeparatorChar))
+        {
+            throw new ArgumentException($"The output path '{path}' names a folder; expected a file path ending with \".png\".", nameof(path));
+        }
+
+        if (!string.Equals(Path.GetExtension(path), ".png", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"The output path '{path}' must end with \".png\" (the file is written as PNG).", nameof(path));
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="png"/> to <paramref name="path"/>: creates the folder if needed, writes a temporary
+    /// file next to the target, then renames it over the target so readers never see a half-written file.
+    /// </summary>
+    public static void WriteAtomically(string path, byte[] png)
+    {
+        string fullPath = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"The output path '{path}' has no folder.", nameof(path));
+        Directory.CreateDirectory(directory);
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(temporary, png);
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (IOException)
+        {
+            // Best effort: the original exception is the one that matters.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Best effort: the original exception is the one that matters.
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using ScottPlot;
+
+namespace NeuralNet.Plotting;
+
+/// <summary>
+/// Training curves like Keras users plot from <c>history.history</c>: one panel per metric (loss first, then accuracy,
+/// then any others), each with the training series and its <c>val_</c> validation counterpart against the epoch.
+/// </summary>
+/// <example>
+/// <code>
+/// TrainingCurves.Save("out/curves.png", new Dictionary&lt;string, IReadOnlyList&lt;double&gt;&gt;
+/// {
+///     ["loss"] = [0.30, 0.14, 0.10], ["val_loss"] = [0.16, 0.11, 0.09],
+///     ["accuracy"] = [0.91, 0.96, 0.97], ["val_accuracy"] = [0.95, 0.97, 0.975],
+/// }, "784-512-10, Adam");
+/// </code>
+/// </example>
+public static class TrainingCurves
+{
+    private const string ValidationPrefix = "val_";
+    private const int PanelWidth = 640;
+    private const int PanelHeight = 480;
+    private const int MaxColumns = 3;
+
+    /// <summary>
+    /// Saves the training curves of <paramref name="metricsPerEpoch"/> as a PNG. Keys are metric names as Keras writes them
+    /// ("loss", "val_loss", "accuracy", "val_accuracy", ...); value i of a series is drawn at epoch i + 1. Panels are
+    /// side by side (at most three per row). NaN or infinite values (a diverged run) are left out of the lines.
+    /// </summary>
+    /// <param name="path">The .png file to write; its folder is created if needed and the file is replaced atomically.</param>
+    /// <param name="metricsPerEpoch">Per-epoch values by metric name; every series needs at least one value.</param>
+    /// <param name="title">Figure title drawn above the panels; an empty string draws none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/>, <paramref name="metricsPerEpoch"/> or <paramref name="title"/> is null.</exception>
+    /// <exception cref="ArgumentException">The path does not end with ".png", there are no metrics, a name is blank, or a series is null or empty.</exception>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    public static void Save(string path, IReadOnlyDictionary<string, IReadOnlyList<double>> metricsPerEpoch, string title)
+    {
+        PngFile.ValidatePath(path);
+        Check.Series(metricsPerEpoch, nameof(metricsPerEpoch), "metric");
+        Check.Title(title);
+
+        List<string> panelNames = PanelNames(metricsPerEpoch.Keys);
+        var panels = new List<Plot>(panelNames.Count);
+        foreach (string name in panelNames)
+        {
+            panels.Add(CreatePanel(name, metricsPerEpoch));
+        }
+
+        int columns = Math.Min(panels.Count, MaxColumns);
+        byte[] png = Figure.RenderPanels(title, panels, columns, PanelWidth, PanelHeight);
+        PngFile.WriteAtomically(path, png);
+    }
+
+    /// <summary>Metric names without the "val_" prefix, loss first, accuracy second, others in order of appearance.</summary>
+    internal static List<string> PanelNames(IEnumerable<string> keys)
+    {
+        var names = new List<string>();
+        foreach (string key in keys)
+        {
+            string name = key.StartsWith(ValidationPrefix, StringComparison.Ordinal) && key.Length > ValidationPrefix.Length
+                ? key[ValidationPrefix.Length..]
+                : key;
+            if (!names.Contains(name))
+            {
+                names.Add(name);
+            }
+        }
+
+        MoveTo(names, "accuracy", 0);
+        MoveTo(names, "loss", 0);
+        return names;
+    }
+
+    private static void MoveTo(List<string> names, string name, int index)
+    {
+        if (names.Remove(name))
+        {
+            names.Insert(index, name);
+        }
+    }
+
+    private static Plot CreatePanel(string name, IReadOnlyDictionary<string, IReadOnlyList<double>> metrics)
+    {
+        string label = name.Replace('_', ' ');
+        Plot plot = Figure.CreatePanel(char.ToUpperInvariant(label[0]) + label[1..], "epoch", label);
+        LineSeries.UseIntegerXTicks(plot);
+
+        var drawn = new List<IReadOnlyList<double>>(2);
+        int points = 0;
+        if (metrics.TryGetValue(name, out IReadOnlyList<double>? training))
+        {
+            points += LineSeries.Add(plot, training, "training", styleIndex: 0);
+            drawn.Add(training);
+        }
+
+        if (metrics.TryGetValue(ValidationPrefix + name, out IReadOnlyList<double>? validation))
+        {
+            points += LineSeries.Add(plot, validation, "validation", styleIndex: 1);
+            drawn.Add(validation);
+        }
+
+        if (points == 0)
+        {
+            LineSeries.AddEmptyNote(plot, "no finite values");
+        }
+        else
+        {
+            LineSeries.PlaceLegend(plot, drawn);
+            int epochs = drawn.Max(s => s.Count);
+            plot.Axes.SetLimitsX(0.5, epochs + 0.5);
+        }
+
+        return plot;
+    }
+}

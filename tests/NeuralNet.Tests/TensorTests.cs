@@ -1,0 +1,240 @@
+using System.Numerics.Tensors;
+using Xunit;
+
+namespace NeuralNet.Tests;
+
+public class TensorTests
+{
+    [Fact]
+    public void Constructor_CreatesZeros()
+    {
+        var t = new Tensor(2, 3);
+        Assert.Equal(new TensorShape(2, 3), t.Shape);
+        Assert.All(t.ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void Constructor_ZeroDimension_ThrowsNamingValue()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new Tensor(3, 0));
+        Assert.Contains("is 0", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OnesAndFilled_SetEveryElement()
+    {
+        Assert.All(Tensor.Ones(4).ToArray(), v => Assert.Equal(1f, v));
+        Assert.All(Tensor.Filled(2.5f, 2, 2).ToArray(), v => Assert.Equal(2.5f, v));
+    }
+
+    [Fact]
+    public void FromArray_WrapsWithoutCopy()
+    {
+        float[] data = [1, 2, 3, 4, 5, 6];
+        var t = Tensor.FromArray(data, 2, 3);
+        data[4] = 42;
+        Assert.Equal(42f, t[1, 1]);
+    }
+
+    [Fact]
+    public void FromArray_WrongLength_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Tensor.FromArray(new float[5], 2, 3));
+        Assert.Contains("length 5", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("(2, 3)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromSpan_Copies()
+    {
+        float[] data = [1, 2, 3];
+        var t = Tensor.FromSpan(data, 3);
+        data[0] = 9;
+        Assert.Equal(1f, t[0]);
+    }
+
+    [Fact]
+    public void FromRectangularArray_KeepsRowMajorOrder()
+    {
+        var t = Tensor.FromArray(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } });
+        Assert.Equal(new TensorShape(2, 3), t.Shape);
+        Assert.Equal(6f, t[1, 2]);
+        Assert.Equal([1f, 2, 3, 4, 5, 6], t.ToArray());
+    }
+
+    [Fact]
+    public void Indexer_WrongRankOrOutOfRange_Throws()
+    {
+        var t = new Tensor(2, 3);
+        Assert.Throws<ArgumentException>(() => t[1]);
+        Assert.Throws<IndexOutOfRangeException>(() => t[2, 0]);
+        Assert.Throws<IndexOutOfRangeException>(() => t[0, -1]);
+    }
+
+    [Fact]
+    public void Indexer_WritesRowMajor()
+    {
+        var t = new Tensor(2, 3, 4);
+        t[1, 2, 3] = 7;
+        Assert.Equal(7f, t.AsSpan()[(1 * 12) + (2 * 4) + 3]);
+    }
+
+    [Fact]
+    public void Reshape_InfersMinusOne()
+    {
+        var t = new Tensor(6, 4);
+        Assert.Equal(new TensorShape(3, 8), t.Reshape(3, -1).Shape);
+        Assert.Equal(new TensorShape(24), t.Reshape(-1).Shape);
+    }
+
+    [Fact]
+    public void Reshape_IsViewSharingStorage()
+    {
+        var t = new Tensor(2, 6);
+        var view = t.Reshape(3, 4);
+        view[2, 3] = 5;
+        Assert.Equal(5f, t[1, 5]);
+        Assert.True(view.SharesStorageWith(t));
+    }
+
+    [Fact]
+    public void Reshape_BadCounts_Throw()
+    {
+        var t = new Tensor(2, 6);
+        Assert.Contains("12 elements", Assert.Throws<ArgumentException>(() => t.Reshape(5, 2)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => t.Reshape(-1, -1));
+        Assert.Throws<ArgumentException>(() => t.Reshape(5, -1));
+        Assert.Throws<ArgumentException>(() => t.Reshape(0, 12));
+    }
+
+    [Fact]
+    public void Slice_ReturnsViewOfRows()
+    {
+        var t = Tensor.FromArray(Enumerable.Range(0, 12).Select(i => (float)i).ToArray(), 4, 3);
+        var rows = t.Slice(1, 2);
+        Assert.Equal(new TensorShape(2, 3), rows.Shape);
+        Assert.Equal([3f, 4, 5, 6, 7, 8], rows.ToArray());
+        rows[0, 0] = -1;
+        Assert.Equal(-1f, t[1, 0]);
+    }
+
+    [Theory]
+    [InlineData(-1, 1)]
+    [InlineData(3, 2)]
+    [InlineData(0, 0)]
+    public void Slice_OutOfRange_Throws(int start, int count) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Tensor(4, 3).Slice(start, count));
+
+    [Fact]
+    public void Clone_IsIndependent()
+    {
+        var t = Tensor.Ones(3);
+        var c = t.Clone();
+        c[0] = 5;
+        Assert.Equal(1f, t[0]);
+        Assert.False(c.SharesStorageWith(t));
+    }
+
+    [Fact]
+    public void ElementWise_ShapeMismatch_ThrowsNamingBothShapes()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new Tensor(2, 3) + new Tensor(3, 2));
+        Assert.Contains("(2, 3)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("(3, 2)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Add", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ScalarOperators_Work()
+    {
+        var t = Tensor.FromArray([1f, 2, 3], 3);
+        Assert.Equal([3f, 4, 5], (t + 2).ToArray());
+        Assert.Equal([2f, 4, 6], (2 * t).ToArray());
+        Assert.Equal([0.5f, 1, 1.5f], (t / 2).ToArray());
+        Assert.Equal([-1f, -2, -3], (-t).ToArray());
+        Assert.Equal([0f, 1, 2], (t - 1).ToArray());
+    }
+
+    [Fact]
+    public void ArgMaxLastAxis_PicksFirstMaximum()
+    {
+        var t = Tensor.FromArray([1f, 3, 3, 0, 5, 5, 5, 1], 2, 4);
+        Assert.Equal([1, 0], t.ArgMaxLastAxis());
+    }
+
+    [Fact]
+    public void ToString_SmallTensor_PrintsAllValues()
+    {
+        var t = Tensor.FromArray([1f, 2, 3, 4], 2, 2);
+        Assert.Equal("tensor([[1, 2],\n        [3, 4]], shape=(2, 2))", t.ToString());
+    }
+
+    [Fact]
+    public void ToString_LargeTensor_Elides()
+    {
+        var t = new Tensor(100, 100);
+        string s = t.ToString();
+        Assert.Contains("...", s, StringComparison.Ordinal);
+        Assert.True(s.Length < 500, s);
+    }
+
+    [Fact]
+    public void RandomNormal_SameSeed_SameValues()
+    {
+        var a = Tensor.RandomNormal(new TensorShape(1000), seed: 7, mean: 1f, standardDeviation: 2f);
+        var b = Tensor.RandomNormal(new TensorShape(1000), seed: 7, mean: 1f, standardDeviation: 2f);
+        var c = Tensor.RandomNormal(new TensorShape(1000), seed: 8, mean: 1f, standardDeviation: 2f);
+        Assert.Equal(a.ToArray(), b.ToArray());
+        Assert.NotEqual(a.ToArray(), c.ToArray());
+    }
+
+    [Fact]
+    public void RandomNormal_HasRequestedMoments()
+    {
+        float[] v = Tensor.RandomNormal(new TensorShape(100_000), seed: 1, mean: 1f, standardDeviation: 2f).ToArray();
+        double mean = v.Average(x => (double)x);
+        double std = Math.Sqrt(v.Average(x => (x - mean) * (x - mean)));
+        Assert.InRange(mean, 0.98, 1.02);
+        Assert.InRange(std, 1.98, 2.02);
+    }
+
+    [Fact]
+    public void RandomUniform_StaysInRange()
+    {
+        float[] v = Tensor.RandomUniform(new TensorShape(10_000), seed: 3, minimum: -2f, maximum: 5f).ToArray();
+        Assert.All(v, x => Assert.InRange(x, -2f, 5f));
+        Assert.InRange(v.Average(), 1.4, 1.6);
+    }
+
+    [Fact]
+    public void ToSystemTensor_SharesStorage()
+    {
+        var t = new Tensor(2, 3);
+        Tensor<float> system = t.ToSystemTensor();
+        Assert.Equal([(nint)2, 3], system.Lengths.ToArray());
+        system[1, 2] = 4f;
+        Assert.Equal(4f, t[1, 2]);
+    }
+
+    [Fact]
+    public void AsTensorSpan_SharesStorage()
+    {
+        var t = new Tensor(2, 2);
+        TensorSpan<float> span = t.AsTensorSpan();
+        span[1, 0] = 3f;
+        Assert.Equal(3f, t[1, 0]);
+    }
+
+    [Fact]
+    public void FromSystemTensor_CopiesShapeAndValues()
+    {
+        Tensor<float> system = System.Numerics.Tensors.Tensor.Create([1f, 2, 3, 4, 5, 6], [(nint)3, 2]);
+        var t = Tensor.FromSystemTensor(system);
+        Assert.Equal(new TensorShape(3, 2), t.Shape);
+        Assert.Equal(5f, t[2, 0]);
+    }
+
+    [Fact]
+    public void CopyTo_MismatchedLength_Throws() =>
+        Assert.Throws<ArgumentException>(() => new Tensor(3).CopyTo(new Tensor(4)));
+}

@@ -62,6 +62,21 @@ public sealed class LabeledDataset
     /// <summary>Returns the labels one-hot encoded: a new tensor of shape (<see cref="Count"/>, <see cref="ClassCount"/>).</summary>
     public Tensor OneHotLabels() => OneHot(_labels, ClassCount);
 
+    /// <summary>
+    /// Returns the labels as a new float tensor of shape (<see cref="Count"/>) holding the class indices, the
+    /// target form of sparse losses (use <c>Reshape(-1, 1)</c> where (N, 1) is expected).
+    /// </summary>
+    public Tensor LabelsAsTensor()
+    {
+        float[] values = new float[_labels.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = _labels[i];
+        }
+
+        return Tensor.FromArray(values, values.Length);
+    }
+
     /// <summary>Counts the samples of each class.</summary>
     /// <returns>An array of length <see cref="ClassCount"/>.</returns>
     public int[] ClassCounts()

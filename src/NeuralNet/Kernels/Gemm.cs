@@ -1,10 +1,45 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NeuralNet.Kernels;
 
-// Placeholder until the packed SIMD kernel lands: correct, vectorised through TensorPrimitives, single-threaded.
-internal static partial class Gemm
+// Single-precision GEMM, row-major, built the GotoBLAS/BLIS way:
+//   for jc in N step Nc          B panel (Kc x Nc) packed once per (jc, pc), stays in L2
+//     for pc in K step Kc
+//       pack B[pc.., jc..]
+//       for ic in M step Mr        A micro-panel (Mr x Kc) packed, stays in L1
+//         pack A[ic.., pc..]
+//         for jr in Nc step Nr     micro-kernel: Mr x Nr tile of C held in registers
+// Threads own disjoint column (or row) ranges of C and run that whole loop nest on their range,
+// with thread-local packing buffers. K is never split, so every element of C is computed by the
+// same sequence of operations whatever the thread count: results are bit-identical.
+internal static unsafe partial class Gemm
 {
+    // Blocking for Zen 4 (32 KiB L1d, 1 MiB L2 per core): an A micro-panel (12 x 128, 6 KiB) and the B
+    // micro-panel it meets (128 x 32, 16 KiB) both fit L1; the packed B block (128 x 1024, 512 KiB) stays in L2.
+    // Measured against 256 x 512, 192 x 768 and 320 x 512 (docs/performance.md).
+    private const int Kc = 128;
+    private const int Nc = 1024;
+    private const int MaxMr = 16;
+    private const int MaxNr = 64;
+
+    // Below this many multiply-adds (m * n * k) a product stays on the calling thread.
+    private const long ParallelThreshold = 1L << 20;
+
+    [ThreadStatic]
+    private static float[]? s_packBuffer;
+
+    [ThreadStatic]
+    private static ParallelJob? s_parallelJob;
+
+    /// <summary>Which micro-kernel family <see cref="Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/> dispatches to on this machine.</summary>
+    internal static string KernelName =>
+        Avx512Kernel.IsSupported ? nameof(Avx512Kernel)
+        : Avx2Kernel.IsSupported ? nameof(Avx2Kernel)
+        : VectorKernel.IsSupported ? nameof(VectorKernel)
+        : nameof(ScalarKernel);
+
     // C (m x n) = alpha * op(A) * op(B) + beta * C, row-major.
     // op(A) is m x k: A stored m x k (lda >= k) or, transposed, k x m (lda >= m).
     // op(B) is k x n: B stored k x n (ldb >= n) or, transposed, n x k (ldb >= k). ldc >= n.
@@ -13,34 +48,28 @@ internal static partial class Gemm
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
         Validate(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        for (int i = 0; i < m; i++)
-        {
-            Span<float> cRow = c.Slice(i * ldc, n);
-            if (beta == 0f)
-            {
-                cRow.Clear();
-            }
-            else if (beta != 1f)
-            {
-                TensorPrimitives.Multiply(cRow, beta, cRow);
-            }
+        Execute(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default, GemmActivation.None, epilogue: false);
+    }
 
-            for (int p = 0; p < k; p++)
-            {
-                float aip = alpha * (transposeA ? a[(p * lda) + i] : a[(i * lda) + p]);
-                if (!transposeB)
-                {
-                    TensorPrimitives.MultiplyAdd(b.Slice(p * ldb, n), aip, cRow, cRow);
-                }
-                else
-                {
-                    for (int j = 0; j < n; j++)
-                    {
-                        cRow[j] += aip * b[(j * ldb) + p];
-                    }
-                }
-            }
+    // Fused dense-layer product: C (m x n) = activation(op(A) * op(B) + bias), bias has n entries (one per column).
+    // Same layout rules as the general overload; C is overwritten. Bias and activation are applied to each
+    // output tile while it is still in cache.
+    public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, GemmActivation activation,
+        Span<float> c, int ldc)
+    {
+        Validate(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (bias.Length < n)
+        {
+            throw new ArgumentException($"Bias needs one entry per output column (n={n}) but has {bias.Length}.", nameof(bias));
         }
+
+        if (activation is not (GemmActivation.None or GemmActivation.Relu))
+        {
+            throw new ArgumentException($"Unknown GEMM activation {activation}.", nameof(activation));
+        }
+
+        Execute(transposeA, transposeB, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc, bias, activation, epilogue: true);
     }
 
     // Plain triple loop with double accumulation: the reference the tests compare against.
@@ -66,31 +95,314 @@ internal static partial class Gemm
         }
     }
 
+    private static void Execute(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        ReadOnlySpan<float> bias, GemmActivation activation, bool epilogue)
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        fixed (float* pa = a, pb = b, pc = c, pBias = bias)
+        {
+            var args = new Arguments(transposeA, transposeB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, epilogue ? pBias : null, activation);
+            if (k == 0 || alpha == 0f)
+            {
+                ScaleOnly(in args);
+            }
+            else if (TryNarrow(in args))
+            {
+            }
+            else if (Avx512Kernel.IsSupported)
+            {
+                Dispatch<Avx512Kernel>(in args);
+            }
+            else if (Avx2Kernel.IsSupported)
+            {
+                Dispatch<Avx2Kernel>(in args);
+            }
+            else if (VectorKernel.IsSupported)
+            {
+                Dispatch<VectorKernel>(in args);
+            }
+            else
+            {
+                Dispatch<ScalarKernel>(in args);
+            }
+        }
+    }
+
+    // k == 0 or alpha == 0: C = beta * C (then the epilogue), without touching A or B.
+    private static void ScaleOnly(in Arguments args)
+    {
+        for (int i = 0; i < args.M; i++)
+        {
+            var row = new Span<float>(args.C + (i * args.Ldc), args.N);
+            if (args.Beta == 0f)
+            {
+                row.Clear();
+            }
+            else if (args.Beta != 1f)
+            {
+                TensorPrimitives.Multiply(row, args.Beta, row);
+            }
+        }
+
+        if (args.Bias != null)
+        {
+            ApplyEpilogue(args.C, args.Ldc, args.M, args.N, args.Bias, args.Activation);
+        }
+    }
+
+    private static void Dispatch<TKernel>(in Arguments args)
+        where TKernel : struct, IMicroKernel
+    {
+        int threads = Parallelism.MaxDegreeOfParallelism;
+        if (threads == 1 || (long)args.M * args.N * args.K < ParallelThreshold)
+        {
+            Serial<TKernel>(in args);
+            return;
+        }
+
+        // Split the operand whose packing would be duplicated least: splitting columns repeats the
+        // packing of A (m x k) in every thread, splitting rows repeats B (k x n).
+        int columnTiles = (args.N + TKernel.Nr - 1) / TKernel.Nr;
+        int rowTiles = (args.M + TKernel.Mr - 1) / TKernel.Mr;
+        bool splitColumns = columnTiles >= 2 && (args.M <= args.N || rowTiles < 2);
+        int tiles = splitColumns ? columnTiles : rowTiles;
+        int parts = Math.Min(threads, tiles);
+        if (parts <= 1)
+        {
+            Serial<TKernel>(in args);
+            return;
+        }
+
+        ParallelJob job = s_parallelJob ??= new ParallelJob();
+        job.Prepare(args, splitColumns, parts, (tiles + parts - 1) / parts * (splitColumns ? TKernel.Nr : TKernel.Mr), &Serial<TKernel>);
+        try
+        {
+            Parallel.For(0, parts, job.Options, job.Body);
+        }
+        finally
+        {
+            job.Clear();
+        }
+    }
+
+    // The whole blocked loop nest on one thread.
+    private static void Serial<TKernel>(in Arguments args)
+        where TKernel : struct, IMicroKernel
+    {
+        int mr = TKernel.Mr, nr = TKernel.Nr;
+        int m = args.M, n = args.N, k = args.K;
+        nint lda = args.Lda, ldb = args.Ldb, ldc = args.Ldc;
+        float* bPack = RentPackBuffer(out float* aPack, out float* cTile);
+
+        for (int jc = 0; jc < n; jc += Nc)
+        {
+            int nc = Math.Min(Nc, n - jc);
+            for (int pc = 0; pc < k; pc += Kc)
+            {
+                int kc = Math.Min(Kc, k - pc);
+                float beta = pc == 0 ? args.Beta : 1f;
+                bool lastBlock = pc + kc == k;
+                PackB(args.TransposeB, args.B, ldb, pc, jc, kc, nc, nr, bPack);
+                for (int ic = 0; ic < m; ic += mr)
+                {
+                    int rows = Math.Min(mr, m - ic);
+                    PackA(args.TransposeA, args.A, lda, ic, pc, rows, kc, mr, aPack);
+                    float* cRow = args.C + (ic * ldc) + jc;
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int cols = Math.Min(nr, nc - jr);
+                        float* bPanel = bPack + ((nint)jr * kc);
+                        if (rows == mr && cols == nr)
+                        {
+                            TKernel.Run(kc, aPack, bPanel, cRow + jr, ldc, args.Alpha, beta);
+                        }
+                        else
+                        {
+                            // Edge tile: run the same kernel on a padded copy so every element sees the same arithmetic.
+                            RunEdge<TKernel>(kc, aPack, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
+                        }
+
+                        if (lastBlock && args.Bias != null)
+                        {
+                            ApplyEpilogue(cRow + jr, ldc, rows, cols, args.Bias + jc + jr, args.Activation);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void RunEdge<TKernel>(int kc, float* aPack, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
+        where TKernel : struct, IMicroKernel
+    {
+        int nr = TKernel.Nr;
+        uint bytes = (uint)(cols * sizeof(float));
+        if (beta != 0f)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                Unsafe.CopyBlockUnaligned(tile + (i * nr), c + (i * ldc), bytes);
+            }
+        }
+
+        TKernel.Run(kc, aPack, bPanel, tile, nr, alpha, beta);
+        for (int i = 0; i < rows; i++)
+        {
+            Unsafe.CopyBlockUnaligned(c + (i * ldc), tile + (i * nr), bytes);
+        }
+    }
+
+    // C tile (rows x cols) += bias[0..cols] per column, then the activation.
+    private static void ApplyEpilogue(float* c, nint ldc, int rows, int cols, float* bias, GemmActivation activation)
+    {
+        var biasSpan = new ReadOnlySpan<float>(bias, cols);
+        for (int i = 0; i < rows; i++)
+        {
+            var row = new Span<float>(c + (i * ldc), cols);
+            TensorPrimitives.Add(row, biasSpan, row);
+            if (activation == GemmActivation.Relu)
+            {
+                TensorPrimitives.Max(row, 0f, row);
+            }
+        }
+    }
+
+    // Thread-local packing memory, allocated once per thread on the pinned heap and 64-byte aligned:
+    // a Kc x Nc block of B, an MaxMr x Kc micro-panel of A and an MaxMr x MaxNr edge tile of C.
+    private const int PackBufferLength = Kc * (Nc + MaxNr);
+
+    private static float* RentPackBuffer(out float* aPack, out float* cTile)
+    {
+        const int BSize = Kc * (Nc + MaxNr);
+        const int ASize = MaxMr * Kc;
+        const int CSize = MaxMr * MaxNr;
+        float[] buffer = s_packBuffer ??= GC.AllocateUninitializedArray<float>(BSize + ASize + CSize + 16, pinned: true);
+        float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        float* aligned = (float*)(((nint)start + 63) & ~(nint)63);
+        aPack = aligned + BSize;
+        cTile = aPack + ASize;
+        return aligned;
+    }
+
     private static void Validate(bool transposeA, bool transposeB, int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
     {
-        if (m < 0 || n < 0 || k < 0)
+        if (m < 0)
         {
-            throw new ArgumentException($"Gemm sizes must be non-negative but got m={m}, n={n}, k={k}.");
+            throw new ArgumentException($"GEMM size m must be non-negative but got m={m} (n={n}, k={k}).", nameof(m));
+        }
+
+        if (n < 0)
+        {
+            throw new ArgumentException($"GEMM size n must be non-negative but got n={n} (m={m}, k={k}).", nameof(n));
+        }
+
+        if (k < 0)
+        {
+            throw new ArgumentException($"GEMM size k must be non-negative but got k={k} (m={m}, n={n}).", nameof(k));
         }
 
         int aRows = transposeA ? k : m, aColumns = transposeA ? m : k;
         int bRows = transposeB ? n : k, bColumns = transposeB ? k : n;
-        CheckMatrix("a", aRows, aColumns, lda, aLength);
-        CheckMatrix("b", bRows, bColumns, ldb, bLength);
-        CheckMatrix("c", m, n, ldc, cLength);
+        CheckMatrix("a", "lda", transposeA, aRows, aColumns, lda, aLength);
+        CheckMatrix("b", "ldb", transposeB, bRows, bColumns, ldb, bLength);
+        CheckMatrix("c", "ldc", false, m, n, ldc, cLength);
     }
 
-    private static void CheckMatrix(string name, int rows, int columns, int leadingDimension, int length)
+    private static void CheckMatrix(string name, string ldName, bool transposed, int rows, int columns, int leadingDimension, int length)
     {
+        string stored = transposed ? " (stored transposed)" : string.Empty;
         if (leadingDimension < Math.Max(columns, 1))
         {
-            throw new ArgumentException($"Leading dimension of {name} is {leadingDimension} but the matrix has {columns} columns.", "ld" + name);
+            throw new ArgumentException(
+                $"{ldName} is {leadingDimension} but {name}{stored} is stored {rows} x {columns}, so {ldName} must be at least {Math.Max(columns, 1)}.", ldName);
         }
 
-        long needed = rows == 0 ? 0 : ((long)(rows - 1) * leadingDimension) + columns;
+        long needed = rows == 0 || columns == 0 ? 0 : ((long)(rows - 1) * leadingDimension) + columns;
         if (length < needed)
         {
-            throw new ArgumentException($"Matrix {name} ({rows} x {columns}, leading dimension {leadingDimension}) needs {needed} elements but the span has {length}.", name);
+            throw new ArgumentException(
+                $"{name}{stored} is {rows} x {columns} with {ldName}={leadingDimension}, which needs {needed} elements, but the span has {length}.", name);
+        }
+    }
+
+    // One product's operands as raw pointers, so they can cross into worker threads.
+    private readonly struct Arguments(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc, float* bias, GemmActivation activation)
+    {
+        public readonly bool TransposeA = transposeA;
+        public readonly bool TransposeB = transposeB;
+        public readonly int M = m;
+        public readonly int N = n;
+        public readonly int K = k;
+        public readonly float Alpha = alpha;
+        public readonly float* A = a;
+        public readonly nint Lda = lda;
+        public readonly float* B = b;
+        public readonly nint Ldb = ldb;
+        public readonly float Beta = beta;
+        public readonly float* C = c;
+        public readonly nint Ldc = ldc;
+        public readonly float* Bias = bias;
+        public readonly GemmActivation Activation = activation;
+
+        // The same product with op(B) given as its transpose bt (n x k, stride ldbt).
+        public Arguments WithTransposedB(float* bt, nint ldbt) => new(TransposeA, true, M, N, K, Alpha, A, Lda, bt, ldbt, Beta, C, Ldc, Bias, Activation);
+
+        // The sub-product computing rows [i0, i0 + rows) of C.
+        public Arguments Rows(int i0, int rows) => new(TransposeA, TransposeB, rows, N, K, Alpha,
+            TransposeA ? A + i0 : A + (i0 * Lda), Lda, B, Ldb, Beta, C + (i0 * Ldc), Ldc, Bias, Activation);
+
+        // The sub-product computing columns [j0, j0 + columns) of C.
+        public Arguments Columns(int j0, int columns) => new(TransposeA, TransposeB, M, columns, K, Alpha,
+            A, Lda, TransposeB ? B + (j0 * Ldb) : B + j0, Ldb, Beta, C + j0, Ldc, Bias == null ? null : Bias + j0, Activation);
+    }
+
+    // Reusable per-calling-thread state for one parallel product: no closure is allocated per call.
+    private sealed class ParallelJob
+    {
+        private Arguments _args;
+        private bool _splitColumns;
+        private int _chunk;
+        private delegate*<in Arguments, void> _serial;
+
+        public ParallelJob() => Body = Run;
+
+        public Action<int> Body { get; }
+
+        public ParallelOptions Options { get; } = new();
+
+        public void Prepare(in Arguments args, bool splitColumns, int parts, int chunk, delegate*<in Arguments, void> serial)
+        {
+            _args = args;
+            _splitColumns = splitColumns;
+            _chunk = chunk;
+            _serial = serial;
+            Options.MaxDegreeOfParallelism = parts;
+        }
+
+        public void Clear()
+        {
+            _args = default;
+            _serial = null;
+        }
+
+        private void Run(int part)
+        {
+            int start = part * _chunk;
+            int total = _splitColumns ? _args.N : _args.M;
+            int count = Math.Min(_chunk, total - start);
+            if (count <= 0)
+            {
+                return;
+            }
+
+            Arguments sub = _splitColumns ? _args.Columns(start, count) : _args.Rows(start, count);
+            _serial(in sub);
         }
     }
 }

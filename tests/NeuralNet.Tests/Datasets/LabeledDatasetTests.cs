@@ -22,7 +22,7 @@ public class LabeledDatasetTests
     }
 
     [Fact]
-    public void TakeAndSkip_ShareStorageAndSplitInOrder()
+    public void TakeAndSkip_NineOfTen_ShareStorageInOrder()
     {
         LabeledDataset data = Numbered(10);
 
@@ -97,6 +97,15 @@ public class LabeledDatasetTests
     }
 
     [Fact]
+    public void LabelsAsTensor_ThreeClasses_HoldsClassIndices()
+    {
+        Tensor labels = Numbered(5).LabelsAsTensor();
+
+        Assert.Equal(new TensorShape(5), labels.Shape);
+        Assert.Equal([0f, 1f, 2f, 0f, 1f], labels.ToArray());
+    }
+
+    [Fact]
     public void Concatenate_TwoParts_JoinsInOrder()
     {
         LabeledDataset data = Numbered(6);
@@ -118,7 +127,7 @@ public class LabeledDatasetTests
     }
 
     [Fact]
-    public void Resplit_PoolsTrainAndTest()
+    public void Resplit_EightyPercent_PoolsTrainAndTest()
     {
         LabeledDataset all = Numbered(50);
         var data = new MnistData(all.Take(40), all.Skip(40));
@@ -133,7 +142,7 @@ public class LabeledDatasetTests
     }
 
     [Fact]
-    public void ClassCounts_CountsEachLabel()
+    public void ClassCounts_TenSamples_CountsEachLabel()
     {
         Assert.Equal([4, 3, 3], Numbered(10).ClassCounts());
     }

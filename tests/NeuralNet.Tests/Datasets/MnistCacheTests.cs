@@ -233,7 +233,7 @@ public sealed class MnistCacheTests : IDisposable
     }
 
     [Fact]
-    public void DefaultCacheDirectory_FollowsEnvironmentVariableOrHome()
+    public void DefaultCacheDirectory_CurrentEnvironment_FollowsVariableOrHome()
     {
         string? root = Environment.GetEnvironmentVariable(Mnist.DataEnvironmentVariable);
         string expected = string.IsNullOrWhiteSpace(root)

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Globalization;
+using NeuralNet.Kernels;
+
+namespace NeuralNet.Benchmarks;
+
+/// <summary>
+/// A quick Stopwatch comparison of Gemm.Multiply and OpenBLAS for iterating on the kernel
+/// (`dotnet run -c Release --project benchmarks/NeuralNet.Benchmarks -- gemm-quick [threads] [sizes...]`).
+/// Best of several repetitions, interleaved so both see the same machine noise. Not a substitute for the BenchmarkDotNet suite.
+/// </summary>
+internal static class GemmQuick
+{
+    private static readonly int Rounds = int.Parse(Environment.GetEnvironmentVariable("GEMM_QUICK_ROUNDS") ?? "3", CultureInfo.InvariantCulture);
+
+    public static void Run(string[] args)
+    {
+        int threads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1;
+        GemmShape[] shapes = args.Length > 1
+            ? args.Skip(1).Select(GemmShape.Parse).ToArray()
+            : GemmShape.All;
+        Parallelism.MaxDegreeOfParallelism = threads;
+        OpenBlas.SetThreads(threads);
+        Console.WriteLine($"kernel={Gemm.KernelName} threads={threads} openblas={(OpenBlas.IsAvailable ? OpenBlas.LibraryName : "skipped (not installed)")}");
+        foreach (GemmShape s in shapes)
+        {
+            var data = new GemmData(s);
+            double ours = 0, blas = double.NaN;
+            for (int round = 0; round < Rounds; round++)
+            {
+                // Interleaved rounds so both sides see the same background load; best of all rounds.
+                ours = Math.Max(ours, Best(s, data.RunOurs));
+                blas = OpenBlas.IsAvailable ? Math.Max(double.IsNaN(blas) ? 0 : blas, Best(s, data.RunOpenBlas)) : double.NaN;
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{s,-28} ours {ours,7:F1} GFLOPS   openblas {blas,7:F1} GFLOPS   ratio {ours / blas,6:P1}"));
+        }
+    }
+
+    private static double Best(GemmShape s, Action run)
+    {
+        double flops = 2.0 * s.M * s.N * s.K;
+        int reps = Math.Max(1, (int)(2e8 / flops));
+        run();
+        double best = double.MaxValue;
+        for (int t = 0; t < 5; t++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int r = 0; r < reps; r++)
+            {
+                run();
+            }
+
+            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds / reps);
+        }
+
+        return flops / best / 1e9;
+    }
+}

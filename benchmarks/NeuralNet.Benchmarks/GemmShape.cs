@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace NeuralNet.Benchmarks;
+
+/// <summary>One GEMM problem: C (m x n) = op(A) (m x k) * op(B) (k x n), row-major, tightly packed.</summary>
+public sealed record GemmShape(string Name, int M, int N, int K, bool TransposeA, bool TransposeB) : IComparable<GemmShape>, IComparable
+{
+    /// <summary>Square sizes and the MNIST 784-512-10 products (batch 128), forward and backward.</summary>
+    public static readonly GemmShape[] All =
+    [
+        Square(64), Square(128), Square(256), Square(512), Square(1024), Square(2048),
+        new("mnist X·W1 128x784·784x512", 128, 512, 784, false, false),
+        new("mnist H·W2 128x512·512x10", 128, 10, 512, false, false),
+        new("mnist dY·W1ᵀ 128x512·(784x512)ᵀ", 128, 784, 512, false, true),
+        new("mnist Xᵀ·dY (128x784)ᵀ·128x512", 784, 512, 128, true, false),
+    ];
+
+    /// <summary>An n x n x n product.</summary>
+    public static GemmShape Square(int n) => new($"square {n}", n, n, n, false, false);
+
+    /// <summary>Parses "n" (square), "MxNxK" or a shape name prefix such as "mnist".</summary>
+    public static GemmShape Parse(string text)
+    {
+        string[] parts = text.Split('x');
+        if (parts.Length == 3)
+        {
+            int[] v = parts.Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+            return new($"{v[0]}x{v[1]}x{v[2]}", v[0], v[1], v[2], false, false);
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n))
+        {
+            return Square(n);
+        }
+
+        int index = int.Parse(text.TrimStart('#'), CultureInfo.InvariantCulture);
+        return All[index];
+    }
+
+    /// <summary>Floating-point operations of one product (2 m n k).</summary>
+    public double Flops => 2.0 * M * N * K;
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+
+    /// <summary>Orders shapes as in <see cref="All"/> (squares by size first), so result tables read top to bottom.</summary>
+    public int CompareTo(GemmShape? other) => other is null ? 1 : Rank.CompareTo(other.Rank);
+
+    /// <inheritdoc/>
+    public int CompareTo(object? obj) => CompareTo(obj as GemmShape);
+
+    private (int, double) Rank => (Name.StartsWith("square", StringComparison.Ordinal) ? 0 : 1, Name.StartsWith("square", StringComparison.Ordinal) ? Flops : Array.FindIndex(All, s => s.Name == Name));
+}

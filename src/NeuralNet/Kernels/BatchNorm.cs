@@ -1,0 +1,174 @@
+namespace NeuralNet.Kernels;
+
+/// <summary>
+/// Batch normalization over the last axis: statistics, normalization and the backward pass, with a reference twin.
+/// </summary>
+/// <remarks>
+/// <code>
+/// x, y, xhat: (rows, channels)   rows = batch * every axis but the last
+/// mean, variance, gamma, beta, invStd: (channels)
+/// training:   mean, variance (biased, as Keras) of x;  xhat = (x - mean) * invStd, invStd = 1 / sqrt(variance + eps)
+/// output:     y = gamma * xhat + beta
+/// backward:   dbeta += sum dy;  dgamma += sum dy * xhat
+///             batch statistics: dx = gamma * invStd / rows * (rows * dy - sum dy - xhat * sum(dy * xhat))
+///             fixed statistics: dx = gamma * invStd * dy
+/// </code>
+/// Sums run over rows in order on one thread, so results are reproducible.
+/// </remarks>
+internal static class BatchNorm
+{
+    /// <summary>mean and (biased) variance of each channel of x (rows, channels), accumulated in double precision.</summary>
+    public static void Statistics(ReadOnlySpan<float> x, int channels, Span<float> mean, Span<float> variance)
+    {
+        int rows = Validate(x.Length, channels, mean.Length, variance.Length);
+        Span<double> sums = channels <= 512 ? stackalloc double[channels] : new double[channels];
+        sums.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = x.Slice(r * channels, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                sums[c] += row[c];
+            }
+        }
+
+        for (int c = 0; c < channels; c++)
+        {
+            mean[c] = (float)(sums[c] / rows);
+        }
+
+        sums.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = x.Slice(r * channels, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                double d = row[c] - (double)mean[c];
+                sums[c] += d * d;
+            }
+        }
+
+        for (int c = 0; c < channels; c++)
+        {
+            variance[c] = (float)(sums[c] / rows);
+        }
+    }
+
+    /// <summary>invStd = 1 / sqrt(variance + epsilon).</summary>
+    public static void InverseStandardDeviation(ReadOnlySpan<float> variance, float epsilon, Span<float> invStd)
+    {
+        for (int c = 0; c < variance.Length; c++)
+        {
+            invStd[c] = 1f / MathF.Sqrt(variance[c] + epsilon);
+        }
+    }
+
+    /// <summary>xhat = (x - mean) * invStd and y = gamma * xhat + beta (gamma/beta empty: 1/0).</summary>
+    public static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int channels, Span<float> xhat, Span<float> y)
+    {
+        int rows = Validate(x.Length, channels, mean.Length, invStd.Length);
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * channels;
+            for (int c = 0; c < channels; c++)
+            {
+                float h = (x[o + c] - mean[c]) * invStd[c];
+                xhat[o + c] = h;
+                y[o + c] = (gamma.IsEmpty ? h : gamma[c] * h) + (beta.IsEmpty ? 0f : beta[c]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Backward pass: accumulates gammaGradient and betaGradient (when not empty) and overwrites inputGradient.
+    /// <paramref name="batchStatistics"/> says whether the forward pass normalized with the batch's own statistics.
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> xhat, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> invStd, int channels, bool batchStatistics, Span<float> gammaGradient, Span<float> betaGradient, Span<float> inputGradient)
+    {
+        int rows = Validate(outputGradient.Length, channels, invStd.Length, invStd.Length);
+        Span<double> sumDy = channels <= 256 ? stackalloc double[channels] : new double[channels];
+        Span<double> sumDyXhat = channels <= 256 ? stackalloc double[channels] : new double[channels];
+        sumDy.Clear();
+        sumDyXhat.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * channels;
+            for (int c = 0; c < channels; c++)
+            {
+                sumDy[c] += outputGradient[o + c];
+                sumDyXhat[c] += (double)outputGradient[o + c] * xhat[o + c];
+            }
+        }
+
+        for (int c = 0; c < channels; c++)
+        {
+            if (!gammaGradient.IsEmpty)
+            {
+                gammaGradient[c] += (float)sumDyXhat[c];
+            }
+
+            if (!betaGradient.IsEmpty)
+            {
+                betaGradient[c] += (float)sumDy[c];
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * channels;
+            for (int c = 0; c < channels; c++)
+            {
+                float scale = (gamma.IsEmpty ? 1f : gamma[c]) * invStd[c];
+                inputGradient[o + c] = batchStatistics
+                    ? scale * (float)(outputGradient[o + c] - (sumDy[c] / rows) - (xhat[o + c] * sumDyXhat[c] / rows))
+                    : scale * outputGradient[o + c];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reference twin of a training-mode forward pass, in double precision straight from the definition:
+    /// y = gamma * (x - mean) / sqrt(variance + epsilon) + beta with the batch's mean and biased variance.
+    /// </summary>
+    public static void TrainingForwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        int channels, float epsilon, Span<float> mean, Span<float> variance, Span<float> y)
+    {
+        int rows = x.Length / channels;
+        for (int c = 0; c < channels; c++)
+        {
+            double sum = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                sum += x[(r * channels) + c];
+            }
+
+            double m = sum / rows, squares = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                double d = x[(r * channels) + c] - m;
+                squares += d * d;
+            }
+
+            double v = squares / rows;
+            mean[c] = (float)m;
+            variance[c] = (float)v;
+            for (int r = 0; r < rows; r++)
+            {
+                double h = (x[(r * channels) + c] - m) / Math.Sqrt(v + epsilon);
+                y[(r * channels) + c] = (float)((gamma.IsEmpty ? h : gamma[c] * h) + (beta.IsEmpty ? 0 : beta[c]));
+            }
+        }
+    }
+
+    private static int Validate(int length, int channels, int statsLength, int otherLength)
+    {
+        if (channels <= 0 || length % channels != 0 || statsLength < channels || otherLength < channels)
+        {
+            throw new ArgumentException($"BatchNorm: {length} values are not whole rows of {channels} channels, or the per-channel spans ({statsLength}, {otherLength}) are too short.");
+        }
+
+        return length / channels;
+    }
+}

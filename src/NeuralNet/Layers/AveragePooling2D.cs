@@ -1,0 +1,41 @@
+using NeuralNet.Kernels;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Average pooling over channels-last images (Keras <c>AveragePooling2D</c>): each output is the mean of its window,
+/// per channel. With <see cref="Padding.Same"/> the padded positions are not counted, as in Keras and TensorFlow.
+/// </summary>
+public sealed class AveragePooling2D : Pooling2D
+{
+    /// <summary>Creates average pooling with a square window.</summary>
+    /// <param name="poolSize">The window's height and width, at least 1.</param>
+    /// <param name="strides">The step between windows, at least 1; <paramref name="poolSize"/> when null.</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (whole windows only) or <see cref="Padding.Same"/> (output ceil(in / stride); padding not counted).</param>
+    /// <param name="name">The layer's name; the model names it <c>average_pooling2d</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size or stride is below 1.</exception>
+    public AveragePooling2D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
+        : base((poolSize, poolSize), strides is int s ? (s, s) : null, padding, name)
+    {
+    }
+
+    /// <summary>Creates average pooling with a rectangular window.</summary>
+    /// <param name="poolSize">The window's (height, width), each at least 1.</param>
+    /// <param name="strides">The (vertical, horizontal) step, each at least 1; <paramref name="poolSize"/> when null.</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (whole windows only) or <see cref="Padding.Same"/> (output ceil(in / stride); padding not counted).</param>
+    /// <param name="name">The layer's name; the model names it <c>average_pooling2d</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size or stride is below 1.</exception>
+    public AveragePooling2D((int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
+        : base(poolSize, strides, padding, name)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "average_pooling2d";
+
+    private protected override void ForwardSample(int sample, ReadOnlySpan<float> input, Span<float> output)
+        => Pooling.AverageForward(input, Geometry, 1, output);
+
+    private protected override void BackwardSample(int sample, ReadOnlySpan<float> outputGradient, Span<float> inputGradient)
+        => Pooling.AverageBackward(outputGradient, Geometry, 1, inputGradient);
+}

@@ -1,0 +1,334 @@
+using System.Numerics.Tensors;
+using NeuralNet.Activations;
+using NeuralNet.Initializers;
+using NeuralNet.Kernels;
+using NeuralNet.Regularizers;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// A 2-D convolution over channels-last images (Keras <c>Conv2D</c>): <c>output = activation(conv(input, kernel) + bias)</c>.
+/// </summary>
+/// <remarks>
+/// <para>Input per sample (height, width, channels); output (outHeight, outWidth, filters). The kernel has Keras' shape
+/// (kernelHeight, kernelWidth, channels, filters) and the bias (filters).</para>
+/// <para>The forward pass unfolds the batch into a patch matrix (im2col) and multiplies it by the kernel with one
+/// matrix product; the backward pass reuses the patch matrix for the kernel gradient and, unless
+/// <see cref="Layer.ComputesInputGradient"/> is off, folds dOutput · kernelᵀ back onto the input (col2im).
+/// Every buffer is created for the largest batch seen, so steady-state training allocates nothing.</para>
+/// </remarks>
+public sealed class Conv2D : Layer
+{
+    private readonly Initializer _kernelInitializer;
+    private readonly Initializer _biasInitializer;
+    private readonly Regularizer? _kernelRegularizer;
+    private readonly Regularizer? _biasRegularizer;
+    private readonly Step _im2col;
+    private readonly Step _biasActivation;
+    private readonly Step _activationBackward;
+    private readonly Step _col2im;
+    private Parameter? _kernel;
+    private Parameter? _bias;
+    private ConvGeometry _geometry;
+    private float[] _cols = [];
+    private float[] _biasPartials = [];
+    private Tensor? _zBuffer;
+    private Tensor? _yBuffer;
+    private Tensor? _dzBuffer;
+    private Tensor? _dxBuffer;
+    private Tensor? _z;
+    private Tensor? _y;
+    private Tensor? _dz;
+    private Tensor? _dx;
+    private Tensor? _input;
+    private Tensor? _outputGradient;
+    private int _batch;
+    private readonly bool _fusedRelu;
+
+    /// <summary>Creates a convolution with a square kernel and equal strides.</summary>
+    /// <param name="filters">The number of output channels, at least 1.</param>
+    /// <param name="kernelSize">The height and width of the kernel, at least 1.</param>
+    /// <param name="strides">The step between windows along both axes, at least 1.</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (no padding) or <see cref="Padding.Same"/> (zero padding, output ceil(in / stride)).</param>
+    /// <param name="activation">Applied to the output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a bias per filter.</param>
+    /// <param name="kernelInitializer">Fills the kernel; Glorot uniform when null.</param>
+    /// <param name="biasInitializer">Fills the bias; zeros when null.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel, if any.</param>
+    /// <param name="biasRegularizer">A penalty on the bias, if any.</param>
+    /// <param name="name">The layer's name; the model names it <c>conv2d</c>, <c>conv2d_1</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count, size or stride is below 1.</exception>
+    public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, ActivationFunction? activation = null,
+        bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, name)
+    {
+    }
+
+    /// <summary>Creates a convolution with a rectangular kernel and per-axis strides.</summary>
+    /// <param name="filters">The number of output channels, at least 1.</param>
+    /// <param name="kernelSize">The kernel's (height, width), each at least 1.</param>
+    /// <param name="strides">The (vertical, horizontal) step between windows, each at least 1; (1, 1) when null.</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (no padding) or <see cref="Padding.Same"/> (zero padding, output ceil(in / stride)).</param>
+    /// <param name="activation">Applied to the output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a bias per filter.</param>
+    /// <param name="kernelInitializer">Fills the kernel; Glorot uniform when null.</param>
+    /// <param name="biasInitializer">Fills the bias; zeros when null.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel, if any.</param>
+    /// <param name="biasRegularizer">A penalty on the bias, if any.</param>
+    /// <param name="name">The layer's name; the model names it <c>conv2d</c>, <c>conv2d_1</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count, size or stride is below 1.</exception>
+    public Conv2D(int filters, (int Height, int Width) kernelSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid,
+        ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
+        : base(name)
+    {
+        (int Height, int Width) s = strides ?? (1, 1);
+        RequirePositive(filters, nameof(filters), "filters");
+        RequirePositive(kernelSize.Height, nameof(kernelSize), "kernel height");
+        RequirePositive(kernelSize.Width, nameof(kernelSize), "kernel width");
+        RequirePositive(s.Height, nameof(strides), "vertical stride");
+        RequirePositive(s.Width, nameof(strides), "horizontal stride");
+        if (padding is not (Padding.Valid or Padding.Same))
+        {
+            throw new ArgumentOutOfRangeException(nameof(padding), padding, $"{Describe()} expects padding Valid or Same. Received: padding={padding}.");
+        }
+
+        Filters = filters;
+        KernelSize = kernelSize;
+        Strides = s;
+        Padding = padding;
+        Activation = activation is Linear ? null : activation;
+        UseBias = useBias;
+        _fusedRelu = Activation is Relu;
+        _kernelInitializer = kernelInitializer ?? new GlorotUniform();
+        _biasInitializer = biasInitializer ?? Zeros.Instance;
+        _kernelRegularizer = kernelRegularizer;
+        _biasRegularizer = biasRegularizer;
+        _im2col = new Step(this, StepKind.Im2Col);
+        _biasActivation = new Step(this, StepKind.BiasActivation);
+        _activationBackward = new Step(this, StepKind.ActivationBackward);
+        _col2im = new Step(this, StepKind.Col2Im);
+    }
+
+    private enum StepKind
+    {
+        Im2Col,
+        BiasActivation,
+        ActivationBackward,
+        Col2Im,
+    }
+
+    /// <summary>The number of output channels.</summary>
+    public int Filters { get; }
+
+    /// <summary>The kernel's (height, width).</summary>
+    public (int Height, int Width) KernelSize { get; }
+
+    /// <summary>The (vertical, horizontal) step between windows.</summary>
+    public (int Height, int Width) Strides { get; }
+
+    /// <summary>How borders are handled.</summary>
+    public Padding Padding { get; }
+
+    /// <summary>The activation applied to the output, or null for none.</summary>
+    public ActivationFunction? Activation { get; }
+
+    /// <summary>Whether a bias is added per filter.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The kernel, (kernelHeight, kernelWidth, channels, filters). Throws until the layer is built.</summary>
+    public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
+
+    /// <summary>The bias, (filters), or null when <see cref="UseBias"/> is false. Throws until the layer is built.</summary>
+    public Parameter? Bias => IsBuilt ? _bias : throw new InvalidOperationException($"{Describe()} has not been built yet.");
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "conv2d";
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        if (inputShape.Rank != 3)
+        {
+            throw new ArgumentException($"{Describe()} expects input of rank 3 per sample (height, width, channels), such as (None, 28, 28, 1), but got {inputShape.ToBatchString()}.", nameof(inputShape));
+        }
+
+        if (!ConvGeometry.TryCreate(inputShape[0], inputShape[1], inputShape[2], KernelSize.Height, KernelSize.Width,
+            Strides.Height, Strides.Width, Padding == Padding.Same, out _geometry))
+        {
+            throw new ArgumentException($"{Describe()} kernel ({KernelSize.Height}, {KernelSize.Width}) is larger than its input {inputShape.ToBatchString()} with padding {Padding}.", nameof(inputShape));
+        }
+
+        _kernel = AddParameter("kernel", new TensorShape(KernelSize.Height, KernelSize.Width, inputShape[2], Filters), _kernelInitializer, _kernelRegularizer);
+        if (UseBias)
+        {
+            _bias = AddParameter("bias", new TensorShape(Filters), _biasInitializer, _biasRegularizer);
+        }
+
+        return new TensorShape(_geometry.OutHeight, _geometry.OutWidth, Filters);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        int batch = input.Shape[0];
+        EnsureScratch(batch);
+        _input = input;
+        _batch = batch;
+        int rows = batch * _geometry.OutputPixels;
+        int patch = _geometry.PatchSize;
+        ConvParallel.For(batch, _im2col);
+
+        _z = BatchView(ref _zBuffer, batch, OutputShape);
+        ReadOnlySpan<float> cols = _cols.AsSpan(0, rows * patch), kernel = _kernel!.Value.AsReadOnlySpan();
+        if (_bias is not null && (Activation is null || _fusedRelu))
+        {
+            // Bias and ReLU are applied by the GEMM to each output tile while it is in cache. ReLU's backward pass
+            // needs only the output (positive exactly where the pre-activation is), so no pre-activation is kept.
+            Gemm.Multiply(false, false, rows, Filters, patch, cols, patch, kernel, Filters, _bias.Value.AsReadOnlySpan(),
+                _fusedRelu ? GemmActivation.Relu : GemmActivation.None, _z.AsSpan(), Filters);
+            _y = _z;
+            return _z;
+        }
+
+        Convolution.ForwardGemm(cols, kernel, rows, patch, Filters, _z.AsSpan());
+        if (Activation is not null)
+        {
+            _y = BatchView(ref _yBuffer, batch, OutputShape);
+        }
+
+        if (_bias is not null || Activation is not null)
+        {
+            ConvParallel.For(batch, _biasActivation);
+        }
+
+        _y = Activation is null ? _z : _y;
+        return _y!;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        if (_input is null || outputGradient.Shape[0] != _batch)
+        {
+            throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
+        }
+
+        int batch = _batch, rows = batch * _geometry.OutputPixels, patch = _geometry.PatchSize;
+        _outputGradient = outputGradient;
+        Tensor dz = outputGradient;
+        if (Activation is not null)
+        {
+            _dz = BatchView(ref _dzBuffer, batch, OutputShape);
+            dz = _dz;
+        }
+
+        if (Activation is not null || _bias is not null)
+        {
+            ConvParallel.For(batch, _activationBackward);
+        }
+
+        if (_bias is not null)
+        {
+            Span<float> biasGradient = _bias.Gradient.AsSpan();
+            for (int n = 0; n < batch; n++)
+            {
+                TensorPrimitives.Add(biasGradient, _biasPartials.AsSpan(n * Filters, Filters), biasGradient);
+            }
+
+            _bias.Regularizer?.AddGradient(_bias.Value.AsReadOnlySpan(), biasGradient);
+        }
+
+        Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel!.Gradient.AsSpan());
+        _kernel.Regularizer?.AddGradient(_kernel.Value.AsReadOnlySpan(), _kernel.Gradient.AsSpan());
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        Convolution.BackwardData(dz.AsReadOnlySpan(), _kernel.Value.AsReadOnlySpan(), rows, patch, Filters, _cols.AsSpan(0, rows * patch));
+        _dx = BatchView(ref _dxBuffer, batch, InputShape);
+        ConvParallel.For(batch, _col2im);
+        return _dx;
+    }
+
+    private void EnsureScratch(int batch)
+    {
+        long colsLength = (long)batch * _geometry.OutputPixels * _geometry.PatchSize;
+        if (colsLength > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
+        }
+
+        if (_cols.Length < colsLength)
+        {
+            _cols = new float[colsLength];
+        }
+
+        if (_biasPartials.Length < batch * Filters)
+        {
+            _biasPartials = new float[batch * Filters];
+        }
+    }
+
+    private void RunStep(StepKind kind, int n)
+    {
+        ConvGeometry g = _geometry;
+        int pixels = g.OutputPixels, patch = g.PatchSize, outSize = pixels * Filters;
+        switch (kind)
+        {
+            case StepKind.Im2Col:
+                Im2Col.Pack(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), g, 1, _cols.AsSpan(n * pixels * patch, pixels * patch));
+                break;
+            case StepKind.BiasActivation:
+            {
+                Span<float> z = _z!.AsSpan().Slice(n * outSize, outSize);
+                if (_bias is not null)
+                {
+                    Convolution.AddBias(_bias.Value.AsReadOnlySpan(), z);
+                }
+
+                Activation?.Forward(z, _y!.AsSpan().Slice(n * outSize, outSize), Filters);
+                break;
+            }
+
+            case StepKind.ActivationBackward:
+            {
+                ReadOnlySpan<float> dy = _outputGradient!.AsReadOnlySpan().Slice(n * outSize, outSize);
+                if (Activation is not null)
+                {
+                    Span<float> dz = _dz!.AsSpan().Slice(n * outSize, outSize);
+                    Activation.Backward(_z!.AsReadOnlySpan().Slice(n * outSize, outSize), _y!.AsReadOnlySpan().Slice(n * outSize, outSize), dy, dz, Filters);
+                    dy = dz;
+                }
+
+                if (_bias is not null)
+                {
+                    Span<float> partial = _biasPartials.AsSpan(n * Filters, Filters);
+                    partial.Clear();
+                    Convolution.AddColumnSums(dy, Filters, partial);
+                }
+
+                break;
+            }
+
+            case StepKind.Col2Im:
+                Im2Col.Unpack(_cols.AsSpan(n * pixels * patch, pixels * patch), g, 1, _dx!.AsSpan().Slice(n * g.InputSize, g.InputSize));
+                break;
+        }
+    }
+
+    private void RequirePositive(int value, string parameter, string what)
+    {
+        if (value < 1)
+        {
+            throw new ArgumentOutOfRangeException(parameter, value, $"{Describe()} expects a positive {what}. Received: {parameter}={value}.");
+        }
+    }
+
+    private sealed class Step(Conv2D layer, StepKind kind) : ParallelWork
+    {
+        public override void Run(int index) => layer.RunStep(kind, index);
+    }
+}

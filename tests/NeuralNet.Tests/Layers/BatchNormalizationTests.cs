@@ -1,0 +1,116 @@
+using FsCheck.Xunit;
+using NeuralNet.Layers;
+using NeuralNet.Tests.GradientChecking;
+using Xunit;
+
+namespace NeuralNet.Tests.Layers;
+
+public class BatchNormalizationTests
+{
+    private const string Seed = "(1618033,7)";
+
+    [Fact]
+    public void ForwardTraining_HandComputedBatch_NormalizesWithBatchStatistics()
+    {
+        // Channel 0: {1, 3} -> mean 2, var 1; channel 1: {10, 30} -> mean 20, var 100. gamma 1, beta 0, epsilon 1e-3.
+        var layer = new BatchNormalization();
+        Tensor input = Tensor.FromArray([1, 10, 3, 30], 2, 2);
+
+        Tensor output = layer.Forward(input, training: true);
+
+        float a = 1f / MathF.Sqrt(1f + 1e-3f), b = 10f / MathF.Sqrt(100f + 1e-3f);
+        Assert.Equal(new float[] { -a, -b, a, b }, output.ToArray(), new Tolerance(1e-6f));
+    }
+
+    [Fact]
+    public void ForwardTraining_OneBatch_UpdatesMovingStatisticsWithMomentum()
+    {
+        var layer = new BatchNormalization(momentum: 0.9f);
+        Tensor input = Tensor.FromArray([1, 10, 3, 30], 2, 2);
+
+        layer.Forward(input, training: true);
+
+        // moving = moving * 0.9 + batch * 0.1, starting from mean 0 and variance 1; the batch variance is biased.
+        Assert.Equal(new float[] { 0.2f, 2f }, layer.MovingMean.Value.ToArray(), new Tolerance(1e-6f));
+        Assert.Equal(new float[] { 1f, 10.9f }, layer.MovingVariance.Value.ToArray(), new Tolerance(1e-5f));
+    }
+
+    [Fact]
+    public void ForwardInference_UsesMovingStatistics()
+    {
+        var layer = new BatchNormalization();
+        layer.Build(new TensorShape(2, 2, 2));
+        layer.MovingMean.Value.AsSpan().SetValues(1f, -2f);
+        layer.MovingVariance.Value.AsSpan().SetValues(4f, 0.25f);
+        layer.Gamma!.Value.AsSpan().SetValues(2f, 3f);
+        layer.Beta!.Value.AsSpan().SetValues(0.5f, -0.5f);
+        Tensor input = Tensor.RandomNormal(new TensorShape(3, 2, 2, 2), 4);
+
+        float[] output = layer.Forward(input, training: false).ToArray();
+
+        float[] x = input.ToArray();
+        float[] expected = x.Select((v, i) => i % 2 == 0
+            ? (2f * (v - 1f) / MathF.Sqrt(4f + 1e-3f)) + 0.5f
+            : (3f * (v + 2f) / MathF.Sqrt(0.25f + 1e-3f)) - 0.5f).ToArray();
+        Assert.Equal(expected, output, new Tolerance(1e-5f));
+        Assert.Equal(new float[] { 1f, -2f }, layer.MovingMean.Value.ToArray());
+    }
+
+    [Property(Replay = Seed, MaxTest = 40)]
+    public void BackwardTraining_RandomShape_MatchesNumericalGradient(long seed)
+    {
+        var random = new SeededRandom(seed);
+        int rank = random.NextInt(3) + 1;
+        int[] dims = [random.NextInt(4) + 2, .. Enumerable.Range(0, rank).Select(_ => random.NextInt(3) + 1)];
+        var layer = new BatchNormalization(center: random.NextInt(4) != 0, scale: random.NextInt(4) != 0);
+        layer.Build(new TensorShape(dims[1..]));
+        if (layer.Gamma is { } gamma)
+        {
+            Tensor.RandomUniform(gamma.Shape, seed + 1, 0.5f, 2f).CopyTo(gamma.Value);
+        }
+
+        Tensor input = Tensor.RandomNormal(new TensorShape(dims), seed + 2, 1f, 2f);
+
+        GradientChecker.CheckLayer(layer, input, seed, training: true).AssertPassed();
+    }
+
+    [Property(Replay = Seed, MaxTest = 20)]
+    public void BackwardInference_RandomShape_MatchesNumericalGradient(long seed)
+    {
+        var layer = new BatchNormalization();
+        layer.Build(new TensorShape(3, 4));
+        Tensor.RandomUniform(layer.MovingVariance.Shape, seed, 0.5f, 2f).CopyTo(layer.MovingVariance.Value);
+        Tensor.RandomNormal(layer.MovingMean.Shape, seed + 1).CopyTo(layer.MovingMean.Value);
+        Tensor input = Tensor.RandomNormal(new TensorShape(2, 3, 4), seed + 2);
+
+        GradientChecker.CheckLayer(layer, input, seed, training: false).AssertPassed();
+    }
+
+    [Fact]
+    public void Build_FourChannels_HasTwoTrainableAndTwoMovingParameters()
+    {
+        var layer = new BatchNormalization();
+        layer.Build(new TensorShape(5, 5, 4));
+
+        Assert.Equal(new[] { "gamma", "beta", "moving_mean", "moving_variance" }, layer.Parameters.Select(p => p.Name));
+        Assert.Equal(16, layer.ParameterCount);
+        Assert.Equal(8, layer.TrainableParameterCount);
+        Assert.Equal(new float[] { 1, 1, 1, 1 }, layer.MovingVariance.Value.ToArray());
+        Assert.Equal("batch_normalization", layer.DefaultNamePrefix);
+    }
+
+    [Theory]
+    [InlineData(-0.1f, 1e-3f, "momentum")]
+    [InlineData(1.5f, 1e-3f, "momentum")]
+    [InlineData(0.99f, 0f, "epsilon")]
+    public void Constructor_BadSetting_ThrowsNamingIt(float momentum, float epsilon, string parameter)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNormalization(momentum, epsilon));
+        Assert.Equal(parameter, e.ParamName);
+    }
+}
+
+internal static class SpanTestExtensions
+{
+    public static void SetValues(this Span<float> span, params float[] values) => values.CopyTo(span);
+}

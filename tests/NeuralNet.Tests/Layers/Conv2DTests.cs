@@ -1,0 +1,242 @@
+using FsCheck.Xunit;
+using NeuralNet.Activations;
+using NeuralNet.Initializers;
+using NeuralNet.Kernels;
+using NeuralNet.Layers;
+using NeuralNet.Regularizers;
+using NeuralNet.Tests.GradientChecking;
+using Xunit;
+
+namespace NeuralNet.Tests.Layers;
+
+public class Conv2DTests
+{
+    private const string Seed = "(5550123,29)";
+
+    private static readonly ActivationFunction?[] s_activations = [null, ActivationFunction.Relu, ActivationFunction.Tanh, ActivationFunction.Sigmoid];
+
+    // A random small convolution: input (batch, h, w, c), kernel up to 3x3, strides 1-2, either padding.
+    private static (Conv2D Layer, Tensor Input) RandomCase(long seed, bool regularize = false)
+    {
+        var random = new SeededRandom(seed);
+        while (true)
+        {
+            int h = random.NextInt(6) + 1, w = random.NextInt(6) + 1, c = random.NextInt(3) + 1;
+            int kh = random.NextInt(3) + 1, kw = random.NextInt(3) + 1, sh = random.NextInt(2) + 1, sw = random.NextInt(2) + 1;
+            Padding padding = random.NextInt(2) == 0 ? Padding.Valid : Padding.Same;
+            if (padding == Padding.Valid && (kh > h || kw > w))
+            {
+                continue;
+            }
+
+            int filters = random.NextInt(4) + 1, batch = random.NextInt(3) + 1;
+            ActivationFunction? activation = s_activations[random.NextInt(s_activations.Length)];
+            bool useBias = random.NextInt(4) != 0;
+            Regularizer? penalty = regularize ? new L2(0.05) : null;
+            var layer = new Conv2D(filters, (kh, kw), (sh, sw), padding, activation, useBias,
+                biasInitializer: new RandomNormal(0, 0.5, seed + 3), kernelRegularizer: penalty, biasRegularizer: penalty, name: "conv2d") { Seed = seed };
+            layer.Build(new TensorShape(h, w, c));
+            return (layer, Tensor.RandomNormal(new TensorShape(batch, h, w, c), seed + 1));
+        }
+    }
+
+    private static Conv2D E43First(long seed = 3)
+    {
+        var layer = new Conv2D(32, 3, activation: ActivationFunction.Relu, name: "conv2d") { Seed = seed };
+        layer.Build(new TensorShape(28, 28, 1));
+        return layer;
+    }
+
+    [Property(Replay = Seed, MaxTest = 80)]
+    public void Forward_RandomConfiguration_EqualsSevenLoopReference(long seed)
+    {
+        (Conv2D layer, Tensor input) = RandomCase(seed);
+        Assert.True(ConvGeometry.TryCreate(input.Shape[1], input.Shape[2], input.Shape[3], layer.KernelSize.Height, layer.KernelSize.Width,
+            layer.Strides.Height, layer.Strides.Width, layer.Padding == Padding.Same, out ConvGeometry g));
+        int batch = input.Shape[0];
+        float[] expected = new float[batch * g.OutputPixels * layer.Filters];
+        Convolution.ForwardReference(input.AsReadOnlySpan(), layer.Kernel.Value.AsReadOnlySpan(),
+            layer.Bias is null ? default : layer.Bias.Value.AsReadOnlySpan(), g, layer.Filters, batch, expected);
+        layer.Activation?.Forward(expected, expected, layer.Filters);
+
+        Tensor output = layer.Forward(input, training: false);
+
+        Assert.Equal(new TensorShape(batch, g.OutHeight, g.OutWidth, layer.Filters), output.Shape);
+        Assert.Equal(expected, output.ToArray(), new Tolerance(1e-4f));
+    }
+
+    [Property(Replay = Seed, MaxTest = 60)]
+    public void Backward_RandomConfiguration_MatchesNumericalGradient(long seed)
+    {
+        (Conv2D layer, Tensor input) = RandomCase(seed, regularize: seed % 3 == 0);
+
+        GradientCheckReport report = GradientChecker.CheckLayer(layer, input, seed);
+
+        report.AssertPassed(maxKinkFraction: 0.1);
+    }
+
+    [Fact]
+    public void Backward_WithoutInputGradient_ReturnsOutputGradientAndSameKernelGradient()
+    {
+        Conv2D with = E43First(), without = E43First();
+        without.ComputesInputGradient = false;
+        Tensor input = Tensor.RandomNormal(new TensorShape(3, 28, 28, 1), 11);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(3, 26, 26, 32), 12);
+        with.Forward(input, training: true);
+        without.Forward(input, training: true);
+
+        Tensor dx = with.Backward(upstream);
+        Tensor returned = without.Backward(upstream);
+
+        Assert.Equal(new TensorShape(3, 28, 28, 1), dx.Shape);
+        Assert.Same(upstream, returned);
+        Assert.Equal(with.Kernel.Gradient.ToArray(), without.Kernel.Gradient.ToArray());
+        Assert.Equal(with.Bias!.Gradient.ToArray(), without.Bias!.Gradient.ToArray());
+    }
+
+    [Fact]
+    public void Backward_TwoCalls_AccumulatesParameterGradients()
+    {
+        Conv2D layer = E43First();
+        Tensor input = Tensor.RandomNormal(new TensorShape(2, 28, 28, 1), 5);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(2, 26, 26, 32), 6);
+        layer.Forward(input, training: true);
+        layer.Backward(upstream);
+        float[] once = layer.Kernel.Gradient.ToArray(), biasOnce = layer.Bias!.Gradient.ToArray();
+
+        layer.Forward(input, training: true);
+        layer.Backward(upstream);
+
+        Tests.Kernels.ConvTestCases.AssertClose(once.Select(v => 2 * v).ToArray(), layer.Kernel.Gradient.ToArray(), 1e-5f);
+        Tests.Kernels.ConvTestCases.AssertClose(biasOnce.Select(v => 2 * v).ToArray(), layer.Bias.Gradient.ToArray(), 1e-5f);
+    }
+
+    [Fact]
+    public void ForwardBackward_OneThreadOrMany_GiveIdenticalBits()
+    {
+        var second = new Conv2D(64, 3, activation: ActivationFunction.Relu) { Seed = 4 };
+        second.Build(new TensorShape(13, 13, 32));
+        Tensor input = Tensor.RandomNormal(new TensorShape(16, 13, 13, 32), 21);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(16, 11, 11, 64), 22);
+
+        float[] Run(int threads)
+        {
+            int saved = ConvParallel.DegreeOfParallelism, savedGemm = Parallelism.MaxDegreeOfParallelism;
+            try
+            {
+                ConvParallel.DegreeOfParallelism = threads;
+                Parallelism.MaxDegreeOfParallelism = threads;
+                second.Kernel.ZeroGradient();
+                second.Bias!.ZeroGradient();
+                float[] y = second.Forward(input, training: true).ToArray();
+                float[] dx = second.Backward(upstream).ToArray();
+                return [.. y, .. dx, .. second.Kernel.Gradient.ToArray(), .. second.Bias.Gradient.ToArray()];
+            }
+            finally
+            {
+                ConvParallel.DegreeOfParallelism = saved;
+                Parallelism.MaxDegreeOfParallelism = savedGemm;
+            }
+        }
+
+        float[] one = Run(1), many = Run(Math.Max(2, Environment.ProcessorCount));
+
+        Assert.Equal(one, many);
+    }
+
+    [Fact]
+    public void Build_E43Shapes_MatchKeras()
+    {
+        Conv2D first = E43First();
+        var second = new Conv2D(64, 3, activation: ActivationFunction.Relu);
+        second.Build(new TensorShape(13, 13, 32));
+
+        Assert.Equal(new TensorShape(26, 26, 32), first.OutputShape);
+        Assert.Equal(320, first.ParameterCount);
+        Assert.Equal(new TensorShape(3, 3, 1, 32), first.Kernel.Shape);
+        Assert.Equal(new TensorShape(11, 11, 64), second.OutputShape);
+        Assert.Equal(18_496, second.ParameterCount);
+        Assert.Equal("conv2d", second.DefaultNamePrefix);
+    }
+
+    [Theory]
+    [InlineData(28, 1, 3, 28)]
+    [InlineData(28, 2, 3, 14)]
+    [InlineData(7, 2, 3, 4)]
+    [InlineData(5, 3, 2, 2)]
+    public void Build_SamePadding_GivesCeilOfInputOverStride(int size, int stride, int kernel, int expected)
+    {
+        var layer = new Conv2D(4, kernel, stride, Padding.Same);
+        layer.Build(new TensorShape(size, size, 2));
+        Assert.Equal(new TensorShape(expected, expected, 4), layer.OutputShape);
+    }
+
+    [Fact]
+    public void Build_RankTwoInput_ThrowsNamingLayerAndShape()
+    {
+        var layer = new Conv2D(32, 3, name: "conv2d_1");
+        var e = Assert.Throws<ArgumentException>(() => layer.Build(new TensorShape(28, 28)));
+        Assert.Contains("Conv2D 'conv2d_1'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(None, 28, 28)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("rank 3", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_KernelLargerThanInput_ThrowsNamingLayerAndShapes()
+    {
+        var layer = new Conv2D(8, 5, name: "conv2d_2");
+        var e = Assert.Throws<ArgumentException>(() => layer.Build(new TensorShape(4, 4, 3)));
+        Assert.Contains("Conv2D 'conv2d_2'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(5, 5)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(None, 4, 4, 3)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_KernelLargerThanInputWithSamePadding_Builds()
+    {
+        var layer = new Conv2D(8, 5, padding: Padding.Same);
+        layer.Build(new TensorShape(4, 4, 3));
+        Assert.Equal(new TensorShape(4, 4, 8), layer.OutputShape);
+    }
+
+    [Theory]
+    [InlineData(0, 3, 1, "filters")]
+    [InlineData(-2, 3, 1, "filters")]
+    [InlineData(8, 0, 1, "kernelSize")]
+    [InlineData(8, 3, 0, "strides")]
+    public void Constructor_NonPositiveSetting_ThrowsNamingIt(int filters, int kernel, int stride, string parameter)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2D(filters, kernel, stride, name: "conv2d_3"));
+        Assert.Equal(parameter, e.ParamName);
+        Assert.Contains("Conv2D 'conv2d_3'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ForwardBackward_AfterWarmUp_AllocatesNothingOnCallingThread()
+    {
+        // Products small enough for Gemm to stay on the calling thread: this measures the layer's own work
+        // (im2col, col2im, bias, activations, ConvParallel dispatch); the E4.3 benchmark measures the whole step.
+        var first = new Conv2D(8, 3, activation: ActivationFunction.Relu) { Seed = 3 };
+        var second = new Conv2D(6, 3, padding: Padding.Same, activation: ActivationFunction.Tanh) { Seed = 9 };
+        first.Build(new TensorShape(10, 10, 2));
+        second.Build(new TensorShape(8, 8, 8));
+        Tensor input = Tensor.RandomNormal(new TensorShape(4, 10, 10, 2), 1);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(4, 8, 8, 6), 2);
+
+        void Step()
+        {
+            second.Forward(first.Forward(input, true), true);
+            first.Backward(second.Backward(upstream));
+        }
+
+        Step();
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++)
+        {
+            Step();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}

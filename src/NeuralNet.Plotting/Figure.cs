@@ -12,6 +12,9 @@ internal static class Figure
     /// <summary>Height of the band holding the figure title, in pixels.</summary>
     public const int TitleBandHeight = 52;
 
+    /// <summary>Largest width or height of a picture, in pixels.</summary>
+    public const int MaxCanvasSize = 16384;
+
     /// <summary>Font size of the figure title.</summary>
     public const float TitleFontSize = 22;
 
@@ -102,6 +105,11 @@ internal static class Figure
     /// <summary>Creates a white canvas of the given size, draws the title band and the content, and encodes PNG.</summary>
     public static byte[] Render(int width, int height, string title, Action<SKCanvas> drawContent)
     {
+        if (width > MaxCanvasSize || height > MaxCanvasSize)
+        {
+            throw new ArgumentException($"The picture would be {width}x{height} pixels, more than {MaxCanvasSize} on a side; draw less per picture.");
+        }
+
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using SKSurface surface = SKSurface.Create(info)
             ?? throw new InvalidOperationException($"Could not create a {width}x{height} drawing surface.");

@@ -36,7 +36,8 @@ public static class ImageGrid
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="columns"/> is less than 1.</exception>
     /// <exception cref="ArgumentException">
     /// The path does not end with ".png"; the tensor has an unsupported shape, no images or more than <see cref="MaxImages"/>;
-    /// a pixel is outside [0, 1] or NaN; a label list does not have one label per image, or a label is negative.
+    /// a pixel is outside [0, 1] or NaN; a label list does not have one label per image, or a label is negative; the grid
+    /// would be more than 16,384 pixels wide or high.
     /// </exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void Save(string path, Tensor images, IReadOnlyList<int> trueLabels, IReadOnlyList<int>? predictedLabels, int columns, string title)
@@ -213,6 +214,10 @@ public static class ImageGrid
         int canvasWidth = Math.Max((columns * cellWidth) + (2 * Padding), title.Length > 0 ? 360 : 0);
         int canvasHeight = band + (rows * cellHeight) + Padding;
         int left = (canvasWidth - (columns * cellWidth)) / 2;
+        if (canvasWidth > Figure.MaxCanvasSize || canvasHeight > Figure.MaxCanvasSize)
+        {
+            throw new ArgumentException($"A grid of {count} images in {columns} columns would be {canvasWidth}x{canvasHeight} pixels, more than {Figure.MaxCanvasSize} on a side; use fewer columns or fewer images.", nameof(columns));
+        }
 
         int pixelsPerImage = height * width;
         byte[] grey = new byte[pixelsPerImage];

@@ -44,6 +44,7 @@ public static class LineComparison
         else
         {
             LineSeries.PlaceLegend(plot, series.Values);
+            LineSeries.FitFlatY(plot, series.Values);
             plot.Axes.SetLimitsX(0.5, longest + 0.5);
         }
 

@@ -88,6 +88,33 @@ internal static class LineSeries
         plot.ShowLegend(rising > falling ? Alignment.LowerRight : Alignment.UpperRight);
     }
 
+    /// <summary>
+    /// Gives flat data (one epoch, or a constant series) a narrow y range around its value instead of ScottPlot's
+    /// default span of about two units.
+    /// </summary>
+    public static void FitFlatY(Plot plot, IEnumerable<IReadOnlyList<double>> series)
+    {
+        double min = double.PositiveInfinity;
+        double max = double.NegativeInfinity;
+        foreach (IReadOnlyList<double> values in series)
+        {
+            foreach (double v in values)
+            {
+                if (double.IsFinite(v))
+                {
+                    min = Math.Min(min, v);
+                    max = Math.Max(max, v);
+                }
+            }
+        }
+
+        if (min == max)
+        {
+            double delta = Math.Max(Math.Abs(min) * 0.1, 0.05);
+            plot.Axes.SetLimitsY(min - delta, max + delta);
+        }
+    }
+
     /// <summary>Writes a centred note in an empty panel (e.g. every value was NaN).</summary>
     public static void AddEmptyNote(Plot plot, string note)
     {

@@ -106,6 +106,7 @@ public static class TrainingCurves
         else
         {
             LineSeries.PlaceLegend(plot, drawn);
+            LineSeries.FitFlatY(plot, drawn);
             int epochs = drawn.Max(s => s.Count);
             plot.Axes.SetLimitsX(0.5, epochs + 0.5);
         }

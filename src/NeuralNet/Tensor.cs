@@ -12,6 +12,7 @@ public sealed partial class Tensor
 {
     private readonly float[] _storage;
     private readonly int _offset;
+    private Tensor? _firstRowsView;
 
     /// <summary>Creates a tensor of zeros with the given shape.</summary>
     /// <param name="shape">The shape; every dimension must be positive.</param>
@@ -160,6 +161,27 @@ public sealed partial class Tensor
         Shape.Dimensions.CopyTo(dims);
         dims[0] = count;
         return new Tensor(_storage, _offset + (start * stride), new TensorShape(dims));
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> entries of the first axis as a view, remembered so that asking again for the
+    /// same count returns the same view. This keeps the last, smaller batch of an epoch allocation-free.
+    /// </summary>
+    internal Tensor FirstRows(int count)
+    {
+        if (count == Shape[0])
+        {
+            return this;
+        }
+
+        Tensor? cached = _firstRowsView;
+        if (cached is null || cached.Shape[0] != count)
+        {
+            cached = Slice(0, count);
+            _firstRowsView = cached;
+        }
+
+        return cached;
     }
 
     /// <summary>Returns an independent copy.</summary>

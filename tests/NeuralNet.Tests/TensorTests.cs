@@ -235,6 +235,21 @@ public class TensorTests
     }
 
     [Fact]
+    public void FirstRows_SameCount_ReturnsSameViewWithoutAllocating()
+    {
+        var t = new Tensor(8, 3);
+        Tensor first = t.FirstRows(5);
+        Assert.Same(t, t.FirstRows(8));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Tensor again = t.FirstRows(5);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Same(first, again);
+        Assert.Equal(0, allocated);
+        Assert.Equal(new TensorShape(5, 3), first.Shape);
+        Assert.True(first.SharesStorageWith(t));
+    }
+
+    [Fact]
     public void CopyTo_MismatchedLength_Throws() =>
         Assert.Throws<ArgumentException>(() => new Tensor(3).CopyTo(new Tensor(4)));
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace NeuralNet.Activations;
@@ -20,7 +21,17 @@ public sealed class Sigmoid : ActivationFunction
     {
         CheckLengths(output.Length, outputGradient.Length, columns, nameof(outputGradient));
         CheckLengths(output.Length, inputGradient.Length, columns, nameof(inputGradient));
-        for (int i = 0; i < output.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= output.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var y = new Vector<float>(output[i..]);
+                (new Vector<float>(outputGradient[i..]) * y * (Vector<float>.One - y)).CopyTo(inputGradient[i..]);
+            }
+        }
+
+        for (; i < output.Length; i++)
         {
             float y = output[i];
             inputGradient[i] = outputGradient[i] * y * (1f - y);

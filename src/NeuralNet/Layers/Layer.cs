@@ -178,7 +178,7 @@ public abstract class Layer
             buffer = new Tensor(sampleShape.Prepend(batchSize));
         }
 
-        return buffer.Shape[0] == batchSize ? buffer : buffer.Slice(0, batchSize);
+        return buffer.FirstRows(batchSize);
     }
 
     /// <summary>A description for error messages: <c>Dense 'dense_1'</c>.</summary>

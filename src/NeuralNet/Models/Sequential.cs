@@ -33,7 +33,7 @@ namespace NeuralNet.Models;
 /// are safe but run one at a time (layers own their buffers). Changing the model (<c>Add</c>, <c>Compile</c>,
 /// <c>SetWeights</c>) while another thread uses it is not supported.</para>
 /// </remarks>
-public sealed class Sequential
+public sealed partial class Sequential
 {
     private readonly List<Layer> _layers = [];
     private readonly List<Parameter> _parameters = [];
@@ -323,6 +323,11 @@ public sealed class Sequential
             var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
             progress.Begin(loader.BatchCount);
             var logs = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (string key in _logKeys)
+            {
+                logs[key] = 0;
+            }
+
             EvaluateCore(loader, logs, string.Empty, progress);
             progress.End(logs);
             return logs;

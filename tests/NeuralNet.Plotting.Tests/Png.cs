@@ -1,0 +1,61 @@
+using System.Buffers.Binary;
+using SkiaSharp;
+using Xunit;
+
+namespace NeuralNet.Plotting.Tests;
+
+/// <summary>Reads what a test needs from a PNG file: the signature, the IHDR size, and decoded pixels.</summary>
+internal static class Png
+{
+    private static readonly byte[] s_signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>Asserts the file is a PNG (signature, then an IHDR chunk first) and returns its width and height.</summary>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        Assert.True(System.IO.File.Exists(path), $"{path} was not written");
+        byte[] bytes = System.IO.File.ReadAllBytes(path);
+        Assert.True(bytes.Length > 33, $"{path} is only {bytes.Length} bytes");
+        Assert.Equal(s_signature, bytes[..8]);
+        Assert.Equal(13u, BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(8, 4)));
+        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(bytes, 12, 4));
+        int width = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16, 4));
+        int height = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20, 4));
+        Assert.InRange(width, 1, 10_000);
+        Assert.InRange(height, 1, 10_000);
+        return (width, height);
+    }
+
+    /// <summary>Counts pixels matching <paramref name="predicate"/> in the decoded image.</summary>
+    public static int CountPixels(string path, Func<SKColor, bool> predicate)
+    {
+        using SKBitmap bitmap = SKBitmap.Decode(path);
+        Assert.NotNull(bitmap);
+        int count = 0;
+        for (int y = 0; y < bitmap.Height; y++)
+        {
+            for (int x = 0; x < bitmap.Width; x++)
+            {
+                if (predicate(bitmap.GetPixel(x, y)))
+                {
+                    count++;
+                }
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>The colour at one pixel.</summary>
+    public static SKColor PixelAt(string path, int x, int y)
+    {
+        using SKBitmap bitmap = SKBitmap.Decode(path);
+        return bitmap.GetPixel(x, y);
+    }
+
+    /// <summary>Strongly red pixels (the colour of wrong-prediction captions).</summary>
+    public static bool IsRed(SKColor c) => c.Red > 180 && c.Green < 90 && c.Blue < 90;
+
+    /// <summary>Asserts the folder holds no leftover temporary files from an atomic write.</summary>
+    public static void AssertNoTemporaryFiles(string folder) =>
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp", SearchOption.AllDirectories));
+}

@@ -1,0 +1,125 @@
+using Xunit;
+
+namespace NeuralNet.Plotting.Tests;
+
+public sealed class TrainingCurvesTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private static Dictionary<string, IReadOnlyList<double>> KerasHistory() => new()
+    {
+        ["loss"] = [0.2648, 0.1071, 0.0705, 0.0504, 0.0373],
+        ["accuracy"] = [0.9236, 0.9683, 0.9784, 0.9847, 0.9886],
+        ["val_loss"] = [0.1319, 0.0992, 0.0822, 0.0741, 0.0712],
+        ["val_accuracy"] = [0.9608, 0.9705, 0.9752, 0.9781, 0.9789],
+    };
+
+    [Fact]
+    public void Save_LossAndAccuracy_WritesTwoPanelsSideBySide()
+    {
+        string path = _folder.File("curves.png");
+
+        TrainingCurves.Save(path, KerasHistory(), "784-512-10, Adam");
+
+        (int width, int height) = Png.ReadSize(path);
+        Assert.Equal(2 * 640, width);
+        Assert.Equal(Figure.TitleBandHeight + 480, height);
+        Png.AssertNoTemporaryFiles(_folder.Root);
+    }
+
+    [Fact]
+    public void Save_FourMetrics_WrapsPanelsIntoRowsOfThree()
+    {
+        Dictionary<string, IReadOnlyList<double>> history = KerasHistory();
+        history["lr"] = [1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4];
+        history["val_precision"] = [0.9, 0.92, 0.93, 0.94, 0.95];
+        string path = _folder.File("four.png");
+
+        TrainingCurves.Save(path, history, string.Empty);
+
+        Assert.Equal((3 * 640, 2 * 480), Png.ReadSize(path));
+    }
+
+    [Fact]
+    public void Save_NaNLossAndSingleEpoch_StillWritesPng()
+    {
+        var history = new Dictionary<string, IReadOnlyList<double>>
+        {
+            ["loss"] = [double.NaN],
+            ["accuracy"] = [0.11],
+        };
+        string path = _folder.File("diverged.png");
+
+        TrainingCurves.Save(path, history, "diverged");
+
+        Assert.Equal((1280, Figure.TitleBandHeight + 480), Png.ReadSize(path));
+    }
+
+    [Fact]
+    public void Save_MissingFolders_CreatesThemAndOverwritesExistingFile()
+    {
+        string path = _folder.File("a", "b", "curves.png");
+
+        TrainingCurves.Save(path, KerasHistory(), "first");
+        long firstLength = new FileInfo(path).Length;
+        TrainingCurves.Save(path, new Dictionary<string, IReadOnlyList<double>> { ["loss"] = [1.0, 0.5] }, "second");
+
+        Assert.Equal((640, Figure.TitleBandHeight + 480), Png.ReadSize(path));
+        Assert.NotEqual(firstLength, new FileInfo(path).Length);
+        Assert.Single(Directory.GetFiles(_folder.File("a", "b")));
+    }
+
+    [Fact]
+    public void PanelNames_KerasOrder_PutsLossThenAccuracyThenOthers()
+    {
+        List<string> names = TrainingCurves.PanelNames(["val_accuracy", "lr", "accuracy", "val_loss", "loss", "val_auc"]);
+
+        Assert.Equal(["loss", "accuracy", "lr", "auc"], names);
+    }
+
+    [Fact]
+    public void Save_NullArguments_Throw()
+    {
+        Assert.Throws<ArgumentNullException>(() => TrainingCurves.Save(null!, KerasHistory(), "t"));
+        Assert.Throws<ArgumentNullException>(() => TrainingCurves.Save(_folder.File("x.png"), null!, "t"));
+        Assert.Throws<ArgumentNullException>(() => TrainingCurves.Save(_folder.File("x.png"), KerasHistory(), null!));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("curves.jpg")]
+    [InlineData("curves")]
+    public void Save_PathNotPng_ThrowsArgumentException(string name)
+    {
+        string path = name.Length == 0 ? name : _folder.File(name);
+
+        var ex = Assert.Throws<ArgumentException>(() => TrainingCurves.Save(path, KerasHistory(), "t"));
+
+        Assert.Equal("path", ex.ParamName);
+    }
+
+    [Fact]
+    public void Save_NoMetrics_ThrowsArgumentException()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            TrainingCurves.Save(_folder.File("x.png"), new Dictionary<string, IReadOnlyList<double>>(), "t"));
+
+        Assert.Equal("metricsPerEpoch", ex.ParamName);
+        Assert.False(File.Exists(_folder.File("x.png")));
+    }
+
+    [Fact]
+    public void Save_EmptyOrNullSeries_ThrowsNamingTheMetric()
+    {
+        var empty = new Dictionary<string, IReadOnlyList<double>> { ["loss"] = [0.5], ["val_loss"] = [] };
+        var missing = new Dictionary<string, IReadOnlyList<double>> { ["accuracy"] = null! };
+
+        var ex1 = Assert.Throws<ArgumentException>(() => TrainingCurves.Save(_folder.File("x.png"), empty, "t"));
+        var ex2 = Assert.Throws<ArgumentException>(() => TrainingCurves.Save(_folder.File("x.png"), missing, "t"));
+
+        Assert.Contains("'val_loss'", ex1.Message, StringComparison.Ordinal);
+        Assert.Contains("'accuracy'", ex2.Message, StringComparison.Ordinal);
+    }
+}

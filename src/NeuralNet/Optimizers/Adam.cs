@@ -1,0 +1,104 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace NeuralNet.Optimizers;
+
+/// <summary>
+/// Adam, exactly as Keras 3 computes it: the bias correction is folded into the learning rate and
+/// epsilon is Kingma and Ba's "epsilon hat" (added to the square root, not inside it).
+/// </summary>
+/// <remarks>
+/// At step <c>t</c> (1-based): <c>alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)</c>;
+/// <c>m += (g - m) * (1 - beta1)</c>; <c>v += (g^2 - v) * (1 - beta2)</c>; <c>w -= alpha * m / (sqrt(v) + epsilon)</c>.
+/// State: <c>momentum</c> (m) and <c>velocity</c> (v).
+/// </remarks>
+public sealed class Adam : Optimizer
+{
+    private static readonly string[] s_slots = ["momentum", "velocity"];
+
+    /// <summary>Creates the optimizer with Keras' defaults.</summary>
+    /// <param name="learningRate">The step size; positive. Keras default 0.001.</param>
+    /// <param name="beta1">The decay of the first-moment estimate, in [0, 1).</param>
+    /// <param name="beta2">The decay of the second-moment estimate, in [0, 1).</param>
+    /// <param name="epsilon">The stabilizer added to sqrt(v); non-negative.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range; the message names it.</exception>
+    public Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        : base(learningRate)
+    {
+        Beta1 = ValidateUnitInterval(beta1, nameof(beta1), inclusiveOne: false);
+        Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: false);
+        Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "adam";
+
+    /// <summary>The decay of the first-moment estimate.</summary>
+    public float Beta1 { get; }
+
+    /// <summary>The decay of the second-moment estimate.</summary>
+    public float Beta2 { get; }
+
+    /// <summary>The stabilizer added to the square root of the second moment.</summary>
+    public float Epsilon { get; }
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<string> SlotNames => s_slots;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
+    {
+        Span<float> m = slots[0].AsSpan();
+        Span<float> v = slots[1].AsSpan();
+        float alpha = (float)(LearningRate * Math.Sqrt(1.0 - Math.Pow(Beta2, step)) / (1.0 - Math.Pow(Beta1, step)));
+        float oneMinusBeta1 = 1f - Beta1;
+        float oneMinusBeta2 = 1f - Beta2;
+        float epsilon = Epsilon;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        {
+            Span<Vector<float>> vw = MemoryMarshal.Cast<float, Vector<float>>(values);
+            ReadOnlySpan<Vector<float>> vg = MemoryMarshal.Cast<float, Vector<float>>(gradient);
+            Span<Vector<float>> vm = MemoryMarshal.Cast<float, Vector<float>>(m);
+            Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+            var vb1 = new Vector<float>(oneMinusBeta1);
+            var vb2 = new Vector<float>(oneMinusBeta2);
+            var valpha = new Vector<float>(alpha);
+            var veps = new Vector<float>(epsilon);
+            for (int j = 0; j < vw.Length; j++)
+            {
+                Vector<float> g = vg[j];
+                Vector<float> mj = vm[j] + ((g - vm[j]) * vb1);
+                Vector<float> vj = vv[j] + (((g * g) - vv[j]) * vb2);
+                vm[j] = mj;
+                vv[j] = vj;
+                vw[j] -= (mj * valpha) / (Vector.SquareRoot(vj) + veps);
+            }
+
+            i = vw.Length * Vector<float>.Count;
+        }
+
+        for (; i < values.Length; i++)
+        {
+            float g = gradient[i];
+            float mi = m[i] + ((g - m[i]) * oneMinusBeta1);
+            float vi = v[i] + (((g * g) - v[i]) * oneMinusBeta2);
+            m[i] = mi;
+            v[i] = vi;
+            values[i] -= (mi * alpha) / (MathF.Sqrt(vi) + epsilon);
+        }
+    }
+
+    /// <inheritdoc/>
+    internal override IEnumerable<KeyValuePair<string, object>> GetConfig()
+    {
+        foreach (KeyValuePair<string, object> entry in base.GetConfig())
+        {
+            yield return entry;
+        }
+
+        yield return new("beta_1", Beta1);
+        yield return new("beta_2", Beta2);
+        yield return new("epsilon", Epsilon);
+    }
+}

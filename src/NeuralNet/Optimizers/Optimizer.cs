@@ -1,0 +1,265 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+
+namespace NeuralNet.Optimizers;
+
+/// <summary>
+/// Updates trainable parameters from their accumulated gradients (Keras 3 update rules and defaults).
+/// </summary>
+/// <remarks>
+/// <para>Per-parameter state (momentums, velocities, ...) is created the first time a parameter is stepped and reused
+/// after that, so <see cref="Step"/> allocates nothing once warmed up. Each parameter is updated in one fused pass
+/// over its elements, then its gradient is cleared.</para>
+/// <para>Optional gradient clipping, applied per parameter before the update as Keras does: <see cref="ClipNorm"/>
+/// rescales a gradient whose L2 norm exceeds it; <see cref="ClipValue"/> clamps every element to
+/// [-ClipValue, ClipValue]. At most one of them can be set.</para>
+/// <para>An optimizer belongs to one model at a time and is not thread-safe.</para>
+/// </remarks>
+public abstract class Optimizer
+{
+    private readonly Dictionary<Parameter, Tensor[]> _state = new(ReferenceEqualityComparer.Instance);
+    private readonly List<Parameter> _stateOrder = [];
+    private float _learningRate;
+    private float? _clipNorm;
+    private float? _clipValue;
+
+    /// <summary>Creates an optimizer with the given learning rate.</summary>
+    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is not positive and finite.</exception>
+    protected Optimizer(float learningRate)
+    {
+        LearningRate = learningRate;
+    }
+
+    /// <summary>The identifier used in saved configurations, as Keras names it (<c>adam</c>, <c>sgd</c>, <c>rmsprop</c>).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>
+    /// The step size. Callbacks such as <see cref="Training.ReduceLROnPlateau"/> change it between steps.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite (the parameter is named <c>learningRate</c>).</exception>
+    public float LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = ValidateLearningRate(value);
+    }
+
+    /// <summary>
+    /// When set, each parameter's gradient whose L2 norm exceeds this value is rescaled to this norm before the update
+    /// (Keras <c>clipnorm</c>). Positive and finite; cannot be combined with <see cref="ClipValue"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
+    /// <exception cref="ArgumentException"><see cref="ClipValue"/> is already set.</exception>
+    public float? ClipNorm
+    {
+        get => _clipNorm;
+        init
+        {
+            ValidateClip(value, nameof(ClipNorm), _clipValue, nameof(ClipValue));
+            _clipNorm = value;
+        }
+    }
+
+    /// <summary>
+    /// When set, every gradient element is clamped to [-ClipValue, ClipValue] before the update (Keras <c>clipvalue</c>).
+    /// Positive and finite; cannot be combined with <see cref="ClipNorm"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
+    /// <exception cref="ArgumentException"><see cref="ClipNorm"/> is already set.</exception>
+    public float? ClipValue
+    {
+        get => _clipValue;
+        init
+        {
+            ValidateClip(value, nameof(ClipValue), _clipNorm, nameof(ClipNorm));
+            _clipValue = value;
+        }
+    }
+
+    /// <summary>The number of steps taken so far (Keras <c>iterations</c>); Adam's bias correction uses it.</summary>
+    public long Iterations { get; internal set; }
+
+    /// <summary>
+    /// Updates every trainable parameter in <paramref name="parameters"/> from its gradient, clears all their gradients
+    /// (trainable or not) and counts one iteration.
+    /// </summary>
+    /// <param name="parameters">The parameters of the model, in a stable order.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
+    public void Step(IReadOnlyList<Parameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        long step = Iterations + 1;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            Parameter parameter = parameters[i];
+            if (parameter.Trainable)
+            {
+                Span<float> gradient = parameter.Gradient.AsSpan();
+                Clip(gradient);
+                Update(parameter.Value.AsSpan(), gradient, GetOrCreateState(parameter), step);
+            }
+
+            parameter.ZeroGradient();
+        }
+
+        Iterations = step;
+    }
+
+    /// <summary>The names of the per-parameter state tensors, in the order <see cref="Update"/> receives them (Keras names: <c>momentum</c>, <c>velocity</c>).</summary>
+    protected abstract IReadOnlyList<string> SlotNames { get; }
+
+    /// <summary>
+    /// Updates one parameter in place, in one fused pass.
+    /// </summary>
+    /// <param name="values">The parameter's values.</param>
+    /// <param name="gradient">The (already clipped) gradient, same length.</param>
+    /// <param name="slots">The parameter's state tensors, one per <see cref="SlotNames"/> entry, zero on the first step.</param>
+    /// <param name="step">The 1-based number of this step (<see cref="Iterations"/> + 1).</param>
+    protected abstract void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step);
+
+    /// <summary>The hyper-parameters with Keras' names, for saved configurations.</summary>
+    internal virtual IEnumerable<KeyValuePair<string, object>> GetConfig()
+    {
+        yield return new("learning_rate", LearningRate);
+        if (ClipNorm is float clipNorm)
+        {
+            yield return new("clipnorm", clipNorm);
+        }
+
+        if (ClipValue is float clipValue)
+        {
+            yield return new("clipvalue", clipValue);
+        }
+    }
+
+    /// <summary>The names of the state tensors kept per parameter.</summary>
+    internal IReadOnlyList<string> StateSlotNames => SlotNames;
+
+    /// <summary>
+    /// The state created so far, in the order parameters were first stepped: (parameter, slot name, tensor).
+    /// Serialization saves these with <see cref="Iterations"/> so that training can resume exactly.
+    /// </summary>
+    internal IEnumerable<(Parameter Parameter, string Slot, Tensor Value)> GetStateTensors()
+    {
+        IReadOnlyList<string> names = SlotNames;
+        foreach (Parameter parameter in _stateOrder)
+        {
+            Tensor[] slots = _state[parameter];
+            for (int s = 0; s < slots.Length; s++)
+            {
+                yield return (parameter, names[s], slots[s]);
+            }
+        }
+    }
+
+    /// <summary>The number of scalars in the state created so far (for summaries).</summary>
+    internal long StateElementCount
+    {
+        get
+        {
+            long count = 0;
+            foreach (Tensor[] slots in _state.Values)
+            {
+                foreach (Tensor slot in slots)
+                {
+                    count += slot.Length;
+                }
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>Whether any state has been created (the optimizer has stepped or state was loaded).</summary>
+    internal bool HasState => _state.Count > 0 || Iterations > 0;
+
+    /// <summary>The state tensors of <paramref name="parameter"/>, created (zero) on first use; loading writes into them.</summary>
+    internal Tensor[] GetOrCreateState(Parameter parameter)
+    {
+        if (!_state.TryGetValue(parameter, out Tensor[]? slots))
+        {
+            IReadOnlyList<string> names = SlotNames;
+            slots = new Tensor[names.Count];
+            for (int s = 0; s < slots.Length; s++)
+            {
+                slots[s] = new Tensor(parameter.Shape);
+            }
+
+            _state.Add(parameter, slots);
+            _stateOrder.Add(parameter);
+        }
+
+        return slots;
+    }
+
+    /// <summary>Forgets all state and the iteration count (a fresh optimizer with the same hyper-parameters).</summary>
+    internal void ResetState()
+    {
+        _state.Clear();
+        _stateOrder.Clear();
+        Iterations = 0;
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is in [0, 1) (or [0, 1] when <paramref name="inclusiveOne"/>).</summary>
+    private protected static float ValidateUnitInterval(float value, string parameterName, bool inclusiveOne)
+    {
+        bool ok = value >= 0f && (inclusiveOne ? value <= 1f : value < 1f);
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException(parameterName, value, string.Create(CultureInfo.InvariantCulture, $"{parameterName} must be in [0, 1{(inclusiveOne ? "]" : ")")}. Received: {parameterName}={value}."));
+        }
+
+        return value;
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is non-negative and finite.</summary>
+    private protected static float ValidateNonNegative(float value, string parameterName)
+    {
+        if (!(value >= 0f) || float.IsInfinity(value))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, value, string.Create(CultureInfo.InvariantCulture, $"{parameterName} must be a non-negative finite number. Received: {parameterName}={value}."));
+        }
+
+        return value;
+    }
+
+    private static float ValidateLearningRate(float value)
+    {
+        if (!(value > 0f) || float.IsInfinity(value))
+        {
+            throw new ArgumentOutOfRangeException("learningRate", value, string.Create(CultureInfo.InvariantCulture, $"The learning rate must be a positive finite number. Received: learningRate={value}."));
+        }
+
+        return value;
+    }
+
+    private static void ValidateClip(float? value, string name, float? other, string otherName)
+    {
+        if (value is float v && (!(v > 0f) || float.IsInfinity(v)))
+        {
+            throw new ArgumentOutOfRangeException(name, v, string.Create(CultureInfo.InvariantCulture, $"{name} must be a positive finite number. Received: {name}={v}."));
+        }
+
+        if (value is not null && other is not null)
+        {
+            throw new ArgumentException($"Only one of {name} and {otherName} can be set.", name);
+        }
+    }
+
+    private void Clip(Span<float> gradient)
+    {
+        if (_clipNorm is float clipNorm)
+        {
+            // Keras: g * clipnorm / max(||g||, clipnorm); a zero gradient stays zero.
+            float norm = TensorPrimitives.Norm(gradient);
+            if (norm > clipNorm)
+            {
+                TensorPrimitives.Multiply(gradient, clipNorm / norm, gradient);
+            }
+        }
+        else if (_clipValue is float clipValue)
+        {
+            TensorPrimitives.Clamp(gradient, -clipValue, clipValue, gradient);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+namespace NeuralNet.Training;
+
+/// <summary>
+/// The fraction of samples classified correctly, under the name <c>accuracy</c>, choosing the comparison the way Keras
+/// resolves <c>metrics=["accuracy"]</c>: one-hot (or probability) targets compare arg-maxes (categorical accuracy);
+/// one integer label per sample is compared with the output's arg-max (sparse categorical accuracy); a single output
+/// unit is thresholded at 0.5 against a 0/1 target (binary accuracy).
+/// </summary>
+public sealed class Accuracy : Metric
+{
+    private long _correct;
+    private long _count;
+
+    /// <inheritdoc/>
+    public override string Name => "accuracy";
+
+    /// <inheritdoc/>
+    public override void Reset()
+    {
+        _correct = 0;
+        _count = 0;
+    }
+
+    /// <inheritdoc/>
+    public override double Result() => _count == 0 ? 0.0 : (double)_correct / _count;
+
+    /// <inheritdoc/>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
+    {
+        int outputs = outputShape.ElementCount;
+        int targets = targetShape.ElementCount;
+        if (targets != outputs && targets != 1)
+        {
+            throw new ArgumentException($"accuracy: output {outputShape.ToBatchString()} does not match targets {targetShape.ToBatchString()}; expected one-hot targets of the same width or one class label per sample.", "targets");
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(targets);
+        int batch = predictions.Shape[0];
+        int width = predictions.Length / batch;
+        int targetWidth = targets.Length / batch;
+        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        long correct = 0;
+        for (int i = 0; i < batch; i++)
+        {
+            ReadOnlySpan<float> row = p.Slice(i * width, width);
+            bool hit;
+            if (width == 1)
+            {
+                hit = (row[0] > 0.5f) == (t[i * targetWidth] > 0.5f);
+            }
+            else if (targetWidth == 1)
+            {
+                hit = ArgMax(row) == (int)t[i];
+            }
+            else
+            {
+                hit = ArgMax(row) == ArgMax(t.Slice(i * targetWidth, targetWidth));
+            }
+
+            if (hit)
+            {
+                correct++;
+            }
+        }
+
+        _correct += correct;
+        _count += batch;
+    }
+
+    /// <summary>The index of the first largest value (NaN never wins), as NumPy's argmax on finite data.</summary>
+    internal static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        float bestValue = values[0];
+        for (int j = 1; j < values.Length; j++)
+        {
+            if (values[j] > bestValue || float.IsNaN(bestValue))
+            {
+                best = j;
+                bestValue = values[j];
+            }
+        }
+
+        return best;
+    }
+}

@@ -1,0 +1,60 @@
+using NeuralNet.Models;
+
+namespace NeuralNet.Training;
+
+/// <summary>
+/// Hooks into <see cref="Sequential.Fit"/>: override the events you need (Keras' <c>keras.callbacks.Callback</c>).
+/// </summary>
+/// <remarks>
+/// <para>Order per training run: <see cref="OnTrainBegin"/>; per epoch <see cref="OnEpochBegin"/>, then per batch
+/// <see cref="OnBatchBegin"/> and <see cref="OnBatchEnd"/>, then <see cref="OnEpochEnd"/>; finally
+/// <see cref="OnTrainEnd"/>. Callbacks run in the order given to <c>Fit</c>.</para>
+/// <para>Logs map Keras names to values: batch logs hold the running epoch means of <c>loss</c> and every metric;
+/// epoch logs add <c>val_loss</c> and <c>val_</c>-prefixed metrics when there is validation data. Logs are only
+/// valid during the call (batch logs are reused). Set <c>Model.StopTraining = true</c> to stop after the current batch.</para>
+/// </remarks>
+public abstract class Callback
+{
+    /// <summary>The model being trained; set by <see cref="Sequential.Fit"/> before <see cref="OnTrainBegin"/>.</summary>
+    public Sequential? Model { get; internal set; }
+
+    /// <summary>Called once before the first epoch.</summary>
+    /// <param name="logs">Empty.</param>
+    public virtual void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called once after the last epoch, or when training stops early (not when it is cancelled or fails).</summary>
+    /// <param name="logs">The logs of the last epoch.</param>
+    public virtual void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called at the start of each epoch.</summary>
+    /// <param name="epoch">The 0-based epoch index.</param>
+    /// <param name="logs">Empty.</param>
+    public virtual void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called at the end of each epoch, after validation.</summary>
+    /// <param name="epoch">The 0-based epoch index.</param>
+    /// <param name="logs">The epoch's loss and metrics, and the validation ones.</param>
+    public virtual void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called before each training batch.</summary>
+    /// <param name="batch">The 0-based batch index within the epoch.</param>
+    /// <param name="logs">The running means so far in the epoch.</param>
+    public virtual void OnBatchBegin(int batch, IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called after each training step.</summary>
+    /// <param name="batch">The 0-based batch index within the epoch.</param>
+    /// <param name="logs">The running means of the loss and metrics over the epoch so far, including this batch.</param>
+    public virtual void OnBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
+    {
+    }
+}

@@ -1,0 +1,140 @@
+using System.Globalization;
+
+namespace NeuralNet.Training;
+
+/// <summary>
+/// Multiplies the optimizer's learning rate by <see cref="Factor"/> when a monitored quantity has stopped improving
+/// (Keras 3 <c>ReduceLROnPlateau</c> semantics).
+/// </summary>
+/// <remarks>
+/// An epoch improves when it beats the best value by more than <see cref="MinDelta"/>. After <see cref="Patience"/>
+/// epochs without improvement the rate becomes <c>max(lr * factor, minLearningRate)</c> (when it is above the minimum),
+/// then <see cref="Cooldown"/> epochs pass before counting again.
+/// </remarks>
+public sealed class ReduceLROnPlateau : Callback
+{
+    private readonly bool _maximize;
+    private readonly TextWriter? _output;
+    private double _best;
+    private int _wait;
+    private int _cooldownCounter;
+
+    /// <summary>Creates the callback with Keras' defaults.</summary>
+    /// <param name="monitor">The logged quantity to watch.</param>
+    /// <param name="factor">The multiplier applied to the learning rate, in (0, 1).</param>
+    /// <param name="patience">Epochs without improvement before reducing; non-negative.</param>
+    /// <param name="mode">Whether the quantity should decrease or increase.</param>
+    /// <param name="minDelta">The smallest change that counts as an improvement; non-negative.</param>
+    /// <param name="cooldown">Epochs to wait after a reduction before counting again; non-negative.</param>
+    /// <param name="minLearningRate">The lower bound of the learning rate; non-negative.</param>
+    /// <param name="verbose">When positive, writes a message on every reduction.</param>
+    /// <param name="output">Where messages go; <see cref="Console.Out"/> when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is outside its range; the message names it.</exception>
+    public ReduceLROnPlateau(string monitor = "val_loss", double factor = 0.1, int patience = 10, MonitorMode mode = MonitorMode.Auto,
+        double minDelta = 1e-4, int cooldown = 0, double minLearningRate = 0, int verbose = 0, TextWriter? output = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(monitor);
+        if (!(factor > 0 && factor < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, string.Create(CultureInfo.InvariantCulture, $"ReduceLROnPlateau does not support a factor >= 1 or <= 0. Received: factor={factor}."));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(patience);
+        ArgumentOutOfRangeException.ThrowIfNegative(cooldown);
+        if (!(minDelta >= 0) || double.IsInfinity(minDelta))
+        {
+            throw new ArgumentOutOfRangeException(nameof(minDelta), minDelta, "minDelta must be non-negative and finite.");
+        }
+
+        if (!(minLearningRate >= 0) || double.IsInfinity(minLearningRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(minLearningRate), minLearningRate, "minLearningRate must be non-negative and finite.");
+        }
+
+        Monitor = monitor;
+        Factor = factor;
+        Patience = patience;
+        Mode = mode;
+        MinDelta = minDelta;
+        Cooldown = cooldown;
+        MinLearningRate = minLearningRate;
+        Verbose = verbose;
+        _output = output;
+        _maximize = Training.Monitor.Maximizes(monitor, mode);
+    }
+
+    /// <summary>The watched quantity.</summary>
+    public string Monitor { get; }
+
+    /// <summary>The learning-rate multiplier.</summary>
+    public double Factor { get; }
+
+    /// <summary>Epochs without improvement before a reduction.</summary>
+    public int Patience { get; }
+
+    /// <summary>The configured mode.</summary>
+    public MonitorMode Mode { get; }
+
+    /// <summary>The smallest change that counts as an improvement.</summary>
+    public double MinDelta { get; }
+
+    /// <summary>Epochs to wait after a reduction.</summary>
+    public int Cooldown { get; }
+
+    /// <summary>The lower bound of the learning rate.</summary>
+    public double MinLearningRate { get; }
+
+    /// <summary>Verbosity: 0 silent.</summary>
+    public int Verbose { get; }
+
+    /// <inheritdoc/>
+    public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
+    {
+        _best = _maximize ? double.NegativeInfinity : double.PositiveInfinity;
+        _wait = 0;
+        _cooldownCounter = 0;
+    }
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        ArgumentNullException.ThrowIfNull(logs);
+        double current = Training.Monitor.Read(logs, Monitor, nameof(ReduceLROnPlateau));
+        if (_cooldownCounter > 0)
+        {
+            _cooldownCounter--;
+            _wait = 0;
+        }
+
+        if (_maximize ? current > _best + MinDelta : current < _best - MinDelta)
+        {
+            _best = current;
+            _wait = 0;
+            return;
+        }
+
+        if (_cooldownCounter > 0)
+        {
+            return;
+        }
+
+        _wait++;
+        if (_wait >= Patience)
+        {
+            Optimizers.Optimizer optimizer = Model!.Optimizer!;
+            double oldRate = optimizer.LearningRate;
+            if (oldRate > (float)MinLearningRate)
+            {
+                double newRate = Math.Max(oldRate * Factor, MinLearningRate);
+                optimizer.LearningRate = (float)newRate;
+                if (Verbose > 0)
+                {
+                    (_output ?? Console.Out).WriteLine(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {optimizer.LearningRate}."));
+                }
+
+                _cooldownCounter = Cooldown;
+                _wait = 0;
+            }
+        }
+    }
+}

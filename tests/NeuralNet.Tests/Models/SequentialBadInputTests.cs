@@ -1,0 +1,195 @@
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
+using NeuralNet.Training;
+using Xunit;
+
+namespace NeuralNet.Tests.Models;
+
+public class SequentialBadInputTests
+{
+    private static Sequential E31(int outputUnits = 10)
+    {
+        var model = new Sequential([new InputLayer(784), new Dense(512), new Dense(outputUnits, ActivationFunction.Softmax)]);
+        model.Compile(new Adam(), new CategoricalCrossEntropy(), new Accuracy());
+        return model;
+    }
+
+    private static (Tensor X, Tensor Y) Data(int samples = 8, int width = 784, int classes = 10) =>
+        ModelTestData.RandomClassification(samples, width, classes, seed: 1);
+
+    private static void AssertNoStep(Sequential model, IReadOnlyList<Tensor> before, Action action, Type exceptionType, string messagePart)
+    {
+        Exception ex = Assert.Throws(exceptionType, action);
+        Assert.Contains(messagePart, ex.Message, StringComparison.Ordinal);
+        Assert.True(ModelTestData.BitIdentical(before, model.GetWeights()), "weights changed before the error");
+        Assert.Equal(0, model.Optimizer?.Iterations ?? 0);
+    }
+
+    [Fact]
+    public void Fit_BeforeCompile_Throws()
+    {
+        var model = new Sequential([new InputLayer(784), new Dense(10)]);
+        (Tensor x, Tensor y) = Data();
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, verbose: 0));
+        Assert.Contains("Fit was called before Compile", ex.Message, StringComparison.Ordinal);
+        var ex2 = Assert.Throws<InvalidOperationException>(() => model.Evaluate(x, y, verbose: 0));
+        Assert.Contains("Evaluate was called before Compile", ex2.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_InputWidthMismatch_ThrowsNamingLayerAndShapes()
+    {
+        Sequential model = E31();
+        (Tensor x, Tensor y) = Data(width: 783);
+        AssertNoStep(model, model.GetWeights(), () => model.Fit(x, y, verbose: 0), typeof(ArgumentException),
+            "Dense 'dense' expects input (None, 784) but got (None, 783).");
+        Assert.Throws<ArgumentException>(() => model.Predict(x));
+    }
+
+    [Fact]
+    public void Fit_E33OutputUnitsDoNotMatchTargets_ThrowsNamingBothShapes()
+    {
+        Sequential model = E31(outputUnits: 5);
+        (Tensor x, Tensor y) = Data();
+        AssertNoStep(model, model.GetWeights(), () => model.Fit(x, y, verbose: 0), typeof(ArgumentException),
+            "output (None, 5) does not match targets (None, 10)");
+    }
+
+    [Fact]
+    public void Fit_SampleCountsDiffer_Throws()
+    {
+        Sequential model = E31();
+        (Tensor x, _) = Data(samples: 8);
+        (_, Tensor y) = Data(samples: 7);
+        AssertNoStep(model, model.GetWeights(), () => model.Fit(x, y, verbose: 0), typeof(ArgumentException), "x has 8 samples");
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN at sample 3")]
+    [InlineData(float.PositiveInfinity, "infinity at sample 3")]
+    [InlineData(float.NegativeInfinity, "infinity at sample 3")]
+    public void Fit_NonFiniteInput_ThrowsNamingTheSample(float bad, string message)
+    {
+        Sequential model = E31();
+        (Tensor x, Tensor y) = Data();
+        x[3, 100] = bad;
+        AssertNoStep(model, model.GetWeights(), () => model.Fit(x, y, verbose: 0), typeof(ArgumentException), message);
+    }
+
+    [Fact]
+    public void Fit_NaNTarget_Throws()
+    {
+        Sequential model = E31();
+        (Tensor x, Tensor y) = Data();
+        y[5, 2] = float.NaN;
+        AssertNoStep(model, model.GetWeights(), () => model.Fit(x, y, verbose: 0), typeof(ArgumentException), "y contains NaN at sample 5");
+    }
+
+    [Fact]
+    public void Fit_NaNInValidationData_Throws()
+    {
+        Sequential model = E31();
+        (Tensor x, Tensor y) = Data();
+        Tensor vx = x.Clone();
+        vx[0, 0] = float.NaN;
+        AssertNoStep(model, model.GetWeights(), () => model.Fit(x, y, validationData: (vx, y), verbose: 0), typeof(ArgumentException), "validationData.X contains NaN");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void Fit_BatchSizeBelowOne_Throws(int batchSize)
+    {
+        Sequential model = E31();
+        (Tensor x, Tensor y) = Data();
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(x, y, batchSize: batchSize, verbose: 0));
+        Assert.Equal("batchSize", ex.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Evaluate(x, y, batchSize: batchSize, verbose: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(x, batchSize: batchSize));
+    }
+
+    [Fact]
+    public void Fit_NegativeEpochs_Throws()
+    {
+        Sequential model = E31();
+        (Tensor x, Tensor y) = Data();
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(x, y, epochs: -1, verbose: 0));
+        Assert.Equal("epochs", ex.ParamName);
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Fit_ValidationSplitOutsideUnitInterval_Throws(double split)
+    {
+        Sequential model = E31();
+        (Tensor x, Tensor y) = Data();
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(x, y, validationSplit: split, verbose: 0));
+        Assert.Equal("validationSplit", ex.ParamName);
+        Assert.Contains("validationSplit=", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_ValidationSplitLeavingNoValidationSample_Throws()
+    {
+        Sequential model = E31();
+        (Tensor x, Tensor y) = Data(samples: 3);
+        Assert.Throws<ArgumentException>(() => model.Fit(x, y, validationSplit: 0.1, verbose: 0));
+    }
+
+    [Fact]
+    public void Fit_BothValidationOptions_Throws()
+    {
+        Sequential model = E31();
+        (Tensor x, Tensor y) = Data();
+        Assert.Throws<ArgumentException>(() => model.Fit(x, y, validationSplit: 0.25, validationData: (x, y), verbose: 0));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(3)]
+    public void Fit_BadVerbose_Throws(int verbose)
+    {
+        Sequential model = E31();
+        (Tensor x, Tensor y) = Data();
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(x, y, verbose: verbose));
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-0.01f)]
+    public void Compile_NonPositiveLearningRate_ThrowsWhenTheOptimizerIsCreated(float learningRate)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new Sequential([new InputLayer(2), new Dense(1)]).Compile(new Sgd(learningRate), new MeanSquaredError()));
+        Assert.Equal("learningRate", ex.ParamName);
+    }
+
+    [Fact]
+    public void Compile_DuplicateMetricNames_Throws()
+    {
+        var model = new Sequential([new InputLayer(2), new Dense(2, ActivationFunction.Softmax)]);
+        Assert.Throws<ArgumentException>(() => model.Compile(new Adam(), new CategoricalCrossEntropy(), new Accuracy(), new Accuracy()));
+    }
+
+    [Fact]
+    public void Fit_EmptyModel_Throws()
+    {
+        var model = new Sequential();
+        model.Compile(new Adam(), new MeanSquaredError());
+        (Tensor x, Tensor y) = Data(width: 2, classes: 2);
+        Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, verbose: 0));
+    }
+
+    [Fact]
+    public void Fit_InputWithoutBatchAxis_Throws()
+    {
+        Sequential model = E31();
+        var ex = Assert.Throws<ArgumentException>(() => model.Fit(new Tensor(784), new Tensor(10), verbose: 0));
+        Assert.Contains("samples", ex.Message, StringComparison.Ordinal);
+    }
+}

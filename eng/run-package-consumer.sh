@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Packs NeuralNet into a temporary folder feed, restores tests/PackageConsumer against that folder plus the normal
+# NuGet sources into a dedicated, fresh NuGet packages folder (so a cached NeuralNet of the same version can never
+# mask the fresh pack), builds it and runs it. Exits non-zero if any step fails or the consumer's check fails.
+# Usage: bash eng/run-package-consumer.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+feed="$work/feed"
+packages="$work/packages"
+consumer=tests/PackageConsumer/PackageConsumer.csproj
+
+version=$(dotnet msbuild src/NeuralNet/NeuralNet.csproj -getProperty:Version)
+echo "== pack NeuralNet $version into $feed"
+dotnet pack src/NeuralNet/NeuralNet.csproj -c Release -o "$feed" -nologo -clp:NoSummary -warnaserror
+[ -f "$feed/NeuralNet.$version.nupkg" ] || { echo "NeuralNet.$version.nupkg was not produced" >&2; exit 1; }
+
+echo "== restore the consumer (folder feed + normal sources, packages folder $packages)"
+rm -rf tests/PackageConsumer/bin tests/PackageConsumer/obj
+dotnet restore "$consumer" --source "$feed" --source https://api.nuget.org/v3/index.json \
+  --packages "$packages" -p:NeuralNetVersion="$version" -p:RestoreNoCache=true
+
+echo "== build and run"
+dotnet build "$consumer" -c Release --no-restore -nologo -clp:NoSummary -p:NeuralNetVersion="$version"
+# Prove the build used the fresh pack: the restored package must be byte-identical to the one just packed.
+restored="$packages/neuralnet/$version/neuralnet.$version.nupkg"
+cmp -s "$restored" "$feed/NeuralNet.$version.nupkg" || { echo "restored NeuralNet differs from the fresh pack" >&2; exit 1; }
+dotnet run --project "$consumer" -c Release --no-build

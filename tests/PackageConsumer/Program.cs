@@ -1,0 +1,52 @@
+// Package consumer check: uses only the public API of the NeuralNet package, restored from a local folder feed.
+// Two Gaussian blobs in 2-D, one-hot targets, a 2-16-2 network trained with Adam; exits 1 unless accuracy >= 0.95.
+using NeuralNet;
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
+using NeuralNet.Training;
+
+const int Samples = 1000;
+var points = Tensor.RandomNormal(new TensorShape(Samples, 2), seed: 7, mean: 0f, standardDeviation: 0.6f);
+var targets = new Tensor(Samples, 2);
+for (int i = 0; i < Samples; i++)
+{
+    int label = i % 2;
+    float centre = label == 0 ? -1.5f : 1.5f;
+    points[i, 0] += centre;
+    points[i, 1] += centre;
+    targets[i, label] = 1f;
+}
+
+var model = new Sequential(
+[
+    new InputLayer(2),
+    new Dense(16, ActivationFunction.Relu),
+    new Dense(2, ActivationFunction.Softmax),
+], seed: 42);
+model.Compile(new Adam(0.01f), new CategoricalCrossEntropy(), new Accuracy());
+History history = model.Fit(points, targets, epochs: 10, batchSize: 32, verbose: 0);
+
+Tensor probabilities = model.Predict(points);
+int correct = 0;
+for (int i = 0; i < Samples; i++)
+{
+    int predicted = probabilities[i, 1] > probabilities[i, 0] ? 1 : 0;
+    if (predicted == i % 2)
+    {
+        correct++;
+    }
+}
+
+double accuracy = (double)correct / Samples;
+Console.WriteLine($"NeuralNet package consumer: {history.EpochCount} epochs, accuracy {accuracy:F3} on {Samples} samples");
+if (accuracy < 0.95)
+{
+    Console.Error.WriteLine("FAILED: accuracy below 0.95");
+    return 1;
+}
+
+Console.WriteLine("OK");
+return 0;

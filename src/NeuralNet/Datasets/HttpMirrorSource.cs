@@ -12,7 +12,7 @@ namespace NeuralNet.Datasets;
 /// (an inactivity time-out), so an unreachable or stalled mirror fails quickly while a slow but live one
 /// can finish.
 /// </remarks>
-public sealed class HttpMirrorSource : IMnistSource
+internal sealed class HttpMirrorSource : IMnistSource
 {
     private static readonly Lazy<HttpClient> s_client = new(CreateClient);
     private readonly Uri _baseAddress;

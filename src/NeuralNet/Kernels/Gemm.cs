@@ -5,15 +5,18 @@ using System.Runtime.InteropServices;
 namespace NeuralNet.Kernels;
 
 // Single-precision GEMM, row-major, built the GotoBLAS/BLIS way:
-//   for jc in N step Nc          B panel (Kc x Nc) packed once per (jc, pc), stays in L2
+//   for jc in N step Nc          B block (Kc x Nc) packed once per (jc, pc), stays in L2
 //     for pc in K step Kc
 //       pack B[pc.., jc..]
-//       for ic in M step Mr        A micro-panel (Mr x Kc) packed, stays in L1
-//         pack A[ic.., pc..]
-//         for jr in Nc step Nr     micro-kernel: Mr x Nr tile of C held in registers
+//       for ic in M step Mr        A micro-panel (Mr x Kc) stays in L1: packed, or read in place when A is
+//                                  not transposed (its rows are already contiguous in k)
+//         for jr in Nc step Nr     micro-kernel: Mr x Nr tile of C held in registers (12 x 32 on AVX-512)
+// A panel's bottom edge of at most MrLower rows runs a shorter kernel; other ragged tiles run the full
+// kernel on a padded copy. Narrow products (n <= 16) take a dot-product path instead (Gemm.Narrow.cs).
 // Threads own disjoint column (or row) ranges of C and run that whole loop nest on their range,
-// with thread-local packing buffers. K is never split, so every element of C is computed by the
-// same sequence of operations whatever the thread count: results are bit-identical.
+// with thread-local packing buffers. K is never split and every element of C goes through the same
+// sequence of operations whichever tile or thread computes it: results are bit-identical for any
+// thread count.
 internal static unsafe partial class Gemm
 {
     // Blocking for Zen 4 (32 KiB L1d, 1 MiB L2 per core): an A micro-panel (12 x 128, 6 KiB) and the B

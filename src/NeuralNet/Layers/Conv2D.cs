@@ -31,6 +31,11 @@ public sealed class Conv2D : Layer
     private readonly Step _directBackward;
     private bool _direct;
     private float[] _kernelPartials = [];
+    private Tensor? _dzForData;
+
+    // One image's patch-gradient matrix, per thread (see InputGradient).
+    [ThreadStatic]
+    private static float[]? s_patchGradient;
     private Parameter? _kernel;
     private Parameter? _bias;
     private ConvGeometry _geometry;
@@ -270,10 +275,7 @@ public sealed class Conv2D : Layer
             return outputGradient;
         }
 
-        Convolution.BackwardData(dz.AsReadOnlySpan(), _kernel.Value.AsReadOnlySpan(), rows, patch, Filters, _cols.AsSpan(0, rows * patch));
-        _dx = BatchView(ref _dxBuffer, batch, InputShape);
-        ConvParallel.For(batch, _col2im);
-        return _dx;
+        return InputGradient(dz);
     }
 
     // Per-image kernel and bias partials from the direct kernel, summed in image order (the same bits on any
@@ -305,15 +307,19 @@ public sealed class Conv2D : Layer
             return outputGradient;
         }
 
-        if (_cols.Length < rows * patch)
-        {
-            // ComputesInputGradient was switched on after the forward pass: the direct path had no patch matrix yet.
-            _cols = new float[rows * patch];
-        }
+        return InputGradient(dz);
+    }
 
-        Convolution.BackwardData(dz.AsReadOnlySpan(), _kernel.Value.AsReadOnlySpan(), rows, patch, Filters, _cols.AsSpan(0, rows * patch));
-        _dx = BatchView(ref _dxBuffer, batch, InputShape);
-        ConvParallel.For(batch, _col2im);
+    // dX = col2im(dZ · kernelᵀ), one image per work item: the image's patch-gradient matrix (OH*OW, KH*KW*C) goes
+    // to a per-thread scratch that col2im reads back while it is still in cache, instead of a whole-batch matrix
+    // that would make a round trip through memory. Each image's product is small enough for Gemm to keep it on the
+    // calling thread, so the images spread over the threads.
+    private Tensor InputGradient(Tensor dz)
+    {
+        _dzForData = dz;
+        _dx = BatchView(ref _dxBuffer, _batch, InputShape);
+        ConvParallel.For(_batch, _col2im);
+        _dzForData = null;
         return _dx;
     }
 
@@ -325,7 +331,7 @@ public sealed class Conv2D : Layer
             throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
         }
 
-        if ((!_direct || ComputesInputGradient) && _cols.Length < colsLength)
+        if (!_direct && _cols.Length < colsLength)
         {
             _cols = new float[colsLength];
         }
@@ -393,8 +399,13 @@ public sealed class Conv2D : Layer
             }
 
             case StepKind.Col2Im:
-                Im2Col.Unpack(_cols.AsSpan(n * pixels * patch, pixels * patch), g, 1, _dx!.AsSpan().Slice(n * g.InputSize, g.InputSize));
+            {
+                float[] scratch = s_patchGradient is { } buffer && buffer.Length >= pixels * patch ? buffer : (s_patchGradient = new float[pixels * patch]);
+                Span<float> patchGradient = scratch.AsSpan(0, pixels * patch);
+                Convolution.BackwardData(_dzForData!.AsReadOnlySpan().Slice(n * outSize, outSize), _kernel!.Value.AsReadOnlySpan(), pixels, patch, Filters, patchGradient);
+                Im2Col.Unpack(patchGradient, g, 1, _dx!.AsSpan().Slice(n * g.InputSize, g.InputSize));
                 break;
+            }
         }
     }
 

@@ -33,7 +33,7 @@ namespace NeuralNet.Models;
 /// are safe but run one at a time (layers own their buffers). Changing the model (<c>Add</c>, <c>Compile</c>,
 /// <c>SetWeights</c>) while another thread uses it is not supported.</para>
 /// </remarks>
-public sealed class Sequential
+public sealed partial class Sequential
 {
     private readonly List<Layer> _layers = [];
     private readonly List<Parameter> _parameters = [];

@@ -31,7 +31,7 @@ public sealed class EarlyStopping : Callback
     /// <param name="verbose">When positive, writes "Epoch N: early stopping" and the restore message to <paramref name="output"/>.</param>
     /// <param name="output">Where messages go; <see cref="Console.Out"/> when null.</param>
     /// <exception cref="ArgumentException"><paramref name="monitor"/> is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="patience"/> or <paramref name="startFromEpoch"/> is negative, or <paramref name="minDelta"/> is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="patience"/> or <paramref name="startFromEpoch"/> is negative, <paramref name="minDelta"/> is not finite, or <paramref name="mode"/> is not defined.</exception>
     public EarlyStopping(string monitor = "val_loss", double minDelta = 0, int patience = 0, MonitorMode mode = MonitorMode.Auto,
         double? baseline = null, bool restoreBestWeights = false, int startFromEpoch = 0, int verbose = 0, TextWriter? output = null)
     {
@@ -41,6 +41,11 @@ public sealed class EarlyStopping : Callback
         if (!double.IsFinite(minDelta))
         {
             throw new ArgumentOutOfRangeException(nameof(minDelta), minDelta, "minDelta must be finite.");
+        }
+
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Auto, Min or Max.");
         }
 
         Monitor = monitor;

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace NeuralNet.Training;
 
 /// <summary>Shared helpers for callbacks that watch a logged quantity.</summary>
@@ -24,8 +22,6 @@ internal static class Monitor
         string available = string.Join(", ", logs.Keys);
         throw new InvalidOperationException($"{callback} monitors '{monitor}', which is not in the logs. Available: {available}. (val_ quantities need validationSplit or validationData.)");
     }
-
-    public static string Format(double value) => value.ToString("0.#####", CultureInfo.InvariantCulture);
 
     private static bool IsAccuracyLike(string monitor)
     {

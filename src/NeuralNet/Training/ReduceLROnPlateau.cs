@@ -51,6 +51,11 @@ public sealed class ReduceLROnPlateau : Callback
             throw new ArgumentOutOfRangeException(nameof(minLearningRate), minLearningRate, "minLearningRate must be non-negative and finite.");
         }
 
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Auto, Min or Max.");
+        }
+
         Monitor = monitor;
         Factor = factor;
         Patience = patience;

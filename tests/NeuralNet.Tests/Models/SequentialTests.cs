@@ -242,6 +242,35 @@ public class SequentialTests
     }
 
     [Fact]
+    public void Fit_SoftmaxWithCrossEntropy_FusedPathMatchesLogitsLoss()
+    {
+        // Softmax + categorical cross-entropy takes the fused (p - t) / batch path; a linear last layer with
+        // fromLogits: true goes through the loss gradient instead. Same seed, same data: same training.
+        (Tensor x, Tensor y) = ModelTestData.RandomClassification(64, 5, 4, seed: 13);
+        IReadOnlyList<Tensor> Train(bool fused)
+        {
+            var model = new Sequential([
+                new InputLayer(5),
+                new Dense(8, ActivationFunction.Tanh),
+                new Dense(4, fused ? ActivationFunction.Softmax : null),
+            ], seed: 4);
+            model.Compile(new Sgd(0.5f), new CategoricalCrossEntropy(fromLogits: !fused));
+            model.Fit(x, y, epochs: 3, batchSize: 16, verbose: 0, seed: 4);
+            return model.GetWeights();
+        }
+
+        IReadOnlyList<Tensor> fusedWeights = Train(fused: true);
+        IReadOnlyList<Tensor> logitWeights = Train(fused: false);
+        for (int t = 0; t < fusedWeights.Count; t++)
+        {
+            for (int i = 0; i < fusedWeights[t].Length; i++)
+            {
+                Assert.Equal(logitWeights[t].AsReadOnlySpan()[i], fusedWeights[t].AsReadOnlySpan()[i], 1e-4f);
+            }
+        }
+    }
+
+    [Fact]
     public void TrainStep_AfterWarmUp_AllocatesNothing()
     {
         // 320 samples at batch 64: full batches only. (A partial last batch currently costs a few small view objects

@@ -1,3 +1,4 @@
+using FsCheck.Xunit;
 using NeuralNet.Optimizers;
 using Xunit;
 
@@ -176,6 +177,53 @@ public class OptimizerTests
 
             return w - increment;
         }, 2e-5);
+    }
+
+    [Property(MaxTest = 60, Replay = "(2001,2003)")]
+    public void Step_AnyLengthAndSeed_SimdAndTailMatchKerasFormulas(byte length, int seed)
+    {
+        // Lengths 1..80 cover every tail size of the Vector<float> loop; values are seeded random gradients.
+        int n = 1 + (length % 80);
+        Optimizer[] optimizers = [new Sgd(0.05f, 0.9f, nesterov: true), new Adam(0.01f), new RmsProp(0.01f, momentum: 0.5f, centered: true)];
+        foreach (Optimizer optimizer in optimizers)
+        {
+            Parameter p = NewParameter(0.25f, n);
+            var state = new double[3, n];
+            var w = new double[n];
+            Array.Fill(w, 0.25);
+            for (int t = 1; t <= 3; t++)
+            {
+                Tensor g = Tensor.RandomNormal(new TensorShape(n), seed + t);
+                g.CopyTo(p.Gradient);
+                optimizer.Step([p]);
+                for (int i = 0; i < n; i++)
+                {
+                    double gi = g[i];
+                    switch (optimizer)
+                    {
+                        case Sgd:
+                            state[0, i] = (0.9 * state[0, i]) - (0.05 * gi);
+                            w[i] += (0.9 * state[0, i]) - (0.05 * gi);
+                            break;
+                        case Adam:
+                            double alpha = 0.01 * Math.Sqrt(1 - Math.Pow(0.999, t)) / (1 - Math.Pow(0.9, t));
+                            state[0, i] += (gi - state[0, i]) * 0.1;
+                            state[1, i] += ((gi * gi) - state[1, i]) * 0.001;
+                            w[i] -= alpha * state[0, i] / (Math.Sqrt(state[1, i]) + 1e-7);
+                            break;
+                        default:
+                            state[0, i] = (0.9 * state[0, i]) + (0.1 * gi * gi);
+                            state[1, i] = (0.9 * state[1, i]) + (0.1 * gi);
+                            double increment = 0.01 * gi / Math.Sqrt(state[0, i] - (state[1, i] * state[1, i]) + 1e-7);
+                            state[2, i] = (0.5 * state[2, i]) + increment;
+                            w[i] -= state[2, i];
+                            break;
+                    }
+
+                    Assert.True(Math.Abs(p.Value[i] - w[i]) <= 1e-4 * Math.Max(1, Math.Abs(w[i])), $"{optimizer.Name} n={n} step {t} element {i}: {p.Value[i]} vs {w[i]}");
+                }
+            }
+        }
     }
 
     [Fact]

@@ -26,6 +26,15 @@ internal static unsafe partial class Gemm
 
         /// <summary>As <see cref="Run"/> with A read in place: row r of the Mr x kc block is a + r * lda (unit stride in p).</summary>
         static abstract void RunDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta);
+
+        /// <summary>Rows of the shorter tile <see cref="RunLower"/> computes for a panel's bottom edge (0: none).</summary>
+        static abstract int MrLower { get; }
+
+        /// <summary>As <see cref="Run"/> for the first <see cref="MrLower"/> rows only (A still packed Mr rows wide).</summary>
+        static abstract void RunLower(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+
+        /// <summary>As <see cref="RunDirectA"/> for the first <see cref="MrLower"/> rows only.</summary>
+        static abstract void RunLowerDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta);
     }
 
     /// <summary>Portable micro-kernel over <see cref="Vector{T}"/>: 4 x (2 vectors), multiply then add (no FMA guarantee).</summary>
@@ -40,6 +49,12 @@ internal static unsafe partial class Gemm
         public static bool SupportsDirectA => false;
 
         public static void RunDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta) => throw new UnreachableException();
+
+        public static int MrLower => 0;
+
+        public static void RunLower(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta) => throw new UnreachableException();
+
+        public static void RunLowerDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta) => throw new UnreachableException();
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
@@ -101,6 +116,12 @@ internal static unsafe partial class Gemm
         public static bool SupportsDirectA => false;
 
         public static void RunDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta) => throw new UnreachableException();
+
+        public static int MrLower => 0;
+
+        public static void RunLower(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta) => throw new UnreachableException();
+
+        public static void RunLowerDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta) => throw new UnreachableException();
 
         public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
         {

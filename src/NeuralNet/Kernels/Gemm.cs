@@ -5,15 +5,18 @@ using System.Runtime.InteropServices;
 namespace NeuralNet.Kernels;
 
 // Single-precision GEMM, row-major, built the GotoBLAS/BLIS way:
-//   for jc in N step Nc          B panel (Kc x Nc) packed once per (jc, pc), stays in L2
+//   for jc in N step Nc          B block (Kc x Nc) packed once per (jc, pc), stays in L2
 //     for pc in K step Kc
 //       pack B[pc.., jc..]
-//       for ic in M step Mr        A micro-panel (Mr x Kc) packed, stays in L1
-//         pack A[ic.., pc..]
-//         for jr in Nc step Nr     micro-kernel: Mr x Nr tile of C held in registers
+//       for ic in M step Mr        A micro-panel (Mr x Kc) stays in L1: packed, or read in place when A is
+//                                  not transposed (its rows are already contiguous in k)
+//         for jr in Nc step Nr     micro-kernel: Mr x Nr tile of C held in registers (12 x 32 on AVX-512)
+// A panel's bottom edge of at most MrLower rows runs a shorter kernel; other ragged tiles run the full
+// kernel on a padded copy. Narrow products (n <= 16) take a dot-product path instead (Gemm.Narrow.cs).
 // Threads own disjoint column (or row) ranges of C and run that whole loop nest on their range,
-// with thread-local packing buffers. K is never split, so every element of C is computed by the
-// same sequence of operations whatever the thread count: results are bit-identical.
+// with thread-local packing buffers. K is never split and every element of C goes through the same
+// sequence of operations whichever tile or thread computes it: results are bit-identical for any
+// thread count.
 internal static unsafe partial class Gemm
 {
     // Blocking for Zen 4 (32 KiB L1d, 1 MiB L2 per core): an A micro-panel (12 x 128, 6 KiB) and the B
@@ -223,8 +226,12 @@ internal static unsafe partial class Gemm
                 for (int ic = 0; ic < m; ic += mr)
                 {
                     int rows = Math.Min(mr, m - ic);
+
+                    // A bottom edge of at most MrLower rows runs the shorter kernel.
+                    bool lower = rows <= TKernel.MrLower;
+                    int kernelRows = lower ? TKernel.MrLower : mr;
                     float* aDirect = null;
-                    if (rows == mr && directA)
+                    if (rows == kernelRows && directA)
                     {
                         aDirect = args.A + (ic * lda) + pc;
                     }
@@ -238,21 +245,14 @@ internal static unsafe partial class Gemm
                     {
                         int cols = Math.Min(nr, nc - jr);
                         float* bPanel = bPack + ((nint)jr * kc);
-                        if (cols == nr && rows == mr)
+                        if (cols == nr && rows == kernelRows)
                         {
-                            if (aDirect != null)
-                            {
-                                TKernel.RunDirectA(kc, aDirect, lda, bPanel, cRow + jr, ldc, args.Alpha, beta);
-                            }
-                            else
-                            {
-                                TKernel.Run(kc, aPack, bPanel, cRow + jr, ldc, args.Alpha, beta);
-                            }
+                            RunTile<TKernel>(lower, kc, aPack, aDirect, lda, bPanel, cRow + jr, ldc, args.Alpha, beta);
                         }
                         else
                         {
                             // Edge tile: run the same kernel on a padded copy so every element sees the same arithmetic.
-                            RunEdge<TKernel>(kc, aPack, aDirect, lda, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
+                            RunEdge<TKernel>(lower, kc, aPack, aDirect, lda, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
                         }
 
                         if (lastBlock && args.Bias != null)
@@ -265,8 +265,33 @@ internal static unsafe partial class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunTile<TKernel>(bool lower, int kc, float* aPack, float* aDirect, nint lda, float* bPanel, float* c, nint ldc, float alpha, float beta)
+        where TKernel : struct, IMicroKernel
+    {
+        if (lower)
+        {
+            if (aDirect != null)
+            {
+                TKernel.RunLowerDirectA(kc, aDirect, lda, bPanel, c, ldc, alpha, beta);
+            }
+            else
+            {
+                TKernel.RunLower(kc, aPack, bPanel, c, ldc, alpha, beta);
+            }
+        }
+        else if (aDirect != null)
+        {
+            TKernel.RunDirectA(kc, aDirect, lda, bPanel, c, ldc, alpha, beta);
+        }
+        else
+        {
+            TKernel.Run(kc, aPack, bPanel, c, ldc, alpha, beta);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunEdge<TKernel>(int kc, float* aPack, float* aDirect, nint lda, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
+    private static void RunEdge<TKernel>(bool lower, int kc, float* aPack, float* aDirect, nint lda, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
         where TKernel : struct, IMicroKernel
     {
         int nr = TKernel.Nr;
@@ -279,15 +304,7 @@ internal static unsafe partial class Gemm
             }
         }
 
-        if (aDirect != null)
-        {
-            TKernel.RunDirectA(kc, aDirect, lda, bPanel, tile, nr, alpha, beta);
-        }
-        else
-        {
-            TKernel.Run(kc, aPack, bPanel, tile, nr, alpha, beta);
-        }
-
+        RunTile<TKernel>(lower, kc, aPack, aDirect, lda, bPanel, tile, nr, alpha, beta);
         for (int i = 0; i < rows; i++)
         {
             Unsafe.CopyBlockUnaligned(c + (i * ldc), tile + (i * nr), bytes);

@@ -27,9 +27,10 @@ internal static unsafe partial class Gemm
     private const int MaxMr = 16;
     private const int MaxNr = 64;
 
-    // Below this many multiply-adds (m * n * k, about 80 microseconds on one Zen 4 core) a product stays
-    // on the calling thread: handing half of it to a worker would save less than the hand-off costs.
-    private const long ParallelThreshold = 1L << 22;
+    // Below this many multiply-adds (m * n * k = 2^25, about 0.6 ms on one Zen 4 core) a product stays on
+    // the calling thread. On the 2-vCPU test machine two threads did not beat one at 256^3 (2^24) even when
+    // it was quiet (OpenBLAS behaves the same there), while the MNIST products (5 x 2^23) and 512^3 gain.
+    private const long ParallelThreshold = 1L << 25;
 
     [ThreadStatic]
     private static float[]? s_packBuffer;

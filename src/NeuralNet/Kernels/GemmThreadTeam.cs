@@ -6,8 +6,10 @@ namespace NeuralNet.Kernels;
 /// A small team of persistent background threads that run the parts of one parallel kernel call
 /// alongside the calling thread. Unlike <see cref="Parallel.For(int, int, Action{int})"/> it allocates
 /// nothing per call, and workers spin briefly between calls so back-to-back products (a training step)
-/// do not pay a thread wake-up each time. One call uses the team at a time; a concurrent caller runs
-/// its parts on its own thread (same results: parts are independent blocks of the output).
+/// do not pay a thread wake-up each time. Parts are claimed from a shared counter, so when a worker
+/// is slow to start (its core is busy) the calling thread runs the remaining parts itself. One call
+/// uses the team at a time; a concurrent caller runs its parts on its own thread. Which thread runs a
+/// part never changes what the part computes.
 /// </summary>
 internal sealed class GemmThreadTeam
 {
@@ -19,12 +21,20 @@ internal sealed class GemmThreadTeam
     private readonly object _growLock = new();
     private Worker[] _workers = [];
     private int _busy;
+
+    // Between calls _nextPart holds a large negative sentinel, so a worker woken late claims nothing.
+    private const int Idle = int.MinValue / 2;
+
+    // The current call; written before _nextPart is reset to 0 and left alone until _remaining reaches 0.
+    private IPartitionedWork? _work;
+    private int _parts;
+    private int _nextPart = Idle;
     private int _remaining;
     private Exception? _failure;
 
     public static GemmThreadTeam Instance => LazyInitializer.EnsureInitialized(ref s_instance);
 
-    /// <summary>Runs body(0..parts): part 0 on the calling thread, the others on workers. Returns when all are done.</summary>
+    /// <summary>Runs work.RunPart(0..parts) on the calling thread and up to parts - 1 workers; returns when all are done.</summary>
     public void Run(IPartitionedWork work, int parts)
     {
         if (parts <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
@@ -41,13 +51,16 @@ internal sealed class GemmThreadTeam
         {
             Worker[] workers = EnsureWorkers(parts - 1);
             _failure = null;
-            Volatile.Write(ref _remaining, parts - 1);
+            _work = work;
+            _parts = parts;
+            Volatile.Write(ref _remaining, parts);
+            Interlocked.Exchange(ref _nextPart, 0);
             for (int w = 0; w < parts - 1; w++)
             {
-                workers[w].Start(work, w + 1);
+                workers[w].Wake();
             }
 
-            work.RunPart(0);
+            RunParts();
 
             var spinner = default(SpinWait);
             while (Volatile.Read(ref _remaining) != 0)
@@ -55,6 +68,8 @@ internal sealed class GemmThreadTeam
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
 
+            Interlocked.Exchange(ref _nextPart, Idle);
+            _work = null;
             if (_failure is { } failure)
             {
                 throw new AggregateException("A GEMM worker thread failed.", failure);
@@ -63,6 +78,34 @@ internal sealed class GemmThreadTeam
         finally
         {
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    // Claims and runs parts of the current call until none are left.
+    private void RunParts()
+    {
+        while (true)
+        {
+            int part = Interlocked.Increment(ref _nextPart) - 1;
+            if (part < 0 || part >= Volatile.Read(ref _parts))
+            {
+                return;
+            }
+
+            try
+            {
+                _work!.RunPart(part);
+            }
+#pragma warning disable CA1031 // The failure is handed to the calling thread, which rethrows it.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _failure = ex;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _remaining);
+            }
         }
     }
 
@@ -103,8 +146,7 @@ internal sealed class GemmThreadTeam
     {
         private readonly GemmThreadTeam _team;
         private readonly ManualResetEventSlim _wake = new(false, spinCount: 1);
-        private IPartitionedWork? _work;
-        private int _part = -1;
+        private int _pending;
 
         public Worker(GemmThreadTeam team, int index)
         {
@@ -113,10 +155,9 @@ internal sealed class GemmThreadTeam
             thread.Start();
         }
 
-        public void Start(IPartitionedWork work, int part)
+        public void Wake()
         {
-            _work = work;
-            Volatile.Write(ref _part, part);
+            Volatile.Write(ref _pending, 1);
             _wake.Set();
         }
 
@@ -124,39 +165,24 @@ internal sealed class GemmThreadTeam
         {
             while (true)
             {
-                int part = Volatile.Read(ref _part);
-                if (part < 0)
+                if (Interlocked.Exchange(ref _pending, 0) == 0)
                 {
                     long spinUntil = Stopwatch.GetTimestamp() + s_spinTicks;
-                    while ((part = Volatile.Read(ref _part)) < 0 && Stopwatch.GetTimestamp() < spinUntil)
+                    while (Volatile.Read(ref _pending) == 0 && Stopwatch.GetTimestamp() < spinUntil)
                     {
                         Thread.SpinWait(16);
                     }
 
-                    if (part < 0)
+                    if (Volatile.Read(ref _pending) == 0)
                     {
                         _wake.Wait();
                         _wake.Reset();
-                        continue;
                     }
+
+                    continue;
                 }
 
-                try
-                {
-                    _work!.RunPart(part);
-                }
-#pragma warning disable CA1031 // The failure is handed to the calling thread, which rethrows it.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    _team._failure = ex;
-                }
-                finally
-                {
-                    _work = null;
-                    Volatile.Write(ref _part, -1);
-                    Interlocked.Decrement(ref _team._remaining);
-                }
+                _team.RunParts();
             }
         }
     }

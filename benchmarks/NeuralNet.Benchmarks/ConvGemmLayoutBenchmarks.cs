@@ -21,6 +21,9 @@ public class ConvGemmLayoutBenchmarks
     private float[] _kernel = [];
     private float[] _output = [];
     private float[] _transposed = [];
+    private float[] _outputGradient = [];
+    private float[] _kernelGradient = [];
+    private float[] _kernelGradientT = [];
 
     /// <summary>Gets or sets the thread count.</summary>
     [Params(1, 2)]
@@ -34,6 +37,9 @@ public class ConvGemmLayoutBenchmarks
         _kernel = Tensor.RandomNormal(new TensorShape(Patch, Filters), 2, 0f, 0.05f).ToArray();
         _output = new float[Rows * Filters];
         _transposed = new float[Rows * Filters];
+        _outputGradient = Tensor.RandomNormal(new TensorShape(Rows, Filters), 3, 0f, 0.01f).ToArray();
+        _kernelGradient = new float[Patch * Filters];
+        _kernelGradientT = new float[Patch * Filters];
     }
 
     [Benchmark(Baseline = true)]
@@ -52,4 +58,25 @@ public class ConvGemmLayoutBenchmarks
             }
         }
     }
+
+    [Benchmark]
+    public void FilterGradientColsTransposedTimesDy() =>
+        Gemm.Multiply(true, false, Patch, Filters, Rows, 1f, _cols, Patch, _outputGradient, Filters, 1f, _kernelGradient, Filters);
+
+    [Benchmark]
+    public void FilterGradientDyTransposedTimesColsThenTranspose()
+    {
+        Gemm.Multiply(true, false, Filters, Patch, Rows, 1f, _outputGradient, Filters, _cols, Patch, 0f, _kernelGradientT, Patch);
+        for (int f = 0; f < Filters; f++)
+        {
+            for (int t = 0; t < Patch; t++)
+            {
+                _kernelGradient[(t * Filters) + f] += _kernelGradientT[(f * Patch) + t];
+            }
+        }
+    }
+
+    [Benchmark]
+    public void DataGradientDyTimesKernelTransposed() =>
+        Gemm.Multiply(false, true, Rows, Patch, Filters, 1f, _outputGradient, Filters, _kernel, Filters, 0f, _cols, Patch);
 }

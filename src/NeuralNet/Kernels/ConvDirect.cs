@@ -31,6 +31,12 @@ internal static class ConvDirect
     public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, in ConvGeometry g, int filters, bool relu, Span<float> output)
     {
         Validate(input.Length, kernel.Length, bias.Length, output.Length, g, filters);
+        if (g.PatchSize <= Small)
+        {
+            ForwardSmall(input, kernel, bias, g, filters, relu, output);
+            return;
+        }
+
         int patchSize = g.PatchSize, width = Vector<float>.Count;
         Span<float> patch = stackalloc float[MaxPatch];
         ref float w = ref MemoryMarshal.GetReference(kernel);
@@ -67,6 +73,12 @@ internal static class ConvDirect
         if (output.Length < outputGradient.Length || (!preActivationGradient.IsEmpty && preActivationGradient.Length < outputGradient.Length))
         {
             throw new ArgumentException($"ConvDirect.BackwardFilter: output ({output.Length}) and dz ({preActivationGradient.Length}) need {g.OutputPixels * filters} elements.");
+        }
+
+        if (g.PatchSize <= Small)
+        {
+            BackwardFilterSmall(input, output, outputGradient, g, filters, relu, kernelGradient, biasGradient, preActivationGradient);
+            return;
         }
 
         int patchSize = g.PatchSize, width = Vector<float>.Count, vectors = filters / width;
@@ -118,6 +130,137 @@ internal static class ConvDirect
             {
                 db[v].StoreUnsafe(ref MemoryMarshal.GetReference(biasGradient), (nuint)(v * width));
             }
+        }
+    }
+
+    // Patches of at most 9 taps (3x3 on one channel, 1x1..3x3 on few channels): the taps of a block of pixels are gathered
+    // once (zero-padded to 9), then each filter vector is a pass over the block with its 9 weights, or its 9 kernel
+    // gradient sums, held in registers.
+    private const int Small = 9;
+    private const int Block = 128;
+
+    private static void ForwardSmall(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, in ConvGeometry g, int filters, bool relu, Span<float> output)
+    {
+        int patchSize = g.PatchSize, width = Vector<float>.Count, pixels = g.OutputPixels;
+        Span<float> patches = stackalloc float[Block * Small];
+        ref float y = ref MemoryMarshal.GetReference(output);
+        for (int start = 0; start < pixels; start += Block)
+        {
+            int count = Math.Min(Block, pixels - start);
+            GatherBlock(input, g, start, count, patches);
+            ref float pt = ref MemoryMarshal.GetReference(patches);
+            for (int j = 0; j < filters; j += width)
+            {
+                Vector<float> w0 = Weight(kernel, 0, patchSize, filters, j), w1 = Weight(kernel, 1, patchSize, filters, j), w2 = Weight(kernel, 2, patchSize, filters, j);
+                Vector<float> w3 = Weight(kernel, 3, patchSize, filters, j), w4 = Weight(kernel, 4, patchSize, filters, j), w5 = Weight(kernel, 5, patchSize, filters, j);
+                Vector<float> w6 = Weight(kernel, 6, patchSize, filters, j), w7 = Weight(kernel, 7, patchSize, filters, j), w8 = Weight(kernel, 8, patchSize, filters, j);
+                Vector<float> b = bias.IsEmpty ? Vector<float>.Zero : Vector.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)j);
+                for (int q = 0; q < count; q++)
+                {
+                    ref float x = ref Unsafe.Add(ref pt, q * Small);
+                    Vector<float> acc = b + (new Vector<float>(x) * w0) + (new Vector<float>(Unsafe.Add(ref x, 1)) * w1) + (new Vector<float>(Unsafe.Add(ref x, 2)) * w2);
+                    acc += (new Vector<float>(Unsafe.Add(ref x, 3)) * w3) + (new Vector<float>(Unsafe.Add(ref x, 4)) * w4) + (new Vector<float>(Unsafe.Add(ref x, 5)) * w5);
+                    acc += (new Vector<float>(Unsafe.Add(ref x, 6)) * w6) + (new Vector<float>(Unsafe.Add(ref x, 7)) * w7) + (new Vector<float>(Unsafe.Add(ref x, 8)) * w8);
+                    if (relu)
+                    {
+                        acc = Vector.Max(acc, Vector<float>.Zero);
+                    }
+
+                    acc.StoreUnsafe(ref y, (nuint)(((start + q) * filters) + j));
+                }
+            }
+        }
+    }
+
+    private static void BackwardFilterSmall(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, in ConvGeometry g, int filters, bool relu,
+        Span<float> kernelGradient, Span<float> biasGradient, Span<float> preActivationGradient)
+    {
+        int patchSize = g.PatchSize, width = Vector<float>.Count, pixels = g.OutputPixels;
+        Span<float> patches = stackalloc float[Block * Small];
+        kernelGradient[..(patchSize * filters)].Clear();
+        if (!biasGradient.IsEmpty)
+        {
+            biasGradient[..filters].Clear();
+        }
+
+        ref float yRef = ref MemoryMarshal.GetReference(output);
+        ref float dyRef = ref MemoryMarshal.GetReference(outputGradient);
+        bool storeDz = !preActivationGradient.IsEmpty;
+        for (int start = 0; start < pixels; start += Block)
+        {
+            int count = Math.Min(Block, pixels - start);
+            GatherBlock(input, g, start, count, patches);
+            ref float pt = ref MemoryMarshal.GetReference(patches);
+            for (int j = 0; j < filters; j += width)
+            {
+                Vector<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default, d8 = default, db = default;
+                for (int q = 0; q < count; q++)
+                {
+                    nuint o = (nuint)(((start + q) * filters) + j);
+                    Vector<float> dz = Vector.LoadUnsafe(ref dyRef, o);
+                    if (relu)
+                    {
+                        dz = Vector.ConditionalSelect(Vector.GreaterThan(Vector.LoadUnsafe(ref yRef, o), Vector<float>.Zero), dz, Vector<float>.Zero);
+                    }
+
+                    if (storeDz)
+                    {
+                        dz.StoreUnsafe(ref MemoryMarshal.GetReference(preActivationGradient), o);
+                    }
+
+                    ref float x = ref Unsafe.Add(ref pt, q * Small);
+                    db += dz;
+                    d0 += new Vector<float>(x) * dz;
+                    d1 += new Vector<float>(Unsafe.Add(ref x, 1)) * dz;
+                    d2 += new Vector<float>(Unsafe.Add(ref x, 2)) * dz;
+                    d3 += new Vector<float>(Unsafe.Add(ref x, 3)) * dz;
+                    d4 += new Vector<float>(Unsafe.Add(ref x, 4)) * dz;
+                    d5 += new Vector<float>(Unsafe.Add(ref x, 5)) * dz;
+                    d6 += new Vector<float>(Unsafe.Add(ref x, 6)) * dz;
+                    d7 += new Vector<float>(Unsafe.Add(ref x, 7)) * dz;
+                    d8 += new Vector<float>(Unsafe.Add(ref x, 8)) * dz;
+                }
+
+                AddWeight(kernelGradient, 0, patchSize, filters, j, d0);
+                AddWeight(kernelGradient, 1, patchSize, filters, j, d1);
+                AddWeight(kernelGradient, 2, patchSize, filters, j, d2);
+                AddWeight(kernelGradient, 3, patchSize, filters, j, d3);
+                AddWeight(kernelGradient, 4, patchSize, filters, j, d4);
+                AddWeight(kernelGradient, 5, patchSize, filters, j, d5);
+                AddWeight(kernelGradient, 6, patchSize, filters, j, d6);
+                AddWeight(kernelGradient, 7, patchSize, filters, j, d7);
+                AddWeight(kernelGradient, 8, patchSize, filters, j, d8);
+                if (!biasGradient.IsEmpty)
+                {
+                    AddWeight(biasGradient, 0, 1, filters, j, db);
+                }
+            }
+        }
+    }
+
+    // Weight row t of filter vector j, or zero beyond the patch (its taps are zero-padded too).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Weight(ReadOnlySpan<float> kernel, int t, int patchSize, int filters, int j) =>
+        t < patchSize ? Vector.LoadUnsafe(ref MemoryMarshal.GetReference(kernel), (nuint)((t * filters) + j)) : Vector<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWeight(Span<float> destination, int t, int patchSize, int filters, int j, Vector<float> value)
+    {
+        if (t < patchSize)
+        {
+            ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), (t * filters) + j);
+            (Vector.LoadUnsafe(ref target) + value).StoreUnsafe(ref target);
+        }
+    }
+
+    // The taps of pixels [start, start + count) into rows of 9 (zero beyond the patch).
+    private static void GatherBlock(ReadOnlySpan<float> input, in ConvGeometry g, int start, int count, Span<float> patches)
+    {
+        for (int q = 0; q < count; q++)
+        {
+            Span<float> row = patches.Slice(q * Small, Small);
+            GatherPatch(input, g, start + q, row);
+            row[g.PatchSize..].Clear();
         }
     }
 

@@ -23,14 +23,18 @@ public sealed class Conv2D : Layer
     private readonly Initializer _biasInitializer;
     private readonly Regularizer? _kernelRegularizer;
     private readonly Regularizer? _biasRegularizer;
-    private readonly Step _im2col;
-    private readonly Step _biasActivation;
+    private readonly Step _imageForward;
     private readonly Step _activationBackward;
     private readonly Step _col2im;
     private readonly Step _directForward;
     private readonly Step _directBackward;
     private bool _direct;
     private float[] _kernelPartials = [];
+    private Tensor? _dzForData;
+
+    // One image's patch-gradient matrix, per thread (see InputGradient).
+    [ThreadStatic]
+    private static float[]? s_patchGradient;
     private Parameter? _kernel;
     private Parameter? _bias;
     private ConvGeometry _geometry;
@@ -48,6 +52,7 @@ public sealed class Conv2D : Layer
     private Tensor? _outputGradient;
     private int _batch;
     private readonly bool _fusedRelu;
+    private bool _fusedEpilogue;
 
     /// <summary>Creates a convolution with a square kernel and equal strides.</summary>
     /// <param name="filters">The number of output channels, at least 1.</param>
@@ -109,8 +114,7 @@ public sealed class Conv2D : Layer
         _biasInitializer = biasInitializer ?? Zeros.Instance;
         _kernelRegularizer = kernelRegularizer;
         _biasRegularizer = biasRegularizer;
-        _im2col = new Step(this, StepKind.Im2Col);
-        _biasActivation = new Step(this, StepKind.BiasActivation);
+        _imageForward = new Step(this, StepKind.ImageForward);
         _activationBackward = new Step(this, StepKind.ActivationBackward);
         _col2im = new Step(this, StepKind.Col2Im);
         _directForward = new Step(this, StepKind.DirectForward);
@@ -121,8 +125,7 @@ public sealed class Conv2D : Layer
     {
         DirectForward,
         DirectBackward,
-        Im2Col,
-        BiasActivation,
+        ImageForward,
         ActivationBackward,
         Col2Im,
     }
@@ -186,6 +189,8 @@ public sealed class Conv2D : Layer
             _bias = AddParameter("bias", new TensorShape(Filters), _biasInitializer, _biasRegularizer);
         }
 
+        _fusedEpilogue = _bias is not null && (Activation is null || _fusedRelu);
+
         // Small patches (a first layer on few channels) convolve directly; im2col + GEMM would mostly move data.
         _direct = ConvDirect.Supports(_geometry, Filters) && (Activation is null || _fusedRelu);
         return new TensorShape(_geometry.OutHeight, _geometry.OutWidth, Filters);
@@ -198,8 +203,6 @@ public sealed class Conv2D : Layer
         EnsureScratch(batch);
         _input = input;
         _batch = batch;
-        int rows = batch * _geometry.OutputPixels;
-        int patch = _geometry.PatchSize;
         if (_direct)
         {
             _z = BatchView(ref _zBuffer, batch, OutputShape);
@@ -208,33 +211,13 @@ public sealed class Conv2D : Layer
             return _z;
         }
 
-        ConvParallel.For(batch, _im2col);
-
+        // One work item per image: im2col into the image's rows of the patch matrix (kept for the kernel gradient),
+        // then the image's product while those rows are in cache. With a bias and no activation or ReLU, the GEMM
+        // applies both to each output tile (ReLU's backward pass needs only the output, so no pre-activation is kept).
         _z = BatchView(ref _zBuffer, batch, OutputShape);
-        ReadOnlySpan<float> cols = _cols.AsSpan(0, rows * patch), kernel = _kernel!.Value.AsReadOnlySpan();
-        if (_bias is not null && (Activation is null || _fusedRelu))
-        {
-            // Bias and ReLU are applied by the GEMM to each output tile while it is in cache. ReLU's backward pass
-            // needs only the output (positive exactly where the pre-activation is), so no pre-activation is kept.
-            Gemm.Multiply(false, false, rows, Filters, patch, cols, patch, kernel, Filters, _bias.Value.AsReadOnlySpan(),
-                _fusedRelu ? GemmActivation.Relu : GemmActivation.None, _z.AsSpan(), Filters);
-            _y = _z;
-            return _z;
-        }
-
-        Convolution.ForwardGemm(cols, kernel, rows, patch, Filters, _z.AsSpan());
-        if (Activation is not null)
-        {
-            _y = BatchView(ref _yBuffer, batch, OutputShape);
-        }
-
-        if (_bias is not null || Activation is not null)
-        {
-            ConvParallel.For(batch, _biasActivation);
-        }
-
-        _y = Activation is null ? _z : _y;
-        return _y!;
+        _y = _fusedEpilogue || Activation is null ? _z : BatchView(ref _yBuffer, batch, OutputShape);
+        ConvParallel.For(batch, _imageForward);
+        return _y;
     }
 
     /// <inheritdoc/>
@@ -282,10 +265,7 @@ public sealed class Conv2D : Layer
             return outputGradient;
         }
 
-        Convolution.BackwardData(dz.AsReadOnlySpan(), _kernel.Value.AsReadOnlySpan(), rows, patch, Filters, _cols.AsSpan(0, rows * patch));
-        _dx = BatchView(ref _dxBuffer, batch, InputShape);
-        ConvParallel.For(batch, _col2im);
-        return _dx;
+        return InputGradient(dz);
     }
 
     // Per-image kernel and bias partials from the direct kernel, summed in image order (the same bits on any
@@ -317,15 +297,19 @@ public sealed class Conv2D : Layer
             return outputGradient;
         }
 
-        if (_cols.Length < rows * patch)
-        {
-            // ComputesInputGradient was switched on after the forward pass: the direct path had no patch matrix yet.
-            _cols = new float[rows * patch];
-        }
+        return InputGradient(dz);
+    }
 
-        Convolution.BackwardData(dz.AsReadOnlySpan(), _kernel.Value.AsReadOnlySpan(), rows, patch, Filters, _cols.AsSpan(0, rows * patch));
-        _dx = BatchView(ref _dxBuffer, batch, InputShape);
-        ConvParallel.For(batch, _col2im);
+    // dX = col2im(dZ · kernelᵀ), one image per work item: the image's patch-gradient matrix (OH*OW, KH*KW*C) goes
+    // to a per-thread scratch that col2im reads back while it is still in cache, instead of a whole-batch matrix
+    // that would make a round trip through memory. Each image's product is small enough for Gemm to keep it on the
+    // calling thread, so the images spread over the threads.
+    private Tensor InputGradient(Tensor dz)
+    {
+        _dzForData = dz;
+        _dx = BatchView(ref _dxBuffer, _batch, InputShape);
+        ConvParallel.For(_batch, _col2im);
+        _dzForData = null;
         return _dx;
     }
 
@@ -337,7 +321,7 @@ public sealed class Conv2D : Layer
             throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
         }
 
-        if ((!_direct || ComputesInputGradient) && _cols.Length < colsLength)
+        if (!_direct && _cols.Length < colsLength)
         {
             _cols = new float[colsLength];
         }
@@ -369,12 +353,20 @@ public sealed class Conv2D : Layer
                     _kernelPartials.AsSpan(n * patch * Filters, patch * Filters), _bias is null ? default : _biasPartials.AsSpan(n * Filters, Filters),
                     ComputesInputGradient && Activation is not null ? _dz!.AsSpan().Slice(n * outSize, outSize) : default);
                 break;
-            case StepKind.Im2Col:
-                Im2Col.Pack(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), g, 1, _cols.AsSpan(n * pixels * patch, pixels * patch));
-                break;
-            case StepKind.BiasActivation:
+            case StepKind.ImageForward:
             {
+                Span<float> cols = _cols.AsSpan(n * pixels * patch, pixels * patch);
                 Span<float> z = _z!.AsSpan().Slice(n * outSize, outSize);
+                ReadOnlySpan<float> kernel = _kernel!.Value.AsReadOnlySpan();
+                Im2Col.Pack(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), g, 1, cols);
+                if (_fusedEpilogue)
+                {
+                    Gemm.Multiply(false, false, pixels, Filters, patch, cols, patch, kernel, Filters, _bias!.Value.AsReadOnlySpan(),
+                        _fusedRelu ? GemmActivation.Relu : GemmActivation.None, z, Filters);
+                    break;
+                }
+
+                Convolution.ForwardGemm(cols, kernel, pixels, patch, Filters, z);
                 if (_bias is not null)
                 {
                     Convolution.AddBias(_bias.Value.AsReadOnlySpan(), z);
@@ -405,8 +397,13 @@ public sealed class Conv2D : Layer
             }
 
             case StepKind.Col2Im:
-                Im2Col.Unpack(_cols.AsSpan(n * pixels * patch, pixels * patch), g, 1, _dx!.AsSpan().Slice(n * g.InputSize, g.InputSize));
+            {
+                float[] scratch = s_patchGradient is { } buffer && buffer.Length >= pixels * patch ? buffer : (s_patchGradient = new float[pixels * patch]);
+                Span<float> patchGradient = scratch.AsSpan(0, pixels * patch);
+                Convolution.BackwardData(_dzForData!.AsReadOnlySpan().Slice(n * outSize, outSize), _kernel!.Value.AsReadOnlySpan(), pixels, patch, Filters, patchGradient);
+                Im2Col.Unpack(patchGradient, g, 1, _dx!.AsSpan().Slice(n * g.InputSize, g.InputSize));
                 break;
+            }
         }
     }
 

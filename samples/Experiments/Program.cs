@@ -11,6 +11,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 
           Experiments list                       list the experiments
           Experiments <ids|groups|all> [options] run E0.1, a group such as E3, or all
+          Experiments report --out DIR --report FILE   rebuild the results table from stored results
 
         Options:
           --quick        a small subset and at most 2 epochs (smoke test, figures not comparable)
@@ -19,6 +20,16 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           --report FILE  the Markdown results table, built from every result in DIR (default DIR/results.md)
         """);
     return args.Length == 0 ? 1 : 0;
+}
+
+if (args[0] == "report")
+{
+    // Rebuild the Markdown table from results already stored: report --out DIR --report FILE [--seed N]
+    string dir = ArgValue("--out") ?? "results-out";
+    string file = ArgValue("--report") ?? Path.Combine(dir, "results.md");
+    ResultsReport.Write(dir, file, quick: false, long.Parse(ArgValue("--seed") ?? "1234", CultureInfo.InvariantCulture));
+    Console.WriteLine($"Wrote {file}");
+    return 0;
 }
 
 if (args[0] == "list")
@@ -95,3 +106,9 @@ string reportPath = report ?? Path.Combine(output, "results.md");
 ResultsReport.Write(output, reportPath, quick, seed);
 Console.WriteLine($"Done in {total.Elapsed.TotalSeconds:0.0} s: {chosen.Count - failures} of {chosen.Count} experiments succeeded. Results: {reportPath}");
 return failures == 0 ? 0 : 1;
+
+string? ArgValue(string name)
+{
+    int index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}

@@ -13,6 +13,13 @@ internal sealed class SeededRandom
 
     public SeededRandom(long seed)
     {
+        Reseed(seed);
+    }
+
+    /// <summary>Restarts the stream from <paramref name="seed"/>, as if newly constructed, without allocating.</summary>
+    public void Reseed(long seed)
+    {
+        _hasSpareNormal = false;
         ulong x = unchecked((ulong)seed);
         _s0 = SplitMix64(ref x);
         _s1 = SplitMix64(ref x);

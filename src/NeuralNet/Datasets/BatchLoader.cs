@@ -14,6 +14,7 @@ public sealed class BatchLoader
     private readonly Tensor _targets;
     private readonly int[] _order;
     private readonly SeededRandom? _random;
+    private readonly long _seed;
     private readonly int _inputStride;
     private readonly int _targetStride;
     private readonly Tensor _inputBuffer;
@@ -25,7 +26,7 @@ public sealed class BatchLoader
     /// <param name="inputs">(samples, ...).</param>
     /// <param name="targets">(samples, ...).</param>
     /// <param name="batchSize">Samples per batch, at least 1.</param>
-    /// <param name="shuffle">Whether <see cref="Reshuffle"/> draws a new order; when false, batches follow the data order.</param>
+    /// <param name="shuffle">Whether <see cref="Reshuffle"/> and <see cref="ShuffleForEpoch"/> draw a new order; when false, batches follow the data order.</param>
     /// <param name="seed">The seed of the shuffling stream.</param>
     /// <exception cref="ArgumentException">The sample counts differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
@@ -52,6 +53,7 @@ public sealed class BatchLoader
             _order[i] = i;
         }
 
+        _seed = seed;
         _random = shuffle ? new SeededRandom(seed) : null;
         _inputBuffer = new Tensor(inputs.Shape.DropFirst().Prepend(BatchSize));
         _targetBuffer = new Tensor(targets.Shape.DropFirst().Prepend(BatchSize));
@@ -74,6 +76,29 @@ public sealed class BatchLoader
 
     /// <summary>Draws a new sample order from the seeded stream (call once per epoch); does nothing when not shuffling.</summary>
     public void Reshuffle() => _random?.Shuffle(_order);
+
+    /// <summary>
+    /// Sets the order of epoch <paramref name="epoch"/>: a permutation that depends only on the seed and the epoch,
+    /// not on the epochs before it, so training resumed at epoch k (Keras' <c>initial_epoch</c>) sees the same batches
+    /// as uninterrupted training. Does nothing when not shuffling.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="epoch"/> is negative.</exception>
+    public void ShuffleForEpoch(int epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        if (_random is null)
+        {
+            return;
+        }
+
+        for (int i = 0; i < _order.Length; i++)
+        {
+            _order[i] = i;
+        }
+
+        _random.Reseed(SeededRandom.Derive(_seed, epoch));
+        _random.Shuffle(_order);
+    }
 
     /// <summary>Gathers batch <paramref name="index"/> of the current order into the loader's buffers.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not in [0, <see cref="BatchCount"/>).</exception>

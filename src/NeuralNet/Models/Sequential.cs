@@ -232,6 +232,11 @@ public sealed partial class Sequential
     /// <param name="verbose">0 silent, 1 progress bar, 2 one line per epoch.</param>
     /// <param name="seed">The seed of the shuffling; when null, derived from <see cref="Seed"/> and the number of earlier <c>Fit</c> calls.</param>
     /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null (redrawn in place only on an interactive console).</param>
+    /// <param name="initialEpoch">The epoch to start at (Keras' <c>initial_epoch</c>): training runs epochs
+    /// <paramref name="initialEpoch"/> to <paramref name="epochs"/> - 1. Each epoch's shuffle depends only on the seed and
+    /// the epoch, so a model saved after epoch k, loaded and fitted again with <c>initialEpoch: k</c> and the same seed
+    /// gets the same weights as uninterrupted training. When greater than 0 and no seed is given, the shuffle seed of the
+    /// model's previous <c>Fit</c> call is reused (the call being resumed).</param>
     /// <param name="cancellationToken">Checked before every batch; on cancellation the model keeps the weights of the last
     /// completed step and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <returns>Per-epoch <c>loss</c> (mean over the epoch's samples, plus weight penalties), metrics, and their <c>val_</c> counterparts.</returns>
@@ -251,10 +256,16 @@ public sealed partial class Sequential
         int verbose = 1,
         long? seed = null,
         TextWriter? output = null,
+        int initialEpoch = 0,
         CancellationToken cancellationToken = default)
     {
         RequireCompiled(nameof(Fit));
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        if (initialEpoch < 0 || initialEpoch > epochs)
+        {
+            throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, string.Create(CultureInfo.InvariantCulture, $"initialEpoch must be in [0, epochs]; epochs={epochs}. Received: initialEpoch={initialEpoch}."));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ValidateVerbose(verbose);
         if (!(validationSplit >= 0 && validationSplit < 1))
@@ -293,9 +304,15 @@ public sealed partial class Sequential
                 valY = vy;
             }
 
-            long shuffleSeed = seed ?? SeededRandom.Derive(Seed, 1_000_000 + _fitCount);
-            _fitCount++;
-            return Train(trainX, trainY, valX, valY, epochs, batchSize, shuffle, shuffleSeed,
+            // A resumed call (initialEpoch > 0) continues the shuffle stream of the call it resumes.
+            bool resuming = initialEpoch > 0 && _fitCount > 0;
+            long shuffleSeed = seed ?? SeededRandom.Derive(Seed, 1_000_000 + (resuming ? _fitCount - 1 : _fitCount));
+            if (!resuming)
+            {
+                _fitCount++;
+            }
+
+            return Train(trainX, trainY, valX, valY, initialEpoch, epochs, batchSize, shuffle, shuffleSeed,
                 callbacks?.ToList() ?? [], verbose, output ?? Console.Out, cancellationToken);
         }
     }
@@ -462,7 +479,7 @@ public sealed partial class Sequential
         return loss;
     }
 
-    private History Train(Tensor x, Tensor y, Tensor? valX, Tensor? valY, int epochs, int batchSize, bool shuffle, long shuffleSeed,
+    private History Train(Tensor x, Tensor y, Tensor? valX, Tensor? valY, int initialEpoch, int epochs, int batchSize, bool shuffle, long shuffleSeed,
         List<Callback> callbacks, int verbose, TextWriter writer, CancellationToken cancellationToken)
     {
         var history = new History();
@@ -489,14 +506,14 @@ public sealed partial class Sequential
         }
 
         IReadOnlyDictionary<string, double> lastLogs = empty;
-        for (int epoch = 0; epoch < epochs; epoch++)
+        for (int epoch = initialEpoch; epoch < epochs; epoch++)
         {
             foreach (Callback callback in callbacks)
             {
                 callback.OnEpochBegin(epoch, empty);
             }
 
-            loader.Reshuffle();
+            loader.ShuffleForEpoch(epoch);
             ResetMetrics();
             double lossSum = 0;
             long seen = 0;

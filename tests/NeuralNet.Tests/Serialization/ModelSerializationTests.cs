@@ -152,6 +152,35 @@ public class ModelSerializationTests
     }
 
     [Fact]
+    public void Resume_MidFitWithInitialEpochAndShuffling_EqualsUninterruptedTraining()
+    {
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(80, 8, 3, seed: 5);
+
+        var uninterrupted = DenseModel(seed: 13);
+        uninterrupted.Fit(x, y, epochs: 4, batchSize: 16, verbose: 0);
+
+        // The same training, checkpointed after every epoch by ModelCheckpoint and "killed" after epoch 2.
+        var interrupted = DenseModel(seed: 13);
+        string path = dir.File("epoch-{epoch:02d}.safetensors");
+        interrupted.Fit(x, y, epochs: 2, batchSize: 16, verbose: 0, callbacks: [new ModelCheckpoint(path)]);
+        var resumed = Sequential.Load(dir.File("epoch-02.safetensors"));
+        resumed.Fit(x, y, epochs: 4, batchSize: 16, verbose: 0, initialEpoch: 2);
+
+        AssertSameWeights(uninterrupted, resumed);
+        Assert.Equal(uninterrupted.Optimizer!.Iterations, resumed.Optimizer!.Iterations);
+    }
+
+    [Fact]
+    public void Fit_InitialEpochOutOfRange_Throws()
+    {
+        var (x, y) = Classification(20, 8, 3, seed: 5);
+        var model = DenseModel();
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(x, y, epochs: 2, verbose: 0, initialEpoch: 3));
+        Assert.Equal("initialEpoch", ex.ParamName);
+    }
+
+    [Fact]
     public void Resume_WithoutOptimizerState_Diverges()
     {
         // The control for the test above: without the saved state, training does not continue identically.

@@ -20,7 +20,8 @@ dotnet pack src/NeuralNet/NeuralNet.csproj -c Release -o "$feed" -nologo -clp:No
 
 echo "== restore the consumer (folder feed + normal sources, packages folder $packages)"
 rm -rf tests/PackageConsumer/bin tests/PackageConsumer/obj
-dotnet restore "$consumer" --source "$feed" --source https://api.nuget.org/v3/index.json \
+# The folder feed is added to the sources NuGet is configured with (nuget.config), never named here.
+dotnet restore "$consumer" -p:RestoreAdditionalProjectSources="$feed" \
   --packages "$packages" -p:NeuralNetVersion="$version" -p:RestoreNoCache=true
 
 echo "== build and run"

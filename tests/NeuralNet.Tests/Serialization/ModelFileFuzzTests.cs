@@ -94,8 +94,8 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
         string json = metadata[key];
         json = kind switch
         {
-            0 => ReplaceToken(json, random, c => char.IsAsciiDigit(c) || c is '.' or '-' or 'e', s_values[random.NextInt(s_values.Length)]),
-            1 => ReplaceToken(json, random, c => char.IsAsciiLetterOrDigit(c) || c == '_', s_strings[random.NextInt(s_strings.Length)]),
+            0 => SafeTensorsTestFiles.ReplaceRandomRun(json, random, c => char.IsAsciiDigit(c) || c is '.' or '-' or 'e', s_values[random.NextInt(s_values.Length)]),
+            1 => SafeTensorsTestFiles.ReplaceRandomRun(json, random, c => char.IsAsciiLetterOrDigit(c) || c == '_', s_strings[random.NextInt(s_strings.Length)]),
             _ => random.NextInt(2) == 0
                 ? json.Remove(random.NextInt(json.Length), 1)
                 : json.Insert(random.NextInt(json.Length), "{}[],:\"0"[random.NextInt(8)].ToString()),
@@ -110,36 +110,5 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
         using var stream = new MemoryStream();
         SafeTensors.Write(stream, tensors, metadata);
         return stream.ToArray();
-    }
-
-    private static string ReplaceToken(string json, SeededRandom random, Func<char, bool> isPart, string replacement)
-    {
-        var starts = new List<(int Start, int Length)>();
-        for (int i = 0; i < json.Length;)
-        {
-            if (!isPart(json[i]))
-            {
-                i++;
-                continue;
-            }
-
-            int start = i;
-            while (i < json.Length && isPart(json[i]))
-            {
-                i++;
-            }
-
-            starts.Add((start, i - start));
-        }
-
-        if (starts.Count == 0)
-        {
-            return json;
-        }
-
-        var (s, l) = starts[random.NextInt(starts.Count)];
-        var builder = new StringBuilder(json);
-        builder.Remove(s, l).Insert(s, replacement);
-        return builder.ToString();
     }
 }

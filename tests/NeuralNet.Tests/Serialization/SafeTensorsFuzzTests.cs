@@ -142,7 +142,7 @@ public class SafeTensorsFuzzTests(ITestOutputHelper output)
             }
 
             case 4: // replace a number in the header
-                return EditHeader(original, headerEnd, random, json => ReplaceMatch(json, random, c => char.IsAsciiDigit(c), s_numbers[random.NextInt(s_numbers.Length)]));
+                return EditHeader(original, headerEnd, random, json => SafeTensorsTestFiles.ReplaceRandomRun(json, random, c => char.IsAsciiDigit(c), s_numbers[random.NextInt(s_numbers.Length)]));
 
             case 5: // replace a dtype
                 return EditHeader(original, headerEnd, random, json =>
@@ -199,34 +199,5 @@ public class SafeTensorsFuzzTests(ITestOutputHelper output)
         byte[] header = Encoding.UTF8.GetBytes(edit(json));
         ulong? declared = random.NextInt(4) == 0 ? (ulong)(headerEnd - 8) : null;
         return SafeTensorsTestFiles.Raw(header, original[headerEnd..], declared);
-    }
-
-    private static string ReplaceMatch(string json, SeededRandom random, Func<char, bool> isPart, string replacement)
-    {
-        var runs = new List<(int Start, int Length)>();
-        for (int i = 0; i < json.Length;)
-        {
-            if (!isPart(json[i]))
-            {
-                i++;
-                continue;
-            }
-
-            int start = i;
-            while (i < json.Length && isPart(json[i]))
-            {
-                i++;
-            }
-
-            runs.Add((start, i - start));
-        }
-
-        if (runs.Count == 0)
-        {
-            return json;
-        }
-
-        var (s, l) = runs[random.NextInt(runs.Count)];
-        return string.Concat(json.AsSpan(0, s), replacement, json.AsSpan(s + l));
     }
 }

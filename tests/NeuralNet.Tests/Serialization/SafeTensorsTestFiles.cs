@@ -59,4 +59,34 @@ internal static class SafeTensorsTestFiles
     }
 
     public static SafeTensorsFile Read(byte[] file, string source = "test.safetensors") => SafeTensors.Read(new MemoryStream(file, writable: false), source);
+
+    /// <summary>Replaces one randomly chosen maximal run of characters matching <paramref name="isPart"/> (a number, a name) with <paramref name="replacement"/>.</summary>
+    public static string ReplaceRandomRun(string json, SeededRandom random, Func<char, bool> isPart, string replacement)
+    {
+        var runs = new List<(int Start, int Length)>();
+        for (int i = 0; i < json.Length;)
+        {
+            if (!isPart(json[i]))
+            {
+                i++;
+                continue;
+            }
+
+            int start = i;
+            while (i < json.Length && isPart(json[i]))
+            {
+                i++;
+            }
+
+            runs.Add((start, i - start));
+        }
+
+        if (runs.Count == 0)
+        {
+            return json;
+        }
+
+        var (s, l) = runs[random.NextInt(runs.Count)];
+        return string.Concat(json.AsSpan(0, s), replacement, json.AsSpan(s + l));
+    }
 }

@@ -127,6 +127,40 @@ internal sealed class SeededRandom
         return (float)(radius * Math.Cos(angle));
     }
 
+    /// <summary>
+    /// Fills a dropout mask: each 64-bit draw gives two 24-bit uniforms u (bits 40..63, then 8..31) and an element is
+    /// <paramref name="keep"/> when u &gt;= <paramref name="threshold"/>, else 0. An odd last element uses the top bits of
+    /// one more draw. Consumes the same draws as calling <see cref="NextUInt64"/> (length + 1) / 2 times.
+    /// </summary>
+    public void FillKeepMask(Span<float> mask, uint threshold, float keep)
+    {
+        // The state lives in locals (registers) for the loop and the choice is a bit mask rather than a branch:
+        // with rate 0.5 a branch would mispredict on half the elements.
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        uint keepBits = BitConverter.SingleToUInt32Bits(keep);
+        long limit = threshold;
+        int i = 0;
+        for (; i + 1 < mask.Length; i += 2)
+        {
+            ulong bits = RotateLeft(s1 * 5, 7) * 9;
+            ulong t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = RotateLeft(s3, 45);
+            mask[i] = BitConverter.UInt32BitsToSingle(keepBits & KeepWhenAtLeast((long)(bits >> 40), limit));
+            mask[i + 1] = BitConverter.UInt32BitsToSingle(keepBits & KeepWhenAtLeast((long)((bits >> 8) & 0xFFFFFF), limit));
+        }
+
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+        if (i < mask.Length)
+        {
+            mask[i] = BitConverter.UInt32BitsToSingle(keepBits & KeepWhenAtLeast((long)(NextUInt64() >> 40), limit));
+        }
+    }
+
     /// <summary>Shuffles <paramref name="values"/> in place (Fisher-Yates).</summary>
     public void Shuffle(Span<int> values)
     {
@@ -136,6 +170,9 @@ internal sealed class SeededRandom
             (values[i], values[j]) = (values[j], values[i]);
         }
     }
+
+    // All ones when u >= limit, else zero (u and limit are below 2^25, so the difference cannot overflow).
+    private static uint KeepWhenAtLeast(long u, long limit) => (uint)~((u - limit) >> 63);
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
 

@@ -90,23 +90,12 @@ public sealed class Dropout : Layer
     /// <summary>The generator of the masks, created on first use; serialization saves and restores its state.</summary>
     internal SeededRandom MaskRandom => _random ??= new SeededRandom(MaskSeed ?? SeededRandom.Derive(Seed, -1));
 
-    // Each 64-bit draw gives two 24-bit uniforms u; an element is dropped when u < rate * 2^24.
+    // An element is dropped when a 24-bit uniform falls below rate * 2^24 (two uniforms per 64-bit draw).
     private void FillMask(Span<float> mask)
     {
         _random ??= MaskRandom;
         uint threshold = (uint)Math.Round(Rate * (1 << 24));
         float scale = (float)(1.0 / (1.0 - Rate));
-        int i = 0;
-        for (; i + 1 < mask.Length; i += 2)
-        {
-            ulong bits = _random.NextUInt64();
-            mask[i] = (uint)(bits >> 40) < threshold ? 0f : scale;
-            mask[i + 1] = (uint)((bits >> 8) & 0xFFFFFF) < threshold ? 0f : scale;
-        }
-
-        if (i < mask.Length)
-        {
-            mask[i] = (uint)(_random.NextUInt64() >> 40) < threshold ? 0f : scale;
-        }
+        _random.FillKeepMask(mask, threshold, scale);
     }
 }

@@ -46,6 +46,9 @@ public sealed class Adam : Optimizer
     protected override IReadOnlyList<string> SlotNames => s_slots;
 
     /// <inheritdoc/>
+    private protected override bool UpdatesElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
         Span<float> m = slots[0].AsSpan();

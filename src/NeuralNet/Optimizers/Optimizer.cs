@@ -15,7 +15,7 @@ namespace NeuralNet.Optimizers;
 /// [-ClipValue, ClipValue]. At most one of them can be set.</para>
 /// <para>An optimizer belongs to one model at a time and is not thread-safe.</para>
 /// </remarks>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private readonly Dictionary<Parameter, Tensor[]> _state = new(ReferenceEqualityComparer.Instance);
     private readonly List<Parameter> _stateOrder = [];
@@ -96,7 +96,13 @@ public abstract class Optimizer
             {
                 Span<float> gradient = parameter.Gradient.AsSpan();
                 Clip(gradient);
-                Update(parameter.Value.AsSpan(), gradient, GetOrCreateState(parameter), step);
+                Tensor[] slots = GetOrCreateState(parameter);
+                if (TryUpdateInParallel(parameter, slots, step))
+                {
+                    continue; // the parallel parts also cleared the gradient
+                }
+
+                Update(parameter.Value.AsSpan(), gradient, slots, step);
             }
 
             parameter.ZeroGradient();
@@ -196,6 +202,7 @@ public abstract class Optimizer
     internal void ResetState()
     {
         _state.Clear();
+        _parallelSlots.Clear();
         _stateOrder.Clear();
         Iterations = 0;
     }

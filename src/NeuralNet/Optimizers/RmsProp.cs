@@ -63,6 +63,9 @@ public sealed class RmsProp : Optimizer
     protected override IReadOnlyList<string> SlotNames => _slots;
 
     /// <inheritdoc/>
+    private protected override bool UpdatesElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
         Span<float> velocity = slots[0].AsSpan();

@@ -39,6 +39,9 @@ public sealed class Sgd : Optimizer
     protected override IReadOnlyList<string> SlotNames => Momentum != 0f ? s_momentumSlots : [];
 
     /// <inheritdoc/>
+    private protected override bool UpdatesElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
         float lr = LearningRate;

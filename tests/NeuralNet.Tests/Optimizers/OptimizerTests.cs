@@ -285,6 +285,45 @@ public class OptimizerTests
         Assert.NotEqual(1f, trainable.Value[0]);
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Step_LargeParameter_UpdatedInRowBlocksOnThreads_BitIdenticalToOneThread(int threads)
+    {
+        // 301 x 257 = 77,357 elements: above the parallel threshold, rows that do not split evenly and a row length
+        // that is not a multiple of the SIMD width, so block edges fall inside vectors of the one-thread pass.
+        float[] RunSteps(Optimizer optimizer, int degree)
+        {
+            int saved = Parallelism.MaxDegreeOfParallelism;
+            try
+            {
+                Parallelism.MaxDegreeOfParallelism = degree;
+                var p = new Parameter("w", new TensorShape(301, 257), true, null);
+                Tensor.RandomNormal(p.Shape, 5).CopyTo(p.Value);
+                for (int t = 1; t <= 3; t++)
+                {
+                    Tensor.RandomNormal(p.Shape, 100 + t).CopyTo(p.Gradient);
+                    optimizer.Step([p]);
+                    Assert.All(p.Gradient.ToArray(), g => Assert.Equal(0f, g));
+                }
+
+                return p.Value.ToArray();
+            }
+            finally
+            {
+                Parallelism.MaxDegreeOfParallelism = saved;
+            }
+        }
+
+        Func<Optimizer>[] factories = [() => new Sgd(0.05f, 0.9f, nesterov: true), () => new Adam(0.01f), () => new RmsProp(0.01f, momentum: 0.5f, centered: true)];
+        foreach (Func<Optimizer> create in factories)
+        {
+            float[] one = RunSteps(create(), 1);
+            float[] many = RunSteps(create(), threads);
+            Assert.Equal(one, many);
+        }
+    }
+
     [Fact]
     public void Step_AfterFirstStep_AllocatesNothing()
     {

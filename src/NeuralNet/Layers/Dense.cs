@@ -124,6 +124,18 @@ public sealed class Dense : Layer
         // input (B, I), kernel (I, U) -> Z (B, U); output = activation(Z + bias)
         int batch = input.Shape[0], inputs = InputShape[0], units = Units;
         TensorShape sampleShape = OutputShape;
+        if (UseBias && Activation is Relu or Linear)
+        {
+            // Bias and ReLU applied by the GEMM on each output tile while it is in cache. ReLU's backward pass reads
+            // the mask from the output, so no separate pre-activation is kept.
+            Tensor fused = BatchView(ref _output, batch, sampleShape);
+            Gemm.Multiply(false, false, batch, units, inputs, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units,
+                _bias!.Value.AsReadOnlySpan(), Activation is Relu ? GemmActivation.Relu : GemmActivation.None, fused.AsSpan(), units);
+            _lastInput = input;
+            _lastOutput = fused;
+            return fused;
+        }
+
         Tensor z = BatchView(ref _preActivation, batch, sampleShape);
         Tensor output = HasActivation ? BatchView(ref _output, batch, sampleShape) : z;
         Gemm.Multiply(false, false, batch, units, inputs, 1f, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units, 0f, z.AsSpan(), units);
@@ -161,7 +173,9 @@ public sealed class Dense : Layer
         if (HasActivation)
         {
             dz = BatchView(ref _preActivationGradient, outputGradient.Shape[0], OutputShape);
-            Activation.Backward(_preActivation!.AsReadOnlySpan()[..dz.Length], _lastOutput!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Units);
+            // After the fused forward pass (ReLU) only the output was kept; ReLU's backward pass reads nothing else.
+            Tensor preActivation = _preActivation ?? _lastOutput!;
+            Activation.Backward(preActivation.AsReadOnlySpan()[..dz.Length], _lastOutput!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Units);
         }
 
         return BackwardFromPreActivation(dz, outputGradient);

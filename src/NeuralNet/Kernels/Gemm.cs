@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace NeuralNet.Kernels;
 
@@ -312,15 +313,58 @@ internal static unsafe partial class Gemm
         }
     }
 
-    // C tile (rows x cols) += bias[0..cols] per column, then the activation.
+    // C tile (rows x cols) += bias[0..cols] per column, then the activation. Called once per output tile, so the
+    // common tile widths (multiples of the vector width) keep the bias in registers instead of paying a library call
+    // per row; other widths take the general path. Both compute round(c + bias), then max(., 0): the same bits.
     private static void ApplyEpilogue(float* c, nint ldc, int rows, int cols, float* bias, GemmActivation activation)
     {
+        bool relu = activation == GemmActivation.Relu;
+        if (Vector512.IsHardwareAccelerated && cols == 32)
+        {
+            Vector512<float> b0 = Vector512.Load(bias), b1 = Vector512.Load(bias + 16);
+            for (int i = 0; i < rows; i++)
+            {
+                float* row = c + (i * ldc);
+                Vector512<float> v0 = Vector512.Load(row) + b0, v1 = Vector512.Load(row + 16) + b1;
+                if (relu)
+                {
+                    v0 = Vector512.Max(v0, Vector512<float>.Zero);
+                    v1 = Vector512.Max(v1, Vector512<float>.Zero);
+                }
+
+                v0.Store(row);
+                v1.Store(row + 16);
+            }
+
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && cols == 16)
+        {
+            Vector256<float> b0 = Vector256.Load(bias), b1 = Vector256.Load(bias + 8);
+            for (int i = 0; i < rows; i++)
+            {
+                float* row = c + (i * ldc);
+                Vector256<float> v0 = Vector256.Load(row) + b0, v1 = Vector256.Load(row + 8) + b1;
+                if (relu)
+                {
+                    v0 = Vector256.Max(v0, Vector256<float>.Zero);
+                    v1 = Vector256.Max(v1, Vector256<float>.Zero);
+                }
+
+                v0.Store(row);
+                v1.Store(row + 8);
+            }
+
+            return;
+        }
+
         var biasSpan = new ReadOnlySpan<float>(bias, cols);
         for (int i = 0; i < rows; i++)
         {
             var row = new Span<float>(c + (i * ldc), cols);
             TensorPrimitives.Add(row, biasSpan, row);
-            if (activation == GemmActivation.Relu)
+            if (relu)
             {
                 TensorPrimitives.Max(row, 0f, row);
             }

@@ -106,6 +106,29 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(128, 512, 784)]
+    [InlineData(121, 64, 288)]
+    [InlineData(37, 530, 19)]
+    public void MultiplyWithEpilogue_SameBitsAsProductThenBiasThenRelu(int m, int n, int k)
+    {
+        // Layers rely on this: fusing the epilogue must not change a trained model's numbers.
+        var random = new Random(m * n);
+        float[] a = Fill(random, m * k), b = Fill(random, k * n), bias = Fill(random, n);
+        var fused = new float[m * n];
+        var separate = new float[m * n];
+        Gemm.Multiply(false, false, m, n, k, a, k, b, n, bias, GemmActivation.Relu, fused, n);
+        Gemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, separate, n);
+        for (int i = 0; i < m; i++)
+        {
+            Span<float> row = separate.AsSpan(i * n, n);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row);
+            System.Numerics.Tensors.TensorPrimitives.Max(row, 0f, row);
+        }
+
+        Assert.Equal(separate, fused);
+    }
+
+    [Theory]
     [InlineData(false, false, false)]
     [InlineData(true, false, false)]
     [InlineData(true, true, true)]

@@ -1,6 +1,7 @@
 // Register-blocked SIMD micro-kernels, fully unrolled over the tile: every accumulator is a local so
 // the JIT keeps the whole C tile in registers. Layout contract, shared by all kernels:
-//   a: packed A micro-panel, kc steps of Mr floats (column p of the Mr x kc block)
+//   a: A micro-panel, kc steps of Mr floats (column p of the Mr x kc block) aStep floats apart: Mr when packed,
+//      lda when a transposed A is read in place (its Mr values for one p are already contiguous)
 //   b: packed B micro-panel, kc steps of Nr floats (row p of the kc x Nr block)
 //   c: Mr x Nr tile of C, row stride ldc.  C = alpha * (A * B) + beta * C, beta == 0 ignores old C.
 using System.Runtime.CompilerServices;
@@ -23,7 +24,7 @@ internal static unsafe partial class Gemm
         public static bool SupportsDirectA => true;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        public static void Run(int kc, float* a, nint aStep, float* b, float* c, nint ldc, float alpha, float beta)
         {
             Vector512<float> c0x0 = default, c0x1 = default;
             Vector512<float> c1x0 = default, c1x1 = default;
@@ -77,7 +78,7 @@ internal static unsafe partial class Gemm
                 Vector512<float> a11 = Vector512.Create(a[11]);
                 c11x0 = Avx512F.FusedMultiplyAdd(a11, b0, c11x0);
                 c11x1 = Avx512F.FusedMultiplyAdd(a11, b1, c11x1);
-                a += 12;
+                a += aStep;
                 b += 32;
             }
 
@@ -508,7 +509,7 @@ internal static unsafe partial class Gemm
         public static bool SupportsDirectA => true;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        public static void Run(int kc, float* a, nint aStep, float* b, float* c, nint ldc, float alpha, float beta)
         {
             Vector256<float> c0x0 = default, c0x1 = default;
             Vector256<float> c1x0 = default, c1x1 = default;
@@ -538,7 +539,7 @@ internal static unsafe partial class Gemm
                 Vector256<float> a5 = Vector256.Create(a[5]);
                 c5x0 = Fma.MultiplyAdd(a5, b0, c5x0);
                 c5x1 = Fma.MultiplyAdd(a5, b1, c5x1);
-                a += 6;
+                a += aStep;
                 b += 16;
             }
 

@@ -21,8 +21,11 @@ internal static unsafe partial class Gemm
         /// <summary>Whether <see cref="RunDirectA"/> is implemented.</summary>
         static abstract bool SupportsDirectA { get; }
 
-        /// <summary>C (Mr x Nr, stride ldc) = alpha * Apanel (Mr x kc) * Bpanel (kc x Nr) + beta * C; beta == 0 ignores C.</summary>
-        static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+        /// <summary>
+        /// C (Mr x Nr, stride ldc) = alpha * Apanel (Mr x kc) * Bpanel (kc x Nr) + beta * C; beta == 0 ignores C. The Mr
+        /// values of column p of Apanel are contiguous at a + p * aStep (aStep = Mr for a packed panel).
+        /// </summary>
+        static abstract void Run(int kc, float* a, nint aStep, float* b, float* c, nint ldc, float alpha, float beta);
 
         /// <summary>As <see cref="Run"/> with A read in place: row r of the Mr x kc block is a + r * lda (unit stride in p).</summary>
         static abstract void RunDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta);
@@ -57,7 +60,7 @@ internal static unsafe partial class Gemm
         public static void RunLowerDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta) => throw new UnreachableException();
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        public static void Run(int kc, float* a, nint aStep, float* b, float* c, nint ldc, float alpha, float beta)
         {
             int w = Vector<float>.Count;
             Vector<float> c00 = default, c01 = default, c10 = default, c11 = default;
@@ -78,7 +81,7 @@ internal static unsafe partial class Gemm
                 Vector<float> a3 = new(a[3]);
                 c30 += a3 * b0;
                 c31 += a3 * b1;
-                a += 4;
+                a += aStep;
                 b += 2 * w;
             }
 
@@ -123,7 +126,7 @@ internal static unsafe partial class Gemm
 
         public static void RunLowerDirectA(int kc, float* a, nint lda, float* b, float* c, nint ldc, float alpha, float beta) => throw new UnreachableException();
 
-        public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        public static void Run(int kc, float* a, nint aStep, float* b, float* c, nint ldc, float alpha, float beta)
         {
             float* acc = stackalloc float[16];
             for (int i = 0; i < 16; i++)
@@ -143,7 +146,7 @@ internal static unsafe partial class Gemm
                     row[3] += ai * b[3];
                 }
 
-                a += 4;
+                a += aStep;
                 b += 4;
             }
 

@@ -216,6 +216,11 @@ internal static unsafe partial class Gemm
         // unless the row stride is a multiple of 2 KiB: then the Mr rows would fight over a few L1 sets.
         bool directA = TKernel.SupportsDirectA && !args.TransposeA && ((lda * sizeof(float)) & 2047) != 0;
 
+        // A transposed is stored k x m, so the Mr values of one k for rows ic.. are already contiguous: the packed
+        // layout with stride lda. Full micro-panels are read in place (same stride rule), saving a transposing copy
+        // that costs about a third of the arithmetic when n is small (a convolution's kernel gradient, n = filters).
+        bool directTransposedA = args.TransposeA && ((lda * sizeof(float)) & 2047) != 0;
+
         for (int jc = 0; jc < n; jc += Nc)
         {
             int nc = Math.Min(Nc, n - jc);
@@ -232,10 +237,14 @@ internal static unsafe partial class Gemm
                     // A bottom edge of at most MrLower rows runs the shorter kernel.
                     bool lower = rows <= TKernel.MrLower;
                     int kernelRows = lower ? TKernel.MrLower : mr;
-                    float* aDirect = null;
+                    float* aDirect = null, aInPlace = null;
                     if (rows == kernelRows && directA)
                     {
                         aDirect = args.A + (ic * lda) + pc;
+                    }
+                    else if (rows == mr && directTransposedA)
+                    {
+                        aInPlace = args.A + (pc * lda) + ic;
                     }
                     else
                     {
@@ -249,12 +258,12 @@ internal static unsafe partial class Gemm
                         float* bPanel = bPack + ((nint)jr * kc);
                         if (cols == nr && rows == kernelRows)
                         {
-                            RunTile<TKernel>(lower, kc, aPack, aDirect, lda, bPanel, cRow + jr, ldc, args.Alpha, beta);
+                            RunTile<TKernel>(lower, kc, aPack, aDirect, aInPlace, lda, bPanel, cRow + jr, ldc, args.Alpha, beta);
                         }
                         else
                         {
                             // Edge tile: run the same kernel on a padded copy so every element sees the same arithmetic.
-                            RunEdge<TKernel>(lower, kc, aPack, aDirect, lda, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
+                            RunEdge<TKernel>(lower, kc, aPack, aDirect, aInPlace, lda, bPanel, cRow + jr, ldc, rows, cols, args.Alpha, beta, cTile);
                         }
 
                         if (lastBlock && args.Bias != null)
@@ -268,10 +277,14 @@ internal static unsafe partial class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunTile<TKernel>(bool lower, int kc, float* aPack, float* aDirect, nint lda, float* bPanel, float* c, nint ldc, float alpha, float beta)
+    private static void RunTile<TKernel>(bool lower, int kc, float* aPack, float* aDirect, float* aInPlace, nint lda, float* bPanel, float* c, nint ldc, float alpha, float beta)
         where TKernel : struct, IMicroKernel
     {
-        if (lower)
+        if (aInPlace != null)
+        {
+            TKernel.Run(kc, aInPlace, lda, bPanel, c, ldc, alpha, beta);
+        }
+        else if (lower)
         {
             if (aDirect != null)
             {
@@ -288,12 +301,12 @@ internal static unsafe partial class Gemm
         }
         else
         {
-            TKernel.Run(kc, aPack, bPanel, c, ldc, alpha, beta);
+            TKernel.Run(kc, aPack, TKernel.Mr, bPanel, c, ldc, alpha, beta);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunEdge<TKernel>(bool lower, int kc, float* aPack, float* aDirect, nint lda, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
+    private static void RunEdge<TKernel>(bool lower, int kc, float* aPack, float* aDirect, float* aInPlace, nint lda, float* bPanel, float* c, nint ldc, int rows, int cols, float alpha, float beta, float* tile)
         where TKernel : struct, IMicroKernel
     {
         int nr = TKernel.Nr;
@@ -306,7 +319,7 @@ internal static unsafe partial class Gemm
             }
         }
 
-        RunTile<TKernel>(lower, kc, aPack, aDirect, lda, bPanel, tile, nr, alpha, beta);
+        RunTile<TKernel>(lower, kc, aPack, aDirect, aInPlace, lda, bPanel, tile, nr, alpha, beta);
         for (int i = 0; i < rows; i++)
         {
             Unsafe.CopyBlockUnaligned(c + (i * ldc), tile + (i * nr), bytes);

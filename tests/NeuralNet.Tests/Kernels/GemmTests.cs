@@ -106,6 +106,28 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(288, 64, 1000)]
+    [InlineData(25, 40, 300)]
+    public void Multiply_TransposedAReadInPlaceOrPacked_SameBits(int m, int n, int k)
+    {
+        // A stored k x m with lda = m is read in place; with lda = 512 (a 2 KiB stride) it is packed. Same arithmetic.
+        var random = new Random(m + k);
+        float[] b = Fill(random, k * n);
+        float[] aTight = Fill(random, k * m);
+        var aWide = new float[k * 512];
+        for (int p = 0; p < k; p++)
+        {
+            aTight.AsSpan(p * m, m).CopyTo(aWide.AsSpan(p * 512, m));
+        }
+
+        var inPlace = new float[m * n];
+        var packed = new float[m * n];
+        Gemm.Multiply(true, false, m, n, k, 1.5f, aTight, m, b, n, 0f, inPlace, n);
+        Gemm.Multiply(true, false, m, n, k, 1.5f, aWide, 512, b, n, 0f, packed, n);
+        Assert.Equal(packed, inPlace);
+    }
+
+    [Theory]
     [InlineData(128, 512, 784)]
     [InlineData(121, 64, 288)]
     [InlineData(37, 530, 19)]

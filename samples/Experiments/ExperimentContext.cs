@@ -53,6 +53,9 @@ internal sealed class ExperimentContext
         return data;
     }
 
+    /// <summary>The seeds of a seed sweep: <see cref="Seed"/> and the next ones (five runs, two in quick mode).</summary>
+    public IReadOnlyList<long> SweepSeeds => Enumerable.Range(0, Quick ? 2 : 5).Select(i => Seed + i).ToArray();
+
     /// <summary>The epochs to run: as documented, or at most two in quick mode.</summary>
     public int Epochs(int documented) => Quick ? Math.Min(documented, QuickMaxEpochs) : documented;
 
@@ -74,12 +77,13 @@ internal sealed class ExperimentContext
     }
 
     /// <summary>Trains with one progress line per epoch, timing the whole call.</summary>
+    /// <param name="seed">The shuffling seed; <see cref="Seed"/> when null (seed sweeps pass their own).</param>
     public TrainedRun Fit(Sequential model, Tensor x, Tensor y, int epochs, int batchSize, double validationSplit = 0,
-        (Tensor X, Tensor Y)? validationData = null, IEnumerable<Callback>? callbacks = null)
+        (Tensor X, Tensor Y)? validationData = null, IEnumerable<Callback>? callbacks = null, long? seed = null)
     {
         var watch = Stopwatch.StartNew();
         History history = model.Fit(x, y, epochs, batchSize, validationSplit, validationData, shuffle: true,
-            callbacks: callbacks, verbose: 2, seed: Seed, output: Log);
+            callbacks: callbacks, verbose: 2, seed: seed ?? Seed, output: Log);
         return new TrainedRun(model, history, watch.Elapsed.TotalSeconds);
     }
 

@@ -51,6 +51,7 @@ public sealed class Conv2D : Layer
     private Tensor? _input;
     private Tensor? _outputGradient;
     private int _batch;
+    private int _groupImages = 1;
     private readonly bool _fusedRelu;
     private bool _fusedEpilogue;
 
@@ -216,7 +217,8 @@ public sealed class Conv2D : Layer
         // applies both to each output tile (ReLU's backward pass needs only the output, so no pre-activation is kept).
         _z = BatchView(ref _zBuffer, batch, OutputShape);
         _y = _fusedEpilogue || Activation is null ? _z : BatchView(ref _yBuffer, batch, OutputShape);
-        ConvParallel.For(batch, _imageForward);
+        _groupImages = ImagesPerGroup(batch);
+        ConvParallel.For(GroupCount(batch), _imageForward);
         return _y;
     }
 
@@ -308,7 +310,8 @@ public sealed class Conv2D : Layer
     {
         _dzForData = dz;
         _dx = BatchView(ref _dxBuffer, _batch, InputShape);
-        ConvParallel.For(_batch, _col2im);
+        _groupImages = ImagesPerGroup(_batch);
+        ConvParallel.For(GroupCount(_batch), _col2im);
         _dzForData = null;
         return _dx;
     }
@@ -355,24 +358,26 @@ public sealed class Conv2D : Layer
                 break;
             case StepKind.ImageForward:
             {
-                Span<float> cols = _cols.AsSpan(n * pixels * patch, pixels * patch);
-                Span<float> z = _z!.AsSpan().Slice(n * outSize, outSize);
+                (int first, int images) = Group(n);
+                int rows = images * pixels;
+                Span<float> cols = _cols.AsSpan(first * pixels * patch, rows * patch);
+                Span<float> z = _z!.AsSpan().Slice(first * outSize, images * outSize);
                 ReadOnlySpan<float> kernel = _kernel!.Value.AsReadOnlySpan();
-                Im2Col.Pack(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), g, 1, cols);
+                Im2Col.Pack(_input!.AsReadOnlySpan().Slice(first * g.InputSize, images * g.InputSize), g, images, cols);
                 if (_fusedEpilogue)
                 {
-                    Gemm.Multiply(false, false, pixels, Filters, patch, cols, patch, kernel, Filters, _bias!.Value.AsReadOnlySpan(),
+                    Gemm.Multiply(false, false, rows, Filters, patch, cols, patch, kernel, Filters, _bias!.Value.AsReadOnlySpan(),
                         _fusedRelu ? GemmActivation.Relu : GemmActivation.None, z, Filters);
                     break;
                 }
 
-                Convolution.ForwardGemm(cols, kernel, pixels, patch, Filters, z);
+                Convolution.ForwardGemm(cols, kernel, rows, patch, Filters, z);
                 if (_bias is not null)
                 {
                     Convolution.AddBias(_bias.Value.AsReadOnlySpan(), z);
                 }
 
-                Activation?.Forward(z, _y!.AsSpan().Slice(n * outSize, outSize), Filters);
+                Activation?.Forward(z, _y!.AsSpan().Slice(first * outSize, images * outSize), Filters);
                 break;
             }
 
@@ -398,13 +403,38 @@ public sealed class Conv2D : Layer
 
             case StepKind.Col2Im:
             {
-                float[] scratch = s_patchGradient is { } buffer && buffer.Length >= pixels * patch ? buffer : (s_patchGradient = new float[pixels * patch]);
-                Span<float> patchGradient = scratch.AsSpan(0, pixels * patch);
-                Convolution.BackwardData(_dzForData!.AsReadOnlySpan().Slice(n * outSize, outSize), _kernel!.Value.AsReadOnlySpan(), pixels, patch, Filters, patchGradient);
-                Im2Col.Unpack(patchGradient, g, 1, _dx!.AsSpan().Slice(n * g.InputSize, g.InputSize));
+                (int first, int images) = Group(n);
+                int rows = images * pixels;
+                float[] scratch = s_patchGradient is { } buffer && buffer.Length >= rows * patch ? buffer : (s_patchGradient = new float[rows * patch]);
+                Span<float> patchGradient = scratch.AsSpan(0, rows * patch);
+                Convolution.BackwardData(_dzForData!.AsReadOnlySpan().Slice(first * outSize, images * outSize), _kernel!.Value.AsReadOnlySpan(), rows, patch, Filters, patchGradient);
+                Im2Col.Unpack(patchGradient, g, images, _dx!.AsSpan().Slice(first * g.InputSize, images * g.InputSize));
                 break;
             }
         }
+    }
+
+    // Images per work item of the im2col + GEMM steps. One image of E4.3's second convolution is 121 patch rows, so its
+    // product ends in a 1-row tile (121 = 10 x 12 + 1) and repacks the kernel for only 121 rows; a few images per item
+    // amortise both while their patch matrix still fits the per-core L2 cache. Enough items remain to share out over
+    // the threads, and the arithmetic per output element does not depend on the grouping.
+    private int ImagesPerGroup(int batch)
+    {
+        const long L2Budget = 512 * 1024;
+        long bytesPerImage = (long)_geometry.OutputPixels * _geometry.PatchSize * sizeof(float);
+        int images = (int)Math.Clamp(L2Budget / Math.Max(1, bytesPerImage), 1, MaxImagesPerGroup);
+        int minimumItems = 4 * Math.Max(1, Parallelism.MaxDegreeOfParallelism);
+        return Math.Max(1, Math.Min(images, batch / minimumItems));
+    }
+
+    private const int MaxImagesPerGroup = 4;
+
+    private int GroupCount(int batch) => (batch + _groupImages - 1) / _groupImages;
+
+    private (int First, int Images) Group(int item)
+    {
+        int first = item * _groupImages;
+        return (first, Math.Min(_groupImages, _batch - first));
     }
 
     private void RequirePositive(int value, string parameter, string what)

@@ -130,6 +130,26 @@ public class Conv2DTests
     }
 
     [Fact]
+    public void ForwardBackward_ImagesInGroups_SameBitsAsOneImageAtATime()
+    {
+        // A batch of 10 runs the im2col + GEMM steps on groups of images (a partial group at the end); one image at a
+        // time runs groups of one. Outputs and input gradients must not depend on the grouping.
+        var layer = new Conv2D(64, 3, activation: ActivationFunction.Relu) { Seed = 7 };
+        layer.Build(new TensorShape(13, 13, 32));
+        Tensor input = Tensor.RandomNormal(new TensorShape(10, 13, 13, 32), 31);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(10, 11, 11, 64), 32);
+        float[] y = layer.Forward(input, training: true).ToArray();
+        float[] dx = layer.Backward(upstream).ToArray();
+        for (int n = 0; n < 10; n++)
+        {
+            float[] yOne = layer.Forward(input.Slice(n, 1), training: true).ToArray();
+            float[] dxOne = layer.Backward(upstream.Slice(n, 1)).ToArray();
+            Assert.Equal(y.AsSpan(n * yOne.Length, yOne.Length).ToArray(), yOne);
+            Assert.Equal(dx.AsSpan(n * dxOne.Length, dxOne.Length).ToArray(), dxOne);
+        }
+    }
+
+    [Fact]
     public void ForwardBackward_OneThreadOrMany_GiveIdenticalBits()
     {
         var second = new Conv2D(64, 3, activation: ActivationFunction.Relu) { Seed = 4 };

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NeuralNet;
 
 /// <summary>
@@ -65,18 +67,7 @@ internal sealed class SeededRandom
         return true;
     }
 
-    public ulong NextUInt64()
-    {
-        ulong result = RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
-        return result;
-    }
+    public ulong NextUInt64() => Next(ref _s0, ref _s1, ref _s2, ref _s3);
 
     /// <summary>A float uniformly distributed in [0, 1).</summary>
     public float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1UL << 24));
@@ -142,14 +133,7 @@ internal sealed class SeededRandom
         int i = 0;
         for (; i + 1 < mask.Length; i += 2)
         {
-            ulong bits = RotateLeft(s1 * 5, 7) * 9;
-            ulong t = s1 << 17;
-            s2 ^= s0;
-            s3 ^= s1;
-            s1 ^= s2;
-            s0 ^= s3;
-            s2 ^= t;
-            s3 = RotateLeft(s3, 45);
+            ulong bits = Next(ref s0, ref s1, ref s2, ref s3);
             mask[i] = BitConverter.UInt32BitsToSingle(keepBits & KeepWhenAtLeast((long)(bits >> 40), limit));
             mask[i + 1] = BitConverter.UInt32BitsToSingle(keepBits & KeepWhenAtLeast((long)((bits >> 8) & 0xFFFFFF), limit));
         }
@@ -169,6 +153,21 @@ internal sealed class SeededRandom
             int j = NextInt(i + 1);
             (values[i], values[j]) = (values[j], values[i]);
         }
+    }
+
+    // One xoshiro256** step on a state held by the caller (fields, or locals that stay in registers in a loop).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Next(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
+    {
+        ulong result = RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = RotateLeft(s3, 45);
+        return result;
     }
 
     // All ones when u >= limit, else zero (u and limit are below 2^25, so the difference cannot overflow).

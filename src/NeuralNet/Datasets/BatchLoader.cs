@@ -25,6 +25,8 @@ public sealed class BatchLoader
     private readonly Tensor? _lastTargetView;
 
     private const int PrefetchDistance = 2;
+    private const long ParallelGatherMinimum = 1 << 16;
+    private ParallelGather? _parallelGather;
     private const int PrefetchMinimumRow = 64;
 
     /// <summary>Creates a loader over <paramref name="inputs"/> and <paramref name="targets"/>, which share their first axis.</summary>
@@ -113,16 +115,31 @@ public sealed class BatchLoader
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, BatchCount);
         int start = index * BatchSize;
         int count = Math.Min(BatchSize, SampleCount - start);
-        Gather(_inputs.AsReadOnlySpan(), _inputStride, start, count, _inputBuffer.AsSpan());
+        GatherInputs(start, count);
         Gather(_targets.AsReadOnlySpan(), _targetStride, start, count, _targetBuffer.AsSpan());
         return count == BatchSize ? (_inputBuffer, _targetBuffer) : (_lastInputView!, _lastTargetView!);
+    }
+
+    // A large batch is gathered by the GEMM thread team, each thread copying a block of rows: the copies wait on memory,
+    // and two threads keep twice as many reads in flight.
+    private void GatherInputs(int start, int count)
+    {
+        int threads = Math.Min(Parallelism.MaxDegreeOfParallelism, count);
+        if (threads < 2 || (long)count * _inputStride < ParallelGatherMinimum)
+        {
+            Gather(_inputs.AsReadOnlySpan(), _inputStride, start, count, _inputBuffer.AsSpan());
+            return;
+        }
+
+        _parallelGather ??= new ParallelGather(this);
+        _parallelGather.Run(start, count, threads);
     }
 
     private unsafe void Gather(ReadOnlySpan<float> source, int stride, int start, int count, Span<float> destination)
     {
         // Shuffled rows are scattered over a data set far larger than the caches, so each row copy starts with a
         // wait on memory. Requesting the lines of the row two ahead while copying this one keeps several reads in
-        // flight: about a quarter less time per MNIST epoch's gathers on the development machine.
+        // flight: 10-25 % less time per MNIST epoch's gathers on the development machine.
         bool prefetch = Sse.IsSupported && stride >= PrefetchMinimumRow;
         fixed (float* first = source)
         {
@@ -139,6 +156,28 @@ public sealed class BatchLoader
 
                 source.Slice(_order[start + i] * stride, stride).CopyTo(destination.Slice(i * stride, stride));
             }
+        }
+    }
+
+    // Part p of a gather copies rows [p * count / parts, (p + 1) * count / parts) of the batch.
+    private sealed class ParallelGather(BatchLoader loader) : Kernels.GemmThreadTeam.IPartitionedWork
+    {
+        private int _start;
+        private int _count;
+        private int _parts;
+
+        public void Run(int start, int count, int parts)
+        {
+            (_start, _count, _parts) = (start, count, parts);
+            Kernels.GemmThreadTeam.Instance.Run(this, parts);
+        }
+
+        public void RunPart(int part)
+        {
+            int first = (int)((long)_count * part / _parts);
+            int end = (int)((long)_count * (part + 1) / _parts);
+            int stride = loader._inputStride;
+            loader.Gather(loader._inputs.AsReadOnlySpan(), stride, _start + first, end - first, loader._inputBuffer.AsSpan().Slice(first * stride));
         }
     }
 }

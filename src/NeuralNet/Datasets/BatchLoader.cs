@@ -24,10 +24,12 @@ public sealed class BatchLoader
     private readonly Tensor? _lastInputView;
     private readonly Tensor? _lastTargetView;
 
+    // Rows of at least PrefetchMinimumRow floats are prefetched PrefetchDistance rows ahead; batches of at least
+    // ParallelGatherMinimum floats are gathered on the thread team.
     private const int PrefetchDistance = 2;
+    private const int PrefetchMinimumRow = 64;
     private const long ParallelGatherMinimum = 1 << 16;
     private ParallelGather? _parallelGather;
-    private const int PrefetchMinimumRow = 64;
 
     /// <summary>Creates a loader over <paramref name="inputs"/> and <paramref name="targets"/>, which share their first axis.</summary>
     /// <param name="inputs">(samples, ...).</param>

@@ -44,6 +44,14 @@ internal static unsafe partial class Gemm
             }
         }
 
+        if (Sse.IsSupported)
+        {
+            for (; i8 + 4 <= rows; i8 += 4)
+            {
+                TransposeFourRowsInto(rowStart + (i8 * lda), lda, kc, dst + i8, mr);
+            }
+        }
+
         for (int i = i8; i < rows; i++)
         {
             float* src = rowStart + (i * lda);
@@ -174,6 +182,37 @@ internal static unsafe partial class Gemm
         {
             float* d = dst + (p * dstStride);
             for (int r = 0; r < 8; r++)
+            {
+                d[r] = src[(r * ld) + p];
+            }
+        }
+    }
+
+    // Four source rows (stride ld) written as columns, as TransposeRowsInto: the last four rows of a 12-row panel.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeFourRowsInto(float* src, nint ld, int count, float* dst, int dstStride)
+    {
+        int p = 0;
+        for (; p + 4 <= count; p += 4)
+        {
+            float* s = src + p;
+            Vector128<float> r0 = Sse.LoadVector128(s);
+            Vector128<float> r1 = Sse.LoadVector128(s + ld);
+            Vector128<float> r2 = Sse.LoadVector128(s + (2 * ld));
+            Vector128<float> r3 = Sse.LoadVector128(s + (3 * ld));
+            Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackHigh(r0, r1);
+            Vector128<float> t2 = Sse.UnpackLow(r2, r3), t3 = Sse.UnpackHigh(r2, r3);
+            float* d = dst + (p * dstStride);
+            Sse.Store(d, Sse.MoveLowToHigh(t0, t2));
+            Sse.Store(d + dstStride, Sse.MoveHighToLow(t2, t0));
+            Sse.Store(d + (2 * dstStride), Sse.MoveLowToHigh(t1, t3));
+            Sse.Store(d + (3 * dstStride), Sse.MoveHighToLow(t3, t1));
+        }
+
+        for (; p < count; p++)
+        {
+            float* d = dst + (p * dstStride);
+            for (int r = 0; r < 4; r++)
             {
                 d[r] = src[(r * ld) + p];
             }

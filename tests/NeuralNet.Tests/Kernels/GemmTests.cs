@@ -106,6 +106,51 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(false, 300, 600, 300)]
+    [InlineData(true, 250, 700, 260)]
+    [InlineData(false, 131, 1030, 270)]
+    public void Multiply_PackedAOnTwoThreads_SameBitsAsOneThreadAndCloseToReference(bool transposeA, int m, int n, int k)
+    {
+        // lda = 512 floats (2 KiB) cannot be read in place, and m <= n splits C by columns: on two threads each thread
+        // packs the panels of A it needs; with and without the bias + ReLU epilogue.
+        const int lda = 512;
+        var random = new Random(m + n + k);
+        float[] a = Fill(random, (transposeA ? k : m) * lda);
+        float[] b = Fill(random, k * n);
+        float[] bias = Fill(random, n);
+
+        (float[] Plain, float[] Fused) Run(int threads)
+        {
+            int saved = Parallelism.MaxDegreeOfParallelism;
+            try
+            {
+                Parallelism.MaxDegreeOfParallelism = threads;
+                var plain = new float[m * n];
+                var fused = new float[m * n];
+                Gemm.Multiply(transposeA, false, m, n, k, 1.25f, a, lda, b, n, 0f, plain, n);
+                Gemm.Multiply(transposeA, false, m, n, k, a, lda, b, n, bias, GemmActivation.Relu, fused, n);
+                return (plain, fused);
+            }
+            finally
+            {
+                Parallelism.MaxDegreeOfParallelism = saved;
+            }
+        }
+
+        (float[] plainOne, float[] fusedOne) = Run(1);
+        (float[] plainTwo, float[] fusedTwo) = Run(2);
+        Assert.Equal(plainOne, plainTwo);
+        Assert.Equal(fusedOne, fusedTwo);
+
+        var expected = new float[m * n];
+        Gemm.MultiplyReference(transposeA, false, m, n, k, 1.25f, a, lda, b, n, 0f, expected, n);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - plainTwo[i]) <= 1e-3f * (1 + Math.Abs(expected[i])), $"C[{i}] = {plainTwo[i]}, expected {expected[i]}");
+        }
+    }
+
+    [Theory]
     [InlineData(288, 64, 1000)]
     [InlineData(25, 40, 300)]
     public void Multiply_TransposedAReadInPlaceOrPacked_SameBits(int m, int n, int k)

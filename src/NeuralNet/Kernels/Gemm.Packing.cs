@@ -178,14 +178,7 @@ internal static unsafe partial class Gemm
             Avx.Store(d + (7 * dstStride), Avx.Permute2x128(s3, s7, 0x31));
         }
 
-        for (; p < count; p++)
-        {
-            float* d = dst + (p * dstStride);
-            for (int r = 0; r < 8; r++)
-            {
-                d[r] = src[(r * ld) + p];
-            }
-        }
+        TransposeTail(src, ld, p, count, 8, dst, dstStride);
     }
 
     // Four source rows (stride ld) written as columns, as TransposeRowsInto: the last four rows of a 12-row panel.
@@ -209,10 +202,16 @@ internal static unsafe partial class Gemm
             Sse.Store(d + (3 * dstStride), Sse.MoveHighToLow(t3, t1));
         }
 
-        for (; p < count; p++)
+        TransposeTail(src, ld, p, count, 4, dst, dstStride);
+    }
+
+    // The columns p0..count of `rows` source rows that did not fill a whole vector, one element at a time.
+    private static void TransposeTail(float* src, nint ld, int p0, int count, int rows, float* dst, int dstStride)
+    {
+        for (int p = p0; p < count; p++)
         {
             float* d = dst + (p * dstStride);
-            for (int r = 0; r < 4; r++)
+            for (int r = 0; r < rows; r++)
             {
                 d[r] = src[(r * ld) + p];
             }

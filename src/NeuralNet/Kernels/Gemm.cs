@@ -326,47 +326,28 @@ internal static unsafe partial class Gemm
         }
     }
 
-    // C tile (rows x cols) += bias[0..cols] per column, then the activation. Called once per output tile, so the
-    // common tile widths (multiples of the vector width) keep the bias in registers instead of paying a library call
-    // per row; other widths take the general path. Both compute round(c + bias), then max(., 0): the same bits.
+    // C tile (rows x cols) += bias[0..cols] per column, then the activation. Called once per output tile, so tile
+    // widths that are whole vectors (16 or 32 columns) are done in place on Vector256 lanes instead of paying two
+    // library calls per row; other widths take the general path. Both compute round(c + bias), then max(., 0): the
+    // same bits.
     private static void ApplyEpilogue(float* c, nint ldc, int rows, int cols, float* bias, GemmActivation activation)
     {
         bool relu = activation == GemmActivation.Relu;
-        if (Vector512.IsHardwareAccelerated && cols == 32)
+        if (Vector256.IsHardwareAccelerated && cols % Vector256<float>.Count == 0)
         {
-            Vector512<float> b0 = Vector512.Load(bias), b1 = Vector512.Load(bias + 16);
             for (int i = 0; i < rows; i++)
             {
                 float* row = c + (i * ldc);
-                Vector512<float> v0 = Vector512.Load(row) + b0, v1 = Vector512.Load(row + 16) + b1;
-                if (relu)
+                for (int j = 0; j < cols; j += Vector256<float>.Count)
                 {
-                    v0 = Vector512.Max(v0, Vector512<float>.Zero);
-                    v1 = Vector512.Max(v1, Vector512<float>.Zero);
+                    Vector256<float> v = Vector256.Load(row + j) + Vector256.Load(bias + j);
+                    if (relu)
+                    {
+                        v = Vector256.Max(v, Vector256<float>.Zero);
+                    }
+
+                    v.Store(row + j);
                 }
-
-                v0.Store(row);
-                v1.Store(row + 16);
-            }
-
-            return;
-        }
-
-        if (Vector256.IsHardwareAccelerated && cols == 16)
-        {
-            Vector256<float> b0 = Vector256.Load(bias), b1 = Vector256.Load(bias + 8);
-            for (int i = 0; i < rows; i++)
-            {
-                float* row = c + (i * ldc);
-                Vector256<float> v0 = Vector256.Load(row) + b0, v1 = Vector256.Load(row + 8) + b1;
-                if (relu)
-                {
-                    v0 = Vector256.Max(v0, Vector256<float>.Zero);
-                    v1 = Vector256.Max(v1, Vector256<float>.Zero);
-                }
-
-                v0.Store(row);
-                v1.Store(row + 8);
             }
 
             return;

@@ -24,7 +24,7 @@ public abstract partial class Optimizer
     private bool TryUpdateInParallel(Parameter parameter, Tensor[] slots, long step)
     {
         int threads = Parallelism.MaxDegreeOfParallelism;
-        if (!UpdatesElementwise || threads < 2 || parameter.Value.Length < ParallelUpdateMinimum || parameter.Shape.Rank == 0)
+        if (!UpdatesElementwise || threads < 2 || parameter.Value.Length < ParallelUpdateMinimum)
         {
             return false;
         }

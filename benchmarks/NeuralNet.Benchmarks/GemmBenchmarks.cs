@@ -18,8 +18,15 @@ public class GemmBenchmarks
 {
     private GemmData? _data;
 
-    /// <summary>Gets the shapes benchmarked.</summary>
-    public static IEnumerable<GemmShape> Shapes => GemmShape.All;
+    /// <summary>
+    /// Gets the shapes benchmarked: all of <see cref="GemmShape.All"/>, or those listed in the <c>GEMM_SHAPES</c>
+    /// environment variable (space-separated, as <see cref="GemmShape.Parse"/> reads them, e.g. <c>GEMM_SHAPES=1024</c>)
+    /// to repeat one shape without the seven-minute full run.
+    /// </summary>
+    public static IEnumerable<GemmShape> Shapes =>
+        Environment.GetEnvironmentVariable("GEMM_SHAPES") is { Length: > 0 } list
+            ? list.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(GemmShape.Parse)
+            : GemmShape.All;
 
     /// <summary>Gets the implementations benchmarked: ours, and OpenBLAS when libopenblas.so.0 is installed.</summary>
     public static IEnumerable<string> Libraries

@@ -7,16 +7,25 @@ namespace NeuralNet;
 /// </summary>
 /// <remarks>
 /// Layers create their parameters when they are built. Backward passes add to <see cref="Gradient"/>;
-/// an optimizer step reads it and clears it. Non-trainable parameters (BatchNormalization's moving
+/// an optimizer step reads it and clears it. The clearing is deferred: the step only marks the gradient as zero,
+/// and its storage is cleared when <see cref="Gradient"/> is next read, or simply overwritten by the next backward
+/// pass, which saves a pass over large kernels. Read the gradient through <see cref="Gradient"/> after each step
+/// rather than through a <see cref="Tensor"/> reference kept from before it. Non-trainable parameters (BatchNormalization's moving
 /// statistics) are updated by their layer, never by an optimizer.
 /// </remarks>
 public sealed class Parameter
 {
+    private readonly Tensor _gradient;
+
+    // Set by an optimizer step instead of clearing: the gradient is zero in meaning but its storage still holds the
+    // last step's values, to be cleared on the next read or overwritten by the next backward product.
+    private bool _gradientDiscarded;
+
     internal Parameter(string name, TensorShape shape, bool trainable, Regularizer? regularizer)
     {
         Name = name;
         Value = new Tensor(shape);
-        Gradient = new Tensor(shape);
+        _gradient = new Tensor(shape);
         Trainable = trainable;
         Regularizer = regularizer;
     }
@@ -28,7 +37,19 @@ public sealed class Parameter
     public Tensor Value { get; }
 
     /// <summary>The accumulated gradient of the loss with respect to <see cref="Value"/>.</summary>
-    public Tensor Gradient { get; }
+    public Tensor Gradient
+    {
+        get
+        {
+            if (_gradientDiscarded)
+            {
+                _gradient.AsSpan().Clear();
+                _gradientDiscarded = false;
+            }
+
+            return _gradient;
+        }
+    }
 
     /// <summary>Whether optimizers update this parameter.</summary>
     public bool Trainable { get; }
@@ -40,7 +61,23 @@ public sealed class Parameter
     public TensorShape Shape => Value.Shape;
 
     /// <summary>Sets the gradient to zero.</summary>
-    public void ZeroGradient() => Gradient.AsSpan().Clear();
+    public void ZeroGradient()
+    {
+        _gradient.AsSpan().Clear();
+        _gradientDiscarded = false;
+    }
+
+    // The optimizer's deferred clear (see the remarks).
+    internal void DiscardGradient() => _gradientDiscarded = true;
+
+    // For a backward pass that adds one product over the whole gradient: the storage, and the GEMM beta to use:
+    // 0 (overwrite, no clearing pass and no read) while the gradient is discarded, otherwise 1 (accumulate).
+    internal Span<float> GradientForProduct(out float beta)
+    {
+        beta = _gradientDiscarded ? 0f : 1f;
+        _gradientDiscarded = false;
+        return _gradient.AsSpan();
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name} {Shape}";

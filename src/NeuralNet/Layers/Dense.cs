@@ -201,8 +201,9 @@ public sealed class Dense : Layer
         int batch = dz.Shape[0], inputs = InputShape[0], units = Units;
         Parameter kernel = _kernel!;
         ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
-        Gemm.Multiply(true, false, inputs, units, batch, 1f, input.AsReadOnlySpan(), inputs, dzSpan, units, 1f, kernel.Gradient.AsSpan(), units);
-        kernel.Regularizer?.AddGradient(kernel.Value.AsReadOnlySpan(), kernel.Gradient.AsSpan());
+        Span<float> kernelGradient = kernel.GradientForProduct(out float beta);
+        Gemm.Multiply(true, false, inputs, units, batch, 1f, input.AsReadOnlySpan(), inputs, dzSpan, units, beta, kernelGradient, units);
+        kernel.Regularizer?.AddGradient(kernel.Value.AsReadOnlySpan(), kernelGradient);
 
         if (UseBias)
         {

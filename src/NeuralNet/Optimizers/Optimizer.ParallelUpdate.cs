@@ -17,8 +17,7 @@ public abstract partial class Optimizer
     /// </summary>
     private protected virtual bool UpdatesElementwise => false;
 
-    // A large parameter of an element-wise optimizer is updated as row blocks on the GEMM thread team, each block then
-    // clearing its own gradient while it is in cache. The Adam step over a 784 x 512 kernel is bound by its square roots
+    // A large parameter of an element-wise optimizer is updated as row blocks on the GEMM thread team. The Adam step over a 784 x 512 kernel is bound by its square roots
     // and divisions, so two cores halve it. Results do not depend on the number of blocks: every element sees the same
     // arithmetic.
     private bool TryUpdateInParallel(Parameter parameter, Tensor[] slots, long step)
@@ -71,7 +70,7 @@ public abstract partial class Optimizer
         return (start, end - start);
     }
 
-    // One parallel update: part p updates rows RowBlock(p) of the parameter and clears their gradient.
+    // One parallel update: part p updates rows RowBlock(p) of the parameter.
     private sealed class ParallelUpdate(Optimizer owner) : GemmThreadTeam.IPartitionedWork
     {
         private Parameter? _parameter;
@@ -102,7 +101,6 @@ public abstract partial class Optimizer
             Span<float> values = parameter.Value.AsSpan().Slice(start * rowLength, count * rowLength);
             Span<float> gradient = parameter.Gradient.AsSpan().Slice(start * rowLength, count * rowLength);
             owner.Update(values, gradient, _blocks[part], _step);
-            gradient.Clear();
         }
     }
 }

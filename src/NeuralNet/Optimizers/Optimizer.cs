@@ -99,15 +99,13 @@ public abstract partial class Optimizer
                 Span<float> gradient = parameter.Gradient.AsSpan();
                 Clip(gradient);
                 Tensor[] slots = GetOrCreateState(parameter);
-                if (TryUpdateInParallel(parameter, slots, step))
+                if (!TryUpdateInParallel(parameter, slots, step))
                 {
-                    continue; // the parallel parts also cleared the gradient
+                    Update(parameter.Value.AsSpan(), gradient, slots, step);
                 }
-
-                Update(parameter.Value.AsSpan(), gradient, slots, step);
             }
 
-            parameter.ZeroGradient();
+            parameter.DiscardGradient();
         }
 
         Iterations = step;

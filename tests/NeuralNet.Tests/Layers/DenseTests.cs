@@ -3,6 +3,7 @@ using NeuralNet.Activations;
 using NeuralNet.Initializers;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
+using NeuralNet.Optimizers;
 using NeuralNet.Regularizers;
 using NeuralNet.Tests.GradientChecking;
 using Xunit;
@@ -157,6 +158,28 @@ public class DenseTests
         dense.Backward(upstream);
         Assert.Equal(once.Select(g => 2 * g), dense.Kernel.Gradient.ToArray(), new Tolerance(1e-6f));
         Assert.Equal(biasOnce.Select(g => 2 * g), dense.Bias.Gradient.ToArray(), new Tolerance(1e-6f));
+    }
+
+    // The optimizer step only marks the gradients as zero; the next backward product overwrites the stale storage.
+    [Fact]
+    public void Backward_AfterOptimizerStep_StartsFromZeroNotFromTheStaleGradient()
+    {
+        Dense dense = Built(3, 2, ActivationFunction.Tanh, regularizer: new L2(0.5));
+        Tensor input = TestData.Normal(5, 1f, 4, 3);
+        Tensor upstream = TestData.Normal(6, 1f, 4, 2);
+        dense.Forward(input, training: true);
+        dense.Backward(upstream);
+        new Sgd(0.1f).Step(dense.Parameters);
+
+        Dense fresh = Built(3, 2, ActivationFunction.Tanh, regularizer: new L2(0.5));
+        dense.Kernel.Value.CopyTo(fresh.Kernel.Value);
+        dense.Bias!.Value.CopyTo(fresh.Bias!.Value);
+        dense.Forward(input, training: true);
+        dense.Backward(upstream);
+        fresh.Forward(input, training: true);
+        fresh.Backward(upstream);
+        Assert.Equal(fresh.Kernel.Gradient.ToArray(), dense.Kernel.Gradient.ToArray());
+        Assert.Equal(fresh.Bias.Gradient.ToArray(), dense.Bias.Gradient.ToArray());
     }
 
     [Fact]

@@ -177,11 +177,9 @@ internal static unsafe partial class Gemm
             return;
         }
 
-        // Split the operand whose packing would be duplicated least: splitting columns repeats the
-        // packing of A (m x k) in every thread, splitting rows repeats B (k x n).
         int columnTiles = (args.N + TKernel.Nr - 1) / TKernel.Nr;
         int rowTiles = (args.M + TKernel.Mr - 1) / TKernel.Mr;
-        bool splitColumns = columnTiles >= 2 && (args.M <= args.N || rowTiles < 2);
+        bool splitColumns = columnTiles >= 2 && (rowTiles < 2 || PreferColumnSplit<TKernel>(in args, Math.Min(threads, Math.Min(columnTiles, rowTiles))));
         int tiles = splitColumns ? columnTiles : rowTiles;
         int parts = Math.Min(threads, tiles);
         if (parts <= 1)
@@ -202,6 +200,31 @@ internal static unsafe partial class Gemm
         }
     }
 
+    // Which split duplicates less packing. Splitting columns makes every thread pack all of A, once per Nc block of
+    // its own columns, and its share of B; splitting rows, its share of A once per Nc block of all columns, and all of
+    // B. Packing A transposes 4x4 and 8x8 blocks and costs about twice as much per element as copying B's rows: at
+    // 1024^3 with A packed, splitting rows was 1-3 % faster on two threads, at 2048^3 splitting columns was 2 % faster
+    // (docs/performance.md). When A is read in place, the rule stays the one that measured best across the
+    // MNIST and convolution products: columns unless A is the taller operand.
+    private static bool PreferColumnSplit<TKernel>(in Arguments args, int parts)
+        where TKernel : struct, IMicroKernel
+    {
+        bool aPacked = !StrideAllowsInPlace(args.Lda) || (!args.TransposeA && !TKernel.SupportsDirectA);
+        if (!aPacked)
+        {
+            return args.M <= args.N;
+        }
+
+        long m = args.M, n = args.N, k = args.K;
+        long columnsPerPart = (n + parts - 1) / parts, rowsPerPart = (m + parts - 1) / parts;
+        long columnSplitCost = (2 * m * k * ((columnsPerPart + Nc - 1) / Nc)) + (k * columnsPerPart);
+        long rowSplitCost = (2 * rowsPerPart * k * ((n + Nc - 1) / Nc)) + (k * n);
+        return columnSplitCost <= rowSplitCost;
+    }
+
+    // Rows of A (or of a transposed A's storage) 2 KiB apart would fight over a few L1 sets when read in place.
+    private static bool StrideAllowsInPlace(nint ld) => ((ld * sizeof(float)) & 2047) != 0;
+
     // The whole blocked loop nest on one thread.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Serial<TKernel>(in Arguments args)
@@ -214,12 +237,12 @@ internal static unsafe partial class Gemm
 
         // A not transposed is read in place (its Mr rows are contiguous in k), saving the packing transpose,
         // unless the row stride is a multiple of 2 KiB: then the Mr rows would fight over a few L1 sets.
-        bool directA = TKernel.SupportsDirectA && !args.TransposeA && ((lda * sizeof(float)) & 2047) != 0;
+        bool directA = TKernel.SupportsDirectA && !args.TransposeA && StrideAllowsInPlace(lda);
 
         // A transposed is stored k x m, so the Mr values of one k for rows ic.. are already contiguous: the packed
         // layout with stride lda. Full micro-panels are read in place (same stride rule), saving a transposing copy
         // that costs about a third of the arithmetic when n is small (a convolution's kernel gradient, n = filters).
-        bool directTransposedA = args.TransposeA && ((lda * sizeof(float)) & 2047) != 0;
+        bool directTransposedA = args.TransposeA && StrideAllowsInPlace(lda);
 
         for (int jc = 0; jc < n; jc += Nc)
         {

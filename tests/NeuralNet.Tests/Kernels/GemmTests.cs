@@ -109,10 +109,13 @@ public class GemmTests
     [InlineData(false, 300, 600, 300)]
     [InlineData(true, 250, 700, 260)]
     [InlineData(false, 131, 1030, 270)]
+    [InlineData(false, 520, 540, 300)]
+    [InlineData(true, 500, 520, 300)]
     public void Multiply_PackedAOnTwoThreads_SameBitsAsOneThreadAndCloseToReference(bool transposeA, int m, int n, int k)
     {
-        // lda = 512 floats (2 KiB) cannot be read in place, and m <= n splits C by columns: on two threads each thread
-        // packs the panels of A it needs; with and without the bias + ReLU epilogue.
+        // lda = 512 floats (2 KiB) cannot be read in place: on two threads each thread packs the panels of A it needs.
+        // The first three shapes split C by columns; the last two are square enough that splitting rows packs less.
+        // With and without the bias + ReLU epilogue.
         const int lda = 512;
         var random = new Random(m + n + k);
         float[] a = Fill(random, (transposeA ? k : m) * lda);

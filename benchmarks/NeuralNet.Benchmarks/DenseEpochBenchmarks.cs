@@ -8,6 +8,7 @@ namespace NeuralNet.Benchmarks;
 /// figure issue #4's epoch-time target refers to (TorchSharp: 1.23 s on the reference machine).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class DenseEpochBenchmarks
 {

@@ -13,7 +13,8 @@ namespace NeuralNet.Kernels;
 //                                  not transposed (its rows are already contiguous in k)
 //         for jr in Nc step Nr     micro-kernel: Mr x Nr tile of C held in registers (12 x 32 on AVX-512)
 // A panel's bottom edge of at most MrLower rows runs a shorter kernel; other ragged tiles run the full
-// kernel on a padded copy. Narrow products (n <= 16) take a dot-product path instead (Gemm.Narrow.cs).
+// kernel on a padded copy. Narrow products (n <= 16) take a dot-product path instead (Gemm.Narrow.cs), or with A
+// transposed a column-accumulating one (Gemm.NarrowTransposedA.cs).
 // Threads own disjoint column (or row) ranges of C and run that whole loop nest on their range,
 // with thread-local packing buffers. K is never split and every element of C goes through the same
 // sequence of operations whichever tile or thread computes it: results are bit-identical for any
@@ -117,7 +118,7 @@ internal static unsafe partial class Gemm
             {
                 ScaleOnly(in args);
             }
-            else if (!TryNarrow(in args))
+            else if (!TryNarrow(in args) && !TryNarrowTransposedA(in args))
             {
                 DispatchPacked(in args);
             }

@@ -52,6 +52,8 @@ public class GemmTests
     [InlineData(true, true, 331, 330, 330)]
     [InlineData(false, false, 8003, 10, 430)]
     [InlineData(false, true, 6999, 16, 301)]
+    [InlineData(true, false, 20011, 10, 170)]
+    [InlineData(true, true, 16001, 13, 163)]
     public void Multiply_OneOrTwoThreads_BitIdentical(bool transposeA, bool transposeB, int m, int n, int k)
     {
         var c = new GemmCase(m, n, k, transposeA, transposeB, 1.5f, 0.5f, 1, 0, 2, 11);
@@ -70,6 +72,36 @@ public class GemmTests
         finally
         {
             Parallelism.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    // A narrow product with A transposed (n <= 16) takes its own path; each of its columns must come out as the same
+    // column of a wide product (packed path) does: K crossing the Kc block edge, a row tail, alpha and beta, strided B.
+    [Theory]
+    [InlineData(false, 29, 10, 300)]
+    [InlineData(true, 29, 10, 300)]
+    [InlineData(false, 64, 16, 129)]
+    [InlineData(true, 7, 3, 40)]
+    [InlineData(false, 130, 1, 128)]
+    public void Multiply_NarrowTransposedA_SameBitsAsTheSameColumnsOfAWideProduct(bool transposeB, int m, int n, int k)
+    {
+        const int WideN = 40;
+        var random = new Random(m + n + k);
+        float[] a = Fill(random, k * m);                       // stored k x m (A transposed)
+        float[] b = Fill(random, k * WideN);                   // k x 40, or 40 x k when transposed
+        float[] wide = Fill(random, m * WideN);
+        var narrow = new float[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            Array.Copy(wide, i * WideN, narrow, i * n, n);
+        }
+
+        int ldb = transposeB ? k : WideN;
+        Gemm.Multiply(true, transposeB, m, WideN, k, -0.5f, a, m, b, ldb, 1.5f, wide, WideN);
+        Gemm.Multiply(true, transposeB, m, n, k, -0.5f, a, m, b, ldb, 1.5f, narrow, n);
+        for (int i = 0; i < m; i++)
+        {
+            Assert.Equal(wide.AsSpan(i * WideN, n).ToArray(), narrow.AsSpan(i * n, n).ToArray());
         }
     }
 

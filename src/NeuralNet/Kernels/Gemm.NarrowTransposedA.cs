@@ -1,0 +1,209 @@
+// Narrow products with A transposed (n <= 16), e.g. the kernel gradient of a Dense layer with 10 outputs:
+// dW (inputs x 10) = Xᵀ · dZ. The packed path would pad 10 columns to a 32-wide tile and copy every tile through
+// the edge buffer, wasting two thirds of its work. Here a vector runs down 8 rows of C at once (the 8 values of one
+// k are contiguous in a transposed A) with one accumulator per column, so no lane is padding. A panel of 16 rows is
+// first copied out of A (one whole cache line per k): read in place, a row stride such as 512 floats puts every k
+// of the panel in the same two L1 sets, and each pass would wait on L2.
+//
+// Every element of C sees the arithmetic of the packed path: k in blocks of Kc, each block summed by fused
+// multiply-adds in k order from zero and stored as alpha * sum (+ beta * C, beta = 1 after the first block).
+// Results are the same bits whichever path, tile or thread computes them.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NeuralNet.Kernels;
+
+internal static unsafe partial class Gemm
+{
+    private const int NarrowRows = 8;
+    private const int NarrowPanelRows = 16;
+    private const int NarrowColumns = 8;
+
+    private static bool TryNarrowTransposedA(in Arguments args)
+    {
+        if (!args.TransposeA || args.N > NarrowMaxN || !Fma.IsSupported)
+        {
+            return false;
+        }
+
+        int threads = Parallelism.MaxDegreeOfParallelism;
+        int rowBlocks = (args.M + NarrowRows - 1) / NarrowRows;
+        int parts = (long)args.M * args.N * args.K < ParallelThreshold ? 1 : Math.Min(threads, rowBlocks);
+        if (parts <= 1)
+        {
+            NarrowTransposedASerial(in args);
+            return true;
+        }
+
+        ParallelJob job = s_parallelJob ??= new ParallelJob();
+        job.Prepare(args, splitColumns: false, (rowBlocks + parts - 1) / parts * NarrowRows, &NarrowTransposedASerial);
+        try
+        {
+            GemmThreadTeam.Instance.Run(job, parts);
+        }
+        finally
+        {
+            job.Clear();
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void NarrowTransposedASerial(in Arguments args)
+    {
+        // B[p, j] is b[p * bRowStep + j * bColumnStep] whether or not B is stored transposed.
+        nint bRowStep = args.TransposeB ? 1 : args.Ldb;
+        nint bColumnStep = args.TransposeB ? args.Ldb : 1;
+        float* sums = stackalloc float[NarrowRows * NarrowColumns];
+        RentPackBuffer(out float* panel, out _); // MaxMr x Kc floats: one 16 x Kc panel
+        for (int pc = 0; pc < args.K; pc += Kc)
+        {
+            int kc = Math.Min(Kc, args.K - pc);
+            float beta = pc == 0 ? args.Beta : 1f;
+            float* a = args.A + (pc * args.Lda);
+            float* b = args.B + (pc * bRowStep);
+            int i = 0;
+            while (args.M - i >= NarrowRows)
+            {
+                int rows = args.M - i >= NarrowPanelRows ? NarrowPanelRows : NarrowRows;
+                CopyPanel(a + i, args.Lda, kc, rows, panel);
+                for (int half = 0; half < rows; half += NarrowRows)
+                {
+                    for (int j = 0; j < args.N; j += NarrowColumns)
+                    {
+                        int columns = Math.Min(NarrowColumns, args.N - j);
+                        SumColumns(columns, kc, panel + half, rows, b + (j * bColumnStep), bRowStep, bColumnStep, sums);
+                        StoreColumns(sums, columns, args.C + ((i + half) * args.Ldc) + j, args.Ldc, args.Alpha, beta);
+                    }
+                }
+
+                i += rows;
+            }
+
+            for (; i < args.M; i++)
+            {
+                for (int j = 0; j < args.N; j++)
+                {
+                    float sum = 0f;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        sum = MathF.FusedMultiplyAdd(a[(p * args.Lda) + i], b[(p * bRowStep) + (j * bColumnStep)], sum);
+                    }
+
+                    float* c = args.C + (i * args.Ldc) + j;
+                    *c = beta == 0f ? args.Alpha * sum : MathF.FusedMultiplyAdd(args.Alpha, sum, beta * *c);
+                }
+            }
+        }
+
+        if (args.Bias != null)
+        {
+            ApplyEpilogue(args.C, args.Ldc, args.M, args.N, args.Bias, args.Activation);
+        }
+    }
+
+    // panel[p * rows + r] = a[p * lda + r] for p < kc, r < rows (8 or 16).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyPanel(float* a, nint lda, int kc, int rows, float* panel)
+    {
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256.Load(a).Store(panel);
+            if (rows == NarrowPanelRows)
+            {
+                Vector256.Load(a + 8).Store(panel + 8);
+            }
+
+            a += lda;
+            panel += rows;
+        }
+    }
+
+    // One JIT specialisation per column count, so the accumulators of a narrower block are never computed.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumColumns(int columns, int kc, float* a, nint lda, float* b, nint bRowStep, nint bColumnStep, float* sums)
+    {
+        switch (columns)
+        {
+            case 1: SumColumns<Columns1>(kc, a, lda, b, bRowStep, bColumnStep, sums); break;
+            case 2: SumColumns<Columns2>(kc, a, lda, b, bRowStep, bColumnStep, sums); break;
+            case 3: SumColumns<Columns3>(kc, a, lda, b, bRowStep, bColumnStep, sums); break;
+            case 4: SumColumns<Columns4>(kc, a, lda, b, bRowStep, bColumnStep, sums); break;
+            case 5: SumColumns<Columns5>(kc, a, lda, b, bRowStep, bColumnStep, sums); break;
+            case 6: SumColumns<Columns6>(kc, a, lda, b, bRowStep, bColumnStep, sums); break;
+            case 7: SumColumns<Columns7>(kc, a, lda, b, bRowStep, bColumnStep, sums); break;
+            default: SumColumns<Columns8>(kc, a, lda, b, bRowStep, bColumnStep, sums); break;
+        }
+    }
+
+    // sums[c * 8 + r] = sum over p < kc of a[p * lda + r] * B[p, c], for 8 rows r and TColumns columns c.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumColumns<TColumns>(int kc, float* a, nint lda, float* b, nint bRowStep, nint bColumnStep, float* sums)
+        where TColumns : struct, IColumnCount
+    {
+        int n = TColumns.Value;
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        Vector256<float> s4 = default, s5 = default, s6 = default, s7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> va = Vector256.Load(a);
+            s0 = Fma.MultiplyAdd(va, Vector256.Create(b[0]), s0);
+            if (n > 1) s1 = Fma.MultiplyAdd(va, Vector256.Create(b[bColumnStep]), s1);
+            if (n > 2) s2 = Fma.MultiplyAdd(va, Vector256.Create(b[2 * bColumnStep]), s2);
+            if (n > 3) s3 = Fma.MultiplyAdd(va, Vector256.Create(b[3 * bColumnStep]), s3);
+            if (n > 4) s4 = Fma.MultiplyAdd(va, Vector256.Create(b[4 * bColumnStep]), s4);
+            if (n > 5) s5 = Fma.MultiplyAdd(va, Vector256.Create(b[5 * bColumnStep]), s5);
+            if (n > 6) s6 = Fma.MultiplyAdd(va, Vector256.Create(b[6 * bColumnStep]), s6);
+            if (n > 7) s7 = Fma.MultiplyAdd(va, Vector256.Create(b[7 * bColumnStep]), s7);
+            a += lda;
+            b += bRowStep;
+        }
+
+        s0.Store(sums);
+        if (n > 1) s1.Store(sums + 8);
+        if (n > 2) s2.Store(sums + 16);
+        if (n > 3) s3.Store(sums + 24);
+        if (n > 4) s4.Store(sums + 32);
+        if (n > 5) s5.Store(sums + 40);
+        if (n > 6) s6.Store(sums + 48);
+        if (n > 7) s7.Store(sums + 56);
+    }
+
+    // C[r, c] = alpha * sums[c * 8 + r] (+ beta * C[r, c]) for the 8 rows of the block: the micro-kernels' store.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreColumns(float* sums, int columns, float* c, nint ldc, float alpha, float beta)
+    {
+        for (int r = 0; r < NarrowRows; r++)
+        {
+            float* row = c + (r * ldc);
+            for (int col = 0; col < columns; col++)
+            {
+                float sum = sums[(col * NarrowRows) + r];
+                row[col] = beta == 0f ? alpha * sum : MathF.FusedMultiplyAdd(alpha, sum, beta * row[col]);
+            }
+        }
+    }
+
+    private interface IColumnCount
+    {
+        static abstract int Value { get; }
+    }
+
+    private readonly struct Columns1 : IColumnCount { public static int Value => 1; }
+
+    private readonly struct Columns2 : IColumnCount { public static int Value => 2; }
+
+    private readonly struct Columns3 : IColumnCount { public static int Value => 3; }
+
+    private readonly struct Columns4 : IColumnCount { public static int Value => 4; }
+
+    private readonly struct Columns5 : IColumnCount { public static int Value => 5; }
+
+    private readonly struct Columns6 : IColumnCount { public static int Value => 6; }
+
+    private readonly struct Columns7 : IColumnCount { public static int Value => 7; }
+
+    private readonly struct Columns8 : IColumnCount { public static int Value => 8; }
+}

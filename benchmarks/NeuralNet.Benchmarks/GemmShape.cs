@@ -14,6 +14,8 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransposeA
         new("mnist H·W2", 128, 10, 512, false, false),          // 128x512 · 512x10
         new("mnist dY·W1ᵀ", 128, 784, 512, false, true),        // 128x512 · (784x512)ᵀ
         new("mnist Xᵀ·dY", 784, 512, 128, true, false),         // (128x784)ᵀ · 128x512
+        new("mnist dY·W2ᵀ", 128, 512, 10, false, true),         // 128x10 · (512x10)ᵀ
+        new("mnist Hᵀ·dY", 512, 10, 128, true, false),          // (128x512)ᵀ · 128x10
     ];
 
     /// <summary>An n x n x n product.</summary>

@@ -56,26 +56,7 @@ internal static unsafe partial class Gemm
             work = args.WithTransposedB(bt, args.K);
         }
 
-        int threads = Parallelism.MaxDegreeOfParallelism;
-        int rowBlocks = (args.M + 3) / 4;
-        int parts = (long)args.M * args.N * args.K < ParallelThreshold ? 1 : Math.Min(threads, rowBlocks);
-        if (parts <= 1)
-        {
-            NarrowSerial<TKernel>(in work);
-            return true;
-        }
-
-        ParallelJob job = s_parallelJob ??= new ParallelJob();
-        job.Prepare(work, splitColumns: false, (rowBlocks + parts - 1) / parts * 4, &NarrowSerial<TKernel>);
-        try
-        {
-            GemmThreadTeam.Instance.Run(job, parts);
-        }
-        finally
-        {
-            job.Clear();
-        }
-
+        RunInRowBlocks(in work, 4, &NarrowSerial<TKernel>);
         return true;
     }
 

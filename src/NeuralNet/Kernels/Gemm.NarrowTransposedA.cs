@@ -28,26 +28,7 @@ internal static unsafe partial class Gemm
             return false;
         }
 
-        int threads = Parallelism.MaxDegreeOfParallelism;
-        int rowBlocks = (args.M + NarrowRows - 1) / NarrowRows;
-        int parts = (long)args.M * args.N * args.K < ParallelThreshold ? 1 : Math.Min(threads, rowBlocks);
-        if (parts <= 1)
-        {
-            NarrowTransposedASerial(in args);
-            return true;
-        }
-
-        ParallelJob job = s_parallelJob ??= new ParallelJob();
-        job.Prepare(args, splitColumns: false, (rowBlocks + parts - 1) / parts * NarrowRows, &NarrowTransposedASerial);
-        try
-        {
-            GemmThreadTeam.Instance.Run(job, parts);
-        }
-        finally
-        {
-            job.Clear();
-        }
-
+        RunInRowBlocks(in args, NarrowRows, &NarrowTransposedASerial);
         return true;
     }
 

@@ -189,8 +189,29 @@ internal static unsafe partial class Gemm
             return;
         }
 
+        RunParts(in args, splitColumns, (tiles + parts - 1) / parts * (splitColumns ? TKernel.Nr : TKernel.Mr), parts, &Serial<TKernel>);
+    }
+
+    // Runs serial over row ranges of whole blocks of blockRows rows, one per thread, or on the calling thread when the
+    // product is below the parallel threshold: the narrow paths' split.
+    private static void RunInRowBlocks(in Arguments args, int blockRows, delegate*<in Arguments, void> serial)
+    {
+        int rowBlocks = (args.M + blockRows - 1) / blockRows;
+        int parts = (long)args.M * args.N * args.K < ParallelThreshold ? 1 : Math.Min(Parallelism.MaxDegreeOfParallelism, rowBlocks);
+        if (parts <= 1)
+        {
+            serial(in args);
+            return;
+        }
+
+        RunParts(in args, splitColumns: false, (rowBlocks + parts - 1) / parts * blockRows, parts, serial);
+    }
+
+    // Runs serial on parts disjoint ranges of C's columns or rows, chunk wide (the last one shorter), on the thread team.
+    private static void RunParts(in Arguments args, bool splitColumns, int chunk, int parts, delegate*<in Arguments, void> serial)
+    {
         ParallelJob job = s_parallelJob ??= new ParallelJob();
-        job.Prepare(args, splitColumns, (tiles + parts - 1) / parts * (splitColumns ? TKernel.Nr : TKernel.Mr), &Serial<TKernel>);
+        job.Prepare(args, splitColumns, chunk, serial);
         try
         {
             GemmThreadTeam.Instance.Run(job, parts);

@@ -17,9 +17,9 @@ public abstract partial class Optimizer
     /// </summary>
     private protected virtual bool UpdatesElementwise => false;
 
-    // A large parameter of an element-wise optimizer is updated as row blocks on the GEMM thread team. The Adam step over a 784 x 512 kernel is bound by its square roots
-    // and divisions, so two cores halve it. Results do not depend on the number of blocks: every element sees the same
-    // arithmetic.
+    // A large parameter of an element-wise optimizer is updated as row blocks on the GEMM thread team. The Adam step
+    // over a 784 x 512 kernel is bound by its square roots and divisions, so two cores halve it. Results do not depend
+    // on the number of blocks: every element sees the same arithmetic.
     private bool TryUpdateInParallel(Parameter parameter, Tensor[] slots, long step)
     {
         int threads = Parallelism.MaxDegreeOfParallelism;
@@ -74,12 +74,14 @@ public abstract partial class Optimizer
     private sealed class ParallelUpdate(Optimizer owner) : GemmThreadTeam.IPartitionedWork
     {
         private Parameter? _parameter;
+        private Tensor? _gradient;
         private Tensor[][]? _blocks;
         private long _step;
 
         public void Run(Parameter parameter, Tensor[][] blocks, long step)
         {
             _parameter = parameter;
+            _gradient = parameter.Gradient; // read here: the getter may clear a discarded gradient, which is not for workers
             _blocks = blocks;
             _step = step;
             try
@@ -89,6 +91,7 @@ public abstract partial class Optimizer
             finally
             {
                 _parameter = null;
+                _gradient = null;
                 _blocks = null;
             }
         }
@@ -99,7 +102,7 @@ public abstract partial class Optimizer
             int rowLength = parameter.Value.Length / parameter.Shape[0];
             (int start, int count) = RowBlock(parameter.Shape[0], _blocks!.Length, part);
             Span<float> values = parameter.Value.AsSpan().Slice(start * rowLength, count * rowLength);
-            Span<float> gradient = parameter.Gradient.AsSpan().Slice(start * rowLength, count * rowLength);
+            Span<float> gradient = _gradient!.AsSpan().Slice(start * rowLength, count * rowLength);
             owner.Update(values, gradient, _blocks[part], _step);
         }
     }

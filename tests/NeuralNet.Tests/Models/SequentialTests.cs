@@ -1,4 +1,3 @@
-using System.Reflection;
 using NeuralNet.Activations;
 using NeuralNet.Datasets;
 using NeuralNet.Layers;
@@ -112,27 +111,56 @@ public class SequentialTests
     [Fact]
     public void Fit_OneVersusTwoThreads_BitIdenticalWeights()
     {
-        // Parallelism.MaxDegreeOfParallelism comes with the GEMM branch; until it is merged this compares 1 thread with itself.
-        PropertyInfo? degree = typeof(Tensor).Assembly.GetType("NeuralNet.Parallelism")?.GetProperty("MaxDegreeOfParallelism", BindingFlags.Public | BindingFlags.Static);
-        (Tensor x, Tensor y) = ModelTestData.RandomClassification(256, 64, 10, seed: 5);
+        // Batch 128 through 784 -> 512 is above the GEMM's parallel threshold and the 784 x 512 kernel above the
+        // optimizer's, so two threads split the products (by columns forward, by rows for the weight gradient) and the
+        // Adam update; the 10-unit layer takes the narrow paths.
+        (Tensor x, Tensor y) = ModelTestData.RandomClassification(256, 784, 10, seed: 5);
         IReadOnlyList<Tensor> Train(int threads)
         {
-            object? previous = degree?.GetValue(null);
-            degree?.SetValue(null, threads);
+            int previous = Parallelism.MaxDegreeOfParallelism;
+            Parallelism.MaxDegreeOfParallelism = threads;
             try
             {
-                var model = new Sequential([new InputLayer(64), new Dense(128, ActivationFunction.Relu), new Dropout(0.2), new Dense(10, ActivationFunction.Softmax)], seed: 9);
+                var model = new Sequential([new InputLayer(784), new Dense(512, ActivationFunction.Relu), new Dropout(0.2), new Dense(10, ActivationFunction.Softmax)], seed: 9);
                 model.Compile(new Adam(), new CategoricalCrossEntropy(), new Accuracy());
-                model.Fit(x, y, epochs: 2, batchSize: 64, verbose: 0, seed: 9);
+                model.Fit(x, y, epochs: 2, batchSize: 128, verbose: 0, seed: 9);
                 return model.GetWeights();
             }
             finally
             {
-                degree?.SetValue(null, previous);
+                Parallelism.MaxDegreeOfParallelism = previous;
             }
         }
 
         Assert.True(ModelTestData.BitIdentical(Train(1), Train(2)));
+    }
+
+    // The optimizer step defers clearing gradients; reading them between steps (which clears them then) must read
+    // zeros and must not change what training computes.
+    [Fact]
+    public void Fit_GradientsReadBetweenSteps_ReadZeroAndTrainingIsUnchanged()
+    {
+        (Tensor x, Tensor y) = ModelTestData.RandomClassification(200, 8, 3, seed: 21);
+        IReadOnlyList<Tensor> Train(bool readGradients)
+        {
+            Sequential model = ModelTestData.SmallClassifier(8, 3, seed: 4, dropout: true);
+            var nonZero = new List<string>();
+            var reader = new LambdaCallback(onBatchEnd: (batch, _) =>
+            {
+                foreach (Parameter parameter in model.Parameters)
+                {
+                    if (parameter.Gradient.ToArray().Any(g => g != 0f))
+                    {
+                        nonZero.Add($"{parameter} after batch {batch}");
+                    }
+                }
+            });
+            model.Fit(x, y, epochs: 2, batchSize: 16, verbose: 0, seed: 4, callbacks: readGradients ? [reader] : []);
+            Assert.Empty(nonZero);
+            return model.GetWeights();
+        }
+
+        Assert.True(ModelTestData.BitIdentical(Train(readGradients: false), Train(readGradients: true)));
     }
 
     [Fact]

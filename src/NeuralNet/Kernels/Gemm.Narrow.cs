@@ -103,6 +103,11 @@ internal static unsafe partial class Gemm
             sum = MathF.FusedMultiplyAdd(a[p], b[p], sum);
         }
 
-        *c = beta == 0f ? alpha * sum : MathF.FusedMultiplyAdd(alpha, sum, beta * *c);
+        StoreScaled(c, sum, alpha, beta);
     }
+
+    // *c = alpha * sum (+ beta * *c): one element as the packed micro-kernels store it, so every path gives the same bits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreScaled(float* c, float sum, float alpha, float beta) =>
+        *c = beta == 0f ? alpha * sum : MathF.FusedMultiplyAdd(alpha, sum, beta * *c);
 }

@@ -84,8 +84,7 @@ internal static unsafe partial class Gemm
                         sum = MathF.FusedMultiplyAdd(a[(p * args.Lda) + i], b[(p * bRowStep) + (j * bColumnStep)], sum);
                     }
 
-                    float* c = args.C + (i * args.Ldc) + j;
-                    *c = beta == 0f ? args.Alpha * sum : MathF.FusedMultiplyAdd(args.Alpha, sum, beta * *c);
+                    StoreScaled(args.C + (i * args.Ldc) + j, sum, args.Alpha, beta);
                 }
             }
         }
@@ -246,8 +245,7 @@ internal static unsafe partial class Gemm
             float* row = c + (r * ldc);
             for (int col = 0; col < columns; col++)
             {
-                float sum = sums[(col * rows) + r];
-                row[col] = beta == 0f ? alpha * sum : MathF.FusedMultiplyAdd(alpha, sum, beta * row[col]);
+                StoreScaled(row + col, sums[(col * rows) + r], alpha, beta);
             }
         }
     }

@@ -1,0 +1,29 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+
+namespace NeuralNet.Benchmarks;
+
+/// <summary>
+/// Runs each benchmark twice in one BenchmarkDotNet run: against this working tree (the baseline job is the earlier
+/// commit, so the ratio column reads "change / before"). The earlier build's folder comes from the environment variable
+/// NEURALNET_BASELINE, as printed by <c>eng/build-baseline.sh</c>; without it only the current build runs.
+/// </summary>
+public sealed class PreviousCommitConfig : ManualConfig
+{
+    public PreviousCommitConfig()
+    {
+        Job current = Job.Default.WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(7).WithId("change");
+        string? baseline = Environment.GetEnvironmentVariable("NEURALNET_BASELINE");
+        if (!string.IsNullOrEmpty(baseline))
+        {
+            AddJob(current.WithArguments([new MsBuildArgument($"/p:NeuralNetBaseline={baseline}")]).WithId("before").AsBaseline());
+        }
+
+        AddJob(current);
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(StatisticColumn.Median, StatisticColumn.Min, StatisticColumn.Max);
+        WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared));
+    }
+}

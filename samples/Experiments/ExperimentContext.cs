@@ -88,7 +88,7 @@ internal sealed class ExperimentContext
     }
 
     /// <summary>The accuracy of <paramref name="model"/> on a dataset.</summary>
-    public static double Accuracy(Sequential model, LabeledDataset data)
+    public static double Accuracy(Model model, LabeledDataset data)
     {
         IReadOnlyDictionary<string, double> logs = model.Evaluate(data.Features, data.OneHotLabels(), batchSize: 256, verbose: 0);
         return logs["accuracy"];

@@ -1,3 +1,4 @@
+using NeuralNet.Initializers;
 using NeuralNet.Regularizers;
 
 namespace NeuralNet;
@@ -21,13 +22,14 @@ public sealed class Parameter
     // last step's values, to be cleared on the next read or overwritten by the next backward product.
     private bool _gradientDiscarded;
 
-    internal Parameter(string name, TensorShape shape, bool trainable, Regularizer? regularizer)
+    internal Parameter(string name, TensorShape shape, bool trainable, Regularizer? regularizer, Initializer? pendingInitializer = null)
     {
         Name = name;
         Value = new Tensor(shape);
         _gradient = new Tensor(shape);
         Trainable = trainable;
         Regularizer = regularizer;
+        PendingInitializer = pendingInitializer;
     }
 
     /// <summary>The parameter's name within its layer, such as <c>kernel</c> or <c>bias</c>.</summary>
@@ -66,6 +68,10 @@ public sealed class Parameter
         _gradient.AsSpan().Clear();
         _gradientDiscarded = false;
     }
+
+    // The initializer still to run: a layer called on symbolic tensors creates its parameters before the model that
+    // seeds them exists, so they are filled when the model is created or at the layer's first forward pass.
+    internal Initializer? PendingInitializer { get; set; }
 
     // The optimizer's deferred clear (see the remarks).
     internal void DiscardGradient() => _gradientDiscarded = true;

@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Activations;
 
 /// <summary>
@@ -56,6 +58,12 @@ public abstract class ActivationFunction
 
     /// <inheritdoc/>
     public override string ToString() => Name;
+
+    /// <summary>
+    /// The activation's settings under Keras' names (Keras' <c>get_config</c>); empty for one without settings. An
+    /// activation with its default settings is saved as its <see cref="Name"/>, any other as its class and configuration.
+    /// </summary>
+    public virtual Config GetConfig() => new();
 
     /// <summary>Throws unless the four spans have one length, a whole number of rows of <paramref name="columns"/>.</summary>
     private protected static void CheckLengths(int inputLength, int otherLength, int columns, string otherName)

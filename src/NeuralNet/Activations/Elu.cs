@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Activations;
 
 /// <summary>
@@ -48,4 +50,7 @@ public sealed class Elu : ActivationFunction
             inputGradient[i] = input[i] > 0f ? outputGradient[i] : outputGradient[i] * alpha * MathF.Exp(input[i]);
         }
     }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("alpha", Alpha);
 }

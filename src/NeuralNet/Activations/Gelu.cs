@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Activations;
 
 /// <summary>
@@ -73,4 +75,7 @@ public sealed class Gelu : ActivationFunction
         double ans = t * Math.Exp((-a * a) + poly);
         return z >= 0 ? ans : 2.0 - ans;
     }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("approximate", Approximate);
 }

@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Activations;
 
 /// <summary>
@@ -51,4 +53,7 @@ public sealed class LeakyRelu : ActivationFunction
             inputGradient[i] = input[i] >= 0f ? outputGradient[i] : slope * outputGradient[i];
         }
     }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("negative_slope", NegativeSlope);
 }

@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Initializers;
 
 /// <summary>Fills with one value.</summary>
@@ -18,4 +20,7 @@ public sealed class Constant : Initializer
 
     /// <inheritdoc/>
     public override void Initialize(Span<float> values, TensorShape shape, long seed) => values.Fill(Value);
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("value", Value);
 }

@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Initializers;
 
 /// <summary>
@@ -14,4 +16,7 @@ public abstract class Initializer
     /// <param name="shape">The parameter's shape, from which fans are computed (see <c>Fans</c>).</param>
     /// <param name="seed">The seed the layer derived for this parameter; ignored when the initializer has its own.</param>
     public abstract void Initialize(Span<float> values, TensorShape shape, long seed);
+
+    /// <summary>The initializer's settings under Keras' names (Keras' <c>get_config</c>); empty for one without settings.</summary>
+    public virtual Config GetConfig() => new();
 }

@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Initializers;
 
 /// <summary>
@@ -22,4 +24,7 @@ public sealed class LeCunNormal : Initializer
     /// <inheritdoc/>
     public override void Initialize(Span<float> values, TensorShape shape, long seed) =>
         VarianceScaling.FillTruncatedNormal(values, shape, Seed ?? seed, 1.0, FanMode.FanIn);
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("seed", Seed);
 }

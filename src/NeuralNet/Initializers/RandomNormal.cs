@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Initializers;
 
 /// <summary>Samples from a normal distribution (not truncated, as Keras' <c>RandomNormal</c>).</summary>
@@ -40,4 +42,7 @@ public sealed class RandomNormal : Initializer
     /// <inheritdoc/>
     public override void Initialize(Span<float> values, TensorShape shape, long seed) =>
         VarianceScaling.Normal(values, Seed ?? seed, Mean, StandardDeviation);
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("mean", Mean).Set("stddev", StandardDeviation).Set("seed", Seed);
 }

@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Initializers;
 
 /// <summary>Samples uniformly from [minimum, maximum).</summary>
@@ -35,4 +37,7 @@ public sealed class RandomUniform : Initializer
     /// <inheritdoc/>
     public override void Initialize(Span<float> values, TensorShape shape, long seed) =>
         VarianceScaling.Uniform(values, Seed ?? seed, Minimum, Maximum);
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("minval", Minimum).Set("maxval", Maximum).Set("seed", Seed);
 }

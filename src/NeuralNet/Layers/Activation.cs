@@ -1,4 +1,5 @@
 using NeuralNet.Activations;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -34,7 +35,7 @@ public sealed class Activation : Layer
     public override string DefaultNamePrefix => "activation";
 
     /// <inheritdoc/>
-    internal override bool EndsWithSoftmax => Function is Softmax;
+    public override bool EndsWithSoftmax => Function is Softmax;
 
     private int Columns => InputShape.Rank == 0 ? 1 : InputShape[-1];
 
@@ -66,17 +67,18 @@ public sealed class Activation : Layer
     }
 
     /// <inheritdoc/>
-    internal override Tensor BackwardFromLogitsGradient(Tensor logitsGradient)
+    protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
-        if (!EndsWithSoftmax)
-        {
-            return base.BackwardFromLogitsGradient(logitsGradient);
-        }
-
-        CheckOutputGradient(logitsGradient);
         CheckForwardRan(logitsGradient);
         return logitsGradient;
     }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig().Set("activation", Function);
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static Activation FromConfig(Config config) =>
+        new(config.GetActivation("activation") ?? throw config.Error("\"activation\" is missing."), config.GetString("name"));
 
     private void CheckForwardRan(Tensor outputGradient)
     {

@@ -1,4 +1,5 @@
 using NeuralNet.Kernels;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -38,4 +39,11 @@ public sealed class AveragePooling2D : Pooling2D
 
     private protected override void BackwardSample(int sample, ReadOnlySpan<float> outputGradient, Span<float> inputGradient)
         => Pooling.AverageBackward(outputGradient, Geometry, 1, inputGradient);
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static AveragePooling2D FromConfig(Config config)
+    {
+        ConfigChecks.RequireChannelsLast(config);
+        return new AveragePooling2D(ConfigChecks.ReadPair(config, "pool_size") ?? (2, 2), ConfigChecks.ReadPair(config, "strides"), ConfigChecks.ReadPadding(config), config.GetString("name"));
+    }
 }

@@ -1,5 +1,6 @@
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -16,6 +17,8 @@ namespace NeuralNet.Layers;
 /// </remarks>
 public sealed class BatchNormalization : Layer
 {
+    private const float DefaultMomentum = 0.99f;
+    private const float DefaultEpsilon = 1e-3f;
     private static readonly Ones s_ones = new();
     private Parameter? _gamma;
     private Parameter? _beta;
@@ -39,7 +42,7 @@ public sealed class BatchNormalization : Layer
     /// <param name="scale">Whether to learn a factor <c>gamma</c>.</param>
     /// <param name="name">The layer's name; the model names it <c>batch_normalization</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="momentum"/> is outside [0, 1] or <paramref name="epsilon"/> is not positive.</exception>
-    public BatchNormalization(float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true, string? name = null)
+    public BatchNormalization(float momentum = DefaultMomentum, float epsilon = DefaultEpsilon, bool center = true, bool scale = true, string? name = null)
         : base(name)
     {
         if (!(momentum >= 0f && momentum <= 1f))
@@ -69,6 +72,28 @@ public sealed class BatchNormalization : Layer
 
     /// <summary>Whether a factor <c>gamma</c> is learned.</summary>
     public bool Scale { get; }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("axis", -1).Set("momentum", Momentum).Set("epsilon", Epsilon).Set("center", Center).Set("scale", Scale);
+
+    /// <summary>Keras' <c>from_config</c>: only the channels-last axis (-1, or [-1]) is supported.</summary>
+    internal static BatchNormalization FromConfig(Config config)
+    {
+        if (config.Contains("axis"))
+        {
+            bool lastAxis = config.GetNode("axis") is System.Text.Json.Nodes.JsonArray
+                ? config.GetInt32Array("axis", 1) is [-1]
+                : config.GetInt32("axis") == -1;
+            if (!lastAxis)
+            {
+                throw config.Error("only \"axis\": -1 (channels last) is supported.");
+            }
+        }
+
+        return new BatchNormalization(
+            config.GetSingle("momentum", DefaultMomentum), config.GetSingle("epsilon", DefaultEpsilon), config.GetBoolean("center", true), config.GetBoolean("scale", true), config.GetString("name"));
+    }
 
     /// <summary>The moving mean used at inference, (channels). Throws until the layer is built.</summary>
     public Parameter MovingMean => _movingMean ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");

@@ -3,6 +3,7 @@ using NeuralNet.Activations;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -171,6 +172,50 @@ public sealed class Conv2D : Layer
     public override string DefaultNamePrefix => "conv2d";
 
     /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("filters", Filters)
+        .Set("kernel_size", [KernelSize.Height, KernelSize.Width])
+        .Set("strides", [Strides.Height, Strides.Width])
+        .Set("padding", ConfigChecks.PaddingName(Padding))
+        .Set("data_format", "channels_last")
+        .Set("dilation_rate", [1, 1])
+        .Set("groups", 1)
+        .Set("activation", Activation ?? ActivationFunction.Linear)
+        .Set("use_bias", UseBias)
+        .Set("kernel_initializer", KernelInitializer)
+        .Set("bias_initializer", BiasInitializer)
+        .Set("kernel_regularizer", KernelRegularizer)
+        .Set("bias_regularizer", BiasRegularizer);
+
+    /// <summary>Keras' <c>from_config</c>: channels last, dilation 1 and one group.</summary>
+    internal static Conv2D FromConfig(Config config)
+    {
+        if (config.Contains("dilation_rate") && ConfigChecks.ReadPair(config, "dilation_rate") != (1, 1))
+        {
+            throw config.Error("\"dilation_rate\" other than 1 is not supported.");
+        }
+
+        if (config.GetInt32("groups", 1) != 1)
+        {
+            throw config.Error("\"groups\" other than 1 is not supported.");
+        }
+
+        ConfigChecks.RequireChannelsLast(config);
+        return new Conv2D(
+            config.GetInt32("filters", minimum: 1),
+            ConfigChecks.ReadPair(config, "kernel_size") ?? throw config.Error("\"kernel_size\" is missing."),
+            ConfigChecks.ReadPair(config, "strides"),
+            ConfigChecks.ReadPadding(config),
+            config.GetActivation("activation"),
+            config.GetBoolean("use_bias", true),
+            config.GetInitializer("kernel_initializer"),
+            config.GetInitializer("bias_initializer"),
+            config.GetRegularizer("kernel_regularizer"),
+            config.GetRegularizer("bias_regularizer"),
+            config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         if (inputShape.Rank != 3)
@@ -257,11 +302,9 @@ public sealed class Conv2D : Layer
                 TensorPrimitives.Add(biasGradient, _biasPartials.AsSpan(n * Filters, Filters), biasGradient);
             }
 
-            _bias.Regularizer?.AddGradient(_bias.Value.AsReadOnlySpan(), biasGradient);
         }
 
         Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel!.Gradient.AsSpan());
-        _kernel.Regularizer?.AddGradient(_kernel.Value.AsReadOnlySpan(), _kernel.Gradient.AsSpan());
         if (!ComputesInputGradient)
         {
             return outputGradient;
@@ -282,7 +325,6 @@ public sealed class Conv2D : Layer
             TensorPrimitives.Add(kernelGradient, _kernelPartials.AsSpan(n * kernelSize, kernelSize), kernelGradient);
         }
 
-        _kernel.Regularizer?.AddGradient(_kernel.Value.AsReadOnlySpan(), kernelGradient);
         if (_bias is not null)
         {
             Span<float> biasGradient = _bias.Gradient.AsSpan();
@@ -291,7 +333,6 @@ public sealed class Conv2D : Layer
                 TensorPrimitives.Add(biasGradient, _biasPartials.AsSpan(n * Filters, Filters), biasGradient);
             }
 
-            _bias.Regularizer?.AddGradient(_bias.Value.AsReadOnlySpan(), biasGradient);
         }
 
         if (!ComputesInputGradient)

@@ -3,6 +3,7 @@ using NeuralNet.Activations;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -10,12 +11,12 @@ namespace NeuralNet.Layers;
 /// A fully connected layer: <c>output = activation(input · kernel + bias)</c>.
 /// </summary>
 /// <remarks>
-/// <para>Shapes: input (batch, inputs) -&gt; output (batch, units); kernel (inputs, units), bias (units).
-/// The input must have rank 1 per sample: put a <see cref="Flatten"/> before a Dense that follows images.</para>
+/// <para>Shapes: input (batch, ..., inputs) -&gt; output (batch, ..., units); kernel (inputs, units), bias (units). As in
+/// Keras, the layer applies to the last axis of inputs of any rank: (batch, time, features) -&gt; (batch, time, units),
+/// every leading position sharing the kernel. Put a <see cref="Flatten"/> before a Dense that should see whole images.</para>
 /// <para>Forward is one matrix product (through the library's single GEMM entry point) followed by one pass
 /// over each output row that adds the bias and applies the activation while the row is in cache. Backward
-/// accumulates <c>dKernel += inputᵀ · dZ</c> and <c>dBias += column sums of dZ</c>, adds the regularizers'
-/// gradients (Keras semantics: once per step), and computes <c>dInput = dZ · kernelᵀ</c> only when
+/// accumulates <c>dKernel += inputᵀ · dZ</c> and <c>dBias += column sums of dZ</c>, and computes <c>dInput = dZ · kernelᵀ</c> only when
 /// <see cref="Layer.ComputesInputGradient"/> is true.</para>
 /// </remarks>
 public sealed class Dense : Layer
@@ -97,39 +98,39 @@ public sealed class Dense : Layer
     private bool HasActivation => Activation is not Linear;
 
     /// <inheritdoc/>
-    internal override bool EndsWithSoftmax => Activation is Softmax;
+    public override bool EndsWithSoftmax => Activation is Softmax;
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
-        if (inputShape.Rank != 1)
+        if (inputShape.Rank == 0)
         {
-            throw new ArgumentException(
-                $"{Describe()} expects input (None, features) of rank 2 but got {inputShape.ToBatchString()}; put a Flatten layer before it.",
-                nameof(inputShape));
+            throw new ArgumentException($"{Describe()} expects input (None, ..., features) but got {inputShape.ToBatchString()}.", nameof(inputShape));
         }
 
-        _kernel = AddParameter("kernel", new TensorShape(inputShape[0], Units), KernelInitializer, KernelRegularizer);
+        _kernel = AddParameter("kernel", new TensorShape(inputShape[-1], Units), KernelInitializer, KernelRegularizer);
         if (UseBias)
         {
             _bias = AddParameter("bias", new TensorShape(Units), BiasInitializer, BiasRegularizer);
         }
 
-        return new TensorShape(Units);
+        int[] output = inputShape.Dimensions.ToArray();
+        output[^1] = Units;
+        return new TensorShape(output);
     }
 
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
     {
-        // input (B, I), kernel (I, U) -> Z (B, U); output = activation(Z + bias)
-        int batch = input.Shape[0], inputs = InputShape[0], units = Units;
+        // input (B, ..., I) as rows (R, I), kernel (I, U) -> Z (R, U); output = activation(Z + bias)
+        int batch = input.Shape[0], inputs = InputShape[-1], units = Units, rows = input.Length / inputs;
         TensorShape sampleShape = OutputShape;
         if (UseBias && Activation is Relu or Linear)
         {
             // Bias and ReLU applied by the GEMM on each output tile while it is in cache. ReLU's backward pass reads
             // the mask from the output, so no separate pre-activation is kept.
             Tensor fused = BatchView(ref _output, batch, sampleShape);
-            Gemm.Multiply(false, false, batch, units, inputs, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units,
+            Gemm.Multiply(false, false, rows, units, inputs, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units,
                 _bias!.Value.AsReadOnlySpan(), Activation is Relu ? GemmActivation.Relu : GemmActivation.None, fused.AsSpan(), units);
             _lastInput = input;
             _lastOutput = fused;
@@ -138,7 +139,7 @@ public sealed class Dense : Layer
 
         Tensor z = BatchView(ref _preActivation, batch, sampleShape);
         Tensor output = HasActivation ? BatchView(ref _output, batch, sampleShape) : z;
-        Gemm.Multiply(false, false, batch, units, inputs, 1f, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units, 0f, z.AsSpan(), units);
+        Gemm.Multiply(false, false, rows, units, inputs, 1f, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units, 0f, z.AsSpan(), units);
 
         Span<float> zSpan = z.AsSpan();
         Span<float> outSpan = output.AsSpan();
@@ -182,39 +183,50 @@ public sealed class Dense : Layer
     }
 
     /// <inheritdoc/>
-    internal override Tensor BackwardFromLogitsGradient(Tensor logitsGradient)
+    protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
-        if (!EndsWithSoftmax)
-        {
-            return base.BackwardFromLogitsGradient(logitsGradient);
-        }
-
-        CheckOutputGradient(logitsGradient);
         CheckForwardRan(logitsGradient);
         return BackwardFromPreActivation(logitsGradient, logitsGradient);
     }
 
-    // dz (B, U) = dLoss/dZ. dKernel (I, U) += inputᵀ · dz; dBias (U) += column sums of dz; dInput (B, I) = dz · kernelᵀ.
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("units", Units)
+        .Set("activation", Activation)
+        .Set("use_bias", UseBias)
+        .Set("kernel_initializer", KernelInitializer)
+        .Set("bias_initializer", BiasInitializer)
+        .Set("kernel_regularizer", KernelRegularizer)
+        .Set("bias_regularizer", BiasRegularizer);
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static Dense FromConfig(Config config) => new(
+        config.GetInt32("units", minimum: 1),
+        config.GetActivation("activation"),
+        config.GetInitializer("kernel_initializer"),
+        config.GetInitializer("bias_initializer"),
+        config.GetRegularizer("kernel_regularizer"),
+        config.GetRegularizer("bias_regularizer"),
+        config.GetBoolean("use_bias", true),
+        config.GetString("name"));
+
+    // dz (R, U) = dLoss/dZ over all rows. dKernel (I, U) += inputᵀ · dz; dBias (U) += column sums of dz; dInput (R, I) = dz · kernelᵀ.
     private Tensor BackwardFromPreActivation(Tensor dz, Tensor outputGradient)
     {
         Tensor input = _lastInput!;
-        int batch = dz.Shape[0], inputs = InputShape[0], units = Units;
+        int batch = dz.Shape[0], inputs = InputShape[-1], units = Units, rows = dz.Length / units;
         Parameter kernel = _kernel!;
         ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
         Span<float> kernelGradient = kernel.GradientForProduct(out float beta);
-        Gemm.Multiply(true, false, inputs, units, batch, 1f, input.AsReadOnlySpan(), inputs, dzSpan, units, beta, kernelGradient, units);
-        kernel.Regularizer?.AddGradient(kernel.Value.AsReadOnlySpan(), kernelGradient);
+        Gemm.Multiply(true, false, inputs, units, rows, 1f, input.AsReadOnlySpan(), inputs, dzSpan, units, beta, kernelGradient, units);
 
         if (UseBias)
         {
-            Parameter bias = _bias!;
-            Span<float> biasGradient = bias.Gradient.AsSpan();
+            Span<float> biasGradient = _bias!.Gradient.AsSpan();
             for (int start = 0; start < dzSpan.Length; start += units)
             {
                 TensorPrimitives.Add(biasGradient, dzSpan.Slice(start, units), biasGradient);
             }
-
-            bias.Regularizer?.AddGradient(bias.Value.AsReadOnlySpan(), biasGradient);
         }
 
         if (!ComputesInputGradient)
@@ -223,7 +235,7 @@ public sealed class Dense : Layer
         }
 
         Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
-        Gemm.Multiply(false, true, batch, inputs, units, 1f, dzSpan, units, kernel.Value.AsReadOnlySpan(), units, 0f, inputGradient.AsSpan(), inputs);
+        Gemm.Multiply(false, true, rows, inputs, units, 1f, dzSpan, units, kernel.Value.AsReadOnlySpan(), units, 0f, inputGradient.AsSpan(), inputs);
         return inputGradient;
     }
 

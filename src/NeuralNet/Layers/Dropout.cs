@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -88,7 +89,16 @@ public sealed class Dropout : Layer
     }
 
     /// <summary>The generator of the masks, created on first use; serialization saves and restores its state.</summary>
-    internal SeededRandom MaskRandom => _random ??= new SeededRandom(MaskSeed ?? SeededRandom.Derive(Seed, -1));
+    // The instance of a later call of a shared Dropout draws its own stream, so the calls drop different elements.
+    internal SeededRandom MaskRandom => _random ??= new SeededRandom(CallIndex == 0
+        ? MaskSeed ?? SeededRandom.Derive(Seed, -1)
+        : SeededRandom.Derive(MaskSeed ?? SeededRandom.Derive(Seed, -1), CallIndex));
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig().Set("rate", Rate).Set("seed", MaskSeed);
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static Dropout FromConfig(Config config) => new(config.GetDouble("rate"), config.GetNullableInt64("seed"), config.GetString("name"));
 
     // An element is dropped when a 24-bit uniform falls below rate * 2^24 (two uniforms per 64-bit draw).
     private void FillMask(Span<float> mask)

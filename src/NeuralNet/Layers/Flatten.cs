@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Layers;
 
 /// <summary>
@@ -55,5 +57,15 @@ public sealed class Flatten : Layer
         }
 
         return _gradientView!;
+    }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig().Set("data_format", "channels_last");
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static Flatten FromConfig(Config config)
+    {
+        ConfigChecks.RequireChannelsLast(config);
+        return new Flatten(config.GetString("name"));
     }
 }

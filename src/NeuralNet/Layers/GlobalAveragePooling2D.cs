@@ -1,4 +1,5 @@
 using NeuralNet.Kernels;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -52,5 +53,15 @@ public sealed class GlobalAveragePooling2D : Layer
         Tensor inputGradient = BatchView(ref _inputGradientBuffer, batch, InputShape);
         Pooling.GlobalAverageBackward(outputGradient.AsReadOnlySpan(), _pixels, _channels, batch, inputGradient.AsSpan());
         return inputGradient;
+    }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig().Set("data_format", "channels_last").Set("keepdims", false);
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static GlobalAveragePooling2D FromConfig(Config config)
+    {
+        ConfigChecks.RequireChannelsLast(config);
+        return config.GetBoolean("keepdims", false) ? throw config.Error("\"keepdims\": true is not supported.") : new GlobalAveragePooling2D(config.GetString("name"));
     }
 }

@@ -1,3 +1,7 @@
+using System.Text.Json.Nodes;
+using NeuralNet.Models;
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Layers;
 
 /// <summary>
@@ -10,6 +14,9 @@ namespace NeuralNet.Layers;
 /// </remarks>
 public sealed class InputLayer : Layer
 {
+    /// <summary>The largest rank of a per-sample shape a file may declare.</summary>
+    internal const int MaxRank = 8;
+
     /// <summary>Declares the per-sample input shape.</summary>
     /// <param name="shape">The length of each axis of one sample; every one positive.</param>
     /// <exception cref="ArgumentException">No dimension is given, or one is not positive.</exception>
@@ -52,6 +59,52 @@ public sealed class InputLayer : Layer
 
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training) => input;
+
+    /// <inheritdoc/>
+    public override Config GetConfig()
+    {
+        // Keras 3's InputLayer config: the batch shape with its null batch axis, and the name; no "trainable".
+        var shape = new JsonArray { null };
+        foreach (int d in Shape.Dimensions)
+        {
+            shape.Add((JsonNode)JsonValue.Create(d));
+        }
+
+        return new Config().Set("batch_shape", shape).Set("dtype", "float32").Set("sparse", false).Set("name", Name);
+    }
+
+    /// <summary>Builds the layer and records the call that makes it a model input (a node with no inputs).</summary>
+    internal Node CreateInputNode()
+    {
+        if (Nodes.Count > 0)
+        {
+            throw new InvalidOperationException($"{Describe()} already has its Input; an InputLayer declares one model input.");
+        }
+
+        Build(Shape);
+        return AddNode([]);
+    }
+
+    /// <summary>Keras' <c>from_config</c>: the shape from <c>batch_shape</c> (or <c>shape</c>), and the name.</summary>
+    internal static InputLayer FromConfig(Config config)
+    {
+        int[] dims;
+        if (config.Contains("batch_shape"))
+        {
+            // Keras: (batch, ...sample); the batch is null or a number and is not part of the sample shape.
+            dims = config.GetInt32Array("batch_shape", MaxRank, minimum: 1, allowLeadingNull: true);
+            if (config.GetNode("batch_shape") is JsonArray { Count: > 0 } array && array[0] is not null && dims.Length > 0)
+            {
+                dims = dims[1..];
+            }
+        }
+        else
+        {
+            dims = config.GetInt32Array("shape", MaxRank, minimum: 1);
+        }
+
+        return dims.Length == 0 ? throw config.Error("the input shape has no dimensions.") : new InputLayer(new TensorShape(dims), config.GetString("name"));
+    }
 
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient) => outputGradient;

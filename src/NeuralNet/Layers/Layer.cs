@@ -1,5 +1,8 @@
+using System.Globalization;
 using NeuralNet.Initializers;
+using NeuralNet.Models;
 using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -7,20 +10,33 @@ namespace NeuralNet.Layers;
 /// A step of a model: it owns its parameters, their gradients, its cached activations and its scratch buffers.
 /// </summary>
 /// <remarks>
-/// <para>Shapes given to and returned by <see cref="Build"/>, <see cref="InputShape"/> and <see cref="OutputShape"/>
+/// <para>Shapes given to and returned by <see cref="Build(TensorShape)"/>, <see cref="InputShape"/> and <see cref="OutputShape"/>
 /// are per sample, without the batch axis (Keras prints them with a leading <c>None</c>). Tensors given to
-/// <see cref="Forward"/> and <see cref="Backward"/> carry the batch axis first.</para>
+/// <see cref="Forward(Tensor, bool)"/> and <see cref="Backward(Tensor)"/> carry the batch axis first.</para>
+/// <para>In a model, a layer is used through <see cref="Call(SymbolicTensor)"/>: calling it on symbolic tensors builds it for
+/// their shapes and records the call. A layer called more than once shares its parameters between the calls; each call
+/// gets its own caches, and the gradients of all calls add up: the model runs a later call on another instance of the
+/// layer holding the same <see cref="Parameter"/> objects, created from the layer's configuration when its type is
+/// registered with <see cref="SerializationRegistry"/>, or else copied from the layer as it was before it was built (so
+/// an unregistered layer must keep its caches in fields set by <see cref="OnBuild(TensorShape)"/> or later, never by the
+/// constructor).</para>
 /// <para>Memory: buffers are created when the layer first sees a batch of a given size and reused after that,
-/// so training allocates nothing once warmed up. The tensor returned by <see cref="Forward"/> or
-/// <see cref="Backward"/> belongs to the layer and is overwritten by its next call; copy it to keep it.</para>
-/// <para>Backward accumulates into <see cref="Parameter.Gradient"/>; the optimizer step clears the gradients.
-/// A layer is not thread-safe: one forward/backward at a time.</para>
+/// so training allocates nothing once warmed up. The tensor returned by <see cref="Forward(Tensor, bool)"/> or
+/// <see cref="Backward(Tensor)"/> belongs to the layer and is overwritten by its next call; copy it to keep it.</para>
+/// <para>Backward accumulates into <see cref="Parameter.Gradient"/>; the optimizer step clears the gradients. Weight
+/// penalties (<see cref="Parameter.Regularizer"/>) are added by the trainer, not by layers. A layer is not
+/// thread-safe: one forward/backward at a time.</para>
 /// </remarks>
 public abstract class Layer
 {
-    private readonly List<Parameter> _parameters = [];
-    private TensorShape _inputShape;
+    private List<Parameter> _parameters = [];
+    private List<Node> _nodes = [];
+    private TensorShape[] _inputShapes = [];
     private TensorShape _outputShape;
+    private Layer? _template;
+    private Layer? _primary;
+    private ParameterSource? _parameterSource;
+    private bool _parametersPending;
 
     /// <summary>Creates a layer.</summary>
     /// <param name="name">The layer's name; when null, the model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
@@ -29,7 +45,7 @@ public abstract class Layer
         Name = name ?? string.Empty;
     }
 
-    /// <summary>The layer's name, unique within its model; empty until the layer is named by the model when none was given.</summary>
+    /// <summary>The layer's name, unique within its model; empty until the layer is named by a model when none was given.</summary>
     public string Name { get; internal set; }
 
     /// <summary>The prefix of automatic names, in Keras' snake_case (<c>dense</c>, <c>conv2d</c>, <c>max_pooling2d</c>).</summary>
@@ -38,11 +54,17 @@ public abstract class Layer
     /// <summary>The type shown in summaries, such as <c>Dense</c>.</summary>
     public virtual string TypeName => GetType().Name;
 
-    /// <summary>Whether <see cref="Build"/> has run.</summary>
+    /// <summary>Whether <see cref="Build(TensorShape)"/> has run.</summary>
     public bool IsBuilt { get; private set; }
 
-    /// <summary>The shape of one input sample. Throws until the layer is built.</summary>
-    public TensorShape InputShape => IsBuilt ? _inputShape : throw NotBuilt();
+    /// <summary>The shape of one input sample. Throws until the layer is built, and for a layer built for several inputs.</summary>
+    /// <exception cref="InvalidOperationException">The layer is not built, or takes several inputs (see <see cref="InputShapes"/>).</exception>
+    public TensorShape InputShape => !IsBuilt ? throw NotBuilt()
+        : _inputShapes.Length == 1 ? _inputShapes[0]
+        : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{Describe()} takes {_inputShapes.Length} inputs; read InputShapes."));
+
+    /// <summary>The shape of one sample of each input, in call order. Throws until the layer is built.</summary>
+    public IReadOnlyList<TensorShape> InputShapes => IsBuilt ? _inputShapes : throw NotBuilt();
 
     /// <summary>The shape of one output sample. Throws until the layer is built.</summary>
     public TensorShape OutputShape => IsBuilt ? _outputShape : throw NotBuilt();
@@ -57,34 +79,132 @@ public abstract class Layer
     public long TrainableParameterCount => _parameters.Where(p => p.Trainable).Sum(p => (long)p.Value.Length);
 
     /// <summary>
-    /// Whether <see cref="Backward"/> must produce the gradient with respect to the input. The model turns this
-    /// off for its first layer, whose input gradient nobody reads, which saves a matrix product per step.
+    /// Whether <see cref="Backward(Tensor)"/> must produce the gradient with respect to the input. A model turns this off
+    /// for layers whose input gradient nobody reads (those with no parameters upstream), which saves a matrix product
+    /// per step in a model's first dense layer.
     /// </summary>
     public bool ComputesInputGradient { get; internal set; } = true;
 
-    /// <summary>The seed the layer draws its random numbers from (initializers, dropout masks), set by the model before building.</summary>
+    /// <summary>
+    /// Whether the layer's last operation is a softmax over the last axis, so that a cross-entropy loss can hand it
+    /// the fused gradient with respect to the softmax's input (see <see cref="BackwardFromLogitsGradient"/>). A layer
+    /// that returns true must override <see cref="OnBackwardFromLogitsGradient"/>.
+    /// </summary>
+    public virtual bool EndsWithSoftmax => false;
+
+    /// <summary>The seed the layer draws its random numbers from (initializers, dropout masks), set by the model.</summary>
     protected internal long Seed { get; internal set; }
 
+    /// <summary>Whether a model has given this layer its <see cref="Seed"/>.</summary>
+    internal bool IsSeeded { get; set; }
+
+    /// <summary>0 for the layer itself; k for the instance a model runs for the layer's k-th call in that model.</summary>
+    internal int CallIndex { get; private set; }
+
+    /// <summary>The layer whose call this instance runs (itself, except for the copies of shared layers).</summary>
+    internal Layer Primary => _primary ?? this;
+
+    /// <summary>The layer's calls on symbolic tensors, in order (Keras' inbound nodes).</summary>
+    internal IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>The smallest number of inputs the layer takes.</summary>
+    private protected virtual int MinimumInputs => 1;
+
+    /// <summary>The largest number of inputs the layer takes.</summary>
+    private protected virtual int MaximumInputs => 1;
+
     /// <summary>
-    /// Creates the parameters for inputs of shape <paramref name="inputShape"/> (per sample) and returns nothing;
-    /// the output shape becomes <see cref="OutputShape"/>. Building twice with the same shape does nothing.
+    /// Calls the layer on a symbolic tensor (Keras' <c>layer(x)</c>): builds the layer for the tensor's shape on the first
+    /// call and returns the symbolic output, from which a <see cref="Functional"/> model is made.
+    /// </summary>
+    /// <param name="input">The symbolic input, from an <see cref="Input"/> or another layer's call.</param>
+    /// <returns>The symbolic output, of shape <see cref="OutputShape"/>.</returns>
+    /// <exception cref="ArgumentException">The layer does not accept the shape, or was first called on another shape.</exception>
+    public SymbolicTensor Call(SymbolicTensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return Call([input]);
+    }
+
+    /// <summary>Calls a layer that takes several inputs (such as <see cref="Add"/> or <see cref="Concatenate"/>) on symbolic tensors.</summary>
+    /// <param name="inputs">The symbolic inputs, in order.</param>
+    /// <returns>The symbolic output.</returns>
+    /// <exception cref="ArgumentException">The number of inputs or their shapes do not fit the layer, or differ from its first call.</exception>
+    public SymbolicTensor Call(params ReadOnlySpan<SymbolicTensor> inputs)
+    {
+        RequireInputCount(inputs.Length, nameof(inputs));
+        var shapes = new TensorShape[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(inputs[i], nameof(inputs));
+            shapes[i] = inputs[i].Shape;
+        }
+
+        if (IsBuilt)
+        {
+            if (!shapes.AsSpan().SequenceEqual(_inputShapes))
+            {
+                throw new ArgumentException(
+                    $"{Describe()} was first called on {FormatShapes(_inputShapes)} and cannot be called on {FormatShapes(shapes)}; a layer called again shares its weights, so its inputs must keep their shapes.",
+                    nameof(inputs));
+            }
+        }
+        else
+        {
+            BuildDeferred(shapes);
+        }
+
+        return new SymbolicTensor(_outputShape, AddNode(inputs.ToArray()));
+    }
+
+    /// <summary>
+    /// Creates the parameters for inputs of shape <paramref name="inputShape"/> (per sample); the output shape becomes
+    /// <see cref="OutputShape"/>. Building twice with the same shape does nothing.
     /// </summary>
     /// <exception cref="ArgumentException">The shape is not one this layer accepts; the message names the layer and the shapes.</exception>
     /// <exception cref="InvalidOperationException">The layer was already built for another shape.</exception>
-    public void Build(TensorShape inputShape)
+    public void Build(TensorShape inputShape) => Build([inputShape]);
+
+    /// <summary>Creates the parameters for inputs of the given per-sample shapes (one per input); see <see cref="Build(TensorShape)"/>.</summary>
+    /// <exception cref="ArgumentException">The number of inputs or a shape is not one this layer accepts.</exception>
+    /// <exception cref="InvalidOperationException">The layer was already built for other shapes.</exception>
+    public void Build(params ReadOnlySpan<TensorShape> inputShapes)
+    {
+        BuildDeferred(inputShapes);
+        if (_parametersPending)
+        {
+            InitializeParameters();
+        }
+    }
+
+    // Builds without filling the parameters: a symbolic call creates them before the model that seeds the layer exists.
+    private void BuildDeferred(ReadOnlySpan<TensorShape> inputShapes)
     {
         if (IsBuilt)
         {
-            if (inputShape != _inputShape)
+            if (!inputShapes.SequenceEqual(_inputShapes))
             {
-                throw new InvalidOperationException($"{Describe()} was built for input {_inputShape.ToBatchString()} and cannot take {inputShape.ToBatchString()}.");
+                throw new InvalidOperationException($"{Describe()} was built for input {FormatShapes(_inputShapes)} and cannot take {FormatShapes(inputShapes)}.");
             }
 
             return;
         }
 
-        _outputShape = OnBuild(inputShape);
-        _inputShape = inputShape;
+        RequireInputCount(inputShapes.Length, nameof(inputShapes));
+        _template ??= (Layer)MemberwiseClone();
+        try
+        {
+            _outputShape = BuildLayer(inputShapes);
+        }
+        catch
+        {
+            // Nothing half-built: the parameters of a failed build are dropped.
+            _parameters.Clear();
+            _parametersPending = false;
+            throw;
+        }
+
+        _inputShapes = inputShapes.ToArray();
         IsBuilt = true;
     }
 
@@ -98,55 +218,116 @@ public abstract class Layer
     public Tensor Forward(Tensor input, bool training)
     {
         ArgumentNullException.ThrowIfNull(input);
+        return Forward([input], training);
+    }
+
+    /// <summary>Computes the output of a layer that takes several inputs (all with the same batch size).</summary>
+    /// <param name="inputs">One batch per input, in call order.</param>
+    /// <param name="training">True during training.</param>
+    /// <returns>(batch, ...<see cref="OutputShape"/>), owned by the layer until its next forward call.</returns>
+    /// <exception cref="ArgumentException">The number of inputs, a shape or the batch sizes do not fit.</exception>
+    public Tensor Forward(ReadOnlySpan<Tensor> inputs, bool training)
+    {
         if (!IsBuilt)
         {
-            Build(input.Shape.DropFirst());
+            var shapes = new TensorShape[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                ArgumentNullException.ThrowIfNull(inputs[i], nameof(inputs));
+                shapes[i] = inputs[i].Shape.DropFirst();
+            }
+
+            Build(shapes);
         }
 
-        CheckBatchShape(input, _inputShape, "input");
-        return OnForward(input, training);
+        if (inputs.Length != _inputShapes.Length)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Describe()} takes {_inputShapes.Length} input(s) but got {inputs.Length}."), nameof(inputs));
+        }
+
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(inputs[i], nameof(inputs));
+            CheckBatchShape(inputs[i], _inputShapes[i], inputs.Length == 1 ? "input" : string.Create(CultureInfo.InvariantCulture, $"input {i}"));
+            if (inputs[i].Shape[0] != inputs[0].Shape[0])
+            {
+                throw new ArgumentException($"{Describe()} got inputs with different batch sizes: {inputs[0].Shape} and {inputs[i].Shape}.", nameof(inputs));
+            }
+        }
+
+        if (_parametersPending)
+        {
+            InitializeParameters();
+        }
+
+        return ForwardLayer(inputs, training);
     }
 
     /// <summary>
-    /// Back-propagates through the last forward call: accumulates parameter gradients and returns the input gradient.
+    /// Back-propagates through the last forward call of a single-input layer: accumulates parameter gradients and returns the input gradient.
     /// </summary>
     /// <param name="outputGradient">dLoss/dOutput for the batch of the last forward call.</param>
     /// <returns>dLoss/dInput, owned by the layer; the output gradient itself when <see cref="ComputesInputGradient"/> is false.</returns>
     /// <exception cref="ArgumentException">The gradient's shape differs from the last output's.</exception>
+    /// <exception cref="InvalidOperationException">The layer takes several inputs; call <see cref="Backward(Tensor, Span{Tensor})"/>.</exception>
     public Tensor Backward(Tensor outputGradient)
     {
         CheckOutputGradient(outputGradient);
-        return OnBackward(outputGradient);
+        if (_inputShapes.Length != 1)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{Describe()} takes {_inputShapes.Length} inputs; call Backward(outputGradient, inputGradients)."));
+        }
+
+        Tensor? inputGradient = null;
+        BackwardLayer(outputGradient, new Span<Tensor?>(ref inputGradient));
+        return inputGradient ?? outputGradient;
     }
 
     /// <summary>
-    /// Whether the layer's last operation is a softmax over the last axis, so that a cross-entropy loss can hand it
-    /// the fused gradient with respect to the softmax's input (see <see cref="BackwardFromLogitsGradient"/>).
+    /// Back-propagates through the last forward call: accumulates parameter gradients and writes the gradient with
+    /// respect to each input into <paramref name="inputGradients"/> (tensors owned by the layer).
     /// </summary>
-    internal virtual bool EndsWithSoftmax => false;
+    /// <param name="outputGradient">dLoss/dOutput for the batch of the last forward call.</param>
+    /// <param name="inputGradients">One entry per input; receives dLoss/dInput, or null where the layer computed none
+    /// (<see cref="ComputesInputGradient"/> false).</param>
+    /// <exception cref="ArgumentException">The gradient's shape differs from the last output's, or the span's length from the input count.</exception>
+    public void Backward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    {
+        CheckOutputGradient(outputGradient);
+        if (inputGradients.Length != _inputShapes.Length)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Describe()} takes {_inputShapes.Length} input(s) but {inputGradients.Length} input gradient slots were given."), nameof(inputGradients));
+        }
+
+        inputGradients.Clear();
+        BackwardLayer(outputGradient, inputGradients);
+    }
 
     /// <summary>
     /// Back-propagates from dLoss/dLogits, the gradient with respect to the input of the layer's final softmax
     /// (for softmax + cross-entropy, <c>(p - t) / batch</c>): the layer skips the softmax derivative and continues
-    /// its backward pass as <see cref="Backward"/> does (parameter gradients accumulated, input gradient returned).
+    /// its backward pass as <see cref="Backward(Tensor)"/> does (parameter gradients accumulated, input gradient returned).
     /// </summary>
     /// <param name="logitsGradient">dLoss/dLogits, shaped as the last output: (batch, ...<see cref="OutputShape"/>).</param>
-    /// <returns>dLoss/dInput, as <see cref="Backward"/> returns it.</returns>
+    /// <returns>dLoss/dInput, as <see cref="Backward(Tensor)"/> returns it.</returns>
     /// <exception cref="NotSupportedException">The layer does not end with softmax (<see cref="EndsWithSoftmax"/> is false).</exception>
-    internal virtual Tensor BackwardFromLogitsGradient(Tensor logitsGradient) =>
-        throw new NotSupportedException($"{Describe()} does not end with softmax, so it cannot take a gradient with respect to softmax logits; call Backward.");
-
-    /// <summary>The checks of <see cref="Backward"/>: the layer is built and the gradient has the output's shape.</summary>
-    private protected void CheckOutputGradient(Tensor outputGradient)
+    public Tensor BackwardFromLogitsGradient(Tensor logitsGradient)
     {
-        ArgumentNullException.ThrowIfNull(outputGradient);
-        if (!IsBuilt)
+        if (!EndsWithSoftmax)
         {
-            throw NotBuilt();
+            throw new NotSupportedException($"{Describe()} does not end with softmax, so it cannot take a gradient with respect to softmax logits; call Backward.");
         }
 
-        CheckBatchShape(outputGradient, _outputShape, "output gradient");
+        CheckOutputGradient(logitsGradient);
+        return OnBackwardFromLogitsGradient(logitsGradient);
     }
+
+    /// <summary>
+    /// The layer's configuration (Keras' <c>get_config</c>): <c>name</c>, <c>trainable</c> and <c>dtype</c> here;
+    /// subclasses add their constructor arguments. Saving a model writes it; the factory registered with
+    /// <see cref="SerializationRegistry"/> reads it back.
+    /// </summary>
+    public virtual Config GetConfig() => new Config().Set("name", Name).Set("trainable", true).Set("dtype", "float32");
 
     /// <summary>Validates <paramref name="inputShape"/>, creates the parameters and returns the output shape (all per sample).</summary>
     protected abstract TensorShape OnBuild(TensorShape inputShape);
@@ -157,12 +338,30 @@ public abstract class Layer
     /// <summary>The backward computation; the gradient's shape has been checked.</summary>
     protected abstract Tensor OnBackward(Tensor outputGradient);
 
-    /// <summary>Creates a parameter, fills it with <paramref name="initializer"/> and registers it.</summary>
+    /// <summary>The fused backward pass of a layer that ends with softmax: continue from dLoss/dLogits (see <see cref="BackwardFromLogitsGradient"/>).</summary>
+    protected virtual Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient) =>
+        throw new NotSupportedException($"{Describe()} says it ends with softmax but does not override OnBackwardFromLogitsGradient.");
+
+    /// <summary>Builds for the given input shapes and returns the output shape; single-input layers run <see cref="OnBuild(TensorShape)"/>.</summary>
+    private protected virtual TensorShape BuildLayer(ReadOnlySpan<TensorShape> inputShapes) => OnBuild(inputShapes[0]);
+
+    /// <summary>The forward computation for checked inputs.</summary>
+    private protected virtual Tensor ForwardLayer(ReadOnlySpan<Tensor> inputs, bool training) => OnForward(inputs[0], training);
+
+    /// <summary>The backward computation for a checked output gradient; writes the input gradients it computes.</summary>
+    private protected virtual void BackwardLayer(Tensor outputGradient, Span<Tensor?> inputGradients) => inputGradients[0] = OnBackward(outputGradient);
+
+    /// <summary>
+    /// Creates a parameter and registers it. Its values are filled by <paramref name="initializer"/> (drawing from
+    /// <see cref="Seed"/>) when the model it belongs to is created or at the layer's first forward pass, whichever comes first.
+    /// </summary>
     protected Parameter AddParameter(string name, TensorShape shape, Initializer initializer, Regularizer? regularizer = null, bool trainable = true)
     {
         ArgumentNullException.ThrowIfNull(initializer);
-        var parameter = new Parameter(name, shape, trainable, regularizer);
-        initializer.Initialize(parameter.Value.AsSpan(), shape, SeededRandom.Derive(Seed, _parameters.Count));
+        Parameter parameter = _parameterSource is null
+            ? new Parameter(name, shape, trainable, regularizer, initializer)
+            : _parameterSource.Create(this, _parameters.Count, name, shape, trainable, regularizer);
+        _parametersPending |= parameter.PendingInitializer is not null;
         _parameters.Add(parameter);
         return parameter;
     }
@@ -184,16 +383,153 @@ public abstract class Layer
     /// <summary>A description for error messages: <c>Dense 'dense_1'</c>.</summary>
     protected string Describe() => Name.Length == 0 ? TypeName : $"{TypeName} '{Name}'";
 
+    /// <summary>Records a call of this (built) layer on <paramref name="inputs"/>.</summary>
+    private protected Node AddNode(SymbolicTensor[] inputs)
+    {
+        var node = new Node(this, _nodes.Count, inputs);
+        _nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>Fills the parameters still waiting for their initializer, each from <c>Derive(Seed, index)</c>.</summary>
+    internal void InitializeParameters()
+    {
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            Parameter p = _parameters[i];
+            if (p.PendingInitializer is Initializer initializer)
+            {
+                initializer.Initialize(p.Value.AsSpan(), p.Shape, SeededRandom.Derive(Seed, i));
+                p.PendingInitializer = null;
+            }
+        }
+
+        _parametersPending = false;
+    }
+
+    /// <summary>Builds the layer with parameters supplied by <paramref name="source"/> (a file being loaded) instead of new ones.</summary>
+    internal void Build(ReadOnlySpan<TensorShape> inputShapes, ParameterSource source)
+    {
+        _parameterSource = source;
+        try
+        {
+            BuildDeferred(inputShapes);
+        }
+        finally
+        {
+            _parameterSource = null;
+        }
+    }
+
+    /// <summary>
+    /// The instance a model runs for this layer's <paramref name="callIndex"/>-th call (counted within the model): the
+    /// layer itself for 0; otherwise another instance of the layer (created from its configuration when its type is
+    /// registered, else copied from its state before it was built), built for the same shapes with the same
+    /// <see cref="Parameter"/> objects, so the calls share weights and gradients but not caches.
+    /// </summary>
+    internal Layer InstanceForCall(int callIndex)
+    {
+        if (callIndex == 0)
+        {
+            return this;
+        }
+
+        if (!IsBuilt || _template is null)
+        {
+            throw new InvalidOperationException($"{Describe()} must be built before it can be called more than once.");
+        }
+
+        // A registered type is created again from its configuration; another is copied from its state before it was built.
+        Layer instance = SerializationRegistry.IsRegistered(this) ? SerializationRegistry.Recreate(this) : (Layer)_template.MemberwiseClone();
+        instance._parameters = [];
+        instance._nodes = [];
+        instance._template = null;
+        instance._primary = this;
+        instance._parameterSource = new SharedParameters(this);
+        instance.Name = Name;
+        instance.Seed = Seed;
+        instance.IsSeeded = true;
+        instance.CallIndex = callIndex;
+        try
+        {
+            instance.BuildDeferred(_inputShapes);
+        }
+        finally
+        {
+            instance._parameterSource = null;
+        }
+
+        return instance;
+    }
+
+    /// <summary>The checks of backward passes: the layer is built and the gradient has the output's shape.</summary>
+    private protected void CheckOutputGradient(Tensor outputGradient)
+    {
+        ArgumentNullException.ThrowIfNull(outputGradient);
+        if (!IsBuilt)
+        {
+            throw NotBuilt();
+        }
+
+        CheckBatchShape(outputGradient, _outputShape, "output gradient");
+    }
+
+    private void RequireInputCount(int count, string parameterName)
+    {
+        if (count < MinimumInputs || count > MaximumInputs)
+        {
+            string expected = MinimumInputs == MaximumInputs ? $"exactly {MinimumInputs}"
+                : MaximumInputs == int.MaxValue ? $"at least {MinimumInputs}"
+                : $"{MinimumInputs} to {MaximumInputs}";
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Describe()} takes {expected} input(s) but was given {count}."), parameterName);
+        }
+    }
+
     private void CheckBatchShape(Tensor tensor, TensorShape expected, string what)
     {
         if (tensor.Rank != expected.Rank + 1 || !tensor.Shape.Dimensions[1..].SequenceEqual(expected.Dimensions))
         {
-            throw new ArgumentException($"{Describe()} expects {what} {expected.ToBatchString()} but got {tensor.Shape}.", what == "input" ? "input" : "outputGradient");
+            throw new ArgumentException($"{Describe()} expects {what} {expected.ToBatchString()} but got {tensor.Shape}.", what.StartsWith("input", StringComparison.Ordinal) ? "input" : "outputGradient");
         }
     }
 
-    private InvalidOperationException NotBuilt() => new($"{Describe()} has not been built yet: add it to a model with an input shape, or call Build.");
+    private static string FormatShapes(ReadOnlySpan<TensorShape> shapes)
+    {
+        if (shapes.Length == 1)
+        {
+            return shapes[0].ToBatchString();
+        }
+
+        var parts = new string[shapes.Length];
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            parts[i] = shapes[i].ToBatchString();
+        }
+
+        return "[" + string.Join(", ", parts) + "]";
+    }
+
+    private InvalidOperationException NotBuilt() => new($"{Describe()} has not been built yet: add it to a model with an input shape, call it on an Input, or call Build.");
 
     /// <inheritdoc/>
     public override string ToString() => Describe();
+
+    /// <summary>Supplies the parameters of a layer being built, in place of new, initialized ones.</summary>
+    internal abstract class ParameterSource
+    {
+        /// <summary>The parameter the layer asks for with <see cref="AddParameter"/>, as its <paramref name="index"/>-th.</summary>
+        public abstract Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizer? regularizer);
+    }
+
+    // The parameters of the layer being copied for another call, in creation order.
+    private sealed class SharedParameters(Layer primary) : ParameterSource
+    {
+        public override Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizer? regularizer)
+        {
+            Parameter? shared = index < primary._parameters.Count ? primary._parameters[index] : null;
+            return shared is not null && shared.Name == name && shared.Shape == shape
+                ? shared
+                : throw new InvalidOperationException($"{primary.Describe()} created parameter '{name}' {shape} for a second call where its first call created {(shared is null ? "nothing" : $"'{shared.Name}' {shared.Shape}")}; a layer must create the same parameters for the same input shapes.");
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using NeuralNet.Kernels;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -49,4 +50,11 @@ public sealed class MaxPooling2D : Pooling2D
 
     private protected override void BackwardSample(int sample, ReadOnlySpan<float> outputGradient, Span<float> inputGradient)
         => Pooling.MaxBackward(outputGradient, _argmax.AsSpan(sample * outputGradient.Length, outputGradient.Length), Geometry, 1, inputGradient);
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static MaxPooling2D FromConfig(Config config)
+    {
+        ConfigChecks.RequireChannelsLast(config);
+        return new MaxPooling2D(ConfigChecks.ReadPair(config, "pool_size") ?? (2, 2), ConfigChecks.ReadPair(config, "strides"), ConfigChecks.ReadPadding(config), config.GetString("name"));
+    }
 }

@@ -1,4 +1,5 @@
 using NeuralNet.Kernels;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -97,6 +98,13 @@ public abstract class Pooling2D : Layer
         ConvParallel.For(_batch, _backward);
         return _inputGradient;
     }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("pool_size", [PoolSize.Height, PoolSize.Width])
+        .Set("strides", [Strides.Height, Strides.Width])
+        .Set("padding", ConfigChecks.PaddingName(Padding))
+        .Set("data_format", "channels_last");
 
     /// <summary>Creates per-batch scratch (such as argmax indices) for <paramref name="batch"/> samples.</summary>
     private protected virtual void PrepareBatch(int batch)

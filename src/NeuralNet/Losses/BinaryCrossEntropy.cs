@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Losses;
 
 /// <summary>
@@ -73,4 +75,7 @@ public sealed class BinaryCrossEntropy : Loss
             g[i] = (float)(derivative / n);
         }
     }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("from_logits", FromLogits);
 }

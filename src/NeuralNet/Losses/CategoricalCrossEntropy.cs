@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Losses;
 
 /// <summary>
@@ -173,4 +175,7 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
 
         return max + Math.Log(sum);
     }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("from_logits", FromLogits);
 }

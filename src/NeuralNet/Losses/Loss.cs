@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Losses;
 
 /// <summary>
@@ -23,4 +25,7 @@ public abstract class Loss
 
     /// <summary>Writes dLoss/dPredictions of the batch-mean loss into <paramref name="gradient"/> (same shape as predictions).</summary>
     public abstract void Gradient(Tensor predictions, Tensor targets, Tensor gradient);
+
+    /// <summary>The loss's settings under Keras' names (Keras' <c>get_config</c>); empty for one without settings.</summary>
+    public virtual Config GetConfig() => new();
 }

@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Losses;
 
 /// <summary>
@@ -139,4 +141,7 @@ public sealed class SparseCategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
 
         return (int)value;
     }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("from_logits", FromLogits);
 }

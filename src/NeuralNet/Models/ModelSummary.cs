@@ -5,34 +5,43 @@ using NeuralNet.Layers;
 namespace NeuralNet.Models;
 
 /// <summary>
-/// Renders Keras 3's model summary: the box-drawn table (Layer (type) | Output Shape | Param #) as Keras prints it to
-/// a non-interactive console (cell widths 33, 24 and 15), then the parameter totals with their sizes in memory.
+/// Renders Keras 3's model summary as Keras prints it to a non-interactive console: the box-drawn table, then the
+/// parameter totals with their sizes in memory. A chain (a <see cref="Sequential"/>, or a functional model in which no
+/// layer takes several inputs, no two layers sit at the same depth and no layer is called twice) gets the columns
+/// Layer (type) | Output Shape | Param # (cell widths 33, 24, 15); any other graph also gets "Connected to", the inbound
+/// tensors of each layer as <c>layer[node][tensor]</c> (cell widths 21, 19, 12, 19).
 /// </summary>
 internal static class ModelSummary
 {
-    private static readonly int[] s_widths = [31, 22, 13];
-    private static readonly bool[] s_rightAligned = [false, false, true];
+    private static readonly int[] s_chainWidths = [31, 22, 13];
+    private static readonly int[] s_graphWidths = [19, 17, 10, 17];
+    private static readonly bool[] s_rightAligned = [false, false, true, false];
 
-    public static string Render(Sequential model)
+    public static string Render(Model model)
     {
+        bool chain = model is not Functional functional || IsChain(functional.Graph);
+        int[] widths = chain ? s_chainWidths : s_graphWidths;
         var sb = new StringBuilder();
         sb.Append("Model: \"").Append(model.Name).Append("\"\n");
-        sb.Append(Border('┏', '━', '┳', '┓'));
-        AppendRow(sb, '┃', ["Layer (type)", "Output Shape", "Param #"]);
-        sb.Append(Border('┡', '━', '╇', '┩'));
-        var rows = model.Layers.Where(l => l is not InputLayer).ToList();
+        sb.Append(Border(widths, '┏', '━', '┳', '┓'));
+        AppendRow(sb, widths, '┃', chain ? ["Layer (type)", "Output Shape", "Param #"] : ["Layer (type)", "Output Shape", "Param #", "Connected to"]);
+        sb.Append(Border(widths, '┡', '━', '╇', '┩'));
+
+        // Keras lists a Sequential's layers without its InputLayer, and a functional model's with them.
+        var rows = model is Sequential ? model.Layers.Where(l => l is not InputLayer).ToList() : [.. model.Layers];
         for (int i = 0; i < rows.Count; i++)
         {
             Layer layer = rows[i];
             string shape = layer.IsBuilt ? layer.OutputShape.ToBatchString() : "?";
             string parameters = layer.IsBuilt ? Count(layer.ParameterCount) : "0 (unbuilt)";
-            AppendRow(sb, '│', [$"{layer.Name} ({layer.TypeName})", shape, parameters]);
-            sb.Append(i == rows.Count - 1 ? Border('└', '─', '┴', '┘') : Border('├', '─', '┼', '┤'));
+            string name = $"{layer.Name} ({layer.TypeName})";
+            AppendRow(sb, widths, '│', chain ? [name, shape, parameters] : [name, shape, parameters, Connections(((Functional)model).Graph, layer)]);
+            sb.Append(i == rows.Count - 1 ? Border(widths, '└', '─', '┴', '┘') : Border(widths, '├', '─', '┼', '┤'));
         }
 
         if (rows.Count == 0)
         {
-            sb.Append(Border('└', '─', '┴', '┘'));
+            sb.Append(Border(widths, '└', '─', '┴', '┘'));
         }
 
         long trainable = model.TrainableParameterCount;
@@ -83,25 +92,61 @@ internal static class ModelSummary
     private static void AppendTotal(StringBuilder sb, string label, long count, double bytes) =>
         sb.Append(' ').Append(label).Append(": ").Append(Count(count)).Append(" (").Append(ReadableSize(bytes)).Append(")\n");
 
-    private static string Border(char left, char line, char middle, char right)
+    // Keras' rule (summary_utils.print_summary): a graph prints as a chain unless some depth holds several nodes, a node
+    // takes several tensors, or a layer is called more than once.
+    private static bool IsChain(Graph graph)
+    {
+        if (graph.Layers.Any(graph.IsShared) || graph.Nodes.Any(n => n.Inputs.Length > 1))
+        {
+            return false;
+        }
+
+        // Depth order: in a chain every node reads the node just before it.
+        for (int i = 1; i < graph.Nodes.Count; i++)
+        {
+            if (graph.Nodes[i].Inputs.Length != 1 || !ReferenceEquals(graph.Nodes[i].Inputs[0].Node, graph.Nodes[i - 1]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Every tensor the layer's calls in this graph read, as producer[node][tensor]; "-" for an input layer.
+    private static string Connections(Graph graph, Layer layer)
+    {
+        var parts = new List<string>();
+        foreach (Node node in graph.NodesOf(layer))
+        {
+            foreach (SymbolicTensor input in node.Inputs)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{input.Layer.Name}[{graph.LocalIndex(input.Node)}][0]"));
+            }
+        }
+
+        return parts.Count == 0 ? "-" : string.Join(", ", parts);
+    }
+
+    private static string Border(int[] widths, char left, char line, char middle, char right)
     {
         var sb = new StringBuilder();
         sb.Append(left);
-        for (int c = 0; c < s_widths.Length; c++)
+        for (int c = 0; c < widths.Length; c++)
         {
-            sb.Append(line, s_widths[c] + 2).Append(c == s_widths.Length - 1 ? right : middle);
+            sb.Append(line, widths[c] + 2).Append(c == widths.Length - 1 ? right : middle);
         }
 
         return sb.Append('\n').ToString();
     }
 
-    private static void AppendRow(StringBuilder sb, char separator, string[] cells)
+    private static void AppendRow(StringBuilder sb, int[] widths, char separator, string[] cells)
     {
         var wrapped = new List<string>[cells.Length];
         int lines = 1;
         for (int c = 0; c < cells.Length; c++)
         {
-            wrapped[c] = Wrap(cells[c], s_widths[c]);
+            wrapped[c] = Wrap(cells[c], widths[c]);
             lines = Math.Max(lines, wrapped[c].Count);
         }
 
@@ -111,7 +156,7 @@ internal static class ModelSummary
             for (int c = 0; c < cells.Length; c++)
             {
                 string text = line < wrapped[c].Count ? wrapped[c][line] : string.Empty;
-                sb.Append(' ').Append(s_rightAligned[c] ? text.PadLeft(s_widths[c]) : text.PadRight(s_widths[c])).Append(' ').Append(separator);
+                sb.Append(' ').Append(s_rightAligned[c] ? text.PadLeft(widths[c]) : text.PadRight(widths[c])).Append(' ').Append(separator);
             }
 
             sb.Append('\n');

@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Optimizers;
 
 /// <summary>
@@ -93,15 +95,5 @@ public sealed class Adam : Optimizer
     }
 
     /// <inheritdoc/>
-    internal override IEnumerable<KeyValuePair<string, object>> GetConfig()
-    {
-        foreach (KeyValuePair<string, object> entry in base.GetConfig())
-        {
-            yield return entry;
-        }
-
-        yield return new("beta_1", Beta1);
-        yield return new("beta_2", Beta2);
-        yield return new("epsilon", Epsilon);
-    }
+    public override Config GetConfig() => base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2).Set("epsilon", Epsilon);
 }

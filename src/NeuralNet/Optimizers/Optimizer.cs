@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Optimizers;
 
@@ -123,19 +124,33 @@ public abstract partial class Optimizer
     /// <param name="step">The 1-based number of this step (<see cref="Iterations"/> + 1).</param>
     protected abstract void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step);
 
-    /// <summary>The hyper-parameters with Keras' names, for saved configurations.</summary>
-    internal virtual IEnumerable<KeyValuePair<string, object>> GetConfig()
+    /// <summary>
+    /// The hyper-parameters under Keras' names (Keras' <c>get_config</c>): <c>learning_rate</c>, <c>clipnorm</c> and
+    /// <c>clipvalue</c> here; subclasses add theirs. Saving a compiled model writes it.
+    /// </summary>
+    public virtual Config GetConfig() => new Config().Set("learning_rate", LearningRate).Set("clipnorm", ClipNorm).Set("clipvalue", ClipValue);
+
+    /// <summary>Sets <see cref="ClipNorm"/> or <see cref="ClipValue"/> from a configuration written by <see cref="GetConfig"/> (for factories of subclasses).</summary>
+    /// <returns>This optimizer.</returns>
+    /// <exception cref="InvalidDataException">A clipping value is not a positive number, or both are set.</exception>
+    protected internal Optimizer ReadClipping(Config config)
     {
-        yield return new("learning_rate", LearningRate);
-        if (ClipNorm is float clipNorm)
+        ArgumentNullException.ThrowIfNull(config);
+        float? clipNorm = config.GetNullableSingle("clipnorm");
+        float? clipValue = config.GetNullableSingle("clipvalue");
+        try
         {
-            yield return new("clipnorm", clipNorm);
+            ValidateClip(clipNorm, nameof(ClipNorm), clipValue, nameof(ClipValue));
+            ValidateClip(clipValue, nameof(ClipValue), null, nameof(ClipNorm));
+        }
+        catch (ArgumentException ex)
+        {
+            throw config.Error(ex.Message, ex);
         }
 
-        if (ClipValue is float clipValue)
-        {
-            yield return new("clipvalue", clipValue);
-        }
+        _clipNorm = clipNorm;
+        _clipValue = clipValue;
+        return this;
     }
 
     /// <summary>The names of the state tensors kept per parameter.</summary>
@@ -207,8 +222,9 @@ public abstract partial class Optimizer
         Iterations = 0;
     }
 
-    /// <summary>Throws unless <paramref name="value"/> is in [0, 1) (or [0, 1] when <paramref name="inclusiveOne"/>).</summary>
-    private protected static float ValidateUnitInterval(float value, string parameterName, bool inclusiveOne)
+    /// <summary>Throws unless <paramref name="value"/> is in [0, 1) (or [0, 1] when <paramref name="inclusiveOne"/>); returns it.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside the interval; the message names <paramref name="parameterName"/>.</exception>
+    protected static float ValidateUnitInterval(float value, string parameterName, bool inclusiveOne)
     {
         bool ok = value >= 0f && (inclusiveOne ? value <= 1f : value < 1f);
         if (!ok)
@@ -219,8 +235,9 @@ public abstract partial class Optimizer
         return value;
     }
 
-    /// <summary>Throws unless <paramref name="value"/> is non-negative and finite.</summary>
-    private protected static float ValidateNonNegative(float value, string parameterName)
+    /// <summary>Throws unless <paramref name="value"/> is non-negative and finite; returns it.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite; the message names <paramref name="parameterName"/>.</exception>
+    protected static float ValidateNonNegative(float value, string parameterName)
     {
         if (!(value >= 0f) || float.IsInfinity(value))
         {
@@ -230,7 +247,9 @@ public abstract partial class Optimizer
         return value;
     }
 
-    private static float ValidateLearningRate(float value)
+    /// <summary>Throws unless <paramref name="value"/> is a positive finite learning rate; returns it.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
+    protected static float ValidateLearningRate(float value)
     {
         if (!(value > 0f) || float.IsInfinity(value))
         {

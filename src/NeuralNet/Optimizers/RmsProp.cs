@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Optimizers;
 
 /// <summary>
@@ -155,16 +157,5 @@ public sealed class RmsProp : Optimizer
     }
 
     /// <inheritdoc/>
-    internal override IEnumerable<KeyValuePair<string, object>> GetConfig()
-    {
-        foreach (KeyValuePair<string, object> entry in base.GetConfig())
-        {
-            yield return entry;
-        }
-
-        yield return new("rho", Rho);
-        yield return new("momentum", Momentum);
-        yield return new("epsilon", Epsilon);
-        yield return new("centered", Centered);
-    }
+    public override Config GetConfig() => base.GetConfig().Set("rho", Rho).Set("momentum", Momentum).Set("epsilon", Epsilon).Set("centered", Centered);
 }

@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Optimizers;
 
 /// <summary>
@@ -82,16 +84,7 @@ public sealed class Sgd : Optimizer
     }
 
     /// <inheritdoc/>
-    internal override IEnumerable<KeyValuePair<string, object>> GetConfig()
-    {
-        foreach (KeyValuePair<string, object> entry in base.GetConfig())
-        {
-            yield return entry;
-        }
-
-        yield return new("momentum", Momentum);
-        yield return new("nesterov", Nesterov);
-    }
+    public override Config GetConfig() => base.GetConfig().Set("momentum", Momentum).Set("nesterov", Nesterov);
 
     private static void UpdatePlain(Span<float> values, ReadOnlySpan<float> gradient, float lr)
     {

@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Regularizers;
 
 /// <summary>The L1 weight penalty <c>l1 * sum(|w|)</c>; its gradient is <c>l1 * sign(w)</c> (0 at 0).</summary>
@@ -23,4 +25,7 @@ public sealed class L1 : Regularizer
     /// <inheritdoc/>
     public override void AddGradient(ReadOnlySpan<float> weights, Span<float> gradient) =>
         RegularizerChecks.AddGradient(weights, gradient, Factor, 0f);
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("l1", Factor);
 }

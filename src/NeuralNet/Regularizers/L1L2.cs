@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Regularizers;
 
 /// <summary>
@@ -32,4 +34,7 @@ public sealed class L1L2 : Regularizer
     /// <inheritdoc/>
     public override void AddGradient(ReadOnlySpan<float> weights, Span<float> gradient) =>
         RegularizerChecks.AddGradient(weights, gradient, L1Factor, L2Factor);
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("l1", L1Factor).Set("l2", L2Factor);
 }

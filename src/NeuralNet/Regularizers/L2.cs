@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Regularizers;
 
@@ -28,4 +29,7 @@ public sealed class L2 : Regularizer
         RegularizerChecks.SameLength(weights, gradient);
         TensorPrimitives.MultiplyAdd(weights, 2f * Factor, gradient, gradient);
     }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("l2", Factor);
 }

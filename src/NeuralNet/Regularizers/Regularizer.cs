@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Regularizers;
 
 /// <summary>
@@ -14,4 +16,7 @@ public abstract class Regularizer
 
     /// <summary>Adds the gradient of <see cref="Penalty"/> with respect to <paramref name="weights"/> into <paramref name="gradient"/>.</summary>
     public abstract void AddGradient(ReadOnlySpan<float> weights, Span<float> gradient);
+
+    /// <summary>The penalty's factors under Keras' names (Keras' <c>get_config</c>).</summary>
+    public virtual Config GetConfig() => new();
 }

@@ -1,18 +1,21 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using NeuralNet.Layers;
+using NeuralNet.Losses;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
+using NeuralNet.Training;
 
 namespace NeuralNet.Serialization;
 
 /// <summary>
 /// Model and weights files: one safetensors file whose tensors are the weights (<c>dense/kernel</c>), optionally the
 /// optimizer state (<c>optimizer/dense/kernel/momentum</c>), and whose <c>__metadata__</c> holds the architecture
-/// (<c>model_config</c>, Keras-style JSON), the training configuration (<c>compile_config</c>) and the training state
-/// (<c>training_state</c>: iteration count, Fit count and random-stream states). See docs/serialization.md.
+/// (<c>model_config</c>: a Sequential's layer list, or a functional model's layers with their inbound nodes, as Keras
+/// writes them), the training configuration (<c>compile_config</c>) and the training state (<c>training_state</c>:
+/// iteration count, Fit count and random-stream states). Components are written and created through
+/// <see cref="SerializationRegistry"/>. See docs/serialization.md.
 /// </summary>
 internal static class ModelSerializer
 {
@@ -27,10 +30,12 @@ internal static class ModelSerializer
     public const string OptimizerPrefix = "optimizer/";
 
     private const int MaxLayers = 10_000;
+    private const int MaxNodes = 100_000;
     private static readonly JsonDocumentOptions s_jsonOptions = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow };
 
     /// <summary>The tensors and metadata of a model file (<paramref name="includeTraining"/>: optimizer and training state too).</summary>
-    public static (List<KeyValuePair<string, Tensor>> Tensors, Dictionary<string, string> Metadata) DescribeModel(Sequential model, int fitCount, bool includeTraining)
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered.</exception>
+    public static (List<KeyValuePair<string, Tensor>> Tensors, Dictionary<string, string> Metadata) DescribeModel(Model model, bool includeTraining)
     {
         RequireBuilt(model, "save");
         var tensors = WeightTensors(model);
@@ -38,27 +43,22 @@ internal static class ModelSerializer
         {
             [FormatKey] = ModelFormat,
             [VersionKey] = Version,
-            [ModelConfigKey] = Json(json => WriteModelConfig(json, model)),
+            [ModelConfigKey] = ModelConfig(model).ToJsonString(),
         };
 
-        if (model.Optimizer is Optimizer optimizer && model.Loss is not null)
+        if (model.Optimizer is Optimizer optimizer)
         {
-            metadata[CompileConfigKey] = Json(json =>
-            {
-                json.WriteStartObject();
-                TrainingConfigs.WriteCompileConfig(json, optimizer, model.Loss, model.Metrics);
-                json.WriteEndObject();
-            });
+            metadata[CompileConfigKey] = CompileConfig(model, optimizer).ToJsonString();
         }
 
         if (includeTraining)
         {
-            metadata[TrainingStateKey] = Json(json => WriteTrainingState(json, model, fitCount));
+            metadata[TrainingStateKey] = TrainingState(model).ToJsonString();
             if (model.Optimizer is Optimizer opt)
             {
                 foreach (var (parameter, slot, value) in opt.GetStateTensors())
                 {
-                    tensors.Add(new($"{OptimizerPrefix}{ParameterName(model, parameter)}/{slot}", value));
+                    tensors.Add(new($"{OptimizerPrefix}{model.ParameterName(parameter)}/{slot}", value));
                 }
             }
         }
@@ -67,15 +67,14 @@ internal static class ModelSerializer
     }
 
     /// <summary>The tensors and metadata of a weights file.</summary>
-    public static (List<KeyValuePair<string, Tensor>> Tensors, Dictionary<string, string> Metadata) DescribeWeights(Sequential model)
+    public static (List<KeyValuePair<string, Tensor>> Tensors, Dictionary<string, string> Metadata) DescribeWeights(Model model)
     {
         RequireBuilt(model, "save the weights of");
         return (WeightTensors(model), new Dictionary<string, string>(StringComparer.Ordinal) { [FormatKey] = WeightsFormat, [VersionKey] = Version });
     }
 
     /// <summary>Creates a model from a model file: architecture, weights, compile configuration and training state.</summary>
-    /// <returns>The model and the Fit count saved with it (0 when the file has no training state).</returns>
-    public static (Sequential Model, int FitCount) ReadModel(SafeTensorsFile file)
+    public static Model ReadModel(SafeTensorsFile file)
     {
         string source = file.Source;
         string format = file.Metadata.GetValueOrDefault(FormatKey) ?? string.Empty;
@@ -87,129 +86,46 @@ internal static class ModelSerializer
         }
 
         CheckVersion(file);
-        using var modelDoc = ParseJson(file, ModelConfigKey, required: true)!;
-        var root = new ConfigObject(modelDoc.RootElement, source, ModelConfigKey);
-        string className = root.String("class_name");
-        if (className != "Sequential")
+        Config root = ParseJson(file, ModelConfigKey, required: true)!;
+        string className = root.GetString("class_name");
+        var loaded = new FileParameters(file);
+        Model model = className switch
         {
-            throw root.Error($"the model class is \"{FormatError.Shorten(className)}\"; NeuralNet reads Sequential models.");
-        }
-
-        var config = root.Object("config");
-        string name = config.String("name", "sequential");
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            throw config.Error("the model name is empty.");
-        }
-
-        long seed = config.Long("seed", 0);
-        var layerArray = config.Required("layers");
-        if (layerArray.ValueKind != JsonValueKind.Array || layerArray.GetArrayLength() is 0 or > MaxLayers)
-        {
-            throw config.Error($"\"layers\" must be an array of 1 to {MaxLayers} layers.");
-        }
-
-        var layers = new List<Layer>();
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var element in layerArray.EnumerateArray())
-        {
-            var layer = LayerConfigs.Read(element, source, layers.Count);
-            if (!names.Add(layer.Name))
-            {
-                throw config.Error($"two layers are named '{FormatError.Shorten(layer.Name)}'.");
-            }
-
-            if (layer is InputLayer && layers.Count > 0)
-            {
-                throw config.Error($"layer {layers.Count} is an InputLayer; only the first layer can be one.");
-            }
-
-            layers.Add(layer);
-        }
-
-        TensorShape inputShape = layers[0] is InputLayer input ? input.Shape : ReadBuildInputShape(root);
-
-        // Build layer by layer, checking the file's tensors against the shapes each layer will create before it allocates them.
-        var parameters = new Dictionary<string, Parameter>(StringComparer.Ordinal);
-        TensorShape shape = inputShape;
-        for (int i = 0; i < layers.Count; i++)
-        {
-            Layer layer = layers[i];
-            layer.Seed = SeededRandom.Derive(seed, i);
-            var expected = LayerConfigs.ExpectedParameters(layer, shape);
-            if (expected is not null)
-            {
-                foreach (var (parameterName, parameterShape) in expected)
-                {
-                    RequireTensor(file, $"{layer.Name}/{parameterName}", parameterShape, $"{LayerConfigs.ClassName(layer)} '{layer.Name}' built for input {shape.ToBatchString()}");
-                }
-            }
-
-            try
-            {
-                layer.Build(shape);
-            }
-            catch (ArgumentException ex)
-            {
-                throw FormatError.Create(source, null, $"layer {i} ('{FormatError.Shorten(layer.Name)}', {LayerConfigs.ClassName(layer)}) cannot take input {shape.ToBatchString()}: {ex.Message}", ex);
-            }
-
-            foreach (var parameter in layer.Parameters)
-            {
-                string tensorName = $"{layer.Name}/{parameter.Name}";
-                var tensor = RequireTensor(file, tensorName, parameter.Shape.Dimensions.ToArray(), $"{LayerConfigs.ClassName(layer)} '{layer.Name}'");
-                tensor.CopyTo(parameter.Value);
-                parameters.Add(tensorName, parameter);
-            }
-
-            shape = layer.OutputShape;
-        }
-
-        Sequential model;
-        try
-        {
-            model = new Sequential(layers, name, seed);
-            model.Build(inputShape);
-        }
-        catch (ArgumentException ex)
-        {
-            throw config.Error(ex.Message, ex);
-        }
+            "Sequential" => ReadSequential(root, loaded),
+            "Functional" => ReadFunctional(root, loaded),
+            _ => throw root.Error($"the model class is \"{FormatError.Shorten(className)}\"; NeuralNet reads Sequential and Functional models."),
+        };
 
         foreach (string tensorName in file.Names)
         {
-            if (!parameters.ContainsKey(tensorName) && !tensorName.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            if (!loaded.Parameters.ContainsKey(tensorName) && !tensorName.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
             {
                 throw FormatError.Create(source, tensorName, "the tensor matches no parameter of the model described in the file.");
             }
         }
 
-        using var compileDoc = ParseJson(file, CompileConfigKey, required: false);
-        if (compileDoc is not null)
+        if (ParseJson(file, CompileConfigKey, required: false) is Config compile)
         {
-            var compile = new ConfigObject(compileDoc.RootElement, source, CompileConfigKey);
-            model.Compile(TrainingConfigs.ReadOptimizer(compile), TrainingConfigs.ReadLoss(compile), TrainingConfigs.ReadMetrics(compile));
+            ReadCompileConfig(compile, model);
         }
 
-        int fitCount = 0;
-        using var stateDoc = ParseJson(file, TrainingStateKey, required: false);
-        if (stateDoc is not null)
+        if (ParseJson(file, TrainingStateKey, required: false) is Config state)
         {
-            fitCount = ReadTrainingState(new ConfigObject(stateDoc.RootElement, source, TrainingStateKey), model, file, parameters);
+            ReadTrainingState(state, model, file, loaded.Parameters);
         }
-        else if (file.Names.Any(n => n.StartsWith(OptimizerPrefix, StringComparison.Ordinal)))
+        else if (file.Names.FirstOrDefault(n => n.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) is string orphan)
         {
-            throw FormatError.Create(source, file.Names.First(n => n.StartsWith(OptimizerPrefix, StringComparison.Ordinal)), $"optimizer state without a \"{TrainingStateKey}\".");
+            throw FormatError.Create(source, orphan, $"optimizer state without a \"{TrainingStateKey}\".");
         }
 
-        return (model, fitCount);
+        return model;
     }
 
     /// <summary>
     /// Checks that <paramref name="file"/> has exactly the model's parameters (optimizer state is ignored), then copies
     /// them in; on any mismatch nothing is copied.
     /// </summary>
-    public static void ReadWeights(Sequential model, SafeTensorsFile file)
+    public static void ReadWeights(Model model, SafeTensorsFile file)
     {
         RequireBuilt(model, "load weights into");
         var expected = new Dictionary<string, Parameter>(StringComparer.Ordinal);
@@ -223,7 +139,7 @@ internal static class ModelSerializer
 
         foreach (var (tensorName, parameter) in expected)
         {
-            RequireTensor(file, tensorName, parameter.Shape.Dimensions.ToArray(), $"model '{model.Name}'");
+            RequireTensor(file, tensorName, parameter.Shape, $"model '{model.Name}'");
         }
 
         foreach (string tensorName in file.Names)
@@ -237,27 +153,11 @@ internal static class ModelSerializer
         foreach (var (tensorName, parameter) in expected)
         {
             file[tensorName].CopyTo(parameter.Value);
+            parameter.PendingInitializer = null;
         }
     }
 
-    /// <summary>The name of a parameter in files: <c>layer/parameter</c>.</summary>
-    public static string ParameterName(Sequential model, Parameter parameter)
-    {
-        foreach (Layer layer in model.Layers)
-        {
-            foreach (Parameter p in layer.Parameters)
-            {
-                if (ReferenceEquals(p, parameter))
-                {
-                    return $"{layer.Name}/{p.Name}";
-                }
-            }
-        }
-
-        throw new InvalidOperationException($"Parameter '{parameter.Name}' does not belong to model '{model.Name}'; was the optimizer used with another model?");
-    }
-
-    private static List<KeyValuePair<string, Tensor>> WeightTensors(Sequential model)
+    private static List<KeyValuePair<string, Tensor>> WeightTensors(Model model)
     {
         var tensors = new List<KeyValuePair<string, Tensor>>();
         foreach (Layer layer in model.Layers)
@@ -276,64 +176,515 @@ internal static class ModelSerializer
         return tensors;
     }
 
-    private static void WriteModelConfig(Utf8JsonWriter json, Sequential model)
+    // A Sequential as 0.1.0 wrote it: the layers in order; a functional model as Keras writes one, every layer with its
+    // inbound nodes, each a call on tensors named [layer, node, tensor].
+    private static JsonObject ModelConfig(Model model)
     {
-        json.WriteStartObject();
-        json.WriteString("class_name", "Sequential");
-        json.WriteStartObject("config");
-        json.WriteString("name", model.Name);
-        json.WriteNumber("seed", model.Seed);
-        json.WriteStartArray("layers");
-        foreach (Layer layer in model.Layers)
+        var config = new JsonObject { ["name"] = model.Name, ["trainable"] = true, ["seed"] = model.Seed };
+        var layers = new JsonArray();
+        config["layers"] = layers;
+        if (model is Sequential sequential)
         {
-            LayerConfigs.Write(json, layer);
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-        json.WriteStartArray("build_input_shape");
-        json.WriteNullValue();
-        foreach (int d in model.InputShape.Dimensions)
-        {
-            json.WriteNumberValue(d);
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
-
-    private static void WriteTrainingState(Utf8JsonWriter json, Sequential model, int fitCount)
-    {
-        json.WriteStartObject();
-        json.WriteNumber("iterations", model.Optimizer?.Iterations ?? 0);
-        json.WriteNumber("fit_count", fitCount);
-        json.WriteStartObject("random_states");
-        Span<ulong> state = stackalloc ulong[SeededRandom.StateLength];
-        foreach (Layer layer in model.Layers)
-        {
-            if (layer is Dropout dropout)
+            foreach (Layer layer in sequential.Layers)
             {
-                dropout.MaskRandom.GetState(state);
-                json.WriteStartArray(layer.Name);
-                foreach (ulong value in state)
+                layers.Add((JsonNode)SerializationRegistry.Serialize(layer));
+            }
+
+            return new JsonObject { ["class_name"] = "Sequential", ["config"] = config, ["build_input_shape"] = BatchShape(model.InputShape) };
+        }
+
+        Graph graph = ((Functional)model).Graph;
+        foreach (Layer layer in graph.Layers)
+        {
+            JsonObject item = SerializationRegistry.Serialize(layer);
+            item["name"] = layer.Name;
+            var nodes = new JsonArray();
+            foreach (Node node in graph.NodesOf(layer))
+            {
+                if (node.IsInput)
                 {
-                    // As strings: JSON readers in other languages lose precision on integers above 2^53.
-                    json.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));
+                    continue;
                 }
 
-                json.WriteEndArray();
+                JsonNode args = node.Inputs.Length == 1 ? KerasTensor(graph, node.Inputs[0]) : new JsonArray([.. node.Inputs.Select(t => KerasTensor(graph, t))]);
+                nodes.Add((JsonNode)new JsonObject { ["args"] = new JsonArray(args), ["kwargs"] = new JsonObject() });
+            }
+
+            item["inbound_nodes"] = nodes;
+            layers.Add((JsonNode)item);
+        }
+
+        config["input_layers"] = new JsonArray([.. graph.Inputs.Select(t => History(graph, t))]);
+        config["output_layers"] = new JsonArray([.. graph.Outputs.Select(t => History(graph, t))]);
+        return new JsonObject { ["class_name"] = "Functional", ["config"] = config };
+    }
+
+    private static JsonNode KerasTensor(Graph graph, SymbolicTensor tensor) => new JsonObject
+    {
+        ["class_name"] = "__keras_tensor__",
+        ["config"] = new JsonObject { ["shape"] = BatchShape(tensor.Shape), ["dtype"] = "float32", ["keras_history"] = History(graph, tensor) },
+    };
+
+    private static JsonNode History(Graph graph, SymbolicTensor tensor) => new JsonArray(tensor.Layer.Name, graph.LocalIndex(tensor.Node), 0);
+
+    private static JsonArray BatchShape(TensorShape shape)
+    {
+        var array = new JsonArray { null };
+        foreach (int d in shape.Dimensions)
+        {
+            array.Add((JsonNode)JsonValue.Create(d));
+        }
+
+        return array;
+    }
+
+    // Keras' compile config: one loss for every output, or losses, weights and metrics by output name.
+    private static JsonObject CompileConfig(Model model, Optimizer optimizer)
+    {
+        var config = new JsonObject { ["optimizer"] = SerializationRegistry.Serialize(optimizer) };
+        IReadOnlyList<string> names = model.OutputNames;
+        IReadOnlyList<Loss?> losses = model.Losses;
+        IReadOnlyList<Metric[]> metrics = model.OutputMetrics;
+        if (model.Loss is Loss shared && model.LossWeights is null && names.Count == 1)
+        {
+            config["loss"] = SerializationRegistry.Serialize(shared);
+            config["metrics"] = new JsonArray([.. metrics[0].Select(SerializationRegistry.SerializeMetric)]);
+            return config;
+        }
+
+        var lossByName = new JsonObject();
+        var metricsByName = new JsonObject();
+        for (int k = 0; k < names.Count; k++)
+        {
+            lossByName[names[k]] = losses[k] is Loss loss ? SerializationRegistry.Serialize(loss) : null;
+            metricsByName[names[k]] = new JsonArray([.. metrics[k].Select(SerializationRegistry.SerializeMetric)]);
+        }
+
+        config["loss"] = lossByName;
+        if (model.LossWeights is IReadOnlyList<float> weights)
+        {
+            var weightsByName = new JsonObject();
+            for (int k = 0; k < names.Count; k++)
+            {
+                weightsByName[names[k]] = weights[k];
+            }
+
+            config["loss_weights"] = weightsByName;
+        }
+
+        config["metrics"] = metricsByName;
+        return config;
+    }
+
+    private static JsonObject TrainingState(Model model)
+    {
+        var randoms = new JsonObject();
+        Span<ulong> state = stackalloc ulong[SeededRandom.StateLength];
+        foreach (Layer instance in model.LayerInstances)
+        {
+            if (instance is Dropout dropout)
+            {
+                dropout.MaskRandom.GetState(state);
+
+                // As strings: JSON readers in other languages lose precision on integers above 2^53.
+                var values = new JsonArray();
+                foreach (ulong value in state)
+                {
+                    values.Add((JsonNode)JsonValue.Create(value.ToString(CultureInfo.InvariantCulture)));
+                }
+
+                randoms[RandomStateKey(instance)] = values;
             }
         }
 
-        json.WriteEndObject();
-        json.WriteEndObject();
+        return new JsonObject
+        {
+            ["iterations"] = model.Optimizer?.Iterations ?? 0,
+            ["fit_count"] = model.FitCount,
+            ["random_states"] = randoms,
+        };
     }
 
-    private static int ReadTrainingState(ConfigObject state, Sequential model, SafeTensorsFile file, Dictionary<string, Parameter> parameters)
+    // The layer's name for its first call; name#k for the instance of its k-th call in the model.
+    private static string RandomStateKey(Layer instance) =>
+        instance.CallIndex == 0 ? instance.Name : string.Create(CultureInfo.InvariantCulture, $"{instance.Name}#{instance.CallIndex}");
+
+    private static Sequential ReadSequential(Config root, FileParameters loaded)
     {
-        long iterations = state.Long("iterations", 0, minimum: 0);
-        int fitCount = state.Int("fit_count", 0, minimum: 0);
-        var optimizer = model.Optimizer;
+        Config config = root.GetConfig("config");
+        string name = ReadModelName(config, "sequential");
+        long seed = config.GetInt64("seed", 0);
+        List<(Layer Layer, Config Item)> layers = ReadLayerList(config);
+        TensorShape inputShape = layers[0].Layer is InputLayer input ? input.Shape : ReadBuildInputShape(root, config);
+        TensorShape shape = inputShape;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i].Layer is InputLayer && i > 0)
+            {
+                throw config.Error(string.Create(CultureInfo.InvariantCulture, $"layer {i} is an InputLayer; only the first layer can be one."));
+            }
+
+            Layer layer = layers[i].Layer;
+            layer.Seed = SeededRandom.Derive(seed, i);
+            layer.IsSeeded = true;
+            BuildFromFile(layer, [shape], loaded, layers[i].Item);
+            shape = layer.OutputShape;
+        }
+
+        try
+        {
+            var model = new Sequential(layers.Select(l => l.Layer), name, seed);
+            model.Build(inputShape);
+            return model;
+        }
+        catch (ArgumentException ex)
+        {
+            throw config.Error(ex.Message, ex);
+        }
+    }
+
+    private static Functional ReadFunctional(Config root, FileParameters loaded)
+    {
+        Config config = root.GetConfig("config");
+        string name = ReadModelName(config, "functional");
+        long seed = config.GetInt64("seed", 0);
+        List<(Layer Layer, Config Item)> layers = ReadLayerList(config);
+
+        // Every layer's calls, each a list of [layer, node, tensor] references, read before any layer is built.
+        var pending = new List<(Layer Layer, Config Item, List<TensorReference[]> Calls)>();
+        int totalNodes = 0;
+        foreach ((Layer layer, Config item) in layers)
+        {
+            var calls = ReadInboundNodes(item, layer);
+            totalNodes += calls.Count;
+            if (totalNodes > MaxNodes)
+            {
+                throw config.Error(string.Create(CultureInfo.InvariantCulture, $"the layers have more than {MaxNodes} inbound nodes in all."));
+            }
+
+            pending.Add((layer, item, calls));
+        }
+
+        // Call the layers in any order their inputs allow (a shared layer's later call may need layers listed after it).
+        var produced = new Dictionary<(string Layer, int Node), SymbolicTensor>();
+        var nextCall = new int[pending.Count];
+        for (int i = 0; i < pending.Count; i++)
+        {
+            if (pending[i].Layer is InputLayer inputLayer)
+            {
+                produced[(inputLayer.Name, 0)] = new Input(inputLayer);
+            }
+        }
+
+        bool progress = true;
+        while (progress)
+        {
+            progress = false;
+            for (int i = 0; i < pending.Count; i++)
+            {
+                (Layer layer, Config item, List<TensorReference[]> calls) = pending[i];
+                while (nextCall[i] < calls.Count && calls[nextCall[i]].All(r => produced.ContainsKey((r.Layer, r.Node))))
+                {
+                    SymbolicTensor[] inputs = [.. calls[nextCall[i]].Select(r => produced[(r.Layer, r.Node)])];
+                    if (!layer.IsBuilt)
+                    {
+                        BuildFromFile(layer, [.. inputs.Select(t => t.Shape)], loaded, item);
+                    }
+
+                    try
+                    {
+                        produced[(layer.Name, nextCall[i])] = layer.Call(inputs);
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw item.Error(ex.Message, ex);
+                    }
+
+                    nextCall[i]++;
+                    progress = true;
+                }
+            }
+        }
+
+        for (int i = 0; i < pending.Count; i++)
+        {
+            if (nextCall[i] < pending[i].Calls.Count)
+            {
+                TensorReference missing = pending[i].Calls[nextCall[i]].First(r => !produced.ContainsKey((r.Layer, r.Node)));
+                throw pending[i].Item.Error(string.Create(CultureInfo.InvariantCulture,
+                    $"inbound node {nextCall[i]} reads [\"{FormatError.Shorten(missing.Layer)}\", {missing.Node}, 0], which no layer of the file produces (or only through a cycle)."));
+            }
+        }
+
+        SymbolicTensor[] modelInputs = ReadTensorList(config, "input_layers", produced);
+        SymbolicTensor[] modelOutputs = ReadTensorList(config, "output_layers", produced);
+        Functional model;
+        try
+        {
+            model = new Functional(modelInputs, modelOutputs, name, seed);
+        }
+        catch (ArgumentException ex)
+        {
+            throw config.Error(ex.Message, ex);
+        }
+
+        if (model.Layers.Count != layers.Count)
+        {
+            Layer stray = layers.Select(l => l.Layer).First(l => !model.Layers.Contains(l));
+            throw config.Error($"layer '{FormatError.Shorten(stray.Name)}' is not between the model's inputs and outputs.");
+        }
+
+        return model;
+    }
+
+    private static string ReadModelName(Config config, string fallback)
+    {
+        string name = config.GetString("name", fallback);
+        return string.IsNullOrWhiteSpace(name) ? throw config.Error("the model name is empty.") : name;
+    }
+
+    // Creates every layer of "layers" (unbuilt) through the registry, checking names.
+    private static List<(Layer Layer, Config Item)> ReadLayerList(Config config)
+    {
+        if (config.GetNode("layers") is not JsonArray array || array.Count is 0 or > MaxLayers)
+        {
+            throw config.Error(string.Create(CultureInfo.InvariantCulture, $"\"layers\" must be an array of 1 to {MaxLayers} layers."));
+        }
+
+        var layers = new List<(Layer, Config)>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        Config list = config.At($"{config.Path}.layers");
+        for (int i = 0; i < array.Count; i++)
+        {
+            if (array[i] is not JsonObject obj)
+            {
+                throw list.Error(string.Create(CultureInfo.InvariantCulture, $"layer {i} must be an object but is {Config.Describe(array[i])}."));
+            }
+
+            Config item = Config.Wrap(obj, config.Source, string.Create(CultureInfo.InvariantCulture, $"layer {i}"));
+            string className = item.GetString("class_name");
+            Config layerConfig = item.Contains("config") ? item.GetConfig("config") : throw item.Error("\"config\" is missing.");
+            string layerName = layerConfig.GetString("name", string.Empty);
+            string where = string.Create(CultureInfo.InvariantCulture, $"layer {i} ('{FormatError.Shorten(layerName)}', {FormatError.Shorten(className)})");
+            item = item.At(where);
+            if (layerName.Length == 0)
+            {
+                throw layerConfig.At(where).Error("\"name\" is missing or empty.");
+            }
+
+            if (layerName.Contains('/', StringComparison.Ordinal))
+            {
+                throw item.Error("layer names cannot contain '/', which separates layer and parameter names in tensor names.");
+            }
+
+            if (item.Contains("name") && item.GetString("name") != layerName)
+            {
+                throw item.Error($"\"name\" is \"{FormatError.Shorten(item.GetString("name"))}\" but the layer's config names it \"{FormatError.Shorten(layerName)}\".");
+            }
+
+            if (!names.Add(layerName))
+            {
+                throw config.Error($"two layers are named '{FormatError.Shorten(layerName)}'.");
+            }
+
+            var layer = (Layer)SerializationRegistry.CreateFromItem(SerializationRegistry.ComponentKind.Layer, item, where);
+            if (layer.Name != layerName)
+            {
+                if (layer.Name.Length != 0)
+                {
+                    throw item.Error($"the layer created from the config is named '{FormatError.Shorten(layer.Name)}', not '{FormatError.Shorten(layerName)}'.");
+                }
+
+                layer.Name = layerName;
+            }
+
+            layers.Add((layer, item));
+        }
+
+        return layers;
+    }
+
+    // Builds a layer for its input shapes, each parameter it creates checked against the file's tensor of that name and
+    // shape before it is allocated, then filled from it.
+    private static void BuildFromFile(Layer layer, TensorShape[] shapes, FileParameters loaded, Config item)
+    {
+        string input = shapes.Length == 1 ? shapes[0].ToBatchString() : "[" + string.Join(", ", shapes.Select(s => s.ToBatchString())) + "]";
+        loaded.BuildingFor = input;
+        try
+        {
+            layer.Build(shapes, loaded);
+        }
+        catch (ArgumentException ex)
+        {
+            throw item.Error($"cannot take input {input}: {ex.Message}", ex);
+        }
+    }
+
+    private static List<TensorReference[]> ReadInboundNodes(Config item, Layer layer)
+    {
+        var calls = new List<TensorReference[]>();
+        JsonNode? nodes = item.GetNode("inbound_nodes");
+        if (nodes is null)
+        {
+            return layer is InputLayer ? calls : throw item.Error("\"inbound_nodes\" is missing.");
+        }
+
+        if (nodes is not JsonArray array)
+        {
+            throw item.Error($"\"inbound_nodes\" must be an array but is {Config.Describe(nodes)}.");
+        }
+
+        if (layer is InputLayer && array.Count > 0)
+        {
+            throw item.Error("an InputLayer has no inbound nodes.");
+        }
+
+        for (int n = 0; n < array.Count; n++)
+        {
+            string where = string.Create(CultureInfo.InvariantCulture, $"{item.Path}.inbound_nodes[{n}]");
+            if (array[n] is not JsonObject node || node["args"] is not JsonArray { Count: >= 1 } args)
+            {
+                throw item.At(where).Error("must be an object whose \"args\" is a non-empty array.");
+            }
+
+            JsonNode? first = args[0];
+            JsonNode?[] tensors = first is JsonArray list ? [.. list] : [first];
+            if (tensors.Length == 0)
+            {
+                throw item.At(where).Error("the call has no input tensors.");
+            }
+
+            calls.Add([.. tensors.Select(t => ReadReference(t, item.At(where)))]);
+        }
+
+        return calls;
+    }
+
+    private static TensorReference ReadReference(JsonNode? node, Config where)
+    {
+        if (node is not JsonObject obj || obj["config"] is not JsonObject config || config["keras_history"] is not JsonArray { Count: 3 } history
+            || history[0]?.GetValueKind() != JsonValueKind.String)
+        {
+            throw where.Error("an input tensor must be {\"class_name\": \"__keras_tensor__\", \"config\": {\"keras_history\": [layer, node, tensor]}}.");
+        }
+
+        var reference = Config.Wrap(new JsonObject { ["node"] = history[1]?.DeepClone(), ["tensor"] = history[2]?.DeepClone() }, where.Source, where.Path);
+        int nodeIndex = reference.GetInt32("node", minimum: 0, maximum: MaxNodes);
+        if (reference.GetInt32("tensor") != 0)
+        {
+            throw where.Error("keras_history refers to tensor index other than 0; NeuralNet's layers have one output.");
+        }
+
+        return new TensorReference(history[0]!.GetValue<string>(), nodeIndex);
+    }
+
+    private static SymbolicTensor[] ReadTensorList(Config config, string key, Dictionary<(string Layer, int Node), SymbolicTensor> produced)
+    {
+        JsonNode? node = config.GetNode(key);
+        if (node is not JsonArray { Count: > 0 } array)
+        {
+            throw config.Error($"\"{key}\" must be a non-empty array of [layer, node, tensor].");
+        }
+
+        // Keras writes a single triple for a model built on one tensor, a list of triples otherwise.
+        JsonNode?[] triples = array[0]?.GetValueKind() == JsonValueKind.String ? [array] : [.. array];
+        var result = new SymbolicTensor[triples.Length];
+        for (int i = 0; i < triples.Length; i++)
+        {
+            var wrapper = new JsonObject { ["config"] = new JsonObject { ["keras_history"] = triples[i]?.DeepClone() } };
+            TensorReference reference = ReadReference(wrapper, config.At($"{config.Path}.{key}"));
+            result[i] = produced.GetValueOrDefault((reference.Layer, reference.Node))
+                ?? throw config.Error($"\"{key}\" names [\"{FormatError.Shorten(reference.Layer)}\", {reference.Node}, 0], which no layer of the file produces.");
+        }
+
+        return result;
+    }
+
+    private static void ReadCompileConfig(Config compile, Model model)
+    {
+        var optimizer = (Optimizer)SerializationRegistry.CreateFromItem(SerializationRegistry.ComponentKind.Optimizer, compile.GetConfig("optimizer"), $"{compile.Path}.optimizer");
+        IReadOnlyList<string> names = model.OutputNames;
+        JsonNode loss = compile.GetNode("loss") ?? throw compile.Error("\"loss\" is missing.");
+        Loss?[] losses;
+        if (loss is JsonObject byName && !byName.ContainsKey("class_name"))
+        {
+            CheckOutputNames(compile, "loss", byName, names);
+            losses = [.. names.Select(n => byName[n] is JsonNode l ? SerializationRegistry.Deserialize<Loss>(l, compile.GetConfig("loss"), n) : null)];
+        }
+        else
+        {
+            Loss single = SerializationRegistry.Deserialize<Loss>(loss, compile, "loss");
+            losses = [.. names.Select(_ => single)];
+        }
+
+        float[]? weights = null;
+        if (compile.GetNode("loss_weights") is JsonNode weightsNode)
+        {
+            Config weightConfig = compile.GetConfig("loss_weights");
+            CheckOutputNames(compile, "loss_weights", (JsonObject)weightsNode, names);
+            weights = [.. names.Select(n => weightConfig.GetSingle(n, 1f))];
+        }
+
+        Metric[][] metrics;
+        JsonNode? metricsNode = compile.GetNode("metrics");
+        if (metricsNode is JsonObject metricsByName)
+        {
+            CheckOutputNames(compile, "metrics", metricsByName, names);
+            Config perOutput = compile.GetConfig("metrics");
+            metrics = [.. names.Select(n => ReadMetricList(perOutput, n))];
+        }
+        else
+        {
+            Metric[] flat = metricsNode is null ? [] : ReadMetricList(compile, "metrics");
+            metrics = names.Count == 1 ? [flat] : flat.Length == 0 ? [.. names.Select(_ => Array.Empty<Metric>())]
+                : throw compile.Error("\"metrics\" must be given per output (an object by output name) for a model with several outputs.");
+        }
+
+        try
+        {
+            model.Compile(optimizer, losses, weights, metrics);
+        }
+        catch (ArgumentException ex)
+        {
+            throw compile.Error(ex.Message, ex);
+        }
+    }
+
+    private static Metric[] ReadMetricList(Config owner, string key)
+    {
+        if (owner.GetNode(key) is not JsonArray { Count: <= 64 } array)
+        {
+            throw owner.Error($"\"{key}\" must be an array of at most 64 metrics.");
+        }
+
+        Config list = owner.At($"{owner.Path}.{key}");
+        var metrics = new Metric[array.Count];
+        for (int i = 0; i < array.Count; i++)
+        {
+            metrics[i] = array[i] is JsonNode item
+                ? SerializationRegistry.Deserialize<Metric>(item, list, string.Create(CultureInfo.InvariantCulture, $"[{i}]"))
+                : throw list.Error(string.Create(CultureInfo.InvariantCulture, $"metric {i} is null."));
+        }
+
+        return metrics;
+    }
+
+    private static void CheckOutputNames(Config compile, string key, JsonObject byName, IReadOnlyList<string> names)
+    {
+        foreach ((string name, _) in byName)
+        {
+            if (!names.Contains(name))
+            {
+                throw compile.Error($"\"{key}\" names \"{FormatError.Shorten(name)}\", which is not an output of the model ({string.Join(", ", names)}).");
+            }
+        }
+    }
+
+    private static void ReadTrainingState(Config state, Model model, SafeTensorsFile file, Dictionary<string, Parameter> parameters)
+    {
+        long iterations = state.GetInt64("iterations", 0, minimum: 0);
+        int fitCount = state.GetInt32("fit_count", 0, minimum: 0);
+        Optimizer? optimizer = model.Optimizer;
         if (iterations > 0 && optimizer is null)
         {
             throw state.Error($"the file records {iterations} optimizer iterations but has no \"{CompileConfigKey}\".");
@@ -341,7 +692,7 @@ internal static class ModelSerializer
 
         if (optimizer is not null)
         {
-            var slots = optimizer.StateSlotNames;
+            IReadOnlyList<string> slots = optimizer.StateSlotNames;
             foreach (string tensorName in file.Names)
             {
                 if (!tensorName.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
@@ -352,106 +703,103 @@ internal static class ModelSerializer
                 int lastSlash = tensorName.LastIndexOf('/');
                 string parameterName = tensorName[OptimizerPrefix.Length..Math.Max(OptimizerPrefix.Length, lastSlash)];
                 string slot = tensorName[(lastSlash + 1)..];
-                int slotIndex = IndexOf(slots, slot);
-                if (!parameters.TryGetValue(parameterName, out var parameter) || slotIndex < 0)
+                int slotIndex = slots.ToList().IndexOf(slot);
+                if (!parameters.TryGetValue(parameterName, out Parameter? parameter) || slotIndex < 0)
                 {
                     throw FormatError.Create(file.Source, tensorName, $"the tensor matches no state of the {optimizer.Name} optimizer (slots: {string.Join(", ", slots)}) for a parameter of the model.");
                 }
 
-                var tensor = RequireTensor(file, tensorName, parameter.Shape.Dimensions.ToArray(), $"the optimizer state of '{parameterName}'");
+                Tensor tensor = RequireTensor(file, tensorName, parameter.Shape, $"the optimizer state of '{parameterName}'");
                 tensor.CopyTo(optimizer.GetOrCreateState(parameter)[slotIndex]);
             }
 
             optimizer.Iterations = iterations;
         }
 
-        var randoms = state.Get("random_states");
-        if (randoms is not null)
+        if (state.Contains("random_states"))
         {
-            var states = state.Object("random_states");
+            Config states = state.GetConfig("random_states");
             Span<ulong> values = stackalloc ulong[SeededRandom.StateLength];
-            foreach (Layer layer in model.Layers)
+            foreach (Layer instance in model.LayerInstances)
             {
-                if (layer is not Dropout dropout || !states.Has(layer.Name))
+                string key = RandomStateKey(instance);
+                if (instance is not Dropout dropout || !states.Contains(key))
                 {
                     continue;
                 }
 
-                var array = states.Required(layer.Name);
-                if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() != SeededRandom.StateLength)
+                if (states.GetNode(key) is not JsonArray { Count: SeededRandom.StateLength } array)
                 {
-                    throw states.Error($"the random state of '{FormatError.Shorten(layer.Name)}' must be an array of {SeededRandom.StateLength} strings.");
+                    throw states.Error($"the random state of '{FormatError.Shorten(key)}' must be an array of {SeededRandom.StateLength} strings.");
                 }
 
-                int k = 0;
-                foreach (var item in array.EnumerateArray())
+                for (int k = 0; k < array.Count; k++)
                 {
-                    if (item.ValueKind != JsonValueKind.String || !ulong.TryParse(item.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out values[k]))
+                    if (array[k]?.GetValueKind() != JsonValueKind.String || !ulong.TryParse(array[k]!.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out values[k]))
                     {
-                        throw states.Error($"the random state of '{FormatError.Shorten(layer.Name)}' has {ConfigObject.Describe(item)} at {k}; expected an unsigned integer as a string.");
+                        throw states.Error($"the random state of '{FormatError.Shorten(key)}' has {Config.Describe(array[k])} at {k}; expected an unsigned integer as a string.");
                     }
-
-                    k++;
                 }
 
                 if (!dropout.MaskRandom.SetState(values))
                 {
-                    throw states.Error($"the random state of '{FormatError.Shorten(layer.Name)}' is not a state the generator can be in.");
+                    throw states.Error($"the random state of '{FormatError.Shorten(key)}' is not a state the generator can be in.");
                 }
             }
         }
 
-        return fitCount;
+        model.FitCount = fitCount;
     }
 
-    private static int IndexOf(IReadOnlyList<string> slots, string slot)
+    private static Tensor RequireTensor(SafeTensorsFile file, string tensorName, TensorShape shape, string needer)
     {
-        for (int i = 0; i < slots.Count; i++)
+        if (!file.TryGetTensor(tensorName, out Tensor? tensor))
         {
-            if (slots[i] == slot)
-            {
-                return i;
-            }
+            throw FormatError.Create(file.Source, tensorName, $"missing: {needer} needs it with shape {FormatShape(shape.Dimensions)}.");
         }
 
-        return -1;
-    }
-
-    private static Tensor RequireTensor(SafeTensorsFile file, string tensorName, int[] shape, string needer)
-    {
-        if (!file.TryGetTensor(tensorName, out var tensor))
+        if (tensor.Shape != shape)
         {
-            throw FormatError.Create(file.Source, tensorName, $"missing: {needer} needs it with shape {SafeTensorsHeader.FormatShape(Array.ConvertAll(shape, d => (long)d))}.");
-        }
-
-        if (!tensor.Shape.Dimensions.SequenceEqual(shape))
-        {
-            throw FormatError.Create(file.Source, tensorName, $"has shape {SafeTensorsHeader.FormatShape(Array.ConvertAll(tensor.Shape.Dimensions.ToArray(), d => (long)d))} but {needer} needs {SafeTensorsHeader.FormatShape(Array.ConvertAll(shape, d => (long)d))}.");
+            throw FormatError.Create(file.Source, tensorName, $"has shape {FormatShape(tensor.Shape.Dimensions)} but {needer} needs {FormatShape(shape.Dimensions)}.");
         }
 
         return tensor;
     }
 
-    private static TensorShape ReadBuildInputShape(ConfigObject root)
+    private static string FormatShape(ReadOnlySpan<int> dimensions)
     {
-        if (!root.Has("build_input_shape"))
+        long[] dims = new long[dimensions.Length];
+        for (int i = 0; i < dims.Length; i++)
         {
-            throw root.Error("the model has no InputLayer and no \"build_input_shape\", so its input shape is unknown.");
+            dims[i] = dimensions[i];
         }
 
-        int[] dims = root.PositiveInts("build_input_shape", 8, allowLeadingNull: true);
-        var first = root.Required("build_input_shape").EnumerateArray().FirstOrDefault();
-        if (first.ValueKind == JsonValueKind.Number && dims.Length > 0)
+        return SafeTensorsHeader.FormatShape(dims);
+    }
+
+    private static TensorShape ReadBuildInputShape(Config root, Config config)
+    {
+        Config owner = root.Contains("build_input_shape") ? root : config.Contains("build_input_shape") ? config
+            : throw root.Error("the model has no InputLayer and no \"build_input_shape\", so its input shape is unknown.");
+        int[] dims = owner.GetInt32Array("build_input_shape", InputLayer.MaxRank, minimum: 1, allowLeadingNull: true);
+        if (owner.GetNode("build_input_shape") is JsonArray { Count: > 0 } array && array[0] is not null && dims.Length > 0)
         {
             dims = dims[1..];
         }
 
         if (dims.Length == 0)
         {
-            throw root.Error("\"build_input_shape\" has no sample dimensions.");
+            throw owner.Error("\"build_input_shape\" has no sample dimensions.");
         }
 
-        return ComponentConfigs.Construct(root, () => new TensorShape(dims));
+        try
+        {
+            return new TensorShape(dims);
+        }
+        catch (ArgumentException ex)
+        {
+            throw owner.Error(ex.Message, ex);
+        }
     }
 
     private static void CheckVersion(SafeTensorsFile file)
@@ -463,7 +811,7 @@ internal static class ModelSerializer
         }
     }
 
-    private static JsonDocument? ParseJson(SafeTensorsFile file, string key, bool required)
+    private static Config? ParseJson(SafeTensorsFile file, string key, bool required)
     {
         if (!file.Metadata.TryGetValue(key, out string? text))
         {
@@ -472,7 +820,8 @@ internal static class ModelSerializer
 
         try
         {
-            return JsonDocument.Parse(text, s_jsonOptions);
+            using JsonDocument document = JsonDocument.Parse(text, s_jsonOptions);
+            return Config.FromJson(document.RootElement, file.Source, key);
         }
         catch (JsonException ex)
         {
@@ -480,7 +829,7 @@ internal static class ModelSerializer
         }
     }
 
-    private static void RequireBuilt(Sequential model, string action)
+    private static void RequireBuilt(Model model, string action)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!model.IsBuilt)
@@ -489,14 +838,29 @@ internal static class ModelSerializer
         }
     }
 
-    private static string Json(Action<Utf8JsonWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            write(json);
-        }
+    private readonly record struct TensorReference(string Layer, int Node);
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    // Parameters of layers being loaded: each checked against the file's tensor of the same name and shape before it is
+    // allocated, then filled from it.
+    private sealed class FileParameters(SafeTensorsFile file) : Layer.ParameterSource
+    {
+        public Dictionary<string, Parameter> Parameters { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The input shapes of the layer being built, for messages.</summary>
+        public string BuildingFor { get; set; } = string.Empty;
+
+        public override Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizers.Regularizer? regularizer)
+        {
+            string tensorName = $"{layer.Name}/{name}";
+            Tensor tensor = RequireTensor(file, tensorName, shape, $"{SerializationRegistry.ClassNameOf(layer)} '{layer.Name}' built for input {BuildingFor}");
+            var parameter = new Parameter(name, shape, trainable, regularizer);
+            tensor.CopyTo(parameter.Value);
+            if (!Parameters.TryAdd(tensorName, parameter))
+            {
+                throw FormatError.Create(file.Source, tensorName, $"{layer} creates two parameters named '{name}'.");
+            }
+
+            return parameter;
+        }
     }
 }

@@ -3,7 +3,7 @@ using NeuralNet.Models;
 namespace NeuralNet.Training;
 
 /// <summary>
-/// Hooks into <see cref="Sequential.Fit"/>: override the events you need (Keras' <c>keras.callbacks.Callback</c>).
+/// Hooks into <see cref="Models.Model.Fit"/>: override the events you need (Keras' <c>keras.callbacks.Callback</c>).
 /// </summary>
 /// <remarks>
 /// <para>Order per training run: <see cref="OnTrainBegin"/>; per epoch <see cref="OnEpochBegin"/>, then per batch
@@ -15,8 +15,8 @@ namespace NeuralNet.Training;
 /// </remarks>
 public abstract class Callback
 {
-    /// <summary>The model being trained; set by <see cref="Sequential.Fit"/> before <see cref="OnTrainBegin"/>.</summary>
-    public Sequential? Model { get; internal set; }
+    /// <summary>The model being trained; set by <c>Fit</c> before <see cref="OnTrainBegin"/>.</summary>
+    public Model? Model { get; internal set; }
 
     /// <summary>Called once before the first epoch.</summary>
     /// <param name="logs">Empty.</param>

@@ -1,3 +1,5 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Training;
 
 /// <summary>
@@ -32,6 +34,12 @@ public abstract class Metric
     public virtual void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
     {
     }
+
+    /// <summary>
+    /// The metric's settings under Keras' names (Keras' <c>get_config</c>); empty for one without settings. A built-in
+    /// metric with its default settings is saved as its <see cref="Name"/> (<c>"accuracy"</c>).
+    /// </summary>
+    public virtual Config GetConfig() => new();
 
     /// <inheritdoc/>
     public override string ToString() => Name;

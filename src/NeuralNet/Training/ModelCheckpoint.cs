@@ -13,7 +13,7 @@ namespace NeuralNet.Training;
 /// epoch log such as <c>{val_loss}</c>, each with an optional Python-style format (<c>{epoch:02d}</c>,
 /// <c>{val_loss:.4f}</c>) or a .NET one (<c>{epoch:D3}</c>); <c>mnist-{epoch:02d}.safetensors</c> keeps one file per epoch.</para>
 /// <para>A full checkpoint (<c>saveWeightsOnly: false</c>) holds the optimizer and training state, so loading it with
-/// <see cref="Models.Sequential.Load(string)"/> and calling <c>Fit</c> again continues training exactly as the
+/// <see cref="Models.Model.Load(string)"/> and calling <c>Fit</c> again continues training exactly as the
 /// saved model would have. As in Keras, the best value is kept across <c>Fit</c> calls on the same callback.</para>
 /// </remarks>
 public sealed partial class ModelCheckpoint : Callback
@@ -24,7 +24,7 @@ public sealed partial class ModelCheckpoint : Callback
     /// <param name="path">The file to write, possibly with placeholders; its folder must exist.</param>
     /// <param name="monitor">The epoch log to watch when <paramref name="saveBestOnly"/> is true (<c>val_loss</c>, <c>accuracy</c>, ...).</param>
     /// <param name="saveBestOnly">Save only when <paramref name="monitor"/> improves on the best value seen so far.</param>
-    /// <param name="saveWeightsOnly">Save the weights alone (<see cref="Models.Sequential.SaveWeights"/>) instead of the whole model.</param>
+    /// <param name="saveWeightsOnly">Save the weights alone (<see cref="Models.Model.SaveWeights"/>) instead of the whole model.</param>
     /// <param name="mode">Whether the monitored quantity improves by decreasing or increasing; <see cref="MonitorMode.Auto"/> infers it from the name.</param>
     /// <param name="verbose">0 silent; 1 prints a line per save (and per skipped save when saving the best only).</param>
     /// <param name="output">Where messages go; <see cref="Console.Out"/> when null.</param>

@@ -35,6 +35,9 @@ public static class GradientChecker
         }
 
         float[] inputGradient = layer.Backward(upstream).ToArray();
+
+        // Penalties are the trainer's: their gradients join the parameters' after the backward pass, as in training.
+        NeuralNet.Training.Penalties.AddGradients([.. layer.Parameters.Where(p => p.Regularizer is not null)]);
         var parameterGradients = layer.Parameters.Select(p => p.Gradient.ToArray()).ToList();
 
         double Objective()

@@ -52,13 +52,34 @@ public class DenseTests
     }
 
     [Fact]
-    public void Build_ImageInput_ThrowsNamingLayerAndShape()
+    public void Build_SequenceInput_AppliesToTheLastAxisAsKerasDoes()
     {
         var dense = new Dense(10, name: "dense_1");
-        var e = Assert.Throws<ArgumentException>(() => dense.Build(new TensorShape(28, 28)));
-        Assert.Contains("Dense 'dense_1'", e.Message, StringComparison.Ordinal);
-        Assert.Contains("(None, 28, 28)", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Flatten", e.Message, StringComparison.Ordinal);
+        dense.Build(new TensorShape(28, 6));
+        Assert.Equal(new TensorShape(28, 10), dense.OutputShape);
+        Assert.Equal(new TensorShape(6, 10), dense.Kernel.Shape);
+    }
+
+    [Fact]
+    public void Forward_RankThreeInput_EqualsRowByRowProduct()
+    {
+        Dense dense = new(4, ActivationFunction.Tanh, name: "d");
+        Tensor input = TestData.Normal(11, 1f, 2, 3, 5);
+        Tensor output = dense.Forward(input, training: false).Clone();
+        Dense flat = new(4, ActivationFunction.Tanh);
+        flat.Build(new TensorShape(5));
+        dense.Kernel.Value.CopyTo(flat.Kernel.Value);
+        dense.Bias!.Value.CopyTo(flat.Bias!.Value);
+        Tensor expected = flat.Forward(input.Reshape(6, 5), training: false);
+        Assert.Equal(new TensorShape(2, 3, 4), output.Shape);
+        Assert.Equal(expected.ToArray(), output.ToArray());
+    }
+
+    [Fact]
+    public void Backward_RankThreeInput_MatchesNumericalGradient()
+    {
+        Dense dense = new(3, ActivationFunction.Sigmoid, kernelRegularizer: new L2(0.01));
+        GradientChecker.CheckLayer(dense, TestData.Normal(12, 1f, 2, 4, 5), seed: 13).AssertPassed();
     }
 
     [Fact]
@@ -183,7 +204,7 @@ public class DenseTests
     }
 
     [Fact]
-    public void Backward_RegularizedKernel_AddsPenaltyGradient()
+    public void Backward_RegularizedKernel_LeavesThePenaltyGradientToTheTrainer()
     {
         Dense plain = Built(3, 2);
         Dense penalized = Built(3, 2, regularizer: new L2(0.5));
@@ -193,6 +214,8 @@ public class DenseTests
         plain.Backward(upstream);
         penalized.Forward(input, training: true);
         penalized.Backward(upstream);
+        Assert.Equal(plain.Kernel.Gradient.ToArray(), penalized.Kernel.Gradient.ToArray());
+        NeuralNet.Training.Penalties.AddGradients([penalized.Kernel]);
         float[] w = plain.Kernel.Value.ToArray();
         float[] expected = plain.Kernel.Gradient.ToArray().Select((g, i) => g + (2 * 0.5f * w[i])).ToArray();
         Assert.Equal(expected, penalized.Kernel.Gradient.ToArray(), new Tolerance(1e-5f));

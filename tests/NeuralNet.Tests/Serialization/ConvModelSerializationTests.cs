@@ -74,7 +74,7 @@ public class ConvModelSerializationTests
         var model = ConvModel(1);
         model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
 
-        var (tensors, metadata) = ModelSerializer.DescribeModel(model, 1, includeTraining: true);
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: true);
 
         var names = tensors.Select(t => t.Key).ToList();
         Assert.Contains("batch_normalization/moving_mean", names);
@@ -89,7 +89,7 @@ public class ConvModelSerializationTests
     }
 
     [Theory]
-    [InlineData("\"kernel_size\":[3,3]", "\"kernel_size\":[30,30]", "needs [30, 30, 1, 4]")]
+    [InlineData("\"kernel_size\":[3,3]", "\"kernel_size\":[30,30]", "kernel (30, 30) is larger than its input (None, 8, 8, 1)")]
     [InlineData("\"kernel_size\":[3,3]", "\"kernel_size\":[3,3,3]", "at most 2 are allowed")]
     [InlineData("\"padding\":\"valid\"", "\"padding\":\"full\"", "expected \"valid\" or \"same\"")]
     [InlineData("\"dilation_rate\":[1,1]", "\"dilation_rate\":[2,2]", "dilation_rate")]
@@ -97,7 +97,7 @@ public class ConvModelSerializationTests
     public void Load_BadConvConfig_ThrowsInvalidData(string find, string replace, string expected)
     {
         var model = ConvModel(1);
-        var (tensors, metadata) = ModelSerializer.DescribeModel(model, 0, includeTraining: false);
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: false);
         int at = metadata["model_config"].IndexOf(find, StringComparison.Ordinal);
         Assert.True(at >= 0);
         metadata["model_config"] = string.Concat(metadata["model_config"].AsSpan(0, at), replace, metadata["model_config"].AsSpan(at + find.Length));

@@ -78,7 +78,7 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
     {
         var (x, y) = ModelTestData.Classification(24, model.InputShape.ElementCount, 3, seed: 5);
         model.Fit(x.Reshape([24, .. model.InputShape.Dimensions]), y, epochs: epochs, batchSize: 8, verbose: 0);
-        var (tensors, metadata) = ModelSerializer.DescribeModel(model, epochs, includeTraining: true);
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: true);
         using var stream = new MemoryStream();
         SafeTensors.Write(stream, tensors, metadata);
         return stream.ToArray();

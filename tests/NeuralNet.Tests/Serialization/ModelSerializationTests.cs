@@ -100,7 +100,7 @@ public class ModelSerializationTests
         var model = DenseModel();
         var (x, y) = Classification(32, 8, 3, seed: 2);
         model.Fit(x, y, epochs: 1, batchSize: 16, verbose: 0);
-        var (tensors, metadata) = ModelSerializer.DescribeModel(model, 1, includeTraining: true);
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: true);
         using var stream = new MemoryStream();
         SafeTensors.Write(stream, tensors, metadata);
 
@@ -300,13 +300,13 @@ public class ModelSerializationTests
     public static TheoryData<string, string, string> BadModelConfigs() => new()
     {
         { "\"units\":4", "\"units\":0", "\"units\" is 0" },
-        { "\"units\":4", "\"units\":2000000000", "tensor 'dense/kernel': has shape [3, 4] but Dense 'dense' built for input (None, 3) needs [3, 2000000000]" },
+        { "\"units\":4", "\"units\":2000000000", "layer 1 ('dense', Dense): cannot take input (None, 3): Shape (3, 2000000000) has more elements than an array can hold" },
         { "\"units\":4", "\"units\":\"4\"", "\"units\" must be an integer" },
         { "\"class_name\":\"Dense\"", "\"class_name\":\"Conv9D\"", "unknown layer class \"Conv9D\"" },
         { "\"activation\":\"relu\"", "\"activation\":\"swish2\"", "unknown activation \"swish2\"" },
         { "\"rate\":0.5", "\"rate\":1.5", "rate" },
         { "\"batch_shape\":[null,3]", "\"batch_shape\":[null,-3]", "\"batch_shape\"[1] is -3" },
-        { "\"batch_shape\":[null,3]", "\"batch_shape\":[null,3,2]", "Dense 'dense' expects input (None, features) of rank 2" },
+        { "\"batch_shape\":[null,3]", "\"batch_shape\":[null,3,2]", "tensor 'dense/kernel': has shape [3, 4] but Dense 'dense' built for input (None, 3, 2) needs [2, 4]" },
         { "\"batch_shape\":[null,3]", "\"batch_shape\":[null,65536,65536]", "more elements than an array can hold" },
         { "\"name\":\"dense\"", "\"name\":\"dropout\"", "two layers are named 'dropout'" },
         { "{\"class_name\":\"Sequential\"", "[{\"class_name\":\"Sequential\"", "\"model_config\" is not valid JSON" },
@@ -317,7 +317,7 @@ public class ModelSerializationTests
     public void Load_BadModelConfig_ThrowsInvalidDataNamingTheProblem(string find, string replace, string expected)
     {
         var model = new Sequential([new InputLayer(3), new Dense(4, ActivationFunction.Relu), new Dropout(0.5)], seed: 1);
-        var (tensors, metadata) = ModelSerializer.DescribeModel(model, 0, includeTraining: false);
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: false);
         Assert.Contains(find, metadata["model_config"], StringComparison.Ordinal);
         metadata["model_config"] = metadata["model_config"].Replace(find, replace, StringComparison.Ordinal);
         using var stream = new MemoryStream();
@@ -334,7 +334,7 @@ public class ModelSerializationTests
     public void Load_TensorShapeDisagreesWithArchitecture_ThrowsNamingTensor()
     {
         var model = new Sequential([new InputLayer(3), new Dense(4)], seed: 1);
-        var (_, metadata) = ModelSerializer.DescribeModel(model, 0, includeTraining: false);
+        var (_, metadata) = ModelSerializer.DescribeModel(model, includeTraining: false);
         using var stream = new MemoryStream();
         SafeTensors.Write(stream, [new("dense/kernel", Tensor.Ones(4, 3)), new("dense/bias", Tensor.Ones(4))], metadata);
         stream.Position = 0;
@@ -348,7 +348,7 @@ public class ModelSerializationTests
     public void Load_UnknownOptimizerSlot_ThrowsNamingTensor()
     {
         var model = DenseModel();
-        var (tensors, metadata) = ModelSerializer.DescribeModel(model, 0, includeTraining: true);
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: true);
         tensors.Add(new("optimizer/dense/kernel/bogus", Tensor.Ones(8, 16)));
         using var stream = new MemoryStream();
         SafeTensors.Write(stream, tensors, metadata);
@@ -369,7 +369,7 @@ public class ModelSerializationTests
         byte[] previous = File.ReadAllBytes(path);
         var (x, y) = Classification(32, 8, 3, seed: 6);
         model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
-        var (tensors, metadata) = ModelSerializer.DescribeModel(model, 1, includeTraining: true);
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: true);
 
         Assert.Throws<IOException>(() => AtomicFile.Write(path, s => SafeTensors.Write(new FailingStream(s, failAfter: previous.Length / 2), tensors, metadata)));
 

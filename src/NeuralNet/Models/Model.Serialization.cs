@@ -2,62 +2,57 @@ using NeuralNet.Serialization;
 
 namespace NeuralNet.Models;
 
-// Saving and loading (issue #9); the file format is described in docs/serialization.md.
-public sealed partial class Sequential
+// Saving and loading; the file format is described in docs/serialization.md.
+public abstract partial class Model
 {
     /// <summary>
-    /// Saves the whole model to one file: the architecture (Keras-style JSON), the weights (safetensors, named like
-    /// <c>dense/kernel</c>), the compile configuration and, when <paramref name="includeOptimizer"/> is true, the optimizer
-    /// state and training state so that <see cref="Load(string)"/> followed by <c>Fit</c> continues exactly where this model would.
+    /// Saves the whole model to one file: the architecture (Keras-style JSON: a Sequential's layers, or a functional
+    /// model's layers with their inbound nodes), the weights (safetensors, named like <c>dense/kernel</c>), the compile
+    /// configuration and, when <paramref name="includeOptimizer"/> is true, the optimizer state and training state so that
+    /// <see cref="Load(string)"/> followed by <c>Fit</c> continues exactly where this model would.
     /// </summary>
     /// <remarks>
     /// The write is atomic: the file is written to a temporary file in the same folder, flushed to disk and renamed over
     /// <paramref name="path"/>; if anything fails the previous file is left byte-identical and no temporary file remains.
     /// The file is a valid safetensors file, so Python reads its weights with <c>safetensors.numpy.load_file</c>.
-    /// Saving takes the model's lock, so it never captures a half-applied training step.
+    /// Saving takes the model's lock, so it never captures a half-applied training step. Layers, activations,
+    /// initializers, regularizers, optimizers, losses and metrics of your own are saved when registered with
+    /// <see cref="SerializationRegistry"/>.
     /// </remarks>
     /// <param name="path">The file to write (conventionally <c>*.safetensors</c>); its folder must exist.</param>
     /// <param name="includeOptimizer">Whether to save the optimizer state (Adam moments, iteration count) and random-stream states.</param>
     /// <exception cref="InvalidOperationException">The model is not built, or a layer name contains '/'.</exception>
-    /// <exception cref="NotSupportedException">A layer, activation, initializer, regularizer, optimizer, loss or metric is a custom type the format cannot describe; use <see cref="SaveWeights"/>.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered; register it, or use <see cref="SaveWeights"/>. Nothing is written.</exception>
     /// <exception cref="IOException">Writing failed; the previous file is unchanged.</exception>
     public void Save(string path, bool includeOptimizer = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         lock (_lock)
         {
-            var (tensors, metadata) = ModelSerializer.DescribeModel(this, _fitCount, includeOptimizer);
+            var (tensors, metadata) = ModelSerializer.DescribeModel(this, includeOptimizer);
             SafeTensors.Save(path, tensors, metadata);
         }
     }
 
     /// <summary>
-    /// Loads a model saved by <see cref="Save"/>: architecture, weights, compile configuration and (if saved) optimizer and
-    /// training state. Its <see cref="Predict"/> gives bit-identical outputs to the saved model's.
+    /// Loads a model saved by <see cref="Save"/> (a <see cref="Sequential"/> or a <see cref="Functional"/>, or a file written
+    /// by NeuralNet 0.1.0): architecture, weights, compile configuration and (if saved) optimizer and training state. Its
+    /// predictions are bit-identical to the saved model's.
     /// </summary>
     /// <param name="path">A file written by <see cref="Save"/>.</param>
     /// <returns>A new, built model (compiled if the saved one was).</returns>
-    /// <exception cref="InvalidDataException">The file is damaged, truncated or hostile, or its architecture and tensors do not
-    /// match (a tensor missing, extra or of the wrong shape); the message names the file, the tensor and the problem.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged, truncated or hostile, names a class that is not registered, or its
+    /// architecture and tensors do not match (a tensor missing, extra or of the wrong shape); the message names the file,
+    /// the place and the problem. Every declared shape is checked before anything is allocated.</exception>
     /// <exception cref="IOException">The file cannot be read (for example <see cref="FileNotFoundException"/>).</exception>
-    public static Sequential Load(string path)
-    {
-        var (model, fitCount) = ModelSerializer.ReadModel(SafeTensors.Load(path));
-        model._fitCount = fitCount;
-        return model;
-    }
+    public static Model Load(string path) => ModelSerializer.ReadModel(SafeTensors.Load(path));
 
     /// <summary>Loads a model from a stream holding a file written by <see cref="Save"/>.</summary>
     /// <param name="stream">The stream, read from its position to its end.</param>
     /// <param name="source">A description used in error messages (such as a file name).</param>
     /// <returns>A new, built model.</returns>
     /// <exception cref="InvalidDataException">As for <see cref="Load(string)"/>.</exception>
-    public static Sequential Load(Stream stream, string source = "stream")
-    {
-        var (model, fitCount) = ModelSerializer.ReadModel(SafeTensors.Read(stream, source));
-        model._fitCount = fitCount;
-        return model;
-    }
+    public static Model Load(Stream stream, string source = "stream") => ModelSerializer.ReadModel(SafeTensors.Read(stream, source));
 
     /// <summary>Saves the weights alone, as a safetensors file with tensors named <c>layer/parameter</c>, atomically.</summary>
     /// <param name="path">The file to write; its folder must exist.</param>
@@ -89,4 +84,9 @@ public sealed partial class Sequential
             ModelSerializer.ReadWeights(this, file);
         }
     }
+
+    /// <summary>Loads a model of type <typeparamref name="T"/>, naming the file's actual type when it is another.</summary>
+    private protected static T Load<T>(Model model, string source)
+        where T : Model => model as T
+        ?? throw FormatError.Create(source, null, $"the file holds a {model.GetType().Name} model, not a {typeof(T).Name}; load it with Model.Load.");
 }

@@ -1,0 +1,156 @@
+using System.Globalization;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Joins its inputs along one axis (Keras' <c>Concatenate</c>): the inputs must agree on every other axis; the output's
+/// size on the axis is the sum of theirs. The gradient is cut back into the inputs' parts.
+/// </summary>
+/// <remarks>
+/// As in Keras, <see cref="Axis"/> counts the batch axis: -1 (the default) is the last axis, 1 the first axis of a sample;
+/// the batch axis itself (0) cannot be joined.
+/// </remarks>
+/// <example><c>SymbolicTensor joined = new Concatenate().Call(imageFeatures, metadataFeatures);</c></example>
+public sealed class Concatenate : MultiInputLayer
+{
+    private int[] _sizes = [];
+    private int _inner;
+    private int _total;
+    private Tensor? _output;
+    private Tensor?[] _gradients = [];
+    private int _lastBatch = -1;
+
+    /// <summary>Creates a concatenation.</summary>
+    /// <param name="axis">The axis to join along, counting the batch axis (Keras' convention); negative counts from the end.</param>
+    /// <param name="name">The layer's name; the model names it <c>concatenate</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0, the batch axis.</exception>
+    public Concatenate(int axis = -1, string? name = null)
+        : base(name)
+    {
+        if (axis == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(axis), axis, "Concatenate cannot join along the batch axis (axis=0); use an axis of the samples (1, 2, ... or -1).");
+        }
+
+        Axis = axis;
+    }
+
+    /// <summary>The axis joined along, counting the batch axis (negative from the end).</summary>
+    public int Axis { get; }
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "concatenate";
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig().Set("axis", Axis);
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static Concatenate FromConfig(Config config) => new(config.GetInt32("axis", -1), config.GetString("name"));
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
+    {
+        int rank = inputShapes[0].Rank;
+        int axis = Axis < 0 ? Axis + rank + 1 : Axis;
+        if (axis < 1 || axis > rank)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} joins along axis {Axis}, which inputs {inputShapes[0].ToBatchString()} of rank {rank + 1} do not have."), nameof(inputShapes));
+        }
+
+        int sampleAxis = axis - 1;
+        int[] output = inputShapes[0].Dimensions.ToArray();
+        output[sampleAxis] = 0;
+        var sizes = new int[inputShapes.Length];
+        for (int i = 0; i < inputShapes.Length; i++)
+        {
+            TensorShape shape = inputShapes[i];
+            bool matches = shape.Rank == rank;
+            for (int d = 0; matches && d < rank; d++)
+            {
+                matches = d == sampleAxis || shape[d] == inputShapes[0][d];
+            }
+
+            if (!matches)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Describe()} requires inputs with matching shapes except for the concatenation axis {Axis}, but got {inputShapes[0].ToBatchString()} and {shape.ToBatchString()} (input {i})."), nameof(inputShapes));
+            }
+
+            sizes[i] = shape[sampleAxis];
+            output[sampleAxis] = checked(output[sampleAxis] + sizes[i]);
+        }
+
+        int inner = 1;
+        for (int d = sampleAxis + 1; d < rank; d++)
+        {
+            inner *= output[d];
+        }
+
+        _sizes = sizes;
+        _inner = inner;
+        _total = output[sampleAxis];
+        _gradients = new Tensor?[inputShapes.Length];
+        return new TensorShape(output);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training)
+    {
+        // Each input is (rows, size_i * inner) once everything before the axis is folded into rows.
+        int batch = inputs[0].Shape[0];
+        Tensor output = BatchView(ref _output, batch, OutputShape);
+        Span<float> y = output.AsSpan();
+        int outRow = _total * _inner;
+        int rows = y.Length / outRow;
+        int offset = 0;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            int chunk = _sizes[i] * _inner;
+            ReadOnlySpan<float> x = inputs[i].AsReadOnlySpan();
+            for (int r = 0; r < rows; r++)
+            {
+                x.Slice(r * chunk, chunk).CopyTo(y.Slice((r * outRow) + offset, chunk));
+            }
+
+            offset += chunk;
+        }
+
+        _lastBatch = batch;
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    {
+        int batch = outputGradient.Shape[0];
+        if (batch != _lastBatch)
+        {
+            throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_lastBatch}, gradient {outputGradient.Shape}).");
+        }
+
+        if (!ComputesInputGradient)
+        {
+            return;
+        }
+
+        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
+        int outRow = _total * _inner;
+        int rows = dy.Length / outRow;
+        int offset = 0;
+        for (int i = 0; i < _sizes.Length; i++)
+        {
+            int chunk = _sizes[i] * _inner;
+            Tensor gradient = BatchView(ref _gradients[i], batch, InputShapes[i]);
+            Span<float> dx = gradient.AsSpan();
+            for (int r = 0; r < rows; r++)
+            {
+                dy.Slice((r * outRow) + offset, chunk).CopyTo(dx.Slice(r * chunk, chunk));
+            }
+
+            inputGradients[i] = gradient;
+            offset += chunk;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// The base of the element-wise merge layers (<see cref="Add"/>, <see cref="Subtract"/>, <see cref="Multiply"/>,
+/// <see cref="Average"/>, <see cref="Maximum"/>, <see cref="Minimum"/>), as Keras' <c>Merge</c>: inputs of one shape,
+/// combined element by element into an output of that shape.
+/// </summary>
+/// <remarks>
+/// Unlike Keras, the inputs must have equal per-sample shapes: no broadcasting of size-1 axes.
+/// </remarks>
+public abstract class Merge : MultiInputLayer
+{
+    private Tensor?[] _lastInputs = [];
+
+    /// <summary>Creates a merge layer.</summary>
+    /// <param name="name">The layer's name; when null, the model names it after its type.</param>
+    protected Merge(string? name)
+        : base(name)
+    {
+    }
+
+    /// <summary>The inputs of the last forward call, for the backward pass.</summary>
+    private protected ReadOnlySpan<Tensor?> LastInputs => _lastInputs;
+
+    /// <summary>The batch size of the last forward call.</summary>
+    private protected int LastBatch { get; private set; }
+
+    /// <inheritdoc/>
+    protected sealed override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
+    {
+        for (int i = 1; i < inputShapes.Length; i++)
+        {
+            if (inputShapes[i] != inputShapes[0])
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Describe()} expects inputs of equal shape but got {inputShapes[0].ToBatchString()} and {inputShapes[i].ToBatchString()} (input {i})."), nameof(inputShapes));
+            }
+        }
+
+        _lastInputs = new Tensor?[inputShapes.Length];
+        return inputShapes[0];
+    }
+
+    /// <inheritdoc/>
+    protected sealed override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training)
+    {
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            _lastInputs[i] = inputs[i];
+        }
+
+        LastBatch = inputs[0].Shape[0];
+        return Combine(inputs);
+    }
+
+    /// <inheritdoc/>
+    protected sealed override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    {
+        if (_lastInputs.Length == 0 || _lastInputs[0] is null || outputGradient.Shape[0] != LastBatch)
+        {
+            throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {LastBatch}, gradient {outputGradient.Shape}).");
+        }
+
+        if (ComputesInputGradient)
+        {
+            Distribute(outputGradient, inputGradients);
+        }
+    }
+
+    /// <summary>Combines the inputs (equal shapes, checked) into the layer's output buffer.</summary>
+    private protected abstract Tensor Combine(ReadOnlySpan<Tensor> inputs);
+
+    /// <summary>Writes dLoss/dInput for every input, given dLoss/dOutput and <see cref="LastInputs"/>.</summary>
+    private protected abstract void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients);
+
+    /// <summary>A (batch, ...shape) view of a buffer the layer owns (see <see cref="Layer"/>'s BatchView).</summary>
+    private protected Tensor Buffer(ref Tensor? buffer, int batch) => BatchView(ref buffer, batch, OutputShape);
+}

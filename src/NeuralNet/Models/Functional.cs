@@ -1,0 +1,76 @@
+using NeuralNet.Layers;
+
+namespace NeuralNet.Models;
+
+/// <summary>
+/// A model defined by its inputs and outputs (Keras' functional API): any graph of layer calls, with several inputs,
+/// several outputs, shared layers (one layer called on several tensors, its weights shared) and branches that merge
+/// (<see cref="Add"/>, <see cref="Concatenate"/>, ...).
+/// </summary>
+/// <example>
+/// <code>
+/// var image = new Input(new TensorShape(28, 28, 1), name: "image");
+/// SymbolicTensor x = new Conv2D(32, 3, padding: Padding.Same, activation: ActivationFunction.Relu).Call(image);
+/// SymbolicTensor y = new Conv2D(32, 3, padding: Padding.Same).Call(x);
+/// SymbolicTensor sum = new Add().Call(x, y);             // a residual connection
+/// SymbolicTensor probabilities = new Dense(10, ActivationFunction.Softmax).Call(new Flatten().Call(sum));
+/// var model = new Functional(image, probabilities, name: "residual");
+/// </code>
+/// </example>
+/// <remarks>
+/// The graph is everything between the inputs and the outputs; its layers are named when the model is created
+/// (unnamed ones Keras-style, <c>dense</c>, <c>dense_1</c>, ...) and seeded from the model's seed unless an earlier
+/// model seeded them. Creating the model checks the graph: every output must depend only on the given inputs, and every
+/// input must reach an output.
+/// </remarks>
+public sealed class Functional : Model
+{
+    private readonly Graph _graph;
+
+    /// <summary>Creates a model with one input and one output.</summary>
+    /// <param name="input">The input, an <see cref="Input"/>.</param>
+    /// <param name="output">The output, computed from the input by layer calls.</param>
+    /// <param name="name">The model's name.</param>
+    /// <param name="seed">The seed of the initialization and dropout of layers no model seeded before.</param>
+    /// <exception cref="ArgumentException">The output does not depend only on the input, or two layers share a name.</exception>
+    public Functional(SymbolicTensor input, SymbolicTensor output, string name = "functional", long seed = 0)
+        : this([input], [output], name, seed)
+    {
+    }
+
+    /// <summary>Creates a model with several inputs and outputs.</summary>
+    /// <param name="inputs">The inputs, each an <see cref="Input"/>, in the order data is given.</param>
+    /// <param name="outputs">The outputs, in the order targets and losses are given.</param>
+    /// <param name="name">The model's name.</param>
+    /// <param name="seed">The seed of the initialization and dropout of layers no model seeded before.</param>
+    /// <exception cref="ArgumentException">An input is not an <see cref="Input"/> or repeats, an output depends on a tensor that is not
+    /// among the inputs, an input reaches no output, or two layers share a name. The message names them.</exception>
+    public Functional(IReadOnlyList<SymbolicTensor> inputs, IReadOnlyList<SymbolicTensor> outputs, string name = "functional", long seed = 0)
+        : base(name, seed)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        _graph = new Graph(inputs, outputs, name);
+        SetGraph(_graph, _graph.Layers);
+    }
+
+    /// <summary>Every layer of the graph once, input layers included, in Keras' order (deepest first).</summary>
+    public override IReadOnlyList<Layer> Layers => _graph.Layers;
+
+    /// <summary>The graph, for the summary and the serializer.</summary>
+    internal Graph Graph => _graph;
+
+    /// <summary>Loads a functional model saved by <see cref="Model.Save"/>; see <see cref="Model.Load(string)"/>.</summary>
+    /// <param name="path">A file written by <c>Save</c>.</param>
+    /// <returns>A new, built model (compiled if the saved one was).</returns>
+    /// <exception cref="InvalidDataException">The file is damaged or hostile, or holds another kind of model.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static new Functional Load(string path) => Load<Functional>(Model.Load(path), path);
+
+    /// <summary>Loads a functional model from a stream; see <see cref="Model.Load(Stream, string)"/>.</summary>
+    /// <param name="stream">The stream, read from its position to its end.</param>
+    /// <param name="source">A description used in error messages.</param>
+    /// <returns>A new, built model.</returns>
+    /// <exception cref="InvalidDataException">The file is damaged or hostile, or holds another kind of model.</exception>
+    public static new Functional Load(Stream stream, string source = "stream") => Load<Functional>(Model.Load(stream, source), source);
+}

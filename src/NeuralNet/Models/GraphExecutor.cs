@@ -1,0 +1,254 @@
+using System.Numerics.Tensors;
+using NeuralNet.Layers;
+
+namespace NeuralNet.Models;
+
+/// <summary>
+/// Runs a <see cref="Graph"/>: forward through its nodes in order, backward in reverse, summing the gradients of a
+/// tensor that several nodes read (a residual connection) and giving each call of a shared layer its own instance
+/// (the same parameters, its own caches), so that the calls' weight gradients add up in the shared parameters.
+/// </summary>
+/// <remarks>
+/// Every buffer is created on the first batch of a given size and reused, so a step allocates nothing once warm.
+/// A node computes its input gradient only when something upstream has parameters (the first dense layer of a chain
+/// skips it), and a node with no parameters and no such input is not run backward at all.
+/// </remarks>
+internal sealed class GraphExecutor
+{
+    private readonly Step[] _steps;
+    private readonly int[] _inputSlots;
+    private readonly int[] _outputSlots;
+    private readonly TensorShape[] _slotShapes;
+    private readonly bool[] _requiresGradient;
+    private readonly bool[] _fusable;
+    private readonly Tensor?[] _values;
+    private readonly Tensor?[] _gradients;
+    private readonly bool[] _ownsGradient;
+    private readonly Tensor?[] _sumBuffers;
+    private readonly Tensor[] _outputs;
+
+    /// <summary>Prepares to run <paramref name="graph"/>, creating an instance for every repeated call of a shared layer.</summary>
+    public GraphExecutor(Graph graph)
+    {
+        Graph = graph;
+        var slotOf = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
+        int slots = graph.Nodes.Count;
+        _slotShapes = new TensorShape[slots];
+        _requiresGradient = new bool[slots];
+        var consumers = new int[slots];
+        var steps = new List<Step>();
+        for (int i = 0; i < slots; i++)
+        {
+            Node node = graph.Nodes[i];
+            slotOf[node] = i;
+            _slotShapes[i] = node.Output.Shape;
+            if (node.IsInput)
+            {
+                node.Layer.ComputesInputGradient = false;
+                continue;
+            }
+
+            int[] inputSlots = [.. node.Inputs.Select(t => slotOf[t.Node])];
+            bool needsInputGradient = inputSlots.Any(s => _requiresGradient[s]);
+            Layer instance = node.Layer.InstanceForCall(graph.LocalIndex(node));
+            instance.ComputesInputGradient = needsInputGradient;
+            _requiresGradient[i] = needsInputGradient || node.Layer.Parameters.Count > 0;
+            foreach (int s in inputSlots)
+            {
+                consumers[s]++;
+            }
+
+            steps.Add(new Step(instance, inputSlots, i, needsInputGradient, node.Layer.Parameters.Count > 0));
+        }
+
+        _steps = [.. steps];
+        _inputSlots = [.. graph.Inputs.Select(t => slotOf[t.Node])];
+        _outputSlots = [.. graph.Outputs.Select(t => slotOf[t.Node])];
+        _fusable = new bool[_outputSlots.Length];
+        for (int k = 0; k < _outputSlots.Length; k++)
+        {
+            int slot = _outputSlots[k];
+            Step? producer = ProducerOf(slot);
+            _fusable[k] = producer is not null && producer.InputSlots.Length == 1 && producer.Instance.EndsWithSoftmax
+                && consumers[slot] == 0 && _outputSlots.Count(s => s == slot) == 1;
+        }
+
+        _values = new Tensor?[slots];
+        _gradients = new Tensor?[slots];
+        _ownsGradient = new bool[slots];
+        _sumBuffers = new Tensor?[slots];
+        _outputs = new Tensor[_outputSlots.Length];
+    }
+
+    /// <summary>The graph this executor runs.</summary>
+    public Graph Graph { get; }
+
+    /// <summary>The layer instance of every node, in execution order.</summary>
+    public IEnumerable<Layer> Instances => _steps.Select(s => s.Instance);
+
+    /// <summary>
+    /// Whether output <paramref name="output"/> can take the fused softmax + cross-entropy gradient: its layer ends with
+    /// softmax, takes one input, and nothing else reads the output.
+    /// </summary>
+    public bool CanFuse(int output) => _fusable[output];
+
+    /// <summary>Runs the graph on one batch per input; returns the outputs (owned by the layers, overwritten by the next call).</summary>
+    public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training)
+    {
+        for (int i = 0; i < _inputSlots.Length; i++)
+        {
+            _values[_inputSlots[i]] = inputs[i];
+        }
+
+        foreach (Step step in _steps)
+        {
+            int[] slots = step.InputSlots;
+            Tensor output;
+            if (slots.Length == 1)
+            {
+                output = step.Instance.Forward(_values[slots[0]]!, training);
+            }
+            else
+            {
+                for (int j = 0; j < slots.Length; j++)
+                {
+                    step.InputValues[j] = _values[slots[j]]!;
+                }
+
+                output = step.Instance.Forward(step.InputValues, training);
+            }
+
+            _values[step.OutputSlot] = output;
+        }
+
+        for (int k = 0; k < _outputSlots.Length; k++)
+        {
+            _outputs[k] = _values[_outputSlots[k]]!;
+        }
+
+        return _outputs;
+    }
+
+    /// <summary>
+    /// Back-propagates through the last <see cref="Forward"/>: accumulates every parameter's gradient. Output k receives
+    /// <paramref name="outputGradients"/>[k] (null: no gradient), which is the gradient with respect to the logits of the
+    /// output's final softmax when <paramref name="fromLogits"/>[k] is true (only where <see cref="CanFuse"/>).
+    /// </summary>
+    public void Backward(ReadOnlySpan<Tensor?> outputGradients, ReadOnlySpan<bool> fromLogits)
+    {
+        Array.Clear(_gradients);
+        Array.Clear(_ownsGradient);
+        for (int k = 0; k < _outputSlots.Length; k++)
+        {
+            if (outputGradients[k] is Tensor gradient)
+            {
+                if (!fromLogits.IsEmpty && fromLogits[k])
+                {
+                    ProducerOf(_outputSlots[k])!.FromLogits = true;
+                }
+
+                Accumulate(_outputSlots[k], gradient);
+            }
+        }
+
+        for (int i = _steps.Length - 1; i >= 0; i--)
+        {
+            Step step = _steps[i];
+            Tensor? gradient = _gradients[step.OutputSlot];
+            bool fromLogitsHere = step.FromLogits;
+            step.FromLogits = false;
+            if (gradient is null || !(step.HasParameters || step.NeedsInputGradient))
+            {
+                continue;
+            }
+
+            Layer layer = step.Instance;
+            layer.ComputesInputGradient = step.NeedsInputGradient;
+            int[] slots = step.InputSlots;
+            if (slots.Length == 1)
+            {
+                Tensor inputGradient = fromLogitsHere ? layer.BackwardFromLogitsGradient(gradient) : layer.Backward(gradient);
+                if (step.NeedsInputGradient && _requiresGradient[slots[0]])
+                {
+                    Accumulate(slots[0], inputGradient);
+                }
+
+                continue;
+            }
+
+            layer.Backward(gradient, step.InputGradients);
+            for (int j = 0; j < slots.Length; j++)
+            {
+                if (step.InputGradients[j] is Tensor inputGradient && _requiresGradient[slots[j]])
+                {
+                    Accumulate(slots[j], inputGradient);
+                }
+            }
+        }
+    }
+
+    private Step? ProducerOf(int slot)
+    {
+        foreach (Step step in _steps)
+        {
+            if (step.OutputSlot == slot)
+            {
+                return step;
+            }
+        }
+
+        return null;
+    }
+
+    // The first gradient of a slot is kept by reference; a second one is summed with it into the slot's own buffer,
+    // and later ones are added to that buffer. Nobody else's tensor is ever written.
+    private void Accumulate(int slot, Tensor gradient)
+    {
+        Tensor? current = _gradients[slot];
+        if (current is null)
+        {
+            _gradients[slot] = gradient;
+            return;
+        }
+
+        if (!_ownsGradient[slot])
+        {
+            Tensor sum = BatchView(ref _sumBuffers[slot], gradient.Shape[0], _slotShapes[slot]);
+            TensorPrimitives.Add(current.AsReadOnlySpan(), gradient.AsReadOnlySpan(), sum.AsSpan());
+            _gradients[slot] = sum;
+            _ownsGradient[slot] = true;
+            return;
+        }
+
+        TensorPrimitives.Add(current.AsReadOnlySpan(), gradient.AsReadOnlySpan(), current.AsSpan());
+    }
+
+    private static Tensor BatchView(ref Tensor? buffer, int batch, TensorShape sample)
+    {
+        if (buffer is null || buffer.Shape[0] < batch)
+        {
+            buffer = new Tensor(sample.Prepend(batch));
+        }
+
+        return buffer.FirstRows(batch);
+    }
+
+    private sealed class Step(Layer instance, int[] inputSlots, int outputSlot, bool needsInputGradient, bool hasParameters)
+    {
+        public Layer Instance { get; } = instance;
+
+        public int[] InputSlots { get; } = inputSlots;
+
+        public int OutputSlot { get; } = outputSlot;
+
+        public bool NeedsInputGradient { get; } = needsInputGradient;
+
+        public bool HasParameters { get; } = hasParameters;
+
+        public Tensor[] InputValues { get; } = new Tensor[inputSlots.Length];
+
+        public Tensor?[] InputGradients { get; } = new Tensor?[inputSlots.Length];
+
+        public bool FromLogits { get; set; }
+    }
+}

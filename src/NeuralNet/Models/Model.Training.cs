@@ -1,0 +1,395 @@
+using System.Globalization;
+using NeuralNet.Datasets;
+using NeuralNet.Training;
+
+namespace NeuralNet.Models;
+
+// Fit, Evaluate, Predict and the custom-loop entry points; the loops themselves are the Trainer's.
+public abstract partial class Model
+{
+    /// <summary>
+    /// Trains the model for a number of epochs (Keras' <c>fit</c>) and returns what was logged per epoch.
+    /// </summary>
+    /// <param name="x">Inputs: one tensor (samples, ...) per model input, in order or by input name.</param>
+    /// <param name="y">Targets: one tensor (samples, ...) per output, as its loss expects, in order or by output name.</param>
+    /// <param name="epochs">The number of passes over the training data; 0 does nothing.</param>
+    /// <param name="batchSize">Samples per gradient step; the last batch of an epoch may be smaller.</param>
+    /// <param name="validationSplit">The fraction of samples held out for validation, taken from the END of every input and
+    /// target before any shuffling (Keras semantics), in [0, 1).</param>
+    /// <param name="validationData">Validation inputs and targets; cannot be combined with <paramref name="validationSplit"/>.</param>
+    /// <param name="shuffle">Whether to shuffle the training samples before each epoch.</param>
+    /// <param name="callbacks">Callbacks, called in order.</param>
+    /// <param name="verbose">0 silent, 1 progress bar, 2 one line per epoch.</param>
+    /// <param name="seed">The seed of the shuffling; when null, derived from <see cref="Seed"/> and the number of earlier <c>Fit</c> calls.</param>
+    /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null (redrawn in place only on an interactive console).</param>
+    /// <param name="initialEpoch">The epoch to start at (Keras' <c>initial_epoch</c>): training runs epochs
+    /// <paramref name="initialEpoch"/> to <paramref name="epochs"/> - 1. Each epoch's shuffle depends only on the seed and
+    /// the epoch, so a model saved after epoch k, loaded and fitted again with <c>initialEpoch: k</c> and the same seed
+    /// gets the same weights as uninterrupted training. When greater than 0 and no seed is given, the shuffle seed of the
+    /// model's previous <c>Fit</c> call is reused (the call being resumed).</param>
+    /// <param name="cancellationToken">Checked before every batch; on cancellation the model keeps the weights of the last
+    /// completed step and <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <returns>Per-epoch <c>loss</c> (mean over the epoch's samples, plus weight penalties), per-output losses when there are
+    /// several, metrics, and their <c>val_</c> counterparts.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">The number of arrays or their shapes do not fit the model or the losses, sample counts
+    /// differ, inputs contain NaN or infinity, or both validation options are given.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="epochs"/> is negative, <paramref name="batchSize"/> is below 1,
+    /// <paramref name="validationSplit"/> is outside [0, 1), or <paramref name="verbose"/> is not 0, 1 or 2.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public History Fit(
+        ModelData x,
+        ModelData y,
+        int epochs = 1,
+        int batchSize = 32,
+        double validationSplit = 0,
+        (ModelData X, ModelData Y)? validationData = null,
+        bool shuffle = true,
+        IEnumerable<Callback>? callbacks = null,
+        int verbose = 1,
+        long? seed = null,
+        TextWriter? output = null,
+        int initialEpoch = 0,
+        CancellationToken cancellationToken = default)
+    {
+        RequireCompiled(nameof(Fit));
+        ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        if (initialEpoch < 0 || initialEpoch > epochs)
+        {
+            throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, string.Create(CultureInfo.InvariantCulture, $"initialEpoch must be in [0, epochs]; epochs={epochs}. Received: initialEpoch={initialEpoch}."));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ValidateVerbose(verbose);
+        if (!(validationSplit >= 0 && validationSplit < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, string.Create(CultureInfo.InvariantCulture, $"validationSplit must be in [0, 1). Received: validationSplit={validationSplit}."));
+        }
+
+        if (validationSplit > 0 && validationData is not null)
+        {
+            throw new ArgumentException("Give either validationSplit or validationData, not both.", nameof(validationData));
+        }
+
+        lock (_lock)
+        {
+            Tensor[] train = CheckedData(x, y, nameof(x), nameof(y));
+            Trainer trainer = GetTrainer(nameof(Fit));
+            Tensor[]? validation = null;
+            if (validationSplit > 0)
+            {
+                int samples = train[0].Shape[0];
+                int split = (int)Math.Ceiling(samples * (1.0 - validationSplit));
+                if (split <= 0 || split >= samples)
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"validationSplit={validationSplit} of {samples} samples leaves {split} for training and {samples - split} for validation; both must be at least 1."), nameof(validationSplit));
+                }
+
+                validation = [.. train.Select(t => t.Slice(split, samples - split))];
+                train = [.. train.Select(t => t.Slice(0, split))];
+            }
+            else if (validationData is (ModelData vx, ModelData vy))
+            {
+                validation = CheckedData(vx, vy, "validationData.X", "validationData.Y");
+            }
+
+            // A resumed call (initialEpoch > 0) continues the shuffle stream of the call it resumes.
+            bool resuming = initialEpoch > 0 && _fitCount > 0;
+            long shuffleSeed = seed ?? SeededRandom.Derive(Seed, 1_000_000 + (resuming ? _fitCount - 1 : _fitCount));
+            if (!resuming)
+            {
+                _fitCount++;
+            }
+
+            var loader = new BatchLoader(train, batchSize, shuffle, shuffleSeed);
+            BatchLoader? validationLoader = validation is null ? null : new BatchLoader(validation, batchSize, shuffle: false, seed: 0);
+            return trainer.Fit(loader, validationLoader, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, cancellationToken);
+        }
+    }
+
+    /// <summary>Computes the loss (plus weight penalties), the per-output losses and the metrics on a dataset, in inference mode (Keras' <c>evaluate</c>).</summary>
+    /// <param name="x">Inputs, as for <see cref="Fit"/>.</param>
+    /// <param name="y">Targets, as for <see cref="Fit"/>.</param>
+    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <param name="verbose">0 silent, 1 progress bar, 2 one line.</param>
+    /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
+    /// <returns><c>loss</c> and every logged quantity by name.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">The arrays do not fit the model, sample counts differ, or inputs are not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or <paramref name="verbose"/> is not 0, 1 or 2.</exception>
+    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, int verbose = 1, TextWriter? output = null)
+    {
+        RequireCompiled(nameof(Evaluate));
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ValidateVerbose(verbose);
+        lock (_lock)
+        {
+            Tensor[] data = CheckedData(x, y, nameof(x), nameof(y));
+            Trainer trainer = GetTrainer(nameof(Evaluate));
+            var loader = new BatchLoader(data, batchSize, shuffle: false, seed: 0);
+            TextWriter writer = output ?? Console.Out;
+            var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+            progress.Begin(loader.BatchCount);
+            var logs = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (string key in trainer.Settings.LogKeys)
+            {
+                logs[key] = 0;
+            }
+
+            trainer.Evaluate(loader, logs, string.Empty, progress);
+            progress.End(logs);
+            return logs;
+        }
+    }
+
+    /// <summary>Computes the output of a model with one output for <paramref name="x"/> in inference mode, batch by batch (Keras' <c>predict</c>).</summary>
+    /// <param name="x">Inputs, as for <see cref="Fit"/>.</param>
+    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>).</returns>
+    /// <exception cref="ArgumentException">The inputs do not fit the model.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
+    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs"/>).</exception>
+    public Tensor Predict(ModelData x, int batchSize = 32)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        lock (_lock)
+        {
+            Tensor[] inputs = CheckedInputs(x, nameof(x));
+            if (Outputs.Count != 1)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
+            }
+
+            return PredictCore(inputs, batchSize)[0];
+        }
+    }
+
+    /// <summary>Computes every output for <paramref name="x"/> in inference mode, batch by batch.</summary>
+    /// <param name="x">Inputs, as for <see cref="Fit"/>.</param>
+    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <returns>One new tensor (samples, ...) per output, in output order.</returns>
+    /// <exception cref="ArgumentException">The inputs do not fit the model.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
+    public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        lock (_lock)
+        {
+            return PredictCore(CheckedInputs(x, nameof(x)), batchSize);
+        }
+    }
+
+    /// <summary>
+    /// Runs the model forward on one batch (Keras' <c>model(x, training=...)</c>), for custom training loops.
+    /// </summary>
+    /// <param name="x">One batch per input.</param>
+    /// <param name="training">True for training behaviour (dropout, batch statistics).</param>
+    /// <returns>The outputs, in output order; owned by the model's layers and overwritten by the next call.</returns>
+    /// <exception cref="ArgumentException">The inputs do not fit the model.</exception>
+    public IReadOnlyList<Tensor> Forward(ModelData x, bool training)
+    {
+        lock (_lock)
+        {
+            Tensor[] inputs = CheckedInputs(x, nameof(x));
+            return Executor.Forward(inputs, training);
+        }
+    }
+
+    /// <summary>
+    /// Back-propagates through the last <see cref="Forward"/>, for custom training loops: adds dLoss/dParameter to every
+    /// parameter's <see cref="Parameter.Gradient"/> given dLoss/dOutput for each output. Weight penalties are not added
+    /// (see <see cref="ComputeGradients"/>); an optimizer's <c>Step(model.Parameters)</c> applies and clears the gradients.
+    /// </summary>
+    /// <param name="outputGradients">One gradient per output, shaped as the outputs of the last forward call, in order or by output name.</param>
+    /// <exception cref="ArgumentException">The number or shapes of the gradients do not match the outputs of the last forward call.</exception>
+    public void Backward(ModelData outputGradients)
+    {
+        lock (_lock)
+        {
+            Tensor[] gradients = outputGradients.Resolve(OutputNames, Name, "output gradient", nameof(outputGradients));
+            Executor.Backward(gradients, []);
+        }
+    }
+
+    /// <summary>
+    /// Computes the gradients of the compiled loss for one batch, for custom training loops: forward in training mode, the
+    /// losses (weighted) plus weight penalties, and the backward pass, leaving dLoss/dParameter in every parameter's
+    /// <see cref="Parameter.Gradient"/>. Apply them with <c>model.Optimizer.Step(model.Parameters)</c> (or any optimizer).
+    /// </summary>
+    /// <param name="x">One batch per input.</param>
+    /// <param name="y">One batch of targets per output.</param>
+    /// <returns>The loss, penalties included.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">The arrays do not fit the model or the losses.</exception>
+    public float ComputeGradients(ModelData x, ModelData y)
+    {
+        RequireCompiled(nameof(ComputeGradients));
+        lock (_lock)
+        {
+            Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), checkFinite: false);
+            return GetTrainer(nameof(ComputeGradients)).ComputeGradients(batch, updateMetrics: false);
+        }
+    }
+
+    /// <summary>One training step on a batch of one input and one target (the benchmarks' entry point); returns the loss.</summary>
+    internal float TrainStep(Tensor inputs, Tensor targets)
+    {
+        _stepBatch[0] = inputs;
+        _stepBatch[1] = targets;
+        return GetTrainer(nameof(Fit)).TrainStep(_stepBatch);
+    }
+
+    /// <summary>Checks that the inputs fit the model (building a <see cref="Sequential"/> first if needed); returns them in input order.</summary>
+    private protected virtual void EnsureBuilt(Tensor[] inputs, string parameterName)
+    {
+        if (!IsBuilt)
+        {
+            throw NotBuilt();
+        }
+    }
+
+    /// <summary>The message for input <paramref name="index"/> of per-sample shape <paramref name="actual"/> where the model expects another.</summary>
+    private protected virtual string DescribeInputMismatch(int index, TensorShape expected, TensorShape actual) =>
+        $"Input '{Inputs[index].Layer.Name}' of model '{Name}' expects {expected.ToBatchString()} but got {actual.ToBatchString()}.";
+
+    private Tensor[] CheckedInputs(ModelData x, string parameterName)
+    {
+        Tensor[] inputs = ResolveInputs(x, parameterName);
+        EnsureBuilt(inputs, parameterName);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            string name = ArrayName(parameterName, i, inputs.Length);
+            if (inputs[i].Rank < 2)
+            {
+                throw new ArgumentException($"{name} must have a batch axis first, (samples, ...), but has shape {inputs[i].Shape}.", parameterName);
+            }
+
+            TensorShape sample = inputs[i].Shape.DropFirst();
+            TensorShape expected = Inputs[i].Shape;
+            if (sample != expected)
+            {
+                throw new ArgumentException(DescribeInputMismatch(i, expected, sample), parameterName);
+            }
+
+            if (inputs[i].Shape[0] != inputs[0].Shape[0])
+            {
+                throw new ArgumentException($"{ArrayName(parameterName, 0, inputs.Length)} has {inputs[0].Shape[0]} samples {inputs[0].Shape} but {name} has {inputs[i].Shape[0]} {inputs[i].Shape}; the first axes must match.", parameterName);
+            }
+        }
+
+        return inputs;
+    }
+
+    // Inputs then targets, checked against the model, the losses and the metrics, with the same number of samples.
+    private Tensor[] CheckedData(ModelData x, ModelData y, string xName, string yName, bool checkFinite = true)
+    {
+        Tensor[] inputs = CheckedInputs(x, xName);
+        Trainer trainer = GetTrainer("Fit");
+        Tensor[] targets = y.Resolve(OutputNames, Name, "target", yName);
+        int samples = inputs[0].Shape[0];
+        for (int k = 0; k < targets.Length; k++)
+        {
+            string name = ArrayName(yName, k, targets.Length);
+            Tensor target = targets[k];
+            if (target.Rank == 0 || target.Shape[0] != samples)
+            {
+                throw new ArgumentException($"{ArrayName(xName, 0, inputs.Length)} has {samples} samples {inputs[0].Shape} but {name} has {(target.Rank > 0 ? target.Shape[0] : 0)} {target.Shape}; the first axes must match.", yName);
+            }
+
+            TensorShape outputShape = Outputs[k].Shape;
+            TensorShape targetShape = target.Shape.DropFirst();
+            trainer.Settings.Losses[k]?.ValidateShapes(outputShape, targetShape);
+            foreach (Metric metric in trainer.Settings.Metrics[k])
+            {
+                metric.ValidateShapes(outputShape, targetShape);
+            }
+        }
+
+        if (checkFinite)
+        {
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                CheckFinite(inputs[i], ArrayName(xName, i, inputs.Length));
+            }
+
+            for (int k = 0; k < targets.Length; k++)
+            {
+                CheckFinite(targets[k], ArrayName(yName, k, targets.Length));
+            }
+        }
+
+        return [.. inputs, .. targets];
+    }
+
+    private Tensor[] ResolveInputs(ModelData x, string parameterName)
+    {
+        if (!IsBuilt && x.Count == 1 && !x.IsByName)
+        {
+            // A Sequential without an InputLayer learns its input shape from the first data it sees.
+            return [.. x];
+        }
+
+        return x.Resolve(InputNames, Name, "input", parameterName);
+    }
+
+    private Tensor[] PredictCore(Tensor[] inputs, int batchSize)
+    {
+        int samples = inputs[0].Shape[0];
+        var results = Outputs.Select(o => new Tensor(o.Shape.Prepend(samples))).ToArray();
+        var batch = new Tensor[inputs.Length];
+        for (int start = 0; start < samples; start += batchSize)
+        {
+            int count = Math.Min(batchSize, samples - start);
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                batch[i] = inputs[i].Slice(start, count);
+            }
+
+            Tensor[] outputs = Executor.Forward(batch, training: false);
+            for (int k = 0; k < outputs.Length; k++)
+            {
+                int stride = Outputs[k].Shape.ElementCount;
+                outputs[k].AsReadOnlySpan().CopyTo(results[k].AsSpan().Slice(start * stride, count * stride));
+            }
+        }
+
+        return results;
+    }
+
+    private void RequireCompiled(string method)
+    {
+        if (!IsCompiled)
+        {
+            throw new InvalidOperationException($"{method} was called before Compile: call model.Compile(optimizer, loss, metrics) first.");
+        }
+    }
+
+    private static void ValidateVerbose(int verbose)
+    {
+        if (verbose is < 0 or > 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch).");
+        }
+    }
+
+    private static string ArrayName(string parameterName, int index, int count) =>
+        count == 1 ? parameterName : string.Create(CultureInfo.InvariantCulture, $"{parameterName}[{index}]");
+
+    private static void CheckFinite(Tensor t, string name)
+    {
+        ReadOnlySpan<float> values = t.AsReadOnlySpan();
+        if (values.Length == 0 || float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(values)))
+        {
+            return;
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                int stride = values.Length / t.Shape[0];
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name} contains {(float.IsNaN(values[i]) ? "NaN" : "infinity")} at sample {i / stride} (element {i % stride}); training data must be finite."), name);
+            }
+        }
+    }
+}

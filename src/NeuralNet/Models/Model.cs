@@ -1,0 +1,328 @@
+using System.Globalization;
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Optimizers;
+using NeuralNet.Training;
+
+namespace NeuralNet.Models;
+
+/// <summary>
+/// A trainable graph of layer calls with one or more inputs and outputs (Keras' <c>Model</c>): <see cref="Functional"/>
+/// models are written with <see cref="Input"/> and <see cref="Layer.Call(SymbolicTensor)"/>, <see cref="Sequential"/>
+/// models are a chain. Both are compiled, trained, evaluated, saved and loaded the same way.
+/// </summary>
+/// <remarks>
+/// <para>Layers are seeded from the model's <see cref="Seed"/> (the i-th layer of <see cref="Layers"/> draws from
+/// <c>Derive(seed, i)</c>) unless an earlier model seeded them, so the same seed gives the same initial weights, dropout
+/// masks and — with <c>Fit</c>'s seed — the same shuffling, bit for bit, whatever the number of threads.</para>
+/// <para>Thread safety: <c>Fit</c>, <c>Evaluate</c>, <c>Predict</c>, <c>Save</c> and the custom-loop methods take a lock on
+/// the model, so concurrent calls are safe but run one at a time (layers own their buffers). Changing the model
+/// (<c>Compile</c>, <c>SetWeights</c>, <see cref="Sequential.Add"/>) while another thread uses it is not supported.</para>
+/// </remarks>
+public abstract partial class Model
+{
+    private readonly object _lock = new();
+    private readonly List<Parameter> _parameters = [];
+    private readonly List<Parameter> _regularized = [];
+    private readonly Tensor[] _stepBatch = new Tensor[2];
+    private GraphExecutor? _executor;
+    private CompileRequest? _compileRequest;
+    private Trainer? _trainer;
+    private int _fitCount;
+
+    /// <summary>Creates a model.</summary>
+    /// <param name="name">The model's name, shown by <see cref="Summary"/>.</param>
+    /// <param name="seed">The seed of every layer's initialization and dropout.</param>
+    private protected Model(string name, long seed)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Name = name;
+        Seed = seed;
+    }
+
+    /// <summary>The model's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The seed layers are initialized from.</summary>
+    public long Seed { get; }
+
+    /// <summary>The layers, each once (a shared layer too), in Keras' order.</summary>
+    public abstract IReadOnlyList<Layer> Layers { get; }
+
+    /// <summary>Whether the model's graph exists (a <see cref="Sequential"/> without an <see cref="InputLayer"/> is built by its first use).</summary>
+    public bool IsBuilt => _executor is not null;
+
+    /// <summary>The symbolic inputs, in order. Throws until built.</summary>
+    public IReadOnlyList<SymbolicTensor> Inputs => Executor.Graph.Inputs;
+
+    /// <summary>The symbolic outputs, in order. Throws until built.</summary>
+    public IReadOnlyList<SymbolicTensor> Outputs => Executor.Graph.Outputs;
+
+    /// <summary>The names of the inputs (their <see cref="InputLayer"/>s' names): the keys of dictionary inputs. Throws until built.</summary>
+    public IReadOnlyList<string> InputNames => [.. Inputs.Select(t => t.Layer.Name)];
+
+    /// <summary>The names of the outputs (the names of the layers that produce them): the keys of dictionary targets, losses and metrics.</summary>
+    public virtual IReadOnlyList<string> OutputNames => [.. Outputs.Select(t => t.Layer.Name)];
+
+    /// <summary>The shape of one sample of the model's single input (no batch axis). Throws until built, and for several inputs.</summary>
+    /// <exception cref="InvalidOperationException">The model is not built or has several inputs (see <see cref="Inputs"/>).</exception>
+    public TensorShape InputShape => Single(Inputs, "inputs").Shape;
+
+    /// <summary>The shape of one sample of the model's single output (no batch axis). Throws until built, and for several outputs.</summary>
+    /// <exception cref="InvalidOperationException">The model is not built or has several outputs (see <see cref="Outputs"/>).</exception>
+    public TensorShape OutputShape => Single(Outputs, "outputs").Shape;
+
+    /// <summary>Every parameter of every layer, each once, in layer order (empty until built).</summary>
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    /// <summary>The number of scalars in all parameters (a shared layer's counted once).</summary>
+    public long ParameterCount => Layers.Sum(l => l.ParameterCount);
+
+    /// <summary>The number of scalars in trainable parameters.</summary>
+    public long TrainableParameterCount => Layers.Sum(l => l.TrainableParameterCount);
+
+    /// <summary>The optimizer given to <c>Compile</c>, or null.</summary>
+    public Optimizer? Optimizer => _compileRequest?.Optimizer;
+
+    /// <summary>The loss given to <c>Compile</c> when every output has that loss; null otherwise (see <see cref="Losses"/>).</summary>
+    public Loss? Loss => _compileRequest?.Losses is { Length: > 0 } losses && losses.All(l => ReferenceEquals(l, losses[0])) ? losses[0] : null;
+
+    /// <summary>Each output's loss, in output order (null for an output without one); empty until compiled.</summary>
+    public IReadOnlyList<Loss?> Losses => _compileRequest?.Losses ?? [];
+
+    /// <summary>Each output's weight in the total loss (Keras' <c>loss_weights</c>), or null when all are 1.</summary>
+    public IReadOnlyList<float>? LossWeights => _compileRequest?.LossWeights;
+
+    /// <summary>Every metric given to <c>Compile</c>, output by output.</summary>
+    public IReadOnlyList<Metric> Metrics => _compileRequest?.Metrics.SelectMany(m => m).ToList() ?? [];
+
+    /// <summary>Whether <c>Compile</c> has been called.</summary>
+    public bool IsCompiled => _compileRequest is not null;
+
+    /// <summary>Set to true (by a callback) to stop <c>Fit</c> after the current batch; reset when <c>Fit</c> starts.</summary>
+    public bool StopTraining { get; set; }
+
+    /// <summary>The executor of the built graph.</summary>
+    private protected GraphExecutor Executor => _executor ?? throw NotBuilt();
+
+    /// <summary>
+    /// Configures training with one loss for every output (Keras' <c>compile</c>): the optimizer, the loss and, for a model
+    /// with one output, the metrics to report.
+    /// </summary>
+    /// <param name="optimizer">The optimizer; it keeps per-parameter state, so give each model its own.</param>
+    /// <param name="loss">The loss, applied to every output.</param>
+    /// <param name="metrics">Metrics reported under their names (and <c>val_</c> names), e.g. <c>new Accuracy()</c>. A model
+    /// with several outputs takes its metrics per output: use the overload with a list or a dictionary.</param>
+    /// <exception cref="ArgumentException">Two metrics share a name or clash with <c>loss</c>, or metrics were given as one list for several outputs.</exception>
+    public void Compile(Optimizer optimizer, Loss loss, params Metric[] metrics)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(metrics);
+        int outputs = OutputCountForCompile;
+        if (outputs > 1 && metrics.Length > 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Model '{Name}' has {outputs} outputs ({string.Join(", ", OutputNames)}); give its metrics per output, as a list of lists or a dictionary by output name."), nameof(metrics));
+        }
+
+        Metric[][] perOutput = outputs == 1 ? [metrics] : [.. Enumerable.Range(0, outputs).Select(_ => Array.Empty<Metric>())];
+        SetCompileRequest(new CompileRequest(optimizer, [.. Enumerable.Repeat<Loss?>(loss, outputs)], null, perOutput));
+    }
+
+    /// <summary>Configures training with a loss, a weight and metrics per output, in output order.</summary>
+    /// <param name="optimizer">The optimizer.</param>
+    /// <param name="losses">One loss per output (null for an output not trained).</param>
+    /// <param name="lossWeights">One weight per output (the total loss is the weighted sum), or null for all 1.</param>
+    /// <param name="metrics">One list of metrics per output, or null for none.</param>
+    /// <exception cref="ArgumentException">A count differs from the number of outputs, no output has a loss, a metric instance repeats, or two log names coincide.</exception>
+    public void Compile(Optimizer optimizer, IReadOnlyList<Loss?> losses, IReadOnlyList<float>? lossWeights = null, IReadOnlyList<IReadOnlyList<Metric>>? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(losses);
+        int outputs = OutputCountForCompile;
+        Metric[][] perOutput = metrics is null ? [.. Enumerable.Range(0, outputs).Select(_ => Array.Empty<Metric>())] : [.. metrics.Select(m => m?.ToArray() ?? [])];
+        SetCompileRequest(new CompileRequest(optimizer, [.. losses], lossWeights?.ToArray(), perOutput));
+    }
+
+    /// <summary>Configures training by output name (the names of the layers that produce the outputs, <see cref="OutputNames"/>).</summary>
+    /// <param name="optimizer">The optimizer.</param>
+    /// <param name="losses">Losses by output name; an output left out is not trained.</param>
+    /// <param name="lossWeights">Weights by output name (1 for an output left out), or null.</param>
+    /// <param name="metrics">Metrics by output name, or null.</param>
+    /// <exception cref="ArgumentException">A name is not an output's, no output has a loss, a metric instance repeats, or two log names coincide.</exception>
+    public void Compile(Optimizer optimizer, IReadOnlyDictionary<string, Loss> losses, IReadOnlyDictionary<string, float>? lossWeights = null, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(losses);
+        IReadOnlyList<string> names = OutputNames;
+        CheckOutputKeys(losses.Keys, names, nameof(losses));
+        CheckOutputKeys(lossWeights?.Keys ?? [], names, nameof(lossWeights));
+        CheckOutputKeys(metrics?.Keys ?? [], names, nameof(metrics));
+        SetCompileRequest(new CompileRequest(
+            optimizer,
+            [.. names.Select(n => losses.GetValueOrDefault(n))],
+            lossWeights is null ? null : [.. names.Select(n => lossWeights.GetValueOrDefault(n, 1f))],
+            [.. names.Select(n => metrics?.GetValueOrDefault(n)?.ToArray() ?? [])]));
+    }
+
+    /// <summary>The Keras 3 summary table: layers with output shapes and parameter counts (and, for a graph that is not a chain, what each is connected to), then totals with sizes.</summary>
+    public string Summary() => ModelSummary.Render(this);
+
+    /// <summary>Writes <see cref="Summary"/> to <paramref name="writer"/> (<see cref="Console.Out"/> when null).</summary>
+    public void PrintSummary(TextWriter? writer = null) => (writer ?? Console.Out).Write(Summary());
+
+    /// <summary>Copies of every parameter's value, in <see cref="Parameters"/> order (Keras' <c>get_weights</c>).</summary>
+    public IReadOnlyList<Tensor> GetWeights() => _parameters.Select(p => p.Value.Clone()).ToList();
+
+    /// <summary>Overwrites every parameter's value, in <see cref="Parameters"/> order (Keras' <c>set_weights</c>).</summary>
+    /// <exception cref="ArgumentException">The count or a shape differs; the message names the parameter. Nothing is changed then.</exception>
+    public void SetWeights(IReadOnlyList<Tensor> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Count != _parameters.Count)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {_parameters.Count} weight tensors but {weights.Count} were given."), nameof(weights));
+        }
+
+        for (int i = 0; i < weights.Count; i++)
+        {
+            if (weights[i] is null || weights[i].Shape != _parameters[i].Shape)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Weight {i} ({ParameterName(_parameters[i])}) has shape {_parameters[i].Shape} but the given tensor has {weights[i]?.Shape.ToString() ?? "null"}."), nameof(weights));
+            }
+        }
+
+        for (int i = 0; i < weights.Count; i++)
+        {
+            weights[i].CopyTo(_parameters[i].Value);
+            _parameters[i].PendingInitializer = null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{GetType().Name} '{Name}' ({Layers.Count} layers, {ParameterCount} parameters)");
+
+    /// <summary>The number of outputs a compile request must cover (known before a <see cref="Sequential"/> is built).</summary>
+    private protected virtual int OutputCountForCompile => Outputs.Count;
+
+    /// <summary>The lock of Fit, Evaluate, Predict and Save.</summary>
+    private protected object SyncRoot => _lock;
+
+    /// <summary>The Fit count saved with the model, so that a resumed Fit continues the shuffle stream.</summary>
+    internal int FitCount
+    {
+        get => _fitCount;
+        set => _fitCount = value;
+    }
+
+    /// <summary>Each output's metrics, as compiled.</summary>
+    internal IReadOnlyList<Metric[]> OutputMetrics => _compileRequest?.Metrics ?? [];
+
+    /// <summary>The layer instances the model runs: each layer, and the extra instances of shared layers' later calls.</summary>
+    internal IEnumerable<Layer> LayerInstances => Executor.Instances;
+
+    /// <summary>The parameters with a regularizer.</summary>
+    internal IReadOnlyList<Parameter> RegularizedParameters => _regularized;
+
+    /// <summary>Copies every parameter value into <paramref name="destination"/>, reusing its tensors when they fit.</summary>
+    internal void CopyWeightsTo(List<Tensor> destination)
+    {
+        if (destination.Count != _parameters.Count)
+        {
+            destination.Clear();
+            destination.AddRange(_parameters.Select(p => new Tensor(p.Shape)));
+        }
+
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            _parameters[i].Value.CopyTo(destination[i]);
+        }
+    }
+
+    /// <summary>The name of a parameter in files and messages: <c>layer/parameter</c>.</summary>
+    /// <exception cref="InvalidOperationException">The parameter does not belong to this model.</exception>
+    internal string ParameterName(Parameter parameter)
+    {
+        foreach (Layer layer in Layers)
+        {
+            foreach (Parameter p in layer.Parameters)
+            {
+                if (ReferenceEquals(p, parameter))
+                {
+                    return $"{layer.Name}/{p.Name}";
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"Parameter '{parameter.Name}' does not belong to model '{Name}'; was the optimizer used with another model?");
+    }
+
+    /// <summary>
+    /// Makes <paramref name="graph"/> the model's graph: seeds the layers no model seeded before (layer i from
+    /// <c>Derive(Seed, i)</c>), fills their pending parameters, collects the parameters and prepares the executor.
+    /// </summary>
+    private protected void SetGraph(Graph graph, IReadOnlyList<Layer> layers)
+    {
+        for (int i = 0; i < layers.Count; i++)
+        {
+            Layer layer = layers[i];
+            if (!layer.IsSeeded)
+            {
+                layer.Seed = SeededRandom.Derive(Seed, i);
+                layer.IsSeeded = true;
+            }
+
+            layer.InitializeParameters();
+        }
+
+        // After seeding: the instances of a shared layer's later calls copy its seed.
+        var executor = new GraphExecutor(graph);
+        _parameters.Clear();
+        _regularized.Clear();
+        foreach (Layer layer in layers)
+        {
+            _parameters.AddRange(layer.Parameters);
+        }
+
+        _regularized.AddRange(_parameters.Where(p => p.Regularizer is not null));
+        _executor = executor;
+        _trainer = null;
+    }
+
+    /// <summary>The trainer for the current graph and compile settings, created when either changed.</summary>
+    private protected Trainer GetTrainer(string method)
+    {
+        CompileRequest request = _compileRequest ?? throw new InvalidOperationException($"{method} was called before Compile: call model.Compile(optimizer, loss, metrics) first.");
+        return _trainer ??= new Trainer(this, Executor, _parameters, _regularized,
+            CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, OutputNames));
+    }
+
+    /// <summary>Thrown by members that need the graph before it exists.</summary>
+    private protected virtual InvalidOperationException NotBuilt() => new($"Model '{Name}' is not built yet.");
+
+    private void SetCompileRequest(CompileRequest request)
+    {
+        // Resolve now, so that a bad request fails at Compile; a Sequential not yet built resolves against its one output.
+        CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, OutputNames);
+        _compileRequest = request;
+        _trainer = null;
+    }
+
+    private void CheckOutputKeys(IEnumerable<string> keys, IReadOnlyList<string> names, string parameterName)
+    {
+        foreach (string key in keys)
+        {
+            if (!names.Contains(key))
+            {
+                throw new ArgumentException($"'{key}' is not an output of model '{Name}'; its outputs are {string.Join(", ", names.Select(n => $"'{n}'"))}.", parameterName);
+            }
+        }
+    }
+
+    private T Single<T>(IReadOnlyList<T> items, string what) => items.Count == 1
+        ? items[0]
+        : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {items.Count} {what}; read {(what == "inputs" ? "Inputs" : "Outputs")}[i].Shape."));
+
+    private sealed record CompileRequest(Optimizer Optimizer, Loss?[] Losses, float[]? LossWeights, Metric[][] Metrics);
+}

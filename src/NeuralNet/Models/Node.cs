@@ -1,0 +1,25 @@
+using NeuralNet.Layers;
+
+namespace NeuralNet.Models;
+
+/// <summary>
+/// One call of a layer on symbolic tensors (Keras' node): the layer, which of its calls this is, the tensors it took
+/// and the tensor it produced. An <see cref="InputLayer"/>'s node takes nothing. Models are graphs of nodes.
+/// </summary>
+internal sealed class Node(Layer layer, int index, SymbolicTensor[] inputs)
+{
+    /// <summary>The layer called.</summary>
+    public Layer Layer { get; } = layer;
+
+    /// <summary>The position of this call among all calls of <see cref="Layer"/>, from 0.</summary>
+    public int Index { get; } = index;
+
+    /// <summary>The symbolic inputs, in call order (empty for an input node).</summary>
+    public SymbolicTensor[] Inputs { get; } = inputs;
+
+    /// <summary>The symbolic output; set by the output's constructor.</summary>
+    public SymbolicTensor Output { get; set; } = null!;
+
+    /// <summary>Whether this node is a model input (an <see cref="InputLayer"/>'s).</summary>
+    public bool IsInput => Inputs.Length == 0;
+}

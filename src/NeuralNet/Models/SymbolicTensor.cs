@@ -1,0 +1,38 @@
+using NeuralNet.Layers;
+
+namespace NeuralNet.Models;
+
+/// <summary>
+/// A placeholder for the tensors that will flow through a model (Keras' <c>KerasTensor</c>): it has a per-sample
+/// shape and remembers the layer call that produces it. Start from an <see cref="Input"/>, call layers on it with
+/// <see cref="Layer.Call(SymbolicTensor)"/>, and make a <see cref="Functional"/> model from the inputs and outputs.
+/// </summary>
+/// <example>
+/// <code>
+/// var x = new Input(784, name: "pixels");
+/// SymbolicTensor h = new Dense(64, ActivationFunction.Relu).Call(x);
+/// SymbolicTensor y = new Dense(10, ActivationFunction.Softmax).Call(h);
+/// var model = new Functional(x, y);
+/// </code>
+/// </example>
+public class SymbolicTensor
+{
+    internal SymbolicTensor(TensorShape shape, Node node)
+    {
+        Shape = shape;
+        Node = node;
+        node.Output = this;
+    }
+
+    /// <summary>The shape of one sample, without the batch axis.</summary>
+    public TensorShape Shape { get; }
+
+    /// <summary>The layer whose call produces this tensor (an <see cref="InputLayer"/> for an <see cref="Input"/>).</summary>
+    public Layer Layer => Node.Layer;
+
+    /// <summary>The call that produces this tensor.</summary>
+    internal Node Node { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"SymbolicTensor {Shape.ToBatchString()} from {Layer}";
+}

@@ -1,0 +1,312 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using NeuralNet.Activations;
+using NeuralNet.Initializers;
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Optimizers;
+using NeuralNet.Regularizers;
+using NeuralNet.Training;
+
+namespace NeuralNet.Serialization;
+
+/// <summary>
+/// The names under which layers, activations, initializers, regularizers, optimizers, losses and metrics are saved,
+/// and the factories that create them again from their <see cref="Config"/> (Keras' <c>register_keras_serializable</c>).
+/// Every built-in type is registered under its Keras class name (<c>Dense</c>, <c>GlorotUniform</c>, <c>Adam</c>);
+/// register your own types to save and load models that use them.
+/// </summary>
+/// <remarks>
+/// <para>Registration is process-wide, as in Keras, and thread-safe. Registering the same type under the same name
+/// again replaces its factory; a name or a type can belong to only one registration. Names of your own types are
+/// conventionally <c>"Package&gt;ClassName"</c> (Keras' <c>registered_name</c>); files record them under
+/// <c>registered_name</c> beside the CLR type's name in <c>class_name</c>.</para>
+/// <para>A component's settings are written by its <c>GetConfig</c> (<see cref="Layer.GetConfig"/> and its
+/// counterparts on the other base types) and read by the factory registered here.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// SerializationRegistry.Register("MyApp>Scale", config => new Scale(config.GetSingle("factor"), config.GetString("name")));
+/// model.Save("model.safetensors");              // the Scale layer is written as {"class_name": "Scale", "registered_name": "MyApp>Scale", ...}
+/// Model loaded = Model.Load("model.safetensors");
+/// </code>
+/// </example>
+public static class SerializationRegistry
+{
+    private static readonly object s_lock = new();
+    private static readonly Dictionary<(ComponentKind Kind, string Name), Entry> s_byName = [];
+    private static readonly Dictionary<Type, Entry> s_byType = [];
+    private static readonly Dictionary<(ComponentKind Kind, string Alias), string> s_aliases = [];
+
+#pragma warning disable CA1810 // The built-ins must be in place before any lookup; a static constructor says so directly.
+    static SerializationRegistry()
+    {
+        BuiltInSerializables.RegisterAll();
+    }
+#pragma warning restore CA1810
+
+    /// <summary>The kinds of component the registry knows, each with its own names.</summary>
+    internal enum ComponentKind
+    {
+        Layer,
+        Activation,
+        Initializer,
+        Regularizer,
+        Optimizer,
+        Loss,
+        Metric,
+    }
+
+    /// <summary>Registers <typeparamref name="T"/> under <paramref name="name"/> with the factory that creates it from its configuration.</summary>
+    /// <typeparam name="T">A concrete layer, activation, initializer, regularizer, optimizer, loss or metric type.</typeparam>
+    /// <param name="name">The name written in files, such as <c>"MyApp&gt;Scale"</c>.</param>
+    /// <param name="fromConfig">Creates an instance from what its <c>GetConfig</c> wrote; it may throw <see cref="ArgumentException"/>
+    /// (from constructors) or <see cref="InvalidDataException"/> (from <see cref="Config"/>) for bad values.</param>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> is abstract or not one of those kinds, <paramref name="name"/> is empty,
+    /// or the name or the type is already registered with something else.</exception>
+    public static void Register<T>(string name, Func<Config, T> fromConfig)
+        where T : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(fromConfig);
+        Type type = typeof(T);
+        if (type.IsAbstract)
+        {
+            throw new ArgumentException($"Cannot register the abstract type {type.FullName}; register the concrete type that models use.", nameof(fromConfig));
+        }
+
+        ComponentKind kind = KindOf(type) ?? throw new ArgumentException(
+            $"Cannot register {type.FullName}: only layers, activations, initializers, regularizers, optimizers, losses and metrics are saved in model files.", nameof(fromConfig));
+        Add(new Entry(kind, name, type, config => fromConfig(config), BuiltIn: false));
+    }
+
+    /// <summary>The name <paramref name="type"/> is registered under, or null when it is not registered.</summary>
+    public static string? GetRegisteredName(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        lock (s_lock)
+        {
+            return s_byType.TryGetValue(type, out Entry? entry) ? entry.Name : null;
+        }
+    }
+
+    /// <summary>Registers a built-in type under its Keras name, with optional short Keras aliases (<c>"relu"</c>, <c>"glorot_uniform"</c>).</summary>
+    internal static void AddBuiltIn<T>(string name, Func<Config, T> fromConfig, params string[] aliases)
+        where T : class
+    {
+        ComponentKind kind = KindOf(typeof(T))!.Value;
+        Add(new Entry(kind, name, typeof(T), config => fromConfig(config), BuiltIn: true));
+        foreach (string alias in aliases)
+        {
+            s_aliases[(kind, alias)] = name;
+        }
+    }
+
+    /// <summary><c>{"class_name": ..., "config": {...}}</c> (plus <c>"registered_name"</c> for a user's type) for a component.</summary>
+    /// <exception cref="NotSupportedException">The component's type is not registered.</exception>
+    internal static JsonObject Serialize(object component)
+    {
+        Entry entry = EntryOf(component);
+        Config config = ConfigOf(component);
+
+        var result = new JsonObject { ["class_name"] = entry.BuiltIn ? entry.Name : component.GetType().Name, ["config"] = config.Json.DeepClone() };
+        if (!entry.BuiltIn)
+        {
+            result["registered_name"] = entry.Name;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// An activation as Keras writes it: its name (<c>"relu"</c>) when it is a built-in with its default settings,
+    /// otherwise as an object (<c>{"class_name": "LeakyReLU", "config": {"negative_slope": 0.1}}</c>).
+    /// </summary>
+    internal static JsonNode SerializeActivation(ActivationFunction activation) =>
+        SerializeByAlias(activation, ComponentKind.Activation, activation.Name, activation.GetConfig());
+
+    // The alias when it names the component's built-in type and the component has that type's default configuration.
+    private static JsonNode SerializeByAlias(object component, ComponentKind kind, string alias, Config config)
+    {
+        Entry entry = EntryOf(component);
+        bool aliasNamesType;
+        lock (s_lock)
+        {
+            aliasNamesType = s_aliases.TryGetValue((kind, alias), out string? className) && className == entry.Name;
+        }
+
+        if (entry.BuiltIn && aliasNamesType && config.ToJson() == ConfigOf(entry.Factory(new Config())).ToJson())
+        {
+            return JsonValue.Create(alias);
+        }
+
+        return Serialize(component);
+    }
+
+    private static Config ConfigOf(object component) => component switch
+    {
+        Layer layer => layer.GetConfig(),
+        ActivationFunction activation => activation.GetConfig(),
+        Initializer initializer => initializer.GetConfig(),
+        Regularizer regularizer => regularizer.GetConfig(),
+        Optimizer optimizer => optimizer.GetConfig(),
+        Loss loss => loss.GetConfig(),
+        Metric metric => metric.GetConfig(),
+        _ => throw new NotSupportedException($"{component.GetType().FullName} is not a serializable component."),
+    };
+
+    /// <summary>A metric as Keras writes it: its name (<c>"accuracy"</c>) when it is a built-in with its default settings, otherwise as an object.</summary>
+    internal static JsonNode SerializeMetric(Metric metric) => SerializeByAlias(metric, ComponentKind.Metric, metric.Name, metric.GetConfig());
+
+    /// <summary>Reads an activation: a Keras name or an object written by <see cref="SerializeActivation"/>.</summary>
+    internal static ActivationFunction DeserializeActivation(JsonNode node, Config owner, string key) =>
+        Deserialize<ActivationFunction>(node, owner, key);
+
+    /// <summary>Reads a component of kind <typeparamref name="T"/> stored under <paramref name="key"/> of <paramref name="owner"/>: a Keras name or <c>{"class_name", "config"}</c>.</summary>
+    internal static T Deserialize<T>(JsonNode node, Config owner, string key)
+        where T : class
+    {
+        ComponentKind kind = KindOf(typeof(T))!.Value;
+        if (node.GetValueKind() == JsonValueKind.String)
+        {
+            string name = node.GetValue<string>();
+            Entry entry = Find(kind, name) ?? throw owner.Error($"\"{key}\" names an unknown {Describe(kind)} \"{FormatError.Shorten(name)}\"; known: {KnownNames(kind)}.");
+            return (T)Create(entry, new Config().At($"{owner.Path}.{key}"), owner);
+        }
+
+        if (node is not JsonObject obj)
+        {
+            throw owner.Error($"\"{key}\" must be a {Describe(kind)} name or an object with \"class_name\" and \"config\" but is {Config.Describe(node)}.");
+        }
+
+        Config item = Config.Wrap(obj, owner.Source, $"{owner.Path}.{key}");
+        return (T)CreateFromItem(kind, item, item.Path);
+    }
+
+    /// <summary>
+    /// Creates the component an item <c>{"class_name", "config", "registered_name"?}</c> describes; the configuration's
+    /// messages name <paramref name="where"/>.
+    /// </summary>
+    internal static object CreateFromItem(ComponentKind kind, Config item, string where)
+    {
+        string className = item.GetString("class_name");
+        string name = item.Contains("registered_name") ? item.GetString("registered_name") : className;
+        Entry entry = Find(kind, name) ?? throw item.Error(
+            $"unknown {Describe(kind)} class \"{FormatError.Shorten(name)}\"; known: {KnownNames(kind)}. A type of your own must be registered with SerializationRegistry.Register before loading.");
+        Config config = item.Contains("config") ? item.GetConfig("config").At(where) : new Config().At(where);
+        return Create(entry, config, item);
+    }
+
+    /// <summary>The class name shown for a component: its registered name, or its CLR type name when unregistered.</summary>
+    internal static string ClassNameOf(object component)
+    {
+        lock (s_lock)
+        {
+            return s_byType.TryGetValue(component.GetType(), out Entry? entry) && entry.BuiltIn ? entry.Name : component.GetType().Name;
+        }
+    }
+
+    /// <summary>A new instance of a registered layer's type, created from its configuration (unbuilt).</summary>
+    internal static Layer Recreate(Layer layer) => (Layer)EntryOf(layer).Factory(layer.GetConfig());
+
+    /// <summary>Whether <paramref name="component"/>'s type is registered (so that it can be saved).</summary>
+    internal static bool IsRegistered(object component)
+    {
+        lock (s_lock)
+        {
+            return s_byType.ContainsKey(component.GetType());
+        }
+    }
+
+    private static object Create(Entry entry, Config config, Config owner)
+    {
+        object? created;
+        try
+        {
+            created = entry.Factory(config);
+        }
+        catch (InvalidDataException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or InvalidCastException
+            or KeyNotFoundException or NotSupportedException or OverflowException or IndexOutOfRangeException)
+        {
+            throw config.Error(ex.Message, ex);
+        }
+
+        return created is not null && entry.Type.IsInstanceOfType(created)
+            ? created
+            : throw owner.Error($"the factory registered for \"{entry.Name}\" returned {(created is null ? "null" : created.GetType().FullName)} instead of a {entry.Type.Name}.");
+    }
+
+    private static Entry EntryOf(object component)
+    {
+        lock (s_lock)
+        {
+            if (s_byType.TryGetValue(component.GetType(), out Entry? entry))
+            {
+                return entry;
+            }
+        }
+
+        string kind = KindOf(component.GetType()) is ComponentKind k ? Describe(k) : "component";
+        throw new NotSupportedException(
+            $"Cannot save the {kind} {component.GetType().FullName}: it is not registered. Register it with SerializationRegistry.Register<{component.GetType().Name}>(\"MyApp>{component.GetType().Name}\", config => ...) and override GetConfig, or save the weights alone with SaveWeights and rebuild the model in code.");
+    }
+
+    private static Entry? Find(ComponentKind kind, string name)
+    {
+        lock (s_lock)
+        {
+            if (s_byName.TryGetValue((kind, name), out Entry? entry))
+            {
+                return entry;
+            }
+
+            return s_aliases.TryGetValue((kind, name), out string? className) ? s_byName[(kind, className)] : null;
+        }
+    }
+
+    private static string KnownNames(ComponentKind kind)
+    {
+        lock (s_lock)
+        {
+            var names = s_byName.Values.Where(e => e.Kind == kind && e.BuiltIn).Select(e => e.Name).Order(StringComparer.Ordinal).ToList();
+            return names.Count <= 24 ? string.Join(", ", names) : string.Join(", ", names.Take(24)) + ", ...";
+        }
+    }
+
+    private static void Add(Entry entry)
+    {
+        lock (s_lock)
+        {
+            if (s_byName.TryGetValue((entry.Kind, entry.Name), out Entry? existing) && existing.Type != entry.Type)
+            {
+                throw new ArgumentException($"The {Describe(entry.Kind)} name \"{entry.Name}\" is already registered for {existing.Type.FullName}; choose another name for {entry.Type.FullName}.", nameof(entry));
+            }
+
+            if (s_byType.TryGetValue(entry.Type, out Entry? registered) && registered.Name != entry.Name)
+            {
+                throw new ArgumentException($"{entry.Type.FullName} is already registered as \"{registered.Name}\"; a type has one name.", nameof(entry));
+            }
+
+            s_byName[(entry.Kind, entry.Name)] = entry;
+            s_byType[entry.Type] = entry;
+        }
+    }
+
+    private static ComponentKind? KindOf(Type type) =>
+        typeof(Layer).IsAssignableFrom(type) ? ComponentKind.Layer
+        : typeof(ActivationFunction).IsAssignableFrom(type) ? ComponentKind.Activation
+        : typeof(Initializer).IsAssignableFrom(type) ? ComponentKind.Initializer
+        : typeof(Regularizer).IsAssignableFrom(type) ? ComponentKind.Regularizer
+        : typeof(Optimizer).IsAssignableFrom(type) ? ComponentKind.Optimizer
+        : typeof(Loss).IsAssignableFrom(type) ? ComponentKind.Loss
+        : typeof(Metric).IsAssignableFrom(type) ? ComponentKind.Metric
+        : null;
+
+    private static string Describe(ComponentKind kind) => kind.ToString().ToLowerInvariant();
+
+    private sealed record Entry(ComponentKind Kind, string Name, Type Type, Func<Config, object> Factory, bool BuiltIn);
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+using NeuralNet.Losses;
+using NeuralNet.Optimizers;
+
+namespace NeuralNet.Training;
+
+/// <summary>
+/// What <c>Compile</c> configured, resolved against the model's outputs: the optimizer, each output's loss, weight and
+/// metrics, and the names they are logged under, as Keras names them (<c>loss</c>; with several losses also
+/// <c>dense_2_loss</c>; metrics as <c>accuracy</c>, or <c>dense_2_accuracy</c> when the model has several outputs).
+/// </summary>
+internal sealed class CompileSettings
+{
+    private CompileSettings(Optimizer optimizer, Loss?[] losses, float[]? lossWeights, Metric[][] metrics, string?[] lossKeys, string[][] metricKeys)
+    {
+        Optimizer = optimizer;
+        Losses = losses;
+        LossWeights = lossWeights;
+        Metrics = metrics;
+        LossKeys = lossKeys;
+        MetricKeys = metricKeys;
+        var keys = new List<string> { "loss" };
+        keys.AddRange(lossKeys.OfType<string>());
+        keys.AddRange(metricKeys.SelectMany(k => k));
+        LogKeys = [.. keys.Order(StringComparer.Ordinal)];
+        AllMetrics = [.. metrics.SelectMany(m => m)];
+    }
+
+    /// <summary>The optimizer.</summary>
+    public Optimizer Optimizer { get; }
+
+    /// <summary>Each output's loss; null for an output that is not trained.</summary>
+    public Loss?[] Losses { get; }
+
+    /// <summary>Each output's weight in the total loss, or null when every weight is 1 (Keras' <c>loss_weights</c>).</summary>
+    public float[]? LossWeights { get; }
+
+    /// <summary>Each output's metrics.</summary>
+    public Metric[][] Metrics { get; }
+
+    /// <summary>Every metric, output by output.</summary>
+    public Metric[] AllMetrics { get; }
+
+    /// <summary>Each output's loss key (<c>dense_2_loss</c>), or null when the model has a single loss.</summary>
+    public string?[] LossKeys { get; }
+
+    /// <summary>Each output's metric keys.</summary>
+    public string[][] MetricKeys { get; }
+
+    /// <summary>Every key of the logs, sorted.</summary>
+    public string[] LogKeys { get; }
+
+    /// <summary>
+    /// Checks and resolves a compile request for a model whose outputs are <paramref name="outputNames"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The counts do not match the outputs, no output has a loss, a weight is not finite and
+    /// non-negative, a metric instance is used twice, or two log keys coincide.</exception>
+    public static CompileSettings Create(Optimizer optimizer, Loss?[] losses, float[]? lossWeights, Metric[][] metrics, IReadOnlyList<string> outputNames)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        int outputs = outputNames.Count;
+        if (losses.Length != outputs)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The model has {outputs} output(s) ({Names(outputNames)}) but {losses.Length} losses were given."), nameof(losses));
+        }
+
+        if (losses.All(l => l is null))
+        {
+            throw new ArgumentException($"No output of the model ({Names(outputNames)}) has a loss; give at least one.", nameof(losses));
+        }
+
+        if (lossWeights is not null)
+        {
+            if (lossWeights.Length != outputs)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"lossWeights must match the number of outputs, got {outputs} outputs ({Names(outputNames)}) and {lossWeights.Length} weights."), nameof(lossWeights));
+            }
+
+            for (int k = 0; k < outputs; k++)
+            {
+                if (!float.IsFinite(lossWeights[k]) || lossWeights[k] < 0)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(lossWeights), lossWeights[k], $"The loss weight of output '{outputNames[k]}' must be finite and non-negative.");
+                }
+            }
+
+            if (lossWeights.All(w => w == 1f))
+            {
+                lossWeights = null;
+            }
+        }
+
+        if (metrics.Length != outputs)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"For a model with multiple outputs, metrics must be given per output: the model has {outputs} outputs ({Names(outputNames)}) but metrics for {metrics.Length} were given."), nameof(metrics));
+        }
+
+        var seenMetrics = new HashSet<Metric>(ReferenceEqualityComparer.Instance);
+        var keys = new HashSet<string>(StringComparer.Ordinal) { "loss" };
+        int lossCount = losses.Count(l => l is not null);
+        var lossKeys = new string?[outputs];
+        var metricKeys = new string[outputs][];
+        for (int k = 0; k < outputs; k++)
+        {
+            if (lossCount > 1 && losses[k] is not null)
+            {
+                lossKeys[k] = AddKey(keys, $"{outputNames[k]}_loss", nameof(losses));
+            }
+
+            metricKeys[k] = new string[metrics[k].Length];
+            for (int m = 0; m < metrics[k].Length; m++)
+            {
+                Metric metric = metrics[k][m] ?? throw new ArgumentNullException(nameof(metrics));
+                if (!seenMetrics.Add(metric))
+                {
+                    throw new ArgumentException($"The same {metric.Name} metric instance is given twice; a metric accumulates its own state, so give each output its own instance.", nameof(metrics));
+                }
+
+                metricKeys[k][m] = AddKey(keys, outputs == 1 ? metric.Name : $"{outputNames[k]}_{metric.Name}", nameof(metrics));
+            }
+        }
+
+        return new CompileSettings(optimizer, losses, lossWeights, metrics, lossKeys, metricKeys);
+    }
+
+    private static string AddKey(HashSet<string> keys, string key, string parameterName) =>
+        keys.Add(key) ? key : throw new ArgumentException($"Metric name '{key}' is used twice (or clashes with 'loss'); metric names must be unique.", parameterName);
+
+    private static string Names(IReadOnlyList<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
+}

@@ -1,0 +1,321 @@
+using NeuralNet.Datasets;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+
+namespace NeuralNet.Training;
+
+/// <summary>
+/// Drives a compiled model: the training step (forward, losses and penalties, backward with the fused softmax +
+/// cross-entropy gradient where it applies, penalty gradients, optimizer step), and the fit and evaluate loops with
+/// their metrics, logs, progress and callbacks.
+/// </summary>
+/// <remarks>
+/// Every buffer is created on the first batch of a given size and reused, so a step allocates nothing once warm.
+/// The tensors of a batch arrive as one array: the model's inputs in order, then its targets in output order.
+/// </remarks>
+internal sealed class Trainer
+{
+    private readonly Model _model;
+    private readonly GraphExecutor _executor;
+    private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly IReadOnlyList<Parameter> _regularized;
+    private readonly CompileSettings _settings;
+    private readonly int _inputCount;
+    private readonly bool[] _fused;
+    private readonly Tensor?[] _gradientStorage;
+    private readonly Tensor?[] _gradients;
+    private readonly float[] _outputLosses;
+
+    public Trainer(Model model, GraphExecutor executor, IReadOnlyList<Parameter> parameters, IReadOnlyList<Parameter> regularized, CompileSettings settings)
+    {
+        _model = model;
+        _executor = executor;
+        _parameters = parameters;
+        _regularized = regularized;
+        _settings = settings;
+        _inputCount = executor.Graph.Inputs.Count;
+        int outputs = executor.Graph.Outputs.Count;
+        _fused = new bool[outputs];
+        for (int k = 0; k < outputs; k++)
+        {
+            _fused[k] = executor.CanFuse(k) && settings.Losses[k] is ISoftmaxCrossEntropy { FromLogits: false };
+        }
+
+        _gradientStorage = new Tensor?[outputs];
+        _gradients = new Tensor?[outputs];
+        _outputLosses = new float[outputs];
+    }
+
+    /// <summary>The compile settings this trainer uses.</summary>
+    public CompileSettings Settings => _settings;
+
+    /// <summary>One training step on a batch (inputs, then targets): returns the total loss plus penalties; updates the metrics.</summary>
+    public float TrainStep(ReadOnlySpan<Tensor> batch)
+    {
+        float loss = ComputeGradients(batch, updateMetrics: true);
+        _settings.Optimizer.Step(_parameters);
+        return loss;
+    }
+
+    /// <summary>
+    /// Forward in training mode, the weighted losses plus penalties, and the backward pass with the penalties' gradients:
+    /// every parameter's gradient holds dLoss/dParameter afterwards. Returns the loss.
+    /// </summary>
+    public float ComputeGradients(ReadOnlySpan<Tensor> batch, bool updateMetrics)
+    {
+        ReadOnlySpan<Tensor> inputs = batch[.._inputCount];
+        ReadOnlySpan<Tensor> targets = batch[_inputCount..];
+        Tensor[] outputs = _executor.Forward(inputs, training: true);
+        float loss = WeightedLoss(outputs, targets) + Penalties.Total(_regularized);
+        if (updateMetrics)
+        {
+            UpdateMetrics(outputs, targets);
+        }
+
+        for (int k = 0; k < outputs.Length; k++)
+        {
+            Loss? outputLoss = _settings.Losses[k];
+            if (outputLoss is null)
+            {
+                _gradients[k] = null;
+                continue;
+            }
+
+            Tensor gradient = GradientBuffer(k, outputs[k]);
+            if (_fused[k])
+            {
+                ((ISoftmaxCrossEntropy)outputLoss).LogitsGradient(outputs[k], targets[k], gradient);
+            }
+            else
+            {
+                outputLoss.Gradient(outputs[k], targets[k], gradient);
+            }
+
+            if (_settings.LossWeights is float[] weights && weights[k] != 1f)
+            {
+                gradient.Scale(weights[k]);
+            }
+
+            _gradients[k] = gradient;
+        }
+
+        _executor.Backward(_gradients, _fused);
+        Penalties.AddGradients(_regularized);
+        return loss;
+    }
+
+    /// <summary>The training loop of <c>Fit</c>.</summary>
+    public History Fit(BatchLoader loader, BatchLoader? validation, int initialEpoch, int epochs, List<Callback> callbacks, int verbose, TextWriter writer, CancellationToken cancellationToken)
+    {
+        var history = new History();
+        _model.StopTraining = false;
+        var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+        var empty = new Dictionary<string, double>(StringComparer.Ordinal);
+        var batchLogs = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string key in _settings.LogKeys)
+        {
+            batchLogs[key] = 0;
+        }
+
+        foreach (Callback callback in callbacks)
+        {
+            callback.Model = _model;
+        }
+
+        foreach (Callback callback in callbacks)
+        {
+            callback.OnTrainBegin(empty);
+        }
+
+        int outputs = _outputLosses.Length;
+        var outputLossSums = new double[outputs];
+        IReadOnlyDictionary<string, double> lastLogs = empty;
+        for (int epoch = initialEpoch; epoch < epochs; epoch++)
+        {
+            foreach (Callback callback in callbacks)
+            {
+                callback.OnEpochBegin(epoch, empty);
+            }
+
+            loader.ShuffleForEpoch(epoch);
+            ResetMetrics();
+            Array.Clear(outputLossSums);
+            double lossSum = 0;
+            long seen = 0;
+            progress.BeginEpoch(epoch, epochs, loader.BatchCount);
+            for (int b = 0; b < loader.BatchCount; b++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                for (int c = 0; c < callbacks.Count; c++)
+                {
+                    callbacks[c].OnBatchBegin(b, batchLogs);
+                }
+
+                Tensor[] batch = loader.GetBatchTensors(b);
+                int n = batch[0].Shape[0];
+                float loss = TrainStep(batch);
+                lossSum += (double)loss * n;
+                seen += n;
+                batchLogs["loss"] = lossSum / seen;
+                for (int k = 0; k < outputs; k++)
+                {
+                    if (_settings.LossKeys[k] is string key)
+                    {
+                        outputLossSums[k] += (double)_outputLosses[k] * n;
+                        batchLogs[key] = outputLossSums[k] / seen;
+                    }
+                }
+
+                WriteMetrics(batchLogs, string.Empty);
+                for (int c = 0; c < callbacks.Count; c++)
+                {
+                    callbacks[c].OnBatchEnd(b, batchLogs);
+                }
+
+                progress.Update(b + 1, batchLogs);
+                if (_model.StopTraining)
+                {
+                    break;
+                }
+            }
+
+            var epochLogs = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (string key in _settings.LogKeys)
+            {
+                epochLogs[key] = batchLogs[key];
+            }
+
+            if (validation is not null)
+            {
+                Evaluate(validation, epochLogs, "val_", progress: null);
+            }
+
+            progress.End(epochLogs);
+            foreach (Callback callback in callbacks)
+            {
+                callback.OnEpochEnd(epoch, epochLogs);
+            }
+
+            history.Append(epoch, epochLogs);
+            lastLogs = epochLogs;
+            if (_model.StopTraining)
+            {
+                break;
+            }
+        }
+
+        foreach (Callback callback in callbacks)
+        {
+            callback.OnTrainEnd(lastLogs);
+        }
+
+        return history;
+    }
+
+    /// <summary>The loss (plus penalties), the per-output losses and the metrics over a loader, in inference mode, into <paramref name="logs"/> under <paramref name="prefix"/>.</summary>
+    public void Evaluate(BatchLoader loader, Dictionary<string, double> logs, string prefix, ProgressBar? progress)
+    {
+        ResetMetrics();
+        int outputs = _outputLosses.Length;
+        var outputLossSums = new double[outputs];
+        double lossSum = 0;
+        long seen = 0;
+        for (int b = 0; b < loader.BatchCount; b++)
+        {
+            Tensor[] batch = loader.GetBatchTensors(b);
+            ReadOnlySpan<Tensor> targets = batch.AsSpan(_inputCount);
+            Tensor[] predictions = _executor.Forward(batch.AsSpan(0, _inputCount), training: false);
+            int n = batch[0].Shape[0];
+            lossSum += (double)WeightedLoss(predictions, targets) * n;
+            for (int k = 0; k < outputs; k++)
+            {
+                outputLossSums[k] += (double)_outputLosses[k] * n;
+            }
+
+            seen += n;
+            UpdateMetrics(predictions, targets);
+            if (progress is not null)
+            {
+                logs["loss"] = lossSum / seen;
+                progress.Update(b + 1, logs);
+            }
+        }
+
+        // Written in the order of the log keys, as the epoch's training values are.
+        var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["loss"] = (lossSum / seen) + Penalties.Total(_regularized) };
+        for (int k = 0; k < outputs; k++)
+        {
+            if (_settings.LossKeys[k] is string key)
+            {
+                values[key] = outputLossSums[k] / seen;
+            }
+        }
+
+        WriteMetrics(values, string.Empty);
+        foreach (string key in _settings.LogKeys)
+        {
+            logs[prefix + key] = values[key];
+        }
+    }
+
+    // The sum of the outputs' losses, each times its weight; each output's unweighted loss is kept for the logs.
+    private float WeightedLoss(Tensor[] outputs, ReadOnlySpan<Tensor> targets)
+    {
+        float total = 0f;
+        for (int k = 0; k < outputs.Length; k++)
+        {
+            if (_settings.Losses[k] is Loss loss)
+            {
+                float value = loss.Compute(outputs[k], targets[k]);
+                _outputLosses[k] = value;
+                total += _settings.LossWeights is float[] weights ? weights[k] * value : value;
+            }
+        }
+
+        return total;
+    }
+
+    private void UpdateMetrics(Tensor[] outputs, ReadOnlySpan<Tensor> targets)
+    {
+        for (int k = 0; k < outputs.Length; k++)
+        {
+            Metric[] metrics = _settings.Metrics[k];
+            for (int m = 0; m < metrics.Length; m++)
+            {
+                metrics[m].Update(outputs[k], targets[k]);
+            }
+        }
+    }
+
+    private void WriteMetrics(Dictionary<string, double> logs, string prefix)
+    {
+        for (int k = 0; k < _settings.Metrics.Length; k++)
+        {
+            Metric[] metrics = _settings.Metrics[k];
+            for (int m = 0; m < metrics.Length; m++)
+            {
+                logs[prefix.Length == 0 ? _settings.MetricKeys[k][m] : prefix + _settings.MetricKeys[k][m]] = metrics[m].Result();
+            }
+        }
+    }
+
+    private void ResetMetrics()
+    {
+        foreach (Metric metric in _settings.AllMetrics)
+        {
+            metric.Reset();
+        }
+    }
+
+    private Tensor GradientBuffer(int output, Tensor like)
+    {
+        int batch = like.Shape[0];
+        ref Tensor? storage = ref _gradientStorage[output];
+        if (storage is null || storage.Shape[0] < batch || storage.Length / storage.Shape[0] != like.Length / batch)
+        {
+            storage = new Tensor(like.Shape);
+        }
+
+        return storage.FirstRows(batch);
+    }
+}

@@ -1,0 +1,62 @@
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using NeuralNet.Serialization;
+using Xunit;
+using static NeuralNet.Tests.Serialization.ModelTestData;
+
+namespace NeuralNet.Tests.Serialization;
+
+/// <summary>
+/// Files written by NeuralNet 0.1.0 (Files/v0.1.0, see its README) still load: the same predictions bit for bit, and
+/// training resumed from them reaches the weights 0.1.0 reached, bit for bit.
+/// </summary>
+public class V010FileTests
+{
+    private static readonly string s_folder = Path.Combine(AppContext.BaseDirectory, "Serialization", "Files", "v0.1.0");
+
+    public static TheoryData<string> ModelFiles() => ["dense_adam", "conv_sgd", "binary_rmsprop", "plain_uncompiled"];
+
+    [Theory]
+    [MemberData(nameof(ModelFiles))]
+    public void Load_V010ModelFile_PredictsTheSavedOutputsBitForBit(string name)
+    {
+        SafeTensorsFile expected = SafeTensors.Load(Path.Combine(s_folder, name + ".expected.safetensors"));
+        Sequential model = Sequential.Load(Path.Combine(s_folder, name + ".safetensors"));
+        Assert.Equal(Bits(expected["predictions"]), Bits(model.Predict(expected["x"])));
+    }
+
+    [Theory]
+    [InlineData("dense_adam")]
+    [InlineData("conv_sgd")]
+    [InlineData("binary_rmsprop")]
+    public void Fit_AfterLoadingV010File_ReachesTheWeightsV010Reached(string name)
+    {
+        SafeTensorsFile expected = SafeTensors.Load(Path.Combine(s_folder, name + ".expected.safetensors"));
+        Model model = Model.Load(Path.Combine(s_folder, name + ".safetensors"));
+        model.Fit(expected["x"], expected["y"], epochs: 1, batchSize: 8, verbose: 0, seed: 77);
+        IReadOnlyList<Tensor> weights = model.GetWeights();
+        Assert.Equal(expected.Names.Count(n => n.StartsWith("after_fit/", StringComparison.Ordinal)), weights.Count);
+        for (int i = 0; i < weights.Count; i++)
+        {
+            Assert.Equal(Bits(expected[$"after_fit/{i}"]), Bits(weights[i]));
+        }
+    }
+
+    [Fact]
+    public void Load_V010FileSavedWithoutOptimizer_IsCompiledWithFreshState()
+    {
+        Sequential model = Sequential.Load(Path.Combine(s_folder, "small_no_optimizer.safetensors"));
+        Assert.True(model.IsCompiled);
+        Assert.Equal(0, model.Optimizer!.Iterations);
+    }
+
+    [Fact]
+    public void LoadWeights_V010WeightsFile_GivesTheSavedPredictions()
+    {
+        SafeTensorsFile expected = SafeTensors.Load(Path.Combine(s_folder, "small_weights.expected.safetensors"));
+        var model = new Sequential([new InputLayer(5), new Dense(4, ActivationFunction.Tanh), new Dense(2, ActivationFunction.Softmax)], name: "small", seed: 99);
+        model.LoadWeights(Path.Combine(s_folder, "small_weights.safetensors"));
+        Assert.Equal(Bits(expected["predictions"]), Bits(model.Predict(expected["x"])));
+    }
+}

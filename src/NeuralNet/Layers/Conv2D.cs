@@ -24,11 +24,11 @@ public sealed class Conv2D : Layer
     private readonly Initializer _biasInitializer;
     private readonly Regularizer? _kernelRegularizer;
     private readonly Regularizer? _biasRegularizer;
-    private readonly Step _imageForward;
-    private readonly Step _activationBackward;
-    private readonly Step _col2im;
-    private readonly Step _directForward;
-    private readonly Step _directBackward;
+    private Step _imageForward = null!;
+    private Step _activationBackward = null!;
+    private Step _col2im = null!;
+    private Step _directForward = null!;
+    private Step _directBackward = null!;
     private bool _direct;
     private float[] _kernelPartials = [];
     private Tensor? _dzForData;
@@ -116,11 +116,6 @@ public sealed class Conv2D : Layer
         _biasInitializer = biasInitializer ?? Zeros.Instance;
         _kernelRegularizer = kernelRegularizer;
         _biasRegularizer = biasRegularizer;
-        _imageForward = new Step(this, StepKind.ImageForward);
-        _activationBackward = new Step(this, StepKind.ActivationBackward);
-        _col2im = new Step(this, StepKind.Col2Im);
-        _directForward = new Step(this, StepKind.DirectForward);
-        _directBackward = new Step(this, StepKind.DirectBackward);
     }
 
     private enum StepKind
@@ -236,6 +231,13 @@ public sealed class Conv2D : Layer
         }
 
         _fusedEpilogue = _bias is not null && (Activation is null || _fusedRelu);
+
+        // Made here, not in the constructor: each instance of a shared layer runs its own steps.
+        _imageForward = new Step(this, StepKind.ImageForward);
+        _activationBackward = new Step(this, StepKind.ActivationBackward);
+        _col2im = new Step(this, StepKind.Col2Im);
+        _directForward = new Step(this, StepKind.DirectForward);
+        _directBackward = new Step(this, StepKind.DirectBackward);
 
         // Small patches (a first layer on few channels) convolve directly; im2col + GEMM would mostly move data.
         _direct = ConvDirect.Supports(_geometry, Filters) && (Activation is null || _fusedRelu);

@@ -15,11 +15,10 @@ namespace NeuralNet.Layers;
 /// <see cref="Forward(Tensor, bool)"/> and <see cref="Backward(Tensor)"/> carry the batch axis first.</para>
 /// <para>In a model, a layer is used through <see cref="Call(SymbolicTensor)"/>: calling it on symbolic tensors builds it for
 /// their shapes and records the call. A layer called more than once shares its parameters between the calls; each call
-/// gets its own caches, and the gradients of all calls add up: the model runs a later call on another instance of the
-/// layer holding the same <see cref="Parameter"/> objects, created from the layer's configuration when its type is
-/// registered with <see cref="SerializationRegistry"/>, or else copied from the layer as it was before it was built (so
-/// an unregistered layer must keep its caches in fields set by <see cref="OnBuild(TensorShape)"/> or later, never by the
-/// constructor).</para>
+/// gets its own caches, and the gradients of all calls add up: the model runs a later call on a copy of the layer taken
+/// just before it was first built (a shallow copy of its settings), built again with the same <see cref="Parameter"/>
+/// objects. So a layer keeps its caches and helper objects in fields set by <see cref="OnBuild(TensorShape)"/> or
+/// later, never by the constructor, whose state must be settings only.</para>
 /// <para>Memory: buffers are created when the layer first sees a batch of a given size and reused after that,
 /// so training allocates nothing once warmed up. The tensor returned by <see cref="Forward(Tensor, bool)"/> or
 /// <see cref="Backward(Tensor)"/> belongs to the layer and is overwritten by its next call; copy it to keep it.</para>
@@ -248,7 +247,7 @@ public abstract class Layer
         for (int i = 0; i < inputs.Length; i++)
         {
             ArgumentNullException.ThrowIfNull(inputs[i], nameof(inputs));
-            CheckBatchShape(inputs[i], _inputShapes[i], inputs.Length == 1 ? "input" : string.Create(CultureInfo.InvariantCulture, $"input {i}"));
+            CheckBatchShape(inputs[i], _inputShapes[i], inputs.Length == 1 ? -1 : i);
             if (inputs[i].Shape[0] != inputs[0].Shape[0])
             {
                 throw new ArgumentException($"{Describe()} got inputs with different batch sizes: {inputs[0].Shape} and {inputs[i].Shape}.", nameof(inputs));
@@ -391,6 +390,22 @@ public abstract class Layer
         return node;
     }
 
+    /// <summary>
+    /// Undoes what a failed attempt to build a model did to this layer: forgets the calls recorded since there were
+    /// <paramref name="nodeCount"/>, and, when <paramref name="unbuild"/>, the build itself (shapes and parameters).
+    /// </summary>
+    internal void Rollback(int nodeCount, bool unbuild)
+    {
+        _nodes.RemoveRange(nodeCount, _nodes.Count - nodeCount);
+        if (unbuild)
+        {
+            _parameters.Clear();
+            _parametersPending = false;
+            _inputShapes = [];
+            IsBuilt = false;
+        }
+    }
+
     /// <summary>Fills the parameters still waiting for their initializer, each from <c>Derive(Seed, index)</c>.</summary>
     internal void InitializeParameters()
     {
@@ -423,9 +438,8 @@ public abstract class Layer
 
     /// <summary>
     /// The instance a model runs for this layer's <paramref name="callIndex"/>-th call (counted within the model): the
-    /// layer itself for 0; otherwise another instance of the layer (created from its configuration when its type is
-    /// registered, else copied from its state before it was built), built for the same shapes with the same
-    /// <see cref="Parameter"/> objects, so the calls share weights and gradients but not caches.
+    /// layer itself for 0; otherwise a copy of the layer as it was before it was built, built for the same shapes with
+    /// the same <see cref="Parameter"/> objects, so the calls share weights and gradients but not caches.
     /// </summary>
     internal Layer InstanceForCall(int callIndex)
     {
@@ -439,8 +453,7 @@ public abstract class Layer
             throw new InvalidOperationException($"{Describe()} must be built before it can be called more than once.");
         }
 
-        // A registered type is created again from its configuration; another is copied from its state before it was built.
-        Layer instance = SerializationRegistry.IsRegistered(this) ? SerializationRegistry.Recreate(this) : (Layer)_template.MemberwiseClone();
+        var instance = (Layer)_template.MemberwiseClone();
         instance._parameters = [];
         instance._nodes = [];
         instance._template = null;
@@ -471,7 +484,7 @@ public abstract class Layer
             throw NotBuilt();
         }
 
-        CheckBatchShape(outputGradient, _outputShape, "output gradient");
+        CheckBatchShape(outputGradient, _outputShape, -2);
     }
 
     private void RequireInputCount(int count, string parameterName)
@@ -485,11 +498,18 @@ public abstract class Layer
         }
     }
 
-    private void CheckBatchShape(Tensor tensor, TensorShape expected, string what)
+    // input is the input's index, -1 for the single input, -2 for the output gradient (named only when throwing).
+    private void CheckBatchShape(Tensor tensor, TensorShape expected, int input)
     {
         if (tensor.Rank != expected.Rank + 1 || !tensor.Shape.Dimensions[1..].SequenceEqual(expected.Dimensions))
         {
-            throw new ArgumentException($"{Describe()} expects {what} {expected.ToBatchString()} but got {tensor.Shape}.", what.StartsWith("input", StringComparison.Ordinal) ? "input" : "outputGradient");
+            string what = input switch
+            {
+                -1 => "input",
+                -2 => "output gradient",
+                _ => string.Create(CultureInfo.InvariantCulture, $"input {input}"),
+            };
+            throw new ArgumentException($"{Describe()} expects {what} {expected.ToBatchString()} but got {tensor.Shape}.", input == -2 ? "outputGradient" : "input");
         }
     }
 

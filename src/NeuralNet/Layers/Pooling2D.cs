@@ -9,8 +9,8 @@ namespace NeuralNet.Layers;
 /// </summary>
 public abstract class Pooling2D : Layer
 {
-    private readonly Step _forward;
-    private readonly Step _backward;
+    private Step _forward = null!;
+    private Step _backward = null!;
     private Tensor? _outputBuffer;
     private Tensor? _inputGradientBuffer;
     private Tensor? _output;
@@ -41,8 +41,6 @@ public abstract class Pooling2D : Layer
         PoolSize = poolSize;
         Strides = s;
         Padding = padding;
-        _forward = new Step(this, true);
-        _backward = new Step(this, false);
     }
 
     /// <summary>The window's (height, width).</summary>
@@ -71,6 +69,10 @@ public abstract class Pooling2D : Layer
         }
 
         Geometry = geometry;
+
+        // Made here, not in the constructor: each instance of a shared layer runs its own steps.
+        _forward = new Step(this, true);
+        _backward = new Step(this, false);
         return new TensorShape(geometry.OutHeight, geometry.OutWidth, inputShape[2]);
     }
 

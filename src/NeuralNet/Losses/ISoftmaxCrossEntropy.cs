@@ -10,7 +10,7 @@ namespace NeuralNet.Losses;
 /// (<c>Layer.EndsWithSoftmax</c>); then call <c>Layer.BackwardFromLogitsGradient</c> with the result instead of
 /// <c>Layer.Backward</c> with <see cref="Loss.Gradient"/>.
 /// </remarks>
-internal interface ISoftmaxCrossEntropy
+public interface ISoftmaxCrossEntropy
 {
     /// <summary>Whether the loss takes logits; the fused path applies only when this is false.</summary>
     bool FromLogits { get; }

@@ -11,6 +11,7 @@ namespace NeuralNet.Models;
 internal sealed class Graph
 {
     private readonly Dictionary<Node, int> _localIndex = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Layer, string> _names;
 
     /// <summary>Collects and checks the graph from <paramref name="inputs"/> to <paramref name="outputs"/>.</summary>
     /// <exception cref="ArgumentException">An input is not an <see cref="Input"/> or repeats, an output does not depend only
@@ -47,6 +48,18 @@ internal sealed class Graph
             ArgumentNullException.ThrowIfNull(output, nameof(outputs));
         }
 
+        for (int k = 1; k < outputs.Count; k++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                if (ReferenceEquals(outputs[j].Layer, outputs[k].Layer))
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"Model '{modelName}': outputs {j} and {k} both come from {outputs[k].Layer}, but outputs are named after their layers; pass one of them through an Identity layer of its own."), nameof(outputs));
+                }
+            }
+        }
+
         List<Node> postOrder = PostOrder(outputs);
 
         // Names are chosen first, for the messages, and given to the layers only once every check has passed.
@@ -71,11 +84,7 @@ internal sealed class Graph
             }
         }
 
-        foreach ((Layer layer, string name) in names)
-        {
-            layer.Name = name;
-        }
-
+        _names = names;
         Nodes = OrderByDepth(postOrder, outputs);
         Layers = DistinctLayers(Nodes);
         foreach (Layer layer in Layers)
@@ -105,6 +114,15 @@ internal sealed class Graph
 
     /// <summary>The distinct layers, in the order of their first node (Keras' <c>model.layers</c>).</summary>
     public IReadOnlyList<Layer> Layers { get; private set; }
+
+    /// <summary>Gives every layer the name chosen for it (unnamed layers get theirs here, once the model is sure to be created).</summary>
+    public void AssignNames()
+    {
+        foreach ((Layer layer, string name) in _names)
+        {
+            layer.Name = name;
+        }
+    }
 
     /// <summary>The position of <paramref name="node"/> among its layer's calls that belong to this graph (Keras renumbers them so).</summary>
     public int LocalIndex(Node node) => _localIndex[node];

@@ -138,6 +138,11 @@ internal sealed class GraphExecutor
     {
         Array.Clear(_gradients);
         Array.Clear(_ownsGradient);
+        foreach (Step step in _steps)
+        {
+            step.FromLogits = false;
+        }
+
         for (int k = 0; k < _outputSlots.Length; k++)
         {
             if (outputGradients[k] is Tensor gradient)
@@ -183,6 +188,41 @@ internal sealed class GraphExecutor
                 {
                     Accumulate(slots[j], inputGradient);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="gradients"/> has one tensor per output shaped as the outputs of the last forward call,
+    /// so that a bad custom-loop call fails before any gradient is touched.
+    /// </summary>
+    public void CheckOutputGradients(ReadOnlySpan<Tensor> gradients)
+    {
+        for (int k = 0; k < _outputs.Length; k++)
+        {
+            Tensor? output = _outputs[k];
+            if (output is null)
+            {
+                throw new InvalidOperationException("Backward needs a forward pass first.");
+            }
+
+            if (gradients[k].Shape != output.Shape)
+            {
+                throw new ArgumentException($"The gradient of output '{Graph.Outputs[k].Layer.Name}' has shape {gradients[k].Shape} but the last forward pass gave {output.Shape}.", nameof(gradients));
+            }
+        }
+    }
+
+    /// <summary>Gives the instances of shared layers' later calls their layer's current name and seed.</summary>
+    public void SyncInstances()
+    {
+        foreach (Step step in _steps)
+        {
+            Layer instance = step.Instance;
+            if (!ReferenceEquals(instance, instance.Primary))
+            {
+                instance.Name = instance.Primary.Name;
+                instance.Seed = instance.Primary.Seed;
             }
         }
     }

@@ -207,6 +207,7 @@ public abstract partial class Model
         lock (_lock)
         {
             Tensor[] gradients = outputGradients.Resolve(OutputNames, Name, "output gradient", nameof(outputGradients));
+            Executor.CheckOutputGradients(gradients);
             Executor.Backward(gradients, []);
         }
     }

@@ -264,6 +264,10 @@ public abstract partial class Model
     /// </summary>
     private protected void SetGraph(Graph graph, IReadOnlyList<Layer> layers)
     {
+        // The executor first: creating the instances of shared layers is the last step that can fail, so nothing below
+        // (names, seeds, initial weights) changes a layer unless the model is created.
+        var executor = new GraphExecutor(graph);
+        graph.AssignNames();
         for (int i = 0; i < layers.Count; i++)
         {
             Layer layer = layers[i];
@@ -276,8 +280,7 @@ public abstract partial class Model
             layer.InitializeParameters();
         }
 
-        // After seeding: the instances of a shared layer's later calls copy its seed.
-        var executor = new GraphExecutor(graph);
+        executor.SyncInstances();
         _parameters.Clear();
         _regularized.Clear();
         foreach (Layer layer in layers)

@@ -39,9 +39,15 @@ public sealed partial class Sequential : Model
     {
         if (layers is not null)
         {
+            // All layers first, then one build: adding them one by one would rebuild the graph after each.
             foreach (Layer layer in layers)
             {
-                Add(layer);
+                Append(layer);
+            }
+
+            if (_layers.Count > 0 && _layers[0] is InputLayer input)
+            {
+                Build(input.Shape);
             }
         }
     }
@@ -57,53 +63,57 @@ public sealed partial class Sequential : Model
 
     /// <summary>Appends a layer, names it if it has no name, seeds it and, when the model is built, builds it.</summary>
     /// <param name="layer">The layer; not already in this model.</param>
-    /// <exception cref="ArgumentException">The name is taken, the layer is already in the model, an <see cref="InputLayer"/> is not first, or the layer does not accept the previous output shape.</exception>
+    /// <exception cref="ArgumentException">The name is taken, the layer is already in the model, an <see cref="InputLayer"/> is not first,
+    /// or the layer does not accept the previous output shape. The model and the layer are unchanged then.</exception>
     public void Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        if (_layers.Contains(layer))
+        if (!IsBuilt)
         {
-            throw new ArgumentException($"{layer} is already in model '{Name}'; a layer instance can appear only once.", nameof(layer));
-        }
+            (string name0, long seed0, bool seeded0) = (layer.Name, layer.Seed, layer.IsSeeded);
+            Append(layer);
+            if (_layers[0] is InputLayer input)
+            {
+                try
+                {
+                    Build(input.Shape);
+                }
+                catch
+                {
+                    _layers.RemoveAt(_layers.Count - 1);
+                    (layer.Name, layer.Seed, layer.IsSeeded) = (name0, seed0, seeded0);
+                    throw;
+                }
+            }
 
-        if (layer is InputLayer && _layers.Count > 0)
-        {
-            throw new ArgumentException($"An InputLayer can only be the first layer of model '{Name}', which already has {_layers.Count} layer(s).", nameof(layer));
-        }
-
-        if (layer.Name.Length > 0 && _layers.Any(l => l.Name == layer.Name))
-        {
-            throw new ArgumentException($"Model '{Name}' already has a layer named '{layer.Name}'; layer names must be unique.", nameof(layer));
-        }
-
-        NameAndSeed(layer);
-        if (IsBuilt)
-        {
-            SymbolicTensor output = layer.Call(_output!);
-            _layers.Add(layer);
-            _output = output;
-            SetGraph(new Graph([_input!], [_output], Name), _layers);
             return;
         }
 
-        _layers.Add(layer);
-        if (_layers[0] is InputLayer input)
+        CheckCanAppend(layer);
+        string name = layer.Name;
+        (long seed, bool seeded) = (layer.Seed, layer.IsSeeded);
+        int nodes = layer.Nodes.Count;
+        bool wasBuilt = layer.IsBuilt;
+        NameAndSeed(layer);
+        try
         {
-            try
-            {
-                Build(input.Shape);
-            }
-            catch
-            {
-                _layers.RemoveAt(_layers.Count - 1);
-                throw;
-            }
+            SymbolicTensor output = layer.Call(_output!);
+            SetGraph(new Graph([_input!], [output], Name), [.. _layers, layer]);
+            _layers.Add(layer);
+            _output = output;
+        }
+        catch
+        {
+            layer.Rollback(nodes, unbuild: !wasBuilt);
+            layer.Name = name;
+            (layer.Seed, layer.IsSeeded) = (seed, seeded);
+            throw;
         }
     }
 
     /// <summary>Builds every layer for inputs of per-sample shape <paramref name="inputShape"/>.</summary>
     /// <exception cref="InvalidOperationException">The model has no layers, or was built for another shape.</exception>
-    /// <exception cref="ArgumentException">A layer does not accept the shape it receives.</exception>
+    /// <exception cref="ArgumentException">A layer does not accept the shape it receives; the layers are left as they were.</exception>
     public void Build(TensorShape inputShape)
     {
         if (_layers.Count == 0)
@@ -121,34 +131,48 @@ public sealed partial class Sequential : Model
             return;
         }
 
-        SymbolicTensor input;
-        int first;
-        if (_layers[0] is InputLayer inputLayer)
+        var before = _layers.Select(l => (l.Nodes.Count, l.IsBuilt)).ToArray();
+        try
         {
-            if (inputShape != inputLayer.Shape)
+            SymbolicTensor input;
+            int first;
+            if (_layers[0] is InputLayer inputLayer)
             {
-                throw new ArgumentException($"{inputLayer} declares input {inputLayer.Shape.ToBatchString()} but the model was asked to build for {inputShape.ToBatchString()}.", nameof(inputShape));
+                if (inputShape != inputLayer.Shape)
+                {
+                    throw new ArgumentException($"{inputLayer} declares input {inputLayer.Shape.ToBatchString()} but the model was asked to build for {inputShape.ToBatchString()}.", nameof(inputShape));
+                }
+
+                input = inputLayer.Nodes.Count > 0 ? inputLayer.Nodes[0].Output : new Input(inputLayer);
+                first = 1;
+            }
+            else
+            {
+                // Keras gives a Sequential without an InputLayer a hidden one; it is not among the model's layers.
+                input = new Input(inputShape, Graph.UniqueName("input_layer", n => _layers.Any(l => l.Name == n)));
+                first = 0;
             }
 
-            input = inputLayer.Nodes.Count > 0 ? inputLayer.Nodes[0].Output : new Input(inputLayer);
-            first = 1;
-        }
-        else
-        {
-            // Keras gives a Sequential without an InputLayer a hidden one; it is not among the model's layers.
-            input = new Input(inputShape, Graph.UniqueName("input_layer", n => _layers.Any(l => l.Name == n)));
-            first = 0;
-        }
+            SymbolicTensor output = input;
+            for (int i = first; i < _layers.Count; i++)
+            {
+                output = _layers[i].Call(output);
+            }
 
-        SymbolicTensor output = input;
-        for (int i = first; i < _layers.Count; i++)
-        {
-            output = _layers[i].Call(output);
+            SetGraph(new Graph([input], [output], Name), _layers);
+            _input = input;
+            _output = output;
         }
+        catch
+        {
+            // Nothing half-built: a later Build with the right shape must find the layers as they were.
+            for (int i = 0; i < _layers.Count; i++)
+            {
+                _layers[i].Rollback(before[i].Item1, unbuild: !before[i].Item2);
+            }
 
-        _input = input;
-        _output = output;
-        SetGraph(new Graph([input], [output], Name), _layers);
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -176,12 +200,39 @@ public sealed partial class Sequential : Model
     private protected override InvalidOperationException NotBuilt() =>
         new($"Model '{Name}' is not built yet: start it with an InputLayer, or call Fit, Predict or Build.");
 
-    // Keras-style automatic names, unique within the model: dense, dense_1, ...
+    // Adds a layer to the list, unbuilt, after the checks Add makes.
+    private void Append(Layer layer)
+    {
+        CheckCanAppend(layer);
+        NameAndSeed(layer);
+        _layers.Add(layer);
+    }
+
+    private void CheckCanAppend(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (_layers.Contains(layer))
+        {
+            throw new ArgumentException($"{layer} is already in model '{Name}'; a layer instance can appear only once.", nameof(layer));
+        }
+
+        if (layer is InputLayer && _layers.Count > 0)
+        {
+            throw new ArgumentException($"An InputLayer can only be the first layer of model '{Name}', which already has {_layers.Count} layer(s).", nameof(layer));
+        }
+
+        if (layer.Name.Length > 0 && (_layers.Any(l => l.Name == layer.Name) || (_input is not null && _input.Layer.Name == layer.Name)))
+        {
+            throw new ArgumentException($"Model '{Name}' already has a layer named '{layer.Name}'; layer names must be unique.", nameof(layer));
+        }
+    }
+
+    // Keras-style automatic names, unique within the model (its hidden input included): dense, dense_1, ...
     private void NameAndSeed(Layer layer)
     {
         if (layer.Name.Length == 0)
         {
-            layer.Name = Graph.UniqueName(layer.DefaultNamePrefix, n => _layers.Any(l => l.Name == n));
+            layer.Name = Graph.UniqueName(layer.DefaultNamePrefix, n => _layers.Any(l => l.Name == n) || (_input is not null && _input.Layer.Name == n));
         }
 
         if (!layer.IsBuilt && !layer.IsSeeded)

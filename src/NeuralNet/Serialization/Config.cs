@@ -336,12 +336,13 @@ public sealed class Config
                 var obj = new JsonObject();
                 foreach (JsonProperty property in element.EnumerateObject())
                 {
-                    if (obj.ContainsKey(property.Name))
+                    string name = Text(property, source, path);
+                    if (obj.ContainsKey(name))
                     {
-                        throw FormatError.Create(source, null, $"{path}: the key \"{FormatError.Shorten(property.Name)}\" appears twice.");
+                        throw FormatError.Create(source, null, $"{path}: the key \"{FormatError.Shorten(name)}\" appears twice.");
                     }
 
-                    obj[property.Name] = ToNode(property.Value, source, $"{path}.{FormatError.Shorten(property.Name)}");
+                    obj[name] = ToNode(property.Value, source, $"{path}.{FormatError.Shorten(name)}");
                 }
 
                 return obj;
@@ -356,8 +357,36 @@ public sealed class Config
                 return array;
             case JsonValueKind.Null:
                 return null;
+            case JsonValueKind.String:
+                // Decoded once here, so that a lone UTF-16 surrogate (\ud800) fails as bad data, not later as an InvalidOperationException.
+                _ = Text(element, source, path);
+                return JsonValue.Create(element.Clone());
             default:
                 return JsonValue.Create(element.Clone());
+        }
+    }
+
+    private static string Text(JsonProperty property, string source, string path)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw FormatError.Create(source, null, $"{path}: a key is not valid text ({ex.Message}).", ex);
+        }
+    }
+
+    private static string Text(JsonElement element, string source, string path)
+    {
+        try
+        {
+            return element.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw FormatError.Create(source, null, $"{path}: a string is not valid text ({ex.Message}).", ex);
         }
     }
 

@@ -365,9 +365,13 @@ internal static class ModelSerializer
             pending.Add((layer, item, calls));
         }
 
-        // Call the layers in any order their inputs allow (a shared layer's later call may need layers listed after it).
+        // Call the layers in any order their inputs allow (a shared layer's later call may need layers listed after it):
+        // each layer waits on the first tensor its next call lacks and is woken when that tensor is produced, so every
+        // call is made once whatever the order of the list.
         var produced = new Dictionary<(string Layer, int Node), SymbolicTensor>();
+        var waiting = new Dictionary<(string Layer, int Node), List<int>>();
         var nextCall = new int[pending.Count];
+        var ready = new Queue<int>();
         for (int i = 0; i < pending.Count; i++)
         {
             if (pending[i].Layer is InputLayer inputLayer)
@@ -376,34 +380,57 @@ internal static class ModelSerializer
             }
         }
 
-        bool progress = true;
-        while (progress)
+        void Schedule(int i)
         {
-            progress = false;
-            for (int i = 0; i < pending.Count; i++)
+            if (nextCall[i] >= pending[i].Calls.Count)
             {
-                (Layer layer, Config item, List<TensorReference[]> calls) = pending[i];
-                while (nextCall[i] < calls.Count && calls[nextCall[i]].All(r => produced.ContainsKey((r.Layer, r.Node))))
+                return;
+            }
+
+            TensorReference? missing = pending[i].Calls[nextCall[i]].Cast<TensorReference?>().FirstOrDefault(r => !produced.ContainsKey((r!.Value.Layer, r.Value.Node)));
+            if (missing is TensorReference m)
+            {
+                (waiting.TryGetValue((m.Layer, m.Node), out List<int>? list) ? list : waiting[(m.Layer, m.Node)] = []).Add(i);
+            }
+            else
+            {
+                ready.Enqueue(i);
+            }
+        }
+
+        for (int i = 0; i < pending.Count; i++)
+        {
+            Schedule(i);
+        }
+
+        while (ready.TryDequeue(out int i))
+        {
+            (Layer layer, Config item, List<TensorReference[]> calls) = pending[i];
+            SymbolicTensor[] inputs = [.. calls[nextCall[i]].Select(r => produced[(r.Layer, r.Node)])];
+            if (!layer.IsBuilt)
+            {
+                BuildFromFile(layer, [.. inputs.Select(t => t.Shape)], loaded, item);
+            }
+
+            try
+            {
+                produced[(layer.Name, nextCall[i])] = layer.Call(inputs);
+            }
+            catch (ArgumentException ex)
+            {
+                throw item.Error(ex.Message, ex);
+            }
+
+            if (waiting.Remove((layer.Name, nextCall[i]), out List<int>? woken))
+            {
+                foreach (int j in woken)
                 {
-                    SymbolicTensor[] inputs = [.. calls[nextCall[i]].Select(r => produced[(r.Layer, r.Node)])];
-                    if (!layer.IsBuilt)
-                    {
-                        BuildFromFile(layer, [.. inputs.Select(t => t.Shape)], loaded, item);
-                    }
-
-                    try
-                    {
-                        produced[(layer.Name, nextCall[i])] = layer.Call(inputs);
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        throw item.Error(ex.Message, ex);
-                    }
-
-                    nextCall[i]++;
-                    progress = true;
+                    Schedule(j);
                 }
             }
+
+            nextCall[i]++;
+            Schedule(i);
         }
 
         for (int i = 0; i < pending.Count; i++)
@@ -514,7 +541,7 @@ internal static class ModelSerializer
         {
             layer.Build(shapes, loaded);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or OverflowException)
         {
             throw item.Error($"cannot take input {input}: {ex.Message}", ex);
         }
@@ -823,7 +850,7 @@ internal static class ModelSerializer
             using JsonDocument document = JsonDocument.Parse(text, s_jsonOptions);
             return Config.FromJson(document.RootElement, file.Source, key);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             throw FormatError.Create(file.Source, null, $"\"{key}\" is not valid JSON: {ex.Message}", ex);
         }

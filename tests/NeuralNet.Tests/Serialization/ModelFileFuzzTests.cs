@@ -1,4 +1,10 @@
 using System.Text;
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Optimizers;
+using NeuralNet.Regularizers;
+using NeuralNet.Training;
 using NeuralNet.Models;
 using NeuralNet.Serialization;
 using Xunit;
@@ -26,15 +32,23 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
     [
         "Dense", "Dropout", "Flatten", "Activation", "InputLayer", "Sequential", "Conv2D", "relu", "softmax", "leaky_relu", "gelu",
         "GlorotUniform", "L2", "Adam", "SGD", "RMSprop", "accuracy", "momentum", "velocity", "dense", "dense_1", "dropout", "", "units",
+        "Functional", "Add", "Concatenate", "Dot", "__keras_tensor__", "keras_history", "inbound_nodes", "shared", "sum", "x", "joined",
     ];
+
+    // Text-level edits inside JSON strings: escapes a reader must decode (or reject), control characters, non-ASCII.
+    private static readonly string[] s_escapes = ["\\ud800", "\\udc00", "\\u0000", "\\n", "\\\"", "\u00e9", "\u4e2d", "\\uZZZZ", "\\", "\\/"];
 
     [Fact]
     public void Load_MutatedModelFiles_OnlyDocumentedExceptionsOccur()
     {
         const long seed = 919;
-        byte[][] originals = [ModelFile(ModelTestData.DenseModel(1), 1), ModelFile(ModelTestData.DenseModel(2), 0), ModelFile(ModelTestData.ConvModel(3), 1)];
+        byte[][] originals =
+        [
+            ModelFile(ModelTestData.DenseModel(1), 1), ModelFile(ModelTestData.DenseModel(2), 0), ModelFile(ModelTestData.ConvModel(3), 1),
+            ModelFile(GraphModel(4), 1),
+        ];
         int accepted = 0, rejected = 0;
-        var kinds = new int[SafeTensorsFuzzTests.MutationKinds + 3];
+        var kinds = new int[SafeTensorsFuzzTests.MutationKinds + 5];
         for (int i = 0; i < Cases; i++)
         {
             var random = new SeededRandom(SeededRandom.Derive(seed, i));
@@ -47,7 +61,7 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
             long before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
-                var model = Sequential.Load(new MemoryStream(mutated, writable: false), "fuzz.model");
+                var model = Model.Load(new MemoryStream(mutated, writable: false), "fuzz.model");
                 Assert.True(model.IsBuilt);
                 Assert.True(model.ParameterCount * 4 <= mutated.Length, "the model holds more weights than the file has bytes");
                 accepted++;
@@ -73,8 +87,21 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
         Assert.True(accepted > Cases / 50, $"only {accepted} mutations loaded: the fuzzer hardly reaches past validation");
     }
 
+    /// <summary>A functional model with a shared layer, a residual Add, a Concatenate and a Dropout, compiled.</summary>
+    internal static Functional GraphModel(long seed)
+    {
+        var x = new Input(new TensorShape(8), "x");
+        var shared = new Dense(6, ActivationFunction.Tanh, kernelRegularizer: new L2(0.01), name: "shared");
+        SymbolicTensor a = shared.Call(new Dense(6, ActivationFunction.Relu).Call(x));
+        SymbolicTensor b = shared.Call(new Add(name: "sum").Call(a, new Dense(6).Call(a)));
+        SymbolicTensor y = new Dense(3, ActivationFunction.Softmax).Call(new Dropout(0.2).Call(new Concatenate(name: "joined").Call(a, b)));
+        var model = new Functional(x, y, seed: seed);
+        model.Compile(new Adam(0.01f), new CategoricalCrossEntropy(), new Accuracy());
+        return model;
+    }
+
     /// <summary>A trained model's file, with optimizer and training state.</summary>
-    internal static byte[] ModelFile(Sequential model, int epochs)
+    internal static byte[] ModelFile(Model model, int epochs)
     {
         var (x, y) = ModelTestData.Classification(24, model.InputShape.ElementCount, 3, seed: 5);
         model.Fit(x.Reshape([24, .. model.InputShape.Dimensions]), y, epochs: epochs, batchSize: 8, verbose: 0);
@@ -82,6 +109,25 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
         using var stream = new MemoryStream();
         SafeTensors.Write(stream, tensors, metadata);
         return stream.ToArray();
+    }
+
+    // Structure: an entry ("key": value) duplicated with another value, removed, or given a value of another type.
+    private static string RepeatOrDropEntry(string json, SeededRandom random)
+    {
+        var keys = System.Text.RegularExpressions.Regex.Matches(json, "\"[A-Za-z_0-9]+\":");
+        if (keys.Count == 0)
+        {
+            return json;
+        }
+
+        var key = keys[random.NextInt(keys.Count)];
+        string value = s_values[random.NextInt(s_values.Length)];
+        return random.NextInt(3) switch
+        {
+            0 => json.Insert(key.Index, $"{key.Value}{value},"),
+            1 => json.Insert(key.Index + key.Length, $"{value},\"_ignored\":"),
+            _ => json.Remove(key.Index, key.Length).Insert(key.Index, "\"_removed\":"),
+        };
     }
 
     /// <summary>Edits one of the JSON configurations in the metadata and writes a well-formed safetensors file around it.</summary>
@@ -96,9 +142,11 @@ public class ModelFileFuzzTests(ITestOutputHelper output)
         {
             0 => SafeTensorsTestFiles.ReplaceRandomRun(json, random, c => char.IsAsciiDigit(c) || c is '.' or '-' or 'e', s_values[random.NextInt(s_values.Length)]),
             1 => SafeTensorsTestFiles.ReplaceRandomRun(json, random, c => char.IsAsciiLetterOrDigit(c) || c == '_', s_strings[random.NextInt(s_strings.Length)]),
-            _ => random.NextInt(2) == 0
+            2 => random.NextInt(2) == 0
                 ? json.Remove(random.NextInt(json.Length), 1)
                 : json.Insert(random.NextInt(json.Length), "{}[],:\"0"[random.NextInt(8)].ToString()),
+            3 => SafeTensorsTestFiles.ReplaceRandomRun(json, random, char.IsAsciiLetter, s_escapes[random.NextInt(s_escapes.Length)]),
+            _ => RepeatOrDropEntry(json, random),
         };
         metadata[key] = json;
         var tensors = file.Names.Select(n => new KeyValuePair<string, Tensor>(n, file[n])).ToList();

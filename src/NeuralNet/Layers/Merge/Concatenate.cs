@@ -79,7 +79,9 @@ public sealed class Concatenate : MultiInputLayer
             }
 
             sizes[i] = shape[sampleAxis];
-            output[sampleAxis] = checked(output[sampleAxis] + sizes[i]);
+            long joined = (long)output[sampleAxis] + sizes[i];
+            output[sampleAxis] = joined <= int.MaxValue ? (int)joined
+                : throw new ArgumentException($"{Describe()}: the joined axis would have more than {int.MaxValue} entries.", nameof(inputShapes));
         }
 
         int inner = 1;

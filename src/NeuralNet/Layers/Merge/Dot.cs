@@ -22,8 +22,14 @@ public sealed class Dot : MultiInputLayer
     private int _m;
     private int _k;
     private int _n;
-    private int[] _aIndex = [];
-    private int[] _bIndex = [];
+    private int _axisA;
+    private int _axisB;
+    private TensorShape _aShape;
+    private TensorShape _bShape;
+    private TensorShape _aScaleShape;
+    private TensorShape _bScaleShape;
+    private int[]? _aIndex;
+    private int[]? _bIndex;
     private Tensor? _a;
     private Tensor? _b;
     private Tensor? _aScale;
@@ -112,8 +118,12 @@ public sealed class Dot : MultiInputLayer
         _k = a[ia];
         _m = a.ElementCount / _k;
         _n = b.ElementCount / _k;
-        _aIndex = MoveAxis(a, ia, toFront: false);
-        _bIndex = MoveAxis(b, ib, toFront: true);
+        _axisA = ia;
+        _axisB = ib;
+        _aShape = new TensorShape(_m, _k);
+        _bShape = new TensorShape(_k, _n);
+        _aScaleShape = new TensorShape(_m);
+        _bScaleShape = new TensorShape(_n);
         var output = new List<int>();
         for (int d = 0; d < a.Rank; d++)
         {
@@ -140,14 +150,18 @@ public sealed class Dot : MultiInputLayer
         // Per sample: A (M, K) = first input with its dot axis moved last, B (K, N) = second with its axis moved first.
         int batch = inputs[0].Shape[0];
         int mk = _m * _k, kn = _k * _n, mn = _m * _n;
-        Tensor a = BatchView(ref _a, batch, new TensorShape(_m, _k));
-        Tensor b = BatchView(ref _b, batch, new TensorShape(_k, _n));
+
+        // The index maps are as large as a sample, so they are made on the first batch, not when a file is loaded.
+        _aIndex ??= MoveAxis(InputShapes[0], _axisA, toFront: false);
+        _bIndex ??= MoveAxis(InputShapes[1], _axisB, toFront: true);
+        Tensor a = BatchView(ref _a, batch, _aShape);
+        Tensor b = BatchView(ref _b, batch, _bShape);
         Gather(inputs[0].AsReadOnlySpan(), _aIndex, a.AsSpan());
         Gather(inputs[1].AsReadOnlySpan(), _bIndex, b.AsSpan());
         if (Normalize)
         {
-            Tensor aScale = BatchView(ref _aScale, batch, new TensorShape(_m));
-            Tensor bScale = BatchView(ref _bScale, batch, new TensorShape(_n));
+            Tensor aScale = BatchView(ref _aScale, batch, _aScaleShape);
+            Tensor bScale = BatchView(ref _bScale, batch, _bScaleShape);
             for (int s = 0; s < batch; s++)
             {
                 NormalizeRows(a.AsSpan().Slice(s * mk, mk), _m, _k, aScale.AsSpan().Slice(s * _m, _m));
@@ -181,8 +195,8 @@ public sealed class Dot : MultiInputLayer
 
         // dA = dY · Bᵀ (M, K), dB = Aᵀ · dY (K, N), per sample; then through the normalization and back to the input layouts.
         int mk = _m * _k, kn = _k * _n, mn = _m * _n;
-        Tensor da = BatchView(ref _da, batch, new TensorShape(_m, _k));
-        Tensor db = BatchView(ref _db, batch, new TensorShape(_k, _n));
+        Tensor da = BatchView(ref _da, batch, _aShape);
+        Tensor db = BatchView(ref _db, batch, _bShape);
         ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
         for (int s = 0; s < batch; s++)
         {
@@ -198,19 +212,21 @@ public sealed class Dot : MultiInputLayer
 
         Tensor aGradient = BatchView(ref _aGradient, batch, InputShapes[0]);
         Tensor bGradient = BatchView(ref _bGradient, batch, InputShapes[1]);
-        Scatter(da.AsReadOnlySpan(), _aIndex, aGradient.AsSpan());
-        Scatter(db.AsReadOnlySpan(), _bIndex, bGradient.AsSpan());
+        Scatter(da.AsReadOnlySpan(), _aIndex!, aGradient.AsSpan());
+        Scatter(db.AsReadOnlySpan(), _bIndex!, bGradient.AsSpan());
         inputGradients[0] = aGradient;
         inputGradients[1] = bGradient;
     }
 
+    // Keras' axes count the batch axis: 1..rank-1, or -1..-(rank-1) from the end.
     private int SampleAxis(int axis, int sampleRank)
     {
         int rank = sampleRank + 1;
-        int full = ((axis % rank) + rank) % rank;
-        return full == 0
-            ? throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Describe()}: axis {axis} is the batch axis of inputs of rank {rank}; a batch dot cannot run over it."), "inputShapes")
-            : full - 1;
+        int full = axis < 0 ? axis + rank : axis;
+        return full >= 1 && full < rank
+            ? full - 1
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()}: axis {axis} is not an axis of the samples of inputs of rank {rank} (expected 1 to {rank - 1}, or -1 to -{rank - 1})."), "inputShapes");
     }
 
     // For each position of the moved layout, the index of that element in the sample: the axis moved last

@@ -9,7 +9,7 @@ namespace NeuralNet.Layers;
 public sealed class Permute : Layer
 {
     private readonly int[] _dims;
-    private int[] _map = [];
+    private int[]? _map;
     private Tensor? _output;
     private Tensor? _inputGradient;
 
@@ -57,24 +57,30 @@ public sealed class Permute : Layer
             throw new ArgumentException($"{Describe()} permutes {_dims.Length} sample axes but its input {inputShape.ToBatchString()} has {inputShape.Rank}.", nameof(inputShape));
         }
 
-        int rank = _dims.Length;
-        int[] output = new int[rank];
-        for (int i = 0; i < rank; i++)
+        int[] output = new int[_dims.Length];
+        for (int i = 0; i < output.Length; i++)
         {
             output[i] = inputShape[_dims[i] - 1];
         }
 
-        // map[j] = the input offset of output element j.
+        return new TensorShape(output);
+    }
+
+    // map[j] = the input offset of output element j; as large as a sample, so made on the first batch.
+    private int[] Map()
+    {
+        TensorShape input = InputShape, output = OutputShape;
+        int rank = _dims.Length;
         var inStrides = new int[rank];
         int stride = 1;
         for (int d = rank - 1; d >= 0; d--)
         {
             inStrides[d] = stride;
-            stride *= inputShape[d];
+            stride *= input[d];
         }
 
-        _map = new int[inputShape.ElementCount];
-        for (int j = 0; j < _map.Length; j++)
+        var map = new int[input.ElementCount];
+        for (int j = 0; j < map.Length; j++)
         {
             int remainder = j, offset = 0;
             for (int d = rank - 1; d >= 0; d--)
@@ -83,10 +89,10 @@ public sealed class Permute : Layer
                 remainder /= output[d];
             }
 
-            _map[j] = offset;
+            map[j] = offset;
         }
 
-        return new TensorShape(output);
+        return map;
     }
 
     /// <inheritdoc/>
@@ -95,12 +101,13 @@ public sealed class Permute : Layer
         Tensor output = BatchView(ref _output, input.Shape[0], OutputShape);
         ReadOnlySpan<float> x = input.AsReadOnlySpan();
         Span<float> y = output.AsSpan();
-        int size = _map.Length;
+        int[] map = _map ??= Map();
+        int size = map.Length;
         for (int s = 0; s < y.Length; s += size)
         {
             for (int j = 0; j < size; j++)
             {
-                y[s + j] = x[s + _map[j]];
+                y[s + j] = x[s + map[j]];
             }
         }
 
@@ -118,12 +125,13 @@ public sealed class Permute : Layer
         Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
         ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
         Span<float> dx = inputGradient.AsSpan();
-        int size = _map.Length;
+        int[] map = _map ??= Map();
+        int size = map.Length;
         for (int s = 0; s < dy.Length; s += size)
         {
             for (int j = 0; j < size; j++)
             {
-                dx[s + _map[j]] = dy[s + j];
+                dx[s + map[j]] = dy[s + j];
             }
         }
 

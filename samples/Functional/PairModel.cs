@@ -6,7 +6,7 @@ using NeuralNet.Models;
 using NeuralNet.Optimizers;
 using NeuralNet.Training;
 
-namespace NeuralNet.Samples.Functional;
+namespace NeuralNet.Samples.GraphModels;
 
 /// <summary>
 /// A two-input, two-output model with a shared encoder (a siamese network): it reads two MNIST digits and says whether

@@ -5,7 +5,7 @@
 //   ... -- all --quick                                                  a few hundred images, one epoch (what CI runs)
 using System.Globalization;
 using NeuralNet.Datasets;
-using NeuralNet.Samples.Functional;
+using NeuralNet.Samples.GraphModels;
 
 string which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 bool quick = args.Contains("--quick");

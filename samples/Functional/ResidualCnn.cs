@@ -6,7 +6,7 @@ using NeuralNet.Models;
 using NeuralNet.Optimizers;
 using NeuralNet.Training;
 
-namespace NeuralNet.Samples.Functional;
+namespace NeuralNet.Samples.GraphModels;
 
 /// <summary>
 /// A small residual CNN for MNIST: two residual blocks (Conv2D, BatchNormalization, ReLU, Conv2D, BatchNormalization,

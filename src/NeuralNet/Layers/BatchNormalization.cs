@@ -17,8 +17,6 @@ namespace NeuralNet.Layers;
 /// </remarks>
 public sealed class BatchNormalization : Layer
 {
-    private const float DefaultMomentum = 0.99f;
-    private const float DefaultEpsilon = 1e-3f;
     private static readonly Ones s_ones = new();
     private Parameter? _gamma;
     private Parameter? _beta;
@@ -42,7 +40,7 @@ public sealed class BatchNormalization : Layer
     /// <param name="scale">Whether to learn a factor <c>gamma</c>.</param>
     /// <param name="name">The layer's name; the model names it <c>batch_normalization</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="momentum"/> is outside [0, 1] or <paramref name="epsilon"/> is not positive.</exception>
-    public BatchNormalization(float momentum = DefaultMomentum, float epsilon = DefaultEpsilon, bool center = true, bool scale = true, string? name = null)
+    public BatchNormalization(float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true, string? name = null)
         : base(name)
     {
         if (!(momentum >= 0f && momentum <= 1f))
@@ -91,8 +89,8 @@ public sealed class BatchNormalization : Layer
             }
         }
 
-        return new BatchNormalization(
-            config.GetSingle("momentum", DefaultMomentum), config.GetSingle("epsilon", DefaultEpsilon), config.GetBoolean("center", true), config.GetBoolean("scale", true), config.GetString("name"));
+        Config d = config.WithDefaults(new BatchNormalization().GetConfig());
+        return new BatchNormalization(d.GetSingle("momentum"), d.GetSingle("epsilon"), d.GetBoolean("center"), d.GetBoolean("scale"), config.GetString("name"));
     }
 
     /// <summary>The moving mean used at inference, (channels). Throws until the layer is built.</summary>

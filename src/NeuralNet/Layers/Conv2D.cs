@@ -190,23 +190,26 @@ public sealed class Conv2D : Layer
             throw config.Error("\"dilation_rate\" other than 1 is not supported.");
         }
 
-        if (config.GetInt32("groups", 1) != 1)
+        int filters = config.GetInt32("filters", minimum: 1);
+        (int, int) kernelSize = ConfigChecks.ReadPair(config, "kernel_size") ?? throw config.Error("\"kernel_size\" is missing.");
+        Config d = config.WithDefaults(new Conv2D(filters, kernelSize).GetConfig());
+        if (d.GetInt32("groups") != 1)
         {
             throw config.Error("\"groups\" other than 1 is not supported.");
         }
 
         ConfigChecks.RequireChannelsLast(config);
         return new Conv2D(
-            config.GetInt32("filters", minimum: 1),
-            ConfigChecks.ReadPair(config, "kernel_size") ?? throw config.Error("\"kernel_size\" is missing."),
-            ConfigChecks.ReadPair(config, "strides"),
-            ConfigChecks.ReadPadding(config),
-            config.GetActivation("activation"),
-            config.GetBoolean("use_bias", true),
-            config.GetInitializer("kernel_initializer"),
-            config.GetInitializer("bias_initializer"),
-            config.GetRegularizer("kernel_regularizer"),
-            config.GetRegularizer("bias_regularizer"),
+            filters,
+            kernelSize,
+            ConfigChecks.ReadPair(d, "strides"),
+            ConfigChecks.ReadPadding(d),
+            d.GetActivation("activation"),
+            d.GetBoolean("use_bias"),
+            d.GetInitializer("kernel_initializer"),
+            d.GetInitializer("bias_initializer"),
+            d.GetRegularizer("kernel_regularizer"),
+            d.GetRegularizer("bias_regularizer"),
             config.GetString("name"));
     }
 

@@ -200,15 +200,13 @@ public sealed class Dense : Layer
         .Set("bias_regularizer", BiasRegularizer);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
-    internal static Dense FromConfig(Config config) => new(
-        config.GetInt32("units", minimum: 1),
-        config.GetActivation("activation"),
-        config.GetInitializer("kernel_initializer"),
-        config.GetInitializer("bias_initializer"),
-        config.GetRegularizer("kernel_regularizer"),
-        config.GetRegularizer("bias_regularizer"),
-        config.GetBoolean("use_bias", true),
-        config.GetString("name"));
+    internal static Dense FromConfig(Config config)
+    {
+        int units = config.GetInt32("units", minimum: 1);
+        Config d = config.WithDefaults(new Dense(units).GetConfig());
+        return new(units, d.GetActivation("activation"), d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"),
+            d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("bias_regularizer"), d.GetBoolean("use_bias"), config.GetString("name"));
+    }
 
     // dz (R, U) = dLoss/dZ over all rows. dKernel (I, U) += inputᵀ · dz; dBias (U) += column sums of dz; dInput (R, I) = dz · kernelᵀ.
     private Tensor BackwardFromPreActivation(Tensor dz, Tensor outputGradient)

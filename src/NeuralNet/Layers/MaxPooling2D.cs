@@ -55,6 +55,9 @@ public sealed class MaxPooling2D : Pooling2D
     internal static MaxPooling2D FromConfig(Config config)
     {
         ConfigChecks.RequireChannelsLast(config);
-        return new MaxPooling2D(ConfigChecks.ReadPair(config, "pool_size") ?? (2, 2), ConfigChecks.ReadPair(config, "strides"), ConfigChecks.ReadPadding(config), config.GetString("name"));
+        (int, int) poolSize = ConfigChecks.ReadPair(config.WithDefaults(new MaxPooling2D().GetConfig()), "pool_size")!.Value;
+
+        // Keras writes strides; when a file leaves them out they default to the pool size, as in the constructor.
+        return new MaxPooling2D(poolSize, ConfigChecks.ReadPair(config, "strides"), ConfigChecks.ReadPadding(config), config.GetString("name"));
     }
 }

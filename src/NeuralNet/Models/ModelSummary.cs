@@ -163,7 +163,7 @@ internal static class ModelSummary
         }
     }
 
-    /// <summary>Greedy word wrap; words longer than the width are cut.</summary>
+    /// <summary>Greedy word wrap at spaces, as rich does; a word longer than the width is cut with an ellipsis.</summary>
     private static List<string> Wrap(string text, int width)
     {
         var lines = new List<string>();
@@ -183,10 +183,11 @@ internal static class ModelSummary
                 current.Clear();
             }
 
-            while (rest.Length > width)
+            if (rest.Length > width)
             {
-                lines.Add(rest[..width]);
-                rest = rest[width..];
+                // rich, which Keras prints with, gives a word too long for the cell a line of its own, cut with an ellipsis.
+                lines.Add(string.Concat(rest.AsSpan(0, width - 1), "…"));
+                continue;
             }
 
             current.Append(rest);

@@ -11,7 +11,8 @@ namespace NeuralNet.Serialization;
 /// <summary>
 /// Every built-in type under its Keras class name, with Keras' short aliases (<c>"relu"</c>, <c>"glorot_uniform"</c>,
 /// <c>"categorical_crossentropy"</c>, <c>"accuracy"</c>) and the factory that creates it from its configuration.
-/// A value a configuration leaves out takes the constructor's default.
+/// A value a configuration leaves out takes the constructor's default, read from a default instance's configuration
+/// (<see cref="Config.WithDefaults"/>), so the defaults are written once, in the constructors.
 /// </summary>
 internal static class BuiltInSerializables
 {
@@ -59,20 +60,26 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Sigmoid", _ => (Sigmoid)ActivationFunction.Sigmoid, "sigmoid");
         SerializationRegistry.AddBuiltIn("Tanh", _ => (Tanh)ActivationFunction.Tanh, "tanh");
         SerializationRegistry.AddBuiltIn("Softmax", _ => (Softmax)ActivationFunction.Softmax, "softmax");
-        SerializationRegistry.AddBuiltIn("LeakyReLU", c => c.Contains("negative_slope") ? new LeakyRelu(c.GetSingle("negative_slope")) : new LeakyRelu(), "leaky_relu");
-        SerializationRegistry.AddBuiltIn("ELU", c => c.Contains("alpha") ? new Elu(c.GetSingle("alpha")) : new Elu(), "elu");
-        SerializationRegistry.AddBuiltIn("GELU", c => new Gelu(c.GetBoolean("approximate", false)), "gelu");
+        SerializationRegistry.AddBuiltIn("LeakyReLU", c => new LeakyRelu(Defaults(c, new LeakyRelu()).GetSingle("negative_slope")), "leaky_relu");
+        SerializationRegistry.AddBuiltIn("ELU", c => new Elu(Defaults(c, new Elu()).GetSingle("alpha")), "elu");
+        SerializationRegistry.AddBuiltIn("GELU", c => new Gelu(Defaults(c, new Gelu()).GetBoolean("approximate")), "gelu");
     }
 
     private static void RegisterInitializers()
     {
         SerializationRegistry.AddBuiltIn("Zeros", _ => Zeros.Instance, "zeros");
         SerializationRegistry.AddBuiltIn("Ones", _ => new Ones(), "ones");
-        SerializationRegistry.AddBuiltIn("Constant", c => new Constant(c.GetSingle("value", 0f)), "constant");
-        SerializationRegistry.AddBuiltIn("RandomNormal", c => c.Count == 0 ? new Initializers.RandomNormal()
-            : new Initializers.RandomNormal(c.GetDouble("mean", 0.0), c.GetDouble("stddev", 0.05), c.GetNullableInt64("seed")), "random_normal");
-        SerializationRegistry.AddBuiltIn("RandomUniform", c => c.Count == 0 ? new Initializers.RandomUniform()
-            : new Initializers.RandomUniform(c.GetDouble("minval", -0.05), c.GetDouble("maxval", 0.05), c.GetNullableInt64("seed")), "random_uniform");
+        SerializationRegistry.AddBuiltIn("Constant", c => new Constant(Defaults(c, new Constant()).GetSingle("value")), "constant");
+        SerializationRegistry.AddBuiltIn("RandomNormal", c =>
+        {
+            Config d = Defaults(c, new Initializers.RandomNormal());
+            return new Initializers.RandomNormal(d.GetDouble("mean"), d.GetDouble("stddev"), d.GetNullableInt64("seed"));
+        }, "random_normal");
+        SerializationRegistry.AddBuiltIn("RandomUniform", c =>
+        {
+            Config d = Defaults(c, new Initializers.RandomUniform());
+            return new Initializers.RandomUniform(d.GetDouble("minval"), d.GetDouble("maxval"), d.GetNullableInt64("seed"));
+        }, "random_uniform");
         SerializationRegistry.AddBuiltIn("GlorotUniform", c => new GlorotUniform(c.GetNullableInt64("seed")), "glorot_uniform");
         SerializationRegistry.AddBuiltIn("GlorotNormal", c => new GlorotNormal(c.GetNullableInt64("seed")), "glorot_normal");
         SerializationRegistry.AddBuiltIn("HeUniform", c => new HeUniform(c.GetNullableInt64("seed")), "he_uniform");
@@ -82,28 +89,50 @@ internal static class BuiltInSerializables
 
     private static void RegisterRegularizers()
     {
-        SerializationRegistry.AddBuiltIn("L1", c => c.Contains("l1") ? new L1(c.GetSingle("l1")) : new L1(), "l1");
-        SerializationRegistry.AddBuiltIn("L2", c => c.Contains("l2") ? new L2(c.GetSingle("l2")) : new L2(), "l2");
-        SerializationRegistry.AddBuiltIn("L1L2", c => new L1L2(c.GetSingle("l1", 0f), c.GetSingle("l2", 0f)), "l1_l2");
+        SerializationRegistry.AddBuiltIn("L1", c => new L1(Defaults(c, new L1()).GetSingle("l1")), "l1");
+        SerializationRegistry.AddBuiltIn("L2", c => new L2(Defaults(c, new L2()).GetSingle("l2")), "l2");
+        SerializationRegistry.AddBuiltIn("L1L2", c =>
+        {
+            Config d = Defaults(c, new L1L2());
+            return new L1L2(d.GetSingle("l1"), d.GetSingle("l2"));
+        }, "l1_l2");
     }
 
     private static void RegisterOptimizers()
     {
-        SerializationRegistry.AddBuiltIn("SGD", c => (Sgd)new Sgd(
-            Read(c, "learning_rate", 0.01f), Read(c, "momentum", 0f), c.GetBoolean("nesterov", false)).ReadClipping(c), "sgd");
-        SerializationRegistry.AddBuiltIn("Adam", c => (Adam)new Adam(
-            Read(c, "learning_rate", 0.001f), Read(c, "beta_1", 0.9f), Read(c, "beta_2", 0.999f), Read(c, "epsilon", 1e-7f)).ReadClipping(c), "adam");
-        SerializationRegistry.AddBuiltIn("RMSprop", c => (RmsProp)new RmsProp(
-            Read(c, "learning_rate", 0.001f), Read(c, "rho", 0.9f), Read(c, "momentum", 0f), Read(c, "epsilon", 1e-7f), c.GetBoolean("centered", false)).ReadClipping(c), "rmsprop");
+        SerializationRegistry.AddBuiltIn("SGD", c =>
+        {
+            Config d = Defaults(c, new Sgd());
+            return (Sgd)new Sgd(d.GetSingle("learning_rate"), d.GetSingle("momentum"), d.GetBoolean("nesterov")).ReadClipping(c);
+        }, "sgd");
+        SerializationRegistry.AddBuiltIn("Adam", c =>
+        {
+            Config d = Defaults(c, new Adam());
+            return (Adam)new Adam(d.GetSingle("learning_rate"), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c);
+        }, "adam");
+        SerializationRegistry.AddBuiltIn("RMSprop", c =>
+        {
+            Config d = Defaults(c, new RmsProp());
+            return (RmsProp)new RmsProp(d.GetSingle("learning_rate"), d.GetSingle("rho"), d.GetSingle("momentum"), d.GetSingle("epsilon"), d.GetBoolean("centered")).ReadClipping(c);
+        }, "rmsprop");
     }
 
     private static void RegisterLosses()
     {
-        SerializationRegistry.AddBuiltIn("CategoricalCrossentropy", c => new CategoricalCrossEntropy(c.GetBoolean("from_logits", false)), "categorical_crossentropy");
-        SerializationRegistry.AddBuiltIn("SparseCategoricalCrossentropy", c => new SparseCategoricalCrossEntropy(c.GetBoolean("from_logits", false)), "sparse_categorical_crossentropy");
-        SerializationRegistry.AddBuiltIn("BinaryCrossentropy", c => new BinaryCrossEntropy(c.GetBoolean("from_logits", false)), "binary_crossentropy");
+        SerializationRegistry.AddBuiltIn("CategoricalCrossentropy", c => new CategoricalCrossEntropy(Defaults(c, new CategoricalCrossEntropy()).GetBoolean("from_logits")), "categorical_crossentropy");
+        SerializationRegistry.AddBuiltIn("SparseCategoricalCrossentropy", c => new SparseCategoricalCrossEntropy(Defaults(c, new SparseCategoricalCrossEntropy()).GetBoolean("from_logits")), "sparse_categorical_crossentropy");
+        SerializationRegistry.AddBuiltIn("BinaryCrossentropy", c => new BinaryCrossEntropy(Defaults(c, new BinaryCrossEntropy()).GetBoolean("from_logits")), "binary_crossentropy");
         SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredError(), "mean_squared_error", "mse");
     }
 
-    private static float Read(Config config, string key, float fallback) => config.GetSingle(key, fallback);
+    // The configuration with the settings it leaves out taken from a default instance.
+    private static Config Defaults(Config config, object defaultInstance) => config.WithDefaults(defaultInstance switch
+    {
+        ActivationFunction activation => activation.GetConfig(),
+        Initializer initializer => initializer.GetConfig(),
+        Regularizer regularizer => regularizer.GetConfig(),
+        Optimizer optimizer => optimizer.GetConfig(),
+        Loss loss => loss.GetConfig(),
+        _ => throw new ArgumentException("Not a component with a configuration.", nameof(defaultInstance)),
+    });
 }

@@ -132,6 +132,28 @@ public sealed class Config
         return this;
     }
 
+    /// <summary>
+    /// A copy of this configuration in which every key it lacks takes its value from <paramref name="defaults"/>: the
+    /// configuration of an instance made with the constructor's defaults (<c>new Adam().GetConfig()</c>), so that a
+    /// factory reads optional settings without repeating the constructor's default values.
+    /// </summary>
+    /// <param name="defaults">The configuration of a default instance.</param>
+    /// <returns>A new configuration with this one's place in the file, for messages.</returns>
+    public Config WithDefaults(Config defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        var merged = (JsonObject)_values.DeepClone();
+        foreach ((string key, JsonNode? value) in defaults._values)
+        {
+            if (!merged.ContainsKey(key))
+            {
+                merged[key] = value?.DeepClone();
+            }
+        }
+
+        return new Config(merged, Source, Path);
+    }
+
     /// <summary>Whether <paramref name="key"/> is present with a value other than null.</summary>
     public bool Contains(string key) => _values.TryGetPropertyValue(key, out JsonNode? node) && node is not null;
 

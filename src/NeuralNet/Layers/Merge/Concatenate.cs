@@ -46,7 +46,7 @@ public sealed class Concatenate : MultiInputLayer
     public override Config GetConfig() => base.GetConfig().Set("axis", Axis);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
-    internal static Concatenate FromConfig(Config config) => new(config.GetInt32("axis", -1), config.GetString("name"));
+    internal static Concatenate FromConfig(Config config) => new(config.WithDefaults(new Concatenate().GetConfig()).GetInt32("axis"), config.GetString("name"));
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)

@@ -93,7 +93,7 @@ public sealed class Dot : MultiInputLayer
     /// <summary>Keras' <c>from_config</c>: <c>axes</c> is an integer or a pair.</summary>
     internal static Dot FromConfig(Config config)
     {
-        bool normalize = config.GetBoolean("normalize", false);
+        bool normalize = config.WithDefaults(new Dot(1).GetConfig()).GetBoolean("normalize");
         string name = config.GetString("name");
         if (config.GetNode("axes") is JsonArray)
         {

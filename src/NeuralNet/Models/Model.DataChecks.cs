@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using NeuralNet.Training;
+
+namespace NeuralNet.Models;
+
+// The checks of the data given to Fit, Evaluate, Predict and the custom-loop methods: the right number of arrays (or the
+// right names), a batch axis, the model's input shapes, the losses' and metrics' target shapes, one sample count, and
+// finite values, all before anything is trained.
+public abstract partial class Model
+{
+    /// <summary>Checks that the inputs fit the model (building a <see cref="Sequential"/> first if needed); returns them in input order.</summary>
+    private protected virtual void EnsureBuilt(Tensor[] inputs, string parameterName)
+    {
+        if (!IsBuilt)
+        {
+            throw NotBuilt();
+        }
+    }
+
+    /// <summary>The message for input <paramref name="index"/> of per-sample shape <paramref name="actual"/> where the model expects another.</summary>
+    private protected virtual string DescribeInputMismatch(int index, TensorShape expected, TensorShape actual) =>
+        $"Input '{Inputs[index].Layer.Name}' of model '{Name}' expects {expected.ToBatchString()} but got {actual.ToBatchString()}.";
+
+    private Tensor[] CheckedInputs(ModelData x, string parameterName)
+    {
+        Tensor[] inputs = ResolveInputs(x, parameterName);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (inputs[i].Rank < 2)
+            {
+                throw new ArgumentException($"{ArrayName(parameterName, i, inputs.Length)} must have a batch axis first, (samples, ...), but has shape {inputs[i].Shape}.", parameterName);
+            }
+        }
+
+        EnsureBuilt(inputs, parameterName);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            string name = ArrayName(parameterName, i, inputs.Length);
+            TensorShape sample = inputs[i].Shape.DropFirst();
+            TensorShape expected = Inputs[i].Shape;
+            if (sample != expected)
+            {
+                throw new ArgumentException(DescribeInputMismatch(i, expected, sample), parameterName);
+            }
+
+            if (inputs[i].Shape[0] != inputs[0].Shape[0])
+            {
+                throw new ArgumentException($"{ArrayName(parameterName, 0, inputs.Length)} has {inputs[0].Shape[0]} samples {inputs[0].Shape} but {name} has {inputs[i].Shape[0]} {inputs[i].Shape}; the first axes must match.", parameterName);
+            }
+        }
+
+        return inputs;
+    }
+
+    // Inputs then targets, checked against the model, the losses and the metrics, with the same number of samples.
+    private Tensor[] CheckedData(ModelData x, ModelData y, string xName, string yName, bool checkFinite = true)
+    {
+        Tensor[] inputs = CheckedInputs(x, xName);
+        Trainer trainer = GetTrainer("Fit");
+        Tensor[] targets = y.Resolve(OutputNames, Name, "target", yName);
+        int samples = inputs[0].Shape[0];
+        for (int k = 0; k < targets.Length; k++)
+        {
+            string name = ArrayName(yName, k, targets.Length);
+            Tensor target = targets[k];
+            if (target.Rank == 0 || target.Shape[0] != samples)
+            {
+                throw new ArgumentException($"{ArrayName(xName, 0, inputs.Length)} has {samples} samples {inputs[0].Shape} but {name} has {(target.Rank > 0 ? target.Shape[0] : 0)} {target.Shape}; the first axes must match.", yName);
+            }
+
+            TensorShape outputShape = Outputs[k].Shape;
+            TensorShape targetShape = target.Shape.DropFirst();
+            trainer.Settings.Losses[k]?.ValidateShapes(outputShape, targetShape);
+            foreach (Metric metric in trainer.Settings.Metrics[k])
+            {
+                metric.ValidateShapes(outputShape, targetShape);
+            }
+        }
+
+        if (checkFinite)
+        {
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                CheckFinite(inputs[i], ArrayName(xName, i, inputs.Length));
+            }
+
+            for (int k = 0; k < targets.Length; k++)
+            {
+                CheckFinite(targets[k], ArrayName(yName, k, targets.Length));
+            }
+        }
+
+        return [.. inputs, .. targets];
+    }
+
+    private Tensor[] ResolveInputs(ModelData x, string parameterName)
+    {
+        if (!IsBuilt && x.Count == 1 && !x.IsByName)
+        {
+            // A Sequential without an InputLayer learns its input shape from the first data it sees.
+            return [.. x];
+        }
+
+        return x.Resolve(InputNames, Name, "input", parameterName);
+    }
+
+    private static string ArrayName(string parameterName, int index, int count) =>
+        count == 1 ? parameterName : string.Create(CultureInfo.InvariantCulture, $"{parameterName}[{index}]");
+
+    private static void CheckFinite(Tensor t, string name)
+    {
+        ReadOnlySpan<float> values = t.AsReadOnlySpan();
+        if (values.Length == 0 || float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
+        {
+            return;
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                int stride = values.Length / t.Shape[0];
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name} contains {(float.IsNaN(values[i]) ? "NaN" : "infinity")} at sample {i / stride} (element {i % stride}); training data must be finite."), name);
+            }
+        }
+    }
+}

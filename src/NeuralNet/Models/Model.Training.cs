@@ -196,7 +196,8 @@ public abstract partial class Model
     }
 
     /// <summary>
-    /// Back-propagates through the last <see cref="Forward"/>, for custom training loops: adds dLoss/dParameter to every
+    /// Back-propagates through the model's last forward pass (<see cref="Forward"/>, or the last batch of <c>Predict</c>,
+    /// <c>Evaluate</c> or <c>Fit</c>), for custom training loops: adds dLoss/dParameter to every
     /// parameter's <see cref="Parameter.Gradient"/> given dLoss/dOutput for each output. Weight penalties are not added
     /// (see <see cref="ComputeGradients"/>); an optimizer's <c>Step(model.Parameters)</c> applies and clears the gradients.
     /// </summary>
@@ -214,8 +215,9 @@ public abstract partial class Model
 
     /// <summary>
     /// Computes the gradients of the compiled loss for one batch, for custom training loops: forward in training mode, the
-    /// losses (weighted) plus weight penalties, and the backward pass, leaving dLoss/dParameter in every parameter's
-    /// <see cref="Parameter.Gradient"/>. Apply them with <c>model.Optimizer.Step(model.Parameters)</c> (or any optimizer).
+    /// losses (weighted) plus weight penalties, and the backward pass, adding dLoss/dParameter to every parameter's
+    /// <see cref="Parameter.Gradient"/> (which an optimizer step or <see cref="Parameter.ZeroGradient"/> clears, so two calls
+    /// before a step accumulate two batches). Apply them with <c>model.Optimizer.Step(model.Parameters)</c> (or any optimizer).
     /// </summary>
     /// <param name="x">One batch per input.</param>
     /// <param name="y">One batch of targets per output.</param>

@@ -9,7 +9,7 @@ namespace NeuralNet.Models;
 /// </summary>
 /// <example>
 /// <code>
-/// var x = new Input(784, name: "pixels");
+/// var x = new Input(new TensorShape(784), name: "pixels");
 /// SymbolicTensor h = new Dense(64, ActivationFunction.Relu).Call(x);
 /// SymbolicTensor y = new Dense(10, ActivationFunction.Softmax).Call(h);
 /// var model = new Functional(x, y);

@@ -590,7 +590,8 @@ internal static class ModelSerializer
     private static TensorReference ReadReference(JsonNode? node, Config where)
     {
         if (node is not JsonObject obj || obj["config"] is not JsonObject config || config["keras_history"] is not JsonArray { Count: 3 } history
-            || history[0]?.GetValueKind() != JsonValueKind.String)
+            || history[0]?.GetValueKind() != JsonValueKind.String
+            || (obj["class_name"] is JsonNode kind && (kind.GetValueKind() != JsonValueKind.String || kind.GetValue<string>() != "__keras_tensor__")))
         {
             throw where.Error("an input tensor must be {\"class_name\": \"__keras_tensor__\", \"config\": {\"keras_history\": [layer, node, tensor]}}.");
         }

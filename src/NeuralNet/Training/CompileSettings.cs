@@ -125,7 +125,7 @@ internal sealed class CompileSettings
     }
 
     private static string AddKey(HashSet<string> keys, string key, string parameterName) =>
-        keys.Add(key) ? key : throw new ArgumentException($"Metric name '{key}' is used twice (or clashes with 'loss'); metric names must be unique.", parameterName);
+        keys.Add(key) ? key : throw new ArgumentException($"Metric name '{key}' is used twice (or clashes with 'loss' or an output's loss); the names in the logs must be unique.", parameterName);
 
     private static string Names(IReadOnlyList<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
 }

@@ -22,7 +22,8 @@ public sealed class Add : Merge
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "add";
 
-    private protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)
+    /// <inheritdoc/>
+    protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)
     {
         Tensor output = Buffer(ref _output, inputs[0].Shape[0]);
         Span<float> y = output.AsSpan();
@@ -41,7 +42,8 @@ public sealed class Add : Merge
         return output;
     }
 
-    private protected override void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients) => inputGradients.Fill(outputGradient);
+    /// <inheritdoc/>
+    protected override void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients) => inputGradients.Fill(outputGradient);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Add FromConfig(Config config) => new(config.GetString("name"));

@@ -22,7 +22,8 @@ public sealed class Average : Merge
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "average";
 
-    private protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)
+    /// <inheritdoc/>
+    protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)
     {
         Tensor output = Buffer(ref _output, inputs[0].Shape[0]);
         Span<float> y = output.AsSpan();
@@ -37,7 +38,8 @@ public sealed class Average : Merge
         return output;
     }
 
-    private protected override void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients)
+    /// <inheritdoc/>
+    protected override void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients)
     {
         Tensor gradient = Buffer(ref _gradient, outputGradient.Shape[0]);
         TensorPrimitives.Divide(outputGradient.AsReadOnlySpan(), inputGradients.Length, gradient.AsSpan());

@@ -22,7 +22,8 @@ public sealed class Maximum : Merge
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "maximum";
 
-    private protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)
+    /// <inheritdoc/>
+    protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)
     {
         Tensor output = Buffer(ref _output, inputs[0].Shape[0]);
         Span<float> y = output.AsSpan();
@@ -35,7 +36,8 @@ public sealed class Maximum : Merge
         return output;
     }
 
-    private protected override void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients)
+    /// <inheritdoc/>
+    protected override void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients)
     {
         ReadOnlySpan<Tensor?> inputs = LastInputs;
         if (_gradients.Length != inputs.Length)

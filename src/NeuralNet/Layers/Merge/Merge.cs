@@ -22,10 +22,10 @@ public abstract class Merge : MultiInputLayer
     }
 
     /// <summary>The inputs of the last forward call, for the backward pass.</summary>
-    private protected ReadOnlySpan<Tensor?> LastInputs => _lastInputs;
+    protected ReadOnlySpan<Tensor?> LastInputs => _lastInputs;
 
     /// <summary>The batch size of the last forward call.</summary>
-    private protected int LastBatch { get; private set; }
+    protected int LastBatch { get; private set; }
 
     /// <inheritdoc/>
     protected sealed override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
@@ -69,12 +69,19 @@ public abstract class Merge : MultiInputLayer
         }
     }
 
-    /// <summary>Combines the inputs (equal shapes, checked) into the layer's output buffer.</summary>
-    private protected abstract Tensor Combine(ReadOnlySpan<Tensor> inputs);
+    /// <summary>Combines the inputs (equal shapes, checked) into a tensor the layer owns (see <see cref="Buffer"/>).</summary>
+    /// <param name="inputs">One batch per input, all of the output's shape.</param>
+    /// <returns>The output, (batch, ...<see cref="Layer.OutputShape"/>).</returns>
+    protected abstract Tensor Combine(ReadOnlySpan<Tensor> inputs);
 
-    /// <summary>Writes dLoss/dInput for every input, given dLoss/dOutput and <see cref="LastInputs"/>.</summary>
-    private protected abstract void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients);
+    /// <summary>Writes dLoss/dInput for every input (tensors the layer owns, or the output gradient itself), given dLoss/dOutput and <see cref="LastInputs"/>.</summary>
+    /// <param name="outputGradient">dLoss/dOutput of the last forward call.</param>
+    /// <param name="inputGradients">One slot per input, to fill.</param>
+    protected abstract void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients);
 
-    /// <summary>A (batch, ...shape) view of a buffer the layer owns (see <see cref="Layer"/>'s BatchView).</summary>
-    private protected Tensor Buffer(ref Tensor? buffer, int batch) => BatchView(ref buffer, batch, OutputShape);
+    /// <summary>A (batch, ...<see cref="Layer.OutputShape"/>) view of a buffer the layer owns, created on the largest batch seen.</summary>
+    /// <param name="buffer">The field that keeps the buffer.</param>
+    /// <param name="batch">The batch size.</param>
+    /// <returns>The view.</returns>
+    protected Tensor Buffer(ref Tensor? buffer, int batch) => BatchView(ref buffer, batch, OutputShape);
 }

@@ -25,14 +25,16 @@ public sealed class Subtract : Merge
     /// <inheritdoc/>
     protected override int MaximumInputCount => 2;
 
-    private protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)
+    /// <inheritdoc/>
+    protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)
     {
         Tensor output = Buffer(ref _output, inputs[0].Shape[0]);
         TensorPrimitives.Subtract(inputs[0].AsReadOnlySpan(), inputs[1].AsReadOnlySpan(), output.AsSpan());
         return output;
     }
 
-    private protected override void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients)
+    /// <inheritdoc/>
+    protected override void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients)
     {
         Tensor negated = Buffer(ref _negated, outputGradient.Shape[0]);
         TensorPrimitives.Negate(outputGradient.AsReadOnlySpan(), negated.AsSpan());

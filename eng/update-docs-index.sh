@@ -29,6 +29,12 @@ type_pages = {
               "BatchNormalization")
 }
 type_pages["NeuralNet.Parallelism"] = "performance.md"
+type_pages.update({
+    f"NeuralNet.Layers.{t}": "functional.md"
+    for t in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "Merge",
+              "Reshape", "Permute", "RepeatVector", "Identity")
+})
+type_pages.update({f"NeuralNet.Models.{t}": "functional.md" for t in ("Functional", "Input", "SymbolicTensor", "ModelData")})
 types = set()
 for path in glob.glob("src/*/PublicAPI*.txt") + glob.glob("src/*/PublicAPI/*/PublicAPI*.txt"):
     for line in open(path, encoding="utf-8"):

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
@@ -22,55 +21,30 @@ public sealed class Maximum : Merge
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "maximum";
 
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static Maximum FromConfig(Config config) => new(config.GetString("name"));
+
     /// <inheritdoc/>
     protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)
     {
         Tensor output = Buffer(ref _output, inputs[0].Shape[0]);
-        Span<float> y = output.AsSpan();
-        inputs[0].AsReadOnlySpan().CopyTo(y);
-        for (int i = 1; i < inputs.Length; i++)
-        {
-            TensorPrimitives.Max(y, inputs[i].AsReadOnlySpan(), y);
-        }
-
+        Extremum.Combine(inputs, output.AsSpan(), largest: true);
         return output;
     }
 
     /// <inheritdoc/>
     protected override void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients)
     {
-        ReadOnlySpan<Tensor?> inputs = LastInputs;
-        if (_gradients.Length != inputs.Length)
+        if (_gradients.Length != inputGradients.Length)
         {
-            _gradients = new Tensor?[inputs.Length];
+            _gradients = new Tensor?[inputGradients.Length];
         }
 
-        for (int i = 0; i < inputs.Length; i++)
+        for (int i = 0; i < inputGradients.Length; i++)
         {
-            Tensor gradient = Buffer(ref _gradients[i], outputGradient.Shape[0]);
-            gradient.AsSpan().Clear();
-            inputGradients[i] = gradient;
+            inputGradients[i] = Buffer(ref _gradients[i], outputGradient.Shape[0]);
         }
 
-        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
-        for (int e = 0; e < dy.Length; e++)
-        {
-            int best = 0;
-            float bestValue = inputs[0]!.AsReadOnlySpan()[e];
-            for (int i = 1; i < inputs.Length; i++)
-            {
-                float value = inputs[i]!.AsReadOnlySpan()[e];
-                if (value > bestValue)
-                {
-                    best = i;
-                    bestValue = value;
-                }
-            }
-
-            inputGradients[best]!.AsSpan()[e] = dy[e];
-        }
+        Extremum.Distribute(LastInputs, outputGradient.AsReadOnlySpan(), inputGradients, largest: true);
     }
-
-    /// <summary>Keras' <c>from_config</c>.</summary>
-    internal static Maximum FromConfig(Config config) => new(config.GetString("name"));
 }

@@ -17,7 +17,9 @@ namespace NeuralNet.Models;
 /// masks and — with <c>Fit</c>'s seed — the same shuffling, bit for bit, whatever the number of threads.</para>
 /// <para>Thread safety: <c>Fit</c>, <c>Evaluate</c>, <c>Predict</c>, <c>Save</c> and the custom-loop methods take a lock on
 /// the model, so concurrent calls are safe but run one at a time (layers own their buffers). Changing the model
-/// (<c>Compile</c>, <c>SetWeights</c>, <see cref="Sequential.Add"/>) while another thread uses it is not supported.</para>
+/// (<c>Compile</c>, <c>SetWeights</c>, <see cref="Sequential.Add"/>) while another thread uses it is not supported. A layer
+/// object used by two models (an encoder in an autoencoder and in a model of its own) is one layer: those models must
+/// not run at the same time.</para>
 /// </remarks>
 public abstract partial class Model
 {

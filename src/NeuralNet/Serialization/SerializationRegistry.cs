@@ -206,17 +206,8 @@ public static class SerializationRegistry
         }
     }
 
-    /// <summary>A new instance of a registered layer's type, created from its configuration (unbuilt).</summary>
+    /// <summary>A new, unbuilt instance of a registered layer's type made from its configuration: what loading does, in one step (the tests' round trip).</summary>
     internal static Layer Recreate(Layer layer) => (Layer)EntryOf(layer).Factory(layer.GetConfig());
-
-    /// <summary>Whether <paramref name="component"/>'s type is registered (so that it can be saved).</summary>
-    internal static bool IsRegistered(object component)
-    {
-        lock (s_lock)
-        {
-            return s_byType.ContainsKey(component.GetType());
-        }
-    }
 
     private static object Create(Entry entry, Config config, Config owner)
     {

@@ -32,7 +32,7 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The shapes differ: "output (None, 5) does not match targets (None, 10)".</exception>
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) =>
-        LossChecks.SameSampleShape(Name, outputShape, targetShape);
+        LossChecks.SameSampleShape(Name, outputShape, targetShape, oneHot: true);
 
     /// <inheritdoc/>
     public override float Compute(Tensor predictions, Tensor targets)

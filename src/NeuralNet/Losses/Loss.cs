@@ -18,6 +18,16 @@ public abstract class Loss
     /// <exception cref="ArgumentException">The shapes do not fit this loss.</exception>
     public abstract void ValidateShapes(TensorShape outputShape, TensorShape targetShape);
 
+    /// <summary>
+    /// Checks the values of a whole target tensor before training, where a shape check cannot see the mistake (binary
+    /// cross-entropy's targets must be in [0, 1]); throws naming the sample. Does nothing unless a loss overrides it.
+    /// </summary>
+    /// <param name="targets">All targets, (samples, ...).</param>
+    /// <exception cref="ArgumentException">A target value is not one this loss accepts.</exception>
+    public virtual void ValidateTargets(Tensor targets)
+    {
+    }
+
     /// <summary>The mean loss over the batch.</summary>
     /// <param name="predictions">The model's outputs, (batch, ...).</param>
     /// <param name="targets">The targets for the batch.</param>

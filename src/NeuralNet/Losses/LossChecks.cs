@@ -35,11 +35,14 @@ internal static class LossChecks
     }
 
     /// <summary>The message for outputs and targets of different per-sample shapes (E3.3).</summary>
-    public static void SameSampleShape(string loss, TensorShape outputShape, TensorShape targetShape)
+    public static void SameSampleShape(string loss, TensorShape outputShape, TensorShape targetShape, bool oneHot = false)
     {
         if (outputShape != targetShape)
         {
-            string hint = outputShape.Rank == 1 && targetShape.Rank == 1
+            bool labels = oneHot && outputShape.Rank == 1 && outputShape[0] > 1 && (targetShape.Rank == 0 || (targetShape.Rank == 1 && targetShape[0] == 1));
+            string hint = labels
+                ? " The targets look like integer class labels: use SparseCategoricalCrossEntropy, or one-hot encode them (LabeledDataset.OneHot)."
+                : outputShape.Rank == 1 && targetShape.Rank == 1
                 ? $" The last layer must have {targetShape[0]} units to match the targets."
                 : string.Empty;
             throw new ArgumentException($"{loss}: output {outputShape.ToBatchString()} does not match targets {targetShape.ToBatchString()}.{hint}", nameof(targetShape));

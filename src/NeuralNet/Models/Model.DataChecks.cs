@@ -22,7 +22,7 @@ public abstract partial class Model
     private protected virtual string DescribeInputMismatch(int index, TensorShape expected, TensorShape actual) =>
         $"Input '{Inputs[index].Layer.Name}' of model '{Name}' expects {expected.ToBatchString()} but got {actual.ToBatchString()}.";
 
-    private Tensor[] CheckedInputs(ModelData x, string parameterName)
+    private Tensor[] CheckedInputs(ModelData x, string parameterName, bool checkFinite = false)
     {
         Tensor[] inputs = ResolveInputs(x, parameterName);
         for (int i = 0; i < inputs.Length; i++)
@@ -48,6 +48,11 @@ public abstract partial class Model
             {
                 throw new ArgumentException($"{ArrayName(parameterName, 0, inputs.Length)} has {inputs[0].Shape[0]} samples {inputs[0].Shape} but {name} has {inputs[i].Shape[0]} {inputs[i].Shape}; the first axes must match.", parameterName);
             }
+
+            if (checkFinite)
+            {
+                CheckFinite(inputs[i], name);
+            }
         }
 
         return inputs;
@@ -58,7 +63,7 @@ public abstract partial class Model
     {
         Tensor[] inputs = CheckedInputs(x, xName);
         Trainer trainer = GetTrainer("Fit");
-        Tensor[] targets = y.Resolve(OutputNames, Name, "target", yName);
+        Tensor[] targets = [.. y.Resolve(OutputNames, Name, "target", yName)];
         int samples = inputs[0].Shape[0];
         for (int k = 0; k < targets.Length; k++)
         {
@@ -70,6 +75,12 @@ public abstract partial class Model
             }
 
             TensorShape outputShape = Outputs[k].Shape;
+            if (target.Rank == 1 && outputShape.Rank == 1 && outputShape[0] == 1)
+            {
+                // Keras accepts one value per sample, (samples,), for a one-unit output.
+                target = targets[k] = target.Reshape(samples, 1);
+            }
+
             TensorShape targetShape = target.Shape.DropFirst();
             trainer.Settings.Losses[k]?.ValidateShapes(outputShape, targetShape);
             foreach (Metric metric in trainer.Settings.Metrics[k])
@@ -88,6 +99,7 @@ public abstract partial class Model
             for (int k = 0; k < targets.Length; k++)
             {
                 CheckFinite(targets[k], ArrayName(yName, k, targets.Length));
+                trainer.Settings.Losses[k]?.ValidateTargets(targets[k]);
             }
         }
 

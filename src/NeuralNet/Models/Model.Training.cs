@@ -146,7 +146,7 @@ public abstract partial class Model
     /// <param name="x">Inputs, as for <see cref="Fit"/>.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>).</returns>
-    /// <exception cref="ArgumentException">The inputs do not fit the model.</exception>
+    /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity (as Fit and Evaluate reject them).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
     /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs"/>).</exception>
     public Tensor Predict(ModelData x, int batchSize = 32)
@@ -154,7 +154,7 @@ public abstract partial class Model
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         lock (_lock)
         {
-            Tensor[] inputs = CheckedInputs(x, nameof(x));
+            Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
             if (Outputs.Count != 1)
             {
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
@@ -168,14 +168,14 @@ public abstract partial class Model
     /// <param name="x">Inputs, as for <see cref="Fit"/>.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <returns>One new tensor (samples, ...) per output, in output order.</returns>
-    /// <exception cref="ArgumentException">The inputs do not fit the model.</exception>
+    /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
     public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         lock (_lock)
         {
-            return PredictCore(CheckedInputs(x, nameof(x)), batchSize);
+            return PredictCore(CheckedInputs(x, nameof(x), checkFinite: true), batchSize);
         }
     }
 

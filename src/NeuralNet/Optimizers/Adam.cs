@@ -18,6 +18,12 @@ public sealed class Adam : Optimizer
 {
     private static readonly string[] s_slots = ["momentum", "velocity"];
 
+    // The decays as written (see AsWritten) and their complements, computed once in float64.
+    private readonly double _beta1;
+    private readonly double _beta2;
+    private readonly float _oneMinusBeta1;
+    private readonly float _oneMinusBeta2;
+
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; positive. Keras default 0.001.</param>
     /// <param name="beta1">The decay of the first-moment estimate, in [0, 1).</param>
@@ -30,6 +36,10 @@ public sealed class Adam : Optimizer
         Beta1 = ValidateUnitInterval(beta1, nameof(beta1), inclusiveOne: false);
         Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: false);
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
+        _beta1 = AsWritten(beta1);
+        _beta2 = AsWritten(beta2);
+        _oneMinusBeta1 = (float)(1.0 - _beta1);
+        _oneMinusBeta2 = (float)(1.0 - _beta2);
     }
 
     /// <inheritdoc/>
@@ -55,9 +65,9 @@ public sealed class Adam : Optimizer
     {
         Span<float> m = slots[0].AsSpan();
         Span<float> v = slots[1].AsSpan();
-        float alpha = (float)(LearningRate * Math.Sqrt(1.0 - Math.Pow(Beta2, step)) / (1.0 - Math.Pow(Beta1, step)));
-        float oneMinusBeta1 = 1f - Beta1;
-        float oneMinusBeta2 = 1f - Beta2;
+        float alpha = (float)(LearningRate * Math.Sqrt(1.0 - Math.Pow(_beta2, step)) / (1.0 - Math.Pow(_beta1, step)));
+        float oneMinusBeta1 = _oneMinusBeta1;
+        float oneMinusBeta2 = _oneMinusBeta2;
         float epsilon = Epsilon;
         int i = 0;
         if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)

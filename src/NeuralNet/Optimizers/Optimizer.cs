@@ -247,6 +247,14 @@ public abstract partial class Optimizer
         return value;
     }
 
+    /// <summary>
+    /// The hyper-parameter as the user wrote it: the double nearest to the shortest decimal that round-trips
+    /// <paramref name="value"/> (0.999f gives 0.999, not 0.99900001287). Computing <c>1 - beta</c> from it keeps Keras'
+    /// float64 formulas to float32 precision: <c>1 - 0.999f</c> in float32 is 1.3e-5 away from 0.001.
+    /// </summary>
+    protected static double AsWritten(float value) =>
+        double.Parse(value.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
+
     /// <summary>Throws unless <paramref name="value"/> is a positive finite learning rate; returns it.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
     protected static float ValidateLearningRate(float value)

@@ -18,6 +18,9 @@ public sealed class RmsProp : Optimizer
 {
     private readonly string[] _slots;
 
+    // 1 - rho computed in float64 from rho as written (see AsWritten), once.
+    private readonly float _oneMinusRho;
+
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; positive. Keras default 0.001.</param>
     /// <param name="rho">The decay of the squared-gradient average, in [0, 1).</param>
@@ -29,6 +32,7 @@ public sealed class RmsProp : Optimizer
         : base(learningRate)
     {
         Rho = ValidateUnitInterval(rho, nameof(rho), inclusiveOne: false);
+        _oneMinusRho = (float)(1.0 - AsWritten(rho));
         Momentum = ValidateUnitInterval(momentum, nameof(momentum), inclusiveOne: true);
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
         Centered = centered;
@@ -76,7 +80,7 @@ public sealed class RmsProp : Optimizer
         Span<float> average = Centered ? slots[hasMomentum ? 2 : 1].AsSpan() : default;
         float lr = LearningRate;
         float rho = Rho;
-        float oneMinusRho = 1f - rho;
+        float oneMinusRho = _oneMinusRho;
         float mu = Momentum;
         float epsilon = Epsilon;
         int i = 0;

@@ -4,12 +4,16 @@ namespace NeuralNet.Serialization;
 /// Writes a file so that readers only ever see the previous content or the complete new content.
 /// </summary>
 /// <remarks>
-/// The content goes to a temporary file in the target's folder (<c>.name.random.tmp</c>), which is flushed to disk
+/// <para>The content goes to a temporary file in the target's folder (<c>.name.random.tmp</c>), which is flushed to disk
 /// (<see cref="FileStream.Flush(bool)"/> with <c>true</c>), closed, then renamed over the target with
 /// <see cref="File.Move(string, string, bool)"/>: a single rename, atomic on POSIX file systems and NTFS. If anything
 /// throws before the rename, including the caller's write callback, the temporary file is deleted and the target
 /// is left byte-identical (or absent, if it did not exist). The temporary file lives in the same folder so the
-/// rename never crosses file systems.
+/// rename never crosses file systems.</para>
+/// <para>A process killed mid-write cannot delete its temporary file, so every write to a target first removes the
+/// temporary files earlier writes to the same target left behind: those no live writer holds (a writer keeps its
+/// temporary file open until it is renamed, and the sweep only deletes a file it can open exclusively). A stray file
+/// therefore never outlives the next write to the same path.</para>
 /// </remarks>
 internal static class AtomicFile
 {
@@ -18,11 +22,15 @@ internal static class AtomicFile
     /// <summary>Writes <paramref name="path"/> atomically with the content <paramref name="write"/> produces.</summary>
     /// <param name="path">The target file; its folder must exist.</param>
     /// <param name="write">Writes the content to the given stream; must not dispose it.</param>
-    /// <exception cref="IOException">The folder does not exist, the target is a folder, or writing failed; the target is unchanged.</exception>
-    public static void Write(string path, Action<Stream> write) => Write(path, write, null);
+    /// <exception cref="DirectoryNotFoundException">The target's folder does not exist; the message names it.</exception>
+    /// <exception cref="IOException">The target is a folder, or writing failed (a full disk, a file-size limit); the target is unchanged.</exception>
+    public static void Write(string path, Action<Stream> write) => Write(path, write, null, null);
 
-    /// <summary>As <see cref="Write(string, Action{Stream})"/>, calling <paramref name="stageHook"/> at each stage (for failure-injection tests).</summary>
-    internal static void Write(string path, Action<Stream> write, Action<AtomicFileStage>? stageHook)
+    /// <summary>
+    /// As <see cref="Write(string, Action{Stream})"/>, calling <paramref name="stageHook"/> at each stage and opening the
+    /// temporary file with <paramref name="open"/> when given (failure-injection tests).
+    /// </summary>
+    internal static void Write(string path, Action<Stream> write, Action<AtomicFileStage>? stageHook, Func<string, Stream>? open = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
@@ -40,23 +48,80 @@ internal static class AtomicFile
             throw new IOException($"Cannot write '{fullPath}': it is a folder.");
         }
 
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"Cannot write '{fullPath}': the folder '{directory}' does not exist.");
+        }
+
+        RemoveStaleTemporaries(directory, fileName);
         string temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize))
+            // The temporary file stays open (locked against the sweep of a concurrent writer) until it has its final name:
+            // FileShare.Delete lets it be renamed while open.
+            using (Stream stream = open?.Invoke(temporary) ?? new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.Delete, BufferSize))
             {
                 write(stream);
                 stageHook?.Invoke(AtomicFileStage.Written);
-                stream.Flush(flushToDisk: true);
-            }
+                if (stream is FileStream file)
+                {
+                    file.Flush(flushToDisk: true);
+                }
+                else
+                {
+                    stream.Flush();
+                }
 
-            stageHook?.Invoke(AtomicFileStage.Flushed);
-            File.Move(temporary, fullPath, overwrite: true);
+                stageHook?.Invoke(AtomicFileStage.Flushed);
+                File.Move(temporary, fullPath, overwrite: true);
+            }
+        }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName is "value" or "length" or null)
+        {
+            // .NET reports a write the file system refuses for its size (EFBIG: a file-size limit) this way.
+            TryDelete(temporary);
+            throw new IOException($"Cannot write '{fullPath}': the file system refused a file of that size ({ex.Message}). The previous file is unchanged.", ex);
+        }
+        catch (IOException ex) when (ex is not DirectoryNotFoundException)
+        {
+            TryDelete(temporary);
+            throw new IOException($"Cannot write '{fullPath}': {ex.Message} The previous file is unchanged.", ex);
         }
         catch
         {
             TryDelete(temporary);
             throw;
+        }
+    }
+
+    // Temporary files of earlier writes to this target that no writer holds open: left by a killed process.
+    private static void RemoveStaleTemporaries(string directory, string fileName)
+    {
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(directory, $".{fileName}.*.tmp");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        foreach (string candidate in candidates)
+        {
+            try
+            {
+                // Opening with FileShare.None fails while a live writer holds the file; then it is left alone.
+                using (new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                }
+
+                File.Delete(candidate);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // In use, or not ours to delete: the write goes ahead without it.
+            }
         }
     }
 

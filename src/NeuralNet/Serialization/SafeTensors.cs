@@ -58,10 +58,15 @@ public static class SafeTensors
     /// <returns>The tensors (as float32) and the metadata.</returns>
     /// <exception cref="InvalidDataException">The file is truncated, its header is invalid or lies, a dtype is unknown or
     /// cannot be converted to float32, or a tensor has a zero-length dimension; the message names the file, the tensor and the problem.</exception>
-    /// <exception cref="IOException">The file cannot be opened or read (for example <see cref="FileNotFoundException"/>).</exception>
+    /// <exception cref="IOException">The file cannot be opened or read (for example <see cref="FileNotFoundException"/>), or the path is a folder.</exception>
     public static SafeTensorsFile Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"Cannot load '{path}': it is a folder, not a file.");
+        }
+
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyChunk);
         return Read(stream, path);
     }
@@ -98,7 +103,7 @@ public static class SafeTensors
     {
         if (length < 8)
         {
-            throw FormatError.Create(source, null, $"the file is {length} bytes long; a safetensors file starts with an 8-byte header size.");
+            throw FormatError.Create(source, null, $"the file is {length} bytes long; a safetensors file starts with an 8-byte header size (is it truncated, or not a safetensors file?).");
         }
 
         Span<byte> prefix = stackalloc byte[8];

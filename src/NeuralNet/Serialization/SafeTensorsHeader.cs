@@ -99,7 +99,7 @@ internal static class SafeTensorsHeader
 
         if (end > bufferLength)
         {
-            throw FormatError.Create(source, name, $"data_offsets [{begin}, {end}] reach past the end of the {bufferLength}-byte data buffer.");
+            throw FormatError.Create(source, name, $"data_offsets [{begin}, {end}] reach past the end of the {bufferLength}-byte data buffer: the file is truncated (or its header is wrong).");
         }
 
         // Count elements without overflow: a product can never usefully exceed the buffer's byte count.

@@ -1,3 +1,5 @@
+using NeuralNet.Layers;
+using NeuralNet.Models;
 using NeuralNet.Serialization;
 using Xunit;
 
@@ -128,5 +130,137 @@ public class AtomicFileTests
         byte[] final = File.ReadAllBytes(path);
         Assert.Contains(versions, v => v.AsSpan().SequenceEqual(final));
         Assert.Equal(["model.bin"], dir.Entries());
+    }
+
+    [Fact]
+    public void Write_TemporaryFilesOfKilledSaves_AreRemovedByTheNextSave()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("model.bin");
+        File.WriteAllBytes(path, s_previous);
+        for (int i = 0; i < 3; i++)
+        {
+            File.WriteAllBytes(dir.File($".model.bin.{Guid.NewGuid():N}.tmp"), new byte[1000]);
+        }
+
+        File.WriteAllBytes(dir.File($".other.bin.{Guid.NewGuid():N}.tmp"), new byte[10]);
+
+        AtomicFile.Write(path, s => s.Write([7]));
+
+        Assert.Equal(new byte[] { 7 }, File.ReadAllBytes(path));
+        Assert.Equal(2, dir.Entries().Length);
+        Assert.Contains(dir.Entries(), e => e.StartsWith(".other.bin.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Write_TemporaryFileAWriterStillHolds_IsLeftAlone()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("model.bin");
+        string live = dir.File($".model.bin.{Guid.NewGuid():N}.tmp");
+        using (var held = new FileStream(live, FileMode.CreateNew, FileAccess.Write, FileShare.Delete))
+        {
+            AtomicFile.Write(path, s => s.Write([7]));
+            Assert.True(File.Exists(live));
+        }
+
+        AtomicFile.Write(path, s => s.Write([8]));
+        Assert.Equal(["model.bin"], dir.Entries());
+    }
+
+    [Fact]
+    public void Write_FileSystemRefusesTheSize_ThrowsIOExceptionNamingTheTargetAndKeepsThePreviousFile()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("model.bin");
+        File.WriteAllBytes(path, s_previous);
+
+        // What .NET throws on Linux when a write exceeds the file-size limit (EFBIG), with SIGXFSZ ignored.
+        var ex = Assert.Throws<IOException>(() => AtomicFile.Write(path, s => s.Write(new byte[100]), null,
+            temporary => new SizeLimitedStream(new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.Delete), limit: 64)));
+
+        Assert.Contains($"Cannot write '{path}': the file system refused a file of that size", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<ArgumentOutOfRangeException>(ex.InnerException);
+        Assert.Equal(s_previous, File.ReadAllBytes(path));
+        Assert.Equal(["model.bin"], dir.Entries());
+    }
+
+    [Fact]
+    public void Write_MissingFolder_NamesTheFolderNotATemporaryFile()
+    {
+        using var dir = new TempDirectory();
+        string folder = Path.Combine(dir.Path, "missing");
+        var ex = Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.Write(Path.Combine(folder, "model.bin"), s => s.Write([1])));
+        Assert.Contains($"the folder '{folder}' does not exist", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_AFolder_SaysItIsAFolder()
+    {
+        using var dir = new TempDirectory();
+        var ex = Assert.Throws<IOException>(() => SafeTensors.Load(dir.Path));
+        Assert.Contains("it is a folder, not a file", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<IOException>(() => Model.Load(dir.Path));
+    }
+
+    [Fact]
+    public void Load_TruncatedFile_SaysTruncated()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("model.safetensors");
+        var model = new Sequential([new InputLayer(4), new Dense(3)]);
+        model.Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^8]);
+        var ex = Assert.Throws<InvalidDataException>(() => Model.Load(path));
+        Assert.Contains("truncated", ex.Message, StringComparison.Ordinal);
+        File.WriteAllBytes(path, bytes[..5]);
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => Model.Load(path)).Message, StringComparison.Ordinal);
+    }
+
+    private sealed class SizeLimitedStream(Stream inner, long limit) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Flush() => inner.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (inner.Length + count > limit)
+            {
+                throw new ArgumentOutOfRangeException("value", "Specified file length was too large for the file system.");
+            }
+
+            inner.Write(buffer, offset, count);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

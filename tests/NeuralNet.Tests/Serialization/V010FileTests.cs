@@ -26,11 +26,16 @@ public class V010FileTests
         Assert.Equal(Bits(expected["predictions"]), Bits(model.Predict(expected["x"])));
     }
 
+    /// <remarks>
+    /// SGD's arithmetic is unchanged since 0.1.0, so training resumes to the same bits. Adam and RMSprop now compute
+    /// <c>1 - beta</c> from the hyper-parameter as written (0.999, not float32's 0.99900001), as Keras' float64 formulas do
+    /// (issue #21), so their resumed weights differ from 0.1.0's in the last digits: within 1e-4, relative.
+    /// </remarks>
     [Theory]
-    [InlineData("dense_adam")]
-    [InlineData("conv_sgd")]
-    [InlineData("binary_rmsprop")]
-    public void Fit_AfterLoadingV010File_ReachesTheWeightsV010Reached(string name)
+    [InlineData("dense_adam", false)]
+    [InlineData("conv_sgd", true)]
+    [InlineData("binary_rmsprop", false)]
+    public void Fit_AfterLoadingV010File_ReachesTheWeightsV010Reached(string name, bool sameBits)
     {
         SafeTensorsFile expected = SafeTensors.Load(Path.Combine(s_folder, name + ".expected.safetensors"));
         Model model = Model.Load(Path.Combine(s_folder, name + ".safetensors"));
@@ -39,7 +44,18 @@ public class V010FileTests
         Assert.Equal(expected.Names.Count(n => n.StartsWith("after_fit/", StringComparison.Ordinal)), weights.Count);
         for (int i = 0; i < weights.Count; i++)
         {
-            Assert.Equal(Bits(expected[$"after_fit/{i}"]), Bits(weights[i]));
+            Tensor reference = expected[$"after_fit/{i}"];
+            if (sameBits)
+            {
+                Assert.Equal(Bits(reference), Bits(weights[i]));
+                continue;
+            }
+
+            for (int j = 0; j < reference.Length; j++)
+            {
+                float a = reference.AsReadOnlySpan()[j], b = weights[i].AsReadOnlySpan()[j];
+                Assert.True(Math.Abs(a - b) <= 1e-4 * Math.Max(1, Math.Abs(a)), $"weight {i}[{j}]: 0.1.0 reached {a}, now {b}");
+            }
         }
     }
 

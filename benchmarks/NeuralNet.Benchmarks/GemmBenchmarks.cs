@@ -25,7 +25,7 @@ public class GemmBenchmarks
     /// </summary>
     public static IEnumerable<GemmShape> Shapes =>
         Environment.GetEnvironmentVariable("GEMM_SHAPES") is { Length: > 0 } list
-            ? list.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(GemmShape.Parse)
+            ? list.Split(' ', StringSplitOptions.RemoveEmptyEntries).SelectMany(GemmShape.Parse)
             : GemmShape.All;
 
     /// <summary>Gets the implementations benchmarked: ours, and OpenBLAS when libopenblas.so.0 is installed.</summary>

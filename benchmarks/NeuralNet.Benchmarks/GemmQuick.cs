@@ -17,7 +17,7 @@ internal static class GemmQuick
     {
         int threads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1;
         GemmShape[] shapes = args.Length > 1
-            ? args.Skip(1).Select(GemmShape.Parse).ToArray()
+            ? args.Skip(1).SelectMany(GemmShape.Parse).ToArray()
             : GemmShape.All;
         Parallelism.MaxDegreeOfParallelism = threads;
         OpenBlas.SetThreads(threads);

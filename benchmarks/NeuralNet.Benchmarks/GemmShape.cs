@@ -21,23 +21,34 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransposeA
     /// <summary>An n x n x n product.</summary>
     public static GemmShape Square(int n) => new($"square {n}", n, n, n, false, false);
 
-    /// <summary>Parses "n" (square), "MxNxK" or a shape name prefix such as "mnist".</summary>
-    public static GemmShape Parse(string text)
+    /// <summary>
+    /// Parses "n" (a square), "MxNxK", "#index" into <see cref="All"/>, or a name prefix such as "mnist" (every shape whose
+    /// name starts with it).
+    /// </summary>
+    /// <exception cref="ArgumentException">The text is none of these; the message lists the shape names.</exception>
+    public static GemmShape[] Parse(string text)
     {
         string[] parts = text.Split('x');
-        if (parts.Length == 3)
+        if (parts.Length == 3 && parts.All(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)))
         {
             int[] v = parts.Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-            return new($"{v[0]}x{v[1]}x{v[2]}", v[0], v[1], v[2], false, false);
+            return [new($"{v[0]}x{v[1]}x{v[2]}", v[0], v[1], v[2], false, false)];
         }
 
         if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n))
         {
-            return Square(n);
+            return [Square(n)];
         }
 
-        int index = int.Parse(text.TrimStart('#'), CultureInfo.InvariantCulture);
-        return All[index];
+        if (text.StartsWith('#') && int.TryParse(text.AsSpan(1), NumberStyles.Integer, CultureInfo.InvariantCulture, out int index) && index >= 0 && index < All.Length)
+        {
+            return [All[index]];
+        }
+
+        GemmShape[] named = [.. All.Where(s => s.Name.StartsWith(text, StringComparison.OrdinalIgnoreCase))];
+        return named.Length > 0
+            ? named
+            : throw new ArgumentException($"'{text}' is not a size (1024), MxNxK, #index (0-{All.Length - 1}) or a shape name prefix; the shapes are: {string.Join(", ", All.Select(s => s.Name))}.", nameof(text));
     }
 
     /// <summary>Floating-point operations of one product (2 m n k).</summary>

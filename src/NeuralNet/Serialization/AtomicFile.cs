@@ -54,12 +54,10 @@ internal static class AtomicFile
         }
 
         RemoveStaleTemporaries(directory, fileName);
-        string temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
+        string temporary = string.Empty;
         try
         {
-            // The temporary file stays open (locked against the sweep of a concurrent writer) until it has its final name:
-            // FileShare.Delete lets it be renamed while open.
-            using (Stream stream = open?.Invoke(temporary) ?? new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.Delete, BufferSize))
+            using (Stream stream = CreateTemporary(directory, fileName, open, out temporary))
             {
                 write(stream);
                 stageHook?.Invoke(AtomicFileStage.Written);
@@ -91,6 +89,29 @@ internal static class AtomicFile
         {
             TryDelete(temporary);
             throw;
+        }
+    }
+
+    // The temporary file stays open, locked against the sweep of a concurrent writer, until it has its final name. On
+    // Unix FileShare.None is an exclusive advisory lock taken just after the file is created (and an open file can be
+    // renamed); Windows needs FileShare.Delete to rename an open file, and its sharing rules keep the sweep out. A
+    // concurrent writer's sweep can lock a new file in the instant before its creator does: the creator then takes
+    // another name.
+    private static Stream CreateTemporary(string directory, string fileName, Func<string, Stream>? open, out string temporary)
+    {
+        const int SharingViolation = unchecked((int)0x80070020);
+        FileShare share = OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None;
+        for (int attempt = 0; ; attempt++)
+        {
+            temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
+            try
+            {
+                return open?.Invoke(temporary) ?? new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, share, BufferSize);
+            }
+            catch (IOException ex) when (ex.HResult == SharingViolation && attempt < 8)
+            {
+                TryDelete(temporary);
+            }
         }
     }
 

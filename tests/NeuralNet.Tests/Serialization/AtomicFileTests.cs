@@ -158,7 +158,7 @@ public class AtomicFileTests
         using var dir = new TempDirectory();
         string path = dir.File("model.bin");
         string live = dir.File($".model.bin.{Guid.NewGuid():N}.tmp");
-        using (var held = new FileStream(live, FileMode.CreateNew, FileAccess.Write, FileShare.Delete))
+        using (var held = new FileStream(live, FileMode.CreateNew, FileAccess.Write, OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None))
         {
             AtomicFile.Write(path, s => s.Write([7]));
             Assert.True(File.Exists(live));

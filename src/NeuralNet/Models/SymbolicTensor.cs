@@ -30,6 +30,12 @@ public class SymbolicTensor
     /// <summary>The layer whose call produces this tensor (an <see cref="InputLayer"/> for an <see cref="Input"/>).</summary>
     public Layer Layer => Node.Layer;
 
+    /// <summary>
+    /// The tensors the layer call that produces this tensor took, in call order (empty for an <see cref="Input"/>): Keras'
+    /// inbound tensors. Walking them from a model's <see cref="Model.Outputs"/> visits its whole graph, as exporters do.
+    /// </summary>
+    public IReadOnlyList<SymbolicTensor> InboundTensors => Node.Inputs;
+
     /// <summary>The call that produces this tensor.</summary>
     internal Node Node { get; }
 

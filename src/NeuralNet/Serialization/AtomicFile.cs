@@ -14,8 +14,9 @@ namespace NeuralNet.Serialization;
 /// temporary files earlier writes to the same target left behind: those no live writer holds (a writer keeps its
 /// temporary file open until it is renamed, and the sweep only deletes a file it can open exclusively). A stray file
 /// therefore never outlives the next write to the same path.</para>
+/// <para>Public so that the optional packages (NeuralNet.Onnx) and applications write their files the same way.</para>
 /// </remarks>
-internal static class AtomicFile
+public static class AtomicFile
 {
     private const int BufferSize = 1 << 16;
 

@@ -1,0 +1,48 @@
+using NeuralNet.Layers;
+
+namespace NeuralNet.Onnx.Converters;
+
+/// <summary>
+/// Writes one call of a layer as ONNX nodes: reads the call's <paramref name="inputs"/>, adds nodes and initializers to
+/// <paramref name="graph"/> (whose scope is the layer's name), and returns the value holding the call's output, whose
+/// per-sample shape is <paramref name="outputShape"/>.
+/// </summary>
+internal delegate OnnxValue LayerConverter(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape);
+
+/// <summary>The converter of every layer type NeuralNet has, by exact type: a subclass or a user's layer has none.</summary>
+internal static class LayerConverters
+{
+    private static readonly Dictionary<Type, LayerConverter> Converters = new()
+    {
+        [typeof(Dense)] = DenseConverter.Convert,
+        [typeof(Conv2D)] = Conv2DConverter.Convert,
+        [typeof(MaxPooling2D)] = PoolingConverter.Convert,
+        [typeof(AveragePooling2D)] = PoolingConverter.Convert,
+        [typeof(GlobalAveragePooling2D)] = PoolingConverter.ConvertGlobalAverage,
+        [typeof(BatchNormalization)] = BatchNormalizationConverter.Convert,
+        [typeof(Activation)] = (graph, layer, inputs, _) => ActivationConverter.Apply(graph, ((Activation)layer).Function, inputs[0], layer),
+        [typeof(Dropout)] = PassThrough,
+        [typeof(Identity)] = PassThrough,
+        [typeof(Flatten)] = ShapeConverters.Flatten,
+        [typeof(Reshape)] = ShapeConverters.Reshape,
+        [typeof(Permute)] = ShapeConverters.Permute,
+        [typeof(RepeatVector)] = ShapeConverters.RepeatVector,
+        [typeof(Add)] = MergeConverters.Add,
+        [typeof(Subtract)] = MergeConverters.Subtract,
+        [typeof(Multiply)] = MergeConverters.Multiply,
+        [typeof(Average)] = MergeConverters.Average,
+        [typeof(Maximum)] = MergeConverters.Maximum,
+        [typeof(Minimum)] = MergeConverters.Minimum,
+        [typeof(Concatenate)] = MergeConverters.Concatenate,
+        [typeof(Dot)] = DotConverter.Convert,
+    };
+
+    /// <summary>The names of the layer types that have an ONNX form, sorted.</summary>
+    public static IReadOnlyList<string> SupportedTypeNames { get; } = [.. Converters.Keys.Select(t => t.Name).Order(StringComparer.Ordinal)];
+
+    /// <summary>The converter for <paramref name="layer"/>, or null when its type has no ONNX form.</summary>
+    public static LayerConverter? Find(Layer layer) => Converters.GetValueOrDefault(layer.GetType());
+
+    // Dropout is the identity outside training, and Identity always: the output is the input value itself.
+    private static OnnxValue PassThrough(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) => inputs[0];
+}

@@ -1,0 +1,299 @@
+using System.Globalization;
+using System.Reflection;
+using Google.Protobuf;
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using NeuralNet.Onnx.Converters;
+using NeuralNet.Onnx.Protobuf;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Onnx;
+
+/// <summary>
+/// Writes a built model as an ONNX file that ONNX Runtime (and other ONNX tools) run with the same results as
+/// <see cref="Model.Predict(ModelData, int)"/>: inputs and outputs named after the model's, a dynamic batch
+/// dimension, images laid out channels last as in NeuralNet (transposed to ONNX's channels-first operators inside the graph).
+/// </summary>
+/// <example>
+/// <code>
+/// model.ExportOnnx("digits.onnx");                                   // opset 17
+/// model.ExportOnnx("digits.onnx", new OnnxExportOptions { Opset = 21, ModelVersion = 3 });
+/// </code>
+/// </example>
+public static class OnnxExporter
+{
+    /// <summary>The oldest opset written: NeuralNet's layers use opset 13's operators (Softmax over one axis, Unsqueeze with axes as an input).</summary>
+    public const int MinimumOpset = 13;
+
+    /// <summary>The newest opset written.</summary>
+    public const int MaximumOpset = 21;
+
+    /// <summary>The opset written unless the options choose another (see <see cref="OnnxExportOptions.Opset"/>).</summary>
+    public const int DefaultOpset = 17;
+
+    // Protocol Buffers messages are limited to 2 GiB; bigger models would need ONNX's external-data files.
+    private const long MaximumParameterBytes = int.MaxValue - (64L << 20);
+
+    /// <summary>The layer types that have an ONNX form (their exact types: a subclass or a layer of your own has none).</summary>
+    public static IReadOnlyList<string> SupportedLayers => LayerConverters.SupportedTypeNames;
+
+    /// <summary>
+    /// Writes <paramref name="model"/> to the ONNX file <paramref name="path"/>, atomically: the previous file stays
+    /// intact and no partial file is left if anything fails.
+    /// </summary>
+    /// <param name="model">A built model (built explicitly, by a first Fit or Predict, or loaded).</param>
+    /// <param name="path">The file to write; its folder must exist.</param>
+    /// <param name="options">The opset and metadata; defaults when null.</param>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
+    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form (the message names it), or the model is over 2 GB.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinimumOpset"/>..<see cref="MaximumOpset"/>.</exception>
+    /// <exception cref="IOException">The file cannot be written (the message names it); the previous file is unchanged.</exception>
+    public static void ExportOnnx(this Model model, string path, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        byte[] bytes = ToOnnxBytes(model, options);
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>Writes <paramref name="model"/> as ONNX to <paramref name="stream"/>; nothing is written if the model cannot be exported.</summary>
+    /// <param name="model">A built model.</param>
+    /// <param name="stream">A writable stream; left open.</param>
+    /// <param name="options">The opset and metadata; defaults when null.</param>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
+    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form (the message names it), or the model is over 2 GB.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinimumOpset"/>..<see cref="MaximumOpset"/>.</exception>
+    public static void ExportOnnx(this Model model, Stream stream, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanWrite)
+        {
+            throw new ArgumentException("The stream is not writable.", nameof(stream));
+        }
+
+        stream.Write(ToOnnxBytes(model, options));
+    }
+
+    /// <summary>The ONNX file of <paramref name="model"/> as bytes: the same model and options always give the same bytes.</summary>
+    /// <inheritdoc cref="ExportOnnx(Model, Stream, OnnxExportOptions?)" path="/exception"/>
+    public static byte[] ToOnnxBytes(this Model model, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return BuildModel(model, options ?? new OnnxExportOptions()).ToByteArray();
+    }
+
+    internal static ModelProto BuildModel(Model model, OnnxExportOptions options)
+    {
+        if (!model.IsBuilt)
+        {
+            throw new InvalidOperationException($"Model '{model.Name}' is not built, so its shapes and weights are unknown; build it (Build, a first Fit or Predict, or Load) before exporting it to ONNX.");
+        }
+
+        List<SymbolicTensor> order = TopologicalOrder(model.Outputs);
+        CheckSupported(model, order);
+        CheckOpset(model, options.Opset);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.BatchDimensionName, nameof(options));
+        long parameterBytes = model.ParameterCount * sizeof(float);
+        if (parameterBytes > MaximumParameterBytes)
+        {
+            throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
+                $"Model '{model.Name}' has {parameterBytes} bytes of parameters; NeuralNet.Onnx writes models up to 2 GB (one Protocol Buffers message), not ONNX's external-data files."));
+        }
+
+        var graph = new OnnxGraphBuilder(options.Opset);
+        graph.Graph.Name = model.Name;
+        IReadOnlyList<string> inputNames = model.InputNames, outputNames = model.OutputNames;
+        foreach (string name in inputNames.Concat(outputNames))
+        {
+            graph.Reserve(name);
+        }
+
+        var values = new Dictionary<SymbolicTensor, OnnxValue>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < model.Inputs.Count; i++)
+        {
+            SymbolicTensor input = model.Inputs[i];
+            graph.Graph.Input.Add(ValueInfo(inputNames[i], input.Shape, options.BatchDimensionName));
+            values[input] = new OnnxValue(inputNames[i], input.Shape, Layout.ChannelsLast);
+        }
+
+        foreach (SymbolicTensor tensor in order.Where(t => !values.ContainsKey(t)))
+        {
+            graph.Scope = tensor.Layer.Name;
+            LayerConverter convert = LayerConverters.Find(tensor.Layer)!;
+            values[tensor] = convert(graph, tensor.Layer, [.. tensor.InboundTensors.Select(t => values[t])], tensor.Shape);
+        }
+
+        graph.Scope = "";
+        NameOutputs(graph, model, values, outputNames, options.BatchDimensionName);
+
+        var proto = new ModelProto
+        {
+            IrVersion = IrVersion(options.Opset),
+            ProducerName = "NeuralNet",
+            ProducerVersion = ProducerVersion(),
+            ModelVersion = options.ModelVersion,
+            DocString = options.Description ?? $"Model '{model.Name}' ({model.GetType().Name}, {model.ParameterCount} parameters) exported by NeuralNet.Onnx.",
+            Graph = graph.Graph,
+        };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
+        proto.MetadataProps.Add(new StringStringEntryProto { Key = "model_name", Value = model.Name });
+        proto.MetadataProps.Add(new StringStringEntryProto { Key = "model_version", Value = options.ModelVersion.ToString(CultureInfo.InvariantCulture) });
+        return proto;
+    }
+
+    // The IR version that came with each opset (ONNX's versioning table), so that readers of that era accept the file.
+    private static long IrVersion(int opset) => opset switch
+    {
+        <= 14 => 7,
+        <= 18 => 8,
+        <= 20 => 9,
+        _ => 10,
+    };
+
+    private static string ProducerVersion()
+    {
+        string version = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        int metadata = version.IndexOf('+', StringComparison.Ordinal);
+        return metadata < 0 ? version : version[..metadata];
+    }
+
+    // Every tensor the outputs depend on, each after the tensors it reads.
+    private static List<SymbolicTensor> TopologicalOrder(IReadOnlyList<SymbolicTensor> outputs)
+    {
+        var order = new List<SymbolicTensor>();
+        var visited = new HashSet<SymbolicTensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(SymbolicTensor Tensor, int Next)>();
+        foreach (SymbolicTensor output in outputs.Where(visited.Add))
+        {
+            stack.Push((output, 0));
+            while (stack.Count > 0)
+            {
+                (SymbolicTensor tensor, int next) = stack.Pop();
+                if (next < tensor.InboundTensors.Count)
+                {
+                    stack.Push((tensor, next + 1));
+                    SymbolicTensor inbound = tensor.InboundTensors[next];
+                    if (visited.Add(inbound))
+                    {
+                        stack.Push((inbound, 0));
+                    }
+                }
+                else
+                {
+                    order.Add(tensor);
+                }
+            }
+        }
+
+        return order;
+    }
+
+    // Every layer and activation must have an ONNX form; the first that has none is named, before anything is built.
+    private static void CheckSupported(Model model, List<SymbolicTensor> order)
+    {
+        foreach (Layer layer in order.Where(t => t.InboundTensors.Count > 0).Select(t => t.Layer).Distinct())
+        {
+            if (LayerConverters.Find(layer) is null)
+            {
+                throw new NotSupportedException(
+                    $"Layer '{layer.Name}' ({layer.GetType().FullName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx, so the model cannot be exported; layers with one: {string.Join(", ", SupportedLayers)}.");
+            }
+
+            ActivationFunction? activation = layer switch
+            {
+                Dense dense => dense.Activation,
+                Conv2D conv => conv.Activation,
+                Activation act => act.Function,
+                _ => null,
+            };
+            if (activation is not null && !ActivationConverter.IsSupported(activation))
+            {
+                throw ActivationConverter.Unsupported(activation, layer);
+            }
+        }
+    }
+
+    private static void CheckOpset(Model model, int opset)
+    {
+        if (opset < MinimumOpset)
+        {
+            Layer first = model.Layers.FirstOrDefault(l => l is not InputLayer) ?? model.Layers[0];
+            throw new ArgumentOutOfRangeException(nameof(opset), opset, string.Create(CultureInfo.InvariantCulture,
+                $"Opset {opset} is too old for model '{model.Name}': its layers (the first, '{first.Name}' ({first.TypeName})) need opset {MinimumOpset} or later; NeuralNet.Onnx writes opsets {MinimumOpset} to {MaximumOpset}."));
+        }
+
+        if (opset > MaximumOpset)
+        {
+            throw new ArgumentOutOfRangeException(nameof(opset), opset, string.Create(CultureInfo.InvariantCulture,
+                $"Opset {opset} is newer than NeuralNet.Onnx writes; choose an opset from {MinimumOpset} to {MaximumOpset}."));
+        }
+    }
+
+    // Outputs carry the model's output names: the producing node's output is renamed, or an Identity node added when the
+    // value is a graph input or already another output.
+    private static void NameOutputs(OnnxGraphBuilder graph, Model model, Dictionary<SymbolicTensor, OnnxValue> values, IReadOnlyList<string> outputNames, string batchName)
+    {
+        var claimed = new HashSet<string>(model.InputNames, StringComparer.Ordinal);
+        for (int i = 0; i < model.Outputs.Count; i++)
+        {
+            SymbolicTensor output = model.Outputs[i];
+            string name = outputNames[i];
+            OnnxValue value = graph.ChannelsLast(values[output]);
+            if (claimed.Contains(value.Name))
+            {
+                graph.Graph.Node.Add(new NodeProto { Name = name, OpType = "Identity", Input = { value.Name }, Output = { name } });
+            }
+            else
+            {
+                Rename(graph.Graph, value.Name, name);
+                foreach (SymbolicTensor key in values.Keys.Where(k => values[k].Name == value.Name).ToList())
+                {
+                    values[key] = values[key] with { Name = name };
+                }
+            }
+
+            claimed.Add(name);
+            graph.Graph.Output.Add(ValueInfo(name, output.Shape, batchName));
+        }
+    }
+
+    private static void Rename(GraphProto graph, string from, string to)
+    {
+        foreach (NodeProto node in graph.Node)
+        {
+            for (int k = 0; k < node.Input.Count; k++)
+            {
+                if (node.Input[k] == from)
+                {
+                    node.Input[k] = to;
+                }
+            }
+
+            for (int k = 0; k < node.Output.Count; k++)
+            {
+                if (node.Output[k] == from)
+                {
+                    node.Output[k] = to;
+                }
+            }
+        }
+    }
+
+    private static ValueInfoProto ValueInfo(string name, TensorShape sampleShape, string batchName)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batchName });
+        foreach (int d in sampleShape.Dimensions)
+        {
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        }
+
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+}

@@ -1,0 +1,153 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using NeuralNet.Onnx.Protobuf;
+
+namespace NeuralNet.Onnx;
+
+/// <summary>
+/// Builds one ONNX graph: unique value names, nodes named after the layer being converted, initializers (a shared layer's
+/// parameters written once), small constants, and the transposes between NeuralNet's channels-last layout and the
+/// channels-first layout of ONNX's image operators (each made at most once per value).
+/// </summary>
+internal sealed class OnnxGraphBuilder(int opset)
+{
+    private static readonly long[] ToFirst = [0, 3, 1, 2];
+    private static readonly long[] ToLast = [0, 2, 3, 1];
+
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OnnxValue> _relaidOut = new(StringComparer.Ordinal);
+    private readonly Dictionary<object, string> _initializers = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The opset the graph is written for.</summary>
+    public int Opset { get; } = opset;
+
+    /// <summary>The graph built so far.</summary>
+    public GraphProto Graph { get; } = new();
+
+    /// <summary>The name of the layer being converted: the prefix of the names of the nodes and values it adds.</summary>
+    public string Scope { get; set; } = "";
+
+    /// <summary>Reserves <paramref name="name"/> as is (a graph input or output); false if it is taken.</summary>
+    public bool Reserve(string name) => _names.Add(name);
+
+    /// <summary>A name not used yet: <c>Scope/suffix</c>, then <c>Scope/suffix_1</c>, ...</summary>
+    public string NewName(string suffix)
+    {
+        string stem = Scope.Length == 0 ? suffix : $"{Scope}/{suffix}";
+        string name = stem;
+        for (int k = 1; !_names.Add(name); k++)
+        {
+            name = string.Create(CultureInfo.InvariantCulture, $"{stem}_{k}");
+        }
+
+        return name;
+    }
+
+    /// <summary>Adds a node of <paramref name="opType"/> reading <paramref name="inputs"/>; returns the name of its one output.</summary>
+    public string Node(string opType, IReadOnlyList<string> inputs, params ReadOnlySpan<AttributeProto> attributes)
+    {
+        string output = NewName(opType);
+        var node = new NodeProto { Name = output, OpType = opType };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        foreach (AttributeProto attribute in attributes)
+        {
+            node.Attribute.Add(attribute);
+        }
+
+        Graph.Node.Add(node);
+        return output;
+    }
+
+    /// <summary>As <see cref="Node(string, IReadOnlyList{string}, ReadOnlySpan{AttributeProto})"/> for a value with the given shape and layout.</summary>
+    public OnnxValue Node(string opType, IReadOnlyList<string> inputs, TensorShape shape, Layout layout, params ReadOnlySpan<AttributeProto> attributes) =>
+        new(Node(opType, inputs, attributes), shape, layout);
+
+    /// <summary>
+    /// The initializer holding <paramref name="parameter"/>'s value, re-laid out by <paramref name="relayout"/> when given: added on
+    /// first use and named <c>Scope/parameter</c>; later uses (a shared layer's other calls) read the same one.
+    /// </summary>
+    public string Initializer(Parameter parameter, long[]? dims = null, Func<float[], float[]>? relayout = null)
+    {
+        if (_initializers.TryGetValue(parameter, out string? name))
+        {
+            return name;
+        }
+
+        float[] values = parameter.Value.AsReadOnlySpan().ToArray();
+        name = Floats(parameter.Name, dims ?? [.. parameter.Shape.Dimensions.ToArray().Select(d => (long)d)], relayout is null ? values : relayout(values));
+        _initializers[parameter] = name;
+        return name;
+    }
+
+    /// <summary>A float initializer named <c>Scope/suffix</c> with <paramref name="dims"/> and <paramref name="values"/> (little-endian raw data).</summary>
+    public string Floats(string suffix, long[] dims, ReadOnlySpan<float> values)
+    {
+        var tensor = new TensorProto { Name = NewName(suffix), DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(dims);
+        var bytes = new byte[values.Length * sizeof(float)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+        }
+
+        tensor.RawData = ByteString.CopyFrom(bytes);
+        Graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    /// <summary>A float scalar initializer (rank 0).</summary>
+    public string Scalar(string suffix, float value) => Floats(suffix, [], [value]);
+
+    /// <summary>A one-dimensional int64 initializer (shapes, axes, repeats).</summary>
+    public string Int64s(string suffix, params ReadOnlySpan<long> values)
+    {
+        var tensor = new TensorProto { Name = NewName(suffix), DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(values.Length);
+        var bytes = new byte[values.Length * sizeof(long)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
+        }
+
+        tensor.RawData = ByteString.CopyFrom(bytes);
+        Graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    /// <summary><paramref name="value"/> in NeuralNet's channels-last layout (a transpose after a channels-first image, made once).</summary>
+    public OnnxValue ChannelsLast(OnnxValue value) => value.Layout == Layout.ChannelsLast ? value : Relayout(value, Layout.ChannelsLast, ToLast);
+
+    /// <summary>The image <paramref name="value"/> (rank 4) in ONNX's channels-first layout (a transpose, made once).</summary>
+    public OnnxValue ChannelsFirst(OnnxValue value) => value.Layout == Layout.ChannelsFirst ? value : Relayout(value, Layout.ChannelsFirst, ToFirst);
+
+    /// <summary>The position in <paramref name="value"/>'s layout of the axis NeuralNet numbers <paramref name="axis"/> (batch axis 0).</summary>
+    public static int AxisIn(OnnxValue value, int axis) =>
+        value.Layout == Layout.ChannelsLast ? axis : (int)Array.IndexOf(ToFirst, (long)axis);
+
+    /// <summary>A per-channel constant shaped to broadcast over <paramref name="value"/>: (C) channels last, (C, 1, 1) channels first.</summary>
+    public string ChannelConstant(OnnxValue value, string suffix, ReadOnlySpan<float> perChannel) =>
+        Floats(suffix, value.Layout == Layout.ChannelsFirst ? [perChannel.Length, 1, 1] : [perChannel.Length], perChannel);
+
+    private OnnxValue Relayout(OnnxValue value, Layout layout, long[] permutation)
+    {
+        string key = $"{value.Name}\0{layout}";
+        if (!_relaidOut.TryGetValue(key, out OnnxValue result))
+        {
+            if (value.Rank != 4)
+            {
+                throw new InvalidOperationException($"Only images (rank 4) change layout, but '{value.Name}' has rank {value.Rank}.");
+            }
+
+            string savedScope = Scope;
+            Scope = value.Name;
+            result = Node("Transpose", [value.Name], value.Shape, layout, OnnxAttribute.Ints("perm", permutation));
+            Scope = savedScope;
+            _relaidOut[key] = result;
+        }
+
+        return result;
+    }
+}

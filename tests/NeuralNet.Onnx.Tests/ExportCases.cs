@@ -1,0 +1,128 @@
+using Xunit;
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Models;
+
+namespace NeuralNet.Onnx.Tests;
+
+/// <summary>
+/// One small model per layer type and option the exporter handles, with random weights: images of odd sizes (so that
+/// 'same' padding is asymmetric), layouts mixed at merges, shared layers, several inputs and outputs.
+/// </summary>
+internal static class ExportCases
+{
+    public static readonly IReadOnlyDictionary<string, Func<Model>> All = new Dictionary<string, Func<Model>>
+    {
+        ["dense_relu_softmax"] = () => Chain([8], new Dense(16, ActivationFunction.Relu), new Dense(4, ActivationFunction.Softmax)),
+        ["dense_linear_no_bias"] = () => Chain([8], new Dense(5, useBias: false)),
+        ["dense_sigmoid"] = () => Chain([8], new Dense(6, ActivationFunction.Sigmoid)),
+        ["dense_tanh"] = () => Chain([8], new Dense(6, ActivationFunction.Tanh)),
+        ["dense_leaky_relu"] = () => Chain([8], new Dense(6, new LeakyRelu(0.3f))),
+        ["dense_elu"] = () => Chain([8], new Dense(6, new Elu(0.7f))),
+        ["dense_gelu"] = () => Chain([8], new Dense(6, new Gelu())),
+        ["dense_gelu_tanh"] = () => Chain([8], new Dense(6, new Gelu(approximate: true))),
+        ["dense_on_sequences"] = () => Chain([5, 6], new Dense(7, ActivationFunction.Tanh), new Dense(3, ActivationFunction.Softmax)),
+        ["conv_valid_relu"] = () => Chain([9, 10, 3], new Conv2D(4, (3, 2), activation: ActivationFunction.Relu)),
+        ["conv_same_strided_no_bias"] = () => Chain([9, 10, 3], new Conv2D(5, 3, strides: 2, padding: Padding.Same, useBias: false)),
+        ["conv_same_even_kernel"] = () => Chain([7, 8, 2], new Conv2D(3, 4, padding: Padding.Same, activation: ActivationFunction.Sigmoid)),
+        ["conv_softmax_over_channels"] = () => Chain([6, 5, 2], new Conv2D(4, 3, padding: Padding.Same, activation: ActivationFunction.Softmax)),
+        ["conv_gelu_then_flatten"] = () => Chain([7, 7, 1], new Conv2D(3, 3, activation: new Gelu()), new Flatten(), new Dense(4)),
+        ["max_pool_valid"] = () => Chain([9, 10, 3], new MaxPooling2D(2)),
+        ["max_pool_same_strided"] = () => Chain([9, 10, 3], new MaxPooling2D((3, 2), (2, 3), Padding.Same)),
+        ["average_pool_valid"] = () => Chain([9, 10, 3], new AveragePooling2D((3, 3), (2, 2))),
+        ["average_pool_same"] = () => Chain([9, 10, 3], new AveragePooling2D(3, 2, Padding.Same)),
+        ["global_average_pool"] = () => Chain([7, 6, 3], new Conv2D(4, 3), new GlobalAveragePooling2D(), new Dense(2)),
+        ["global_average_pool_of_input"] = () => Chain([7, 6, 3], new GlobalAveragePooling2D()),
+        ["batch_norm_images"] = () => Chain([6, 7, 3], new Conv2D(4, 3), new BatchNormalization(), new Activation(ActivationFunction.Relu)),
+        ["batch_norm_input_images"] = () => Chain([6, 7, 3], new BatchNormalization(epsilon: 0.01f)),
+        ["batch_norm_features"] = () => Chain([8], new Dense(6), new BatchNormalization(center: false)),
+        ["batch_norm_sequences_no_scale"] = () => Chain([4, 5], new BatchNormalization(scale: false)),
+        ["activation_layers"] = () => Chain([8], new Activation(new Elu()), new Activation(ActivationFunction.Softmax)),
+        ["dropout_identity"] = () => Chain([8], new Dropout(0.5), new Dense(4), new Identity(), new Dropout(0.2)),
+        ["flatten_images"] = () => Chain([4, 5, 3], new Flatten()),
+        ["reshape"] = () => Chain([12], new Reshape(3, -1), new Dense(2)),
+        ["reshape_images"] = () => Chain([6, 6, 2], new Conv2D(2, 3), new Reshape(-1, 4)),
+        ["permute"] = () => Chain([3, 4, 5], new Permute(3, 1, 2)),
+        ["permute_after_conv"] = () => Chain([5, 6, 2], new Conv2D(3, 2), new Permute(2, 3, 1)),
+        ["repeat_vector"] = () => Chain([6], new RepeatVector(4), new Dense(3)),
+        ["merges_mixed_layouts"] = MergesMixedLayouts,
+        ["concatenate_images"] = ConcatenateImages,
+        ["concatenate_sequences_axis1"] = () => TwoInputs([3, 4], [2, 4], (a, b) => new Concatenate(axis: 1).Call(a, b)),
+        ["dot_vectors"] = () => TwoInputs([6], [6], (a, b) => new Dot(1).Call(a, b)),
+        ["dot_vectors_normalized"] = () => TwoInputs([6], [6], (a, b) => new Dot(-1, normalize: true).Call(a, b)),
+        ["dot_sequences"] = () => TwoInputs([3, 5], [4, 5], (a, b) => new Dot((2, 2)).Call(a, b)),
+        ["dot_sequences_mixed_axes_normalized"] = () => TwoInputs([3, 5], [5, 4], (a, b) => new Dot((2, 1), normalize: true).Call(a, b)),
+        ["shared_layers_two_outputs"] = SharedLayers,
+        ["output_of_an_input_and_reused"] = OutputReused,
+    };
+
+    public static TheoryData<string> Names() => [.. All.Keys];
+
+    public static Model Build(string name) => All[name]().Randomized();
+
+    private static Sequential Chain(int[] inputShape, params Layer[] layers)
+    {
+        var model = new Sequential(seed: 3);
+        model.Add(new InputLayer(inputShape));
+        foreach (Layer layer in layers)
+        {
+            model.Add(layer);
+        }
+
+        return model;
+    }
+
+    private static Functional TwoInputs(int[] first, int[] second, Func<SymbolicTensor, SymbolicTensor, SymbolicTensor> merge)
+    {
+        var a = new Input(new TensorShape(first), name: "first");
+        var b = new Input(new TensorShape(second), name: "second");
+        return new Functional([a, b], [merge(a, b)], seed: 3);
+    }
+
+    // A channels-first convolution output merged with a channels-last input, and with another convolution's output.
+    private static Functional MergesMixedLayouts()
+    {
+        var image = new Input(new TensorShape(6, 5, 2), name: "image");
+        SymbolicTensor c1 = new Conv2D(2, 3, padding: Padding.Same).Call(image);
+        SymbolicTensor c2 = new Conv2D(2, 1).Call(image);
+        SymbolicTensor sum = new Add().Call(c1, image, c2);
+        SymbolicTensor difference = new Subtract().Call(image, c1);
+        SymbolicTensor product = new Multiply().Call(c1, c2);
+        SymbolicTensor mean = new Average().Call(sum, difference, product);
+        SymbolicTensor high = new Maximum().Call(mean, c2);
+        SymbolicTensor low = new Minimum().Call(c1, image, mean);
+        return new Functional([image], [high, low], name: "merges", seed: 3);
+    }
+
+    private static Functional ConcatenateImages()
+    {
+        var image = new Input(new TensorShape(6, 5, 2), name: "image");
+        SymbolicTensor conv = new Conv2D(3, 3, padding: Padding.Same).Call(image);
+        SymbolicTensor channels = new Concatenate().Call(conv, image);
+        SymbolicTensor rows = new Concatenate(axis: 1).Call(channels, channels);
+        SymbolicTensor columns = new Concatenate(axis: -2).Call(new Conv2D(5, 1).Call(rows), rows);
+        return new Functional(image, columns, name: "concatenations", seed: 3);
+    }
+
+    // A siamese pair: one encoder called on two inputs (weights written once), two outputs from different depths.
+    private static Functional SharedLayers()
+    {
+        var left = new Input(new TensorShape(5), name: "left");
+        var right = new Input(new TensorShape(5), name: "right");
+        var encoder = new Dense(4, ActivationFunction.Tanh, name: "encoder");
+        SymbolicTensor a = encoder.Call(left), b = encoder.Call(right);
+        SymbolicTensor same = new Dense(1, ActivationFunction.Sigmoid, name: "same").Call(new Concatenate().Call(a, b));
+        SymbolicTensor code = new Identity(name: "code").Call(a);
+        return new Functional([left, right], [same, code], name: "siamese", seed: 3);
+    }
+
+    // An output that is an input passed through Identity, and an output that another output's layer also reads.
+    private static Functional OutputReused()
+    {
+        var x = new Input(new TensorShape(4), name: "x");
+        SymbolicTensor hidden = new Dense(3, ActivationFunction.Relu, name: "hidden").Call(x);
+        SymbolicTensor top = new Dense(2, name: "top").Call(hidden);
+        SymbolicTensor echo = new Identity(name: "echo").Call(x);
+        return new Functional([x], [hidden, top, echo], name: "reused", seed: 3);
+    }
+}

@@ -1,0 +1,96 @@
+using Xunit;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using NeuralNet.Models;
+
+namespace NeuralNet.Onnx.Tests;
+
+/// <summary>Exports a model, runs the file in ONNX Runtime on random inputs, and compares every output with Predict's.</summary>
+internal static class OnnxRoundTrip
+{
+    /// <summary>The largest difference allowed, relative to the largest magnitude of the output Predict computes.</summary>
+    public const double RelativeTolerance = 1e-5;
+
+    /// <summary>Gives every parameter random values (moving variances positive), so that no weight hides a wrong layout.</summary>
+    public static T Randomized<T>(this T model, long seed = 11)
+        where T : Model
+    {
+        var random = new Random((int)seed);
+        foreach (Parameter parameter in model.Parameters)
+        {
+            Span<float> values = parameter.Value.AsSpan();
+            bool variance = parameter.Name.Contains("variance", StringComparison.Ordinal);
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = variance ? 0.5f + (float)random.NextDouble() : (float)((random.NextDouble() * 2) - 1) * 0.7f;
+            }
+        }
+
+        return model;
+    }
+
+    /// <summary>Random inputs of <paramref name="batch"/> samples for every input of <paramref name="model"/>.</summary>
+    public static Tensor[] RandomInputs(Model model, int batch, long seed = 5) =>
+        [.. model.Inputs.Select((input, i) => Tensor.RandomNormal(input.Shape.Prepend(batch), seed + i))];
+
+    /// <summary>Runs <paramref name="onnx"/> in ONNX Runtime on <paramref name="inputs"/> fed by the model's input names.</summary>
+    public static Dictionary<string, (float[] Values, int[] Dimensions)> RunOnnx(byte[] onnx, Model model, Tensor[] inputs)
+    {
+        using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        using var session = new InferenceSession(onnx, options);
+        var feeds = new List<NamedOnnxValue>();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            feeds.Add(NamedOnnxValue.CreateFromTensor(model.InputNames[i],
+                new DenseTensor<float>(inputs[i].AsReadOnlySpan().ToArray(), inputs[i].Shape.Dimensions.ToArray())));
+        }
+
+        using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results = session.Run(feeds);
+        return results.ToDictionary(r => r.Name, r =>
+        {
+            Tensor<float> tensor = r.AsTensor<float>();
+            return (tensor.ToArray(), tensor.Dimensions.ToArray());
+        });
+    }
+
+    /// <summary>Exports, runs in ONNX Runtime and asserts every output matches Predict within <see cref="RelativeTolerance"/>; returns the file.</summary>
+    public static byte[] AssertMatchesPredict(Model model, OnnxExportOptions? options = null, int batch = 3, long seed = 5)
+    {
+        byte[] onnx = model.ToOnnxBytes(options);
+        Tensor[] inputs = RandomInputs(model, batch, seed);
+        IReadOnlyList<Tensor> expected = model.PredictOutputs(inputs);
+        Dictionary<string, (float[] Values, int[] Dimensions)> actual = RunOnnx(onnx, model, inputs);
+        Assert.Equal(model.OutputNames.Count, actual.Count);
+        for (int o = 0; o < expected.Count; o++)
+        {
+            string name = model.OutputNames[o];
+            Assert.True(actual.ContainsKey(name), $"ONNX Runtime returned no output '{name}' (it returned {string.Join(", ", actual.Keys)}).");
+            (float[] values, int[] dimensions) = actual[name];
+            Assert.Equal(expected[o].Shape.Dimensions.ToArray(), dimensions);
+            AssertClose(expected[o].AsReadOnlySpan(), values, name);
+        }
+
+        return onnx;
+    }
+
+    /// <summary>max |actual − expected| ≤ <see cref="RelativeTolerance"/> · max |expected|.</summary>
+    public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = 0, difference = 0;
+        int worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+            double d = Math.Abs((double)actual[i] - expected[i]);
+            if (!(d <= difference))
+            {
+                difference = d;
+                worst = i;
+            }
+        }
+
+        Assert.True(difference <= RelativeTolerance * Math.Max(scale, 1e-30),
+            $"Output '{what}': ONNX Runtime differs from Predict by {difference:g3} at element {worst} ({actual[worst]:g9} instead of {expected[worst]:g9}); allowed {RelativeTolerance:g1} x {scale:g3}.");
+    }
+}

@@ -27,7 +27,7 @@ public static class OnnxExporter
     public const int MinimumOpset = 13;
 
     /// <summary>The newest opset written.</summary>
-    public const int MaximumOpset = 21;
+    public const int MaximumOpset = 23;
 
     /// <summary>The opset written unless the options choose another (see <see cref="OnnxExportOptions.Opset"/>).</summary>
     public const int DefaultOpset = 17;
@@ -149,7 +149,8 @@ public static class OnnxExporter
         <= 14 => 7,
         <= 18 => 8,
         <= 20 => 9,
-        _ => 10,
+        <= 22 => 10,
+        _ => 11,
     };
 
     private static string ProducerVersion()

@@ -1,0 +1,238 @@
+using Microsoft.ML.OnnxRuntime;
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using NeuralNet.Onnx.Protobuf;
+using Xunit;
+
+namespace NeuralNet.Onnx.Tests;
+
+/// <summary>What the file says about the model (names, batch dimension, metadata), determinism, and every kind of bad input.</summary>
+public sealed class ExportBehaviourTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("neuralnet-onnx-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Inputs_and_outputs_carry_the_model_names_and_a_dynamic_batch_dimension()
+    {
+        Model model = ExportCases.Build("shared_layers_two_outputs");
+        using var session = new InferenceSession(model.ToOnnxBytes(new OnnxExportOptions { BatchDimensionName = "n" }));
+
+        Assert.Equal(["left", "right"], session.InputMetadata.Keys);
+        Assert.Equal(["same", "code"], session.OutputMetadata.Keys);
+        foreach (NodeMetadata value in session.InputMetadata.Values.Concat(session.OutputMetadata.Values))
+        {
+            Assert.Equal(-1, value.Dimensions[0]);
+            Assert.Equal("n", value.SymbolicDimensions[0]);
+        }
+
+        Assert.Equal([-1, 5], session.InputMetadata["left"].Dimensions);
+        Assert.Equal([-1, 1], session.OutputMetadata["same"].Dimensions);
+        Assert.Equal([-1, 4], session.OutputMetadata["code"].Dimensions);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(17)]
+    public void Any_batch_size_runs(int batch) =>
+        OnnxRoundTrip.AssertMatchesPredict(ExportCases.Build("conv_same_strided_no_bias"), batch: batch);
+
+    [Fact]
+    public void The_metadata_names_the_model_its_version_and_the_producer()
+    {
+        Model model = ExportCases.Build("dense_relu_softmax");
+        using var session = new InferenceSession(model.ToOnnxBytes(new OnnxExportOptions { ModelVersion = 42, Description = "digits, v42" }));
+
+        ModelMetadata metadata = session.ModelMetadata;
+        Assert.Equal(model.Name, metadata.GraphName);
+        Assert.Equal(42, metadata.Version);
+        Assert.Equal("NeuralNet", metadata.ProducerName);
+        Assert.Equal("digits, v42", metadata.Description);
+        Assert.Equal(model.Name, metadata.CustomMetadataMap["model_name"]);
+        Assert.Equal("42", metadata.CustomMetadataMap["model_version"]);
+    }
+
+    [Fact]
+    public void The_file_declares_the_chosen_opset_and_its_ir_version()
+    {
+        Model model = ExportCases.Build("dense_relu_softmax");
+        Assert.Equal((17L, 8L), Versions(model.ToOnnxBytes()));
+        Assert.Equal((13L, 7L), Versions(model.ToOnnxBytes(new OnnxExportOptions { Opset = 13 })));
+        Assert.Equal((21L, 10L), Versions(model.ToOnnxBytes(new OnnxExportOptions { Opset = 21 })));
+        Assert.Equal((23L, 11L), Versions(model.ToOnnxBytes(new OnnxExportOptions { Opset = 23 })));
+
+        static (long Opset, long Ir) Versions(byte[] onnx)
+        {
+            ModelProto proto = ModelProto.Parser.ParseFrom(onnx);
+            return (proto.OpsetImport.Single(o => o.Domain.Length == 0).Version, proto.IrVersion);
+        }
+    }
+
+    [Fact]
+    public void Export_is_deterministic_across_calls_rebuilt_models_and_saved_files()
+    {
+        byte[] first = ExportCases.Build("global_average_pool").ToOnnxBytes();
+        Model rebuilt = ExportCases.Build("global_average_pool");
+        Assert.Equal(first, rebuilt.ToOnnxBytes());
+        Assert.Equal(first, rebuilt.ToOnnxBytes());
+
+        string saved = Path.Combine(_folder, "model.safetensors");
+        rebuilt.Save(saved);
+        Assert.Equal(first, Model.Load(saved).ToOnnxBytes());
+
+        string a = Path.Combine(_folder, "a.onnx"), b = Path.Combine(_folder, "b.onnx");
+        rebuilt.ExportOnnx(a);
+        using (var stream = File.Create(b))
+        {
+            rebuilt.ExportOnnx(stream);
+        }
+
+        Assert.Equal(first, File.ReadAllBytes(a));
+        Assert.Equal(first, File.ReadAllBytes(b));
+    }
+
+    [Fact]
+    public void Fused_activations_become_nodes_dropout_none_and_same_padding_explicit_pads()
+    {
+        var model = new Sequential(seed: 1);
+        model.Add(new InputLayer(9, 10, 3));
+        model.Add(new Conv2D(4, 3, strides: 2, padding: Padding.Same, activation: ActivationFunction.Relu, name: "conv"));
+        model.Add(new Dropout(0.5, name: "drop"));
+        model.Add(new Flatten(name: "flat"));
+        model.Add(new Dense(3, ActivationFunction.Softmax, name: "out"));
+        GraphProto graph = ModelProto.Parser.ParseFrom(model.ToOnnxBytes()).Graph;
+
+        Assert.Equal(["Transpose", "Conv", "Relu", "Transpose", "Flatten", "MatMul", "Add", "Softmax"], graph.Node.Select(n => n.OpType));
+        NodeProto conv = graph.Node.Single(n => n.OpType == "Conv");
+        // 9 rows, stride 2, kernel 3: 5 rows need 11 = 9 + 2 padded rows, 1 above and 1 below; 10 columns need 1 more, on the right.
+        Assert.Equal([1L, 0L, 1L, 1L], conv.Attribute.Single(a => a.Name == "pads").Ints);
+        Assert.DoesNotContain(graph.Node, n => n.Name.StartsWith("drop", StringComparison.Ordinal));
+        Assert.Equal("out", graph.Node[^1].Output.Single());
+        Assert.Equal(["conv/kernel", "conv/bias", "out/kernel", "out/bias"], graph.Initializer.Select(i => i.Name));
+    }
+
+    [Fact]
+    public void A_shared_layer_writes_its_weights_once()
+    {
+        GraphProto graph = ModelProto.Parser.ParseFrom(ExportCases.Build("shared_layers_two_outputs").ToOnnxBytes()).Graph;
+        Assert.Single(graph.Initializer, i => i.Name == "encoder/kernel");
+        Assert.Equal(2, graph.Node.Count(n => n.Input.Contains("encoder/kernel")));
+    }
+
+    [Fact]
+    public void An_unbuilt_model_is_refused()
+    {
+        var model = new Sequential(name: "draft");
+        model.Add(new Dense(4));
+        var error = Assert.Throws<InvalidOperationException>(() => model.ToOnnxBytes());
+        Assert.Contains("'draft' is not built", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_layer_without_an_onnx_form_is_named_and_the_previous_file_is_kept()
+    {
+        var x = new Input(new TensorShape(4), name: "x");
+        SymbolicTensor y = new Doubling(name: "twice").Call(new Dense(3).Call(x));
+        var model = new Functional(x, y, name: "custom");
+        string path = Path.Combine(_folder, "custom.onnx");
+        File.WriteAllText(path, "previous");
+
+        var error = Assert.Throws<NotSupportedException>(() => model.ExportOnnx(path));
+
+        Assert.Contains("Layer 'twice' (NeuralNet.Onnx.Tests.Doubling) of model 'custom' has no ONNX form", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Conv2D", error.Message, StringComparison.Ordinal);
+        Assert.Equal("previous", File.ReadAllText(path));
+        Assert.Equal([path], Directory.GetFiles(_folder));
+
+        using var stream = new MemoryStream();
+        Assert.Throws<NotSupportedException>(() => model.ExportOnnx(stream));
+        Assert.Equal(0, stream.Length);
+    }
+
+    [Fact]
+    public void An_activation_without_an_onnx_form_is_named_with_its_layer()
+    {
+        var model = new Sequential(name: "odd");
+        model.Add(new InputLayer(4));
+        model.Add(new Dense(3, new Cube(), name: "cubed"));
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'cubed' (Dense) uses the activation 'cube'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_opset_too_old_says_which_is_needed_and_one_too_new_says_the_range()
+    {
+        Model model = ExportCases.Build("dense_relu_softmax");
+        var old = Assert.Throws<ArgumentOutOfRangeException>(() => model.ToOnnxBytes(new OnnxExportOptions { Opset = 12 }));
+        Assert.Contains("Opset 12 is too old", old.Message, StringComparison.Ordinal);
+        Assert.Contains("need opset 13 or later", old.Message, StringComparison.Ordinal);
+        Assert.Contains("'dense' (Dense)", old.Message, StringComparison.Ordinal);
+
+        var newer = Assert.Throws<ArgumentOutOfRangeException>(() => model.ToOnnxBytes(new OnnxExportOptions { Opset = 24 }));
+        Assert.Contains("from 13 to 23", newer.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unwritable_path_names_it_and_leaves_nothing_behind()
+    {
+        Model model = ExportCases.Build("dense_relu_softmax");
+        string missing = Path.Combine(_folder, "no-such-folder", "m.onnx");
+        var notFound = Assert.Throws<DirectoryNotFoundException>(() => model.ExportOnnx(missing));
+        Assert.Contains(Path.Combine(_folder, "no-such-folder"), notFound.Message, StringComparison.Ordinal);
+
+        string folderTarget = Directory.CreateDirectory(Path.Combine(_folder, "taken.onnx")).FullName;
+        Assert.ThrowsAny<IOException>(() => model.ExportOnnx(folderTarget));
+        Assert.True(Directory.Exists(folderTarget));
+        Assert.Empty(Directory.GetFiles(_folder));
+
+        string fileAsFolder = Path.Combine(_folder, "plain");
+        File.WriteAllText(fileAsFolder, "keep");
+        Assert.ThrowsAny<IOException>(() => model.ExportOnnx(Path.Combine(fileAsFolder, "m.onnx")));
+        Assert.Equal("keep", File.ReadAllText(fileAsFolder));
+        Assert.Equal([fileAsFolder], Directory.GetFiles(_folder));
+    }
+
+    [Fact]
+    public void A_read_only_stream_is_refused()
+    {
+        using var stream = new MemoryStream([], writable: false);
+        var error = Assert.Throws<ArgumentException>(() => ExportCases.Build("dense_relu_softmax").ExportOnnx(stream));
+        Assert.Equal("stream", error.ParamName);
+    }
+}
+
+/// <summary>A user's layer: it has no ONNX form.</summary>
+public sealed class Doubling(string? name = null) : Layer(name)
+{
+    public override string DefaultNamePrefix => "doubling";
+
+    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+
+    protected override Tensor OnForward(Tensor input, bool training) => input * 2f;
+
+    protected override Tensor OnBackward(Tensor outputGradient) => outputGradient * 2f;
+}
+
+/// <summary>A user's activation, x³: it has no ONNX form.</summary>
+public sealed class Cube : ActivationFunction
+{
+    public override string Name => "cube";
+
+    public override void Forward(ReadOnlySpan<float> input, Span<float> output, int columns)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            output[i] = input[i] * input[i] * input[i];
+        }
+    }
+
+    public override void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient, int columns)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            inputGradient[i] = 3 * input[i] * input[i] * outputGradient[i];
+        }
+    }
+}

@@ -18,6 +18,7 @@ pages = {
     "NeuralNet.Models": "training.md",
     "NeuralNet.Optimizers": "optimizers.md",
     "NeuralNet.Plotting": "plotting.md",
+    "NeuralNet.Onnx": "onnx.md",
     "NeuralNet.Regularizers": "regularizers.md",
     "NeuralNet.Serialization": "serialization.md",
     "NeuralNet.Training": "training.md",

@@ -4,6 +4,7 @@ using NeuralNet.Experiments;
 using NeuralNet.Layers;
 using NeuralNet.Models;
 using NeuralNet.Samples.GraphModels;
+using NeuralNet.Samples.Onnx;
 
 namespace NeuralNet.Onnx.Tests;
 
@@ -37,6 +38,7 @@ public sealed class SampleModelExportTests
         },
         ["functional_digit_pairs"] = () => PairModel.Build(),
         ["functional_residual_cnn"] = () => ResidualCnn.Build(),
+        ["onnx_export_mnist_cnn"] = () => MnistCnn.Build(),
     };
 
     public static TheoryData<string> Names => [.. Models.Keys];

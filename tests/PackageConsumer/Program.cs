@@ -5,6 +5,7 @@ using NeuralNet.Activations;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
+using NeuralNet.Onnx;
 using NeuralNet.Optimizers;
 using NeuralNet.Training;
 
@@ -48,5 +49,17 @@ if (accuracy < 0.95)
     return 1;
 }
 
+// The optional ONNX package restores with its Google.Protobuf dependency and writes the same file twice.
+string onnx = Path.Combine(Path.GetTempPath(), $"neuralnet-consumer-{Environment.ProcessId}.onnx");
+model.ExportOnnx(onnx);
+byte[] written = File.ReadAllBytes(onnx);
+File.Delete(onnx);
+if (written.Length < 100 || written[0] != 0x08 || !written.AsSpan().SequenceEqual(model.ToOnnxBytes()))
+{
+    Console.Error.WriteLine($"FAILED: the ONNX export wrote {written.Length} bytes that do not start with ir_version or differ from ToOnnxBytes");
+    return 1;
+}
+
+Console.WriteLine($"ONNX export: {written.Length} bytes");
 Console.WriteLine("OK");
 return 0;

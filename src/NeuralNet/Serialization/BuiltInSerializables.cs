@@ -51,6 +51,10 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Permute", Permute.FromConfig);
         SerializationRegistry.AddBuiltIn("RepeatVector", RepeatVector.FromConfig);
         SerializationRegistry.AddBuiltIn("Identity", Identity.FromConfig);
+        SerializationRegistry.AddBuiltIn("Embedding", Embedding.FromConfig);
+        SerializationRegistry.AddBuiltIn("SimpleRNN", SimpleRnn.FromConfig);
+        SerializationRegistry.AddBuiltIn("LSTM", Lstm.FromConfig);
+        SerializationRegistry.AddBuiltIn("GRU", Gru.FromConfig);
     }
 
     private static void RegisterActivations()
@@ -80,6 +84,11 @@ internal static class BuiltInSerializables
             Config d = Defaults(c, new Initializers.RandomUniform());
             return new Initializers.RandomUniform(d.GetDouble("minval"), d.GetDouble("maxval"), d.GetNullableInt64("seed"));
         }, "random_uniform");
+        SerializationRegistry.AddBuiltIn("Orthogonal", c =>
+        {
+            Config d = Defaults(c, new Orthogonal());
+            return new Orthogonal(d.GetDouble("gain"), d.GetNullableInt64("seed"));
+        }, "orthogonal");
         SerializationRegistry.AddBuiltIn("GlorotUniform", c => new GlorotUniform(c.GetNullableInt64("seed")), "glorot_uniform");
         SerializationRegistry.AddBuiltIn("GlorotNormal", c => new GlorotNormal(c.GetNullableInt64("seed")), "glorot_normal");
         SerializationRegistry.AddBuiltIn("HeUniform", c => new HeUniform(c.GetNullableInt64("seed")), "he_uniform");

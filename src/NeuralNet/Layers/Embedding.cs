@@ -1,0 +1,132 @@
+using System.Globalization;
+using NeuralNet.Initializers;
+using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Turns token ids into vectors (Keras' <c>Embedding</c>): input (batch, ...) of integer ids held in floats, output
+/// (batch, ..., outputDim), row id of the embeddings matrix (inputDim, outputDim) for each id.
+/// </summary>
+/// <remarks>
+/// Ids must be whole numbers in [0, inputDim); anything else fails naming the sample and the position. In the backward
+/// pass the rows of repeated ids accumulate and ids not seen get no gradient. The ids get no gradient (they are not
+/// differentiable), so an Embedding is a model's first layer.
+/// </remarks>
+/// <example><c>model.Add(new Embedding(10_000, 64));</c></example>
+public sealed class Embedding : Layer
+{
+    private Parameter? _embeddings;
+    private Tensor? _output;
+    private Tensor? _input;
+    private Tensor? _inputGradient;
+
+    /// <summary>Creates an embedding layer.</summary>
+    /// <param name="inputDim">The number of distinct ids (the vocabulary size): ids run from 0 to inputDim − 1.</param>
+    /// <param name="outputDim">The length of each vector.</param>
+    /// <param name="embeddingsInitializer">Initializes the vectors; RandomUniform(−0.05, 0.05) when null, as Keras.</param>
+    /// <param name="embeddingsRegularizer">The vectors' penalty, if any.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>embedding</c>, <c>embedding_1</c>, ...</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputDim"/> or <paramref name="outputDim"/> is below 1.</exception>
+    public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, Regularizer? embeddingsRegularizer = null, string? name = null)
+        : base(name)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputDim, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputDim, 1);
+        InputDim = inputDim;
+        OutputDim = outputDim;
+        EmbeddingsInitializer = embeddingsInitializer ?? new RandomUniform(-0.05, 0.05);
+        EmbeddingsRegularizer = embeddingsRegularizer;
+    }
+
+    /// <summary>The number of distinct ids.</summary>
+    public int InputDim { get; }
+
+    /// <summary>The length of each vector.</summary>
+    public int OutputDim { get; }
+
+    /// <summary>Initializes the vectors.</summary>
+    public Initializer EmbeddingsInitializer { get; }
+
+    /// <summary>The vectors' penalty, if any.</summary>
+    public Regularizer? EmbeddingsRegularizer { get; }
+
+    /// <summary>The vectors (inputDim, outputDim).</summary>
+    public Parameter Embeddings => _embeddings ?? throw new InvalidOperationException($"{Describe()} has no embeddings until it is built.");
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "embedding";
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("input_dim", InputDim)
+        .Set("output_dim", OutputDim)
+        .Set("embeddings_initializer", EmbeddingsInitializer)
+        .Set("embeddings_regularizer", EmbeddingsRegularizer);
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static Embedding FromConfig(Config config)
+    {
+        int inputDim = config.GetInt32("input_dim", minimum: 1), outputDim = config.GetInt32("output_dim", minimum: 1);
+        Config d = config.WithDefaults(new Embedding(inputDim, outputDim).GetConfig());
+        return new(inputDim, outputDim, d.GetInitializer("embeddings_initializer"), d.GetRegularizer("embeddings_regularizer"), config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        _embeddings = AddParameter("embeddings", new TensorShape(InputDim, OutputDim), EmbeddingsInitializer, EmbeddingsRegularizer);
+        return new TensorShape([.. inputShape.Dimensions, OutputDim]);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        int batch = input.Shape[0], perSample = InputShape.ElementCount, d = OutputDim;
+        ReadOnlySpan<float> ids = input.AsReadOnlySpan();
+        for (int i = 0; i < ids.Length; i++)
+        {
+            float id = ids[i];
+            if (!(id >= 0 && id < InputDim && id == MathF.Floor(id)))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Describe()} expects whole-number ids in [0, {InputDim}) but sample {i / perSample} holds {id} at position {i % perSample}."), nameof(input));
+            }
+        }
+
+        Tensor output = BatchView(ref _output, batch, OutputShape);
+        ReadOnlySpan<float> table = Embeddings.Value.AsReadOnlySpan();
+        Span<float> y = output.AsSpan();
+        for (int i = 0; i < ids.Length; i++)
+        {
+            table.Slice((int)ids[i] * d, d).CopyTo(y.Slice(i * d, d));
+        }
+
+        _input = input;
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        if (_input is null || _input.Shape[0] != outputGradient.Shape[0])
+        {
+            throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size.");
+        }
+
+        int d = OutputDim;
+        ReadOnlySpan<float> ids = _input.AsReadOnlySpan(), dy = outputGradient.AsReadOnlySpan();
+        Span<float> gradient = Embeddings.Gradient.AsSpan();
+        for (int i = 0; i < ids.Length; i++)
+        {
+            Span<float> row = gradient.Slice((int)ids[i] * d, d);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, dy.Slice(i * d, d), row);
+        }
+
+        // Ids are not differentiable: their gradient is zero.
+        Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
+        inputGradient.AsSpan().Clear();
+        return inputGradient;
+    }
+}

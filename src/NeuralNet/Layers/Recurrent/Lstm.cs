@@ -1,0 +1,196 @@
+using NeuralNet.Activations;
+using NeuralNet.Initializers;
+using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Long short-term memory (Keras' <c>LSTM</c>): per step, z = x·W + h·U + b split into gate blocks i, f, c, o (Keras' order);
+/// i = σ(z_i), f = σ(z_f), o = σ(z_o) with the recurrent activation σ, c = f·c + i·act(z_c), h = o·act(c).
+/// </summary>
+/// <remarks>
+/// Weights as Keras lays them out: kernel (features, 4·units), recurrent_kernel (units, 4·units), bias (4·units). With
+/// <see cref="UnitForgetBias"/> (the default) the forget gate's bias starts at one and the others at the bias initializer's
+/// values, as Keras does. Activation tanh and recurrent activation sigmoid (the exact logistic) unless given.
+/// </remarks>
+/// <example><c>model.Add(new Lstm(128, returnSequences: true));</c></example>
+public sealed class Lstm : Recurrent
+{
+    private Tensor? _gates;
+    private Tensor? _cells;
+    private Tensor? _cellActivations;
+    private Tensor? _gateGradients;
+    private Tensor? _carriedState;
+    private Tensor? _carriedCell;
+
+    /// <summary>Creates an LSTM layer.</summary>
+    /// <param name="units">The size of the state and of the output.</param>
+    /// <param name="activation">The candidate and output activation; tanh when null.</param>
+    /// <param name="recurrentActivation">The gates' activation; sigmoid when null.</param>
+    /// <param name="useBias">Whether the layer has a bias.</param>
+    /// <param name="kernelInitializer">The kernel's initializer; glorot_uniform when null.</param>
+    /// <param name="recurrentInitializer">The recurrent kernel's initializer; orthogonal when null.</param>
+    /// <param name="biasInitializer">The bias' initializer; zeros when null.</param>
+    /// <param name="unitForgetBias">Whether the forget gate's bias starts at one (Keras' default).</param>
+    /// <param name="kernelRegularizer">The kernel's penalty, if any.</param>
+    /// <param name="recurrentRegularizer">The recurrent kernel's penalty, if any.</param>
+    /// <param name="biasRegularizer">The bias' penalty, if any.</param>
+    /// <param name="returnSequences">Whether to return every step's state (batch, timesteps, units) rather than the last.</param>
+    /// <param name="goBackwards">Whether to run from the last time step to the first.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>lstm</c>, <c>lstm_1</c>, ...</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is below 1.</exception>
+    public Lstm(int units, ActivationFunction? activation = null, ActivationFunction? recurrentActivation = null, bool useBias = true,
+        Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
+        bool unitForgetBias = true, Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null,
+        Regularizer? biasRegularizer = null, bool returnSequences = false, bool goBackwards = false, string? name = null)
+        : base(units, 4, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, kernelRegularizer,
+            recurrentRegularizer, biasRegularizer, returnSequences, goBackwards, name)
+    {
+        RecurrentActivation = recurrentActivation ?? ActivationFunction.Sigmoid;
+        UnitForgetBias = unitForgetBias;
+    }
+
+    /// <summary>The gates' activation (sigmoid unless given).</summary>
+    public ActivationFunction RecurrentActivation { get; }
+
+    /// <summary>Whether the forget gate's bias starts at one.</summary>
+    public bool UnitForgetBias { get; }
+
+    /// <inheritdoc/>
+    public override string TypeName => "LSTM";
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "lstm";
+
+    /// <inheritdoc/>
+    private protected override Initializer EffectiveBiasInitializer => UnitForgetBias ? new ForgetGateOnes(BiasInitializer, Units) : BiasInitializer;
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("recurrent_activation", RecurrentActivation)
+        .Set("unit_forget_bias", UnitForgetBias);
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static Lstm FromConfig(Config config)
+    {
+        int units = config.GetInt32("units", minimum: 1);
+        Config d = config.WithDefaults(new Lstm(units).GetConfig());
+        return new(units, d.GetActivation("activation"), d.GetActivation("recurrent_activation"), d.GetBoolean("use_bias"),
+            d.GetInitializer("kernel_initializer"), d.GetInitializer("recurrent_initializer"), d.GetInitializer("bias_initializer"),
+            d.GetBoolean("unit_forget_bias"), d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("recurrent_regularizer"),
+            d.GetRegularizer("bias_regularizer"), d.GetBoolean("return_sequences"), d.GetBoolean("go_backwards"), config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
+    private protected override void PrepareSteps(int batch, int steps)
+    {
+        Scratch(ref _gates, batch, new TensorShape(steps, Width));
+        Scratch(ref _cells, batch, new TensorShape(steps, Units));
+        Scratch(ref _cellActivations, batch, new TensorShape(steps, Units));
+    }
+
+    /// <inheritdoc/>
+    private protected override void ForwardStep(int batch, int steps, int s, int t, Span<float> projected, Span<float> states)
+    {
+        int u = Units, w = Width;
+        if (s > 0)
+        {
+            AddRecurrentProduct(batch, steps, states, s, 0, w, 1f, projected[(t * w)..], steps * w);
+        }
+
+        Span<float> gates = _gates!.AsSpan(), cells = _cells!.AsSpan(), cellActivations = _cellActivations!.AsSpan();
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> z = projected.Slice(((b * steps) + t) * w, w);
+            Span<float> a = gates.Slice(((b * steps) + t) * w, w);
+            RecurrentActivation.Forward(z[..u], a[..u], u);
+            RecurrentActivation.Forward(z.Slice(u, u), a.Slice(u, u), u);
+            Activation.Forward(z.Slice(2 * u, u), a.Slice(2 * u, u), u);
+            RecurrentActivation.Forward(z.Slice(3 * u, u), a.Slice(3 * u, u), u);
+
+            int row = ((b * steps) + s) * u;
+            Span<float> c = cells.Slice(row, u), h = states.Slice(row, u), tc = cellActivations.Slice(row, u);
+            for (int j = 0; j < u; j++)
+            {
+                float previous = s > 0 ? cells[row - u + j] : 0f;
+                c[j] = (a[u + j] * previous) + (a[j] * a[(2 * u) + j]);
+            }
+
+            Activation.Forward(c, tc, u);
+            for (int j = 0; j < u; j++)
+            {
+                h[j] = a[(3 * u) + j] * tc[j];
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    private protected override void BackwardStep(int batch, int steps, int s, int t, ReadOnlySpan<float> stateGradients, Span<float> projectedGradients)
+    {
+        int u = Units, w = Width;
+        Span<float> dh = Scratch(ref _carriedState, batch, new TensorShape(u)).AsSpan();
+        Span<float> dcCarry = Scratch(ref _carriedCell, batch, new TensorShape(u)).AsSpan();
+        Span<float> da = Scratch(ref _gateGradients, batch, new TensorShape(w)).AsSpan();
+        if (s == steps - 1)
+        {
+            dh.Clear();
+            dcCarry.Clear();
+        }
+
+        ReadOnlySpan<float> projected = ProjectedValues, gates = _gates!.AsReadOnlySpan(), cells = _cells!.AsReadOnlySpan(), cellActivations = _cellActivations!.AsReadOnlySpan();
+        for (int b = 0; b < batch; b++)
+        {
+            int row = ((b * steps) + s) * u, gateRow = ((b * steps) + t) * w;
+            ReadOnlySpan<float> a = gates.Slice(gateRow, w), z = projected.Slice(gateRow, w);
+            ReadOnlySpan<float> c = cells.Slice(row, u), tc = cellActivations.Slice(row, u);
+            Span<float> dhRow = dh.Slice(b * u, u), dcRow = dcCarry.Slice(b * u, u), daRow = da.Slice(b * w, w);
+            Span<float> dtc = daRow.Slice(2 * u, u);
+            for (int j = 0; j < u; j++)
+            {
+                dhRow[j] += stateGradients[row + j];
+                daRow[(3 * u) + j] = dhRow[j] * tc[j];
+                dtc[j] = dhRow[j] * a[(3 * u) + j];
+            }
+
+            // dc = act'(c)·dtc + the carried dc; dtc's slot is reused for dc before it becomes dg.
+            Span<float> dc = dhRow;
+            Activation.Backward(c, tc, dtc, dc, u);
+            for (int j = 0; j < u; j++)
+            {
+                float dcj = dc[j] + dcRow[j];
+                float previous = s > 0 ? cells[row - u + j] : 0f;
+                daRow[j] = dcj * a[(2 * u) + j];
+                daRow[u + j] = dcj * previous;
+                daRow[(2 * u) + j] = dcj * a[j];
+                dcRow[j] = dcj * a[u + j];
+            }
+
+            Span<float> dz = projectedGradients.Slice(gateRow, w);
+            RecurrentActivation.Backward(z[..u], a[..u], daRow[..u], dz[..u], u);
+            RecurrentActivation.Backward(z.Slice(u, u), a.Slice(u, u), daRow.Slice(u, u), dz.Slice(u, u), u);
+            Activation.Backward(z.Slice(2 * u, u), a.Slice(2 * u, u), daRow.Slice(2 * u, u), dz.Slice(2 * u, u), u);
+            RecurrentActivation.Backward(z.Slice(3 * u, u), a.Slice(3 * u, u), daRow.Slice(3 * u, u), dz.Slice(3 * u, u), u);
+        }
+
+        if (s > 0)
+        {
+            ReadOnlySpan<float> dzStep = projectedGradients[(t * w)..];
+            AccumulateRecurrentGradient(batch, States[((s - 1) * u)..], steps * u, dzStep, steps * w, 0, w);
+            RecurrentInputGradient(batch, dzStep, steps * w, 0, w, 0f, dh);
+        }
+    }
+
+    // Keras' unit_forget_bias: [initializer(units), ones(units), initializer(2·units)].
+    private sealed class ForgetGateOnes(Initializer inner, int units) : Initializer
+    {
+        public override string Name => inner.Name;
+
+        public override void Initialize(Span<float> values, TensorShape shape, long seed)
+        {
+            inner.Initialize(values[..units], new TensorShape(units), seed);
+            values.Slice(units, units).Fill(1f);
+            inner.Initialize(values[(2 * units)..], new TensorShape(2 * units), seed);
+        }
+    }
+}

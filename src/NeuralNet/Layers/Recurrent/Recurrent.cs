@@ -1,0 +1,285 @@
+using System.Globalization;
+using NeuralNet.Activations;
+using NeuralNet.Initializers;
+using NeuralNet.Kernels;
+using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// The base of the recurrent layers (Keras' <c>RNN</c> with a cell): reads (batch, timesteps, features), runs a cell over
+/// the time steps, and returns the last state (batch, units) or, with <see cref="ReturnSequences"/>, every state
+/// (batch, timesteps, units), in the order the steps ran (reversed with <see cref="GoBackwards"/>, as Keras returns them).
+/// </summary>
+/// <remarks>
+/// The input's products with the kernel, for every time step at once, are one GEMM before the loop; each step adds its
+/// state's product with the recurrent kernel (a GEMM over the batch). The backward pass runs the steps in reverse
+/// (back-propagation through time), then takes the kernel's gradient and the input's gradient as one GEMM each.
+/// Weights use Keras' layouts: kernel (features, gates·units), recurrent kernel (units, gates·units), gate blocks in
+/// Keras' order, so Keras weights load one to one.
+/// </remarks>
+public abstract class Recurrent : Layer
+{
+    private Parameter? _kernel;
+    private Parameter? _recurrentKernel;
+    private Parameter? _bias;
+    private Tensor? _input;
+    private Tensor? _projected;
+    private Tensor? _states;
+    private Tensor? _lastState;
+    private Tensor? _stateGradients;
+    private Tensor? _projectedGradients;
+    private Tensor? _inputGradient;
+
+    /// <summary>Creates the layer's settings; parameters are created when it is built.</summary>
+    private protected Recurrent(int units, int gates, ActivationFunction? activation, bool useBias, Initializer? kernelInitializer,
+        Initializer? recurrentInitializer, Initializer? biasInitializer, Regularizer? kernelRegularizer, Regularizer? recurrentRegularizer,
+        Regularizer? biasRegularizer, bool returnSequences, bool goBackwards, string? name)
+        : base(name)
+    {
+        if (units <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(units), units, $"{GetType().Name} expects a positive number of units but got units={units}.");
+        }
+
+        Units = units;
+        Gates = gates;
+        Activation = activation ?? ActivationFunction.Tanh;
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? new GlorotUniform();
+        RecurrentInitializer = recurrentInitializer ?? new Orthogonal();
+        BiasInitializer = biasInitializer ?? new Zeros();
+        KernelRegularizer = kernelRegularizer;
+        RecurrentRegularizer = recurrentRegularizer;
+        BiasRegularizer = biasRegularizer;
+        ReturnSequences = returnSequences;
+        GoBackwards = goBackwards;
+    }
+
+    /// <summary>The size of the state, and of each output step.</summary>
+    public int Units { get; }
+
+    /// <summary>The activation of the candidate state and the output (tanh unless given).</summary>
+    public ActivationFunction Activation { get; }
+
+    /// <summary>Whether the layer has a bias.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>Initializes the kernel (glorot_uniform unless given).</summary>
+    public Initializer KernelInitializer { get; }
+
+    /// <summary>Initializes the recurrent kernel (orthogonal unless given).</summary>
+    public Initializer RecurrentInitializer { get; }
+
+    /// <summary>Initializes the bias (zeros unless given).</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>The kernel's penalty, if any.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The recurrent kernel's penalty, if any.</summary>
+    public Regularizer? RecurrentRegularizer { get; }
+
+    /// <summary>The bias' penalty, if any.</summary>
+    public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>Whether the output holds every step's state (batch, timesteps, units) rather than the last (batch, units).</summary>
+    public bool ReturnSequences { get; }
+
+    /// <summary>Whether the steps run from the last time step to the first.</summary>
+    public bool GoBackwards { get; }
+
+    /// <summary>The kernel (features, gates·units).</summary>
+    public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has no kernel until it is built.");
+
+    /// <summary>The recurrent kernel (units, gates·units).</summary>
+    public Parameter RecurrentKernel => _recurrentKernel ?? throw new InvalidOperationException($"{Describe()} has no recurrent kernel until it is built.");
+
+    /// <summary>The bias, or null without one.</summary>
+    public Parameter? Bias => !UseBias ? null : _bias ?? throw new InvalidOperationException($"{Describe()} has no bias until it is built.");
+
+    /// <summary>The number of gate blocks in the kernels (1 for SimpleRNN, 3 for GRU, 4 for LSTM).</summary>
+    private protected int Gates { get; }
+
+    /// <summary>The width of the kernels, gates·units.</summary>
+    private protected int Width => Gates * Units;
+
+    /// <summary>The bias' shape: (gates·units) unless the cell keeps a second, recurrent bias.</summary>
+    private protected virtual TensorShape BiasShape => new(Width);
+
+    /// <summary>The bias' initializer as the cell applies it (LSTM adds ones for the forget gate).</summary>
+    private protected virtual Initializer EffectiveBiasInitializer => BiasInitializer;
+
+    /// <summary>The part of the bias added to the input's products: the first gates·units values.</summary>
+    private protected ReadOnlySpan<float> InputBias => UseBias ? _bias!.Value.AsReadOnlySpan()[..Width] : default;
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("units", Units)
+        .Set("activation", Activation)
+        .Set("use_bias", UseBias)
+        .Set("kernel_initializer", KernelInitializer)
+        .Set("recurrent_initializer", RecurrentInitializer)
+        .Set("bias_initializer", BiasInitializer)
+        .Set("kernel_regularizer", KernelRegularizer)
+        .Set("recurrent_regularizer", RecurrentRegularizer)
+        .Set("bias_regularizer", BiasRegularizer)
+        .Set("return_sequences", ReturnSequences)
+        .Set("go_backwards", GoBackwards);
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        if (inputShape.Rank != 2)
+        {
+            throw new ArgumentException($"{Describe()} expects input (None, timesteps, features) but got {inputShape.ToBatchString()}.", nameof(inputShape));
+        }
+
+        _kernel = AddParameter("kernel", new TensorShape(inputShape[1], Width), KernelInitializer, KernelRegularizer);
+        _recurrentKernel = AddParameter("recurrent_kernel", new TensorShape(Units, Width), RecurrentInitializer, RecurrentRegularizer);
+        if (UseBias)
+        {
+            _bias = AddParameter("bias", BiasShape, EffectiveBiasInitializer, BiasRegularizer);
+        }
+
+        return ReturnSequences ? new TensorShape(inputShape[0], Units) : new TensorShape(Units);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        int batch = input.Shape[0], steps = InputShape[0], features = InputShape[1];
+        Tensor projected = BatchView(ref _projected, batch, new TensorShape(steps, Width));
+        Tensor states = BatchView(ref _states, batch, new TensorShape(steps, Units));
+
+        // Every step's input product in one GEMM: (batch·steps, features) · (features, width), plus the input bias.
+        int rows = batch * steps;
+        if (UseBias)
+        {
+            Gemm.Multiply(false, false, rows, Width, features, input.AsReadOnlySpan(), features, Kernel.Value.AsReadOnlySpan(), Width,
+                InputBias, GemmActivation.None, projected.AsSpan(), Width);
+        }
+        else
+        {
+            Gemm.Multiply(false, false, rows, Width, features, 1f, input.AsReadOnlySpan(), features, Kernel.Value.AsReadOnlySpan(), Width, 0f, projected.AsSpan(), Width);
+        }
+
+        PrepareSteps(batch, steps);
+        for (int s = 0; s < steps; s++)
+        {
+            ForwardStep(batch, steps, s, TimeIndex(s, steps), projected.AsSpan(), states.AsSpan());
+        }
+
+        _input = input;
+        if (ReturnSequences)
+        {
+            return states;
+        }
+
+        Tensor last = BatchView(ref _lastState, batch, new TensorShape(Units));
+        for (int b = 0; b < batch; b++)
+        {
+            states.AsReadOnlySpan().Slice(((b * steps) + steps - 1) * Units, Units).CopyTo(last.AsSpan().Slice(b * Units, Units));
+        }
+
+        return last;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        int batch = outputGradient.Shape[0], steps = InputShape[0], features = InputShape[1];
+        if (_input is null || _input.Shape[0] != batch)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size."));
+        }
+
+        Tensor stateGradients;
+        if (ReturnSequences)
+        {
+            stateGradients = outputGradient;
+        }
+        else
+        {
+            stateGradients = BatchView(ref _stateGradients, batch, new TensorShape(steps, Units));
+            Span<float> g = stateGradients.AsSpan();
+            g.Clear();
+            for (int b = 0; b < batch; b++)
+            {
+                outputGradient.AsReadOnlySpan().Slice(b * Units, Units).CopyTo(g.Slice(((b * steps) + steps - 1) * Units, Units));
+            }
+        }
+
+        Tensor projectedGradients = BatchView(ref _projectedGradients, batch, new TensorShape(steps, Width));
+        for (int s = steps - 1; s >= 0; s--)
+        {
+            BackwardStep(batch, steps, s, TimeIndex(s, steps), stateGradients.AsReadOnlySpan(), projectedGradients.AsSpan());
+        }
+
+        // The input products' gradients, every step at once: dKernel += xᵀ·dZ, dBias += Σ dZ, dInput = dZ·kernelᵀ.
+        int rows = batch * steps;
+        ReadOnlySpan<float> dz = projectedGradients.AsReadOnlySpan();
+        Span<float> kernelGradient = Kernel.GradientForProduct(out float beta);
+        Gemm.Multiply(true, false, features, Width, rows, 1f, _input.AsReadOnlySpan(), features, dz, Width, beta, kernelGradient, Width);
+        if (UseBias)
+        {
+            Span<float> biasGradient = _bias!.Gradient.AsSpan()[..Width];
+            for (int r = 0; r < rows; r++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(biasGradient, dz.Slice(r * Width, Width), biasGradient);
+            }
+        }
+
+        Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
+        Gemm.Multiply(false, true, rows, features, Width, 1f, dz, Width, Kernel.Value.AsReadOnlySpan(), Width, 0f, inputGradient.AsSpan(), features);
+        return inputGradient;
+    }
+
+    /// <summary>Sizes the cell's per-step buffers for <paramref name="batch"/> samples of <paramref name="steps"/> steps.</summary>
+    private protected abstract void PrepareSteps(int batch, int steps);
+
+    /// <summary>
+    /// Runs step <paramref name="s"/> (the s-th to run), which reads time step <paramref name="t"/>: <paramref name="projected"/>
+    /// (batch, steps, width) holds every time step's input product; the step writes its state to row s of <paramref name="states"/>
+    /// (batch, steps, units), whose row s − 1 is the previous state (zeros before the first step).
+    /// </summary>
+    private protected abstract void ForwardStep(int batch, int steps, int s, int t, Span<float> projected, Span<float> states);
+
+    /// <summary>
+    /// The reverse of step <paramref name="s"/>: adds <paramref name="stateGradients"/>' row s to the gradient carried from
+    /// the later steps, writes dLoss/d(input product) of time step <paramref name="t"/> to <paramref name="projectedGradients"/>,
+    /// accumulates the recurrent kernel's (and recurrent bias') gradients, and carries the gradient to step s − 1.
+    /// </summary>
+    private protected abstract void BackwardStep(int batch, int steps, int s, int t, ReadOnlySpan<float> stateGradients, Span<float> projectedGradients);
+
+    /// <summary>The time step the s-th step reads.</summary>
+    private protected int TimeIndex(int s, int steps) => GoBackwards ? steps - 1 - s : s;
+
+    /// <summary>Every time step's pre-activations (batch, steps, width) after the forward pass: the input products plus what the steps added.</summary>
+    private protected ReadOnlySpan<float> ProjectedValues => _projected!.AsReadOnlySpan();
+
+    /// <summary>The forward states (batch, steps, units), by step.</summary>
+    private protected ReadOnlySpan<float> States => _states!.AsReadOnlySpan();
+
+    /// <summary>
+    /// <paramref name="destination"/> (rows strided by <paramref name="ldc"/>) = beta·destination + previous states · U[:, columns],
+    /// for step <paramref name="s"/> &gt; 0: the previous states are rows s − 1 of <paramref name="states"/>.
+    /// </summary>
+    private protected void AddRecurrentProduct(int batch, int steps, ReadOnlySpan<float> states, int s, int firstColumn, int columns,
+        float beta, Span<float> destination, int ldc) =>
+        Gemm.Multiply(false, false, batch, columns, Units, 1f, states[((s - 1) * Units)..], steps * Units,
+            RecurrentKernel.Value.AsReadOnlySpan()[firstColumn..], Width, beta, destination, ldc);
+
+    /// <summary>Recurrent kernel gradient: dU[:, columns] += Aᵀ · dZ, A (batch, units) rows strided by <paramref name="lda"/>.</summary>
+    private protected void AccumulateRecurrentGradient(int batch, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> dz, int ldb, int firstColumn, int columns) =>
+        Gemm.Multiply(true, false, Units, columns, batch, 1f, a, lda, dz, ldb, 1f, RecurrentKernel.Gradient.AsSpan()[firstColumn..], Width);
+
+    /// <summary>dh (batch, units) = beta·dh + dZ · U[:, columns]ᵀ, dZ rows strided by <paramref name="ldz"/>.</summary>
+    private protected void RecurrentInputGradient(int batch, ReadOnlySpan<float> dz, int ldz, int firstColumn, int columns, float beta, Span<float> dh) =>
+        Gemm.Multiply(false, true, batch, Units, columns, 1f, dz, ldz, RecurrentKernel.Value.AsReadOnlySpan()[firstColumn..], Width, beta, dh, Units);
+
+    /// <summary>A (batch, ...shape) scratch view, as <see cref="Layer.BatchView"/>.</summary>
+    private protected static Tensor Scratch(ref Tensor? buffer, int batch, TensorShape shape) => BatchView(ref buffer, batch, shape);
+}

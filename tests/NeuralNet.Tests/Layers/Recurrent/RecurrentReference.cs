@@ -1,0 +1,125 @@
+using NeuralNet.Layers;
+using RecurrentLayer = NeuralNet.Layers.Recurrent;
+
+namespace NeuralNet.Tests.Layers.Recurrent;
+
+/// <summary>
+/// Keras' cell formulas as plain float64 loops over one sample at a time, with tanh and the logistic sigmoid, reading the
+/// layer's weights: the reference the recurrent layers are compared with.
+/// </summary>
+internal static class RecurrentReference
+{
+    /// <summary>The output of <paramref name="layer"/> (tanh / sigmoid activations) for <paramref name="input"/> (batch, steps, features).</summary>
+    public static float[] Forward(RecurrentLayer layer, Tensor input)
+    {
+        int batch = input.Shape[0], steps = input.Shape[1], features = input.Shape[2], u = layer.Units;
+        double[] w = Doubles(layer.Kernel.Value), rw = Doubles(layer.RecurrentKernel.Value);
+        double[] bias = layer.Bias is { } b ? Doubles(b.Value) : new double[layer.Bias is null && layer is Gru { ResetAfter: true } ? 6 * u : 4 * u * 2];
+        int width = layer.Kernel.Shape[1];
+        var output = new List<float>();
+        for (int n = 0; n < batch; n++)
+        {
+            var h = new double[u];
+            var c = new double[u];
+            for (int s = 0; s < steps; s++)
+            {
+                int t = layer.GoBackwards ? steps - 1 - s : s;
+                var x = new double[features];
+                for (int f = 0; f < features; f++)
+                {
+                    x[f] = input[n, t, f];
+                }
+
+                double[] xw = Product(x, w, width);
+                double[] hu = Product(h, rw, width);
+                h = layer switch
+                {
+                    SimpleRnn => SimpleRnnStep(xw, hu, bias, u),
+                    Lstm => LstmStep(xw, hu, bias, c, u),
+                    Gru gru => GruStep(xw, h, rw, bias, gru.ResetAfter, u, width),
+                    _ => throw new NotSupportedException(layer.GetType().Name),
+                };
+                if (layer.ReturnSequences)
+                {
+                    output.AddRange(h.Select(v => (float)v));
+                }
+            }
+
+            if (!layer.ReturnSequences)
+            {
+                output.AddRange(h.Select(v => (float)v));
+            }
+        }
+
+        return [.. output];
+    }
+
+    private static double[] SimpleRnnStep(double[] xw, double[] hu, double[] bias, int u) =>
+        [.. Enumerable.Range(0, u).Select(j => Math.Tanh(xw[j] + bias[j] + hu[j]))];
+
+    // c is updated in place.
+    private static double[] LstmStep(double[] xw, double[] hu, double[] bias, double[] c, int u)
+    {
+        var h = new double[u];
+        for (int j = 0; j < u; j++)
+        {
+            double i = Sigmoid(xw[j] + hu[j] + bias[j]);
+            double f = Sigmoid(xw[u + j] + hu[u + j] + bias[u + j]);
+            double g = Math.Tanh(xw[(2 * u) + j] + hu[(2 * u) + j] + bias[(2 * u) + j]);
+            double o = Sigmoid(xw[(3 * u) + j] + hu[(3 * u) + j] + bias[(3 * u) + j]);
+            c[j] = (f * c[j]) + (i * g);
+            h[j] = o * Math.Tanh(c[j]);
+        }
+
+        return h;
+    }
+
+    private static double[] GruStep(double[] xw, double[] h, double[] rw, double[] bias, bool resetAfter, int u, int width)
+    {
+        var next = new double[u];
+        double[] inputBias = bias[..width], recurrentBias = resetAfter ? bias[width..] : new double[width];
+        double[] hu = Product(h, rw, width);
+        var z = new double[u];
+        var r = new double[u];
+        for (int j = 0; j < u; j++)
+        {
+            z[j] = Sigmoid(xw[j] + inputBias[j] + hu[j] + recurrentBias[j]);
+            r[j] = Sigmoid(xw[u + j] + inputBias[u + j] + hu[u + j] + recurrentBias[u + j]);
+        }
+
+        var rh = new double[u];
+        for (int j = 0; j < u; j++)
+        {
+            rh[j] = r[j] * h[j];
+        }
+
+        double[] rhu = Product(rh, rw, width);
+        for (int j = 0; j < u; j++)
+        {
+            double candidate = resetAfter
+                ? xw[(2 * u) + j] + inputBias[(2 * u) + j] + (r[j] * (hu[(2 * u) + j] + recurrentBias[(2 * u) + j]))
+                : xw[(2 * u) + j] + inputBias[(2 * u) + j] + rhu[(2 * u) + j];
+            next[j] = (z[j] * h[j]) + ((1 - z[j]) * Math.Tanh(candidate));
+        }
+
+        return next;
+    }
+
+    private static double[] Product(double[] x, double[] w, int width)
+    {
+        var y = new double[width];
+        for (int i = 0; i < x.Length; i++)
+        {
+            for (int j = 0; j < width; j++)
+            {
+                y[j] += x[i] * w[(i * width) + j];
+            }
+        }
+
+        return y;
+    }
+
+    private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+
+    private static double[] Doubles(Tensor t) => [.. t.ToArray().Select(v => (double)v)];
+}

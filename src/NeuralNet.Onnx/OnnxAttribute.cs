@@ -13,6 +13,17 @@ internal static class OnnxAttribute
     public static AttributeProto String(string name, string value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
+    public static AttributeProto Strings(string name, params ReadOnlySpan<string> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings };
+        foreach (string value in values)
+        {
+            attribute.Strings.Add(ByteString.CopyFromUtf8(value));
+        }
+
+        return attribute;
+    }
+
     public static AttributeProto Ints(string name, params ReadOnlySpan<long> values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };

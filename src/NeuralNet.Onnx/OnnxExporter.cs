@@ -213,6 +213,11 @@ public static class OnnxExporter
             {
                 throw ActivationConverter.Unsupported(activation, layer);
             }
+
+            if (layer is Recurrent recurrent)
+            {
+                RecurrentConverter.CheckActivations(recurrent);
+            }
         }
     }
 

@@ -61,6 +61,28 @@ internal sealed class OnnxGraphBuilder(int opset)
         return output;
     }
 
+    /// <summary>Adds a node with <paramref name="outputCount"/> outputs (an empty input name omits an optional input); returns their names.</summary>
+    public string[] MultiOutputNode(string opType, IReadOnlyList<string> inputs, int outputCount, params ReadOnlySpan<AttributeProto> attributes)
+    {
+        string name = NewName(opType);
+        var node = new NodeProto { Name = name, OpType = opType };
+        node.Input.AddRange(inputs);
+        var outputs = new string[outputCount];
+        for (int i = 0; i < outputCount; i++)
+        {
+            outputs[i] = i == 0 ? name : NewName($"{opType}_output{i}");
+        }
+
+        node.Output.AddRange(outputs);
+        foreach (AttributeProto attribute in attributes)
+        {
+            node.Attribute.Add(attribute);
+        }
+
+        Graph.Node.Add(node);
+        return outputs;
+    }
+
     /// <summary>As <see cref="Node(string, IReadOnlyList{string}, ReadOnlySpan{AttributeProto})"/> for a value with the given shape and layout.</summary>
     public OnnxValue Node(string opType, IReadOnlyList<string> inputs, TensorShape shape, Layout layout, params ReadOnlySpan<AttributeProto> attributes) =>
         new(Node(opType, inputs, attributes), shape, layout);

@@ -162,6 +162,16 @@ public sealed class ExportBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void A_recurrent_activation_onnx_lacks_is_named_with_its_layer()
+    {
+        var model = new Sequential(name: "seq");
+        model.Add(new InputLayer(4, 3));
+        model.Add(new Lstm(2, activation: new Elu(), name: "memory"));
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'memory' (LSTM) uses the activation 'elu'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_opset_too_old_says_which_is_needed_and_one_too_new_says_the_range()
     {
         Model model = ExportCases.Build("dense_relu_softmax");

@@ -30,8 +30,14 @@ internal static class OnnxRoundTrip
     }
 
     /// <summary>Random inputs of <paramref name="batch"/> samples for every input of <paramref name="model"/>.</summary>
-    public static Tensor[] RandomInputs(Model model, int batch, long seed = 5) =>
-        [.. model.Inputs.Select((input, i) => Tensor.RandomNormal(input.Shape.Prepend(batch), seed + i))];
+    /// <remarks>A model with an Embedding gets whole-number ids below the smallest vocabulary instead.</remarks>
+    public static Tensor[] RandomInputs(Model model, int batch, long seed = 5)
+    {
+        int? vocabulary = model.Layers.OfType<Layers.Embedding>().Select(e => (int?)e.InputDim).Min();
+        return [.. model.Inputs.Select((input, i) => vocabulary is int v
+            ? Tensor.FromArray([.. Tensor.RandomUniform(input.Shape.Prepend(batch), seed + i, 0, v).ToArray().Select(MathF.Floor)], [batch, .. input.Shape.Dimensions])
+            : Tensor.RandomNormal(input.Shape.Prepend(batch), seed + i))];
+    }
 
     /// <summary>Runs <paramref name="onnx"/> in ONNX Runtime on <paramref name="inputs"/> fed by the model's input names.</summary>
     public static Dictionary<string, (float[] Values, int[] Dimensions)> RunOnnx(byte[] onnx, Model model, Tensor[] inputs)

@@ -35,6 +35,10 @@ internal static class LayerConverters
         [typeof(Minimum)] = MergeConverters.Minimum,
         [typeof(Concatenate)] = MergeConverters.Concatenate,
         [typeof(Dot)] = DotConverter.Convert,
+        [typeof(Embedding)] = EmbeddingConverter.Convert,
+        [typeof(SimpleRnn)] = RecurrentConverter.Convert,
+        [typeof(Lstm)] = RecurrentConverter.Convert,
+        [typeof(Gru)] = RecurrentConverter.Convert,
     };
 
     /// <summary>The names of the layer types that have an ONNX form, sorted.</summary>

@@ -5,6 +5,7 @@ using NeuralNet.Layers;
 using NeuralNet.Models;
 using NeuralNet.Samples.GraphModels;
 using NeuralNet.Samples.Onnx;
+using NeuralNet.Samples.Sequences;
 
 namespace NeuralNet.Onnx.Tests;
 
@@ -39,6 +40,7 @@ public sealed class SampleModelExportTests
         ["functional_digit_pairs"] = () => PairModel.Build(),
         ["functional_residual_cnn"] = () => ResidualCnn.Build(),
         ["onnx_export_mnist_cnn"] = () => MnistCnn.Build(),
+        ["sequences_mnist_rows_lstm"] = () => MnistRows.Build(),
     };
 
     public static TheoryData<string> Names => [.. Models.Keys];

@@ -143,6 +143,21 @@ public class RecurrentLayerTests
     }
 
     [Fact]
+    public void Parameter_counts_equal_keras_on_28_features()
+    {
+        Assert.Equal(80_384, Count(new Lstm(128)));
+        Assert.Equal(60_672, Count(new Gru(128)));
+        Assert.Equal(59_904 + 384, Count(new Gru(128, resetAfter: false)));
+        Assert.Equal(20_096, Count(new SimpleRnn(128)));
+
+        static long Count(Layer layer)
+        {
+            layer.Build(new TensorShape(28, 28));
+            return layer.ParameterCount;
+        }
+    }
+
+    [Fact]
     public void A_rank_two_input_is_refused_with_keras_message()
     {
         var model = new Sequential();

@@ -87,9 +87,9 @@ public sealed class Gru : Recurrent
     /// <inheritdoc/>
     private protected override void PrepareSteps(int batch, int steps)
     {
-        Scratch(ref _gates, batch, new TensorShape(steps, Width));
-        Scratch(ref _recurrentProducts, batch, new TensorShape(steps, Width));
-        Scratch(ref _resetStates, batch, new TensorShape(steps, Units));
+        Scratch(ref _gates, batch, StepsByWidth);
+        Scratch(ref _recurrentProducts, batch, StepsByWidth);
+        Scratch(ref _resetStates, batch, StepsByUnits);
     }
 
     /// <inheritdoc/>
@@ -174,10 +174,10 @@ public sealed class Gru : Recurrent
     private protected override void BackwardStep(int batch, int steps, int s, int t, ReadOnlySpan<float> stateGradients, Span<float> projectedGradients)
     {
         int u = Units, w = Width;
-        Span<float> dh = Scratch(ref _carriedState, batch, new TensorShape(u)).AsSpan();
-        Span<float> next = Scratch(ref _nextState, batch, new TensorShape(u)).AsSpan();
-        Span<float> dr = Scratch(ref _recurrentGradients, batch, new TensorShape(w)).AsSpan();
-        Span<float> dReset = Scratch(ref _resetStateGradients, batch, new TensorShape(u)).AsSpan();
+        Span<float> dh = Scratch(ref _carriedState, batch, UnitsShape).AsSpan();
+        Span<float> next = Scratch(ref _nextState, batch, UnitsShape).AsSpan();
+        Span<float> dr = Scratch(ref _recurrentGradients, batch, WidthShape).AsSpan();
+        Span<float> dReset = Scratch(ref _resetStateGradients, batch, UnitsShape).AsSpan();
         if (s == steps - 1)
         {
             dh.Clear();

@@ -85,9 +85,9 @@ public sealed class Lstm : Recurrent
     /// <inheritdoc/>
     private protected override void PrepareSteps(int batch, int steps)
     {
-        Scratch(ref _gates, batch, new TensorShape(steps, Width));
-        Scratch(ref _cells, batch, new TensorShape(steps, Units));
-        Scratch(ref _cellActivations, batch, new TensorShape(steps, Units));
+        Scratch(ref _gates, batch, StepsByWidth);
+        Scratch(ref _cells, batch, StepsByUnits);
+        Scratch(ref _cellActivations, batch, StepsByUnits);
     }
 
     /// <inheritdoc/>
@@ -129,9 +129,9 @@ public sealed class Lstm : Recurrent
     private protected override void BackwardStep(int batch, int steps, int s, int t, ReadOnlySpan<float> stateGradients, Span<float> projectedGradients)
     {
         int u = Units, w = Width;
-        Span<float> dh = Scratch(ref _carriedState, batch, new TensorShape(u)).AsSpan();
-        Span<float> dcCarry = Scratch(ref _carriedCell, batch, new TensorShape(u)).AsSpan();
-        Span<float> da = Scratch(ref _gateGradients, batch, new TensorShape(w)).AsSpan();
+        Span<float> dh = Scratch(ref _carriedState, batch, UnitsShape).AsSpan();
+        Span<float> dcCarry = Scratch(ref _carriedCell, batch, UnitsShape).AsSpan();
+        Span<float> da = Scratch(ref _gateGradients, batch, WidthShape).AsSpan();
         if (s == steps - 1)
         {
             dh.Clear();

@@ -143,15 +143,32 @@ public abstract class Recurrent : Layer
             _bias = AddParameter("bias", BiasShape, EffectiveBiasInitializer, BiasRegularizer);
         }
 
-        return ReturnSequences ? new TensorShape(inputShape[0], Units) : new TensorShape(Units);
+        // The per-sample shapes of the step buffers, made once: a TensorShape holds an array, and the steps must not allocate.
+        StepsByWidth = new TensorShape(inputShape[0], Width);
+        StepsByUnits = new TensorShape(inputShape[0], Units);
+        WidthShape = new TensorShape(Width);
+        UnitsShape = new TensorShape(Units);
+        return ReturnSequences ? StepsByUnits : UnitsShape;
     }
+
+    /// <summary>(timesteps, gates·units), set when built.</summary>
+    private protected TensorShape StepsByWidth { get; private set; }
+
+    /// <summary>(timesteps, units), set when built.</summary>
+    private protected TensorShape StepsByUnits { get; private set; }
+
+    /// <summary>(gates·units), set when built.</summary>
+    private protected TensorShape WidthShape { get; private set; }
+
+    /// <summary>(units), set when built.</summary>
+    private protected TensorShape UnitsShape { get; private set; }
 
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
     {
         int batch = input.Shape[0], steps = InputShape[0], features = InputShape[1];
-        Tensor projected = BatchView(ref _projected, batch, new TensorShape(steps, Width));
-        Tensor states = BatchView(ref _states, batch, new TensorShape(steps, Units));
+        Tensor projected = BatchView(ref _projected, batch, StepsByWidth);
+        Tensor states = BatchView(ref _states, batch, StepsByUnits);
 
         // Every step's input product in one GEMM: (batch·steps, features) · (features, width), plus the input bias.
         int rows = batch * steps;
@@ -177,7 +194,7 @@ public abstract class Recurrent : Layer
             return states;
         }
 
-        Tensor last = BatchView(ref _lastState, batch, new TensorShape(Units));
+        Tensor last = BatchView(ref _lastState, batch, UnitsShape);
         for (int b = 0; b < batch; b++)
         {
             states.AsReadOnlySpan().Slice(((b * steps) + steps - 1) * Units, Units).CopyTo(last.AsSpan().Slice(b * Units, Units));
@@ -203,7 +220,7 @@ public abstract class Recurrent : Layer
         }
         else
         {
-            stateGradients = BatchView(ref _stateGradients, batch, new TensorShape(steps, Units));
+            stateGradients = BatchView(ref _stateGradients, batch, StepsByUnits);
             Span<float> g = stateGradients.AsSpan();
             g.Clear();
             for (int b = 0; b < batch; b++)
@@ -212,7 +229,7 @@ public abstract class Recurrent : Layer
             }
         }
 
-        Tensor projectedGradients = BatchView(ref _projectedGradients, batch, new TensorShape(steps, Width));
+        Tensor projectedGradients = BatchView(ref _projectedGradients, batch, StepsByWidth);
         for (int s = steps - 1; s >= 0; s--)
         {
             BackwardStep(batch, steps, s, TimeIndex(s, steps), stateGradients.AsReadOnlySpan(), projectedGradients.AsSpan());

@@ -79,8 +79,8 @@ public sealed class SimpleRnn : Recurrent
     private protected override void BackwardStep(int batch, int steps, int s, int t, ReadOnlySpan<float> stateGradients, Span<float> projectedGradients)
     {
         int u = Units;
-        Span<float> dh = Scratch(ref _carriedState, batch, new TensorShape(u)).AsSpan();
-        Span<float> total = Scratch(ref _stepGradient, batch, new TensorShape(u)).AsSpan();
+        Span<float> dh = Scratch(ref _carriedState, batch, UnitsShape).AsSpan();
+        Span<float> total = Scratch(ref _stepGradient, batch, UnitsShape).AsSpan();
         if (s == steps - 1)
         {
             dh.Clear();

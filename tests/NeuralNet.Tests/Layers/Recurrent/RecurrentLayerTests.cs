@@ -143,6 +143,40 @@ public class RecurrentLayerTests
     }
 
     [Fact]
+    public void A_training_step_allocates_nothing_after_the_first_batch()
+    {
+        var random = new Random(5);
+        Tensor x = Tensor.FromArray([.. Enumerable.Range(0, 96 * 6).Select(_ => (float)random.Next(12))], 96, 6);
+        Tensor y = Tensor.RandomUniform(new TensorShape(96, 1), 3);
+        var model = new Sequential([
+            new InputLayer(6),
+            new Embedding(12, 4),
+            new Lstm(5, returnSequences: true),
+            new Gru(4, returnSequences: true, goBackwards: true),
+            new Gru(4, resetAfter: false, returnSequences: true),
+            new SimpleRnn(3),
+            new Dense(1, ActivationFunction.Sigmoid),
+        ]);
+        model.Compile(new Adam(), new BinaryCrossEntropy());
+        var loader = new NeuralNet.Datasets.BatchLoader(x, y, 32, shuffle: true, seed: 1);
+        for (int b = 0; b < loader.BatchCount; b++)
+        {
+            (Tensor inputs, Tensor targets) = loader.GetBatch(b);
+            model.TrainStep(inputs, targets);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        loader.Reshuffle();
+        for (int b = 0; b < loader.BatchCount; b++)
+        {
+            (Tensor inputs, Tensor targets) = loader.GetBatch(b);
+            model.TrainStep(inputs, targets);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Parameter_counts_equal_keras_on_28_features()
     {
         Assert.Equal(80_384, Count(new Lstm(128)));

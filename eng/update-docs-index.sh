@@ -36,7 +36,9 @@ type_pages.update({
               "Reshape", "Permute", "RepeatVector", "Identity")
 })
 type_pages.update({f"NeuralNet.Models.{t}": "functional.md" for t in ("Functional", "Input", "SymbolicTensor", "ModelData")})
-type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "Recurrent", "SimpleRnn", "Lstm", "Gru")})
+type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "Recurrent", "SimpleRnn", "Lstm", "Gru", "Conv1D",
+                                                                        "Pooling1D", "MaxPooling1D", "AveragePooling1D", "GlobalPooling",
+                                                                        "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D")})
 types = set()
 for path in glob.glob("src/*/PublicAPI*.txt") + glob.glob("src/*/PublicAPI/*/PublicAPI*.txt"):
     for line in open(path, encoding="utf-8"):

@@ -206,6 +206,7 @@ public static class OnnxExporter
             {
                 Dense dense => dense.Activation,
                 Conv2D conv => conv.Activation,
+                Conv1D conv1D => conv1D.Activation,
                 Activation act => act.Function,
                 _ => null,
             };

@@ -39,6 +39,12 @@ internal static class LayerConverters
         [typeof(SimpleRnn)] = RecurrentConverter.Convert,
         [typeof(Lstm)] = RecurrentConverter.Convert,
         [typeof(Gru)] = RecurrentConverter.Convert,
+        [typeof(Conv1D)] = SequenceConverters.Conv1D,
+        [typeof(MaxPooling1D)] = SequenceConverters.Pooling1D,
+        [typeof(AveragePooling1D)] = SequenceConverters.Pooling1D,
+        [typeof(GlobalMaxPooling1D)] = SequenceConverters.GlobalPooling,
+        [typeof(GlobalAveragePooling1D)] = SequenceConverters.GlobalPooling,
+        [typeof(GlobalMaxPooling2D)] = SequenceConverters.GlobalPooling,
     };
 
     /// <summary>The names of the layer types that have an ONNX form, sorted.</summary>

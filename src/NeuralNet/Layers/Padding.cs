@@ -11,4 +11,10 @@ public enum Padding
     /// bottom/right, as Keras and TensorFlow do. Convolutions pad with zeros; pooling ignores padded positions.
     /// </summary>
     Same,
+
+    /// <summary>
+    /// Pad only before the sequence, by dilation·(kernel − 1), so that each output step sees only its own and earlier
+    /// steps (Keras' <c>"causal"</c>): for <see cref="Conv1D"/> only.
+    /// </summary>
+    Causal,
 }

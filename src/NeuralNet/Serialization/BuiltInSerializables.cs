@@ -55,6 +55,12 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("SimpleRNN", SimpleRnn.FromConfig);
         SerializationRegistry.AddBuiltIn("LSTM", Lstm.FromConfig);
         SerializationRegistry.AddBuiltIn("GRU", Gru.FromConfig);
+        SerializationRegistry.AddBuiltIn("Conv1D", Conv1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("MaxPooling1D", MaxPooling1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("AveragePooling1D", AveragePooling1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("GlobalMaxPooling1D", GlobalMaxPooling1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("GlobalAveragePooling1D", GlobalAveragePooling1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("GlobalMaxPooling2D", GlobalMaxPooling2D.FromConfig);
     }
 
     private static void RegisterActivations()

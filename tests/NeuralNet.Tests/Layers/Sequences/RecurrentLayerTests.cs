@@ -10,7 +10,7 @@ using NeuralNet.Tests.GradientChecking;
 using NeuralNet.Training;
 using Xunit;
 
-namespace NeuralNet.Tests.Layers.Recurrent;
+namespace NeuralNet.Tests.Layers.Sequences;
 
 public class RecurrentLayerTests
 {

@@ -3,7 +3,7 @@ using NeuralNet.Layers;
 using NeuralNet.Tests.GradientChecking;
 using Xunit;
 
-namespace NeuralNet.Tests.Layers.Recurrent;
+namespace NeuralNet.Tests.Layers.Sequences;
 
 public class EmbeddingTests
 {

@@ -1,7 +1,7 @@
 using NeuralNet.Layers;
 using RecurrentLayer = NeuralNet.Layers.Recurrent;
 
-namespace NeuralNet.Tests.Layers.Recurrent;
+namespace NeuralNet.Tests.Layers.Sequences;
 
 /// <summary>
 /// Keras' cell formulas as plain float64 loops over one sample at a time, with tanh and the logistic sigmoid, reading the

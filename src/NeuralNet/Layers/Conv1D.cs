@@ -1,0 +1,339 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using NeuralNet.Activations;
+using NeuralNet.Initializers;
+using NeuralNet.Kernels;
+using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// A 1-D convolution over time (Keras' <c>Conv1D</c>): input (batch, steps, channels), kernel (kernelSize, channels, filters),
+/// output (batch, outSteps, filters) with y[o, f] = act(b[f] + Σ_j Σ_c x[o·strides + j·dilation − padBefore, c] · kernel[j, c, f]).
+/// </summary>
+/// <remarks>
+/// Output length: 'valid' ⌊(steps − dilation·(kernel − 1) − 1) / strides⌋ + 1; 'same' ⌈steps / strides⌉, zeros split
+/// evenly with the odd one after; 'causal' pads dilation·(kernel − 1) zeros before the sequence only, so each output step
+/// sees only its own and earlier steps. As in Keras, strides and dilation cannot both exceed 1. Runs as one GEMM over
+/// the (batch·outSteps, kernel·channels) patches.
+/// </remarks>
+/// <example><c>model.Add(new Conv1D(64, 5, padding: Padding.Causal, dilationRate: 2, activation: ActivationFunction.Relu));</c></example>
+public sealed class Conv1D : Layer
+{
+    private Parameter? _kernel;
+    private Parameter? _bias;
+    private int _steps;
+    private int _channels;
+    private int _outSteps;
+    private int _padBefore;
+    private TensorShape _patchShape;
+    private Tensor? _patches;
+    private Tensor? _preActivation;
+    private Tensor? _output;
+    private Tensor? _preActivationGradient;
+    private Tensor? _patchGradients;
+    private Tensor? _inputGradient;
+    private int _lastBatch = -1;
+
+    /// <summary>Creates a 1-D convolution.</summary>
+    /// <param name="filters">The number of output channels.</param>
+    /// <param name="kernelSize">The window length.</param>
+    /// <param name="strides">The step between windows.</param>
+    /// <param name="padding">Valid, Same or Causal.</param>
+    /// <param name="dilationRate">The spacing of the window's taps.</param>
+    /// <param name="activation">The activation; linear when null.</param>
+    /// <param name="useBias">Whether the layer has a bias.</param>
+    /// <param name="kernelInitializer">The kernel's initializer; glorot_uniform when null.</param>
+    /// <param name="biasInitializer">The bias' initializer; zeros when null.</param>
+    /// <param name="kernelRegularizer">The kernel's penalty, if any.</param>
+    /// <param name="biasRegularizer">The bias' penalty, if any.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>conv1d</c>, <c>conv1d_1</c>, ...</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, the padding unknown, or both strides and dilation exceed 1.</exception>
+    public Conv1D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1,
+        ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
+        : base(name)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(filters, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(kernelSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(strides, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dilationRate, 1);
+        if (!Enum.IsDefined(padding))
+        {
+            throw new ArgumentOutOfRangeException(nameof(padding), padding, "Conv1D expects padding Valid, Same or Causal.");
+        }
+
+        if (strides > 1 && dilationRate > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dilationRate), dilationRate,
+                string.Create(CultureInfo.InvariantCulture, $"Conv1D cannot combine strides > 1 with dilationRate > 1 (got strides={strides}, dilationRate={dilationRate}), as in Keras."));
+        }
+
+        Filters = filters;
+        KernelSize = kernelSize;
+        Strides = strides;
+        Padding = padding;
+        DilationRate = dilationRate;
+        Activation = activation ?? ActivationFunction.Linear;
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? new GlorotUniform();
+        BiasInitializer = biasInitializer ?? new Zeros();
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+    }
+
+    /// <summary>The number of output channels.</summary>
+    public int Filters { get; }
+
+    /// <summary>The window length.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>The step between windows.</summary>
+    public int Strides { get; }
+
+    /// <summary>Valid, Same or Causal.</summary>
+    public Padding Padding { get; }
+
+    /// <summary>The spacing of the window's taps.</summary>
+    public int DilationRate { get; }
+
+    /// <summary>The activation (linear unless given).</summary>
+    public ActivationFunction Activation { get; }
+
+    /// <summary>Whether the layer has a bias.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The kernel's initializer.</summary>
+    public Initializer KernelInitializer { get; }
+
+    /// <summary>The bias' initializer.</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>The kernel's penalty, if any.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias' penalty, if any.</summary>
+    public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>The kernel (kernelSize, channels, filters).</summary>
+    public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has no kernel until it is built.");
+
+    /// <summary>The bias (filters), or null without one.</summary>
+    public Parameter? Bias => !UseBias ? null : _bias ?? throw new InvalidOperationException($"{Describe()} has no bias until it is built.");
+
+    /// <summary>The zeros padded before the sequence (after building).</summary>
+    public int PadBefore => _padBefore;
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "conv1d";
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("filters", Filters)
+        .Set("kernel_size", [KernelSize])
+        .Set("strides", [Strides])
+        .Set("padding", ConfigChecks.PaddingName(Padding))
+        .Set("data_format", "channels_last")
+        .Set("dilation_rate", [DilationRate])
+        .Set("groups", 1)
+        .Set("activation", Activation)
+        .Set("use_bias", UseBias)
+        .Set("kernel_initializer", KernelInitializer)
+        .Set("bias_initializer", BiasInitializer)
+        .Set("kernel_regularizer", KernelRegularizer)
+        .Set("bias_regularizer", BiasRegularizer);
+
+    /// <summary>Keras' <c>from_config</c>: channels last and one group.</summary>
+    internal static Conv1D FromConfig(Config config)
+    {
+        int filters = config.GetInt32("filters", minimum: 1);
+        int kernelSize = ConfigChecks.ReadSingle(config, "kernel_size") ?? throw config.Error("\"kernel_size\" is missing.");
+        Config d = config.WithDefaults(new Conv1D(filters, kernelSize).GetConfig());
+        if (d.GetInt32("groups") != 1)
+        {
+            throw config.Error("\"groups\" other than 1 is not supported.");
+        }
+
+        ConfigChecks.RequireChannelsLast(config);
+        int strides = ConfigChecks.ReadSingle(d, "strides") ?? 1, dilation = ConfigChecks.ReadSingle(d, "dilation_rate") ?? 1;
+        if (strides > 1 && dilation > 1)
+        {
+            throw config.Error("\"strides\" and \"dilation_rate\" cannot both exceed 1.");
+        }
+
+        return new Conv1D(filters, kernelSize, strides, ConfigChecks.ReadCausalPadding(d), dilation, d.GetActivation("activation"),
+            d.GetBoolean("use_bias"), d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"),
+            d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("bias_regularizer"), config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        if (inputShape.Rank != 2)
+        {
+            throw new ArgumentException($"{Describe()} expects input (None, steps, channels) but got {inputShape.ToBatchString()}.", nameof(inputShape));
+        }
+
+        _steps = inputShape[0];
+        _channels = inputShape[1];
+        int span = (DilationRate * (KernelSize - 1)) + 1;
+        switch (Padding)
+        {
+            case Padding.Valid:
+                _outSteps = _steps >= span ? ((_steps - span) / Strides) + 1 : 0;
+                _padBefore = 0;
+                break;
+            case Padding.Same:
+                _outSteps = (_steps + Strides - 1) / Strides;
+                _padBefore = Math.Max(((_outSteps - 1) * Strides) + span - _steps, 0) / 2;
+                break;
+            default:
+                _padBefore = span - 1;
+                _outSteps = ((_steps - 1) / Strides) + 1;
+                break;
+        }
+
+        if (_outSteps < 1)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()}: a window spanning {span} steps does not fit input {inputShape.ToBatchString()} with 'valid' padding; use 'same' or 'causal' padding or a longer input."), nameof(inputShape));
+        }
+
+        _kernel = AddParameter("kernel", new TensorShape(KernelSize, _channels, Filters), KernelInitializer, KernelRegularizer);
+        if (UseBias)
+        {
+            _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer);
+        }
+
+        _patchShape = new TensorShape(_outSteps, KernelSize * _channels);
+        return new TensorShape(_outSteps, Filters);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        int batch = input.Shape[0], k = KernelSize * _channels, rows = batch * _outSteps;
+        Tensor patches = BatchView(ref _patches, batch, _patchShape);
+        Gather(input.AsReadOnlySpan(), patches.AsSpan(), batch);
+
+        bool activated = Activation is not Linear;
+        Tensor z = BatchView(ref _preActivation, batch, OutputShape);
+        if (UseBias)
+        {
+            Gemm.Multiply(false, false, rows, Filters, k, patches.AsReadOnlySpan(), k, Kernel.Value.AsReadOnlySpan(), Filters,
+                _bias!.Value.AsReadOnlySpan(), GemmActivation.None, z.AsSpan(), Filters);
+        }
+        else
+        {
+            Gemm.Multiply(false, false, rows, Filters, k, 1f, patches.AsReadOnlySpan(), k, Kernel.Value.AsReadOnlySpan(), Filters, 0f, z.AsSpan(), Filters);
+        }
+
+        _lastBatch = batch;
+        if (!activated)
+        {
+            return z;
+        }
+
+        Tensor output = BatchView(ref _output, batch, OutputShape);
+        for (int r = 0; r < rows; r++)
+        {
+            Activation.Forward(z.AsReadOnlySpan().Slice(r * Filters, Filters), output.AsSpan().Slice(r * Filters, Filters), Filters);
+        }
+
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        int batch = outputGradient.Shape[0], k = KernelSize * _channels, rows = batch * _outSteps;
+        if (batch != _lastBatch)
+        {
+            throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size.");
+        }
+
+        Tensor dz = outputGradient;
+        if (Activation is not Linear)
+        {
+            dz = BatchView(ref _preActivationGradient, batch, OutputShape);
+            for (int r = 0; r < rows; r++)
+            {
+                Activation.Backward(_preActivation!.AsReadOnlySpan().Slice(r * Filters, Filters), _output!.AsReadOnlySpan().Slice(r * Filters, Filters),
+                    outputGradient.AsReadOnlySpan().Slice(r * Filters, Filters), dz.AsSpan().Slice(r * Filters, Filters), Filters);
+            }
+        }
+
+        ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
+        Span<float> kernelGradient = Kernel.GradientForProduct(out float beta);
+        Gemm.Multiply(true, false, k, Filters, rows, 1f, _patches!.AsReadOnlySpan(), k, dzSpan, Filters, beta, kernelGradient, Filters);
+        if (UseBias)
+        {
+            Span<float> biasGradient = _bias!.Gradient.AsSpan();
+            for (int r = 0; r < rows; r++)
+            {
+                TensorPrimitives.Add(biasGradient, dzSpan.Slice(r * Filters, Filters), biasGradient);
+            }
+        }
+
+        Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
+        if (!ComputesInputGradient)
+        {
+            return inputGradient;
+        }
+
+        Tensor patchGradients = BatchView(ref _patchGradients, batch, _patchShape);
+        Gemm.Multiply(false, true, rows, k, Filters, 1f, dzSpan, Filters, Kernel.Value.AsReadOnlySpan(), Filters, 0f, patchGradients.AsSpan(), k);
+        Scatter(patchGradients.AsReadOnlySpan(), inputGradient.AsSpan(), batch);
+        return inputGradient;
+    }
+
+    // patches[b, o, j·C + c] = x[b, o·strides + j·dilation − padBefore, c], zero outside the sequence.
+    private void Gather(ReadOnlySpan<float> x, Span<float> patches, int batch)
+    {
+        int c = _channels, k = KernelSize * c;
+        for (int b = 0; b < batch; b++)
+        {
+            for (int o = 0; o < _outSteps; o++)
+            {
+                Span<float> patch = patches.Slice(((b * _outSteps) + o) * k, k);
+                for (int j = 0; j < KernelSize; j++)
+                {
+                    int t = (o * Strides) + (j * DilationRate) - _padBefore;
+                    Span<float> tap = patch.Slice(j * c, c);
+                    if (t < 0 || t >= _steps)
+                    {
+                        tap.Clear();
+                    }
+                    else
+                    {
+                        x.Slice(((b * _steps) + t) * c, c).CopyTo(tap);
+                    }
+                }
+            }
+        }
+    }
+
+    // The reverse of Gather: each tap's gradient is added to the input step it was read from.
+    private void Scatter(ReadOnlySpan<float> patchGradients, Span<float> dx, int batch)
+    {
+        int c = _channels, k = KernelSize * c;
+        dx.Clear();
+        for (int b = 0; b < batch; b++)
+        {
+            for (int o = 0; o < _outSteps; o++)
+            {
+                ReadOnlySpan<float> patch = patchGradients.Slice(((b * _outSteps) + o) * k, k);
+                for (int j = 0; j < KernelSize; j++)
+                {
+                    int t = (o * Strides) + (j * DilationRate) - _padBefore;
+                    if (t >= 0 && t < _steps)
+                    {
+                        Span<float> target = dx.Slice(((b * _steps) + t) * c, c);
+                        TensorPrimitives.Add(target, patch.Slice(j * c, c), target);
+                    }
+                }
+            }
+        }
+    }
+}

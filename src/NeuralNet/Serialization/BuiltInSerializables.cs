@@ -138,6 +138,17 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("SparseCategoricalCrossentropy", c => new SparseCategoricalCrossEntropy(Defaults(c, new SparseCategoricalCrossEntropy()).GetBoolean("from_logits")), "sparse_categorical_crossentropy");
         SerializationRegistry.AddBuiltIn("BinaryCrossentropy", c => new BinaryCrossEntropy(Defaults(c, new BinaryCrossEntropy()).GetBoolean("from_logits")), "binary_crossentropy");
         SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredError(), "mean_squared_error", "mse");
+        SerializationRegistry.AddBuiltIn("MeanAbsoluteError", _ => new MeanAbsoluteError(), "mean_absolute_error", "mae");
+        SerializationRegistry.AddBuiltIn("MeanAbsolutePercentageError", _ => new MeanAbsolutePercentageError(), "mean_absolute_percentage_error", "mape");
+        SerializationRegistry.AddBuiltIn("MeanSquaredLogarithmicError", _ => new MeanSquaredLogarithmicError(), "mean_squared_logarithmic_error", "msle");
+        SerializationRegistry.AddBuiltIn("Huber", c => new Huber(Defaults(c, new Huber()).GetDouble("delta")), "huber_loss", "huber");
+        SerializationRegistry.AddBuiltIn("LogCosh", _ => new LogCosh(), "log_cosh", "logcosh");
+        SerializationRegistry.AddBuiltIn("Poisson", _ => new Poisson(), "poisson");
+        SerializationRegistry.AddBuiltIn("Hinge", _ => new Hinge(), "hinge");
+        SerializationRegistry.AddBuiltIn("SquaredHinge", _ => new SquaredHinge(), "squared_hinge");
+        SerializationRegistry.AddBuiltIn("CategoricalHinge", _ => new CategoricalHinge(), "categorical_hinge");
+        SerializationRegistry.AddBuiltIn("KLDivergence", _ => new KLDivergence(), "kl_divergence", "kld");
+        SerializationRegistry.AddBuiltIn("CosineSimilarity", _ => new CosineSimilarity(), "cosine_similarity");
     }
 
     // The configuration with the settings it leaves out taken from a default instance.

@@ -177,6 +177,38 @@ public class RecurrentLayerTests
     }
 
     [Fact]
+    public void Training_gives_the_same_bits_with_one_and_two_threads()
+    {
+        Tensor x = Tensor.RandomNormal(new TensorShape(128, 12, 16), 4);
+        Tensor y = Tensor.RandomUniform(new TensorShape(128, 1), 5);
+        int saved = Parallelism.MaxDegreeOfParallelism;
+        try
+        {
+            var weights = new List<int[][]>();
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Parallelism.MaxDegreeOfParallelism = threads;
+                var model = new Sequential([
+                    new InputLayer(12, 16),
+                    new Conv1D(32, 3, padding: Padding.Causal),
+                    new Lstm(96, returnSequences: true),
+                    new Gru(64),
+                    new Dense(1, ActivationFunction.Sigmoid),
+                ], seed: 8);
+                model.Compile(new Adam(), new BinaryCrossEntropy());
+                model.Fit(x, y, epochs: 2, batchSize: 64, verbose: 0);
+                weights.Add([.. model.Parameters.Select(p => p.Value.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray())]);
+            }
+
+            Assert.Equal(weights[0], weights[1]);
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
     public void Parameter_counts_equal_keras_on_28_features()
     {
         Assert.Equal(80_384, Count(new Lstm(128)));

@@ -1,0 +1,33 @@
+namespace NeuralNet.Losses;
+
+/// <summary>
+/// Keras' <c>Hinge</c> loss: mean(max(1 − target · prediction, 0)) for targets −1 or 1; targets that are all 0 or 1 are
+/// read as −1 and 1, as Keras converts them.
+/// </summary>
+public sealed class Hinge : Loss
+{
+    /// <inheritdoc/>
+    public override string Name => "hinge";
+
+    /// <inheritdoc/>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) =>
+        HingeTargets.IsBinary(targets)
+            ? LossLoops.Mean(Name, predictions, targets, static (p, t) => Math.Max(1 - ((2 * t) - 1) * p, 0))
+            : LossLoops.Mean(Name, predictions, targets, static (p, t) => Math.Max(1 - (t * p), 0));
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    {
+        if (HingeTargets.IsBinary(targets))
+        {
+            LossLoops.MeanGradient(Name, predictions, targets, gradient, static (p, t) => 1 - (((2 * t) - 1) * p) > 0 ? -((2 * t) - 1) : 0);
+        }
+        else
+        {
+            LossLoops.MeanGradient(Name, predictions, targets, gradient, static (p, t) => 1 - (t * p) > 0 ? -t : 0);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+namespace NeuralNet.Losses;
+
+/// <summary>
+/// Keras' <c>KLDivergence</c>: per row Σ t·log(t / p) with targets and predictions clipped to [1e-7, 1]; the mean over rows.
+/// </summary>
+public sealed class KLDivergence : Loss
+{
+    /// <inheritdoc/>
+    public override string Name => "kl_divergence";
+
+    /// <inheritdoc/>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape, oneHot: true);
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets)
+    {
+        LossChecks.SameShape(Name, predictions, targets);
+        (_, int rows) = LossLoops.RowLayout(predictions);
+        ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
+        double total = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            double tc = Clip(t[i]);
+            total += tc * Math.Log(tc / Clip(p[i]));
+        }
+
+        return (float)(total / rows);
+    }
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    {
+        ArgumentNullException.ThrowIfNull(gradient);
+        LossChecks.SameShape(Name, predictions, targets, gradient);
+        (_, int rows) = LossLoops.RowLayout(predictions);
+        ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
+        Span<float> g = gradient.AsSpan();
+        for (int i = 0; i < p.Length; i++)
+        {
+            g[i] = p[i] >= LossChecks.Epsilon && p[i] <= 1 ? (float)(-Clip(t[i]) / p[i] / rows) : 0f;
+        }
+    }
+
+    private static double Clip(double x) => Math.Clamp(x, LossChecks.Epsilon, 1.0);
+}

@@ -1,0 +1,27 @@
+namespace NeuralNet.Losses;
+
+/// <summary>Keras' <c>LogCosh</c>: mean(log(cosh(prediction − target))), computed as x + softplus(−2x) − log 2 so that it never overflows.</summary>
+public sealed class LogCosh : Loss
+{
+    private static readonly double Log2 = Math.Log(2);
+
+    /// <inheritdoc/>
+    public override string Name => "log_cosh";
+
+    /// <inheritdoc/>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) =>
+        LossLoops.Mean(Name, predictions, targets, static (p, t) =>
+        {
+            double x = p - t;
+            double y = -2 * x;
+            double softplus = y > 0 ? y + Math.Log(1 + Math.Exp(-y)) : Math.Log(1 + Math.Exp(y));
+            return x + softplus - Log2;
+        });
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) =>
+        LossLoops.MeanGradient(Name, predictions, targets, gradient, static (p, t) => Math.Tanh(p - t));
+}

@@ -1,0 +1,19 @@
+namespace NeuralNet.Losses;
+
+/// <summary>Keras' <c>MeanAbsolutePercentageError</c>: 100 · mean(|target − prediction| / max(|target|, 1e-7)).</summary>
+public sealed class MeanAbsolutePercentageError : Loss
+{
+    /// <inheritdoc/>
+    public override string Name => "mean_absolute_percentage_error";
+
+    /// <inheritdoc/>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) =>
+        LossLoops.Mean(Name, predictions, targets, static (p, t) => 100 * Math.Abs(t - p) / Math.Max(Math.Abs(t), LossChecks.Epsilon));
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) =>
+        LossLoops.MeanGradient(Name, predictions, targets, gradient, static (p, t) => 100 * Math.Sign(p - t) / Math.Max(Math.Abs(t), LossChecks.Epsilon));
+}

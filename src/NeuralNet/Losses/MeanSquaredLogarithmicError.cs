@@ -1,0 +1,24 @@
+namespace NeuralNet.Losses;
+
+/// <summary>Keras' <c>MeanSquaredLogarithmicError</c>: mean((log(max(prediction, 1e-7) + 1) − log(max(target, 1e-7) + 1))²).</summary>
+public sealed class MeanSquaredLogarithmicError : Loss
+{
+    /// <inheritdoc/>
+    public override string Name => "mean_squared_logarithmic_error";
+
+    /// <inheritdoc/>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) =>
+        LossLoops.Mean(Name, predictions, targets, static (p, t) => Square(Log1(p) - Log1(t)));
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) =>
+        LossLoops.MeanGradient(Name, predictions, targets, gradient,
+            static (p, t) => p > LossChecks.Epsilon ? 2 * (Log1(p) - Log1(t)) / (p + 1) : 0);
+
+    private static double Log1(double x) => Math.Log(Math.Max(x, LossChecks.Epsilon) + 1);
+
+    private static double Square(double x) => x * x;
+}

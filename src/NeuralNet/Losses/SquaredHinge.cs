@@ -1,0 +1,32 @@
+namespace NeuralNet.Losses;
+
+/// <summary>Keras' <c>SquaredHinge</c> loss: mean(max(1 − target · prediction, 0)²), targets of 0 and 1 read as −1 and 1 as for <see cref="Hinge"/>.</summary>
+public sealed class SquaredHinge : Loss
+{
+    /// <inheritdoc/>
+    public override string Name => "squared_hinge";
+
+    /// <inheritdoc/>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) =>
+        HingeTargets.IsBinary(targets)
+            ? LossLoops.Mean(Name, predictions, targets, static (p, t) => Square(Math.Max(1 - (((2 * t) - 1) * p), 0)))
+            : LossLoops.Mean(Name, predictions, targets, static (p, t) => Square(Math.Max(1 - (t * p), 0)));
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    {
+        if (HingeTargets.IsBinary(targets))
+        {
+            LossLoops.MeanGradient(Name, predictions, targets, gradient, static (p, t) => -2 * ((2 * t) - 1) * Math.Max(1 - (((2 * t) - 1) * p), 0));
+        }
+        else
+        {
+            LossLoops.MeanGradient(Name, predictions, targets, gradient, static (p, t) => -2 * t * Math.Max(1 - (t * p), 0));
+        }
+    }
+
+    private static double Square(double x) => x * x;
+}

@@ -17,6 +17,7 @@ pages = {
     "NeuralNet.Losses": "losses.md",
     "NeuralNet.Models": "training.md",
     "NeuralNet.Optimizers": "optimizers.md",
+    "NeuralNet.Optimizers.Schedules": "optimizers.md",
     "NeuralNet.Plotting": "plotting.md",
     "NeuralNet.Onnx": "onnx.md",
     "NeuralNet.Regularizers": "regularizers.md",

@@ -23,6 +23,7 @@ public abstract partial class Optimizer
     private readonly Dictionary<Parameter, Tensor[]> _state = new(ReferenceEqualityComparer.Instance);
     private readonly List<Parameter> _stateOrder = [];
     private float _learningRate;
+    private Schedules.LearningRateSchedule? _schedule;
     private float? _clipNorm;
     private float? _clipValue;
 
@@ -41,10 +42,25 @@ public abstract partial class Optimizer
     /// The step size. Callbacks such as <see cref="Training.ReduceLROnPlateau"/> change it between steps.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite (the parameter is named <c>learningRate</c>).</exception>
+    /// <exception cref="InvalidOperationException">Set while a <see cref="Schedule"/> drives the rate.</exception>
     public float LearningRate
     {
-        get => _learningRate;
-        set => _learningRate = ValidateLearningRate(value);
+        get => _schedule is null ? _learningRate : (float)_schedule.Rate(Iterations);
+        set => _learningRate = _schedule is null
+            ? ValidateLearningRate(value)
+            : throw new InvalidOperationException($"The learning rate of {Name} follows its schedule ({_schedule.Name}) and cannot be set; change the schedule, or use an optimizer without one.");
+    }
+
+    /// <summary>
+    /// A learning-rate schedule that replaces the fixed <see cref="LearningRate"/> (Keras: a schedule passed as
+    /// <c>learning_rate</c>): each step uses the schedule's rate at <see cref="Iterations"/>, the number of steps taken
+    /// before it. Saved with the model when it is one of the built-in schedules.
+    /// </summary>
+    /// <example><c>var adam = new Adam { Schedule = new ExponentialDecay(0.01, decaySteps: 1000, decayRate: 0.9) };</c></example>
+    public Schedules.LearningRateSchedule? Schedule
+    {
+        get => _schedule;
+        init => _schedule = value;
     }
 
     /// <summary>
@@ -128,7 +144,32 @@ public abstract partial class Optimizer
     /// The hyper-parameters under Keras' names (Keras' <c>get_config</c>): <c>learning_rate</c>, <c>clipnorm</c> and
     /// <c>clipvalue</c> here; subclasses add theirs. Saving a compiled model writes it.
     /// </summary>
-    public virtual Config GetConfig() => new Config().Set("learning_rate", LearningRate).Set("clipnorm", ClipNorm).Set("clipvalue", ClipValue);
+    public virtual Config GetConfig() =>
+        (_schedule is null ? new Config().Set("learning_rate", LearningRate) : new Config().Set("learning_rate", SerializeSchedule(_schedule)))
+            .Set("clipnorm", ClipNorm).Set("clipvalue", ClipValue);
+
+    /// <summary>
+    /// Sets <see cref="Schedule"/> from a configuration whose <c>learning_rate</c> is a schedule object (for factories of
+    /// subclasses); a number leaves the optimizer as it is.
+    /// </summary>
+    /// <returns>This optimizer.</returns>
+    /// <exception cref="InvalidDataException">The schedule is unknown or its configuration invalid.</exception>
+    protected internal Optimizer ReadSchedule(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.GetNode("learning_rate") is System.Text.Json.Nodes.JsonObject)
+        {
+            _schedule = Schedules.LearningRateSchedule.FromConfig(config.GetConfig("learning_rate"));
+        }
+
+        return this;
+    }
+
+    // Only the built-in schedules are known to the loader; a user's schedule would be written but could not be read back.
+    private Config SerializeSchedule(Schedules.LearningRateSchedule schedule) =>
+        schedule.GetType().Namespace == typeof(Schedules.LearningRateSchedule).Namespace && schedule.GetType().Assembly == typeof(Optimizer).Assembly
+            ? schedule.Serialize()
+            : throw new NotSupportedException($"The learning-rate schedule {schedule.GetType().FullName} of {Name} is not a built-in schedule, so the optimizer cannot be saved; save the weights (SaveWeights), or use a built-in schedule.");
 
     /// <summary>Sets <see cref="ClipNorm"/> or <see cref="ClipValue"/> from a configuration written by <see cref="GetConfig"/> (for factories of subclasses).</summary>
     /// <returns>This optimizer.</returns>

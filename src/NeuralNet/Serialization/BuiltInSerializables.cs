@@ -118,19 +118,22 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("SGD", c =>
         {
             Config d = Defaults(c, new Sgd());
-            return (Sgd)new Sgd(d.GetSingle("learning_rate"), d.GetSingle("momentum"), d.GetBoolean("nesterov")).ReadClipping(c);
+            return (Sgd)new Sgd(LearningRate(d), d.GetSingle("momentum"), d.GetBoolean("nesterov")).ReadClipping(c).ReadSchedule(c);
         }, "sgd");
         SerializationRegistry.AddBuiltIn("Adam", c =>
         {
             Config d = Defaults(c, new Adam());
-            return (Adam)new Adam(d.GetSingle("learning_rate"), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c);
+            return (Adam)new Adam(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
         }, "adam");
         SerializationRegistry.AddBuiltIn("RMSprop", c =>
         {
             Config d = Defaults(c, new RmsProp());
-            return (RmsProp)new RmsProp(d.GetSingle("learning_rate"), d.GetSingle("rho"), d.GetSingle("momentum"), d.GetSingle("epsilon"), d.GetBoolean("centered")).ReadClipping(c);
+            return (RmsProp)new RmsProp(LearningRate(d), d.GetSingle("rho"), d.GetSingle("momentum"), d.GetSingle("epsilon"), d.GetBoolean("centered")).ReadClipping(c).ReadSchedule(c);
         }, "rmsprop");
     }
+
+    // A schedule in place of the number is read by ReadSchedule; the fixed rate then only needs to be valid.
+    private static float LearningRate(Config d) => d.GetNode("learning_rate") is System.Text.Json.Nodes.JsonObject ? 0.001f : d.GetSingle("learning_rate");
 
     private static void RegisterLosses()
     {

@@ -97,6 +97,33 @@ public sealed class Config
         return Put(key, array);
     }
 
+    /// <summary>Sets an array of 64-bit integers, such as step boundaries.</summary>
+    /// <returns>This configuration, to chain calls.</returns>
+    public Config Set(string key, ReadOnlySpan<long> values)
+    {
+        var array = new JsonArray();
+        foreach (long value in values)
+        {
+            array.Add((JsonNode)JsonValue.Create(value));
+        }
+
+        return Put(key, array);
+    }
+
+    /// <summary>Sets an array of finite float64 numbers.</summary>
+    /// <returns>This configuration, to chain calls.</returns>
+    /// <exception cref="ArgumentException">A value is NaN or infinite.</exception>
+    public Config Set(string key, ReadOnlySpan<double> values)
+    {
+        var array = new JsonArray();
+        foreach (double value in values)
+        {
+            array.Add((JsonNode)JsonValue.Create(double.IsFinite(value) ? value : throw NotFinite(key, value)));
+        }
+
+        return Put(key, array);
+    }
+
     /// <summary>Sets a nested configuration (copied), or null.</summary>
     /// <returns>This configuration, to chain calls.</returns>
     public Config Set(string key, Config? value) => Put(key, value?._values.DeepClone());
@@ -275,6 +302,42 @@ public sealed class Config
         }
 
         return [.. result];
+    }
+
+    /// <summary>An array of 64-bit integers (such as step boundaries).</summary>
+    /// <exception cref="InvalidDataException">The value is absent, not an array, or holds something else.</exception>
+    public long[] GetInt64Array(string key)
+    {
+        JsonArray array = GetArray(key, "integers");
+        var result = new long[array.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = ToInt64(array[i], string.Create(CultureInfo.InvariantCulture, $"\"{key}\"[{i}]"), long.MinValue, long.MaxValue);
+        }
+
+        return result;
+    }
+
+    /// <summary>An array of finite float64 numbers.</summary>
+    /// <exception cref="InvalidDataException">The value is absent, not an array, or holds something else.</exception>
+    public double[] GetDoubleArray(string key)
+    {
+        JsonArray array = GetArray(key, "numbers");
+        var result = new double[array.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = array[i] is JsonValue value && value.TryGetValue(out double number) && double.IsFinite(number)
+                ? number
+                : throw Error(string.Create(CultureInfo.InvariantCulture, $"\"{key}\"[{i}] must be a finite number but is {Describe(array[i])}."));
+        }
+
+        return result;
+    }
+
+    private JsonArray GetArray(string key, string what)
+    {
+        JsonNode? node = Get(key) ?? throw Error($"\"{key}\" is missing.");
+        return node as JsonArray ?? throw Error($"\"{key}\" must be an array of {what} but is {Describe(node)}.");
     }
 
     /// <summary>A nested configuration.</summary>

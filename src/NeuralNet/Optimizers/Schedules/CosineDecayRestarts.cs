@@ -1,0 +1,57 @@
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Optimizers.Schedules;
+
+/// <summary>
+/// Keras' <c>CosineDecayRestarts</c> (SGDR): cosine decays that restart, the i-th lasting firstDecaySteps · tMul^i steps
+/// and starting from initial · mMul^i; each decays to alpha times its start.
+/// </summary>
+/// <param name="initialLearningRate">The rate at step 0.</param>
+/// <param name="firstDecaySteps">The length of the first decay; positive.</param>
+/// <param name="tMul">The factor of each decay's length over the previous one.</param>
+/// <param name="mMul">The factor of each decay's starting rate over the previous one.</param>
+/// <param name="alpha">The final rate of each decay as a fraction of its start.</param>
+public sealed class CosineDecayRestarts(double initialLearningRate, long firstDecaySteps, double tMul = 2.0, double mMul = 1.0, double alpha = 0.0) : LearningRateSchedule
+{
+    /// <summary>The rate at step 0.</summary>
+    public double InitialLearningRate { get; } = Finite(initialLearningRate, nameof(initialLearningRate));
+
+    /// <summary>The length of the first decay.</summary>
+    public long FirstDecaySteps { get; } = PositiveSteps(firstDecaySteps, nameof(firstDecaySteps));
+
+    /// <summary>The factor of each decay's length over the previous one.</summary>
+    public double TMul { get; } = Finite(tMul, nameof(tMul));
+
+    /// <summary>The factor of each decay's starting rate over the previous one.</summary>
+    public double MMul { get; } = Finite(mMul, nameof(mMul));
+
+    /// <summary>The final rate of each decay as a fraction of its start.</summary>
+    public double Alpha { get; } = Finite(alpha, nameof(alpha));
+
+    /// <inheritdoc/>
+    public override string Name => "CosineDecayRestarts";
+
+    /// <inheritdoc/>
+    public override double Rate(long step)
+    {
+        double fraction = (double)step / FirstDecaySteps, restart;
+        if (TMul == 1.0)
+        {
+            restart = Math.Floor(fraction);
+            fraction -= restart;
+        }
+        else
+        {
+            restart = Math.Floor(Math.Log(1 - (fraction * (1 - TMul))) / Math.Log(TMul));
+            double before = (1 - Math.Pow(TMul, restart)) / (1 - TMul);
+            fraction = (fraction - before) / Math.Pow(TMul, restart);
+        }
+
+        double cosine = 0.5 * Math.Pow(MMul, restart) * (1 + Math.Cos(Math.PI * fraction));
+        return InitialLearningRate * (((1 - Alpha) * cosine) + Alpha);
+    }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("initial_learning_rate", InitialLearningRate).Set("first_decay_steps", (long?)FirstDecaySteps)
+        .Set("t_mul", TMul).Set("m_mul", MMul).Set("alpha", Alpha);
+}

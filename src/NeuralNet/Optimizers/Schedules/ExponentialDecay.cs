@@ -1,0 +1,37 @@
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Optimizers.Schedules;
+
+/// <summary>Keras' <c>ExponentialDecay</c>: initial · decayRate^(step / decaySteps), the exponent floored with <paramref name="staircase"/>.</summary>
+/// <param name="initialLearningRate">The rate at step 0.</param>
+/// <param name="decaySteps">The steps over which the rate is multiplied by <paramref name="decayRate"/>; positive.</param>
+/// <param name="decayRate">The factor per <paramref name="decaySteps"/>.</param>
+/// <param name="staircase">Whether the rate drops in steps rather than continuously.</param>
+public sealed class ExponentialDecay(double initialLearningRate, long decaySteps, double decayRate, bool staircase = false) : LearningRateSchedule
+{
+    /// <summary>The rate at step 0.</summary>
+    public double InitialLearningRate { get; } = Finite(initialLearningRate, nameof(initialLearningRate));
+
+    /// <summary>The steps over which the rate is multiplied by <see cref="DecayRate"/>.</summary>
+    public long DecaySteps { get; } = PositiveSteps(decaySteps, nameof(decaySteps));
+
+    /// <summary>The factor per <see cref="DecaySteps"/>.</summary>
+    public double DecayRate { get; } = Finite(decayRate, nameof(decayRate));
+
+    /// <summary>Whether the exponent is floored.</summary>
+    public bool Staircase { get; } = staircase;
+
+    /// <inheritdoc/>
+    public override string Name => "ExponentialDecay";
+
+    /// <inheritdoc/>
+    public override double Rate(long step)
+    {
+        double p = (double)step / DecaySteps;
+        return InitialLearningRate * Math.Pow(DecayRate, Staircase ? Math.Floor(p) : p);
+    }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("initial_learning_rate", InitialLearningRate).Set("decay_steps", (long?)DecaySteps)
+        .Set("decay_rate", DecayRate).Set("staircase", Staircase);
+}

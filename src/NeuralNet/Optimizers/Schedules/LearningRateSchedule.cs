@@ -1,0 +1,60 @@
+using System.Globalization;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Optimizers.Schedules;
+
+/// <summary>
+/// A learning rate that changes with the optimizer's step (Keras' <c>LearningRateSchedule</c>): give one to an optimizer's
+/// <see cref="Optimizer.Schedule"/> and each step uses <see cref="Rate"/> of the number of steps taken before it (0 for the first).
+/// </summary>
+/// <example><c>var adam = new Adam { Schedule = new CosineDecay(0.001, decaySteps: 10_000) };</c></example>
+public abstract class LearningRateSchedule
+{
+    /// <summary>Keras' class name, written in saved files.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The learning rate for the step that follows <paramref name="step"/> completed steps.</summary>
+    public abstract double Rate(long step);
+
+    /// <summary>The hyper-parameters under Keras' names.</summary>
+    public abstract Config GetConfig();
+
+    /// <summary>Creates a built-in schedule from a Keras <c>{"class_name", "config"}</c> object.</summary>
+    /// <exception cref="InvalidDataException">The class is unknown or its configuration invalid.</exception>
+    internal static LearningRateSchedule FromConfig(Config wrapper)
+    {
+        string name = wrapper.GetString("class_name");
+        Config c = wrapper.GetConfig("config");
+        try
+        {
+            return name switch
+            {
+                "ExponentialDecay" => new ExponentialDecay(c.GetDouble("initial_learning_rate"), c.GetInt64("decay_steps"), c.GetDouble("decay_rate"), c.GetBoolean("staircase", false)),
+                "InverseTimeDecay" => new InverseTimeDecay(c.GetDouble("initial_learning_rate"), c.GetInt64("decay_steps"), c.GetDouble("decay_rate"), c.GetBoolean("staircase", false)),
+                "PolynomialDecay" => new PolynomialDecay(c.GetDouble("initial_learning_rate"), c.GetInt64("decay_steps"), c.GetDouble("end_learning_rate", 0.0001),
+                    c.GetDouble("power", 1.0), c.GetBoolean("cycle", false)),
+                "PiecewiseConstantDecay" => new PiecewiseConstantDecay(c.GetInt64Array("boundaries"), c.GetDoubleArray("values")),
+                "CosineDecay" => new CosineDecay(c.GetDouble("initial_learning_rate"), c.GetInt64("decay_steps"), c.GetDouble("alpha", 0.0),
+                    c.Contains("warmup_target") && c.GetNode("warmup_target") is not null ? c.GetDouble("warmup_target") : null, c.GetInt64("warmup_steps", 0)),
+                "CosineDecayRestarts" => new CosineDecayRestarts(c.GetDouble("initial_learning_rate"), c.GetInt64("first_decay_steps"), c.GetDouble("t_mul", 2.0),
+                    c.GetDouble("m_mul", 1.0), c.GetDouble("alpha", 0.0)),
+                _ => throw wrapper.Error($"\"class_name\" \"{FormatError.Shorten(name)}\" is not a learning-rate schedule NeuralNet knows (ExponentialDecay, InverseTimeDecay, PolynomialDecay, PiecewiseConstantDecay, CosineDecay, CosineDecayRestarts)."),
+            };
+        }
+        catch (ArgumentException ex)
+        {
+            throw c.Error(ex.Message, ex);
+        }
+    }
+
+    /// <summary>Keras' <c>{"class_name", "config"}</c> object for this schedule.</summary>
+    internal Config Serialize() => new Config().Set("class_name", Name).Set("config", GetConfig().Set("name", Name));
+
+    /// <summary>Requires a positive step count.</summary>
+    private protected static long PositiveSteps(long steps, string parameterName) =>
+        steps > 0 ? steps : throw new ArgumentOutOfRangeException(parameterName, steps, string.Create(CultureInfo.InvariantCulture, $"{parameterName} must be > 0 but is {steps}."));
+
+    /// <summary>Requires a finite value.</summary>
+    private protected static double Finite(double value, string parameterName) =>
+        double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(parameterName, value, $"{parameterName} must be finite.");
+}

@@ -1,0 +1,53 @@
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Optimizers.Schedules;
+
+/// <summary>
+/// Keras' <c>PolynomialDecay</c>: (initial − end) · (1 − s / decaySteps)^power + end with s = min(step, decaySteps); with
+/// <paramref name="cycle"/>, decaySteps becomes the first multiple of itself at or above the step (1 multiple at step 0).
+/// </summary>
+/// <param name="initialLearningRate">The rate at step 0.</param>
+/// <param name="decaySteps">The steps to reach <paramref name="endLearningRate"/>; positive.</param>
+/// <param name="endLearningRate">The final rate.</param>
+/// <param name="power">The polynomial's power.</param>
+/// <param name="cycle">Whether the decay restarts every decaySteps.</param>
+public sealed class PolynomialDecay(double initialLearningRate, long decaySteps, double endLearningRate = 0.0001, double power = 1.0, bool cycle = false) : LearningRateSchedule
+{
+    /// <summary>The rate at step 0.</summary>
+    public double InitialLearningRate { get; } = Finite(initialLearningRate, nameof(initialLearningRate));
+
+    /// <summary>The steps to reach <see cref="EndLearningRate"/>.</summary>
+    public long DecaySteps { get; } = PositiveSteps(decaySteps, nameof(decaySteps));
+
+    /// <summary>The final rate.</summary>
+    public double EndLearningRate { get; } = Finite(endLearningRate, nameof(endLearningRate));
+
+    /// <summary>The polynomial's power.</summary>
+    public double Power { get; } = Finite(power, nameof(power));
+
+    /// <summary>Whether the decay restarts.</summary>
+    public bool Cycle { get; } = cycle;
+
+    /// <inheritdoc/>
+    public override string Name => "PolynomialDecay";
+
+    /// <inheritdoc/>
+    public override double Rate(long step)
+    {
+        double s = step, steps = DecaySteps;
+        if (Cycle)
+        {
+            steps *= step == 0 ? 1 : Math.Ceiling(s / DecaySteps);
+        }
+        else
+        {
+            s = Math.Min(s, steps);
+        }
+
+        return ((InitialLearningRate - EndLearningRate) * Math.Pow(1 - (s / steps), Power)) + EndLearningRate;
+    }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("initial_learning_rate", InitialLearningRate).Set("decay_steps", (long?)DecaySteps)
+        .Set("end_learning_rate", EndLearningRate).Set("power", Power).Set("cycle", Cycle);
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace NeuralNet.Training;
+
+/// <summary>
+/// Sets the optimizer's learning rate at the start of every epoch from a function of the epoch (from 0) and the current
+/// rate (Keras' <c>LearningRateScheduler</c>). For a rate that changes every step, give the optimizer a
+/// <see cref="Optimizers.Optimizer.Schedule"/> instead.
+/// </summary>
+/// <example><c>new LearningRateScheduler((epoch, rate) => epoch &lt; 10 ? rate : rate * Math.Exp(-0.1))</c></example>
+public sealed class LearningRateScheduler : Callback
+{
+    private readonly Func<int, double, double> _schedule;
+    private readonly TextWriter? _output;
+
+    /// <summary>Creates the callback.</summary>
+    /// <param name="schedule">The new rate from the epoch (from 0) and the current rate; positive and finite.</param>
+    /// <param name="verbose">1 to print each change.</param>
+    /// <param name="output">Where messages go; the console when null.</param>
+    public LearningRateScheduler(Func<int, double, double> schedule, int verbose = 0, TextWriter? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        _schedule = schedule;
+        Verbose = verbose;
+        _output = output;
+    }
+
+    /// <summary>1 to print each change.</summary>
+    public int Verbose { get; }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or its optimizer follows a <see cref="Optimizers.Optimizer.Schedule"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The function returned a rate that is not positive and finite (the message names the epoch).</exception>
+    public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        Optimizers.Optimizer optimizer = Model?.Optimizer ?? throw new InvalidOperationException("LearningRateScheduler needs a compiled model.");
+        double rate = _schedule(epoch, optimizer.LearningRate);
+        if (!(rate > 0) || double.IsInfinity(rate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(logs), rate, string.Create(CultureInfo.InvariantCulture,
+                $"LearningRateScheduler: the schedule returned {rate} for epoch {epoch}; a learning rate must be positive and finite."));
+        }
+
+        optimizer.LearningRate = (float)rate;
+        if (Verbose > 0)
+        {
+            (_output ?? Console.Out).WriteLine(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {optimizer.LearningRate}."));
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
+using NeuralNet.Optimizers.Schedules;
+using NeuralNet.Training;
+using Xunit;
+
+namespace NeuralNet.Tests.Optimizers;
+
+/// <summary>Each learning-rate schedule against Keras' formula at chosen steps, worked by hand; schedules in optimizers, files and callbacks.</summary>
+public class ScheduleTests
+{
+    public static TheoryData<string, long, double> Points => new()
+    {
+        { "exponential", 0, 0.1 },
+        { "exponential", 5, 0.1 * Math.Sqrt(0.5) },
+        { "exponential", 20, 0.025 },
+        { "exponential_staircase", 15, 0.05 },
+        { "inverse_time", 2, 0.05 },
+        { "inverse_time_staircase", 7, 0.05 },
+        { "polynomial", 5, 0.055 },
+        { "polynomial", 20, 0.01 },
+        { "polynomial_sqrt", 5, (0.09 * Math.Sqrt(0.5)) + 0.01 },
+        { "polynomial_cycle", 0, 0.1 },
+        { "polynomial_cycle", 15, (0.09 * 0.25) + 0.01 },
+        { "piecewise", 0, 1.0 },
+        { "piecewise", 10, 1.0 },
+        { "piecewise", 11, 0.5 },
+        { "piecewise", 20, 0.5 },
+        { "piecewise", 21, 0.1 },
+        { "cosine", 50, 0.05 },
+        { "cosine", 100, 0.0 },
+        { "cosine", 250, 0.0 },
+        { "cosine_alpha", 100, 0.01 },
+        { "cosine_warmup", 5, 0.05 },
+        { "cosine_warmup", 10, 0.1 },
+        { "cosine_warmup", 60, 0.05 },
+        { "cosine_warmup", 500, 0.0 },
+        { "restarts", 0, 0.1 },
+        { "restarts", 5, 0.05 },
+        { "restarts", 10, 0.05 },
+        { "restarts", 20, 0.025 },
+        { "restarts_equal_lengths", 15, 0.05 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Points))]
+    public void Schedules_follow_keras_formulas(string schedule, long step, double expected)
+    {
+        LearningRateSchedule s = schedule switch
+        {
+            "exponential" => new ExponentialDecay(0.1, 10, 0.5),
+            "exponential_staircase" => new ExponentialDecay(0.1, 10, 0.5, staircase: true),
+            "inverse_time" => new InverseTimeDecay(0.1, 1, 0.5),
+            "inverse_time_staircase" => new InverseTimeDecay(0.1, 4, 1.0, staircase: true),
+            "polynomial" => new PolynomialDecay(0.1, 10, 0.01),
+            "polynomial_sqrt" => new PolynomialDecay(0.1, 10, 0.01, power: 0.5),
+            "polynomial_cycle" => new PolynomialDecay(0.1, 10, 0.01, cycle: true),
+            "piecewise" => new PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]),
+            "cosine" => new CosineDecay(0.1, 100),
+            "cosine_alpha" => new CosineDecay(0.1, 100, alpha: 0.1),
+            "cosine_warmup" => new CosineDecay(0.0, 100, warmupTarget: 0.1, warmupSteps: 10),
+            "restarts" => new CosineDecayRestarts(0.1, 10, tMul: 2, mMul: 0.5),
+            _ => new CosineDecayRestarts(0.1, 10, tMul: 1),
+        };
+        Assert.Equal(expected, s.Rate(step), 12);
+    }
+
+    [Fact]
+    public void An_optimizer_uses_the_rate_at_the_steps_taken_before_each_step()
+    {
+        var sgd = new Sgd { Schedule = new PiecewiseConstantDecay([1], [0.5, 0.1]) };
+        var w = new Parameter("w", new TensorShape(1), true, null);
+        w.Value[0] = 1f;
+        float[] seen = new float[3];
+        for (int step = 0; step < 3; step++)
+        {
+            seen[step] = sgd.LearningRate;
+            w.Gradient[0] = 1f;
+            sgd.Step([w]);
+        }
+
+        // Rates 0.5 (0 steps taken), 0.5 (1 step: 1 <= boundary 1), 0.1: w = 1 - 0.5 - 0.5 - 0.1.
+        Assert.Equal([0.5f, 0.5f, 0.1f], seen);
+        Assert.Equal(-0.1f, w.Value[0], 6);
+        var error = Assert.Throws<InvalidOperationException>(() => sgd.LearningRate = 0.2f);
+        Assert.Contains("follows its schedule (PiecewiseConstantDecay)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_schedule_saves_and_loads_with_the_model_and_resumes_at_its_step()
+    {
+        var model = new Sequential([new InputLayer(3), new Dense(2)], seed: 1);
+        model.Compile(new Adam { Schedule = new CosineDecay(0.0, 100, alpha: 0.2, warmupTarget: 0.01, warmupSteps: 10) }, new MeanSquaredError());
+        model.Fit(Tensor.RandomNormal(new TensorShape(64, 3), 1), Tensor.RandomNormal(new TensorShape(64, 2), 2), epochs: 1, batchSize: 16, verbose: 0);
+        string path = Path.Combine(Path.GetTempPath(), $"neuralnet-schedule-{Environment.ProcessId}.safetensors");
+        try
+        {
+            model.Save(path);
+            Model loaded = Model.Load(path);
+            var schedule = Assert.IsType<CosineDecay>(loaded.Optimizer!.Schedule);
+            Assert.Equal((0.0, 100L, 0.2, (double?)0.01, 10L), (schedule.InitialLearningRate, schedule.DecaySteps, schedule.Alpha, schedule.WarmupTarget, schedule.WarmupSteps));
+            Assert.Equal(4, loaded.Optimizer.Iterations);
+            Assert.Equal(model.Optimizer!.LearningRate, loaded.Optimizer.LearningRate);
+            Assert.Equal(0.004f, loaded.Optimizer.LearningRate, 7);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Piecewise_and_exponential_round_trip_their_configurations()
+    {
+        foreach (LearningRateSchedule s in new LearningRateSchedule[] { new PiecewiseConstantDecay([3, 9], [0.3, 0.2, 0.1]), new ExponentialDecay(0.1, 7, 0.9, true), new CosineDecayRestarts(0.1, 5, 1.5, 0.9, 0.01), new PolynomialDecay(0.2, 9, 0.02, 2, true), new InverseTimeDecay(0.1, 3, 0.2) })
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(s.Serialize().ToJson());
+            LearningRateSchedule back = LearningRateSchedule.FromConfig(NeuralNet.Serialization.Config.FromJson(json.RootElement, "test", "schedule"));
+            Assert.Equal(s.GetType(), back.GetType());
+            for (long step = 0; step < 30; step += 3)
+            {
+                Assert.Equal(s.Rate(step), back.Rate(step), 12);
+            }
+        }
+    }
+
+    [Fact]
+    public void Bad_schedules_are_refused_with_the_parameter_named()
+    {
+        Assert.Equal("decaySteps", Assert.Throws<ArgumentOutOfRangeException>(() => new ExponentialDecay(0.1, 0, 0.5)).ParamName);
+        Assert.Equal("firstDecaySteps", Assert.Throws<ArgumentOutOfRangeException>(() => new CosineDecayRestarts(0.1, -1)).ParamName);
+        Assert.Equal("values", Assert.Throws<ArgumentException>(() => new PiecewiseConstantDecay([1, 2], [0.1, 0.2])).ParamName);
+        Assert.Equal("boundaries", Assert.Throws<ArgumentException>(() => new PiecewiseConstantDecay([5, 2], [0.1, 0.2, 0.3])).ParamName);
+    }
+
+    [Fact]
+    public void The_scheduler_callback_sets_the_rate_each_epoch()
+    {
+        var model = new Sequential([new InputLayer(3), new Dense(2)], seed: 1);
+        model.Compile(new Sgd(0.1f), new MeanSquaredError());
+        var output = new StringWriter();
+        model.Fit(Tensor.RandomNormal(new TensorShape(32, 3), 1), Tensor.RandomNormal(new TensorShape(32, 2), 2), epochs: 3, batchSize: 16, verbose: 0,
+            callbacks: [new LearningRateScheduler((epoch, rate) => 0.1 / (epoch + 1), verbose: 1, output: output)]);
+        Assert.Equal((float)(0.1 / 3), model.Optimizer!.LearningRate);
+        Assert.Equal(3, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+}

@@ -2,6 +2,7 @@ using System.Globalization;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Optimizers;
+using NeuralNet.Serialization;
 using NeuralNet.Training;
 
 namespace NeuralNet.Models;
@@ -106,6 +107,27 @@ public abstract partial class Model
 
     /// <summary>The executor of the built graph.</summary>
     private protected GraphExecutor Executor => _executor ?? throw NotBuilt();
+
+    /// <summary>
+    /// Configures training from Keras identifiers, as <c>model.compile(optimizer="adam", loss="mse", metrics=["mae"])</c>:
+    /// each name gives the component with its default settings. Optimizers: <c>"sgd"</c>, <c>"adam"</c>, <c>"rmsprop"</c>;
+    /// losses such as <c>"categorical_crossentropy"</c>, <c>"binary_crossentropy"</c>, <c>"mse"</c>, <c>"mae"</c>, <c>"huber"</c>;
+    /// metrics such as <c>"accuracy"</c> (resolved from the targets' shape, as Keras resolves it from the loss), <c>"mae"</c>,
+    /// <c>"auc"</c>, <c>"precision"</c>. Names of registered types of your own work too.
+    /// </summary>
+    /// <param name="optimizer">The optimizer's identifier.</param>
+    /// <param name="loss">The loss' identifier, applied to every output.</param>
+    /// <param name="metrics">The metrics' identifiers (one output).</param>
+    /// <example><c>model.Compile("adam", "sparse_categorical_crossentropy", "accuracy");</c></example>
+    /// <exception cref="ArgumentException">An identifier is unknown (the message lists the known ones), or as for <see cref="Compile(Optimizer, Loss, Metric[])"/>.</exception>
+    public void Compile(string optimizer, string loss, params string[] metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        Optimizer resolvedOptimizer = SerializationRegistry.FromIdentifier<Optimizer>(optimizer, nameof(optimizer));
+        Loss resolvedLoss = SerializationRegistry.FromIdentifier<Loss>(loss, nameof(loss));
+        Metric[] resolvedMetrics = [.. metrics.Select(m => SerializationRegistry.FromIdentifier<Metric>(m, nameof(metrics)))];
+        Compile(resolvedOptimizer, resolvedLoss, resolvedMetrics);
+    }
 
     /// <summary>
     /// Configures training with one loss for every output (Keras' <c>compile</c>): the optimizer, the loss and, for a model

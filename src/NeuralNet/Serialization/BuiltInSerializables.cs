@@ -25,6 +25,16 @@ internal static class BuiltInSerializables
         RegisterOptimizers();
         RegisterLosses();
         SerializationRegistry.AddBuiltIn("Accuracy", _ => new Accuracy(), "accuracy", "acc");
+        SerializationRegistry.AddBuiltIn("BinaryAccuracy", c => new BinaryAccuracy(c.GetDouble("threshold", 0.5)), "binary_accuracy");
+        SerializationRegistry.AddBuiltIn("CategoricalAccuracy", _ => new CategoricalAccuracy(), "categorical_accuracy");
+        SerializationRegistry.AddBuiltIn("SparseCategoricalAccuracy", _ => new SparseCategoricalAccuracy(), "sparse_categorical_accuracy");
+        SerializationRegistry.AddBuiltIn("TopKCategoricalAccuracy", c => new TopKCategoricalAccuracy(c.GetInt32("k", 5, minimum: 1), c.GetBoolean("sparse", false)), "top_k_categorical_accuracy");
+        SerializationRegistry.AddBuiltIn("Precision", c => new Precision(c.GetDouble("thresholds", 0.5), c.GetNullableInt64("class_id") is long id ? checked((int)id) : null), "precision");
+        SerializationRegistry.AddBuiltIn("Recall", c => new Recall(c.GetDouble("thresholds", 0.5), c.GetNullableInt64("class_id") is long id ? checked((int)id) : null), "recall");
+        SerializationRegistry.AddBuiltIn("AUC", c => new Auc(c.GetInt32("num_thresholds", 200, minimum: 2), c.GetString("curve", "ROC") == "PR" ? AucCurve.PR : AucCurve.Roc), "auc");
+        SerializationRegistry.AddBuiltIn("MeanAbsoluteError", _ => new MeanAbsoluteErrorMetric(), "mae", "mean_absolute_error");
+        SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredErrorMetric(), "mse", "mean_squared_error");
+        SerializationRegistry.AddBuiltIn("RootMeanSquaredError", _ => new RootMeanSquaredError(), "root_mean_squared_error", "rmse");
     }
 
     private static void RegisterLayers()

@@ -158,6 +158,21 @@ public static class SerializationRegistry
     /// <summary>A metric as Keras writes it: its name (<c>"accuracy"</c>) when it is a built-in with its default settings, otherwise as an object.</summary>
     internal static JsonNode SerializeMetric(Metric metric) => SerializeByAlias(metric, ComponentKind.Metric, metric.Name, metric.GetConfig());
 
+    /// <summary>
+    /// The built-in or registered component of kind <typeparamref name="T"/> that a Keras identifier names (<c>"adam"</c>,
+    /// <c>"mse"</c>, <c>"auc"</c>, or a class name), with its default settings.
+    /// </summary>
+    /// <exception cref="ArgumentException">No component has that name; the message lists the known identifiers.</exception>
+    internal static T FromIdentifier<T>(string name, string parameterName)
+        where T : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name, parameterName);
+        ComponentKind kind = KindOf(typeof(T))!.Value;
+        Entry entry = Find(kind, name) ?? throw new ArgumentException(
+            $"\"{name}\" is not a known {Describe(kind)}; known identifiers: {KnownIdentifiers(kind)}.", parameterName);
+        return (T)Create(entry, new Config().At(name), new Config().At(name));
+    }
+
     /// <summary>Reads an activation: a Keras name or an object written by <see cref="SerializeActivation"/>.</summary>
     internal static ActivationFunction DeserializeActivation(JsonNode node, Config owner, string key) =>
         Deserialize<ActivationFunction>(node, owner, key);
@@ -265,6 +280,14 @@ public static class SerializationRegistry
         {
             var names = s_byName.Values.Where(e => e.Kind == kind && e.BuiltIn).Select(e => e.Name).Order(StringComparer.Ordinal).ToList();
             return names.Count <= 24 ? string.Join(", ", names) : string.Join(", ", names.Take(24)) + ", ...";
+        }
+    }
+
+    private static string KnownIdentifiers(ComponentKind kind)
+    {
+        lock (s_lock)
+        {
+            return string.Join(", ", s_aliases.Where(a => a.Key.Kind == kind).Select(a => $"\"{a.Key.Alias}\"").Order(StringComparer.Ordinal));
         }
     }
 

@@ -33,11 +33,11 @@ public class FunctionalSerializationTests
 
     private static Functional CompiledGraphModel(long seed = 5)
     {
-        MeanAbsoluteErrorMetric.EnsureRegistered();
+        HandWrittenMae.EnsureRegistered();
         Functional model = GraphModel(seed);
         model.Compile(new Adam(0.01f), new Dictionary<string, Loss> { ["pair"] = new CategoricalCrossEntropy(), ["first"] = new MeanSquaredError() },
             new Dictionary<string, float> { ["first"] = 0.5f },
-            new Dictionary<string, IReadOnlyList<Metric>> { ["pair"] = [new Accuracy()], ["first"] = [new MeanAbsoluteErrorMetric()] });
+            new Dictionary<string, IReadOnlyList<Metric>> { ["pair"] = [new Accuracy()], ["first"] = [new HandWrittenMae()] });
         return model;
     }
 
@@ -58,7 +58,7 @@ public class FunctionalSerializationTests
         IReadOnlyList<Tensor> expected = model.PredictOutputs([a, b]), actual = loaded.PredictOutputs([a, b]);
         Assert.Equal(Bits(expected[0]), Bits(actual[0]));
         Assert.Equal(Bits(expected[1]), Bits(actual[1]));
-        Assert.IsType<MeanAbsoluteErrorMetric>(loaded.Metrics[1]);
+        Assert.IsType<HandWrittenMae>(loaded.Metrics[1]);
         Assert.Equal([1f, 0.5f], loaded.LossWeights!);
 
         // Training continues exactly: optimizer state, Fit count and both dropout streams were saved.

@@ -1,0 +1,38 @@
+namespace NeuralNet.Training;
+
+/// <summary>Shared checks and loops of the streaming metrics.</summary>
+internal static class StreamingMetrics
+{
+    /// <summary>Requires predictions and targets of the same length (per batch), naming the metric.</summary>
+    public static void SameLength(string metric, Tensor predictions, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (predictions.Length != targets.Length)
+        {
+            throw new ArgumentException($"{metric}: predictions {predictions.Shape} and targets {targets.Shape} must have the same shape.", nameof(targets));
+        }
+    }
+
+    /// <summary>Requires per-sample shapes of the same size before training.</summary>
+    public static void SameSampleSize(string metric, TensorShape outputShape, TensorShape targetShape)
+    {
+        if (outputShape.ElementCount != targetShape.ElementCount)
+        {
+            throw new ArgumentException($"{metric}: output {outputShape.ToBatchString()} does not match targets {targetShape.ToBatchString()}.", "targets");
+        }
+    }
+
+    /// <summary>How many values of <paramref name="row"/> are strictly larger than row[<paramref name="index"/>] (TensorFlow's in_top_k).</summary>
+    public static int Above(ReadOnlySpan<float> row, int index)
+    {
+        int above = 0;
+        float value = row[index];
+        foreach (float v in row)
+        {
+            above += v > value ? 1 : 0;
+        }
+
+        return above;
+    }
+}

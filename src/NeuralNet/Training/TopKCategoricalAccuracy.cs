@@ -1,0 +1,62 @@
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Training;
+
+/// <summary>
+/// Keras' <c>TopKCategoricalAccuracy</c> (and, with <c>sparse</c> labels, <c>SparseTopKCategoricalAccuracy</c>): the fraction of
+/// rows whose target class is among the k largest predictions (fewer than k predictions strictly larger, as TensorFlow's in_top_k).
+/// </summary>
+public sealed class TopKCategoricalAccuracy : Metric
+{
+    private long _hits;
+    private long _count;
+
+    /// <summary>Creates the metric.</summary>
+    /// <param name="k">How many of the largest predictions count.</param>
+    /// <param name="sparse">Whether the targets are class labels rather than one-hot rows.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
+    public TopKCategoricalAccuracy(int k = 5, bool sparse = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        K = k;
+        Sparse = sparse;
+    }
+
+    /// <summary>How many of the largest predictions count.</summary>
+    public int K { get; }
+
+    /// <summary>Whether the targets are class labels.</summary>
+    public bool Sparse { get; }
+
+    /// <inheritdoc/>
+    public override string Name => Sparse ? "sparse_top_k_categorical_accuracy" : "top_k_categorical_accuracy";
+
+    /// <inheritdoc/>
+    public override void Reset() => (_hits, _count) = (0, 0);
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(targets);
+        int width = predictions.Shape[-1], rows = predictions.Length / width;
+        if (targets.Length != (Sparse ? rows : predictions.Length))
+        {
+            throw new ArgumentException($"{Name}: targets {targets.Shape} do not fit predictions {predictions.Shape}.", nameof(targets));
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            int target = Sparse ? (int)targets.AsReadOnlySpan()[r] : Accuracy.ArgMax(targets.AsReadOnlySpan().Slice(r * width, width));
+            _hits += target >= 0 && target < width && StreamingMetrics.Above(predictions.AsReadOnlySpan().Slice(r * width, width), target) < K ? 1 : 0;
+        }
+
+        _count += rows;
+    }
+
+    /// <inheritdoc/>
+    public override double Result() => _count == 0 ? 0 : (double)_hits / _count;
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config().Set("k", K).Set("sparse", Sparse);
+}

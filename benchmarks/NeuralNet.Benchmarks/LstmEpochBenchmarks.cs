@@ -1,3 +1,4 @@
+#if !NEURALNET_BASELINE
 using BenchmarkDotNet.Attributes;
 using NeuralNet.Activations;
 using NeuralNet.Layers;
@@ -37,3 +38,4 @@ public class LstmEpochBenchmarks
     [Benchmark]
     public int Epoch() => _model.Fit(_x, _y, epochs: 1, batchSize: 128, verbose: 0, seed: 1).EpochCount;
 }
+#endif

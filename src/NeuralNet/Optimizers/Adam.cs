@@ -63,12 +63,16 @@ public sealed class Adam : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
-        Span<float> m = slots[0].AsSpan();
-        Span<float> v = slots[1].AsSpan();
         float alpha = (float)(LearningRate * Math.Sqrt(1.0 - Math.Pow(_beta2, step)) / (1.0 - Math.Pow(_beta1, step)));
-        float oneMinusBeta1 = _oneMinusBeta1;
-        float oneMinusBeta2 = _oneMinusBeta2;
-        float epsilon = Epsilon;
+        Apply(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), alpha, _oneMinusBeta1, _oneMinusBeta2, Epsilon);
+    }
+
+    /// <summary>
+    /// Adam's fused update of one parameter: m += (g − m)(1 − β1), v += (g² − v)(1 − β2), w −= α·m / (√v + ε), with the
+    /// bias-corrected step α (shared with <see cref="AdamW"/>).
+    /// </summary>
+    internal static void Apply(Span<float> values, ReadOnlySpan<float> gradient, Span<float> m, Span<float> v, float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon)
+    {
         int i = 0;
         if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
         {

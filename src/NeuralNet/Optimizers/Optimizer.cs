@@ -24,6 +24,8 @@ public abstract partial class Optimizer
     private readonly List<Parameter> _stateOrder = [];
     private float _learningRate;
     private Schedules.LearningRateSchedule? _schedule;
+    private float? _weightDecay;
+    private string[] _weightDecayExclusions = [];
     private float? _clipNorm;
     private float? _clipValue;
 
@@ -95,6 +97,28 @@ public abstract partial class Optimizer
         }
     }
 
+    /// <summary>
+    /// Keras' decoupled weight decay (<c>weight_decay</c>): before each update a trainable parameter's values become
+    /// w − w·weightDecay·learningRate, except for parameters whose name contains one of <see cref="WeightDecayExclusions"/>.
+    /// Non-negative and finite; null (the default, 0.004 for <see cref="AdamW"/>) for none.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative or not finite.</exception>
+    public float? WeightDecay
+    {
+        get => _weightDecay;
+        init => _weightDecay = value is float v ? ValidateNonNegative(v, nameof(WeightDecay)) : null;
+    }
+
+    /// <summary>
+    /// Parameters whose name contains one of these strings get no weight decay (Keras' <c>exclude_from_weight_decay(var_names=...)</c>);
+    /// names are the parameters' own (<c>kernel</c>, <c>bias</c>, <c>gamma</c>, ...).
+    /// </summary>
+    public IReadOnlyList<string> WeightDecayExclusions
+    {
+        get => _weightDecayExclusions;
+        init => _weightDecayExclusions = [.. value ?? throw new ArgumentNullException(nameof(value))];
+    }
+
     /// <summary>The number of steps taken so far (Keras <c>iterations</c>); Adam's bias correction uses it.</summary>
     public long Iterations { get; internal set; }
 
@@ -115,6 +139,11 @@ public abstract partial class Optimizer
             {
                 Span<float> gradient = parameter.Gradient.AsSpan();
                 Clip(gradient);
+                if (_weightDecay is float decay && decay > 0 && !IsExcludedFromWeightDecay(parameter))
+                {
+                    ApplyWeightDecay(parameter.Value.AsSpan(), decay, LearningRate);
+                }
+
                 Tensor[] slots = GetOrCreateState(parameter);
                 if (!TryUpdateInParallel(parameter, slots, step))
                 {
@@ -126,6 +155,31 @@ public abstract partial class Optimizer
         }
 
         Iterations = step;
+    }
+
+    /// <summary>Sets the weight decay a subclass starts with (AdamW's 0.004).</summary>
+    private protected void SetDefaultWeightDecay(float value) => _weightDecay = ValidateNonNegative(value, nameof(WeightDecay));
+
+    // Keras: variable − variable · wd · lr, evaluated in that order in float32.
+    private static void ApplyWeightDecay(Span<float> values, float decay, float learningRate)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] -= values[i] * decay * learningRate;
+        }
+    }
+
+    private bool IsExcludedFromWeightDecay(Parameter parameter)
+    {
+        foreach (string exclusion in _weightDecayExclusions)
+        {
+            if (parameter.Name.Contains(exclusion, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The names of the per-parameter state tensors, in the order <see cref="Update"/> receives them (Keras names: <c>momentum</c>, <c>velocity</c>).</summary>
@@ -145,8 +199,11 @@ public abstract partial class Optimizer
     /// <c>clipvalue</c> here; subclasses add theirs. Saving a compiled model writes it.
     /// </summary>
     public virtual Config GetConfig() =>
-        (_schedule is null ? new Config().Set("learning_rate", LearningRate) : new Config().Set("learning_rate", SerializeSchedule(_schedule)))
-            .Set("clipnorm", ClipNorm).Set("clipvalue", ClipValue);
+        WithWeightDecay((_schedule is null ? new Config().Set("learning_rate", LearningRate) : new Config().Set("learning_rate", SerializeSchedule(_schedule)))
+            .Set("clipnorm", ClipNorm).Set("clipvalue", ClipValue));
+
+    // Written only when set, so that files of optimizers without weight decay stay as they were.
+    private Config WithWeightDecay(Config config) => _weightDecay is float decay ? config.Set("weight_decay", decay) : config;
 
     /// <summary>
     /// Sets <see cref="Schedule"/> from a configuration whose <c>learning_rate</c> is a schedule object (for factories of
@@ -191,6 +248,17 @@ public abstract partial class Optimizer
 
         _clipNorm = clipNorm;
         _clipValue = clipValue;
+        if (config.Contains("weight_decay"))
+        {
+            float? decay = config.GetNode("weight_decay") is null ? null : config.GetSingle("weight_decay");
+            if (decay is < 0)
+            {
+                throw config.Error($"\"weight_decay\" must be non-negative but is {decay}.");
+            }
+
+            _weightDecay = decay;
+        }
+
         return this;
     }
 

@@ -135,6 +135,11 @@ internal static class BuiltInSerializables
             Config d = Defaults(c, new Adam());
             return (Adam)new Adam(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
         }, "adam");
+        SerializationRegistry.AddBuiltIn("AdamW", c =>
+        {
+            Config d = Defaults(c, new AdamW());
+            return (AdamW)new AdamW(LearningRate(d), d.GetSingle("weight_decay"), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
+        }, "adamw");
         SerializationRegistry.AddBuiltIn("RMSprop", c =>
         {
             Config d = Defaults(c, new RmsProp());

@@ -1,0 +1,98 @@
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
+using Xunit;
+
+namespace NeuralNet.Tests.Optimizers;
+
+/// <summary>AdamW and the decoupled weight decay of every optimizer, against Keras' formulas worked step by step.</summary>
+public class WeightDecayTests
+{
+    private static readonly float[][] Gradients = [[0.5f, -1f, 2f], [0.25f, 0.5f, -3f], [-1f, 0.1f, 1f]];
+
+    [Fact]
+    public void AdamW_matches_keras_for_three_steps()
+    {
+        const double lr = 0.01, wd = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-7;
+        double[] w = [1.0, -2.0, 0.5], m = new double[3], v = new double[3];
+        var adamw = new AdamW(0.01f, weightDecay: 0.1f);
+        Parameter p = NewParameter("kernel", [1f, -2f, 0.5f]);
+        for (int t = 1; t <= 3; t++)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                double g = Gradients[t - 1][i];
+                w[i] -= w[i] * wd * lr;
+                m[i] += (g - m[i]) * (1 - b1);
+                v[i] += ((g * g) - v[i]) * (1 - b2);
+                double alpha = lr * Math.Sqrt(1 - Math.Pow(b2, t)) / (1 - Math.Pow(b1, t));
+                w[i] -= alpha * m[i] / (Math.Sqrt(v[i]) + eps);
+            }
+
+            Gradients[t - 1].CopyTo(p.Gradient.AsSpan());
+            adamw.Step([p]);
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(w[i], p.Value[i], 5);
+        }
+    }
+
+    [Fact]
+    public void Excluded_parameters_get_no_decay_and_other_optimizers_decay_too()
+    {
+        var adamw = new AdamW(0.01f, weightDecay: 0.1f) { WeightDecayExclusions = ["bias"] };
+        var adam = new Adam(0.01f);
+        Parameter decayed = NewParameter("bias", [1f, -2f, 0.5f]), plain = NewParameter("bias", [1f, -2f, 0.5f]);
+        for (int t = 0; t < 3; t++)
+        {
+            Gradients[t].CopyTo(decayed.Gradient.AsSpan());
+            Gradients[t].CopyTo(plain.Gradient.AsSpan());
+            adamw.Step([decayed]);
+            adam.Step([plain]);
+        }
+
+        Assert.Equal(plain.Value.ToArray(), decayed.Value.ToArray());
+
+        var sgd = new Sgd(0.1f) { WeightDecay = 0.5f };
+        Parameter w = NewParameter("kernel", [1f, -4f, 0f]);
+        sgd.Step([w]);
+        Assert.Equal([0.95f, -3.8f, 0f], w.Value.ToArray());
+    }
+
+    [Fact]
+    public void Weight_decay_saves_loads_and_resolves_from_keras_identifiers()
+    {
+        var model = new Sequential([new InputLayer(3), new Dense(2)], seed: 1);
+        model.Compile(new AdamW(0.002f, weightDecay: 0.01f), new MeanSquaredError());
+        string path = Path.Combine(Path.GetTempPath(), $"neuralnet-adamw-{Environment.ProcessId}.safetensors");
+        try
+        {
+            model.Save(path);
+            var adamw = Assert.IsType<AdamW>(Model.Load(path).Optimizer);
+            Assert.Equal((0.002f, 0.01f), (adamw.LearningRate, adamw.WeightDecay!.Value));
+
+            model.Compile(new Sgd { WeightDecay = 0.25f }, new MeanSquaredError());
+            model.Save(path);
+            Assert.Equal(0.25f, Assert.IsType<Sgd>(Model.Load(path).Optimizer).WeightDecay);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        model.Compile("adamw", "mse");
+        Assert.Equal(0.004f, Assert.IsType<AdamW>(model.Optimizer).WeightDecay);
+        Assert.Null(new Adam().WeightDecay);
+        Assert.Equal("WeightDecay", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam { WeightDecay = -1f }).ParamName);
+    }
+
+    private static Parameter NewParameter(string name, float[] values)
+    {
+        var p = new Parameter(name, new TensorShape(values.Length), true, null);
+        values.CopyTo(p.Value.AsSpan());
+        return p;
+    }
+}

@@ -58,6 +58,24 @@ public static class AtomicFile
         string temporary = string.Empty;
         try
         {
+            if (open is null && UnnamedFile.TryCreate(directory, out Microsoft.Win32.SafeHandles.SafeFileHandle unnamed))
+            {
+                // Linux: the content goes to a file with no name, so a process killed while writing leaves nothing; it
+                // takes a temporary name (which the sweep knows) only for the instant before the rename.
+                using (unnamed)
+                using (var stream = new FileStream(unnamed, FileAccess.Write, BufferSize))
+                {
+                    write(stream);
+                    stageHook?.Invoke(AtomicFileStage.Written);
+                    stream.Flush(flushToDisk: true);
+                    stageHook?.Invoke(AtomicFileStage.Flushed);
+                    temporary = UnnamedFile.Link(unnamed, () => TemporaryName(directory, fileName));
+                    File.Move(temporary, fullPath, overwrite: true);
+                }
+
+                return;
+            }
+
             using (Stream stream = CreateTemporary(directory, fileName, open, out temporary))
             {
                 write(stream);
@@ -104,7 +122,7 @@ public static class AtomicFile
         FileShare share = OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None;
         for (int attempt = 0; ; attempt++)
         {
-            temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
+            temporary = TemporaryName(directory, fileName);
             try
             {
                 return open?.Invoke(temporary) ?? new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, share, BufferSize);
@@ -115,6 +133,8 @@ public static class AtomicFile
             }
         }
     }
+
+    private static string TemporaryName(string directory, string fileName) => Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
 
     // Temporary files of earlier writes to this target that no writer holds open: left by a killed process.
     private static void RemoveStaleTemporaries(string directory, string fileName)
@@ -149,6 +169,11 @@ public static class AtomicFile
 
     private static void TryDelete(string temporary)
     {
+        if (temporary.Length == 0)
+        {
+            return;
+        }
+
         try
         {
             File.Delete(temporary);

@@ -79,6 +79,23 @@ public class AtomicFileTests
         Assert.Equal(["model.bin"], dir.Entries());
     }
 
+    [LinuxFact]
+    public void Write_OnLinux_TheContentHasNoNameUntilItIsComplete()
+    {
+        // A process killed at any of these moments leaves nothing behind: the file being written has no name yet.
+        using var dir = new TempDirectory();
+        string path = dir.File("model.bin");
+        File.WriteAllBytes(path, s_previous);
+        var seen = new List<string[]>();
+
+        AtomicFile.Write(path, s => s.Write(new byte[200_000]), _ => seen.Add(dir.Entries()));
+
+        Assert.Equal(2, seen.Count);
+        Assert.All(seen, entries => Assert.Equal(["model.bin"], entries));
+        Assert.Equal(200_000, new FileInfo(path).Length);
+        Assert.Equal(["model.bin"], dir.Entries());
+    }
+
     [Fact]
     public void Write_ExceptionWithNoPreviousFile_LeavesNoFileAtAll()
     {
@@ -261,6 +278,18 @@ public class AtomicFileTests
             }
 
             base.Dispose(disposing);
+        }
+    }
+}
+
+/// <summary>A fact that runs on Linux only (unnamed files, O_TMPFILE, are Linux's).</summary>
+public sealed class LinuxFactAttribute : FactAttribute
+{
+    public LinuxFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Skip = "Linux only: unnamed files (O_TMPFILE).";
         }
     }
 }

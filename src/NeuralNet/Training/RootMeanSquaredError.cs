@@ -1,0 +1,12 @@
+namespace NeuralNet.Training;
+
+/// <summary>Keras' <c>RootMeanSquaredError</c>: the square root of the running mean of (prediction − target)².</summary>
+public sealed class RootMeanSquaredError : MeanErrorMetric
+{
+    /// <inheritdoc/>
+    public override string Name => "root_mean_squared_error";
+
+    private protected override double Error(double difference) => difference * difference;
+
+    private protected override double Finish(double mean) => Math.Sqrt(mean);
+}

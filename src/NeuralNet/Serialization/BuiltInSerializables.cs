@@ -34,6 +34,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("AUC", c => new Auc(c.GetInt32("num_thresholds", 200, minimum: 2), c.GetString("curve", "ROC") == "PR" ? AucCurve.PR : AucCurve.Roc), "auc");
         SerializationRegistry.AddBuiltIn("MeanAbsoluteError", _ => new MeanAbsoluteErrorMetric(), "mae", "mean_absolute_error");
         SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredErrorMetric(), "mse", "mean_squared_error");
+        SerializationRegistry.AddBuiltIn("FBetaScore", c => new FBetaScore(ReadAverage(c), c.GetDouble("beta", 1.0), c.GetNode("threshold") is null ? null : c.GetDouble("threshold")), "fbeta_score");
+        SerializationRegistry.AddBuiltIn("F1Score", c => new F1Score(ReadAverage(c), c.GetNode("threshold") is null ? null : c.GetDouble("threshold")), "f1_score");
+        SerializationRegistry.AddBuiltIn("R2Score", _ => new R2Score(), "r2_score");
         SerializationRegistry.AddBuiltIn("RootMeanSquaredError", _ => new RootMeanSquaredError(), "root_mean_squared_error", "rmse");
     }
 
@@ -146,6 +149,15 @@ internal static class BuiltInSerializables
             return (RmsProp)new RmsProp(LearningRate(d), d.GetSingle("rho"), d.GetSingle("momentum"), d.GetSingle("epsilon"), d.GetBoolean("centered")).ReadClipping(c).ReadSchedule(c);
         }, "rmsprop");
     }
+
+    // Keras' "macro", "micro" or "weighted"; its None (one score per class) has no single-number form here.
+    private static ScoreAverage ReadAverage(Config c) => c.GetString("average", "macro") switch
+    {
+        "macro" => ScoreAverage.Macro,
+        "micro" => ScoreAverage.Micro,
+        "weighted" => ScoreAverage.Weighted,
+        string other => throw c.Error($"\"average\" is \"{FormatError.Shorten(other)}\"; expected \"macro\", \"micro\" or \"weighted\"."),
+    };
 
     // A schedule in place of the number is read by ReadSchedule; the fixed rate then only needs to be valid.
     private static float LearningRate(Config d) => d.GetNode("learning_rate") is System.Text.Json.Nodes.JsonObject ? 0.001f : d.GetSingle("learning_rate");

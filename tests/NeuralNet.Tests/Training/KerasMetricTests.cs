@@ -36,6 +36,25 @@ public class KerasMetricTests
     }
 
     [Fact]
+    public void F_scores_and_r2_match_keras_documentation()
+    {
+        float[] truth = [1, 1, 1, 1, 0, 0, 1, 1, 0], predicted = [0.2f, 0.6f, 0.7f, 0.2f, 0.6f, 0.6f, 0.6f, 0.8f, 0];
+
+        // Keras: F1Score(threshold=0.5) gives [0.5, 0.8, 0.6666667] per class; FBetaScore(beta=2) [0.3846154, 0.90909094, 0.8333334].
+        Assert.Equal((0.5 + 0.8 + 0.6666667) / 3, Run(new F1Score(threshold: 0.5), predicted, truth, 3, 3), 5);
+        Assert.Equal((0.3846154 + 0.90909094 + 0.8333334) / 3, Run(new FBetaScore(beta: 2, threshold: 0.5), predicted, truth, 3, 3), 5);
+        Assert.Equal(((0.5 * 3) + (0.8 * 2) + 0.6666667) / 6, Run(new F1Score(ScoreAverage.Weighted, 0.5), predicted, truth, 3, 3), 5);
+        Assert.Equal(2.0 / 3, Run(new F1Score(ScoreAverage.Micro, 0.5), predicted, truth, 3, 3), 5);
+
+        // Without a threshold the row's largest prediction is the positive one: rows pick classes 2, 1, 1, all right; class 0
+        // is never a target nor predicted, so its score is 0 (Keras' divide_no_nan) and the macro mean is (0 + 1 + 1) / 3.
+        Assert.Equal(2.0 / 3, Run(new F1Score(), [0.2f, 0.6f, 0.7f, 0.2f, 0.6f, 0.5f, 0.6f, 0.8f, 0], [0, 0, 1, 0, 1, 0, 0, 1, 0], 3, 3), 5);
+
+        // Keras: R2Score on targets [1, 4, 3] and predictions [2, 4, 4] gives 0.57142854.
+        Assert.Equal(0.57142854, Run(new R2Score(), [2, 4, 4], [1, 4, 3], 3, 1), 6);
+    }
+
+    [Fact]
     public void Auc_matches_keras_documentation_and_a_direct_trapezoid()
     {
         Assert.Equal(0.75, Run(new Auc(numThresholds: 3), [0, 0.5f, 0.3f, 0.9f], [0, 0, 1, 1], 4, 1), 7);
@@ -79,7 +98,7 @@ public class KerasMetricTests
     [Fact]
     public void Metrics_stream_over_batches_and_allocate_nothing()
     {
-        Metric[] metrics = [new BinaryAccuracy(), new Precision(), new Recall(), new Auc(), new RootMeanSquaredError(), new TopKCategoricalAccuracy(2)];
+        Metric[] metrics = [new BinaryAccuracy(), new Precision(), new Recall(), new Auc(), new RootMeanSquaredError(), new TopKCategoricalAccuracy(2), new F1Score(), new R2Score()];
         Tensor p = Tensor.RandomUniform(new TensorShape(64, 4), 1), t = Tensor.FromArray([.. Tensor.RandomUniform(new TensorShape(64, 4), 2).ToArray().Select(v => v < 0.5f ? 0f : 1f)], 64, 4);
         foreach (Metric metric in metrics)
         {

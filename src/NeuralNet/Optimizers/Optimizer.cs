@@ -25,6 +25,7 @@ public abstract partial class Optimizer
     private float _learningRate;
     private Schedules.LearningRateSchedule? _schedule;
     private float? _weightDecay;
+    private float? _globalClipNorm;
     private string[] _weightDecayExclusions = [];
     private float? _clipNorm;
     private float? _clipValue;
@@ -76,7 +77,7 @@ public abstract partial class Optimizer
         get => _clipNorm;
         init
         {
-            ValidateClip(value, nameof(ClipNorm), _clipValue, nameof(ClipValue));
+            ValidateClip(value, nameof(ClipNorm), _clipValue ?? _globalClipNorm, _clipValue is null ? nameof(GlobalClipNorm) : nameof(ClipValue));
             _clipNorm = value;
         }
     }
@@ -92,8 +93,25 @@ public abstract partial class Optimizer
         get => _clipValue;
         init
         {
-            ValidateClip(value, nameof(ClipValue), _clipNorm, nameof(ClipNorm));
+            ValidateClip(value, nameof(ClipValue), _clipNorm ?? _globalClipNorm, _clipNorm is null ? nameof(GlobalClipNorm) : nameof(ClipNorm));
             _clipValue = value;
+        }
+    }
+
+    /// <summary>
+    /// When set, all trainable gradients are rescaled together so that their global L2 norm (over every parameter) is at
+    /// most this value (Keras <c>global_clipnorm</c>). Positive and finite; cannot be combined with <see cref="ClipNorm"/> or
+    /// <see cref="ClipValue"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
+    /// <exception cref="ArgumentException">Another clipping is already set.</exception>
+    public float? GlobalClipNorm
+    {
+        get => _globalClipNorm;
+        init
+        {
+            ValidateClip(value, nameof(GlobalClipNorm), _clipNorm ?? _clipValue, _clipNorm is null ? nameof(ClipValue) : nameof(ClipNorm));
+            _globalClipNorm = value;
         }
     }
 
@@ -132,6 +150,11 @@ public abstract partial class Optimizer
     {
         ArgumentNullException.ThrowIfNull(parameters);
         long step = Iterations + 1;
+        if (_globalClipNorm is float globalClip)
+        {
+            ClipByGlobalNorm(parameters, globalClip);
+        }
+
         for (int i = 0; i < parameters.Count; i++)
         {
             Parameter parameter = parameters[i];
@@ -155,6 +178,34 @@ public abstract partial class Optimizer
         }
 
         Iterations = step;
+    }
+
+    // Keras' clip_by_global_norm: every gradient times clip / max(global norm, clip), the norm over all of them.
+    private static void ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, float clip)
+    {
+        double squares = 0;
+        foreach (Parameter parameter in parameters)
+        {
+            if (parameter.Trainable)
+            {
+                float norm = TensorPrimitives.Norm(parameter.Gradient.AsReadOnlySpan());
+                squares += (double)norm * norm;
+            }
+        }
+
+        double global = Math.Sqrt(squares);
+        if (global > clip)
+        {
+            float scale = (float)(clip / global);
+            foreach (Parameter parameter in parameters)
+            {
+                if (parameter.Trainable)
+                {
+                    Span<float> gradient = parameter.Gradient.AsSpan();
+                    TensorPrimitives.Multiply(gradient, scale, gradient);
+                }
+            }
+        }
     }
 
     /// <summary>Sets the weight decay a subclass starts with (AdamW's 0.004).</summary>
@@ -202,8 +253,12 @@ public abstract partial class Optimizer
         WithWeightDecay((_schedule is null ? new Config().Set("learning_rate", LearningRate) : new Config().Set("learning_rate", SerializeSchedule(_schedule)))
             .Set("clipnorm", ClipNorm).Set("clipvalue", ClipValue));
 
-    // Written only when set, so that files of optimizers without weight decay stay as they were.
-    private Config WithWeightDecay(Config config) => _weightDecay is float decay ? config.Set("weight_decay", decay) : config;
+    // Written only when set, so that files of optimizers without them stay as they were.
+    private Config WithWeightDecay(Config config)
+    {
+        config = _weightDecay is float decay ? config.Set("weight_decay", decay) : config;
+        return _globalClipNorm is float clip ? config.Set("global_clipnorm", clip) : config;
+    }
 
     /// <summary>
     /// Sets <see cref="Schedule"/> from a configuration whose <c>learning_rate</c> is a schedule object (for factories of
@@ -248,6 +303,20 @@ public abstract partial class Optimizer
 
         _clipNorm = clipNorm;
         _clipValue = clipValue;
+        if (config.GetNullableSingle("global_clipnorm") is float globalClip)
+        {
+            try
+            {
+                ValidateClip(globalClip, nameof(GlobalClipNorm), clipNorm ?? clipValue, nameof(ClipNorm));
+            }
+            catch (ArgumentException ex)
+            {
+                throw config.Error(ex.Message, ex);
+            }
+
+            _globalClipNorm = globalClip;
+        }
+
         if (config.Contains("weight_decay"))
         {
             float? decay = config.GetNode("weight_decay") is null ? null : config.GetSingle("weight_decay");
@@ -303,7 +372,10 @@ public abstract partial class Optimizer
     /// <summary>Whether any state has been created (the optimizer has stepped or state was loaded).</summary>
     internal bool HasState => _state.Count > 0 || Iterations > 0;
 
-    /// <summary>The state tensors of <paramref name="parameter"/>, created (zero) on first use; loading writes into them.</summary>
+    /// <summary>The value a state tensor starts at (0 unless a subclass says otherwise: Adagrad's accumulator).</summary>
+    private protected virtual float SlotInitialValue(int slot) => 0f;
+
+    /// <summary>The state tensors of <paramref name="parameter"/>, created on first use (see <see cref="SlotInitialValue"/>); loading writes into them.</summary>
     internal Tensor[] GetOrCreateState(Parameter parameter)
     {
         if (!_state.TryGetValue(parameter, out Tensor[]? slots))
@@ -313,6 +385,10 @@ public abstract partial class Optimizer
             for (int s = 0; s < slots.Length; s++)
             {
                 slots[s] = new Tensor(parameter.Shape);
+                if (SlotInitialValue(s) is float initial and not 0f)
+                {
+                    slots[s].AsSpan().Fill(initial);
+                }
             }
 
             _state.Add(parameter, slots);

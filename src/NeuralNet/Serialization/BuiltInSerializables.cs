@@ -143,6 +143,21 @@ internal static class BuiltInSerializables
             Config d = Defaults(c, new AdamW());
             return (AdamW)new AdamW(LearningRate(d), d.GetSingle("weight_decay"), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
         }, "adamw");
+        SerializationRegistry.AddBuiltIn("Adagrad", c =>
+        {
+            Config d = Defaults(c, new Adagrad());
+            return (Adagrad)new Adagrad(LearningRate(d), d.GetSingle("initial_accumulator_value"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
+        }, "adagrad");
+        SerializationRegistry.AddBuiltIn("Adamax", c =>
+        {
+            Config d = Defaults(c, new Adamax());
+            return (Adamax)new Adamax(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
+        }, "adamax");
+        SerializationRegistry.AddBuiltIn("Nadam", c =>
+        {
+            Config d = Defaults(c, new Nadam());
+            return (Nadam)new Nadam(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
+        }, "nadam");
         SerializationRegistry.AddBuiltIn("RMSprop", c =>
         {
             Config d = Defaults(c, new RmsProp());

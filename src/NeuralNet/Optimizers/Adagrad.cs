@@ -1,0 +1,58 @@
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Optimizers;
+
+/// <summary>
+/// Keras' <c>Adagrad</c>: a per-element accumulator starting at <see cref="InitialAccumulatorValue"/> adds g², and
+/// w −= learningRate · g / √(accumulator + ε).
+/// </summary>
+public sealed class Adagrad : Optimizer
+{
+    private static readonly string[] s_slots = ["accumulator"];
+
+    /// <summary>Creates the optimizer with Keras' defaults.</summary>
+    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <param name="initialAccumulatorValue">The accumulator's starting value; non-negative.</param>
+    /// <param name="epsilon">Added under the root; non-negative.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
+    public Adagrad(float learningRate = 0.001f, float initialAccumulatorValue = 0.1f, float epsilon = 1e-7f)
+        : base(learningRate)
+    {
+        InitialAccumulatorValue = ValidateNonNegative(initialAccumulatorValue, nameof(initialAccumulatorValue));
+        Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "adagrad";
+
+    /// <summary>The accumulator's starting value.</summary>
+    public float InitialAccumulatorValue { get; }
+
+    /// <summary>Added under the root.</summary>
+    public float Epsilon { get; }
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<string> SlotNames => s_slots;
+
+    /// <inheritdoc/>
+    private protected override bool UpdatesElementwise => true;
+
+    /// <inheritdoc/>
+    private protected override float SlotInitialValue(int slot) => InitialAccumulatorValue;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
+    {
+        Span<float> accumulator = slots[0].AsSpan();
+        float lr = LearningRate, epsilon = Epsilon;
+        for (int i = 0; i < values.Length; i++)
+        {
+            float g = gradient[i];
+            accumulator[i] += g * g;
+            values[i] -= lr * g / MathF.Sqrt(accumulator[i] + epsilon);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig().Set("initial_accumulator_value", InitialAccumulatorValue).Set("epsilon", Epsilon);
+}

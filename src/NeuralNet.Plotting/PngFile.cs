@@ -1,6 +1,8 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Plotting;
 
-/// <summary>Validates output paths and writes PNG bytes atomically (temporary file in the same folder, then rename).</summary>
+/// <summary>Validates output paths and writes PNG bytes atomically (through the core's <see cref="AtomicFile"/>).</summary>
 internal static class PngFile
 {
     /// <summary>Checks that <paramref name="path"/> is a usable .png file path.</summary>
@@ -26,40 +28,14 @@ internal static class PngFile
     }
 
     /// <summary>
-    /// Writes <paramref name="png"/> to <paramref name="path"/>: creates the folder if needed, writes a temporary
-    /// file next to the target, then renames it over the target so readers never see a half-written file.
+    /// Writes <paramref name="png"/> to <paramref name="path"/>, creating the folder if needed, through the core's
+    /// <see cref="AtomicFile"/>: readers never see a half-written file and a killed write leaves nothing behind.
     /// </summary>
     public static void WriteAtomically(string path, byte[] png)
     {
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"The output path '{path}' has no folder.", nameof(path));
         Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temporary, png);
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
-    }
-
-    private static void TryDelete(string file)
-    {
-        try
-        {
-            File.Delete(file);
-        }
-        catch (IOException)
-        {
-            // Best effort: the original exception is the one that matters.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Best effort: the original exception is the one that matters.
-        }
+        AtomicFile.Write(fullPath, stream => stream.Write(png));
     }
 }

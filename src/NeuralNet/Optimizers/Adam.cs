@@ -1,8 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-using NeuralNet.Serialization;
-
 namespace NeuralNet.Optimizers;
 
 /// <summary>
@@ -14,15 +12,9 @@ namespace NeuralNet.Optimizers;
 /// <c>m += (g - m) * (1 - beta1)</c>; <c>v += (g^2 - v) * (1 - beta2)</c>; <c>w -= alpha * m / (sqrt(v) + epsilon)</c>.
 /// State: <c>momentum</c> (m) and <c>velocity</c> (v).
 /// </remarks>
-public sealed class Adam : Optimizer
+public sealed class Adam : MomentOptimizer
 {
     private static readonly string[] s_slots = ["momentum", "velocity"];
-
-    // The decays as written (see AsWritten) and their complements, computed once in float64.
-    private readonly double _beta1;
-    private readonly double _beta2;
-    private readonly float _oneMinusBeta1;
-    private readonly float _oneMinusBeta2;
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; positive. Keras default 0.001.</param>
@@ -31,41 +23,19 @@ public sealed class Adam : Optimizer
     /// <param name="epsilon">The stabilizer added to sqrt(v); non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range; the message names it.</exception>
     public Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
-        : base(learningRate)
+        : base(learningRate, beta1, beta2, epsilon)
     {
-        Beta1 = ValidateUnitInterval(beta1, nameof(beta1), inclusiveOne: false);
-        Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: false);
-        Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
-        _beta1 = AsWritten(beta1);
-        _beta2 = AsWritten(beta2);
-        _oneMinusBeta1 = (float)(1.0 - _beta1);
-        _oneMinusBeta2 = (float)(1.0 - _beta2);
     }
 
     /// <inheritdoc/>
     public override string Name => "adam";
 
-    /// <summary>The decay of the first-moment estimate.</summary>
-    public float Beta1 { get; }
-
-    /// <summary>The decay of the second-moment estimate.</summary>
-    public float Beta2 { get; }
-
-    /// <summary>The stabilizer added to the square root of the second moment.</summary>
-    public float Epsilon { get; }
-
     /// <inheritdoc/>
     protected override IReadOnlyList<string> SlotNames => s_slots;
 
     /// <inheritdoc/>
-    private protected override bool UpdatesElementwise => true;
-
-    /// <inheritdoc/>
-    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
-    {
-        float alpha = (float)(LearningRate * Math.Sqrt(1.0 - Math.Pow(_beta2, step)) / (1.0 - Math.Pow(_beta1, step)));
-        Apply(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), alpha, _oneMinusBeta1, _oneMinusBeta2, Epsilon);
-    }
+    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
+        AdamUpdate(values, gradient, slots, step);
 
     /// <summary>
     /// Adam's fused update of one parameter: m += (g − m)(1 − β1), v += (g² − v)(1 − β2), w −= α·m / (√v + ε), with the
@@ -108,6 +78,4 @@ public sealed class Adam : Optimizer
         }
     }
 
-    /// <inheritdoc/>
-    public override Config GetConfig() => base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2).Set("epsilon", Epsilon);
 }

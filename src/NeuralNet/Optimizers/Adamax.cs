@@ -1,16 +1,12 @@
-using NeuralNet.Serialization;
-
 namespace NeuralNet.Optimizers;
 
 /// <summary>
 /// Keras' <c>Adamax</c> (Adam with the infinity norm): m += (g − m)(1 − β1), u = max(β2·u, |g|),
 /// w −= learningRate · m / ((1 − β1^t)(u + ε)).
 /// </summary>
-public sealed class Adamax : Optimizer
+public sealed class Adamax : MomentOptimizer
 {
     private static readonly string[] s_slots = ["momentum", "norm"];
-    private readonly double _beta1;
-    private readonly float _oneMinusBeta1;
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; positive and finite.</param>
@@ -19,39 +15,22 @@ public sealed class Adamax : Optimizer
     /// <param name="epsilon">Added to the norm; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
     public Adamax(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
-        : base(learningRate)
+        : base(learningRate, beta1, beta2, epsilon)
     {
-        Beta1 = ValidateUnitInterval(beta1, nameof(beta1), inclusiveOne: false);
-        Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: false);
-        Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
-        _beta1 = AsWritten(beta1);
-        _oneMinusBeta1 = (float)(1.0 - _beta1);
     }
 
     /// <inheritdoc/>
     public override string Name => "adamax";
 
-    /// <summary>The decay of the first moment.</summary>
-    public float Beta1 { get; }
-
-    /// <summary>The decay of the infinity norm.</summary>
-    public float Beta2 { get; }
-
-    /// <summary>Added to the norm.</summary>
-    public float Epsilon { get; }
-
     /// <inheritdoc/>
     protected override IReadOnlyList<string> SlotNames => s_slots;
-
-    /// <inheritdoc/>
-    private protected override bool UpdatesElementwise => true;
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
         Span<float> m = slots[0].AsSpan(), u = slots[1].AsSpan();
-        float correction = (float)(1.0 - Math.Pow(_beta1, step));
-        float lr = LearningRate, beta2 = Beta2, epsilon = Epsilon, oneMinusBeta1 = _oneMinusBeta1;
+        float correction = (float)(1.0 - Math.Pow(Beta1AsWritten, step));
+        float lr = LearningRate, beta2 = Beta2, epsilon = Epsilon, oneMinusBeta1 = OneMinusBeta1;
         for (int i = 0; i < values.Length; i++)
         {
             float g = gradient[i];
@@ -61,6 +40,4 @@ public sealed class Adamax : Optimizer
         }
     }
 
-    /// <inheritdoc/>
-    public override Config GetConfig() => base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2).Set("epsilon", Epsilon);
 }

@@ -1,5 +1,3 @@
-using NeuralNet.Serialization;
-
 namespace NeuralNet.Optimizers;
 
 /// <summary>
@@ -7,14 +5,10 @@ namespace NeuralNet.Optimizers;
 /// m += (g − m)(1 − β1), v += (g² − v)(1 − β2), m̂ = μ_{t+1}·m / (1 − Π_t·μ_{t+1}) + (1 − μ_t)·g / (1 − Π_t),
 /// v̂ = v / (1 − β2^t), w −= learningRate · m̂ / (√v̂ + ε).
 /// </summary>
-public sealed class Nadam : Optimizer
+public sealed class Nadam : MomentOptimizer
 {
     private const double Decay = 0.96;
     private static readonly string[] s_slots = ["momentum", "velocity"];
-    private readonly double _beta1;
-    private readonly double _beta2;
-    private readonly float _oneMinusBeta1;
-    private readonly float _oneMinusBeta2;
     private readonly object _productLock = new();
     private long _productStep;
     private double _product = 1;
@@ -26,34 +20,15 @@ public sealed class Nadam : Optimizer
     /// <param name="epsilon">Added to the root of the second moment; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
     public Nadam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
-        : base(learningRate)
+        : base(learningRate, beta1, beta2, epsilon)
     {
-        Beta1 = ValidateUnitInterval(beta1, nameof(beta1), inclusiveOne: false);
-        Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: false);
-        Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
-        _beta1 = AsWritten(beta1);
-        _beta2 = AsWritten(beta2);
-        _oneMinusBeta1 = (float)(1.0 - _beta1);
-        _oneMinusBeta2 = (float)(1.0 - _beta2);
     }
 
     /// <inheritdoc/>
     public override string Name => "nadam";
 
-    /// <summary>The decay of the first moment.</summary>
-    public float Beta1 { get; }
-
-    /// <summary>The decay of the second moment.</summary>
-    public float Beta2 { get; }
-
-    /// <summary>Added to the root of the second moment.</summary>
-    public float Epsilon { get; }
-
     /// <inheritdoc/>
     protected override IReadOnlyList<string> SlotNames => s_slots;
-
-    /// <inheritdoc/>
-    private protected override bool UpdatesElementwise => true;
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
@@ -62,8 +37,8 @@ public sealed class Nadam : Optimizer
         double mu = Mu(step), next = Mu(step + 1);
         float momentumScale = (float)(next / (1 - (product * next)));
         float gradientScale = (float)((1 - mu) / (1 - product));
-        float velocityScale = (float)(1 / (1 - Math.Pow(_beta2, step)));
-        float lr = LearningRate, epsilon = Epsilon, oneMinusBeta1 = _oneMinusBeta1, oneMinusBeta2 = _oneMinusBeta2;
+        float velocityScale = (float)(1 / (1 - Math.Pow(Beta2AsWritten, step)));
+        float lr = LearningRate, epsilon = Epsilon, oneMinusBeta1 = OneMinusBeta1, oneMinusBeta2 = OneMinusBeta2;
         Span<float> m = slots[0].AsSpan(), v = slots[1].AsSpan();
         for (int i = 0; i < values.Length; i++)
         {
@@ -76,10 +51,8 @@ public sealed class Nadam : Optimizer
         }
     }
 
-    /// <inheritdoc/>
-    public override Config GetConfig() => base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2).Set("epsilon", Epsilon);
 
-    private double Mu(long t) => _beta1 * (1 - (0.5 * Math.Pow(Decay, t)));
+    private double Mu(long t) => Beta1AsWritten * (1 - (0.5 * Math.Pow(Decay, t)));
 
     // Π_t, which Keras keeps as a variable multiplied by μ_t once per step: a function of t, cached for the current step
     // and extended by one factor per step (recomputed from the start after a load). Locked: blocks of one parameter may

@@ -1,0 +1,57 @@
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Optimizers;
+
+/// <summary>
+/// The base of the Adam family (<see cref="Adam"/>, <see cref="AdamW"/>, <see cref="Adamax"/>, <see cref="Nadam"/>): the
+/// moment decays β1 and β2 and the stabilizer ε, validated once, kept as written (see <see cref="Optimizer.AsWritten"/>)
+/// with their complements computed once in float64, and saved under Keras' names.
+/// </summary>
+public abstract class MomentOptimizer : Optimizer
+{
+    private protected MomentOptimizer(float learningRate, float beta1, float beta2, float epsilon)
+        : base(learningRate)
+    {
+        Beta1 = ValidateUnitInterval(beta1, nameof(beta1), inclusiveOne: false);
+        Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: false);
+        Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
+        Beta1AsWritten = AsWritten(beta1);
+        Beta2AsWritten = AsWritten(beta2);
+        OneMinusBeta1 = (float)(1.0 - Beta1AsWritten);
+        OneMinusBeta2 = (float)(1.0 - Beta2AsWritten);
+    }
+
+    /// <summary>The decay of the first-moment estimate.</summary>
+    public float Beta1 { get; }
+
+    /// <summary>The decay of the second-moment estimate (of the infinity norm for Adamax).</summary>
+    public float Beta2 { get; }
+
+    /// <summary>The stabilizer added to the second moment's root (to the norm for Adamax).</summary>
+    public float Epsilon { get; }
+
+    /// <summary>β1 as the user wrote it, in float64.</summary>
+    private protected double Beta1AsWritten { get; }
+
+    /// <summary>β2 as the user wrote it, in float64.</summary>
+    private protected double Beta2AsWritten { get; }
+
+    /// <summary>1 − β1, computed in float64.</summary>
+    private protected float OneMinusBeta1 { get; }
+
+    /// <summary>1 − β2, computed in float64.</summary>
+    private protected float OneMinusBeta2 { get; }
+
+    /// <inheritdoc/>
+    private protected override bool UpdatesElementwise => true;
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2).Set("epsilon", Epsilon);
+
+    /// <summary>Adam's update of one parameter at <paramref name="step"/> (slots: momentum, velocity), for Adam and AdamW.</summary>
+    private protected void AdamUpdate(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
+    {
+        float alpha = (float)(LearningRate * Math.Sqrt(1.0 - Math.Pow(Beta2AsWritten, step)) / (1.0 - Math.Pow(Beta1AsWritten, step)));
+        Adam.Apply(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), alpha, OneMinusBeta1, OneMinusBeta2, Epsilon);
+    }
+}

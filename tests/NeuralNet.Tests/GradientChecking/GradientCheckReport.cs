@@ -22,6 +22,9 @@ public sealed class GradientCheckReport
     /// <summary>Elements skipped because a kink lay within one step (see <see cref="GradientCheckOptions.AllowKinks"/>).</summary>
     public int Kinks { get; internal set; }
 
+    /// <summary>Elements whose first central difference disagreed and whose difference at a quarter step came closer to the analytic value (curvature rather than a wrong gradient, when it then agrees).</summary>
+    public int Refined { get; internal set; }
+
     /// <summary>The largest |analytic - numerical| seen.</summary>
     public double MaxAbsoluteError { get; internal set; }
 

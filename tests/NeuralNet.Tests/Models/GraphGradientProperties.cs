@@ -36,7 +36,7 @@ public class GraphGradientProperties
 {
     internal static readonly string[] KindNames = ["dense", "shared_dense", "add", "subtract", "multiply", "average", "concatenate_dense", "dot_dense"];
 
-    [Property(Arbitrary = [typeof(GraphCases)], MaxTest = 40)]
+    [Property(Arbitrary = [typeof(GraphCases)], MaxTest = 40, Replay = "(20261203,4217)")]
     public void Backward_RandomGraph_MatchesFiniteDifferences(GraphCase c)
     {
         var x = new Input(new TensorShape(c.Features), "x");

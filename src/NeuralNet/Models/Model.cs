@@ -233,6 +233,12 @@ public abstract partial class Model
     /// <summary>The lock of Fit, Evaluate, Predict and Save.</summary>
     private protected object SyncRoot => _lock;
 
+    /// <summary>
+    /// Set by a callback's <c>OnTrainBegin</c> (BackupAndRestore) to make the running Fit start at this epoch instead of its
+    /// <c>initialEpoch</c>; the trainer reads and clears it.
+    /// </summary>
+    internal int? ResumeEpoch { get; set; }
+
     /// <summary>The Fit count saved with the model, so that a resumed Fit continues the shuffle stream.</summary>
     internal int FitCount
     {

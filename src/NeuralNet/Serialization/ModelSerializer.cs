@@ -157,6 +157,52 @@ internal static class ModelSerializer
         }
     }
 
+    /// <summary>
+    /// Puts the weights, optimizer state and training state (iterations, random streams, Fit count) of a model file back
+    /// into <paramref name="model"/>, which must have the same parameters and optimizer (<c>BackupAndRestore</c>). Every
+    /// tensor is checked before anything changes.
+    /// </summary>
+    public static void RestoreTrainingState(Model model, SafeTensorsFile file)
+    {
+        RequireBuilt(model, "restore the training state of");
+        if ((file.Metadata.GetValueOrDefault(FormatKey) ?? string.Empty) != ModelFormat)
+        {
+            throw FormatError.Create(file.Source, null, $"not a NeuralNet model file: its metadata has no \"{FormatKey}\": \"{ModelFormat}\".");
+        }
+
+        CheckVersion(file);
+        Config state = ParseJson(file, TrainingStateKey, required: true)!;
+        var parameters = new Dictionary<string, Parameter>(StringComparer.Ordinal);
+        foreach (Layer layer in model.Layers)
+        {
+            foreach (Parameter parameter in layer.Parameters)
+            {
+                parameters.Add($"{layer.Name}/{parameter.Name}", parameter);
+            }
+        }
+
+        foreach (string tensorName in file.Names)
+        {
+            if (!tensorName.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            Optimizer optimizer = model.Optimizer ?? throw FormatError.Create(file.Source, tensorName, $"optimizer state, but model '{model.Name}' is not compiled.");
+            int lastSlash = tensorName.LastIndexOf('/');
+            string parameterName = tensorName[OptimizerPrefix.Length..Math.Max(OptimizerPrefix.Length, lastSlash)];
+            if (!parameters.TryGetValue(parameterName, out Parameter? parameter) || !optimizer.StateSlotNames.Contains(tensorName[(lastSlash + 1)..]))
+            {
+                throw FormatError.Create(file.Source, tensorName, $"the tensor matches no state of the {optimizer.Name} optimizer (slots: {string.Join(", ", optimizer.StateSlotNames)}) for a parameter of model '{model.Name}'; was the file written with another optimizer?");
+            }
+
+            RequireTensor(file, tensorName, parameter.Shape, $"the optimizer state of '{parameterName}'");
+        }
+
+        ReadWeights(model, file);
+        ReadTrainingState(state, model, file, parameters);
+    }
+
     private static List<KeyValuePair<string, Tensor>> WeightTensors(Model model)
     {
         var tensors = new List<KeyValuePair<string, Tensor>>();

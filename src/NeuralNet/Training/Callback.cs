@@ -57,4 +57,11 @@ public abstract class Callback
     public virtual void OnBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
     {
     }
+
+    /// <summary>
+    /// Whether the trainer writes <c>learning_rate</c> into the epoch's logs right after this callback's
+    /// <see cref="OnEpochEnd"/>, where the callbacks after it, <see cref="History"/> and <see cref="CsvLogger"/> see it
+    /// (Keras 3's <c>LearningRateScheduler</c> and <c>ReduceLROnPlateau</c> add it to the logs).
+    /// </summary>
+    internal virtual bool LogsLearningRate => false;
 }

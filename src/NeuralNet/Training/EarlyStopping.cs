@@ -12,9 +12,8 @@ namespace NeuralNet.Training;
 /// <see cref="RestoreBestWeights"/>, the weights of the best epoch are put back when training ends (copied into
 /// buffers kept by the callback, so no allocation per epoch after the first).
 /// </remarks>
-public sealed class EarlyStopping : Callback
+public sealed class EarlyStopping : MonitorCallback
 {
-    private readonly bool _maximize;
     private readonly List<Tensor> _bestWeights = [];
     private readonly TextWriter? _output;
     private int _wait;
@@ -34,43 +33,25 @@ public sealed class EarlyStopping : Callback
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="patience"/> or <paramref name="startFromEpoch"/> is negative, <paramref name="minDelta"/> is not finite, or <paramref name="mode"/> is not defined.</exception>
     public EarlyStopping(string monitor = "val_loss", double minDelta = 0, int patience = 0, MonitorMode mode = MonitorMode.Auto,
         double? baseline = null, bool restoreBestWeights = false, int startFromEpoch = 0, int verbose = 0, TextWriter? output = null)
+        : base(monitor, mode, double.IsFinite(minDelta) ? Math.Abs(minDelta) : throw new ArgumentOutOfRangeException(nameof(minDelta), minDelta, "minDelta must be finite."))
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(monitor);
         ArgumentOutOfRangeException.ThrowIfNegative(patience);
         ArgumentOutOfRangeException.ThrowIfNegative(startFromEpoch);
-        if (!double.IsFinite(minDelta))
-        {
-            throw new ArgumentOutOfRangeException(nameof(minDelta), minDelta, "minDelta must be finite.");
-        }
-
-        if (!Enum.IsDefined(mode))
-        {
-            throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Auto, Min or Max.");
-        }
-
-        Monitor = monitor;
-        MinDelta = Math.Abs(minDelta);
         Patience = patience;
-        Mode = mode;
         Baseline = baseline;
         RestoreBestWeights = restoreBestWeights;
         StartFromEpoch = startFromEpoch;
         Verbose = verbose;
         _output = output;
-        _maximize = Training.Monitor.Maximizes(monitor, mode);
     }
 
-    /// <summary>The watched quantity.</summary>
-    public string Monitor { get; }
 
     /// <summary>The smallest change that counts as an improvement.</summary>
-    public double MinDelta { get; }
+    public double MinDelta => ImprovementThreshold;
 
     /// <summary>Epochs without improvement tolerated.</summary>
     public int Patience { get; }
 
-    /// <summary>The configured mode.</summary>
-    public MonitorMode Mode { get; }
 
     /// <summary>The value to beat before the patience counter restarts, if any.</summary>
     public double? Baseline { get; }
@@ -112,7 +93,7 @@ public sealed class EarlyStopping : Callback
             return;
         }
 
-        double current = Training.Monitor.Read(logs, Monitor, nameof(EarlyStopping));
+        double current = ReadMonitor(logs);
         if (RestoreBestWeights && !_haveBestWeights)
         {
             SaveWeights();
@@ -163,15 +144,6 @@ public sealed class EarlyStopping : Callback
         }
     }
 
-    private bool IsImprovement(double value, double? reference)
-    {
-        if (reference is not double r)
-        {
-            return true;
-        }
-
-        return _maximize ? value - MinDelta > r : value + MinDelta < r;
-    }
 
     private void SaveWeights()
     {

@@ -47,4 +47,7 @@ public sealed class LearningRateScheduler : Callback
             (_output ?? Console.Out).WriteLine(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {optimizer.LearningRate}."));
         }
     }
+
+    /// <inheritdoc/>
+    internal override bool LogsLearningRate => true;
 }

@@ -16,7 +16,7 @@ namespace NeuralNet.Training;
 /// <see cref="Models.Model.Load(string)"/> and calling <c>Fit</c> again continues training exactly as the
 /// saved model would have. As in Keras, the best value is kept across <c>Fit</c> calls on the same callback.</para>
 /// </remarks>
-public sealed partial class ModelCheckpoint : Callback
+public sealed partial class ModelCheckpoint : MonitorCallback
 {
     private readonly TextWriter? _output;
 
@@ -32,24 +32,17 @@ public sealed partial class ModelCheckpoint : Callback
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="verbose"/> is not 0 or 1, or <paramref name="mode"/> is not defined.</exception>
     public ModelCheckpoint(string path, string monitor = "val_loss", bool saveBestOnly = false, bool saveWeightsOnly = false,
         MonitorMode mode = MonitorMode.Auto, int verbose = 0, TextWriter? output = null)
+        : base(monitor, mode, minDelta: 0)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        ArgumentException.ThrowIfNullOrWhiteSpace(monitor);
         if (verbose is not (0 or 1))
         {
             throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose must be 0 or 1.");
         }
 
-        if (!Enum.IsDefined(mode))
-        {
-            throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Auto, Min or Max.");
-        }
-
         Path = path;
-        Monitor = monitor;
         SaveBestOnly = saveBestOnly;
         SaveWeightsOnly = saveWeightsOnly;
-        Mode = mode;
         Verbose = verbose;
         _output = output;
 
@@ -66,8 +59,6 @@ public sealed partial class ModelCheckpoint : Callback
     /// <summary>The path, possibly with placeholders.</summary>
     public string Path { get; }
 
-    /// <summary>The monitored epoch log.</summary>
-    public string Monitor { get; }
 
     /// <summary>Whether only improvements are saved.</summary>
     public bool SaveBestOnly { get; }
@@ -75,8 +66,6 @@ public sealed partial class ModelCheckpoint : Callback
     /// <summary>Whether only the weights are saved.</summary>
     public bool SaveWeightsOnly { get; }
 
-    /// <summary>Whether the monitored quantity improves by decreasing or increasing.</summary>
-    public MonitorMode Mode { get; }
 
     /// <summary>0 silent, 1 a line per epoch.</summary>
     public int Verbose { get; }
@@ -98,16 +87,15 @@ public sealed partial class ModelCheckpoint : Callback
         string file = FormatPath(epoch, logs);
         if (SaveBestOnly)
         {
-            double current = Training.Monitor.Read(logs, Monitor, nameof(ModelCheckpoint));
-            bool maximize = Training.Monitor.Maximizes(Monitor, Mode);
-            bool improved = !double.IsNaN(current) && (Best is not double best || (maximize ? current > best : current < best));
+            double current = ReadMonitor(logs);
+            bool improved = !double.IsNaN(current) && IsImprovement(current, Best);
             if (!improved)
             {
                 Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} did not improve from {(Best is double b ? FormatValue(b) : "nothing")}"));
                 return;
             }
 
-            Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} improved from {(Best is double previous ? FormatValue(previous) : maximize ? "-inf" : "inf")} to {FormatValue(current)}, saving model to {file}"));
+            Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} improved from {(Best is double previous ? FormatValue(previous) : Maximizes ? "-inf" : "inf")} to {FormatValue(current)}, saving model to {file}"));
             Best = current;
         }
         else

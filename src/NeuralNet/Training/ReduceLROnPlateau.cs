@@ -11,9 +11,8 @@ namespace NeuralNet.Training;
 /// epochs without improvement the rate becomes <c>max(lr * factor, minLearningRate)</c> (when it is above the minimum),
 /// then <see cref="Cooldown"/> epochs pass before counting again.
 /// </remarks>
-public sealed class ReduceLROnPlateau : Callback
+public sealed class ReduceLROnPlateau : MonitorCallback
 {
-    private readonly bool _maximize;
     private readonly TextWriter? _output;
     private double _best;
     private int _wait;
@@ -32,8 +31,8 @@ public sealed class ReduceLROnPlateau : Callback
     /// <exception cref="ArgumentOutOfRangeException">A value is outside its range; the message names it.</exception>
     public ReduceLROnPlateau(string monitor = "val_loss", double factor = 0.1, int patience = 10, MonitorMode mode = MonitorMode.Auto,
         double minDelta = 1e-4, int cooldown = 0, double minLearningRate = 0, int verbose = 0, TextWriter? output = null)
+        : base(monitor, mode, minDelta)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(monitor);
         if (!(factor > 0 && factor < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(factor), factor, string.Create(CultureInfo.InvariantCulture, $"ReduceLROnPlateau does not support a factor >= 1 or <= 0. Received: factor={factor}."));
@@ -41,35 +40,19 @@ public sealed class ReduceLROnPlateau : Callback
 
         ArgumentOutOfRangeException.ThrowIfNegative(patience);
         ArgumentOutOfRangeException.ThrowIfNegative(cooldown);
-        if (!(minDelta >= 0) || double.IsInfinity(minDelta))
-        {
-            throw new ArgumentOutOfRangeException(nameof(minDelta), minDelta, "minDelta must be non-negative and finite.");
-        }
-
         if (!(minLearningRate >= 0) || double.IsInfinity(minLearningRate))
         {
             throw new ArgumentOutOfRangeException(nameof(minLearningRate), minLearningRate, "minLearningRate must be non-negative and finite.");
         }
 
-        if (!Enum.IsDefined(mode))
-        {
-            throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Auto, Min or Max.");
-        }
-
-        Monitor = monitor;
         Factor = factor;
         Patience = patience;
-        Mode = mode;
-        MinDelta = minDelta;
         Cooldown = cooldown;
         MinLearningRate = minLearningRate;
         Verbose = verbose;
         _output = output;
-        _maximize = Training.Monitor.Maximizes(monitor, mode);
     }
 
-    /// <summary>The watched quantity.</summary>
-    public string Monitor { get; }
 
     /// <summary>The learning-rate multiplier.</summary>
     public double Factor { get; }
@@ -77,11 +60,9 @@ public sealed class ReduceLROnPlateau : Callback
     /// <summary>Epochs without improvement before a reduction.</summary>
     public int Patience { get; }
 
-    /// <summary>The configured mode.</summary>
-    public MonitorMode Mode { get; }
 
     /// <summary>The smallest change that counts as an improvement.</summary>
-    public double MinDelta { get; }
+    public double MinDelta => ImprovementThreshold;
 
     /// <summary>Epochs to wait after a reduction.</summary>
     public int Cooldown { get; }
@@ -95,7 +76,7 @@ public sealed class ReduceLROnPlateau : Callback
     /// <inheritdoc/>
     public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
     {
-        _best = _maximize ? double.NegativeInfinity : double.PositiveInfinity;
+        _best = Maximizes ? double.NegativeInfinity : double.PositiveInfinity;
         _wait = 0;
         _cooldownCounter = 0;
     }
@@ -104,14 +85,14 @@ public sealed class ReduceLROnPlateau : Callback
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         ArgumentNullException.ThrowIfNull(logs);
-        double current = Training.Monitor.Read(logs, Monitor, nameof(ReduceLROnPlateau));
+        double current = ReadMonitor(logs);
         if (_cooldownCounter > 0)
         {
             _cooldownCounter--;
             _wait = 0;
         }
 
-        if (_maximize ? current > _best + MinDelta : current < _best - MinDelta)
+        if (IsImprovement(current, _best))
         {
             _best = current;
             _wait = 0;
@@ -142,4 +123,7 @@ public sealed class ReduceLROnPlateau : Callback
             }
         }
     }
+
+    /// <inheritdoc/>
+    internal override bool LogsLearningRate => true;
 }

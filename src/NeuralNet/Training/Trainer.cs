@@ -122,9 +122,16 @@ internal sealed class Trainer
             callback.Model = _model;
         }
 
+        _model.ResumeEpoch = null;
         foreach (Callback callback in callbacks)
         {
             callback.OnTrainBegin(empty);
+        }
+
+        if (_model.ResumeEpoch is int resumeEpoch)
+        {
+            initialEpoch = Math.Max(initialEpoch, resumeEpoch);
+            _model.ResumeEpoch = null;
         }
 
         int outputs = _outputLosses.Length;
@@ -194,6 +201,10 @@ internal sealed class Trainer
             foreach (Callback callback in callbacks)
             {
                 callback.OnEpochEnd(epoch, epochLogs);
+                if (callback.LogsLearningRate)
+                {
+                    epochLogs["learning_rate"] = _settings.Optimizer.LearningRate;
+                }
             }
 
             history.Append(epoch, epochLogs);

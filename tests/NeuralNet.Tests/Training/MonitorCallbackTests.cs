@@ -1,0 +1,108 @@
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
+using NeuralNet.Training;
+using Xunit;
+using static NeuralNet.Tests.Serialization.ModelTestData;
+
+namespace NeuralNet.Tests.Training;
+
+public class MonitorCallbackTests
+{
+    // A user's callback on the shared base: counts improvements of the monitored value.
+    private sealed class ImprovementCounter(string monitor, MonitorMode mode, double minDelta) : MonitorCallback(monitor, mode, minDelta)
+    {
+        private double? _best;
+
+        public List<int> ImprovedEpochs { get; } = [];
+
+        public bool IncreaseIsBetter => Maximizes;
+
+        public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+        {
+            double value = ReadMonitor(logs);
+            if (IsImprovement(value, _best))
+            {
+                _best = value;
+                ImprovedEpochs.Add(epoch);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("val_loss", MonitorMode.Auto, false)]
+    [InlineData("val_accuracy", MonitorMode.Auto, true)]
+    [InlineData("auc", MonitorMode.Auto, true)]
+    [InlineData("val_precision", MonitorMode.Auto, true)]
+    [InlineData("mae", MonitorMode.Auto, false)]
+    [InlineData("accuracy", MonitorMode.Min, false)]
+    [InlineData("loss", MonitorMode.Max, true)]
+    public void Mode_ResolvesTheDirection(string monitor, MonitorMode mode, bool maximizes) =>
+        Assert.Equal(maximizes, new ImprovementCounter(monitor, mode, 0).IncreaseIsBetter);
+
+    [Fact]
+    public void IsImprovement_NeedsMoreThanMinDelta()
+    {
+        var counter = new ImprovementCounter("loss", MonitorMode.Auto, 0.1);
+        double[] values = [1.0, 0.95, 0.85, 0.8, 0.7];
+        for (int e = 0; e < values.Length; e++)
+        {
+            counter.OnEpochEnd(e, new Dictionary<string, double> { ["loss"] = values[e] });
+        }
+
+        // 1.0 (first), 0.95 not by > 0.1, 0.85 by 0.15, 0.8 not, 0.7 by exactly 0.15 from 0.85.
+        Assert.Equal([0, 2, 4], counter.ImprovedEpochs);
+    }
+
+    [Fact]
+    public void ReadMonitor_MissingQuantity_NamesTheCallbackAndListsTheLogs()
+    {
+        var counter = new ImprovementCounter("val_auc", MonitorMode.Auto, 0);
+        var ex = Assert.Throws<InvalidOperationException>(() => counter.OnEpochEnd(0, new Dictionary<string, double> { ["loss"] = 1 }));
+        Assert.Contains("ImprovementCounter monitors 'val_auc'", ex.Message);
+        Assert.Contains("Available: loss", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Constructor_BadMinDelta_Throws(double minDelta) =>
+        Assert.Equal("minDelta", Assert.Throws<ArgumentOutOfRangeException>(() => new ImprovementCounter("loss", MonitorMode.Auto, minDelta)).ParamName);
+
+    [Fact]
+    public void BuiltInCallbacks_ShareTheBase()
+    {
+        Assert.IsAssignableFrom<MonitorCallback>(new EarlyStopping());
+        Assert.IsAssignableFrom<MonitorCallback>(new ReduceLROnPlateau());
+        Assert.IsAssignableFrom<MonitorCallback>(new ModelCheckpoint("m.safetensors"));
+    }
+
+    [Fact]
+    public void LearningRate_LoggedAfterReduceLROnPlateauAndLearningRateScheduler_AsKeras()
+    {
+        var (x, y) = Classification(32, 8, 3, seed: 31);
+        var scheduled = DenseModel(seed: 5, new Sgd(0.1f));
+        var csv = Path.Combine(Path.GetTempPath(), $"nn-lr-{Guid.NewGuid():N}.csv");
+        try
+        {
+            History history = scheduled.Fit(x, y, epochs: 3, batchSize: 16, verbose: 0,
+                callbacks: [new LearningRateScheduler((epoch, rate) => 0.1 / (epoch + 1)), new CsvLogger(csv)]);
+            Assert.Equal([(double)0.1f, (double)(float)(0.1 / 2), (double)(float)(0.1 / 3)], history["learning_rate"]);
+            string[] lines = File.ReadAllLines(csv);
+            Assert.EndsWith(",learning_rate", lines[0], StringComparison.Ordinal);
+            Assert.EndsWith(((double)(float)(0.1 / 3)).ToString("R", System.Globalization.CultureInfo.InvariantCulture), lines[3], StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+
+        History plain = DenseModel(seed: 5).Fit(x, y, epochs: 1, batchSize: 16, verbose: 0);
+        Assert.False(plain.Contains("learning_rate"), "Keras logs the rate only through these callbacks");
+
+        History reduced = DenseModel(seed: 5, new Sgd(0.1f)).Fit(x, y, epochs: 2, batchSize: 16, verbose: 0,
+            callbacks: [new ReduceLROnPlateau("loss", factor: 0.5, patience: 0, minDelta: 1e9)]);
+        // The first epoch always improves on nothing; the second cannot beat it by 1e9, so the rate halves after it.
+        Assert.Equal([(double)0.1f, (double)0.05f], reduced["learning_rate"]);
+    }
+}

@@ -49,29 +49,11 @@ public sealed class BinaryCrossEntropy : Loss
     }
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets)
-    {
-        LossChecks.SameShape(Name, predictions, targets);
-        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
-        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        double total = 0;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double target = t[i];
-            if (FromLogits)
-            {
-                double x = p[i];
-                total += Math.Max(x, 0) - (x * target) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
-            }
-            else
-            {
-                double q = LossChecks.Clip(p[i]);
-                total -= (target * Math.Log(q)) + ((1 - target) * Math.Log(1 - q));
-            }
-        }
+    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new ElementValue(FromLogits));
 
-        return (float)(total / p.Length);
-    }
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+        LossLoops.MeanPerSample(Name, predictions, targets, destination, new ElementValue(FromLogits));
 
     /// <inheritdoc/>
     public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
@@ -95,4 +77,18 @@ public sealed class BinaryCrossEntropy : Loss
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("from_logits", FromLogits);
+
+    private readonly struct ElementValue(bool fromLogits) : IElementLoss
+    {
+        public double Value(double prediction, double target)
+        {
+            if (fromLogits)
+            {
+                return Math.Max(prediction, 0) - (prediction * target) + Math.Log(1 + Math.Exp(-Math.Abs(prediction)));
+            }
+
+            double q = LossChecks.Clip(prediction);
+            return -((target * Math.Log(q)) + ((1 - target) * Math.Log(1 - q)));
+        }
+    }
 }

@@ -39,36 +39,15 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     {
         LossChecks.SameShape(Name, predictions, targets);
         int classes = LossChecks.Classes(predictions);
-        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
-        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        int rows = p.Length / classes;
-        double total = 0;
-        for (int start = 0; start < p.Length; start += classes)
-        {
-            ReadOnlySpan<float> pRow = p.Slice(start, classes);
-            ReadOnlySpan<float> tRow = t.Slice(start, classes);
-            if (FromLogits)
-            {
-                double logSumExp = LogSumExp(pRow);
-                for (int j = 0; j < classes; j++)
-                {
-                    total -= tRow[j] * (pRow[j] - logSumExp);
-                }
-            }
-            else
-            {
-                double sum = RowSum(pRow);
-                for (int j = 0; j < classes; j++)
-                {
-                    if (tRow[j] != 0f)
-                    {
-                        total -= tRow[j] * Math.Log(LossChecks.Clip(pRow[j] / sum));
-                    }
-                }
-            }
-        }
+        return LossLoops.RowMean(predictions, targets, classes, classes, new RowValue(FromLogits));
+    }
 
-        return (float)(total / rows);
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination)
+    {
+        LossChecks.SameShape(Name, predictions, targets);
+        int classes = LossChecks.Classes(predictions);
+        LossLoops.RowMeanPerSample(Name, predictions, targets, classes, classes, destination, new RowValue(FromLogits));
     }
 
     /// <inheritdoc/>
@@ -178,4 +157,33 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("from_logits", FromLogits);
+
+    private readonly struct RowValue(bool fromLogits) : IRowLoss
+    {
+        public double Value(int row, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets)
+        {
+            double total = 0;
+            if (fromLogits)
+            {
+                double logSumExp = LogSumExp(predictions);
+                for (int j = 0; j < predictions.Length; j++)
+                {
+                    total -= targets[j] * (predictions[j] - logSumExp);
+                }
+
+                return total;
+            }
+
+            double sum = RowSum(predictions);
+            for (int j = 0; j < predictions.Length; j++)
+            {
+                if (targets[j] != 0f)
+                {
+                    total -= targets[j] * Math.Log(LossChecks.Clip(predictions[j] / sum));
+                }
+            }
+
+            return total;
+        }
+    }
 }

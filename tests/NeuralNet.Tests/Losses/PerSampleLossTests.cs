@@ -10,7 +10,7 @@ public class PerSampleLossTests
     public static TheoryData<string> Names =>
     [
         "mse", "mae", "mape", "msle", "huber", "log_cosh", "poisson", "hinge", "hinge_signed", "squared_hinge", "categorical_hinge",
-        "kld", "cosine", "bce", "bce_logits", "cce", "cce_logits", "sparse", "sparse_logits",
+        "kld", "cosine", "bce", "bce_logits", "bce_smoothed", "cce", "cce_logits", "cce_smoothed", "sparse", "sparse_logits",
     ];
 
     /// <summary>Every built-in loss on seeded data, (batch, features) or with steps (batch, steps, features).</summary>
@@ -44,7 +44,9 @@ public class PerSampleLossTests
             "cosine" => (new CosineSimilarity(), any, other),
             "bce" => (new BinaryCrossEntropy(), unit, Tensor.RandomUniform(shape, seed + 7)),
             "bce_logits" => (new BinaryCrossEntropy(fromLogits: true), any, labels),
+            "bce_smoothed" => (new BinaryCrossEntropy(labelSmoothing: 0.2), unit, labels),
             "cce" => (new CategoricalCrossEntropy(), probabilities, oneHot),
+            "cce_smoothed" => (new CategoricalCrossEntropy(fromLogits: true, labelSmoothing: 0.1), any, oneHot),
             "cce_logits" => (new CategoricalCrossEntropy(fromLogits: true), any, oneHot),
             "sparse" => (new SparseCategoricalCrossEntropy(), probabilities, sparseTargets),
             "sparse_logits" => (new SparseCategoricalCrossEntropy(fromLogits: true), any, sparseTargets),

@@ -9,19 +9,26 @@ namespace NeuralNet.Losses;
 /// <remarks>
 /// Shapes: predictions and targets (batch, ...), equal; targets in [0, 1]. Probabilities are clipped to
 /// [1e-7, 1 - 1e-7] as Keras does. With <c>fromLogits</c> the stable form
-/// <c>max(x, 0) - x t + log(1 + exp(-|x|))</c> is used.
+/// <c>max(x, 0) - x t + log(1 + exp(-|x|))</c> is used. With <c>labelSmoothing</c> s the targets are squeezed toward 0.5,
+/// <c>t (1 - s) + 0.5 s</c>, before the loss, as in Keras.
 /// </remarks>
 public sealed class BinaryCrossEntropy : Loss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="fromLogits">True when the model outputs logits (no final sigmoid).</param>
-    public BinaryCrossEntropy(bool fromLogits = false)
+    /// <param name="labelSmoothing">In [0, 1]: targets become <c>t (1 - s) + 0.5 s</c>; 0 leaves them unchanged.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
+    public BinaryCrossEntropy(bool fromLogits = false, double labelSmoothing = 0)
     {
         FromLogits = fromLogits;
+        LabelSmoothing = LossChecks.LabelSmoothing(nameof(BinaryCrossEntropy), labelSmoothing);
     }
 
     /// <summary>Whether predictions are logits rather than probabilities.</summary>
     public bool FromLogits { get; }
+
+    /// <summary>How far targets are squeezed toward 0.5, in [0, 1].</summary>
+    public double LabelSmoothing { get; }
 
     /// <inheritdoc/>
     public override string Name => "binary_crossentropy";
@@ -49,29 +56,11 @@ public sealed class BinaryCrossEntropy : Loss
     }
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets)
-    {
-        LossChecks.SameShape(Name, predictions, targets);
-        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
-        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        double total = 0;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double target = t[i];
-            if (FromLogits)
-            {
-                double x = p[i];
-                total += Math.Max(x, 0) - (x * target) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
-            }
-            else
-            {
-                double q = LossChecks.Clip(p[i]);
-                total -= (target * Math.Log(q)) + ((1 - target) * Math.Log(1 - q));
-            }
-        }
+    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new ElementValue(FromLogits, LabelSmoothing));
 
-        return (float)(total / p.Length);
-    }
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+        LossLoops.MeanPerSample(Name, predictions, targets, destination, new ElementValue(FromLogits, LabelSmoothing));
 
     /// <inheritdoc/>
     public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
@@ -84,7 +73,7 @@ public sealed class BinaryCrossEntropy : Loss
         double n = p.Length;
         for (int i = 0; i < p.Length; i++)
         {
-            double target = t[i];
+            double target = LossChecks.SmoothBinary(t[i], LabelSmoothing);
             double x = p[i];
             double derivative = FromLogits
                 ? (1 / (1 + Math.Exp(-x))) - target
@@ -94,5 +83,20 @@ public sealed class BinaryCrossEntropy : Loss
     }
 
     /// <inheritdoc/>
-    public override Config GetConfig() => new Config().Set("from_logits", FromLogits);
+    public override Config GetConfig() => new Config().Set("from_logits", FromLogits).Set("label_smoothing", LabelSmoothing);
+
+    private readonly struct ElementValue(bool fromLogits, double labelSmoothing) : IElementLoss
+    {
+        public double Value(double prediction, double target)
+        {
+            target = LossChecks.SmoothBinary(target, labelSmoothing);
+            if (fromLogits)
+            {
+                return Math.Max(prediction, 0) - (prediction * target) + Math.Log(1 + Math.Exp(-Math.Abs(prediction)));
+            }
+
+            double q = LossChecks.Clip(prediction);
+            return -((target * Math.Log(q)) + ((1 - target) * Math.Log(1 - q)));
+        }
+    }
 }

@@ -12,19 +12,26 @@ namespace NeuralNet.Losses;
 /// <para>With <c>fromLogits: false</c> (the default) each prediction row is first divided by its sum and clipped to
 /// [1e-7, 1 - 1e-7], as Keras does. With <c>fromLogits: true</c> the predictions are logits and the loss is computed
 /// through a max-subtracted log-sum-exp. When the model ends with softmax, the model uses the fused gradient
-/// (see <see cref="ISoftmaxCrossEntropy"/>).</para>
+/// (see <see cref="ISoftmaxCrossEntropy"/>). With <c>labelSmoothing</c> s the targets become
+/// <c>t (1 - s) + s / classes</c> before the loss, as in Keras.</para>
 /// </remarks>
 public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="fromLogits">True when the model outputs logits (no final softmax).</param>
-    public CategoricalCrossEntropy(bool fromLogits = false)
+    /// <param name="labelSmoothing">In [0, 1]: targets become <c>t (1 - s) + s / classes</c>; 0 leaves them unchanged.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
+    public CategoricalCrossEntropy(bool fromLogits = false, double labelSmoothing = 0)
     {
         FromLogits = fromLogits;
+        LabelSmoothing = LossChecks.LabelSmoothing(nameof(CategoricalCrossEntropy), labelSmoothing);
     }
 
     /// <summary>Whether predictions are logits rather than probabilities.</summary>
     public bool FromLogits { get; }
+
+    /// <summary>How far targets are spread toward the uniform distribution, in [0, 1].</summary>
+    public double LabelSmoothing { get; }
 
     /// <inheritdoc/>
     public override string Name => "categorical_crossentropy";
@@ -39,36 +46,15 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     {
         LossChecks.SameShape(Name, predictions, targets);
         int classes = LossChecks.Classes(predictions);
-        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
-        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        int rows = p.Length / classes;
-        double total = 0;
-        for (int start = 0; start < p.Length; start += classes)
-        {
-            ReadOnlySpan<float> pRow = p.Slice(start, classes);
-            ReadOnlySpan<float> tRow = t.Slice(start, classes);
-            if (FromLogits)
-            {
-                double logSumExp = LogSumExp(pRow);
-                for (int j = 0; j < classes; j++)
-                {
-                    total -= tRow[j] * (pRow[j] - logSumExp);
-                }
-            }
-            else
-            {
-                double sum = RowSum(pRow);
-                for (int j = 0; j < classes; j++)
-                {
-                    if (tRow[j] != 0f)
-                    {
-                        total -= tRow[j] * Math.Log(LossChecks.Clip(pRow[j] / sum));
-                    }
-                }
-            }
-        }
+        return LossLoops.RowMean(predictions, targets, classes, classes, new RowValue(FromLogits, LabelSmoothing));
+    }
 
-        return (float)(total / rows);
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination)
+    {
+        LossChecks.SameShape(Name, predictions, targets);
+        int classes = LossChecks.Classes(predictions);
+        LossLoops.RowMeanPerSample(Name, predictions, targets, classes, classes, destination, new RowValue(FromLogits, LabelSmoothing));
     }
 
     /// <inheritdoc/>
@@ -81,17 +67,18 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
         Span<float> g = gradient.AsSpan();
         int rows = p.Length / classes;
+        double s = LabelSmoothing;
         if (FromLogits)
         {
             for (int start = 0; start < p.Length; start += classes)
             {
                 ReadOnlySpan<float> pRow = p.Slice(start, classes);
                 double logSumExp = LogSumExp(pRow);
-                double targetSum = RowSum(t.Slice(start, classes));
+                double targetSum = SmoothedSum(t.Slice(start, classes), s);
                 for (int j = 0; j < classes; j++)
                 {
                     double softmax = Math.Exp(pRow[j] - logSumExp);
-                    g[start + j] = (float)(((softmax * targetSum) - t[start + j]) / rows);
+                    g[start + j] = (float)(((softmax * targetSum) - LossChecks.SmoothCategorical(t[start + j], s, classes)) / rows);
                 }
             }
 
@@ -110,20 +97,21 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
             {
                 if (LossChecks.Unclipped(pRow[i] / sum))
                 {
-                    active += tRow[i];
+                    active += LossChecks.SmoothCategorical(tRow[i], s, classes);
                 }
             }
 
             for (int j = 0; j < classes; j++)
             {
                 double q = pRow[j] / sum;
-                double own = LossChecks.Unclipped(q) ? tRow[j] / q : 0;
+                double own = LossChecks.Unclipped(q) ? LossChecks.SmoothCategorical(tRow[j], s, classes) / q : 0;
                 g[start + j] = (float)((active - own) / sum / rows);
             }
         }
     }
 
     /// <inheritdoc/>
+    /// <remarks>With label smoothing the targets t are the smoothed ones; the form <c>(p · Σt − t) / rows</c> is unchanged.</remarks>
     void ISoftmaxCrossEntropy.LogitsGradient(Tensor probabilities, Tensor targets, Tensor gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
@@ -138,12 +126,14 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
         Span<float> g = gradient.AsSpan();
         float inverseRows = (float)classes / p.Length;
+        double s = LabelSmoothing;
         for (int start = 0; start < p.Length; start += classes)
         {
-            float targetSum = (float)RowSum(t.Slice(start, classes));
+            float targetSum = (float)SmoothedSum(t.Slice(start, classes), s);
             for (int j = start; j < start + classes; j++)
             {
-                g[j] = ((p[j] * targetSum) - t[j]) * inverseRows;
+                float target = s == 0 ? t[j] : (float)LossChecks.SmoothCategorical(t[j], s, classes);
+                g[j] = ((p[j] * targetSum) - target) * inverseRows;
             }
         }
     }
@@ -177,5 +167,40 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     }
 
     /// <inheritdoc/>
-    public override Config GetConfig() => new Config().Set("from_logits", FromLogits);
+    public override Config GetConfig() => new Config().Set("from_logits", FromLogits).Set("label_smoothing", LabelSmoothing);
+
+    // The sum of a row's smoothed targets: (1 - s) sum(t) + s.
+    private static double SmoothedSum(ReadOnlySpan<float> targets, double labelSmoothing) =>
+        (RowSum(targets) * (1 - labelSmoothing)) + labelSmoothing;
+
+    private readonly struct RowValue(bool fromLogits, double labelSmoothing) : IRowLoss
+    {
+        public double Value(int row, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets)
+        {
+            int classes = predictions.Length;
+            double total = 0;
+            if (fromLogits)
+            {
+                double logSumExp = LogSumExp(predictions);
+                for (int j = 0; j < classes; j++)
+                {
+                    total -= LossChecks.SmoothCategorical(targets[j], labelSmoothing, classes) * (predictions[j] - logSumExp);
+                }
+
+                return total;
+            }
+
+            double sum = RowSum(predictions);
+            for (int j = 0; j < classes; j++)
+            {
+                double target = LossChecks.SmoothCategorical(targets[j], labelSmoothing, classes);
+                if (target != 0)
+                {
+                    total -= target * Math.Log(LossChecks.Clip(predictions[j] / sum));
+                }
+            }
+
+            return total;
+        }
+    }
 }

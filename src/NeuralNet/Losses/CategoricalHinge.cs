@@ -15,14 +15,16 @@ public sealed class CategoricalHinge : Loss
     public override float Compute(Tensor predictions, Tensor targets)
     {
         LossChecks.SameShape(Name, predictions, targets);
-        (int width, int rows) = LossLoops.RowLayout(predictions);
-        double total = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            total += Row(predictions.AsReadOnlySpan().Slice(r * width, width), targets.AsReadOnlySpan().Slice(r * width, width), out _);
-        }
+        (int width, _) = LossLoops.RowLayout(predictions);
+        return LossLoops.RowMean(predictions, targets, width, width, default(RowValue));
+    }
 
-        return (float)(total / rows);
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination)
+    {
+        LossChecks.SameShape(Name, predictions, targets);
+        (int width, _) = LossLoops.RowLayout(predictions);
+        LossLoops.RowMeanPerSample(Name, predictions, targets, width, width, destination, default(RowValue));
     }
 
     /// <inheritdoc/>
@@ -60,5 +62,10 @@ public sealed class CategoricalHinge : Loss
         }
 
         return Math.Max(negative - positive + 1, 0);
+    }
+
+    private readonly struct RowValue : IRowLoss
+    {
+        public double Value(int row, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets) => Row(predictions, targets, out _);
     }
 }

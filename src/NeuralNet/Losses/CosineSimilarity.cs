@@ -18,15 +18,16 @@ public sealed class CosineSimilarity : Loss
     public override float Compute(Tensor predictions, Tensor targets)
     {
         LossChecks.SameShape(Name, predictions, targets);
-        (int width, int rows) = LossLoops.RowLayout(predictions);
-        double total = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            ReadOnlySpan<float> p = predictions.AsReadOnlySpan().Slice(r * width, width), t = targets.AsReadOnlySpan().Slice(r * width, width);
-            total -= Dot(p, t) * InverseNorm(p, out _) * InverseNorm(t, out _);
-        }
+        (int width, _) = LossLoops.RowLayout(predictions);
+        return LossLoops.RowMean(predictions, targets, width, width, default(RowValue));
+    }
 
-        return (float)(total / rows);
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination)
+    {
+        LossChecks.SameShape(Name, predictions, targets);
+        (int width, _) = LossLoops.RowLayout(predictions);
+        LossLoops.RowMeanPerSample(Name, predictions, targets, width, width, destination, default(RowValue));
     }
 
     /// <inheritdoc/>
@@ -66,5 +67,11 @@ public sealed class CosineSimilarity : Loss
         double squares = Dot(x, x);
         clamped = squares < MinimumSquaredNorm;
         return 1 / Math.Sqrt(Math.Max(squares, MinimumSquaredNorm));
+    }
+
+    private readonly struct RowValue : IRowLoss
+    {
+        public double Value(int row, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets) =>
+            -Dot(predictions, targets) * InverseNorm(predictions, out _) * InverseNorm(targets, out _);
     }
 }

@@ -14,9 +14,12 @@ public sealed class Hinge : Loss
 
     /// <inheritdoc/>
     public override float Compute(Tensor predictions, Tensor targets) =>
-        HingeTargets.IsBinary(targets)
-            ? LossLoops.Mean(Name, predictions, targets, static (p, t) => Math.Max(1 - ((2 * t) - 1) * p, 0))
-            : LossLoops.Mean(Name, predictions, targets, static (p, t) => Math.Max(1 - (t * p), 0));
+        LossLoops.Mean(Name, predictions, targets, HingeTargets.IsBinary(targets) ? BinaryValue : SignedValue);
+
+    /// <inheritdoc/>
+    /// <remarks>Whether targets are 0/1 labels is decided over the whole batch, as for <see cref="Compute"/>.</remarks>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+        LossLoops.MeanPerSample(Name, predictions, targets, destination, HingeTargets.IsBinary(targets) ? BinaryValue : SignedValue);
 
     /// <inheritdoc/>
     public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
@@ -30,4 +33,8 @@ public sealed class Hinge : Loss
             LossLoops.MeanGradient(Name, predictions, targets, gradient, static (p, t) => 1 - (t * p) > 0 ? -t : 0);
         }
     }
+
+    private static double BinaryValue(double p, double t) => Math.Max(1 - (((2 * t) - 1) * p), 0);
+
+    private static double SignedValue(double p, double t) => Math.Max(1 - (t * p), 0);
 }

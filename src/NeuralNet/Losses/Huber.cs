@@ -30,20 +30,11 @@ public sealed class Huber : Loss
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets)
-    {
-        // Written out rather than through LossLoops: a lambda reading Delta would allocate a closure every step.
-        LossChecks.SameShape(Name, predictions, targets);
-        ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
-        double delta = Delta, total = 0;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double x = Math.Abs((double)p[i] - t[i]);
-            total += x <= delta ? 0.5 * x * x : (delta * x) - (0.5 * delta * delta);
-        }
+    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new HuberValue(Delta));
 
-        return (float)(total / p.Length);
-    }
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+        LossLoops.MeanPerSample(Name, predictions, targets, destination, new HuberValue(Delta));
 
     /// <inheritdoc/>
     public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
@@ -61,4 +52,14 @@ public sealed class Huber : Loss
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("delta", Delta);
+
+    // A struct rather than a lambda reading Delta, which would allocate a closure every step.
+    private readonly struct HuberValue(double delta) : IElementLoss
+    {
+        public double Value(double prediction, double target)
+        {
+            double x = Math.Abs(prediction - target);
+            return x <= delta ? 0.5 * x * x : (delta * x) - (0.5 * delta * delta);
+        }
+    }
 }

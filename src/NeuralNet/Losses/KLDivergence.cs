@@ -15,16 +15,16 @@ public sealed class KLDivergence : Loss
     public override float Compute(Tensor predictions, Tensor targets)
     {
         LossChecks.SameShape(Name, predictions, targets);
-        (_, int rows) = LossLoops.RowLayout(predictions);
-        ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
-        double total = 0;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double tc = Clip(t[i]);
-            total += tc * Math.Log(tc / Clip(p[i]));
-        }
+        (int width, _) = LossLoops.RowLayout(predictions);
+        return LossLoops.RowMean(predictions, targets, width, width, default(RowValue));
+    }
 
-        return (float)(total / rows);
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination)
+    {
+        LossChecks.SameShape(Name, predictions, targets);
+        (int width, _) = LossLoops.RowLayout(predictions);
+        LossLoops.RowMeanPerSample(Name, predictions, targets, width, width, destination, default(RowValue));
     }
 
     /// <inheritdoc/>
@@ -42,4 +42,19 @@ public sealed class KLDivergence : Loss
     }
 
     private static double Clip(double x) => Math.Clamp(x, LossChecks.Epsilon, 1.0);
+
+    private readonly struct RowValue : IRowLoss
+    {
+        public double Value(int row, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets)
+        {
+            double total = 0;
+            for (int j = 0; j < predictions.Length; j++)
+            {
+                double tc = Clip(targets[j]);
+                total += tc * Math.Log(tc / Clip(predictions[j]));
+            }
+
+            return total;
+        }
+    }
 }

@@ -12,16 +12,21 @@ public sealed class LogCosh : Loss
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets) =>
-        LossLoops.Mean(Name, predictions, targets, static (p, t) =>
-        {
-            double x = p - t;
-            double y = -2 * x;
-            double softplus = y > 0 ? y + Math.Log(1 + Math.Exp(-y)) : Math.Log(1 + Math.Exp(y));
-            return x + softplus - Log2;
-        });
+    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, Value);
+
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+        LossLoops.MeanPerSample(Name, predictions, targets, destination, Value);
 
     /// <inheritdoc/>
     public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) =>
         LossLoops.MeanGradient(Name, predictions, targets, gradient, static (p, t) => Math.Tanh(p - t));
+
+    private static double Value(double p, double t)
+    {
+        double x = p - t;
+        double y = -2 * x;
+        double softplus = y > 0 ? y + Math.Log(1 + Math.Exp(-y)) : Math.Log(1 + Math.Exp(y));
+        return x + softplus - Log2;
+    }
 }

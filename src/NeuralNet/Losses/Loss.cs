@@ -33,6 +33,24 @@ public abstract class Loss
     /// <param name="targets">The targets for the batch.</param>
     public abstract float Compute(Tensor predictions, Tensor targets);
 
+    /// <summary>
+    /// Writes the loss of each sample (each row of the first axis) into <paramref name="destination"/>: Keras' per-sample
+    /// values before its <c>sum_over_batch_size</c> reduction, averaged over a sample's steps when it has several rows,
+    /// so that their mean is <see cref="Compute"/>'s result (up to float rounding). Weighting them per sample gives
+    /// Keras' sample-weighted loss: <c>sum(w[s] * destination[s]) / batch</c>. Allocates nothing.
+    /// </summary>
+    /// <param name="predictions">The model's outputs, (batch, ...).</param>
+    /// <param name="targets">The targets for the batch, as for <see cref="Compute"/>.</param>
+    /// <param name="destination">Receives one value per sample; its length must be the batch size.</param>
+    /// <exception cref="ArgumentException">The shapes do not fit, or <paramref name="destination"/> is not one value per sample.</exception>
+    /// <exception cref="NotSupportedException">
+    /// The loss does not override this method: every built-in loss does; a loss of your own must override it to be
+    /// used with per-sample weights.
+    /// </exception>
+    public virtual void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+        throw new NotSupportedException(
+            $"{GetType().Name} ('{Name}') does not compute per-sample losses: override Loss.ComputePerSample to write one value per sample (their mean equal to Compute) before using it with sample weights.");
+
     /// <summary>Writes dLoss/dPredictions of the batch-mean loss into <paramref name="gradient"/> (same shape as predictions).</summary>
     public abstract void Gradient(Tensor predictions, Tensor targets, Tensor gradient);
 

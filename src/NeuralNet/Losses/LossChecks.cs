@@ -49,6 +49,19 @@ internal static class LossChecks
         }
     }
 
+    /// <summary>Returns <paramref name="labelSmoothing"/> when it is in [0, 1] (Keras' range), else throws naming it.</summary>
+    public static double LabelSmoothing(string loss, double labelSmoothing) =>
+        labelSmoothing is >= 0 and <= 1
+            ? labelSmoothing
+            : throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing,
+                FormattableString.Invariant($"{loss} expects labelSmoothing in [0, 1] but got labelSmoothing={labelSmoothing}."));
+
+    /// <summary>Keras' binary label smoothing: the target squeezed toward 0.5, t (1 - s) + 0.5 s.</summary>
+    public static double SmoothBinary(double target, double labelSmoothing) => (target * (1 - labelSmoothing)) + (0.5 * labelSmoothing);
+
+    /// <summary>Keras' categorical label smoothing over <paramref name="classes"/> classes: t (1 - s) + s / classes.</summary>
+    public static double SmoothCategorical(double target, double labelSmoothing, int classes) => (target * (1 - labelSmoothing)) + (labelSmoothing / classes);
+
     /// <summary>Clips a probability to Keras' [epsilon, 1 - epsilon].</summary>
     public static double Clip(double p) => p < Epsilon ? Epsilon : p > OneMinusEpsilon ? OneMinusEpsilon : p;
 

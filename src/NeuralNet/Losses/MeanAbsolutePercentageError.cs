@@ -10,10 +10,15 @@ public sealed class MeanAbsolutePercentageError : Loss
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets) =>
-        LossLoops.Mean(Name, predictions, targets, static (p, t) => 100 * Math.Abs(t - p) / Math.Max(Math.Abs(t), LossChecks.Epsilon));
+    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, Value);
+
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+        LossLoops.MeanPerSample(Name, predictions, targets, destination, Value);
 
     /// <inheritdoc/>
     public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) =>
         LossLoops.MeanGradient(Name, predictions, targets, gradient, static (p, t) => 100 * Math.Sign(p - t) / Math.Max(Math.Abs(t), LossChecks.Epsilon));
+
+    private static double Value(double p, double t) => 100 * Math.Abs(t - p) / Math.Max(Math.Abs(t), LossChecks.Epsilon);
 }

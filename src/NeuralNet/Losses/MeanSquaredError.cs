@@ -16,20 +16,11 @@ public sealed class MeanSquaredError : Loss
         LossChecks.SameSampleShape(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets)
-    {
-        LossChecks.SameShape(Name, predictions, targets);
-        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
-        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        double total = 0;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double d = (double)p[i] - t[i];
-            total += d * d;
-        }
+    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, default(SquaredError));
 
-        return (float)(total / p.Length);
-    }
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+        LossLoops.MeanPerSample(Name, predictions, targets, destination, default(SquaredError));
 
     /// <inheritdoc/>
     /// <remarks><c>2 (p - t) / n</c>, n the number of elements.</remarks>
@@ -45,5 +36,10 @@ public sealed class MeanSquaredError : Loss
         {
             g[i] = (p[i] - t[i]) * scale;
         }
+    }
+
+    private readonly struct SquaredError : IElementLoss
+    {
+        public double Value(double prediction, double target) => (prediction - target) * (prediction - target);
     }
 }

@@ -10,13 +10,18 @@ public sealed class MeanSquaredLogarithmicError : Loss
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets) =>
-        LossLoops.Mean(Name, predictions, targets, static (p, t) => Square(Log1(p) - Log1(t)));
+    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, Value);
+
+    /// <inheritdoc/>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+        LossLoops.MeanPerSample(Name, predictions, targets, destination, Value);
 
     /// <inheritdoc/>
     public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) =>
         LossLoops.MeanGradient(Name, predictions, targets, gradient,
             static (p, t) => p > LossChecks.Epsilon ? 2 * (Log1(p) - Log1(t)) / (p + 1) : 0);
+
+    private static double Value(double p, double t) => Square(Log1(p) - Log1(t));
 
     private static double Log1(double x) => Math.Log(Math.Max(x, LossChecks.Epsilon) + 1);
 

@@ -46,19 +46,15 @@ public sealed class SparseCategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     public override float Compute(Tensor predictions, Tensor targets)
     {
         int classes = Check(predictions, targets, null);
-        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
-        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        double total = 0;
-        for (int row = 0; row < t.Length; row++)
-        {
-            ReadOnlySpan<float> pRow = p.Slice(row * classes, classes);
-            int label = Label(t, row, classes);
-            total -= FromLogits
-                ? pRow[label] - CategoricalCrossEntropy.LogSumExp(pRow)
-                : Math.Log(LossChecks.Clip(pRow[label] / CategoricalCrossEntropy.RowSum(pRow)));
-        }
+        return LossLoops.RowMean(predictions, targets, classes, 1, new RowValue(Name, FromLogits));
+    }
 
-        return (float)(total / t.Length);
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A target is not a class index (the message names the sample).</exception>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination)
+    {
+        int classes = Check(predictions, targets, null);
+        LossLoops.RowMeanPerSample(Name, predictions, targets, classes, 1, destination, new RowValue(Name, FromLogits));
     }
 
     /// <inheritdoc/>
@@ -131,12 +127,13 @@ public sealed class SparseCategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
         return classes;
     }
 
-    private int Label(ReadOnlySpan<float> targets, int row, int classes)
+    private int Label(ReadOnlySpan<float> targets, int row, int classes) => Label(Name, targets[row], row, classes);
+
+    private static int Label(string loss, float value, int row, int classes)
     {
-        float value = targets[row];
         if (!(value >= 0f && value < classes) || value != MathF.Floor(value))
         {
-            throw new ArgumentException($"{Name}: target {value} of sample {row} is not a class index in [0, {classes}).", nameof(targets));
+            throw new ArgumentException($"{loss}: target {value} of sample {row} is not a class index in [0, {classes}).", "targets");
         }
 
         return (int)value;
@@ -144,4 +141,15 @@ public sealed class SparseCategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("from_logits", FromLogits);
+
+    private readonly struct RowValue(string loss, bool fromLogits) : IRowLoss
+    {
+        public double Value(int row, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets)
+        {
+            int label = Label(loss, targets[0], row, predictions.Length);
+            return fromLogits
+                ? CategoricalCrossEntropy.LogSumExp(predictions) - predictions[label]
+                : -Math.Log(LossChecks.Clip(predictions[label] / CategoricalCrossEntropy.RowSum(predictions)));
+        }
+    }
 }

@@ -11,9 +11,12 @@ public sealed class SquaredHinge : Loss
 
     /// <inheritdoc/>
     public override float Compute(Tensor predictions, Tensor targets) =>
-        HingeTargets.IsBinary(targets)
-            ? LossLoops.Mean(Name, predictions, targets, static (p, t) => Square(Math.Max(1 - (((2 * t) - 1) * p), 0)))
-            : LossLoops.Mean(Name, predictions, targets, static (p, t) => Square(Math.Max(1 - (t * p), 0)));
+        LossLoops.Mean(Name, predictions, targets, HingeTargets.IsBinary(targets) ? BinaryValue : SignedValue);
+
+    /// <inheritdoc/>
+    /// <remarks>Whether targets are 0/1 labels is decided over the whole batch, as for <see cref="Compute"/>.</remarks>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+        LossLoops.MeanPerSample(Name, predictions, targets, destination, HingeTargets.IsBinary(targets) ? BinaryValue : SignedValue);
 
     /// <inheritdoc/>
     public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
@@ -27,6 +30,10 @@ public sealed class SquaredHinge : Loss
             LossLoops.MeanGradient(Name, predictions, targets, gradient, static (p, t) => -2 * t * Math.Max(1 - (t * p), 0));
         }
     }
+
+    private static double BinaryValue(double p, double t) => Square(Math.Max(1 - (((2 * t) - 1) * p), 0));
+
+    private static double SignedValue(double p, double t) => Square(Math.Max(1 - (t * p), 0));
 
     private static double Square(double x) => x * x;
 }

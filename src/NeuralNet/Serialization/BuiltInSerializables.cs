@@ -179,9 +179,17 @@ internal static class BuiltInSerializables
 
     private static void RegisterLosses()
     {
-        SerializationRegistry.AddBuiltIn("CategoricalCrossentropy", c => new CategoricalCrossEntropy(Defaults(c, new CategoricalCrossEntropy()).GetBoolean("from_logits")), "categorical_crossentropy");
+        SerializationRegistry.AddBuiltIn("CategoricalCrossentropy", c =>
+        {
+            Config d = LastAxis(Defaults(c, new CategoricalCrossEntropy()));
+            return new CategoricalCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
+        }, "categorical_crossentropy");
         SerializationRegistry.AddBuiltIn("SparseCategoricalCrossentropy", c => new SparseCategoricalCrossEntropy(Defaults(c, new SparseCategoricalCrossEntropy()).GetBoolean("from_logits")), "sparse_categorical_crossentropy");
-        SerializationRegistry.AddBuiltIn("BinaryCrossentropy", c => new BinaryCrossEntropy(Defaults(c, new BinaryCrossEntropy()).GetBoolean("from_logits")), "binary_crossentropy");
+        SerializationRegistry.AddBuiltIn("BinaryCrossentropy", c =>
+        {
+            Config d = LastAxis(Defaults(c, new BinaryCrossEntropy()));
+            return new BinaryCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
+        }, "binary_crossentropy");
         SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredError(), "mean_squared_error", "mse");
         SerializationRegistry.AddBuiltIn("MeanAbsoluteError", _ => new MeanAbsoluteError(), "mean_absolute_error", "mae");
         SerializationRegistry.AddBuiltIn("MeanAbsolutePercentageError", _ => new MeanAbsolutePercentageError(), "mean_absolute_percentage_error", "mape");
@@ -195,6 +203,11 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("KLDivergence", _ => new KLDivergence(), "kl_divergence", "kld");
         SerializationRegistry.AddBuiltIn("CosineSimilarity", _ => new CosineSimilarity(), "cosine_similarity");
     }
+
+    // Keras writes "axis": -1 for its cross-entropies; only the last axis is supported here, so another value must not be
+    // silently ignored.
+    private static Config LastAxis(Config config) =>
+        config.GetInt64("axis", -1) == -1 ? config : throw config.Error($"\"axis\" is {config.GetInt64("axis")}; only the last axis (-1) is supported.");
 
     // The configuration with the settings it leaves out taken from a default instance.
     private static Config Defaults(Config config, object defaultInstance) => config.WithDefaults(defaultInstance switch

@@ -27,6 +27,12 @@ public abstract partial class Model
     /// the epoch, so a model saved after epoch k, loaded and fitted again with <c>initialEpoch: k</c> and the same seed
     /// gets the same weights as uninterrupted training. When greater than 0 and no seed is given, the shuffle seed of the
     /// model's previous <c>Fit</c> call is reused (the call being resumed).</param>
+    /// <param name="classWeight">Weights by class (Keras' <c>class_weight</c>), for a model with one output: each training
+    /// sample's loss is multiplied by the weight of its class (see <see cref="ClassWeights"/>). Cannot be combined with
+    /// <paramref name="sampleWeight"/>.</param>
+    /// <param name="sampleWeight">One non-negative weight per training sample, (samples) (Keras' <c>sample_weight</c>): each
+    /// output's loss becomes sum(weight × per-sample loss) / batch size. With <paramref name="validationSplit"/> the held-out
+    /// samples keep their weights, so <c>val_loss</c> is weighted too. Metrics are not weighted (Keras' <c>metrics</c>).</param>
     /// <param name="cancellationToken">Checked before every batch; on cancellation the model keeps the weights of the last
     /// completed step and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <returns>Per-epoch <c>loss</c> (mean over the epoch's samples, plus weight penalties), per-output losses when there are
@@ -50,6 +56,8 @@ public abstract partial class Model
         long? seed = null,
         TextWriter? output = null,
         int initialEpoch = 0,
+        ClassWeights? classWeight = null,
+        Tensor? sampleWeight = null,
         CancellationToken cancellationToken = default)
     {
         RequireCompiled(nameof(Fit));
@@ -75,6 +83,11 @@ public abstract partial class Model
         {
             Tensor[] train = CheckedData(x, y, nameof(x), nameof(y));
             Trainer trainer = GetTrainer(nameof(Fit));
+            if (WeightsPerSample(trainer, train, classWeight, sampleWeight) is Tensor weights)
+            {
+                train = [.. train, weights];
+            }
+
             Tensor[]? validation = null;
             if (validationSplit > 0)
             {
@@ -113,11 +126,13 @@ public abstract partial class Model
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <param name="verbose">0 silent, 1 progress bar, 2 one line.</param>
     /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
+    /// <param name="sampleWeight">One non-negative weight per sample, (samples), weighting the losses as in <see cref="Fit"/>; null for none.</param>
     /// <returns><c>loss</c> and every logged quantity by name.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
-    /// <exception cref="ArgumentException">The arrays do not fit the model, sample counts differ, or inputs are not finite.</exception>
+    /// <exception cref="ArgumentException">The arrays do not fit the model, sample counts differ, inputs are not finite, or a sample
+    /// weight is negative, not finite or of the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or <paramref name="verbose"/> is not 0, 1 or 2.</exception>
-    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, int verbose = 1, TextWriter? output = null)
+    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, int verbose = 1, TextWriter? output = null, Tensor? sampleWeight = null)
     {
         RequireCompiled(nameof(Evaluate));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -126,6 +141,11 @@ public abstract partial class Model
         {
             Tensor[] data = CheckedData(x, y, nameof(x), nameof(y));
             Trainer trainer = GetTrainer(nameof(Evaluate));
+            if (WeightsPerSample(trainer, data, classWeight: null, sampleWeight) is Tensor weights)
+            {
+                data = [.. data, weights];
+            }
+
             var loader = new BatchLoader(data, batchSize, shuffle: false, seed: 0);
             TextWriter writer = output ?? Console.Out;
             var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
@@ -283,5 +303,43 @@ public abstract partial class Model
         {
             throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch).");
         }
+    }
+
+    // One weight per sample from sampleWeight or classWeight, checked before anything changes; null when neither is given.
+    // The reflection only asks where ComputePerSample is declared; the trimmer keeps every override of a method called virtually.
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Reads the declaring type of a virtual method that is always kept.")]
+    private Tensor? WeightsPerSample(Trainer trainer, Tensor[] data, ClassWeights? classWeight, Tensor? sampleWeight)
+    {
+        if (classWeight is null && sampleWeight is null)
+        {
+            return null;
+        }
+
+        if (classWeight is not null && sampleWeight is not null)
+        {
+            throw new ArgumentException("Give either classWeight or sampleWeight, not both (as Keras: class_weight and sample_weight cannot be used at the same time); fold the class weights into the sample weights.", nameof(sampleWeight));
+        }
+
+        foreach (NeuralNet.Losses.Loss? loss in trainer.Settings.Losses)
+        {
+            if (loss is not null && loss.GetType().GetMethod(nameof(NeuralNet.Losses.Loss.ComputePerSample))!.DeclaringType == typeof(NeuralNet.Losses.Loss))
+            {
+                throw new NotSupportedException($"The loss {loss.GetType().Name} does not compute per-sample values (override ComputePerSample), so it cannot be used with {(classWeight is null ? nameof(sampleWeight) : nameof(classWeight))}.");
+            }
+        }
+
+        int samples = data[0].Shape[0];
+        if (classWeight is null)
+        {
+            return SampleWeights.FromSampleWeight(sampleWeight, samples);
+        }
+
+        if (Outputs.Count != 1)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"classWeight applies to models with one output, but model '{Name}' has {Outputs.Count}; give sampleWeight instead."), nameof(classWeight));
+        }
+
+        TensorShape outputShape = Outputs[0].Shape;
+        return SampleWeights.FromClassWeight(classWeight, data[Inputs.Count], outputShape[outputShape.Rank - 1]);
     }
 }

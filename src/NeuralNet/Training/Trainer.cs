@@ -11,7 +11,9 @@ namespace NeuralNet.Training;
 /// </summary>
 /// <remarks>
 /// Every buffer is created on the first batch of a given size and reused, so a step allocates nothing once warm.
-/// The tensors of a batch arrive as one array: the model's inputs in order, then its targets in output order.
+/// The tensors of a batch arrive as one array: the model's inputs in order, then its targets in output order, then, when
+/// <c>Fit</c> or <c>Evaluate</c> was given sample or class weights, one weight per sample (Keras' <c>sample_weight</c>):
+/// each output's loss becomes sum(weight × per-sample loss) / batch size, and each sample's gradient rows are scaled by its weight.
 /// </remarks>
 internal sealed class Trainer
 {
@@ -25,6 +27,7 @@ internal sealed class Trainer
     private readonly Tensor?[] _gradientStorage;
     private readonly Tensor?[] _gradients;
     private readonly float[] _outputLosses;
+    private float[] _perSampleLosses = [];
 
     public Trainer(Model model, GraphExecutor executor, IReadOnlyList<Parameter> parameters, IReadOnlyList<Parameter> regularized, CompileSettings settings)
     {
@@ -64,9 +67,10 @@ internal sealed class Trainer
     public float ComputeGradients(ReadOnlySpan<Tensor> batch, bool updateMetrics)
     {
         ReadOnlySpan<Tensor> inputs = batch[.._inputCount];
-        ReadOnlySpan<Tensor> targets = batch[_inputCount..];
+        ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
+        ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
         Tensor[] outputs = _executor.Forward(inputs, training: true);
-        float loss = WeightedLoss(outputs, targets) + Penalties.Total(_regularized);
+        float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_regularized);
         if (updateMetrics)
         {
             UpdateMetrics(outputs, targets);
@@ -94,6 +98,11 @@ internal sealed class Trainer
             if (_settings.LossWeights is float[] weights && weights[k] != 1f)
             {
                 gradient.Scale(weights[k]);
+            }
+
+            if (!sampleWeights.IsEmpty)
+            {
+                ScaleRows(gradient, sampleWeights);
             }
 
             _gradients[k] = gradient;
@@ -234,10 +243,10 @@ internal sealed class Trainer
         for (int b = 0; b < loader.BatchCount; b++)
         {
             Tensor[] batch = loader.GetBatchTensors(b);
-            ReadOnlySpan<Tensor> targets = batch.AsSpan(_inputCount);
+            ReadOnlySpan<Tensor> targets = batch.AsSpan(_inputCount, outputs);
             Tensor[] predictions = _executor.Forward(batch.AsSpan(0, _inputCount), training: false);
             int n = batch[0].Shape[0];
-            lossSum += (double)WeightedLoss(predictions, targets) * n;
+            lossSum += (double)WeightedLoss(predictions, targets, SampleWeightsOf(batch)) * n;
             for (int k = 0; k < outputs; k++)
             {
                 outputLossSums[k] += (double)_outputLosses[k] * n;
@@ -269,21 +278,55 @@ internal sealed class Trainer
         }
     }
 
-    // The sum of the outputs' losses, each times its weight; each output's unweighted loss is kept for the logs.
-    private float WeightedLoss(Tensor[] outputs, ReadOnlySpan<Tensor> targets)
+    // The sum of the outputs' losses, each times its weight; each output's loss (before the output weight) is kept for
+    // the logs. With sample weights, an output's loss is Keras' sum(w_i * loss_i) / batch (sum_over_batch_size).
+    private float WeightedLoss(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights)
     {
         float total = 0f;
         for (int k = 0; k < outputs.Length; k++)
         {
             if (_settings.Losses[k] is Loss loss)
             {
-                float value = loss.Compute(outputs[k], targets[k]);
+                float value = sampleWeights.IsEmpty ? loss.Compute(outputs[k], targets[k]) : SampleWeightedLoss(loss, outputs[k], targets[k], sampleWeights);
                 _outputLosses[k] = value;
                 total += _settings.LossWeights is float[] weights ? weights[k] * value : value;
             }
         }
 
         return total;
+    }
+
+    private float SampleWeightedLoss(Loss loss, Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
+    {
+        int n = sampleWeights.Length;
+        if (_perSampleLosses.Length < n)
+        {
+            _perSampleLosses = new float[n];
+        }
+
+        Span<float> values = _perSampleLosses.AsSpan(0, n);
+        loss.ComputePerSample(predictions, targets, values);
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            sum += (double)sampleWeights[i] * values[i];
+        }
+
+        return (float)(sum / n);
+    }
+
+    // The weights travel as the batch's last tensor, after the targets; an unweighted batch has none.
+    private ReadOnlySpan<float> SampleWeightsOf(ReadOnlySpan<Tensor> batch) =>
+        batch.Length > _inputCount + _outputLosses.Length ? batch[^1].AsReadOnlySpan() : default;
+
+    private static void ScaleRows(Tensor gradient, ReadOnlySpan<float> sampleWeights)
+    {
+        Span<float> g = gradient.AsSpan();
+        int row = g.Length / sampleWeights.Length;
+        for (int i = 0; i < sampleWeights.Length; i++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(g.Slice(i * row, row), sampleWeights[i], g.Slice(i * row, row));
+        }
     }
 
     private void UpdateMetrics(Tensor[] outputs, ReadOnlySpan<Tensor> targets)

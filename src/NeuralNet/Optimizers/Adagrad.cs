@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Optimizers;
@@ -41,18 +44,33 @@ public sealed class Adagrad : Optimizer
     private protected override float SlotInitialValue(int slot) => InitialAccumulatorValue;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
-    {
-        Span<float> accumulator = slots[0].AsSpan();
-        float lr = LearningRate, epsilon = Epsilon;
-        for (int i = 0; i < values.Length; i++)
-        {
-            float g = gradient[i];
-            accumulator[i] += g * g;
-            values[i] -= lr * g / MathF.Sqrt(accumulator[i] + epsilon);
-        }
-    }
+    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new Rule(LearningRate, Epsilon));
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("initial_accumulator_value", InitialAccumulatorValue).Set("epsilon", Epsilon);
+
+    // Slots: accumulator. a += g²; w −= lr·g / √(a + ε).
+    private readonly struct Rule(float lr, float epsilon) : IElementwiseUpdate
+    {
+        private readonly Vector<float> _lr = new(lr), _epsilon = new(epsilon);
+
+        public static int SlotCount => 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> accumulator, ref Vector<float> slot1, ref Vector<float> slot2)
+        {
+            Vector<float> a = accumulator + (input * input);
+            accumulator = a;
+            return value - ((_lr * input) / Vector.SquareRoot(a + _epsilon));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float accumulator, ref float slot1, ref float slot2)
+        {
+            float a = accumulator + (input * input);
+            accumulator = a;
+            return value - ((lr * input) / MathF.Sqrt(a + epsilon));
+        }
+    }
 }

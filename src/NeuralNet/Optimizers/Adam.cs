@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 
 namespace NeuralNet.Optimizers;
 
@@ -38,44 +38,34 @@ public sealed class Adam : MomentOptimizer
         AdamUpdate(values, gradient, slots, step);
 
     /// <summary>
-    /// Adam's fused update of one parameter: m += (g − m)(1 − β1), v += (g² − v)(1 − β2), w −= α·m / (√v + ε), with the
-    /// bias-corrected step α (shared with <see cref="AdamW"/>).
+    /// Adam's rule (shared with <see cref="AdamW"/>): m += (g − m)(1 − β1), v += (g² − v)(1 − β2), w −= α·m / (√v + ε),
+    /// with the bias-corrected step α. Slots: momentum, velocity.
     /// </summary>
-    internal static void Apply(Span<float> values, ReadOnlySpan<float> gradient, Span<float> m, Span<float> v, float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon)
+    internal readonly struct Rule(float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon) : IElementwiseUpdate
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
-        {
-            Span<Vector<float>> vw = MemoryMarshal.Cast<float, Vector<float>>(values);
-            ReadOnlySpan<Vector<float>> vg = MemoryMarshal.Cast<float, Vector<float>>(gradient);
-            Span<Vector<float>> vm = MemoryMarshal.Cast<float, Vector<float>>(m);
-            Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(v);
-            var vb1 = new Vector<float>(oneMinusBeta1);
-            var vb2 = new Vector<float>(oneMinusBeta2);
-            var valpha = new Vector<float>(alpha);
-            var veps = new Vector<float>(epsilon);
-            for (int j = 0; j < vw.Length; j++)
-            {
-                Vector<float> g = vg[j];
-                Vector<float> mj = vm[j] + ((g - vm[j]) * vb1);
-                Vector<float> vj = vv[j] + (((g * g) - vv[j]) * vb2);
-                vm[j] = mj;
-                vv[j] = vj;
-                vw[j] -= (mj * valpha) / (Vector.SquareRoot(vj) + veps);
-            }
+        // Broadcast once per call: the driver keeps these in registers across its loop.
+        private readonly Vector<float> _alpha = new(alpha), _oneMinusBeta1 = new(oneMinusBeta1), _oneMinusBeta2 = new(oneMinusBeta2), _epsilon = new(epsilon);
 
-            i = vw.Length * Vector<float>.Count;
+        public static int SlotCount => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> m, ref Vector<float> v, ref Vector<float> slot2)
+        {
+            Vector<float> mNew = m + ((input - m) * _oneMinusBeta1);
+            Vector<float> vNew = v + (((input * input) - v) * _oneMinusBeta2);
+            m = mNew;
+            v = vNew;
+            return value - ((mNew * _alpha) / (Vector.SquareRoot(vNew) + _epsilon));
         }
 
-        for (; i < values.Length; i++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float m, ref float v, ref float slot2)
         {
-            float g = gradient[i];
-            float mi = m[i] + ((g - m[i]) * oneMinusBeta1);
-            float vi = v[i] + (((g * g) - v[i]) * oneMinusBeta2);
-            m[i] = mi;
-            v[i] = vi;
-            values[i] -= (mi * alpha) / (MathF.Sqrt(vi) + epsilon);
+            float mNew = m + ((input - m) * oneMinusBeta1);
+            float vNew = v + (((input * input) - v) * oneMinusBeta2);
+            m = mNew;
+            v = vNew;
+            return value - ((mNew * alpha) / (MathF.Sqrt(vNew) + epsilon));
         }
     }
-
 }

@@ -31,5 +31,4 @@ public sealed class AdamW : MomentOptimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
         AdamUpdate(values, gradient, slots, step);
-
 }

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace NeuralNet.Optimizers;
 
 /// <summary>
@@ -28,16 +31,35 @@ public sealed class Adamax : MomentOptimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
-        Span<float> m = slots[0].AsSpan(), u = slots[1].AsSpan();
         float correction = (float)(1.0 - Math.Pow(Beta1AsWritten, step));
-        float lr = LearningRate, beta2 = Beta2, epsilon = Epsilon, oneMinusBeta1 = OneMinusBeta1;
-        for (int i = 0; i < values.Length; i++)
-        {
-            float g = gradient[i];
-            m[i] += (g - m[i]) * oneMinusBeta1;
-            u[i] = MathF.Max(beta2 * u[i], MathF.Abs(g));
-            values[i] -= lr * m[i] / (correction * (u[i] + epsilon));
-        }
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), new Rule(LearningRate, OneMinusBeta1, Beta2, Epsilon, correction));
     }
 
+    // Slots: momentum, norm. m += (g − m)(1 − β1); u = max(β2·u, |g|); w −= lr·m / (correction·(u + ε)).
+    private readonly struct Rule(float lr, float oneMinusBeta1, float beta2, float epsilon, float correction) : IElementwiseUpdate
+    {
+        private readonly Vector<float> _lr = new(lr), _oneMinusBeta1 = new(oneMinusBeta1), _beta2 = new(beta2), _epsilon = new(epsilon), _correction = new(correction);
+
+        public static int SlotCount => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> m, ref Vector<float> u, ref Vector<float> slot2)
+        {
+            Vector<float> mNew = m + ((input - m) * _oneMinusBeta1);
+            Vector<float> uNew = Vector.Max(_beta2 * u, Vector.Abs(input));
+            m = mNew;
+            u = uNew;
+            return value - ((_lr * mNew) / (_correction * (uNew + _epsilon)));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float m, ref float u, ref float slot2)
+        {
+            float mNew = m + ((input - m) * oneMinusBeta1);
+            float uNew = MathF.Max(beta2 * u, MathF.Abs(input));
+            m = mNew;
+            u = uNew;
+            return value - ((lr * mNew) / (correction * (uNew + epsilon)));
+        }
+    }
 }

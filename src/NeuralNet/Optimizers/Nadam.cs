@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace NeuralNet.Optimizers;
 
 /// <summary>
@@ -38,19 +41,9 @@ public sealed class Nadam : MomentOptimizer
         float momentumScale = (float)(next / (1 - (product * next)));
         float gradientScale = (float)((1 - mu) / (1 - product));
         float velocityScale = (float)(1 / (1 - Math.Pow(Beta2AsWritten, step)));
-        float lr = LearningRate, epsilon = Epsilon, oneMinusBeta1 = OneMinusBeta1, oneMinusBeta2 = OneMinusBeta2;
-        Span<float> m = slots[0].AsSpan(), v = slots[1].AsSpan();
-        for (int i = 0; i < values.Length; i++)
-        {
-            float g = gradient[i];
-            m[i] += (g - m[i]) * oneMinusBeta1;
-            v[i] += ((g * g) - v[i]) * oneMinusBeta2;
-            float mHat = (momentumScale * m[i]) + (gradientScale * g);
-            float vHat = v[i] * velocityScale;
-            values[i] -= mHat * lr / (MathF.Sqrt(vHat) + epsilon);
-        }
+        var rule = new Rule(LearningRate, OneMinusBeta1, OneMinusBeta2, Epsilon, momentumScale, gradientScale, velocityScale);
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), rule);
     }
-
 
     private double Mu(long t) => Beta1AsWritten * (1 - (0.5 * Math.Pow(Decay, t)));
 
@@ -73,6 +66,39 @@ public sealed class Nadam : MomentOptimizer
             }
 
             return _product;
+        }
+    }
+
+    // Slots: momentum, velocity. The step's schedule terms come in as the three scales.
+    private readonly struct Rule(float lr, float oneMinusBeta1, float oneMinusBeta2, float epsilon, float momentumScale, float gradientScale, float velocityScale) : IElementwiseUpdate
+    {
+        private readonly Vector<float> _lr = new(lr), _oneMinusBeta1 = new(oneMinusBeta1), _oneMinusBeta2 = new(oneMinusBeta2), _epsilon = new(epsilon);
+        private readonly Vector<float> _momentumScale = new(momentumScale), _gradientScale = new(gradientScale), _velocityScale = new(velocityScale);
+
+        public static int SlotCount => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> m, ref Vector<float> v, ref Vector<float> slot2)
+        {
+            Vector<float> mNew = m + ((input - m) * _oneMinusBeta1);
+            Vector<float> vNew = v + (((input * input) - v) * _oneMinusBeta2);
+            m = mNew;
+            v = vNew;
+            Vector<float> mHat = (_momentumScale * mNew) + (_gradientScale * input);
+            Vector<float> vHat = vNew * _velocityScale;
+            return value - ((mHat * _lr) / (Vector.SquareRoot(vHat) + _epsilon));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float m, ref float v, ref float slot2)
+        {
+            float mNew = m + ((input - m) * oneMinusBeta1);
+            float vNew = v + (((input * input) - v) * oneMinusBeta2);
+            m = mNew;
+            v = vNew;
+            float mHat = (momentumScale * mNew) + (gradientScale * input);
+            float vHat = vNew * velocityScale;
+            return value - ((mHat * lr) / (MathF.Sqrt(vHat) + epsilon));
         }
     }
 }

@@ -12,7 +12,7 @@ public abstract partial class Optimizer
     private ParallelUpdate? _parallelUpdate;
 
     /// <summary>
-    /// Whether <see cref="Update"/> treats every element independently (SGD, Adam, RMSprop), so a parameter may be
+    /// Whether <see cref="Update"/> treats every element independently (every optimizer of the library), so a parameter may be
     /// updated as separate blocks of rows. False for optimizers outside the library, which may need the whole tensor.
     /// </summary>
     private protected virtual bool UpdatesElementwise => false;

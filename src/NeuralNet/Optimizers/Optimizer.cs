@@ -10,9 +10,10 @@ namespace NeuralNet.Optimizers;
 /// <remarks>
 /// <para>Per-parameter state (momentums, velocities, ...) is created the first time a parameter is stepped and reused
 /// after that, so <see cref="Step"/> allocates nothing once warmed up. Each parameter is updated in one fused pass
-/// over its elements, then its gradient is cleared. The library's optimizers (SGD, Adam, RMSprop) update a parameter of
-/// 65,536 elements or more as blocks of rows on the library's worker threads (<see cref="Parallelism.MaxDegreeOfParallelism"/>),
-/// with the same result bit for bit; a subclass outside the library always receives whole parameters.</para>
+/// over its elements, then its gradient is cleared. The library's optimizers write their rule once, as a small struct
+/// driven by one vectorised loop (<c>ElementwiseUpdate</c>), and update a parameter of 65,536 elements or more as blocks
+/// of rows on the library's worker threads (<see cref="Parallelism.MaxDegreeOfParallelism"/>), with the same result bit
+/// for bit; a subclass outside the library always receives whole parameters.</para>
 /// <para>Optional gradient clipping, applied per parameter before the update as Keras does: <see cref="ClipNorm"/>
 /// rescales a gradient whose L2 norm exceeds it; <see cref="ClipValue"/> clamps every element to
 /// [-ClipValue, ClipValue]. At most one of them can be set.</para>

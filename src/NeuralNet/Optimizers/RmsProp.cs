@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 
 using NeuralNet.Serialization;
 
@@ -74,92 +74,155 @@ public sealed class RmsProp : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
+        var terms = new Terms(LearningRate, Rho, _oneMinusRho, Epsilon);
         Span<float> velocity = slots[0].AsSpan();
         bool hasMomentum = Momentum > 0f;
-        Span<float> momentum = hasMomentum ? slots[1].AsSpan() : default;
-        Span<float> average = Centered ? slots[hasMomentum ? 2 : 1].AsSpan() : default;
-        float lr = LearningRate;
-        float rho = Rho;
-        float oneMinusRho = _oneMinusRho;
-        float mu = Momentum;
-        float epsilon = Epsilon;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        if (Centered && hasMomentum)
         {
-            Span<Vector<float>> vw = MemoryMarshal.Cast<float, Vector<float>>(values);
-            ReadOnlySpan<Vector<float>> vg = MemoryMarshal.Cast<float, Vector<float>>(gradient);
-            Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(velocity);
-            Span<Vector<float>> vm = MemoryMarshal.Cast<float, Vector<float>>(momentum);
-            Span<Vector<float>> va = MemoryMarshal.Cast<float, Vector<float>>(average);
-            var vrho = new Vector<float>(rho);
-            var v1mrho = new Vector<float>(oneMinusRho);
-            var vlr = new Vector<float>(lr);
-            var vmu = new Vector<float>(mu);
-            var veps = new Vector<float>(epsilon);
-            for (int j = 0; j < vw.Length; j++)
-            {
-                Vector<float> g = vg[j];
-                Vector<float> v = (vrho * vv[j]) + (v1mrho * (g * g));
-                vv[j] = v;
-                Vector<float> denominator;
-                if (Centered)
-                {
-                    Vector<float> a = (vrho * va[j]) + (v1mrho * g);
-                    va[j] = a;
-                    denominator = v - (a * a) + veps;
-                }
-                else
-                {
-                    denominator = v + veps;
-                }
-
-                Vector<float> increment = (vlr * g) / Vector.SquareRoot(denominator);
-                if (hasMomentum)
-                {
-                    Vector<float> m = (vmu * vm[j]) + increment;
-                    vm[j] = m;
-                    vw[j] -= m;
-                }
-                else
-                {
-                    vw[j] -= increment;
-                }
-            }
-
-            i = vw.Length * Vector<float>.Count;
+            ElementwiseUpdate.Run(values, gradient, velocity, slots[1].AsSpan(), slots[2].AsSpan(), new CenteredMomentumRule(terms, Momentum));
         }
-
-        for (; i < values.Length; i++)
+        else if (Centered)
         {
-            float g = gradient[i];
-            float v = (rho * velocity[i]) + (oneMinusRho * (g * g));
-            velocity[i] = v;
-            float denominator;
-            if (Centered)
-            {
-                float a = (rho * average[i]) + (oneMinusRho * g);
-                average[i] = a;
-                denominator = v - (a * a) + epsilon;
-            }
-            else
-            {
-                denominator = v + epsilon;
-            }
-
-            float increment = (lr * g) / MathF.Sqrt(denominator);
-            if (hasMomentum)
-            {
-                float m = (mu * momentum[i]) + increment;
-                momentum[i] = m;
-                values[i] -= m;
-            }
-            else
-            {
-                values[i] -= increment;
-            }
+            ElementwiseUpdate.Run(values, gradient, velocity, slots[1].AsSpan(), new CenteredRule(terms));
+        }
+        else if (hasMomentum)
+        {
+            ElementwiseUpdate.Run(values, gradient, velocity, slots[1].AsSpan(), new MomentumRule(terms, Momentum));
+        }
+        else
+        {
+            ElementwiseUpdate.Run(values, gradient, velocity, new PlainRule(terms));
         }
     }
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("rho", Rho).Set("momentum", Momentum).Set("epsilon", Epsilon).Set("centered", Centered);
+
+    // What the four variants share: the moving averages ρ·a + (1 − ρ)·x and the step lr·g / √(d + ε).
+    private readonly struct Terms(float lr, float rho, float oneMinusRho, float epsilon)
+    {
+        private readonly Vector<float> _lr = new(lr), _rho = new(rho), _oneMinusRho = new(oneMinusRho), _epsilon = new(epsilon);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Average(Vector<float> average, Vector<float> x) =>
+            (_rho * average) + (_oneMinusRho * x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Average(float average, float x) => (rho * average) + (oneMinusRho * x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Step(Vector<float> g, Vector<float> d) =>
+            (_lr * g) / Vector.SquareRoot(d + _epsilon);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Step(float g, float d) => (lr * g) / MathF.Sqrt(d + epsilon);
+    }
+
+    // Slots: velocity. w −= lr·g / √(v + ε).
+    private readonly struct PlainRule(Terms terms) : IElementwiseUpdate
+    {
+        public static int SlotCount => 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> slot1, ref Vector<float> slot2)
+        {
+            Vector<float> v = terms.Average(velocity, input * input);
+            velocity = v;
+            return value - terms.Step(input, v);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float velocity, ref float slot1, ref float slot2)
+        {
+            float v = terms.Average(velocity, input * input);
+            velocity = v;
+            return value - terms.Step(input, v);
+        }
+    }
+
+    // Slots: velocity, momentum. m = μ·m + step; w −= m.
+    private readonly struct MomentumRule(Terms terms, float mu) : IElementwiseUpdate
+    {
+        private readonly Vector<float> _mu = new(mu);
+
+        public static int SlotCount => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> momentum, ref Vector<float> slot2)
+        {
+            Vector<float> v = terms.Average(velocity, input * input);
+            velocity = v;
+            Vector<float> m = (_mu * momentum) + terms.Step(input, v);
+            momentum = m;
+            return value - m;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float velocity, ref float momentum, ref float slot2)
+        {
+            float v = terms.Average(velocity, input * input);
+            velocity = v;
+            float m = (mu * momentum) + terms.Step(input, v);
+            momentum = m;
+            return value - m;
+        }
+    }
+
+    // Slots: velocity, average_gradient. w −= lr·g / √(v − a² + ε).
+    private readonly struct CenteredRule(Terms terms) : IElementwiseUpdate
+    {
+        public static int SlotCount => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> average, ref Vector<float> slot2)
+        {
+            Vector<float> v = terms.Average(velocity, input * input);
+            Vector<float> a = terms.Average(average, input);
+            velocity = v;
+            average = a;
+            return value - terms.Step(input, v - (a * a));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float velocity, ref float average, ref float slot2)
+        {
+            float v = terms.Average(velocity, input * input);
+            float a = terms.Average(average, input);
+            velocity = v;
+            average = a;
+            return value - terms.Step(input, v - (a * a));
+        }
+    }
+
+    // Slots: velocity, momentum, average_gradient.
+    private readonly struct CenteredMomentumRule(Terms terms, float mu) : IElementwiseUpdate
+    {
+        private readonly Vector<float> _mu = new(mu);
+
+        public static int SlotCount => 3;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> momentum, ref Vector<float> average)
+        {
+            Vector<float> v = terms.Average(velocity, input * input);
+            Vector<float> a = terms.Average(average, input);
+            velocity = v;
+            average = a;
+            Vector<float> m = (_mu * momentum) + terms.Step(input, v - (a * a));
+            momentum = m;
+            return value - m;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float velocity, ref float momentum, ref float average)
+        {
+            float v = terms.Average(velocity, input * input);
+            float a = terms.Average(average, input);
+            velocity = v;
+            average = a;
+            float m = (mu * momentum) + terms.Step(input, v - (a * a));
+            momentum = m;
+            return value - m;
+        }
+    }
 }

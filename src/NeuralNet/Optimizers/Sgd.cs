@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 
 using NeuralNet.Serialization;
 
@@ -49,62 +49,81 @@ public sealed class Sgd : Optimizer
         float lr = LearningRate;
         if (Momentum == 0f)
         {
-            UpdatePlain(values, gradient, lr);
-            return;
+            ElementwiseUpdate.Run(values, gradient, new PlainRule(lr));
         }
-
-        Span<float> velocity = slots[0].AsSpan();
-        float mu = Momentum;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        else if (Nesterov)
         {
-            Span<Vector<float>> vw = MemoryMarshal.Cast<float, Vector<float>>(values);
-            ReadOnlySpan<Vector<float>> vg = MemoryMarshal.Cast<float, Vector<float>>(gradient);
-            Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(velocity);
-            var vmu = new Vector<float>(mu);
-            var vlr = new Vector<float>(lr);
-            for (int j = 0; j < vw.Length; j++)
-            {
-                Vector<float> scaledGradient = vg[j] * vlr;
-                Vector<float> v = (vv[j] * vmu) - scaledGradient;
-                vv[j] = v;
-                vw[j] += Nesterov ? (v * vmu) - scaledGradient : v;
-            }
-
-            i = vw.Length * Vector<float>.Count;
+            ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new NesterovRule(lr, Momentum));
         }
-
-        for (; i < values.Length; i++)
+        else
         {
-            float scaledGradient = gradient[i] * lr;
-            float v = (velocity[i] * mu) - scaledGradient;
-            velocity[i] = v;
-            values[i] += Nesterov ? (v * mu) - scaledGradient : v;
+            ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new MomentumRule(lr, Momentum));
         }
     }
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("momentum", Momentum).Set("nesterov", Nesterov);
 
-    private static void UpdatePlain(Span<float> values, ReadOnlySpan<float> gradient, float lr)
+    // w −= lr·g.
+    private readonly struct PlainRule(float lr) : IElementwiseUpdate
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
-        {
-            Span<Vector<float>> vw = MemoryMarshal.Cast<float, Vector<float>>(values);
-            ReadOnlySpan<Vector<float>> vg = MemoryMarshal.Cast<float, Vector<float>>(gradient);
-            var vlr = new Vector<float>(lr);
-            for (int j = 0; j < vw.Length; j++)
-            {
-                vw[j] -= vg[j] * vlr;
-            }
+        private readonly Vector<float> _lr = new(lr);
 
-            i = vw.Length * Vector<float>.Count;
+        public static int SlotCount => 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> slot0, ref Vector<float> slot1, ref Vector<float> slot2) =>
+            value - (input * _lr);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float slot0, ref float slot1, ref float slot2) => value - (input * lr);
+    }
+
+    // v = μ·v − lr·g; w += v.
+    private readonly struct MomentumRule(float lr, float mu) : IElementwiseUpdate
+    {
+        private readonly Vector<float> _lr = new(lr), _mu = new(mu);
+
+        public static int SlotCount => 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> slot1, ref Vector<float> slot2)
+        {
+            velocity = (velocity * _mu) - (input * _lr);
+            return value + velocity;
         }
 
-        for (; i < values.Length; i++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float velocity, ref float slot1, ref float slot2)
         {
-            values[i] -= gradient[i] * lr;
+            velocity = (velocity * mu) - (input * lr);
+            return value + velocity;
+        }
+    }
+
+    // v = μ·v − lr·g; w += μ·v − lr·g.
+    private readonly struct NesterovRule(float lr, float mu) : IElementwiseUpdate
+    {
+        private readonly Vector<float> _lr = new(lr), _mu = new(mu);
+
+        public static int SlotCount => 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> slot1, ref Vector<float> slot2)
+        {
+            Vector<float> scaledGradient = input * _lr;
+            Vector<float> v = (velocity * _mu) - scaledGradient;
+            velocity = v;
+            return value + ((v * _mu) - scaledGradient);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float velocity, ref float slot1, ref float slot2)
+        {
+            float scaledGradient = input * lr;
+            float v = (velocity * mu) - scaledGradient;
+            velocity = v;
+            return value + ((v * mu) - scaledGradient);
         }
     }
 }

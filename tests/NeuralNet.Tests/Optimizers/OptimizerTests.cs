@@ -315,7 +315,13 @@ public class OptimizerTests
             }
         }
 
-        Func<Optimizer>[] factories = [() => new Sgd(0.05f, 0.9f, nesterov: true), () => new Adam(0.01f), () => new RmsProp(0.01f, momentum: 0.5f, centered: true)];
+        Func<Optimizer>[] factories =
+        [
+            () => new Sgd(0.05f), () => new Sgd(0.05f, 0.9f), () => new Sgd(0.05f, 0.9f, nesterov: true), () => new Adam(0.01f),
+            () => new RmsProp(0.01f), () => new RmsProp(0.01f, momentum: 0.5f), () => new RmsProp(0.01f, centered: true),
+            () => new RmsProp(0.01f, momentum: 0.5f, centered: true), () => new AdamW(0.01f), () => new Adagrad(0.01f),
+            () => new Adamax(0.01f), () => new Nadam(0.01f),
+        ];
         foreach (Func<Optimizer> create in factories)
         {
             float[] one = RunSteps(create(), 1);

@@ -8,8 +8,8 @@ namespace NeuralNet.Training;
 /// </summary>
 public sealed class Accuracy : Metric
 {
-    private long _correct;
-    private long _count;
+    private double _correct;
+    private double _count;
 
     /// <inheritdoc/>
     public override string Name => "accuracy";
@@ -22,7 +22,7 @@ public sealed class Accuracy : Metric
     }
 
     /// <inheritdoc/>
-    public override double Result() => _count == 0 ? 0.0 : (double)_correct / _count;
+    public override double Result() => _count == 0 ? 0.0 : _correct / _count;
 
     /// <inheritdoc/>
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
@@ -36,16 +36,20 @@ public sealed class Accuracy : Metric
     }
 
     /// <inheritdoc/>
-    public override void Update(Tensor predictions, Tensor targets)
+    public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(targets);
+        StreamingMetrics.PerSample(Name, predictions, predictions.Shape[0], sampleWeights);
         int batch = predictions.Shape[0];
         int width = predictions.Length / batch;
         int targetWidth = targets.Length / batch;
         ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        long correct = 0;
+        double correct = 0, count = 0;
         for (int i = 0; i < batch; i++)
         {
             ReadOnlySpan<float> row = p.Slice(i * width, width);
@@ -63,14 +67,13 @@ public sealed class Accuracy : Metric
                 hit = ArgMax(row) == ArgMax(t.Slice(i * targetWidth, targetWidth));
             }
 
-            if (hit)
-            {
-                correct++;
-            }
+            double weight = StreamingMetrics.Weight(sampleWeights, i, 1);
+            correct += hit ? weight : 0;
+            count += weight;
         }
 
         _correct += correct;
-        _count += batch;
+        _count += count;
     }
 
     /// <summary>The index of the first largest value (NaN never wins), as NumPy's argmax on finite data.</summary>

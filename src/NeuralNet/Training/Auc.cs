@@ -52,7 +52,11 @@ public sealed class Auc : Metric
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">A target is not 0 or 1 (the message names it).</exception>
-    public override void Update(Tensor predictions, Tensor targets)
+    public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A target is not 0 or 1 (the message names it).</exception>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
@@ -64,13 +68,13 @@ public sealed class Auc : Metric
             }
         }
 
-        _counts.Update(Name, predictions, targets);
+        _counts.Update(Name, predictions, targets, sampleWeights);
     }
 
     /// <inheritdoc/>
     public override double Result()
     {
-        long[] tp = _counts.TruePositives, fp = _counts.FalsePositives, tn = _counts.TrueNegatives, fn = _counts.FalseNegatives;
+        double[] tp = _counts.TruePositives, fp = _counts.FalsePositives, tn = _counts.TrueNegatives, fn = _counts.FalseNegatives;
         int n = NumThresholds;
         double area = 0;
         if (Curve == AucCurve.Roc)

@@ -6,8 +6,8 @@ namespace NeuralNet.Training;
 /// <param name="threshold">The decision threshold.</param>
 public sealed class BinaryAccuracy(double threshold = 0.5) : Metric
 {
-    private long _hits;
-    private long _count;
+    private double _hits;
+    private double _count;
 
     /// <summary>The decision threshold.</summary>
     public double Threshold { get; } = double.IsFinite(threshold) ? threshold : throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "threshold must be finite.");
@@ -22,20 +22,25 @@ public sealed class BinaryAccuracy(double threshold = 0.5) : Metric
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => StreamingMetrics.SameSampleSize(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override void Update(Tensor predictions, Tensor targets)
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         StreamingMetrics.SameLength(Name, predictions, targets);
         ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
+        int perSample = StreamingMetrics.PerSample(Name, predictions, p.Length, sampleWeights);
         for (int i = 0; i < p.Length; i++)
         {
-            _hits += (p[i] > Threshold ? 1f : 0f) == t[i] ? 1 : 0;
+            double weight = StreamingMetrics.Weight(sampleWeights, i, perSample);
+            _hits += (p[i] > Threshold ? 1f : 0f) == t[i] ? weight : 0;
+            _count += weight;
         }
-
-        _count += p.Length;
     }
 
     /// <inheritdoc/>
-    public override double Result() => _count == 0 ? 0 : (double)_hits / _count;
+    public override double Result() => _count == 0 ? 0 : _hits / _count;
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("threshold", Threshold);

@@ -3,8 +3,8 @@ namespace NeuralNet.Training;
 /// <summary>Keras' <c>CategoricalAccuracy</c>: the fraction of rows whose largest prediction is at the one-hot target's 1.</summary>
 public sealed class CategoricalAccuracy : Metric
 {
-    private long _hits;
-    private long _count;
+    private double _hits;
+    private double _count;
 
     /// <inheritdoc/>
     public override string Name => "categorical_accuracy";
@@ -16,18 +16,23 @@ public sealed class CategoricalAccuracy : Metric
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => StreamingMetrics.SameSampleSize(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override void Update(Tensor predictions, Tensor targets)
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         StreamingMetrics.SameLength(Name, predictions, targets);
         int width = predictions.Shape[-1], rows = predictions.Length / width;
+        int perSample = StreamingMetrics.PerSample(Name, predictions, rows, sampleWeights);
         for (int r = 0; r < rows; r++)
         {
-            _hits += Accuracy.ArgMax(predictions.AsReadOnlySpan().Slice(r * width, width)) == Accuracy.ArgMax(targets.AsReadOnlySpan().Slice(r * width, width)) ? 1 : 0;
+            double weight = StreamingMetrics.Weight(sampleWeights, r, perSample);
+            _hits += Accuracy.ArgMax(predictions.AsReadOnlySpan().Slice(r * width, width)) == Accuracy.ArgMax(targets.AsReadOnlySpan().Slice(r * width, width)) ? weight : 0;
+            _count += weight;
         }
-
-        _count += rows;
     }
 
     /// <inheritdoc/>
-    public override double Result() => _count == 0 ? 0 : (double)_hits / _count;
+    public override double Result() => _count == 0 ? 0 : _hits / _count;
 }

@@ -8,13 +8,13 @@ internal sealed class ConfusionCounts(double[] thresholds, int? classId)
 {
     public double[] Thresholds { get; } = thresholds;
 
-    public long[] TruePositives { get; } = new long[thresholds.Length];
+    public double[] TruePositives { get; } = new double[thresholds.Length];
 
-    public long[] FalsePositives { get; } = new long[thresholds.Length];
+    public double[] FalsePositives { get; } = new double[thresholds.Length];
 
-    public long[] TrueNegatives { get; } = new long[thresholds.Length];
+    public double[] TrueNegatives { get; } = new double[thresholds.Length];
 
-    public long[] FalseNegatives { get; } = new long[thresholds.Length];
+    public double[] FalseNegatives { get; } = new double[thresholds.Length];
 
     public void Reset()
     {
@@ -24,7 +24,7 @@ internal sealed class ConfusionCounts(double[] thresholds, int? classId)
         Array.Clear(FalseNegatives);
     }
 
-    public void Update(string metric, Tensor predictions, Tensor targets)
+    public void Update(string metric, Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         StreamingMetrics.SameLength(metric, predictions, targets);
         ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
@@ -35,19 +35,21 @@ internal sealed class ConfusionCounts(double[] thresholds, int? classId)
         }
 
         int start = classId ?? 0, step = classId is null ? 1 : width;
+        int perSample = StreamingMetrics.PerSample(metric, predictions, p.Length, sampleWeights);
         for (int i = start; i < p.Length; i += step)
         {
             bool actual = t[i] != 0;
+            double weight = StreamingMetrics.Weight(sampleWeights, i, perSample);
             for (int k = 0; k < Thresholds.Length; k++)
             {
                 bool predicted = p[i] > Thresholds[k];
                 if (predicted)
                 {
-                    (actual ? TruePositives : FalsePositives)[k]++;
+                    (actual ? TruePositives : FalsePositives)[k] += weight;
                 }
                 else
                 {
-                    (actual ? FalseNegatives : TrueNegatives)[k]++;
+                    (actual ? FalseNegatives : TrueNegatives)[k] += weight;
                 }
             }
         }

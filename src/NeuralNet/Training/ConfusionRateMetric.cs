@@ -39,7 +39,10 @@ public abstract class ConfusionRateMetric : Metric
     }
 
     /// <inheritdoc/>
-    public override void Update(Tensor predictions, Tensor targets) => _counts.Update(Name, predictions, targets);
+    public override void Update(Tensor predictions, Tensor targets) => _counts.Update(Name, predictions, targets, default);
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights) => _counts.Update(Name, predictions, targets, sampleWeights);
 
     /// <inheritdoc/>
     public override double Result() => Rate(_counts.TruePositives[0], _counts.FalsePositives[0], _counts.FalseNegatives[0]);
@@ -48,5 +51,5 @@ public abstract class ConfusionRateMetric : Metric
     public override Config GetConfig() => new Config().Set("thresholds", Threshold).Set("class_id", (long?)ClassId);
 
     /// <summary>The metric from the counts of true positives, false positives and false negatives.</summary>
-    private protected abstract double Rate(long truePositives, long falsePositives, long falseNegatives);
+    private protected abstract double Rate(double truePositives, double falsePositives, double falseNegatives);
 }

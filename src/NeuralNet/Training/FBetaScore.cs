@@ -66,10 +66,15 @@ public class FBetaScore : Metric
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => StreamingMetrics.SameSampleSize(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override void Update(Tensor predictions, Tensor targets)
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         StreamingMetrics.SameLength(Name, predictions, targets);
         int classes = predictions.Rank < 2 ? 1 : predictions.Shape[-1], rows = predictions.Length / classes;
+        int perSample = StreamingMetrics.PerSample(Name, predictions, rows, sampleWeights);
         if (_truePositives.Length != classes)
         {
             // Sized by the first batch; the training loop validates shapes first, so later batches have the same width.
@@ -89,12 +94,13 @@ public class FBetaScore : Metric
             for (int c = 0; c < classes; c++)
             {
                 bool positive = Threshold is double threshold ? row[c] > threshold : row[c] >= largest && Math.Abs(row[c]) > 1e-9;
+                double weight = StreamingMetrics.Weight(sampleWeights, r, perSample);
                 double truth = t[(r * classes) + c];
                 double predicted = positive ? 1 : 0;
-                _truePositives[c] += predicted * truth;
-                _falsePositives[c] += predicted * (1 - truth);
-                _falseNegatives[c] += (1 - predicted) * truth;
-                _support[c] += truth;
+                _truePositives[c] += weight * predicted * truth;
+                _falsePositives[c] += weight * predicted * (1 - truth);
+                _falseNegatives[c] += weight * (1 - predicted) * truth;
+                _support[c] += weight * truth;
             }
         }
     }

@@ -4,7 +4,7 @@ namespace NeuralNet.Training;
 public abstract class MeanErrorMetric : Metric
 {
     private double _sum;
-    private long _count;
+    private double _count;
 
     /// <inheritdoc/>
     public override void Reset() => (_sum, _count) = (0, 0);
@@ -13,18 +13,25 @@ public abstract class MeanErrorMetric : Metric
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => StreamingMetrics.SameSampleSize(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override void Update(Tensor predictions, Tensor targets)
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         StreamingMetrics.SameLength(Name, predictions, targets);
         ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
-        double sum = 0;
+        int perSample = StreamingMetrics.PerSample(Name, predictions, p.Length, sampleWeights);
+        double sum = 0, count = 0;
         for (int i = 0; i < p.Length; i++)
         {
-            sum += Error((double)p[i] - t[i]);
+            double weight = StreamingMetrics.Weight(sampleWeights, i, perSample);
+            sum += weight * Error((double)p[i] - t[i]);
+            count += weight;
         }
 
         _sum += sum;
-        _count += p.Length;
+        _count += count;
     }
 
     /// <inheritdoc/>

@@ -6,9 +6,9 @@ namespace NeuralNet.Training;
 /// A quantity tracked during training and evaluation, accumulated over batches (Keras metrics are stateful the same way).
 /// </summary>
 /// <remarks>
-/// The model calls <see cref="Reset"/> at the start of each epoch (and of each evaluation), <see cref="Update"/> after
+/// The model calls <see cref="Reset"/> at the start of each epoch (and of each evaluation), <see cref="Update(Tensor, Tensor)"/> after
 /// every batch, and reads <see cref="Result"/> for the logs under <see cref="Name"/> (validation results get the
-/// prefix <c>val_</c>). <see cref="Update"/> must not allocate: it runs once per training step.
+/// prefix <c>val_</c>). <see cref="Update(Tensor, Tensor)"/> must not allocate: it runs once per training step.
 /// </remarks>
 public abstract class Metric
 {
@@ -22,6 +22,27 @@ public abstract class Metric
     /// <param name="predictions">The model's outputs for the batch, (batch, ...).</param>
     /// <param name="targets">The targets for the batch, as given to the loss.</param>
     public abstract void Update(Tensor predictions, Tensor targets);
+
+    /// <summary>
+    /// Accumulates one batch with one non-negative weight per sample (Keras' <c>sample_weight</c>, for the
+    /// <c>weightedMetrics</c> of <c>Compile</c>): each sample counts in proportion to its weight, as Keras' metrics weigh
+    /// them (a weighted mean for accuracies and errors, weighted counts for precision, recall, AUC and F-scores). An
+    /// empty span means no weights. Every built-in metric implements it; the base accepts only an empty span.
+    /// </summary>
+    /// <param name="predictions">The model's outputs for the batch, (batch, ...).</param>
+    /// <param name="targets">The targets for the batch, as given to the loss.</param>
+    /// <param name="sampleWeights">One weight per sample of the batch, or empty.</param>
+    /// <exception cref="ArgumentException">The number of weights differs from the batch.</exception>
+    /// <exception cref="NotSupportedException">Weights were given to a metric of your own that does not override this method.</exception>
+    public virtual void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
+    {
+        if (!sampleWeights.IsEmpty)
+        {
+            throw new NotSupportedException($"The metric {Name} ({GetType().Name}) does not take sample weights (override Update with sampleWeights), so it cannot be a weighted metric.");
+        }
+
+        Update(predictions, targets);
+    }
 
     /// <summary>The value over everything accumulated since the last <see cref="Reset"/> (0 when nothing was).</summary>
     public abstract double Result();

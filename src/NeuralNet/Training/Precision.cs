@@ -13,6 +13,6 @@ public sealed class Precision(double threshold = 0.5, int? classId = null) : Con
     /// <inheritdoc/>
     public override string Name => "precision";
 
-    private protected override double Rate(long truePositives, long falsePositives, long falseNegatives) =>
+    private protected override double Rate(double truePositives, double falsePositives, double falseNegatives) =>
         truePositives + falsePositives == 0 ? 0 : (double)truePositives / (truePositives + falsePositives);
 }

@@ -9,7 +9,7 @@ public sealed class R2Score : Metric
     private double[] _sum = [];
     private double[] _squares = [];
     private double[] _residuals = [];
-    private long _count;
+    private double _count;
 
     /// <inheritdoc/>
     public override string Name => "r2_score";
@@ -27,7 +27,11 @@ public sealed class R2Score : Metric
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => StreamingMetrics.SameSampleSize(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override void Update(Tensor predictions, Tensor targets)
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         StreamingMetrics.SameLength(Name, predictions, targets);
         int columns = predictions.Rank < 2 ? 1 : predictions.Shape[-1], rows = predictions.Length / columns;
@@ -37,16 +41,17 @@ public sealed class R2Score : Metric
         }
 
         ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
+        int perSample = StreamingMetrics.PerSample(Name, predictions, p.Length, sampleWeights);
         for (int i = 0; i < p.Length; i++)
         {
             int c = i % columns;
+            double weight = StreamingMetrics.Weight(sampleWeights, i, perSample);
             double truth = t[i], error = truth - p[i];
-            _sum[c] += truth;
-            _squares[c] += truth * truth;
-            _residuals[c] += error * error;
+            _sum[c] += weight * truth;
+            _squares[c] += weight * truth * truth;
+            _residuals[c] += weight * error * error;
+            _count += c == 0 ? weight : 0;
         }
-
-        _count += rows;
     }
 
     /// <inheritdoc/>

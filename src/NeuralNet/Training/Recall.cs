@@ -13,6 +13,6 @@ public sealed class Recall(double threshold = 0.5, int? classId = null) : Confus
     /// <inheritdoc/>
     public override string Name => "recall";
 
-    private protected override double Rate(long truePositives, long falsePositives, long falseNegatives) =>
+    private protected override double Rate(double truePositives, double falsePositives, double falseNegatives) =>
         truePositives + falseNegatives == 0 ? 0 : (double)truePositives / (truePositives + falseNegatives);
 }

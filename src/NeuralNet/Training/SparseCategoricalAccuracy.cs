@@ -3,8 +3,8 @@ namespace NeuralNet.Training;
 /// <summary>Keras' <c>SparseCategoricalAccuracy</c>: the fraction of rows whose largest prediction is at the integer class label.</summary>
 public sealed class SparseCategoricalAccuracy : Metric
 {
-    private long _hits;
-    private long _count;
+    private double _hits;
+    private double _count;
 
     /// <inheritdoc/>
     public override string Name => "sparse_categorical_accuracy";
@@ -13,7 +13,11 @@ public sealed class SparseCategoricalAccuracy : Metric
     public override void Reset() => (_hits, _count) = (0, 0);
 
     /// <inheritdoc/>
-    public override void Update(Tensor predictions, Tensor targets)
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(targets);
@@ -24,14 +28,15 @@ public sealed class SparseCategoricalAccuracy : Metric
         }
 
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        int perSample = StreamingMetrics.PerSample(Name, predictions, rows, sampleWeights);
         for (int r = 0; r < rows; r++)
         {
-            _hits += Accuracy.ArgMax(predictions.AsReadOnlySpan().Slice(r * width, width)) == (int)t[r] ? 1 : 0;
+            double weight = StreamingMetrics.Weight(sampleWeights, r, perSample);
+            _hits += Accuracy.ArgMax(predictions.AsReadOnlySpan().Slice(r * width, width)) == (int)t[r] ? weight : 0;
+            _count += weight;
         }
-
-        _count += rows;
     }
 
     /// <inheritdoc/>
-    public override double Result() => _count == 0 ? 0 : (double)_hits / _count;
+    public override double Result() => _count == 0 ? 0 : _hits / _count;
 }

@@ -23,6 +23,26 @@ internal static class StreamingMetrics
         }
     }
 
+    /// <summary>
+    /// The weight of element (or row) <paramref name="index"/> of a batch whose samples span <paramref name="perSample"/>
+    /// elements (rows) each: its sample's weight, or 1 without weights.
+    /// </summary>
+    public static double Weight(ReadOnlySpan<float> sampleWeights, int index, int perSample) =>
+        sampleWeights.IsEmpty ? 1.0 : sampleWeights[index / perSample];
+
+    /// <summary>Elements (or rows) per sample, after checking one weight per sample.</summary>
+    /// <exception cref="ArgumentException">The weights are not one per sample of the batch.</exception>
+    public static int PerSample(string metric, Tensor predictions, int count, ReadOnlySpan<float> sampleWeights)
+    {
+        int batch = predictions.Shape[0];
+        if (!sampleWeights.IsEmpty && sampleWeights.Length != batch)
+        {
+            throw new ArgumentException($"{metric}: {sampleWeights.Length} sample weights for a batch of {batch}; expected one per sample.", nameof(sampleWeights));
+        }
+
+        return Math.Max(1, count / Math.Max(1, batch));
+    }
+
     /// <summary>How many values of <paramref name="row"/> are strictly larger than row[<paramref name="index"/>] (TensorFlow's in_top_k).</summary>
     public static int Above(ReadOnlySpan<float> row, int index)
     {

@@ -8,8 +8,8 @@ namespace NeuralNet.Training;
 /// </summary>
 public sealed class TopKCategoricalAccuracy : Metric
 {
-    private long _hits;
-    private long _count;
+    private double _hits;
+    private double _count;
 
     /// <summary>Creates the metric.</summary>
     /// <param name="k">How many of the largest predictions count.</param>
@@ -35,7 +35,11 @@ public sealed class TopKCategoricalAccuracy : Metric
     public override void Reset() => (_hits, _count) = (0, 0);
 
     /// <inheritdoc/>
-    public override void Update(Tensor predictions, Tensor targets)
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
+
+    /// <inheritdoc/>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(targets);
@@ -45,17 +49,18 @@ public sealed class TopKCategoricalAccuracy : Metric
             throw new ArgumentException($"{Name}: targets {targets.Shape} do not fit predictions {predictions.Shape}.", nameof(targets));
         }
 
+        int perSample = StreamingMetrics.PerSample(Name, predictions, rows, sampleWeights);
         for (int r = 0; r < rows; r++)
         {
+            double weight = StreamingMetrics.Weight(sampleWeights, r, perSample);
             int target = Sparse ? (int)targets.AsReadOnlySpan()[r] : Accuracy.ArgMax(targets.AsReadOnlySpan().Slice(r * width, width));
-            _hits += target >= 0 && target < width && StreamingMetrics.Above(predictions.AsReadOnlySpan().Slice(r * width, width), target) < K ? 1 : 0;
+            _hits += target >= 0 && target < width && StreamingMetrics.Above(predictions.AsReadOnlySpan().Slice(r * width, width), target) < K ? weight : 0;
+            _count += weight;
         }
-
-        _count += rows;
     }
 
     /// <inheritdoc/>
-    public override double Result() => _count == 0 ? 0 : (double)_hits / _count;
+    public override double Result() => _count == 0 ? 0 : _hits / _count;
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("k", K).Set("sparse", Sparse);

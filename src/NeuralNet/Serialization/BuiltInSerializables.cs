@@ -158,6 +158,28 @@ internal static class BuiltInSerializables
             Config d = Defaults(c, new Nadam());
             return (Nadam)new Nadam(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
         }, "nadam");
+        SerializationRegistry.AddBuiltIn("Adadelta", c =>
+        {
+            Config d = Defaults(c, new Adadelta());
+            return (Adadelta)new Adadelta(LearningRate(d), d.GetSingle("rho"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
+        }, "adadelta");
+        SerializationRegistry.AddBuiltIn("Lion", c =>
+        {
+            Config d = Defaults(c, new Lion());
+            return (Lion)new Lion(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2")).ReadClipping(c).ReadSchedule(c);
+        }, "lion");
+        SerializationRegistry.AddBuiltIn("Ftrl", c =>
+        {
+            Config d = Defaults(c, new Ftrl());
+            return (Ftrl)new Ftrl(
+                LearningRate(d),
+                d.GetSingle("learning_rate_power"),
+                d.GetSingle("initial_accumulator_value"),
+                d.GetSingle("l1_regularization_strength"),
+                d.GetSingle("l2_regularization_strength"),
+                d.GetSingle("l2_shrinkage_regularization_strength"),
+                d.GetSingle("beta")).ReadClipping(c).ReadSchedule(c);
+        }, "ftrl");
         SerializationRegistry.AddBuiltIn("RMSprop", c =>
         {
             Config d = Defaults(c, new RmsProp());

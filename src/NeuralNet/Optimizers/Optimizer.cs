@@ -21,8 +21,6 @@ namespace NeuralNet.Optimizers;
 /// </remarks>
 public abstract partial class Optimizer
 {
-    private readonly Dictionary<Parameter, Tensor[]> _state = new(ReferenceEqualityComparer.Instance);
-    private readonly List<Parameter> _stateOrder = [];
     private float _learningRate;
     private Schedules.LearningRateSchedule? _schedule;
     private float? _weightDecay;
@@ -168,10 +166,15 @@ public abstract partial class Optimizer
                     ApplyWeightDecay(parameter.Value.AsSpan(), decay, LearningRate);
                 }
 
-                Tensor[] slots = GetOrCreateState(parameter);
-                if (!TryUpdateInParallel(parameter, slots, step))
+                ParameterState state = State(parameter);
+                if (!TryUpdateInParallel(parameter, state.Slots, step))
                 {
-                    Update(parameter.Value.AsSpan(), gradient, slots, step);
+                    Update(parameter.Value.AsSpan(), gradient, state.Slots, step);
+                }
+
+                if (state.Average is Tensor average)
+                {
+                    UpdateMovingAverage(parameter, average, Iterations);
                 }
             }
 
@@ -258,7 +261,10 @@ public abstract partial class Optimizer
     private Config WithWeightDecay(Config config)
     {
         config = _weightDecay is float decay ? config.Set("weight_decay", decay) : config;
-        return _globalClipNorm is float clip ? config.Set("global_clipnorm", clip) : config;
+        config = _globalClipNorm is float clip ? config.Set("global_clipnorm", clip) : config;
+        config = _useEma ? config.Set("use_ema", true) : config;
+        config = _emaMomentum != DefaultEmaMomentum ? config.Set("ema_momentum", _emaMomentum) : config;
+        return _emaOverwriteFrequency is int frequency ? config.Set("ema_overwrite_frequency", frequency) : config;
     }
 
     /// <summary>
@@ -284,9 +290,13 @@ public abstract partial class Optimizer
             ? schedule.Serialize()
             : throw new NotSupportedException($"The learning-rate schedule {schedule.GetType().FullName} of {Name} is not a built-in schedule, so the optimizer cannot be saved; save the weights (SaveWeights), or use a built-in schedule.");
 
-    /// <summary>Sets <see cref="ClipNorm"/> or <see cref="ClipValue"/> from a configuration written by <see cref="GetConfig"/> (for factories of subclasses).</summary>
+    /// <summary>
+    /// Sets the base options (<see cref="ClipNorm"/>, <see cref="ClipValue"/>, <see cref="GlobalClipNorm"/>,
+    /// <see cref="WeightDecay"/>, <see cref="UseEma"/>, <see cref="EmaMomentum"/>, <see cref="EmaOverwriteFrequency"/>)
+    /// from a configuration written by <see cref="GetConfig"/> (for factories of subclasses).
+    /// </summary>
     /// <returns>This optimizer.</returns>
-    /// <exception cref="InvalidDataException">A clipping value is not a positive number, or both are set.</exception>
+    /// <exception cref="InvalidDataException">An option is out of its range, or two clippings are set.</exception>
     protected internal Optimizer ReadClipping(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -329,83 +339,8 @@ public abstract partial class Optimizer
             _weightDecay = decay;
         }
 
+        ReadMovingAverage(config);
         return this;
-    }
-
-    /// <summary>The names of the state tensors kept per parameter.</summary>
-    internal IReadOnlyList<string> StateSlotNames => SlotNames;
-
-    /// <summary>
-    /// The state created so far, in the order parameters were first stepped: (parameter, slot name, tensor).
-    /// Serialization saves these with <see cref="Iterations"/> so that training can resume exactly.
-    /// </summary>
-    internal IEnumerable<(Parameter Parameter, string Slot, Tensor Value)> GetStateTensors()
-    {
-        IReadOnlyList<string> names = SlotNames;
-        foreach (Parameter parameter in _stateOrder)
-        {
-            Tensor[] slots = _state[parameter];
-            for (int s = 0; s < slots.Length; s++)
-            {
-                yield return (parameter, names[s], slots[s]);
-            }
-        }
-    }
-
-    /// <summary>The number of scalars in the state created so far (for summaries).</summary>
-    internal long StateElementCount
-    {
-        get
-        {
-            long count = 0;
-            foreach (Tensor[] slots in _state.Values)
-            {
-                foreach (Tensor slot in slots)
-                {
-                    count += slot.Length;
-                }
-            }
-
-            return count;
-        }
-    }
-
-    /// <summary>Whether any state has been created (the optimizer has stepped or state was loaded).</summary>
-    internal bool HasState => _state.Count > 0 || Iterations > 0;
-
-    /// <summary>The value a state tensor starts at (0 unless a subclass says otherwise: Adagrad's accumulator).</summary>
-    private protected virtual float SlotInitialValue(int slot) => 0f;
-
-    /// <summary>The state tensors of <paramref name="parameter"/>, created on first use (see <see cref="SlotInitialValue"/>); loading writes into them.</summary>
-    internal Tensor[] GetOrCreateState(Parameter parameter)
-    {
-        if (!_state.TryGetValue(parameter, out Tensor[]? slots))
-        {
-            IReadOnlyList<string> names = SlotNames;
-            slots = new Tensor[names.Count];
-            for (int s = 0; s < slots.Length; s++)
-            {
-                slots[s] = new Tensor(parameter.Shape);
-                if (SlotInitialValue(s) is float initial and not 0f)
-                {
-                    slots[s].AsSpan().Fill(initial);
-                }
-            }
-
-            _state.Add(parameter, slots);
-            _stateOrder.Add(parameter);
-        }
-
-        return slots;
-    }
-
-    /// <summary>Forgets all state and the iteration count (a fresh optimizer with the same hyper-parameters).</summary>
-    internal void ResetState()
-    {
-        _state.Clear();
-        _parallelSlots.Clear();
-        _stateOrder.Clear();
-        Iterations = 0;
     }
 
     /// <summary>Throws unless <paramref name="value"/> is in [0, 1) (or [0, 1] when <paramref name="inclusiveOne"/>); returns it.</summary>

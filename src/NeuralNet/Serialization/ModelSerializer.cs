@@ -738,7 +738,7 @@ internal static class ModelSerializer
                 }
 
                 Tensor tensor = RequireTensor(file, tensorName, parameter.Shape, $"the optimizer state of '{parameterName}'");
-                tensor.CopyTo(optimizer.GetOrCreateState(parameter)[slotIndex]);
+                tensor.CopyTo(optimizer.GetOrCreateState(parameter, slotIndex));
             }
 
             optimizer.Iterations = iterations;

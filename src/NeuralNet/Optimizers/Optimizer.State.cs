@@ -2,21 +2,44 @@ namespace NeuralNet.Optimizers;
 
 public abstract partial class Optimizer
 {
-    // Keras' name for the EMA's variable, one per trainable parameter.
+    // Keras' names for the base options' variables, one per trainable parameter.
     private const string AverageSlot = "average";
+    private const string AccumulatorSlot = "gradient_accumulator";
 
     private readonly Dictionary<Parameter, ParameterState> _state = new(ReferenceEqualityComparer.Instance);
     private readonly List<Parameter> _stateOrder = [];
 
     /// <summary>
     /// The names of the state tensors kept per parameter: the subclass' <see cref="SlotNames"/>, then <c>average</c> with
-    /// <see cref="UseEma"/>.
+    /// <see cref="UseEma"/> and <c>gradient_accumulator</c> with <see cref="GradientAccumulationSteps"/>.
     /// </summary>
-    internal IReadOnlyList<string> StateSlotNames => UseEma ? [.. SlotNames, AverageSlot] : SlotNames;
+    internal IReadOnlyList<string> StateSlotNames
+    {
+        get
+        {
+            if (!UseEma && GradientAccumulationSteps is null)
+            {
+                return SlotNames;
+            }
+
+            var names = new List<string>(SlotNames);
+            if (UseEma)
+            {
+                names.Add(AverageSlot);
+            }
+
+            if (GradientAccumulationSteps is not null)
+            {
+                names.Add(AccumulatorSlot);
+            }
+
+            return names;
+        }
+    }
 
     /// <summary>
     /// The state created so far, in the order parameters were first stepped: (parameter, slot name, tensor).
-    /// Serialization saves these with <see cref="Iterations"/> so that training can resume exactly.
+    /// Serialization saves these with <see cref="StepCount"/> so that training can resume exactly.
     /// </summary>
     internal IEnumerable<(Parameter Parameter, string Slot, Tensor Value)> GetStateTensors()
     {
@@ -50,7 +73,7 @@ public abstract partial class Optimizer
     }
 
     /// <summary>Whether any state has been created (the optimizer has stepped or state was loaded).</summary>
-    internal bool HasState => _state.Count > 0 || Iterations > 0;
+    internal bool HasState => _state.Count > 0 || StepCount > 0;
 
     /// <summary>The value a state tensor starts at (0 unless a subclass says otherwise: Adagrad's accumulator).</summary>
     private protected virtual float SlotInitialValue(int slot) => 0f;
@@ -61,13 +84,13 @@ public abstract partial class Optimizer
     /// <summary>The state tensor <paramref name="slotIndex"/> (an index into <see cref="StateSlotNames"/>) of <paramref name="parameter"/>, created on first use; loading writes into it.</summary>
     internal Tensor GetOrCreateState(Parameter parameter, int slotIndex) => State(parameter)[slotIndex];
 
-    /// <summary>Forgets all state and the iteration count (a fresh optimizer with the same hyper-parameters).</summary>
+    /// <summary>Forgets all state and the step count (a fresh optimizer with the same hyper-parameters).</summary>
     internal void ResetState()
     {
         _state.Clear();
         _parallelSlots.Clear();
         _stateOrder.Clear();
-        Iterations = 0;
+        StepCount = 0;
     }
 
     // The state of a parameter, created (see SlotInitialValue) the first time it is asked for.
@@ -86,7 +109,10 @@ public abstract partial class Optimizer
                 }
             }
 
-            state = new ParameterState(slots, UseEma ? new Tensor(parameter.Shape) : null);
+            state = new ParameterState(
+                slots,
+                UseEma ? new Tensor(parameter.Shape) : null,
+                GradientAccumulationSteps is null ? null : new Tensor(parameter.Shape));
             _state.Add(parameter, state);
             _stateOrder.Add(parameter);
         }
@@ -94,19 +120,22 @@ public abstract partial class Optimizer
         return state;
     }
 
-    // A parameter's state: the subclass' slots (what Update receives), then the EMA average when that option is on;
-    // indexed in the order of StateSlotNames.
-    private sealed class ParameterState(Tensor[] slots, Tensor? average)
+    // A parameter's state: the subclass' slots (what Update receives), then the EMA average and the gradient accumulator
+    // when those options are on; indexed in the order of StateSlotNames.
+    private sealed class ParameterState(Tensor[] slots, Tensor? average, Tensor? accumulator)
     {
         public Tensor[] Slots { get; } = slots;
 
         public Tensor? Average { get; } = average;
 
-        public int Count => Slots.Length + (Average is null ? 0 : 1);
+        public Tensor? Accumulator { get; } = accumulator;
+
+        public int Count => Slots.Length + (Average is null ? 0 : 1) + (Accumulator is null ? 0 : 1);
 
         public Tensor this[int index] =>
             index < Slots.Length ? Slots[index]
-            : index < Count ? Average!
+            : index == Slots.Length && Average is not null ? Average
+            : index < Count ? Accumulator!
             : throw new ArgumentOutOfRangeException(nameof(index), index, $"The parameter has {Count} state tensors.");
     }
 }

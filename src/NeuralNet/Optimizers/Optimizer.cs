@@ -47,7 +47,7 @@ public abstract partial class Optimizer
     /// <exception cref="InvalidOperationException">Set while a <see cref="Schedule"/> drives the rate.</exception>
     public float LearningRate
     {
-        get => _schedule is null ? _learningRate : (float)_schedule.Rate(Iterations);
+        get => _schedule is null ? _learningRate : (float)_schedule.Rate(StepCount);
         set => _learningRate = _schedule is null
             ? ValidateLearningRate(value)
             : throw new InvalidOperationException($"The learning rate of {Name} follows its schedule ({_schedule.Name}) and cannot be set; change the schedule, or use an optimizer without one.");
@@ -136,20 +136,33 @@ public abstract partial class Optimizer
         init => _weightDecayExclusions = [.. value ?? throw new ArgumentNullException(nameof(value))];
     }
 
-    /// <summary>The number of steps taken so far (Keras <c>iterations</c>); Adam's bias correction uses it.</summary>
-    public long Iterations { get; internal set; }
+    /// <summary>
+    /// The number of updates applied so far (Keras <c>iterations</c>): the number of <see cref="Step"/> calls, divided
+    /// (rounded down) by <see cref="GradientAccumulationSteps"/> when gradients are accumulated. Adam's bias correction
+    /// and <see cref="EmaOverwriteFrequency"/> count in it.
+    /// </summary>
+    public long Iterations => _gradientAccumulationSteps is int steps ? StepCount / steps : StepCount;
 
     /// <summary>
-    /// Updates every trainable parameter in <paramref name="parameters"/> from its gradient, clears all their gradients
-    /// (trainable or not) and counts one iteration.
+    /// The number of <see cref="Step"/> calls so far, including those that only accumulate gradients (Keras'
+    /// <c>_iterations</c> variable): what a <see cref="Schedule"/> is evaluated at, and what is saved and loaded.
+    /// </summary>
+    internal long StepCount { get; set; }
+
+    /// <summary>
+    /// Updates every trainable parameter in <paramref name="parameters"/> from its gradient (or, with
+    /// <see cref="GradientAccumulationSteps"/>, adds the gradient to the parameter's accumulator and updates on every
+    /// n-th call), clears all their gradients (trainable or not) and counts one step.
     /// </summary>
     /// <param name="parameters">The parameters of the model, in a stable order.</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
     public void Step(IReadOnlyList<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        long step = Iterations + 1;
-        if (_globalClipNorm is float globalClip)
+        long iterations = Iterations;
+        long step = iterations + 1;
+        bool updates = AccumulateGradients(parameters);
+        if (updates && _globalClipNorm is float globalClip)
         {
             ClipByGlobalNorm(parameters, globalClip);
         }
@@ -159,40 +172,43 @@ public abstract partial class Optimizer
             Parameter parameter = parameters[i];
             if (parameter.Trainable)
             {
-                Span<float> gradient = parameter.Gradient.AsSpan();
-                Clip(gradient);
-                if (_weightDecay is float decay && decay > 0 && !IsExcludedFromWeightDecay(parameter))
-                {
-                    ApplyWeightDecay(parameter.Value.AsSpan(), decay, LearningRate);
-                }
-
                 ParameterState state = State(parameter);
-                if (!TryUpdateInParallel(parameter, state.Slots, step))
+                if (updates)
                 {
-                    Update(parameter.Value.AsSpan(), gradient, state.Slots, step);
+                    Span<float> gradient = parameter.Gradient.AsSpan();
+                    Clip(gradient);
+                    if (_weightDecay is float decay && decay > 0 && !IsExcludedFromWeightDecay(parameter))
+                    {
+                        ApplyWeightDecay(parameter.Value.AsSpan(), decay, LearningRate);
+                    }
+
+                    if (!TryUpdateInParallel(parameter, state.Slots, step))
+                    {
+                        Update(parameter.Value.AsSpan(), gradient, state.Slots, step);
+                    }
                 }
 
                 if (state.Average is Tensor average)
                 {
-                    UpdateMovingAverage(parameter, average, Iterations);
+                    UpdateMovingAverage(parameter, average, iterations);
                 }
             }
 
             parameter.DiscardGradient();
         }
 
-        Iterations = step;
+        StepCount++;
     }
 
     // Keras' clip_by_global_norm: every gradient times clip / max(global norm, clip), the norm over all of them.
     private static void ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, float clip)
     {
         double squares = 0;
-        foreach (Parameter parameter in parameters)
+        for (int i = 0; i < parameters.Count; i++)
         {
-            if (parameter.Trainable)
+            if (parameters[i].Trainable)
             {
-                float norm = TensorPrimitives.Norm(parameter.Gradient.AsReadOnlySpan());
+                float norm = TensorPrimitives.Norm(parameters[i].Gradient.AsReadOnlySpan());
                 squares += (double)norm * norm;
             }
         }
@@ -201,11 +217,11 @@ public abstract partial class Optimizer
         if (global > clip)
         {
             float scale = (float)(clip / global);
-            foreach (Parameter parameter in parameters)
+            for (int i = 0; i < parameters.Count; i++)
             {
-                if (parameter.Trainable)
+                if (parameters[i].Trainable)
                 {
-                    Span<float> gradient = parameter.Gradient.AsSpan();
+                    Span<float> gradient = parameters[i].Gradient.AsSpan();
                     TensorPrimitives.Multiply(gradient, scale, gradient);
                 }
             }
@@ -264,7 +280,8 @@ public abstract partial class Optimizer
         config = _globalClipNorm is float clip ? config.Set("global_clipnorm", clip) : config;
         config = _useEma ? config.Set("use_ema", true) : config;
         config = _emaMomentum != DefaultEmaMomentum ? config.Set("ema_momentum", _emaMomentum) : config;
-        return _emaOverwriteFrequency is int frequency ? config.Set("ema_overwrite_frequency", frequency) : config;
+        config = _emaOverwriteFrequency is int frequency ? config.Set("ema_overwrite_frequency", frequency) : config;
+        return _gradientAccumulationSteps is int steps ? config.Set("gradient_accumulation_steps", steps) : config;
     }
 
     /// <summary>
@@ -292,7 +309,8 @@ public abstract partial class Optimizer
 
     /// <summary>
     /// Sets the base options (<see cref="ClipNorm"/>, <see cref="ClipValue"/>, <see cref="GlobalClipNorm"/>,
-    /// <see cref="WeightDecay"/>, <see cref="UseEma"/>, <see cref="EmaMomentum"/>, <see cref="EmaOverwriteFrequency"/>)
+    /// <see cref="WeightDecay"/>, <see cref="UseEma"/>, <see cref="EmaMomentum"/>, <see cref="EmaOverwriteFrequency"/>,
+    /// <see cref="GradientAccumulationSteps"/>)
     /// from a configuration written by <see cref="GetConfig"/> (for factories of subclasses).
     /// </summary>
     /// <returns>This optimizer.</returns>
@@ -340,6 +358,7 @@ public abstract partial class Optimizer
         }
 
         ReadMovingAverage(config);
+        ReadGradientAccumulation(config);
         return this;
     }
 

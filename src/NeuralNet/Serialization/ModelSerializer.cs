@@ -299,7 +299,7 @@ internal static class ModelSerializer
 
         return new JsonObject
         {
-            ["iterations"] = model.Optimizer?.Iterations ?? 0,
+            ["iterations"] = model.Optimizer?.StepCount ?? 0,
             ["fit_count"] = model.FitCount,
             ["random_states"] = randoms,
         };
@@ -741,7 +741,7 @@ internal static class ModelSerializer
                 tensor.CopyTo(optimizer.GetOrCreateState(parameter, slotIndex));
             }
 
-            optimizer.Iterations = iterations;
+            optimizer.StepCount = iterations;
         }
 
         if (state.Contains("random_states"))

@@ -190,6 +190,16 @@ internal static class BuiltInSerializables
             Config d = LastAxis(Defaults(c, new BinaryCrossEntropy()));
             return new BinaryCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
         }, "binary_crossentropy");
+        SerializationRegistry.AddBuiltIn("BinaryFocalCrossentropy", c =>
+        {
+            Config d = LastAxis(Defaults(c, new BinaryFocalCrossEntropy()));
+            return new BinaryFocalCrossEntropy(d.GetBoolean("apply_class_balancing"), d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
+        }, "binary_focal_crossentropy");
+        SerializationRegistry.AddBuiltIn("CategoricalFocalCrossentropy", c =>
+        {
+            Config d = LastAxis(Defaults(c, new CategoricalFocalCrossEntropy()));
+            return new CategoricalFocalCrossEntropy(d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
+        }, "categorical_focal_crossentropy");
         SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredError(), "mean_squared_error", "mse");
         SerializationRegistry.AddBuiltIn("MeanAbsoluteError", _ => new MeanAbsoluteError(), "mean_absolute_error", "mae");
         SerializationRegistry.AddBuiltIn("MeanAbsolutePercentageError", _ => new MeanAbsolutePercentageError(), "mean_absolute_percentage_error", "mape");

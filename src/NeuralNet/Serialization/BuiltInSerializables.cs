@@ -38,6 +38,17 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("F1Score", c => new F1Score(ReadAverage(c), c.GetNode("threshold") is null ? null : c.GetDouble("threshold")), "f1_score");
         SerializationRegistry.AddBuiltIn("R2Score", _ => new R2Score(), "r2_score");
         SerializationRegistry.AddBuiltIn("RootMeanSquaredError", _ => new RootMeanSquaredError(), "root_mean_squared_error", "rmse");
+
+        // No identifier: like Keras' "MeanIoU", the metric cannot be made without its number of classes.
+        SerializationRegistry.AddBuiltIn("MeanIoU", c =>
+        {
+            Config d = LastAxis(c);
+            return new MeanIoU(
+                d.GetInt32("num_classes"),
+                d.GetNullableInt64("ignore_class") is long ignored ? checked((int)ignored) : null,
+                d.GetBoolean("sparse_y_true", true),
+                d.GetBoolean("sparse_y_pred", true));
+        });
     }
 
     private static void RegisterLayers()
@@ -214,7 +225,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("CosineSimilarity", _ => new CosineSimilarity(), "cosine_similarity");
     }
 
-    // Keras writes "axis": -1 for its cross-entropies; only the last axis is supported here, so another value must not be
+    // Keras writes "axis": -1 for its cross-entropies and IoU metrics; only the last axis is supported here, so another value must not be
     // silently ignored.
     private static Config LastAxis(Config config) =>
         config.GetInt64("axis", -1) == -1 ? config : throw config.Error($"\"axis\" is {config.GetInt64("axis")}; only the last axis (-1) is supported.");

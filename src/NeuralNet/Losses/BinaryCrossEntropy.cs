@@ -40,20 +40,7 @@ public sealed class BinaryCrossEntropy : Loss
 
     /// <inheritdoc/>
     /// <remarks>Targets must be probabilities in [0, 1] (0/1 labels, or soft labels); anything else gives a meaningless, possibly negative loss.</remarks>
-    public override void ValidateTargets(Tensor targets)
-    {
-        ArgumentNullException.ThrowIfNull(targets);
-        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        int stride = targets.Rank == 0 || targets.Shape[0] == 0 ? 1 : t.Length / targets.Shape[0];
-        for (int i = 0; i < t.Length; i++)
-        {
-            if (!(t[i] >= 0f && t[i] <= 1f))
-            {
-                throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{Name}: targets must be in [0, 1], but sample {i / stride} (element {i % stride}) is {t[i]}. For class labels 0, 1, 2, ... use SparseCategoricalCrossEntropy."), nameof(targets));
-            }
-        }
-    }
+    public override void ValidateTargets(Tensor targets) => LossChecks.ProbabilityTargets(Name, targets);
 
     /// <inheritdoc/>
     public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new ElementValue(FromLogits, LabelSmoothing));

@@ -49,6 +49,22 @@ internal static class LossChecks
         }
     }
 
+    /// <summary>Throws unless every target is a probability in [0, 1] (the binary cross-entropies), naming the sample and element.</summary>
+    public static void ProbabilityTargets(string loss, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        int stride = targets.Rank == 0 || targets.Shape[0] == 0 ? 1 : t.Length / targets.Shape[0];
+        for (int i = 0; i < t.Length; i++)
+        {
+            if (!(t[i] >= 0f && t[i] <= 1f))
+            {
+                throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{loss}: targets must be in [0, 1], but sample {i / stride} (element {i % stride}) is {t[i]}. For class labels 0, 1, 2, ... use SparseCategoricalCrossEntropy."), nameof(targets));
+            }
+        }
+    }
+
     /// <summary>Returns <paramref name="labelSmoothing"/> when it is in [0, 1] (Keras' range), else throws naming it.</summary>
     public static double LabelSmoothing(string loss, double labelSmoothing) =>
         labelSmoothing is >= 0 and <= 1

@@ -21,8 +21,6 @@ namespace NeuralNet.Optimizers;
 /// </remarks>
 public abstract partial class Optimizer
 {
-    private readonly Dictionary<Parameter, Tensor[]> _state = new(ReferenceEqualityComparer.Instance);
-    private readonly List<Parameter> _stateOrder = [];
     private float _learningRate;
     private Schedules.LearningRateSchedule? _schedule;
     private float? _weightDecay;
@@ -49,7 +47,7 @@ public abstract partial class Optimizer
     /// <exception cref="InvalidOperationException">Set while a <see cref="Schedule"/> drives the rate.</exception>
     public float LearningRate
     {
-        get => _schedule is null ? _learningRate : (float)_schedule.Rate(Iterations);
+        get => _schedule is null ? _learningRate : (float)_schedule.Rate(StepCount);
         set => _learningRate = _schedule is null
             ? ValidateLearningRate(value)
             : throw new InvalidOperationException($"The learning rate of {Name} follows its schedule ({_schedule.Name}) and cannot be set; change the schedule, or use an optimizer without one.");
@@ -138,20 +136,33 @@ public abstract partial class Optimizer
         init => _weightDecayExclusions = [.. value ?? throw new ArgumentNullException(nameof(value))];
     }
 
-    /// <summary>The number of steps taken so far (Keras <c>iterations</c>); Adam's bias correction uses it.</summary>
-    public long Iterations { get; internal set; }
+    /// <summary>
+    /// The number of updates applied so far (Keras <c>iterations</c>): the number of <see cref="Step"/> calls, divided
+    /// (rounded down) by <see cref="GradientAccumulationSteps"/> when gradients are accumulated. Adam's bias correction
+    /// and <see cref="EmaOverwriteFrequency"/> count in it.
+    /// </summary>
+    public long Iterations => _gradientAccumulationSteps is int steps ? StepCount / steps : StepCount;
 
     /// <summary>
-    /// Updates every trainable parameter in <paramref name="parameters"/> from its gradient, clears all their gradients
-    /// (trainable or not) and counts one iteration.
+    /// The number of <see cref="Step"/> calls so far, including those that only accumulate gradients (Keras'
+    /// <c>_iterations</c> variable): what a <see cref="Schedule"/> is evaluated at, and what is saved and loaded.
+    /// </summary>
+    internal long StepCount { get; set; }
+
+    /// <summary>
+    /// Updates every trainable parameter in <paramref name="parameters"/> from its gradient (or, with
+    /// <see cref="GradientAccumulationSteps"/>, adds the gradient to the parameter's accumulator and updates on every
+    /// n-th call), clears all their gradients (trainable or not) and counts one step.
     /// </summary>
     /// <param name="parameters">The parameters of the model, in a stable order.</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
     public void Step(IReadOnlyList<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        long step = Iterations + 1;
-        if (_globalClipNorm is float globalClip)
+        long iterations = Iterations;
+        long step = iterations + 1;
+        bool updates = AccumulateGradients(parameters);
+        if (updates && _globalClipNorm is float globalClip)
         {
             ClipByGlobalNorm(parameters, globalClip);
         }
@@ -161,35 +172,43 @@ public abstract partial class Optimizer
             Parameter parameter = parameters[i];
             if (parameter.Trainable)
             {
-                Span<float> gradient = parameter.Gradient.AsSpan();
-                Clip(gradient);
-                if (_weightDecay is float decay && decay > 0 && !IsExcludedFromWeightDecay(parameter))
+                ParameterState state = State(parameter);
+                if (updates)
                 {
-                    ApplyWeightDecay(parameter.Value.AsSpan(), decay, LearningRate);
+                    Span<float> gradient = parameter.Gradient.AsSpan();
+                    Clip(gradient);
+                    if (_weightDecay is float decay && decay > 0 && !IsExcludedFromWeightDecay(parameter))
+                    {
+                        ApplyWeightDecay(parameter.Value.AsSpan(), decay, LearningRate);
+                    }
+
+                    if (!TryUpdateInParallel(parameter, state.Slots, step))
+                    {
+                        Update(parameter.Value.AsSpan(), gradient, state.Slots, step);
+                    }
                 }
 
-                Tensor[] slots = GetOrCreateState(parameter);
-                if (!TryUpdateInParallel(parameter, slots, step))
+                if (state.Average is Tensor average)
                 {
-                    Update(parameter.Value.AsSpan(), gradient, slots, step);
+                    UpdateMovingAverage(parameter, average, iterations);
                 }
             }
 
             parameter.DiscardGradient();
         }
 
-        Iterations = step;
+        StepCount++;
     }
 
     // Keras' clip_by_global_norm: every gradient times clip / max(global norm, clip), the norm over all of them.
     private static void ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, float clip)
     {
         double squares = 0;
-        foreach (Parameter parameter in parameters)
+        for (int i = 0; i < parameters.Count; i++)
         {
-            if (parameter.Trainable)
+            if (parameters[i].Trainable)
             {
-                float norm = TensorPrimitives.Norm(parameter.Gradient.AsReadOnlySpan());
+                float norm = TensorPrimitives.Norm(parameters[i].Gradient.AsReadOnlySpan());
                 squares += (double)norm * norm;
             }
         }
@@ -198,11 +217,11 @@ public abstract partial class Optimizer
         if (global > clip)
         {
             float scale = (float)(clip / global);
-            foreach (Parameter parameter in parameters)
+            for (int i = 0; i < parameters.Count; i++)
             {
-                if (parameter.Trainable)
+                if (parameters[i].Trainable)
                 {
-                    Span<float> gradient = parameter.Gradient.AsSpan();
+                    Span<float> gradient = parameters[i].Gradient.AsSpan();
                     TensorPrimitives.Multiply(gradient, scale, gradient);
                 }
             }
@@ -258,7 +277,11 @@ public abstract partial class Optimizer
     private Config WithWeightDecay(Config config)
     {
         config = _weightDecay is float decay ? config.Set("weight_decay", decay) : config;
-        return _globalClipNorm is float clip ? config.Set("global_clipnorm", clip) : config;
+        config = _globalClipNorm is float clip ? config.Set("global_clipnorm", clip) : config;
+        config = _useEma ? config.Set("use_ema", true) : config;
+        config = _emaMomentum != DefaultEmaMomentum ? config.Set("ema_momentum", _emaMomentum) : config;
+        config = _emaOverwriteFrequency is int frequency ? config.Set("ema_overwrite_frequency", frequency) : config;
+        return _gradientAccumulationSteps is int steps ? config.Set("gradient_accumulation_steps", steps) : config;
     }
 
     /// <summary>
@@ -284,9 +307,14 @@ public abstract partial class Optimizer
             ? schedule.Serialize()
             : throw new NotSupportedException($"The learning-rate schedule {schedule.GetType().FullName} of {Name} is not a built-in schedule, so the optimizer cannot be saved; save the weights (SaveWeights), or use a built-in schedule.");
 
-    /// <summary>Sets <see cref="ClipNorm"/> or <see cref="ClipValue"/> from a configuration written by <see cref="GetConfig"/> (for factories of subclasses).</summary>
+    /// <summary>
+    /// Sets the base options (<see cref="ClipNorm"/>, <see cref="ClipValue"/>, <see cref="GlobalClipNorm"/>,
+    /// <see cref="WeightDecay"/>, <see cref="UseEma"/>, <see cref="EmaMomentum"/>, <see cref="EmaOverwriteFrequency"/>,
+    /// <see cref="GradientAccumulationSteps"/>)
+    /// from a configuration written by <see cref="GetConfig"/> (for factories of subclasses).
+    /// </summary>
     /// <returns>This optimizer.</returns>
-    /// <exception cref="InvalidDataException">A clipping value is not a positive number, or both are set.</exception>
+    /// <exception cref="InvalidDataException">An option is out of its range, or two clippings are set.</exception>
     protected internal Optimizer ReadClipping(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -329,83 +357,9 @@ public abstract partial class Optimizer
             _weightDecay = decay;
         }
 
+        ReadMovingAverage(config);
+        ReadGradientAccumulation(config);
         return this;
-    }
-
-    /// <summary>The names of the state tensors kept per parameter.</summary>
-    internal IReadOnlyList<string> StateSlotNames => SlotNames;
-
-    /// <summary>
-    /// The state created so far, in the order parameters were first stepped: (parameter, slot name, tensor).
-    /// Serialization saves these with <see cref="Iterations"/> so that training can resume exactly.
-    /// </summary>
-    internal IEnumerable<(Parameter Parameter, string Slot, Tensor Value)> GetStateTensors()
-    {
-        IReadOnlyList<string> names = SlotNames;
-        foreach (Parameter parameter in _stateOrder)
-        {
-            Tensor[] slots = _state[parameter];
-            for (int s = 0; s < slots.Length; s++)
-            {
-                yield return (parameter, names[s], slots[s]);
-            }
-        }
-    }
-
-    /// <summary>The number of scalars in the state created so far (for summaries).</summary>
-    internal long StateElementCount
-    {
-        get
-        {
-            long count = 0;
-            foreach (Tensor[] slots in _state.Values)
-            {
-                foreach (Tensor slot in slots)
-                {
-                    count += slot.Length;
-                }
-            }
-
-            return count;
-        }
-    }
-
-    /// <summary>Whether any state has been created (the optimizer has stepped or state was loaded).</summary>
-    internal bool HasState => _state.Count > 0 || Iterations > 0;
-
-    /// <summary>The value a state tensor starts at (0 unless a subclass says otherwise: Adagrad's accumulator).</summary>
-    private protected virtual float SlotInitialValue(int slot) => 0f;
-
-    /// <summary>The state tensors of <paramref name="parameter"/>, created on first use (see <see cref="SlotInitialValue"/>); loading writes into them.</summary>
-    internal Tensor[] GetOrCreateState(Parameter parameter)
-    {
-        if (!_state.TryGetValue(parameter, out Tensor[]? slots))
-        {
-            IReadOnlyList<string> names = SlotNames;
-            slots = new Tensor[names.Count];
-            for (int s = 0; s < slots.Length; s++)
-            {
-                slots[s] = new Tensor(parameter.Shape);
-                if (SlotInitialValue(s) is float initial and not 0f)
-                {
-                    slots[s].AsSpan().Fill(initial);
-                }
-            }
-
-            _state.Add(parameter, slots);
-            _stateOrder.Add(parameter);
-        }
-
-        return slots;
-    }
-
-    /// <summary>Forgets all state and the iteration count (a fresh optimizer with the same hyper-parameters).</summary>
-    internal void ResetState()
-    {
-        _state.Clear();
-        _parallelSlots.Clear();
-        _stateOrder.Clear();
-        Iterations = 0;
     }
 
     /// <summary>Throws unless <paramref name="value"/> is in [0, 1) (or [0, 1] when <paramref name="inclusiveOne"/>); returns it.</summary>

@@ -38,6 +38,17 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("F1Score", c => new F1Score(ReadAverage(c), c.GetNode("threshold") is null ? null : c.GetDouble("threshold")), "f1_score");
         SerializationRegistry.AddBuiltIn("R2Score", _ => new R2Score(), "r2_score");
         SerializationRegistry.AddBuiltIn("RootMeanSquaredError", _ => new RootMeanSquaredError(), "root_mean_squared_error", "rmse");
+
+        // No identifier: like Keras' "MeanIoU", the metric cannot be made without its number of classes.
+        SerializationRegistry.AddBuiltIn("MeanIoU", c =>
+        {
+            Config d = LastAxis(c);
+            return new MeanIoU(
+                d.GetInt32("num_classes"),
+                d.GetNullableInt64("ignore_class") is long ignored ? checked((int)ignored) : null,
+                d.GetBoolean("sparse_y_true", true),
+                d.GetBoolean("sparse_y_pred", true));
+        });
     }
 
     private static void RegisterLayers()
@@ -158,6 +169,28 @@ internal static class BuiltInSerializables
             Config d = Defaults(c, new Nadam());
             return (Nadam)new Nadam(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
         }, "nadam");
+        SerializationRegistry.AddBuiltIn("Adadelta", c =>
+        {
+            Config d = Defaults(c, new Adadelta());
+            return (Adadelta)new Adadelta(LearningRate(d), d.GetSingle("rho"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
+        }, "adadelta");
+        SerializationRegistry.AddBuiltIn("Lion", c =>
+        {
+            Config d = Defaults(c, new Lion());
+            return (Lion)new Lion(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2")).ReadClipping(c).ReadSchedule(c);
+        }, "lion");
+        SerializationRegistry.AddBuiltIn("Ftrl", c =>
+        {
+            Config d = Defaults(c, new Ftrl());
+            return (Ftrl)new Ftrl(
+                LearningRate(d),
+                d.GetSingle("learning_rate_power"),
+                d.GetSingle("initial_accumulator_value"),
+                d.GetSingle("l1_regularization_strength"),
+                d.GetSingle("l2_regularization_strength"),
+                d.GetSingle("l2_shrinkage_regularization_strength"),
+                d.GetSingle("beta")).ReadClipping(c).ReadSchedule(c);
+        }, "ftrl");
         SerializationRegistry.AddBuiltIn("RMSprop", c =>
         {
             Config d = Defaults(c, new RmsProp());
@@ -190,6 +223,16 @@ internal static class BuiltInSerializables
             Config d = LastAxis(Defaults(c, new BinaryCrossEntropy()));
             return new BinaryCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
         }, "binary_crossentropy");
+        SerializationRegistry.AddBuiltIn("BinaryFocalCrossentropy", c =>
+        {
+            Config d = LastAxis(Defaults(c, new BinaryFocalCrossEntropy()));
+            return new BinaryFocalCrossEntropy(d.GetBoolean("apply_class_balancing"), d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
+        }, "binary_focal_crossentropy");
+        SerializationRegistry.AddBuiltIn("CategoricalFocalCrossentropy", c =>
+        {
+            Config d = LastAxis(Defaults(c, new CategoricalFocalCrossEntropy()));
+            return new CategoricalFocalCrossEntropy(d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
+        }, "categorical_focal_crossentropy");
         SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredError(), "mean_squared_error", "mse");
         SerializationRegistry.AddBuiltIn("MeanAbsoluteError", _ => new MeanAbsoluteError(), "mean_absolute_error", "mae");
         SerializationRegistry.AddBuiltIn("MeanAbsolutePercentageError", _ => new MeanAbsolutePercentageError(), "mean_absolute_percentage_error", "mape");
@@ -204,7 +247,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("CosineSimilarity", _ => new CosineSimilarity(), "cosine_similarity");
     }
 
-    // Keras writes "axis": -1 for its cross-entropies; only the last axis is supported here, so another value must not be
+    // Keras writes "axis": -1 for its cross-entropies and IoU metrics; only the last axis is supported here, so another value must not be
     // silently ignored.
     private static Config LastAxis(Config config) =>
         config.GetInt64("axis", -1) == -1 ? config : throw config.Error($"\"axis\" is {config.GetInt64("axis")}; only the last axis (-1) is supported.");

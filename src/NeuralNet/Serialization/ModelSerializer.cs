@@ -345,7 +345,7 @@ internal static class ModelSerializer
 
         return new JsonObject
         {
-            ["iterations"] = model.Optimizer?.Iterations ?? 0,
+            ["iterations"] = model.Optimizer?.StepCount ?? 0,
             ["fit_count"] = model.FitCount,
             ["random_states"] = randoms,
         };
@@ -784,10 +784,10 @@ internal static class ModelSerializer
                 }
 
                 Tensor tensor = RequireTensor(file, tensorName, parameter.Shape, $"the optimizer state of '{parameterName}'");
-                tensor.CopyTo(optimizer.GetOrCreateState(parameter)[slotIndex]);
+                tensor.CopyTo(optimizer.GetOrCreateState(parameter, slotIndex));
             }
 
-            optimizer.Iterations = iterations;
+            optimizer.StepCount = iterations;
         }
 
         if (state.Contains("random_states"))

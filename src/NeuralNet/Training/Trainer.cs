@@ -224,6 +224,11 @@ internal sealed class Trainer
             }
         }
 
+        if (epochs > 0)
+        {
+            _settings.Optimizer.FinalizeVariableValues(_parameters);
+        }
+
         foreach (Callback callback in callbacks)
         {
             callback.OnTrainEnd(lastLogs);

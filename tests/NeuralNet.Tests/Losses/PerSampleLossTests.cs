@@ -11,6 +11,7 @@ public class PerSampleLossTests
     [
         "mse", "mae", "mape", "msle", "huber", "log_cosh", "poisson", "hinge", "hinge_signed", "squared_hinge", "categorical_hinge",
         "kld", "cosine", "bce", "bce_logits", "bce_smoothed", "cce", "cce_logits", "cce_smoothed", "sparse", "sparse_logits",
+        "binary_focal", "binary_focal_logits", "categorical_focal", "categorical_focal_logits",
     ];
 
     /// <summary>Every built-in loss on seeded data, (batch, features) or with steps (batch, steps, features).</summary>
@@ -50,6 +51,10 @@ public class PerSampleLossTests
             "cce_logits" => (new CategoricalCrossEntropy(fromLogits: true), any, oneHot),
             "sparse" => (new SparseCategoricalCrossEntropy(), probabilities, sparseTargets),
             "sparse_logits" => (new SparseCategoricalCrossEntropy(fromLogits: true), any, sparseTargets),
+            "binary_focal" => (new BinaryFocalCrossEntropy(applyClassBalancing: true), unit, labels),
+            "binary_focal_logits" => (new BinaryFocalCrossEntropy(gamma: 3, fromLogits: true, labelSmoothing: 0.1), any, labels),
+            "categorical_focal" => (new CategoricalFocalCrossEntropy(), probabilities, oneHot),
+            "categorical_focal_logits" => (new CategoricalFocalCrossEntropy(fromLogits: true, labelSmoothing: 0.1), any, oneHot),
             _ => throw new ArgumentException($"unknown case {name}", nameof(name)),
         };
     }

@@ -320,7 +320,8 @@ public class OptimizerTests
             () => new Sgd(0.05f), () => new Sgd(0.05f, 0.9f), () => new Sgd(0.05f, 0.9f, nesterov: true), () => new Adam(0.01f),
             () => new RmsProp(0.01f), () => new RmsProp(0.01f, momentum: 0.5f), () => new RmsProp(0.01f, centered: true),
             () => new RmsProp(0.01f, momentum: 0.5f, centered: true), () => new AdamW(0.01f), () => new Adagrad(0.01f),
-            () => new Adamax(0.01f), () => new Nadam(0.01f),
+            () => new Adamax(0.01f), () => new Nadam(0.01f), () => new Adadelta(1f), () => new Lion(0.01f), () => new Ftrl(0.05f),
+            () => new Ftrl(0.05f, -0.25f, 0.1f, 0.01f, 0.01f, 0.01f, 0.1f),
         ];
         foreach (Func<Optimizer> create in factories)
         {
@@ -333,7 +334,11 @@ public class OptimizerTests
     [Fact]
     public void Step_AfterFirstStep_AllocatesNothing()
     {
-        Optimizer[] optimizers = [new Sgd(0.01f, 0.9f, true), new Adam(), new RmsProp(momentum: 0.5f, centered: true), new Adam() { ClipNorm = 1f }];
+        Optimizer[] optimizers =
+        [
+            new Sgd(0.01f, 0.9f, true), new Adam(), new RmsProp(momentum: 0.5f, centered: true), new Adam() { ClipNorm = 1f },
+            new Adagrad(), new Adamax(), new Nadam(), new AdamW(), new Adadelta(), new Lion(), new Ftrl(), new Ftrl(learningRatePower: -0.25f),
+        ];
         foreach (Optimizer optimizer in optimizers)
         {
             Parameter[] parameters = [NewParameter(1f, 1000), NewParameter(1f, 37)];

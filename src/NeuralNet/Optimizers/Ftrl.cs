@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Optimizers;
+
+/// <summary>
+/// Keras' <c>Ftrl</c> ("Follow The Regularized Leader", McMahan et al., 2013), for shallow models with large sparse
+/// feature spaces: each weight is solved for in closed form from a linear term and a per-element accumulator, with
+/// online L1 and L2 regularization and an optional shrinkage-type L2 penalty.
+/// </summary>
+/// <remarks>
+/// With p = −learningRatePower, λ2 = l2 + β / (2·lr) and g' = g + 2·l2Shrinkage·w:
+/// <c>n' = n + g²</c>; <c>z += g' − (n'^p − n^p) / lr · w</c>; <c>w = (clip(z, −l1, l1) − z) / (n'^p / lr + 2·λ2)</c>;
+/// <c>n = n'</c>. State: <c>accumulator</c> (n, starting at <see cref="InitialAccumulatorValue"/>) and <c>linear</c> (z).
+/// </remarks>
+public sealed class Ftrl : Optimizer
+{
+    private static readonly string[] s_slots = ["accumulator", "linear"];
+
+    /// <summary>Creates the optimizer with Keras' defaults.</summary>
+    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <param name="learningRatePower">How the per-element rate decays with the accumulated squared gradient; zero or negative (0 for a fixed rate).</param>
+    /// <param name="initialAccumulatorValue">The accumulator's starting value; non-negative.</param>
+    /// <param name="l1RegularizationStrength">The online L1 strength; non-negative.</param>
+    /// <param name="l2RegularizationStrength">The online (stabilization) L2 strength; non-negative.</param>
+    /// <param name="l2ShrinkageRegularizationStrength">The shrinkage-type (magnitude) L2 strength, added to the gradient; non-negative.</param>
+    /// <param name="beta">The paper's β, added to the L2 strength as β / (2·learningRate); non-negative.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
+    public Ftrl(
+        float learningRate = 0.001f,
+        float learningRatePower = -0.5f,
+        float initialAccumulatorValue = 0.1f,
+        float l1RegularizationStrength = 0f,
+        float l2RegularizationStrength = 0f,
+        float l2ShrinkageRegularizationStrength = 0f,
+        float beta = 0f)
+        : base(learningRate)
+    {
+        if (!(learningRatePower <= 0f) || float.IsInfinity(learningRatePower))
+        {
+            throw new ArgumentOutOfRangeException(nameof(learningRatePower), learningRatePower, string.Create(CultureInfo.InvariantCulture, $"learningRatePower must be zero or a negative finite number. Received: learningRatePower={learningRatePower}."));
+        }
+
+        LearningRatePower = learningRatePower;
+        InitialAccumulatorValue = ValidateNonNegative(initialAccumulatorValue, nameof(initialAccumulatorValue));
+        L1RegularizationStrength = ValidateNonNegative(l1RegularizationStrength, nameof(l1RegularizationStrength));
+        L2RegularizationStrength = ValidateNonNegative(l2RegularizationStrength, nameof(l2RegularizationStrength));
+        L2ShrinkageRegularizationStrength = ValidateNonNegative(l2ShrinkageRegularizationStrength, nameof(l2ShrinkageRegularizationStrength));
+        Beta = ValidateNonNegative(beta, nameof(beta));
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "ftrl";
+
+    /// <summary>How the per-element rate decays with the accumulated squared gradient (−0.5: as 1/√n).</summary>
+    public float LearningRatePower { get; }
+
+    /// <summary>The accumulator's starting value.</summary>
+    public float InitialAccumulatorValue { get; }
+
+    /// <summary>The online L1 regularization strength.</summary>
+    public float L1RegularizationStrength { get; }
+
+    /// <summary>The online (stabilization) L2 regularization strength.</summary>
+    public float L2RegularizationStrength { get; }
+
+    /// <summary>The shrinkage-type (magnitude) L2 regularization strength.</summary>
+    public float L2ShrinkageRegularizationStrength { get; }
+
+    /// <summary>The paper's β.</summary>
+    public float Beta { get; }
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<string> SlotNames => s_slots;
+
+    /// <inheritdoc/>
+    private protected override bool UpdatesElementwise => true;
+
+    /// <inheritdoc/>
+    private protected override float SlotInitialValue(int slot) => slot == 0 ? InitialAccumulatorValue : 0f;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
+    {
+        // float32, in Keras' order: l2 + β / (2·lr), then doubled.
+        float lr = LearningRate;
+        float twoL2 = 2f * (L2RegularizationStrength + (Beta / (2f * lr)));
+        var rule = new Rule(lr, -LearningRatePower, L1RegularizationStrength, twoL2, 2f * L2ShrinkageRegularizationStrength);
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), rule);
+    }
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("learning_rate_power", LearningRatePower)
+        .Set("initial_accumulator_value", InitialAccumulatorValue)
+        .Set("l1_regularization_strength", L1RegularizationStrength)
+        .Set("l2_regularization_strength", L2RegularizationStrength)
+        .Set("l2_shrinkage_regularization_strength", L2ShrinkageRegularizationStrength)
+        .Set("beta", Beta);
+
+    // Slots: accumulator, linear. The default power 0.5 is a square root (exact, and vectorised); other powers go
+    // through MathF.Pow lane by lane, so both paths give the same bits.
+    private readonly struct Rule(float lr, float power, float l1, float twoL2, float twoShrinkage) : IElementwiseUpdate
+    {
+        private readonly bool _squareRoot = power == 0.5f;
+        private readonly Vector<float> _lr = new(lr), _l1 = new(l1), _twoL2 = new(twoL2), _twoShrinkage = new(twoShrinkage);
+
+        public static int SlotCount => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> accumulator, ref Vector<float> linear, ref Vector<float> slot2)
+        {
+            Vector<float> n = accumulator;
+            Vector<float> nNew = n + (input * input);
+            Vector<float> powerNew = Power(nNew);
+            Vector<float> z = linear + ((input + (_twoShrinkage * value)) - (((powerNew - Power(n)) / _lr) * value));
+            linear = z;
+            accumulator = nNew;
+            return (Vector.Min(Vector.Max(z, -_l1), _l1) - z) / ((powerNew / _lr) + _twoL2);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float accumulator, ref float linear, ref float slot2)
+        {
+            float n = accumulator;
+            float nNew = n + (input * input);
+            float powerNew = Power(nNew);
+            float z = linear + ((input + (twoShrinkage * value)) - (((powerNew - Power(n)) / lr) * value));
+            linear = z;
+            accumulator = nNew;
+            return (MathF.Min(MathF.Max(z, -l1), l1) - z) / ((powerNew / lr) + twoL2);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private Vector<float> Power(Vector<float> x)
+        {
+            if (_squareRoot)
+            {
+                return Vector.SquareRoot(x);
+            }
+
+            Vector<float> result = default;
+            ref float lanes = ref Unsafe.As<Vector<float>, float>(ref result);
+            for (int k = 0; k < Vector<float>.Count; k++)
+            {
+                Unsafe.Add(ref lanes, k) = MathF.Pow(x[k], power);
+            }
+
+            return result;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private float Power(float x) => _squareRoot ? MathF.Sqrt(x) : MathF.Pow(x, power);
+    }
+}

@@ -1,0 +1,141 @@
+namespace NeuralNet.Optimizers;
+
+public abstract partial class Optimizer
+{
+    // Keras' names for the base options' variables, one per trainable parameter.
+    private const string AverageSlot = "average";
+    private const string AccumulatorSlot = "gradient_accumulator";
+
+    private readonly Dictionary<Parameter, ParameterState> _state = new(ReferenceEqualityComparer.Instance);
+    private readonly List<Parameter> _stateOrder = [];
+
+    /// <summary>
+    /// The names of the state tensors kept per parameter: the subclass' <see cref="SlotNames"/>, then <c>average</c> with
+    /// <see cref="UseEma"/> and <c>gradient_accumulator</c> with <see cref="GradientAccumulationSteps"/>.
+    /// </summary>
+    internal IReadOnlyList<string> StateSlotNames
+    {
+        get
+        {
+            if (!UseEma && GradientAccumulationSteps is null)
+            {
+                return SlotNames;
+            }
+
+            var names = new List<string>(SlotNames);
+            if (UseEma)
+            {
+                names.Add(AverageSlot);
+            }
+
+            if (GradientAccumulationSteps is not null)
+            {
+                names.Add(AccumulatorSlot);
+            }
+
+            return names;
+        }
+    }
+
+    /// <summary>
+    /// The state created so far, in the order parameters were first stepped: (parameter, slot name, tensor).
+    /// Serialization saves these with <see cref="StepCount"/> so that training can resume exactly.
+    /// </summary>
+    internal IEnumerable<(Parameter Parameter, string Slot, Tensor Value)> GetStateTensors()
+    {
+        IReadOnlyList<string> names = StateSlotNames;
+        foreach (Parameter parameter in _stateOrder)
+        {
+            ParameterState state = _state[parameter];
+            for (int s = 0; s < state.Count; s++)
+            {
+                yield return (parameter, names[s], state[s]);
+            }
+        }
+    }
+
+    /// <summary>The number of scalars in the state created so far (for summaries).</summary>
+    internal long StateElementCount
+    {
+        get
+        {
+            long count = 0;
+            foreach (ParameterState state in _state.Values)
+            {
+                for (int s = 0; s < state.Count; s++)
+                {
+                    count += state[s].Length;
+                }
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>Whether any state has been created (the optimizer has stepped or state was loaded).</summary>
+    internal bool HasState => _state.Count > 0 || StepCount > 0;
+
+    /// <summary>The value a state tensor starts at (0 unless a subclass says otherwise: Adagrad's accumulator).</summary>
+    private protected virtual float SlotInitialValue(int slot) => 0f;
+
+    /// <summary>The subclass' state tensors of <paramref name="parameter"/> (its <see cref="SlotNames"/>), created on first use.</summary>
+    internal Tensor[] GetOrCreateState(Parameter parameter) => State(parameter).Slots;
+
+    /// <summary>The state tensor <paramref name="slotIndex"/> (an index into <see cref="StateSlotNames"/>) of <paramref name="parameter"/>, created on first use; loading writes into it.</summary>
+    internal Tensor GetOrCreateState(Parameter parameter, int slotIndex) => State(parameter)[slotIndex];
+
+    /// <summary>Forgets all state and the step count (a fresh optimizer with the same hyper-parameters).</summary>
+    internal void ResetState()
+    {
+        _state.Clear();
+        _parallelSlots.Clear();
+        _stateOrder.Clear();
+        StepCount = 0;
+    }
+
+    // The state of a parameter, created (see SlotInitialValue) the first time it is asked for.
+    private ParameterState State(Parameter parameter)
+    {
+        if (!_state.TryGetValue(parameter, out ParameterState? state))
+        {
+            IReadOnlyList<string> names = SlotNames;
+            var slots = new Tensor[names.Count];
+            for (int s = 0; s < slots.Length; s++)
+            {
+                slots[s] = new Tensor(parameter.Shape);
+                if (SlotInitialValue(s) is float initial and not 0f)
+                {
+                    slots[s].AsSpan().Fill(initial);
+                }
+            }
+
+            state = new ParameterState(
+                slots,
+                UseEma ? new Tensor(parameter.Shape) : null,
+                GradientAccumulationSteps is null ? null : new Tensor(parameter.Shape));
+            _state.Add(parameter, state);
+            _stateOrder.Add(parameter);
+        }
+
+        return state;
+    }
+
+    // A parameter's state: the subclass' slots (what Update receives), then the EMA average and the gradient accumulator
+    // when those options are on; indexed in the order of StateSlotNames.
+    private sealed class ParameterState(Tensor[] slots, Tensor? average, Tensor? accumulator)
+    {
+        public Tensor[] Slots { get; } = slots;
+
+        public Tensor? Average { get; } = average;
+
+        public Tensor? Accumulator { get; } = accumulator;
+
+        public int Count => Slots.Length + (Average is null ? 0 : 1) + (Accumulator is null ? 0 : 1);
+
+        public Tensor this[int index] =>
+            index < Slots.Length ? Slots[index]
+            : index == Slots.Length && Average is not null ? Average
+            : index < Count ? Accumulator!
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"The parameter has {Count} state tensors.");
+    }
+}

@@ -83,7 +83,7 @@ public abstract partial class Model
 
             TensorShape targetShape = target.Shape.DropFirst();
             trainer.Settings.Losses[k]?.ValidateShapes(outputShape, targetShape);
-            foreach (Metric metric in trainer.Settings.Metrics[k])
+            foreach (Metric metric in trainer.Settings.Metrics[k].Concat(trainer.Settings.WeightedMetrics[k]))
             {
                 metric.ValidateShapes(outputShape, targetShape);
             }

@@ -328,6 +328,14 @@ public abstract partial class Model
             }
         }
 
+        foreach (Metric metric in trainer.Settings.WeightedMetrics.SelectMany(m => m))
+        {
+            if (metric.GetType().GetMethod(nameof(Metric.Update), [typeof(Tensor), typeof(Tensor), typeof(ReadOnlySpan<float>)])!.DeclaringType == typeof(Metric))
+            {
+                throw new NotSupportedException($"The weighted metric {metric.Name} ({metric.GetType().Name}) does not take sample weights (override Update with sampleWeights); compile it as a plain metric, or implement the overload.");
+            }
+        }
+
         int samples = data[0].Shape[0];
         if (classWeight is null)
         {

@@ -99,6 +99,9 @@ public abstract partial class Model
     /// <summary>Every metric given to <c>Compile</c>, output by output.</summary>
     public IReadOnlyList<Metric> Metrics => _compileRequest?.Metrics.SelectMany(m => m).ToList() ?? [];
 
+    /// <summary>The weighted metrics of every output (Keras' <c>weighted_metrics</c>), in output order; empty when none.</summary>
+    public IReadOnlyList<Metric> WeightedMetrics => _compileRequest?.WeightedMetrics?.SelectMany(m => m).ToList() ?? [];
+
     /// <summary>Whether <c>Compile</c> has been called.</summary>
     public bool IsCompiled => _compileRequest is not null;
 
@@ -154,19 +157,47 @@ public abstract partial class Model
         SetCompileRequest(new CompileRequest(optimizer, [.. Enumerable.Repeat<Loss?>(loss, outputs)], null, perOutput));
     }
 
+    /// <summary>
+    /// Configures training with one loss for every output, plain metrics and weighted metrics (Keras' <c>compile(...,
+    /// metrics, weighted_metrics)</c>) for a model with one output.
+    /// </summary>
+    /// <param name="optimizer">The optimizer.</param>
+    /// <param name="loss">The loss.</param>
+    /// <param name="metrics">Metrics computed without sample weights.</param>
+    /// <param name="weightedMetrics">Metrics that receive <c>Fit</c>'s and <c>Evaluate</c>'s sample (or class) weights; each is
+    /// logged under its name, or <c>weighted_</c> + its name when a plain metric has that name (as Keras).</param>
+    /// <exception cref="ArgumentException">The model has several outputs, a metric instance repeats, or two log names coincide.</exception>
+    public void Compile(Optimizer optimizer, Loss loss, IReadOnlyList<Metric> metrics, IReadOnlyList<Metric> weightedMetrics)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(weightedMetrics);
+        int outputs = OutputCountForCompile;
+        if (outputs > 1)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Model '{Name}' has {outputs} outputs ({string.Join(", ", OutputNames)}); give its metrics and weighted metrics per output, as lists of lists or dictionaries by output name."), nameof(weightedMetrics));
+        }
+
+        SetCompileRequest(new CompileRequest(optimizer, [loss], null, [[.. metrics]], [[.. weightedMetrics]]));
+    }
+
     /// <summary>Configures training with a loss, a weight and metrics per output, in output order.</summary>
     /// <param name="optimizer">The optimizer.</param>
     /// <param name="losses">One loss per output (null for an output not trained).</param>
     /// <param name="lossWeights">One weight per output (the total loss is the weighted sum), or null for all 1.</param>
     /// <param name="metrics">One list of metrics per output, or null for none.</param>
+    /// <param name="weightedMetrics">One list of weighted metrics per output (they receive the sample weights), or null for none.</param>
     /// <exception cref="ArgumentException">A count differs from the number of outputs, no output has a loss, a metric instance repeats, or two log names coincide.</exception>
-    public void Compile(Optimizer optimizer, IReadOnlyList<Loss?> losses, IReadOnlyList<float>? lossWeights = null, IReadOnlyList<IReadOnlyList<Metric>>? metrics = null)
+    public void Compile(Optimizer optimizer, IReadOnlyList<Loss?> losses, IReadOnlyList<float>? lossWeights = null, IReadOnlyList<IReadOnlyList<Metric>>? metrics = null, IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(losses);
         int outputs = OutputCountForCompile;
         Metric[][] perOutput = metrics is null ? [.. Enumerable.Range(0, outputs).Select(_ => Array.Empty<Metric>())] : [.. metrics.Select(m => m?.ToArray() ?? [])];
-        SetCompileRequest(new CompileRequest(optimizer, [.. losses], lossWeights?.ToArray(), perOutput));
+        Metric[][]? weighted = weightedMetrics is null ? null : [.. weightedMetrics.Select(m => m?.ToArray() ?? [])];
+        SetCompileRequest(new CompileRequest(optimizer, [.. losses], lossWeights?.ToArray(), perOutput, weighted));
     }
 
     /// <summary>Configures training by output name (the names of the layers that produce the outputs, <see cref="OutputNames"/>).</summary>
@@ -174,8 +205,9 @@ public abstract partial class Model
     /// <param name="losses">Losses by output name; an output left out is not trained.</param>
     /// <param name="lossWeights">Weights by output name (1 for an output left out), or null.</param>
     /// <param name="metrics">Metrics by output name, or null.</param>
+    /// <param name="weightedMetrics">Weighted metrics by output name (they receive the sample weights), or null.</param>
     /// <exception cref="ArgumentException">A name is not an output's, no output has a loss, a metric instance repeats, or two log names coincide.</exception>
-    public void Compile(Optimizer optimizer, IReadOnlyDictionary<string, Loss> losses, IReadOnlyDictionary<string, float>? lossWeights = null, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? metrics = null)
+    public void Compile(Optimizer optimizer, IReadOnlyDictionary<string, Loss> losses, IReadOnlyDictionary<string, float>? lossWeights = null, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? metrics = null, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? weightedMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(losses);
@@ -183,11 +215,13 @@ public abstract partial class Model
         CheckOutputKeys(losses.Keys, names, nameof(losses));
         CheckOutputKeys(lossWeights?.Keys ?? [], names, nameof(lossWeights));
         CheckOutputKeys(metrics?.Keys ?? [], names, nameof(metrics));
+        CheckOutputKeys(weightedMetrics?.Keys ?? [], names, nameof(weightedMetrics));
         SetCompileRequest(new CompileRequest(
             optimizer,
             [.. names.Select(n => losses.GetValueOrDefault(n))],
             lossWeights is null ? null : [.. names.Select(n => lossWeights.GetValueOrDefault(n, 1f))],
-            [.. names.Select(n => metrics?.GetValueOrDefault(n)?.ToArray() ?? [])]));
+            [.. names.Select(n => metrics?.GetValueOrDefault(n)?.ToArray() ?? [])],
+            weightedMetrics is null ? null : [.. names.Select(n => weightedMetrics.GetValueOrDefault(n)?.ToArray() ?? [])]));
     }
 
     /// <summary>The Keras 3 summary table: layers with output shapes and parameter counts (and, for a graph that is not a chain, what each is connected to), then totals with sizes.</summary>
@@ -248,6 +282,9 @@ public abstract partial class Model
 
     /// <summary>Each output's metrics, as compiled.</summary>
     internal IReadOnlyList<Metric[]> OutputMetrics => _compileRequest?.Metrics ?? [];
+
+    /// <summary>The weighted metrics of each output, as compiled (empty lists when none).</summary>
+    internal IReadOnlyList<Metric[]> OutputWeightedMetrics => _compileRequest is CompileRequest request ? request.WeightedOrEmpty(request.Metrics.Length) : [];
 
     /// <summary>The layer instances the model runs: each layer, and the extra instances of shared layers' later calls.</summary>
     internal IEnumerable<Layer> LayerInstances => Executor.Instances;
@@ -328,7 +365,7 @@ public abstract partial class Model
     {
         CompileRequest request = _compileRequest ?? throw new InvalidOperationException($"{method} was called before Compile: call model.Compile(optimizer, loss, metrics) first.");
         return _trainer ??= new Trainer(this, Executor, _parameters, _regularized,
-            CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, OutputNames));
+            CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, request.WeightedOrEmpty(request.Metrics.Length), OutputNames));
     }
 
     /// <summary>Thrown by members that need the graph before it exists.</summary>
@@ -337,7 +374,7 @@ public abstract partial class Model
     private void SetCompileRequest(CompileRequest request)
     {
         // Resolve now, so that a bad request fails at Compile; a Sequential not yet built resolves against its one output.
-        CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, OutputNames);
+        CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, request.WeightedOrEmpty(request.Metrics.Length), OutputNames);
         _compileRequest = request;
         _trainer = null;
     }
@@ -357,5 +394,8 @@ public abstract partial class Model
         ? items[0]
         : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {items.Count} {what}; read {(what == "inputs" ? "Inputs" : "Outputs")}[i].Shape."));
 
-    private sealed record CompileRequest(Optimizer Optimizer, Loss?[] Losses, float[]? LossWeights, Metric[][] Metrics);
+    private sealed record CompileRequest(Optimizer Optimizer, Loss?[] Losses, float[]? LossWeights, Metric[][] Metrics, Metric[][]? WeightedMetrics = null)
+    {
+        public Metric[][] WeightedOrEmpty(int outputs) => WeightedMetrics ?? [.. Enumerable.Range(0, outputs).Select(_ => Array.Empty<Metric>())];
+    }
 }

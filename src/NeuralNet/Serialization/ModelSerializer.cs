@@ -291,10 +291,17 @@ internal static class ModelSerializer
         IReadOnlyList<string> names = model.OutputNames;
         IReadOnlyList<Loss?> losses = model.Losses;
         IReadOnlyList<Metric[]> metrics = model.OutputMetrics;
+        IReadOnlyList<Metric[]> weighted = model.OutputWeightedMetrics;
+        bool anyWeighted = weighted.Any(m => m.Length > 0);
         if (model.Loss is Loss shared && model.LossWeights is null && names.Count == 1)
         {
             config["loss"] = SerializationRegistry.Serialize(shared);
             config["metrics"] = new JsonArray([.. metrics[0].Select(SerializationRegistry.SerializeMetric)]);
+            if (anyWeighted)
+            {
+                config["weighted_metrics"] = new JsonArray([.. weighted[0].Select(SerializationRegistry.SerializeMetric)]);
+            }
+
             return config;
         }
 
@@ -319,6 +326,17 @@ internal static class ModelSerializer
         }
 
         config["metrics"] = metricsByName;
+        if (anyWeighted)
+        {
+            var weightedByName = new JsonObject();
+            for (int k = 0; k < names.Count; k++)
+            {
+                weightedByName[names[k]] = new JsonArray([.. weighted[k].Select(SerializationRegistry.SerializeMetric)]);
+            }
+
+            config["weighted_metrics"] = weightedByName;
+        }
+
         return config;
     }
 
@@ -699,29 +717,32 @@ internal static class ModelSerializer
             weights = [.. names.Select(n => weightConfig.GetSingle(n, 1f))];
         }
 
-        Metric[][] metrics;
-        JsonNode? metricsNode = compile.GetNode("metrics");
-        if (metricsNode is JsonObject metricsByName)
-        {
-            CheckOutputNames(compile, "metrics", metricsByName, names);
-            Config perOutput = compile.GetConfig("metrics");
-            metrics = [.. names.Select(n => ReadMetricList(perOutput, n))];
-        }
-        else
-        {
-            Metric[] flat = metricsNode is null ? [] : ReadMetricList(compile, "metrics");
-            metrics = names.Count == 1 ? [flat] : flat.Length == 0 ? [.. names.Select(_ => Array.Empty<Metric>())]
-                : throw compile.Error("\"metrics\" must be given per output (an object by output name) for a model with several outputs.");
-        }
-
+        Metric[][] metrics = ReadMetricsPerOutput(compile, "metrics", names);
+        Metric[][]? weightedMetrics = compile.GetNode("weighted_metrics") is null ? null : ReadMetricsPerOutput(compile, "weighted_metrics", names);
         try
         {
-            model.Compile(optimizer, losses, weights, metrics);
+            model.Compile(optimizer, losses, weights, metrics, weightedMetrics);
         }
         catch (ArgumentException ex)
         {
             throw compile.Error(ex.Message, ex);
         }
+    }
+
+    // A metric list for one output ([...]) or per output ({"name": [...]}), as Keras writes "metrics" and "weighted_metrics".
+    private static Metric[][] ReadMetricsPerOutput(Config compile, string key, IReadOnlyList<string> names)
+    {
+        JsonNode? node = compile.GetNode(key);
+        if (node is JsonObject byName)
+        {
+            CheckOutputNames(compile, key, byName, names);
+            Config perOutput = compile.GetConfig(key);
+            return [.. names.Select(n => ReadMetricList(perOutput, n))];
+        }
+
+        Metric[] flat = node is null ? [] : ReadMetricList(compile, key);
+        return names.Count == 1 ? [flat] : flat.Length == 0 ? [.. names.Select(_ => Array.Empty<Metric>())]
+            : throw compile.Error($"\"{key}\" must be given per output (an object by output name) for a model with several outputs.");
     }
 
     private static Metric[] ReadMetricList(Config owner, string key)

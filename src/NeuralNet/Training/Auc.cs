@@ -102,6 +102,26 @@ public sealed class Auc : Metric
         return area;
     }
 
+    /// <summary>
+    /// The ROC curve through the counts accumulated since the last <see cref="Metric.Reset"/>: the false and true positive
+    /// rates at each of <see cref="Thresholds"/>, from the lowest threshold (near (1, 1)) to the highest (near (0, 0)) —
+    /// the points whose trapezoids <see cref="Result"/> sums for the ROC curve. Read it after <c>Evaluate</c> to plot the curve.
+    /// </summary>
+    /// <returns>The false positive rates (x) and true positive rates (y), one per threshold.</returns>
+    public (double[] FalsePositiveRates, double[] TruePositiveRates) RocCurve()
+    {
+        double[] tp = _counts.TruePositives, fp = _counts.FalsePositives, tn = _counts.TrueNegatives, fn = _counts.FalseNegatives;
+        var x = new double[tp.Length];
+        var y = new double[tp.Length];
+        for (int i = 0; i < tp.Length; i++)
+        {
+            x[i] = Ratio(fp[i], fp[i] + tn[i]);
+            y[i] = Ratio(tp[i], tp[i] + fn[i]);
+        }
+
+        return (x, y);
+    }
+
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("num_thresholds", NumThresholds).Set("curve", Curve == AucCurve.Roc ? "ROC" : "PR");
 

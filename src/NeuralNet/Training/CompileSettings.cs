@@ -11,19 +11,22 @@ namespace NeuralNet.Training;
 /// </summary>
 internal sealed class CompileSettings
 {
-    private CompileSettings(Optimizer optimizer, Loss?[] losses, float[]? lossWeights, Metric[][] metrics, string?[] lossKeys, string[][] metricKeys)
+    private CompileSettings(Optimizer optimizer, Loss?[] losses, float[]? lossWeights, Metric[][] metrics, Metric[][] weightedMetrics, string?[] lossKeys, string[][] metricKeys, string[][] weightedMetricKeys)
     {
         Optimizer = optimizer;
         Losses = losses;
         LossWeights = lossWeights;
         Metrics = metrics;
+        WeightedMetrics = weightedMetrics;
         LossKeys = lossKeys;
         MetricKeys = metricKeys;
+        WeightedMetricKeys = weightedMetricKeys;
         var keys = new List<string> { "loss" };
         keys.AddRange(lossKeys.OfType<string>());
         keys.AddRange(metricKeys.SelectMany(k => k));
+        keys.AddRange(weightedMetricKeys.SelectMany(k => k));
         LogKeys = [.. keys.Order(StringComparer.Ordinal)];
-        AllMetrics = [.. metrics.SelectMany(m => m)];
+        AllMetrics = [.. metrics.SelectMany(m => m), .. weightedMetrics.SelectMany(m => m)];
     }
 
     /// <summary>The optimizer.</summary>
@@ -41,6 +44,12 @@ internal sealed class CompileSettings
     /// <summary>Every metric, output by output.</summary>
     public Metric[] AllMetrics { get; }
 
+    /// <summary>Per output, the metrics that receive the sample weights (Keras' <c>weighted_metrics</c>).</summary>
+    public Metric[][] WeightedMetrics { get; }
+
+    /// <summary>Per output, the log names of <see cref="WeightedMetrics"/>: the metric's name, or <c>weighted_</c> + name where that is taken.</summary>
+    public string[][] WeightedMetricKeys { get; }
+
     /// <summary>Each output's loss key (<c>dense_2_loss</c>), or null when the model has a single loss.</summary>
     public string?[] LossKeys { get; }
 
@@ -55,7 +64,7 @@ internal sealed class CompileSettings
     /// </summary>
     /// <exception cref="ArgumentException">The counts do not match the outputs, no output has a loss, a weight is not finite and
     /// non-negative, a metric instance is used twice, or two log keys coincide.</exception>
-    public static CompileSettings Create(Optimizer optimizer, Loss?[] losses, float[]? lossWeights, Metric[][] metrics, IReadOnlyList<string> outputNames)
+    public static CompileSettings Create(Optimizer optimizer, Loss?[] losses, float[]? lossWeights, Metric[][] metrics, Metric[][] weightedMetrics, IReadOnlyList<string> outputNames)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         int outputs = outputNames.Count;
@@ -96,6 +105,12 @@ internal sealed class CompileSettings
                 $"For a model with multiple outputs, metrics must be given per output: the model has {outputs} outputs ({Names(outputNames)}) but metrics for {metrics.Length} were given."), nameof(metrics));
         }
 
+        if (weightedMetrics.Length != outputs)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"For a model with multiple outputs, weightedMetrics must be given per output: the model has {outputs} outputs ({Names(outputNames)}) but weighted metrics for {weightedMetrics.Length} were given."), nameof(weightedMetrics));
+        }
+
         var seenMetrics = new HashSet<Metric>(ReferenceEqualityComparer.Instance);
         var keys = new HashSet<string>(StringComparer.Ordinal) { "loss" };
         int lossCount = losses.Count(l => l is not null);
@@ -121,7 +136,26 @@ internal sealed class CompileSettings
             }
         }
 
-        return new CompileSettings(optimizer, losses, lossWeights, metrics, lossKeys, metricKeys);
+        // Keras' CompileMetrics.result(): a weighted metric keeps its name unless an earlier one took it, then "weighted_" + name.
+        var weightedKeys = new string[outputs][];
+        for (int k = 0; k < outputs; k++)
+        {
+            weightedKeys[k] = new string[weightedMetrics[k].Length];
+            for (int m = 0; m < weightedMetrics[k].Length; m++)
+            {
+                Metric metric = weightedMetrics[k][m] ?? throw new ArgumentNullException(nameof(weightedMetrics));
+                if (!seenMetrics.Add(metric))
+                {
+                    throw new ArgumentException($"The same {metric.Name} metric instance is given twice; a metric accumulates its own state, so a weighted metric needs its own instance.", nameof(weightedMetrics));
+                }
+
+                string prefix = outputs == 1 ? string.Empty : $"{outputNames[k]}_";
+                string key = keys.Contains(prefix + metric.Name) ? $"{prefix}weighted_{metric.Name}" : prefix + metric.Name;
+                weightedKeys[k][m] = AddKey(keys, key, nameof(weightedMetrics));
+            }
+        }
+
+        return new CompileSettings(optimizer, losses, lossWeights, metrics, weightedMetrics, lossKeys, metricKeys, weightedKeys);
     }
 
     private static string AddKey(HashSet<string> keys, string key, string parameterName) =>

@@ -13,11 +13,11 @@ namespace NeuralNet.Training;
 /// Keras' default) or rows over the last axis whose arg-max is the class (one-hot targets, probabilities or logits; set
 /// <c>sparseYTrue</c> / <c>sparseYPred</c> to false). Both sides must give the same number of labels.</para>
 /// <para>Keras adds 1e-7 to each denominator and to the count of classes; with whole counts that changes nothing at
-/// float32 precision, so the result here is the exact mean, computed from 64-bit counts.</para>
+/// float32 precision, so the result here is the exact mean, computed from double-precision counts (exact for whole counts below 2^53; sample weights add fractions).</para>
 /// </remarks>
 public sealed class MeanIoU : Metric
 {
-    private readonly long[] _matrix;
+    private readonly double[] _matrix;
 
     /// <summary>Creates the metric with its confusion matrix (numClasses² counts, allocated once).</summary>
     /// <param name="numClasses">The number of classes, at least 2.</param>
@@ -38,7 +38,7 @@ public sealed class MeanIoU : Metric
         IgnoreClass = ignoreClass;
         SparseYTrue = sparseYTrue;
         SparseYPred = sparseYPred;
-        _matrix = new long[checked(numClasses * numClasses)];
+        _matrix = new double[checked(numClasses * numClasses)];
     }
 
     /// <summary>The number of classes.</summary>
@@ -82,7 +82,11 @@ public sealed class MeanIoU : Metric
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The shapes do not fit, or a target (other than the ignored class) or a sparse
     /// prediction is not a class index in [0, <see cref="NumClasses"/>); the message names the sample. Nothing is counted then.</exception>
-    public override void Update(Tensor predictions, Tensor targets)
+    public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">As for <see cref="Update(Tensor, Tensor)"/>, or the weights are not one per sample.</exception>
+    public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(targets);
@@ -96,6 +100,7 @@ public sealed class MeanIoU : Metric
 
         ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
         int perSample = predictions.Rank == 0 || predictions.Shape[0] == 0 ? 1 : Math.Max(count / predictions.Shape[0], 1);
+        StreamingMetrics.PerSample(Name, predictions, count, sampleWeights);
 
         // Checked first, so that a bad label leaves the counts of earlier batches as they were.
         for (int i = 0; i < count; i++)
@@ -117,7 +122,7 @@ public sealed class MeanIoU : Metric
             if (!IsIgnored(actual))
             {
                 int predicted = SparseYPred ? (int)MathF.Truncate(p[i]) : Accuracy.ArgMax(p.Slice(i * predictedWidth, predictedWidth));
-                _matrix[(actual * NumClasses) + predicted]++;
+                _matrix[(actual * NumClasses) + predicted] += StreamingMetrics.Weight(sampleWeights, i, perSample);
             }
         }
     }
@@ -130,17 +135,17 @@ public sealed class MeanIoU : Metric
         int present = 0;
         for (int c = 0; c < n; c++)
         {
-            long truePositives = _matrix[(c * n) + c], actual = 0, predicted = 0;
+            double truePositives = _matrix[(c * n) + c], actual = 0, predicted = 0;
             for (int k = 0; k < n; k++)
             {
                 actual += _matrix[(c * n) + k];
                 predicted += _matrix[(k * n) + c];
             }
 
-            long union = actual + predicted - truePositives;
+            double union = actual + predicted - truePositives;
             if (union > 0)
             {
-                total += (double)truePositives / union;
+                total += truePositives / union;
                 present++;
             }
         }

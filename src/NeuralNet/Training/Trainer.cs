@@ -73,7 +73,7 @@ internal sealed class Trainer
         float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_regularized);
         if (updateMetrics)
         {
-            UpdateMetrics(outputs, targets);
+            UpdateMetrics(outputs, targets, sampleWeights);
         }
 
         for (int k = 0; k < outputs.Length; k++)
@@ -258,7 +258,7 @@ internal sealed class Trainer
             }
 
             seen += n;
-            UpdateMetrics(predictions, targets);
+            UpdateMetrics(predictions, targets, SampleWeightsOf(batch));
             if (progress is not null)
             {
                 logs["loss"] = lossSum / seen;
@@ -334,7 +334,7 @@ internal sealed class Trainer
         }
     }
 
-    private void UpdateMetrics(Tensor[] outputs, ReadOnlySpan<Tensor> targets)
+    private void UpdateMetrics(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights)
     {
         for (int k = 0; k < outputs.Length; k++)
         {
@@ -342,6 +342,12 @@ internal sealed class Trainer
             for (int m = 0; m < metrics.Length; m++)
             {
                 metrics[m].Update(outputs[k], targets[k]);
+            }
+
+            Metric[] weighted = _settings.WeightedMetrics[k];
+            for (int m = 0; m < weighted.Length; m++)
+            {
+                weighted[m].Update(outputs[k], targets[k], sampleWeights);
             }
         }
     }
@@ -354,6 +360,12 @@ internal sealed class Trainer
             for (int m = 0; m < metrics.Length; m++)
             {
                 logs[prefix.Length == 0 ? _settings.MetricKeys[k][m] : prefix + _settings.MetricKeys[k][m]] = metrics[m].Result();
+            }
+
+            Metric[] weighted = _settings.WeightedMetrics[k];
+            for (int m = 0; m < weighted.Length; m++)
+            {
+                logs[prefix.Length == 0 ? _settings.WeightedMetricKeys[k][m] : prefix + _settings.WeightedMetricKeys[k][m]] = weighted[m].Result();
             }
         }
     }

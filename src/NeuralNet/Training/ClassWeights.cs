@@ -47,13 +47,15 @@ public sealed class ClassWeights
     {
     }
 
-    /// <summary>The weights from a dictionary of class index to weight.</summary>
+    /// <summary>The weights from a dictionary of class index to weight (null stays null: no class weights).</summary>
     /// <param name="weights">Weights by class index.</param>
-    public static implicit operator ClassWeights(Dictionary<int, float> weights) => new(weights);
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(weights))]
+    public static implicit operator ClassWeights?(Dictionary<int, float>? weights) => weights is null ? null : new(weights);
 
-    /// <summary>The weights from one weight per class.</summary>
+    /// <summary>The weights from one weight per class (null stays null: no class weights).</summary>
     /// <param name="weights">Weights in class order.</param>
-    public static implicit operator ClassWeights(float[] weights) => new(weights);
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(weights))]
+    public static implicit operator ClassWeights?(float[]? weights) => weights is null ? null : new(weights);
 
     /// <summary>The classes given a weight, in increasing order.</summary>
     public IEnumerable<int> Classes => _weights.Keys;

@@ -202,3 +202,26 @@ public class WeightedMetricTests
         Assert.Equal(h["a_accuracy"], h["a_weighted_accuracy"]);
     }
 }
+
+public class SampleWeightedStepAllocationTests
+{
+    [Fact]
+    public void TrainStep_WithSampleWeightsAndWeightedMetrics_AllocatesNothingAfterWarmUp()
+    {
+        var (x, y) = Classification(128, 6, 3, seed: 71);
+        var w = Tensor.FromArray([.. Enumerable.Range(0, 128).Select(i => (float)(i % 4) / 2)], 128);
+        var model = new Sequential([new InputLayer(6), new Dense(8, ActivationFunction.Relu), new Dense(3, ActivationFunction.Softmax)], seed: 3);
+        model.Compile(new Adam(), new CategoricalCrossEntropy(), [new Accuracy()], [new Accuracy(), new Precision(), new Auc(), new F1Score(), new MeanSquaredErrorMetric()]);
+        model.Fit(x, y, epochs: 1, batchSize: 32, verbose: 0, sampleWeight: w);
+        Tensor[] batch = [x.Slice(0, 32), y.Slice(0, 32), w.Slice(0, 32)];
+        model.TrainStep(batch);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int step = 0; step < 8; step++)
+        {
+            model.TrainStep(batch);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}

@@ -20,7 +20,7 @@ public sealed class BatchLoader
     private readonly Tensor[] _batch;
     private readonly int[] _order;
     private readonly SeededRandom? _random;
-    private readonly long _seed;
+    private long _seed;
 
     // Rows of at least PrefetchMinimumRow floats are prefetched PrefetchDistance rows ahead; batches of at least
     // ParallelGatherMinimum floats are gathered on the thread team.
@@ -86,6 +86,9 @@ public sealed class BatchLoader
 
     /// <summary>Draws a new sample order from the seeded stream (call once per epoch); does nothing when not shuffling.</summary>
     public void Reshuffle() => _random?.Shuffle(_order);
+
+    /// <summary>Replaces the seed of the per-epoch shuffles (a resumed Fit follows the stream of the run it resumes).</summary>
+    internal void ResetSeed(long seed) => _seed = seed;
 
     /// <summary>
     /// Sets the order of epoch <paramref name="epoch"/>: a permutation that depends only on the seed and the epoch,

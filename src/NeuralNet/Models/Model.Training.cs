@@ -28,11 +28,12 @@ public abstract partial class Model
     /// gets the same weights as uninterrupted training. When greater than 0 and no seed is given, the shuffle seed of the
     /// model's previous <c>Fit</c> call is reused (the call being resumed).</param>
     /// <param name="classWeight">Weights by class (Keras' <c>class_weight</c>), for a model with one output: each training
-    /// sample's loss is multiplied by the weight of its class (see <see cref="ClassWeights"/>). Cannot be combined with
-    /// <paramref name="sampleWeight"/>.</param>
+    /// sample's loss is multiplied by the weight of its class (see <see cref="ClassWeights"/>); validation data (also from
+    /// <paramref name="validationSplit"/>) is not weighted, as in Keras. Cannot be combined with <paramref name="sampleWeight"/>.</param>
     /// <param name="sampleWeight">One non-negative weight per training sample, (samples) (Keras' <c>sample_weight</c>): each
     /// output's loss becomes sum(weight × per-sample loss) / batch size. With <paramref name="validationSplit"/> the held-out
-    /// samples keep their weights, so <c>val_loss</c> is weighted too. Metrics are not weighted (Keras' <c>metrics</c>).</param>
+    /// samples keep their weights, so <c>val_loss</c> is weighted too. Only the <c>weightedMetrics</c> of <c>Compile</c> receive
+    /// the weights (Keras' <c>metrics</c> are not weighted).</param>
     /// <param name="cancellationToken">Checked before every batch; on cancellation the model keeps the weights of the last
     /// completed step and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <returns>Per-epoch <c>loss</c> (mean over the epoch's samples, plus weight penalties), per-output losses when there are
@@ -100,6 +101,11 @@ public abstract partial class Model
 
                 validation = [.. train.Select(t => t.Slice(split, samples - split))];
                 train = [.. train.Select(t => t.Slice(0, split))];
+                if (classWeight is not null)
+                {
+                    // Keras applies class weights to the training data only; sample weights are split with the data.
+                    validation = validation[..^1];
+                }
             }
             else if (validationData is (ModelData vx, ModelData vy))
             {
@@ -116,7 +122,11 @@ public abstract partial class Model
 
             var loader = new BatchLoader(train, batchSize, shuffle, shuffleSeed);
             BatchLoader? validationLoader = validation is null ? null : new BatchLoader(validation, batchSize, shuffle: false, seed: 0);
-            return trainer.Fit(loader, validationLoader, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, cancellationToken);
+
+            // After BackupAndRestore puts back the Fit count of the run it resumes, the shuffle follows that run's stream,
+            // also when the same model object retries after an exception (its own count has moved on).
+            Func<long>? resumedShuffleSeed = seed is null ? () => SeededRandom.Derive(Seed, 1_000_000 + Math.Max(_fitCount - 1, 0)) : null;
+            return trainer.Fit(loader, validationLoader, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, resumedShuffleSeed, cancellationToken);
         }
     }
 

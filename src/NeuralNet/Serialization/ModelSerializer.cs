@@ -172,6 +172,15 @@ internal static class ModelSerializer
 
         CheckVersion(file);
         Config state = ParseJson(file, TrainingStateKey, required: true)!;
+
+        // Read the whole file into a model of its own first: every part of it is checked there, so that nothing below
+        // can fail half-way through; it also names the optimizer the file was written with.
+        Model written = ReadModel(file);
+        if (model.Optimizer is Optimizer current && written.Optimizer is Optimizer saved && saved.GetType() != current.GetType())
+        {
+            throw FormatError.Create(file.Source, null, $"the file was written with the {saved.Name} optimizer, but model '{model.Name}' is compiled with {current.Name}.");
+        }
+
         var parameters = new Dictionary<string, Parameter>(StringComparer.Ordinal);
         foreach (Layer layer in model.Layers)
         {
@@ -201,6 +210,12 @@ internal static class ModelSerializer
 
         ReadWeights(model, file);
         ReadTrainingState(state, model, file, parameters);
+
+        // The rate is optimizer state too (ReduceLROnPlateau may have lowered it); a schedule carries its own.
+        if (model.Optimizer is Optimizer optimizerNow && optimizerNow.Schedule is null && written.Optimizer is Optimizer { Schedule: null } optimizerThen)
+        {
+            optimizerNow.LearningRate = optimizerThen.LearningRate;
+        }
     }
 
     private static List<KeyValuePair<string, Tensor>> WeightTensors(Model model)

@@ -10,14 +10,17 @@ namespace NeuralNet.Training;
 /// </summary>
 /// <remarks>
 /// <para>The backup is one model file, <c>latest.safetensors</c> in <see cref="BackupDirectory"/>, written atomically (a
-/// killed save leaves the previous backup intact): weights, optimizer state, the iteration count, the random streams of
-/// the dropout layers, and the number of completed epochs. Since each epoch's shuffle depends only on the seed and the
+/// killed save leaves the previous backup intact): weights, optimizer state, the iteration count and learning rate, the
+/// random streams of the dropout layers, and the number of completed epochs. The whole file is checked before the model
+/// is touched, and must have been written with the same optimizer class. Since each epoch's shuffle depends only on the seed and the
 /// epoch, a run resumed this way ends with the same weights, bit for bit, as one that was never interrupted, provided the
 /// model is created, compiled and fitted with the same code and seeds.</para>
 /// <para>When training ends normally (including an early stop), the backup is deleted unless
 /// <see cref="DeleteCheckpoint"/> is false; when it ends with an exception (or cancellation) the backup stays for the next
 /// run. Other callbacks' counters (EarlyStopping's patience, for example) and the History of the lost epochs are not
-/// restored, as in Keras. Put this callback first, so that the others see the restored model.</para>
+/// restored, as in Keras. Put this callback last, so that its backup holds what the callbacks before it changed at
+/// the end of the epoch (a rate lowered by <see cref="ReduceLROnPlateau"/>); it restores at the start of <c>Fit</c>,
+/// before the first epoch begins, wherever it stands.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -59,6 +62,9 @@ public sealed class BackupAndRestore : Callback
     {
         Models.Model model = Model ?? throw new InvalidOperationException("BackupAndRestore is not attached to a model; pass it to Fit.");
         RestoredEpoch = null;
+
+        // A component that cannot be saved fails now, not after the first epoch's work.
+        _ = ModelSerializer.DescribeModel(model, includeTraining: true);
         Directory.CreateDirectory(BackupDirectory);
         if (!File.Exists(BackupPath))
         {

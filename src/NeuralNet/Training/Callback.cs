@@ -59,7 +59,7 @@ public abstract class Callback
     }
 
     /// <summary>
-    /// Whether the trainer writes <c>learning_rate</c> into the epoch's logs right after this callback's
+    /// Whether the trainer writes <c>learning_rate</c> (the rate before this callback acted) into the epoch's logs right after this callback's
     /// <see cref="OnEpochEnd"/>, where the callbacks after it, <see cref="History"/> and <see cref="CsvLogger"/> see it
     /// (Keras 3's <c>LearningRateScheduler</c> and <c>ReduceLROnPlateau</c> add it to the logs).
     /// </summary>

@@ -108,7 +108,7 @@ internal sealed class CompileSettings
         if (weightedMetrics.Length != outputs)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"For a model with multiple outputs, weightedMetrics must be given per output: the model has {outputs} outputs ({Names(outputNames)}) but weighted metrics for {weightedMetrics.Length} were given."), nameof(weightedMetrics));
+                $"weightedMetrics must be given per output: the model has {outputs} output(s) ({Names(outputNames)}) but weighted metrics for {weightedMetrics.Length} were given."), nameof(weightedMetrics));
         }
 
         var seenMetrics = new HashSet<Metric>(ReferenceEqualityComparer.Instance);

@@ -55,6 +55,11 @@ internal static class SampleWeights
 
         int samples = targets.Shape[0];
         int width = targets.Length / samples;
+        if (targets.Rank > 2 || (width > 1 && width != outputWidth))
+        {
+            throw new ArgumentException($"classWeight needs one class per sample (labels, or one-hot rows of the output's {outputWidth} classes), but the targets are {targets.Shape}; as Keras, targets of rank 3 or more cannot take class weights: give sampleWeight instead.", nameof(classWeight));
+        }
+
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
         var weights = new Tensor(samples);
         Span<float> w = weights.AsSpan();

@@ -114,7 +114,7 @@ internal sealed class Trainer
     }
 
     /// <summary>The training loop of <c>Fit</c>.</summary>
-    public History Fit(BatchLoader loader, BatchLoader? validation, int initialEpoch, int epochs, List<Callback> callbacks, int verbose, TextWriter writer, CancellationToken cancellationToken)
+    public History Fit(BatchLoader loader, BatchLoader? validation, int initialEpoch, int epochs, List<Callback> callbacks, int verbose, TextWriter writer, Func<long>? resumedShuffleSeed, CancellationToken cancellationToken)
     {
         var history = new History();
         _model.StopTraining = false;
@@ -141,6 +141,10 @@ internal sealed class Trainer
         {
             initialEpoch = Math.Max(initialEpoch, resumeEpoch);
             _model.ResumeEpoch = null;
+            if (resumedShuffleSeed is not null)
+            {
+                loader.ResetSeed(resumedShuffleSeed());
+            }
         }
 
         int outputs = _outputLosses.Length;
@@ -209,10 +213,12 @@ internal sealed class Trainer
             progress.End(epochLogs);
             foreach (Callback callback in callbacks)
             {
+                // Keras logs the rate the epoch used, read before ReduceLROnPlateau may lower it.
+                float rate = _settings.Optimizer.LearningRate;
                 callback.OnEpochEnd(epoch, epochLogs);
                 if (callback.LogsLearningRate)
                 {
-                    epochLogs["learning_rate"] = _settings.Optimizer.LearningRate;
+                    epochLogs["learning_rate"] = rate;
                 }
             }
 

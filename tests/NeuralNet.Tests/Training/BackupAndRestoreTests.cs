@@ -128,6 +128,39 @@ public class BackupAndRestoreTests
     }
 
     [Fact]
+    public void Resume_SameModelObjectAfterCrash_EqualsUninterruptedTraining()
+    {
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(96, 8, 3, seed: 26);
+        var uninterrupted = DenseModel(seed: 27);
+        uninterrupted.Fit(x, y, epochs: 4, batchSize: 16, verbose: 0);
+
+        // The retry runs on the object that crashed: its own Fit count has moved on, the backup's has not.
+        var backup = new BackupAndRestore(dir.File("same"));
+        var model = DenseModel(seed: 27);
+        Assert.Throws<IOException>(() => model.Fit(x, y, epochs: 4, batchSize: 16, verbose: 0, callbacks: [backup, new CrashAfterEpoch(1)]));
+        model.Fit(x, y, epochs: 4, batchSize: 16, verbose: 0, callbacks: [backup]);
+
+        Assert.Equal(2, backup.RestoredEpoch);
+        AssertSameWeights(uninterrupted, model);
+    }
+
+    [Fact]
+    public void Resume_KeepsALearningRateLoweredByReduceLROnPlateau()
+    {
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(32, 8, 3, seed: 28);
+        var backup = new BackupAndRestore(dir.File("lr"), deleteCheckpoint: false);
+        var first = DenseModel(seed: 29, new Sgd(0.1f));
+        first.Fit(x, y, epochs: 2, batchSize: 16, verbose: 0, callbacks: [new ReduceLROnPlateau("loss", factor: 0.5, patience: 0, minDelta: 1e9), backup]);
+        Assert.Equal(0.05f, first.Optimizer!.LearningRate);
+
+        var resumed = DenseModel(seed: 29, new Sgd(0.1f));
+        resumed.Fit(x, y, epochs: 3, batchSize: 16, verbose: 0, callbacks: [backup]);
+        Assert.Equal(0.05f, resumed.Optimizer!.LearningRate);
+    }
+
+    [Fact]
     public void Constructor_EmptyFolder_Throws() =>
         Assert.Throws<ArgumentException>(() => new BackupAndRestore(" "));
 }

@@ -100,9 +100,10 @@ public class MonitorCallbackTests
         History plain = DenseModel(seed: 5).Fit(x, y, epochs: 1, batchSize: 16, verbose: 0);
         Assert.False(plain.Contains("learning_rate"), "Keras logs the rate only through these callbacks");
 
-        History reduced = DenseModel(seed: 5, new Sgd(0.1f)).Fit(x, y, epochs: 2, batchSize: 16, verbose: 0,
+        History reduced = DenseModel(seed: 5, new Sgd(0.1f)).Fit(x, y, epochs: 3, batchSize: 16, verbose: 0,
             callbacks: [new ReduceLROnPlateau("loss", factor: 0.5, patience: 0, minDelta: 1e9)]);
         // The first epoch always improves on nothing; the second cannot beat it by 1e9, so the rate halves after it.
-        Assert.Equal([(double)0.1f, (double)0.05f], reduced["learning_rate"]);
+        // Keras logs the rate each epoch used, read before the callback lowers it.
+        Assert.Equal([(double)0.1f, (double)0.1f, (double)0.05f], reduced["learning_rate"]);
     }
 }

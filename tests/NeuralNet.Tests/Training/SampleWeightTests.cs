@@ -124,6 +124,33 @@ public class SampleWeightTests
         Assert.Equal(expected, h["val_loss"][0], 6);
     }
 
+    [Fact]
+    public void Fit_ClassWeightWithValidationSplit_LeavesTheValidationUnweighted()
+    {
+        var (x, y) = Classification(30, 6, 3, seed: 50);
+        var model = Softmax(new Sgd(0.1f));
+        History h = model.Fit(x, y, epochs: 1, batchSize: 32, verbose: 0, validationSplit: 0.2, classWeight: new float[] { 5f, 0.1f, 1f }, shuffle: false);
+        double plain = model.Evaluate(x.Slice(24, 6), y.Slice(24, 6), batchSize: 32, verbose: 0)["loss"];
+        Assert.Equal(plain, h["val_loss"][0], 6);
+    }
+
+    [Fact]
+    public void Fit_ClassWeightWithSequenceTargets_AsksForSampleWeight()
+    {
+        var model = new Sequential([new InputLayer(4, 2), new Dense(3, ActivationFunction.Softmax)]);
+        model.Compile(new Sgd(), new CategoricalCrossEntropy());
+        var x = Tensor.RandomNormal(new TensorShape(5, 4, 2), 1);
+        var y = new Tensor(5, 4, 3);
+        for (int i = 0; i < 20; i++)
+        {
+            y.AsSpan()[(i * 3) + (i % 3)] = 1;
+        }
+
+        var ex = Assert.Throws<ArgumentException>(() => model.Fit(x, y, verbose: 0, classWeight: new float[] { 1, 2, 3 }));
+        Assert.Contains("rank 3 or more", ex.Message);
+        Assert.True(double.IsFinite(model.Fit(x, y, verbose: 0, sampleWeight: Tensor.FromArray([1f, 2f, 0f, 1f, 1f], 5))["loss"][0]));
+    }
+
     private sealed class PlainLoss : Loss
     {
         public override string Name => "plain";

@@ -31,6 +31,7 @@ type_pages = {
               "BatchNormalization")
 }
 type_pages["NeuralNet.Parallelism"] = "performance.md"
+type_pages.update({f"NeuralNet.Datasets.{t}": "sequences.md" for t in ("Sequences", "SequenceSide")})
 type_pages.update({
     f"NeuralNet.Layers.{t}": "functional.md"
     for t in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "Merge",

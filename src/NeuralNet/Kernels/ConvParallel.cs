@@ -130,6 +130,9 @@ internal static class ConvParallel
         }
     }
 
+    /// <summary>Starts the workers for up to <paramref name="threads"/> threads now (see <see cref="GemmThreadTeam.Reserve"/>).</summary>
+    internal static void Reserve(int threads) => EnsureWorkers(threads - 1);
+
     private static Worker[] EnsureWorkers(int count)
     {
         Worker[] workers = s_workers;

@@ -109,6 +109,12 @@ internal sealed class GemmThreadTeam
         }
     }
 
+    /// <summary>
+    /// Starts the workers for up to <paramref name="threads"/> threads now rather than on the first call that needs them
+    /// (tests that count allocations while others change <see cref="Parallelism.MaxDegreeOfParallelism"/>).
+    /// </summary>
+    internal void Reserve(int threads) => EnsureWorkers(threads - 1);
+
     private Worker[] EnsureWorkers(int count)
     {
         Worker[] workers = _workers;

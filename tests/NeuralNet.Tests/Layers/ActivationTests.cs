@@ -73,10 +73,11 @@ public class ActivationTests
             layer.Backward(g);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        layer.Forward(input, training: true);
-        layer.Backward(g);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationCheck.AssertNone(() =>
+        {
+            layer.Forward(input, training: true);
+            layer.Backward(g);
+        });
     }
 
     private static float TensorSum(ReadOnlySpan<float> values)

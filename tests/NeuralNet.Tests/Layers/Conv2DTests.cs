@@ -269,12 +269,13 @@ public class Conv2DTests
 
         Step();
         Step();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++)
+        AllocationCheck.AssertNone(() =>
         {
-            Step();
-        }
+            for (int i = 0; i < 3; i++)
+            {
+                Step();
+            }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        });
     }
 }

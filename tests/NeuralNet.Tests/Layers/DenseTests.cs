@@ -334,12 +334,13 @@ public class DenseTests
             Step();
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
+        AllocationCheck.AssertNone(() =>
         {
-            Step();
-        }
+            for (int i = 0; i < 5; i++)
+            {
+                Step();
+            }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        });
     }
 }

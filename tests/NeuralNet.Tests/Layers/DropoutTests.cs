@@ -133,10 +133,11 @@ public class DropoutTests
             layer.Backward(g);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        layer.Forward(input, training: true);
-        layer.Backward(g);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationCheck.AssertNone(() =>
+        {
+            layer.Forward(input, training: true);
+            layer.Backward(g);
+        });
     }
 
     [Fact]

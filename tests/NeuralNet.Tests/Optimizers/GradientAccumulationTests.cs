@@ -208,31 +208,9 @@ public class GradientAccumulationTests
 
     private static double[] Start() => [.. Enumerable.Range(0, Length).Select(i => (double)(float)(0.3 + (0.07 * i)))];
 
-    private static Parameter NewParameter()
-    {
-        var p = new Parameter("kernel", new TensorShape(Length), true, null);
-        double[] start = Start();
-        for (int i = 0; i < Length; i++)
-        {
-            p.Value[i] = (float)start[i];
-        }
+    private static Parameter NewParameter() => FormulaCheck.NewParameter(Start());
 
-        return p;
-    }
+    private static void SetGradient(Parameter p, int t) => FormulaCheck.SetGradient(p, t, Gradient);
 
-    private static void SetGradient(Parameter p, int t)
-    {
-        for (int i = 0; i < Length; i++)
-        {
-            p.Gradient[i] = Gradient(t, i);
-        }
-    }
-
-    private static void AssertClose(double[] expected, Tensor actual, string what)
-    {
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 2e-6 * Math.Max(1, Math.Abs(expected[i])), $"{what}, element {i}: {actual[i]}; Keras' formula gives {expected[i]}.");
-        }
-    }
+    private static void AssertClose(double[] expected, Tensor actual, string what) => FormulaCheck.AssertClose(expected, actual, what);
 }

@@ -35,6 +35,9 @@ public sealed class Activation : Layer
     public override string DefaultNamePrefix => "activation";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     public override bool EndsWithSoftmax => Function is Softmax;
 
     private int Columns => InputShape.Rank == 0 ? 1 : InputShape[-1];

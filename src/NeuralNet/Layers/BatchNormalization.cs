@@ -109,6 +109,9 @@ public sealed class BatchNormalization : Layer
     public override string DefaultNamePrefix => "batch_normalization";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         if (inputShape.Rank < 1)

@@ -95,6 +95,9 @@ public sealed class Dense : Layer
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "dense";
 
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     private bool HasActivation => Activation is not Linear;
 
     /// <inheritdoc/>

@@ -48,6 +48,9 @@ public sealed class Dropout : Layer
     public override string DefaultNamePrefix => "dropout";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
 
     /// <inheritdoc/>

@@ -21,15 +21,17 @@ public sealed class Embedding : Layer
     private Tensor? _output;
     private Tensor? _input;
     private Tensor? _inputGradient;
+    private Tensor? _mask;
 
     /// <summary>Creates an embedding layer.</summary>
     /// <param name="inputDim">The number of distinct ids (the vocabulary size): ids run from 0 to inputDim − 1.</param>
     /// <param name="outputDim">The length of each vector.</param>
     /// <param name="embeddingsInitializer">Initializes the vectors; RandomUniform(−0.05, 0.05) when null, as Keras.</param>
     /// <param name="embeddingsRegularizer">The vectors' penalty, if any.</param>
+    /// <param name="maskZero">Whether id 0 is padding that the layers after it skip (Keras' <c>mask_zero</c>).</param>
     /// <param name="name">The layer's name; null to have the model name it <c>embedding</c>, <c>embedding_1</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputDim"/> or <paramref name="outputDim"/> is below 1.</exception>
-    public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, Regularizer? embeddingsRegularizer = null, string? name = null)
+    public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, Regularizer? embeddingsRegularizer = null, bool maskZero = false, string? name = null)
         : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputDim, 1);
@@ -38,6 +40,7 @@ public sealed class Embedding : Layer
         OutputDim = outputDim;
         EmbeddingsInitializer = embeddingsInitializer ?? new RandomUniform(-0.05, 0.05);
         EmbeddingsRegularizer = embeddingsRegularizer;
+        MaskZero = maskZero;
     }
 
     /// <summary>The number of distinct ids.</summary>
@@ -52,6 +55,12 @@ public sealed class Embedding : Layer
     /// <summary>The vectors' penalty, if any.</summary>
     public Regularizer? EmbeddingsRegularizer { get; }
 
+    /// <summary>
+    /// Whether id 0 is padding (Keras' <c>mask_zero</c>): the layer then also outputs a mask, 0 where the id is 0 and
+    /// 1 elsewhere, which the layers after it honour (<see cref="Layer.OutputMask"/>). Id 0 is still looked up.
+    /// </summary>
+    public bool MaskZero { get; }
+
     /// <summary>The vectors (inputDim, outputDim).</summary>
     public Parameter Embeddings => _embeddings ?? throw new InvalidOperationException($"{Describe()} has no embeddings until it is built.");
 
@@ -63,14 +72,15 @@ public sealed class Embedding : Layer
         .Set("input_dim", InputDim)
         .Set("output_dim", OutputDim)
         .Set("embeddings_initializer", EmbeddingsInitializer)
-        .Set("embeddings_regularizer", EmbeddingsRegularizer);
+        .Set("embeddings_regularizer", EmbeddingsRegularizer)
+        .Set("mask_zero", MaskZero);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Embedding FromConfig(Config config)
     {
         int inputDim = config.GetInt32("input_dim", minimum: 1), outputDim = config.GetInt32("output_dim", minimum: 1);
         Config d = config.WithDefaults(new Embedding(inputDim, outputDim).GetConfig());
-        return new(inputDim, outputDim, d.GetInitializer("embeddings_initializer"), d.GetRegularizer("embeddings_regularizer"), config.GetString("name"));
+        return new(inputDim, outputDim, d.GetInitializer("embeddings_initializer"), d.GetRegularizer("embeddings_regularizer"), d.GetBoolean("mask_zero"), config.GetString("name"));
     }
 
     /// <inheritdoc/>
@@ -105,6 +115,26 @@ public sealed class Embedding : Layer
 
         _input = input;
         return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output)
+    {
+        if (!MaskZero)
+        {
+            return null;
+        }
+
+        Tensor ids = inputs[0];
+        Tensor mask = BatchView(ref _mask, ids.Shape[0], InputShape);
+        ReadOnlySpan<float> x = ids.AsReadOnlySpan();
+        Span<float> m = mask.AsSpan();
+        for (int i = 0; i < x.Length; i++)
+        {
+            m[i] = x[i] == 0f ? 0f : 1f;
+        }
+
+        return mask;
     }
 
     /// <inheritdoc/>

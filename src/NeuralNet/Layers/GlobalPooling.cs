@@ -14,6 +14,7 @@ public abstract class GlobalPooling : Layer
     private Tensor? _inputGradient;
     private int[] _winners = [];
     private int _lastBatch = -1;
+    private Tensor? _mask;
 
     private protected GlobalPooling(string? name)
         : base(name)
@@ -65,7 +66,8 @@ public abstract class GlobalPooling : Layer
             _winners = new int[output.Length];
         }
 
-        ReadOnlySpan<float> x = input.AsReadOnlySpan();
+        _mask = TakesMaximum || SampleRank != 2 ? null : InputMask;
+        ReadOnlySpan<float> x = input.AsReadOnlySpan(), mask = _mask is null ? default : _mask.AsReadOnlySpan();
         Span<float> y = output.AsSpan();
         for (int b = 0; b < batch; b++)
         {
@@ -83,6 +85,19 @@ public abstract class GlobalPooling : Layer
 
                     _winners[at] = best;
                     y[at] = x[best];
+                }
+                else if (_mask is not null)
+                {
+                    // Keras: Σ mask·x / Σ mask, over the real steps only (0/0 when every step is masked, as in Keras).
+                    double sum = 0, count = 0;
+                    for (int i = 0; i < p; i++)
+                    {
+                        float keep = mask[(b * p) + i] != 0f ? 1f : 0f;
+                        sum += keep * x[(((b * p) + i) * c) + ch];
+                        count += keep;
+                    }
+
+                    y[at] = (float)(sum / count);
                 }
                 else
                 {
@@ -124,13 +139,25 @@ public abstract class GlobalPooling : Layer
             return inputGradient;
         }
 
+        ReadOnlySpan<float> mask = _mask is null ? default : _mask.AsReadOnlySpan();
         for (int b = 0; b < batch; b++)
         {
+            float count = p;
+            if (_mask is not null)
+            {
+                count = 0;
+                for (int i = 0; i < p; i++)
+                {
+                    count += mask[(b * p) + i] != 0f ? 1f : 0f;
+                }
+            }
+
             for (int i = 0; i < p; i++)
             {
+                bool keep = _mask is null || mask[(b * p) + i] != 0f;
                 for (int ch = 0; ch < c; ch++)
                 {
-                    dx[(((b * p) + i) * c) + ch] = dy[(b * c) + ch] / p;
+                    dx[(((b * p) + i) * c) + ch] = keep ? dy[(b * c) + ch] / count : 0f;
                 }
             }
         }

@@ -26,7 +26,7 @@ namespace NeuralNet.Layers;
 /// penalties (<see cref="Parameter.Regularizer"/>) are added by the trainer, not by layers. A layer is not
 /// thread-safe: one forward/backward at a time.</para>
 /// </remarks>
-public abstract class Layer
+public abstract partial class Layer
 {
     private List<Parameter> _parameters = [];
     private List<Node> _nodes = [];
@@ -230,6 +230,12 @@ public abstract class Layer
     /// <exception cref="ArgumentException">The number of inputs, a shape or the batch sizes do not fit.</exception>
     public Tensor Forward(ReadOnlySpan<Tensor> inputs, bool training)
     {
+        Array.Clear(_inputMasks);
+        return ForwardCore(inputs, training);
+    }
+
+    private Tensor ForwardCore(ReadOnlySpan<Tensor> inputs, bool training)
+    {
         if (!IsBuilt)
         {
             var shapes = new TensorShape[inputs.Length];
@@ -262,7 +268,9 @@ public abstract class Layer
             InitializeParameters();
         }
 
-        return ForwardLayer(inputs, training);
+        Tensor output = RunForward(inputs, training);
+        OutputMask = ComputeMask(inputs, output);
+        return output;
     }
 
     /// <summary>
@@ -281,7 +289,7 @@ public abstract class Layer
         }
 
         Tensor? inputGradient = null;
-        BackwardLayer(outputGradient, new Span<Tensor?>(ref inputGradient));
+        RunBackward(outputGradient, new Span<Tensor?>(ref inputGradient));
         return inputGradient ?? outputGradient;
     }
 
@@ -302,7 +310,7 @@ public abstract class Layer
         }
 
         inputGradients.Clear();
-        BackwardLayer(outputGradient, inputGradients);
+        RunBackward(outputGradient, inputGradients);
     }
 
     /// <summary>
@@ -348,10 +356,10 @@ public abstract class Layer
     private protected virtual TensorShape BuildLayer(ReadOnlySpan<TensorShape> inputShapes) => OnBuild(inputShapes[0]);
 
     /// <summary>The forward computation for checked inputs.</summary>
-    private protected virtual Tensor ForwardLayer(ReadOnlySpan<Tensor> inputs, bool training) => OnForward(inputs[0], training);
+    private protected virtual Tensor RunForward(ReadOnlySpan<Tensor> inputs, bool training) => OnForward(inputs[0], training);
 
     /// <summary>The backward computation for a checked output gradient; writes the input gradients it computes.</summary>
-    private protected virtual void BackwardLayer(Tensor outputGradient, Span<Tensor?> inputGradients) => inputGradients[0] = OnBackward(outputGradient);
+    private protected virtual void RunBackward(Tensor outputGradient, Span<Tensor?> inputGradients) => inputGradients[0] = OnBackward(outputGradient);
 
     /// <summary>
     /// Creates a parameter and registers it. Its values are filled by <paramref name="initializer"/> (drawing from
@@ -362,7 +370,7 @@ public abstract class Layer
         ArgumentNullException.ThrowIfNull(initializer);
         Parameter parameter = _parameterSource is null
             ? new Parameter(name, shape, trainable, regularizer, initializer)
-            : _parameterSource.Create(this, _parameters.Count, name, shape, trainable, regularizer);
+            : _parameterSource.Create(this, _parameters.Count, name, shape, trainable, regularizer, initializer);
         _parametersPending |= parameter.PendingInitializer is not null;
         _parameters.Add(parameter);
         return parameter;
@@ -541,13 +549,28 @@ public abstract class Layer
     internal abstract class ParameterSource
     {
         /// <summary>The parameter the layer asks for with <see cref="AddParameter"/>, as its <paramref name="index"/>-th.</summary>
-        public abstract Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizer? regularizer);
+        public abstract Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizer? regularizer, Initializer initializer);
+    }
+
+    /// <summary>
+    /// Builds <paramref name="inner"/>, a layer this one wraps, for <paramref name="inputShape"/>: its parameters become
+    /// this layer's, named <paramref name="prefix"/> + their own name, so this layer initializes, shares, saves and
+    /// loads them as its own.
+    /// </summary>
+    private protected void BuildInner(Layer inner, TensorShape inputShape, string prefix) =>
+        inner.Build([inputShape], new InnerParameters(this, prefix));
+
+    // The parameters of a wrapped layer, created as the wrapper's own.
+    private sealed class InnerParameters(Layer outer, string prefix) : ParameterSource
+    {
+        public override Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizer? regularizer, Initializer initializer) =>
+            outer.AddParameter(prefix + name, shape, initializer, regularizer, trainable);
     }
 
     // The parameters of the layer being copied for another call, in creation order.
     private sealed class SharedParameters(Layer primary) : ParameterSource
     {
-        public override Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizer? regularizer)
+        public override Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizer? regularizer, Initializer initializer)
         {
             Parameter? shared = index < primary._parameters.Count ? primary._parameters[index] : null;
             return shared is not null && shared.Name == name && shared.Shape == shape

@@ -57,7 +57,7 @@ public abstract class MultiInputLayer : Layer
 
     private protected sealed override TensorShape BuildLayer(ReadOnlySpan<TensorShape> inputShapes) => OnBuild(inputShapes);
 
-    private protected sealed override Tensor ForwardLayer(ReadOnlySpan<Tensor> inputs, bool training) => OnForward(inputs, training);
+    private protected sealed override Tensor RunForward(ReadOnlySpan<Tensor> inputs, bool training) => OnForward(inputs, training);
 
-    private protected sealed override void BackwardLayer(Tensor outputGradient, Span<Tensor?> inputGradients) => OnBackward(outputGradient, inputGradients);
+    private protected sealed override void RunBackward(Tensor outputGradient, Span<Tensor?> inputGradients) => OnBackward(outputGradient, inputGradients);
 }

@@ -22,6 +22,8 @@ internal sealed class GraphExecutor
     private readonly bool[] _requiresGradient;
     private readonly bool[] _fusable;
     private readonly Tensor?[] _values;
+    private readonly Tensor?[] _masks;
+    private readonly Tensor?[] _outputMasks;
     private readonly Tensor?[] _gradients;
     private readonly bool[] _ownsGradient;
     private readonly Tensor?[] _sumBuffers;
@@ -74,6 +76,8 @@ internal sealed class GraphExecutor
         }
 
         _values = new Tensor?[slots];
+        _masks = new Tensor?[slots];
+        _outputMasks = new Tensor?[_outputSlots.Length];
         _gradients = new Tensor?[slots];
         _ownsGradient = new bool[slots];
         _sumBuffers = new Tensor?[slots];
@@ -92,6 +96,9 @@ internal sealed class GraphExecutor
     /// </summary>
     public bool CanFuse(int output) => _fusable[output];
 
+    /// <summary>The masks of the last forward pass's outputs (null entries for outputs without one), as Keras applies them to losses and metrics.</summary>
+    public ReadOnlySpan<Tensor?> OutputMasks => _outputMasks;
+
     /// <summary>Runs the graph on one batch per input; returns the outputs (owned by the layers, overwritten by the next call).</summary>
     public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training)
     {
@@ -103,8 +110,24 @@ internal sealed class GraphExecutor
         foreach (Step step in _steps)
         {
             int[] slots = step.InputSlots;
+            bool masked = false;
+            for (int j = 0; j < slots.Length; j++)
+            {
+                step.InputMasks[j] = _masks[slots[j]];
+                masked |= step.InputMasks[j] is not null;
+            }
+
             Tensor output;
-            if (slots.Length == 1)
+            if (masked)
+            {
+                for (int j = 0; j < slots.Length; j++)
+                {
+                    step.InputValues[j] = _values[slots[j]]!;
+                }
+
+                output = step.Instance.Forward(step.InputValues, step.InputMasks, training);
+            }
+            else if (slots.Length == 1)
             {
                 output = step.Instance.Forward(_values[slots[0]]!, training);
             }
@@ -119,11 +142,13 @@ internal sealed class GraphExecutor
             }
 
             _values[step.OutputSlot] = output;
+            _masks[step.OutputSlot] = step.Instance.OutputMask;
         }
 
         for (int k = 0; k < _outputSlots.Length; k++)
         {
             _outputs[k] = _values[_outputSlots[k]]!;
+            _outputMasks[k] = _masks[_outputSlots[k]];
         }
 
         return _outputs;
@@ -288,6 +313,8 @@ internal sealed class GraphExecutor
         public Tensor[] InputValues { get; } = new Tensor[inputSlots.Length];
 
         public Tensor?[] InputGradients { get; } = new Tensor?[inputSlots.Length];
+
+        public Tensor?[] InputMasks { get; } = new Tensor?[inputSlots.Length];
 
         public bool FromLogits { get; set; }
     }

@@ -76,6 +76,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("RepeatVector", RepeatVector.FromConfig);
         SerializationRegistry.AddBuiltIn("Identity", Identity.FromConfig);
         SerializationRegistry.AddBuiltIn("Embedding", Embedding.FromConfig);
+        SerializationRegistry.AddBuiltIn("Masking", Masking.FromConfig);
+        SerializationRegistry.AddBuiltIn("Bidirectional", Bidirectional.FromConfig);
+        SerializationRegistry.AddBuiltIn("TimeDistributed", TimeDistributed.FromConfig);
         SerializationRegistry.AddBuiltIn("SimpleRNN", SimpleRnn.FromConfig);
         SerializationRegistry.AddBuiltIn("LSTM", Lstm.FromConfig);
         SerializationRegistry.AddBuiltIn("GRU", Gru.FromConfig);

@@ -959,7 +959,7 @@ internal static class ModelSerializer
         /// <summary>The input shapes of the layer being built, for messages.</summary>
         public string BuildingFor { get; set; } = string.Empty;
 
-        public override Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizers.Regularizer? regularizer)
+        public override Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizers.Regularizer? regularizer, Initializers.Initializer initializer)
         {
             string tensorName = $"{layer.Name}/{name}";
             Tensor tensor = RequireTensor(file, tensorName, shape, $"{SerializationRegistry.ClassNameOf(layer)} '{layer.Name}' built for input {BuildingFor}");

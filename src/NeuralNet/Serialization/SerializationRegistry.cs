@@ -224,6 +224,9 @@ public static class SerializationRegistry
     /// <summary>A new, unbuilt instance of a registered layer's type made from its configuration: what loading does, in one step (the tests' round trip).</summary>
     internal static Layer Recreate(Layer layer) => (Layer)EntryOf(layer).Factory(layer.GetConfig());
 
+    /// <summary>A new, unbuilt instance of <paramref name="layer"/>'s registered type made from <paramref name="config"/> (a changed copy of its configuration).</summary>
+    internal static Layer Recreate(Layer layer, Config config) => (Layer)EntryOf(layer).Factory(config);
+
     private static object Create(Entry entry, Config config, Config owner)
     {
         object? created;

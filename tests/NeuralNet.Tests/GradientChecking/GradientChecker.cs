@@ -22,12 +22,13 @@ public static class GradientChecker
     /// <param name="seed">Seed of the upstream gradient G.</param>
     /// <param name="options">Tolerances; null for <see cref="GradientCheckOptions.Default"/>.</param>
     /// <param name="training">The training flag passed to every forward call (keep false for stochastic layers).</param>
-    public static GradientCheckReport CheckLayer(Layer layer, Tensor input, long seed, GradientCheckOptions? options = null, bool training = false)
+    /// <param name="mask">A mask passed with the input to every forward call (Keras' masking), or null.</param>
+    public static GradientCheckReport CheckLayer(Layer layer, Tensor input, long seed, GradientCheckOptions? options = null, bool training = false, Tensor? mask = null)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(input);
         options ??= GradientCheckOptions.Default;
-        Tensor output = layer.Forward(input, training);
+        Tensor output = layer.Forward(input, mask, training);
         Tensor upstream = Tensor.RandomNormal(output.Shape, seed);
         foreach (Parameter p in layer.Parameters)
         {
@@ -42,7 +43,7 @@ public static class GradientChecker
 
         double Objective()
         {
-            ReadOnlySpan<float> y = layer.Forward(input, training).AsReadOnlySpan();
+            ReadOnlySpan<float> y = layer.Forward(input, mask, training).AsReadOnlySpan();
             ReadOnlySpan<float> g = upstream.AsReadOnlySpan();
             double sum = 0;
             for (int i = 0; i < y.Length; i++)

@@ -13,6 +13,8 @@ namespace NeuralNet.Layers;
 public abstract class Merge : MultiInputLayer
 {
     private Tensor?[] _lastInputs = [];
+    private Tensor? _mask;
+    private TensorShape? _maskShape;
 
     /// <summary>Creates a merge layer.</summary>
     /// <param name="name">The layer's name; when null, the model names it after its type.</param>
@@ -67,6 +69,51 @@ public abstract class Merge : MultiInputLayer
         {
             Distribute(outputGradient, inputGradients);
         }
+    }
+
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <summary>
+    /// Keras' merge mask: a position is real when it is real in every input that has a mask; no mask when no input has one.
+    /// </summary>
+    /// <param name="inputs">The inputs of the forward pass.</param>
+    /// <param name="output">The merged output.</param>
+    protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output)
+    {
+        Tensor? only = null;
+        int count = 0;
+        foreach (Tensor? mask in InputMasks)
+        {
+            if (mask is not null)
+            {
+                only ??= mask;
+                count++;
+            }
+        }
+
+        if (count <= 1)
+        {
+            return only;
+        }
+
+        _maskShape ??= new TensorShape(OutputShape.Dimensions[..^1].ToArray());
+        Tensor result = BatchView(ref _mask, output.Shape[0], _maskShape.Value);
+        Span<float> r = result.AsSpan();
+        r.Fill(1f);
+        foreach (Tensor? mask in InputMasks)
+        {
+            if (mask is not null)
+            {
+                ReadOnlySpan<float> m = mask.AsReadOnlySpan();
+                for (int i = 0; i < r.Length; i++)
+                {
+                    r[i] = m[i] == 0f ? 0f : r[i];
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Combines the inputs (equal shapes, checked) into a tensor the layer owns (see <see cref="Buffer"/>).</summary>

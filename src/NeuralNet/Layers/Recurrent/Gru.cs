@@ -79,7 +79,10 @@ public sealed class Gru : Recurrent
         return new(units, d.GetActivation("activation"), d.GetActivation("recurrent_activation"), d.GetBoolean("use_bias"),
             d.GetInitializer("kernel_initializer"), d.GetInitializer("recurrent_initializer"), d.GetInitializer("bias_initializer"),
             d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("recurrent_regularizer"), d.GetRegularizer("bias_regularizer"),
-            d.GetBoolean("return_sequences"), d.GetBoolean("go_backwards"), d.GetBoolean("reset_after"), config.GetString("name"));
+            d.GetBoolean("return_sequences"), d.GetBoolean("go_backwards"), d.GetBoolean("reset_after"), config.GetString("name"))
+        {
+            ZeroOutputForMask = d.GetBoolean("zero_output_for_mask"),
+        };
     }
 
     private ReadOnlySpan<float> RecurrentBias => UseBias && ResetAfter ? Bias!.Value.AsReadOnlySpan()[Width..] : default;
@@ -160,6 +163,12 @@ public sealed class Gru : Recurrent
         for (int b = 0; b < batch; b++)
         {
             int gateRow = ((b * steps) + t) * w, row = ((b * steps) + s) * u;
+            if (Masked(b, steps, t))
+            {
+                CarryState(states, b, steps, s, u);
+                continue;
+            }
+
             Span<float> a = gates.Slice(gateRow, w), h = states.Slice(row, u);
             Activation.Forward(projected.Slice(gateRow + (2 * u), u), a.Slice(2 * u, u), u);
             for (int j = 0; j < u; j++)
@@ -192,6 +201,19 @@ public sealed class Gru : Recurrent
             int gateRow = ((b * steps) + t) * w, row = ((b * steps) + s) * u;
             ReadOnlySpan<float> a = gates.Slice(gateRow, w);
             Span<float> dTotal = dh.Slice(b * u, u), da = dr.Slice(b * w, w);
+            if (Masked(b, steps, t))
+            {
+                // A masked step passed its state through: the gradient goes on to the previous step unchanged.
+                for (int j = 0; j < u; j++)
+                {
+                    next[(b * u) + j] = dTotal[j] + stateGradients[row + j];
+                }
+
+                da.Clear();
+                projectedGradients.Slice(gateRow, w).Clear();
+                continue;
+            }
+
             for (int j = 0; j < u; j++)
             {
                 float g = dTotal[j] + stateGradients[row + j];
@@ -220,6 +242,11 @@ public sealed class Gru : Recurrent
         for (int b = 0; b < batch; b++)
         {
             int gateRow = ((b * steps) + t) * w, row = ((b * steps) + s) * u;
+            if (Masked(b, steps, t))
+            {
+                continue;
+            }
+
             ReadOnlySpan<float> a = gates.Slice(gateRow, w), z = projected.Slice(gateRow, w);
             Span<float> da = dr.Slice(b * w, w), dz = projectedGradients.Slice(gateRow, w);
             if (ResetAfter)

@@ -79,7 +79,10 @@ public sealed class Lstm : Recurrent
         return new(units, d.GetActivation("activation"), d.GetActivation("recurrent_activation"), d.GetBoolean("use_bias"),
             d.GetInitializer("kernel_initializer"), d.GetInitializer("recurrent_initializer"), d.GetInitializer("bias_initializer"),
             d.GetBoolean("unit_forget_bias"), d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("recurrent_regularizer"),
-            d.GetRegularizer("bias_regularizer"), d.GetBoolean("return_sequences"), d.GetBoolean("go_backwards"), config.GetString("name"));
+            d.GetRegularizer("bias_regularizer"), d.GetBoolean("return_sequences"), d.GetBoolean("go_backwards"), config.GetString("name"))
+        {
+            ZeroOutputForMask = d.GetBoolean("zero_output_for_mask"),
+        };
     }
 
     /// <inheritdoc/>
@@ -108,6 +111,13 @@ public sealed class Lstm : Recurrent
             RecurrentActivation.Forward(z.Slice(u, u), a.Slice(u, u), u);
             Activation.Forward(z.Slice(2 * u, u), a.Slice(2 * u, u), u);
             RecurrentActivation.Forward(z.Slice(3 * u, u), a.Slice(3 * u, u), u);
+
+            if (Masked(b, steps, t))
+            {
+                CarryState(cells, b, steps, s, u);
+                CarryState(states, b, steps, s, u);
+                continue;
+            }
 
             int row = ((b * steps) + s) * u;
             Span<float> c = cells.Slice(row, u), h = states.Slice(row, u), tc = cellActivations.Slice(row, u);
@@ -146,6 +156,18 @@ public sealed class Lstm : Recurrent
             ReadOnlySpan<float> c = cells.Slice(row, u), tc = cellActivations.Slice(row, u);
             Span<float> dhRow = dh.Slice(b * u, u), dcRow = dcCarry.Slice(b * u, u), daRow = da.Slice(b * w, w);
             Span<float> dtc = daRow.Slice(2 * u, u);
+            if (Masked(b, steps, t))
+            {
+                // A masked step passed h and c through: their gradients go on to the previous step unchanged.
+                for (int j = 0; j < u; j++)
+                {
+                    dhRow[j] += stateGradients[row + j];
+                }
+
+                projectedGradients.Slice(gateRow, w).Clear();
+                continue;
+            }
+
             for (int j = 0; j < u; j++)
             {
                 dhRow[j] += stateGradients[row + j];
@@ -177,7 +199,7 @@ public sealed class Lstm : Recurrent
         {
             ReadOnlySpan<float> dzStep = projectedGradients[(t * w)..];
             AccumulateRecurrentGradient(batch, States[((s - 1) * u)..], steps * u, dzStep, steps * w, 0, w);
-            RecurrentInputGradient(batch, dzStep, steps * w, 0, w, 0f, dh);
+            RecurrentInputGradientKeepingMasked(batch, steps, t, dzStep, steps * w, w, dh);
         }
     }
 

@@ -31,6 +31,9 @@ public abstract class Recurrent : Layer
     private Tensor? _stateGradients;
     private Tensor? _projectedGradients;
     private Tensor? _inputGradient;
+    private Tensor? _stepMask;
+    private Tensor? _maskedOutput;
+    private Tensor? _maskedGradients;
 
     /// <summary>Creates the layer's settings; parameters are created when it is built.</summary>
     private protected Recurrent(int units, int gates, ActivationFunction? activation, bool useBias, Initializer? kernelInitializer,
@@ -90,6 +93,16 @@ public abstract class Recurrent : Layer
     /// <summary>Whether the steps run from the last time step to the first.</summary>
     public bool GoBackwards { get; }
 
+    /// <summary>
+    /// Whether a returned sequence holds zeros at masked steps (Keras' <c>zero_output_for_mask</c>); by default a
+    /// masked step repeats the previous step's output, as in Keras. <c>Bidirectional</c> turns it on for its
+    /// layers when they return sequences, as Keras does. Only used with <see cref="ReturnSequences"/> and a mask.
+    /// </summary>
+    public bool ZeroOutputForMask { get; init; }
+
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     /// <summary>The kernel (features, gates·units).</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has no kernel until it is built.");
 
@@ -126,7 +139,8 @@ public abstract class Recurrent : Layer
         .Set("recurrent_regularizer", RecurrentRegularizer)
         .Set("bias_regularizer", BiasRegularizer)
         .Set("return_sequences", ReturnSequences)
-        .Set("go_backwards", GoBackwards);
+        .Set("go_backwards", GoBackwards)
+        .Set("zero_output_for_mask", ZeroOutputForMask);
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
@@ -182,6 +196,7 @@ public abstract class Recurrent : Layer
             Gemm.Multiply(false, false, rows, Width, features, 1f, input.AsReadOnlySpan(), features, Kernel.Value.AsReadOnlySpan(), Width, 0f, projected.AsSpan(), Width);
         }
 
+        _stepMask = InputMask;
         PrepareSteps(batch, steps);
         for (int s = 0; s < steps; s++)
         {
@@ -191,7 +206,8 @@ public abstract class Recurrent : Layer
         _input = input;
         if (ReturnSequences)
         {
-            return states;
+            LastOutput = _stepMask is not null && ZeroOutputForMask ? ZeroMaskedSteps(ref _maskedOutput, states, batch, steps) : states;
+            return LastOutput;
         }
 
         Tensor last = BatchView(ref _lastState, batch, UnitsShape);
@@ -200,8 +216,12 @@ public abstract class Recurrent : Layer
             states.AsReadOnlySpan().Slice(((b * steps) + steps - 1) * Units, Units).CopyTo(last.AsSpan().Slice(b * Units, Units));
         }
 
+        LastOutput = last;
         return last;
     }
+
+    /// <summary>The output of the last forward pass (for wrappers whose backward pass needs it).</summary>
+    internal Tensor LastOutput { get; private set; } = null!;
 
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
@@ -216,7 +236,8 @@ public abstract class Recurrent : Layer
         Tensor stateGradients;
         if (ReturnSequences)
         {
-            stateGradients = outputGradient;
+            // A zeroed output step does not depend on the state: its gradient stops there.
+            stateGradients = _stepMask is not null && ZeroOutputForMask ? ZeroMaskedSteps(ref _maskedGradients, outputGradient, batch, steps) : outputGradient;
         }
         else
         {
@@ -254,8 +275,76 @@ public abstract class Recurrent : Layer
         return inputGradient;
     }
 
+    /// <inheritdoc/>
+    protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => ReturnSequences ? InputMask : null;
+
     /// <summary>Sizes the cell's per-step buffers for <paramref name="batch"/> samples of <paramref name="steps"/> steps.</summary>
     private protected abstract void PrepareSteps(int batch, int steps);
+
+    /// <summary>Whether the current call has a mask.</summary>
+    private protected bool HasMask => _stepMask is not null;
+
+    /// <summary>Whether sample <paramref name="b"/>'s time step <paramref name="t"/> is masked in the current call.</summary>
+    private protected bool Masked(int b, int steps, int t) => _stepMask is not null && _stepMask.AsReadOnlySpan()[(b * steps) + t] == 0f;
+
+    /// <summary>
+    /// Keras' masked step: the state of sample <paramref name="b"/> passes through step <paramref name="s"/>
+    /// unchanged (zeros before the first step). <paramref name="values"/> holds one row of <paramref name="size"/> per step.
+    /// </summary>
+    private protected static void CarryState(Span<float> values, int b, int steps, int s, int size)
+    {
+        Span<float> row = values.Slice(((b * steps) + s) * size, size);
+        if (s == 0)
+        {
+            row.Clear();
+        }
+        else
+        {
+            values.Slice((((b * steps) + s) - 1) * size, size).CopyTo(row);
+        }
+    }
+
+    /// <summary>
+    /// The previous state's gradient <paramref name="dh"/> = dZ·Uᵀ for the rows that ran the step, plus for masked rows
+    /// the gradient they carry unchanged (already in <paramref name="dh"/>).
+    /// </summary>
+    private protected void RecurrentInputGradientKeepingMasked(int batch, int steps, int t, ReadOnlySpan<float> dz, int ldz, int columns, Span<float> dh)
+    {
+        if (_stepMask is null)
+        {
+            RecurrentInputGradient(batch, dz, ldz, 0, columns, 0f, dh);
+            return;
+        }
+
+        for (int b = 0; b < batch; b++)
+        {
+            if (!Masked(b, steps, t))
+            {
+                dh.Slice(b * Units, Units).Clear();
+            }
+        }
+
+        RecurrentInputGradient(batch, dz, ldz, 0, columns, 1f, dh);
+    }
+
+    private Tensor ZeroMaskedSteps(ref Tensor? buffer, Tensor source, int batch, int steps)
+    {
+        Tensor result = BatchView(ref buffer, batch, StepsByUnits);
+        source.AsReadOnlySpan().CopyTo(result.AsSpan());
+        Span<float> r = result.AsSpan();
+        for (int b = 0; b < batch; b++)
+        {
+            for (int s = 0; s < steps; s++)
+            {
+                if (Masked(b, steps, TimeIndex(s, steps)))
+                {
+                    r.Slice(((b * steps) + s) * Units, Units).Clear();
+                }
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>
     /// Runs step <paramref name="s"/> (the s-th to run), which reads time step <paramref name="t"/>: <paramref name="projected"/>

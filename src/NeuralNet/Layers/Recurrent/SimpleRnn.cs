@@ -52,7 +52,10 @@ public sealed class SimpleRnn : Recurrent
         return new(units, d.GetActivation("activation"), d.GetBoolean("use_bias"), d.GetInitializer("kernel_initializer"),
             d.GetInitializer("recurrent_initializer"), d.GetInitializer("bias_initializer"), d.GetRegularizer("kernel_regularizer"),
             d.GetRegularizer("recurrent_regularizer"), d.GetRegularizer("bias_regularizer"), d.GetBoolean("return_sequences"),
-            d.GetBoolean("go_backwards"), config.GetString("name"));
+            d.GetBoolean("go_backwards"), config.GetString("name"))
+        {
+            ZeroOutputForMask = d.GetBoolean("zero_output_for_mask"),
+        };
     }
 
     /// <inheritdoc/>
@@ -71,6 +74,12 @@ public sealed class SimpleRnn : Recurrent
 
         for (int b = 0; b < batch; b++)
         {
+            if (Masked(b, steps, t))
+            {
+                CarryState(states, b, steps, s, u);
+                continue;
+            }
+
             Activation.Forward(projected.Slice(((b * steps) + t) * u, u), states.Slice(((b * steps) + s) * u, u), u);
         }
     }
@@ -96,6 +105,14 @@ public sealed class SimpleRnn : Recurrent
                 g[j] = dh[(b * u) + j] + stateGradients[row + j];
             }
 
+            if (Masked(b, steps, t))
+            {
+                // A masked step passed its state through: the gradient goes on to the previous step unchanged.
+                projectedGradients.Slice(zRow, u).Clear();
+                g.CopyTo(dh.Slice(b * u, u));
+                continue;
+            }
+
             Activation.Backward(projected.Slice(zRow, u), states.Slice(row, u), g, projectedGradients.Slice(zRow, u), u);
         }
 
@@ -103,7 +120,7 @@ public sealed class SimpleRnn : Recurrent
         {
             ReadOnlySpan<float> dzStep = projectedGradients[(t * u)..];
             AccumulateRecurrentGradient(batch, states[((s - 1) * u)..], steps * u, dzStep, steps * u, 0, u);
-            RecurrentInputGradient(batch, dzStep, steps * u, 0, u, 0f, dh);
+            RecurrentInputGradientKeepingMasked(batch, steps, t, dzStep, steps * u, u, dh);
         }
     }
 }

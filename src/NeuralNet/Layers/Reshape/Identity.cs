@@ -15,6 +15,9 @@ public sealed class Identity : Layer
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "identity";
 
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Identity FromConfig(Config config) => new(config.GetString("name"));
 

@@ -1,0 +1,91 @@
+using System.Globalization;
+
+namespace NeuralNet.Layers;
+
+// Keras' masks: a layer may read the masks of its inputs and produce one for its output, and the model carries them
+// from layer to layer beside the values. A mask holds 1 where a position is real and 0 where it is padding.
+public abstract partial class Layer
+{
+    private Tensor?[] _inputMasks = [];
+
+    /// <summary>
+    /// Whether a mask on the input passes through this layer to its output (Keras' <c>supports_masking</c>). A layer
+    /// that does not support masking drops the mask, as Keras 3 does: the layers after it see none.
+    /// </summary>
+    public virtual bool SupportsMasking => false;
+
+    /// <summary>
+    /// The mask of the last forward pass's output (Keras' <c>_keras_mask</c>): shape (batch, ...) of the output without
+    /// its last axis, 1 where a position is real and 0 where it is masked; null when the output has no mask.
+    /// </summary>
+    public Tensor? OutputMask { get; private set; }
+
+    /// <summary>The mask of the (first) input in the current forward pass, or null; valid until the next forward pass.</summary>
+    protected Tensor? InputMask => _inputMasks.Length > 0 ? _inputMasks[0] : null;
+
+    /// <summary>The masks of every input in the current forward pass (null entries for inputs without one).</summary>
+    protected ReadOnlySpan<Tensor?> InputMasks => _inputMasks;
+
+    /// <summary>
+    /// Computes the layer's output for a batch whose input carries a mask (null for none), and the output's mask
+    /// (<see cref="OutputMask"/>). The mask has the input's shape without its last axis.
+    /// </summary>
+    /// <exception cref="ArgumentException">The mask's shape does not match the input's.</exception>
+    public Tensor Forward(Tensor input, Tensor? mask, bool training)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return Forward([input], [mask], training);
+    }
+
+    /// <summary>
+    /// Computes the layer's output for a batch whose inputs carry masks (null entries for inputs without one), and the
+    /// output's mask (<see cref="OutputMask"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The number of masks differs from the number of inputs, or a mask's shape does not match its input's.</exception>
+    public Tensor Forward(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor?> masks, bool training)
+    {
+        if (masks.Length != inputs.Length)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Describe()} got {inputs.Length} input(s) but {masks.Length} mask(s)."), nameof(masks));
+        }
+
+        for (int i = 0; i < masks.Length; i++)
+        {
+            if (masks[i] is Tensor mask)
+            {
+                ArgumentNullException.ThrowIfNull(inputs[i], nameof(inputs));
+                if (!MaskFits(mask.Shape, inputs[i].Shape))
+                {
+                    throw new ArgumentException(
+                        $"{Describe()} got a mask {mask.Shape} for input {inputs[i].Shape}; a mask has the input's shape without its last axis.", nameof(masks));
+                }
+            }
+        }
+
+        SetInputMasks(masks);
+        return ForwardCore(inputs, training);
+    }
+
+    /// <summary>
+    /// The output's mask from the inputs' masks (<see cref="InputMasks"/>), called after each forward pass. The
+    /// default passes the first input's mask on when the layer <see cref="SupportsMasking"/> and drops it otherwise;
+    /// a layer that makes, combines or consumes masks overrides it.
+    /// </summary>
+    /// <param name="inputs">The inputs of the forward pass.</param>
+    /// <param name="output">The output the forward pass returned.</param>
+    protected virtual Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => SupportsMasking ? InputMask : null;
+
+    /// <summary>Whether <paramref name="mask"/> is the mask of a tensor shaped <paramref name="value"/>: its shape without the last axis.</summary>
+    internal static bool MaskFits(TensorShape mask, TensorShape value) =>
+        value.Rank >= 2 && mask.Rank == value.Rank - 1 && mask.Dimensions.SequenceEqual(value.Dimensions[..^1]);
+
+    private void SetInputMasks(ReadOnlySpan<Tensor?> masks)
+    {
+        if (_inputMasks.Length != masks.Length)
+        {
+            _inputMasks = new Tensor?[masks.Length];
+        }
+
+        masks.CopyTo(_inputMasks);
+    }
+}

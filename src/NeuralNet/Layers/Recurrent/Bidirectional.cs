@@ -1,0 +1,269 @@
+using System.Globalization;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Runs a recurrent layer over the sequence both ways and joins the two outputs (Keras' <c>Bidirectional</c>): a
+/// forward copy of the layer, named <c>forward_</c> + its name, and a copy running from the last step to the first,
+/// named <c>backward_</c> + its name (or the backward layer you give). A returned backward sequence is put back in time
+/// order before the join, as Keras does; masked steps give zeros in returned sequences (Keras sets
+/// <c>zero_output_for_mask</c> on both copies).
+/// </summary>
+/// <remarks>
+/// Weights: the forward layer's then the backward layer's, each in its own Keras layout, saved as
+/// <c>forward_lstm/kernel</c>, ..., <c>backward_lstm/kernel</c>, ...; <c>Bidirectional(Lstm(64))</c> has twice
+/// <c>Lstm(64)</c>'s parameters. Keras' <c>merge_mode=None</c> (two outputs) is not available: layers have one output.
+/// </remarks>
+public sealed class Bidirectional : Layer
+{
+    private Recurrent? _forward;
+    private Recurrent? _backward;
+    private Tensor? _output;
+    private Tensor? _forwardGradient;
+    private Tensor? _backwardGradient;
+    private Tensor? _inputGradient;
+    private TensorShape _halfShape;
+
+    /// <summary>Wraps <paramref name="layer"/> to run both ways.</summary>
+    /// <param name="layer">The recurrent layer; unbuilt. The wrapper runs copies of it, made from its configuration.</param>
+    /// <param name="mergeMode">How the two outputs are joined; Keras' default concatenates them.</param>
+    /// <param name="backwardLayer">The layer to run backwards instead of a copy of <paramref name="layer"/> with <c>goBackwards</c> flipped; it must return sequences exactly when <paramref name="layer"/> does.</param>
+    /// <param name="name">The layer's name; the model names it <c>bidirectional</c>, ... when null.</param>
+    /// <exception cref="ArgumentException">A layer is already built, or the two layers disagree on <c>returnSequences</c> or run the same way.</exception>
+    public Bidirectional(Recurrent layer, BidirectionalMergeMode mergeMode = BidirectionalMergeMode.Concat, Recurrent? backwardLayer = null, string? name = null)
+        : base(name)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (!Enum.IsDefined(mergeMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mergeMode), mergeMode, "Bidirectional's merge mode is one of Concat, Sum, Mul, Ave.");
+        }
+
+        if (layer.IsBuilt || backwardLayer is { IsBuilt: true })
+        {
+            throw new ArgumentException("Bidirectional wraps an unbuilt recurrent layer: it builds copies of it for the two directions.", layer.IsBuilt ? nameof(layer) : nameof(backwardLayer));
+        }
+
+        if (backwardLayer is not null)
+        {
+            if (backwardLayer.ReturnSequences != layer.ReturnSequences)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Bidirectional's forward and backward layers must agree on returnSequences; got {layer.ReturnSequences} and {backwardLayer.ReturnSequences}."), nameof(backwardLayer));
+            }
+
+            if (backwardLayer.GoBackwards == layer.GoBackwards)
+            {
+                throw new ArgumentException("Bidirectional's backward layer must run the other way: its goBackwards must differ from the forward layer's.", nameof(backwardLayer));
+            }
+        }
+
+        Layer = layer;
+        BackwardLayerTemplate = backwardLayer;
+        MergeMode = mergeMode;
+    }
+
+    /// <summary>The recurrent layer given to the constructor (the template of the forward copy).</summary>
+    public Recurrent Layer { get; }
+
+    /// <summary>How the two outputs are joined.</summary>
+    public BidirectionalMergeMode MergeMode { get; }
+
+    /// <summary>The forward copy that runs (named <c>forward_</c> + the layer's name), once built.</summary>
+    public Recurrent ForwardLayer => _forward ?? throw new InvalidOperationException($"{Describe()} has no forward layer until it is built.");
+
+    /// <summary>The backward layer that runs (named <c>backward_</c> + the layer's name unless given), once built.</summary>
+    public Recurrent BackwardLayer => _backward ?? throw new InvalidOperationException($"{Describe()} has no backward layer until it is built.");
+
+    /// <summary>Whether the output is a sequence (the wrapped layer's <c>returnSequences</c>).</summary>
+    public bool ReturnSequences => Layer.ReturnSequences;
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "bidirectional";
+
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    private Recurrent? BackwardLayerTemplate { get; }
+
+    /// <inheritdoc/>
+    public override Config GetConfig()
+    {
+        Config config = base.GetConfig()
+            .Set("layer", SerializationRegistry.Serialize(Layer))
+            .Set("merge_mode", MergeMode.ToString().ToLowerInvariant());
+        return BackwardLayerTemplate is null ? config : config.Set("backward_layer", SerializationRegistry.Serialize(BackwardLayerTemplate));
+    }
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static Bidirectional FromConfig(Config config)
+    {
+        Recurrent Read(string key) => SerializationRegistry.Deserialize<Layer>(config.GetNode(key)!, config, key) as Recurrent
+            ?? throw config.Error($"\"{key}\" must be a recurrent layer (SimpleRNN, LSTM or GRU).");
+
+        string mode = config.GetString("merge_mode", "concat");
+        BidirectionalMergeMode mergeMode = mode switch
+        {
+            "concat" => BidirectionalMergeMode.Concat,
+            "sum" => BidirectionalMergeMode.Sum,
+            "mul" => BidirectionalMergeMode.Mul,
+            "ave" => BidirectionalMergeMode.Ave,
+            _ => throw config.Error($"\"merge_mode\" must be \"concat\", \"sum\", \"mul\" or \"ave\" but is \"{FormatError.Shorten(mode)}\"."),
+        };
+        return new(Read("layer"), mergeMode, config.Contains("backward_layer") ? Read("backward_layer") : null, config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        string baseName = Layer.Name.Length > 0 ? Layer.Name : Layer.DefaultNamePrefix;
+        if (baseName.StartsWith("forward_", StringComparison.Ordinal))
+        {
+            baseName = baseName["forward_".Length..];
+        }
+
+        // Keras' copies: the same configuration under new names; the copies zero masked steps of returned sequences.
+        Recurrent forward = Copy(Layer, "forward_" + baseName, Layer.GoBackwards);
+        Recurrent backward = Copy(BackwardLayerTemplate ?? Layer, BackwardLayerTemplate?.Name is { Length: > 0 } given ? given : "backward_" + baseName,
+            BackwardLayerTemplate?.GoBackwards ?? !Layer.GoBackwards);
+        BuildInner(forward, inputShape, forward.Name + "/");
+        BuildInner(backward, inputShape, backward.Name + "/");
+        TensorShape forwardShape = forward.OutputShape, backwardShape = backward.OutputShape;
+        if (MergeMode != BidirectionalMergeMode.Concat && forwardShape != backwardShape)
+        {
+            throw new ArgumentException(
+                $"{Describe()} merges by {MergeMode}, which needs equal outputs, but the forward layer gives {forwardShape.ToBatchString()} and the backward layer {backwardShape.ToBatchString()}.", nameof(inputShape));
+        }
+
+        _forward = forward;
+        _backward = backward;
+        _halfShape = forwardShape;
+        if (MergeMode != BidirectionalMergeMode.Concat)
+        {
+            return forwardShape;
+        }
+
+        int[] dims = forwardShape.Dimensions.ToArray();
+        dims[^1] += backwardShape[-1];
+        return new TensorShape(dims);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        Recurrent forward = ForwardLayer, backward = BackwardLayer;
+        forward.ComputesInputGradient = ComputesInputGradient;
+        backward.ComputesInputGradient = ComputesInputGradient;
+        Tensor? mask = InputMask;
+        Tensor f = mask is null ? forward.Forward(input, training) : forward.Forward(input, mask, training);
+        Tensor b = mask is null ? backward.Forward(input, training) : backward.Forward(input, mask, training);
+        int batch = input.Shape[0];
+        Tensor output = BatchView(ref _output, batch, OutputShape);
+        int steps = ReturnSequences ? InputShape[0] : 1;
+        int uf = forward.Units, ub = backward.Units, width = OutputShape[-1];
+        ReadOnlySpan<float> fs = f.AsReadOnlySpan(), bs = b.AsReadOnlySpan();
+        Span<float> y = output.AsSpan();
+        for (int n = 0; n < batch; n++)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                ReadOnlySpan<float> fr = fs.Slice(((n * steps) + t) * uf, uf);
+                ReadOnlySpan<float> br = bs.Slice(((n * steps) + BackwardStep(t, steps)) * ub, ub);
+                Span<float> yr = y.Slice(((n * steps) + t) * width, width);
+                switch (MergeMode)
+                {
+                    case BidirectionalMergeMode.Concat:
+                        fr.CopyTo(yr);
+                        br.CopyTo(yr[uf..]);
+                        break;
+                    case BidirectionalMergeMode.Sum:
+                        System.Numerics.Tensors.TensorPrimitives.Add(fr, br, yr);
+                        break;
+                    case BidirectionalMergeMode.Mul:
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(fr, br, yr);
+                        break;
+                    default:
+                        for (int j = 0; j < width; j++)
+                        {
+                            yr[j] = (fr[j] + br[j]) * 0.5f;
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => ReturnSequences ? InputMask : null;
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        Recurrent forward = ForwardLayer, backward = BackwardLayer;
+        int batch = outputGradient.Shape[0];
+        int steps = ReturnSequences ? InputShape[0] : 1;
+        int uf = forward.Units, ub = backward.Units, width = OutputShape[-1];
+        Tensor df = BatchView(ref _forwardGradient, batch, _halfShape);
+        Tensor db = BatchView(ref _backwardGradient, batch, backward.OutputShape);
+        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
+        ReadOnlySpan<float> fs = MergeMode == BidirectionalMergeMode.Mul ? forward.LastOutput.AsReadOnlySpan() : default;
+        ReadOnlySpan<float> bs = MergeMode == BidirectionalMergeMode.Mul ? backward.LastOutput.AsReadOnlySpan() : default;
+        Span<float> dfs = df.AsSpan(), dbs = db.AsSpan();
+        for (int n = 0; n < batch; n++)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                int fRow = ((n * steps) + t) * uf, bRow = ((n * steps) + BackwardStep(t, steps)) * ub;
+                ReadOnlySpan<float> g = dy.Slice(((n * steps) + t) * width, width);
+                Span<float> gf = dfs.Slice(fRow, uf), gb = dbs.Slice(bRow, ub);
+                switch (MergeMode)
+                {
+                    case BidirectionalMergeMode.Concat:
+                        g[..uf].CopyTo(gf);
+                        g[uf..].CopyTo(gb);
+                        break;
+                    case BidirectionalMergeMode.Sum:
+                        g.CopyTo(gf);
+                        g.CopyTo(gb);
+                        break;
+                    case BidirectionalMergeMode.Mul:
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(g, bs.Slice(bRow, ub), gf);
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(g, fs.Slice(fRow, uf), gb);
+                        break;
+                    default:
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(g, 0.5f, gf);
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(g, 0.5f, gb);
+                        break;
+                }
+            }
+        }
+
+        Tensor dxf = forward.Backward(df);
+        Tensor dxb = backward.Backward(db);
+        Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
+        if (ComputesInputGradient)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(dxf.AsReadOnlySpan(), dxb.AsReadOnlySpan(), inputGradient.AsSpan());
+        }
+
+        return inputGradient;
+    }
+
+    // Keras flips the backward layer's returned sequence (it comes in the order the steps ran) back into time order.
+    private static int BackwardStep(int t, int steps) => steps - 1 - t;
+
+    private Recurrent Copy(Recurrent template, string name, bool goBackwards)
+    {
+        Config config = template.GetConfig()
+            .Set("name", name)
+            .Set("go_backwards", goBackwards)
+            .Set("zero_output_for_mask", template.ReturnSequences);
+        var copy = (Recurrent)SerializationRegistry.Recreate(template, config);
+        copy.Seed = Seed;
+        return copy;
+    }
+}

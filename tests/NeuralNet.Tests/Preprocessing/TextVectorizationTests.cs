@@ -263,10 +263,14 @@ public class TextVectorizationTests
     public void Adapt_TextsWithoutTokens_ThrowsAndKeepsTheVocabulary()
     {
         var layer = new TextVectorization(vocabulary: ["a"]);
-        var ex = Assert.Throws<ArgumentException>(() => layer.Adapt(["", " !? ", "[UNK]"]));
+        var ex = Assert.Throws<ArgumentException>(() => layer.Adapt(["", " !? ", "\t."]));
         Assert.Equal("texts", ex.ParamName);
         Assert.Throws<ArgumentException>(() => layer.Adapt([]));
         Assert.Equal(["", "[UNK]", "a"], layer.GetVocabulary());
+
+        var unstandardized = new TextVectorization(standardize: TextStandardization.None, vocabulary: ["a"]);
+        Assert.Throws<ArgumentException>(() => unstandardized.Adapt(["[UNK] [UNK]", " "]));
+        Assert.Equal(["", "[UNK]", "a"], unstandardized.GetVocabulary());
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace NeuralNet.Samples.Sequences;
 
 /// <summary>
 /// Text classification on real text available offline: which license (GPL-3, Apache-2.0, Artistic, MPL-2.0, from
-/// /usr/share/common-licenses) a line comes from. TextVectorization -> Embedding -> Conv1D -> GlobalMaxPooling1D -> Dense;
+/// /usr/share/common-licenses) a line comes from. TextVectorization -> Embedding -> Conv1D -> GlobalMaxPooling1D -> Dropout -> Dense;
 /// the vectorizer is saved with the model and the reloaded pair must predict identically.
 /// </summary>
 internal static class LicenseLines
@@ -28,6 +28,7 @@ internal static class LicenseLines
         model.Add(new Embedding(vocabularySize, 32));
         model.Add(new Conv1D(64, 3, activation: ActivationFunction.Relu));
         model.Add(new GlobalMaxPooling1D());
+        model.Add(new Dropout(0.5));
         model.Add(new Dense(Licenses.Length, ActivationFunction.Softmax, name: "license"));
         return model;
     }

@@ -55,7 +55,7 @@ if (which is "all" or "chars")
         return 2;
     }
 
-    CharGeneration.Run(textPath, epochs ?? (quick ? 1 : 20), quick ? 6000 : null, quick ? 80 : 300);
+    CharGeneration.Run(textPath, epochs ?? (quick ? 1 : 10), quick ? 6000 : null, quick ? 80 : 300);
 }
 
 if (which is "all" or "licenses")

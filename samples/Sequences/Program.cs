@@ -60,7 +60,7 @@ if (which is "all" or "chars")
 
 if (which is "all" or "licenses")
 {
-    LicenseLines.Run(LicenseLines.DefaultFolder, epochs ?? (quick ? 2 : 10));
+    LicenseLines.Run(LicenseLines.DefaultFolder, epochs ?? (quick ? 5 : 10));
 }
 
 return 0;

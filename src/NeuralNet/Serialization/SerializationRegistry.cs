@@ -12,7 +12,7 @@ using NeuralNet.Training;
 namespace NeuralNet.Serialization;
 
 /// <summary>
-/// The names under which layers, activations, initializers, regularizers, optimizers, losses and metrics are saved,
+/// The names under which layers, activations, initializers, regularizers, optimizers, losses, metrics and preprocessors are saved,
 /// and the factories that create them again from their <see cref="Config"/> (Keras' <c>register_keras_serializable</c>).
 /// Every built-in type is registered under its Keras class name (<c>Dense</c>, <c>GlorotUniform</c>, <c>Adam</c>);
 /// register your own types to save and load models that use them.

@@ -473,6 +473,35 @@ public class TextVectorizationTests
         Assert.Equal(300, forward.VocabularySize);
     }
 
+    [Fact]
+    public void Save_UnregisteredPreprocessor_ThrowsAndWritesNothing()
+    {
+        var model = new Sequential(seed: 1);
+        model.Add(new InputLayer(2));
+        model.Add(new Dense(1));
+        model.Preprocessing["mine"] = new Unregistered();
+        string path = Path.Combine(Path.GetTempPath(), $"neuralnet-unregistered-{Environment.ProcessId}.safetensors");
+        var ex = Assert.Throws<NotSupportedException>(() => model.Save(path));
+        Assert.Contains("Unregistered", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void SaveLoad_RegisteredPreprocessorOfYourOwn_IsRestored()
+    {
+        SerializationRegistry.Register("Tests>Suffix", config => new Suffix(config.GetString("suffix")));
+        var model = new Sequential(seed: 1);
+        model.Add(new InputLayer(2));
+        model.Add(new Dense(1));
+        model.Preprocessing["suffix"] = new Suffix("!");
+        var stream = new MemoryStream();
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: true);
+        SafeTensors.Write(stream, tensors, metadata);
+        stream.Position = 0;
+        Model loaded = Model.Load(stream);
+        Assert.Equal("!", Assert.IsType<Suffix>(loaded.Preprocessing["suffix"]).Value);
+    }
+
     // A model file whose only unusual part is its preprocessing section, read back through Model.Load.
     private static Model ModelWith(Dictionary<string, string> preprocessing)
     {
@@ -493,6 +522,18 @@ public class TextVectorizationTests
     {
         Assert.Equal(new TensorShape(expected.Length, expected[0].Length), actual.Shape);
         Assert.Equal(expected.SelectMany(r => r).ToArray(), actual.ToArray(), new FloatTolerance(1e-6f));
+    }
+
+    private sealed class Unregistered : Preprocessor
+    {
+        public override Config GetConfig() => new();
+    }
+
+    private sealed class Suffix(string value) : Preprocessor
+    {
+        public string Value { get; } = value;
+
+        public override Config GetConfig() => new Config().Set("suffix", Value);
     }
 
     private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>

@@ -19,6 +19,7 @@ pages = {
     "NeuralNet.Optimizers": "optimizers.md",
     "NeuralNet.Optimizers.Schedules": "optimizers.md",
     "NeuralNet.Plotting": "plotting.md",
+    "NeuralNet.Preprocessing": "sequences.md",
     "NeuralNet.Onnx": "onnx.md",
     "NeuralNet.Regularizers": "regularizers.md",
     "NeuralNet.Serialization": "serialization.md",

@@ -3,6 +3,7 @@ using NeuralNet.Initializers;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Optimizers;
+using NeuralNet.Preprocessing;
 using NeuralNet.Regularizers;
 using NeuralNet.Training;
 
@@ -24,6 +25,7 @@ internal static class BuiltInSerializables
         RegisterRegularizers();
         RegisterOptimizers();
         RegisterLosses();
+        SerializationRegistry.AddBuiltIn("TextVectorization", TextVectorization.FromConfig);
         SerializationRegistry.AddBuiltIn("Accuracy", _ => new Accuracy(), "accuracy", "acc");
         SerializationRegistry.AddBuiltIn("BinaryAccuracy", c => new BinaryAccuracy(c.GetDouble("threshold", 0.5)), "binary_accuracy");
         SerializationRegistry.AddBuiltIn("CategoricalAccuracy", _ => new CategoricalAccuracy(), "categorical_accuracy");

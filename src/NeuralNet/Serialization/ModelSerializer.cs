@@ -5,6 +5,7 @@ using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
+using NeuralNet.Preprocessing;
 using NeuralNet.Training;
 
 namespace NeuralNet.Serialization;
@@ -27,6 +28,7 @@ internal static class ModelSerializer
     public const string ModelConfigKey = "model_config";
     public const string CompileConfigKey = "compile_config";
     public const string TrainingStateKey = "training_state";
+    public const string PreprocessingKey = "preprocessing";
     public const string OptimizerPrefix = "optimizer/";
 
     private const int MaxLayers = 10_000;
@@ -49,6 +51,17 @@ internal static class ModelSerializer
         if (model.Optimizer is Optimizer optimizer)
         {
             metadata[CompileConfigKey] = CompileConfig(model, optimizer).ToJsonString();
+        }
+
+        if (model.Preprocessing.Count > 0)
+        {
+            var preprocessing = new JsonObject();
+            foreach (var (name, preprocessor) in model.Preprocessing)
+            {
+                preprocessing[name] = SerializationRegistry.Serialize(preprocessor);
+            }
+
+            metadata[PreprocessingKey] = preprocessing.ToJsonString();
         }
 
         if (includeTraining)
@@ -107,6 +120,11 @@ internal static class ModelSerializer
         if (ParseJson(file, CompileConfigKey, required: false) is Config compile)
         {
             ReadCompileConfig(compile, model);
+        }
+
+        if (ParseJson(file, PreprocessingKey, required: false) is Config preprocessing)
+        {
+            ReadPreprocessing(preprocessing, model);
         }
 
         if (ParseJson(file, TrainingStateKey, required: false) is Config state)
@@ -705,6 +723,16 @@ internal static class ModelSerializer
         }
 
         return result;
+    }
+
+    // The named preprocessors ({"text": {"class_name": "TextVectorization", "config": {...}}}), created through the registry.
+    private static void ReadPreprocessing(Config preprocessing, Model model)
+    {
+        foreach (string name in preprocessing.Keys.ToList())
+        {
+            Config item = preprocessing.GetConfig(name);
+            model.Preprocessing[name] = (Preprocessor)SerializationRegistry.CreateFromItem(SerializationRegistry.ComponentKind.Preprocessor, item, $"{PreprocessingKey}.{name}");
+        }
     }
 
     private static void ReadCompileConfig(Config compile, Model model)

@@ -5,13 +5,14 @@ using NeuralNet.Initializers;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Optimizers;
+using NeuralNet.Preprocessing;
 using NeuralNet.Regularizers;
 using NeuralNet.Training;
 
 namespace NeuralNet.Serialization;
 
 /// <summary>
-/// The names under which layers, activations, initializers, regularizers, optimizers, losses and metrics are saved,
+/// The names under which layers, activations, initializers, regularizers, optimizers, losses, metrics and preprocessors are saved,
 /// and the factories that create them again from their <see cref="Config"/> (Keras' <c>register_keras_serializable</c>).
 /// Every built-in type is registered under its Keras class name (<c>Dense</c>, <c>GlorotUniform</c>, <c>Adam</c>);
 /// register your own types to save and load models that use them.
@@ -55,10 +56,11 @@ public static class SerializationRegistry
         Optimizer,
         Loss,
         Metric,
+        Preprocessor,
     }
 
     /// <summary>Registers <typeparamref name="T"/> under <paramref name="name"/> with the factory that creates it from its configuration.</summary>
-    /// <typeparam name="T">A concrete layer, activation, initializer, regularizer, optimizer, loss or metric type.</typeparam>
+    /// <typeparam name="T">A concrete layer, activation, initializer, regularizer, optimizer, loss, metric or preprocessor type.</typeparam>
     /// <param name="name">The name written in files, such as <c>"MyApp&gt;Scale"</c>.</param>
     /// <param name="fromConfig">Creates an instance from what its <c>GetConfig</c> wrote; it may throw <see cref="ArgumentException"/>
     /// (from constructors) or <see cref="InvalidDataException"/> (from <see cref="Config"/>) for bad values.</param>
@@ -76,7 +78,7 @@ public static class SerializationRegistry
         }
 
         ComponentKind kind = KindOf(type) ?? throw new ArgumentException(
-            $"Cannot register {type.FullName}: only layers, activations, initializers, regularizers, optimizers, losses and metrics are saved in model files.", nameof(fromConfig));
+            $"Cannot register {type.FullName}: only layers, activations, initializers, regularizers, optimizers, losses, metrics and preprocessors are saved in model files.", nameof(fromConfig));
         Add(new Entry(kind, name, type, config => fromConfig(config), BuiltIn: false));
     }
 
@@ -152,6 +154,7 @@ public static class SerializationRegistry
         Optimizer optimizer => optimizer.GetConfig(),
         Loss loss => loss.GetConfig(),
         Metric metric => metric.GetConfig(),
+        Preprocessor preprocessor => preprocessor.GetConfig(),
         _ => throw new NotSupportedException($"{component.GetType().FullName} is not a serializable component."),
     };
 
@@ -321,6 +324,7 @@ public static class SerializationRegistry
         : typeof(Optimizer).IsAssignableFrom(type) ? ComponentKind.Optimizer
         : typeof(Loss).IsAssignableFrom(type) ? ComponentKind.Loss
         : typeof(Metric).IsAssignableFrom(type) ? ComponentKind.Metric
+        : typeof(Preprocessor).IsAssignableFrom(type) ? ComponentKind.Preprocessor
         : null;
 
     private static string Describe(ComponentKind kind) => kind.ToString().ToLowerInvariant();

@@ -137,12 +137,12 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
         (int tq, int tv, int dim, int dv, bool hasKey) = CheckInputs(this, inputShapes, UseMasks);
         if (UseScale)
         {
-            _scale = AddParameter("scale", new TensorShape(), s_ones);
+            _scale = AddParameter("scale", new TensorShape(ReadOnlySpan<int>.Empty), s_ones);
         }
 
         if (ScoreMode == AttentionScoreMode.Concat)
         {
-            _concatWeight = AddParameter("concat_score_weight", new TensorShape(), s_ones);
+            _concatWeight = AddParameter("concat_score_weight", new TensorShape(ReadOnlySpan<int>.Empty), s_ones);
         }
 
         ScoreKind kind = ScoreMode == AttentionScoreMode.Dot ? ScoreKind.Dot : ScoreKind.Concat;

@@ -60,6 +60,11 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
     private int _maskHeadStride;
     private int _maskQueryStride;
     private int _maskKeyStride;
+    private TensorShape _qShape;
+    private TensorShape _kShape;
+    private TensorShape _vShape;
+    private TensorShape _contextShape;
+    private TensorShape _scoreShape;
 
     // Buffers and the last forward pass.
     private Tensor? _q;
@@ -354,6 +359,11 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
             _outputBias = AddParameter("attention_output/bias", new TensorShape(_outputFeatures), BiasInitializer, BiasRegularizer);
         }
 
+        _qShape = new TensorShape(_tq, NumHeads * KeyDim);
+        _kShape = new TensorShape(_tv, NumHeads * KeyDim);
+        _vShape = new TensorShape(_tv, NumHeads * ValueDim);
+        _contextShape = new TensorShape(_tq, NumHeads * ValueDim);
+        _scoreShape = new TensorShape(NumHeads, _tq, _tv);
         return new TensorShape(_tq, _outputFeatures);
     }
 
@@ -367,14 +377,14 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         Tensor? mask = _maskInput >= 0 ? inputs[_maskInput] : null;
         int batch = query.Shape[0], heads = NumHeads, dk = KeyDim, dv = ValueDim;
         int qWidth = heads * dk, vWidth = heads * dv;
-        Tensor q = BatchView(ref _q, batch, new TensorShape(_tq, qWidth));
-        Tensor k = BatchView(ref _k, batch, new TensorShape(_tv, qWidth));
-        Tensor v = BatchView(ref _v, batch, new TensorShape(_tv, vWidth));
+        Tensor q = BatchView(ref _q, batch, _qShape);
+        Tensor k = BatchView(ref _k, batch, _kShape);
+        Tensor v = BatchView(ref _v, batch, _vShape);
         Project(query, _queryKernel!, _queryBias, q, _queryFeatures, qWidth);
         Project(key, _keyKernel!, _keyBias, k, _keyFeatures, qWidth);
         Project(value, _valueKernel!, _valueBias, v, _valueFeatures, vWidth);
 
-        TensorShape scoreShape = new(heads, _tq, _tv);
+        TensorShape scoreShape = _scoreShape;
         Tensor p = BatchView(ref _probabilities, batch, scoreShape);
         float scale = (float)(1.0 / Math.Sqrt(KeyDim));
         int tqtv = _tq * _tv;
@@ -403,7 +413,7 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
             TensorPrimitives.Multiply(p.AsReadOnlySpan(), dropMask.AsReadOnlySpan(), weights.AsSpan());
         }
 
-        Tensor context = BatchView(ref _context, batch, new TensorShape(_tq, vWidth));
+        Tensor context = BatchView(ref _context, batch, _contextShape);
         ReadOnlySpan<float> ws = weights.AsReadOnlySpan();
         Span<float> cs = context.AsSpan();
         for (int b = 0; b < batch; b++)
@@ -436,15 +446,15 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
 
         int heads = NumHeads, dk = KeyDim, dv = ValueDim, qWidth = heads * dk, vWidth = heads * dv, tqtv = _tq * _tv;
         float scale = (float)(1.0 / Math.Sqrt(KeyDim));
-        TensorShape scoreShape = new(heads, _tq, _tv);
+        TensorShape scoreShape = _scoreShape;
 
         // Output projection: dWo += ctxᵀ·dY, dbo += Σ dY, dctx = dY·Woᵀ.
-        Tensor contextGradient = BatchView(ref _contextGradient, batch, new TensorShape(_tq, vWidth));
+        Tensor contextGradient = BatchView(ref _contextGradient, batch, _contextShape);
         ProjectBackward(_context!.FirstRows(batch), _outputKernel!, _outputBias, outputGradient, contextGradient, vWidth, _outputFeatures, accumulate: false);
 
         // Per sample and head: dp' = dctx_bh·v_bhᵀ, dv_bh = p'_bhᵀ·dctx_bh.
         Tensor scoreGradient = BatchView(ref _scoreGradient, batch, scoreShape);
-        Tensor vGradient = BatchView(ref _vGradient, batch, new TensorShape(_tv, vWidth));
+        Tensor vGradient = BatchView(ref _vGradient, batch, _vShape);
         ReadOnlySpan<float> weights = (_lastDropped ? _dropped! : _probabilities!).AsReadOnlySpan();
         ReadOnlySpan<float> dctx = contextGradient.AsReadOnlySpan(), vs = _v!.AsReadOnlySpan();
         Span<float> ds = scoreGradient.AsSpan(), dvs = vGradient.AsSpan();
@@ -479,8 +489,8 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
 
         // dq_bh = ds_bh·k_bh / sqrt(dk), dk_bh = ds_bhᵀ·q_bh / sqrt(dk).
-        Tensor qGradient = BatchView(ref _qGradient, batch, new TensorShape(_tq, qWidth));
-        Tensor kGradient = BatchView(ref _kGradient, batch, new TensorShape(_tv, qWidth));
+        Tensor qGradient = BatchView(ref _qGradient, batch, _qShape);
+        Tensor kGradient = BatchView(ref _kGradient, batch, _kShape);
         ReadOnlySpan<float> qs = _q!.AsReadOnlySpan(), ks = _k!.AsReadOnlySpan(), dss = scoreGradient.AsReadOnlySpan();
         Span<float> dqs = qGradient.AsSpan(), dks = kGradient.AsSpan();
         for (int b = 0; b < batch; b++)

@@ -38,6 +38,14 @@ internal sealed class ScoreAttention
     private readonly double _rate;
     private readonly Parameter? _scale;
     private readonly Parameter? _concatWeight;
+    private readonly TensorShape _scoreShape;
+    private readonly TensorShape _outputShape;
+    private readonly TensorShape _valueShape;
+    private readonly TensorShape _queryShape;
+    private readonly TensorShape _keyShape;
+    private readonly TensorShape _queryMaskShape;
+    private readonly TensorShape _valueMaskShape;
+    private readonly TensorShape _tanhShape;
 
     private Tensor? _raw;
     private Tensor? _tanh;
@@ -72,6 +80,14 @@ internal sealed class ScoreAttention
         _rate = rate;
         _scale = scale;
         _concatWeight = concatWeight;
+        _scoreShape = new TensorShape(tq, tv);
+        _outputShape = new TensorShape(tq, dv);
+        _valueShape = new TensorShape(tv, dv);
+        _queryShape = new TensorShape(tq, dim);
+        _keyShape = new TensorShape(tv, dim);
+        _queryMaskShape = new TensorShape(tq);
+        _valueMaskShape = new TensorShape(tv);
+        _tanhShape = new TensorShape(tq, tv, dim);
     }
 
     /// <summary>The batch size of the last forward pass, or -1.</summary>
@@ -89,7 +105,7 @@ internal sealed class ScoreAttention
         Tensor? queryMask = _useMask ? inputs[first] : null;
         Tensor? valueMask = _useMask ? inputs[first + 1] : null;
         int batch = query.Shape[0], tqtv = _tq * _tv;
-        var scoreShape = new TensorShape(_tq, _tv);
+        TensorShape scoreShape = _scoreShape;
         Tensor weights = View(ref _weights, batch, scoreShape);
         Span<float> ws = weights.AsSpan();
         ReadOnlySpan<float> qs = query.AsReadOnlySpan(), ks = key.AsReadOnlySpan(), vs = value.AsReadOnlySpan();
@@ -144,7 +160,7 @@ internal sealed class ScoreAttention
         }
 
         // output (Tq, dv) = weights (Tq, Tv) · value (Tv, dv) per sample; rows of masked query steps are zeroed.
-        Tensor output = View(ref _output, batch, new TensorShape(_tq, _dv));
+        Tensor output = View(ref _output, batch, _outputShape);
         Span<float> os = output.AsSpan();
         ReadOnlySpan<float> aps = applied.AsReadOnlySpan();
         for (int b = 0; b < batch; b++)
@@ -177,11 +193,11 @@ internal sealed class ScoreAttention
     public void Backward(Tensor outputGradient, Span<Tensor?> inputGradients, bool computeInputs)
     {
         int batch = LastBatch, tqtv = _tq * _tv;
-        var scoreShape = new TensorShape(_tq, _tv);
+        TensorShape scoreShape = _scoreShape;
         Tensor g = outputGradient;
         if (_lastQueryMask is not null)
         {
-            g = View(ref _maskedGradient, batch, new TensorShape(_tq, _dv));
+            g = View(ref _maskedGradient, batch, _outputShape);
             outputGradient.AsReadOnlySpan().CopyTo(g.AsSpan());
             ReadOnlySpan<float> qm = _lastQueryMask.AsReadOnlySpan();
             for (int r = 0; r < batch * _tq; r++)
@@ -195,7 +211,7 @@ internal sealed class ScoreAttention
 
         // dweights' = g · valueᵀ; dvalue = weights'ᵀ · g (per sample).
         Tensor weightGradient = View(ref _weightGradient, batch, scoreShape);
-        Tensor valueGradient = View(ref _valueGradient, batch, new TensorShape(_tv, _dv));
+        Tensor valueGradient = View(ref _valueGradient, batch, _valueShape);
         ReadOnlySpan<float> gs = g.AsReadOnlySpan(), vs = _lastValue!.AsReadOnlySpan();
         ReadOnlySpan<float> applied = (_lastDropped ? _dropped! : _weights!).AsReadOnlySpan();
         Span<float> dws = weightGradient.AsSpan(), dvs = valueGradient.AsSpan();
@@ -227,8 +243,8 @@ internal sealed class ScoreAttention
             }
         }
 
-        Tensor queryGradient = View(ref _queryGradient, batch, new TensorShape(_tq, _dim));
-        Tensor keyGradient = View(ref _keyGradient, batch, new TensorShape(_tv, _dim));
+        Tensor queryGradient = View(ref _queryGradient, batch, _queryShape);
+        Tensor keyGradient = View(ref _keyGradient, batch, _keyShape);
         ReadOnlySpan<float> qs = _lastQuery!.AsReadOnlySpan(), ks = _lastKey!.AsReadOnlySpan(), dss = weightGradient.AsReadOnlySpan();
         if (_mode == ScoreKind.Dot)
         {
@@ -274,8 +290,8 @@ internal sealed class ScoreAttention
         if (_useMask)
         {
             // The masks are compared with 0, so their gradients are 0.
-            Tensor queryMaskGradient = View(ref _queryMaskGradient, batch, new TensorShape(_tq));
-            Tensor valueMaskGradient = View(ref _valueMaskGradient, batch, new TensorShape(_tv));
+            Tensor queryMaskGradient = View(ref _queryMaskGradient, batch, _queryMaskShape);
+            Tensor valueMaskGradient = View(ref _valueMaskGradient, batch, _valueMaskShape);
             queryMaskGradient.AsSpan().Clear();
             valueMaskGradient.AsSpan().Clear();
             inputGradients[first] = queryMaskGradient;
@@ -286,7 +302,7 @@ internal sealed class ScoreAttention
     // scores[b, t, s] = Σ_d w_d · tanh(c · (q[b, t, d] + k[b, s, d])); the tanh values are kept for the backward pass.
     private void TanhScores(ReadOnlySpan<float> qs, ReadOnlySpan<float> ks, int batch, Span<float> scores)
     {
-        Tensor tanh = View(ref _tanh, batch, new TensorShape(_tq, _tv, _dim));
+        Tensor tanh = View(ref _tanh, batch, _tanhShape);
         Span<float> th = tanh.AsSpan();
         float c = _mode == ScoreKind.Concat && _scale is not null ? _scale.Value.AsReadOnlySpan()[0] : 1f;
         for (int b = 0; b < batch; b++)

@@ -229,7 +229,7 @@ public class DotAndAdditiveAttentionTests
         Assert.Equal(["scale ()", "concat_score_weight ()"], concat.Parameters.Select(p => p.ToString()));
         var additive = new AdditiveAttention();
         additive.Build(new TensorShape(3, 4), new TensorShape(4, 4));
-        Assert.Equal(["scale (4)"], additive.Parameters.Select(p => p.ToString()));
+        Assert.Equal(["scale (4,)"], additive.Parameters.Select(p => p.ToString()));
         var unscaled = new AdditiveAttention(useScale: false);
         unscaled.Build(new TensorShape(3, 4), new TensorShape(4, 4));
         Assert.Empty(unscaled.Parameters);

@@ -336,7 +336,7 @@ public class MultiHeadAttentionTests
         var layer = new MultiHeadAttention(2, 2);
         layer.Build(new TensorShape(8, 16), new TensorShape(4, 16));
         Assert.Equal(
-            ["query/kernel (16, 2, 2)", "query/bias (2, 2)", "key/kernel (16, 2, 2)", "key/bias (2, 2)", "value/kernel (16, 2, 2)", "value/bias (2, 2)", "attention_output/kernel (2, 2, 16)", "attention_output/bias (16)"],
+            ["query/kernel (16, 2, 2)", "query/bias (2, 2)", "key/kernel (16, 2, 2)", "key/bias (2, 2)", "value/kernel (16, 2, 2)", "value/bias (2, 2)", "attention_output/kernel (2, 2, 16)", "attention_output/bias (16,)"],
             layer.Parameters.Select(p => p.ToString()));
         Assert.Equal([8, 16], layer.OutputShape.Dimensions.ToArray());
         var noBias = new MultiHeadAttention(2, 2, valueDim: 4, useBias: false, dropout: 0.5);

@@ -472,17 +472,18 @@ public class MultiHeadAttentionTests
     [Fact]
     public void Output_IsTheSameBitsWithOneAndTwoThreads()
     {
-        var c = new Case(4, 16, null, true, null, true, true, [64, 64], Tq: 64, Tv: 64, Dq: 64, Dv: 64, Dk: 64);
+        // Large enough that the projections' GEMMs (2048 x 128 x 160) pass the size at which the GEMM uses threads.
+        var c = new Case(4, 32, null, true, null, true, true, [128, 128], Tq: 128, Tv: 128, Dq: 160, Dv: 160, Dk: 160);
         float[] Run(int threads)
         {
             int saved = Parallelism.MaxDegreeOfParallelism;
             try
             {
                 Parallelism.MaxDegreeOfParallelism = threads;
-                (MultiHeadAttention layer, Tensor[] inputs) = Setup(c, batch: 8);
+                (MultiHeadAttention layer, Tensor[] inputs) = Setup(c, batch: 16);
                 Tensor y = layer.Forward(inputs, training: false);
                 var slots = new Tensor?[4];
-                layer.Backward(TestData.Normal(5, 1f, 8, 64, 64), slots);
+                layer.Backward(TestData.Normal(5, 1f, 16, 128, 160), slots);
                 return [.. y.ToArray(), .. slots[0]!.ToArray(), .. layer.QueryKernel.Gradient.ToArray()];
             }
             finally

@@ -42,6 +42,9 @@ type_pages.update({f"NeuralNet.Models.{t}": "functional.md" for t in ("Functiona
 type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "Recurrent", "SimpleRnn", "Lstm", "Gru", "Conv1D",
                                                                         "Pooling1D", "MaxPooling1D", "AveragePooling1D", "GlobalPooling",
                                                                         "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D")})
+type_pages.update({f"NeuralNet.Layers.{t}": "attention.md" for t in ("MultiHeadAttention", "Attention", "AdditiveAttention", "AttentionScoreMode",
+                                                                         "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
+                                                                         "GaussianDropout", "AlphaDropout")})
 types = set()
 for path in glob.glob("src/*/PublicAPI*.txt") + glob.glob("src/*/PublicAPI/*/PublicAPI*.txt"):
     for line in open(path, encoding="utf-8"):

@@ -23,6 +23,11 @@ internal static class LayerConverters
         [typeof(Activation)] = (graph, layer, inputs, _) => ActivationConverter.Apply(graph, ((Activation)layer).Function, inputs[0], layer),
         [typeof(Dropout)] = PassThrough,
         [typeof(Identity)] = PassThrough,
+        [typeof(SpatialDropout1D)] = PassThrough,
+        [typeof(SpatialDropout2D)] = PassThrough,
+        [typeof(GaussianNoise)] = PassThrough,
+        [typeof(GaussianDropout)] = PassThrough,
+        [typeof(AlphaDropout)] = PassThrough,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,
         [typeof(Permute)] = ShapeConverters.Permute,
@@ -53,6 +58,6 @@ internal static class LayerConverters
     /// <summary>The converter for <paramref name="layer"/>, or null when its type has no ONNX form.</summary>
     public static LayerConverter? Find(Layer layer) => Converters.GetValueOrDefault(layer.GetType());
 
-    // Dropout is the identity outside training, and Identity always: the output is the input value itself.
+    // Dropout and the noise layers are the identity outside training, and Identity always: the output is the input value itself.
     private static OnnxValue PassThrough(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) => inputs[0];
 }

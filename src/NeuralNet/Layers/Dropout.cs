@@ -12,7 +12,7 @@ namespace NeuralNet.Layers;
 /// Masks come from a seeded generator (the constructor's seed, else one derived from the model's seed) that
 /// advances with every training call: the same seed and the same sequence of calls give the same masks, bit for bit.
 /// </remarks>
-public sealed class Dropout : Layer
+public sealed class Dropout : Layer, IRandomLayer
 {
     private SeededRandom? _random;
     private Tensor? _mask;
@@ -93,9 +93,10 @@ public sealed class Dropout : Layer
 
     /// <summary>The generator of the masks, created on first use; serialization saves and restores its state.</summary>
     // The instance of a later call of a shared Dropout draws its own stream, so the calls drop different elements.
-    internal SeededRandom MaskRandom => _random ??= new SeededRandom(CallIndex == 0
-        ? MaskSeed ?? SeededRandom.Derive(Seed, -1)
-        : SeededRandom.Derive(MaskSeed ?? SeededRandom.Derive(Seed, -1), CallIndex));
+    internal SeededRandom MaskRandom => _random ??= IRandomLayer.Create(MaskSeed, Seed, CallIndex);
+
+    /// <inheritdoc/>
+    SeededRandom IRandomLayer.LayerRandom => MaskRandom;
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("rate", Rate).Set("seed", MaskSeed);

@@ -90,6 +90,14 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("GlobalMaxPooling1D", GlobalMaxPooling1D.FromConfig);
         SerializationRegistry.AddBuiltIn("GlobalAveragePooling1D", GlobalAveragePooling1D.FromConfig);
         SerializationRegistry.AddBuiltIn("GlobalMaxPooling2D", GlobalMaxPooling2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("MultiHeadAttention", MultiHeadAttention.FromConfig);
+        SerializationRegistry.AddBuiltIn("Attention", Attention.FromConfig);
+        SerializationRegistry.AddBuiltIn("AdditiveAttention", AdditiveAttention.FromConfig);
+        SerializationRegistry.AddBuiltIn("SpatialDropout1D", SpatialDropout1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("SpatialDropout2D", SpatialDropout2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("GaussianNoise", GaussianNoise.FromConfig);
+        SerializationRegistry.AddBuiltIn("GaussianDropout", GaussianDropout.FromConfig);
+        SerializationRegistry.AddBuiltIn("AlphaDropout", AlphaDropout.FromConfig);
     }
 
     private static void RegisterActivations()

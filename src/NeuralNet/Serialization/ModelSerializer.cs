@@ -379,9 +379,9 @@ internal static class ModelSerializer
         Span<ulong> state = stackalloc ulong[SeededRandom.StateLength];
         foreach (Layer instance in model.LayerInstances)
         {
-            if (instance is Dropout dropout)
+            if (instance is IRandomLayer random)
             {
-                dropout.MaskRandom.GetState(state);
+                random.LayerRandom.GetState(state);
 
                 // As strings: JSON readers in other languages lose precision on integers above 2^53.
                 var values = new JsonArray();
@@ -861,7 +861,7 @@ internal static class ModelSerializer
             foreach (Layer instance in model.LayerInstances)
             {
                 string key = RandomStateKey(instance);
-                if (instance is not Dropout dropout || !states.Contains(key))
+                if (instance is not IRandomLayer random || !states.Contains(key))
                 {
                     continue;
                 }
@@ -879,7 +879,7 @@ internal static class ModelSerializer
                     }
                 }
 
-                if (!dropout.MaskRandom.SetState(values))
+                if (!random.LayerRandom.SetState(values))
                 {
                     throw states.Error($"the random state of '{FormatError.Shorten(key)}' is not a state the generator can be in.");
                 }

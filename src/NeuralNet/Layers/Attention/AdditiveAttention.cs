@@ -1,0 +1,129 @@
+using NeuralNet.Initializers;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Additive attention, a.k.a. Bahdanau-style attention (Keras' <c>AdditiveAttention</c>): like <see cref="Attention"/>,
+/// with the scores <c>s[t, s] = Σ_d scale_d · tanh(q[t, d] + k[s, d])</c>.
+/// </summary>
+/// <remarks>
+/// <para>Inputs, masks, causal mask, dropout and output are those of <see cref="Attention"/>: query (batch, Tq, dim),
+/// value (batch, Tv, valueDim), optional key (batch, Tv, dim), optional query and value masks; output
+/// (batch, Tq, valueDim).</para>
+/// <para>Weight: <c>scale</c> (dim), Glorot-uniform initialized as in Keras, when <see cref="UseScale"/> (the default);
+/// without it every scale is 1.</para>
+/// </remarks>
+public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
+{
+    private Parameter? _scale;
+    private ScoreAttention? _core;
+    private SeededRandom? _random;
+
+    /// <summary>Creates an additive attention layer.</summary>
+    /// <param name="useScale">Whether the layer has the trainable vector <c>scale</c> (dim).</param>
+    /// <param name="dropout">The dropout rate of the attention weights during training, in [0, 1).</param>
+    /// <param name="useCausalMask">Whether query step t attends only to key steps s &lt;= t (Keras' call argument <c>use_causal_mask</c>).</param>
+    /// <param name="useMasks">Whether the layer takes the query and value masks as its last two inputs (Keras' call argument <c>mask</c>).</param>
+    /// <param name="seed">The seed of the dropout masks; null to derive it from the model's seed.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>additive_attention</c>, ...</param>
+    /// <exception cref="ArgumentOutOfRangeException">The dropout rate is outside [0, 1).</exception>
+    public AdditiveAttention(bool useScale = true, double dropout = 0.0, bool useCausalMask = false, bool useMasks = false, long? seed = null, string? name = null)
+        : base(name)
+    {
+        if (!(dropout >= 0.0 && dropout < 1.0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"AdditiveAttention expects a dropout rate in [0, 1) but got dropout={dropout}.");
+        }
+
+        UseScale = useScale;
+        Dropout = dropout;
+        UseCausalMask = useCausalMask;
+        UseMasks = useMasks;
+        DropoutSeed = seed;
+    }
+
+    /// <summary>Whether the layer has the trainable vector <c>scale</c>.</summary>
+    public bool UseScale { get; }
+
+    /// <summary>The dropout rate of the attention weights during training.</summary>
+    public double Dropout { get; }
+
+    /// <summary>Whether query step t attends only to key steps s &lt;= t.</summary>
+    public bool UseCausalMask { get; }
+
+    /// <summary>Whether the last two inputs are the query mask and the value mask.</summary>
+    public bool UseMasks { get; }
+
+    /// <summary>The seed given to the constructor, or null when the dropout masks derive from the model's seed.</summary>
+    public long? DropoutSeed { get; }
+
+    /// <summary>The vector <c>scale</c> (dim); null without <see cref="UseScale"/> or before the layer is built.</summary>
+    public Parameter? Scale => _scale;
+
+    /// <summary>
+    /// The attention weights of the last forward pass (after the masks, the softmax and, in training, dropout), (batch,
+    /// Tq, Tv): owned by the layer and overwritten by its next forward pass.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer has not run forward yet.</exception>
+    public Tensor LastAttentionScores => _core?.LastWeights ?? throw new InvalidOperationException($"{Describe()} has no attention scores before its first forward pass.");
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "additive_attention";
+
+    /// <inheritdoc/>
+    protected override int MinimumInputCount => UseMasks ? 4 : 2;
+
+    /// <inheritdoc/>
+    protected override int MaximumInputCount => UseMasks ? 5 : 3;
+
+    /// <summary>The generator of the dropout masks, created on first use; serialization saves and restores its state.</summary>
+    internal SeededRandom DropoutRandom => _random ??= IRandomLayer.Create(DropoutSeed, Seed, CallIndex);
+
+    /// <inheritdoc/>
+    SeededRandom IRandomLayer.LayerRandom => DropoutRandom;
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("use_scale", UseScale)
+        .Set("dropout", Dropout)
+        .Set("seed", DropoutSeed)
+        .Set("use_causal_mask", UseCausalMask)
+        .Set("use_masks", UseMasks);
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static AdditiveAttention FromConfig(Config config)
+    {
+        Config d = config.WithDefaults(new AdditiveAttention().GetConfig());
+        return new AdditiveAttention(d.GetBoolean("use_scale"), d.GetDouble("dropout"), d.GetBoolean("use_causal_mask"), d.GetBoolean("use_masks"),
+            d.GetNullableInt64("seed"), config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
+    {
+        (int tq, int tv, int dim, int dv, bool hasKey) = Attention.CheckInputs(this, inputShapes, UseMasks);
+        if (UseScale)
+        {
+            _scale = AddParameter("scale", new TensorShape(dim), new GlorotUniform());
+        }
+
+        _core = new ScoreAttention(ScoreKind.Additive, tq, tv, dim, dv, hasKey, UseMasks, UseCausalMask, Dropout, _scale, null);
+        return new TensorShape(tq, dv);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training) =>
+        _core!.Forward(inputs, training, training && Dropout > 0.0 ? DropoutRandom : null);
+
+    /// <inheritdoc/>
+    protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    {
+        if (_core!.LastBatch != outputGradient.Shape[0])
+        {
+            throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last batch {_core.LastBatch}).");
+        }
+
+        _core.Backward(outputGradient, inputGradients, ComputesInputGradient);
+    }
+}

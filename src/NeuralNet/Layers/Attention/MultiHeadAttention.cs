@@ -1,0 +1,647 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
+using NeuralNet.Initializers;
+using NeuralNet.Kernels;
+using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Multi-head attention (Keras' <c>MultiHeadAttention</c>, "Attention is all you need"): the query, key and value are
+/// projected to <see cref="NumHeads"/> heads, each head attends with scaled dot products, and the heads' results are
+/// projected back to the output features.
+/// </summary>
+/// <remarks>
+/// <para>Inputs, in call order: query (batch, Tq, queryFeatures), value (batch, Tv, valueFeatures), then optionally key
+/// (batch, Tv, keyFeatures) (the value when absent), then, when <see cref="UseAttentionMask"/> is set, the attention
+/// mask: (batch, Tq, Tv) or (batch, heads, Tq, Tv), where any of Tq, Tv and heads may be 1 to broadcast; an element
+/// that is not 0 lets the query attend to the key, 0 masks it (Keras casts the mask to bool the same way).
+/// Output (batch, Tq, outputShape ?? queryFeatures).</para>
+/// <para>Weights, in Keras' EinsumDense layouts and order: <c>query/kernel</c> (queryFeatures, heads, keyDim),
+/// <c>query/bias</c> (heads, keyDim), <c>key/kernel</c> (keyFeatures, heads, keyDim), <c>key/bias</c> (heads, keyDim),
+/// <c>value/kernel</c> (valueFeatures, heads, valueDim), <c>value/bias</c> (heads, valueDim),
+/// <c>attention_output/kernel</c> (heads, valueDim, output), <c>attention_output/bias</c> (output).</para>
+/// <para>Per head h: q = query·Wq + bq, k = key·Wk + bk, v = value·Wv + bv; scores = q·kᵀ / sqrt(keyDim);
+/// masked scores get −1e9 added (Keras' large negative number), so they get probability 0 (a row with every key masked
+/// gets equal probabilities, as in Keras); p = softmax over the keys; during training p is dropped out with rate
+/// <see cref="Dropout"/>; ctx = p·v; output = Σ_h ctx_h·Wo_h + bo. With <see cref="UseCausalMask"/> query t attends
+/// only to keys s &lt;= t, combined with the mask input by a logical and.</para>
+/// <para>The layer returns one tensor; the attention probabilities (Keras' <c>return_attention_scores</c>) of the last
+/// forward pass are in <see cref="LastAttentionScores"/>. Attention is over the sequence axis only (Keras'
+/// <c>attention_axes</c> for rank-3 inputs).</para>
+/// <para>The projections are one GEMM each with the bias fused; the score and context products are one GEMM per sample
+/// and head on strided views of the projections, so nothing is transposed or copied. Buffers are kept between batches,
+/// so a training step allocates nothing after the first.</para>
+/// </remarks>
+public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
+{
+    private Parameter? _queryKernel;
+    private Parameter? _queryBias;
+    private Parameter? _keyKernel;
+    private Parameter? _keyBias;
+    private Parameter? _valueKernel;
+    private Parameter? _valueBias;
+    private Parameter? _outputKernel;
+    private Parameter? _outputBias;
+    private SeededRandom? _random;
+
+    // Geometry, set by OnBuild.
+    private int _tq;
+    private int _tv;
+    private int _queryFeatures;
+    private int _keyFeatures;
+    private int _valueFeatures;
+    private int _outputFeatures;
+    private bool _hasKey;
+    private int _maskInput = -1;
+    private int _maskSampleStride;
+    private int _maskHeadStride;
+    private int _maskQueryStride;
+    private int _maskKeyStride;
+    private TensorShape _qShape;
+    private TensorShape _kShape;
+    private TensorShape _vShape;
+    private TensorShape _contextShape;
+    private TensorShape _scoreShape;
+
+    // Buffers and the last forward pass.
+    private Tensor? _q;
+    private Tensor? _k;
+    private Tensor? _v;
+    private Tensor? _probabilities;
+    private Tensor? _dropMask;
+    private Tensor? _dropped;
+    private Tensor? _context;
+    private Tensor? _output;
+    private Tensor? _contextGradient;
+    private Tensor? _scoreGradient;
+    private Tensor? _qGradient;
+    private Tensor? _kGradient;
+    private Tensor? _vGradient;
+    private Tensor? _queryGradient;
+    private Tensor? _keyGradient;
+    private Tensor? _valueGradient;
+    private Tensor? _maskGradient;
+    private Tensor? _lastQuery;
+    private Tensor? _lastKey;
+    private Tensor? _lastValue;
+    private Tensor? _lastMask;
+    private bool _lastDropped;
+    private int _lastBatch = -1;
+
+    /// <summary>Creates a multi-head attention layer.</summary>
+    /// <param name="numHeads">The number of heads, at least 1.</param>
+    /// <param name="keyDim">The size of each head of the query and key, at least 1.</param>
+    /// <param name="valueDim">The size of each head of the value; null for <paramref name="keyDim"/>.</param>
+    /// <param name="dropout">The dropout rate of the attention probabilities during training, in [0, 1).</param>
+    /// <param name="useBias">Whether the four projections have biases.</param>
+    /// <param name="outputShape">The number of output features; null for the query's features (Keras' default).</param>
+    /// <param name="kernelInitializer">How the four kernels start; null for <see cref="GlorotUniform"/>.</param>
+    /// <param name="biasInitializer">How the four biases start; null for <see cref="Zeros"/>.</param>
+    /// <param name="kernelRegularizer">A penalty on each kernel, or null.</param>
+    /// <param name="biasRegularizer">A penalty on each bias, or null.</param>
+    /// <param name="useCausalMask">Whether query t attends only to keys s &lt;= t (Keras' call argument <c>use_causal_mask</c>).</param>
+    /// <param name="useAttentionMask">Whether the layer takes the attention mask as its last input (Keras' call argument <c>attention_mask</c>).</param>
+    /// <param name="seed">The seed of the dropout masks; null to derive it from the model's seed.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>multi_head_attention</c>, ...</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or the dropout rate is outside [0, 1).</exception>
+    public MultiHeadAttention(
+        int numHeads,
+        int keyDim,
+        int? valueDim = null,
+        double dropout = 0.0,
+        bool useBias = true,
+        int? outputShape = null,
+        Initializer? kernelInitializer = null,
+        Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null,
+        Regularizer? biasRegularizer = null,
+        bool useCausalMask = false,
+        bool useAttentionMask = false,
+        long? seed = null,
+        string? name = null)
+        : base(name)
+    {
+        if (numHeads < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(numHeads), numHeads, $"MultiHeadAttention expects a positive number of heads but got numHeads={numHeads}.");
+        }
+
+        if (keyDim < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(keyDim), keyDim, $"MultiHeadAttention expects a positive key size but got keyDim={keyDim}.");
+        }
+
+        if (valueDim is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(valueDim), valueDim, $"MultiHeadAttention expects a positive value size but got valueDim={valueDim}.");
+        }
+
+        if (outputShape is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(outputShape), outputShape, $"MultiHeadAttention expects a positive number of output features but got outputShape={outputShape}.");
+        }
+
+        if (!(dropout >= 0.0 && dropout < 1.0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"MultiHeadAttention expects a dropout rate in [0, 1) but got dropout={dropout}.");
+        }
+
+        NumHeads = numHeads;
+        KeyDim = keyDim;
+        ValueDim = valueDim ?? keyDim;
+        Dropout = dropout;
+        UseBias = useBias;
+        OutputDim = outputShape;
+        KernelInitializer = kernelInitializer ?? new GlorotUniform();
+        BiasInitializer = biasInitializer ?? Zeros.Instance;
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+        UseCausalMask = useCausalMask;
+        UseAttentionMask = useAttentionMask;
+        DropoutSeed = seed;
+    }
+
+    /// <summary>The number of heads.</summary>
+    public int NumHeads { get; }
+
+    /// <summary>The size of each head of the query and key.</summary>
+    public int KeyDim { get; }
+
+    /// <summary>The size of each head of the value.</summary>
+    public int ValueDim { get; }
+
+    /// <summary>The dropout rate of the attention probabilities during training.</summary>
+    public double Dropout { get; }
+
+    /// <summary>Whether the projections have biases.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The number of output features given to the constructor (Keras' <c>output_shape</c>); null for the query's features.</summary>
+    public int? OutputDim { get; }
+
+    /// <summary>The kernels' initializer.</summary>
+    public Initializer KernelInitializer { get; }
+
+    /// <summary>The biases' initializer.</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>The kernels' penalty, or null.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The biases' penalty, or null.</summary>
+    public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>Whether query t attends only to keys s &lt;= t.</summary>
+    public bool UseCausalMask { get; }
+
+    /// <summary>Whether the last input is the attention mask.</summary>
+    public bool UseAttentionMask { get; }
+
+    /// <summary>The seed given to the constructor, or null when the dropout masks derive from the model's seed.</summary>
+    public long? DropoutSeed { get; }
+
+    /// <summary>
+    /// The attention probabilities of the last forward pass (Keras' attention scores, after the mask and softmax and
+    /// before dropout): (batch, heads, Tq, Tv), owned by the layer and overwritten by its next forward pass.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer has not run forward yet.</exception>
+    public Tensor LastAttentionScores => _lastBatch >= 0 && _probabilities is not null
+        ? _probabilities.FirstRows(_lastBatch)
+        : throw new InvalidOperationException($"{Describe()} has no attention scores before its first forward pass.");
+
+    /// <summary>The query projection's kernel (queryFeatures, heads, keyDim). Throws until the layer is built.</summary>
+    public Parameter QueryKernel => _queryKernel ?? throw NotBuiltYet();
+
+    /// <summary>The key projection's kernel (keyFeatures, heads, keyDim). Throws until the layer is built.</summary>
+    public Parameter KeyKernel => _keyKernel ?? throw NotBuiltYet();
+
+    /// <summary>The value projection's kernel (valueFeatures, heads, valueDim). Throws until the layer is built.</summary>
+    public Parameter ValueKernel => _valueKernel ?? throw NotBuiltYet();
+
+    /// <summary>The output projection's kernel (heads, valueDim, output). Throws until the layer is built.</summary>
+    public Parameter OutputKernel => _outputKernel ?? throw NotBuiltYet();
+
+    /// <summary>The query projection's bias (heads, keyDim); null without biases.</summary>
+    public Parameter? QueryBias => UseBias ? _queryBias ?? throw NotBuiltYet() : null;
+
+    /// <summary>The key projection's bias (heads, keyDim); null without biases.</summary>
+    public Parameter? KeyBias => UseBias ? _keyBias ?? throw NotBuiltYet() : null;
+
+    /// <summary>The value projection's bias (heads, valueDim); null without biases.</summary>
+    public Parameter? ValueBias => UseBias ? _valueBias ?? throw NotBuiltYet() : null;
+
+    /// <summary>The output projection's bias (output); null without biases.</summary>
+    public Parameter? OutputBias => UseBias ? _outputBias ?? throw NotBuiltYet() : null;
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "multi_head_attention";
+
+    /// <inheritdoc/>
+    protected override int MinimumInputCount => UseAttentionMask ? 3 : 2;
+
+    /// <inheritdoc/>
+    protected override int MaximumInputCount => UseAttentionMask ? 4 : 3;
+
+    /// <summary>The generator of the dropout masks, created on first use; serialization saves and restores its state.</summary>
+    internal SeededRandom DropoutRandom => _random ??= IRandomLayer.Create(DropoutSeed, Seed, CallIndex);
+
+    /// <inheritdoc/>
+    SeededRandom IRandomLayer.LayerRandom => DropoutRandom;
+
+    /// <inheritdoc/>
+    public override Config GetConfig()
+    {
+        Config config = base.GetConfig()
+            .Set("num_heads", NumHeads)
+            .Set("key_dim", KeyDim)
+            .Set("value_dim", ValueDim)
+            .Set("dropout", Dropout)
+            .Set("use_bias", UseBias);
+        config = OutputDim is int output ? config.Set("output_shape", [output]) : config.SetNull("output_shape");
+        return config
+            .SetNull("attention_axes")
+            .Set("kernel_initializer", KernelInitializer)
+            .Set("bias_initializer", BiasInitializer)
+            .Set("kernel_regularizer", KernelRegularizer)
+            .Set("bias_regularizer", BiasRegularizer)
+            .Set("seed", DropoutSeed)
+            .Set("use_causal_mask", UseCausalMask)
+            .Set("use_attention_mask", UseAttentionMask);
+    }
+
+    /// <summary>Keras' <c>from_config</c>; <c>output_shape</c> is an integer or a one-element list, <c>attention_axes</c> null or the sequence axis.</summary>
+    internal static MultiHeadAttention FromConfig(Config config)
+    {
+        int heads = config.GetInt32("num_heads", minimum: 1);
+        int keyDim = config.GetInt32("key_dim", minimum: 1);
+        Config d = config.WithDefaults(new MultiHeadAttention(heads, keyDim).GetConfig());
+        int? valueDim = d.Contains("value_dim") ? d.GetInt32("value_dim", minimum: 1) : null;
+        int? output = null;
+        if (d.GetNode("output_shape") is JsonArray)
+        {
+            int[] dims = d.GetInt32Array("output_shape", 1, minimum: 1);
+            output = dims.Length == 1 ? dims[0] : throw d.Error("\"output_shape\" must name one output dimension; only (features) outputs are supported.");
+        }
+        else if (d.Contains("output_shape"))
+        {
+            output = d.GetInt32("output_shape", minimum: 1);
+        }
+
+        JsonNode? axes = d.GetNode("attention_axes");
+        int[] axisList = axes is null ? [] : axes is JsonArray ? d.GetInt32Array("attention_axes", 1) : [d.GetInt32("attention_axes")];
+        if (axisList.Length > 1 || (axisList.Length == 1 && axisList[0] is not (1 or -2)))
+        {
+            throw d.Error("only attention over the sequence axis is supported: \"attention_axes\" must be null, 1 or -2.");
+        }
+
+        return new MultiHeadAttention(heads, keyDim, valueDim, d.GetDouble("dropout"), d.GetBoolean("use_bias"), output,
+            d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"), d.GetRegularizer("kernel_regularizer"),
+            d.GetRegularizer("bias_regularizer"), d.GetBoolean("use_causal_mask"), d.GetBoolean("use_attention_mask"),
+            d.GetNullableInt64("seed"), config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
+    {
+        int sequences = inputShapes.Length - (UseAttentionMask ? 1 : 0);
+        TensorShape query = inputShapes[0], value = inputShapes[1];
+        TensorShape key = sequences == 3 ? inputShapes[2] : value;
+        RequireSequence(query, "query");
+        RequireSequence(value, "value");
+        if (sequences == 3)
+        {
+            RequireSequence(key, "key");
+        }
+
+        if (key[0] != value[0])
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()}: all dimensions of value and key but the last must be equal, but got value {value.ToBatchString()} and key {key.ToBatchString()}."), nameof(inputShapes));
+        }
+
+        _tq = query[0];
+        _tv = value[0];
+        _queryFeatures = query[1];
+        _valueFeatures = value[1];
+        _keyFeatures = key[1];
+        _hasKey = sequences == 3;
+        _outputFeatures = OutputDim ?? _queryFeatures;
+        if (UseAttentionMask)
+        {
+            _maskInput = inputShapes.Length - 1;
+            SetMaskStrides(inputShapes[_maskInput]);
+        }
+
+        _queryKernel = AddParameter("query/kernel", new TensorShape(_queryFeatures, NumHeads, KeyDim), KernelInitializer, KernelRegularizer);
+        if (UseBias)
+        {
+            _queryBias = AddParameter("query/bias", new TensorShape(NumHeads, KeyDim), BiasInitializer, BiasRegularizer);
+        }
+
+        _keyKernel = AddParameter("key/kernel", new TensorShape(_keyFeatures, NumHeads, KeyDim), KernelInitializer, KernelRegularizer);
+        if (UseBias)
+        {
+            _keyBias = AddParameter("key/bias", new TensorShape(NumHeads, KeyDim), BiasInitializer, BiasRegularizer);
+        }
+
+        _valueKernel = AddParameter("value/kernel", new TensorShape(_valueFeatures, NumHeads, ValueDim), KernelInitializer, KernelRegularizer);
+        if (UseBias)
+        {
+            _valueBias = AddParameter("value/bias", new TensorShape(NumHeads, ValueDim), BiasInitializer, BiasRegularizer);
+        }
+
+        _outputKernel = AddParameter("attention_output/kernel", new TensorShape(NumHeads, ValueDim, _outputFeatures), KernelInitializer, KernelRegularizer);
+        if (UseBias)
+        {
+            _outputBias = AddParameter("attention_output/bias", new TensorShape(_outputFeatures), BiasInitializer, BiasRegularizer);
+        }
+
+        _qShape = new TensorShape(_tq, NumHeads * KeyDim);
+        _kShape = new TensorShape(_tv, NumHeads * KeyDim);
+        _vShape = new TensorShape(_tv, NumHeads * ValueDim);
+        _contextShape = new TensorShape(_tq, NumHeads * ValueDim);
+        _scoreShape = new TensorShape(NumHeads, _tq, _tv);
+        return new TensorShape(_tq, _outputFeatures);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training)
+    {
+        // query (B, Tq, Dq), key (B, Tv, Dk'), value (B, Tv, Dv'); heads H; q (B, Tq, H, dk), k (B, Tv, H, dk), v (B, Tv, H, dv);
+        // p (B, H, Tq, Tv); ctx (B, Tq, H, dv); output (B, Tq, E).
+        Tensor query = inputs[0], value = inputs[1];
+        Tensor key = _hasKey ? inputs[2] : value;
+        Tensor? mask = _maskInput >= 0 ? inputs[_maskInput] : null;
+        int batch = query.Shape[0], heads = NumHeads, dk = KeyDim, dv = ValueDim;
+        int qWidth = heads * dk, vWidth = heads * dv;
+        Tensor q = BatchView(ref _q, batch, _qShape);
+        Tensor k = BatchView(ref _k, batch, _kShape);
+        Tensor v = BatchView(ref _v, batch, _vShape);
+        Project(query, _queryKernel!, _queryBias, q, _queryFeatures, qWidth);
+        Project(key, _keyKernel!, _keyBias, k, _keyFeatures, qWidth);
+        Project(value, _valueKernel!, _valueBias, v, _valueFeatures, vWidth);
+
+        TensorShape scoreShape = _scoreShape;
+        Tensor p = BatchView(ref _probabilities, batch, scoreShape);
+        float scale = (float)(1.0 / Math.Sqrt(KeyDim));
+        int tqtv = _tq * _tv;
+        ReadOnlySpan<float> qs = q.AsReadOnlySpan(), ks = k.AsReadOnlySpan(), vs = v.AsReadOnlySpan();
+        Span<float> ps = p.AsSpan();
+        for (int b = 0; b < batch; b++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                // scores (Tq, Tv) = q_bh (Tq, dk) · k_bhᵀ / sqrt(dk), reading the heads in place through the leading dimensions.
+                Span<float> scores = ps.Slice(((b * heads) + h) * tqtv, tqtv);
+                Gemm.Multiply(false, true, _tq, _tv, dk, scale, qs[((b * _tq * qWidth) + (h * dk))..], qWidth, ks[((b * _tv * qWidth) + (h * dk))..], qWidth, 0f, scores, _tv);
+                ApplyMask(scores, mask, b, h);
+            }
+        }
+
+        AttentionKernels.SoftmaxRows(ps, batch * heads * _tq, _tv);
+
+        Tensor weights = p;
+        _lastDropped = training && Dropout > 0.0;
+        if (_lastDropped)
+        {
+            Tensor dropMask = BatchView(ref _dropMask, batch, scoreShape);
+            DropoutRandom.FillKeepMask(dropMask.AsSpan(), (uint)Math.Round(Dropout * (1 << 24)), (float)(1.0 / (1.0 - Dropout)));
+            weights = BatchView(ref _dropped, batch, scoreShape);
+            TensorPrimitives.Multiply(p.AsReadOnlySpan(), dropMask.AsReadOnlySpan(), weights.AsSpan());
+        }
+
+        Tensor context = BatchView(ref _context, batch, _contextShape);
+        ReadOnlySpan<float> ws = weights.AsReadOnlySpan();
+        Span<float> cs = context.AsSpan();
+        for (int b = 0; b < batch; b++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                // ctx_bh (Tq, dv) = p_bh (Tq, Tv) · v_bh (Tv, dv), written into its head's columns of ctx.
+                Gemm.Multiply(false, false, _tq, dv, _tv, 1f, ws.Slice(((b * heads) + h) * tqtv, tqtv), _tv, vs[((b * _tv * vWidth) + (h * dv))..], vWidth, 0f, cs[((b * _tq * vWidth) + (h * dv))..], vWidth);
+            }
+        }
+
+        Tensor output = BatchView(ref _output, batch, OutputShape);
+        Project(context, _outputKernel!, _outputBias, output, vWidth, _outputFeatures);
+        _lastQuery = query;
+        _lastKey = key;
+        _lastValue = value;
+        _lastMask = mask;
+        _lastBatch = batch;
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    {
+        int batch = outputGradient.Shape[0];
+        if (batch != _lastBatch)
+        {
+            throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last batch {_lastBatch}).");
+        }
+
+        int heads = NumHeads, dk = KeyDim, dv = ValueDim, qWidth = heads * dk, vWidth = heads * dv, tqtv = _tq * _tv;
+        float scale = (float)(1.0 / Math.Sqrt(KeyDim));
+        TensorShape scoreShape = _scoreShape;
+
+        // Output projection: dWo += ctxᵀ·dY, dbo += Σ dY, dctx = dY·Woᵀ.
+        Tensor contextGradient = BatchView(ref _contextGradient, batch, _contextShape);
+        ProjectBackward(_context!.FirstRows(batch), _outputKernel!, _outputBias, outputGradient, contextGradient, vWidth, _outputFeatures, accumulate: false);
+
+        // Per sample and head: dp' = dctx_bh·v_bhᵀ, dv_bh = p'_bhᵀ·dctx_bh.
+        Tensor scoreGradient = BatchView(ref _scoreGradient, batch, scoreShape);
+        Tensor vGradient = BatchView(ref _vGradient, batch, _vShape);
+        ReadOnlySpan<float> weights = (_lastDropped ? _dropped! : _probabilities!).AsReadOnlySpan();
+        ReadOnlySpan<float> dctx = contextGradient.AsReadOnlySpan(), vs = _v!.AsReadOnlySpan();
+        Span<float> ds = scoreGradient.AsSpan(), dvs = vGradient.AsSpan();
+        for (int b = 0; b < batch; b++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                int scores = ((b * heads) + h) * tqtv;
+                ReadOnlySpan<float> dc = dctx[((b * _tq * vWidth) + (h * dv))..];
+                Gemm.Multiply(false, true, _tq, _tv, dv, 1f, dc, vWidth, vs[((b * _tv * vWidth) + (h * dv))..], vWidth, 0f, ds.Slice(scores, tqtv), _tv);
+                Gemm.Multiply(true, false, _tv, dv, _tq, 1f, weights.Slice(scores, tqtv), _tv, dc, vWidth, 0f, dvs[((b * _tv * vWidth) + (h * dv))..], vWidth);
+            }
+        }
+
+        // Through dropout and the softmax: ds = p ⊙ (dp − Σ p ⊙ dp); masked scores get no gradient.
+        int scoreCount = batch * heads * tqtv;
+        if (_lastDropped)
+        {
+            TensorPrimitives.Multiply(ds[..scoreCount], _dropMask!.AsReadOnlySpan()[..scoreCount], ds[..scoreCount]);
+        }
+
+        AttentionKernels.SoftmaxBackwardRows(_probabilities!.AsReadOnlySpan(), ds, ds, batch * heads * _tq, _tv);
+        if (_lastMask is not null || UseCausalMask)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                for (int h = 0; h < heads; h++)
+                {
+                    ClearMasked(ds.Slice(((b * heads) + h) * tqtv, tqtv), _lastMask, b, h);
+                }
+            }
+        }
+
+        // dq_bh = ds_bh·k_bh / sqrt(dk), dk_bh = ds_bhᵀ·q_bh / sqrt(dk).
+        Tensor qGradient = BatchView(ref _qGradient, batch, _qShape);
+        Tensor kGradient = BatchView(ref _kGradient, batch, _kShape);
+        ReadOnlySpan<float> qs = _q!.AsReadOnlySpan(), ks = _k!.AsReadOnlySpan(), dss = scoreGradient.AsReadOnlySpan();
+        Span<float> dqs = qGradient.AsSpan(), dks = kGradient.AsSpan();
+        for (int b = 0; b < batch; b++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                ReadOnlySpan<float> g = dss.Slice(((b * heads) + h) * tqtv, tqtv);
+                int qOffset = (b * _tq * qWidth) + (h * dk), kOffset = (b * _tv * qWidth) + (h * dk);
+                Gemm.Multiply(false, false, _tq, dk, _tv, scale, g, _tv, ks[kOffset..], qWidth, 0f, dqs[qOffset..], qWidth);
+                Gemm.Multiply(true, false, _tv, dk, _tq, scale, g, _tv, qs[qOffset..], qWidth, 0f, dks[kOffset..], qWidth);
+            }
+        }
+
+        // The three input projections.
+        bool inputs = ComputesInputGradient;
+        Tensor? queryGradient = inputs ? BatchView(ref _queryGradient, batch, InputShapes[0]) : null;
+        Tensor? valueGradient = inputs ? BatchView(ref _valueGradient, batch, InputShapes[1]) : null;
+        Tensor? keyGradient = inputs && _hasKey ? BatchView(ref _keyGradient, batch, InputShapes[2]) : valueGradient;
+        ProjectBackward(_lastQuery!, _queryKernel!, _queryBias, qGradient, queryGradient, _queryFeatures, qWidth, accumulate: false);
+        ProjectBackward(_lastValue!, _valueKernel!, _valueBias, vGradient, valueGradient, _valueFeatures, vWidth, accumulate: false);
+        ProjectBackward(_lastKey!, _keyKernel!, _keyBias, kGradient, keyGradient, _keyFeatures, qWidth, accumulate: !_hasKey);
+        if (!inputs)
+        {
+            return;
+        }
+
+        inputGradients[0] = queryGradient;
+        inputGradients[1] = valueGradient;
+        if (_hasKey)
+        {
+            inputGradients[2] = keyGradient;
+        }
+
+        if (_maskInput >= 0)
+        {
+            // The mask is compared with 0, so its gradient is 0.
+            Tensor maskGradient = BatchView(ref _maskGradient, batch, InputShapes[_maskInput]);
+            maskGradient.AsSpan().Clear();
+            inputGradients[_maskInput] = maskGradient;
+        }
+    }
+
+    // x (B, T, inputs) · kernel (inputs, outputs) + bias -> y (B, T, outputs), one GEMM with the bias fused.
+    private static void Project(Tensor x, Parameter kernel, Parameter? bias, Tensor y, int inputs, int outputs)
+    {
+        int rows = x.Length / inputs;
+        if (bias is not null)
+        {
+            Gemm.Multiply(false, false, rows, outputs, inputs, x.AsReadOnlySpan(), inputs, kernel.Value.AsReadOnlySpan(), outputs,
+                bias.Value.AsReadOnlySpan(), GemmActivation.None, y.AsSpan(), outputs);
+        }
+        else
+        {
+            Gemm.Multiply(false, false, rows, outputs, inputs, 1f, x.AsReadOnlySpan(), inputs, kernel.Value.AsReadOnlySpan(), outputs, 0f, y.AsSpan(), outputs);
+        }
+    }
+
+    // dKernel += xᵀ·dy; dBias += column sums of dy; dx = dy·kernelᵀ (added to dx when accumulating), skipped when dx is null.
+    private static void ProjectBackward(Tensor x, Parameter kernel, Parameter? bias, Tensor dy, Tensor? dx, int inputs, int outputs, bool accumulate)
+    {
+        int rows = x.Length / inputs;
+        ReadOnlySpan<float> dys = dy.AsReadOnlySpan()[..(rows * outputs)];
+        Span<float> kernelGradient = kernel.GradientForProduct(out float beta);
+        Gemm.Multiply(true, false, inputs, outputs, rows, 1f, x.AsReadOnlySpan(), inputs, dys, outputs, beta, kernelGradient, outputs);
+        if (bias is not null)
+        {
+            Span<float> biasGradient = bias.Gradient.AsSpan();
+            for (int start = 0; start < dys.Length; start += outputs)
+            {
+                TensorPrimitives.Add(biasGradient, dys.Slice(start, outputs), biasGradient);
+            }
+        }
+
+        if (dx is not null)
+        {
+            Gemm.Multiply(false, true, rows, inputs, outputs, 1f, dys, outputs, kernel.Value.AsReadOnlySpan(), outputs, accumulate ? 1f : 0f, dx.AsSpan(), inputs);
+        }
+    }
+
+    // Adds −1e9 to the scores (Tq, Tv) of sample b, head h that the mask or the causal rule forbids.
+    private void ApplyMask(Span<float> scores, Tensor? mask, int b, int h)
+    {
+        if (mask is null && !UseCausalMask)
+        {
+            return;
+        }
+
+        ReadOnlySpan<float> m = mask is null ? default : mask.AsReadOnlySpan();
+        for (int t = 0; t < _tq; t++)
+        {
+            Span<float> row = scores.Slice(t * _tv, _tv);
+            for (int s = 0; s < _tv; s++)
+            {
+                if (!Allowed(m, mask is not null, b, h, t, s))
+                {
+                    row[s] += AttentionKernels.MaskedScore;
+                }
+            }
+        }
+    }
+
+    private void ClearMasked(Span<float> gradient, Tensor? mask, int b, int h)
+    {
+        ReadOnlySpan<float> m = mask is null ? default : mask.AsReadOnlySpan();
+        for (int t = 0; t < _tq; t++)
+        {
+            Span<float> row = gradient.Slice(t * _tv, _tv);
+            for (int s = 0; s < _tv; s++)
+            {
+                if (!Allowed(m, mask is not null, b, h, t, s))
+                {
+                    row[s] = 0f;
+                }
+            }
+        }
+    }
+
+    private bool Allowed(ReadOnlySpan<float> mask, bool hasMask, int b, int h, int t, int s) =>
+        (!UseCausalMask || s <= t)
+        && (!hasMask || mask[(b * _maskSampleStride) + (h * _maskHeadStride) + (t * _maskQueryStride) + (s * _maskKeyStride)] != 0f);
+
+    // The mask's per-sample shape is (Tq, Tv) or (heads, Tq, Tv), each axis either full or 1 (broadcast, stride 0).
+    private void SetMaskStrides(TensorShape mask)
+    {
+        int[] expected = [NumHeads, _tq, _tv];
+        bool fits = mask.Rank is 2 or 3;
+        int[] dims = fits ? (mask.Rank == 2 ? [1, mask[0], mask[1]] : mask.Dimensions.ToArray()) : [];
+        for (int i = 0; fits && i < 3; i++)
+        {
+            fits = dims[i] == 1 || dims[i] == expected[i];
+        }
+
+        if (!fits)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()}: the attention mask {mask.ToBatchString()} does not broadcast to (batch, heads, queries, keys) = (None, {NumHeads}, {_tq}, {_tv}); expected (None, {_tq}, {_tv}) or (None, {NumHeads}, {_tq}, {_tv}), with 1 for any axis to broadcast."), "inputShapes");
+        }
+
+        _maskSampleStride = mask.ElementCount;
+        _maskKeyStride = dims[2] == 1 ? 0 : 1;
+        _maskQueryStride = dims[1] == 1 ? 0 : dims[2];
+        _maskHeadStride = dims[0] == 1 ? 0 : dims[1] * dims[2];
+    }
+
+    private void RequireSequence(TensorShape shape, string what)
+    {
+        if (shape.Rank != 2)
+        {
+            throw new ArgumentException($"{Describe()} expects {what} (None, steps, features) but got {shape.ToBatchString()}.", "inputShapes");
+        }
+    }
+
+    private InvalidOperationException NotBuiltYet() => new($"{Describe()} has no weights until it is built.");
+}

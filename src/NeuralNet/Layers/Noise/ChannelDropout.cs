@@ -1,0 +1,94 @@
+using System.Numerics.Tensors;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// The work of <see cref="SpatialDropout1D"/> and <see cref="SpatialDropout2D"/>: one keep-or-drop value per sample and
+/// channel (the last axis), shared by every position of the sample. Created by the layer's build, so each call of a
+/// shared layer has its own buffers.
+/// </summary>
+internal sealed class ChannelDropout
+{
+    private readonly double _rate;
+    private readonly TensorShape _sampleShape;
+    private readonly TensorShape _maskShape;
+    private Tensor? _mask;
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private Tensor? _lastMask;
+    private int _lastBatch = -1;
+
+    public ChannelDropout(double rate, TensorShape sampleShape)
+    {
+        _rate = rate;
+        _sampleShape = sampleShape;
+        _maskShape = new TensorShape(sampleShape[-1]);
+    }
+
+    /// <summary>Checks a dropout rate: in [0, 1).</summary>
+    public static double CheckRate(string layer, double rate) => rate >= 0.0 && rate < 1.0
+        ? rate
+        : throw new ArgumentOutOfRangeException(nameof(rate), rate, $"{layer} expects a rate in [0, 1) but got rate={rate}.");
+
+    /// <summary>The input itself without <paramref name="random"/> (inference, or rate 0); else input ⊙ mask.</summary>
+    public Tensor Forward(Tensor input, SeededRandom? random)
+    {
+        int batch = input.Shape[0];
+        _lastBatch = batch;
+        if (random is null)
+        {
+            _lastMask = null;
+            return input;
+        }
+
+        Tensor mask = View(ref _mask, batch, _maskShape);
+        random.FillKeepMask(mask.AsSpan(), (uint)Math.Round(_rate * (1 << 24)), (float)(1.0 / (1.0 - _rate)));
+        Tensor output = View(ref _output, batch, _sampleShape);
+        Apply(input.AsReadOnlySpan(), mask.AsReadOnlySpan(), output.AsSpan(), batch);
+        _lastMask = mask;
+        return output;
+    }
+
+    /// <summary>dy ⊙ mask (dy itself after an identity pass); null when the batch size differs from the last forward pass.</summary>
+    public Tensor? Backward(Tensor outputGradient, bool computeInput)
+    {
+        int batch = outputGradient.Shape[0];
+        if (batch != _lastBatch)
+        {
+            return null;
+        }
+
+        if (_lastMask is null || !computeInput)
+        {
+            return outputGradient;
+        }
+
+        Tensor inputGradient = View(ref _inputGradient, batch, _sampleShape);
+        Apply(outputGradient.AsReadOnlySpan(), _lastMask.AsReadOnlySpan(), inputGradient.AsSpan(), batch);
+        return inputGradient;
+    }
+
+    // y[b, ..., c] = x[b, ..., c] · mask[b, c].
+    private void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> mask, Span<float> y, int batch)
+    {
+        int channels = _maskShape[0], size = _sampleShape.ElementCount;
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> m = mask.Slice(b * channels, channels);
+            for (int start = b * size; start < (b + 1) * size; start += channels)
+            {
+                TensorPrimitives.Multiply(x.Slice(start, channels), m, y.Slice(start, channels));
+            }
+        }
+    }
+
+    private static Tensor View(ref Tensor? buffer, int batch, TensorShape sample)
+    {
+        if (buffer is null || buffer.Shape[0] < batch || buffer.Length / buffer.Shape[0] != sample.ElementCount)
+        {
+            buffer = new Tensor(sample.Prepend(batch));
+        }
+
+        return buffer.FirstRows(batch);
+    }
+}

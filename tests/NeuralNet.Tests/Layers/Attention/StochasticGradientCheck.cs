@@ -1,0 +1,70 @@
+using NeuralNet.Layers;
+using NeuralNet.Tests.GradientChecking;
+
+namespace NeuralNet.Tests.Layers.Attention;
+
+/// <summary>
+/// A numerical gradient check for the attention and noise layers: like <see cref="MultiInputGradientChecker"/>, with two
+/// differences. Only the inputs listed are perturbed (masks are compared with 0, so they have no gradient to check), and
+/// a layer that draws random numbers in training gets its generator put back to the same state before every forward
+/// pass, so that each pass draws the same dropout mask or noise and the objective is a fixed function.
+/// </summary>
+internal static class StochasticGradientCheck
+{
+    public static GradientCheckReport Check(Layer layer, Tensor[] inputs, int[] checkedInputs, long seed, bool training, GradientCheckOptions? options = null)
+    {
+        options ??= GradientCheckOptions.Default;
+        var state = new ulong[SeededRandom.StateLength];
+        SeededRandom? random = layer is IRandomLayer r ? r.LayerRandom : null;
+        random?.GetState(state);
+
+        Tensor Forward()
+        {
+            random?.SetState(state);
+            return layer.Forward(inputs, training);
+        }
+
+        Tensor output = Forward();
+        Tensor upstream = Tensor.RandomNormal(output.Shape, seed);
+        foreach (Parameter p in layer.Parameters)
+        {
+            p.ZeroGradient();
+        }
+
+        var slots = new Tensor?[inputs.Length];
+        layer.Backward(upstream, slots);
+        float[]?[] inputGradients = [.. slots.Select(s => s?.ToArray())];
+        var parameterGradients = layer.Parameters.Select(p => p.Gradient.ToArray()).ToList();
+
+        double Objective()
+        {
+            ReadOnlySpan<float> y = Forward().AsReadOnlySpan();
+            ReadOnlySpan<float> g = upstream.AsReadOnlySpan();
+            double sum = 0;
+            for (int i = 0; i < y.Length; i++)
+            {
+                sum += (double)g[i] * y[i];
+            }
+
+            return sum;
+        }
+
+        var report = new GradientCheckReport();
+        foreach (int i in checkedInputs)
+        {
+            float[] analytic = inputGradients[i] ?? throw new InvalidOperationException($"{layer} left the gradient of input {i} null.");
+            GradientChecker.CheckTensor(report, $"input {i}", inputs[i], analytic, Objective, options, seed + i);
+        }
+
+        for (int i = 0; i < layer.Parameters.Count; i++)
+        {
+            Parameter p = layer.Parameters[i];
+            if (p.Trainable)
+            {
+                GradientChecker.CheckTensor(report, p.Name, p.Value, parameterGradients[i], Objective, options, seed + inputs.Length + i);
+            }
+        }
+
+        return report;
+    }
+}

@@ -29,7 +29,8 @@ pages = {
 type_pages = {
     f"NeuralNet.Layers.{t}": "convolution.md"
     for t in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Pooling2D", "Padding",
-              "BatchNormalization")
+              "BatchNormalization", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "UpSampling2D", "Interpolation",
+              "ZeroPadding2D", "Cropping2D")
 }
 type_pages["NeuralNet.Parallelism"] = "performance.md"
 type_pages.update({f"NeuralNet.Datasets.{t}": "sequences.md" for t in ("Sequences", "SequenceSide")})

@@ -25,6 +25,8 @@ internal static class ExportCases
         ["conv_valid_relu"] = () => Chain([9, 10, 3], new Conv2D(4, (3, 2), activation: ActivationFunction.Relu)),
         ["conv_same_strided_no_bias"] = () => Chain([9, 10, 3], new Conv2D(5, 3, strides: 2, padding: Padding.Same, useBias: false)),
         ["conv_same_even_kernel"] = () => Chain([7, 8, 2], new Conv2D(3, 4, padding: Padding.Same, activation: ActivationFunction.Sigmoid)),
+        ["conv_grouped_dilated_same"] = () => Chain([9, 8, 4], new Conv2D(6, 3, padding: Padding.Same, dilationRate: 2, groups: 2)),
+        ["conv_grouped_strided_valid"] = () => Chain([9, 8, 6], new Conv2D(4, (3, 2), strides: (2, 1), groups: 2, activation: ActivationFunction.Relu)),
         ["conv_softmax_over_channels"] = () => Chain([6, 5, 2], new Conv2D(4, 3, padding: Padding.Same, activation: ActivationFunction.Softmax)),
         ["conv_gelu_then_flatten"] = () => Chain([7, 7, 1], new Conv2D(3, 3, activation: new Gelu()), new Flatten(), new Dense(4)),
         ["max_pool_valid"] = () => Chain([9, 10, 3], new MaxPooling2D(2)),

@@ -2,7 +2,11 @@ using NeuralNet.Layers;
 
 namespace NeuralNet.Onnx.Converters;
 
-/// <summary>Conv2D: ONNX's Conv on the channels-first image, the kernel re-laid out from Keras' (kh, kw, in, out) to (out, in, kh, kw).</summary>
+/// <summary>
+/// Conv2D: ONNX's Conv on the channels-first image, the kernel re-laid out from Keras' (kh, kw, in / groups, out) to
+/// (out, in / groups, kh, kw); dilation and groups map to Conv's <c>dilations</c> and <c>group</c>, and the padding is
+/// resolved for the dilated kernel span (k - 1) * dilation + 1.
+/// </summary>
 internal static class Conv2DConverter
 {
     public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
@@ -19,12 +23,14 @@ internal static class Conv2DConverter
         }
 
         TensorShape input = layer.InputShape;
+        (int Height, int Width) d = conv.DilationRate;
+        (int Height, int Width) span = (((conv.KernelSize.Height - 1) * d.Height) + 1, ((conv.KernelSize.Width - 1) * d.Width) + 1);
         OnnxValue y = graph.Node("Conv", operands, outputShape, Layout.ChannelsFirst,
             OnnxAttribute.Ints("kernel_shape", kh, kw),
             OnnxAttribute.Ints("strides", conv.Strides.Height, conv.Strides.Width),
-            OnnxAttribute.Ints("pads", SamePadding.Pads(conv.Padding, input[0], input[1], conv.KernelSize, conv.Strides)),
-            OnnxAttribute.Ints("dilations", 1, 1),
-            OnnxAttribute.Int("group", 1));
+            OnnxAttribute.Ints("pads", SamePadding.Pads(conv.Padding, input[0], input[1], span, conv.Strides)),
+            OnnxAttribute.Ints("dilations", d.Height, d.Width),
+            OnnxAttribute.Int("group", conv.Groups));
         return conv.Activation is { } activation ? ActivationConverter.Apply(graph, activation, y, layer) : y;
     }
 

@@ -18,7 +18,7 @@ namespace NeuralNet.Layers;
 /// <see cref="Layer.ComputesInputGradient"/> is off, folds dOutput · kernelᵀ back onto the input (col2im).
 /// Every buffer is created for the largest batch seen, so steady-state training allocates nothing.</para>
 /// </remarks>
-public sealed class Conv2D : Layer
+public sealed partial class Conv2D : Layer
 {
     private readonly Initializer _kernelInitializer;
     private readonly Initializer _biasInitializer;
@@ -54,6 +54,8 @@ public sealed class Conv2D : Layer
     private int _batch;
     private int _groupImages = 1;
     private readonly bool _fusedRelu;
+    private readonly bool _general;
+    private DilatedConvGeometry _dilated;
     private bool _fusedEpilogue;
 
     /// <summary>Creates a convolution with a square kernel and equal strides.</summary>
@@ -61,6 +63,8 @@ public sealed class Conv2D : Layer
     /// <param name="kernelSize">The height and width of the kernel, at least 1.</param>
     /// <param name="strides">The step between windows along both axes, at least 1.</param>
     /// <param name="padding"><see cref="Padding.Valid"/> (no padding) or <see cref="Padding.Same"/> (zero padding, output ceil(in / stride)).</param>
+    /// <param name="dilationRate">The spacing of the kernel's taps along both axes, at least 1; cannot exceed 1 with strides above 1 (Keras).</param>
+    /// <param name="groups">The number of channel groups, dividing both the input channels and <paramref name="filters"/>: group g's filters see only group g's channels (Keras <c>groups</c>).</param>
     /// <param name="activation">Applied to the output; null for none (linear).</param>
     /// <param name="useBias">Whether to add a bias per filter.</param>
     /// <param name="kernelInitializer">Fills the kernel; Glorot uniform when null.</param>
@@ -68,11 +72,12 @@ public sealed class Conv2D : Layer
     /// <param name="kernelRegularizer">A penalty on the kernel, if any.</param>
     /// <param name="biasRegularizer">A penalty on the bias, if any.</param>
     /// <param name="name">The layer's name; the model names it <c>conv2d</c>, <c>conv2d_1</c>, ... when null.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A count, size or stride is below 1.</exception>
-    public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, ActivationFunction? activation = null,
-        bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+    /// <exception cref="ArgumentOutOfRangeException">A count, size, stride, dilation or group count is below 1, strides and dilation both exceed 1, or the groups do not divide the filters.</exception>
+    public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1, int groups = 1,
+        ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
-        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, name)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, (dilationRate, dilationRate), groups, activation, useBias,
+            kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, name)
     {
     }
 
@@ -81,6 +86,8 @@ public sealed class Conv2D : Layer
     /// <param name="kernelSize">The kernel's (height, width), each at least 1.</param>
     /// <param name="strides">The (vertical, horizontal) step between windows, each at least 1; (1, 1) when null.</param>
     /// <param name="padding"><see cref="Padding.Valid"/> (no padding) or <see cref="Padding.Same"/> (zero padding, output ceil(in / stride)).</param>
+    /// <param name="dilationRate">The (vertical, horizontal) spacing of the kernel's taps, each at least 1; (1, 1) when null. Cannot exceed 1 with strides above 1 (Keras).</param>
+    /// <param name="groups">The number of channel groups, dividing both the input channels and <paramref name="filters"/>: group g's filters see only group g's channels (Keras <c>groups</c>).</param>
     /// <param name="activation">Applied to the output; null for none (linear).</param>
     /// <param name="useBias">Whether to add a bias per filter.</param>
     /// <param name="kernelInitializer">Fills the kernel; Glorot uniform when null.</param>
@@ -88,9 +95,9 @@ public sealed class Conv2D : Layer
     /// <param name="kernelRegularizer">A penalty on the kernel, if any.</param>
     /// <param name="biasRegularizer">A penalty on the bias, if any.</param>
     /// <param name="name">The layer's name; the model names it <c>conv2d</c>, <c>conv2d_1</c>, ... when null.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A count, size or stride is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A count, size, stride, dilation or group count is below 1, strides and dilation both exceed 1, or the groups do not divide the filters.</exception>
     public Conv2D(int filters, (int Height, int Width) kernelSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid,
-        ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        (int Height, int Width)? dilationRate = null, int groups = 1, ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
         Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
         : base(name)
     {
@@ -104,6 +111,20 @@ public sealed class Conv2D : Layer
         {
             throw new ArgumentOutOfRangeException(nameof(padding), padding, $"{Describe()} expects padding Valid or Same. Received: padding={padding}.");
         }
+
+        (int Height, int Width) d = dilationRate ?? (1, 1);
+        ConvolutionChecks.Positive(Describe(), d, nameof(dilationRate), "dilation rates");
+        ConvolutionChecks.StridesWithDilation(Describe(), s, d);
+        RequirePositive(groups, nameof(groups), "groups");
+        if (filters % groups != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(groups), groups,
+                $"{Describe()}: the number of filters must be evenly divisible by the number of groups. Received: groups={groups}, filters={filters}.");
+        }
+
+        DilationRate = d;
+        Groups = groups;
+        _general = d != (1, 1) || groups != 1;
 
         Filters = filters;
         KernelSize = kernelSize;
@@ -139,6 +160,12 @@ public sealed class Conv2D : Layer
     /// <summary>How borders are handled.</summary>
     public Padding Padding { get; }
 
+    /// <summary>The (vertical, horizontal) spacing of the kernel's taps; (1, 1) for a plain convolution.</summary>
+    public (int Height, int Width) DilationRate { get; }
+
+    /// <summary>The number of channel groups; 1 for a plain convolution.</summary>
+    public int Groups { get; }
+
     /// <summary>The activation applied to the output, or null for none.</summary>
     public ActivationFunction? Activation { get; }
 
@@ -157,7 +184,7 @@ public sealed class Conv2D : Layer
     /// <summary>The bias's penalty, or null.</summary>
     public Regularizer? BiasRegularizer => _biasRegularizer;
 
-    /// <summary>The kernel, (kernelHeight, kernelWidth, channels, filters). Throws until the layer is built.</summary>
+    /// <summary>The kernel, (kernelHeight, kernelWidth, channels / groups, filters). Throws until the layer is built.</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
 
     /// <summary>The bias, (filters), or null when <see cref="UseBias"/> is false. Throws until the layer is built.</summary>
@@ -173,8 +200,8 @@ public sealed class Conv2D : Layer
         .Set("strides", [Strides.Height, Strides.Width])
         .Set("padding", ConfigChecks.PaddingName(Padding))
         .Set("data_format", "channels_last")
-        .Set("dilation_rate", [1, 1])
-        .Set("groups", 1)
+        .Set("dilation_rate", [DilationRate.Height, DilationRate.Width])
+        .Set("groups", Groups)
         .Set("activation", Activation ?? ActivationFunction.Linear)
         .Set("use_bias", UseBias)
         .Set("kernel_initializer", KernelInitializer)
@@ -182,28 +209,32 @@ public sealed class Conv2D : Layer
         .Set("kernel_regularizer", KernelRegularizer)
         .Set("bias_regularizer", BiasRegularizer);
 
-    /// <summary>Keras' <c>from_config</c>: channels last, dilation 1 and one group.</summary>
+    /// <summary>Keras' <c>from_config</c>: channels last.</summary>
     internal static Conv2D FromConfig(Config config)
     {
-        if (config.Contains("dilation_rate") && ConfigChecks.ReadPair(config, "dilation_rate") != (1, 1))
-        {
-            throw config.Error("\"dilation_rate\" other than 1 is not supported.");
-        }
-
         int filters = config.GetInt32("filters", minimum: 1);
         (int, int) kernelSize = ConfigChecks.ReadPair(config, "kernel_size") ?? throw config.Error("\"kernel_size\" is missing.");
         Config d = config.WithDefaults(new Conv2D(filters, kernelSize).GetConfig());
-        if (d.GetInt32("groups") != 1)
+        ConfigChecks.RequireChannelsLast(config);
+        (int, int)? strides = ConfigChecks.ReadPair(d, "strides"), dilation = ConfigChecks.ReadPair(d, "dilation_rate");
+        int groups = d.GetInt32("groups", minimum: 1);
+        if (filters % groups != 0)
         {
-            throw config.Error("\"groups\" other than 1 is not supported.");
+            throw config.Error($"\"groups\" ({groups}) must divide \"filters\" ({filters}).");
         }
 
-        ConfigChecks.RequireChannelsLast(config);
+        if (strides is (> 1, _) or (_, > 1) && dilation is (> 1, _) or (_, > 1))
+        {
+            throw config.Error("\"strides\" and \"dilation_rate\" cannot both exceed 1.");
+        }
+
         return new Conv2D(
             filters,
             kernelSize,
-            ConfigChecks.ReadPair(d, "strides"),
+            strides,
             ConfigChecks.ReadPadding(d),
+            dilation,
+            groups,
             d.GetActivation("activation"),
             d.GetBoolean("use_bias"),
             d.GetInitializer("kernel_initializer"),
@@ -219,6 +250,11 @@ public sealed class Conv2D : Layer
         if (inputShape.Rank != 3)
         {
             throw new ArgumentException($"{Describe()} expects input of rank 3 per sample (height, width, channels), such as (None, 28, 28, 1), but got {inputShape.ToBatchString()}.", nameof(inputShape));
+        }
+
+        if (_general)
+        {
+            return BuildGeneral(inputShape);
         }
 
         if (!ConvGeometry.TryCreate(inputShape[0], inputShape[1], inputShape[2], KernelSize.Height, KernelSize.Width,
@@ -251,6 +287,11 @@ public sealed class Conv2D : Layer
     protected override Tensor OnForward(Tensor input, bool training)
     {
         int batch = input.Shape[0];
+        if (_general)
+        {
+            return ForwardGeneral(input);
+        }
+
         EnsureScratch(batch);
         _input = input;
         _batch = batch;
@@ -278,6 +319,11 @@ public sealed class Conv2D : Layer
         if (_input is null || outputGradient.Shape[0] != _batch)
         {
             throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
+        }
+
+        if (_general)
+        {
+            return BackwardGeneral(outputGradient);
         }
 
         int batch = _batch, rows = batch * _geometry.OutputPixels, patch = _geometry.PatchSize;

@@ -98,6 +98,12 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("GaussianNoise", GaussianNoise.FromConfig);
         SerializationRegistry.AddBuiltIn("GaussianDropout", GaussianDropout.FromConfig);
         SerializationRegistry.AddBuiltIn("AlphaDropout", AlphaDropout.FromConfig);
+        SerializationRegistry.AddBuiltIn("Conv2DTranspose", Conv2DTranspose.FromConfig);
+        SerializationRegistry.AddBuiltIn("DepthwiseConv2D", DepthwiseConv2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("SeparableConv2D", SeparableConv2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("UpSampling2D", UpSampling2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("ZeroPadding2D", ZeroPadding2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("Cropping2D", Cropping2D.FromConfig);
     }
 
     private static void RegisterActivations()

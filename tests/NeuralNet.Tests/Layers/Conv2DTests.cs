@@ -34,7 +34,7 @@ public class Conv2DTests
             ActivationFunction? activation = s_activations[random.NextInt(s_activations.Length)];
             bool useBias = random.NextInt(4) != 0;
             Regularizer? penalty = regularize ? new L2(0.05) : null;
-            var layer = new Conv2D(filters, (kh, kw), (sh, sw), padding, activation, useBias,
+            var layer = new Conv2D(filters, (kh, kw), (sh, sw), padding, activation: activation, useBias: useBias,
                 biasInitializer: new RandomNormal(0, 0.5, seed + 3), kernelRegularizer: penalty, biasRegularizer: penalty, name: "conv2d") { Seed = seed };
             layer.Build(new TensorShape(h, w, c));
             return (layer, Tensor.RandomNormal(new TensorShape(batch, h, w, c), seed + 1));

@@ -92,7 +92,7 @@ public class ConvModelSerializationTests
     [InlineData("\"kernel_size\":[3,3]", "\"kernel_size\":[30,30]", "kernel (30, 30) is larger than its input (None, 8, 8, 1)")]
     [InlineData("\"kernel_size\":[3,3]", "\"kernel_size\":[3,3,3]", "at most 2 are allowed")]
     [InlineData("\"padding\":\"valid\"", "\"padding\":\"full\"", "expected \"valid\" or \"same\"")]
-    [InlineData("\"dilation_rate\":[1,1]", "\"dilation_rate\":[2,2]", "dilation_rate")]
+    [InlineData("\"groups\":1", "\"groups\":3", "\"groups\" (3) must divide \"filters\" (4)")]
     [InlineData("\"filters\":4", "\"filters\":5", "tensor 'conv2d/kernel': has shape [3, 3, 1, 4] but Conv2D 'conv2d' built for input (None, 8, 8, 1) needs [3, 3, 1, 5]")]
     public void Load_BadConvConfig_ThrowsInvalidData(string find, string replace, string expected)
     {

@@ -216,7 +216,7 @@ public class FunctionalSerializationTests
         Layer[] layers =
         [
             new Dense(3, new LeakyRelu(0.1f), new NeuralNet.Initializers.HeNormal(4), new NeuralNet.Initializers.Constant(0.5f), new L1(0.01), new L1L2(0.1, 0.2), useBias: true, name: "d"),
-            new Conv2D(4, (2, 3), (1, 2), Padding.Same, ActivationFunction.Relu, useBias: false, name: "c"),
+            new Conv2D(4, (2, 3), (1, 2), Padding.Same, activation: ActivationFunction.Relu, useBias: false, name: "c"),
             new BatchNormalization(0.9f, 1e-2f, center: false, name: "bn"), new Dropout(0.3, seed: 4, name: "do"), new Flatten(name: "f"),
             new MaxPooling2D(3, 2, Padding.Same, name: "mp"), new AveragePooling2D(2, name: "ap"), new GlobalAveragePooling2D(name: "gap"),
             new Activation(new Elu(0.5f), name: "act"), new Add(name: "add"), new Subtract(name: "sub"), new Multiply(name: "mul"),

@@ -1,0 +1,331 @@
+using NeuralNet.Activations;
+using NeuralNet.Initializers;
+using NeuralNet.Kernels;
+using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// A transposed 2-D convolution over channels-last images (Keras <c>Conv2DTranspose</c>, sometimes called a
+/// deconvolution): the input gradient of a <see cref="Conv2D"/>, used to upsample with learned filters.
+/// </summary>
+/// <remarks>
+/// <para>Input per sample (height, width, channels); output (outHeight, outWidth, filters). The kernel has Keras' shape
+/// (kernelHeight, kernelWidth, filters, channels) and the bias (filters).</para>
+/// <para>Every input pixel scatters <c>x[i, j, :] · kernel[a, b, :, :]ᵀ</c> to the output pixel (i·stride + a·dilation,
+/// j·stride + b·dilation) of a "full" map of (in − 1)·stride + (kernel − 1)·dilation + 1 rows and columns, which is then
+/// cropped (or extended with zeros) to Keras' output size:</para>
+/// <list type="bullet">
+/// <item>valid: (in − 1)·stride + effectiveKernel + outputPadding, outputPadding defaulting to max(effectiveKernel, stride) − effectiveKernel;</item>
+/// <item>same: in·stride without outputPadding, else (in − 1)·stride + effectiveKernel % 2 + outputPadding.</item>
+/// </list>
+/// <para>Runs as one matrix product per image, <c>x (H·W, channels) · kernelᵀ</c> into a patch matrix that col2im adds
+/// into the output; the backward pass is im2col of the output gradient, a product with the kernel for the input
+/// gradient and a product with the input for the kernel gradient.</para>
+/// </remarks>
+/// <example><c>model.Add(new Conv2DTranspose(32, 3, strides: 2, padding: Padding.Same));   // (7, 7, 64) -> (14, 14, 32)</c></example>
+public sealed class Conv2DTranspose : Layer
+{
+    private Parameter? _kernel;
+    private Parameter? _bias;
+    private DilatedConvGeometry _geometry;
+    private float[] _cols = [];
+    private Tensor? _zBuffer;
+    private Tensor? _yBuffer;
+    private Tensor? _dzBuffer;
+    private Tensor? _dxBuffer;
+    private Tensor? _z;
+    private Tensor? _y;
+    private Tensor? _input;
+    private int _batch = -1;
+
+    /// <summary>Creates a transposed convolution with a square kernel and equal strides.</summary>
+    /// <param name="filters">The number of output channels, at least 1.</param>
+    /// <param name="kernelSize">The height and width of the kernel, at least 1.</param>
+    /// <param name="strides">The upsampling step along both axes, at least 1.</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> or <see cref="Padding.Same"/> (output in·stride).</param>
+    /// <param name="outputPadding">Rows and columns added at the bottom/right of the output, each below the stride; null for Keras' default.</param>
+    /// <param name="dilationRate">The spacing of the kernel's taps, at least 1; cannot exceed 1 with strides above 1.</param>
+    /// <param name="activation">Applied to the output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a bias per filter.</param>
+    /// <param name="kernelInitializer">Fills the kernel; Glorot uniform when null.</param>
+    /// <param name="biasInitializer">Fills the bias; zeros when null.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel, if any.</param>
+    /// <param name="biasRegularizer">A penalty on the bias, if any.</param>
+    /// <param name="name">The layer's name; the model names it <c>conv2d_transpose</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, outputPadding is negative or not below the stride, or strides and dilation both exceed 1.</exception>
+    public Conv2DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int? outputPadding = null, int dilationRate = 1,
+        ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, outputPadding is int op ? (op, op) : null, (dilationRate, dilationRate),
+            activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, name)
+    {
+    }
+
+    /// <summary>Creates a transposed convolution with a rectangular kernel and per-axis strides.</summary>
+    /// <param name="filters">The number of output channels, at least 1.</param>
+    /// <param name="kernelSize">The kernel's (height, width), each at least 1.</param>
+    /// <param name="strides">The (vertical, horizontal) upsampling step, each at least 1; (1, 1) when null.</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> or <see cref="Padding.Same"/> (output in·stride).</param>
+    /// <param name="outputPadding">(rows, columns) added at the bottom/right of the output, each below its stride; null for Keras' default.</param>
+    /// <param name="dilationRate">The (vertical, horizontal) spacing of the kernel's taps; (1, 1) when null. Cannot exceed 1 with strides above 1.</param>
+    /// <param name="activation">Applied to the output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a bias per filter.</param>
+    /// <param name="kernelInitializer">Fills the kernel; Glorot uniform when null.</param>
+    /// <param name="biasInitializer">Fills the bias; zeros when null.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel, if any.</param>
+    /// <param name="biasRegularizer">A penalty on the bias, if any.</param>
+    /// <param name="name">The layer's name; the model names it <c>conv2d_transpose</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, outputPadding is negative or not below the stride, or strides and dilation both exceed 1.</exception>
+    public Conv2DTranspose(int filters, (int Height, int Width) kernelSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid,
+        (int Height, int Width)? outputPadding = null, (int Height, int Width)? dilationRate = null, ActivationFunction? activation = null, bool useBias = true,
+        Initializer? kernelInitializer = null, Initializer? biasInitializer = null, Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null,
+        string? name = null)
+        : base(name)
+    {
+        (int Height, int Width) s = strides ?? (1, 1), d = dilationRate ?? (1, 1);
+        ConvolutionChecks.Positive(Describe(), filters, nameof(filters), "filters");
+        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel sizes");
+        ConvolutionChecks.Positive(Describe(), s, nameof(strides), "strides");
+        ConvolutionChecks.Positive(Describe(), d, nameof(dilationRate), "dilation rates");
+        ConvolutionChecks.ValidOrSame(Describe(), padding);
+        ConvolutionChecks.StridesWithDilation(Describe(), s, d);
+        if (outputPadding is (int oh, int ow) && (oh < 0 || ow < 0 || oh >= s.Height || ow >= s.Width))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outputPadding), outputPadding,
+                $"{Describe()}: outputPadding must be non-negative and smaller than the stride on each axis, as in Keras. Received: outputPadding={ConvolutionChecks.Pair((oh, ow))}, strides={ConvolutionChecks.Pair(s)}.");
+        }
+
+        Filters = filters;
+        KernelSize = kernelSize;
+        Strides = s;
+        Padding = padding;
+        OutputPadding = outputPadding;
+        DilationRate = d;
+        Activation = activation is Linear ? null : activation;
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? new GlorotUniform();
+        BiasInitializer = biasInitializer ?? Zeros.Instance;
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+    }
+
+    /// <summary>The number of output channels.</summary>
+    public int Filters { get; }
+
+    /// <summary>The kernel's (height, width).</summary>
+    public (int Height, int Width) KernelSize { get; }
+
+    /// <summary>The (vertical, horizontal) upsampling step.</summary>
+    public (int Height, int Width) Strides { get; }
+
+    /// <summary>Valid or Same.</summary>
+    public Padding Padding { get; }
+
+    /// <summary>The (rows, columns) of output padding, or null for Keras' default.</summary>
+    public (int Height, int Width)? OutputPadding { get; }
+
+    /// <summary>The (vertical, horizontal) spacing of the kernel's taps.</summary>
+    public (int Height, int Width) DilationRate { get; }
+
+    /// <summary>The activation applied to the output, or null for none.</summary>
+    public ActivationFunction? Activation { get; }
+
+    /// <summary>Whether a bias is added per filter.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The kernel's initializer.</summary>
+    public Initializer KernelInitializer { get; }
+
+    /// <summary>The bias's initializer.</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>The kernel's penalty, or null.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias's penalty, or null.</summary>
+    public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>The kernel, (kernelHeight, kernelWidth, filters, channels) as in Keras. Throws until the layer is built.</summary>
+    public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
+
+    /// <summary>The bias, (filters), or null when <see cref="UseBias"/> is false. Throws until the layer is built.</summary>
+    public Parameter? Bias => IsBuilt ? _bias : throw new InvalidOperationException($"{Describe()} has not been built yet.");
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "conv2d_transpose";
+
+    /// <inheritdoc/>
+    public override Config GetConfig()
+    {
+        Config config = base.GetConfig()
+            .Set("filters", Filters)
+            .Set("kernel_size", [KernelSize.Height, KernelSize.Width])
+            .Set("strides", [Strides.Height, Strides.Width])
+            .Set("padding", ConfigChecks.PaddingName(Padding));
+        config = OutputPadding is (int oh, int ow) ? config.Set("output_padding", [oh, ow]) : config.SetNull("output_padding");
+        return config
+            .Set("data_format", "channels_last")
+            .Set("dilation_rate", [DilationRate.Height, DilationRate.Width])
+            .Set("activation", Activation ?? ActivationFunction.Linear)
+            .Set("use_bias", UseBias)
+            .Set("kernel_initializer", KernelInitializer)
+            .Set("bias_initializer", BiasInitializer)
+            .Set("kernel_regularizer", KernelRegularizer)
+            .Set("bias_regularizer", BiasRegularizer);
+    }
+
+    /// <summary>Keras' <c>from_config</c>: channels last.</summary>
+    internal static Conv2DTranspose FromConfig(Config config)
+    {
+        int filters = config.GetInt32("filters", minimum: 1);
+        (int, int) kernelSize = ConfigChecks.ReadPair(config, "kernel_size") ?? throw config.Error("\"kernel_size\" is missing.");
+        Config d = config.WithDefaults(new Conv2DTranspose(filters, kernelSize).GetConfig());
+        ConfigChecks.RequireChannelsLast(config);
+        (int Height, int Width) strides = ConfigChecks.ReadPair(d, "strides") ?? (1, 1), dilation = ConfigChecks.ReadPair(d, "dilation_rate") ?? (1, 1);
+        (int Height, int Width)? outputPadding = null;
+        if (d.Contains("output_padding"))
+        {
+            int[] op = d.GetNode("output_padding")!.GetValueKind() == System.Text.Json.JsonValueKind.Number
+                ? [d.GetInt32("output_padding", minimum: 0), d.GetInt32("output_padding", minimum: 0)]
+                : d.GetInt32Array("output_padding", 2, minimum: 0);
+            if (op.Length != 2)
+            {
+                throw config.Error("\"output_padding\" must be an integer or a pair of integers.");
+            }
+
+            outputPadding = (op[0], op[1]);
+            if (op[0] >= strides.Height || op[1] >= strides.Width)
+            {
+                throw config.Error($"\"output_padding\" {ConvolutionChecks.Pair(outputPadding.Value)} must be smaller than \"strides\" {ConvolutionChecks.Pair(strides)}.");
+            }
+        }
+
+        if (Math.Max(strides.Height, strides.Width) > 1 && Math.Max(dilation.Height, dilation.Width) > 1)
+        {
+            throw config.Error("\"strides\" and \"dilation_rate\" cannot both exceed 1.");
+        }
+
+        return new Conv2DTranspose(filters, kernelSize, strides, ConfigChecks.ReadPadding(d), outputPadding, dilation, d.GetActivation("activation"),
+            d.GetBoolean("use_bias"), d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"),
+            d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("bias_regularizer"), config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        ConvolutionChecks.Image(Describe(), inputShape);
+        bool same = Padding == Padding.Same;
+        (int outHeight, int cropTop) = DilatedConvGeometry.TransposeAxis(inputShape[0], KernelSize.Height, Strides.Height, DilationRate.Height, same, OutputPadding?.Height);
+        (int outWidth, int cropLeft) = DilatedConvGeometry.TransposeAxis(inputShape[1], KernelSize.Width, Strides.Width, DilationRate.Width, same, OutputPadding?.Width);
+        if (outHeight < 1 || outWidth < 1)
+        {
+            throw new ArgumentException($"{Describe()} gives an empty output ({outHeight}, {outWidth}) for input {inputShape.ToBatchString()} with kernel {ConvolutionChecks.Pair(KernelSize)} and padding {Padding}.", nameof(inputShape));
+        }
+
+        // The convolution whose input gradient this is: its "input" is our output (outHeight, outWidth, filters), its
+        // output our input (height, width), and its padding the rows and columns cropped from the full scatter.
+        _geometry = new DilatedConvGeometry(outHeight, outWidth, Filters, KernelSize.Height, KernelSize.Width, Strides.Height, Strides.Width,
+            DilationRate.Height, DilationRate.Width, cropTop, cropLeft, inputShape[0], inputShape[1]);
+        _kernel = AddParameter("kernel", new TensorShape(KernelSize.Height, KernelSize.Width, Filters, inputShape[2]), KernelInitializer, KernelRegularizer);
+        if (UseBias)
+        {
+            _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer);
+        }
+
+        return new TensorShape(outHeight, outWidth, Filters);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        DilatedConvGeometry g = _geometry;
+        int batch = input.Shape[0], channels = InputShape[2], pixels = g.OutputPixels, patch = g.Taps * Filters, inSize = pixels * channels;
+        EnsureCols(batch);
+        _input = input;
+        _batch = batch;
+        _z = BatchView(ref _zBuffer, batch, OutputShape);
+        Span<float> z = _z.AsSpan();
+        z.Clear();
+        ReadOnlySpan<float> x = input.AsReadOnlySpan(), kernel = _kernel!.Value.AsReadOnlySpan();
+        Span<float> cols = _cols.AsSpan(0, pixels * patch);
+        for (int n = 0; n < batch; n++)
+        {
+            // cols (H*W, KH*KW*F) = x[n] (H*W, C) · kernelᵀ, the kernel read as (KH*KW*F, C); then scatter-add (col2im).
+            Gemm.Multiply(false, true, pixels, patch, channels, 1f, x.Slice(n * inSize, inSize), channels, kernel, channels, 0f, cols, patch);
+            DilatedIm2Col.AddUnpack(cols, g, 0, Filters, z.Slice(n * g.InputSize, g.InputSize));
+        }
+
+        if (_bias is not null)
+        {
+            Convolution.AddBias(_bias.Value.AsReadOnlySpan(), z);
+        }
+
+        if (Activation is null)
+        {
+            _y = _z;
+            return _z;
+        }
+
+        _y = BatchView(ref _yBuffer, batch, OutputShape);
+        Activation.Forward(_z.AsReadOnlySpan(), _y.AsSpan(), Filters);
+        return _y;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        if (_input is null || outputGradient.Shape[0] != _batch)
+        {
+            throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
+        }
+
+        DilatedConvGeometry g = _geometry;
+        int batch = _batch, channels = InputShape[2], pixels = g.OutputPixels, patch = g.Taps * Filters, rows = batch * pixels;
+        Tensor dz = outputGradient;
+        if (Activation is not null)
+        {
+            dz = BatchView(ref _dzBuffer, batch, OutputShape);
+            Activation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Filters);
+        }
+
+        ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
+        if (_bias is not null)
+        {
+            Convolution.AddColumnSums(dzSpan, Filters, _bias.Gradient.AsSpan());
+        }
+
+        // dcols (B*H*W, KH*KW*F) = im2col(dz); dkernel (KH*KW*F, C) += dcolsᵀ · x; dx (B*H*W, C) = dcols · kernel.
+        Span<float> cols = _cols.AsSpan(0, rows * patch);
+        for (int n = 0; n < batch; n++)
+        {
+            DilatedIm2Col.Pack(dzSpan.Slice(n * g.InputSize, g.InputSize), g, 0, Filters, cols.Slice(n * pixels * patch, pixels * patch));
+        }
+
+        Span<float> kernelGradient = _kernel!.GradientForProduct(out float beta);
+        Gemm.Multiply(true, false, patch, channels, rows, 1f, cols, patch, _input.AsReadOnlySpan(), channels, beta, kernelGradient, channels);
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        Tensor dx = BatchView(ref _dxBuffer, batch, InputShape);
+        Gemm.Multiply(false, false, rows, channels, patch, 1f, cols, patch, _kernel.Value.AsReadOnlySpan(), channels, 0f, dx.AsSpan(), channels);
+        return dx;
+    }
+
+    private void EnsureCols(int batch)
+    {
+        long length = (long)batch * _geometry.OutputPixels * _geometry.Taps * Filters;
+        if (length > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {length} elements, more than an array holds; use smaller batches.");
+        }
+
+        if (_cols.Length < length)
+        {
+            _cols = new float[length];
+        }
+    }
+}

@@ -1,0 +1,296 @@
+using NeuralNet.Activations;
+using NeuralNet.Initializers;
+using NeuralNet.Kernels;
+using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// A depthwise separable 2-D convolution (Keras <c>SeparableConv2D</c>): a depthwise convolution (each input channel with
+/// its own <c>depthMultiplier</c> filters, no bias) followed by a 1×1 convolution that mixes the channels, then bias and
+/// activation.
+/// </summary>
+/// <remarks>
+/// <para>Input per sample (height, width, channels); output (outHeight, outWidth, filters). Keras' weights:
+/// <c>depthwise_kernel</c> (kernelHeight, kernelWidth, channels, depthMultiplier), <c>pointwise_kernel</c>
+/// (1, 1, channels·depthMultiplier, filters) and <c>bias</c> (filters). Strides, padding and dilation apply to the
+/// depthwise step, with the output size of <see cref="Conv2D"/>.</para>
+/// <para>The pointwise step is one matrix product over the batch, (B·OH·OW, C·M) · (C·M, filters), with the bias and a
+/// ReLU fused into it.</para>
+/// </remarks>
+/// <example><c>model.Add(new SeparableConv2D(64, 3, padding: Padding.Same, activation: ActivationFunction.Relu));</c></example>
+public sealed class SeparableConv2D : Layer
+{
+    private Parameter? _depthwiseKernel;
+    private Parameter? _pointwiseKernel;
+    private Parameter? _bias;
+    private DepthwiseStep? _step;
+    private Tensor? _depthwiseBuffer;
+    private Tensor? _depthwiseGradientBuffer;
+    private Tensor? _zBuffer;
+    private Tensor? _yBuffer;
+    private Tensor? _dzBuffer;
+    private Tensor? _dxBuffer;
+    private Tensor? _depthwise;
+    private Tensor? _z;
+    private Tensor? _y;
+    private int _batch = -1;
+    private TensorShape _depthwiseShape;
+
+    /// <summary>Creates a separable convolution with a square kernel and equal strides.</summary>
+    /// <param name="filters">The number of output channels, at least 1.</param>
+    /// <param name="kernelSize">The height and width of the depthwise kernel, at least 1.</param>
+    /// <param name="strides">The step between windows along both axes, at least 1.</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> or <see cref="Padding.Same"/>.</param>
+    /// <param name="depthMultiplier">The depthwise filters per input channel, at least 1.</param>
+    /// <param name="dilationRate">The spacing of the depthwise kernel's taps, at least 1; cannot exceed 1 with strides above 1.</param>
+    /// <param name="activation">Applied to the output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a bias per filter.</param>
+    /// <param name="depthwiseInitializer">Fills the depthwise kernel; Glorot uniform when null.</param>
+    /// <param name="pointwiseInitializer">Fills the pointwise kernel; Glorot uniform when null.</param>
+    /// <param name="biasInitializer">Fills the bias; zeros when null.</param>
+    /// <param name="depthwiseRegularizer">A penalty on the depthwise kernel, if any.</param>
+    /// <param name="pointwiseRegularizer">A penalty on the pointwise kernel, if any.</param>
+    /// <param name="biasRegularizer">A penalty on the bias, if any.</param>
+    /// <param name="name">The layer's name; the model names it <c>separable_conv2d</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or strides and dilation both exceed 1.</exception>
+    public SeparableConv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int depthMultiplier = 1, int dilationRate = 1,
+        ActivationFunction? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null, Initializer? pointwiseInitializer = null,
+        Initializer? biasInitializer = null, Regularizer? depthwiseRegularizer = null, Regularizer? pointwiseRegularizer = null,
+        Regularizer? biasRegularizer = null, string? name = null)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, depthMultiplier, (dilationRate, dilationRate), activation, useBias,
+            depthwiseInitializer, pointwiseInitializer, biasInitializer, depthwiseRegularizer, pointwiseRegularizer, biasRegularizer, name)
+    {
+    }
+
+    /// <summary>Creates a separable convolution with a rectangular kernel and per-axis strides.</summary>
+    /// <param name="filters">The number of output channels, at least 1.</param>
+    /// <param name="kernelSize">The depthwise kernel's (height, width), each at least 1.</param>
+    /// <param name="strides">The (vertical, horizontal) step between windows; (1, 1) when null.</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> or <see cref="Padding.Same"/>.</param>
+    /// <param name="depthMultiplier">The depthwise filters per input channel, at least 1.</param>
+    /// <param name="dilationRate">The (vertical, horizontal) spacing of the depthwise kernel's taps; (1, 1) when null.</param>
+    /// <param name="activation">Applied to the output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a bias per filter.</param>
+    /// <param name="depthwiseInitializer">Fills the depthwise kernel; Glorot uniform when null.</param>
+    /// <param name="pointwiseInitializer">Fills the pointwise kernel; Glorot uniform when null.</param>
+    /// <param name="biasInitializer">Fills the bias; zeros when null.</param>
+    /// <param name="depthwiseRegularizer">A penalty on the depthwise kernel, if any.</param>
+    /// <param name="pointwiseRegularizer">A penalty on the pointwise kernel, if any.</param>
+    /// <param name="biasRegularizer">A penalty on the bias, if any.</param>
+    /// <param name="name">The layer's name; the model names it <c>separable_conv2d</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or strides and dilation both exceed 1.</exception>
+    public SeparableConv2D(int filters, (int Height, int Width) kernelSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid,
+        int depthMultiplier = 1, (int Height, int Width)? dilationRate = null, ActivationFunction? activation = null, bool useBias = true,
+        Initializer? depthwiseInitializer = null, Initializer? pointwiseInitializer = null, Initializer? biasInitializer = null,
+        Regularizer? depthwiseRegularizer = null, Regularizer? pointwiseRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
+        : base(name)
+    {
+        (int Height, int Width) s = strides ?? (1, 1), d = dilationRate ?? (1, 1);
+        ConvolutionChecks.Positive(Describe(), filters, nameof(filters), "filters");
+        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel sizes");
+        ConvolutionChecks.Positive(Describe(), s, nameof(strides), "strides");
+        ConvolutionChecks.Positive(Describe(), depthMultiplier, nameof(depthMultiplier), "depth multiplier");
+        ConvolutionChecks.Positive(Describe(), d, nameof(dilationRate), "dilation rates");
+        ConvolutionChecks.ValidOrSame(Describe(), padding);
+        ConvolutionChecks.StridesWithDilation(Describe(), s, d);
+        Filters = filters;
+        KernelSize = kernelSize;
+        Strides = s;
+        Padding = padding;
+        DepthMultiplier = depthMultiplier;
+        DilationRate = d;
+        Activation = activation is Linear ? null : activation;
+        UseBias = useBias;
+        DepthwiseInitializer = depthwiseInitializer ?? new GlorotUniform();
+        PointwiseInitializer = pointwiseInitializer ?? new GlorotUniform();
+        BiasInitializer = biasInitializer ?? Zeros.Instance;
+        DepthwiseRegularizer = depthwiseRegularizer;
+        PointwiseRegularizer = pointwiseRegularizer;
+        BiasRegularizer = biasRegularizer;
+    }
+
+    /// <summary>The number of output channels.</summary>
+    public int Filters { get; }
+
+    /// <summary>The depthwise kernel's (height, width).</summary>
+    public (int Height, int Width) KernelSize { get; }
+
+    /// <summary>The (vertical, horizontal) step between windows.</summary>
+    public (int Height, int Width) Strides { get; }
+
+    /// <summary>Valid or Same.</summary>
+    public Padding Padding { get; }
+
+    /// <summary>The depthwise filters per input channel.</summary>
+    public int DepthMultiplier { get; }
+
+    /// <summary>The (vertical, horizontal) spacing of the depthwise kernel's taps.</summary>
+    public (int Height, int Width) DilationRate { get; }
+
+    /// <summary>The activation applied to the output, or null for none.</summary>
+    public ActivationFunction? Activation { get; }
+
+    /// <summary>Whether a bias is added per filter.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The depthwise kernel's initializer.</summary>
+    public Initializer DepthwiseInitializer { get; }
+
+    /// <summary>The pointwise kernel's initializer.</summary>
+    public Initializer PointwiseInitializer { get; }
+
+    /// <summary>The bias's initializer.</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>The depthwise kernel's penalty, or null.</summary>
+    public Regularizer? DepthwiseRegularizer { get; }
+
+    /// <summary>The pointwise kernel's penalty, or null.</summary>
+    public Regularizer? PointwiseRegularizer { get; }
+
+    /// <summary>The bias's penalty, or null.</summary>
+    public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>The depthwise kernel, (kernelHeight, kernelWidth, channels, depthMultiplier). Throws until built.</summary>
+    public Parameter DepthwiseKernel => _depthwiseKernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
+
+    /// <summary>The pointwise kernel, (1, 1, channels·depthMultiplier, filters). Throws until built.</summary>
+    public Parameter PointwiseKernel => _pointwiseKernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
+
+    /// <summary>The bias, (filters), or null when <see cref="UseBias"/> is false. Throws until built.</summary>
+    public Parameter? Bias => IsBuilt ? _bias : throw new InvalidOperationException($"{Describe()} has not been built yet.");
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "separable_conv2d";
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("filters", Filters)
+        .Set("depth_multiplier", DepthMultiplier)
+        .Set("kernel_size", [KernelSize.Height, KernelSize.Width])
+        .Set("strides", [Strides.Height, Strides.Width])
+        .Set("padding", ConfigChecks.PaddingName(Padding))
+        .Set("data_format", "channels_last")
+        .Set("dilation_rate", [DilationRate.Height, DilationRate.Width])
+        .Set("activation", Activation ?? ActivationFunction.Linear)
+        .Set("use_bias", UseBias)
+        .Set("depthwise_initializer", DepthwiseInitializer)
+        .Set("pointwise_initializer", PointwiseInitializer)
+        .Set("bias_initializer", BiasInitializer)
+        .Set("depthwise_regularizer", DepthwiseRegularizer)
+        .Set("pointwise_regularizer", PointwiseRegularizer)
+        .Set("bias_regularizer", BiasRegularizer);
+
+    /// <summary>Keras' <c>from_config</c>: channels last.</summary>
+    internal static SeparableConv2D FromConfig(Config config)
+    {
+        int filters = config.GetInt32("filters", minimum: 1);
+        (int, int) kernelSize = ConfigChecks.ReadPair(config, "kernel_size") ?? throw config.Error("\"kernel_size\" is missing.");
+        Config d = config.WithDefaults(new SeparableConv2D(filters, kernelSize).GetConfig());
+        ConfigChecks.RequireChannelsLast(config);
+        (int Height, int Width) strides = ConfigChecks.ReadPair(d, "strides") ?? (1, 1), dilation = ConfigChecks.ReadPair(d, "dilation_rate") ?? (1, 1);
+        if (Math.Max(strides.Height, strides.Width) > 1 && Math.Max(dilation.Height, dilation.Width) > 1)
+        {
+            throw config.Error("\"strides\" and \"dilation_rate\" cannot both exceed 1.");
+        }
+
+        return new SeparableConv2D(filters, kernelSize, strides, ConfigChecks.ReadPadding(d), d.GetInt32("depth_multiplier", minimum: 1), dilation,
+            d.GetActivation("activation"), d.GetBoolean("use_bias"), d.GetInitializer("depthwise_initializer"), d.GetInitializer("pointwise_initializer"),
+            d.GetInitializer("bias_initializer"), d.GetRegularizer("depthwise_regularizer"), d.GetRegularizer("pointwise_regularizer"),
+            d.GetRegularizer("bias_regularizer"), config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        ConvolutionChecks.Image(Describe(), inputShape);
+        int channels = inputShape[2], expanded = channels * DepthMultiplier;
+        if (!DilatedConvGeometry.TryCreate(inputShape[0], inputShape[1], expanded, KernelSize, Strides, DilationRate, Padding == Padding.Same, out DilatedConvGeometry g))
+        {
+            throw new ArgumentException(
+                $"{Describe()} kernel {ConvolutionChecks.Pair(KernelSize)} with dilation {ConvolutionChecks.Pair(DilationRate)} is larger than its input {inputShape.ToBatchString()} with padding {Padding}.",
+                nameof(inputShape));
+        }
+
+        _step = new DepthwiseStep(g, channels, DepthMultiplier);
+        _depthwiseShape = new TensorShape(g.OutHeight, g.OutWidth, expanded);
+        _depthwiseKernel = AddParameter("depthwise_kernel", new TensorShape(KernelSize.Height, KernelSize.Width, channels, DepthMultiplier), DepthwiseInitializer, DepthwiseRegularizer);
+        _pointwiseKernel = AddParameter("pointwise_kernel", new TensorShape(1, 1, expanded, Filters), PointwiseInitializer, PointwiseRegularizer);
+        if (UseBias)
+        {
+            _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer);
+        }
+
+        return new TensorShape(g.OutHeight, g.OutWidth, Filters);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        int batch = input.Shape[0], expanded = _step!.Geometry.Channels, rows = batch * _step.Geometry.OutputPixels;
+        _batch = batch;
+        _depthwise = BatchView(ref _depthwiseBuffer, batch, _depthwiseShape);
+        _step.Forward(input, _depthwiseKernel!.Value.AsReadOnlySpan(), default, _depthwise.AsSpan());
+        _z = BatchView(ref _zBuffer, batch, OutputShape);
+        ReadOnlySpan<float> pointwise = _pointwiseKernel!.Value.AsReadOnlySpan();
+        bool fused = _bias is not null && Activation is null or Relu;
+        if (fused)
+        {
+            Gemm.Multiply(false, false, rows, Filters, expanded, _depthwise.AsReadOnlySpan(), expanded, pointwise, Filters, _bias!.Value.AsReadOnlySpan(),
+                Activation is Relu ? GemmActivation.Relu : GemmActivation.None, _z.AsSpan(), Filters);
+            _y = _z;
+            return _z;
+        }
+
+        Gemm.Multiply(false, false, rows, Filters, expanded, 1f, _depthwise.AsReadOnlySpan(), expanded, pointwise, Filters, 0f, _z.AsSpan(), Filters);
+        if (_bias is not null)
+        {
+            Convolution.AddBias(_bias.Value.AsReadOnlySpan(), _z.AsSpan());
+        }
+
+        if (Activation is null)
+        {
+            _y = _z;
+            return _z;
+        }
+
+        _y = BatchView(ref _yBuffer, batch, OutputShape);
+        Activation.Forward(_z.AsReadOnlySpan(), _y.AsSpan(), Filters);
+        return _y;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        if (_depthwise is null || outputGradient.Shape[0] != _batch)
+        {
+            throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
+        }
+
+        int batch = _batch, expanded = _step!.Geometry.Channels, rows = batch * _step.Geometry.OutputPixels;
+        Tensor dz = outputGradient;
+        if (Activation is not null)
+        {
+            // With a fused ReLU the stored output is both the pre-activation's stand-in and the output: ReLU's
+            // backward pass reads only the output.
+            dz = BatchView(ref _dzBuffer, batch, OutputShape);
+            Activation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Filters);
+        }
+
+        ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
+        if (_bias is not null)
+        {
+            Convolution.AddColumnSums(dzSpan, Filters, _bias.Gradient.AsSpan());
+        }
+
+        Span<float> pointwiseGradient = _pointwiseKernel!.GradientForProduct(out float beta);
+        Gemm.Multiply(true, false, expanded, Filters, rows, 1f, _depthwise.AsReadOnlySpan(), expanded, dzSpan, Filters, beta, pointwiseGradient, Filters);
+        Tensor depthwiseGradient = BatchView(ref _depthwiseGradientBuffer, batch, _depthwiseShape);
+        Gemm.Multiply(false, true, rows, expanded, Filters, 1f, dzSpan, Filters, _pointwiseKernel.Value.AsReadOnlySpan(), Filters, 0f, depthwiseGradient.AsSpan(), expanded);
+        Tensor? dx = ComputesInputGradient ? BatchView(ref _dxBuffer, batch, InputShape) : null;
+        _step.Backward(batch, depthwiseGradient.AsReadOnlySpan(), _depthwiseKernel!.Value.AsReadOnlySpan(), _depthwiseKernel.Gradient.AsSpan(), dx is null ? default : dx.AsSpan());
+        return dx ?? outputGradient;
+    }
+}

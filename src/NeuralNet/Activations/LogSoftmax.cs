@@ -26,8 +26,9 @@ public sealed class LogSoftmax : ActivationFunction
                 sum += Math.Exp(x[j] - (double)max);
             }
 
-            float shift = (float)(max + Math.Log(sum));
-            TensorPrimitives.Subtract(x, shift, y);
+            // x - max is exact for the largest values, so they keep their precision: (x - max) - log(sum).
+            TensorPrimitives.Subtract(x, max, y);
+            TensorPrimitives.Subtract(y, (float)Math.Log(sum), y);
         }
     }
 

@@ -25,7 +25,7 @@ internal sealed class ActivationPass(ActivationFunction function, TensorShape sa
         return output;
     }
 
-    public Tensor Backward(Tensor outputGradient, bool computesInputGradient, string layer)
+    public Tensor Backward(Tensor outputGradient, Layer layer)
     {
         if (_lastInput is null || _lastInput.Shape[0] != outputGradient.Shape[0])
         {
@@ -33,7 +33,7 @@ internal sealed class ActivationPass(ActivationFunction function, TensorShape sa
                 $"{layer} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last input: {_lastInput?.Shape.ToString() ?? "none"}).");
         }
 
-        if (!computesInputGradient)
+        if (!layer.ComputesInputGradient)
         {
             return outputGradient;
         }

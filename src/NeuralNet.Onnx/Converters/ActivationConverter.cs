@@ -1,5 +1,6 @@
 using NeuralNet.Activations;
 using NeuralNet.Layers;
+using Softmax = NeuralNet.Activations.Softmax;
 
 namespace NeuralNet.Onnx.Converters;
 

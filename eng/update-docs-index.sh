@@ -46,6 +46,8 @@ type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding"
 type_pages.update({f"NeuralNet.Layers.{t}": "attention.md" for t in ("MultiHeadAttention", "Attention", "AdditiveAttention", "AttentionScoreMode",
                                                                          "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
                                                                          "GaussianDropout", "AlphaDropout")})
+type_pages.update({f"NeuralNet.Layers.{t}": "normalization-and-activations.md"
+                   for t in ("LayerNormalization", "GroupNormalization", "UnitNormalization", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")})
 types = set()
 for path in glob.glob("src/*/PublicAPI*.txt") + glob.glob("src/*/PublicAPI/*/PublicAPI*.txt"):
     for line in open(path, encoding="utf-8"):

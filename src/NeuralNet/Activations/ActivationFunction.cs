@@ -37,6 +37,45 @@ public abstract class ActivationFunction
     /// <summary>GELU in its exact (erf) form, Keras' default.</summary>
     public static ActivationFunction Gelu { get; } = new NeuralNet.Activations.Gelu();
 
+    /// <summary>SELU, <c>scale * elu(x, alpha)</c> with Keras' constants; pair it with <see cref="Initializers.LeCunNormal"/>.</summary>
+    public static ActivationFunction Selu { get; } = new NeuralNet.Activations.Selu();
+
+    /// <summary>Softplus, <c>log(1 + exp(x))</c>.</summary>
+    public static ActivationFunction Softplus { get; } = new NeuralNet.Activations.Softplus();
+
+    /// <summary>Softsign, <c>x / (|x| + 1)</c>.</summary>
+    public static ActivationFunction Softsign { get; } = new NeuralNet.Activations.Softsign();
+
+    /// <summary>SiLU (swish), <c>x * sigmoid(x)</c>.</summary>
+    public static ActivationFunction Silu { get; } = new NeuralNet.Activations.Silu();
+
+    /// <summary>Keras 3's hard sigmoid, <c>relu6(x + 3) / 6</c>.</summary>
+    public static ActivationFunction HardSigmoid { get; } = new NeuralNet.Activations.HardSigmoid();
+
+    /// <summary>Hard SiLU (hard swish), <c>x * relu6(x + 3) / 6</c>.</summary>
+    public static ActivationFunction HardSilu { get; } = new NeuralNet.Activations.HardSilu();
+
+    /// <summary>Mish, <c>x * tanh(softplus(x))</c>.</summary>
+    public static ActivationFunction Mish { get; } = new NeuralNet.Activations.Mish();
+
+    /// <summary>ReLU capped at 6, <c>min(max(x, 0), 6)</c>.</summary>
+    public static ActivationFunction Relu6 { get; } = new NeuralNet.Activations.Relu6();
+
+    /// <summary>The exponential, <c>exp(x)</c>.</summary>
+    public static ActivationFunction Exponential { get; } = new NeuralNet.Activations.Exponential();
+
+    /// <summary>Log-softmax over the last axis.</summary>
+    public static ActivationFunction LogSoftmax { get; } = new NeuralNet.Activations.LogSoftmax();
+
+    /// <summary>
+    /// The activation a Keras identifier names, with its default settings (Keras' <c>keras.activations.get</c>):
+    /// <c>"relu"</c>, <c>"selu"</c>, <c>"silu"</c> or its alias <c>"swish"</c>, <c>"hard_silu"</c> or <c>"hard_swish"</c>, ...
+    /// </summary>
+    /// <param name="identifier">A Keras activation name, or the class name an activation is registered under.</param>
+    /// <returns>The activation; the shared instance for those that have one (<see cref="Relu"/>, <see cref="Softmax"/>, ...).</returns>
+    /// <exception cref="ArgumentException">No activation has that name; the message lists the known identifiers.</exception>
+    public static ActivationFunction Get(string identifier) => SerializationRegistry.FromIdentifier<ActivationFunction>(identifier, nameof(identifier));
+
     /// <summary>The identifier used in summaries and saved configurations, as Keras names it (<c>relu</c>, <c>softmax</c>).</summary>
     public abstract string Name { get; }
 

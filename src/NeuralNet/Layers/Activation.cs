@@ -7,7 +7,7 @@ namespace NeuralNet.Layers;
 /// Applies an activation function on its own: output = f(input), same shape as the input. No parameters.
 /// </summary>
 /// <remarks>
-/// Row-wise functions (softmax) act over the last axis. As the last layer with <see cref="Softmax"/>, it takes the
+/// Row-wise functions (softmax) act over the last axis. As the last layer with <see cref="Activations.Softmax"/>, it takes the
 /// fused softmax + cross-entropy gradient like a Dense with a softmax activation does.
 /// </remarks>
 public sealed class Activation : Layer
@@ -38,7 +38,7 @@ public sealed class Activation : Layer
     public override bool SupportsMasking => true;
 
     /// <inheritdoc/>
-    public override bool EndsWithSoftmax => Function is Softmax;
+    public override bool EndsWithSoftmax => Function is Activations.Softmax;
 
     private int Columns => InputShape.Rank == 0 ? 1 : InputShape[-1];
 

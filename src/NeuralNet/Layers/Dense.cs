@@ -101,7 +101,7 @@ public sealed class Dense : Layer
     private bool HasActivation => Activation is not Linear;
 
     /// <inheritdoc/>
-    public override bool EndsWithSoftmax => Activation is Softmax;
+    public override bool EndsWithSoftmax => Activation is Activations.Softmax;
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)

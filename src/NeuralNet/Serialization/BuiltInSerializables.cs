@@ -104,6 +104,14 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("UpSampling2D", UpSampling2D.FromConfig);
         SerializationRegistry.AddBuiltIn("ZeroPadding2D", ZeroPadding2D.FromConfig);
         SerializationRegistry.AddBuiltIn("Cropping2D", Cropping2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("LayerNormalization", LayerNormalization.FromConfig);
+        SerializationRegistry.AddBuiltIn("GroupNormalization", GroupNormalization.FromConfig);
+        SerializationRegistry.AddBuiltIn("UnitNormalization", UnitNormalization.FromConfig);
+        SerializationRegistry.AddBuiltIn("ReLU", ReLU.FromConfig);
+        SerializationRegistry.AddBuiltIn("LeakyReLU", LeakyReLU.FromConfig);
+        SerializationRegistry.AddBuiltIn("PReLU", PReLU.FromConfig);
+        SerializationRegistry.AddBuiltIn("ELU", ELU.FromConfig);
+        SerializationRegistry.AddBuiltIn("Softmax", Layers.Softmax.FromConfig);
     }
 
     private static void RegisterActivations()
@@ -112,10 +120,20 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("ReLU", _ => (Relu)ActivationFunction.Relu, "relu");
         SerializationRegistry.AddBuiltIn("Sigmoid", _ => (Sigmoid)ActivationFunction.Sigmoid, "sigmoid");
         SerializationRegistry.AddBuiltIn("Tanh", _ => (Tanh)ActivationFunction.Tanh, "tanh");
-        SerializationRegistry.AddBuiltIn("Softmax", _ => (Softmax)ActivationFunction.Softmax, "softmax");
+        SerializationRegistry.AddBuiltIn("Softmax", _ => (Activations.Softmax)ActivationFunction.Softmax, "softmax");
         SerializationRegistry.AddBuiltIn("LeakyReLU", c => new LeakyRelu(Defaults(c, new LeakyRelu()).GetSingle("negative_slope")), "leaky_relu");
         SerializationRegistry.AddBuiltIn("ELU", c => new Elu(Defaults(c, new Elu()).GetSingle("alpha")), "elu");
         SerializationRegistry.AddBuiltIn("GELU", c => new Gelu(Defaults(c, new Gelu()).GetBoolean("approximate")), "gelu");
+        SerializationRegistry.AddBuiltIn("SELU", _ => (Selu)ActivationFunction.Selu, "selu");
+        SerializationRegistry.AddBuiltIn("Softplus", _ => (Softplus)ActivationFunction.Softplus, "softplus");
+        SerializationRegistry.AddBuiltIn("Softsign", _ => (Softsign)ActivationFunction.Softsign, "softsign");
+        SerializationRegistry.AddBuiltIn("SiLU", _ => (Silu)ActivationFunction.Silu, "silu", "swish");
+        SerializationRegistry.AddBuiltIn("HardSigmoid", _ => (HardSigmoid)ActivationFunction.HardSigmoid, "hard_sigmoid");
+        SerializationRegistry.AddBuiltIn("HardSiLU", _ => (HardSilu)ActivationFunction.HardSilu, "hard_silu", "hard_swish");
+        SerializationRegistry.AddBuiltIn("Mish", _ => (Mish)ActivationFunction.Mish, "mish");
+        SerializationRegistry.AddBuiltIn("ReLU6", _ => (Relu6)ActivationFunction.Relu6, "relu6");
+        SerializationRegistry.AddBuiltIn("Exponential", _ => (Exponential)ActivationFunction.Exponential, "exponential");
+        SerializationRegistry.AddBuiltIn("LogSoftmax", _ => (LogSoftmax)ActivationFunction.LogSoftmax, "log_softmax");
     }
 
     private static void RegisterInitializers()
@@ -143,6 +161,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("HeUniform", c => new HeUniform(c.GetNullableInt64("seed")), "he_uniform");
         SerializationRegistry.AddBuiltIn("HeNormal", c => new HeNormal(c.GetNullableInt64("seed")), "he_normal");
         SerializationRegistry.AddBuiltIn("LecunNormal", c => new LeCunNormal(c.GetNullableInt64("seed")), "lecun_normal");
+        SerializationRegistry.AddBuiltIn("LecunUniform", c => new LeCunUniform(c.GetNullableInt64("seed")), "lecun_uniform");
     }
 
     private static void RegisterRegularizers()

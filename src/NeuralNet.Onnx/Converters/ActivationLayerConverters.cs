@@ -1,0 +1,43 @@
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using Softmax = NeuralNet.Layers.Softmax;
+
+namespace NeuralNet.Onnx.Converters;
+
+/// <summary>The Keras activation layers (ReLU, LeakyReLU, ELU, Softmax) as ONNX nodes; element-wise, so any layout.</summary>
+internal static class ActivationLayerConverters
+{
+    /// <summary>ReLU: Relu; with only a maximum, Clip; otherwise Keras' formula written out.</summary>
+    public static OnnxValue ReLU(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        var relu = (Layers.ReLU)layer;
+        OnnxValue x = inputs[0];
+        if (relu.NegativeSlope == 0f && relu.Threshold == 0f)
+        {
+            return relu.MaxValue is float max
+                ? graph.Node("Clip", [x.Name, graph.Scalar("zero", 0f), graph.Scalar("max_value", max)], x.Shape, x.Layout)
+                : graph.Node("Relu", [x.Name], x.Shape, x.Layout);
+        }
+
+        // (x > threshold ? min(x, max_value) : 0) + negative_slope * min(x - threshold, 0)
+        string zero = graph.Scalar("zero", 0f), threshold = graph.Scalar("threshold", relu.Threshold);
+        string capped = relu.MaxValue is float m ? graph.Node("Min", [x.Name, graph.Scalar("max_value", m)]) : x.Name;
+        string positive = graph.Node("Where", [graph.Node("Greater", [x.Name, threshold]), capped, zero]);
+        string negative = graph.Node("Mul", [graph.Node("Min", [graph.Node("Sub", [x.Name, threshold]), zero]), graph.Scalar("negative_slope", relu.NegativeSlope)]);
+        return graph.Node("Add", [positive, negative], x.Shape, x.Layout);
+    }
+
+    /// <summary>LeakyReLU: ONNX LeakyRelu.</summary>
+    public static OnnxValue LeakyReLU(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        ActivationConverter.Apply(graph, new LeakyRelu(((Layers.LeakyReLU)layer).NegativeSlope), inputs[0], layer);
+
+    /// <summary>ELU: ONNX Elu.</summary>
+    public static OnnxValue ELU(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        ActivationConverter.Apply(graph, new Elu(((Layers.ELU)layer).Alpha), inputs[0], layer);
+
+    /// <summary>Softmax over the last axis: ONNX Softmax (other axes have no converter yet).</summary>
+    public static OnnxValue Softmax(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        layer.EndsWithSoftmax
+            ? ActivationConverter.Apply(graph, ActivationFunction.Softmax, inputs[0], layer)
+            : throw new NotSupportedException($"Layer '{layer.Name}' (Softmax) runs over axes [{string.Join(", ", ((Softmax)layer).Axes)}]; NeuralNet.Onnx exports a Softmax layer over the last axis only.");
+}

@@ -29,7 +29,8 @@ public sealed class Accuracy : Metric
     {
         int outputs = outputShape.ElementCount;
         int targets = targetShape.ElementCount;
-        if (targets != outputs && targets != 1)
+        bool perPosition = outputShape.Rank >= 2 && targets * outputShape[-1] == outputs;
+        if (targets != outputs && targets != 1 && !perPosition)
         {
             throw new ArgumentException($"accuracy: output {outputShape.ToBatchString()} does not match targets {targetShape.ToBatchString()}; expected one-hot targets of the same width or one class label per sample.", "targets");
         }
@@ -45,12 +46,15 @@ public sealed class Accuracy : Metric
         ArgumentNullException.ThrowIfNull(targets);
         StreamingMetrics.PerSample(Name, predictions, predictions.Shape[0], sampleWeights);
         int batch = predictions.Shape[0];
-        int width = predictions.Length / batch;
-        int targetWidth = targets.Length / batch;
+
+        // Sequence outputs (batch, ..., classes) count every position, as Keras does; weights stay per sample.
+        int width = predictions.Rank >= 3 ? predictions.Shape[-1] : predictions.Length / batch;
+        int rows = predictions.Length / width, perSample = rows / batch;
+        int targetWidth = targets.Length / rows;
         ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
         double correct = 0, count = 0;
-        for (int i = 0; i < batch; i++)
+        for (int i = 0; i < rows; i++)
         {
             ReadOnlySpan<float> row = p.Slice(i * width, width);
             bool hit;
@@ -67,7 +71,7 @@ public sealed class Accuracy : Metric
                 hit = ArgMax(row) == ArgMax(t.Slice(i * targetWidth, targetWidth));
             }
 
-            double weight = StreamingMetrics.Weight(sampleWeights, i, 1);
+            double weight = StreamingMetrics.Weight(sampleWeights, i / perSample, 1);
             correct += hit ? weight : 0;
             count += weight;
         }

@@ -28,6 +28,8 @@ internal sealed class Trainer
     private readonly Tensor?[] _gradients;
     private readonly float[] _outputLosses;
     private float[] _perSampleLosses = [];
+    private readonly MaskedOutput?[] _masked;
+    private readonly MaskedOutput?[] _maskCache;
 
     public Trainer(Model model, GraphExecutor executor, IReadOnlyList<Parameter> parameters, IReadOnlyList<Parameter> regularized, CompileSettings settings)
     {
@@ -47,6 +49,8 @@ internal sealed class Trainer
         _gradientStorage = new Tensor?[outputs];
         _gradients = new Tensor?[outputs];
         _outputLosses = new float[outputs];
+        _masked = new MaskedOutput?[outputs];
+        _maskCache = new MaskedOutput?[outputs];
     }
 
     /// <summary>The compile settings this trainer uses.</summary>
@@ -70,6 +74,7 @@ internal sealed class Trainer
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
         Tensor[] outputs = _executor.Forward(inputs, training: true);
+        PrepareMasks(sampleWeights);
         float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_regularized);
         if (updateMetrics)
         {
@@ -86,13 +91,15 @@ internal sealed class Trainer
             }
 
             Tensor gradient = GradientBuffer(k, outputs[k]);
+            MaskedOutput? masked = _masked[k];
+            Tensor p = masked?.Predictions(outputs[k]) ?? outputs[k], t = masked?.Targets(targets[k]) ?? targets[k], g = masked?.Gradient(gradient) ?? gradient;
             if (_fused[k])
             {
-                ((ISoftmaxCrossEntropy)outputLoss).LogitsGradient(outputs[k], targets[k], gradient);
+                ((ISoftmaxCrossEntropy)outputLoss).LogitsGradient(p, t, g);
             }
             else
             {
-                outputLoss.Gradient(outputs[k], targets[k], gradient);
+                outputLoss.Gradient(p, t, g);
             }
 
             if (_settings.LossWeights is float[] weights && weights[k] != 1f)
@@ -100,7 +107,11 @@ internal sealed class Trainer
                 gradient.Scale(weights[k]);
             }
 
-            if (!sampleWeights.IsEmpty)
+            if (masked is not null)
+            {
+                ScaleRows(g, masked.LossWeights);
+            }
+            else if (!sampleWeights.IsEmpty)
             {
                 ScaleRows(gradient, sampleWeights);
             }
@@ -256,6 +267,7 @@ internal sealed class Trainer
             Tensor[] batch = loader.GetBatchTensors(b);
             ReadOnlySpan<Tensor> targets = batch.AsSpan(_inputCount, outputs);
             Tensor[] predictions = _executor.Forward(batch.AsSpan(0, _inputCount), training: false);
+            PrepareMasks(SampleWeightsOf(batch));
             int n = batch[0].Shape[0];
             lossSum += (double)WeightedLoss(predictions, targets, SampleWeightsOf(batch)) * n;
             for (int k = 0; k < outputs; k++)
@@ -298,7 +310,9 @@ internal sealed class Trainer
         {
             if (_settings.Losses[k] is Loss loss)
             {
-                float value = sampleWeights.IsEmpty ? loss.Compute(outputs[k], targets[k]) : SampleWeightedLoss(loss, outputs[k], targets[k], sampleWeights);
+                float value = _masked[k] is MaskedOutput masked
+                    ? SampleWeightedLoss(loss, masked.Predictions(outputs[k]), masked.Targets(targets[k]), masked.LossWeights)
+                    : sampleWeights.IsEmpty ? loss.Compute(outputs[k], targets[k]) : SampleWeightedLoss(loss, outputs[k], targets[k], sampleWeights);
                 _outputLosses[k] = value;
                 total += _settings.LossWeights is float[] weights ? weights[k] * value : value;
             }
@@ -340,10 +354,45 @@ internal sealed class Trainer
         }
     }
 
+    // Keras applies an output's mask to its losses and metrics: the masked rows weigh nothing.
+    private void PrepareMasks(ReadOnlySpan<float> sampleWeights)
+    {
+        ReadOnlySpan<Tensor?> masks = _executor.OutputMasks;
+        for (int k = 0; k < masks.Length; k++)
+        {
+            if (masks[k] is Tensor mask)
+            {
+                MaskedOutput masked = _maskCache[k] ??= new MaskedOutput();
+                masked.Prepare(mask, sampleWeights);
+                _masked[k] = masked;
+            }
+            else
+            {
+                _masked[k] = null;
+            }
+        }
+    }
+
     private void UpdateMetrics(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights)
     {
         for (int k = 0; k < outputs.Length; k++)
         {
+            if (_masked[k] is MaskedOutput masked)
+            {
+                Tensor p = masked.Predictions(outputs[k]), t = masked.Targets(targets[k]);
+                foreach (Metric metric in _settings.Metrics[k])
+                {
+                    metric.Update(p, t, masked.UnweightedMetricWeights);
+                }
+
+                foreach (Metric metric in _settings.WeightedMetrics[k])
+                {
+                    metric.Update(p, t, masked.MetricWeights);
+                }
+
+                continue;
+            }
+
             Metric[] metrics = _settings.Metrics[k];
             for (int m = 0; m < metrics.Length; m++)
             {

@@ -34,6 +34,9 @@ public sealed class ELU : Layer
     public override string DefaultNamePrefix => "elu";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     /// <remarks>Keras' <c>ELU</c> layer does not write its alpha; this one does, and reads files without it as alpha 1.</remarks>
     public override Config GetConfig() => base.GetConfig().Set("alpha", Alpha);
 

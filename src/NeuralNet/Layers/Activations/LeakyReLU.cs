@@ -37,6 +37,9 @@ public sealed class LeakyReLU : Layer
     public override string DefaultNamePrefix => "leaky_re_lu";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("negative_slope", NegativeSlope);
 
     /// <summary>Keras' <c>from_config</c> (Keras 2's <c>"alpha"</c> is read when <c>"negative_slope"</c> is absent).</summary>

@@ -61,6 +61,9 @@ public sealed class PReLU : Layer
     public override string DefaultNamePrefix => "p_re_lu";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     public override Config GetConfig()
     {
         Config config = base.GetConfig().Set("alpha_initializer", AlphaInitializer).Set("alpha_regularizer", AlphaRegularizer).SetNull("alpha_constraint");

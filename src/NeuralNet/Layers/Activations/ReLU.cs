@@ -59,6 +59,9 @@ public sealed class ReLU : Layer
     public override string DefaultNamePrefix => "re_lu";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("max_value", MaxValue).Set("negative_slope", NegativeSlope).Set("threshold", Threshold);
 
     /// <summary>Keras' <c>from_config</c>.</summary>

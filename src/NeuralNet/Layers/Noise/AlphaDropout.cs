@@ -49,6 +49,9 @@ public sealed class AlphaDropout : Layer, IRandomLayer
     public override string DefaultNamePrefix => "alpha_dropout";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => MaskRandom;
 
     private SeededRandom MaskRandom => _random ??= IRandomLayer.Create(MaskSeed, Seed, CallIndex);

@@ -41,6 +41,9 @@ public sealed class GaussianDropout : Layer, IRandomLayer
     public override string DefaultNamePrefix => "gaussian_dropout";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => NoiseRandom;
 
     private SeededRandom NoiseRandom => _random ??= IRandomLayer.Create(NoiseSeed, Seed, CallIndex);

@@ -43,6 +43,9 @@ public sealed class GaussianNoise : Layer, IRandomLayer
     public override string DefaultNamePrefix => "gaussian_noise";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => NoiseRandom;
 
     private SeededRandom NoiseRandom => _random ??= IRandomLayer.Create(NoiseSeed, Seed, CallIndex);

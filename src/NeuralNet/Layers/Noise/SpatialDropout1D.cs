@@ -39,6 +39,9 @@ public sealed class SpatialDropout1D : Layer, IRandomLayer
     public override string DefaultNamePrefix => "spatial_dropout1d";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => MaskRandom;
 
     private SeededRandom MaskRandom => _random ??= IRandomLayer.Create(MaskSeed, Seed, CallIndex);

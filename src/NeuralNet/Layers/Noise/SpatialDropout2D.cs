@@ -40,6 +40,9 @@ public sealed class SpatialDropout2D : Layer, IRandomLayer
     public override string DefaultNamePrefix => "spatial_dropout2d";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => MaskRandom;
 
     private SeededRandom MaskRandom => _random ??= IRandomLayer.Create(MaskSeed, Seed, CallIndex);

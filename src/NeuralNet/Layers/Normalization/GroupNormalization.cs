@@ -120,6 +120,9 @@ public sealed class GroupNormalization : Layer
     public override string DefaultNamePrefix => "group_normalization";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()
         .Set("groups", Groups).Set("axis", Axis).Set("epsilon", Epsilon).Set("center", Center).Set("scale", Scale)
         .Set("beta_initializer", BetaInitializer).Set("gamma_initializer", GammaInitializer)

@@ -140,6 +140,9 @@ public sealed class LayerNormalization : Layer
     public override string DefaultNamePrefix => "layer_normalization";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     public override Config GetConfig()
     {
         Config config = base.GetConfig();

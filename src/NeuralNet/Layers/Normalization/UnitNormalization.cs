@@ -49,6 +49,9 @@ public sealed class UnitNormalization : Layer
     public override string DefaultNamePrefix => "unit_normalization";
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     public override Config GetConfig() => _axisIsList ? base.GetConfig().Set("axis", _axes) : base.GetConfig().Set("axis", _axes[0]);
 
     /// <summary>Keras' <c>from_config</c>; <c>"axis"</c> may be an integer or a list.</summary>

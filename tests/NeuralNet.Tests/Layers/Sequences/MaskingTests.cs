@@ -74,7 +74,7 @@ public class MaskingTests
         Tensor input = Tensor.RandomNormal(new TensorShape(2, 3, 4), 1);
         Tensor mask = Tensor.FromArray([1, 0, 1, 1, 1, 0], 2, 3);
         Tensor other = Tensor.FromArray([1, 1, 0, 0, 1, 1], 2, 3);
-        Layer[] passing = [new Dense(2), new Dropout(0.5), new Activation(NeuralNet.Activations.ActivationFunction.Relu)];
+        Layer[] passing = [new Dense(2), new Dropout(0.5), new Activation(NeuralNet.Activations.ActivationFunction.Relu), new LayerNormalization(), new ReLU(), new GaussianNoise(0.1)];
         foreach (Layer layer in passing)
         {
             layer.Forward(input, mask, training: false);
@@ -155,5 +155,85 @@ internal static class LetExtension
     {
         action(value);
         return value;
+    }
+}
+
+/// <summary>Keras applies an output's mask to the loss and the metrics: Σ mask·loss / Σ mask.</summary>
+public class MaskedLossTests
+{
+    [Fact]
+    public void The_loss_of_a_masked_sequence_output_is_the_mean_over_real_steps()
+    {
+        Sequential model = Labeller(out Tensor x, out Tensor y);
+        float[] p = model.Predict(x).ToArray();
+        float[] ids = x.ToArray(), labels = y.ToArray();
+        double sum = 0, count = 0, correct = 0;
+        for (int r = 0; r < ids.Length; r++)
+        {
+            if (ids[r] != 0)
+            {
+                int label = (int)labels[r];
+                sum -= Math.Log(p[(r * 3) + label]);
+                count++;
+                int best = p[r * 3] >= p[(r * 3) + 1] ? (p[r * 3] >= p[(r * 3) + 2] ? 0 : 2) : (p[(r * 3) + 1] >= p[(r * 3) + 2] ? 1 : 2);
+                correct += best == label ? 1 : 0;
+            }
+        }
+
+        IReadOnlyDictionary<string, double> logs = model.Evaluate(x, y, verbose: 0);
+
+        Assert.Equal(sum / count, logs["loss"], 1e-5);
+        Assert.Equal(correct / count, logs["accuracy"], 1e-6);
+    }
+
+    [Fact]
+    public void Training_a_masked_sequence_output_matches_numerical_gradients_of_the_masked_loss()
+    {
+        Sequential model = Labeller(out Tensor x, out Tensor y);
+        foreach (Parameter p in model.Parameters)
+        {
+            p.ZeroGradient();
+        }
+
+        model.ComputeGradients(x, y);
+        float[] ids = x.ToArray(), labels = y.ToArray();
+
+        double MaskedLoss()
+        {
+            float[] p = model.Predict(x).ToArray();
+            double sum = 0, count = 0;
+            for (int r = 0; r < ids.Length; r++)
+            {
+                if (ids[r] != 0)
+                {
+                    sum -= Math.Log(p[(r * 3) + (int)labels[r]]);
+                    count++;
+                }
+            }
+
+            return sum / count;
+        }
+
+        var report = new GradientCheckReport();
+        for (int i = 0; i < model.Parameters.Count; i++)
+        {
+            Parameter parameter = model.Parameters[i];
+            GradientChecker.CheckTensor(report, parameter.Name, parameter.Value, parameter.Gradient.ToArray(), MaskedLoss, GradientCheckOptions.Default, 40 + i);
+        }
+
+        report.AssertPassed(maxKinkFraction: 0);
+    }
+
+    private static Sequential Labeller(out Tensor x, out Tensor y)
+    {
+        var model = new Sequential(seed: 12);
+        model.Add(new InputLayer(5));
+        model.Add(new Embedding(7, 3, maskZero: true));
+        model.Add(new Gru(4, returnSequences: true));
+        model.Add(new TimeDistributed(new Dense(3, NeuralNet.Activations.ActivationFunction.Softmax)));
+        model.Compile(new Adam(), new SparseCategoricalCrossEntropy(), new NeuralNet.Training.Accuracy());
+        x = Tensor.FromArray([3, 1, 4, 0, 0, /**/ 0, 0, 5, 2, 6, /**/ 1, 1, 1, 1, 1], 3, 5);
+        y = Tensor.FromArray([0, 1, 2, 0, 2, /**/ 1, 1, 0, 2, 1, /**/ 2, 0, 1, 1, 0], 3, 5);
+        return model;
     }
 }

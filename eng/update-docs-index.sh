@@ -42,7 +42,8 @@ type_pages.update({
 type_pages.update({f"NeuralNet.Models.{t}": "functional.md" for t in ("Functional", "Input", "SymbolicTensor", "ModelData")})
 type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "Recurrent", "SimpleRnn", "Lstm", "Gru", "Conv1D",
                                                                         "Pooling1D", "MaxPooling1D", "AveragePooling1D", "GlobalPooling",
-                                                                        "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D")})
+                                                                        "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D",
+                                                                         "Masking", "Bidirectional", "BidirectionalMergeMode", "TimeDistributed")})
 type_pages.update({f"NeuralNet.Layers.{t}": "attention.md" for t in ("MultiHeadAttention", "Attention", "AdditiveAttention", "AttentionScoreMode",
                                                                          "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
                                                                          "GaussianDropout", "AlphaDropout")})

@@ -1,5 +1,5 @@
 // Transformers: a Vision Transformer and a denoising convolutional autoencoder on MNIST.
-//   dotnet run -c Release --project samples/Transformers                  both, full MNIST (about 15 minutes on 2 cores)
+//   dotnet run -c Release --project samples/Transformers                  both, full MNIST (about 12 minutes on 2 shared cores)
 //   dotnet run -c Release --project samples/Transformers -- vit           the Vision Transformer (>= 97.5 % test accuracy)
 //   dotnet run -c Release --project samples/Transformers -- autoencoder   the denoising autoencoder; writes denoising.png
 //   ... -- --out DIR                                                      the folder for the picture (default: out)

@@ -65,7 +65,6 @@ public sealed class TimeDistributed : Layer
 
         string innerName = Layer.Name.Length > 0 ? Layer.Name : Layer.DefaultNamePrefix;
         Layer inner = SerializationRegistry.Recreate(Layer, Layer.GetConfig().Set("name", innerName));
-        inner.Seed = Seed;
         BuildInner(inner, new TensorShape(inputShape.Dimensions[1..].ToArray()), innerName + "/");
         _inner = inner;
         return inner.OutputShape.Prepend(inputShape[0]);
@@ -75,6 +74,7 @@ public sealed class TimeDistributed : Layer
     protected override Tensor OnForward(Tensor input, bool training)
     {
         Layer inner = InnerLayer;
+        inner.Seed = Seed;
         inner.ComputesInputGradient = ComputesInputGradient;
         int rows = input.Shape[0] * InputShape[0];
         Tensor flat = View(input, ref _viewedInput, ref _inputView, rows, InnerSample(InputShape));

@@ -153,6 +153,10 @@ public sealed class Bidirectional : Layer
     protected override Tensor OnForward(Tensor input, bool training)
     {
         Recurrent forward = ForwardLayer, backward = BackwardLayer;
+
+        // The copies draw their own dropout streams from this layer's seed (given by the model after the build).
+        forward.Seed = SeededRandom.Derive(Seed, 0);
+        backward.Seed = SeededRandom.Derive(Seed, 1);
         forward.ComputesInputGradient = ComputesInputGradient;
         backward.ComputesInputGradient = ComputesInputGradient;
         Tensor? mask = InputMask;
@@ -262,8 +266,6 @@ public sealed class Bidirectional : Layer
             .Set("name", name)
             .Set("go_backwards", goBackwards)
             .Set("zero_output_for_mask", template.ReturnSequences);
-        var copy = (Recurrent)SerializationRegistry.Recreate(template, config);
-        copy.Seed = Seed;
-        return copy;
+        return (Recurrent)SerializationRegistry.Recreate(template, config);
     }
 }

@@ -82,6 +82,8 @@ public sealed class Gru : Recurrent
             d.GetBoolean("return_sequences"), d.GetBoolean("go_backwards"), d.GetBoolean("reset_after"), config.GetString("name"))
         {
             ZeroOutputForMask = d.GetBoolean("zero_output_for_mask"),
+            Dropout = d.GetDouble("dropout"),
+            DropoutSeed = d.GetNullableInt64("seed"),
         };
     }
 

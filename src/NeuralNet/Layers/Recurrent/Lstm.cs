@@ -82,6 +82,8 @@ public sealed class Lstm : Recurrent
             d.GetRegularizer("bias_regularizer"), d.GetBoolean("return_sequences"), d.GetBoolean("go_backwards"), config.GetString("name"))
         {
             ZeroOutputForMask = d.GetBoolean("zero_output_for_mask"),
+            Dropout = d.GetDouble("dropout"),
+            DropoutSeed = d.GetNullableInt64("seed"),
         };
     }
 

@@ -19,7 +19,7 @@ namespace NeuralNet.Layers;
 /// Weights use Keras' layouts: kernel (features, gates·units), recurrent kernel (units, gates·units), gate blocks in
 /// Keras' order, so Keras weights load one to one.
 /// </remarks>
-public abstract class Recurrent : Layer
+public abstract class Recurrent : Layer, IRandomLayer
 {
     private Parameter? _kernel;
     private Parameter? _recurrentKernel;
@@ -34,6 +34,11 @@ public abstract class Recurrent : Layer
     private Tensor? _stepMask;
     private Tensor? _maskedOutput;
     private Tensor? _maskedGradients;
+    private Tensor? _dropMask;
+    private Tensor? _droppedInput;
+    private bool _dropped;
+    private SeededRandom? _random;
+    private TensorShape _featureShape;
 
     /// <summary>Creates the layer's settings; parameters are created when it is built.</summary>
     private protected Recurrent(int units, int gates, ActivationFunction? activation, bool useBias, Initializer? kernelInitializer,
@@ -100,8 +105,25 @@ public abstract class Recurrent : Layer
     /// </summary>
     public bool ZeroOutputForMask { get; init; }
 
+    /// <summary>
+    /// Keras' <c>dropout</c>: the fraction of the input features dropped in training, with one mask per sample kept for
+    /// every time step (and every gate), the kept features scaled by 1 / (1 − rate). 0 by default; in [0, 1).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is outside [0, 1).</exception>
+    public double Dropout
+    {
+        get;
+        init => field = value is >= 0 and < 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(Dropout), value, $"{GetType().Name}'s dropout is a fraction in [0, 1).");
+    }
+
+    /// <summary>The seed of the dropout masks (Keras' <c>seed</c>); null to draw them from the model's seed.</summary>
+    public long? DropoutSeed { get; init; }
+
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
+
+    SeededRandom IRandomLayer.LayerRandom => _random ??= IRandomLayer.Create(DropoutSeed, Seed, CallIndex);
 
     /// <summary>The kernel (features, gates·units).</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has no kernel until it is built.");
@@ -140,7 +162,9 @@ public abstract class Recurrent : Layer
         .Set("bias_regularizer", BiasRegularizer)
         .Set("return_sequences", ReturnSequences)
         .Set("go_backwards", GoBackwards)
-        .Set("zero_output_for_mask", ZeroOutputForMask);
+        .Set("zero_output_for_mask", ZeroOutputForMask)
+        .Set("dropout", Dropout)
+        .Set("seed", DropoutSeed);
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
@@ -158,6 +182,7 @@ public abstract class Recurrent : Layer
         }
 
         // The per-sample shapes of the step buffers, made once: a TensorShape holds an array, and the steps must not allocate.
+        _featureShape = new TensorShape(inputShape[1]);
         StepsByWidth = new TensorShape(inputShape[0], Width);
         StepsByUnits = new TensorShape(inputShape[0], Units);
         WidthShape = new TensorShape(Width);
@@ -183,6 +208,13 @@ public abstract class Recurrent : Layer
         int batch = input.Shape[0], steps = InputShape[0], features = InputShape[1];
         Tensor projected = BatchView(ref _projected, batch, StepsByWidth);
         Tensor states = BatchView(ref _states, batch, StepsByUnits);
+
+        // Keras' input dropout: one mask per sample, the same for every step.
+        _dropped = training && Dropout > 0;
+        if (_dropped)
+        {
+            input = DropInput(input, batch, steps, features);
+        }
 
         // Every step's input product in one GEMM: (batch·steps, features) · (features, width), plus the input bias.
         int rows = batch * steps;
@@ -272,6 +304,16 @@ public abstract class Recurrent : Layer
 
         Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
         Gemm.Multiply(false, true, rows, features, Width, 1f, dz, Width, Kernel.Value.AsReadOnlySpan(), Width, 0f, inputGradient.AsSpan(), features);
+        if (_dropped)
+        {
+            Span<float> dx = inputGradient.AsSpan();
+            ReadOnlySpan<float> m = _dropMask!.AsReadOnlySpan();
+            for (int r = 0; r < rows; r++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(dx.Slice(r * features, features), m.Slice(r / steps * features, features), dx.Slice(r * features, features));
+            }
+        }
+
         return inputGradient;
     }
 
@@ -325,6 +367,22 @@ public abstract class Recurrent : Layer
         }
 
         RecurrentInputGradient(batch, dz, ldz, 0, columns, 1f, dh);
+    }
+
+    private Tensor DropInput(Tensor input, int batch, int steps, int features)
+    {
+        Tensor mask = BatchView(ref _dropMask, batch, _featureShape);
+        _random ??= ((IRandomLayer)this).LayerRandom;
+        _random.FillKeepMask(mask.AsSpan(), (uint)Math.Round(Dropout * (1 << 24)), (float)(1.0 / (1.0 - Dropout)));
+        Tensor dropped = BatchView(ref _droppedInput, batch, InputShape);
+        ReadOnlySpan<float> x = input.AsReadOnlySpan(), m = mask.AsReadOnlySpan();
+        Span<float> y = dropped.AsSpan();
+        for (int r = 0; r < batch * steps; r++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(x.Slice(r * features, features), m.Slice(r / steps * features, features), y.Slice(r * features, features));
+        }
+
+        return dropped;
     }
 
     private Tensor ZeroMaskedSteps(ref Tensor? buffer, Tensor source, int batch, int steps)

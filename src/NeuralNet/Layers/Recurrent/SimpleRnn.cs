@@ -55,6 +55,8 @@ public sealed class SimpleRnn : Recurrent
             d.GetBoolean("go_backwards"), config.GetString("name"))
         {
             ZeroOutputForMask = d.GetBoolean("zero_output_for_mask"),
+            Dropout = d.GetDouble("dropout"),
+            DropoutSeed = d.GetNullableInt64("seed"),
         };
     }
 

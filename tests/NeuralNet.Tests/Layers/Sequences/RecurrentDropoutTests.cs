@@ -1,0 +1,111 @@
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
+using NeuralNet.Tests.GradientChecking;
+using Xunit;
+using RecurrentLayer = NeuralNet.Layers.Recurrent;
+
+namespace NeuralNet.Tests.Layers.Sequences;
+
+/// <summary>Keras' input dropout in the recurrent layers: one mask per sample for every step, training only.</summary>
+public class RecurrentDropoutTests
+{
+    public static TheoryData<int> Kinds => [0, 1, 2];
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Training_equals_the_layer_without_dropout_on_the_masked_input(int kind)
+    {
+        RecurrentLayer dropping = Make(kind, 0.4, seed: 7);
+        RecurrentLayer plain = Make(kind, 0, seed: 0);
+        dropping.Build(new TensorShape(4, 5));
+        plain.Build(new TensorShape(4, 5));
+        Tensor input = Tensor.RandomNormal(new TensorShape(3, 4, 5), 2);
+        plain.Forward(input, training: false);
+        dropping.Forward(input, training: false);
+        for (int i = 0; i < plain.Parameters.Count; i++)
+        {
+            dropping.Parameters[i].Value.AsReadOnlySpan().CopyTo(plain.Parameters[i].Value.AsSpan());
+        }
+
+        float[] trained = dropping.Forward(input, training: true).ToArray();
+
+        // Recover the mask: a feature is dropped for the whole sequence of its sample, kept ones scaled by 1/(1 - 0.4).
+        var masked = Tensor.Zeros(3, 4, 5);
+        var random = new SeededRandom(7);
+        float[] mask = new float[15];
+        random.FillKeepMask(mask, (uint)Math.Round(0.4 * (1 << 24)), (float)(1.0 / 0.6));
+        for (int i = 0; i < masked.Length; i++)
+        {
+            masked.AsSpan()[i] = input.AsReadOnlySpan()[i] * mask[((i / 20) * 5) + (i % 5)];
+        }
+
+        Assert.Contains(0f, mask);
+        Assert.Equal(plain.Forward(masked, training: false).ToArray(), trained);
+        Assert.Equal(plain.Forward(input, training: false).ToArray(), dropping.Forward(input, training: false).ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Backward_with_dropout_matches_numerical_gradients_of_the_same_mask(int kind)
+    {
+        // A fixed mask: every forward of the check reseeds the generator, so it draws the same mask.
+        RecurrentLayer layer = Make(kind, 0.3, seed: 5);
+        layer.Build(new TensorShape(4, 3));
+        Tensor input = Tensor.RandomNormal(new TensorShape(2, 4, 3), 6);
+        var reseeding = new ReseedingLayer(layer, 5);
+        reseeding.Build(new TensorShape(4, 3));
+        GradientChecker.CheckLayer(reseeding, input, seed: 9, training: true).AssertPassed(maxKinkFraction: 0);
+    }
+
+    [Fact]
+    public void Dropout_saves_loads_and_out_of_range_rates_are_refused()
+    {
+        var model = new Sequential(seed: 3);
+        model.Add(new InputLayer(5, 2));
+        model.Add(new Lstm(3) { Dropout = 0.25, DropoutSeed = 11 });
+        model.Add(new Dense(1));
+        model.Compile(new Adam(), new MeanSquaredError());
+        Tensor x = Tensor.RandomNormal(new TensorShape(4, 5, 2), 1), y = Tensor.RandomNormal(new TensorShape(4, 1), 2);
+        model.Fit(x, y, epochs: 1, batchSize: 2, verbose: 0);
+        string path = Path.Combine(Path.GetTempPath(), $"rnn-dropout-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path);
+            var lstm = (Lstm)Model.Load(path).Layers.First(l => l is Lstm);
+            Assert.Equal(0.25, lstm.Dropout);
+            Assert.Equal(11L, lstm.DropoutSeed);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Gru(2) { Dropout = 1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SimpleRnn(2) { Dropout = -0.1 });
+    }
+
+    private static RecurrentLayer Make(int kind, double rate, long seed) => kind switch
+    {
+        0 => new SimpleRnn(3, returnSequences: true) { Dropout = rate, DropoutSeed = seed },
+        1 => new Lstm(3) { Dropout = rate, DropoutSeed = seed },
+        _ => new Gru(3, returnSequences: true, goBackwards: true) { Dropout = rate, DropoutSeed = seed },
+    };
+
+    // Runs the wrapped layer in training mode with its dropout stream reset before each forward pass.
+    private sealed class ReseedingLayer(RecurrentLayer inner, long seed) : Layer(null)
+    {
+        public override string DefaultNamePrefix => "reseeding";
+
+        protected override TensorShape OnBuild(TensorShape inputShape) => inner.OutputShape;
+
+        protected override Tensor OnForward(Tensor input, bool training)
+        {
+            ((IRandomLayer)inner).LayerRandom.Reseed(seed);
+            return inner.Forward(input, training);
+        }
+
+        protected override Tensor OnBackward(Tensor outputGradient) => inner.Backward(outputGradient);
+    }
+}

@@ -37,7 +37,7 @@ public class TransformerBlockBenchmarks : IGflopsSuite
     private Tensor _dn1 = null!;
     private Tensor _dx = null!;
     private readonly Tensor?[] _two = new Tensor?[2];
-    private readonly Tensor?[] _three = new Tensor?[3];
+    private readonly Tensor?[] _attentionGradients = new Tensor?[2];
     private GemmOperands _gemm = null!;
 
     /// <summary>Products of one forward pass of the attention: four projections, the scores and the context.</summary>
@@ -110,9 +110,9 @@ public class TransformerBlockBenchmarks : IGflopsSuite
         TensorPrimitives.Add(dn1Skip.AsReadOnlySpan(), dn1Mlp.AsReadOnlySpan(), _dn1.AsSpan());
         _add1.Backward(_norm1.Backward(_dn1), _two);
         Tensor dxSkip = _two[0]!;
-        _attention.Backward(_two[1]!, _three);
-        TensorPrimitives.Add(dxSkip.AsReadOnlySpan(), _three[0]!.AsReadOnlySpan(), _dx.AsSpan());
-        TensorPrimitives.Add(_dx.AsReadOnlySpan(), _three[1]!.AsReadOnlySpan(), _dx.AsSpan());
+        _attention.Backward(_two[1]!, _attentionGradients);
+        TensorPrimitives.Add(dxSkip.AsReadOnlySpan(), _attentionGradients[0]!.AsReadOnlySpan(), _dx.AsSpan());
+        TensorPrimitives.Add(_dx.AsReadOnlySpan(), _attentionGradients[1]!.AsReadOnlySpan(), _dx.AsSpan());
         return _dx;
     }
 
@@ -121,8 +121,8 @@ public class TransformerBlockBenchmarks : IGflopsSuite
     public Tensor Attention()
     {
         _attention.Forward([_x, _x], training: true);
-        _attention.Backward(_dy, _three);
-        return _three[0]!;
+        _attention.Backward(_dy, _attentionGradients);
+        return _attentionGradients[0]!;
     }
 
     /// <summary>The two Dense layers alone, forward and backward.</summary>

@@ -122,6 +122,75 @@ public class TransformerBlockBenchmarks : IGflopsSuite
         return _dx;
     }
 
+    /// <summary>
+    /// Stopwatch split of <paramref name="steps"/> block steps, stage by stage inside each step, medians printed in ms:
+    /// <c>dotnet run -c Release --project benchmarks/NeuralNet.Benchmarks -- block-split 40</c>.
+    /// </summary>
+    public static void Split(int steps)
+    {
+        var suite = new TransformerBlockBenchmarks();
+        suite.Setup();
+        string[] names =
+        [
+            "attention forward", "add + layer norm 1 forward", "dense 128 gelu forward", "dense 64 forward", "add + layer norm 2 forward",
+            "layer norm 2 + add backward", "dense 64 backward", "dense 128 gelu backward", "gradient sum", "layer norm 1 + add backward",
+            "attention backward", "gradient sums", "whole step",
+        ];
+        var times = new double[names.Length][];
+        for (int i = 0; i < names.Length; i++)
+        {
+            times[i] = new double[steps];
+        }
+
+        var stamps = new long[names.Length];
+        for (int step = 0; step < steps; step++)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            int stage = 0;
+            Tensor a = suite._attention.Forward([suite._x, suite._x], training: true);
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            Tensor n1 = suite._norm1.Forward(suite._add1.Forward([suite._x, a], training: true), training: true);
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            Tensor h = suite._dense1.Forward(n1, training: true);
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            Tensor m = suite._dense2.Forward(h, training: true);
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            suite._norm2.Forward(suite._add2.Forward([n1, m], training: true), training: true);
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            suite._add2.Backward(suite._norm2.Backward(suite._dy), suite._two);
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            Tensor dn1Skip = suite._two[0]!;
+            Tensor dh = suite._dense2.Backward(suite._two[1]!);
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            Tensor dn1Mlp = suite._dense1.Backward(dh);
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            TensorPrimitives.Add(dn1Skip.AsReadOnlySpan(), dn1Mlp.AsReadOnlySpan(), suite._dn1.AsSpan());
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            suite._add1.Backward(suite._norm1.Backward(suite._dn1), suite._two);
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            Tensor dxSkip = suite._two[0]!;
+            suite._attention.Backward(suite._two[1]!, suite._attentionGradients);
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            TensorPrimitives.Add(dxSkip.AsReadOnlySpan(), suite._attentionGradients[0]!.AsReadOnlySpan(), suite._dx.AsSpan());
+            TensorPrimitives.Add(suite._dx.AsReadOnlySpan(), suite._attentionGradients[1]!.AsReadOnlySpan(), suite._dx.AsSpan());
+            stamps[stage++] = System.Diagnostics.Stopwatch.GetTimestamp();
+            long previous = start;
+            for (int i = 0; i < stage; i++)
+            {
+                times[i][step] = System.Diagnostics.Stopwatch.GetElapsedTime(previous, stamps[i]).TotalMilliseconds;
+                previous = stamps[i];
+            }
+
+            times[stage][step] = System.Diagnostics.Stopwatch.GetElapsedTime(start, previous).TotalMilliseconds;
+        }
+
+        for (int i = 0; i < names.Length; i++)
+        {
+            Array.Sort(times[i]);
+            Console.WriteLine($"{names[i],-30} median {times[i][steps / 2],8:F2} ms   min {times[i][0],8:F2} ms");
+        }
+    }
+
     /// <summary>The attention alone, forward and backward (the block's input as its output gradient).</summary>
     [Benchmark]
     public Tensor Attention()

@@ -1,3 +1,6 @@
+#if NET9_0_OR_GREATER
+using System.Runtime.Intrinsics;
+#endif
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Activations;
@@ -6,7 +9,9 @@ namespace NeuralNet.Activations;
 /// Gaussian error linear unit: <c>f(x) = x Φ(x) = 0.5 x (1 + erf(x / √2))</c>, or with
 /// <c>approximate</c>, <c>0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))</c>.
 /// </summary>
-/// <remarks>Keras' <c>gelu</c> defaults to the exact (erf) form, as here.</remarks>
+/// <remarks>Keras' <c>gelu</c> defaults to the exact (erf) form, as here. The exact form runs eight floats at a time in
+/// double precision (the same formula, with the vector exponential) where 256-bit vectors are accelerated, and one at a
+/// time otherwise (and on .NET 8, which has no vector exponential); the two agree to float rounding.</remarks>
 public sealed class Gelu : ActivationFunction
 {
     private const double SqrtTwoOverPi = 0.79788456080286535588;
@@ -31,7 +36,20 @@ public sealed class Gelu : ActivationFunction
     public override void Forward(ReadOnlySpan<float> input, Span<float> output, int columns)
     {
         CheckLengths(input.Length, output.Length, columns, nameof(output));
-        for (int i = 0; i < input.Length; i++)
+        int i = 0;
+#if NET9_0_OR_GREATER
+        if (!Approximate && Vector256.IsHardwareAccelerated)
+        {
+            // Each block is loaded before it is stored, so output may be input itself.
+            for (; i <= input.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.Create(input.Slice(i, Vector256<float>.Count)));
+                Vector256.Narrow(ExactForward(low), ExactForward(high)).CopyTo(output.Slice(i, Vector256<float>.Count));
+            }
+        }
+#endif
+
+        for (; i < input.Length; i++)
         {
             double x = input[i];
             output[i] = Approximate
@@ -45,7 +63,20 @@ public sealed class Gelu : ActivationFunction
     {
         CheckLengths(input.Length, outputGradient.Length, columns, nameof(outputGradient));
         CheckLengths(input.Length, inputGradient.Length, columns, nameof(inputGradient));
-        for (int i = 0; i < input.Length; i++)
+        int i = 0;
+#if NET9_0_OR_GREATER
+        if (!Approximate && Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= input.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.Create(input.Slice(i, Vector256<float>.Count)));
+                (Vector256<double> gradientLow, Vector256<double> gradientHigh) = Vector256.Widen(Vector256.Create(outputGradient.Slice(i, Vector256<float>.Count)));
+                Vector256.Narrow(gradientLow * ExactDerivative(low), gradientHigh * ExactDerivative(high)).CopyTo(inputGradient.Slice(i, Vector256<float>.Count));
+            }
+        }
+#endif
+
+        for (; i < input.Length; i++)
         {
             double x = input[i];
             double derivative;
@@ -63,6 +94,34 @@ public sealed class Gelu : ActivationFunction
             inputGradient[i] = (float)(outputGradient[i] * derivative);
         }
     }
+
+#if NET9_0_OR_GREATER
+    // 0.5 x erfc(−x / √2), as the scalar loop computes it.
+    private static Vector256<double> ExactForward(Vector256<double> x) => Vector256.Create(0.5) * x * Erfc(-x * InverseSqrtTwo);
+
+    // Φ(x) + x φ(x), as the scalar loop computes it.
+    private static Vector256<double> ExactDerivative(Vector256<double> x) =>
+        (Vector256.Create(0.5) * Erfc(-x * InverseSqrtTwo)) + (x * InverseSqrtTwoPi * Vector256.Exp(Vector256.Create(-0.5) * x * x));
+
+    // Erfc below, four lanes at a time.
+    internal static Vector256<double> Erfc(Vector256<double> z)
+    {
+        Vector256<double> a = Vector256.Abs(z);
+        Vector256<double> t = Vector256<double>.One / (Vector256<double>.One + (Vector256.Create(0.5) * a));
+        Vector256<double> poly = Vector256.Create(0.17087277);
+        poly = Vector256.Create(-0.82215223) + (t * poly);
+        poly = Vector256.Create(1.48851587) + (t * poly);
+        poly = Vector256.Create(-1.13520398) + (t * poly);
+        poly = Vector256.Create(0.27886807) + (t * poly);
+        poly = Vector256.Create(-0.18628806) + (t * poly);
+        poly = Vector256.Create(0.09678418) + (t * poly);
+        poly = Vector256.Create(0.37409196) + (t * poly);
+        poly = Vector256.Create(1.00002368) + (t * poly);
+        poly = Vector256.Create(-1.26551223) + (t * poly);
+        Vector256<double> ans = t * Vector256.Exp((-a * a) + poly);
+        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, Vector256<double>.Zero), ans, Vector256.Create(2.0) - ans);
+    }
+#endif
 
     // Complementary error function with fractional error below 1.2e-7 everywhere (Chebyshev fit, Numerical Recipes 6.2),
     // more than float precision needs; .NET has no Math.Erf.

@@ -6,6 +6,7 @@ using Xunit;
 namespace NeuralNet.Tests.Datasets;
 
 /// <summary>Runs <see cref="NpmPackageSource"/> against a stand-in npm script (no registry, no network). Unix only.</summary>
+[Collection(ProcessStartingTests.Name)]
 public sealed class NpmPackageSourceTests : IDisposable
 {
     private static readonly string[] s_names = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];

@@ -38,6 +38,16 @@ public sealed class Gelu : ActivationFunction
         CheckLengths(input.Length, output.Length, columns, nameof(output));
         int i = 0;
 #if NET9_0_OR_GREATER
+        if (!Approximate && Vector512.IsHardwareAccelerated)
+        {
+            // The same arithmetic per lane as the 256-bit loop below, eight doubles at a time.
+            for (; i <= input.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                (Vector512<double> low, Vector512<double> high) = Vector512.Widen(Vector512.Create(input.Slice(i, Vector512<float>.Count)));
+                Vector512.Narrow(ExactForward(low), ExactForward(high)).CopyTo(output.Slice(i, Vector512<float>.Count));
+            }
+        }
+
         if (!Approximate && Vector256.IsHardwareAccelerated)
         {
             // Each block is loaded before it is stored, so output may be input itself.
@@ -65,6 +75,16 @@ public sealed class Gelu : ActivationFunction
         CheckLengths(input.Length, inputGradient.Length, columns, nameof(inputGradient));
         int i = 0;
 #if NET9_0_OR_GREATER
+        if (!Approximate && Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= input.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                (Vector512<double> low, Vector512<double> high) = Vector512.Widen(Vector512.Create(input.Slice(i, Vector512<float>.Count)));
+                (Vector512<double> gradientLow, Vector512<double> gradientHigh) = Vector512.Widen(Vector512.Create(outputGradient.Slice(i, Vector512<float>.Count)));
+                Vector512.Narrow(gradientLow * ExactDerivative(low), gradientHigh * ExactDerivative(high)).CopyTo(inputGradient.Slice(i, Vector512<float>.Count));
+            }
+        }
+
         if (!Approximate && Vector256.IsHardwareAccelerated)
         {
             for (; i <= input.Length - Vector256<float>.Count; i += Vector256<float>.Count)
@@ -120,6 +140,31 @@ public sealed class Gelu : ActivationFunction
         poly = Vector256.Create(-1.26551223) + (t * poly);
         Vector256<double> ans = t * Vector256.Exp((-a * a) + poly);
         return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, Vector256<double>.Zero), ans, Vector256.Create(2.0) - ans);
+    }
+
+    private static Vector512<double> ExactForward(Vector512<double> x) => Vector512.Create(0.5) * x * Erfc(-x * InverseSqrtTwo);
+
+    // Φ(x) + x φ(x), as the scalar loop computes it.
+    private static Vector512<double> ExactDerivative(Vector512<double> x) =>
+        (Vector512.Create(0.5) * Erfc(-x * InverseSqrtTwo)) + (x * InverseSqrtTwoPi * Vector512.Exp(Vector512.Create(-0.5) * x * x));
+
+    // Erfc below, eight lanes at a time.
+    internal static Vector512<double> Erfc(Vector512<double> z)
+    {
+        Vector512<double> a = Vector512.Abs(z);
+        Vector512<double> t = Vector512<double>.One / (Vector512<double>.One + (Vector512.Create(0.5) * a));
+        Vector512<double> poly = Vector512.Create(0.17087277);
+        poly = Vector512.Create(-0.82215223) + (t * poly);
+        poly = Vector512.Create(1.48851587) + (t * poly);
+        poly = Vector512.Create(-1.13520398) + (t * poly);
+        poly = Vector512.Create(0.27886807) + (t * poly);
+        poly = Vector512.Create(-0.18628806) + (t * poly);
+        poly = Vector512.Create(0.09678418) + (t * poly);
+        poly = Vector512.Create(0.37409196) + (t * poly);
+        poly = Vector512.Create(1.00002368) + (t * poly);
+        poly = Vector512.Create(-1.26551223) + (t * poly);
+        Vector512<double> ans = t * Vector512.Exp((-a * a) + poly);
+        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(z, Vector512<double>.Zero), ans, Vector512.Create(2.0) - ans);
     }
 #endif
 

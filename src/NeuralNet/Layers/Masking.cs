@@ -14,6 +14,7 @@ public sealed class Masking : Layer
     private Tensor? _output;
     private Tensor? _mask;
     private Tensor? _inputGradient;
+    private TensorShape _maskShape;
 
     /// <summary>Creates a masking layer.</summary>
     /// <param name="maskValue">The value that marks padding: a step is masked when every feature equals it (Keras' default 0).</param>
@@ -49,6 +50,7 @@ public sealed class Masking : Layer
                 $"{Describe()} expects input (None, timesteps, features) or more axes but got {inputShape.ToBatchString()}."), nameof(inputShape));
         }
 
+        _maskShape = new TensorShape(inputShape.Dimensions[..^1].ToArray());
         return inputShape;
     }
 
@@ -57,7 +59,7 @@ public sealed class Masking : Layer
     {
         int batch = input.Shape[0], features = InputShape[-1];
         Tensor output = BatchView(ref _output, batch, InputShape);
-        Tensor mask = BatchView(ref _mask, batch, MaskShape);
+        Tensor mask = BatchView(ref _mask, batch, _maskShape);
         ReadOnlySpan<float> x = input.AsReadOnlySpan();
         Span<float> y = output.AsSpan(), m = mask.AsSpan();
         for (int r = 0; r < m.Length; r++)
@@ -107,6 +109,4 @@ public sealed class Masking : Layer
 
         return inputGradient;
     }
-
-    private TensorShape MaskShape => new(InputShape.Dimensions[..^1].ToArray());
 }

@@ -19,6 +19,8 @@ public sealed class TimeDistributed : Layer
     private Tensor? _gradientView;
     private Tensor? _viewedInputGradient;
     private Tensor? _inputGradientView;
+    private TensorShape _innerInputShape;
+    private TensorShape _innerOutputShape;
 
     /// <summary>Wraps <paramref name="layer"/> to run on every time step.</summary>
     /// <param name="layer">A single-input layer, unbuilt; the wrapper runs a copy made from its configuration.</param>
@@ -65,8 +67,10 @@ public sealed class TimeDistributed : Layer
 
         string innerName = Layer.Name.Length > 0 ? Layer.Name : Layer.DefaultNamePrefix;
         Layer inner = SerializationRegistry.Recreate(Layer, Layer.GetConfig().Set("name", innerName));
-        BuildInner(inner, new TensorShape(inputShape.Dimensions[1..].ToArray()), innerName + "/");
+        _innerInputShape = InnerSample(inputShape);
+        BuildInner(inner, _innerInputShape, innerName + "/");
         _inner = inner;
+        _innerOutputShape = inner.OutputShape;
         return inner.OutputShape.Prepend(inputShape[0]);
     }
 
@@ -77,7 +81,7 @@ public sealed class TimeDistributed : Layer
         inner.Seed = Seed;
         inner.ComputesInputGradient = ComputesInputGradient;
         int rows = input.Shape[0] * InputShape[0];
-        Tensor flat = View(input, ref _viewedInput, ref _inputView, rows, InnerSample(InputShape));
+        Tensor flat = View(input, ref _viewedInput, ref _inputView, rows, _innerInputShape);
         Tensor y = inner.Forward(flat, training);
         return View(y, ref _viewedOutput, ref _outputView, input.Shape[0], OutputShape);
     }
@@ -86,7 +90,7 @@ public sealed class TimeDistributed : Layer
     protected override Tensor OnBackward(Tensor outputGradient)
     {
         int batch = outputGradient.Shape[0];
-        Tensor flat = View(outputGradient, ref _viewedGradient, ref _gradientView, batch * InputShape[0], InnerSample(OutputShape));
+        Tensor flat = View(outputGradient, ref _viewedGradient, ref _gradientView, batch * InputShape[0], _innerOutputShape);
         Tensor dx = InnerLayer.Backward(flat);
         return View(dx, ref _viewedInputGradient, ref _inputGradientView, batch, InputShape);
     }

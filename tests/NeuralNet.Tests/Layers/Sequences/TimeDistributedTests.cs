@@ -81,4 +81,23 @@ public class TimeDistributedTests
         Assert.Contains("(None, 4)", error.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new TimeDistributed(new Add()));
     }
+
+    [Fact]
+    public void A_step_through_the_wrapper_and_a_masking_layer_allocates_nothing_after_the_first_batch()
+    {
+        var masking = new Masking();
+        var layer = new TimeDistributed(new Dense(3)) { Seed = 2 };
+        Tensor input = Tensor.RandomNormal(new TensorShape(4, 5, 2), 3);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(4, 5, 3), 4);
+
+        void Step()
+        {
+            Tensor masked = masking.Forward(input, training: true);
+            layer.Forward(masked, masking.OutputMask, training: true);
+            masking.Backward(layer.Backward(upstream));
+        }
+
+        Step();
+        AllocationCheck.AssertNone(Step);
+    }
 }

@@ -196,6 +196,13 @@ public static class OnnxExporter
     {
         foreach (Layer layer in order.Where(t => t.InboundTensors.Count > 0).Select(t => t.Layer).Distinct())
         {
+            if (layer.OutputCount > 1)
+            {
+                // The converters write one ONNX value per layer call; states as outputs (returnState) would need several.
+                throw new NotSupportedException(
+                    $"Layer '{layer.Name}' ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs (returnState or mergeMode None), which NeuralNet.Onnx cannot export yet; export a model whose layers have one output.");
+            }
+
             if (LayerConverters.Find(layer) is null)
             {
                 throw new NotSupportedException(
@@ -217,6 +224,12 @@ public static class OnnxExporter
 
             if (layer is Recurrent recurrent)
             {
+                if (recurrent.InputShapes.Count > 1)
+                {
+                    throw new NotSupportedException(
+                        $"Layer '{layer.Name}' of model '{model.Name}' takes initial states as inputs, which NeuralNet.Onnx cannot export yet; export a model whose recurrent layers start from zeros.");
+                }
+
                 RecurrentConverter.CheckActivations(recurrent);
             }
         }

@@ -132,7 +132,30 @@ public abstract partial class Layer
     /// <param name="inputs">The symbolic inputs, in order.</param>
     /// <returns>The symbolic output.</returns>
     /// <exception cref="ArgumentException">The number of inputs or their shapes do not fit the layer, or differ from its first call.</exception>
+    /// <exception cref="InvalidOperationException">The layer has several outputs (such as an LSTM with <c>returnState</c>); call <see cref="CallOutputs"/>.</exception>
     public SymbolicTensor Call(params ReadOnlySpan<SymbolicTensor> inputs)
+    {
+        SymbolicTensor[] outputs = CallOutputs(inputs);
+        if (outputs.Length != 1)
+        {
+            // The call is recorded only when it is used: forget it, so a model built later does not see it.
+            _nodes.RemoveAt(_nodes.Count - 1);
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} has {outputs.Length} outputs (its output and its states, as asked with returnState); call CallOutputs, which returns them all."));
+        }
+
+        return outputs[0];
+    }
+
+    /// <summary>
+    /// Calls the layer on symbolic tensors and returns all of its outputs (Keras returns a list for such layers): for an
+    /// LSTM with <c>returnState</c>, the output, the last hidden state and the last cell state. A layer with one output
+    /// returns an array of one.
+    /// </summary>
+    /// <param name="inputs">The symbolic inputs, in order.</param>
+    /// <returns>The symbolic outputs, of shapes <see cref="OutputShapes"/>.</returns>
+    /// <exception cref="ArgumentException">The number of inputs or their shapes do not fit the layer, or differ from its first call.</exception>
+    public SymbolicTensor[] CallOutputs(params ReadOnlySpan<SymbolicTensor> inputs)
     {
         RequireInputCount(inputs.Length, nameof(inputs));
         var shapes = new TensorShape[inputs.Length];
@@ -156,7 +179,16 @@ public abstract partial class Layer
             BuildDeferred(shapes);
         }
 
-        return new SymbolicTensor(_outputShape, AddNode(inputs.ToArray()));
+        Node node = AddNode(inputs.ToArray());
+        IReadOnlyList<TensorShape> more = AdditionalOutputShapes;
+        var outputs = new SymbolicTensor[1 + more.Count];
+        outputs[0] = new SymbolicTensor(_outputShape, node);
+        for (int k = 0; k < more.Count; k++)
+        {
+            outputs[k + 1] = new SymbolicTensor(more[k], node, k + 1);
+        }
+
+        return outputs;
     }
 
     /// <summary>
@@ -270,6 +302,7 @@ public abstract partial class Layer
 
         Tensor output = RunForward(inputs, training);
         OutputMask = ComputeMask(inputs, output);
+        _lastOutput = output;
         return output;
     }
 

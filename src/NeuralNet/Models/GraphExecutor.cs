@@ -33,45 +33,62 @@ internal sealed class GraphExecutor
     public GraphExecutor(Graph graph)
     {
         Graph = graph;
-        var slotOf = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
-        int slots = graph.Nodes.Count;
+
+        // One slot per symbolic tensor: a node with several outputs (an LSTM's output and states) fills several.
+        var slotOf = new Dictionary<SymbolicTensor, int>(ReferenceEqualityComparer.Instance);
+        foreach (Node node in graph.Nodes)
+        {
+            foreach (SymbolicTensor output in node.Outputs)
+            {
+                slotOf[output] = slotOf.Count;
+            }
+        }
+
+        int slots = slotOf.Count;
         _slotShapes = new TensorShape[slots];
         _requiresGradient = new bool[slots];
         var consumers = new int[slots];
         var steps = new List<Step>();
-        for (int i = 0; i < slots; i++)
+        foreach (Node node in graph.Nodes)
         {
-            Node node = graph.Nodes[i];
-            slotOf[node] = i;
-            _slotShapes[i] = node.Output.Shape;
+            int[] outputSlots = [.. node.Outputs.Select(t => slotOf[t])];
+            foreach (SymbolicTensor output in node.Outputs)
+            {
+                _slotShapes[slotOf[output]] = output.Shape;
+            }
+
             if (node.IsInput)
             {
                 node.Layer.ComputesInputGradient = false;
                 continue;
             }
 
-            int[] inputSlots = [.. node.Inputs.Select(t => slotOf[t.Node])];
+            int[] inputSlots = [.. node.Inputs.Select(t => slotOf[t])];
             bool needsInputGradient = inputSlots.Any(s => _requiresGradient[s]);
             Layer instance = node.Layer.InstanceForCall(graph.LocalIndex(node));
             instance.ComputesInputGradient = needsInputGradient;
-            _requiresGradient[i] = needsInputGradient || node.Layer.Parameters.Count > 0;
+            foreach (int o in outputSlots)
+            {
+                _requiresGradient[o] = needsInputGradient || node.Layer.Parameters.Count > 0;
+            }
+
             foreach (int s in inputSlots)
             {
                 consumers[s]++;
             }
 
-            steps.Add(new Step(instance, inputSlots, i, needsInputGradient, node.Layer.Parameters.Count > 0));
+            steps.Add(new Step(instance, inputSlots, outputSlots, needsInputGradient, node.Layer.Parameters.Count > 0));
         }
 
         _steps = [.. steps];
-        _inputSlots = [.. graph.Inputs.Select(t => slotOf[t.Node])];
-        _outputSlots = [.. graph.Outputs.Select(t => slotOf[t.Node])];
+        _inputSlots = [.. graph.Inputs.Select(t => slotOf[t])];
+        _outputSlots = [.. graph.Outputs.Select(t => slotOf[t])];
         _fusable = new bool[_outputSlots.Length];
         for (int k = 0; k < _outputSlots.Length; k++)
         {
             int slot = _outputSlots[k];
             Step? producer = ProducerOf(slot);
-            _fusable[k] = producer is not null && producer.InputSlots.Length == 1 && producer.Instance.EndsWithSoftmax
+            _fusable[k] = producer is not null && producer.InputSlots.Length == 1 && producer.OutputSlots.Length == 1 && producer.Instance.EndsWithSoftmax
                 && consumers[slot] == 0 && _outputSlots.Count(s => s == slot) == 1;
         }
 
@@ -143,6 +160,10 @@ internal sealed class GraphExecutor
 
             _values[step.OutputSlot] = output;
             _masks[step.OutputSlot] = step.Instance.OutputMask;
+            for (int k = 1; k < step.OutputSlots.Length; k++)
+            {
+                _values[step.OutputSlots[k]] = step.Instance.GetOutput(k);
+            }
         }
 
         for (int k = 0; k < _outputSlots.Length; k++)
@@ -187,14 +208,38 @@ internal sealed class GraphExecutor
             Tensor? gradient = _gradients[step.OutputSlot];
             bool fromLogitsHere = step.FromLogits;
             step.FromLogits = false;
-            if (gradient is null || !(step.HasParameters || step.NeedsInputGradient))
+            if (!(step.HasParameters || step.NeedsInputGradient))
             {
                 continue;
             }
 
             Layer layer = step.Instance;
-            layer.ComputesInputGradient = step.NeedsInputGradient;
             int[] slots = step.InputSlots;
+            if (step.OutputSlots.Length > 1)
+            {
+                bool any = false;
+                for (int k = 0; k < step.OutputSlots.Length; k++)
+                {
+                    step.OutputGradients[k] = _gradients[step.OutputSlots[k]];
+                    any |= step.OutputGradients[k] is not null;
+                }
+
+                if (any)
+                {
+                    layer.ComputesInputGradient = step.NeedsInputGradient;
+                    layer.Backward(step.OutputGradients, step.InputGradients);
+                    AccumulateInputGradients(step);
+                }
+
+                continue;
+            }
+
+            if (gradient is null)
+            {
+                continue;
+            }
+
+            layer.ComputesInputGradient = step.NeedsInputGradient;
             if (slots.Length == 1)
             {
                 Tensor inputGradient = fromLogitsHere ? layer.BackwardFromLogitsGradient(gradient) : layer.Backward(gradient);
@@ -207,12 +252,18 @@ internal sealed class GraphExecutor
             }
 
             layer.Backward(gradient, step.InputGradients);
-            for (int j = 0; j < slots.Length; j++)
+            AccumulateInputGradients(step);
+        }
+    }
+
+    private void AccumulateInputGradients(Step step)
+    {
+        int[] slots = step.InputSlots;
+        for (int j = 0; j < slots.Length; j++)
+        {
+            if (step.InputGradients[j] is Tensor inputGradient && _requiresGradient[slots[j]])
             {
-                if (step.InputGradients[j] is Tensor inputGradient && _requiresGradient[slots[j]])
-                {
-                    Accumulate(slots[j], inputGradient);
-                }
+                Accumulate(slots[j], inputGradient);
             }
         }
     }
@@ -256,7 +307,7 @@ internal sealed class GraphExecutor
     {
         foreach (Step step in _steps)
         {
-            if (step.OutputSlot == slot)
+            if (Array.IndexOf(step.OutputSlots, slot) >= 0)
             {
                 return step;
             }
@@ -298,13 +349,17 @@ internal sealed class GraphExecutor
         return buffer.FirstRows(batch);
     }
 
-    private sealed class Step(Layer instance, int[] inputSlots, int outputSlot, bool needsInputGradient, bool hasParameters)
+    private sealed class Step(Layer instance, int[] inputSlots, int[] outputSlots, bool needsInputGradient, bool hasParameters)
     {
         public Layer Instance { get; } = instance;
 
         public int[] InputSlots { get; } = inputSlots;
 
-        public int OutputSlot { get; } = outputSlot;
+        public int[] OutputSlots { get; } = outputSlots;
+
+        public int OutputSlot => OutputSlots[0];
+
+        public Tensor?[] OutputGradients { get; } = new Tensor?[outputSlots.Length];
 
         public bool NeedsInputGradient { get; } = needsInputGradient;
 

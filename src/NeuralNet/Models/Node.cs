@@ -4,7 +4,7 @@ namespace NeuralNet.Models;
 
 /// <summary>
 /// One call of a layer on symbolic tensors (Keras' node): the layer, which of its calls this is, the tensors it took
-/// and the tensor it produced. An <see cref="InputLayer"/>'s node takes nothing. Models are graphs of nodes.
+/// and the tensors it produced (one for most layers; a recurrent layer with <c>returnState</c> also gives its states). An <see cref="InputLayer"/>'s node takes nothing. Models are graphs of nodes.
 /// </summary>
 internal sealed class Node(Layer layer, int index, SymbolicTensor[] inputs)
 {
@@ -17,8 +17,11 @@ internal sealed class Node(Layer layer, int index, SymbolicTensor[] inputs)
     /// <summary>The symbolic inputs, in call order (empty for an input node).</summary>
     public SymbolicTensor[] Inputs { get; } = inputs;
 
-    /// <summary>The symbolic output; set by the output's constructor.</summary>
-    public SymbolicTensor Output { get; set; } = null!;
+    /// <summary>The first symbolic output (what <see cref="Layer.Call(SymbolicTensor)"/> returns).</summary>
+    public SymbolicTensor Output => Outputs[0];
+
+    /// <summary>Every symbolic output, in the layer's output order; set by the outputs' constructors.</summary>
+    public SymbolicTensor[] Outputs { get; set; } = [];
 
     /// <summary>Whether this node is a model input (an <see cref="InputLayer"/>'s).</summary>
     public bool IsInput => Inputs.Length == 0;

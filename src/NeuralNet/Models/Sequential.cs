@@ -64,10 +64,16 @@ public sealed partial class Sequential : Model
     /// <summary>Appends a layer, names it if it has no name, seeds it and, when the model is built, builds it.</summary>
     /// <param name="layer">The layer; not already in this model.</param>
     /// <exception cref="ArgumentException">The name is taken, the layer is already in the model, an <see cref="InputLayer"/> is not first,
-    /// or the layer does not accept the previous output shape. The model and the layer are unchanged then.</exception>
+    /// the layer has several outputs (a recurrent layer with <c>returnState</c>), or the layer does not accept the previous output shape. The model and the layer are unchanged then.</exception>
     public void Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
+        if (layer.HasSeveralOutputs)
+        {
+            // Keras' Sequential refuses such layers too: the next layer could only take one of the outputs.
+            throw new ArgumentException($"Model '{Name}' is a Sequential, which passes one tensor from layer to layer, but {layer} has several outputs (returnState or mergeMode None); build the model with the functional API and call the layer with CallOutputs.", nameof(layer));
+        }
+
         if (!IsBuilt)
         {
             (string name0, long seed0, bool seeded0) = (layer.Name, layer.Seed, layer.IsSeeded);

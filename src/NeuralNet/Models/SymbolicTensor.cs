@@ -17,15 +17,29 @@ namespace NeuralNet.Models;
 /// </example>
 public class SymbolicTensor
 {
-    internal SymbolicTensor(TensorShape shape, Node node)
+    internal SymbolicTensor(TensorShape shape, Node node, int outputIndex = 0)
     {
         Shape = shape;
         Node = node;
-        node.Output = this;
+        OutputIndex = outputIndex;
+        if (node.Outputs.Length <= outputIndex)
+        {
+            SymbolicTensor[] outputs = node.Outputs;
+            Array.Resize(ref outputs, outputIndex + 1);
+            node.Outputs = outputs;
+        }
+
+        node.Outputs[outputIndex] = this;
     }
 
     /// <summary>The shape of one sample, without the batch axis.</summary>
     public TensorShape Shape { get; }
+
+    /// <summary>
+    /// Which of its layer call's outputs this tensor is: 0 for the output (and for every single-output layer), 1 and on for
+    /// the further outputs of a layer such as an LSTM with <c>returnState</c> (Keras' <c>tensor_index</c>).
+    /// </summary>
+    public int OutputIndex { get; }
 
     /// <summary>The layer whose call produces this tensor (an <see cref="InputLayer"/> for an <see cref="Input"/>).</summary>
     public Layer Layer => Node.Layer;
@@ -40,5 +54,7 @@ public class SymbolicTensor
     internal Node Node { get; }
 
     /// <inheritdoc/>
-    public override string ToString() => $"SymbolicTensor {Shape.ToBatchString()} from {Layer}";
+    public override string ToString() => OutputIndex == 0
+        ? $"SymbolicTensor {Shape.ToBatchString()} from {Layer}"
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SymbolicTensor {Shape.ToBatchString()} from {Layer} (output {OutputIndex})");
 }

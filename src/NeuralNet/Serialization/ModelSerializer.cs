@@ -304,7 +304,7 @@ internal static class ModelSerializer
         ["config"] = new JsonObject { ["shape"] = BatchShape(tensor.Shape), ["dtype"] = "float32", ["keras_history"] = History(graph, tensor) },
     };
 
-    private static JsonNode History(Graph graph, SymbolicTensor tensor) => new JsonArray(tensor.Layer.Name, graph.LocalIndex(tensor.Node), 0);
+    private static JsonNode History(Graph graph, SymbolicTensor tensor) => new JsonArray(tensor.Layer.Name, graph.LocalIndex(tensor.Node), tensor.OutputIndex);
 
     private static JsonArray BatchShape(TensorShape shape)
     {
@@ -465,7 +465,7 @@ internal static class ModelSerializer
         // Call the layers in any order their inputs allow (a shared layer's later call may need layers listed after it):
         // each layer waits on the first tensor its next call lacks and is woken when that tensor is produced, so every
         // call is made once whatever the order of the list.
-        var produced = new Dictionary<(string Layer, int Node), SymbolicTensor>();
+        var produced = new Dictionary<(string Layer, int Node), SymbolicTensor[]>();
         var waiting = new Dictionary<(string Layer, int Node), List<int>>();
         var nextCall = new int[pending.Count];
         var ready = new Queue<int>();
@@ -473,7 +473,7 @@ internal static class ModelSerializer
         {
             if (pending[i].Layer is InputLayer inputLayer)
             {
-                produced[(inputLayer.Name, 0)] = new Input(inputLayer);
+                produced[(inputLayer.Name, 0)] = [new Input(inputLayer)];
             }
         }
 
@@ -503,7 +503,7 @@ internal static class ModelSerializer
         while (ready.TryDequeue(out int i))
         {
             (Layer layer, Config item, List<TensorReference[]> calls) = pending[i];
-            SymbolicTensor[] inputs = [.. calls[nextCall[i]].Select(r => produced[(r.Layer, r.Node)])];
+            SymbolicTensor[] inputs = [.. calls[nextCall[i]].Select(r => Resolve(produced, r, item))];
             if (!layer.IsBuilt)
             {
                 BuildFromFile(layer, [.. inputs.Select(t => t.Shape)], loaded, item);
@@ -511,7 +511,7 @@ internal static class ModelSerializer
 
             try
             {
-                produced[(layer.Name, nextCall[i])] = layer.Call(inputs);
+                produced[(layer.Name, nextCall[i])] = layer.CallOutputs(inputs);
             }
             catch (ArgumentException ex)
             {
@@ -536,7 +536,7 @@ internal static class ModelSerializer
             {
                 TensorReference missing = pending[i].Calls[nextCall[i]].First(r => !produced.ContainsKey((r.Layer, r.Node)));
                 throw pending[i].Item.Error(string.Create(CultureInfo.InvariantCulture,
-                    $"inbound node {nextCall[i]} reads [\"{FormatError.Shorten(missing.Layer)}\", {missing.Node}, 0], which no layer of the file produces (or only through a cycle)."));
+                    $"inbound node {nextCall[i]} reads [\"{FormatError.Shorten(missing.Layer)}\", {missing.Node}, {missing.Tensor}], which no layer of the file produces (or only through a cycle)."));
             }
         }
 
@@ -695,15 +695,20 @@ internal static class ModelSerializer
 
         var reference = Config.Wrap(new JsonObject { ["node"] = history[1]?.DeepClone(), ["tensor"] = history[2]?.DeepClone() }, where.Source, where.Path);
         int nodeIndex = reference.GetInt32("node", minimum: 0, maximum: MaxNodes);
-        if (reference.GetInt32("tensor") != 0)
-        {
-            throw where.Error("keras_history refers to tensor index other than 0; NeuralNet's layers have one output.");
-        }
-
-        return new TensorReference(history[0]!.GetValue<string>(), nodeIndex);
+        int tensorIndex = reference.GetInt32("tensor", minimum: 0, maximum: MaxNodes);
+        return new TensorReference(history[0]!.GetValue<string>(), nodeIndex, tensorIndex);
     }
 
-    private static SymbolicTensor[] ReadTensorList(Config config, string key, Dictionary<(string Layer, int Node), SymbolicTensor> produced)
+    // The tensor a [layer, node, tensor] reference names among the outputs its layer's call produced.
+    private static SymbolicTensor Resolve(Dictionary<(string Layer, int Node), SymbolicTensor[]> produced, TensorReference reference, Config where)
+    {
+        SymbolicTensor[] outputs = produced[(reference.Layer, reference.Node)];
+        return reference.Tensor < outputs.Length ? outputs[reference.Tensor]
+            : throw where.Error(string.Create(CultureInfo.InvariantCulture,
+                $"[\"{FormatError.Shorten(reference.Layer)}\", {reference.Node}, {reference.Tensor}] names output {reference.Tensor} of a call that has {outputs.Length} output(s)."));
+    }
+
+    private static SymbolicTensor[] ReadTensorList(Config config, string key, Dictionary<(string Layer, int Node), SymbolicTensor[]> produced)
     {
         JsonNode? node = config.GetNode(key);
         if (node is not JsonArray { Count: > 0 } array)
@@ -718,8 +723,9 @@ internal static class ModelSerializer
         {
             var wrapper = new JsonObject { ["config"] = new JsonObject { ["keras_history"] = triples[i]?.DeepClone() } };
             TensorReference reference = ReadReference(wrapper, config.At($"{config.Path}.{key}"));
-            result[i] = produced.GetValueOrDefault((reference.Layer, reference.Node))
-                ?? throw config.Error($"\"{key}\" names [\"{FormatError.Shorten(reference.Layer)}\", {reference.Node}, 0], which no layer of the file produces.");
+            result[i] = produced.ContainsKey((reference.Layer, reference.Node))
+                ? Resolve(produced, reference, config)
+                : throw config.Error($"\"{key}\" names [\"{FormatError.Shorten(reference.Layer)}\", {reference.Node}, {reference.Tensor}], which no layer of the file produces.");
         }
 
         return result;
@@ -976,7 +982,7 @@ internal static class ModelSerializer
         }
     }
 
-    private readonly record struct TensorReference(string Layer, int Node);
+    private readonly record struct TensorReference(string Layer, int Node, int Tensor);
 
     // Parameters of layers being loaded: each checked against the file's tensor of the same name and shape before it is
     // allocated, then filled from it.

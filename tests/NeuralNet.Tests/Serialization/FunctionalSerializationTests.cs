@@ -132,7 +132,7 @@ public class FunctionalSerializationTests
     [InlineData("\"class_name\":\"Add\"", "\"class_name\":\"Add3D\"", "layer 5 ('sum', Add3D): unknown layer class \"Add3D\"")]
     [InlineData("\"keras_history\":[\"branch\",0,0]", "\"keras_history\":[\"nowhere\",0,0]", "reads [\"nowhere\", 0, 0], which no layer of the file produces")]
     [InlineData("\"keras_history\":[\"branch\",0,0]", "\"keras_history\":[\"branch\",1,0]", "reads [\"branch\", 1, 0], which no layer of the file produces")]
-    [InlineData("\"keras_history\":[\"branch\",0,0]", "\"keras_history\":[\"branch\",0,1]", "tensor index other than 0")]
+    [InlineData("\"keras_history\":[\"branch\",0,0]", "\"keras_history\":[\"branch\",0,1]", "names output 1 of a call that has 1 output(s)")]
     [InlineData("\"keras_history\":[\"branch\",0,0]", "\"keras_history\":[\"sum\",0,0]", "which no layer of the file produces (or only through a cycle)")]
     [InlineData("\"output_layers\":[[\"pair\",0,0],[\"first\",0,0]]", "\"output_layers\":[[\"pair\",0,0],[\"first\",3,0]]", "\"output_layers\" names [\"first\", 3, 0]")]
     [InlineData("\"output_layers\":[[\"pair\",0,0],[\"first\",0,0]]", "\"output_layers\":[[\"pair\",0,0]]", "is not between the model's inputs and outputs")]

@@ -19,7 +19,6 @@ public sealed class Gru : Recurrent
     private Tensor? _gates;
     private Tensor? _recurrentProducts;
     private Tensor? _resetStates;
-    private Tensor? _carriedState;
     private Tensor? _nextState;
     private Tensor? _recurrentGradients;
     private Tensor? _resetStateGradients;
@@ -84,6 +83,7 @@ public sealed class Gru : Recurrent
             ZeroOutputForMask = d.GetBoolean("zero_output_for_mask"),
             Dropout = d.GetDouble("dropout"),
             DropoutSeed = d.GetNullableInt64("seed"),
+            ReturnState = d.GetBoolean("return_state"),
         };
     }
 
@@ -105,15 +105,15 @@ public sealed class Gru : Recurrent
         if (ResetAfter)
         {
             // R = h·U + b_h, kept for the backward pass; the z and r blocks join the input products, the h block waits for r.
-            if (s > 0)
+            if (HasPrevious(s))
             {
-                AddRecurrentProduct(batch, steps, states, s, 0, w, 0f, recurrent[(t * w)..], steps * w);
+                AddRecurrentProduct(batch, steps, s, 0, w, 0f, recurrent[(t * w)..], steps * w);
             }
 
             for (int b = 0; b < batch; b++)
             {
                 Span<float> r = recurrent.Slice(((b * steps) + t) * w, w);
-                if (s == 0)
+                if (!HasPrevious(s))
                 {
                     r.Clear();
                 }
@@ -127,9 +127,9 @@ public sealed class Gru : Recurrent
                 System.Numerics.Tensors.TensorPrimitives.Add(z[..(2 * u)], r[..(2 * u)], z[..(2 * u)]);
             }
         }
-        else if (s > 0)
+        else if (HasPrevious(s))
         {
-            AddRecurrentProduct(batch, steps, states, s, 0, 2 * u, 1f, projected[(t * w)..], steps * w);
+            AddRecurrentProduct(batch, steps, s, 0, 2 * u, 1f, projected[(t * w)..], steps * w);
         }
 
         for (int b = 0; b < batch; b++)
@@ -149,14 +149,15 @@ public sealed class Gru : Recurrent
             else
             {
                 Span<float> reset = resetStates.Slice(((b * steps) + t) * u, u);
+                ReadOnlySpan<float> previous = PreviousState(b, steps, s);
                 for (int j = 0; j < u; j++)
                 {
-                    reset[j] = s > 0 ? a[u + j] * states[((b * steps) + s - 1) * u + j] : 0f;
+                    reset[j] = a[u + j] * previous[j];
                 }
             }
         }
 
-        if (!ResetAfter && s > 0)
+        if (!ResetAfter && HasPrevious(s))
         {
             Gemm.Multiply(false, false, batch, u, u, 1f, resetStates[(t * u)..], steps * u, RecurrentKernel.Value.AsReadOnlySpan()[(2 * u)..], w,
                 1f, projected[((t * w) + (2 * u))..], steps * w);
@@ -167,15 +168,16 @@ public sealed class Gru : Recurrent
             int gateRow = ((b * steps) + t) * w, row = ((b * steps) + s) * u;
             if (Masked(b, steps, t))
             {
-                CarryState(states, b, steps, s, u);
+                CarryState(states, b, steps, s, u, PreviousState(b, steps, 0));
                 continue;
             }
 
             Span<float> a = gates.Slice(gateRow, w), h = states.Slice(row, u);
+            ReadOnlySpan<float> previousState = PreviousState(b, steps, s);
             Activation.Forward(projected.Slice(gateRow + (2 * u), u), a.Slice(2 * u, u), u);
             for (int j = 0; j < u; j++)
             {
-                float previous = s > 0 ? states[row - u + j] : 0f;
+                float previous = previousState[j];
                 h[j] = (a[j] * previous) + ((1f - a[j]) * a[(2 * u) + j]);
             }
         }
@@ -185,7 +187,7 @@ public sealed class Gru : Recurrent
     private protected override void BackwardStep(int batch, int steps, int s, int t, ReadOnlySpan<float> stateGradients, Span<float> projectedGradients)
     {
         int u = Units, w = Width;
-        Span<float> dh = Scratch(ref _carriedState, batch, UnitsShape).AsSpan();
+        Span<float> dh = CarriedStateGradient(batch);
         Span<float> next = Scratch(ref _nextState, batch, UnitsShape).AsSpan();
         Span<float> dr = Scratch(ref _recurrentGradients, batch, WidthShape).AsSpan();
         Span<float> dReset = Scratch(ref _resetStateGradients, batch, UnitsShape).AsSpan();
@@ -216,10 +218,11 @@ public sealed class Gru : Recurrent
                 continue;
             }
 
+            ReadOnlySpan<float> previousState = PreviousState(b, steps, s);
             for (int j = 0; j < u; j++)
             {
                 float g = dTotal[j] + stateGradients[row + j];
-                float previous = s > 0 ? states[row - u + j] : 0f;
+                float previous = previousState[j];
                 da[j] = g * (previous - a[(2 * u) + j]);
                 da[(2 * u) + j] = g * (1f - a[j]);
                 next[(b * u) + j] = g * a[j];
@@ -231,7 +234,7 @@ public sealed class Gru : Recurrent
         if (!ResetAfter)
         {
             // d(r·h) = dĥ · U_hᵀ.
-            if (s > 0)
+            if (HasPrevious(s))
             {
                 RecurrentInputGradient(batch, projectedGradients[((t * w) + (2 * u))..], steps * w, 2 * u, u, 0f, dReset);
             }
@@ -261,9 +264,10 @@ public sealed class Gru : Recurrent
             }
             else
             {
+                ReadOnlySpan<float> previousState = PreviousState(b, steps, s);
                 for (int j = 0; j < u; j++)
                 {
-                    float previous = s > 0 ? states[row - u + j] : 0f;
+                    float previous = previousState[j];
                     da[u + j] = dReset[(b * u) + j] * previous;
                     next[(b * u) + j] += dReset[(b * u) + j] * a[u + j];
                 }
@@ -293,16 +297,16 @@ public sealed class Gru : Recurrent
                 }
             }
 
-            if (s > 0)
+            if (HasPrevious(s))
             {
-                AccumulateRecurrentGradient(batch, states[((s - 1) * u)..], steps * u, dr, w, 0, w);
+                AccumulateRecurrentGradient(batch, PreviousStates(s, steps, out int stride), stride, dr, w, 0, w);
                 RecurrentInputGradient(batch, dr, w, 0, w, 1f, next);
             }
         }
-        else if (s > 0)
+        else if (HasPrevious(s))
         {
             ReadOnlySpan<float> dzStep = projectedGradients[(t * w)..];
-            AccumulateRecurrentGradient(batch, states[((s - 1) * u)..], steps * u, dzStep, steps * w, 0, 2 * u);
+            AccumulateRecurrentGradient(batch, PreviousStates(s, steps, out int stride), stride, dzStep, steps * w, 0, 2 * u);
             AccumulateRecurrentGradient(batch, _resetStates!.AsReadOnlySpan()[(t * u)..], steps * u, dzStep[(2 * u)..], steps * w, 2 * u, u);
             RecurrentInputGradient(batch, dzStep, steps * w, 0, 2 * u, 1f, next);
         }

@@ -21,8 +21,11 @@ public sealed class Lstm : Recurrent
     private Tensor? _cells;
     private Tensor? _cellActivations;
     private Tensor? _gateGradients;
-    private Tensor? _carriedState;
     private Tensor? _carriedCell;
+    private Tensor? _initialCell;
+    private Tensor? _lastCell;
+    private Tensor? _lastCellView;
+    private Tensor? _initialCellGradient;
 
     /// <summary>Creates an LSTM layer.</summary>
     /// <param name="units">The size of the state and of the output.</param>
@@ -61,6 +64,29 @@ public sealed class Lstm : Recurrent
     public override string TypeName => "LSTM";
 
     /// <inheritdoc/>
+    public override int StateCount => 2;
+
+    /// <inheritdoc/>
+    private protected override Tensor LastCellState => _lastCellView!;
+
+    /// <inheritdoc/>
+    private protected override void SetInitialCellState(Tensor? cell) => _initialCell = cell;
+
+    /// <inheritdoc/>
+    private protected override void WriteInitialCellGradient(int batch, Span<Tensor?> gradients)
+    {
+        // After the first step's reverse, the carried cell gradient is the initial cell state's.
+        Tensor dc = Scratch(ref _initialCellGradient, batch, UnitsShape);
+        _carriedCell!.AsReadOnlySpan()[..(batch * Units)].CopyTo(dc.AsSpan());
+        gradients[0] = dc;
+    }
+
+    // Sample b's cell state before step s: the cells' row s − 1, else the initial cell state or zeros.
+    private ReadOnlySpan<float> PreviousCell(int b, int steps, int s) => s > 0
+        ? _cells!.AsReadOnlySpan().Slice((((b * steps) + s) - 1) * Units, Units)
+        : _initialCell is not null ? _initialCell.AsReadOnlySpan().Slice(b * Units, Units) : ZeroState;
+
+    /// <inheritdoc/>
     public override string DefaultNamePrefix => "lstm";
 
     /// <inheritdoc/>
@@ -84,6 +110,7 @@ public sealed class Lstm : Recurrent
             ZeroOutputForMask = d.GetBoolean("zero_output_for_mask"),
             Dropout = d.GetDouble("dropout"),
             DropoutSeed = d.GetNullableInt64("seed"),
+            ReturnState = d.GetBoolean("return_state"),
         };
     }
 
@@ -99,9 +126,9 @@ public sealed class Lstm : Recurrent
     private protected override void ForwardStep(int batch, int steps, int s, int t, Span<float> projected, Span<float> states)
     {
         int u = Units, w = Width;
-        if (s > 0)
+        if (HasPrevious(s))
         {
-            AddRecurrentProduct(batch, steps, states, s, 0, w, 1f, projected[(t * w)..], steps * w);
+            AddRecurrentProduct(batch, steps, s, 0, w, 1f, projected[(t * w)..], steps * w);
         }
 
         Span<float> gates = _gates!.AsSpan(), cells = _cells!.AsSpan(), cellActivations = _cellActivations!.AsSpan();
@@ -116,16 +143,17 @@ public sealed class Lstm : Recurrent
 
             if (Masked(b, steps, t))
             {
-                CarryState(cells, b, steps, s, u);
-                CarryState(states, b, steps, s, u);
+                CarryState(cells, b, steps, s, u, PreviousCell(b, steps, 0));
+                CarryState(states, b, steps, s, u, PreviousState(b, steps, 0));
                 continue;
             }
 
             int row = ((b * steps) + s) * u;
             Span<float> c = cells.Slice(row, u), h = states.Slice(row, u), tc = cellActivations.Slice(row, u);
+            ReadOnlySpan<float> previousCell = PreviousCell(b, steps, s);
             for (int j = 0; j < u; j++)
             {
-                float previous = s > 0 ? cells[row - u + j] : 0f;
+                float previous = previousCell[j];
                 c[j] = (a[u + j] * previous) + (a[j] * a[(2 * u) + j]);
             }
 
@@ -138,16 +166,35 @@ public sealed class Lstm : Recurrent
     }
 
     /// <inheritdoc/>
+    private protected override void FinishForward(int batch, int steps)
+    {
+        if (ReturnState)
+        {
+            _lastCellView = Scratch(ref _lastCell, batch, UnitsShape);
+            CopyLastStep(_cells!.AsReadOnlySpan(), _lastCellView.AsSpan(), batch, steps);
+        }
+    }
+
+    /// <inheritdoc/>
     private protected override void BackwardStep(int batch, int steps, int s, int t, ReadOnlySpan<float> stateGradients, Span<float> projectedGradients)
     {
         int u = Units, w = Width;
-        Span<float> dh = Scratch(ref _carriedState, batch, UnitsShape).AsSpan();
+        Span<float> dh = CarriedStateGradient(batch);
         Span<float> dcCarry = Scratch(ref _carriedCell, batch, UnitsShape).AsSpan();
         Span<float> da = Scratch(ref _gateGradients, batch, WidthShape).AsSpan();
         if (s == steps - 1)
         {
             dh.Clear();
-            dcCarry.Clear();
+
+            // The last cell state's own gradient, when it is an output (returnState), starts the carried one.
+            if (FinalCellGradient.IsEmpty)
+            {
+                dcCarry.Clear();
+            }
+            else
+            {
+                FinalCellGradient.CopyTo(dcCarry);
+            }
         }
 
         ReadOnlySpan<float> projected = ProjectedValues, gates = _gates!.AsReadOnlySpan(), cells = _cells!.AsReadOnlySpan(), cellActivations = _cellActivations!.AsReadOnlySpan();
@@ -158,6 +205,7 @@ public sealed class Lstm : Recurrent
             ReadOnlySpan<float> c = cells.Slice(row, u), tc = cellActivations.Slice(row, u);
             Span<float> dhRow = dh.Slice(b * u, u), dcRow = dcCarry.Slice(b * u, u), daRow = da.Slice(b * w, w);
             Span<float> dtc = daRow.Slice(2 * u, u);
+            ReadOnlySpan<float> previousCell = PreviousCell(b, steps, s);
             if (Masked(b, steps, t))
             {
                 // A masked step passed h and c through: their gradients go on to the previous step unchanged.
@@ -183,7 +231,7 @@ public sealed class Lstm : Recurrent
             for (int j = 0; j < u; j++)
             {
                 float dcj = dc[j] + dcRow[j];
-                float previous = s > 0 ? cells[row - u + j] : 0f;
+                float previous = previousCell[j];
                 daRow[j] = dcj * a[(2 * u) + j];
                 daRow[u + j] = dcj * previous;
                 daRow[(2 * u) + j] = dcj * a[j];
@@ -197,10 +245,10 @@ public sealed class Lstm : Recurrent
             RecurrentActivation.Backward(z.Slice(3 * u, u), a.Slice(3 * u, u), daRow.Slice(3 * u, u), dz.Slice(3 * u, u), u);
         }
 
-        if (s > 0)
+        if (HasPrevious(s))
         {
             ReadOnlySpan<float> dzStep = projectedGradients[(t * w)..];
-            AccumulateRecurrentGradient(batch, States[((s - 1) * u)..], steps * u, dzStep, steps * w, 0, w);
+            AccumulateRecurrentGradient(batch, PreviousStates(s, steps, out int stride), stride, dzStep, steps * w, 0, w);
             RecurrentInputGradientKeepingMasked(batch, steps, t, dzStep, steps * w, w, dh);
         }
     }

@@ -39,6 +39,15 @@ public abstract class Recurrent : Layer, IRandomLayer
     private bool _dropped;
     private SeededRandom? _random;
     private TensorShape _featureShape;
+    private TensorShape _sequenceShape;
+    private Tensor? _carriedState;
+    private Tensor? _lastStateView;
+    private Tensor? _initialState;
+    private Tensor? _zeroState;
+    private Tensor? _initialStateGradient;
+    private Tensor? _stateOutputGradients;
+    private Tensor?[] _additionalGradients = [];
+    private TensorShape[] _stateShapes = [];
 
     /// <summary>Creates the layer's settings; parameters are created when it is built.</summary>
     private protected Recurrent(int units, int gates, ActivationFunction? activation, bool useBias, Initializer? kernelInitializer,
@@ -120,6 +129,16 @@ public abstract class Recurrent : Layer, IRandomLayer
     /// <summary>The seed of the dropout masks (Keras' <c>seed</c>); null to draw them from the model's seed.</summary>
     public long? DropoutSeed { get; init; }
 
+    /// <summary>
+    /// Keras' <c>return_state</c>: the layer has further outputs, its last states (after the last step, masked steps
+    /// carried): the hidden state (batch, units), and for an LSTM then the cell state (batch, units). Call such a layer
+    /// with <see cref="Layer.CallOutputs"/>; <c>Sequential</c> refuses it, as Keras does.
+    /// </summary>
+    public bool ReturnState { get; init; }
+
+    /// <summary>The number of states the layer carries from step to step: 1 (h), 2 for an LSTM (h and c).</summary>
+    public virtual int StateCount => 1;
+
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
@@ -164,7 +183,130 @@ public abstract class Recurrent : Layer, IRandomLayer
         .Set("go_backwards", GoBackwards)
         .Set("zero_output_for_mask", ZeroOutputForMask)
         .Set("dropout", Dropout)
-        .Set("seed", DropoutSeed);
+        .Set("seed", DropoutSeed)
+        .Set("return_state", ReturnState);
+
+    /// <inheritdoc/>
+    private protected override int MaximumInputs => 1 + StateCount;
+
+    /// <inheritdoc/>
+    internal override bool HasSeveralOutputs => ReturnState;
+
+    /// <inheritdoc/>
+    private protected override IReadOnlyList<TensorShape> AdditionalOutputShapes => _stateShapes;
+
+    // Initial states, Keras' initial_state: extra inputs after the sequence, all of the layer's states or none.
+    private protected override TensorShape BuildLayer(ReadOnlySpan<TensorShape> inputShapes)
+    {
+        if (inputShapes.Length > 1)
+        {
+            if (inputShapes.Length != 1 + StateCount)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Describe()} takes its input alone or with all {StateCount} initial state(s) ({StateNames}) but got {inputShapes.Length - 1} initial state(s)."), nameof(inputShapes));
+            }
+
+            for (int i = 1; i < inputShapes.Length; i++)
+            {
+                if (inputShapes[i].Rank != 1 || inputShapes[i][0] != Units)
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"{Describe()} expects initial state {i} to be (None, {Units}) but got {inputShapes[i].ToBatchString()}."), nameof(inputShapes));
+                }
+            }
+        }
+
+        return OnBuild(inputShapes[0]);
+    }
+
+    private string StateNames => StateCount == 1 ? "h" : "h, c";
+
+    /// <inheritdoc/>
+    private protected override Tensor RunForward(ReadOnlySpan<Tensor> inputs, bool training)
+    {
+        _initialState = inputs.Length > 1 ? inputs[1] : null;
+        SetInitialCellState(inputs.Length > 2 ? inputs[2] : null);
+        return OnForward(inputs[0], training);
+    }
+
+    /// <inheritdoc/>
+    private protected override void RunBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    {
+        inputGradients[0] = OnBackward(outputGradient);
+        if (inputGradients.Length > 1)
+        {
+            // After the first step's reverse, the gradient carried to "step −1" is the initial state's.
+            int batch = outputGradient.Shape[0];
+            Tensor dh = BatchView(ref _initialStateGradient, batch, UnitsShape);
+            CarriedStateGradient(batch).CopyTo(dh.AsSpan());
+            inputGradients[1] = dh;
+            WriteInitialCellGradient(batch, inputGradients[2..]);
+        }
+    }
+
+    /// <inheritdoc/>
+    private protected override Tensor AdditionalOutput(int index) => index == 0 ? _lastStateView! : LastCellState;
+
+    /// <inheritdoc/>
+    private protected override void SetAdditionalOutputGradients(ReadOnlySpan<Tensor?> gradients)
+    {
+        if (gradients.IsEmpty)
+        {
+            Array.Clear(_additionalGradients);
+        }
+        else
+        {
+            gradients.CopyTo(_additionalGradients);
+        }
+    }
+
+    /// <summary>Runs after the last step of a forward pass (an LSTM keeps its last cell state for returnState).</summary>
+    private protected virtual void FinishForward(int batch, int steps)
+    {
+    }
+
+    /// <summary>A state of zeros, (units): the previous state of the first step without initial states.</summary>
+    private protected ReadOnlySpan<float> ZeroState => _zeroState!.AsReadOnlySpan();
+
+    /// <summary>The last cell state (an LSTM's second state output).</summary>
+    private protected virtual Tensor LastCellState => throw new InvalidOperationException($"{Describe()} has one state.");
+
+    /// <summary>Takes an LSTM's initial cell state for the coming forward pass (null: zeros).</summary>
+    private protected virtual void SetInitialCellState(Tensor? cell)
+    {
+    }
+
+    /// <summary>Writes an LSTM's initial cell-state gradient after a backward pass.</summary>
+    private protected virtual void WriteInitialCellGradient(int batch, Span<Tensor?> gradients)
+    {
+    }
+
+    /// <summary>The gradient of the last state output beyond the hidden state (an LSTM's cell state), or empty if none.</summary>
+    private protected ReadOnlySpan<float> FinalCellGradient => _additionalGradients.Length > 1 && _additionalGradients[1] is Tensor g ? g.AsReadOnlySpan() : default;
+
+    /// <summary>The state gradient carried from step to step in the backward pass, (batch, units).</summary>
+    private protected Span<float> CarriedStateGradient(int batch) => Scratch(ref _carriedState, batch, UnitsShape).AsSpan();
+
+    /// <summary>Whether step <paramref name="s"/> has a previous state: every step but the first, and the first too given an initial state.</summary>
+    private protected bool HasPrevious(int s) => s > 0 || _initialState is not null;
+
+    /// <summary>The previous states of step <paramref name="s"/> for the whole batch, rows <paramref name="stride"/> apart.</summary>
+    private protected ReadOnlySpan<float> PreviousStates(int s, int steps, out int stride)
+    {
+        if (s > 0)
+        {
+            stride = steps * Units;
+            return States[((s - 1) * Units)..];
+        }
+
+        stride = Units;
+        return (_initialState ?? _zeroState!).AsReadOnlySpan();
+    }
+
+    /// <summary>Sample <paramref name="b"/>'s previous state at step <paramref name="s"/> (the initial state, or zeros, before the first).</summary>
+    private protected ReadOnlySpan<float> PreviousState(int b, int steps, int s) => s > 0
+        ? States.Slice((((b * steps) + s) - 1) * Units, Units)
+        : (_initialState ?? _zeroState!).AsReadOnlySpan().Slice(_initialState is null ? 0 : b * Units, Units);
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
@@ -183,10 +325,14 @@ public abstract class Recurrent : Layer, IRandomLayer
 
         // The per-sample shapes of the step buffers, made once: a TensorShape holds an array, and the steps must not allocate.
         _featureShape = new TensorShape(inputShape[1]);
+        _sequenceShape = inputShape;
         StepsByWidth = new TensorShape(inputShape[0], Width);
         StepsByUnits = new TensorShape(inputShape[0], Units);
         WidthShape = new TensorShape(Width);
         UnitsShape = new TensorShape(Units);
+        _zeroState = new Tensor(UnitsShape);
+        _stateShapes = ReturnState ? [.. Enumerable.Repeat(UnitsShape, StateCount)] : [];
+        _additionalGradients = new Tensor?[_stateShapes.Length];
         return ReturnSequences ? StepsByUnits : UnitsShape;
     }
 
@@ -205,7 +351,7 @@ public abstract class Recurrent : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
     {
-        int batch = input.Shape[0], steps = InputShape[0], features = InputShape[1];
+        int batch = input.Shape[0], steps = _sequenceShape[0], features = _sequenceShape[1];
         Tensor projected = BatchView(ref _projected, batch, StepsByWidth);
         Tensor states = BatchView(ref _states, batch, StepsByUnits);
 
@@ -235,10 +381,17 @@ public abstract class Recurrent : Layer, IRandomLayer
             ForwardStep(batch, steps, s, TimeIndex(s, steps), projected.AsSpan(), states.AsSpan());
         }
 
+        FinishForward(batch, steps);
         _input = input;
         if (ReturnSequences)
         {
             LastOutput = _stepMask is not null && ZeroOutputForMask ? ZeroMaskedSteps(ref _maskedOutput, states, batch, steps) : states;
+            if (ReturnState)
+            {
+                _lastStateView = BatchView(ref _lastState, batch, UnitsShape);
+                CopyLastStep(states.AsReadOnlySpan(), _lastStateView.AsSpan(), batch, steps);
+            }
+
             return LastOutput;
         }
 
@@ -249,7 +402,26 @@ public abstract class Recurrent : Layer, IRandomLayer
         }
 
         LastOutput = last;
+        _lastStateView = last;
         return last;
+    }
+
+    /// <summary>Copies every sample's row for the last step of <paramref name="values"/> (batch, steps, units) into <paramref name="destination"/> (batch, units).</summary>
+    private protected void CopyLastStep(ReadOnlySpan<float> values, Span<float> destination, int batch, int steps)
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            values.Slice(((b * steps) + steps - 1) * Units, Units).CopyTo(destination.Slice(b * Units, Units));
+        }
+    }
+
+    private void AddToLastStep(ReadOnlySpan<float> gradient, Span<float> stateGradients, int batch, int steps)
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> row = stateGradients.Slice(((b * steps) + steps - 1) * Units, Units);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, gradient.Slice(b * Units, Units), row);
+        }
     }
 
     /// <summary>The output of the last forward pass (for wrappers whose backward pass needs it).</summary>
@@ -258,7 +430,7 @@ public abstract class Recurrent : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {
-        int batch = outputGradient.Shape[0], steps = InputShape[0], features = InputShape[1];
+        int batch = outputGradient.Shape[0], steps = _sequenceShape[0], features = _sequenceShape[1];
         if (_input is null || _input.Shape[0] != batch)
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
@@ -270,6 +442,18 @@ public abstract class Recurrent : Layer, IRandomLayer
         {
             // A zeroed output step does not depend on the state: its gradient stops there.
             stateGradients = _stepMask is not null && ZeroOutputForMask ? ZeroMaskedSteps(ref _maskedGradients, outputGradient, batch, steps) : outputGradient;
+            if (_additionalGradients.Length > 0 && _additionalGradients[0] is Tensor finalState)
+            {
+                // The last state's own gradient joins the last step's, in a buffer of the layer's: the caller's tensor is not written.
+                if (ReferenceEquals(stateGradients, outputGradient))
+                {
+                    Tensor copy = BatchView(ref _stateOutputGradients, batch, StepsByUnits);
+                    stateGradients.AsReadOnlySpan().CopyTo(copy.AsSpan());
+                    stateGradients = copy;
+                }
+
+                AddToLastStep(finalState.AsReadOnlySpan(), stateGradients.AsSpan(), batch, steps);
+            }
         }
         else
         {
@@ -279,6 +463,11 @@ public abstract class Recurrent : Layer, IRandomLayer
             for (int b = 0; b < batch; b++)
             {
                 outputGradient.AsReadOnlySpan().Slice(b * Units, Units).CopyTo(g.Slice(((b * steps) + steps - 1) * Units, Units));
+            }
+
+            if (_additionalGradients.Length > 0 && _additionalGradients[0] is Tensor finalState)
+            {
+                AddToLastStep(finalState.AsReadOnlySpan(), g, batch, steps);
             }
         }
 
@@ -302,7 +491,7 @@ public abstract class Recurrent : Layer, IRandomLayer
             }
         }
 
-        Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
+        Tensor inputGradient = BatchView(ref _inputGradient, batch, _sequenceShape);
         Gemm.Multiply(false, true, rows, features, Width, 1f, dz, Width, Kernel.Value.AsReadOnlySpan(), Width, 0f, inputGradient.AsSpan(), features);
         if (_dropped)
         {
@@ -331,14 +520,14 @@ public abstract class Recurrent : Layer, IRandomLayer
 
     /// <summary>
     /// Keras' masked step: the state of sample <paramref name="b"/> passes through step <paramref name="s"/>
-    /// unchanged (zeros before the first step). <paramref name="values"/> holds one row of <paramref name="size"/> per step.
+    /// unchanged (<paramref name="initial"/>, the sample's initial state or zeros, before the first step). <paramref name="values"/> holds one row of <paramref name="size"/> per step.
     /// </summary>
-    private protected static void CarryState(Span<float> values, int b, int steps, int s, int size)
+    private protected static void CarryState(Span<float> values, int b, int steps, int s, int size, ReadOnlySpan<float> initial)
     {
         Span<float> row = values.Slice(((b * steps) + s) * size, size);
         if (s == 0)
         {
-            row.Clear();
+            initial.CopyTo(row);
         }
         else
         {
@@ -374,7 +563,7 @@ public abstract class Recurrent : Layer, IRandomLayer
         Tensor mask = BatchView(ref _dropMask, batch, _featureShape);
         _random ??= ((IRandomLayer)this).LayerRandom;
         _random.FillKeepMask(mask.AsSpan(), (uint)Math.Round(Dropout * (1 << 24)), (float)(1.0 / (1.0 - Dropout)));
-        Tensor dropped = BatchView(ref _droppedInput, batch, InputShape);
+        Tensor dropped = BatchView(ref _droppedInput, batch, _sequenceShape);
         ReadOnlySpan<float> x = input.AsReadOnlySpan(), m = mask.AsReadOnlySpan();
         Span<float> y = dropped.AsSpan();
         for (int r = 0; r < batch * steps; r++)
@@ -429,12 +618,15 @@ public abstract class Recurrent : Layer, IRandomLayer
 
     /// <summary>
     /// <paramref name="destination"/> (rows strided by <paramref name="ldc"/>) = beta·destination + previous states · U[:, columns],
-    /// for step <paramref name="s"/> &gt; 0: the previous states are rows s − 1 of <paramref name="states"/>.
+    /// for a step that <see cref="HasPrevious"/>.
     /// </summary>
-    private protected void AddRecurrentProduct(int batch, int steps, ReadOnlySpan<float> states, int s, int firstColumn, int columns,
-        float beta, Span<float> destination, int ldc) =>
-        Gemm.Multiply(false, false, batch, columns, Units, 1f, states[((s - 1) * Units)..], steps * Units,
+    private protected void AddRecurrentProduct(int batch, int steps, int s, int firstColumn, int columns,
+        float beta, Span<float> destination, int ldc)
+    {
+        ReadOnlySpan<float> previous = PreviousStates(s, steps, out int stride);
+        Gemm.Multiply(false, false, batch, columns, Units, 1f, previous, stride,
             RecurrentKernel.Value.AsReadOnlySpan()[firstColumn..], Width, beta, destination, ldc);
+    }
 
     /// <summary>Recurrent kernel gradient: dU[:, columns] += Aᵀ · dZ, A (batch, units) rows strided by <paramref name="lda"/>.</summary>
     private protected void AccumulateRecurrentGradient(int batch, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> dz, int ldb, int firstColumn, int columns) =>

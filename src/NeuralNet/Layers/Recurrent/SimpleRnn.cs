@@ -12,7 +12,6 @@ namespace NeuralNet.Layers;
 /// <example><c>model.Add(new SimpleRnn(32));</c></example>
 public sealed class SimpleRnn : Recurrent
 {
-    private Tensor? _carriedState;
     private Tensor? _stepGradient;
 
     /// <summary>Creates a SimpleRNN layer.</summary>
@@ -57,6 +56,7 @@ public sealed class SimpleRnn : Recurrent
             ZeroOutputForMask = d.GetBoolean("zero_output_for_mask"),
             Dropout = d.GetDouble("dropout"),
             DropoutSeed = d.GetNullableInt64("seed"),
+            ReturnState = d.GetBoolean("return_state"),
         };
     }
 
@@ -69,16 +69,16 @@ public sealed class SimpleRnn : Recurrent
     private protected override void ForwardStep(int batch, int steps, int s, int t, Span<float> projected, Span<float> states)
     {
         int u = Units;
-        if (s > 0)
+        if (HasPrevious(s))
         {
-            AddRecurrentProduct(batch, steps, states, s, 0, u, 1f, projected[(t * u)..], steps * u);
+            AddRecurrentProduct(batch, steps, s, 0, u, 1f, projected[(t * u)..], steps * u);
         }
 
         for (int b = 0; b < batch; b++)
         {
             if (Masked(b, steps, t))
             {
-                CarryState(states, b, steps, s, u);
+                CarryState(states, b, steps, s, u, PreviousState(b, steps, 0));
                 continue;
             }
 
@@ -90,7 +90,7 @@ public sealed class SimpleRnn : Recurrent
     private protected override void BackwardStep(int batch, int steps, int s, int t, ReadOnlySpan<float> stateGradients, Span<float> projectedGradients)
     {
         int u = Units;
-        Span<float> dh = Scratch(ref _carriedState, batch, UnitsShape).AsSpan();
+        Span<float> dh = CarriedStateGradient(batch);
         Span<float> total = Scratch(ref _stepGradient, batch, UnitsShape).AsSpan();
         if (s == steps - 1)
         {
@@ -118,10 +118,10 @@ public sealed class SimpleRnn : Recurrent
             Activation.Backward(projected.Slice(zRow, u), states.Slice(row, u), g, projectedGradients.Slice(zRow, u), u);
         }
 
-        if (s > 0)
+        if (HasPrevious(s))
         {
             ReadOnlySpan<float> dzStep = projectedGradients[(t * u)..];
-            AccumulateRecurrentGradient(batch, states[((s - 1) * u)..], steps * u, dzStep, steps * u, 0, u);
+            AccumulateRecurrentGradient(batch, PreviousStates(s, steps, out int stride), stride, dzStep, steps * u, 0, u);
             RecurrentInputGradientKeepingMasked(batch, steps, t, dzStep, steps * u, u, dh);
         }
     }

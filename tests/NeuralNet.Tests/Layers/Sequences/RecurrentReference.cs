@@ -9,8 +9,12 @@ namespace NeuralNet.Tests.Layers.Sequences;
 /// </summary>
 internal static class RecurrentReference
 {
-    /// <summary>The output of <paramref name="layer"/> (tanh / sigmoid activations) for <paramref name="input"/> (batch, steps, features).</summary>
-    public static float[] Forward(RecurrentLayer layer, Tensor input)
+    /// <summary>
+    /// The output of <paramref name="layer"/> (tanh / sigmoid activations) for <paramref name="input"/> (batch, steps, features),
+    /// starting from <paramref name="h0"/> / <paramref name="c0"/> (batch, units) when given, else zeros; the states after
+    /// the last step are appended to <paramref name="finalH"/> / <paramref name="finalC"/> when given.
+    /// </summary>
+    public static float[] Forward(RecurrentLayer layer, Tensor input, Tensor? h0 = null, Tensor? c0 = null, List<float>? finalH = null, List<float>? finalC = null)
     {
         int batch = input.Shape[0], steps = input.Shape[1], features = input.Shape[2], u = layer.Units;
         double[] w = Doubles(layer.Kernel.Value), rw = Doubles(layer.RecurrentKernel.Value);
@@ -21,6 +25,11 @@ internal static class RecurrentReference
         {
             var h = new double[u];
             var c = new double[u];
+            for (int j = 0; j < u; j++)
+            {
+                h[j] = h0 is null ? 0 : h0[n, j];
+                c[j] = c0 is null ? 0 : c0[n, j];
+            }
             for (int s = 0; s < steps; s++)
             {
                 int t = layer.GoBackwards ? steps - 1 - s : s;
@@ -49,6 +58,9 @@ internal static class RecurrentReference
             {
                 output.AddRange(h.Select(v => (float)v));
             }
+
+            finalH?.AddRange(h.Select(v => (float)v));
+            finalC?.AddRange(c.Select(v => (float)v));
         }
 
         return [.. output];

@@ -24,6 +24,12 @@ public sealed class Bidirectional : Layer
     private Tensor? _backwardGradient;
     private Tensor? _inputGradient;
     private TensorShape _halfShape;
+    private TensorShape[] _extraShapes = [];
+    private Tensor?[] _extraGradients = [];
+    private Tensor? _backwardOutput;
+    private Tensor?[] _forwardGradients = [];
+    private Tensor?[] _backwardGradients = [];
+    private readonly Tensor?[] _innerInputGradient = new Tensor?[1];
 
     /// <summary>Wraps <paramref name="layer"/> to run both ways.</summary>
     /// <param name="layer">The recurrent layer; unbuilt. The wrapper runs copies of it, made from its configuration.</param>
@@ -37,7 +43,7 @@ public sealed class Bidirectional : Layer
         ArgumentNullException.ThrowIfNull(layer);
         if (!Enum.IsDefined(mergeMode))
         {
-            throw new ArgumentOutOfRangeException(nameof(mergeMode), mergeMode, "Bidirectional's merge mode is one of Concat, Sum, Mul, Ave.");
+            throw new ArgumentOutOfRangeException(nameof(mergeMode), mergeMode, "Bidirectional's merge mode is one of Concat, Sum, Mul, Ave, None.");
         }
 
         if (layer.IsBuilt || backwardLayer is { IsBuilt: true })
@@ -92,7 +98,7 @@ public sealed class Bidirectional : Layer
     {
         Config config = base.GetConfig()
             .Set("layer", SerializationRegistry.Serialize(Layer))
-            .Set("merge_mode", MergeMode.ToString().ToLowerInvariant());
+            .Set("merge_mode", MergeMode == BidirectionalMergeMode.None ? null : MergeMode.ToString().ToLowerInvariant());
         return BackwardLayerTemplate is null ? config : config.Set("backward_layer", SerializationRegistry.Serialize(BackwardLayerTemplate));
     }
 
@@ -102,14 +108,16 @@ public sealed class Bidirectional : Layer
         Recurrent Read(string key) => SerializationRegistry.Deserialize<Layer>(config.GetNode(key)!, config, key) as Recurrent
             ?? throw config.Error($"\"{key}\" must be a recurrent layer (SimpleRNN, LSTM or GRU).");
 
-        string mode = config.GetString("merge_mode", "concat");
+        // Keras writes merge_mode None as null.
+        string mode = config.GetNode("merge_mode") is null && config.Keys.Contains("merge_mode") ? "none" : config.GetString("merge_mode", "concat");
         BidirectionalMergeMode mergeMode = mode switch
         {
+            "none" => BidirectionalMergeMode.None,
             "concat" => BidirectionalMergeMode.Concat,
             "sum" => BidirectionalMergeMode.Sum,
             "mul" => BidirectionalMergeMode.Mul,
             "ave" => BidirectionalMergeMode.Ave,
-            _ => throw config.Error($"\"merge_mode\" must be \"concat\", \"sum\", \"mul\" or \"ave\" but is \"{FormatError.Shorten(mode)}\"."),
+            _ => throw config.Error($"\"merge_mode\" must be \"concat\", \"sum\", \"mul\", \"ave\" or null but is \"{FormatError.Shorten(mode)}\"."),
         };
         return new(Read("layer"), mergeMode, config.Contains("backward_layer") ? Read("backward_layer") : null, config.GetString("name"));
     }
@@ -130,7 +138,7 @@ public sealed class Bidirectional : Layer
         BuildInner(forward, inputShape, forward.Name + "/");
         BuildInner(backward, inputShape, backward.Name + "/");
         TensorShape forwardShape = forward.OutputShape, backwardShape = backward.OutputShape;
-        if (MergeMode != BidirectionalMergeMode.Concat && forwardShape != backwardShape)
+        if (MergeMode is not (BidirectionalMergeMode.Concat or BidirectionalMergeMode.None) && forwardShape != backwardShape)
         {
             throw new ArgumentException(
                 $"{Describe()} merges by {MergeMode}, which needs equal outputs, but the forward layer gives {forwardShape.ToBatchString()} and the backward layer {backwardShape.ToBatchString()}.", nameof(inputShape));
@@ -139,6 +147,13 @@ public sealed class Bidirectional : Layer
         _forward = forward;
         _backward = backward;
         _halfShape = forwardShape;
+
+        // Keras' outputs: the merged output (or the forward, then the backward output), then the forward layer's states and the backward layer's.
+        _extraShapes = [.. MergeMode == BidirectionalMergeMode.None ? [backwardShape] : Array.Empty<TensorShape>(),
+            .. forward.OutputShapes.Skip(1), .. backward.OutputShapes.Skip(1)];
+        _extraGradients = new Tensor?[_extraShapes.Length];
+        _forwardGradients = new Tensor?[forward.OutputCount];
+        _backwardGradients = new Tensor?[backward.OutputCount];
         if (MergeMode != BidirectionalMergeMode.Concat)
         {
             return forwardShape;
@@ -147,6 +162,42 @@ public sealed class Bidirectional : Layer
         int[] dims = forwardShape.Dimensions.ToArray();
         dims[^1] += backwardShape[-1];
         return new TensorShape(dims);
+    }
+
+    /// <inheritdoc/>
+    internal override bool HasSeveralOutputs => MergeMode == BidirectionalMergeMode.None || Layer.ReturnState;
+
+    /// <inheritdoc/>
+    private protected override IReadOnlyList<TensorShape> AdditionalOutputShapes => _extraShapes;
+
+    /// <inheritdoc/>
+    private protected override Tensor AdditionalOutput(int index)
+    {
+        if (MergeMode == BidirectionalMergeMode.None)
+        {
+            if (index == 0)
+            {
+                return _backwardOutput!;
+            }
+
+            index--;
+        }
+
+        int forwardStates = ForwardLayer.OutputCount - 1;
+        return index < forwardStates ? ForwardLayer.GetOutput(index + 1) : BackwardLayer.GetOutput(index - forwardStates + 1);
+    }
+
+    /// <inheritdoc/>
+    private protected override void SetAdditionalOutputGradients(ReadOnlySpan<Tensor?> gradients)
+    {
+        if (gradients.IsEmpty)
+        {
+            Array.Clear(_extraGradients);
+        }
+        else
+        {
+            gradients.CopyTo(_extraGradients);
+        }
     }
 
     /// <inheritdoc/>
@@ -163,8 +214,14 @@ public sealed class Bidirectional : Layer
         Tensor f = mask is null ? forward.Forward(input, training) : forward.Forward(input, mask, training);
         Tensor b = mask is null ? backward.Forward(input, training) : backward.Forward(input, mask, training);
         int batch = input.Shape[0];
-        Tensor output = BatchView(ref _output, batch, OutputShape);
         int steps = ReturnSequences ? InputShape[0] : 1;
+        if (MergeMode == BidirectionalMergeMode.None)
+        {
+            _backwardOutput = ReturnSequences ? FlipSteps(b, BatchView(ref _output, batch, backward.OutputShape), steps) : b;
+            return f;
+        }
+
+        Tensor output = BatchView(ref _output, batch, OutputShape);
         int uf = forward.Units, ub = backward.Units, width = OutputShape[-1];
         ReadOnlySpan<float> fs = f.AsReadOnlySpan(), bs = b.AsReadOnlySpan();
         Span<float> y = output.AsSpan();
@@ -213,6 +270,29 @@ public sealed class Bidirectional : Layer
         int uf = forward.Units, ub = backward.Units, width = OutputShape[-1];
         Tensor df = BatchView(ref _forwardGradient, batch, _halfShape);
         Tensor db = BatchView(ref _backwardGradient, batch, backward.OutputShape);
+        if (MergeMode == BidirectionalMergeMode.None)
+        {
+            // Output 0 is the forward layer's own; output 1 the backward layer's in time order, flipped back here.
+            outputGradient.AsReadOnlySpan().CopyTo(df.AsSpan());
+            if (_extraGradients[0] is Tensor backwardGradient)
+            {
+                if (ReturnSequences)
+                {
+                    FlipSteps(backwardGradient, db, steps);
+                }
+                else
+                {
+                    backwardGradient.AsReadOnlySpan().CopyTo(db.AsSpan());
+                }
+            }
+            else
+            {
+                db.AsSpan().Clear();
+            }
+
+            return BackwardDirections(df, db, batch);
+        }
+
         ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
         ReadOnlySpan<float> fs = MergeMode == BidirectionalMergeMode.Mul ? forward.LastOutput.AsReadOnlySpan() : default;
         ReadOnlySpan<float> bs = MergeMode == BidirectionalMergeMode.Mul ? backward.LastOutput.AsReadOnlySpan() : default;
@@ -246,8 +326,36 @@ public sealed class Bidirectional : Layer
             }
         }
 
-        Tensor dxf = forward.Backward(df);
-        Tensor dxb = backward.Backward(db);
+        return BackwardDirections(df, db, batch);
+    }
+
+    // Both directions' backward passes, with their state outputs' gradients when they return states; the input gradient is their sum.
+    private Tensor BackwardDirections(Tensor df, Tensor db, int batch)
+    {
+        Recurrent forward = ForwardLayer, backward = BackwardLayer;
+        Tensor dxf, dxb;
+        if (forward.OutputCount > 1)
+        {
+            int first = MergeMode == BidirectionalMergeMode.None ? 1 : 0, forwardStates = forward.OutputCount - 1;
+            _forwardGradients[0] = df;
+            _backwardGradients[0] = db;
+            for (int k = 0; k < forwardStates; k++)
+            {
+                _forwardGradients[k + 1] = _extraGradients[first + k];
+                _backwardGradients[k + 1] = _extraGradients[first + forwardStates + k];
+            }
+
+            forward.Backward(_forwardGradients, _innerInputGradient);
+            dxf = _innerInputGradient[0]!;
+            backward.Backward(_backwardGradients, _innerInputGradient);
+            dxb = _innerInputGradient[0]!;
+        }
+        else
+        {
+            dxf = forward.Backward(df);
+            dxb = backward.Backward(db);
+        }
+
         Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
         if (ComputesInputGradient)
         {
@@ -255,6 +363,23 @@ public sealed class Bidirectional : Layer
         }
 
         return inputGradient;
+    }
+
+    // (batch, steps, units) with the steps reversed, into destination.
+    private static Tensor FlipSteps(Tensor source, Tensor destination, int steps)
+    {
+        int batch = source.Shape[0], units = source.Shape[-1];
+        ReadOnlySpan<float> x = source.AsReadOnlySpan();
+        Span<float> y = destination.AsSpan();
+        for (int n = 0; n < batch; n++)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                x.Slice(((n * steps) + t) * units, units).CopyTo(y.Slice(((n * steps) + BackwardStep(t, steps)) * units, units));
+            }
+        }
+
+        return destination;
     }
 
     // Keras flips the backward layer's returned sequence (it comes in the order the steps ran) back into time order.

@@ -14,4 +14,10 @@ public enum BidirectionalMergeMode
 
     /// <summary>Their element-wise mean (<c>"ave"</c>).</summary>
     Ave,
+
+    /// <summary>
+    /// No merge (Keras' <c>merge_mode=None</c>): the layer has two outputs, the forward and the backward layer's (the latter
+    /// in time order), so it is called with <see cref="Layer.CallOutputs"/>.
+    /// </summary>
+    None,
 }

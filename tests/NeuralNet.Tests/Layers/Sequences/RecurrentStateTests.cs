@@ -69,7 +69,7 @@ public class RecurrentStateTests
         RecurrentLayer layer = Variants[variant]();
         Tensor[] inputs = Inputs(layer, batch: 2, steps: 4, features: 3, initialStates, seed: 7);
         layer.Build([.. inputs.Select(t => t.Shape.DropFirst())]);
-        CheckAllOutputs(layer, inputs, seed: 11).AssertPassed(maxKinkFraction: 0);
+        MultiOutputGradientChecker.CheckLayer(layer, inputs, seed: 11).AssertPassed(maxKinkFraction: 0);
     }
 
     [Theory]
@@ -82,7 +82,7 @@ public class RecurrentStateTests
         RecurrentLayer layer = Variants[variant]();
         Tensor[] inputs = Inputs(layer, batch: 2, steps: 3, features: 3, initialStates: true, seed: 3);
         layer.Build([.. inputs.Select(t => t.Shape.DropFirst())]);
-        CheckAllOutputs(layer, inputs, seed: 5, skipFirstOutput: true).AssertPassed(maxKinkFraction: 0);
+        MultiOutputGradientChecker.CheckLayer(layer, inputs, seed: 5, skipFirstOutput: true).AssertPassed(maxKinkFraction: 0);
     }
 
     [Theory]
@@ -241,60 +241,6 @@ public class RecurrentStateTests
         }
 
         return [.. result];
-    }
-
-    // sum_k G_k · output_k against central differences, for every input and trainable parameter.
-    private static GradientCheckReport CheckAllOutputs(Layer layer, Tensor[] inputs, long seed, bool skipFirstOutput = false)
-    {
-        layer.Forward(inputs, training: false);
-        var upstream = new Tensor?[layer.OutputCount];
-        for (int k = skipFirstOutput ? 1 : 0; k < upstream.Length; k++)
-        {
-            upstream[k] = Tensor.RandomNormal(layer.GetOutput(k).Shape, seed + k);
-        }
-
-        foreach (Parameter p in layer.Parameters)
-        {
-            p.ZeroGradient();
-        }
-
-        var slots = new Tensor?[inputs.Length];
-        layer.Backward(upstream, slots);
-        float[][] inputGradients = [.. slots.Select(g => g!.ToArray())];
-        var parameterGradients = layer.Parameters.Select(p => p.Gradient.ToArray()).ToList();
-
-        double Objective()
-        {
-            layer.Forward(inputs, training: false);
-            double sum = 0;
-            for (int k = 0; k < upstream.Length; k++)
-            {
-                if (upstream[k] is Tensor g)
-                {
-                    ReadOnlySpan<float> y = layer.GetOutput(k).AsReadOnlySpan();
-                    for (int i = 0; i < y.Length; i++)
-                    {
-                        sum += (double)g.AsReadOnlySpan()[i] * y[i];
-                    }
-                }
-            }
-
-            return sum;
-        }
-
-        var report = new GradientCheckReport();
-        GradientCheckOptions options = GradientCheckOptions.Default;
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            GradientChecker.CheckTensor(report, $"input {i}", inputs[i], inputGradients[i], Objective, options, seed + 50 + i);
-        }
-
-        for (int i = 0; i < layer.Parameters.Count; i++)
-        {
-            GradientChecker.CheckTensor(report, layer.Parameters[i].Name, layer.Parameters[i].Value, parameterGradients[i], Objective, options, seed + 70 + i);
-        }
-
-        return report;
     }
 
     private static void AssertClose(float[] expected, float[] actual, string what)

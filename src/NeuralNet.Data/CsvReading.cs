@@ -6,11 +6,15 @@ namespace NeuralNet.Data;
 /// <summary>The parsing loop on Sep: opens a reader, resolves the schema from its column names, reads rows into a buffer.</summary>
 internal static class CsvReading
 {
-    /// <summary>Opens a Sep reader on <paramref name="reader"/> (which the returned reader disposes).</summary>
+    /// <summary>
+    /// Opens a Sep reader on <paramref name="reader"/> (which the returned reader disposes). The header is read as a row
+    /// by <see cref="ReadSchema"/> rather than by Sep, which rejects any repeated name; here only a repeated name the
+    /// options choose is an error.
+    /// </summary>
     public static SepReader Open(TextReader reader, CsvReadOptions options) =>
         new SepReaderOptions(new Sep(options.Separator))
         {
-            HasHeader = options.HasHeader,
+            HasHeader = false,
             Unescape = true,
             // Rows are checked here, to name the line and the expected count in the library's own words.
             DisableColCountCheck = true,
@@ -24,18 +28,24 @@ internal static class CsvReading
         IReadOnlyList<string> names;
         if (options.HasHeader)
         {
-            if (reader.Header.IsEmpty)
+            if (!reader.MoveNext())
             {
                 throw new InvalidDataException($"{source} is empty; expected a header line with the column names, then the data rows.");
             }
 
-            IReadOnlyList<string> header = reader.Header.ColNames;
-            if (options.ColumnNames is not null && options.ColumnNames.Count != header.Count)
+            SepReader.Row row = reader.Current;
+            string[] header = new string[row.ColCount];
+            for (int i = 0; i < header.Length; i++)
             {
-                throw new InvalidDataException($"{source}: the header has {header.Count} fields but ColumnNames gives {options.ColumnNames.Count} names; expected one name per field.");
+                header[i] = row[i].ToString();
             }
 
-            names = options.ColumnNames ?? [.. header];
+            if (options.ColumnNames is not null && options.ColumnNames.Count != header.Length)
+            {
+                throw new InvalidDataException($"{source}: the header has {header.Length} fields but ColumnNames gives {options.ColumnNames.Count} names; expected one name per field.");
+            }
+
+            names = options.ColumnNames ?? header;
         }
         else
         {

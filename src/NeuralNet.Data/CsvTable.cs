@@ -118,7 +118,7 @@ public static class CsvTable
         var buffer = new CsvRowBuffer(schema);
         int dataRow = 0;
         CsvReading.ReadRows(reader, schema, buffer, int.MaxValue, ref dataRow, cancellationToken);
-        return buffer.RowCount > 0 ? buffer.Build(schema) : throw NoRows(source);
+        return buffer.RowCount > 0 ? buffer.Build(schema) : throw NoRows(source, options);
     }
 
     private static IEnumerable<CsvData> Chunks(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, bool collectFirst, CancellationToken cancellationToken)
@@ -146,7 +146,7 @@ public static class CsvTable
 
         if (dataRow == 0)
         {
-            throw NoRows(source);
+            throw NoRows(source, options);
         }
     }
 
@@ -165,7 +165,7 @@ public static class CsvTable
 
         if (dataRow == 0)
         {
-            throw NoRows(source);
+            throw NoRows(source, options);
         }
 
         foreach (CsvColumn column in schema.Columns)
@@ -176,6 +176,6 @@ public static class CsvTable
         return schema;
     }
 
-    private static InvalidDataException NoRows(string source) =>
-        new($"{source} has no data rows; expected at least one row of values{(source == StreamSource ? "" : " after the header")}.");
+    private static InvalidDataException NoRows(string source, CsvReadOptions options) =>
+        new($"{source} has no data rows; expected at least one row of values{(options.HasHeader ? " after the header" : "")}.");
 }

@@ -1,0 +1,36 @@
+namespace NeuralNet.Data;
+
+/// <summary>One chosen CSV column: where it is in the file, whether it is a label, and how it is encoded.</summary>
+internal sealed class CsvColumn
+{
+    public CsvColumn(string name, int sourceIndex, bool isLabel, CategoricalEncoding? encoding, CsvVocabulary? vocabulary)
+    {
+        Name = name;
+        SourceIndex = sourceIndex;
+        IsLabel = isLabel;
+        Encoding = encoding;
+        Vocabulary = vocabulary;
+    }
+
+    /// <summary>The column's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The column's field index in each row.</summary>
+    public int SourceIndex { get; }
+
+    /// <summary>Whether the column goes to the label tensor.</summary>
+    public bool IsLabel { get; }
+
+    /// <summary>The encoding of a categorical column; null for a numeric one.</summary>
+    public CategoricalEncoding? Encoding { get; }
+
+    /// <summary>The categories of a categorical column; null for a numeric one.</summary>
+    public CsvVocabulary? Vocabulary { get; }
+
+    /// <summary>The number of tensor columns this column fills (its vocabulary must be sealed when one-hot).</summary>
+    public int Width => Encoding == CategoricalEncoding.OneHot ? Vocabulary!.Values.Count : 1;
+
+    /// <summary>The names of the tensor columns this column fills.</summary>
+    public IEnumerable<string> TensorColumnNames() =>
+        Encoding == CategoricalEncoding.OneHot ? Vocabulary!.Values.Select(v => $"{Name}={v}") : [Name];
+}

@@ -1,0 +1,48 @@
+namespace NeuralNet.Data;
+
+/// <summary>
+/// A CSV table (or a chunk of one) as tensors: the features, the labels, and the names and vocabularies that say what
+/// each tensor column means. Pass <see cref="Features"/> and <see cref="Labels"/> to <c>Model.Fit</c>.
+/// </summary>
+public sealed class CsvData
+{
+    internal CsvData(Tensor features, Tensor? labels, IReadOnlyList<string> featureNames, IReadOnlyList<string> labelNames,
+        IReadOnlyDictionary<string, IReadOnlyList<string>> vocabularies)
+    {
+        Features = features;
+        Labels = labels;
+        FeatureNames = featureNames;
+        LabelNames = labelNames;
+        Vocabularies = vocabularies;
+    }
+
+    /// <summary>The features, shape (<see cref="RowCount"/>, <see cref="FeatureNames"/>.Count).</summary>
+    public Tensor Features { get; }
+
+    /// <summary>The labels, shape (<see cref="RowCount"/>, <see cref="LabelNames"/>.Count), or null when no label column was chosen.</summary>
+    public Tensor? Labels { get; }
+
+    /// <summary>The number of data rows read.</summary>
+    public int RowCount => Features.Shape[0];
+
+    /// <summary>
+    /// The name of each column of <see cref="Features"/>: the CSV column's name, or "column=category" for each column of a
+    /// one-hot encoded categorical column.
+    /// </summary>
+    public IReadOnlyList<string> FeatureNames { get; }
+
+    /// <summary>The name of each column of <see cref="Labels"/>, named as <see cref="FeatureNames"/> are; empty without labels.</summary>
+    public IReadOnlyList<string> LabelNames { get; }
+
+    /// <summary>For each categorical column, its categories in id order: category i is encoded as i (or in one-hot column i).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Vocabularies { get; }
+
+    /// <summary>Splits the table into its features and labels: <c>var (x, y) = CsvTable.Read(path, options);</c>.</summary>
+    /// <param name="features">Receives <see cref="Features"/>.</param>
+    /// <param name="labels">Receives <see cref="Labels"/>.</param>
+    public void Deconstruct(out Tensor features, out Tensor? labels)
+    {
+        features = Features;
+        labels = Labels;
+    }
+}

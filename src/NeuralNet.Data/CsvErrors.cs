@@ -1,0 +1,46 @@
+namespace NeuralNet.Data;
+
+/// <summary>
+/// Builds the <see cref="InvalidDataException"/>s for bad CSV data. The message names the source, the line, the data
+/// row, the column and the text found; the same facts are in <see cref="Exception.Data"/> under the keys below.
+/// </summary>
+internal static class CsvErrors
+{
+    public const string FileKey = "FileName";
+    public const string LineKey = "Line";
+    public const string RowKey = "Row";
+    public const string ColumnKey = "Column";
+    public const string TextKey = "Text";
+
+    private const int MaxShownText = 100;
+    private const int MaxShownCategories = 10;
+
+    /// <summary>A missing or malformed value in one cell.</summary>
+    public static InvalidDataException Value(string source, int line, int row, string column, ReadOnlySpan<char> text, string expected)
+    {
+        string shown = text.Length > MaxShownText ? string.Concat(text[..MaxShownText], "...") : text.ToString();
+        string found = text.IsWhiteSpace() ? "the value is missing" : $"found '{shown}'";
+        var ex = new InvalidDataException($"{source}: line {line} (data row {row}), column '{column}': {found}; expected {expected}.");
+        ex.Data[FileKey] = source;
+        ex.Data[LineKey] = line;
+        ex.Data[RowKey] = row;
+        ex.Data[ColumnKey] = column;
+        ex.Data[TextKey] = text.ToString();
+        return ex;
+    }
+
+    /// <summary>A row with another number of fields than the column names.</summary>
+    public static InvalidDataException FieldCount(string source, int line, int row, int found, int expected)
+    {
+        var ex = new InvalidDataException($"{source}: line {line} (data row {row}) has {found} field{(found == 1 ? "" : "s")}; expected {expected}, one per column name.");
+        ex.Data[FileKey] = source;
+        ex.Data[LineKey] = line;
+        ex.Data[RowKey] = row;
+        return ex;
+    }
+
+    /// <summary>What a categorical cell of a fixed vocabulary may hold, for <see cref="Value"/>: "one of the categories 'a', 'b'".</summary>
+    public static string ExpectedCategory(IReadOnlyList<string> values) =>
+        "one of the categories " + string.Join(", ", values.Take(MaxShownCategories).Select(v => $"'{v}'")) +
+        (values.Count > MaxShownCategories ? $" (and {values.Count - MaxShownCategories} more)" : "");
+}

@@ -1,0 +1,110 @@
+namespace NeuralNet.Data;
+
+/// <summary>Checks <see cref="CsvReadOptions"/> before a file is opened, so a mistake in the options is reported as such.</summary>
+internal static class CsvOptionsCheck
+{
+    public static CsvReadOptions Validate(CsvReadOptions? options)
+    {
+        options ??= new CsvReadOptions();
+        if (options.Separator is '"' or '\r' or '\n')
+        {
+            throw new ArgumentException($"The separator '{Printable(options.Separator)}' cannot separate fields (it quotes or ends lines); expected a character such as ',', ';' or '\\t'.", nameof(options));
+        }
+
+        Names(options.LabelColumns, nameof(options.LabelColumns), allowEmpty: true);
+        if (options.FeatureColumns is not null)
+        {
+            Names(options.FeatureColumns, nameof(options.FeatureColumns), allowEmpty: false);
+            string? both = options.FeatureColumns.FirstOrDefault(options.LabelColumns.Contains);
+            if (both is not null)
+            {
+                throw new ArgumentException($"Column '{both}' is both a feature and a label column; expected each column in one role.", nameof(options));
+            }
+        }
+
+        Names(options.CategoricalColumns, nameof(options.CategoricalColumns), allowEmpty: true);
+        if (options.ColumnNames is not null)
+        {
+            Names(options.ColumnNames, nameof(options.ColumnNames), allowEmpty: false);
+        }
+        else if (!options.HasHeader)
+        {
+            throw new ArgumentException("HasHeader is false but ColumnNames is not set; expected the column names of a file without a header.", nameof(options));
+        }
+
+        Enum(options.CategoricalEncoding, nameof(options.CategoricalEncoding));
+        Enum(options.LabelEncoding, nameof(options.LabelEncoding));
+        if (options.Vocabularies is not null)
+        {
+            foreach (KeyValuePair<string, IReadOnlyList<string>> pair in options.Vocabularies)
+            {
+                if (!options.CategoricalColumns.Contains(pair.Key))
+                {
+                    throw new ArgumentException($"Vocabularies has a vocabulary for '{pair.Key}', which is not in CategoricalColumns; expected vocabularies of categorical columns only.", nameof(options));
+                }
+
+                if (pair.Value is null || pair.Value.Count == 0)
+                {
+                    throw new ArgumentException($"The vocabulary of '{pair.Key}' is null or empty; expected at least one category.", nameof(options));
+                }
+
+                if (pair.Value.Count > CsvVocabulary.MaxCount)
+                {
+                    throw new ArgumentException($"The vocabulary of '{pair.Key}' has {pair.Value.Count} categories; at most {CsvVocabulary.MaxCount} are supported (ids are stored as floats).", nameof(options));
+                }
+
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (string value in pair.Value)
+                {
+                    if (value is null || !seen.Add(value))
+                    {
+                        throw new ArgumentException($"The vocabulary of '{pair.Key}' has {(value is null ? "a null category" : $"'{value}' twice")}; expected distinct categories.", nameof(options));
+                    }
+                }
+            }
+        }
+
+        return options;
+    }
+
+    /// <summary>The name of the first categorical column without a fixed vocabulary, or null when all have one.</summary>
+    public static string? FirstWithoutVocabulary(CsvReadOptions options) =>
+        options.CategoricalColumns.FirstOrDefault(c => options.Vocabularies is null || !options.Vocabularies.ContainsKey(c));
+
+    private static void Names(IReadOnlyList<string> names, string property, bool allowEmpty)
+    {
+        if (names is null)
+        {
+            throw new ArgumentException($"{property} is null; expected a list of column names.", "options");
+        }
+
+        if (!allowEmpty && names.Count == 0)
+        {
+            throw new ArgumentException($"{property} is empty; expected at least one column name.", "options");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (string.IsNullOrEmpty(names[i]))
+            {
+                throw new ArgumentException($"{property} has a null or empty name at index {i}; expected column names.", "options");
+            }
+
+            if (!seen.Add(names[i]))
+            {
+                throw new ArgumentException($"{property} names '{names[i]}' twice; expected each column once.", "options");
+            }
+        }
+    }
+
+    private static void Enum(CategoricalEncoding value, string property)
+    {
+        if (value is not (CategoricalEncoding.Integer or CategoricalEncoding.OneHot))
+        {
+            throw new ArgumentException($"{property} is {(int)value}, which is not a CategoricalEncoding; expected Integer or OneHot.", "options");
+        }
+    }
+
+    private static string Printable(char c) => c switch { '\r' => "\\r", '\n' => "\\n", _ => c.ToString() };
+}

@@ -1,0 +1,53 @@
+namespace NeuralNet.Data;
+
+/// <summary>
+/// What <see cref="CsvTable"/> reads from a CSV file: the separator, where the column names come from, which columns are
+/// features and labels, and which columns hold categories rather than numbers.
+/// </summary>
+/// <remarks>
+/// Numbers are read in the invariant culture (a point as the decimal separator, an optional exponent). Columns are
+/// named as in the header (case-sensitive); quoted fields are unquoted ("a,b" and doubled quotes). Blank lines are skipped.
+/// </remarks>
+public sealed class CsvReadOptions
+{
+    /// <summary>The field separator; ',' by default (';' and '\t' are common too).</summary>
+    public char Separator { get; init; } = ',';
+
+    /// <summary>Whether the first line holds the column names; true by default.</summary>
+    public bool HasHeader { get; init; } = true;
+
+    /// <summary>
+    /// The column names, one per field: required when <see cref="HasHeader"/> is false; when the file has a header, these
+    /// names replace the header's (whose field count they must match). Null by default: the header's names.
+    /// </summary>
+    public IReadOnlyList<string>? ColumnNames { get; init; }
+
+    /// <summary>The label (target) columns, in the order of the label tensor's columns; none by default.</summary>
+    public IReadOnlyList<string> LabelColumns { get; init; } = [];
+
+    /// <summary>The feature columns, in the order of the feature tensor's columns; null by default: every column but the labels, in file order.</summary>
+    public IReadOnlyList<string>? FeatureColumns { get; init; }
+
+    /// <summary>
+    /// The columns holding categories (any text) rather than numbers, features or labels. Each category gets the
+    /// index of its place in the column's vocabulary: the one given in <see cref="Vocabularies"/>, otherwise the
+    /// column's distinct values sorted ordinally (so the ids do not depend on row order). None by default.
+    /// </summary>
+    public IReadOnlyList<string> CategoricalColumns { get; init; } = [];
+
+    /// <summary>How categorical feature columns are encoded; <see cref="Data.CategoricalEncoding.Integer"/> by default.</summary>
+    public CategoricalEncoding CategoricalEncoding { get; init; } = CategoricalEncoding.Integer;
+
+    /// <summary>
+    /// How categorical label columns are encoded; <see cref="Data.CategoricalEncoding.Integer"/> by default (class
+    /// indices, the targets of <c>SparseCategoricalCrossEntropy</c>); one-hot for <c>CategoricalCrossEntropy</c>.
+    /// </summary>
+    public CategoricalEncoding LabelEncoding { get; init; } = CategoricalEncoding.Integer;
+
+    /// <summary>
+    /// Fixed vocabularies of categorical columns (column name to its categories in id order); a value outside a fixed
+    /// vocabulary is an error. Needed for every categorical column when reading chunks from a <see cref="TextReader"/>,
+    /// which cannot be read twice to collect the categories first. Null by default.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Vocabularies { get; init; }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using nietras.SeparatedValues;
+
+namespace NeuralNet.Data;
+
+/// <summary>The parsing loop on Sep: opens a reader, resolves the schema from its column names, reads rows into a buffer.</summary>
+internal static class CsvReading
+{
+    /// <summary>
+    /// Opens a Sep reader on <paramref name="reader"/> (which the returned reader disposes). The header is read as a row
+    /// by <see cref="ReadSchema"/> rather than by Sep, which rejects any repeated name; here only a repeated name the
+    /// options choose is an error.
+    /// </summary>
+    public static SepReader Open(TextReader reader, CsvReadOptions options) =>
+        new SepReaderOptions(new Sep(options.Separator))
+        {
+            HasHeader = false,
+            Unescape = true,
+            // Rows are checked here, to name the line and the expected count in the library's own words.
+            DisableColCountCheck = true,
+            CultureInfo = CultureInfo.InvariantCulture,
+        }.From(reader);
+
+    /// <summary>Resolves the options against the column names (the header's, or the options').</summary>
+    /// <exception cref="InvalidDataException">The file is empty, or the header and the names given disagree.</exception>
+    public static CsvSchema ReadSchema(SepReader reader, CsvReadOptions options, string source)
+    {
+        IReadOnlyList<string> names;
+        if (options.HasHeader)
+        {
+            if (!reader.MoveNext())
+            {
+                throw new InvalidDataException($"{source} is empty; expected a header line with the column names, then the data rows.");
+            }
+
+            SepReader.Row row = reader.Current;
+            string[] header = new string[row.ColCount];
+            for (int i = 0; i < header.Length; i++)
+            {
+                header[i] = row[i].ToString();
+            }
+
+            if (options.ColumnNames is not null && options.ColumnNames.Count != header.Length)
+            {
+                throw new InvalidDataException($"{source}: the header has {header.Length} fields but ColumnNames gives {options.ColumnNames.Count} names; expected one name per field.");
+            }
+
+            names = options.ColumnNames ?? header;
+        }
+        else
+        {
+            names = options.ColumnNames!;
+        }
+
+        return CsvSchema.Resolve(source, names, options);
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="maxRows"/> data rows into <paramref name="buffer"/>, skipping blank lines;
+    /// <paramref name="dataRow"/> counts the data rows read so far. Returns the number of rows read (0 at the end).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A row has the wrong number of fields, or a value is missing or malformed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static int ReadRows(SepReader reader, CsvSchema schema, CsvRowBuffer buffer, int maxRows, ref int dataRow, CancellationToken cancellationToken)
+    {
+        CsvColumn[] columns = [.. schema.Columns];
+        int read = 0;
+        while (read < maxRows && reader.MoveNext())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            SepReader.Row row = reader.Current;
+            if (row.ColCount == 1 && row[0].Span.IsEmpty)
+            {
+                continue;
+            }
+
+            dataRow++;
+            read++;
+            int line = row.LineNumberFrom;
+            if (row.ColCount != schema.Names.Count)
+            {
+                throw CsvErrors.FieldCount(schema.Source, line, dataRow, row.ColCount, schema.Names.Count);
+            }
+
+            Span<float> values = buffer.AddRow(schema.Source);
+            for (int j = 0; j < columns.Length; j++)
+            {
+                CsvColumn column = columns[j];
+                ReadOnlySpan<char> text = row[column.SourceIndex].Span;
+                values[j] = column.Vocabulary is null
+                    ? ParseNumber(text, schema.Source, line, dataRow, column)
+                    : CategoryId(text, schema.Source, line, dataRow, column);
+            }
+        }
+
+        return read;
+    }
+
+    private static float ParseNumber(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)
+    {
+        if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value))
+        {
+            return value;
+        }
+
+        throw CsvErrors.Value(source, line, row, column.Name, text, "a finite number such as 1.5 or -2e-3 (invariant culture)");
+    }
+
+    private static float CategoryId(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)
+    {
+        CsvVocabulary vocabulary = column.Vocabulary!;
+        if (text.IsWhiteSpace())
+        {
+            throw CsvErrors.Value(source, line, row, column.Name, text, "a category");
+        }
+
+        int id = vocabulary.GetOrAdd(text.ToString());
+        if (id >= 0)
+        {
+            return id;
+        }
+
+        throw CsvErrors.Value(source, line, row, column.Name, text, vocabulary.IsFixed
+            ? CsvErrors.ExpectedCategory(vocabulary.Values)
+            : $"at most {CsvVocabulary.MaxCount} distinct categories per column");
+    }
+}

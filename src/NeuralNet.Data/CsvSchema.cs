@@ -1,0 +1,87 @@
+namespace NeuralNet.Data;
+
+/// <summary>The options resolved against a file's column names: the chosen columns in tensor order.</summary>
+internal sealed class CsvSchema
+{
+    private CsvSchema(string source, IReadOnlyList<string> names, CsvColumn[] features, CsvColumn[] labels)
+    {
+        Source = source;
+        Names = names;
+        Features = features;
+        Labels = labels;
+    }
+
+    /// <summary>The file (or source name) in messages.</summary>
+    public string Source { get; }
+
+    /// <summary>The name of every field of a row.</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>The feature columns, in tensor order.</summary>
+    public CsvColumn[] Features { get; }
+
+    /// <summary>The label columns, in tensor order.</summary>
+    public CsvColumn[] Labels { get; }
+
+    /// <summary>Every chosen column, features first.</summary>
+    public IEnumerable<CsvColumn> Columns => Features.Concat(Labels);
+
+    /// <summary>Chooses the columns <paramref name="options"/> names among <paramref name="names"/>.</summary>
+    /// <exception cref="ArgumentException">An option names a column the file does not have, or a categorical column is neither a feature nor a label.</exception>
+    /// <exception cref="InvalidDataException">A column the options name appears twice among <paramref name="names"/>, or no feature column is left.</exception>
+    public static CsvSchema Resolve(string source, IReadOnlyList<string> names, CsvReadOptions options)
+    {
+        int[] labelIndices = [.. options.LabelColumns.Select(n => IndexOf(source, names, n, "label"))];
+        int[] featureIndices = options.FeatureColumns is null
+            ? [.. Enumerable.Range(0, names.Count).Where(i => !labelIndices.Contains(i))]
+            : [.. options.FeatureColumns.Select(n => IndexOf(source, names, n, "feature"))];
+        if (featureIndices.Length == 0)
+        {
+            throw new InvalidDataException($"{source}: every column ({string.Join(", ", names)}) is a label column; expected at least one feature column.");
+        }
+
+        foreach (string categorical in options.CategoricalColumns)
+        {
+            int index = IndexOf(source, names, categorical, "categorical");
+            if (!labelIndices.Contains(index) && !featureIndices.Contains(index))
+            {
+                throw new ArgumentException($"{source}: categorical column '{categorical}' is neither a feature nor a label column; expected a chosen column.", nameof(options));
+            }
+        }
+
+        CsvColumn Make(int index, bool isLabel)
+        {
+            string name = names[index];
+            if (!options.CategoricalColumns.Contains(name))
+            {
+                return new CsvColumn(name, index, isLabel, encoding: null, vocabulary: null);
+            }
+
+            IReadOnlyList<string>? fixedValues = options.Vocabularies is not null && options.Vocabularies.TryGetValue(name, out IReadOnlyList<string>? values) ? values : null;
+            return new CsvColumn(name, index, isLabel, isLabel ? options.LabelEncoding : options.CategoricalEncoding, new CsvVocabulary(fixedValues));
+        }
+
+        return new CsvSchema(source, names, [.. featureIndices.Select(i => Make(i, false))], [.. labelIndices.Select(i => Make(i, true))]);
+    }
+
+    private static int IndexOf(string source, IReadOnlyList<string> names, string name, string role)
+    {
+        int index = -1;
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.Ordinal))
+            {
+                if (index >= 0)
+                {
+                    throw new InvalidDataException($"{source}: the column names hold '{name}' twice (fields {index + 1} and {i + 1}); expected the {role} column once.");
+                }
+
+                index = i;
+            }
+        }
+
+        return index >= 0
+            ? index
+            : throw new ArgumentException($"{source}: {role} column '{name}' is not among the columns ({string.Join(", ", names)}).", "options");
+    }
+}

@@ -1,0 +1,181 @@
+using nietras.SeparatedValues;
+
+namespace NeuralNet.Data;
+
+/// <summary>
+/// Reads CSV tables into feature and label tensors: numeric columns as they are, categorical (text) columns as category
+/// ids or one-hot columns, the whole table at once (<see cref="Read(string, CsvReadOptions?, CancellationToken)"/>) or in
+/// chunks of rows for files too large for memory (<see cref="ReadChunks(string, int, CsvReadOptions?, CancellationToken)"/>).
+/// </summary>
+/// <remarks>
+/// Parsing is done by Sep (a fast, maintained CSV parser). A missing or malformed value stops the read with an
+/// <see cref="InvalidDataException"/> naming the file, the line, the data row, the column and the text found; the same
+/// facts are in <see cref="Exception.Data"/> under "FileName", "Line", "Row", "Column" and "Text".
+/// </remarks>
+public static class CsvTable
+{
+    private const string StreamSource = "CSV input";
+
+    /// <summary>Reads a whole CSV file.</summary>
+    /// <param name="path">The CSV file (UTF-8, or the encoding its byte-order mark names).</param>
+    /// <param name="options">The separator, column names and roles; null for the defaults (a header, every column a numeric feature, no labels).</param>
+    /// <param name="cancellationToken">Stops the read between rows.</param>
+    /// <returns>The features (rows, feature columns), the labels (rows, label columns) and what each column holds.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException">The options are inconsistent, or name a column the file does not have.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is empty or has no data rows; a row has another number of fields than the header; a value is missing or
+    /// not a finite number; a categorical value is outside its fixed vocabulary.
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static CsvData Read(string path, CsvReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        options = CsvOptionsCheck.Validate(options);
+        using var text = new StreamReader(path);
+        return ReadAll(text, options, path, cancellationToken);
+    }
+
+    /// <summary>Reads a whole CSV table from a reader (which stays open).</summary>
+    /// <param name="reader">The CSV text.</param>
+    /// <param name="options">The separator, column names and roles; null for the defaults.</param>
+    /// <param name="sourceName">The name of the source in error messages; "CSV input" when null.</param>
+    /// <param name="cancellationToken">Stops the read between rows.</param>
+    /// <returns>The features, the labels and what each column holds.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
+    /// <exception cref="ArgumentException">The options are inconsistent, or name a column the table does not have.</exception>
+    /// <exception cref="InvalidDataException">As for <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static CsvData Read(TextReader reader, CsvReadOptions? options = null, string? sourceName = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        options = CsvOptionsCheck.Validate(options);
+        return ReadAll(new NonClosingTextReader(reader), options, sourceName ?? StreamSource, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a CSV file in chunks of <paramref name="chunkRows"/> rows (the last may be shorter), so that a file larger
+    /// than memory can be trained on piece by piece. Categorical columns without a fixed vocabulary are collected by a
+    /// first pass over the file, so every chunk encodes a category with the same id as <see cref="Read(string, CsvReadOptions?, CancellationToken)"/> does.
+    /// </summary>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="chunkRows">The rows per chunk, at least 1.</param>
+    /// <param name="options">The separator, column names and roles; null for the defaults.</param>
+    /// <param name="cancellationToken">Stops the read between rows.</param>
+    /// <returns>The chunks, each with new tensors, read lazily as the sequence is enumerated.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkRows"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The options are inconsistent (thrown at once), or name a column the file does not have (thrown when enumerated).</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist (thrown at once).</exception>
+    /// <exception cref="InvalidDataException">As for <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>, thrown when the bad row is reached.</exception>
+    public static IEnumerable<CsvData> ReadChunks(string path, int chunkRows, CsvReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+        options = CsvOptionsCheck.Validate(options);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The CSV file '{path}' does not exist.", path);
+        }
+
+        bool collectFirst = CsvOptionsCheck.FirstWithoutVocabulary(options) is not null;
+        return Chunks(() => new StreamReader(path), options, path, chunkRows, collectFirst, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a CSV table from a reader (which stays open) in chunks of <paramref name="chunkRows"/> rows. A reader can be
+    /// read only once, so every categorical column needs a fixed vocabulary in <see cref="CsvReadOptions.Vocabularies"/>.
+    /// </summary>
+    /// <param name="reader">The CSV text.</param>
+    /// <param name="chunkRows">The rows per chunk, at least 1.</param>
+    /// <param name="options">The separator, column names and roles; null for the defaults.</param>
+    /// <param name="sourceName">The name of the source in error messages; "CSV input" when null.</param>
+    /// <param name="cancellationToken">Stops the read between rows.</param>
+    /// <returns>The chunks, read lazily as the sequence is enumerated.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkRows"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The options are inconsistent or a categorical column has no fixed vocabulary (thrown at once).</exception>
+    /// <exception cref="InvalidDataException">As for <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>, thrown when the bad row is reached.</exception>
+    public static IEnumerable<CsvData> ReadChunks(TextReader reader, int chunkRows, CsvReadOptions? options = null, string? sourceName = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+        options = CsvOptionsCheck.Validate(options);
+        string? open = CsvOptionsCheck.FirstWithoutVocabulary(options);
+        if (open is not null)
+        {
+            throw new ArgumentException($"Categorical column '{open}' has no vocabulary in Vocabularies; reading chunks from a TextReader needs every category list up front (a reader cannot be read twice to collect them). Pass a file path, or give the vocabulary.", nameof(options));
+        }
+
+        return Chunks(() => new NonClosingTextReader(reader), options, sourceName ?? StreamSource, chunkRows, collectFirst: false, cancellationToken);
+    }
+
+    private static CsvData ReadAll(TextReader text, CsvReadOptions options, string source, CancellationToken cancellationToken)
+    {
+        using SepReader reader = CsvReading.Open(text, options);
+        CsvSchema schema = CsvReading.ReadSchema(reader, options, source);
+        var buffer = new CsvRowBuffer(schema);
+        int dataRow = 0;
+        CsvReading.ReadRows(reader, schema, buffer, int.MaxValue, ref dataRow, cancellationToken);
+        return buffer.RowCount > 0 ? buffer.Build(schema) : throw NoRows(source, options);
+    }
+
+    private static IEnumerable<CsvData> Chunks(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, bool collectFirst, CancellationToken cancellationToken)
+    {
+        CsvSchema? collected = null;
+        if (collectFirst)
+        {
+            collected = CollectVocabularies(open, options, source, chunkRows, cancellationToken);
+        }
+
+        using SepReader reader = CsvReading.Open(open(), options);
+        CsvSchema schema = CsvReading.ReadSchema(reader, options, source);
+        schema = collected ?? schema;
+        int dataRow = 0;
+        while (true)
+        {
+            var buffer = new CsvRowBuffer(schema, Math.Min(chunkRows, 4096));
+            if (CsvReading.ReadRows(reader, schema, buffer, chunkRows, ref dataRow, cancellationToken) == 0)
+            {
+                break;
+            }
+
+            yield return buffer.Build(schema);
+        }
+
+        if (dataRow == 0)
+        {
+            throw NoRows(source, options);
+        }
+    }
+
+    /// <summary>Reads the whole file once (checking every value) to collect and seal the categorical columns' vocabularies.</summary>
+    private static CsvSchema CollectVocabularies(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, CancellationToken cancellationToken)
+    {
+        using SepReader reader = CsvReading.Open(open(), options);
+        CsvSchema schema = CsvReading.ReadSchema(reader, options, source);
+        int dataRow = 0;
+        CsvRowBuffer buffer;
+        do
+        {
+            buffer = new CsvRowBuffer(schema, Math.Min(chunkRows, 4096));
+        }
+        while (CsvReading.ReadRows(reader, schema, buffer, chunkRows, ref dataRow, cancellationToken) > 0);
+
+        if (dataRow == 0)
+        {
+            throw NoRows(source, options);
+        }
+
+        foreach (CsvColumn column in schema.Columns)
+        {
+            column.Vocabulary?.Seal();
+        }
+
+        return schema;
+    }
+
+    private static InvalidDataException NoRows(string source, CsvReadOptions options) =>
+        new($"{source} has no data rows; expected at least one row of values{(options.HasHeader ? " after the header" : "")}.");
+}

@@ -1,0 +1,146 @@
+namespace NeuralNet.Data;
+
+/// <summary>
+/// Reads a folder of images with one sub-folder per class into tensors, as Keras' <c>image_dataset_from_directory</c>
+/// does: the same file order for a seed, the same training / validation split, pixels resized with TensorFlow's
+/// arithmetic to floats in [0, 255], channels last.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The folder looks like <c>main/cat/1.png, main/cat/2.jpg, main/dog/a.png</c>: classes are the sub-folders (sorted
+/// ordinally, or <see cref="ImageFolderOptions.ClassNames"/>), images are the .bmp, .gif, .jpeg, .jpg and .png files under
+/// each class folder, at any depth. Images are decoded by SkiaSharp (the first frame of an animated GIF).
+/// </para>
+/// <para>
+/// Keras shuffles twice: the file list once with the seed (reproduced here, numpy's generator included), and the
+/// <c>tf.data</c> pipeline again on every epoch. The second shuffle is not reproduced; <c>Model.Fit</c> shuffles each
+/// epoch itself.
+/// </para>
+/// </remarks>
+public static class ImageFolder
+{
+    /// <summary>Reads every image of the folder (or of the subset chosen by <see cref="ImageFolderOptions.Subset"/>) into one tensor.</summary>
+    /// <param name="directory">The folder, holding one sub-folder of images per class.</param>
+    /// <param name="options">Size, colour mode, labels, shuffle and split; null for Keras' defaults (256 x 256 RGB, integer labels, shuffled with a random seed).</param>
+    /// <param name="cancellationToken">Stops the read between images.</param>
+    /// <returns>The images (n, height, width, channels), their labels, the class names and the file paths.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
+    /// <exception cref="ArgumentException">The options break Keras' rules (for example a split without a seed), or a class name is not a sub-folder.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The folder has no class sub-folders or no images, the split leaves a subset empty, an image cannot be decoded (the
+    /// message names its path), or the images do not fit in one tensor (use <see cref="EnumerateBatches"/>).
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ImageFolderData Load(string directory, ImageFolderOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        (ImageFolderOptions checkedOptions, uint? seed) = ImageFolderOptionsCheck.Validate(options, bothSubsets: false);
+        ImageIndex index = Select(ImageIndex.List(directory, checkedOptions, seed), checkedOptions, directory);
+        return Read(index, 0, index.Paths.Length, checkedOptions, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads both subsets of a split folder (Keras' <c>subset="both"</c>): the training images are the first
+    /// 1 - <see cref="ImageFolderOptions.ValidationSplit"/> of the shuffled files, the validation images the rest.
+    /// </summary>
+    /// <param name="directory">The folder, holding one sub-folder of images per class.</param>
+    /// <param name="options">The options, with a <see cref="ImageFolderOptions.ValidationSplit"/>, a <see cref="ImageFolderOptions.Seed"/> when shuffling, and no <see cref="ImageFolderOptions.Subset"/>.</param>
+    /// <param name="cancellationToken">Stops the read between images.</param>
+    /// <returns>The training and the validation images, disjoint.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">The options break Keras' rules, or a class name is not a sub-folder.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static (ImageFolderData Training, ImageFolderData Validation) LoadSplit(string directory, ImageFolderOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(options);
+        (ImageFolderOptions checkedOptions, uint? seed) = ImageFolderOptionsCheck.Validate(options, bothSubsets: true);
+        ImageIndex all = ImageIndex.List(directory, checkedOptions, seed);
+        ImageIndex training = all.Subset(checkedOptions.ValidationSplit, ImageSubset.Training, directory);
+        ImageIndex validation = all.Subset(checkedOptions.ValidationSplit, ImageSubset.Validation, directory);
+        return (Read(training, 0, training.Paths.Length, checkedOptions, cancellationToken),
+            Read(validation, 0, validation.Paths.Length, checkedOptions, cancellationToken));
+    }
+
+    /// <summary>
+    /// Lists the folder now and reads it lazily, <see cref="ImageFolderOptions.BatchSize"/> images at a time (the last
+    /// batch may be smaller), so a folder larger than memory can be trained on batch by batch.
+    /// </summary>
+    /// <param name="directory">The folder, holding one sub-folder of images per class.</param>
+    /// <param name="options">As for <see cref="Load"/>.</param>
+    /// <param name="cancellationToken">Stops the read between images.</param>
+    /// <returns>The batches in file order, each with new tensors.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
+    /// <exception cref="ArgumentException">The options break Keras' rules, or a class name is not a sub-folder (thrown at once).</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist (thrown at once).</exception>
+    /// <exception cref="InvalidDataException">
+    /// The folder has no images or the split leaves a subset empty (thrown at once); an image cannot be decoded (thrown
+    /// when its batch is read).
+    /// </exception>
+    public static IEnumerable<ImageFolderData> EnumerateBatches(string directory, ImageFolderOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        (ImageFolderOptions checkedOptions, uint? seed) = ImageFolderOptionsCheck.Validate(options, bothSubsets: false);
+        ImageIndex index = Select(ImageIndex.List(directory, checkedOptions, seed), checkedOptions, directory);
+        return Batches(index, checkedOptions, cancellationToken);
+    }
+
+    private static IEnumerable<ImageFolderData> Batches(ImageIndex index, ImageFolderOptions options, CancellationToken cancellationToken)
+    {
+        for (int start = 0; start < index.Paths.Length; start += options.BatchSize)
+        {
+            yield return Read(index, start, Math.Min(options.BatchSize, index.Paths.Length - start), options, cancellationToken);
+        }
+    }
+
+    private static ImageIndex Select(ImageIndex index, ImageFolderOptions options, string directory) =>
+        options.Subset is ImageSubset subset ? index.Subset(options.ValidationSplit, subset, directory) : index;
+
+    /// <summary>Decodes and resizes files [start, start + count) of the index into new tensors.</summary>
+    private static ImageFolderData Read(ImageIndex index, int start, int count, ImageFolderOptions options, CancellationToken cancellationToken)
+    {
+        (int height, int width) = options.ImageSize;
+        int channels = options.ColorMode switch { ImageColorMode.Grayscale => 1, ImageColorMode.Rgba => 4, _ => 3 };
+        int imageLength = height * width * channels;
+        if ((long)count * imageLength > Array.MaxLength)
+        {
+            throw new InvalidDataException($"{count} images of {height} x {width} x {channels} do not fit in one tensor; read them with ImageFolder.EnumerateBatches.");
+        }
+
+        var images = new Tensor(count, height, width, channels);
+        Span<float> pixels = images.AsSpan();
+        for (int i = 0; i < count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string path = index.Paths[start + i];
+            (byte[] source, int sourceHeight, int sourceWidth) = ImageDecoding.Decode(path, options.ColorMode);
+            (int top, int left, int windowHeight, int windowWidth) = options.CropToAspectRatio
+                ? ImageResize.CropWindow(sourceHeight, sourceWidth, height, width)
+                : (0, 0, sourceHeight, sourceWidth);
+            ImageResize.Resize(source, sourceWidth, channels, top, left, windowHeight, windowWidth,
+                pixels.Slice(i * imageLength, imageLength), height, width, options.Interpolation);
+        }
+
+        int[]? classes = index.Labels?[start..(start + count)];
+        return new ImageFolderData(images, Labels(classes, index.ClassNames.Length, options.LabelMode), classes, index.ClassNames, index.Paths[start..(start + count)]);
+    }
+
+    private static Tensor? Labels(int[]? classes, int classCount, ImageLabelMode mode)
+    {
+        if (classes is null)
+        {
+            return null;
+        }
+
+        if (mode == ImageLabelMode.Categorical)
+        {
+            return NeuralNet.Datasets.LabeledDataset.OneHot(classes, classCount);
+        }
+
+        float[] values = [.. classes.Select(c => (float)c)];
+        return mode == ImageLabelMode.Binary ? Tensor.FromArray(values, values.Length, 1) : Tensor.FromArray(values, values.Length);
+    }
+}

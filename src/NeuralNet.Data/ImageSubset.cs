@@ -1,0 +1,11 @@
+namespace NeuralNet.Data;
+
+/// <summary>Which part of a split folder to read, Keras' <c>subset</c> (use <c>ImageFolder.LoadSplit</c> for Keras' "both").</summary>
+public enum ImageSubset
+{
+    /// <summary>The first 1 - validationSplit of the (shuffled) files.</summary>
+    Training,
+
+    /// <summary>The last validationSplit of the (shuffled) files.</summary>
+    Validation,
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text;
+using Xunit;
+
+namespace NeuralNet.Data.Tests;
+
+public class CsvTableChunkTests
+{
+    private static string WriteTable(TempFolder folder, int rows)
+    {
+        var text = new StringBuilder("x,colour,y\n");
+        string[] colours = ["red", "green", "blue"];
+        for (int i = 0; i < rows; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{i * 0.5},{colours[(i * 7) % 3]},{i % 2}\n");
+        }
+
+        return folder.WriteText("big.csv", text.ToString());
+    }
+
+    private static readonly CsvReadOptions s_options = new() { LabelColumns = ["y"], CategoricalColumns = ["colour"], CategoricalEncoding = CategoricalEncoding.OneHot };
+
+    [Fact]
+    public void ReadChunks_File_ChunksJoinToTheWholeRead()
+    {
+        using var folder = new TempFolder();
+        string path = WriteTable(folder, 10);
+        CsvData whole = CsvTable.Read(path, s_options);
+
+        CsvData[] chunks = [.. CsvTable.ReadChunks(path, 4, s_options)];
+
+        Assert.Equal([4, 4, 2], chunks.Select(c => c.RowCount));
+        Assert.Equal(whole.Features.ToArray(), chunks.SelectMany(c => c.Features.ToArray()));
+        Assert.Equal(whole.Labels!.ToArray(), chunks.SelectMany(c => c.Labels!.ToArray()));
+        Assert.All(chunks, c => Assert.Equal(["x", "colour=blue", "colour=green", "colour=red"], c.FeatureNames));
+        Assert.All(chunks, c => Assert.Equal(["blue", "green", "red"], c.Vocabularies["colour"]));
+    }
+
+    [Fact]
+    public void ReadChunks_BadValueInALaterChunk_EarlierChunksReadFirst()
+    {
+        using var folder = new TempFolder();
+        string path = folder.WriteText("t.csv", "a\n1\n2\n3\nx\n");
+        using IEnumerator<CsvData> chunks = CsvTable.ReadChunks(path, 2).GetEnumerator();
+        Assert.True(chunks.MoveNext());
+        Assert.Equal([1f, 2f], chunks.Current.Features.ToArray());
+        var ex = Assert.Throws<InvalidDataException>(() => chunks.MoveNext());
+        Assert.StartsWith($"{path}: line 5 (data row 4), column 'a': found 'x'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadChunks_TextReaderWithVocabulary_EncodesWithIt()
+    {
+        var options = new CsvReadOptions
+        {
+            CategoricalColumns = ["c"],
+            Vocabularies = new Dictionary<string, IReadOnlyList<string>> { ["c"] = ["b", "a"] },
+        };
+        CsvData[] chunks = [.. CsvTable.ReadChunks(new StringReader("c\na\nb\na\n"), 2, options)];
+        Assert.Equal([[1f, 0f], [1f]], chunks.Select(c => c.Features.ToArray()));
+    }
+
+    [Fact]
+    public void ReadChunks_TextReaderWithoutVocabulary_RejectedAtOnce()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => CsvTable.ReadChunks(new StringReader("c\na\n"), 2, new CsvReadOptions { CategoricalColumns = ["c"] }));
+        Assert.StartsWith("Categorical column 'c' has no vocabulary in Vocabularies", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadChunks_ZeroRowsPerChunk_RejectedAtOnce()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => CsvTable.ReadChunks(new StringReader("a\n1\n"), 0));
+    }
+
+    [Fact]
+    public void ReadChunks_MissingFile_RejectedAtOnce()
+    {
+        using var folder = new TempFolder();
+        Assert.Throws<FileNotFoundException>(() => CsvTable.ReadChunks(Path.Combine(folder.Root, "none.csv"), 2));
+    }
+
+    [Fact]
+    public void ReadChunks_HeaderOnly_ThrowsWhenEnumerated()
+    {
+        using var folder = new TempFolder();
+        string path = folder.WriteText("t.csv", "a,b\n");
+        Assert.Throws<InvalidDataException>(() => CsvTable.ReadChunks(path, 2).ToList());
+    }
+}

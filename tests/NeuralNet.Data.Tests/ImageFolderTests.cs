@@ -1,0 +1,171 @@
+using SkiaSharp;
+using Xunit;
+
+namespace NeuralNet.Data.Tests;
+
+public class ImageFolderTests
+{
+    private static readonly ImageFolderOptions s_sorted = new() { Shuffle = false, ImageSize = (2, 2) };
+
+    [Fact]
+    public void Load_PngsAtTheTargetSize_ExactPixelsChannelsLastAndClassLabels()
+    {
+        using var folder = new TempFolder();
+        byte[] rgba =
+        [
+            255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255,
+            10, 20, 30, 255, 40, 50, 60, 255, 70, 80, 90, 255,
+        ];
+        TestImages.Write(folder.File("cat", "a.png"), rgba, 2, 3);
+        TestImages.WriteSolid(folder.File("dog", "b.png"), 1, 2, 3, size: 3);
+
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 3) });
+
+        Assert.Equal(new TensorShape(2, 2, 3, 3), data.Images.Shape);
+        Assert.Equal([255f, 0f, 0f, 0f, 255f, 0f, 0f, 0f, 255f, 10f, 20f, 30f, 40f, 50f, 60f, 70f, 80f, 90f], data.Images.Slice(0, 1).ToArray());
+        Assert.Equal(["cat", "dog"], data.ClassNames);
+        Assert.Equal([0f, 1f], data.Labels!.ToArray());
+        Assert.Equal(new TensorShape(2), data.Labels.Shape);
+        Assert.Equal([Path.Combine(folder.Root, "cat", "a.png"), Path.Combine(folder.Root, "dog", "b.png")], data.FilePaths);
+    }
+
+    [Fact]
+    public void Load_Grayscale_PilLumaRounded()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("c", "x.png"), 10, 200, 30, size: 2);
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), ColorMode = ImageColorMode.Grayscale });
+        Assert.Equal(new TensorShape(1, 2, 2, 1), data.Images.Shape);
+        Assert.All(data.Images.ToArray(), v => Assert.Equal(124f, v)); // 0.299*10 + 0.587*200 + 0.114*30 = 123.81
+    }
+
+    [Fact]
+    public void Load_Rgba_KeepsAlphaAndTheUnpremultipliedColour()
+    {
+        using var folder = new TempFolder();
+        TestImages.Write(folder.File("c", "x.png"), [200, 100, 50, 128], 1, 1);
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { ImageSize = (1, 1), ColorMode = ImageColorMode.Rgba, Shuffle = false });
+        Assert.Equal([200f, 100f, 50f, 128f], data.Images.ToArray());
+    }
+
+    [Fact]
+    public void Load_SmallerTarget_BilinearAsTensorFlow()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteGray(folder.File("c", "x.png"), new byte[,] { { 10, 20, 30, 40 }, { 50, 60, 70, 80 } });
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), ColorMode = ImageColorMode.Grayscale });
+        Assert.Equal([15f, 35f, 55f, 75f], data.Images.ToArray());
+    }
+
+    [Fact]
+    public void Load_CropToAspectRatio_ResizesTheCentredWindow()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteGray(folder.File("c", "x.png"), new byte[,] { { 10, 20, 30, 40 }, { 50, 60, 70, 80 } });
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), ColorMode = ImageColorMode.Grayscale, CropToAspectRatio = true });
+        Assert.Equal([20f, 30f, 60f, 70f], data.Images.ToArray());
+    }
+
+    [Fact]
+    public void Load_Jpeg_ColoursWithinJpegTolerance()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("c", "x.jpg"), 200, 80, 40, size: 8, format: SKEncodedImageFormat.Jpeg);
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (8, 8) });
+        float[] pixels = data.Images.ToArray();
+        for (int i = 0; i < pixels.Length; i += 3)
+        {
+            Assert.InRange(pixels[i], 196f, 204f);
+            Assert.InRange(pixels[i + 1], 76f, 84f);
+            Assert.InRange(pixels[i + 2], 36f, 44f);
+        }
+    }
+
+    [Fact]
+    public void Load_FilesOrderedByClassThenPathIncludingNestedFolders_OtherExtensionsIgnored()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("b", "z.PNG"), 1, 1, 1);
+        TestImages.WriteSolid(folder.File("b", "sub", "a.png"), 2, 2, 2);
+        TestImages.WriteSolid(folder.File("a", "y.png"), 3, 3, 3);
+        folder.WriteText(Path.Combine("a", "notes.txt"), "not an image");
+        Directory.CreateDirectory(folder.File(".hidden", "x"));
+
+        ImageFolderData data = ImageFolder.Load(folder.Root, s_sorted);
+
+        Assert.Equal(["a", "b"], data.ClassNames);
+        Assert.Equal([Path.Combine("a", "y.png"), Path.Combine("b", "z.PNG"), Path.Combine("b", "sub", "a.png")], data.FilePaths.Select(p => Path.GetRelativePath(folder.Root, p)));
+        Assert.Equal([0f, 1f, 1f], data.Labels!.ToArray());
+    }
+
+    [Fact]
+    public void Load_LabelModes_CategoricalOneHotBinaryColumnNoneWithoutLabels()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("no", "a.png"), 1, 1, 1);
+        TestImages.WriteSolid(folder.File("yes", "b.png"), 2, 2, 2);
+        TestImages.WriteSolid(folder.File("top.png"), 3, 3, 3);
+
+        ImageFolderData categorical = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), LabelMode = ImageLabelMode.Categorical });
+        Assert.Equal(new TensorShape(2, 2), categorical.Labels!.Shape);
+        Assert.Equal([1f, 0f, 0f, 1f], categorical.Labels.ToArray());
+
+        ImageFolderData binary = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), LabelMode = ImageLabelMode.Binary });
+        Assert.Equal(new TensorShape(2, 1), binary.Labels!.Shape);
+        Assert.Equal([0f, 1f], binary.Labels.ToArray());
+
+        ImageFolderData none = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), LabelMode = ImageLabelMode.None });
+        Assert.Null(none.Labels);
+        Assert.Empty(none.ClassNames);
+        // Keras sorts os.walk by folder path: the top folder's own files come first.
+        Assert.Equal(["top.png", Path.Combine("no", "a.png"), Path.Combine("yes", "b.png")], none.FilePaths.Select(p => Path.GetRelativePath(folder.Root, p)));
+        Assert.Throws<InvalidOperationException>(() => none.ToLabeledDataset());
+    }
+
+    [Fact]
+    public void Load_ClassNamesGiven_TheirOrderAndOnlyThem()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("a", "1.png"), 1, 1, 1);
+        TestImages.WriteSolid(folder.File("b", "2.png"), 2, 2, 2);
+        TestImages.WriteSolid(folder.File("c", "3.png"), 3, 3, 3);
+
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (1, 1), ClassNames = ["c", "a"] });
+
+        Assert.Equal(["c", "a"], data.ClassNames);
+        Assert.Equal([3f, 3f, 3f, 1f, 1f, 1f], data.Images.ToArray());
+        Assert.Equal([0f, 1f], data.Labels!.ToArray());
+        var dataset = data.ToLabeledDataset();
+        Assert.Equal([0, 1], dataset.LabelsToArray());
+        Assert.Equal(2, dataset.ClassCount);
+    }
+
+    [Fact]
+    public void EnumerateBatches_FiveImagesInTwos_BatchesJoinToTheWholeLoad()
+    {
+        using var folder = new TempFolder();
+        for (int i = 0; i < 5; i++)
+        {
+            TestImages.WriteSolid(folder.File(i < 3 ? "a" : "b", $"{i}.png"), (byte)i, (byte)(i * 2), (byte)(i * 3));
+        }
+
+        var options = new ImageFolderOptions { ImageSize = (2, 2), BatchSize = 2, Seed = 5 };
+        ImageFolderData all = ImageFolder.Load(folder.Root, options);
+        ImageFolderData[] batches = [.. ImageFolder.EnumerateBatches(folder.Root, options)];
+
+        Assert.Equal([2, 2, 1], batches.Select(b => b.Count));
+        Assert.Equal(all.Images.ToArray(), batches.SelectMany(b => b.Images.ToArray()));
+        Assert.Equal(all.Labels!.ToArray(), batches.SelectMany(b => b.Labels!.ToArray()));
+        Assert.Equal(all.FilePaths, batches.SelectMany(b => b.FilePaths));
+    }
+
+    [Fact]
+    public void Load_Cancelled_Throws()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("a", "1.png"), 1, 1, 1);
+        using var source = new CancellationTokenSource();
+        source.Cancel();
+        Assert.Throws<OperationCanceledException>(() => ImageFolder.Load(folder.Root, s_sorted, source.Token));
+    }
+}

@@ -38,6 +38,15 @@ public class NormalizationTests
         Assert.Empty(given.Parameters);
     }
 
+    [Fact]
+    public void Forward_ZeroOrTinyVariance_FloorsTheStandardDeviationAtEpsilon()
+    {
+        // Keras: max(sqrt(variance), 1e-7), not sqrt(variance + epsilon): a constant feature is divided by 1e-7.
+        var layer = new NeuralNet.Layers.Normalization(mean: [1f, 0f], variance: [0f, 1e-16f]);
+        float[] y = layer.Forward(Tensor.FromArray([1f, 0f, 1.5f, 2e-7f], 2, 2), training: false).ToArray();
+        Assert.Equal([0f, 0f, 0.5f / 1e-7f, 2e-7f / 1e-7f], y);
+    }
+
     [Theory]
     [InlineData(new[] { -1 }, new[] { 4 })]
     [InlineData(new[] { 1, 2 }, new[] { 4, 3, 5 })]

@@ -50,6 +50,9 @@ type_pages.update({f"NeuralNet.Layers.{t}": "attention.md" for t in ("MultiHeadA
                                                                          "GaussianDropout", "AlphaDropout")})
 type_pages.update({f"NeuralNet.Layers.{t}": "normalization-and-activations.md"
                    for t in ("LayerNormalization", "GroupNormalization", "UnitNormalization", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")})
+type_pages.update({f"NeuralNet.Layers.{t}": "preprocessing.md"
+                   for t in ("Normalization", "Rescaling", "CategoryEncoding", "CategoryOutputMode", "Discretization", "IntegerLookup")})
+type_pages["NeuralNet.Preprocessing.StringLookup"] = "preprocessing.md"
 types = set()
 for path in glob.glob("src/*/PublicAPI*.txt") + glob.glob("src/*/PublicAPI/*/PublicAPI*.txt"):
     for line in open(path, encoding="utf-8"):

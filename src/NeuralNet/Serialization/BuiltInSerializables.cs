@@ -26,6 +26,7 @@ internal static class BuiltInSerializables
         RegisterOptimizers();
         RegisterLosses();
         SerializationRegistry.AddBuiltIn("TextVectorization", TextVectorization.FromConfig);
+        SerializationRegistry.AddBuiltIn("StringLookup", StringLookup.FromConfig);
         SerializationRegistry.AddBuiltIn("Accuracy", _ => new Accuracy(), "accuracy", "acc");
         SerializationRegistry.AddBuiltIn("BinaryAccuracy", c => new BinaryAccuracy(c.GetDouble("threshold", 0.5)), "binary_accuracy");
         SerializationRegistry.AddBuiltIn("CategoricalAccuracy", _ => new CategoricalAccuracy(), "categorical_accuracy");
@@ -112,6 +113,11 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("PReLU", PReLU.FromConfig);
         SerializationRegistry.AddBuiltIn("ELU", ELU.FromConfig);
         SerializationRegistry.AddBuiltIn("Softmax", Layers.Softmax.FromConfig);
+        SerializationRegistry.AddBuiltIn("Normalization", Layers.Normalization.FromConfig);
+        SerializationRegistry.AddBuiltIn("Rescaling", Rescaling.FromConfig);
+        SerializationRegistry.AddBuiltIn("CategoryEncoding", CategoryEncoding.FromConfig);
+        SerializationRegistry.AddBuiltIn("Discretization", Discretization.FromConfig);
+        SerializationRegistry.AddBuiltIn("IntegerLookup", IntegerLookup.FromConfig);
     }
 
     private static void RegisterActivations()

@@ -1,0 +1,338 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Maps integer tokens (held in floats) to indices in a vocabulary (Keras' <c>IntegerLookup</c>), or indices back to
+/// tokens with <c>invert</c>. The index layout is Keras': the mask token at 0 when one is set (Int mode), then
+/// <see cref="NumOovIndices"/> out-of-vocabulary indices, then the vocabulary, learned by <see cref="Adapt(Tensor)"/>
+/// (most frequent first, ties by the larger token first) or given. The output is the indices (as floats) or their
+/// one-hot, multi-hot or count encoding over <see cref="VocabularySize"/> categories, see <see cref="CategoryOutputMode"/>.
+/// </summary>
+/// <remarks>
+/// <para>Tokens must be whole numbers; anything else fails naming the sample and the position. Vocabulary, mask and OOV
+/// tokens must be integers a float holds exactly (|t| &lt;= 2^24, or larger ones that are exact). With several OOV
+/// indices an unknown token t goes to OOV index <c>floormod(t, numOovIndices)</c> (Keras' default <c>oov_method</c>);
+/// with none, an unknown token throws (Keras' "When `num_oov_indices=0` all inputs should be in vocabulary"). Outside
+/// Int mode the mask token is dropped from the encoding.</para>
+/// <para>The vocabulary is saved in the configuration (<c>vocabulary</c>, special tokens included), so a saved model
+/// keeps what <see cref="Adapt(Tensor)"/> learned. Unlike Keras, using the layer before it has a vocabulary throws
+/// (Keras maps everything to OOV), and <see cref="Adapt(Tensor)"/> may replace a given vocabulary. Keras' TF-IDF mode,
+/// <c>oov_method="farmhash"</c> and sparse outputs are not supported. Indices are not differentiable: the input
+/// gradient is zero.</para>
+/// </remarks>
+/// <example><c>new IntegerLookup(vocabulary: [12, 36, 1138, 42])</c> maps [12, 36, 1138, 42, 7] to [1, 2, 3, 4, 0].</example>
+public sealed class IntegerLookup : Layer
+{
+    private readonly VocabularyIndex<long> _index;
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private int[] _ids = [];
+    private int _builtDepth = -1;
+    private int _batch = -1;
+
+    /// <summary>Creates an integer lookup layer.</summary>
+    /// <param name="maxTokens">The largest vocabulary, mask and OOV indices included; null for no limit. <see cref="Adapt(Tensor)"/> keeps the most frequent tokens.</param>
+    /// <param name="numOovIndices">The number of indices for out-of-vocabulary tokens (Keras default 1); 0 makes unknown tokens an error.</param>
+    /// <param name="maskToken">The token that marks padding, index 0 in Int mode; null for none (Keras default).</param>
+    /// <param name="oovToken">The token returned for OOV indices when inverting (Keras default -1).</param>
+    /// <param name="vocabulary">A vocabulary to start with, as for <see cref="SetVocabulary"/>; null to learn one with <see cref="Adapt(Tensor)"/>.</param>
+    /// <param name="invert">Whether the layer maps indices back to tokens (Int mode only).</param>
+    /// <param name="outputMode">Indices (Keras' default) or their one-hot, multi-hot or count encoding.</param>
+    /// <param name="padToMaxTokens">In the encoding modes, make the output <paramref name="maxTokens"/> wide whatever the vocabulary's size.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>integer_lookup</c>, ...</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is 1 or less, <paramref name="numOovIndices"/> is negative, or the mode is not defined.</exception>
+    /// <exception cref="ArgumentException"><paramref name="invert"/> outside Int mode, <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>, a token a float cannot hold exactly, or an invalid vocabulary (see <see cref="SetVocabulary"/>).</exception>
+    public IntegerLookup(
+        int? maxTokens = null,
+        int numOovIndices = 1,
+        long? maskToken = null,
+        long oovToken = -1,
+        IEnumerable<long>? vocabulary = null,
+        bool invert = false,
+        CategoryOutputMode outputMode = CategoryOutputMode.Int,
+        bool padToMaxTokens = false,
+        string? name = null)
+        : base(name)
+    {
+        CheckExact(oovToken, nameof(oovToken));
+        if (maskToken is long mask)
+        {
+            CheckExact(mask, nameof(maskToken));
+        }
+
+        _index = new VocabularyIndex<long>(maxTokens, numOovIndices, maskToken is not null, maskToken ?? 0, oovToken, invert, outputMode, padToMaxTokens,
+            EqualityComparer<long>.Default, static (a, b) => a.CompareTo(b), FloorMod, static t => t.ToString(CultureInfo.InvariantCulture));
+        if (vocabulary is not null)
+        {
+            SetVocabulary(vocabulary);
+        }
+    }
+
+    /// <summary>The largest vocabulary, mask and OOV indices included; null for no limit.</summary>
+    public int? MaxTokens => _index.MaxTokens;
+
+    /// <summary>The number of OOV indices.</summary>
+    public int NumOovIndices => _index.NumOovIndices;
+
+    /// <summary>The mask token, or null for none.</summary>
+    public long? MaskToken => _index.HasMask ? _index.MaskToken : null;
+
+    /// <summary>The token returned for OOV indices when inverting.</summary>
+    public long OovToken => _index.OovToken;
+
+    /// <summary>Whether the layer maps indices back to tokens.</summary>
+    public bool Invert => _index.Invert;
+
+    /// <summary>Indices or their encoding.</summary>
+    public CategoryOutputMode OutputMode => _index.OutputMode;
+
+    /// <summary>Whether encoded outputs are <see cref="MaxTokens"/> wide.</summary>
+    public bool PadToMaxTokens => _index.PadToMaxTokens;
+
+    /// <summary>Whether a vocabulary has been learned or set.</summary>
+    public bool HasVocabulary => _index.HasVocabulary;
+
+    /// <summary>Keras' <c>vocabulary_size()</c>: the tokens plus the mask and OOV indices.</summary>
+    public int VocabularySize => _index.VocabularySize;
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "integer_lookup";
+
+    /// <summary>The vocabulary in index order (Keras' <c>get_vocabulary</c>).</summary>
+    /// <param name="includeSpecialTokens">Whether to include the mask and OOV tokens, so that a token's position is its index.</param>
+    /// <returns>A new list.</returns>
+    public IReadOnlyList<long> GetVocabulary(bool includeSpecialTokens = true) => _index.GetVocabulary(includeSpecialTokens);
+
+    /// <summary>
+    /// Sets the vocabulary (Keras' <c>set_vocabulary</c>), replacing any previous one. The special tokens may lead the
+    /// list (the mask token in Int mode, then the OOV token once per OOV index, as <see cref="GetVocabulary"/> returns
+    /// them) or be left out.
+    /// </summary>
+    /// <param name="vocabulary">The tokens, in index order.</param>
+    /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds the mask token (or, when inverting, the OOV token) after its start, exceeds <see cref="MaxTokens"/>, holds a token a float cannot hold exactly, or changes the size of a built layer's encoded output.</exception>
+    public void SetVocabulary(IEnumerable<long> vocabulary)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        long[] tokens = [.. vocabulary];
+        foreach (long token in tokens)
+        {
+            CheckExact(token, nameof(vocabulary));
+        }
+
+        var trial = Copy();
+        trial.Set(tokens, nameof(vocabulary));
+        CheckDepth(trial, nameof(vocabulary));
+        _index.Set(tokens, nameof(vocabulary));
+    }
+
+    /// <summary>
+    /// Learns the vocabulary from <paramref name="data"/> (Keras' <c>adapt</c>): every token counted, most frequent
+    /// first, ties broken by the larger token first, cut to <see cref="MaxTokens"/>. Replaces any previous vocabulary.
+    /// </summary>
+    /// <param name="data">Tokens, any shape.</param>
+    /// <exception cref="ArgumentException">A value is not a whole number (the message names the sample and position), no token is left to learn, or the vocabulary's size would change a built layer's encoded output.</exception>
+    public void Adapt(Tensor data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Adapt([data]);
+    }
+
+    /// <summary>Learns the vocabulary from batches, counted together as one data set; see <see cref="Adapt(Tensor)"/>. Nothing changes when a batch is rejected.</summary>
+    /// <param name="batches">Batches of tokens, any shapes; read once.</param>
+    /// <exception cref="ArgumentException">A value is not a whole number (the message names the batch, sample and position), no token is left to learn, or the vocabulary's size would change a built layer's encoded output.</exception>
+    public void Adapt(IEnumerable<Tensor> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        var counts = new Dictionary<long, long>();
+        int batchIndex = 0;
+        foreach (Tensor batch in batches)
+        {
+            if (batch is null)
+            {
+                throw new ArgumentNullException(nameof(batches), string.Create(CultureInfo.InvariantCulture, $"Batch {batchIndex} is null."));
+            }
+
+            ReadOnlySpan<float> values = batch.AsReadOnlySpan();
+            int sampleLength = batch.Rank == 0 ? 1 : batch.Length / batch.Shape[0];
+            for (int i = 0; i < values.Length; i++)
+            {
+                CollectionsMarshal.GetValueRefOrAddDefault(counts, Token(values[i], i, sampleLength, $"batch {batchIndex.ToString(CultureInfo.InvariantCulture)}, ", nameof(batches)), out _)++;
+            }
+
+            batchIndex++;
+        }
+
+        var trial = Copy();
+        trial.Learn(new Dictionary<long, long>(counts), nameof(batches));
+        CheckDepth(trial, nameof(batches));
+        _index.Learn(counts, nameof(batches));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Keras' keys; <c>vocabulary</c> holds the vocabulary with its special tokens, learned or given (null before one exists).</remarks>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("invert", Invert)
+        .Set("max_tokens", (long?)MaxTokens)
+        .Set("num_oov_indices", NumOovIndices)
+        .Set("oov_token", (long?)OovToken)
+        .Set("mask_token", MaskToken)
+        .Set("output_mode", CategoryEncoder.Name(OutputMode))
+        .Set("sparse", false)
+        .Set("pad_to_max_tokens", PadToMaxTokens)
+        .Set("vocabulary_dtype", "int64")
+        .SetNull("idf_weights")
+        .Set("vocabulary", HasVocabulary ? new System.Text.Json.Nodes.JsonArray([.. GetVocabulary().Select(t => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(t))]) : null)
+        .Set("vocabulary_size", HasVocabulary ? (long?)VocabularySize : null)
+        .Set("oov_method", "floormod");
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static IntegerLookup FromConfig(Config config)
+    {
+        LookupConfig.Check(config, "int64");
+        try
+        {
+            return new IntegerLookup(
+                config.GetNullableInt64("max_tokens") is long max ? (int)Math.Clamp(max, int.MinValue, int.MaxValue) : null,
+                config.GetInt32("num_oov_indices", 1),
+                config.GetNullableInt64("mask_token"),
+                config.GetInt64("oov_token", -1),
+                config.Contains("vocabulary") ? config.GetInt64Array("vocabulary") : null,
+                config.GetBoolean("invert", false),
+                CategoryEncoder.Read(config, "int"),
+                config.GetBoolean("pad_to_max_tokens", false),
+                config.GetString("name"));
+        }
+        catch (ArgumentException e)
+        {
+            throw config.Error(e.Message, e);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        if (OutputMode == CategoryOutputMode.Int)
+        {
+            return inputShape;
+        }
+
+        if (!PadToMaxTokens && !HasVocabulary)
+        {
+            throw new InvalidOperationException($"When using outputMode={OutputMode} and padToMaxTokens=false, you must set the vocabulary of {Describe()} before building it: pass a vocabulary to the constructor, or call Adapt with sample data.");
+        }
+
+        _builtDepth = _index.Depth;
+        return CategoryEncoder.OutputShape(inputShape, OutputMode, _builtDepth);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        // A later call of a shared layer runs on a copy made before Adapt: the vocabulary is the called layer's.
+        VocabularyIndex<long> index = ((IntegerLookup)Primary)._index;
+        if (!index.HasVocabulary)
+        {
+            throw new InvalidOperationException($"{Describe()} has no vocabulary yet: call Adapt with sample data or SetVocabulary before using it.");
+        }
+
+        ReadOnlySpan<float> x = input.AsReadOnlySpan();
+        int sampleLength = InputShape.ElementCount;
+        _batch = input.Shape[0];
+        Tensor output = BatchView(ref _output, _batch, OutputShape);
+        Span<float> y = output.AsSpan();
+        if (Invert)
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                y[i] = index.Token(Token(x[i], i, sampleLength, string.Empty, nameof(input)));
+            }
+
+            return output;
+        }
+
+        if (_ids.Length < x.Length)
+        {
+            _ids = new int[x.Length];
+        }
+
+        Span<int> ids = _ids.AsSpan(0, x.Length);
+        for (int i = 0; i < x.Length; i++)
+        {
+            long token = Token(x[i], i, sampleLength, string.Empty, nameof(input));
+            int id = index.Index(token);
+            if (id == VocabularyIndex<long>.Missing)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Describe()}: when num_oov_indices=0 all inputs should be in vocabulary, found OOV value {token} in {CategoryEncoder.Where(i, sampleLength)}; consider setting numOovIndices=1."), nameof(input));
+            }
+
+            ids[i] = id;
+        }
+
+        if (OutputMode == CategoryOutputMode.Int)
+        {
+            for (int i = 0; i < ids.Length; i++)
+            {
+                y[i] = ids[i];
+            }
+
+            return output;
+        }
+
+        CategoryEncoder.Encode(ids, CategoryEncoder.RowLength(InputShape), OutputMode, _builtDepth, y);
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        IdGradient.CheckBatch(this, outputGradient, _batch);
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        // Tokens and indices are not differentiable: the gradient is zero.
+        Tensor inputGradient = BatchView(ref _inputGradient, _batch, InputShape);
+        inputGradient.AsSpan().Clear();
+        return inputGradient;
+    }
+
+    // Keras' default oov_method "floormod": Python's modulo, never negative for a positive divisor.
+    private static int FloorMod(long token, int buckets) => (int)(((token % buckets) + buckets) % buckets);
+
+    private static void CheckExact(long token, string parameterName)
+    {
+        if ((long)(float)token != token)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Token {token} cannot be held exactly in a float, so inputs could never match it; tokens must be integers a float32 holds exactly (such as |token| <= 16777216)."), parameterName);
+        }
+    }
+
+    private long Token(float value, int index, int sampleLength, string where, string parameterName)
+    {
+        if (!(value == MathF.Floor(value) && float.IsFinite(value) && MathF.Abs(value) < 9.2e18f))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} expects whole-number tokens but {where}{CategoryEncoder.Where(index, sampleLength)} holds {value}."), parameterName);
+        }
+
+        return (long)value;
+    }
+
+    // The checks run on a copy first so that a refused vocabulary changes nothing.
+    private VocabularyIndex<long> Copy() => new(MaxTokens, NumOovIndices, _index.HasMask, _index.MaskToken, OovToken, Invert, OutputMode, PadToMaxTokens,
+        EqualityComparer<long>.Default, static (a, b) => a.CompareTo(b), FloorMod, static t => t.ToString(CultureInfo.InvariantCulture));
+
+    private void CheckDepth(VocabularyIndex<long> trial, string parameterName)
+    {
+        if (_builtDepth >= 0 && trial.Depth != _builtDepth)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} was built for {OutputMode} outputs of {_builtDepth} categories; a vocabulary of size {trial.VocabularySize} would change that. Set the vocabulary before building the model, or use padToMaxTokens."), parameterName);
+        }
+    }
+}

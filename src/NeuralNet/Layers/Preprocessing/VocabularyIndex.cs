@@ -1,0 +1,256 @@
+using System.Globalization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// The lookup logic shared by <see cref="IntegerLookup"/> and <see cref="Preprocessing.StringLookup"/> (Keras'
+/// <c>IndexLookup</c>): the index layout (the mask token first when set in Int mode, then the OOV indices, then the
+/// vocabulary), vocabularies learned by count or set directly with Keras' checks, and lookups both ways.
+/// </summary>
+/// <typeparam name="T">The token type: <see cref="long"/> or <see cref="string"/>.</typeparam>
+internal sealed class VocabularyIndex<T>
+    where T : notnull
+{
+    /// <summary>What <see cref="Index"/> returns for the mask token outside Int mode: the token is dropped from the encoding.</summary>
+    public const int Dropped = -1;
+
+    /// <summary>What <see cref="Index"/> returns for a token out of the vocabulary when there are no OOV indices.</summary>
+    public const int Missing = -2;
+
+    /// <summary>The largest vocabulary whose indices are all exact in a float (2^24).</summary>
+    public const int MaxSize = 1 << 24;
+
+    private readonly Func<T, string> _format;
+    private readonly Comparison<T> _ascending;
+    private readonly Func<T, int, int> _oovBucket;
+    private T[] _tokens = [];
+    private Dictionary<T, int> _ids;
+
+    /// <summary>Creates an empty index after checking the options as Keras' <c>IndexLookup</c> does.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is 1 or less, <paramref name="numOovIndices"/> is negative, or the mode is not defined.</exception>
+    /// <exception cref="ArgumentException"><paramref name="invert"/> outside Int mode, or <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>.</exception>
+    public VocabularyIndex(int? maxTokens, int numOovIndices, bool hasMask, T maskToken, T oovToken, bool invert, CategoryOutputMode outputMode,
+        bool padToMaxTokens, IEqualityComparer<T> comparer, Comparison<T> ascending, Func<T, int, int> oovBucket, Func<T, string> format)
+    {
+        if (maxTokens is <= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, $"If set, `max_tokens` must be greater than 1. Received: maxTokens={maxTokens}.");
+        }
+
+        if (numOovIndices < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(numOovIndices), numOovIndices, $"`num_oov_indices` must be greater than or equal to 0. Received: numOovIndices={numOovIndices}.");
+        }
+
+        CategoryEncoder.CheckDefined(outputMode, nameof(outputMode));
+        if (invert && outputMode != CategoryOutputMode.Int)
+        {
+            throw new ArgumentException($"`output_mode` must be Int when `invert` is true. Received: outputMode={outputMode}.", nameof(outputMode));
+        }
+
+        if (padToMaxTokens && maxTokens is null)
+        {
+            throw new ArgumentException("If padToMaxTokens is true, maxTokens must be set. Received: maxTokens=null.", nameof(padToMaxTokens));
+        }
+
+        MaxTokens = maxTokens;
+        NumOovIndices = numOovIndices;
+        HasMask = hasMask;
+        MaskToken = maskToken;
+        OovToken = oovToken;
+        Invert = invert;
+        OutputMode = outputMode;
+        PadToMaxTokens = padToMaxTokens;
+        Comparer = comparer;
+        _ascending = ascending;
+        _oovBucket = oovBucket;
+        _format = format;
+        _ids = new Dictionary<T, int>(comparer);
+    }
+
+    public int? MaxTokens { get; }
+
+    public int NumOovIndices { get; }
+
+    public bool HasMask { get; }
+
+    public T MaskToken { get; }
+
+    public T OovToken { get; }
+
+    public bool Invert { get; }
+
+    public CategoryOutputMode OutputMode { get; }
+
+    public bool PadToMaxTokens { get; }
+
+    public IEqualityComparer<T> Comparer { get; }
+
+    /// <summary>Whether a vocabulary has been learned or set.</summary>
+    public bool HasVocabulary { get; private set; }
+
+    /// <summary>The index of the first OOV index: 1 when the mask token takes index 0 (Int mode), else 0.</summary>
+    public int OovStart => HasMask && OutputMode == CategoryOutputMode.Int ? 1 : 0;
+
+    /// <summary>The index of the first vocabulary token.</summary>
+    public int TokenStart => OovStart + NumOovIndices;
+
+    /// <summary>Keras' <c>vocabulary_size()</c>: the tokens plus the mask and OOV indices.</summary>
+    public int VocabularySize => TokenStart + _tokens.Length;
+
+    /// <summary>The number of categories of an encoded output: <see cref="MaxTokens"/> when padded, else <see cref="VocabularySize"/>.</summary>
+    public int Depth => PadToMaxTokens ? MaxTokens!.Value : VocabularySize;
+
+    /// <summary>Keras' <c>get_vocabulary</c>: every index's token, or only the learned ones.</summary>
+    public T[] GetVocabulary(bool includeSpecialTokens)
+    {
+        if (!includeSpecialTokens)
+        {
+            return [.. _tokens];
+        }
+
+        var all = new T[VocabularySize];
+        if (OovStart == 1)
+        {
+            all[0] = MaskToken;
+        }
+
+        Array.Fill(all, OovToken, OovStart, NumOovIndices);
+        _tokens.CopyTo(all, TokenStart);
+        return all;
+    }
+
+    /// <summary>
+    /// Keras' <c>set_vocabulary</c>: the special tokens may lead the list (exactly the mask token in Int mode, then the
+    /// OOV token once per OOV index) or be left out; the rest must be distinct, must not hold the mask token (nor, when
+    /// inverting, the OOV token) and must fit <see cref="MaxTokens"/>. Nothing changes when the list is refused.
+    /// </summary>
+    /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds a reserved token elsewhere than at its start, or is too large.</exception>
+    public void Set(IReadOnlyList<T> vocabulary, string parameterName)
+    {
+        if (vocabulary.Count == 0)
+        {
+            throw new ArgumentException("Cannot set an empty vocabulary.", parameterName);
+        }
+
+        var special = new List<T>();
+        if (OovStart == 1)
+        {
+            special.Add(MaskToken);
+        }
+
+        special.AddRange(Enumerable.Repeat(OovToken, NumOovIndices));
+        bool leading = vocabulary.Count >= special.Count && special.Select((t, i) => Comparer.Equals(t, vocabulary[i])).All(same => same);
+        T[] tokens = [.. vocabulary.Skip(leading ? special.Count : 0)];
+        var seen = new HashSet<T>(Comparer);
+        var repeated = tokens.Where(t => !seen.Add(t)).Distinct(Comparer).Take(5).ToArray();
+        if (repeated.Length > 0)
+        {
+            throw new ArgumentException($"The passed vocabulary has at least one repeated term. Please uniquify your dataset. The repeated terms are: [{string.Join(", ", repeated.Select(_format))}].", parameterName);
+        }
+
+        string specialList = $"[{string.Join(", ", special.Select(_format))}]";
+        if (HasMask && seen.Contains(MaskToken))
+        {
+            throw new ArgumentException($"Found reserved mask token {_format(MaskToken)} at an unexpected location in the vocabulary. The vocabulary does not need to include the OOV and mask tokens; either remove them all or put them only at its start, in this order: {specialList}.", parameterName);
+        }
+
+        if (Invert && seen.Contains(OovToken))
+        {
+            throw new ArgumentException($"Found reserved OOV token {_format(OovToken)} at an unexpected location in the vocabulary. The vocabulary does not need to include the OOV and mask tokens; either remove them all or put them only at its start, in this order: {specialList}.", parameterName);
+        }
+
+        int size = TokenStart + tokens.Length;
+        if (MaxTokens is int max && size > max)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Attempted to set a vocabulary larger than the maximum vocab size. Received vocabulary size is {size}; `max_tokens` is {max}."), parameterName);
+        }
+
+        if (size > MaxSize)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The vocabulary has {size} entries; indices above {MaxSize} are not exact in floats."), parameterName);
+        }
+
+        Commit(tokens);
+    }
+
+    /// <summary>
+    /// Keras' <c>finalize_state</c> after <c>adapt</c>: the counted tokens but the mask and OOV tokens, most frequent
+    /// first, ties broken by the tokens in descending order (Keras' <c>np.lexsort((tokens, counts))[::-1]</c>), cut to
+    /// <see cref="MaxTokens"/> minus the special indices.
+    /// </summary>
+    /// <exception cref="ArgumentException">No token is left to learn, or more than indices a float holds exactly.</exception>
+    public void Learn(Dictionary<T, long> counts, string parameterName)
+    {
+        if (HasMask)
+        {
+            counts.Remove(MaskToken);
+        }
+
+        counts.Remove(OovToken);
+        if (counts.Count == 0)
+        {
+            throw new ArgumentException("The data holds no token (other than the mask and OOV tokens), so there is no vocabulary to learn.", parameterName);
+        }
+
+        var entries = counts.ToArray();
+        Array.Sort(entries, (a, b) => a.Value != b.Value ? b.Value.CompareTo(a.Value) : _ascending(b.Key, a.Key));
+        int kept = MaxTokens is int max ? Math.Min(entries.Length, Math.Max(max - TokenStart, 0)) : entries.Length;
+        if (TokenStart + kept > MaxSize)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The data holds {entries.Length} distinct tokens; indices above {MaxSize} are not exact in floats. Set maxTokens to at most {MaxSize}."), parameterName);
+        }
+
+        Commit([.. entries.Take(kept).Select(e => e.Key)]);
+    }
+
+    /// <summary>
+    /// The index of <paramref name="token"/>: its vocabulary index; the mask token's 0 in Int mode (<see cref="Dropped"/>
+    /// in the others); an OOV token's OOV index (the only one, or Keras' bucket when there are several), or
+    /// <see cref="Missing"/> when there are no OOV indices.
+    /// </summary>
+    public int Index(T token)
+    {
+        if (HasMask && Comparer.Equals(token, MaskToken))
+        {
+            return OutputMode == CategoryOutputMode.Int ? 0 : Dropped;
+        }
+
+        if (_ids.TryGetValue(token, out int id))
+        {
+            return id;
+        }
+
+        return NumOovIndices switch
+        {
+            0 => Missing,
+            1 => OovStart,
+            _ => OovStart + _oovBucket(token, NumOovIndices),
+        };
+    }
+
+    /// <summary>The token at <paramref name="index"/> (the inverse lookup): the mask token at 0 when set, a vocabulary token, or the OOV token for any other index.</summary>
+    public T Token(long index)
+    {
+        if (OovStart == 1 && index == 0)
+        {
+            return MaskToken;
+        }
+
+        long position = index - TokenStart;
+        return position >= 0 && position < _tokens.Length ? _tokens[position] : OovToken;
+    }
+
+    private void Commit(T[] tokens)
+    {
+        var ids = new Dictionary<T, int>(tokens.Length, Comparer);
+        for (int k = 0; k < tokens.Length; k++)
+        {
+            ids.Add(tokens[k], TokenStart + k);
+        }
+
+        _tokens = tokens;
+        _ids = ids;
+        HasVocabulary = true;
+    }
+}

@@ -1,0 +1,56 @@
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using NeuralNet.Serialization;
+using NeuralNet.Tests.GradientChecking;
+using NeuralNet.Tests.Layers.Normalization;
+using Xunit;
+
+namespace NeuralNet.Tests.Layers.Preprocessing;
+
+public class RescalingTests
+{
+    [Fact]
+    public void Forward_KerasRescalingTest_ScalesThenOffsets()
+    {
+        // rescaling_test.py, test_rescaling_correctness: scale 1/255, offset 0.5 on ones.
+        float[] y = new Rescaling(1f / 255, 0.5f).Forward(Tensor.Ones(2, 3), training: false).ToArray();
+        Assert.All(y, v => Assert.Equal((1f / 255) + 0.5f, v));
+    }
+
+    [Fact]
+    public void Forward_RandomData_IsTheFloat32ProductThenSum()
+    {
+        Tensor x = Tensor.RandomUniform(new TensorShape(7, 3, 5), 1, 0f, 255f);
+        float scale = 1f / 127.5f, offset = -1f;
+        float[] y = new Rescaling(scale, offset).Forward(x, training: false).ToArray(), xs = x.ToArray();
+        for (int i = 0; i < y.Length; i++)
+        {
+            float product = xs[i] * scale;
+            Assert.Equal(product + offset, y[i]);
+            Assert.Equal((xs[i] * (double)scale) + offset, y[i], 1e-6);
+        }
+    }
+
+    [Fact]
+    public void Backward_MatchesNumericalGradients() =>
+        GradientChecker.CheckLayer(new Rescaling(0.25f, 3f), Tensor.RandomNormal(new TensorShape(2, 6), 2), seed: 1).AssertPassed(maxKinkFraction: 0);
+
+    [Fact]
+    public void SaveLoad_InAModel_RoundTripsBitForBit()
+    {
+        Sequential model = LayerTestKit.TrainedModel([2, 3], 4, new Rescaling(0.5f, -0.25f));
+        LayerTestKit.AssertRoundTrip(model, LayerTestKit.Data([2, 3], 4).X);
+        Assert.Contains("\"scale\":0.5,\"offset\":-0.25", new Rescaling(0.5f, -0.25f).GetConfig().ToJson(), StringComparison.Ordinal);
+        Assert.Equal(2f, Assert.IsType<Rescaling>(SerializationRegistry.Recreate(new Rescaling(2f))).Scale);
+    }
+
+    [Fact]
+    public void BadInput_NonFiniteFactors_Throw()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Rescaling(float.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Rescaling(1f, float.PositiveInfinity));
+    }
+
+    [Fact]
+    public void Training_AllocatesNothingAfterWarmUp() => LayerTestKit.AssertTrainingAllocatesNothing([3, 4], new Rescaling(2f, 1f), new Dense(2));
+}

@@ -84,6 +84,7 @@ public sealed class Gru : Recurrent
             Dropout = d.GetDouble("dropout"),
             DropoutSeed = d.GetNullableInt64("seed"),
             ReturnState = d.GetBoolean("return_state"),
+            RecurrentDropout = d.GetDouble("recurrent_dropout"),
         };
     }
 
@@ -132,6 +133,12 @@ public sealed class Gru : Recurrent
             AddRecurrentProduct(batch, steps, s, 0, 2 * u, 1f, projected[(t * w)..], steps * w);
         }
 
+        if (!ResetAfter)
+        {
+            // r·h reads the candidate gate's view of h (through its recurrent-dropout mask when dropping).
+            DropPreviousStates(batch, steps, s, 2);
+        }
+
         for (int b = 0; b < batch; b++)
         {
             int gateRow = ((b * steps) + t) * w;
@@ -149,7 +156,7 @@ public sealed class Gru : Recurrent
             else
             {
                 Span<float> reset = resetStates.Slice(((b * steps) + t) * u, u);
-                ReadOnlySpan<float> previous = PreviousState(b, steps, s);
+                ReadOnlySpan<float> previous = PreviousStateForGate(b, steps, s, 2);
                 for (int j = 0; j < u; j++)
                 {
                     reset[j] = a[u + j] * previous[j];
@@ -236,7 +243,7 @@ public sealed class Gru : Recurrent
             // d(r·h) = dĥ · U_hᵀ.
             if (HasPrevious(s))
             {
-                RecurrentInputGradient(batch, projectedGradients[((t * w) + (2 * u))..], steps * w, 2 * u, u, 0f, dReset);
+                RawRecurrentInputGradient(batch, projectedGradients[((t * w) + (2 * u))..], steps * w, 2 * u, u, 0f, dReset);
             }
             else
             {
@@ -264,12 +271,13 @@ public sealed class Gru : Recurrent
             }
             else
             {
-                ReadOnlySpan<float> previousState = PreviousState(b, steps, s);
+                ReadOnlySpan<float> previousState = PreviousStateForGate(b, steps, s, 2), mask = RecurrentMask(b, 2);
                 for (int j = 0; j < u; j++)
                 {
                     float previous = previousState[j];
                     da[u + j] = dReset[(b * u) + j] * previous;
-                    next[(b * u) + j] += dReset[(b * u) + j] * a[u + j];
+                    float dPrevious = dReset[(b * u) + j] * a[u + j];
+                    next[(b * u) + j] += mask.IsEmpty ? dPrevious : dPrevious * mask[j];
                 }
             }
 
@@ -299,14 +307,14 @@ public sealed class Gru : Recurrent
 
             if (HasPrevious(s))
             {
-                AccumulateRecurrentGradient(batch, PreviousStates(s, steps, out int stride), stride, dr, w, 0, w);
+                AccumulatePreviousStateGradient(batch, steps, s, dr, w, 0, w);
                 RecurrentInputGradient(batch, dr, w, 0, w, 1f, next);
             }
         }
         else if (HasPrevious(s))
         {
             ReadOnlySpan<float> dzStep = projectedGradients[(t * w)..];
-            AccumulateRecurrentGradient(batch, PreviousStates(s, steps, out int stride), stride, dzStep, steps * w, 0, 2 * u);
+            AccumulatePreviousStateGradient(batch, steps, s, dzStep, steps * w, 0, 2 * u);
             AccumulateRecurrentGradient(batch, _resetStates!.AsReadOnlySpan()[(t * u)..], steps * u, dzStep[(2 * u)..], steps * w, 2 * u, u);
             RecurrentInputGradient(batch, dzStep, steps * w, 0, 2 * u, 1f, next);
         }

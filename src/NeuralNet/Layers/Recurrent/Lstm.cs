@@ -111,6 +111,7 @@ public sealed class Lstm : Recurrent
             Dropout = d.GetDouble("dropout"),
             DropoutSeed = d.GetNullableInt64("seed"),
             ReturnState = d.GetBoolean("return_state"),
+            RecurrentDropout = d.GetDouble("recurrent_dropout"),
         };
     }
 
@@ -248,7 +249,7 @@ public sealed class Lstm : Recurrent
         if (HasPrevious(s))
         {
             ReadOnlySpan<float> dzStep = projectedGradients[(t * w)..];
-            AccumulateRecurrentGradient(batch, PreviousStates(s, steps, out int stride), stride, dzStep, steps * w, 0, w);
+            AccumulatePreviousStateGradient(batch, steps, s, dzStep, steps * w, 0, w);
             RecurrentInputGradientKeepingMasked(batch, steps, t, dzStep, steps * w, w, dh);
         }
     }

@@ -41,6 +41,12 @@ public abstract class Recurrent : Layer, IRandomLayer
     private TensorShape _featureShape;
     private TensorShape _sequenceShape;
     private Tensor? _carriedState;
+    private Tensor? _recurrentMasks;
+    private Tensor? _droppedPrevious;
+    private Tensor? _gateStateGradient;
+    private bool _recurrentDropped;
+    private TensorShape _gateUnitsShape;
+    private TensorShape _stepsWidthShape;
     private Tensor? _lastStateView;
     private Tensor? _initialState;
     private Tensor? _zeroState;
@@ -126,6 +132,20 @@ public abstract class Recurrent : Layer, IRandomLayer
             : throw new ArgumentOutOfRangeException(nameof(Dropout), value, $"{GetType().Name}'s dropout is a fraction in [0, 1).");
     }
 
+    /// <summary>
+    /// Keras' <c>recurrent_dropout</c>: the fraction of the previous state's units dropped in training before its product
+    /// with the recurrent kernel, with one mask per sample and gate (Keras' implementation 1) kept for every time step, the
+    /// kept units scaled by 1 / (1 − rate). The state itself is carried undropped (an LSTM's cell, a GRU's update mix).
+    /// 0 by default; in [0, 1).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is outside [0, 1).</exception>
+    public double RecurrentDropout
+    {
+        get;
+        init => field = value is >= 0 and < 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(RecurrentDropout), value, $"{GetType().Name}'s recurrentDropout is a fraction in [0, 1).");
+    }
+
     /// <summary>The seed of the dropout masks (Keras' <c>seed</c>); null to draw them from the model's seed.</summary>
     public long? DropoutSeed { get; init; }
 
@@ -183,6 +203,7 @@ public abstract class Recurrent : Layer, IRandomLayer
         .Set("go_backwards", GoBackwards)
         .Set("zero_output_for_mask", ZeroOutputForMask)
         .Set("dropout", Dropout)
+        .Set("recurrent_dropout", RecurrentDropout)
         .Set("seed", DropoutSeed)
         .Set("return_state", ReturnState);
 
@@ -331,6 +352,8 @@ public abstract class Recurrent : Layer, IRandomLayer
         WidthShape = new TensorShape(Width);
         UnitsShape = new TensorShape(Units);
         _zeroState = new Tensor(UnitsShape);
+        _gateUnitsShape = new TensorShape(Gates, Units);
+        _stepsWidthShape = new TensorShape(inputShape[0], Width);
         _stateShapes = ReturnState ? [.. Enumerable.Repeat(UnitsShape, StateCount)] : [];
         _additionalGradients = new Tensor?[_stateShapes.Length];
         return ReturnSequences ? StepsByUnits : UnitsShape;
@@ -372,6 +395,15 @@ public abstract class Recurrent : Layer, IRandomLayer
         else
         {
             Gemm.Multiply(false, false, rows, Width, features, 1f, input.AsReadOnlySpan(), features, Kernel.Value.AsReadOnlySpan(), Width, 0f, projected.AsSpan(), Width);
+        }
+
+        _recurrentDropped = training && RecurrentDropout > 0;
+        if (_recurrentDropped)
+        {
+            Tensor masks = BatchView(ref _recurrentMasks, batch, _gateUnitsShape);
+            _random ??= ((IRandomLayer)this).LayerRandom;
+            _random.FillKeepMask(masks.AsSpan(), (uint)Math.Round(RecurrentDropout * (1 << 24)), (float)(1.0 / (1.0 - RecurrentDropout)));
+            BatchView(ref _droppedPrevious, batch, _stepsWidthShape);
         }
 
         _stepMask = InputMask;
@@ -623,17 +655,108 @@ public abstract class Recurrent : Layer, IRandomLayer
     private protected void AddRecurrentProduct(int batch, int steps, int s, int firstColumn, int columns,
         float beta, Span<float> destination, int ldc)
     {
-        ReadOnlySpan<float> previous = PreviousStates(s, steps, out int stride);
-        Gemm.Multiply(false, false, batch, columns, Units, 1f, previous, stride,
-            RecurrentKernel.Value.AsReadOnlySpan()[firstColumn..], Width, beta, destination, ldc);
+        if (!_recurrentDropped)
+        {
+            ReadOnlySpan<float> previous = PreviousStates(s, steps, out int stride);
+            Gemm.Multiply(false, false, batch, columns, Units, 1f, previous, stride,
+                RecurrentKernel.Value.AsReadOnlySpan()[firstColumn..], Width, beta, destination, ldc);
+            return;
+        }
+
+        // Recurrent dropout: each gate block reads the previous state through its own mask.
+        for (int g = firstColumn / Units; g < (firstColumn + columns) / Units; g++)
+        {
+            DropPreviousStates(batch, steps, s, g);
+            Gemm.Multiply(false, false, batch, Units, Units, 1f, _droppedPrevious!.AsReadOnlySpan()[((s * Width) + (g * Units))..], steps * Width,
+                RecurrentKernel.Value.AsReadOnlySpan()[(g * Units)..], Width, beta, destination[((g * Units) - firstColumn)..], ldc);
+        }
+    }
+
+    /// <summary>
+    /// With recurrent dropout in this pass, writes step <paramref name="s"/>'s previous states through gate
+    /// <paramref name="gate"/>'s mask into the layer's buffer (kept for the backward pass); nothing otherwise.
+    /// </summary>
+    private protected void DropPreviousStates(int batch, int steps, int s, int gate)
+    {
+        if (!_recurrentDropped)
+        {
+            return;
+        }
+
+        Span<float> dropped = _droppedPrevious!.AsSpan();
+        ReadOnlySpan<float> masks = _recurrentMasks!.AsReadOnlySpan();
+        for (int b = 0; b < batch; b++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(PreviousState(b, steps, s), masks.Slice(((b * Gates) + gate) * Units, Units),
+                dropped.Slice((((b * steps) + s) * Width) + (gate * Units), Units));
+        }
+    }
+
+    /// <summary>Sample <paramref name="b"/>'s previous state at step <paramref name="s"/> as gate <paramref name="gate"/>'s product reads it: through its recurrent-dropout mask (after <see cref="DropPreviousStates"/>), else as is.</summary>
+    private protected ReadOnlySpan<float> PreviousStateForGate(int b, int steps, int s, int gate) => _recurrentDropped
+        ? _droppedPrevious!.AsReadOnlySpan().Slice((((b * steps) + s) * Width) + (gate * Units), Units)
+        : PreviousState(b, steps, s);
+
+    /// <summary>The recurrent-dropout masks of the last training pass that drew them, (batch, gates, units) in its first rows (for tests).</summary>
+    internal Tensor? RecurrentDropoutMasks => _recurrentMasks;
+
+    /// <summary>Sample <paramref name="b"/>'s recurrent-dropout mask of gate <paramref name="gate"/> in this pass; empty without recurrent dropout.</summary>
+    private protected ReadOnlySpan<float> RecurrentMask(int b, int gate) => _recurrentDropped
+        ? _recurrentMasks!.AsReadOnlySpan().Slice(((b * Gates) + gate) * Units, Units)
+        : default;
+
+    /// <summary>dU[:, columns] += (previous states of step <paramref name="s"/>, through the gates' masks)ᵀ · dZ, dZ rows strided by <paramref name="ldb"/>.</summary>
+    private protected void AccumulatePreviousStateGradient(int batch, int steps, int s, ReadOnlySpan<float> dz, int ldb, int firstColumn, int columns)
+    {
+        if (!_recurrentDropped)
+        {
+            AccumulateRecurrentGradient(batch, PreviousStates(s, steps, out int stride), stride, dz, ldb, firstColumn, columns);
+            return;
+        }
+
+        for (int g = firstColumn / Units; g < (firstColumn + columns) / Units; g++)
+        {
+            AccumulateRecurrentGradient(batch, _droppedPrevious!.AsReadOnlySpan()[((s * Width) + (g * Units))..], steps * Width,
+                dz[((g * Units) - firstColumn)..], ldb, g * Units, Units);
+        }
     }
 
     /// <summary>Recurrent kernel gradient: dU[:, columns] += Aᵀ · dZ, A (batch, units) rows strided by <paramref name="lda"/>.</summary>
     private protected void AccumulateRecurrentGradient(int batch, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> dz, int ldb, int firstColumn, int columns) =>
         Gemm.Multiply(true, false, Units, columns, batch, 1f, a, lda, dz, ldb, 1f, RecurrentKernel.Gradient.AsSpan()[firstColumn..], Width);
 
-    /// <summary>dh (batch, units) = beta·dh + dZ · U[:, columns]ᵀ, dZ rows strided by <paramref name="ldz"/>.</summary>
-    private protected void RecurrentInputGradient(int batch, ReadOnlySpan<float> dz, int ldz, int firstColumn, int columns, float beta, Span<float> dh) =>
+    /// <summary>
+    /// The previous state's gradient: dh (batch, units) = beta·dh + dZ · U[:, columns]ᵀ (each gate block's share through its
+    /// recurrent-dropout mask in a pass that drops), dZ rows strided by <paramref name="ldz"/>.
+    /// </summary>
+    private protected void RecurrentInputGradient(int batch, ReadOnlySpan<float> dz, int ldz, int firstColumn, int columns, float beta, Span<float> dh)
+    {
+        if (!_recurrentDropped)
+        {
+            RawRecurrentInputGradient(batch, dz, ldz, firstColumn, columns, beta, dh);
+            return;
+        }
+
+        if (beta == 0f)
+        {
+            dh[..(batch * Units)].Clear();
+        }
+
+        Span<float> share = Scratch(ref _gateStateGradient, batch, UnitsShape).AsSpan();
+        ReadOnlySpan<float> masks = _recurrentMasks!.AsReadOnlySpan();
+        for (int g = firstColumn / Units; g < (firstColumn + columns) / Units; g++)
+        {
+            RawRecurrentInputGradient(batch, dz[((g * Units) - firstColumn)..], ldz, g * Units, Units, 0f, share);
+            for (int b = 0; b < batch; b++)
+            {
+                Span<float> row = dh.Slice(b * Units, Units);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(share.Slice(b * Units, Units), masks.Slice(((b * Gates) + g) * Units, Units), row, row);
+            }
+        }
+    }
+
+    /// <summary>d(A) (batch, units) = beta·d(A) + dZ · U[:, columns]ᵀ for the matrix A the product read, masks left out.</summary>
+    private protected void RawRecurrentInputGradient(int batch, ReadOnlySpan<float> dz, int ldz, int firstColumn, int columns, float beta, Span<float> dh) =>
         Gemm.Multiply(false, true, batch, Units, columns, 1f, dz, ldz, RecurrentKernel.Value.AsReadOnlySpan()[firstColumn..], Width, beta, dh, Units);
 
     /// <summary>A (batch, ...shape) scratch view, as <see cref="Layer.BatchView"/>.</summary>

@@ -57,6 +57,7 @@ public sealed class SimpleRnn : Recurrent
             Dropout = d.GetDouble("dropout"),
             DropoutSeed = d.GetNullableInt64("seed"),
             ReturnState = d.GetBoolean("return_state"),
+            RecurrentDropout = d.GetDouble("recurrent_dropout"),
         };
     }
 
@@ -121,7 +122,7 @@ public sealed class SimpleRnn : Recurrent
         if (HasPrevious(s))
         {
             ReadOnlySpan<float> dzStep = projectedGradients[(t * u)..];
-            AccumulateRecurrentGradient(batch, PreviousStates(s, steps, out int stride), stride, dzStep, steps * u, 0, u);
+            AccumulatePreviousStateGradient(batch, steps, s, dzStep, steps * u, 0, u);
             RecurrentInputGradientKeepingMasked(batch, steps, t, dzStep, steps * u, u, dh);
         }
     }

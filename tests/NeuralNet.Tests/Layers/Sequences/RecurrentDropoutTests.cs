@@ -109,3 +109,118 @@ public class RecurrentDropoutTests
         protected override Tensor OnBackward(Tensor outputGradient) => inner.Backward(outputGradient);
     }
 }
+
+/// <summary>Keras' recurrent_dropout: the previous state dropped before each gate's recurrent product, a mask per sample and gate.</summary>
+public class RecurrentStateDropoutTests
+{
+    private static readonly Func<RecurrentLayer>[] Variants =
+    [
+        () => new SimpleRnn(3, returnSequences: true) { RecurrentDropout = 0.4, DropoutSeed = 7 },
+        () => new Lstm(3) { RecurrentDropout = 0.4, DropoutSeed = 7 },
+        () => new Lstm(3, returnSequences: true, goBackwards: true) { RecurrentDropout = 0.3, Dropout = 0.2, DropoutSeed = 5 },
+        () => new Gru(3, returnSequences: true) { RecurrentDropout = 0.4, DropoutSeed = 7 },
+        () => new Gru(3, resetAfter: false) { RecurrentDropout = 0.4, DropoutSeed = 7 },
+        () => new Gru(2, resetAfter: false, returnSequences: true, goBackwards: true) { RecurrentDropout = 0.5, DropoutSeed = 3 },
+    ];
+
+    public static TheoryData<int> VariantIndices => [.. Enumerable.Range(0, Variants.Length)];
+
+    [Theory]
+    [MemberData(nameof(VariantIndices))]
+    public void Training_matches_the_float64_reference_with_the_drawn_masks(int variant)
+    {
+        RecurrentLayer layer = Variants[variant]();
+        if (layer.Dropout > 0)
+        {
+            return; // input dropout is covered by RecurrentDropoutTests; its mask is not exposed to the reference
+        }
+
+        layer.Build(new TensorShape(5, 4));
+        Tensor input = Tensor.RandomNormal(new TensorShape(3, 5, 4), 21);
+
+        float[] trained = layer.Forward(input, training: true).ToArray();
+        Tensor masks = Tensor.FromSpan(layer.RecurrentDropoutMasks!.AsReadOnlySpan()[..(3 * layer.Kernel.Shape[1])], 3, layer.Kernel.Shape[1] / layer.Units, layer.Units);
+        float[] expected = RecurrentReference.Forward(layer, input, recurrentMasks: masks);
+
+        Assert.Contains(0f, masks.ToArray());
+        Assert.Contains(1f / (1f - (float)layer.RecurrentDropout), masks.ToArray());
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(trained[i] - expected[i]) <= 2e-6 + (1e-5 * Math.Abs(expected[i])), $"{layer}: element {i} is {trained[i]}, the reference gives {expected[i]}.");
+        }
+
+        // Inference ignores the rate.
+        Assert.Equal(RecurrentReference.Forward(layer, input), layer.Forward(input, training: false).ToArray(), new FloatTolerance(2e-6f, 1e-5f));
+    }
+
+    [Theory]
+    [MemberData(nameof(VariantIndices))]
+    public void Backward_matches_numerical_gradients_under_the_same_masks(int variant)
+    {
+        RecurrentLayer layer = Variants[variant]();
+        layer.Build(new TensorShape(4, 3));
+        Tensor input = Tensor.RandomNormal(new TensorShape(2, 4, 3), 6);
+        var reseeding = new Reseeding(layer, layer.DropoutSeed!.Value);
+        reseeding.Build(new TensorShape(4, 3));
+        GradientChecker.CheckLayer(reseeding, input, seed: 9, training: true).AssertPassed(maxKinkFraction: 0);
+    }
+
+    [Fact]
+    public void Recurrent_dropout_saves_loads_and_out_of_range_rates_are_refused()
+    {
+        var model = new Sequential(seed: 3);
+        model.Add(new InputLayer(5, 2));
+        model.Add(new Gru(3) { RecurrentDropout = 0.25, DropoutSeed = 11 });
+        model.Add(new Dense(1));
+        model.Compile(new Adam(), new MeanSquaredError());
+        Tensor x = Tensor.RandomNormal(new TensorShape(4, 5, 2), 1), y = Tensor.RandomNormal(new TensorShape(4, 1), 2);
+        model.Fit(x, y, epochs: 1, batchSize: 2, verbose: 0);
+        model.Fit(x, y, epochs: 1, batchSize: 2, verbose: 0);
+        string path = Path.Combine(Path.GetTempPath(), $"rnn-recurrent-dropout-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path);
+            var gru = (Gru)Model.Load(path).Layers.First(l => l is Gru);
+            Assert.Equal(0.25, gru.RecurrentDropout);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        var step = new Sequential(seed: 3);
+        step.Add(new InputLayer(5, 2));
+        step.Add(new Lstm(3) { RecurrentDropout = 0.25 });
+        step.Add(new Dense(1));
+        step.Compile(new Adam(), new MeanSquaredError());
+        Tensor[] batch = [x, y];
+        step.TrainStep(batch);
+        step.TrainStep(batch);
+        AllocationCheck.AssertNone(() => step.TrainStep(batch));
+
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new Lstm(2) { RecurrentDropout = 1 });
+        Assert.Contains("recurrentDropout is a fraction in [0, 1)", ex.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class FloatTolerance(float absolute, float relative) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= absolute + (relative * Math.Abs(x));
+
+        public int GetHashCode(float obj) => 0;
+    }
+
+    private sealed class Reseeding(RecurrentLayer inner, long seed) : Layer(null)
+    {
+        public override string DefaultNamePrefix => "reseeding";
+
+        protected override TensorShape OnBuild(TensorShape inputShape) => inner.OutputShape;
+
+        protected override Tensor OnForward(Tensor input, bool training)
+        {
+            ((IRandomLayer)inner).LayerRandom.Reseed(seed);
+            return inner.Forward(input, training);
+        }
+
+        protected override Tensor OnBackward(Tensor outputGradient) => inner.Backward(outputGradient);
+    }
+}

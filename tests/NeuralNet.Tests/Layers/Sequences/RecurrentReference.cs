@@ -14,7 +14,7 @@ internal static class RecurrentReference
     /// starting from <paramref name="h0"/> / <paramref name="c0"/> (batch, units) when given, else zeros; the states after
     /// the last step are appended to <paramref name="finalH"/> / <paramref name="finalC"/> when given.
     /// </summary>
-    public static float[] Forward(RecurrentLayer layer, Tensor input, Tensor? h0 = null, Tensor? c0 = null, List<float>? finalH = null, List<float>? finalC = null)
+    public static float[] Forward(RecurrentLayer layer, Tensor input, Tensor? h0 = null, Tensor? c0 = null, List<float>? finalH = null, List<float>? finalC = null, Tensor? recurrentMasks = null)
     {
         int batch = input.Shape[0], steps = input.Shape[1], features = input.Shape[2], u = layer.Units;
         double[] w = Doubles(layer.Kernel.Value), rw = Doubles(layer.RecurrentKernel.Value);
@@ -40,12 +40,13 @@ internal static class RecurrentReference
                 }
 
                 double[] xw = Product(x, w, width);
-                double[] hu = Product(h, rw, width);
+                double[][] hGate = GateViews(h, recurrentMasks, n, width / u, u);
+                double[] hu = GateProduct(hGate, rw, width, u);
                 h = layer switch
                 {
                     SimpleRnn => SimpleRnnStep(xw, hu, bias, u),
                     Lstm => LstmStep(xw, hu, bias, c, u),
-                    Gru gru => GruStep(xw, h, rw, bias, gru.ResetAfter, u, width),
+                    Gru gru => GruStep(xw, h, hGate, rw, bias, gru.ResetAfter, u, width),
                     _ => throw new NotSupportedException(layer.GetType().Name),
                 };
                 if (layer.ReturnSequences)
@@ -86,11 +87,27 @@ internal static class RecurrentReference
         return h;
     }
 
-    private static double[] GruStep(double[] xw, double[] h, double[] rw, double[] bias, bool resetAfter, int u, int width)
+    // Keras' recurrent dropout: gate g's product reads h through mask g (h itself when there are no masks).
+    private static double[][] GateViews(double[] h, Tensor? masks, int n, int gates, int u) =>
+        [.. Enumerable.Range(0, gates).Select(g => masks is null ? h : h.Select((v, j) => v * masks[n, g, j]).ToArray())];
+
+    private static double[] GateProduct(double[][] hGate, double[] rw, int width, int u)
+    {
+        var y = new double[width];
+        for (int g = 0; g < hGate.Length; g++)
+        {
+            double[] full = Product(hGate[g], rw, width);
+            Array.Copy(full, g * u, y, g * u, u);
+        }
+
+        return y;
+    }
+
+    private static double[] GruStep(double[] xw, double[] h, double[][] hGate, double[] rw, double[] bias, bool resetAfter, int u, int width)
     {
         var next = new double[u];
         double[] inputBias = bias[..width], recurrentBias = resetAfter ? bias[width..] : new double[width];
-        double[] hu = Product(h, rw, width);
+        double[] hu = GateProduct(hGate, rw, width, u);
         var z = new double[u];
         var r = new double[u];
         for (int j = 0; j < u; j++)
@@ -102,7 +119,7 @@ internal static class RecurrentReference
         var rh = new double[u];
         for (int j = 0; j < u; j++)
         {
-            rh[j] = r[j] * h[j];
+            rh[j] = r[j] * hGate[2][j];
         }
 
         double[] rhu = Product(rh, rw, width);

@@ -66,6 +66,34 @@ public class FlipAndColorTests
         Assert.InRange(flipped, 70, 130);
     }
 
+    [Theory]
+    [InlineData(FlipMode.Horizontal)]
+    [InlineData(FlipMode.Vertical)]
+    [InlineData(FlipMode.HorizontalAndVertical)]
+    public void RandomFlip_Backward_FlipsTheGradientOfEachFlippedImageBack(FlipMode mode)
+    {
+        const int batch = 40, size = 3 * 4 * 2;
+        var layer = new RandomFlip(mode, seed: 6);
+        Tensor x = TestData.Normal(1, 1f, batch, 3, 4, 2), g = TestData.Normal(2, 1f, batch, 3, 4, 2);
+        layer.Forward(x, training: true);
+        float[] dx = layer.Backward(g).ToArray();
+        var expected = new float[size];
+        int flipped = 0;
+        for (int n = 0; n < batch; n++)
+        {
+            bool flip = layer.LastFlips[n] == 1;
+            flipped += flip ? 1 : 0;
+            RandomFlip.Flip(g.AsReadOnlySpan().Slice(n * size, size), 3, 4, 2, flip && mode != FlipMode.Vertical, flip && mode != FlipMode.Horizontal, expected);
+            Assert.Equal(expected, dx.AsSpan(n * size, size).ToArray());
+            if (!flip)
+            {
+                Assert.Equal(g.AsReadOnlySpan().Slice(n * size, size).ToArray(), expected);
+            }
+        }
+
+        Assert.InRange(flipped, 5, 35);
+    }
+
     // random_contrast_test.py: (x − mean) · factor + mean per image and channel, the mean over height then width, clipped.
     [Theory]
     [InlineData(0.0, 255.0)]

@@ -48,6 +48,9 @@ type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding"
 type_pages.update({f"NeuralNet.Layers.{t}": "attention.md" for t in ("MultiHeadAttention", "Attention", "AdditiveAttention", "AttentionScoreMode",
                                                                          "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
                                                                          "GaussianDropout", "AlphaDropout")})
+type_pages.update({f"NeuralNet.Layers.{t}": "augmentation.md"
+                   for t in ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomContrast",
+                             "RandomBrightness", "Resizing", "CenterCrop", "FillMode", "FlipMode")})
 type_pages.update({f"NeuralNet.Layers.{t}": "normalization-and-activations.md"
                    for t in ("LayerNormalization", "GroupNormalization", "UnitNormalization", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")})
 type_pages.update({f"NeuralNet.Layers.{t}": "preprocessing.md"

@@ -105,6 +105,15 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("UpSampling2D", UpSampling2D.FromConfig);
         SerializationRegistry.AddBuiltIn("ZeroPadding2D", ZeroPadding2D.FromConfig);
         SerializationRegistry.AddBuiltIn("Cropping2D", Cropping2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomFlip", RandomFlip.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomRotation", RandomRotation.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomZoom", RandomZoom.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomTranslation", RandomTranslation.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomCrop", RandomCrop.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomContrast", RandomContrast.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomBrightness", RandomBrightness.FromConfig);
+        SerializationRegistry.AddBuiltIn("Resizing", Resizing.FromConfig);
+        SerializationRegistry.AddBuiltIn("CenterCrop", CenterCrop.FromConfig);
         SerializationRegistry.AddBuiltIn("LayerNormalization", LayerNormalization.FromConfig);
         SerializationRegistry.AddBuiltIn("GroupNormalization", GroupNormalization.FromConfig);
         SerializationRegistry.AddBuiltIn("UnitNormalization", UnitNormalization.FromConfig);

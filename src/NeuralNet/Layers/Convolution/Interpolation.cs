@@ -1,11 +1,14 @@
 namespace NeuralNet.Layers;
 
-/// <summary>How <see cref="UpSampling2D"/> fills the new pixels (Keras' <c>interpolation</c>).</summary>
+/// <summary>
+/// How <see cref="UpSampling2D"/>, <see cref="Resizing"/> and the affine augmentation layers (<see cref="RandomRotation"/>,
+/// <see cref="RandomZoom"/>, <see cref="RandomTranslation"/>) compute a pixel from the input (Keras' <c>interpolation</c>).
+/// </summary>
 public enum Interpolation
 {
-    /// <summary>Repeats each pixel (Keras <c>"nearest"</c>).</summary>
+    /// <summary>Takes the nearest input pixel (Keras <c>"nearest"</c>); upsampling repeats each pixel.</summary>
     Nearest,
 
-    /// <summary>Blends the two nearest rows and columns with half-pixel centers (Keras <c>"bilinear"</c>, as tf.image.resize).</summary>
+    /// <summary>Blends the two nearest rows and columns (Keras <c>"bilinear"</c>; resizing uses half-pixel centers, as tf.image.resize).</summary>
     Bilinear,
 }

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>Reading and writing the Keras configuration entries of the augmentation layers.</summary>
+internal static class AugmentationConfig
+{
+    /// <summary>A Keras factor as read: one number, or a pair.</summary>
+    public readonly record struct Factor(double? Number, (double Lower, double Upper) Pair);
+
+    /// <summary>Keras' name of a fill mode.</summary>
+    public static string Name(FillMode mode) => mode switch
+    {
+        FillMode.Wrap => "wrap",
+        FillMode.Constant => "constant",
+        FillMode.Nearest => "nearest",
+        _ => "reflect",
+    };
+
+    /// <summary>Keras' name of an interpolation.</summary>
+    public static string Name(Interpolation interpolation) => interpolation == Interpolation.Nearest ? "nearest" : "bilinear";
+
+    /// <summary>Reads <c>"fill_mode"</c>, <paramref name="fallback"/> when absent.</summary>
+    public static FillMode ReadFillMode(Config config, string fallback) => config.GetString("fill_mode", fallback) switch
+    {
+        "reflect" => FillMode.Reflect,
+        "wrap" => FillMode.Wrap,
+        "constant" => FillMode.Constant,
+        "nearest" => FillMode.Nearest,
+        string other => throw config.Error($"\"fill_mode\" is \"{FormatError.Shorten(other)}\"; expected \"reflect\", \"wrap\", \"constant\" or \"nearest\"."),
+    };
+
+    /// <summary>Reads <c>"interpolation"</c> (bilinear when absent); bicubic and Lanczos are not supported.</summary>
+    public static Interpolation ReadInterpolation(Config config) => config.GetString("interpolation", "bilinear") switch
+    {
+        "bilinear" => Interpolation.Bilinear,
+        "nearest" => Interpolation.Nearest,
+        string other => throw config.Error($"\"interpolation\" is \"{FormatError.Shorten(other)}\"; expected \"bilinear\" or \"nearest\" (bicubic and Lanczos are not supported)."),
+    };
+
+    /// <summary>Reads a factor written as one number or a list of two; null when absent or null.</summary>
+    public static Factor? ReadFactor(Config config, string key)
+    {
+        if (!config.Contains(key))
+        {
+            return null;
+        }
+
+        if (config.GetNode(key)!.GetValueKind() == JsonValueKind.Number)
+        {
+            return new Factor(config.GetDouble(key), default);
+        }
+
+        return new Factor(null, ReadPair(config, key));
+    }
+
+    /// <summary>Reads a list of exactly two finite numbers.</summary>
+    public static (double, double) ReadPair(Config config, string key)
+    {
+        double[] pair = config.GetDoubleArray(key);
+        return pair.Length == 2 ? (pair[0], pair[1]) : throw config.Error($"\"{key}\" must be a number or a list of two numbers.");
+    }
+
+    /// <summary>Writes a pair as a two-number list.</summary>
+    public static Config SetPair(this Config config, string key, (double A, double B) pair) => config.Set(key, [pair.A, pair.B]);
+}

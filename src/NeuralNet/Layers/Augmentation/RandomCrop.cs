@@ -1,0 +1,148 @@
+using NeuralNet.Kernels;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Crops a random window of a target size out of the images during training (Keras' <c>RandomCrop</c>):
+/// (height, width, channels) to (<see cref="Height"/>, <see cref="Width"/>, channels). No parameters.
+/// </summary>
+/// <remarks>
+/// <para>Training, when the image is larger than the target on both axes (strictly, as Keras tests it): one window
+/// position is drawn per batch, top uniform in [0, height − Height] and left in [0, width − Width], and every image
+/// of the batch is cropped there (Keras crops the whole batch at one location).</para>
+/// <para>Otherwise (at inference, or in training when an axis is not larger than the target), Keras' documented
+/// fallback: the largest centered window with the target's aspect ratio, resized to the target bilinearly. This is
+/// deterministic, and the identity when the image already has the target size. (Keras 3 skips the crop at inference
+/// altogether, a known bug that changes the output shape; a layer here has one output shape, so the documented
+/// behaviour is used.)</para>
+/// <para>The positions come from a seeded generator (the constructor's seed, else one derived from the model's seed)
+/// that advances with every random crop, so the same seed and calls give the same bits. Backward scatters the
+/// gradient back to the window (through the adjoint of the resize in the fallback).</para>
+/// </remarks>
+/// <example><c>model.Add(new RandomCrop(24, 24));</c></example>
+public sealed class RandomCrop : Layer, IRandomLayer
+{
+    private SeededRandom? _random;
+    private WindowResize? _fallback;
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private (int Top, int Left)? _lastWindow;
+    private int _batch = -1;
+
+    /// <summary>Creates a random-crop layer.</summary>
+    /// <param name="height">The output height, at least 1.</param>
+    /// <param name="width">The output width, at least 1.</param>
+    /// <param name="seed">The seed of the window positions; null to derive it from the model's seed.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>random_crop</c>, ...</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
+    public RandomCrop(int height, int width, long? seed = null, string? name = null)
+        : base(name)
+    {
+        ConvolutionChecks.Positive(Describe(), height, nameof(height), "height");
+        ConvolutionChecks.Positive(Describe(), width, nameof(width), "width");
+        (Height, Width, AugmentationSeed) = (height, width, seed);
+    }
+
+    /// <summary>The output height.</summary>
+    public int Height { get; }
+
+    /// <summary>The output width.</summary>
+    public int Width { get; }
+
+    /// <summary>The seed given to the constructor, or null when the positions derive from the model's seed.</summary>
+    public long? AugmentationSeed { get; }
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "random_crop";
+
+    /// <inheritdoc/>
+    SeededRandom IRandomLayer.LayerRandom => Random;
+
+    /// <summary>The (top, left) corner of the last random crop, or null when the last call used the centered fallback.</summary>
+    internal (int Top, int Left)? LastWindow => _lastWindow;
+
+    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("height", Height)
+        .Set("width", Width)
+        .Set("seed", AugmentationSeed)
+        .Set("data_format", "channels_last");
+
+    /// <summary>Keras' <c>from_config</c>: channels last.</summary>
+    internal static RandomCrop FromConfig(Config config)
+    {
+        ConfigChecks.RequireChannelsLast(config);
+        return new RandomCrop(config.GetInt32("height", minimum: 1), config.GetInt32("width", minimum: 1), config.GetNullableInt64("seed"), config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        ConvolutionChecks.Image(Describe(), inputShape);
+        _fallback = new WindowResize(inputShape[1], inputShape[2], WindowResize.AspectWindow(inputShape[0], inputShape[1], Height, Width), Height, Width, Interpolation.Bilinear);
+        return new TensorShape(Height, Width, inputShape[2]);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        int batch = input.Shape[0], inSize = InputShape.ElementCount, outSize = OutputShape.ElementCount;
+        _batch = batch;
+        _lastWindow = null;
+        if (training && InputShape[0] > Height && InputShape[1] > Width)
+        {
+            SeededRandom random = Random;
+            int top = random.NextInt(InputShape[0] - Height + 1);
+            _lastWindow = (top, random.NextInt(InputShape[1] - Width + 1));
+        }
+
+        Tensor output = BatchView(ref _output, batch, OutputShape);
+        ReadOnlySpan<float> x = input.AsReadOnlySpan();
+        Span<float> y = output.AsSpan();
+        for (int n = 0; n < batch; n++)
+        {
+            if (_lastWindow is (int top, int left))
+            {
+                Resampling.CopyWindow(x.Slice(n * inSize, inSize), InputShape[1], top, left, y.Slice(n * outSize, outSize), Width, 0, 0, Height, Width, InputShape[2]);
+            }
+            else
+            {
+                _fallback!.Forward(x.Slice(n * inSize, inSize), y.Slice(n * outSize, outSize));
+            }
+        }
+
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        if (outputGradient.Shape[0] != _batch)
+        {
+            throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last forward batch {_batch}).");
+        }
+
+        int inSize = InputShape.ElementCount, outSize = OutputShape.ElementCount;
+        Tensor inputGradient = BatchView(ref _inputGradient, _batch, InputShape);
+        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
+        Span<float> dx = inputGradient.AsSpan();
+        for (int n = 0; n < _batch; n++)
+        {
+            Span<float> target = dx.Slice(n * inSize, inSize);
+            if (_lastWindow is (int top, int left))
+            {
+                target.Clear();
+                Resampling.CopyWindow(dy.Slice(n * outSize, outSize), Width, 0, 0, target, InputShape[1], top, left, Height, Width, InputShape[2]);
+            }
+            else
+            {
+                _fallback!.Backward(dy.Slice(n * outSize, outSize), InputShape[0], target);
+            }
+        }
+
+        return inputGradient;
+    }
+}

@@ -1,0 +1,91 @@
+using NeuralNet.Kernels;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Resizes a window of a channels-last image to a target size (Keras' crop then <c>ops.image.resize</c>, no
+/// antialiasing), and back-propagates through it: the shared step of <see cref="Resizing"/>, <see cref="CenterCrop"/>
+/// and <see cref="RandomCrop"/>. The axis tables are made once, when the layer is built.
+/// </summary>
+/// <remarks>
+/// Bilinear uses <see cref="Resampling.BilinearAxis"/> (half-pixel centers, clamped at the edges); nearest takes source
+/// index floor((o + 0.5) · in / out) on each axis, as tf.image.resize and jax.image.resize do. A window as large as the
+/// target is copied.
+/// </remarks>
+internal sealed class WindowResize
+{
+    private readonly int _imageWidth, _channels, _top, _left, _outHeight, _outWidth;
+    private readonly bool _copy;
+    private readonly int[] _rowLow, _rowHigh, _colLow, _colHigh;
+    private readonly float[] _rowWeight, _colWeight;
+
+    /// <summary>Prepares the resize of window (top, left, height, width) of (·, imageWidth, channels) images to (outHeight, outWidth).</summary>
+    public WindowResize(int imageWidth, int channels, (int Top, int Left, int Height, int Width) window, int outHeight, int outWidth, Interpolation interpolation)
+    {
+        (_imageWidth, _channels, _top, _left, _outHeight, _outWidth) = (imageWidth, channels, window.Top, window.Left, outHeight, outWidth);
+        _copy = window.Height == outHeight && window.Width == outWidth;
+        (_rowLow, _rowHigh, _rowWeight) = Axis(window.Height, outHeight, window.Top, interpolation);
+        (_colLow, _colHigh, _colWeight) = Axis(window.Width, outWidth, window.Left, interpolation);
+    }
+
+    /// <summary>
+    /// Keras' window for a target aspect ratio (<c>smart_resize</c>, <c>crop_to_aspect_ratio</c>): the largest centered
+    /// window of the image with the target's aspect ratio, in whole pixels.
+    /// </summary>
+    public static (int Top, int Left, int Height, int Width) AspectWindow(int height, int width, int targetHeight, int targetWidth)
+    {
+        int cropHeight = Math.Max(Math.Min(height, (int)((double)width * targetHeight / targetWidth)), 1);
+        int cropWidth = Math.Max(Math.Min(width, (int)((double)height * targetWidth / targetHeight)), 1);
+        return ((height - cropHeight) / 2, (width - cropWidth) / 2, cropHeight, cropWidth);
+    }
+
+    /// <summary>y (outHeight, outWidth, C) = the resized window of one image x (·, imageWidth, C); overwrites.</summary>
+    public void Forward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (_copy)
+        {
+            Resampling.CopyWindow(x, _imageWidth, _top, _left, y, _outWidth, 0, 0, _outHeight, _outWidth, _channels);
+            return;
+        }
+
+        Resampling.BilinearForward(x, _imageWidth, _channels, _rowLow, _rowHigh, _rowWeight, _colLow, _colHigh, _colWeight, y);
+    }
+
+    /// <summary>dx (imageHeight, imageWidth, C) = the adjoint of <see cref="Forward"/> applied to dy; overwrites.</summary>
+    public void Backward(ReadOnlySpan<float> dy, int imageHeight, Span<float> dx)
+    {
+        if (_copy)
+        {
+            dx[..(imageHeight * _imageWidth * _channels)].Clear();
+            Resampling.CopyWindow(dy, _outWidth, 0, 0, dx, _imageWidth, _top, _left, _outHeight, _outWidth, _channels);
+            return;
+        }
+
+        Resampling.BilinearBackward(dy, imageHeight, _imageWidth, _channels, _rowLow, _rowHigh, _rowWeight, _colLow, _colHigh, _colWeight, dx);
+    }
+
+    // Source rows (or columns) of each output index, shifted to the window; nearest is a blend with weight 0.
+    private static (int[] Low, int[] High, float[] Weight) Axis(int input, int output, int offset, Interpolation interpolation)
+    {
+        var (low, high, weight) = (new int[output], new int[output], new float[output]);
+        if (interpolation == Interpolation.Bilinear)
+        {
+            Resampling.BilinearAxis(input, output, low, high, weight);
+        }
+        else
+        {
+            for (int o = 0; o < output; o++)
+            {
+                low[o] = high[o] = Math.Min((int)Math.Floor((o + 0.5) * input / output), input - 1);
+            }
+        }
+
+        for (int o = 0; o < output; o++)
+        {
+            low[o] += offset;
+            high[o] += offset;
+        }
+
+        return (low, high, weight);
+    }
+}

@@ -1,0 +1,64 @@
+using NeuralNet.Layers;
+using NeuralNet.Tests.GradientChecking;
+using Xunit;
+
+namespace NeuralNet.Tests.Layers.Augmentation;
+
+/// <summary>The augmentation layers under test, built for (6, 7, 3) images, and float64 helpers shared by their tests.</summary>
+internal static class AugmentationTestKit
+{
+    public static readonly int[] ImageShape = [6, 7, 3];
+
+    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness"];
+
+    public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop"];
+
+    public static Layer Create(string kind, long? seed = 17, string? name = null) => kind switch
+    {
+        "flip" => new RandomFlip(seed: seed, name: name),
+        "rotation" => new RandomRotation(0.2, seed: seed, name: name),
+        "zoom" => new RandomZoom(0.3, 0.2, seed: seed, name: name),
+        "translation" => new RandomTranslation(0.2, 0.3, seed: seed, name: name),
+        "crop" => new RandomCrop(4, 5, seed: seed, name: name),
+        "contrast" => new RandomContrast((0.3, 0.5), valueRange: (-3, 3), seed: seed, name: name),
+        "brightness" => new RandomBrightness(0.2, valueRange: (-2, 2), seed: seed, name: name),
+        "resizing" => new Resizing(4, 9, name: name),
+        "center_crop" => new CenterCrop(4, 5, name: name),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown layer."),
+    };
+
+    /// <summary>A built layer of <paramref name="kind"/> and a batch of normal images for it.</summary>
+    public static (Layer Layer, Tensor X) Setup(string kind, int batch = 4, long? seed = 17)
+    {
+        Layer layer = Create(kind, seed);
+        layer.Build(new TensorShape(ImageShape));
+        return (layer, TestData.Normal(3, 1f, [batch, .. ImageShape]));
+    }
+
+    /// <summary>The images 0, 1, ..., n − 1 laid out as (1, height, width, 1), as Keras' tests write np.arange(n).</summary>
+    public static Tensor Arange(int height, int width)
+    {
+        var t = new Tensor(1, height, width, 1);
+        for (int i = 0; i < t.Length; i++)
+        {
+            t.AsSpan()[i] = i;
+        }
+
+        return t;
+    }
+
+    /// <summary>Asserts every element of <paramref name="actual"/> within <paramref name="tolerance"/> (absolute plus relative) of the reference.</summary>
+    public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double bound = tolerance * (1 + Math.Abs(expected[i]));
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= bound, $"{what}: element {i} is {actual[i]} instead of {expected[i]}.");
+        }
+    }
+
+    /// <summary>Asserts the output equals the given values (as Keras' tests do with their expected arrays).</summary>
+    public static void AssertValues(double[] expected, Tensor actual, double tolerance, string what) =>
+        AssertClose(expected, actual.AsReadOnlySpan(), tolerance, what);
+}

@@ -126,6 +126,7 @@ public abstract partial class Model
             // After BackupAndRestore puts back the Fit count of the run it resumes, the shuffle follows that run's stream,
             // also when the same model object retries after an exception (its own count has moved on).
             Func<long>? resumedShuffleSeed = seed is null ? () => SeededRandom.Derive(Seed, 1_000_000 + Math.Max(_fitCount - 1, 0)) : null;
+            (_batchLossSum, _batchLossCount) = (0, 0);
             return trainer.Fit(loader, validationLoader, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, resumedShuffleSeed, cancellationToken);
         }
     }
@@ -166,6 +167,7 @@ public abstract partial class Model
                 logs[key] = 0;
             }
 
+            (_batchLossSum, _batchLossCount) = (0, 0);
             trainer.Evaluate(loader, logs, string.Empty, progress);
             progress.End(logs);
             return logs;
@@ -262,6 +264,102 @@ public abstract partial class Model
             Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), checkFinite: false);
             return GetTrainer(nameof(ComputeGradients)).ComputeGradients(batch, updateMetrics: false);
         }
+    }
+
+    /// <summary>
+    /// One gradient step on one batch (Keras' <c>train_on_batch</c>): forward in training mode, the compiled loss, the
+    /// backward pass and the optimizer's update. As in Keras, the logged loss and metrics accumulate over the calls since
+    /// the last <see cref="ResetMetrics"/> (or <c>Fit</c> / <c>Evaluate</c>, which reset them).
+    /// </summary>
+    /// <param name="x">One batch per input, as for <see cref="Fit"/>.</param>
+    /// <param name="y">One batch of targets per output.</param>
+    /// <param name="sampleWeight">One non-negative weight per sample, as for <see cref="Fit"/>; null for none.</param>
+    /// <param name="classWeight">Weights by class, as for <see cref="Fit"/>; null for none.</param>
+    /// <returns><c>loss</c> (the mean of the batch losses since the last reset, penalties included) and every metric, by name;
+    /// a view the model reuses, overwritten by the next batch call.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or contain NaN or infinity.</exception>
+    public IReadOnlyDictionary<string, double> TrainOnBatch(ModelData x, ModelData y, Tensor? sampleWeight = null, ClassWeights? classWeight = null)
+    {
+        RequireCompiled(nameof(TrainOnBatch));
+        lock (_lock)
+        {
+            Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y));
+            Trainer trainer = GetTrainer(nameof(TrainOnBatch));
+            if (WeightsPerSample(trainer, batch, classWeight, sampleWeight) is Tensor weights)
+            {
+                batch = [.. batch, weights];
+            }
+
+            return BatchLogs(trainer, trainer.TrainStep(batch));
+        }
+    }
+
+    /// <summary>
+    /// The loss and metrics of one batch in inference mode (Keras' <c>test_on_batch</c>); like <see cref="TrainOnBatch"/>,
+    /// the results accumulate over calls until <see cref="ResetMetrics"/>. The weights do not change.
+    /// </summary>
+    /// <param name="x">One batch per input.</param>
+    /// <param name="y">One batch of targets per output.</param>
+    /// <param name="sampleWeight">One non-negative weight per sample; null for none.</param>
+    /// <returns><c>loss</c> and every metric by name, a view the model reuses.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or contain NaN or infinity.</exception>
+    public IReadOnlyDictionary<string, double> TestOnBatch(ModelData x, ModelData y, Tensor? sampleWeight = null)
+    {
+        RequireCompiled(nameof(TestOnBatch));
+        lock (_lock)
+        {
+            Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y));
+            Trainer trainer = GetTrainer(nameof(TestOnBatch));
+            if (WeightsPerSample(trainer, batch, classWeight: null, sampleWeight) is Tensor weights)
+            {
+                batch = [.. batch, weights];
+            }
+
+            return BatchLogs(trainer, trainer.TestStep(batch));
+        }
+    }
+
+    /// <summary>The outputs of a model with one output for one batch, in inference mode (Keras' <c>predict_on_batch</c>), as a new tensor.</summary>
+    /// <param name="x">One batch per input.</param>
+    /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>).</returns>
+    /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity.</exception>
+    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs"/>).</exception>
+    public Tensor PredictOnBatch(ModelData x)
+    {
+        lock (_lock)
+        {
+            Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
+            if (Outputs.Count != 1)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
+            }
+
+            return PredictCore(inputs, Math.Max(inputs[0].Shape[0], 1))[0];
+        }
+    }
+
+    /// <summary>Clears the running loss and metric states that <see cref="TrainOnBatch"/> and <see cref="TestOnBatch"/> accumulate (Keras' <c>reset_metrics</c>).</summary>
+    public void ResetMetrics()
+    {
+        lock (_lock)
+        {
+            _batchLossSum = 0;
+            _batchLossCount = 0;
+            if (IsCompiled)
+            {
+                GetTrainer(nameof(ResetMetrics)).ClearMetrics();
+            }
+        }
+    }
+
+    private IReadOnlyDictionary<string, double> BatchLogs(Trainer trainer, float loss)
+    {
+        _batchLossSum += loss;
+        _batchLossCount++;
+        trainer.WriteBatchLogs(_batchLogs, _batchLossSum / _batchLossCount);
+        return _batchLogs;
     }
 
     /// <summary>One training step on a batch: the inputs, then the targets, in order (the benchmarks' entry point); returns the loss.</summary>

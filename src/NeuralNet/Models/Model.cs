@@ -28,6 +28,9 @@ public abstract partial class Model
     private readonly List<Parameter> _parameters = [];
     private readonly List<Parameter> _regularized = [];
     private readonly Tensor[] _stepBatch = new Tensor[2];
+    private readonly Dictionary<string, double> _batchLogs = new(StringComparer.Ordinal);
+    private double _batchLossSum;
+    private long _batchLossCount;
     private GraphExecutor? _executor;
     private CompileRequest? _compileRequest;
     private Trainer? _trainer;

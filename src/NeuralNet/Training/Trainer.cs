@@ -301,6 +301,31 @@ internal sealed class Trainer
         }
     }
 
+    /// <summary>
+    /// Keras' <c>test_on_batch</c> step: forward in inference mode, the weighted losses plus penalties, the metrics updated
+    /// (not reset). Returns the loss.
+    /// </summary>
+    public float TestStep(ReadOnlySpan<Tensor> batch)
+    {
+        ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
+        ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
+        Tensor[] predictions = _executor.Forward(batch[.._inputCount], training: false);
+        PrepareMasks(sampleWeights);
+        float loss = WeightedLoss(predictions, targets, sampleWeights) + Penalties.Total(_regularized);
+        UpdateMetrics(predictions, targets, sampleWeights);
+        return loss;
+    }
+
+    /// <summary>Writes <paramref name="loss"/> and every metric's current result into <paramref name="logs"/> (Keras' <c>get_metrics_result</c>).</summary>
+    public void WriteBatchLogs(Dictionary<string, double> logs, double loss)
+    {
+        logs["loss"] = loss;
+        WriteMetrics(logs, string.Empty);
+    }
+
+    /// <summary>Clears every metric's state (Keras' <c>reset_metrics</c>).</summary>
+    public void ClearMetrics() => ResetMetrics();
+
     // The sum of the outputs' losses, each times its weight; each output's loss (before the output weight) is kept for
     // the logs. With sample weights, an output's loss is Keras' sum(w_i * loss_i) / batch (sum_over_batch_size).
     private float WeightedLoss(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights)

@@ -32,7 +32,10 @@ internal static class ModelSummary
         for (int i = 0; i < rows.Count; i++)
         {
             Layer layer = rows[i];
-            string shape = layer.IsBuilt ? layer.OutputShape.ToBatchString() : "?";
+            // Keras lists every output's shape of a layer with several (an LSTM's states with return_state).
+            string shape = !layer.IsBuilt ? "?"
+                : layer.OutputCount == 1 ? layer.OutputShape.ToBatchString()
+                : "[" + string.Join(", ", layer.OutputShapes.Select(s => s.ToBatchString())) + "]";
             string parameters = layer.IsBuilt ? Count(layer.ParameterCount) : "0 (unbuilt)";
             string name = $"{layer.Name} ({layer.TypeName})";
             AppendRow(sb, widths, '│', chain ? [name, shape, parameters] : [name, shape, parameters, Connections(((Functional)model).Graph, layer)]);
@@ -121,7 +124,7 @@ internal static class ModelSummary
         {
             foreach (SymbolicTensor input in node.Inputs)
             {
-                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{input.Layer.Name}[{graph.LocalIndex(input.Node)}][0]"));
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{input.Layer.Name}[{graph.LocalIndex(input.Node)}][{input.OutputIndex}]"));
             }
         }
 

@@ -195,6 +195,20 @@ public class RecurrentStateTests
     }
 
     [Fact]
+    public void Summary_lists_every_output_shape_and_which_output_a_call_reads()
+    {
+        Functional model = EncoderDecoder();
+        string summary = model.Summary();
+
+        // The table wraps long cells, as Keras' does: compare without the wrapping.
+        string shapes = string.Join(" ", summary.Split('\n').Select(line => line.Split('│')).Where(cells => cells.Length > 2)
+            .Select(cells => cells[2].Trim()).Where(cell => cell.Length > 0));
+        Assert.Contains("[(None, 5), (None, 5), (None, 5)]", shapes, StringComparison.Ordinal);
+        Assert.Contains("encoder[0][1]", summary, StringComparison.Ordinal);
+        Assert.Contains("encoder[0][2]", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_encoder_decoder_training_step_allocates_nothing_once_warm()
     {
         Functional model = EncoderDecoder();

@@ -67,6 +67,77 @@ public sealed partial class Tensor
         return t;
     }
 
+    /// <summary>Creates a (rows, columns) tensor from a jagged array whose rows all have the same length (a copy).</summary>
+    /// <param name="rows">The rows, at least one, each with at least one value.</param>
+    /// <exception cref="ArgumentException">There are no rows, a row is empty or null, or the rows' lengths differ (the first such row is named).</exception>
+    public static Tensor FromArray(float[][] rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Length == 0 || rows[0] is null || rows[0].Length == 0)
+        {
+            throw new ArgumentException("A tensor from rows needs at least one row with at least one value.", nameof(rows));
+        }
+
+        int columns = rows[0].Length;
+        for (int r = 1; r < rows.Length; r++)
+        {
+            if (rows[r] is null || rows[r].Length != columns)
+            {
+                throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"Row {r} has {(rows[r] is null ? "no array" : $"{rows[r].Length} values")} but row 0 has {columns}; a tensor's rows have one length."), nameof(rows));
+            }
+        }
+
+        var t = new Tensor(rows.Length, columns);
+        for (int r = 0; r < rows.Length; r++)
+        {
+            rows[r].CopyTo(t.AsSpan().Slice(r * columns, columns));
+        }
+
+        return t;
+    }
+
+    /// <summary>Creates a tensor from double-precision values (a copy, each rounded to the nearest float).</summary>
+    /// <param name="data">The elements in row-major order.</param>
+    /// <param name="dimensions">The shape; its element count must equal <c>data.Length</c>.</param>
+    /// <exception cref="ArgumentException">The array length does not match the shape.</exception>
+    public static Tensor FromArray(double[] data, params ReadOnlySpan<int> dimensions)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var shape = new TensorShape(dimensions);
+        if (shape.ElementCount != data.Length)
+        {
+            throw new ArgumentException($"Array of length {data.Length} does not fit shape {shape} ({shape.ElementCount} elements).", nameof(data));
+        }
+
+        var t = new Tensor(shape);
+        Span<float> span = t.AsSpan();
+        for (int i = 0; i < data.Length; i++)
+        {
+            span[i] = (float)data[i];
+        }
+
+        return t;
+    }
+
+    /// <summary>Creates a (rows, columns) tensor from a rectangular array of doubles (a copy, each rounded to the nearest float).</summary>
+    public static Tensor FromArray(double[,] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        int rows = values.GetLength(0), columns = values.GetLength(1);
+        var t = new Tensor(rows, columns);
+        Span<float> span = t.AsSpan();
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                span[(r * columns) + c] = (float)values[r, c];
+            }
+        }
+
+        return t;
+    }
+
     /// <summary>A tensor of samples from a normal distribution, reproducible from <paramref name="seed"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="standardDeviation"/> is negative or not finite.</exception>
     public static Tensor RandomNormal(TensorShape shape, long seed, float mean = 0f, float standardDeviation = 1f)

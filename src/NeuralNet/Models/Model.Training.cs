@@ -349,7 +349,7 @@ public abstract partial class Model
             _batchLossCount = 0;
             if (IsCompiled)
             {
-                GetTrainer(nameof(ResetMetrics)).ClearMetrics();
+                GetTrainer(nameof(ResetMetrics)).ResetMetrics();
             }
         }
     }

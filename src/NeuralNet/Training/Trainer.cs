@@ -265,18 +265,14 @@ internal sealed class Trainer
         for (int b = 0; b < loader.BatchCount; b++)
         {
             Tensor[] batch = loader.GetBatchTensors(b);
-            ReadOnlySpan<Tensor> targets = batch.AsSpan(_inputCount, outputs);
-            Tensor[] predictions = _executor.Forward(batch.AsSpan(0, _inputCount), training: false);
-            PrepareMasks(SampleWeightsOf(batch));
             int n = batch[0].Shape[0];
-            lossSum += (double)WeightedLoss(predictions, targets, SampleWeightsOf(batch)) * n;
+            lossSum += (double)InferenceLoss(batch) * n;
             for (int k = 0; k < outputs; k++)
             {
                 outputLossSums[k] += (double)_outputLosses[k] * n;
             }
 
             seen += n;
-            UpdateMetrics(predictions, targets, SampleWeightsOf(batch));
             if (progress is not null)
             {
                 logs["loss"] = lossSum / seen;
@@ -305,16 +301,7 @@ internal sealed class Trainer
     /// Keras' <c>test_on_batch</c> step: forward in inference mode, the weighted losses plus penalties, the metrics updated
     /// (not reset). Returns the loss.
     /// </summary>
-    public float TestStep(ReadOnlySpan<Tensor> batch)
-    {
-        ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
-        ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
-        Tensor[] predictions = _executor.Forward(batch[.._inputCount], training: false);
-        PrepareMasks(sampleWeights);
-        float loss = WeightedLoss(predictions, targets, sampleWeights) + Penalties.Total(_regularized);
-        UpdateMetrics(predictions, targets, sampleWeights);
-        return loss;
-    }
+    public float TestStep(ReadOnlySpan<Tensor> batch) => InferenceLoss(batch) + Penalties.Total(_regularized);
 
     /// <summary>Writes <paramref name="loss"/> and every metric's current result into <paramref name="logs"/> (Keras' <c>get_metrics_result</c>).</summary>
     public void WriteBatchLogs(Dictionary<string, double> logs, double loss)
@@ -323,8 +310,18 @@ internal sealed class Trainer
         WriteMetrics(logs, string.Empty);
     }
 
-    /// <summary>Clears every metric's state (Keras' <c>reset_metrics</c>).</summary>
-    public void ClearMetrics() => ResetMetrics();
+    // One batch in inference mode: forward, the weighted losses (each output's kept for the logs, no penalties), the
+    // metrics updated; Evaluate's loop and TestStep share it.
+    private float InferenceLoss(ReadOnlySpan<Tensor> batch)
+    {
+        ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
+        ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
+        Tensor[] predictions = _executor.Forward(batch[.._inputCount], training: false);
+        PrepareMasks(sampleWeights);
+        float loss = WeightedLoss(predictions, targets, sampleWeights);
+        UpdateMetrics(predictions, targets, sampleWeights);
+        return loss;
+    }
 
     // The sum of the outputs' losses, each times its weight; each output's loss (before the output weight) is kept for
     // the logs. With sample weights, an output's loss is Keras' sum(w_i * loss_i) / batch (sum_over_batch_size).
@@ -450,7 +447,8 @@ internal sealed class Trainer
         }
     }
 
-    private void ResetMetrics()
+    /// <summary>Clears every metric's state (Keras' <c>reset_metrics</c>).</summary>
+    public void ResetMetrics()
     {
         foreach (Metric metric in _settings.AllMetrics)
         {

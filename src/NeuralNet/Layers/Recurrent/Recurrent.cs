@@ -428,10 +428,7 @@ public abstract class Recurrent : Layer, IRandomLayer
         }
 
         Tensor last = BatchView(ref _lastState, batch, UnitsShape);
-        for (int b = 0; b < batch; b++)
-        {
-            states.AsReadOnlySpan().Slice(((b * steps) + steps - 1) * Units, Units).CopyTo(last.AsSpan().Slice(b * Units, Units));
-        }
+        CopyLastStep(states.AsReadOnlySpan(), last.AsSpan(), batch, steps);
 
         LastOutput = last;
         _lastStateView = last;

@@ -1,7 +1,7 @@
 namespace NeuralNet.Models;
 
 /// <summary>
-/// What <see cref="Model.Fit"/> recorded: one value per completed epoch for each logged quantity
+/// What <c>Model.Fit</c> recorded: one value per completed epoch for each logged quantity
 /// (<c>loss</c>, <c>accuracy</c>, <c>val_loss</c>, <c>val_accuracy</c>, ...), as Keras' <c>history.history</c>.
 /// </summary>
 public sealed class History

@@ -61,15 +61,8 @@ public abstract partial class Model
         Tensor? sampleWeight = null,
         CancellationToken cancellationToken = default)
     {
-        RequireCompiled(nameof(Fit));
-        ArgumentOutOfRangeException.ThrowIfNegative(epochs);
-        if (initialEpoch < 0 || initialEpoch > epochs)
-        {
-            throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, string.Create(CultureInfo.InvariantCulture, $"initialEpoch must be in [0, epochs]; epochs={epochs}. Received: initialEpoch={initialEpoch}."));
-        }
-
+        ValidateFitArguments(epochs, initialEpoch, verbose);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        ValidateVerbose(verbose);
         if (!(validationSplit >= 0 && validationSplit < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, string.Create(CultureInfo.InvariantCulture, $"validationSplit must be in [0, 1). Received: validationSplit={validationSplit}."));
@@ -112,32 +105,22 @@ public abstract partial class Model
                 validation = CheckedData(vx, vy, "validationData.X", "validationData.Y");
             }
 
-            // A resumed call (initialEpoch > 0) continues the shuffle stream of the call it resumes.
-            bool resuming = initialEpoch > 0 && _fitCount > 0;
-            long shuffleSeed = seed ?? SeededRandom.Derive(Seed, 1_000_000 + (resuming ? _fitCount - 1 : _fitCount));
-            if (!resuming)
-            {
-                _fitCount++;
-            }
-
+            long shuffleSeed = TakeShuffleSeed(seed, initialEpoch);
             var loader = new BatchLoader(train, batchSize, shuffle, shuffleSeed);
             BatchLoader? validationLoader = validation is null ? null : new BatchLoader(validation, batchSize, shuffle: false, seed: 0);
 
-            // After BackupAndRestore puts back the Fit count of the run it resumes, the shuffle follows that run's stream,
-            // also when the same model object retries after an exception (its own count has moved on).
-            Func<long>? resumedShuffleSeed = seed is null ? () => SeededRandom.Derive(Seed, 1_000_000 + Math.Max(_fitCount - 1, 0)) : null;
             (_batchLossSum, _batchLossCount) = (0, 0);
-            return trainer.Fit(loader, validationLoader, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, resumedShuffleSeed, cancellationToken);
+            return trainer.Fit(new LoaderBatches(loader), validationLoader is null ? null : new LoaderBatches(validationLoader), initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ResumedShuffleSeed(seed), cancellationToken);
         }
     }
 
     /// <summary>Computes the loss (plus weight penalties), the per-output losses and the metrics on a dataset, in inference mode (Keras' <c>evaluate</c>).</summary>
-    /// <param name="x">Inputs, as for <see cref="Fit"/>.</param>
-    /// <param name="y">Targets, as for <see cref="Fit"/>.</param>
+    /// <param name="x">Inputs, as for <c>Fit</c>.</param>
+    /// <param name="y">Targets, as for <c>Fit</c>.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <param name="verbose">0 silent, 1 progress bar, 2 one line.</param>
     /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
-    /// <param name="sampleWeight">One non-negative weight per sample, (samples), weighting the losses as in <see cref="Fit"/>; null for none.</param>
+    /// <param name="sampleWeight">One non-negative weight per sample, (samples), weighting the losses as in <c>Fit</c>; null for none.</param>
     /// <returns><c>loss</c> and every logged quantity by name.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model, sample counts differ, inputs are not finite, or a sample
@@ -168,19 +151,19 @@ public abstract partial class Model
             }
 
             (_batchLossSum, _batchLossCount) = (0, 0);
-            trainer.Evaluate(loader, logs, string.Empty, progress);
+            trainer.Evaluate(new LoaderBatches(loader), 0, logs, string.Empty, progress);
             progress.End(logs);
             return logs;
         }
     }
 
     /// <summary>Computes the output of a model with one output for <paramref name="x"/> in inference mode, batch by batch (Keras' <c>predict</c>).</summary>
-    /// <param name="x">Inputs, as for <see cref="Fit"/>.</param>
+    /// <param name="x">Inputs, as for <c>Fit</c>.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>).</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity (as Fit and Evaluate reject them).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
-    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs"/>).</exception>
+    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs(ModelData, int)"/>).</exception>
     public Tensor Predict(ModelData x, int batchSize = 32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -197,7 +180,7 @@ public abstract partial class Model
     }
 
     /// <summary>Computes every output for <paramref name="x"/> in inference mode, batch by batch.</summary>
-    /// <param name="x">Inputs, as for <see cref="Fit"/>.</param>
+    /// <param name="x">Inputs, as for <c>Fit</c>.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <returns>One new tensor (samples, ...) per output, in output order.</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity.</exception>
@@ -271,10 +254,10 @@ public abstract partial class Model
     /// backward pass and the optimizer's update. As in Keras, the logged loss and metrics accumulate over the calls since
     /// the last <see cref="ResetMetrics"/> (or <c>Fit</c> / <c>Evaluate</c>, which reset them).
     /// </summary>
-    /// <param name="x">One batch per input, as for <see cref="Fit"/>.</param>
+    /// <param name="x">One batch per input, as for <c>Fit</c>.</param>
     /// <param name="y">One batch of targets per output.</param>
-    /// <param name="sampleWeight">One non-negative weight per sample, as for <see cref="Fit"/>; null for none.</param>
-    /// <param name="classWeight">Weights by class, as for <see cref="Fit"/>; null for none.</param>
+    /// <param name="sampleWeight">One non-negative weight per sample, as for <c>Fit</c>; null for none.</param>
+    /// <param name="classWeight">Weights by class, as for <c>Fit</c>; null for none.</param>
     /// <returns><c>loss</c> (the mean of the batch losses since the last reset, penalties included) and every metric, by name;
     /// a view the model reuses, overwritten by the next batch call.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
@@ -325,7 +308,7 @@ public abstract partial class Model
     /// <param name="x">One batch per input.</param>
     /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>).</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity.</exception>
-    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs"/>).</exception>
+    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(ModelData, int)"/>).</exception>
     public Tensor PredictOnBatch(ModelData x)
     {
         lock (_lock)
@@ -396,6 +379,36 @@ public abstract partial class Model
 
         return results;
     }
+
+    private void ValidateFitArguments(int epochs, int initialEpoch, int verbose)
+    {
+        RequireCompiled(nameof(Fit));
+        ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        if (initialEpoch < 0 || initialEpoch > epochs)
+        {
+            throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, string.Create(CultureInfo.InvariantCulture, $"initialEpoch must be in [0, epochs]; epochs={epochs}. Received: initialEpoch={initialEpoch}."));
+        }
+
+        ValidateVerbose(verbose);
+    }
+
+    // The seed of a Fit call's shuffles; a resumed call (initialEpoch > 0) continues the shuffle stream of the call it resumes.
+    private long TakeShuffleSeed(long? seed, int initialEpoch)
+    {
+        bool resuming = initialEpoch > 0 && _fitCount > 0;
+        long shuffleSeed = seed ?? SeededRandom.Derive(Seed, 1_000_000 + (resuming ? _fitCount - 1 : _fitCount));
+        if (!resuming)
+        {
+            _fitCount++;
+        }
+
+        return shuffleSeed;
+    }
+
+    // After BackupAndRestore puts back the Fit count of the run it resumes, the shuffle follows that run's stream, also
+    // when the same model object retries after an exception (its own count has moved on).
+    private Func<long>? ResumedShuffleSeed(long? seed) =>
+        seed is null ? () => SeededRandom.Derive(Seed, 1_000_000 + Math.Max(_fitCount - 1, 0)) : null;
 
     private void RequireCompiled(string method)
     {

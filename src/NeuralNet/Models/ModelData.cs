@@ -92,6 +92,10 @@ public readonly struct ModelData : IEnumerable<Tensor>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>The tensors with their names (null when given in order), in the order given.</summary>
+    internal IEnumerable<(string? Key, Tensor? Tensor)> Labeled() =>
+        _byName is not null ? _byName.Select(p => ((string?)p.Key, (Tensor?)p.Value)) : (_list ?? []).Select(t => ((string?)null, (Tensor?)t));
+
     /// <summary>
     /// The tensors in the order of <paramref name="names"/>: a list must have one tensor per name; a dictionary must have
     /// exactly those keys. Messages name <paramref name="what"/> (<c>input</c>, <c>target</c>) and <paramref name="parameterName"/>.

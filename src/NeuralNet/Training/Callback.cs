@@ -3,7 +3,7 @@ using NeuralNet.Models;
 namespace NeuralNet.Training;
 
 /// <summary>
-/// Hooks into <see cref="Models.Model.Fit"/>: override the events you need (Keras' <c>keras.callbacks.Callback</c>).
+/// Hooks into <c>Model.Fit</c>: override the events you need (Keras' <c>keras.callbacks.Callback</c>).
 /// </summary>
 /// <remarks>
 /// <para>Order per training run: <see cref="OnTrainBegin"/>; per epoch <see cref="OnEpochBegin"/>, then per batch

@@ -25,6 +25,7 @@ internal sealed class ProgressBar
     private readonly bool _interactive;
     private readonly StringBuilder _line = new(256);
     private int _target;
+    private int _current;
     private long _start;
     private long _afterFirstStep;
     private long _lastDraw;
@@ -52,10 +53,12 @@ internal sealed class ProgressBar
         Begin(steps);
     }
 
-    /// <summary>Starts timing a run of <paramref name="steps"/> steps (evaluation, prediction).</summary>
+    /// <summary>Starts timing a run of <paramref name="steps"/> steps (evaluation, prediction); 0 when the count is not known
+    /// yet (a stream), shown as Keras does (<c>12/Unknown</c>) until the run ends.</summary>
     public void Begin(int steps)
     {
         _target = steps;
+        _current = 0;
         _start = Stopwatch.GetTimestamp();
         _afterFirstStep = 0;
         _lastDraw = 0;
@@ -66,6 +69,7 @@ internal sealed class ProgressBar
     public void Update(int current, IReadOnlyDictionary<string, double> logs)
     {
         long now = Stopwatch.GetTimestamp();
+        _current = current;
         if (current == 1)
         {
             _afterFirstStep = now;
@@ -81,14 +85,26 @@ internal sealed class ProgressBar
         _line.Append('\r');
         int start = _line.Length;
         double perStep = StepSeconds(current, now);
-        AppendCounter(_line, current, _target);
-        _line.Append(' ');
-        AppendBar(_line, current, _target, color: true);
-        _line.Append(' ');
-        AppendDuration(_line, perStep * (_target - current));
-        AppendStepTime(_line, perStep);
-        AppendLogs(_line, logs);
-        Pad(_line.Length - start - ColorCodesLength(current, _target));
+        if (_target == 0)
+        {
+            _line.Append(current).Append("/Unknown ");
+            AppendSeconds(_line, Seconds(now - _start));
+            AppendStepTime(_line, perStep);
+            AppendLogs(_line, logs);
+            Pad(_line.Length - start);
+        }
+        else
+        {
+            AppendCounter(_line, current, _target);
+            _line.Append(' ');
+            AppendBar(_line, current, _target, color: true);
+            _line.Append(' ');
+            AppendDuration(_line, perStep * (_target - current));
+            AppendStepTime(_line, perStep);
+            AppendLogs(_line, logs);
+            Pad(_line.Length - start - ColorCodesLength(current, _target));
+        }
+
         _writer.Write(_line);
         _writer.Flush();
     }
@@ -99,6 +115,12 @@ internal sealed class ProgressBar
         if (_verbose == 0)
         {
             return;
+        }
+
+        if (_target == 0)
+        {
+            // A stream's length is known once it has run.
+            _target = _current;
         }
 
         long now = Stopwatch.GetTimestamp();

@@ -125,7 +125,7 @@ internal sealed class Trainer
     }
 
     /// <summary>The training loop of <c>Fit</c>.</summary>
-    public History Fit(BatchLoader loader, BatchLoader? validation, int initialEpoch, int epochs, List<Callback> callbacks, int verbose, TextWriter writer, Func<long>? resumedShuffleSeed, CancellationToken cancellationToken)
+    public History Fit(EpochBatches loader, EpochBatches? validation, int initialEpoch, int epochs, List<Callback> callbacks, int verbose, TextWriter writer, Func<long>? resumedShuffleSeed, CancellationToken cancellationToken)
     {
         var history = new History();
         _model.StopTraining = false;
@@ -158,8 +158,7 @@ internal sealed class Trainer
             }
         }
 
-        int outputs = _outputLosses.Length;
-        var outputLossSums = new double[outputs];
+        var outputLossSums = new double[_outputLosses.Length];
         IReadOnlyDictionary<string, double> lastLogs = empty;
         for (int epoch = initialEpoch; epoch < epochs; epoch++)
         {
@@ -168,46 +167,17 @@ internal sealed class Trainer
                 callback.OnEpochBegin(epoch, empty);
             }
 
-            loader.ShuffleForEpoch(epoch);
             ResetMetrics();
             Array.Clear(outputLossSums);
-            double lossSum = 0;
-            long seen = 0;
-            progress.BeginEpoch(epoch, epochs, loader.BatchCount);
-            for (int b = 0; b < loader.BatchCount; b++)
+            progress.BeginEpoch(epoch, epochs, loader.Steps);
+            loader.Begin(epoch);
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                for (int c = 0; c < callbacks.Count; c++)
-                {
-                    callbacks[c].OnBatchBegin(b, batchLogs);
-                }
-
-                Tensor[] batch = loader.GetBatchTensors(b);
-                int n = batch[0].Shape[0];
-                float loss = TrainStep(batch);
-                lossSum += (double)loss * n;
-                seen += n;
-                batchLogs["loss"] = lossSum / seen;
-                for (int k = 0; k < outputs; k++)
-                {
-                    if (_settings.LossKeys[k] is string key)
-                    {
-                        outputLossSums[k] += (double)_outputLosses[k] * n;
-                        batchLogs[key] = outputLossSums[k] / seen;
-                    }
-                }
-
-                WriteMetrics(batchLogs, string.Empty);
-                for (int c = 0; c < callbacks.Count; c++)
-                {
-                    callbacks[c].OnBatchEnd(b, batchLogs);
-                }
-
-                progress.Update(b + 1, batchLogs);
-                if (_model.StopTraining)
-                {
-                    break;
-                }
+                TrainEpoch(loader, callbacks, batchLogs, outputLossSums, progress, cancellationToken);
+            }
+            finally
+            {
+                loader.End();
             }
 
             var epochLogs = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -218,7 +188,7 @@ internal sealed class Trainer
 
             if (validation is not null)
             {
-                Evaluate(validation, epochLogs, "val_", progress: null);
+                Evaluate(validation, epoch, epochLogs, "val_", progress: null);
             }
 
             progress.End(epochLogs);
@@ -254,30 +224,83 @@ internal sealed class Trainer
         return history;
     }
 
+    // The steps of one epoch, until the batches run out or a callback stops training; the running means go into batchLogs.
+    private void TrainEpoch(EpochBatches loader, List<Callback> callbacks, Dictionary<string, double> batchLogs, double[] outputLossSums, ProgressBar progress, CancellationToken cancellationToken)
+    {
+        double lossSum = 0;
+        long seen = 0;
+        for (int b = 0; ; b++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (loader.Next() is not Tensor[] batch)
+            {
+                return;
+            }
+
+            for (int c = 0; c < callbacks.Count; c++)
+            {
+                callbacks[c].OnBatchBegin(b, batchLogs);
+            }
+
+            int n = batch[0].Shape[0];
+            float loss = TrainStep(batch);
+            lossSum += (double)loss * n;
+            seen += n;
+            batchLogs["loss"] = lossSum / seen;
+            for (int k = 0; k < outputLossSums.Length; k++)
+            {
+                if (_settings.LossKeys[k] is string key)
+                {
+                    outputLossSums[k] += (double)_outputLosses[k] * n;
+                    batchLogs[key] = outputLossSums[k] / seen;
+                }
+            }
+
+            WriteMetrics(batchLogs, string.Empty);
+            for (int c = 0; c < callbacks.Count; c++)
+            {
+                callbacks[c].OnBatchEnd(b, batchLogs);
+            }
+
+            progress.Update(b + 1, batchLogs);
+            if (_model.StopTraining)
+            {
+                return;
+            }
+        }
+    }
+
     /// <summary>The loss (plus penalties), the per-output losses and the metrics over a loader, in inference mode, into <paramref name="logs"/> under <paramref name="prefix"/>.</summary>
-    public void Evaluate(BatchLoader loader, Dictionary<string, double> logs, string prefix, ProgressBar? progress)
+    public void Evaluate(EpochBatches loader, int epoch, Dictionary<string, double> logs, string prefix, ProgressBar? progress)
     {
         ResetMetrics();
         int outputs = _outputLosses.Length;
         var outputLossSums = new double[outputs];
         double lossSum = 0;
         long seen = 0;
-        for (int b = 0; b < loader.BatchCount; b++)
+        loader.Begin(epoch);
+        try
         {
-            Tensor[] batch = loader.GetBatchTensors(b);
-            int n = batch[0].Shape[0];
-            lossSum += (double)InferenceLoss(batch) * n;
-            for (int k = 0; k < outputs; k++)
+            for (int b = 0; loader.Next() is Tensor[] batch; b++)
             {
-                outputLossSums[k] += (double)_outputLosses[k] * n;
-            }
+                int n = batch[0].Shape[0];
+                lossSum += (double)InferenceLoss(batch) * n;
+                for (int k = 0; k < outputs; k++)
+                {
+                    outputLossSums[k] += (double)_outputLosses[k] * n;
+                }
 
-            seen += n;
-            if (progress is not null)
-            {
-                logs["loss"] = lossSum / seen;
-                progress.Update(b + 1, logs);
+                seen += n;
+                if (progress is not null)
+                {
+                    logs["loss"] = lossSum / seen;
+                    progress.Update(b + 1, logs);
+                }
             }
+        }
+        finally
+        {
+            loader.End();
         }
 
         // Written in the order of the log keys, as the epoch's training values are.

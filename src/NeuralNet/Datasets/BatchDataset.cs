@@ -1,0 +1,92 @@
+namespace NeuralNet.Datasets;
+
+/// <summary>
+/// A data set the user implements by index, as Keras' <c>PyDataset</c>: <see cref="BatchCount"/> batches, any of them
+/// on demand from <see cref="GetBatch"/>. Pass it to <c>Fit</c>, <c>Evaluate</c> or <c>Predict</c>.
+/// </summary>
+/// <remarks>
+/// <para><c>Fit</c> visits the batches in a new seeded order each epoch when shuffling (the order depends only on the seed
+/// and the epoch), and asks for them on a background worker while the model trains: <see cref="GetBatch"/> is called
+/// from one thread at a time, but not necessarily the caller's, and must return tensors that the next call does not
+/// overwrite (up to <c>prefetch</c> + 1 batches are alive at once). <see cref="OnEpochBegin"/> and <see cref="OnEpochEnd"/>
+/// run on the calling thread while no batch is being prepared.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// sealed class Squares(int count, int batchSize) : BatchDataset
+/// {
+///     public override int BatchCount => (count + batchSize - 1) / batchSize;
+///     public override DataBatch GetBatch(int index)
+///     {
+///         int n = Math.Min(batchSize, count - (index * batchSize));
+///         var x = new Tensor(n, 1);
+///         var y = new Tensor(n, 1);
+///         for (int i = 0; i &lt; n; i++) { float v = (index * batchSize) + i; x[i, 0] = v; y[i, 0] = v * v; }
+///         return new DataBatch(x, y);
+///     }
+/// }
+/// </code>
+/// </example>
+public abstract class BatchDataset : DataSource
+{
+    // DataSource is closed to other assemblies on purpose (its members are internal); BatchDataset is the open door.
+#pragma warning disable RS0022
+    /// <summary>Initialises the base class.</summary>
+    protected BatchDataset()
+    {
+    }
+#pragma warning restore RS0022
+
+    /// <summary>The number of batches (Keras' <c>__len__</c>), at least 1.</summary>
+    public abstract int BatchCount { get; }
+
+    /// <summary>Batch <paramref name="index"/>, in [0, <see cref="BatchCount"/>) (Keras' <c>__getitem__</c>).</summary>
+    /// <param name="index">The batch's index.</param>
+    public abstract DataBatch GetBatch(int index);
+
+    /// <summary>Called before each pass over the data (each epoch of <c>Fit</c>, each validation, <c>Evaluate</c> and <c>Predict</c>).</summary>
+    public virtual void OnEpochBegin()
+    {
+    }
+
+    /// <summary>Called after each pass over the data (Keras' <c>on_epoch_end</c>), for example to reshuffle samples between batches.</summary>
+    public virtual void OnEpochEnd()
+    {
+    }
+
+    internal override int? BatchesPerPass => BatchCount;
+
+    internal override void BeginPass() => OnEpochBegin();
+
+    internal override void EndPass() => OnEpochEnd();
+
+    internal override IEnumerator<DataBatch> OpenPass(int epoch, int? steps, bool shuffle, long seed, bool continuing, CancellationToken cancellationToken)
+    {
+        int count = BatchCount;
+        if (count < 1)
+        {
+            throw new DataSourceException($"{GetType().Name}.BatchCount is {count}; a dataset must have at least one batch.", epoch, -1);
+        }
+
+        int[] order = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            order[i] = i;
+        }
+
+        if (shuffle)
+        {
+            new SeededRandom(SeededRandom.Derive(seed, epoch)).Shuffle(order);
+        }
+
+        return Batches(order, Math.Min(steps ?? count, count));
+    }
+
+    private IEnumerator<DataBatch> Batches(int[] order, int steps)
+    {
+        for (int i = 0; i < steps; i++)
+        {
+            yield return GetBatch(order[i]);
+        }
+    }
+}

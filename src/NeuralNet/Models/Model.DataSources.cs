@@ -1,0 +1,294 @@
+using System.Globalization;
+using NeuralNet.Datasets;
+using NeuralNet.Training;
+
+namespace NeuralNet.Models;
+
+// Fit, Evaluate and Predict on a data source (an indexable BatchDataset or a stream of batches) instead of in-memory tensors.
+public abstract partial class Model
+{
+    /// <summary>
+    /// Trains the model on batches from a data source (Keras' <c>fit</c> on a <c>PyDataset</c>, a generator or a
+    /// <c>tf.data.Dataset</c>): a <see cref="BatchDataset"/>, or a stream made with <see cref="DataSource.FromBatches(IEnumerable{DataBatch})"/>.
+    /// The next batches are prepared on a background worker while the model trains; the steps follow the source's order,
+    /// so a run is reproducible, and the same batches give the same weights as <c>Fit</c> on tensors.
+    /// </summary>
+    /// <param name="data">The training batches; each gives inputs, targets and optionally sample weights.</param>
+    /// <param name="epochs">The number of epochs; 0 does nothing.</param>
+    /// <param name="validationData">Batches evaluated after each epoch (a full pass, or <paramref name="validationSteps"/> batches from
+    /// the start), logged with the prefix <c>val_</c>; null for none.</param>
+    /// <param name="shuffle">Whether a <see cref="BatchDataset"/>'s batches are visited in a new seeded order each epoch (the
+    /// order depends only on the seed and the epoch); streams keep their own order.</param>
+    /// <param name="stepsPerEpoch">Batches per epoch; null for one full pass. With a stream, each epoch takes the next
+    /// <paramref name="stepsPerEpoch"/> batches, and the stream starts over when it ends (Keras' <c>steps_per_epoch</c> on a repeated dataset);
+    /// with a <see cref="BatchDataset"/>, the first <paramref name="stepsPerEpoch"/> batches of the epoch's order.</param>
+    /// <param name="validationSteps">Validation batches per evaluation; null for a full pass.</param>
+    /// <param name="callbacks">Callbacks, called in order.</param>
+    /// <param name="verbose">0 silent, 1 progress bar, 2 one line per epoch.</param>
+    /// <param name="seed">The seed of the shuffling; when null, derived from <see cref="Seed"/> and the number of earlier <c>Fit</c> calls.</param>
+    /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
+    /// <param name="initialEpoch">The epoch to start at, as for <c>Fit</c> on tensors.</param>
+    /// <param name="classWeight">Weights by class for a model with one output, applied to the training batches.</param>
+    /// <param name="prefetch">Batches prepared ahead on a background worker (a bounded queue); 0 asks the source for each batch on
+    /// the calling thread, between steps.</param>
+    /// <param name="cancellationToken">Checked before every batch and while waiting for one, and given to asynchronous streams; on
+    /// cancellation the model keeps the weights of the last completed step and <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <returns>Per-epoch logs, as <c>Fit</c> on tensors.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or not built and <paramref name="data"/> is a stream
+    /// (give the model an input shape first).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of its range, or <paramref name="stepsPerEpoch"/> exceeds a dataset's batch count.</exception>
+    /// <exception cref="DataSourceException">A batch could not be produced (the source's exception is inside; the model keeps the
+    /// weights of the last completed step), its shapes differ from the first batch's or do not fit the model (the message names
+    /// the batch and the shapes), or a pass gave no batches.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public History Fit(
+        DataSource data,
+        int epochs = 1,
+        DataSource? validationData = null,
+        bool shuffle = true,
+        int? stepsPerEpoch = null,
+        int? validationSteps = null,
+        IEnumerable<Callback>? callbacks = null,
+        int verbose = 1,
+        long? seed = null,
+        TextWriter? output = null,
+        int initialEpoch = 0,
+        ClassWeights? classWeight = null,
+        int prefetch = 2,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ValidateFitArguments(epochs, initialEpoch, verbose);
+        ValidateSteps(data, stepsPerEpoch, nameof(stepsPerEpoch));
+        if (validationData is not null)
+        {
+            ValidateSteps(validationData, validationSteps, nameof(validationSteps));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
+        lock (_lock)
+        {
+            EnsureBuiltFrom(data);
+            Trainer trainer = GetTrainer(nameof(Fit));
+            long shuffleSeed = TakeShuffleSeed(seed, initialEpoch);
+            var train = new SourceBatches(data, "training data", stepsPerEpoch, shuffle, shuffleSeed, continuing: stepsPerEpoch is not null, prefetch,
+                batch => PreparedBatch(trainer, batch, classWeight), cancellationToken);
+            SourceBatches? validation = validationData is null ? null : new SourceBatches(validationData, "validation data", validationSteps, shuffle: false, seed: 0, continuing: false, prefetch,
+                batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken);
+            (_batchLossSum, _batchLossCount) = (0, 0);
+            try
+            {
+                return trainer.Fit(train, validation, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ResumedShuffleSeed(seed), cancellationToken);
+            }
+            finally
+            {
+                train.Close();
+                validation?.Close();
+            }
+        }
+    }
+
+    /// <summary>Trains on a stream of batches, enumerated once per epoch (or continued, with <paramref name="stepsPerEpoch"/>);
+    /// the same as <c>Fit(DataSource.FromBatches(data), ...)</c>.</summary>
+    /// <inheritdoc cref="Fit(DataSource, int, DataSource?, bool, int?, int?, IEnumerable{Callback}?, int, long?, TextWriter?, int, ClassWeights?, int, CancellationToken)"/>
+    public History Fit(IEnumerable<DataBatch> data, int epochs = 1, DataSource? validationData = null, int? stepsPerEpoch = null, int? validationSteps = null, IEnumerable<Callback>? callbacks = null, int verbose = 1, TextWriter? output = null, int initialEpoch = 0, ClassWeights? classWeight = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
+        Fit(DataSource.FromBatches(data), epochs, validationData, shuffle: false, stepsPerEpoch, validationSteps, callbacks, verbose, seed: null, output, initialEpoch, classWeight, prefetch, cancellationToken);
+
+    /// <summary>Trains on an asynchronous stream of batches, read on the prefetch worker; the same as <c>Fit(DataSource.FromBatches(data), ...)</c>.</summary>
+    /// <inheritdoc cref="Fit(DataSource, int, DataSource?, bool, int?, int?, IEnumerable{Callback}?, int, long?, TextWriter?, int, ClassWeights?, int, CancellationToken)"/>
+    public History Fit(IAsyncEnumerable<DataBatch> data, int epochs = 1, DataSource? validationData = null, int? stepsPerEpoch = null, int? validationSteps = null, IEnumerable<Callback>? callbacks = null, int verbose = 1, TextWriter? output = null, int initialEpoch = 0, ClassWeights? classWeight = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
+        Fit(DataSource.FromBatches(data), epochs, validationData, shuffle: false, stepsPerEpoch, validationSteps, callbacks, verbose, seed: null, output, initialEpoch, classWeight, prefetch, cancellationToken);
+
+    /// <summary>The loss (plus weight penalties), the per-output losses and the metrics over the batches of a data source, in inference mode (Keras' <c>evaluate</c>).</summary>
+    /// <param name="data">The batches (inputs, targets, optional sample weights), in the source's order.</param>
+    /// <param name="steps">The number of batches to evaluate; null for a full pass.</param>
+    /// <param name="verbose">0 silent, 1 progress bar, 2 one line.</param>
+    /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
+    /// <param name="prefetch">Batches prepared ahead on a background worker; 0 for none.</param>
+    /// <param name="cancellationToken">Checked while waiting for a batch and given to asynchronous streams.</param>
+    /// <returns><c>loss</c> and every logged quantity by name.</returns>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or not built and <paramref name="data"/> is a stream.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of its range.</exception>
+    /// <exception cref="DataSourceException">A batch could not be produced or does not fit (the message names it), or the source gave no batches.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public IReadOnlyDictionary<string, double> Evaluate(DataSource data, int? steps = null, int verbose = 1, TextWriter? output = null, int prefetch = 2, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        RequireCompiled(nameof(Evaluate));
+        ValidateVerbose(verbose);
+        ValidateSteps(data, steps, nameof(steps));
+        ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
+        lock (_lock)
+        {
+            EnsureBuiltFrom(data);
+            Trainer trainer = GetTrainer(nameof(Evaluate));
+            var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken);
+            TextWriter writer = output ?? Console.Out;
+            var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+            progress.Begin(batches.Steps);
+            var logs = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (string key in trainer.Settings.LogKeys)
+            {
+                logs[key] = 0;
+            }
+
+            (_batchLossSum, _batchLossCount) = (0, 0);
+            try
+            {
+                trainer.Evaluate(batches, 0, logs, string.Empty, progress);
+            }
+            finally
+            {
+                batches.Close();
+            }
+
+            progress.End(logs);
+            return logs;
+        }
+    }
+
+    /// <summary>Evaluates on a stream of batches; the same as <c>Evaluate(DataSource.FromBatches(data), ...)</c>.</summary>
+    /// <inheritdoc cref="Evaluate(DataSource, int?, int, TextWriter?, int, CancellationToken)"/>
+    public IReadOnlyDictionary<string, double> Evaluate(IEnumerable<DataBatch> data, int? steps = null, int verbose = 1, TextWriter? output = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
+        Evaluate(DataSource.FromBatches(data), steps, verbose, output, prefetch, cancellationToken);
+
+    /// <summary>Evaluates on an asynchronous stream of batches; the same as <c>Evaluate(DataSource.FromBatches(data), ...)</c>.</summary>
+    /// <inheritdoc cref="Evaluate(DataSource, int?, int, TextWriter?, int, CancellationToken)"/>
+    public IReadOnlyDictionary<string, double> Evaluate(IAsyncEnumerable<DataBatch> data, int? steps = null, int verbose = 1, TextWriter? output = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
+        Evaluate(DataSource.FromBatches(data), steps, verbose, output, prefetch, cancellationToken);
+
+    /// <summary>The output of a model with one output for every batch of a data source (targets, if any, are ignored), in inference mode (Keras' <c>predict</c>).</summary>
+    /// <param name="data">The batches, in the source's order.</param>
+    /// <param name="steps">The number of batches to predict; null for a full pass.</param>
+    /// <param name="prefetch">Batches prepared ahead on a background worker; 0 for none.</param>
+    /// <param name="cancellationToken">Checked while waiting for a batch and given to asynchronous streams.</param>
+    /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>), the batches' outputs one after another.</returns>
+    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(DataSource, int?, int, CancellationToken)"/>),
+    /// or is not built and <paramref name="data"/> is a stream.</exception>
+    /// <exception cref="DataSourceException">A batch could not be produced or does not fit, or the source gave no batches.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Tensor Predict(DataSource data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default)
+    {
+        if (Outputs.Count != 1)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
+        }
+
+        return PredictOutputs(data, steps, prefetch, cancellationToken)[0];
+    }
+
+    /// <summary>Predicts a stream of batches; the same as <c>Predict(DataSource.FromBatches(data), ...)</c>.</summary>
+    /// <inheritdoc cref="Predict(DataSource, int?, int, CancellationToken)"/>
+    public Tensor Predict(IEnumerable<DataBatch> data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
+        Predict(DataSource.FromBatches(data), steps, prefetch, cancellationToken);
+
+    /// <summary>Predicts an asynchronous stream of batches; the same as <c>Predict(DataSource.FromBatches(data), ...)</c>.</summary>
+    /// <inheritdoc cref="Predict(DataSource, int?, int, CancellationToken)"/>
+    public Tensor Predict(IAsyncEnumerable<DataBatch> data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
+        Predict(DataSource.FromBatches(data), steps, prefetch, cancellationToken);
+
+    /// <summary>Every output for every batch of a data source, in inference mode.</summary>
+    /// <inheritdoc cref="Predict(DataSource, int?, int, CancellationToken)"/>
+    /// <returns>One new tensor (samples, ...) per output, in output order.</returns>
+    public IReadOnlyList<Tensor> PredictOutputs(DataSource data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ValidateSteps(data, steps, nameof(steps));
+        ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
+        lock (_lock)
+        {
+            EnsureBuiltFrom(data);
+            var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => CheckedInputs(batch.X, "x", checkFinite: true), cancellationToken);
+            var parts = new List<Tensor>[Outputs.Count];
+            for (int k = 0; k < parts.Length; k++)
+            {
+                parts[k] = [];
+            }
+
+            batches.Begin(0);
+            try
+            {
+                while (batches.Next() is Tensor[] inputs)
+                {
+                    Tensor[] outputs = Executor.Forward(inputs, training: false);
+                    for (int k = 0; k < outputs.Length; k++)
+                    {
+                        parts[k].Add(outputs[k].Clone());
+                    }
+                }
+            }
+            finally
+            {
+                batches.End();
+                batches.Close();
+            }
+
+            return [.. parts.Select((list, k) => Concatenate(list, Outputs[k].Shape))];
+        }
+    }
+
+    private static Tensor Concatenate(List<Tensor> batches, TensorShape sampleShape)
+    {
+        var result = new Tensor(sampleShape.Prepend(batches.Sum(b => b.Shape[0])));
+        Span<float> destination = result.AsSpan();
+        foreach (Tensor batch in batches)
+        {
+            batch.AsReadOnlySpan().CopyTo(destination);
+            destination = destination[batch.Length..];
+        }
+
+        return result;
+    }
+
+    // A source batch as the trainer takes it: inputs, targets and weights, checked against the model and the losses.
+    private Tensor[] PreparedBatch(Trainer trainer, DataBatch batch, ClassWeights? classWeight)
+    {
+        if (!batch.HasTargets)
+        {
+            throw new ArgumentException("The batch has no targets (y); training and evaluation need them.", nameof(batch));
+        }
+
+        Tensor[] data = CheckedData(batch.X, batch.Y, "x", "y");
+        return WeightsPerSample(trainer, data, classWeight, batch.SampleWeight) is Tensor weights ? [.. data, weights] : data;
+    }
+
+    // A model that learns its input shape from data (a Sequential without an InputLayer) is built from an indexable
+    // source's first batch; a stream cannot be looked at twice, so it needs a built model.
+    private void EnsureBuiltFrom(DataSource data)
+    {
+        if (IsBuilt)
+        {
+            return;
+        }
+
+        if (data is not BatchDataset dataset)
+        {
+            throw new InvalidOperationException($"Model '{Name}' is not built and the data is a stream, which cannot be read twice to learn the input shape; give the model its input shape first (an InputLayer, or Build).");
+        }
+
+        try
+        {
+            CheckedInputs(dataset.GetBatch(0).X, "x");
+        }
+        catch (ArgumentException e)
+        {
+            throw new DataSourceException($"Batch 0 of the data: {e.Message}", 0, 0, e);
+        }
+    }
+
+    private static void ValidateSteps(DataSource data, int? steps, string parameterName)
+    {
+        if (steps is int count)
+        {
+            if (count < 1)
+            {
+                throw new ArgumentOutOfRangeException(parameterName, count, $"{parameterName} must be at least 1, or null for a full pass. Received: {parameterName}={count}.");
+            }
+
+            if (data is BatchDataset dataset && count > dataset.BatchCount)
+            {
+                throw new ArgumentOutOfRangeException(parameterName, count, string.Create(CultureInfo.InvariantCulture, $"{parameterName}={count} but the dataset {dataset.GetType().Name} has {dataset.BatchCount} batches."));
+            }
+        }
+    }
+}

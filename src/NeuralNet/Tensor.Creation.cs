@@ -75,7 +75,7 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Length == 0 || rows[0] is null || rows[0].Length == 0)
         {
-            throw new ArgumentException("A tensor from rows needs at least one row with at least one value.", nameof(rows));
+            throw new ArgumentException("A tensor from rows needs at least one row with at least one value (the rows give the column count); for an empty batch use new Tensor(0, columns).", nameof(rows));
         }
 
         int columns = rows[0].Length;

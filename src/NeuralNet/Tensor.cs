@@ -15,14 +15,14 @@ public sealed partial class Tensor
     private Tensor? _firstRowsView;
 
     /// <summary>Creates a tensor of zeros with the given shape.</summary>
-    /// <param name="shape">The shape; every dimension must be positive.</param>
+    /// <param name="shape">The shape; the first dimension may be 0 (an empty batch), every other one must be positive.</param>
     public Tensor(TensorShape shape)
         : this(new float[shape.ElementCount], 0, shape)
     {
     }
 
     /// <summary>Creates a tensor of zeros with the given dimensions.</summary>
-    /// <param name="dimensions">The length of each axis; every one must be positive.</param>
+    /// <param name="dimensions">The length of each axis; the first may be 0 (an empty batch), every other one must be positive.</param>
     /// <exception cref="ArgumentException">A dimension is zero, negative, or the element count overflows.</exception>
     public Tensor(params ReadOnlySpan<int> dimensions)
         : this(new TensorShape(dimensions))
@@ -142,7 +142,8 @@ public sealed partial class Tensor
     }
 
     /// <summary>Returns a view of <paramref name="count"/> entries of the first axis starting at <paramref name="start"/> (a batch of samples).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The range is outside the first axis or empty.</exception>
+    /// <remarks>A count of 0 gives an empty tensor (0, ...).</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The range is outside the first axis.</exception>
     public Tensor Slice(int start, int count)
     {
         if (Rank == 0)
@@ -151,12 +152,12 @@ public sealed partial class Tensor
         }
 
         int first = Shape[0];
-        if (start < 0 || count <= 0 || start > first - count)
+        if (start < 0 || count < 0 || start > first - count)
         {
-            throw new ArgumentOutOfRangeException(nameof(start), $"Slice [{start}, {start + count}) is outside the first axis of {Shape}; expected 0 <= start and start + count <= {first}, count > 0.");
+            throw new ArgumentOutOfRangeException(nameof(start), $"Slice [{start}, {start + count}) is outside the first axis of {Shape}; expected 0 <= start, 0 <= count and start + count <= {first}.");
         }
 
-        int stride = Length / first;
+        int stride = Shape.DropFirst().ElementCount;
         Span<int> dims = stackalloc int[Rank];
         Shape.Dimensions.CopyTo(dims);
         dims[0] = count;

@@ -11,8 +11,8 @@ public readonly struct TensorShape : IEquatable<TensorShape>
     private readonly int[]? _dimensions;
 
     /// <summary>Creates a shape from its dimensions.</summary>
-    /// <param name="dimensions">The length of each axis; every one must be positive.</param>
-    /// <exception cref="ArgumentException">A dimension is zero or negative, or the element count overflows <see cref="int"/>.</exception>
+    /// <param name="dimensions">The length of each axis: the first may be 0 (no samples, an empty tensor), every other one must be positive.</param>
+    /// <exception cref="ArgumentException">A dimension is negative, one after the first is zero, or the element count overflows <see cref="int"/>.</exception>
     public TensorShape(params ReadOnlySpan<int> dimensions)
     {
         _dimensions = dimensions.ToArray();
@@ -73,9 +73,9 @@ public readonly struct TensorShape : IEquatable<TensorShape>
         for (int i = 0; i < dimensions.Length; i++)
         {
             int d = dimensions[i];
-            if (d <= 0)
+            if (d < 0 || (d == 0 && i > 0))
             {
-                throw new ArgumentException($"Dimension {i} is {d}; every dimension must be positive. Shape: {Format(dimensions)}.", parameterName);
+                throw new ArgumentException($"Dimension {i} is {d}; the first dimension must be 0 or more (0 for an empty batch) and every other one positive. Shape: {Format(dimensions)}.", parameterName);
             }
 
             count *= d;

@@ -121,9 +121,28 @@ public class TensorTests
     [Theory]
     [InlineData(-1, 1)]
     [InlineData(3, 2)]
-    [InlineData(0, 0)]
+    [InlineData(5, 0)]
+    [InlineData(0, -1)]
     public void Slice_OutOfRange_Throws(int start, int count) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new Tensor(4, 3).Slice(start, count));
+
+    [Fact]
+    public void An_empty_batch_has_zero_rows_and_every_other_axis_positive()
+    {
+        var empty = new Tensor(0, 3);
+        Tensor none = new Tensor(4, 3).Slice(4, 0);
+        Tensor fromArray = Tensor.FromArray(new float[0, 5]);
+        Tensor fromDoubles = Tensor.FromArray(Array.Empty<double>(), 0, 2);
+
+        Assert.Equal(0, empty.Length);
+        Assert.Equal(new TensorShape(0, 3), none.Shape);
+        Assert.Equal(new TensorShape(0, 5), fromArray.Shape);
+        Assert.Equal(new TensorShape(0, 2), fromDoubles.Shape);
+        Assert.Equal(new TensorShape(0, 3), Tensor.FromSpan([], 0, 3).Shape);
+        var error = Assert.Throws<ArgumentException>(() => new Tensor(3, 0));
+        Assert.Contains("Dimension 1 is 0", error.Message);
+        Assert.Contains("new Tensor(0, columns)", Assert.Throws<ArgumentException>(() => Tensor.FromArray(Array.Empty<float[]>())).Message);
+    }
 
     [Fact]
     public void Clone_IsIndependent()

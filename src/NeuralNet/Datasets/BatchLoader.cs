@@ -53,6 +53,11 @@ public sealed class BatchLoader
             throw new ArgumentException($"Inputs and targets ({string.Join(", ", sources.Select(t => t.Shape.ToString()))}) must have the same number of samples (first axis).", "targets");
         }
 
+        if (sources[0].Shape[0] == 0)
+        {
+            throw new ArgumentException($"The tensors have no samples ({sources[0].Shape}); batches need at least one.", "inputs");
+        }
+
         _sources = sources;
         SampleCount = sources[0].Shape[0];
         BatchSize = Math.Min(batchSize, SampleCount);

@@ -37,6 +37,11 @@ public sealed class InputLayer : Layer
             throw new ArgumentException("InputLayer expects the shape of one sample, such as (784,) or (28, 28, 1), but got no dimensions.", nameof(shape));
         }
 
+        if (shape.ElementCount == 0)
+        {
+            throw new ArgumentException($"InputLayer expects the shape of one sample with every dimension positive, but got {shape}.", nameof(shape));
+        }
+
         Shape = shape;
     }
 

@@ -545,7 +545,8 @@ public abstract partial class Layer
     // input is the input's index, -1 for the single input, -2 for the output gradient (named only when throwing).
     private void CheckBatchShape(Tensor tensor, TensorShape expected, int input)
     {
-        if (tensor.Rank != expected.Rank + 1 || !tensor.Shape.Dimensions[1..].SequenceEqual(expected.Dimensions))
+        bool empty = tensor.Rank > 0 && tensor.Shape[0] == 0;
+        if (empty || tensor.Rank != expected.Rank + 1 || !tensor.Shape.Dimensions[1..].SequenceEqual(expected.Dimensions))
         {
             string what = input switch
             {
@@ -553,7 +554,8 @@ public abstract partial class Layer
                 -2 => "output gradient",
                 _ => string.Create(CultureInfo.InvariantCulture, $"input {input}"),
             };
-            throw new ArgumentException($"{Describe()} expects {what} {expected.ToBatchString()} but got {tensor.Shape}.", input == -2 ? "outputGradient" : "input");
+            string problem = empty ? "; a batch needs at least one sample" : string.Empty;
+            throw new ArgumentException($"{Describe()} expects {what} {expected.ToBatchString()} but got {tensor.Shape}{problem}.", input == -2 ? "outputGradient" : "input");
         }
     }
 

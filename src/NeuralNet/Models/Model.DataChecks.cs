@@ -65,6 +65,11 @@ public abstract partial class Model
         Trainer trainer = GetTrainer("Fit");
         Tensor[] targets = [.. y.Resolve(OutputNames, Name, "target", yName)];
         int samples = inputs[0].Shape[0];
+        if (samples == 0)
+        {
+            throw new ArgumentException($"{ArrayName(xName, 0, inputs.Length)} has no samples {inputs[0].Shape}; training and evaluation need at least one (Predict of an empty batch gives an empty result).", xName);
+        }
+
         for (int k = 0; k < targets.Length; k++)
         {
             string name = ArrayName(yName, k, targets.Length);

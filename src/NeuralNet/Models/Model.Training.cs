@@ -206,6 +206,11 @@ public abstract partial class Model
         lock (_lock)
         {
             Tensor[] inputs = CheckedInputs(x, nameof(x));
+            if (inputs[0].Shape[0] == 0)
+            {
+                throw new ArgumentException($"x has no samples {inputs[0].Shape}; a forward pass needs at least one (Predict of an empty batch gives an empty result).", nameof(x));
+            }
+
             return Executor.Forward(inputs, training);
         }
     }

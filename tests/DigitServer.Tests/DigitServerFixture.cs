@@ -68,10 +68,3 @@ public sealed class DigitServerFixture : IAsyncLifetime
         return (digit, p);
     }
 }
-
-/// <summary>The tests that share <see cref="DigitServerFixture"/>; they run one class at a time.</summary>
-[CollectionDefinition(Name)]
-public sealed class DigitServerCollection : ICollectionFixture<DigitServerFixture>
-{
-    public const string Name = "DigitServer";
-}

@@ -11,7 +11,7 @@
 # On a CPU with AVX-512 the JIT takes AVX-512 paths that an x86-64-v3 executable cannot have, so there the reference for
 # the default build is the JIT with AVX-512 switched off (what the JIT runs on an AVX2 CPU), and the documented opt-in,
 # IlcInstructionSet=x86-64-v4, is published too and held to the same two checks against the unrestricted JIT.
-# Linux x64 only. Needs clang or gcc and zlib1g-dev (installed with apt-get when missing). About 90 s.
+# Linux x64 only. Needs clang or gcc and zlib1g-dev (installed with apt-get when missing). 80-140 s here.
 # Usage: bash eng/run-aot-consumer.sh [rounds]     (rounds: JIT/AOT alternations per measurement, default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."

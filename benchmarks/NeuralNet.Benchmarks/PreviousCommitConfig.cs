@@ -23,7 +23,7 @@ public sealed class PreviousCommitConfig : ManualConfig
 
         AddJob(current);
         AddDiagnoser(MemoryDiagnoser.Default);
-        AddColumn(StatisticColumn.Median, StatisticColumn.Min, StatisticColumn.Max);
+        AddColumn(StatisticColumn.Median, StatisticColumn.P95, StatisticColumn.Min, StatisticColumn.Max);
         WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared));
     }
 }

@@ -157,7 +157,12 @@ public sealed partial class Tensor
             throw new ArgumentOutOfRangeException(nameof(start), $"Slice [{start}, {start + count}) is outside the first axis of {Shape}; expected 0 <= start, 0 <= count and start + count <= {first}.");
         }
 
-        int stride = Shape.DropFirst().ElementCount;
+        int stride = 1;
+        foreach (int d in Shape.Dimensions[1..])
+        {
+            stride *= d;
+        }
+
         Span<int> dims = stackalloc int[Rank];
         Shape.Dimensions.CopyTo(dims);
         dims[0] = count;

@@ -118,7 +118,7 @@ internal static unsafe partial class Gemm
             {
                 ScaleOnly(in args);
             }
-            else if (!TryNarrow(in args) && !TryNarrowTransposedA(in args))
+            else if (!TryNarrow(in args) && !TrySkinny(in args) && !TryNarrowTransposedA(in args))
             {
                 DispatchPacked(in args);
             }

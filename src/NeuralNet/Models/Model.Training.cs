@@ -179,6 +179,59 @@ public abstract partial class Model
         }
     }
 
+    /// <summary>
+    /// Computes the output of a model with one input and one output for <paramref name="x"/> into
+    /// <paramref name="destination"/>, in inference mode: the call a served model makes for each request. When
+    /// <paramref name="x"/> fits in one batch (one sample, say), a warm call allocates nothing.
+    /// </summary>
+    /// <param name="x">Inputs (samples, ...<see cref="InputShape"/>).</param>
+    /// <param name="destination">Where the predictions go: (samples, ...<see cref="OutputShape"/>), overwritten.</param>
+    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model or is not finite, or
+    /// <paramref name="destination"/> does not have the predictions' shape (the message names both shapes).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
+    /// <exception cref="InvalidOperationException">The model has several inputs or outputs.</exception>
+    public void Predict(Tensor x, Tensor destination, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        lock (_lock)
+        {
+            if (!IsBuilt || x.Rank < 2 || !x.Shape.Dimensions[1..].SequenceEqual(Inputs[0].Shape.Dimensions))
+            {
+                // The checks with their messages (they allocate; a call that passes them does not come here again).
+                CheckedInputs(x, nameof(x));
+            }
+
+            if (Inputs.Count != 1 || Outputs.Count != 1)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Inputs.Count} inputs and {Outputs.Count} outputs; Predict into a destination takes one of each (call PredictOutputs)."));
+            }
+
+            ReadOnlySpan<int> sample = Outputs[0].Shape.Dimensions;
+            int samples = x.Shape[0];
+            if (destination.Rank != sample.Length + 1 || destination.Shape[0] != samples || !destination.Shape.Dimensions[1..].SequenceEqual(sample))
+            {
+                throw new ArgumentException($"destination has shape {destination.Shape} but the predictions of x {x.Shape} have shape {Outputs[0].Shape.Prepend(samples)}.", nameof(destination));
+            }
+
+            CheckFinite(x, nameof(x));
+            int stride = Outputs[0].Shape.ElementCount;
+            Span<float> results = destination.AsSpan();
+            for (int start = 0; start < samples; start += batchSize)
+            {
+                int count = Math.Min(batchSize, samples - start);
+                _stepBatch[0] = count == samples ? x : x.Slice(start, count);
+                Tensor output = Executor.Forward(_stepBatch.AsSpan(0, 1), training: false)[0];
+                output.AsReadOnlySpan().CopyTo(results.Slice(start * stride, count * stride));
+            }
+
+            _stepBatch[0] = null!;
+        }
+    }
+
     /// <summary>Computes every output for <paramref name="x"/> in inference mode, batch by batch.</summary>
     /// <param name="x">Inputs, as for <c>Fit</c>.</param>
     /// <param name="batchSize">Samples per forward pass.</param>

@@ -77,6 +77,34 @@ public class GemmTests
 
     // A narrow product with A transposed (n <= 16) takes its own path; each of its columns must come out as the same
     // column of a wide product (packed path) does: K crossing the Kc block edge, a row tail, alpha and beta, strided B.
+    // A product of a few rows reads B in place (the skinny path) but must give each row the bits it gets inside a taller
+    // product (the packed path): one sample predicted alone equals the same sample in a batch.
+    [Theory]
+    [InlineData(1, 512, 784, 1f, 0f)]
+    [InlineData(2, 17, 300, -0.5f, 1.5f)]
+    [InlineData(3, 521, 129, 2.25f, 0f)]
+    [InlineData(4, 200, 1000, 1f, 1f)]
+    [InlineData(1, 40, 7, 1f, -1.5f)]
+    public void Multiply_FewRows_SameBitsAsTheSameRowsOfATallProduct(int m, int n, int k, float alpha, float beta)
+    {
+        const int TallM = 24;
+        var random = new Random(m + n + k);
+        float[] a = Fill(random, TallM * k);
+        float[] b = Fill(random, k * n);
+        float[] bias = Fill(random, n);
+        float[] tall = Fill(random, TallM * n);
+        float[] few = tall[..(m * n)];
+        float[] tallFused = new float[TallM * n], fewFused = new float[m * n];
+
+        Gemm.Multiply(false, false, TallM, n, k, alpha, a, k, b, n, beta, tall, n);
+        Gemm.Multiply(false, false, m, n, k, alpha, a, k, b, n, beta, few, n);
+        Gemm.Multiply(false, false, TallM, n, k, a, k, b, n, bias, GemmActivation.Relu, tallFused, n);
+        Gemm.Multiply(false, false, m, n, k, a, k, b, n, bias, GemmActivation.Relu, fewFused, n);
+
+        Assert.Equal(tall[..(m * n)], few);
+        Assert.Equal(tallFused[..(m * n)], fewFused);
+    }
+
     [Theory]
     [InlineData(false, 29, 10, 300)]
     [InlineData(true, 29, 10, 300)]

@@ -56,6 +56,7 @@ type_pages.update({f"NeuralNet.Layers.{t}": "normalization-and-activations.md"
 type_pages.update({f"NeuralNet.Layers.{t}": "preprocessing.md"
                    for t in ("Normalization", "Rescaling", "CategoryEncoding", "CategoryOutputMode", "Discretization", "IntegerLookup")})
 type_pages["NeuralNet.Preprocessing.StringLookup"] = "preprocessing.md"
+type_pages.update({f"NeuralNet.Datasets.{t}": "data.md" for t in ("BatchDataset", "DataBatch", "DataSource", "DataSourceException", "DataSplit")})
 types = set()
 for path in glob.glob("src/*/PublicAPI*.txt") + glob.glob("src/*/PublicAPI/*/PublicAPI*.txt"):
     for line in open(path, encoding="utf-8"):

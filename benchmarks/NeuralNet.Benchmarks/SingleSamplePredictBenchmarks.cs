@@ -12,7 +12,6 @@ public class SingleSamplePredictBenchmarks
 {
     private Sequential _model = null!;
     private Tensor _row = null!;
-    private Tensor _destination = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -21,18 +20,8 @@ public class SingleSamplePredictBenchmarks
         (Tensor x, _) = DenseBenchmarkData.Images(1, seed: 4);
         _row = x;
         _model.Predict(_row);
-        _destination = new Tensor(1, 10);
     }
 
     [Benchmark]
     public int PredictOneRow() => _model.Predict(_row).Length;
-
-#if !NEURALNET_BASELINE
-    [Benchmark]
-    public int PredictOneRowIntoDestination()
-    {
-        _model.Predict(_row, _destination);
-        return _destination.Length;
-    }
-#endif
 }

@@ -130,6 +130,11 @@ public sealed partial class Tensor
     public void ArgMaxLastAxis(Span<int> destination)
     {
         int columns = Rank == 0 ? 1 : Shape[-1];
+        if (columns == 0)
+        {
+            throw new ArgumentException($"ArgMaxLastAxis of {Shape}: the last axis is empty.", nameof(destination));
+        }
+
         int rows = Length / columns;
         if (destination.Length != rows)
         {

@@ -15,7 +15,7 @@ internal sealed class AsyncEnumerableSource(IAsyncEnumerable<DataBatch> batches)
     {
         if (_continued is not null)
         {
-            Wait(_continued.DisposeAsync());
+            Dispose(_continued);
             _continued = null;
         }
     }
@@ -25,14 +25,14 @@ internal sealed class AsyncEnumerableSource(IAsyncEnumerable<DataBatch> batches)
         IAsyncEnumerator<DataBatch> enumerator = batches.GetAsyncEnumerator(cancellationToken);
         try
         {
-            for (int i = 0; i < steps && Wait(enumerator.MoveNextAsync()); i++)
+            for (int i = 0; i < steps && MoveNext(enumerator); i++)
             {
                 yield return enumerator.Current;
             }
         }
         finally
         {
-            Wait(enumerator.DisposeAsync());
+            Dispose(enumerator);
         }
     }
 
@@ -41,11 +41,11 @@ internal sealed class AsyncEnumerableSource(IAsyncEnumerable<DataBatch> batches)
         for (int i = 0; i < steps; i++)
         {
             _continued ??= batches.GetAsyncEnumerator(cancellationToken);
-            if (!Wait(_continued.MoveNextAsync()))
+            if (!MoveNext(_continued))
             {
-                Wait(_continued.DisposeAsync());
+                Dispose(_continued);
                 _continued = batches.GetAsyncEnumerator(cancellationToken);
-                if (!Wait(_continued.MoveNextAsync()))
+                if (!MoveNext(_continued))
                 {
                     yield break;
                 }
@@ -55,12 +55,29 @@ internal sealed class AsyncEnumerableSource(IAsyncEnumerable<DataBatch> batches)
         }
     }
 
-    // The worker has nothing else to do while the stream produces, so it blocks.
-    private static bool Wait(ValueTask<bool> pending) =>
-        pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-
-    private static void Wait(ValueTask pending)
+    // The reader (the prefetch worker, or the caller with prefetch 0) has nothing else to do while the stream produces,
+    // so it blocks. Under a synchronization context (a UI thread) the stream's continuations would queue behind the
+    // blocked thread, so there the step runs on the thread pool.
+    private static bool MoveNext(IAsyncEnumerator<DataBatch> enumerator)
     {
+        if (SynchronizationContext.Current is not null)
+        {
+            return Task.Run(() => enumerator.MoveNextAsync().AsTask()).GetAwaiter().GetResult();
+        }
+
+        ValueTask<bool> pending = enumerator.MoveNextAsync();
+        return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+    }
+
+    private static void Dispose(IAsyncEnumerator<DataBatch> enumerator)
+    {
+        if (SynchronizationContext.Current is not null)
+        {
+            Task.Run(() => enumerator.DisposeAsync().AsTask()).GetAwaiter().GetResult();
+            return;
+        }
+
+        ValueTask pending = enumerator.DisposeAsync();
         if (!pending.IsCompletedSuccessfully)
         {
             pending.AsTask().GetAwaiter().GetResult();

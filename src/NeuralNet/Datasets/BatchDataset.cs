@@ -8,7 +8,7 @@ namespace NeuralNet.Datasets;
 /// <para><c>Fit</c> visits the batches in a new seeded order each epoch when shuffling (the order depends only on the seed
 /// and the epoch), and asks for them on a background worker while the model trains: <see cref="GetBatch"/> is called
 /// from one thread at a time, but not necessarily the caller's, and must return tensors that the next call does not
-/// overwrite (up to <c>prefetch</c> + 1 batches are alive at once). <see cref="OnEpochBegin"/> and <see cref="OnEpochEnd"/>
+/// overwrite (up to <c>prefetch</c> + 1 batches are alive at once: the queue's and the one training). <see cref="OnEpochBegin"/> and <see cref="OnEpochEnd"/>
 /// run on the calling thread while no batch is being prepared.</para>
 /// </remarks>
 /// <example>

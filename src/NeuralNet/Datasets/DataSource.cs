@@ -22,7 +22,8 @@ public abstract class DataSource
     public static DataSource FromBatches(IEnumerable<DataBatch> batches) => new EnumerableSource(batches ?? throw new ArgumentNullException(nameof(batches)));
 
     /// <summary>A source that enumerates the asynchronous stream <paramref name="batches"/> once per epoch (or continues it, with <c>stepsPerEpoch</c>);
-    /// the stream is read on the prefetch worker and receives the call's cancellation token.</summary>
+    /// the stream is read on the prefetch worker (on the calling thread with <c>prefetch: 0</c>, or on the thread pool under a
+    /// synchronization context) and receives a cancellation token that the call's token and an early end of the run cancel.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="batches"/> is null.</exception>
     public static DataSource FromBatches(IAsyncEnumerable<DataBatch> batches) => new AsyncEnumerableSource(batches ?? throw new ArgumentNullException(nameof(batches)));
 

@@ -16,7 +16,8 @@ internal static unsafe partial class Gemm
     private static bool TrySkinny(in Arguments args)
     {
         // Above the parallel threshold the packed path splits the work over threads; this one stays on the calling thread.
-        if (args.TransposeA || args.TransposeB || args.M > SkinnyMaxM || !Fma.IsSupported || !Avx.IsSupported
+        // Only where the packed path runs a fused kernel too (AVX2 + FMA or AVX-512): the two must round alike.
+        if (args.TransposeA || args.TransposeB || args.M > SkinnyMaxM || !(Avx512Kernel.IsSupported || Avx2Kernel.IsSupported)
             || ((long)args.M * args.N * args.K >= ParallelThreshold && Parallelism.MaxDegreeOfParallelism > 1))
         {
             return false;

@@ -82,8 +82,14 @@ public abstract partial class Model
             }
             finally
             {
-                train.Close();
-                validation?.Close();
+                try
+                {
+                    train.Close();
+                }
+                finally
+                {
+                    validation?.Close();
+                }
             }
         }
     }
@@ -169,12 +175,17 @@ public abstract partial class Model
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Tensor Predict(DataSource data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default)
     {
-        if (Outputs.Count != 1)
+        ArgumentNullException.ThrowIfNull(data);
+        lock (_lock)
         {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
-        }
+            EnsureBuiltFrom(data);
+            if (Outputs.Count != 1)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
+            }
 
-        return PredictOutputs(data, steps, prefetch, cancellationToken)[0];
+            return PredictOutputs(data, steps, prefetch, cancellationToken)[0];
+        }
     }
 
     /// <summary>Predicts a stream of batches; the same as <c>Predict(DataSource.FromBatches(data), ...)</c>.</summary>
@@ -210,6 +221,12 @@ public abstract partial class Model
             {
                 while (batches.Next() is Tensor[] inputs)
                 {
+                    if (inputs[0].Shape[0] == 0)
+                    {
+                        // An empty batch (the last chunk of a stream, say) predicts nothing, as Predict of no samples does.
+                        continue;
+                    }
+
                     Tensor[] outputs = Executor.Forward(inputs, training: false);
                     for (int k = 0; k < outputs.Length; k++)
                     {

@@ -191,7 +191,8 @@ public abstract partial class Model
     /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model or is not finite, or
     /// <paramref name="destination"/> does not have the predictions' shape (the message names both shapes).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
-    /// <exception cref="InvalidOperationException">The model has several inputs or outputs.</exception>
+    /// <exception cref="InvalidOperationException">The model has several inputs or outputs (a model with several inputs may
+    /// instead report, as <see cref="ArgumentException"/>, that one tensor does not match them).</exception>
     public void Predict(Tensor x, Tensor destination, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(x);

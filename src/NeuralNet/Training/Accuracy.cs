@@ -46,6 +46,10 @@ public sealed class Accuracy : Metric
         ArgumentNullException.ThrowIfNull(targets);
         StreamingMetrics.PerSample(Name, predictions, predictions.Shape[0], sampleWeights);
         int batch = predictions.Shape[0];
+        if (predictions.Length == 0)
+        {
+            return;
+        }
 
         // Sequence outputs (batch, ..., classes) count every position, as Keras does; weights stay per sample.
         int width = predictions.Rank >= 3 ? predictions.Shape[-1] : predictions.Length / batch;

@@ -76,6 +76,11 @@ public sealed class ConfusionMatrix
             throw new ArgumentException($"predictions {predictions.Shape} and targets {targets.Shape} have different sample counts.", nameof(targets));
         }
 
+        if (samples == 0)
+        {
+            throw new ArgumentException($"predictions {predictions.Shape} hold no samples; a confusion matrix needs at least one.", nameof(predictions));
+        }
+
         int classes = predictions.Length / samples;
         int targetWidth = targets.Length / samples;
         if (targetWidth != 1 && targetWidth != classes)

@@ -35,6 +35,21 @@ internal sealed class PrefetchQueue<T>
         }
     }
 
+    /// <summary>Waits until the queue has room for an item; false when the consumer has abandoned the queue. The producer
+    /// calls it before making an item, so no more than the queue's capacity plus the consumer's current item are alive.</summary>
+    public bool WaitForRoom()
+    {
+        lock (_gate)
+        {
+            while (_count == _items.Length && !_abandoned)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            return !_abandoned;
+        }
+    }
+
     /// <summary>Adds an item, waiting while the queue is full; false when the consumer has abandoned the queue.</summary>
     public bool Add(T item)
     {

@@ -19,7 +19,9 @@ internal sealed class SourceBatches : EpochBatches
     private readonly int _prefetch;
     private readonly Func<DataBatch, Tensor[]> _prepare;
     private readonly CancellationToken _cancellationToken;
-    private readonly PrefetchQueue<DataBatch>? _queue;
+    private readonly CancellationTokenSource _stop;
+    private PrefetchQueue<DataBatch>? _queue;
+    private bool _passFinished;
     private long _seed;
     private int _learnedSteps;
     private int _epoch;
@@ -50,7 +52,9 @@ internal sealed class SourceBatches : EpochBatches
         _prefetch = prefetch;
         _prepare = prepare;
         _cancellationToken = cancellationToken;
-        _queue = prefetch > 0 ? new PrefetchQueue<DataBatch>(prefetch) : null;
+
+        // The source's own cancellation: the caller's token, or the run ending early (an exception, a callback's stop).
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
 
     public override int Steps => _steps ?? _source.BatchesPerPass ?? _learnedSteps;
@@ -61,21 +65,25 @@ internal sealed class SourceBatches : EpochBatches
     {
         _epoch = epoch;
         _index = 0;
+        _passFinished = false;
         _source.BeginPass();
         try
         {
-            _pass = _source.OpenPass(epoch, _steps, _shuffle, _seed, _continuing, _cancellationToken);
+            _pass = _source.OpenPass(epoch, _steps, _shuffle, _seed, _continuing, _stop.Token);
         }
-        catch (Exception e) when (e is not DataSourceException and not OperationCanceledException)
+        catch (Exception e)
         {
-            throw Failed(e);
+            _source.EndPass();
+            throw e is DataSourceException or OperationCanceledException ? e : Failed(e);
         }
 
-        if (_queue is not null)
+        if (_prefetch > 0)
         {
-            _queue.Reset();
+            // A queue per pass: a worker left behind by an abandoned pass (blocked in the source) keeps its own.
+            var queue = new PrefetchQueue<DataBatch>(_prefetch);
             IEnumerator<DataBatch> pass = _pass;
-            _worker = new Thread(() => Produce(pass)) { IsBackground = true, Name = "NeuralNet prefetch" };
+            _queue = queue;
+            _worker = new Thread(() => Produce(pass, queue)) { IsBackground = true, Name = "NeuralNet prefetch" };
             _worker.Start();
         }
     }
@@ -84,7 +92,7 @@ internal sealed class SourceBatches : EpochBatches
     {
         _cancellationToken.ThrowIfCancellationRequested();
         DataBatch batch;
-        if (_queue is null)
+        if (_worker is null)
         {
             bool more;
             try
@@ -103,7 +111,7 @@ internal sealed class SourceBatches : EpochBatches
 
             batch = _pass.Current;
         }
-        else if (!_queue.Take(out batch, out Exception? error, _cancellationToken))
+        else if (!_queue!.Take(out batch, out Exception? error, _cancellationToken))
         {
             if (error is null)
             {
@@ -125,33 +133,71 @@ internal sealed class SourceBatches : EpochBatches
 
     public override void End()
     {
-        if (_worker is not null)
+        try
         {
-            _queue!.Abandon();
-            _worker.Join();
-            _worker = null;
-        }
-        else
-        {
-            _pass?.Dispose();
-        }
+            if (!_passFinished)
+            {
+                // The run stops here (an exception or a callback's stop): tell the source, so a stream waiting for
+                // data ends its wait.
+                _stop.Cancel();
+            }
 
-        _pass = null;
-        _source.EndPass();
+            if (_worker is not null)
+            {
+                _queue!.Abandon();
+
+                // A finished pass's worker has ended or is about to. One stopped early may sit in the source (a
+                // synchronous stream that waits and ignores cancellation): it is left to finish on its own, with its
+                // own queue, rather than hang the caller.
+                if (_passFinished)
+                {
+                    _worker.Join();
+                }
+                else
+                {
+                    _worker.Join(AbandonedWorkerWait);
+                }
+
+                _worker = null;
+            }
+            else
+            {
+                _pass?.Dispose();
+            }
+        }
+        finally
+        {
+            _pass = null;
+            _source.EndPass();
+        }
     }
 
     /// <summary>Releases what the source kept between passes; call once the run is over.</summary>
-    public void Close() => _source.Close();
+    public void Close()
+    {
+        try
+        {
+            _source.Close();
+        }
+        finally
+        {
+            _stop.Dispose();
+        }
+    }
 
-    // The worker: every batch of the pass into the queue, then the end (with the exception that stopped it, if any).
-    private void Produce(IEnumerator<DataBatch> pass)
+    // How long End waits for the worker of a pass that stopped early before leaving it behind.
+    private static readonly TimeSpan AbandonedWorkerWait = TimeSpan.FromSeconds(2);
+
+    // The worker: every batch of the pass into the queue (asking the source only when there is room), then the end
+    // with the exception that stopped it, if any.
+    private static void Produce(IEnumerator<DataBatch> pass, PrefetchQueue<DataBatch> queue)
     {
         Exception? error = null;
         try
         {
-            while (pass.MoveNext())
+            while (queue.WaitForRoom() && pass.MoveNext())
             {
-                if (!_queue!.Add(pass.Current))
+                if (!queue.Add(pass.Current))
                 {
                     break;
                 }
@@ -172,12 +218,13 @@ internal sealed class SourceBatches : EpochBatches
                 error ??= e;
             }
 
-            _queue!.Complete(error);
+            queue.Complete(error);
         }
     }
 
     private Tensor[]? EndOfPass()
     {
+        _passFinished = true;
         if (_index == 0)
         {
             throw new DataSourceException(string.Create(CultureInfo.InvariantCulture,

@@ -75,8 +75,6 @@ public class GemmTests
         }
     }
 
-    // A narrow product with A transposed (n <= 16) takes its own path; each of its columns must come out as the same
-    // column of a wide product (packed path) does: K crossing the Kc block edge, a row tail, alpha and beta, strided B.
     // A product of a few rows reads B in place (the skinny path) but must give each row the bits it gets inside a taller
     // product (the packed path): one sample predicted alone equals the same sample in a batch.
     [Theory]
@@ -105,6 +103,8 @@ public class GemmTests
         Assert.Equal(tallFused[..(m * n)], fewFused);
     }
 
+    // A narrow product with A transposed (n <= 16) takes its own path; each of its columns must come out as the same
+    // column of a wide product (packed path) does: K crossing the Kc block edge, a row tail, alpha and beta, strided B.
     [Theory]
     [InlineData(false, 29, 10, 300)]
     [InlineData(true, 29, 10, 300)]

@@ -42,6 +42,24 @@ public class EmptyBatchTests
     }
 
     [Fact]
+    public void Empty_batches_add_nothing_to_what_preprocessing_and_metrics_learn()
+    {
+        Tensor batch = Tensor.RandomNormal(new TensorShape(6, 3), 2);
+        var withEmpty = new Normalization();
+        var without = new Normalization();
+
+        withEmpty.Adapt(new[] { batch, new Tensor(0, 3) });
+        without.Adapt(new[] { batch });
+
+        Assert.Equal(without.Forward(batch, training: false).ToArray(), withEmpty.Forward(batch, training: false).ToArray());
+        Assert.Contains("no samples", Assert.Throws<ArgumentException>(() => new Normalization().Adapt(new[] { new Tensor(0, 3) })).Message);
+        var accuracy = new Accuracy();
+        accuracy.Update(new Tensor(0, 3), new Tensor(0, 3));
+        Assert.Equal(0, accuracy.Result());
+        Assert.Throws<ArgumentException>(() => ConfusionMatrix.FromPredictions(new Tensor(0, 3), new Tensor(0, 3)));
+    }
+
+    [Fact]
     public void An_input_of_zero_size_is_refused()
     {
         Assert.Throws<ArgumentException>(() => new InputLayer(0));

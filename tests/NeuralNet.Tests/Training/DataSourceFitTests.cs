@@ -255,6 +255,52 @@ public class DataSourceFitTests
     }
 
     [Fact]
+    public void A_run_that_fails_ends_a_stream_waiting_for_data()
+    {
+        (Tensor x, Tensor y) = Data(32);
+        using var ended = new ManualResetEventSlim();
+        async IAsyncEnumerable<DataBatch> Waiting([EnumeratorCancellation] CancellationToken token = default)
+        {
+            yield return new DataBatch(x, y);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, token);
+            }
+            finally
+            {
+                ended.Set();
+            }
+
+            yield return new DataBatch(x, y);
+        }
+
+        var failing = new LambdaCallback(onBatchEnd: (_, _) => throw new InvalidOperationException("callback failed"));
+        Assert.Throws<InvalidOperationException>(() => Model().Fit(Waiting(), callbacks: [failing], verbose: 0));
+
+        Assert.True(ended.Wait(TimeSpan.FromSeconds(10)), "the stream was not told to stop");
+    }
+
+    [Fact]
+    public void Predict_builds_a_model_from_a_dataset_and_skips_empty_batches()
+    {
+        (Tensor x, Tensor y) = Data(Samples);
+        var unbuilt = new Sequential(seed: 12);
+        unbuilt.Add(new Dense(3, ActivationFunction.Softmax));
+        IEnumerable<DataBatch> WithEmpty()
+        {
+            yield return new DataBatch(x.Slice(0, 10));
+            yield return new DataBatch(x.Slice(10, 0));
+            yield return new DataBatch(x.Slice(10, 5));
+        }
+
+        Tensor predicted = unbuilt.Predict(new SlicedDataset(x, y, BatchSize));
+        Tensor withEmpty = unbuilt.Predict(WithEmpty());
+
+        Assert.Equal(new TensorShape(Samples, 3), predicted.Shape);
+        Assert.Equal(predicted.Slice(0, 15).ToArray(), withEmpty.ToArray());
+    }
+
+    [Fact]
     public void Epoch_hooks_run_while_no_batch_is_being_prepared()
     {
         (Tensor x, Tensor y) = Data(Samples);

@@ -156,6 +156,12 @@ public sealed class IntegerLookup : Layer
             }
 
             ReadOnlySpan<float> values = batch.AsReadOnlySpan();
+            if (values.IsEmpty)
+            {
+                batchIndex++;
+                continue;
+            }
+
             int sampleLength = batch.Rank == 0 ? 1 : batch.Length / batch.Shape[0];
             for (int i = 0; i < values.Length; i++)
             {

@@ -244,9 +244,9 @@ public sealed class Normalization : Layer
             batchIndex++;
         }
 
-        if (first is null)
+        if (first is null || n == 0)
         {
-            throw new ArgumentException($"{Describe()} got no batches to adapt to.", nameof(batches));
+            throw new ArgumentException($"{Describe()} got no {(first is null ? "batches" : "samples")} to adapt to.", nameof(batches));
         }
 
         if (!IsBuilt)
@@ -429,6 +429,12 @@ public sealed class Normalization : Layer
     private long AccumulateBatch(Tensor batch, TensorShape sample, int[] kept, int batchIndex, double[] mean, double[] m2, long n)
     {
         ReadOnlySpan<float> x = batch.AsReadOnlySpan();
+        if (x.IsEmpty)
+        {
+            // An empty batch (0 samples) adds nothing; dividing by its count would turn the statistics into NaN.
+            return n;
+        }
+
         int statCount = mean.Length, sampleLength = sample.ElementCount;
         int[]? map = IsTrailing(sample, kept) ? null : StatIndexMap(sample, kept);
         var sums = new double[statCount];

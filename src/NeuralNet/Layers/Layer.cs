@@ -485,13 +485,15 @@ public abstract partial class Layer
     /// layer itself for 0; otherwise a copy of the layer as it was before it was built, built for the same shapes with
     /// the same <see cref="Parameter"/> objects, so the calls share weights and gradients but not caches.
     /// </summary>
-    internal Layer InstanceForCall(int callIndex)
-    {
-        if (callIndex == 0)
-        {
-            return this;
-        }
+    internal Layer InstanceForCall(int callIndex) => callIndex == 0 ? this : CopyForCall(callIndex);
 
+    /// <summary>
+    /// A new instance for this layer's <paramref name="callIndex"/>-th call: a copy of the layer as it was before it was
+    /// built, built for the same shapes with the same <see cref="Parameter"/> objects. A model's concurrent predictions
+    /// run on such copies, each with its own activations.
+    /// </summary>
+    internal Layer CopyForCall(int callIndex)
+    {
         if (!IsBuilt || _template is null)
         {
             throw new InvalidOperationException($"{Describe()} must be built before it can be called more than once.");

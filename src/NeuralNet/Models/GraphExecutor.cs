@@ -31,6 +31,13 @@ internal sealed class GraphExecutor
 
     /// <summary>Prepares to run <paramref name="graph"/>, creating an instance for every repeated call of a shared layer.</summary>
     public GraphExecutor(Graph graph)
+        : this(graph, inferenceCopy: false)
+    {
+    }
+
+    // inferenceCopy: every node runs on a new copy of its layer (CopyForCall), sharing the parameters, for forward passes
+    // in inference mode only; the graph's own layers are left as they are.
+    private GraphExecutor(Graph graph, bool inferenceCopy)
     {
         Graph = graph;
 
@@ -59,13 +66,17 @@ internal sealed class GraphExecutor
 
             if (node.IsInput)
             {
-                node.Layer.ComputesInputGradient = false;
+                if (!inferenceCopy)
+                {
+                    node.Layer.ComputesInputGradient = false;
+                }
+
                 continue;
             }
 
             int[] inputSlots = [.. node.Inputs.Select(t => slotOf[t])];
-            bool needsInputGradient = inputSlots.Any(s => _requiresGradient[s]);
-            Layer instance = node.Layer.InstanceForCall(graph.LocalIndex(node));
+            bool needsInputGradient = !inferenceCopy && inputSlots.Any(s => _requiresGradient[s]);
+            Layer instance = inferenceCopy ? node.Layer.CopyForCall(graph.LocalIndex(node)) : node.Layer.InstanceForCall(graph.LocalIndex(node));
             instance.ComputesInputGradient = needsInputGradient;
             foreach (int o in outputSlots)
             {
@@ -100,6 +111,12 @@ internal sealed class GraphExecutor
         _sumBuffers = new Tensor?[slots];
         _outputs = new Tensor[_outputSlots.Length];
     }
+
+    /// <summary>
+    /// An executor for forward passes in inference mode on copies of the graph's layers that share their parameters:
+    /// a concurrent prediction runs on one while another thread uses the graph's own layers or another copy.
+    /// </summary>
+    public static GraphExecutor ForInference(Graph graph) => new(graph, inferenceCopy: true);
 
     /// <summary>The graph this executor runs.</summary>
     public Graph Graph { get; }

@@ -66,7 +66,7 @@ public abstract partial class Model
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             EnsureBuiltFrom(data);
             Trainer trainer = GetTrainer(nameof(Fit));
@@ -124,7 +124,7 @@ public abstract partial class Model
         ValidateVerbose(verbose);
         ValidateSteps(data, steps, nameof(steps));
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             EnsureBuiltFrom(data);
             Trainer trainer = GetTrainer(nameof(Evaluate));
@@ -176,7 +176,7 @@ public abstract partial class Model
     public Tensor Predict(DataSource data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             EnsureBuiltFrom(data);
             if (Outputs.Count != 1)
@@ -206,7 +206,7 @@ public abstract partial class Model
         ArgumentNullException.ThrowIfNull(data);
         ValidateSteps(data, steps, nameof(steps));
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             EnsureBuiltFrom(data);
             var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => CheckedInputs(batch.X, "x", checkFinite: true), cancellationToken);

@@ -27,7 +27,7 @@ public abstract partial class Model
     public void Save(string path, bool includeOptimizer = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             var (tensors, metadata) = ModelSerializer.DescribeModel(this, includeOptimizer);
             SafeTensors.Save(path, tensors, metadata);
@@ -61,7 +61,7 @@ public abstract partial class Model
     public void SaveWeights(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             var (tensors, metadata) = ModelSerializer.DescribeWeights(this);
             SafeTensors.Save(path, tensors, metadata);
@@ -79,7 +79,7 @@ public abstract partial class Model
     public void LoadWeights(string path)
     {
         var file = SafeTensors.Load(path);
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             ModelSerializer.ReadWeights(this, file);
         }

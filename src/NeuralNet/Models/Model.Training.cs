@@ -73,7 +73,7 @@ public abstract partial class Model
             throw new ArgumentException("Give either validationSplit or validationData, not both.", nameof(validationData));
         }
 
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             Tensor[] train = CheckedData(x, y, nameof(x), nameof(y));
             Trainer trainer = GetTrainer(nameof(Fit));
@@ -131,7 +131,7 @@ public abstract partial class Model
         RequireCompiled(nameof(Evaluate));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ValidateVerbose(verbose);
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             Tensor[] data = CheckedData(x, y, nameof(x), nameof(y));
             Trainer trainer = GetTrainer(nameof(Evaluate));
@@ -167,15 +167,22 @@ public abstract partial class Model
     public Tensor Predict(ModelData x, int batchSize = 32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        lock (_lock)
+        InferenceRunner? runner = _gate.TryEnterShared();
+        if (runner is null)
         {
-            Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
-            if (Outputs.Count != 1)
+            using (_gate.EnterExclusive())
             {
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
+                return PredictSingleOutput(null, x, batchSize: batchSize);
             }
+        }
 
-            return PredictCore(inputs, batchSize)[0];
+        try
+        {
+            return PredictSingleOutput(runner.Executor, x, batchSize: batchSize);
+        }
+        finally
+        {
+            _gate.ExitShared(runner);
         }
     }
 
@@ -198,38 +205,23 @@ public abstract partial class Model
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        lock (_lock)
+        InferenceRunner? runner = _gate.TryEnterShared();
+        if (runner is null)
         {
-            if (!IsBuilt || x.Rank < 2 || !x.Shape.Dimensions[1..].SequenceEqual(Inputs[0].Shape.Dimensions))
+            using (_gate.EnterExclusive())
             {
-                // The checks with their messages (they allocate; a call that passes them does not come here again).
-                CheckedInputs(x, nameof(x));
+                PredictInto(null, _stepBatch, x, destination, batchSize);
+                return;
             }
+        }
 
-            if (Inputs.Count != 1 || Outputs.Count != 1)
-            {
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Inputs.Count} inputs and {Outputs.Count} outputs; Predict into a destination takes one of each (call PredictOutputs)."));
-            }
-
-            ReadOnlySpan<int> sample = Outputs[0].Shape.Dimensions;
-            int samples = x.Shape[0];
-            if (destination.Rank != sample.Length + 1 || destination.Shape[0] != samples || !destination.Shape.Dimensions[1..].SequenceEqual(sample))
-            {
-                throw new ArgumentException($"destination has shape {destination.Shape} but the predictions of x {x.Shape} have shape {Outputs[0].Shape.Prepend(samples)}.", nameof(destination));
-            }
-
-            CheckFinite(x, nameof(x));
-            int stride = Outputs[0].Shape.ElementCount;
-            Span<float> results = destination.AsSpan();
-            for (int start = 0; start < samples; start += batchSize)
-            {
-                int count = Math.Min(batchSize, samples - start);
-                _stepBatch[0] = count == samples ? x : x.Slice(start, count);
-                Tensor output = Executor.Forward(_stepBatch.AsSpan(0, 1), training: false)[0];
-                output.AsReadOnlySpan().CopyTo(results.Slice(start * stride, count * stride));
-            }
-
-            _stepBatch[0] = null!;
+        try
+        {
+            PredictInto(runner.Executor, runner.SingleInput, x, destination, batchSize);
+        }
+        finally
+        {
+            _gate.ExitShared(runner);
         }
     }
 
@@ -242,9 +234,23 @@ public abstract partial class Model
     public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        lock (_lock)
+        InferenceRunner? runner = _gate.TryEnterShared();
+        if (runner is null)
         {
-            return PredictCore(CheckedInputs(x, nameof(x), checkFinite: true), batchSize);
+            using (_gate.EnterExclusive())
+            {
+                Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
+                return PredictCore(Executor, inputs, batchSize);
+            }
+        }
+
+        try
+        {
+            return PredictCore(runner.Executor, CheckedInputs(x, nameof(x), checkFinite: true), batchSize);
+        }
+        finally
+        {
+            _gate.ExitShared(runner);
         }
     }
 
@@ -257,7 +263,7 @@ public abstract partial class Model
     /// <exception cref="ArgumentException">The inputs do not fit the model.</exception>
     public IReadOnlyList<Tensor> Forward(ModelData x, bool training)
     {
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             Tensor[] inputs = CheckedInputs(x, nameof(x));
             if (inputs[0].Shape[0] == 0)
@@ -270,8 +276,8 @@ public abstract partial class Model
     }
 
     /// <summary>
-    /// Back-propagates through the model's last forward pass (<see cref="Forward"/>, or the last batch of <c>Predict</c>,
-    /// <c>Evaluate</c> or <c>Fit</c>), for custom training loops: adds dLoss/dParameter to every
+    /// Back-propagates through the model's last forward pass (<see cref="Forward"/>, or the last batch of <c>Evaluate</c>,
+    /// <c>Fit</c> or a <c>Predict</c> that no other thread's prediction overlapped), for custom training loops: adds dLoss/dParameter to every
     /// parameter's <see cref="Parameter.Gradient"/> given dLoss/dOutput for each output. Weight penalties are not added
     /// (see <see cref="ComputeGradients"/>); an optimizer's <c>Step(model.Parameters)</c> applies and clears the gradients.
     /// </summary>
@@ -279,7 +285,7 @@ public abstract partial class Model
     /// <exception cref="ArgumentException">The number or shapes of the gradients do not match the outputs of the last forward call.</exception>
     public void Backward(ModelData outputGradients)
     {
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             Tensor[] gradients = outputGradients.Resolve(OutputNames, Name, "output gradient", nameof(outputGradients));
             Executor.CheckOutputGradients(gradients);
@@ -301,7 +307,7 @@ public abstract partial class Model
     public float ComputeGradients(ModelData x, ModelData y)
     {
         RequireCompiled(nameof(ComputeGradients));
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), checkFinite: false);
             return GetTrainer(nameof(ComputeGradients)).ComputeGradients(batch, updateMetrics: false);
@@ -324,7 +330,7 @@ public abstract partial class Model
     public IReadOnlyDictionary<string, double> TrainOnBatch(ModelData x, ModelData y, Tensor? sampleWeight = null, ClassWeights? classWeight = null)
     {
         RequireCompiled(nameof(TrainOnBatch));
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y));
             Trainer trainer = GetTrainer(nameof(TrainOnBatch));
@@ -350,7 +356,7 @@ public abstract partial class Model
     public IReadOnlyDictionary<string, double> TestOnBatch(ModelData x, ModelData y, Tensor? sampleWeight = null)
     {
         RequireCompiled(nameof(TestOnBatch));
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y));
             Trainer trainer = GetTrainer(nameof(TestOnBatch));
@@ -370,22 +376,29 @@ public abstract partial class Model
     /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(ModelData, int)"/>).</exception>
     public Tensor PredictOnBatch(ModelData x)
     {
-        lock (_lock)
+        InferenceRunner? runner = _gate.TryEnterShared();
+        if (runner is null)
         {
-            Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
-            if (Outputs.Count != 1)
+            using (_gate.EnterExclusive())
             {
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
+                return PredictSingleOutput(null, x, batchSize: null);
             }
+        }
 
-            return PredictCore(inputs, Math.Max(inputs[0].Shape[0], 1))[0];
+        try
+        {
+            return PredictSingleOutput(runner.Executor, x, batchSize: null);
+        }
+        finally
+        {
+            _gate.ExitShared(runner);
         }
     }
 
     /// <summary>Clears the running loss and metric states that <see cref="TrainOnBatch"/> and <see cref="TestOnBatch"/> accumulate (Keras' <c>reset_metrics</c>).</summary>
     public void ResetMetrics()
     {
-        lock (_lock)
+        using (_gate.EnterExclusive())
         {
             _batchLossSum = 0;
             _batchLossCount = 0;
@@ -415,7 +428,20 @@ public abstract partial class Model
         return GetTrainer(nameof(Fit)).TrainStep(_stepBatch);
     }
 
-    private Tensor[] PredictCore(Tensor[] inputs, int batchSize)
+    // Predict and PredictOnBatch (batchSize null: the whole input in one pass) of a model with one output; executor null
+    // for the model's own, which the checks may have to build first.
+    private Tensor PredictSingleOutput(GraphExecutor? executor, ModelData x, int? batchSize)
+    {
+        Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
+        if (Outputs.Count != 1)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
+        }
+
+        return PredictCore(executor ?? Executor, inputs, batchSize ?? Math.Max(inputs[0].Shape[0], 1))[0];
+    }
+
+    private Tensor[] PredictCore(GraphExecutor executor, Tensor[] inputs, int batchSize)
     {
         int samples = inputs[0].Shape[0];
         var results = Outputs.Select(o => new Tensor(o.Shape.Prepend(samples))).ToArray();
@@ -428,7 +454,7 @@ public abstract partial class Model
                 batch[i] = inputs[i].Slice(start, count);
             }
 
-            Tensor[] outputs = Executor.Forward(batch, training: false);
+            Tensor[] outputs = executor.Forward(batch, training: false);
             for (int k = 0; k < outputs.Length; k++)
             {
                 int stride = Outputs[k].Shape.ElementCount;
@@ -437,6 +463,48 @@ public abstract partial class Model
         }
 
         return results;
+    }
+
+    // Predict(x, destination) on executor (null: the model's own, which the checks may have to build first); single is the
+    // runner's one-input array, cleared afterwards so it keeps no caller's tensor.
+    private void PredictInto(GraphExecutor? executor, Tensor[] single, Tensor x, Tensor destination, int batchSize)
+    {
+        if (!IsBuilt || x.Rank < 2 || !x.Shape.Dimensions[1..].SequenceEqual(Inputs[0].Shape.Dimensions))
+        {
+            // The checks with their messages (they allocate; a call that passes them does not come here again).
+            CheckedInputs(x, nameof(x));
+        }
+
+        if (Inputs.Count != 1 || Outputs.Count != 1)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Inputs.Count} inputs and {Outputs.Count} outputs; Predict into a destination takes one of each (call PredictOutputs)."));
+        }
+
+        ReadOnlySpan<int> sample = Outputs[0].Shape.Dimensions;
+        int samples = x.Shape[0];
+        if (destination.Rank != sample.Length + 1 || destination.Shape[0] != samples || !destination.Shape.Dimensions[1..].SequenceEqual(sample))
+        {
+            throw new ArgumentException($"destination has shape {destination.Shape} but the predictions of x {x.Shape} have shape {Outputs[0].Shape.Prepend(samples)}.", nameof(destination));
+        }
+
+        CheckFinite(x, nameof(x));
+        executor ??= Executor;
+        int stride = Outputs[0].Shape.ElementCount;
+        Span<float> results = destination.AsSpan();
+        try
+        {
+            for (int start = 0; start < samples; start += batchSize)
+            {
+                int count = Math.Min(batchSize, samples - start);
+                single[0] = count == samples ? x : x.Slice(start, count);
+                Tensor output = executor.Forward(single.AsSpan(0, 1), training: false)[0];
+                output.AsReadOnlySpan().CopyTo(results.Slice(start * stride, count * stride));
+            }
+        }
+        finally
+        {
+            single[0] = null!;
+        }
     }
 
     private void ValidateFitArguments(int epochs, int initialEpoch, int verbose)

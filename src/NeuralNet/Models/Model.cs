@@ -16,15 +16,19 @@ namespace NeuralNet.Models;
 /// <para>Layers are seeded from the model's <see cref="Seed"/> (the i-th layer of <see cref="Layers"/> draws from
 /// <c>Derive(seed, i)</c>) unless an earlier model seeded them, so the same seed gives the same initial weights, dropout
 /// masks and — with <c>Fit</c>'s seed — the same shuffling, bit for bit, whatever the number of threads.</para>
-/// <para>Thread safety: <c>Fit</c>, <c>Evaluate</c>, <c>Predict</c>, <c>Save</c> and the custom-loop methods take a lock on
-/// the model, so concurrent calls are safe but run one at a time (layers own their buffers). Changing the model
-/// (<c>Compile</c>, <c>SetWeights</c>, <see cref="Sequential.Add"/>) while another thread uses it is not supported. A layer
-/// object used by two models (an encoder in an autoencoder and in a model of its own) is one layer: those models must
-/// not run at the same time.</para>
+/// <para>Thread safety: the <c>Predict</c> methods (<c>Predict</c>, <c>PredictOutputs</c>, <c>PredictOnBatch</c>) run side by
+/// side when called from several threads, each on layers of its own that share the model's weights (the model's own
+/// layers, or copies made when two predictions overlap and kept for later ones), with the same results as one at a time.
+/// <c>Fit</c>, <c>Evaluate</c>, <c>Save</c>, <c>Forward</c>, <c>Backward</c> and the other methods that use the model's own
+/// layers run alone: they wait for running predictions to finish and hold new ones back. A callback of <c>Fit</c> may
+/// call <c>Predict</c>, which then runs in the training thread's turn. Changing the model (<c>Compile</c>,
+/// <c>SetWeights</c>, <see cref="Sequential.Add"/>, a layer's <c>Adapt</c>) while another thread uses it is not supported.
+/// A layer object used by two models (an encoder in an autoencoder and in a model of its own) is one layer: those models
+/// must not run at the same time.</para>
 /// </remarks>
 public abstract partial class Model
 {
-    private readonly object _lock = new();
+    private readonly ModelGate _gate = new();
     private readonly List<Parameter> _parameters = [];
     private readonly List<Parameter> _regularized = [];
     private readonly Tensor[] _stepBatch = new Tensor[2];
@@ -268,9 +272,6 @@ public abstract partial class Model
     /// <summary>The number of outputs a compile request must cover (known before a <see cref="Sequential"/> is built).</summary>
     private protected virtual int OutputCountForCompile => Outputs.Count;
 
-    /// <summary>The lock of Fit, Evaluate, Predict and Save.</summary>
-    private protected object SyncRoot => _lock;
-
     /// <summary>
     /// Set by a callback's <c>OnTrainBegin</c> (BackupAndRestore) to make the running Fit start at this epoch instead of its
     /// <c>initialEpoch</c>; the trainer reads and clears it.
@@ -361,6 +362,7 @@ public abstract partial class Model
 
         _regularized.AddRange(_parameters.Where(p => p.Regularizer is not null));
         _executor = executor;
+        _gate.SetExecutor(executor);
         _trainer = null;
     }
 

@@ -1,0 +1,176 @@
+namespace NeuralNet.Models;
+
+/// <summary>
+/// Lets a model's predictions run side by side while everything else it does (training, evaluation, saving, custom
+/// loops, building) runs alone. The exclusive side is reentrant on its thread, so a callback of <c>Fit</c> may call
+/// <c>Predict</c> or <c>Save</c>; a waiting exclusive caller holds back new predictions so that it is not starved. Each
+/// prediction gets an <see cref="InferenceRunner"/> of its own: the graph's own layers when no other prediction has
+/// them, otherwise a copy of the layers that shares their parameters, kept for the next prediction. Entering and
+/// leaving allocate nothing once the copies a workload needs exist.
+/// </summary>
+internal sealed class ModelGate
+{
+    private readonly object _sync = new();
+    private readonly Stack<InferenceRunner> _copies = new();
+    private InferenceRunner? _main;
+    private bool _mainTaken;
+    private int _copyCount;
+    private int _readers;
+    private int _exclusiveWaiting;
+    private int _owner;
+    private int _depth;
+
+    /// <summary>Takes the model for one caller; dispose the result to give it back.</summary>
+    public ExclusiveScope EnterExclusive()
+    {
+        Monitor.Enter(_sync);
+        int me = Environment.CurrentManagedThreadId;
+        if (_owner == me)
+        {
+            _depth++;
+            return new ExclusiveScope(this);
+        }
+
+        try
+        {
+            if (_readers > 0)
+            {
+                _exclusiveWaiting++;
+                try
+                {
+                    while (_readers > 0)
+                    {
+                        Monitor.Wait(_sync);
+                    }
+                }
+                finally
+                {
+                    _exclusiveWaiting--;
+                }
+            }
+        }
+        catch
+        {
+            Monitor.Exit(_sync);
+            throw;
+        }
+
+        _owner = me;
+        _depth = 1;
+        return new ExclusiveScope(this);
+    }
+
+    /// <summary>
+    /// Starts a prediction beside others: returns its runner, or null when the prediction must take the exclusive path
+    /// instead (the model is not built yet, or this thread already holds the model, as a callback of <c>Fit</c> does).
+    /// </summary>
+    public InferenceRunner? TryEnterShared()
+    {
+        Graph graph;
+        lock (_sync)
+        {
+            if (_main is null || _owner == Environment.CurrentManagedThreadId)
+            {
+                return null;
+            }
+
+            while (_exclusiveWaiting > 0)
+            {
+                Monitor.Wait(_sync);
+            }
+
+            if (_main is null)
+            {
+                return null;
+            }
+
+            _readers++;
+            if (!_mainTaken)
+            {
+                _mainTaken = true;
+                return _main;
+            }
+
+            if (_copies.TryPop(out InferenceRunner? copy))
+            {
+                return copy;
+            }
+
+            graph = _main.Executor.Graph;
+
+            // Room for every copy, so that giving one back never grows the stack (a warm prediction allocates nothing).
+            _copies.EnsureCapacity(++_copyCount);
+        }
+
+        // A new copy is built outside the lock: the readers' count keeps the graph from changing meanwhile.
+        try
+        {
+            return new InferenceRunner(GraphExecutor.ForInference(graph));
+        }
+        catch
+        {
+            lock (_sync)
+            {
+                _copyCount--;
+            }
+
+            ExitShared(null);
+            throw;
+        }
+    }
+
+    /// <summary>Ends a prediction started by <see cref="TryEnterShared"/>, keeping its runner for the next one.</summary>
+    public void ExitShared(InferenceRunner? runner)
+    {
+        lock (_sync)
+        {
+            if (runner is not null && ReferenceEquals(runner, _main))
+            {
+                _mainTaken = false;
+            }
+            else if (runner is not null && _main is not null && ReferenceEquals(runner.Executor.Graph, _main.Executor.Graph))
+            {
+                _copies.Push(runner);
+            }
+
+            _readers--;
+            if (_readers == 0 && _exclusiveWaiting > 0)
+            {
+                Monitor.PulseAll(_sync);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="executor"/> the graph's executor, dropping the copies of an earlier graph. Called with the
+    /// model held exclusively, so no prediction is running.
+    /// </summary>
+    public void SetExecutor(GraphExecutor executor)
+    {
+        lock (_sync)
+        {
+            _main = new InferenceRunner(executor);
+            _mainTaken = false;
+            _copies.Clear();
+            _copyCount = 0;
+        }
+    }
+
+    private void ExitExclusive()
+    {
+        if (--_depth == 0)
+        {
+            _owner = 0;
+            Monitor.PulseAll(_sync);
+        }
+
+        Monitor.Exit(_sync);
+    }
+
+    /// <summary>The model held by one caller until disposed.</summary>
+    public readonly ref struct ExclusiveScope(ModelGate gate)
+    {
+        /// <summary>Gives the model back.</summary>
+        public void Dispose() => gate.ExitExclusive();
+    }
+}

@@ -4,8 +4,8 @@ using NeuralNet.Models;
 namespace NeuralNet.Samples.DigitServer;
 
 /// <summary>
-/// The one loaded model, shared by every request. <see cref="Model.Predict"/> takes a lock on the model, so concurrent
-/// requests are safe and run one forward pass at a time.
+/// The one loaded model, shared by every request. Concurrent calls of <see cref="Model.Predict(ModelData, int)"/>
+/// run side by side, each on layers of its own that share the model's weights.
 /// </summary>
 internal sealed class DigitClassifier
 {

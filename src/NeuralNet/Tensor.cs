@@ -58,6 +58,12 @@ public sealed partial class Tensor
         return ReferenceEquals(_storage, other._storage);
     }
 
+    /// <summary>Whether this tensor is the view <c>source.Slice(start, count)</c> would give.</summary>
+    internal bool SharesRowsOf(Tensor source, int start, int count) =>
+        ReferenceEquals(_storage, source._storage) && Rank == source.Rank && Shape[0] == count
+        && _offset == source._offset + (start * (source.Shape[0] == 0 ? 0 : source.Length / source.Shape[0]))
+        && Shape.Dimensions[1..].SequenceEqual(source.Shape.Dimensions[1..]);
+
     /// <summary>Gets or sets one element by its index on every axis.</summary>
     /// <exception cref="ArgumentException">The number of indices differs from <see cref="Rank"/>.</exception>
     /// <exception cref="IndexOutOfRangeException">An index is outside its axis.</exception>

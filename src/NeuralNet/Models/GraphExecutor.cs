@@ -28,6 +28,11 @@ internal sealed class GraphExecutor
     private readonly bool[] _ownsGradient;
     private readonly Tensor?[] _sumBuffers;
     private readonly Tensor[] _outputs;
+    private Tensor[]? _passInputs;
+    private Tensor?[]? _passOutputs;
+    private Tensor?[]? _passMasks;
+    private List<Tensor>[]? _passViews;
+    private Tensor?[]? _passViewSources;
 
     /// <summary>Prepares to run <paramref name="graph"/>, creating an instance for every repeated call of a shared layer.</summary>
     public GraphExecutor(Graph graph)
@@ -133,9 +138,73 @@ internal sealed class GraphExecutor
     /// <summary>The masks of the last forward pass's outputs (null entries for outputs without one), as Keras applies them to losses and metrics.</summary>
     public ReadOnlySpan<Tensor?> OutputMasks => _outputMasks;
 
+    /// <summary>The most rows a training forward pass has had: the layers hold buffers of that many rows.</summary>
+    public int LargestTrainingBatch { get; private set; }
+
+    /// <summary>
+    /// The most rows an inference pass of Evaluate or Predict runs at once: the training batch, whose buffers the layers
+    /// already hold, and at least <see cref="MinimumInferenceRows"/>. A larger batch runs in passes
+    /// (<see cref="ForwardInPasses"/>), so evaluating at batch 1000 does not make every layer keep buffers of 1000 rows.
+    /// </summary>
+    public int InferenceRows => Math.Max(LargestTrainingBatch, MinimumInferenceRows);
+
+    /// <summary>Rows enough for a product to run at full speed; see <see cref="InferenceRows"/>.</summary>
+    public const int MinimumInferenceRows = 128;
+
+    /// <summary>
+    /// Runs the graph in inference mode on a batch of any size in passes of at most <paramref name="maxRows"/> rows,
+    /// gathering the outputs and their masks into buffers of the whole batch: every row gets the bits one pass over the
+    /// whole batch gives it (rows are independent in inference), while the layers keep buffers of
+    /// <paramref name="maxRows"/> rows only. Returns the outputs (overwritten by the next call).
+    /// </summary>
+    public Tensor[] ForwardInPasses(ReadOnlySpan<Tensor> inputs, int maxRows)
+    {
+        int rows = inputs[0].Shape[0];
+        if (rows <= maxRows)
+        {
+            return Forward(inputs, training: false);
+        }
+
+        _passInputs ??= new Tensor[inputs.Length];
+        _passOutputs ??= new Tensor?[_outputSlots.Length];
+        _passMasks ??= new Tensor?[_outputSlots.Length];
+        for (int start = 0; start < rows; start += maxRows)
+        {
+            int count = Math.Min(maxRows, rows - start);
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                _passInputs[i] = PassView(inputs[i], start, count, i);
+            }
+
+            Tensor[] outputs = Forward(_passInputs, training: false);
+            for (int k = 0; k < outputs.Length; k++)
+            {
+                CopyRows(outputs[k], ref _passOutputs[k], rows, start);
+                if (_outputMasks[k] is Tensor mask)
+                {
+                    CopyRows(mask, ref _passMasks[k], rows, start);
+                }
+            }
+        }
+
+        Array.Clear(_passInputs);
+        for (int k = 0; k < _outputs.Length; k++)
+        {
+            _outputs[k] = _passOutputs[k]!.FirstRows(rows);
+            _outputMasks[k] = _outputMasks[k] is null ? null : _passMasks[k]!.FirstRows(rows);
+        }
+
+        return _outputs;
+    }
+
     /// <summary>Runs the graph on one batch per input; returns the outputs (owned by the layers, overwritten by the next call).</summary>
     public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training)
     {
+        if (training && inputs.Length > 0 && inputs[0].Shape[0] > LargestTrainingBatch)
+        {
+            LargestTrainingBatch = inputs[0].Shape[0];
+        }
+
         for (int i = 0; i < _inputSlots.Length; i++)
         {
             _values[_inputSlots[i]] = inputs[i];
@@ -354,6 +423,45 @@ internal sealed class GraphExecutor
         }
 
         TensorPrimitives.Add(current.AsReadOnlySpan(), gradient.AsReadOnlySpan(), current.AsSpan());
+    }
+
+    // Rows [start, start + count) of input i as a view, kept while the same tensor comes back (Evaluate's loader reuses
+    // its batch tensors), so that a warm pass allocates nothing.
+    private Tensor PassView(Tensor source, int start, int count, int input)
+    {
+        _passViews ??= new List<Tensor>[_inputSlots.Length];
+        _passViewSources ??= new Tensor?[_inputSlots.Length];
+        List<Tensor> views = _passViews[input] ??= [];
+        if (!ReferenceEquals(_passViewSources[input], source))
+        {
+            views.Clear();
+            _passViewSources[input] = source;
+        }
+
+        foreach (Tensor view in views)
+        {
+            if (view.SharesRowsOf(source, start, count))
+            {
+                return view;
+            }
+        }
+
+        Tensor slice = source.Slice(start, count);
+        views.Add(slice);
+        return slice;
+    }
+
+    // Copies a pass's rows into the whole batch's buffer (grown to `rows` rows when smaller) at row `start`.
+    private static void CopyRows(Tensor pass, ref Tensor? whole, int rows, int start)
+    {
+        TensorShape sample = pass.Shape.DropFirst();
+        if (whole is null || whole.Shape[0] < rows || whole.Shape.DropFirst() != sample)
+        {
+            whole = new Tensor(sample.Prepend(Math.Max(rows, whole?.Shape[0] ?? 0)));
+        }
+
+        int stride = sample.ElementCount;
+        pass.AsReadOnlySpan().CopyTo(whole.AsSpan().Slice(start * stride, pass.Shape[0] * stride));
     }
 
     private static Tensor BatchView(ref Tensor? buffer, int batch, TensorShape sample)

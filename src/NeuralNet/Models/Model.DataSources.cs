@@ -227,7 +227,7 @@ public abstract partial class Model
                         continue;
                     }
 
-                    Tensor[] outputs = Executor.Forward(inputs, training: false);
+                    Tensor[] outputs = Executor.ForwardInPasses(inputs, Executor.InferenceRows);
                     for (int k = 0; k < outputs.Length; k++)
                     {
                         parts[k].Add(outputs[k].Clone());

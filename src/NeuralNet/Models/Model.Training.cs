@@ -446,6 +446,7 @@ public abstract partial class Model
         int samples = inputs[0].Shape[0];
         var results = Outputs.Select(o => new Tensor(o.Shape.Prepend(samples))).ToArray();
         var batch = new Tensor[inputs.Length];
+        batchSize = Math.Min(batchSize, Executor.InferenceRows);
         for (int start = 0; start < samples; start += batchSize)
         {
             int count = Math.Min(batchSize, samples - start);
@@ -489,6 +490,7 @@ public abstract partial class Model
 
         CheckFinite(x, nameof(x));
         executor ??= Executor;
+        batchSize = Math.Min(batchSize, Executor.InferenceRows);
         int stride = Outputs[0].Shape.ElementCount;
         Span<float> results = destination.AsSpan();
         try

@@ -339,7 +339,7 @@ internal sealed class Trainer
     {
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
-        Tensor[] predictions = _executor.Forward(batch[.._inputCount], training: false);
+        Tensor[] predictions = _executor.ForwardInPasses(batch[.._inputCount], _executor.InferenceRows);
         PrepareMasks(sampleWeights);
         float loss = WeightedLoss(predictions, targets, sampleWeights);
         UpdateMetrics(predictions, targets, sampleWeights);

@@ -17,11 +17,15 @@ namespace NeuralNet.Kernels;
 /// </remarks>
 internal static class BatchNorm
 {
-    /// <summary>mean and (biased) variance of each channel of x (rows, channels), accumulated in double precision.</summary>
-    public static void Statistics(ReadOnlySpan<float> x, int channels, Span<float> mean, Span<float> variance)
+    /// <summary>
+    /// mean and (biased) variance of each channel of x (rows, channels), accumulated in double precision in
+    /// <paramref name="scratch"/> (at least <paramref name="channels"/> long, the caller's so that nothing is allocated).
+    /// </summary>
+    public static void Statistics(ReadOnlySpan<float> x, int channels, Span<float> mean, Span<float> variance, Span<double> scratch)
     {
         int rows = Validate(x.Length, channels, mean.Length, variance.Length);
-        Span<double> sums = channels <= 512 ? stackalloc double[channels] : new double[channels];
+        RequireScratch(scratch, channels);
+        Span<double> sums = scratch[..channels];
         sums.Clear();
         for (int r = 0; r < rows; r++)
         {
@@ -82,14 +86,17 @@ internal static class BatchNorm
 
     /// <summary>
     /// Backward pass: accumulates gammaGradient and betaGradient (when not empty) and overwrites inputGradient.
-    /// <paramref name="batchStatistics"/> says whether the forward pass normalized with the batch's own statistics.
+    /// <paramref name="batchStatistics"/> says whether the forward pass normalized with the batch's own statistics; the
+    /// per-channel sums are kept in <paramref name="scratch"/> (at least 2 * <paramref name="channels"/> long).
     /// </summary>
     public static void Backward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> xhat, ReadOnlySpan<float> gamma,
-        ReadOnlySpan<float> invStd, int channels, bool batchStatistics, Span<float> gammaGradient, Span<float> betaGradient, Span<float> inputGradient)
+        ReadOnlySpan<float> invStd, int channels, bool batchStatistics, Span<float> gammaGradient, Span<float> betaGradient, Span<float> inputGradient,
+        Span<double> scratch)
     {
         int rows = Validate(outputGradient.Length, channels, invStd.Length, invStd.Length);
-        Span<double> sumDy = channels <= 256 ? stackalloc double[channels] : new double[channels];
-        Span<double> sumDyXhat = channels <= 256 ? stackalloc double[channels] : new double[channels];
+        RequireScratch(scratch, 2 * channels);
+        Span<double> sumDy = scratch[..channels];
+        Span<double> sumDyXhat = scratch.Slice(channels, channels);
         sumDy.Clear();
         sumDyXhat.Clear();
         for (int r = 0; r < rows; r++)
@@ -159,6 +166,14 @@ internal static class BatchNorm
                 double h = (x[(r * channels) + c] - m) / Math.Sqrt(v + epsilon);
                 y[(r * channels) + c] = (float)((gamma.IsEmpty ? h : gamma[c] * h) + (beta.IsEmpty ? 0 : beta[c]));
             }
+        }
+    }
+
+    private static void RequireScratch(Span<double> scratch, int length)
+    {
+        if (scratch.Length < length)
+        {
+            throw new ArgumentException($"BatchNorm: the scratch holds {scratch.Length} values but {length} are needed.", nameof(scratch));
         }
     }
 

@@ -43,7 +43,7 @@ internal static class ConvParallel
     public static void For(int count, ParallelWork work)
     {
         int threads = Math.Min(Math.Min(DegreeOfParallelism, Parallelism.MaxDegreeOfParallelism), count);
-        if (threads <= 1 || count > IndexMask || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (threads <= 1 || count > IndexMask || OverlappingPredictions.StayOnCaller || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             for (int i = 0; i < count; i++)
             {

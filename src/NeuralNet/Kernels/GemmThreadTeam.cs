@@ -37,7 +37,7 @@ internal sealed class GemmThreadTeam
     /// <summary>Runs work.RunPart(0..parts) on the calling thread and up to parts - 1 workers; returns when all are done.</summary>
     public void Run(IPartitionedWork work, int parts)
     {
-        if (parts <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        if (parts <= 1 || OverlappingPredictions.StayOnCaller || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (int part = 0; part < parts; part++)
             {

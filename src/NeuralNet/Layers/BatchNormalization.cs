@@ -25,6 +25,7 @@ public sealed class BatchNormalization : Layer
     private float[] _mean = [];
     private float[] _variance = [];
     private float[] _invStd = [];
+    private double[] _sums = [];
     private Tensor? _outputBuffer;
     private Tensor? _xhatBuffer;
     private Tensor? _inputGradientBuffer;
@@ -136,6 +137,7 @@ public sealed class BatchNormalization : Layer
         _mean = new float[channels];
         _variance = new float[channels];
         _invStd = new float[channels];
+        _sums = new double[2 * channels];
         return inputShape;
     }
 
@@ -150,7 +152,7 @@ public sealed class BatchNormalization : Layer
         ReadOnlySpan<float> beta = _beta is null ? default : _beta.Value.AsReadOnlySpan();
         if (training)
         {
-            BatchNorm.Statistics(input.AsReadOnlySpan(), channels, _mean, _variance);
+            BatchNorm.Statistics(input.AsReadOnlySpan(), channels, _mean, _variance, _sums);
             Span<float> movingMean = _movingMean!.Value.AsSpan(), movingVariance = _movingVariance!.Value.AsSpan();
             for (int c = 0; c < channels; c++)
             {
@@ -183,7 +185,7 @@ public sealed class BatchNormalization : Layer
         Tensor inputGradient = BatchView(ref _inputGradientBuffer, _batch, InputShape);
         BatchNorm.Backward(outputGradient.AsReadOnlySpan(), _xhat!.AsReadOnlySpan(),
             _gamma is null ? default : _gamma.Value.AsReadOnlySpan(), _invStd, _mean.Length, _usedBatchStatistics,
-            _gamma is null ? default : _gamma.Gradient.AsSpan(), _beta is null ? default : _beta.Gradient.AsSpan(), inputGradient.AsSpan());
+            _gamma is null ? default : _gamma.Gradient.AsSpan(), _beta is null ? default : _beta.Gradient.AsSpan(), inputGradient.AsSpan(), _sums);
         return inputGradient;
     }
 }

@@ -85,6 +85,7 @@ internal sealed class ModelGate
             }
 
             _readers++;
+            Kernels.OverlappingPredictions.Enter();
             if (!_mainTaken)
             {
                 _mainTaken = true;
@@ -122,6 +123,7 @@ internal sealed class ModelGate
     /// <summary>Ends a prediction started by <see cref="TryEnterShared"/>, keeping its runner for the next one.</summary>
     public void ExitShared(InferenceRunner? runner)
     {
+        Kernels.OverlappingPredictions.Exit();
         lock (_sync)
         {
             if (runner is not null && ReferenceEquals(runner, _main))

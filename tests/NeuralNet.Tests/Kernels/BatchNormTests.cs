@@ -14,7 +14,7 @@ public class BatchNormTests
         // Two channels over three rows: channel 0 = {1, 2, 3} (mean 2, var 2/3), channel 1 = {10, 10, 40} (mean 20, var 200).
         float[] mean = new float[2], variance = new float[2];
 
-        BatchNorm.Statistics([1, 10, 2, 10, 3, 40], 2, mean, variance);
+        BatchNorm.Statistics([1, 10, 2, 10, 3, 40], 2, mean, variance, new double[2]);
 
         Assert.Equal(new float[] { 2, 20 }, mean);
         Assert.Equal(2f / 3f, variance[0], 6);
@@ -33,7 +33,7 @@ public class BatchNormTests
         float[] expectedMean = new float[channels], expectedVariance = new float[channels], expectedY = new float[x.Length];
 
         BatchNorm.TrainingForwardReference(x, gamma, beta, channels, 1e-3f, expectedMean, expectedVariance, expectedY);
-        BatchNorm.Statistics(x, channels, mean, variance);
+        BatchNorm.Statistics(x, channels, mean, variance, new double[channels]);
         BatchNorm.InverseStandardDeviation(variance, 1e-3f, invStd);
         BatchNorm.Normalize(x, mean, invStd, gamma, beta, channels, xhat, y);
 
@@ -47,12 +47,12 @@ public class BatchNormTests
     {
         // With batch statistics, adding a constant to every dy of a channel changes nothing: the mean is subtracted.
         float[] x = [1, 2, 4, 8], xhat = new float[4], y = new float[4], mean = new float[1], variance = new float[1], invStd = new float[1];
-        BatchNorm.Statistics(x, 1, mean, variance);
+        BatchNorm.Statistics(x, 1, mean, variance, new double[1]);
         BatchNorm.InverseStandardDeviation(variance, 1e-3f, invStd);
         BatchNorm.Normalize(x, mean, invStd, default, default, 1, xhat, y);
         float[] dx = new float[4], dgamma = new float[1], dbeta = new float[1];
 
-        BatchNorm.Backward([3, 3, 3, 3], xhat, default, invStd, 1, batchStatistics: true, dgamma, dbeta, dx);
+        BatchNorm.Backward([3, 3, 3, 3], xhat, default, invStd, 1, batchStatistics: true, dgamma, dbeta, dx, new double[2]);
 
         Assert.All(dx, v => Assert.Equal(0f, v, 5));
         Assert.Equal(12f, dbeta[0], 5);

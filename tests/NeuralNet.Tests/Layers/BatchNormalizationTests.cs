@@ -109,5 +109,23 @@ public class BatchNormalizationTests
         Assert.Equal(parameter, e.ParamName);
     }
 
+    [Fact]
+    public void A_wide_layer_allocates_nothing_per_training_step_once_warm()
+    {
+        // 1024 channels: more than the kernel's sums could once keep on the stack.
+        var layer = new BatchNormalization();
+        layer.Build(new TensorShape(1024));
+        Tensor input = Tensor.RandomNormal(new TensorShape(16, 1024), 3);
+        Tensor gradient = Tensor.RandomNormal(new TensorShape(16, 1024), 4);
+        layer.Forward(input, training: true);
+        layer.Backward(gradient);
+
+        AllocationCheck.AssertNone(() =>
+        {
+            layer.Forward(input, training: true);
+            layer.Backward(gradient);
+        });
+    }
+
     private static void Set(Parameter parameter, params float[] values) => values.CopyTo(parameter.Value.AsSpan());
 }

@@ -10,16 +10,17 @@ internal static class OverlappingPredictions
 {
     private static int s_running;
 
+    // Predictions running on this thread: more than one when a prediction's layer predicts with another model.
     [ThreadStatic]
-    private static bool t_predicting;
+    private static int t_predictions;
 
     /// <summary>Whether this thread is running a prediction while another one runs: its kernels should not use the workers.</summary>
-    public static bool StayOnCaller => t_predicting && Volatile.Read(ref s_running) > 1;
+    public static bool StayOnCaller => t_predictions > 0 && Volatile.Read(ref s_running) > t_predictions;
 
     /// <summary>Marks the start of a prediction on this thread.</summary>
     public static void Enter()
     {
-        t_predicting = true;
+        t_predictions++;
         Interlocked.Increment(ref s_running);
     }
 
@@ -27,6 +28,6 @@ internal static class OverlappingPredictions
     public static void Exit()
     {
         Interlocked.Decrement(ref s_running);
-        t_predicting = false;
+        t_predictions--;
     }
 }

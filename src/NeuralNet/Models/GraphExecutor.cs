@@ -33,6 +33,7 @@ internal sealed class GraphExecutor
     private Tensor?[]? _passMasks;
     private List<Tensor>[]? _passViews;
     private Tensor?[]? _passViewSources;
+    private (int Rows, int PassRows)? _passRows;
 
     /// <summary>Prepares to run <paramref name="graph"/>, creating an instance for every repeated call of a shared layer.</summary>
     public GraphExecutor(Graph graph)
@@ -188,6 +189,7 @@ internal sealed class GraphExecutor
         }
 
         Array.Clear(_passInputs);
+        _passRows = (rows, maxRows);
         for (int k = 0; k < _outputs.Length; k++)
         {
             _outputs[k] = _passOutputs[k]!.FirstRows(rows);
@@ -200,6 +202,7 @@ internal sealed class GraphExecutor
     /// <summary>Runs the graph on one batch per input; returns the outputs (owned by the layers, overwritten by the next call).</summary>
     public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training)
     {
+        _passRows = null;
         if (training && inputs.Length > 0 && inputs[0].Shape[0] > LargestTrainingBatch)
         {
             LargestTrainingBatch = inputs[0].Shape[0];
@@ -360,6 +363,11 @@ internal sealed class GraphExecutor
     /// </summary>
     public void CheckOutputGradients(ReadOnlySpan<Tensor> gradients)
     {
+        if (_passRows is (int rows, int passRows))
+        {
+            throw new InvalidOperationException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The last forward pass was an inference batch of {rows} rows run in passes of {passRows} (Evaluate or Predict of a batch larger than the training batch), which the layers do not keep for Backward; call Forward first."));
+        }
+
         for (int k = 0; k < _outputs.Length; k++)
         {
             Tensor? output = _outputs[k];

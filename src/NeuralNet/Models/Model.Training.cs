@@ -276,13 +276,15 @@ public abstract partial class Model
     }
 
     /// <summary>
-    /// Back-propagates through the model's last forward pass (<see cref="Forward"/>, or the last batch of <c>Evaluate</c>,
-    /// <c>Fit</c> or a <c>Predict</c> that no other thread's prediction overlapped), for custom training loops: adds dLoss/dParameter to every
+    /// Back-propagates through the model's last forward pass (<see cref="Forward"/>, or the last batch of <c>Fit</c>, or of
+    /// an <c>Evaluate</c> or a <c>Predict</c> that ran it in one pass, no larger than the training batch or 128 rows, and
+    /// that no other thread's prediction overlapped), for custom training loops: adds dLoss/dParameter to every
     /// parameter's <see cref="Parameter.Gradient"/> given dLoss/dOutput for each output. Weight penalties are not added
     /// (see <see cref="ComputeGradients"/>); an optimizer's <c>Step(model.Parameters)</c> applies and clears the gradients.
     /// </summary>
     /// <param name="outputGradients">One gradient per output, shaped as the outputs of the last forward call, in order or by output name.</param>
     /// <exception cref="ArgumentException">The number or shapes of the gradients do not match the outputs of the last forward call.</exception>
+    /// <exception cref="InvalidOperationException">No forward pass ran yet, or the last one ran in passes.</exception>
     public void Backward(ModelData outputGradients)
     {
         using (_gate.EnterExclusive())

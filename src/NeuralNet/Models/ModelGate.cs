@@ -10,6 +10,13 @@ namespace NeuralNet.Models;
 /// </summary>
 internal sealed class ModelGate
 {
+    // The gates whose predictions this thread is running (a prediction's layer may predict with another model).
+    [ThreadStatic]
+    private static ModelGate?[]? t_reading;
+
+    [ThreadStatic]
+    private static int t_readingCount;
+
     private readonly object _sync = new();
     private readonly Stack<InferenceRunner> _copies = new();
     private InferenceRunner? _main;
@@ -21,8 +28,14 @@ internal sealed class ModelGate
     private int _depth;
 
     /// <summary>Takes the model for one caller; dispose the result to give it back.</summary>
+    /// <exception cref="InvalidOperationException">This thread is running a prediction of this model (it would wait for itself).</exception>
     public ExclusiveScope EnterExclusive()
     {
+        if (IsReadByThisThread())
+        {
+            throw new InvalidOperationException("This thread is inside a prediction of the model (a layer, metric or callback called back into it): Fit, Evaluate, Save and the other methods that use the model's own layers cannot run until the prediction returns.");
+        }
+
         Monitor.Enter(_sync);
         int me = Environment.CurrentManagedThreadId;
         if (_owner == me)
@@ -45,7 +58,11 @@ internal sealed class ModelGate
                 }
                 finally
                 {
-                    _exclusiveWaiting--;
+                    // Also when the wait ends in an exception: readers held back for this caller must look again.
+                    if (--_exclusiveWaiting == 0)
+                    {
+                        Monitor.PulseAll(_sync);
+                    }
                 }
             }
         }
@@ -74,7 +91,9 @@ internal sealed class ModelGate
                 return null;
             }
 
-            while (_exclusiveWaiting > 0)
+            // A prediction nested in one of this thread's own does not wait behind an exclusive caller that waits for it.
+            bool nested = IsReadByThisThread();
+            while (_exclusiveWaiting > 0 && !nested)
             {
                 Monitor.Wait(_sync);
             }
@@ -86,6 +105,7 @@ internal sealed class ModelGate
 
             _readers++;
             Kernels.OverlappingPredictions.Enter();
+            PushReading(this);
             if (!_mainTaken)
             {
                 _mainTaken = true;
@@ -124,6 +144,7 @@ internal sealed class ModelGate
     public void ExitShared(InferenceRunner? runner)
     {
         Kernels.OverlappingPredictions.Exit();
+        PopReading(this);
         lock (_sync)
         {
             if (runner is not null && ReferenceEquals(runner, _main))
@@ -156,6 +177,46 @@ internal sealed class ModelGate
             _copies.Clear();
             _copyCount = 0;
         }
+    }
+
+    private static void PushReading(ModelGate gate)
+    {
+        ModelGate?[] reading = t_reading ??= new ModelGate?[4];
+        if (t_readingCount == reading.Length)
+        {
+            Array.Resize(ref reading, reading.Length * 2);
+            t_reading = reading;
+        }
+
+        reading[t_readingCount++] = gate;
+    }
+
+    private static void PopReading(ModelGate gate)
+    {
+        ModelGate?[] reading = t_reading!;
+        for (int i = t_readingCount - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(reading[i], gate))
+            {
+                Array.Copy(reading, i + 1, reading, i, t_readingCount - i - 1);
+                reading[--t_readingCount] = null;
+                return;
+            }
+        }
+    }
+
+    private bool IsReadByThisThread()
+    {
+        ModelGate?[]? reading = t_reading;
+        for (int i = 0; i < t_readingCount; i++)
+        {
+            if (ReferenceEquals(reading![i], this))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void ExitExclusive()

@@ -103,7 +103,65 @@ public class ConcurrentPredictTests
     }
 
     [Fact]
-    public void Fit_waits_for_running_predictions_and_they_see_the_weights_of_before_or_after_it()
+    public void Fit_waits_for_a_running_prediction_which_sees_the_weights_of_before_it()
+    {
+        var meeting = new Meeting();
+        (Model model, Tensor[] x) = Build("cnn", meeting);
+        Tensor y = LabeledDataset.OneHot(Enumerable.Range(0, x[0].Shape[0]).Select(i => i % 5).ToArray(), 5);
+        float[] before = model.Predict(x[0]).ToArray();
+        using var barrier = new Barrier(2);
+        meeting.Start(barrier);
+        float[]? seen = null;
+        var predictor = new Thread(() => seen = model.Predict(x[0]).ToArray());
+        predictor.Start();
+        Assert.True(SpinWait.SpinUntil(() => barrier.ParticipantsRemaining == 1, TimeSpan.FromSeconds(30)), "the prediction did not start");
+
+        // The prediction waits in its forward pass; Fit must not start training under it.
+        using var fitted = new ManualResetEventSlim();
+        Exception? fitError = null;
+        var fit = new Thread(() =>
+        {
+            try
+            {
+                model.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0);
+            }
+            catch (Exception e)
+            {
+                fitError = e;
+            }
+
+            fitted.Set();
+        });
+        fit.Start();
+        Assert.False(fitted.Wait(TimeSpan.FromMilliseconds(300)), "Fit ran while a prediction was running");
+        barrier.SignalAndWait();
+        fit.Join();
+        predictor.Join();
+        meeting.Stop();
+        Assert.Null(fitError);
+
+        Assert.Equal(before, seen);
+        Assert.NotEqual(before, model.Predict(x[0]).ToArray());
+    }
+
+    [Fact]
+    public void A_layer_that_calls_back_into_the_model_during_a_prediction_is_refused_rather_than_waiting_for_itself()
+    {
+        var meeting = new Meeting();
+        (Model model, Tensor[] x) = Build("cnn", meeting);
+        Tensor y = LabeledDataset.OneHot(Enumerable.Range(0, x[0].Shape[0]).Select(i => i % 5).ToArray(), 5);
+        meeting.DuringPrediction = () => model.Evaluate(x, y, verbose: 0);
+
+        var error = Assert.Throws<InvalidOperationException>(() => model.Predict(x[0]));
+
+        Assert.Contains("inside a prediction of the model", error.Message, StringComparison.Ordinal);
+        meeting.DuringPrediction = null;
+        Assert.Equal(x[0].Shape[0], model.Predict(x[0]).Shape[0]);
+        model.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0);
+    }
+
+    [Fact]
+    public void Predictions_running_beside_Fit_see_the_weights_of_before_or_after_it()
     {
         var meeting = new Meeting();
         (Model model, Tensor[] x) = Build("cnn", meeting);
@@ -234,10 +292,14 @@ public class ConcurrentPredictTests
                 var shared = new Dense(4, ActivationFunction.Tanh);
                 SymbolicTensor h = normalization.Call(new Rendezvous(meeting).Call(features));
                 h = shared.Call(shared.Call(h));
-                SymbolicTensor bins = new Discretization(binBoundaries: [-0.5f, 0f, 0.5f], outputMode: CategoryOutputMode.OneHot).Call(new Dense(1).Call(h));
+                // Adapted after the model is built: copies of the layers, made from it as it was before, read the learned
+                // boundaries through the layer itself.
+                var discretization = new Discretization(numBins: 3, outputMode: CategoryOutputMode.OneHot);
+                SymbolicTensor bins = discretization.Call(new Dense(1).Call(h));
                 SymbolicTensor looked = new IntegerLookup(vocabulary: [3, 5, 8, 13], outputMode: CategoryOutputMode.MultiHot).Call(codes);
                 SymbolicTensor all = new Concatenate().Call(h, new Flatten().Call(bins), looked);
                 model = new Functional([features, codes], [new Dense(2, ActivationFunction.Softmax).Call(all), new Rescaling(2f, 1f).Call(h)], seed: 13);
+                discretization.Adapt(Tensor.RandomNormal(new TensorShape(40, 1), 7));
                 var ids = new float[10 * 3];
                 for (int i = 0; i < ids.Length; i++)
                 {
@@ -259,6 +321,9 @@ public class ConcurrentPredictTests
         private Barrier? _barrier;
         private int _arrivals;
 
+        /// <summary>What a prediction's Rendezvous layer does, besides meeting.</summary>
+        public Action? DuringPrediction { get; set; }
+
         public void Start(Barrier barrier)
         {
             _arrivals = 0;
@@ -270,6 +335,7 @@ public class ConcurrentPredictTests
         // The first forward pass of each thread waits for the others' (at most one per participant).
         public void Arrive()
         {
+            DuringPrediction?.Invoke();
             Barrier? barrier = Volatile.Read(ref _barrier);
             if (barrier is not null && Interlocked.Increment(ref _arrivals) <= barrier.ParticipantCount)
             {

@@ -85,6 +85,21 @@ public class InferencePassesTests
         }
     }
 
+    [Fact]
+    public void Backward_after_an_Evaluate_run_in_passes_says_so_and_works_again_after_Forward()
+    {
+        Sequential model = Cnn();
+        (Tensor x, Tensor y) = Images(300, seed: 3);
+        model.Fit(x.Slice(0, 32), y.Slice(0, 32), epochs: 1, batchSize: 16, verbose: 0);
+        model.Evaluate(x, y, batchSize: 300, verbose: 0);
+
+        var error = Assert.Throws<InvalidOperationException>(() => model.Backward(new Tensor(300, 10)));
+
+        Assert.Contains("inference batch of 300 rows run in passes of 128", error.Message, StringComparison.Ordinal);
+        model.Forward(x, training: false);
+        model.Backward(new Tensor(300, 10));
+    }
+
     private static double AccuracyOf(Tensor probabilities, Tensor targets)
     {
         int rows = probabilities.Shape[0], classes = probabilities.Shape[1], right = 0;

@@ -259,19 +259,21 @@ public class DataSourceFitTests
     {
         (Tensor x, Tensor y) = Data(32);
         using var ended = new ManualResetEventSlim();
+        // The run may fail before or after the worker asks for the second batch: the stream is then disposed after its
+        // first batch, or cancelled while it waits. Either way it must end (a race CI once lost when `ended` was only set
+        // by the cancelled wait).
         async IAsyncEnumerable<DataBatch> Waiting([EnumeratorCancellation] CancellationToken token = default)
         {
-            yield return new DataBatch(x, y);
             try
             {
+                yield return new DataBatch(x, y);
                 await Task.Delay(Timeout.Infinite, token);
+                yield return new DataBatch(x, y);
             }
             finally
             {
                 ended.Set();
             }
-
-            yield return new DataBatch(x, y);
         }
 
         var failing = new LambdaCallback(onBatchEnd: (_, _) => throw new InvalidOperationException("callback failed"));
@@ -397,10 +399,13 @@ public class DataSourceFitTests
         Sequential model = Model();
         var probe = new AllocationProbe(firstBatch: 5, lastBatch: 35);
 
-        model.Fit(x, y, epochs: 2, batchSize: BatchSize, verbose: 0, callbacks: [probe]);
+        model.Fit(x, y, epochs: 3, batchSize: BatchSize, verbose: 0, callbacks: [probe]);
 
-        Assert.Equal(2, probe.Measured.Count);
-        Assert.All(probe.Measured, bytes => Assert.Equal(0, bytes));
+        // As AllocationCheck: three measured epochs, at least one of which allocates nothing (the runtime itself sometimes
+        // allocates once on a thread, tiering a method up; seen on CI as 3,304 bytes in one epoch). Code that allocates
+        // per step allocates in all three.
+        Assert.Equal(3, probe.Measured.Count);
+        Assert.Contains(0L, probe.Measured);
     }
 
     internal static Sequential Model()

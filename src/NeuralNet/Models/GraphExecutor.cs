@@ -192,8 +192,8 @@ internal sealed class GraphExecutor
         _passRows = (rows, maxRows);
         for (int k = 0; k < _outputs.Length; k++)
         {
-            _outputs[k] = _passOutputs[k]!.FirstRows(rows);
-            _outputMasks[k] = _outputMasks[k] is null ? null : _passMasks[k]!.FirstRows(rows);
+            _outputs[k] = BatchView(ref _passOutputs[k], rows, _outputs[k].Shape.DropFirst());
+            _outputMasks[k] = _outputMasks[k] is Tensor mask ? BatchView(ref _passMasks[k], rows, mask.Shape.DropFirst()) : null;
         }
 
         return _outputs;
@@ -459,17 +459,12 @@ internal sealed class GraphExecutor
         return slice;
     }
 
-    // Copies a pass's rows into the whole batch's buffer (grown to `rows` rows when smaller) at row `start`.
+    // Copies a pass's rows into the whole batch's buffer (a BatchView of `rows` rows) at row `start`.
     private static void CopyRows(Tensor pass, ref Tensor? whole, int rows, int start)
     {
         TensorShape sample = pass.Shape.DropFirst();
-        if (whole is null || whole.Shape[0] < rows || whole.Shape.DropFirst() != sample)
-        {
-            whole = new Tensor(sample.Prepend(Math.Max(rows, whole?.Shape[0] ?? 0)));
-        }
-
         int stride = sample.ElementCount;
-        pass.AsReadOnlySpan().CopyTo(whole.AsSpan().Slice(start * stride, pass.Shape[0] * stride));
+        pass.AsReadOnlySpan().CopyTo(BatchView(ref whole, rows, sample).AsSpan().Slice(start * stride, pass.Shape[0] * stride));
     }
 
     private static Tensor BatchView(ref Tensor? buffer, int batch, TensorShape sample)

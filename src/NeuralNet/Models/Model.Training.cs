@@ -167,23 +167,8 @@ public abstract partial class Model
     public Tensor Predict(ModelData x, int batchSize = 32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        InferenceRunner? runner = _gate.TryEnterShared();
-        if (runner is null)
-        {
-            using (_gate.EnterExclusive())
-            {
-                return PredictSingleOutput(null, x, batchSize: batchSize);
-            }
-        }
-
-        try
-        {
-            return PredictSingleOutput(runner.Executor, x, batchSize: batchSize);
-        }
-        finally
-        {
-            _gate.ExitShared(runner);
-        }
+        using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
+        return PredictSingleOutput(prediction.Executor, x, batchSize: batchSize);
     }
 
     /// <summary>
@@ -205,24 +190,8 @@ public abstract partial class Model
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        InferenceRunner? runner = _gate.TryEnterShared();
-        if (runner is null)
-        {
-            using (_gate.EnterExclusive())
-            {
-                PredictInto(null, _stepBatch, x, destination, batchSize);
-                return;
-            }
-        }
-
-        try
-        {
-            PredictInto(runner.Executor, runner.SingleInput, x, destination, batchSize);
-        }
-        finally
-        {
-            _gate.ExitShared(runner);
-        }
+        using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
+        PredictInto(prediction.Executor, prediction.SingleInput ?? _stepBatch, x, destination, batchSize);
     }
 
     /// <summary>Computes every output for <paramref name="x"/> in inference mode, batch by batch.</summary>
@@ -234,24 +203,9 @@ public abstract partial class Model
     public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        InferenceRunner? runner = _gate.TryEnterShared();
-        if (runner is null)
-        {
-            using (_gate.EnterExclusive())
-            {
-                Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
-                return PredictCore(Executor, inputs, batchSize);
-            }
-        }
-
-        try
-        {
-            return PredictCore(runner.Executor, CheckedInputs(x, nameof(x), checkFinite: true), batchSize);
-        }
-        finally
-        {
-            _gate.ExitShared(runner);
-        }
+        using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
+        Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
+        return PredictCore(prediction.Executor ?? Executor, inputs, batchSize);
     }
 
     /// <summary>
@@ -378,23 +332,8 @@ public abstract partial class Model
     /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(ModelData, int)"/>).</exception>
     public Tensor PredictOnBatch(ModelData x)
     {
-        InferenceRunner? runner = _gate.TryEnterShared();
-        if (runner is null)
-        {
-            using (_gate.EnterExclusive())
-            {
-                return PredictSingleOutput(null, x, batchSize: null);
-            }
-        }
-
-        try
-        {
-            return PredictSingleOutput(runner.Executor, x, batchSize: null);
-        }
-        finally
-        {
-            _gate.ExitShared(runner);
-        }
+        using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
+        return PredictSingleOutput(prediction.Executor, x, batchSize: null);
     }
 
     /// <summary>Clears the running loss and metric states that <see cref="TrainOnBatch"/> and <see cref="TestOnBatch"/> accumulate (Keras' <c>reset_metrics</c>).</summary>

@@ -78,10 +78,25 @@ internal sealed class ModelGate
     }
 
     /// <summary>
+    /// Starts a prediction: beside others when it can (<see cref="TryEnterShared"/>), otherwise with the model held
+    /// exclusively; dispose the result to end it.
+    /// </summary>
+    public PredictionScope EnterPrediction()
+    {
+        InferenceRunner? runner = TryEnterShared();
+        if (runner is null)
+        {
+            EnterExclusive();
+        }
+
+        return new PredictionScope(this, runner);
+    }
+
+    /// <summary>
     /// Starts a prediction beside others: returns its runner, or null when the prediction must take the exclusive path
     /// instead (the model is not built yet, or this thread already holds the model, as a callback of <c>Fit</c> does).
     /// </summary>
-    public InferenceRunner? TryEnterShared()
+    private InferenceRunner? TryEnterShared()
     {
         Graph graph;
         lock (_sync)
@@ -141,7 +156,7 @@ internal sealed class ModelGate
     }
 
     /// <summary>Ends a prediction started by <see cref="TryEnterShared"/>, keeping its runner for the next one.</summary>
-    public void ExitShared(InferenceRunner? runner)
+    private void ExitShared(InferenceRunner? runner)
     {
         Kernels.OverlappingPredictions.Exit();
         PopReading(this);
@@ -228,6 +243,29 @@ internal sealed class ModelGate
         }
 
         Monitor.Exit(_sync);
+    }
+
+    /// <summary>One prediction until disposed: on a runner of its own, or with the model held exclusively.</summary>
+    public readonly ref struct PredictionScope(ModelGate gate, InferenceRunner? runner)
+    {
+        /// <summary>The executor to run on; null for the model's own (held exclusively, and perhaps not built yet).</summary>
+        public GraphExecutor? Executor => runner?.Executor;
+
+        /// <summary>The runner's one-input array; null with the model held exclusively.</summary>
+        public Tensor[]? SingleInput => runner?.SingleInput;
+
+        /// <summary>Ends the prediction.</summary>
+        public void Dispose()
+        {
+            if (runner is null)
+            {
+                gate.ExitExclusive();
+            }
+            else
+            {
+                gate.ExitShared(runner);
+            }
+        }
     }
 
     /// <summary>The model held by one caller until disposed.</summary>

@@ -133,108 +133,261 @@ internal static class ConvDirect
         }
     }
 
-    // Patches of at most 9 taps (3x3 on one channel, 1x1..3x3 on few channels): the taps of a block of pixels are gathered
-    // once (zero-padded to 9), then each filter vector is a pass over the block with its 9 weights, or its 9 kernel
-    // gradient sums, held in registers.
+    // Patches of at most 9 taps (3x3 on one channel, 1x1..3x3 on few channels), a block of pixels at a time: each filter
+    // vector is a pass over the block with its 9 weights, or its 9 kernel gradient sums, held in registers. A full 3x3
+    // window on one channel is three runs of three floats, so copying it out cost as much as the products: windows inside
+    // the image are read where they stand; those reaching into the padding, and short patches, are gathered into rows of
+    // nine, zero beyond the patch (a short patch's unused weights then multiply zeros).
     private const int Small = 9;
     private const int Block = 128;
 
+    [SkipLocalsInit] // every buffer below is written before it is read
     private static void ForwardSmall(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, in ConvGeometry g, int filters, bool relu, Span<float> output)
     {
-        int patchSize = g.PatchSize, width = Vector<float>.Count, pixels = g.OutputPixels;
-        Span<float> patches = stackalloc float[Block * Small];
-        ref float y = ref MemoryMarshal.GetReference(output);
-        for (int start = 0; start < pixels; start += Block)
+        var taps = new BlockTaps(stackalloc float[Block * Small], stackalloc int[Block * 4]);
+        var inPlace = new ImageTaps(g);
+        for (int start = 0; start < g.OutputPixels; start += Block)
         {
-            int count = Math.Min(Block, pixels - start);
-            GatherBlock(input, g, start, count, patches);
-            ref float pt = ref MemoryMarshal.GetReference(patches);
-            for (int j = 0; j < filters; j += width)
-            {
-                Vector<float> w0 = Weight(kernel, 0, patchSize, filters, j), w1 = Weight(kernel, 1, patchSize, filters, j), w2 = Weight(kernel, 2, patchSize, filters, j);
-                Vector<float> w3 = Weight(kernel, 3, patchSize, filters, j), w4 = Weight(kernel, 4, patchSize, filters, j), w5 = Weight(kernel, 5, patchSize, filters, j);
-                Vector<float> w6 = Weight(kernel, 6, patchSize, filters, j), w7 = Weight(kernel, 7, patchSize, filters, j), w8 = Weight(kernel, 8, patchSize, filters, j);
-                Vector<float> b = bias.IsEmpty ? Vector<float>.Zero : Vector.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)j);
-                for (int q = 0; q < count; q++)
-                {
-                    ref float x = ref Unsafe.Add(ref pt, q * Small);
-                    Vector<float> acc = b + (new Vector<float>(x) * w0) + (new Vector<float>(Unsafe.Add(ref x, 1)) * w1) + (new Vector<float>(Unsafe.Add(ref x, 2)) * w2);
-                    acc += (new Vector<float>(Unsafe.Add(ref x, 3)) * w3) + (new Vector<float>(Unsafe.Add(ref x, 4)) * w4) + (new Vector<float>(Unsafe.Add(ref x, 5)) * w5);
-                    acc += (new Vector<float>(Unsafe.Add(ref x, 6)) * w6) + (new Vector<float>(Unsafe.Add(ref x, 7)) * w7) + (new Vector<float>(Unsafe.Add(ref x, 8)) * w8);
-                    if (relu)
-                    {
-                        acc = Vector.Max(acc, Vector<float>.Zero);
-                    }
+            (int inside, int gathered) = taps.Locate(input, g, start, Math.Min(Block, g.OutputPixels - start));
+            ForwardPixels(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, kernel, bias, g.PatchSize, filters, relu, output);
+            ForwardPixels(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), kernel, bias, g.PatchSize, filters, relu, output);
+        }
+    }
 
-                    acc.StoreUnsafe(ref y, (nuint)(((start + q) * filters) + j));
+    // Output rows pixels[q]; pixel q's tap t is origin[starts[q] + taps.Ot].
+    private static void ForwardPixels<TTaps>(ref float origin, ReadOnlySpan<int> starts, ReadOnlySpan<int> pixels, TTaps taps, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, int patchSize,
+        int filters, bool relu, Span<float> output)
+        where TTaps : struct, ITapOffsets
+    {
+        int o1 = taps.O1, o2 = taps.O2, o3 = taps.O3, o4 = taps.O4, o5 = taps.O5, o6 = taps.O6, o7 = taps.O7, o8 = taps.O8;
+        ref int startRef = ref MemoryMarshal.GetReference(starts);
+        ref int pixelRef = ref MemoryMarshal.GetReference(pixels);
+        ref float y = ref MemoryMarshal.GetReference(output);
+        for (int j = 0; j < filters; j += Vector<float>.Count)
+        {
+            Vector<float> w0 = Weight(kernel, 0, patchSize, filters, j), w1 = Weight(kernel, 1, patchSize, filters, j), w2 = Weight(kernel, 2, patchSize, filters, j);
+            Vector<float> w3 = Weight(kernel, 3, patchSize, filters, j), w4 = Weight(kernel, 4, patchSize, filters, j), w5 = Weight(kernel, 5, patchSize, filters, j);
+            Vector<float> w6 = Weight(kernel, 6, patchSize, filters, j), w7 = Weight(kernel, 7, patchSize, filters, j), w8 = Weight(kernel, 8, patchSize, filters, j);
+            Vector<float> b = bias.IsEmpty ? Vector<float>.Zero : Vector.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)j);
+            for (int q = 0; q < starts.Length; q++)
+            {
+                ref float x = ref Unsafe.Add(ref origin, Unsafe.Add(ref startRef, q));
+                Vector<float> acc = b + (new Vector<float>(x) * w0) + (new Vector<float>(Unsafe.Add(ref x, o1)) * w1) + (new Vector<float>(Unsafe.Add(ref x, o2)) * w2);
+                acc += (new Vector<float>(Unsafe.Add(ref x, o3)) * w3) + (new Vector<float>(Unsafe.Add(ref x, o4)) * w4) + (new Vector<float>(Unsafe.Add(ref x, o5)) * w5);
+                acc += (new Vector<float>(Unsafe.Add(ref x, o6)) * w6) + (new Vector<float>(Unsafe.Add(ref x, o7)) * w7) + (new Vector<float>(Unsafe.Add(ref x, o8)) * w8);
+                if (relu)
+                {
+                    acc = Vector.Max(acc, Vector<float>.Zero);
                 }
+
+                acc.StoreUnsafe(ref y, (nuint)((Unsafe.Add(ref pixelRef, q) * filters) + j));
             }
         }
     }
 
+    [SkipLocalsInit] // every buffer below is written before it is read
     private static void BackwardFilterSmall(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, in ConvGeometry g, int filters, bool relu,
         Span<float> kernelGradient, Span<float> biasGradient, Span<float> preActivationGradient)
     {
-        int patchSize = g.PatchSize, width = Vector<float>.Count, pixels = g.OutputPixels;
-        Span<float> patches = stackalloc float[Block * Small];
-        kernelGradient[..(patchSize * filters)].Clear();
+        var taps = new BlockTaps(stackalloc float[Block * Small], stackalloc int[Block * 4]);
+        var inPlace = new ImageTaps(g);
+        var gradients = new PixelGradients(output, outputGradient, preActivationGradient);
+        kernelGradient[..(g.PatchSize * filters)].Clear();
         if (!biasGradient.IsEmpty)
         {
             biasGradient[..filters].Clear();
         }
 
-        ref float yRef = ref MemoryMarshal.GetReference(output);
-        ref float dyRef = ref MemoryMarshal.GetReference(outputGradient);
-        bool storeDz = !preActivationGradient.IsEmpty;
-        for (int start = 0; start < pixels; start += Block)
+        for (int start = 0; start < g.OutputPixels; start += Block)
         {
-            int count = Math.Min(Block, pixels - start);
-            GatherBlock(input, g, start, count, patches);
-            ref float pt = ref MemoryMarshal.GetReference(patches);
-            for (int j = 0; j < filters; j += width)
+            (int inside, int gathered) = taps.Locate(input, g, start, Math.Min(Block, g.OutputPixels - start));
+            BackwardFilterPixels(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, gradients, g.PatchSize, filters, relu,
+                kernelGradient, biasGradient);
+            BackwardFilterPixels(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), gradients,
+                g.PatchSize, filters, relu, kernelGradient, biasGradient);
+        }
+    }
+
+    // One image's y, dy and dz (dz empty when not wanted), rows by output pixel.
+    private readonly ref struct PixelGradients(ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> preActivationGradient)
+    {
+        public readonly ReadOnlySpan<float> Output = output;
+        public readonly ReadOnlySpan<float> OutputGradient = outputGradient;
+        public readonly Span<float> PreActivationGradient = preActivationGradient;
+    }
+
+    // Adds the contributions of output pixels pixels[q] to kernelGradient and biasGradient; pixel q's tap t is origin[starts[q] + taps.Ot].
+    private static void BackwardFilterPixels<TTaps>(ref float origin, ReadOnlySpan<int> starts, ReadOnlySpan<int> pixels, TTaps taps, PixelGradients block, int patchSize, int filters,
+        bool relu, Span<float> kernelGradient, Span<float> biasGradient)
+        where TTaps : struct, ITapOffsets
+    {
+        int o1 = taps.O1, o2 = taps.O2, o3 = taps.O3, o4 = taps.O4, o5 = taps.O5, o6 = taps.O6, o7 = taps.O7, o8 = taps.O8;
+        ref int startRef = ref MemoryMarshal.GetReference(starts);
+        ref int pixelRef = ref MemoryMarshal.GetReference(pixels);
+        ref float yRef = ref MemoryMarshal.GetReference(block.Output);
+        ref float dyRef = ref MemoryMarshal.GetReference(block.OutputGradient);
+        ref float dzRef = ref MemoryMarshal.GetReference(block.PreActivationGradient);
+        bool storeDz = !block.PreActivationGradient.IsEmpty;
+        for (int j = 0; j < filters; j += Vector<float>.Count)
+        {
+            Vector<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default, d8 = default, db = default;
+            for (int q = 0; q < starts.Length; q++)
             {
-                Vector<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default, d8 = default, db = default;
-                for (int q = 0; q < count; q++)
+                nuint o = (nuint)((Unsafe.Add(ref pixelRef, q) * filters) + j);
+                Vector<float> dz = Vector.LoadUnsafe(ref dyRef, o);
+                if (relu)
                 {
-                    nuint o = (nuint)(((start + q) * filters) + j);
-                    Vector<float> dz = Vector.LoadUnsafe(ref dyRef, o);
-                    if (relu)
-                    {
-                        dz = Vector.ConditionalSelect(Vector.GreaterThan(Vector.LoadUnsafe(ref yRef, o), Vector<float>.Zero), dz, Vector<float>.Zero);
-                    }
-
-                    if (storeDz)
-                    {
-                        dz.StoreUnsafe(ref MemoryMarshal.GetReference(preActivationGradient), o);
-                    }
-
-                    ref float x = ref Unsafe.Add(ref pt, q * Small);
-                    db += dz;
-                    d0 += new Vector<float>(x) * dz;
-                    d1 += new Vector<float>(Unsafe.Add(ref x, 1)) * dz;
-                    d2 += new Vector<float>(Unsafe.Add(ref x, 2)) * dz;
-                    d3 += new Vector<float>(Unsafe.Add(ref x, 3)) * dz;
-                    d4 += new Vector<float>(Unsafe.Add(ref x, 4)) * dz;
-                    d5 += new Vector<float>(Unsafe.Add(ref x, 5)) * dz;
-                    d6 += new Vector<float>(Unsafe.Add(ref x, 6)) * dz;
-                    d7 += new Vector<float>(Unsafe.Add(ref x, 7)) * dz;
-                    d8 += new Vector<float>(Unsafe.Add(ref x, 8)) * dz;
+                    dz = Vector.ConditionalSelect(Vector.GreaterThan(Vector.LoadUnsafe(ref yRef, o), Vector<float>.Zero), dz, Vector<float>.Zero);
                 }
 
-                AddWeight(kernelGradient, 0, patchSize, filters, j, d0);
-                AddWeight(kernelGradient, 1, patchSize, filters, j, d1);
-                AddWeight(kernelGradient, 2, patchSize, filters, j, d2);
-                AddWeight(kernelGradient, 3, patchSize, filters, j, d3);
-                AddWeight(kernelGradient, 4, patchSize, filters, j, d4);
-                AddWeight(kernelGradient, 5, patchSize, filters, j, d5);
-                AddWeight(kernelGradient, 6, patchSize, filters, j, d6);
-                AddWeight(kernelGradient, 7, patchSize, filters, j, d7);
-                AddWeight(kernelGradient, 8, patchSize, filters, j, d8);
-                if (!biasGradient.IsEmpty)
+                if (storeDz)
                 {
-                    AddWeight(biasGradient, 0, 1, filters, j, db);
+                    dz.StoreUnsafe(ref dzRef, o);
+                }
+
+                ref float x = ref Unsafe.Add(ref origin, Unsafe.Add(ref startRef, q));
+                db += dz;
+                d0 += new Vector<float>(x) * dz;
+                d1 += new Vector<float>(Unsafe.Add(ref x, o1)) * dz;
+                d2 += new Vector<float>(Unsafe.Add(ref x, o2)) * dz;
+                d3 += new Vector<float>(Unsafe.Add(ref x, o3)) * dz;
+                d4 += new Vector<float>(Unsafe.Add(ref x, o4)) * dz;
+                d5 += new Vector<float>(Unsafe.Add(ref x, o5)) * dz;
+                d6 += new Vector<float>(Unsafe.Add(ref x, o6)) * dz;
+                d7 += new Vector<float>(Unsafe.Add(ref x, o7)) * dz;
+                d8 += new Vector<float>(Unsafe.Add(ref x, o8)) * dz;
+            }
+
+            AddWeight(kernelGradient, 0, patchSize, filters, j, d0);
+            AddWeight(kernelGradient, 1, patchSize, filters, j, d1);
+            AddWeight(kernelGradient, 2, patchSize, filters, j, d2);
+            AddWeight(kernelGradient, 3, patchSize, filters, j, d3);
+            AddWeight(kernelGradient, 4, patchSize, filters, j, d4);
+            AddWeight(kernelGradient, 5, patchSize, filters, j, d5);
+            AddWeight(kernelGradient, 6, patchSize, filters, j, d6);
+            AddWeight(kernelGradient, 7, patchSize, filters, j, d7);
+            AddWeight(kernelGradient, 8, patchSize, filters, j, d8);
+            if (!biasGradient.IsEmpty)
+            {
+                AddWeight(biasGradient, 0, 1, filters, j, db);
+            }
+        }
+    }
+
+    // Where taps 1..8 of a pixel lie relative to its tap 0.
+    private interface ITapOffsets
+    {
+        int O1 { get; }
+
+        int O2 { get; }
+
+        int O3 { get; }
+
+        int O4 { get; }
+
+        int O5 { get; }
+
+        int O6 { get; }
+
+        int O7 { get; }
+
+        int O8 { get; }
+    }
+
+    // Rows of nine gathered taps: constants the JIT folds into the addressing.
+    private readonly struct GatheredTaps : ITapOffsets
+    {
+        public int O1 => 1;
+
+        public int O2 => 2;
+
+        public int O3 => 3;
+
+        public int O4 => 4;
+
+        public int O5 => 5;
+
+        public int O6 => 6;
+
+        public int O7 => 7;
+
+        public int O8 => 8;
+    }
+
+    // A nine-tap window read in place in the image (t = (ky*KW + kx)*C + c); meaningful only when the patch has nine taps.
+    private readonly struct ImageTaps : ITapOffsets
+    {
+        private readonly int _o1, _o2, _o3, _o4, _o5, _o6, _o7, _o8;
+
+        public ImageTaps(in ConvGeometry g)
+        {
+            Span<int> offsets = stackalloc int[Small];
+            int t = 0;
+            for (int ky = 0; ky < g.KernelHeight && t < Small; ky++)
+            {
+                for (int kx = 0; kx < g.KernelWidth && t < Small; kx++)
+                {
+                    for (int ci = 0; ci < g.Channels && t < Small; ci++, t++)
+                    {
+                        offsets[t] = (((ky * g.InWidth) + kx) * g.Channels) + ci;
+                    }
                 }
             }
+
+            (_o1, _o2, _o3, _o4, _o5, _o6, _o7, _o8) = (offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], offsets[6], offsets[7], offsets[8]);
+        }
+
+        public int O1 => _o1;
+
+        public int O2 => _o2;
+
+        public int O3 => _o3;
+
+        public int O4 => _o4;
+
+        public int O5 => _o5;
+
+        public int O6 => _o6;
+
+        public int O7 => _o7;
+
+        public int O8 => _o8;
+    }
+
+    // Where the taps of a block's pixels are: a nine-tap window lying inside the image is read in place (InsideStarts: the
+    // index of its corner in the image); any other is gathered into a row of Patches (GatheredStarts: where the row begins).
+    // The pixel lists hold the output pixel each start belongs to.
+    private readonly ref struct BlockTaps(Span<float> patches, Span<int> lists)
+    {
+        public readonly Span<float> Patches = patches;
+        public readonly Span<int> InsideStarts = lists[..Block];
+        public readonly Span<int> InsidePixels = lists.Slice(Block, Block);
+        public readonly Span<int> GatheredStarts = lists.Slice(2 * Block, Block);
+        public readonly Span<int> GatheredPixels = lists.Slice(3 * Block, Block);
+
+        public (int Inside, int Gathered) Locate(ReadOnlySpan<float> input, in ConvGeometry g, int start, int count)
+        {
+            int inside = 0, gathered = 0;
+            for (int p = start; p < start + count; p++)
+            {
+                int oy = p / g.OutWidth, ox = p - (oy * g.OutWidth);
+                int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
+                if (g.PatchSize == Small && iy0 >= 0 && ix0 >= 0 && iy0 + g.KernelHeight <= g.InHeight && ix0 + g.KernelWidth <= g.InWidth)
+                {
+                    InsideStarts[inside] = ((iy0 * g.InWidth) + ix0) * g.Channels;
+                    InsidePixels[inside++] = p;
+                }
+                else
+                {
+                    Span<float> row = Patches.Slice(gathered * Small, Small);
+                    GatherPatch(input, g, p, row);
+                    row[g.PatchSize..].Clear();
+                    GatheredStarts[gathered] = gathered * Small;
+                    GatheredPixels[gathered++] = p;
+                }
+            }
+
+            return (inside, gathered);
         }
     }
 
@@ -250,17 +403,6 @@ internal static class ConvDirect
         {
             ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), (t * filters) + j);
             (Vector.LoadUnsafe(ref target) + value).StoreUnsafe(ref target);
-        }
-    }
-
-    // The taps of pixels [start, start + count) into rows of 9 (zero beyond the patch).
-    private static void GatherBlock(ReadOnlySpan<float> input, in ConvGeometry g, int start, int count, Span<float> patches)
-    {
-        for (int q = 0; q < count; q++)
-        {
-            Span<float> row = patches.Slice(q * Small, Small);
-            GatherPatch(input, g, start + q, row);
-            row[g.PatchSize..].Clear();
         }
     }
 

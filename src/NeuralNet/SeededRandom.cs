@@ -123,6 +123,7 @@ internal sealed class SeededRandom
     /// <paramref name="keep"/> when u &gt;= <paramref name="threshold"/>, else 0. An odd last element uses the top bits of
     /// one more draw. Consumes the same draws as calling <see cref="NextUInt64"/> (length + 1) / 2 times.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FillKeepMask(Span<float> mask, uint threshold, float keep)
     {
         // The state lives in locals (registers) for the loop and the choice is a bit mask rather than a branch:

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace NeuralNet.Datasets;
@@ -164,6 +165,7 @@ public sealed class BatchLoader
     }
 
     // Copies rows [start, start + count) of the current order of tensor t into its buffer, from row offset destinationRow.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void Gather(int tensor, int start, int count, int destinationRow)
     {
         // Shuffled rows are scattered over a data set far larger than the caches, so each row copy starts with a

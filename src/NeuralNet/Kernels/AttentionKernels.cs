@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace NeuralNet.Kernels;
@@ -10,6 +11,7 @@ internal static class AttentionKernels
     public const float MaskedScore = -1e9f;
 
     // scores (rows, columns) -> softmax over each row, in place: p = exp(s - max) / sum(exp(s - max)).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxRows(Span<float> values, int rows, int columns)
     {
         if (values.Length < rows * columns)
@@ -29,6 +31,7 @@ internal static class AttentionKernels
     }
 
     // p, dp (rows, columns) -> ds = p * (dp - sum(p * dp)) per row; ds may be dp.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxBackwardRows(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> probabilityGradient, Span<float> scoreGradient, int rows, int columns)
     {
         int length = rows * columns;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace NeuralNet.Kernels;
 
 /// <summary>
@@ -21,6 +22,7 @@ internal static class BatchNorm
     /// mean and (biased) variance of each channel of x (rows, channels), accumulated in double precision in
     /// <paramref name="scratch"/> (at least <paramref name="channels"/> long, the caller's so that nothing is allocated).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Statistics(ReadOnlySpan<float> x, int channels, Span<float> mean, Span<float> variance, Span<double> scratch)
     {
         int rows = Validate(x.Length, channels, mean.Length, variance.Length);
@@ -68,6 +70,7 @@ internal static class BatchNorm
     }
 
     /// <summary>xhat = (x - mean) * invStd and y = gamma * xhat + beta (gamma/beta empty: 1/0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int channels, Span<float> xhat, Span<float> y)
     {
@@ -89,6 +92,7 @@ internal static class BatchNorm
     /// <paramref name="batchStatistics"/> says whether the forward pass normalized with the batch's own statistics; the
     /// per-channel sums are kept in <paramref name="scratch"/> (at least 2 * <paramref name="channels"/> long).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> xhat, ReadOnlySpan<float> gamma,
         ReadOnlySpan<float> invStd, int channels, bool batchStatistics, Span<float> gammaGradient, Span<float> betaGradient, Span<float> inputGradient,
         Span<double> scratch)

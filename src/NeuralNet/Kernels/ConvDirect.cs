@@ -28,6 +28,7 @@ internal static class ConvDirect
         Vector.IsHardwareAccelerated && g.PatchSize <= MaxPatch && filters <= MaxFilters && filters % Vector<float>.Count == 0;
 
     /// <summary>Forward pass of one image: output (OH, OW, F) = act(conv(input) + bias).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, in ConvGeometry g, int filters, bool relu, Span<float> output)
     {
         Validate(input.Length, kernel.Length, bias.Length, output.Length, g, filters);
@@ -66,6 +67,7 @@ internal static class ConvDirect
     /// Backward pass of one image for the kernel and bias: overwrites kernelGradient (patch, F) and biasGradient (F, or
     /// empty) with this image's contributions; writes dz to preActivationGradient when it is not empty.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardFilter(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, in ConvGeometry g, int filters, bool relu,
         Span<float> kernelGradient, Span<float> biasGradient, Span<float> preActivationGradient)
     {
@@ -155,6 +157,7 @@ internal static class ConvDirect
     }
 
     // Output rows pixels[q]; pixel q's tap t is origin[starts[q] + taps.Ot].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardPixels<TTaps>(ref float origin, ReadOnlySpan<int> starts, ReadOnlySpan<int> pixels, TTaps taps, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, int patchSize,
         int filters, bool relu, Span<float> output)
         where TTaps : struct, ITapOffsets
@@ -217,6 +220,7 @@ internal static class ConvDirect
     }
 
     // Adds the contributions of output pixels pixels[q] to kernelGradient and biasGradient; pixel q's tap t is origin[starts[q] + taps.Ot].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardFilterPixels<TTaps>(ref float origin, ReadOnlySpan<int> starts, ReadOnlySpan<int> pixels, TTaps taps, PixelGradients block, int patchSize, int filters,
         bool relu, Span<float> kernelGradient, Span<float> biasGradient)
         where TTaps : struct, ITapOffsets
@@ -365,6 +369,7 @@ internal static class ConvDirect
         public readonly Span<int> GatheredStarts = lists.Slice(2 * Block, Block);
         public readonly Span<int> GatheredPixels = lists.Slice(3 * Block, Block);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public (int Inside, int Gathered) Locate(ReadOnlySpan<float> input, in ConvGeometry g, int start, int count)
         {
             int inside = 0, gathered = 0;

@@ -34,6 +34,7 @@ internal static class Convolution
         => Gemm.Multiply(false, true, rows, patch, filters, 1f, outputGradient, filters, kernel, filters, 0f, colsGradient, patch);
 
     /// <summary>values (rows, bias.Length) += bias on every row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddBias(ReadOnlySpan<float> bias, Span<float> values)
     {
         int columns = bias.Length;
@@ -68,6 +69,7 @@ internal static class Convolution
     }
 
     /// <summary>destination (columns) += the column sums of values (rows, columns), rows added in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddColumnSums(ReadOnlySpan<float> values, int columns, Span<float> destination)
     {
         if (columns <= 0 || values.Length % columns != 0 || destination.Length != columns)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace NeuralNet.Kernels;
@@ -17,6 +18,7 @@ namespace NeuralNet.Kernels;
 internal static class DepthwiseConvolution
 {
     /// <summary>output = depthwise(image, kernel) + bias; overwrites.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> image, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, in DilatedConvGeometry g, Span<float> output)
     {
         int e = g.Channels;
@@ -62,6 +64,7 @@ internal static class DepthwiseConvolution
     /// kernelGradient (KH, KW, E) += Σ outputGradient · image taps; inputGradient (H, W, E) = the input gradient
     /// (overwritten; skipped when empty).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> image, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> kernel, in DilatedConvGeometry g,
         Span<float> kernelGradient, Span<float> inputGradient)
     {
@@ -116,6 +119,7 @@ internal static class DepthwiseConvolution
     }
 
     /// <summary>expanded (pixels, C*M): expanded[p, c*M + m] = x[p, c].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Expand(ReadOnlySpan<float> x, int channels, int multiplier, Span<float> expanded)
     {
         int pixels = x.Length / channels;
@@ -130,6 +134,7 @@ internal static class DepthwiseConvolution
     }
 
     /// <summary>x (pixels, C) = the sum over m of expanded[p, c*M + m]: the adjoint of <see cref="Expand"/>; overwrites.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Reduce(ReadOnlySpan<float> expanded, int channels, int multiplier, Span<float> x)
     {
         int pixels = x.Length / channels;

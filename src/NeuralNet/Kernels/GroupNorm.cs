@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace NeuralNet.Kernels;
@@ -30,6 +31,7 @@ internal static class GroupNorm
     }
 
     /// <summary>Normalizes each group; gamma/beta empty mean 1/0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Geometry s, float epsilon,
         Span<float> xhat, Span<float> invStd, Span<float> y)
     {
@@ -68,6 +70,7 @@ internal static class GroupNorm
     }
 
     /// <summary>Accumulates gammaGradient and betaGradient (skipped when empty) and overwrites inputGradient; scratch holds one block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> xhat, ReadOnlySpan<float> gamma, ReadOnlySpan<float> invStd,
         Geometry s, Span<float> scratch, Span<float> gammaGradient, Span<float> betaGradient, Span<float> inputGradient)
     {

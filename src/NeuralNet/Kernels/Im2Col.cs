@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace NeuralNet.Kernels;
@@ -18,6 +19,7 @@ namespace NeuralNet.Kernels;
 internal static class Im2Col
 {
     /// <summary>cols = im2col(input) for <paramref name="images"/> images.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(ReadOnlySpan<float> input, in ConvGeometry g, int images, Span<float> cols)
     {
         Validate(input.Length, cols.Length, g, images);
@@ -60,6 +62,7 @@ internal static class Im2Col
     }
 
     /// <summary>input gradient = col2im(cols): every patch entry added back to the pixel it came from; overwrites the destination.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unpack(ReadOnlySpan<float> cols, in ConvGeometry g, int images, Span<float> inputGradient)
     {
         Validate(inputGradient.Length, cols.Length, g, images);

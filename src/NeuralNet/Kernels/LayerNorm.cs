@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace NeuralNet.Kernels;
@@ -18,6 +19,7 @@ namespace NeuralNet.Kernels;
 internal static class LayerNorm
 {
     /// <summary>Normalizes each row of <paramref name="x"/>; gamma/beta empty mean 1/0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int columns, float epsilon,
         Span<float> xhat, Span<float> invStd, Span<float> y)
     {
@@ -42,6 +44,7 @@ internal static class LayerNorm
     }
 
     /// <summary>y = gamma * xhat + beta for one row (gamma/beta empty: 1/0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Affine(ReadOnlySpan<float> xhat, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
     {
         if (!gamma.IsEmpty && !beta.IsEmpty)
@@ -66,6 +69,7 @@ internal static class LayerNorm
     /// Accumulates gammaGradient and betaGradient (skipped when empty) and overwrites inputGradient;
     /// <paramref name="scratch"/> holds at least one row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> xhat, ReadOnlySpan<float> gamma, ReadOnlySpan<float> invStd,
         int columns, Span<float> scratch, Span<float> gammaGradient, Span<float> betaGradient, Span<float> inputGradient)
     {

@@ -19,6 +19,7 @@ namespace NeuralNet.Kernels;
 internal static class Pooling
 {
     /// <summary>Max pooling forward; remembers the window-local index of each maximum for <see cref="MaxBackward"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward(ReadOnlySpan<float> input, in ConvGeometry g, int images, Span<float> output, Span<int> argmax)
     {
         int outSize = g.OutputPixels * g.Channels;
@@ -93,6 +94,7 @@ internal static class Pooling
     }
 
     /// <summary>Max pooling backward: each output gradient goes to the input position that was the maximum; overwrites inputGradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> argmax, in ConvGeometry g, int images, Span<float> inputGradient)
     {
         int outSize = g.OutputPixels * g.Channels;
@@ -168,6 +170,7 @@ internal static class Pooling
     }
 
     /// <summary>Average pooling forward: the mean of each window's valid (unpadded) positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageForward(ReadOnlySpan<float> input, in ConvGeometry g, int images, Span<float> output)
     {
         Validate(input.Length, output.Length, g, images);
@@ -199,6 +202,7 @@ internal static class Pooling
     }
 
     /// <summary>Average pooling backward: each window's gradient spread evenly over its valid positions; overwrites inputGradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageBackward(ReadOnlySpan<float> outputGradient, in ConvGeometry g, int images, Span<float> inputGradient)
     {
         Validate(inputGradient.Length, outputGradient.Length, g, images);
@@ -229,6 +233,7 @@ internal static class Pooling
     }
 
     /// <summary>Global average pooling forward: output (images, C) = the mean over the pixels of input (images, pixels, C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GlobalAverageForward(ReadOnlySpan<float> input, int pixels, int channels, int images, Span<float> output)
     {
         ValidateGlobal(input.Length, output.Length, pixels, channels, images);
@@ -247,6 +252,7 @@ internal static class Pooling
     }
 
     /// <summary>Global average pooling backward: inputGradient (images, pixels, C) = outputGradient (images, C) / pixels; overwrites.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GlobalAverageBackward(ReadOnlySpan<float> outputGradient, int pixels, int channels, int images, Span<float> inputGradient)
     {
         ValidateGlobal(inputGradient.Length, outputGradient.Length, pixels, channels, images);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace NeuralNet.Kernels;
@@ -33,6 +34,7 @@ internal static class Resampling
     }
 
     /// <summary>y (OH, OW, C) = nearest-neighbour upsampling of one image x (H, W, C) by (fh, fw); overwrites.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NearestForward(ReadOnlySpan<float> x, int height, int width, int channels, int fh, int fw, Span<float> y)
     {
         int outWidth = width * fw;
@@ -52,6 +54,7 @@ internal static class Resampling
     }
 
     /// <summary>dx (H, W, C) = the sum of dy over each pixel's (fh, fw) copies; overwrites.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NearestBackward(ReadOnlySpan<float> dy, int height, int width, int channels, int fh, int fw, Span<float> dx)
     {
         int outWidth = width * fw;
@@ -69,6 +72,7 @@ internal static class Resampling
     }
 
     /// <summary>y (OH, OW, C) = bilinear resize of one image x (H, W, C) with the axis tables of <see cref="BilinearAxis"/>; overwrites.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BilinearForward(ReadOnlySpan<float> x, int width, int channels, ReadOnlySpan<int> rowLow, ReadOnlySpan<int> rowHigh, ReadOnlySpan<float> rowWeight,
         ReadOnlySpan<int> colLow, ReadOnlySpan<int> colHigh, ReadOnlySpan<float> colWeight, Span<float> y)
     {
@@ -90,6 +94,7 @@ internal static class Resampling
     }
 
     /// <summary>dx (H, W, C) = the adjoint of <see cref="BilinearForward"/> applied to dy; overwrites.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BilinearBackward(ReadOnlySpan<float> dy, int height, int width, int channels, ReadOnlySpan<int> rowLow, ReadOnlySpan<int> rowHigh,
         ReadOnlySpan<float> rowWeight, ReadOnlySpan<int> colLow, ReadOnlySpan<int> colHigh, ReadOnlySpan<float> colWeight, Span<float> dx)
     {

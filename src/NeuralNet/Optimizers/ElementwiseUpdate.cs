@@ -34,6 +34,7 @@ internal static class ElementwiseUpdate
     /// <see cref="IElementwiseUpdate.SlotCount"/> slots, all of the same length.
     /// </summary>
     /// <exception cref="ArgumentException">A span the rule uses is not as long as <paramref name="values"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TRule>(Span<float> values, ReadOnlySpan<float> input, Span<float> slot0, Span<float> slot1, Span<float> slot2, in TRule rule)
         where TRule : struct, IElementwiseUpdate
     {

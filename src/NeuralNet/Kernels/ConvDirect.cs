@@ -39,18 +39,19 @@ internal static class ConvDirect
         }
 
         int patchSize = g.PatchSize, width = Vector<float>.Count;
-        Span<float> patch = stackalloc float[MaxPatch];
+        var taps = new PatchTaps(g, stackalloc float[MaxPatch], stackalloc int[MaxPatch], stackalloc int[MaxPatch]);
         ref float w = ref MemoryMarshal.GetReference(kernel);
         ref float y = ref MemoryMarshal.GetReference(output);
         for (int p = 0; p < g.OutputPixels; p++)
         {
-            GatherPatch(input, g, p, patch);
+            ref float x = ref taps.Locate(input, g, p, out ReadOnlySpan<int> offsets);
+            ref int offset = ref MemoryMarshal.GetReference(offsets);
             for (int j = 0; j < filters; j += width)
             {
                 Vector<float> acc = bias.IsEmpty ? Vector<float>.Zero : Vector.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)j);
                 for (int t = 0; t < patchSize; t++)
                 {
-                    acc += new Vector<float>(patch[t]) * Vector.LoadUnsafe(ref w, (nuint)((t * filters) + j));
+                    acc += new Vector<float>(Unsafe.Add(ref x, Unsafe.Add(ref offset, t))) * Vector.LoadUnsafe(ref w, (nuint)((t * filters) + j));
                 }
 
                 if (relu)
@@ -84,7 +85,7 @@ internal static class ConvDirect
         }
 
         int patchSize = g.PatchSize, width = Vector<float>.Count, vectors = filters / width;
-        Span<float> patch = stackalloc float[MaxPatch];
+        var taps = new PatchTaps(g, stackalloc float[MaxPatch], stackalloc int[MaxPatch], stackalloc int[MaxPatch]);
         Span<Vector<float>> dw = stackalloc Vector<float>[patchSize * vectors];
         Span<Vector<float>> db = stackalloc Vector<float>[vectors];
         dw.Clear();
@@ -94,7 +95,8 @@ internal static class ConvDirect
         bool storeDz = !preActivationGradient.IsEmpty;
         for (int p = 0; p < g.OutputPixels; p++)
         {
-            GatherPatch(input, g, p, patch);
+            ref float x = ref taps.Locate(input, g, p, out ReadOnlySpan<int> offsets);
+            ref int offset = ref MemoryMarshal.GetReference(offsets);
             for (int v = 0; v < vectors; v++)
             {
                 nuint o = (nuint)((p * filters) + (v * width));
@@ -113,7 +115,7 @@ internal static class ConvDirect
                 for (int t = 0; t < patchSize; t++)
                 {
                     ref Vector<float> acc = ref dw[(t * vectors) + v];
-                    acc += new Vector<float>(patch[t]) * dz;
+                    acc += new Vector<float>(Unsafe.Add(ref x, Unsafe.Add(ref offset, t))) * dz;
                 }
             }
         }
@@ -356,6 +358,50 @@ internal static class ConvDirect
         public int O7 => _o7;
 
         public int O8 => _o8;
+    }
+
+    // The taps of one pixel for patches of up to MaxPatch taps: tap t is at x[offsets[t]], in the image when the window lies
+    // inside it (fixed offsets from its corner, no copy), else in the gathered patch (offsets 0, 1, 2, ...). Either way the
+    // same values in the same order, so the same bits.
+    private readonly ref struct PatchTaps
+    {
+        private readonly Span<float> _patch;
+        private readonly Span<int> _imageOffsets;
+        private readonly Span<int> _patchOffsets;
+
+        public PatchTaps(in ConvGeometry g, Span<float> patch, Span<int> imageOffsets, Span<int> patchOffsets)
+        {
+            _patch = patch;
+            _imageOffsets = imageOffsets;
+            _patchOffsets = patchOffsets;
+            int t = 0;
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+            {
+                for (int kx = 0; kx < g.KernelWidth; kx++)
+                {
+                    for (int ci = 0; ci < g.Channels; ci++, t++)
+                    {
+                        imageOffsets[t] = (((ky * g.InWidth) + kx) * g.Channels) + ci;
+                        patchOffsets[t] = t;
+                    }
+                }
+            }
+        }
+
+        public ref float Locate(ReadOnlySpan<float> input, in ConvGeometry g, int p, out ReadOnlySpan<int> offsets)
+        {
+            int oy = p / g.OutWidth, ox = p - (oy * g.OutWidth);
+            int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
+            if (iy0 >= 0 && ix0 >= 0 && iy0 + g.KernelHeight <= g.InHeight && ix0 + g.KernelWidth <= g.InWidth)
+            {
+                offsets = _imageOffsets;
+                return ref Unsafe.Add(ref MemoryMarshal.GetReference(input), ((iy0 * g.InWidth) + ix0) * g.Channels);
+            }
+
+            GatherPatch(input, g, p, _patch);
+            offsets = _patchOffsets;
+            return ref MemoryMarshal.GetReference(_patch);
+        }
     }
 
     // Where the taps of a block's pixels are: a nine-tap window lying inside the image is read in place (InsideStarts: the

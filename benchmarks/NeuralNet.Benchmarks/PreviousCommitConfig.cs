@@ -14,16 +14,22 @@ public sealed class PreviousCommitConfig : ManualConfig
 {
     public PreviousCommitConfig()
     {
-        Job current = Job.Default.WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(7).WithId("change");
-        string? baseline = Environment.GetEnvironmentVariable("NEURALNET_BASELINE");
-        if (!string.IsNullOrEmpty(baseline))
-        {
-            AddJob(current.WithArguments([new MsBuildArgument($"/p:NeuralNetBaseline={baseline}")]).WithId("before").AsBaseline());
-        }
-
-        AddJob(current);
+        AddBeforeAndChange(this, Job.Default.WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(7));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median, StatisticColumn.P95, StatisticColumn.Min, StatisticColumn.Max);
         WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared));
+    }
+
+    /// <summary>Adds the job as "change" and, when NEURALNET_BASELINE names an earlier build, as the "before" baseline.</summary>
+    public static void AddBeforeAndChange(ManualConfig config, Job job)
+    {
+        Job current = job.WithId("change");
+        string? baseline = Environment.GetEnvironmentVariable("NEURALNET_BASELINE");
+        if (!string.IsNullOrEmpty(baseline))
+        {
+            config.AddJob(current.WithArguments([new MsBuildArgument($"/p:NeuralNetBaseline={baseline}")]).WithId("before").AsBaseline());
+        }
+
+        config.AddJob(current);
     }
 }

@@ -423,6 +423,7 @@ internal static class ConvDirect
             {
                 int oy = p / g.OutWidth, ox = p - (oy * g.OutWidth);
                 int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
+                // Only a full nine-tap patch is read in place: ImageTaps has no offsets for the zero-weight taps of a shorter one.
                 if (g.PatchSize == Small && iy0 >= 0 && ix0 >= 0 && iy0 + g.KernelHeight <= g.InHeight && ix0 + g.KernelWidth <= g.InWidth)
                 {
                     InsideStarts[inside] = ((iy0 * g.InWidth) + ix0) * g.Channels;

@@ -164,6 +164,11 @@ internal static class ConvDirect
         int filters, bool relu, Span<float> output)
         where TTaps : struct, ITapOffsets
     {
+        if (starts.IsEmpty)
+        {
+            return; // a block with no pixels of this kind: nothing to load the weights for or to add
+        }
+
         int o1 = taps.O1, o2 = taps.O2, o3 = taps.O3, o4 = taps.O4, o5 = taps.O5, o6 = taps.O6, o7 = taps.O7, o8 = taps.O8;
         ref int startRef = ref MemoryMarshal.GetReference(starts);
         ref int pixelRef = ref MemoryMarshal.GetReference(pixels);
@@ -227,6 +232,11 @@ internal static class ConvDirect
         bool relu, Span<float> kernelGradient, Span<float> biasGradient)
         where TTaps : struct, ITapOffsets
     {
+        if (starts.IsEmpty)
+        {
+            return; // a block with no pixels of this kind: nothing to add to the gradients
+        }
+
         int o1 = taps.O1, o2 = taps.O2, o3 = taps.O3, o4 = taps.O4, o5 = taps.O5, o6 = taps.O6, o7 = taps.O7, o8 = taps.O8;
         ref int startRef = ref MemoryMarshal.GetReference(starts);
         ref int pixelRef = ref MemoryMarshal.GetReference(pixels);

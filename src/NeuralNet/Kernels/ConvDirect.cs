@@ -15,7 +15,7 @@ namespace NeuralNet.Kernels;
 /// </code>
 /// Filters are processed in SIMD vectors, so F must be a multiple of <see cref="Vector{T}.Count"/>; see <see cref="Supports"/>.
 /// </summary>
-internal static class ConvDirect
+internal static partial class ConvDirect
 {
     /// <summary>The largest patch (KH*KW*C) the direct kernels take.</summary>
     public const int MaxPatch = 32;
@@ -153,6 +153,13 @@ internal static class ConvDirect
         for (int start = 0; start < g.OutputPixels; start += Block)
         {
             (int inside, int gathered) = taps.Locate(input, g, start, Math.Min(Block, g.OutputPixels - start));
+            if (Wide(filters))
+            {
+                ForwardPixels512(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, kernel, bias, g.PatchSize, filters, relu, output);
+                ForwardPixels512(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), kernel, bias, g.PatchSize, filters, relu, output);
+                continue;
+            }
+
             ForwardPixels(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, kernel, bias, g.PatchSize, filters, relu, output);
             ForwardPixels(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), kernel, bias, g.PatchSize, filters, relu, output);
         }
@@ -211,6 +218,15 @@ internal static class ConvDirect
         for (int start = 0; start < g.OutputPixels; start += Block)
         {
             (int inside, int gathered) = taps.Locate(input, g, start, Math.Min(Block, g.OutputPixels - start));
+            if (Wide(filters))
+            {
+                BackwardFilterPixels512(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, gradients, g.PatchSize, filters, relu,
+                    kernelGradient, biasGradient);
+                BackwardFilterPixels512(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), gradients,
+                    g.PatchSize, filters, relu, kernelGradient, biasGradient);
+                continue;
+            }
+
             BackwardFilterPixels(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, gradients, g.PatchSize, filters, relu,
                 kernelGradient, biasGradient);
             BackwardFilterPixels(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), gradients,

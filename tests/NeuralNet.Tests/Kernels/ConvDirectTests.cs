@@ -67,6 +67,36 @@ public class ConvDirectTests
         AssertDirectEqualsReference(new SeededRandom(43), g, filters: 32, relu: true, useBias: true, storeDz: false);
     }
 
+    // With AVX-512, 32 filters run on 16-float vectors and 40 on Vector<float>; every lane does the same operations in the
+    // same order, so the 40-filter layer's first 32 outputs and gradients are the 32-filter layer's, bit for bit.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ForwardAndBackwardFilter_WideAndNarrowVectors_SameBits(bool same)
+    {
+        Assert.True(ConvGeometry.TryCreate(30, 29, 1, 3, 3, 1, 1, same, out ConvGeometry g));
+        var random = new SeededRandom(7);
+        const int Narrow = 40, Wide = 32;
+        float[] input = ConvTestCases.RandomArray(random, g.InputSize), kernel40 = ConvTestCases.RandomArray(random, g.PatchSize * Narrow);
+        float[] bias40 = ConvTestCases.RandomArray(random, Narrow), dy40 = ConvTestCases.RandomArray(random, g.OutputPixels * Narrow);
+        float[] kernel32 = FirstColumns(kernel40, Narrow, Wide), bias32 = bias40[..Wide], dy32 = FirstColumns(dy40, Narrow, Wide);
+        float[] y40 = new float[g.OutputPixels * Narrow], y32 = new float[g.OutputPixels * Wide];
+        ConvDirect.Forward(input, kernel40, bias40, g, Narrow, relu: true, y40);
+        ConvDirect.Forward(input, kernel32, bias32, g, Wide, relu: true, y32);
+        Assert.Equal(FirstColumns(y40, Narrow, Wide), y32);
+
+        float[] dw40 = new float[kernel40.Length], db40 = new float[Narrow], dz40 = new float[y40.Length];
+        float[] dw32 = new float[kernel32.Length], db32 = new float[Wide], dz32 = new float[y32.Length];
+        ConvDirect.BackwardFilter(input, y40, dy40, g, Narrow, relu: true, dw40, db40, dz40);
+        ConvDirect.BackwardFilter(input, y32, dy32, g, Wide, relu: true, dw32, db32, dz32);
+        Assert.Equal(FirstColumns(dw40, Narrow, Wide), dw32);
+        Assert.Equal(db40[..Wide], db32);
+        Assert.Equal(FirstColumns(dz40, Narrow, Wide), dz32);
+    }
+
+    private static float[] FirstColumns(float[] rows, int columns, int keep) =>
+        Enumerable.Range(0, rows.Length / columns).SelectMany(r => rows.Skip(r * columns).Take(keep)).ToArray();
+
     private static void AssertDirectEqualsReference(SeededRandom random, ConvGeometry g, int filters, bool relu, bool useBias, bool storeDz)
     {
         float[] input = ConvTestCases.RandomArray(random, g.InputSize), kernel = ConvTestCases.RandomArray(random, g.PatchSize * filters);

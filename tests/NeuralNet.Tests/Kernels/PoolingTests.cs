@@ -27,6 +27,30 @@ public class PoolingTests
         ConvTestCases.AssertClose(expectedDx, dx, 1e-6f);
     }
 
+    // Windows that tile the input (stride = pool size, no padding) over whole channel vectors take their own path; values
+    // drawn from a few levels make ties, where the first maximum must win.
+    [Property(Replay = Seed, MaxTest = 60)]
+    public void Max_TilingWindows_EqualsReference(long seed)
+    {
+        var random = new SeededRandom(seed);
+        int kh = random.NextInt(3) + 1, kw = random.NextInt(3) + 1, c = System.Numerics.Vector<float>.Count * (random.NextInt(4) + 1);
+        int h = (kh * (random.NextInt(5) + 1)) + random.NextInt(kh), w = (kw * (random.NextInt(5) + 1)) + random.NextInt(kw);
+        Assert.True(ConvGeometry.TryCreate(h, w, c, kh, kw, kh, kw, same: false, out ConvGeometry g));
+        int images = random.NextInt(3) + 1, outLength = images * g.OutputPixels * c;
+        float[] input = ConvTestCases.RandomArray(random, images * g.InputSize).Select(v => MathF.Round(v * 2f)).ToArray();
+        float[] dy = ConvTestCases.RandomArray(random, outLength);
+        float[] expected = new float[outLength], expectedDx = new float[input.Length];
+        float[] actual = new float[outLength], dx = Enumerable.Repeat(float.NaN, input.Length).ToArray();
+        int[] argmax = new int[outLength];
+
+        Pooling.MaxReference(input, dy, g, images, expected, expectedDx);
+        Pooling.MaxForward(input, g, images, actual, argmax);
+        Pooling.MaxBackward(dy, argmax, g, images, dx);
+
+        Assert.Equal(expected, actual);
+        Assert.Equal(expectedDx, dx);
+    }
+
     [Property(Replay = Seed, MaxTest = 150)]
     public void Average_RandomGeometry_EqualsReference(long seed)
     {

@@ -4,13 +4,14 @@ using System.Runtime.Intrinsics;
 
 namespace NeuralNet.Kernels;
 
-// The nine-tap kernels over 16-float vectors: twins of ForwardPixels and BackwardFilterPixels, used where AVX-512 is
-// available and the filter count is a multiple of 16. Each pass over a block of pixels then covers 16 filters instead of
-// Vector<float>'s 8, so every tap is loaded half as often. Every lane does the same multiplies and adds in the same order
-// as in the Vector<float> kernels, so the results are the same bits.
+// The nine-tap kernels over 16-float vectors: twins of ForwardPixels and BackwardFilterPixels, used when the runtime
+// accelerates Vector512 (AVX-512 hardware under the JIT, unless DOTNET_PreferredVectorBitWidth=256) and the filter count is
+// a multiple of 16. Vector<float> stays 256 bits wide there, so each pass over a block of pixels now covers twice the
+// filters and every tap is loaded half as often (E4.3's first layer: forward 0.65x, kernel gradient 0.68x the time).
+// Every lane does the same multiplies and adds in the same order as in the Vector<float> kernels: the same bits.
 internal static partial class ConvDirect
 {
-    private static bool Wide(int filters) => Vector512.IsHardwareAccelerated && filters % Vector512<float>.Count == 0;
+    private static bool UsesVector512(int filters) => Vector512.IsHardwareAccelerated && filters % Vector512<float>.Count == 0;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardPixels512<TTaps>(ref float origin, ReadOnlySpan<int> starts, ReadOnlySpan<int> pixels, TTaps taps, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
@@ -111,10 +112,12 @@ internal static partial class ConvDirect
         }
     }
 
+    // Weight row t of filters j..j+15, or zero beyond the patch (as Weight).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Weight512(ReadOnlySpan<float> kernel, int t, int patchSize, int filters, int j) =>
         t < patchSize ? Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(kernel), (nuint)((t * filters) + j)) : Vector512<float>.Zero;
 
+    // Adds a 16-filter partial sum into row t of a gradient (as AddWeight).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddWeight512(Span<float> destination, int t, int patchSize, int filters, int j, Vector512<float> value)
     {

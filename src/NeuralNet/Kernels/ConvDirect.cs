@@ -153,15 +153,16 @@ internal static partial class ConvDirect
         for (int start = 0; start < g.OutputPixels; start += Block)
         {
             (int inside, int gathered) = taps.Locate(input, g, start, Math.Min(Block, g.OutputPixels - start));
-            if (Wide(filters))
+            if (UsesVector512(filters))
             {
                 ForwardPixels512(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, kernel, bias, g.PatchSize, filters, relu, output);
                 ForwardPixels512(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), kernel, bias, g.PatchSize, filters, relu, output);
-                continue;
             }
-
-            ForwardPixels(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, kernel, bias, g.PatchSize, filters, relu, output);
-            ForwardPixels(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), kernel, bias, g.PatchSize, filters, relu, output);
+            else
+            {
+                ForwardPixels(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, kernel, bias, g.PatchSize, filters, relu, output);
+                ForwardPixels(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), kernel, bias, g.PatchSize, filters, relu, output);
+            }
         }
     }
 
@@ -218,19 +219,20 @@ internal static partial class ConvDirect
         for (int start = 0; start < g.OutputPixels; start += Block)
         {
             (int inside, int gathered) = taps.Locate(input, g, start, Math.Min(Block, g.OutputPixels - start));
-            if (Wide(filters))
+            if (UsesVector512(filters))
             {
                 BackwardFilterPixels512(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, gradients, g.PatchSize, filters, relu,
                     kernelGradient, biasGradient);
                 BackwardFilterPixels512(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), gradients,
                     g.PatchSize, filters, relu, kernelGradient, biasGradient);
-                continue;
             }
-
-            BackwardFilterPixels(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, gradients, g.PatchSize, filters, relu,
-                kernelGradient, biasGradient);
-            BackwardFilterPixels(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), gradients,
-                g.PatchSize, filters, relu, kernelGradient, biasGradient);
+            else
+            {
+                BackwardFilterPixels(ref MemoryMarshal.GetReference(input), taps.InsideStarts[..inside], taps.InsidePixels[..inside], inPlace, gradients, g.PatchSize, filters, relu,
+                    kernelGradient, biasGradient);
+                BackwardFilterPixels(ref MemoryMarshal.GetReference(taps.Patches), taps.GatheredStarts[..gathered], taps.GatheredPixels[..gathered], default(GatheredTaps), gradients,
+                    g.PatchSize, filters, relu, kernelGradient, biasGradient);
+            }
         }
     }
 

@@ -446,15 +446,20 @@ internal static partial class ConvDirect
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public (int Inside, int Gathered) Locate(ReadOnlySpan<float> input, in ConvGeometry g, int start, int count)
         {
+            // Called for every block of every image, forward and backward: the geometry is read once into locals and the
+            // pixel's row and column are stepped, not divided out.
+            int outWidth = g.OutWidth, strideHeight = g.StrideHeight, strideWidth = g.StrideWidth, padTop = g.PadTop, padLeft = g.PadLeft;
+            int lastRow = g.InHeight - g.KernelHeight, lastColumn = g.InWidth - g.KernelWidth, rowStride = g.InWidth * g.Channels, channels = g.Channels;
+            // Only a full nine-tap patch is read in place: ImageTaps has no offsets for the zero-weight taps of a shorter one.
+            bool readsInPlace = g.PatchSize == Small && lastRow >= 0 && lastColumn >= 0;
             int inside = 0, gathered = 0;
+            int oy = start / outWidth, ox = start - (oy * outWidth);
             for (int p = start; p < start + count; p++)
             {
-                int oy = p / g.OutWidth, ox = p - (oy * g.OutWidth);
-                int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
-                // Only a full nine-tap patch is read in place: ImageTaps has no offsets for the zero-weight taps of a shorter one.
-                if (g.PatchSize == Small && iy0 >= 0 && ix0 >= 0 && iy0 + g.KernelHeight <= g.InHeight && ix0 + g.KernelWidth <= g.InWidth)
+                int iy0 = (oy * strideHeight) - padTop, ix0 = (ox * strideWidth) - padLeft;
+                if (readsInPlace && (uint)iy0 <= (uint)lastRow && (uint)ix0 <= (uint)lastColumn)
                 {
-                    InsideStarts[inside] = ((iy0 * g.InWidth) + ix0) * g.Channels;
+                    InsideStarts[inside] = (iy0 * rowStride) + (ix0 * channels);
                     InsidePixels[inside++] = p;
                 }
                 else
@@ -464,6 +469,12 @@ internal static partial class ConvDirect
                     row[g.PatchSize..].Clear();
                     GatheredStarts[gathered] = gathered * Small;
                     GatheredPixels[gathered++] = p;
+                }
+
+                if (++ox == outWidth)
+                {
+                    ox = 0;
+                    oy++;
                 }
             }
 

@@ -15,16 +15,11 @@ public class PoolingTests
         ConvGeometry g = ConvTestCases.RandomGeometry(random, maxChannels: 20);
         int images = random.NextInt(3) + 1, outLength = images * g.OutputPixels * g.Channels;
         float[] input = ConvTestCases.RandomArray(random, images * g.InputSize), dy = ConvTestCases.RandomArray(random, outLength);
-        float[] expected = new float[outLength], expectedDx = new float[input.Length];
-        float[] actual = new float[outLength], dx = Enumerable.Repeat(float.NaN, input.Length).ToArray();
-        int[] argmax = new int[outLength];
 
-        Pooling.MaxReference(input, dy, g, images, expected, expectedDx);
-        Pooling.MaxForward(input, g, images, actual, argmax);
-        Pooling.MaxBackward(dy, argmax, g, images, dx);
+        var run = RunMax(g, images, input, dy);
 
-        Assert.Equal(expected, actual);
-        ConvTestCases.AssertClose(expectedDx, dx, 1e-6f);
+        Assert.Equal(run.Expected, run.Actual);
+        ConvTestCases.AssertClose(run.ExpectedDx, run.Dx, 1e-6f);
     }
 
     // Windows that tile the input (stride = pool size, no padding) over whole channel vectors take their own path; values
@@ -39,16 +34,24 @@ public class PoolingTests
         int images = random.NextInt(3) + 1, outLength = images * g.OutputPixels * c;
         float[] input = ConvTestCases.RandomArray(random, images * g.InputSize).Select(v => MathF.Round(v * 2f)).ToArray();
         float[] dy = ConvTestCases.RandomArray(random, outLength);
-        float[] expected = new float[outLength], expectedDx = new float[input.Length];
-        float[] actual = new float[outLength], dx = Enumerable.Repeat(float.NaN, input.Length).ToArray();
-        int[] argmax = new int[outLength];
 
+        var run = RunMax(g, images, input, dy);
+
+        Assert.Equal(run.Expected, run.Actual);
+        Assert.Equal(run.ExpectedDx, run.Dx);
+    }
+
+    // The reference's and the kernels' max pooling of the same data, forward and backward (dx starts as NaN, so a position
+    // the backward pass never writes shows).
+    private static (float[] Expected, float[] Actual, float[] ExpectedDx, float[] Dx) RunMax(ConvGeometry g, int images, float[] input, float[] dy)
+    {
+        float[] expected = new float[dy.Length], expectedDx = new float[input.Length];
+        float[] actual = new float[dy.Length], dx = Enumerable.Repeat(float.NaN, input.Length).ToArray();
+        int[] argmax = new int[dy.Length];
         Pooling.MaxReference(input, dy, g, images, expected, expectedDx);
         Pooling.MaxForward(input, g, images, actual, argmax);
         Pooling.MaxBackward(dy, argmax, g, images, dx);
-
-        Assert.Equal(expected, actual);
-        Assert.Equal(expectedDx, dx);
+        return (expected, actual, expectedDx, dx);
     }
 
     [Property(Replay = Seed, MaxTest = 150)]

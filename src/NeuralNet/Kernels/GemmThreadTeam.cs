@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 
 namespace NeuralNet.Kernels;
 
@@ -35,9 +36,15 @@ internal sealed class GemmThreadTeam
     public static GemmThreadTeam Instance => LazyInitializer.EnsureInitialized(ref s_instance);
 
     /// <summary>Runs work.RunPart(0..parts) on the calling thread and up to parts - 1 workers; returns when all are done.</summary>
-    public void Run(IPartitionedWork work, int parts)
+    public void Run(IPartitionedWork work, int parts) => Run(work, parts, parts);
+
+    /// <summary>
+    /// Runs work.RunPart(0..parts) on the calling thread and up to threads - 1 workers, which claim parts until none are
+    /// left; returns when all are done. A part's exception is rethrown on the calling thread.
+    /// </summary>
+    public void Run(IPartitionedWork work, int parts, int threads)
     {
-        if (parts <= 1 || OverlappingPredictions.StayOnCaller || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        if (parts <= 1 || threads <= 1 || OverlappingPredictions.StayOnCaller || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (int part = 0; part < parts; part++)
             {
@@ -49,13 +56,14 @@ internal sealed class GemmThreadTeam
 
         try
         {
-            Worker[] workers = EnsureWorkers(parts - 1);
+            int helpers = Math.Min(parts, threads) - 1;
+            Worker[] workers = EnsureWorkers(helpers);
             _failure = null;
             _work = work;
             _parts = parts;
             Volatile.Write(ref _remaining, parts);
             Interlocked.Exchange(ref _nextPart, 0);
-            for (int w = 0; w < parts - 1; w++)
+            for (int w = 0; w < helpers; w++)
             {
                 workers[w].Wake();
             }
@@ -72,7 +80,7 @@ internal sealed class GemmThreadTeam
             _work = null;
             if (_failure is { } failure)
             {
-                throw new AggregateException("A GEMM worker thread failed.", failure);
+                ExceptionDispatchInfo.Capture(failure).Throw();
             }
         }
         finally
@@ -100,7 +108,7 @@ internal sealed class GemmThreadTeam
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _failure = ex;
+                Interlocked.CompareExchange(ref _failure, ex, null);
             }
             finally
             {

@@ -23,13 +23,16 @@ internal sealed class GemmThreadTeam
     private Worker[] _workers = [];
     private int _busy;
 
-    // Between calls _nextPart holds a large negative sentinel, so a worker woken late claims nothing.
-    private const int Idle = int.MinValue / 2;
+    // The current call's claims in one word: generation (24 bits) | part count (20 bits) | next unclaimed part (20 bits).
+    // A part is claimed with a compare-and-swap on the whole word, so a worker delayed between reading the word and
+    // claiming (or woken late) can never take a part of a call that has moved on; between calls the count is 0.
+    private const int IndexBits = 20;
+    private const long IndexMask = (1L << IndexBits) - 1;
+    private long _claims;
+    private int _generation;
 
-    // The current call; written before _nextPart is reset to 0 and left alone until _remaining reaches 0.
+    // The current call; written before _claims opens it and left alone until _remaining reaches 0.
     private IPartitionedWork? _work;
-    private int _parts;
-    private int _nextPart = Idle;
     private int _remaining;
     private Exception? _failure;
 
@@ -44,7 +47,7 @@ internal sealed class GemmThreadTeam
     /// </summary>
     public void Run(IPartitionedWork work, int parts, int threads)
     {
-        if (parts <= 1 || threads <= 1 || OverlappingPredictions.StayOnCaller || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        if (parts <= 1 || threads <= 1 || parts > IndexMask || OverlappingPredictions.StayOnCaller || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (int part = 0; part < parts; part++)
             {
@@ -60,9 +63,9 @@ internal sealed class GemmThreadTeam
             Worker[] workers = EnsureWorkers(helpers);
             _failure = null;
             _work = work;
-            _parts = parts;
             Volatile.Write(ref _remaining, parts);
-            Interlocked.Exchange(ref _nextPart, 0);
+            long generation = (long)(_generation = (_generation + 1) & 0xFFFFFF) << (2 * IndexBits);
+            Interlocked.Exchange(ref _claims, generation | ((long)parts << IndexBits));
             for (int w = 0; w < helpers; w++)
             {
                 workers[w].Wake();
@@ -76,7 +79,7 @@ internal sealed class GemmThreadTeam
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
 
-            Interlocked.Exchange(ref _nextPart, Idle);
+            Interlocked.Exchange(ref _claims, generation); // no parts: a late worker claims nothing
             _work = null;
             if (_failure is { } failure)
             {
@@ -94,15 +97,22 @@ internal sealed class GemmThreadTeam
     {
         while (true)
         {
-            int part = Interlocked.Increment(ref _nextPart) - 1;
-            if (part < 0 || part >= Volatile.Read(ref _parts))
+            long claims = Volatile.Read(ref _claims);
+            int part = (int)(claims & IndexMask), parts = (int)((claims >> IndexBits) & IndexMask);
+            if (part >= parts)
             {
                 return;
             }
 
+            if (Interlocked.CompareExchange(ref _claims, claims + 1, claims) != claims)
+            {
+                continue;
+            }
+
+            // The claimed part belongs to the call still running: it cannot finish before this part does.
             try
             {
-                _work!.RunPart(part);
+                Volatile.Read(ref _work)!.RunPart(part);
             }
 #pragma warning disable CA1031 // The failure is handed to the calling thread, which rethrows it.
             catch (Exception ex)

@@ -15,6 +15,5 @@ internal static class ThreadTeamsReserved
     internal static void Reserve()
     {
         GemmThreadTeam.Instance.Reserve(4);
-        ConvParallel.Reserve(4);
     }
 }

@@ -30,7 +30,4 @@ internal static class ConvParallel
         int threads = Math.Min(Math.Min(DegreeOfParallelism, Parallelism.MaxDegreeOfParallelism), count);
         GemmThreadTeam.Instance.Run(work, count, threads);
     }
-
-    /// <summary>Starts the workers for up to <paramref name="threads"/> threads now (see <see cref="GemmThreadTeam.Reserve"/>).</summary>
-    internal static void Reserve(int threads) => GemmThreadTeam.Instance.Reserve(threads);
 }

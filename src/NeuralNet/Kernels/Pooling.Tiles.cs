@@ -12,7 +12,7 @@ internal static partial class Pooling
 {
     // Whether the windows tile the input without padding or overlap (2x2 pooling with stride 2, the common case): every
     // window is then whole, and its positions are fixed offsets from its corner.
-    private static bool IsTiling(in ConvGeometry g) =>
+    internal static bool IsTiling(in ConvGeometry g) =>
         g.PadTop == 0 && g.PadLeft == 0 && g.StrideHeight == g.KernelHeight && g.StrideWidth == g.KernelWidth
         && g.OutHeight * g.KernelHeight <= g.InHeight && g.OutWidth * g.KernelWidth <= g.InWidth;
 

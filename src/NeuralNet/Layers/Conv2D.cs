@@ -146,6 +146,8 @@ public sealed partial class Conv2D : Layer
         ImageForward,
         ActivationBackward,
         Col2Im,
+        PooledForward,
+        PooledBackward,
     }
 
     /// <summary>The number of output channels.</summary>
@@ -277,6 +279,8 @@ public sealed partial class Conv2D : Layer
         _col2im = new Step(this, StepKind.Col2Im);
         _directForward = new Step(this, StepKind.DirectForward);
         _directBackward = new Step(this, StepKind.DirectBackward);
+        _pooledForward = new Step(this, StepKind.PooledForward);
+        _pooledBackward = new Step(this, StepKind.PooledBackward);
 
         // Small patches (a first layer on few channels) convolve directly; im2col + GEMM would mostly move data.
         _direct = ConvDirect.Supports(_geometry, Filters) && (Activation is null || _fusedRelu);
@@ -295,6 +299,7 @@ public sealed partial class Conv2D : Layer
         EnsureScratch(batch);
         _input = input;
         _batch = batch;
+        _lastForwardPooled = false;
         if (_direct)
         {
             _z = BatchView(ref _zBuffer, batch, OutputShape);
@@ -321,6 +326,11 @@ public sealed partial class Conv2D : Layer
             throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
         }
 
+        if (_lastForwardPooled)
+        {
+            throw new InvalidOperationException($"{Describe()}: the last forward pass ran together with max pooling and kept no output of its own; run Forward first.");
+        }
+
         if (_general)
         {
             return BackwardGeneral(outputGradient);
@@ -345,15 +355,7 @@ public sealed partial class Conv2D : Layer
             ConvParallel.For(batch, _activationBackward);
         }
 
-        if (_bias is not null)
-        {
-            Span<float> biasGradient = _bias.Gradient.AsSpan();
-            for (int n = 0; n < batch; n++)
-            {
-                TensorPrimitives.Add(biasGradient, _biasPartials.AsSpan(n * Filters, Filters), biasGradient);
-            }
-
-        }
+        AddBiasPartials();
 
         Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel!.Gradient.AsSpan());
         if (!ComputesInputGradient)
@@ -368,30 +370,39 @@ public sealed partial class Conv2D : Layer
     // thread count); then, when the input gradient is needed, dX = col2im(dZ · kernelᵀ) as in the GEMM path.
     private Tensor DirectBackward(Tensor outputGradient, Tensor dz)
     {
-        int batch = _batch, rows = batch * _geometry.OutputPixels, patch = _geometry.PatchSize, kernelSize = patch * Filters;
-        ConvParallel.For(batch, _directBackward);
-        Span<float> kernelGradient = _kernel!.Gradient.AsSpan();
-        for (int n = 0; n < batch; n++)
-        {
-            TensorPrimitives.Add(kernelGradient, _kernelPartials.AsSpan(n * kernelSize, kernelSize), kernelGradient);
-        }
-
-        if (_bias is not null)
-        {
-            Span<float> biasGradient = _bias.Gradient.AsSpan();
-            for (int n = 0; n < batch; n++)
-            {
-                TensorPrimitives.Add(biasGradient, _biasPartials.AsSpan(n * Filters, Filters), biasGradient);
-            }
-
-        }
-
+        ConvParallel.For(_batch, _directBackward);
+        AddPartials();
         if (!ComputesInputGradient)
         {
             return outputGradient;
         }
 
         return InputGradient(dz);
+    }
+
+    // The direct kernels' per-image kernel and bias partials, added in image order: the same bits on any thread count.
+    private void AddPartials()
+    {
+        int kernelSize = _geometry.PatchSize * Filters;
+        Span<float> kernelGradient = _kernel!.Gradient.AsSpan();
+        for (int n = 0; n < _batch; n++)
+        {
+            TensorPrimitives.Add(kernelGradient, _kernelPartials.AsSpan(n * kernelSize, kernelSize), kernelGradient);
+        }
+
+        AddBiasPartials();
+    }
+
+    private void AddBiasPartials()
+    {
+        if (_bias is not null)
+        {
+            Span<float> biasGradient = _bias.Gradient.AsSpan();
+            for (int n = 0; n < _batch; n++)
+            {
+                TensorPrimitives.Add(biasGradient, _biasPartials.AsSpan(n * Filters, Filters), biasGradient);
+            }
+        }
     }
 
     // dX = col2im(dZ · kernelᵀ), one image per work item: the image's patch-gradient matrix (OH*OW, KH*KW*C) goes
@@ -493,6 +504,9 @@ public sealed partial class Conv2D : Layer
                 break;
             }
 
+            case StepKind.PooledForward or StepKind.PooledBackward:
+                RunPooledStep(kind == StepKind.PooledForward, n);
+                break;
             case StepKind.Col2Im:
             {
                 (int first, int images) = Group(n);

@@ -544,6 +544,9 @@ public abstract partial class Layer
         }
     }
 
+    /// <summary>Throws unless <paramref name="input"/> is a batch of this single-input layer's input shape (for paths that bypass <see cref="Forward(Tensor, bool)"/>).</summary>
+    internal void CheckInput(Tensor input) => CheckBatchShape(input, _inputShapes[0], -1);
+
     // input is the input's index, -1 for the single input, -2 for the output gradient (named only when throwing).
     private void CheckBatchShape(Tensor tensor, TensorShape expected, int input)
     {

@@ -52,7 +52,8 @@ public abstract class Pooling2D : Layer
     /// <summary>How borders are handled.</summary>
     public Padding Padding { get; }
 
-    private protected ConvGeometry Geometry { get; private set; }
+    /// <summary>The windows' geometry; valid once built.</summary>
+    internal ConvGeometry Geometry { get; private set; }
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)

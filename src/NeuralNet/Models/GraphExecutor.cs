@@ -109,6 +109,7 @@ internal sealed class GraphExecutor
                 && consumers[slot] == 0 && _outputSlots.Count(s => s == slot) == 1;
         }
 
+        FuseConvolutionsWithPooling(consumers);
         _values = new Tensor?[slots];
         _masks = new Tensor?[slots];
         _outputMasks = new Tensor?[_outputSlots.Length];
@@ -215,6 +216,23 @@ internal sealed class GraphExecutor
 
         foreach (Step step in _steps)
         {
+            if (step.PooledBy is not null)
+            {
+                // Run by its pooling step unless a mask comes with its input (the pooled path keeps none).
+                step.RanPooled = _masks[step.InputSlots[0]] is null;
+                if (step.RanPooled)
+                {
+                    continue;
+                }
+            }
+
+            if (step.PooledFrom is Step convolution && convolution.RanPooled)
+            {
+                _values[step.OutputSlot] = ((Conv2D)convolution.Instance).ForwardMaxPooled(_values[convolution.InputSlots[0]]!, (MaxPooling2D)step.Instance);
+                _masks[step.OutputSlot] = null;
+                continue;
+            }
+
             int[] slots = step.InputSlots;
             bool masked = false;
             for (int j = 0; j < slots.Length; j++)
@@ -297,9 +315,9 @@ internal sealed class GraphExecutor
             Tensor? gradient = _gradients[step.OutputSlot];
             bool fromLogitsHere = step.FromLogits;
             step.FromLogits = false;
-            if (!(step.HasParameters || step.NeedsInputGradient))
+            if (!(step.HasParameters || step.NeedsInputGradient) || (step.PooledBy is not null && step.RanPooled))
             {
-                continue;
+                continue; // nothing to compute, or done by the pooling step that ran this convolution
             }
 
             Layer layer = step.Instance;
@@ -325,6 +343,12 @@ internal sealed class GraphExecutor
 
             if (gradient is null)
             {
+                continue;
+            }
+
+            if (step.PooledFrom is Step pooled && pooled.RanPooled)
+            {
+                ((Conv2D)pooled.Instance).BackwardMaxPooled(gradient);
                 continue;
             }
 
@@ -393,6 +417,28 @@ internal sealed class GraphExecutor
             {
                 instance.Name = instance.Primary.Name;
                 instance.Seed = instance.Primary.Seed;
+            }
+        }
+    }
+
+    // A convolution whose output only a max pooling reads, and which passes no gradient to its input (a model's first
+    // convolution), runs together with that pooling (Conv2D.ForwardMaxPooled): the convolution's output stays in cache
+    // instead of a whole batch of it going through memory, with the same results.
+    private void FuseConvolutionsWithPooling(int[] consumers)
+    {
+        foreach (Step step in _steps)
+        {
+            if (step.Instance is not Conv2D convolution || step.NeedsInputGradient || step.InputSlots.Length != 1 || step.OutputSlots.Length != 1
+                || consumers[step.OutputSlot] != 1 || Array.IndexOf(_outputSlots, step.OutputSlot) >= 0)
+            {
+                continue;
+            }
+
+            Step? pooling = Array.Find(_steps, s => s.InputSlots.Length == 1 && s.InputSlots[0] == step.OutputSlot);
+            if (pooling is { Instance: MaxPooling2D maxPooling, OutputSlots.Length: 1 } && convolution.CanFuseMaxPooling(maxPooling))
+            {
+                step.PooledBy = pooling;
+                pooling.PooledFrom = step;
             }
         }
     }
@@ -500,5 +546,14 @@ internal sealed class GraphExecutor
         public Tensor?[] InputMasks { get; } = new Tensor?[inputSlots.Length];
 
         public bool FromLogits { get; set; }
+
+        // A convolution run by the max pooling step that reads its output (see FuseConvolutionsWithPooling), and whether
+        // the last forward pass ran it so.
+        public Step? PooledBy { get; set; }
+
+        public bool RanPooled { get; set; }
+
+        // The pooling step's convolution.
+        public Step? PooledFrom { get; set; }
     }
 }

@@ -175,7 +175,7 @@ internal static partial class ConvDirect
     {
         if (!SupportsMaxPooled(conv, pool, filters))
         {
-            throw new ArgumentException($"ConvDirect.ForwardMaxPooled takes a nine-tap convolution without padding followed by tiling pooling windows over its {conv.OutHeight}x{conv.OutWidth}x{filters} output, but got a {conv.PatchSize}-tap patch and {pool.KernelHeight}x{pool.KernelWidth} windows with strides {pool.StrideHeight}x{pool.StrideWidth} over {pool.InHeight}x{pool.InWidth}x{pool.Channels}.");
+            throw new ArgumentException($"ConvDirect's pooled kernels take a nine-tap convolution without padding, a filter count that is a multiple of {Vector<float>.Count} up to {MaxFilters} (SIMD accelerated), then pooling windows of at most {Block} taps that tile its {conv.OutHeight}x{conv.OutWidth}x{filters} output, but got a {conv.PatchSize}-tap patch with padding ({conv.PadTop}, {conv.PadLeft}), {filters} filters and {pool.KernelHeight}x{pool.KernelWidth} windows with strides {pool.StrideHeight}x{pool.StrideWidth} over {pool.InHeight}x{pool.InWidth}x{pool.Channels}.");
         }
 
         int length = pool.OutputPixels * filters;

@@ -27,12 +27,12 @@ public sealed partial class Conv2D
     /// </summary>
     internal Tensor ForwardMaxPooled(Tensor input, MaxPooling2D pooling)
     {
-        CheckInput(input);
         if (!CanFuseMaxPooling(pooling) || pooling.InputShape != OutputShape)
         {
-            throw new InvalidOperationException($"{Describe()} cannot run together with pooling layer '{pooling.Name}'.");
+            throw new InvalidOperationException($"{Describe()} cannot run together with pooling layer '{pooling.Name}': that needs both built, this layer's output {(IsBuilt ? OutputShape.ToBatchString() : "(not built)")} as the pooling's input, a nine-tap patch without padding and pooling windows that tile it.");
         }
 
+        CheckInput(input);
         InitializeParameters();
         int batch = input.Shape[0];
         EnsureScratch(batch);
@@ -49,6 +49,8 @@ public sealed partial class Conv2D
         _pooled = BatchView(ref _pooledBuffer, batch, pooling.OutputShape);
         _lastForwardPooled = true;
         ConvParallel.For(batch, _pooledForward);
+        RecordFusedForward(null);
+        pooling.RecordFusedForward(_pooled);
         return _pooled;
     }
 

@@ -326,11 +326,6 @@ public sealed partial class Conv2D : Layer
             throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
         }
 
-        if (_lastForwardPooled)
-        {
-            throw new InvalidOperationException($"{Describe()}: the last forward pass ran together with max pooling and kept no output of its own; run Forward first.");
-        }
-
         if (_general)
         {
             return BackwardGeneral(outputGradient);

@@ -43,7 +43,9 @@ public abstract partial class Layer
             throw new ArgumentOutOfRangeException(nameof(index), index, string.Create(CultureInfo.InvariantCulture, $"{Describe()} has {OutputCount} output(s)."));
         }
 
-        Tensor last = _lastOutput ?? throw new InvalidOperationException($"{Describe()} has no outputs before a forward pass.");
+        Tensor last = _lastOutput ?? throw new InvalidOperationException(_ranFused
+            ? $"{Describe()} kept no output of the model's last forward pass, which ran it together with the max pooling that reads its output."
+            : $"{Describe()} has no outputs before a forward pass.");
         return index == 0 ? last : AdditionalOutput(index - 1);
     }
 
@@ -64,6 +66,7 @@ public abstract partial class Layer
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Describe()} has {count} output(s) but {outputGradients.Length} output gradients were given."), nameof(outputGradients));
         }
 
+        ThrowIfRanFused();
         Tensor last = _lastOutput ?? throw new InvalidOperationException($"{Describe()} cannot run backward before a forward pass.");
         IReadOnlyList<TensorShape> more = AdditionalOutputShapes;
         for (int k = 1; k < count; k++)

@@ -36,6 +36,7 @@ public abstract partial class Layer
     private Layer? _primary;
     private ParameterSource? _parameterSource;
     private bool _parametersPending;
+    private bool _ranFused;
 
     /// <summary>Creates a layer.</summary>
     /// <param name="name">The layer's name; when null, the model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
@@ -303,6 +304,7 @@ public abstract partial class Layer
         Tensor output = RunForward(inputs, training);
         OutputMask = ComputeMask(inputs, output);
         _lastOutput = output;
+        _ranFused = false;
         return output;
     }
 
@@ -531,6 +533,7 @@ public abstract partial class Layer
         }
 
         CheckBatchShape(outputGradient, _outputShape, -2);
+        ThrowIfRanFused();
     }
 
     private void RequireInputCount(int count, string parameterName)
@@ -541,6 +544,26 @@ public abstract partial class Layer
                 : MaximumInputs == int.MaxValue ? $"at least {MinimumInputs}"
                 : $"{MinimumInputs} to {MaximumInputs}";
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Describe()} takes {expected} input(s) but was given {count}."), parameterName);
+        }
+    }
+
+    /// <summary>
+    /// Records a forward pass that the model ran for this layer together with another (a convolution and the max pooling
+    /// that alone reads its output, see GraphExecutor): <see cref="GetOutput"/> gives <paramref name="output"/> (null: the
+    /// layer kept none), and the layer's own Backward refuses until its next Forward, since its caches are not of that pass.
+    /// </summary>
+    internal void RecordFusedForward(Tensor? output)
+    {
+        _lastOutput = output;
+        OutputMask = null;
+        _ranFused = true;
+    }
+
+    private void ThrowIfRanFused()
+    {
+        if (_ranFused)
+        {
+            throw new InvalidOperationException($"{Describe()}: the model's last forward pass ran this layer together with another (a convolution with the max pooling that reads its output), so the layer holds no caches of that pass for its own Backward; the model's Backward runs it, or call the layer's Forward first.");
         }
     }
 

@@ -57,9 +57,6 @@ public sealed class Functional : Model
     /// <summary>Every layer of the graph once, input layers included, in Keras' order (deepest first).</summary>
     public override IReadOnlyList<Layer> Layers => _graph.Layers;
 
-    /// <summary>The graph, for the summary and the serializer.</summary>
-    internal Graph Graph => _graph;
-
     /// <summary>Loads a functional model saved by <see cref="Model.Save"/>; see <see cref="Model.Load(string)"/>.</summary>
     /// <param name="path">A file written by <c>Save</c>.</param>
     /// <returns>A new, built model (compiled if the saved one was).</returns>

@@ -37,13 +37,14 @@ internal sealed class GraphExecutor
 
     /// <summary>Prepares to run <paramref name="graph"/>, creating an instance for every repeated call of a shared layer.</summary>
     public GraphExecutor(Graph graph)
-        : this(graph, inferenceCopy: false)
+        : this(graph, inferenceCopy: false, fuse: true)
     {
     }
 
     // inferenceCopy: every node runs on a new copy of its layer (CopyForCall), sharing the parameters, for forward passes
     // in inference mode only; the graph's own layers are left as they are.
-    private GraphExecutor(Graph graph, bool inferenceCopy)
+    // fuse: whether a convolution may run together with the max pooling that reads its output (FuseConvolutionsWithPooling).
+    private GraphExecutor(Graph graph, bool inferenceCopy, bool fuse)
     {
         Graph = graph;
 
@@ -109,7 +110,11 @@ internal sealed class GraphExecutor
                 && consumers[slot] == 0 && _outputSlots.Count(s => s == slot) == 1;
         }
 
-        FuseConvolutionsWithPooling(consumers);
+        if (fuse)
+        {
+            FuseConvolutionsWithPooling(consumers);
+        }
+
         _values = new Tensor?[slots];
         _masks = new Tensor?[slots];
         _outputMasks = new Tensor?[_outputSlots.Length];
@@ -123,7 +128,13 @@ internal sealed class GraphExecutor
     /// An executor for forward passes in inference mode on copies of the graph's layers that share their parameters:
     /// a concurrent prediction runs on one while another thread uses the graph's own layers or another copy.
     /// </summary>
-    public static GraphExecutor ForInference(Graph graph) => new(graph, inferenceCopy: true);
+    public static GraphExecutor ForInference(Graph graph) => new(graph, inferenceCopy: true, fuse: true);
+
+    /// <summary>
+    /// An executor that runs every layer on its own, never a convolution together with its pooling: what the fused path's
+    /// results are checked against.
+    /// </summary>
+    internal static GraphExecutor LayerByLayer(Graph graph, bool inference) => new(graph, inference, fuse: false);
 
     /// <summary>The graph this executor runs.</summary>
     public Graph Graph { get; }
@@ -294,6 +305,7 @@ internal sealed class GraphExecutor
         foreach (Step step in _steps)
         {
             step.FromLogits = false;
+            step.PooledGradient = null;
         }
 
         for (int k = 0; k < _outputSlots.Length; k++)
@@ -315,9 +327,21 @@ internal sealed class GraphExecutor
             Tensor? gradient = _gradients[step.OutputSlot];
             bool fromLogitsHere = step.FromLogits;
             step.FromLogits = false;
-            if (!(step.HasParameters || step.NeedsInputGradient) || (step.PooledBy is not null && step.RanPooled))
+            if (!(step.HasParameters || step.NeedsInputGradient))
             {
-                continue; // nothing to compute, or done by the pooling step that ran this convolution
+                continue;
+            }
+
+            if (step.PooledBy is not null && step.RanPooled)
+            {
+                // At the convolution's own place, so that a shared convolution's calls add their gradients in the same order.
+                if (step.PooledGradient is Tensor pooledGradient)
+                {
+                    ((Conv2D)step.Instance).BackwardMaxPooled(pooledGradient);
+                    step.PooledGradient = null;
+                }
+
+                continue;
             }
 
             Layer layer = step.Instance;
@@ -348,7 +372,7 @@ internal sealed class GraphExecutor
 
             if (step.PooledFrom is Step pooled && pooled.RanPooled)
             {
-                ((Conv2D)pooled.Instance).BackwardMaxPooled(gradient);
+                pooled.PooledGradient = gradient;
                 continue;
             }
 
@@ -421,8 +445,8 @@ internal sealed class GraphExecutor
         }
     }
 
-    // A convolution whose output only a max pooling reads, and which passes no gradient to its input (a model's first
-    // convolution), runs together with that pooling (Conv2D.ForwardMaxPooled): the convolution's output stays in cache
+    // A convolution whose output only a max pooling reads, and which passes no gradient to its input (when training, a
+    // model's first convolution; in inference, any), runs together with that pooling (Conv2D.ForwardMaxPooled): the convolution's output stays in cache
     // instead of a whole batch of it going through memory, with the same results.
     private void FuseConvolutionsWithPooling(int[] consumers)
     {
@@ -552,6 +576,9 @@ internal sealed class GraphExecutor
         public Step? PooledBy { get; set; }
 
         public bool RanPooled { get; set; }
+
+        // The gradient of the pooled output, from the pooling step to the convolution's.
+        public Tensor? PooledGradient { get; set; }
 
         // The pooling step's convolution.
         public Step? PooledFrom { get; set; }

@@ -118,6 +118,9 @@ public abstract partial class Model
     /// <summary>The executor of the built graph.</summary>
     private protected GraphExecutor Executor => _executor ?? throw NotBuilt();
 
+    /// <summary>The model's graph of layer calls (the summary and the serializer read it).</summary>
+    internal Graph Graph => Executor.Graph;
+
     /// <summary>
     /// Configures training from Keras identifiers, as <c>model.compile(optimizer="adam", loss="mse", metrics=["mae"])</c>:
     /// each name gives the component with its default settings. Optimizers: <c>"sgd"</c>, <c>"adam"</c>, <c>"rmsprop"</c>,

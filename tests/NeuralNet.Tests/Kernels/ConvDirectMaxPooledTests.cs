@@ -88,6 +88,7 @@ public class ConvDirectMaxPooledTests
         Pooling.MaxBackward(dPooled, expectedArgmax, pool, 1, dz);
         ConvDirect.BackwardFilter(input, z, dz, conv, filters, relu, expectedDw, expectedDb, default);
         dw.AsSpan().Fill(float.NaN); // overwritten, not added to
+        db.AsSpan().Fill(float.NaN);
         ConvDirect.BackwardFilterMaxPooled(input, dPooled, argmax, conv, pool, filters, dw, db);
         Assert.Equal(Bits(expectedDw), Bits(dw));
         Assert.Equal(Bits(expectedDb), Bits(db));

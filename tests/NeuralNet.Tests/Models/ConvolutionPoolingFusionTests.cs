@@ -1,6 +1,8 @@
 using NeuralNet.Activations;
 using NeuralNet.Layers;
+using NeuralNet.Losses;
 using NeuralNet.Models;
+using NeuralNet.Optimizers;
 using Xunit;
 
 namespace NeuralNet.Tests.Models;
@@ -25,7 +27,9 @@ public class ConvolutionPoolingFusionTests
         float[][] gradients = [.. model.Parameters.Select(p => p.Gradient.AsReadOnlySpan().ToArray())];
 
         // The model's pass kept no convolution output: the layer's own backward pass has nothing to run on.
-        Assert.Contains("together with max pooling", Assert.Throws<InvalidOperationException>(() => convolution.Backward(new Tensor(6, 13, 12, 16))).Message);
+        Assert.Contains("together with another", Assert.Throws<InvalidOperationException>(() => convolution.Backward(new Tensor(6, 13, 12, 16))).Message);
+        Assert.Contains("kept no output", Assert.Throws<InvalidOperationException>(() => convolution.GetOutput(0)).Message);
+        Assert.Equal(6 * 16 * (13 / poolSize) * (12 / poolSize), layers[1].GetOutput(0).Shape.ElementCount);
 
         foreach (Parameter p in model.Parameters)
         {
@@ -53,6 +57,62 @@ public class ConvolutionPoolingFusionTests
         }
     }
 
+    // Against an executor that runs every layer on its own: a model's first convolution, and a shared convolution whose
+    // calls are fused and not (their kernel gradients add up in the same order), through training passes.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TrainingPasses_FusedAndLayerByLayer_SameBits(bool shared)
+    {
+        Model model = shared ? SharedConvolution() : new Sequential([new InputLayer(16, 16, 1), new Conv2D(16, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2),
+            new Conv2D(8, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2), new Flatten(), new Dense(3)], seed: 4);
+        Tensor[] inputs = [.. model.Inputs.Select((input, i) => Tensor.RandomUniform(new TensorShape([5, .. input.Shape.Dimensions]), 10 + i, -1f, 1f))];
+        Tensor outputGradient = Tensor.RandomUniform(new TensorShape(5, 3), 20, -1f, 1f);
+        (float[] fusedOutput, float[][] fusedGradients) = RunTraining(model, new GraphExecutor(model.Graph), inputs, outputGradient);
+        (float[] output, float[][] gradients) = RunTraining(model, GraphExecutor.LayerByLayer(model.Graph, inference: false), inputs, outputGradient);
+
+        Assert.Equal(Bits(output), Bits(fusedOutput));
+        for (int i = 0; i < gradients.Length; i++)
+        {
+            Assert.Equal(Bits(gradients[i]), Bits(fusedGradients[i]));
+        }
+    }
+
+    // In inference no layer passes a gradient back, so a deeper nine-tap convolution fuses too.
+    [Fact]
+    public void InferencePass_DeeperConvolutionFused_SameBitsAsLayerByLayer()
+    {
+        var model = new Sequential([new InputLayer(14, 14, 1), new Conv2D(1, 3), new Conv2D(8, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2), new Flatten(), new Dense(3)], seed: 5);
+        Tensor x = Tensor.RandomUniform(new TensorShape(4, 14, 14, 1), 8, -1f, 1f);
+        float[] fused = GraphExecutor.ForInference(model.Graph).Forward([x], training: false)[0].AsReadOnlySpan().ToArray();
+        float[] layerByLayer = GraphExecutor.LayerByLayer(model.Graph, inference: true).Forward([x], training: false)[0].AsReadOnlySpan().ToArray();
+        Assert.Equal(Bits(layerByLayer), Bits(fused));
+    }
+
+    [Fact]
+    public void TrainStep_FusedAfterWarmUp_AllocatesNothing()
+    {
+        var model = new Sequential([new InputLayer(14, 14, 1), new Conv2D(16, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2), new Flatten(),
+            new Dense(3, ActivationFunction.Softmax)], seed: 2);
+        model.Compile(new Adam(), new CategoricalCrossEntropy());
+        Tensor x = Tensor.RandomUniform(new TensorShape(32, 14, 14, 1), 3, 0f, 1f);
+        var y = new Tensor(32, 3);
+        for (int i = 0; i < 32; i++)
+        {
+            y[i, i % 3] = 1f;
+        }
+
+        model.TrainStep(x, y);
+        model.TrainStep(x, y);
+        AllocationCheck.AssertNone(() =>
+        {
+            for (int step = 0; step < 4; step++)
+            {
+                model.TrainStep(x, y);
+            }
+        });
+    }
+
     // A convolution whose output something else reads too, or that passes a gradient to an earlier layer, runs on its own.
     [Fact]
     public void Forward_ConvolutionOutputReadTwiceOrNotFirst_RunsLayerByLayer()
@@ -70,6 +130,34 @@ public class ConvolutionPoolingFusionTests
         var stacked = new Sequential([new InputLayer(14, 14, 1), new Conv2D(1, 3), second, new MaxPooling2D(2), new Flatten(), new Dense(2)], seed: 1);
         stacked.Forward(Tensor.RandomUniform(new TensorShape(2, 14, 14, 1), 1, -1f, 1f), training: true);
         second.Backward(new Tensor(2, 10, 10, 8));
+    }
+
+    // One input through a convolution and its pooling, the other through the same convolution alone.
+    private static Functional SharedConvolution()
+    {
+        var convolution = new Conv2D(8, 3, activation: ActivationFunction.Relu);
+        var a = new Input(new TensorShape(10, 10, 1));
+        var b = new Input(new TensorShape(10, 10, 1));
+        SymbolicTensor pooled = new Flatten().Call(new MaxPooling2D(2).Call(convolution.Call(a)));
+        SymbolicTensor whole = new Flatten().Call(convolution.Call(b));
+
+        // Keras' order (deepest first, ties depth-first) runs the first call, the second, then the pooling: backward, the
+        // pooling step comes before the second call's, and the calls' gradients must still add up second call first.
+        return new Functional([a, b], [new Dense(3).Call(new Concatenate().Call(whole, pooled))], seed: 6);
+    }
+
+    private static (float[] Output, float[][] Gradients) RunTraining(Model model, GraphExecutor executor, Tensor[] inputs, Tensor outputGradient)
+    {
+        foreach (Parameter p in model.Parameters)
+        {
+            p.ZeroGradient();
+        }
+
+        float[] output = executor.Forward(inputs, training: true)[0].AsReadOnlySpan().ToArray();
+        executor.Backward([outputGradient], []);
+        float[][] gradients = [.. model.Parameters.Select(p => p.Gradient.AsReadOnlySpan().ToArray())];
+        Assert.All(gradients, g => Assert.Contains(g, v => v != 0f));
+        return (output, gradients);
     }
 
     private static int[] Bits(float[] values) => [.. values.Select(BitConverter.SingleToInt32Bits)];

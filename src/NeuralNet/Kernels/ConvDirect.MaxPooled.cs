@@ -5,17 +5,16 @@ using System.Runtime.InteropServices;
 namespace NeuralNet.Kernels;
 
 // A nine-tap convolution followed by max pooling over tiling windows (E4.3's Conv2D(32, 3, relu) then MaxPooling2D(2)), one
-// image at a time, with the convolution's output kept in cache instead of a whole batch of it (11 MB per 128 images) written
-// to memory, read back by the pooling and its gradient written and read again:
+// image at a time, without the convolution's output: a whole batch of it (11 MB per 128 images) would be written to memory,
+// read back by the pooling, and its gradient written and read again.
 // <code>
-// forward    a row of pooling windows at a time: its pixels are convolved into a scratch (ForwardPixels) that the pooling
-//            (Pooling.MaxForward) reads back at once; with ReLU, a window whose maximum is not positive gets argmax -1
-// backward   a block of output pixels at a time: the pooled gradient goes to each window's maximum in a scratch (0 elsewhere)
-//            that the kernel-gradient loop (BackwardFilterPixels) reads back at once
+// forward    window by window, each pixel's output is computed as ForwardPixels computes it (and ReLU applied), and the
+//            window's maximum kept in registers as MaxForwardTiles keeps it; with ReLU, a window whose maximum is not
+//            positive gets argmax -1, since ReLU passes no gradient there
+// backward   in the blocks of pixels BackwardFilterSmall takes, each pixel's dz is the pooled gradient where it was its
+//            window's argmax, else 0, summed into the kernel and bias gradients as BackwardFilterPixels sums them
 // </code>
-// The same kernels run on the same values in the same order as the two layers one after the other, so the results are the
-// same bits: ReLU then max equals max then ReLU, and the gradient reaches only a window's maximum, where ReLU passes it when
-// that maximum is positive.
+// The same operations on the same values in the same order as the two layers one after the other: the same bits.
 internal static partial class ConvDirect
 {
     /// <summary>
@@ -24,65 +23,27 @@ internal static partial class ConvDirect
     /// </summary>
     public static bool SupportsMaxPooled(in ConvGeometry conv, in ConvGeometry pool, int filters) =>
         Supports(conv, filters) && ReadsNineTapsInPlace(conv) && pool.Channels == filters && pool.InHeight == conv.OutHeight && pool.InWidth == conv.OutWidth
-        && Pooling.IsTiling(pool) && pool.KernelHeight * pool.KernelWidth <= Block;
+        && Pooling.IsTiling(pool);
 
     /// <summary>
     /// Forward pass of one image through the convolution, its activation (none or ReLU) and max pooling: writes the pooled
     /// output (pool OH, pool OW, F) and, per element, the window-local index of its maximum, or -1 where ReLU cuts the
     /// gradient (see <see cref="BackwardFilterMaxPooled"/>).
     /// </summary>
-    [SkipLocalsInit] // the scratch is written before it is read
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardMaxPooled(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, in ConvGeometry conv, in ConvGeometry pool, int filters,
         bool relu, Span<float> pooled, Span<int> argmax)
     {
         ValidateMaxPooled(conv, pool, filters, pooled.Length, argmax.Length);
         Validate(input.Length, kernel.Length, bias.Length, conv.OutputPixels * filters, conv, filters);
-        int kh = pool.KernelHeight, kw = pool.KernelWidth, outWidth = pool.OutWidth, cellsPerChunk = Math.Min(outWidth, Block / (kh * kw));
-        Span<float> scratch = stackalloc float[Block * filters];
-        Span<int> starts = stackalloc int[Block];
-        Span<int> pixels = stackalloc int[Block];
-        for (int q = 0; q < Block; q++)
+        var windows = new PoolingWindows(conv, pool, filters);
+        if (UsesVector512(filters))
         {
-            pixels[q] = q;
+            ForwardWindows512(ref MemoryMarshal.GetReference(input), windows, new ImageTaps(conv), kernel, bias, relu, pooled, argmax);
         }
-
-        var inPlace = new ImageTaps(conv);
-        int rowStep = conv.StrideHeight * conv.InWidth * conv.Channels, columnStep = conv.StrideWidth * conv.Channels;
-        for (int oy = 0; oy < pool.OutHeight; oy++)
+        else
         {
-            for (int ox0 = 0; ox0 < outWidth; ox0 += cellsPerChunk)
-            {
-                // The chunk's pixels as a small image of kh rows and cells * kw columns, row by row.
-                int cells = Math.Min(cellsPerChunk, outWidth - ox0), columns = cells * kw, count = kh * columns;
-                for (int ky = 0, q = 0; ky < kh; ky++)
-                {
-                    int rowStart = ((oy * kh) + ky) * rowStep;
-                    for (int c = 0; c < columns; c++, q++)
-                    {
-                        starts[q] = rowStart + (((ox0 * kw) + c) * columnStep);
-                    }
-                }
-
-                Span<float> chunk = scratch[..(count * filters)];
-                if (UsesVector512(filters))
-                {
-                    ForwardPixels512(ref MemoryMarshal.GetReference(input), starts[..count], pixels[..count], inPlace, kernel, bias, Small, filters, relu, chunk);
-                }
-                else
-                {
-                    ForwardPixels(ref MemoryMarshal.GetReference(input), starts[..count], pixels[..count], inPlace, kernel, bias, Small, filters, relu, chunk);
-                }
-
-                var windows = new ConvGeometry(kh, columns, filters, kh, kw, kh, kw, 0, 0, 1, cells);
-                int offset = ((oy * outWidth) + ox0) * filters, length = cells * filters;
-                Span<float> output = pooled.Slice(offset, length);
-                Span<int> best = argmax.Slice(offset, length);
-                Pooling.MaxForward(chunk, windows, 1, output, best);
-                if (relu)
-                {
-                    CutNonPositive(output, best);
-                }
-            }
+            ForwardWindows(ref MemoryMarshal.GetReference(input), windows, new ImageTaps(conv), kernel, bias, relu, pooled, argmax);
         }
     }
 
@@ -91,42 +52,35 @@ internal static partial class ConvDirect
     /// of <see cref="ForwardMaxPooled"/>: overwrites kernelGradient (patch, F) and biasGradient (F, or empty) with this
     /// image's contributions, as <see cref="BackwardFilter"/> after the pooling's backward pass would.
     /// </summary>
-    [SkipLocalsInit] // the scratch is written before it is read
+    [SkipLocalsInit] // the lists are written before they are read
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardFilterMaxPooled(ReadOnlySpan<float> input, ReadOnlySpan<float> pooledGradient, ReadOnlySpan<int> argmax, in ConvGeometry conv, in ConvGeometry pool,
         int filters, Span<float> kernelGradient, Span<float> biasGradient)
     {
         ValidateMaxPooled(conv, pool, filters, pooledGradient.Length, argmax.Length);
         Validate(input.Length, kernelGradient.Length, biasGradient.Length, conv.OutputPixels * filters, conv, filters);
-        Span<float> scratch = stackalloc float[Block * filters];
-        Span<int> starts = stackalloc int[Block];
-        Span<int> pixels = stackalloc int[Block];
-        for (int q = 0; q < Block; q++)
-        {
-            pixels[q] = q;
-        }
-
-        var inPlace = new ImageTaps(conv);
         kernelGradient[..(Small * filters)].Clear();
         if (!biasGradient.IsEmpty)
         {
             biasGradient[..filters].Clear();
         }
 
-        // Blocks of pixels in the order BackwardFilterSmall takes them, so that the partial sums are added up alike.
-        var spread = new PooledGradientSpread(conv, pool, filters);
+        var windows = new PoolingWindows(conv, pool, filters);
+        Span<int> lists = stackalloc int[3 * Block];
+        Span<int> starts = lists[..Block], cells = lists.Slice(Block, Block), indices = lists.Slice(2 * Block, Block);
         for (int start = 0; start < conv.OutputPixels; start += Block)
         {
             int count = Math.Min(Block, conv.OutputPixels - start);
-            Span<float> block = scratch[..(count * filters)];
-            spread.Fill(pooledGradient, argmax, start, block, starts);
-            var gradients = new PixelGradients(default, block, default);
+            windows.Locate(start, starts[..count], cells[..count], indices[..count]);
             if (UsesVector512(filters))
             {
-                BackwardFilterPixels512(ref MemoryMarshal.GetReference(input), starts[..count], pixels[..count], inPlace, gradients, Small, filters, relu: false, kernelGradient, biasGradient);
+                BackwardWindows512(ref MemoryMarshal.GetReference(input), new ImageTaps(conv), pooledGradient, argmax, starts[..count], cells[..count], indices[..count], filters,
+                    kernelGradient, biasGradient);
             }
             else
             {
-                BackwardFilterPixels(ref MemoryMarshal.GetReference(input), starts[..count], pixels[..count], inPlace, gradients, Small, filters, relu: false, kernelGradient, biasGradient);
+                BackwardWindows(ref MemoryMarshal.GetReference(input), new ImageTaps(conv), pooledGradient, argmax, starts[..count], cells[..count], indices[..count], filters,
+                    kernelGradient, biasGradient);
             }
         }
     }
@@ -159,23 +113,11 @@ internal static partial class ConvDirect
         g.PatchSize == Small && g.PadTop == 0 && g.PadLeft == 0
         && ((g.OutHeight - 1) * g.StrideHeight) + g.KernelHeight <= g.InHeight && ((g.OutWidth - 1) * g.StrideWidth) + g.KernelWidth <= g.InWidth;
 
-    // ReLU passes no gradient at a window whose maximum it made 0: no pixel of the window is then the one to receive it.
-    private static void CutNonPositive(ReadOnlySpan<float> pooled, Span<int> argmax)
-    {
-        for (int i = 0; i < pooled.Length; i++)
-        {
-            if (!(pooled[i] > 0f))
-            {
-                argmax[i] = -1;
-            }
-        }
-    }
-
     private static void ValidateMaxPooled(in ConvGeometry conv, in ConvGeometry pool, int filters, int pooledLength, int argmaxLength)
     {
         if (!SupportsMaxPooled(conv, pool, filters))
         {
-            throw new ArgumentException($"ConvDirect's pooled kernels take a nine-tap convolution without padding, a filter count that is a multiple of {Vector<float>.Count} up to {MaxFilters} (SIMD accelerated), then pooling windows of at most {Block} taps that tile its {conv.OutHeight}x{conv.OutWidth}x{filters} output, but got a {conv.PatchSize}-tap patch with padding ({conv.PadTop}, {conv.PadLeft}), {filters} filters and {pool.KernelHeight}x{pool.KernelWidth} windows with strides {pool.StrideHeight}x{pool.StrideWidth} over {pool.InHeight}x{pool.InWidth}x{pool.Channels}.");
+            throw new ArgumentException($"ConvDirect's pooled kernels take a nine-tap convolution without padding, a filter count that is a multiple of {Vector<float>.Count} up to {MaxFilters} (SIMD accelerated), then pooling windows that tile its {conv.OutHeight}x{conv.OutWidth}x{filters} output, but got a {conv.PatchSize}-tap patch with padding ({conv.PadTop}, {conv.PadLeft}), {filters} filters and {pool.KernelHeight}x{pool.KernelWidth} windows with strides {pool.StrideHeight}x{pool.StrideWidth} over {pool.InHeight}x{pool.InWidth}x{pool.Channels}.");
         }
 
         int length = pool.OutputPixels * filters;
@@ -185,66 +127,152 @@ internal static partial class ConvDirect
         }
     }
 
-    // Where the pooled gradient goes in a block of the convolution's output pixels: pixel (r, c) lies in window
-    // (r / kh, c / kw) at index (r % kh) * kw + c % kw, and takes the window's gradient where that index is the argmax.
-    // Rows and columns are stepped, not divided out, as in BlockTaps.
-    private readonly struct PooledGradientSpread(in ConvGeometry conv, in ConvGeometry pool, int filters)
+    // The windows' output, one pass over the pooling windows per filter vector with the nine weights in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardWindows(ref float x, in PoolingWindows windows, ImageTaps taps, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, bool relu,
+        Span<float> pooled, Span<int> argmax)
     {
-        private readonly int _outWidth = conv.OutWidth;
-        private readonly int _rowStep = conv.StrideHeight * conv.InWidth * conv.Channels;
-        private readonly int _columnStep = conv.StrideWidth * conv.Channels;
-        private readonly int _kh = pool.KernelHeight;
-        private readonly int _kw = pool.KernelWidth;
-        private readonly int _coveredRows = pool.OutHeight * pool.KernelHeight;
-        private readonly int _coveredColumns = pool.OutWidth * pool.KernelWidth;
-        private readonly int _pooledRowLength = pool.OutWidth * filters;
-        private readonly int _filters = filters;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Fill(ReadOnlySpan<float> pooledGradient, ReadOnlySpan<int> argmax, int start, Span<float> block, Span<int> starts)
+        int o1 = taps.O1, o2 = taps.O2, o3 = taps.O3, o4 = taps.O4, o5 = taps.O5, o6 = taps.O6, o7 = taps.O7, o8 = taps.O8;
+        int filters = windows.Filters, kh = windows.Height, kw = windows.Width, rowStep = windows.RowStep, columnStep = windows.ColumnStep;
+        int outHeight = windows.OutHeight, outWidth = windows.OutWidth;
+        ref float y = ref MemoryMarshal.GetReference(pooled);
+        ref int arg = ref MemoryMarshal.GetReference(argmax);
+        for (int j = 0; j < filters; j += Vector<float>.Count)
         {
-            int filters = _filters, width = Vector<float>.Count, count = block.Length / filters;
-            int r = start / _outWidth, c = start - (r * _outWidth);
-            int wy = r / _kh, ky = r - (wy * _kh), wx = c / _kw, kx = c - (wx * _kw);
-            ref float dy = ref MemoryMarshal.GetReference(block);
-            ref float g = ref MemoryMarshal.GetReference(pooledGradient);
-            ref int arg = ref MemoryMarshal.GetReference(argmax);
-            for (int q = 0; q < count; q++)
+            Vector<float> w0 = Weight(kernel, 0, Small, filters, j), w1 = Weight(kernel, 1, Small, filters, j), w2 = Weight(kernel, 2, Small, filters, j);
+            Vector<float> w3 = Weight(kernel, 3, Small, filters, j), w4 = Weight(kernel, 4, Small, filters, j), w5 = Weight(kernel, 5, Small, filters, j);
+            Vector<float> w6 = Weight(kernel, 6, Small, filters, j), w7 = Weight(kernel, 7, Small, filters, j), w8 = Weight(kernel, 8, Small, filters, j);
+            Vector<float> b = bias.IsEmpty ? Vector<float>.Zero : Vector.LoadUnsafe(ref MemoryMarshal.GetReference(bias), (nuint)j);
+            for (int oy = 0, cell = 0; oy < outHeight; oy++)
             {
-                starts[q] = (r * _rowStep) + (c * _columnStep);
-                int o = q * filters;
-                if (r < _coveredRows && c < _coveredColumns)
+                for (int ox = 0; ox < outWidth; ox++, cell++)
                 {
-                    var k = new Vector<int>((ky * _kw) + kx);
-                    int cell = (wy * _pooledRowLength) + (wx * filters);
-                    for (int j = 0; j < filters; j += width)
+                    int corner = (oy * kh * rowStep) + (ox * kw * columnStep);
+                    Vector<float> best = Vector<float>.Zero;
+                    Vector<int> bestK = Vector<int>.Zero;
+                    for (int ky = 0, k = 0; ky < kh; ky++)
                     {
-                        Vector<int> isMax = Vector.Equals(Vector.LoadUnsafe(ref arg, (nuint)(cell + j)), k);
-                        Vector.ConditionalSelect(isMax, Vector.LoadUnsafe(ref g, (nuint)(cell + j)), Vector<float>.Zero).StoreUnsafe(ref dy, (nuint)(o + j));
+                        for (int kx = 0; kx < kw; kx++, k++)
+                        {
+                            ref float p = ref Unsafe.Add(ref x, corner + (ky * rowStep) + (kx * columnStep));
+                            Vector<float> acc = b + (new Vector<float>(p) * w0) + (new Vector<float>(Unsafe.Add(ref p, o1)) * w1) + (new Vector<float>(Unsafe.Add(ref p, o2)) * w2);
+                            acc += (new Vector<float>(Unsafe.Add(ref p, o3)) * w3) + (new Vector<float>(Unsafe.Add(ref p, o4)) * w4) + (new Vector<float>(Unsafe.Add(ref p, o5)) * w5);
+                            acc += (new Vector<float>(Unsafe.Add(ref p, o6)) * w6) + (new Vector<float>(Unsafe.Add(ref p, o7)) * w7) + (new Vector<float>(Unsafe.Add(ref p, o8)) * w8);
+                            if (relu)
+                            {
+                                acc = Vector.Max(acc, Vector<float>.Zero);
+                            }
+
+                            Vector<int> take = k == 0 ? Vector<int>.AllBitsSet : Vector.GreaterThan(acc, best);
+                            best = Vector.ConditionalSelect(take, acc, best);
+                            bestK = Vector.ConditionalSelect(take, new Vector<int>(k), bestK);
+                        }
+                    }
+
+                    nuint o = (nuint)((cell * filters) + j);
+                    best.StoreUnsafe(ref y, o);
+                    if (relu)
+                    {
+                        bestK = Vector.ConditionalSelect(Vector.GreaterThan(best, Vector<float>.Zero), bestK, new Vector<int>(-1));
+                    }
+
+                    bestK.StoreUnsafe(ref arg, o);
+                }
+            }
+        }
+    }
+
+    // Adds the contributions of the pixels whose taps start at starts[q] to kernelGradient and biasGradient, one pass per
+    // filter vector; pixel q's dz is the pooled gradient of the window at cells[q] where its argmax is indices[q], else 0.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardWindows(ref float x, ImageTaps taps, ReadOnlySpan<float> pooledGradient, ReadOnlySpan<int> argmax, ReadOnlySpan<int> starts,
+        ReadOnlySpan<int> cells, ReadOnlySpan<int> indices, int filters, Span<float> kernelGradient, Span<float> biasGradient)
+    {
+        int o1 = taps.O1, o2 = taps.O2, o3 = taps.O3, o4 = taps.O4, o5 = taps.O5, o6 = taps.O6, o7 = taps.O7, o8 = taps.O8;
+        ref float g = ref MemoryMarshal.GetReference(pooledGradient);
+        ref int arg = ref MemoryMarshal.GetReference(argmax);
+        ref int startRef = ref MemoryMarshal.GetReference(starts);
+        ref int cellRef = ref MemoryMarshal.GetReference(cells);
+        ref int indexRef = ref MemoryMarshal.GetReference(indices);
+        for (int j = 0; j < filters; j += Vector<float>.Count)
+        {
+            Vector<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default, d8 = default, db = default;
+            for (int q = 0; q < starts.Length; q++)
+            {
+                nuint o = (nuint)(Unsafe.Add(ref cellRef, q) + j);
+                Vector<float> dz = Vector.ConditionalSelect(Vector.Equals(Vector.LoadUnsafe(ref arg, o), new Vector<int>(Unsafe.Add(ref indexRef, q))), Vector.LoadUnsafe(ref g, o), Vector<float>.Zero);
+                ref float p = ref Unsafe.Add(ref x, Unsafe.Add(ref startRef, q));
+                db += dz;
+                d0 += new Vector<float>(p) * dz;
+                d1 += new Vector<float>(Unsafe.Add(ref p, o1)) * dz;
+                d2 += new Vector<float>(Unsafe.Add(ref p, o2)) * dz;
+                d3 += new Vector<float>(Unsafe.Add(ref p, o3)) * dz;
+                d4 += new Vector<float>(Unsafe.Add(ref p, o4)) * dz;
+                d5 += new Vector<float>(Unsafe.Add(ref p, o5)) * dz;
+                d6 += new Vector<float>(Unsafe.Add(ref p, o6)) * dz;
+                d7 += new Vector<float>(Unsafe.Add(ref p, o7)) * dz;
+                d8 += new Vector<float>(Unsafe.Add(ref p, o8)) * dz;
+            }
+
+            AddWeight(kernelGradient, 0, Small, filters, j, d0);
+            AddWeight(kernelGradient, 1, Small, filters, j, d1);
+            AddWeight(kernelGradient, 2, Small, filters, j, d2);
+            AddWeight(kernelGradient, 3, Small, filters, j, d3);
+            AddWeight(kernelGradient, 4, Small, filters, j, d4);
+            AddWeight(kernelGradient, 5, Small, filters, j, d5);
+            AddWeight(kernelGradient, 6, Small, filters, j, d6);
+            AddWeight(kernelGradient, 7, Small, filters, j, d7);
+            AddWeight(kernelGradient, 8, Small, filters, j, d8);
+            if (!biasGradient.IsEmpty)
+            {
+                AddWeight(biasGradient, 0, 1, filters, j, db);
+            }
+        }
+    }
+
+    // The convolution's output pixels as the pooling sees them: pixel (r, c) starts at input offset r * RowStep + c * ColumnStep
+    // and lies in window (r / Height, c / Width) at index (r % Height) * Width + c % Width; rows and columns past the last
+    // whole window belong to none.
+    private readonly struct PoolingWindows(in ConvGeometry conv, in ConvGeometry pool, int filters)
+    {
+        public readonly int Filters = filters;
+        public readonly int Height = pool.KernelHeight;
+        public readonly int Width = pool.KernelWidth;
+        public readonly int OutHeight = pool.OutHeight;
+        public readonly int OutWidth = pool.OutWidth;
+        public readonly int RowStep = conv.StrideHeight * conv.InWidth * conv.Channels;
+        public readonly int ColumnStep = conv.StrideWidth * conv.Channels;
+        public readonly int PixelsPerRow = conv.OutWidth;
+
+        // For pixels [start, start + starts.Length): where their taps start, the offset of their window's filter row in the
+        // pooled tensors, and their index in it; a pixel in no window gets index -2, which no argmax holds. Rows and columns
+        // are stepped, not divided out.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Locate(int start, Span<int> starts, Span<int> cells, Span<int> indices)
+        {
+            int row = start / PixelsPerRow, column = start - (row * PixelsPerRow);
+            int windowRow = row / Height, rowInWindow = row - (windowRow * Height);
+            int windowColumn = column / Width, columnInWindow = column - (windowColumn * Width);
+            for (int q = 0; q < starts.Length; q++)
+            {
+                starts[q] = (row * RowStep) + (column * ColumnStep);
+                bool covered = windowRow < OutHeight && windowColumn < OutWidth;
+                cells[q] = covered ? ((windowRow * OutWidth) + windowColumn) * Filters : 0;
+                indices[q] = covered ? (rowInWindow * Width) + columnInWindow : -2;
+                if (++column == PixelsPerRow)
+                {
+                    column = windowColumn = columnInWindow = 0;
+                    row++;
+                    if (++rowInWindow == Height)
+                    {
+                        rowInWindow = 0;
+                        windowRow++;
                     }
                 }
-                else
+                else if (++columnInWindow == Width)
                 {
-                    block.Slice(o, filters).Clear();
-                }
-
-                if (++kx == _kw)
-                {
-                    kx = 0;
-                    wx++;
-                }
-
-                if (++c == _outWidth)
-                {
-                    c = 0;
-                    wx = 0;
-                    kx = 0;
-                    r++;
-                    if (++ky == _kh)
-                    {
-                        ky = 0;
-                        wy++;
-                    }
+                    columnInWindow = 0;
+                    windowColumn++;
                 }
             }
         }

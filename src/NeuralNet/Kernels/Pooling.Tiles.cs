@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NeuralNet.Kernels;
 
@@ -15,6 +16,23 @@ internal static partial class Pooling
     internal static bool IsTiling(in ConvGeometry g) =>
         g.PadTop == 0 && g.PadLeft == 0 && g.StrideHeight == g.KernelHeight && g.StrideWidth == g.KernelWidth
         && g.OutHeight * g.KernelHeight <= g.InHeight && g.OutWidth * g.KernelWidth <= g.InWidth;
+
+    /// <summary>
+    /// Max pooling after ReLU: where a window's maximum is not positive, ReLU passes it no gradient, so its argmax becomes -1
+    /// (no position): <see cref="MaxBackward"/> over tiling windows then gives ReLU's dz directly. Lengths are whole
+    /// channel vectors.
+    /// </summary>
+    public static void CutNonPositive(ReadOnlySpan<float> pooled, Span<int> argmax)
+    {
+        ref float value = ref MemoryMarshal.GetReference(pooled);
+        ref int index = ref MemoryMarshal.GetReference(argmax);
+        var none = new Vector<int>(-1);
+        for (int i = 0; i < pooled.Length; i += Vector<float>.Count)
+        {
+            Vector<int> positive = Vector.GreaterThan(Vector.LoadUnsafe(ref value, (nuint)i), Vector<float>.Zero);
+            Vector.ConditionalSelect(positive, Vector.LoadUnsafe(ref index, (nuint)i), none).StoreUnsafe(ref index, (nuint)i);
+        }
+    }
 
     // MaxForward for tiling windows and whole channel vectors.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,10 +1,16 @@
+using System.Numerics;
 using NeuralNet.Kernels;
 
 namespace NeuralNet.Layers;
 
-// The convolution run together with the max pooling that alone reads its output (E4.3's Conv2D(32, 3, relu) then
-// MaxPooling2D(2)), image by image, so that the convolution's output never leaves the cache (ConvDirect.ForwardMaxPooled).
-// The model's graph executor decides when (GraphExecutor); the results are the bits of the two layers run one after the other.
+// The convolution run together with the max pooling that alone reads its output, so that the convolution's output does not
+// make a round trip through memory between the two (the model's graph executor decides when: GraphExecutor). Two paths:
+// - a nine-tap convolution that passes no gradient back (E4.3's Conv2D(32, 3, relu) then MaxPooling2D(2)) runs image by
+//   image without storing its output at all (ConvDirect.ForwardMaxPooled);
+// - an im2col + GEMM convolution (E4.3's second) pools each group of images right after its product, while the group's
+//   output is in cache, and backward builds dz straight from the pooled gradient: the pooling's gradient, the ReLU mask and
+//   the bias sums in one pass instead of three.
+// Either way the results are the bits of the two layers run one after the other.
 public sealed partial class Conv2D
 {
     private Step _pooledForward = null!;
@@ -16,20 +22,32 @@ public sealed partial class Conv2D
     private int[] _pooledArgmax = [];
     private bool _lastForwardPooled;
 
-    /// <summary>Whether <see cref="ForwardMaxPooled"/> can run this layer together with <paramref name="pooling"/>, which reads its output.</summary>
-    internal bool CanFuseMaxPooling(MaxPooling2D pooling) =>
-        IsBuilt && pooling.IsBuilt && !_general && _direct && ConvDirect.SupportsMaxPooled(_geometry, pooling.Geometry, Filters);
+    /// <summary>
+    /// Whether <see cref="ForwardMaxPooled"/> can run this layer together with <paramref name="pooling"/>, which reads its
+    /// output, when the input gradient is needed (<paramref name="inputGradient"/>) or not.
+    /// </summary>
+    internal bool CanFuseMaxPooling(MaxPooling2D pooling, bool inputGradient)
+    {
+        if (!IsBuilt || !pooling.IsBuilt || _general || pooling.InputShape != OutputShape)
+        {
+            return false;
+        }
+
+        ConvGeometry pool = pooling.Geometry;
+        return _direct
+            ? !inputGradient && ConvDirect.SupportsMaxPooled(_geometry, pool, Filters)
+            : (Activation is null || _fusedRelu) && Pooling.IsTiling(pool) && Filters % Vector<float>.Count == 0;
+    }
 
     /// <summary>
     /// The forward pass of this layer and then <paramref name="pooling"/> (see <see cref="CanFuseMaxPooling"/>): returns the
-    /// pooled output, owned by this layer; the convolution's own output is not kept. Its backward pass is
-    /// <see cref="BackwardMaxPooled"/>.
+    /// pooled output, owned by this layer. Its backward pass is <see cref="BackwardMaxPooled"/>.
     /// </summary>
     internal Tensor ForwardMaxPooled(Tensor input, MaxPooling2D pooling)
     {
-        if (!CanFuseMaxPooling(pooling) || pooling.InputShape != OutputShape)
+        if (!CanFuseMaxPooling(pooling, ComputesInputGradient))
         {
-            throw new InvalidOperationException($"{Describe()} cannot run together with pooling layer '{pooling.Name}': that needs both built, this layer's output {(IsBuilt ? OutputShape.ToBatchString() : "(not built)")} as the pooling's input, a nine-tap patch without padding and pooling windows that tile it.");
+            throw new InvalidOperationException($"{Describe()} cannot run together with pooling layer '{pooling.Name}': that needs both built, this layer's output {(IsBuilt ? OutputShape.ToBatchString() : "(not built)")} as the pooling's input, no activation or ReLU, pooling windows that tile it, and for a nine-tap patch without padding no input gradient.");
         }
 
         CheckInput(input);
@@ -45,10 +63,21 @@ public sealed partial class Conv2D
         _poolGeometry = pooling.Geometry;
         _input = input;
         _batch = batch;
-        _z = _y = null;
         _pooled = BatchView(ref _pooledBuffer, batch, pooling.OutputShape);
         _lastForwardPooled = true;
-        ConvParallel.For(batch, _pooledForward);
+        if (_direct)
+        {
+            _z = _y = null;
+            ConvParallel.For(batch, _pooledForward);
+        }
+        else
+        {
+            _z = BatchView(ref _zBuffer, batch, OutputShape);
+            _y = _fusedEpilogue || Activation is null ? _z : BatchView(ref _yBuffer, batch, OutputShape);
+            _groupImages = ImagesPerGroup(batch);
+            ConvParallel.For(GroupCount(batch), _pooledForward);
+        }
+
         RecordFusedForward(null);
         pooling.RecordFusedForward(_pooled);
         return _pooled;
@@ -56,9 +85,10 @@ public sealed partial class Conv2D
 
     /// <summary>
     /// The backward pass of the last <see cref="ForwardMaxPooled"/> from the gradient of the pooled output: accumulates the
-    /// kernel and bias gradients, as the pooling's backward pass and then this layer's would.
+    /// kernel and bias gradients, as the pooling's backward pass and then this layer's would, and returns the input
+    /// gradient when <see cref="Layer.ComputesInputGradient"/> (else null).
     /// </summary>
-    internal void BackwardMaxPooled(Tensor pooledGradient)
+    internal Tensor? BackwardMaxPooled(Tensor pooledGradient)
     {
         if (!_lastForwardPooled || _pooled is null || pooledGradient.Shape != _pooled.Shape)
         {
@@ -66,17 +96,63 @@ public sealed partial class Conv2D
         }
 
         _pooledGradient = pooledGradient;
+        if (_direct)
+        {
+            ConvParallel.For(_batch, _pooledBackward);
+            _pooledGradient = null;
+            AddPartials();
+            return null;
+        }
+
+        // dz for the whole batch, then the products of the layer's own backward pass.
+        Tensor dz = BatchView(ref _dzBuffer, _batch, OutputShape);
+        _dz = dz;
         ConvParallel.For(_batch, _pooledBackward);
         _pooledGradient = null;
-        AddPartials();
+        AddBiasPartials();
+        int rows = _batch * _geometry.OutputPixels, patch = _geometry.PatchSize;
+        Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel!.Gradient.AsSpan());
+        return ComputesInputGradient ? InputGradient(dz) : null;
     }
 
     private void RunPooledStep(bool forward, int n)
     {
         ConvGeometry g = _geometry, pool = _poolGeometry;
-        int pooledSize = pool.OutputPixels * Filters, patch = g.PatchSize;
-        ReadOnlySpan<float> image = _input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize);
+        int pooledSize = pool.OutputPixels * Filters, patch = g.PatchSize, outSize = g.OutputPixels * Filters;
+        if (!_direct && forward)
+        {
+            // The group's product, then its pooling while the group's output is in cache.
+            RunStep(StepKind.ImageForward, n);
+            (int first, int images) = Group(n);
+            Span<float> pooled = _pooled!.AsSpan().Slice(first * pooledSize, images * pooledSize);
+            Span<int> best = _pooledArgmax.AsSpan(first * pooledSize, images * pooledSize);
+            Pooling.MaxForward(_y!.AsReadOnlySpan().Slice(first * outSize, images * outSize), pool, images, pooled, best);
+            if (_fusedRelu)
+            {
+                Pooling.CutNonPositive(pooled, best);
+            }
+
+            return;
+        }
+
         Span<int> argmax = _pooledArgmax.AsSpan(n * pooledSize, pooledSize);
+        ReadOnlySpan<float> pooledGradient = forward ? default : _pooledGradient!.AsReadOnlySpan().Slice(n * pooledSize, pooledSize);
+        if (!_direct)
+        {
+            // The pooling's gradient through the cut argmax is already ReLU's dz: 0 wherever ReLU had cut it.
+            Span<float> dz = _dz!.AsSpan().Slice(n * outSize, outSize);
+            Pooling.MaxBackward(pooledGradient, argmax, pool, 1, dz);
+            if (_bias is not null)
+            {
+                Span<float> partial = _biasPartials.AsSpan(n * Filters, Filters);
+                partial.Clear();
+                Convolution.AddColumnSums(dz, Filters, partial);
+            }
+
+            return;
+        }
+
+        ReadOnlySpan<float> image = _input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize);
         if (forward)
         {
             ConvDirect.ForwardMaxPooled(image, _kernel!.Value.AsReadOnlySpan(), _bias is null ? default : _bias.Value.AsReadOnlySpan(), g, pool, Filters, _fusedRelu,
@@ -84,7 +160,7 @@ public sealed partial class Conv2D
             return;
         }
 
-        ConvDirect.BackwardFilterMaxPooled(image, _pooledGradient!.AsReadOnlySpan().Slice(n * pooledSize, pooledSize), argmax, g, pool, Filters,
+        ConvDirect.BackwardFilterMaxPooled(image, pooledGradient, argmax, g, pool, Filters,
             _kernelPartials.AsSpan(n * patch * Filters, patch * Filters), _bias is null ? default : _biasPartials.AsSpan(n * Filters, Filters));
     }
 }

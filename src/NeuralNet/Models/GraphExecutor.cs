@@ -337,8 +337,13 @@ internal sealed class GraphExecutor
                 // At the convolution's own place, so that a shared convolution's calls add their gradients in the same order.
                 if (step.PooledGradient is Tensor pooledGradient)
                 {
-                    ((Conv2D)step.Instance).BackwardMaxPooled(pooledGradient);
+                    var convolution = (Conv2D)step.Instance;
+                    convolution.ComputesInputGradient = step.NeedsInputGradient;
                     step.PooledGradient = null;
+                    if (convolution.BackwardMaxPooled(pooledGradient) is Tensor inputGradient && step.NeedsInputGradient && _requiresGradient[step.InputSlots[0]])
+                    {
+                        Accumulate(step.InputSlots[0], inputGradient);
+                    }
                 }
 
                 continue;
@@ -445,21 +450,21 @@ internal sealed class GraphExecutor
         }
     }
 
-    // A convolution whose output only a max pooling reads, and which passes no gradient to its input (when training, a
-    // model's first convolution; in inference, any), runs together with that pooling (Conv2D.ForwardMaxPooled): the convolution's output stays in cache
-    // instead of a whole batch of it going through memory, with the same results.
+    // A convolution whose output only a max pooling reads runs together with that pooling (Conv2D.ForwardMaxPooled, when
+    // Conv2D.CanFuseMaxPooling: a nine-tap first convolution, or an im2col + GEMM one), so that its output does not make a
+    // round trip through memory between the two; the same results.
     private void FuseConvolutionsWithPooling(int[] consumers)
     {
         foreach (Step step in _steps)
         {
-            if (step.Instance is not Conv2D convolution || step.NeedsInputGradient || step.InputSlots.Length != 1 || step.OutputSlots.Length != 1
+            if (step.Instance is not Conv2D convolution || step.InputSlots.Length != 1 || step.OutputSlots.Length != 1
                 || consumers[step.OutputSlot] != 1 || Array.IndexOf(_outputSlots, step.OutputSlot) >= 0)
             {
                 continue;
             }
 
             Step? pooling = Array.Find(_steps, s => s.InputSlots.Length == 1 && s.InputSlots[0] == step.OutputSlot);
-            if (pooling is { Instance: MaxPooling2D maxPooling, OutputSlots.Length: 1 } && convolution.CanFuseMaxPooling(maxPooling))
+            if (pooling is { Instance: MaxPooling2D maxPooling, OutputSlots.Length: 1 } && convolution.CanFuseMaxPooling(maxPooling, step.NeedsInputGradient))
             {
                 step.PooledBy = pooling;
                 pooling.PooledFrom = step;

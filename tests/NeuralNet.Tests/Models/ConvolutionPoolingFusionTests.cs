@@ -7,17 +7,19 @@ using Xunit;
 
 namespace NeuralNet.Tests.Models;
 
-// A model runs a first convolution together with the max pooling that alone reads its output (Conv2D.ForwardMaxPooled); the
+// A model runs a convolution together with the max pooling that alone reads its output (Conv2D.ForwardMaxPooled); the
 // outputs and gradients are the bits of the layers run one after the other through their own Forward and Backward.
 public class ConvolutionPoolingFusionTests
 {
     [Theory]
     [InlineData(true, 2)]
     [InlineData(false, 3)]
-    public void ForwardAndBackward_FirstConvolutionThenMaxPooling_SameBitsAsLayerByLayer(bool relu, int poolSize)
+    public void ForwardAndBackward_ConvolutionsThenMaxPooling_SameBitsAsLayerByLayer(bool relu, int poolSize)
     {
+        // The first convolution runs the direct path, the second im2col + GEMM, which also passes a gradient back.
         var convolution = new Conv2D(16, 3, activation: relu ? ActivationFunction.Relu : null);
-        var model = new Sequential([new InputLayer(15, 14, 1), convolution, new MaxPooling2D(poolSize), new Flatten(), new Dense(4)], seed: 3);
+        var second = new Conv2D(8, 2, activation: relu ? ActivationFunction.Relu : null);
+        var model = new Sequential([new InputLayer(15, 14, 1), convolution, new MaxPooling2D(poolSize), second, new MaxPooling2D(2), new Flatten(), new Dense(4)], seed: 3);
         Layer[] layers = [.. model.Layers.Where(l => l is not InputLayer)];
         Tensor x = Tensor.RandomUniform(new TensorShape(6, 15, 14, 1), 5, -1f, 1f);
         Tensor dy = Tensor.RandomUniform(new TensorShape(6, 4), 6, -1f, 1f);
@@ -29,6 +31,7 @@ public class ConvolutionPoolingFusionTests
         // The model's pass kept no convolution output: the layer's own backward pass has nothing to run on.
         Assert.Contains("together with another", Assert.Throws<InvalidOperationException>(() => convolution.Backward(new Tensor(6, 13, 12, 16))).Message);
         Assert.Contains("kept no output", Assert.Throws<InvalidOperationException>(() => convolution.GetOutput(0)).Message);
+        Assert.Contains("kept no output", Assert.Throws<InvalidOperationException>(() => second.GetOutput(0)).Message);
         Assert.Equal(6 * 16 * (13 / poolSize) * (12 / poolSize), layers[1].GetOutput(0).Shape.ElementCount);
 
         foreach (Parameter p in model.Parameters)

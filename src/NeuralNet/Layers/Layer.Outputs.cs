@@ -35,7 +35,8 @@ public abstract partial class Layer
     /// <param name="index">The output, from 0 to <see cref="OutputCount"/> − 1.</param>
     /// <returns>(batch, ...<see cref="OutputShapes"/>[index]).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not an output of this layer.</exception>
-    /// <exception cref="InvalidOperationException">No forward pass has run.</exception>
+    /// <exception cref="InvalidOperationException">No forward pass has run, or the model's last pass ran this convolution
+    /// together with the max pooling that reads its output and kept no output of it (see docs/architecture.md).</exception>
     public Tensor GetOutput(int index)
     {
         if (index < 0 || index >= OutputCount)
@@ -57,7 +58,8 @@ public abstract partial class Layer
     /// <param name="outputGradients">dLoss/dOutput k for each output k of <see cref="OutputShapes"/>, or null for none.</param>
     /// <param name="inputGradients">One entry per input; receives dLoss/dInput (owned by the layer), or null where none was computed.</param>
     /// <exception cref="ArgumentException">The number of gradients differs from the number of outputs, or a gradient's shape from its output's.</exception>
-    /// <exception cref="InvalidOperationException">No forward pass has run.</exception>
+    /// <exception cref="InvalidOperationException">No forward pass has run, or the model's last pass ran this layer together
+    /// with another and the layer holds no caches of it.</exception>
     public void Backward(ReadOnlySpan<Tensor?> outputGradients, Span<Tensor?> inputGradients)
     {
         int count = OutputCount;

@@ -314,7 +314,9 @@ public abstract partial class Layer
     /// <param name="outputGradient">dLoss/dOutput for the batch of the last forward call.</param>
     /// <returns>dLoss/dInput, owned by the layer; the output gradient itself when <see cref="ComputesInputGradient"/> is false.</returns>
     /// <exception cref="ArgumentException">The gradient's shape differs from the last output's.</exception>
-    /// <exception cref="InvalidOperationException">The layer takes several inputs; call <see cref="Backward(Tensor, Span{Tensor})"/>.</exception>
+    /// <exception cref="InvalidOperationException">The layer takes several inputs (call <see cref="Backward(Tensor, Span{Tensor})"/>), or the
+    /// model's last forward pass ran it together with another layer (a convolution and the max pooling that reads its output) and it holds no
+    /// caches of that pass.</exception>
     public Tensor Backward(Tensor outputGradient)
     {
         CheckOutputGradient(outputGradient);

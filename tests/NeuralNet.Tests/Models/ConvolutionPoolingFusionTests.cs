@@ -67,10 +67,12 @@ public class ConvolutionPoolingFusionTests
     [InlineData(true)]
     public void TrainingPasses_FusedAndLayerByLayer_SameBits(bool shared)
     {
+        // The second convolution (im2col + GEMM) has ReLU and no bias; 40 images make groups of several per work item.
         Model model = shared ? SharedConvolution() : new Sequential([new InputLayer(16, 16, 1), new Conv2D(16, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2),
-            new Conv2D(8, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2), new Flatten(), new Dense(3)], seed: 4);
-        Tensor[] inputs = [.. model.Inputs.Select((input, i) => Tensor.RandomUniform(new TensorShape([5, .. input.Shape.Dimensions]), 10 + i, -1f, 1f))];
-        Tensor outputGradient = Tensor.RandomUniform(new TensorShape(5, 3), 20, -1f, 1f);
+            new Conv2D(8, 3, activation: ActivationFunction.Relu, useBias: false), new MaxPooling2D(2), new Flatten(), new Dense(3)], seed: 4);
+        int batch = shared ? 5 : 40;
+        Tensor[] inputs = [.. model.Inputs.Select((input, i) => Tensor.RandomUniform(new TensorShape([batch, .. input.Shape.Dimensions]), 10 + i, -1f, 1f))];
+        Tensor outputGradient = Tensor.RandomUniform(new TensorShape(batch, 3), 20, -1f, 1f);
         (float[] fusedOutput, float[][] fusedGradients) = RunTraining(model, new GraphExecutor(model.Graph), inputs, outputGradient);
         (float[] output, float[][] gradients) = RunTraining(model, GraphExecutor.LayerByLayer(model.Graph, inference: false), inputs, outputGradient);
 
@@ -95,8 +97,8 @@ public class ConvolutionPoolingFusionTests
     [Fact]
     public void TrainStep_FusedAfterWarmUp_AllocatesNothing()
     {
-        var model = new Sequential([new InputLayer(14, 14, 1), new Conv2D(16, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2), new Flatten(),
-            new Dense(3, ActivationFunction.Softmax)], seed: 2);
+        var model = new Sequential([new InputLayer(14, 14, 1), new Conv2D(16, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2),
+            new Conv2D(8, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2), new Flatten(), new Dense(3, ActivationFunction.Softmax)], seed: 2);
         model.Compile(new Adam(), new CategoricalCrossEntropy());
         Tensor x = Tensor.RandomUniform(new TensorShape(32, 14, 14, 1), 3, 0f, 1f);
         var y = new Tensor(32, 3);
@@ -116,9 +118,10 @@ public class ConvolutionPoolingFusionTests
         });
     }
 
-    // A convolution whose output something else reads too, or that passes a gradient to an earlier layer, runs on its own.
+    // A convolution whose output something else reads too, or with another activation than ReLU, runs on its own; so does
+    // a nine-tap (direct) convolution that passes a gradient back, which the im2col + GEMM path (without SIMD) fuses.
     [Fact]
-    public void Forward_ConvolutionOutputReadTwiceOrNotFirst_RunsLayerByLayer()
+    public void Forward_ConvolutionOutputReadTwiceOrNotFused_RunsLayerByLayer()
     {
         var shared = new Conv2D(8, 3, activation: ActivationFunction.Relu);
         var input = new Input(new TensorShape(10, 10, 1));
@@ -129,10 +132,16 @@ public class ConvolutionPoolingFusionTests
         branched.Forward(Tensor.RandomUniform(new TensorShape(2, 10, 10, 1), 1, -1f, 1f), training: true);
         shared.Backward(new Tensor(2, 8, 8, 8)); // ran on its own: its backward pass has its output to work from
 
+        var tanh = new Conv2D(8, 3, activation: ActivationFunction.Tanh);
+        var other = new Sequential([new InputLayer(10, 10, 1), tanh, new MaxPooling2D(2), new Flatten(), new Dense(2)], seed: 1);
+        other.Forward(Tensor.RandomUniform(new TensorShape(2, 10, 10, 1), 1, -1f, 1f), training: true);
+        tanh.Backward(new Tensor(2, 8, 8, 8));
+
         var second = new Conv2D(8, 3, activation: ActivationFunction.Relu);
         var stacked = new Sequential([new InputLayer(14, 14, 1), new Conv2D(1, 3), second, new MaxPooling2D(2), new Flatten(), new Dense(2)], seed: 1);
         stacked.Forward(Tensor.RandomUniform(new TensorShape(2, 14, 14, 1), 1, -1f, 1f), training: true);
-        second.Backward(new Tensor(2, 10, 10, 8));
+        Exception? refused = Record.Exception(() => second.Backward(new Tensor(2, 10, 10, 8)));
+        Assert.Equal(!System.Numerics.Vector.IsHardwareAccelerated, refused is InvalidOperationException);
     }
 
     // One input through a convolution and its pooling, the other through the same convolution alone.

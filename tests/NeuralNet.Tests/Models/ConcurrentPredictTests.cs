@@ -172,12 +172,16 @@ public class ConcurrentPredictTests
         var seen = new ConcurrentBag<float[]>();
         var predictors = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
         {
-            while (!stop.IsCancellationRequested)
+            do
             {
                 seen.Add(model.Predict(x[0]).ToArray());
             }
+            while (!stop.IsCancellationRequested);
         })).ToList();
         predictors.ForEach(t => t.Start());
+
+        // Fit starts once the predictions are running (a short Fit could otherwise end before a predictor thread starts).
+        Assert.True(SpinWait.SpinUntil(() => !seen.IsEmpty, TimeSpan.FromSeconds(10)), "no prediction started");
         model.Fit(x, y, epochs: 3, batchSize: 4, verbose: 0);
         stop.Cancel();
         predictors.ForEach(t => t.Join());

@@ -20,7 +20,6 @@ public sealed partial class Conv2D
     private Tensor? _pooled;
     private Tensor? _pooledGradient;
     private int[] _pooledArgmax = [];
-    private bool _lastForwardPooled;
 
     /// <summary>
     /// Whether <see cref="ForwardMaxPooled"/> can run this layer together with <paramref name="pooling"/>, which reads its
@@ -64,7 +63,6 @@ public sealed partial class Conv2D
         _input = input;
         _batch = batch;
         _pooled = BatchView(ref _pooledBuffer, batch, pooling.OutputShape);
-        _lastForwardPooled = true;
         if (_direct)
         {
             _z = _y = null;
@@ -90,9 +88,9 @@ public sealed partial class Conv2D
     /// </summary>
     internal Tensor? BackwardMaxPooled(Tensor pooledGradient)
     {
-        if (!_lastForwardPooled || _pooled is null || pooledGradient.Shape != _pooled.Shape)
+        if (!RanFused || _pooled is null || pooledGradient.Shape != _pooled.Shape)
         {
-            throw new InvalidOperationException($"{Describe()}: the pooled backward pass needs a pooled forward pass of the same shape first (last {(_lastForwardPooled ? _pooled?.Shape.ToString() : "not pooled")}, gradient {pooledGradient.Shape}).");
+            throw new InvalidOperationException($"{Describe()}: the pooled backward pass needs a pooled forward pass of the same shape first (last {(RanFused ? _pooled?.Shape.ToString() : "not pooled")}, gradient {pooledGradient.Shape}).");
         }
 
         _pooledGradient = pooledGradient;
@@ -115,52 +113,49 @@ public sealed partial class Conv2D
         return ComputesInputGradient ? InputGradient(dz) : null;
     }
 
-    private void RunPooledStep(bool forward, int n)
+    // Work item n of the pooled forward pass: one image (direct) or one group of images (im2col + GEMM).
+    private void RunPooledForward(int n)
     {
         ConvGeometry g = _geometry, pool = _poolGeometry;
-        int pooledSize = pool.OutputPixels * Filters, patch = g.PatchSize, outSize = g.OutputPixels * Filters;
-        if (!_direct && forward)
+        int pooledSize = pool.OutputPixels * Filters;
+        if (_direct)
         {
-            // The group's product, then its pooling while the group's output is in cache.
-            RunStep(StepKind.ImageForward, n);
-            (int first, int images) = Group(n);
-            Span<float> pooled = _pooled!.AsSpan().Slice(first * pooledSize, images * pooledSize);
-            Span<int> best = _pooledArgmax.AsSpan(first * pooledSize, images * pooledSize);
-            Pooling.MaxForward(_y!.AsReadOnlySpan().Slice(first * outSize, images * outSize), pool, images, pooled, best);
-            if (_fusedRelu)
-            {
-                Pooling.CutNonPositive(pooled, best);
-            }
-
+            ConvDirect.ForwardMaxPooled(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), _kernel!.Value.AsReadOnlySpan(),
+                _bias is null ? default : _bias.Value.AsReadOnlySpan(), g, pool, Filters, _fusedRelu, _pooled!.AsSpan().Slice(n * pooledSize, pooledSize),
+                _pooledArgmax.AsSpan(n * pooledSize, pooledSize));
             return;
         }
 
-        Span<int> argmax = _pooledArgmax.AsSpan(n * pooledSize, pooledSize);
-        ReadOnlySpan<float> pooledGradient = forward ? default : _pooledGradient!.AsReadOnlySpan().Slice(n * pooledSize, pooledSize);
-        if (!_direct)
+        // The group's product, then its pooling while the group's output is in cache.
+        RunStep(StepKind.ImageForward, n);
+        (int first, int images) = Group(n);
+        int outSize = g.OutputPixels * Filters;
+        Span<float> pooled = _pooled!.AsSpan().Slice(first * pooledSize, images * pooledSize);
+        Span<int> best = _pooledArgmax.AsSpan(first * pooledSize, images * pooledSize);
+        Pooling.MaxForward(_y!.AsReadOnlySpan().Slice(first * outSize, images * outSize), pool, images, pooled, best);
+        if (_fusedRelu)
         {
-            // The pooling's gradient through the cut argmax is already ReLU's dz: 0 wherever ReLU had cut it.
-            Span<float> dz = _dz!.AsSpan().Slice(n * outSize, outSize);
-            Pooling.MaxBackward(pooledGradient, argmax, pool, 1, dz);
-            if (_bias is not null)
-            {
-                Span<float> partial = _biasPartials.AsSpan(n * Filters, Filters);
-                partial.Clear();
-                Convolution.AddColumnSums(dz, Filters, partial);
-            }
+            Pooling.CutNonPositive(pooled, best);
+        }
+    }
 
+    // Work item n of the pooled backward pass: image n.
+    private void RunPooledBackward(int n)
+    {
+        ConvGeometry g = _geometry, pool = _poolGeometry;
+        int pooledSize = pool.OutputPixels * Filters, outSize = g.OutputPixels * Filters, kernelSize = g.PatchSize * Filters;
+        ReadOnlySpan<int> argmax = _pooledArgmax.AsSpan(n * pooledSize, pooledSize);
+        ReadOnlySpan<float> pooledGradient = _pooledGradient!.AsReadOnlySpan().Slice(n * pooledSize, pooledSize);
+        if (_direct)
+        {
+            ConvDirect.BackwardFilterMaxPooled(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), pooledGradient, argmax, g, pool, Filters,
+                _kernelPartials.AsSpan(n * kernelSize, kernelSize), _bias is null ? default : _biasPartials.AsSpan(n * Filters, Filters));
             return;
         }
 
-        ReadOnlySpan<float> image = _input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize);
-        if (forward)
-        {
-            ConvDirect.ForwardMaxPooled(image, _kernel!.Value.AsReadOnlySpan(), _bias is null ? default : _bias.Value.AsReadOnlySpan(), g, pool, Filters, _fusedRelu,
-                _pooled!.AsSpan().Slice(n * pooledSize, pooledSize), argmax);
-            return;
-        }
-
-        ConvDirect.BackwardFilterMaxPooled(image, pooledGradient, argmax, g, pool, Filters,
-            _kernelPartials.AsSpan(n * patch * Filters, patch * Filters), _bias is null ? default : _biasPartials.AsSpan(n * Filters, Filters));
+        // The pooling's gradient through the cut argmax is already ReLU's dz: 0 wherever ReLU had cut it.
+        Span<float> dz = _dz!.AsSpan().Slice(n * outSize, outSize);
+        Pooling.MaxBackward(pooledGradient, argmax, pool, 1, dz);
+        BiasPartial(n, dz);
     }
 }

@@ -299,7 +299,6 @@ public sealed partial class Conv2D : Layer
         EnsureScratch(batch);
         _input = input;
         _batch = batch;
-        _lastForwardPooled = false;
         if (_direct)
         {
             _z = BatchView(ref _zBuffer, batch, OutputShape);
@@ -359,6 +358,17 @@ public sealed partial class Conv2D : Layer
         }
 
         return InputGradient(dz);
+    }
+
+    // Image n's bias-gradient partial: the column sums of its dz.
+    private void BiasPartial(int n, ReadOnlySpan<float> dz)
+    {
+        if (_bias is not null)
+        {
+            Span<float> partial = _biasPartials.AsSpan(n * Filters, Filters);
+            partial.Clear();
+            Convolution.AddColumnSums(dz, Filters, partial);
+        }
     }
 
     // Per-image kernel and bias partials from the direct kernel, summed in image order (the same bits on any
@@ -489,18 +499,15 @@ public sealed partial class Conv2D : Layer
                     dy = dz;
                 }
 
-                if (_bias is not null)
-                {
-                    Span<float> partial = _biasPartials.AsSpan(n * Filters, Filters);
-                    partial.Clear();
-                    Convolution.AddColumnSums(dy, Filters, partial);
-                }
-
+                BiasPartial(n, dy);
                 break;
             }
 
-            case StepKind.PooledForward or StepKind.PooledBackward:
-                RunPooledStep(kind == StepKind.PooledForward, n);
+            case StepKind.PooledForward:
+                RunPooledForward(n);
+                break;
+            case StepKind.PooledBackward:
+                RunPooledBackward(n);
                 break;
             case StepKind.Col2Im:
             {

@@ -561,6 +561,9 @@ public abstract partial class Layer
         _ranFused = true;
     }
 
+    /// <summary>Whether the last forward pass was one the model ran together with another layer (<see cref="RecordFusedForward"/>).</summary>
+    private protected bool RanFused => _ranFused;
+
     private void ThrowIfRanFused()
     {
         if (_ranFused)

@@ -31,7 +31,7 @@ internal static unsafe partial class Gemm
         {
             int chunk = (args.N + parts - 1) / parts;
             chunk = (chunk + SkinnyPartColumns - 1) / SkinnyPartColumns * SkinnyPartColumns;
-            RunParts(in args, splitColumns: true, chunk, (args.N + chunk - 1) / chunk, &SkinnySerial);
+            RunParts(in args, splitColumns: true, chunk, (args.N + chunk - 1) / chunk, &SkinnySerial, shortCall: true);
         }
         else
         {

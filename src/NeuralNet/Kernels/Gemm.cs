@@ -207,14 +207,22 @@ internal static unsafe partial class Gemm
         RunParts(in args, splitColumns: false, (rowBlocks + parts - 1) / parts * blockRows, parts, serial);
     }
 
-    // Runs serial on parts disjoint ranges of C's columns or rows, chunk wide (the last one shorter), on the thread team.
-    private static void RunParts(in Arguments args, bool splitColumns, int chunk, int parts, delegate*<in Arguments, void> serial)
+    // Runs serial on parts disjoint ranges of C's columns or rows, chunk wide (the last one shorter), on the thread team;
+    // a short product (one sample's) wakes a sleeping worker only within a burst (GemmThreadTeam.RunShort).
+    private static void RunParts(in Arguments args, bool splitColumns, int chunk, int parts, delegate*<in Arguments, void> serial, bool shortCall = false)
     {
         ParallelJob job = s_parallelJob ??= new ParallelJob();
         job.Prepare(args, splitColumns, chunk, serial);
         try
         {
-            GemmThreadTeam.Instance.Run(job, parts);
+            if (shortCall)
+            {
+                GemmThreadTeam.Instance.RunShort(job, parts);
+            }
+            else
+            {
+                GemmThreadTeam.Instance.Run(job, parts);
+            }
         }
         finally
         {

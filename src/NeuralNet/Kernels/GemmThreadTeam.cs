@@ -197,8 +197,8 @@ internal sealed class GemmThreadTeam
         private readonly GemmThreadTeam _team;
         private readonly ManualResetEventSlim _wake = new(false, spinCount: 1);
         private int _pending;
-        private volatile bool _spinning;
-        private long _blockedAt;
+        // When the worker last blocked, in Stopwatch ticks; long.MaxValue while it spins (0 before it first has).
+        private long _blockedSince;
 
         public Worker(GemmThreadTeam team, int index)
         {
@@ -211,7 +211,7 @@ internal sealed class GemmThreadTeam
         /// Whether the worker is polling for the next call, or blocked for less than the spin window: the hypervisor
         /// polls a halted virtual CPU for a while before it deschedules it, and a wake in that time costs little.
         /// </summary>
-        public bool IsCheapToWake(long now) => _spinning || now - Volatile.Read(ref _blockedAt) < s_spinTicks;
+        public bool IsCheapToWake(long now) => now - Volatile.Read(ref _blockedSince) < s_spinTicks;
 
         public void Wake()
         {
@@ -225,15 +225,14 @@ internal sealed class GemmThreadTeam
             {
                 if (Interlocked.Exchange(ref _pending, 0) == 0)
                 {
-                    _spinning = true;
+                    Volatile.Write(ref _blockedSince, long.MaxValue);
                     long spinUntil = Stopwatch.GetTimestamp() + s_spinTicks;
                     while (Volatile.Read(ref _pending) == 0 && Stopwatch.GetTimestamp() < spinUntil)
                     {
                         Thread.SpinWait(16);
                     }
 
-                    Volatile.Write(ref _blockedAt, Stopwatch.GetTimestamp());
-                    _spinning = false;
+                    Volatile.Write(ref _blockedSince, Stopwatch.GetTimestamp());
                     if (Volatile.Read(ref _pending) == 0)
                     {
                         _wake.Wait();

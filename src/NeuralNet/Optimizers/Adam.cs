@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace NeuralNet.Optimizers;
 
@@ -41,10 +42,12 @@ public sealed class Adam : MomentOptimizer
     /// Adam's rule (shared with <see cref="AdamW"/>): m += (g − m)(1 − β1), v += (g² − v)(1 − β2), w −= α·m / (√v + ε),
     /// with the bias-corrected step α. Slots: momentum, velocity.
     /// </summary>
-    internal readonly struct Rule(float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon) : IElementwiseUpdate
+    internal readonly struct Rule(float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon) : IWideElementwiseUpdate
     {
         // Broadcast once per call: the driver keeps these in registers across its loop.
         private readonly Vector<float> _alpha = new(alpha), _oneMinusBeta1 = new(oneMinusBeta1), _oneMinusBeta2 = new(oneMinusBeta2), _epsilon = new(epsilon);
+        private readonly Vector512<float> _alpha512 = Vector512.Create(alpha), _oneMinusBeta1512 = Vector512.Create(oneMinusBeta1),
+            _oneMinusBeta2512 = Vector512.Create(oneMinusBeta2), _epsilon512 = Vector512.Create(epsilon);
 
         public static int SlotCount => 2;
 
@@ -56,6 +59,16 @@ public sealed class Adam : MomentOptimizer
             m = mNew;
             v = vNew;
             return value - ((mNew * _alpha) / (Vector.SquareRoot(vNew) + _epsilon));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> value, Vector512<float> input, ref Vector512<float> m, ref Vector512<float> v, ref Vector512<float> slot2)
+        {
+            Vector512<float> mNew = m + ((input - m) * _oneMinusBeta1512);
+            Vector512<float> vNew = v + (((input * input) - v) * _oneMinusBeta2512);
+            m = mNew;
+            v = vNew;
+            return value - ((mNew * _alpha512) / (Vector512.Sqrt(vNew) + _epsilon512));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -52,6 +52,6 @@ public abstract class MomentOptimizer : Optimizer
     private protected void AdamUpdate(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
         float alpha = (float)(LearningRate * Math.Sqrt(1.0 - Math.Pow(Beta2AsWritten, step)) / (1.0 - Math.Pow(Beta1AsWritten, step)));
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), new Adam.Rule(alpha, OneMinusBeta1, OneMinusBeta2, Epsilon));
+        ElementwiseUpdate.RunWide(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), default, new Adam.Rule(alpha, OneMinusBeta1, OneMinusBeta2, Epsilon));
     }
 }

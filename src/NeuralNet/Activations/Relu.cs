@@ -1,5 +1,7 @@
-using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace NeuralNet.Activations;
 
@@ -21,21 +23,32 @@ public sealed class Relu : ActivationFunction
     {
         CheckLengths(output.Length, outputGradient.Length, columns, nameof(outputGradient));
         CheckLengths(output.Length, inputGradient.Length, columns, nameof(inputGradient));
-        // The output is positive exactly where the input is, so the mask is read from the output alone.
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        // The output is positive exactly where the input is, so the mask is read from the output alone. The widest
+        // vectors the machine runs: the pass reads the forward output back from the last-level cache.
+        ref float y = ref MemoryMarshal.GetReference(output);
+        ref float g = ref MemoryMarshal.GetReference(outputGradient);
+        ref float d = ref MemoryMarshal.GetReference(inputGradient);
+        nuint length = (nuint)output.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            for (; i <= output.Length - Vector<float>.Count; i += Vector<float>.Count)
+            for (; i + (nuint)Vector512<float>.Count <= length; i += (nuint)Vector512<float>.Count)
             {
-                var y = new Vector<float>(output[i..]);
-                var g = new Vector<float>(outputGradient[i..]);
-                Vector.ConditionalSelect(Vector.GreaterThan(y, Vector<float>.Zero), g, Vector<float>.Zero).CopyTo(inputGradient[i..]);
+                Vector512<float> positive = Vector512.GreaterThan(Vector512.LoadUnsafe(ref y, i), Vector512<float>.Zero);
+                (positive & Vector512.LoadUnsafe(ref g, i)).StoreUnsafe(ref d, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + (nuint)Vector256<float>.Count <= length; i += (nuint)Vector256<float>.Count)
+            {
+                Vector256<float> positive = Vector256.GreaterThan(Vector256.LoadUnsafe(ref y, i), Vector256<float>.Zero);
+                (positive & Vector256.LoadUnsafe(ref g, i)).StoreUnsafe(ref d, i);
             }
         }
 
-        for (; i < output.Length; i++)
+        for (; i < length; i++)
         {
-            inputGradient[i] = output[i] > 0f ? outputGradient[i] : 0f;
+            Unsafe.Add(ref d, i) = Unsafe.Add(ref y, i) > 0f ? Unsafe.Add(ref g, i) : 0f;
         }
     }
 }

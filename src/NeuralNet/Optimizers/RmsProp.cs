@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 using NeuralNet.Serialization;
 
@@ -91,7 +92,7 @@ public sealed class RmsProp : Optimizer
         }
         else
         {
-            ElementwiseUpdate.Run(values, gradient, velocity, new PlainRule(terms));
+            ElementwiseUpdate.RunWide(values, gradient, velocity, default, default, new PlainRule(terms));
         }
     }
 
@@ -102,10 +103,16 @@ public sealed class RmsProp : Optimizer
     private readonly struct Terms(float lr, float rho, float oneMinusRho, float epsilon)
     {
         private readonly Vector<float> _lr = new(lr), _rho = new(rho), _oneMinusRho = new(oneMinusRho), _epsilon = new(epsilon);
+        private readonly Vector512<float> _lr512 = Vector512.Create(lr), _rho512 = Vector512.Create(rho),
+            _oneMinusRho512 = Vector512.Create(oneMinusRho), _epsilon512 = Vector512.Create(epsilon);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Average(Vector<float> average, Vector<float> x) =>
             (_rho * average) + (_oneMinusRho * x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Average(Vector512<float> average, Vector512<float> x) =>
+            (_rho512 * average) + (_oneMinusRho512 * x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Average(float average, float x) => (rho * average) + (oneMinusRho * x);
@@ -115,13 +122,26 @@ public sealed class RmsProp : Optimizer
             (_lr * g) / Vector.SquareRoot(d + _epsilon);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Step(Vector512<float> g, Vector512<float> d) =>
+            (_lr512 * g) / Vector512.Sqrt(d + _epsilon512);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Step(float g, float d) => (lr * g) / MathF.Sqrt(d + epsilon);
     }
 
-    // Slots: velocity. w −= lr·g / √(v + ε).
-    private readonly struct PlainRule(Terms terms) : IElementwiseUpdate
+    // Slots: velocity. w −= lr·g / √(v + ε). Keras' default RMSprop, so also written for 512-bit vectors (its square root
+    // and division made the 256-bit loop 1.4-1.6x slower over a 784 x 512 kernel).
+    private readonly struct PlainRule(Terms terms) : IWideElementwiseUpdate
     {
         public static int SlotCount => 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> value, Vector512<float> input, ref Vector512<float> velocity, ref Vector512<float> slot1, ref Vector512<float> slot2)
+        {
+            Vector512<float> v = terms.Average(velocity, input * input);
+            velocity = v;
+            return value - terms.Step(input, v);
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> slot1, ref Vector<float> slot2)

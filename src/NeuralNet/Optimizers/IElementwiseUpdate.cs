@@ -4,7 +4,8 @@ namespace NeuralNet.Optimizers;
 
 /// <summary>
 /// One optimizer's update rule for a single element, written twice with the same arithmetic: for a
-/// <see cref="Vector{T}"/> of elements and for one element (the tail). <see cref="ElementwiseUpdate"/> drives it.
+/// <see cref="Vector{T}"/> of elements and for one element (the tail). <see cref="ElementwiseUpdate"/> drives it. A rule
+/// may add a third, 512-bit form (<see cref="IWideElementwiseUpdate"/>).
 /// </summary>
 /// <remarks>
 /// Implemented by small readonly structs so that the driver, specialised per struct by the JIT, inlines both methods

@@ -7,8 +7,10 @@ namespace NeuralNet.Optimizers;
 /// other two forms, so that <see cref="ElementwiseUpdate.RunWide{TRule}"/> gives the same bits on every machine.
 /// </summary>
 /// <remarks>
-/// Only the rules whose update is large enough to matter have this form (Adam's, the default optimizer's): the others
-/// run their <see cref="System.Numerics.Vector{T}"/> form, which is 256 bits wide on an AVX-512 machine.
+/// Only rules bound by their square roots and divisions gain from it (Adam's, also AdamW's, and RMSprop's default rule:
+/// 1.4-1.6x over a 784 x 512 kernel); a rule of multiplies and adds alone (SGD with momentum) is bound by memory and
+/// measured the same at both widths. The others run their <see cref="System.Numerics.Vector{T}"/> form, which is
+/// 256 bits wide on an AVX-512 machine.
 /// </remarks>
 internal interface IWideElementwiseUpdate : IElementwiseUpdate
 {

@@ -40,7 +40,7 @@ internal static unsafe partial class Gemm
     [ThreadStatic]
     private static ParallelJob? s_parallelJob;
 
-    /// <summary>Which micro-kernel family <see cref="Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/> dispatches to on this machine.</summary>
+    /// <summary>Which micro-kernel family <see cref="Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, PackedB)"/> dispatches to on this machine.</summary>
     internal static string KernelName =>
         Avx512Kernel.IsSupported ? nameof(Avx512Kernel)
         : Avx2Kernel.IsSupported ? nameof(Avx2Kernel)
@@ -51,19 +51,22 @@ internal static unsafe partial class Gemm
     // op(A) is m x k: A stored m x k (lda >= k) or, transposed, k x m (lda >= m).
     // op(B) is k x n: B stored k x n (ldb >= n) or, transposed, n x k (ldb >= k). ldc >= n.
     // beta == 0 overwrites C (old contents ignored, even NaN).
+    // reuse: as for the fused overload below.
     public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, PackedB? reuse = null)
     {
         Validate(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        Execute(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default, GemmActivation.None, epilogue: false);
+        Execute(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default, GemmActivation.None, epilogue: false, reuse);
     }
 
     // Fused dense-layer product: C (m x n) = activation(op(A) * op(B) + bias), bias has n entries (one per column).
     // Same layout rules as the general overload; C is overwritten. Bias and activation are applied to each
     // output tile while it is still in cache.
+    // When reuse is given and the product takes the blocked path, op(B) is packed into it once and read from it until
+    // the caller invalidates it (Gemm.PackedB.cs); the results are the same bits either way.
     public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, GemmActivation activation,
-        Span<float> c, int ldc)
+        Span<float> c, int ldc, PackedB? reuse = null)
     {
         Validate(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (bias.Length < n)
@@ -76,7 +79,7 @@ internal static unsafe partial class Gemm
             throw new ArgumentException($"Unknown GEMM activation {activation}.", nameof(activation));
         }
 
-        Execute(transposeA, transposeB, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc, bias, activation, epilogue: true);
+        Execute(transposeA, transposeB, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc, bias, activation, epilogue: true, reuse);
     }
 
     // Plain triple loop with double accumulation: the reference the tests compare against.
@@ -104,7 +107,7 @@ internal static unsafe partial class Gemm
 
     private static void Execute(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
-        ReadOnlySpan<float> bias, GemmActivation activation, bool epilogue)
+        ReadOnlySpan<float> bias, GemmActivation activation, bool epilogue, PackedB? reuse = null)
     {
         if (m == 0 || n == 0)
         {
@@ -120,29 +123,29 @@ internal static unsafe partial class Gemm
             }
             else if (!TryNarrow(in args) && !TrySkinny(in args) && !TryNarrowTransposedA(in args))
             {
-                DispatchPacked(in args);
+                DispatchPacked(in args, reuse);
             }
         }
     }
 
     // The packed GotoBLAS path with the widest micro-kernel this CPU runs.
-    private static void DispatchPacked(in Arguments args)
+    private static void DispatchPacked(in Arguments args, PackedB? reuse = null)
     {
         if (Avx512Kernel.IsSupported)
         {
-            Dispatch<Avx512Kernel>(in args);
+            Dispatch<Avx512Kernel>(in args, reuse);
         }
         else if (Avx2Kernel.IsSupported)
         {
-            Dispatch<Avx2Kernel>(in args);
+            Dispatch<Avx2Kernel>(in args, reuse);
         }
         else if (VectorKernel.IsSupported)
         {
-            Dispatch<VectorKernel>(in args);
+            Dispatch<VectorKernel>(in args, reuse);
         }
         else
         {
-            Dispatch<ScalarKernel>(in args);
+            Dispatch<ScalarKernel>(in args, reuse);
         }
     }
 
@@ -168,9 +171,21 @@ internal static unsafe partial class Gemm
         }
     }
 
-    private static void Dispatch<TKernel>(in Arguments args)
+    private static void Dispatch<TKernel>(in Arguments args, PackedB? reuse)
         where TKernel : struct, IMicroKernel
     {
+        if (reuse is not null)
+        {
+            PrepareReuse<TKernel>(in args, reuse);
+            fixed (float* packed = reuse.Buffer)
+            {
+                Arguments withPacked = UsePackedB<TKernel>(in args, reuse, packed);
+                Dispatch<TKernel>(in withPacked, null);
+            }
+
+            return;
+        }
+
         int threads = Parallelism.MaxDegreeOfParallelism;
         if (threads == 1 || (long)args.M * args.N * args.K < ParallelThreshold)
         {
@@ -282,7 +297,16 @@ internal static unsafe partial class Gemm
                 int kc = Math.Min(Kc, k - pc);
                 float beta = pc == 0 ? args.Beta : 1f;
                 bool lastBlock = pc + kc == k;
-                PackB(args.TransposeB, args.B, ldb, pc, jc, kc, nc, nr, bPack);
+                float* bBlock = bPack;
+                if (args.PackedB != null)
+                {
+                    bBlock = PackedBlock(in args, pc, jc, kc);
+                }
+                else
+                {
+                    PackB(args.TransposeB, args.B, ldb, pc, jc, kc, nc, nr, bPack);
+                }
+
                 for (int ic = 0; ic < m; ic += mr)
                 {
                     int rows = Math.Min(mr, m - ic);
@@ -308,7 +332,7 @@ internal static unsafe partial class Gemm
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
-                        float* bPanel = bPack + ((nint)jr * kc);
+                        float* bPanel = bBlock + ((nint)jr * kc);
                         if (cols == nr && rows == kernelRows)
                         {
                             RunTile<TKernel>(lower, kc, aPack, aDirect, aInPlace, lda, bPanel, cRow + jr, ldc, args.Alpha, beta);
@@ -478,7 +502,8 @@ internal static unsafe partial class Gemm
 
     // One product's operands as raw pointers, so they can cross into worker threads.
     private readonly struct Arguments(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc, float* bias, GemmActivation activation)
+        float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc, float* bias, GemmActivation activation,
+        float* packedB = null, nint packedBStride = 0, int packedBColumn = 0)
     {
         public readonly bool TransposeA = transposeA;
         public readonly bool TransposeB = transposeB;
@@ -496,16 +521,26 @@ internal static unsafe partial class Gemm
         public readonly float* Bias = bias;
         public readonly GemmActivation Activation = activation;
 
+        // op(B) already packed (Gemm.PackedB.cs), or null: every Kc block for all columns, PackedBStride (n rounded up to
+        // whole panels) columns apart; PackedBColumn is the column of op(B) this product's column 0 is.
+        public readonly float* PackedB = packedB;
+        public readonly nint PackedBStride = packedBStride;
+        public readonly int PackedBColumn = packedBColumn;
+
+        public Arguments WithPackedB(float* packed, nint stride) =>
+            new(TransposeA, TransposeB, M, N, K, Alpha, A, Lda, B, Ldb, Beta, C, Ldc, Bias, Activation, packed, stride, 0);
+
         // The same product with op(B) given as its transpose bt (n x k, stride ldbt).
-        public Arguments WithTransposedB(float* bt, nint ldbt) => new(TransposeA, true, M, N, K, Alpha, A, Lda, bt, ldbt, Beta, C, Ldc, Bias, Activation);
+        public Arguments WithTransposedB(float* bt, nint ldbt) => new(TransposeA, true, M, N, K, Alpha, A, Lda, bt, ldbt, Beta, C, Ldc, Bias, Activation, PackedB, PackedBStride, PackedBColumn);
 
         // The sub-product computing rows [i0, i0 + rows) of C.
         public Arguments Rows(int i0, int rows) => new(TransposeA, TransposeB, rows, N, K, Alpha,
-            TransposeA ? A + i0 : A + (i0 * Lda), Lda, B, Ldb, Beta, C + (i0 * Ldc), Ldc, Bias, Activation);
+            TransposeA ? A + i0 : A + (i0 * Lda), Lda, B, Ldb, Beta, C + (i0 * Ldc), Ldc, Bias, Activation, PackedB, PackedBStride, PackedBColumn);
 
         // The sub-product computing columns [j0, j0 + columns) of C.
         public Arguments Columns(int j0, int columns) => new(TransposeA, TransposeB, M, columns, K, Alpha,
-            A, Lda, TransposeB ? B + (j0 * Ldb) : B + j0, Ldb, Beta, C + j0, Ldc, Bias == null ? null : Bias + j0, Activation);
+            A, Lda, TransposeB ? B + (j0 * Ldb) : B + j0, Ldb, Beta, C + j0, Ldc, Bias == null ? null : Bias + j0, Activation,
+            PackedB, PackedBStride, PackedBColumn + j0);
     }
 
     // Reusable per-calling-thread state for one parallel product: nothing is allocated per call.

@@ -1,3 +1,5 @@
+using NeuralNet.Layers;
+
 namespace NeuralNet.Models;
 
 /// <summary>
@@ -89,7 +91,7 @@ internal sealed class ModelGate
             EnterExclusive();
         }
 
-        return new PredictionScope(this, runner);
+        return new PredictionScope(this, runner, InferencePass.Begin());
     }
 
     /// <summary>
@@ -246,7 +248,7 @@ internal sealed class ModelGate
     }
 
     /// <summary>One prediction until disposed: on a runner of its own, or with the model held exclusively.</summary>
-    public readonly ref struct PredictionScope(ModelGate gate, InferenceRunner? runner)
+    public readonly ref struct PredictionScope(ModelGate gate, InferenceRunner? runner, long enclosingPass)
     {
         /// <summary>The executor to run on; null for the model's own (held exclusively, and perhaps not built yet).</summary>
         public GraphExecutor? Executor => runner?.Executor;
@@ -257,6 +259,7 @@ internal sealed class ModelGate
         /// <summary>Ends the prediction.</summary>
         public void Dispose()
         {
+            InferencePass.End(enclosingPass);
             if (runner is null)
             {
                 gate.ExitExclusive();

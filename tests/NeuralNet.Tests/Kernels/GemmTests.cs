@@ -387,6 +387,14 @@ public class GemmTests
             return c;
         }
 
+        // As RunOurs, reading op(B) through reuse (packed by this call unless reuse already holds it).
+        internal float[] RunOurs(PackedB reuse)
+        {
+            (float[] a, float[] b, float[] c) = Operands();
+            Gemm.Multiply(TransposeA, TransposeB, M, N, K, Alpha, a, Lda, b, Ldb, Beta, c, Ldc, reuse);
+            return c;
+        }
+
         public void AssertMatchesReference()
         {
             (float[] a, float[] b, float[] original) = Operands();

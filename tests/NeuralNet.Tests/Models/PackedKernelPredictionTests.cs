@@ -1,0 +1,77 @@
+using NeuralNet.Activations;
+using NeuralNet.Datasets;
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
+using Xunit;
+
+namespace NeuralNet.Tests.Models;
+
+// From a prediction's second batch on, Dense reads its kernel packed once for the whole prediction instead of packing
+// it per batch. Each batch must get the bits it gets when predicted alone (one batch, nothing packed ahead), and a
+// prediction after the weights changed must not read the copy an earlier prediction made.
+public class PackedKernelPredictionTests
+{
+    [Fact]
+    public void Every_batch_of_a_prediction_equals_that_batch_predicted_alone_before_and_after_training()
+    {
+        Sequential model = Mlp();
+        Tensor x = Tensor.RandomNormal(new TensorShape(100, 64), seed: 1);
+        Tensor y = LabeledDataset.OneHot([.. Enumerable.Range(0, 100).Select(i => i * 7 % 10)], 10);
+
+        float[] before = model.Predict(x, batchSize: 32).ToArray();
+        Assert.Equal(BatchByBatch(model, x, 32), before);
+
+        model.Fit(x, y, epochs: 1, batchSize: 20, verbose: 0);
+        float[] after = model.Predict(x, batchSize: 32).ToArray();
+
+        Assert.NotEqual(before, after);
+        Assert.Equal(BatchByBatch(model, x, 32), after);
+    }
+
+    [Fact]
+    public void Weights_loaded_between_two_predictions_are_the_ones_the_second_reads()
+    {
+        Sequential model = Mlp(seed: 2), other = Mlp(seed: 3);
+        Tensor x = Tensor.RandomNormal(new TensorShape(70, 64), seed: 4);
+        model.Predict(x, batchSize: 16);
+        string path = Path.Combine(Path.GetTempPath(), $"packed-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            other.SaveWeights(path);
+            model.LoadWeights(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        Assert.Equal(other.Predict(x, batchSize: 16).ToArray(), model.Predict(x, batchSize: 16).ToArray());
+    }
+
+    private static float[] BatchByBatch(Model model, Tensor x, int batchSize)
+    {
+        var rows = new List<float>();
+        for (int start = 0; start < x.Shape[0]; start += batchSize)
+        {
+            int count = Math.Min(batchSize, x.Shape[0] - start);
+            rows.AddRange(model.Predict(x.Slice(start, count), batchSize: batchSize).ToArray());
+        }
+
+        return [.. rows];
+    }
+
+    private static Sequential Mlp(long seed = 1)
+    {
+        var model = new Sequential(
+        [
+            new InputLayer(64),
+            new Dense(300, ActivationFunction.Relu),
+            new Dense(200),
+            new Dense(10, ActivationFunction.Softmax),
+        ], seed: seed);
+        model.Compile(new Adam(0.01f), new CategoricalCrossEntropy());
+        return model;
+    }
+}

@@ -174,7 +174,7 @@ public sealed class Dense : Layer
         return output;
     }
 
-    // Within one prediction (InferencePass) the kernel does not change, so from the prediction's second batch on the GEMM
+    // Within one prediction or evaluation (InferencePass) the kernel does not change, so from its second batch on the GEMM
     // reads it packed once instead of packing it per batch (Predict at batch 32: packing was a fifth of the time). A
     // prediction of one batch, such as a served sample's, never makes the copy. Created on first use, so the copies a
     // model makes of this layer for concurrent predictions each have their own.

@@ -1,4 +1,5 @@
 using NeuralNet.Datasets;
+using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
 
@@ -278,6 +279,9 @@ internal sealed class Trainer
         var outputLossSums = new double[outputs];
         double lossSum = 0;
         long seen = 0;
+
+        // No weight changes while the batches are evaluated: layers may reuse what they derive from the weights.
+        long enclosingPass = InferencePass.Begin();
         loader.Begin(epoch);
         try
         {
@@ -301,6 +305,7 @@ internal sealed class Trainer
         finally
         {
             loader.End();
+            InferencePass.End(enclosingPass);
         }
 
         // Written in the order of the log keys, as the epoch's training values are.

@@ -8,9 +8,9 @@ using Xunit;
 
 namespace NeuralNet.Tests.Models;
 
-// From a prediction's second batch on, Dense reads its kernel packed once for the whole prediction instead of packing
-// it per batch. Each batch must get the bits it gets when predicted alone (one batch, nothing packed ahead), and a
-// prediction after the weights changed must not read the copy an earlier prediction made.
+// From the second batch of a prediction or an evaluation on, Dense reads its kernel packed once for the whole call
+// instead of packing it per batch. Each batch must get the bits it gets when predicted alone (one batch, nothing packed
+// ahead), and a call after the weights changed must not read the copy an earlier one made.
 public class PackedKernelPredictionTests
 {
     [Fact]
@@ -48,6 +48,31 @@ public class PackedKernelPredictionTests
         }
 
         Assert.Equal(other.Predict(x, batchSize: 16).ToArray(), model.Predict(x, batchSize: 16).ToArray());
+    }
+
+    [Fact]
+    public void Evaluate_after_training_gives_what_a_model_that_never_evaluated_gives()
+    {
+        Sequential model = Mlp(seed: 5), fresh = Mlp(seed: 6);
+        Tensor x = Tensor.RandomNormal(new TensorShape(90, 64), seed: 7);
+        Tensor y = LabeledDataset.OneHot([.. Enumerable.Range(0, 90).Select(i => i * 3 % 10)], 10);
+        IReadOnlyDictionary<string, double> before = model.Evaluate(x, y, batchSize: 16, verbose: 0);
+
+        model.Fit(x, y, epochs: 1, batchSize: 30, verbose: 0, validationData: (x, y));
+        string path = Path.Combine(Path.GetTempPath(), $"packed-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.SaveWeights(path);
+            fresh.LoadWeights(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        IReadOnlyDictionary<string, double> after = model.Evaluate(x, y, batchSize: 16, verbose: 0);
+        Assert.NotEqual(before["loss"], after["loss"]);
+        Assert.Equal(fresh.Evaluate(x, y, batchSize: 16, verbose: 0)["loss"], after["loss"]);
     }
 
     private static float[] BatchByBatch(Model model, Tensor x, int batchSize)

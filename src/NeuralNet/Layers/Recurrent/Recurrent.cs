@@ -52,6 +52,11 @@ public abstract class Recurrent : Layer, IRandomLayer
     private Tensor? _zeroState;
     private Tensor? _initialStateGradient;
     private Tensor? _stateOutputGradients;
+
+    // The recurrent kernel's column blocks packed for the GEMM once per forward (and once per backward) pass instead of
+    // once per step: U does not change within a pass. One copy per (first gate, gates) block a product reads.
+    private PackedB?[]? _forwardPacks;
+    private PackedB?[]? _backwardPacks;
     private Tensor?[] _additionalGradients = [];
     private TensorShape[] _stateShapes = [];
 
@@ -407,6 +412,7 @@ public abstract class Recurrent : Layer, IRandomLayer
         }
 
         _stepMask = InputMask;
+        InvalidateAll(_forwardPacks);
         PrepareSteps(batch, steps);
         for (int s = 0; s < steps; s++)
         {
@@ -501,6 +507,7 @@ public abstract class Recurrent : Layer, IRandomLayer
         }
 
         Tensor projectedGradients = BatchView(ref _projectedGradients, batch, StepsByWidth);
+        InvalidateAll(_backwardPacks);
         for (int s = steps - 1; s >= 0; s--)
         {
             BackwardStep(batch, steps, s, TimeIndex(s, steps), stateGradients.AsReadOnlySpan(), projectedGradients.AsSpan());
@@ -656,7 +663,7 @@ public abstract class Recurrent : Layer, IRandomLayer
         {
             ReadOnlySpan<float> previous = PreviousStates(s, steps, out int stride);
             Gemm.Multiply(false, false, batch, columns, Units, 1f, previous, stride,
-                RecurrentKernel.Value.AsReadOnlySpan()[firstColumn..], Width, beta, destination, ldc);
+                RecurrentKernel.Value.AsReadOnlySpan()[firstColumn..], Width, beta, destination, ldc, PackFor(ref _forwardPacks, firstColumn, columns));
             return;
         }
 
@@ -665,7 +672,8 @@ public abstract class Recurrent : Layer, IRandomLayer
         {
             DropPreviousStates(batch, steps, s, g);
             Gemm.Multiply(false, false, batch, Units, Units, 1f, _droppedPrevious!.AsReadOnlySpan()[((s * Width) + (g * Units))..], steps * Width,
-                RecurrentKernel.Value.AsReadOnlySpan()[(g * Units)..], Width, beta, destination[((g * Units) - firstColumn)..], ldc);
+                RecurrentKernel.Value.AsReadOnlySpan()[(g * Units)..], Width, beta, destination[((g * Units) - firstColumn)..], ldc,
+                PackFor(ref _forwardPacks, g * Units, Units));
         }
     }
 
@@ -754,7 +762,28 @@ public abstract class Recurrent : Layer, IRandomLayer
 
     /// <summary>d(A) (batch, units) = beta·d(A) + dZ · U[:, columns]ᵀ for the matrix A the product read, masks left out.</summary>
     private protected void RawRecurrentInputGradient(int batch, ReadOnlySpan<float> dz, int ldz, int firstColumn, int columns, float beta, Span<float> dh) =>
-        Gemm.Multiply(false, true, batch, Units, columns, 1f, dz, ldz, RecurrentKernel.Value.AsReadOnlySpan()[firstColumn..], Width, beta, dh, Units);
+        Gemm.Multiply(false, true, batch, Units, columns, 1f, dz, ldz, RecurrentKernel.Value.AsReadOnlySpan()[firstColumn..], Width, beta, dh, Units,
+            PackFor(ref _backwardPacks, firstColumn, columns));
+
+    // The packed copy of U[:, firstColumn..firstColumn + columns) for this pass (Gemm packs it on first use).
+    private PackedB PackFor(ref PackedB?[]? packs, int firstColumn, int columns)
+    {
+        packs ??= new PackedB?[Gates * (Gates + 1)];
+        return packs[(firstColumn / Units * (Gates + 1)) + (columns / Units)] ??= new PackedB();
+    }
+
+    private static void InvalidateAll(PackedB?[]? packs)
+    {
+        if (packs is null)
+        {
+            return;
+        }
+
+        foreach (PackedB? pack in packs)
+        {
+            pack?.Invalidate();
+        }
+    }
 
     /// <summary>A (batch, ...shape) scratch view, as <see cref="Layer.BatchView"/>.</summary>
     private protected static Tensor Scratch(ref Tensor? buffer, int batch, TensorShape shape) => BatchView(ref buffer, batch, shape);

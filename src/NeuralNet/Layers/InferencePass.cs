@@ -25,4 +25,17 @@ internal static class InferencePass
 
     /// <summary>Ends the prediction <see cref="Begin"/> started, restoring the enclosing one.</summary>
     public static void End(long previous) => t_current = previous;
+
+    /// <summary>
+    /// Gives the running prediction, if any, a new number: called after anything that may have changed weights on this
+    /// thread inside it (an optimizer step, or any call that held a model exclusively, from a metric, callback or data
+    /// source), so nothing derived from the old weights is read again.
+    /// </summary>
+    public static void Renew()
+    {
+        if (t_current != 0)
+        {
+            t_current = Interlocked.Increment(ref s_last);
+        }
+    }
 }

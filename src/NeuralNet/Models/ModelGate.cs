@@ -275,6 +275,11 @@ internal sealed class ModelGate
     public readonly ref struct ExclusiveScope(ModelGate gate)
     {
         /// <summary>Gives the model back.</summary>
-        public void Dispose() => gate.ExitExclusive();
+        public void Dispose()
+        {
+            // Whatever held the model may have changed its weights (or another model's, sharing layers).
+            InferencePass.Renew();
+            gate.ExitExclusive();
+        }
     }
 }

@@ -159,6 +159,7 @@ public abstract partial class Optimizer
     public void Step(IReadOnlyList<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        Layers.InferencePass.Renew();
         long iterations = Iterations;
         long step = iterations + 1;
         bool updates = AccumulateGradients(parameters);

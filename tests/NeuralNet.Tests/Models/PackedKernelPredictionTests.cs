@@ -4,6 +4,7 @@ using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
+using NeuralNet.Training;
 using Xunit;
 
 namespace NeuralNet.Tests.Models;
@@ -73,6 +74,57 @@ public class PackedKernelPredictionTests
         IReadOnlyDictionary<string, double> after = model.Evaluate(x, y, batchSize: 16, verbose: 0);
         Assert.NotEqual(before["loss"], after["loss"]);
         Assert.Equal(fresh.Evaluate(x, y, batchSize: 16, verbose: 0)["loss"], after["loss"]);
+    }
+
+    [Fact]
+    public void Another_model_trained_from_a_metric_inside_an_evaluation_is_read_with_its_new_weights()
+    {
+        // The evaluation's pass number is the thread's; B's one-batch calls inside it must still see B's latest weights.
+        Sequential b = Mlp(seed: 8);
+        Tensor bx = Tensor.RandomNormal(new TensorShape(16, 64), seed: 9);
+        Tensor by = LabeledDataset.OneHot([.. Enumerable.Range(0, 16).Select(i => i % 10)], 10);
+        var metric = new TrainingAnotherModel(b, bx, by);
+        Sequential a = Mlp(seed: 10);
+        a.Compile(new Adam(0.01f), new CategoricalCrossEntropy(), metric);
+        Tensor ax = Tensor.RandomNormal(new TensorShape(64, 64), seed: 11);
+        Tensor ay = LabeledDataset.OneHot([.. Enumerable.Range(0, 64).Select(i => i * 3 % 10)], 10);
+
+        a.Evaluate(ax, ay, batchSize: 16, verbose: 0);
+
+        Assert.Equal(4, metric.Checked);
+        Assert.Empty(metric.Failures);
+    }
+
+    private sealed class TrainingAnotherModel(Sequential model, Tensor x, Tensor y) : Metric
+    {
+        public int Checked { get; private set; }
+
+        public List<string> Failures { get; } = [];
+
+        public override string Name => "trains_another_model";
+
+        public override void Reset()
+        {
+        }
+
+        public override void Update(Tensor predictions, Tensor targets)
+        {
+            model.Predict(x, batchSize: 4);
+            model.TestOnBatch(x, y);
+            model.TestOnBatch(x, y);
+            model.TrainOnBatch(x, y);
+            float[] expected = model.Forward(x, training: false)[0].ToArray();
+            model.TestOnBatch(x, y);
+            float[] actual = model.PredictOnBatch(x).ToArray();
+            if (!expected.AsSpan().SequenceEqual(actual))
+            {
+                Failures.Add($"call {Checked}: PredictOnBatch differs from Forward after TrainOnBatch");
+            }
+
+            Checked++;
+        }
+
+        public override double Result() => Checked;
     }
 
     private static float[] BatchByBatch(Model model, Tensor x, int batchSize)

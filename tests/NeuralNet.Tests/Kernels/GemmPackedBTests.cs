@@ -68,7 +68,7 @@ public class GemmPackedBTests
     {
         const int M = 40, N = 300, K = 200;
         var random = new Random(3);
-        float[] a = Fill(random, M * K), b1 = Fill(random, K * N), b2 = Fill(random, K * N);
+        float[] a = GemmTests.Fill(random, M * K), b1 = GemmTests.Fill(random, K * N), b2 = GemmTests.Fill(random, K * N);
         var reuse = new PackedB();
         float[] withB1 = Product(a, b1, null), withB2 = Product(a, b2, null);
         Assert.NotEqual(withB1, withB2);
@@ -87,7 +87,7 @@ public class GemmPackedBTests
     public void A_copy_made_for_another_shape_or_layout_is_not_read()
     {
         var random = new Random(4);
-        float[] a = Fill(random, 64 * 300), b = Fill(random, 300 * 200);
+        float[] a = GemmTests.Fill(random, 64 * 300), b = GemmTests.Fill(random, 300 * 200);
         var reuse = new PackedB();
         var c = new float[64 * 200];
 
@@ -110,16 +110,5 @@ public class GemmPackedBTests
         var c = new float[M * N];
         Gemm.Multiply(false, false, M, N, K, 1f, a, K, b, N, 0f, c, N, reuse);
         return c;
-    }
-
-    private static float[] Fill(Random random, int length)
-    {
-        var values = new float[length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)((random.NextDouble() * 2) - 1);
-        }
-
-        return values;
     }
 }

@@ -342,7 +342,7 @@ public class GemmTests
         Assert.True(Parallelism.MaxDegreeOfParallelism >= 1);
     }
 
-    private static float[] Fill(Random random, int length)
+    internal static float[] Fill(Random random, int length)
     {
         var values = new float[length];
         for (int i = 0; i < values.Length; i++)

@@ -23,8 +23,10 @@ namespace NeuralNet.Models;
 /// layers run alone: they wait for running predictions to finish and hold new ones back. A callback of <c>Fit</c> may
 /// call <c>Predict</c>, which then runs in the training thread's turn. Changing the model (<c>Compile</c>,
 /// <c>SetWeights</c>, <see cref="Sequential.Add"/>, a layer's <c>Adapt</c>) while another thread uses it is not supported.
-/// A layer object used by two models (an encoder in an autoencoder and in a model of its own) is one layer: those models
-/// must not run at the same time.</para>
+/// Models built on the same layer object (an encoder in an autoencoder and in a model of its own) predict on copies of
+/// their layers, so their predictions may run side by side and beside one of them's <c>Evaluate</c> or <c>Fit</c> (a
+/// prediction beside the other's <c>Fit</c> reads weights that training is changing); two of them training, evaluating
+/// or saving at once is not supported, as each model's lock covers that model only.</para>
 /// </remarks>
 public abstract partial class Model
 {

@@ -7,7 +7,8 @@ namespace NeuralNet.Models;
 /// loops, building) runs alone. The exclusive side is reentrant on its thread, so a callback of <c>Fit</c> may call
 /// <c>Predict</c> or <c>Save</c>; a waiting exclusive caller holds back new predictions so that it is not starved. Each
 /// prediction gets an <see cref="InferenceRunner"/> of its own: the graph's own layers when no other prediction has
-/// them, otherwise a copy of the layers that shares their parameters, kept for the next prediction. Entering and
+/// them and no other model is built on one of them, otherwise a copy of the layers that shares their parameters, kept
+/// for the next prediction. Entering and
 /// leaving allocate nothing once the copies a workload needs exist.
 /// </summary>
 internal sealed class ModelGate
@@ -123,7 +124,7 @@ internal sealed class ModelGate
             _readers++;
             Kernels.OverlappingPredictions.Enter();
             PushReading(this);
-            if (!_mainTaken)
+            if (!_mainTaken && !SharesLayersWithAnotherModel(_main.Executor.Graph))
             {
                 _mainTaken = true;
                 return _main;
@@ -187,6 +188,12 @@ internal sealed class ModelGate
     /// </summary>
     public void SetExecutor(GraphExecutor executor)
     {
+        IReadOnlyList<Layer> layers = executor.Graph.Layers;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            layers[i].RecordModel(this);
+        }
+
         lock (_sync)
         {
             _main = new InferenceRunner(executor);
@@ -194,6 +201,23 @@ internal sealed class ModelGate
             _copies.Clear();
             _copyCount = 0;
         }
+    }
+
+    // Whether another model runs one of the graph's layers (checked at every prediction: that model may be built after
+    // this one). Its predictions and its exclusive uses (Evaluate, Fit) run the layers themselves, so this model's
+    // predictions run on copies.
+    private static bool SharesLayersWithAnotherModel(Graph graph)
+    {
+        IReadOnlyList<Layer> layers = graph.Layers;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i].IsInSeveralModels)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void PushReading(ModelGate gate)

@@ -207,6 +207,56 @@ public class ConcurrentPredictTests
         Assert.Equal(model.Predict(x[0]).ToArray(), predictions[^1]);
     }
 
+    [Fact]
+    public void Two_models_that_share_a_layer_predict_side_by_side_with_the_single_threaded_results()
+    {
+        var meeting = new Meeting();
+        (Model encoder, Model autoencoder) = SharingModels(meeting);
+        Tensor a = Tensor.RandomNormal(new TensorShape(6, 8), 1), b = Tensor.RandomNormal(new TensorShape(6, 8), 2);
+        Tensor expectedA = encoder.Predict(a), expectedB = autoencoder.Predict(b);
+
+        // Each prediction's Rendezvous comes after the shared layer: the second to run it must not overwrite the first's
+        // output while the first waits at the meeting.
+        Tensor[] results = Overlapping(meeting, 2, t => t == 0 ? encoder.Predict(a) : autoencoder.Predict(b));
+
+        Assert.True(results[0].AsReadOnlySpan().SequenceEqual(expectedA.AsReadOnlySpan()), "the encoder's prediction differs");
+        Assert.True(results[1].AsReadOnlySpan().SequenceEqual(expectedB.AsReadOnlySpan()), "the autoencoder's prediction differs");
+
+        // One caller at a time runs on a kept copy too, and a warm call still allocates nothing.
+        Tensor row = a.Slice(0, 1), destination = new Tensor(1, 4);
+        encoder.Predict(row, destination);
+        AllocationCheck.AssertNone(() => encoder.Predict(row, destination));
+        Assert.True(destination.AsReadOnlySpan().SequenceEqual(expectedA.AsReadOnlySpan()[..4]));
+    }
+
+    [Fact]
+    public void A_model_predicts_beside_the_evaluation_of_another_that_shares_its_layer_with_the_single_threaded_results()
+    {
+        var meeting = new Meeting();
+        (Model encoder, Model autoencoder) = SharingModels(meeting);
+        Tensor a = Tensor.RandomNormal(new TensorShape(6, 8), 1), b = Tensor.RandomNormal(new TensorShape(6, 8), 2);
+        Tensor expectedA = encoder.Predict(a);
+        double expectedLoss = autoencoder.Evaluate(b, b, verbose: 0)["loss"];
+
+        object[] results = Overlapping(meeting, 2, t => t == 0 ? encoder.Predict(a) : (object)autoencoder.Evaluate(b, b, verbose: 0));
+
+        Assert.True(((Tensor)results[0]).AsReadOnlySpan().SequenceEqual(expectedA.AsReadOnlySpan()), "the encoder's prediction differs");
+        Assert.Equal(expectedLoss, ((IReadOnlyDictionary<string, double>)results[1])["loss"]);
+    }
+
+    // An encoder (8 -> 4) and an autoencoder (8 -> 4 -> 8) built on the same Dense layer object, each meeting the other's
+    // prediction right after it.
+    private static (Model Encoder, Model Autoencoder) SharingModels(Meeting meeting)
+    {
+        var shared = new Dense(4, ActivationFunction.Tanh);
+        var encoderInput = new Input(8);
+        var encoder = new Functional(encoderInput, new Rendezvous(meeting).Call(shared.Call(encoderInput)), seed: 5);
+        var input = new Input(8);
+        var autoencoder = new Functional(input, new Dense(8).Call(new Rendezvous(meeting).Call(shared.Call(input))), seed: 6);
+        autoencoder.Compile(new Adam(0.01f), new MeanSquaredError());
+        return (encoder, autoencoder);
+    }
+
     // Runs work on `threads` threads whose first forward passes all meet in the model's Rendezvous layer, so they overlap.
     private static T[] Overlapping<T>(Meeting meeting, int threads, Func<int, T> work)
     {

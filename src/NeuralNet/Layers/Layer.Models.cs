@@ -1,0 +1,37 @@
+namespace NeuralNet.Layers;
+
+// The models a layer object is built into. A layer holds the activations of its last forward pass, so two models that
+// share it (an encoder in an autoencoder and in a model of its own) must not both run it at once: their predictions run
+// on copies of their layers instead (ModelGate), which share the weights but not the activations.
+public abstract partial class Layer
+{
+    // The first model built on this layer, held weakly so that a model the user dropped does not count.
+    private WeakReference<object>? _firstModel;
+    private volatile bool _inSeveralModels;
+
+    /// <summary>Whether a second model was built on this layer while the first was alive.</summary>
+    internal bool IsInSeveralModels => _inSeveralModels;
+
+    /// <summary>Records that the model <paramref name="model"/> (an object that lives as long as it) runs this layer.</summary>
+    internal void RecordModel(object model)
+    {
+        while (true)
+        {
+            WeakReference<object>? first = Volatile.Read(ref _firstModel);
+            if (first is not null && first.TryGetTarget(out object? owner))
+            {
+                if (!ReferenceEquals(owner, model))
+                {
+                    _inSeveralModels = true;
+                }
+
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _firstModel, new WeakReference<object>(model), first) == first)
+            {
+                return;
+            }
+        }
+    }
+}

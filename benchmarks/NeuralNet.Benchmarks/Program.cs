@@ -7,6 +7,12 @@ if (args.Length > 0 && args[0] == "gemm-quick")
     return;
 }
 
+if (args.Length > 0 && args[0] == "machine-jitter")
+{
+    MachineJitter.Run(args[1..]);
+    return;
+}
+
 #if !NEURALNET_BASELINE
 if (args.Length > 0 && args[0] == "block-split")
 {

@@ -9,12 +9,16 @@ public abstract partial class Layer
     private WeakReference<object>? _firstModel;
     private volatile bool _inSeveralModels;
 
-    /// <summary>Whether a second model was built on this layer while the first was alive.</summary>
-    internal bool IsInSeveralModels => _inSeveralModels;
+    /// <summary>
+    /// Whether a second model was built on this layer, or on a layer it runs inside itself (a wrapper's inner layer,
+    /// which a user can call in another model), while the first was alive.
+    /// </summary>
+    internal bool IsInSeveralModels => _inSeveralModels || InnerLayersInSeveralModels();
 
-    /// <summary>Records that the model <paramref name="model"/> (an object that lives as long as it) runs this layer.</summary>
+    /// <summary>Records that the model <paramref name="model"/> (an object that lives as long as it) runs this layer and its inner layers.</summary>
     internal void RecordModel(object model)
     {
+        RecordModelOnInnerLayers(model);
         while (true)
         {
             WeakReference<object>? first = Volatile.Read(ref _firstModel);
@@ -34,4 +38,12 @@ public abstract partial class Layer
             }
         }
     }
+
+    /// <summary>Records <paramref name="model"/> on the layers this one runs inside itself (none unless a wrapper).</summary>
+    private protected virtual void RecordModelOnInnerLayers(object model)
+    {
+    }
+
+    /// <summary>Whether a layer this one runs inside itself is in several models (false unless a wrapper).</summary>
+    private protected virtual bool InnerLayersInSeveralModels() => false;
 }

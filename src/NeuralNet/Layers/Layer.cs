@@ -640,8 +640,10 @@ public abstract partial class Layer
     {
         public override Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizer? regularizer, Initializer initializer)
         {
+            // A wrapper's inner layer (TimeDistributed.InnerLayer) holds its parameters under the wrapper's prefix.
             Parameter? shared = index < primary._parameters.Count ? primary._parameters[index] : null;
-            return shared is not null && shared.Name == name && shared.Shape == shape
+            return shared is not null && shared.Shape == shape
+                && (shared.Name == name || (shared.Name.EndsWith(name, StringComparison.Ordinal) && shared.Name[^(name.Length + 1)] == '/'))
                 ? shared
                 : throw new InvalidOperationException($"{primary.Describe()} created parameter '{name}' {shape} for a second call where its first call created {(shared is null ? "nothing" : $"'{shared.Name}' {shared.Shape}")}; a layer must create the same parameters for the same input shapes.");
         }

@@ -44,6 +44,10 @@ public sealed class TimeDistributed : Layer
     /// <summary>The copy of <see cref="Layer"/> that runs, once built.</summary>
     public Layer InnerLayer => _inner ?? throw new InvalidOperationException($"{Describe()} has no inner layer until it is built.");
 
+    private protected override void RecordModelOnInnerLayers(object model) => _inner?.RecordModel(model);
+
+    private protected override bool InnerLayersInSeveralModels() => _inner?.IsInSeveralModels == true;
+
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "time_distributed";
 

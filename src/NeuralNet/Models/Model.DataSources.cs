@@ -1,5 +1,6 @@
 using System.Globalization;
 using NeuralNet.Datasets;
+using NeuralNet.Layers;
 using NeuralNet.Training;
 
 namespace NeuralNet.Models;
@@ -216,6 +217,9 @@ public abstract partial class Model
                 parts[k] = [];
             }
 
+            // One prediction from the first batch to the last: layers derive what they need from the weights once
+            // (Dense packs its kernel for the later batches).
+            long enclosingPass = InferencePass.Begin();
             batches.Begin(0);
             try
             {
@@ -236,6 +240,7 @@ public abstract partial class Model
             }
             finally
             {
+                InferencePass.End(enclosingPass);
                 batches.End();
                 batches.Close();
             }

@@ -24,9 +24,12 @@ namespace NeuralNet.Models;
 /// call <c>Predict</c>, which then runs in the training thread's turn. Changing the model (<c>Compile</c>,
 /// <c>SetWeights</c>, <see cref="Sequential.Add"/>, a layer's <c>Adapt</c>) while another thread uses it is not supported.
 /// Models built on the same layer object (an encoder in an autoencoder and in a model of its own) predict on copies of
-/// their layers, so their predictions may run side by side and beside one of them's <c>Evaluate</c> or <c>Fit</c> (a
-/// prediction beside the other's <c>Fit</c> reads weights that training is changing); two of them training, evaluating
-/// or saving at once is not supported, as each model's lock covers that model only.</para>
+/// their layers, so their <c>Predict</c>, <c>PredictOutputs</c> and <c>PredictOnBatch</c> calls on tensors may run side
+/// by side and beside one call that runs a model's own layers (<c>Fit</c>, <c>Evaluate</c>, the custom-loop methods, a
+/// prediction from a data source, the first prediction of a model not built yet, a prediction from the model's own
+/// callbacks); a prediction beside the other's <c>Fit</c> reads weights that training is changing. Two calls that run
+/// their own layers, in two such models at once, are not supported (each model's lock covers that model only); nor is
+/// building one of them while another predicts from another thread.</para>
 /// </remarks>
 public abstract partial class Model
 {

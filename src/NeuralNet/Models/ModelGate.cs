@@ -203,9 +203,9 @@ internal sealed class ModelGate
         }
     }
 
-    // Whether another model runs one of the graph's layers (checked at every prediction: that model may be built after
-    // this one). Its predictions and its exclusive uses (Evaluate, Fit) run the layers themselves, so this model's
-    // predictions run on copies.
+    // Whether another model runs one of the graph's layers (checked when a prediction starts: that model may be built
+    // after this one). Its exclusive uses (Fit, Evaluate, data-source predictions) run the layers themselves, so this
+    // model's predictions run on copies, as the other's do.
     private static bool SharesLayersWithAnotherModel(Graph graph)
     {
         IReadOnlyList<Layer> layers = graph.Layers;

@@ -244,6 +244,24 @@ public class ConcurrentPredictTests
         Assert.Equal(expectedLoss, ((IReadOnlyDictionary<string, double>)results[1])["loss"]);
     }
 
+    [Fact]
+    public void A_wrapper_s_inner_layer_called_in_another_model_does_not_mix_the_two_models_predictions()
+    {
+        var meeting = new Meeting();
+        var wrapper = new TimeDistributed(new Dense(4, ActivationFunction.Tanh));
+        var sequences = new Input(3, 8);
+        var perStep = new Functional(sequences, new Rendezvous(meeting).Call(wrapper.Call(sequences)), seed: 7);
+        var rows = new Input(8);
+        var direct = new Functional(rows, new Rendezvous(meeting).Call(wrapper.InnerLayer.Call(rows)), seed: 8);
+        Tensor a = Tensor.RandomNormal(new TensorShape(6, 3, 8), 1), b = Tensor.RandomNormal(new TensorShape(18, 8), 2);
+        Tensor expectedA = perStep.Predict(a), expectedB = direct.Predict(b);
+
+        Tensor[] results = Overlapping(meeting, 2, t => t == 0 ? perStep.Predict(a) : direct.Predict(b));
+
+        Assert.True(results[0].AsReadOnlySpan().SequenceEqual(expectedA.AsReadOnlySpan()), "the wrapper model's prediction differs");
+        Assert.True(results[1].AsReadOnlySpan().SequenceEqual(expectedB.AsReadOnlySpan()), "the inner layer's model's prediction differs");
+    }
+
     // An encoder (8 -> 4) and an autoencoder (8 -> 4 -> 8) built on the same Dense layer object, each meeting the other's
     // prediction right after it.
     private static (Model Encoder, Model Autoencoder) SharingModels(Meeting meeting)

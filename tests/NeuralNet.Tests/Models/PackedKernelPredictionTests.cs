@@ -32,6 +32,24 @@ public class PackedKernelPredictionTests
     }
 
     [Fact]
+    public void Every_batch_of_a_data_source_prediction_equals_that_batch_predicted_alone_before_and_after_training()
+    {
+        Sequential model = Mlp(seed: 12);
+        Tensor x = Tensor.RandomNormal(new TensorShape(100, 64), seed: 13);
+        Tensor y = LabeledDataset.OneHot([.. Enumerable.Range(0, 100).Select(i => i * 3 % 10)], 10);
+        DataSource Batches() => DataSource.FromBatches(Enumerable.Range(0, 4).Select(b => new DataBatch(x.Slice(b * 25, 25))));
+
+        float[] before = model.Predict(Batches()).ToArray();
+        Assert.Equal(BatchByBatch(model, x, 25), before);
+
+        model.Fit(x, y, epochs: 1, batchSize: 20, verbose: 0);
+        float[] after = model.Predict(Batches()).ToArray();
+
+        Assert.NotEqual(before, after);
+        Assert.Equal(BatchByBatch(model, x, 25), after);
+    }
+
+    [Fact]
     public void Weights_loaded_between_two_predictions_are_the_ones_the_second_reads()
     {
         Sequential model = Mlp(seed: 2), other = Mlp(seed: 3);

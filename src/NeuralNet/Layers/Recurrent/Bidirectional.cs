@@ -82,6 +82,14 @@ public sealed class Bidirectional : Layer
     /// <summary>The backward layer that runs (named <c>backward_</c> + the layer's name unless given), once built.</summary>
     public Recurrent BackwardLayer => _backward ?? throw new InvalidOperationException($"{Describe()} has no backward layer until it is built.");
 
+    private protected override void RecordModelOnInnerLayers(object model)
+    {
+        _forward?.RecordModel(model);
+        _backward?.RecordModel(model);
+    }
+
+    private protected override bool InnerLayersInSeveralModels() => _forward?.IsInSeveralModels == true || _backward?.IsInSeveralModels == true;
+
     /// <summary>Whether the output is a sequence (the wrapped layer's <c>returnSequences</c>).</summary>
     public bool ReturnSequences => Layer.ReturnSequences;
 

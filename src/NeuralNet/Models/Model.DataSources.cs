@@ -174,20 +174,8 @@ public abstract partial class Model
     /// or is not built and <paramref name="data"/> is a stream.</exception>
     /// <exception cref="DataSourceException">A batch could not be produced or does not fit, or the source gave no batches.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Tensor Predict(DataSource data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        using (_gate.EnterExclusive())
-        {
-            EnsureBuiltFrom(data);
-            if (Outputs.Count != 1)
-            {
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
-            }
-
-            return PredictOutputs(data, steps, prefetch, cancellationToken)[0];
-        }
-    }
+    public Tensor Predict(DataSource data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
+        PredictFromSource(data, steps, prefetch, singleOutput: true, cancellationToken)[0];
 
     /// <summary>Predicts a stream of batches; the same as <c>Predict(DataSource.FromBatches(data), ...)</c>.</summary>
     /// <inheritdoc cref="Predict(DataSource, int?, int, CancellationToken)"/>
@@ -202,51 +190,57 @@ public abstract partial class Model
     /// <summary>Every output for every batch of a data source, in inference mode.</summary>
     /// <inheritdoc cref="Predict(DataSource, int?, int, CancellationToken)"/>
     /// <returns>One new tensor (samples, ...) per output, in output order.</returns>
-    public IReadOnlyList<Tensor> PredictOutputs(DataSource data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Tensor> PredictOutputs(DataSource data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
+        PredictFromSource(data, steps, prefetch, singleOutput: false, cancellationToken);
+
+    // A prediction like Predict(x): beside other predictions, on a copy of the layers when another prediction has them
+    // (or when another model shares one), and as one inference pass; with the model held exclusively only while it is
+    // not built (the first batch gives the input shape).
+    private IReadOnlyList<Tensor> PredictFromSource(DataSource data, int? steps, int prefetch, bool singleOutput, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(data);
         ValidateSteps(data, steps, nameof(steps));
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
-        using (_gate.EnterExclusive())
+        using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
+        EnsureBuiltFrom(data);
+        if (singleOutput && Outputs.Count != 1)
         {
-            EnsureBuiltFrom(data);
-            var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => CheckedInputs(batch.X, "x", checkFinite: true), cancellationToken);
-            var parts = new List<Tensor>[Outputs.Count];
-            for (int k = 0; k < parts.Length; k++)
-            {
-                parts[k] = [];
-            }
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
+        }
 
-            // One prediction from the first batch to the last: layers derive what they need from the weights once
-            // (Dense packs its kernel for the later batches).
-            long enclosingPass = InferencePass.Begin();
-            batches.Begin(0);
-            try
+        GraphExecutor executor = prediction.Executor ?? Executor;
+        var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => CheckedInputs(batch.X, "x", checkFinite: true), cancellationToken);
+        var parts = new List<Tensor>[Outputs.Count];
+        for (int k = 0; k < parts.Length; k++)
+        {
+            parts[k] = [];
+        }
+
+        batches.Begin(0);
+        try
+        {
+            while (batches.Next() is Tensor[] inputs)
             {
-                while (batches.Next() is Tensor[] inputs)
+                if (inputs[0].Shape[0] == 0)
                 {
-                    if (inputs[0].Shape[0] == 0)
-                    {
-                        // An empty batch (the last chunk of a stream, say) predicts nothing, as Predict of no samples does.
-                        continue;
-                    }
+                    // An empty batch (the last chunk of a stream, say) predicts nothing, as Predict of no samples does.
+                    continue;
+                }
 
-                    Tensor[] outputs = Executor.ForwardInPasses(inputs, Executor.InferenceRows);
-                    for (int k = 0; k < outputs.Length; k++)
-                    {
-                        parts[k].Add(outputs[k].Clone());
-                    }
+                Tensor[] outputs = executor.ForwardInPasses(inputs, executor.InferenceRows);
+                for (int k = 0; k < outputs.Length; k++)
+                {
+                    parts[k].Add(outputs[k].Clone());
                 }
             }
-            finally
-            {
-                InferencePass.End(enclosingPass);
-                batches.End();
-                batches.Close();
-            }
-
-            return [.. parts.Select((list, k) => Concatenate(list, Outputs[k].Shape))];
         }
+        finally
+        {
+            batches.End();
+            batches.Close();
+        }
+
+        return [.. parts.Select((list, k) => Concatenate(list, Outputs[k].Shape))];
     }
 
     private static Tensor Concatenate(List<Tensor> batches, TensorShape sampleShape)

@@ -24,10 +24,10 @@ namespace NeuralNet.Models;
 /// call <c>Predict</c>, which then runs in the training thread's turn. Changing the model (<c>Compile</c>,
 /// <c>SetWeights</c>, <see cref="Sequential.Add"/>, a layer's <c>Adapt</c>) while another thread uses it is not supported.
 /// Models built on the same layer object (an encoder in an autoencoder and in a model of its own) predict on copies of
-/// their layers, so their <c>Predict</c>, <c>PredictOutputs</c> and <c>PredictOnBatch</c> calls on tensors may run side
-/// by side and beside one call that runs a model's own layers (<c>Fit</c>, <c>Evaluate</c>, the custom-loop methods, a
-/// prediction from a data source, the first prediction of a model not built yet, a prediction from the model's own
-/// callbacks); a prediction beside the other's <c>Fit</c> reads weights that training is changing. Two calls that run
+/// their layers, so their <c>Predict</c>, <c>PredictOutputs</c> and <c>PredictOnBatch</c> calls may run side by side and
+/// beside one call that runs a model's own layers (<c>Fit</c>, <c>Evaluate</c>, the custom-loop methods, the first
+/// prediction of a model not built yet, a prediction from the model's own callbacks); a prediction beside the other's
+/// <c>Fit</c> reads weights that training is changing. Two calls that run
 /// their own layers, in two such models at once, are not supported (each model's lock covers that model only); nor is
 /// building one of them while another predicts from another thread.</para>
 /// </remarks>

@@ -204,7 +204,7 @@ internal sealed class ModelGate
     }
 
     // Whether another model runs one of the graph's layers (checked when a prediction starts: that model may be built
-    // after this one). Its exclusive uses (Fit, Evaluate, data-source predictions) run the layers themselves, so this
+    // after this one). Its exclusive uses (Fit, Evaluate, the custom-loop methods) run the layers themselves, so this
     // model's predictions run on copies, as the other's do.
     private static bool SharesLayersWithAnotherModel(Graph graph)
     {

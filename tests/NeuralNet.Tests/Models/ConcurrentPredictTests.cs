@@ -31,6 +31,22 @@ public class ConcurrentPredictTests
     }
 
     [Fact]
+    public void A_prediction_from_a_data_source_runs_beside_another_prediction_with_the_single_threaded_results()
+    {
+        var meeting = new Meeting();
+        (Model model, Tensor[] x) = Build("mlp", meeting);
+        Tensor rows = x[0];
+        DataSource Source() => DataSource.FromBatches(Enumerable.Range(0, 4).Select(b => new DataBatch(rows.Slice(b * 4, 4))));
+        float[] expected = model.Predict(rows, batchSize: 4).ToArray();
+        Assert.Equal(expected, model.Predict(Source(), prefetch: 0).ToArray());
+
+        // Both first forward passes meet inside the model: the data-source prediction no longer holds the model alone.
+        float[][] results = Overlapping(meeting, 2, t => (t == 0 ? model.Predict(Source(), prefetch: 0) : model.Predict(rows, batchSize: 4)).ToArray());
+
+        Assert.All(results, r => Assert.Equal(expected, r));
+    }
+
+    [Fact]
     public void A_copy_reads_the_weights_training_has_changed_since_it_was_made()
     {
         var meeting = new Meeting();

@@ -28,6 +28,16 @@ public abstract class Loss
     {
     }
 
+    /// <summary>
+    /// Checks the values of a whole target tensor before training, knowing the per-sample shape of the output it is
+    /// compared with (a sparse loss checks that every class index is below the output's last axis); throws naming the
+    /// sample. Calls <see cref="ValidateTargets(Tensor)"/> unless a loss overrides it.
+    /// </summary>
+    /// <param name="targets">All targets, (samples, ...).</param>
+    /// <param name="outputShape">The per-sample shape of the model's output for these targets.</param>
+    /// <exception cref="ArgumentException">A target value is not one this loss accepts.</exception>
+    public virtual void ValidateTargets(Tensor targets, TensorShape outputShape) => ValidateTargets(targets);
+
     /// <summary>The mean loss over the batch.</summary>
     /// <param name="predictions">The model's outputs, (batch, ...).</param>
     /// <param name="targets">The targets for the batch.</param>

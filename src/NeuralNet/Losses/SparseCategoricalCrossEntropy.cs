@@ -43,6 +43,24 @@ public sealed class SparseCategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     }
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A target is not a whole class index in [0, classes), classes being the output's last axis (the message names the sample).</exception>
+    public override void ValidateTargets(Tensor targets, TensorShape outputShape)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        if (outputShape.Rank == 0)
+        {
+            return;
+        }
+
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        int perSample = targets.Rank == 0 || targets.Shape[0] == 0 ? 1 : Math.Max(t.Length / targets.Shape[0], 1);
+        for (int i = 0; i < t.Length; i++)
+        {
+            Label(Name, t[i], i / perSample, outputShape[-1]);
+        }
+    }
+
+    /// <inheritdoc/>
     public override float Compute(Tensor predictions, Tensor targets)
     {
         int classes = Check(predictions, targets, null);

@@ -104,7 +104,15 @@ public abstract partial class Model
             for (int k = 0; k < targets.Length; k++)
             {
                 CheckFinite(targets[k], ArrayName(yName, k, targets.Length));
-                trainer.Settings.Losses[k]?.ValidateTargets(targets[k]);
+
+                // Values a shape cannot reveal (class indices out of range, AUC's non-binary targets) are found here,
+                // before any step, rather than in the batch that holds them after earlier steps changed the weights.
+                TensorShape outputShape = Outputs[k].Shape;
+                trainer.Settings.Losses[k]?.ValidateTargets(targets[k], outputShape);
+                foreach (Metric metric in trainer.Settings.Metrics[k].Concat(trainer.Settings.WeightedMetrics[k]))
+                {
+                    metric.ValidateTargets(targets[k], outputShape);
+                }
             }
         }
 

@@ -86,7 +86,8 @@ public abstract partial class Model
             if (validationSplit > 0)
             {
                 int samples = train[0].Shape[0];
-                int split = (int)Math.Ceiling(samples * (1.0 - validationSplit));
+                // Keras 3 (array_slicing.train_validation_split): split_at = floor(n * (1 - split)), in doubles.
+                int split = (int)Math.Floor(samples * (1.0 - validationSplit));
                 if (split <= 0 || split >= samples)
                 {
                     throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"validationSplit={validationSplit} of {samples} samples leaves {split} for training and {samples - split} for validation; both must be at least 1."), nameof(validationSplit));

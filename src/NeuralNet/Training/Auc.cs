@@ -52,11 +52,21 @@ public sealed class Auc : Metric
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">A target is not 0 or 1 (the message names it).</exception>
+    public override void ValidateTargets(Tensor targets, TensorShape outputShape) => CheckBinary(targets);
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A target is not 0 or 1 (the message names it).</exception>
     public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">A target is not 0 or 1 (the message names it).</exception>
     public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
+    {
+        CheckBinary(targets);
+        _counts.Update(Name, predictions, targets, sampleWeights);
+    }
+
+    private static void CheckBinary(Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
@@ -67,8 +77,6 @@ public sealed class Auc : Metric
                 throw new ArgumentException(System.FormattableString.Invariant($"auc: targets must be 0 or 1, but element {i} is {t[i]}."), nameof(targets));
             }
         }
-
-        _counts.Update(Name, predictions, targets, sampleWeights);
     }
 
     /// <inheritdoc/>

@@ -8,7 +8,7 @@ namespace NeuralNet.Training;
 /// (Keras' <c>CSVLogger</c>).
 /// </summary>
 /// <remarks>
-/// The header is written with the first row (the keys of that epoch's logs, training quantities then validation ones).
+/// The header is written with the first row: the keys of that epoch's logs in ordinal order, as Keras sorts them.
 /// Each row is written and the file closed at the end of its epoch, so an interrupted run leaves complete rows.
 /// Numbers use the invariant culture and round-trip precision.
 /// </remarks>
@@ -56,7 +56,8 @@ public sealed class CsvLogger : Callback
         bool writeHeader = false;
         if (_keys is null)
         {
-            _keys = [.. logs.Keys];
+            // Keras' CSVLogger: sorted(logs.keys()), by code point.
+            _keys = [.. logs.Keys.Order(StringComparer.Ordinal)];
             writeHeader = !File.Exists(Path) || new FileInfo(Path).Length == 0;
         }
 

@@ -80,6 +80,27 @@ public sealed class MeanIoU : Metric
     }
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">With sparse targets, a target other than the ignored class is not a class index in [0, <see cref="NumClasses"/>).</exception>
+    public override void ValidateTargets(Tensor targets, TensorShape outputShape)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        if (!SparseYTrue)
+        {
+            return;
+        }
+
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        int perSample = targets.Rank == 0 || targets.Shape[0] == 0 ? 1 : Math.Max(t.Length / targets.Shape[0], 1);
+        for (int i = 0; i < t.Length; i++)
+        {
+            if (!IsIgnored(t[i]) && !IsClass(t[i]))
+            {
+                throw Bad("target", t[i], i, perSample, nameof(targets), string.Empty);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">The shapes do not fit, or a target (other than the ignored class) or a sparse
     /// prediction is not a class index in [0, <see cref="NumClasses"/>); the message names the sample. Nothing is counted then.</exception>
     public override void Update(Tensor predictions, Tensor targets) => Update(predictions, targets, default);

@@ -48,6 +48,18 @@ public abstract class Metric
     public abstract double Result();
 
     /// <summary>
+    /// Checks the values of a whole target tensor before any training, where a shape check cannot see the mistake (AUC's
+    /// targets must be 0 or 1, sparse class indices must be below the number of classes); throws naming the sample. Does
+    /// nothing unless a metric overrides it.
+    /// </summary>
+    /// <param name="targets">All targets, (samples, ...).</param>
+    /// <param name="outputShape">The per-sample shape of the model's output for these targets.</param>
+    /// <exception cref="ArgumentException">A target value is not one this metric accepts.</exception>
+    public virtual void ValidateTargets(Tensor targets, TensorShape outputShape)
+    {
+    }
+
+    /// <summary>
     /// Checks, before any training, that targets of per-sample shape <paramref name="targetShape"/> fit outputs of
     /// per-sample shape <paramref name="outputShape"/>; throws <see cref="ArgumentException"/> naming both otherwise.
     /// </summary>

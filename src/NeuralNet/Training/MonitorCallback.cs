@@ -92,6 +92,9 @@ public abstract class MonitorCallback : Callback
             || name.Contains("auc", StringComparison.OrdinalIgnoreCase)
             || name.Contains("precision", StringComparison.OrdinalIgnoreCase)
             || name.Contains("recall", StringComparison.OrdinalIgnoreCase)
-            || name.Contains("f1", StringComparison.OrdinalIgnoreCase);
+            || name.Contains("f1", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("fbeta", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("r2_score", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("io_u", StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -135,11 +135,14 @@ public class SequentialBadInputTests
     }
 
     [Fact]
-    public void Fit_ValidationSplitLeavingNoValidationSample_Throws()
+    public void Fit_ValidationSplitLeavingNoTrainingOrNoValidationSample_Throws()
     {
         Sequential model = E31();
         (Tensor x, Tensor y) = Data(samples: 3);
-        Assert.Throws<ArgumentException>(() => model.Fit(x, y, validationSplit: 0.1, verbose: 0));
+
+        // floor(3 * 0.1) = 0 training samples; 1 - 1e-17 is 1 in doubles, so no validation sample (Keras refuses both).
+        Assert.Contains("leaves 0 for training", Assert.Throws<ArgumentException>(() => model.Fit(x, y, validationSplit: 0.9, verbose: 0)).Message, StringComparison.Ordinal);
+        Assert.Contains("and 0 for validation", Assert.Throws<ArgumentException>(() => model.Fit(x, y, validationSplit: 1e-17, verbose: 0)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -182,6 +182,19 @@ public class SequentialTests
     }
 
     [Fact]
+    public void Fit_ValidationSplitThatDoesNotDivideTheSamples_TrainsOnTheFloorAsKeras3()
+    {
+        (Tensor x, Tensor y) = ModelTestData.RandomClassification(10, 5, 3, seed: 4);
+        Sequential model = ModelTestData.SmallClassifier(5, 3, seed: 1);
+        int batches = 0;
+        History history = model.Fit(x, y, epochs: 1, batchSize: 1, validationSplit: 0.25, callbacks: [new LambdaCallback(onBatchEnd: (_, _) => batches++)], verbose: 0, seed: 2);
+
+        // floor(10 * 0.75) = 7 training samples; samples 7..9 are the validation data.
+        Assert.Equal(7, batches);
+        Assert.Equal(model.Evaluate(x.Slice(7, 3), y.Slice(7, 3), batchSize: 1, verbose: 0)["loss"], history["val_loss"][0]);
+    }
+
+    [Fact]
     public void Fit_ValidationSplitQuarterOf60000_Runs1407StepsPerEpoch()
     {
         var x = new Tensor(60_000, 1);

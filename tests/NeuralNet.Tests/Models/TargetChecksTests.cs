@@ -49,6 +49,52 @@ public class TargetChecksTests
     }
 
     [Fact]
+    public void Fit_ASparseLabelOutOfRangeInALaterBatch_ThrowsNamingTheSampleBeforeAnyStep()
+    {
+        Sequential model = Classifier(new SparseCategoricalCrossEntropy());
+        Tensor x = Tensor.RandomNormal(new TensorShape(20, 4), 1);
+        Tensor y = Tensor.FromArray([.. Enumerable.Range(0, 20).Select(i => i == 17 ? 3f : i % 3)], 20);
+        float[] before = model.Parameters[0].Value.ToArray();
+
+        var ex = Assert.Throws<ArgumentException>(() => model.Fit(x, y, batchSize: 4, shuffle: false, verbose: 0));
+
+        Assert.Contains("target 3 of sample 17 is not a class index in [0, 3)", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.Parameters[0].Value.ToArray());
+    }
+
+    [Fact]
+    public void Fit_AucTargetThatIsNotZeroOrOne_ThrowsBeforeAnyStepAndInValidationDataBeforeTraining()
+    {
+        var model = new Sequential([new InputLayer(4), new Dense(1, ActivationFunction.Sigmoid)], seed: 1);
+        model.Compile(new Sgd(), new BinaryCrossEntropy(), new NeuralNet.Training.Auc());
+        Tensor x = Tensor.RandomNormal(new TensorShape(20, 4), 1);
+        Tensor y = Tensor.FromArray([.. Enumerable.Range(0, 20).Select(i => i == 19 ? 0.5f : i % 2)], 20, 1);
+        Tensor good = Tensor.FromArray([.. Enumerable.Range(0, 20).Select(i => (float)(i % 2))], 20, 1);
+        float[] before = model.Parameters[0].Value.ToArray();
+
+        var ex = Assert.Throws<ArgumentException>(() => model.Fit(x, y, batchSize: 4, shuffle: false, verbose: 0));
+        Assert.Contains("auc: targets must be 0 or 1, but element 19 is 0.5", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => model.Fit(x, good, batchSize: 4, verbose: 0, validationData: (x, y)));
+
+        Assert.Equal(before, model.Parameters[0].Value.ToArray());
+    }
+
+    [Fact]
+    public void Fit_MeanIoUSparseTargetOutOfRange_ThrowsNamingTheSampleBeforeAnyStep()
+    {
+        var model = new Sequential([new InputLayer(4), new Dense(1)], seed: 1);
+        model.Compile(new Sgd(), new MeanSquaredError(), new NeuralNet.Training.MeanIoU(numClasses: 3));
+        Tensor x = Tensor.RandomNormal(new TensorShape(12, 4), 1);
+        Tensor y = Tensor.FromArray([.. Enumerable.Range(0, 12).Select(i => i == 10 ? 5f : i % 3)], 12, 1);
+        float[] before = model.Parameters[0].Value.ToArray();
+
+        var ex = Assert.Throws<ArgumentException>(() => model.Fit(x, y, batchSize: 4, shuffle: false, verbose: 0));
+
+        Assert.Contains("target 5 of sample 10 is not a class index in [0, 3)", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.Parameters[0].Value.ToArray());
+    }
+
+    [Fact]
     public void Fit_OneValuePerSampleForAOneUnitOutput_TrainsAsColumnTargets()
     {
         Sequential Model()

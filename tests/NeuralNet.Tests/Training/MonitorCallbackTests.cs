@@ -34,6 +34,10 @@ public class MonitorCallbackTests
     [InlineData("auc", MonitorMode.Auto, true)]
     [InlineData("val_precision", MonitorMode.Auto, true)]
     [InlineData("mae", MonitorMode.Auto, false)]
+    [InlineData("val_r2_score", MonitorMode.Auto, true)]
+    [InlineData("fbeta_score", MonitorMode.Auto, true)]
+    [InlineData("val_mean_io_u", MonitorMode.Auto, true)]
+    [InlineData("val_mean_squared_error", MonitorMode.Auto, false)]
     [InlineData("accuracy", MonitorMode.Min, false)]
     [InlineData("loss", MonitorMode.Max, true)]
     public void Mode_ResolvesTheDirection(string monitor, MonitorMode mode, bool maximizes) =>
@@ -89,8 +93,12 @@ public class MonitorCallbackTests
                 callbacks: [new LearningRateScheduler((epoch, rate) => 0.1 / (epoch + 1)), new CsvLogger(csv)]);
             Assert.Equal([(double)0.1f, (double)(float)(0.1 / 2), (double)(float)(0.1 / 3)], history["learning_rate"]);
             string[] lines = File.ReadAllLines(csv);
-            Assert.EndsWith(",learning_rate", lines[0], StringComparison.Ordinal);
-            Assert.EndsWith(((double)(float)(0.1 / 3)).ToString("R", System.Globalization.CultureInfo.InvariantCulture), lines[3], StringComparison.Ordinal);
+
+            // Keras' CSVLogger writes sorted(logs.keys()): learning_rate comes before loss.
+            Assert.Equal("epoch," + string.Join(",", history.Keys.Order(StringComparer.Ordinal)), lines[0]);
+            int column = Array.IndexOf(lines[0].Split(','), "learning_rate");
+            Assert.True(column < Array.IndexOf(lines[0].Split(','), "loss"));
+            Assert.Equal(((double)(float)(0.1 / 3)).ToString("R", System.Globalization.CultureInfo.InvariantCulture), lines[3].Split(',')[column]);
         }
         finally
         {

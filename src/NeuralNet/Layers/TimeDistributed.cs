@@ -59,7 +59,12 @@ public sealed class TimeDistributed : Layer
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static TimeDistributed FromConfig(Config config) =>
-        new(SerializationRegistry.Deserialize<Layer>(config.GetNode("layer")!, config, "layer"), config.GetString("name"));
+        new(
+            SerializationRegistry.Deserialize<Layer>(
+                config.GetNode("layer") ?? throw config.Error("\"layer\" is missing or null; expected the wrapped layer as {\"class_name\", \"config\"}."),
+                config,
+                "layer"),
+            config.GetString("name"));
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)

@@ -113,7 +113,10 @@ public sealed class Bidirectional : Layer
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Bidirectional FromConfig(Config config)
     {
-        Recurrent Read(string key) => SerializationRegistry.Deserialize<Layer>(config.GetNode(key)!, config, key) as Recurrent
+        Recurrent Read(string key) => SerializationRegistry.Deserialize<Layer>(
+                config.GetNode(key) ?? throw config.Error($"\"{key}\" is missing or null; expected a recurrent layer (SimpleRNN, LSTM or GRU) as {{\"class_name\", \"config\"}}."),
+                config,
+                key) as Recurrent
             ?? throw config.Error($"\"{key}\" must be a recurrent layer (SimpleRNN, LSTM or GRU).");
 
         // Keras writes merge_mode None as null.

@@ -126,6 +126,7 @@ public class ModelSerializationTests
     [InlineData("adam")]
     [InlineData("rmsprop")]
     [InlineData("sgd")]
+    [InlineData("adamw")]
     public void Resume_FromCheckpointWithOptimizerState_EqualsUninterruptedTraining(string optimizerName)
     {
         using var dir = new TempDirectory();
@@ -134,6 +135,7 @@ public class ModelSerializationTests
         {
             "adam" => new Adam(0.01f),
             "rmsprop" => new RmsProp(0.01f, momentum: 0.5f, centered: true) { ClipNorm = 1f },
+            "adamw" => new AdamW(0.01f, weightDecay: 0.5f) { WeightDecayExclusions = ["bias"] },
             _ => new Sgd(0.05f, momentum: 0.9f, nesterov: true) { ClipValue = 0.5f },
         };
 
@@ -149,6 +151,7 @@ public class ModelSerializationTests
 
         AssertSameWeights(uninterrupted, resumed);
         Assert.Equal(uninterrupted.Optimizer!.Iterations, resumed.Optimizer!.Iterations);
+        Assert.Equal(uninterrupted.Optimizer.WeightDecayExclusions, resumed.Optimizer.WeightDecayExclusions);
     }
 
     [Fact]

@@ -131,7 +131,7 @@ internal static class ModelSerializer
         {
             ReadTrainingState(state, model, file, loaded.Parameters);
         }
-        else if (file.Names.FirstOrDefault(n => n.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) is string orphan)
+        else if (file.Names.FirstOrDefault(n => IsOptimizerState(n, loaded.Parameters)) is string orphan)
         {
             throw FormatError.Create(source, orphan, $"optimizer state without a \"{TrainingStateKey}\".");
         }
@@ -210,7 +210,7 @@ internal static class ModelSerializer
 
         foreach (string tensorName in file.Names)
         {
-            if (!tensorName.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            if (!IsOptimizerState(tensorName, parameters))
             {
                 continue;
             }
@@ -235,6 +235,12 @@ internal static class ModelSerializer
             optimizerNow.LearningRate = optimizerThen.LearningRate;
         }
     }
+
+    // Optimizer state is every tensor under "optimizer/" that is not a weight of the model: a layer may be named
+    // "optimizer" (its weights are "optimizer/kernel", ...). The file format is unchanged; a state tensor named exactly as a
+    // weight cannot be written (SafeTensors refuses a name that appears twice).
+    private static bool IsOptimizerState(string tensorName, Dictionary<string, Parameter> weights) =>
+        tensorName.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !weights.ContainsKey(tensorName);
 
     private static List<KeyValuePair<string, Tensor>> WeightTensors(Model model)
     {
@@ -839,7 +845,7 @@ internal static class ModelSerializer
             IReadOnlyList<string> slots = optimizer.StateSlotNames;
             foreach (string tensorName in file.Names)
             {
-                if (!tensorName.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+                if (!IsOptimizerState(tensorName, parameters))
                 {
                     continue;
                 }

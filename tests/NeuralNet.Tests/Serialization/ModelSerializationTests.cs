@@ -155,6 +155,35 @@ public class ModelSerializationTests
     }
 
     [Fact]
+    public void SaveLoad_LayerNamedOptimizer_LoadsAndResumesAsUninterruptedTraining()
+    {
+        // The layer's weights ("optimizer/kernel") share the prefix of the optimizer state ("optimizer/optimizer/kernel/momentum").
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(40, 8, 3, seed: 4);
+        Sequential Make() => Compiled(
+            new Sequential([new InputLayer(8), new Dense(6, ActivationFunction.Relu, name: "optimizer"), new Dense(3, ActivationFunction.Softmax, name: "out")], seed: 5),
+            new Adam(0.01f));
+        var uninterrupted = Make();
+        uninterrupted.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+        uninterrupted.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
+        var first = Make();
+        first.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+        first.Save(dir.File("full.safetensors"));
+        first.Save(dir.File("no-optimizer.safetensors"), includeOptimizer: false);
+        Assert.Contains("optimizer/optimizer/kernel/momentum", SafeTensors.Load(dir.File("full.safetensors")).Names);
+
+        var resumed = Sequential.Load(dir.File("full.safetensors"));
+        resumed.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
+        var restored = Make();
+        ModelSerializer.RestoreTrainingState(restored, SafeTensors.Load(dir.File("full.safetensors")));
+        restored.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
+
+        AssertSameWeights(uninterrupted, resumed);
+        AssertSameWeights(uninterrupted, restored);
+        AssertSameWeights(first, Sequential.Load(dir.File("no-optimizer.safetensors")));
+    }
+
+    [Fact]
     public void Resume_MidFitWithInitialEpochAndShuffling_EqualsUninterruptedTraining()
     {
         using var dir = new TempDirectory();

@@ -46,6 +46,8 @@ public sealed class TimeDistributed : Layer
 
     private protected override void RecordModelOnInnerLayers(object model) => _inner?.RecordModel(model);
 
+    internal override IReadOnlyList<Layer> InnerLayers => _inner is null ? [] : [_inner];
+
     private protected override bool InnerLayersInSeveralModels() => _inner?.IsInSeveralModels == true;
 
     /// <inheritdoc/>

@@ -383,21 +383,18 @@ internal static class ModelSerializer
     {
         var randoms = new JsonObject();
         Span<ulong> state = stackalloc ulong[SeededRandom.StateLength];
-        foreach (Layer instance in model.LayerInstances)
+        foreach (var (key, random) in RandomLayers(model))
         {
-            if (instance is IRandomLayer random)
+            random.LayerRandom.GetState(state);
+
+            // As strings: JSON readers in other languages lose precision on integers above 2^53.
+            var values = new JsonArray();
+            foreach (ulong value in state)
             {
-                random.LayerRandom.GetState(state);
-
-                // As strings: JSON readers in other languages lose precision on integers above 2^53.
-                var values = new JsonArray();
-                foreach (ulong value in state)
-                {
-                    values.Add((JsonNode)JsonValue.Create(value.ToString(CultureInfo.InvariantCulture)));
-                }
-
-                randoms[RandomStateKey(instance)] = values;
+                values.Add((JsonNode)JsonValue.Create(value.ToString(CultureInfo.InvariantCulture)));
             }
+
+            randoms[key] = values;
         }
 
         return new JsonObject
@@ -411,6 +408,31 @@ internal static class ModelSerializer
     // The layer's name for its first call; name#k for the instance of its k-th call in the model.
     private static string RandomStateKey(Layer instance) =>
         instance.CallIndex == 0 ? instance.Name : string.Create(CultureInfo.InvariantCulture, $"{instance.Name}#{instance.CallIndex}");
+
+    // Every layer of the model that draws random numbers, with the key of its state: the layer instances, and the layers
+    // wrappers run inside themselves (TimeDistributed's copy, Bidirectional's two), keyed wrapper/inner ("bidirectional/forward_lstm").
+    private static IEnumerable<(string Key, IRandomLayer Layer)> RandomLayers(Model model)
+    {
+        var pending = new Stack<(string Key, Layer Layer)>();
+        foreach (Layer instance in model.LayerInstances.Reverse())
+        {
+            pending.Push((RandomStateKey(instance), instance));
+        }
+
+        while (pending.TryPop(out var item))
+        {
+            if (item.Layer is IRandomLayer random)
+            {
+                yield return (item.Key, random);
+            }
+
+            IReadOnlyList<Layer> inner = item.Layer.InnerLayers;
+            for (int i = inner.Count - 1; i >= 0; i--)
+            {
+                pending.Push(($"{item.Key}/{inner[i].Name}", inner[i]));
+            }
+        }
+    }
 
     private static Sequential ReadSequential(Config root, FileParameters loaded)
     {
@@ -870,10 +892,9 @@ internal static class ModelSerializer
         {
             Config states = state.GetConfig("random_states");
             Span<ulong> values = stackalloc ulong[SeededRandom.StateLength];
-            foreach (Layer instance in model.LayerInstances)
+            foreach (var (key, random) in RandomLayers(model))
             {
-                string key = RandomStateKey(instance);
-                if (instance is not IRandomLayer random || !states.Contains(key))
+                if (!states.Contains(key))
                 {
                     continue;
                 }

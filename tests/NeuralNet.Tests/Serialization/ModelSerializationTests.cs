@@ -183,6 +183,36 @@ public class ModelSerializationTests
         AssertSameWeights(first, Sequential.Load(dir.File("no-optimizer.safetensors")));
     }
 
+    [Theory]
+    [InlineData("TimeDistributed")]
+    [InlineData("Bidirectional")]
+    public void Resume_WrapperAroundRandomLayer_EqualsUninterruptedTraining(string wrapper)
+    {
+        // The dropout masks of the layers wrappers run inside themselves are drawn from random streams of their own.
+        using var dir = new TempDirectory();
+        var x = Tensor.RandomNormal(new TensorShape(16, 5, 3), 11);
+        var y = Tensor.RandomNormal(new TensorShape(16, 2), 12);
+        Sequential Make()
+        {
+            Sequential model = wrapper == "TimeDistributed"
+                ? new Sequential([new InputLayer(5, 3), new TimeDistributed(new Dropout(0.5)), new Flatten(), new Dense(2)], seed: 7)
+                : new Sequential([new InputLayer(5, 3), new Bidirectional(new Lstm(4) { Dropout = 0.3, RecurrentDropout = 0.3 }), new Dense(2)], seed: 7);
+            model.Compile(new Sgd(0.05f), new MeanSquaredError());
+            return model;
+        }
+
+        var uninterrupted = Make();
+        uninterrupted.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, seed: 5);
+        uninterrupted.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, seed: 6);
+        var first = Make();
+        first.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, seed: 5);
+        first.Save(dir.File("checkpoint.safetensors"));
+        var resumed = Sequential.Load(dir.File("checkpoint.safetensors"));
+        resumed.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, seed: 6);
+
+        AssertSameWeights(uninterrupted, resumed);
+    }
+
     [Fact]
     public void Resume_MidFitWithInitialEpochAndShuffling_EqualsUninterruptedTraining()
     {

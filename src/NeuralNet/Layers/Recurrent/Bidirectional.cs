@@ -88,6 +88,8 @@ public sealed class Bidirectional : Layer
         _backward?.RecordModel(model);
     }
 
+    internal override IReadOnlyList<Layer> InnerLayers => _forward is null || _backward is null ? [] : [_forward, _backward];
+
     private protected override bool InnerLayersInSeveralModels() => _forward?.IsInSeveralModels == true || _backward?.IsInSeveralModels == true;
 
     /// <summary>Whether the output is a sequence (the wrapped layer's <c>returnSequences</c>).</summary>

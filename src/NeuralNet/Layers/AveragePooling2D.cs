@@ -44,7 +44,8 @@ public sealed class AveragePooling2D : Pooling2D
     internal static AveragePooling2D FromConfig(Config config)
     {
         ConfigChecks.RequireChannelsLast(config);
-        (int, int) poolSize = ConfigChecks.ReadPair(config.WithDefaults(new AveragePooling2D().GetConfig()), "pool_size")!.Value;
+        (int, int) poolSize = ConfigChecks.ReadPair(config.WithDefaults(new AveragePooling2D().GetConfig()), "pool_size")
+            ?? throw config.Error("\"pool_size\" is null; expected a positive integer or a pair of positive integers.");
 
         // Keras writes strides; when a file leaves them out they default to the pool size, as in the constructor.
         return new AveragePooling2D(poolSize, ConfigChecks.ReadPair(config, "strides"), ConfigChecks.ReadPadding(config), config.GetString("name"));

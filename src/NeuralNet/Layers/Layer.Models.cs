@@ -44,6 +44,9 @@ public abstract partial class Layer
     {
     }
 
+    /// <summary>The layers this one runs inside itself, once built (none unless a wrapper): their random streams are saved with the model's.</summary>
+    internal virtual IReadOnlyList<Layer> InnerLayers => [];
+
     /// <summary>Whether a layer this one runs inside itself is in several models (false unless a wrapper).</summary>
     private protected virtual bool InnerLayersInSeveralModels() => false;
 }

@@ -55,7 +55,8 @@ public sealed class MaxPooling2D : Pooling2D
     internal static MaxPooling2D FromConfig(Config config)
     {
         ConfigChecks.RequireChannelsLast(config);
-        (int, int) poolSize = ConfigChecks.ReadPair(config.WithDefaults(new MaxPooling2D().GetConfig()), "pool_size")!.Value;
+        (int, int) poolSize = ConfigChecks.ReadPair(config.WithDefaults(new MaxPooling2D().GetConfig()), "pool_size")
+            ?? throw config.Error("\"pool_size\" is null; expected a positive integer or a pair of positive integers.");
 
         // Keras writes strides; when a file leaves them out they default to the pool size, as in the constructor.
         return new MaxPooling2D(poolSize, ConfigChecks.ReadPair(config, "strides"), ConfigChecks.ReadPadding(config), config.GetString("name"));

@@ -46,6 +46,8 @@ public sealed class TimeDistributed : Layer
 
     private protected override void RecordModelOnInnerLayers(object model) => _inner?.RecordModel(model);
 
+    internal override IReadOnlyList<Layer> InnerLayers => _inner is null ? [] : [_inner];
+
     private protected override bool InnerLayersInSeveralModels() => _inner?.IsInSeveralModels == true;
 
     /// <inheritdoc/>
@@ -59,7 +61,12 @@ public sealed class TimeDistributed : Layer
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static TimeDistributed FromConfig(Config config) =>
-        new(SerializationRegistry.Deserialize<Layer>(config.GetNode("layer")!, config, "layer"), config.GetString("name"));
+        new(
+            SerializationRegistry.Deserialize<Layer>(
+                config.GetNode("layer") ?? throw config.Error("\"layer\" is missing or null; expected the wrapped layer as {\"class_name\", \"config\"}."),
+                config,
+                "layer"),
+            config.GetString("name"));
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)

@@ -128,7 +128,8 @@ public abstract partial class Optimizer
 
     /// <summary>
     /// Parameters whose name contains one of these strings get no weight decay (Keras' <c>exclude_from_weight_decay(var_names=...)</c>);
-    /// names are the parameters' own (<c>kernel</c>, <c>bias</c>, <c>gamma</c>, ...).
+    /// names are the parameters' own (<c>kernel</c>, <c>bias</c>, <c>gamma</c>, ...). Saved with the optimizer's
+    /// configuration under <c>exclude_from_weight_decay</c> when not empty (a key Keras does not write).
     /// </summary>
     public IReadOnlyList<string> WeightDecayExclusions
     {
@@ -278,6 +279,12 @@ public abstract partial class Optimizer
     private Config WithWeightDecay(Config config)
     {
         config = _weightDecay is float decay ? config.Set("weight_decay", decay) : config;
+
+        // Not in Keras' configuration (Keras keeps exclude_from_weight_decay's names out of get_config), but without it a
+        // loaded optimizer would decay parameters the saved one did not.
+        config = _weightDecayExclusions.Length > 0
+            ? config.Set("exclude_from_weight_decay", new System.Text.Json.Nodes.JsonArray([.. _weightDecayExclusions.Select(name => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(name))]))
+            : config;
         config = _globalClipNorm is float clip ? config.Set("global_clipnorm", clip) : config;
         config = _useEma ? config.Set("use_ema", true) : config;
         config = _emaMomentum != DefaultEmaMomentum ? config.Set("ema_momentum", _emaMomentum) : config;
@@ -310,7 +317,7 @@ public abstract partial class Optimizer
 
     /// <summary>
     /// Sets the base options (<see cref="ClipNorm"/>, <see cref="ClipValue"/>, <see cref="GlobalClipNorm"/>,
-    /// <see cref="WeightDecay"/>, <see cref="UseEma"/>, <see cref="EmaMomentum"/>, <see cref="EmaOverwriteFrequency"/>,
+    /// <see cref="WeightDecay"/>, <see cref="WeightDecayExclusions"/>, <see cref="UseEma"/>, <see cref="EmaMomentum"/>, <see cref="EmaOverwriteFrequency"/>,
     /// <see cref="GradientAccumulationSteps"/>)
     /// from a configuration written by <see cref="GetConfig"/> (for factories of subclasses).
     /// </summary>
@@ -358,9 +365,32 @@ public abstract partial class Optimizer
             _weightDecay = decay;
         }
 
+        if (config.GetNode("exclude_from_weight_decay") is System.Text.Json.Nodes.JsonNode exclusions)
+        {
+            _weightDecayExclusions = ReadWeightDecayExclusions(config, exclusions);
+        }
+
         ReadMovingAverage(config);
         ReadGradientAccumulation(config);
         return this;
+    }
+
+    private static string[] ReadWeightDecayExclusions(Config config, System.Text.Json.Nodes.JsonNode node)
+    {
+        if (node is not System.Text.Json.Nodes.JsonArray array)
+        {
+            throw config.Error($"\"exclude_from_weight_decay\" must be an array of parameter names but is {Config.Describe(node)}.");
+        }
+
+        var names = new string[array.Count];
+        for (int i = 0; i < names.Length; i++)
+        {
+            names[i] = array[i]?.GetValueKind() == System.Text.Json.JsonValueKind.String
+                ? array[i]!.GetValue<string>()
+                : throw config.Error(string.Create(CultureInfo.InvariantCulture, $"\"exclude_from_weight_decay\"[{i}] is {Config.Describe(array[i])}; expected a parameter name (a string)."));
+        }
+
+        return names;
     }
 
     /// <summary>Throws unless <paramref name="value"/> is in [0, 1) (or [0, 1] when <paramref name="inclusiveOne"/>); returns it.</summary>

@@ -13,7 +13,12 @@ namespace NeuralNet.Serialization;
 /// <para>A process killed mid-write cannot delete its temporary file, so every write to a target first removes the
 /// temporary files earlier writes to the same target left behind: those no live writer holds (a writer keeps its
 /// temporary file open until it is renamed, and the sweep only deletes a file it can open exclusively). A stray file
-/// therefore never outlives the next write to the same path.</para>
+/// therefore never outlives the next write to the same path. Only names of exactly that form
+/// (<c>.name.</c>, 32 hexadecimal digits, <c>.tmp</c>) are swept, whatever characters the target's name holds.</para>
+/// <para>Replacing an existing file keeps what describes it: when the path is a symbolic link to an existing file,
+/// that file is replaced (its temporary file lives in its folder) and the link stays a link; and on Unix the new file
+/// takes the old file's permission bits (<see cref="File.GetUnixFileMode(string)"/>) instead of the process's
+/// default. Owner and group are not copied.</para>
 /// <para>Public so that the optional packages (NeuralNet.Onnx) and applications write their files the same way.</para>
 /// </remarks>
 public static class AtomicFile
@@ -36,7 +41,7 @@ public static class AtomicFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
 
-        string fullPath = Path.GetFullPath(path);
+        string fullPath = FinalTarget(Path.GetFullPath(path));
         string fileName = Path.GetFileName(fullPath);
         string? directory = Path.GetDirectoryName(fullPath);
         if (fileName.Length == 0 || directory is null)
@@ -54,6 +59,7 @@ public static class AtomicFile
             throw new DirectoryNotFoundException($"Cannot write '{fullPath}': the folder '{directory}' does not exist.");
         }
 
+        UnixFileMode? mode = ExistingMode(fullPath);
         RemoveStaleTemporaries(directory, fileName);
         string temporary = string.Empty;
         try
@@ -69,6 +75,11 @@ public static class AtomicFile
                     stageHook?.Invoke(AtomicFileStage.Written);
                     stream.Flush(flushToDisk: true);
                     stageHook?.Invoke(AtomicFileStage.Flushed);
+                    if (mode is UnixFileMode unnamedMode && !OperatingSystem.IsWindows())
+                    {
+                        File.SetUnixFileMode(unnamed, unnamedMode);
+                    }
+
                     temporary = UnnamedFile.Link(unnamed, () => TemporaryName(directory, fileName));
                     File.Move(temporary, fullPath, overwrite: true);
                 }
@@ -90,6 +101,11 @@ public static class AtomicFile
                 }
 
                 stageHook?.Invoke(AtomicFileStage.Flushed);
+                if (mode is UnixFileMode namedMode && !OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(temporary, namedMode);
+                }
+
                 File.Move(temporary, fullPath, overwrite: true);
             }
         }
@@ -108,6 +124,44 @@ public static class AtomicFile
         {
             TryDelete(temporary);
             throw;
+        }
+    }
+
+    // A symbolic link (or a chain of them) that ends at an existing file: that file, so that the rename replaces it and
+    // leaves the link alone. Anything else (not a link, a dangling link, a link to a folder, a loop): the path itself.
+    private static string FinalTarget(string fullPath)
+    {
+        try
+        {
+            var info = new FileInfo(fullPath);
+            if (info.LinkTarget is null)
+            {
+                return fullPath;
+            }
+
+            return info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } final ? final.FullName : fullPath;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return fullPath;
+        }
+    }
+
+    // The permission bits of the file being replaced, which the new file takes; null when there is none, or on Windows.
+    private static UnixFileMode? ExistingMode(string fullPath)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(fullPath))
+        {
+            return null;
+        }
+
+        try
+        {
+            return File.GetUnixFileMode(fullPath);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
     }
 
@@ -142,7 +196,8 @@ public static class AtomicFile
         IEnumerable<string> candidates;
         try
         {
-            candidates = Directory.EnumerateFiles(directory, $".{fileName}.*.tmp");
+            // The target's name is not used as a search pattern: '*' or '?' in it would match other files.
+            candidates = Directory.EnumerateFiles(directory).Where(candidate => IsTemporaryOf(Path.GetFileName(candidate), fileName));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -165,6 +220,30 @@ public static class AtomicFile
                 // In use, or not ours to delete: the write goes ahead without it.
             }
         }
+    }
+
+    // Whether name is TemporaryName's form for fileName: ".fileName." then 32 hexadecimal digits then ".tmp".
+    private static bool IsTemporaryOf(string name, string fileName)
+    {
+        const int GuidLength = 32;
+        if (name.Length != fileName.Length + GuidLength + 6
+            || name[0] != '.'
+            || !name.AsSpan(1).StartsWith(fileName, StringComparison.Ordinal)
+            || name[fileName.Length + 1] != '.'
+            || !name.EndsWith(".tmp", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (char c in name.AsSpan(fileName.Length + 2, GuidLength))
+        {
+            if (!char.IsAsciiHexDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void TryDelete(string temporary)

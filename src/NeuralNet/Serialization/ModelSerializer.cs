@@ -131,7 +131,7 @@ internal static class ModelSerializer
         {
             ReadTrainingState(state, model, file, loaded.Parameters);
         }
-        else if (file.Names.FirstOrDefault(n => n.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) is string orphan)
+        else if (file.Names.FirstOrDefault(n => IsOptimizerState(n, loaded.Parameters)) is string orphan)
         {
             throw FormatError.Create(source, orphan, $"optimizer state without a \"{TrainingStateKey}\".");
         }
@@ -210,7 +210,7 @@ internal static class ModelSerializer
 
         foreach (string tensorName in file.Names)
         {
-            if (!tensorName.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            if (!IsOptimizerState(tensorName, parameters))
             {
                 continue;
             }
@@ -235,6 +235,12 @@ internal static class ModelSerializer
             optimizerNow.LearningRate = optimizerThen.LearningRate;
         }
     }
+
+    // Optimizer state is every tensor under "optimizer/" that is not a weight of the model: a layer may be named
+    // "optimizer" (its weights are "optimizer/kernel", ...). The file format is unchanged; a state tensor named exactly as a
+    // weight cannot be written (SafeTensors refuses a name that appears twice).
+    private static bool IsOptimizerState(string tensorName, Dictionary<string, Parameter> weights) =>
+        tensorName.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !weights.ContainsKey(tensorName);
 
     private static List<KeyValuePair<string, Tensor>> WeightTensors(Model model)
     {
@@ -377,21 +383,18 @@ internal static class ModelSerializer
     {
         var randoms = new JsonObject();
         Span<ulong> state = stackalloc ulong[SeededRandom.StateLength];
-        foreach (Layer instance in model.LayerInstances)
+        foreach (var (key, random) in RandomLayers(model))
         {
-            if (instance is IRandomLayer random)
+            random.LayerRandom.GetState(state);
+
+            // As strings: JSON readers in other languages lose precision on integers above 2^53.
+            var values = new JsonArray();
+            foreach (ulong value in state)
             {
-                random.LayerRandom.GetState(state);
-
-                // As strings: JSON readers in other languages lose precision on integers above 2^53.
-                var values = new JsonArray();
-                foreach (ulong value in state)
-                {
-                    values.Add((JsonNode)JsonValue.Create(value.ToString(CultureInfo.InvariantCulture)));
-                }
-
-                randoms[RandomStateKey(instance)] = values;
+                values.Add((JsonNode)JsonValue.Create(value.ToString(CultureInfo.InvariantCulture)));
             }
+
+            randoms[key] = values;
         }
 
         return new JsonObject
@@ -405,6 +408,31 @@ internal static class ModelSerializer
     // The layer's name for its first call; name#k for the instance of its k-th call in the model.
     private static string RandomStateKey(Layer instance) =>
         instance.CallIndex == 0 ? instance.Name : string.Create(CultureInfo.InvariantCulture, $"{instance.Name}#{instance.CallIndex}");
+
+    // Every layer of the model that draws random numbers, with the key of its state: the layer instances, and the layers
+    // wrappers run inside themselves (TimeDistributed's copy, Bidirectional's two), keyed wrapper/inner ("bidirectional/forward_lstm").
+    private static IEnumerable<(string Key, IRandomLayer Layer)> RandomLayers(Model model)
+    {
+        var pending = new Stack<(string Key, Layer Layer)>();
+        foreach (Layer instance in model.LayerInstances.Reverse())
+        {
+            pending.Push((RandomStateKey(instance), instance));
+        }
+
+        while (pending.TryPop(out var item))
+        {
+            if (item.Layer is IRandomLayer random)
+            {
+                yield return (item.Key, random);
+            }
+
+            IReadOnlyList<Layer> inner = item.Layer.InnerLayers;
+            for (int i = inner.Count - 1; i >= 0; i--)
+            {
+                pending.Push(($"{item.Key}/{inner[i].Name}", inner[i]));
+            }
+        }
+    }
 
     private static Sequential ReadSequential(Config root, FileParameters loaded)
     {
@@ -839,7 +867,7 @@ internal static class ModelSerializer
             IReadOnlyList<string> slots = optimizer.StateSlotNames;
             foreach (string tensorName in file.Names)
             {
-                if (!tensorName.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+                if (!IsOptimizerState(tensorName, parameters))
                 {
                     continue;
                 }
@@ -864,10 +892,9 @@ internal static class ModelSerializer
         {
             Config states = state.GetConfig("random_states");
             Span<ulong> values = stackalloc ulong[SeededRandom.StateLength];
-            foreach (Layer instance in model.LayerInstances)
+            foreach (var (key, random) in RandomLayers(model))
             {
-                string key = RandomStateKey(instance);
-                if (instance is not IRandomLayer random || !states.Contains(key))
+                if (!states.Contains(key))
                 {
                     continue;
                 }

@@ -186,6 +186,84 @@ public class AtomicFileTests
     }
 
     [Fact]
+    public void Write_TargetNameWithWildcards_SweepsOnlyItsOwnTemporaryFiles()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File(OperatingSystem.IsWindows() ? "m_.bin" : "m*?.bin");
+        string stale = $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllBytes(dir.File(stale), new byte[10]);
+        string[] others = [".mXY.bin.backup.tmp", $".mXY.bin.{Guid.NewGuid():N}.tmp", $".{Path.GetFileName(path)}.not-a-write.tmp"];
+        foreach (string other in others)
+        {
+            File.WriteAllBytes(dir.File(other), new byte[10]);
+        }
+
+        AtomicFile.Write(path, s => s.Write([7]));
+
+        Assert.Equal(new byte[] { 7 }, File.ReadAllBytes(path));
+        Assert.False(File.Exists(dir.File(stale)));
+        Assert.All(others, other => Assert.True(File.Exists(dir.File(other)), $"{other} was deleted"));
+    }
+
+    [UnixTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Write_ExistingFile_NewFileKeepsItsPermissions(bool namedTemporary)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var dir = new TempDirectory();
+        string path = dir.File("private.bin");
+        File.WriteAllBytes(path, s_previous);
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        File.SetUnixFileMode(path, Private);
+        Func<string, Stream>? open = namedTemporary ? temporary => new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None) : null;
+
+        AtomicFile.Write(path, s => s.Write([42]), null, open);
+
+        Assert.Equal(new byte[] { 42 }, File.ReadAllBytes(path));
+        Assert.Equal(Private, File.GetUnixFileMode(path));
+    }
+
+    [UnixFact]
+    public void Write_ThroughSymbolicLinks_ReplacesTheFinalFileAndKeepsTheLinks()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("runs"));
+        string real = dir.File("runs/real.bin"), middle = dir.File("middle.bin"), link = dir.File("latest.bin");
+        File.WriteAllBytes(real, s_previous);
+        File.CreateSymbolicLink(middle, "runs/real.bin");
+        File.CreateSymbolicLink(link, middle);
+        File.WriteAllBytes(dir.File($"runs/.real.bin.{Guid.NewGuid():N}.tmp"), new byte[10]);
+
+        AtomicFile.Write(link, s => s.Write([42]));
+
+        Assert.Equal(middle, new FileInfo(link).LinkTarget);
+        Assert.Equal("runs/real.bin", new FileInfo(middle).LinkTarget);
+        Assert.Null(new FileInfo(real).LinkTarget);
+        Assert.Equal(new byte[] { 42 }, File.ReadAllBytes(real));
+        Assert.Equal(["real.bin"], Directory.GetFileSystemEntries(dir.File("runs")).Select(Path.GetFileName));
+        Assert.Equal(["latest.bin", "middle.bin", "runs"], dir.Entries());
+    }
+
+    [UnixFact]
+    public void Write_ThroughDanglingSymbolicLink_ReplacesTheLinkWithTheFile()
+    {
+        using var dir = new TempDirectory();
+        string link = dir.File("latest.bin");
+        File.CreateSymbolicLink(link, dir.File("gone.bin"));
+
+        AtomicFile.Write(link, s => s.Write([42]));
+
+        Assert.Null(new FileInfo(link).LinkTarget);
+        Assert.Equal(new byte[] { 42 }, File.ReadAllBytes(link));
+        Assert.Equal(["latest.bin"], dir.Entries());
+    }
+
+    [Fact]
     public void Write_FileSystemRefusesTheSize_ThrowsIOExceptionNamingTheTargetAndKeepsThePreviousFile()
     {
         using var dir = new TempDirectory();
@@ -290,6 +368,30 @@ public sealed class LinuxFactAttribute : FactAttribute
         if (!OperatingSystem.IsLinux())
         {
             Skip = "Linux only: unnamed files (O_TMPFILE).";
+        }
+    }
+}
+
+/// <summary>A fact that runs on Unix only (file modes, symbolic links without special rights).</summary>
+public sealed class UnixFactAttribute : FactAttribute
+{
+    public UnixFactAttribute()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Skip = "Unix only: file modes and symbolic links.";
+        }
+    }
+}
+
+/// <summary>A theory that runs on Unix only (file modes).</summary>
+public sealed class UnixTheoryAttribute : TheoryAttribute
+{
+    public UnixTheoryAttribute()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Skip = "Unix only: file modes.";
         }
     }
 }

@@ -126,6 +126,7 @@ public class ModelSerializationTests
     [InlineData("adam")]
     [InlineData("rmsprop")]
     [InlineData("sgd")]
+    [InlineData("adamw")]
     public void Resume_FromCheckpointWithOptimizerState_EqualsUninterruptedTraining(string optimizerName)
     {
         using var dir = new TempDirectory();
@@ -134,6 +135,7 @@ public class ModelSerializationTests
         {
             "adam" => new Adam(0.01f),
             "rmsprop" => new RmsProp(0.01f, momentum: 0.5f, centered: true) { ClipNorm = 1f },
+            "adamw" => new AdamW(0.01f, weightDecay: 0.5f) { WeightDecayExclusions = ["bias"] },
             _ => new Sgd(0.05f, momentum: 0.9f, nesterov: true) { ClipValue = 0.5f },
         };
 
@@ -149,6 +151,66 @@ public class ModelSerializationTests
 
         AssertSameWeights(uninterrupted, resumed);
         Assert.Equal(uninterrupted.Optimizer!.Iterations, resumed.Optimizer!.Iterations);
+        Assert.Equal(uninterrupted.Optimizer.WeightDecayExclusions, resumed.Optimizer.WeightDecayExclusions);
+    }
+
+    [Fact]
+    public void SaveLoad_LayerNamedOptimizer_LoadsAndResumesAsUninterruptedTraining()
+    {
+        // The layer's weights ("optimizer/kernel") share the prefix of the optimizer state ("optimizer/optimizer/kernel/momentum").
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(40, 8, 3, seed: 4);
+        Sequential Make() => Compiled(
+            new Sequential([new InputLayer(8), new Dense(6, ActivationFunction.Relu, name: "optimizer"), new Dense(3, ActivationFunction.Softmax, name: "out")], seed: 5),
+            new Adam(0.01f));
+        var uninterrupted = Make();
+        uninterrupted.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+        uninterrupted.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
+        var first = Make();
+        first.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+        first.Save(dir.File("full.safetensors"));
+        first.Save(dir.File("no-optimizer.safetensors"), includeOptimizer: false);
+        Assert.Contains("optimizer/optimizer/kernel/momentum", SafeTensors.Load(dir.File("full.safetensors")).Names);
+
+        var resumed = Sequential.Load(dir.File("full.safetensors"));
+        resumed.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
+        var restored = Make();
+        ModelSerializer.RestoreTrainingState(restored, SafeTensors.Load(dir.File("full.safetensors")));
+        restored.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
+
+        AssertSameWeights(uninterrupted, resumed);
+        AssertSameWeights(uninterrupted, restored);
+        AssertSameWeights(first, Sequential.Load(dir.File("no-optimizer.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("TimeDistributed")]
+    [InlineData("Bidirectional")]
+    public void Resume_WrapperAroundRandomLayer_EqualsUninterruptedTraining(string wrapper)
+    {
+        // The dropout masks of the layers wrappers run inside themselves are drawn from random streams of their own.
+        using var dir = new TempDirectory();
+        var x = Tensor.RandomNormal(new TensorShape(16, 5, 3), 11);
+        var y = Tensor.RandomNormal(new TensorShape(16, 2), 12);
+        Sequential Make()
+        {
+            Sequential model = wrapper == "TimeDistributed"
+                ? new Sequential([new InputLayer(5, 3), new TimeDistributed(new Dropout(0.5)), new Flatten(), new Dense(2)], seed: 7)
+                : new Sequential([new InputLayer(5, 3), new Bidirectional(new Lstm(4) { Dropout = 0.3, RecurrentDropout = 0.3 }), new Dense(2)], seed: 7);
+            model.Compile(new Sgd(0.05f), new MeanSquaredError());
+            return model;
+        }
+
+        var uninterrupted = Make();
+        uninterrupted.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, seed: 5);
+        uninterrupted.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, seed: 6);
+        var first = Make();
+        first.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, seed: 5);
+        first.Save(dir.File("checkpoint.safetensors"));
+        var resumed = Sequential.Load(dir.File("checkpoint.safetensors"));
+        resumed.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, seed: 6);
+
+        AssertSameWeights(uninterrupted, resumed);
     }
 
     [Fact]

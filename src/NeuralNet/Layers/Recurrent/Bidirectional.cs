@@ -88,6 +88,8 @@ public sealed class Bidirectional : Layer
         _backward?.RecordModel(model);
     }
 
+    internal override IReadOnlyList<Layer> InnerLayers => _forward is null || _backward is null ? [] : [_forward, _backward];
+
     private protected override bool InnerLayersInSeveralModels() => _forward?.IsInSeveralModels == true || _backward?.IsInSeveralModels == true;
 
     /// <summary>Whether the output is a sequence (the wrapped layer's <c>returnSequences</c>).</summary>
@@ -113,7 +115,10 @@ public sealed class Bidirectional : Layer
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Bidirectional FromConfig(Config config)
     {
-        Recurrent Read(string key) => SerializationRegistry.Deserialize<Layer>(config.GetNode(key)!, config, key) as Recurrent
+        Recurrent Read(string key) => SerializationRegistry.Deserialize<Layer>(
+                config.GetNode(key) ?? throw config.Error($"\"{key}\" is missing or null; expected a recurrent layer (SimpleRNN, LSTM or GRU) as {{\"class_name\", \"config\"}}."),
+                config,
+                key) as Recurrent
             ?? throw config.Error($"\"{key}\" must be a recurrent layer (SimpleRNN, LSTM or GRU).");
 
         // Keras writes merge_mode None as null.

@@ -25,8 +25,8 @@ public abstract partial class Model
     /// <param name="initialEpoch">The epoch to start at (Keras' <c>initial_epoch</c>): training runs epochs
     /// <paramref name="initialEpoch"/> to <paramref name="epochs"/> - 1. Each epoch's shuffle depends only on the seed and
     /// the epoch, so a model saved after epoch k, loaded and fitted again with <c>initialEpoch: k</c> and the same seed
-    /// gets the same weights as uninterrupted training. When greater than 0 and no seed is given, the shuffle seed of the
-    /// model's previous <c>Fit</c> call is reused (the call being resumed).</param>
+    /// gets the same weights as uninterrupted training. When greater than 0 and no seed is given, the seed derived for the
+    /// model's previous <c>Fit</c> call is reused (the call being resumed); a seed given to that call must be given again.</param>
     /// <param name="classWeight">Weights by class (Keras' <c>class_weight</c>), for a model with one output: each training
     /// sample's loss is multiplied by the weight of its class (see <see cref="ClassWeights"/>); validation data (also from
     /// <paramref name="validationSplit"/>) is not weighted, as in Keras. Cannot be combined with <paramref name="sampleWeight"/>.</param>

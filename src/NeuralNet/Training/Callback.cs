@@ -64,4 +64,13 @@ public abstract class Callback
     /// (Keras 3's <c>LearningRateScheduler</c> and <c>ReduceLROnPlateau</c> add it to the logs).
     /// </summary>
     internal virtual bool LogsLearningRate => false;
+
+    /// <summary>
+    /// Checks, before training starts, that what this callback reads will be in the epoch logs <paramref name="keys"/>
+    /// (those of the compiled model, its validation, and the callbacks before this one); throws otherwise, so that a
+    /// misspelt key fails before the first epoch trains rather than after it.
+    /// </summary>
+    internal virtual void CheckEpochLogKeys(IReadOnlySet<string> keys)
+    {
+    }
 }

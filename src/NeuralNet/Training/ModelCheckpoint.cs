@@ -63,6 +63,16 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     /// <summary>Whether only improvements are saved.</summary>
     public bool SaveBestOnly { get; }
 
+    /// <inheritdoc/>
+    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys)
+    {
+        // Only saveBestOnly reads the monitored value (Keras' default monitor, val_loss, is then irrelevant).
+        if (SaveBestOnly)
+        {
+            base.CheckEpochLogKeys(keys);
+        }
+    }
+
     /// <summary>Whether only the weights are saved.</summary>
     public bool SaveWeightsOnly { get; }
 

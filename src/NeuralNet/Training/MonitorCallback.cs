@@ -69,6 +69,16 @@ public abstract class MonitorCallback : Callback
         throw new InvalidOperationException($"{GetType().Name} monitors '{Monitor}', which is not in the logs. Available: {available}. (val_ quantities need validationSplit or validationData.)");
     }
 
+    /// <inheritdoc/>
+    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys)
+    {
+        if (!keys.Contains(Monitor))
+        {
+            string available = string.Join(", ", keys.Order(StringComparer.Ordinal));
+            throw new InvalidOperationException($"{GetType().Name} monitors '{Monitor}', which will not be in the epoch logs. They will hold: {available}. (val_ quantities need validationSplit or validationData.)");
+        }
+    }
+
     /// <summary>
     /// Whether <paramref name="value"/> beats <paramref name="reference"/> by more than <see cref="ImprovementThreshold"/> in
     /// the monitored direction; anything beats no reference.

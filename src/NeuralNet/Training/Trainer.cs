@@ -143,6 +143,22 @@ internal sealed class Trainer
             callback.Model = _model;
         }
 
+        // Every key a callback reads is known now: a typo or a val_ key without validation data fails before training.
+        var epochKeys = new HashSet<string>(_settings.LogKeys, StringComparer.Ordinal);
+        if (validation is not null)
+        {
+            epochKeys.UnionWith(_settings.LogKeys.Select(key => "val_" + key));
+        }
+
+        foreach (Callback callback in callbacks)
+        {
+            callback.CheckEpochLogKeys(epochKeys);
+            if (callback.LogsLearningRate)
+            {
+                epochKeys.Add("learning_rate");
+            }
+        }
+
         _model.ResumeEpoch = null;
         foreach (Callback callback in callbacks)
         {

@@ -114,4 +114,22 @@ public class MonitorCallbackTests
         // Keras logs the rate each epoch used, read before the callback lowers it.
         Assert.Equal([(double)0.1f, (double)0.1f, (double)0.05f], reduced["learning_rate"]);
     }
+
+    [Fact]
+    public void Fit_MonitoringAKeyTheLogsWillNotHold_ThrowsBeforeTheFirstStep()
+    {
+        var (x, y) = Classification(32, 8, 3, seed: 32);
+        var model = DenseModel(seed: 6);
+        float[] before = model.Parameters[0].Value.ToArray();
+
+        // No validation data: val_loss will never be logged (Keras only warns, after every epoch).
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, callbacks: [new EarlyStopping("val_loss")]));
+        Assert.Contains("EarlyStopping monitors 'val_loss', which will not be in the epoch logs", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, callbacks: [new ReduceLROnPlateau("val_los")], validationData: (x, y)));
+        Assert.Equal(before, model.Parameters[0].Value.ToArray());
+
+        // learning_rate is in the logs for the callbacks after the one that writes it.
+        model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [new ReduceLROnPlateau("loss"), new EarlyStopping("learning_rate")]);
+        Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [new EarlyStopping("learning_rate"), new ReduceLROnPlateau("loss")]));
+    }
 }

@@ -33,7 +33,24 @@ public abstract partial class Model
             }
         }
 
+        bool wasBuilt = IsBuilt;
         EnsureBuilt(inputs, parameterName);
+        try
+        {
+            CheckInputValues(inputs, parameterName, checkFinite);
+        }
+        catch when (!wasBuilt)
+        {
+            // Built from data that then failed a check: nothing of the call stays.
+            UndoBuild();
+            throw;
+        }
+
+        return inputs;
+    }
+
+    private void CheckInputValues(Tensor[] inputs, string parameterName, bool checkFinite)
+    {
         for (int i = 0; i < inputs.Length; i++)
         {
             string name = ArrayName(parameterName, i, inputs.Length);
@@ -54,14 +71,27 @@ public abstract partial class Model
                 CheckFinite(inputs[i], name);
             }
         }
-
-        return inputs;
     }
 
     // Inputs then targets, checked against the model, the losses and the metrics, with the same number of samples.
     private Tensor[] CheckedData(ModelData x, ModelData y, string xName, string yName, bool checkFinite = true)
     {
+        bool wasBuilt = IsBuilt;
         Tensor[] inputs = CheckedInputs(x, xName);
+        try
+        {
+            return CheckedTargets(inputs, y, xName, yName, checkFinite);
+        }
+        catch when (!wasBuilt)
+        {
+            // Built from inputs whose targets then failed a check: nothing of the call stays.
+            UndoBuild();
+            throw;
+        }
+    }
+
+    private Tensor[] CheckedTargets(Tensor[] inputs, ModelData y, string xName, string yName, bool checkFinite)
+    {
         Trainer trainer = GetTrainer("Fit");
         Tensor[] targets = [.. y.Resolve(OutputNames, Name, "target", yName)];
         int samples = inputs[0].Shape[0];

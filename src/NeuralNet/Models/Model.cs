@@ -374,6 +374,25 @@ public abstract partial class Model
         _trainer = null;
     }
 
+    /// <summary>
+    /// Undoes the build that the current call made from its data, when that data then failed a check: the model is as it
+    /// was before the call (a Sequential without an InputLayer can build again from the corrected data). Nothing to do
+    /// for a model built when it was created.
+    /// </summary>
+    private protected virtual void UndoBuild()
+    {
+    }
+
+    /// <summary>Drops the graph <see cref="SetGraph"/> made: the model is not built.</summary>
+    private protected void ForgetGraph()
+    {
+        _executor = null;
+        _parameters.Clear();
+        _regularized.Clear();
+        _trainer = null;
+        _gate.ForgetExecutor();
+    }
+
     /// <summary>The trainer for the current graph and compile settings, created when either changed.</summary>
     private protected Trainer GetTrainer(string method)
     {

@@ -220,6 +220,18 @@ internal sealed class ModelGate
         return false;
     }
 
+    /// <summary>Forgets the executor (the model's build was undone). Called with the model held exclusively.</summary>
+    public void ForgetExecutor()
+    {
+        lock (_sync)
+        {
+            _main = null;
+            _mainTaken = false;
+            _copies.Clear();
+            _copyCount = 0;
+        }
+    }
+
     private static void PushReading(ModelGate gate)
     {
         ModelGate?[] reading = t_reading ??= new ModelGate?[4];

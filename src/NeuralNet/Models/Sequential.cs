@@ -29,6 +29,9 @@ public sealed partial class Sequential : Model
     private SymbolicTensor? _input;
     private SymbolicTensor? _output;
 
+    // The layers' calls and builds before the model built itself from its first data, while a call may still undo it.
+    private (int Nodes, bool WasBuilt)[]? _beforeBuild;
+
     /// <summary>Creates a model, optionally with its layers.</summary>
     /// <param name="layers">The layers in order; an <see cref="InputLayer"/> first declares the input shape.</param>
     /// <param name="name">The model's name, shown by <see cref="Model.Summary"/>.</param>
@@ -137,7 +140,7 @@ public sealed partial class Sequential : Model
             return;
         }
 
-        var before = _layers.Select(l => (l.Nodes.Count, l.IsBuilt)).ToArray();
+        var before = _layers.Select(l => (Nodes: l.Nodes.Count, WasBuilt: l.IsBuilt)).ToArray();
         try
         {
             SymbolicTensor input;
@@ -168,17 +171,37 @@ public sealed partial class Sequential : Model
             SetGraph(new Graph([input], [output], Name), _layers);
             _input = input;
             _output = output;
+            _beforeBuild = before;
         }
         catch
         {
             // Nothing half-built: a later Build with the right shape must find the layers as they were.
             for (int i = 0; i < _layers.Count; i++)
             {
-                _layers[i].Rollback(before[i].Item1, unbuild: !before[i].Item2);
+                _layers[i].Rollback(before[i].Nodes, unbuild: !before[i].WasBuilt);
             }
 
             throw;
         }
+    }
+
+    /// <inheritdoc/>
+    private protected override void UndoBuild()
+    {
+        if (_beforeBuild is not { } before || before.Length != _layers.Count)
+        {
+            return;
+        }
+
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            _layers[i].Rollback(before[i].Nodes, unbuild: !before[i].WasBuilt);
+        }
+
+        _input = null;
+        _output = null;
+        _beforeBuild = null;
+        ForgetGraph();
     }
 
     /// <inheritdoc/>

@@ -146,6 +146,30 @@ public class SequentialBadInputTests
     }
 
     [Fact]
+    public void Fit_OfAModelWithoutInputLayerWhoseTargetsOrInputsFailACheck_LeavesItUnbuiltForCorrectedData()
+    {
+        var model = new Sequential([new Dense(4, ActivationFunction.Relu), new Dense(3, ActivationFunction.Softmax)], seed: 1);
+        model.Compile(new Adam(), new CategoricalCrossEntropy());
+        (Tensor x5, _) = Data(samples: 8, width: 5, classes: 3);
+        (Tensor x6, Tensor y) = Data(samples: 8, width: 6, classes: 3);
+        Tensor wrongTargets = new Tensor(8, 4);
+        Tensor notFinite = x5.Clone();
+        notFinite[2, 1] = float.NaN;
+
+        Assert.Throws<ArgumentException>(() => model.Fit(x5, wrongTargets, verbose: 0));
+        Assert.False(model.IsBuilt, "a Fit that failed its checks built the model");
+        Assert.Throws<ArgumentException>(() => model.Predict(notFinite));
+        Assert.False(model.IsBuilt, "a Predict that failed its checks built the model");
+        Assert.Empty(model.Parameters);
+
+        // The corrected data, of another width, builds and trains the model.
+        model.Fit(x6, y, epochs: 1, verbose: 0);
+        Assert.True(model.IsBuilt);
+        Assert.Equal(6, model.Layers[0].InputShape[0]);
+        Assert.Equal(3, model.Predict(x6).Shape[1]);
+    }
+
+    [Fact]
     public void Fit_BothValidationOptions_Throws()
     {
         Sequential model = E31();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using NeuralNet.Datasets;
-using NeuralNet.Layers;
 using NeuralNet.Training;
 
 namespace NeuralNet.Models;

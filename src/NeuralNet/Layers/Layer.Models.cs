@@ -13,12 +13,37 @@ public abstract partial class Layer
     /// Whether a second model was built on this layer, or on a layer it runs inside itself (a wrapper's inner layer,
     /// which a user can call in another model), while the first was alive.
     /// </summary>
-    internal bool IsInSeveralModels => _inSeveralModels || InnerLayersInSeveralModels();
+    internal bool IsInSeveralModels
+    {
+        get
+        {
+            if (_inSeveralModels)
+            {
+                return true;
+            }
+
+            // Checked at every prediction: an index loop over a list kept by the wrapper, which allocates nothing.
+            IReadOnlyList<Layer> inner = InnerLayers;
+            for (int i = 0; i < inner.Count; i++)
+            {
+                if (inner[i].IsInSeveralModels)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>Records that the model <paramref name="model"/> (an object that lives as long as it) runs this layer and its inner layers.</summary>
     internal void RecordModel(object model)
     {
-        RecordModelOnInnerLayers(model);
+        foreach (Layer inner in InnerLayers)
+        {
+            inner.RecordModel(model);
+        }
+
         while (true)
         {
             WeakReference<object>? first = Volatile.Read(ref _firstModel);
@@ -39,14 +64,9 @@ public abstract partial class Layer
         }
     }
 
-    /// <summary>Records <paramref name="model"/> on the layers this one runs inside itself (none unless a wrapper).</summary>
-    private protected virtual void RecordModelOnInnerLayers(object model)
-    {
-    }
-
-    /// <summary>The layers this one runs inside itself, once built (none unless a wrapper): their random streams are saved with the model's.</summary>
+    /// <summary>
+    /// The layers this one runs inside itself, once built (none unless a wrapper): their random streams are saved with
+    /// the model's, and the models they are built into count as this layer's. A list the wrapper keeps, not a new one.
+    /// </summary>
     internal virtual IReadOnlyList<Layer> InnerLayers => [];
-
-    /// <summary>Whether a layer this one runs inside itself is in several models (false unless a wrapper).</summary>
-    private protected virtual bool InnerLayersInSeveralModels() => false;
 }

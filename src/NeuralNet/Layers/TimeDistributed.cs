@@ -11,6 +11,7 @@ namespace NeuralNet.Layers;
 public sealed class TimeDistributed : Layer
 {
     private Layer? _inner;
+    private Layer[] _innerLayers = [];
     private Tensor? _viewedInput;
     private Tensor? _inputView;
     private Tensor? _viewedOutput;
@@ -44,11 +45,7 @@ public sealed class TimeDistributed : Layer
     /// <summary>The copy of <see cref="Layer"/> that runs, once built.</summary>
     public Layer InnerLayer => _inner ?? throw new InvalidOperationException($"{Describe()} has no inner layer until it is built.");
 
-    private protected override void RecordModelOnInnerLayers(object model) => _inner?.RecordModel(model);
-
-    internal override IReadOnlyList<Layer> InnerLayers => _inner is null ? [] : [_inner];
-
-    private protected override bool InnerLayersInSeveralModels() => _inner?.IsInSeveralModels == true;
+    internal override IReadOnlyList<Layer> InnerLayers => _innerLayers;
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "time_distributed";
@@ -81,6 +78,7 @@ public sealed class TimeDistributed : Layer
         _innerInputShape = InnerSample(inputShape);
         BuildInner(inner, _innerInputShape, innerName + "/");
         _inner = inner;
+        _innerLayers = [inner];
         _innerOutputShape = inner.OutputShape;
         return inner.OutputShape.Prepend(inputShape[0]);
     }

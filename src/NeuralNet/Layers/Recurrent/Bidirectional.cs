@@ -19,6 +19,7 @@ public sealed class Bidirectional : Layer
 {
     private Recurrent? _forward;
     private Recurrent? _backward;
+    private Layer[] _innerLayers = [];
     private Tensor? _output;
     private Tensor? _forwardGradient;
     private Tensor? _backwardGradient;
@@ -82,15 +83,7 @@ public sealed class Bidirectional : Layer
     /// <summary>The backward layer that runs (named <c>backward_</c> + the layer's name unless given), once built.</summary>
     public Recurrent BackwardLayer => _backward ?? throw new InvalidOperationException($"{Describe()} has no backward layer until it is built.");
 
-    private protected override void RecordModelOnInnerLayers(object model)
-    {
-        _forward?.RecordModel(model);
-        _backward?.RecordModel(model);
-    }
-
-    internal override IReadOnlyList<Layer> InnerLayers => _forward is null || _backward is null ? [] : [_forward, _backward];
-
-    private protected override bool InnerLayersInSeveralModels() => _forward?.IsInSeveralModels == true || _backward?.IsInSeveralModels == true;
+    internal override IReadOnlyList<Layer> InnerLayers => _innerLayers;
 
     /// <summary>Whether the output is a sequence (the wrapped layer's <c>returnSequences</c>).</summary>
     public bool ReturnSequences => Layer.ReturnSequences;
@@ -159,6 +152,7 @@ public sealed class Bidirectional : Layer
 
         _forward = forward;
         _backward = backward;
+        _innerLayers = [forward, backward];
         _halfShape = forwardShape;
 
         // Keras' outputs: the merged output (or the forward, then the backward output), then the forward layer's states and the backward layer's.

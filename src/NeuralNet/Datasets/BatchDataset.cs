@@ -68,6 +68,19 @@ public abstract class BatchDataset : DataSource
             throw new DataSourceException($"{GetType().Name}.BatchCount is {count}; a dataset must have at least one batch.", epoch, -1);
         }
 
+        if (continuing && steps is int perEpoch)
+        {
+            // Keras' steps_per_epoch: each epoch goes on where the previous one stopped, and a new order starts when one
+            // is used up, so every batch is trained on. Where epoch e starts follows from e alone (a resumed run agrees).
+            return Continued((long)epoch * perEpoch, perEpoch, count, shuffle, seed);
+        }
+
+        return Batches(Order(count, shuffle, seed, epoch), Math.Min(steps ?? count, count));
+    }
+
+    // The batch indices of pass `cycle` over the data: in order, or shuffled by the seed and the cycle.
+    private static int[] Order(int count, bool shuffle, long seed, long cycle)
+    {
         int[] order = new int[count];
         for (int i = 0; i < count; i++)
         {
@@ -76,10 +89,10 @@ public abstract class BatchDataset : DataSource
 
         if (shuffle)
         {
-            new SeededRandom(SeededRandom.Derive(seed, epoch)).Shuffle(order);
+            new SeededRandom(SeededRandom.Derive(seed, cycle)).Shuffle(order);
         }
 
-        return Batches(order, Math.Min(steps ?? count, count));
+        return order;
     }
 
     private IEnumerator<DataBatch> Batches(int[] order, int steps)
@@ -87,6 +100,22 @@ public abstract class BatchDataset : DataSource
         for (int i = 0; i < steps; i++)
         {
             yield return GetBatch(order[i]);
+        }
+    }
+
+    private IEnumerator<DataBatch> Continued(long first, int steps, int count, bool shuffle, long seed)
+    {
+        long cycle = first / count;
+        int[] order = Order(count, shuffle, seed, cycle);
+        for (long g = first; g < first + steps; g++)
+        {
+            if (g / count != cycle)
+            {
+                cycle = g / count;
+                order = Order(count, shuffle, seed, cycle);
+            }
+
+            yield return GetBatch(order[(int)(g % count)]);
         }
     }
 }

@@ -21,7 +21,8 @@ public abstract partial class Model
     /// order depends only on the seed and the epoch); streams keep their own order.</param>
     /// <param name="stepsPerEpoch">Batches per epoch; null for one full pass. With a stream, each epoch takes the next
     /// <paramref name="stepsPerEpoch"/> batches, and the stream starts over when it ends (Keras' <c>steps_per_epoch</c> on a repeated dataset);
-    /// with a <see cref="BatchDataset"/>, the first <paramref name="stepsPerEpoch"/> batches of the epoch's order.</param>
+    /// a <see cref="BatchDataset"/> likewise goes on where the previous epoch stopped, and starts a new (seeded, when shuffling) order
+    /// once every batch has been visited.</param>
     /// <param name="validationSteps">Validation batches per evaluation; null for a full pass.</param>
     /// <param name="callbacks">Callbacks, called in order.</param>
     /// <param name="verbose">0 silent, 1 progress bar, 2 one line per epoch.</param>
@@ -141,7 +142,7 @@ public abstract partial class Model
             (_batchLossSum, _batchLossCount) = (0, 0);
             try
             {
-                trainer.Evaluate(batches, 0, logs, string.Empty, progress);
+                trainer.Evaluate(batches, 0, logs, string.Empty, progress, cancellationToken);
             }
             finally
             {

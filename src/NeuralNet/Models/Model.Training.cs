@@ -122,12 +122,14 @@ public abstract partial class Model
     /// <param name="verbose">0 silent, 1 progress bar, 2 one line.</param>
     /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
     /// <param name="sampleWeight">One non-negative weight per sample, (samples), weighting the losses as in <c>Fit</c>; null for none.</param>
+    /// <param name="cancellationToken">Checked before every batch; the model is unchanged either way.</param>
     /// <returns><c>loss</c> and every logged quantity by name.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model, sample counts differ, inputs are not finite, or a sample
     /// weight is negative, not finite or of the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or <paramref name="verbose"/> is not 0, 1 or 2.</exception>
-    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, int verbose = 1, TextWriter? output = null, Tensor? sampleWeight = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, int verbose = 1, TextWriter? output = null, Tensor? sampleWeight = null, CancellationToken cancellationToken = default)
     {
         RequireCompiled(nameof(Evaluate));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -152,7 +154,7 @@ public abstract partial class Model
             }
 
             (_batchLossSum, _batchLossCount) = (0, 0);
-            trainer.Evaluate(new LoaderBatches(loader), 0, logs, string.Empty, progress);
+            trainer.Evaluate(new LoaderBatches(loader), 0, logs, string.Empty, progress, cancellationToken);
             progress.End(logs);
             return logs;
         }

@@ -98,7 +98,7 @@ public sealed partial class ModelCheckpoint : MonitorCallback
         if (SaveBestOnly)
         {
             double current = ReadMonitor(logs);
-            bool improved = !double.IsNaN(current) && IsImprovement(current, Best);
+            bool improved = IsImprovement(current, Best);
             if (!improved)
             {
                 Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} did not improve from {(Best is double b ? FormatValue(b) : "nothing")}"));

@@ -81,12 +81,18 @@ public abstract class MonitorCallback : Callback
 
     /// <summary>
     /// Whether <paramref name="value"/> beats <paramref name="reference"/> by more than <see cref="ImprovementThreshold"/> in
-    /// the monitored direction; anything beats no reference.
+    /// the monitored direction; any number beats no reference, and NaN never improves (as in Keras, where NaN compares false
+    /// with the best so far), so a diverged epoch cannot become the best one.
     /// </summary>
     /// <param name="value">The new value.</param>
     /// <param name="reference">The best value so far (or a baseline); null when there is none yet.</param>
     protected bool IsImprovement(double value, double? reference)
     {
+        if (double.IsNaN(value))
+        {
+            return false;
+        }
+
         if (reference is not double r)
         {
             return true;

@@ -205,7 +205,7 @@ internal sealed class Trainer
 
             if (validation is not null)
             {
-                Evaluate(validation, epoch, epochLogs, "val_", progress: null);
+                Evaluate(validation, epoch, epochLogs, "val_", progress: null, cancellationToken);
             }
 
             progress.End(epochLogs);
@@ -287,8 +287,14 @@ internal sealed class Trainer
         }
     }
 
+    private static Tensor[]? NextBatch(EpochBatches loader, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return loader.Next();
+    }
+
     /// <summary>The loss (plus penalties), the per-output losses and the metrics over a loader, in inference mode, into <paramref name="logs"/> under <paramref name="prefix"/>.</summary>
-    public void Evaluate(EpochBatches loader, int epoch, Dictionary<string, double> logs, string prefix, ProgressBar? progress)
+    public void Evaluate(EpochBatches loader, int epoch, Dictionary<string, double> logs, string prefix, ProgressBar? progress, CancellationToken cancellationToken)
     {
         ResetMetrics();
         int outputs = _outputLosses.Length;
@@ -301,7 +307,7 @@ internal sealed class Trainer
         loader.Begin(epoch);
         try
         {
-            for (int b = 0; loader.Next() is Tensor[] batch; b++)
+            for (int b = 0; NextBatch(loader, cancellationToken) is Tensor[] batch; b++)
             {
                 int n = batch[0].Shape[0];
                 lossSum += (double)InferenceLoss(batch) * n;

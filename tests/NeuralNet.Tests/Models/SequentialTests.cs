@@ -282,6 +282,49 @@ public class SequentialTests
         Assert.True(ModelTestData.BitIdentical(atCancel, model.GetWeights()));
     }
 
+    // Counts its updates and cancels a token at a chosen one: a way into the middle of a validation pass.
+    private sealed class CancellingMetric(CancellationTokenSource cts, int cancelAtUpdate) : Metric
+    {
+        private int _updates;
+
+        public override string Name => "cancelling";
+
+        public override void Reset()
+        {
+        }
+
+        public override void Update(Tensor predictions, Tensor targets)
+        {
+            if (++_updates == cancelAtUpdate)
+            {
+                cts.Cancel();
+            }
+        }
+
+        public override double Result() => 0;
+    }
+
+    [Fact]
+    public void Fit_CancelledDuringValidation_StopsBeforeTheNextValidationBatch()
+    {
+        (Tensor x, Tensor y) = ModelTestData.RandomClassification(100, 4, 2, seed: 6);
+        (Tensor vx, Tensor vy) = ModelTestData.RandomClassification(100, 4, 2, seed: 7);
+        Sequential model = ModelTestData.SmallClassifier(4, 2);
+        using var cts = new CancellationTokenSource();
+
+        // 10 training batches, then the first validation batch is update 11.
+        var metric = new CancellingMetric(cts, cancelAtUpdate: 11);
+        model.Compile(new Sgd(0.1f), new CategoricalCrossEntropy(), [metric]);
+        int epochsEnded = 0;
+        var count = new LambdaCallback(onEpochEnd: (_, _) => epochsEnded++);
+
+        Assert.Throws<OperationCanceledException>(() => model.Fit(x, y, epochs: 2, batchSize: 10, validationData: (vx, vy), callbacks: [count], verbose: 0, cancellationToken: cts.Token));
+        Assert.Equal(0, epochsEnded);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => model.Evaluate(vx, vy, verbose: 0, cancellationToken: cancelled.Token));
+    }
+
     [Fact]
     public void Fit_SoftmaxWithCrossEntropy_FusedPathMatchesLogitsLoss()
     {

@@ -119,6 +119,29 @@ public class DataSourceFitTests
     }
 
     [Fact]
+    public void StepsPerEpoch_continues_a_dataset_across_epochs_and_a_new_order_starts_when_one_is_used_up()
+    {
+        (Tensor x, Tensor y) = Data(5 * BatchSize);
+        var inOrder = new SlicedDataset(x, y, BatchSize);
+
+        Model().Fit(inOrder, epochs: 3, shuffle: false, stepsPerEpoch: 4, verbose: 0);
+
+        // Keras' steps_per_epoch: batch 4 is trained on in the second epoch, not skipped.
+        Assert.Equal([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1], inOrder.Requested);
+
+        var shuffled = new SlicedDataset(x, y, BatchSize);
+        Model().Fit(shuffled, epochs: 5, seed: 3, stepsPerEpoch: 2, verbose: 0);
+        Assert.Equal(Enumerable.Range(0, 5), shuffled.Requested.Take(5).Order());
+        Assert.Equal(Enumerable.Range(0, 5), shuffled.Requested.Skip(5).Take(5).Order());
+        Assert.NotEqual(shuffled.Requested.Take(5), shuffled.Requested.Skip(5).Take(5));
+
+        // Where an epoch starts depends only on the seed and the epoch: a run resumed at epoch 3 trains on the same batches.
+        var resumed = new SlicedDataset(x, y, BatchSize);
+        Model().Fit(resumed, epochs: 5, initialEpoch: 3, seed: 3, stepsPerEpoch: 2, verbose: 0);
+        Assert.Equal(shuffled.Requested.Skip(6), resumed.Requested);
+    }
+
+    [Fact]
     public void A_batch_of_another_shape_is_named_with_both_shapes()
     {
         (Tensor x, Tensor y) = Data(Samples);

@@ -54,6 +54,20 @@ public class EarlyStoppingTests
     }
 
     [Fact]
+    public void OnEpochEnd_NaNFirstEpoch_NeverBecomesBest()
+    {
+        // Keras compares NaN with its best (inf) as false: the later finite values improve, so training runs on, and the
+        // weights restored are those of the best finite epoch.
+        var es = new EarlyStopping(patience: 2, restoreBestWeights: true);
+        Sequential model = Model();
+        Assert.Equal(4, Drive(es, model, [double.NaN, 0.9, 0.8, 0.85]));
+        Assert.Equal(-1, es.StoppedEpoch);
+        Assert.Equal(0.8, es.Best);
+        Assert.Equal(2, es.BestEpoch);
+        Assert.All(model.Parameters, p => Assert.All(p.Value.ToArray(), v => Assert.Equal(2f, v)));
+    }
+
+    [Fact]
     public void OnEpochEnd_PatienceZero_StopsAtFirstNonImprovement()
     {
         var es = new EarlyStopping(patience: 0);

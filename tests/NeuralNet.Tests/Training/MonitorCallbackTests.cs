@@ -57,6 +57,21 @@ public class MonitorCallbackTests
         Assert.Equal([0, 2, 4], counter.ImprovedEpochs);
     }
 
+    [Theory]
+    [InlineData("loss")]
+    [InlineData("accuracy")]
+    public void IsImprovement_NaNNeverImproves(string monitor)
+    {
+        var counter = new ImprovementCounter(monitor, MonitorMode.Auto, 0);
+        double[] values = [double.NaN, 0.5, double.NaN, 0.5];
+        for (int e = 0; e < values.Length; e++)
+        {
+            counter.OnEpochEnd(e, new Dictionary<string, double> { [monitor] = values[e] });
+        }
+
+        Assert.Equal([1], counter.ImprovedEpochs);
+    }
+
     [Fact]
     public void ReadMonitor_MissingQuantity_NamesTheCallbackAndListsTheLogs()
     {

@@ -69,7 +69,9 @@ internal static class CsvReading
         {
             cancellationToken.ThrowIfCancellationRequested();
             SepReader.Row row = reader.Current;
-            if (row.ColCount == 1 && row[0].Span.IsEmpty)
+            // A blank line, not a one-column row holding a quoted empty value ("" unescapes to nothing, but is a
+            // missing value to report).
+            if (row.ColCount == 1 && row.Span.IsEmpty)
             {
                 continue;
             }

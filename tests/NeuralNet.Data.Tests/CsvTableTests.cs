@@ -124,6 +124,14 @@ public class CsvTableTests
     }
 
     [Fact]
+    public void Read_OneColumnQuotedEmptyValue_IsMissingNotABlankLine()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("x\n1\n\"\"\n3\n")));
+        Assert.Contains("the value is missing", error.Message, StringComparison.Ordinal);
+        Assert.Equal([1f, 3f], CsvTable.Read(new StringReader("x\r\n1\r\n\r\n3\r\n")).Features.ToArray());
+    }
+
+    [Fact]
     public void Read_TextReader_LeftOpenForTheCaller()
     {
         using var text = new StringReader("a\n1\n");

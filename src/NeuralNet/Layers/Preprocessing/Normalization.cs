@@ -18,8 +18,9 @@ namespace NeuralNet.Layers;
 /// mean and variance for every value. The batch axis (0) cannot be kept.</para>
 /// <para>State: an adapting layer holds Keras' three non-trainable weights, <c>mean</c> and <c>variance</c> (shaped as
 /// the kept axes) and <c>count</c> (a scalar), saved with the model's weights. Keras 3 keeps <c>count</c> at 0; here it
-/// holds the number of values each statistic was computed from (as Keras 2 did, as a float), and a layer whose
-/// <c>count</c> is 0 has not been adapted: using it throws. A layer given <c>mean</c> and <c>variance</c> has no
+/// holds the number of values each statistic was computed from (as Keras 2 did, as a float). A layer whose <c>count</c>
+/// is 0 and whose statistics are still the initial ones (mean 0, variance 1) has not been adapted: using it throws. Statistics
+/// loaded from Keras 3's weights (with <c>count</c> 0) or set by hand are used as they are. A layer given <c>mean</c> and <c>variance</c> has no
 /// weights: they are saved in its configuration, as Keras does.</para>
 /// <para>Differentiable with respect to its input (<c>dx = dy / max(sqrt(variance), 1e-7)</c>, or times it when
 /// inverted); the statistics get no gradient. After the first batch, forward and backward allocate nothing.</para>
@@ -129,8 +130,10 @@ public sealed class Normalization : Layer
     /// <summary>The variances given to the constructor, or null for a layer that adapts.</summary>
     public IReadOnlyList<float>? GivenVariance => _inputVariance;
 
-    /// <summary>Whether the layer has statistics to use: given to the constructor, or learned by <see cref="Adapt(Tensor)"/> (a <c>count</c> above 0).</summary>
-    public bool IsAdapted => _inputMean is not null || (_count is not null && _count.Value.AsReadOnlySpan()[0] > 0f);
+    /// <summary>Whether the layer has statistics to use: given to the constructor, learned by <see cref="Adapt(Tensor)"/> (a
+    /// <c>count</c> above 0), or loaded or set into <see cref="Mean"/> and <see cref="Variance"/> (any value other than the
+    /// initial mean 0 and variance 1, as Keras 3's weights, whose <c>count</c> stays 0).</summary>
+    public bool IsAdapted => _inputMean is not null || (_count is not null && (_count.Value.AsReadOnlySpan()[0] > 0f || HoldsStatistics()));
 
     /// <summary>The learned means (non-trainable, shaped as the kept axes); null for a layer given its statistics, or before it is built.</summary>
     public Parameter? Mean => _mean;
@@ -400,6 +403,22 @@ public sealed class Normalization : Layer
     // The statistics are read from the weights at every call (they may have been adapted or loaded since the last one):
     // std = max(sqrt(variance), epsilon) per statistic, spread over a whole sample when the kept axes are not the
     // trailing ones. Returns the means in the layout the forward loop walks.
+    // Keras 3 never sets count, so its saved statistics arrive with count 0: anything but the initial values is data.
+    private bool HoldsStatistics()
+    {
+        ReadOnlySpan<float> mean = _mean!.Value.AsReadOnlySpan();
+        ReadOnlySpan<float> variance = _variance!.Value.AsReadOnlySpan();
+        for (int k = 0; k < mean.Length; k++)
+        {
+            if (mean[k] != 0f || variance[k] != 1f)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private ReadOnlySpan<float> PrepareStatistics()
     {
         ReadOnlySpan<float> mean = _mean is null ? _givenMean : _mean.Value.AsReadOnlySpan();

@@ -115,6 +115,21 @@ public class NormalizationTests
         Assert.Contains("Normalization 'norm' has no mean and variance yet: call Adapt", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Forward_StatisticsWithCountZero_AsKeras3SavesThem_AreUsed()
+    {
+        // Keras 3 never sets count: its saved mean and variance arrive with count 0 and must still normalize.
+        var model = new Sequential([new InputLayer(3), new NeuralNet.Layers.Normalization(name: "norm")]);
+        var norm = (NeuralNet.Layers.Normalization)model.Layers[^1];
+        Assert.False(norm.IsAdapted);
+        norm.Mean!.Value.AsSpan().Fill(1f);
+        norm.Variance!.Value.AsSpan().Fill(4f);
+
+        Assert.True(norm.IsAdapted);
+        Assert.Equal(0f, norm.Count!.Value.ToArray()[0]);
+        Assert.Equal([0.5f, 0.5f, 0.5f, 1.5f, 1.5f, 1.5f], model.Predict(Tensor.FromArray([2f, 2f, 2f, 4f, 4f, 4f], 2, 3)).ToArray());
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

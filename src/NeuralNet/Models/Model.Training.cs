@@ -282,7 +282,7 @@ public abstract partial class Model
     /// <param name="y">One batch of targets per output.</param>
     /// <param name="sampleWeight">One non-negative weight per sample, as for <c>Fit</c>; null for none.</param>
     /// <param name="classWeight">Weights by class, as for <c>Fit</c>; null for none.</param>
-    /// <returns><c>loss</c> (the mean of the batch losses since the last reset, penalties included) and every metric, by name;
+    /// <returns><c>loss</c> (the mean per sample of the batch losses since the last reset, penalties included) and every metric, by name;
     /// a view the model reuses, overwritten by the next batch call.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or contain NaN or infinity.</exception>
@@ -298,7 +298,7 @@ public abstract partial class Model
                 batch = [.. batch, weights];
             }
 
-            return BatchLogs(trainer, trainer.TrainStep(batch));
+            return BatchLogs(trainer, trainer.TrainStep(batch), batch[0].Shape[0]);
         }
     }
 
@@ -324,7 +324,7 @@ public abstract partial class Model
                 batch = [.. batch, weights];
             }
 
-            return BatchLogs(trainer, trainer.TestStep(batch));
+            return BatchLogs(trainer, trainer.TestStep(batch), batch[0].Shape[0]);
         }
     }
 
@@ -353,10 +353,11 @@ public abstract partial class Model
         }
     }
 
-    private IReadOnlyDictionary<string, double> BatchLogs(Trainer trainer, float loss)
+    // Keras' loss tracker weights each batch's loss by its sample count, as Fit's epoch mean does.
+    private IReadOnlyDictionary<string, double> BatchLogs(Trainer trainer, float loss, int samples)
     {
-        _batchLossSum += loss;
-        _batchLossCount++;
+        _batchLossSum += (double)loss * samples;
+        _batchLossCount += samples;
         trainer.WriteBatchLogs(_batchLogs, _batchLossSum / _batchLossCount);
         return _batchLogs;
     }

@@ -49,6 +49,15 @@ public class BatchMethodsTests
         var evaluated = model.Evaluate(secondX, secondY, batchSize: 8, verbose: 0);
         Assert.Equal(evaluated["loss"], second, 5);
         Assert.Equal(evaluated["accuracy"], model.TestOnBatch(secondX, secondY)["accuracy"], 6);
+
+        // Batches of different sizes count per sample, as Keras' loss tracker (weighted by the batch size) and Fit do.
+        model.ResetMetrics();
+        double eight = model.TestOnBatch(firstX, firstY)["loss"];
+        model.ResetMetrics();
+        double four = model.TestOnBatch(secondX.Slice(0, 4), secondY.Slice(0, 4))["loss"];
+        double both = model.TestOnBatch(firstX, firstY)["loss"];
+        Assert.Equal(((4 * four) + (8 * eight)) / 12, both, 6);
+        Assert.NotEqual(eight, four);
     }
 
     [Fact]

@@ -49,12 +49,16 @@ internal static class LossChecks
         }
     }
 
+    /// <summary>The values each sample of <paramref name="targets"/> holds (at least 1), to name the sample of a bad value.</summary>
+    public static int ValuesPerSample(Tensor targets) =>
+        targets.Rank == 0 || targets.Shape[0] == 0 ? 1 : Math.Max(targets.Length / targets.Shape[0], 1);
+
     /// <summary>Throws unless every target is a probability in [0, 1] (the binary cross-entropies), naming the sample and element.</summary>
     public static void ProbabilityTargets(string loss, Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        int stride = targets.Rank == 0 || targets.Shape[0] == 0 ? 1 : t.Length / targets.Shape[0];
+        int stride = ValuesPerSample(targets);
         for (int i = 0; i < t.Length; i++)
         {
             if (!(t[i] >= 0f && t[i] <= 1f))

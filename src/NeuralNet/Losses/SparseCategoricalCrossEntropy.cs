@@ -53,7 +53,7 @@ public sealed class SparseCategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
         }
 
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        int perSample = targets.Rank == 0 || targets.Shape[0] == 0 ? 1 : Math.Max(t.Length / targets.Shape[0], 1);
+        int perSample = LossChecks.ValuesPerSample(targets);
         for (int i = 0; i < t.Length; i++)
         {
             Label(Name, t[i], i / perSample, outputShape[-1]);

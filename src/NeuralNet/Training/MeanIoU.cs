@@ -90,7 +90,7 @@ public sealed class MeanIoU : Metric
         }
 
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        int perSample = targets.Rank == 0 || targets.Shape[0] == 0 ? 1 : Math.Max(t.Length / targets.Shape[0], 1);
+        int perSample = Losses.LossChecks.ValuesPerSample(targets);
         for (int i = 0; i < t.Length; i++)
         {
             if (!IsIgnored(t[i]) && !IsClass(t[i]))

@@ -97,8 +97,17 @@ public sealed class PReLU : Layer
         }
 
         _alpha = AddParameter("alpha", new TensorShape(alphaShape), AlphaInitializer, AlphaRegularizer);
+        _alphaIndex = [];
+        return inputShape;
+    }
 
-        // alphaIndex[i] = the alpha that sample position i uses.
+    // alphaIndex[i] = the alpha that sample position i uses. As large as a sample, so made on the first batch, not when a
+    // file is loaded (a small file naming a huge input shape must not allocate gigabytes before its weights are read).
+    private void ExpandAlphaIndex()
+    {
+        TensorShape inputShape = InputShape;
+        int[] alphaShape = _alpha!.Shape.Dimensions.ToArray();
+        int rank = inputShape.Rank;
         int length = inputShape.ElementCount;
         _alphaIndex = new int[length];
         var index = new int[rank];
@@ -124,13 +133,17 @@ public sealed class PReLU : Layer
 
         _expandedAlpha = new float[length];
         _expandedGradient = new float[length];
-        return inputShape;
     }
 
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
     {
         // y = max(x, 0) + alpha * min(x, 0), alpha expanded to the sample's shape once per batch.
+        if (_alphaIndex.Length == 0)
+        {
+            ExpandAlphaIndex();
+        }
+
         ReadOnlySpan<float> alpha = _alpha!.Value.AsReadOnlySpan();
         for (int i = 0; i < _alphaIndex.Length; i++)
         {

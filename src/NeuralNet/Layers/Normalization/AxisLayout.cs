@@ -10,14 +10,21 @@ namespace NeuralNet.Layers;
 /// </summary>
 internal sealed class AxisLayout
 {
-    private readonly int[]? _map;
+    private readonly TensorShape _sampleShape;
+    private readonly int[] _sampleAxes;
 
-    private AxisLayout(int sampleLength, int columns, int[]? map)
+    // As large as a sample, so made on the first Gather or Scatter, not when a file is loaded (a small file naming a huge
+    // input shape must not allocate gigabytes before its weights are read).
+    private int[]? _map;
+
+    private AxisLayout(TensorShape sampleShape, int[] sampleAxes, int columns, bool contiguous)
     {
-        SampleLength = sampleLength;
+        _sampleShape = sampleShape;
+        _sampleAxes = sampleAxes;
+        SampleLength = sampleShape.ElementCount;
         Columns = columns;
-        Rows = columns == 0 ? 0 : sampleLength / columns;
-        _map = map;
+        Rows = columns == 0 ? 0 : SampleLength / columns;
+        IsContiguous = contiguous;
     }
 
     /// <summary>The number of values in a sample.</summary>
@@ -30,7 +37,7 @@ internal sealed class AxisLayout
     public int Rows { get; }
 
     /// <summary>Whether the sample already has the (rows, columns) layout, so no gathering is needed.</summary>
-    public bool IsContiguous => _map is null;
+    public bool IsContiguous { get; }
 
     /// <summary>
     /// The sample axes (0 = the first axis after the batch) that Keras axes (counting the batch axis, negative from the
@@ -68,15 +75,16 @@ internal sealed class AxisLayout
             trailing &= sampleAxes[i] == rank - sampleAxes.Length + i;
         }
 
-        int length = sampleShape.ElementCount;
-        if (trailing)
-        {
-            return new AxisLayout(length, columns, null);
-        }
+        return new AxisLayout(sampleShape, sampleAxes, columns, trailing);
+    }
 
-        // map[row * columns + column] = the offset of that value in the sample.
+    // map[row * columns + column] = the offset of that value in the sample.
+    private int[] Map()
+    {
+        TensorShape sampleShape = _sampleShape;
+        int rank = sampleShape.Rank, columns = Columns, length = SampleLength;
         var reduced = new bool[rank];
-        foreach (int axis in sampleAxes)
+        foreach (int axis in _sampleAxes)
         {
             reduced[axis] = true;
         }
@@ -110,19 +118,19 @@ internal sealed class AxisLayout
             }
         }
 
-        return new AxisLayout(length, columns, map);
+        return map;
     }
 
     /// <summary>Copies a batch from the sample order into the (rows, columns) order (a copy when contiguous).</summary>
     public void Gather(ReadOnlySpan<float> samples, Span<float> gathered)
     {
-        if (_map is null)
+        if (IsContiguous)
         {
             samples.CopyTo(gathered);
             return;
         }
 
-        int[] map = _map;
+        int[] map = _map ??= Map();
         for (int start = 0; start < samples.Length; start += SampleLength)
         {
             ReadOnlySpan<float> sample = samples.Slice(start, SampleLength);
@@ -137,13 +145,13 @@ internal sealed class AxisLayout
     /// <summary>Copies a batch from the (rows, columns) order back into the sample order (a copy when contiguous).</summary>
     public void Scatter(ReadOnlySpan<float> gathered, Span<float> samples)
     {
-        if (_map is null)
+        if (IsContiguous)
         {
             gathered.CopyTo(samples);
             return;
         }
 
-        int[] map = _map;
+        int[] map = _map ??= Map();
         for (int start = 0; start < gathered.Length; start += SampleLength)
         {
             ReadOnlySpan<float> source = gathered.Slice(start, SampleLength);

@@ -49,6 +49,8 @@ public sealed class Normalization : Layer
     private float[] _meanRow = [];
     private float[] _stdRow = [];
     private int[]? _statIndex;
+    private bool _trailing;
+    private int[] _keptSampleAxes = [];
     private int _statCount;
     private Tensor? _output;
     private Tensor? _inputGradient;
@@ -297,13 +299,9 @@ public sealed class Normalization : Layer
 
         _statCount = statCount;
         _std = new float[statCount];
-        _statIndex = IsTrailing(inputShape, kept) ? null : StatIndexMap(inputShape, kept);
-        if (_statIndex is not null)
-        {
-            _meanRow = new float[inputShape.ElementCount];
-            _stdRow = new float[inputShape.ElementCount];
-        }
-
+        _trailing = IsTrailing(inputShape, kept);
+        _keptSampleAxes = kept;
+        (_statIndex, _meanRow, _stdRow) = (null, [], []);
         return inputShape;
     }
 
@@ -336,7 +334,7 @@ public sealed class Normalization : Layer
             return output;
         }
 
-        ReadOnlySpan<float> std = _statIndex is null ? _std : _stdRow;
+        ReadOnlySpan<float> std = _trailing ? _std : _stdRow;
         int row = std.Length;
         for (int start = 0; start < x.Length; start += row)
         {
@@ -383,7 +381,7 @@ public sealed class Normalization : Layer
             return inputGradient;
         }
 
-        ReadOnlySpan<float> std = _statIndex is null ? _std : _stdRow;
+        ReadOnlySpan<float> std = _trailing ? _std : _stdRow;
         int row = std.Length;
         for (int start = 0; start < dy.Length; start += row)
         {
@@ -428,9 +426,18 @@ public sealed class Normalization : Layer
             _std[k] = MathF.Max(MathF.Sqrt(variance[k]), Epsilon);
         }
 
-        if (_statIndex is null)
+        if (_trailing)
         {
             return mean;
+        }
+
+        // As large as a sample, so made on the first batch, not when a file is loaded (a small file naming a huge input
+        // shape must not allocate gigabytes before its weights are read).
+        if (_statIndex is null)
+        {
+            _statIndex = StatIndexMap(InputShape, _keptSampleAxes);
+            _meanRow = new float[_statIndex.Length];
+            _stdRow = new float[_statIndex.Length];
         }
 
         int[] map = _statIndex;

@@ -1,0 +1,40 @@
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using NeuralNet.Serialization;
+using Xunit;
+
+namespace NeuralNet.Tests.Serialization;
+
+// Loading a file whose configuration names a large input must not allocate per-sample buffers before any data needs
+// them: a small hostile file would otherwise take gigabytes before its weights are read.
+public class LoadMemoryTests
+{
+    private const int Side = 2000;
+
+    [Fact]
+    public void Load_LayersWithPerSampleMaps_AllocatesLessThanOneSample_AndPredictsAsBefore()
+    {
+        var normalization = new NeuralNet.Layers.Normalization([1]);
+        var model = new Sequential([
+            new InputLayer(Side, Side),
+            new PReLU(sharedAxes: [1, 2]),
+            normalization,
+            new LayerNormalization([1]),
+        ]);
+        normalization.Mean!.Value.AsSpan().Fill(0.5f);
+        normalization.Variance!.Value.AsSpan().Fill(4f);
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: false);
+        using var file = new MemoryStream();
+        SafeTensors.Write(file, tensors, metadata);
+        byte[] bytes = file.ToArray();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Model loaded = Model.Load(new MemoryStream(bytes));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // One sample is 4 MB of floats; the three layers used to allocate 12 bytes per sample element each at build.
+        Assert.InRange(allocated, 0, Side * Side);
+        Tensor x = Tensor.RandomNormal(new TensorShape(1, Side, Side), 3);
+        Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
+    }
+}

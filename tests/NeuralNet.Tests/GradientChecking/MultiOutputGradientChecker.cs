@@ -6,14 +6,19 @@ namespace NeuralNet.Tests.GradientChecking;
 /// <see cref="GradientChecker.CheckLayer"/> for layers with several outputs (a recurrent layer with returnState, a
 /// Bidirectional without a merge): the objective is <c>sum_k sum(G_k ⊙ output_k)</c> with seeded random G_k (output 0 left
 /// out when <c>skipFirstOutput</c>), and the gradients of every input and trainable parameter from the multi-output
-/// <see cref="Layer.Backward(ReadOnlySpan{Tensor}, Span{Tensor})"/> are compared with central differences.
+/// <see cref="Layer.Backward(ReadOnlySpan{Tensor}, Span{Tensor})"/> are compared with central differences. With
+/// <c>mask</c>, the first input carries it in every forward call (Keras' masking).
 /// </summary>
 public static class MultiOutputGradientChecker
 {
     // sum_k G_k · output_k against central differences, for every input and trainable parameter.
-    public static GradientCheckReport CheckLayer(Layer layer, Tensor[] inputs, long seed, bool skipFirstOutput = false)
+    public static GradientCheckReport CheckLayer(Layer layer, Tensor[] inputs, long seed, bool skipFirstOutput = false, Tensor? mask = null)
     {
-        layer.Forward(inputs, training: false);
+        Tensor?[] masks = new Tensor?[inputs.Length];
+        masks[0] = mask;
+        void Run() => layer.Forward(inputs, masks, training: false);
+
+        Run();
         var upstream = new Tensor?[layer.OutputCount];
         for (int k = skipFirstOutput ? 1 : 0; k < upstream.Length; k++)
         {
@@ -32,7 +37,7 @@ public static class MultiOutputGradientChecker
 
         double Objective()
         {
-            layer.Forward(inputs, training: false);
+            Run();
             double sum = 0;
             for (int k = 0; k < upstream.Length; k++)
             {

@@ -13,7 +13,9 @@ namespace NeuralNet.Layers;
 /// <remarks>
 /// Weights: the forward layer's then the backward layer's, each in its own Keras layout, saved as
 /// <c>forward_lstm/kernel</c>, ..., <c>backward_lstm/kernel</c>, ...; <c>Bidirectional(Lstm(64))</c> has twice
-/// <c>Lstm(64)</c>'s parameters. Keras' <c>merge_mode=None</c> (two outputs) is not available: layers have one output.
+/// <c>Lstm(64)</c>'s parameters. With <see cref="BidirectionalMergeMode.None"/> the two outputs stay apart. With layers
+/// that return their states, the states follow: the forward layer's, then the backward layer's, as many as each carries
+/// (an LSTM forward and a GRU backward give h, c, h), as Keras lists them.
 /// </remarks>
 public sealed class Bidirectional : Layer
 {
@@ -35,9 +37,9 @@ public sealed class Bidirectional : Layer
     /// <summary>Wraps <paramref name="layer"/> to run both ways.</summary>
     /// <param name="layer">The recurrent layer; unbuilt. The wrapper runs copies of it, made from its configuration.</param>
     /// <param name="mergeMode">How the two outputs are joined; Keras' default concatenates them.</param>
-    /// <param name="backwardLayer">The layer to run backwards instead of a copy of <paramref name="layer"/> with <c>goBackwards</c> flipped; it must return sequences exactly when <paramref name="layer"/> does.</param>
+    /// <param name="backwardLayer">The layer to run backwards instead of a copy of <paramref name="layer"/> with <c>goBackwards</c> flipped; it must return sequences and states exactly when <paramref name="layer"/> does, and may be of another kind (an LSTM one way, a GRU the other).</param>
     /// <param name="name">The layer's name; the model names it <c>bidirectional</c>, ... when null.</param>
-    /// <exception cref="ArgumentException">A layer is already built, or the two layers disagree on <c>returnSequences</c> or run the same way.</exception>
+    /// <exception cref="ArgumentException">A layer is already built, or the two layers disagree on <c>returnSequences</c> or <c>ReturnState</c>, or run the same way.</exception>
     public Bidirectional(Recurrent layer, BidirectionalMergeMode mergeMode = BidirectionalMergeMode.Concat, Recurrent? backwardLayer = null, string? name = null)
         : base(name)
     {
@@ -54,11 +56,9 @@ public sealed class Bidirectional : Layer
 
         if (backwardLayer is not null)
         {
-            if (backwardLayer.ReturnSequences != layer.ReturnSequences)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"Bidirectional's forward and backward layers must agree on returnSequences; got {layer.ReturnSequences} and {backwardLayer.ReturnSequences}."), nameof(backwardLayer));
-            }
+            // Keras' _verify_layer_config: the outputs of the two directions are joined step by step and listed state by state.
+            RequireSame(layer, backwardLayer, "returnSequences", layer.ReturnSequences, backwardLayer.ReturnSequences);
+            RequireSame(layer, backwardLayer, "returnState", layer.ReturnState, backwardLayer.ReturnState);
 
             if (backwardLayer.GoBackwards == layer.GoBackwards)
             {
@@ -69,6 +69,15 @@ public sealed class Bidirectional : Layer
         Layer = layer;
         BackwardLayerTemplate = backwardLayer;
         MergeMode = mergeMode;
+    }
+
+    private static void RequireSame(Recurrent layer, Recurrent backwardLayer, string setting, bool forwardValue, bool backwardValue)
+    {
+        if (forwardValue != backwardValue)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Bidirectional's forward layer {layer} and backward layer {backwardLayer} must agree on {setting}; got {setting} {forwardValue} and {backwardValue}."), nameof(backwardLayer));
+        }
     }
 
     /// <summary>The recurrent layer given to the constructor (the template of the forward copy).</summary>
@@ -343,12 +352,18 @@ public sealed class Bidirectional : Layer
         Tensor dxf, dxb;
         if (forward.OutputCount > 1)
         {
+            // The state outputs are the forward layer's then the backward layer's, each as many as that layer carries (an
+            // LSTM two, a GRU one).
             int first = MergeMode == BidirectionalMergeMode.None ? 1 : 0, forwardStates = forward.OutputCount - 1;
             _forwardGradients[0] = df;
             _backwardGradients[0] = db;
             for (int k = 0; k < forwardStates; k++)
             {
                 _forwardGradients[k + 1] = _extraGradients[first + k];
+            }
+
+            for (int k = 0; k < backward.OutputCount - 1; k++)
+            {
                 _backwardGradients[k + 1] = _extraGradients[first + forwardStates + k];
             }
 

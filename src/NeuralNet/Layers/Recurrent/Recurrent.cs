@@ -9,8 +9,10 @@ namespace NeuralNet.Layers;
 
 /// <summary>
 /// The base of the recurrent layers (Keras' <c>RNN</c> with a cell): reads (batch, timesteps, features), runs a cell over
-/// the time steps, and returns the last state (batch, units) or, with <see cref="ReturnSequences"/>, every state
+/// the time steps, and returns the last output (batch, units) or, with <see cref="ReturnSequences"/>, every step's output
 /// (batch, timesteps, units), in the order the steps ran (reversed with <see cref="GoBackwards"/>, as Keras returns them).
+/// A step's output is its hidden state; with a mask, a masked step keeps the state and repeats the previous output
+/// instead, zeros before a sample's first real step (Keras' backends), or zeros with <see cref="ZeroOutputForMask"/>.
 /// </summary>
 /// <remarks>
 /// The input's products with the kernel, for every time step at once, are one GEMM before the loop; each step adds its
@@ -119,9 +121,11 @@ public abstract class Recurrent : Layer, IRandomLayer
     public bool GoBackwards { get; }
 
     /// <summary>
-    /// Whether a returned sequence holds zeros at masked steps (Keras' <c>zero_output_for_mask</c>); by default a
-    /// masked step repeats the previous step's output, as in Keras. <c>Bidirectional</c> turns it on for its
-    /// layers when they return sequences, as Keras does. Only used with <see cref="ReturnSequences"/> and a mask.
+    /// Whether a masked step outputs zeros (Keras' <c>zero_output_for_mask</c>): every masked step of a returned sequence,
+    /// and without <see cref="ReturnSequences"/> the output of a sample whose last step to run is masked (its returned
+    /// states are still the states the steps carried). By default a masked step repeats the previous step's output, zeros
+    /// before the first real step, as in Keras. <c>Bidirectional</c> turns it on for its layers when they return
+    /// sequences, as Keras does. Only used with a mask.
     /// </summary>
     public bool ZeroOutputForMask { get; init; }
 
@@ -423,7 +427,7 @@ public abstract class Recurrent : Layer, IRandomLayer
         _input = input;
         if (ReturnSequences)
         {
-            LastOutput = _stepMask is not null && ZeroOutputForMask ? ZeroMaskedSteps(ref _maskedOutput, states, batch, steps) : states;
+            LastOutput = OutputsDifferFromStates ? ZeroMaskedOutputs(ref _maskedOutput, states, batch, steps) : states;
             if (ReturnState)
             {
                 _lastStateView = BatchView(ref _lastState, batch, UnitsShape);
@@ -435,10 +439,57 @@ public abstract class Recurrent : Layer, IRandomLayer
 
         Tensor last = BatchView(ref _lastState, batch, UnitsShape);
         CopyLastStep(states.AsReadOnlySpan(), last.AsSpan(), batch, steps);
-
-        LastOutput = last;
         _lastStateView = last;
-        return last;
+        LastOutput = last;
+        if (OutputsDifferFromStates)
+        {
+            // Keras' single output slot holds the last masked output, which is not always the last state.
+            Tensor output = BatchView(ref _maskedOutput, batch, UnitsShape);
+            last.AsReadOnlySpan().CopyTo(output.AsSpan());
+            for (int b = 0; b < batch; b++)
+            {
+                if (LastOutputZeroed(b, steps))
+                {
+                    output.AsSpan().Slice(b * Units, Units).Clear();
+                }
+            }
+
+            LastOutput = output;
+        }
+
+        return LastOutput;
+    }
+
+    /// <summary>
+    /// Whether a masked step's output can differ from its state in this pass. Keras carries the output of a masked step
+    /// from the previous output, which starts at zeros, and the state from the previous state, which starts at the
+    /// initial state: they part before a sample's first real step once initial states are given, and at every masked
+    /// step with <see cref="ZeroOutputForMask"/>. Otherwise the output is the state and needs no copy.
+    /// </summary>
+    private bool OutputsDifferFromStates => _stepMask is not null && (ZeroOutputForMask || _initialState is not null);
+
+    /// <summary>Whether sample <paramref name="b"/>'s output after the last step is zeros while its state is not.</summary>
+    private bool LastOutputZeroed(int b, int steps)
+    {
+        if (!Masked(b, steps, TimeIndex(steps - 1, steps)))
+        {
+            return false;
+        }
+
+        if (ZeroOutputForMask)
+        {
+            return true;
+        }
+
+        for (int s = 0; s < steps; s++)
+        {
+            if (!Masked(b, steps, s))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Copies every sample's row for the last step of <paramref name="values"/> (batch, steps, units) into <paramref name="destination"/> (batch, units).</summary>
@@ -476,7 +527,7 @@ public abstract class Recurrent : Layer, IRandomLayer
         if (ReturnSequences)
         {
             // A zeroed output step does not depend on the state: its gradient stops there.
-            stateGradients = _stepMask is not null && ZeroOutputForMask ? ZeroMaskedSteps(ref _maskedGradients, outputGradient, batch, steps) : outputGradient;
+            stateGradients = OutputsDifferFromStates ? ZeroMaskedOutputs(ref _maskedGradients, outputGradient, batch, steps) : outputGradient;
             if (_additionalGradients.Length > 0 && _additionalGradients[0] is Tensor finalState)
             {
                 // The last state's own gradient joins the last step's, in a buffer of the layer's: the caller's tensor is not written.
@@ -495,9 +546,14 @@ public abstract class Recurrent : Layer, IRandomLayer
             stateGradients = BatchView(ref _stateGradients, batch, StepsByUnits);
             Span<float> g = stateGradients.AsSpan();
             g.Clear();
+            bool zeroed = OutputsDifferFromStates;
             for (int b = 0; b < batch; b++)
             {
-                outputGradient.AsReadOnlySpan().Slice(b * Units, Units).CopyTo(g.Slice(((b * steps) + steps - 1) * Units, Units));
+                // A zeroed last output does not depend on the state: only the state output's gradient reaches it.
+                if (!zeroed || !LastOutputZeroed(b, steps))
+                {
+                    outputGradient.AsReadOnlySpan().Slice(b * Units, Units).CopyTo(g.Slice(((b * steps) + steps - 1) * Units, Units));
+                }
             }
 
             if (_additionalGradients.Length > 0 && _additionalGradients[0] is Tensor finalState)
@@ -610,16 +666,23 @@ public abstract class Recurrent : Layer, IRandomLayer
         return dropped;
     }
 
-    private Tensor ZeroMaskedSteps(ref Tensor? buffer, Tensor source, int batch, int steps)
+    // source (batch, steps, units) by step, with the rows whose output is zeros cleared: every masked step with
+    // ZeroOutputForMask, else the masked steps before a sample's first real one (Keras' output starts at zeros).
+    private Tensor ZeroMaskedOutputs(ref Tensor? buffer, Tensor source, int batch, int steps)
     {
         Tensor result = BatchView(ref buffer, batch, StepsByUnits);
         source.AsReadOnlySpan().CopyTo(result.AsSpan());
         Span<float> r = result.AsSpan();
         for (int b = 0; b < batch; b++)
         {
+            bool real = false;
             for (int s = 0; s < steps; s++)
             {
-                if (Masked(b, steps, TimeIndex(s, steps)))
+                if (!Masked(b, steps, TimeIndex(s, steps)))
+                {
+                    real = true;
+                }
+                else if (ZeroOutputForMask || !real)
                 {
                     r.Slice(((b * steps) + s) * Units, Units).Clear();
                 }

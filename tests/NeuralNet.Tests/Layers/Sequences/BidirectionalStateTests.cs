@@ -86,6 +86,65 @@ public class BidirectionalStateTests
         Assert.Equal(layer.BackwardLayer.GetOutput(2).ToArray(), layer.GetOutput(4).ToArray());
     }
 
+    [Theory]
+    [InlineData(false, BidirectionalMergeMode.Concat, false)]
+    [InlineData(true, BidirectionalMergeMode.Concat, false)]
+    [InlineData(false, BidirectionalMergeMode.None, true)]
+    [InlineData(true, BidirectionalMergeMode.Sum, true)]
+    public void An_lstm_and_a_gru_list_their_own_states_and_match_numerical_gradients(bool lstmForward, BidirectionalMergeMode mode, bool returnSequences)
+    {
+        // Keras concatenates y[1:] + y_rev[1:] whatever their lengths: (h, c) of the LSTM and h of the GRU, forward first.
+        Recurrent lstm = new Lstm(2, returnSequences: returnSequences, goBackwards: !lstmForward) { ReturnState = true };
+        Recurrent gru = new Gru(2, returnSequences: returnSequences, goBackwards: lstmForward) { ReturnState = true };
+        var layer = new Bidirectional(lstmForward ? lstm : gru, mode, backwardLayer: lstmForward ? gru : lstm) { Seed = 4 };
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 3, 3), 6);
+        layer.Build(x.Shape.DropFirst());
+
+        layer.Forward(x, training: false);
+
+        int first = mode == BidirectionalMergeMode.None ? 2 : 1, forwardStates = lstmForward ? 2 : 1;
+        Assert.Equal(first + 3, layer.OutputCount);
+        for (int k = 0; k < 3; k++)
+        {
+            Recurrent owner = k < forwardStates ? layer.ForwardLayer : layer.BackwardLayer;
+            int index = k < forwardStates ? k + 1 : k - forwardStates + 1;
+            Assert.Equal(owner.GetOutput(index).ToArray(), layer.GetOutput(first + k).ToArray());
+        }
+
+        Tensor mask = Tensor.FromArray([1, 1, 0, /**/ 0, 1, 1], 2, 3);
+        MultiOutputGradientChecker.CheckLayer(layer, [x], seed: 21).AssertPassed(maxKinkFraction: 0);
+        MultiOutputGradientChecker.CheckLayer(layer, [x], seed: 22, mask: mask).AssertPassed(maxKinkFraction: 0);
+    }
+
+    [Theory]
+    [InlineData(true, false, "returnState", "True", "False")]
+    [InlineData(false, true, "returnState", "False", "True")]
+    public void Layers_that_disagree_on_return_state_are_refused_naming_both(bool forwardState, bool backwardState, string setting, string forwardValue, string backwardValue)
+    {
+        var forward = new Lstm(2, name: "words") { ReturnState = forwardState };
+        var backward = new Gru(2, goBackwards: true, name: "words_back") { ReturnState = backwardState };
+
+        var ex = Assert.Throws<ArgumentException>(() => new Bidirectional(forward, backwardLayer: backward));
+
+        Assert.Contains("LSTM 'words'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("GRU 'words_back'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"{setting} {forwardValue} and {backwardValue}", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("backwardLayer", ex.ParamName);
+    }
+
+    [Fact]
+    public void Layers_that_disagree_on_return_sequences_are_refused_naming_both()
+    {
+        var forward = new Lstm(2, returnSequences: true, name: "words");
+        var backward = new Lstm(2, goBackwards: true, name: "words_back");
+
+        var ex = Assert.Throws<ArgumentException>(() => new Bidirectional(forward, backwardLayer: backward));
+
+        Assert.Contains("LSTM 'words'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("LSTM 'words_back'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("returnSequences True and False", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Merge_none_trains_saves_and_loads_bit_for_bit_and_sequential_refuses_it()
     {

@@ -22,6 +22,9 @@ public class RecurrentMaskingTests
         () => new Gru(3, resetAfter: false),
         () => new Gru(2, resetAfter: false, returnSequences: true) { ZeroOutputForMask = true },
         () => new Gru(2, returnSequences: true, goBackwards: true) { ZeroOutputForMask = true },
+        () => new SimpleRnn(3) { ZeroOutputForMask = true },
+        () => new Lstm(3) { ZeroOutputForMask = true },
+        () => new Gru(2, goBackwards: true) { ZeroOutputForMask = true },
     ];
 
     public static TheoryData<int> VariantIndices => [.. Enumerable.Range(0, Variants.Length)];
@@ -117,6 +120,38 @@ public class RecurrentMaskingTests
         float[] actual = padded.Forward(input, mask, training: false).ToArray();
 
         Assert.Equal(expected, actual);
+    }
+
+    public static TheoryData<int> LastOutputZeroVariants => [0, 1, 2];
+
+    [Theory]
+    [MemberData(nameof(LastOutputZeroVariants))]
+    public void Zero_output_for_mask_without_sequences_zeroes_the_output_of_a_masked_last_step(int variant)
+    {
+        // Keras' backends write the masked output (zeros) into the single output slot too: with zero_output_for_mask, a
+        // sample whose last step to run is masked outputs zeros, while its returned state is the state the steps carried.
+        RecurrentLayer Make(bool zero) => variant switch
+        {
+            0 => new SimpleRnn(3) { ZeroOutputForMask = zero, ReturnState = true },
+            1 => new Lstm(3) { ZeroOutputForMask = zero, ReturnState = true },
+            _ => new Gru(3, goBackwards: true) { ZeroOutputForMask = zero, ReturnState = true },
+        };
+
+        RecurrentLayer layer = Make(zero: true), carried = Make(zero: false);
+        layer.Seed = carried.Seed = 9;
+        Tensor input = Tensor.RandomNormal(new TensorShape(2, 5, 3), 12);
+        float[] lastMasked = layer.GoBackwards ? [0, 1, 1, 0, 1] : [1, 1, 0, 1, 0];
+        Tensor mask = Tensor.FromArray([.. lastMasked, 1, 0, 1, 1, 1], 2, 5);   // sample 1: the first and last steps are real
+
+        float[] output = layer.Forward(input, mask, training: false).ToArray();
+        float[] state = layer.GetOutput(1).ToArray();
+        float[] expected = carried.Forward(input, mask, training: false).ToArray();
+
+        Assert.Equal(expected, state);
+        Assert.All(expected.AsSpan(0, 3).ToArray(), v => Assert.NotEqual(0f, v));
+        Assert.Equal([0f, 0f, 0f, .. expected.AsSpan(3, 3).ToArray()], output);
+        Tensor[] inputs = [input];
+        MultiOutputGradientChecker.CheckLayer(layer, inputs, seed: 4, mask: mask).AssertPassed(maxKinkFraction: 0);
     }
 
     [Fact]

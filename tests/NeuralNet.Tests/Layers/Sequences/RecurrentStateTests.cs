@@ -124,6 +124,54 @@ public class RecurrentStateTests
         }
     }
 
+    public static TheoryData<int> VariantIndices => [.. Enumerable.Range(0, Variants.Length)];
+
+    [Theory]
+    [MemberData(nameof(VariantIndices))]
+    public void Masked_steps_before_the_first_real_one_output_zeros_while_the_states_carry_the_initial_states(int variant)
+    {
+        // Keras' backends carry the output from zeros (flat_zero_output) and the states from the initial states, so a masked
+        // step before any real one outputs zeros, and a fully masked sample gives a zero output beside its initial states.
+        RecurrentLayer layer = Variants[variant]();
+        Tensor[] full = Inputs(layer, batch: 2, steps: 5, features: 3, initialStates: true, seed: 23);
+        float[] leading = layer.GoBackwards ? [1, 1, 1, 0, 0] : [0, 0, 1, 1, 1];   // the first two steps to run are masked
+        var mask = Tensor.FromArray([.. leading, 0, 0, 0, 0, 0], 2, 5);              // sample 1: every step masked
+        layer.Build([.. full.Select(t => t.Shape.DropFirst())]);
+        float[] output = layer.Forward(full, [mask, .. Enumerable.Repeat<Tensor?>(null, full.Length - 1)], training: false).ToArray();
+        float[][] states = [.. Enumerable.Range(1, layer.StateCount).Select(k => layer.GetOutput(k).ToArray())];
+
+        RecurrentLayer twin = Variants[variant]();
+        Tensor real = Tensor.FromSpan(Block(full[0], layer.GoBackwards ? 0 : 2, 3), 2, 3, 3);
+        twin.Build([real.Shape.DropFirst(), .. full.Skip(1).Select(t => t.Shape.DropFirst())]);
+        for (int i = 0; i < layer.Parameters.Count; i++)
+        {
+            layer.Parameters[i].Value.AsReadOnlySpan().CopyTo(twin.Parameters[i].Value.AsSpan());
+        }
+
+        float[] twinOutput = twin.Forward([real, .. full.Skip(1)], training: false).ToArray();
+        int u = layer.Units, rows = layer.ReturnSequences ? 5 : 1, twinRows = layer.ReturnSequences ? 3 : 1;
+        float[] expected = new float[2 * rows * u];
+        Array.Copy(twinOutput, 0, expected, (rows - twinRows) * u, twinRows * u);
+        Assert.Equal(expected, output);
+        for (int k = 0; k < layer.StateCount; k++)
+        {
+            Assert.Equal(twin.GetOutput(k + 1).ToArray().AsSpan(0, u).ToArray(), states[k].AsSpan(0, u).ToArray());
+            Assert.Equal(full[k + 1].ToArray().AsSpan(u, u).ToArray(), states[k].AsSpan(u, u).ToArray());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(VariantIndices))]
+    public void Gradients_through_masked_steps_with_initial_states_match_numerical_gradients(int variant)
+    {
+        // Leading masked steps (zero outputs, carried initial states), a masked middle step, a fully masked sample, a masked end.
+        RecurrentLayer layer = Variants[variant]();
+        Tensor[] inputs = Inputs(layer, batch: 3, steps: 4, features: 3, initialStates: true, seed: 37);
+        var mask = Tensor.FromArray([0, 1, 0, 1, /**/ 0, 0, 0, 0, /**/ 1, 1, 0, 0], 3, 4);
+        layer.Build([.. inputs.Select(t => t.Shape.DropFirst())]);
+        MultiOutputGradientChecker.CheckLayer(layer, inputs, seed: 17, mask: mask).AssertPassed(maxKinkFraction: 0);
+    }
+
     [Fact]
     public void Call_on_a_layer_with_states_asks_for_CallOutputs()
     {
@@ -245,13 +293,16 @@ public class RecurrentStateTests
         return [.. inputs];
     }
 
-    private static float[] Suffix(Tensor x, int skip)
+    private static float[] Suffix(Tensor x, int skip) => Block(x, skip, x.Shape[1] - skip);
+
+    // Time steps first .. first + count of every sample.
+    private static float[] Block(Tensor x, int first, int count)
     {
         int batch = x.Shape[0], steps = x.Shape[1], features = x.Shape[2];
         var result = new List<float>();
         for (int b = 0; b < batch; b++)
         {
-            result.AddRange(x.AsReadOnlySpan().Slice(((b * steps) + skip) * features, (steps - skip) * features).ToArray());
+            result.AddRange(x.AsReadOnlySpan().Slice(((b * steps) + first) * features, count * features).ToArray());
         }
 
         return [.. result];

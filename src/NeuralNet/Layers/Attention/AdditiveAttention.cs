@@ -9,8 +9,8 @@ namespace NeuralNet.Layers;
 /// </summary>
 /// <remarks>
 /// <para>Inputs, masks, causal mask, dropout and output are those of <see cref="Attention"/>: query (batch, Tq, dim),
-/// value (batch, Tv, valueDim), optional key (batch, Tv, dim), optional query and value masks; output
-/// (batch, Tq, valueDim).</para>
+/// value (batch, Tv, valueDim), optional key (batch, Tv, dim), optional query and value masks (else the masks that
+/// arrive with the query and the value); output (batch, Tq, valueDim), carrying the query mask.</para>
 /// <para>Weight: <c>scale</c> (dim), Glorot-uniform initialized as in Keras, when <see cref="UseScale"/> (the default);
 /// without it every scale is 1.</para>
 /// </remarks>
@@ -112,9 +112,17 @@ public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
         return new TensorShape(tq, dv);
     }
 
+    /// <summary>Keras' <c>supports_masking</c>: the output carries the query's mask.</summary>
+    public override bool SupportsMasking => true;
+
     /// <inheritdoc/>
     protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training) =>
-        _core!.Forward(inputs, training, training && Dropout > 0.0 ? DropoutRandom : null);
+        _core!.Forward(inputs, InputMasks, training, training && Dropout > 0.0 ? DropoutRandom : null);
+
+    /// <summary>Keras' <c>compute_mask</c>: the query mask in effect (a mask input, else the query's own mask), or none.</summary>
+    /// <param name="inputs">The inputs of the forward pass.</param>
+    /// <param name="output">The output of the forward pass.</param>
+    protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => _core!.OutputMask;
 
     /// <inheritdoc/>
     protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)

@@ -12,7 +12,9 @@ namespace NeuralNet.Layers;
 /// <para>Inputs, in call order: query (batch, Tq, dim), value (batch, Tv, valueDim), optionally key (batch, Tv, dim)
 /// (the value when absent); with <see cref="UseMasks"/> two more: the query mask (batch, Tq) and the value mask
 /// (batch, Tv) (Keras' <c>mask=[query_mask, value_mask]</c>), where 0 masks a step and any other value keeps it.
-/// Output (batch, Tq, valueDim).</para>
+/// Without them, the masks that arrive with the query and the value (from <see cref="Embedding"/> with
+/// <c>maskZero</c>, <see cref="Masking"/>, ...) are used, as Keras fills <c>mask</c> from them; the key's mask is not
+/// read, as in Keras. Output (batch, Tq, valueDim), carrying the query mask in effect (<see cref="Layer.OutputMask"/>).</para>
 /// <para>Scores (batch, Tq, Tv): <see cref="AttentionScoreMode.Dot"/> s = q·k, times the scalar weight <c>scale</c>
 /// when <see cref="UseScale"/>; <see cref="AttentionScoreMode.Concat"/> s = w · Σ_d tanh(q_d + k_d) with the scalar
 /// weight <c>concat_score_weight</c> (w), the sum inside the tanh times <c>scale</c> when <see cref="UseScale"/>; both
@@ -150,9 +152,17 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
         return new TensorShape(tq, dv);
     }
 
+    /// <summary>Keras' <c>supports_masking</c>: the output carries the query's mask.</summary>
+    public override bool SupportsMasking => true;
+
     /// <inheritdoc/>
     protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training) =>
-        _core!.Forward(inputs, training, training && Dropout > 0.0 ? DropoutRandom : null);
+        _core!.Forward(inputs, InputMasks, training, training && Dropout > 0.0 ? DropoutRandom : null);
+
+    /// <summary>Keras' <c>compute_mask</c>: the query mask in effect (a mask input, else the query's own mask), or none.</summary>
+    /// <param name="inputs">The inputs of the forward pass.</param>
+    /// <param name="output">The output of the forward pass.</param>
+    protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => _core!.OutputMask;
 
     /// <inheritdoc/>
     protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)

@@ -17,15 +17,20 @@ namespace NeuralNet.Layers;
 /// <para>Inputs, in call order: query (batch, Tq, queryFeatures), value (batch, Tv, valueFeatures), then optionally key
 /// (batch, Tv, keyFeatures) (the value when absent), then, when <see cref="UseAttentionMask"/> is set, the attention
 /// mask: (batch, Tq, Tv) or (batch, heads, Tq, Tv), where any of Tq, Tv and heads may be 1 to broadcast; an element
-/// that is not 0 lets the query attend to the key, 0 masks it (Keras casts the mask to bool the same way).
-/// Output (batch, Tq, outputShape ?? queryFeatures).</para>
+/// that is not 0 lets the query attend to the key, 0 masks it (Keras casts the mask to bool the same way). The masks
+/// that arrive with the query, the value and (when given) the key, from <see cref="Embedding"/> with <c>maskZero</c>,
+/// <see cref="Masking"/>, ..., join it as in Keras: query step t attends to key step s only where the query mask at t,
+/// the value and key masks at s, the attention mask and the causal rule all allow it. Output (batch, Tq, outputShape ??
+/// queryFeatures), carrying the query's mask (<see cref="Layer.OutputMask"/>).</para>
 /// <para>Weights, in Keras' EinsumDense layouts and order: <c>query/kernel</c> (queryFeatures, heads, keyDim),
 /// <c>query/bias</c> (heads, keyDim), <c>key/kernel</c> (keyFeatures, heads, keyDim), <c>key/bias</c> (heads, keyDim),
 /// <c>value/kernel</c> (valueFeatures, heads, valueDim), <c>value/bias</c> (heads, valueDim),
 /// <c>attention_output/kernel</c> (heads, valueDim, output), <c>attention_output/bias</c> (output).</para>
 /// <para>Per head h: q = query·Wq + bq, k = key·Wk + bk, v = value·Wv + bv; scores = q·kᵀ / sqrt(keyDim);
-/// masked scores get −1e9 added (Keras' large negative number), so they get probability 0 (a row with every key masked
-/// gets equal probabilities, as in Keras); p = softmax over the keys; during training p is dropped out with rate
+/// masked scores get −1e9 added (Keras' large negative number), so they get probability 0 and no gradient; a row with
+/// every key masked (every masked query step, for one) gets equal probabilities, as Keras' fused attention gives on its
+/// TensorFlow and JAX backends (its explicit softmax path, taken for attention scores or dropout, gives zeros since
+/// Keras 3.10); p = softmax over the keys; during training p is dropped out with rate
 /// <see cref="Dropout"/>; ctx = p·v; output = Σ_h ctx_h·Wo_h + bo. With <see cref="UseCausalMask"/> query t attends
 /// only to keys s &lt;= t, combined with the mask input by a logical and.</para>
 /// <para>The layer returns one tensor; the attention probabilities (Keras' <c>return_attention_scores</c>) of the last
@@ -88,6 +93,9 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
     private Tensor? _lastKey;
     private Tensor? _lastValue;
     private Tensor? _lastMask;
+    private Tensor? _lastQueryMask;
+    private Tensor? _lastValueMask;
+    private Tensor? _lastKeyMask;
     private bool _lastDropped;
     private int _lastBatch = -1;
 
@@ -367,6 +375,14 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         return new TensorShape(_tq, _outputFeatures);
     }
 
+    /// <summary>Keras' <c>supports_masking</c>: the output carries the query's mask.</summary>
+    public override bool SupportsMasking => true;
+
+    /// <summary>Keras sets the query's mask on the output (and none when the query has none).</summary>
+    /// <param name="inputs">The inputs of the forward pass.</param>
+    /// <param name="output">The output of the forward pass.</param>
+    protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => _lastQueryMask;
+
     /// <inheritdoc/>
     protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training)
     {
@@ -374,8 +390,15 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         // p (B, H, Tq, Tv); ctx (B, Tq, H, dv); output (B, Tq, E).
         Tensor query = inputs[0], value = inputs[1];
         Tensor key = _hasKey ? inputs[2] : value;
-        Tensor? mask = _maskInput >= 0 ? inputs[_maskInput] : null;
         int batch = query.Shape[0], heads = NumHeads, dk = KeyDim, dv = ValueDim;
+
+        // Keras' _compute_attention_mask: the masks that arrive with the query, value and key (the key's only when a key
+        // is given) join the attention mask and the causal mask by a logical and.
+        ReadOnlySpan<Tensor?> masks = InputMasks;
+        _lastMask = _maskInput >= 0 ? inputs[_maskInput] : null;
+        _lastQueryMask = masks.Length > 0 ? masks[0] : null;
+        _lastValueMask = masks.Length > 1 ? masks[1] : null;
+        _lastKeyMask = _hasKey && masks.Length > 2 ? masks[2] : null;
         int qWidth = heads * dk, vWidth = heads * dv;
         Tensor q = BatchView(ref _q, batch, _qShape);
         Tensor k = BatchView(ref _k, batch, _kShape);
@@ -397,7 +420,7 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
                 // scores (Tq, Tv) = q_bh (Tq, dk) · k_bhᵀ / sqrt(dk), reading the heads in place through the leading dimensions.
                 Span<float> scores = ps.Slice(((b * heads) + h) * tqtv, tqtv);
                 Gemm.Multiply(false, true, _tq, _tv, dk, scale, qs[((b * _tq * qWidth) + (h * dk))..], qWidth, ks[((b * _tv * qWidth) + (h * dk))..], qWidth, 0f, scores, _tv);
-                ApplyMask(scores, mask, b, h);
+                ApplyMask(scores, b, h);
             }
         }
 
@@ -430,7 +453,6 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         _lastQuery = query;
         _lastKey = key;
         _lastValue = value;
-        _lastMask = mask;
         _lastBatch = batch;
         return output;
     }
@@ -477,13 +499,13 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
 
         AttentionKernels.SoftmaxBackwardRows(_probabilities!.AsReadOnlySpan(), ds, ds, batch * heads * _tq, _tv);
-        if (_lastMask is not null || UseCausalMask)
+        if (Masked)
         {
             for (int b = 0; b < batch; b++)
             {
                 for (int h = 0; h < heads; h++)
                 {
-                    ClearMasked(ds.Slice(((b * heads) + h) * tqtv, tqtv), _lastMask, b, h);
+                    ClearMasked(ds.Slice(((b * heads) + h) * tqtv, tqtv), b, h);
                 }
             }
         }
@@ -570,21 +592,23 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
     }
 
-    // Adds −1e9 to the scores (Tq, Tv) of sample b, head h that the mask or the causal rule forbids.
-    private void ApplyMask(Span<float> scores, Tensor? mask, int b, int h)
+    // Whether any mask applies to the current forward pass.
+    private bool Masked => UseCausalMask || _lastMask is not null || _lastQueryMask is not null || _lastValueMask is not null || _lastKeyMask is not null;
+
+    // Adds −1e9 to the scores (Tq, Tv) of sample b, head h that a mask or the causal rule forbids.
+    private void ApplyMask(Span<float> scores, int b, int h)
     {
-        if (mask is null && !UseCausalMask)
+        if (!Masked)
         {
             return;
         }
 
-        ReadOnlySpan<float> m = mask is null ? default : mask.AsReadOnlySpan();
         for (int t = 0; t < _tq; t++)
         {
             Span<float> row = scores.Slice(t * _tv, _tv);
             for (int s = 0; s < _tv; s++)
             {
-                if (!Allowed(m, mask is not null, b, h, t, s))
+                if (!Allowed(b, h, t, s))
                 {
                     row[s] += AttentionKernels.MaskedScore;
                 }
@@ -592,15 +616,14 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
     }
 
-    private void ClearMasked(Span<float> gradient, Tensor? mask, int b, int h)
+    private void ClearMasked(Span<float> gradient, int b, int h)
     {
-        ReadOnlySpan<float> m = mask is null ? default : mask.AsReadOnlySpan();
         for (int t = 0; t < _tq; t++)
         {
             Span<float> row = gradient.Slice(t * _tv, _tv);
             for (int s = 0; s < _tv; s++)
             {
-                if (!Allowed(m, mask is not null, b, h, t, s))
+                if (!Allowed(b, h, t, s))
                 {
                     row[s] = 0f;
                 }
@@ -608,9 +631,13 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
     }
 
-    private bool Allowed(ReadOnlySpan<float> mask, bool hasMask, int b, int h, int t, int s) =>
+    // Query step t of sample b may attend to key step s in head h when every mask of the last forward pass allows it.
+    private bool Allowed(int b, int h, int t, int s) =>
         (!UseCausalMask || s <= t)
-        && (!hasMask || mask[(b * _maskSampleStride) + (h * _maskHeadStride) + (t * _maskQueryStride) + (s * _maskKeyStride)] != 0f);
+        && (_lastMask is null || _lastMask.AsReadOnlySpan()[(b * _maskSampleStride) + (h * _maskHeadStride) + (t * _maskQueryStride) + (s * _maskKeyStride)] != 0f)
+        && (_lastQueryMask is null || _lastQueryMask.AsReadOnlySpan()[(b * _tq) + t] != 0f)
+        && (_lastValueMask is null || _lastValueMask.AsReadOnlySpan()[(b * _tv) + s] != 0f)
+        && (_lastKeyMask is null || _lastKeyMask.AsReadOnlySpan()[(b * _tv) + s] != 0f);
 
     // The mask's per-sample shape is (Tq, Tv) or (heads, Tq, Tv), each axis either full or 1 (broadcast, stride 0).
     private void SetMaskStrides(TensorShape mask)

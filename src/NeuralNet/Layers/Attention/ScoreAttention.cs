@@ -23,7 +23,8 @@ internal enum ScoreKind
 /// </summary>
 /// <remarks>
 /// Inputs, in order: query (B, Tq, dim), value (B, Tv, dv), key (B, Tv, dim) when present, then with masks the query
-/// mask (B, Tq) and the value mask (B, Tv). Output (B, Tq, dv).
+/// mask (B, Tq) and the value mask (B, Tv). Output (B, Tq, dv). Without mask inputs, the masks that arrive with the
+/// query and the value (Keras' <c>_keras_mask</c>) take their place.
 /// </remarks>
 internal sealed class ScoreAttention
 {
@@ -65,6 +66,8 @@ internal sealed class ScoreAttention
     private Tensor? _lastValue;
     private Tensor? _lastQueryMask;
     private Tensor? _lastValueMask;
+    private Tensor? _outputMask;
+    private Tensor? _queryMaskOut;
     private bool _lastDropped;
 
     public ScoreAttention(ScoreKind mode, int tq, int tv, int dim, int dv, bool hasKey, bool useMask, bool causal, double rate, Parameter? scale, Parameter? concatWeight)
@@ -96,14 +99,26 @@ internal sealed class ScoreAttention
     /// <summary>The attention weights of the last forward pass (after the mask, softmax and, in training, dropout), (B, Tq, Tv).</summary>
     public Tensor? LastWeights => LastBatch < 0 ? null : (_lastDropped ? _dropped! : _weights!).FirstRows(LastBatch);
 
-    /// <summary>The forward pass; <paramref name="random"/> draws the dropout mask (needed only in training with a positive rate).</summary>
-    public Tensor Forward(ReadOnlySpan<Tensor> inputs, bool training, SeededRandom? random)
+    /// <summary>
+    /// The mask of the last forward pass's output (B, Tq): the query mask in effect, 1 where a query step is real and 0
+    /// where it is masked (Keras' <c>compute_mask</c> returns <c>mask[0]</c>); null without a query mask.
+    /// </summary>
+    public Tensor? OutputMask => LastBatch < 0 ? null : _outputMask;
+
+    /// <summary>
+    /// The forward pass. <paramref name="inputMasks"/> are the masks that came with the inputs (empty or null entries for
+    /// none); <paramref name="random"/> draws the dropout mask (needed only in training with a positive rate).
+    /// </summary>
+    public Tensor Forward(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor?> inputMasks, bool training, SeededRandom? random)
     {
         Tensor query = inputs[0], value = inputs[1];
         Tensor key = _hasKey ? inputs[2] : value;
         int first = _hasKey ? 3 : 2;
-        Tensor? queryMask = _useMask ? inputs[first] : null;
-        Tensor? valueMask = _useMask ? inputs[first + 1] : null;
+
+        // Keras fills mask=[query_mask, value_mask] from the inputs' masks only when the call passes none, and never
+        // reads the key's mask.
+        Tensor? queryMask = _useMask ? inputs[first] : (inputMasks.Length > 0 ? inputMasks[0] : null);
+        Tensor? valueMask = _useMask ? inputs[first + 1] : (inputMasks.Length > 1 ? inputMasks[1] : null);
         int batch = query.Shape[0], tqtv = _tq * _tv;
         TensorShape scoreShape = _scoreShape;
         Tensor weights = View(ref _weights, batch, scoreShape);
@@ -185,6 +200,7 @@ internal sealed class ScoreAttention
         _lastValue = value;
         _lastQueryMask = queryMask;
         _lastValueMask = valueMask;
+        _outputMask = queryMask is null ? null : _useMask ? ZeroOne(queryMask, batch) : queryMask;
         LastBatch = batch;
         return output;
     }
@@ -228,20 +244,10 @@ internal sealed class ScoreAttention
             TensorPrimitives.Multiply(dws[..count], _dropMask!.AsReadOnlySpan()[..count], dws[..count]);
         }
 
+        // Keras subtracts 1e9 from masked scores and differentiates through the softmax alone: a masked score's
+        // probability is 0 beside a real key, so its gradient is 0 there, but a row whose keys are all masked is uniform
+        // and its gradient p·(dp − Σ p·dp) reaches q and k, as Keras' does.
         AttentionKernels.SoftmaxBackwardRows(_weights!.AsReadOnlySpan(), dws, dws, batch * _tq, _tv);
-        for (int b = 0; b < batch; b++)
-        {
-            for (int t = 0; t < _tq; t++)
-            {
-                for (int s = 0; s < _tv; s++)
-                {
-                    if (!Allowed(_lastValueMask, b, t, s))
-                    {
-                        dws[(b * tqtv) + (t * _tv) + s] = 0f;
-                    }
-                }
-            }
-        }
 
         Tensor queryGradient = View(ref _queryGradient, batch, _queryShape);
         Tensor keyGradient = View(ref _keyGradient, batch, _keyShape);
@@ -393,6 +399,20 @@ internal sealed class ScoreAttention
                 _scale.Gradient.AsSpan()[0] += (float)dc;
             }
         }
+    }
+
+    // A mask given as an input may hold any non-zero value for "keep"; the output's mask is 1 or 0, as a Keras bool is.
+    private Tensor ZeroOne(Tensor mask, int batch)
+    {
+        Tensor result = View(ref _queryMaskOut, batch, _queryMaskShape);
+        ReadOnlySpan<float> m = mask.AsReadOnlySpan();
+        Span<float> r = result.AsSpan();
+        for (int i = 0; i < r.Length; i++)
+        {
+            r[i] = m[i] == 0f ? 0f : 1f;
+        }
+
+        return result;
     }
 
     private bool Allowed(Tensor? valueMask, int b, int t, int s) =>

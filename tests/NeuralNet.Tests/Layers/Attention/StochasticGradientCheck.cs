@@ -7,11 +7,12 @@ namespace NeuralNet.Tests.Layers.Attention;
 /// A numerical gradient check for the attention and noise layers: like <see cref="MultiInputGradientChecker"/>, with two
 /// differences. Only the inputs listed are perturbed (masks are compared with 0, so they have no gradient to check), and
 /// a layer that draws random numbers in training gets its generator put back to the same state before every forward
-/// pass, so that each pass draws the same dropout mask or noise and the objective is a fixed function.
+/// pass, so that each pass draws the same dropout mask or noise and the objective is a fixed function. Masks that
+/// arrive with the inputs (Keras' propagated masks), when given, go with every forward pass.
 /// </summary>
 internal static class StochasticGradientCheck
 {
-    public static GradientCheckReport Check(Layer layer, Tensor[] inputs, int[] checkedInputs, long seed, bool training, GradientCheckOptions? options = null)
+    public static GradientCheckReport Check(Layer layer, Tensor[] inputs, int[] checkedInputs, long seed, bool training, GradientCheckOptions? options = null, Tensor?[]? masks = null)
     {
         options ??= GradientCheckOptions.Default;
         var state = new ulong[SeededRandom.StateLength];
@@ -21,7 +22,7 @@ internal static class StochasticGradientCheck
         Tensor Forward()
         {
             random?.SetState(state);
-            return layer.Forward(inputs, training);
+            return masks is null ? layer.Forward(inputs, training) : layer.Forward(inputs, masks, training);
         }
 
         Tensor output = Forward();

@@ -194,6 +194,7 @@ public static class OnnxExporter
     // Every layer and activation must have an ONNX form; the first that has none is named, before anything is built.
     private static void CheckSupported(Model model, List<SymbolicTensor> order)
     {
+        CheckNoMaskIsRead(model, order);
         foreach (Layer layer in order.Where(t => t.InboundTensors.Count > 0).Select(t => t.Layer).Distinct())
         {
             if (layer.OutputCount > 1)
@@ -231,6 +232,40 @@ public static class OnnxExporter
                 }
 
                 RecurrentConverter.CheckActivations(recurrent);
+            }
+        }
+    }
+
+    // The ONNX graph carries values only. A mask (made by Embedding with maskZero) changes what the layers that read
+    // it compute (recurrent layers skip masked steps, average pooling leaves them out), so a model where one reaches
+    // such a layer would export silently different results for padded inputs: refused, naming both layers.
+    private static void CheckNoMaskIsRead(Model model, List<SymbolicTensor> order)
+    {
+        var maskedBy = new Dictionary<SymbolicTensor, Layer>();
+        foreach (SymbolicTensor tensor in order.Where(t => t.InboundTensors.Count > 0))
+        {
+            Layer layer = tensor.Layer;
+            if (layer is Embedding { MaskZero: true })
+            {
+                maskedBy[tensor] = layer;
+                continue;
+            }
+
+            Layer? source = tensor.InboundTensors.Select(t => maskedBy.GetValueOrDefault(t)).FirstOrDefault(l => l is not null);
+            if (source is null)
+            {
+                continue;
+            }
+
+            if (layer is Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention or TimeDistributed)
+            {
+                throw new NotSupportedException(
+                    $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{source.Name}' (Embedding with maskZero) makes, which NeuralNet.Onnx cannot export: ONNX carries no masks, so padded inputs would give other results. Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded.");
+            }
+
+            if (layer.SupportsMasking)
+            {
+                maskedBy[tensor] = source;
             }
         }
     }

@@ -169,6 +169,32 @@ public sealed class ExportBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void A_mask_that_reaches_a_layer_reading_it_is_refused_with_both_layers_named()
+    {
+        var model = new Sequential(name: "padded");
+        model.Add(new InputLayer(6));
+        model.Add(new Embedding(10, 4, maskZero: true, name: "words"));
+        model.Add(new Dense(4, name: "project"));
+        model.Add(new Lstm(3, name: "reader"));
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'reader' (Lstm) of model 'padded' reads the mask that layer 'words' (Embedding with maskZero) makes", error.Message, StringComparison.Ordinal);
+
+        var pooled = new Sequential(name: "pooled");
+        pooled.Add(new InputLayer(6));
+        pooled.Add(new Embedding(10, 4, maskZero: true, name: "words"));
+        pooled.Add(new GlobalAveragePooling1D(name: "mean"));
+        Assert.Contains("Layer 'mean'", Assert.Throws<NotSupportedException>(() => pooled.ToOnnxBytes()).Message, StringComparison.Ordinal);
+
+        // A layer that drops the mask (Flatten) ends it: what follows computes the same with or without it.
+        var flattened = new Sequential(name: "flat");
+        flattened.Add(new InputLayer(6));
+        flattened.Add(new Embedding(10, 4, maskZero: true, name: "words"));
+        flattened.Add(new Flatten());
+        flattened.Add(new Dense(2));
+        Assert.NotEmpty(flattened.ToOnnxBytes());
+    }
+
+    [Fact]
     public void An_activation_without_an_onnx_form_is_named_with_its_layer()
     {
         var model = new Sequential(name: "odd");

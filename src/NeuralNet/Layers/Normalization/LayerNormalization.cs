@@ -177,7 +177,15 @@ public sealed class LayerNormalization : Layer
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         int[] sampleAxes = AxisLayout.SampleAxes(_axes, inputShape, Describe());
-        var parameterShape = new TensorShape([.. sampleAxes.Select(a => inputShape[a])]);
+        if (sampleAxes.Length != _axes.Length)
+        {
+            throw new ArgumentException($"{Describe()} names an axis twice in [{string.Join(", ", _axes)}] for input {inputShape.ToBatchString()}; each axis may appear once.", nameof(inputShape));
+        }
+
+        // Keras shapes gamma and beta by the axes in the order given, then reshapes them onto the input: their values
+        // follow the input's (sorted) axis order whatever the given order, and only the declared shape differs.
+        int rank = inputShape.Rank + 1;
+        var parameterShape = new TensorShape([.. _axes.Select(a => inputShape[(a < 0 ? a + rank : a) - 1])]);
         _layout = AxisLayout.Create(inputShape, sampleAxes);
         if (Scale)
         {

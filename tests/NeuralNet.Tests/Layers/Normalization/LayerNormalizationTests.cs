@@ -110,6 +110,29 @@ public class LayerNormalizationTests
     }
 
     [Fact]
+    public void Axes_out_of_order_shape_gamma_and_beta_as_given_and_compute_as_sorted()
+    {
+        // Keras: shape = tuple(input_shape[dim] for dim in self.axis), then ops.reshape onto the input's axes.
+        var given = new LayerNormalization([2, 1]);
+        var sorted = new LayerNormalization([1, 2]);
+        given.Build(new TensorShape(3, 4, 5));
+        sorted.Build(new TensorShape(3, 4, 5));
+        Assert.Equal([4, 3], given.Gamma!.Shape.Dimensions.ToArray());
+        Assert.Equal([4, 3], given.Beta!.Shape.Dimensions.ToArray());
+        Assert.Equal([3, 4], sorted.Gamma!.Shape.Dimensions.ToArray());
+
+        float[] gamma = [.. Enumerable.Range(0, 12).Select(i => 0.5f + (0.1f * i))];
+        gamma.CopyTo(given.Gamma.Value.AsSpan());
+        gamma.CopyTo(sorted.Gamma!.Value.AsSpan());
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 3, 4, 5), 4);
+        Assert.Equal(sorted.Forward(x, training: false).ToArray(), given.Forward(x, training: false).ToArray());
+
+        var twice = new LayerNormalization([1, -3], name: "twice");
+        var error = Assert.Throws<ArgumentException>(() => twice.Build(new TensorShape(3, 4, 5)));
+        Assert.Contains("LayerNormalization 'twice' names an axis twice in [1, -3]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Config_is_keras_and_recreates_the_layer()
     {
         var layer = new LayerNormalization(axis: -2, epsilon: 1e-5f, center: false, gammaRegularizer: new L2(0.01), name: "ln");

@@ -68,6 +68,19 @@ public class StringLookupTests
     }
 
     [Fact]
+    public void LoneSurrogate_InAVocabulary_IsRefusedBeforeAnythingChanges()
+    {
+        // Saved as UTF-8 JSON, "\ud800" would come back as U+FFFD; a surrogate pair is fine.
+        var lookup = new StringLookup(vocabulary: ["a", "b"]);
+        var error = Assert.Throws<ArgumentException>(() => lookup.SetVocabulary(["a", "x\ud800"]));
+        Assert.Contains("lone surrogate (U+D800) at char 1", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => lookup.Adapt(["c", "\udc00", "\udc00"]));
+        Assert.Equal(["[UNK]", "a", "b"], lookup.GetVocabulary());
+        lookup.Adapt(["\ud83d\ude00", "d"]);
+        Assert.Contains("\ud83d\ude00", lookup.GetVocabulary());
+    }
+
+    [Fact]
     public void SaveLoad_InModelPreprocessing_RestoresTheLearnedVocabulary()
     {
         var lookup = new StringLookup(maskToken: "", name: "words");

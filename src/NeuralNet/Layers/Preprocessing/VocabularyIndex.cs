@@ -171,6 +171,7 @@ internal sealed class VocabularyIndex<T>
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The vocabulary has {size} entries; indices above {MaxSize} are not exact in floats."), parameterName);
         }
 
+        CheckText(tokens, parameterName);
         Commit(tokens);
     }
 
@@ -201,7 +202,36 @@ internal sealed class VocabularyIndex<T>
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The data holds {entries.Length} distinct tokens; indices above {MaxSize} are not exact in floats. Set maxTokens to at most {MaxSize}."), parameterName);
         }
 
-        Commit([.. entries.Take(kept).Select(e => e.Key)]);
+        T[] learned = [.. entries.Take(kept).Select(e => e.Key)];
+        CheckText(learned, parameterName);
+        Commit(learned);
+    }
+
+    // A vocabulary is saved as UTF-8 JSON (as Keras keeps strings), which cannot hold a lone surrogate: it would come
+    // back as U+FFFD and map other tokens to its index, so such a token is refused before anything changes.
+    private void CheckText(T[] tokens, string parameterName)
+    {
+        if (tokens is not string[] texts)
+        {
+            return;
+        }
+
+        foreach (string text in texts)
+        {
+            for (int i = 0; i < text.Length; i++)
+            {
+                char c = text[i];
+                if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                {
+                    i++;
+                }
+                else if (char.IsSurrogate(c))
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"The token {_format((T)(object)text)} is not valid Unicode text: it holds a lone surrogate (U+{(int)c:X4}) at char {i}. Vocabularies are saved as UTF-8, which cannot hold one; clean the text first."), parameterName);
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -75,6 +75,22 @@ internal sealed class Graph
             }
         }
 
+        // A wrapper's inner layer holds the wrapper's parameters: called beside it, every weight would be listed, updated,
+        // penalised and saved twice (Keras removes repeats by identity; here the graph is refused instead).
+        var called = new HashSet<Layer>(DistinctLayers(postOrder), ReferenceEqualityComparer.Instance);
+        foreach (Layer layer in called)
+        {
+            foreach (Layer inner in layer.InnerLayers)
+            {
+                if (called.Contains(inner))
+                {
+                    throw new ArgumentException(
+                        $"Model '{modelName}': layer '{names[inner]}' is the inner layer of '{names[layer]}' and is also called on its own; a layer can be in a model once, directly or inside a wrapper. Give the direct call a layer of its own.",
+                        nameof(outputs));
+                }
+            }
+        }
+
         var reached = new HashSet<Node>(postOrder, ReferenceEqualityComparer.Instance);
         foreach (SymbolicTensor input in inputs)
         {

@@ -36,6 +36,22 @@ public class FunctionalBadInputTests
     }
 
     [Fact]
+    public void Create_WrapperInnerLayerAlsoCalledDirectly_ThrowsNamingBoth()
+    {
+        // The inner Dense (the copy the wrapper runs) holds the wrapper's parameters: beside it, each weight would be
+        // updated, penalised and saved twice.
+        var wrapper = new TimeDistributed(new Dense(4, name: "cell"), name: "each");
+        var sequence = new Input(new TensorShape(3, 8), "sequence");
+        var row = new Input(new TensorShape(8), "row");
+        SymbolicTensor first = wrapper.Call(sequence);
+        SymbolicTensor[] outputs = [first, wrapper.InnerLayer.Call(row)];
+
+        var ex = Assert.Throws<ArgumentException>(() => new Functional([sequence, row], outputs, name: "m"));
+        Assert.Contains("Model 'm': layer 'cell' is the inner layer of 'each' and is also called on its own", ex.Message, StringComparison.Ordinal);
+        Assert.Single(new Functional(sequence, outputs[0], name: "alone").Layers.OfType<TimeDistributed>());
+    }
+
+    [Fact]
     public void Create_InputThatIsALayerOutput_Throws()
     {
         var x = new Input(new TensorShape(4), "x");

@@ -1,12 +1,16 @@
 namespace NeuralNet.Losses;
 
 /// <summary>
-/// Keras' <c>CosineSimilarity</c> loss over the last axis: −Σ (t / ‖t‖)·(p / ‖p‖) per row, each norm at least 1e-6
-/// (Keras' l2_normalize: the squared norm at least 1e-12); the mean over rows. −1 when aligned, 1 when opposite.
+/// Keras' <c>CosineSimilarity</c> loss over the last axis: −Σ (t / ‖t‖)·(p / ‖p‖) per row, each norm at least 1e-7
+/// (Keras 3 normalises with <c>ops.nn.normalize</c>: x · min(rsqrt(Σx²), 1 / epsilon), epsilon = 1e-7); the mean over
+/// rows. −1 when aligned, 1 when opposite. Where a row's norm is below 1e-7 its inverse norm is the constant 1e7, so
+/// the gradient does not flow through it.
 /// </summary>
 public sealed class CosineSimilarity : Loss
 {
-    private const double MinimumSquaredNorm = 1e-12;
+    // Keras 3: inv_norm = minimum(rsqrt(square_sum), 1.0 / epsilon) with epsilon = backend.epsilon() = 1e-7
+    // (keras/src/ops/nn.py _normalize). Keras 2's l2_normalize clamped the squared norm at 1e-12 instead.
+    private const double MaximumInverseNorm = 1e7;
 
     /// <inheritdoc/>
     public override string Name => "cosine_similarity";
@@ -64,9 +68,9 @@ public sealed class CosineSimilarity : Loss
 
     private static double InverseNorm(ReadOnlySpan<float> x, out bool clamped)
     {
-        double squares = Dot(x, x);
-        clamped = squares < MinimumSquaredNorm;
-        return 1 / Math.Sqrt(Math.Max(squares, MinimumSquaredNorm));
+        double inverse = 1 / Math.Sqrt(Dot(x, x));
+        clamped = inverse > MaximumInverseNorm; // a zero row gives +inf here, so 1e7; NaN stays NaN, as in Keras
+        return clamped ? MaximumInverseNorm : inverse;
     }
 
     private readonly struct RowValue : IRowLoss

@@ -44,10 +44,11 @@ public abstract partial class Optimizer
     /// The step size. Callbacks such as <see cref="Training.ReduceLROnPlateau"/> change it between steps.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite (the parameter is named <c>learningRate</c>).</exception>
-    /// <exception cref="InvalidOperationException">Set while a <see cref="Schedule"/> drives the rate.</exception>
+    /// <exception cref="InvalidOperationException">Set while a <see cref="Schedule"/> drives the rate; or read while the
+    /// schedule gives a negative, NaN or infinite rate at the current step (0 is allowed: warmup from 0, decay to 0).</exception>
     public float LearningRate
     {
-        get => _schedule is null ? _learningRate : (float)_schedule.Rate(StepCount);
+        get => _schedule is null ? _learningRate : ScheduledRate();
         set => _learningRate = _schedule is null
             ? ValidateLearningRate(value)
             : throw new InvalidOperationException($"The learning rate of {Name} follows its schedule ({_schedule.Name}) and cannot be set; change the schedule, or use an optimizer without one.");
@@ -157,9 +158,16 @@ public abstract partial class Optimizer
     /// </summary>
     /// <param name="parameters">The parameters of the model, in a stable order.</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The <see cref="Schedule"/> gives a negative, NaN or infinite rate at
+    /// this step; thrown before any parameter, gradient or state changes.</exception>
     public void Step(IReadOnlyList<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        if (_schedule is not null)
+        {
+            _ = ScheduledRate();
+        }
+
         Layers.InferencePass.Renew();
         long iterations = Iterations;
         long step = iterations + 1;
@@ -202,7 +210,21 @@ public abstract partial class Optimizer
         StepCount++;
     }
 
-    // Keras' clip_by_global_norm: every gradient times clip / max(global norm, clip), the norm over all of them.
+    // The schedule's rate at this step, as float32: a schedule of the user's own may give anything, and an optimizer's rule
+    // assumes a non-negative finite rate (a NaN would poison every weight, a negative one would climb the loss).
+    private float ScheduledRate()
+    {
+        double rate = _schedule!.Rate(StepCount);
+        float value = (float)rate;
+        return value >= 0f && float.IsFinite(value)
+            ? value
+            : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The learning-rate schedule {_schedule.Name} ({_schedule.GetType().Name}) of {Name} gives {rate} at step {StepCount}; a learning rate must be a non-negative finite number (as float32). No parameter was updated."));
+    }
+
+    // Keras' clip_by_global_norm: every gradient times clip / max(global norm, clip), the norm over all of them. A
+    // non-finite global norm (an inf or NaN gradient anywhere, or squares that overflow float32) makes every gradient
+    // NaN, as Keras does on purpose (scale = scale_for_finite + (use_norm - use_norm)), rather than zeroing the step (inf)
+    // or skipping the clip (NaN).
     private static void ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, float clip)
     {
         double squares = 0;
@@ -216,9 +238,9 @@ public abstract partial class Optimizer
         }
 
         double global = Math.Sqrt(squares);
-        if (global > clip)
+        if (global > clip || !double.IsFinite(global))
         {
-            float scale = (float)(clip / global);
+            float scale = double.IsFinite(global) ? (float)(clip / global) : float.NaN;
             for (int i = 0; i < parameters.Count; i++)
             {
                 if (parameters[i].Trainable)
@@ -455,9 +477,15 @@ public abstract partial class Optimizer
     {
         if (_clipNorm is float clipNorm)
         {
-            // Keras: g * clipnorm / max(||g||, clipnorm); a zero gradient stays zero.
+            // Keras' clip_by_norm: g * clipnorm / max(||g||, clipnorm); a zero gradient stays zero. An infinite norm scales
+            // by 0 (finite elements 0, infinite ones NaN, as Keras' division by inf); a NaN norm makes every element NaN,
+            // as Keras' maximum(NaN, clipnorm) does, rather than skipping the clip.
             float norm = TensorPrimitives.Norm(gradient);
-            if (norm > clipNorm)
+            if (float.IsNaN(norm))
+            {
+                gradient.Fill(float.NaN);
+            }
+            else if (norm > clipNorm)
             {
                 TensorPrimitives.Multiply(gradient, clipNorm / norm, gradient);
             }

@@ -32,14 +32,31 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("CategoricalAccuracy", _ => new CategoricalAccuracy(), "categorical_accuracy");
         SerializationRegistry.AddBuiltIn("SparseCategoricalAccuracy", _ => new SparseCategoricalAccuracy(), "sparse_categorical_accuracy");
         SerializationRegistry.AddBuiltIn("TopKCategoricalAccuracy", c => new TopKCategoricalAccuracy(c.GetInt32("k", 5, minimum: 1), c.GetBoolean("sparse", false)), "top_k_categorical_accuracy");
-        SerializationRegistry.AddBuiltIn("Precision", c => new Precision(c.GetDouble("thresholds", 0.5), c.GetNullableInt64("class_id") is long id ? checked((int)id) : null), "precision");
-        SerializationRegistry.AddBuiltIn("Recall", c => new Recall(c.GetDouble("thresholds", 0.5), c.GetNullableInt64("class_id") is long id ? checked((int)id) : null), "recall");
-        SerializationRegistry.AddBuiltIn("AUC", c => new Auc(c.GetInt32("num_thresholds", 200, minimum: 2), c.GetString("curve", "ROC") == "PR" ? AucCurve.PR : AucCurve.Roc), "auc");
+        SerializationRegistry.AddBuiltIn("Precision", c => new Precision(Absent(c, "Precision", "top_k").GetDouble("thresholds", 0.5), c.GetNullableInt64("class_id") is long id ? checked((int)id) : null), "precision");
+        SerializationRegistry.AddBuiltIn("Recall", c => new Recall(Absent(c, "Recall", "top_k").GetDouble("thresholds", 0.5), c.GetNullableInt64("class_id") is long id ? checked((int)id) : null), "recall");
+        SerializationRegistry.AddBuiltIn("AUC", c =>
+        {
+            // Keras' AUC settings NeuralNet does not implement: refused unless at their defaults, never read as something else.
+            Absent(c, "AUC", "thresholds");
+            Absent(c, "AUC", "label_weights");
+            Absent(c, "AUC", "num_labels");
+            Default(c, "AUC", "multi_label", false);
+            Default(c, "AUC", "from_logits", false);
+            Default(c, "AUC", "summation_method", "interpolation");
+            return new Auc(c.GetInt32("num_thresholds", 200, minimum: 2), c.GetString("curve", "ROC") == "PR" ? AucCurve.PR : AucCurve.Roc);
+        }, "auc");
         SerializationRegistry.AddBuiltIn("MeanAbsoluteError", _ => new MeanAbsoluteErrorMetric(), "mae", "mean_absolute_error");
         SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredErrorMetric(), "mse", "mean_squared_error");
         SerializationRegistry.AddBuiltIn("FBetaScore", c => new FBetaScore(ReadAverage(c), c.GetDouble("beta", 1.0), c.GetNode("threshold") is null ? null : c.GetDouble("threshold")), "fbeta_score");
         SerializationRegistry.AddBuiltIn("F1Score", c => new F1Score(ReadAverage(c), c.GetNode("threshold") is null ? null : c.GetDouble("threshold")), "f1_score");
-        SerializationRegistry.AddBuiltIn("R2Score", _ => new R2Score(), "r2_score");
+        SerializationRegistry.AddBuiltIn("R2Score", c =>
+        {
+            // Keras' class_aggregation None (one score per column) or "variance_weighted_average", and the adjusted score
+            // (num_regressors > 0), are not implemented: refused rather than loaded as the plain uniform average.
+            Default(c, "R2Score", "class_aggregation", "uniform_average");
+            Default(c, "R2Score", "num_regressors", 0L);
+            return new R2Score();
+        }, "r2_score");
         SerializationRegistry.AddBuiltIn("RootMeanSquaredError", _ => new RootMeanSquaredError(), "root_mean_squared_error", "rmse");
 
         // No identifier: like Keras' "MeanIoU", the metric cannot be made without its number of classes.
@@ -199,12 +216,12 @@ internal static class BuiltInSerializables
         }, "sgd");
         SerializationRegistry.AddBuiltIn("Adam", c =>
         {
-            Config d = Defaults(c, new Adam());
+            Config d = Defaults(Default(c, "Adam", "amsgrad", false), new Adam());
             return (Adam)new Adam(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
         }, "adam");
         SerializationRegistry.AddBuiltIn("AdamW", c =>
         {
-            Config d = Defaults(c, new AdamW());
+            Config d = Defaults(Default(c, "AdamW", "amsgrad", false), new AdamW());
             return (AdamW)new AdamW(LearningRate(d), d.GetSingle("weight_decay"), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
         }, "adamw");
         SerializationRegistry.AddBuiltIn("Adagrad", c =>
@@ -265,40 +282,83 @@ internal static class BuiltInSerializables
 
     private static void RegisterLosses()
     {
-        SerializationRegistry.AddBuiltIn("CategoricalCrossentropy", c =>
+        AddLoss("CategoricalCrossentropy", c =>
         {
             Config d = LastAxis(Defaults(c, new CategoricalCrossEntropy()));
             return new CategoricalCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
         }, "categorical_crossentropy");
-        SerializationRegistry.AddBuiltIn("SparseCategoricalCrossentropy", c => new SparseCategoricalCrossEntropy(Defaults(c, new SparseCategoricalCrossEntropy()).GetBoolean("from_logits")), "sparse_categorical_crossentropy");
-        SerializationRegistry.AddBuiltIn("BinaryCrossentropy", c =>
+
+        // Keras' ignore_class (masked labels, averaged over the rest) is not implemented: a label to ignore is refused.
+        AddLoss("SparseCategoricalCrossentropy", c => new SparseCategoricalCrossEntropy(Defaults(Absent(c, "SparseCategoricalCrossentropy", "ignore_class"), new SparseCategoricalCrossEntropy()).GetBoolean("from_logits")), "sparse_categorical_crossentropy");
+        AddLoss("BinaryCrossentropy", c =>
         {
             Config d = LastAxis(Defaults(c, new BinaryCrossEntropy()));
             return new BinaryCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
         }, "binary_crossentropy");
-        SerializationRegistry.AddBuiltIn("BinaryFocalCrossentropy", c =>
+        AddLoss("BinaryFocalCrossentropy", c =>
         {
             Config d = LastAxis(Defaults(c, new BinaryFocalCrossEntropy()));
             return new BinaryFocalCrossEntropy(d.GetBoolean("apply_class_balancing"), d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
         }, "binary_focal_crossentropy");
-        SerializationRegistry.AddBuiltIn("CategoricalFocalCrossentropy", c =>
+        AddLoss("CategoricalFocalCrossentropy", c =>
         {
             Config d = LastAxis(Defaults(c, new CategoricalFocalCrossEntropy()));
             return new CategoricalFocalCrossEntropy(d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
         }, "categorical_focal_crossentropy");
-        SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredError(), "mean_squared_error", "mse");
-        SerializationRegistry.AddBuiltIn("MeanAbsoluteError", _ => new MeanAbsoluteError(), "mean_absolute_error", "mae");
-        SerializationRegistry.AddBuiltIn("MeanAbsolutePercentageError", _ => new MeanAbsolutePercentageError(), "mean_absolute_percentage_error", "mape");
-        SerializationRegistry.AddBuiltIn("MeanSquaredLogarithmicError", _ => new MeanSquaredLogarithmicError(), "mean_squared_logarithmic_error", "msle");
-        SerializationRegistry.AddBuiltIn("Huber", c => new Huber(Defaults(c, new Huber()).GetDouble("delta")), "huber_loss", "huber");
-        SerializationRegistry.AddBuiltIn("LogCosh", _ => new LogCosh(), "log_cosh", "logcosh");
-        SerializationRegistry.AddBuiltIn("Poisson", _ => new Poisson(), "poisson");
-        SerializationRegistry.AddBuiltIn("Hinge", _ => new Hinge(), "hinge");
-        SerializationRegistry.AddBuiltIn("SquaredHinge", _ => new SquaredHinge(), "squared_hinge");
-        SerializationRegistry.AddBuiltIn("CategoricalHinge", _ => new CategoricalHinge(), "categorical_hinge");
-        SerializationRegistry.AddBuiltIn("KLDivergence", _ => new KLDivergence(), "kl_divergence", "kld");
-        SerializationRegistry.AddBuiltIn("CosineSimilarity", _ => new CosineSimilarity(), "cosine_similarity");
+        AddLoss("MeanSquaredError", _ => new MeanSquaredError(), "mean_squared_error", "mse");
+        AddLoss("MeanAbsoluteError", _ => new MeanAbsoluteError(), "mean_absolute_error", "mae");
+        AddLoss("MeanAbsolutePercentageError", _ => new MeanAbsolutePercentageError(), "mean_absolute_percentage_error", "mape");
+        AddLoss("MeanSquaredLogarithmicError", _ => new MeanSquaredLogarithmicError(), "mean_squared_logarithmic_error", "msle");
+        AddLoss("Huber", c => new Huber(Defaults(c, new Huber()).GetDouble("delta")), "huber_loss", "huber");
+        AddLoss("LogCosh", _ => new LogCosh(), "log_cosh", "logcosh");
+        AddLoss("Poisson", _ => new Poisson(), "poisson");
+        AddLoss("Hinge", _ => new Hinge(), "hinge");
+        AddLoss("SquaredHinge", _ => new SquaredHinge(), "squared_hinge");
+        AddLoss("CategoricalHinge", _ => new CategoricalHinge(), "categorical_hinge");
+        AddLoss("KLDivergence", _ => new KLDivergence(), "kl_divergence", "kld");
+        AddLoss("CosineSimilarity", _ => new CosineSimilarity(), "cosine_similarity");
     }
+
+    // Every Keras loss writes "reduction". The trainer reduces as Keras' default, "sum_over_batch_size"; "sum", "none" (or
+    // null) and the other reductions are refused rather than trained as the default.
+    private static void AddLoss<T>(string name, Func<Config, T> fromConfig, params string[] aliases)
+        where T : Loss =>
+        SerializationRegistry.AddBuiltIn(name, c => fromConfig(Default(c, name, "reduction", "sum_over_batch_size")), aliases);
+
+    // A Keras setting NeuralNet does not implement, accepted only when absent or null; returns the configuration.
+    private static Config Absent(Config c, string className, string key) =>
+        c.Contains(key)
+            ? throw c.Error($"{className} \"{key}\" is {Config.Describe(c.GetNode(key))}, a Keras setting NeuralNet does not implement; only null (the default) can be loaded.")
+            : c;
+
+    // A Keras setting NeuralNet implements only at its default, accepted when absent or equal to it (JSON null is refused,
+    // since Keras gives null a meaning of its own, such as no reduction); returns the configuration.
+    private static Config Default(Config c, string className, string key, object defaultValue)
+    {
+        if (!c.Keys.Contains(key))
+        {
+            return c;
+        }
+
+        System.Text.Json.Nodes.JsonNode? node = c.GetNode(key);
+        bool isDefault = defaultValue switch
+        {
+            bool b => node?.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False && node.GetValue<bool>() == b,
+            string text => node?.GetValueKind() == System.Text.Json.JsonValueKind.String && node.GetValue<string>() == text,
+            long number => node?.GetValueKind() == System.Text.Json.JsonValueKind.Number && c.GetDouble(key) == number,
+            _ => throw new ArgumentException("Unsupported default.", nameof(defaultValue)),
+        };
+        return isDefault
+            ? c
+            : throw c.Error(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{className} \"{key}\" is {(node?.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False ? node.ToJsonString() : Config.Describe(node))}; NeuralNet implements only {DescribeDefault(defaultValue)} (Keras' default), so the file cannot be loaded without changing what it does."));
+    }
+
+    private static string DescribeDefault(object value) => value switch
+    {
+        bool b => b ? "true" : "false",
+        string text => $"\"{text}\"",
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
+    };
 
     // Keras writes "axis": -1 for its cross-entropies and IoU metrics; only the last axis is supported here, so another value must not be
     // silently ignored.

@@ -65,11 +65,23 @@ public sealed class ConfusionMatrix
     /// </summary>
     /// <param name="predictions">(samples, classes) scores or probabilities, e.g. from <see cref="Models.Model.Predict(Models.ModelData, int)"/>.</param>
     /// <param name="targets">(samples, classes) one-hot, or (samples,) / (samples, 1) integer labels.</param>
-    /// <exception cref="ArgumentException">The sample counts or widths do not fit, or a label is out of range.</exception>
+    /// <exception cref="ArgumentException">The predictions or targets have more than two axes (a sequence output such as
+    /// (samples, steps, classes) is not flattened into steps × classes classes: reshape it to (samples · steps, classes)
+    /// first), the sample counts or widths do not fit, or a label is out of range.</exception>
     public static ConfusionMatrix FromPredictions(Tensor predictions, Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(targets);
+        if (predictions.Rank > 2)
+        {
+            throw new ArgumentException($"predictions {predictions.Shape} have {predictions.Rank} axes; a confusion matrix takes (samples, classes) scores. For one prediction per position of a sequence, reshape the predictions to (samples * steps, classes) and the targets to match.", nameof(predictions));
+        }
+
+        if (targets.Rank > 2)
+        {
+            throw new ArgumentException($"targets {targets.Shape} have {targets.Rank} axes; a confusion matrix takes (samples, classes) one-hot or (samples,) / (samples, 1) label targets. Reshape sequence targets to (samples * steps, ...) first.", nameof(targets));
+        }
+
         int samples = predictions.Shape[0];
         if (targets.Shape[0] != samples)
         {

@@ -2,7 +2,9 @@ namespace NeuralNet.Training;
 
 /// <summary>
 /// Keras' <c>R2Score</c> (coefficient of determination) with <c>class_aggregation="uniform_average"</c>, streaming: per output
-/// column 1 − Σ(t − p)² / Σ(t − mean t)², 0 where the targets do not vary, then the mean over columns.
+/// column 1 − Σ(t − p)² / Σ(t − mean t)², then the mean over columns. As Keras' <c>result</c>, a column whose score is
+/// ±∞ (targets that do not vary, predictions that miss them) scores 0, while NaN (targets that do not vary, predicted
+/// exactly: 0/0, or NaN predictions) is kept, so it shows in the result rather than passing for "no better than the mean".
 /// </summary>
 public sealed class R2Score : Metric
 {
@@ -67,7 +69,7 @@ public sealed class R2Score : Metric
         {
             double spread = _squares[c] - (_sum[c] * _sum[c] / _count);
             double score = 1 - (_residuals[c] / spread);
-            total += double.IsFinite(score) ? score : 0;
+            total += double.IsInfinity(score) ? 0 : score; // Keras: ops.where(ops.isinf(raw_scores), 0.0, raw_scores)
         }
 
         return total / _sum.Length;

@@ -43,16 +43,30 @@ internal static class StreamingMetrics
         return Math.Max(1, count / Math.Max(1, batch));
     }
 
-    /// <summary>How many values of <paramref name="row"/> are strictly larger than row[<paramref name="index"/>] (TensorFlow's in_top_k).</summary>
-    public static int Above(ReadOnlySpan<float> row, int index)
+    /// <summary>
+    /// Whether row[<paramref name="index"/>] is among the <paramref name="k"/> largest values of <paramref name="row"/>
+    /// (fewer than k values strictly larger; ties count as in), as TensorFlow's InTopK kernel: a row holding a NaN or
+    /// an infinity is a miss, so a diverged model cannot score hits.
+    /// </summary>
+    public static bool InTopK(ReadOnlySpan<float> row, int index, int k)
     {
-        int above = 0;
         float value = row[index];
+        if (!float.IsFinite(value))
+        {
+            return false;
+        }
+
+        int above = 0;
         foreach (float v in row)
         {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+
             above += v > value ? 1 : 0;
         }
 
-        return above;
+        return above < k;
     }
 }

@@ -5,6 +5,7 @@ namespace NeuralNet.Training;
 /// <summary>
 /// Keras' <c>TopKCategoricalAccuracy</c> (and, with <c>sparse</c> labels, <c>SparseTopKCategoricalAccuracy</c>): the fraction of
 /// rows whose target class is among the k largest predictions (fewer than k predictions strictly larger, as TensorFlow's in_top_k).
+/// A row with a NaN or infinite prediction is a miss (TensorFlow's InTopK kernel), so a diverged model scores 0, not 1.
 /// </summary>
 public sealed class TopKCategoricalAccuracy : Metric
 {
@@ -54,7 +55,7 @@ public sealed class TopKCategoricalAccuracy : Metric
         {
             double weight = StreamingMetrics.Weight(sampleWeights, r, perSample);
             int target = Sparse ? (int)targets.AsReadOnlySpan()[r] : Accuracy.ArgMax(targets.AsReadOnlySpan().Slice(r * width, width));
-            _hits += target >= 0 && target < width && StreamingMetrics.Above(predictions.AsReadOnlySpan().Slice(r * width, width), target) < K ? weight : 0;
+            _hits += target >= 0 && target < width && StreamingMetrics.InTopK(predictions.AsReadOnlySpan().Slice(r * width, width), target, K) ? weight : 0;
             _count += weight;
         }
     }

@@ -8,24 +8,25 @@ namespace NeuralNet.Optimizers.Schedules;
 /// initial. Decay: from · ((1 − alpha) · 0.5 · (1 + cos(π · s / decaySteps)) + alpha), s the steps since the decay began,
 /// at most decaySteps.
 /// </summary>
-/// <param name="initialLearningRate">The rate at step 0.</param>
+/// <param name="initialLearningRate">The rate at step 0; non-negative (0 to warm up from 0).</param>
 /// <param name="decaySteps">The steps the cosine decay lasts; positive.</param>
-/// <param name="alpha">The final rate as a fraction of the rate the decay starts from.</param>
-/// <param name="warmupTarget">The rate reached by the warm-up; null for none.</param>
-/// <param name="warmupSteps">The steps of the warm-up.</param>
+/// <param name="alpha">The final rate as a fraction of the rate the decay starts from; in [0, 1].</param>
+/// <param name="warmupTarget">The rate reached by the warm-up; non-negative; null for none.</param>
+/// <param name="warmupSteps">The steps of the warm-up; non-negative.</param>
+/// <exception cref="ArgumentOutOfRangeException">A setting is outside its range (named in the exception); every range keeps the rate non-negative and finite.</exception>
 public sealed class CosineDecay(double initialLearningRate, long decaySteps, double alpha = 0.0, double? warmupTarget = null, long warmupSteps = 0) : LearningRateSchedule
 {
     /// <summary>The rate at step 0.</summary>
-    public double InitialLearningRate { get; } = Finite(initialLearningRate, nameof(initialLearningRate));
+    public double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
 
     /// <summary>The steps the cosine decay lasts.</summary>
     public long DecaySteps { get; } = PositiveSteps(decaySteps, nameof(decaySteps));
 
     /// <summary>The final rate as a fraction of the rate the decay starts from.</summary>
-    public double Alpha { get; } = Finite(alpha, nameof(alpha));
+    public double Alpha { get; } = UnitInterval(alpha, nameof(alpha));
 
     /// <summary>The rate reached by the warm-up, or null.</summary>
-    public double? WarmupTarget { get; } = warmupTarget is double target ? Finite(target, nameof(warmupTarget)) : null;
+    public double? WarmupTarget { get; } = warmupTarget is double target ? NonNegative(target, nameof(warmupTarget)) : null;
 
     /// <summary>The steps of the warm-up.</summary>
     public long WarmupSteps { get; } = warmupSteps >= 0 ? warmupSteps : throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "warmupSteps must be >= 0.");

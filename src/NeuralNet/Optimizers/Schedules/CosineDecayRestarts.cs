@@ -6,27 +6,28 @@ namespace NeuralNet.Optimizers.Schedules;
 /// Keras' <c>CosineDecayRestarts</c> (SGDR): cosine decays that restart, the i-th lasting firstDecaySteps · tMul^i steps
 /// and starting from initial · mMul^i; each decays to alpha times its start.
 /// </summary>
-/// <param name="initialLearningRate">The rate at step 0.</param>
+/// <param name="initialLearningRate">The rate at step 0; non-negative.</param>
 /// <param name="firstDecaySteps">The length of the first decay; positive.</param>
-/// <param name="tMul">The factor of each decay's length over the previous one.</param>
-/// <param name="mMul">The factor of each decay's starting rate over the previous one.</param>
-/// <param name="alpha">The final rate of each decay as a fraction of its start.</param>
+/// <param name="tMul">The factor of each decay's length over the previous one; at least 1 (shorter and shorter periods end after a finite number of steps, past which Keras' formula gives NaN).</param>
+/// <param name="mMul">The factor of each decay's starting rate over the previous one; non-negative.</param>
+/// <param name="alpha">The final rate of each decay as a fraction of its start; in [0, 1].</param>
+/// <exception cref="ArgumentOutOfRangeException">A setting is outside its range (named in the exception); every range keeps the rate non-negative and finite.</exception>
 public sealed class CosineDecayRestarts(double initialLearningRate, long firstDecaySteps, double tMul = 2.0, double mMul = 1.0, double alpha = 0.0) : LearningRateSchedule
 {
     /// <summary>The rate at step 0.</summary>
-    public double InitialLearningRate { get; } = Finite(initialLearningRate, nameof(initialLearningRate));
+    public double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
 
     /// <summary>The length of the first decay.</summary>
     public long FirstDecaySteps { get; } = PositiveSteps(firstDecaySteps, nameof(firstDecaySteps));
 
     /// <summary>The factor of each decay's length over the previous one.</summary>
-    public double TMul { get; } = Finite(tMul, nameof(tMul));
+    public double TMul { get; } = AtLeast(tMul, 1.0, nameof(tMul), "periods that shrink (tMul below 1) add up to a finite number of steps, after which the rate is undefined (NaN)");
 
     /// <summary>The factor of each decay's starting rate over the previous one.</summary>
-    public double MMul { get; } = Finite(mMul, nameof(mMul));
+    public double MMul { get; } = NonNegative(mMul, nameof(mMul));
 
     /// <summary>The final rate of each decay as a fraction of its start.</summary>
-    public double Alpha { get; } = Finite(alpha, nameof(alpha));
+    public double Alpha { get; } = UnitInterval(alpha, nameof(alpha));
 
     /// <inheritdoc/>
     public override string Name => "CosineDecayRestarts";

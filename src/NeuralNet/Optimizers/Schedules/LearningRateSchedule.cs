@@ -57,4 +57,24 @@ public abstract class LearningRateSchedule
     /// <summary>Requires a finite value.</summary>
     private protected static double Finite(double value, string parameterName) =>
         double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(parameterName, value, $"{parameterName} must be finite.");
+
+    private protected static double NonNegative(double value, string parameterName) =>
+        value >= 0 && double.IsFinite(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(parameterName, value, string.Create(CultureInfo.InvariantCulture, $"{parameterName} must be a non-negative finite number but is {value}."));
+
+    private protected static double Positive(double value, string parameterName) =>
+        value > 0 && double.IsFinite(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(parameterName, value, string.Create(CultureInfo.InvariantCulture, $"{parameterName} must be a positive finite number but is {value}."));
+
+    private protected static double AtLeast(double value, double minimum, string parameterName, string why) =>
+        value >= minimum && double.IsFinite(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(parameterName, value, string.Create(CultureInfo.InvariantCulture, $"{parameterName} must be a finite number >= {minimum} but is {value}: {why}."));
+
+    private protected static double UnitInterval(double value, string parameterName) =>
+        value >= 0 && value <= 1
+            ? value
+            : throw new ArgumentOutOfRangeException(parameterName, value, string.Create(CultureInfo.InvariantCulture, $"{parameterName} must be in [0, 1] but is {value}: outside it the decayed rate leaves [alpha · initial, initial] and can turn negative."));
 }

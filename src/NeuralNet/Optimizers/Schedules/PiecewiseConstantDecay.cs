@@ -14,7 +14,7 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
     /// <summary>Creates the schedule.</summary>
     /// <param name="boundaries">Increasing step boundaries.</param>
     /// <param name="values">One more value than boundaries.</param>
-    /// <exception cref="ArgumentException">The lengths do not match, the boundaries do not increase, or a value is not finite.</exception>
+    /// <exception cref="ArgumentException">The lengths do not match, the boundaries do not increase, or a value is negative or not finite (<see cref="ArgumentOutOfRangeException"/>).</exception>
     public PiecewiseConstantDecay(IReadOnlyList<long> boundaries, IReadOnlyList<double> values)
     {
         ArgumentNullException.ThrowIfNull(boundaries);
@@ -33,7 +33,7 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
         }
 
         _boundaries = [.. boundaries];
-        _values = [.. values.Select((v, i) => Finite(v, $"values[{i}]"))];
+        _values = [.. values.Select((v, i) => NonNegative(v, $"values[{i}]"))];
     }
 
     /// <summary>The step boundaries.</summary>

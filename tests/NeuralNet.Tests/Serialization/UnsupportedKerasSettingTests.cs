@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using NeuralNet.Losses;
+using NeuralNet.Optimizers;
+using NeuralNet.Serialization;
+using NeuralNet.Training;
+using Xunit;
+
+namespace NeuralNet.Tests.Serialization;
+
+/// <summary>
+/// Keras settings that change what a loss, metric or optimizer does, which NeuralNet does not implement: a file with a
+/// non-default value is refused with an <see cref="InvalidDataException"/> naming the class and the key, never loaded
+/// silently as the default; the defaults (as Keras writes them) still load.
+/// </summary>
+public class UnsupportedKerasSettingTests
+{
+    [Theory]
+    [InlineData("Adam", "\"amsgrad\": true")]
+    [InlineData("AdamW", "\"amsgrad\": true")]
+    public void Optimizer_NonDefault_IsRefused(string className, string setting)
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => Read<Optimizer>(className, setting));
+        Assert.Contains($"{className} \"amsgrad\" is true", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("MeanSquaredError", "\"reduction\": \"sum\"", "\"reduction\" is \"sum\"")]
+    [InlineData("CategoricalCrossentropy", "\"reduction\": \"none\"", "\"reduction\" is \"none\"")]
+    [InlineData("Huber", "\"reduction\": null", "\"reduction\" is null")]
+    [InlineData("CosineSimilarity", "\"reduction\": \"mean_with_sample_weight\"", "\"reduction\" is \"mean_with_sample_weight\"")]
+    [InlineData("SparseCategoricalCrossentropy", "\"ignore_class\": 0", "\"ignore_class\" is 0")]
+    public void Loss_NonDefault_IsRefused(string className, string setting, string expected)
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => Read<Loss>(className, setting));
+        Assert.Contains($"{className} {expected}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("AUC", "\"from_logits\": true", "\"from_logits\" is true")]
+    [InlineData("AUC", "\"summation_method\": \"minoring\"", "\"summation_method\" is \"minoring\"")]
+    [InlineData("AUC", "\"multi_label\": true", "\"multi_label\" is true")]
+    [InlineData("AUC", "\"label_weights\": [1, 2]", "\"label_weights\" is")]
+    [InlineData("AUC", "\"thresholds\": [0.3, 0.6]", "\"thresholds\" is")]
+    [InlineData("R2Score", "\"class_aggregation\": \"variance_weighted_average\"", "\"class_aggregation\" is \"variance_weighted_average\"")]
+    [InlineData("R2Score", "\"class_aggregation\": null", "\"class_aggregation\" is null")]
+    [InlineData("R2Score", "\"num_regressors\": 2", "\"num_regressors\" is 2")]
+    [InlineData("Precision", "\"top_k\": 3", "\"top_k\" is 3")]
+    [InlineData("Recall", "\"top_k\": 3", "\"top_k\" is 3")]
+    public void Metric_NonDefault_IsRefused(string className, string setting, string expected)
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => Read<Metric>(className, setting));
+        Assert.Contains($"{className} {expected}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KerasDefaults_StillLoad()
+    {
+        Assert.IsType<Adam>(Read<Optimizer>("Adam", "\"amsgrad\": false"));
+        Assert.IsType<AdamW>(Read<Optimizer>("AdamW", "\"amsgrad\": false"));
+        Assert.IsType<MeanSquaredError>(Read<Loss>("MeanSquaredError", "\"reduction\": \"sum_over_batch_size\", \"name\": \"mse\""));
+        Assert.IsType<SparseCategoricalCrossEntropy>(Read<Loss>("SparseCategoricalCrossentropy", "\"reduction\": \"sum_over_batch_size\", \"ignore_class\": null, \"from_logits\": true"));
+        Assert.IsType<Auc>(Read<Metric>("AUC", "\"num_thresholds\": 200, \"curve\": \"ROC\", \"summation_method\": \"interpolation\", \"multi_label\": false, \"num_labels\": null, \"label_weights\": null, \"from_logits\": false"));
+        Assert.IsType<R2Score>(Read<Metric>("R2Score", "\"class_aggregation\": \"uniform_average\", \"num_regressors\": 0"));
+        Assert.IsType<Precision>(Read<Metric>("Precision", "\"thresholds\": null, \"top_k\": null, \"class_id\": null"));
+        Assert.IsType<Recall>(Read<Metric>("Recall", "\"thresholds\": 0.5, \"top_k\": null, \"class_id\": null"));
+    }
+
+    private static T Read<T>(string className, string settings)
+        where T : class =>
+        SerializationRegistry.Deserialize<T>(JsonNode.Parse("{\"class_name\": \"" + className + "\", \"config\": {" + settings + "}}")!, new Config(), "component");
+}

@@ -12,7 +12,8 @@ namespace NeuralNet;
 /// and its storage is cleared when <see cref="Gradient"/> is next read, or simply overwritten by the next backward
 /// pass, which saves a pass over large kernels. Read the gradient through <see cref="Gradient"/> after each step
 /// rather than through a <see cref="Tensor"/> reference kept from before it. Non-trainable parameters (BatchNormalization's moving
-/// statistics) are updated by their layer, never by an optimizer.
+/// statistics) are updated by their layer, never by an optimizer. A parameter of a frozen layer
+/// (<see cref="Layers.Layer.Trainable"/> false) is not trainable either, until the layer is unfrozen.
 /// </remarks>
 public sealed class Parameter
 {
@@ -27,7 +28,7 @@ public sealed class Parameter
         Name = name;
         Value = new Tensor(shape);
         _gradient = new Tensor(shape);
-        Trainable = trainable;
+        IsTrainableKind = trainable;
         Regularizer = regularizer;
         PendingInitializer = pendingInitializer;
     }
@@ -53,8 +54,11 @@ public sealed class Parameter
         }
     }
 
-    /// <summary>Whether optimizers update this parameter.</summary>
-    public bool Trainable { get; }
+    /// <summary>
+    /// Whether optimizers update this parameter: it was created trainable (a weight, not a statistic its layer tracks) and
+    /// its layer is not frozen (<see cref="Layers.Layer.Trainable"/>). Keras' <c>variable.trainable</c>.
+    /// </summary>
+    public bool Trainable => IsTrainableKind && !Frozen;
 
     /// <summary>The weight penalty applied to this parameter, if any.</summary>
     public Regularizer? Regularizer { get; }
@@ -72,6 +76,12 @@ public sealed class Parameter
     // The initializer still to run: a layer called on symbolic tensors creates its parameters before the model that
     // seeds them exists, so they are filled when the model is created or at the layer's first forward pass.
     internal Initializer? PendingInitializer { get; set; }
+
+    // Whether the parameter was created trainable: a weight, as opposed to a statistic its layer updates itself.
+    internal bool IsTrainableKind { get; }
+
+    // Set while the layer that owns the parameter is frozen (Layer.Trainable false).
+    internal bool Frozen { get; set; }
 
     // The optimizer's deferred clear (see the remarks).
     internal void DiscardGradient() => _gradientDiscarded = true;

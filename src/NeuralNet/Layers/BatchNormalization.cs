@@ -1,5 +1,6 @@
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
+using NeuralNet.Regularizers;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
@@ -7,7 +8,9 @@ namespace NeuralNet.Layers;
 /// <summary>
 /// Batch normalization over the last axis (Keras <c>BatchNormalization</c>, axis -1): in training, each channel is
 /// normalized with the batch's mean and variance and the moving statistics are updated; at inference the moving
-/// statistics are used. Output <c>gamma * (x - mean) / sqrt(variance + epsilon) + beta</c>.
+/// statistics are used. Output <c>gamma * (x - mean) / sqrt(variance + epsilon) + beta</c>. A frozen layer
+/// (<see cref="Layer.Trainable"/> false) runs in inference mode even in training, keeping its moving statistics, as
+/// Keras does (<c>training and self.trainable</c>): the usual way to fine-tune a model that contains batch normalization.
 /// </summary>
 /// <remarks>
 /// Parameters, in Keras' order: <c>gamma</c> (when <see cref="Scale"/>) and <c>beta</c> (when <see cref="Center"/>),
@@ -17,7 +20,6 @@ namespace NeuralNet.Layers;
 /// </remarks>
 public sealed class BatchNormalization : Layer
 {
-    private static readonly Ones s_ones = new();
     private Parameter? _gamma;
     private Parameter? _beta;
     private Parameter? _movingMean;
@@ -39,9 +41,26 @@ public sealed class BatchNormalization : Layer
     /// <param name="epsilon">Added to the variance before the square root, positive.</param>
     /// <param name="center">Whether to learn an offset <c>beta</c>.</param>
     /// <param name="scale">Whether to learn a factor <c>gamma</c>.</param>
+    /// <param name="betaInitializer">Fills <c>beta</c>; zeros when null.</param>
+    /// <param name="gammaInitializer">Fills <c>gamma</c>; ones when null.</param>
+    /// <param name="movingMeanInitializer">Fills the moving mean; zeros when null.</param>
+    /// <param name="movingVarianceInitializer">Fills the moving variance; ones when null.</param>
+    /// <param name="betaRegularizer">Weight penalty on <c>beta</c>, or null.</param>
+    /// <param name="gammaRegularizer">Weight penalty on <c>gamma</c>, or null.</param>
     /// <param name="name">The layer's name; the model names it <c>batch_normalization</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="momentum"/> is outside [0, 1] or <paramref name="epsilon"/> is not positive.</exception>
-    public BatchNormalization(float momentum = 0.99f, float epsilon = 1e-3f, bool center = true, bool scale = true, string? name = null)
+    public BatchNormalization(
+        float momentum = 0.99f,
+        float epsilon = 1e-3f,
+        bool center = true,
+        bool scale = true,
+        Initializer? betaInitializer = null,
+        Initializer? gammaInitializer = null,
+        Initializer? movingMeanInitializer = null,
+        Initializer? movingVarianceInitializer = null,
+        Regularizer? betaRegularizer = null,
+        Regularizer? gammaRegularizer = null,
+        string? name = null)
         : base(name)
     {
         if (!(momentum >= 0f && momentum <= 1f))
@@ -58,6 +77,12 @@ public sealed class BatchNormalization : Layer
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
+        BetaInitializer = betaInitializer ?? Zeros.Instance;
+        GammaInitializer = gammaInitializer ?? new Ones();
+        MovingMeanInitializer = movingMeanInitializer ?? Zeros.Instance;
+        MovingVarianceInitializer = movingVarianceInitializer ?? new Ones();
+        BetaRegularizer = betaRegularizer;
+        GammaRegularizer = gammaRegularizer;
     }
 
     /// <summary>The weight of the old value in each moving-statistics update.</summary>
@@ -72,26 +97,70 @@ public sealed class BatchNormalization : Layer
     /// <summary>Whether a factor <c>gamma</c> is learned.</summary>
     public bool Scale { get; }
 
+    /// <summary>Fills <c>beta</c> when the layer is built.</summary>
+    public Initializer BetaInitializer { get; }
+
+    /// <summary>Fills <c>gamma</c> when the layer is built.</summary>
+    public Initializer GammaInitializer { get; }
+
+    /// <summary>Fills the moving mean when the layer is built.</summary>
+    public Initializer MovingMeanInitializer { get; }
+
+    /// <summary>Fills the moving variance when the layer is built.</summary>
+    public Initializer MovingVarianceInitializer { get; }
+
+    /// <summary>The weight penalty on <c>beta</c>, or null.</summary>
+    public Regularizer? BetaRegularizer { get; }
+
+    /// <summary>The weight penalty on <c>gamma</c>, or null.</summary>
+    public Regularizer? GammaRegularizer { get; }
+
+    // The axis as a Keras configuration gave it: -1, or the input's last axis counted with the batch axis ("axis": 3 on
+    // NHWC images, as keras.applications write it), checked when the layer is built.
+    private int ConfiguredAxis { get; init; } = -1;
+
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()
-        .Set("axis", -1).Set("momentum", Momentum).Set("epsilon", Epsilon).Set("center", Center).Set("scale", Scale);
+        .Set("axis", ConfiguredAxis).Set("momentum", Momentum).Set("epsilon", Epsilon).Set("center", Center).Set("scale", Scale)
+        .Set("beta_initializer", BetaInitializer).Set("gamma_initializer", GammaInitializer)
+        .Set("moving_mean_initializer", MovingMeanInitializer).Set("moving_variance_initializer", MovingVarianceInitializer)
+        .Set("beta_regularizer", BetaRegularizer).Set("gamma_regularizer", GammaRegularizer)
+        .SetNull("beta_constraint").SetNull("gamma_constraint");
 
-    /// <summary>Keras' <c>from_config</c>: only the channels-last axis (-1, or [-1]) is supported.</summary>
+    /// <summary>
+    /// Keras' <c>from_config</c>: only the channels-last axis is supported: -1, or a positive axis that names the input's
+    /// last axis (counting the batch axis, as Keras does), checked when the layer is built; a list of one such axis too.
+    /// </summary>
     internal static BatchNormalization FromConfig(Config config)
     {
+        int axis = -1;
         if (config.Contains("axis"))
         {
-            bool lastAxis = config.GetNode("axis") is System.Text.Json.Nodes.JsonArray
-                ? config.GetInt32Array("axis", 1) is [-1]
-                : config.GetInt32("axis") == -1;
-            if (!lastAxis)
+            int[] axes = config.GetNode("axis") is System.Text.Json.Nodes.JsonArray ? config.GetInt32Array("axis", 1) : [config.GetInt32("axis")];
+            if (axes is not [int only] || !(only == -1 || only > 0))
             {
                 throw config.Error("only \"axis\": -1 (channels last) is supported.");
             }
+
+            axis = only;
         }
 
         Config d = config.WithDefaults(new BatchNormalization().GetConfig());
-        return new BatchNormalization(d.GetSingle("momentum"), d.GetSingle("epsilon"), d.GetBoolean("center"), d.GetBoolean("scale"), config.GetString("name"));
+        return new BatchNormalization(
+            d.GetSingle("momentum"),
+            d.GetSingle("epsilon"),
+            d.GetBoolean("center"),
+            d.GetBoolean("scale"),
+            d.GetInitializer("beta_initializer"),
+            d.GetInitializer("gamma_initializer"),
+            d.GetInitializer("moving_mean_initializer"),
+            d.GetInitializer("moving_variance_initializer"),
+            d.GetRegularizer("beta_regularizer"),
+            d.GetRegularizer("gamma_regularizer"),
+            config.GetString("name"))
+        {
+            ConfiguredAxis = axis,
+        };
     }
 
     /// <summary>The moving mean used at inference, (channels). Throws until the layer is built.</summary>
@@ -120,20 +189,26 @@ public sealed class BatchNormalization : Layer
             throw new ArgumentException($"{Describe()} expects input with at least one axis per sample but got {inputShape.ToBatchString()}.", nameof(inputShape));
         }
 
+        if (ConfiguredAxis != -1 && ConfiguredAxis != inputShape.Rank)
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{Describe()}: only \"axis\": -1 (channels last) is supported; axis {ConfiguredAxis} of input {inputShape.ToBatchString()} is not its last axis ({inputShape.Rank})."), nameof(inputShape));
+        }
+
         int channels = inputShape[-1];
         var shape = new TensorShape(channels);
         if (Scale)
         {
-            _gamma = AddParameter("gamma", shape, s_ones);
+            _gamma = AddParameter("gamma", shape, GammaInitializer, GammaRegularizer);
         }
 
         if (Center)
         {
-            _beta = AddParameter("beta", shape, Zeros.Instance);
+            _beta = AddParameter("beta", shape, BetaInitializer, BetaRegularizer);
         }
 
-        _movingMean = AddParameter("moving_mean", shape, Zeros.Instance, trainable: false);
-        _movingVariance = AddParameter("moving_variance", shape, s_ones, trainable: false);
+        _movingMean = AddParameter("moving_mean", shape, MovingMeanInitializer, trainable: false);
+        _movingVariance = AddParameter("moving_variance", shape, MovingVarianceInitializer, trainable: false);
         _mean = new float[channels];
         _variance = new float[channels];
         _invStd = new float[channels];
@@ -150,6 +225,9 @@ public sealed class BatchNormalization : Layer
         _xhat = BatchView(ref _xhatBuffer, _batch, InputShape);
         ReadOnlySpan<float> gamma = _gamma is null ? default : _gamma.Value.AsReadOnlySpan();
         ReadOnlySpan<float> beta = _beta is null ? default : _beta.Value.AsReadOnlySpan();
+
+        // Keras: batch statistics only when training and trainable; a frozen layer keeps its moving statistics.
+        training &= Trainable;
         if (training)
         {
             BatchNorm.Statistics(input.AsReadOnlySpan(), channels, _mean, _variance, _sums);

@@ -37,6 +37,11 @@ public abstract partial class Layer
     private ParameterSource? _parameterSource;
     private bool _parametersPending;
     private bool _ranFused;
+    private bool _trainable = true;
+
+    // Counts every change of a layer's Trainable anywhere: an executor compares it with the count it planned its backward
+    // pass for (one integer per forward pass), so a model with nothing frozen does no other work for freezing.
+    private static int s_trainabilityVersion;
 
     /// <summary>Creates a layer.</summary>
     /// <param name="name">The layer's name; when null, the model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
@@ -75,7 +80,63 @@ public abstract partial class Layer
     /// <summary>The number of scalars in all parameters.</summary>
     public long ParameterCount => _parameters.Sum(p => (long)p.Value.Length);
 
-    /// <summary>The number of scalars in trainable parameters.</summary>
+    /// <summary>
+    /// Whether the layer's weights are trained (Keras' <c>layer.trainable</c>); true by default. Setting it to false freezes
+    /// the layer: the optimizer leaves its parameters as they are (<see cref="Parameter.Trainable"/> becomes false), they
+    /// are not counted in <see cref="TrainableParameterCount"/>, their weight penalties leave the loss, a backward pass that
+    /// reaches only frozen layers stops there, and <see cref="BatchNormalization"/> runs in inference mode even in training
+    /// (Keras: <c>training and self.trainable</c>). A wrapper (<see cref="Bidirectional"/>, <see cref="TimeDistributed"/>)
+    /// passes the value on to the layers inside it, as Keras' setter recurses; <c>Model.Trainable</c> sets every layer.
+    /// </summary>
+    /// <remarks>
+    /// The value is saved in the layer's configuration (<c>"trainable"</c>) and read back on load. A change takes effect at
+    /// the model's next forward pass (the next training step, also inside a running <c>Fit</c> from a callback); unlike
+    /// Keras, <c>Compile</c> need not be called again. Set it between steps, not while another thread trains the model.
+    /// Non-trainable statistics (BatchNormalization's moving mean and variance) stay non-trainable when the layer is
+    /// unfrozen.
+    /// </remarks>
+    public bool Trainable
+    {
+        get => Primary._trainable;
+        set
+        {
+            Layer layer = Primary;
+            layer._trainable = value;
+            foreach (Parameter parameter in layer._parameters)
+            {
+                parameter.Frozen = !value;
+            }
+
+            foreach (Layer inner in layer.InnerLayers)
+            {
+                inner.Trainable = value;
+            }
+
+            Interlocked.Increment(ref s_trainabilityVersion);
+        }
+    }
+
+    /// <summary>The count of <see cref="Trainable"/> changes so far, in any layer (see <see cref="s_trainabilityVersion"/>).</summary>
+    internal static int TrainabilityVersion => Volatile.Read(ref s_trainabilityVersion);
+
+    /// <summary>Whether a parameter of the layer is trainable now (created trainable, layer not frozen).</summary>
+    internal bool HasTrainableParameters
+    {
+        get
+        {
+            foreach (Parameter parameter in _parameters)
+            {
+                if (parameter.Trainable)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>The number of scalars in trainable parameters (none while the layer is frozen, see <see cref="Trainable"/>).</summary>
     public long TrainableParameterCount => _parameters.Where(p => p.Trainable).Sum(p => (long)p.Value.Length);
 
     /// <summary>
@@ -241,6 +302,15 @@ public abstract partial class Layer
 
         _inputShapes = inputShapes.ToArray();
         IsBuilt = true;
+        if (!Trainable)
+        {
+            // Frozen before it was built (or a copy of a frozen layer): the layers a wrapper made inside itself are frozen
+            // too (AddParameter froze the parameters).
+            foreach (Layer inner in InnerLayers)
+            {
+                inner.Trainable = false;
+            }
+        }
     }
 
     /// <summary>
@@ -372,9 +442,10 @@ public abstract partial class Layer
     /// <summary>
     /// The layer's configuration (Keras' <c>get_config</c>): <c>name</c>, <c>trainable</c> and <c>dtype</c> here;
     /// subclasses add their constructor arguments. Saving a model writes it; the factory registered with
-    /// <see cref="SerializationRegistry"/> reads it back.
+    /// <see cref="SerializationRegistry"/> reads it back (<c>trainable</c> is read by the registry for every layer, so a
+    /// factory need not).
     /// </summary>
-    public virtual Config GetConfig() => new Config().Set("name", Name).Set("trainable", true).Set("dtype", "float32");
+    public virtual Config GetConfig() => new Config().Set("name", Name).Set("trainable", Trainable).Set("dtype", "float32");
 
     /// <summary>Validates <paramref name="inputShape"/>, creates the parameters and returns the output shape (all per sample).</summary>
     protected abstract TensorShape OnBuild(TensorShape inputShape);
@@ -408,6 +479,11 @@ public abstract partial class Layer
         Parameter parameter = _parameterSource is null
             ? new Parameter(name, shape, trainable, regularizer, initializer)
             : _parameterSource.Create(this, _parameters.Count, name, shape, trainable, regularizer, initializer);
+        if (!Trainable)
+        {
+            parameter.Frozen = true;
+        }
+
         _parametersPending |= parameter.PendingInitializer is not null;
         _parameters.Add(parameter);
         return parameter;
@@ -618,6 +694,22 @@ public abstract partial class Layer
     {
         /// <summary>The parameter the layer asks for with <see cref="AddParameter"/>, as its <paramref name="index"/>-th.</summary>
         public abstract Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizer? regularizer, Initializer initializer);
+    }
+
+    /// <summary>
+    /// The configuration item of a layer this one wraps: <paramref name="template"/>'s (the layer given to the wrapper),
+    /// with the <c>trainable</c> flag of <paramref name="running"/>, the copy that runs once built, which may have been
+    /// frozen on its own.
+    /// </summary>
+    private protected static System.Text.Json.Nodes.JsonObject SerializeWrapped(Layer template, Layer? running)
+    {
+        System.Text.Json.Nodes.JsonObject item = SerializationRegistry.Serialize(template);
+        if (running is not null && item["config"] is System.Text.Json.Nodes.JsonObject config)
+        {
+            config["trainable"] = running.Trainable;
+        }
+
+        return item;
     }
 
     /// <summary>

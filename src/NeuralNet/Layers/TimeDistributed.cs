@@ -54,7 +54,7 @@ public sealed class TimeDistributed : Layer
     public override bool SupportsMasking => true;
 
     /// <inheritdoc/>
-    public override Config GetConfig() => base.GetConfig().Set("layer", SerializationRegistry.Serialize(Layer));
+    public override Config GetConfig() => base.GetConfig().Set("layer", SerializeWrapped(Layer, _inner));
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static TimeDistributed FromConfig(Config config) =>

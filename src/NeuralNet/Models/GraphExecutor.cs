@@ -10,8 +10,9 @@ namespace NeuralNet.Models;
 /// </summary>
 /// <remarks>
 /// Every buffer is created on the first batch of a given size and reused, so a step allocates nothing once warm.
-/// A node computes its input gradient only when something upstream has parameters (the first dense layer of a chain
-/// skips it), and a node with no parameters and no such input is not run backward at all.
+/// A node computes its input gradient only when something upstream has trainable parameters (the first dense layer of a
+/// chain skips it, and so does the first trainable layer above a frozen base), and a node with no trainable parameters
+/// and no such input is not run backward at all.
 /// </remarks>
 internal sealed class GraphExecutor
 {
@@ -20,6 +21,10 @@ internal sealed class GraphExecutor
     private readonly int[] _outputSlots;
     private readonly TensorShape[] _slotShapes;
     private readonly bool[] _requiresGradient;
+    private readonly int[] _consumers;
+    private readonly bool _inferenceCopy;
+    private readonly bool _fuse;
+    private int _plannedTrainability;
     private readonly bool[] _fusable;
     private readonly Tensor?[] _values;
     private readonly Tensor?[] _masks;
@@ -61,7 +66,9 @@ internal sealed class GraphExecutor
         int slots = slotOf.Count;
         _slotShapes = new TensorShape[slots];
         _requiresGradient = new bool[slots];
-        var consumers = new int[slots];
+        _consumers = new int[slots];
+        _inferenceCopy = inferenceCopy;
+        _fuse = fuse;
         var steps = new List<Step>();
         foreach (Node node in graph.Nodes)
         {
@@ -82,20 +89,13 @@ internal sealed class GraphExecutor
             }
 
             int[] inputSlots = [.. node.Inputs.Select(t => slotOf[t])];
-            bool needsInputGradient = !inferenceCopy && inputSlots.Any(s => _requiresGradient[s]);
             Layer instance = inferenceCopy ? node.Layer.CopyForCall(graph.LocalIndex(node)) : node.Layer.InstanceForCall(graph.LocalIndex(node));
-            instance.ComputesInputGradient = needsInputGradient;
-            foreach (int o in outputSlots)
-            {
-                _requiresGradient[o] = needsInputGradient || node.Layer.Parameters.Count > 0;
-            }
-
             foreach (int s in inputSlots)
             {
-                consumers[s]++;
+                _consumers[s]++;
             }
 
-            steps.Add(new Step(instance, inputSlots, outputSlots, needsInputGradient, node.Layer.Parameters.Count > 0));
+            steps.Add(new Step(node.Layer, instance, inputSlots, outputSlots));
         }
 
         _steps = [.. steps];
@@ -107,13 +107,10 @@ internal sealed class GraphExecutor
             int slot = _outputSlots[k];
             Step? producer = ProducerOf(slot);
             _fusable[k] = producer is not null && producer.InputSlots.Length == 1 && producer.OutputSlots.Length == 1 && producer.Instance.EndsWithSoftmax
-                && consumers[slot] == 0 && _outputSlots.Count(s => s == slot) == 1;
+                && _consumers[slot] == 0 && _outputSlots.Count(s => s == slot) == 1;
         }
 
-        if (fuse)
-        {
-            FuseConvolutionsWithPooling(consumers);
-        }
+        PlanBackward();
 
         _values = new Tensor?[slots];
         _masks = new Tensor?[slots];
@@ -122,6 +119,48 @@ internal sealed class GraphExecutor
         _ownsGradient = new bool[slots];
         _sumBuffers = new Tensor?[slots];
         _outputs = new Tensor[_outputSlots.Length];
+    }
+
+    /// <summary>
+    /// Decides, from which parameters are trainable now, what the backward pass computes: a node computes its input gradient
+    /// only when something upstream has trainable parameters, and a node with neither trainable parameters nor such an
+    /// input is not run backward (frozen layers at the bottom of a model cost no backward work). Then pairs convolutions
+    /// with the max pooling that alone reads their output, which depends on those decisions. Run when the executor is made
+    /// and again by the next forward pass after a layer's <see cref="Layer.Trainable"/> changed.
+    /// </summary>
+    private void PlanBackward()
+    {
+        _plannedTrainability = Layer.TrainabilityVersion;
+        Array.Clear(_requiresGradient);
+        foreach (Step step in _steps)
+        {
+            bool needsInputGradient = false;
+            if (!_inferenceCopy)
+            {
+                foreach (int s in step.InputSlots)
+                {
+                    needsInputGradient |= _requiresGradient[s];
+                }
+            }
+
+            step.Instance.ComputesInputGradient = needsInputGradient;
+            step.NeedsInputGradient = needsInputGradient;
+            step.HasParameters = step.Layer.HasTrainableParameters;
+            foreach (int o in step.OutputSlots)
+            {
+                _requiresGradient[o] = needsInputGradient || step.HasParameters;
+            }
+
+            step.PooledBy = null;
+            step.PooledFrom = null;
+            step.RanPooled = false;
+            step.PooledGradient = null;
+        }
+
+        if (_fuse)
+        {
+            FuseConvolutionsWithPooling(_consumers);
+        }
     }
 
     /// <summary>
@@ -215,6 +254,11 @@ internal sealed class GraphExecutor
     public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training)
     {
         _passRows = null;
+        if (!_inferenceCopy && _plannedTrainability != Layer.TrainabilityVersion)
+        {
+            PlanBackward();
+        }
+
         if (training && inputs.Length > 0 && inputs[0].Shape[0] > LargestTrainingBatch)
         {
             LargestTrainingBatch = inputs[0].Shape[0];
@@ -554,8 +598,11 @@ internal sealed class GraphExecutor
         return buffer.FirstRows(batch);
     }
 
-    private sealed class Step(Layer instance, int[] inputSlots, int[] outputSlots, bool needsInputGradient, bool hasParameters)
+    private sealed class Step(Layer layer, Layer instance, int[] inputSlots, int[] outputSlots)
     {
+        // The node's layer (whose parameters the instance shares).
+        public Layer Layer { get; } = layer;
+
         public Layer Instance { get; } = instance;
 
         public int[] InputSlots { get; } = inputSlots;
@@ -566,9 +613,10 @@ internal sealed class GraphExecutor
 
         public Tensor?[] OutputGradients { get; } = new Tensor?[outputSlots.Length];
 
-        public bool NeedsInputGradient { get; } = needsInputGradient;
+        // Set by PlanBackward: whether the step computes its input gradient, and whether it has trainable parameters.
+        public bool NeedsInputGradient { get; set; }
 
-        public bool HasParameters { get; } = hasParameters;
+        public bool HasParameters { get; set; }
 
         public Tensor[] InputValues { get; } = new Tensor[inputSlots.Length];
 

@@ -44,6 +44,7 @@ public abstract partial class Model
     private CompileRequest? _compileRequest;
     private Trainer? _trainer;
     private int _fitCount;
+    private bool _trainable = true;
 
     /// <summary>Creates a model.</summary>
     /// <param name="name">The model's name, shown by <see cref="Summary"/>.</param>
@@ -93,8 +94,28 @@ public abstract partial class Model
     /// <summary>The number of scalars in all parameters (a shared layer's counted once).</summary>
     public long ParameterCount => Layers.Sum(l => l.ParameterCount);
 
-    /// <summary>The number of scalars in trainable parameters.</summary>
+    /// <summary>The number of scalars in trainable parameters (those of frozen layers not counted).</summary>
     public long TrainableParameterCount => Layers.Sum(l => l.TrainableParameterCount);
+
+    /// <summary>
+    /// Whether the model is trained (Keras' <c>model.trainable</c>); true by default. Setting it sets
+    /// <see cref="Layer.Trainable"/> of every layer in <see cref="Layers"/> (and the layers inside wrappers), as Keras' setter
+    /// recurses: <c>baseModel.Trainable = false</c> freezes a whole model. A layer's own setting can be changed afterwards
+    /// (unfreeze the top layers to fine-tune them). Saved in the model file and read back. The change takes effect at the
+    /// next training step; <c>Compile</c> need not be called again.
+    /// </summary>
+    public bool Trainable
+    {
+        get => _trainable;
+        set
+        {
+            _trainable = value;
+            foreach (Layer layer in Layers)
+            {
+                layer.Trainable = value;
+            }
+        }
+    }
 
     /// <summary>The optimizer given to <c>Compile</c>, or null.</summary>
     public Optimizer? Optimizer => _compileRequest?.Optimizer;

@@ -265,7 +265,7 @@ internal static class ModelSerializer
     // inbound nodes, each a call on tensors named [layer, node, tensor].
     private static JsonObject ModelConfig(Model model)
     {
-        var config = new JsonObject { ["name"] = model.Name, ["trainable"] = true, ["seed"] = model.Seed };
+        var config = new JsonObject { ["name"] = model.Name, ["trainable"] = model.Trainable, ["seed"] = model.Seed };
         var layers = new JsonArray();
         config["layers"] = layers;
         if (model is Sequential sequential)
@@ -460,6 +460,7 @@ internal static class ModelSerializer
         {
             var model = new Sequential(layers.Select(l => l.Layer), name, seed);
             model.Build(inputShape);
+            ReadModelTrainable(config, model);
             return model;
         }
         catch (ArgumentException ex)
@@ -586,7 +587,18 @@ internal static class ModelSerializer
             throw config.Error($"layer '{FormatError.Shorten(stray.Name)}' is not between the model's inputs and outputs.");
         }
 
+        ReadModelTrainable(config, model);
         return model;
+    }
+
+    // Keras' model-level "trainable": false freezes the whole model (its trainable_weights are then empty, whatever its
+    // layers say); true leaves each layer as its own configuration set it.
+    private static void ReadModelTrainable(Config config, Model model)
+    {
+        if (config.Contains("trainable") && !config.GetBoolean("trainable"))
+        {
+            model.Trainable = false;
+        }
     }
 
     private static string ReadModelName(Config config, string fallback)

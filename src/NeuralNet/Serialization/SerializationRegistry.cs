@@ -39,6 +39,14 @@ public static class SerializationRegistry
     private static readonly Dictionary<Type, Entry> s_byType = [];
     private static readonly Dictionary<(ComponentKind Kind, string Alias), string> s_aliases = [];
 
+    // Keras settings that change what a layer computes and that no built-in layer implements: a file may hold them only
+    // as null. Checked here, for every built-in layer, rather than in each factory; a user's factory reads its own keys.
+    private static readonly string[] s_unsupportedLayerKeys =
+    [
+        "kernel_constraint", "bias_constraint", "recurrent_constraint", "depthwise_constraint", "pointwise_constraint",
+        "gamma_constraint", "beta_constraint", "embeddings_constraint", "alpha_constraint", "activity_regularizer",
+    ];
+
 #pragma warning disable CA1810 // The built-ins must be in place before any lookup; a static constructor says so directly.
     static SerializationRegistry()
     {
@@ -225,17 +233,55 @@ public static class SerializationRegistry
     }
 
     /// <summary>A new, unbuilt instance of a registered layer's type made from its configuration: what loading does, in one step (the tests' round trip).</summary>
-    internal static Layer Recreate(Layer layer) => (Layer)EntryOf(layer).Factory(layer.GetConfig());
+    internal static Layer Recreate(Layer layer) => Recreate(layer, layer.GetConfig());
 
     /// <summary>A new, unbuilt instance of <paramref name="layer"/>'s registered type made from <paramref name="config"/> (a changed copy of its configuration).</summary>
-    internal static Layer Recreate(Layer layer, Config config) => (Layer)EntryOf(layer).Factory(config);
+    internal static Layer Recreate(Layer layer, Config config)
+    {
+        var created = (Layer)EntryOf(layer).Factory(config);
+        ApplyLayerSettings(created, config);
+        return created;
+    }
+
+    // Refuses a built-in layer's configuration that holds a setting the library would otherwise drop silently.
+    private static void CheckLayerConfig(Entry entry, Config config)
+    {
+        foreach (string key in s_unsupportedLayerKeys)
+        {
+            if (config.Contains(key))
+            {
+                string name = config.Json["name"] is JsonValue value && value.TryGetValue(out string? text) ? $" '{FormatError.Shorten(text)}'" : string.Empty;
+                string what = key == "activity_regularizer" ? "activity regularization is not implemented" : "weight constraints are not implemented";
+                throw config.Error($"{entry.Name}{name}: \"{key}\" is not supported ({what}); it must be null or absent.");
+            }
+        }
+    }
+
+    // The settings every layer's configuration carries, read here so that no factory needs to: "trainable" (Keras' base
+    // Layer argument; absent means true).
+    private static void ApplyLayerSettings(Layer layer, Config config)
+    {
+        if (config.Contains("trainable") && !config.GetBoolean("trainable"))
+        {
+            layer.Trainable = false;
+        }
+    }
 
     private static object Create(Entry entry, Config config, Config owner)
     {
         object? created;
         try
         {
+            if (entry.Kind == ComponentKind.Layer && entry.BuiltIn)
+            {
+                CheckLayerConfig(entry, config);
+            }
+
             created = entry.Factory(config);
+            if (created is Layer layer)
+            {
+                ApplyLayerSettings(layer, config);
+            }
         }
         catch (InvalidDataException)
         {

@@ -3,7 +3,8 @@ namespace NeuralNet.Training;
 /// <summary>
 /// Weight penalties, applied once per step for every parameter that has a <see cref="Parameter.Regularizer"/>, whatever
 /// layer owns it (a custom layer's regularized weight needs no code of its own) and however often the layer is called:
-/// the penalty joins the loss, and its gradient joins the parameter's gradient after the backward pass.
+/// the penalty joins the loss, and its gradient joins the parameter's gradient after the backward pass. A parameter that
+/// is not trainable now (its layer is frozen) has no penalty, as Keras collects penalties from trainable weights only.
 /// </summary>
 internal static class Penalties
 {
@@ -14,7 +15,10 @@ internal static class Penalties
         for (int i = 0; i < regularized.Count; i++)
         {
             Parameter p = regularized[i];
-            penalty += p.Regularizer!.Penalty(p.Value.AsReadOnlySpan());
+            if (p.Trainable)
+            {
+                penalty += p.Regularizer!.Penalty(p.Value.AsReadOnlySpan());
+            }
         }
 
         return penalty;
@@ -26,7 +30,10 @@ internal static class Penalties
         for (int i = 0; i < regularized.Count; i++)
         {
             Parameter p = regularized[i];
-            p.Regularizer!.AddGradient(p.Value.AsReadOnlySpan(), p.Gradient.AsSpan());
+            if (p.Trainable)
+            {
+                p.Regularizer!.AddGradient(p.Value.AsReadOnlySpan(), p.Gradient.AsSpan());
+            }
         }
     }
 }

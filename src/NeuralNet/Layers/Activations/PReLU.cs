@@ -73,7 +73,6 @@ public sealed class PReLU : Layer
     /// <summary>Keras' <c>from_config</c>; <c>"shared_axes"</c> may be null, an integer or a list, and the constraint must be null.</summary>
     internal static PReLU FromConfig(Config config)
     {
-        NormalizationConfig.RequireNoConstraints(config, "alpha_constraint");
         int[]? shared = !config.Contains("shared_axes") ? null
             : config.GetNode("shared_axes") is System.Text.Json.Nodes.JsonArray ? config.GetInt32Array("shared_axes", 32)
             : [config.GetInt32("shared_axes")];

@@ -132,7 +132,6 @@ public sealed class GroupNormalization : Layer
     /// <summary>Keras' <c>from_config</c>; constraints must be null.</summary>
     internal static GroupNormalization FromConfig(Config config)
     {
-        NormalizationConfig.RequireNoConstraints(config, "beta_constraint", "gamma_constraint");
         Config d = config.WithDefaults(new GroupNormalization().GetConfig());
         return new GroupNormalization(d.GetInt32("groups"), d.GetInt32("axis"), d.GetSingle("epsilon"), d.GetBoolean("center"), d.GetBoolean("scale"),
             d.GetInitializer("beta_initializer"), d.GetInitializer("gamma_initializer"), d.GetRegularizer("beta_regularizer"), d.GetRegularizer("gamma_regularizer"),

@@ -156,7 +156,6 @@ public sealed class LayerNormalization : Layer
     /// <summary>Keras' <c>from_config</c>; <c>"axis"</c> may be an integer or a list, constraints must be null and <c>rms_scaling</c> false.</summary>
     internal static LayerNormalization FromConfig(Config config)
     {
-        NormalizationConfig.RequireNoConstraints(config, "beta_constraint", "gamma_constraint");
         if (config.Contains("rms_scaling") && config.GetBoolean("rms_scaling"))
         {
             throw config.Error("\"rms_scaling\": true (deprecated in Keras) is not supported.");

@@ -109,9 +109,9 @@ public sealed class Bidirectional : Layer
     public override Config GetConfig()
     {
         Config config = base.GetConfig()
-            .Set("layer", SerializationRegistry.Serialize(Layer))
+            .Set("layer", SerializeWrapped(Layer, _forward))
             .Set("merge_mode", MergeMode == BidirectionalMergeMode.None ? null : MergeMode.ToString().ToLowerInvariant());
-        return BackwardLayerTemplate is null ? config : config.Set("backward_layer", SerializationRegistry.Serialize(BackwardLayerTemplate));
+        return BackwardLayerTemplate is null ? config : config.Set("backward_layer", SerializeWrapped(BackwardLayerTemplate, _backward));
     }
 
     /// <summary>Keras' <c>from_config</c>.</summary>

@@ -163,7 +163,7 @@ public abstract partial class Layer
     /// 0 for the layer itself; k for the instance a model runs for the layer's k-th call in that model. A layer that draws
     /// random numbers while running (as <see cref="Dropout"/> does) can mix it into its seed so that each call draws its own.
     /// </summary>
-    protected internal int CallIndex { get; private set; }
+    protected internal int CallIndex { get; internal set; }
 
     /// <summary>The layer whose call this instance runs (itself, except for the copies of shared layers).</summary>
     internal Layer Primary => _primary ?? this;

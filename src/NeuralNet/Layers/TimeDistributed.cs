@@ -88,6 +88,9 @@ public sealed class TimeDistributed : Layer
     {
         Layer inner = InnerLayer;
         inner.Seed = Seed;
+
+        // A shared wrapper's k-th call runs its own inner copy: it draws the k-th stream, as a shared Dropout does.
+        inner.CallIndex = CallIndex;
         inner.ComputesInputGradient = ComputesInputGradient;
         int rows = input.Shape[0] * InputShape[0];
         Tensor flat = View(input, ref _viewedInput, ref _inputView, rows, _innerInputShape);

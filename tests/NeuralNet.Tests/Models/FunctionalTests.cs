@@ -366,6 +366,18 @@ public class FunctionalTests
         Assert.All(model.Forward([ones], training: false)[0].ToArray(), v => Assert.Equal(0f, v));
     }
 
+    [Fact]
+    public void Forward_SharedWrapperAroundDropoutTraining_DropsDifferentElementsInEachCall()
+    {
+        // The wrapper's calls run inner copies of their own; each must draw its call's stream, as a plain shared Dropout does.
+        var x = new Input(new TensorShape(4, 16), "x");
+        var wrapped = new TimeDistributed(new Dropout(0.5, name: "drop"), name: "each");
+        var model = new Functional(x, new Subtract().Call(wrapped.Call(x), wrapped.Call(x)), seed: 3);
+        Tensor ones = Tensor.Ones(2, 4, 16);
+        Assert.Contains(model.Forward([ones], training: true)[0].ToArray(), v => v != 0f);
+        Assert.All(model.Forward([ones], training: false)[0].ToArray(), v => Assert.Equal(0f, v));
+    }
+
     private static double[] Row(Tensor t, int n) => [.. Enumerable.Range(0, t.Shape[1]).Select(i => (double)t[n, i])];
 
     private static double[] Affine(double[] x, Dense layer)

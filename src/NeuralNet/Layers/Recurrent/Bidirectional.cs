@@ -224,6 +224,7 @@ public sealed class Bidirectional : Layer
         // The copies draw their own dropout streams from this layer's seed (given by the model after the build).
         forward.Seed = SeededRandom.Derive(Seed, 0);
         backward.Seed = SeededRandom.Derive(Seed, 1);
+        (forward.CallIndex, backward.CallIndex) = (CallIndex, CallIndex);
         forward.ComputesInputGradient = ComputesInputGradient;
         backward.ComputesInputGradient = ComputesInputGradient;
         Tensor? mask = InputMask;

@@ -217,8 +217,15 @@ public abstract partial class Layer
     /// <param name="inputs">The symbolic inputs, in order.</param>
     /// <returns>The symbolic outputs, of shapes <see cref="OutputShapes"/>.</returns>
     /// <exception cref="ArgumentException">The number of inputs or their shapes do not fit the layer, or differ from its first call.</exception>
+    /// <exception cref="InvalidOperationException">The layer is an <see cref="InputLayer"/>, which takes no tensors.</exception>
     public SymbolicTensor[] CallOutputs(params ReadOnlySpan<SymbolicTensor> inputs)
     {
+        if (this is InputLayer)
+        {
+            // Keras' InputLayer takes no tensors; a graph holding such a call would save but not load.
+            throw new InvalidOperationException($"{Describe()} starts a model and cannot be called on a tensor; use the Input it made (or the tensor itself) instead.");
+        }
+
         RequireInputCount(inputs.Length, nameof(inputs));
         var shapes = new TensorShape[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)

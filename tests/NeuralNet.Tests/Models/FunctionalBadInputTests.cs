@@ -52,6 +52,17 @@ public class FunctionalBadInputTests
     }
 
     [Fact]
+    public void Call_InputLayerOnATensor_ThrowsNamingIt()
+    {
+        // Keras' InputLayer takes no tensors; such a graph saved but did not load.
+        var x = new Input(new TensorShape(4), "x");
+        var error = Assert.Throws<InvalidOperationException>(() => x.Layer.Call(x));
+        Assert.Contains("starts a model and cannot be called on a tensor", error.Message, StringComparison.Ordinal);
+        Assert.Single(x.Layer.Nodes);
+        Assert.Equal(2, new Functional(x, new Dense(2).Call(x)).Predict(Tensor.Ones(1, 4)).Shape[1]);
+    }
+
+    [Fact]
     public void Create_InputThatIsALayerOutput_Throws()
     {
         var x = new Input(new TensorShape(4), "x");

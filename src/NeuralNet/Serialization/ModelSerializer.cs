@@ -711,11 +711,23 @@ internal static class ModelSerializer
                 throw item.At(where).Error("must be an object whose \"args\" is a non-empty array.");
             }
 
+            // Keras writes a call's tensors as one list (Add()([a, b])) or as positional arguments (mha(query, value));
+            // a keyword argument this reader does not apply (a tensor, training=True) is refused, not dropped.
             JsonNode? first = args[0];
-            JsonNode?[] tensors = first is JsonArray list ? [.. list] : [first];
+            if (first is JsonArray && args.Count > 1)
+            {
+                throw item.At(where).Error("passes a list of tensors and further positional arguments; expected one list, or tensors as separate arguments.");
+            }
+
+            JsonNode?[] tensors = first is JsonArray list ? [.. list] : [.. args];
             if (tensors.Length == 0)
             {
                 throw item.At(where).Error("the call has no input tensors.");
+            }
+
+            if (node["kwargs"] is JsonObject kwargs && kwargs.FirstOrDefault(k => k.Value is not null) is { Key: not null } keyword)
+            {
+                throw item.At(where).Error($"passes \"{keyword.Key}\" by keyword, which NeuralNet does not read; only null keyword arguments are accepted.");
             }
 
             calls.Add([.. tensors.Select(t => ReadReference(t, item.At(where)))]);

@@ -248,8 +248,7 @@ internal sealed class Trainer
         long seen = 0;
         for (int b = 0; ; b++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (loader.Next() is not Tensor[] batch)
+            if (NextBatch(loader, cancellationToken) is not Tensor[] batch)
             {
                 return;
             }
@@ -287,6 +286,7 @@ internal sealed class Trainer
         }
     }
 
+    // The next batch, or null at the end of the pass; training and validation both stop here on cancellation.
     private static Tensor[]? NextBatch(EpochBatches loader, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

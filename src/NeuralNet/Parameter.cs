@@ -39,7 +39,10 @@ public sealed class Parameter
     /// <summary>The current value.</summary>
     public Tensor Value { get; }
 
-    /// <summary>The accumulated gradient of the loss with respect to <see cref="Value"/>.</summary>
+    /// <summary>
+    /// The accumulated gradient of the loss with respect to <see cref="Value"/>. While the parameter is not
+    /// <see cref="Trainable"/> (its layer frozen), layers need not compute it: Dense and the convolutions leave it as it is.
+    /// </summary>
     public Tensor Gradient
     {
         get

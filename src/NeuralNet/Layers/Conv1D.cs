@@ -265,9 +265,14 @@ public sealed class Conv1D : Layer
         }
 
         ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
-        Span<float> kernelGradient = Kernel.GradientForProduct(out float beta);
-        Gemm.Multiply(true, false, k, Filters, rows, 1f, _patches!.AsReadOnlySpan(), k, dzSpan, Filters, beta, kernelGradient, Filters);
-        if (UseBias)
+        if (Kernel.Trainable)
+        {
+            // Skipped while frozen: nothing reads a frozen layer's gradients.
+            Span<float> kernelGradient = Kernel.GradientForProduct(out float beta);
+            Gemm.Multiply(true, false, k, Filters, rows, 1f, _patches!.AsReadOnlySpan(), k, dzSpan, Filters, beta, kernelGradient, Filters);
+        }
+
+        if (UseBias && _bias!.Trainable)
         {
             Span<float> biasGradient = _bias!.Gradient.AsSpan();
             for (int r = 0; r < rows; r++)

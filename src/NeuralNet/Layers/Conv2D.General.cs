@@ -108,16 +108,20 @@ public sealed partial class Conv2D
         }
 
         ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
-        if (_bias is not null)
+        if (_bias is { Trainable: true })
         {
             Convolution.AddColumnSums(dzSpan, Filters, _bias.Gradient.AsSpan());
         }
 
-        Span<float> kernelGradient = _kernel!.GradientForProduct(out float beta);
-        for (int group = 0; group < Groups; group++)
+        if (_kernel!.Trainable)
         {
-            Gemm.Multiply(true, false, patch, fg, rows, 1f, _groupCols.AsSpan(group * rows * patch, rows * patch), patch,
-                dzSpan[(group * fg)..], Filters, beta, kernelGradient[(group * fg)..], Filters);
+            // Skipped while frozen: nothing reads a frozen layer's gradients.
+            Span<float> kernelGradient = _kernel.GradientForProduct(out float beta);
+            for (int group = 0; group < Groups; group++)
+            {
+                Gemm.Multiply(true, false, patch, fg, rows, 1f, _groupCols.AsSpan(group * rows * patch, rows * patch), patch,
+                    dzSpan[(group * fg)..], Filters, beta, kernelGradient[(group * fg)..], Filters);
+            }
         }
 
         if (!ComputesInputGradient)

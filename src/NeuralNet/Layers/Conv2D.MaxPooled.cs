@@ -109,7 +109,11 @@ public sealed partial class Conv2D
         _pooledGradient = null;
         AddBiasPartials();
         int rows = _batch * _geometry.OutputPixels, patch = _geometry.PatchSize;
-        Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel!.Gradient.AsSpan());
+        if (_kernel!.Trainable)
+        {
+            Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel.Gradient.AsSpan());
+        }
+
         return ComputesInputGradient ? InputGradient(dz) : null;
     }
 

@@ -351,7 +351,12 @@ public sealed partial class Conv2D : Layer
 
         AddBiasPartials();
 
-        Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel!.Gradient.AsSpan());
+        // Skipped while frozen: nothing reads a frozen layer's gradients, and this product is as large as the forward one.
+        if (_kernel!.Trainable)
+        {
+            Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel.Gradient.AsSpan());
+        }
+
         if (!ComputesInputGradient)
         {
             return outputGradient;
@@ -389,10 +394,13 @@ public sealed partial class Conv2D : Layer
     private void AddPartials()
     {
         int kernelSize = _geometry.PatchSize * Filters;
-        Span<float> kernelGradient = _kernel!.Gradient.AsSpan();
-        for (int n = 0; n < _batch; n++)
+        if (_kernel!.Trainable)
         {
-            TensorPrimitives.Add(kernelGradient, _kernelPartials.AsSpan(n * kernelSize, kernelSize), kernelGradient);
+            Span<float> kernelGradient = _kernel.Gradient.AsSpan();
+            for (int n = 0; n < _batch; n++)
+            {
+                TensorPrimitives.Add(kernelGradient, _kernelPartials.AsSpan(n * kernelSize, kernelSize), kernelGradient);
+            }
         }
 
         AddBiasPartials();
@@ -400,7 +408,7 @@ public sealed partial class Conv2D : Layer
 
     private void AddBiasPartials()
     {
-        if (_bias is not null)
+        if (_bias is { Trainable: true })
         {
             Span<float> biasGradient = _bias.Gradient.AsSpan();
             for (int n = 0; n < _batch; n++)

@@ -247,10 +247,15 @@ public sealed class Dense : Layer
         int batch = dz.Shape[0], inputs = InputShape[-1], units = Units, rows = dz.Length / units;
         Parameter kernel = _kernel!;
         ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
-        Span<float> kernelGradient = kernel.GradientForProduct(out float beta);
-        Gemm.Multiply(true, false, inputs, units, rows, 1f, input.AsReadOnlySpan(), inputs, dzSpan, units, beta, kernelGradient, units);
+        // A frozen layer's gradients are never read (the optimizer skips it), so a frozen layer between trainable ones
+        // only passes the gradient on.
+        if (kernel.Trainable)
+        {
+            Span<float> kernelGradient = kernel.GradientForProduct(out float beta);
+            Gemm.Multiply(true, false, inputs, units, rows, 1f, input.AsReadOnlySpan(), inputs, dzSpan, units, beta, kernelGradient, units);
+        }
 
-        if (UseBias)
+        if (UseBias && _bias!.Trainable)
         {
             Span<float> biasGradient = _bias!.Gradient.AsSpan();
             for (int start = 0; start < dzSpan.Length; start += units)

@@ -39,9 +39,10 @@ public abstract partial class Layer
     private bool _ranFused;
     private bool _trainable = true;
 
-    // Counts every change of a layer's Trainable anywhere: an executor compares it with the count it planned its backward
-    // pass for (one integer per forward pass), so a model with nothing frozen does no other work for freezing.
-    private static int s_trainabilityVersion;
+    // Counts this layer's Trainable changes: an executor compares the sum over its layers with the sum it planned its
+    // backward pass for (a few integers per forward pass), so a model with nothing frozen does no other work for freezing,
+    // and freezing a layer of one model never replans another.
+    private int _trainabilityVersion;
 
     /// <summary>Creates a layer.</summary>
     /// <param name="name">The layer's name; when null, the model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
@@ -112,12 +113,12 @@ public abstract partial class Layer
                 inner.Trainable = value;
             }
 
-            Interlocked.Increment(ref s_trainabilityVersion);
+            Interlocked.Increment(ref layer._trainabilityVersion);
         }
     }
 
-    /// <summary>The count of <see cref="Trainable"/> changes so far, in any layer (see <see cref="s_trainabilityVersion"/>).</summary>
-    internal static int TrainabilityVersion => Volatile.Read(ref s_trainabilityVersion);
+    /// <summary>The count of <see cref="Trainable"/> changes of this layer so far (see <see cref="_trainabilityVersion"/>).</summary>
+    internal int TrainabilityVersion => Volatile.Read(ref Primary._trainabilityVersion);
 
     /// <summary>Whether a parameter of the layer is trainable now (created trainable, layer not frozen).</summary>
     internal bool HasTrainableParameters

@@ -24,7 +24,8 @@ internal sealed class GraphExecutor
     private readonly int[] _consumers;
     private readonly bool _inferenceCopy;
     private readonly bool _fuse;
-    private int _plannedTrainability;
+    private long _plannedTrainability;
+    private readonly Layer[] _trainabilitySources;
     private readonly bool[] _fusable;
     private readonly Tensor?[] _values;
     private readonly Tensor?[] _masks;
@@ -99,6 +100,7 @@ internal sealed class GraphExecutor
         }
 
         _steps = [.. steps];
+        _trainabilitySources = [.. WithInnerLayers(steps.Select(s => s.Instance.Primary)).Distinct(ReferenceEqualityComparer.Instance).Cast<Layer>()];
         _inputSlots = [.. graph.Inputs.Select(t => slotOf[t])];
         _outputSlots = [.. graph.Outputs.Select(t => slotOf[t])];
         _fusable = new bool[_outputSlots.Length];
@@ -122,6 +124,33 @@ internal sealed class GraphExecutor
     }
 
     /// <summary>
+    /// The sum of the <see cref="Layer.TrainabilityVersion"/> of every layer the graph runs (wrapped layers included): each
+    /// only grows, so the sum changes exactly when one of them changed since the last <see cref="PlanBackward"/>.
+    /// </summary>
+    private long TrainabilityStamp()
+    {
+        long stamp = 0;
+        foreach (Layer layer in _trainabilitySources)
+        {
+            stamp += layer.TrainabilityVersion;
+        }
+
+        return stamp;
+    }
+
+    private static IEnumerable<Layer> WithInnerLayers(IEnumerable<Layer> layers)
+    {
+        foreach (Layer layer in layers)
+        {
+            yield return layer;
+            foreach (Layer inner in WithInnerLayers(layer.InnerLayers.Select(l => l.Primary)))
+            {
+                yield return inner;
+            }
+        }
+    }
+
+    /// <summary>
     /// Decides, from which parameters are trainable now, what the backward pass computes: a node computes its input gradient
     /// only when something upstream has trainable parameters, and a node with neither trainable parameters nor such an
     /// input is not run backward (frozen layers at the bottom of a model cost no backward work). Then pairs convolutions
@@ -130,7 +159,7 @@ internal sealed class GraphExecutor
     /// </summary>
     private void PlanBackward()
     {
-        _plannedTrainability = Layer.TrainabilityVersion;
+        _plannedTrainability = TrainabilityStamp();
         Array.Clear(_requiresGradient);
         foreach (Step step in _steps)
         {
@@ -254,7 +283,7 @@ internal sealed class GraphExecutor
     public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training)
     {
         _passRows = null;
-        if (!_inferenceCopy && _plannedTrainability != Layer.TrainabilityVersion)
+        if (!_inferenceCopy && _plannedTrainability != TrainabilityStamp())
         {
             PlanBackward();
         }

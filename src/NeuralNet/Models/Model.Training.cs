@@ -235,7 +235,7 @@ public abstract partial class Model
     /// <summary>
     /// Back-propagates through the model's last forward pass (<see cref="Forward"/>, or the last batch of <c>Fit</c>, or of
     /// an <c>Evaluate</c> or a <c>Predict</c> that ran it in one pass, no larger than the training batch or 128 rows, and
-    /// that no other thread's prediction overlapped), for custom training loops: adds dLoss/dParameter to every
+    /// that no other thread's prediction overlapped), for custom training loops: adds dLoss/dParameter to every trainable
     /// parameter's <see cref="Parameter.Gradient"/> given dLoss/dOutput for each output. Weight penalties are not added
     /// (see <see cref="ComputeGradients"/>); an optimizer's <c>Step(model.Parameters)</c> applies and clears the gradients.
     /// </summary>
@@ -254,7 +254,7 @@ public abstract partial class Model
 
     /// <summary>
     /// Computes the gradients of the compiled loss for one batch, for custom training loops: forward in training mode, the
-    /// losses (weighted) plus weight penalties, and the backward pass, adding dLoss/dParameter to every parameter's
+    /// losses (weighted) plus weight penalties, and the backward pass, adding dLoss/dParameter to every trainable parameter's
     /// <see cref="Parameter.Gradient"/> (which an optimizer step or <see cref="Parameter.ZeroGradient"/> clears, so two calls
     /// before a step accumulate two batches). Apply them with <c>model.Optimizer.Step(model.Parameters)</c> (or any optimizer).
     /// </summary>

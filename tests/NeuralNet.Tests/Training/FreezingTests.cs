@@ -206,6 +206,96 @@ public class FreezingTests
     }
 
     [Fact]
+    public void SharedLayer_FrozenAndUnfrozen_TakesEffectInEveryModelThatCallsIt()
+    {
+        // Each model replans its backward pass from the versions of its own layers: a layer two models share must
+        // replan both, whichever model the change came through.
+        (Tensor x, Tensor y) = Data();
+        var shared = new Dense(8, ActivationFunction.Relu) { Trainable = false };
+        var inputA = new Input(new TensorShape(6), "a");
+        var inputB = new Input(new TensorShape(6), "b");
+        var modelA = new Functional(inputA, new Dense(3, ActivationFunction.Softmax).Call(shared.Call(inputA)), seed: 3);
+        var modelB = new Functional(inputB, new Dense(3, ActivationFunction.Softmax).Call(shared.Call(inputB)), seed: 4);
+        modelA.Compile(new Adam(0.05f), new CategoricalCrossEntropy());
+        modelB.Compile(new Adam(0.05f), new CategoricalCrossEntropy());
+        modelA.Fit(x, y, epochs: 1, batchSize: 16, verbose: 0);
+        modelB.Fit(x, y, epochs: 1, batchSize: 16, verbose: 0);
+        float[][] frozen = Values(shared);
+
+        shared.Trainable = true;
+        modelB.Fit(x, y, epochs: 1, batchSize: 16, verbose: 0);
+        float[][] trainedThroughB = Values(shared);
+        Assert.NotEqual(frozen[0], trainedThroughB[0]);
+
+        modelA.Trainable = false;
+        modelB.Fit(x, y, epochs: 1, batchSize: 16, verbose: 0);
+        Assert.Equal(trainedThroughB, Values(shared));
+    }
+
+    public static TheoryData<string> MiddleLayerKinds => ["dense", "conv1d", "conv2d", "conv2d-pooled", "conv2d-grouped"];
+
+    [Theory]
+    [MemberData(nameof(MiddleLayerKinds))]
+    public void FrozenMiddleLayer_SkipsItsOwnGradientButPassesTheInputGradientOn(string kind)
+    {
+        // A frozen layer between trainable ones must still hand the layers below it the exact gradient, while its own
+        // weight gradient (nobody reads it) is not computed: one SGD step must give the bottom layer the same bits as in
+        // the same model with nothing frozen.
+        (Sequential frozenModel, Layer frozenMiddle, Layer frozenBottom) = MiddleFrozenModel(kind, freeze: true);
+        (Sequential fullModel, _, Layer fullBottom) = MiddleFrozenModel(kind, freeze: false);
+        TensorShape inputShape = frozenModel.Layers[0].OutputShape;
+        Tensor x = Tensor.RandomNormal(inputShape.Prepend(4), 21);
+        var y = new Tensor(new TensorShape(4, 3));
+        for (int i = 0; i < 4; i++)
+        {
+            y[i, i % 3] = 1f;
+        }
+
+        float[] bottomBefore = frozenBottom.Parameters[0].Value.ToArray();
+        frozenModel.TrainOnBatch(x, y);
+        fullModel.TrainOnBatch(x, y);
+
+        Assert.Equal(Values(fullBottom), Values(frozenBottom));
+        Assert.NotEqual(bottomBefore, frozenBottom.Parameters[0].Value.ToArray());
+
+        // The optimizer clears every gradient after its step, so the skipped product shows on a direct backward pass.
+        Tensor hidden = frozenBottom.Forward(x, training: true);
+        Tensor output = frozenMiddle.Forward(hidden, training: true);
+        Tensor inputGradient = frozenMiddle.Backward(Tensor.RandomNormal(output.Shape, 22));
+        Assert.Equal(hidden.Shape, inputGradient.Shape);
+        Assert.NotEqual(0f, inputGradient.ToArray().Max(Math.Abs));
+        Assert.All(frozenMiddle.Parameters, p => Assert.All(p.Gradient.ToArray(), g => Assert.Equal(0f, g)));
+    }
+
+    private static (Sequential Model, Layer Middle, Layer Bottom) MiddleFrozenModel(string kind, bool freeze)
+    {
+        (Layer input, Layer bottom, Layer middle, Layer? pooling) = kind switch
+        {
+            "dense" => ((Layer)new InputLayer(6), (Layer)new Dense(8, ActivationFunction.Tanh), (Layer)new Dense(7, ActivationFunction.Relu), (Layer?)null),
+            "conv1d" => (new InputLayer(9, 2), new Conv1D(8, 3), new Conv1D(6, 3, activation: ActivationFunction.Relu), null),
+            "conv2d" => (new InputLayer(8, 8, 2), new Conv2D(8, 3), new Conv2D(6, 3, activation: ActivationFunction.Relu), null),
+            "conv2d-pooled" => (new InputLayer(8, 8, 2), new Conv2D(8, 3), new Conv2D(8, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2)),
+            _ => (new InputLayer(8, 8, 2), new Conv2D(8, 3), new Conv2D(6, 3, groups: 2, activation: ActivationFunction.Relu), null),
+        };
+        middle.Trainable = !freeze;
+        var layers = new List<Layer> { input, bottom, middle };
+        if (pooling is not null)
+        {
+            layers.Add(pooling);
+        }
+
+        if (kind != "dense")
+        {
+            layers.Add(new Flatten());
+        }
+
+        layers.Add(new Dense(3, ActivationFunction.Softmax));
+        var model = new Sequential(layers, seed: 9);
+        model.Compile(new Sgd(0.1f), new CategoricalCrossEntropy());
+        return (model, middle, bottom);
+    }
+
+    [Fact]
     public void WrapperTrainable_False_FreezesItsInnerLayers()
     {
         var td = new TimeDistributed(new BatchNormalization());

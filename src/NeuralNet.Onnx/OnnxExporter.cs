@@ -287,23 +287,34 @@ public static class OnnxExporter
     }
 
     // Outputs carry the model's output names: the producing node's output is renamed, or an Identity node added when the
-    // value is a graph input or already another output.
+    // value is a graph input or already another output. A graph input that is an output under its own name needs nothing.
     private static void NameOutputs(OnnxGraphBuilder graph, Model model, Dictionary<SymbolicTensor, OnnxValue> values, IReadOnlyList<string> outputNames, string batchName)
     {
         var claimed = new HashSet<string>(model.InputNames, StringComparer.Ordinal);
+
+        // Old name -> output name, for values renamed here: the builder's cached channels-last transpose of an image still
+        // answers with the old name when a second output reads the same image.
+        var renamed = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < model.Outputs.Count; i++)
         {
             SymbolicTensor output = model.Outputs[i];
             string name = outputNames[i];
             OnnxValue value = graph.ChannelsLast(values[output]);
-            if (claimed.Contains(value.Name))
+            string valueName = renamed.GetValueOrDefault(value.Name, value.Name);
+            if (valueName == name)
             {
-                graph.Graph.Node.Add(new NodeProto { Name = name, OpType = "Identity", Input = { value.Name }, Output = { name } });
+                // A graph input under its own name (output names are unique, so nothing else carries it): ONNX lets a
+                // graph output name a graph input, and an Identity would define the name twice.
+            }
+            else if (claimed.Contains(valueName))
+            {
+                graph.Graph.Node.Add(new NodeProto { Name = name, OpType = "Identity", Input = { valueName }, Output = { name } });
             }
             else
             {
-                Rename(graph.Graph, value.Name, name);
-                foreach (SymbolicTensor key in values.Keys.Where(k => values[k].Name == value.Name).ToList())
+                Rename(graph.Graph, valueName, name);
+                renamed[valueName] = name;
+                foreach (SymbolicTensor key in values.Keys.Where(k => values[k].Name == valueName).ToList())
                 {
                     values[key] = values[key] with { Name = name };
                 }

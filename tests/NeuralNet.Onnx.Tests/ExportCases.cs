@@ -89,6 +89,8 @@ internal static class ExportCases
         ["text_cnn"] = () => Chain([10], new Embedding(20, 6), new Conv1D(8, 3, activation: ActivationFunction.Relu), new MaxPooling1D(2), new Conv1D(8, 3, padding: Padding.Causal), new GlobalMaxPooling1D(), new Dense(2, ActivationFunction.Softmax)),
         ["shared_layers_two_outputs"] = SharedLayers,
         ["output_of_an_input_and_reused"] = OutputReused,
+        ["image_output_also_through_identity"] = ImageOutputTwice,
+        ["input_straight_to_output"] = InputStraightToOutput,
     };
 
     public static TheoryData<string> Names() => [.. All.Keys];
@@ -159,5 +161,24 @@ internal static class ExportCases
         SymbolicTensor top = new Dense(2, name: "top").Call(hidden);
         SymbolicTensor echo = new Identity(name: "echo").Call(x);
         return new Functional([x], [hidden, top, echo], name: "reused", seed: 3);
+    }
+
+    // A convolution's output that is an output itself and also one through Identity: both need the channels-last
+    // transpose, made once, whose output the first takes the name of.
+    private static Functional ImageOutputTwice()
+    {
+        var x = new Input(new TensorShape(6, 5, 2), name: "x");
+        SymbolicTensor conv = new Conv2D(3, 3, name: "conv").Call(x);
+        SymbolicTensor echo = new Identity(name: "echo").Call(conv);
+        return new Functional([x], [conv, echo], name: "image_twice", seed: 3);
+    }
+
+    // An input that is itself an output, with nothing in between.
+    private static Functional InputStraightToOutput()
+    {
+        var x = new Input(new TensorShape(4), name: "x");
+        var y = new Input(new TensorShape(3), name: "y");
+        SymbolicTensor top = new Dense(2, name: "top").Call(x);
+        return new Functional([x, y], [top, y], name: "input_out", seed: 3);
     }
 }

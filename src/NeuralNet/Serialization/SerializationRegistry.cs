@@ -41,11 +41,24 @@ public static class SerializationRegistry
 
     // Keras settings that change what a layer computes and that no built-in layer implements: a file may hold them only
     // as null. Checked here, for every built-in layer, rather than in each factory; a user's factory reads its own keys.
-    private static readonly string[] s_unsupportedLayerKeys =
+    private static readonly (string Key, string Reason)[] s_unsupportedLayerKeys =
     [
-        "kernel_constraint", "bias_constraint", "recurrent_constraint", "depthwise_constraint", "pointwise_constraint",
-        "gamma_constraint", "beta_constraint", "embeddings_constraint", "alpha_constraint", "activity_regularizer",
+        ("kernel_constraint", Constraints), ("bias_constraint", Constraints), ("recurrent_constraint", Constraints),
+        ("depthwise_constraint", Constraints), ("pointwise_constraint", Constraints), ("gamma_constraint", Constraints),
+        ("beta_constraint", Constraints), ("embeddings_constraint", Constraints), ("alpha_constraint", Constraints),
+        ("activity_regularizer", "activity regularization is not implemented"),
+        ("noise_shape", "dropout masks shared along axes are not implemented"),
     ];
+
+    // Keras switches, written by Keras' get_config, whose true value no built-in layer implements: a file may hold them
+    // only as false.
+    private static readonly (string Key, string Reason)[] s_unsupportedLayerSwitches =
+    [
+        ("stateful", "stateful recurrent layers, which carry their state from one batch to the next, are not implemented"),
+        ("renorm", "batch renormalization is not implemented"),
+    ];
+
+    private const string Constraints = "weight constraints are not implemented";
 
 #pragma warning disable CA1810 // The built-ins must be in place before any lookup; a static constructor says so directly.
     static SerializationRegistry()
@@ -246,16 +259,25 @@ public static class SerializationRegistry
     // Refuses a built-in layer's configuration that holds a setting the library would otherwise drop silently.
     private static void CheckLayerConfig(Entry entry, Config config)
     {
-        foreach (string key in s_unsupportedLayerKeys)
+        foreach ((string key, string reason) in s_unsupportedLayerKeys)
         {
             if (config.Contains(key))
             {
-                string name = config.Json["name"] is JsonValue value && value.TryGetValue(out string? text) ? $" '{FormatError.Shorten(text)}'" : string.Empty;
-                string what = key == "activity_regularizer" ? "activity regularization is not implemented" : "weight constraints are not implemented";
-                throw config.Error($"{entry.Name}{name}: \"{key}\" is not supported ({what}); it must be null or absent.");
+                throw config.Error($"{entry.Name}{LayerName(config)}: \"{key}\" is not supported ({reason}); it must be null or absent.");
+            }
+        }
+
+        foreach ((string key, string reason) in s_unsupportedLayerSwitches)
+        {
+            if (config.Contains(key) && config.GetBoolean(key))
+            {
+                throw config.Error($"{entry.Name}{LayerName(config)}: \"{key}\": true is not supported ({reason}); it must be false or absent.");
             }
         }
     }
+
+    private static string LayerName(Config config) =>
+        config.Json["name"] is JsonValue value && value.TryGetValue(out string? text) ? $" '{FormatError.Shorten(text)}'" : string.Empty;
 
     // The settings every layer's configuration carries, read here so that no factory needs to: "trainable" (Keras' base
     // Layer argument; absent means true).

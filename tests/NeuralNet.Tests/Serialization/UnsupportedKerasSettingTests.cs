@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Optimizers;
 using NeuralNet.Serialization;
@@ -63,6 +64,42 @@ public class UnsupportedKerasSettingTests
         Assert.IsType<R2Score>(Read<Metric>("R2Score", "\"class_aggregation\": \"uniform_average\", \"num_regressors\": 0"));
         Assert.IsType<Precision>(Read<Metric>("Precision", "\"thresholds\": null, \"top_k\": null, \"class_id\": null"));
         Assert.IsType<Recall>(Read<Metric>("Recall", "\"thresholds\": 0.5, \"top_k\": null, \"class_id\": null"));
+    }
+
+    public static TheoryData<string, string, string> LayerSettings => new()
+    {
+        { "LSTM", "stateful", "true" },
+        { "GRU", "stateful", "true" },
+        { "SimpleRNN", "stateful", "true" },
+        { "BatchNormalization", "renorm", "true" },
+        { "Dropout", "noise_shape", "[null, 1, 4]" },
+    };
+
+    [Theory]
+    [MemberData(nameof(LayerSettings))]
+    public void Layer_NonDefault_IsRefusedAndTheDefaultLoads(string className, string key, string value)
+    {
+        Layer layer = className switch
+        {
+            "LSTM" => new Lstm(3, name: "rnn"),
+            "GRU" => new Gru(3, name: "rnn"),
+            "SimpleRNN" => new SimpleRnn(3, name: "rnn"),
+            "BatchNormalization" => new BatchNormalization(name: "bn"),
+            _ => new Dropout(0.5f, name: "drop"),
+        };
+        JsonNode written = SerializationRegistry.Serialize(layer);
+        Assert.Equal(className, (string)written["class_name"]!);
+
+        JsonNode edited = written.DeepClone();
+        edited["config"]![key] = JsonNode.Parse(value);
+        var ex = Assert.Throws<InvalidDataException>(() => SerializationRegistry.Deserialize<Layer>(edited, new Config(), "layer"));
+        Assert.Contains($"{className} '{layer.Name}': \"{key}\"", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("is not supported", ex.Message, StringComparison.Ordinal);
+
+        // Keras' defaults (false, null) load.
+        JsonNode asKerasWrites = written.DeepClone();
+        asKerasWrites["config"]![key] = value == "true" ? false : null;
+        Assert.IsType(layer.GetType(), SerializationRegistry.Deserialize<Layer>(asKerasWrites, new Config(), "layer"));
     }
 
     private static T Read<T>(string className, string settings)

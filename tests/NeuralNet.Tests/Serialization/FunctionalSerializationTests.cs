@@ -243,4 +243,41 @@ public class FunctionalSerializationTests
         SafeTensors.Write(stream, tensors, metadata);
         return stream.ToArray();
     }
+
+    [Fact]
+    public void Load_KerasListFormCompileConfig_MapsListPositionsToOutputs()
+    {
+        // Keras keeps compile(loss=[...], loss_weights=[...], metrics=[[...], [...]]) as lists, one entry per output.
+        Functional model = CompiledGraphModel();
+        Model loaded = LoadWithCompile(model, """
+            {"optimizer": {"class_name": "Adam", "config": {"learning_rate": 0.01}},
+             "loss": ["categorical_crossentropy", {"class_name": "MeanSquaredError", "config": {}}],
+             "loss_weights": [1.0, 0.25],
+             "metrics": [["accuracy"], null]}
+            """);
+
+        Assert.IsType<CategoricalCrossEntropy>(loaded.Losses[0]);
+        Assert.IsType<MeanSquaredError>(loaded.Losses[1]);
+        Assert.Equal([1f, 0.25f], loaded.LossWeights!);
+        Assert.IsType<Accuracy>(Assert.Single(loaded.Metrics));
+
+        Model oneLoss = LoadWithCompile(model, """{"optimizer": {"class_name": "Adam", "config": {}}, "loss": [null, "mse"]}""");
+        Assert.Null(oneLoss.Losses[0]);
+        Assert.IsType<MeanSquaredError>(oneLoss.Losses[1]);
+
+        var ex = Assert.Throws<InvalidDataException>(() => LoadWithCompile(model, """{"optimizer": {"class_name": "Adam", "config": {}}, "loss": ["mse"]}"""));
+        Assert.Contains("\"loss\" is a list of 1, but the model has 2 outputs (pair, first)", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<InvalidDataException>(() => LoadWithCompile(model, """{"optimizer": {"class_name": "Adam", "config": {}}, "loss": "mse", "loss_weights": [1.0, "x"]}"""));
+        Assert.Contains("\"loss_weights\"[1] must be a number", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static Model LoadWithCompile(Model model, string compileConfig)
+    {
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: false);
+        metadata[ModelSerializer.CompileConfigKey] = JsonNode.Parse(compileConfig)!.ToJsonString();
+        using var stream = new MemoryStream();
+        SafeTensors.Write(stream, tensors, metadata);
+        stream.Position = 0;
+        return Model.Load(stream, "keras-compile.model");
+    }
 }

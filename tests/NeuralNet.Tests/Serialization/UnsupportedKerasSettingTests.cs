@@ -66,6 +66,16 @@ public class UnsupportedKerasSettingTests
         Assert.IsType<Recall>(Read<Metric>("Recall", "\"thresholds\": 0.5, \"top_k\": null, \"class_id\": null"));
     }
 
+    [Fact]
+    public void KerasAccuracyClass_IsRefused_TheAccuracyStringLoads()
+    {
+        // keras.metrics.Accuracy() compares values for equality; only the "accuracy" string is NeuralNet's Accuracy.
+        var ex = Assert.Throws<InvalidDataException>(() => Read<Metric>("Accuracy", "\"name\": \"accuracy\", \"dtype\": \"float32\""));
+        Assert.Contains("keras.metrics.Accuracy", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<Accuracy>(SerializationRegistry.Deserialize<Metric>(JsonValue.Create("accuracy"), new Config(), "metric"));
+        Assert.Equal("\"accuracy\"", SerializationRegistry.SerializeMetric(new Accuracy()).ToJsonString());
+    }
+
     public static TheoryData<string, string, string> LayerSettings => new()
     {
         { "LSTM", "stateful", "true" },

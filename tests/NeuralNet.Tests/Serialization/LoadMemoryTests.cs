@@ -37,4 +37,34 @@ public class LoadMemoryTests
         Tensor x = Tensor.RandomNormal(new TensorShape(1, Side, Side), 3);
         Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
     }
+
+    public static TheoryData<string> LayersWithoutWeightsToCheck => ["normalization-given-statistics", "layer-normalization-no-weights", "group-normalization-no-weights", "resizing-padded", "random-contrast"];
+
+    [Theory]
+    [MemberData(nameof(LayersWithoutWeightsToCheck))]
+    public void Load_LayerWhoseBuffersNoWeightBounds_AllocatesLessThanOneSample(string kind)
+    {
+        // These layers hold no parameter as large as a sample (or none at all), so the file's tensors cannot vouch for
+        // the shape it declares: their per-sample buffers must wait for data.
+        Model model = kind switch
+        {
+            "normalization-given-statistics" => new Sequential([new InputLayer(Side * Side), new NeuralNet.Layers.Normalization(mean: [0.5f], variance: [4f])]),
+            "layer-normalization-no-weights" => new Sequential([new InputLayer(Side, Side), new LayerNormalization([1, 2], center: false, scale: false)]),
+            "group-normalization-no-weights" => new Sequential([new InputLayer(1, 1, Side * Side), new GroupNormalization(groups: 1, center: false, scale: false)]),
+            "resizing-padded" => new Sequential([new InputLayer(Side, Side / 2, 1), new Resizing(4, 4, padToAspectRatio: true)]),
+            _ => new Sequential([new InputLayer(1, 1, Side * Side), new RandomContrast(0.5)]),
+        };
+        var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: false);
+        using var file = new MemoryStream();
+        SafeTensors.Write(file, tensors, metadata);
+        byte[] bytes = file.ToArray();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Model loaded = Model.Load(new MemoryStream(bytes));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.InRange(allocated, 0, Side * Side);
+        Tensor x = Tensor.RandomNormal(model.Layers[0].OutputShape.Prepend(1), 3);
+        Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
+    }
 }

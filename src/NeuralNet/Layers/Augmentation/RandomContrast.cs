@@ -101,7 +101,7 @@ public sealed class RandomContrast : Layer, IRandomLayer
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         ConvolutionChecks.Image(Describe(), inputShape);
-        _gradientSums = new float[inputShape[2]];
+        _gradientSums = [];
         return inputShape;
     }
 
@@ -165,6 +165,12 @@ public sealed class RandomContrast : Layer, IRandomLayer
         ReadOnlySpan<float> x = _lastInput!.AsReadOnlySpan(), dy = outputGradient.AsReadOnlySpan();
         Span<float> dx = inputGradient.AsSpan();
         float low = (float)ValueRange.Low, high = (float)ValueRange.High;
+        if (_gradientSums.Length != channels)
+        {
+            // Per channel, so made at the first backward pass rather than when a file naming a huge image loads.
+            _gradientSums = new float[channels];
+        }
+
         Span<float> sums = _gradientSums;
         for (int n = 0; n < _batch; n++)
         {

@@ -115,12 +115,8 @@ public sealed class Resizing : Layer
             _pad = top > 0 ? (height + (2 * top), width, top, 0) : left > 0 ? (height, width + (2 * left), 0, left) : _pad;
         }
 
-        if (_pad.Height != height || _pad.Width != width)
-        {
-            _padded = new float[_pad.Height * _pad.Width * channels];
-            _paddedGradient = new float[_padded.Length];
-            _padded.AsSpan().Fill((float)FillValue);
-        }
+        // The padded image's buffers are made at the first image, not here (see PaddedImage).
+        (_padded, _paddedGradient) = ([], []);
 
         (int, int, int, int) window = CropToAspectRatio ? WindowResize.AspectWindow(height, width, Height, Width) : (0, 0, _pad.Height, _pad.Width);
         _resize = new WindowResize(_pad.Width, channels, window, Height, Width, Interpolation);
@@ -138,10 +134,11 @@ public sealed class Resizing : Layer
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<float> image = x.Slice(n * inSize, inSize);
-            if (_padded.Length > 0)
+            if (Pads)
             {
-                Resampling.CopyWindow(image, InputShape[1], 0, 0, _padded, _pad.Width, _pad.Top, _pad.Left, InputShape[0], InputShape[1], InputShape[2]);
-                image = _padded;
+                Span<float> padded = PaddedImage();
+                Resampling.CopyWindow(image, InputShape[1], 0, 0, padded, _pad.Width, _pad.Top, _pad.Left, InputShape[0], InputShape[1], InputShape[2]);
+                image = padded;
             }
 
             _resize!.Forward(image, y.Slice(n * outSize, outSize));
@@ -165,16 +162,34 @@ public sealed class Resizing : Layer
         for (int n = 0; n < _batch; n++)
         {
             Span<float> target = dx.Slice(n * inSize, inSize);
-            if (_padded.Length == 0)
+            if (!Pads)
             {
                 _resize!.Backward(dy.Slice(n * outSize, outSize), InputShape[0], target);
                 continue;
             }
 
+            PaddedImage();
             _resize!.Backward(dy.Slice(n * outSize, outSize), _pad.Height, _paddedGradient);
             Resampling.CopyWindow(_paddedGradient, _pad.Width, _pad.Top, _pad.Left, target, InputShape[1], 0, 0, InputShape[0], InputShape[1], InputShape[2]);
         }
 
         return inputGradient;
+    }
+
+    private bool Pads => _pad.Height != InputShape[0] || _pad.Width != InputShape[1];
+
+    // The padded image (filled with FillValue around the window the input is copied into) and its gradient, made at the
+    // first image rather than at build: a small file naming a huge image must not allocate it while it loads.
+    private Span<float> PaddedImage()
+    {
+        if (_padded.Length == 0)
+        {
+            var padded = new float[_pad.Height * _pad.Width * InputShape[2]];
+            padded.AsSpan().Fill((float)FillValue);
+            _paddedGradient = new float[padded.Length];
+            _padded = padded;
+        }
+
+        return _padded;
     }
 }

@@ -5,7 +5,8 @@ namespace NeuralNet.Layers;
 /// <summary>
 /// Resizes a window of a channels-last image to a target size (Keras' crop then <c>ops.image.resize</c>, no
 /// antialiasing), and back-propagates through it: the shared step of <see cref="Resizing"/>, <see cref="CenterCrop"/>
-/// and <see cref="RandomCrop"/>. The axis tables are made once, when the layer is built.
+/// and <see cref="RandomCrop"/>. The axis tables are made once, at the first image (not when the layer is built, so a
+/// file naming a huge target size allocates nothing while it loads).
 /// </summary>
 /// <remarks>
 /// Bilinear uses <see cref="Resampling.BilinearAxis"/> (half-pixel centers, clamped at the edges); nearest takes source
@@ -16,16 +17,19 @@ internal sealed class WindowResize
 {
     private readonly int _imageWidth, _channels, _top, _left, _outHeight, _outWidth;
     private readonly bool _copy;
-    private readonly int[] _rowLow, _rowHigh, _colLow, _colHigh;
-    private readonly float[] _rowWeight, _colWeight;
+    private readonly (int Top, int Left, int Height, int Width) _window;
+    private readonly Interpolation _interpolation;
+
+    // Made by the first call; concurrent first calls (copies of a layer predicting side by side share this object) each
+    // make the same tables, and either publication is the same.
+    private Tables? _tables;
 
     /// <summary>Prepares the resize of window (top, left, height, width) of (·, imageWidth, channels) images to (outHeight, outWidth).</summary>
     public WindowResize(int imageWidth, int channels, (int Top, int Left, int Height, int Width) window, int outHeight, int outWidth, Interpolation interpolation)
     {
         (_imageWidth, _channels, _top, _left, _outHeight, _outWidth) = (imageWidth, channels, window.Top, window.Left, outHeight, outWidth);
         _copy = window.Height == outHeight && window.Width == outWidth;
-        (_rowLow, _rowHigh, _rowWeight) = Axis(window.Height, outHeight, window.Top, interpolation);
-        (_colLow, _colHigh, _colWeight) = Axis(window.Width, outWidth, window.Left, interpolation);
+        (_window, _interpolation) = (window, interpolation);
     }
 
     /// <summary>
@@ -48,7 +52,8 @@ internal sealed class WindowResize
             return;
         }
 
-        Resampling.BilinearForward(x, _imageWidth, _channels, _rowLow, _rowHigh, _rowWeight, _colLow, _colHigh, _colWeight, y);
+        Tables t = GetTables();
+        Resampling.BilinearForward(x, _imageWidth, _channels, t.RowLow, t.RowHigh, t.RowWeight, t.ColLow, t.ColHigh, t.ColWeight, y);
     }
 
     /// <summary>dx (imageHeight, imageWidth, C) = the adjoint of <see cref="Forward"/> applied to dy; overwrites.</summary>
@@ -61,7 +66,22 @@ internal sealed class WindowResize
             return;
         }
 
-        Resampling.BilinearBackward(dy, imageHeight, _imageWidth, _channels, _rowLow, _rowHigh, _rowWeight, _colLow, _colHigh, _colWeight, dx);
+        Tables t = GetTables();
+        Resampling.BilinearBackward(dy, imageHeight, _imageWidth, _channels, t.RowLow, t.RowHigh, t.RowWeight, t.ColLow, t.ColHigh, t.ColWeight, dx);
+    }
+
+    private Tables GetTables()
+    {
+        if (Volatile.Read(ref _tables) is Tables tables)
+        {
+            return tables;
+        }
+
+        var (rowLow, rowHigh, rowWeight) = Axis(_window.Height, _outHeight, _window.Top, _interpolation);
+        var (colLow, colHigh, colWeight) = Axis(_window.Width, _outWidth, _window.Left, _interpolation);
+        tables = new Tables(rowLow, rowHigh, rowWeight, colLow, colHigh, colWeight);
+        Volatile.Write(ref _tables, tables);
+        return tables;
     }
 
     // Source rows (or columns) of each output index, shifted to the window; nearest is a blend with weight 0.
@@ -88,4 +108,6 @@ internal sealed class WindowResize
 
         return (low, high, weight);
     }
+
+    private sealed record Tables(int[] RowLow, int[] RowHigh, float[] RowWeight, int[] ColLow, int[] ColHigh, float[] ColWeight);
 }

@@ -18,8 +18,7 @@ public sealed class UpSampling2D : Layer
 {
     private Tensor? _output;
     private Tensor? _inputGradient;
-    private int[] _rowLow = [], _rowHigh = [], _colLow = [], _colHigh = [];
-    private float[] _rowWeight = [], _colWeight = [];
+    private WindowResize? _bilinear;
     private int _batch = -1;
 
     /// <summary>Creates an upsampling layer with the same factor on both axes.</summary>
@@ -82,13 +81,11 @@ public sealed class UpSampling2D : Layer
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         ConvolutionChecks.Image(Describe(), inputShape);
-        int height = inputShape[0], width = inputShape[1], outHeight = height * Size.Height, outWidth = width * Size.Width;
+        int height = inputShape[0], width = inputShape[1], channels = inputShape[2], outHeight = height * Size.Height, outWidth = width * Size.Width;
         if (Interpolation == Interpolation.Bilinear)
         {
-            (_rowLow, _rowHigh, _rowWeight) = (new int[outHeight], new int[outHeight], new float[outHeight]);
-            (_colLow, _colHigh, _colWeight) = (new int[outWidth], new int[outWidth], new float[outWidth]);
-            Resampling.BilinearAxis(height, outHeight, _rowLow, _rowHigh, _rowWeight);
-            Resampling.BilinearAxis(width, outWidth, _colLow, _colHigh, _colWeight);
+            // Its axis tables are made at the first image, not here: a file naming a huge image loads without them.
+            _bilinear = new WindowResize(width, channels, (0, 0, height, width), outHeight, outWidth, Interpolation.Bilinear);
         }
 
         return new TensorShape(outHeight, outWidth, inputShape[2]);
@@ -111,7 +108,7 @@ public sealed class UpSampling2D : Layer
             }
             else
             {
-                Resampling.BilinearForward(x.Slice(n * inSize, inSize), width, channels, _rowLow, _rowHigh, _rowWeight, _colLow, _colHigh, _colWeight, y.Slice(n * outSize, outSize));
+                _bilinear!.Forward(x.Slice(n * inSize, inSize), y.Slice(n * outSize, outSize));
             }
         }
 
@@ -139,8 +136,7 @@ public sealed class UpSampling2D : Layer
             }
             else
             {
-                Resampling.BilinearBackward(dy.Slice(n * outSize, outSize), height, width, channels, _rowLow, _rowHigh, _rowWeight, _colLow, _colHigh, _colWeight,
-                    dx.Slice(n * inSize, inSize));
+                _bilinear!.Backward(dy.Slice(n * outSize, outSize), height, dx.Slice(n * inSize, inSize));
             }
         }
 

@@ -174,7 +174,7 @@ public sealed class GroupNormalization : Layer
             _beta = AddParameter("beta", shape, BetaInitializer, BetaRegularizer);
         }
 
-        _scratch = new float[_geometry.Block];
+        _scratch = [];
         return inputShape;
     }
 
@@ -204,6 +204,13 @@ public sealed class GroupNormalization : Layer
         }
 
         Tensor inputGradient = BatchView(ref _inputGradientBuffer, _batch, InputShape);
+
+        // As large as a group of a sample, so made at the first backward pass, not when a file is loaded.
+        if (_scratch.Length != _geometry.Block)
+        {
+            _scratch = new float[_geometry.Block];
+        }
+
         GroupNorm.Backward(outputGradient.AsReadOnlySpan(), _xhatBuffer!.AsReadOnlySpan()[..inputGradient.Length], _gamma is null ? default : _gamma.Value.AsReadOnlySpan(),
             _invStd, _geometry, _scratch, _gamma is null ? default : _gamma.Gradient.AsSpan(), _beta is null ? default : _beta.Gradient.AsSpan(), inputGradient.AsSpan());
         return inputGradient;

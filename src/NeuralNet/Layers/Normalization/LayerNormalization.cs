@@ -196,7 +196,7 @@ public sealed class LayerNormalization : Layer
             _beta = AddParameter("beta", parameterShape, BetaInitializer, BetaRegularizer);
         }
 
-        _scratch = new float[_layout.Columns];
+        _scratch = [];
         return inputShape;
     }
 
@@ -244,6 +244,13 @@ public sealed class LayerNormalization : Layer
         Span<float> gammaGradient = _gamma is null ? default : _gamma.Gradient.AsSpan();
         Span<float> betaGradient = _beta is null ? default : _beta.Gradient.AsSpan();
         ReadOnlySpan<float> xhat = _xhatBuffer!.AsReadOnlySpan()[..inputGradient.Length];
+
+        // As large as a sample's normalized group, so made at the first backward pass, not when a file is loaded.
+        if (_scratch.Length != layout.Columns)
+        {
+            _scratch = new float[layout.Columns];
+        }
+
         if (layout.IsContiguous)
         {
             LayerNorm.Backward(outputGradient.AsReadOnlySpan(), xhat, gamma, _invStd, layout.Columns, _scratch, gammaGradient, betaGradient, inputGradient.AsSpan());

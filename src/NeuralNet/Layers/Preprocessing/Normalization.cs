@@ -287,8 +287,6 @@ public sealed class Normalization : Layer
                     $"{Describe()} was given {_inputMean.Length} means and variances, but input {inputShape.ToBatchString()} keeps axes of shape {statShape}: expected 1 or {statCount}."), nameof(inputShape));
             }
 
-            _givenMean = Broadcast(_inputMean, statCount);
-            _givenVariance = Broadcast(_inputVariance!, statCount);
         }
         else
         {
@@ -298,7 +296,7 @@ public sealed class Normalization : Layer
         }
 
         _statCount = statCount;
-        _std = new float[statCount];
+        (_givenMean, _givenVariance, _std) = ([], [], []);
         _trailing = IsTrailing(inputShape, kept);
         _keptSampleAxes = kept;
         (_statIndex, _meanRow, _stdRow) = (null, [], []);
@@ -419,6 +417,18 @@ public sealed class Normalization : Layer
 
     private ReadOnlySpan<float> PrepareStatistics()
     {
+        // Per kept index, so made on the first batch rather than at build: a small file naming a huge input shape and a
+        // scalar mean must not allocate gigabytes while it loads.
+        if (_std.Length != _statCount)
+        {
+            _std = new float[_statCount];
+            if (_inputMean is not null)
+            {
+                _givenMean = Broadcast(_inputMean, _statCount);
+                _givenVariance = Broadcast(_inputVariance!, _statCount);
+            }
+        }
+
         ReadOnlySpan<float> mean = _mean is null ? _givenMean : _mean.Value.AsReadOnlySpan();
         ReadOnlySpan<float> variance = _variance is null ? _givenVariance : _variance.Value.AsReadOnlySpan();
         for (int k = 0; k < _std.Length; k++)

@@ -23,6 +23,12 @@ public sealed class Embedding : Layer
     private Tensor? _inputGradient;
     private Tensor? _mask;
 
+    /// <summary>
+    /// The largest vocabulary an embedding takes, 2^24: ids come in float32 tensors, which hold every whole number only up
+    /// to that (Keras' integer ids have no such limit).
+    /// </summary>
+    public const int MaxInputDim = 1 << 24;
+
     /// <summary>Creates an embedding layer.</summary>
     /// <param name="inputDim">The number of distinct ids (the vocabulary size): ids run from 0 to inputDim − 1.</param>
     /// <param name="outputDim">The length of each vector.</param>
@@ -30,12 +36,19 @@ public sealed class Embedding : Layer
     /// <param name="embeddingsRegularizer">The vectors' penalty, if any.</param>
     /// <param name="maskZero">Whether id 0 is padding that the layers after it skip (Keras' <c>mask_zero</c>).</param>
     /// <param name="name">The layer's name; null to have the model name it <c>embedding</c>, <c>embedding_1</c>, ...</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputDim"/> or <paramref name="outputDim"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputDim"/> or <paramref name="outputDim"/> is below 1, or
+    /// <paramref name="inputDim"/> is above <see cref="MaxInputDim"/>.</exception>
     public Embedding(int inputDim, int outputDim, Initializer? embeddingsInitializer = null, Regularizer? embeddingsRegularizer = null, bool maskZero = false, string? name = null)
         : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputDim, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outputDim, 1);
+        if (inputDim > MaxInputDim)
+        {
+            throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, string.Create(CultureInfo.InvariantCulture,
+                $"Embedding ids arrive as float32 values, which hold every whole number only up to {MaxInputDim:N0} (2^24); inputDim {inputDim:N0} has rows no id could reach. Split the vocabulary, or hash ids into at most {MaxInputDim:N0} rows."));
+        }
+
         InputDim = inputDim;
         OutputDim = outputDim;
         EmbeddingsInitializer = embeddingsInitializer ?? new RandomUniform(-0.05, 0.05);

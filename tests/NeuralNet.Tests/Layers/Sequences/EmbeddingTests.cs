@@ -66,4 +66,14 @@ public class EmbeddingTests
         Assert.All(values, v => Assert.InRange(v, -0.05f, 0.05f));
         Assert.True(values.Distinct().Count() > 700);
     }
+
+    [Fact]
+    public void Constructor_VocabularyBeyondFloat32Ids_IsRefusedNamingTheLimit()
+    {
+        // Id 16,777,217 arrives as 16,777,216 in a float32 tensor: such a vocabulary has rows no id reaches.
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new Embedding(Embedding.MaxInputDim + 1, 4));
+        Assert.Equal("inputDim", ex.ParamName);
+        Assert.Contains("16,777,216", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(Embedding.MaxInputDim, new Embedding(Embedding.MaxInputDim, 1).InputDim);
+    }
 }

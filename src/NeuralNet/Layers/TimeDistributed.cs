@@ -6,8 +6,25 @@ namespace NeuralNet.Layers;
 /// Applies a layer to every time step of a sequence (Keras' <c>TimeDistributed</c>): input (batch, timesteps, ...)
 /// runs through the wrapped layer as (batch·timesteps, ...) and comes back as (batch, timesteps, ...output). One set
 /// of weights serves every step; they are saved as this layer's, under the wrapped layer's name
-/// (<c>time_distributed/dense/kernel</c>). A mask on the input passes to the output.
+/// (<c>time_distributed/dense/kernel</c>).
 /// </summary>
+/// <remarks>
+/// <para>
+/// A mask on the input, (batch, timesteps, ...), goes to the wrapped layer step by step, as Keras passes
+/// <c>mask[:, i]</c> to a layer that takes one: <c>TimeDistributed(GlobalAveragePooling1D)</c> over
+/// (batch, sentences, words, features) averages the real words of each sentence.
+/// </para>
+/// <para>
+/// The output's mask has to fit the output, (batch, timesteps, ...output without its last axis), which Keras' (the input
+/// mask passed on unchanged) does not when the wrapped layer drops axes. It is, in this order:
+/// the wrapped layer's output mask, stacked back over the timesteps, when it gives one that fits its output (a
+/// <c>Dense</c> passes its mask on; an <c>Embedding(maskZero)</c> makes one, with or without an input mask);
+/// otherwise, when the input has a mask, its time part: a timestep is real when any of its positions is real (Keras'
+/// <c>any</c> reduction, as in the merge layers), repeated over the output's other positions (so a (batch, timesteps)
+/// mask passes on as it is); otherwise none. The wrapped layer dropping or consuming a mask thus removes only the
+/// positions inside a step, never the time axis: an all-padding sentence stays masked for the layers after.
+/// </para>
+/// </remarks>
 public sealed class TimeDistributed : Layer
 {
     private Layer? _inner;
@@ -20,8 +37,16 @@ public sealed class TimeDistributed : Layer
     private Tensor? _gradientView;
     private Tensor? _viewedInputGradient;
     private Tensor? _inputGradientView;
+    private Tensor? _viewedMask;
+    private Tensor? _maskView;
+    private Tensor? _viewedInnerMask;
+    private Tensor? _innerMaskView;
+    private Tensor? _timeMask;
+    private Tensor? _outputMask;
     private TensorShape _innerInputShape;
     private TensorShape _innerOutputShape;
+    private TensorShape _innerMaskShape;
+    private TensorShape _outputMaskShape;
 
     /// <summary>Wraps <paramref name="layer"/> to run on every time step.</summary>
     /// <param name="layer">A single-input layer, unbuilt; the wrapper runs a copy made from its configuration.</param>
@@ -80,7 +105,10 @@ public sealed class TimeDistributed : Layer
         _inner = inner;
         _innerLayers = [inner];
         _innerOutputShape = inner.OutputShape;
-        return inner.OutputShape.Prepend(inputShape[0]);
+        _innerMaskShape = new TensorShape(inputShape.Dimensions[1..^1]);
+        TensorShape output = inner.OutputShape.Prepend(inputShape[0]);
+        _outputMaskShape = new TensorShape(output.Dimensions[..^1]);
+        return output;
     }
 
     /// <inheritdoc/>
@@ -92,11 +120,29 @@ public sealed class TimeDistributed : Layer
         // A shared wrapper's k-th call runs its own inner copy: it draws the k-th stream, as a shared Dropout does.
         inner.CallIndex = CallIndex;
         inner.ComputesInputGradient = ComputesInputGradient;
-        int rows = input.Shape[0] * InputShape[0];
+        int batch = input.Shape[0];
+        int rows = batch * InputShape[0];
         Tensor flat = View(input, ref _viewedInput, ref _inputView, rows, _innerInputShape);
-        Tensor y = inner.Forward(flat, training);
-        return View(y, ref _viewedOutput, ref _outputView, input.Shape[0], OutputShape);
+        Tensor? mask = InputMask;
+        Tensor y;
+        if (mask is null)
+        {
+            y = inner.Forward(flat, training);
+        }
+        else
+        {
+            // (batch, timesteps, ...) -> (batch·timesteps, ...): each step's mask, as Keras gives mask[:, i] to the layer.
+            y = inner.Forward(flat, View(mask, ref _viewedMask, ref _maskView, rows, _innerMaskShape), training);
+        }
+
+        _outputMask = OutputMaskOf(mask, y, batch);
+        return View(y, ref _viewedOutput, ref _outputView, batch, OutputShape);
     }
+
+    /// <summary>The output's mask, chosen in <see cref="OnForward"/> (see the remarks).</summary>
+    /// <param name="inputs">The input of the forward pass.</param>
+    /// <param name="output">The output.</param>
+    protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => _outputMask;
 
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
@@ -105,6 +151,48 @@ public sealed class TimeDistributed : Layer
         Tensor flat = View(outputGradient, ref _viewedGradient, ref _gradientView, batch * InputShape[0], _innerOutputShape);
         Tensor dx = InnerLayer.Backward(flat);
         return View(dx, ref _viewedInputGradient, ref _inputGradientView, batch, InputShape);
+    }
+
+    private Tensor? OutputMaskOf(Tensor? inputMask, Tensor innerOutput, int batch)
+    {
+        Tensor? inner = InnerLayer.OutputMask;
+        if (inner is not null && MaskFits(inner.Shape, innerOutput.Shape))
+        {
+            // A mask the wrapped layer passed on unchanged is the input's: hand on the input's own tensor.
+            return inputMask is not null && ReferenceEquals(inner, _maskView)
+                ? inputMask
+                : View(inner, ref _viewedInnerMask, ref _innerMaskView, batch, _outputMaskShape);
+        }
+
+        if (inputMask is null)
+        {
+            return null;
+        }
+
+        int steps = InputShape[0];
+        int within = _innerMaskShape.ElementCount;
+        int repeat = _outputMaskShape.ElementCount / steps;
+        if (within == 1 && repeat == 1)
+        {
+            return inputMask;
+        }
+
+        // The time part of the input's mask, any(mask over a step's positions), repeated over the output's positions.
+        Tensor result = BatchView(ref _timeMask, batch, _outputMaskShape);
+        ReadOnlySpan<float> m = inputMask.AsReadOnlySpan();
+        Span<float> r = result.AsSpan();
+        for (int step = 0; step < batch * steps; step++)
+        {
+            bool real = false;
+            foreach (float value in m.Slice(step * within, within))
+            {
+                real |= value != 0f;
+            }
+
+            r.Slice(step * repeat, repeat).Fill(real ? 1f : 0f);
+        }
+
+        return result;
     }
 
     private static TensorShape InnerSample(TensorShape shape) => new(shape.Dimensions[1..].ToArray());

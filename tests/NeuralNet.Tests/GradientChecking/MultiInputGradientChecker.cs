@@ -20,9 +20,11 @@ public static class MultiInputGradientChecker
     /// <param name="seed">Seed of the upstream gradient G (and of the element samples).</param>
     /// <param name="options">Tolerances; null for <see cref="GradientCheckOptions.Default"/>.</param>
     /// <param name="training">The training flag passed to every forward call.</param>
+    /// <param name="masks">Masks passed with the inputs to every forward call (Keras' masking; null entries for inputs
+    /// without one), or null for none. They are held fixed: only the values are perturbed.</param>
     /// <returns>The comparison of every checked element; variables are named <c>input 0</c>, <c>input 1</c>, ... and by parameter name.</returns>
     /// <exception cref="ArgumentException">Two inputs share storage, or the layer gave no gradient for an input.</exception>
-    public static GradientCheckReport CheckLayer(Layer layer, Tensor[] inputs, long seed, GradientCheckOptions? options = null, bool training = false)
+    public static GradientCheckReport CheckLayer(Layer layer, Tensor[] inputs, long seed, GradientCheckOptions? options = null, bool training = false, Tensor?[]? masks = null)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -39,7 +41,8 @@ public static class MultiInputGradientChecker
             }
         }
 
-        Tensor output = layer.Forward(inputs, training);
+        Tensor?[] inputMasks = masks ?? new Tensor?[inputs.Length];
+        Tensor output = layer.Forward(inputs, inputMasks, training);
         Tensor upstream = Tensor.RandomNormal(output.Shape, seed);
         foreach (Parameter p in layer.Parameters)
         {
@@ -61,7 +64,7 @@ public static class MultiInputGradientChecker
 
         double Objective()
         {
-            ReadOnlySpan<float> y = layer.Forward(inputs, training).AsReadOnlySpan();
+            ReadOnlySpan<float> y = layer.Forward(inputs, inputMasks, training).AsReadOnlySpan();
             ReadOnlySpan<float> g = upstream.AsReadOnlySpan();
             double sum = 0;
             for (int i = 0; i < y.Length; i++)

@@ -7,6 +7,10 @@ namespace NeuralNet.Layers;
 /// Adds its inputs element by element (Keras' <c>Add</c>): <c>y = x1 + x2 + ...</c>, the merge of a residual connection.
 /// Every input gets the output's gradient.
 /// </summary>
+/// <remarks>
+/// Masks do not change the values, as in Keras 3 (a masked step is usually 0 already, the sum's neutral value); the
+/// output's mask is the inputs' ORed, or none when an input has none (<see cref="Merge"/>).
+/// </remarks>
 /// <example><c>SymbolicTensor sum = new Add().Call(shortcut, branch);</c></example>
 public sealed class Add : Merge
 {

@@ -7,6 +7,10 @@ namespace NeuralNet.Layers;
 /// Averages its inputs element by element (Keras' <c>Average</c>): <c>y = (x1 + ... + xn) / n</c>; every input gets the
 /// output's gradient divided by n.
 /// </summary>
+/// <remarks>
+/// Masks do not change the values, as in Keras 3: the sum is divided by n even where some inputs are masked; the
+/// output's mask is the inputs' ORed, or none when an input has none (<see cref="Merge"/>).
+/// </remarks>
 public sealed class Average : Merge
 {
     private Tensor? _output;

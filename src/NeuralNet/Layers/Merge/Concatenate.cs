@@ -10,6 +10,11 @@ namespace NeuralNet.Layers;
 /// <remarks>
 /// As in Keras, <see cref="Axis"/> counts the batch axis: -1 (the default) is the last axis, 1 the first axis of a sample;
 /// the batch axis itself (0) cannot be joined.
+/// <para>
+/// Masks, as Keras 3's <c>Concatenate.compute_mask</c>: when any input has one, an input without a mask counts as real
+/// everywhere; joined along the last axis, a position is real when it is real in any input; joined along another axis,
+/// the masks are joined along it.
+/// </para>
 /// </remarks>
 /// <example><c>SymbolicTensor joined = new Concatenate().Call(imageFeatures, metadataFeatures);</c></example>
 public sealed class Concatenate : MultiInputLayer
@@ -20,6 +25,9 @@ public sealed class Concatenate : MultiInputLayer
     private Tensor? _output;
     private Tensor?[] _gradients = [];
     private int _lastBatch = -1;
+    private Tensor? _mask;
+    private TensorShape _maskShape;
+    private int _maskInner;
 
     /// <summary>Creates a concatenation.</summary>
     /// <param name="axis">The axis to join along, counting the batch axis (Keras' convention); negative counts from the end.</param>
@@ -41,6 +49,9 @@ public sealed class Concatenate : MultiInputLayer
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "concatenate";
+
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("axis", Axis);
@@ -94,6 +105,10 @@ public sealed class Concatenate : MultiInputLayer
         _inner = inner;
         _total = output[sampleAxis];
         _gradients = new Tensor?[inputShapes.Length];
+        _maskShape = new TensorShape(output.AsSpan(0, rank - 1));
+
+        // The entries of a mask row after the joined axis (the mask has no last axis); 0 when the last axis is joined.
+        _maskInner = sampleAxis == rank - 1 ? 0 : inner / output[rank - 1];
         return new TensorShape(output);
     }
 
@@ -121,6 +136,80 @@ public sealed class Concatenate : MultiInputLayer
 
         _lastBatch = batch;
         return output;
+    }
+
+    /// <summary>The output's mask: none when no input has one, else Keras 3's join of the masks (see the remarks).</summary>
+    /// <param name="inputs">The inputs of the forward pass.</param>
+    /// <param name="output">The joined output.</param>
+    protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output)
+    {
+        ReadOnlySpan<Tensor?> masks = InputMasks;
+        bool any = false;
+        foreach (Tensor? m in masks)
+        {
+            any |= m is not null;
+        }
+
+        if (!any)
+        {
+            return null;
+        }
+
+        Tensor result = BatchView(ref _mask, output.Shape[0], _maskShape);
+        Span<float> r = result.AsSpan();
+        if (_maskInner == 0)
+        {
+            // Keras broadcasts each mask over its input's features, joins them and keeps a position where any entry is
+            // real: the masks ORed, an input without a mask making every position real.
+            r.Clear();
+            for (int i = 0; i < masks.Length; i++)
+            {
+                if (masks[i] is not Tensor mask)
+                {
+                    r.Fill(1f);
+                    break;
+                }
+
+                ReadOnlySpan<float> m = mask.AsReadOnlySpan();
+                for (int k = 0; k < r.Length; k++)
+                {
+                    r[k] = m[k] != 0f ? 1f : r[k];
+                }
+            }
+
+            return result;
+        }
+
+        // Joined along an axis the masks have: the masks are joined like the values (the feature axis folded away), with
+        // ones for an input without a mask.
+        int outRow = _total * _maskInner;
+        int rows = r.Length / outRow;
+        int offset = 0;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            int chunk = _sizes[i] * _maskInner;
+            Tensor? mask = i < masks.Length ? masks[i] : null;
+            for (int row = 0; row < rows; row++)
+            {
+                Span<float> destination = r.Slice((row * outRow) + offset, chunk);
+                if (mask is null)
+                {
+                    destination.Fill(1f);
+                }
+                else
+                {
+                    ReadOnlySpan<float> m = mask.AsReadOnlySpan().Slice(row * chunk, chunk);
+                    for (int k = 0; k < chunk; k++)
+                    {
+                        destination[k] = m[k] != 0f ? 1f : 0f;
+                    }
+                }
+            }
+
+            offset += chunk;
+        }
+
+        return result;
     }
 
     /// <inheritdoc/>

@@ -6,6 +6,10 @@ namespace NeuralNet.Layers;
 /// The element-wise largest of its inputs (Keras' <c>Maximum</c>). The output's gradient goes, element by element, to the
 /// input that holds the largest value (the first such input on ties); the other inputs get 0 there.
 /// </summary>
+/// <remarks>
+/// Masks, as in Keras 3: the largest is taken over the inputs that are real at a position (a position masked in every
+/// input keeps the first input's value), and the gradient goes to the input whose value the output holds.
+/// </remarks>
 public sealed class Maximum : Merge
 {
     private Tensor? _output;
@@ -28,7 +32,7 @@ public sealed class Maximum : Merge
     protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)
     {
         Tensor output = Buffer(ref _output, inputs[0].Shape[0]);
-        Extremum.Combine(inputs, output.AsSpan(), largest: true);
+        Extremum.Combine(inputs, LastMasks, Features, output.AsSpan(), largest: true);
         return output;
     }
 
@@ -45,6 +49,6 @@ public sealed class Maximum : Merge
             inputGradients[i] = Buffer(ref _gradients[i], outputGradient.Shape[0]);
         }
 
-        Extremum.Distribute(LastInputs, outputGradient.AsReadOnlySpan(), inputGradients, largest: true);
+        Extremum.Distribute(LastInputs, LastMasks, Features, outputGradient.AsReadOnlySpan(), inputGradients, largest: true);
     }
 }

@@ -8,13 +8,16 @@ namespace NeuralNet.Layers;
 /// combined element by element into an output of that shape.
 /// </summary>
 /// <remarks>
-/// Unlike Keras, the inputs must have equal per-sample shapes: no broadcasting of size-1 axes.
+/// Unlike Keras, the inputs must have equal per-sample shapes: no broadcasting of size-1 axes. Masks follow Keras 3: the
+/// output has a mask only when every input has one, and it is their OR; <see cref="Multiply"/>, <see cref="Maximum"/> and
+/// <see cref="Minimum"/> also leave masked positions out of their values, the others combine the values as they are.
 /// </remarks>
 public abstract class Merge : MultiInputLayer
 {
     private Tensor?[] _lastInputs = [];
+    private Tensor?[] _lastMasks = [];
     private Tensor? _mask;
-    private TensorShape? _maskShape;
+    private TensorShape _maskShape;
 
     /// <summary>Creates a merge layer.</summary>
     /// <param name="name">The layer's name; when null, the model names it after its type.</param>
@@ -29,6 +32,21 @@ public abstract class Merge : MultiInputLayer
     /// <summary>The batch size of the last forward call.</summary>
     protected int LastBatch { get; private set; }
 
+    /// <summary>
+    /// The masks of the inputs of the last forward call, one per input (null for an input without one): shaped like the
+    /// output without its last axis, so mask entry <c>r</c> covers values <c>r * features</c> to <c>(r + 1) * features - 1</c>.
+    /// </summary>
+    private protected ReadOnlySpan<Tensor?> LastMasks => _lastMasks;
+
+    /// <summary>Whether any input of the last forward call had a mask.</summary>
+    private protected bool AnyMasked { get; private set; }
+
+    /// <summary>Whether every input of the last forward call had a mask (then, and only then, the output has one).</summary>
+    private protected bool AllMasked { get; private set; }
+
+    /// <summary>The number of values one mask entry covers: the size of the last axis.</summary>
+    private protected int Features => OutputShape[-1];
+
     /// <inheritdoc/>
     protected sealed override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
     {
@@ -42,15 +60,24 @@ public abstract class Merge : MultiInputLayer
         }
 
         _lastInputs = new Tensor?[inputShapes.Length];
+        _lastMasks = new Tensor?[inputShapes.Length];
+        _maskShape = new TensorShape(inputShapes[0].Dimensions[..^1]);
         return inputShapes[0];
     }
 
     /// <inheritdoc/>
     protected sealed override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training)
     {
+        // InputMasks is empty when the layer was never called with masks, and all null when called without them.
+        ReadOnlySpan<Tensor?> masks = InputMasks;
+        AnyMasked = false;
+        AllMasked = true;
         for (int i = 0; i < inputs.Length; i++)
         {
             _lastInputs[i] = inputs[i];
+            _lastMasks[i] = i < masks.Length ? masks[i] : null;
+            AnyMasked |= _lastMasks[i] is not null;
+            AllMasked &= _lastMasks[i] is not null;
         }
 
         LastBatch = inputs[0].Shape[0];
@@ -75,41 +102,34 @@ public abstract class Merge : MultiInputLayer
     public override bool SupportsMasking => true;
 
     /// <summary>
-    /// Keras' merge mask: a position is real when it is real in every input that has a mask; no mask when no input has one.
+    /// Keras 3's merge mask (<c>Merge.compute_mask</c>): no mask when any input has none; otherwise a position is real
+    /// when it is real in any input (the masks ORed).
     /// </summary>
     /// <param name="inputs">The inputs of the forward pass.</param>
     /// <param name="output">The merged output.</param>
     protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output)
     {
-        Tensor? only = null;
-        int count = 0;
-        foreach (Tensor? mask in InputMasks)
+        // Keras 3 ORs where Keras 2 ANDed: a step real in one branch is a real step of the sum. An input without a mask
+        // makes every position real, and Keras then sets no mask at all.
+        if (!AllMasked)
         {
-            if (mask is not null)
-            {
-                only ??= mask;
-                count++;
-            }
+            return null;
         }
 
-        if (count <= 1)
+        if (_lastMasks.Length == 1)
         {
-            return only;
+            return _lastMasks[0];
         }
 
-        _maskShape ??= new TensorShape(OutputShape.Dimensions[..^1].ToArray());
-        Tensor result = BatchView(ref _mask, output.Shape[0], _maskShape.Value);
+        Tensor result = BatchView(ref _mask, output.Shape[0], _maskShape);
         Span<float> r = result.AsSpan();
-        r.Fill(1f);
-        foreach (Tensor? mask in InputMasks)
+        r.Clear();
+        foreach (Tensor? mask in _lastMasks)
         {
-            if (mask is not null)
+            ReadOnlySpan<float> m = mask!.AsReadOnlySpan();
+            for (int i = 0; i < r.Length; i++)
             {
-                ReadOnlySpan<float> m = mask.AsReadOnlySpan();
-                for (int i = 0; i < r.Length; i++)
-                {
-                    r[i] = m[i] == 0f ? 0f : r[i];
-                }
+                r[i] = m[i] != 0f ? 1f : r[i];
             }
         }
 

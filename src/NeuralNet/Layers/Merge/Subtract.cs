@@ -4,6 +4,10 @@ using NeuralNet.Serialization;
 namespace NeuralNet.Layers;
 
 /// <summary>Subtracts its second input from its first (Keras' <c>Subtract</c>): <c>y = a - b</c>; exactly two inputs.</summary>
+/// <remarks>
+/// Masks do not change the values, as in Keras 3; the output's mask is the inputs' ORed, or none when an input has none
+/// (<see cref="Merge"/>).
+/// </remarks>
 public sealed class Subtract : Merge
 {
     private Tensor? _output;

@@ -69,7 +69,7 @@ public class MaskingTests
     }
 
     [Fact]
-    public void Dense_dropout_and_activation_pass_the_mask_on_and_merges_combine_masks()
+    public void Dense_dropout_and_activation_pass_the_mask_on_and_merges_or_masks_as_keras_3()
     {
         Tensor input = Tensor.RandomNormal(new TensorShape(2, 3, 4), 1);
         Tensor mask = Tensor.FromArray([1, 0, 1, 1, 1, 0], 2, 3);
@@ -81,11 +81,15 @@ public class MaskingTests
             Assert.Same(mask, layer.OutputMask);
         }
 
+        // Keras 3 (base_merge.py compute_mask): the masks ORed, and no mask when an input has none (Keras 2 ANDed them
+        // and passed a lone mask on).
         var add = new Add();
         add.Forward([input, input], [mask, other], training: false);
-        Assert.Equal([1f, 0, 0, 0, 1, 0], add.OutputMask!.ToArray());
+        Assert.Equal([1f, 1, 1, 1, 1, 1], add.OutputMask!.ToArray());
+        add.Forward([input, input], [mask, Tensor.FromArray([0, 0, 0, 0, 0, 1], 2, 3)], training: false);
+        Assert.Equal([1f, 0, 1, 1, 1, 1], add.OutputMask!.ToArray());
         add.Forward([input, input], [null, other], training: false);
-        Assert.Same(other, add.OutputMask);
+        Assert.Null(add.OutputMask);
 
         var flatten = new Flatten();
         flatten.Forward(input, mask, training: false);

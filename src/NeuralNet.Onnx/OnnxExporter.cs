@@ -237,7 +237,7 @@ public static class OnnxExporter
     }
 
     // The ONNX graph carries values only. A mask (made by Embedding with maskZero) changes what the layers that read
-    // it compute (recurrent layers skip masked steps, average pooling leaves them out), so a model where one reaches
+    // it compute (recurrent layers skip masked steps, average pooling and some merges leave them out), so a model where one reaches
     // such a layer would export silently different results for padded inputs: refused, naming both layers.
     private static void CheckNoMaskIsRead(Model model, List<SymbolicTensor> order)
     {
@@ -257,7 +257,9 @@ public static class OnnxExporter
                 continue;
             }
 
-            if (layer is Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention or TimeDistributed)
+            // Multiply, Maximum and Minimum leave masked positions out (Keras 3's merges), so their values read it too.
+            if (layer is Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention or TimeDistributed
+                or Multiply or Maximum or Minimum)
             {
                 throw new NotSupportedException(
                     $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{source.Name}' (Embedding with maskZero) makes, which NeuralNet.Onnx cannot export: ONNX carries no masks, so padded inputs would give other results. Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded.");

@@ -185,6 +185,16 @@ public sealed class ExportBehaviourTests : IDisposable
         pooled.Add(new GlobalAveragePooling1D(name: "mean"));
         Assert.Contains("Layer 'mean'", Assert.Throws<NotSupportedException>(() => pooled.ToOnnxBytes()).Message, StringComparison.Ordinal);
 
+        // Keras 3's Multiply, Maximum and Minimum leave masked positions out of their values.
+        foreach (Func<Layer> merge in new Func<Layer>[] { () => new Multiply(name: "merge"), () => new Maximum(name: "merge"), () => new Minimum(name: "merge") })
+        {
+            var ids = new Input(new TensorShape(6), name: "ids");
+            SymbolicTensor words = new Embedding(10, 4, maskZero: true, name: "words").Call(ids);
+            SymbolicTensor merged = merge().Call(words, new Dense(4, name: "other").Call(words));
+            var merging = new Functional([ids], [merged], name: "merging");
+            Assert.Contains("Layer 'merge'", Assert.Throws<NotSupportedException>(() => merging.ToOnnxBytes()).Message, StringComparison.Ordinal);
+        }
+
         // A layer that drops the mask (Flatten) ends it: what follows computes the same with or without it.
         var flattened = new Sequential(name: "flat");
         flattened.Add(new InputLayer(6));

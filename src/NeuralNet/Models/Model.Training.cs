@@ -163,15 +163,17 @@ public abstract partial class Model
     /// <summary>Computes the output of a model with one output for <paramref name="x"/> in inference mode, batch by batch (Keras' <c>predict</c>).</summary>
     /// <param name="x">Inputs, as for <c>Fit</c>.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
+    /// <param name="cancellationToken">Checked before each batch.</param>
     /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>).</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity (as Fit and Evaluate reject them).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
-    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs(ModelData, int)"/>).</exception>
-    public Tensor Predict(ModelData x, int batchSize = 32)
+    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs(ModelData, int, CancellationToken)"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public Tensor Predict(ModelData x, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
-        return PredictSingleOutput(prediction.Executor, x, batchSize: batchSize);
+        return PredictSingleOutput(prediction.Executor, x, batchSize, cancellationToken);
     }
 
     /// <summary>
@@ -182,33 +184,38 @@ public abstract partial class Model
     /// <param name="x">Inputs (samples, ...<see cref="InputShape"/>).</param>
     /// <param name="destination">Where the predictions go: (samples, ...<see cref="OutputShape"/>), overwritten.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
+    /// <param name="cancellationToken">Checked before each batch.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model or is not finite, or
     /// <paramref name="destination"/> does not have the predictions' shape (the message names both shapes).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
     /// <exception cref="InvalidOperationException">The model has several inputs or outputs (a model with several inputs may
     /// instead report, as <see cref="ArgumentException"/>, that one tensor does not match them).</exception>
-    public void Predict(Tensor x, Tensor destination, int batchSize = 32)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled; the batches before
+    /// it are in <paramref name="destination"/>, the rest of it is as it was.</exception>
+    public void Predict(Tensor x, Tensor destination, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
-        PredictInto(prediction.Executor, prediction.SingleInput ?? _stepBatch, x, destination, batchSize);
+        PredictInto(prediction.Executor, prediction.SingleInput ?? _stepBatch, x, destination, batchSize, cancellationToken);
     }
 
     /// <summary>Computes every output for <paramref name="x"/> in inference mode, batch by batch.</summary>
     /// <param name="x">Inputs, as for <c>Fit</c>.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
+    /// <param name="cancellationToken">Checked before each batch.</param>
     /// <returns>One new tensor (samples, ...) per output, in output order.</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
-    public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
         Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
-        return PredictCore(prediction.Executor ?? Executor, inputs, batchSize);
+        return PredictCore(prediction.Executor ?? Executor, inputs, batchSize, cancellationToken);
     }
 
     /// <summary>
@@ -332,11 +339,11 @@ public abstract partial class Model
     /// <param name="x">One batch per input.</param>
     /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>).</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity.</exception>
-    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(ModelData, int)"/>).</exception>
+    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(ModelData, int, CancellationToken)"/>).</exception>
     public Tensor PredictOnBatch(ModelData x)
     {
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
-        return PredictSingleOutput(prediction.Executor, x, batchSize: null);
+        return PredictSingleOutput(prediction.Executor, x, batchSize: null, CancellationToken.None);
     }
 
     /// <summary>Clears the running loss and metric states that <see cref="TrainOnBatch"/> and <see cref="TestOnBatch"/> accumulate (Keras' <c>reset_metrics</c>).</summary>
@@ -375,7 +382,7 @@ public abstract partial class Model
 
     // Predict and PredictOnBatch (batchSize null: the whole input in one pass) of a model with one output; executor null
     // for the model's own, which the checks may have to build first.
-    private Tensor PredictSingleOutput(GraphExecutor? executor, ModelData x, int? batchSize)
+    private Tensor PredictSingleOutput(GraphExecutor? executor, ModelData x, int? batchSize, CancellationToken cancellationToken)
     {
         Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
         if (Outputs.Count != 1)
@@ -383,10 +390,10 @@ public abstract partial class Model
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
         }
 
-        return PredictCore(executor ?? Executor, inputs, batchSize ?? Math.Max(inputs[0].Shape[0], 1))[0];
+        return PredictCore(executor ?? Executor, inputs, batchSize ?? Math.Max(inputs[0].Shape[0], 1), cancellationToken)[0];
     }
 
-    private Tensor[] PredictCore(GraphExecutor executor, Tensor[] inputs, int batchSize)
+    private Tensor[] PredictCore(GraphExecutor executor, Tensor[] inputs, int batchSize, CancellationToken cancellationToken)
     {
         int samples = inputs[0].Shape[0];
         var results = Outputs.Select(o => new Tensor(o.Shape.Prepend(samples))).ToArray();
@@ -394,6 +401,7 @@ public abstract partial class Model
         batchSize = Math.Min(batchSize, Executor.InferenceRows);
         for (int start = 0; start < samples; start += batchSize)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, samples - start);
             for (int i = 0; i < inputs.Length; i++)
             {
@@ -413,7 +421,7 @@ public abstract partial class Model
 
     // Predict(x, destination) on executor (null: the model's own, which the checks may have to build first); single is the
     // runner's one-input array, cleared afterwards so it keeps no caller's tensor.
-    private void PredictInto(GraphExecutor? executor, Tensor[] single, Tensor x, Tensor destination, int batchSize)
+    private void PredictInto(GraphExecutor? executor, Tensor[] single, Tensor x, Tensor destination, int batchSize, CancellationToken cancellationToken)
     {
         if (!IsBuilt || x.Rank < 2 || !x.Shape.Dimensions[1..].SequenceEqual(Inputs[0].Shape.Dimensions))
         {
@@ -442,6 +450,7 @@ public abstract partial class Model
         {
             for (int start = 0; start < samples; start += batchSize)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, samples - start);
                 single[0] = count == samples ? x : x.Slice(start, count);
                 Tensor output = executor.Forward(single.AsSpan(0, 1), training: false)[0];

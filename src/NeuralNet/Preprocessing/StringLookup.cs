@@ -135,15 +135,18 @@ public sealed class StringLookup : Preprocessor
     /// previous vocabulary.
     /// </summary>
     /// <param name="tokens">The tokens.</param>
+    /// <param name="cancellationToken">Checked before each token; nothing changes when it is canceled.</param>
     /// <exception cref="ArgumentNullException"><paramref name="tokens"/> or one of them is null (the message names its index).</exception>
     /// <exception cref="ArgumentException">No token is left once the mask and OOV tokens are removed; the vocabulary is unchanged.</exception>
-    public void Adapt(IEnumerable<string> tokens)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public void Adapt(IEnumerable<string> tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         int i = 0;
         foreach (string token in tokens)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             CollectionsMarshal.GetValueRefOrAddDefault(counts, token ?? throw new ArgumentNullException(nameof(tokens), string.Create(CultureInfo.InvariantCulture, $"Token {i} is null.")), out _)++;
             i++;
         }

@@ -190,9 +190,11 @@ public sealed class TextVectorization : Preprocessor
     /// log(1 + texts / (1 + texts containing it)), with "[UNK]" given their mean. Replaces any previous vocabulary.
     /// </summary>
     /// <param name="texts">The texts, each one document.</param>
+    /// <param name="cancellationToken">Checked before each text; nothing changes when it is canceled.</param>
     /// <exception cref="ArgumentNullException"><paramref name="texts"/> or one of them is null (the message names its index).</exception>
     /// <exception cref="ArgumentException">The texts produce no token (other than "" and "[UNK]"), or more distinct tokens than ids a float holds exactly; the vocabulary is unchanged.</exception>
-    public void Adapt(IEnumerable<string> texts)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public void Adapt(IEnumerable<string> texts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
         bool tfIdf = OutputMode == TextOutputMode.TfIdf;
@@ -203,6 +205,7 @@ public sealed class TextVectorization : Preprocessor
         var tokens = new List<string>();
         foreach (string text in texts)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (text is null)
             {
                 throw new ArgumentNullException(nameof(texts), string.Create(CultureInfo.InvariantCulture, $"Text {documents} is null."));

@@ -150,9 +150,11 @@ public sealed class Discretization : Layer
     /// from one call on all the data. Nothing changes when a batch is rejected.
     /// </summary>
     /// <param name="batches">The batches, any shapes; read once.</param>
+    /// <param name="cancellationToken">Checked before each batch; nothing changes when it is canceled.</param>
     /// <exception cref="InvalidOperationException">The layer was given its boundaries, or is built in an encoding mode for another number of bins than the data gives.</exception>
     /// <exception cref="ArgumentException">There are no batches, or a batch holds NaN (the message names the batch, sample and position).</exception>
-    public void Adapt(IEnumerable<Tensor> batches)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public void Adapt(IEnumerable<Tensor> batches, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batches);
         if (NumBins is not int numBins)
@@ -164,6 +166,7 @@ public sealed class Discretization : Layer
         int batchIndex = 0;
         foreach (Tensor batch in batches)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (batch is null)
             {
                 throw new ArgumentNullException(nameof(batches), string.Create(CultureInfo.InvariantCulture, $"Batch {batchIndex} is null."));

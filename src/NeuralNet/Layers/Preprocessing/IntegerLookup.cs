@@ -142,14 +142,17 @@ public sealed class IntegerLookup : Layer
 
     /// <summary>Learns the vocabulary from batches, counted together as one data set; see <see cref="Adapt(Tensor)"/>. Nothing changes when a batch is rejected.</summary>
     /// <param name="batches">Batches of tokens, any shapes; read once.</param>
+    /// <param name="cancellationToken">Checked before each batch; nothing changes when it is canceled.</param>
     /// <exception cref="ArgumentException">A value is not a whole number (the message names the batch, sample and position), no token is left to learn, or the vocabulary's size would change a built layer's encoded output.</exception>
-    public void Adapt(IEnumerable<Tensor> batches)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public void Adapt(IEnumerable<Tensor> batches, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batches);
         var counts = new Dictionary<long, long>();
         int batchIndex = 0;
         foreach (Tensor batch in batches)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (batch is null)
             {
                 throw new ArgumentNullException(nameof(batches), string.Create(CultureInfo.InvariantCulture, $"Batch {batchIndex} is null."));

@@ -206,9 +206,11 @@ public sealed class Normalization : Layer
     /// with weights, the same formula in float32. Nothing changes when a batch is rejected.
     /// </summary>
     /// <param name="batches">The batches, each (samples, ...) with the same kept axes; read once.</param>
+    /// <param name="cancellationToken">Checked before each batch; nothing changes when it is canceled.</param>
     /// <exception cref="InvalidOperationException">The layer was given its mean and variance.</exception>
     /// <exception cref="ArgumentException">There are no batches, a batch holds a non-finite value, or batches disagree on the kept axes (the message names the batch).</exception>
-    public void Adapt(IEnumerable<Tensor> batches)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public void Adapt(IEnumerable<Tensor> batches, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batches);
         if (_inputMean is not null)
@@ -223,6 +225,7 @@ public sealed class Normalization : Layer
         int batchIndex = 0;
         foreach (Tensor batch in batches)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (batch is null)
             {
                 throw new ArgumentNullException(nameof(batches), string.Create(CultureInfo.InvariantCulture, $"Batch {batchIndex} is null."));

@@ -159,7 +159,8 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor of samples uniformly distributed in [<paramref name="minimum"/>, <paramref name="maximum"/>), reproducible from <paramref name="seed"/>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="maximum"/> is below <paramref name="minimum"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="maximum"/> is below <paramref name="minimum"/>, or the range
+    /// <paramref name="maximum"/> − <paramref name="minimum"/> is not a finite float.</exception>
     public static Tensor RandomUniform(TensorShape shape, long seed, float minimum = 0f, float maximum = 1f)
     {
         if (!(maximum >= minimum))
@@ -167,13 +168,21 @@ public sealed partial class Tensor
             throw new ArgumentException($"RandomUniform needs minimum <= maximum but got minimum={minimum}, maximum={maximum}.", nameof(maximum));
         }
 
+        float range = maximum - minimum;
+        if (!float.IsFinite(range))
+        {
+            throw new ArgumentException($"RandomUniform needs a finite range but maximum - minimum = {maximum} - {minimum} is {range}.", nameof(maximum));
+        }
+
         var t = new Tensor(shape);
         var random = new SeededRandom(seed);
         Span<float> span = t.AsSpan();
-        float range = maximum - minimum;
+
+        // minimum + range * u rounds up to maximum for u just below 1 (about once in 2^24 draws); keep the interval half-open.
+        float largest = range > 0f ? MathF.BitDecrement(maximum) : maximum;
         for (int i = 0; i < span.Length; i++)
         {
-            span[i] = minimum + (range * random.NextSingle());
+            span[i] = MathF.Min(minimum + (range * random.NextSingle()), largest);
         }
 
         return t;

@@ -9,7 +9,8 @@ public sealed partial class Tensor
     /// Copies <paramref name="count"/> entries of the last axis of <paramref name="source"/>, from <paramref name="start"/>,
     /// into <paramref name="destination"/>, which has the source's shape with <paramref name="count"/> as its last axis.
     /// </summary>
-    /// <exception cref="ArgumentException">The range is outside the last axis, or the destination's shape does not fit.</exception>
+    /// <exception cref="ArgumentException">The range is outside the last axis, the destination's shape does not fit, or the
+    /// destination overlaps the source in memory.</exception>
     public static void SliceLastAxis(Tensor source, int start, int count, Tensor destination)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -21,6 +22,7 @@ public sealed partial class Tensor
         }
 
         RequireSameLeading(source, destination, count, nameof(destination));
+        RequireNoOverlap(source, destination);
         ReadOnlySpan<float> x = source.AsReadOnlySpan();
         Span<float> y = destination.AsSpan();
         for (int row = 0, rows = x.Length / width; row < rows; row++)
@@ -51,6 +53,11 @@ public sealed partial class Tensor
         }
 
         RequireSameLeading(sources[0], destination, total, nameof(destination));
+        foreach (Tensor source in sources)
+        {
+            RequireNoOverlap(source, destination);
+        }
+
         Span<float> y = destination.AsSpan();
         int offset = 0;
         foreach (Tensor source in sources)
@@ -63,6 +70,15 @@ public sealed partial class Tensor
             }
 
             offset += width;
+        }
+    }
+
+    // Rows are copied one by one, so a destination overlapping a source would overwrite rows not read yet.
+    private static void RequireNoOverlap(Tensor source, Tensor destination)
+    {
+        if (source.AsReadOnlySpan().Overlaps(destination.AsReadOnlySpan()))
+        {
+            throw new ArgumentException($"The destination {destination.Shape} overlaps the source {source.Shape} in memory; write into a separate tensor.", nameof(destination));
         }
     }
 

@@ -108,10 +108,15 @@ public sealed partial class Tensor
     public float Mean() => Sum() / Length;
 
     /// <summary>The largest element (NaN if any element is NaN).</summary>
-    public float Max() => TensorPrimitives.Max(AsReadOnlySpan());
+    /// <exception cref="InvalidOperationException">The tensor has no elements.</exception>
+    public float Max() => TensorPrimitives.Max(NonEmpty(nameof(Max)));
 
     /// <summary>The smallest element (NaN if any element is NaN).</summary>
-    public float Min() => TensorPrimitives.Min(AsReadOnlySpan());
+    /// <exception cref="InvalidOperationException">The tensor has no elements.</exception>
+    public float Min() => TensorPrimitives.Min(NonEmpty(nameof(Min)));
+
+    private ReadOnlySpan<float> NonEmpty(string operation) => Length > 0 ? AsReadOnlySpan()
+        : throw new InvalidOperationException($"{operation} of a tensor with no elements {Shape}: there is no element to return.");
 
     /// <summary>
     /// The index of the largest element along the last axis, for every position of the leading axes;

@@ -9,6 +9,7 @@ namespace NeuralNet;
 public readonly struct TensorShape : IEquatable<TensorShape>
 {
     private readonly int[]? _dimensions;
+    private readonly int _elementCountMinusOne;
 
     /// <summary>Creates a shape from its dimensions.</summary>
     /// <param name="dimensions">The length of each axis: the first may be 0 (no samples, an empty tensor), every other one must be positive.</param>
@@ -16,14 +17,16 @@ public readonly struct TensorShape : IEquatable<TensorShape>
     public TensorShape(params ReadOnlySpan<int> dimensions)
     {
         _dimensions = dimensions.ToArray();
-        ElementCount = CountElements(_dimensions, nameof(dimensions));
+        _elementCountMinusOne = CountElements(_dimensions, nameof(dimensions)) - 1;
     }
 
     /// <summary>The number of axes.</summary>
     public int Rank => _dimensions?.Length ?? 0;
 
     /// <summary>The total number of elements: the product of the dimensions (1 for a scalar shape).</summary>
-    public int ElementCount { get; }
+    // Stored minus one so that default(TensorShape) (what `new TensorShape()` gives: C# skips a params constructor for a
+    // struct's parameterless call) is the scalar shape it compares equal to, with one element.
+    public int ElementCount => _elementCountMinusOne + 1;
 
     /// <summary>The dimensions, outermost first.</summary>
     public ReadOnlySpan<int> Dimensions => _dimensions;

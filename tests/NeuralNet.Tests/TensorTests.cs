@@ -271,4 +271,50 @@ public class TensorTests
     [Fact]
     public void CopyTo_MismatchedLength_Throws() =>
         Assert.Throws<ArgumentException>(() => new Tensor(3).CopyTo(new Tensor(4)));
+
+    [Fact]
+    public void DefaultShape_IsTheScalarShapeWithOneElement()
+    {
+        // new TensorShape() skips the params constructor (a struct's parameterless call), yet equals the scalar shape.
+        Assert.Equal(1, new TensorShape().ElementCount);
+        Assert.Equal(new TensorShape(ReadOnlySpan<int>.Empty), new TensorShape());
+        var scalar = new Tensor(new TensorShape());
+        Assert.Equal(1, scalar.Length);
+        scalar.AsSpan()[0] = 2.5f;
+        Assert.Equal(2.5f, scalar.Reshape(1)[0]);
+    }
+
+    [Fact]
+    public void SliceAndConcatenateLastAxis_DestinationOverlappingASource_Refused()
+    {
+        Tensor storage = Tensor.FromArray([0f, 1, 2, 3, 4, 5, 6, 7], 8);
+        var ex = Assert.Throws<ArgumentException>(() => Tensor.SliceLastAxis(storage.Reshape(2, 4), 0, 2, storage.Reshape(4, 2).Slice(2, 2)));
+        Assert.Equal("destination", ex.ParamName);
+        Tensor halves = storage.Reshape(4, 2);
+        Assert.Throws<ArgumentException>(() => Tensor.ConcatenateLastAxis([halves.Slice(0, 2), halves.Slice(2, 2)], storage.Reshape(2, 4)));
+        Assert.Equal([0f, 1, 2, 3, 4, 5, 6, 7], storage.ToArray());
+
+        // Separate storage works as before.
+        var slice = new Tensor(new TensorShape(2, 2));
+        Tensor.SliceLastAxis(storage.Reshape(2, 4), 0, 2, slice);
+        Assert.Equal([0f, 1, 4, 5], slice.ToArray());
+    }
+
+    [Fact]
+    public void RandomUniform_NeverReturnsTheMaximum_AndRefusesAnInfiniteRange()
+    {
+        // Floats are 2 apart at 2^24, so minimum + 2u rounds up to the maximum whenever u > 1/2 (and 1 + u does for
+        // u = 1 - 2^-24 in [1, 2), once in 2^24 draws).
+        float[] v = Tensor.RandomUniform(new TensorShape(1000), seed: 7, minimum: 16_777_216f, maximum: 16_777_218f).ToArray();
+        Assert.All(v, x => Assert.Equal(16_777_216f, x));
+        Assert.Throws<ArgumentException>(() => Tensor.RandomUniform(new TensorShape(2), 1, -3e38f, 3e38f));
+    }
+
+    [Fact]
+    public void MaxAndMin_OfAnEmptyTensor_NameTheShape()
+    {
+        var empty = new Tensor(new TensorShape(0, 5));
+        Assert.Contains("(0, 5)", Assert.Throws<InvalidOperationException>(() => empty.Max()).Message, StringComparison.Ordinal);
+        Assert.Contains("(0, 5)", Assert.Throws<InvalidOperationException>(() => empty.Min()).Message, StringComparison.Ordinal);
+    }
 }

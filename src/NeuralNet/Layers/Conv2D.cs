@@ -493,7 +493,18 @@ public sealed partial class Conv2D : Layer
                     Convolution.AddBias(_bias.Value.AsReadOnlySpan(), z);
                 }
 
-                Activation?.Forward(z, _y!.AsSpan().Slice(first * outSize, images * outSize), Filters);
+                // Image by image: TensorPrimitives computes spans of under four floats with scalar code and longer ones
+                // with vector code, which can differ in the last bit, and how many images a work item holds depends on
+                // the thread count.
+                if (Activation is not null)
+                {
+                    Span<float> y = _y!.AsSpan().Slice(first * outSize, images * outSize);
+                    for (int i = 0; i < images; i++)
+                    {
+                        Activation.Forward(z.Slice(i * outSize, outSize), y.Slice(i * outSize, outSize), Filters);
+                    }
+                }
+
                 break;
             }
 

@@ -182,6 +182,39 @@ public class Conv2DTests
         Assert.Equal(one, many);
     }
 
+    public static TheoryData<string> SmallOutputActivations => ["tanh", "sigmoid", "gelu", "silu", "elu", "softplus"];
+
+    [Theory]
+    [MemberData(nameof(SmallOutputActivations))]
+    public void Forward_TinyOutputsWithAnActivation_SameBitsWhateverTheThreadCount(string activation)
+    {
+        // Three values per image: how many images one work item holds depends on the thread count, and an activation
+        // run over a span of fewer than four floats takes TensorPrimitives' scalar code, four or more its vector code.
+        var conv = new Conv2D(3, 4, activation: ActivationFunction.Get(activation)) { Seed = 5 };
+        conv.Build(new TensorShape(4, 4, 3));
+        Tensor input = Tensor.RandomNormal(new TensorShape(16, 4, 4, 3), 23, 0f, 3f);
+
+        float[] Run(int threads)
+        {
+            int saved = ConvParallel.DegreeOfParallelism, savedGemm = Parallelism.MaxDegreeOfParallelism;
+            try
+            {
+                ConvParallel.DegreeOfParallelism = threads;
+                Parallelism.MaxDegreeOfParallelism = threads;
+                return conv.Forward(input, training: false).ToArray();
+            }
+            finally
+            {
+                ConvParallel.DegreeOfParallelism = saved;
+                Parallelism.MaxDegreeOfParallelism = savedGemm;
+            }
+        }
+
+        float[] one = Run(1);
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(4));
+    }
+
     [Fact]
     public void Build_E43Shapes_MatchKeras()
     {

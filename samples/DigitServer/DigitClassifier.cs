@@ -12,10 +12,16 @@ internal sealed class DigitClassifier
     private readonly Model _model;
     private readonly int[] _inputDimensions;
 
-    /// <summary>Wraps <paramref name="model"/> after checking it takes 784 values and gives 10.</summary>
-    /// <param name="model">A model with one input of 784 values (any shape: (784) or (28, 28, 1)) and one output of 10.</param>
+    /// <summary>
+    /// Wraps <paramref name="model"/> after checking it takes 784 values and gives 10 probabilities: its last layer ends
+    /// in a softmax, and one prediction (a blank image and a full one) gives finite values in [0, 1] that sum to 1.
+    /// </summary>
+    /// <param name="model">A model with one input of 784 values (any shape: (784) or (28, 28, 1)) and one output of 10,
+    /// ending in a softmax.</param>
     /// <param name="source">Where the model came from, for the messages.</param>
-    /// <exception cref="ArgumentException">The model has another input or output size, or several inputs or outputs.</exception>
+    /// <exception cref="ArgumentException">The model has another input or output size, several inputs or outputs, or does
+    /// not end in a softmax.</exception>
+    /// <exception cref="InvalidDataException">The probe prediction is not a probability distribution (NaN weights, say).</exception>
     public DigitClassifier(Model model, string source)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -38,13 +44,67 @@ internal sealed class DigitClassifier
                 nameof(model));
         }
 
+        // The answer is the output itself, as probabilities: the model must end in a softmax over its 10 values.
+        if (!model.Outputs[0].Layer.EndsWithSoftmax || output.Dimensions[^1] != 10)
+        {
+            throw new ArgumentException(
+                $"DigitServer serves models that end in a softmax over the 10 digits (it answers with the output as probabilities); {source} ends in {model.Outputs[0].Layer}, which is not a softmax over its last axis of 10.",
+                nameof(model));
+        }
+
         _model = model;
         _inputDimensions = [1, .. input.Dimensions];
         Source = source;
+        Probe();
     }
 
     /// <summary>Where the model came from (a file path, or a note that it was trained at start-up).</summary>
     public string Source { get; }
+
+    // One prediction at start-up, on a blank image and a full one: a model whose weights hold NaN or infinity (or overflow)
+    // is refused here, rather than answering every request with an error.
+    private void Probe()
+    {
+        var images = new Tensor([2, .. _inputDimensions[1..]]);
+        images.AsSpan()[PixelRequest.PixelCount..].Fill(1f);
+        float[] outputs = _model.Predict(images).ToArray();
+        for (int i = 0; i < 2; i++)
+        {
+            ReadOnlySpan<float> p = outputs.AsSpan(i * 10, 10);
+            string image = i == 0 ? "a blank image" : "an image all ink";
+            int bad = FirstNotAProbability(p);
+            if (bad >= 0)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"DigitServer serves models that give 10 probabilities; {Source} gives {p[bad]} for digit {bad} of {image}{(float.IsFinite(p[bad]) ? string.Empty : " (are its weights finite?)")}."));
+            }
+
+            float sum = 0;
+            foreach (float v in p)
+            {
+                sum += v;
+            }
+
+            if (Math.Abs(sum - 1) > 1e-3f)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"DigitServer serves models that give 10 probabilities; {Source} gives 10 values that sum to {sum}, not 1, for {image}."));
+            }
+        }
+    }
+
+    private static int FirstNotAProbability(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!(values[i] is >= 0 and <= 1))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 
     /// <summary>Runs the model on one image.</summary>
     /// <param name="pixels">784 values in [0, 1], row by row; not kept.</param>

@@ -20,10 +20,21 @@ internal static class DigitServerApp
     /// <summary>The entry point: serves until stopped, or with <c>--check</c> answers a few requests and exits.</summary>
     /// <param name="args">Command-line arguments: <c>--model path</c>, <c>--epochs n</c>, <c>--urls ...</c>, <c>--check</c>,
     /// and any other ASP.NET Core configuration.</param>
-    /// <returns>0 on success, 1 when the check fails, 2 when the model cannot be loaded.</returns>
-    public static async Task<int> RunAsync(string[] args)
+    /// <returns>0 on success, 1 when the check fails, 2 when the model cannot be loaded or served, 3 when the server
+    /// cannot listen (the port is in use, <c>--urls</c> is not a valid address).</returns>
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    /// <summary>The entry point, writing to the given writers: the model's origin and the check's answers to
+    /// <paramref name="output"/>, a one-line reason to <paramref name="error"/> when the server cannot start.</summary>
+    /// <param name="args">As for <see cref="RunAsync(string[])"/>.</param>
+    /// <param name="output">Where progress and the check's answers go.</param>
+    /// <param name="error">Where the reason for exit codes 2 and 3 goes.</param>
+    /// <returns>As for <see cref="RunAsync(string[])"/>.</returns>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
         bool check = args.Contains("--check", StringComparer.Ordinal);
         string[] rest = [.. args.Where(a => a != "--check")];
         if (check && !rest.Any(a => a.StartsWith("--urls", StringComparison.OrdinalIgnoreCase)))
@@ -34,40 +45,60 @@ internal static class DigitServerApp
         WebApplication app;
         try
         {
-            app = Build(rest, Console.Out);
+            app = Build(rest, output);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FormatException
             or DatasetUnavailableException or UnauthorizedAccessException)
         {
-            await Console.Error.WriteLineAsync($"DigitServer: {e.Message}");
+            await error.WriteLineAsync($"DigitServer: {OneLine(e.Message)}");
             return 2;
         }
 
         await using (app)
         {
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception e) when (e is IOException or FormatException or InvalidOperationException)
+            {
+                // Kestrel's bind failures (an address in use: IOException) and bad addresses (FormatException,
+                // InvalidOperationException for a scheme it does not serve), said in one line rather than a stack trace.
+                string urls = app.Configuration["urls"] ?? "http://localhost:5000";
+                await error.WriteLineAsync($"DigitServer: cannot listen on {OneLine(urls)}: {OneLine(e.Message)}");
+                return 3;
+            }
+
             if (!check)
             {
-                await app.RunAsync();
+                await app.WaitForShutdownAsync();
                 return 0;
             }
 
-            return await CheckAsync(app, Console.Out);
+            return await CheckAsync(app, output);
         }
     }
+
+    // Exception messages may span lines (an inner message appended); the console gets one.
+    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Loads (or trains) the model and builds the app; the caller starts it.</summary>
     /// <param name="args">As for <see cref="RunAsync"/>, without <c>--check</c>.</param>
     /// <param name="log">Where the model's origin (and training progress) is written.</param>
     /// <returns>The app, not started.</returns>
     /// <exception cref="IOException">The model file cannot be read or the trained model cannot be saved.</exception>
-    /// <exception cref="InvalidDataException">The model file is damaged.</exception>
-    /// <exception cref="ArgumentException">The model does not take 784 values and give 10.</exception>
+    /// <exception cref="InvalidDataException">The model file is damaged, or the model's start-up prediction is not ten
+    /// probabilities (NaN weights, say).</exception>
+    /// <exception cref="ArgumentException">The model does not take 784 values and give 10, or does not end in a softmax.</exception>
     public static WebApplication Build(string[] args, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(log);
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.WebHost.ConfigureKestrel(options => options.Limits.MaxRequestBodySize = PredictEndpoint.MaxBodyBytes);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning); // no line per request; "Now listening on" stays
+        // "Hosting failed to start" with a stack trace: RunAsync says why in one line (and the app has no background
+        // service whose errors this category would also report).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.AddSingleton(LoadClassifier(builder.Configuration, log));
 
         WebApplication app = builder.Build();
@@ -118,10 +149,9 @@ internal static class DigitServerApp
         return new DigitClassifier(model, saved);
     }
 
-    /// <summary>Starts the app, fetches the page, sends one good and one bad request, stops: a smoke test for CI.</summary>
+    /// <summary>Fetches the page of the started app, sends one good and one bad request, stops it: a smoke test for CI.</summary>
     private static async Task<int> CheckAsync(WebApplication app, TextWriter log)
     {
-        await app.StartAsync();
         try
         {
             var address = new Uri(app.Urls.First());

@@ -1,6 +1,9 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace NeuralNet.Samples.DigitServer;
 
@@ -27,6 +30,14 @@ internal static class PixelRequest
         if (json.IsEmpty)
         {
             error = $"the request body is empty; {Expected}";
+            return false;
+        }
+
+        // The parser checks the UTF-8 of the structure but not inside strings, which Describe would then fail to read:
+        // check it all first.
+        if (!Utf8.IsValid(json.Span))
+        {
+            error = InvalidUtf8(json.Span);
             return false;
         }
 
@@ -98,6 +109,18 @@ internal static class PixelRequest
             error = null;
             return true;
         }
+    }
+
+    // Where the first invalid sequence starts (only on this error path, so the loop's cost does not matter).
+    private static string InvalidUtf8(ReadOnlySpan<byte> body)
+    {
+        int offset = 0;
+        while (Rune.DecodeFromUtf8(body[offset..], out _, out int consumed) == OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"the request body is not valid UTF-8 (byte 0x{body[offset]:X2} at offset {offset}); send JSON encoded as UTF-8");
     }
 
     private static string Describe(JsonElement element) => element.ValueKind switch

@@ -4,7 +4,9 @@
 //   dotnet run -c Release --project samples/DigitServer -- --model my.safetensors  serves a model saved by Model.Save
 //   ... -- --urls http://localhost:5080                                            another address (default http://localhost:5000)
 //   ... -- --check                                                                 starts on a free port, answers a few requests, exits
-// Then open the address in a browser, or: curl -d '{"pixels":[... 784 numbers in 0..1 ...]}' http://localhost:5000/api/predict
+// Then open the address in a browser, or:
+//   curl -H 'Content-Type: application/json' -d '{"pixels":[... 784 numbers in 0..1 ...]}' http://localhost:5000/api/predict
+// Exit codes: 0 stopped (or --check passed), 1 --check failed, 2 the model cannot be loaded or served, 3 cannot listen.
 using NeuralNet.Samples.DigitServer;
 
 return await DigitServerApp.RunAsync(args);

@@ -88,6 +88,95 @@ public sealed class PredictEndpointTests(DigitServerFixture server)
         await AssertStillServingAsync();
     }
 
+    public static TheoryData<byte[], string> InvalidUtf8Bodies() => new()
+    {
+        { [0xFF], "the request body is not valid UTF-8 (byte 0xFF at offset 0)" },
+        { [.. Encoding.UTF8.GetBytes("{\"pixels\":\""), 0xFF, .. Encoding.UTF8.GetBytes("\"}")], "the request body is not valid UTF-8 (byte 0xFF at offset 11)" },
+        { [.. Encoding.UTF8.GetBytes("{\"pixels\":[0,\""), 0xC3, .. Encoding.UTF8.GetBytes("\"]}")], "the request body is not valid UTF-8 (byte 0xC3 at offset 14)" },
+        { [.. Encoding.UTF8.GetBytes("{\"pixels\":[\""), 0xE2, 0x82], "the request body is not valid UTF-8 (byte 0xE2 at offset 12)" }, // cut short
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidUtf8Bodies))]
+    public async Task Predict_BodyThatIsNotUtf8_Answers400WithAMessageAndKeepsServing(byte[] body, string message)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        using HttpResponseMessage response = await server.Http.PostAsync(s_predict, content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith(message, await ErrorAsync(response), StringComparison.Ordinal);
+        await AssertStillServingAsync();
+    }
+
+    public static TheoryData<string?, string> WrongContentTypes() => new()
+    {
+        { null, "the request has no Content-Type; send the body as JSON with Content-Type: application/json" },
+        { "text/plain", "the request's Content-Type is text/plain; send the body as JSON with Content-Type: application/json" },
+        { "application/x-www-form-urlencoded", "the request's Content-Type is application/x-www-form-urlencoded; send" },
+        { "application/json; charset=utf-16", "the request's Content-Type has charset=utf-16; JSON must be UTF-8" },
+        { "application/jsonp", "the request's Content-Type is application/jsonp;" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WrongContentTypes))]
+    public async Task Predict_ContentTypeOtherThanJson_Answers415WithAMessage(string? contentType, string message)
+    {
+        byte[] body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { pixels = server.TestImage(0) }));
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
+
+        using HttpResponseMessage response = await server.Http.PostAsync(s_predict, content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith(message, await ErrorAsync(response), StringComparison.Ordinal);
+        await AssertStillServingAsync();
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON; charset=\"UTF-8\"")]
+    public async Task Predict_JsonContentTypes_AreAccepted(string contentType)
+    {
+        byte[] body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { pixels = server.TestImage(0) }));
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+
+        using HttpResponseMessage response = await server.Http.PostAsync(s_predict, content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Predict_MalformedChunkedBody_Answers400WithTheJsonErrorShape()
+    {
+        // Written by hand: HttpClient always frames its chunks correctly.
+        string answer = await RawExchangeAsync(
+            "POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400 ", answer, StringComparison.Ordinal);
+        Assert.Contains("Content-Type: application/json", answer, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("{\"error\":\"the request body could not be read: Bad chunk size data.\"}", answer, StringComparison.Ordinal);
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task Predict_BodyThatStopsArriving_Answers408WithTheJsonErrorShape()
+    {
+        // 5 of the 1000 bytes announced, then nothing: Kestrel's minimum data rate (240 bytes/s) gives up after its
+        // 5 s grace period.
+        string answer = await RawExchangeAsync(
+            "POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"pix");
+
+        Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
+        Assert.Contains("Content-Type: application/json", answer, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("{\"error\":\"the request body could not be read: Reading the request body timed out", answer, StringComparison.Ordinal);
+        await AssertStillServingAsync();
+    }
+
     [Fact]
     public async Task Predict_BodyOverTheLimitWithContentLength_Answers400WithoutReadingIt()
     {
@@ -187,6 +276,17 @@ public sealed class PredictEndpointTests(DigitServerFixture server)
     {
         using HttpResponseMessage response = await server.Http.PostAsJsonAsync(s_predict, new { pixels = server.TestImage(0) });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    // Sends a request written by hand and reads the answer until the server closes the connection.
+    private async Task<string> RawExchangeAsync(string request)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
+        using System.Net.Sockets.NetworkStream stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     private static async Task<string> ErrorAsync(HttpResponseMessage response)

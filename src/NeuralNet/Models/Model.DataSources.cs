@@ -69,28 +69,40 @@ public abstract partial class Model
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
         using (_gate.EnterExclusive())
         {
-            EnsureBuiltFrom(data);
-            Trainer trainer = GetTrainer(nameof(Fit));
-            long shuffleSeed = TakeShuffleSeed(seed, initialEpoch);
-            var train = new SourceBatches(data, "training data", stepsPerEpoch, shuffle, shuffleSeed, continuing: stepsPerEpoch is not null, prefetch,
-                batch => PreparedBatch(trainer, batch, classWeight), cancellationToken);
-            SourceBatches? validation = validationData is null ? null : new SourceBatches(validationData, "validation data", validationSteps, shuffle: false, seed: 0, continuing: false, prefetch,
-                batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken);
-            (_batchLossSum, _batchLossCount) = (0, 0);
+            bool wasBuilt = IsBuilt;
+            long stepsBefore = Optimizer!.StepCount;
             try
             {
-                return trainer.Fit(train, validation, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ResumedShuffleSeed(seed), cancellationToken);
-            }
-            finally
-            {
+                EnsureBuiltFrom(data);
+                Trainer trainer = GetTrainer(nameof(Fit));
+                long shuffleSeed = TakeShuffleSeed(seed, initialEpoch);
+                var train = new SourceBatches(data, "training data", stepsPerEpoch, shuffle, shuffleSeed, continuing: stepsPerEpoch is not null, prefetch,
+                    batch => PreparedBatch(trainer, batch, classWeight), cancellationToken);
+                SourceBatches? validation = validationData is null ? null : new SourceBatches(validationData, "validation data", validationSteps, shuffle: false, seed: 0, continuing: false, prefetch,
+                    batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken);
+                (_batchLossSum, _batchLossCount) = (0, 0);
                 try
                 {
-                    train.Close();
+                    return trainer.Fit(train, validation, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ResumedShuffleSeed(seed), cancellationToken);
                 }
                 finally
                 {
-                    validation?.Close();
+                    try
+                    {
+                        train.Close();
+                    }
+                    finally
+                    {
+                        validation?.Close();
+                    }
                 }
+            }
+            catch when (!wasBuilt && Optimizer.StepCount == stepsBefore)
+            {
+                // Built from the first batch by this call, which then failed before any step changed a weight (a batch
+                // or its targets failed a check, the source failed): the model is unbuilt again, as Fit on tensors leaves it.
+                UndoBuild();
+                throw;
             }
         }
     }
@@ -127,31 +139,46 @@ public abstract partial class Model
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
         using (_gate.EnterExclusive())
         {
-            EnsureBuiltFrom(data);
-            Trainer trainer = GetTrainer(nameof(Evaluate));
-            var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken);
-            TextWriter writer = output ?? Console.Out;
-            var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
-            progress.Begin(batches.Steps);
-            var logs = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (string key in trainer.Settings.LogKeys)
-            {
-                logs[key] = 0;
-            }
-
-            (_batchLossSum, _batchLossCount) = (0, 0);
+            bool wasBuilt = IsBuilt;
             try
             {
-                trainer.Evaluate(batches, 0, logs, string.Empty, progress, cancellationToken);
+                return EvaluateFromSource(data, steps, verbose, output, prefetch, cancellationToken);
             }
-            finally
+            catch when (!wasBuilt)
             {
-                batches.Close();
+                // Built from the first batch by this call, which changes no weight: a failure leaves the model unbuilt.
+                UndoBuild();
+                throw;
             }
-
-            progress.End(logs);
-            return logs;
         }
+    }
+
+    private Dictionary<string, double> EvaluateFromSource(DataSource data, int? steps, int verbose, TextWriter? output, int prefetch, CancellationToken cancellationToken)
+    {
+        EnsureBuiltFrom(data);
+        Trainer trainer = GetTrainer(nameof(Evaluate));
+        var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken);
+        TextWriter writer = output ?? Console.Out;
+        var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+        progress.Begin(batches.Steps);
+        var logs = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string key in trainer.Settings.LogKeys)
+        {
+            logs[key] = 0;
+        }
+
+        (_batchLossSum, _batchLossCount) = (0, 0);
+        try
+        {
+            trainer.Evaluate(batches, 0, logs, string.Empty, progress, cancellationToken);
+        }
+        finally
+        {
+            batches.Close();
+        }
+
+        progress.End(logs);
+        return logs;
     }
 
     /// <summary>Evaluates on a stream of batches; the same as <c>Evaluate(DataSource.FromBatches(data), ...)</c>.</summary>
@@ -202,13 +229,29 @@ public abstract partial class Model
         ValidateSteps(data, steps, nameof(steps));
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
+        bool wasBuilt = IsBuilt;
+        try
+        {
+            return PredictBatches(prediction.Executor, data, steps, prefetch, singleOutput, cancellationToken);
+        }
+        catch when (!wasBuilt)
+        {
+            // Built from the first batch by this call (the model is held alone then), whose later checks or passes failed:
+            // the model is unbuilt again, as Predict on tensors leaves it.
+            UndoBuild();
+            throw;
+        }
+    }
+
+    private Tensor[] PredictBatches(GraphExecutor? ownExecutor, DataSource data, int? steps, int prefetch, bool singleOutput, CancellationToken cancellationToken)
+    {
         EnsureBuiltFrom(data);
         if (singleOutput && Outputs.Count != 1)
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
         }
 
-        GraphExecutor executor = prediction.Executor ?? Executor;
+        GraphExecutor executor = ownExecutor ?? Executor;
         var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => CheckedInputs(batch.X, "x", checkFinite: true), cancellationToken);
         var parts = new List<Tensor>[Outputs.Count];
         for (int k = 0; k < parts.Length; k++)

@@ -173,7 +173,17 @@ public abstract partial class Model
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
-        return PredictSingleOutput(prediction.Executor, x, batchSize, cancellationToken);
+        bool wasBuilt = IsBuilt;
+        try
+        {
+            return PredictSingleOutput(prediction.Executor, x, batchSize, cancellationToken);
+        }
+        catch when (!wasBuilt)
+        {
+            // Built from x by this call (the model is held alone then): a failed call leaves nothing of it.
+            UndoBuild();
+            throw;
+        }
     }
 
     /// <summary>
@@ -193,13 +203,25 @@ public abstract partial class Model
     /// instead report, as <see cref="ArgumentException"/>, that one tensor does not match them).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled; the batches before
     /// it are in <paramref name="destination"/>, the rest of it is as it was.</exception>
+    /// <remarks>A <see cref="Sequential"/> without an <see cref="Layers.InputLayer"/> is built by its first prediction; when that
+    /// call fails (any check, or a pass), the model is left unbuilt, ready to build from corrected data.</remarks>
     public void Predict(Tensor x, Tensor destination, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
-        PredictInto(prediction.Executor, prediction.SingleInput ?? _stepBatch, x, destination, batchSize, cancellationToken);
+        bool wasBuilt = IsBuilt;
+        try
+        {
+            PredictInto(prediction.Executor, prediction.SingleInput ?? _stepBatch, x, destination, batchSize, cancellationToken);
+        }
+        catch when (!wasBuilt)
+        {
+            // Built from x by this call, whose later checks (finite values, the destination's shape) or passes failed.
+            UndoBuild();
+            throw;
+        }
     }
 
     /// <summary>Computes every output for <paramref name="x"/> in inference mode, batch by batch.</summary>
@@ -214,8 +236,17 @@ public abstract partial class Model
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
-        Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
-        return PredictCore(prediction.Executor ?? Executor, inputs, batchSize, cancellationToken);
+        bool wasBuilt = IsBuilt;
+        try
+        {
+            Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
+            return PredictCore(prediction.Executor ?? Executor, inputs, batchSize, cancellationToken);
+        }
+        catch when (!wasBuilt)
+        {
+            UndoBuild();
+            throw;
+        }
     }
 
     /// <summary>
@@ -343,7 +374,16 @@ public abstract partial class Model
     public Tensor PredictOnBatch(ModelData x)
     {
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
-        return PredictSingleOutput(prediction.Executor, x, batchSize: null, CancellationToken.None);
+        bool wasBuilt = IsBuilt;
+        try
+        {
+            return PredictSingleOutput(prediction.Executor, x, batchSize: null, CancellationToken.None);
+        }
+        catch when (!wasBuilt)
+        {
+            UndoBuild();
+            throw;
+        }
     }
 
     /// <summary>Clears the running loss and metric states that <see cref="TrainOnBatch"/> and <see cref="TestOnBatch"/> accumulate (Keras' <c>reset_metrics</c>).</summary>

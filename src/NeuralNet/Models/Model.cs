@@ -21,8 +21,12 @@ namespace NeuralNet.Models;
 /// layers, or copies made when two predictions overlap and kept for later ones), with the same results as one at a time.
 /// <c>Fit</c>, <c>Evaluate</c>, <c>Save</c>, <c>Forward</c>, <c>Backward</c> and the other methods that use the model's own
 /// layers run alone: they wait for running predictions to finish and hold new ones back. A callback of <c>Fit</c> may
-/// call <c>Predict</c>, which then runs in the training thread's turn. Changing the model (<c>Compile</c>,
-/// <c>SetWeights</c>, <see cref="Sequential.Add"/>, a layer's <c>Adapt</c>) while another thread uses it is not supported.
+/// call <c>Predict</c>, which then runs in the training thread's turn. The methods that change the model
+/// (<c>SetWeights</c>, <c>LoadWeights</c>, <c>Compile</c>, <see cref="Sequential.Add"/>, <see cref="Sequential.Build"/>) also
+/// run alone, so a prediction sees the model as it was before the change or as it is after it. <see cref="Trainable"/>
+/// changes only what training updates, not what a prediction computes. What the model's lock cannot see is not supported
+/// while another thread uses the model: a layer's own changes (a preprocessing layer's <c>Adapt</c>,
+/// <see cref="Layer.Trainable"/> set during another thread's <c>Fit</c>, a parameter's values written directly).
 /// Models built on the same layer object (an encoder in an autoencoder and in a model of its own) predict on copies of
 /// their layers, so their <c>Predict</c>, <c>PredictOutputs</c> and <c>PredictOnBatch</c> calls may run side by side and
 /// beside one call that runs a model's own layers (<c>Fit</c>, <c>Evaluate</c>, the custom-loop methods, the first
@@ -270,8 +274,12 @@ public abstract partial class Model
     /// <summary>Copies of every parameter's value, in <see cref="Parameters"/> order (Keras' <c>get_weights</c>).</summary>
     public IReadOnlyList<Tensor> GetWeights() => _parameters.Select(p => p.Value.Clone()).ToList();
 
-    /// <summary>Overwrites every parameter's value, in <see cref="Parameters"/> order (Keras' <c>set_weights</c>).</summary>
+    /// <summary>
+    /// Overwrites every parameter's value, in <see cref="Parameters"/> order (Keras' <c>set_weights</c>). Waits for running
+    /// predictions to finish and holds new ones back while it copies, so each prediction sees the old weights or the new.
+    /// </summary>
     /// <exception cref="ArgumentException">The count or a shape differs; the message names the parameter. Nothing is changed then.</exception>
+    /// <exception cref="InvalidOperationException">Called from inside a prediction of this model (a layer calling back into it).</exception>
     public void SetWeights(IReadOnlyList<Tensor> weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
@@ -288,10 +296,15 @@ public abstract partial class Model
             }
         }
 
-        for (int i = 0; i < weights.Count; i++)
+        // Held alone, as LoadWeights is: a running prediction must not read half-copied weights (nor a kernel that a
+        // Dense layer packed from the old ones for the prediction's later batches).
+        using (_gate.EnterExclusive())
         {
-            weights[i].CopyTo(_parameters[i].Value);
-            _parameters[i].PendingInitializer = null;
+            for (int i = 0; i < weights.Count; i++)
+            {
+                weights[i].CopyTo(_parameters[i].Value);
+                _parameters[i].PendingInitializer = null;
+            }
         }
     }
 
@@ -404,6 +417,13 @@ public abstract partial class Model
     {
     }
 
+    /// <summary>
+    /// Takes the model for the caller alone (reentrant on its thread): waits for running predictions and holds new ones
+    /// back until disposed. Everything that changes the model's graph or weights while predictions may run holds it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This thread is inside a prediction of this model.</exception>
+    private protected ModelGate.ExclusiveScope EnterExclusive() => _gate.EnterExclusive();
+
     /// <summary>Drops the graph <see cref="SetGraph"/> made: the model is not built.</summary>
     private protected void ForgetGraph()
     {
@@ -429,8 +449,14 @@ public abstract partial class Model
     {
         // Resolve now, so that a bad request fails at Compile; a Sequential not yet built resolves against its one output.
         CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, request.WeightedOrEmpty(request.Metrics.Length), OutputNames);
-        _compileRequest = request;
-        _trainer = null;
+
+        // Predictions do not read the compile settings, but Fit, Evaluate and the custom-loop methods do: a Compile from
+        // another thread waits for them to finish rather than swap the optimizer or the losses in the middle of a run.
+        using (_gate.EnterExclusive())
+        {
+            _compileRequest = request;
+            _trainer = null;
+        }
     }
 
     private void CheckOutputKeys(IEnumerable<string> keys, IReadOnlyList<string> names, string parameterName)

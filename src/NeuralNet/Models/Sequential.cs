@@ -68,6 +68,8 @@ public sealed partial class Sequential : Model
     /// <param name="layer">The layer; not already in this model.</param>
     /// <exception cref="ArgumentException">The name is taken, the layer is already in the model, an <see cref="InputLayer"/> is not first,
     /// the layer has several outputs (a recurrent layer with <c>returnState</c>), or the layer does not accept the previous output shape. The model and the layer are unchanged then.</exception>
+    /// <exception cref="InvalidOperationException">Called from inside a prediction of this model (a layer calling back into it).</exception>
+    /// <remarks>Waits for running predictions (and a running <c>Fit</c>) to finish, and holds new ones back until the layer is added.</remarks>
     public void Add(Layer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
@@ -77,6 +79,16 @@ public sealed partial class Sequential : Model
             throw new ArgumentException($"Model '{Name}' is a Sequential, which passes one tensor from layer to layer, but {layer} has several outputs (returnState or mergeMode None); build the model with the functional API and call the layer with CallOutputs.", nameof(layer));
         }
 
+        // Alone: a new graph replaces the executor whose layers running predictions use (the new one would run on the
+        // same layers, so two predictions would share their buffers), and a first prediction may be building the model.
+        using (EnterExclusive())
+        {
+            AddAlone(layer);
+        }
+    }
+
+    private void AddAlone(Layer layer)
+    {
         if (!IsBuilt)
         {
             (string name0, long seed0, bool seeded0) = (layer.Name, layer.Seed, layer.IsSeeded);
@@ -123,7 +135,21 @@ public sealed partial class Sequential : Model
     /// <summary>Builds every layer for inputs of per-sample shape <paramref name="inputShape"/>.</summary>
     /// <exception cref="InvalidOperationException">The model has no layers, or was built for another shape.</exception>
     /// <exception cref="ArgumentException">A layer does not accept the shape it receives; the layers are left as they were.</exception>
+    /// <remarks>Building runs alone, as <see cref="Add"/> does; a model already built for <paramref name="inputShape"/> returns at once.</remarks>
     public void Build(TensorShape inputShape)
+    {
+        if (_input is { } built && IsBuilt && inputShape == built.Shape)
+        {
+            return;
+        }
+
+        using (EnterExclusive())
+        {
+            BuildAlone(inputShape);
+        }
+    }
+
+    private void BuildAlone(TensorShape inputShape)
     {
         if (_layers.Count == 0)
         {

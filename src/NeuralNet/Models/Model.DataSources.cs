@@ -75,15 +75,15 @@ public abstract partial class Model
             {
                 EnsureBuiltFrom(data);
                 Trainer trainer = GetTrainer(nameof(Fit));
-                long shuffleSeed = TakeShuffleSeed(seed, initialEpoch);
-                var train = new SourceBatches(data, "training data", stepsPerEpoch, shuffle, shuffleSeed, continuing: stepsPerEpoch is not null, prefetch,
+                // The trainer sets the shuffle seed once the callbacks are checked (ShuffleSeed).
+                var train = new SourceBatches(data, "training data", stepsPerEpoch, shuffle, seed: 0, continuing: stepsPerEpoch is not null, prefetch,
                     batch => PreparedBatch(trainer, batch, classWeight), cancellationToken);
                 SourceBatches? validation = validationData is null ? null : new SourceBatches(validationData, "validation data", validationSteps, shuffle: false, seed: 0, continuing: false, prefetch,
                     batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken);
                 (_batchLossSum, _batchLossCount) = (0, 0);
                 try
                 {
-                    return trainer.Fit(train, validation, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ResumedShuffleSeed(seed), cancellationToken);
+                    return trainer.Fit(train, validation, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ShuffleSeed(seed, initialEpoch), cancellationToken);
                 }
                 finally
                 {

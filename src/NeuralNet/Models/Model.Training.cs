@@ -8,6 +8,14 @@ namespace NeuralNet.Models;
 public abstract partial class Model
 {
     /// <summary>
+    /// What the latest <c>Fit</c> recorded (Keras' <c>model.history</c>): the object that <c>Fit</c> returns, set once its
+    /// checks have passed and the callbacks' <c>OnTrainBegin</c> has run, and appended after every epoch, so the epochs
+    /// completed before an exception or a cancellation stay readable here. Null before the first <c>Fit</c>.
+    /// </summary>
+    /// <remarks>Read it from a callback or after <c>Fit</c> returns: another thread reading it while <c>Fit</c> appends may see an epoch half recorded.</remarks>
+    public History? History { get; internal set; }
+
+    /// <summary>
     /// Trains the model for a number of epochs (Keras' <c>fit</c>) and returns what was logged per epoch.
     /// </summary>
     /// <param name="x">Inputs: one tensor (samples, ...) per model input, in order or by input name.</param>
@@ -106,12 +114,12 @@ public abstract partial class Model
                 validation = CheckedData(vx, vy, "validationData.X", "validationData.Y");
             }
 
-            long shuffleSeed = TakeShuffleSeed(seed, initialEpoch);
-            var loader = new BatchLoader(train, batchSize, shuffle, shuffleSeed);
+            // The trainer sets the shuffle seed once the callbacks are checked (ShuffleSeed).
+            var loader = new BatchLoader(train, batchSize, shuffle, seed: 0);
             BatchLoader? validationLoader = validation is null ? null : new BatchLoader(validation, batchSize, shuffle: false, seed: 0);
 
             (_batchLossSum, _batchLossCount) = (0, 0);
-            return trainer.Fit(new LoaderBatches(loader), validationLoader is null ? null : new LoaderBatches(validationLoader), initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ResumedShuffleSeed(seed), cancellationToken);
+            return trainer.Fit(new LoaderBatches(loader), validationLoader is null ? null : new LoaderBatches(validationLoader), initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ShuffleSeed(seed, initialEpoch), cancellationToken);
         }
     }
 
@@ -515,9 +523,19 @@ public abstract partial class Model
         ValidateVerbose(verbose);
     }
 
-    // The seed of a Fit call's shuffles; a resumed call (initialEpoch > 0) continues the shuffle stream of the call it resumes.
-    private long TakeShuffleSeed(long? seed, int initialEpoch)
+    // The seed of a Fit call's shuffles, asked by the trainer once the call's checks have passed and its callbacks have
+    // begun (so a Fit that fails before training does not move the count, and the next Fit shuffles as it would have):
+    // - after BackupAndRestore put back the Fit count of the run it resumes, that run's stream (also when the same model
+    //   object retries after an exception, its own count having moved on), and the count is left as restored;
+    // - otherwise a resumed call (initialEpoch > 0) continues the stream of the call it resumes, and a new call takes the
+    //   next stream and counts itself.
+    private Func<bool, long> ShuffleSeed(long? seed, int initialEpoch) => restored =>
     {
+        if (restored)
+        {
+            return seed ?? SeededRandom.Derive(Seed, 1_000_000 + Math.Max(_fitCount - 1, 0));
+        }
+
         bool resuming = initialEpoch > 0 && _fitCount > 0;
         long shuffleSeed = seed ?? SeededRandom.Derive(Seed, 1_000_000 + (resuming ? _fitCount - 1 : _fitCount));
         if (!resuming)
@@ -526,12 +544,7 @@ public abstract partial class Model
         }
 
         return shuffleSeed;
-    }
-
-    // After BackupAndRestore puts back the Fit count of the run it resumes, the shuffle follows that run's stream, also
-    // when the same model object retries after an exception (its own count has moved on).
-    private Func<long>? ResumedShuffleSeed(long? seed) =>
-        seed is null ? () => SeededRandom.Derive(Seed, 1_000_000 + Math.Max(_fitCount - 1, 0)) : null;
+    };
 
     private void RequireCompiled(string method)
     {

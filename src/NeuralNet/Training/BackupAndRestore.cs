@@ -18,7 +18,8 @@ namespace NeuralNet.Training;
 /// <para>When training ends normally (including an early stop), the backup is deleted unless
 /// <see cref="DeleteCheckpoint"/> is false; when it ends with an exception (or cancellation) the backup stays for the next
 /// run. Other callbacks' counters (EarlyStopping's patience, for example) and the History of the lost epochs are not
-/// restored, as in Keras. Put this callback last, so that its backup holds what the callbacks before it changed at
+/// restored, as in Keras; nor is a new <see cref="ModelCheckpoint"/>'s best value (give it the earlier run's as
+/// <c>initialValueThreshold</c>). Put this callback last, so that its backup holds what the callbacks before it changed at
 /// the end of the epoch (a rate lowered by <see cref="ReduceLROnPlateau"/>); it restores at the start of <c>Fit</c>,
 /// before the first epoch begins, wherever it stands.</para>
 /// </remarks>

@@ -9,7 +9,8 @@ namespace NeuralNet.Training;
 /// <para>Order per training run: <see cref="OnTrainBegin"/>; per epoch <see cref="OnEpochBegin"/>, then per batch
 /// <see cref="OnBatchBegin"/> and <see cref="OnBatchEnd"/>, then <see cref="OnEpochEnd"/>; finally
 /// <see cref="OnTrainEnd"/>. Callbacks run in the order given to <c>Fit</c>.</para>
-/// <para>Logs map Keras names to values: batch logs hold the running epoch means of <c>loss</c> and every metric;
+/// <para>Logs map Keras names to values: batch-end logs hold the running epoch means of <c>loss</c> and every metric
+/// (batch-begin logs are empty, as in Keras);
 /// epoch logs add <c>val_loss</c> and <c>val_</c>-prefixed metrics when there is validation data. Logs are only
 /// valid during the call (batch logs are reused). Set <c>Model.StopTraining = true</c> to stop after the current batch.</para>
 /// </remarks>
@@ -46,7 +47,7 @@ public abstract class Callback
 
     /// <summary>Called before each training batch.</summary>
     /// <param name="batch">The 0-based batch index within the epoch.</param>
-    /// <param name="logs">The running means so far in the epoch.</param>
+    /// <param name="logs">Empty, as in Keras (which passes none): the running means are in <see cref="OnBatchEnd"/>'s logs.</param>
     public virtual void OnBatchBegin(int batch, IReadOnlyDictionary<string, double> logs)
     {
     }

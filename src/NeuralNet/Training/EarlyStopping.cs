@@ -81,6 +81,8 @@ public sealed class EarlyStopping : MonitorCallback
         StoppedEpoch = -1;
         Best = null;
         BestEpoch = 0;
+
+        // Keras sets best_weights = None: nothing from an earlier run (perhaps of another model) may be restored.
         _haveBestWeights = false;
     }
 
@@ -96,7 +98,9 @@ public sealed class EarlyStopping : MonitorCallback
         double current = ReadMonitor(logs);
         if (RestoreBestWeights && !_haveBestWeights)
         {
+            // As Keras: with no best weights yet (a NaN first value, say), this epoch's are the best so far.
             SaveWeights();
+            BestEpoch = epoch;
         }
 
         _wait++;
@@ -147,7 +151,19 @@ public sealed class EarlyStopping : MonitorCallback
 
     private void SaveWeights()
     {
-        Model!.CopyWeightsTo(_bestWeights);
+        // The buffers may hold another model's weights (the callback reused for a second Fit): keep them only when every
+        // shape matches, so a run on the same model still copies without allocating.
+        IReadOnlyList<Parameter> parameters = Model!.Parameters;
+        for (int i = 0; i < _bestWeights.Count; i++)
+        {
+            if (_bestWeights.Count != parameters.Count || _bestWeights[i].Shape != parameters[i].Shape)
+            {
+                _bestWeights.Clear();
+                break;
+            }
+        }
+
+        Model.CopyWeightsTo(_bestWeights);
         _haveBestWeights = true;
     }
 }

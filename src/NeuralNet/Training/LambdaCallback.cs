@@ -24,7 +24,7 @@ public sealed class LambdaCallback : Callback
     /// <summary>Creates the callback; every delegate is optional.</summary>
     /// <param name="onEpochBegin">Called with the 0-based epoch and empty logs.</param>
     /// <param name="onEpochEnd">Called with the 0-based epoch and the epoch logs.</param>
-    /// <param name="onBatchBegin">Called with the 0-based batch and the running logs.</param>
+    /// <param name="onBatchBegin">Called with the 0-based batch and empty logs (as Keras, which passes none).</param>
     /// <param name="onBatchEnd">Called with the 0-based batch and the running logs.</param>
     /// <param name="onTrainBegin">Called with empty logs.</param>
     /// <param name="onTrainEnd">Called with the last epoch's logs.</param>

@@ -30,14 +30,16 @@ public sealed class LearningRateScheduler : Callback
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The model is not compiled, or its optimizer follows a <see cref="Optimizers.Optimizer.Schedule"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The function returned a rate that is not positive and finite (the message names the epoch).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The schedule returned a rate that is not positive and finite:
+    /// <c>ParamName</c> is <c>schedule</c>, <c>ActualValue</c> the rate, and the message names the epoch.</exception>
     public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         Optimizers.Optimizer optimizer = Model?.Optimizer ?? throw new InvalidOperationException("LearningRateScheduler needs a compiled model.");
         double rate = _schedule(epoch, optimizer.LearningRate);
         if (!(rate > 0) || double.IsInfinity(rate))
         {
-            throw new ArgumentOutOfRangeException(nameof(logs), rate, string.Create(CultureInfo.InvariantCulture,
+            // The schedule given to the constructor is what went wrong, not the logs of this call.
+            throw new ArgumentOutOfRangeException("schedule", rate, string.Create(CultureInfo.InvariantCulture,
                 $"LearningRateScheduler: the schedule returned {rate} for epoch {epoch}; a learning rate must be positive and finite."));
         }
 

@@ -10,28 +10,40 @@ namespace NeuralNet.Training;
 /// </summary>
 /// <remarks>
 /// <para>The path may contain placeholders filled at each save: <c>{epoch}</c> (1-based, as Keras prints it) and any
-/// epoch log such as <c>{val_loss}</c>, each with an optional Python-style format (<c>{epoch:02d}</c>,
-/// <c>{val_loss:.4f}</c>) or a .NET one (<c>{epoch:D3}</c>); <c>mnist-{epoch:02d}.safetensors</c> keeps one file per epoch.</para>
+/// epoch log such as <c>{val_loss}</c>, each with an optional format: Python's <c>[0][width][.precision][type]</c> with
+/// type <c>d</c>, <c>f</c>, <c>e</c>, <c>g</c> (or capitals), <c>%</c> or none, giving the text Python's <c>str.format</c>
+/// gives (<c>{epoch:03d}</c> is <c>001</c>, <c>{val_loss:.2e}</c> is <c>1.23e-01</c>), or a .NET standard format in
+/// capitals (<c>{epoch:D3}</c>). Without a format a log value is written with up to four decimals (<c>0.1235</c>) rather
+/// than Python's 17 digits. <c>mnist-{epoch:02d}.safetensors</c> keeps one file per epoch. Any other format is refused
+/// by the constructor, and a placeholder the epoch logs will not hold fails <c>Fit</c> before the first step. The folder
+/// of the file is created when missing, as Keras does.</para>
 /// <para>A full checkpoint (<c>saveWeightsOnly: false</c>) holds the optimizer and training state, so loading it with
 /// <see cref="Models.Model.Load(string)"/> and calling <c>Fit</c> again continues training exactly as the
-/// saved model would have. As in Keras, the best value is kept across <c>Fit</c> calls on the same callback.</para>
+/// saved model would have. As in Keras, the best value is kept across <c>Fit</c> calls on the same callback; a new
+/// callback starts from <c>initialValueThreshold</c> (give the best value so far when resuming a run, with
+/// <see cref="BackupAndRestore"/> say, so that a worse first epoch does not overwrite the best checkpoint).</para>
 /// </remarks>
 public sealed partial class ModelCheckpoint : MonitorCallback
 {
     private readonly TextWriter? _output;
+    private readonly Placeholder[] _placeholders;
 
     /// <summary>Creates the callback.</summary>
-    /// <param name="path">The file to write, possibly with placeholders; its folder must exist.</param>
+    /// <param name="path">The file to write, possibly with placeholders; its folder is created when missing.</param>
     /// <param name="monitor">The epoch log to watch when <paramref name="saveBestOnly"/> is true (<c>val_loss</c>, <c>accuracy</c>, ...).</param>
     /// <param name="saveBestOnly">Save only when <paramref name="monitor"/> improves on the best value seen so far.</param>
     /// <param name="saveWeightsOnly">Save the weights alone (<see cref="Models.Model.SaveWeights"/>) instead of the whole model.</param>
     /// <param name="mode">Whether the monitored quantity improves by decreasing or increasing; <see cref="MonitorMode.Auto"/> infers it from the name.</param>
     /// <param name="verbose">0 silent; 1 prints a line per save (and per skipped save when saving the best only).</param>
     /// <param name="output">Where messages go; <see cref="Console.Out"/> when null.</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty, or a placeholder is malformed.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="verbose"/> is not 0 or 1, or <paramref name="mode"/> is not defined.</exception>
+    /// <param name="initialValueThreshold">The initial best value of <paramref name="monitor"/> (Keras' <c>initial_value_threshold</c>):
+    /// with <paramref name="saveBestOnly"/>, only an epoch that beats it is saved; null to save the first epoch.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty, or a placeholder's
+    /// format is malformed or not supported (the message names the placeholder).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="verbose"/> is not 0 or 1, <paramref name="mode"/> is not
+    /// defined, or <paramref name="initialValueThreshold"/> is NaN.</exception>
     public ModelCheckpoint(string path, string monitor = "val_loss", bool saveBestOnly = false, bool saveWeightsOnly = false,
-        MonitorMode mode = MonitorMode.Auto, int verbose = 0, TextWriter? output = null)
+        MonitorMode mode = MonitorMode.Auto, int verbose = 0, TextWriter? output = null, double? initialValueThreshold = null)
         : base(monitor, mode, minDelta: 0)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -40,20 +52,21 @@ public sealed partial class ModelCheckpoint : MonitorCallback
             throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose must be 0 or 1.");
         }
 
+        if (initialValueThreshold is double threshold && double.IsNaN(threshold))
+        {
+            // Nothing beats NaN, so not a single checkpoint would be written.
+            throw new ArgumentOutOfRangeException(nameof(initialValueThreshold), threshold, "initialValueThreshold must be a number (or null for none); no value would ever improve on NaN.");
+        }
+
         Path = path;
         SaveBestOnly = saveBestOnly;
         SaveWeightsOnly = saveWeightsOnly;
         Verbose = verbose;
         _output = output;
+        Best = initialValueThreshold;
 
-        // Fail now rather than after the first epoch on a malformed placeholder format.
-        var sample = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (Match match in Placeholder().Matches(path))
-        {
-            sample[match.Groups["key"].Value] = 0.5;
-        }
-
-        _ = FormatPath(0, sample);
+        // Fail now rather than after the first epoch on a format the path cannot be filled with.
+        _placeholders = [.. PlaceholderPattern().Matches(path).Select(match => ParsePlaceholder(path, match))];
     }
 
     /// <summary>The path, possibly with placeholders.</summary>
@@ -66,6 +79,15 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     /// <inheritdoc/>
     internal override void CheckEpochLogKeys(IReadOnlySet<string> keys)
     {
+        foreach (Placeholder placeholder in _placeholders)
+        {
+            if (placeholder.Key != "epoch" && !keys.Contains(placeholder.Key))
+            {
+                string available = string.Join(", ", keys.Order(StringComparer.Ordinal));
+                throw new InvalidOperationException($"ModelCheckpoint path '{Path}' uses {{{placeholder.Key}}}, which will not be in the epoch logs. They will hold: epoch, {available}. (val_ quantities need validationSplit or validationData.)");
+            }
+        }
+
         // Only saveBestOnly reads the monitored value (Keras' default monitor, val_loss, is then irrelevant).
         if (SaveBestOnly)
         {
@@ -80,7 +102,7 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     /// <summary>0 silent, 1 a line per epoch.</summary>
     public int Verbose { get; }
 
-    /// <summary>The best monitored value seen so far (when <see cref="SaveBestOnly"/>), or null.</summary>
+    /// <summary>The best monitored value seen so far (when <see cref="SaveBestOnly"/>), starting from <c>initialValueThreshold</c>; null when there is none.</summary>
     public double? Best { get; private set; }
 
     /// <summary>The file written by the last save, or null before the first.</summary>
@@ -113,6 +135,13 @@ public sealed partial class ModelCheckpoint : MonitorCallback
             Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: saving model to {file}"));
         }
 
+        // Keras creates the folder (a placeholder may name a new one per epoch); the save itself stays atomic.
+        string? folder = System.IO.Path.GetDirectoryName(file);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
         if (SaveWeightsOnly)
         {
             model.SaveWeights(file);
@@ -136,49 +165,81 @@ public sealed partial class ModelCheckpoint : MonitorCallback
         }
     }
 
-    private string FormatPath(int epoch, IReadOnlyDictionary<string, double> logs) => Placeholder().Replace(Path, match =>
+    private string FormatPath(int epoch, IReadOnlyDictionary<string, double> logs)
     {
-        string key = match.Groups["key"].Value;
-        string format = TranslateFormat(match.Groups["format"].Value);
-        try
+        var text = new System.Text.StringBuilder();
+        int end = 0;
+        foreach (Placeholder placeholder in _placeholders)
         {
-            if (key == "epoch")
-            {
-                return (epoch + 1).ToString(format, CultureInfo.InvariantCulture);
-            }
-
-            if (logs.TryGetValue(key, out double value))
-            {
-                return value.ToString(format.Length == 0 ? "0.####" : format, CultureInfo.InvariantCulture);
-            }
-        }
-        catch (FormatException ex)
-        {
-            throw new ArgumentException($"ModelCheckpoint path '{Path}' has a placeholder {match.Value} whose format is not valid: {ex.Message}", nameof(Path), ex);
+            text.Append(Path, end, placeholder.Start - end).Append(Fill(placeholder, epoch, logs));
+            end = placeholder.Start + placeholder.Length;
         }
 
-        throw new InvalidOperationException($"ModelCheckpoint path '{Path}' uses {{{key}}}, which is not in the logs. Available: epoch, {string.Join(", ", logs.Keys)}.");
-    });
-
-    /// <summary>Turns Python format specs (<c>02d</c>, <c>.4f</c>) into .NET ones (<c>D2</c>, <c>F4</c>); others pass through.</summary>
-    private static string TranslateFormat(string format)
-    {
-        var integer = PythonInteger().Match(format);
-        if (integer.Success)
-        {
-            return integer.Groups["width"].Value.Length == 0 ? "D" : "D" + int.Parse(integer.Groups["width"].Value, CultureInfo.InvariantCulture);
-        }
-
-        var fixedPoint = PythonFixed().Match(format);
-        return fixedPoint.Success ? "F" + fixedPoint.Groups["digits"].Value : format;
+        return text.Append(Path, end, Path.Length - end).ToString();
     }
 
+    private string Fill(Placeholder placeholder, int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (placeholder.Key == "epoch")
+        {
+            return placeholder.Python is PythonFormat.Spec spec
+                ? PythonFormat.Format(epoch + 1, spec)
+                : (epoch + 1).ToString(placeholder.DotNet, CultureInfo.InvariantCulture);
+        }
+
+        if (!logs.TryGetValue(placeholder.Key, out double value))
+        {
+            throw new InvalidOperationException($"ModelCheckpoint path '{Path}' uses {{{placeholder.Key}}}, which is not in the logs. Available: epoch, {string.Join(", ", logs.Keys)}.");
+        }
+
+        return placeholder.Python is PythonFormat.Spec python
+            ? PythonFormat.Format(value, python)
+            : value.ToString(placeholder.DotNet.Length == 0 ? "0.####" : placeholder.DotNet, CultureInfo.InvariantCulture);
+    }
+
+    // A placeholder's format: none (the default text), Python's spec, or a .NET standard format in capitals (D3, N2); a
+    // format that is none of these is refused here, since .NET would print most of them as literal text (the review found
+    // {epoch:3} writing "3" for every epoch, so that each save overwrote the last).
+    private static Placeholder ParsePlaceholder(string path, Match match)
+    {
+        string key = match.Groups["key"].Value;
+        string format = match.Groups["format"].Value;
+        bool integer = key == "epoch";
+        var placeholder = new Placeholder(match.Index, match.Length, key, null, string.Empty);
+        if (!match.Groups["format"].Success || format.Length == 0)
+        {
+            return placeholder;
+        }
+
+        if (PythonFormat.TryParse(format, integer, out PythonFormat.Spec spec, out string? reason))
+        {
+            return placeholder with { Python = spec };
+        }
+
+        if (DotNetStandard().IsMatch(format))
+        {
+            try
+            {
+                // Formats such as X or D3 exist for integers only: try the kind of value the placeholder will hold.
+                _ = integer ? 1.ToString(format, CultureInfo.InvariantCulture) : 0.5.ToString(format, CultureInfo.InvariantCulture);
+                return placeholder with { DotNet = format };
+            }
+            catch (FormatException ex)
+            {
+                reason = ex.Message;
+            }
+        }
+
+        throw new ArgumentException($"ModelCheckpoint path '{path}' has the placeholder {match.Value}, whose format '{format}' is not supported: {reason}. " +
+            "Use Python's [0][width][.precision][type] with type d (epoch only), f, e, g, % or none ({epoch:03d}, {val_loss:.4f}, {val_loss:.2e}), or a .NET standard format in capitals ({epoch:D3}).", nameof(path));
+    }
+
+    // Python is the spec when it parsed as one; otherwise DotNet holds a .NET format, or is empty for the default text.
+    private readonly record struct Placeholder(int Start, int Length, string Key, PythonFormat.Spec? Python, string DotNet);
+
     [GeneratedRegex(@"\{(?<key>[A-Za-z_][A-Za-z0-9_]*)(?::(?<format>[^{}]*))?\}")]
-    private static partial Regex Placeholder();
+    private static partial Regex PlaceholderPattern();
 
-    [GeneratedRegex(@"^0?(?<width>[0-9]*)d$")]
-    private static partial Regex PythonInteger();
-
-    [GeneratedRegex(@"^\.(?<digits>[0-9]+)f$")]
-    private static partial Regex PythonFixed();
+    [GeneratedRegex(@"^[A-Z][0-9]{0,2}$")]
+    private static partial Regex DotNetStandard();
 }

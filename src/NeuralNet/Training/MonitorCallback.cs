@@ -6,8 +6,10 @@ namespace NeuralNet.Training;
 /// your own that act when a quantity improves or stalls.
 /// </summary>
 /// <remarks>
-/// In <see cref="MonitorMode.Auto"/> a quantity whose name (after a <c>val_</c> prefix) contains <c>acc</c>, <c>auc</c>,
-/// <c>precision</c>, <c>recall</c> or <c>f1</c> should increase; anything else (losses, errors) should decrease.
+/// In <see cref="MonitorMode.Auto"/> a quantity whose name ends in <c>loss</c> (the loss, a per-output loss such as
+/// <c>val_accel_loss</c>) should decrease; otherwise one whose name (after a <c>val_</c> prefix) contains <c>acc</c>,
+/// <c>auc</c>, <c>precision</c>, <c>recall</c>, <c>f1</c>, <c>fbeta</c>, <c>r2_score</c> or <c>io_u</c> should increase,
+/// and anything else (errors) should decrease.
 /// </remarks>
 public abstract class MonitorCallback : Callback
 {
@@ -103,6 +105,12 @@ public abstract class MonitorCallback : Callback
 
     private static bool IsAccuracyLike(string monitor)
     {
+        // Losses first: the substrings below would otherwise claim an output's loss by its name ("val_accel_loss").
+        if (monitor.EndsWith("loss", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
         string name = monitor.StartsWith("val_", StringComparison.Ordinal) ? monitor[4..] : monitor;
         return name.Contains("acc", StringComparison.OrdinalIgnoreCase)
             || name.Contains("auc", StringComparison.OrdinalIgnoreCase)

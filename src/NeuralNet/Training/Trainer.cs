@@ -125,9 +125,21 @@ internal sealed class Trainer
         return loss;
     }
 
-    /// <summary>The training loop of <c>Fit</c>.</summary>
-    public History Fit(EpochBatches loader, EpochBatches? validation, int initialEpoch, int epochs, List<Callback> callbacks, int verbose, TextWriter writer, Func<long>? resumedShuffleSeed, CancellationToken cancellationToken)
+    /// <summary>
+    /// The training loop of <c>Fit</c>. <paramref name="shuffleSeed"/> gives the seed of the training shuffles (its argument:
+    /// whether a callback resumed an earlier run); it is asked once the callbacks are checked and have begun, so that a Fit
+    /// that fails before training leaves the model's count of Fit calls, and so the next Fit's shuffles, unchanged.
+    /// </summary>
+    public History Fit(EpochBatches loader, EpochBatches? validation, int initialEpoch, int epochs, List<Callback> callbacks, int verbose, TextWriter writer, Func<bool, long> shuffleSeed, CancellationToken cancellationToken)
     {
+        for (int c = 0; c < callbacks.Count; c++)
+        {
+            if (callbacks[c] is null)
+            {
+                throw new ArgumentException($"callbacks[{c}] is null; pass only callback objects.", nameof(callbacks));
+            }
+        }
+
         var history = new History();
         _model.StopTraining = false;
         var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
@@ -165,16 +177,15 @@ internal sealed class Trainer
             callback.OnTrainBegin(empty);
         }
 
+        bool resumed = _model.ResumeEpoch is int;
         if (_model.ResumeEpoch is int resumeEpoch)
         {
             initialEpoch = Math.Max(initialEpoch, resumeEpoch);
             _model.ResumeEpoch = null;
-            if (resumedShuffleSeed is not null)
-            {
-                loader.ResetSeed(resumedShuffleSeed());
-            }
         }
 
+        loader.ResetSeed(shuffleSeed(resumed));
+        _model.History = history;
         var outputLossSums = new double[_outputLosses.Length];
         IReadOnlyDictionary<string, double> lastLogs = empty;
         for (int epoch = initialEpoch; epoch < epochs; epoch++)
@@ -190,7 +201,7 @@ internal sealed class Trainer
             loader.Begin(epoch);
             try
             {
-                TrainEpoch(loader, callbacks, batchLogs, outputLossSums, progress, cancellationToken);
+                TrainEpoch(loader, callbacks, empty, batchLogs, outputLossSums, progress, cancellationToken);
             }
             finally
             {
@@ -242,7 +253,7 @@ internal sealed class Trainer
     }
 
     // The steps of one epoch, until the batches run out or a callback stops training; the running means go into batchLogs.
-    private void TrainEpoch(EpochBatches loader, List<Callback> callbacks, Dictionary<string, double> batchLogs, double[] outputLossSums, ProgressBar progress, CancellationToken cancellationToken)
+    private void TrainEpoch(EpochBatches loader, List<Callback> callbacks, IReadOnlyDictionary<string, double> emptyLogs, Dictionary<string, double> batchLogs, double[] outputLossSums, ProgressBar progress, CancellationToken cancellationToken)
     {
         double lossSum = 0;
         long seen = 0;
@@ -253,9 +264,10 @@ internal sealed class Trainer
                 return;
             }
 
+            // Keras passes no logs here: the running means would be the previous batch's (or epoch's), not this one's.
             for (int c = 0; c < callbacks.Count; c++)
             {
-                callbacks[c].OnBatchBegin(b, batchLogs);
+                callbacks[c].OnBatchBegin(b, emptyLogs);
             }
 
             int n = batch[0].Shape[0];

@@ -127,4 +127,107 @@ public class ModelCheckpointTests
         Assert.StartsWith("Epoch 1: loss improved from inf to ", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("saving model to", output.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void OnEpochEnd_InitialValueThreshold_SavesOnlyEpochsThatBeatIt()
+    {
+        // A resumed run gives the best value of the run it continues: no epoch here reaches a loss of 0, so the best
+        // checkpoint (of the earlier run) must not be overwritten.
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(20, 8, 3, seed: 7);
+        var output = new StringWriter();
+        var resumed = new ModelCheckpoint(dir.File("best.safetensors"), "loss", saveBestOnly: true, verbose: 1, output: output, initialValueThreshold: 0);
+        Assert.Equal(0, resumed.Best);
+
+        DenseModel().Fit(x, y, epochs: 2, batchSize: 10, callbacks: [resumed], verbose: 0);
+
+        Assert.Empty(dir.Entries());
+        Assert.Equal(-1, resumed.LastSavedEpoch);
+        Assert.Equal(0, resumed.Best);
+        Assert.StartsWith("Epoch 1: loss did not improve from 0", output.ToString(), StringComparison.Ordinal);
+
+        // A threshold the first epoch beats saves it, as Keras' initial_value_threshold.
+        var beaten = new ModelCheckpoint(dir.File("best.safetensors"), "loss", saveBestOnly: true, initialValueThreshold: 1e9);
+        DenseModel().Fit(x, y, epochs: 1, batchSize: 10, callbacks: [beaten], verbose: 0);
+        Assert.Equal(0, beaten.LastSavedEpoch);
+        Assert.Equal(["best.safetensors"], dir.Entries());
+    }
+
+    [Fact]
+    public void Constructor_NaNInitialValueThreshold_Throws() =>
+        Assert.Equal("initialValueThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => new ModelCheckpoint("m.safetensors", initialValueThreshold: double.NaN)).ParamName);
+
+    [Fact]
+    public void OnEpochEnd_MissingFolder_IsCreated()
+    {
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(20, 8, 3, seed: 8);
+
+        DenseModel().Fit(x, y, epochs: 2, batchSize: 10, callbacks: [new ModelCheckpoint(Path.Combine(dir.Path, "runs", "e{epoch}", "m.safetensors"))], verbose: 0);
+
+        Assert.True(File.Exists(Path.Combine(dir.Path, "runs", "e1", "m.safetensors")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "runs", "e2", "m.safetensors")));
+    }
+
+    [Fact]
+    public void Fit_PlaceholderTheLogsWillNotHold_ThrowsBeforeTheFirstStep()
+    {
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(20, 8, 3, seed: 9);
+        var model = DenseModel();
+        float[] before = model.Parameters[0].Value.ToArray();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 2, batchSize: 10, validationData: (x, y), verbose: 0,
+            callbacks: [new ModelCheckpoint(Path.Combine(dir.Path, "m-{val_los:.3f}.safetensors"))]));
+
+        Assert.Contains("{val_los}, which will not be in the epoch logs", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("val_loss", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, model.Optimizer!.Iterations);
+        Assert.Equal(before, model.Parameters[0].Value.ToArray());
+    }
+
+    [Fact]
+    public void OnEpochEnd_PythonFormats_NameFilesAsKerasDoes()
+    {
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(20, 8, 3, seed: 10);
+
+        History history = DenseModel().Fit(x, y, epochs: 2, batchSize: 10, verbose: 0, callbacks:
+        [
+            new ModelCheckpoint(Path.Combine(dir.Path, "a-{epoch:03}.safetensors"), saveWeightsOnly: true),
+            new ModelCheckpoint(Path.Combine(dir.Path, "b-{epoch:3}.safetensors"), saveWeightsOnly: true),
+            new ModelCheckpoint(Path.Combine(dir.Path, "c-{epoch}-{loss:.2e}.safetensors"), saveWeightsOnly: true),
+            new ModelCheckpoint(Path.Combine(dir.Path, "d-{epoch}-{loss:.3}.safetensors"), saveWeightsOnly: true),
+        ]);
+
+        // The text of a value comes from PythonFormat, checked against CPython in PythonFormatTests.
+        string Python(double value, string spec)
+        {
+            Assert.True(PythonFormat.TryParse(spec, integer: false, out PythonFormat.Spec parsed, out _));
+            return PythonFormat.Format(value, parsed);
+        }
+
+        string[] expected =
+        [
+            "a-001.safetensors", "a-002.safetensors", "b-  1.safetensors", "b-  2.safetensors",
+            .. Enumerable.Range(0, 2).Select(e => $"c-{e + 1}-{Python(history["loss"][e], ".2e")}.safetensors"),
+            .. Enumerable.Range(0, 2).Select(e => $"d-{e + 1}-{Python(history["loss"][e], ".3")}.safetensors"),
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), dir.Entries());
+        Assert.Matches(@"^c-1-[1-9]\.[0-9]{2}e[-+][0-9]{2}\.safetensors$", expected[4]);
+    }
+
+    [Theory]
+    [InlineData("m-{epoch:<5}.safetensors")]
+    [InlineData("m-{epoch:.2d}.safetensors")]
+    [InlineData("m-{epoch:x}.safetensors")]
+    [InlineData("m-{loss:02d}.safetensors")]
+    [InlineData("m-{loss:D3}.safetensors")]
+    [InlineData("m-{loss:,.2f}.safetensors")]
+    public void Constructor_UnsupportedFormat_ThrowsNamingThePlaceholder(string path)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new ModelCheckpoint(path));
+        Assert.Equal("path", ex.ParamName);
+        Assert.Contains("placeholder " + path[2..path.IndexOf('}', StringComparison.Ordinal)] + "}", ex.Message, StringComparison.Ordinal);
+    }
 }

@@ -207,4 +207,94 @@ public class CallbackTests
         Assert.Contains("'val_loss'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("accuracy, loss", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Fit_BatchBeginLogs_AreEmptyAsInKeras()
+    {
+        Sequential model = Model();
+        (Tensor x, Tensor y) = Data(30);
+        var counts = new List<int>();
+        var cb = new LambdaCallback(onBatchBegin: (_, logs) => counts.Add(logs.Count));
+
+        model.Fit(x, y, epochs: 2, batchSize: 10, callbacks: [cb], verbose: 0);
+
+        Assert.Equal([0, 0, 0, 0, 0, 0], counts);
+    }
+
+    [Fact]
+    public void Fit_NullCallback_ThrowsNamingItsIndexBeforeAnyCallbackRuns()
+    {
+        Sequential model = Model();
+        (Tensor x, Tensor y) = Data();
+        var recorder = new Recorder();
+
+        var ex = Assert.Throws<ArgumentException>(() => model.Fit(x, y, epochs: 1, callbacks: [recorder, null!], verbose: 0));
+
+        Assert.Equal("callbacks", ex.ParamName);
+        Assert.Contains("callbacks[1] is null", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(recorder.Events);
+    }
+
+    [Fact]
+    public void LearningRateScheduler_BadRate_NamesTheScheduleItsValueAndTheEpoch()
+    {
+        Sequential model = Model();
+        (Tensor x, Tensor y) = Data();
+        var scheduler = new LearningRateScheduler((epoch, rate) => epoch == 1 ? -0.5 : rate);
+
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(x, y, epochs: 3, callbacks: [scheduler], verbose: 0));
+
+        Assert.Equal("schedule", ex.ParamName);
+        Assert.Equal(-0.5, ex.ActualValue);
+        Assert.Contains("returned -0.5 for epoch 1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_FailingItsChecks_LeavesTheNextFitsShufflesUnchanged()
+    {
+        // Without a seed, each Fit shuffles with the next stream of the model's seed; a Fit refused before training must
+        // not take one, or the model's next Fit would differ from the same Fit on a fresh model.
+        (Tensor x, Tensor y) = Data(40);
+        Sequential clean = Model();
+        clean.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+
+        Sequential refused = Model();
+        using var dir = new Serialization.TempDirectory();
+        Serialization.ModelTestData.DenseModel().Save(dir.File("latest.safetensors"));
+        Assert.Throws<InvalidOperationException>(() => refused.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, callbacks: [new EarlyStopping("val_los")]));
+        Assert.Throws<ArgumentException>(() => refused.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, callbacks: [null!]));
+        Assert.Throws<InvalidDataException>(() => refused.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, callbacks: [new BackupAndRestore(dir.Path)]));
+        refused.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+
+        Assert.True(ModelTestData.BitIdentical(clean.GetWeights(), refused.GetWeights()));
+    }
+
+    [Fact]
+    public void Fit_ThatThrows_LeavesTheCompletedEpochsInModelHistory()
+    {
+        Sequential model = Model();
+        (Tensor x, Tensor y) = Data();
+        Assert.Null(model.History);
+        History first = model.Fit(x, y, epochs: 1, verbose: 0);
+        Assert.Same(first, model.History);
+
+        var crash = new LambdaCallback(onEpochEnd: (epoch, _) =>
+        {
+            Assert.Equal(epoch, model.History!.EpochCount);
+            if (epoch == 2)
+            {
+                throw new IOException("disk full");
+            }
+        });
+        Assert.Throws<IOException>(() => model.Fit(x, y, epochs: 5, callbacks: [crash], verbose: 0));
+
+        Assert.NotSame(first, model.History);
+        Assert.Equal([0, 1], model.History!.Epochs);
+        Assert.Equal(2, model.History["loss"].Count);
+
+        // A Fit refused by its checks does not replace it.
+        History crashed = model.History;
+        Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 1, callbacks: [new EarlyStopping("val_los")], verbose: 0));
+        Assert.Same(crashed, model.History);
+    }
 }

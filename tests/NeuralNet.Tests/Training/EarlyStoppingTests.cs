@@ -147,6 +147,44 @@ public class EarlyStoppingTests
     }
 
     [Fact]
+    public void OnTrainEnd_ReusedForAnotherModel_RestoresThatModelsBestWeights()
+    {
+        // Keras clears best_weights on train begin. The second model has as many weight tensors as the first but other
+        // shapes, so the first run's buffers cannot hold its weights.
+        var es = new EarlyStopping(patience: 1, restoreBestWeights: true);
+        Drive(es, Model(), [1.0, 0.5, 0.7, 0.9]);
+        var wider = new Sequential([new InputLayer(3), new Dense(5)]);
+        wider.Compile(new Sgd(), new MeanSquaredError());
+
+        Drive(es, wider, [1.0, 0.4, 0.6, 0.8]);
+
+        Assert.Equal(1, es.BestEpoch);
+        Assert.All(wider.Parameters, p => Assert.All(p.Value.ToArray(), v => Assert.Equal(1f, v)));
+
+        // Back on the first model: its best weights, not the wider model's.
+        Sequential first = Model();
+        Drive(es, first, [0.3, 0.2, 0.9, 0.9]);
+        Assert.All(first.Parameters, p => Assert.All(p.Value.ToArray(), v => Assert.Equal(1f, v)));
+    }
+
+    [Fact]
+    public void OnEpochEnd_NoImprovementAfterStartFromEpoch_BestEpochIsWhereTheWeightsWereTaken()
+    {
+        // Keras sets best_epoch where it first takes the weights (here epoch 2, whose NaN never improves), so the message
+        // and BestEpoch name the epoch whose weights are restored.
+        using var output = new StringWriter();
+        var es = new EarlyStopping(patience: 5, restoreBestWeights: true, startFromEpoch: 2, verbose: 1, output: output);
+        Sequential model = Model();
+
+        Drive(es, model, [0.5, 0.4, double.NaN, double.NaN]);
+
+        Assert.Null(es.Best);
+        Assert.Equal(2, es.BestEpoch);
+        Assert.All(model.Parameters, p => Assert.All(p.Value.ToArray(), v => Assert.Equal(2f, v)));
+        Assert.Equal("Restoring model weights from the end of the best epoch: 3.\n", output.ToString().Replace("\r", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Constructor_NegativePatience_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new EarlyStopping(patience: -1));
 }

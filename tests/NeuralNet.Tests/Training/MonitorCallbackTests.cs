@@ -38,6 +38,9 @@ public class MonitorCallbackTests
     [InlineData("fbeta_score", MonitorMode.Auto, true)]
     [InlineData("val_mean_io_u", MonitorMode.Auto, true)]
     [InlineData("val_mean_squared_error", MonitorMode.Auto, false)]
+    [InlineData("val_accel_loss", MonitorMode.Auto, false)]
+    [InlineData("precision_head_loss", MonitorMode.Auto, false)]
+    [InlineData("auc_loss", MonitorMode.Auto, false)]
     [InlineData("accuracy", MonitorMode.Min, false)]
     [InlineData("loss", MonitorMode.Max, true)]
     public void Mode_ResolvesTheDirection(string monitor, MonitorMode mode, bool maximizes) =>

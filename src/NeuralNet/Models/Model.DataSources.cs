@@ -161,11 +161,7 @@ public abstract partial class Model
         TextWriter writer = output ?? Console.Out;
         var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
         progress.Begin(batches.Steps);
-        var logs = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (string key in trainer.Settings.LogKeys)
-        {
-            logs[key] = 0;
-        }
+        Dictionary<string, double> logs = EvaluationLogs(trainer);
 
         (_batchLossSum, _batchLossCount) = (0, 0);
         try

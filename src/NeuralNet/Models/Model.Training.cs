@@ -155,11 +155,7 @@ public abstract partial class Model
             TextWriter writer = output ?? Console.Out;
             var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
             progress.Begin(loader.BatchCount);
-            var logs = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (string key in trainer.Settings.LogKeys)
-            {
-                logs[key] = 0;
-            }
+            Dictionary<string, double> logs = EvaluationLogs(trainer);
 
             (_batchLossSum, _batchLossCount) = (0, 0);
             trainer.Evaluate(new LoaderBatches(loader), 0, logs, string.Empty, progress, cancellationToken);
@@ -406,6 +402,18 @@ public abstract partial class Model
                 GetTrainer(nameof(ResetMetrics)).ResetMetrics();
             }
         }
+    }
+
+    // Evaluate's logs: every key the trainer reports, at zero until the pass fills them.
+    private static Dictionary<string, double> EvaluationLogs(Trainer trainer)
+    {
+        var logs = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string key in trainer.Settings.LogKeys)
+        {
+            logs[key] = 0;
+        }
+
+        return logs;
     }
 
     // Keras' loss tracker weights each batch's loss by its sample count, as Fit's epoch mean does.

@@ -189,6 +189,15 @@ public class TensorTests
     }
 
     [Fact]
+    public void ToString_TinyOrHugeValues_UseScientificNotationAsNumpy()
+    {
+        // "0.####" printed 1e-5 as 0 and -1e-5 as -0, hiding small weights and gradients.
+        Assert.Equal("tensor([1e-05, -1e-05, 1e+10], shape=(3,))", Tensor.FromArray([1e-5f, -1e-5f, 1e10f], 3).ToString());
+        Assert.Equal("tensor([0.5, 0, 1.25], shape=(3,))", Tensor.FromArray([0.5f, 0f, 1.25f], 3).ToString());
+        Assert.Equal("tensor([2.5e-05, NaN], shape=(2,))", Tensor.FromArray([2.5e-5f, float.NaN], 2).ToString());
+    }
+
+    [Fact]
     public void ToString_LargeTensor_Elides()
     {
         var t = new Tensor(100, 100);

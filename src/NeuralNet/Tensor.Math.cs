@@ -101,11 +101,26 @@ public sealed partial class Tensor
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
     public void Fill(float value) => AsSpan().Fill(value);
 
-    /// <summary>The sum of all elements.</summary>
-    public float Sum() => TensorPrimitives.Sum(AsReadOnlySpan());
+    /// <summary>The sum of all elements, accumulated in double precision over blocks of float sums.</summary>
+    public float Sum() => (float)BlockedSum(AsReadOnlySpan());
 
-    /// <summary>The mean of all elements.</summary>
-    public float Mean() => Sum() / Length;
+    /// <summary>The mean of all elements (NaN for a tensor with no elements), accumulated as <see cref="Sum"/> is.</summary>
+    public float Mean() => (float)(BlockedSum(AsReadOnlySpan()) / Length);
+
+    // TensorPrimitives.Sum keeps one float per SIMD lane, which stops growing once a lane reaches 2^24 times the values
+    // (Tensor.Ones(1 << 28).Mean() gave 0.5); short float blocks added in double stay accurate at any length, as numpy's
+    // pairwise summation does.
+    private static double BlockedSum(ReadOnlySpan<float> values)
+    {
+        const int Block = 256;
+        double sum = 0;
+        for (int start = 0; start < values.Length; start += Block)
+        {
+            sum += TensorPrimitives.Sum(values.Slice(start, Math.Min(Block, values.Length - start)));
+        }
+
+        return sum;
+    }
 
     /// <summary>The largest element (NaN if any element is NaN).</summary>
     /// <exception cref="InvalidOperationException">The tensor has no elements.</exception>

@@ -20,8 +20,7 @@ internal sealed class WindowResize
     private readonly (int Top, int Left, int Height, int Width) _window;
     private readonly Interpolation _interpolation;
 
-    // Made by the first call; concurrent first calls (copies of a layer predicting side by side share this object) each
-    // make the same tables, and either publication is the same.
+    // Made by the first call (each copy of a layer for a concurrent prediction is built with its own WindowResize).
     private Tables? _tables;
 
     /// <summary>Prepares the resize of window (top, left, height, width) of (·, imageWidth, channels) images to (outHeight, outWidth).</summary>
@@ -70,18 +69,13 @@ internal sealed class WindowResize
         Resampling.BilinearBackward(dy, imageHeight, _imageWidth, _channels, t.RowLow, t.RowHigh, t.RowWeight, t.ColLow, t.ColHigh, t.ColWeight, dx);
     }
 
-    private Tables GetTables()
-    {
-        if (Volatile.Read(ref _tables) is Tables tables)
-        {
-            return tables;
-        }
+    private Tables GetTables() => _tables ??= MakeTables();
 
+    private Tables MakeTables()
+    {
         var (rowLow, rowHigh, rowWeight) = Axis(_window.Height, _outHeight, _window.Top, _interpolation);
         var (colLow, colHigh, colWeight) = Axis(_window.Width, _outWidth, _window.Left, _interpolation);
-        tables = new Tables(rowLow, rowHigh, rowWeight, colLow, colHigh, colWeight);
-        Volatile.Write(ref _tables, tables);
-        return tables;
+        return new Tables(rowLow, rowHigh, rowWeight, colLow, colHigh, colWeight);
     }
 
     // Source rows (or columns) of each output index, shifted to the window; nearest is a blend with weight 0.

@@ -442,6 +442,22 @@ public abstract partial class Model
             CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, request.WeightedOrEmpty(request.Metrics.Length), OutputNames));
     }
 
+    /// <summary>
+    /// Which way the logged quantity <paramref name="key"/> of the compiled model improves (see
+    /// <see cref="CompileSettings.DirectionOf"/>); unknown before <c>Compile</c>.
+    /// </summary>
+    internal MetricDirection LogDirection(string key)
+    {
+        if (_trainer is Trainer trainer)
+        {
+            return trainer.Settings.DirectionOf(key);
+        }
+
+        return _compileRequest is CompileRequest request
+            ? CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, request.WeightedOrEmpty(request.Metrics.Length), OutputNames).DirectionOf(key)
+            : MetricDirection.Unknown;
+    }
+
     /// <summary>Thrown by members that need the graph before it exists.</summary>
     private protected virtual InvalidOperationException NotBuilt() => new($"Model '{Name}' is not built yet.");
 

@@ -8,6 +8,9 @@ namespace NeuralNet.Training;
 /// </summary>
 public sealed class Accuracy : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Up;
+
     private double _correct;
     private double _count;
 

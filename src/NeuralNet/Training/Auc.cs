@@ -9,6 +9,9 @@ namespace NeuralNet.Training;
 /// </summary>
 public sealed class Auc : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Up;
+
     private const double Epsilon = 1e-7;
     private readonly ConfusionCounts _counts;
 

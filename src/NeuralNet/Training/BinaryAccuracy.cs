@@ -6,6 +6,9 @@ namespace NeuralNet.Training;
 /// <param name="threshold">The decision threshold.</param>
 public sealed class BinaryAccuracy(double threshold = 0.5) : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Up;
+
     private double _hits;
     private double _count;
 

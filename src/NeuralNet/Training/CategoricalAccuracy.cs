@@ -3,6 +3,9 @@ namespace NeuralNet.Training;
 /// <summary>Keras' <c>CategoricalAccuracy</c>: the fraction of rows whose largest prediction is at the one-hot target's 1.</summary>
 public sealed class CategoricalAccuracy : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Up;
+
     private double _hits;
     private double _count;
 

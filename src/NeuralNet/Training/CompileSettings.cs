@@ -60,6 +60,36 @@ internal sealed class CompileSettings
     public string[] LogKeys { get; }
 
     /// <summary>
+    /// Which way the logged quantity <paramref name="key"/> improves (a <c>val_</c> prefix is ignored): down for the loss
+    /// and each output's loss, the metric's own <see cref="Metric.Direction"/> for a metric, unknown for anything else.
+    /// </summary>
+    public MetricDirection DirectionOf(string key)
+    {
+        string name = key.StartsWith("val_", StringComparison.Ordinal) ? key[4..] : key;
+        if (name == "loss" || Array.IndexOf(LossKeys, name) >= 0)
+        {
+            return MetricDirection.Down;
+        }
+
+        for (int k = 0; k < MetricKeys.Length; k++)
+        {
+            int m = Array.IndexOf(MetricKeys[k], name);
+            if (m >= 0)
+            {
+                return Metrics[k][m].Direction;
+            }
+
+            m = Array.IndexOf(WeightedMetricKeys[k], name);
+            if (m >= 0)
+            {
+                return WeightedMetrics[k][m].Direction;
+            }
+        }
+
+        return MetricDirection.Unknown;
+    }
+
+    /// <summary>
     /// Checks and resolves a compile request for a model whose outputs are <paramref name="outputNames"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The counts do not match the outputs, no output has a loss, a weight is not finite and

@@ -8,6 +8,9 @@ namespace NeuralNet.Training;
 /// </summary>
 public abstract class ConfusionRateMetric : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Up;
+
     private readonly ConfusionCounts _counts;
 
     private protected ConfusionRateMetric(double threshold, int? classId)

@@ -23,7 +23,7 @@ public sealed class EarlyStopping : MonitorCallback
     /// <param name="monitor">The logged quantity to watch (<c>val_loss</c>, <c>val_accuracy</c>, <c>loss</c>, ...).</param>
     /// <param name="minDelta">The smallest change that counts as an improvement; non-negative (its sign is ignored, as in Keras).</param>
     /// <param name="patience">The number of epochs without improvement after which training stops; non-negative.</param>
-    /// <param name="mode">Whether the quantity should decrease or increase; <see cref="MonitorMode.Auto"/> infers it from the name.</param>
+    /// <param name="mode">Whether the quantity should decrease or increase; <see cref="MonitorMode.Auto"/> takes it from the compiled loss or metric.</param>
     /// <param name="baseline">A value the quantity must beat before the patience counter restarts; null for none.</param>
     /// <param name="restoreBestWeights">Whether to restore the weights of the best epoch when training ends.</param>
     /// <param name="startFromEpoch">The number of warm-up epochs during which nothing is monitored.</param>

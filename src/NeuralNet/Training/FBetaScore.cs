@@ -23,6 +23,9 @@ public enum ScoreAverage
 /// </summary>
 public class FBetaScore : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Up;
+
     private const double Epsilon = 1e-7;
     private double[] _truePositives = [];
     private double[] _falsePositives = [];

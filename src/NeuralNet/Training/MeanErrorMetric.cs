@@ -3,6 +3,9 @@ namespace NeuralNet.Training;
 /// <summary>The running mean of a per-element error, the base of the regression metrics.</summary>
 public abstract class MeanErrorMetric : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Down;
+
     private double _sum;
     private double _count;
 

@@ -17,6 +17,9 @@ namespace NeuralNet.Training;
 /// </remarks>
 public sealed class MeanIoU : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Up;
+
     private readonly double[] _matrix;
 
     /// <summary>Creates the metric with its confusion matrix (numClasses² counts, allocated once).</summary>

@@ -15,6 +15,13 @@ public abstract class Metric
     /// <summary>The key in logs and history, as Keras names it (<c>accuracy</c>).</summary>
     public abstract string Name { get; }
 
+    /// <summary>
+    /// Which way the metric improves, read by callbacks monitoring it in <see cref="MonitorMode.Auto"/> (Keras' metric
+    /// <c>_direction</c>). Every built-in metric declares one; a metric of your own is <see cref="MetricDirection.Unknown"/>
+    /// unless it overrides this, and then a callback monitoring it in Auto mode throws before training and asks for a mode.
+    /// </summary>
+    public virtual MetricDirection Direction => MetricDirection.Unknown;
+
     /// <summary>Forgets everything accumulated.</summary>
     public abstract void Reset();
 

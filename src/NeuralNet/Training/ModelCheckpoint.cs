@@ -33,7 +33,7 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     /// <param name="monitor">The epoch log to watch when <paramref name="saveBestOnly"/> is true (<c>val_loss</c>, <c>accuracy</c>, ...).</param>
     /// <param name="saveBestOnly">Save only when <paramref name="monitor"/> improves on the best value seen so far.</param>
     /// <param name="saveWeightsOnly">Save the weights alone (<see cref="Models.Model.SaveWeights"/>) instead of the whole model.</param>
-    /// <param name="mode">Whether the monitored quantity improves by decreasing or increasing; <see cref="MonitorMode.Auto"/> infers it from the name.</param>
+    /// <param name="mode">Whether the monitored quantity improves by decreasing or increasing; <see cref="MonitorMode.Auto"/> takes it from the compiled loss or metric.</param>
     /// <param name="verbose">0 silent; 1 prints a line per save (and per skipped save when saving the best only).</param>
     /// <param name="output">Where messages go; <see cref="Console.Out"/> when null.</param>
     /// <param name="initialValueThreshold">The initial best value of <paramref name="monitor"/> (Keras' <c>initial_value_threshold</c>):

@@ -6,16 +6,19 @@ namespace NeuralNet.Training;
 /// your own that act when a quantity improves or stalls.
 /// </summary>
 /// <remarks>
-/// In <see cref="MonitorMode.Auto"/> a quantity whose name ends in <c>loss</c> (the loss, a per-output loss such as
-/// <c>val_accel_loss</c>) should decrease; otherwise one whose name (after a <c>val_</c> prefix) contains <c>acc</c>,
-/// <c>auc</c>, <c>precision</c>, <c>recall</c>, <c>f1</c>, <c>fbeta</c>, <c>r2_score</c> or <c>io_u</c> should increase,
-/// and anything else (errors) should decrease.
+/// In <see cref="MonitorMode.Auto"/> the direction comes from the compiled model, as in Keras 3: a quantity whose name ends
+/// in <c>loss</c> (the loss, a per-output loss such as <c>val_accel_loss</c>) should decrease, and a metric's should move
+/// the way its <see cref="Metric.Direction"/> says (accuracies up, errors down). It is settled when <c>Fit</c> starts, so
+/// a callback reused on another model follows that model's metrics; a quantity with no known direction (a metric of your
+/// own that declares none, <c>learning_rate</c>) makes <c>Fit</c> throw before training rather than guess.
 /// </remarks>
 public abstract class MonitorCallback : Callback
 {
+    private bool? _maximizes;
+
     /// <summary>Validates and stores the monitored quantity, the mode and the smallest improvement.</summary>
     /// <param name="monitor">The logged quantity to watch (<c>val_loss</c>, <c>val_accuracy</c>, <c>loss</c>, ...).</param>
-    /// <param name="mode">Whether the quantity should decrease or increase; <see cref="MonitorMode.Auto"/> infers it from the name.</param>
+    /// <param name="mode">Whether the quantity should decrease or increase; <see cref="MonitorMode.Auto"/> takes it from the compiled loss or metric.</param>
     /// <param name="minDelta">The amount by which a value must beat the reference to count as an improvement; non-negative and finite.</param>
     /// <exception cref="ArgumentException"><paramref name="monitor"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not defined, or <paramref name="minDelta"/> is negative or not finite.</exception>
@@ -35,11 +38,11 @@ public abstract class MonitorCallback : Callback
         Monitor = monitor;
         Mode = mode;
         ImprovementThreshold = minDelta;
-        Maximizes = mode switch
+        _maximizes = mode switch
         {
             MonitorMode.Min => false,
             MonitorMode.Max => true,
-            _ => IsAccuracyLike(monitor),
+            _ => IsLoss(monitor) ? false : null,
         };
     }
 
@@ -49,8 +52,12 @@ public abstract class MonitorCallback : Callback
     /// <summary>Whether the monitored quantity improves by decreasing or increasing, as configured.</summary>
     public MonitorMode Mode { get; }
 
-    /// <summary>Whether an improvement is an increase (resolved from <see cref="Mode"/> and, in Auto mode, the name).</summary>
-    protected bool Maximizes { get; }
+    /// <summary>
+    /// Whether an improvement is an increase: from <see cref="Mode"/>, or in Auto mode from the name or the direction of the
+    /// model's metric (settled when <c>Fit</c> starts, or at first use from <see cref="Callback.Model"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">In Auto mode, the direction of the monitored quantity is not known.</exception>
+    protected bool Maximizes => _maximizes ?? ResolveDirection();
 
     /// <summary>The amount by which a value must beat the reference to count as an improvement.</summary>
     protected double ImprovementThreshold { get; }
@@ -79,6 +86,13 @@ public abstract class MonitorCallback : Callback
             string available = string.Join(", ", keys.Order(StringComparer.Ordinal));
             throw new InvalidOperationException($"{GetType().Name} monitors '{Monitor}', which will not be in the epoch logs. They will hold: {available}. (val_ quantities need validationSplit or validationData.)");
         }
+
+        // Settled again for every Fit: the same callback may watch another model whose metric of that name goes the other way.
+        if (Mode == MonitorMode.Auto && !IsLoss(Monitor))
+        {
+            _maximizes = null;
+            ResolveDirection();
+        }
     }
 
     /// <summary>
@@ -103,22 +117,21 @@ public abstract class MonitorCallback : Callback
         return Maximizes ? value - ImprovementThreshold > r : value + ImprovementThreshold < r;
     }
 
-    private static bool IsAccuracyLike(string monitor)
+    private static bool IsLoss(string monitor) => monitor.EndsWith("loss", StringComparison.Ordinal);
+
+    private bool ResolveDirection()
     {
-        // Losses first: the substrings below would otherwise claim an output's loss by its name ("val_accel_loss").
-        if (monitor.EndsWith("loss", StringComparison.OrdinalIgnoreCase))
+        MetricDirection direction = Model?.LogDirection(Monitor) ?? MetricDirection.Unknown;
+        if (direction == MetricDirection.Unknown)
         {
-            return false;
+            string why = Model is null
+                ? "the callback is not attached to a model yet"
+                : $"no loss or metric of model '{Model.Name}' compiled with a known direction is logged under that name (a metric of your own can declare one by overriding Metric.Direction)";
+            throw new InvalidOperationException($"{GetType().Name} monitors '{Monitor}' in MonitorMode.Auto, but whether it should increase or decrease is unknown: {why}. Pass mode: MonitorMode.Max to keep the highest value or MonitorMode.Min to keep the lowest.");
         }
 
-        string name = monitor.StartsWith("val_", StringComparison.Ordinal) ? monitor[4..] : monitor;
-        return name.Contains("acc", StringComparison.OrdinalIgnoreCase)
-            || name.Contains("auc", StringComparison.OrdinalIgnoreCase)
-            || name.Contains("precision", StringComparison.OrdinalIgnoreCase)
-            || name.Contains("recall", StringComparison.OrdinalIgnoreCase)
-            || name.Contains("f1", StringComparison.OrdinalIgnoreCase)
-            || name.Contains("fbeta", StringComparison.OrdinalIgnoreCase)
-            || name.Contains("r2_score", StringComparison.OrdinalIgnoreCase)
-            || name.Contains("io_u", StringComparison.OrdinalIgnoreCase);
+        bool maximizes = direction == MetricDirection.Up;
+        _maximizes = maximizes;
+        return maximizes;
     }
 }

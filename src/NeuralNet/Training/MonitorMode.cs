@@ -4,9 +4,9 @@ namespace NeuralNet.Training;
 public enum MonitorMode
 {
     /// <summary>
-    /// Inferred from the name, as the direction of Keras' metrics: names ending in <c>loss</c> decrease; otherwise names
-    /// containing <c>acc</c>, <c>auc</c>, <c>precision</c>, <c>recall</c>, <c>f1</c>, <c>fbeta</c>, <c>r2_score</c> or
-    /// <c>io_u</c> increase, everything else decreases.
+    /// Settled from the compiled model when <c>Fit</c> starts, as in Keras 3: names ending in <c>loss</c> decrease, and a
+    /// metric moves the way its <see cref="Metric.Direction"/> says; a quantity with no known direction makes <c>Fit</c>
+    /// throw before training.
     /// </summary>
     Auto,
 

@@ -8,6 +8,9 @@ namespace NeuralNet.Training;
 /// </summary>
 public sealed class R2Score : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Up;
+
     private double[] _sum = [];
     private double[] _squares = [];
     private double[] _residuals = [];

@@ -3,6 +3,9 @@ namespace NeuralNet.Training;
 /// <summary>Keras' <c>SparseCategoricalAccuracy</c>: the fraction of rows whose largest prediction is at the integer class label.</summary>
 public sealed class SparseCategoricalAccuracy : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Up;
+
     private double _hits;
     private double _count;
 

@@ -9,6 +9,9 @@ namespace NeuralNet.Training;
 /// </summary>
 public sealed class TopKCategoricalAccuracy : Metric
 {
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Up;
+
     private double _hits;
     private double _count;
 

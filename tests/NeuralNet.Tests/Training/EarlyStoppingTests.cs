@@ -85,7 +85,9 @@ public class EarlyStoppingTests
     public void OnEpochEnd_AccuracyAutoMode_Maximizes()
     {
         var es = new EarlyStopping(monitor: "val_accuracy", patience: 1);
-        Assert.Equal(2, Drive(es, Model(), [0.5, 0.6, 0.55, 0.58, 0.9], "val_accuracy"));
+        Sequential model = Model();
+        model.Compile(new Sgd(), new MeanSquaredError(), new Accuracy());
+        Assert.Equal(2, Drive(es, model, [0.5, 0.6, 0.55, 0.58, 0.9], "val_accuracy"));
         Assert.Equal(0.6, es.Best);
     }
 

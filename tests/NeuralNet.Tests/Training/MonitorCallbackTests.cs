@@ -1,3 +1,6 @@
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Losses;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
 using NeuralNet.Training;
@@ -28,23 +31,92 @@ public class MonitorCallbackTests
         }
     }
 
+    // A metric of the user's own: its direction is whatever the test declares (Unknown when it declares none).
+    private sealed class ScoreMetric(string name, MetricDirection direction) : Metric
+    {
+        public override string Name => name;
+
+        public override MetricDirection Direction => direction;
+
+        public override void Reset()
+        {
+        }
+
+        public override void Update(Tensor predictions, Tensor targets)
+        {
+        }
+
+        public override double Result() => 0;
+    }
+
     [Theory]
     [InlineData("val_loss", MonitorMode.Auto, false)]
-    [InlineData("val_accuracy", MonitorMode.Auto, true)]
-    [InlineData("auc", MonitorMode.Auto, true)]
-    [InlineData("val_precision", MonitorMode.Auto, true)]
-    [InlineData("mae", MonitorMode.Auto, false)]
-    [InlineData("val_r2_score", MonitorMode.Auto, true)]
-    [InlineData("fbeta_score", MonitorMode.Auto, true)]
-    [InlineData("val_mean_io_u", MonitorMode.Auto, true)]
-    [InlineData("val_mean_squared_error", MonitorMode.Auto, false)]
     [InlineData("val_accel_loss", MonitorMode.Auto, false)]
     [InlineData("precision_head_loss", MonitorMode.Auto, false)]
     [InlineData("auc_loss", MonitorMode.Auto, false)]
     [InlineData("accuracy", MonitorMode.Min, false)]
     [InlineData("loss", MonitorMode.Max, true)]
-    public void Mode_ResolvesTheDirection(string monitor, MonitorMode mode, bool maximizes) =>
+    public void Mode_ResolvesTheDirectionWithoutAModel(string monitor, MonitorMode mode, bool maximizes) =>
         Assert.Equal(maximizes, new ImprovementCounter(monitor, mode, 0).IncreaseIsBetter);
+
+    [Theory]
+    [InlineData("accuracy", true)]
+    [InlineData("val_accuracy", true)]
+    [InlineData("auc", true)]
+    [InlineData("val_precision", true)]
+    [InlineData("recall", true)]
+    [InlineData("val_r2_score", true)]
+    [InlineData("f1_score", true)]
+    [InlineData("val_mean_io_u", true)]
+    [InlineData("top_k_categorical_accuracy", true)]
+    [InlineData("val_mean_absolute_error", false)]
+    [InlineData("mean_squared_error", false)]
+    [InlineData("val_root_mean_squared_error", false)]
+    [InlineData("val_loss", false)]
+    public void AutoMode_FollowsTheCompiledMetricsDirection(string monitor, bool maximizes)
+    {
+        var model = new Sequential([new InputLayer(4), new Dense(3, ActivationFunction.Softmax)]);
+        model.Compile(new Sgd(), new CategoricalCrossEntropy(),
+            new Accuracy(), new Auc(), new Precision(), new Recall(), new R2Score(), new F1Score(), new MeanIoU(3),
+            new TopKCategoricalAccuracy(), new MeanAbsoluteErrorMetric(), new MeanSquaredErrorMetric(), new RootMeanSquaredError());
+        Assert.Equal(maximizes, new ImprovementCounter(monitor, MonitorMode.Auto, 0) { Model = model }.IncreaseIsBetter);
+    }
+
+    [Fact]
+    public void AutoMode_UnknownDirection_FitThrowsBeforeTraining()
+    {
+        // Keras 3 raises ValueError here; guessing from the name would silently keep the worst epoch of "my_accuracy" if it
+        // were an error rate.
+        var (x, y) = Classification(32, 8, 3, seed: 33);
+        var model = DenseModel(seed: 7);
+        model.Compile(new Adam(0.01f), new CategoricalCrossEntropy(), new ScoreMetric("my_accuracy", MetricDirection.Unknown));
+        float[] before = model.Parameters[0].Value.ToArray();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, callbacks: [new EarlyStopping("my_accuracy")]));
+        Assert.Contains("EarlyStopping monitors 'my_accuracy' in MonitorMode.Auto", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Metric.Direction", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.Parameters[0].Value.ToArray());
+
+        // An explicit mode needs no direction; so does a metric that declares one.
+        model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [new EarlyStopping("my_accuracy", mode: MonitorMode.Max)]);
+        Assert.Throws<InvalidOperationException>(() => new ImprovementCounter("my_accuracy", MonitorMode.Auto, 0).IncreaseIsBetter);
+    }
+
+    [Fact]
+    public void AutoMode_ReusedOnAnotherModel_FollowsThatModelsMetric()
+    {
+        var (x, y) = Classification(32, 8, 3, seed: 34);
+        var rising = DenseModel(seed: 8);
+        rising.Compile(new Adam(0.01f), new CategoricalCrossEntropy(), new ScoreMetric("score", MetricDirection.Up));
+        var falling = DenseModel(seed: 8);
+        falling.Compile(new Adam(0.01f), new CategoricalCrossEntropy(), new ScoreMetric("score", MetricDirection.Down));
+        var counter = new ImprovementCounter("score", MonitorMode.Auto, 0);
+
+        rising.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [counter]);
+        Assert.True(counter.IncreaseIsBetter);
+        falling.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [counter]);
+        Assert.False(counter.IncreaseIsBetter);
+    }
 
     [Fact]
     public void IsImprovement_NeedsMoreThanMinDelta()
@@ -61,11 +133,11 @@ public class MonitorCallbackTests
     }
 
     [Theory]
-    [InlineData("loss")]
-    [InlineData("accuracy")]
-    public void IsImprovement_NaNNeverImproves(string monitor)
+    [InlineData("loss", MonitorMode.Auto)]
+    [InlineData("accuracy", MonitorMode.Max)]
+    public void IsImprovement_NaNNeverImproves(string monitor, MonitorMode mode)
     {
-        var counter = new ImprovementCounter(monitor, MonitorMode.Auto, 0);
+        var counter = new ImprovementCounter(monitor, mode, 0);
         double[] values = [double.NaN, 0.5, double.NaN, 0.5];
         for (int e = 0; e < values.Length; e++)
         {
@@ -147,7 +219,7 @@ public class MonitorCallbackTests
         Assert.Equal(before, model.Parameters[0].Value.ToArray());
 
         // learning_rate is in the logs for the callbacks after the one that writes it.
-        model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [new ReduceLROnPlateau("loss"), new EarlyStopping("learning_rate")]);
-        Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [new EarlyStopping("learning_rate"), new ReduceLROnPlateau("loss")]));
+        model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [new ReduceLROnPlateau("loss"), new EarlyStopping("learning_rate", mode: MonitorMode.Min)]);
+        Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [new EarlyStopping("learning_rate", mode: MonitorMode.Min), new ReduceLROnPlateau("loss")]));
     }
 }

@@ -13,6 +13,9 @@ namespace NeuralNet.Kernels;
 /// backward:   dbeta += sum dy;  dgamma += sum dy * xhat
 ///             batch statistics: dx = gamma * invStd / rows * (rows * dy - sum dy - xhat * sum(dy * xhat))
 ///             fixed statistics: dx = gamma * invStd * dy
+/// masked (Keras 3's _moments with a mask; w = 1 for a real row, 0 for a masked one, D = sum w + 1e-7 in float32):
+///             mean = sum(w x) / D, variance = sum(w (x - mean)^2) / D; every row is normalized with them
+///             dx = gamma * invStd * (dy - w * sum dy / D - w * xhat * sum(dy * xhat) / D), sums over every row
 /// </code>
 /// Sums run over rows in order on one thread, so results are reproducible.
 /// </remarks>
@@ -60,6 +63,65 @@ internal static class BatchNorm
         }
     }
 
+    /// <summary>
+    /// Keras 3's masked moments of each channel of x (rows, channels): only rows whose <paramref name="rowMask"/> entry is
+    /// non-zero count, and the sums are divided by their number plus Keras' 1e-7 (added in float32, as Keras does), so an
+    /// all-masked batch gives mean and variance 0 as in Keras. Returns that divisor, which <see cref="Backward"/> needs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float MaskedStatistics(ReadOnlySpan<float> x, ReadOnlySpan<float> rowMask, int channels, Span<float> mean, Span<float> variance, Span<double> scratch)
+    {
+        int rows = Validate(x.Length, channels, mean.Length, variance.Length);
+        RequireMask(rowMask, rows);
+        RequireScratch(scratch, channels);
+        Span<double> sums = scratch[..channels];
+        sums.Clear();
+        int counted = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            if (rowMask[r] == 0)
+            {
+                continue;
+            }
+
+            counted++;
+            ReadOnlySpan<float> row = x.Slice(r * channels, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                sums[c] += row[c];
+            }
+        }
+
+        float divisor = counted + 1e-7f;
+        for (int c = 0; c < channels; c++)
+        {
+            mean[c] = (float)(sums[c] / divisor);
+        }
+
+        sums.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            if (rowMask[r] == 0)
+            {
+                continue;
+            }
+
+            ReadOnlySpan<float> row = x.Slice(r * channels, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                double d = row[c] - (double)mean[c];
+                sums[c] += d * d;
+            }
+        }
+
+        for (int c = 0; c < channels; c++)
+        {
+            variance[c] = (float)(sums[c] / divisor);
+        }
+
+        return divisor;
+    }
+
     /// <summary>invStd = 1 / sqrt(variance + epsilon).</summary>
     public static void InverseStandardDeviation(ReadOnlySpan<float> variance, float epsilon, Span<float> invStd)
     {
@@ -90,15 +152,23 @@ internal static class BatchNorm
     /// <summary>
     /// Backward pass: accumulates gammaGradient and betaGradient (when not empty) and overwrites inputGradient.
     /// <paramref name="batchStatistics"/> says whether the forward pass normalized with the batch's own statistics; the
-    /// per-channel sums are kept in <paramref name="scratch"/> (at least 2 * <paramref name="channels"/> long).
+    /// per-channel sums are kept in <paramref name="scratch"/> (at least 2 * <paramref name="channels"/> long). With a
+    /// <paramref name="rowMask"/> the statistics were <see cref="MaskedStatistics"/> and <paramref name="divisor"/> is what
+    /// it returned; without one (empty) the divisor is the number of rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> xhat, ReadOnlySpan<float> gamma,
         ReadOnlySpan<float> invStd, int channels, bool batchStatistics, Span<float> gammaGradient, Span<float> betaGradient, Span<float> inputGradient,
-        Span<double> scratch)
+        Span<double> scratch, ReadOnlySpan<float> rowMask = default, float divisor = 0)
     {
         int rows = Validate(outputGradient.Length, channels, invStd.Length, invStd.Length);
         RequireScratch(scratch, 2 * channels);
+        if (!rowMask.IsEmpty)
+        {
+            RequireMask(rowMask, rows);
+        }
+
+        double count = rowMask.IsEmpty ? rows : divisor;
         Span<double> sumDy = scratch[..channels];
         Span<double> sumDyXhat = scratch.Slice(channels, channels);
         sumDy.Clear();
@@ -129,11 +199,14 @@ internal static class BatchNorm
         for (int r = 0; r < rows; r++)
         {
             int o = r * channels;
+
+            // A masked row took no part in the statistics, so only its own output depends on it.
+            bool inStatistics = batchStatistics && (rowMask.IsEmpty || rowMask[r] != 0);
             for (int c = 0; c < channels; c++)
             {
                 float scale = (gamma.IsEmpty ? 1f : gamma[c]) * invStd[c];
-                inputGradient[o + c] = batchStatistics
-                    ? scale * (float)(outputGradient[o + c] - (sumDy[c] / rows) - (xhat[o + c] * sumDyXhat[c] / rows))
+                inputGradient[o + c] = inStatistics
+                    ? scale * (float)(outputGradient[o + c] - (sumDy[c] / count) - (xhat[o + c] * sumDyXhat[c] / count))
                     : scale * outputGradient[o + c];
             }
         }
@@ -143,26 +216,37 @@ internal static class BatchNorm
     /// Reference twin of a training-mode forward pass, in double precision straight from the definition:
     /// y = gamma * (x - mean) / sqrt(variance + epsilon) + beta with the batch's mean and biased variance.
     /// </summary>
+    /// <remarks>With a <paramref name="rowMask"/>, Keras 3's masked moments as its code writes them: w = mask,
+    /// mean = sum(w x) / (sum w + 1e-7), variance = sum(w (w x - mean)^2) / (sum w + 1e-7).</remarks>
     public static void TrainingForwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        int channels, float epsilon, Span<float> mean, Span<float> variance, Span<float> y)
+        int channels, float epsilon, Span<float> mean, Span<float> variance, Span<float> y, ReadOnlySpan<float> rowMask = default)
     {
         int rows = x.Length / channels;
+        double weights = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            weights += rowMask.IsEmpty ? 1 : (rowMask[r] != 0 ? 1 : 0);
+        }
+
+        double divisor = rowMask.IsEmpty ? rows : (float)weights + 1e-7f;
         for (int c = 0; c < channels; c++)
         {
             double sum = 0;
             for (int r = 0; r < rows; r++)
             {
-                sum += x[(r * channels) + c];
+                double w = rowMask.IsEmpty || rowMask[r] != 0 ? 1 : 0;
+                sum += w * x[(r * channels) + c];
             }
 
-            double m = sum / rows, squares = 0;
+            double m = sum / divisor, squares = 0;
             for (int r = 0; r < rows; r++)
             {
-                double d = x[(r * channels) + c] - m;
-                squares += d * d;
+                double w = rowMask.IsEmpty || rowMask[r] != 0 ? 1 : 0;
+                double d = (w * x[(r * channels) + c]) - m;
+                squares += w * d * d;
             }
 
-            double v = squares / rows;
+            double v = squares / divisor;
             mean[c] = (float)m;
             variance[c] = (float)v;
             for (int r = 0; r < rows; r++)
@@ -170,6 +254,14 @@ internal static class BatchNorm
                 double h = (x[(r * channels) + c] - m) / Math.Sqrt(v + epsilon);
                 y[(r * channels) + c] = (float)((gamma.IsEmpty ? h : gamma[c] * h) + (beta.IsEmpty ? 0 : beta[c]));
             }
+        }
+    }
+
+    private static void RequireMask(ReadOnlySpan<float> rowMask, int rows)
+    {
+        if (rowMask.Length != rows)
+        {
+            throw new ArgumentException($"BatchNorm: the mask holds {rowMask.Length} values but the input has {rows} rows.", nameof(rowMask));
         }
     }
 

@@ -16,7 +16,10 @@ namespace NeuralNet.Layers;
 /// Parameters, in Keras' order: <c>gamma</c> (when <see cref="Scale"/>) and <c>beta</c> (when <see cref="Center"/>),
 /// trainable; <c>moving_mean</c> and <c>moving_variance</c>, non-trainable, updated as
 /// <c>moving = moving * momentum + batch * (1 - momentum)</c> with the biased batch variance, as Keras does.
-/// Works on any input rank: (features) after a dense layer, (height, width, channels) after a convolution.
+/// Works on any input rank: (features) after a dense layer, (height, width, channels) after a convolution. With a mask
+/// on the input (padding from <see cref="Embedding.MaskZero"/> or <see cref="Masking"/>) the batch statistics count only
+/// the unmasked positions, as Keras 3's masked moments do (divided by their number plus 1e-7); every position is then
+/// normalized with them, and the mask passes on.
 /// </remarks>
 public sealed class BatchNormalization : Layer
 {
@@ -34,6 +37,8 @@ public sealed class BatchNormalization : Layer
     private Tensor? _xhat;
     private int _batch;
     private bool _usedBatchStatistics;
+    private Tensor? _statisticsMask;
+    private float _statisticsDivisor;
     private bool _hasForward;
 
     /// <summary>Creates batch normalization.</summary>
@@ -228,9 +233,19 @@ public sealed class BatchNormalization : Layer
 
         // Keras: batch statistics only when training and trainable; a frozen layer keeps its moving statistics.
         training &= Trainable;
+        // Keras 3: with a mask (padding from Embedding(maskZero) or Masking) the batch statistics skip masked positions.
+        _statisticsMask = training ? InputMask : null;
         if (training)
         {
-            BatchNorm.Statistics(input.AsReadOnlySpan(), channels, _mean, _variance, _sums);
+            if (_statisticsMask is Tensor mask)
+            {
+                _statisticsDivisor = BatchNorm.MaskedStatistics(input.AsReadOnlySpan(), mask.AsReadOnlySpan(), channels, _mean, _variance, _sums);
+            }
+            else
+            {
+                BatchNorm.Statistics(input.AsReadOnlySpan(), channels, _mean, _variance, _sums);
+            }
+
             Span<float> movingMean = _movingMean!.Value.AsSpan(), movingVariance = _movingVariance!.Value.AsSpan();
             for (int c = 0; c < channels; c++)
             {
@@ -263,7 +278,8 @@ public sealed class BatchNormalization : Layer
         Tensor inputGradient = BatchView(ref _inputGradientBuffer, _batch, InputShape);
         BatchNorm.Backward(outputGradient.AsReadOnlySpan(), _xhat!.AsReadOnlySpan(),
             _gamma is null ? default : _gamma.Value.AsReadOnlySpan(), _invStd, _mean.Length, _usedBatchStatistics,
-            _gamma is null ? default : _gamma.Gradient.AsSpan(), _beta is null ? default : _beta.Gradient.AsSpan(), inputGradient.AsSpan(), _sums);
+            _gamma is null ? default : _gamma.Gradient.AsSpan(), _beta is null ? default : _beta.Gradient.AsSpan(), inputGradient.AsSpan(), _sums,
+            _statisticsMask is null ? default : _statisticsMask.AsReadOnlySpan(), _statisticsDivisor);
         return inputGradient;
     }
 }

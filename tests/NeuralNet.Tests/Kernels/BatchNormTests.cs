@@ -58,4 +58,45 @@ public class BatchNormTests
         Assert.Equal(12f, dbeta[0], 5);
         Assert.Equal(0f, dgamma[0], 4);
     }
+
+    [Property(Replay = Seed, MaxTest = 60)]
+    public void MaskedStatisticsAndNormalize_RandomData_EqualKerasFormula(long seed)
+    {
+        var random = new SeededRandom(seed);
+        int rows = random.NextInt(40) + 2, channels = random.NextInt(9) + 1;
+        float[] x = ConvTestCases.RandomArray(random, rows * channels).Select(v => (v * 3f) + 1f).ToArray();
+        float[] mask = Enumerable.Range(0, rows).Select(_ => random.NextInt(3) == 0 ? 0f : 1f).ToArray();
+        float[] gamma = ConvTestCases.RandomArray(random, channels), beta = ConvTestCases.RandomArray(random, channels);
+        float[] mean = new float[channels], variance = new float[channels], invStd = new float[channels];
+        float[] xhat = new float[x.Length], y = new float[x.Length];
+        float[] expectedMean = new float[channels], expectedVariance = new float[channels], expectedY = new float[x.Length];
+
+        BatchNorm.TrainingForwardReference(x, gamma, beta, channels, 1e-3f, expectedMean, expectedVariance, expectedY, mask);
+        BatchNorm.MaskedStatistics(x, mask, channels, mean, variance, new double[channels]);
+        BatchNorm.InverseStandardDeviation(variance, 1e-3f, invStd);
+        BatchNorm.Normalize(x, mean, invStd, gamma, beta, channels, xhat, y);
+
+        ConvTestCases.AssertClose(expectedMean, mean, 1e-5f);
+        ConvTestCases.AssertClose(expectedVariance, variance, 1e-5f);
+        ConvTestCases.AssertClose(expectedY, y, 1e-3f);
+    }
+
+    [Fact]
+    public void MaskedStatistics_HandComputed_SkipMaskedRowsAsKeras()
+    {
+        // One channel {1, 2, 100} with the last row masked: mean (1 + 2) / (2 + 1e-7), variance 0.25 (Keras' _moments).
+        float[] mean = new float[1], variance = new float[1];
+
+        float divisor = BatchNorm.MaskedStatistics([1, 2, 100], [1, 1, 0], 1, mean, variance, new double[1]);
+
+        Assert.Equal(2f, divisor);
+        Assert.Equal(1.5f, mean[0]);
+        Assert.Equal(0.25f, variance[0]);
+
+        // All masked: Keras divides zero sums by 1e-7, giving mean and variance 0.
+        BatchNorm.MaskedStatistics([1, 2], [0, 0], 1, mean, variance, new double[1]);
+        Assert.Equal(0f, mean[0]);
+        Assert.Equal(0f, variance[0]);
+        Assert.Throws<ArgumentException>(() => BatchNorm.MaskedStatistics([1, 2], [1], 1, mean, variance, new double[1]));
+    }
 }

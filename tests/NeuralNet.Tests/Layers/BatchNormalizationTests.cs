@@ -74,6 +74,49 @@ public class BatchNormalizationTests
         GradientChecker.CheckLayer(layer, input, seed, training: true).AssertPassed();
     }
 
+    [Fact]
+    public void ForwardTraining_Masked_StatisticsSkipPaddingAsKeras()
+    {
+        // (1 sample, 3 steps, 1 channel) = {1, 2, 100} with the last step padding: Keras 3's masked moments give mean 1.5
+        // and variance 0.25, and every step, padding included, is normalized with them; the mask passes on.
+        var layer = new BatchNormalization(momentum: 0.9f);
+        Tensor input = Tensor.FromArray([1, 2, 100], 1, 3, 1);
+        Tensor mask = Tensor.FromArray([1, 1, 0], 1, 3);
+
+        Tensor output = layer.Forward(input, mask, training: true);
+
+        float s = 1f / MathF.Sqrt(0.25f + 1e-3f);
+        Assert.Equal(new float[] { -0.5f * s, 0.5f * s, 98.5f * s }, output.ToArray(), new Tolerance(1e-5f));
+        Assert.Equal(new float[] { 0.15f }, layer.MovingMean.Value.ToArray(), new Tolerance(1e-6f));
+        Assert.Equal(new float[] { 0.925f }, layer.MovingVariance.Value.ToArray(), new Tolerance(1e-6f));
+        Assert.Same(mask, layer.OutputMask);
+
+        // Inference ignores the mask: the moving statistics serve every position.
+        Tensor inference = new BatchNormalization().Forward(input, mask, training: false);
+        Assert.Equal(input.ToArray().Select(v => v / MathF.Sqrt(1f + 1e-3f)).ToArray(), inference.ToArray(), new Tolerance(1e-5f));
+    }
+
+    [Property(Replay = Seed, MaxTest = 30)]
+    public void BackwardTraining_Masked_MatchesNumericalGradient(long seed)
+    {
+        var random = new SeededRandom(seed);
+        int batch = random.NextInt(3) + 1, steps = random.NextInt(4) + 2, channels = random.NextInt(3) + 1;
+        var layer = new BatchNormalization(center: random.NextInt(4) != 0, scale: random.NextInt(4) != 0);
+        layer.Build(new TensorShape(steps, channels));
+        if (layer.Gamma is { } gamma)
+        {
+            Tensor.RandomUniform(gamma.Shape, seed + 1, 0.5f, 2f).CopyTo(gamma.Value);
+        }
+
+        Tensor input = Tensor.RandomNormal(new TensorShape(batch, steps, channels), seed + 2, 1f, 2f);
+
+        // At least two real steps, so that the masked variance is not zero (a zero variance makes the gradient 1/sqrt(eps)-steep).
+        float[] maskValues = Enumerable.Range(0, batch * steps).Select(i => i < 2 || random.NextInt(3) != 0 ? 1f : 0f).ToArray();
+        Tensor mask = Tensor.FromArray(maskValues, batch, steps);
+
+        GradientChecker.CheckLayer(layer, input, seed, training: true, mask: mask).AssertPassed();
+    }
+
     [Property(Replay = Seed, MaxTest = 20)]
     public void BackwardInference_RandomShape_MatchesNumericalGradient(long seed)
     {

@@ -18,6 +18,24 @@ public class CropAndResizeTests
             new Resizing(4, 2, Interpolation.Nearest, cropToAspectRatio: true).Forward(AugmentationTestKit.Arange(4, 4), training: false), 0, "crop to aspect ratio");
     }
 
+    // A nearest resize copies each pixel, as tf.image.resize does: ±∞ and NaN pass through (as a bilinear blend with
+    // weight 0, ∞ became ∞ · 1 + ∞ · 0 = NaN).
+    [Fact]
+    public void Resizing_Nearest_CopiesInfinitiesAndNaN()
+    {
+        const float Inf = float.PositiveInfinity, NaN = float.NaN;
+        Tensor one = Tensor.FromArray([Inf], 1, 1, 1, 1);
+        Assert.Equal([Inf, Inf, Inf, Inf], new Resizing(2, 2, Interpolation.Nearest).Forward(one, training: false).ToArray());
+
+        var layer = new Resizing(4, 4, Interpolation.Nearest);
+        Tensor y = layer.Forward(Tensor.FromArray([Inf, -Inf, NaN, 5], 1, 2, 2, 1), training: false);
+        Assert.Equal([Inf, Inf, -Inf, -Inf, Inf, Inf, -Inf, -Inf, NaN, NaN, 5, 5, NaN, NaN, 5, 5], y.ToArray());
+
+        // Backward adds the gradients of each pixel's four copies.
+        Tensor g = Tensor.FromArray([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], 1, 4, 4, 1);
+        Assert.Equal([1 + 2 + 5 + 6, 3 + 4 + 7 + 8, 9 + 10 + 13 + 14, 11 + 12 + 15 + 16], layer.Backward(g).ToArray());
+    }
+
     // tf.image.resize([[0, 1], [2, 3]], (4, 4)) (bilinear, half-pixel centers): rows and columns sample 0, .25, .75, 1.
     [Fact]
     public void Resizing_Bilinear_MatchesTensorFlowValues()

@@ -20,7 +20,9 @@ internal static class Resampling
     /// <summary>
     /// One axis of Keras' bilinear resize (tf.image.resize / jax.image.resize with half-pixel centers, no antialiasing when
     /// upsampling): output index o samples s = (o + 0.5) · input / output − 0.5 clamped to [0, input − 1] and blends
-    /// rows floor(s) and min(floor(s) + 1, input − 1) with weights 1 − (s − floor(s)) and s − floor(s).
+    /// rows floor(s) and ceil(s) with weights 1 − (s − floor(s)) and s − floor(s). When s is whole (at the clamped edges,
+    /// or where the grids align) both taps are row s, as in TensorFlow's kernel (upper = min(ceil(s), input − 1)): the
+    /// next row, whose weight is 0, is not read, so an infinite neighbour does not make 0 · ∞ = NaN there.
     /// </summary>
     public static void BilinearAxis(int input, int output, Span<int> lower, Span<int> upper, Span<float> weight)
     {
@@ -30,7 +32,7 @@ internal static class Resampling
             double s = Math.Clamp(((o + 0.5) * scale) - 0.5, 0, input - 1);
             int i0 = (int)Math.Floor(s);
             lower[o] = i0;
-            upper[o] = Math.Min(i0 + 1, input - 1);
+            upper[o] = s == i0 ? i0 : i0 + 1;
             weight[o] = (float)(s - i0);
         }
     }

@@ -44,6 +44,17 @@ public class CropAndResizeTests
         AugmentationTestKit.AssertValues([0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3], y, 1e-6, "2x2 to 4x4");
     }
 
+    // TensorFlow's bilinear kernel (resize_bilinear_op.cc) takes upper = min(ceil(s), in − 1), so where a sample falls
+    // on a row (or column) it reads that row alone: on (2, 2) -> (2, 4) the rows align, and row 0 stays finite beside
+    // an infinite row 1. Its lerps top + (bottom − top) · t then give, for [[1, 2], [∞, 3]]:
+    // [[1, 1.25, 1.75, 2], [NaN, NaN, NaN, 3]]. (A tap of weight 0 on row 1 made all of row 0 but its last value NaN.)
+    [Fact]
+    public void Resizing_Bilinear_ReadsNoNeighbourOfWeightZeroAsTensorFlow()
+    {
+        Tensor x = Tensor.FromArray([1, 2, float.PositiveInfinity, 3], 1, 2, 2, 1);
+        Assert.Equal([1, 1.25f, 1.75f, 2, float.NaN, float.NaN, float.NaN, 3], new Resizing(2, 4).Forward(x, training: false).ToArray());
+    }
+
     // Keras' resize in float64: half-pixel centers clamped to the image, two taps per axis; nearest floor((o + 0.5) · in / out).
     private static double[] ResizeReference(double[] image, int height, int width, int channels, (int Top, int Left, int Height, int Width) window,
         int outHeight, int outWidth, Interpolation interpolation)

@@ -185,7 +185,7 @@ public class CropAndResizeTests
     }
 
     [Fact]
-    public void RandomCrop_InferenceOrNoRoom_ResizesTheCenteredAspectWindowAsKerasDocuments()
+    public void RandomCrop_Inference_ResizesTheCenteredAspectWindowAsKerasDocuments()
     {
         // random_crop_test.py test_random_crop_full: a target of the image's own size returns the image.
         Tensor full = TestData.Normal(6, 1f, 2, 8, 16, 3);
@@ -197,14 +197,36 @@ public class CropAndResizeTests
         Assert.Null(layer.LastWindow);
         AssertMatchesReference(x, y, image => ResizeReference(image, 10, 12, 3, Window(10, 12, 8, 9), 8, 9, Interpolation.Bilinear), "inference 10x12 to 8x9");
 
-        // Training with one axis no larger than the target falls back too (Keras tests height > target and width > target).
-        var noRoom = new RandomCrop(10, 9, seed: 1);
-        Tensor z = noRoom.Forward(x, training: true);
-        Assert.Null(noRoom.LastWindow);
-        AssertMatchesReference(x, z, image => ResizeReference(image, 10, 12, 3, Window(10, 12, 10, 9), 10, 9, Interpolation.Bilinear), "training 10x12 to 10x9");
-
         // random_crop_test.py test_predicting_with_longer_height: a larger target upsamples.
         Assert.Equal(new TensorShape(2, 10, 8, 3), new RandomCrop(10, 8).Forward(full, training: false).Shape);
+    }
+
+    // Training with an axis no larger than the target (Keras tests height > target and width > target), Keras 3's code
+    // (random_crop.py get_random_transformation, _random_crop): the corner of the aspect-ratio window, the target's size
+    // sliced from it and clipped at the edge, then resized bilinearly if smaller. It is not the documented fallback.
+    [Fact]
+    public void RandomCrop_TrainingWithoutRoom_SlicesAtTheAspectWindowCornerAndResizesAsKerasCode()
+    {
+        // 1x4 [0, 1, 2, 3] to 2x2: crop window 1x1 at (0, 1); the slice [0:2, 1:3] is [[1, 2]], resized to two rows.
+        // (The aspect window resized gave [[1, 1], [1, 1]].)
+        var layer = new RandomCrop(2, 2, seed: 1);
+        Assert.Equal([1, 2, 1, 2], layer.Forward(Tensor.FromArray([0, 1, 2, 3], 1, 1, 4, 1), training: true).ToArray());
+        Assert.Null(layer.LastWindow);
+
+        // 6x14 to 8x8: crop window 6x6 at (0, 4); the slice [0:8, 4:12] has the image's 6 rows and 8 columns, so only
+        // the rows are stretched (the aspect window resized would have stretched 6x6).
+        Tensor x = TestData.Normal(7, 1f, 2, 6, 14, 3);
+        Tensor y = new RandomCrop(8, 8, seed: 1).Forward(x, training: true);
+        AssertMatchesReference(x, y, image => ResizeReference(image, 6, 14, 3, (0, 4, 6, 8), 8, 8, Interpolation.Bilinear), "training 6x14 to 8x8");
+
+        // One axis as large as the target, the other larger: the slice has the target's size, a centered crop.
+        Tensor z = TestData.Normal(8, 1f, 2, 10, 12, 3);
+        Tensor cropped = new RandomCrop(10, 9, seed: 1).Forward(z, training: true);
+        AssertMatchesReference(z, cropped, image => ResizeReference(image, 10, 12, 3, (0, 1, 10, 9), 10, 9, Interpolation.Nearest), "training 10x12 to 10x9");
+
+        // Backward is the adjoint of the slice and resize.
+        GradientChecker.CheckLayer(new RandomCrop(8, 8), x, seed: 9, training: true).AssertPassed(maxKinkFraction: 0);
+        GradientChecker.CheckLayer(new RandomCrop(8, 5), TestData.Normal(9, 1f, 2, 6, 7, 3), seed: 9, training: true).AssertPassed(maxKinkFraction: 0);
     }
 
     public static TheoryData<string> Deterministic => ["resizing", "resizing_nearest", "resizing_crop", "resizing_pad", "center_crop", "center_crop_resize", "random_crop_inference"];

@@ -17,7 +17,10 @@ namespace NeuralNet.Layers;
 /// kept). A 1×4 image [0, 1, 2, 3] cropped to 2×2 slices [1, 2] (corner (0, 1)) and gives [[1, 2], [1, 2]].</para>
 /// <para>At inference: Keras' documented behaviour (its <c>smart_resize</c>), the largest centered window with the
 /// target's aspect ratio resized bilinearly to the target. Keras 3's code skips the crop at inference, returning
-/// another shape than the layer declares (keras-team/keras#21868); a layer here has one output shape.</para>
+/// another shape than the layer declares (keras-team/keras#21868); a layer here has one output shape. When the image
+/// has the target's aspect ratio that window is the whole image, so 32×32 images into <c>RandomCrop(28, 28)</c> are
+/// seen shrunk by 0.875 at inference, not center-cropped: for a center crop, predict with a model that has a
+/// <see cref="CenterCrop"/> of the same size in its place (neither layer has weights).</para>
 /// <para>Both fallbacks are deterministic, and the identity when the image already has the target size. The positions
 /// come from a seeded generator (the constructor's seed, else one derived from the model's seed) that advances with
 /// every random crop, so the same seed and calls give the same bits. Backward scatters the gradient back to the window

@@ -197,6 +197,12 @@ public class CropAndResizeTests
         Assert.Null(layer.LastWindow);
         AssertMatchesReference(x, y, image => ResizeReference(image, 10, 12, 3, Window(10, 12, 8, 9), 8, 9, Interpolation.Bilinear), "inference 10x12 to 8x9");
 
+        // Same aspect ratio: the window is the whole image, so 32x32 into RandomCrop(28, 28) is the image shrunk by 0.875
+        // (docs/augmentation.md), not a center crop.
+        Tensor square = TestData.Normal(8, 1f, 2, 32, 32, 3);
+        Assert.Equal(new Resizing(28, 28).Forward(square, training: false).ToArray(), new RandomCrop(28, 28).Forward(square, training: false).ToArray());
+        Assert.NotEqual(new CenterCrop(28, 28).Forward(square, training: false).ToArray(), new RandomCrop(28, 28).Forward(square, training: false).ToArray());
+
         // random_crop_test.py test_predicting_with_longer_height: a larger target upsamples.
         Assert.Equal(new TensorShape(2, 10, 8, 3), new RandomCrop(10, 8).Forward(full, training: false).Shape);
     }

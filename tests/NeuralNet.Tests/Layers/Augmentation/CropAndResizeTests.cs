@@ -153,6 +153,38 @@ public class CropAndResizeTests
     }
 
     [Fact]
+    public void Resizing_PadToAspectRatio_PadsTheWidthOfATallImageAsKeras()
+    {
+        // 6x4 to 6x6: Keras pads one column of fill on the left and on the right, then 6x6 is the target's size.
+        Tensor x = TestData.Normal(5, 1f, 2, 6, 4, 1);
+        float[] y = new Resizing(6, 6, padToAspectRatio: true, fillValue: -7).Forward(x, training: false).ToArray();
+        for (int n = 0; n < 2; n++)
+        {
+            for (int r = 0; r < 6; r++)
+            {
+                int row = (n * 36) + (r * 6);
+                Assert.Equal(-7f, y[row]);
+                Assert.Equal(-7f, y[row + 5]);
+                Assert.Equal(x.AsReadOnlySpan().Slice((n * 24) + (r * 4), 4).ToArray(), y.AsSpan(row + 1, 4).ToArray());
+            }
+        }
+
+        // 8x3 to 4x5: the padded width int(8 · 5 / 4) = 10 gives floor(7 / 2) = 3 columns each side: 8x9, then resized.
+        Tensor z = TestData.Normal(6, 1f, 2, 8, 3, 2);
+        Tensor resized = new Resizing(4, 5, padToAspectRatio: true, fillValue: 0.5).Forward(z, training: false);
+        AssertMatchesReference(z, resized, image =>
+        {
+            var padded = Enumerable.Repeat(0.5, 8 * 9 * 2).ToArray();
+            for (int r = 0; r < 8; r++)
+            {
+                Array.Copy(image, r * 3 * 2, padded, ((r * 9) + 3) * 2, 3 * 2);
+            }
+
+            return ResizeReference(padded, 8, 9, 2, (0, 0, 8, 9), 4, 5, Interpolation.Bilinear);
+        }, "pad 8x3 to 4x5");
+    }
+
+    [Fact]
     public void CenterCrop_CropsTheCenterOrResizesTheLargestWindowAsKeras()
     {
         Tensor x = TestData.Normal(4, 1f, 2, 6, 7, 3);
@@ -235,7 +267,7 @@ public class CropAndResizeTests
         GradientChecker.CheckLayer(new RandomCrop(8, 5), TestData.Normal(9, 1f, 2, 6, 7, 3), seed: 9, training: true).AssertPassed(maxKinkFraction: 0);
     }
 
-    public static TheoryData<string> Deterministic => ["resizing", "resizing_nearest", "resizing_crop", "resizing_pad", "center_crop", "center_crop_resize", "random_crop_inference"];
+    public static TheoryData<string> Deterministic => ["resizing", "resizing_nearest", "resizing_crop", "resizing_pad", "resizing_pad_width", "center_crop", "center_crop_resize", "random_crop_inference"];
 
     [Theory]
     [MemberData(nameof(Deterministic))]
@@ -247,6 +279,7 @@ public class CropAndResizeTests
             "resizing_nearest" => new Resizing(11, 5, Interpolation.Nearest),
             "resizing_crop" => new Resizing(5, 4, cropToAspectRatio: true),
             "resizing_pad" => new Resizing(9, 4, padToAspectRatio: true, fillValue: 2),
+            "resizing_pad_width" => new Resizing(4, 9, padToAspectRatio: true, fillValue: 2),
             "center_crop" => new CenterCrop(3, 4),
             "center_crop_resize" => new CenterCrop(8, 5),
             _ => new RandomCrop(5, 4),

@@ -4,11 +4,13 @@ using System.Numerics.Tensors;
 namespace NeuralNet.Kernels;
 
 /// <summary>
-/// Upsampling (nearest and bilinear) and window copies (zero padding, cropping) of NHWC images, vectorised over channels.
+/// Upsampling and resizing (nearest and bilinear) and window copies (zero padding, cropping) of NHWC images, vectorised
+/// over channels.
 /// </summary>
 /// <remarks>
 /// <code>
 /// nearest   y[oy, ox, :] = x[oy / fh, ox / fw, :]
+/// gather    y[oy, ox, :] = x[rows[oy], columns[ox], :]   (nearest resize to any size)
 /// bilinear  y[oy, ox, :] = Σ over the two source rows and columns of each axis' weights · x, per BilinearAxis
 /// window    destination[dTop + r, dLeft + c, :] = source[sTop + r, sLeft + c, :] for r &lt; rows, c &lt; columns
 /// </code>
@@ -18,7 +20,9 @@ internal static class Resampling
     /// <summary>
     /// One axis of Keras' bilinear resize (tf.image.resize / jax.image.resize with half-pixel centers, no antialiasing when
     /// upsampling): output index o samples s = (o + 0.5) · input / output − 0.5 clamped to [0, input − 1] and blends
-    /// rows floor(s) and min(floor(s) + 1, input − 1) with weights 1 − (s − floor(s)) and s − floor(s).
+    /// rows floor(s) and ceil(s) with weights 1 − (s − floor(s)) and s − floor(s). When s is whole (at the clamped edges,
+    /// or where the grids align) both taps are row s, as in TensorFlow's kernel (upper = min(ceil(s), input − 1)): the
+    /// next row, whose weight is 0, is not read, so an infinite neighbour does not make 0 · ∞ = NaN there.
     /// </summary>
     public static void BilinearAxis(int input, int output, Span<int> lower, Span<int> upper, Span<float> weight)
     {
@@ -28,7 +32,7 @@ internal static class Resampling
             double s = Math.Clamp(((o + 0.5) * scale) - 0.5, 0, input - 1);
             int i0 = (int)Math.Floor(s);
             lower[o] = i0;
-            upper[o] = Math.Min(i0 + 1, input - 1);
+            upper[o] = s == i0 ? i0 : i0 + 1;
             weight[o] = (float)(s - i0);
         }
     }
@@ -66,6 +70,43 @@ internal static class Resampling
             for (int ox = 0; ox < outWidth; ox++)
             {
                 Span<float> target = targetRow.Slice(ox / fw * channels, channels);
+                TensorPrimitives.Add(target, row.Slice(ox * channels, channels), target);
+            }
+        }
+    }
+
+    /// <summary>
+    /// y (OH, OW, C) = the pixel of one image x (·, width, C) at source row rows[oy] and column columns[ox] of each output
+    /// pixel (a nearest-neighbour resize); overwrites. The value is copied, so ±∞ and NaN pass through unchanged.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GatherForward(ReadOnlySpan<float> x, int width, int channels, ReadOnlySpan<int> rows, ReadOnlySpan<int> columns, Span<float> y)
+    {
+        int outWidth = columns.Length;
+        for (int oy = 0; oy < rows.Length; oy++)
+        {
+            ReadOnlySpan<float> sourceRow = x.Slice(rows[oy] * width * channels, width * channels);
+            Span<float> row = y.Slice(oy * outWidth * channels, outWidth * channels);
+            for (int ox = 0; ox < outWidth; ox++)
+            {
+                sourceRow.Slice(columns[ox] * channels, channels).CopyTo(row.Slice(ox * channels, channels));
+            }
+        }
+    }
+
+    /// <summary>dx (H, W, C) = the adjoint of <see cref="GatherForward"/>: each output gradient added to its source pixel; overwrites.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GatherBackward(ReadOnlySpan<float> dy, int height, int width, int channels, ReadOnlySpan<int> rows, ReadOnlySpan<int> columns, Span<float> dx)
+    {
+        int outWidth = columns.Length;
+        dx[..(height * width * channels)].Clear();
+        for (int oy = 0; oy < rows.Length; oy++)
+        {
+            Span<float> targetRow = dx.Slice(rows[oy] * width * channels, width * channels);
+            ReadOnlySpan<float> row = dy.Slice(oy * outWidth * channels, outWidth * channels);
+            for (int ox = 0; ox < outWidth; ox++)
+            {
+                Span<float> target = targetRow.Slice(columns[ox] * channels, channels);
                 TensorPrimitives.Add(target, row.Slice(ox * channels, channels), target);
             }
         }

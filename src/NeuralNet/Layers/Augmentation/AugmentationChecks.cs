@@ -3,27 +3,26 @@ using System.Globalization;
 namespace NeuralNet.Layers;
 
 /// <summary>
-/// Argument checks of the augmentation layers, with Keras' rules (<c>BaseImagePreprocessingLayer._set_factor</c>) and
-/// messages that name the layer, the parameter and the value received.
+/// Argument checks of the augmentation layers, with Keras' rules and messages that name the layer, the parameter, the
+/// value received and the rule.
 /// </summary>
+/// <remarks>
+/// Keras has two rules for a factor given as a pair. <c>BaseImagePreprocessingLayer._set_factor</c> (RandomRotation,
+/// RandomContrast, RandomBrightness: <c>BaseFactor</c>) refuses (a, b) only when a &gt; max or b &lt; min, as given, so
+/// an end may lie outside the bounds; RandomZoom and RandomTranslation (their own <c>_set_factor</c> and
+/// <c>_check_factor_range</c>: <c>Factor</c>) check each value. A number must lie within the bounds in both. Values that
+/// are not finite are refused here (Keras lets NaN through its comparisons and then draws NaN).
+/// </remarks>
 internal static class AugmentationChecks
 {
     /// <summary>
     /// Keras' factor given as one number f: it must lie in [min, max]; the range is (max(−|f|, min), |f|), so
-    /// (−|f|, |f|) for bounds (−1, 1) and (0, |f|) for bounds (0, 1).
+    /// (−|f|, |f|) for bounds (−1, 1) and (0, |f|) for bounds (0, 1). The message gives the per-value rule.
     /// </summary>
-    public static (double Lower, double Upper) Factor(string layer, string parameter, double factor, double min, double max)
-    {
-        if (!(factor >= min && factor <= max))
-        {
-            throw new ArgumentOutOfRangeException(parameter, factor, Expected(layer, parameter, min, max, Format(factor)));
-        }
+    public static (double Lower, double Upper) Factor(string layer, string parameter, double factor, double min, double max) =>
+        Number(factor, min, max) ?? throw new ArgumentOutOfRangeException(parameter, factor, Expected(layer, parameter, min, max, Format(factor)));
 
-        double magnitude = Math.Abs(factor);
-        return (Math.Max(-magnitude, min), magnitude);
-    }
-
-    /// <summary>Keras' factor given as a pair: each value in [min, max] (Keras checks only the outer ends), sorted.</summary>
+    /// <summary>RandomZoom's and RandomTranslation's factor given as a pair: each value in [min, max]; sorted.</summary>
     public static (double Lower, double Upper) Factor(string layer, string parameter, (double Lower, double Upper) factor, double min, double max)
     {
         if (!(factor.Lower >= min && factor.Lower <= max && factor.Upper >= min && factor.Upper <= max))
@@ -31,7 +30,28 @@ internal static class AugmentationChecks
             throw new ArgumentOutOfRangeException(parameter, factor, Expected(layer, parameter, min, max, Format(factor)));
         }
 
-        return factor.Lower <= factor.Upper ? factor : (factor.Upper, factor.Lower);
+        return Sorted(factor);
+    }
+
+    /// <summary>
+    /// <c>BaseImagePreprocessingLayer._set_factor</c>'s number: in [min, max], read as <c>Factor</c> reads it; the
+    /// message gives the base layers' pair rule.
+    /// </summary>
+    public static (double Lower, double Upper) BaseFactor(string layer, string parameter, double factor, double min, double max) =>
+        Number(factor, min, max) ?? throw new ArgumentOutOfRangeException(parameter, factor, ExpectedBase(layer, parameter, min, max, Format(factor)));
+
+    /// <summary>
+    /// <c>BaseImagePreprocessingLayer._set_factor</c>'s pair (a, b): refused only when a &gt; max or b &lt; min (as given,
+    /// before sorting) or a value is not finite; sorted. So RandomContrast's (0.2, 1.5) is kept: contrast in [0.8, 2.5].
+    /// </summary>
+    public static (double Lower, double Upper) BaseFactor(string layer, string parameter, (double Lower, double Upper) factor, double min, double max)
+    {
+        if (!(double.IsFinite(factor.Lower) && double.IsFinite(factor.Upper) && factor.Lower <= max && factor.Upper >= min))
+        {
+            throw new ArgumentOutOfRangeException(parameter, factor, ExpectedBase(layer, parameter, min, max, Format(factor)));
+        }
+
+        return Sorted(factor);
     }
 
     /// <summary>Throws unless the fill mode and interpolation are defined and the fill value is finite.</summary>
@@ -68,6 +88,23 @@ internal static class AugmentationChecks
     /// <summary>"(a, b)".</summary>
     public static string Format((double A, double B) pair) => $"({Format(pair.A)}, {Format(pair.B)})";
 
+    private static (double Lower, double Upper)? Number(double factor, double min, double max)
+    {
+        if (!(factor >= min && factor <= max))
+        {
+            return null;
+        }
+
+        double magnitude = Math.Abs(factor);
+        return (Math.Max(-magnitude, min), magnitude);
+    }
+
+    private static (double Lower, double Upper) Sorted((double Lower, double Upper) factor) =>
+        factor.Lower <= factor.Upper ? factor : (factor.Upper, factor.Lower);
+
     private static string Expected(string layer, string parameter, double min, double max, string received) =>
         $"{layer} expects {parameter} to be a number or a pair of numbers in [{Format(min)}, {Format(max)}]. Received: {parameter}={received}.";
+
+    private static string ExpectedBase(string layer, string parameter, double min, double max, string received) =>
+        $"{layer} expects {parameter} to be a number in [{Format(min)}, {Format(max)}] or a pair (a, b) of finite numbers with a <= {Format(max)} and b >= {Format(min)} (Keras' rule; the pair is then sorted). Received: {parameter}={received}.";
 }

@@ -32,20 +32,21 @@ public sealed class RandomBrightness : Layer, IRandomLayer
     /// <param name="name">The layer's name; null to have the model name it <c>random_brightness</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException">The factor is outside [−1, 1] or the value range not finite.</exception>
     public RandomBrightness(double factor, (double Low, double High)? valueRange = null, long? seed = null, string? name = null)
-        : this(AugmentationChecks.Factor(nameof(RandomBrightness), nameof(factor), factor, -1, 1), valueRange, seed, name)
+        : this(AugmentationChecks.BaseFactor(nameof(RandomBrightness), nameof(factor), factor, -1, 1), valueRange, seed, name)
     {
     }
 
     /// <summary>Creates a brightness layer with a (lower, upper) range.</summary>
-    /// <param name="factor">(lower, upper), each in [−1, 1] (sorted if reversed): u is drawn from it.</param>
+    /// <param name="factor">(lower, upper), sorted if reversed: u is drawn from it. Keras' rule (<c>_set_factor</c>): refused only
+    /// when lower &gt; 1 or upper &lt; −1 as given, so an end may lie outside [−1, 1] (the output is clipped anyway).</param>
     /// <param name="valueRange">The (low, high) range of the images (sorted if reversed); null for Keras' default (0, 255).</param>
     /// <param name="seed">The seed of the offsets; null to derive it from the model's seed.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>random_brightness</c>, ...</param>
-    /// <exception cref="ArgumentOutOfRangeException">A factor is outside [−1, 1] or the value range not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">lower &gt; 1, upper &lt; −1 or a factor not finite; or the value range not finite.</exception>
     public RandomBrightness((double Lower, double Upper) factor, (double Low, double High)? valueRange = null, long? seed = null, string? name = null)
         : base(name)
     {
-        Factor = AugmentationChecks.Factor(nameof(RandomBrightness), nameof(factor), factor, -1, 1);
+        Factor = AugmentationChecks.BaseFactor(nameof(RandomBrightness), nameof(factor), factor, -1, 1);
         (double Low, double High) range = valueRange ?? (0, 255);
         AugmentationChecks.FiniteRange(nameof(RandomBrightness), range);
         ValueRange = range.Low <= range.High ? range : (range.High, range.Low);

@@ -36,25 +36,28 @@ public sealed class RandomContrast : Layer, IRandomLayer
     /// <param name="name">The layer's name; null to have the model name it <c>random_contrast</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException">The factor is outside [0, 1], or the value range not finite or reversed.</exception>
     public RandomContrast(double factor, (double Low, double High)? valueRange = null, long? seed = null, string? name = null)
-        : this(AugmentationChecks.Factor(nameof(RandomContrast), nameof(factor), factor, 0, 1), valueRange, seed, name)
+        : this(AugmentationChecks.BaseFactor(nameof(RandomContrast), nameof(factor), factor, 0, 1), valueRange, seed, name)
     {
     }
 
     /// <summary>Creates a contrast layer drawing its factors from [1 − lower, 1 + upper].</summary>
-    /// <param name="factor">(lower, upper), each in [0, 1] (sorted if reversed).</param>
+    /// <param name="factor">(lower, upper), sorted if reversed. Keras' rule (<c>_set_factor</c>): refused only when lower &gt; 1 or
+    /// upper &lt; 0 as given, so an end may lie outside [0, 1]: (0.2, 1.5) draws contrast factors from [0.8, 2.5].</param>
     /// <param name="valueRange">The (low, high) range of the images, outputs are clipped to it; null for Keras' default (0, 255).</param>
     /// <param name="seed">The seed of the factors; null to derive it from the model's seed.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>random_contrast</c>, ...</param>
-    /// <exception cref="ArgumentOutOfRangeException">A factor is outside [0, 1], or the value range not finite or reversed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">lower &gt; 1, upper &lt; 0 or a factor not finite; or the value range not finite or reversed.</exception>
     public RandomContrast((double Lower, double Upper) factor, (double Low, double High)? valueRange = null, long? seed = null, string? name = null)
         : base(name)
     {
-        Factor = AugmentationChecks.Factor(nameof(RandomContrast), nameof(factor), factor, 0, 1);
+        Factor = AugmentationChecks.BaseFactor(nameof(RandomContrast), nameof(factor), factor, 0, 1);
         (double Low, double High) range = valueRange ?? (0, 255);
         AugmentationChecks.FiniteRange(nameof(RandomContrast), range);
         if (range.Low > range.High)
         {
-            throw new ArgumentOutOfRangeException(nameof(valueRange), range, $"RandomContrast expects valueRange (low, high) with low <= high. Received: valueRange={AugmentationChecks.Format(range)}.");
+            // Keras keeps a reversed range and clips with low > high, which makes every value `high` on all its
+            // backends (NumPy's clip, tf.clip_by_value, torch.clamp, jnp.clip): a constant image, so it is refused.
+            throw new ArgumentOutOfRangeException(nameof(valueRange), range, $"RandomContrast expects valueRange (low, high) with low <= high (Keras would clip every value to high). Received: valueRange={AugmentationChecks.Format(range)}.");
         }
 
         ValueRange = range;

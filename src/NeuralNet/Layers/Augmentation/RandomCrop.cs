@@ -11,20 +11,28 @@ namespace NeuralNet.Layers;
 /// <para>Training, when the image is larger than the target on both axes (strictly, as Keras tests it): one window
 /// position is drawn per batch, top uniform in [0, height − Height] and left in [0, width − Width], and every image
 /// of the batch is cropped there (Keras crops the whole batch at one location).</para>
-/// <para>Otherwise (at inference, or in training when an axis is not larger than the target), Keras' documented
-/// fallback: the largest centered window with the target's aspect ratio, resized to the target bilinearly. This is
-/// deterministic, and the identity when the image already has the target size. (Keras 3 skips the crop at inference
-/// altogether, a known bug that changes the output shape; a layer here has one output shape, so the documented
-/// behaviour is used.)</para>
-/// <para>The positions come from a seeded generator (the constructor's seed, else one derived from the model's seed)
-/// that advances with every random crop, so the same seed and calls give the same bits. Backward scatters the
-/// gradient back to the window (through the adjoint of the resize in the fallback).</para>
+/// <para>Training, when an axis is not larger than the target: Keras 3's code (<c>random_crop.py</c>). The corner is
+/// that of the largest centered window with the target's aspect ratio; from it the target's size is sliced, clipped at
+/// the image's edge, and the slice is resized bilinearly to the target when it is smaller (the aspect ratio is then not
+/// kept). A 1×4 image [0, 1, 2, 3] cropped to 2×2 slices [1, 2] (corner (0, 1)) and gives [[1, 2], [1, 2]].</para>
+/// <para>At inference: Keras' documented behaviour (its <c>smart_resize</c>), the largest centered window with the
+/// target's aspect ratio resized bilinearly to the target. Keras 3's code skips the crop at inference, returning
+/// another shape than the layer declares (keras-team/keras#21868); a layer here has one output shape. When the image
+/// has the target's aspect ratio that window is the whole image, so 32×32 images into <c>RandomCrop(28, 28)</c> are
+/// seen shrunk by 0.875 at inference, not center-cropped: for a center crop, predict with a model that has a
+/// <see cref="CenterCrop"/> of the same size in its place (neither layer has weights).</para>
+/// <para>Both fallbacks are deterministic, and the identity when the image already has the target size. The positions
+/// come from a seeded generator (the constructor's seed, else one derived from the model's seed) that advances with
+/// every random crop, so the same seed and calls give the same bits. Backward scatters the gradient back to the window
+/// (through the adjoint of the resize in the fallbacks).</para>
 /// </remarks>
 /// <example><c>model.Add(new RandomCrop(24, 24));</c></example>
 public sealed class RandomCrop : Layer, IRandomLayer
 {
     private SeededRandom? _random;
-    private WindowResize? _fallback;
+    private WindowResize? _inference;
+    private WindowResize? _noRoom;
+    private WindowResize? _lastFallback;
     private Tensor? _output;
     private Tensor? _inputGradient;
     private (int Top, int Left)? _lastWindow;
@@ -59,7 +67,7 @@ public sealed class RandomCrop : Layer, IRandomLayer
     /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => Random;
 
-    /// <summary>The (top, left) corner of the last random crop, or null when the last call used the centered fallback.</summary>
+    /// <summary>The (top, left) corner of the last random crop, or null when the last call used a fallback.</summary>
     internal (int Top, int Left)? LastWindow => _lastWindow;
 
     private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
@@ -82,8 +90,14 @@ public sealed class RandomCrop : Layer, IRandomLayer
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         ConvolutionChecks.Image(Describe(), inputShape);
-        _fallback = new WindowResize(inputShape[1], inputShape[2], WindowResize.AspectWindow(inputShape[0], inputShape[1], Height, Width), Height, Width, Interpolation.Bilinear);
-        return new TensorShape(Height, Width, inputShape[2]);
+        int height = inputShape[0], width = inputShape[1], channels = inputShape[2];
+        (int top, int left, int windowHeight, int windowWidth) = WindowResize.AspectWindow(height, width, Height, Width);
+
+        // Inference: smart_resize, the aspect-ratio window resized. Training without room: Keras slices the target's
+        // size from that window's corner, clipped at the edge, and resizes the slice if it is smaller.
+        _inference = new WindowResize(width, channels, (top, left, windowHeight, windowWidth), Height, Width, Interpolation.Bilinear);
+        _noRoom = new WindowResize(width, channels, (top, left, Math.Min(Height, height - top), Math.Min(Width, width - left)), Height, Width, Interpolation.Bilinear);
+        return new TensorShape(Height, Width, channels);
     }
 
     /// <inheritdoc/>
@@ -92,11 +106,16 @@ public sealed class RandomCrop : Layer, IRandomLayer
         int batch = input.Shape[0], inSize = InputShape.ElementCount, outSize = OutputShape.ElementCount;
         _batch = batch;
         _lastWindow = null;
+        _lastFallback = null;
         if (training && InputShape[0] > Height && InputShape[1] > Width)
         {
             SeededRandom random = Random;
             int top = random.NextInt(InputShape[0] - Height + 1);
             _lastWindow = (top, random.NextInt(InputShape[1] - Width + 1));
+        }
+        else
+        {
+            _lastFallback = training ? _noRoom : _inference;
         }
 
         Tensor output = BatchView(ref _output, batch, OutputShape);
@@ -110,7 +129,7 @@ public sealed class RandomCrop : Layer, IRandomLayer
             }
             else
             {
-                _fallback!.Forward(x.Slice(n * inSize, inSize), y.Slice(n * outSize, outSize));
+                _lastFallback!.Forward(x.Slice(n * inSize, inSize), y.Slice(n * outSize, outSize));
             }
         }
 
@@ -139,7 +158,7 @@ public sealed class RandomCrop : Layer, IRandomLayer
             }
             else
             {
-                _fallback!.Backward(dy.Slice(n * outSize, outSize), InputShape[0], target);
+                _lastFallback!.Backward(dy.Slice(n * outSize, outSize), InputShape[0], target);
             }
         }
 

@@ -35,23 +35,24 @@ public sealed class RandomRotation : Layer, IRandomLayer
     /// <exception cref="ArgumentOutOfRangeException">The factor is outside [−1, 1], a mode is unknown or the fill value is not finite.</exception>
     public RandomRotation(double factor, FillMode fillMode = FillMode.Reflect, Interpolation interpolation = Interpolation.Bilinear, long? seed = null,
         double fillValue = 0.0, string? name = null)
-        : this(AugmentationChecks.Factor(nameof(RandomRotation), nameof(factor), factor, -1, 1), fillMode, interpolation, seed, fillValue, name)
+        : this(AugmentationChecks.BaseFactor(nameof(RandomRotation), nameof(factor), factor, -1, 1), fillMode, interpolation, seed, fillValue, name)
     {
     }
 
     /// <summary>Creates a rotation layer whose angles lie in [lower, upper] turns.</summary>
-    /// <param name="factor">(lower, upper) fractions of a full turn, each in [−1, 1] (sorted if reversed).</param>
+    /// <param name="factor">(lower, upper) fractions of a full turn, sorted if reversed. Keras' rule (<c>_set_factor</c>): refused
+    /// only when lower &gt; 1 or upper &lt; −1 as given, so (−2, 2) draws angles from [−720°, 720°].</param>
     /// <param name="fillMode">How points outside the input are filled (Keras' default reflect).</param>
     /// <param name="interpolation">Bilinear (Keras' default) or nearest.</param>
     /// <param name="seed">The seed of the angles; null to derive it from the model's seed.</param>
     /// <param name="fillValue">The value of the points outside the input when <paramref name="fillMode"/> is <see cref="FillMode.Constant"/>.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>random_rotation</c>, ...</param>
-    /// <exception cref="ArgumentOutOfRangeException">A factor is outside [−1, 1], a mode is unknown or the fill value is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">lower &gt; 1, upper &lt; −1 or a factor not finite, a mode is unknown or the fill value is not finite.</exception>
     public RandomRotation((double Lower, double Upper) factor, FillMode fillMode = FillMode.Reflect, Interpolation interpolation = Interpolation.Bilinear,
         long? seed = null, double fillValue = 0.0, string? name = null)
         : base(name)
     {
-        Factor = AugmentationChecks.Factor(nameof(RandomRotation), nameof(factor), factor, -1, 1);
+        Factor = AugmentationChecks.BaseFactor(nameof(RandomRotation), nameof(factor), factor, -1, 1);
         AugmentationChecks.Sampling(nameof(RandomRotation), fillMode, interpolation, fillValue);
         FillMode = fillMode;
         Interpolation = interpolation;

@@ -9,9 +9,9 @@ namespace NeuralNet.Layers;
 /// file naming a huge target size allocates nothing while it loads).
 /// </summary>
 /// <remarks>
-/// Bilinear uses <see cref="Resampling.BilinearAxis"/> (half-pixel centers, clamped at the edges); nearest takes source
-/// index floor((o + 0.5) · in / out) on each axis, as tf.image.resize and jax.image.resize do. A window as large as the
-/// target is copied.
+/// Bilinear uses <see cref="Resampling.BilinearAxis"/> (half-pixel centers, clamped at the edges); nearest copies the
+/// pixel at source index floor((o + 0.5) · in / out) on each axis, as tf.image.resize and jax.image.resize do (so ±∞
+/// and NaN pass through unchanged). A window as large as the target is copied.
 /// </remarks>
 internal sealed class WindowResize
 {
@@ -52,6 +52,12 @@ internal sealed class WindowResize
         }
 
         Tables t = GetTables();
+        if (_interpolation == Interpolation.Nearest)
+        {
+            Resampling.GatherForward(x, _imageWidth, _channels, t.RowLow, t.ColLow, y);
+            return;
+        }
+
         Resampling.BilinearForward(x, _imageWidth, _channels, t.RowLow, t.RowHigh, t.RowWeight, t.ColLow, t.ColHigh, t.ColWeight, y);
     }
 
@@ -66,6 +72,12 @@ internal sealed class WindowResize
         }
 
         Tables t = GetTables();
+        if (_interpolation == Interpolation.Nearest)
+        {
+            Resampling.GatherBackward(dy, imageHeight, _imageWidth, _channels, t.RowLow, t.ColLow, dx);
+            return;
+        }
+
         Resampling.BilinearBackward(dy, imageHeight, _imageWidth, _channels, t.RowLow, t.RowHigh, t.RowWeight, t.ColLow, t.ColHigh, t.ColWeight, dx);
     }
 
@@ -78,7 +90,8 @@ internal sealed class WindowResize
         return new Tables(rowLow, rowHigh, rowWeight, colLow, colHigh, colWeight);
     }
 
-    // Source rows (or columns) of each output index, shifted to the window; nearest is a blend with weight 0.
+    // Source rows (or columns) of each output index, shifted to the window; nearest uses Low only (a copy, not a blend
+    // with weight 0: 0 · ∞ would be NaN).
     private static (int[] Low, int[] High, float[] Weight) Axis(int input, int output, int offset, Interpolation interpolation)
     {
         var (low, high, weight) = (new int[output], new int[output], new float[output]);

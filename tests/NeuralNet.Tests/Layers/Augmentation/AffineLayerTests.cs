@@ -22,6 +22,37 @@ public class AffineLayerTests
         AugmentationTestKit.AssertValues(Reversed, y, 1e-5, "rotation by 180°");
     }
 
+    // A quarter turn about Keras' center ((W - 1) / 2, (H - 1) / 2) maps square images' pixel centers onto pixel centers,
+    // so nearest interpolation permutes the pixels exactly (no fill): +90° (counter-clockwise) reads
+    // y[r, c] = x[c, n - 1 - r], so the last column becomes the first row; -90° reads y[r, c] = x[n - 1 - c, r].
+    // Backward sends each output gradient back to the pixel it came from. Odd and even sizes (center on a pixel or not).
+    [Theory]
+    [InlineData(0.25, 5)]
+    [InlineData(-0.25, 5)]
+    [InlineData(0.25, 4)]
+    [InlineData(-0.25, 4)]
+    public void RandomRotation_QuarterTurnNearest_PermutesThePixelsExactly(double turn, int n)
+    {
+        int Source(int r, int c) => turn > 0 ? (c * n) + (n - 1 - r) : ((n - 1 - c) * n) + r;
+        var layer = new RandomRotation((turn, turn), FillMode.Constant, Interpolation.Nearest, fillValue: -1);
+        Tensor y = layer.Forward(AugmentationTestKit.Arange(n, n), training: true);
+        double[] expected = [.. Enumerable.Range(0, n * n).Select(i => (double)Source(i / n, i % n))];
+        AugmentationTestKit.AssertValues(expected, y, 0, $"{turn * 360}° on {n}x{n}");
+        if (n == 5)
+        {
+            Assert.Equal(turn > 0 ? [4, 9, 14, 19, 24] : [20, 15, 10, 5, 0], y.ToArray()[..5].Select(v => (int)v));
+        }
+
+        Tensor g = TestData.Normal(3, 1f, 1, n, n, 1);
+        var dx = new double[n * n];
+        for (int i = 0; i < n * n; i++)
+        {
+            dx[Source(i / n, i % n)] = g.AsReadOnlySpan()[i];
+        }
+
+        AugmentationTestKit.AssertValues(dx, layer.Backward(g), 0, $"backward of {turn * 360}° on {n}x{n}");
+    }
+
     // random_zoom_test.py: test_random_zoom_out_correctness, test_random_zoom_in_correctness, test_tf_data_compatibility.
     [Fact]
     public void RandomZoom_MatchesKerasTestValues()

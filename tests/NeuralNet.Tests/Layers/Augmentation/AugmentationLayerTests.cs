@@ -160,6 +160,32 @@ public class AugmentationLayerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => RandomRotation.FromConfig(Parse("""{"name": "r", "factor": 1.5}""")));
     }
 
+    // BaseImagePreprocessingLayer._set_factor refuses a pair only when factor[0] > max or factor[1] < min (before
+    // sorting), so Keras builds and saves these; RandomZoom and RandomTranslation check each value (_check_factor_range).
+    [Fact]
+    public void Factor_OfTheBaseLayers_FollowsKerasSetFactor()
+    {
+        Assert.Equal((0.2, 1.5), new RandomContrast((0.2, 1.5)).Factor);
+        Assert.Equal((0.2, 1.5), RandomContrast.FromConfig(Parse("""{"name": "c", "factor": [0.2, 1.5], "value_range": [0, 255]}""")).Factor);
+        Assert.Equal((-0.5, 0.2), new RandomContrast((-0.5, 0.2)).Factor);
+        Assert.Equal((0.1, 0.9), new RandomContrast((0.9, 0.1)).Factor);
+        Assert.Equal((-2.0, 2.0), new RandomRotation((-2, 2)).Factor);
+        Assert.Equal((-2.0, 2.0), RandomRotation.FromConfig(Parse("""{"name": "r", "factor": [-2, 2]}""")).Factor);
+        Assert.Equal((-1.5, 0.5), new RandomBrightness((-1.5, 0.5)).Factor);
+
+        static string Message(Action action) => Assert.Throws<ArgumentOutOfRangeException>(action).Message;
+        Assert.Contains("a <= 1 and b >= 0 (Keras' rule; the pair is then sorted). Received: factor=(1.2, 1.5).", Message(() => new RandomContrast((1.2, 1.5))), StringComparison.Ordinal);
+        Assert.Contains("Received: factor=(0.5, -0.1).", Message(() => new RandomContrast((0.5, -0.1))), StringComparison.Ordinal);
+        Assert.Contains("Received: factor=(0.5, -1.5).", Message(() => new RandomBrightness((0.5, -1.5))), StringComparison.Ordinal);
+        Assert.Contains("Received: factor=(-Infinity, 0.5).", Message(() => new RandomRotation((double.NegativeInfinity, 0.5))), StringComparison.Ordinal);
+        Assert.Contains("Received: factor=(NaN, 0.5).", Message(() => new RandomContrast((double.NaN, 0.5))), StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => RandomContrast.FromConfig(Parse("""{"name": "c", "factor": [1.2, 1.5]}""")));
+
+        Assert.Contains("RandomZoom expects heightFactor to be a number or a pair of numbers in [-1, 1]. Received: heightFactor=(-0.2, 1.5).",
+            Message(() => new RandomZoom((-0.2, 1.5))), StringComparison.Ordinal);
+        Assert.Contains("Received: widthFactor=(-2, 0.5).", Message(() => new RandomTranslation((0, 0), (-2, 0.5))), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void GetConfig_WritesKerasKeys()
     {
@@ -179,9 +205,11 @@ public class AugmentationLayerTests
     {
         static string Message(Action action) => Assert.ThrowsAny<ArgumentException>(action).Message;
 
-        Assert.Contains("RandomRotation expects factor to be a number or a pair of numbers in [-1, 1]. Received: factor=1.5.", Message(() => new RandomRotation(1.5)), StringComparison.Ordinal);
-        Assert.Contains("Received: factor=(-0.2, 1.1)", Message(() => new RandomRotation((-0.2, 1.1))), StringComparison.Ordinal);
-        Assert.Contains("RandomContrast expects factor to be a number or a pair of numbers in [0, 1]. Received: factor=-0.1.", Message(() => new RandomContrast(-0.1)), StringComparison.Ordinal);
+        Assert.Contains("RandomRotation expects factor to be a number in [-1, 1] or a pair (a, b) of finite numbers with a <= 1 and b >= -1 (Keras' rule; the pair is then sorted). Received: factor=1.5.",
+            Message(() => new RandomRotation(1.5)), StringComparison.Ordinal);
+        Assert.Contains("Received: factor=(1.1, 1.2)", Message(() => new RandomRotation((1.1, 1.2))), StringComparison.Ordinal);
+        Assert.Contains("RandomContrast expects factor to be a number in [0, 1] or a pair (a, b) of finite numbers with a <= 1 and b >= 0 (Keras' rule; the pair is then sorted). Received: factor=-0.1.",
+            Message(() => new RandomContrast(-0.1)), StringComparison.Ordinal);
         Assert.Contains("widthFactor=-1.5", Message(() => new RandomZoom(0.1, -1.5)), StringComparison.Ordinal);
         Assert.Contains("heightFactor=(-1.1, 0)", Message(() => new RandomTranslation((-1.1, 0), (0, 0))), StringComparison.Ordinal);
         Assert.Contains("factor=NaN", Message(() => new RandomBrightness(double.NaN)), StringComparison.Ordinal);

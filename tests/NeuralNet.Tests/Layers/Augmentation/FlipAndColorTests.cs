@@ -146,6 +146,25 @@ public class FlipAndColorTests
         Assert.True(pair.LastFactors.ToArray().Min() < 0.83 && pair.LastFactors.ToArray().Max() > 1.27);
     }
 
+    // Keras' _set_factor keeps a pair whose upper end exceeds 1: (0.2, 1.5) draws contrast factors from [0.8, 2.5].
+    [Fact]
+    public void RandomContrast_PairBeyondTheBounds_DrawsFromKerasRange()
+    {
+        var layer = new RandomContrast((0.2, 1.5), valueRange: (-1e6, 1e6), seed: 2);
+        Tensor x = TestData.Normal(5, 1f, 500, 2, 2, 1);
+        Tensor y = layer.Forward(x, training: true);
+        double[] factors = layer.LastFactors.ToArray();
+        Assert.All(factors, f => Assert.InRange(f, 0.8, 2.5));
+        Assert.True(factors.Min() < 0.85 && factors.Max() > 2.45);
+
+        // The formula holds beyond 2: (x - mean) * f + mean.
+        int last = Array.IndexOf(factors, factors.Max());
+        float[] image = x.AsReadOnlySpan().Slice(last * 4, 4).ToArray();
+        double mean = image.Average(v => (double)v);
+        double[] expected = [.. image.Select(v => ((v - mean) * factors[last]) + mean)];
+        AugmentationTestKit.AssertClose(expected, y.AsReadOnlySpan().Slice(last * 4, 4), 1e-5, "the largest contrast factor");
+    }
+
     // The example of Keras' RandomBrightness docstring: a draw of 0.1 adds 0.1 · 255 = 25.5 to every value.
     [Fact]
     public void RandomBrightness_MatchesKerasDocstringExample()

@@ -157,7 +157,8 @@ public abstract partial class Model
     /// <c>"adamw"</c>, <c>"adagrad"</c>, <c>"adadelta"</c>, <c>"adamax"</c>, <c>"nadam"</c>, <c>"lion"</c>, <c>"ftrl"</c>;
     /// losses such as <c>"categorical_crossentropy"</c>, <c>"binary_crossentropy"</c>, <c>"mse"</c>, <c>"mae"</c>, <c>"huber"</c>;
     /// metrics such as <c>"accuracy"</c> (resolved from the targets' shape, as Keras resolves it from the loss), <c>"mae"</c>,
-    /// <c>"auc"</c>, <c>"precision"</c>. Names of registered types of your own work too.
+    /// <c>"auc"</c>, <c>"precision"</c>. Names of registered types of your own work too. As in Keras 3, a metric is logged
+    /// under the identifier given: <c>"mae"</c> logs <c>mae</c> and <c>val_mae</c>, <c>"acc"</c> logs <c>acc</c>.
     /// </summary>
     /// <param name="optimizer">The optimizer's identifier.</param>
     /// <param name="loss">The loss' identifier, applied to every output.</param>
@@ -170,6 +171,13 @@ public abstract partial class Model
         Optimizer resolvedOptimizer = SerializationRegistry.FromIdentifier<Optimizer>(optimizer, nameof(optimizer));
         Loss resolvedLoss = SerializationRegistry.FromIdentifier<Loss>(loss, nameof(loss));
         Metric[] resolvedMetrics = [.. metrics.Select(m => SerializationRegistry.FromIdentifier<Metric>(m, nameof(metrics)))];
+
+        // Keras 3 (compile_utils.get_metric) logs a metric named by a string under that string: "mae", not mean_absolute_error.
+        for (int i = 0; i < metrics.Length; i++)
+        {
+            resolvedMetrics[i].Identifier = metrics[i];
+        }
+
         Compile(resolvedOptimizer, resolvedLoss, resolvedMetrics);
     }
 

@@ -883,6 +883,12 @@ internal static class ModelSerializer
             metrics[i] = array[i] is JsonNode item
                 ? SerializationRegistry.Deserialize<Metric>(item, list, string.Create(CultureInfo.InvariantCulture, $"[{i}]"))
                 : throw list.Error(string.Create(CultureInfo.InvariantCulture, $"metric {i} is null."));
+
+            // Keras logs a metric named by a string under that string ("mae"), so a reloaded model logs what it logged before.
+            if (array[i]!.GetValueKind() == System.Text.Json.JsonValueKind.String)
+            {
+                metrics[i].Identifier = array[i]!.GetValue<string>();
+            }
         }
 
         return metrics;

@@ -179,8 +179,11 @@ public static class SerializationRegistry
         _ => throw new NotSupportedException($"{component.GetType().FullName} is not a serializable component."),
     };
 
-    /// <summary>A metric as Keras writes it: its name (<c>"accuracy"</c>) when it is a built-in with its default settings, otherwise as an object.</summary>
-    internal static JsonNode SerializeMetric(Metric metric) => SerializeByAlias(metric, ComponentKind.Metric, metric.Name, metric.GetConfig());
+    /// <summary>
+    /// A metric as Keras writes it: the identifier it was asked for by (<c>"mae"</c>), or else its name
+    /// (<c>"accuracy"</c>), when it is a built-in with its default settings; otherwise as an object.
+    /// </summary>
+    internal static JsonNode SerializeMetric(Metric metric) => SerializeByAlias(metric, ComponentKind.Metric, metric.LogName, metric.GetConfig());
 
     /// <summary>
     /// The built-in or registered component of kind <typeparamref name="T"/> that a Keras identifier names (<c>"adam"</c>,

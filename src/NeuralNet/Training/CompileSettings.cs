@@ -162,7 +162,7 @@ internal sealed class CompileSettings
                     throw new ArgumentException($"The same {metric.Name} metric instance is given twice; a metric accumulates its own state, so give each output its own instance.", nameof(metrics));
                 }
 
-                metricKeys[k][m] = AddKey(keys, outputs == 1 ? metric.Name : $"{outputNames[k]}_{metric.Name}", nameof(metrics));
+                metricKeys[k][m] = AddKey(keys, outputs == 1 ? metric.LogName : $"{outputNames[k]}_{metric.LogName}", nameof(metrics));
             }
         }
 
@@ -180,7 +180,7 @@ internal sealed class CompileSettings
                 }
 
                 string prefix = outputs == 1 ? string.Empty : $"{outputNames[k]}_";
-                string key = keys.Contains(prefix + metric.Name) ? $"{prefix}weighted_{metric.Name}" : prefix + metric.Name;
+                string key = keys.Contains(prefix + metric.LogName) ? $"{prefix}weighted_{metric.LogName}" : prefix + metric.LogName;
                 weightedKeys[k][m] = AddKey(keys, key, nameof(weightedMetrics));
             }
         }

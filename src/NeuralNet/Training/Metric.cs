@@ -16,6 +16,16 @@ public abstract class Metric
     public abstract string Name { get; }
 
     /// <summary>
+    /// The identifier the metric was asked for by (<c>"mae"</c> in <c>Compile("adam", "mse", "mae")</c>, or a name in a
+    /// loaded file), under which Keras 3 logs it (<c>get_metric</c>: <c>metric_obj.name = identifier</c>); null for a
+    /// metric object given directly, which is logged under <see cref="Name"/>.
+    /// </summary>
+    internal string? Identifier { get; set; }
+
+    /// <summary>The name in logs and history: <see cref="Identifier"/> when the metric was named by one, otherwise <see cref="Name"/>.</summary>
+    internal string LogName => Identifier ?? Name;
+
+    /// <summary>
     /// Which way the metric improves, read by callbacks monitoring it in <see cref="MonitorMode.Auto"/> (Keras' metric
     /// <c>_direction</c>). Every built-in metric declares one; a metric of your own is <see cref="MetricDirection.Unknown"/>
     /// unless it overrides this, and then a callback monitoring it in Auto mode throws before training and asks for a mode.

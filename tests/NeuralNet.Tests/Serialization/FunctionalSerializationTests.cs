@@ -173,7 +173,7 @@ public class FunctionalSerializationTests
         var model = new Sequential([new InputLayer(3), new Dense(2, ActivationFunction.Softmax)]);
         model.Compile(new Sgd(), new CategoricalCrossEntropy(), new Accuracy());
         var (tensors, metadata) = ModelSerializer.DescribeModel(model, includeTraining: false);
-        metadata[ModelSerializer.CompileConfigKey] = metadata[ModelSerializer.CompileConfigKey].Replace("[\"accuracy\"]", "[\"accuracy\",\"acc\"]", StringComparison.Ordinal);
+        metadata[ModelSerializer.CompileConfigKey] = metadata[ModelSerializer.CompileConfigKey].Replace("[\"accuracy\"]", "[\"accuracy\",\"accuracy\"]", StringComparison.Ordinal);
         using var stream = new MemoryStream();
         SafeTensors.Write(stream, tensors, metadata);
         stream.Position = 0;

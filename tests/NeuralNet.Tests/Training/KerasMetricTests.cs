@@ -182,6 +182,39 @@ public class KerasIdentifierTests
     }
 
     [Fact]
+    public void A_metric_named_by_identifier_is_logged_and_saved_under_it_as_keras()
+    {
+        // Keras 3's get_metric sets metric_obj.name = identifier: "mae" logs mae and val_mae, "acc" logs acc.
+        var (x, y) = Serialization.ModelTestData.Classification(24, 4, 3, seed: 41);
+        var model = new Sequential([new InputLayer(4), new Dense(3, NeuralNet.Activations.ActivationFunction.Softmax)], seed: 2);
+        model.Compile("sgd", "categorical_crossentropy", "mae", "acc", "accuracy");
+        var stop = new EarlyStopping("val_mae", patience: 5);
+
+        History history = model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, validationData: (x, y), callbacks: [stop]);
+
+        Assert.Equal(["acc", "accuracy", "loss", "mae", "val_acc", "val_accuracy", "val_loss", "val_mae"], history.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(history["acc"], history["accuracy"]);
+        Assert.Equal(["acc", "accuracy", "loss", "mae"], model.Evaluate(x, y, verbose: 0).Keys.Order(StringComparer.Ordinal));
+
+        // The identifier is what the file holds, so the reloaded model logs the same keys.
+        string path = Path.Combine(Path.GetTempPath(), $"nn-identifiers-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path);
+            Model loaded = Model.Load(path);
+            Assert.Equal(["acc", "accuracy", "loss", "mae"], loaded.Evaluate(x, y, verbose: 0).Keys.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        // A metric object keeps its Name.
+        model.Compile(new Sgd(), new CategoricalCrossEntropy(), new MeanAbsoluteErrorMetric());
+        Assert.Equal(["loss", "mean_absolute_error"], model.Evaluate(x, y, verbose: 0).Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void An_unknown_identifier_lists_the_known_ones()
     {
         var model = new Sequential([new InputLayer(4), new Dense(1)]);

@@ -114,7 +114,7 @@ public sealed class Embedding : Layer
             if (!(id >= 0 && id < InputDim && id == MathF.Floor(id)))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Describe()} expects whole-number ids in [0, {InputDim}) but sample {i / perSample} holds {id} at position {i % perSample}."), nameof(input));
+                    $"{Describe()} expects whole-number ids in [0, {InputDim}) but row {i / perSample} of its batch of {batch} holds {id} at position {i % perSample}."), nameof(input));
             }
         }
 

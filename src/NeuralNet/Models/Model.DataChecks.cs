@@ -176,7 +176,7 @@ public abstract partial class Model
             if (!float.IsFinite(values[i]))
             {
                 int stride = values.Length / t.Shape[0];
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name} contains {(float.IsNaN(values[i]) ? "NaN" : "infinity")} at sample {i / stride} (element {i % stride}); training data must be finite."), name);
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name} contains {(float.IsNaN(values[i]) ? "NaN" : "infinity")} at sample {i / stride} (element {i % stride}); the inputs and targets given to Fit, Evaluate and Predict must be finite."), name);
             }
         }
     }

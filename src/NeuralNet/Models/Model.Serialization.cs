@@ -21,12 +21,14 @@ public abstract partial class Model
     /// </remarks>
     /// <param name="path">The file to write (conventionally <c>*.safetensors</c>); its folder must exist.</param>
     /// <param name="includeOptimizer">Whether to save the optimizer state (Adam moments, iteration count) and random-stream states.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> ends in <c>.keras</c>, <c>.h5</c> or <c>.hdf5</c>: Keras' own formats, which this file is not.</exception>
     /// <exception cref="InvalidOperationException">The model is not built, or a layer name contains '/'.</exception>
     /// <exception cref="NotSupportedException">A component is a custom type that is not registered; register it, or use <see cref="SaveWeights"/>. Nothing is written.</exception>
     /// <exception cref="IOException">Writing failed; the previous file is unchanged.</exception>
     public void Save(string path, bool includeOptimizer = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        RefuseKerasExtension(path, nameof(path));
         using (_gate.EnterExclusive())
         {
             var (tensors, metadata) = ModelSerializer.DescribeModel(this, includeOptimizer);
@@ -56,11 +58,13 @@ public abstract partial class Model
 
     /// <summary>Saves the weights alone, as a safetensors file with tensors named <c>layer/parameter</c>, atomically.</summary>
     /// <param name="path">The file to write; its folder must exist.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> ends in <c>.keras</c>, <c>.h5</c> or <c>.hdf5</c>: Keras' own formats, which this file is not.</exception>
     /// <exception cref="InvalidOperationException">The model is not built, or a layer name contains '/'.</exception>
     /// <exception cref="IOException">Writing failed; the previous file is unchanged.</exception>
     public void SaveWeights(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        RefuseKerasExtension(path, nameof(path));
         using (_gate.EnterExclusive())
         {
             var (tensors, metadata) = ModelSerializer.DescribeWeights(this);
@@ -89,4 +93,21 @@ public abstract partial class Model
     private protected static T Load<T>(Model model, string source)
         where T : Model => model as T
         ?? throw FormatError.Create(source, null, $"the file holds a {model.GetType().Name} model, not a {typeof(T).Name}; load it with Model.Load.");
+
+    /// <summary>
+    /// Refuses a path with a Keras extension: the file would be safetensors under a name that Keras, h5py and people take
+    /// for a Keras archive or an HDF5 file, and fail on far from here.
+    /// </summary>
+    internal static void RefuseKerasExtension(string path, string parameterName)
+    {
+        foreach (string extension in (ReadOnlySpan<string>)[".keras", ".h5", ".hdf5"])
+        {
+            if (path.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException(
+                    $"'{path}' has Keras' extension {extension}, but NeuralNet saves safetensors files (weights plus the Keras-style configuration as metadata), which Keras and h5py cannot open under that name; use a .safetensors path (see docs/serialization.md).",
+                    parameterName);
+            }
+        }
+    }
 }

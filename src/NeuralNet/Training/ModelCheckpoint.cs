@@ -38,7 +38,8 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     /// <param name="output">Where messages go; <see cref="Console.Out"/> when null.</param>
     /// <param name="initialValueThreshold">The initial best value of <paramref name="monitor"/> (Keras' <c>initial_value_threshold</c>):
     /// with <paramref name="saveBestOnly"/>, only an epoch that beats it is saved; null to save the first epoch.</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty, or a placeholder's
+    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty, <paramref name="path"/>
+    /// ends in a Keras extension (<c>.keras</c>, <c>.h5</c>, <c>.hdf5</c>; the file is safetensors), or a placeholder's
     /// format is malformed or not supported (the message names the placeholder).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="verbose"/> is not 0 or 1, <paramref name="mode"/> is not
     /// defined, or <paramref name="initialValueThreshold"/> is NaN.</exception>
@@ -47,6 +48,7 @@ public sealed partial class ModelCheckpoint : MonitorCallback
         : base(monitor, mode, minDelta: 0)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        NeuralNet.Models.Model.RefuseKerasExtension(path, nameof(path));
         if (verbose is not (0 or 1))
         {
             throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose must be 0 or 1.");
@@ -121,13 +123,16 @@ public sealed partial class ModelCheckpoint : MonitorCallback
         {
             double current = ReadMonitor(logs);
             bool improved = IsImprovement(current, Best);
+
+            // Keras starts from -inf or inf and says so.
+            string best = FormatValue(Best ?? (Maximizes ? double.NegativeInfinity : double.PositiveInfinity));
             if (!improved)
             {
-                Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} did not improve from {(Best is double b ? FormatValue(b) : "nothing")}"));
+                Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} did not improve from {best}"));
                 return;
             }
 
-            Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} improved from {(Best is double previous ? FormatValue(previous) : Maximizes ? "-inf" : "inf")} to {FormatValue(current)}, saving model to {file}"));
+            Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} improved from {best} to {FormatValue(current)}, saving model to {file}"));
             Best = current;
         }
         else
@@ -155,7 +160,14 @@ public sealed partial class ModelCheckpoint : MonitorCallback
         LastSavedEpoch = epoch;
     }
 
-    private static string FormatValue(double value) => value.ToString("0.#####", CultureInfo.InvariantCulture);
+    // Keras writes {best:.5f}: five decimals, and Python's inf, -inf and nan (.NET's "F5" would print the infinity sign).
+    private static string FormatValue(double value) => value switch
+    {
+        double.PositiveInfinity => "inf",
+        double.NegativeInfinity => "-inf",
+        double.NaN => "nan",
+        _ => value.ToString("F5", CultureInfo.InvariantCulture),
+    };
 
     private void Say(string message)
     {

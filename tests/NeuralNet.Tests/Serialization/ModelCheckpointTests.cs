@@ -114,6 +114,26 @@ public class ModelCheckpointTests
         Assert.Empty(dir.Entries());
     }
 
+    [Theory]
+    [InlineData("best.keras")]
+    [InlineData("m.weights.h5")]
+    [InlineData("M.HDF5")]
+    public void KerasExtensions_AreRefusedBeforeAnythingIsWritten(string name)
+    {
+        // The file would be safetensors under a name Keras and h5py take for their own formats.
+        using var dir = new TempDirectory();
+        var model = DenseModel();
+        var (x, y) = Classification(20, 8, 3, seed: 8);
+        model.Fit(x, y, epochs: 1, batchSize: 10, verbose: 0);
+
+        var ex = Assert.Throws<ArgumentException>(() => model.Save(dir.File(name)));
+        Assert.Equal("path", ex.ParamName);
+        Assert.Contains("use a .safetensors path", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("path", Assert.Throws<ArgumentException>(() => model.SaveWeights(dir.File(name))).ParamName);
+        Assert.Equal("path", Assert.Throws<ArgumentException>(() => new ModelCheckpoint(dir.File(name))).ParamName);
+        Assert.Empty(dir.Entries());
+    }
+
     [Fact]
     public void OnEpochEnd_Verbose_ReportsImprovementAndSave()
     {
@@ -124,7 +144,8 @@ public class ModelCheckpointTests
 
         model.Fit(x, y, epochs: 1, batchSize: 10, callbacks: [new ModelCheckpoint(dir.File("m.safetensors"), "loss", saveBestOnly: true, verbose: 1, output: output)], verbose: 0);
 
-        Assert.StartsWith("Epoch 1: loss improved from inf to ", output.ToString(), StringComparison.Ordinal);
+        // Keras' {:.5f}: "improved from inf to 1.09861, saving model to ...".
+        Assert.Matches(@"^Epoch 1: loss improved from inf to \d+\.\d{5}, saving model to ", output.ToString());
         Assert.Contains("saving model to", output.ToString(), StringComparison.Ordinal);
     }
 
@@ -144,7 +165,7 @@ public class ModelCheckpointTests
         Assert.Empty(dir.Entries());
         Assert.Equal(-1, resumed.LastSavedEpoch);
         Assert.Equal(0, resumed.Best);
-        Assert.StartsWith("Epoch 1: loss did not improve from 0", output.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("Epoch 1: loss did not improve from 0.00000\n", output.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
 
         // A threshold the first epoch beats saves it, as Keras' initial_value_threshold.
         var beaten = new ModelCheckpoint(dir.File("best.safetensors"), "loss", saveBestOnly: true, initialValueThreshold: 1e9);

@@ -48,12 +48,12 @@ public class EmbeddingTests
     [InlineData(-1f, "holds -1 at position 1")]
     [InlineData(2.5f, "holds 2.5 at position 1")]
     [InlineData(float.NaN, "holds NaN at position 1")]
-    public void Bad_ids_name_the_sample_and_position(float id, string expected)
+    public void Bad_ids_name_the_batch_row_and_position(float id, string expected)
     {
         var layer = new Embedding(7, 2, name: "tokens");
         layer.Build(new TensorShape(3));
         var error = Assert.Throws<ArgumentException>(() => layer.Forward(Tensor.FromArray([0, 1, 2, 3, id, 5], 2, 3), training: false));
-        Assert.Contains("Embedding 'tokens' expects whole-number ids in [0, 7) but sample 1 " + expected, error.Message, StringComparison.Ordinal);
+        Assert.Contains("Embedding 'tokens' expects whole-number ids in [0, 7) but row 1 of its batch of 2 " + expected, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -90,6 +90,27 @@ internal sealed class ImageIndex
         return new ImageIndex(Paths[start..(start + count)], Labels?[start..(start + count)], ClassNames);
     }
 
+    /// <summary>
+    /// The same files in the order of the <paramref name="enumeration"/>-th reshuffle (1 for the second pass over the
+    /// files): a permutation drawn by a generator seeded from <paramref name="seed"/> and the enumeration, so the same
+    /// seed gives the same sequence of orders.
+    /// </summary>
+    public ImageIndex Reshuffled(uint seed, int enumeration)
+    {
+        // Any fixed mix will do; this one (the golden-ratio constant) gives each enumeration a far-away MT19937 seed.
+        uint mixed = unchecked(seed ^ ((uint)enumeration * 0x9E3779B9u));
+        string[] paths = [.. Paths];
+        new NumpyRandomState(mixed).Shuffle(paths.AsSpan());
+        int[]? labels = null;
+        if (Labels is not null)
+        {
+            labels = [.. Labels];
+            new NumpyRandomState(mixed).Shuffle(labels.AsSpan());
+        }
+
+        return new ImageIndex(paths, labels, ClassNames);
+    }
+
     private static string[] ClassFolders(string directory, IReadOnlyList<string>? requested)
     {
         string[] folders = [.. new DirectoryInfo(directory).EnumerateDirectories("*", new EnumerationOptions { AttributesToSkip = 0, MatchType = MatchType.Win32 })

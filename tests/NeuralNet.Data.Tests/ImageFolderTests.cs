@@ -160,6 +160,53 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void EnumerateBatches_EnumeratedAgainWithShuffle_NewOrderEachTimeSameForTheSameSeed()
+    {
+        using var folder = new TempFolder();
+        for (int i = 0; i < 12; i++)
+        {
+            TestImages.WriteSolid(folder.File(i % 2 == 0 ? "a" : "b", $"{i:D2}.png"), (byte)i, 0, 0, size: 1);
+        }
+
+        var options = new ImageFolderOptions { ImageSize = (1, 1), BatchSize = 5, Seed = 1 };
+        IEnumerable<ImageFolderData> batches = ImageFolder.EnumerateBatches(folder.Root, options);
+        string[][] epochs = [.. Enumerable.Range(0, 3).Select(_ => batches.SelectMany(b => b.FilePaths).ToArray())];
+
+        Assert.Equal(ImageFolder.Load(folder.Root, options).FilePaths, epochs[0]); // the first pass: Keras' file order
+        Assert.NotEqual(epochs[0], epochs[1]);
+        Assert.NotEqual(epochs[1], epochs[2]);
+        Assert.All(epochs, e => Assert.Equal(epochs[0].Order(StringComparer.Ordinal), e.Order(StringComparer.Ordinal)));
+
+        IEnumerable<ImageFolderData> again = ImageFolder.EnumerateBatches(folder.Root, options);
+        Assert.Equal(epochs[0], again.SelectMany(b => b.FilePaths));
+        Assert.Equal(epochs[1], again.SelectMany(b => b.FilePaths));
+
+        // Labels and pixels follow their files into the new order.
+        foreach (ImageFolderData batch in batches)
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                int number = int.Parse(Path.GetFileNameWithoutExtension(batch.FilePaths[i]), System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(number % 2, batch.Labels![i]);
+                Assert.Equal(number, batch.Images[i, 0, 0, 0]);
+            }
+        }
+    }
+
+    [Fact]
+    public void EnumerateBatches_EnumeratedAgainWithoutShuffle_SameSortedOrder()
+    {
+        using var folder = new TempFolder();
+        for (int i = 0; i < 6; i++)
+        {
+            TestImages.WriteSolid(folder.File("a", $"{i}.png"), (byte)i, 0, 0, size: 1);
+        }
+
+        IEnumerable<ImageFolderData> batches = ImageFolder.EnumerateBatches(folder.Root, new ImageFolderOptions { ImageSize = (1, 1), BatchSize = 4, Shuffle = false });
+        Assert.Equal(batches.SelectMany(b => b.FilePaths), batches.SelectMany(b => b.FilePaths));
+    }
+
+    [Fact]
     public void Load_Cancelled_Throws()
     {
         using var folder = new TempFolder();

@@ -85,18 +85,21 @@ public static class CsvTable
 
     /// <summary>
     /// Reads a CSV table from a reader (which stays open) in chunks of <paramref name="chunkRows"/> rows. A reader can be
-    /// read only once, so every categorical column needs a fixed vocabulary in <see cref="CsvReadOptions.Vocabularies"/>.
+    /// read only once, so every categorical column needs a fixed vocabulary in <see cref="CsvReadOptions.Vocabularies"/>,
+    /// and the sequence can be enumerated only once: to read the chunks for several epochs, pass the file's path to
+    /// <see cref="ReadChunks(string, int, CsvReadOptions?, CancellationToken)"/>, which reopens the file each time.
     /// </summary>
     /// <param name="reader">The CSV text.</param>
     /// <param name="chunkRows">The rows per chunk, at least 1.</param>
     /// <param name="options">The separator, column names and roles; null for the defaults.</param>
     /// <param name="sourceName">The name of the source in error messages; "CSV input" when null.</param>
     /// <param name="cancellationToken">Stops the read between rows.</param>
-    /// <returns>The chunks, read lazily as the sequence is enumerated.</returns>
+    /// <returns>The chunks, read lazily as the sequence is enumerated; a single-use sequence.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkRows"/> is below 1.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent or a categorical column has no fixed vocabulary (thrown at once).</exception>
     /// <exception cref="InvalidDataException">As for <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>, thrown when the bad row is reached.</exception>
+    /// <exception cref="InvalidOperationException">The sequence is enumerated a second time (thrown by <c>GetEnumerator</c>).</exception>
     public static IEnumerable<CsvData> ReadChunks(TextReader reader, int chunkRows, CsvReadOptions? options = null, string? sourceName = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -108,7 +111,24 @@ public static class CsvTable
             throw new ArgumentException($"Categorical column '{open}' has no vocabulary in Vocabularies; reading chunks from a TextReader needs every category list up front (a reader cannot be read twice to collect them). Pass a file path, or give the vocabulary.", nameof(options));
         }
 
-        return Chunks(() => new NonClosingTextReader(reader), options, sourceName ?? StreamSource, chunkRows, collectFirst: false, cancellationToken);
+        return new SingleUse(Chunks(() => new NonClosingTextReader(reader), options, sourceName ?? StreamSource, chunkRows, collectFirst: false, cancellationToken));
+    }
+
+    /// <summary>
+    /// The chunks of a <see cref="TextReader"/>, which can be enumerated once: the parser reads ahead, so after a first
+    /// enumeration (even a partial one) the reader stands somewhere past the rows handed out, often in the middle of a
+    /// row, and a second enumeration would take what follows for the header.
+    /// </summary>
+    private sealed class SingleUse(IEnumerable<CsvData> chunks) : IEnumerable<CsvData>
+    {
+        private int _enumerated;
+
+        public IEnumerator<CsvData> GetEnumerator() =>
+            Interlocked.Exchange(ref _enumerated, 1) == 0
+                ? chunks.GetEnumerator()
+                : throw new InvalidOperationException("These CSV chunks come from a TextReader, which can be read once, and were already enumerated; to read the chunks again (for several epochs), pass the file's path to CsvTable.ReadChunks, which reopens the file on each enumeration.");
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private static CsvData ReadAll(TextReader text, CsvReadOptions options, string source, CancellationToken cancellationToken)

@@ -60,6 +60,35 @@ public class CsvTableChunkTests
         Assert.Equal([[1f, 0f], [1f]], chunks.Select(c => c.Features.ToArray()));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ReadChunks_TextReaderEnumeratedTwice_SecondEnumerationThrows(bool readAllFirst)
+    {
+        var text = new StringBuilder("a,b\n");
+        for (int i = 0; i < 10_000; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{i},{i * 2}\n");
+        }
+
+        IEnumerable<CsvData> chunks = CsvTable.ReadChunks(new StringReader(text.ToString()), 1000);
+        Assert.Equal([0f, 0f, 1f, 2f], readAllFirst
+            ? chunks.ToList()[0].Features.Slice(0, 2).ToArray()
+            : chunks.First().Features.Slice(0, 2).ToArray());
+
+        var ex = Assert.Throws<InvalidOperationException>(() => chunks.GetEnumerator());
+        Assert.StartsWith("These CSV chunks come from a TextReader, which can be read once, and were already enumerated", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("pass the file's path to CsvTable.ReadChunks", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadChunks_PathEnumeratedTwice_SameChunks()
+    {
+        using var folder = new TempFolder();
+        IEnumerable<CsvData> chunks = CsvTable.ReadChunks(WriteTable(folder, 10), 4, s_options);
+        Assert.Equal(chunks.SelectMany(c => c.Features.ToArray()), chunks.SelectMany(c => c.Features.ToArray()));
+    }
+
     [Fact]
     public void ReadChunks_TextReaderWithoutVocabulary_RejectedAtOnce()
     {

@@ -12,10 +12,15 @@ internal static class ImageDecoding
     public const long MaxPixels = 1L << 28;
 
     /// <summary>Decodes <paramref name="path"/> (the first frame of an animation).</summary>
+    /// <exception cref="IOException">The file cannot be read (<see cref="FileNotFoundException"/> when it is gone); the message names it.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read; the message names it.</exception>
     /// <exception cref="InvalidDataException">The file is not an image SkiaSharp can decode, is truncated or damaged, or is too large.</exception>
     public static (byte[] Pixels, int Height, int Width) Decode(string path, ImageColorMode mode)
     {
-        using SKCodec? codec = SKCodec.Create(path, out SKCodecResult created);
+        // Read here rather than by SKCodec.Create(path), which answers null for a file it cannot open, as for one it
+        // cannot decode: a missing or unreadable file is an I/O error, not a decoding one.
+        byte[] file = File.ReadAllBytes(path);
+        using SKCodec? codec = SKCodec.Create(new MemoryStream(file, writable: false), out SKCodecResult created);
         if (codec is null)
         {
             throw new InvalidDataException($"Cannot decode the image '{path}' ({created}); expected a PNG, JPEG, BMP or GIF file.");

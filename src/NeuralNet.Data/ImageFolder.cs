@@ -33,6 +33,8 @@ public static class ImageFolder
     /// The folder has no class sub-folders or no images, the split leaves a subset empty, an image cannot be decoded (the
     /// message names its path), or the images do not fit in one tensor (use <see cref="EnumerateBatches"/>).
     /// </exception>
+    /// <exception cref="IOException">An image file cannot be read, for example because it was deleted after the folder was listed (<see cref="FileNotFoundException"/>); the message names it.</exception>
+    /// <exception cref="UnauthorizedAccessException">An image file may not be read; the message names it.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static ImageFolderData Load(string directory, ImageFolderOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -54,6 +56,8 @@ public static class ImageFolder
     /// <exception cref="ArgumentException">The options break Keras' rules, or a class name is not a sub-folder.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
+    /// <exception cref="IOException">As for <see cref="Load"/>.</exception>
+    /// <exception cref="UnauthorizedAccessException">As for <see cref="Load"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static (ImageFolderData Training, ImageFolderData Validation) LoadSplit(string directory, ImageFolderOptions options, CancellationToken cancellationToken = default)
     {
@@ -90,6 +94,8 @@ public static class ImageFolder
     /// The folder has no images or the split leaves a subset empty (thrown at once); an image cannot be decoded (thrown
     /// when its batch is read).
     /// </exception>
+    /// <exception cref="IOException">An image file cannot be read, for example because it was deleted after the folder was listed (thrown when its batch is read; the message names it).</exception>
+    /// <exception cref="UnauthorizedAccessException">An image file may not be read (thrown when its batch is read; the message names it).</exception>
     public static IEnumerable<ImageFolderData> EnumerateBatches(string directory, ImageFolderOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(directory);

@@ -43,6 +43,22 @@ public class ImageFolderErrorTests
     }
 
     [Fact]
+    public void EnumerateBatches_FileDeletedAfterListing_FileNotFoundNamingIt()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("a", "1.png"), 1, 1, 1);
+        string gone = TestImages.WriteSolid(folder.File("a", "2.png"), 2, 2, 2);
+        IEnumerable<ImageFolderData> batches = ImageFolder.EnumerateBatches(folder.Root, new ImageFolderOptions { ImageSize = (2, 2), Shuffle = false, BatchSize = 1 });
+        File.Delete(gone);
+
+        using IEnumerator<ImageFolderData> enumerator = batches.GetEnumerator();
+        Assert.True(enumerator.MoveNext());
+        var ex = Assert.Throws<FileNotFoundException>(() => enumerator.MoveNext());
+        Assert.Contains(gone, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(gone, ex.FileName);
+    }
+
+    [Fact]
     public void Load_FolderWithoutSubFolders_SaysOneSubFolderPerClassIsExpected()
     {
         using var folder = new TempFolder();

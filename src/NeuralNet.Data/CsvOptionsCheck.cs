@@ -6,9 +6,9 @@ internal static class CsvOptionsCheck
     public static CsvReadOptions Validate(CsvReadOptions? options)
     {
         options ??= new CsvReadOptions();
-        if (options.Separator is '"' or '\r' or '\n')
+        if (!IsSeparator(options.Separator))
         {
-            throw new ArgumentException($"The separator '{Printable(options.Separator)}' cannot separate fields (it quotes or ends lines); expected a character such as ',', ';' or '\\t'.", nameof(options));
+            throw new ArgumentException($"Separator is '{Printable(options.Separator)}', which cannot separate fields; expected '\\t' or a character with code 31 to 126 other than '\"' (it quotes) and '#' (Sep reserves it for comments), such as ',', ';' or '|'.", nameof(options));
         }
 
         Names(options.LabelColumns, nameof(options.LabelColumns), allowEmpty: true);
@@ -106,5 +106,15 @@ internal static class CsvOptionsCheck
         }
     }
 
-    private static string Printable(char c) => c switch { '\r' => "\\r", '\n' => "\\n", _ => c.ToString() };
+    /// <summary>Whether Sep accepts <paramref name="c"/> as a separator: its rule (<c>Sep.Validate</c>), checked here so the error names the option.</summary>
+    internal static bool IsSeparator(char c) => c == '\t' || (c >= (char)31 && c <= (char)126 && c is not ('"' or '#'));
+
+    private static string Printable(char c) => c switch
+    {
+        '\r' => "\\r",
+        '\n' => "\\n",
+        '\t' => "\\t",
+        _ when char.IsControl(c) || c > (char)126 => $"\\u{(int)c:X4}",
+        _ => c.ToString(),
+    };
 }

@@ -10,7 +10,10 @@ namespace NeuralNet.Data;
 /// </remarks>
 public sealed class CsvReadOptions
 {
-    /// <summary>The field separator; ',' by default (';' and '\t' are common too).</summary>
+    /// <summary>
+    /// The field separator; ',' by default (';' and '\t' are common too). Sep's rule: '\t' or a character with code 31 to
+    /// 126 other than '"' and '#'.
+    /// </summary>
     public char Separator { get; init; } = ',';
 
     /// <summary>Whether the first line holds the column names; true by default.</summary>

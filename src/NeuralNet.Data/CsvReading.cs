@@ -21,6 +21,24 @@ internal static class CsvReading
             CultureInfo = CultureInfo.InvariantCulture,
         }.From(reader);
 
+    /// <summary>
+    /// Opens a Sep reader on the reader <paramref name="open"/> makes, which the returned reader disposes; if the parser
+    /// cannot be opened, the reader is disposed here (a file would otherwise stay open until finalized).
+    /// </summary>
+    public static SepReader Open(Func<TextReader> open, CsvReadOptions options)
+    {
+        TextReader text = open();
+        try
+        {
+            return Open(text, options);
+        }
+        catch
+        {
+            text.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Resolves the options against the column names (the header's, or the options').</summary>
     /// <exception cref="InvalidDataException">The file is empty, or the header and the names given disagree.</exception>
     public static CsvSchema ReadSchema(SepReader reader, CsvReadOptions options, string source)

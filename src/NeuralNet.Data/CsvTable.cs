@@ -149,7 +149,7 @@ public static class CsvTable
             collected = CollectVocabularies(open, options, source, chunkRows, cancellationToken);
         }
 
-        using SepReader reader = CsvReading.Open(open(), options);
+        using SepReader reader = CsvReading.Open(open, options);
         CsvSchema schema = CsvReading.ReadSchema(reader, options, source);
         schema = collected ?? schema;
         int dataRow = 0;
@@ -173,7 +173,7 @@ public static class CsvTable
     /// <summary>Reads the whole file once (checking every value) to collect and seal the categorical columns' vocabularies.</summary>
     private static CsvSchema CollectVocabularies(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, CancellationToken cancellationToken)
     {
-        using SepReader reader = CsvReading.Open(open(), options);
+        using SepReader reader = CsvReading.Open(open, options);
         CsvSchema schema = CsvReading.ReadSchema(reader, options, source);
         int dataRow = 0;
         CsvRowBuffer buffer;

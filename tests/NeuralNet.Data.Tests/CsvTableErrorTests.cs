@@ -121,10 +121,66 @@ public class CsvTableErrorTests
         Assert.Equal("CSV input: the column names hold 'a' twice (fields 1 and 2); expected the label column once.", ex.Message);
     }
 
-    [Fact]
-    public void Read_QuoteAsSeparator_Rejected()
+    [Theory]
+    [InlineData('"', "\"")]
+    [InlineData('#', "#")]
+    [InlineData('\n', "\\n")]
+    [InlineData('\0', "\\u0000")]
+    [InlineData('é', "\\u00E9")]
+    public void Read_SeparatorSepRejects_RejectedByTheOptionCheckNamingIt(char separator, string shown)
     {
-        Assert.Throws<ArgumentException>(() => CsvTable.Read(new StringReader("a\n1\n"), new CsvReadOptions { Separator = '"' }));
+        var ex = Assert.Throws<ArgumentException>(() => CsvTable.Read(new StringReader("a\n1\n"), new CsvReadOptions { Separator = separator }));
+        Assert.StartsWith($"Separator is '{shown}', which cannot separate fields; expected '\\t' or a character with code 31 to 126 other than '\"' (it quotes) and '#'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("options", ex.ParamName);
+    }
+
+    [Fact]
+    public void ReadChunks_PathWithBadSeparator_RejectedBeforeTheFileIsOpened()
+    {
+        using var folder = new TempFolder();
+        string path = folder.WriteText("t.csv", "a\n1\n");
+        // Thrown by the call, not when the chunks are enumerated (where Sep used to throw its own message).
+        var ex = Assert.Throws<ArgumentException>(() => CsvTable.ReadChunks(path, 2, new CsvReadOptions { Separator = '#' }));
+        Assert.StartsWith("Separator is '#'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Separator_EveryChar_AcceptedExactlyWhenSepAcceptsIt()
+    {
+        foreach (int c in Enumerable.Range(0, 300).Append(0x2028).Append(char.MaxValue))
+        {
+            bool sepAccepts;
+            try
+            {
+                _ = new nietras.SeparatedValues.Sep((char)c);
+                sepAccepts = true;
+            }
+            catch (ArgumentException)
+            {
+                sepAccepts = false;
+            }
+
+            Assert.True(sepAccepts == CsvOptionsCheck.IsSeparator((char)c), $"char {c}: Sep {(sepAccepts ? "accepts" : "rejects")} it");
+        }
+    }
+
+    [Fact]
+    public void Open_ParserRejectsTheOptions_DisposesTheReader()
+    {
+        var text = new DisposalRecordingReader("a\n1\n");
+        Assert.ThrowsAny<ArgumentException>(() => CsvReading.Open(() => text, new CsvReadOptions { Separator = '#' })); // unchecked options reach Sep
+        Assert.True(text.Disposed);
+    }
+
+    private sealed class DisposalRecordingReader(string text) : StringReader(text)
+    {
+        public bool Disposed { get; private set; }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
     }
 
     [Fact]

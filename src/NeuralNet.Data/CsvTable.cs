@@ -56,9 +56,16 @@ public static class CsvTable
 
     /// <summary>
     /// Reads a CSV file in chunks of <paramref name="chunkRows"/> rows (the last may be shorter), so that a file larger
-    /// than memory can be trained on piece by piece. Categorical columns without a fixed vocabulary are collected by a
-    /// first pass over the file, so every chunk encodes a category with the same id as <see cref="Read(string, CsvReadOptions?, CancellationToken)"/> does.
+    /// than memory can be trained on piece by piece. The file is reopened on each enumeration, so the sequence can be
+    /// read for several epochs.
     /// </summary>
+    /// <remarks>
+    /// Categorical columns without a fixed vocabulary are collected by a pass over the whole file when the sequence is
+    /// first enumerated, so every chunk encodes a category with the same id as <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>
+    /// does. The vocabularies collected then are kept for every later enumeration (as Keras adapts a lookup layer once):
+    /// later epochs read the file once each, and a category added to the file afterwards is reported as outside the
+    /// vocabulary. Call this method again to collect afresh.
+    /// </remarks>
     /// <param name="path">The CSV file.</param>
     /// <param name="chunkRows">The rows per chunk, at least 1.</param>
     /// <param name="options">The separator, column names and roles; null for the defaults.</param>
@@ -79,8 +86,39 @@ public static class CsvTable
             throw new FileNotFoundException($"The CSV file '{path}' does not exist.", path);
         }
 
-        bool collectFirst = CsvOptionsCheck.FirstWithoutVocabulary(options) is not null;
-        return Chunks(() => new StreamReader(path), options, path, chunkRows, collectFirst, cancellationToken);
+        return new FileChunks(() => new StreamReader(path), path, chunkRows, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// The chunks of a file, reopened on each enumeration through <paramref name="open"/>; open vocabularies are collected
+    /// by a first pass on the first enumeration and kept as fixed ones for the later enumerations.
+    /// </summary>
+    internal sealed class FileChunks(Func<TextReader> open, string source, int chunkRows, CsvReadOptions options, CancellationToken cancellationToken) : IEnumerable<CsvData>
+    {
+        private volatile CsvReadOptions? _fixed = CsvOptionsCheck.FirstWithoutVocabulary(options) is null ? options : null;
+
+        public IEnumerator<CsvData> GetEnumerator() => Enumerate().GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private IEnumerable<CsvData> Enumerate()
+        {
+            CsvReadOptions? fixedOptions = _fixed;
+            if (fixedOptions is null)
+            {
+                CsvSchema collected = CollectVocabularies(open, options, source, chunkRows, cancellationToken);
+                var vocabularies = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+                foreach (CsvColumn column in collected.Columns.Where(c => c.Vocabulary is not null))
+                {
+                    vocabularies[column.Name] = [.. column.Vocabulary!.Values];
+                }
+
+                fixedOptions = options.WithVocabularies(vocabularies);
+                _fixed = fixedOptions;
+            }
+
+            return Chunks(open, fixedOptions, source, chunkRows, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -111,7 +149,7 @@ public static class CsvTable
             throw new ArgumentException($"Categorical column '{open}' has no vocabulary in Vocabularies; reading chunks from a TextReader needs every category list up front (a reader cannot be read twice to collect them). Pass a file path, or give the vocabulary.", nameof(options));
         }
 
-        return new SingleUse(Chunks(() => new NonClosingTextReader(reader), options, sourceName ?? StreamSource, chunkRows, collectFirst: false, cancellationToken));
+        return new SingleUse(Chunks(() => new NonClosingTextReader(reader), options, sourceName ?? StreamSource, chunkRows, cancellationToken));
     }
 
     /// <summary>
@@ -141,17 +179,11 @@ public static class CsvTable
         return buffer.RowCount > 0 ? buffer.Build(schema) : throw NoRows(source, options);
     }
 
-    private static IEnumerable<CsvData> Chunks(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, bool collectFirst, CancellationToken cancellationToken)
+    /// <summary>Reads the chunks; every categorical column of <paramref name="options"/> has a fixed vocabulary.</summary>
+    private static IEnumerable<CsvData> Chunks(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, CancellationToken cancellationToken)
     {
-        CsvSchema? collected = null;
-        if (collectFirst)
-        {
-            collected = CollectVocabularies(open, options, source, chunkRows, cancellationToken);
-        }
-
         using SepReader reader = CsvReading.Open(open, options);
         CsvSchema schema = CsvReading.ReadSchema(reader, options, source);
-        schema = collected ?? schema;
         int dataRow = 0;
         while (true)
         {

@@ -90,6 +90,61 @@ public class CsvTableChunkTests
     }
 
     [Fact]
+    public void ReadChunks_PathWithOpenVocabulary_CollectingPassOnlyOnTheFirstEnumeration()
+    {
+        using var folder = new TempFolder();
+        string path = WriteTable(folder, 10);
+        int opens = 0;
+        var chunks = new CsvTable.FileChunks(() => { opens++; return new StreamReader(path); }, path, 4, s_options, CancellationToken.None);
+
+        float[] first = [.. chunks.SelectMany(c => c.Features.ToArray())];
+        Assert.Equal(2, opens); // the collecting pass, then the chunks
+        float[] second = [.. chunks.SelectMany(c => c.Features.ToArray())];
+        Assert.Equal(3, opens);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void ReadChunks_CategoryAddedToTheFileAfterTheFirstEnumeration_OutsideTheKeptVocabulary()
+    {
+        using var folder = new TempFolder();
+        string path = WriteTable(folder, 10);
+        IEnumerable<CsvData> chunks = CsvTable.ReadChunks(path, 4, s_options);
+        Assert.All(chunks, c => Assert.Equal(["blue", "green", "red"], c.Vocabularies["colour"]));
+
+        File.AppendAllText(path, "5,purple,1\n");
+        var ex = Assert.Throws<InvalidDataException>(() => chunks.ToList());
+        Assert.Equal($"{path}: line 12 (data row 11), column 'colour': found 'purple'; expected one of the categories 'blue', 'green', 'red'.", ex.Message);
+        Assert.Equal(["blue", "green", "purple", "red"], CsvTable.ReadChunks(path, 4, s_options).First().Vocabularies["colour"]); // a new call collects afresh
+    }
+
+    [Fact]
+    public void WithVocabularies_CopiesEveryProperty()
+    {
+        var options = new CsvReadOptions
+        {
+            Separator = ';',
+            HasHeader = false,
+            ColumnNames = ["a", "b", "c"],
+            LabelColumns = ["c"],
+            FeatureColumns = ["b", "a"],
+            CategoricalColumns = ["a", "c"],
+            CategoricalEncoding = CategoricalEncoding.OneHot,
+            LabelEncoding = CategoricalEncoding.OneHot,
+            Vocabularies = new Dictionary<string, IReadOnlyList<string>> { ["a"] = ["x"] },
+        };
+        CsvReadOptions copy = options.WithVocabularies(new Dictionary<string, IReadOnlyList<string>> { ["c"] = ["y"], ["a"] = ["ignored"] });
+
+        foreach (System.Reflection.PropertyInfo property in typeof(CsvReadOptions).GetProperties().Where(p => p.Name != nameof(CsvReadOptions.Vocabularies)))
+        {
+            Assert.Equal(property.GetValue(options), property.GetValue(copy));
+        }
+
+        Assert.Equal(["x"], copy.Vocabularies!["a"]); // a vocabulary given wins
+        Assert.Equal(["y"], copy.Vocabularies["c"]);
+    }
+
+    [Fact]
     public void ReadChunks_TextReaderWithoutVocabulary_RejectedAtOnce()
     {
         var ex = Assert.Throws<ArgumentException>(() => CsvTable.ReadChunks(new StringReader("c\na\n"), 2, new CsvReadOptions { CategoricalColumns = ["c"] }));

@@ -46,10 +46,15 @@ internal static class CsvReading
         IReadOnlyList<string> names;
         if (options.HasHeader)
         {
-            if (!reader.MoveNext())
+            // Blank lines are skipped before the header as between rows.
+            do
             {
-                throw new InvalidDataException($"{source} is empty; expected a header line with the column names, then the data rows.");
+                if (!reader.MoveNext())
+                {
+                    throw new InvalidDataException($"{source} is empty; expected a header line with the column names, then the data rows.");
+                }
             }
+            while (IsBlank(reader.Current));
 
             SepReader.Row row = reader.Current;
             string[] header = new string[row.ColCount];
@@ -87,9 +92,7 @@ internal static class CsvReading
         {
             cancellationToken.ThrowIfCancellationRequested();
             SepReader.Row row = reader.Current;
-            // A blank line, not a one-column row holding a quoted empty value ("" unescapes to nothing, but is a
-            // missing value to report).
-            if (row.ColCount == 1 && row.Span.IsEmpty)
+            if (IsBlank(row))
             {
                 continue;
             }
@@ -115,6 +118,12 @@ internal static class CsvReading
 
         return read;
     }
+
+    /// <summary>
+    /// Whether <paramref name="row"/> is a blank line: not a one-column row holding a quoted empty value (<c>""</c>
+    /// unescapes to nothing, but is a missing value to report; the row's raw text keeps the quotes).
+    /// </summary>
+    private static bool IsBlank(SepReader.Row row) => row.ColCount == 1 && row.Span.IsEmpty;
 
     private static float ParseNumber(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)
     {

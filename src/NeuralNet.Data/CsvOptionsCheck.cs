@@ -54,8 +54,14 @@ internal static class CsvOptionsCheck
                 }
 
                 var seen = new HashSet<string>(StringComparer.Ordinal);
-                foreach (string value in pair.Value)
+                for (int i = 0; i < pair.Value.Count; i++)
                 {
+                    string value = pair.Value[i];
+                    if (value is not null && string.IsNullOrWhiteSpace(value))
+                    {
+                        throw new ArgumentException($"The vocabulary of '{pair.Key}' has the blank category '{value}' at index {i}, which no cell can match (a blank cell is a missing value); expected categories with text.", nameof(options));
+                    }
+
                     if (value is null || !seen.Add(value))
                     {
                         throw new ArgumentException($"The vocabulary of '{pair.Key}' has {(value is null ? "a null category" : $"'{value}' twice")}; expected distinct categories.", nameof(options));

@@ -183,6 +183,21 @@ public class CsvTableErrorTests
         }
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData("\t")]
+    public void Read_FixedVocabularyWithABlankCategory_RejectedNamingTheColumn(string blank)
+    {
+        var options = new CsvReadOptions
+        {
+            CategoricalColumns = ["c"],
+            Vocabularies = new Dictionary<string, IReadOnlyList<string>> { ["c"] = ["x", blank] },
+        };
+        var ex = Assert.Throws<ArgumentException>(() => CsvTable.Read(new StringReader("c\nx\n"), options));
+        Assert.Equal($"The vocabulary of 'c' has the blank category '{blank}' at index 1, which no cell can match (a blank cell is a missing value); expected categories with text. (Parameter 'options')", ex.Message);
+    }
+
     [Fact]
     public void Read_Cancelled_Throws()
     {

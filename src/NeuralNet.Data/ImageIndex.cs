@@ -130,16 +130,29 @@ internal sealed class ImageIndex
             : throw new ArgumentException($"Class '{missing}' of ClassNames is not a sub-folder of '{directory}'; expected names among: {string.Join(", ", folders)}.", "options");
     }
 
-    /// <summary>The images under <paramref name="folder"/> and its sub-folders (symbolic links to folders not followed), ordered as Keras' <c>os.walk</c> sorted by folder, then by name.</summary>
+    /// <summary>
+    /// The images under <paramref name="folder"/> and its sub-folders, ordered as Keras' <c>os.walk</c> sorted by folder,
+    /// then by name. Links to folders (symbolic links, and junctions on Windows: whatever has a link target) are not
+    /// followed, as <c>os.walk(followlinks=False)</c>; other reparse points, such as cloud-file placeholders, are
+    /// ordinary folders.
+    /// </summary>
     private static IEnumerable<string> ImageFiles(string folder)
     {
+        var options = new EnumerationOptions { AttributesToSkip = 0, MatchType = MatchType.Win32 };
         var folders = new List<string> { folder };
-        folders.AddRange(Directory.EnumerateDirectories(folder, "*", new EnumerationOptions
+        var pending = new Stack<string>([folder]);
+        while (pending.TryPop(out string? parent))
         {
-            RecurseSubdirectories = true,
-            AttributesToSkip = FileAttributes.ReparsePoint,
-            MatchType = MatchType.Win32,
-        }));
+            foreach (string child in Directory.EnumerateDirectories(parent, "*", options))
+            {
+                if (new DirectoryInfo(child).LinkTarget is null)
+                {
+                    folders.Add(child);
+                    pending.Push(child);
+                }
+            }
+        }
+
         folders.Sort(StringComparer.Ordinal);
         foreach (string root in folders)
         {

@@ -149,6 +149,29 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void Load_SymbolicLinkToAFolder_NotFollowedAsKerasOsWalk()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("a", "1.png"), 1, 1, 1);
+        TestImages.WriteSolid(folder.File("outside", "2.png"), 2, 2, 2);
+        try
+        {
+            Directory.CreateSymbolicLink(folder.File("a", "linked"), folder.File("outside"));
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return; // Windows without the right to create links
+        }
+
+        Directory.CreateDirectory(folder.File("a", "real", "deeper"));
+        TestImages.WriteSolid(folder.File("a", "real", "deeper", "3.png"), 3, 3, 3);
+
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (1, 1), ClassNames = ["a"] });
+
+        Assert.Equal([Path.Combine("a", "1.png"), Path.Combine("a", "real", "deeper", "3.png")], data.FilePaths.Select(p => Path.GetRelativePath(folder.Root, p)));
+    }
+
+    [Fact]
     public void Load_LabelModes_CategoricalOneHotBinaryColumnNoneWithoutLabels()
     {
         using var folder = new TempFolder();

@@ -24,6 +24,9 @@ public static class CsvTable
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent, or name a column the file does not have.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">A folder of the path does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read, or the path is a folder.</exception>
+    /// <exception cref="IOException">The file cannot be read for another reason (these exceptions name the path).</exception>
     /// <exception cref="InvalidDataException">
     /// The file is empty or has no data rows; a row has another number of fields than the header; a value is missing or
     /// not a finite number; a categorical value is outside its fixed vocabulary.
@@ -74,17 +77,18 @@ public static class CsvTable
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkRows"/> is below 1.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent (thrown at once), or name a column the file does not have (thrown when enumerated).</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist (thrown at once).</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist (thrown at once, as by <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>).</exception>
+    /// <exception cref="DirectoryNotFoundException">A folder of the path does not exist (thrown at once).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read, or the path is a folder (thrown at once).</exception>
+    /// <exception cref="IOException">The file cannot be opened for another reason (thrown at once), or cannot be read when a later enumeration reopens it.</exception>
     /// <exception cref="InvalidDataException">As for <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>, thrown when the bad row is reached.</exception>
     public static IEnumerable<CsvData> ReadChunks(string path, int chunkRows, CsvReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         options = CsvOptionsCheck.Validate(options);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"The CSV file '{path}' does not exist.", path);
-        }
+        // Opened once now, so a missing or unreadable file is reported at once, with the exceptions Read throws.
+        File.OpenRead(path).Dispose();
 
         return new FileChunks(() => new StreamReader(path), path, chunkRows, options, cancellationToken);
     }

@@ -158,10 +158,25 @@ public class CsvTableChunkTests
     }
 
     [Fact]
-    public void ReadChunks_MissingFile_RejectedAtOnce()
+    public void ReadChunks_MissingFile_RejectedAtOnceAsReadRejectsIt()
     {
         using var folder = new TempFolder();
-        Assert.Throws<FileNotFoundException>(() => CsvTable.ReadChunks(Path.Combine(folder.Root, "none.csv"), 2));
+        string path = Path.Combine(folder.Root, "none.csv");
+        var chunks = Assert.Throws<FileNotFoundException>(() => CsvTable.ReadChunks(path, 2));
+        var whole = Assert.Throws<FileNotFoundException>(() => CsvTable.Read(path));
+        Assert.Equal(whole.Message, chunks.Message);
+        Assert.Equal(path, chunks.FileName);
+    }
+
+    [Fact]
+    public void ReadChunks_MissingFolder_DirectoryNotFoundAsRead()
+    {
+        using var folder = new TempFolder();
+        string path = Path.Combine(folder.Root, "nowhere", "t.csv");
+        var chunks = Assert.Throws<DirectoryNotFoundException>(() => CsvTable.ReadChunks(path, 2));
+        var whole = Assert.Throws<DirectoryNotFoundException>(() => CsvTable.Read(path));
+        Assert.Equal(whole.Message, chunks.Message);
+        Assert.Contains(path, chunks.Message, StringComparison.Ordinal);
     }
 
     [Fact]

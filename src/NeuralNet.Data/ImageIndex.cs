@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace NeuralNet.Data;
 
 /// <summary>
@@ -83,7 +85,7 @@ internal sealed class ImageIndex
         int training = Paths.Length - validation;
         if (validation == 0 || training == 0)
         {
-            throw new InvalidDataException($"A validation split of {validationSplit} of the {Paths.Length} images in '{directory}' leaves {training} for training and {validation} for validation; expected at least one image in each subset.");
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"A validation split of {validationSplit} of the {Paths.Length} images in '{directory}' leaves {training} for training and {validation} for validation; expected at least one image in each subset."));
         }
 
         (int start, int count) = subset == ImageSubset.Training ? (0, training) : (training, validation);

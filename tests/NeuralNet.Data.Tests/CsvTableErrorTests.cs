@@ -199,6 +199,20 @@ public class CsvTableErrorTests
     }
 
     [Fact]
+    public void Read_OneHotColumnWithTooManyCategoriesForOneTensor_NamesTheColumnAndItsSize()
+    {
+        var text = new System.Text.StringBuilder("x,id\n");
+        for (int i = 0; i < 50_000; i++)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"{i},c{i}\n");
+        }
+
+        var options = new CsvReadOptions { CategoricalColumns = ["id"], CategoricalEncoding = CategoricalEncoding.OneHot };
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader(text.ToString()), options, "ids.csv"));
+        Assert.Equal($"ids.csv: one-hot feature column 'id' has 50000 categories; with the other columns that makes 50000 rows of 50001 feature values, more than one tensor holds ({Array.MaxLength}). Expected fewer categories, CategoricalEncoding Integer, or fewer rows at a time (CsvTable.ReadChunks).", ex.Message);
+    }
+
+    [Fact]
     public void Read_Cancelled_Throws()
     {
         using var source = new CancellationTokenSource();

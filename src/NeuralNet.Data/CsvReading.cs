@@ -132,7 +132,12 @@ internal static class CsvReading
             return value;
         }
 
-        throw CsvErrors.Value(source, line, row, column.Name, text, "a finite number such as 1.5 or -2e-3 (invariant culture)");
+        const string number = "a finite number such as 1.5 or -2e-3 (invariant culture)";
+        // Text that is no number at all (not "1,5", "NaN" or "1e39") may be a category column not declared as one.
+        bool looksLikeText = text.ContainsAnyExcept("0123456789+-.,eE \t") && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        throw CsvErrors.Value(source, line, row, column.Name, text, looksLikeText
+            ? $"{number}; if '{column.Name}' holds categories, list it in CsvReadOptions.CategoricalColumns"
+            : number);
     }
 
     private static float CategoryId(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)

@@ -47,16 +47,21 @@ internal static class CsvReading
         if (options.HasHeader)
         {
             // Blank lines are skipped before the header as between rows.
+            int headerLine = 0;
             do
             {
                 if (!reader.MoveNext())
                 {
                     throw new InvalidDataException($"{source} is empty; expected a header line with the column names, then the data rows.");
                 }
+
+                headerLine++;
             }
             while (IsBlank(reader.Current));
 
             SepReader.Row row = reader.Current;
+            // Counted here: Sep's LineNumberFrom of a first row that ends inside quotes is not its first line.
+            CheckQuotesClosed(row, source, headerLine, dataRow: 0);
             string[] header = new string[row.ColCount];
             for (int i = 0; i < header.Length; i++)
             {
@@ -100,6 +105,7 @@ internal static class CsvReading
             dataRow++;
             read++;
             int line = row.LineNumberFrom;
+            CheckQuotesClosed(row, schema.Source, line, dataRow);
             if (row.ColCount != schema.Names.Count)
             {
                 throw CsvErrors.FieldCount(schema.Source, line, dataRow, row.ColCount, schema.Names.Count);
@@ -117,6 +123,22 @@ internal static class CsvReading
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="row"/> ends inside a quoted field, which Sep allows only at the end of the input: a
+    /// quote was never closed and the rest of the input became part of this row. (A row that ends at a line break has an
+    /// even number of quotes in its raw text, escaped quotes being doubled.)
+    /// </summary>
+    private static void CheckQuotesClosed(SepReader.Row row, string source, int line, int dataRow)
+    {
+        ReadOnlySpan<char> text = row.Span;
+        if (!text.Contains('"') || text.Count('"') % 2 == 0)
+        {
+            return;
+        }
+
+        throw CsvErrors.UnclosedQuote(source, line, dataRow);
     }
 
     /// <summary>

@@ -67,6 +67,48 @@ public class CsvTableFormatTests
     }
 
     [Fact]
+    public void Read_UnclosedQuote_SaysSoAndWhereItOpened()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("a,b\n1,2\n3,\"4\n5,6\n7,8\n"), sourceName: "t.csv"));
+        Assert.Equal("t.csv: line 3 (data row 2) opens a quote that is never closed, so the rest of the input was read into that row; expected a closing quote (a quote inside a field is written twice, in a quoted field: \"say \"\"hi\"\"\").", ex.Message);
+        Assert.Equal(3, ex.Data["Line"]);
+        Assert.Equal(2, ex.Data["Row"]);
+    }
+
+    [Fact]
+    public void Read_QuoteInsideAnUnquotedField_ReportedAsUnclosed()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("a,b\n1,2\"x\n3,4\n")));
+        Assert.StartsWith("CSV input: line 2 (data row 1) opens a quote that is never closed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_UnclosedQuoteInACategoricalLastColumn_NotTakenAsOneCategory()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("a,b\n1,\"x\n2,y\n"), new CsvReadOptions { CategoricalColumns = ["b"] }));
+        Assert.StartsWith("CSV input: line 2 (data row 1) opens a quote that is never closed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"a,b\n1,2\n", 1)]
+    [InlineData("\n\r\n\"a,b\n1,2\n", 3)]
+    public void Read_UnclosedQuoteInTheHeader_SaysTheHeader(string text, int line)
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader(text)));
+        Assert.StartsWith($"CSV input: line {line} (the header) opens a quote that is never closed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a,b\n\"1,2\n3,4\n", 2, 1)]
+    [InlineData("a,b\n\n1,2\n\n3,\"4\n", 5, 2)]
+    [InlineData("a,b\n1,\"x\ny\"\n3,\"4", 4, 2)]
+    public void Read_UnclosedQuoteInADataRow_NamesItsFirstLine(string text, int line, int row)
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader(text), new CsvReadOptions { CategoricalColumns = ["b"] }));
+        Assert.StartsWith($"CSV input: line {line} (data row {row}) opens a quote that is never closed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_DoubledQuotesInQuotedField_NotAnUnclosedQuote()
     {
         CsvData data = CsvTable.Read(new StringReader("a,b\n1,\"say \"\"hi\"\"\"\n"), new CsvReadOptions { CategoricalColumns = ["b"] });

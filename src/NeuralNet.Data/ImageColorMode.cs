@@ -11,8 +11,8 @@ public enum ImageColorMode
     /// no gAMA, sRGB or iCCP chunk, exactly TensorFlow's value (Keras' default <c>format="tf"</c>): libpng's weights
     /// truncated to 15 bits and the sum truncated, (10, 200, 30) giving 123. For other images (JPEG, BMP, GIF, 16-bit
     /// or colour-managed PNG), PIL's <c>convert("L")</c> of the decoded colours, rounded (124 for the same pixel), as
-    /// Keras' <c>format="grain"</c> path computes it; TensorFlow's differ there (libjpeg's Y channel for a JPEG, a
-    /// conversion in linear light for a PNG with gamma information). Grey images keep their values.
+    /// Keras' <c>format="grain"</c> path computes it; TensorFlow's differ there (libjpeg's stored Y channel for a JPEG,
+    /// a conversion in linear light for a PNG with an sRGB or gAMA chunk). Grey images keep their values.
     /// </summary>
     Grayscale,
 

@@ -39,6 +39,21 @@ internal static class CsvErrors
         return ex;
     }
 
+    /// <summary>A quote in the row starting on <paramref name="line"/> that is never closed, so the rest of the input was read into the row (data row 0: the header).</summary>
+    public static InvalidDataException UnclosedQuote(string source, int line, int row)
+    {
+        string where = row == 0 ? $"line {line} (the header)" : $"line {line} (data row {row})";
+        var ex = new InvalidDataException($"{source}: {where} opens a quote that is never closed, so the rest of the input was read into that row; expected a closing quote (a quote inside a field is written twice, in a quoted field: \"say \"\"hi\"\"\").");
+        ex.Data[FileKey] = source;
+        ex.Data[LineKey] = line;
+        if (row > 0)
+        {
+            ex.Data[RowKey] = row;
+        }
+
+        return ex;
+    }
+
     /// <summary>What a categorical cell of a fixed vocabulary may hold, for <see cref="Value"/>: "one of the categories 'a', 'b'".</summary>
     public static string ExpectedCategory(IReadOnlyList<string> values) =>
         "one of the categories " + string.Join(", ", values.Take(MaxShownCategories).Select(v => $"'{v}'")) +

@@ -6,9 +6,9 @@ internal static class CsvOptionsCheck
     public static CsvReadOptions Validate(CsvReadOptions? options)
     {
         options ??= new CsvReadOptions();
-        if (options.Separator is '"' or '\r' or '\n')
+        if (!IsSeparator(options.Separator))
         {
-            throw new ArgumentException($"The separator '{Printable(options.Separator)}' cannot separate fields (it quotes or ends lines); expected a character such as ',', ';' or '\\t'.", nameof(options));
+            throw new ArgumentException($"Separator is '{Printable(options.Separator)}', which cannot separate fields; expected '\\t' or a character with code 31 to 126 other than '\"' (it quotes) and '#' (Sep reserves it for comments), such as ',', ';' or '|'.", nameof(options));
         }
 
         Names(options.LabelColumns, nameof(options.LabelColumns), allowEmpty: true);
@@ -54,8 +54,14 @@ internal static class CsvOptionsCheck
                 }
 
                 var seen = new HashSet<string>(StringComparer.Ordinal);
-                foreach (string value in pair.Value)
+                for (int i = 0; i < pair.Value.Count; i++)
                 {
+                    string value = pair.Value[i];
+                    if (value is not null && string.IsNullOrWhiteSpace(value))
+                    {
+                        throw new ArgumentException($"The vocabulary of '{pair.Key}' has the blank category '{value}' at index {i}, which no cell can match (a blank cell is a missing value); expected categories with text.", nameof(options));
+                    }
+
                     if (value is null || !seen.Add(value))
                     {
                         throw new ArgumentException($"The vocabulary of '{pair.Key}' has {(value is null ? "a null category" : $"'{value}' twice")}; expected distinct categories.", nameof(options));
@@ -106,5 +112,15 @@ internal static class CsvOptionsCheck
         }
     }
 
-    private static string Printable(char c) => c switch { '\r' => "\\r", '\n' => "\\n", _ => c.ToString() };
+    /// <summary>Whether Sep accepts <paramref name="c"/> as a separator: its rule (<c>Sep.Validate</c>), checked here so the error names the option.</summary>
+    internal static bool IsSeparator(char c) => c == '\t' || (c >= (char)31 && c <= (char)126 && c is not ('"' or '#'));
+
+    private static string Printable(char c) => c switch
+    {
+        '\r' => "\\r",
+        '\n' => "\\n",
+        '\t' => "\\t",
+        _ when char.IsControl(c) || c > (char)126 => $"\\u{(int)c:X4}",
+        _ => c.ToString(),
+    };
 }

@@ -10,7 +10,10 @@ namespace NeuralNet.Data;
 /// </remarks>
 public sealed class CsvReadOptions
 {
-    /// <summary>The field separator; ',' by default (';' and '\t' are common too).</summary>
+    /// <summary>
+    /// The field separator; ',' by default (';' and '\t' are common too). Sep's rule: '\t' or a character with code 31 to
+    /// 126 other than '"' and '#'.
+    /// </summary>
     public char Separator { get; init; } = ',';
 
     /// <summary>Whether the first line holds the column names; true by default.</summary>
@@ -50,4 +53,30 @@ public sealed class CsvReadOptions
     /// which cannot be read twice to collect the categories first. Null by default.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Vocabularies { get; init; }
+
+    /// <summary>
+    /// A copy of these options whose <see cref="Vocabularies"/> also hold <paramref name="collected"/> (every property
+    /// copied: a property added to this class must be added here).
+    /// </summary>
+    internal CsvReadOptions WithVocabularies(IReadOnlyDictionary<string, IReadOnlyList<string>> collected)
+    {
+        var vocabularies = new Dictionary<string, IReadOnlyList<string>>(collected, StringComparer.Ordinal);
+        foreach (KeyValuePair<string, IReadOnlyList<string>> given in Vocabularies ?? new Dictionary<string, IReadOnlyList<string>>())
+        {
+            vocabularies[given.Key] = given.Value;
+        }
+
+        return new CsvReadOptions
+        {
+            Separator = Separator,
+            HasHeader = HasHeader,
+            ColumnNames = ColumnNames,
+            LabelColumns = LabelColumns,
+            FeatureColumns = FeatureColumns,
+            CategoricalColumns = CategoricalColumns,
+            CategoricalEncoding = CategoricalEncoding,
+            LabelEncoding = LabelEncoding,
+            Vocabularies = vocabularies,
+        };
+    }
 }

@@ -21,6 +21,24 @@ internal static class CsvReading
             CultureInfo = CultureInfo.InvariantCulture,
         }.From(reader);
 
+    /// <summary>
+    /// Opens a Sep reader on the reader <paramref name="open"/> makes, which the returned reader disposes; if the parser
+    /// cannot be opened, the reader is disposed here (a file would otherwise stay open until finalized).
+    /// </summary>
+    public static SepReader Open(Func<TextReader> open, CsvReadOptions options)
+    {
+        TextReader text = open();
+        try
+        {
+            return Open(text, options);
+        }
+        catch
+        {
+            text.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Resolves the options against the column names (the header's, or the options').</summary>
     /// <exception cref="InvalidDataException">The file is empty, or the header and the names given disagree.</exception>
     public static CsvSchema ReadSchema(SepReader reader, CsvReadOptions options, string source)
@@ -28,12 +46,22 @@ internal static class CsvReading
         IReadOnlyList<string> names;
         if (options.HasHeader)
         {
-            if (!reader.MoveNext())
+            // Blank lines are skipped before the header as between rows.
+            int headerLine = 0;
+            do
             {
-                throw new InvalidDataException($"{source} is empty; expected a header line with the column names, then the data rows.");
+                if (!reader.MoveNext())
+                {
+                    throw new InvalidDataException($"{source} is empty; expected a header line with the column names, then the data rows.");
+                }
+
+                headerLine++;
             }
+            while (IsBlank(reader.Current));
 
             SepReader.Row row = reader.Current;
+            // Counted here: Sep's LineNumberFrom of a first row that ends inside quotes is not its first line.
+            CheckQuotesClosed(row, source, headerLine, dataRow: 0);
             string[] header = new string[row.ColCount];
             for (int i = 0; i < header.Length; i++)
             {
@@ -69,9 +97,7 @@ internal static class CsvReading
         {
             cancellationToken.ThrowIfCancellationRequested();
             SepReader.Row row = reader.Current;
-            // A blank line, not a one-column row holding a quoted empty value ("" unescapes to nothing, but is a
-            // missing value to report).
-            if (row.ColCount == 1 && row.Span.IsEmpty)
+            if (IsBlank(row))
             {
                 continue;
             }
@@ -79,6 +105,7 @@ internal static class CsvReading
             dataRow++;
             read++;
             int line = row.LineNumberFrom;
+            CheckQuotesClosed(row, schema.Source, line, dataRow);
             if (row.ColCount != schema.Names.Count)
             {
                 throw CsvErrors.FieldCount(schema.Source, line, dataRow, row.ColCount, schema.Names.Count);
@@ -98,6 +125,28 @@ internal static class CsvReading
         return read;
     }
 
+    /// <summary>
+    /// Throws when <paramref name="row"/> ends inside a quoted field, which Sep allows only at the end of the input: a
+    /// quote was never closed and the rest of the input became part of this row. (A row that ends at a line break has an
+    /// even number of quotes in its raw text, escaped quotes being doubled.)
+    /// </summary>
+    private static void CheckQuotesClosed(SepReader.Row row, string source, int line, int dataRow)
+    {
+        ReadOnlySpan<char> text = row.Span;
+        if (!text.Contains('"') || text.Count('"') % 2 == 0)
+        {
+            return;
+        }
+
+        throw CsvErrors.UnclosedQuote(source, line, dataRow);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="row"/> is a blank line: not a one-column row holding a quoted empty value (<c>""</c>
+    /// unescapes to nothing, but is a missing value to report; the row's raw text keeps the quotes).
+    /// </summary>
+    private static bool IsBlank(SepReader.Row row) => row.ColCount == 1 && row.Span.IsEmpty;
+
     private static float ParseNumber(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)
     {
         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value))
@@ -105,7 +154,12 @@ internal static class CsvReading
             return value;
         }
 
-        throw CsvErrors.Value(source, line, row, column.Name, text, "a finite number such as 1.5 or -2e-3 (invariant culture)");
+        const string number = "a finite number such as 1.5 or -2e-3 (invariant culture)";
+        // Text that is no number at all (not "1,5", "NaN" or "1e39") may be a category column not declared as one.
+        bool looksLikeText = text.ContainsAnyExcept("0123456789+-.,eE \t") && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        throw CsvErrors.Value(source, line, row, column.Name, text, looksLikeText
+            ? $"{number}; if '{column.Name}' holds categories, list it in CsvReadOptions.CategoricalColumns"
+            : number);
     }
 
     private static float CategoryId(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)

@@ -39,10 +39,13 @@ internal sealed class CsvRowBuffer
     }
 
     /// <summary>Seals the vocabularies and builds the tensors of the rows added.</summary>
+    /// <exception cref="InvalidDataException">One-hot columns make a tensor too large for an array; the message names the largest vocabulary.</exception>
     public CsvData Build(CsvSchema schema)
     {
         CsvColumn[] columns = [.. schema.Columns];
         int[]?[] remaps = [.. columns.Select(c => c.Vocabulary?.Seal())];
+        CheckFits(schema.Source, schema.Features, "feature");
+        CheckFits(schema.Source, schema.Labels, "label");
         Tensor features = Fill(columns, remaps, 0, schema.Features.Length);
         Tensor? labels = schema.Labels.Length == 0 ? null : Fill(columns, remaps, schema.Features.Length, schema.Labels.Length);
         var vocabularies = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
@@ -57,6 +60,22 @@ internal sealed class CsvRowBuffer
             [.. schema.Features.SelectMany(c => c.TensorColumnNames())],
             [.. schema.Labels.SelectMany(c => c.TensorColumnNames())],
             vocabularies);
+    }
+
+    /// <summary>Throws when the (rows, width) tensor of <paramref name="columns"/> (vocabularies sealed) would not fit in an array.</summary>
+    private void CheckFits(string source, CsvColumn[] columns, string role)
+    {
+        long width = columns.Sum(c => (long)c.Width);
+        if (RowCount * width <= Array.MaxLength)
+        {
+            return;
+        }
+
+        // Rows alone fit (AddRow checks one value per column), so one-hot columns are what does not.
+        CsvColumn widest = columns.Where(c => c.Encoding == CategoricalEncoding.OneHot).MaxBy(c => c.Width)!;
+        string option = widest.IsLabel ? "LabelEncoding" : "CategoricalEncoding";
+        throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{source}: one-hot {role} column '{widest.Name}' has {widest.Width} categories; with the other columns that makes {RowCount} rows of {width} {role} values, more than one tensor holds ({Array.MaxLength}). Expected fewer categories, {option} Integer, or fewer rows at a time (CsvTable.ReadChunks)."));
     }
 
     /// <summary>Writes columns [first, first + count) of every row into a new (rows, width) tensor.</summary>

@@ -24,6 +24,9 @@ public static class CsvTable
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent, or name a column the file does not have.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">A folder of the path does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read, or the path is a folder.</exception>
+    /// <exception cref="IOException">The file cannot be read for another reason (these exceptions name the path).</exception>
     /// <exception cref="InvalidDataException">
     /// The file is empty or has no data rows; a row has another number of fields than the header; a value is missing or
     /// not a finite number; a categorical value is outside its fixed vocabulary.
@@ -56,9 +59,16 @@ public static class CsvTable
 
     /// <summary>
     /// Reads a CSV file in chunks of <paramref name="chunkRows"/> rows (the last may be shorter), so that a file larger
-    /// than memory can be trained on piece by piece. Categorical columns without a fixed vocabulary are collected by a
-    /// first pass over the file, so every chunk encodes a category with the same id as <see cref="Read(string, CsvReadOptions?, CancellationToken)"/> does.
+    /// than memory can be trained on piece by piece. The file is reopened on each enumeration, so the sequence can be
+    /// read for several epochs.
     /// </summary>
+    /// <remarks>
+    /// Categorical columns without a fixed vocabulary are collected by a pass over the whole file when the sequence is
+    /// first enumerated, so every chunk encodes a category with the same id as <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>
+    /// does. The vocabularies collected then are kept for every later enumeration (as Keras adapts a lookup layer once):
+    /// later epochs read the file once each, and a category added to the file afterwards is reported as outside the
+    /// vocabulary. Call this method again to collect afresh.
+    /// </remarks>
     /// <param name="path">The CSV file.</param>
     /// <param name="chunkRows">The rows per chunk, at least 1.</param>
     /// <param name="options">The separator, column names and roles; null for the defaults.</param>
@@ -67,36 +77,71 @@ public static class CsvTable
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkRows"/> is below 1.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent (thrown at once), or name a column the file does not have (thrown when enumerated).</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist (thrown at once).</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist (thrown at once, as by <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>).</exception>
+    /// <exception cref="DirectoryNotFoundException">A folder of the path does not exist (thrown at once).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read, or the path is a folder (thrown at once).</exception>
+    /// <exception cref="IOException">The file cannot be opened for another reason (thrown at once), or cannot be read when a later enumeration reopens it.</exception>
     /// <exception cref="InvalidDataException">As for <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>, thrown when the bad row is reached.</exception>
     public static IEnumerable<CsvData> ReadChunks(string path, int chunkRows, CsvReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         options = CsvOptionsCheck.Validate(options);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"The CSV file '{path}' does not exist.", path);
-        }
+        // Opened once now, so a missing or unreadable file is reported at once, with the exceptions Read throws.
+        File.OpenRead(path).Dispose();
 
-        bool collectFirst = CsvOptionsCheck.FirstWithoutVocabulary(options) is not null;
-        return Chunks(() => new StreamReader(path), options, path, chunkRows, collectFirst, cancellationToken);
+        return new FileChunks(() => new StreamReader(path), path, chunkRows, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// The chunks of a file, reopened on each enumeration through <paramref name="open"/>; open vocabularies are collected
+    /// by a first pass on the first enumeration and kept as fixed ones for the later enumerations.
+    /// </summary>
+    internal sealed class FileChunks(Func<TextReader> open, string source, int chunkRows, CsvReadOptions options, CancellationToken cancellationToken) : IEnumerable<CsvData>
+    {
+        private volatile CsvReadOptions? _fixed = CsvOptionsCheck.FirstWithoutVocabulary(options) is null ? options : null;
+
+        public IEnumerator<CsvData> GetEnumerator() => Enumerate().GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private IEnumerable<CsvData> Enumerate()
+        {
+            CsvReadOptions? fixedOptions = _fixed;
+            if (fixedOptions is null)
+            {
+                CsvSchema collected = CollectVocabularies(open, options, source, chunkRows, cancellationToken);
+                var vocabularies = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+                foreach (CsvColumn column in collected.Columns.Where(c => c.Vocabulary is not null))
+                {
+                    vocabularies[column.Name] = [.. column.Vocabulary!.Values];
+                }
+
+                fixedOptions = options.WithVocabularies(vocabularies);
+                _fixed = fixedOptions;
+            }
+
+            return Chunks(open, fixedOptions, source, chunkRows, cancellationToken);
+        }
     }
 
     /// <summary>
     /// Reads a CSV table from a reader (which stays open) in chunks of <paramref name="chunkRows"/> rows. A reader can be
-    /// read only once, so every categorical column needs a fixed vocabulary in <see cref="CsvReadOptions.Vocabularies"/>.
+    /// read only once, so every categorical column needs a fixed vocabulary in <see cref="CsvReadOptions.Vocabularies"/>,
+    /// and the sequence can be enumerated only once: to read the chunks for several epochs, pass the file's path to
+    /// <see cref="ReadChunks(string, int, CsvReadOptions?, CancellationToken)"/>, which reopens the file each time.
     /// </summary>
     /// <param name="reader">The CSV text.</param>
     /// <param name="chunkRows">The rows per chunk, at least 1.</param>
     /// <param name="options">The separator, column names and roles; null for the defaults.</param>
     /// <param name="sourceName">The name of the source in error messages; "CSV input" when null.</param>
     /// <param name="cancellationToken">Stops the read between rows.</param>
-    /// <returns>The chunks, read lazily as the sequence is enumerated.</returns>
+    /// <returns>The chunks, read lazily as the sequence is enumerated; a single-use sequence.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkRows"/> is below 1.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent or a categorical column has no fixed vocabulary (thrown at once).</exception>
     /// <exception cref="InvalidDataException">As for <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>, thrown when the bad row is reached.</exception>
+    /// <exception cref="InvalidOperationException">The sequence is enumerated a second time (thrown by <c>GetEnumerator</c>).</exception>
     public static IEnumerable<CsvData> ReadChunks(TextReader reader, int chunkRows, CsvReadOptions? options = null, string? sourceName = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -108,7 +153,24 @@ public static class CsvTable
             throw new ArgumentException($"Categorical column '{open}' has no vocabulary in Vocabularies; reading chunks from a TextReader needs every category list up front (a reader cannot be read twice to collect them). Pass a file path, or give the vocabulary.", nameof(options));
         }
 
-        return Chunks(() => new NonClosingTextReader(reader), options, sourceName ?? StreamSource, chunkRows, collectFirst: false, cancellationToken);
+        return new SingleUse(Chunks(() => new NonClosingTextReader(reader), options, sourceName ?? StreamSource, chunkRows, cancellationToken));
+    }
+
+    /// <summary>
+    /// The chunks of a <see cref="TextReader"/>, which can be enumerated once: the parser reads ahead, so after a first
+    /// enumeration (even a partial one) the reader stands somewhere past the rows handed out, often in the middle of a
+    /// row, and a second enumeration would take what follows for the header.
+    /// </summary>
+    private sealed class SingleUse(IEnumerable<CsvData> chunks) : IEnumerable<CsvData>
+    {
+        private int _enumerated;
+
+        public IEnumerator<CsvData> GetEnumerator() =>
+            Interlocked.Exchange(ref _enumerated, 1) == 0
+                ? chunks.GetEnumerator()
+                : throw new InvalidOperationException("These CSV chunks come from a TextReader, which can be read once, and were already enumerated; to read the chunks again (for several epochs), pass the file's path to CsvTable.ReadChunks, which reopens the file on each enumeration.");
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private static CsvData ReadAll(TextReader text, CsvReadOptions options, string source, CancellationToken cancellationToken)
@@ -121,17 +183,11 @@ public static class CsvTable
         return buffer.RowCount > 0 ? buffer.Build(schema) : throw NoRows(source, options);
     }
 
-    private static IEnumerable<CsvData> Chunks(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, bool collectFirst, CancellationToken cancellationToken)
+    /// <summary>Reads the chunks; every categorical column of <paramref name="options"/> has a fixed vocabulary.</summary>
+    private static IEnumerable<CsvData> Chunks(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, CancellationToken cancellationToken)
     {
-        CsvSchema? collected = null;
-        if (collectFirst)
-        {
-            collected = CollectVocabularies(open, options, source, chunkRows, cancellationToken);
-        }
-
-        using SepReader reader = CsvReading.Open(open(), options);
+        using SepReader reader = CsvReading.Open(open, options);
         CsvSchema schema = CsvReading.ReadSchema(reader, options, source);
-        schema = collected ?? schema;
         int dataRow = 0;
         while (true)
         {
@@ -153,7 +209,7 @@ public static class CsvTable
     /// <summary>Reads the whole file once (checking every value) to collect and seal the categorical columns' vocabularies.</summary>
     private static CsvSchema CollectVocabularies(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, CancellationToken cancellationToken)
     {
-        using SepReader reader = CsvReading.Open(open(), options);
+        using SepReader reader = CsvReading.Open(open, options);
         CsvSchema schema = CsvReading.ReadSchema(reader, options, source);
         int dataRow = 0;
         CsvRowBuffer buffer;

@@ -13,8 +13,10 @@ namespace NeuralNet.Data;
 /// </para>
 /// <para>
 /// Keras shuffles twice: the file list once with the seed (reproduced here, numpy's generator included), and the
-/// <c>tf.data</c> pipeline again on every epoch. The second shuffle is not reproduced; <c>Model.Fit</c> shuffles each
-/// epoch itself.
+/// <c>tf.data</c> pipeline again on every epoch. <see cref="EnumerateBatches"/> reshuffles too: each enumeration after
+/// the first reads the files in a new order drawn from the seed and the enumeration's number (Keras' own epoch orders,
+/// drawn by TensorFlow's generator through a buffer of 8 batches, are not reproduced). <c>Model.Fit</c> does not
+/// reshuffle a stream of batches; it keeps the order the stream gives.
 /// </para>
 /// </remarks>
 public static class ImageFolder
@@ -31,6 +33,8 @@ public static class ImageFolder
     /// The folder has no class sub-folders or no images, the split leaves a subset empty, an image cannot be decoded (the
     /// message names its path), or the images do not fit in one tensor (use <see cref="EnumerateBatches"/>).
     /// </exception>
+    /// <exception cref="IOException">An image file cannot be read, for example because it was deleted after the folder was listed (<see cref="FileNotFoundException"/>); the message names it.</exception>
+    /// <exception cref="UnauthorizedAccessException">An image file may not be read; the message names it.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static ImageFolderData Load(string directory, ImageFolderOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -52,6 +56,8 @@ public static class ImageFolder
     /// <exception cref="ArgumentException">The options break Keras' rules, or a class name is not a sub-folder.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
+    /// <exception cref="IOException">As for <see cref="Load"/>.</exception>
+    /// <exception cref="UnauthorizedAccessException">As for <see cref="Load"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static (ImageFolderData Training, ImageFolderData Validation) LoadSplit(string directory, ImageFolderOptions options, CancellationToken cancellationToken = default)
     {
@@ -69,10 +75,18 @@ public static class ImageFolder
     /// Lists the folder now and reads it lazily, <see cref="ImageFolderOptions.BatchSize"/> images at a time (the last
     /// batch may be smaller), so a folder larger than memory can be trained on batch by batch.
     /// </summary>
+    /// <remarks>
+    /// With <see cref="ImageFolderOptions.Shuffle"/> on, the sequence is reshuffled each time it is enumerated, as Keras'
+    /// dataset is every epoch: the first enumeration reads the files in Keras' order (that of <see cref="Load"/>), each
+    /// later one in a new permutation drawn from the seed and the enumeration's number, so the same
+    /// <see cref="ImageFolderOptions.Seed"/> gives the same sequence of epochs. Call this method once and enumerate the
+    /// result every epoch: a new call starts again from the first order. Without shuffling every enumeration reads the
+    /// files in sorted order.
+    /// </remarks>
     /// <param name="directory">The folder, holding one sub-folder of images per class.</param>
     /// <param name="options">As for <see cref="Load"/>.</param>
     /// <param name="cancellationToken">Stops the read between images.</param>
-    /// <returns>The batches in file order, each with new tensors.</returns>
+    /// <returns>The batches, each with new tensors; enumerating again reshuffles when shuffling.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="directory"/> is null.</exception>
     /// <exception cref="ArgumentException">The options break Keras' rules, or a class name is not a sub-folder (thrown at once).</exception>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist (thrown at once).</exception>
@@ -80,19 +94,36 @@ public static class ImageFolder
     /// The folder has no images or the split leaves a subset empty (thrown at once); an image cannot be decoded (thrown
     /// when its batch is read).
     /// </exception>
+    /// <exception cref="IOException">An image file cannot be read, for example because it was deleted after the folder was listed (thrown when its batch is read; the message names it).</exception>
+    /// <exception cref="UnauthorizedAccessException">An image file may not be read (thrown when its batch is read; the message names it).</exception>
     public static IEnumerable<ImageFolderData> EnumerateBatches(string directory, ImageFolderOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(directory);
         (ImageFolderOptions checkedOptions, uint? seed) = ImageFolderOptionsCheck.Validate(options, bothSubsets: false);
         ImageIndex index = Select(ImageIndex.List(directory, checkedOptions, seed), checkedOptions, directory);
-        return Batches(index, checkedOptions, cancellationToken);
+        return new ImageBatches(index, checkedOptions, seed, cancellationToken);
     }
 
-    private static IEnumerable<ImageFolderData> Batches(ImageIndex index, ImageFolderOptions options, CancellationToken cancellationToken)
+    /// <summary>The batches of <see cref="EnumerateBatches"/>: the index in a new order for every enumeration after the first when shuffling.</summary>
+    private sealed class ImageBatches(ImageIndex index, ImageFolderOptions options, uint? seed, CancellationToken cancellationToken) : IEnumerable<ImageFolderData>
     {
-        for (int start = 0; start < index.Paths.Length; start += options.BatchSize)
+        private int _enumerations;
+
+        public IEnumerator<ImageFolderData> GetEnumerator()
         {
-            yield return Read(index, start, Math.Min(options.BatchSize, index.Paths.Length - start), options, cancellationToken);
+            int enumeration = Interlocked.Increment(ref _enumerations) - 1;
+            ImageIndex order = seed is uint value && enumeration > 0 ? index.Reshuffled(value, enumeration) : index;
+            return Batches(order, options, cancellationToken).GetEnumerator();
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private static IEnumerable<ImageFolderData> Batches(ImageIndex index, ImageFolderOptions options, CancellationToken cancellationToken)
+        {
+            for (int start = 0; start < index.Paths.Length; start += options.BatchSize)
+            {
+                yield return Read(index, start, Math.Min(options.BatchSize, index.Paths.Length - start), options, cancellationToken);
+            }
         }
     }
 

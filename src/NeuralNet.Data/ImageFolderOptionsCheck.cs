@@ -1,6 +1,8 @@
+using static System.FormattableString;
+
 namespace NeuralNet.Data;
 
-/// <summary>Checks <see cref="ImageFolderOptions"/> with Keras' rules, before the folder is read.</summary>
+/// <summary>Checks <see cref="ImageFolderOptions"/> with Keras' rules, before the folder is read. Messages format numbers in the invariant culture.</summary>
 internal static class ImageFolderOptionsCheck
 {
     /// <summary>Validates the options and returns the shuffle seed to use (null when not shuffling).</summary>
@@ -12,41 +14,41 @@ internal static class ImageFolderOptionsCheck
         if (!Enum.IsDefined(options.LabelMode) || !Enum.IsDefined(options.ColorMode) || !Enum.IsDefined(options.Interpolation)
             || (options.Subset is ImageSubset subset && !Enum.IsDefined(subset)))
         {
-            throw new ArgumentException($"An enum option is out of range (LabelMode {(int)options.LabelMode}, ColorMode {(int)options.ColorMode}, Interpolation {(int)options.Interpolation}, Subset {(int?)options.Subset}); expected a defined value.", nameof(options));
+            throw new ArgumentException(Invariant($"An enum option is out of range (LabelMode {(int)options.LabelMode}, ColorMode {(int)options.ColorMode}, Interpolation {(int)options.Interpolation}, Subset {(int?)options.Subset}); expected a defined value."), nameof(options));
         }
 
         (int height, int width) = options.ImageSize;
         if (height < 1 || width < 1 || (long)height * width * 4 > Array.MaxLength)
         {
-            throw new ArgumentException($"Invalid ImageSize ({height}, {width}); expected a (height, width) of positive integers.", nameof(options));
+            throw new ArgumentException(Invariant($"Invalid ImageSize ({height}, {width}); expected a (height, width) of positive integers."), nameof(options));
         }
 
         if (options.BatchSize < 1)
         {
-            throw new ArgumentException($"Invalid BatchSize {options.BatchSize}; expected a positive integer.", nameof(options));
+            throw new ArgumentException(Invariant($"Invalid BatchSize {options.BatchSize}; expected a positive integer."), nameof(options));
         }
 
         double split = options.ValidationSplit;
         if (double.IsNaN(split) || split < 0 || split >= 1)
         {
-            throw new ArgumentException($"ValidationSplit must be between 0 and 1 (0 for no split). Received: {split}.", nameof(options));
+            throw new ArgumentException(Invariant($"ValidationSplit must be between 0 and 1 (0 for no split). Received: {split}."), nameof(options));
         }
 
         if (bothSubsets)
         {
             if (split == 0 || options.Subset is not null)
             {
-                throw new ArgumentException($"LoadSplit returns both subsets: it needs a ValidationSplit in (0, 1) and no Subset. Received: ValidationSplit={split}, Subset={options.Subset?.ToString() ?? "null"}.", nameof(options));
+                throw new ArgumentException(Invariant($"LoadSplit returns both subsets: it needs a ValidationSplit in (0, 1) and no Subset. Received: ValidationSplit={split}, Subset={options.Subset?.ToString() ?? "null"}."), nameof(options));
             }
         }
         else if ((split > 0) != (options.Subset is not null))
         {
-            throw new ArgumentException($"If Subset is set, ValidationSplit must be set, and inversely. Received: ValidationSplit={split}, Subset={options.Subset?.ToString() ?? "null"}.", nameof(options));
+            throw new ArgumentException(Invariant($"If Subset is set, ValidationSplit must be set, and inversely. Received: ValidationSplit={split}, Subset={options.Subset?.ToString() ?? "null"}."), nameof(options));
         }
 
         if (options.Seed is long seed && (seed < 0 || seed > uint.MaxValue))
         {
-            throw new ArgumentException($"Seed must be in [0, {uint.MaxValue}] (numpy's RandomState seeds). Received: {seed}.", nameof(options));
+            throw new ArgumentException(Invariant($"Seed must be in [0, {uint.MaxValue}] (numpy's RandomState seeds). Received: {seed}."), nameof(options));
         }
 
         if (split > 0 && options.Shuffle && options.Seed is null)
@@ -63,7 +65,7 @@ internal static class ImageFolderOptionsCheck
 
             if (options.ClassNames.Count == 0 || options.ClassNames.Any(string.IsNullOrEmpty) || options.ClassNames.Distinct(StringComparer.Ordinal).Count() != options.ClassNames.Count)
             {
-                throw new ArgumentException($"ClassNames must be distinct, non-empty names. Received: [{string.Join(", ", options.ClassNames)}].", nameof(options));
+                throw new ArgumentException(Invariant($"ClassNames must be distinct, non-empty names. Received: [{string.Join(", ", options.ClassNames)}]."), nameof(options));
             }
         }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace NeuralNet.Data;
 
 /// <summary>
@@ -83,11 +85,32 @@ internal sealed class ImageIndex
         int training = Paths.Length - validation;
         if (validation == 0 || training == 0)
         {
-            throw new InvalidDataException($"A validation split of {validationSplit} of the {Paths.Length} images in '{directory}' leaves {training} for training and {validation} for validation; expected at least one image in each subset.");
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"A validation split of {validationSplit} of the {Paths.Length} images in '{directory}' leaves {training} for training and {validation} for validation; expected at least one image in each subset."));
         }
 
         (int start, int count) = subset == ImageSubset.Training ? (0, training) : (training, validation);
         return new ImageIndex(Paths[start..(start + count)], Labels?[start..(start + count)], ClassNames);
+    }
+
+    /// <summary>
+    /// The same files in the order of the <paramref name="enumeration"/>-th reshuffle (1 for the second pass over the
+    /// files): a permutation drawn by a generator seeded from <paramref name="seed"/> and the enumeration, so the same
+    /// seed gives the same sequence of orders.
+    /// </summary>
+    public ImageIndex Reshuffled(uint seed, int enumeration)
+    {
+        // Any fixed mix will do; this one (the golden-ratio constant) gives each enumeration a far-away MT19937 seed.
+        uint mixed = unchecked(seed ^ ((uint)enumeration * 0x9E3779B9u));
+        string[] paths = [.. Paths];
+        new NumpyRandomState(mixed).Shuffle(paths.AsSpan());
+        int[]? labels = null;
+        if (Labels is not null)
+        {
+            labels = [.. Labels];
+            new NumpyRandomState(mixed).Shuffle(labels.AsSpan());
+        }
+
+        return new ImageIndex(paths, labels, ClassNames);
     }
 
     private static string[] ClassFolders(string directory, IReadOnlyList<string>? requested)
@@ -109,16 +132,29 @@ internal sealed class ImageIndex
             : throw new ArgumentException($"Class '{missing}' of ClassNames is not a sub-folder of '{directory}'; expected names among: {string.Join(", ", folders)}.", "options");
     }
 
-    /// <summary>The images under <paramref name="folder"/> and its sub-folders (symbolic links to folders not followed), ordered as Keras' <c>os.walk</c> sorted by folder, then by name.</summary>
+    /// <summary>
+    /// The images under <paramref name="folder"/> and its sub-folders, ordered as Keras' <c>os.walk</c> sorted by folder,
+    /// then by name. Links to folders (symbolic links, and junctions on Windows: whatever has a link target) are not
+    /// followed, as <c>os.walk(followlinks=False)</c>; other reparse points, such as cloud-file placeholders, are
+    /// ordinary folders.
+    /// </summary>
     private static IEnumerable<string> ImageFiles(string folder)
     {
+        var options = new EnumerationOptions { AttributesToSkip = 0, MatchType = MatchType.Win32 };
         var folders = new List<string> { folder };
-        folders.AddRange(Directory.EnumerateDirectories(folder, "*", new EnumerationOptions
+        var pending = new Stack<string>([folder]);
+        while (pending.TryPop(out string? parent))
         {
-            RecurseSubdirectories = true,
-            AttributesToSkip = FileAttributes.ReparsePoint,
-            MatchType = MatchType.Win32,
-        }));
+            foreach (string child in Directory.EnumerateDirectories(parent, "*", options))
+            {
+                if (new DirectoryInfo(child).LinkTarget is null)
+                {
+                    folders.Add(child);
+                    pending.Push(child);
+                }
+            }
+        }
+
         folders.Sort(StringComparer.Ordinal);
         foreach (string root in folders)
         {

@@ -12,7 +12,7 @@ public class CsvTableErrorTests
 
         var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(path, new CsvReadOptions { LabelColumns = ["species"] }));
 
-        Assert.Equal($"{path}: line 4 (data row 2), column 'petal': found 'abc'; expected a finite number such as 1.5 or -2e-3 (invariant culture).", ex.Message);
+        Assert.Equal($"{path}: line 4 (data row 2), column 'petal': found 'abc'; expected a finite number such as 1.5 or -2e-3 (invariant culture); if 'petal' holds categories, list it in CsvReadOptions.CategoricalColumns.", ex.Message);
         Assert.Equal(path, ex.Data["FileName"]);
         Assert.Equal(4, ex.Data["Line"]);
         Assert.Equal(2, ex.Data["Row"]);
@@ -42,6 +42,7 @@ public class CsvTableErrorTests
     {
         var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader($"a\n\"{value}\"\n")));
         Assert.Contains($"found '{value}'", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("CategoricalColumns", ex.Message, StringComparison.Ordinal); // a number, if a bad one
     }
 
     [Fact]
@@ -121,10 +122,95 @@ public class CsvTableErrorTests
         Assert.Equal("CSV input: the column names hold 'a' twice (fields 1 and 2); expected the label column once.", ex.Message);
     }
 
-    [Fact]
-    public void Read_QuoteAsSeparator_Rejected()
+    [Theory]
+    [InlineData('"', "\"")]
+    [InlineData('#', "#")]
+    [InlineData('\n', "\\n")]
+    [InlineData('\0', "\\u0000")]
+    [InlineData('é', "\\u00E9")]
+    public void Read_SeparatorSepRejects_RejectedByTheOptionCheckNamingIt(char separator, string shown)
     {
-        Assert.Throws<ArgumentException>(() => CsvTable.Read(new StringReader("a\n1\n"), new CsvReadOptions { Separator = '"' }));
+        var ex = Assert.Throws<ArgumentException>(() => CsvTable.Read(new StringReader("a\n1\n"), new CsvReadOptions { Separator = separator }));
+        Assert.StartsWith($"Separator is '{shown}', which cannot separate fields; expected '\\t' or a character with code 31 to 126 other than '\"' (it quotes) and '#'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("options", ex.ParamName);
+    }
+
+    [Fact]
+    public void ReadChunks_PathWithBadSeparator_RejectedBeforeTheFileIsOpened()
+    {
+        using var folder = new TempFolder();
+        string path = folder.WriteText("t.csv", "a\n1\n");
+        // Thrown by the call, not when the chunks are enumerated (where Sep used to throw its own message).
+        var ex = Assert.Throws<ArgumentException>(() => CsvTable.ReadChunks(path, 2, new CsvReadOptions { Separator = '#' }));
+        Assert.StartsWith("Separator is '#'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Separator_EveryChar_AcceptedExactlyWhenSepAcceptsIt()
+    {
+        foreach (int c in Enumerable.Range(0, 300).Append(0x2028).Append(char.MaxValue))
+        {
+            bool sepAccepts;
+            try
+            {
+                _ = new nietras.SeparatedValues.Sep((char)c);
+                sepAccepts = true;
+            }
+            catch (ArgumentException)
+            {
+                sepAccepts = false;
+            }
+
+            Assert.True(sepAccepts == CsvOptionsCheck.IsSeparator((char)c), $"char {c}: Sep {(sepAccepts ? "accepts" : "rejects")} it");
+        }
+    }
+
+    [Fact]
+    public void Open_ParserRejectsTheOptions_DisposesTheReader()
+    {
+        var text = new DisposalRecordingReader("a\n1\n");
+        Assert.ThrowsAny<ArgumentException>(() => CsvReading.Open(() => text, new CsvReadOptions { Separator = '#' })); // unchecked options reach Sep
+        Assert.True(text.Disposed);
+    }
+
+    private sealed class DisposalRecordingReader(string text) : StringReader(text)
+    {
+        public bool Disposed { get; private set; }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData("\t")]
+    public void Read_FixedVocabularyWithABlankCategory_RejectedNamingTheColumn(string blank)
+    {
+        var options = new CsvReadOptions
+        {
+            CategoricalColumns = ["c"],
+            Vocabularies = new Dictionary<string, IReadOnlyList<string>> { ["c"] = ["x", blank] },
+        };
+        var ex = Assert.Throws<ArgumentException>(() => CsvTable.Read(new StringReader("c\nx\n"), options));
+        Assert.Equal($"The vocabulary of 'c' has the blank category '{blank}' at index 1, which no cell can match (a blank cell is a missing value); expected categories with text. (Parameter 'options')", ex.Message);
+    }
+
+    [Fact]
+    public void Read_OneHotColumnWithTooManyCategoriesForOneTensor_NamesTheColumnAndItsSize()
+    {
+        var text = new System.Text.StringBuilder("x,id\n");
+        for (int i = 0; i < 50_000; i++)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"{i},c{i}\n");
+        }
+
+        var options = new CsvReadOptions { CategoricalColumns = ["id"], CategoricalEncoding = CategoricalEncoding.OneHot };
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader(text.ToString()), options, "ids.csv"));
+        Assert.Equal($"ids.csv: one-hot feature column 'id' has 50000 categories; with the other columns that makes 50000 rows of 50001 feature values, more than one tensor holds ({Array.MaxLength}). Expected fewer categories, CategoricalEncoding Integer, or fewer rows at a time (CsvTable.ReadChunks).", ex.Message);
     }
 
     [Fact]

@@ -123,6 +123,30 @@ public class CsvTableTests
         Assert.Equal([1f, 2f, 3f, 4f], data.Features.ToArray());
     }
 
+    [Theory]
+    [InlineData("\na,b\n1,2\n")]
+    [InlineData("\r\n\r\na,b\r\n1,2\r\n")]
+    public void Read_BlankLinesBeforeTheHeader_Skipped(string text)
+    {
+        CsvData data = CsvTable.Read(new StringReader(text));
+        Assert.Equal(["a", "b"], data.FeatureNames);
+        Assert.Equal([1f, 2f], data.Features.ToArray());
+    }
+
+    [Fact]
+    public void Read_BlankLineBeforeTheHeader_LaterLinesNumberedInTheFile()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("\na,b\n1,x\n")));
+        Assert.StartsWith("CSV input: line 3 (data row 1), column 'b': found 'x'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_OnlyBlankLines_SaysItIsEmpty()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("\n\n")));
+        Assert.Equal("CSV input is empty; expected a header line with the column names, then the data rows.", ex.Message);
+    }
+
     [Fact]
     public void Read_OneColumnQuotedEmptyValue_IsMissingNotABlankLine()
     {

@@ -43,6 +43,22 @@ public class ImageFolderErrorTests
     }
 
     [Fact]
+    public void EnumerateBatches_FileDeletedAfterListing_FileNotFoundNamingIt()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("a", "1.png"), 1, 1, 1);
+        string gone = TestImages.WriteSolid(folder.File("a", "2.png"), 2, 2, 2);
+        IEnumerable<ImageFolderData> batches = ImageFolder.EnumerateBatches(folder.Root, new ImageFolderOptions { ImageSize = (2, 2), Shuffle = false, BatchSize = 1 });
+        File.Delete(gone);
+
+        using IEnumerator<ImageFolderData> enumerator = batches.GetEnumerator();
+        Assert.True(enumerator.MoveNext());
+        var ex = Assert.Throws<FileNotFoundException>(() => enumerator.MoveNext());
+        Assert.Contains(gone, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(gone, ex.FileName);
+    }
+
+    [Fact]
     public void Load_FolderWithoutSubFolders_SaysOneSubFolderPerClassIsExpected()
     {
         using var folder = new TempFolder();
@@ -110,6 +126,29 @@ public class ImageFolderErrorTests
     {
         Assert.Throws<ArgumentException>(() => ImageFolder.LoadSplit("unused", new ImageFolderOptions { ValidationSplit = 0.2, Subset = ImageSubset.Training, Seed = 1 }));
         Assert.Throws<ArgumentException>(() => ImageFolder.LoadSplit("unused", new ImageFolderOptions { Seed = 1 }));
+    }
+
+    [Fact]
+    public void Load_OptionErrorsUnderGermanCulture_NumbersInvariant()
+    {
+        using var culture = new CultureScope("de-DE");
+        var split = Assert.Throws<ArgumentException>(() => ImageFolder.Load("unused", new ImageFolderOptions { ValidationSplit = 1.5, Seed = 1 }));
+        Assert.StartsWith("ValidationSplit must be between 0 and 1 (0 for no split). Received: 1.5.", split.Message, StringComparison.Ordinal);
+        var both = Assert.Throws<ArgumentException>(() => ImageFolder.LoadSplit("unused", new ImageFolderOptions { ValidationSplit = 0.25, Subset = ImageSubset.Training, Seed = 1 }));
+        Assert.Contains("Received: ValidationSplit=0.25, Subset=Training.", both.Message, StringComparison.Ordinal);
+        var subset = Assert.Throws<ArgumentException>(() => ImageFolder.Load("unused", new ImageFolderOptions { ValidationSplit = 0.5, Seed = 1 }));
+        Assert.Contains("Received: ValidationSplit=0.5, Subset=null.", subset.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SplitLeavingASubsetEmptyUnderGermanCulture_NumbersInvariant()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("a", "1.png"), 1, 1, 1);
+        TestImages.WriteSolid(folder.File("a", "2.png"), 2, 2, 2);
+        using var culture = new CultureScope("de-DE");
+        var ex = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(folder.Root, new ImageFolderOptions { ValidationSplit = 0.25, Subset = ImageSubset.Validation, Seed = 1 }));
+        Assert.StartsWith($"A validation split of 0.25 of the 2 images in '{folder.Root}' leaves 2 for training and 0 for validation", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

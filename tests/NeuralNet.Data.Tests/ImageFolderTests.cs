@@ -29,14 +29,64 @@ public class ImageFolderTests
         Assert.Equal([Path.Combine(folder.Root, "cat", "a.png"), Path.Combine(folder.Root, "dog", "b.png")], data.FilePaths);
     }
 
+    // Pixels on which libpng's truncated 15-bit weights and PIL's rounded 16-bit ones disagree (and some on which they agree).
+    private static readonly byte[] s_grayProbe = [10, 200, 30, 255, 0, 0, 0, 255, 0, 0, 0, 255, 1, 2, 3, 200, 100, 50, 77, 77, 78, 254, 255, 255];
+
+    // TensorFlow's decode_png(channels=1) of s_grayProbe: png_set_rgb_to_gray(png, 1, 0.299, 0.587) as png_io.cc calls
+    // it, run on libpng 1.6.39 (Debian 12) on the same file.
+    private static readonly float[] s_libpngGray = [123, 76, 149, 29, 1, 124, 77, 254];
+
+    // PIL's convert("L") (Pillow's rgb2l: (19595 R + 38470 G + 7471 B + 0x8000) >> 16) of s_grayProbe.
+    private static readonly float[] s_pilGray = [124, 76, 150, 29, 2, 124, 77, 255];
+
+    private static readonly ImageFolderOptions s_grayRow = new() { Shuffle = false, ImageSize = (1, 8), ColorMode = ImageColorMode.Grayscale };
+
     [Fact]
-    public void Load_Grayscale_PilLumaRounded()
+    public void Load_GrayscaleRgbPng_LibpngTruncatedLumaAsTensorFlow()
+    {
+        using var folder = new TempFolder();
+        RawPng.WriteRgbRow(folder.File("c", "x.png"), s_grayProbe);
+        ImageFolderData data = ImageFolder.Load(folder.Root, s_grayRow);
+        Assert.Equal(new TensorShape(1, 1, 8, 1), data.Images.Shape);
+        Assert.Equal(s_libpngGray, data.Images.ToArray());
+    }
+
+    [Fact]
+    public void Load_GrayscalePalettePng_LibpngTruncatedLumaAsTensorFlow()
+    {
+        using var folder = new TempFolder();
+        RawPng.WritePaletteRow(folder.File("c", "x.png"), 8, depth: 4, s_grayProbe, [0x01, 0x23, 0x45, 0x67]);
+        Assert.Equal(s_libpngGray, ImageFolder.Load(folder.Root, s_grayRow).Images.ToArray());
+    }
+
+    [Fact]
+    public void Load_GrayscalePngWritten_BySkiaSharp_LibpngLuma()
     {
         using var folder = new TempFolder();
         TestImages.WriteSolid(folder.File("c", "x.png"), 10, 200, 30, size: 2);
         ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), ColorMode = ImageColorMode.Grayscale });
-        Assert.Equal(new TensorShape(1, 2, 2, 1), data.Images.Shape);
-        Assert.All(data.Images.ToArray(), v => Assert.Equal(124f, v)); // 0.299*10 + 0.587*200 + 0.114*30 = 123.81
+        Assert.All(data.Images.ToArray(), v => Assert.Equal(123f, v)); // PIL rounds 0.299*10 + 0.587*200 + 0.114*30 = 123.81 to 124
+    }
+
+    [Theory]
+    [InlineData("sRGB")]
+    [InlineData("gAMA")]
+    public void Load_GrayscalePngWithGammaChunk_PilLuma(string chunk)
+    {
+        // libpng converts such files in linear light (sRGB: 157 for the first pixel); that is not reproduced.
+        using var folder = new TempFolder();
+        byte[] data = chunk == "sRGB" ? [0] : [0, 0, 0xb1, 0x8f]; // rendering intent 0; gamma 45455 / 100000
+        RawPng.WriteRgbRow(folder.File("c", "x.png"), s_grayProbe, (chunk, data));
+        Assert.Equal(s_pilGray, ImageFolder.Load(folder.Root, s_grayRow).Images.ToArray());
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82 })]
+    [InlineData(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10, 255, 255, 255, 255, 73, 68, 65, 84 })]
+    [InlineData(new byte[] { 1, 2, 3 })]
+    public void IsPlainColourPng_TruncatedOrForeign_False(byte[] file)
+    {
+        Assert.False(ImageDecoding.IsPlainColourPng(file));
     }
 
     [Fact]
@@ -99,6 +149,29 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void Load_SymbolicLinkToAFolder_NotFollowedAsKerasOsWalk()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("a", "1.png"), 1, 1, 1);
+        TestImages.WriteSolid(folder.File("outside", "2.png"), 2, 2, 2);
+        try
+        {
+            Directory.CreateSymbolicLink(folder.File("a", "linked"), folder.File("outside"));
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return; // Windows without the right to create links
+        }
+
+        Directory.CreateDirectory(folder.File("a", "real", "deeper"));
+        TestImages.WriteSolid(folder.File("a", "real", "deeper", "3.png"), 3, 3, 3);
+
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (1, 1), ClassNames = ["a"] });
+
+        Assert.Equal([Path.Combine("a", "1.png"), Path.Combine("a", "real", "deeper", "3.png")], data.FilePaths.Select(p => Path.GetRelativePath(folder.Root, p)));
+    }
+
+    [Fact]
     public void Load_LabelModes_CategoricalOneHotBinaryColumnNoneWithoutLabels()
     {
         using var folder = new TempFolder();
@@ -157,6 +230,53 @@ public class ImageFolderTests
         Assert.Equal(all.Images.ToArray(), batches.SelectMany(b => b.Images.ToArray()));
         Assert.Equal(all.Labels!.ToArray(), batches.SelectMany(b => b.Labels!.ToArray()));
         Assert.Equal(all.FilePaths, batches.SelectMany(b => b.FilePaths));
+    }
+
+    [Fact]
+    public void EnumerateBatches_EnumeratedAgainWithShuffle_NewOrderEachTimeSameForTheSameSeed()
+    {
+        using var folder = new TempFolder();
+        for (int i = 0; i < 12; i++)
+        {
+            TestImages.WriteSolid(folder.File(i % 2 == 0 ? "a" : "b", $"{i:D2}.png"), (byte)i, 0, 0, size: 1);
+        }
+
+        var options = new ImageFolderOptions { ImageSize = (1, 1), BatchSize = 5, Seed = 1 };
+        IEnumerable<ImageFolderData> batches = ImageFolder.EnumerateBatches(folder.Root, options);
+        string[][] epochs = [.. Enumerable.Range(0, 3).Select(_ => batches.SelectMany(b => b.FilePaths).ToArray())];
+
+        Assert.Equal(ImageFolder.Load(folder.Root, options).FilePaths, epochs[0]); // the first pass: Keras' file order
+        Assert.NotEqual(epochs[0], epochs[1]);
+        Assert.NotEqual(epochs[1], epochs[2]);
+        Assert.All(epochs, e => Assert.Equal(epochs[0].Order(StringComparer.Ordinal), e.Order(StringComparer.Ordinal)));
+
+        IEnumerable<ImageFolderData> again = ImageFolder.EnumerateBatches(folder.Root, options);
+        Assert.Equal(epochs[0], again.SelectMany(b => b.FilePaths));
+        Assert.Equal(epochs[1], again.SelectMany(b => b.FilePaths));
+
+        // Labels and pixels follow their files into the new order.
+        foreach (ImageFolderData batch in batches)
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                int number = int.Parse(Path.GetFileNameWithoutExtension(batch.FilePaths[i]), System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(number % 2, batch.Labels![i]);
+                Assert.Equal(number, batch.Images[i, 0, 0, 0]);
+            }
+        }
+    }
+
+    [Fact]
+    public void EnumerateBatches_EnumeratedAgainWithoutShuffle_SameSortedOrder()
+    {
+        using var folder = new TempFolder();
+        for (int i = 0; i < 6; i++)
+        {
+            TestImages.WriteSolid(folder.File("a", $"{i}.png"), (byte)i, 0, 0, size: 1);
+        }
+
+        IEnumerable<ImageFolderData> batches = ImageFolder.EnumerateBatches(folder.Root, new ImageFolderOptions { ImageSize = (1, 1), BatchSize = 4, Shuffle = false });
+        Assert.Equal(batches.SelectMany(b => b.FilePaths), batches.SelectMany(b => b.FilePaths));
     }
 
     [Fact]

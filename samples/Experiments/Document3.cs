@@ -229,7 +229,8 @@ internal static class Document3
             .Compiled(new Adam(0.0005f)), batch: 16);
         ctx.SaveHistory("E3.9", "history", o.Run.History, "E3.9 Adam 0.0005, batch 16");
         return [new("E3.9", "Adam 0.0005, batch 16", "val 0.9763 (epoch 5); test 0.978 (progress bar: 0.9739)", Inv($"val {F4(o.Run.History["val_accuracy"][^1])}; test {F4(o.Test)}"), o.Run.History.EpochCount, o.Run.Seconds,
-            EvaluateNote)];
+            EvaluateNote + " The document builds optimizador = Adam(learning_rate=0.0005) but compiles with optimizer, a variable no cell shown sets, " +
+            "so the optimizer its run used is unknown; we run the intended Adam(0.0005).")];
     }
 
     private static IReadOnlyList<ResultRow> E310(ExperimentContext ctx)

@@ -80,16 +80,24 @@ internal static class Document3
     {
         int[] widths = [216, 512, 1024];
         var outcomes = widths.ToDictionary(w => w, w => w == 512 ? Linear512(ctx) : Run(ctx, $"hidden {w} linear", () => Hidden(ctx, w, null)));
-        // FLOPs of a Dense layer as the document counts them: 2 * in * out + out.
-        static double MFlops(int w) => ((2.0 * 784 * w) + w + (2.0 * w * 10) + 10) / 1e6;
+        // FLOPs of a Dense layer as the document's calcular_flops counts them, 2 * in * out + out, and "MFLOPs" as it
+        // divides them: by 1024 * 1024, not 10^6.
+        static double MFlops(int w) => ((2.0 * 784 * w) + w + (2.0 * w * 10) + 10) / (1024.0 * 1024.0);
         string folder = ctx.FolderFor("E3.2");
+        // The document plots the training curves of every width (the 512 model is E3.1's run).
+        foreach (int w in widths)
+        {
+            ctx.SaveHistory("E3.2", Inv($"history-{w}"), outcomes[w].Run.History, Inv($"E3.2 784-{w} (linear)-10"));
+        }
+
         string[] labels = widths.Select(w => Inv($"hidden {w}")).ToArray();
         BarChart.Save(Path.Combine(folder, "parameters.png"), labels, widths.Select(w => (double)outcomes[w].Run.Model.ParameterCount).ToArray(), "E3.2 parameters per model", "parameters", "N0");
-        BarChart.Save(Path.Combine(folder, "mflops.png"), labels, widths.Select(MFlops).ToArray(), "E3.2 MFLOPs per sample (forward)", "MFLOPs", "0.00");
+        BarChart.Save(Path.Combine(folder, "mflops.png"), labels, widths.Select(MFlops).ToArray(), "E3.2 MFLOPs per sample (forward; FLOPs / 1024^2, as the document)", "MFLOPs", "0.00");
         BarChart.Save(Path.Combine(folder, "test-accuracy.png"), labels, widths.Select(w => outcomes[w].Test).ToArray(), "E3.2 test accuracy", "accuracy", "0.0000");
         string[] documented = ["0.918", "0.916", "0.913"];
         return widths.Select((w, i) => new ResultRow("E3.2", Inv($"hidden {w}: {Count(outcomes[w].Run.Model.ParameterCount)} params, {MFlops(w):0.00} MFLOPs"),
-            documented[i], Inv($"test {F4(outcomes[w].Test)}"), outcomes[w].Run.History.EpochCount, outcomes[w].Run.Seconds)).ToList();
+            documented[i], Inv($"test {F4(outcomes[w].Test)}"), outcomes[w].Run.History.EpochCount, outcomes[w].Run.Seconds,
+            "MFLOPs as the document's calcular_flops: (2 x in x out + out) per Dense layer, divided by 1024^2.")).ToList();
     }
 
     private static IReadOnlyList<ResultRow> E33(ExperimentContext ctx)
@@ -155,6 +163,8 @@ internal static class Document3
     {
         LongRun r = Linear30(ctx);
         int epochs = r.Outcome.Run.History.EpochCount;
+        // The document plots its callback run; ours is the same run as E3.4's, so the curves are E3.4's.
+        ctx.SaveHistory("E3.5", "history", r.Outcome.Run.History, "E3.5 linear model with the loss < 0.20 callback, 30 epochs");
         return
         [
             new("E3.5", "stop when loss < 0.20", "never fires: all 30 epochs run",
@@ -195,6 +205,7 @@ internal static class Document3
         Outcome glorot = Relu512(ctx);
         ctx.SaveHistory("E3.7", "zeros", zeros.Run.History, "E3.7 zeros initialization");
         ctx.SaveHistory("E3.7", "random-normal", normal.Run.History, "E3.7 RandomNormal(0, 0.05)");
+        ctx.SaveHistory("E3.7", "glorot-uniform", glorot.Run.History, "E3.7 glorot_uniform");
         BarChart.Save(Path.Combine(ctx.FolderFor("E3.7"), "test-accuracy.png"), ["zeros", "RandomNormal(0, 0.05)", "glorot_uniform"],
             [zeros.Test, normal.Test, glorot.Test], "E3.7 test accuracy by initializer", "accuracy", "0.0000");
         return
@@ -214,6 +225,7 @@ internal static class Document3
         BarChart.Save(Path.Combine(ctx.FolderFor("E3.8"), "test-accuracy.png"), ["SGD (0.01)", "Adam", "RMSprop"],
             [sgd.Test, adam.Test, rms.Test], "E3.8 test accuracy by optimizer", "accuracy", "0.0000");
         ctx.SaveHistory("E3.8", "sgd", sgd.Run.History, "E3.8 SGD lr 0.01");
+        ctx.SaveHistory("E3.8", "adam", adam.Run.History, "E3.8 Adam (the E3.7 glorot_uniform run, as in the document)");
         ctx.SaveHistory("E3.8", "rmsprop", rms.Run.History, "E3.8 RMSprop");
         return
         [

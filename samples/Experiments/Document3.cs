@@ -108,15 +108,24 @@ internal static class Document3
         model.Add(new Dense(512));
         model.Add(new Dense(5, ActivationFunction.Softmax));
         model.Compiled(new Adam());
+        // "Before training" is checked, not assumed: no batch may start and no weight may change.
+        float[][] before = model.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()).ToArray();
+        int batches = 0;
+        var counter = new LambdaCallback(onBatchBegin: (_, _) => batches++);
         string outcome;
         try
         {
-            model.Fit(data.Train.Features, data.Train.OneHotLabels(), 1, 32, validationSplit: 0.25, verbose: 0);
+            model.Fit(data.Train.Features, data.Train.OneHotLabels(), 1, 32, validationSplit: 0.25, callbacks: [counter], verbose: 0);
             outcome = "trained without error (WRONG)";
         }
         catch (ArgumentException e)
         {
-            outcome = Inv($"{e.GetType().Name} before training: \"{e.Message}\"");
+            bool unchanged = model.Parameters.Count == before.Length
+                && model.Parameters.Select((p, i) => p.Value.AsReadOnlySpan().SequenceEqual(before[i])).All(same => same);
+            string when = batches == 0 && unchanged && model.Optimizer!.Iterations == 0
+                ? "before training (no batch started, weights unchanged)"
+                : Inv($"after training started ({batches} batch(es) started, weights {(unchanged ? "unchanged" : "changed")}; WRONG)");
+            outcome = Inv($"{e.GetType().Name} {when}: \"{e.Message}\"");
         }
 
         ctx.SaveText("E3.3", "error.txt", outcome);

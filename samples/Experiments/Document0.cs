@@ -72,9 +72,23 @@ internal static class Document0
             (i, o) => new RandomUniform(-Math.Sqrt(6.0 / (i + o)), Math.Sqrt(6.0 / (i + o))),
             kernelRegularizer: () => new L2(alpha / (2 * batch)))
             .Compiled(new Adam(0.01f, epsilon: 1e-8f));
-        var stop = new EarlyStopping(monitor: "loss", minDelta: 1e-4, patience: 10);
+        var stop = new SklearnStopping(tol: 1e-4, iterationsNoChange: 10);
         return ctx.Fit(model, data.Train.Features, data.Train.OneHotLabels(), ctx.Epochs(100), batch, callbacks: [stop]);
     });
+
+    // The training losses scikit-learn printed in E0.2's document ("Iteration N, loss = ..."), to check that
+    // SklearnStopping stops where scikit-learn did.
+    private static readonly double[] DocumentE02Losses =
+    [
+        0.26789919, 0.18700123, 0.16830170, 0.15892772, 0.15076206, 0.15427093,
+        0.15205205, 0.14661814, 0.15141570, 0.14138908, 0.14470474, 0.14013576,
+        0.14977668, 0.14235715, 0.13417208, 0.14122050, 0.14308692, 0.13380155,
+        0.13522199, 0.13958952, 0.13727119, 0.13781086, 0.13367830, 0.14659145,
+        0.13965240, 0.13317852, 0.13810979, 0.13567526, 0.13681480, 0.13498993,
+        0.13898434, 0.13281275, 0.13970717, 0.13763893, 0.13395090, 0.14382901,
+        0.12864102, 0.14158974, 0.13824479, 0.13084977, 0.14610638, 0.13781475,
+        0.13306335, 0.13491689, 0.12857287, 0.13319564, 0.14193222, 0.13659767,
+    ];
 
     private static IReadOnlyList<ResultRow> E02(ExperimentContext ctx)
     {
@@ -86,7 +100,7 @@ internal static class Document0
         [
             new("E0.2", "MLP (128, 64), stopped by tol 1e-4 / 10 epochs", "train 0.9847 / test 0.9649 (stopped after 48 epochs)",
                 $"train {F4(train)} / test {F4(test)}", run.History.EpochCount, run.Seconds,
-                "Early stopping as scikit-learn's: training loss not improving by 1e-4 for 10 epochs."),
+                Inv($"Stopped by scikit-learn's rule: an epoch whose training loss is above the best so far minus tol = 1e-4 does not improve, the best follows every decrease, and training stops after more than n_iter_no_change = 10 such epochs in a row. Replayed on the {DocumentE02Losses.Length} losses the document printed, the rule stops after epoch {new SklearnStopping().Replay(DocumentE02Losses)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.")),
         ];
     }
 

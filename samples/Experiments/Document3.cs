@@ -43,7 +43,8 @@ internal static class Document3
         });
 
     // The document quotes the training accuracy of fit's log, which Keras 3.6 prints as the mean of the epoch's running
-    // means; History's value for the same epoch is higher while accuracy climbs. Both of ours are shown.
+    // means; History's value is the last running mean, so the two differ as the running mean moves within the epoch.
+    // Both of ours are shown.
     private const string ProgressBarNote = "The document's training accuracy is Keras 3.6's progress-bar figure, the mean of the epoch's running means " +
         "(keras-team/keras#20212), not History's epoch value; ours is given both ways (\"bar\" computed as Keras' bar does). Validation figures are exact in both.";
 

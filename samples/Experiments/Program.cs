@@ -24,7 +24,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 
 if (args[0] == "report")
 {
-    // Rebuild the Markdown table from results already stored: report --out DIR --report FILE [--seed N]
+    // Rebuild the Markdown table from results already stored (each carries its own commit, seed and machine): report --out DIR --report FILE
     string dir = ArgValue("--out") ?? "results-out";
     string file = ArgValue("--report") ?? Path.Combine(dir, "results.md");
     ResultsReport.Write(dir, file, CommandLine(), run: null);

@@ -129,7 +129,7 @@ internal static class DigitServerApp
         string saved = Path.GetFullPath(DefaultModelPath);
         if (File.Exists(saved))
         {
-            log.WriteLine($"No --model given; loading the model trained on an earlier start from {saved} (delete it to train again)");
+            log.WriteLine($"No --model given; loading the model trained on an earlier start from {saved}; --epochs does not apply to it (delete the file to train again)");
             return new DigitClassifier(Model.Load(saved), saved);
         }
 

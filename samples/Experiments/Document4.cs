@@ -11,7 +11,8 @@ namespace NeuralNet.Experiments;
 internal static class Document4
 {
     private const string Doc = "004 Granada practice";
-    private const string ScalingNote = "The document divides its test images by 225 instead of 255; we scale both sets by 255.";
+    // Only the dense script (E4.1, E4.2) divides the test images by 225; the CNN script (E4.3-E4.5) divides both sets by 255.
+    private const string ScalingNote = "The document's dense script divides its test images by 225 instead of 255, so its test figures are for brighter inputs; we scale both sets by 255.";
     private static readonly string[] OptimizerNames = ["rmsprop", "sgd", "adam"];
 
     public static IEnumerable<Experiment> All =>
@@ -23,16 +24,20 @@ internal static class Document4
         new("E4.5", Doc, "Wall time of E4.3 (15 epochs + evaluation)", E45),
     ];
 
-    private sealed record Grid(TrainedRun Run, EvaluateAtEpochs Checks, int Short, int Long);
+    private sealed record Grid(TrainedRun Run, EvaluateAtEpochs Checks, int Short, int Long, double CompileSeconds);
 
     private static Grid Train(ExperimentContext ctx, bool cnn, string optimizer) => ctx.Memo(Inv($"E4 {(cnn ? "cnn" : "dense")} {optimizer}"), () =>
     {
         MnistData data = ctx.Mnist(flatten: !cnn);
         int total = ctx.Epochs(15), early = ctx.Checkpoint(2, 15);
         var checks = new EvaluateAtEpochs(new Dictionary<string, LabeledDataset> { ["train"] = data.Train, ["test"] = data.Test }, early, total);
-        Sequential model = (cnn ? ModelZoo.GranadaCnn(ctx.Seed) : ModelZoo.Mlp(ctx.Seed, [512], ActivationFunction.Relu)).Compiled(ModelZoo.Optimizer(optimizer));
+        Sequential model = cnn ? ModelZoo.GranadaCnn(ctx.Seed) : ModelZoo.Mlp(ctx.Seed, [512], ActivationFunction.Relu);
+        // The document's clock (E4.5) starts before compile, so compile is timed too.
+        var compile = Stopwatch.StartNew();
+        model.Compiled(ModelZoo.Optimizer(optimizer));
+        double compileSeconds = compile.Elapsed.TotalSeconds;
         TrainedRun run = ctx.Fit(model, data.Train.Features, data.Train.OneHotLabels(), total, 128, callbacks: [checks]);
-        return new Grid(run, checks, early, total);
+        return new Grid(run, checks, early, total, compileSeconds);
     });
 
     private static string TrainTest(Grid g, int epoch) =>
@@ -47,6 +52,7 @@ internal static class Document4
 
     private static IReadOnlyList<ResultRow> TableOf(ExperimentContext ctx, string id, bool cnn, IReadOnlyDictionary<string, (string Short, string Long)> documented)
     {
+        string note = cnn ? string.Empty : ScalingNote;
         var rows = new List<ResultRow>();
         var testAccuracy = new Dictionary<string, IReadOnlyList<double>>();
         int shortEpochs = 0, longEpochs = 0;
@@ -56,8 +62,8 @@ internal static class Document4
             shortEpochs = g.Short;
             longEpochs = g.Long;
             ctx.SaveHistory(id, name, g.Run.History, Inv($"{id} {(cnn ? "CNN" : "dense")} with {name}"));
-            rows.Add(new(id, Inv($"{name}, {g.Short} epochs"), documented[name].Short, TrainTest(g, g.Short), g.Short, double.NaN));
-            rows.Add(new(id, Inv($"{name}, {g.Long} epochs"), documented[name].Long, TrainTest(g, g.Long), g.Long, g.Run.Seconds - g.Checks.Seconds, ScalingNote));
+            rows.Add(new(id, Inv($"{name}, {g.Short} epochs"), documented[name].Short, TrainTest(g, g.Short), g.Short, double.NaN, note));
+            rows.Add(new(id, Inv($"{name}, {g.Long} epochs"), documented[name].Long, TrainTest(g, g.Long), g.Long, g.Run.Seconds - g.Checks.Seconds, note));
             testAccuracy[name] = [g.Checks.Accuracy("test", g.Short) ?? double.NaN, g.Checks.Accuracy("test", g.Long) ?? double.NaN];
         }
 
@@ -79,7 +85,7 @@ internal static class Document4
         Grid g = Train(ctx, cnn: true, "adam");
         ctx.SaveText("E4.3", "summary.txt", g.Run.Model.Summary());
         ctx.SaveHistory("E4.3", "history", g.Run.History, "E4.3 CNN, Adam, batch 128");
-        return [new("E4.3", "CNN, Adam, 15 epochs", "0.99575 / 0.9918", TrainTest(g, g.Long), g.Long, g.Run.Seconds - g.Checks.Seconds, ScalingNote)];
+        return [new("E4.3", "CNN, Adam, 15 epochs", "0.99575 / 0.9918", TrainTest(g, g.Long), g.Long, g.Run.Seconds - g.Checks.Seconds)];
     }
 
     private static IReadOnlyList<ResultRow> E44(ExperimentContext ctx) => TableOf(ctx, "E4.4", cnn: true, new Dictionary<string, (string, string)>
@@ -92,16 +98,18 @@ internal static class Document4
     private static IReadOnlyList<ResultRow> E45(ExperimentContext ctx)
     {
         Grid g = Train(ctx, cnn: true, "adam");
-        // The run's own evaluations at epochs 2 and 15 (train and test) are not part of the document's timing;
-        // its timing covers training plus one evaluation on the test set, which we time separately.
-        var watch = Stopwatch.StartNew();
-        double test = ExperimentContext.Accuracy(g.Run.Model, ctx.Mnist(flatten: false).Test);
-        double seconds = g.Run.Seconds - g.Checks.Seconds + watch.Elapsed.TotalSeconds;
+        // The document's clock covers compile, fit (15 epochs), evaluate on the 60,000 training images and evaluate on
+        // the test images. Our run evaluates both sets after the last epoch (the E4.3 figures), inside Fit; the
+        // evaluations after epoch 2 are ours only and are taken out.
+        double evaluation = g.Checks.SecondsAt(g.Long);
+        double seconds = g.CompileSeconds + g.Run.Seconds - (g.Short == g.Long ? 0 : g.Checks.SecondsAt(g.Short));
+        double test = g.Checks.Accuracy("test", g.Long) ?? double.NaN;
         return
         [
             new("E4.5", "15 epochs + evaluation", "281.6 s laptop (TensorFlow, AVX2); 169.3 s cloud VM",
-                Inv($"{seconds:0.0} s on this 2-core machine (test {F4(test)}; {Environment.ProcessorCount} threads)"), g.Long, seconds,
-                "TorchSharp on this machine: 315 s for the same run."),
+                Inv($"{seconds:0.0} s ({seconds - evaluation:0.0} s compile and training, {evaluation:0.0} s evaluation) on {Environment.ProcessorCount} cores, {Parallelism.MaxDegreeOfParallelism} threads (test {F4(test)})"),
+                g.Long, seconds,
+                "Timed over the document's span: compile, 15 epochs, evaluate on the training set and on the test set (ours with batch 256, Keras' default is 32). Wall-clock time: other work on the machine slows it."),
         ];
     }
 }

@@ -11,9 +11,13 @@ namespace NeuralNet.Experiments;
 internal sealed class EvaluateAtEpochs(IReadOnlyDictionary<string, LabeledDataset> datasets, params int[] epochs) : Callback
 {
     private readonly Dictionary<(string Dataset, int Epoch), double> _accuracy = [];
+    private readonly Dictionary<int, double> _secondsAt = [];
 
     /// <summary>Seconds spent evaluating.</summary>
     public double Seconds { get; private set; }
+
+    /// <summary>Seconds spent evaluating after <paramref name="epoch"/> (1-based); 0 when nothing was evaluated then.</summary>
+    public double SecondsAt(int epoch) => _secondsAt.GetValueOrDefault(epoch);
 
     /// <summary>The accuracy on <paramref name="dataset"/> after <paramref name="epoch"/> epochs, if it was measured.</summary>
     public double? Accuracy(string dataset, int epoch) => _accuracy.TryGetValue((dataset, epoch), out double a) ? a : null;
@@ -31,6 +35,7 @@ internal sealed class EvaluateAtEpochs(IReadOnlyDictionary<string, LabeledDatase
             _accuracy[(name, epoch + 1)] = ExperimentContext.Accuracy(Model, data);
         }
 
+        _secondsAt[epoch + 1] = watch.Elapsed.TotalSeconds;
         Seconds += watch.Elapsed.TotalSeconds;
     }
 }

@@ -24,10 +24,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 
 if (args[0] == "report")
 {
-    // Rebuild the Markdown table from results already stored: report --out DIR --report FILE [--seed N]
+    // Rebuild the Markdown table from results already stored (each carries its own commit, seed and machine): report --out DIR --report FILE
     string dir = ArgValue("--out") ?? "results-out";
     string file = ArgValue("--report") ?? Path.Combine(dir, "results.md");
-    ResultsReport.Write(dir, file, quick: false, long.Parse(ArgValue("--seed") ?? "1234", CultureInfo.InvariantCulture));
+    ResultsReport.Write(dir, file, CommandLine(), run: null);
     Console.WriteLine($"Wrote {file}");
     return 0;
 }
@@ -80,16 +80,21 @@ catch (ArgumentException e)
     return 2;
 }
 
+string reportPath = report ?? Path.Combine(output, "results.md");
+// Captured before anything is written: the commit and whether the code differs from it (the run's own output aside).
+Provenance provenance = Provenance.Capture(seed, quick, output, reportPath);
 var ctx = new ExperimentContext(quick, seed, output, Console.Out);
-int failures = 0;
+var failed = new List<string>();
 var total = Stopwatch.StartNew();
 foreach (Experiment experiment in chosen)
 {
     Console.WriteLine($"== {experiment.Id}: {experiment.Title}{(quick ? " (quick)" : "")}");
+    // An earlier run's files go first: if this run fails, the report must not show them as its result.
+    ResultsReport.Forget(output, experiment.Id);
     try
     {
         IReadOnlyList<ResultRow> rows = experiment.Run(ctx);
-        ResultsReport.Store(ctx, experiment.Id, rows);
+        ResultsReport.Store(ctx, experiment.Id, rows, provenance);
         foreach (ResultRow row in rows)
         {
             Console.WriteLine($"   {row.Setting}: documented {row.Documented} | ours {row.Ours}");
@@ -97,15 +102,18 @@ foreach (Experiment experiment in chosen)
     }
     catch (Exception e) when (e is not OutOfMemoryException)
     {
-        failures++;
+        failed.Add(experiment.Id);
         Console.Error.WriteLine($"   {experiment.Id} FAILED: {e}");
     }
 }
 
-string reportPath = report ?? Path.Combine(output, "results.md");
-ResultsReport.Write(output, reportPath, quick, seed);
-Console.WriteLine($"Done in {total.Elapsed.TotalSeconds:0.0} s: {chosen.Count - failures} of {chosen.Count} experiments succeeded. Results: {reportPath}");
-return failures == 0 ? 0 : 1;
+ResultsReport.Write(output, reportPath, CommandLine(), new ResultsReport.RunSummary([.. chosen.Select(e => e.Id)], failed));
+Console.WriteLine($"Done in {total.Elapsed.TotalSeconds:0.0} s: {chosen.Count - failed.Count} of {chosen.Count} experiments succeeded ({provenance.CommitText}). Results: {reportPath}");
+return failed.Count == 0 ? 0 : 1;
+
+// The command as typed, for the report's header.
+string CommandLine() =>
+    "dotnet run -c Release --project samples/Experiments -- " + string.Join(' ', args.Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
 
 string? ArgValue(string name)
 {

@@ -6,6 +6,7 @@ namespace NeuralNet.Experiments;
 /// <param name="Documented">The figure the document reports.</param>
 /// <param name="Ours">Our figure for the same measure.</param>
 /// <param name="Epochs">Epochs actually run.</param>
-/// <param name="Seconds">Wall time of training and evaluation.</param>
+/// <param name="Seconds">Wall-clock seconds of training without the extra evaluations, unless the row's note says what else it
+/// covers (E4.5 times the document's whole span); NaN or 0 when the row has no time of its own.</param>
 /// <param name="Note">Why the figures differ, or what to look at.</param>
 internal sealed record ResultRow(string Id, string Setting, string Documented, string Ours, int Epochs, double Seconds, string Note = "");

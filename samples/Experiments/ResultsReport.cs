@@ -10,13 +10,59 @@ internal static class ResultsReport
     private const string ResultFile = "result.json";
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static void Store(ExperimentContext ctx, string id, IReadOnlyList<ResultRow> rows) =>
-        File.WriteAllText(Path.Combine(ctx.FolderFor(id), ResultFile), JsonSerializer.Serialize(rows, JsonOptions));
+    /// <summary>What one invocation did: the experiments it ran, in order, and those that failed.</summary>
+    internal sealed record RunSummary(IReadOnlyList<string> Ran, IReadOnlyList<string> Failed);
+
+    /// <summary>A result file: the rows and the run they came from (null in files written before it was recorded).</summary>
+    private sealed record StoredResult(Provenance? Provenance, ResultRow[] Rows);
+
+    /// <summary>
+    /// Deletes an experiment's folder (its result, pictures and histories) before the experiment runs again, so that
+    /// if it fails nothing of an earlier run is left to be reported as if it were current.
+    /// </summary>
+    public static void Forget(string outputDirectory, string id)
+    {
+        string folder = Path.Combine(outputDirectory, id);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    public static void Store(ExperimentContext ctx, string id, IReadOnlyList<ResultRow> rows, Provenance provenance) =>
+        File.WriteAllText(Path.Combine(ctx.FolderFor(id), ResultFile), JsonSerializer.Serialize(new StoredResult(provenance, [.. rows]), JsonOptions));
 
     /// <summary>Writes the report for every experiment that has a stored result in <paramref name="outputDirectory"/>.</summary>
-    public static void Write(string outputDirectory, string reportPath, bool quick, long seed)
+    /// <param name="outputDirectory">The folder of the experiments' folders.</param>
+    /// <param name="reportPath">The Markdown file to write.</param>
+    /// <param name="command">The command line that writes this report, for its header.</param>
+    /// <param name="run">What this invocation ran; null when it only rebuilds the page from stored results.</param>
+    public static void Write(string outputDirectory, string reportPath, string command, RunSummary? run)
     {
         string reportFolder = Path.GetDirectoryName(Path.GetFullPath(reportPath))!;
+        var table = new StringBuilder();
+        var pictures = new List<(string Id, string Path)>();
+        var sources = new List<(string Id, Provenance? Provenance)>();
+        foreach (Experiment e in Catalog.All)
+        {
+            string resultPath = Path.Combine(outputDirectory, e.Id, ResultFile);
+            if (!File.Exists(resultPath))
+            {
+                continue;
+            }
+
+            StoredResult stored = Read(resultPath);
+            sources.Add((e.Id, stored.Provenance));
+            foreach (ResultRow r in stored.Rows)
+            {
+                string time = double.IsNaN(r.Seconds) || r.Seconds == 0 ? "" : r.Seconds.ToString("0.0", CultureInfo.InvariantCulture);
+                string epochs = r.Epochs == 0 ? "" : r.Epochs.ToString(CultureInfo.InvariantCulture);
+                table.AppendLine(CultureInfo.InvariantCulture, $"| {r.Id} | {Cell(r.Setting)} | {Cell(r.Documented)} | {Cell(r.Ours)} | {epochs} | {time} | {Cell(r.Note)} |");
+            }
+
+            pictures.AddRange(Directory.GetFiles(Path.Combine(outputDirectory, e.Id), "*.png").Order(StringComparer.Ordinal).Select(p => (e.Id, p)));
+        }
+
         var sb = new StringBuilder();
         sb.AppendLine("# Results: the documented experiments, reproduced");
         sb.AppendLine();
@@ -26,31 +72,17 @@ internal static class ResultsReport
         sb.AppendLine("Times are wall-clock seconds of training (without the extra evaluations) as measured during the run; the machine");
         sb.AppendLine("is shared, so a run made while other work was running is slower. Speed claims live in docs/performance.md.");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- Command: `dotnet run -c Release --project samples/Experiments -- all --seed {seed} --out {outputDirectory} --report {reportPath}` (then `-- report` with the same paths to rebuild this page){(quick ? " (QUICK smoke run: subsets and at most 2 epochs — not comparable to the documents)" : string.Empty)}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- Command: `{command}`");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- This invocation: {Describe(run)}");
+        foreach (IGrouping<string, (string Id, Provenance? Provenance)> group in sources.GroupBy(s => Source(s.Provenance)))
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"- Results of {Ids(group.Select(s => s.Id).ToList())}: {group.Key}");
+        }
+
         sb.AppendLine();
         sb.AppendLine("| Id | Setting | Documented | Ours | Epochs | Time (s) | Note |");
         sb.AppendLine("|---|---|---|---|---|---|---|");
-        var pictures = new List<(string Id, string Path)>();
-        foreach (Experiment e in Catalog.All)
-        {
-            string resultPath = Path.Combine(outputDirectory, e.Id, ResultFile);
-            if (!File.Exists(resultPath))
-            {
-                continue;
-            }
-
-            ResultRow[] rows = JsonSerializer.Deserialize<ResultRow[]>(File.ReadAllText(resultPath), JsonOptions) ?? [];
-            foreach (ResultRow r in rows)
-            {
-                string time = double.IsNaN(r.Seconds) || r.Seconds == 0 ? "" : r.Seconds.ToString("0.0", CultureInfo.InvariantCulture);
-                string epochs = r.Epochs == 0 ? "" : r.Epochs.ToString(CultureInfo.InvariantCulture);
-                sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Id} | {Cell(r.Setting)} | {Cell(r.Documented)} | {Cell(r.Ours)} | {epochs} | {time} | {Cell(r.Note)} |");
-            }
-
-            pictures.AddRange(Directory.GetFiles(Path.Combine(outputDirectory, e.Id), "*.png").Order(StringComparer.Ordinal).Select(p => (e.Id, p)));
-        }
-
+        sb.Append(table);
         sb.AppendLine();
         sb.AppendLine("## Pictures");
         foreach (IGrouping<string, (string Id, string Path)> group in pictures.GroupBy(p => p.Id))
@@ -67,6 +99,34 @@ internal static class ResultsReport
 
         File.WriteAllText(reportPath, sb.ToString());
     }
+
+    // Result files written before the provenance was recorded hold the rows alone.
+    private static StoredResult Read(string path)
+    {
+        string json = File.ReadAllText(path);
+        return json.TrimStart().StartsWith('[')
+            ? new StoredResult(null, JsonSerializer.Deserialize<ResultRow[]>(json, JsonOptions) ?? [])
+            : JsonSerializer.Deserialize<StoredResult>(json, JsonOptions) ?? new StoredResult(null, []);
+    }
+
+    private static string Describe(RunSummary? run)
+    {
+        if (run is null)
+        {
+            return "ran no experiment; the page was rebuilt from the stored results.";
+        }
+
+        string failed = run.Failed.Count == 0 ? "" : Format.Inv($"; FAILED: {string.Join(", ", run.Failed)} (not in the table)");
+        return Format.Inv($"ran {Ids(run.Ran)} ({run.Ran.Count - run.Failed.Count} of {run.Ran.Count} succeeded{failed}).");
+    }
+
+    private static string Source(Provenance? p) => p is null
+        ? "from a run that did not record its commit, options or machine"
+        : Format.Inv($"{p.CommitText}, seed {p.Seed}, run started {p.GeneratedUtc:yyyy-MM-dd HH:mm} UTC on {p.Machine}{(p.Quick ? " — QUICK smoke run: subsets and at most 2 epochs, not comparable to the documents" : "")}");
+
+    // "E0.1-E4.5" when the ids are the whole catalog, else the list.
+    private static string Ids(IReadOnlyList<string> ids) =>
+        ids.Count == Catalog.All.Count && ids.Count > 1 ? Format.Inv($"all {ids.Count} experiments ({ids[0]}-{ids[^1]})") : string.Join(", ", ids);
 
     private static string Relative(string from, string to) => Path.GetRelativePath(from, to).Replace('\\', '/');
 

@@ -38,6 +38,28 @@ public sealed class Functional : Model
     {
     }
 
+    /// <summary>Creates a model with one input and several outputs (Keras' <c>Model(inputs=x, outputs=[a, b])</c>).</summary>
+    /// <param name="input">The input, an <see cref="Input"/>.</param>
+    /// <param name="outputs">The outputs, in the order targets and losses are given.</param>
+    /// <param name="name">The model's name.</param>
+    /// <param name="seed">The seed of the initialization and dropout of layers no model seeded before.</param>
+    /// <exception cref="ArgumentException">As for <see cref="Functional(IReadOnlyList{SymbolicTensor}, IReadOnlyList{SymbolicTensor}, string, long)"/>.</exception>
+    public Functional(SymbolicTensor input, IReadOnlyList<SymbolicTensor> outputs, string name = "functional", long seed = 0)
+        : this([input], outputs, name, seed)
+    {
+    }
+
+    /// <summary>Creates a model with several inputs and one output (Keras' <c>Model(inputs=[a, b], outputs=y)</c>).</summary>
+    /// <param name="inputs">The inputs, each an <see cref="Input"/>, in the order data is given.</param>
+    /// <param name="output">The output, computed from the inputs by layer calls.</param>
+    /// <param name="name">The model's name.</param>
+    /// <param name="seed">The seed of the initialization and dropout of layers no model seeded before.</param>
+    /// <exception cref="ArgumentException">As for <see cref="Functional(IReadOnlyList{SymbolicTensor}, IReadOnlyList{SymbolicTensor}, string, long)"/>.</exception>
+    public Functional(IReadOnlyList<SymbolicTensor> inputs, SymbolicTensor output, string name = "functional", long seed = 0)
+        : this(inputs, [output], name, seed)
+    {
+    }
+
     /// <summary>Creates a model with several inputs and outputs.</summary>
     /// <param name="inputs">The inputs, each an <see cref="Input"/>, in the order data is given.</param>
     /// <param name="outputs">The outputs, in the order targets and losses are given.</param>

@@ -72,6 +72,23 @@ public class FunctionalTests
     }
 
     [Fact]
+    public void Create_OneInputSeveralOutputs_OrTheReverse_AsKerasModel()
+    {
+        // Keras' Model(x, [y1, y2]) and Model([a, b], y).
+        var x = new Input(new TensorShape(3), "x");
+        var hidden = new Dense(4, name: "hidden").Call(x);
+        var heads = new Functional(x, [new Dense(2, name: "a").Call(hidden), new Dense(1, name: "b").Call(hidden)]);
+        Assert.Equal(["a", "b"], heads.OutputNames);
+        Assert.Single(heads.Inputs);
+
+        var left = new Input(new TensorShape(2), "left");
+        var right = new Input(new TensorShape(2), "right");
+        var joined = new Functional([left, right], new Add().Call(left, right));
+        Assert.Equal(2, joined.Inputs.Count);
+        Assert.Single(joined.OutputNames);
+    }
+
+    [Fact]
     public void Predict_ResidualModel_EqualsTheFormulaComputedByHand()
     {
         Functional model = ResidualMlp();

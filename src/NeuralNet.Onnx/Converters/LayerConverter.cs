@@ -54,6 +54,7 @@ internal static class LayerConverters
         [typeof(GlobalMaxPooling1D)] = SequenceConverters.GlobalPooling,
         [typeof(GlobalAveragePooling1D)] = SequenceConverters.GlobalPooling,
         [typeof(GlobalMaxPooling2D)] = SequenceConverters.GlobalPooling,
+        [typeof(Rescaling)] = RescalingConverter.Convert,
     };
 
     /// <summary>The names of the layer types that have an ONNX form, sorted.</summary>

@@ -32,6 +32,12 @@ internal static class LayerConverters
         [typeof(GaussianNoise)] = PassThrough,
         [typeof(GaussianDropout)] = PassThrough,
         [typeof(AlphaDropout)] = PassThrough,
+        [typeof(RandomFlip)] = PassThrough,
+        [typeof(RandomRotation)] = PassThrough,
+        [typeof(RandomZoom)] = PassThrough,
+        [typeof(RandomTranslation)] = PassThrough,
+        [typeof(RandomContrast)] = PassThrough,
+        [typeof(RandomBrightness)] = PassThrough,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,
         [typeof(Permute)] = ShapeConverters.Permute,
@@ -63,6 +69,8 @@ internal static class LayerConverters
     /// <summary>The converter for <paramref name="layer"/>, or null when its type has no ONNX form.</summary>
     public static LayerConverter? Find(Layer layer) => Converters.GetValueOrDefault(layer.GetType());
 
-    // Dropout and the noise layers are the identity outside training, and Identity always: the output is the input value itself.
+    // Dropout, the noise layers and the augmentation layers that draw a transform per image (flip, rotation, zoom,
+    // translation, contrast, brightness) return their input itself outside training, and Identity always: the exported
+    // graph is the inference graph, so the output is the input value itself.
     private static OnnxValue PassThrough(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) => inputs[0];
 }

@@ -39,10 +39,10 @@ public sealed class PreprocessingExportTests(ITestOutputHelper output)
     {
         Sequential model = TutorialCnn();
         model.Compile(new Adam(), new SparseCategoricalCrossEntropy(fromLogits: true));
-        model.Fit(Pixels(48, seed: 1), Tensor.FromArray([.. Enumerable.Range(0, 48).Select(i => (float)(i % 5))], 48), epochs: 1, batchSize: 16, verbose: 0, seed: 3);
+        model.Fit(Pixels(48, 32, 32, seed: 1), Tensor.FromArray([.. Enumerable.Range(0, 48).Select(i => (float)(i % 5))], 48), epochs: 1, batchSize: 16, verbose: 0, seed: 3);
 
         byte[] onnx = model.ToOnnxBytes();
-        Tensor images = Pixels(16, seed: 2);
+        Tensor images = Pixels(16, 32, 32, seed: 2);
         Tensor expected = model.Predict(images);
         (float[] actual, int[] dimensions) = OnnxRoundTrip.RunOnnx(onnx, model, [images])["logits"];
 
@@ -71,6 +71,49 @@ public sealed class PreprocessingExportTests(ITestOutputHelper output)
         Assert.Equal("scale", shifted.Node[^1].Output.Single());
     }
 
+    [Fact]
+    public void Crops_are_slices_nearest_resizes_gathers_and_bilinear_resizes_gathers_blended()
+    {
+        Assert.Equal(["Slice", "Slice"], Graph(new CenterCrop(3, 4)).Node.Select(n => n.OpType));
+
+        // 6 rows to 4 and 5 columns to 7, nearest: source index floor((o + 0.5) * in / out).
+        GraphProto nearest = Graph(new Resizing(4, 7, Interpolation.Nearest));
+        Assert.Equal(["Gather", "Gather"], nearest.Node.Select(n => n.OpType));
+        Assert.Equal([0L, 2, 3, 5], Int64s(nearest, "resizing/rows_lower"));
+        Assert.Equal([0L, 1, 1, 2, 3, 3, 4], Int64s(nearest, "resizing/columns_lower"));
+
+        GraphProto bilinear = Graph(new Resizing(4, 7));
+        Assert.Equal(["Gather", "Gather", "Mul", "Mul", "Add", "Gather", "Gather", "Mul", "Mul", "Add"], bilinear.Node.Select(n => n.OpType));
+
+        // 6x5 padded to 6x9 (2 columns each side) is the target size: nothing left to resize.
+        GraphProto padded = Graph(new Resizing(6, 9, padToAspectRatio: true, fillValue: 0.5));
+        Assert.Equal(["Pad"], padded.Node.Select(n => n.OpType));
+        Assert.Equal([0L, 0, 2, 0, 0, 0, 2, 0], Int64s(padded, "resizing/pads"));
+
+        // RandomCrop of an image of the target size is the identity at inference.
+        Assert.Equal(["Identity"], Graph(new RandomCrop(6, 5)).Node.Select(n => n.OpType));
+    }
+
+    [Theory]
+    [InlineData(224, 224, 150, 150, Interpolation.Bilinear, false)]
+    [InlineData(180, 180, 224, 224, Interpolation.Bilinear, false)]
+    [InlineData(300, 200, 224, 224, Interpolation.Bilinear, true)]
+    [InlineData(300, 200, 224, 224, Interpolation.Nearest, false)]
+    public void Photo_sized_resizes_match_predict(int height, int width, int outHeight, int outWidth, Interpolation interpolation, bool cropToAspectRatio)
+    {
+        var model = new Sequential(name: "photos", seed: 1);
+        model.Add(new InputLayer(new TensorShape(height, width, 3), name: "image"));
+        model.Add(new Resizing(outHeight, outWidth, interpolation, cropToAspectRatio, name: "resized"));
+        Tensor images = Pixels(2, height, width, seed: 4);
+        Tensor expected = model.Predict(images);
+        (float[] actual, _) = OnnxRoundTrip.RunOnnx(model.ToOnnxBytes(), model, [images])["resized"];
+
+        float largest = MaxAbsDifference(expected.AsReadOnlySpan(), actual);
+        output.WriteLine($"{height}x{width} -> {outHeight}x{outWidth} {interpolation}{(cropToAspectRatio ? " cropped" : "")}, pixels in [0, 255]: max |ONNX Runtime - Predict| = {largest:g3}");
+        Assert.True(largest <= 1e-5f * 255, $"ONNX Runtime differs from Predict by {largest:g3}.");
+        OnnxRoundTrip.AssertClose(expected.AsReadOnlySpan(), actual, "resized");
+    }
+
     // A model of one layer on (6, 5, 3) images; the graph of its ONNX file.
     private static GraphProto Graph(Layer layer)
     {
@@ -81,8 +124,8 @@ public sealed class PreprocessingExportTests(ITestOutputHelper output)
     }
 
     // Whole-number pixels in [0, 255], as images are read.
-    private static Tensor Pixels(int count, long seed) =>
-        Tensor.FromArray([.. Tensor.RandomUniform(new TensorShape(count, 32, 32, 3), seed, 0, 256).AsReadOnlySpan().ToArray().Select(MathF.Floor)], count, 32, 32, 3);
+    private static Tensor Pixels(int count, int height, int width, long seed) =>
+        Tensor.FromArray([.. Tensor.RandomUniform(new TensorShape(count, height, width, 3), seed, 0, 256).AsReadOnlySpan().ToArray().Select(MathF.Floor)], count, height, width, 3);
 
     private static float MaxAbsDifference(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
     {
@@ -105,6 +148,12 @@ public sealed class PreprocessingExportTests(ITestOutputHelper output)
         }
 
         return largest;
+    }
+
+    private static long[] Int64s(GraphProto graph, string name)
+    {
+        TensorProto tensor = graph.Initializer.Single(i => i.Name == name);
+        return [.. Enumerable.Range(0, tensor.RawData.Length / sizeof(long)).Select(k => BitConverter.ToInt64(tensor.RawData.Span[(k * sizeof(long))..]))];
     }
 
     private static float Scalar(GraphProto graph, string name)

@@ -61,6 +61,9 @@ internal static class LayerConverters
         [typeof(GlobalAveragePooling1D)] = SequenceConverters.GlobalPooling,
         [typeof(GlobalMaxPooling2D)] = SequenceConverters.GlobalPooling,
         [typeof(Rescaling)] = RescalingConverter.Convert,
+        [typeof(Resizing)] = ResizeConverters.Resizing,
+        [typeof(CenterCrop)] = ResizeConverters.CenterCrop,
+        [typeof(RandomCrop)] = ResizeConverters.RandomCrop,
     };
 
     /// <summary>The names of the layer types that have an ONNX form, sorted.</summary>

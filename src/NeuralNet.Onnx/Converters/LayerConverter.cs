@@ -32,6 +32,12 @@ internal static class LayerConverters
         [typeof(GaussianNoise)] = PassThrough,
         [typeof(GaussianDropout)] = PassThrough,
         [typeof(AlphaDropout)] = PassThrough,
+        [typeof(RandomFlip)] = PassThrough,
+        [typeof(RandomRotation)] = PassThrough,
+        [typeof(RandomZoom)] = PassThrough,
+        [typeof(RandomTranslation)] = PassThrough,
+        [typeof(RandomContrast)] = PassThrough,
+        [typeof(RandomBrightness)] = PassThrough,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,
         [typeof(Permute)] = ShapeConverters.Permute,
@@ -54,6 +60,10 @@ internal static class LayerConverters
         [typeof(GlobalMaxPooling1D)] = SequenceConverters.GlobalPooling,
         [typeof(GlobalAveragePooling1D)] = SequenceConverters.GlobalPooling,
         [typeof(GlobalMaxPooling2D)] = SequenceConverters.GlobalPooling,
+        [typeof(Rescaling)] = RescalingConverter.Convert,
+        [typeof(Resizing)] = ResizeConverters.Resizing,
+        [typeof(CenterCrop)] = ResizeConverters.CenterCrop,
+        [typeof(RandomCrop)] = ResizeConverters.RandomCrop,
     };
 
     /// <summary>The names of the layer types that have an ONNX form, sorted.</summary>
@@ -62,6 +72,8 @@ internal static class LayerConverters
     /// <summary>The converter for <paramref name="layer"/>, or null when its type has no ONNX form.</summary>
     public static LayerConverter? Find(Layer layer) => Converters.GetValueOrDefault(layer.GetType());
 
-    // Dropout and the noise layers are the identity outside training, and Identity always: the output is the input value itself.
+    // Dropout, the noise layers and the augmentation layers that draw a transform per image (flip, rotation, zoom,
+    // translation, contrast, brightness) return their input itself outside training, and Identity always: the exported
+    // graph is the inference graph, so the output is the input value itself.
     private static OnnxValue PassThrough(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) => inputs[0];
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 
 namespace NeuralNet.Plotting;
@@ -71,7 +72,7 @@ public static class ConfusionMatrixPlot
         int n = rows;
         int cell = Math.Clamp(640 / n, 14, 64);
         string xLabel = total > 0
-            ? $"Predicted label (accuracy {100.0 * correct / total:0.00}% of {total:N0})"
+            ? string.Create(CultureInfo.InvariantCulture, $"Predicted label (accuracy {100.0 * correct / total:0.00}% of {total:N0})")
             : "Predicted label";
         Plot plot = Figure.CreatePanel(string.Empty, xLabel, "True label");
 
@@ -100,7 +101,7 @@ public static class ConfusionMatrixPlot
                 for (int j = 0; j < n; j++)
                 {
                     int count = matrix[i, j];
-                    ScottPlot.Plottables.Text text = plot.Add.Text(count.ToString(System.Globalization.CultureInfo.InvariantCulture), j, n - 1 - i);
+                    ScottPlot.Plottables.Text text = plot.Add.Text(count.ToString(CultureInfo.InvariantCulture), j, n - 1 - i);
                     text.LabelAlignment = Alignment.MiddleCenter;
                     text.LabelFontSize = fontSize;
                     text.LabelFontName = Figure.FontName;

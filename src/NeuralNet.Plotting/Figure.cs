@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 using SkiaSharp;
 
@@ -87,6 +88,11 @@ internal static class Figure
         int band = title.Length > 0 ? TitleBandHeight : 0;
         int width = columns * panelWidth;
         int height = band + (rows * panelHeight);
+        foreach (Plot panel in panels)
+        {
+            UseInvariantTickLabels(panel);
+        }
+
         return Render(width, height, title, canvas =>
         {
             // ScottPlot clears the whole canvas it renders on, so each panel gets its own surface.
@@ -157,6 +163,49 @@ internal static class Figure
     }
 
     /// <summary>
+    /// Gives every automatic numeric tick generator of <paramref name="plot"/>, the colour bars' axes included, the
+    /// invariant-culture <see cref="TickLabel"/>: ScottPlot's own formatter follows the current culture ("0,25", "1.000").
+    /// </summary>
+    public static void UseInvariantTickLabels(Plot plot)
+    {
+        foreach (IAxis axis in plot.Axes.GetAxes())
+        {
+            UseInvariantTickLabels(axis);
+        }
+
+        foreach (IPanel panel in plot.Axes.GetPanels())
+        {
+            if (panel is ScottPlot.Panels.ColorBar colorBar)
+            {
+                UseInvariantTickLabels(colorBar.Axis);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A tick label as ScottPlot's <c>LabelFormatters.Numeric</c> writes it (whole or large numbers with thousands
+    /// separators, others in general format rounded to 10 decimals), in the invariant culture.
+    /// </summary>
+    public static string TickLabel(double value)
+    {
+        if (Math.Round(value) == value || Math.Abs(value) > 1000)
+        {
+            return value.ToString("N0", CultureInfo.InvariantCulture);
+        }
+
+        string label = Math.Round(value, 10).ToString("G", CultureInfo.InvariantCulture);
+        return label == "-0" ? "0" : label;
+    }
+
+    private static void UseInvariantTickLabels(IAxis axis)
+    {
+        if (axis.TickGenerator is ScottPlot.TickGenerators.NumericAutomatic automatic)
+        {
+            automatic.LabelFormatter = TickLabel;
+        }
+    }
+
+    /// <summary>
     /// Formats a value for a label with <paramref name="format"/> when given; otherwise thousands separators from 1,000 up,
     /// up to four decimals below, three significant digits for tiny or huge values (invariant culture).
     /// </summary>
@@ -164,21 +213,21 @@ internal static class Figure
     {
         if (format is not null)
         {
-            return value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+            return value.ToString(format, CultureInfo.InvariantCulture);
         }
 
         double magnitude = Math.Abs(value);
         if (magnitude >= 1000 && magnitude < 1e15)
         {
-            return value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+            return value.ToString("N0", CultureInfo.InvariantCulture);
         }
 
         if (magnitude >= 1e15 || (magnitude > 0 && magnitude < 0.001))
         {
-            return value.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
+            return value.ToString("G3", CultureInfo.InvariantCulture);
         }
 
-        return value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+        return value.ToString("0.####", CultureInfo.InvariantCulture);
     }
 
     private static string ChooseFont()

@@ -30,6 +30,7 @@ public static class BarChart
     /// The path does not end with ".png", there are no labels, a label is blank, the counts of labels and values differ,
     /// or a value is NaN or infinite.
     /// </exception>
+    /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void Save(string path, IReadOnlyList<string> labels, IReadOnlyList<double> values, string title, string yLabel, string? valueFormat = null)
     {
@@ -63,6 +64,7 @@ public static class BarChart
     /// The path does not end with ".png", there are no labels or series, a name is blank, a series does not have exactly
     /// one value per label, or a value is NaN or infinite.
     /// </exception>
+    /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void SaveGrouped(string path, IReadOnlyList<string> labels, IReadOnlyDictionary<string, IReadOnlyList<double>> series, string title, string yLabel, string? valueFormat = null)
     {

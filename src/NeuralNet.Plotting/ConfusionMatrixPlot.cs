@@ -25,6 +25,7 @@ public static class ConfusionMatrixPlot
     /// The path does not end with ".png", the matrix is empty or not square, a count is negative, or the number of class
     /// names differs from the matrix size or a name is blank.
     /// </exception>
+    /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void Save(string path, int[,] matrix, IReadOnlyList<string> classNames, string title)
     {

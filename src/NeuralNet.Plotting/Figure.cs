@@ -46,8 +46,14 @@ internal static class Figure
         MarkerShape.OpenDiamond, MarkerShape.Cross,
     ];
 
-    /// <summary>The font family every chart uses: the first installed sans-serif of a short list, else ScottPlot's default.</summary>
-    public static string FontName { get; } = ChooseFont();
+    private static string? s_fontName;
+
+    /// <summary>
+    /// The font family every chart uses: the first installed sans-serif of a short list, else ScottPlot's default when it
+    /// is installed, else the first installed family by name.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No font is installed (text would be left out of the picture).</exception>
+    public static string FontName => s_fontName ??= ChooseInstalledFont();
 
     /// <summary>Colour of a series by index (cycles).</summary>
     public static Color SeriesColor(int index) => Palette[index % Palette.Length];
@@ -230,9 +236,31 @@ internal static class Figure
         return value.ToString("0.####", CultureInfo.InvariantCulture);
     }
 
-    private static string ChooseFont()
+    private const string NoFontMessage =
+        "NeuralNet.Plotting found no font to draw text with, so no picture was written. SkiaSharp's Linux build "
+        + "looks for fonts only under /usr/share/fonts/ and found none there. Install one, for example Debian's or "
+        + "Ubuntu's fonts-dejavu-core package (apt-get install fonts-dejavu-core), or copy a .ttf file under "
+        + "/usr/share/fonts/.";
+
+    // With no font file SkiaSharp's font manager lists one family named "" whose typeface has no glyphs: everything
+    // would render, every letter and digit left out.
+    private static string ChooseInstalledFont()
     {
-        var installed = new HashSet<string>(SKFontManager.Default.FontFamilies, StringComparer.OrdinalIgnoreCase);
+        string name = RequireFont(SKFontManager.Default.FontFamilies);
+        using SKTypeface? typeface = SKTypeface.FromFamilyName(name);
+        return typeface is { GlyphCount: > 0 } ? name : throw new InvalidOperationException(NoFontMessage);
+    }
+
+    /// <summary>The font <see cref="FontName"/> picks among <paramref name="installedFamilies"/> (blank names ignored).</summary>
+    /// <exception cref="InvalidOperationException">There is no installed family; the message says what to install.</exception>
+    internal static string RequireFont(IEnumerable<string> installedFamilies)
+    {
+        var installed = new HashSet<string>(installedFamilies.Where(f => !string.IsNullOrWhiteSpace(f)), StringComparer.OrdinalIgnoreCase);
+        if (installed.Count == 0)
+        {
+            throw new InvalidOperationException(NoFontMessage);
+        }
+
         foreach (string name in s_preferredFonts)
         {
             if (installed.Contains(name))
@@ -241,6 +269,6 @@ internal static class Figure
             }
         }
 
-        return Fonts.Default;
+        return installed.Contains(Fonts.Default) ? Fonts.Default : installed.Order(StringComparer.Ordinal).First();
     }
 }

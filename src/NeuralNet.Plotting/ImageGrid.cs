@@ -39,6 +39,7 @@ public static class ImageGrid
     /// a pixel is outside [0, 1] or NaN; a label list does not have one label per image, or a label is negative; the grid
     /// would be more than 16,384 pixels wide or high.
     /// </exception>
+    /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void Save(string path, Tensor images, IReadOnlyList<int> trueLabels, IReadOnlyList<int>? predictedLabels, int columns, string title)
     {
@@ -81,6 +82,7 @@ public static class ImageGrid
     /// <exception cref="ArgumentException">
     /// As for <see cref="Save"/>; also when there are no models, a model name is blank or its predictions are null.
     /// </exception>
+    /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void SaveComparison(string path, Tensor images, IReadOnlyList<int> trueLabels, IReadOnlyDictionary<string, IReadOnlyList<int>> predictionsByModel, int columns, string title)
     {

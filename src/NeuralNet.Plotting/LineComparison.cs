@@ -19,6 +19,7 @@ public static class LineComparison
     /// <param name="yLabel">Label of the y axis, e.g. "loss / initial loss".</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The path does not end with ".png", there are no series, a name is blank, or a series is null or empty.</exception>
+    /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, IReadOnlyList<double>> series, string title, string xLabel, string yLabel)
     {

@@ -17,6 +17,7 @@ public static class RocCurvePlot
     /// <param name="area">The area under the curve to show in the legend, or null.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The path does not end with ".png", the lists differ in length or are empty, or a rate is outside [0, 1].</exception>
+    /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void Save(string path, IReadOnlyList<double> falsePositiveRates, IReadOnlyList<double> truePositiveRates, string title, double? area = null)
     {

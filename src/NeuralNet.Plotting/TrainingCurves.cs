@@ -32,6 +32,7 @@ public static class TrainingCurves
     /// <param name="title">Figure title drawn above the panels; an empty string draws none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/>, <paramref name="metricsPerEpoch"/> or <paramref name="title"/> is null.</exception>
     /// <exception cref="ArgumentException">The path does not end with ".png", there are no metrics, a name is blank, or a series is null or empty.</exception>
+    /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, IReadOnlyList<double>> metricsPerEpoch, string title)
     {

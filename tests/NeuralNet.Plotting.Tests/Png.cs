@@ -45,6 +45,26 @@ internal static class Png
         return count;
     }
 
+    /// <summary>Counts pixels whose position and colour match <paramref name="predicate"/> (x, y, colour).</summary>
+    public static int CountPixels(string path, Func<int, int, SKColor, bool> predicate)
+    {
+        using SKBitmap bitmap = SKBitmap.Decode(path);
+        Assert.NotNull(bitmap);
+        int count = 0;
+        for (int y = 0; y < bitmap.Height; y++)
+        {
+            for (int x = 0; x < bitmap.Width; x++)
+            {
+                if (predicate(x, y, bitmap.GetPixel(x, y)))
+                {
+                    count++;
+                }
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>The colour at one pixel.</summary>
     public static SKColor PixelAt(string path, int x, int y)
     {

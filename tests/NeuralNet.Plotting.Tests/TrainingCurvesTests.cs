@@ -30,6 +30,18 @@ public sealed class TrainingCurvesTests : IDisposable
     }
 
     [Fact]
+    public void Save_WithTitle_DrawsTheTitleText()
+    {
+        // Guards against pictures without text (no font found): the title band holds only the title's letters.
+        string titled = _folder.File("titled.png");
+
+        TrainingCurves.Save(titled, KerasHistory(), "784-512-10, Adam");
+
+        int dark = Png.CountPixels(titled, (x, y, c) => y < Figure.TitleBandHeight && c.Red < 100 && c.Green < 100 && c.Blue < 100);
+        Assert.True(dark > 150, $"found only {dark} dark pixels in the title band");
+    }
+
+    [Fact]
     public void Save_FourMetrics_WrapsPanelsIntoRowsOfThree()
     {
         Dictionary<string, IReadOnlyList<double>> history = KerasHistory();

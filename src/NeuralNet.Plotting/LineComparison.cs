@@ -24,7 +24,7 @@ public static class LineComparison
     public static void Save(string path, IReadOnlyDictionary<string, IReadOnlyList<double>> series, string title, string xLabel, string yLabel)
     {
         PngFile.ValidatePath(path);
-        int longest = Check.Series(series, nameof(series), "series");
+        Check.Series(series, nameof(series), "series");
         Check.Title(title);
         Check.Label(xLabel, nameof(xLabel));
         Check.Label(yLabel, nameof(yLabel));
@@ -35,7 +35,7 @@ public static class LineComparison
         int points = 0;
         foreach (KeyValuePair<string, IReadOnlyList<double>> pair in series)
         {
-            points += LineSeries.Add(plot, pair.Value, pair.Key, index++);
+            points += LineSeries.Add(plot, pair.Value, epochs: null, pair.Key, index++);
         }
 
         if (points == 0)
@@ -46,7 +46,7 @@ public static class LineComparison
         {
             LineSeries.PlaceLegend(plot, series.Values);
             LineSeries.FitFlatY(plot, series.Values);
-            plot.Axes.SetLimitsX(0.5, longest + 0.5);
+            LineSeries.FitEpochsX(plot, series.Values, epochs: null);
         }
 
         byte[] png = Figure.RenderPanels(title, [plot], columns: 1, Width, Height);

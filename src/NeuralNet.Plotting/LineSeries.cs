@@ -2,17 +2,23 @@ using ScottPlot;
 
 namespace NeuralNet.Plotting;
 
-/// <summary>Adds per-epoch series to a panel: x runs 1, 2, ..., non-finite points are left out.</summary>
+/// <summary>Adds per-epoch series to a panel: value i at x = epoch i + 1 (1, 2, ... unless told), non-finite points left out.</summary>
 internal static class LineSeries
 {
     /// <summary>Series longer than this are drawn without markers.</summary>
     public const int MarkerLimit = 40;
 
     /// <summary>
-    /// Adds <paramref name="values"/> as a line with x = 1..Count in the colour and marker of <paramref name="styleIndex"/>.
-    /// Returns the number of finite points drawn.
+    /// The x position of value <paramref name="index"/>: <paramref name="epochs"/>[index] + 1 (0-based epoch indices, as
+    /// <c>History.Epochs</c> holds them, drawn 1-based as <c>Fit</c> prints them), or index + 1 when there are none.
     /// </summary>
-    public static int Add(Plot plot, IReadOnlyList<double> values, string legend, int styleIndex, bool dashed = false)
+    public static double X(IReadOnlyList<int>? epochs, int index) => (epochs is null ? index : epochs[index]) + 1;
+
+    /// <summary>
+    /// Adds <paramref name="values"/> as a line with x = <see cref="X"/> in the colour and marker of
+    /// <paramref name="styleIndex"/>. Returns the number of finite points drawn.
+    /// </summary>
+    public static int Add(Plot plot, IReadOnlyList<double> values, IReadOnlyList<int>? epochs, string legend, int styleIndex, bool dashed = false)
     {
         var xs = new List<double>(values.Count);
         var ys = new List<double>(values.Count);
@@ -20,7 +26,7 @@ internal static class LineSeries
         {
             if (double.IsFinite(values[i]))
             {
-                xs.Add(i + 1);
+                xs.Add(X(epochs, i));
                 ys.Add(values[i]);
             }
         }
@@ -41,6 +47,26 @@ internal static class LineSeries
         }
 
         return xs.Count;
+    }
+
+    /// <summary>
+    /// Sets the x range to the epochs of <paramref name="series"/> with half an epoch of room on both sides, e.g. 3.5 to
+    /// 5.5 for a run resumed at epoch index 3 that ended after index 4.
+    /// </summary>
+    public static void FitEpochsX(Plot plot, IEnumerable<IReadOnlyList<double>> series, IReadOnlyList<int>? epochs)
+    {
+        double first = double.PositiveInfinity;
+        double last = double.NegativeInfinity;
+        foreach (IReadOnlyList<double> values in series)
+        {
+            if (values.Count > 0)
+            {
+                first = Math.Min(first, X(epochs, 0));
+                last = Math.Max(last, X(epochs, values.Count - 1));
+            }
+        }
+
+        plot.Axes.SetLimitsX(first - 0.5, last + 0.5);
     }
 
     /// <summary>Integer ticks on the x axis (epochs), with a little room on both sides.</summary>

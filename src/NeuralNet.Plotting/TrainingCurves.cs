@@ -1,3 +1,4 @@
+using NeuralNet.Models;
 using ScottPlot;
 
 namespace NeuralNet.Plotting;
@@ -40,13 +41,63 @@ public static class TrainingCurves
         Check.Series(metricsPerEpoch, nameof(metricsPerEpoch), "metric");
         Check.Title(title);
 
+        Write(path, metricsPerEpoch, epochs: null, title);
+    }
+
+    /// <summary>
+    /// Saves the training curves of what <c>Fit</c> recorded, as <see cref="Save(string, IReadOnlyDictionary{string, IReadOnlyList{double}}, string)"/>
+    /// does, against the epochs the history holds (<see cref="History.Epochs"/>, drawn from 1 as <c>Fit</c> prints them): a
+    /// run resumed with <c>initialEpoch: 3</c> (or by <c>BackupAndRestore</c>) is drawn at epochs 4, 5, ..., not from 1.
+    /// </summary>
+    /// <param name="path">The .png file to write; its folder is created if needed and the file is replaced atomically.</param>
+    /// <param name="history">What <c>Model.Fit</c> returned (or <c>Model.History</c>); it needs at least one completed epoch.</param>
+    /// <param name="title">Figure title drawn above the panels; an empty string draws none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/>, <paramref name="history"/> or <paramref name="title"/> is null.</exception>
+    /// <exception cref="ArgumentException">The path does not end with ".png", or the history has no completed epoch.</exception>
+    /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    public static void Save(string path, History history, string title)
+    {
+        PngFile.ValidatePath(path);
+        ArgumentNullException.ThrowIfNull(history);
+        if (history.EpochCount == 0 || history.Keys.Count == 0)
+        {
+            throw new ArgumentException("The history holds no completed epoch; there is nothing to plot.", nameof(history));
+        }
+
+        Check.Title(title);
+
+        Write(path, Metrics(history), history.Epochs, title);
+    }
+
+    /// <summary>The panels of the picture, in order: one per metric, x at <see cref="LineSeries.X"/> of <paramref name="epochs"/>.</summary>
+    internal static List<Plot> CreatePanels(IReadOnlyDictionary<string, IReadOnlyList<double>> metricsPerEpoch, IReadOnlyList<int>? epochs)
+    {
         List<string> panelNames = PanelNames(metricsPerEpoch.Keys);
         var panels = new List<Plot>(panelNames.Count);
         foreach (string name in panelNames)
         {
-            panels.Add(CreatePanel(name, metricsPerEpoch));
+            panels.Add(CreatePanel(name, metricsPerEpoch, epochs));
         }
 
+        return panels;
+    }
+
+    /// <summary>The recorded series of <paramref name="history"/> by name, in the order they were first logged.</summary>
+    internal static Dictionary<string, IReadOnlyList<double>> Metrics(History history)
+    {
+        var metrics = new Dictionary<string, IReadOnlyList<double>>(history.Keys.Count, StringComparer.Ordinal);
+        foreach (string key in history.Keys)
+        {
+            metrics.Add(key, history[key]);
+        }
+
+        return metrics;
+    }
+
+    private static void Write(string path, IReadOnlyDictionary<string, IReadOnlyList<double>> metricsPerEpoch, IReadOnlyList<int>? epochs, string title)
+    {
+        List<Plot> panels = CreatePanels(metricsPerEpoch, epochs);
         int columns = Math.Min(panels.Count, MaxColumns);
         byte[] png = Figure.RenderPanels(title, panels, columns, PanelWidth, PanelHeight);
         PngFile.WriteAtomically(path, png);
@@ -80,7 +131,7 @@ public static class TrainingCurves
         }
     }
 
-    private static Plot CreatePanel(string name, IReadOnlyDictionary<string, IReadOnlyList<double>> metrics)
+    private static Plot CreatePanel(string name, IReadOnlyDictionary<string, IReadOnlyList<double>> metrics, IReadOnlyList<int>? epochs)
     {
         string label = name.Replace('_', ' ');
         Plot plot = Figure.CreatePanel(char.ToUpperInvariant(label[0]) + label[1..], "epoch", label);
@@ -90,13 +141,13 @@ public static class TrainingCurves
         int points = 0;
         if (metrics.TryGetValue(name, out IReadOnlyList<double>? training))
         {
-            points += LineSeries.Add(plot, training, "training", styleIndex: 0);
+            points += LineSeries.Add(plot, training, epochs, "training", styleIndex: 0);
             drawn.Add(training);
         }
 
         if (metrics.TryGetValue(ValidationPrefix + name, out IReadOnlyList<double>? validation))
         {
-            points += LineSeries.Add(plot, validation, "validation", styleIndex: 1);
+            points += LineSeries.Add(plot, validation, epochs, "validation", styleIndex: 1);
             drawn.Add(validation);
         }
 
@@ -108,8 +159,7 @@ public static class TrainingCurves
         {
             LineSeries.PlaceLegend(plot, drawn);
             LineSeries.FitFlatY(plot, drawn);
-            int epochs = drawn.Max(s => s.Count);
-            plot.Axes.SetLimitsX(0.5, epochs + 0.5);
+            LineSeries.FitEpochsX(plot, drawn, epochs);
         }
 
         return plot;

@@ -1,3 +1,10 @@
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
+using NeuralNet.Training;
+using ScottPlot;
 using Xunit;
 
 namespace NeuralNet.Plotting.Tests;
@@ -83,6 +90,61 @@ public sealed class TrainingCurvesTests : IDisposable
         Assert.Single(Directory.GetFiles(_folder.File("a", "b")));
     }
 
+    /// <summary>What Fit records for a run resumed at epoch index 3 of 5 (Keras' initial_epoch=3): epochs [3, 4].</summary>
+    private static History ResumedHistory()
+    {
+        Tensor x = Tensor.FromArray([0, 0, 0, 1, 1, 0, 1, 1], 4, 2);
+        Tensor y = Tensor.FromArray([1, 0, 0, 1, 0, 1, 1, 0], 4, 2);
+        var model = new Sequential([new InputLayer(2), new Dense(2, ActivationFunction.Softmax)], seed: 1);
+        model.Compile(new Adam(0.01f), new CategoricalCrossEntropy(), new Accuracy());
+        return model.Fit(x, y, epochs: 5, validationData: (x, y), verbose: 0, initialEpoch: 3);
+    }
+
+    [Fact]
+    public void CreatePanels_ResumedHistory_DrawsAtItsEpochs()
+    {
+        History history = ResumedHistory();
+        Assert.Equal([3, 4], history.Epochs);
+
+        List<Plot> panels = TrainingCurves.CreatePanels(TrainingCurves.Metrics(history), history.Epochs);
+
+        Assert.Equal(2, panels.Count);
+        foreach (Plot panel in panels)
+        {
+            AxisLimits limits = panel.Axes.GetLimits();
+            Assert.Equal((3.5, 5.5), (limits.Left, limits.Right));
+            foreach (ScottPlot.Plottables.Scatter line in panel.GetPlottables<ScottPlot.Plottables.Scatter>())
+            {
+                Assert.Equal([4.0, 5.0], line.Data.GetScatterPoints().Select(p => p.X));
+            }
+        }
+    }
+
+    [Fact]
+    public void CreatePanels_Dictionary_DrawsFromEpochOne()
+    {
+        List<Plot> panels = TrainingCurves.CreatePanels(KerasHistory(), epochs: null);
+
+        AxisLimits limits = panels[0].Axes.GetLimits();
+        Assert.Equal((0.5, 5.5), (limits.Left, limits.Right));
+    }
+
+    [Fact]
+    public void Save_History_WritesItsPanels()
+    {
+        string path = _folder.File("resumed.png");
+
+        TrainingCurves.Save(path, ResumedHistory(), "resumed at epoch 4");
+
+        Assert.Equal((2 * 640, Figure.TitleBandHeight + 480), Png.ReadSize(path));
+    }
+
+    [Fact]
+    public void Save_NullHistory_Throws()
+    {
+        Assert.Throws<ArgumentNullException>(() => TrainingCurves.Save(_folder.File("x.png"), (History)null!, "t"));
+    }
+
     [Fact]
     public void PanelNames_KerasOrder_PutsLossThenAccuracyThenOthers()
     {
@@ -95,7 +157,7 @@ public sealed class TrainingCurvesTests : IDisposable
     public void Save_NullArguments_Throw()
     {
         Assert.Throws<ArgumentNullException>(() => TrainingCurves.Save(null!, KerasHistory(), "t"));
-        Assert.Throws<ArgumentNullException>(() => TrainingCurves.Save(_folder.File("x.png"), null!, "t"));
+        Assert.Throws<ArgumentNullException>(() => TrainingCurves.Save(_folder.File("x.png"), (IReadOnlyDictionary<string, IReadOnlyList<double>>)null!, "t"));
         Assert.Throws<ArgumentNullException>(() => TrainingCurves.Save(_folder.File("x.png"), KerasHistory(), null!));
     }
 

@@ -5,12 +5,15 @@ namespace NeuralNet.Plotting;
 /// <summary>Several named curves on one plot, e.g. the normalised loss of models with different activations per epoch.</summary>
 public static class LineComparison
 {
-    private const int Width = 900;
-    private const int Height = 560;
+    /// <summary>Width of the picture in pixels.</summary>
+    internal const int Width = 900;
+
+    /// <summary>Height of the picture below the title band, in pixels.</summary>
+    internal const int Height = 560;
 
     /// <summary>
     /// Saves the curves of <paramref name="series"/> on one plot as a PNG, with a legend naming each series. Value i of a
-    /// series is drawn at x = i + 1 (epochs count from 1); series may differ in length. NaN or infinite values are left out.
+    /// series is drawn at x = i + 1 (epochs count from 1); series may differ in length. A NaN or infinite value breaks its line (no segment is drawn across it).
     /// </summary>
     /// <param name="path">The .png file to write; its folder is created if needed and the file is replaced atomically.</param>
     /// <param name="series">Values by series name (the legend text), drawn in dictionary order.</param>
@@ -29,6 +32,14 @@ public static class LineComparison
         Check.Label(xLabel, nameof(xLabel));
         Check.Label(yLabel, nameof(yLabel));
 
+        Plot plot = CreatePlot(series, xLabel, yLabel);
+        byte[] png = Figure.RenderPanels(title, [plot], columns: 1, Width, Height);
+        PngFile.WriteAtomically(path, png);
+    }
+
+    /// <summary>The plot <see cref="Save"/> renders (at <see cref="Width"/> x <see cref="Height"/> under the title band).</summary>
+    internal static Plot CreatePlot(IReadOnlyDictionary<string, IReadOnlyList<double>> series, string xLabel, string yLabel)
+    {
         Plot plot = Figure.CreatePanel(string.Empty, xLabel, yLabel);
         LineSeries.UseIntegerXTicks(plot);
         int index = 0;
@@ -49,7 +60,6 @@ public static class LineComparison
             LineSeries.FitEpochsX(plot, series.Values, epochs: null);
         }
 
-        byte[] png = Figure.RenderPanels(title, [plot], columns: 1, Width, Height);
-        PngFile.WriteAtomically(path, png);
+        return plot;
     }
 }

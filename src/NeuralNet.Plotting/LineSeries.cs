@@ -2,7 +2,7 @@ using ScottPlot;
 
 namespace NeuralNet.Plotting;
 
-/// <summary>Adds per-epoch series to a panel: value i at x = epoch i + 1 (1, 2, ... unless told), non-finite points left out.</summary>
+/// <summary>Adds per-epoch series to a panel: value i at x = epoch i + 1 (1, 2, ... unless told), broken where a value is not finite.</summary>
 internal static class LineSeries
 {
     /// <summary>Series longer than this are drawn without markers.</summary>
@@ -16,37 +16,59 @@ internal static class LineSeries
 
     /// <summary>
     /// Adds <paramref name="values"/> as a line with x = <see cref="X"/> in the colour and marker of
-    /// <paramref name="styleIndex"/>. Returns the number of finite points drawn.
+    /// <paramref name="styleIndex"/>. A NaN or infinite value breaks the line, as in matplotlib: each run of finite values
+    /// is its own line, so no segment bridges the missing epochs; a run of one point always has its marker, or it would
+    /// not show. Returns the number of finite points drawn.
     /// </summary>
     public static int Add(Plot plot, IReadOnlyList<double> values, IReadOnlyList<int>? epochs, string legend, int styleIndex, bool dashed = false)
     {
-        var xs = new List<double>(values.Count);
-        var ys = new List<double>(values.Count);
-        for (int i = 0; i < values.Count; i++)
+        var runs = new List<(double[] Xs, double[] Ys)>();
+        int points = 0;
+        int start = 0;
+        while (start < values.Count)
         {
-            if (double.IsFinite(values[i]))
+            if (!double.IsFinite(values[start]))
             {
-                xs.Add(X(epochs, i));
-                ys.Add(values[i]);
+                start++;
+                continue;
+            }
+
+            int end = start;
+            while (end < values.Count && double.IsFinite(values[end]))
+            {
+                end++;
+            }
+
+            var xs = new double[end - start];
+            var ys = new double[end - start];
+            for (int i = start; i < end; i++)
+            {
+                xs[i - start] = X(epochs, i);
+                ys[i - start] = values[i];
+            }
+
+            runs.Add((xs, ys));
+            points += end - start;
+            start = end;
+        }
+
+        // One legend entry per series, drawn like its lines: from the first run that is a line, if any.
+        int legendRun = Math.Max(0, runs.FindIndex(r => r.Xs.Length > 1));
+        for (int r = 0; r < runs.Count; r++)
+        {
+            (double[] xs, double[] ys) = runs[r];
+            ScottPlot.Plottables.Scatter scatter = plot.Add.Scatter(xs, ys, Figure.SeriesColor(styleIndex));
+            scatter.LegendText = r == legendRun ? legend : string.Empty;
+            scatter.LineWidth = 2.5f;
+            scatter.MarkerShape = Figure.SeriesMarker(styleIndex);
+            scatter.MarkerSize = values.Count <= MarkerLimit || xs.Length == 1 ? 8 : 0;
+            if (dashed)
+            {
+                scatter.LinePattern = LinePattern.Dashed;
             }
         }
 
-        if (xs.Count == 0)
-        {
-            return 0;
-        }
-
-        ScottPlot.Plottables.Scatter scatter = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), Figure.SeriesColor(styleIndex));
-        scatter.LegendText = legend;
-        scatter.LineWidth = 2.5f;
-        scatter.MarkerShape = Figure.SeriesMarker(styleIndex);
-        scatter.MarkerSize = values.Count <= MarkerLimit ? 8 : 0;
-        if (dashed)
-        {
-            scatter.LinePattern = LinePattern.Dashed;
-        }
-
-        return xs.Count;
+        return points;
     }
 
     /// <summary>

@@ -26,7 +26,8 @@ public static class TrainingCurves
     /// <summary>
     /// Saves the training curves of <paramref name="metricsPerEpoch"/> as a PNG. Keys are metric names as Keras writes them
     /// ("loss", "val_loss", "accuracy", "val_accuracy", ...); value i of a series is drawn at epoch i + 1. Panels are
-    /// side by side (at most three per row). NaN or infinite values (a diverged run) are left out of the lines.
+    /// side by side (at most three per row). A NaN or infinite value (a diverged run) breaks its line: no segment is
+    /// drawn across it.
     /// </summary>
     /// <param name="path">The .png file to write; its folder is created if needed and the file is replaced atomically.</param>
     /// <param name="metricsPerEpoch">Per-epoch values by metric name; every series needs at least one value.</param>

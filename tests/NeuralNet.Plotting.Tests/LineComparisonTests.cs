@@ -1,3 +1,5 @@
+using ScottPlot;
+using SkiaSharp;
 using Xunit;
 
 namespace NeuralNet.Plotting.Tests;
@@ -36,6 +38,49 @@ public sealed class LineComparisonTests : IDisposable
         LineComparison.Save(path, new Dictionary<string, IReadOnlyList<double>> { ["1/x"] = values }, string.Empty, "step", "value");
 
         Assert.Equal((900, 560), Png.ReadSize(path));
+    }
+
+    [Fact]
+    public void CreatePlot_NaNGap_DrawsNoSegmentAcrossIt()
+    {
+        // matplotlib breaks a line at NaN; bridging epochs 4..6 would draw a segment from (3, 3) to (7, 7).
+        var series = new Dictionary<string, IReadOnlyList<double>> { ["run"] = [1, 2, 3, double.NaN, double.NaN, double.NaN, 7, 8, 9] };
+        Plot plot = LineComparison.CreatePlot(series, "epoch", "value");
+
+        using SKBitmap bitmap = Png.Render(plot, LineComparison.Width, LineComparison.Height);
+
+        PixelRect data = plot.LastRender.DataRect;
+        Pixel left = plot.GetPixel(new Coordinates(3.6, 0));
+        Pixel right = plot.GetPixel(new Coordinates(6.4, 0));
+        Pixel before = plot.GetPixel(new Coordinates(2.5, 0));
+        Assert.Equal(0, Png.CountNear(bitmap, Figure.SeriesColor(0), left.X, right.X, data.Top, data.Bottom));
+        Assert.True(Png.CountNear(bitmap, Figure.SeriesColor(0), before.X - 5, before.X + 5, data.Top, data.Bottom) > 10, "the line before the gap is missing");
+    }
+
+    [Fact]
+    public void CreatePlot_IsolatedPointInLongSeries_HasAMarker()
+    {
+        // Over 40 values markers are off; a single finite value between NaNs would then draw nothing.
+        double[] values = Enumerable.Range(0, 60).Select(i => i is >= 20 and < 40 ? double.NaN : 1.0).ToArray();
+        values[30] = 1.05;
+        Plot plot = LineComparison.CreatePlot(new Dictionary<string, IReadOnlyList<double>> { ["run"] = values }, "epoch", "value");
+
+        using SKBitmap bitmap = Png.Render(plot, LineComparison.Width, LineComparison.Height);
+
+        Pixel point = plot.GetPixel(new Coordinates(31, 1.05));
+        Pixel gap = plot.GetPixel(new Coordinates(26, 1.0));
+        Assert.True(Png.CountNear(bitmap, Figure.SeriesColor(0), point.X - 6, point.X + 6, point.Y - 6, point.Y + 6) > 20, "the isolated point is not drawn");
+        Assert.Equal(0, Png.CountNear(bitmap, Figure.SeriesColor(0), gap.X - 6, gap.X + 6, gap.Y - 6, gap.Y + 6));
+    }
+
+    [Fact]
+    public void CreatePlot_SeriesWithGap_HasOneLegendEntry()
+    {
+        var series = new Dictionary<string, IReadOnlyList<double>> { ["a"] = [1, double.NaN, 3, 4, double.NaN, 6], ["b"] = [2, 2, 2] };
+
+        Plot plot = LineComparison.CreatePlot(series, "epoch", "value");
+
+        Assert.Equal(["a", "b"], plot.Legend.GetItems().Select(i => i.LabelText));
     }
 
     [Fact]

@@ -65,6 +65,37 @@ internal static class Png
         return count;
     }
 
+    /// <summary>Counts the pixels of <paramref name="bitmap"/> within [x0, x1] x [y0, y1] close to <paramref name="target"/>.</summary>
+    public static int CountNear(SKBitmap bitmap, ScottPlot.Color target, float x0, float x1, float y0, float y1, int tolerance = 40)
+    {
+        int count = 0;
+        for (int y = Math.Max(0, (int)Math.Floor(Math.Min(y0, y1))); y <= Math.Min(bitmap.Height - 1, (int)Math.Ceiling(Math.Max(y0, y1))); y++)
+        {
+            for (int x = Math.Max(0, (int)Math.Floor(Math.Min(x0, x1))); x <= Math.Min(bitmap.Width - 1, (int)Math.Ceiling(Math.Max(x0, x1))); x++)
+            {
+                if (IsNear(bitmap.GetPixel(x, y), target, tolerance))
+                {
+                    count++;
+                }
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Whether <paramref name="c"/> is within <paramref name="tolerance"/> of <paramref name="target"/> in every channel.</summary>
+    public static bool IsNear(SKColor c, ScottPlot.Color target, int tolerance = 40) =>
+        Math.Abs(c.Red - target.R) <= tolerance && Math.Abs(c.Green - target.G) <= tolerance && Math.Abs(c.Blue - target.B) <= tolerance;
+
+    /// <summary>Renders one panel as the charts do (no title band) and decodes the PNG.</summary>
+    public static SKBitmap Render(ScottPlot.Plot plot, int width, int height)
+    {
+        byte[] png = Figure.RenderPanels(string.Empty, [plot], columns: 1, width, height);
+        SKBitmap bitmap = SKBitmap.Decode(png);
+        Assert.NotNull(bitmap);
+        return bitmap;
+    }
+
     /// <summary>The colour at one pixel.</summary>
     public static SKColor PixelAt(string path, int x, int y)
     {

@@ -10,7 +10,8 @@ public static class BarChart
 {
     private const int MinWidth = 720;
     private const int MaxWidth = 2400;
-    private const int Height = 560;
+    /// <summary>Height of the picture below the title band, in pixels.</summary>
+    internal const int Height = 560;
     private const double GroupWidth = 0.8;
 
     /// <summary>
@@ -91,6 +92,17 @@ public static class BarChart
 
     private static void Render(string path, IReadOnlyList<string> labels, List<(string Name, IReadOnlyList<double> Values)> series, string title, string yLabel, string? valueFormat)
     {
+        (Plot plot, int width) = CreatePlot(labels, series, yLabel, valueFormat);
+        byte[] png = Figure.RenderPanels(title, [plot], columns: 1, width, Height);
+        PngFile.WriteAtomically(path, png);
+    }
+
+    /// <summary>
+    /// The plot <see cref="Save"/> and <see cref="SaveGrouped"/> render and its width (the height is <see cref="Height"/>);
+    /// series named "" (from <see cref="Save"/>) get no legend entry.
+    /// </summary>
+    internal static (Plot Plot, int Width) CreatePlot(IReadOnlyList<string> labels, List<(string Name, IReadOnlyList<double> Values)> series, string yLabel, string? valueFormat)
+    {
         int groups = labels.Count;
         int perGroup = series.Count;
         double barWidth = GroupWidth / perGroup;
@@ -154,14 +166,14 @@ public static class BarChart
         double bottom = min < 0 ? min - (0.12 * span) : 0;
         plot.Axes.SetLimits(-0.6, groups - 0.4, bottom, top);
 
-        if (perGroup > 1)
+        if (series.Exists(s => s.Name.Length > 0))
         {
-            // Outside the data area so it never hides a bar or its value label.
+            // Every grouped chart names its series, even a single one; outside the data area so it never hides a bar or
+            // its value label.
             plot.ShowLegend(Edge.Right);
         }
 
-        byte[] png = Figure.RenderPanels(title, [plot], columns: 1, width, Height);
-        PngFile.WriteAtomically(path, png);
+        return (plot, width);
     }
 
     private static void RotateLongLabels(Plot plot, IReadOnlyList<string> labels, double pixelsPerGroup)

@@ -1,3 +1,5 @@
+using ScottPlot;
+using SkiaSharp;
 using Xunit;
 
 namespace NeuralNet.Plotting.Tests;
@@ -49,6 +51,21 @@ public sealed class BarChartTests : IDisposable
         BarChart.Save(single, labels, series["test"], "E4.2", "accuracy");
 
         Assert.True(Png.ReadSize(grouped).Width > Png.ReadSize(single).Width);
+    }
+
+    [Theory]
+    [InlineData("test", true)] // SaveGrouped with one series: docs promise a legend naming the series
+    [InlineData("", false)]    // Save: one unnamed series, no legend
+    public void CreatePlot_OneSeries_HasALegendExactlyWhenNamed(string name, bool legend)
+    {
+        (Plot plot, int width) = BarChart.CreatePlot(["a", "b", "c"], [(name, [0.97, 0.98, 0.99])], "accuracy", null);
+
+        using SKBitmap bitmap = Png.Render(plot, width, BarChart.Height);
+
+        // The legend sits right of the data area: its swatch is the only bar-coloured thing there.
+        PixelRect data = plot.LastRender.DataRect;
+        int swatch = Png.CountNear(bitmap, Figure.SeriesColor(0), data.Right + 2, width - 1, 0, BarChart.Height - 1, tolerance: 10);
+        Assert.Equal(legend, swatch > 20);
     }
 
     [Fact]

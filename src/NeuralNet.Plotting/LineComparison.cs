@@ -55,9 +55,9 @@ public static class LineComparison
         }
         else
         {
-            LineSeries.PlaceLegend(plot, series.Values);
             LineSeries.FitFlatY(plot, series.Values);
             LineSeries.FitEpochsX(plot, series.Values, epochs: null);
+            LegendPlacement.Place(plot, Width, Height);
         }
 
         return plot;

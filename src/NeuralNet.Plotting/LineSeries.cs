@@ -99,44 +99,6 @@ internal static class LineSeries
     }
 
     /// <summary>
-    /// Places the legend where the curves are not: upper right when they mostly fall (losses), lower right when they rise
-    /// (accuracies).
-    /// </summary>
-    public static void PlaceLegend(Plot plot, IEnumerable<IReadOnlyList<double>> series)
-    {
-        int falling = 0;
-        int rising = 0;
-        foreach (IReadOnlyList<double> values in series)
-        {
-            double first = double.NaN;
-            double last = double.NaN;
-            foreach (double v in values)
-            {
-                if (double.IsFinite(v))
-                {
-                    if (double.IsNaN(first))
-                    {
-                        first = v;
-                    }
-
-                    last = v;
-                }
-            }
-
-            if (last < first)
-            {
-                falling++;
-            }
-            else if (last > first)
-            {
-                rising++;
-            }
-        }
-
-        plot.ShowLegend(rising > falling ? Alignment.LowerRight : Alignment.UpperRight);
-    }
-
-    /// <summary>
     /// Gives flat data (one epoch, or a constant series) a narrow y range around its value instead of ScottPlot's
     /// default span of about two units.
     /// </summary>

@@ -7,7 +7,8 @@ namespace NeuralNet.Plotting;
 /// <example><c>var (fpr, tpr) = auc.RocCurve(); RocCurvePlot.Save("roc.png", fpr, tpr, "digit 3 against the rest", auc.Result());</c></example>
 public static class RocCurvePlot
 {
-    private const int Size = 640;
+    /// <summary>Width and height of the picture below the title band, in pixels.</summary>
+    internal const int Size = 640;
 
     /// <summary>Saves the curve through the points (<paramref name="falsePositiveRates"/>[i], <paramref name="truePositiveRates"/>[i]) as a PNG.</summary>
     /// <param name="path">The .png file to write; its folder is created if needed and the file is replaced atomically.</param>
@@ -38,6 +39,14 @@ public static class RocCurvePlot
             }
         }
 
+        Plot plot = CreatePlot(falsePositiveRates, truePositiveRates, area);
+        byte[] png = Figure.RenderPanels(title, [plot], columns: 1, Size, Size);
+        PngFile.WriteAtomically(path, png);
+    }
+
+    /// <summary>The plot <see cref="Save"/> renders, <see cref="Size"/> pixels square under the title band.</summary>
+    internal static Plot CreatePlot(IReadOnlyList<double> falsePositiveRates, IReadOnlyList<double> truePositiveRates, double? area)
+    {
         Plot plot = Figure.CreatePanel(string.Empty, "false positive rate", "true positive rate");
         ScottPlot.Plottables.Scatter chance = plot.Add.Scatter(new double[] { 0, 1 }, new double[] { 0, 1 }, Colors.Gray);
         chance.LinePattern = LinePattern.Dashed;
@@ -47,9 +56,8 @@ public static class RocCurvePlot
         curve.LineWidth = 2.5f;
         curve.MarkerSize = 0;
         curve.LegendText = area is double a ? string.Create(CultureInfo.InvariantCulture, $"ROC (AUC {a:0.0000})") : "ROC";
-        plot.ShowLegend(Alignment.LowerRight);
         plot.Axes.SetLimits(-0.01, 1.01, -0.01, 1.01);
-        byte[] png = Figure.RenderPanels(title, [plot], columns: 1, Size, Size);
-        PngFile.WriteAtomically(path, png);
+        LegendPlacement.Place(plot, Size, Size, first: Alignment.LowerRight);
+        return plot;
     }
 }

@@ -158,9 +158,9 @@ public static class TrainingCurves
         }
         else
         {
-            LineSeries.PlaceLegend(plot, drawn);
             LineSeries.FitFlatY(plot, drawn);
             LineSeries.FitEpochsX(plot, drawn, epochs);
+            LegendPlacement.Place(plot, PanelWidth, PanelHeight);
         }
 
         return plot;

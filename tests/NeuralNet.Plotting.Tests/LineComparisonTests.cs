@@ -84,6 +84,26 @@ public sealed class LineComparisonTests : IDisposable
     }
 
     [Fact]
+    public void CreatePlot_Legend_HidesNoData()
+    {
+        Plot plot = LineComparison.CreatePlot(Curves(), "epoch", "loss / loss at epoch 1");
+
+        Assert.Equal(0, Png.SeriesPixelsUnderLegend(plot, LineComparison.Width, LineComparison.Height, seriesCount: 3));
+        Assert.True(plot.Legend.IsVisible, "the legend should fit inside, away from the curves");
+    }
+
+    [Fact]
+    public void Covers_SegmentThroughBoxWithNoPointInside_Counts()
+    {
+        var box = new PixelRect(10, 20, 20, 10);
+
+        Assert.True(LegendPlacement.Covers(box, [[new Pixel(0, 15), new Pixel(30, 15)]]));
+        Assert.True(LegendPlacement.Covers(box, [[new Pixel(0, 0), new Pixel(15, 15)]]));
+        Assert.False(LegendPlacement.Covers(box, [[new Pixel(0, 0), new Pixel(30, 5)]]));
+        Assert.False(LegendPlacement.Covers(box, [[new Pixel(0, 30), new Pixel(30, 25)], [new Pixel(25, 0)]]));
+    }
+
+    [Fact]
     public void Save_NullArguments_Throw()
     {
         string path = _folder.File("x.png");

@@ -96,6 +96,55 @@ internal static class Png
         return bitmap;
     }
 
+    /// <summary>
+    /// Renders <paramref name="plot"/> and returns the box its inside legend covers (with its shadow) as ScottPlot lays it
+    /// out, or null when no legend is drawn inside the data area.
+    /// </summary>
+    public static ScottPlot.PixelRect? InsideLegendBox(ScottPlot.Plot plot, int width, int height)
+    {
+        using SKBitmap _ = Render(plot, width, height);
+        if (!plot.Legend.IsVisible || plot.Legend.GetItems().Length == 0)
+        {
+            return null;
+        }
+
+        ScottPlot.PixelSize size = plot.Legend.LastRenderSize;
+        ScottPlot.PixelRect box = new ScottPlot.PixelRect(0, size.Width, size.Height, 0)
+            .AlignedInside(plot.LastRender.DataRect.Contract(plot.Legend.Margin), plot.Legend.Alignment);
+        return new ScottPlot.PixelRect(box.Left, box.Right + plot.Legend.ShadowOffset.X, box.Bottom + plot.Legend.ShadowOffset.Y, box.Top);
+    }
+
+    /// <summary>
+    /// Counts the pixels of the first <paramref name="seriesCount"/> series colours that the inside legend of
+    /// <paramref name="plot"/> would hide: inside its box, in the picture drawn without it. Zero when there is no inside
+    /// legend.
+    /// </summary>
+    public static int SeriesPixelsUnderLegend(ScottPlot.Plot plot, int width, int height, int seriesCount)
+    {
+        ScottPlot.PixelRect? box = InsideLegendBox(plot, width, height);
+        if (box is not ScottPlot.PixelRect b)
+        {
+            return 0;
+        }
+
+        plot.Legend.IsVisible = false;
+        try
+        {
+            using SKBitmap bitmap = Render(plot, width, height);
+            int count = 0;
+            for (int s = 0; s < seriesCount; s++)
+            {
+                count += CountNear(bitmap, Figure.SeriesColor(s), b.Left, b.Right, b.Top, b.Bottom, tolerance: 30);
+            }
+
+            return count;
+        }
+        finally
+        {
+            plot.Legend.IsVisible = true;
+        }
+    }
+
     /// <summary>The colour at one pixel.</summary>
     public static SKColor PixelAt(string path, int x, int y)
     {

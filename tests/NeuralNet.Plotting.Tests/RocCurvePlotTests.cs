@@ -17,6 +17,16 @@ public sealed class RocCurvePlotTests : IDisposable
         Png.AssertNoTemporaryFiles(_folder.Root);
     }
 
+    [Theory]
+    [InlineData(new[] { 1, 0.4, 0.1, 0 }, new[] { 1, 0.95, 0.7, 0 })] // a good classifier: lower right is free
+    [InlineData(new[] { 1, 0.95, 0.9, 0 }, new[] { 1, 0.1, 0.05, 0 })] // worse than chance: the curve runs through lower right
+    public void CreatePlot_Legend_HidesNoData(double[] fpr, double[] tpr)
+    {
+        ScottPlot.Plot plot = RocCurvePlot.CreatePlot(fpr, tpr, area: null);
+
+        Assert.Equal(0, Png.SeriesPixelsUnderLegend(plot, RocCurvePlot.Size, RocCurvePlot.Size, seriesCount: 1));
+    }
+
     [Fact]
     public void Save_BadPoints_ThrowNamingThem()
     {

@@ -145,6 +145,23 @@ public sealed class TrainingCurvesTests : IDisposable
         Assert.Throws<ArgumentNullException>(() => TrainingCurves.Save(_folder.File("x.png"), (History)null!, "t"));
     }
 
+    [Theory]
+    [InlineData(new[] { 0.9, 0.5, 0.35, 0.3, 0.28 }, new[] { 0.3, 0.31, 0.33, 0.5, 0.95 })]  // one falls, one rises (a tie)
+    [InlineData(new[] { 0.91, 0.96, 0.97, 0.975, 0.98 }, new[] { 0.95, 0.97, 0.975, 0.97, 0.978 })] // accuracies
+    [InlineData(new[] { 0.3, 0.14, 0.1, 0.08, 0.07 }, new[] { 0.16, 0.11, 0.09, 0.1, 0.12 })]  // losses, validation turning up
+    [InlineData(new[] { 0.1, 0.9, 0.1, 0.9, 0.1, 0.9 }, new[] { 0.9, 0.1, 0.9, 0.1, 0.9, 0.1 })] // everywhere: legend outside
+    public void CreatePanels_LegendInsideThePanel_HidesNoData(double[] training, double[] validation)
+    {
+        var metrics = new Dictionary<string, IReadOnlyList<double>> { ["loss"] = training, ["val_loss"] = validation };
+        Plot panel = TrainingCurves.CreatePanels(metrics, epochs: null)[0];
+
+        int hidden = Png.SeriesPixelsUnderLegend(panel, 640, 480, seriesCount: 2);
+
+        Assert.Equal(0, hidden);
+        Assert.Equal(["training", "validation"], panel.Legend.GetItems().Select(i => i.LabelText));
+        Assert.True(panel.Legend.IsVisible || panel.Axes.GetPanels().OfType<ScottPlot.Panels.LegendPanel>().Any(), "no legend is drawn");
+    }
+
     [Fact]
     public void PanelNames_KerasOrder_PutsLossThenAccuracyThenOthers()
     {

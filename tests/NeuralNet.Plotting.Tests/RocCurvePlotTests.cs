@@ -1,3 +1,4 @@
+using NeuralNet.Training;
 using Xunit;
 
 namespace NeuralNet.Plotting.Tests;
@@ -25,6 +26,98 @@ public sealed class RocCurvePlotTests : IDisposable
         ScottPlot.Plot plot = RocCurvePlot.CreatePlot(fpr, tpr, area: null);
 
         Assert.Equal(0, Png.SeriesPixelsUnderLegend(plot, RocCurvePlot.Size, RocCurvePlot.Size, seriesCount: 1));
+    }
+
+    [Fact]
+    public void Save_AscendingPointsAsScikitLearnGivesThem_WritesPng()
+    {
+        string path = _folder.File("sklearn.png");
+
+        RocCurvePlot.Save(path, [0, 0, 0.1, 0.4, 1], [0, 0.5, 0.7, 0.95, 1], "sklearn order", area: 0.9);
+
+        Assert.Equal((640, Figure.TitleBandHeight + 640), Png.ReadSize(path));
+    }
+
+    [Theory]
+    [InlineData(new[] { 0.5 }, new[] { 0.7 })]                 // one point: nothing to draw
+    [InlineData(new[] { 0.0, 0.0, 0.0 }, new[] { 0.0, 0.0, 0.0 })] // a metric that has seen no sample
+    [InlineData(new double[0], new double[0])]
+    public void Save_FewerThanTwoDistinctPoints_ThrowsNamingThem(double[] fpr, double[] tpr)
+    {
+        string path = _folder.File("x.png");
+
+        var ex = Assert.Throws<ArgumentException>(() => RocCurvePlot.Save(path, fpr, tpr, "t"));
+
+        Assert.Equal("falsePositiveRates", ex.ParamName);
+        Assert.Contains("at least two distinct points", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Theory]
+    [InlineData(new[] { 0, 0.5, 0.2, 1 }, new[] { 0, 0.6, 0.7, 1 }, "Point 2 (0.2, 0.7) goes back from point 1 (0.5, 0.6)")] // sorted by TPR only
+    [InlineData(new[] { 1, 0.5, 0.0 }, new[] { 0, 0.5, 1.0 }, "the rates go opposite ways")]                                // one list reversed
+    [InlineData(new[] { 1, 0.4, 0.6, 0 }, new[] { 1, 0.9, 0.9, 0 }, "both rates falling")]                                    // Keras order, one step back
+    public void Save_PointsNotInThresholdOrder_ThrowsNamingThePoint(double[] fpr, double[] tpr, string expected)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => RocCurvePlot.Save(_folder.File("x.png"), fpr, tpr, "t"));
+
+        Assert.Equal("falsePositiveRates", ex.ParamName);
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(1.5)]
+    [InlineData(-0.1)]
+    public void Save_AreaOutsideUnitInterval_ThrowsNamingIt(double area)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => RocCurvePlot.Save(_folder.File("x.png"), [1, 0.4, 0], [1, 0.9, 0], "t", area));
+
+        Assert.Equal("area", ex.ParamName);
+    }
+
+    [Fact]
+    public void Save_AreaOneWithRoundingOvershoot_IsAccepted()
+    {
+        RocCurvePlot.Save(_folder.File("perfect.png"), [1, 0, 0], [1, 1, 0], "perfect", 1 + 2e-16);
+
+        Assert.True(File.Exists(_folder.File("perfect.png")));
+    }
+
+    private static Auc UpdatedAuc(AucCurve curve)
+    {
+        var auc = new Auc(numThresholds: 50, curve);
+        auc.Update(Tensor.FromArray([0.1f, 0.4f, 0.35f, 0.8f, 0.7f, 0.2f], 6, 1), Tensor.FromArray([0, 0, 1, 1, 1, 0], 6, 1));
+        return auc;
+    }
+
+    [Fact]
+    public void Save_RocAuc_DrawsItsCurve()
+    {
+        string path = _folder.File("auc.png");
+        Auc auc = UpdatedAuc(AucCurve.Roc);
+
+        RocCurvePlot.Save(path, auc, "from the metric");
+
+        Assert.Equal((640, Figure.TitleBandHeight + 640), Png.ReadSize(path));
+        Assert.True(Png.CountPixels(path, c => Png.IsNear(c, Figure.SeriesColor(0), 30)) > 500, "the curve is missing");
+    }
+
+    [Fact]
+    public void Save_PrAuc_ThrowsNamingIt()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => RocCurvePlot.Save(_folder.File("x.png"), UpdatedAuc(AucCurve.PR), "t"));
+
+        Assert.Equal("auc", ex.ParamName);
+        Assert.Contains("PR curve", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Save_AucWithoutSamples_ThrowsNamingIt()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => RocCurvePlot.Save(_folder.File("x.png"), new Auc(), "t"));
+
+        Assert.Equal("auc", ex.ParamName);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class BarChartTests : IDisposable
         (int width, int height) = Png.ReadSize(path);
         Assert.InRange(width, 720, 2400);
         Assert.Equal(Figure.TitleBandHeight + 560, height);
-        Png.AssertNoTemporaryFiles(_folder.Root);
+        Png.AssertOnlyFile(_folder.Root, path);
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class ConfusionMatrixPlotTests : IDisposable
         (int width, int height) = Png.ReadSize(path);
         Assert.InRange(width, 640, 1200);
         Assert.InRange(height, 640, 1200);
-        Png.AssertNoTemporaryFiles(_folder.Root);
+        Png.AssertOnlyFile(_folder.Root, path);
     }
 
     private static bool IsDarkBlue(SkiaSharp.SKColor c) => c.Blue > 80 && c.Red < 40 && c.Green < 80;

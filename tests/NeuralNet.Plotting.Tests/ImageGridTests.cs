@@ -40,7 +40,7 @@ public sealed class ImageGridTests : IDisposable
 
         (int width, int height) = Png.ReadSize(path);
         Assert.True(width > height, $"a 2x5 grid should be wider than tall, got {width}x{height}");
-        Png.AssertNoTemporaryFiles(_folder.Root);
+        Png.AssertOnlyFile(_folder.Root, path);
     }
 
     [Fact]

@@ -25,7 +25,11 @@ public sealed class LineComparisonTests : IDisposable
         LineComparison.Save(path, Curves(), "normalised loss", "epoch", "loss / loss at epoch 1");
 
         Assert.Equal((900, Figure.TitleBandHeight + 560), Png.ReadSize(path));
-        Png.AssertNoTemporaryFiles(_folder.Root);
+        Png.AssertOnlyFile(_folder.Root, path);
+        for (int s = 0; s < 3; s++)
+        {
+            Assert.True(Png.CountPixels(path, c => Png.IsNear(c, Figure.SeriesColor(s), 30)) > 300, $"curve {s} is missing");
+        }
     }
 
     [Fact]
@@ -38,6 +42,7 @@ public sealed class LineComparisonTests : IDisposable
         LineComparison.Save(path, new Dictionary<string, IReadOnlyList<double>> { ["1/x"] = values }, string.Empty, "step", "value");
 
         Assert.Equal((900, 560), Png.ReadSize(path));
+        Assert.True(Png.CountPixels(path, c => Png.IsNear(c, Figure.SeriesColor(0), 30)) > 1000, "the curve is missing");
     }
 
     [Fact]

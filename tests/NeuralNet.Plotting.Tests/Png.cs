@@ -155,7 +155,14 @@ internal static class Png
     /// <summary>Strongly red pixels (the colour of wrong-prediction captions).</summary>
     public static bool IsRed(SKColor c) => c.Red > 180 && c.Green < 90 && c.Blue < 90;
 
-    /// <summary>Asserts the folder holds no leftover temporary files from an atomic write.</summary>
-    public static void AssertNoTemporaryFiles(string folder) =>
-        Assert.Empty(Directory.GetFiles(folder, "*.tmp", SearchOption.AllDirectories));
+    /// <summary>
+    /// Asserts that <paramref name="folder"/>, sub-folders and hidden files included, holds <paramref name="path"/> and no
+    /// other file: the write left nothing behind, whatever a temporary file would be called.
+    /// </summary>
+    public static void AssertOnlyFile(string folder, string path) =>
+        Assert.Equal([Path.GetFullPath(path)], Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Select(Path.GetFullPath));
+
+    /// <summary>Counts the pixels of <paramref name="path"/> near <paramref name="color"/> with x in [x0, x1).</summary>
+    public static int CountColumnsNear(string path, ScottPlot.Color color, int x0, int x1, int tolerance = 30) =>
+        CountPixels(path, (x, _, c) => x >= x0 && x < x1 && IsNear(c, color, tolerance));
 }

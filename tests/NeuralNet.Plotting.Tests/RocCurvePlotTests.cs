@@ -15,7 +15,11 @@ public sealed class RocCurvePlotTests : IDisposable
         string path = _folder.File("roc", "roc.png");
         RocCurvePlot.Save(path, [1, 0.4, 0.1, 0], [1, 0.95, 0.7, 0], "digit 3 against the rest", area: 0.93);
         Assert.Equal((640, Figure.TitleBandHeight + 640), Png.ReadSize(path));
-        Png.AssertNoTemporaryFiles(_folder.Root);
+        Png.AssertOnlyFile(_folder.Root, path);
+
+        // The curve in blue (far more than the legend's swatch), its knee at (0.1, 0.7) in the upper left.
+        Assert.True(Png.CountPixels(path, c => Png.IsNear(c, Figure.SeriesColor(0), 30)) > 1000, "the curve is missing");
+        Assert.True(Png.CountPixels(path, (x, y, c) => x < 320 && y < Figure.TitleBandHeight + 320 && Png.IsNear(c, Figure.SeriesColor(0), 30)) > 300, "the curve does not rise in the upper left");
     }
 
     [Theory]
@@ -26,6 +30,24 @@ public sealed class RocCurvePlotTests : IDisposable
         ScottPlot.Plot plot = RocCurvePlot.CreatePlot(fpr, tpr, area: null);
 
         Assert.Equal(0, Png.SeriesPixelsUnderLegend(plot, RocCurvePlot.Size, RocCurvePlot.Size, seriesCount: 1));
+    }
+
+    [Fact]
+    public void CreatePlot_ChanceDiagonal_IsDrawnInGrey()
+    {
+        ScottPlot.Plot plot = RocCurvePlot.CreatePlot([1, 0.4, 0.1, 0], [1, 0.95, 0.7, 0], area: 0.93);
+
+        using SkiaSharp.SKBitmap bitmap = Png.Render(plot, RocCurvePlot.Size, RocCurvePlot.Size);
+
+        // Along the diagonal from (0.2, 0.2) to (0.8, 0.8), away from the curve and the legend: grey dashes.
+        int grey = 0;
+        for (double t = 0.2; t <= 0.8; t += 0.01)
+        {
+            ScottPlot.Pixel p = plot.GetPixel(new ScottPlot.Coordinates(t, t));
+            grey += Png.CountNear(bitmap, ScottPlot.Colors.Gray, p.X - 1, p.X + 1, p.Y - 1, p.Y + 1, tolerance: 40);
+        }
+
+        Assert.True(grey > 25, $"found {grey} grey pixels along the diagonal");
     }
 
     [Fact]

@@ -33,7 +33,26 @@ public sealed class TrainingCurvesTests : IDisposable
         (int width, int height) = Png.ReadSize(path);
         Assert.Equal(2 * 640, width);
         Assert.Equal(Figure.TitleBandHeight + 480, height);
-        Png.AssertNoTemporaryFiles(_folder.Root);
+        Png.AssertOnlyFile(_folder.Root, path);
+
+        // Both panels hold a training (blue) and a validation (red) curve.
+        foreach (int left in new[] { 0, 640 })
+        {
+            Assert.True(Png.CountColumnsNear(path, Figure.SeriesColor(0), left, left + 640) > 300, $"no training curve in the panel at x = {left}");
+            Assert.True(Png.CountColumnsNear(path, Figure.SeriesColor(1), left, left + 640) > 300, $"no validation curve in the panel at x = {left}");
+        }
+    }
+
+    [Fact]
+    public void Save_StaleTemporaryFileOfAKilledWrite_IsRemovedByTheNextSave()
+    {
+        // What a process killed mid-write leaves where the file system has no unnamed files (AtomicFile's named fallback).
+        string path = _folder.File("curves.png");
+        File.WriteAllBytes(_folder.File(".curves.png.0123456789abcdef0123456789abcdef.tmp"), [1, 2, 3]);
+
+        TrainingCurves.Save(path, KerasHistory(), "t");
+
+        Png.AssertOnlyFile(_folder.Root, path);
     }
 
     [Fact]
@@ -59,6 +78,17 @@ public sealed class TrainingCurvesTests : IDisposable
         TrainingCurves.Save(path, history, string.Empty);
 
         Assert.Equal((3 * 640, 2 * 480), Png.ReadSize(path));
+
+        // Panels in order loss, accuracy, lr (training only: blue), precision (validation only: red).
+        (int X, int Y, int Color)[] expected = [(0, 0, 0), (0, 0, 1), (640, 0, 0), (640, 0, 1), (1280, 0, 0), (0, 480, 1)];
+        foreach ((int x, int y, int color) in expected)
+        {
+            int count = Png.CountPixels(path, (px, py, c) => px >= x && px < x + 640 && py >= y && py < y + 480 && Png.IsNear(c, Figure.SeriesColor(color), 30));
+            Assert.True(count > 300, $"series colour {color} missing from the panel at ({x}, {y})");
+        }
+
+        int redInLr = Png.CountPixels(path, (px, py, c) => px >= 1280 && py < 480 && Png.IsNear(c, Figure.SeriesColor(1), 30));
+        Assert.Equal(0, redInLr);
     }
 
     [Fact]
@@ -74,6 +104,20 @@ public sealed class TrainingCurvesTests : IDisposable
         TrainingCurves.Save(path, history, "diverged");
 
         Assert.Equal((1280, Figure.TitleBandHeight + 480), Png.ReadSize(path));
+
+        // The loss panel draws no line (it says "no finite values") and no legend.
+        Assert.Equal(0, Png.CountColumnsNear(path, Figure.SeriesColor(0), 0, 640));
+    }
+
+    [Fact]
+    public void CreatePanels_SingleEpoch_DrawsItsMarker()
+    {
+        Plot accuracy = TrainingCurves.CreatePanels(new Dictionary<string, IReadOnlyList<double>> { ["accuracy"] = [0.11] }, epochs: null)[0];
+
+        using SkiaSharp.SKBitmap bitmap = Png.Render(accuracy, 640, 480);
+
+        Pixel point = accuracy.GetPixel(new Coordinates(1, 0.11));
+        Assert.True(Png.CountNear(bitmap, Figure.SeriesColor(0), point.X - 5, point.X + 5, point.Y - 5, point.Y + 5) > 20, "the single accuracy point is missing");
     }
 
     [Fact]

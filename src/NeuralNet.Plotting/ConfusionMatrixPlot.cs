@@ -22,8 +22,9 @@ public static class ConfusionMatrixPlot
     /// <param name="title">Figure title; an empty string draws none.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">
-    /// The path does not end with ".png", the matrix is empty or not square, a count is negative, or the number of class
-    /// names differs from the matrix size or a name is blank.
+    /// The path does not end with ".png" or names a folder, the matrix is empty or not square, a count is negative, the
+    /// number of class names differs from the matrix size or a name is blank, or the picture would be more than 16,384
+    /// pixels on a side (about 1,150 classes with short names; the message gives the limit for the names given).
     /// </exception>
     /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
@@ -71,7 +72,11 @@ public static class ConfusionMatrixPlot
         Check.Title(title);
 
         int n = rows;
-        int cell = Math.Clamp(640 / n, 14, 64);
+        int cell = CellSize(n);
+        float widestName = classNames.Max(c => Figure.MeasureText(c, Figure.AxisLabelFontSize, bold: false));
+        int width = Math.Max((n * cell) + (int)widestName + 220, 480);
+        int height = Math.Max((n * cell) + 150, 360);
+        CheckSize(n, cell, width, height, widestName, nameof(matrix), nameof(classNames));
         string xLabel = total > 0
             ? string.Create(CultureInfo.InvariantCulture, $"Predicted label (accuracy {100.0 * correct / total:0.00}% of {total:N0})")
             : "Predicted label";
@@ -124,10 +129,32 @@ public static class ConfusionMatrixPlot
         plot.HideGrid();
         plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
 
-        float widestName = classNames.Max(c => Figure.MeasureText(c, Figure.AxisLabelFontSize, bold: false));
-        int width = (n * cell) + (int)widestName + 220;
-        int height = (n * cell) + 150;
-        byte[] png = Figure.RenderPanels(title, [plot], columns: 1, Math.Max(width, 480), Math.Max(height, 360));
+        byte[] png = Figure.RenderPanels(title, [plot], columns: 1, width, height);
         PngFile.WriteAtomically(path, png);
+    }
+
+    // Cells of 64 px for a few classes, down to 14 px from 46 classes on.
+    private static int CellSize(int classes) => Math.Clamp(640 / classes, 14, 64);
+
+    // The picture must fit in Figure.MaxCanvasSize a side, title band included: too many classes, or names too wide.
+    private static void CheckSize(int n, int cell, int width, int height, float widestName, string matrixName, string classNamesName)
+    {
+        int limit = Figure.MaxCanvasSize - Figure.TitleBandHeight;
+        if (width <= Figure.MaxCanvasSize && height <= limit)
+        {
+            return;
+        }
+
+        if (height > limit || widestName <= n * cell)
+        {
+            int fitting = Math.Min((limit - 150) / cell, (Figure.MaxCanvasSize - 220 - (int)widestName) / cell);
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"A {n}-class confusion matrix needs a {width}x{height}-pixel picture (cells of {cell} px), more than {Figure.MaxCanvasSize} on a side; at most {Math.Max(fitting, 0)} classes fit with these class names. Plot a subset of the classes."),
+                matrixName);
+        }
+
+        throw new ArgumentException(
+            string.Create(CultureInfo.InvariantCulture, $"The widest class name is {widestName:0} px wide, which makes the picture {width} px wide, more than {Figure.MaxCanvasSize}; shorten the names."),
+            classNamesName);
     }
 }

@@ -117,9 +117,10 @@ internal static class Figure
     /// <summary>Creates a white canvas of the given size, draws the title band and the content, and encodes PNG.</summary>
     public static byte[] Render(int width, int height, string title, Action<SKCanvas> drawContent)
     {
+        // Every public method checks its picture's size up front, naming the argument at fault; this only guards the rest.
         if (width > MaxCanvasSize || height > MaxCanvasSize)
         {
-            throw new ArgumentException($"The picture would be {width}x{height} pixels, more than {MaxCanvasSize} on a side; draw less per picture.");
+            throw new InvalidOperationException($"The picture would be {width}x{height} pixels, more than {MaxCanvasSize} on a side.");
         }
 
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);

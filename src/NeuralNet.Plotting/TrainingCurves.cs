@@ -23,6 +23,9 @@ public static class TrainingCurves
     private const int PanelHeight = 480;
     private const int MaxColumns = 3;
 
+    /// <summary>The most panels (metrics without their <c>val_</c> twins) one picture holds: 34 rows of 3 within 16,384 px.</summary>
+    internal const int MaxPanels = MaxColumns * ((Figure.MaxCanvasSize - Figure.TitleBandHeight) / PanelHeight);
+
     /// <summary>
     /// Saves the training curves of <paramref name="metricsPerEpoch"/> as a PNG. Keys are metric names as Keras writes them
     /// ("loss", "val_loss", "accuracy", "val_accuracy", ...); value i of a series is drawn at epoch i + 1. Panels are
@@ -33,13 +36,18 @@ public static class TrainingCurves
     /// <param name="metricsPerEpoch">Per-epoch values by metric name; every series needs at least one value.</param>
     /// <param name="title">Figure title drawn above the panels; an empty string draws none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/>, <paramref name="metricsPerEpoch"/> or <paramref name="title"/> is null.</exception>
-    /// <exception cref="ArgumentException">The path does not end with ".png", there are no metrics, a name is blank, or a series is null or empty.</exception>
+    /// <exception cref="ArgumentException">
+    /// The path does not end with ".png" or names a folder, there are no metrics, a name is blank, a series is null or
+    /// empty, or there are more than 102 metrics (counting <c>m</c> and <c>val_m</c> once), more panels than fit in 16,384
+    /// pixels.
+    /// </exception>
     /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, IReadOnlyList<double>> metricsPerEpoch, string title)
     {
         PngFile.ValidatePath(path);
         Check.Series(metricsPerEpoch, nameof(metricsPerEpoch), "metric");
+        CheckPanelCount(metricsPerEpoch.Keys, nameof(metricsPerEpoch));
         Check.Title(title);
 
         Write(path, metricsPerEpoch, epochs: null, title);
@@ -54,7 +62,10 @@ public static class TrainingCurves
     /// <param name="history">What <c>Model.Fit</c> returned (or <c>Model.History</c>); it needs at least one completed epoch.</param>
     /// <param name="title">Figure title drawn above the panels; an empty string draws none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/>, <paramref name="history"/> or <paramref name="title"/> is null.</exception>
-    /// <exception cref="ArgumentException">The path does not end with ".png", or the history has no completed epoch.</exception>
+    /// <exception cref="ArgumentException">
+    /// The path does not end with ".png" or names a folder, the history has no completed epoch, or it holds more than 102
+    /// metrics (counting <c>m</c> and <c>val_m</c> once).
+    /// </exception>
     /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public static void Save(string path, History history, string title)
@@ -66,9 +77,19 @@ public static class TrainingCurves
             throw new ArgumentException("The history holds no completed epoch; there is nothing to plot.", nameof(history));
         }
 
+        CheckPanelCount(history.Keys, nameof(history));
         Check.Title(title);
 
         Write(path, Metrics(history), history.Epochs, title);
+    }
+
+    private static void CheckPanelCount(IEnumerable<string> keys, string parameterName)
+    {
+        int panels = PanelNames(keys).Count;
+        if (panels > MaxPanels)
+        {
+            throw new ArgumentException($"{panels} metrics need {panels} panels, more than the {MaxPanels} one picture holds (rows of {MaxColumns} panels of {PanelHeight} px, at most {Figure.MaxCanvasSize} px high); save them in several pictures.", parameterName);
+        }
     }
 
     /// <summary>The panels of the picture, in order: one per metric, x at <see cref="LineSeries.X"/> of <paramref name="epochs"/>.</summary>

@@ -125,6 +125,31 @@ public sealed class ConfusionMatrixPlotTests : IDisposable
     }
 
     [Fact]
+    public void Save_TooManyClassesForOnePicture_ThrowsNamingMatrixAndLimit()
+    {
+        const int Classes = 1200;
+        string[] names = Enumerable.Range(0, Classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        string path = _folder.File("big.png");
+
+        var ex = Assert.Throws<ArgumentException>(() => ConfusionMatrixPlot.Save(path, new int[Classes, Classes], names, "t"));
+
+        Assert.Equal("matrix", ex.ParamName);
+        Assert.Contains("A 1200-class confusion matrix", ex.Message, StringComparison.Ordinal);
+        Assert.Matches(@"at most 11\d\d classes fit", ex.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void Save_ClassNameWiderThanAPicture_ThrowsNamingClassNames()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            ConfusionMatrixPlot.Save(_folder.File("x.png"), new int[2, 2], [new string('W', 2000), "b"], "t"));
+
+        Assert.Equal("classNames", ex.ParamName);
+        Assert.Contains("shorten the names", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Save_OtherBadInputs_Throw()
     {
         string path = _folder.File("x.png");

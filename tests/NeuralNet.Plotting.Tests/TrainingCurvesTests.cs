@@ -236,6 +236,26 @@ public sealed class TrainingCurvesTests : IDisposable
     }
 
     [Fact]
+    public void Save_MorePanelsThanFitInOnePicture_ThrowsNamingTheLimit()
+    {
+        Assert.Equal(102, TrainingCurves.MaxPanels);
+        var metrics = new Dictionary<string, IReadOnlyList<double>>();
+        for (int i = 0; i <= TrainingCurves.MaxPanels; i++)
+        {
+            metrics[$"m{i}"] = [1.0, 0.5];
+            metrics[$"val_m{i}"] = [1.0, 0.6];
+        }
+
+        string path = _folder.File("many.png");
+
+        var ex = Assert.Throws<ArgumentException>(() => TrainingCurves.Save(path, metrics, "t"));
+
+        Assert.Equal("metricsPerEpoch", ex.ParamName);
+        Assert.Contains("103 metrics need 103 panels, more than the 102", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void Save_NoMetrics_ThrowsArgumentException()
     {
         var ex = Assert.Throws<ArgumentException>(() =>

@@ -7,7 +7,7 @@ internal static class PngFile
 {
     /// <summary>Checks that <paramref name="path"/> is a usable .png file path.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, names a folder, or does not end with ".png".</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, names a folder (ends with a separator or is an existing folder), or does not end with ".png".</exception>
     public static void ValidatePath(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -16,7 +16,8 @@ internal static class PngFile
             throw new ArgumentException("The output path is empty; expected a file path ending with \".png\".", nameof(path));
         }
 
-        if (path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith(Path.AltDirectorySeparatorChar))
+        // An existing folder called "x.png" too: found here, before drawing, rather than by the write after it.
+        if (path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith(Path.AltDirectorySeparatorChar) || Directory.Exists(path))
         {
             throw new ArgumentException($"The output path '{path}' names a folder; expected a file path ending with \".png\".", nameof(path));
         }

@@ -256,6 +256,21 @@ public sealed class TrainingCurvesTests : IDisposable
     }
 
     [Fact]
+    public void Save_PathIsAnExistingFolder_ThrowsArgumentExceptionBeforeDrawing()
+    {
+        string folder = _folder.File("curves.png");
+        Directory.CreateDirectory(folder);
+
+        var ex = Assert.Throws<ArgumentException>(() => TrainingCurves.Save(folder, KerasHistory(), "t"));
+        var bars = Assert.Throws<ArgumentException>(() => BarChart.Save(folder, ["a"], [1.0], "t", "y"));
+
+        Assert.Equal("path", ex.ParamName);
+        Assert.Equal("path", bars.ParamName);
+        Assert.Contains("names a folder", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+    }
+
+    [Fact]
     public void Save_NoMetrics_ThrowsArgumentException()
     {
         var ex = Assert.Throws<ArgumentException>(() =>

@@ -35,7 +35,8 @@ public sealed class Adamax : MomentOptimizer
         ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), new Rule(LearningRate, OneMinusBeta1, Beta2, Epsilon, correction));
     }
 
-    // Slots: momentum, norm. m += (g − m)(1 − β1); u = max(β2·u, |g|); w −= lr·m / (correction·(u + ε)).
+    // Slots: momentum, norm (both flushed to 0 below the smallest normal float). m += (g − m)(1 − β1); u = max(β2·u, |g|);
+    // w −= lr·m / (correction·(u + ε)).
     private readonly struct Rule(float lr, float oneMinusBeta1, float beta2, float epsilon, float correction) : IElementwiseUpdate
     {
         private readonly Vector<float> _lr = new(lr), _oneMinusBeta1 = new(oneMinusBeta1), _beta2 = new(beta2), _epsilon = new(epsilon), _correction = new(correction);
@@ -45,8 +46,8 @@ public sealed class Adamax : MomentOptimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> m, ref Vector<float> u, ref Vector<float> slot2)
         {
-            Vector<float> mNew = m + ((input - m) * _oneMinusBeta1);
-            Vector<float> uNew = Vector.Max(_beta2 * u, Vector.Abs(input));
+            Vector<float> mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * _oneMinusBeta1));
+            Vector<float> uNew = ElementwiseUpdate.FlushToZero(Vector.Max(_beta2 * u, Vector.Abs(input)));
             m = mNew;
             u = uNew;
             return value - ((_lr * mNew) / (_correction * (uNew + _epsilon)));
@@ -55,8 +56,8 @@ public sealed class Adamax : MomentOptimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Apply(float value, float input, ref float m, ref float u, ref float slot2)
         {
-            float mNew = m + ((input - m) * oneMinusBeta1);
-            float uNew = MathF.Max(beta2 * u, MathF.Abs(input));
+            float mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * oneMinusBeta1));
+            float uNew = ElementwiseUpdate.FlushToZero(MathF.Max(beta2 * u, MathF.Abs(input)));
             m = mNew;
             u = uNew;
             return value - ((lr * mNew) / (correction * (uNew + epsilon)));

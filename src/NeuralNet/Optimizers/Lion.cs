@@ -57,7 +57,7 @@ public sealed class Lion : Optimizer
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2);
 
-    // Slots: momentum. Keras casts β to float32 before taking 1 − β, so the complements are float32 differences here
+    // Slots: momentum (flushed to 0 below the smallest normal float). Keras casts β to float32 before taking 1 − β, so the complements are float32 differences here
     // (unlike Adam's, which Keras takes in float64).
     private readonly struct Rule(float lr, float beta1, float beta2) : IElementwiseUpdate
     {
@@ -72,7 +72,7 @@ public sealed class Lion : Optimizer
         {
             Vector<float> m = momentum;
             Vector<float> direction = Sign((m * _beta1) + (input * _vOneMinusBeta1));
-            momentum = (m * _beta2) + (input * _vOneMinusBeta2);
+            momentum = ElementwiseUpdate.FlushToZero((m * _beta2) + (input * _vOneMinusBeta2));
             return value - (_lr * direction);
         }
 
@@ -81,7 +81,7 @@ public sealed class Lion : Optimizer
         {
             float m = momentum;
             float direction = Sign((m * beta1) + (input * _oneMinusBeta1));
-            momentum = (m * beta2) + (input * _oneMinusBeta2);
+            momentum = ElementwiseUpdate.FlushToZero((m * beta2) + (input * _oneMinusBeta2));
             return value - (lr * direction);
         }
 

@@ -69,7 +69,7 @@ public sealed class Nadam : MomentOptimizer
         }
     }
 
-    // Slots: momentum, velocity. The step's schedule terms come in as the three scales.
+    // Slots: momentum, velocity (flushed to 0 below the smallest normal float). The step's schedule terms come in as the three scales.
     private readonly struct Rule(float lr, float oneMinusBeta1, float oneMinusBeta2, float epsilon, float momentumScale, float gradientScale, float velocityScale) : IElementwiseUpdate
     {
         private readonly Vector<float> _lr = new(lr), _oneMinusBeta1 = new(oneMinusBeta1), _oneMinusBeta2 = new(oneMinusBeta2), _epsilon = new(epsilon);
@@ -80,8 +80,8 @@ public sealed class Nadam : MomentOptimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> m, ref Vector<float> v, ref Vector<float> slot2)
         {
-            Vector<float> mNew = m + ((input - m) * _oneMinusBeta1);
-            Vector<float> vNew = v + (((input * input) - v) * _oneMinusBeta2);
+            Vector<float> mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * _oneMinusBeta1));
+            Vector<float> vNew = ElementwiseUpdate.FlushToZero(v + (((input * input) - v) * _oneMinusBeta2));
             m = mNew;
             v = vNew;
             Vector<float> mHat = (_momentumScale * mNew) + (_gradientScale * input);
@@ -92,8 +92,8 @@ public sealed class Nadam : MomentOptimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Apply(float value, float input, ref float m, ref float v, ref float slot2)
         {
-            float mNew = m + ((input - m) * oneMinusBeta1);
-            float vNew = v + (((input * input) - v) * oneMinusBeta2);
+            float mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * oneMinusBeta1));
+            float vNew = ElementwiseUpdate.FlushToZero(v + (((input * input) - v) * oneMinusBeta2));
             m = mNew;
             v = vNew;
             float mHat = (momentumScale * mNew) + (gradientScale * input);

@@ -79,7 +79,7 @@ public sealed class Sgd : Optimizer
         public float Apply(float value, float input, ref float slot0, ref float slot1, ref float slot2) => value - (input * lr);
     }
 
-    // v = μ·v − lr·g; w += v.
+    // v = μ·v − lr·g (flushed to 0 below the smallest normal float); w += v.
     private readonly struct MomentumRule(float lr, float mu) : IElementwiseUpdate
     {
         private readonly Vector<float> _lr = new(lr), _mu = new(mu);
@@ -89,19 +89,19 @@ public sealed class Sgd : Optimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> slot1, ref Vector<float> slot2)
         {
-            velocity = (velocity * _mu) - (input * _lr);
+            velocity = ElementwiseUpdate.FlushToZero((velocity * _mu) - (input * _lr));
             return value + velocity;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Apply(float value, float input, ref float velocity, ref float slot1, ref float slot2)
         {
-            velocity = (velocity * mu) - (input * lr);
+            velocity = ElementwiseUpdate.FlushToZero((velocity * mu) - (input * lr));
             return value + velocity;
         }
     }
 
-    // v = μ·v − lr·g; w += μ·v − lr·g.
+    // v = μ·v − lr·g (flushed to 0 below the smallest normal float); w += μ·v − lr·g.
     private readonly struct NesterovRule(float lr, float mu) : IElementwiseUpdate
     {
         private readonly Vector<float> _lr = new(lr), _mu = new(mu);
@@ -112,7 +112,7 @@ public sealed class Sgd : Optimizer
         public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> slot1, ref Vector<float> slot2)
         {
             Vector<float> scaledGradient = input * _lr;
-            Vector<float> v = (velocity * _mu) - scaledGradient;
+            Vector<float> v = ElementwiseUpdate.FlushToZero((velocity * _mu) - scaledGradient);
             velocity = v;
             return value + ((v * _mu) - scaledGradient);
         }
@@ -121,7 +121,7 @@ public sealed class Sgd : Optimizer
         public float Apply(float value, float input, ref float velocity, ref float slot1, ref float slot2)
         {
             float scaledGradient = input * lr;
-            float v = (velocity * mu) - scaledGradient;
+            float v = ElementwiseUpdate.FlushToZero((velocity * mu) - scaledGradient);
             velocity = v;
             return value + ((v * mu) - scaledGradient);
         }

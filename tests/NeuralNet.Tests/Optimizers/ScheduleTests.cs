@@ -126,6 +126,45 @@ public class ScheduleTests
         }
     }
 
+    [Theory]
+    [InlineData(3.0, 1210)] // 10 + 30 + 90 + 270 + 810: log(243) / log(3) is just below 5 in float64
+    [InlineData(10.0, 1110)] // 10 + 100 + 1000: log(1000) / log(10) = 2.9999999999999996
+    public void CosineDecayRestarts_at_an_exact_restart_starts_the_next_period(double tMul, long step)
+    {
+        var schedule = new CosineDecayRestarts(0.1, 10, tMul: tMul);
+        Assert.Equal(0.1, schedule.Rate(step));
+        Assert.True(schedule.Rate(step - 1) < 1e-4, $"the step before the restart ends the previous period: {schedule.Rate(step - 1)}");
+        Assert.Equal(0.05, schedule.Rate(step + (long)(5 * Math.Pow(tMul, Math.Round(Math.Log(1 + ((step / 10.0) * (tMul - 1))) / Math.Log(tMul))))), 12);
+    }
+
+    [Fact]
+    public void CosineDecayRestarts_every_restart_boundary_up_to_1e15_steps_starts_a_period()
+    {
+        // Period k starts after first · (1 + t + ... + t^(k-1)) steps, where the rate is initial · mMul^k exactly (cos 0 = 1),
+        // and the step before it is the end of period k − 1.
+        foreach (long first in new long[] { 1, 7, 10 })
+        {
+            for (int t = 2; t <= 12; t++)
+            {
+                var schedule = new CosineDecayRestarts(0.1, first, tMul: t, mMul: 0.5);
+                long periods = 1, length = 1;
+                for (int k = 1; first * periods < 1_000_000_000_000_000; k++)
+                {
+                    long boundary = first * periods;
+                    Assert.True(Math.Abs((schedule.Rate(boundary) / (0.1 * Math.Pow(0.5, k))) - 1) <= 1e-12, $"first {first}, tMul {t}, restart {k} at step {boundary}: {schedule.Rate(boundary)}");
+                    if (first * length >= 3)
+                    {
+                        // The last step of a period of P >= 3 steps: ½(1 + cos(π (P − 1) / P)) < ½ of the period's start.
+                        Assert.True(schedule.Rate(boundary - 1) < 0.1 * Math.Pow(0.5, k - 1) * 0.5, $"first {first}, tMul {t}, step {boundary - 1} before restart {k}: {schedule.Rate(boundary - 1)}");
+                    }
+
+                    length *= t;
+                    periods += length;
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Bad_schedules_are_refused_with_the_parameter_named()
     {

@@ -43,14 +43,29 @@ public sealed class CosineDecayRestarts(double initialLearningRate, long firstDe
         }
         else
         {
+            // Keras' closed form for the index of the current period; at an exact boundary (10 + 30 + 90 + 270 + 810 =
+            // 1210 steps with tMul 3, or 1110 with tMul 10) log(243) / log(3) comes out just below 5 in float64 and
+            // the restart would be missed (a rate of 0 instead of the initial rate). The sums of the periods decide, and
+            // the rounding of the logarithms is far below one period, so one correction either way is enough.
             restart = Math.Floor(Math.Log(1 - (fraction * (1 - TMul))) / Math.Log(TMul));
-            double before = (1 - Math.Pow(TMul, restart)) / (1 - TMul);
-            fraction = (fraction - before) / Math.Pow(TMul, restart);
+            if (PeriodsBefore(restart + 1) <= fraction)
+            {
+                restart++;
+            }
+            else if (restart > 0 && PeriodsBefore(restart) > fraction)
+            {
+                restart--;
+            }
+
+            fraction = (fraction - PeriodsBefore(restart)) / Math.Pow(TMul, restart);
         }
 
         double cosine = 0.5 * Math.Pow(MMul, restart) * (1 + Math.Cos(Math.PI * fraction));
         return InitialLearningRate * (((1 - Alpha) * cosine) + Alpha);
     }
+
+    // The length of periods 0 .. i − 1 together, in units of the first: 1 + tMul + ... + tMul^(i − 1).
+    private double PeriodsBefore(double i) => (1 - Math.Pow(TMul, i)) / (1 - TMul);
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("initial_learning_rate", InitialLearningRate).Set("first_decay_steps", (long?)FirstDecaySteps)

@@ -21,7 +21,7 @@ public sealed class Adadelta : Optimizer
     private readonly float _oneMinusRho;
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">Scales every step; positive and finite. Keras default 0.001 (the paper's form is 1.0).</param>
+    /// <param name="learningRate">Scales every step; non-negative and finite. Keras default 0.001 (the paper's form is 1.0).</param>
     /// <param name="rho">The decay of both moving averages, in [0, 1).</param>
     /// <param name="epsilon">Added under both roots; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>

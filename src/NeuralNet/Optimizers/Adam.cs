@@ -18,7 +18,7 @@ public sealed class Adam : MomentOptimizer
     private static readonly string[] s_slots = ["momentum", "velocity"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive. Keras default 0.001.</param>
+    /// <param name="learningRate">The step size; non-negative. Keras default 0.001.</param>
     /// <param name="beta1">The decay of the first-moment estimate, in [0, 1).</param>
     /// <param name="beta2">The decay of the second-moment estimate, in [0, 1).</param>
     /// <param name="epsilon">The stabilizer added to sqrt(v); non-negative.</param>

@@ -10,7 +10,7 @@ public sealed class AdamW : MomentOptimizer
     private static readonly string[] s_slots = ["momentum", "velocity"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="weightDecay">The decoupled weight decay; non-negative.</param>
     /// <param name="beta1">The decay of the first moment, in [0, 1).</param>
     /// <param name="beta2">The decay of the second moment, in [0, 1).</param>

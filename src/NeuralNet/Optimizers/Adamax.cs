@@ -12,7 +12,7 @@ public sealed class Adamax : MomentOptimizer
     private static readonly string[] s_slots = ["momentum", "norm"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="beta1">The decay of the first moment, in [0, 1).</param>
     /// <param name="beta2">The decay of the infinity norm, in [0, 1).</param>
     /// <param name="epsilon">Added to the norm; non-negative.</param>

@@ -23,7 +23,7 @@ public sealed class Ftrl : Optimizer
     private static readonly string[] s_slots = ["accumulator", "linear"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="learningRatePower">How the per-element rate decays with the accumulated squared gradient; zero or negative (0 for a fixed rate).</param>
     /// <param name="initialAccumulatorValue">The accumulator's starting value; non-negative.</param>
     /// <param name="l1RegularizationStrength">The online L1 strength; non-negative.</param>

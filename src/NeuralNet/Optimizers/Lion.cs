@@ -19,7 +19,7 @@ public sealed class Lion : Optimizer
     private static readonly string[] s_slots = ["momentum"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The size of every element's step; positive and finite.</param>
+    /// <param name="learningRate">The size of every element's step; non-negative and finite.</param>
     /// <param name="beta1">The weight of the momentum in the update's direction, in (0, 1] (0 would be sign SGD).</param>
     /// <param name="beta2">The decay of the momentum, in [0, 1].</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>

@@ -17,7 +17,7 @@ public sealed class Nadam : MomentOptimizer
     private double _product = 1;
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="beta1">The decay of the first moment, in [0, 1).</param>
     /// <param name="beta2">The decay of the second moment, in [0, 1).</param>
     /// <param name="epsilon">Added to the root of the second moment; non-negative.</param>

@@ -30,8 +30,8 @@ public abstract partial class Optimizer
     private float? _clipValue;
 
     /// <summary>Creates an optimizer with the given learning rate.</summary>
-    /// <param name="learningRate">The step size; positive and finite.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is not positive and finite.</exception>
+    /// <param name="learningRate">The step size; non-negative and finite (0 leaves the weights where they are).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is negative, NaN or infinite.</exception>
     protected Optimizer(float learningRate)
     {
         LearningRate = learningRate;
@@ -43,7 +43,8 @@ public abstract partial class Optimizer
     /// <summary>
     /// The step size. Callbacks such as <see cref="Training.ReduceLROnPlateau"/> change it between steps.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite (the parameter is named <c>learningRate</c>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite (the parameter is named <c>learningRate</c>);
+    /// 0 is allowed, as in Keras (a frozen phase of fine-tuning).</exception>
     /// <exception cref="InvalidOperationException">Set while a <see cref="Schedule"/> drives the rate; or read while the
     /// schedule gives a negative, NaN or infinite rate at the current step (0 is allowed: warmup from 0, decay to 0).</exception>
     public float LearningRate
@@ -448,13 +449,14 @@ public abstract partial class Optimizer
     protected static double AsWritten(float value) =>
         double.Parse(value.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
 
-    /// <summary>Throws unless <paramref name="value"/> is a positive finite learning rate; returns it.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
+    /// <summary>Throws unless <paramref name="value"/> is a non-negative finite learning rate (0 included, as Keras and the
+    /// schedules allow); returns it.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
     protected static float ValidateLearningRate(float value)
     {
-        if (!(value > 0f) || float.IsInfinity(value))
+        if (!(value >= 0f) || float.IsInfinity(value))
         {
-            throw new ArgumentOutOfRangeException("learningRate", value, string.Create(CultureInfo.InvariantCulture, $"The learning rate must be a positive finite number. Received: learningRate={value}."));
+            throw new ArgumentOutOfRangeException("learningRate", value, string.Create(CultureInfo.InvariantCulture, $"The learning rate must be a non-negative finite number. Received: learningRate={value}."));
         }
 
         return value;

@@ -23,7 +23,7 @@ public sealed class RmsProp : Optimizer
     private readonly float _oneMinusRho;
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive. Keras default 0.001.</param>
+    /// <param name="learningRate">The step size; non-negative. Keras default 0.001.</param>
     /// <param name="rho">The decay of the squared-gradient average, in [0, 1).</param>
     /// <param name="momentum">The momentum in [0, 1]; 0 disables it.</param>
     /// <param name="epsilon">The stabilizer added under the square root; non-negative.</param>

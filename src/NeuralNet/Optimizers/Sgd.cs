@@ -17,7 +17,7 @@ public sealed class Sgd : Optimizer
     private static readonly string[] s_momentumSlots = ["momentum"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive. Keras default 0.01.</param>
+    /// <param name="learningRate">The step size; non-negative. Keras default 0.01.</param>
     /// <param name="momentum">The momentum in [0, 1]; 0 is plain gradient descent.</param>
     /// <param name="nesterov">Whether to apply Nesterov momentum.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range; the message names it.</exception>

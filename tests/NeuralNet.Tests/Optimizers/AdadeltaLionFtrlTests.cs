@@ -195,7 +195,7 @@ public class AdadeltaLionFtrlTests
         AssertRejected(() => new Ftrl(l2RegularizationStrength: float.NaN), "l2RegularizationStrength", "l2RegularizationStrength=NaN");
         AssertRejected(() => new Ftrl(l2ShrinkageRegularizationStrength: -1f), "l2ShrinkageRegularizationStrength", "=-1");
         AssertRejected(() => new Ftrl(beta: -1f), "beta", "beta=-1");
-        AssertRejected(() => new Lion(0f), "learningRate", "learningRate=0");
+        AssertRejected(() => new Lion(-1f), "learningRate", "learningRate=-1");
 
         static void AssertRejected(Func<Optimizer> create, string name, string shown)
         {

@@ -50,7 +50,7 @@ public sealed class Adadelta : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), new Rule(LearningRate, Rho, _oneMinusRho, Epsilon));
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), new Rule(StepLearningRate, Rho, _oneMinusRho, Epsilon));
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("rho", Rho).Set("epsilon", Epsilon);

@@ -45,7 +45,7 @@ public sealed class Adagrad : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new Rule(LearningRate, Epsilon));
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new Rule(StepLearningRate, Epsilon));
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("initial_accumulator_value", InitialAccumulatorValue).Set("epsilon", Epsilon);

@@ -36,7 +36,10 @@ public sealed class Adam : MomentOptimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
-        AdamUpdate(values, gradient, slots, step);
+        AdamUpdate(values, gradient, slots);
+
+    /// <inheritdoc/>
+    private protected override void BeginUpdates(long step, float learningRate) => BeginAdamUpdates(step, learningRate);
 
     /// <summary>
     /// Adam's rule (shared with <see cref="AdamW"/>): m += (g − m)(1 − β1), v += (g² − v)(1 − β2), w −= α·m / (√v + ε),

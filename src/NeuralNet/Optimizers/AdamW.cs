@@ -30,5 +30,8 @@ public sealed class AdamW : MomentOptimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
-        AdamUpdate(values, gradient, slots, step);
+        AdamUpdate(values, gradient, slots);
+
+    /// <inheritdoc/>
+    private protected override void BeginUpdates(long step, float learningRate) => BeginAdamUpdates(step, learningRate);
 }

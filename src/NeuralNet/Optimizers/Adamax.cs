@@ -28,11 +28,17 @@ public sealed class Adamax : MomentOptimizer
     /// <inheritdoc/>
     protected override IReadOnlyList<string> SlotNames => s_slots;
 
+    private Rule _rule;
+
     /// <inheritdoc/>
-    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
+    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), _rule);
+
+    /// <inheritdoc/>
+    private protected override void BeginUpdates(long step, float learningRate)
     {
         float correction = (float)(1.0 - Math.Pow(Beta1AsWritten, step));
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), new Rule(LearningRate, OneMinusBeta1, Beta2, Epsilon, correction));
+        _rule = new Rule(learningRate, OneMinusBeta1, Beta2, Epsilon, correction);
     }
 
     // Slots: momentum, norm (both flushed to 0 below the smallest normal float). m += (g − m)(1 − β1); u = max(β2·u, |g|);

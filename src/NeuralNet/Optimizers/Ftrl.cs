@@ -22,6 +22,9 @@ public sealed class Ftrl : Optimizer
 {
     private static readonly string[] s_slots = ["accumulator", "linear"];
 
+    // The rule of the current step; null when its rate is 0 (the step changes nothing).
+    private Rule? _rule;
+
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="learningRatePower">How the per-element rate decays with the accumulated squared gradient; zero or negative (0 for a fixed rate).</param>
@@ -87,7 +90,16 @@ public sealed class Ftrl : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
-        float lr = LearningRate;
+        if (_rule is Rule rule)
+        {
+            ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), rule);
+        }
+    }
+
+    /// <inheritdoc/>
+    private protected override void BeginUpdates(long step, float learningRate)
+    {
+        float lr = learningRate;
         if (lr < ElementwiseUpdate.MinNormal)
         {
             // A rate of 0 (a schedule decayed to 0, a frozen phase) leaves the weights where they are, which is the limit
@@ -95,13 +107,13 @@ public sealed class Ftrl : Optimizer
             // which has no finite value at lr = 0 (Keras divides by 0 and every weight turns NaN). So the step leaves the
             // accumulator and the linear term too: n alone growing would shrink w at the next step with a rate. A
             // subnormal rate is treated as 0: its reciprocal overflows float32.
+            _rule = null;
             return;
         }
 
         // float32, in Keras' order: l2 + β / (2·lr), then doubled.
         float twoL2 = 2f * (L2RegularizationStrength + (Beta / (2f * lr)));
-        var rule = new Rule(lr, -LearningRatePower, L1RegularizationStrength, twoL2, 2f * L2ShrinkageRegularizationStrength);
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), rule);
+        _rule = new Rule(lr, -LearningRatePower, L1RegularizationStrength, twoL2, 2f * L2ShrinkageRegularizationStrength);
     }
 
     /// <inheritdoc/>

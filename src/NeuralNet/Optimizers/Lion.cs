@@ -52,7 +52,7 @@ public sealed class Lion : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new Rule(LearningRate, Beta1, Beta2));
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new Rule(StepLearningRate, Beta1, Beta2));
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2);

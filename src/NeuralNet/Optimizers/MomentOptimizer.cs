@@ -48,10 +48,17 @@ public abstract class MomentOptimizer : Optimizer
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2).Set("epsilon", Epsilon);
 
-    /// <summary>Adam's update of one parameter at <paramref name="step"/> (slots: momentum, velocity), for Adam and AdamW.</summary>
-    private protected void AdamUpdate(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
+    /// <summary>Adam's rule for the current step, made by <see cref="BeginAdamUpdates"/>.</summary>
+    private Adam.Rule _adamRule;
+
+    /// <summary>Adam's bias-corrected step α = lr·√(1 − β2^t) / (1 − β1^t) for step <paramref name="step"/>, in float64, once per step (Adam and AdamW).</summary>
+    private protected void BeginAdamUpdates(long step, float learningRate)
     {
-        float alpha = (float)(LearningRate * Math.Sqrt(1.0 - Math.Pow(Beta2AsWritten, step)) / (1.0 - Math.Pow(Beta1AsWritten, step)));
-        ElementwiseUpdate.RunWide(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), default, new Adam.Rule(alpha, OneMinusBeta1, OneMinusBeta2, Epsilon));
+        float alpha = (float)(learningRate * Math.Sqrt(1.0 - Math.Pow(Beta2AsWritten, step)) / (1.0 - Math.Pow(Beta1AsWritten, step)));
+        _adamRule = new Adam.Rule(alpha, OneMinusBeta1, OneMinusBeta2, Epsilon);
     }
+
+    /// <summary>Adam's update of one parameter (slots: momentum, velocity), for Adam and AdamW, with the rule of <see cref="BeginAdamUpdates"/>.</summary>
+    private protected void AdamUpdate(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots) =>
+        ElementwiseUpdate.RunWide(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), default, _adamRule);
 }

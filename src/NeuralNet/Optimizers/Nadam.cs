@@ -12,9 +12,9 @@ public sealed class Nadam : MomentOptimizer
 {
     private const double Decay = 0.96;
     private static readonly string[] s_slots = ["momentum", "velocity"];
-    private readonly object _productLock = new();
     private long _productStep;
     private double _product = 1;
+    private Rule _rule;
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; non-negative and finite.</param>
@@ -34,39 +34,39 @@ public sealed class Nadam : MomentOptimizer
     protected override IReadOnlyList<string> SlotNames => s_slots;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
+    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), _rule);
+
+    /// <inheritdoc/>
+    private protected override void BeginUpdates(long step, float learningRate)
     {
         double product = Product(step);
         double mu = Mu(step), next = Mu(step + 1);
         float momentumScale = (float)(next / (1 - (product * next)));
         float gradientScale = (float)((1 - mu) / (1 - product));
         float velocityScale = (float)(1 / (1 - Math.Pow(Beta2AsWritten, step)));
-        var rule = new Rule(LearningRate, OneMinusBeta1, OneMinusBeta2, Epsilon, momentumScale, gradientScale, velocityScale);
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), rule);
+        _rule = new Rule(learningRate, OneMinusBeta1, OneMinusBeta2, Epsilon, momentumScale, gradientScale, velocityScale);
     }
 
     private double Mu(long t) => Beta1AsWritten * (1 - (0.5 * Math.Pow(Decay, t)));
 
     // Π_t, which Keras keeps as a variable multiplied by μ_t once per step: a function of t, cached for the current step
-    // and extended by one factor per step (recomputed from the start after a load). Locked: blocks of one parameter may
-    // be updated on several threads.
+    // and extended by one factor per step (recomputed from the start after a load). Only BeginUpdates calls it, once per
+    // step on the thread that calls Step, so it needs no lock.
     private double Product(long step)
     {
-        lock (_productLock)
+        if (step < _productStep)
         {
-            if (step < _productStep)
-            {
-                (_productStep, _product) = (0, 1);
-            }
-
-            while (_productStep < step)
-            {
-                _productStep++;
-                _product *= Mu(_productStep);
-            }
-
-            return _product;
+            (_productStep, _product) = (0, 1);
         }
+
+        while (_productStep < step)
+        {
+            _productStep++;
+            _product *= Mu(_productStep);
+        }
+
+        return _product;
     }
 
     // Slots: momentum, velocity (flushed to 0 below the smallest normal float). The step's schedule terms come in as the three scales.

@@ -23,6 +23,11 @@ public abstract partial class Optimizer
 {
     private float _learningRate;
     private Schedules.LearningRateSchedule? _schedule;
+
+    // The schedule's rate at step _scheduledRateStep: a schedule is evaluated once per step (Step reads it first, on the
+    // calling thread); LearningRate returns this value until StepCount moves on.
+    private long _scheduledRateStep = -1;
+    private float _scheduledRate;
     private float? _weightDecay;
     private float? _globalClipNorm;
     private string[] _weightDecayExclusions = [];
@@ -60,6 +65,11 @@ public abstract partial class Optimizer
     /// <c>learning_rate</c>): each step uses the schedule's rate at <see cref="Iterations"/>, the number of steps taken
     /// before it. Saved with the model when it is one of the built-in schedules.
     /// </summary>
+    /// <remarks>
+    /// <see cref="Schedules.LearningRateSchedule.Rate"/> is called once per step, by <see cref="Step"/> on the calling thread
+    /// before anything changes, whatever the number of parameters, weight decay or worker threads; reading
+    /// <see cref="LearningRate"/> returns that value until the next step (the first reading at a new step calls it).
+    /// </remarks>
     /// <example><c>var adam = new Adam { Schedule = new ExponentialDecay(0.01, decaySteps: 1000, decayRate: 0.9) };</c></example>
     public Schedules.LearningRateSchedule? Schedule
     {
@@ -164,18 +174,23 @@ public abstract partial class Optimizer
     public void Step(IReadOnlyList<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (_schedule is not null)
-        {
-            _ = ScheduledRate();
-        }
 
+        // The rate of this step, once (a schedule's Rate runs here, on this thread, and throws before anything changes);
+        // the weight decay and every update of this step use it.
+        float learningRate = LearningRate;
         Layers.InferencePass.Renew();
         long iterations = Iterations;
         long step = iterations + 1;
         bool updates = AccumulateGradients(parameters);
-        if (updates && _globalClipNorm is float globalClip)
+        if (updates)
         {
-            ClipByGlobalNorm(parameters, globalClip);
+            if (_globalClipNorm is float globalClip)
+            {
+                ClipByGlobalNorm(parameters, globalClip);
+            }
+
+            StepLearningRate = learningRate;
+            BeginUpdates(step, learningRate);
         }
 
         for (int i = 0; i < parameters.Count; i++)
@@ -190,7 +205,7 @@ public abstract partial class Optimizer
                     Clip(gradient);
                     if (_weightDecay is float decay && decay > 0 && !IsExcludedFromWeightDecay(parameter))
                     {
-                        ApplyWeightDecay(parameter.Value.AsSpan(), decay, LearningRate);
+                        ApplyWeightDecay(parameter.Value.AsSpan(), decay, learningRate);
                     }
 
                     if (!TryUpdateInParallel(parameter, state.Slots, step))
@@ -211,15 +226,42 @@ public abstract partial class Optimizer
         StepCount++;
     }
 
+    /// <summary>
+    /// The learning rate of the step being taken, as <see cref="Step"/> read it once before its updates: what the library's
+    /// optimizers use in <see cref="Update"/>, which may run on worker threads.
+    /// </summary>
+    private protected float StepLearningRate { get; private set; }
+
+    /// <summary>
+    /// Called by <see cref="Step"/> once per step that updates, on the calling thread, before the first
+    /// <see cref="Update"/>: the library's optimizers compute here what depends only on the step and the rate (Adam's
+    /// bias-corrected step, Nadam's schedule terms), so that it is computed once rather than per parameter and row block.
+    /// </summary>
+    /// <param name="step">The 1-based number of this update (<see cref="Iterations"/> + 1).</param>
+    /// <param name="learningRate">The rate of this step.</param>
+    private protected virtual void BeginUpdates(long step, float learningRate)
+    {
+    }
+
     // The schedule's rate at this step, as float32: a schedule of the user's own may give anything, and an optimizer's rule
-    // assumes a non-negative finite rate (a NaN would poison every weight, a negative one would climb the loss).
+    // assumes a non-negative finite rate (a NaN would poison every weight, a negative one would climb the loss). Evaluated
+    // once per step count; a refused rate is not kept, so every reading refuses it.
     private float ScheduledRate()
     {
+        if (_scheduledRateStep == StepCount)
+        {
+            return _scheduledRate;
+        }
+
         double rate = _schedule!.Rate(StepCount);
         float value = (float)rate;
-        return value >= 0f && float.IsFinite(value)
-            ? value
-            : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The learning-rate schedule {_schedule.Name} ({_schedule.GetType().Name}) of {Name} gives {rate} at step {StepCount}; a learning rate must be a non-negative finite number (as float32). No parameter was updated."));
+        if (!(value >= 0f && float.IsFinite(value)))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The learning-rate schedule {_schedule.Name} ({_schedule.GetType().Name}) of {Name} gives {rate} at step {StepCount}; a learning rate must be a non-negative finite number (as float32). No parameter was updated."));
+        }
+
+        (_scheduledRate, _scheduledRateStep) = (value, StepCount);
+        return value;
     }
 
     // Keras' clip_by_global_norm: every gradient times clip / max(global norm, clip), the norm over all of them. A
@@ -327,6 +369,7 @@ public abstract partial class Optimizer
         if (config.GetNode("learning_rate") is System.Text.Json.Nodes.JsonObject)
         {
             _schedule = Schedules.LearningRateSchedule.FromConfig(config.GetConfig("learning_rate"));
+            _scheduledRateStep = -1;
         }
 
         return this;

@@ -75,7 +75,7 @@ public sealed class RmsProp : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
-        var terms = new Terms(LearningRate, Rho, _oneMinusRho, Epsilon);
+        var terms = new Terms(StepLearningRate, Rho, _oneMinusRho, Epsilon);
         Span<float> velocity = slots[0].AsSpan();
         bool hasMomentum = Momentum > 0f;
         if (Centered && hasMomentum)

@@ -46,7 +46,7 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
-        float lr = LearningRate;
+        float lr = StepLearningRate;
         if (Momentum == 0f)
         {
             ElementwiseUpdate.Run(values, gradient, new PlainRule(lr));

@@ -14,6 +14,8 @@ public abstract class LearningRateSchedule
     public abstract string Name { get; }
 
     /// <summary>The learning rate for the step that follows <paramref name="step"/> completed steps.</summary>
+    /// <remarks>An optimizer calls it once per step, on the thread that calls <see cref="Optimizer.Step"/>, and uses the
+    /// value for every parameter of that step (worker threads included).</remarks>
     public abstract double Rate(long step);
 
     /// <summary>The hyper-parameters under Keras' names.</summary>

@@ -5,7 +5,8 @@ namespace NeuralNet.Optimizers;
 /// <summary>
 /// The base of the Adam family (<see cref="Adam"/>, <see cref="AdamW"/>, <see cref="Adamax"/>, <see cref="Nadam"/>): the
 /// moment decays β1 and β2 and the stabilizer ε, validated once, kept as written (see <see cref="Optimizer.AsWritten"/>)
-/// with their complements computed once in float64, and saved under Keras' names.
+/// with their complements computed once in float64 (as Keras' Adam, AdamW and Adamax take <c>1 - self.beta_1</c> in
+/// Python; Nadam casts the betas to float32 first and keeps its own), and saved under Keras' names.
 /// </summary>
 public abstract class MomentOptimizer : Optimizer
 {

@@ -8,9 +8,15 @@ namespace NeuralNet.Optimizers;
 /// m += (g − m)(1 − β1), v += (g² − v)(1 − β2), m̂ = μ_{t+1}·m / (1 − Π_t·μ_{t+1}) + (1 − μ_t)·g / (1 − Π_t),
 /// v̂ = v / (1 − β2^t), w −= learningRate · m̂ / (√v̂ + ε).
 /// </summary>
+/// <remarks>
+/// Unlike Adam's, Keras' Nadam casts β1, β2 and 0.96 to float32 before using them (<c>nadam.py</c>, <c>update_step</c>),
+/// so here too: the complements are float32 differences (1 − 0.999f = 9.99987e-4, not 0.001) and μ_t, Π_t and β2^t are
+/// worked from the float32 values (in float64, once per step).
+/// </remarks>
 public sealed class Nadam : MomentOptimizer
 {
-    private const double Decay = 0.96;
+    // 0.96 as Keras casts it (ops.cast(0.96, var_dtype)); the power of 0.96 in Keras' product is cast to float32 too.
+    private const double Decay = 0.96f;
     private static readonly string[] s_slots = ["momentum", "velocity"];
     private long _productStep;
     private double _product = 1;
@@ -26,6 +32,11 @@ public sealed class Nadam : MomentOptimizer
         : base(learningRate, beta1, beta2, epsilon)
     {
     }
+
+    // Keras' ops.cast(self.beta_1, var_dtype) and (1 - beta_1) on it, in float32; likewise for β2.
+    private float OneMinusBeta1Float32 => 1f - Beta1;
+
+    private float OneMinusBeta2Float32 => 1f - Beta2;
 
     /// <inheritdoc/>
     public override string Name => "nadam";
@@ -44,11 +55,11 @@ public sealed class Nadam : MomentOptimizer
         double mu = Mu(step), next = Mu(step + 1);
         float momentumScale = (float)(next / (1 - (product * next)));
         float gradientScale = (float)((1 - mu) / (1 - product));
-        float velocityScale = (float)(1 / (1 - Math.Pow(Beta2AsWritten, step)));
-        _rule = new Rule(learningRate, OneMinusBeta1, OneMinusBeta2, Epsilon, momentumScale, gradientScale, velocityScale);
+        float velocityScale = (float)(1 / (1 - Math.Pow(Beta2, step)));
+        _rule = new Rule(learningRate, OneMinusBeta1Float32, OneMinusBeta2Float32, Epsilon, momentumScale, gradientScale, velocityScale);
     }
 
-    private double Mu(long t) => Beta1AsWritten * (1 - (0.5 * Math.Pow(Decay, t)));
+    private double Mu(long t) => Beta1 * (1 - (0.5 * Math.Pow(Decay, t)));
 
     // Π_t, which Keras keeps as a variable multiplied by μ_t once per step: a function of t, cached for the current step
     // and extended by one factor per step (recomputed from the start after a load). Only BeginUpdates calls it, once per

@@ -100,7 +100,7 @@ public class ScheduleTests
             model.Save(path);
             Model loaded = Model.Load(path);
             var schedule = Assert.IsType<CosineDecay>(loaded.Optimizer!.Schedule);
-            Assert.Equal((0.0, 100L, 0.2, (double?)0.01, 10L), (schedule.InitialLearningRate, schedule.DecaySteps, schedule.Alpha, schedule.WarmupTarget, schedule.WarmupSteps));
+            Assert.Equal((0.0, 100.0, 0.2, (double?)0.01, 10.0), (schedule.InitialLearningRate, schedule.DecaySteps, schedule.Alpha, schedule.WarmupTarget, schedule.WarmupSteps));
             Assert.Equal(4, loaded.Optimizer.Iterations);
             Assert.Equal(model.Optimizer!.LearningRate, loaded.Optimizer.LearningRate);
             Assert.Equal(0.004f, loaded.Optimizer.LearningRate, 7);
@@ -124,6 +124,78 @@ public class ScheduleTests
                 Assert.Equal(s.Rate(step), back.Rate(step), 12);
             }
         }
+    }
+
+    [Fact]
+    public void Keras_config_with_float_decay_steps_loads()
+    {
+        // InverseTimeDecay's docstring passes decay_steps=1.0, and Keras writes back what it was given.
+        LearningRateSchedule s = FromJson("""{"class_name":"InverseTimeDecay","config":{"initial_learning_rate":0.1,"decay_steps":1.0,"decay_rate":0.5}}""");
+        var inverse = Assert.IsType<InverseTimeDecay>(s);
+        Assert.Equal(1.0, inverse.DecaySteps);
+        Assert.Equal(0.05, s.Rate(2), 15);
+
+        // The same through an optimizer's configuration.
+        var keras = System.Text.Json.Nodes.JsonNode.Parse("""{"class_name": "SGD", "config": {"learning_rate": {"class_name": "ExponentialDecay", "config": {"initial_learning_rate": 0.1, "decay_steps": 10.0, "decay_rate": 0.5, "staircase": false, "name": "ExponentialDecay"}}}}""")!;
+        Optimizer sgd = NeuralNet.Serialization.SerializationRegistry.Deserialize<Optimizer>(keras, new NeuralNet.Serialization.Config(), "optimizer");
+        Assert.Equal(0.05, sgd.Schedule!.Rate(10), 15);
+    }
+
+    public static TheoryData<string, long, double> FloatStepConfigs => new()
+    {
+        // Every step count as a float: integral ones, and fractions where Keras' formula divides by them.
+        { """{"class_name":"ExponentialDecay","config":{"initial_learning_rate":0.1,"decay_steps":2.5,"decay_rate":0.5}}""", 5, 0.025 },
+        { """{"class_name":"ExponentialDecay","config":{"initial_learning_rate":0.1,"decay_steps":2.5,"decay_rate":0.5,"staircase":true}}""", 4, 0.05 },
+        { """{"class_name":"InverseTimeDecay","config":{"initial_learning_rate":0.1,"decay_steps":0.5,"decay_rate":1.0}}""", 2, 0.02 },
+        { """{"class_name":"PolynomialDecay","config":{"initial_learning_rate":0.1,"decay_steps":4.0,"end_learning_rate":0.0}}""", 1, 0.075 },
+        { """{"class_name":"PolynomialDecay","config":{"initial_learning_rate":0.1,"decay_steps":2.5,"end_learning_rate":0.0,"cycle":true}}""", 4, 0.02 },
+        { """{"class_name":"CosineDecay","config":{"initial_learning_rate":0.1,"decay_steps":100.0,"warmup_target":null,"warmup_steps":0.0}}""", 50, 0.05 },
+        { """{"class_name":"CosineDecay","config":{"initial_learning_rate":0.0,"decay_steps":10.0,"warmup_target":0.1,"warmup_steps":2.5}}""", 1, 0.04 },
+        { """{"class_name":"CosineDecayRestarts","config":{"initial_learning_rate":0.1,"first_decay_steps":10.0,"t_mul":3.0}}""", 1210, 0.1 },
+        { """{"class_name":"CosineDecayRestarts","config":{"initial_learning_rate":0.1,"first_decay_steps":2.5,"t_mul":1.0}}""", 5, 0.1 },
+        { """{"class_name":"PiecewiseConstantDecay","config":{"boundaries":[10.0,20.0],"values":[1.0,0.5,0.1]}}""", 20, 0.5 },
+        { """{"class_name":"PiecewiseConstantDecay","config":{"boundaries":[10.0,20.0],"values":[1.0,0.5,0.1]}}""", 21, 0.1 },
+
+        // Keras casts the boundaries to the step's integer type, toward zero: 20.7 acts as 20.
+        { """{"class_name":"PiecewiseConstantDecay","config":{"boundaries":[10,20.7],"values":[1.0,0.5,0.1]}}""", 20, 0.5 },
+        { """{"class_name":"PiecewiseConstantDecay","config":{"boundaries":[10,20.7],"values":[1.0,0.5,0.1]}}""", 21, 0.1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(FloatStepConfigs))]
+    public void Keras_configs_with_float_step_counts_load_and_follow_the_formula(string json, long step, double expected)
+    {
+        LearningRateSchedule s = FromJson(json);
+        Assert.Equal(expected, s.Rate(step), 12);
+
+        // Written back (whole counts as integers, as before) and read again: the same rates.
+        using var written = System.Text.Json.JsonDocument.Parse(s.Serialize().ToJson());
+        LearningRateSchedule back = LearningRateSchedule.FromConfig(NeuralNet.Serialization.Config.FromJson(written.RootElement, "test", "schedule"));
+        Assert.Equal(s.Rate(step), back.Rate(step));
+    }
+
+    [Fact]
+    public void Whole_step_counts_are_still_written_as_integers()
+    {
+        Assert.Contains("\"decay_steps\":1,", new InverseTimeDecay(0.1, 1, 0.5).Serialize().ToJson(), StringComparison.Ordinal);
+        Assert.Contains("\"warmup_steps\":0", new CosineDecay(0.1, 100.0).Serialize().ToJson(), StringComparison.Ordinal);
+        Assert.Contains("\"decay_steps\":2.5,", new ExponentialDecay(0.1, 2.5, 0.5).Serialize().ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_step_counts_in_a_config_are_refused()
+    {
+        Assert.Throws<InvalidDataException>(() => FromJson("""{"class_name":"ExponentialDecay","config":{"initial_learning_rate":0.1,"decay_steps":0.0,"decay_rate":0.5}}"""));
+        Assert.Throws<InvalidDataException>(() => FromJson("""{"class_name":"ExponentialDecay","config":{"initial_learning_rate":0.1,"decay_steps":"10","decay_rate":0.5}}"""));
+        Assert.Throws<InvalidDataException>(() => FromJson("""{"class_name":"PiecewiseConstantDecay","config":{"boundaries":[1e30],"values":[1.0,0.5]}}"""));
+        Assert.Throws<InvalidDataException>(() => FromJson("""{"class_name":"PiecewiseConstantDecay","config":{"boundaries":["a"],"values":[1.0,0.5]}}"""));
+        Assert.Throws<InvalidDataException>(() => FromJson("""{"class_name":"CosineDecay","config":{"initial_learning_rate":0.1,"decay_steps":10,"warmup_steps":-1.5}}"""));
+    }
+
+    private static LearningRateSchedule FromJson(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return LearningRateSchedule.FromConfig(NeuralNet.Serialization.Config.FromJson(document.RootElement, "test", "schedule"));
     }
 
     [Theory]

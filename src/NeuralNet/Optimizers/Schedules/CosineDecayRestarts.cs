@@ -7,18 +7,18 @@ namespace NeuralNet.Optimizers.Schedules;
 /// and starting from initial · mMul^i; each decays to alpha times its start.
 /// </summary>
 /// <param name="initialLearningRate">The rate at step 0; non-negative.</param>
-/// <param name="firstDecaySteps">The length of the first decay; positive.</param>
+/// <param name="firstDecaySteps">The length of the first decay; positive and finite (not necessarily whole, as in Keras).</param>
 /// <param name="tMul">The factor of each decay's length over the previous one; at least 1 (shorter and shorter periods end after a finite number of steps, past which Keras' formula gives NaN).</param>
 /// <param name="mMul">The factor of each decay's starting rate over the previous one; non-negative.</param>
 /// <param name="alpha">The final rate of each decay as a fraction of its start; in [0, 1].</param>
 /// <exception cref="ArgumentOutOfRangeException">A setting is outside its range (named in the exception); every range keeps the rate non-negative and finite.</exception>
-public sealed class CosineDecayRestarts(double initialLearningRate, long firstDecaySteps, double tMul = 2.0, double mMul = 1.0, double alpha = 0.0) : LearningRateSchedule
+public sealed class CosineDecayRestarts(double initialLearningRate, double firstDecaySteps, double tMul = 2.0, double mMul = 1.0, double alpha = 0.0) : LearningRateSchedule
 {
     /// <summary>The rate at step 0.</summary>
     public double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
 
     /// <summary>The length of the first decay.</summary>
-    public long FirstDecaySteps { get; } = PositiveSteps(firstDecaySteps, nameof(firstDecaySteps));
+    public double FirstDecaySteps { get; } = PositiveSteps(firstDecaySteps, nameof(firstDecaySteps));
 
     /// <summary>The factor of each decay's length over the previous one.</summary>
     public double TMul { get; } = AtLeast(tMul, 1.0, nameof(tMul), "periods that shrink (tMul below 1) add up to a finite number of steps, after which the rate is undefined (NaN)");
@@ -68,6 +68,6 @@ public sealed class CosineDecayRestarts(double initialLearningRate, long firstDe
     private double PeriodsBefore(double i) => (1 - Math.Pow(TMul, i)) / (1 - TMul);
 
     /// <inheritdoc/>
-    public override Config GetConfig() => new Config().Set("initial_learning_rate", InitialLearningRate).Set("first_decay_steps", (long?)FirstDecaySteps)
+    public override Config GetConfig() => SetSteps(new Config().Set("initial_learning_rate", InitialLearningRate), "first_decay_steps", FirstDecaySteps)
         .Set("t_mul", TMul).Set("m_mul", MMul).Set("alpha", Alpha);
 }

@@ -174,6 +174,30 @@ public class ScheduleTests
         Assert.Equal(s.Rate(step), back.Rate(step));
     }
 
+    [Theory]
+    [InlineData("PiecewiseConstantDecay", "PiecewiseConstant")]
+    [InlineData("CosineDecayRestarts", "SGDRDecay")]
+    [InlineData("ExponentialDecay", "ExponentialDecay")]
+    [InlineData("InverseTimeDecay", "InverseTimeDecay")]
+    [InlineData("PolynomialDecay", "PolynomialDecay")]
+    [InlineData("CosineDecay", "CosineDecay")]
+    public void Saved_name_is_keras_default_name(string className, string name)
+    {
+        // Keras' defaults: name="PiecewiseConstant" and name="SGDRDecay"; the others are named after their class.
+        LearningRateSchedule schedule = className switch
+        {
+            "PiecewiseConstantDecay" => new PiecewiseConstantDecay([3], [0.2, 0.1]),
+            "CosineDecayRestarts" => new CosineDecayRestarts(0.1, 10),
+            "ExponentialDecay" => new ExponentialDecay(0.1, 10, 0.5),
+            "InverseTimeDecay" => new InverseTimeDecay(0.1, 10, 0.5),
+            "PolynomialDecay" => new PolynomialDecay(0.1, 10),
+            _ => new CosineDecay(0.1, 10),
+        };
+        NeuralNet.Serialization.Config written = schedule.Serialize();
+        Assert.Equal(className, written.GetString("class_name"));
+        Assert.Equal(name, written.GetConfig("config").GetString("name"));
+    }
+
     [Fact]
     public void Whole_step_counts_are_still_written_as_integers()
     {

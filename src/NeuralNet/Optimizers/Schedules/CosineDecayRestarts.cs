@@ -33,6 +33,9 @@ public sealed class CosineDecayRestarts(double initialLearningRate, double first
     public override string Name => "CosineDecayRestarts";
 
     /// <inheritdoc/>
+    private protected override string DefaultName => "SGDRDecay";
+
+    /// <inheritdoc/>
     public override double Rate(long step)
     {
         double fraction = (double)step / FirstDecaySteps, restart;

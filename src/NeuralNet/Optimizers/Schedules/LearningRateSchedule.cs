@@ -53,7 +53,13 @@ public abstract class LearningRateSchedule
     }
 
     /// <summary>Keras' <c>{"class_name", "config"}</c> object for this schedule.</summary>
-    internal Config Serialize() => new Config().Set("class_name", Name).Set("config", GetConfig().Set("name", Name));
+    internal Config Serialize() => new Config().Set("class_name", Name).Set("config", GetConfig().Set("name", DefaultName));
+
+    /// <summary>
+    /// The <c>name</c> Keras gives the schedule by default, written in its configuration: the class name, except
+    /// <c>PiecewiseConstant</c> and <c>SGDRDecay</c> (CosineDecayRestarts).
+    /// </summary>
+    private protected virtual string DefaultName => Name;
 
     // PiecewiseConstantDecay's boundaries: integers, or numbers that Keras casts to the step's integer type (toward zero).
     private static long[] ReadBoundaries(Config c)

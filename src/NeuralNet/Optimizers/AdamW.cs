@@ -2,7 +2,8 @@ namespace NeuralNet.Optimizers;
 
 /// <summary>
 /// Keras' <c>AdamW</c>: <see cref="Adam"/> with decoupled weight decay (Loshchilov and Hutter), 0.004 unless given: before
-/// each update w ← w − w·weightDecay·learningRate, then Adam's update. See <see cref="Optimizer.WeightDecay"/>.
+/// each update w ← w − w·weightDecay·learningRate, then Adam's update. See <see cref="Optimizer.WeightDecay"/>, which
+/// cannot be set to null here (Keras raises for <c>weight_decay=None</c>).
 /// </summary>
 /// <example><c>var adamw = new AdamW(0.001f, weightDecay: 0.01f) { WeightDecayExclusions = ["bias", "gamma", "beta"] };</c></example>
 public sealed class AdamW : MomentOptimizer
@@ -24,6 +25,9 @@ public sealed class AdamW : MomentOptimizer
 
     /// <inheritdoc/>
     public override string Name => "adamw";
+
+    /// <inheritdoc/>
+    private protected override bool RequiresWeightDecay => true;
 
     /// <inheritdoc/>
     protected override IReadOnlyList<string> SlotNames => s_slots;

@@ -129,14 +129,21 @@ public abstract partial class Optimizer
     /// <summary>
     /// Keras' decoupled weight decay (<c>weight_decay</c>): before each update a trainable parameter's values become
     /// w − w·weightDecay·learningRate, except for parameters whose name contains one of <see cref="WeightDecayExclusions"/>.
-    /// Non-negative and finite; null (the default, 0.004 for <see cref="AdamW"/>) for none.
+    /// Non-negative and finite; null (the default) for none. <see cref="AdamW"/> starts at 0.004 and, as Keras' AdamW,
+    /// refuses null (use 0, or <see cref="Adam"/>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative or not finite.</exception>
+    /// <exception cref="ArgumentNullException">The value is null for <see cref="AdamW"/>.</exception>
     public float? WeightDecay
     {
         get => _weightDecay;
-        init => _weightDecay = value is float v ? ValidateNonNegative(v, nameof(WeightDecay)) : null;
+        init => _weightDecay = value is float v ? ValidateNonNegative(v, nameof(WeightDecay))
+            : RequiresWeightDecay ? throw new ArgumentNullException(nameof(WeightDecay), $"{GetType().Name} needs a weight decay, a non-negative number (Keras: \"Argument `weight_decay` must be a float. Received: weight_decay=None\"); use 0 for none, or Adam.")
+            : null;
     }
+
+    /// <summary>Whether <see cref="WeightDecay"/> must be set (Keras' AdamW raises for <c>weight_decay=None</c>).</summary>
+    private protected virtual bool RequiresWeightDecay => false;
 
     /// <summary>
     /// Parameters whose name contains one of these strings get no weight decay (Keras' <c>exclude_from_weight_decay(var_names=...)</c>);

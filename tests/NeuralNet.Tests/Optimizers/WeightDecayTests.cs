@@ -89,6 +89,21 @@ public class WeightDecayTests
         Assert.Equal("WeightDecay", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam { WeightDecay = -1f }).ParamName);
     }
 
+    [Fact]
+    public void AdamW_refuses_a_null_weight_decay_as_keras()
+    {
+        // Keras' AdamW: "Argument `weight_decay` must be a float. Received: weight_decay=None". It used to act as Adam.
+        var ex = Assert.Throws<ArgumentNullException>(() => new AdamW { WeightDecay = null });
+        Assert.Equal("WeightDecay", ex.ParamName);
+        Assert.Contains("weight_decay=None", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0f, new AdamW { WeightDecay = 0f }.WeightDecay);
+        Assert.Null(new Adam { WeightDecay = null }.WeightDecay);
+
+        // A Keras AdamW configuration with "weight_decay": null is refused too.
+        var keras = System.Text.Json.Nodes.JsonNode.Parse("""{"class_name": "AdamW", "config": {"learning_rate": 0.001, "weight_decay": null}}""")!;
+        Assert.Throws<InvalidDataException>(() => NeuralNet.Serialization.SerializationRegistry.Deserialize<Optimizer>(keras, new NeuralNet.Serialization.Config(), "optimizer"));
+    }
+
     private static Parameter NewParameter(string name, float[] values)
     {
         var p = new Parameter(name, new TensorShape(values.Length), true, null);

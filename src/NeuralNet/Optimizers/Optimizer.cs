@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Text.RegularExpressions;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Optimizers;
@@ -31,6 +32,7 @@ public abstract partial class Optimizer
     private float? _weightDecay;
     private float? _globalClipNorm;
     private string[] _weightDecayExclusions = [];
+    private Regex? _weightDecayExclusionPattern;
     private float? _clipNorm;
     private float? _clipValue;
 
@@ -128,7 +130,7 @@ public abstract partial class Optimizer
 
     /// <summary>
     /// Keras' decoupled weight decay (<c>weight_decay</c>): before each update a trainable parameter's values become
-    /// w − w·weightDecay·learningRate, except for parameters whose name contains one of <see cref="WeightDecayExclusions"/>.
+    /// w − w·weightDecay·learningRate, except for parameters whose name matches one of <see cref="WeightDecayExclusions"/>.
     /// Non-negative and finite; null (the default) for none. <see cref="AdamW"/> starts at 0.004 and, as Keras' AdamW,
     /// refuses null (use 0, or <see cref="Adam"/>).
     /// </summary>
@@ -146,14 +148,20 @@ public abstract partial class Optimizer
     private protected virtual bool RequiresWeightDecay => false;
 
     /// <summary>
-    /// Parameters whose name contains one of these strings get no weight decay (Keras' <c>exclude_from_weight_decay(var_names=...)</c>);
-    /// names are the parameters' own (<c>kernel</c>, <c>bias</c>, <c>gamma</c>, ...). Saved with the optimizer's
-    /// configuration under <c>exclude_from_weight_decay</c> when not empty (a key Keras does not write).
+    /// Regular expressions for the names of parameters that get no weight decay, as Keras'
+    /// <c>exclude_from_weight_decay(var_names=...)</c>: a parameter is excluded when one of them matches anywhere in its
+    /// name (Keras joins them with <c>|</c> and calls <c>re.search</c> on the variable's name), so <c>"bias"</c> excludes
+    /// every bias and <c>"^(bias|gamma)$"</c> only those exact names. Names are the parameters' own (<c>kernel</c>,
+    /// <c>bias</c>, <c>gamma</c>, ...), not prefixed with the layer's; the patterns are .NET regular expressions, which
+    /// agree with Python's for such patterns. Saved with the optimizer's configuration under
+    /// <c>exclude_from_weight_decay</c> when not empty (a key Keras does not write).
     /// </summary>
+    /// <exception cref="ArgumentNullException">The list or one of its entries is null.</exception>
+    /// <exception cref="ArgumentException">An entry is not a valid regular expression.</exception>
     public IReadOnlyList<string> WeightDecayExclusions
     {
         get => _weightDecayExclusions;
-        init => _weightDecayExclusions = [.. value ?? throw new ArgumentNullException(nameof(value))];
+        init => (_weightDecayExclusions, _weightDecayExclusionPattern) = ExclusionPattern(value ?? throw new ArgumentNullException(nameof(value)));
     }
 
     /// <summary>
@@ -314,17 +322,34 @@ public abstract partial class Optimizer
         }
     }
 
-    private bool IsExcludedFromWeightDecay(Parameter parameter)
+    // Keras' _use_weight_decay: re.search(pattern, variable.name) with the names joined by "|".
+    private bool IsExcludedFromWeightDecay(Parameter parameter) =>
+        _weightDecayExclusionPattern is Regex pattern && pattern.IsMatch(parameter.Name);
+
+    // The names and the one pattern Keras compiles from them ("|".join(set(var_names))); each name is checked on its own
+    // first, so that an error names it.
+    private static (string[] Names, Regex? Pattern) ExclusionPattern(IEnumerable<string> names)
     {
-        foreach (string exclusion in _weightDecayExclusions)
+        string[] list = [.. names];
+        for (int i = 0; i < list.Length; i++)
         {
-            if (parameter.Name.Contains(exclusion, StringComparison.Ordinal))
+            if (list[i] is null)
             {
-                return true;
+                throw new ArgumentNullException(nameof(WeightDecayExclusions), string.Create(CultureInfo.InvariantCulture, $"WeightDecayExclusions[{i}] is null."));
+            }
+
+            try
+            {
+                _ = new Regex(list[i], RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"WeightDecayExclusions[{i}] \"{list[i]}\" is not a valid regular expression: {ex.Message}"), nameof(WeightDecayExclusions), ex);
             }
         }
 
-        return false;
+        return (list, list.Length == 0 ? null
+            : new Regex(string.Join("|", list.Distinct(StringComparer.Ordinal)), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
     }
 
     /// <summary>The names of the per-parameter state tensors, in the order <see cref="Update"/> receives them (Keras names: <c>momentum</c>, <c>velocity</c>).</summary>
@@ -440,7 +465,14 @@ public abstract partial class Optimizer
 
         if (config.GetNode("exclude_from_weight_decay") is System.Text.Json.Nodes.JsonNode exclusions)
         {
-            _weightDecayExclusions = ReadWeightDecayExclusions(config, exclusions);
+            try
+            {
+                (_weightDecayExclusions, _weightDecayExclusionPattern) = ExclusionPattern(ReadWeightDecayExclusions(config, exclusions));
+            }
+            catch (ArgumentException ex)
+            {
+                throw config.Error(ex.Message, ex);
+            }
         }
 
         ReadMovingAverage(config);

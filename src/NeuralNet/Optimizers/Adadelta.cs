@@ -21,7 +21,7 @@ public sealed class Adadelta : Optimizer
     private readonly float _oneMinusRho;
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">Scales every step; positive and finite. Keras default 0.001 (the paper's form is 1.0).</param>
+    /// <param name="learningRate">Scales every step; non-negative and finite. Keras default 0.001 (the paper's form is 1.0).</param>
     /// <param name="rho">The decay of both moving averages, in [0, 1).</param>
     /// <param name="epsilon">Added under both roots; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
@@ -50,12 +50,12 @@ public sealed class Adadelta : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), new Rule(LearningRate, Rho, _oneMinusRho, Epsilon));
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), new Rule(StepLearningRate, Rho, _oneMinusRho, Epsilon));
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("rho", Rho).Set("epsilon", Epsilon);
 
-    // Slots: accumulated_grad, accumulated_delta_var; Keras' order of operations.
+    // Slots: accumulated_grad, accumulated_delta_var (both flushed to 0 below the smallest normal float); Keras' order of operations.
     private readonly struct Rule(float lr, float rho, float oneMinusRho, float epsilon) : IElementwiseUpdate
     {
         private readonly Vector<float> _lr = new(lr), _rho = new(rho), _oneMinusRho = new(oneMinusRho), _epsilon = new(epsilon);
@@ -65,20 +65,20 @@ public sealed class Adadelta : Optimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> gradients, ref Vector<float> deltas, ref Vector<float> slot2)
         {
-            Vector<float> a = (_rho * gradients) + (_oneMinusRho * (input * input));
+            Vector<float> a = ElementwiseUpdate.FlushToZero((_rho * gradients) + (_oneMinusRho * (input * input)));
             Vector<float> delta = -((Vector.SquareRoot(deltas + _epsilon) * input) / Vector.SquareRoot(a + _epsilon));
             gradients = a;
-            deltas = (_rho * deltas) + (_oneMinusRho * (delta * delta));
+            deltas = ElementwiseUpdate.FlushToZero((_rho * deltas) + (_oneMinusRho * (delta * delta)));
             return value + (_lr * delta);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Apply(float value, float input, ref float gradients, ref float deltas, ref float slot2)
         {
-            float a = (rho * gradients) + (oneMinusRho * (input * input));
+            float a = ElementwiseUpdate.FlushToZero((rho * gradients) + (oneMinusRho * (input * input)));
             float delta = -((MathF.Sqrt(deltas + epsilon) * input) / MathF.Sqrt(a + epsilon));
             gradients = a;
-            deltas = (rho * deltas) + (oneMinusRho * (delta * delta));
+            deltas = ElementwiseUpdate.FlushToZero((rho * deltas) + (oneMinusRho * (delta * delta)));
             return value + (lr * delta);
         }
     }

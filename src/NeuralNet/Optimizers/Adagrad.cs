@@ -14,7 +14,7 @@ public sealed class Adagrad : Optimizer
     private static readonly string[] s_slots = ["accumulator"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="initialAccumulatorValue">The accumulator's starting value; non-negative.</param>
     /// <param name="epsilon">Added under the root; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
@@ -45,7 +45,7 @@ public sealed class Adagrad : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new Rule(LearningRate, Epsilon));
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new Rule(StepLearningRate, Epsilon));
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("initial_accumulator_value", InitialAccumulatorValue).Set("epsilon", Epsilon);

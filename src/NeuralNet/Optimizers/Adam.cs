@@ -18,7 +18,7 @@ public sealed class Adam : MomentOptimizer
     private static readonly string[] s_slots = ["momentum", "velocity"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive. Keras default 0.001.</param>
+    /// <param name="learningRate">The step size; non-negative. Keras default 0.001.</param>
     /// <param name="beta1">The decay of the first-moment estimate, in [0, 1).</param>
     /// <param name="beta2">The decay of the second-moment estimate, in [0, 1).</param>
     /// <param name="epsilon">The stabilizer added to sqrt(v); non-negative.</param>
@@ -36,11 +36,15 @@ public sealed class Adam : MomentOptimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
-        AdamUpdate(values, gradient, slots, step);
+        AdamUpdate(values, gradient, slots);
+
+    /// <inheritdoc/>
+    private protected override void BeginUpdates(long step, float learningRate) => BeginAdamUpdates(step, learningRate);
 
     /// <summary>
     /// Adam's rule (shared with <see cref="AdamW"/>): m += (g − m)(1 − β1), v += (g² − v)(1 − β2), w −= α·m / (√v + ε),
-    /// with the bias-corrected step α. Slots: momentum, velocity.
+    /// with the bias-corrected step α. Slots: momentum, velocity, each flushed to 0 below the smallest normal float
+    /// (<see cref="ElementwiseUpdate.FlushToZero(float)"/>).
     /// </summary>
     internal readonly struct Rule(float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon) : IWideElementwiseUpdate
     {
@@ -54,8 +58,8 @@ public sealed class Adam : MomentOptimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> m, ref Vector<float> v, ref Vector<float> slot2)
         {
-            Vector<float> mNew = m + ((input - m) * _oneMinusBeta1);
-            Vector<float> vNew = v + (((input * input) - v) * _oneMinusBeta2);
+            Vector<float> mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * _oneMinusBeta1));
+            Vector<float> vNew = ElementwiseUpdate.FlushToZero(v + (((input * input) - v) * _oneMinusBeta2));
             m = mNew;
             v = vNew;
             return value - ((mNew * _alpha) / (Vector.SquareRoot(vNew) + _epsilon));
@@ -64,8 +68,8 @@ public sealed class Adam : MomentOptimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector512<float> Apply(Vector512<float> value, Vector512<float> input, ref Vector512<float> m, ref Vector512<float> v, ref Vector512<float> slot2)
         {
-            Vector512<float> mNew = m + ((input - m) * _oneMinusBeta1512);
-            Vector512<float> vNew = v + (((input * input) - v) * _oneMinusBeta2512);
+            Vector512<float> mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * _oneMinusBeta1512));
+            Vector512<float> vNew = ElementwiseUpdate.FlushToZero(v + (((input * input) - v) * _oneMinusBeta2512));
             m = mNew;
             v = vNew;
             return value - ((mNew * _alpha512) / (Vector512.Sqrt(vNew) + _epsilon512));
@@ -74,8 +78,8 @@ public sealed class Adam : MomentOptimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Apply(float value, float input, ref float m, ref float v, ref float slot2)
         {
-            float mNew = m + ((input - m) * oneMinusBeta1);
-            float vNew = v + (((input * input) - v) * oneMinusBeta2);
+            float mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * oneMinusBeta1));
+            float vNew = ElementwiseUpdate.FlushToZero(v + (((input * input) - v) * oneMinusBeta2));
             m = mNew;
             v = vNew;
             return value - ((mNew * alpha) / (MathF.Sqrt(vNew) + epsilon));

@@ -2,7 +2,8 @@ namespace NeuralNet.Optimizers;
 
 /// <summary>
 /// Keras' <c>AdamW</c>: <see cref="Adam"/> with decoupled weight decay (Loshchilov and Hutter), 0.004 unless given: before
-/// each update w ← w − w·weightDecay·learningRate, then Adam's update. See <see cref="Optimizer.WeightDecay"/>.
+/// each update w ← w − w·weightDecay·learningRate, then Adam's update. See <see cref="Optimizer.WeightDecay"/>, which
+/// cannot be set to null here (Keras raises for <c>weight_decay=None</c>).
 /// </summary>
 /// <example><c>var adamw = new AdamW(0.001f, weightDecay: 0.01f) { WeightDecayExclusions = ["bias", "gamma", "beta"] };</c></example>
 public sealed class AdamW : MomentOptimizer
@@ -10,7 +11,7 @@ public sealed class AdamW : MomentOptimizer
     private static readonly string[] s_slots = ["momentum", "velocity"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="weightDecay">The decoupled weight decay; non-negative.</param>
     /// <param name="beta1">The decay of the first moment, in [0, 1).</param>
     /// <param name="beta2">The decay of the second moment, in [0, 1).</param>
@@ -26,9 +27,15 @@ public sealed class AdamW : MomentOptimizer
     public override string Name => "adamw";
 
     /// <inheritdoc/>
+    private protected override bool RequiresWeightDecay => true;
+
+    /// <inheritdoc/>
     protected override IReadOnlyList<string> SlotNames => s_slots;
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
-        AdamUpdate(values, gradient, slots, step);
+        AdamUpdate(values, gradient, slots);
+
+    /// <inheritdoc/>
+    private protected override void BeginUpdates(long step, float learningRate) => BeginAdamUpdates(step, learningRate);
 }

@@ -12,7 +12,7 @@ public sealed class Adamax : MomentOptimizer
     private static readonly string[] s_slots = ["momentum", "norm"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="beta1">The decay of the first moment, in [0, 1).</param>
     /// <param name="beta2">The decay of the infinity norm, in [0, 1).</param>
     /// <param name="epsilon">Added to the norm; non-negative.</param>
@@ -28,14 +28,21 @@ public sealed class Adamax : MomentOptimizer
     /// <inheritdoc/>
     protected override IReadOnlyList<string> SlotNames => s_slots;
 
+    private Rule _rule;
+
     /// <inheritdoc/>
-    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
+    protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), _rule);
+
+    /// <inheritdoc/>
+    private protected override void BeginUpdates(long step, float learningRate)
     {
         float correction = (float)(1.0 - Math.Pow(Beta1AsWritten, step));
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), new Rule(LearningRate, OneMinusBeta1, Beta2, Epsilon, correction));
+        _rule = new Rule(learningRate, OneMinusBeta1, Beta2, Epsilon, correction);
     }
 
-    // Slots: momentum, norm. m += (g − m)(1 − β1); u = max(β2·u, |g|); w −= lr·m / (correction·(u + ε)).
+    // Slots: momentum, norm (both flushed to 0 below the smallest normal float). m += (g − m)(1 − β1); u = max(β2·u, |g|);
+    // w −= lr·m / (correction·(u + ε)).
     private readonly struct Rule(float lr, float oneMinusBeta1, float beta2, float epsilon, float correction) : IElementwiseUpdate
     {
         private readonly Vector<float> _lr = new(lr), _oneMinusBeta1 = new(oneMinusBeta1), _beta2 = new(beta2), _epsilon = new(epsilon), _correction = new(correction);
@@ -45,8 +52,8 @@ public sealed class Adamax : MomentOptimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> m, ref Vector<float> u, ref Vector<float> slot2)
         {
-            Vector<float> mNew = m + ((input - m) * _oneMinusBeta1);
-            Vector<float> uNew = Vector.Max(_beta2 * u, Vector.Abs(input));
+            Vector<float> mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * _oneMinusBeta1));
+            Vector<float> uNew = ElementwiseUpdate.FlushToZero(Vector.Max(_beta2 * u, Vector.Abs(input)));
             m = mNew;
             u = uNew;
             return value - ((_lr * mNew) / (_correction * (uNew + _epsilon)));
@@ -55,8 +62,8 @@ public sealed class Adamax : MomentOptimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Apply(float value, float input, ref float m, ref float u, ref float slot2)
         {
-            float mNew = m + ((input - m) * oneMinusBeta1);
-            float uNew = MathF.Max(beta2 * u, MathF.Abs(input));
+            float mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * oneMinusBeta1));
+            float uNew = ElementwiseUpdate.FlushToZero(MathF.Max(beta2 * u, MathF.Abs(input)));
             m = mNew;
             u = uNew;
             return value - ((lr * mNew) / (correction * (uNew + epsilon)));

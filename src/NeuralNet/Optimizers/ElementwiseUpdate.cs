@@ -123,6 +123,28 @@ internal static class ElementwiseUpdate
         }
     }
 
+    /// <summary>The smallest positive normal float32, 2^-126 (<c>FLT_MIN</c>; .NET has no constant for it).</summary>
+    public const float MinNormal = 1.17549435E-38f;
+
+    /// <summary>
+    /// <paramref name="x"/> with every element whose magnitude is below <see cref="MinNormal"/> (a subnormal) replaced by
+    /// +0; NaN and infinities pass. Rules apply it to the slots that decay geometrically (m += (0 − m)·0.1 stops at
+    /// 4·2^-149 and never reaches 0), as TensorFlow on a CPU does with flush-to-zero: arithmetic on subnormals is many
+    /// times slower on x86, and a slot of a parameter whose gradient has stopped would otherwise stay subnormal for good.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<float> FlushToZero(Vector<float> x) =>
+        Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), new Vector<float>(MinNormal)), Vector<float>.Zero, x);
+
+    /// <summary>The 512-bit form of <see cref="FlushToZero(Vector{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FlushToZero(Vector512<float> x) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(x), Vector512.Create(MinNormal)), Vector512<float>.Zero, x);
+
+    /// <summary>The one-element form of <see cref="FlushToZero(Vector{float})"/>: the same result bit for bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float FlushToZero(float x) => MathF.Abs(x) < MinNormal ? 0f : x;
+
     private static void CheckLengths<TRule>(int length, int input, int slot0, int slot1, int slot2)
         where TRule : struct, IElementwiseUpdate
     {

@@ -15,13 +15,18 @@ namespace NeuralNet.Optimizers;
 /// With p = −learningRatePower, λ2 = l2 + β / (2·lr) and g' = g + 2·l2Shrinkage·w:
 /// <c>n' = n + g²</c>; <c>z += g' − (n'^p − n^p) / lr · w</c>; <c>w = (clip(z, −l1, l1) − z) / (n'^p / lr + 2·λ2)</c>;
 /// <c>n = n'</c>. State: <c>accumulator</c> (n, starting at <see cref="InitialAccumulatorValue"/>) and <c>linear</c> (z).
+/// A step with a learning rate of 0 (a schedule that decays to 0) changes neither the weights nor the state: Keras' rule
+/// divides by the rate and gives NaN weights there.
 /// </remarks>
 public sealed class Ftrl : Optimizer
 {
     private static readonly string[] s_slots = ["accumulator", "linear"];
 
+    // The rule of the current step; null when its rate is 0 (the step changes nothing).
+    private Rule? _rule;
+
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive and finite.</param>
+    /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="learningRatePower">How the per-element rate decays with the accumulated squared gradient; zero or negative (0 for a fixed rate).</param>
     /// <param name="initialAccumulatorValue">The accumulator's starting value; non-negative.</param>
     /// <param name="l1RegularizationStrength">The online L1 strength; non-negative.</param>
@@ -85,11 +90,30 @@ public sealed class Ftrl : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
+        if (_rule is Rule rule)
+        {
+            ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), rule);
+        }
+    }
+
+    /// <inheritdoc/>
+    private protected override void BeginUpdates(long step, float learningRate)
+    {
+        float lr = learningRate;
+        if (lr < ElementwiseUpdate.MinNormal)
+        {
+            // A rate of 0 (a schedule decayed to 0, a frozen phase) leaves the weights where they are, which is the limit
+            // of the rule as lr → 0 (w moves by about lr·g / √n). The linear term cannot follow: it holds about −w·n^p / lr,
+            // which has no finite value at lr = 0 (Keras divides by 0 and every weight turns NaN). So the step leaves the
+            // accumulator and the linear term too: n alone growing would shrink w at the next step with a rate. A
+            // subnormal rate is treated as 0: its reciprocal overflows float32.
+            _rule = null;
+            return;
+        }
+
         // float32, in Keras' order: l2 + β / (2·lr), then doubled.
-        float lr = LearningRate;
         float twoL2 = 2f * (L2RegularizationStrength + (Beta / (2f * lr)));
-        var rule = new Rule(lr, -LearningRatePower, L1RegularizationStrength, twoL2, 2f * L2ShrinkageRegularizationStrength);
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), rule);
+        _rule = new Rule(lr, -LearningRatePower, L1RegularizationStrength, twoL2, 2f * L2ShrinkageRegularizationStrength);
     }
 
     /// <inheritdoc/>

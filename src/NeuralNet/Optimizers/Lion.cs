@@ -19,7 +19,7 @@ public sealed class Lion : Optimizer
     private static readonly string[] s_slots = ["momentum"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The size of every element's step; positive and finite.</param>
+    /// <param name="learningRate">The size of every element's step; non-negative and finite.</param>
     /// <param name="beta1">The weight of the momentum in the update's direction, in (0, 1] (0 would be sign SGD).</param>
     /// <param name="beta2">The decay of the momentum, in [0, 1].</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
@@ -52,12 +52,12 @@ public sealed class Lion : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
-        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new Rule(LearningRate, Beta1, Beta2));
+        ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), new Rule(StepLearningRate, Beta1, Beta2));
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2);
 
-    // Slots: momentum. Keras casts β to float32 before taking 1 − β, so the complements are float32 differences here
+    // Slots: momentum (flushed to 0 below the smallest normal float). Keras casts β to float32 before taking 1 − β, so the complements are float32 differences here
     // (unlike Adam's, which Keras takes in float64).
     private readonly struct Rule(float lr, float beta1, float beta2) : IElementwiseUpdate
     {
@@ -72,7 +72,7 @@ public sealed class Lion : Optimizer
         {
             Vector<float> m = momentum;
             Vector<float> direction = Sign((m * _beta1) + (input * _vOneMinusBeta1));
-            momentum = (m * _beta2) + (input * _vOneMinusBeta2);
+            momentum = ElementwiseUpdate.FlushToZero((m * _beta2) + (input * _vOneMinusBeta2));
             return value - (_lr * direction);
         }
 
@@ -81,7 +81,7 @@ public sealed class Lion : Optimizer
         {
             float m = momentum;
             float direction = Sign((m * beta1) + (input * _oneMinusBeta1));
-            momentum = (m * beta2) + (input * _oneMinusBeta2);
+            momentum = ElementwiseUpdate.FlushToZero((m * beta2) + (input * _oneMinusBeta2));
             return value - (lr * direction);
         }
 

@@ -5,7 +5,8 @@ namespace NeuralNet.Optimizers;
 /// <summary>
 /// The base of the Adam family (<see cref="Adam"/>, <see cref="AdamW"/>, <see cref="Adamax"/>, <see cref="Nadam"/>): the
 /// moment decays β1 and β2 and the stabilizer ε, validated once, kept as written (see <see cref="Optimizer.AsWritten"/>)
-/// with their complements computed once in float64, and saved under Keras' names.
+/// with their complements computed once in float64 (as Keras' Adam, AdamW and Adamax take <c>1 - self.beta_1</c> in
+/// Python; Nadam casts the betas to float32 first and keeps its own), and saved under Keras' names.
 /// </summary>
 public abstract class MomentOptimizer : Optimizer
 {
@@ -48,10 +49,17 @@ public abstract class MomentOptimizer : Optimizer
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2).Set("epsilon", Epsilon);
 
-    /// <summary>Adam's update of one parameter at <paramref name="step"/> (slots: momentum, velocity), for Adam and AdamW.</summary>
-    private protected void AdamUpdate(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
+    /// <summary>Adam's rule for the current step, made by <see cref="BeginAdamUpdates"/>.</summary>
+    private Adam.Rule _adamRule;
+
+    /// <summary>Adam's bias-corrected step α = lr·√(1 − β2^t) / (1 − β1^t) for step <paramref name="step"/>, in float64, once per step (Adam and AdamW).</summary>
+    private protected void BeginAdamUpdates(long step, float learningRate)
     {
-        float alpha = (float)(LearningRate * Math.Sqrt(1.0 - Math.Pow(Beta2AsWritten, step)) / (1.0 - Math.Pow(Beta1AsWritten, step)));
-        ElementwiseUpdate.RunWide(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), default, new Adam.Rule(alpha, OneMinusBeta1, OneMinusBeta2, Epsilon));
+        float alpha = (float)(learningRate * Math.Sqrt(1.0 - Math.Pow(Beta2AsWritten, step)) / (1.0 - Math.Pow(Beta1AsWritten, step)));
+        _adamRule = new Adam.Rule(alpha, OneMinusBeta1, OneMinusBeta2, Epsilon);
     }
+
+    /// <summary>Adam's update of one parameter (slots: momentum, velocity), for Adam and AdamW, with the rule of <see cref="BeginAdamUpdates"/>.</summary>
+    private protected void AdamUpdate(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots) =>
+        ElementwiseUpdate.RunWide(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), default, _adamRule);
 }

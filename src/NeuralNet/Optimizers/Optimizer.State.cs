@@ -109,9 +109,12 @@ public abstract partial class Optimizer
                 }
             }
 
+            // The moving average starts at the parameter's value, not at 0 as Keras' does: the same after the first step
+            // (whose momentum is 0), but a parameter first stepped later (a layer unfrozen during training, one with no
+            // state in a restored file) would otherwise average towards 0 and take that at the end of Fit.
             state = new ParameterState(
                 slots,
-                UseEma ? new Tensor(parameter.Shape) : null,
+                UseEma ? parameter.Value.Clone() : null,
                 GradientAccumulationSteps is null ? null : new Tensor(parameter.Shape));
             _state.Add(parameter, state);
             _stateOrder.Add(parameter);

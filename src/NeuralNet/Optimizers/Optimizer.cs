@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Text.RegularExpressions;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Optimizers;
@@ -23,15 +24,21 @@ public abstract partial class Optimizer
 {
     private float _learningRate;
     private Schedules.LearningRateSchedule? _schedule;
+
+    // The schedule's rate at step _scheduledRateStep: a schedule is evaluated once per step (Step reads it first, on the
+    // calling thread); LearningRate returns this value until StepCount moves on.
+    private long _scheduledRateStep = -1;
+    private float _scheduledRate;
     private float? _weightDecay;
     private float? _globalClipNorm;
     private string[] _weightDecayExclusions = [];
+    private Regex? _weightDecayExclusionPattern;
     private float? _clipNorm;
     private float? _clipValue;
 
     /// <summary>Creates an optimizer with the given learning rate.</summary>
-    /// <param name="learningRate">The step size; positive and finite.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is not positive and finite.</exception>
+    /// <param name="learningRate">The step size; non-negative and finite (0 leaves the weights where they are).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is negative, NaN or infinite.</exception>
     protected Optimizer(float learningRate)
     {
         LearningRate = learningRate;
@@ -43,7 +50,8 @@ public abstract partial class Optimizer
     /// <summary>
     /// The step size. Callbacks such as <see cref="Training.ReduceLROnPlateau"/> change it between steps.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite (the parameter is named <c>learningRate</c>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite (the parameter is named <c>learningRate</c>);
+    /// 0 is allowed, as in Keras (a frozen phase of fine-tuning).</exception>
     /// <exception cref="InvalidOperationException">Set while a <see cref="Schedule"/> drives the rate; or read while the
     /// schedule gives a negative, NaN or infinite rate at the current step (0 is allowed: warmup from 0, decay to 0).</exception>
     public float LearningRate
@@ -59,6 +67,11 @@ public abstract partial class Optimizer
     /// <c>learning_rate</c>): each step uses the schedule's rate at <see cref="Iterations"/>, the number of steps taken
     /// before it. Saved with the model when it is one of the built-in schedules.
     /// </summary>
+    /// <remarks>
+    /// <see cref="Schedules.LearningRateSchedule.Rate"/> is called once per step, by <see cref="Step"/> on the calling thread
+    /// before anything changes, whatever the number of parameters, weight decay or worker threads; reading
+    /// <see cref="LearningRate"/> returns that value until the next step (the first reading at a new step calls it).
+    /// </remarks>
     /// <example><c>var adam = new Adam { Schedule = new ExponentialDecay(0.01, decaySteps: 1000, decayRate: 0.9) };</c></example>
     public Schedules.LearningRateSchedule? Schedule
     {
@@ -117,25 +130,38 @@ public abstract partial class Optimizer
 
     /// <summary>
     /// Keras' decoupled weight decay (<c>weight_decay</c>): before each update a trainable parameter's values become
-    /// w − w·weightDecay·learningRate, except for parameters whose name contains one of <see cref="WeightDecayExclusions"/>.
-    /// Non-negative and finite; null (the default, 0.004 for <see cref="AdamW"/>) for none.
+    /// w − w·weightDecay·learningRate, except for parameters whose name matches one of <see cref="WeightDecayExclusions"/>.
+    /// Non-negative and finite; null (the default) for none. <see cref="AdamW"/> starts at 0.004 and, as Keras' AdamW,
+    /// refuses null (use 0, or <see cref="Adam"/>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative or not finite.</exception>
+    /// <exception cref="ArgumentNullException">The value is null for <see cref="AdamW"/>.</exception>
     public float? WeightDecay
     {
         get => _weightDecay;
-        init => _weightDecay = value is float v ? ValidateNonNegative(v, nameof(WeightDecay)) : null;
+        init => _weightDecay = value is float v ? ValidateNonNegative(v, nameof(WeightDecay))
+            : RequiresWeightDecay ? throw new ArgumentNullException(nameof(WeightDecay), $"{GetType().Name} needs a weight decay, a non-negative number (Keras: \"Argument `weight_decay` must be a float. Received: weight_decay=None\"); use 0 for none, or Adam.")
+            : null;
     }
 
+    /// <summary>Whether <see cref="WeightDecay"/> must be set (Keras' AdamW raises for <c>weight_decay=None</c>).</summary>
+    private protected virtual bool RequiresWeightDecay => false;
+
     /// <summary>
-    /// Parameters whose name contains one of these strings get no weight decay (Keras' <c>exclude_from_weight_decay(var_names=...)</c>);
-    /// names are the parameters' own (<c>kernel</c>, <c>bias</c>, <c>gamma</c>, ...). Saved with the optimizer's
-    /// configuration under <c>exclude_from_weight_decay</c> when not empty (a key Keras does not write).
+    /// Regular expressions for the names of parameters that get no weight decay, as Keras'
+    /// <c>exclude_from_weight_decay(var_names=...)</c>: a parameter is excluded when one of them matches anywhere in its
+    /// name (Keras joins them with <c>|</c> and calls <c>re.search</c> on the variable's name), so <c>"bias"</c> excludes
+    /// every bias and <c>"^(bias|gamma)$"</c> only those exact names. Names are the parameters' own (<c>kernel</c>,
+    /// <c>bias</c>, <c>gamma</c>, ...), not prefixed with the layer's; the patterns are .NET regular expressions, which
+    /// agree with Python's for such patterns. Saved with the optimizer's configuration under
+    /// <c>exclude_from_weight_decay</c> when not empty (a key Keras does not write).
     /// </summary>
+    /// <exception cref="ArgumentNullException">The list or one of its entries is null.</exception>
+    /// <exception cref="ArgumentException">An entry is not a valid regular expression.</exception>
     public IReadOnlyList<string> WeightDecayExclusions
     {
         get => _weightDecayExclusions;
-        init => _weightDecayExclusions = [.. value ?? throw new ArgumentNullException(nameof(value))];
+        init => (_weightDecayExclusions, _weightDecayExclusionPattern) = ExclusionPattern(value ?? throw new ArgumentNullException(nameof(value)));
     }
 
     /// <summary>
@@ -163,18 +189,23 @@ public abstract partial class Optimizer
     public void Step(IReadOnlyList<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (_schedule is not null)
-        {
-            _ = ScheduledRate();
-        }
 
+        // The rate of this step, once (a schedule's Rate runs here, on this thread, and throws before anything changes);
+        // the weight decay and every update of this step use it.
+        float learningRate = LearningRate;
         Layers.InferencePass.Renew();
         long iterations = Iterations;
         long step = iterations + 1;
         bool updates = AccumulateGradients(parameters);
-        if (updates && _globalClipNorm is float globalClip)
+        if (updates)
         {
-            ClipByGlobalNorm(parameters, globalClip);
+            if (_globalClipNorm is float globalClip)
+            {
+                ClipByGlobalNorm(parameters, globalClip);
+            }
+
+            StepLearningRate = learningRate;
+            BeginUpdates(step, learningRate);
         }
 
         for (int i = 0; i < parameters.Count; i++)
@@ -189,7 +220,7 @@ public abstract partial class Optimizer
                     Clip(gradient);
                     if (_weightDecay is float decay && decay > 0 && !IsExcludedFromWeightDecay(parameter))
                     {
-                        ApplyWeightDecay(parameter.Value.AsSpan(), decay, LearningRate);
+                        ApplyWeightDecay(parameter.Value.AsSpan(), decay, learningRate);
                     }
 
                     if (!TryUpdateInParallel(parameter, state.Slots, step))
@@ -210,15 +241,42 @@ public abstract partial class Optimizer
         StepCount++;
     }
 
+    /// <summary>
+    /// The learning rate of the step being taken, as <see cref="Step"/> read it once before its updates: what the library's
+    /// optimizers use in <see cref="Update"/>, which may run on worker threads.
+    /// </summary>
+    private protected float StepLearningRate { get; private set; }
+
+    /// <summary>
+    /// Called by <see cref="Step"/> once per step that updates, on the calling thread, before the first
+    /// <see cref="Update"/>: the library's optimizers compute here what depends only on the step and the rate (Adam's
+    /// bias-corrected step, Nadam's schedule terms), so that it is computed once rather than per parameter and row block.
+    /// </summary>
+    /// <param name="step">The 1-based number of this update (<see cref="Iterations"/> + 1).</param>
+    /// <param name="learningRate">The rate of this step.</param>
+    private protected virtual void BeginUpdates(long step, float learningRate)
+    {
+    }
+
     // The schedule's rate at this step, as float32: a schedule of the user's own may give anything, and an optimizer's rule
-    // assumes a non-negative finite rate (a NaN would poison every weight, a negative one would climb the loss).
+    // assumes a non-negative finite rate (a NaN would poison every weight, a negative one would climb the loss). Evaluated
+    // once per step count; a refused rate is not kept, so every reading refuses it.
     private float ScheduledRate()
     {
+        if (_scheduledRateStep == StepCount)
+        {
+            return _scheduledRate;
+        }
+
         double rate = _schedule!.Rate(StepCount);
         float value = (float)rate;
-        return value >= 0f && float.IsFinite(value)
-            ? value
-            : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The learning-rate schedule {_schedule.Name} ({_schedule.GetType().Name}) of {Name} gives {rate} at step {StepCount}; a learning rate must be a non-negative finite number (as float32). No parameter was updated."));
+        if (!(value >= 0f && float.IsFinite(value)))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The learning-rate schedule {_schedule.Name} ({_schedule.GetType().Name}) of {Name} gives {rate} at step {StepCount}; a learning rate must be a non-negative finite number (as float32). No parameter was updated."));
+        }
+
+        (_scheduledRate, _scheduledRateStep) = (value, StepCount);
+        return value;
     }
 
     // Keras' clip_by_global_norm: every gradient times clip / max(global norm, clip), the norm over all of them. A
@@ -264,17 +322,34 @@ public abstract partial class Optimizer
         }
     }
 
-    private bool IsExcludedFromWeightDecay(Parameter parameter)
+    // Keras' _use_weight_decay: re.search(pattern, variable.name) with the names joined by "|".
+    private bool IsExcludedFromWeightDecay(Parameter parameter) =>
+        _weightDecayExclusionPattern is Regex pattern && pattern.IsMatch(parameter.Name);
+
+    // The names and the one pattern Keras compiles from them ("|".join(set(var_names))); each name is checked on its own
+    // first, so that an error names it.
+    private static (string[] Names, Regex? Pattern) ExclusionPattern(IEnumerable<string> names)
     {
-        foreach (string exclusion in _weightDecayExclusions)
+        string[] list = [.. names];
+        for (int i = 0; i < list.Length; i++)
         {
-            if (parameter.Name.Contains(exclusion, StringComparison.Ordinal))
+            if (list[i] is null)
             {
-                return true;
+                throw new ArgumentNullException(nameof(WeightDecayExclusions), string.Create(CultureInfo.InvariantCulture, $"WeightDecayExclusions[{i}] is null."));
+            }
+
+            try
+            {
+                _ = new Regex(list[i], RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"WeightDecayExclusions[{i}] \"{list[i]}\" is not a valid regular expression: {ex.Message}"), nameof(WeightDecayExclusions), ex);
             }
         }
 
-        return false;
+        return (list, list.Length == 0 ? null
+            : new Regex(string.Join("|", list.Distinct(StringComparer.Ordinal)), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
     }
 
     /// <summary>The names of the per-parameter state tensors, in the order <see cref="Update"/> receives them (Keras names: <c>momentum</c>, <c>velocity</c>).</summary>
@@ -326,6 +401,7 @@ public abstract partial class Optimizer
         if (config.GetNode("learning_rate") is System.Text.Json.Nodes.JsonObject)
         {
             _schedule = Schedules.LearningRateSchedule.FromConfig(config.GetConfig("learning_rate"));
+            _scheduledRateStep = -1;
         }
 
         return this;
@@ -389,7 +465,14 @@ public abstract partial class Optimizer
 
         if (config.GetNode("exclude_from_weight_decay") is System.Text.Json.Nodes.JsonNode exclusions)
         {
-            _weightDecayExclusions = ReadWeightDecayExclusions(config, exclusions);
+            try
+            {
+                (_weightDecayExclusions, _weightDecayExclusionPattern) = ExclusionPattern(ReadWeightDecayExclusions(config, exclusions));
+            }
+            catch (ArgumentException ex)
+            {
+                throw config.Error(ex.Message, ex);
+            }
         }
 
         ReadMovingAverage(config);
@@ -448,13 +531,14 @@ public abstract partial class Optimizer
     protected static double AsWritten(float value) =>
         double.Parse(value.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
 
-    /// <summary>Throws unless <paramref name="value"/> is a positive finite learning rate; returns it.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
+    /// <summary>Throws unless <paramref name="value"/> is a non-negative finite learning rate (0 included, as Keras and the
+    /// schedules allow); returns it.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
     protected static float ValidateLearningRate(float value)
     {
-        if (!(value > 0f) || float.IsInfinity(value))
+        if (!(value >= 0f) || float.IsInfinity(value))
         {
-            throw new ArgumentOutOfRangeException("learningRate", value, string.Create(CultureInfo.InvariantCulture, $"The learning rate must be a positive finite number. Received: learningRate={value}."));
+            throw new ArgumentOutOfRangeException("learningRate", value, string.Create(CultureInfo.InvariantCulture, $"The learning rate must be a non-negative finite number. Received: learningRate={value}."));
         }
 
         return value;

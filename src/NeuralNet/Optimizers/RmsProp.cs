@@ -23,7 +23,7 @@ public sealed class RmsProp : Optimizer
     private readonly float _oneMinusRho;
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive. Keras default 0.001.</param>
+    /// <param name="learningRate">The step size; non-negative. Keras default 0.001.</param>
     /// <param name="rho">The decay of the squared-gradient average, in [0, 1).</param>
     /// <param name="momentum">The momentum in [0, 1]; 0 disables it.</param>
     /// <param name="epsilon">The stabilizer added under the square root; non-negative.</param>
@@ -75,7 +75,7 @@ public sealed class RmsProp : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
-        var terms = new Terms(LearningRate, Rho, _oneMinusRho, Epsilon);
+        var terms = new Terms(StepLearningRate, Rho, _oneMinusRho, Epsilon);
         Span<float> velocity = slots[0].AsSpan();
         bool hasMomentum = Momentum > 0f;
         if (Centered && hasMomentum)
@@ -99,7 +99,8 @@ public sealed class RmsProp : Optimizer
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("rho", Rho).Set("momentum", Momentum).Set("epsilon", Epsilon).Set("centered", Centered);
 
-    // What the four variants share: the moving averages ρ·a + (1 − ρ)·x and the step lr·g / √(d + ε).
+    // What the four variants share: the moving averages ρ·a + (1 − ρ)·x (flushed to 0 below the smallest normal float, as
+    // every decaying slot is, see ElementwiseUpdate.FlushToZero) and the step lr·g / √(d + ε).
     private readonly struct Terms(float lr, float rho, float oneMinusRho, float epsilon)
     {
         private readonly Vector<float> _lr = new(lr), _rho = new(rho), _oneMinusRho = new(oneMinusRho), _epsilon = new(epsilon);
@@ -108,14 +109,14 @@ public sealed class RmsProp : Optimizer
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Average(Vector<float> average, Vector<float> x) =>
-            (_rho * average) + (_oneMinusRho * x);
+            ElementwiseUpdate.FlushToZero((_rho * average) + (_oneMinusRho * x));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector512<float> Average(Vector512<float> average, Vector512<float> x) =>
-            (_rho512 * average) + (_oneMinusRho512 * x);
+            ElementwiseUpdate.FlushToZero((_rho512 * average) + (_oneMinusRho512 * x));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public float Average(float average, float x) => (rho * average) + (oneMinusRho * x);
+        public float Average(float average, float x) => ElementwiseUpdate.FlushToZero((rho * average) + (oneMinusRho * x));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Step(Vector<float> g, Vector<float> d) =>
@@ -172,7 +173,7 @@ public sealed class RmsProp : Optimizer
         {
             Vector<float> v = terms.Average(velocity, input * input);
             velocity = v;
-            Vector<float> m = (_mu * momentum) + terms.Step(input, v);
+            Vector<float> m = ElementwiseUpdate.FlushToZero((_mu * momentum) + terms.Step(input, v));
             momentum = m;
             return value - m;
         }
@@ -182,7 +183,7 @@ public sealed class RmsProp : Optimizer
         {
             float v = terms.Average(velocity, input * input);
             velocity = v;
-            float m = (mu * momentum) + terms.Step(input, v);
+            float m = ElementwiseUpdate.FlushToZero((mu * momentum) + terms.Step(input, v));
             momentum = m;
             return value - m;
         }
@@ -228,7 +229,7 @@ public sealed class RmsProp : Optimizer
             Vector<float> a = terms.Average(average, input);
             velocity = v;
             average = a;
-            Vector<float> m = (_mu * momentum) + terms.Step(input, v - (a * a));
+            Vector<float> m = ElementwiseUpdate.FlushToZero((_mu * momentum) + terms.Step(input, v - (a * a)));
             momentum = m;
             return value - m;
         }
@@ -240,7 +241,7 @@ public sealed class RmsProp : Optimizer
             float a = terms.Average(average, input);
             velocity = v;
             average = a;
-            float m = (mu * momentum) + terms.Step(input, v - (a * a));
+            float m = ElementwiseUpdate.FlushToZero((mu * momentum) + terms.Step(input, v - (a * a)));
             momentum = m;
             return value - m;
         }

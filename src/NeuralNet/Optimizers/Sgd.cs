@@ -17,7 +17,7 @@ public sealed class Sgd : Optimizer
     private static readonly string[] s_momentumSlots = ["momentum"];
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
-    /// <param name="learningRate">The step size; positive. Keras default 0.01.</param>
+    /// <param name="learningRate">The step size; non-negative. Keras default 0.01.</param>
     /// <param name="momentum">The momentum in [0, 1]; 0 is plain gradient descent.</param>
     /// <param name="nesterov">Whether to apply Nesterov momentum.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range; the message names it.</exception>
@@ -46,7 +46,7 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
-        float lr = LearningRate;
+        float lr = StepLearningRate;
         if (Momentum == 0f)
         {
             ElementwiseUpdate.Run(values, gradient, new PlainRule(lr));
@@ -79,7 +79,7 @@ public sealed class Sgd : Optimizer
         public float Apply(float value, float input, ref float slot0, ref float slot1, ref float slot2) => value - (input * lr);
     }
 
-    // v = μ·v − lr·g; w += v.
+    // v = μ·v − lr·g (flushed to 0 below the smallest normal float); w += v.
     private readonly struct MomentumRule(float lr, float mu) : IElementwiseUpdate
     {
         private readonly Vector<float> _lr = new(lr), _mu = new(mu);
@@ -89,19 +89,19 @@ public sealed class Sgd : Optimizer
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> slot1, ref Vector<float> slot2)
         {
-            velocity = (velocity * _mu) - (input * _lr);
+            velocity = ElementwiseUpdate.FlushToZero((velocity * _mu) - (input * _lr));
             return value + velocity;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Apply(float value, float input, ref float velocity, ref float slot1, ref float slot2)
         {
-            velocity = (velocity * mu) - (input * lr);
+            velocity = ElementwiseUpdate.FlushToZero((velocity * mu) - (input * lr));
             return value + velocity;
         }
     }
 
-    // v = μ·v − lr·g; w += μ·v − lr·g.
+    // v = μ·v − lr·g (flushed to 0 below the smallest normal float); w += μ·v − lr·g.
     private readonly struct NesterovRule(float lr, float mu) : IElementwiseUpdate
     {
         private readonly Vector<float> _lr = new(lr), _mu = new(mu);
@@ -112,7 +112,7 @@ public sealed class Sgd : Optimizer
         public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> velocity, ref Vector<float> slot1, ref Vector<float> slot2)
         {
             Vector<float> scaledGradient = input * _lr;
-            Vector<float> v = (velocity * _mu) - scaledGradient;
+            Vector<float> v = ElementwiseUpdate.FlushToZero((velocity * _mu) - scaledGradient);
             velocity = v;
             return value + ((v * _mu) - scaledGradient);
         }
@@ -121,7 +121,7 @@ public sealed class Sgd : Optimizer
         public float Apply(float value, float input, ref float velocity, ref float slot1, ref float slot2)
         {
             float scaledGradient = input * lr;
-            float v = (velocity * mu) - scaledGradient;
+            float v = ElementwiseUpdate.FlushToZero((velocity * mu) - scaledGradient);
             velocity = v;
             return value + ((v * mu) - scaledGradient);
         }

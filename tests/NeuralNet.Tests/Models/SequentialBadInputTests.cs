@@ -188,9 +188,9 @@ public class SequentialBadInputTests
     }
 
     [Theory]
-    [InlineData(0f)]
+    [InlineData(float.NaN)]
     [InlineData(-0.01f)]
-    public void Compile_NonPositiveLearningRate_ThrowsWhenTheOptimizerIsCreated(float learningRate)
+    public void Compile_NegativeOrNaNLearningRate_ThrowsWhenTheOptimizerIsCreated(float learningRate)
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new Sequential([new InputLayer(2), new Dense(1)]).Compile(new Sgd(learningRate), new MeanSquaredError()));
         Assert.Equal("learningRate", ex.ParamName);

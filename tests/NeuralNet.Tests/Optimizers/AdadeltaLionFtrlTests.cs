@@ -2,6 +2,7 @@ using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
+using NeuralNet.Optimizers.Schedules;
 using Xunit;
 
 namespace NeuralNet.Tests.Optimizers;
@@ -70,6 +71,57 @@ public class AdadeltaLionFtrlTests
             n[i] = nNew;
             return (Math.Clamp(z[i], -(double)l1, l1) - z[i]) / quadratic;
         });
+    }
+
+    [Fact]
+    public void Ftrl_ScheduleDecayedToZero_KeepsWeightsFinite()
+    {
+        // CosineDecay(0.1, 1) gives 0.1 at step 0 and 0 from step 1 on: Keras' rule divides by the rate (NaN weights).
+        var ftrl = new Ftrl { Schedule = new CosineDecay(0.1, 1) };
+        var p = new Parameter("kernel", new TensorShape(67), true, null);
+        p.Value.Fill(0.5f);
+        p.Gradient.Fill(1f);
+        ftrl.Step([p]);
+        float[] afterFirst = p.Value.ToArray();
+        Tensor[] slots = ftrl.GetOrCreateState(p);
+        float[] accumulator = slots[0].ToArray(), linear = slots[1].ToArray();
+        p.Gradient.Fill(1f);
+        ftrl.Step([p]);
+        Assert.All(p.Value.ToArray(), w => Assert.True(float.IsFinite(w), $"weight {w}"));
+        Assert.Equal(afterFirst, p.Value.ToArray());
+        Assert.Equal(accumulator, slots[0].ToArray());
+        Assert.Equal(linear, slots[1].ToArray());
+    }
+
+    [Fact]
+    public void Ftrl_ZeroRatePhase_IsSkippedAsIfItsStepsHadNotHappened()
+    {
+        // Rates 0.1, 0, 0.1 against 0.1, 0.1 without the middle gradient: the same weights and state, bit for bit.
+        var paused = new Ftrl(l1RegularizationStrength: 0.01f, beta: 0.5f) { Schedule = new PiecewiseConstantDecay([0, 1], [0.1, 0.0, 0.1]) };
+        var plain = new Ftrl(0.1f, l1RegularizationStrength: 0.01f, beta: 0.5f);
+        Parameter a = NewParameter(67), b = NewParameter(67);
+        float[][] gradients = [.. Enumerable.Range(0, 3).Select(s => Enumerable.Range(0, 67).Select(i => ((i % 7) - 3) * 0.1f * (s + 1)).ToArray())];
+        for (int s = 0; s < 3; s++)
+        {
+            gradients[s].CopyTo(a.Gradient.AsSpan());
+            paused.Step([a]);
+            if (s != 1)
+            {
+                gradients[s].CopyTo(b.Gradient.AsSpan());
+                plain.Step([b]);
+            }
+        }
+
+        Assert.Equal(b.Value.ToArray(), a.Value.ToArray());
+        Assert.Equal(plain.GetOrCreateState(b)[0].ToArray(), paused.GetOrCreateState(a)[0].ToArray());
+        Assert.Equal(plain.GetOrCreateState(b)[1].ToArray(), paused.GetOrCreateState(a)[1].ToArray());
+
+        static Parameter NewParameter(int length)
+        {
+            var p = new Parameter("kernel", new TensorShape(length), true, null);
+            p.Value.Fill(0.25f);
+            return p;
+        }
     }
 
     [Fact]
@@ -143,7 +195,7 @@ public class AdadeltaLionFtrlTests
         AssertRejected(() => new Ftrl(l2RegularizationStrength: float.NaN), "l2RegularizationStrength", "l2RegularizationStrength=NaN");
         AssertRejected(() => new Ftrl(l2ShrinkageRegularizationStrength: -1f), "l2ShrinkageRegularizationStrength", "=-1");
         AssertRejected(() => new Ftrl(beta: -1f), "beta", "beta=-1");
-        AssertRejected(() => new Lion(0f), "learningRate", "learningRate=0");
+        AssertRejected(() => new Lion(-1f), "learningRate", "learningRate=-1");
 
         static void AssertRejected(Func<Optimizer> create, string name, string shown)
         {

@@ -39,11 +39,12 @@ public class MoreOptimizerTests
     [Fact]
     public void Nadam_matches_keras()
     {
-        const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-7;
+        // Keras' nadam.py casts beta_1, beta_2 and 0.96 to float32 (ops.cast(..., var_dtype)) and takes 1 - beta in float32.
+        const double lr = 0.01, b1 = 0.9f, b2 = 0.999f, eps = 1e-7;
         double[] w = [.. Start], m = new double[3], v = new double[3];
         double product = 1;
         int productStep = 0;
-        static double Mu(int t) => b1 * (1 - (0.5 * Math.Pow(0.96, t)));
+        static double Mu(int t) => b1 * (1 - (0.5 * Math.Pow(0.96f, t)));
         Check(new Nadam(0.01f), (t, i, g) =>
         {
             if (productStep < t)
@@ -53,13 +54,37 @@ public class MoreOptimizerTests
             }
 
             double next = product * Mu(t + 1);
-            m[i] += (g - m[i]) * (1 - b1);
-            v[i] += ((g * g) - v[i]) * (1 - b2);
+            m[i] += (g - m[i]) * (1f - 0.9f);
+            v[i] += ((g * g) - v[i]) * (1f - 0.999f);
             double mHat = (Mu(t + 1) * m[i] / (1 - next)) + ((1 - Mu(t)) * g / (1 - product));
             double vHat = v[i] / (1 - Math.Pow(b2, t));
             w[i] -= mHat * lr / (Math.Sqrt(vHat) + eps);
             return w[i];
         });
+    }
+
+    [Fact]
+    public void Nadam_first_step_slots_use_float32_complements_as_keras()
+    {
+        // nadam.py: beta_2 = ops.cast(self.beta_2, float32); v += (g² − v)·(1 − beta_2), so 1 − 0.999f = 9.99987e-4 (not
+        // 0.001 as Adam's 1 - self.beta_2 in Python); the same for beta_1. After one step from zero slots, exactly g²·(1 − β2).
+        var nadam = new Nadam(0.01f, beta1: 0.8f, beta2: 0.999f);
+        var p = new Parameter("kernel", new TensorShape(67), true, null);
+        for (int i = 0; i < 67; i++)
+        {
+            p.Gradient[i] = (i - 30) * 0.37f;
+        }
+
+        float[] g = p.Gradient.ToArray();
+        nadam.Step([p]);
+        Tensor[] slots = nadam.GetOrCreateState(p);
+        for (int i = 0; i < 67; i++)
+        {
+            Assert.Equal(g[i] * (1f - 0.8f), slots[0][i]);
+            Assert.Equal(g[i] * g[i] * (1f - 0.999f), slots[1][i]);
+        }
+
+        Assert.NotEqual(g[0] * g[0] * 0.001f, slots[1][0]);
     }
 
     [Fact]

@@ -42,6 +42,42 @@ public class MovingAverageTests
     }
 
     [Fact]
+    public void Step_LayerUnfrozenAfterSomeSteps_AverageStartsFromItsWeightsNotFromZero()
+    {
+        // A parameter first stepped at iteration 5 (its layer was frozen) gets momentum 0.9 at once: with an average
+        // starting at 0 (Keras' zeros, harmless only at iteration 0) it became 0.1·w and Fit ended on those weights.
+        var sgd = new Sgd(0.1f) { UseEma = true, EmaMomentum = 0.9f };
+        var model = new Sequential([new InputLayer(2), new Dense(3), new Dense(1)], seed: 3);
+        Layer first = model.Layers.First(layer => layer.Parameters.Count > 0);
+        first.Trainable = false;
+        Parameter late = first.Parameters[0];
+        Parameter[] parameters = [.. model.Parameters];
+        for (int t = 1; t <= 5; t++)
+        {
+            foreach (Parameter p in parameters)
+            {
+                p.Gradient.Fill(0.1f);
+            }
+
+            sgd.Step(parameters);
+        }
+
+        first.Trainable = true;
+        float[] before = late.Value.ToArray();
+        late.Gradient.Fill(0.5f);
+        sgd.Step(parameters);
+        float[] after = late.Value.ToArray();
+        float[] average = sgd.GetOrCreateState(late, 0).ToArray();
+        for (int i = 0; i < before.Length; i++)
+        {
+            Assert.Equal((0.9f * before[i]) + ((1f - 0.9f) * after[i]), average[i], 6);
+        }
+
+        sgd.FinalizeVariableValues(parameters);
+        Assert.All(late.Value.ToArray().Zip(before), pair => Assert.True(Math.Abs(pair.First - pair.Second) < 0.1f, $"{pair.First} vs {pair.Second}"));
+    }
+
+    [Fact]
     public void Step_EmaOverwriteFrequency_ReplacesTheWeightsEveryNthIteration()
     {
         // Frequency 2: after steps 2 and 4 ((iterations + 1) % 2 == 0) the weights become their averages, and step 3 starts from them.

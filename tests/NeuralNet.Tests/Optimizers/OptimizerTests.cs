@@ -373,11 +373,11 @@ public class OptimizerTests
     }
 
     [Theory]
-    [InlineData(0f)]
     [InlineData(-0.001f)]
+    [InlineData(-float.Epsilon)]
     [InlineData(float.NaN)]
     [InlineData(float.PositiveInfinity)]
-    public void Constructor_NonPositiveLearningRate_ThrowsNamingIt(float learningRate)
+    public void Constructor_NegativeOrNonFiniteLearningRate_ThrowsNamingIt(float learningRate)
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(learningRate));
         Assert.Equal("learningRate", ex.ParamName);
@@ -387,10 +387,10 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void LearningRateSetter_Zero_ThrowsNamingIt()
+    public void LearningRateSetter_Negative_ThrowsNamingIt()
     {
         var sgd = new Sgd();
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => sgd.LearningRate = 0f);
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => sgd.LearningRate = -0.5f);
         Assert.Equal("learningRate", ex.ParamName);
         sgd.LearningRate = 0.5f;
         Assert.Equal(0.5f, sgd.LearningRate);

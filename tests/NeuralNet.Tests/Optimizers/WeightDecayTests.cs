@@ -89,6 +89,70 @@ public class WeightDecayTests
         Assert.Equal("WeightDecay", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam { WeightDecay = -1f }).ParamName);
     }
 
+    [Fact]
+    public void AdamW_refuses_a_null_weight_decay_as_keras()
+    {
+        // Keras' AdamW: "Argument `weight_decay` must be a float. Received: weight_decay=None". It used to act as Adam.
+        var ex = Assert.Throws<ArgumentNullException>(() => new AdamW { WeightDecay = null });
+        Assert.Equal("WeightDecay", ex.ParamName);
+        Assert.Contains("weight_decay=None", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0f, new AdamW { WeightDecay = 0f }.WeightDecay);
+        Assert.Null(new Adam { WeightDecay = null }.WeightDecay);
+
+        // A Keras AdamW configuration with "weight_decay": null is refused too.
+        var keras = System.Text.Json.Nodes.JsonNode.Parse("""{"class_name": "AdamW", "config": {"learning_rate": 0.001, "weight_decay": null}}""")!;
+        Assert.Throws<InvalidDataException>(() => NeuralNet.Serialization.SerializationRegistry.Deserialize<Optimizer>(keras, new NeuralNet.Serialization.Config(), "optimizer"));
+    }
+
+    [Fact]
+    public void Exclusions_are_regular_expressions_searched_in_the_name_as_keras()
+    {
+        // Keras: re.search("|".join(set(var_names)), variable.name). "^b" excludes bias and beta, not kernel; with a
+        // substring test it excluded nothing.
+        string[] names = ["kernel", "bias", "gamma", "beta", "moving_mean"];
+        Assert.Equal(["kernel", "gamma", "moving_mean"], Decayed(["^b"], names));
+        Assert.Equal(["kernel", "beta", "moving_mean"], Decayed(["bias|gamma"], names));
+        Assert.Equal(["bias", "gamma", "beta", "moving_mean"], Decayed(["ker.el"], names));
+        Assert.Equal(["kernel", "gamma", "beta"], Decayed(["bias", "_mean$", "bias"], names));
+        Assert.Equal(names, Decayed([], names));
+
+        static string[] Decayed(string[] exclusions, string[] names)
+        {
+            var sgd = new Sgd(1f) { WeightDecay = 0.5f, WeightDecayExclusions = exclusions };
+            Parameter[] parameters = [.. names.Select(n => NewParameter(n, [2f]))];
+            sgd.Step(parameters);
+            return [.. parameters.Where(p => p.Value[0] != 2f).Select(p => p.Name)];
+        }
+    }
+
+    [Fact]
+    public void Bad_exclusion_patterns_are_refused_where_they_are_given()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new AdamW { WeightDecayExclusions = ["bias", "(gamma"] });
+        Assert.Equal("WeightDecayExclusions", ex.ParamName);
+        Assert.Contains("WeightDecayExclusions[1] \"(gamma\"", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentNullException>(() => new AdamW { WeightDecayExclusions = ["bias", null!] });
+
+        var keras = System.Text.Json.Nodes.JsonNode.Parse("""{"class_name": "AdamW", "config": {"learning_rate": 0.001, "weight_decay": 0.004, "exclude_from_weight_decay": ["[bias"]}}""")!;
+        var error = Assert.Throws<InvalidDataException>(() => NeuralNet.Serialization.SerializationRegistry.Deserialize<Optimizer>(keras, new NeuralNet.Serialization.Config(), "optimizer"));
+        Assert.Contains("[bias", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exclusion_patterns_allocate_nothing_after_the_first_step()
+    {
+        var adamw = new AdamW { WeightDecayExclusions = ["bias|gamma", "^beta$"] };
+        Parameter[] parameters = [NewParameter("kernel", [1f, 2f, 3f]), NewParameter("bias", [1f]), NewParameter("beta", [1f])];
+        adamw.Step(parameters);
+        AllocationCheck.AssertNone(() =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                adamw.Step(parameters);
+            }
+        });
+    }
+
     private static Parameter NewParameter(string name, float[] values)
     {
         var p = new Parameter(name, new TensorShape(values.Length), true, null);

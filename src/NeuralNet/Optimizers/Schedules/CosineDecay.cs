@@ -9,18 +9,18 @@ namespace NeuralNet.Optimizers.Schedules;
 /// at most decaySteps.
 /// </summary>
 /// <param name="initialLearningRate">The rate at step 0; non-negative (0 to warm up from 0).</param>
-/// <param name="decaySteps">The steps the cosine decay lasts; positive.</param>
+/// <param name="decaySteps">The steps the cosine decay lasts; positive and finite (not necessarily whole, as in Keras).</param>
 /// <param name="alpha">The final rate as a fraction of the rate the decay starts from; in [0, 1].</param>
 /// <param name="warmupTarget">The rate reached by the warm-up; non-negative; null for none.</param>
-/// <param name="warmupSteps">The steps of the warm-up; non-negative.</param>
+/// <param name="warmupSteps">The steps of the warm-up; non-negative and finite.</param>
 /// <exception cref="ArgumentOutOfRangeException">A setting is outside its range (named in the exception); every range keeps the rate non-negative and finite.</exception>
-public sealed class CosineDecay(double initialLearningRate, long decaySteps, double alpha = 0.0, double? warmupTarget = null, long warmupSteps = 0) : LearningRateSchedule
+public sealed class CosineDecay(double initialLearningRate, double decaySteps, double alpha = 0.0, double? warmupTarget = null, double warmupSteps = 0) : LearningRateSchedule
 {
     /// <summary>The rate at step 0.</summary>
     public double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
 
     /// <summary>The steps the cosine decay lasts.</summary>
-    public long DecaySteps { get; } = PositiveSteps(decaySteps, nameof(decaySteps));
+    public double DecaySteps { get; } = PositiveSteps(decaySteps, nameof(decaySteps));
 
     /// <summary>The final rate as a fraction of the rate the decay starts from.</summary>
     public double Alpha { get; } = UnitInterval(alpha, nameof(alpha));
@@ -29,7 +29,7 @@ public sealed class CosineDecay(double initialLearningRate, long decaySteps, dou
     public double? WarmupTarget { get; } = warmupTarget is double target ? NonNegative(target, nameof(warmupTarget)) : null;
 
     /// <summary>The steps of the warm-up.</summary>
-    public long WarmupSteps { get; } = warmupSteps >= 0 ? warmupSteps : throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "warmupSteps must be >= 0.");
+    public double WarmupSteps { get; } = warmupSteps >= 0 && double.IsFinite(warmupSteps) ? warmupSteps : throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "warmupSteps must be a finite number >= 0.");
 
     /// <inheritdoc/>
     public override string Name => "CosineDecay";
@@ -51,9 +51,9 @@ public sealed class CosineDecay(double initialLearningRate, long decaySteps, dou
     /// <inheritdoc/>
     public override Config GetConfig()
     {
-        Config config = new Config().Set("initial_learning_rate", InitialLearningRate).Set("decay_steps", (long?)DecaySteps).Set("alpha", Alpha);
+        Config config = SetSteps(new Config().Set("initial_learning_rate", InitialLearningRate), "decay_steps", DecaySteps).Set("alpha", Alpha);
         config = WarmupTarget is double target ? config.Set("warmup_target", target) : config.Set("warmup_target", (string?)null);
-        return config.Set("warmup_steps", (long?)WarmupSteps);
+        return SetSteps(config, "warmup_steps", WarmupSteps);
     }
 
     private double Decay(double step, double from)

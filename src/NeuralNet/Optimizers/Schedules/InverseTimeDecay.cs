@@ -4,17 +4,17 @@ namespace NeuralNet.Optimizers.Schedules;
 
 /// <summary>Keras' <c>InverseTimeDecay</c>: initial / (1 + decayRate · step / decaySteps), the ratio floored with <paramref name="staircase"/>.</summary>
 /// <param name="initialLearningRate">The rate at step 0; non-negative.</param>
-/// <param name="decaySteps">The step unit; positive.</param>
+/// <param name="decaySteps">The step unit; positive and finite (not necessarily whole, as in Keras).</param>
 /// <param name="decayRate">The decay per unit; non-negative (a negative one reaches a zero denominator, then negative rates).</param>
 /// <param name="staircase">Whether step / decaySteps is floored.</param>
 /// <exception cref="ArgumentOutOfRangeException">A setting is outside its range (named in the exception); every range keeps the rate non-negative and finite.</exception>
-public sealed class InverseTimeDecay(double initialLearningRate, long decaySteps, double decayRate, bool staircase = false) : LearningRateSchedule
+public sealed class InverseTimeDecay(double initialLearningRate, double decaySteps, double decayRate, bool staircase = false) : LearningRateSchedule
 {
     /// <summary>The rate at step 0.</summary>
     public double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
 
     /// <summary>The step unit.</summary>
-    public long DecaySteps { get; } = PositiveSteps(decaySteps, nameof(decaySteps));
+    public double DecaySteps { get; } = PositiveSteps(decaySteps, nameof(decaySteps));
 
     /// <summary>The decay per unit.</summary>
     public double DecayRate { get; } = NonNegative(decayRate, nameof(decayRate));
@@ -33,6 +33,6 @@ public sealed class InverseTimeDecay(double initialLearningRate, long decaySteps
     }
 
     /// <inheritdoc/>
-    public override Config GetConfig() => new Config().Set("initial_learning_rate", InitialLearningRate).Set("decay_steps", (long?)DecaySteps)
+    public override Config GetConfig() => SetSteps(new Config().Set("initial_learning_rate", InitialLearningRate), "decay_steps", DecaySteps)
         .Set("decay_rate", DecayRate).Set("staircase", Staircase);
 }

@@ -46,6 +46,9 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
     public override string Name => "PiecewiseConstantDecay";
 
     /// <inheritdoc/>
+    private protected override string DefaultName => "PiecewiseConstant";
+
+    /// <inheritdoc/>
     public override double Rate(long step)
     {
         int i = 0;

@@ -177,8 +177,11 @@ internal static class ModelSerializer
 
     /// <summary>
     /// Puts the weights, optimizer state and training state (iterations, random streams, Fit count) of a model file back
-    /// into <paramref name="model"/>, which must have the same parameters and optimizer (<c>BackupAndRestore</c>). Every
-    /// tensor is checked before anything changes.
+    /// into <paramref name="model"/>, which must have the same parameters and an optimizer of the same type keeping the
+    /// same state (<c>BackupAndRestore</c>). Every tensor is checked before anything changes: a state tensor the optimizer
+    /// does not keep, or a parameter with only part of the optimizer's slots (a file written without <c>UseEma</c>
+    /// restored into an optimizer with it), is refused, naming the slots. The optimizer's state is then exactly the
+    /// file's: state it had for parameters the file has none for is dropped (they start afresh).
     /// </summary>
     public static void RestoreTrainingState(Model model, SafeTensorsFile file)
     {
@@ -208,22 +211,13 @@ internal static class ModelSerializer
             }
         }
 
-        foreach (string tensorName in file.Names)
+        if (model.Optimizer is Optimizer optimizer)
         {
-            if (!IsOptimizerState(tensorName, parameters))
-            {
-                continue;
-            }
-
-            Optimizer optimizer = model.Optimizer ?? throw FormatError.Create(file.Source, tensorName, $"optimizer state, but model '{model.Name}' is not compiled.");
-            int lastSlash = tensorName.LastIndexOf('/');
-            string parameterName = tensorName[OptimizerPrefix.Length..Math.Max(OptimizerPrefix.Length, lastSlash)];
-            if (!parameters.TryGetValue(parameterName, out Parameter? parameter) || !optimizer.StateSlotNames.Contains(tensorName[(lastSlash + 1)..]))
-            {
-                throw FormatError.Create(file.Source, tensorName, $"the tensor matches no state of the {optimizer.Name} optimizer (slots: {string.Join(", ", optimizer.StateSlotNames)}) for a parameter of model '{model.Name}'; was the file written with another optimizer?");
-            }
-
-            RequireTensor(file, tensorName, parameter.Shape, $"the optimizer state of '{parameterName}'");
+            CheckOptimizerState(file, optimizer, parameters, $"model '{model.Name}'");
+        }
+        else if (file.Names.FirstOrDefault(n => IsOptimizerState(n, parameters)) is string orphan)
+        {
+            throw FormatError.Create(file.Source, orphan, $"optimizer state, but model '{model.Name}' is not compiled.");
         }
 
         ReadWeights(model, file);
@@ -234,6 +228,56 @@ internal static class ModelSerializer
         {
             optimizerNow.LearningRate = optimizerThen.LearningRate;
         }
+    }
+
+    // The optimizer state of a file against the optimizer that is to take it, before anything changes: every state tensor
+    // is a slot the optimizer keeps, for a parameter of the model, with its shape; and a parameter with state has every
+    // slot the optimizer keeps. Loading part of a parameter's state would train on slots that belong to different options
+    // (restoring Adam's momentum and velocity into an Adam with UseEma would leave the averages at the weights, or at 0,
+    // and FinalizeVariableValues would put those in the model), so it is refused, as Keras' load_own_variables skips an
+    // optimizer whose variables do not match (with a warning); here the mismatch is an error naming the slots. A
+    // parameter with no state at all starts afresh: a layer that was frozen while the file was written has none.
+    private static void CheckOptimizerState(SafeTensorsFile file, Optimizer optimizer, Dictionary<string, Parameter> parameters, string owner)
+    {
+        IReadOnlyList<string> slots = optimizer.StateSlotNames;
+        var found = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (string tensorName in file.Names)
+        {
+            if (!IsOptimizerState(tensorName, parameters))
+            {
+                continue;
+            }
+
+            (string parameterName, string slot) = SplitStateName(tensorName);
+            if (!parameters.TryGetValue(parameterName, out Parameter? parameter) || !slots.Contains(slot))
+            {
+                throw FormatError.Create(file.Source, tensorName, $"the tensor matches no state of the {optimizer.Name} optimizer (slots: {string.Join(", ", slots)}) for a parameter of {owner}; was the file written with another optimizer, or other options (UseEma, GradientAccumulationSteps, momentum, centered)?");
+            }
+
+            RequireTensor(file, tensorName, parameter.Shape, $"the optimizer state of '{parameterName}'");
+            if (!found.TryGetValue(parameterName, out List<string>? present))
+            {
+                found.Add(parameterName, present = []);
+            }
+
+            present.Add(slot);
+        }
+
+        foreach ((string parameterName, List<string> present) in found)
+        {
+            string[] missing = [.. slots.Where(slot => !present.Contains(slot))];
+            if (missing.Length > 0)
+            {
+                throw FormatError.Create(file.Source, $"{OptimizerPrefix}{parameterName}/{missing[0]}", $"missing: the {optimizer.Name} optimizer of {owner} keeps {string.Join(", ", slots)} for each parameter, but the file has only {string.Join(", ", present)} for '{parameterName}' (no {string.Join(", ", missing)}). The file was written with other optimizer options (UseEma, GradientAccumulationSteps, momentum, centered); restore it into an optimizer configured as the one that wrote it, or start without it. Nothing was changed.");
+            }
+        }
+    }
+
+    // "optimizer/dense/kernel/momentum" -> ("dense/kernel", "momentum").
+    private static (string Parameter, string Slot) SplitStateName(string tensorName)
+    {
+        int lastSlash = tensorName.LastIndexOf('/');
+        return (tensorName[OptimizerPrefix.Length..Math.Max(OptimizerPrefix.Length, lastSlash)], tensorName[(lastSlash + 1)..]);
     }
 
     // Optimizer state is every tensor under "optimizer/" that is not a weight of the model: a layer may be named
@@ -926,25 +970,17 @@ internal static class ModelSerializer
 
         if (optimizer is not null)
         {
-            IReadOnlyList<string> slots = optimizer.StateSlotNames;
+            // Checked in full first; then the optimizer's state becomes exactly the file's (whatever it held before).
+            CheckOptimizerState(file, optimizer, parameters, "the model");
+            optimizer.ResetState();
+            List<string> slots = [.. optimizer.StateSlotNames];
             foreach (string tensorName in file.Names)
             {
-                if (!IsOptimizerState(tensorName, parameters))
+                if (IsOptimizerState(tensorName, parameters))
                 {
-                    continue;
+                    (string parameterName, string slot) = SplitStateName(tensorName);
+                    file[tensorName].CopyTo(optimizer.GetOrCreateState(parameters[parameterName], slots.IndexOf(slot)));
                 }
-
-                int lastSlash = tensorName.LastIndexOf('/');
-                string parameterName = tensorName[OptimizerPrefix.Length..Math.Max(OptimizerPrefix.Length, lastSlash)];
-                string slot = tensorName[(lastSlash + 1)..];
-                int slotIndex = slots.ToList().IndexOf(slot);
-                if (!parameters.TryGetValue(parameterName, out Parameter? parameter) || slotIndex < 0)
-                {
-                    throw FormatError.Create(file.Source, tensorName, $"the tensor matches no state of the {optimizer.Name} optimizer (slots: {string.Join(", ", slots)}) for a parameter of the model.");
-                }
-
-                Tensor tensor = RequireTensor(file, tensorName, parameter.Shape, $"the optimizer state of '{parameterName}'");
-                tensor.CopyTo(optimizer.GetOrCreateState(parameter, slotIndex));
             }
 
             optimizer.StepCount = iterations;

@@ -24,62 +24,29 @@ internal static class BatchNorm
     /// <summary>
     /// mean and (biased) variance of each channel of x (rows, channels), accumulated in double precision in
     /// <paramref name="scratch"/> (at least <paramref name="channels"/> long, the caller's so that nothing is allocated).
+    /// With a <paramref name="rowMask"/>, Keras 3's masked moments: only rows whose mask entry is non-zero count, and the
+    /// sums are divided by their number plus Keras' 1e-7 (added in float32, as Keras does), so an all-masked batch gives
+    /// mean and variance 0 as in Keras. Returns the divisor (the number of rows without a mask), which
+    /// <see cref="Backward"/> needs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Statistics(ReadOnlySpan<float> x, int channels, Span<float> mean, Span<float> variance, Span<double> scratch)
+    public static float Statistics(ReadOnlySpan<float> x, int channels, Span<float> mean, Span<float> variance, Span<double> scratch,
+        ReadOnlySpan<float> rowMask = default)
     {
         int rows = Validate(x.Length, channels, mean.Length, variance.Length);
-        RequireScratch(scratch, channels);
-        Span<double> sums = scratch[..channels];
-        sums.Clear();
-        for (int r = 0; r < rows; r++)
+        bool masked = !rowMask.IsEmpty;
+        if (masked)
         {
-            ReadOnlySpan<float> row = x.Slice(r * channels, channels);
-            for (int c = 0; c < channels; c++)
-            {
-                sums[c] += row[c];
-            }
+            RequireMask(rowMask, rows);
         }
 
-        for (int c = 0; c < channels; c++)
-        {
-            mean[c] = (float)(sums[c] / rows);
-        }
-
-        sums.Clear();
-        for (int r = 0; r < rows; r++)
-        {
-            ReadOnlySpan<float> row = x.Slice(r * channels, channels);
-            for (int c = 0; c < channels; c++)
-            {
-                double d = row[c] - (double)mean[c];
-                sums[c] += d * d;
-            }
-        }
-
-        for (int c = 0; c < channels; c++)
-        {
-            variance[c] = (float)(sums[c] / rows);
-        }
-    }
-
-    /// <summary>
-    /// Keras 3's masked moments of each channel of x (rows, channels): only rows whose <paramref name="rowMask"/> entry is
-    /// non-zero count, and the sums are divided by their number plus Keras' 1e-7 (added in float32, as Keras does), so an
-    /// all-masked batch gives mean and variance 0 as in Keras. Returns that divisor, which <see cref="Backward"/> needs.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float MaskedStatistics(ReadOnlySpan<float> x, ReadOnlySpan<float> rowMask, int channels, Span<float> mean, Span<float> variance, Span<double> scratch)
-    {
-        int rows = Validate(x.Length, channels, mean.Length, variance.Length);
-        RequireMask(rowMask, rows);
         RequireScratch(scratch, channels);
         Span<double> sums = scratch[..channels];
         sums.Clear();
         int counted = 0;
         for (int r = 0; r < rows; r++)
         {
-            if (rowMask[r] == 0)
+            if (masked && rowMask[r] == 0)
             {
                 continue;
             }
@@ -92,7 +59,8 @@ internal static class BatchNorm
             }
         }
 
-        float divisor = counted + 1e-7f;
+        // Keras adds 1e-7 to the count in float32; the unmasked divisor stays an exact row count.
+        double divisor = masked ? (double)(counted + 1e-7f) : rows;
         for (int c = 0; c < channels; c++)
         {
             mean[c] = (float)(sums[c] / divisor);
@@ -101,7 +69,7 @@ internal static class BatchNorm
         sums.Clear();
         for (int r = 0; r < rows; r++)
         {
-            if (rowMask[r] == 0)
+            if (masked && rowMask[r] == 0)
             {
                 continue;
             }
@@ -119,7 +87,7 @@ internal static class BatchNorm
             variance[c] = (float)(sums[c] / divisor);
         }
 
-        return divisor;
+        return (float)divisor;
     }
 
     /// <summary>invStd = 1 / sqrt(variance + epsilon).</summary>
@@ -153,7 +121,7 @@ internal static class BatchNorm
     /// Backward pass: accumulates gammaGradient and betaGradient (when not empty) and overwrites inputGradient.
     /// <paramref name="batchStatistics"/> says whether the forward pass normalized with the batch's own statistics; the
     /// per-channel sums are kept in <paramref name="scratch"/> (at least 2 * <paramref name="channels"/> long). With a
-    /// <paramref name="rowMask"/> the statistics were <see cref="MaskedStatistics"/> and <paramref name="divisor"/> is what
+    /// <paramref name="rowMask"/> the statistics were masked <see cref="Statistics"/> and <paramref name="divisor"/> is what
     /// it returned; without one (empty) the divisor is the number of rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -168,7 +136,7 @@ internal static class BatchNorm
             RequireMask(rowMask, rows);
         }
 
-        double count = rowMask.IsEmpty ? rows : divisor;
+        double count = rowMask.IsEmpty ? (double)rows : divisor;
         Span<double> sumDy = scratch[..channels];
         Span<double> sumDyXhat = scratch.Slice(channels, channels);
         sumDy.Clear();

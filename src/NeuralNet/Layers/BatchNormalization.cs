@@ -237,14 +237,8 @@ public sealed class BatchNormalization : Layer
         _statisticsMask = training ? InputMask : null;
         if (training)
         {
-            if (_statisticsMask is Tensor mask)
-            {
-                _statisticsDivisor = BatchNorm.MaskedStatistics(input.AsReadOnlySpan(), mask.AsReadOnlySpan(), channels, _mean, _variance, _sums);
-            }
-            else
-            {
-                BatchNorm.Statistics(input.AsReadOnlySpan(), channels, _mean, _variance, _sums);
-            }
+            _statisticsDivisor = BatchNorm.Statistics(input.AsReadOnlySpan(), channels, _mean, _variance, _sums,
+                _statisticsMask is null ? default : _statisticsMask.AsReadOnlySpan());
 
             Span<float> movingMean = _movingMean!.Value.AsSpan(), movingVariance = _movingVariance!.Value.AsSpan();
             for (int c = 0; c < channels; c++)

@@ -72,7 +72,7 @@ public class BatchNormTests
         float[] expectedMean = new float[channels], expectedVariance = new float[channels], expectedY = new float[x.Length];
 
         BatchNorm.TrainingForwardReference(x, gamma, beta, channels, 1e-3f, expectedMean, expectedVariance, expectedY, mask);
-        BatchNorm.MaskedStatistics(x, mask, channels, mean, variance, new double[channels]);
+        BatchNorm.Statistics(x, channels, mean, variance, new double[channels], mask);
         BatchNorm.InverseStandardDeviation(variance, 1e-3f, invStd);
         BatchNorm.Normalize(x, mean, invStd, gamma, beta, channels, xhat, y);
 
@@ -87,16 +87,16 @@ public class BatchNormTests
         // One channel {1, 2, 100} with the last row masked: mean (1 + 2) / (2 + 1e-7), variance 0.25 (Keras' _moments).
         float[] mean = new float[1], variance = new float[1];
 
-        float divisor = BatchNorm.MaskedStatistics([1, 2, 100], [1, 1, 0], 1, mean, variance, new double[1]);
+        float divisor = BatchNorm.Statistics([1, 2, 100], 1, mean, variance, new double[1], [1, 1, 0]);
 
         Assert.Equal(2f, divisor);
         Assert.Equal(1.5f, mean[0]);
         Assert.Equal(0.25f, variance[0]);
 
         // All masked: Keras divides zero sums by 1e-7, giving mean and variance 0.
-        BatchNorm.MaskedStatistics([1, 2], [0, 0], 1, mean, variance, new double[1]);
+        BatchNorm.Statistics([1, 2], 1, mean, variance, new double[1], [0, 0]);
         Assert.Equal(0f, mean[0]);
         Assert.Equal(0f, variance[0]);
-        Assert.Throws<ArgumentException>(() => BatchNorm.MaskedStatistics([1, 2], [1], 1, mean, variance, new double[1]));
+        Assert.Throws<ArgumentException>(() => BatchNorm.Statistics([1, 2], 1, mean, variance, new double[1], [1]));
     }
 }

@@ -1,3 +1,4 @@
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Regularizers;
 
@@ -65,6 +66,12 @@ public sealed class Parameter
 
     /// <summary>The weight penalty applied to this parameter, if any.</summary>
     public Regularizer? Regularizer { get; }
+
+    /// <summary>
+    /// The projection the optimizer applies to <see cref="Value"/> after each step (Keras' <c>variable.constraint</c>), if
+    /// any: set by the layer that creates the parameter, from its <c>kernelConstraint</c>-style arguments.
+    /// </summary>
+    public Constraint? Constraint { get; internal set; }
 
     /// <summary>The shape of <see cref="Value"/>.</summary>
     public TensorShape Shape => Value.Shape;

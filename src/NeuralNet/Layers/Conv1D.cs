@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
 using NeuralNet.Activations;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -116,6 +117,15 @@ public sealed class Conv1D : Layer
     /// <summary>The bias' penalty, if any.</summary>
     public Regularizer? BiasRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to the kernel after each step (Keras' <c>kernel_constraint</c>, such as
+    /// <c>new Conv1D(32, 3) { KernelConstraint = new MaxNorm(3, axis: [0, 1]) }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? KernelConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to the bias after each step (Keras' <c>bias_constraint</c>), or null.</summary>
+    public Constraint? BiasConstraint { get; init; }
+
     /// <summary>The kernel (kernelSize, channels, filters).</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has no kernel until it is built.");
 
@@ -142,7 +152,9 @@ public sealed class Conv1D : Layer
         .Set("kernel_initializer", KernelInitializer)
         .Set("bias_initializer", BiasInitializer)
         .Set("kernel_regularizer", KernelRegularizer)
-        .Set("bias_regularizer", BiasRegularizer);
+        .Set("bias_regularizer", BiasRegularizer)
+        .Set("kernel_constraint", KernelConstraint)
+        .Set("bias_constraint", BiasConstraint);
 
     /// <summary>Keras' <c>from_config</c>: channels last and one group.</summary>
     internal static Conv1D FromConfig(Config config)
@@ -164,7 +176,11 @@ public sealed class Conv1D : Layer
 
         return new Conv1D(filters, kernelSize, strides, ConfigChecks.ReadCausalPadding(d), dilation, d.GetActivation("activation"),
             d.GetBoolean("use_bias"), d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"),
-            d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("bias_regularizer"), config.GetString("name"));
+            d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("bias_regularizer"), config.GetString("name"))
+        {
+            KernelConstraint = d.GetConstraint("kernel_constraint"),
+            BiasConstraint = d.GetConstraint("bias_constraint"),
+        };
     }
 
     /// <inheritdoc/>
@@ -200,10 +216,10 @@ public sealed class Conv1D : Layer
                 $"{Describe()}: a window spanning {span} steps does not fit input {inputShape.ToBatchString()} with 'valid' padding; use 'same' or 'causal' padding or a longer input."), nameof(inputShape));
         }
 
-        _kernel = AddParameter("kernel", new TensorShape(KernelSize, _channels, Filters), KernelInitializer, KernelRegularizer);
+        _kernel = AddParameter("kernel", new TensorShape(KernelSize, _channels, Filters), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
-            _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer);
+            _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
         _patchShape = new TensorShape(_outSteps, KernelSize * _channels);

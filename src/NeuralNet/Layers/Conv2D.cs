@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using NeuralNet.Activations;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -186,6 +187,15 @@ public sealed partial class Conv2D : Layer
     /// <summary>The bias's penalty, or null.</summary>
     public Regularizer? BiasRegularizer => _biasRegularizer;
 
+    /// <summary>
+    /// The projection the optimizer applies to the kernel after each step (Keras' <c>kernel_constraint</c>, such as
+    /// <c>new Conv2D(32, (3, 3)) { KernelConstraint = new MaxNorm(3, axis: [0, 1, 2]) }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? KernelConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to the bias after each step (Keras' <c>bias_constraint</c>), or null.</summary>
+    public Constraint? BiasConstraint { get; init; }
+
     /// <summary>The kernel, (kernelHeight, kernelWidth, channels / groups, filters). Throws until the layer is built.</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
 
@@ -209,7 +219,9 @@ public sealed partial class Conv2D : Layer
         .Set("kernel_initializer", KernelInitializer)
         .Set("bias_initializer", BiasInitializer)
         .Set("kernel_regularizer", KernelRegularizer)
-        .Set("bias_regularizer", BiasRegularizer);
+        .Set("bias_regularizer", BiasRegularizer)
+        .Set("kernel_constraint", KernelConstraint)
+        .Set("bias_constraint", BiasConstraint);
 
     /// <summary>Keras' <c>from_config</c>: channels last.</summary>
     internal static Conv2D FromConfig(Config config)
@@ -243,7 +255,11 @@ public sealed partial class Conv2D : Layer
             d.GetInitializer("bias_initializer"),
             d.GetRegularizer("kernel_regularizer"),
             d.GetRegularizer("bias_regularizer"),
-            config.GetString("name"));
+            config.GetString("name"))
+        {
+            KernelConstraint = d.GetConstraint("kernel_constraint"),
+            BiasConstraint = d.GetConstraint("bias_constraint"),
+        };
     }
 
     /// <inheritdoc/>
@@ -265,10 +281,10 @@ public sealed partial class Conv2D : Layer
             throw new ArgumentException($"{Describe()} kernel ({KernelSize.Height}, {KernelSize.Width}) is larger than its input {inputShape.ToBatchString()} with padding {Padding}.", nameof(inputShape));
         }
 
-        _kernel = AddParameter("kernel", new TensorShape(KernelSize.Height, KernelSize.Width, inputShape[2], Filters), _kernelInitializer, _kernelRegularizer);
+        _kernel = AddParameter("kernel", new TensorShape(KernelSize.Height, KernelSize.Width, inputShape[2], Filters), _kernelInitializer, _kernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
-            _bias = AddParameter("bias", new TensorShape(Filters), _biasInitializer, _biasRegularizer);
+            _bias = AddParameter("bias", new TensorShape(Filters), _biasInitializer, _biasRegularizer, constraint: BiasConstraint);
         }
 
         _fusedEpilogue = _bias is not null && (Activation is null || _fusedRelu);

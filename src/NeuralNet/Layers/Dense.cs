@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using NeuralNet.Activations;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -86,6 +87,15 @@ public sealed class Dense : Layer
     /// <summary>The bias's penalty, or null.</summary>
     public Regularizer? BiasRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to the kernel after each step (Keras' <c>kernel_constraint</c>, such as
+    /// <c>new Dense(64) { KernelConstraint = new MaxNorm(3) }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? KernelConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to the bias after each step (Keras' <c>bias_constraint</c>), or null.</summary>
+    public Constraint? BiasConstraint { get; init; }
+
     /// <summary>Whether the layer has a bias.</summary>
     public bool UseBias { get; }
 
@@ -114,10 +124,10 @@ public sealed class Dense : Layer
             throw new ArgumentException($"{Describe()} expects input (None, ..., features) but got {inputShape.ToBatchString()}.", nameof(inputShape));
         }
 
-        _kernel = AddParameter("kernel", new TensorShape(inputShape[-1], Units), KernelInitializer, KernelRegularizer);
+        _kernel = AddParameter("kernel", new TensorShape(inputShape[-1], Units), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
-            _bias = AddParameter("bias", new TensorShape(Units), BiasInitializer, BiasRegularizer);
+            _bias = AddParameter("bias", new TensorShape(Units), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
         int[] output = inputShape.Dimensions.ToArray();
@@ -229,7 +239,9 @@ public sealed class Dense : Layer
         .Set("kernel_initializer", KernelInitializer)
         .Set("bias_initializer", BiasInitializer)
         .Set("kernel_regularizer", KernelRegularizer)
-        .Set("bias_regularizer", BiasRegularizer);
+        .Set("bias_regularizer", BiasRegularizer)
+        .Set("kernel_constraint", KernelConstraint)
+        .Set("bias_constraint", BiasConstraint);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Dense FromConfig(Config config)
@@ -237,7 +249,11 @@ public sealed class Dense : Layer
         int units = config.GetInt32("units", minimum: 1);
         Config d = config.WithDefaults(new Dense(units).GetConfig());
         return new(units, d.GetActivation("activation"), d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"),
-            d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("bias_regularizer"), d.GetBoolean("use_bias"), config.GetString("name"));
+            d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("bias_regularizer"), d.GetBoolean("use_bias"), config.GetString("name"))
+        {
+            KernelConstraint = d.GetConstraint("kernel_constraint"),
+            BiasConstraint = d.GetConstraint("bias_constraint"),
+        };
     }
 
     // dz (R, U) = dLoss/dZ over all rows. dKernel (I, U) += inputᵀ · dz; dBias (U) += column sums of dz; dInput (R, I) = dz · kernelᵀ.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Models;
 using NeuralNet.Regularizers;
@@ -481,9 +482,28 @@ public abstract partial class Layer
     /// Creates a parameter and registers it. Its values are filled by <paramref name="initializer"/> (drawing from
     /// <see cref="Seed"/>) when the model it belongs to is created or at the layer's first forward pass, whichever comes first.
     /// </summary>
-    protected Parameter AddParameter(string name, TensorShape shape, Initializer initializer, Regularizer? regularizer = null, bool trainable = true)
+    /// <param name="name">The parameter's name within the layer, such as <c>kernel</c>.</param>
+    /// <param name="shape">Its shape.</param>
+    /// <param name="initializer">How its values start.</param>
+    /// <param name="regularizer">A penalty on it, or null.</param>
+    /// <param name="trainable">Whether optimizers update it (false for a statistic the layer tracks itself).</param>
+    /// <param name="constraint">The projection optimizers apply to it after each step, or null.</param>
+    /// <exception cref="ArgumentException"><paramref name="constraint"/> does not fit <paramref name="shape"/> (the message names the layer).</exception>
+    protected Parameter AddParameter(string name, TensorShape shape, Initializer initializer, Regularizer? regularizer = null, bool trainable = true, Constraint? constraint = null)
     {
         ArgumentNullException.ThrowIfNull(initializer);
+        if (constraint is not null)
+        {
+            try
+            {
+                constraint.ValidateShape(shape);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{Describe()}: the constraint on '{name}' does not fit it: {e.Message}", nameof(constraint), e);
+            }
+        }
+
         Parameter parameter = _parameterSource is null
             ? new Parameter(name, shape, trainable, regularizer, initializer)
             : _parameterSource.Create(this, _parameters.Count, name, shape, trainable, regularizer, initializer);
@@ -492,6 +512,7 @@ public abstract partial class Layer
             parameter.Frozen = true;
         }
 
+        parameter.Constraint = constraint;
         _parametersPending |= parameter.PendingInitializer is not null;
         _parameters.Add(parameter);
         return parameter;

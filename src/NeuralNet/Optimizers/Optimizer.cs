@@ -180,7 +180,8 @@ public abstract partial class Optimizer
     /// <summary>
     /// Updates every trainable parameter in <paramref name="parameters"/> from its gradient (or, with
     /// <see cref="GradientAccumulationSteps"/>, adds the gradient to the parameter's accumulator and updates on every
-    /// n-th call), clears all their gradients (trainable or not) and counts one step.
+    /// n-th call), clears all their gradients (trainable or not), projects each trainable parameter that has a
+    /// <see cref="Parameter.Constraint"/> (at every call, as Keras does) and counts one step.
     /// </summary>
     /// <param name="parameters">The parameters of the model, in a stable order.</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
@@ -236,6 +237,16 @@ public abstract partial class Optimizer
             }
 
             parameter.DiscardGradient();
+        }
+
+        // Keras 3 (BaseOptimizer.apply): constraints project the variables once every update and moving average is done,
+        // at every call, including one that only accumulated gradients.
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            if (parameters[i] is { Trainable: true, Constraint: Constraints.Constraint constraint } parameter)
+            {
+                constraint.Apply(parameter.Value);
+            }
         }
 
         StepCount++;

@@ -23,6 +23,7 @@ internal static class BuiltInSerializables
         RegisterActivations();
         RegisterInitializers();
         RegisterRegularizers();
+        BuiltInConstraints.Register();
         RegisterOptimizers();
         RegisterLosses();
         SerializationRegistry.AddBuiltIn("TextVectorization", TextVectorization.FromConfig);

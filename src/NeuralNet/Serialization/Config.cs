@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NeuralNet.Activations;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Regularizers;
 
@@ -142,6 +143,9 @@ public sealed class Config
     /// <returns>This configuration, to chain calls.</returns>
     /// <exception cref="NotSupportedException">The regularizer is a custom type that is not registered.</exception>
     public Config Set(string key, Regularizer? value) => Put(key, value is null ? null : SerializationRegistry.Serialize(value));
+
+    /// <summary>Sets a weight constraint (as <c>{"class_name": ..., "config": {...}}</c>), or null.</summary>
+    public Config Set(string key, Constraint? value) => Put(key, value is null ? null : SerializationRegistry.Serialize(value));
 
     /// <summary>Sets any JSON value (copied), or null.</summary>
     /// <returns>This configuration, to chain calls.</returns>
@@ -359,6 +363,10 @@ public sealed class Config
     /// <summary>A regularizer written by <see cref="Set(string, Regularizer?)"/>; null when absent or null.</summary>
     /// <exception cref="InvalidDataException">The value names no known regularizer or its configuration is invalid.</exception>
     public Regularizer? GetRegularizer(string key) => Get(key) is JsonNode node ? SerializationRegistry.Deserialize<Regularizer>(node, this, key) : null;
+
+    /// <summary>A weight constraint given by identifier (<c>"max_norm"</c>) or as an object; null when absent or null.</summary>
+    /// <exception cref="InvalidDataException">The value names no known constraint or holds bad settings.</exception>
+    public Constraint? GetConstraint(string key) => Get(key) is JsonNode node ? SerializationRegistry.Deserialize<Constraint>(node, this, key) : null;
 
     /// <summary>An exception for a problem in this configuration, naming <see cref="Source"/> and <see cref="Path"/>.</summary>
     /// <param name="problem">What is wrong, such as <c>"units" must be positive</c>.</param>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NeuralNet.Activations;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
@@ -39,15 +40,20 @@ public static class SerializationRegistry
     private static readonly Dictionary<Type, Entry> s_byType = [];
     private static readonly Dictionary<(ComponentKind Kind, string Alias), string> s_aliases = [];
 
-    // Keras settings that change what a layer computes and that no built-in layer implements: a file may hold them only
-    // as null. Checked here, for every built-in layer, rather than in each factory; a user's factory reads its own keys.
-    private static readonly (string Key, string Reason)[] s_unsupportedLayerKeys =
+    // The Keras layers whose weights take constraints here (before the table below, whose initializer reads it).
+    private static readonly string[] s_constrainedLayers = ["Dense", "Conv1D", "Conv2D", "Conv2DTranspose", "SimpleRNN", "LSTM", "GRU"];
+
+    // Keras settings that change what a layer computes and that a built-in layer does not implement: a file may hold them
+    // only as null, except for the built-in layers listed with the key, which read it themselves. Checked here, for every
+    // built-in layer, rather than in each factory; a user's factory reads its own keys.
+    private static readonly (string Key, string Reason, string[] ReadBy)[] s_unsupportedLayerKeys =
     [
-        ("kernel_constraint", Constraints), ("bias_constraint", Constraints), ("recurrent_constraint", Constraints),
-        ("depthwise_constraint", Constraints), ("pointwise_constraint", Constraints), ("gamma_constraint", Constraints),
-        ("beta_constraint", Constraints), ("embeddings_constraint", Constraints), ("alpha_constraint", Constraints),
-        ("activity_regularizer", "activity regularization is not implemented"),
-        ("noise_shape", "dropout masks shared along axes are not implemented"),
+        ("kernel_constraint", Constraints, s_constrainedLayers), ("bias_constraint", Constraints, s_constrainedLayers),
+        ("recurrent_constraint", Constraints, ["SimpleRNN", "LSTM", "GRU"]),
+        ("depthwise_constraint", Constraints, []), ("pointwise_constraint", Constraints, []), ("gamma_constraint", Constraints, []),
+        ("beta_constraint", Constraints, []), ("embeddings_constraint", Constraints, []), ("alpha_constraint", Constraints, []),
+        ("activity_regularizer", "activity regularization is not implemented", []),
+        ("noise_shape", "dropout masks shared along axes are not implemented", []),
     ];
 
     // Keras switches, written by Keras' get_config, whose true value no built-in layer implements: a file may hold them
@@ -58,7 +64,7 @@ public static class SerializationRegistry
         ("renorm", "batch renormalization is not implemented"),
     ];
 
-    private const string Constraints = "weight constraints are not implemented";
+    private const string Constraints = "weight constraints are implemented for Dense, Conv1D, Conv2D, Conv2DTranspose, SimpleRNN, LSTM and GRU only";
 
 #pragma warning disable CA1810 // The built-ins must be in place before any lookup; a static constructor says so directly.
     static SerializationRegistry()
@@ -74,6 +80,7 @@ public static class SerializationRegistry
         Activation,
         Initializer,
         Regularizer,
+        Constraint,
         Optimizer,
         Loss,
         Metric,
@@ -81,7 +88,7 @@ public static class SerializationRegistry
     }
 
     /// <summary>Registers <typeparamref name="T"/> under <paramref name="name"/> with the factory that creates it from its configuration.</summary>
-    /// <typeparam name="T">A concrete layer, activation, initializer, regularizer, optimizer, loss, metric or preprocessor type.</typeparam>
+    /// <typeparam name="T">A concrete layer, activation, initializer, regularizer, constraint, optimizer, loss, metric or preprocessor type.</typeparam>
     /// <param name="name">The name written in files, such as <c>"MyApp&gt;Scale"</c>.</param>
     /// <param name="fromConfig">Creates an instance from what its <c>GetConfig</c> wrote; it may throw <see cref="ArgumentException"/>
     /// (from constructors) or <see cref="InvalidDataException"/> (from <see cref="Config"/>) for bad values.</param>
@@ -99,7 +106,7 @@ public static class SerializationRegistry
         }
 
         ComponentKind kind = KindOf(type) ?? throw new ArgumentException(
-            $"Cannot register {type.FullName}: only layers, activations, initializers, regularizers, optimizers, losses, metrics and preprocessors are saved in model files.", nameof(fromConfig));
+            $"Cannot register {type.FullName}: only layers, activations, initializers, regularizers, constraints, optimizers, losses, metrics and preprocessors are saved in model files.", nameof(fromConfig));
         Add(new Entry(kind, name, type, config => fromConfig(config), BuiltIn: false));
     }
 
@@ -172,6 +179,7 @@ public static class SerializationRegistry
         ActivationFunction activation => activation.GetConfig(),
         Initializer initializer => initializer.GetConfig(),
         Regularizer regularizer => regularizer.GetConfig(),
+        Constraint constraint => constraint.GetConfig(),
         Optimizer optimizer => optimizer.GetConfig(),
         Loss loss => loss.GetConfig(),
         Metric metric => metric.GetConfig(),
@@ -269,9 +277,9 @@ public static class SerializationRegistry
     // Refuses a built-in layer's configuration that holds a setting the library would otherwise drop silently.
     private static void CheckLayerConfig(Entry entry, Config config)
     {
-        foreach ((string key, string reason) in s_unsupportedLayerKeys)
+        foreach ((string key, string reason, string[] readBy) in s_unsupportedLayerKeys)
         {
-            if (config.Contains(key))
+            if (config.Contains(key) && Array.IndexOf(readBy, entry.Name) < 0)
             {
                 throw config.Error($"{entry.Name}{LayerName(config)}: \"{key}\" is not supported ({reason}); it must be null or absent.");
             }
@@ -399,6 +407,7 @@ public static class SerializationRegistry
         : typeof(ActivationFunction).IsAssignableFrom(type) ? ComponentKind.Activation
         : typeof(Initializer).IsAssignableFrom(type) ? ComponentKind.Initializer
         : typeof(Regularizer).IsAssignableFrom(type) ? ComponentKind.Regularizer
+        : typeof(Constraint).IsAssignableFrom(type) ? ComponentKind.Constraint
         : typeof(Optimizer).IsAssignableFrom(type) ? ComponentKind.Optimizer
         : typeof(Loss).IsAssignableFrom(type) ? ComponentKind.Loss
         : typeof(Metric).IsAssignableFrom(type) ? ComponentKind.Metric

@@ -428,13 +428,12 @@ public class FreezingTests
     }
 
     [Theory]
-    [InlineData("Dense", "kernel_constraint")]
-    [InlineData("Dense", "bias_constraint")]
     [InlineData("Dense", "activity_regularizer")]
     [InlineData("BatchNormalization", "gamma_constraint")]
+    [InlineData("BatchNormalization", "beta_constraint")]
     [InlineData("Embedding", "embeddings_constraint")]
-    [InlineData("LSTM", "recurrent_constraint")]
-    [InlineData("Conv2D", "kernel_constraint")]
+    [InlineData("LSTM", "activity_regularizer")]
+    [InlineData("Conv2D", "activity_regularizer")]
     public void Load_NonNullConstraintOrActivityRegularizer_RefusedNamingLayerAndKey(string layerClass, string key)
     {
         Model model = layerClass switch

@@ -1,4 +1,5 @@
 using NeuralNet.Activations;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -147,6 +148,15 @@ public sealed class Conv2DTranspose : Layer
     /// <summary>The bias's penalty, or null.</summary>
     public Regularizer? BiasRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to the kernel after each step (Keras' <c>kernel_constraint</c>, such as
+    /// <c>new Conv2DTranspose(32, (3, 3)) { KernelConstraint = new MaxNorm(3, axis: [0, 1, 3]) }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? KernelConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to the bias after each step (Keras' <c>bias_constraint</c>), or null.</summary>
+    public Constraint? BiasConstraint { get; init; }
+
     /// <summary>The kernel, (kernelHeight, kernelWidth, filters, channels) as in Keras. Throws until the layer is built.</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
 
@@ -173,7 +183,9 @@ public sealed class Conv2DTranspose : Layer
             .Set("kernel_initializer", KernelInitializer)
             .Set("bias_initializer", BiasInitializer)
             .Set("kernel_regularizer", KernelRegularizer)
-            .Set("bias_regularizer", BiasRegularizer);
+            .Set("bias_regularizer", BiasRegularizer)
+            .Set("kernel_constraint", KernelConstraint)
+            .Set("bias_constraint", BiasConstraint);
     }
 
     /// <summary>Keras' <c>from_config</c>: channels last.</summary>
@@ -209,7 +221,11 @@ public sealed class Conv2DTranspose : Layer
 
         return new Conv2DTranspose(filters, kernelSize, strides, ConfigChecks.ReadPadding(d), outputPadding, dilation, d.GetActivation("activation"),
             d.GetBoolean("use_bias"), d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"),
-            d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("bias_regularizer"), config.GetString("name"));
+            d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("bias_regularizer"), config.GetString("name"))
+        {
+            KernelConstraint = d.GetConstraint("kernel_constraint"),
+            BiasConstraint = d.GetConstraint("bias_constraint"),
+        };
     }
 
     /// <inheritdoc/>
@@ -228,10 +244,10 @@ public sealed class Conv2DTranspose : Layer
         // output our input (height, width), and its padding the rows and columns cropped from the full scatter.
         _geometry = new DilatedConvGeometry(outHeight, outWidth, Filters, KernelSize.Height, KernelSize.Width, Strides.Height, Strides.Width,
             DilationRate.Height, DilationRate.Width, cropTop, cropLeft, inputShape[0], inputShape[1]);
-        _kernel = AddParameter("kernel", new TensorShape(KernelSize.Height, KernelSize.Width, Filters, inputShape[2]), KernelInitializer, KernelRegularizer);
+        _kernel = AddParameter("kernel", new TensorShape(KernelSize.Height, KernelSize.Width, Filters, inputShape[2]), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
-            _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer);
+            _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
         return new TensorShape(outHeight, outWidth, Filters);

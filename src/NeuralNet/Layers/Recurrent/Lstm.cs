@@ -108,6 +108,9 @@ public sealed class Lstm : Recurrent
             d.GetRegularizer("bias_regularizer"), d.GetBoolean("return_sequences"), d.GetBoolean("go_backwards"), config.GetString("name"))
         {
             ZeroOutputForMask = d.GetBoolean("zero_output_for_mask"),
+            KernelConstraint = d.GetConstraint("kernel_constraint"),
+            RecurrentConstraint = d.GetConstraint("recurrent_constraint"),
+            BiasConstraint = d.GetConstraint("bias_constraint"),
             Dropout = d.GetDouble("dropout"),
             DropoutSeed = d.GetNullableInt64("seed"),
             ReturnState = d.GetBoolean("return_state"),

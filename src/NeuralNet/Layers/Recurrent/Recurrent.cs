@@ -1,5 +1,6 @@
 using System.Globalization;
 using NeuralNet.Activations;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -114,6 +115,18 @@ public abstract class Recurrent : Layer, IRandomLayer
     /// <summary>The bias' penalty, if any.</summary>
     public Regularizer? BiasRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to the kernel after each step (Keras' <c>kernel_constraint</c>, such as
+    /// <c>new Lstm(64) { KernelConstraint = new MaxNorm(3) }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? KernelConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to the bias after each step (Keras' <c>bias_constraint</c>), or null.</summary>
+    public Constraint? BiasConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to the recurrent kernel after each step (Keras' <c>recurrent_constraint</c>), or null.</summary>
+    public Constraint? RecurrentConstraint { get; init; }
+
     /// <summary>Whether the output holds every step's state (batch, timesteps, units) rather than the last (batch, units).</summary>
     public bool ReturnSequences { get; }
 
@@ -208,6 +221,9 @@ public abstract class Recurrent : Layer, IRandomLayer
         .Set("kernel_regularizer", KernelRegularizer)
         .Set("recurrent_regularizer", RecurrentRegularizer)
         .Set("bias_regularizer", BiasRegularizer)
+        .Set("kernel_constraint", KernelConstraint)
+        .Set("recurrent_constraint", RecurrentConstraint)
+        .Set("bias_constraint", BiasConstraint)
         .Set("return_sequences", ReturnSequences)
         .Set("go_backwards", GoBackwards)
         .Set("zero_output_for_mask", ZeroOutputForMask)
@@ -346,11 +362,11 @@ public abstract class Recurrent : Layer, IRandomLayer
             throw new ArgumentException($"{Describe()} expects input (None, timesteps, features) but got {inputShape.ToBatchString()}.", nameof(inputShape));
         }
 
-        _kernel = AddParameter("kernel", new TensorShape(inputShape[1], Width), KernelInitializer, KernelRegularizer);
-        _recurrentKernel = AddParameter("recurrent_kernel", new TensorShape(Units, Width), RecurrentInitializer, RecurrentRegularizer);
+        _kernel = AddParameter("kernel", new TensorShape(inputShape[1], Width), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
+        _recurrentKernel = AddParameter("recurrent_kernel", new TensorShape(Units, Width), RecurrentInitializer, RecurrentRegularizer, constraint: RecurrentConstraint);
         if (UseBias)
         {
-            _bias = AddParameter("bias", BiasShape, EffectiveBiasInitializer, BiasRegularizer);
+            _bias = AddParameter("bias", BiasShape, EffectiveBiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
         // The per-sample shapes of the step buffers, made once: a TensorShape holds an array, and the steps must not allocate.

@@ -1,0 +1,82 @@
+using System.Globalization;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Constraints;
+
+/// <summary>
+/// Keeps the norm of each group of weights within [<see cref="MinValue"/>, <see cref="MaxValue"/>] (Keras'
+/// <c>MinMaxNorm</c>, <c>"min_max_norm"</c>): <c>w * desired / (1e-7 + norm)</c> with
+/// <c>desired = rate * clip(norm, minValue, maxValue) + (1 - rate) * norm</c>, the norm taken over <see cref="Axes"/>.
+/// A rate below 1 moves the norms toward the interval a step at a time.
+/// </summary>
+public sealed class MinMaxNorm : Constraint
+{
+    private readonly NormAxes _axes;
+
+    /// <summary>Creates the constraint.</summary>
+    /// <param name="minValue">The smallest norm; Keras' default 0.</param>
+    /// <param name="maxValue">The largest norm; Keras' default 1.</param>
+    /// <param name="rate">How far each step moves a norm into the interval (1: all the way); Keras' default 1.</param>
+    /// <param name="axis">The axes the norm sums over (negative counts from the end); Keras' default 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is NaN or infinite, <paramref name="minValue"/> is negative or
+    /// above <paramref name="maxValue"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="axis"/> is empty.</exception>
+    public MinMaxNorm(float minValue = 0f, float maxValue = 1f, float rate = 1f, params int[] axis)
+    {
+        if (!float.IsFinite(minValue) || !float.IsFinite(maxValue) || minValue < 0 || minValue > maxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(minValue), minValue, string.Create(CultureInfo.InvariantCulture,
+                $"MinMaxNorm expects finite 0 <= minValue <= maxValue. Received: minValue={minValue}, maxValue={maxValue}."));
+        }
+
+        if (!float.IsFinite(rate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, string.Create(CultureInfo.InvariantCulture, $"MinMaxNorm expects a finite rate. Received: rate={rate}."));
+        }
+
+        MinValue = minValue;
+        MaxValue = maxValue;
+        Rate = rate;
+        _axes = new NormAxes(axis is null || axis.Length == 0 ? [0] : axis, nameof(axis));
+    }
+
+    /// <summary>The smallest norm.</summary>
+    public float MinValue { get; }
+
+    /// <summary>The largest norm.</summary>
+    public float MaxValue { get; }
+
+    /// <summary>How far each step moves a norm into the interval.</summary>
+    public float Rate { get; }
+
+    /// <summary>The axes the norm sums over.</summary>
+    public IReadOnlyList<int> Axes => _axes.Axes;
+
+    /// <inheritdoc/>
+    public override string Name => "min_max_norm";
+
+    /// <inheritdoc/>
+    public override void Apply(Tensor weights) => _axes.Scale(weights, nameof(MinMaxNorm), new Rule(MinValue, MaxValue, Rate));
+
+    /// <inheritdoc/>
+    public override void ValidateShape(TensorShape shape) => _axes.Mask(shape, nameof(MinMaxNorm));
+
+    /// <inheritdoc/>
+    public override Config GetConfig()
+    {
+        Config config = new Config().Set("min_value", MinValue).Set("max_value", MaxValue).Set("rate", Rate);
+        _axes.Write(config);
+        return config;
+    }
+
+    private readonly struct Rule(float minValue, float maxValue, float rate) : INormRule
+    {
+        public bool Divides => false;
+
+        public float Factor(float norm)
+        {
+            float desired = (rate * Math.Clamp(norm, minValue, maxValue)) + ((1 - rate) * norm);
+            return desired / (NormConstraintEpsilon.Value + norm);
+        }
+    }
+}

@@ -64,6 +64,18 @@ internal static class ResizeConverters
         return Resize(graph, inputs[0], window, crop.Height, crop.Width, Interpolation.Bilinear, outputShape);
     }
 
+    /// <summary>
+    /// UpSampling2D: the whole image resized to (height · sizeH, width · sizeW), as NeuralNet's UpSampling2D computes it
+    /// (Resampling.NearestForward repeats each pixel, which is the nearest table's floor((o + 0.5) / size) = floor(o / size);
+    /// bilinear is the same WindowResize as Resizing's). A factor of 1 leaves its axis alone.
+    /// </summary>
+    public static OnnxValue UpSampling2D(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        var up = (Layers.UpSampling2D)layer;
+        int height = layer.InputShape[0], width = layer.InputShape[1];
+        return Resize(graph, inputs[0], new Window(0, 0, height, width), height * up.Size.Height, width * up.Size.Width, up.Interpolation, outputShape);
+    }
+
     // The window (top, left, height, width) of the image that is resized to the output.
     private readonly record struct Window(int Top, int Left, int Height, int Width);
 

@@ -38,8 +38,8 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
         Assert.Equal(["Gather"], nearest.Node.Select(n => n.OpType));
         Assert.Equal([0L, 0, 1, 1, 2, 2], Int64s(nearest, "up/rows_lower"));
 
-        // Bilinear by 2 with half-pixel centers (keras/src/backend/tensorflow/image.py resize, TF's half_pixel_centers):
-        // output o samples (o + 0.5) / 2 − 0.5 clamped to [0, 2]: 0, 0.25, 0.75, 1.25, 1.75, 2.
+        // Bilinear by 2 as Keras' ops.image.resize samples (half-pixel centers, no antialiasing when enlarging): output o
+        // samples (o + 0.5) / 2 − 0.5 clamped to [0, 2], that is 0, 0.25, 0.75, 1.25, 1.75, 2.
         GraphProto bilinear = Graph([3, 2, 1], new UpSampling2D((2, 1), Interpolation.Bilinear, name: "up"));
         Assert.Equal(["Gather", "Gather", "Mul", "Mul", "Add"], bilinear.Node.Select(n => n.OpType));
         Assert.Equal([0L, 0, 0, 1, 1, 2], Int64s(bilinear, "up/rows_lower"));

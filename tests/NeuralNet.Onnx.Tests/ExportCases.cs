@@ -156,6 +156,7 @@ internal static class ExportCases
         ["normalization_given_inverted"] = () => Chain([4, 3], new Normalization(mean: [0.5f, -1f, 2f], variance: [4f, 0.25f, 0f], invert: true)),
         ["normalization_given_one_value_for_all"] = () => Chain([4, 5, 2], new Conv2D(3, 2), new Normalization(axis: null, mean: [0.25f], variance: [2.5f])),
         ["shared_layers_two_outputs"] = SharedLayers,
+        ["shared_per_channel_layers_in_both_layouts"] = SharedPerChannelLayers,
         ["output_of_an_input_and_reused"] = OutputReused,
         ["image_output_also_through_identity"] = ImageOutputTwice,
         ["input_straight_to_output"] = InputStraightToOutput,
@@ -219,6 +220,20 @@ internal static class ExportCases
         SymbolicTensor same = new Dense(1, ActivationFunction.Sigmoid, name: "same").Call(new Concatenate().Call(a, b));
         SymbolicTensor code = new Identity(name: "code").Call(a);
         return new Functional([left, right], [same, code], name: "siamese", seed: 3);
+    }
+
+    // Per-channel layers each called on an input image (channels last) and on a convolution's output (channels first
+    // in the graph): their weights broadcast as (1, 1, C) in one call and (C, 1, 1) in the other.
+    private static Functional SharedPerChannelLayers()
+    {
+        var image = new Input(new TensorShape(5, 6, 3), name: "image");
+        SymbolicTensor conv = new Conv2D(3, 2, padding: Padding.Same).Call(image);
+        var prelu = new PReLU(sharedAxes: [1, 2], name: "prelu");
+        var layerNorm = new LayerNormalization(name: "layer_norm");
+        var groupNorm = new GroupNormalization(groups: 3, name: "group_norm");
+        SymbolicTensor fromImage = groupNorm.Call(layerNorm.Call(prelu.Call(image)));
+        SymbolicTensor fromConv = new Identity(name: "from_conv").Call(groupNorm.Call(layerNorm.Call(prelu.Call(conv))));
+        return new Functional([image], [fromImage, fromConv], name: "shared_per_channel", seed: 3);
     }
 
     // An output that is an input passed through Identity, and an output that another output's layer also reads.

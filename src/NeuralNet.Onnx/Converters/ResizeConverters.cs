@@ -3,7 +3,7 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
-/// Resizing, CenterCrop and RandomCrop (its inference form, Keras' <c>smart_resize</c>) written as the index arithmetic
+/// Resizing, CenterCrop, RandomCrop (its inference form, Keras' <c>smart_resize</c>) and UpSampling2D written as the index arithmetic
 /// NeuralNet does, one image axis at a time and in either layout: an axis cropped without resizing is a <c>Slice</c>; a
 /// nearest resize is a <c>Gather</c> of the source rows (or columns) NeuralNet picks; a bilinear resize is two
 /// <c>Gather</c>s, of the lower and the upper source rows, blended with NeuralNet's weights (<c>Mul</c>, <c>Add</c>).

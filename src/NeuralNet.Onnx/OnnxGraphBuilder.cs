@@ -18,7 +18,7 @@ internal sealed class OnnxGraphBuilder(int opset)
 
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OnnxValue> _relaidOut = new(StringComparer.Ordinal);
-    private readonly Dictionary<object, string> _initializers = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<object, Dictionary<string, string>> _initializers = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The opset the graph is written for.</summary>
     public int Opset { get; } = opset;
@@ -89,18 +89,27 @@ internal sealed class OnnxGraphBuilder(int opset)
 
     /// <summary>
     /// The initializer holding <paramref name="parameter"/>'s value, re-laid out by <paramref name="relayout"/> when given: added on
-    /// first use and named <c>Scope/parameter</c>; later uses (a shared layer's other calls) read the same one.
+    /// first use and named <c>Scope/parameter</c>; later uses with the same <paramref name="dims"/> (a shared layer's other
+    /// calls) read the same one. A call that needs other dims (a shared layer whose per-channel weights broadcast over a
+    /// channels-first image in one call and a channels-last one in another) gets its own.
     /// </summary>
     public string Initializer(Parameter parameter, long[]? dims = null, Func<float[], float[]>? relayout = null)
     {
-        if (_initializers.TryGetValue(parameter, out string? name))
+        dims ??= [.. parameter.Shape.Dimensions.ToArray().Select(d => (long)d)];
+        string shape = string.Join(",", dims);
+        if (!_initializers.TryGetValue(parameter, out Dictionary<string, string>? byShape))
         {
-            return name;
+            byShape = new Dictionary<string, string>(StringComparer.Ordinal);
+            _initializers[parameter] = byShape;
         }
 
-        float[] values = parameter.Value.AsReadOnlySpan().ToArray();
-        name = Floats(parameter.Name, dims ?? [.. parameter.Shape.Dimensions.ToArray().Select(d => (long)d)], relayout is null ? values : relayout(values));
-        _initializers[parameter] = name;
+        if (!byShape.TryGetValue(shape, out string? name))
+        {
+            float[] values = parameter.Value.AsReadOnlySpan().ToArray();
+            name = Floats(parameter.Name, dims, relayout is null ? values : relayout(values));
+            byShape[shape] = name;
+        }
+
         return name;
     }
 

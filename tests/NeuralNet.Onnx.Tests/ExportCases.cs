@@ -110,7 +110,53 @@ internal static class ExportCases
         ["random_crop_inference"] = () => Chain([9, 12, 3], new RandomCrop(6, 6)),
         ["random_crop_inference_same_aspect_after_conv"] = () => Chain([10, 10, 2], new Conv2D(3, 3), new RandomCrop(6, 6), new Flatten(), new Dense(2)),
         ["random_crop_of_the_target_size"] = () => Chain([6, 5, 2], new RandomCrop(6, 5), new Conv2D(2, 3)),
+        ["zero_padding2d_each_side"] = () => Chain([5, 6, 2], new ZeroPadding2D(((1, 2), (3, 0)))),
+        ["zero_padding2d_after_conv"] = () => Chain([5, 6, 2], new Conv2D(3, 2), new ZeroPadding2D(), new Conv2D(2, 3)),
+        ["zero_padding2d_nothing"] = () => Chain([4, 5, 2], new ZeroPadding2D(0), new Conv2D(2, 3)),
+        ["cropping2d_each_side"] = () => Chain([9, 8, 3], new Cropping2D(((1, 3), (2, 0)))),
+        ["cropping2d_after_conv"] = () => Chain([9, 8, 2], new Conv2D(3, 2), new Cropping2D((2, 1)), new Flatten(), new Dense(2)),
+        ["cropping2d_nothing"] = () => Chain([4, 5, 2], new Cropping2D()),
+        ["up_sampling2d_nearest"] = () => Chain([4, 5, 3], new UpSampling2D((2, 3))),
+        ["up_sampling2d_nearest_after_conv"] = () => Chain([5, 4, 2], new Conv2D(3, 2), new UpSampling2D(), new Conv2D(2, 3)),
+        ["up_sampling2d_bilinear"] = () => Chain([4, 5, 3], new UpSampling2D(3, Interpolation.Bilinear)),
+        ["up_sampling2d_bilinear_rows_only_after_conv"] = () => Chain([5, 4, 2], new Conv2D(3, 2), new UpSampling2D((2, 1), Interpolation.Bilinear), new Conv2D(2, 3)),
+        ["layer_norm_features"] = () => Chain([8], new Dense(6), new LayerNormalization()),
+        ["layer_norm_sequences_no_center"] = () => Chain([4, 5], new LayerNormalization(epsilon: 0.01f, center: false)),
+        ["layer_norm_channels_after_conv"] = () => Chain([6, 5, 2], new Conv2D(4, 3), new LayerNormalization(), new Conv2D(2, 1)),
+        ["layer_norm_whole_image_after_conv"] = () => Chain([6, 5, 2], new Conv2D(3, 2), new LayerNormalization([1, 2, 3])),
+        ["layer_norm_middle_axis_no_scale"] = () => Chain([4, 5, 3], new LayerNormalization(2, scale: false)),
+        ["layer_norm_axes_unsorted"] = () => Chain([4, 5, 3], new LayerNormalization([3, 1])),
+        ["unit_norm_features"] = () => Chain([8], new Dense(6), new UnitNormalization()),
+        ["unit_norm_channels_after_conv"] = () => Chain([5, 6, 2], new Conv2D(3, 2), new UnitNormalization()),
+        ["unit_norm_axes"] = () => Chain([4, 5, 3], new UnitNormalization([1, 2])),
+        ["group_norm_after_conv"] = () => Chain([5, 6, 2], new Conv2D(6, 2), new GroupNormalization(groups: 3)),
+        ["group_norm_instance_input_no_center"] = () => Chain([5, 4, 4], new GroupNormalization(groups: -1, center: false)),
+        ["group_norm_one_group_no_scale"] = () => Chain([5, 4, 4], new GroupNormalization(groups: 1, scale: false)),
+        ["group_norm_sequences_axis1"] = () => Chain([6, 4], new GroupNormalization(groups: 2, axis: 1, epsilon: 0.1f)),
+        ["prelu_features"] = () => Chain([8], new Dense(6), new PReLU()),
+        ["prelu_per_channel_after_conv"] = () => Chain([5, 6, 2], new Conv2D(3, 2), new PReLU(sharedAxes: [1, 2]), new Conv2D(2, 1)),
+        ["prelu_per_pixel_after_conv"] = () => Chain([5, 6, 2], new Conv2D(3, 2), new PReLU()),
+        ["prelu_sequences_shared_steps"] = () => Chain([4, 5], new PReLU(sharedAxes: [1])),
+        ["depthwise_valid_relu"] = () => Chain([7, 8, 3], new DepthwiseConv2D(3, activation: ActivationFunction.Relu)),
+        ["depthwise_same_strided_multiplier_no_bias"] = () => Chain([9, 8, 2], new DepthwiseConv2D((3, 2), (2, 1), Padding.Same, depthMultiplier: 3, useBias: false)),
+        ["depthwise_same_dilated_after_conv"] = () => Chain([9, 8, 2], new Conv2D(3, 1), new DepthwiseConv2D(3, padding: Padding.Same, depthMultiplier: 2, dilationRate: 2, activation: ActivationFunction.Tanh)),
+        ["separable_valid_relu"] = () => Chain([7, 8, 3], new SeparableConv2D(4, 3, activation: ActivationFunction.Relu)),
+        ["separable_same_strided_multiplier_no_bias"] = () => Chain([9, 8, 2], new SeparableConv2D(5, 3, strides: 2, padding: Padding.Same, depthMultiplier: 2, useBias: false, activation: ActivationFunction.Sigmoid)),
+        ["separable_same_dilated_even_kernel"] = () => Chain([9, 10, 3], new SeparableConv2D(3, (2, 4), padding: Padding.Same, dilationRate: (2, 1)), new Flatten(), new Dense(2)),
+        ["conv_transpose_valid"] = () => Chain([4, 5, 3], new Conv2DTranspose(4, 3)),
+        ["conv_transpose_same_strided_relu"] = () => Chain([4, 5, 3], new Conv2DTranspose(3, 3, strides: 2, padding: Padding.Same, activation: ActivationFunction.Relu)),
+        ["conv_transpose_same_even_kernel_after_conv"] = () => Chain([5, 4, 2], new Conv2D(3, 2), new Conv2DTranspose(2, 4, strides: 2, padding: Padding.Same), new Conv2D(2, 3)),
+        ["conv_transpose_stride_over_kernel"] = () => Chain([4, 3, 2], new Conv2DTranspose(3, 2, strides: 3)),
+        ["conv_transpose_output_padding_no_bias"] = () => Chain([4, 5, 2], new Conv2DTranspose(3, (3, 2), (2, 3), Padding.Valid, outputPadding: (1, 2), useBias: false)),
+        ["conv_transpose_same_output_padding"] = () => Chain([4, 5, 2], new Conv2DTranspose(2, 3, strides: 2, padding: Padding.Same, outputPadding: 1)),
+        ["conv_transpose_dilated_same"] = () => Chain([5, 4, 2], new Conv2DTranspose(3, (3, 2), padding: Padding.Same, dilationRate: (2, 3), activation: ActivationFunction.Tanh)),
+        ["normalization_adapted_features"] = () => Chain([6], new Normalization(), new Dense(3)),
+        ["normalization_channels_after_conv"] = () => Chain([5, 6, 2], new Conv2D(3, 2), new Normalization()),
+        ["normalization_rows_of_images"] = () => Chain([4, 5, 3], new Normalization([1])),
+        ["normalization_given_inverted"] = () => Chain([4, 3], new Normalization(mean: [0.5f, -1f, 2f], variance: [4f, 0.25f, 0f], invert: true)),
+        ["normalization_given_one_value_for_all"] = () => Chain([4, 5, 2], new Conv2D(3, 2), new Normalization(axis: null, mean: [0.25f], variance: [2.5f])),
         ["shared_layers_two_outputs"] = SharedLayers,
+        ["shared_per_channel_layers_in_both_layouts"] = SharedPerChannelLayers,
         ["output_of_an_input_and_reused"] = OutputReused,
         ["image_output_also_through_identity"] = ImageOutputTwice,
         ["input_straight_to_output"] = InputStraightToOutput,
@@ -174,6 +220,20 @@ internal static class ExportCases
         SymbolicTensor same = new Dense(1, ActivationFunction.Sigmoid, name: "same").Call(new Concatenate().Call(a, b));
         SymbolicTensor code = new Identity(name: "code").Call(a);
         return new Functional([left, right], [same, code], name: "siamese", seed: 3);
+    }
+
+    // Per-channel layers each called on an input image (channels last) and on a convolution's output (channels first
+    // in the graph): their weights broadcast as (1, 1, C) in one call and (C, 1, 1) in the other.
+    private static Functional SharedPerChannelLayers()
+    {
+        var image = new Input(new TensorShape(5, 6, 3), name: "image");
+        SymbolicTensor conv = new Conv2D(3, 2, padding: Padding.Same).Call(image);
+        var prelu = new PReLU(sharedAxes: [1, 2], name: "prelu");
+        var layerNorm = new LayerNormalization(name: "layer_norm");
+        var groupNorm = new GroupNormalization(groups: 3, name: "group_norm");
+        SymbolicTensor fromImage = groupNorm.Call(layerNorm.Call(prelu.Call(image)));
+        SymbolicTensor fromConv = new Identity(name: "from_conv").Call(groupNorm.Call(layerNorm.Call(prelu.Call(conv))));
+        return new Functional([image], [fromImage, fromConv], name: "shared_per_channel", seed: 3);
     }
 
     // An output that is an input passed through Identity, and an output that another output's layer also reads.

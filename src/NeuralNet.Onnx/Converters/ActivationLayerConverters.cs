@@ -4,7 +4,7 @@ using Softmax = NeuralNet.Layers.Softmax;
 
 namespace NeuralNet.Onnx.Converters;
 
-/// <summary>The Keras activation layers (ReLU, LeakyReLU, ELU, Softmax) as ONNX nodes; element-wise, so any layout.</summary>
+/// <summary>The Keras activation layers (ReLU, LeakyReLU, ELU, PReLU, Softmax) as ONNX nodes; element-wise, so any layout.</summary>
 internal static class ActivationLayerConverters
 {
     /// <summary>ReLU: Relu; with only a maximum, Clip; otherwise Keras' formula written out.</summary>
@@ -34,6 +34,25 @@ internal static class ActivationLayerConverters
     /// <summary>ELU: ONNX Elu.</summary>
     public static OnnxValue ELU(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
         ActivationConverter.Apply(graph, new Elu(((Layers.ELU)layer).Alpha), inputs[0], layer);
+
+    /// <summary>
+    /// PReLU: ONNX PRelu with the learned alpha as its slope, shaped as the sample with 1 on the shared axes (ONNX broadcasts
+    /// it over the batch). PRelu's x &lt; 0 ? alpha · x : x is Predict's max(x, 0) + alpha · min(x, 0) exactly. A
+    /// channels-first image stays so when alpha is one per channel (shared over rows and columns); else it is turned back.
+    /// </summary>
+    public static OnnxValue PReLU(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        Parameter alpha = ((Layers.PReLU)layer).Alpha;
+        TensorShape shape = alpha.Shape;
+        OnnxValue x = inputs[0];
+        if (x.Layout == Layout.ChannelsFirst && (shape[0] != 1 || shape[1] != 1))
+        {
+            x = graph.ChannelsLast(x);
+        }
+
+        long[] dims = x.Layout == Layout.ChannelsFirst ? [shape[2], 1, 1] : [.. shape.Dimensions.ToArray().Select(d => (long)d)];
+        return graph.Node("PRelu", [x.Name, graph.Initializer(alpha, dims)], outputShape, x.Layout);
+    }
 
     /// <summary>Softmax over the last axis: ONNX Softmax (other axes have no converter yet).</summary>
     public static OnnxValue Softmax(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>

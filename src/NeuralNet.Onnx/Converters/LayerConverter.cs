@@ -64,6 +64,17 @@ internal static class LayerConverters
         [typeof(Resizing)] = ResizeConverters.Resizing,
         [typeof(CenterCrop)] = ResizeConverters.CenterCrop,
         [typeof(RandomCrop)] = ResizeConverters.RandomCrop,
+        [typeof(UpSampling2D)] = ResizeConverters.UpSampling2D,
+        [typeof(ZeroPadding2D)] = BorderConverters.ZeroPadding2D,
+        [typeof(Cropping2D)] = BorderConverters.Cropping2D,
+        [typeof(LayerNormalization)] = NormalizationConverters.LayerNormalization,
+        [typeof(UnitNormalization)] = NormalizationConverters.UnitNormalization,
+        [typeof(GroupNormalization)] = NormalizationConverters.GroupNormalization,
+        [typeof(Normalization)] = NormalizationConverters.Normalization,
+        [typeof(PReLU)] = ActivationLayerConverters.PReLU,
+        [typeof(DepthwiseConv2D)] = DepthwiseConverters.DepthwiseConv2D,
+        [typeof(SeparableConv2D)] = DepthwiseConverters.SeparableConv2D,
+        [typeof(Conv2DTranspose)] = Conv2DTransposeConverter.Convert,
     };
 
     /// <summary>The names of the layer types that have an ONNX form, sorted.</summary>

@@ -3,7 +3,7 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
-/// Resizing, CenterCrop and RandomCrop (its inference form, Keras' <c>smart_resize</c>) written as the index arithmetic
+/// Resizing, CenterCrop, RandomCrop (its inference form, Keras' <c>smart_resize</c>) and UpSampling2D written as the index arithmetic
 /// NeuralNet does, one image axis at a time and in either layout: an axis cropped without resizing is a <c>Slice</c>; a
 /// nearest resize is a <c>Gather</c> of the source rows (or columns) NeuralNet picks; a bilinear resize is two
 /// <c>Gather</c>s, of the lower and the upper source rows, blended with NeuralNet's weights (<c>Mul</c>, <c>Add</c>).
@@ -62,6 +62,18 @@ internal static class ResizeConverters
         var crop = (Layers.RandomCrop)layer;
         Window window = AspectWindow(layer.InputShape[0], layer.InputShape[1], crop.Height, crop.Width);
         return Resize(graph, inputs[0], window, crop.Height, crop.Width, Interpolation.Bilinear, outputShape);
+    }
+
+    /// <summary>
+    /// UpSampling2D: the whole image resized to (height · sizeH, width · sizeW), as NeuralNet's UpSampling2D computes it
+    /// (Resampling.NearestForward repeats each pixel, which is the nearest table's floor((o + 0.5) / size) = floor(o / size);
+    /// bilinear is the same WindowResize as Resizing's). A factor of 1 leaves its axis alone.
+    /// </summary>
+    public static OnnxValue UpSampling2D(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        var up = (Layers.UpSampling2D)layer;
+        int height = layer.InputShape[0], width = layer.InputShape[1];
+        return Resize(graph, inputs[0], new Window(0, 0, height, width), height * up.Size.Height, width * up.Size.Width, up.Interpolation, outputShape);
     }
 
     // The window (top, left, height, width) of the image that is resized to the output.

@@ -1,0 +1,232 @@
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using NeuralNet.Onnx.Protobuf;
+using Google.Protobuf;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace NeuralNet.Onnx.Tests;
+
+/// <summary>
+/// What the padding, cropping, upsampling, normalization, PReLU and depthwise / transposed convolution layers become in the
+/// file and how export refuses what it cannot write, beside their round trips in <see cref="ExportCases"/>.
+/// </summary>
+public sealed class NewLayerExportTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Padding_is_one_pad_and_cropping_one_slice_of_both_axes_in_the_values_layout()
+    {
+        GraphProto padded = Graph([6, 5, 3], new ZeroPadding2D(((1, 2), (3, 0)), name: "pad"));
+        Assert.Equal(["Pad"], padded.Node.Select(n => n.OpType));
+        Assert.Equal([0L, 1, 3, 0, 0, 2, 0, 0], Int64s(padded, "pad/pads"));
+
+        // After a convolution the image is channels first: rows are axis 2, columns axis 3.
+        GraphProto cropped = Graph([6, 5, 3], new Conv2D(2, 1), new Cropping2D(((1, 2), (0, 1)), name: "crop"));
+        Assert.Equal(["Transpose", "Conv", "Slice", "Transpose"], cropped.Node.Select(n => n.OpType));
+        Assert.Equal([1L, 0], Int64s(cropped, "crop/starts"));
+        Assert.Equal([4L, 4], Int64s(cropped, "crop/ends"));
+        Assert.Equal([2L, 3], Int64s(cropped, "crop/axes"));
+
+        Assert.Equal(["Identity"], Graph([6, 5, 3], new ZeroPadding2D(0)).Node.Select(n => n.OpType));
+    }
+
+    [Fact]
+    public void Upsampling_reads_keras_source_rows_and_weights()
+    {
+        // Nearest by 2 repeats each row: source floor(o / 2).
+        GraphProto nearest = Graph([3, 2, 1], new UpSampling2D((2, 1), name: "up"));
+        Assert.Equal(["Gather"], nearest.Node.Select(n => n.OpType));
+        Assert.Equal([0L, 0, 1, 1, 2, 2], Int64s(nearest, "up/rows_lower"));
+
+        // Bilinear by 2 as Keras' ops.image.resize samples (half-pixel centers, no antialiasing when enlarging): output o
+        // samples (o + 0.5) / 2 − 0.5 clamped to [0, 2], that is 0, 0.25, 0.75, 1.25, 1.75, 2.
+        GraphProto bilinear = Graph([3, 2, 1], new UpSampling2D((2, 1), Interpolation.Bilinear, name: "up"));
+        Assert.Equal(["Gather", "Gather", "Mul", "Mul", "Add"], bilinear.Node.Select(n => n.OpType));
+        Assert.Equal([0L, 0, 0, 1, 1, 2], Int64s(bilinear, "up/rows_lower"));
+        Assert.Equal([0L, 1, 1, 2, 2, 2], Int64s(bilinear, "up/rows_upper"));
+        Assert.Equal([0f, 0.25f, 0.75f, 0.25f, 0.75f, 0f], Floats(bilinear, "up/rows_upper_weight"));
+    }
+
+    [Theory]
+    [InlineData(112, 112, 2)]
+    [InlineData(75, 50, 3)]
+    public void Photo_sized_upsampling_matches_predict(int height, int width, int size)
+    {
+        foreach (Interpolation interpolation in new[] { Interpolation.Nearest, Interpolation.Bilinear })
+        {
+            var model = new Sequential(name: "photos", seed: 1);
+            model.Add(new InputLayer(new TensorShape(height, width, 3), name: "image"));
+            model.Add(new UpSampling2D(size, interpolation, name: "up"));
+            Tensor images = Tensor.FromArray([.. Tensor.RandomUniform(new TensorShape(2, height, width, 3), 4, 0, 256).AsReadOnlySpan().ToArray().Select(MathF.Floor)], 2, height, width, 3);
+            Tensor expected = model.Predict(images);
+            (float[] actual, _) = OnnxRoundTrip.RunOnnx(model.ToOnnxBytes(), model, [images])["up"];
+            if (interpolation == Interpolation.Nearest)
+            {
+                Assert.Equal(expected.AsReadOnlySpan().ToArray(), actual);
+            }
+            else
+            {
+                OnnxRoundTrip.AssertClose(expected.AsReadOnlySpan(), actual, "up");
+            }
+        }
+    }
+
+    // Why UpSampling2D is written as tables rather than ONNX's Resize: the file is rewritten as one Resize node (scales
+    // (1, size, size, 1) on the channels-last input) and run beside the exported file. Nearest Resize with the asymmetric
+    // transform and floor rounding reads floor(o / size), UpSampling2D's repeat, exactly; bilinear Resize with half_pixel
+    // samples the positions UpSampling2D samples, but ONNX Runtime computes them in float32.
+    [Theory]
+    [InlineData(112, 112, 2)]
+    [InlineData(75, 50, 3)]
+    public void Onnx_resize_samples_upsampling2d_positions_but_the_tables_match_predict_at_least_as_closely(int height, int width, int size)
+    {
+        foreach ((Interpolation interpolation, string mode, string transform, string rounding) in new[]
+        {
+            (Interpolation.Nearest, "nearest", "asymmetric", "floor"),
+            (Interpolation.Bilinear, "linear", "half_pixel", "round_prefer_floor"),
+        })
+        {
+            var model = new Sequential(name: "photos", seed: 1);
+            model.Add(new InputLayer(new TensorShape(height, width, 3), name: "image"));
+            model.Add(new UpSampling2D(size, interpolation, name: "up"));
+            Tensor images = Tensor.FromArray([.. Tensor.RandomUniform(new TensorShape(2, height, width, 3), 4, 0, 256).AsReadOnlySpan().ToArray().Select(MathF.Floor)], 2, height, width, 3);
+            float[] expected = model.Predict(images).AsReadOnlySpan().ToArray();
+            byte[] tables = model.ToOnnxBytes();
+
+            ModelProto resize = ModelProto.Parser.ParseFrom(tables);
+            resize.Graph.Node.Clear();
+            resize.Graph.Initializer.Clear();
+            var scales = new TensorProto { Name = "scales", DataType = (int)TensorProto.Types.DataType.Float, Dims = { 4 } };
+            scales.FloatData.AddRange([1f, size, size, 1f]);
+            resize.Graph.Initializer.Add(scales);
+            resize.Graph.Node.Add(new NodeProto
+            {
+                OpType = "Resize", Input = { "image", "", "scales" }, Output = { "up" },
+                Attribute =
+                {
+                    new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(mode) },
+                    new AttributeProto { Name = "coordinate_transformation_mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(transform) },
+                    new AttributeProto { Name = "nearest_mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(rounding) },
+                },
+            });
+
+            float viaResize = MaxAbsDifference(expected, OnnxRoundTrip.RunOnnx(resize.ToByteArray(), model, [images])["up"].Values);
+            float viaTables = MaxAbsDifference(expected, OnnxRoundTrip.RunOnnx(tables, model, [images])["up"].Values);
+            output.WriteLine($"{height}x{width} x{size} {interpolation}, pixels in [0, 255]: max |ONNX Runtime - Predict| = {viaResize:g3} with Resize, {viaTables:g3} with the exported tables");
+            if (interpolation == Interpolation.Nearest)
+            {
+                Assert.Equal(0f, viaResize);
+                Assert.Equal(0f, viaTables);
+            }
+            else
+            {
+                Assert.True(viaResize <= 1e-5f * 255, $"Bilinear Resize differs from Predict by {viaResize:g3}: not the positions UpSampling2D samples.");
+                Assert.True(viaTables <= viaResize, $"The exported tables differ from Predict by {viaTables:g3}, Resize by {viaResize:g3}.");
+            }
+        }
+    }
+
+    [Fact]
+    public void Conv2d_transpose_crops_with_pads_and_extends_with_output_padding()
+    {
+        // Kernel 2, stride 3, valid: Keras' output is in · 3, one row and column beyond the full map's (in − 1) · 3 + 2.
+        NodeProto extended = Graph([4, 3, 2], new Conv2DTranspose(3, 2, strides: 3)).Node.Single(n => n.OpType == "ConvTranspose");
+        Assert.Equal([0L, 0, 0, 0], Ints(extended, "pads"));
+        Assert.Equal([1L, 1], Ints(extended, "output_padding"));
+
+        // Kernel 3, stride 2, same: in · 2 of the full map's (in − 1) · 2 + 3. Keras pads 3 = stride + kernel − 2 in all,
+        // 2 before (= kernel − 1: nothing cropped there) and 1 after, so the last row and column are cropped.
+        NodeProto cropped = Graph([4, 5, 2], new Conv2DTranspose(3, 3, strides: 2, padding: Padding.Same)).Node.Single(n => n.OpType == "ConvTranspose");
+        Assert.Equal([0L, 0, 1, 1], Ints(cropped, "pads"));
+        Assert.Equal([0L, 0], Ints(cropped, "output_padding"));
+
+        // Kernel 4, stride 2, same: pads 4 in all, 2 before (one of the kernel − 1 = 3 rows cropped at the start), 2 after.
+        NodeProto even = Graph([4, 5, 2], new Conv2DTranspose(3, 4, strides: 2, padding: Padding.Same)).Node.Single(n => n.OpType == "ConvTranspose");
+        Assert.Equal([1L, 1, 1, 1], Ints(even, "pads"));
+    }
+
+    [Fact]
+    public void Normalization_writes_its_statistics_as_predict_uses_them()
+    {
+        // std = max(√variance, 1e-7): a zero variance divides by 1e-7 as Keras does.
+        GraphProto graph = Graph([2], new Normalization(mean: [1f, -2f], variance: [4f, 0f], name: "norm"));
+        Assert.Equal(["Sub", "Div"], graph.Node.Select(n => n.OpType));
+        Assert.Equal([1f, -2f], Floats(graph, "norm/mean"));
+        Assert.Equal([2f, 1e-7f], Floats(graph, "norm/std"));
+
+        Assert.Equal(["Mul", "Add"], Graph([2], new Normalization(mean: [1f, -2f], variance: [4f, 0f], invert: true)).Node.Select(n => n.OpType));
+    }
+
+    [Fact]
+    public void Normalization_that_was_never_adapted_is_refused_naming_it()
+    {
+        var model = new Sequential(name: "raw");
+        model.Add(new InputLayer(3));
+        model.Add(new Normalization(name: "scaler"));
+        var error = Assert.Throws<InvalidOperationException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'scaler' (Normalization) of model 'raw' has no mean and variance yet", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Adapt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_activation_without_an_onnx_form_is_named_on_the_new_convolutions()
+    {
+        foreach (Layer layer in new Layer[]
+        {
+            new DepthwiseConv2D(3, activation: new Cube(), name: "cubed"),
+            new SeparableConv2D(2, 3, activation: new Cube(), name: "cubed"),
+            new Conv2DTranspose(2, 3, activation: new Cube(), name: "cubed"),
+        })
+        {
+            var model = new Sequential(name: "odd");
+            model.Add(new InputLayer(6, 5, 2));
+            model.Add(layer);
+            var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+            Assert.Contains($"Layer 'cubed' ({layer.TypeName}) uses the activation 'cube'", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_built_in_layer_still_without_an_onnx_form_is_named()
+    {
+        var model = new Sequential(name: "masked");
+        model.Add(new InputLayer(4, 3));
+        model.Add(new Masking(name: "mask"));
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'mask' (NeuralNet.Layers.Masking) of model 'masked' has no ONNX form", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Conv2DTranspose", error.Message, StringComparison.Ordinal);
+    }
+
+    // A model of the layers on inputs of `shape`; the graph of its ONNX file.
+    private static GraphProto Graph(int[] shape, params Layer[] layers)
+    {
+        var model = new Sequential(seed: 1);
+        model.Add(new InputLayer(shape));
+        foreach (Layer layer in layers)
+        {
+            model.Add(layer);
+        }
+
+        return ModelProto.Parser.ParseFrom(model.ToOnnxBytes()).Graph;
+    }
+
+    private static float MaxAbsDifference(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        return expected.Zip(actual, (e, a) => Math.Abs(a - e)).Max();
+    }
+
+    private static long[] Ints(NodeProto node, string attribute) => [.. node.Attribute.Single(a => a.Name == attribute).Ints];
+
+    private static long[] Int64s(GraphProto graph, string name)
+    {
+        TensorProto tensor = graph.Initializer.Single(i => i.Name == name);
+        return [.. Enumerable.Range(0, tensor.RawData.Length / sizeof(long)).Select(k => BitConverter.ToInt64(tensor.RawData.Span[(k * sizeof(long))..]))];
+    }
+
+    private static float[] Floats(GraphProto graph, string name)
+    {
+        TensorProto tensor = graph.Initializer.Single(i => i.Name == name);
+        return [.. Enumerable.Range(0, tensor.RawData.Length / sizeof(float)).Select(k => BitConverter.ToSingle(tensor.RawData.Span[(k * sizeof(float))..]))];
+    }
+}

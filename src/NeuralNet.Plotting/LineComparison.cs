@@ -56,7 +56,7 @@ public static class LineComparison
         else
         {
             LineSeries.FitFlatY(plot, series.Values);
-            LineSeries.FitEpochsX(plot, series.Values, epochs: null);
+            LineSeries.FitEpochsX(plot, series.Values.Select(values => (values, (IReadOnlyList<int>?)null)));
             LegendPlacement.Place(plot, Width, Height);
         }
 

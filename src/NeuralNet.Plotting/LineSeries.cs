@@ -72,14 +72,14 @@ internal static class LineSeries
     }
 
     /// <summary>
-    /// Sets the x range to the epochs of <paramref name="series"/> with half an epoch of room on both sides, e.g. 3.5 to
-    /// 5.5 for a run resumed at epoch index 3 that ended after index 4.
+    /// Sets the x range to the epochs of <paramref name="series"/> (each with its own epochs, or null for 0, 1, ...) with
+    /// half an epoch of room on both sides, e.g. 3.5 to 5.5 for a run resumed at epoch index 3 that ended after index 4.
     /// </summary>
-    public static void FitEpochsX(Plot plot, IEnumerable<IReadOnlyList<double>> series, IReadOnlyList<int>? epochs)
+    public static void FitEpochsX(Plot plot, IEnumerable<(IReadOnlyList<double> Values, IReadOnlyList<int>? Epochs)> series)
     {
         double first = double.PositiveInfinity;
         double last = double.NegativeInfinity;
-        foreach (IReadOnlyList<double> values in series)
+        foreach ((IReadOnlyList<double> values, IReadOnlyList<int>? epochs) in series)
         {
             if (values.Count > 0)
             {

@@ -80,7 +80,7 @@ public static class TrainingCurves
         CheckPanelCount(history.Keys, nameof(history));
         Check.Title(title);
 
-        Write(path, Metrics(history), history.Epochs, title);
+        Write(path, Metrics(history), Epochs(history), title);
     }
 
     private static void CheckPanelCount(IEnumerable<string> keys, string parameterName)
@@ -92,8 +92,11 @@ public static class TrainingCurves
         }
     }
 
-    /// <summary>The panels of the picture, in order: one per metric, x at <see cref="LineSeries.X"/> of <paramref name="epochs"/>.</summary>
-    internal static List<Plot> CreatePanels(IReadOnlyDictionary<string, IReadOnlyList<double>> metricsPerEpoch, IReadOnlyList<int>? epochs)
+    /// <summary>
+    /// The panels of the picture, in order: one per metric, each series at <see cref="LineSeries.X"/> of its epochs in
+    /// <paramref name="epochs"/> (null: every series from epoch 0, one value per epoch).
+    /// </summary>
+    internal static List<Plot> CreatePanels(IReadOnlyDictionary<string, IReadOnlyList<double>> metricsPerEpoch, IReadOnlyDictionary<string, IReadOnlyList<int>>? epochs)
     {
         List<string> panelNames = PanelNames(metricsPerEpoch.Keys);
         var panels = new List<Plot>(panelNames.Count);
@@ -117,7 +120,19 @@ public static class TrainingCurves
         return metrics;
     }
 
-    private static void Write(string path, IReadOnlyDictionary<string, IReadOnlyList<double>> metricsPerEpoch, IReadOnlyList<int>? epochs, string title)
+    /// <summary>The epochs of each recorded series: a <c>val_</c> series of a Fit that validated every n-th epoch has fewer.</summary>
+    internal static Dictionary<string, IReadOnlyList<int>> Epochs(History history)
+    {
+        var epochs = new Dictionary<string, IReadOnlyList<int>>(history.Keys.Count, StringComparer.Ordinal);
+        foreach (string key in history.Keys)
+        {
+            epochs.Add(key, history.EpochsOf(key));
+        }
+
+        return epochs;
+    }
+
+    private static void Write(string path, IReadOnlyDictionary<string, IReadOnlyList<double>> metricsPerEpoch, IReadOnlyDictionary<string, IReadOnlyList<int>>? epochs, string title)
     {
         List<Plot> panels = CreatePanels(metricsPerEpoch, epochs);
         int columns = Math.Min(panels.Count, MaxColumns);
@@ -153,24 +168,26 @@ public static class TrainingCurves
         }
     }
 
-    private static Plot CreatePanel(string name, IReadOnlyDictionary<string, IReadOnlyList<double>> metrics, IReadOnlyList<int>? epochs)
+    private static Plot CreatePanel(string name, IReadOnlyDictionary<string, IReadOnlyList<double>> metrics, IReadOnlyDictionary<string, IReadOnlyList<int>>? epochs)
     {
         string label = name.Replace('_', ' ');
         Plot plot = Figure.CreatePanel(char.ToUpperInvariant(label[0]) + label[1..], "epoch", label);
         LineSeries.UseIntegerXTicks(plot);
 
-        var drawn = new List<IReadOnlyList<double>>(2);
+        var drawn = new List<(IReadOnlyList<double> Values, IReadOnlyList<int>? Epochs)>(2);
         int points = 0;
         if (metrics.TryGetValue(name, out IReadOnlyList<double>? training))
         {
-            points += LineSeries.Add(plot, training, epochs, "training", styleIndex: 0);
-            drawn.Add(training);
+            IReadOnlyList<int>? at = epochs?.GetValueOrDefault(name);
+            points += LineSeries.Add(plot, training, at, "training", styleIndex: 0);
+            drawn.Add((training, at));
         }
 
         if (metrics.TryGetValue(ValidationPrefix + name, out IReadOnlyList<double>? validation))
         {
-            points += LineSeries.Add(plot, validation, epochs, "validation", styleIndex: 1);
-            drawn.Add(validation);
+            IReadOnlyList<int>? at = epochs?.GetValueOrDefault(ValidationPrefix + name);
+            points += LineSeries.Add(plot, validation, at, "validation", styleIndex: 1);
+            drawn.Add((validation, at));
         }
 
         if (points == 0)
@@ -179,8 +196,8 @@ public static class TrainingCurves
         }
         else
         {
-            LineSeries.FitFlatY(plot, drawn);
-            LineSeries.FitEpochsX(plot, drawn, epochs);
+            LineSeries.FitFlatY(plot, drawn.Select(series => series.Values));
+            LineSeries.FitEpochsX(plot, drawn);
             LegendPlacement.Place(plot, PanelWidth, PanelHeight);
         }
 

@@ -150,7 +150,7 @@ public sealed class TrainingCurvesTests : IDisposable
         History history = ResumedHistory();
         Assert.Equal([3, 4], history.Epochs);
 
-        List<Plot> panels = TrainingCurves.CreatePanels(TrainingCurves.Metrics(history), history.Epochs);
+        List<Plot> panels = TrainingCurves.CreatePanels(TrainingCurves.Metrics(history), TrainingCurves.Epochs(history));
 
         Assert.Equal(2, panels.Count);
         foreach (Plot panel in panels)
@@ -162,6 +162,23 @@ public sealed class TrainingCurvesTests : IDisposable
                 Assert.Equal([4.0, 5.0], line.Data.GetScatterPoints().Select(p => p.X));
             }
         }
+    }
+
+    [Fact]
+    public void CreatePanels_ValidatedEveryOtherEpoch_DrawsValidationAtItsEpochs()
+    {
+        Tensor x = Tensor.FromArray([0, 0, 0, 1, 1, 0, 1, 1], 4, 2);
+        Tensor y = Tensor.FromArray([1, 0, 0, 1, 0, 1, 1, 0], 4, 2);
+        var model = new Sequential([new InputLayer(2), new Dense(2, ActivationFunction.Softmax)], seed: 1);
+        model.Compile(new Adam(0.01f), new CategoricalCrossEntropy());
+        History history = model.Fit(x, y, epochs: 5, validationData: (x, y), verbose: 0, validationFreq: 2);
+
+        Plot loss = TrainingCurves.CreatePanels(TrainingCurves.Metrics(history), TrainingCurves.Epochs(history))[0];
+
+        ScottPlot.Plottables.Scatter[] lines = [.. loss.GetPlottables<ScottPlot.Plottables.Scatter>()];
+        Assert.Equal([1.0, 2.0, 3.0, 4.0, 5.0], lines[0].Data.GetScatterPoints().Select(p => p.X));
+        Assert.Equal([2.0, 4.0], lines[1].Data.GetScatterPoints().Select(p => p.X));
+        Assert.Equal((0.5, 5.5), (loss.Axes.GetLimits().Left, loss.Axes.GetLimits().Right));
     }
 
     [Fact]

@@ -32,6 +32,7 @@ public abstract partial class Model
     /// <param name="classWeight">Weights by class for a model with one output, applied to the training batches.</param>
     /// <param name="prefetch">Batches prepared ahead on a background worker (a bounded queue); 0 asks the source for each batch on
     /// the calling thread, between steps.</param>
+    /// <param name="validationFreq">Validate after every n-th epoch only, as for <c>Fit</c> on tensors (Keras' <c>validation_freq</c>).</param>
     /// <param name="cancellationToken">Checked before every batch and while waiting for one, and given to asynchronous streams; on
     /// cancellation the model keeps the weights of the last completed step and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <returns>Per-epoch logs, as <c>Fit</c> on tensors.</returns>
@@ -56,10 +57,11 @@ public abstract partial class Model
         int initialEpoch = 0,
         ClassWeights? classWeight = null,
         int prefetch = 2,
+        int validationFreq = 1,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        ValidateFitArguments(epochs, initialEpoch, verbose);
+        ValidateFitArguments(epochs, initialEpoch, verbose, validationFreq);
         ValidateSteps(data, stepsPerEpoch, nameof(stepsPerEpoch));
         if (validationData is not null)
         {
@@ -83,7 +85,7 @@ public abstract partial class Model
                 (_batchLossSum, _batchLossCount) = (0, 0);
                 try
                 {
-                    return trainer.Fit(train, validation, initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ShuffleSeed(seed, initialEpoch), cancellationToken);
+                    return trainer.Fit(train, validation, initialEpoch, epochs, validationFreq, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ShuffleSeed(seed, initialEpoch), cancellationToken);
                 }
                 finally
                 {
@@ -109,14 +111,14 @@ public abstract partial class Model
 
     /// <summary>Trains on a stream of batches, enumerated once per epoch (or continued, with <paramref name="stepsPerEpoch"/>);
     /// the same as <c>Fit(DataSource.FromBatches(data), ...)</c>.</summary>
-    /// <inheritdoc cref="Fit(DataSource, int, DataSource?, bool, int?, int?, IEnumerable{Callback}?, int, long?, TextWriter?, int, ClassWeights?, int, CancellationToken)"/>
-    public History Fit(IEnumerable<DataBatch> data, int epochs = 1, DataSource? validationData = null, int? stepsPerEpoch = null, int? validationSteps = null, IEnumerable<Callback>? callbacks = null, int verbose = 1, TextWriter? output = null, int initialEpoch = 0, ClassWeights? classWeight = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
-        Fit(DataSource.FromBatches(data), epochs, validationData, shuffle: false, stepsPerEpoch, validationSteps, callbacks, verbose, seed: null, output, initialEpoch, classWeight, prefetch, cancellationToken);
+    /// <inheritdoc cref="Fit(DataSource, int, DataSource?, bool, int?, int?, IEnumerable{Callback}?, int, long?, TextWriter?, int, ClassWeights?, int, int, CancellationToken)"/>
+    public History Fit(IEnumerable<DataBatch> data, int epochs = 1, DataSource? validationData = null, int? stepsPerEpoch = null, int? validationSteps = null, IEnumerable<Callback>? callbacks = null, int verbose = 1, TextWriter? output = null, int initialEpoch = 0, ClassWeights? classWeight = null, int prefetch = 2, int validationFreq = 1, CancellationToken cancellationToken = default) =>
+        Fit(DataSource.FromBatches(data), epochs, validationData, shuffle: false, stepsPerEpoch, validationSteps, callbacks, verbose, seed: null, output, initialEpoch, classWeight, prefetch, validationFreq, cancellationToken);
 
     /// <summary>Trains on an asynchronous stream of batches, read on the prefetch worker; the same as <c>Fit(DataSource.FromBatches(data), ...)</c>.</summary>
-    /// <inheritdoc cref="Fit(DataSource, int, DataSource?, bool, int?, int?, IEnumerable{Callback}?, int, long?, TextWriter?, int, ClassWeights?, int, CancellationToken)"/>
-    public History Fit(IAsyncEnumerable<DataBatch> data, int epochs = 1, DataSource? validationData = null, int? stepsPerEpoch = null, int? validationSteps = null, IEnumerable<Callback>? callbacks = null, int verbose = 1, TextWriter? output = null, int initialEpoch = 0, ClassWeights? classWeight = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
-        Fit(DataSource.FromBatches(data), epochs, validationData, shuffle: false, stepsPerEpoch, validationSteps, callbacks, verbose, seed: null, output, initialEpoch, classWeight, prefetch, cancellationToken);
+    /// <inheritdoc cref="Fit(DataSource, int, DataSource?, bool, int?, int?, IEnumerable{Callback}?, int, long?, TextWriter?, int, ClassWeights?, int, int, CancellationToken)"/>
+    public History Fit(IAsyncEnumerable<DataBatch> data, int epochs = 1, DataSource? validationData = null, int? stepsPerEpoch = null, int? validationSteps = null, IEnumerable<Callback>? callbacks = null, int verbose = 1, TextWriter? output = null, int initialEpoch = 0, ClassWeights? classWeight = null, int prefetch = 2, int validationFreq = 1, CancellationToken cancellationToken = default) =>
+        Fit(DataSource.FromBatches(data), epochs, validationData, shuffle: false, stepsPerEpoch, validationSteps, callbacks, verbose, seed: null, output, initialEpoch, classWeight, prefetch, validationFreq, cancellationToken);
 
     /// <summary>The loss (plus weight penalties), the per-output losses and the metrics over the batches of a data source, in inference mode (Keras' <c>evaluate</c>).</summary>
     /// <param name="data">The batches (inputs, targets, optional sample weights), in the source's order.</param>

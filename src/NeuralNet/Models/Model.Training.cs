@@ -42,6 +42,10 @@ public abstract partial class Model
     /// output's loss becomes sum(weight × per-sample loss) / batch size. With <paramref name="validationSplit"/> the held-out
     /// samples keep their weights, so <c>val_loss</c> is weighted too. Only the <c>weightedMetrics</c> of <c>Compile</c> receive
     /// the weights (Keras' <c>metrics</c> are not weighted).</param>
+    /// <param name="validationFreq">Validate after every n-th epoch only (Keras' <c>validation_freq</c>): epochs n - 1, 2n - 1, ...
+    /// (0-based), so 2 validates after the 2nd, 4th, ... epoch. The other epochs' logs and <see cref="History"/> hold no
+    /// <c>val_</c> quantities (<see cref="History.EpochsOf"/> says which epochs do), and callbacks monitoring one skip those
+    /// epochs, as Keras' do. At least 1.</param>
     /// <param name="cancellationToken">Checked before every batch; on cancellation the model keeps the weights of the last
     /// completed step and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <returns>Per-epoch <c>loss</c> (mean over the epoch's samples, plus weight penalties), per-output losses when there are
@@ -67,9 +71,10 @@ public abstract partial class Model
         int initialEpoch = 0,
         ClassWeights? classWeight = null,
         Tensor? sampleWeight = null,
+        int validationFreq = 1,
         CancellationToken cancellationToken = default)
     {
-        ValidateFitArguments(epochs, initialEpoch, verbose);
+        ValidateFitArguments(epochs, initialEpoch, verbose, validationFreq);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (!(validationSplit >= 0 && validationSplit < 1))
         {
@@ -119,7 +124,7 @@ public abstract partial class Model
             BatchLoader? validationLoader = validation is null ? null : new BatchLoader(validation, batchSize, shuffle: false, seed: 0);
 
             (_batchLossSum, _batchLossCount) = (0, 0);
-            return trainer.Fit(new LoaderBatches(loader), validationLoader is null ? null : new LoaderBatches(validationLoader), initialEpoch, epochs, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ShuffleSeed(seed, initialEpoch), cancellationToken);
+            return trainer.Fit(new LoaderBatches(loader), validationLoader is null ? null : new LoaderBatches(validationLoader), initialEpoch, epochs, validationFreq, callbacks?.ToList() ?? [], verbose, output ?? Console.Out, ShuffleSeed(seed, initialEpoch), cancellationToken);
         }
     }
 
@@ -519,13 +524,18 @@ public abstract partial class Model
         }
     }
 
-    private void ValidateFitArguments(int epochs, int initialEpoch, int verbose)
+    private void ValidateFitArguments(int epochs, int initialEpoch, int verbose, int validationFreq)
     {
         RequireCompiled(nameof(Fit));
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         if (initialEpoch < 0 || initialEpoch > epochs)
         {
             throw new ArgumentOutOfRangeException(nameof(initialEpoch), initialEpoch, string.Create(CultureInfo.InvariantCulture, $"initialEpoch must be in [0, epochs]; epochs={epochs}. Received: initialEpoch={initialEpoch}."));
+        }
+
+        if (validationFreq < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(validationFreq), validationFreq, string.Create(CultureInfo.InvariantCulture, $"validationFreq must be at least 1 (validate after every n-th epoch). Received: validationFreq={validationFreq}."));
         }
 
         ValidateVerbose(verbose);

@@ -74,4 +74,10 @@ public abstract class Callback
     internal virtual void CheckEpochLogKeys(IReadOnlySet<string> keys)
     {
     }
+
+    /// <summary>
+    /// The epoch-log keys that this <c>Fit</c> writes after some epochs only (the <c>val_</c> quantities with a
+    /// <c>validationFreq</c> above 1); set by the trainer before <see cref="CheckEpochLogKeys"/>.
+    /// </summary>
+    internal IReadOnlySet<string> IntermittentLogKeys { get; set; } = new HashSet<string>();
 }

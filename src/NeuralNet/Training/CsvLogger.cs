@@ -56,8 +56,9 @@ public sealed class CsvLogger : Callback
         bool writeHeader = false;
         if (_keys is null)
         {
-            // Keras' CSVLogger: sorted(logs.keys()), by code point.
-            _keys = [.. logs.Keys.Order(StringComparer.Ordinal)];
+            // Keras' CSVLogger: sorted(logs.keys()), by code point. With validationFreq the first epoch may not be validated;
+            // its val_ columns are kept (NA until validated) rather than dropped for the whole run as Keras' would be.
+            _keys = [.. logs.Keys.Union(IntermittentLogKeys).Order(StringComparer.Ordinal)];
             writeHeader = !File.Exists(Path) || new FileInfo(Path).Length == 0;
         }
 

@@ -95,7 +95,12 @@ public sealed class EarlyStopping : MonitorCallback
             return;
         }
 
-        double current = ReadMonitor(logs);
+        // Keras returns before counting an epoch without the monitored value (one not validated).
+        if (!TryReadMonitor(logs, out double current))
+        {
+            return;
+        }
+
         if (RestoreBestWeights && !_haveBestWeights)
         {
             // As Keras: with no best weights yet (a NaN first value, say), this epoch's are the best so far.

@@ -118,10 +118,18 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     {
         ArgumentNullException.ThrowIfNull(logs);
         var model = Model ?? throw new InvalidOperationException("ModelCheckpoint is not attached to a model; pass it to Fit.");
+        // Keras: "Can save best model only with val_loss available, skipping" on an epoch not validated (validationFreq);
+        // checked before the path is formatted, since the path may name the missing value.
+        double current = 0;
+        if (SaveBestOnly && !TryReadMonitor(logs, out current))
+        {
+            Say(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: {Monitor} is not available (validationFreq), skipping."));
+            return;
+        }
+
         string file = FormatPath(epoch, logs);
         if (SaveBestOnly)
         {
-            double current = ReadMonitor(logs);
             bool improved = IsImprovement(current, Best);
 
             // Keras starts from -inf or inf and says so.

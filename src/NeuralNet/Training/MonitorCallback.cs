@@ -66,16 +66,33 @@ public abstract class MonitorCallback : Callback
     /// <param name="logs">The epoch's logs.</param>
     /// <returns>The value.</returns>
     /// <exception cref="InvalidOperationException">The quantity is not in the logs; the message lists the ones that are.</exception>
-    protected double ReadMonitor(IReadOnlyDictionary<string, double> logs)
+    protected double ReadMonitor(IReadOnlyDictionary<string, double> logs) =>
+        TryReadMonitor(logs, out double value) ? value : throw MissingMonitor(logs);
+
+    /// <summary>
+    /// Reads the monitored value from <paramref name="logs"/>, or returns false when this epoch has none because it is a
+    /// <c>val_</c> quantity and <c>Fit</c> validates only every n-th epoch (<c>validationFreq</c>): the callback then skips
+    /// the epoch, as Keras' callbacks do when the monitored value is missing.
+    /// </summary>
+    /// <param name="logs">The epoch's logs.</param>
+    /// <param name="value">The value, when present.</param>
+    /// <returns>Whether the value is in this epoch's logs.</returns>
+    /// <exception cref="InvalidOperationException">The quantity is missing although it should be there; the message lists the ones that are.</exception>
+    protected bool TryReadMonitor(IReadOnlyDictionary<string, double> logs, out double value)
     {
         ArgumentNullException.ThrowIfNull(logs);
-        if (logs.TryGetValue(Monitor, out double value))
+        if (logs.TryGetValue(Monitor, out value))
         {
-            return value;
+            return true;
         }
 
+        return IntermittentLogKeys.Contains(Monitor) ? false : throw MissingMonitor(logs);
+    }
+
+    private InvalidOperationException MissingMonitor(IReadOnlyDictionary<string, double> logs)
+    {
         string available = string.Join(", ", logs.Keys);
-        throw new InvalidOperationException($"{GetType().Name} monitors '{Monitor}', which is not in the logs. Available: {available}. (val_ quantities need validationSplit or validationData.)");
+        return new InvalidOperationException($"{GetType().Name} monitors '{Monitor}', which is not in the logs. Available: {available}. (val_ quantities need validationSplit or validationData.)");
     }
 
     /// <inheritdoc/>

@@ -85,7 +85,13 @@ public sealed class ReduceLROnPlateau : MonitorCallback
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         ArgumentNullException.ThrowIfNull(logs);
-        double current = ReadMonitor(logs);
+
+        // Keras skips an epoch without the monitored value (one not validated), cooldown included.
+        if (!TryReadMonitor(logs, out double current))
+        {
+            return;
+        }
+
         if (_cooldownCounter > 0)
         {
             _cooldownCounter--;

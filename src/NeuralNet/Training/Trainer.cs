@@ -130,7 +130,7 @@ internal sealed class Trainer
     /// whether a callback resumed an earlier run); it is asked once the callbacks are checked and have begun, so that a Fit
     /// that fails before training leaves the model's count of Fit calls, and so the next Fit's shuffles, unchanged.
     /// </summary>
-    public History Fit(EpochBatches loader, EpochBatches? validation, int initialEpoch, int epochs, List<Callback> callbacks, int verbose, TextWriter writer, Func<bool, long> shuffleSeed, CancellationToken cancellationToken)
+    public History Fit(EpochBatches loader, EpochBatches? validation, int initialEpoch, int epochs, int validationFreq, List<Callback> callbacks, int verbose, TextWriter writer, Func<bool, long> shuffleSeed, CancellationToken cancellationToken)
     {
         for (int c = 0; c < callbacks.Count; c++)
         {
@@ -157,13 +157,20 @@ internal sealed class Trainer
 
         // Every key a callback reads is known now: a typo or a val_ key without validation data fails before training.
         var epochKeys = new HashSet<string>(_settings.LogKeys, StringComparer.Ordinal);
+        // With validationFreq above 1 the val_ keys are in some epochs' logs only: callbacks skip the epochs without them.
+        IReadOnlySet<string> intermittentKeys = new HashSet<string>(StringComparer.Ordinal);
         if (validation is not null)
         {
             epochKeys.UnionWith(_settings.LogKeys.Select(key => "val_" + key));
+            if (validationFreq > 1)
+            {
+                intermittentKeys = new HashSet<string>(_settings.LogKeys.Select(key => "val_" + key), StringComparer.Ordinal);
+            }
         }
 
         foreach (Callback callback in callbacks)
         {
+            callback.IntermittentLogKeys = intermittentKeys;
             callback.CheckEpochLogKeys(epochKeys);
             if (callback.LogsLearningRate)
             {
@@ -214,7 +221,8 @@ internal sealed class Trainer
                 epochLogs[key] = batchLogs[key];
             }
 
-            if (validation is not null)
+            // Keras 3's _should_eval: after the epochs whose 1-based number is a multiple of validation_freq.
+            if (validation is not null && (epoch + 1) % validationFreq == 0)
             {
                 Evaluate(validation, epoch, epochLogs, "val_", progress: null, cancellationToken);
             }

@@ -403,7 +403,7 @@ public class OptimizerTests
         Assert.Equal("beta2", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(beta2: -0.1f)).ParamName);
         Assert.Equal("epsilon", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(epsilon: -1f)).ParamName);
         Assert.Equal("momentum", Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(momentum: 1.5f)).ParamName);
-        Assert.Equal("rho", Assert.Throws<ArgumentOutOfRangeException>(() => new RmsProp(rho: 1f)).ParamName);
+        Assert.Equal("rho", Assert.Throws<ArgumentOutOfRangeException>(() => new RmsProp(rho: 1.5f)).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd() { ClipNorm = 0f });
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd() { ClipValue = -1f });
         Assert.Throws<ArgumentException>(() => new Sgd() { ClipNorm = 1f, ClipValue = 1f });

@@ -100,6 +100,26 @@ public class HyperParameterRangeTests
         Assert.Contains(shown, ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Load_BaseOptionsAsKerasChecksThem_ZeroIsNoneAndEmaOptionsAreCheckedOnlyWithEma()
+    {
+        // base_optimizer.py: "if gradient_accumulation_steps:" and "if ema_overwrite_frequency and ..." treat 0 as unset;
+        // ema_momentum and ema_overwrite_frequency are checked only when use_ema is true.
+        Assert.Null(Read("SGD", "\"gradient_accumulation_steps\": 0").GradientAccumulationSteps);
+        Assert.Equal(2, Read("SGD", "\"gradient_accumulation_steps\": 2").GradientAccumulationSteps);
+        Optimizer ema = Read("Adam", "\"use_ema\": true, \"ema_momentum\": 0.9, \"ema_overwrite_frequency\": 0");
+        Assert.Equal((true, 0.9f, (int?)null), (ema.UseEma, ema.EmaMomentum, ema.EmaOverwriteFrequency));
+        Optimizer noEma = Read("Adam", "\"use_ema\": false, \"ema_momentum\": 1.5, \"ema_overwrite_frequency\": -2");
+        Assert.Equal((false, 0.99f, (int?)null), (noEma.UseEma, noEma.EmaMomentum, noEma.EmaOverwriteFrequency));
+        Assert.Equal(0.5f, Read("Adam", "\"use_ema\": false, \"ema_momentum\": 0.5").EmaMomentum);
+
+        // What Keras refuses is refused, naming the setting and the value.
+        Assert.Contains("GradientAccumulationSteps=1", Assert.Throws<InvalidDataException>(() => Read("SGD", "\"gradient_accumulation_steps\": 1")).Message, StringComparison.Ordinal);
+        Assert.Contains("GradientAccumulationSteps=-2", Assert.Throws<InvalidDataException>(() => Read("SGD", "\"gradient_accumulation_steps\": -2")).Message, StringComparison.Ordinal);
+        Assert.Contains("EmaOverwriteFrequency=-2", Assert.Throws<InvalidDataException>(() => Read("Adam", "\"use_ema\": true, \"ema_overwrite_frequency\": -2")).Message, StringComparison.Ordinal);
+        Assert.Contains("EmaMomentum=1.5", Assert.Throws<InvalidDataException>(() => Read("Adam", "\"use_ema\": true, \"ema_momentum\": 1.5")).Message, StringComparison.Ordinal);
+    }
+
     private static Optimizer Read(string className, string settings) =>
         SerializationRegistry.Deserialize<Optimizer>(JsonNode.Parse("{\"class_name\": \"" + className + "\", \"config\": {" + settings + "}}")!, new Config(), "optimizer");
 

@@ -10,12 +10,14 @@ namespace NeuralNet.Optimizers;
 /// </summary>
 public abstract class MomentOptimizer : Optimizer
 {
-    private protected MomentOptimizer(float learningRate, float beta1, float beta2, float epsilon, bool amsGrad = false)
+    // beta2MayBeOne: Adamax's norm u = max(β2·u, |g|) is well defined at β2 = 1 (the largest |g| so far); Adam's
+    // bias-corrected step would be 0 and Nadam's v̂ 0/0.
+    private protected MomentOptimizer(float learningRate, float beta1, float beta2, float epsilon, bool amsGrad = false, bool beta2MayBeOne = false)
         : base(learningRate)
     {
         TracksMaxVelocity = amsGrad;
         Beta1 = ValidateUnitInterval(beta1, nameof(beta1), inclusiveOne: false);
-        Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: false);
+        Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: beta2MayBeOne);
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
         Beta1AsWritten = AsWritten(beta1);
         Beta2AsWritten = AsWritten(beta2);

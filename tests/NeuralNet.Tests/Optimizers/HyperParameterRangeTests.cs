@@ -57,13 +57,31 @@ public class HyperParameterRangeTests
         Check(new Adadelta(0.5f, rho: 1f, epsilon: 1e-6f), (t, i, w, g) => w + (lr * (-(Math.Sqrt(0 + eps) * g) / Math.Sqrt(0 + eps))));
     }
 
+    [Fact]
+    public void Adamax_BetaTwoOne_FollowsKerasFormula()
+    {
+        // adamax.py with beta_2 = 1: u = max(u, |g|), the largest |g| so far (Keras checks nothing).
+        const double lr = 0.01, b1 = 0.9, eps = 1e-7;
+        double[] m = new double[Length], u = new double[Length];
+        Check(new Adamax(0.01f, beta2: 1f), (t, i, w, g) =>
+        {
+            m[i] += (g - m[i]) * (1 - b1);
+            u[i] = Math.Max(u[i], Math.Abs(g));
+            return w - (lr * m[i] / ((1 - Math.Pow(b1, t)) * (u[i] + eps)));
+        });
+        Assert.Equal("beta2", Assert.Throws<ArgumentOutOfRangeException>(() => new Adamax(beta2: 1.01f)).ParamName);
+        Assert.Equal("beta2", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(beta2: 1f)).ParamName);
+        Assert.Equal("beta2", Assert.Throws<ArgumentOutOfRangeException>(() => new Nadam(beta2: 1f)).ParamName);
+    }
+
     [Theory]
     [InlineData("RMSprop", "\"rho\": 1.0, \"momentum\": 2.0, \"centered\": true")]
+    [InlineData("Adamax", "\"beta_2\": 1.0")]
     [InlineData("Adadelta", "\"rho\": 1.0")]
     public void Load_ValuesKerasAccepts_LoadAndRoundTrip(string className, string settings)
     {
         Optimizer optimizer = Read(className, settings);
-        Assert.Equal(1f, optimizer switch { RmsProp r => r.Rho, Adadelta a => a.Rho, _ => float.NaN });
+        Assert.Equal(1f, optimizer switch { RmsProp r => r.Rho, Adadelta a => a.Rho, Adamax x => x.Beta2, _ => float.NaN });
         Optimizer again = SerializationRegistry.Deserialize<Optimizer>(SerializationRegistry.Serialize(optimizer), new Config(), "optimizer");
         Assert.Equal(optimizer.GetConfig().ToJson(), again.GetConfig().ToJson());
     }

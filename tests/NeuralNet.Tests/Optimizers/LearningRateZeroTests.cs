@@ -113,6 +113,29 @@ public class LearningRateZeroTests
         Assert.Equal(0.1f, model.Optimizer!.LearningRate);
     }
 
+    [Theory]
+    [InlineData(0.0, 0f)]
+    [InlineData(0.001, 0.001f)]
+    public void ReduceLROnPlateau_FactorZero_DropsTheRateToTheFloorOnce(double floor, float expected)
+    {
+        // reduce_lr_on_plateau.py refuses only factor >= 1: factor 0 gives max(lr * 0, min_lr) = min_lr, and since the
+        // rate is then not above min_lr, nothing changes after that. The rate 0 it can give is a valid rate now.
+        var model = new Sequential([new InputLayer(1), new Dense(1)]);
+        model.Compile(new Sgd(0.1f), new MeanSquaredError());
+        var callback = new ReduceLROnPlateau(monitor: "loss", factor: 0, patience: 1, minLearningRate: floor) { Model = model };
+        callback.OnTrainBegin(new Dictionary<string, double>());
+        var rates = new List<float>();
+        for (int epoch = 0; epoch < 4; epoch++)
+        {
+            callback.OnEpochEnd(epoch, new Dictionary<string, double> { ["loss"] = 1.0 });
+            rates.Add(model.Optimizer!.LearningRate);
+        }
+
+        Assert.Equal([0.1f, expected, expected, expected], rates);
+        Assert.Contains("< 0", Assert.Throws<ArgumentOutOfRangeException>(() => new ReduceLROnPlateau(factor: -0.5)).Message, StringComparison.Ordinal);
+        Assert.Equal("factor", Assert.Throws<ArgumentOutOfRangeException>(() => new ReduceLROnPlateau(factor: double.NaN)).ParamName);
+    }
+
     private static Optimizer Create(string name, float lr) => name switch
     {
         "sgd" => new Sgd(lr, 0.9f),

@@ -4,13 +4,12 @@ namespace NeuralNet.Optimizers;
 
 /// <summary>
 /// Keras' <c>AdamW</c>: <see cref="Adam"/> with decoupled weight decay (Loshchilov and Hutter), 0.004 unless given: before
-/// each update w ← w − w·weightDecay·learningRate, then Adam's update (with <c>amsGrad</c>, AMSGrad's). See <see cref="Optimizer.WeightDecay"/>, which
-/// cannot be set to null here (Keras raises for <c>weight_decay=None</c>).
+/// each update w ← w − w·weightDecay·learningRate, then Adam's update (with <c>amsGrad</c>, AMSGrad's). See
+/// <see cref="Optimizer.WeightDecay"/>, which cannot be set to null here (Keras raises for <c>weight_decay=None</c>).
 /// </summary>
 /// <example><c>var adamw = new AdamW(0.001f, weightDecay: 0.01f) { WeightDecayExclusions = ["bias", "gamma", "beta"] };</c></example>
 public sealed class AdamW : MomentOptimizer
 {
-
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="weightDecay">The decoupled weight decay; non-negative.</param>

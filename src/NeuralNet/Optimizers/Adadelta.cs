@@ -22,13 +22,15 @@ public sealed class Adadelta : Optimizer
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">Scales every step; non-negative and finite. Keras default 0.001 (the paper's form is 1.0).</param>
-    /// <param name="rho">The decay of both moving averages, in [0, 1).</param>
+    /// <param name="rho">The decay of both moving averages, in [0, 1]. Keras checks nothing; 1 is well defined (both
+    /// averages stay at 0, so the step is −lr·g, plain SGD); outside [0, 1] an average can turn negative and Keras'
+    /// step is NaN.</param>
     /// <param name="epsilon">Added under both roots; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
     public Adadelta(float learningRate = 0.001f, float rho = 0.95f, float epsilon = 1e-7f)
         : base(learningRate)
     {
-        Rho = ValidateUnitInterval(rho, nameof(rho), inclusiveOne: false);
+        Rho = ValidateUnitInterval(rho, nameof(rho), inclusiveOne: true);
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
         _oneMinusRho = (float)(1.0 - AsWritten(rho));
     }

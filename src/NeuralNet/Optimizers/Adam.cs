@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Optimizers;
 
@@ -11,28 +12,36 @@ namespace NeuralNet.Optimizers;
 /// <remarks>
 /// At step <c>t</c> (1-based): <c>alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)</c>;
 /// <c>m += (g - m) * (1 - beta1)</c>; <c>v += (g^2 - v) * (1 - beta2)</c>; <c>w -= alpha * m / (sqrt(v) + epsilon)</c>.
-/// State: <c>momentum</c> (m) and <c>velocity</c> (v).
+/// State: <c>momentum</c> (m) and <c>velocity</c> (v). With <see cref="AmsGrad"/> (Reddi et al., 2018), also
+/// <c>velocity_hat</c>, the largest v so far: <c>v_hat = max(v_hat, v)</c> after v's update, and the step divides by
+/// <c>sqrt(v_hat) + epsilon</c> instead.
 /// </remarks>
 public sealed class Adam : MomentOptimizer
 {
-    private static readonly string[] s_slots = ["momentum", "velocity"];
-
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; non-negative. Keras default 0.001.</param>
     /// <param name="beta1">The decay of the first-moment estimate, in [0, 1).</param>
     /// <param name="beta2">The decay of the second-moment estimate, in [0, 1).</param>
     /// <param name="epsilon">The stabilizer added to sqrt(v); non-negative.</param>
+    /// <param name="amsGrad">Whether to use the AMSGrad variant (Keras <c>amsgrad</c>): divide by the root of the largest
+    /// velocity so far, kept in an extra slot <c>velocity_hat</c>. Keras default false.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range; the message names it.</exception>
-    public Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
-        : base(learningRate, beta1, beta2, epsilon)
+    public Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, bool amsGrad = false)
+        : base(learningRate, beta1, beta2, epsilon, amsGrad)
     {
     }
 
     /// <inheritdoc/>
     public override string Name => "adam";
 
+    /// <summary>Whether the AMSGrad variant is used (Keras <c>amsgrad</c>): the step divides by the root of the largest velocity so far.</summary>
+    public bool AmsGrad => TracksMaxVelocity;
+
     /// <inheritdoc/>
-    protected override IReadOnlyList<string> SlotNames => s_slots;
+    protected override IReadOnlyList<string> SlotNames => AdamSlotNames;
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig().Set("amsgrad", AmsGrad);
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
@@ -83,6 +92,61 @@ public sealed class Adam : MomentOptimizer
             m = mNew;
             v = vNew;
             return value - ((mNew * alpha) / (MathF.Sqrt(vNew) + epsilon));
+        }
+    }
+
+    /// <summary>
+    /// Adam's AMSGrad rule (Keras <c>amsgrad=True</c>, shared with <see cref="AdamW"/>): m and v as in <see cref="Rule"/>,
+    /// then v̂ = max(v̂, v) and w −= α·m / (√v̂ + ε). Slots: momentum, velocity, velocity_hat. v̂ needs no flush: it is the
+    /// maximum of flushed, non-negative velocities, so it is never subnormal.
+    /// </summary>
+    /// <remarks>
+    /// The maximum is IEEE 754:2019's in all three forms (<see cref="Vector.Max{T}(Vector{T}, Vector{T})"/>,
+    /// <see cref="Vector512.Max{T}(Vector512{T}, Vector512{T})"/>, <see cref="MathF.Max(float, float)"/>): a NaN velocity
+    /// makes v̂ NaN, as NumPy's, PyTorch's and JAX's maximum do, so a NaN gradient is not forgotten on the next step.
+    /// </remarks>
+    internal readonly struct AmsGradRule(float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon) : IWideElementwiseUpdate
+    {
+        private readonly Vector<float> _alpha = new(alpha), _oneMinusBeta1 = new(oneMinusBeta1), _oneMinusBeta2 = new(oneMinusBeta2), _epsilon = new(epsilon);
+        private readonly Vector512<float> _alpha512 = Vector512.Create(alpha), _oneMinusBeta1512 = Vector512.Create(oneMinusBeta1),
+            _oneMinusBeta2512 = Vector512.Create(oneMinusBeta2), _epsilon512 = Vector512.Create(epsilon);
+
+        public static int SlotCount => 3;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Apply(Vector<float> value, Vector<float> input, ref Vector<float> m, ref Vector<float> v, ref Vector<float> vHat)
+        {
+            Vector<float> mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * _oneMinusBeta1));
+            Vector<float> vNew = ElementwiseUpdate.FlushToZero(v + (((input * input) - v) * _oneMinusBeta2));
+            Vector<float> vHatNew = Vector.Max(vHat, vNew);
+            m = mNew;
+            v = vNew;
+            vHat = vHatNew;
+            return value - ((mNew * _alpha) / (Vector.SquareRoot(vHatNew) + _epsilon));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<float> Apply(Vector512<float> value, Vector512<float> input, ref Vector512<float> m, ref Vector512<float> v, ref Vector512<float> vHat)
+        {
+            Vector512<float> mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * _oneMinusBeta1512));
+            Vector512<float> vNew = ElementwiseUpdate.FlushToZero(v + (((input * input) - v) * _oneMinusBeta2512));
+            Vector512<float> vHatNew = Vector512.Max(vHat, vNew);
+            m = mNew;
+            v = vNew;
+            vHat = vHatNew;
+            return value - ((mNew * _alpha512) / (Vector512.Sqrt(vHatNew) + _epsilon512));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float value, float input, ref float m, ref float v, ref float vHat)
+        {
+            float mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * oneMinusBeta1));
+            float vNew = ElementwiseUpdate.FlushToZero(v + (((input * input) - v) * oneMinusBeta2));
+            float vHatNew = MathF.Max(vHat, vNew);
+            m = mNew;
+            v = vNew;
+            vHat = vHatNew;
+            return value - ((mNew * alpha) / (MathF.Sqrt(vHatNew) + epsilon));
         }
     }
 }

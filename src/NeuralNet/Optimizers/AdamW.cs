@@ -1,24 +1,26 @@
+using NeuralNet.Serialization;
+
 namespace NeuralNet.Optimizers;
 
 /// <summary>
 /// Keras' <c>AdamW</c>: <see cref="Adam"/> with decoupled weight decay (Loshchilov and Hutter), 0.004 unless given: before
-/// each update w ← w − w·weightDecay·learningRate, then Adam's update. See <see cref="Optimizer.WeightDecay"/>, which
-/// cannot be set to null here (Keras raises for <c>weight_decay=None</c>).
+/// each update w ← w − w·weightDecay·learningRate, then Adam's update (with <c>amsGrad</c>, AMSGrad's). See
+/// <see cref="Optimizer.WeightDecay"/>, which cannot be set to null here (Keras raises for <c>weight_decay=None</c>).
 /// </summary>
 /// <example><c>var adamw = new AdamW(0.001f, weightDecay: 0.01f) { WeightDecayExclusions = ["bias", "gamma", "beta"] };</c></example>
 public sealed class AdamW : MomentOptimizer
 {
-    private static readonly string[] s_slots = ["momentum", "velocity"];
-
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="weightDecay">The decoupled weight decay; non-negative.</param>
     /// <param name="beta1">The decay of the first moment, in [0, 1).</param>
     /// <param name="beta2">The decay of the second moment, in [0, 1).</param>
     /// <param name="epsilon">Added to the root of the second moment; non-negative.</param>
+    /// <param name="amsGrad">Whether to use the AMSGrad variant (Keras <c>amsgrad</c>), as <see cref="Adam.AmsGrad"/>: an
+    /// extra slot <c>velocity_hat</c>. Keras default false.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
-    public AdamW(float learningRate = 0.001f, float weightDecay = 0.004f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
-        : base(learningRate, beta1, beta2, epsilon)
+    public AdamW(float learningRate = 0.001f, float weightDecay = 0.004f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, bool amsGrad = false)
+        : base(learningRate, beta1, beta2, epsilon, amsGrad)
     {
         SetDefaultWeightDecay(weightDecay);
     }
@@ -29,8 +31,14 @@ public sealed class AdamW : MomentOptimizer
     /// <inheritdoc/>
     private protected override bool RequiresWeightDecay => true;
 
+    /// <summary>Whether the AMSGrad variant is used (Keras <c>amsgrad</c>): the step divides by the root of the largest velocity so far.</summary>
+    public bool AmsGrad => TracksMaxVelocity;
+
     /// <inheritdoc/>
-    protected override IReadOnlyList<string> SlotNames => s_slots;
+    protected override IReadOnlyList<string> SlotNames => AdamSlotNames;
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig().Set("amsgrad", AmsGrad);
 
     /// <inheritdoc/>
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>

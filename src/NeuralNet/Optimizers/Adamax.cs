@@ -14,11 +14,12 @@ public sealed class Adamax : MomentOptimizer
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; non-negative and finite.</param>
     /// <param name="beta1">The decay of the first moment, in [0, 1).</param>
-    /// <param name="beta2">The decay of the infinity norm, in [0, 1).</param>
+    /// <param name="beta2">The decay of the infinity norm, in [0, 1]; 1 (accepted by Keras, which checks nothing) keeps
+    /// the largest |g| so far.</param>
     /// <param name="epsilon">Added to the norm; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
     public Adamax(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
-        : base(learningRate, beta1, beta2, epsilon)
+        : base(learningRate, beta1, beta2, epsilon, beta2MayBeOne: true)
     {
     }
 

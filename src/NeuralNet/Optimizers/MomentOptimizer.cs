@@ -10,11 +10,14 @@ namespace NeuralNet.Optimizers;
 /// </summary>
 public abstract class MomentOptimizer : Optimizer
 {
-    private protected MomentOptimizer(float learningRate, float beta1, float beta2, float epsilon)
+    // beta2MayBeOne: Adamax's norm u = max(β2·u, |g|) is well defined at β2 = 1 (the largest |g| so far); Adam's
+    // bias-corrected step would be 0 and Nadam's v̂ 0/0.
+    private protected MomentOptimizer(float learningRate, float beta1, float beta2, float epsilon, bool amsGrad = false, bool beta2MayBeOne = false)
         : base(learningRate)
     {
+        TracksMaxVelocity = amsGrad;
         Beta1 = ValidateUnitInterval(beta1, nameof(beta1), inclusiveOne: false);
-        Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: false);
+        Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: beta2MayBeOne);
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
         Beta1AsWritten = AsWritten(beta1);
         Beta2AsWritten = AsWritten(beta2);
@@ -43,6 +46,15 @@ public abstract class MomentOptimizer : Optimizer
     /// <summary>1 − β2, computed in float64.</summary>
     private protected float OneMinusBeta2 { get; }
 
+    /// <summary>Whether Adam's update divides by the running maximum of the velocity (AMSGrad; Adam and AdamW only).</summary>
+    private protected bool TracksMaxVelocity { get; }
+
+    /// <summary>Adam's and AdamW's slots under Keras' names: <c>momentum</c>, <c>velocity</c>, and <c>velocity_hat</c> with AMSGrad.</summary>
+    private protected IReadOnlyList<string> AdamSlotNames => TracksMaxVelocity ? s_amsGradSlots : s_adamSlots;
+
+    private static readonly string[] s_adamSlots = ["momentum", "velocity"];
+    private static readonly string[] s_amsGradSlots = ["momentum", "velocity", "velocity_hat"];
+
     /// <inheritdoc/>
     private protected override bool UpdatesElementwise => true;
 
@@ -52,14 +64,36 @@ public abstract class MomentOptimizer : Optimizer
     /// <summary>Adam's rule for the current step, made by <see cref="BeginAdamUpdates"/>.</summary>
     private Adam.Rule _adamRule;
 
+    /// <summary>Adam's AMSGrad rule for the current step, made by <see cref="BeginAdamUpdates"/> when <see cref="TracksMaxVelocity"/>.</summary>
+    private Adam.AmsGradRule _amsGradRule;
+
     /// <summary>Adam's bias-corrected step α = lr·√(1 − β2^t) / (1 − β1^t) for step <paramref name="step"/>, in float64, once per step (Adam and AdamW).</summary>
     private protected void BeginAdamUpdates(long step, float learningRate)
     {
         float alpha = (float)(learningRate * Math.Sqrt(1.0 - Math.Pow(Beta2AsWritten, step)) / (1.0 - Math.Pow(Beta1AsWritten, step)));
-        _adamRule = new Adam.Rule(alpha, OneMinusBeta1, OneMinusBeta2, Epsilon);
+        if (TracksMaxVelocity)
+        {
+            _amsGradRule = new Adam.AmsGradRule(alpha, OneMinusBeta1, OneMinusBeta2, Epsilon);
+        }
+        else
+        {
+            _adamRule = new Adam.Rule(alpha, OneMinusBeta1, OneMinusBeta2, Epsilon);
+        }
     }
 
-    /// <summary>Adam's update of one parameter (slots: momentum, velocity), for Adam and AdamW, with the rule of <see cref="BeginAdamUpdates"/>.</summary>
-    private protected void AdamUpdate(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots) =>
-        ElementwiseUpdate.RunWide(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), default, _adamRule);
+    /// <summary>
+    /// Adam's update of one parameter (slots: momentum, velocity, and velocity_hat with AMSGrad), for Adam and AdamW, with
+    /// the rule of <see cref="BeginAdamUpdates"/>.
+    /// </summary>
+    private protected void AdamUpdate(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots)
+    {
+        if (TracksMaxVelocity)
+        {
+            ElementwiseUpdate.RunWide(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), slots[2].AsSpan(), _amsGradRule);
+        }
+        else
+        {
+            ElementwiseUpdate.RunWide(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), default, _adamRule);
+        }
+    }
 }

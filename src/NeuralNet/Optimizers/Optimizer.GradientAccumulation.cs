@@ -30,7 +30,9 @@ public abstract partial class Optimizer
     {
         try
         {
-            _gradientAccumulationSteps = ValidateAccumulationSteps(config.Contains("gradient_accumulation_steps") ? config.GetInt32("gradient_accumulation_steps") : null);
+            // Keras tests the setting for truth ("if gradient_accumulation_steps:"), so 0 is "none" there, as null is.
+            int? steps = config.Contains("gradient_accumulation_steps") ? config.GetInt32("gradient_accumulation_steps") : null;
+            _gradientAccumulationSteps = ValidateAccumulationSteps(steps == 0 ? null : steps);
         }
         catch (ArgumentException ex)
         {

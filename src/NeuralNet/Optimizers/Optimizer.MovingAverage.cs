@@ -68,14 +68,26 @@ public abstract partial class Optimizer
         }
     }
 
-    // Keras writes use_ema, ema_momentum and ema_overwrite_frequency always; a null frequency is "none".
+    // Keras writes use_ema, ema_momentum and ema_overwrite_frequency always; a null frequency is "none", and so is 0 (Keras
+    // tests the frequency for truth: "if self.ema_overwrite_frequency"). As base_optimizer.py, the momentum and the
+    // frequency are checked only with use_ema: without it they do nothing, and a value Keras would take but this
+    // property refuses (a momentum of 1.5) is dropped rather than failing the load.
     private void ReadMovingAverage(Serialization.Config config)
     {
         try
         {
             _useEma = config.Contains("use_ema") && config.GetBoolean("use_ema");
-            _emaMomentum = config.Contains("ema_momentum") ? ValidateUnitInterval(config.GetSingle("ema_momentum"), nameof(EmaMomentum), inclusiveOne: true) : DefaultEmaMomentum;
-            EmaOverwriteFrequencyInit(config.Contains("ema_overwrite_frequency") ? config.GetInt32("ema_overwrite_frequency") : null);
+            float? momentum = config.Contains("ema_momentum") ? config.GetSingle("ema_momentum") : null;
+            int? frequency = config.Contains("ema_overwrite_frequency") ? config.GetInt32("ema_overwrite_frequency") : null;
+            frequency = frequency == 0 ? null : frequency;
+            if (!_useEma)
+            {
+                momentum = momentum is >= 0f and <= 1f ? momentum : null;
+                frequency = frequency is >= 1 ? frequency : null;
+            }
+
+            _emaMomentum = momentum is float value ? ValidateUnitInterval(value, nameof(EmaMomentum), inclusiveOne: true) : DefaultEmaMomentum;
+            EmaOverwriteFrequencyInit(frequency);
         }
         catch (ArgumentException ex)
         {

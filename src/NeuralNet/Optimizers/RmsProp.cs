@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -24,17 +25,24 @@ public sealed class RmsProp : Optimizer
 
     /// <summary>Creates the optimizer with Keras' defaults.</summary>
     /// <param name="learningRate">The step size; non-negative. Keras default 0.001.</param>
-    /// <param name="rho">The decay of the squared-gradient average, in [0, 1).</param>
-    /// <param name="momentum">The momentum in [0, 1]; 0 disables it.</param>
-    /// <param name="epsilon">The stabilizer added under the square root; non-negative.</param>
+    /// <param name="rho">The decay of the squared-gradient average, in [0, 1]: Keras checks nothing, and 1 (the average
+    /// stays at 0, so every step is lr·g / √ε) is well defined; outside [0, 1] the average can turn negative and Keras'
+    /// step is NaN.</param>
+    /// <param name="momentum">The momentum, non-negative and finite; 0 disables it. Keras checks nothing and above 1 the
+    /// step grows without bound, as Keras' does; a negative momentum, which Keras silently ignores
+    /// (<c>if self.momentum &gt; 0</c>), is refused.</param>
+    /// <param name="epsilon">The stabilizer added under the square root; non-negative and finite.</param>
     /// <param name="centered">Whether to normalize by the estimated variance of the gradient.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range; the message names it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range (NaN and infinities included);
+    /// the message names it and the value.</exception>
     public RmsProp(float learningRate = 0.001f, float rho = 0.9f, float momentum = 0f, float epsilon = 1e-7f, bool centered = false)
         : base(learningRate)
     {
-        Rho = ValidateUnitInterval(rho, nameof(rho), inclusiveOne: false);
+        Rho = ValidateUnitInterval(rho, nameof(rho), inclusiveOne: true);
         _oneMinusRho = (float)(1.0 - AsWritten(rho));
-        Momentum = ValidateUnitInterval(momentum, nameof(momentum), inclusiveOne: true);
+        Momentum = !(momentum >= 0f) || float.IsInfinity(momentum)
+            ? throw new ArgumentOutOfRangeException(nameof(momentum), momentum, string.Create(CultureInfo.InvariantCulture, $"momentum must be a non-negative finite number (0 for none; Keras would silently ignore a negative one). Received: momentum={momentum}."))
+            : momentum;
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
         Centered = centered;
         var slots = new List<string> { "velocity" };

@@ -217,13 +217,13 @@ internal static class BuiltInSerializables
         }, "sgd");
         SerializationRegistry.AddBuiltIn("Adam", c =>
         {
-            Config d = Defaults(Default(c, "Adam", "amsgrad", false), new Adam());
-            return (Adam)new Adam(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
+            Config d = Defaults(c, new Adam());
+            return (Adam)new Adam(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon"), d.GetBoolean("amsgrad")).ReadClipping(c).ReadSchedule(c);
         }, "adam");
         SerializationRegistry.AddBuiltIn("AdamW", c =>
         {
-            Config d = Defaults(Default(c, "AdamW", "amsgrad", false), new AdamW());
-            return (AdamW)new AdamW(LearningRate(d), d.GetSingle("weight_decay"), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
+            Config d = Defaults(c, new AdamW());
+            return (AdamW)new AdamW(LearningRate(d), d.GetSingle("weight_decay"), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon"), d.GetBoolean("amsgrad")).ReadClipping(c).ReadSchedule(c);
         }, "adamw");
         SerializationRegistry.AddBuiltIn("Adagrad", c =>
         {

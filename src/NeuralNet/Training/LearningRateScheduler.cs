@@ -14,7 +14,8 @@ public sealed class LearningRateScheduler : Callback
     private readonly TextWriter? _output;
 
     /// <summary>Creates the callback.</summary>
-    /// <param name="schedule">The new rate from the epoch (from 0) and the current rate; positive and finite.</param>
+    /// <param name="schedule">The new rate from the epoch (from 0) and the current rate; non-negative and finite (0 is
+    /// allowed, as in Keras: the weights stay where they are for that epoch).</param>
     /// <param name="verbose">1 to print each change.</param>
     /// <param name="output">Where messages go; the console when null.</param>
     public LearningRateScheduler(Func<int, double, double> schedule, int verbose = 0, TextWriter? output = null)
@@ -30,20 +31,24 @@ public sealed class LearningRateScheduler : Callback
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The model is not compiled, or its optimizer follows a <see cref="Optimizers.Optimizer.Schedule"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The schedule returned a rate that is not positive and finite:
-    /// <c>ParamName</c> is <c>schedule</c>, <c>ActualValue</c> the rate, and the message names the epoch.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The schedule returned a negative, NaN or infinite rate, or one too large
+    /// for float32: <c>ParamName</c> is <c>schedule</c>, <c>ActualValue</c> the rate, and the message names the epoch and
+    /// the value; the optimizer's rate is left as it was.</exception>
     public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         Optimizers.Optimizer optimizer = Model?.Optimizer ?? throw new InvalidOperationException("LearningRateScheduler needs a compiled model.");
         double rate = _schedule(epoch, optimizer.LearningRate);
-        if (!(rate > 0) || double.IsInfinity(rate))
+        // Keras accepts any float, 0 included (a frozen epoch); a negative, NaN or infinite rate would wreck the weights
+        // without an error there. A finite double beyond float32's range would become infinity when set, so it is refused
+        // here, with the value the schedule gave. A positive rate below float32's smallest value becomes 0.
+        if (!(rate >= 0) || !float.IsFinite((float)rate))
         {
             // The schedule given to the constructor is what went wrong, not the logs of this call.
             throw new ArgumentOutOfRangeException("schedule", rate, string.Create(CultureInfo.InvariantCulture,
-                $"LearningRateScheduler: the schedule returned {rate} for epoch {epoch}; a learning rate must be positive and finite."));
+                $"LearningRateScheduler: the schedule returned {rate} for epoch {epoch}; a learning rate must be a non-negative finite number (as float32), 0 included."));
         }
 
-        optimizer.LearningRate = (float)rate;
+        optimizer.LearningRate = rate == 0 ? 0f : (float)rate; // -0.0 is set as 0
         if (Verbose > 0)
         {
             (_output ?? Console.Out).WriteLine(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {optimizer.LearningRate}."));

@@ -20,7 +20,8 @@ public sealed class ReduceLROnPlateau : MonitorCallback
 
     /// <summary>Creates the callback with Keras' defaults.</summary>
     /// <param name="monitor">The logged quantity to watch.</param>
-    /// <param name="factor">The multiplier applied to the learning rate, in (0, 1).</param>
+    /// <param name="factor">The multiplier applied to the learning rate, in [0, 1): 0 (accepted by Keras, which refuses only
+    /// factors >= 1) drops the rate straight to <paramref name="minLearningRate"/>.</param>
     /// <param name="patience">Epochs without improvement before reducing; non-negative.</param>
     /// <param name="mode">Whether the quantity should decrease or increase.</param>
     /// <param name="minDelta">The smallest change that counts as an improvement; non-negative.</param>
@@ -33,9 +34,11 @@ public sealed class ReduceLROnPlateau : MonitorCallback
         double minDelta = 1e-4, int cooldown = 0, double minLearningRate = 0, int verbose = 0, TextWriter? output = null)
         : base(monitor, mode, minDelta)
     {
-        if (!(factor > 0 && factor < 1))
+        // Keras refuses factor >= 1 only; a negative factor would act as 0 there (max(lr * factor, min_lr) = min_lr), so it
+        // is refused as the mistake it most likely is.
+        if (!(factor >= 0 && factor < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(factor), factor, string.Create(CultureInfo.InvariantCulture, $"ReduceLROnPlateau does not support a factor >= 1 or <= 0. Received: factor={factor}."));
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, string.Create(CultureInfo.InvariantCulture, $"ReduceLROnPlateau does not support a factor >= 1 or < 0 (0 drops the rate to minLearningRate). Received: factor={factor}."));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(patience);

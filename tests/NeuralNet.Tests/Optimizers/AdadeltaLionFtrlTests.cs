@@ -184,7 +184,7 @@ public class AdadeltaLionFtrlTests
     [Fact]
     public void Constructors_BadHyperParameters_ThrowNamingThemAndTheValue()
     {
-        AssertRejected(() => new Adadelta(rho: 1f), "rho", "rho=1");
+        AssertRejected(() => new Adadelta(rho: 1.5f), "rho", "rho=1.5");
         AssertRejected(() => new Adadelta(epsilon: -1f), "epsilon", "epsilon=-1");
         AssertRejected(() => new Lion(beta1: 0f), "beta1", "beta1=0");
         AssertRejected(() => new Lion(beta1: 1.5f), "beta1", "beta1=1.5");

@@ -317,9 +317,9 @@ public class OptimizerTests
 
         Func<Optimizer>[] factories =
         [
-            () => new Sgd(0.05f), () => new Sgd(0.05f, 0.9f), () => new Sgd(0.05f, 0.9f, nesterov: true), () => new Adam(0.01f),
+            () => new Sgd(0.05f), () => new Sgd(0.05f, 0.9f), () => new Sgd(0.05f, 0.9f, nesterov: true), () => new Adam(0.01f), () => new Adam(0.01f, amsGrad: true),
             () => new RmsProp(0.01f), () => new RmsProp(0.01f, momentum: 0.5f), () => new RmsProp(0.01f, centered: true),
-            () => new RmsProp(0.01f, momentum: 0.5f, centered: true), () => new AdamW(0.01f), () => new Adagrad(0.01f),
+            () => new RmsProp(0.01f, momentum: 0.5f, centered: true), () => new AdamW(0.01f), () => new AdamW(0.01f, amsGrad: true), () => new Adagrad(0.01f),
             () => new Adamax(0.01f), () => new Nadam(0.01f), () => new Adadelta(1f), () => new Lion(0.01f), () => new Ftrl(0.05f),
             () => new Ftrl(0.05f, -0.25f, 0.1f, 0.01f, 0.01f, 0.01f, 0.1f),
         ];
@@ -337,7 +337,7 @@ public class OptimizerTests
         Optimizer[] optimizers =
         [
             new Sgd(0.01f, 0.9f, true), new Adam(), new RmsProp(momentum: 0.5f, centered: true), new Adam() { ClipNorm = 1f },
-            new Adagrad(), new Adamax(), new Nadam(), new AdamW(), new Adadelta(), new Lion(), new Ftrl(), new Ftrl(learningRatePower: -0.25f),
+            new Adam(amsGrad: true), new Adagrad(), new Adamax(), new Nadam(), new AdamW(amsGrad: true), new Adadelta(), new Lion(), new Ftrl(), new Ftrl(learningRatePower: -0.25f),
         ];
         foreach (Optimizer optimizer in optimizers)
         {
@@ -403,7 +403,7 @@ public class OptimizerTests
         Assert.Equal("beta2", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(beta2: -0.1f)).ParamName);
         Assert.Equal("epsilon", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(epsilon: -1f)).ParamName);
         Assert.Equal("momentum", Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(momentum: 1.5f)).ParamName);
-        Assert.Equal("rho", Assert.Throws<ArgumentOutOfRangeException>(() => new RmsProp(rho: 1f)).ParamName);
+        Assert.Equal("rho", Assert.Throws<ArgumentOutOfRangeException>(() => new RmsProp(rho: 1.5f)).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd() { ClipNorm = 0f });
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd() { ClipValue = -1f });
         Assert.Throws<ArgumentException>(() => new Sgd() { ClipNorm = 1f, ClipValue = 1f });

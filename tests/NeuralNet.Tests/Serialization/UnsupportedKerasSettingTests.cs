@@ -16,15 +16,6 @@ namespace NeuralNet.Tests.Serialization;
 public class UnsupportedKerasSettingTests
 {
     [Theory]
-    [InlineData("Adam", "\"amsgrad\": true")]
-    [InlineData("AdamW", "\"amsgrad\": true")]
-    public void Optimizer_NonDefault_IsRefused(string className, string setting)
-    {
-        var ex = Assert.Throws<InvalidDataException>(() => Read<Optimizer>(className, setting));
-        Assert.Contains($"{className} \"amsgrad\" is true", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
     [InlineData("MeanSquaredError", "\"reduction\": \"sum\"", "\"reduction\" is \"sum\"")]
     [InlineData("CategoricalCrossentropy", "\"reduction\": \"none\"", "\"reduction\" is \"none\"")]
     [InlineData("Huber", "\"reduction\": null", "\"reduction\" is null")]

@@ -195,7 +195,7 @@ public class CallbackTests
     public void ReduceLROnPlateau_BadFactor_Throws()
     {
         Assert.Equal("factor", Assert.Throws<ArgumentOutOfRangeException>(() => new ReduceLROnPlateau(factor: 1.0)).ParamName);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ReduceLROnPlateau(factor: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ReduceLROnPlateau(factor: -0.1));
     }
 
     [Fact]

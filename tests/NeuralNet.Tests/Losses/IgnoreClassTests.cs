@@ -237,6 +237,26 @@ public class IgnoreClassTests
     }
 
     [Fact]
+    public void TrainStep_IgnoreClassAfterWarmUp_AllocatesNothing()
+    {
+        (Tensor x, Tensor y) = Tokens(32, 120);
+        Sequential model = Tagger(new SparseCategoricalCrossEntropy(ignoreClass: -1, reduction: LossReduction.Sum));
+        var loader = new NeuralNet.Datasets.BatchLoader(x, y, 8, shuffle: true, seed: 1);
+        void Epoch()
+        {
+            loader.Reshuffle();
+            for (int b = 0; b < loader.BatchCount; b++)
+            {
+                (Tensor inputs, Tensor targets) = loader.GetBatch(b);
+                model.TrainStep(inputs, targets);
+            }
+        }
+
+        Epoch();
+        AllocationCheck.AssertNone(Epoch);
+    }
+
+    [Fact]
     public void Fit_IgnoreClassWithoutIt_RefusesTheLabel()
     {
         (Tensor x, Tensor y) = Tokens(4, 110);

@@ -94,6 +94,12 @@ public class IgnoreClassTests
             predictions.AsReadOnlySpan().Slice(kept[i] * classes, classes).CopyTo(keptPredictions.AsSpan().Slice(i * classes, classes));
         }
 
+        // Per-sample values: a sample's mean over its steps with ignored steps at 0, so Σ values · steps / kept is the mean.
+        var perSample = new float[batch];
+        loss.ComputePerSample(predictions, targets, perSample);
+        double mean = perSample.Sum(v => (double)v) * steps / kept.Length;
+        Assert.Equal(reduction == LossReduction.Sum ? mean * kept.Length : mean, loss.Compute(predictions, targets), 4);
+
         Tensor keptTargets = Tensor.FromArray([.. kept.Select(r => labels[r])], kept.Length);
         Assert.Equal(new SparseCategoricalCrossEntropy(fromLogits, reduction: reduction).Compute(keptPredictions, keptTargets), loss.Compute(predictions, targets), 5);
     }
@@ -192,6 +198,32 @@ public class IgnoreClassTests
         Assert.Equal(weighted / kept, model.Evaluate(x, y, batchSize: 6, verbose: 0, sampleWeight: sw)["loss"], 5);
         Assert.Equal(weighted, Tagger(new SparseCategoricalCrossEntropy(ignoreClass: -1, reduction: LossReduction.Sum)).Evaluate(x, y, batchSize: 6, verbose: 0, sampleWeight: sw)["loss"], 4);
         Assert.Equal(weighted / weightOfKept, Tagger(new SparseCategoricalCrossEntropy(ignoreClass: -1, reduction: LossReduction.MeanWithSampleWeight)).Evaluate(x, y, batchSize: 6, verbose: 0, sampleWeight: sw)["loss"], 5);
+    }
+
+    [Fact]
+    public void Evaluate_OutputMaskAndIgnoreClass_CountOnlyTheTokensBothKeep()
+    {
+        // Keras' in_mask & out_mask: Masking drops the all-zero steps, ignore_class the -1 labels.
+        (Tensor x, Tensor y) = Tokens(6, 130);
+        for (int s = 0; s < 6; s++)
+        {
+            x.AsSpan().Slice(s * 5 * 4, 4).Clear(); // step 0 of every sample: masked, label kept
+        }
+
+        Sequential model = Tagger(new SparseCategoricalCrossEntropy(ignoreClass: -1), masking: true);
+        Tensor p = model.Predict(x);
+        double sum = 0;
+        int kept = 0;
+        for (int r = 0; r < 30; r++)
+        {
+            if (y.AsReadOnlySpan()[r] != -1f && r % 5 != 0)
+            {
+                sum -= Math.Log(p.AsReadOnlySpan()[(r * 3) + (int)y.AsReadOnlySpan()[r]]);
+                kept++;
+            }
+        }
+
+        Assert.Equal(sum / kept, model.Evaluate(x, y, batchSize: 6, verbose: 0)["loss"], 5);
     }
 
     [Theory]

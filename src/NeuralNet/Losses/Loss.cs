@@ -68,10 +68,10 @@ public abstract class Loss
     public abstract float Compute(Tensor predictions, Tensor targets);
 
     /// <summary>
-    /// Writes the loss of each sample (each row of the first axis) into <paramref name="destination"/>: Keras' per-sample
-    /// values before its <c>sum_over_batch_size</c> reduction, averaged over a sample's steps when it has several rows,
-    /// so that their mean is <see cref="Compute"/>'s result (up to float rounding). Weighting them per sample gives
-    /// Keras' sample-weighted loss: <c>sum(w[s] * destination[s]) / batch</c>. Allocates nothing.
+    /// Writes the loss of each sample (each row of the first axis) into <paramref name="destination"/>: Keras' unreduced
+    /// values, averaged over a sample's steps when it has several rows, whatever <see cref="Reduction"/> is. With the
+    /// default reduction their mean is <see cref="Compute"/>'s result (up to float rounding), and weighting them per
+    /// sample gives Keras' sample-weighted loss: <c>sum(w[s] * destination[s]) / batch</c>. Allocates nothing.
     /// </summary>
     /// <param name="predictions">The model's outputs, (batch, ...).</param>
     /// <param name="targets">The targets for the batch, as for <see cref="Compute"/>.</param>

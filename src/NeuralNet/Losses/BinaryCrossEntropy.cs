@@ -17,8 +17,10 @@ public sealed class BinaryCrossEntropy : Loss
     /// <summary>Creates the loss.</summary>
     /// <param name="fromLogits">True when the model outputs logits (no final sigmoid).</param>
     /// <param name="labelSmoothing">In [0, 1]: targets become <c>t (1 - s) + 0.5 s</c>; 0 leaves them unchanged.</param>
+    /// <param name="reduction">How the per-entry values become the loss (Keras' <c>reduction</c>); <see cref="LossReduction.SumOverBatchSize"/>, the mean, by default.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
-    public BinaryCrossEntropy(bool fromLogits = false, double labelSmoothing = 0)
+    public BinaryCrossEntropy(bool fromLogits = false, double labelSmoothing = 0, LossReduction reduction = LossReduction.SumOverBatchSize)
+        : base(reduction)
     {
         FromLogits = fromLogits;
         LabelSmoothing = LossChecks.LabelSmoothing(nameof(BinaryCrossEntropy), labelSmoothing);
@@ -34,6 +36,12 @@ public sealed class BinaryCrossEntropy : Loss
     public override string Name => "binary_crossentropy";
 
     /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) => GradientReduced(predictions, targets, gradient);
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) =>
         LossChecks.SameSampleShape(Name, outputShape, targetShape);
@@ -43,14 +51,14 @@ public sealed class BinaryCrossEntropy : Loss
     public override void ValidateTargets(Tensor targets) => LossChecks.ProbabilityTargets(Name, targets);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new ElementValue(FromLogits, LabelSmoothing));
+    internal override float ComputeMean(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new ElementValue(FromLogits, LabelSmoothing));
 
     /// <inheritdoc/>
     public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
         LossLoops.MeanPerSample(Name, predictions, targets, destination, new ElementValue(FromLogits, LabelSmoothing));
 
     /// <inheritdoc/>
-    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    internal override void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
         LossChecks.SameShape(Name, predictions, targets, gradient);
@@ -70,7 +78,7 @@ public sealed class BinaryCrossEntropy : Loss
     }
 
     /// <inheritdoc/>
-    public override Config GetConfig() => new Config().Set("from_logits", FromLogits).Set("label_smoothing", LabelSmoothing);
+    public override Config GetConfig() => base.GetConfig().Set("from_logits", FromLogits).Set("label_smoothing", LabelSmoothing);
 
     private readonly struct ElementValue(bool fromLogits, double labelSmoothing) : IElementLoss
     {

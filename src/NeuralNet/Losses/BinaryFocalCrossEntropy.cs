@@ -23,9 +23,11 @@ public sealed class BinaryFocalCrossEntropy : Loss
     /// <param name="gamma">The focusing parameter, finite and at least 0; 0 gives the plain cross-entropy.</param>
     /// <param name="fromLogits">True when the model outputs logits (no final sigmoid).</param>
     /// <param name="labelSmoothing">In [0, 1]: targets become <c>t (1 − s) + 0.5 s</c>.</param>
+    /// <param name="reduction">How the per-entry values become the loss (Keras' <c>reduction</c>); <see cref="LossReduction.SumOverBatchSize"/>, the mean, by default.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> or <paramref name="labelSmoothing"/> is outside
     /// [0, 1], or <paramref name="gamma"/> is negative or not finite.</exception>
-    public BinaryFocalCrossEntropy(bool applyClassBalancing = false, double alpha = 0.25, double gamma = 2.0, bool fromLogits = false, double labelSmoothing = 0)
+    public BinaryFocalCrossEntropy(bool applyClassBalancing = false, double alpha = 0.25, double gamma = 2.0, bool fromLogits = false, double labelSmoothing = 0, LossReduction reduction = LossReduction.SumOverBatchSize)
+        : base(reduction)
     {
         if (alpha is not (>= 0 and <= 1))
         {
@@ -59,6 +61,12 @@ public sealed class BinaryFocalCrossEntropy : Loss
     public override string Name => "binary_focal_crossentropy";
 
     /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) => GradientReduced(predictions, targets, gradient);
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) =>
         LossChecks.SameSampleShape(Name, outputShape, targetShape);
@@ -68,18 +76,18 @@ public sealed class BinaryFocalCrossEntropy : Loss
     public override void ValidateTargets(Tensor targets) => LossChecks.ProbabilityTargets(Name, targets);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new Focal(this, derivative: false));
+    internal override float ComputeMean(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new Focal(this, derivative: false));
 
     /// <inheritdoc/>
     public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
         LossLoops.MeanPerSample(Name, predictions, targets, destination, new Focal(this, derivative: false));
 
     /// <inheritdoc/>
-    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) =>
+    internal override void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient) =>
         LossLoops.MeanGradient(Name, predictions, targets, gradient, new Focal(this, derivative: true));
 
     /// <inheritdoc/>
-    public override Config GetConfig() => new Config()
+    public override Config GetConfig() => base.GetConfig()
         .Set("apply_class_balancing", ApplyClassBalancing)
         .Set("alpha", Alpha)
         .Set("gamma", Gamma)

@@ -4,7 +4,7 @@ namespace NeuralNet.Losses;
 
 /// <summary>
 /// Cross-entropy between one-hot (or soft) targets and predicted class probabilities:
-/// <c>-sum_j t_j log(p_j)</c> per sample, averaged over the batch (Keras <c>categorical_crossentropy</c>).
+/// <c>-sum_j t_j log(p_j)</c> per sample, averaged over the batch by default (Keras <c>categorical_crossentropy</c>).
 /// </summary>
 /// <remarks>
 /// <para>Shapes: predictions and targets (batch, classes); more leading axes are allowed, every row over the last
@@ -20,8 +20,10 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     /// <summary>Creates the loss.</summary>
     /// <param name="fromLogits">True when the model outputs logits (no final softmax).</param>
     /// <param name="labelSmoothing">In [0, 1]: targets become <c>t (1 - s) + s / classes</c>; 0 leaves them unchanged.</param>
+    /// <param name="reduction">How the per-entry values become the loss (Keras' <c>reduction</c>); <see cref="LossReduction.SumOverBatchSize"/>, the mean, by default.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
-    public CategoricalCrossEntropy(bool fromLogits = false, double labelSmoothing = 0)
+    public CategoricalCrossEntropy(bool fromLogits = false, double labelSmoothing = 0, LossReduction reduction = LossReduction.SumOverBatchSize)
+        : base(reduction)
     {
         FromLogits = fromLogits;
         LabelSmoothing = LossChecks.LabelSmoothing(nameof(CategoricalCrossEntropy), labelSmoothing);
@@ -37,12 +39,18 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     public override string Name => "categorical_crossentropy";
 
     /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) => GradientReduced(predictions, targets, gradient);
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">The shapes differ: "output (None, 5) does not match targets (None, 10)".</exception>
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) =>
         LossChecks.SameSampleShape(Name, outputShape, targetShape, oneHot: true);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets)
+    internal override float ComputeMean(Tensor predictions, Tensor targets)
     {
         LossChecks.SameShape(Name, predictions, targets);
         int classes = LossChecks.Classes(predictions);
@@ -58,7 +66,7 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     }
 
     /// <inheritdoc/>
-    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    internal override void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
         LossChecks.SameShape(Name, predictions, targets, gradient);
@@ -111,8 +119,17 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     }
 
     /// <inheritdoc/>
-    /// <remarks>With label smoothing the targets t are the smoothed ones; the form <c>(p · Σt − t) / rows</c> is unchanged.</remarks>
+    /// <remarks>With label smoothing the targets t are the smoothed ones; the form <c>(p · Σt − t) / rows</c> is unchanged
+    /// (times the number of rows for <see cref="LossReduction.Sum"/>).</remarks>
     void ISoftmaxCrossEntropy.LogitsGradient(Tensor probabilities, Tensor targets, Tensor gradient)
+    {
+        ThrowIfUnreduced(nameof(ISoftmaxCrossEntropy.LogitsGradient));
+        MeanLogitsGradient(probabilities, targets, gradient);
+        ScaleToReduction(probabilities, targets, gradient);
+    }
+
+    /// <summary>The fused gradient of the mean over rows, <c>(p · Σt − t) / rows</c>.</summary>
+    internal override void MeanLogitsGradient(Tensor probabilities, Tensor targets, Tensor gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
         LossChecks.SameShape(Name, probabilities, targets, gradient);
@@ -167,7 +184,7 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     }
 
     /// <inheritdoc/>
-    public override Config GetConfig() => new Config().Set("from_logits", FromLogits).Set("label_smoothing", LabelSmoothing);
+    public override Config GetConfig() => base.GetConfig().Set("from_logits", FromLogits).Set("label_smoothing", LabelSmoothing);
 
     // The sum of a row's smoothed targets: (1 - s) sum(t) + s.
     private static double SmoothedSum(ReadOnlySpan<float> targets, double labelSmoothing) =>

@@ -23,9 +23,11 @@ public sealed class CategoricalFocalCrossEntropy : Loss
     /// <param name="gamma">The focusing parameter, finite and at least 0; 0 removes the focal effect.</param>
     /// <param name="fromLogits">True when the model outputs logits (no final softmax).</param>
     /// <param name="labelSmoothing">In [0, 1]: targets become <c>t (1 − s) + s / classes</c>.</param>
+    /// <param name="reduction">How the per-entry values become the loss (Keras' <c>reduction</c>); <see cref="LossReduction.SumOverBatchSize"/>, the mean, by default.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> or <paramref name="gamma"/> is negative or
     /// not finite, or <paramref name="labelSmoothing"/> is outside [0, 1].</exception>
-    public CategoricalFocalCrossEntropy(double alpha = 0.25, double gamma = 2.0, bool fromLogits = false, double labelSmoothing = 0)
+    public CategoricalFocalCrossEntropy(double alpha = 0.25, double gamma = 2.0, bool fromLogits = false, double labelSmoothing = 0, LossReduction reduction = LossReduction.SumOverBatchSize)
+        : base(reduction)
     {
         if (!(alpha >= 0 && double.IsFinite(alpha)))
         {
@@ -55,12 +57,18 @@ public sealed class CategoricalFocalCrossEntropy : Loss
     public override string Name => "categorical_focal_crossentropy";
 
     /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) => GradientReduced(predictions, targets, gradient);
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">The shapes differ: "output (None, 5) does not match targets (None, 10)".</exception>
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) =>
         LossChecks.SameSampleShape(Name, outputShape, targetShape, oneHot: true);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets)
+    internal override float ComputeMean(Tensor predictions, Tensor targets)
     {
         LossChecks.SameShape(Name, predictions, targets);
         int classes = LossChecks.Classes(predictions);
@@ -76,7 +84,7 @@ public sealed class CategoricalFocalCrossEntropy : Loss
     }
 
     /// <inheritdoc/>
-    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    internal override void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
         LossChecks.SameShape(Name, predictions, targets, gradient);
@@ -91,7 +99,7 @@ public sealed class CategoricalFocalCrossEntropy : Loss
     }
 
     /// <inheritdoc/>
-    public override Config GetConfig() => new Config()
+    public override Config GetConfig() => base.GetConfig()
         .Set("alpha", Alpha)
         .Set("gamma", Gamma)
         .Set("from_logits", FromLogits)

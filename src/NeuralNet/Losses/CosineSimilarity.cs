@@ -8,6 +8,13 @@ namespace NeuralNet.Losses;
 /// </summary>
 public sealed class CosineSimilarity : Loss
 {
+    /// <summary>Creates the loss.</summary>
+    /// <param name="reduction">How the per-entry values become the loss (Keras' <c>reduction</c>); <see cref="LossReduction.SumOverBatchSize"/>, the mean, by default.</param>
+    public CosineSimilarity(LossReduction reduction = LossReduction.SumOverBatchSize)
+        : base(reduction)
+    {
+    }
+
     // Keras 3: inv_norm = minimum(rsqrt(square_sum), 1.0 / epsilon) with epsilon = backend.epsilon() = 1e-7
     // (keras/src/ops/nn.py _normalize). Keras 2's l2_normalize clamped the squared norm at 1e-12 instead.
     private const double MaximumInverseNorm = 1e7;
@@ -16,10 +23,16 @@ public sealed class CosineSimilarity : Loss
     public override string Name => "cosine_similarity";
 
     /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) => GradientReduced(predictions, targets, gradient);
+
+    /// <inheritdoc/>
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets)
+    internal override float ComputeMean(Tensor predictions, Tensor targets)
     {
         LossChecks.SameShape(Name, predictions, targets);
         (int width, _) = LossLoops.RowLayout(predictions);
@@ -35,7 +48,7 @@ public sealed class CosineSimilarity : Loss
     }
 
     /// <inheritdoc/>
-    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    internal override void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
         LossChecks.SameShape(Name, predictions, targets, gradient);

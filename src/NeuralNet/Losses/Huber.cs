@@ -9,8 +9,10 @@ public sealed class Huber : Loss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="delta">Where the loss turns from quadratic to linear; positive and finite.</param>
+    /// <param name="reduction">How the per-entry values become the loss (Keras' <c>reduction</c>); <see cref="LossReduction.SumOverBatchSize"/>, the mean, by default.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delta"/> is not positive and finite.</exception>
-    public Huber(double delta = 1.0)
+    public Huber(double delta = 1.0, LossReduction reduction = LossReduction.SumOverBatchSize)
+        : base(reduction)
     {
         if (!(delta > 0) || double.IsInfinity(delta))
         {
@@ -27,17 +29,23 @@ public sealed class Huber : Loss
     public override string Name => "huber_loss";
 
     /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) => GradientReduced(predictions, targets, gradient);
+
+    /// <inheritdoc/>
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new HuberValue(Delta));
+    internal override float ComputeMean(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new HuberValue(Delta));
 
     /// <inheritdoc/>
     public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
         LossLoops.MeanPerSample(Name, predictions, targets, destination, new HuberValue(Delta));
 
     /// <inheritdoc/>
-    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    internal override void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
         LossChecks.SameShape(Name, predictions, targets, gradient);
@@ -51,7 +59,7 @@ public sealed class Huber : Loss
     }
 
     /// <inheritdoc/>
-    public override Config GetConfig() => new Config().Set("delta", Delta);
+    public override Config GetConfig() => base.GetConfig().Set("delta", Delta);
 
     // A struct rather than a lambda reading Delta, which would allocate a closure every step.
     private readonly struct HuberValue(double delta) : IElementLoss

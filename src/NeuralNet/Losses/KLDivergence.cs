@@ -5,14 +5,27 @@ namespace NeuralNet.Losses;
 /// </summary>
 public sealed class KLDivergence : Loss
 {
+    /// <summary>Creates the loss.</summary>
+    /// <param name="reduction">How the per-entry values become the loss (Keras' <c>reduction</c>); <see cref="LossReduction.SumOverBatchSize"/>, the mean, by default.</param>
+    public KLDivergence(LossReduction reduction = LossReduction.SumOverBatchSize)
+        : base(reduction)
+    {
+    }
+
     /// <inheritdoc/>
     public override string Name => "kl_divergence";
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) => GradientReduced(predictions, targets, gradient);
 
     /// <inheritdoc/>
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) => LossChecks.SameSampleShape(Name, outputShape, targetShape, oneHot: true);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets)
+    internal override float ComputeMean(Tensor predictions, Tensor targets)
     {
         LossChecks.SameShape(Name, predictions, targets);
         (int width, _) = LossLoops.RowLayout(predictions);
@@ -28,7 +41,7 @@ public sealed class KLDivergence : Loss
     }
 
     /// <inheritdoc/>
-    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    internal override void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
         LossChecks.SameShape(Name, predictions, targets, gradient);

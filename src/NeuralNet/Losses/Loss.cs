@@ -3,10 +3,30 @@ using NeuralNet.Serialization;
 namespace NeuralNet.Losses;
 
 /// <summary>
-/// A training objective: the mean over the batch of a per-sample loss, and its gradient.
+/// A training objective: a per-entry loss reduced to one number (by default the mean over the batch, Keras'
+/// <c>sum_over_batch_size</c>; see <see cref="Reduction"/>), and its gradient.
 /// </summary>
 public abstract class Loss
 {
+    /// <summary>Creates a loss that reduces by <see cref="LossReduction.SumOverBatchSize"/>, the mean over the batch.</summary>
+    protected Loss()
+    {
+    }
+
+    // The built-in losses take Keras' reduction; a loss of your own computes the mean in Compute and Gradient, so it keeps
+    // the default (the trainer weights and masks that mean).
+    private protected Loss(LossReduction reduction)
+    {
+        Reduction = LossReductionNames.Check(GetType().Name, reduction);
+    }
+
+    /// <summary>
+    /// How the per-entry values become the loss (Keras' <c>reduction</c>): <see cref="Compute"/>, <see cref="Gradient"/>,
+    /// <c>Fit</c> and <c>Evaluate</c> all follow it. A loss of your own always has
+    /// <see cref="LossReduction.SumOverBatchSize"/>.
+    /// </summary>
+    public LossReduction Reduction { get; }
+
     /// <summary>The identifier used in saved configurations and logs, as Keras names it (<c>categorical_crossentropy</c>).</summary>
     public abstract string Name { get; }
 
@@ -38,16 +58,20 @@ public abstract class Loss
     /// <exception cref="ArgumentException">A target value is not one this loss accepts.</exception>
     public virtual void ValidateTargets(Tensor targets, TensorShape outputShape) => ValidateTargets(targets);
 
-    /// <summary>The mean loss over the batch.</summary>
+    /// <summary>
+    /// The loss of the batch, reduced as <see cref="Reduction"/> says: the mean over the entries (the rows of the last
+    /// axis) by default, their sum for <see cref="LossReduction.Sum"/>.
+    /// </summary>
     /// <param name="predictions">The model's outputs, (batch, ...).</param>
     /// <param name="targets">The targets for the batch.</param>
+    /// <exception cref="InvalidOperationException"><see cref="Reduction"/> is <see cref="LossReduction.None"/>, which gives no single loss.</exception>
     public abstract float Compute(Tensor predictions, Tensor targets);
 
     /// <summary>
-    /// Writes the loss of each sample (each row of the first axis) into <paramref name="destination"/>: Keras' per-sample
-    /// values before its <c>sum_over_batch_size</c> reduction, averaged over a sample's steps when it has several rows,
-    /// so that their mean is <see cref="Compute"/>'s result (up to float rounding). Weighting them per sample gives
-    /// Keras' sample-weighted loss: <c>sum(w[s] * destination[s]) / batch</c>. Allocates nothing.
+    /// Writes the loss of each sample (each row of the first axis) into <paramref name="destination"/>: Keras' unreduced
+    /// values, averaged over a sample's steps when it has several rows, whatever <see cref="Reduction"/> is. With the
+    /// default reduction their mean is <see cref="Compute"/>'s result (up to float rounding), and weighting them per
+    /// sample gives Keras' sample-weighted loss: <c>sum(w[s] * destination[s]) / batch</c>. Allocates nothing.
     /// </summary>
     /// <param name="predictions">The model's outputs, (batch, ...).</param>
     /// <param name="targets">The targets for the batch, as for <see cref="Compute"/>.</param>
@@ -61,9 +85,107 @@ public abstract class Loss
         throw new NotSupportedException(
             $"{GetType().Name} ('{Name}') does not compute per-sample losses: override Loss.ComputePerSample to write one value per sample (their mean equal to Compute) before using it with sample weights.");
 
-    /// <summary>Writes dLoss/dPredictions of the batch-mean loss into <paramref name="gradient"/> (same shape as predictions).</summary>
+    /// <summary>Writes dLoss/dPredictions of <see cref="Compute"/>'s loss into <paramref name="gradient"/> (same shape as predictions).</summary>
+    /// <param name="predictions">The model's outputs, (batch, ...).</param>
+    /// <param name="targets">The targets for the batch.</param>
+    /// <param name="gradient">Receives the gradient.</param>
+    /// <exception cref="InvalidOperationException"><see cref="Reduction"/> is <see cref="LossReduction.None"/>, which gives no single loss.</exception>
     public abstract void Gradient(Tensor predictions, Tensor targets, Tensor gradient);
 
-    /// <summary>The loss's settings under Keras' names (Keras' <c>get_config</c>); empty for one without settings.</summary>
-    public virtual Config GetConfig() => new();
+    /// <summary>
+    /// The loss's settings under Keras' names (Keras' <c>get_config</c>): <c>reduction</c> (null for
+    /// <see cref="LossReduction.None"/>, as Keras writes <c>None</c>) and the loss's own settings.
+    /// </summary>
+    public virtual Config GetConfig() => new Config().Set("reduction", LossReductionNames.ToKeras(Reduction));
+
+    /// <summary>
+    /// The plain mean over the entries, every entry weighing 1 (an ignored entry counts with the value 0): what the
+    /// trainer weights, masks and scales. A built-in loss overrides it; a loss of your own computes it in Compute.
+    /// </summary>
+    internal virtual float ComputeMean(Tensor predictions, Tensor targets) => Compute(predictions, targets);
+
+    /// <summary>The gradient of <see cref="ComputeMean"/>.</summary>
+    internal virtual void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient) => Gradient(predictions, targets, gradient);
+
+    /// <summary>The fused softmax gradient of <see cref="ComputeMean"/> (only for an <see cref="ISoftmaxCrossEntropy"/>).</summary>
+    internal virtual void MeanLogitsGradient(Tensor probabilities, Tensor targets, Tensor gradient) =>
+        ((ISoftmaxCrossEntropy)this).LogitsGradient(probabilities, targets, gradient);
+
+    /// <summary>Whether the loss itself masks entries out of the reduction (Keras' <c>ignore_class</c>).</summary>
+    internal virtual bool MasksEntries => false;
+
+    /// <summary>Sets to 0 the entries of <paramref name="keep"/> (one per row of the output) that the loss ignores.</summary>
+    internal virtual void MaskEntries(Tensor targets, Span<float> keep)
+    {
+    }
+
+    /// <summary>The number of entries the loss does not ignore.</summary>
+    internal virtual int ValidEntries(Tensor targets, int entries) => entries;
+
+    /// <summary>The number of entries: the rows of the last axis (every element for a rank-1 output).</summary>
+    internal static int Entries(Tensor predictions)
+    {
+        if (predictions.Rank < 2)
+        {
+            return predictions.Length;
+        }
+
+        int entries = 1;
+        foreach (int dimension in predictions.Shape.Dimensions[..^1])
+        {
+            entries *= dimension;
+        }
+
+        return entries;
+    }
+
+    /// <summary>Throws when <see cref="Reduction"/> is <see cref="LossReduction.None"/>, naming the method asked for a single loss.</summary>
+    private protected void ThrowIfUnreduced(string method)
+    {
+        if (Reduction == LossReduction.None)
+        {
+            throw new InvalidOperationException(
+                $"{Name}.{method}: the loss has reduction None (Keras' \"none\"), which gives one value per sample rather than one loss; use ComputePerSample for the values, or give the loss another reduction.");
+        }
+    }
+
+    /// <summary>The factor from <see cref="ComputeMean"/> to the reduced loss of an unweighted batch.</summary>
+    private protected double ReductionFactor(Tensor predictions, Tensor targets)
+    {
+        int entries = Entries(predictions);
+        if (!MasksEntries)
+        {
+            return LossReductionNames.Unmasked(Reduction, entries, default);
+        }
+
+        int valid = ValidEntries(targets, entries);
+        return LossReductionNames.Masked(Reduction, entries, valid, valid);
+    }
+
+    /// <summary><see cref="Compute"/> for a built-in loss: <see cref="ComputeMean"/> reduced as <see cref="Reduction"/> says.</summary>
+    private protected float ComputeReduced(Tensor predictions, Tensor targets)
+    {
+        ThrowIfUnreduced(nameof(Compute));
+        float mean = ComputeMean(predictions, targets);
+        double factor = ReductionFactor(predictions, targets);
+        return factor == 1 ? mean : (float)(mean * factor);
+    }
+
+    /// <summary><see cref="Gradient"/> for a built-in loss: <see cref="MeanGradient"/> scaled to the reduction.</summary>
+    private protected void GradientReduced(Tensor predictions, Tensor targets, Tensor gradient)
+    {
+        ThrowIfUnreduced(nameof(Gradient));
+        MeanGradient(predictions, targets, gradient);
+        ScaleToReduction(predictions, targets, gradient);
+    }
+
+    /// <summary>Scales a gradient of <see cref="ComputeMean"/> into one of the reduced loss.</summary>
+    private protected void ScaleToReduction(Tensor predictions, Tensor targets, Tensor gradient)
+    {
+        double factor = ReductionFactor(predictions, targets);
+        if (factor != 1)
+        {
+            gradient.Scale((float)factor);
+        }
+    }
 }

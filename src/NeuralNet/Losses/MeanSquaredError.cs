@@ -7,8 +7,21 @@ namespace NeuralNet.Losses;
 /// <remarks>Shapes: predictions and targets (batch, ...), equal.</remarks>
 public sealed class MeanSquaredError : Loss
 {
+    /// <summary>Creates the loss.</summary>
+    /// <param name="reduction">How the per-entry values become the loss (Keras' <c>reduction</c>); <see cref="LossReduction.SumOverBatchSize"/>, the mean, by default.</param>
+    public MeanSquaredError(LossReduction reduction = LossReduction.SumOverBatchSize)
+        : base(reduction)
+    {
+    }
+
     /// <inheritdoc/>
     public override string Name => "mean_squared_error";
+
+    /// <inheritdoc/>
+    public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
+
+    /// <inheritdoc/>
+    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) => GradientReduced(predictions, targets, gradient);
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
@@ -16,7 +29,7 @@ public sealed class MeanSquaredError : Loss
         LossChecks.SameSampleShape(Name, outputShape, targetShape);
 
     /// <inheritdoc/>
-    public override float Compute(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, default(SquaredError));
+    internal override float ComputeMean(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, default(SquaredError));
 
     /// <inheritdoc/>
     public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
@@ -24,7 +37,7 @@ public sealed class MeanSquaredError : Loss
 
     /// <inheritdoc/>
     /// <remarks><c>2 (p - t) / n</c>, n the number of elements.</remarks>
-    public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+    internal override void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
         LossChecks.SameShape(Name, predictions, targets, gradient);

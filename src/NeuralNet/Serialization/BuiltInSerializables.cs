@@ -283,48 +283,63 @@ internal static class BuiltInSerializables
 
     private static void RegisterLosses()
     {
-        AddLoss("CategoricalCrossentropy", c =>
+        AddLoss("CategoricalCrossentropy", (c, r) =>
         {
             Config d = LastAxis(Defaults(c, new CategoricalCrossEntropy()));
-            return new CategoricalCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
+            return new CategoricalCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), r);
         }, "categorical_crossentropy");
-
-        // Keras' ignore_class (masked labels, averaged over the rest) is not implemented: a label to ignore is refused.
-        AddLoss("SparseCategoricalCrossentropy", c => new SparseCategoricalCrossEntropy(Defaults(Absent(c, "SparseCategoricalCrossentropy", "ignore_class"), new SparseCategoricalCrossEntropy()).GetBoolean("from_logits")), "sparse_categorical_crossentropy");
-        AddLoss("BinaryCrossentropy", c =>
+        AddLoss("SparseCategoricalCrossentropy", (c, r) =>
+        {
+            Config d = Defaults(c, new SparseCategoricalCrossEntropy());
+            return new SparseCategoricalCrossEntropy(d.GetBoolean("from_logits"), d.Contains("ignore_class") ? d.GetInt32("ignore_class") : null, r);
+        }, "sparse_categorical_crossentropy");
+        AddLoss("BinaryCrossentropy", (c, r) =>
         {
             Config d = LastAxis(Defaults(c, new BinaryCrossEntropy()));
-            return new BinaryCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
+            return new BinaryCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), r);
         }, "binary_crossentropy");
-        AddLoss("BinaryFocalCrossentropy", c =>
+        AddLoss("BinaryFocalCrossentropy", (c, r) =>
         {
             Config d = LastAxis(Defaults(c, new BinaryFocalCrossEntropy()));
-            return new BinaryFocalCrossEntropy(d.GetBoolean("apply_class_balancing"), d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
+            return new BinaryFocalCrossEntropy(d.GetBoolean("apply_class_balancing"), d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), r);
         }, "binary_focal_crossentropy");
-        AddLoss("CategoricalFocalCrossentropy", c =>
+        AddLoss("CategoricalFocalCrossentropy", (c, r) =>
         {
             Config d = LastAxis(Defaults(c, new CategoricalFocalCrossEntropy()));
-            return new CategoricalFocalCrossEntropy(d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"));
+            return new CategoricalFocalCrossEntropy(d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), r);
         }, "categorical_focal_crossentropy");
-        AddLoss("MeanSquaredError", _ => new MeanSquaredError(), "mean_squared_error", "mse");
-        AddLoss("MeanAbsoluteError", _ => new MeanAbsoluteError(), "mean_absolute_error", "mae");
-        AddLoss("MeanAbsolutePercentageError", _ => new MeanAbsolutePercentageError(), "mean_absolute_percentage_error", "mape");
-        AddLoss("MeanSquaredLogarithmicError", _ => new MeanSquaredLogarithmicError(), "mean_squared_logarithmic_error", "msle");
-        AddLoss("Huber", c => new Huber(Defaults(c, new Huber()).GetDouble("delta")), "huber_loss", "huber");
-        AddLoss("LogCosh", _ => new LogCosh(), "log_cosh", "logcosh");
-        AddLoss("Poisson", _ => new Poisson(), "poisson");
-        AddLoss("Hinge", _ => new Hinge(), "hinge");
-        AddLoss("SquaredHinge", _ => new SquaredHinge(), "squared_hinge");
-        AddLoss("CategoricalHinge", _ => new CategoricalHinge(), "categorical_hinge");
-        AddLoss("KLDivergence", _ => new KLDivergence(), "kl_divergence", "kld");
-        AddLoss("CosineSimilarity", _ => new CosineSimilarity(), "cosine_similarity");
+        AddLoss("MeanSquaredError", (_, r) => new MeanSquaredError(r), "mean_squared_error", "mse");
+        AddLoss("MeanAbsoluteError", (_, r) => new MeanAbsoluteError(r), "mean_absolute_error", "mae");
+        AddLoss("MeanAbsolutePercentageError", (_, r) => new MeanAbsolutePercentageError(r), "mean_absolute_percentage_error", "mape");
+        AddLoss("MeanSquaredLogarithmicError", (_, r) => new MeanSquaredLogarithmicError(r), "mean_squared_logarithmic_error", "msle");
+        AddLoss("Huber", (c, r) => new Huber(Defaults(c, new Huber()).GetDouble("delta"), r), "huber_loss", "huber");
+        AddLoss("LogCosh", (_, r) => new LogCosh(r), "log_cosh", "logcosh");
+        AddLoss("Poisson", (_, r) => new Poisson(r), "poisson");
+        AddLoss("Hinge", (_, r) => new Hinge(r), "hinge");
+        AddLoss("SquaredHinge", (_, r) => new SquaredHinge(r), "squared_hinge");
+        AddLoss("CategoricalHinge", (_, r) => new CategoricalHinge(r), "categorical_hinge");
+        AddLoss("KLDivergence", (_, r) => new KLDivergence(r), "kl_divergence", "kld");
+        AddLoss("CosineSimilarity", (_, r) => new CosineSimilarity(r), "cosine_similarity");
     }
 
-    // Every Keras loss writes "reduction". The trainer reduces as Keras' default, "sum_over_batch_size"; "sum", "none" (or
-    // null) and the other reductions are refused rather than trained as the default.
-    private static void AddLoss<T>(string name, Func<Config, T> fromConfig, params string[] aliases)
+    // Every Keras loss writes "reduction": one of Keras' strings, or null (Keras' None, no reduction); absent means Keras'
+    // default, "sum_over_batch_size". Anything else is refused rather than trained as something else.
+    private static void AddLoss<T>(string name, Func<Config, LossReduction, T> fromConfig, params string[] aliases)
         where T : Loss =>
-        SerializationRegistry.AddBuiltIn(name, c => fromConfig(Default(c, name, "reduction", "sum_over_batch_size")), aliases);
+        SerializationRegistry.AddBuiltIn(name, c => fromConfig(c, ReadReduction(c, name)), aliases);
+
+    private static LossReduction ReadReduction(Config c, string className)
+    {
+        if (!c.Keys.Contains("reduction"))
+        {
+            return LossReduction.SumOverBatchSize;
+        }
+
+        System.Text.Json.Nodes.JsonNode? node = c.GetNode("reduction");
+        string? text = node is null ? null : node.GetValueKind() == System.Text.Json.JsonValueKind.String ? node.GetValue<string>() : "?";
+        return LossReductionNames.FromKeras(text) ?? throw c.Error(
+            $"{className} \"reduction\" is {Config.Describe(node)}; expected one of Keras' reductions: \"sum_over_batch_size\", \"sum\", \"mean\", \"mean_with_sample_weight\", \"none\" or null.");
+    }
 
     // A Keras setting NeuralNet does not implement, accepted only when absent or null; returns the configuration.
     private static Config Absent(Config c, string className, string key) =>

@@ -92,8 +92,8 @@ internal sealed class CompileSettings
     /// <summary>
     /// Checks and resolves a compile request for a model whose outputs are <paramref name="outputNames"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">The counts do not match the outputs, no output has a loss, a weight is not finite and
-    /// non-negative, a metric instance is used twice, or two log keys coincide.</exception>
+    /// <exception cref="ArgumentException">The counts do not match the outputs, no output has a loss, a loss has reduction None,
+    /// a weight is not finite and non-negative, a metric instance is used twice, or two log keys coincide.</exception>
     public static CompileSettings Create(Optimizer optimizer, Loss?[] losses, float[]? lossWeights, Metric[][] metrics, Metric[][] weightedMetrics, IReadOnlyList<string> outputNames)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -106,6 +106,18 @@ internal sealed class CompileSettings
         if (losses.All(l => l is null))
         {
             throw new ArgumentException($"No output of the model ({Names(outputNames)}) has a loss; give at least one.", nameof(losses));
+        }
+
+        for (int k = 0; k < outputs; k++)
+        {
+            // Keras' fit needs one number to differentiate: its JAX and PyTorch trainers fail on an unreduced loss (and
+            // TensorFlow's would silently train on the sum), so an unreduced loss is refused here, before anything changes.
+            if (losses[k] is { Reduction: LossReduction.None } unreduced)
+            {
+                throw new ArgumentException(
+                    $"The loss {unreduced.Name} of output '{outputNames[k]}' has reduction None (Keras' \"none\"), which gives one value per sample; training and evaluation need one loss. Give it LossReduction.SumOverBatchSize (Keras' default), Sum, Mean or MeanWithSampleWeight.",
+                    nameof(losses));
+            }
         }
 
         if (lossWeights is not null)

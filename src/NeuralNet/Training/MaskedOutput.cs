@@ -1,9 +1,14 @@
+using NeuralNet.Losses;
+
 namespace NeuralNet.Training;
 
 /// <summary>
-/// Keras' masked losses and metrics for one model output that carries a mask (batch, ...): the output's positions
-/// become rows, (batch·positions, last axis), and each row's weight is its mask value (times its sample's weight), so
-/// the loss is Σ mask·loss / Σ mask as in Keras' <c>apply_mask</c>. Views and weights are kept between batches.
+/// Keras' masked losses and metrics for one model output that carries a mask (batch, ...), or whose loss masks entries
+/// itself (<c>ignore_class</c>): the output's positions become rows, (batch·positions, last axis), and each row's weight
+/// is its mask value (times its sample's weight) times the loss's reduction factor, so the loss is Σ mask·loss / Σ mask
+/// (or the sum, or Σ mask·w·loss / Σ mask·w) as in Keras' <c>apply_mask</c>. Metrics see only the model's mask, as in
+/// Keras, where <c>ignore_class</c> masks the loss's values and not the predictions. Views and weights are kept
+/// between batches.
 /// </summary>
 internal sealed class MaskedOutput
 {
@@ -20,6 +25,9 @@ internal sealed class MaskedOutput
     /// <summary>The number of rows: positions over the whole batch.</summary>
     public int Rows { get; private set; }
 
+    /// <summary>Whether the model's output carries a mask (else only the loss masks entries, and metrics see every row).</summary>
+    public bool HasModelMask { get; private set; }
+
     /// <summary>The rows' weights for the loss: mask · rows / Σ mask (times sample weights), so the mean over rows is Keras' masked mean.</summary>
     public ReadOnlySpan<float> LossWeights => _lossWeights.AsSpan(0, Rows);
 
@@ -29,11 +37,14 @@ internal sealed class MaskedOutput
     /// <summary>The rows' weights for plain metrics: the mask alone.</summary>
     public ReadOnlySpan<float> UnweightedMetricWeights => _unweightedMetricWeights.AsSpan(0, Rows);
 
-    /// <summary>Takes the mask of the batch and the samples' weights (empty for none).</summary>
-    public void Prepare(Tensor mask, ReadOnlySpan<float> sampleWeights)
+    /// <summary>
+    /// Takes the model's mask of the batch (null when only the loss masks entries), the loss, the batch's predictions and
+    /// targets, and the samples' weights (empty for none).
+    /// </summary>
+    public void Prepare(Tensor? mask, Loss? loss, Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
-        ReadOnlySpan<float> m = mask.AsReadOnlySpan();
-        int rows = m.Length;
+        ReadOnlySpan<float> m = mask is null ? default : mask.AsReadOnlySpan();
+        int rows = mask is null ? Loss.Entries(predictions) : m.Length;
         if (_lossWeights.Length < rows)
         {
             _lossWeights = new float[rows];
@@ -42,21 +53,34 @@ internal sealed class MaskedOutput
         }
 
         Rows = rows;
-        int perSample = rows / mask.Shape[0];
-        double valid = 0;
+        HasModelMask = mask is not null;
+        int samples = predictions.Shape[0];
+        int perSample = samples == 0 ? 1 : rows / samples;
         for (int r = 0; r < rows; r++)
         {
-            valid += m[r] != 0f ? 1 : 0;
-        }
-
-        // Keras: mask · total / valid; a batch with nothing valid weighs nothing.
-        float scale = valid == 0 ? 0f : (float)(rows / valid);
-        for (int r = 0; r < rows; r++)
-        {
-            float keep = m[r] != 0f ? 1f : 0f;
+            float keep = mask is null || m[r] != 0f ? 1f : 0f;
             float sample = sampleWeights.IsEmpty ? 1f : sampleWeights[r / perSample];
             _unweightedMetricWeights[r] = keep;
             _metricWeights[r] = keep * sample;
+            _lossWeights[r] = keep;
+        }
+
+        // The loss's own mask (ignore_class) joins the model's for the loss only: Keras' in_mask & out_mask.
+        Span<float> lossKeep = _lossWeights.AsSpan(0, rows);
+        loss?.MaskEntries(targets, lossKeep);
+        double valid = 0, weightedValid = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            valid += lossKeep[r] != 0f ? 1 : 0;
+            weightedValid += lossKeep[r] * (double)(sampleWeights.IsEmpty ? 1f : sampleWeights[r / perSample]);
+        }
+
+        // Keras: mask · total / valid for the means (a batch with nothing valid weighs nothing), the mask alone for a sum.
+        float scale = (float)LossReductionNames.Masked(loss?.Reduction ?? LossReduction.SumOverBatchSize, rows, valid, weightedValid);
+        for (int r = 0; r < rows; r++)
+        {
+            float keep = lossKeep[r];
+            float sample = sampleWeights.IsEmpty ? 1f : sampleWeights[r / perSample];
             _lossWeights[r] = keep * scale * sample;
         }
     }

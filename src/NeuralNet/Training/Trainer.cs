@@ -15,6 +15,8 @@ namespace NeuralNet.Training;
 /// The tensors of a batch arrive as one array: the model's inputs in order, then its targets in output order, then, when
 /// <c>Fit</c> or <c>Evaluate</c> was given sample or class weights, one weight per sample (Keras' <c>sample_weight</c>):
 /// each output's loss becomes sum(weight × per-sample loss) / batch size, and each sample's gradient rows are scaled by its weight.
+/// A loss's reduction other than Keras' default scales both by one factor per batch (the number of entries for a sum,
+/// batch / Σ weight for <c>mean_with_sample_weight</c>); masked outputs fold that factor into their row weights.
 /// </remarks>
 internal sealed class Trainer
 {
@@ -28,6 +30,7 @@ internal sealed class Trainer
     private readonly Tensor?[] _gradientStorage;
     private readonly Tensor?[] _gradients;
     private readonly float[] _outputLosses;
+    private readonly double[] _reductionScales;
     private float[] _perSampleLosses = [];
     private readonly MaskedOutput?[] _masked;
     private readonly MaskedOutput?[] _maskCache;
@@ -50,6 +53,7 @@ internal sealed class Trainer
         _gradientStorage = new Tensor?[outputs];
         _gradients = new Tensor?[outputs];
         _outputLosses = new float[outputs];
+        _reductionScales = new double[outputs];
         _masked = new MaskedOutput?[outputs];
         _maskCache = new MaskedOutput?[outputs];
     }
@@ -75,7 +79,7 @@ internal sealed class Trainer
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
         Tensor[] outputs = _executor.Forward(inputs, training: true);
-        PrepareMasks(sampleWeights);
+        PrepareMasks(outputs, targets, sampleWeights);
         float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_regularized);
         if (updateMetrics)
         {
@@ -96,11 +100,16 @@ internal sealed class Trainer
             Tensor p = masked?.Predictions(outputs[k]) ?? outputs[k], t = masked?.Targets(targets[k]) ?? targets[k], g = masked?.Gradient(gradient) ?? gradient;
             if (_fused[k])
             {
-                ((ISoftmaxCrossEntropy)outputLoss).LogitsGradient(p, t, g);
+                outputLoss.MeanLogitsGradient(p, t, g);
             }
             else
             {
-                outputLoss.Gradient(p, t, g);
+                outputLoss.MeanGradient(p, t, g);
+            }
+
+            if (_reductionScales[k] != 1)
+            {
+                gradient.Scale((float)_reductionScales[k]);
             }
 
             if (_settings.LossWeights is float[] weights && weights[k] != 1f)
@@ -387,14 +396,15 @@ internal sealed class Trainer
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
         Tensor[] predictions = _executor.ForwardInPasses(batch[.._inputCount], _executor.InferenceRows);
-        PrepareMasks(sampleWeights);
+        PrepareMasks(predictions, targets, sampleWeights);
         float loss = WeightedLoss(predictions, targets, sampleWeights);
         UpdateMetrics(predictions, targets, sampleWeights);
         return loss;
     }
 
     // The sum of the outputs' losses, each times its weight; each output's loss (before the output weight) is kept for
-    // the logs. With sample weights, an output's loss is Keras' sum(w_i * loss_i) / batch (sum_over_batch_size).
+    // the logs. With sample weights, an output's loss is Keras' sum(w_i * loss_i) / batch (sum_over_batch_size), times the
+    // factor of the loss's reduction, kept for the gradient.
     private float WeightedLoss(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights)
     {
         float total = 0f;
@@ -402,9 +412,20 @@ internal sealed class Trainer
         {
             if (_settings.Losses[k] is Loss loss)
             {
-                float value = _masked[k] is MaskedOutput masked
-                    ? SampleWeightedLoss(loss, masked.Predictions(outputs[k]), masked.Targets(targets[k]), masked.LossWeights)
-                    : sampleWeights.IsEmpty ? loss.Compute(outputs[k], targets[k]) : SampleWeightedLoss(loss, outputs[k], targets[k], sampleWeights);
+                float value;
+                if (_masked[k] is MaskedOutput masked)
+                {
+                    _reductionScales[k] = 1;
+                    value = SampleWeightedLoss(loss, masked.Predictions(outputs[k]), masked.Targets(targets[k]), masked.LossWeights);
+                }
+                else
+                {
+                    double scale = LossReductionNames.Unmasked(loss.Reduction, Loss.Entries(outputs[k]), sampleWeights);
+                    _reductionScales[k] = scale;
+                    value = sampleWeights.IsEmpty ? loss.ComputeMean(outputs[k], targets[k]) : SampleWeightedLoss(loss, outputs[k], targets[k], sampleWeights);
+                    value = scale == 1 ? value : (float)(value * scale);
+                }
+
                 _outputLosses[k] = value;
                 total += _settings.LossWeights is float[] weights ? weights[k] * value : value;
             }
@@ -446,16 +467,18 @@ internal sealed class Trainer
         }
     }
 
-    // Keras applies an output's mask to its losses and metrics: the masked rows weigh nothing.
-    private void PrepareMasks(ReadOnlySpan<float> sampleWeights)
+    // Keras applies an output's mask to its losses and metrics, and a loss's own mask (ignore_class) to the loss: the
+    // masked rows weigh nothing.
+    private void PrepareMasks(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights)
     {
         ReadOnlySpan<Tensor?> masks = _executor.OutputMasks;
         for (int k = 0; k < masks.Length; k++)
         {
-            if (masks[k] is Tensor mask)
+            Loss? loss = _settings.Losses[k];
+            if (masks[k] is not null || loss is { MasksEntries: true })
             {
                 MaskedOutput masked = _maskCache[k] ??= new MaskedOutput();
-                masked.Prepare(mask, sampleWeights);
+                masked.Prepare(masks[k], loss, outputs[k], targets[k], sampleWeights);
                 _masked[k] = masked;
             }
             else
@@ -469,7 +492,7 @@ internal sealed class Trainer
     {
         for (int k = 0; k < outputs.Length; k++)
         {
-            if (_masked[k] is MaskedOutput masked)
+            if (_masked[k] is MaskedOutput { HasModelMask: true } masked)
             {
                 Tensor p = masked.Predictions(outputs[k]), t = masked.Targets(targets[k]);
                 foreach (Metric metric in _settings.Metrics[k])

@@ -14,9 +14,10 @@ public class PerSampleLossTests
         "binary_focal", "binary_focal_logits", "categorical_focal", "categorical_focal_logits",
     ];
 
-    /// <summary>Every built-in loss on seeded data, (batch, features) or with steps (batch, steps, features).</summary>
-    public static (Loss Loss, Tensor Predictions, Tensor Targets) Case(string name, int batch, int steps, long seed)
+    /// <summary>Every built-in loss on seeded data, (batch, features) or with steps (batch, steps, features), with <paramref name="reduction"/>.</summary>
+    public static (Loss Loss, Tensor Predictions, Tensor Targets) Case(string name, int batch, int steps, long seed, LossReduction reduction = LossReduction.SumOverBatchSize)
     {
+        LossReduction r = reduction;
         int classes = 4;
         int[] dims = steps == 1 ? [batch, classes] : [batch, steps, classes];
         var shape = new TensorShape(dims);
@@ -30,31 +31,31 @@ public class PerSampleLossTests
         Tensor probabilities = Tensor.FromArray(TestData.Probabilities(seed + 6, rows, classes).ToArray(), dims);
         return name switch
         {
-            "mse" => (new MeanSquaredError(), any, other),
-            "mae" => (new MeanAbsoluteError(), any, other),
-            "mape" => (new MeanAbsolutePercentageError(), any, other),
-            "msle" => (new MeanSquaredLogarithmicError(), positive, Tensor.RandomUniform(shape, seed + 7, 0f, 3f)),
-            "huber" => (new Huber(0.5), any, other),
-            "log_cosh" => (new LogCosh(), any, other),
-            "poisson" => (new Poisson(), positive, Tensor.RandomUniform(shape, seed + 7, 0f, 4f)),
-            "hinge" => (new Hinge(), any, labels),
-            "hinge_signed" => (new Hinge(), any, Tensor.FromArray([.. labels.ToArray().Select(v => (2 * v) - 1)], dims)),
-            "squared_hinge" => (new SquaredHinge(), any, labels),
-            "categorical_hinge" => (new CategoricalHinge(), any, oneHot),
-            "kld" => (new KLDivergence(), unit, probabilities),
-            "cosine" => (new CosineSimilarity(), any, other),
-            "bce" => (new BinaryCrossEntropy(), unit, Tensor.RandomUniform(shape, seed + 7)),
-            "bce_logits" => (new BinaryCrossEntropy(fromLogits: true), any, labels),
-            "bce_smoothed" => (new BinaryCrossEntropy(labelSmoothing: 0.2), unit, labels),
-            "cce" => (new CategoricalCrossEntropy(), probabilities, oneHot),
-            "cce_smoothed" => (new CategoricalCrossEntropy(fromLogits: true, labelSmoothing: 0.1), any, oneHot),
-            "cce_logits" => (new CategoricalCrossEntropy(fromLogits: true), any, oneHot),
-            "sparse" => (new SparseCategoricalCrossEntropy(), probabilities, sparseTargets),
-            "sparse_logits" => (new SparseCategoricalCrossEntropy(fromLogits: true), any, sparseTargets),
-            "binary_focal" => (new BinaryFocalCrossEntropy(applyClassBalancing: true), unit, labels),
-            "binary_focal_logits" => (new BinaryFocalCrossEntropy(gamma: 3, fromLogits: true, labelSmoothing: 0.1), any, labels),
-            "categorical_focal" => (new CategoricalFocalCrossEntropy(), probabilities, oneHot),
-            "categorical_focal_logits" => (new CategoricalFocalCrossEntropy(fromLogits: true, labelSmoothing: 0.1), any, oneHot),
+            "mse" => (new MeanSquaredError(reduction: r), any, other),
+            "mae" => (new MeanAbsoluteError(reduction: r), any, other),
+            "mape" => (new MeanAbsolutePercentageError(reduction: r), any, other),
+            "msle" => (new MeanSquaredLogarithmicError(reduction: r), positive, Tensor.RandomUniform(shape, seed + 7, 0f, 3f)),
+            "huber" => (new Huber(0.5, reduction: r), any, other),
+            "log_cosh" => (new LogCosh(reduction: r), any, other),
+            "poisson" => (new Poisson(reduction: r), positive, Tensor.RandomUniform(shape, seed + 7, 0f, 4f)),
+            "hinge" => (new Hinge(reduction: r), any, labels),
+            "hinge_signed" => (new Hinge(reduction: r), any, Tensor.FromArray([.. labels.ToArray().Select(v => (2 * v) - 1)], dims)),
+            "squared_hinge" => (new SquaredHinge(reduction: r), any, labels),
+            "categorical_hinge" => (new CategoricalHinge(reduction: r), any, oneHot),
+            "kld" => (new KLDivergence(reduction: r), unit, probabilities),
+            "cosine" => (new CosineSimilarity(reduction: r), any, other),
+            "bce" => (new BinaryCrossEntropy(reduction: r), unit, Tensor.RandomUniform(shape, seed + 7)),
+            "bce_logits" => (new BinaryCrossEntropy(fromLogits: true, reduction: r), any, labels),
+            "bce_smoothed" => (new BinaryCrossEntropy(labelSmoothing: 0.2, reduction: r), unit, labels),
+            "cce" => (new CategoricalCrossEntropy(reduction: r), probabilities, oneHot),
+            "cce_smoothed" => (new CategoricalCrossEntropy(fromLogits: true, labelSmoothing: 0.1, reduction: r), any, oneHot),
+            "cce_logits" => (new CategoricalCrossEntropy(fromLogits: true, reduction: r), any, oneHot),
+            "sparse" => (new SparseCategoricalCrossEntropy(reduction: r), probabilities, sparseTargets),
+            "sparse_logits" => (new SparseCategoricalCrossEntropy(fromLogits: true, reduction: r), any, sparseTargets),
+            "binary_focal" => (new BinaryFocalCrossEntropy(applyClassBalancing: true, reduction: r), unit, labels),
+            "binary_focal_logits" => (new BinaryFocalCrossEntropy(gamma: 3, fromLogits: true, labelSmoothing: 0.1, reduction: r), any, labels),
+            "categorical_focal" => (new CategoricalFocalCrossEntropy(reduction: r), probabilities, oneHot),
+            "categorical_focal_logits" => (new CategoricalFocalCrossEntropy(fromLogits: true, labelSmoothing: 0.1, reduction: r), any, oneHot),
             _ => throw new ArgumentException($"unknown case {name}", nameof(name)),
         };
     }

@@ -1,3 +1,4 @@
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -120,6 +121,15 @@ public sealed class BatchNormalization : Layer
     /// <summary>The weight penalty on <c>gamma</c>, or null.</summary>
     public Regularizer? GammaRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to <c>beta</c> after each step (Keras' <c>beta_constraint</c>, such as
+    /// <c>new BatchNormalization { BetaConstraint = new NonNeg() }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? BetaConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to <c>gamma</c> after each step (Keras' <c>gamma_constraint</c>), or null.</summary>
+    public Constraint? GammaConstraint { get; init; }
+
     // The axis as a Keras configuration gave it: -1, or the input's last axis counted with the batch axis ("axis": 3 on
     // NHWC images, as keras.applications write it), checked when the layer is built.
     private int ConfiguredAxis { get; init; } = -1;
@@ -130,7 +140,7 @@ public sealed class BatchNormalization : Layer
         .Set("beta_initializer", BetaInitializer).Set("gamma_initializer", GammaInitializer)
         .Set("moving_mean_initializer", MovingMeanInitializer).Set("moving_variance_initializer", MovingVarianceInitializer)
         .Set("beta_regularizer", BetaRegularizer).Set("gamma_regularizer", GammaRegularizer)
-        .SetNull("beta_constraint").SetNull("gamma_constraint");
+        .Set("beta_constraint", BetaConstraint).Set("gamma_constraint", GammaConstraint);
 
     /// <summary>
     /// Keras' <c>from_config</c>: only the channels-last axis is supported: -1, or a positive axis that names the input's
@@ -165,6 +175,8 @@ public sealed class BatchNormalization : Layer
             config.GetString("name"))
         {
             ConfiguredAxis = axis,
+            BetaConstraint = d.GetConstraint("beta_constraint"),
+            GammaConstraint = d.GetConstraint("gamma_constraint"),
         };
     }
 
@@ -204,12 +216,12 @@ public sealed class BatchNormalization : Layer
         var shape = new TensorShape(channels);
         if (Scale)
         {
-            _gamma = AddParameter("gamma", shape, GammaInitializer, GammaRegularizer);
+            _gamma = AddParameter("gamma", shape, GammaInitializer, GammaRegularizer, constraint: GammaConstraint);
         }
 
         if (Center)
         {
-            _beta = AddParameter("beta", shape, BetaInitializer, BetaRegularizer);
+            _beta = AddParameter("beta", shape, BetaInitializer, BetaRegularizer, constraint: BetaConstraint);
         }
 
         _movingMean = AddParameter("moving_mean", shape, MovingMeanInitializer, trainable: false);

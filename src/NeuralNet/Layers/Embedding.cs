@@ -1,4 +1,5 @@
 using System.Globalization;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Regularizers;
 using NeuralNet.Serialization;
@@ -69,6 +70,12 @@ public sealed class Embedding : Layer
     public Regularizer? EmbeddingsRegularizer { get; }
 
     /// <summary>
+    /// The projection the optimizer applies to the vectors after each step (Keras' <c>embeddings_constraint</c>, such as
+    /// <c>new Embedding(1000, 64) { EmbeddingsConstraint = new MaxNorm(1f, axis: 1) }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? EmbeddingsConstraint { get; init; }
+
+    /// <summary>
     /// Whether id 0 is padding (Keras' <c>mask_zero</c>): the layer then also outputs a mask, 0 where the id is 0 and
     /// 1 elsewhere, which the layers after it honour (<see cref="Layer.OutputMask"/>). Id 0 is still looked up.
     /// </summary>
@@ -86,6 +93,7 @@ public sealed class Embedding : Layer
         .Set("output_dim", OutputDim)
         .Set("embeddings_initializer", EmbeddingsInitializer)
         .Set("embeddings_regularizer", EmbeddingsRegularizer)
+        .Set("embeddings_constraint", EmbeddingsConstraint)
         .Set("mask_zero", MaskZero);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
@@ -93,13 +101,16 @@ public sealed class Embedding : Layer
     {
         int inputDim = config.GetInt32("input_dim", minimum: 1), outputDim = config.GetInt32("output_dim", minimum: 1);
         Config d = config.WithDefaults(new Embedding(inputDim, outputDim).GetConfig());
-        return new(inputDim, outputDim, d.GetInitializer("embeddings_initializer"), d.GetRegularizer("embeddings_regularizer"), d.GetBoolean("mask_zero"), config.GetString("name"));
+        return new(inputDim, outputDim, d.GetInitializer("embeddings_initializer"), d.GetRegularizer("embeddings_regularizer"), d.GetBoolean("mask_zero"), config.GetString("name"))
+        {
+            EmbeddingsConstraint = d.GetConstraint("embeddings_constraint"),
+        };
     }
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
-        _embeddings = AddParameter("embeddings", new TensorShape(InputDim, OutputDim), EmbeddingsInitializer, EmbeddingsRegularizer);
+        _embeddings = AddParameter("embeddings", new TensorShape(InputDim, OutputDim), EmbeddingsInitializer, EmbeddingsRegularizer, constraint: EmbeddingsConstraint);
         return new TensorShape([.. inputShape.Dimensions, OutputDim]);
     }
 

@@ -40,18 +40,25 @@ public static class SerializationRegistry
     private static readonly Dictionary<Type, Entry> s_byType = [];
     private static readonly Dictionary<(ComponentKind Kind, string Alias), string> s_aliases = [];
 
-    // The Keras layers whose weights take constraints here (before the table below, whose initializer reads it).
-    private static readonly string[] s_constrainedLayers = ["Dense", "Conv1D", "Conv2D", "Conv2DTranspose", "SimpleRNN", "LSTM", "GRU"];
+    // The Keras layers with a kernel_constraint, read here (before the table below, whose initializer reads it).
+    private static readonly string[] s_kernelConstrainedLayers = ["Dense", "Conv1D", "Conv2D", "Conv2DTranspose", "SimpleRNN", "LSTM", "GRU", "MultiHeadAttention"];
 
     // Keras settings that change what a layer computes and that a built-in layer does not implement: a file may hold them
     // only as null, except for the built-in layers listed with the key, which read it themselves. Checked here, for every
-    // built-in layer, rather than in each factory; a user's factory reads its own keys.
+    // built-in layer, rather than in each factory; a user's factory reads its own keys. Each constraint key lists the
+    // Keras layers that take it: every one of them reads it, so a non-null constraint is refused only on a layer Keras
+    // gives no such argument.
     private static readonly (string Key, string Reason, string[] ReadBy)[] s_unsupportedLayerKeys =
     [
-        ("kernel_constraint", Constraints, s_constrainedLayers), ("bias_constraint", Constraints, s_constrainedLayers),
+        ("kernel_constraint", Constraints, s_kernelConstrainedLayers),
+        ("bias_constraint", Constraints, [.. s_kernelConstrainedLayers, "DepthwiseConv2D", "SeparableConv2D"]),
         ("recurrent_constraint", Constraints, ["SimpleRNN", "LSTM", "GRU"]),
-        ("depthwise_constraint", Constraints, []), ("pointwise_constraint", Constraints, []), ("gamma_constraint", Constraints, []),
-        ("beta_constraint", Constraints, []), ("embeddings_constraint", Constraints, []), ("alpha_constraint", Constraints, []),
+        ("depthwise_constraint", Constraints, ["DepthwiseConv2D", "SeparableConv2D"]),
+        ("pointwise_constraint", Constraints, ["SeparableConv2D"]),
+        ("gamma_constraint", Constraints, ["BatchNormalization", "LayerNormalization", "GroupNormalization"]),
+        ("beta_constraint", Constraints, ["BatchNormalization", "LayerNormalization", "GroupNormalization"]),
+        ("embeddings_constraint", Constraints, ["Embedding"]),
+        ("alpha_constraint", Constraints, ["PReLU"]),
         ("activity_regularizer", "activity regularization is not implemented", []),
         ("noise_shape", "dropout masks shared along axes are not implemented", []),
     ];
@@ -64,7 +71,7 @@ public static class SerializationRegistry
         ("renorm", "batch renormalization is not implemented"),
     ];
 
-    private const string Constraints = "weight constraints are implemented for Dense, Conv1D, Conv2D, Conv2DTranspose, SimpleRNN, LSTM and GRU only";
+    private const string Constraints = "the layer has no weight that takes this constraint: Keras gives it no such argument";
 
 #pragma warning disable CA1810 // The built-ins must be in place before any lookup; a static constructor says so directly.
     static SerializationRegistry()

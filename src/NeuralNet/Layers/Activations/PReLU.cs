@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Regularizers;
 using NeuralNet.Serialization;
@@ -51,6 +52,12 @@ public sealed class PReLU : Layer
     /// <summary>The penalty on <c>alpha</c>, or null.</summary>
     public Regularizer? AlphaRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to <c>alpha</c> after each step (Keras' <c>alpha_constraint</c>, such as
+    /// <c>new PReLU { AlphaConstraint = new NonNeg() }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? AlphaConstraint { get; init; }
+
     /// <summary>The axes along which <c>alpha</c> is shared (counting the batch axis), or null for none.</summary>
     public IReadOnlyList<int>? SharedAxes => _sharedAxes;
 
@@ -66,17 +73,20 @@ public sealed class PReLU : Layer
     /// <inheritdoc/>
     public override Config GetConfig()
     {
-        Config config = base.GetConfig().Set("alpha_initializer", AlphaInitializer).Set("alpha_regularizer", AlphaRegularizer).SetNull("alpha_constraint");
+        Config config = base.GetConfig().Set("alpha_initializer", AlphaInitializer).Set("alpha_regularizer", AlphaRegularizer).Set("alpha_constraint", AlphaConstraint);
         return _sharedAxes is null ? config.SetNull("shared_axes") : config.Set("shared_axes", _sharedAxes);
     }
 
-    /// <summary>Keras' <c>from_config</c>; <c>"shared_axes"</c> may be null, an integer or a list, and the constraint must be null.</summary>
+    /// <summary>Keras' <c>from_config</c>; <c>"shared_axes"</c> may be null, an integer or a list.</summary>
     internal static PReLU FromConfig(Config config)
     {
         int[]? shared = !config.Contains("shared_axes") ? null
             : config.GetNode("shared_axes") is System.Text.Json.Nodes.JsonArray ? config.GetInt32Array("shared_axes", 32)
             : [config.GetInt32("shared_axes")];
-        return new PReLU(config.GetInitializer("alpha_initializer"), config.GetRegularizer("alpha_regularizer"), shared, config.GetString("name"));
+        return new PReLU(config.GetInitializer("alpha_initializer"), config.GetRegularizer("alpha_regularizer"), shared, config.GetString("name"))
+        {
+            AlphaConstraint = config.GetConstraint("alpha_constraint"),
+        };
     }
 
     /// <inheritdoc/>
@@ -95,7 +105,7 @@ public sealed class PReLU : Layer
             alphaShape[axis - 1] = 1;
         }
 
-        _alpha = AddParameter("alpha", new TensorShape(alphaShape), AlphaInitializer, AlphaRegularizer);
+        _alpha = AddParameter("alpha", new TensorShape(alphaShape), AlphaInitializer, AlphaRegularizer, constraint: AlphaConstraint);
         _alphaIndex = [];
         return inputShape;
     }

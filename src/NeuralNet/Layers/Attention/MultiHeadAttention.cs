@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -202,6 +203,16 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <summary>The biases' penalty, or null.</summary>
     public Regularizer? BiasRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to each of the four kernels after each step (Keras' <c>kernel_constraint</c>,
+    /// which Keras hands to the query, key, value and output EinsumDense layers alike; such as
+    /// <c>new MultiHeadAttention(2, 8) { KernelConstraint = new MaxNorm(2f) }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? KernelConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to each of the four biases after each step (Keras' <c>bias_constraint</c>), or null.</summary>
+    public Constraint? BiasConstraint { get; init; }
+
     /// <summary>Whether query t attends only to keys s &lt;= t.</summary>
     public bool UseCausalMask { get; }
 
@@ -275,6 +286,8 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
             .Set("bias_initializer", BiasInitializer)
             .Set("kernel_regularizer", KernelRegularizer)
             .Set("bias_regularizer", BiasRegularizer)
+            .Set("kernel_constraint", KernelConstraint)
+            .Set("bias_constraint", BiasConstraint)
             .Set("seed", DropoutSeed)
             .Set("use_causal_mask", UseCausalMask)
             .Set("use_attention_mask", UseAttentionMask);
@@ -308,7 +321,11 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         return new MultiHeadAttention(heads, keyDim, valueDim, d.GetDouble("dropout"), d.GetBoolean("use_bias"), output,
             d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"), d.GetRegularizer("kernel_regularizer"),
             d.GetRegularizer("bias_regularizer"), d.GetBoolean("use_causal_mask"), d.GetBoolean("use_attention_mask"),
-            d.GetNullableInt64("seed"), config.GetString("name"));
+            d.GetNullableInt64("seed"), config.GetString("name"))
+        {
+            KernelConstraint = d.GetConstraint("kernel_constraint"),
+            BiasConstraint = d.GetConstraint("bias_constraint"),
+        };
     }
 
     /// <inheritdoc/>
@@ -343,28 +360,30 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
             SetMaskStrides(inputShapes[_maskInput]);
         }
 
-        _queryKernel = AddParameter("query/kernel", new TensorShape(_queryFeatures, NumHeads, KeyDim), KernelInitializer, KernelRegularizer);
+        // Keras 3 (keras/src/layers/attention/multi_head_attention.py, _get_common_kwargs_for_sublayer) hands the same
+        // kernel_constraint and bias_constraint to the query, key, value and output EinsumDense layers.
+        _queryKernel = AddParameter("query/kernel", new TensorShape(_queryFeatures, NumHeads, KeyDim), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
-            _queryBias = AddParameter("query/bias", new TensorShape(NumHeads, KeyDim), BiasInitializer, BiasRegularizer);
+            _queryBias = AddParameter("query/bias", new TensorShape(NumHeads, KeyDim), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        _keyKernel = AddParameter("key/kernel", new TensorShape(_keyFeatures, NumHeads, KeyDim), KernelInitializer, KernelRegularizer);
+        _keyKernel = AddParameter("key/kernel", new TensorShape(_keyFeatures, NumHeads, KeyDim), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
-            _keyBias = AddParameter("key/bias", new TensorShape(NumHeads, KeyDim), BiasInitializer, BiasRegularizer);
+            _keyBias = AddParameter("key/bias", new TensorShape(NumHeads, KeyDim), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        _valueKernel = AddParameter("value/kernel", new TensorShape(_valueFeatures, NumHeads, ValueDim), KernelInitializer, KernelRegularizer);
+        _valueKernel = AddParameter("value/kernel", new TensorShape(_valueFeatures, NumHeads, ValueDim), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
-            _valueBias = AddParameter("value/bias", new TensorShape(NumHeads, ValueDim), BiasInitializer, BiasRegularizer);
+            _valueBias = AddParameter("value/bias", new TensorShape(NumHeads, ValueDim), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        _outputKernel = AddParameter("attention_output/kernel", new TensorShape(NumHeads, ValueDim, _outputFeatures), KernelInitializer, KernelRegularizer);
+        _outputKernel = AddParameter("attention_output/kernel", new TensorShape(NumHeads, ValueDim, _outputFeatures), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
-            _outputBias = AddParameter("attention_output/bias", new TensorShape(_outputFeatures), BiasInitializer, BiasRegularizer);
+            _outputBias = AddParameter("attention_output/bias", new TensorShape(_outputFeatures), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
         _qShape = new TensorShape(_tq, NumHeads * KeyDim);

@@ -1,4 +1,5 @@
 using NeuralNet.Activations;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -124,6 +125,15 @@ public sealed class DepthwiseConv2D : Layer
     /// <summary>The bias's penalty, or null.</summary>
     public Regularizer? BiasRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to the kernel after each step (Keras' <c>depthwise_constraint</c>, such as
+    /// <c>new DepthwiseConv2D(3) { DepthwiseConstraint = new MaxNorm(2f, axis: [0, 1]) }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? DepthwiseConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to the bias after each step (Keras' <c>bias_constraint</c>), or null.</summary>
+    public Constraint? BiasConstraint { get; init; }
+
     /// <summary>The kernel (Keras weight name <c>kernel</c>), (kernelHeight, kernelWidth, channels, depthMultiplier). Throws until built.</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
 
@@ -146,7 +156,9 @@ public sealed class DepthwiseConv2D : Layer
         .Set("depthwise_initializer", DepthwiseInitializer)
         .Set("bias_initializer", BiasInitializer)
         .Set("depthwise_regularizer", DepthwiseRegularizer)
-        .Set("bias_regularizer", BiasRegularizer);
+        .Set("bias_regularizer", BiasRegularizer)
+        .Set("depthwise_constraint", DepthwiseConstraint)
+        .Set("bias_constraint", BiasConstraint);
 
     /// <summary>Keras' <c>from_config</c>: channels last.</summary>
     internal static DepthwiseConv2D FromConfig(Config config)
@@ -162,7 +174,11 @@ public sealed class DepthwiseConv2D : Layer
 
         return new DepthwiseConv2D(kernelSize, strides, ConfigChecks.ReadPadding(d), d.GetInt32("depth_multiplier", minimum: 1), dilation,
             d.GetActivation("activation"), d.GetBoolean("use_bias"), d.GetInitializer("depthwise_initializer"), d.GetInitializer("bias_initializer"),
-            d.GetRegularizer("depthwise_regularizer"), d.GetRegularizer("bias_regularizer"), config.GetString("name"));
+            d.GetRegularizer("depthwise_regularizer"), d.GetRegularizer("bias_regularizer"), config.GetString("name"))
+        {
+            DepthwiseConstraint = d.GetConstraint("depthwise_constraint"),
+            BiasConstraint = d.GetConstraint("bias_constraint"),
+        };
     }
 
     /// <inheritdoc/>
@@ -178,10 +194,10 @@ public sealed class DepthwiseConv2D : Layer
         }
 
         _step = new DepthwiseStep(g, channels, DepthMultiplier);
-        _kernel = AddParameter("kernel", new TensorShape(KernelSize.Height, KernelSize.Width, channels, DepthMultiplier), DepthwiseInitializer, DepthwiseRegularizer);
+        _kernel = AddParameter("kernel", new TensorShape(KernelSize.Height, KernelSize.Width, channels, DepthMultiplier), DepthwiseInitializer, DepthwiseRegularizer, constraint: DepthwiseConstraint);
         if (UseBias)
         {
-            _bias = AddParameter("bias", new TensorShape(expanded), BiasInitializer, BiasRegularizer);
+            _bias = AddParameter("bias", new TensorShape(expanded), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
         return new TensorShape(g.OutHeight, g.OutWidth, expanded);

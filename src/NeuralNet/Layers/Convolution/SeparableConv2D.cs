@@ -1,4 +1,5 @@
 using NeuralNet.Activations;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -153,6 +154,18 @@ public sealed class SeparableConv2D : Layer
     /// <summary>The bias's penalty, or null.</summary>
     public Regularizer? BiasRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to the depthwise kernel after each step (Keras' <c>depthwise_constraint</c>, such as
+    /// <c>new SeparableConv2D(8, 3) { DepthwiseConstraint = new MaxNorm(2f, axis: [0, 1]) }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? DepthwiseConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to the pointwise kernel after each step (Keras' <c>pointwise_constraint</c>), or null.</summary>
+    public Constraint? PointwiseConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to the bias after each step (Keras' <c>bias_constraint</c>), or null.</summary>
+    public Constraint? BiasConstraint { get; init; }
+
     /// <summary>The depthwise kernel, (kernelHeight, kernelWidth, channels, depthMultiplier). Throws until built.</summary>
     public Parameter DepthwiseKernel => _depthwiseKernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
 
@@ -181,7 +194,10 @@ public sealed class SeparableConv2D : Layer
         .Set("bias_initializer", BiasInitializer)
         .Set("depthwise_regularizer", DepthwiseRegularizer)
         .Set("pointwise_regularizer", PointwiseRegularizer)
-        .Set("bias_regularizer", BiasRegularizer);
+        .Set("bias_regularizer", BiasRegularizer)
+        .Set("depthwise_constraint", DepthwiseConstraint)
+        .Set("pointwise_constraint", PointwiseConstraint)
+        .Set("bias_constraint", BiasConstraint);
 
     /// <summary>Keras' <c>from_config</c>: channels last.</summary>
     internal static SeparableConv2D FromConfig(Config config)
@@ -199,7 +215,12 @@ public sealed class SeparableConv2D : Layer
         return new SeparableConv2D(filters, kernelSize, strides, ConfigChecks.ReadPadding(d), d.GetInt32("depth_multiplier", minimum: 1), dilation,
             d.GetActivation("activation"), d.GetBoolean("use_bias"), d.GetInitializer("depthwise_initializer"), d.GetInitializer("pointwise_initializer"),
             d.GetInitializer("bias_initializer"), d.GetRegularizer("depthwise_regularizer"), d.GetRegularizer("pointwise_regularizer"),
-            d.GetRegularizer("bias_regularizer"), config.GetString("name"));
+            d.GetRegularizer("bias_regularizer"), config.GetString("name"))
+        {
+            DepthwiseConstraint = d.GetConstraint("depthwise_constraint"),
+            PointwiseConstraint = d.GetConstraint("pointwise_constraint"),
+            BiasConstraint = d.GetConstraint("bias_constraint"),
+        };
     }
 
     /// <inheritdoc/>
@@ -216,11 +237,11 @@ public sealed class SeparableConv2D : Layer
 
         _step = new DepthwiseStep(g, channels, DepthMultiplier);
         _depthwiseShape = new TensorShape(g.OutHeight, g.OutWidth, expanded);
-        _depthwiseKernel = AddParameter("depthwise_kernel", new TensorShape(KernelSize.Height, KernelSize.Width, channels, DepthMultiplier), DepthwiseInitializer, DepthwiseRegularizer);
-        _pointwiseKernel = AddParameter("pointwise_kernel", new TensorShape(1, 1, expanded, Filters), PointwiseInitializer, PointwiseRegularizer);
+        _depthwiseKernel = AddParameter("depthwise_kernel", new TensorShape(KernelSize.Height, KernelSize.Width, channels, DepthMultiplier), DepthwiseInitializer, DepthwiseRegularizer, constraint: DepthwiseConstraint);
+        _pointwiseKernel = AddParameter("pointwise_kernel", new TensorShape(1, 1, expanded, Filters), PointwiseInitializer, PointwiseRegularizer, constraint: PointwiseConstraint);
         if (UseBias)
         {
-            _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer);
+            _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
         return new TensorShape(g.OutHeight, g.OutWidth, Filters);

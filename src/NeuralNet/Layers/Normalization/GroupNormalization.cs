@@ -1,4 +1,5 @@
 using System.Globalization;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -110,6 +111,15 @@ public sealed class GroupNormalization : Layer
     /// <summary>The penalty on <c>gamma</c>, or null.</summary>
     public Regularizer? GammaRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to <c>beta</c> after each step (Keras' <c>beta_constraint</c>, such as
+    /// <c>new GroupNormalization(4) { BetaConstraint = new NonNeg() }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? BetaConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to <c>gamma</c> after each step (Keras' <c>gamma_constraint</c>), or null.</summary>
+    public Constraint? GammaConstraint { get; init; }
+
     /// <summary>The learned factor, (channels); null when <see cref="Scale"/> is false or before the layer is built.</summary>
     public Parameter? Gamma => _gamma;
 
@@ -127,15 +137,19 @@ public sealed class GroupNormalization : Layer
         .Set("groups", Groups).Set("axis", Axis).Set("epsilon", Epsilon).Set("center", Center).Set("scale", Scale)
         .Set("beta_initializer", BetaInitializer).Set("gamma_initializer", GammaInitializer)
         .Set("beta_regularizer", BetaRegularizer).Set("gamma_regularizer", GammaRegularizer)
-        .SetNull("beta_constraint").SetNull("gamma_constraint");
+        .Set("beta_constraint", BetaConstraint).Set("gamma_constraint", GammaConstraint);
 
-    /// <summary>Keras' <c>from_config</c>; constraints must be null.</summary>
+    /// <summary>Keras' <c>from_config</c>.</summary>
     internal static GroupNormalization FromConfig(Config config)
     {
         Config d = config.WithDefaults(new GroupNormalization().GetConfig());
         return new GroupNormalization(d.GetInt32("groups"), d.GetInt32("axis"), d.GetSingle("epsilon"), d.GetBoolean("center"), d.GetBoolean("scale"),
             d.GetInitializer("beta_initializer"), d.GetInitializer("gamma_initializer"), d.GetRegularizer("beta_regularizer"), d.GetRegularizer("gamma_regularizer"),
-            config.GetString("name"));
+            config.GetString("name"))
+        {
+            BetaConstraint = d.GetConstraint("beta_constraint"),
+            GammaConstraint = d.GetConstraint("gamma_constraint"),
+        };
     }
 
     /// <inheritdoc/>
@@ -166,12 +180,12 @@ public sealed class GroupNormalization : Layer
         var shape = new TensorShape(channels);
         if (Scale)
         {
-            _gamma = AddParameter("gamma", shape, GammaInitializer, GammaRegularizer);
+            _gamma = AddParameter("gamma", shape, GammaInitializer, GammaRegularizer, constraint: GammaConstraint);
         }
 
         if (Center)
         {
-            _beta = AddParameter("beta", shape, BetaInitializer, BetaRegularizer);
+            _beta = AddParameter("beta", shape, BetaInitializer, BetaRegularizer, constraint: BetaConstraint);
         }
 
         _scratch = [];

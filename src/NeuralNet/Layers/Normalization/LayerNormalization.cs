@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 using NeuralNet.Regularizers;
@@ -130,6 +131,15 @@ public sealed class LayerNormalization : Layer
     /// <summary>The penalty on <c>gamma</c>, or null.</summary>
     public Regularizer? GammaRegularizer { get; }
 
+    /// <summary>
+    /// The projection the optimizer applies to <c>beta</c> after each step (Keras' <c>beta_constraint</c>, such as
+    /// <c>new LayerNormalization { BetaConstraint = new NonNeg() }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? BetaConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to <c>gamma</c> after each step (Keras' <c>gamma_constraint</c>), or null.</summary>
+    public Constraint? GammaConstraint { get; init; }
+
     /// <summary>The learned factor, shaped as the normalized axes; null when <see cref="Scale"/> is false or before the layer is built.</summary>
     public Parameter? Gamma => _gamma;
 
@@ -150,10 +160,10 @@ public sealed class LayerNormalization : Layer
         return config.Set("epsilon", Epsilon).Set("center", Center).Set("scale", Scale).Set("rms_scaling", false)
             .Set("beta_initializer", BetaInitializer).Set("gamma_initializer", GammaInitializer)
             .Set("beta_regularizer", BetaRegularizer).Set("gamma_regularizer", GammaRegularizer)
-            .SetNull("beta_constraint").SetNull("gamma_constraint");
+            .Set("beta_constraint", BetaConstraint).Set("gamma_constraint", GammaConstraint);
     }
 
-    /// <summary>Keras' <c>from_config</c>; <c>"axis"</c> may be an integer or a list, constraints must be null and <c>rms_scaling</c> false.</summary>
+    /// <summary>Keras' <c>from_config</c>; <c>"axis"</c> may be an integer or a list, <c>rms_scaling</c> false.</summary>
     internal static LayerNormalization FromConfig(Config config)
     {
         if (config.Contains("rms_scaling") && config.GetBoolean("rms_scaling"))
@@ -166,10 +176,11 @@ public sealed class LayerNormalization : Layer
         bool center = d.GetBoolean("center"), scale = d.GetBoolean("scale");
         Initializer? beta = d.GetInitializer("beta_initializer"), gamma = d.GetInitializer("gamma_initializer");
         Regularizer? betaPenalty = d.GetRegularizer("beta_regularizer"), gammaPenalty = d.GetRegularizer("gamma_regularizer");
+        Constraint? betaConstraint = d.GetConstraint("beta_constraint"), gammaConstraint = d.GetConstraint("gamma_constraint");
         string name = config.GetString("name");
         return d.GetNode("axis") is JsonArray
-            ? new LayerNormalization(d.GetInt32Array("axis", 32), epsilon, center, scale, beta, gamma, betaPenalty, gammaPenalty, name)
-            : new LayerNormalization(d.GetInt32("axis"), epsilon, center, scale, beta, gamma, betaPenalty, gammaPenalty, name);
+            ? new LayerNormalization(d.GetInt32Array("axis", 32), epsilon, center, scale, beta, gamma, betaPenalty, gammaPenalty, name) { BetaConstraint = betaConstraint, GammaConstraint = gammaConstraint }
+            : new LayerNormalization(d.GetInt32("axis"), epsilon, center, scale, beta, gamma, betaPenalty, gammaPenalty, name) { BetaConstraint = betaConstraint, GammaConstraint = gammaConstraint };
     }
 
     /// <inheritdoc/>
@@ -188,12 +199,12 @@ public sealed class LayerNormalization : Layer
         _layout = AxisLayout.Create(inputShape, sampleAxes);
         if (Scale)
         {
-            _gamma = AddParameter("gamma", parameterShape, GammaInitializer, GammaRegularizer);
+            _gamma = AddParameter("gamma", parameterShape, GammaInitializer, GammaRegularizer, constraint: GammaConstraint);
         }
 
         if (Center)
         {
-            _beta = AddParameter("beta", parameterShape, BetaInitializer, BetaRegularizer);
+            _beta = AddParameter("beta", parameterShape, BetaInitializer, BetaRegularizer, constraint: BetaConstraint);
         }
 
         _scratch = [];

@@ -251,7 +251,7 @@ internal static class ModelSerializer
             (string parameterName, string slot) = SplitStateName(tensorName);
             if (!parameters.TryGetValue(parameterName, out Parameter? parameter) || !slots.Contains(slot))
             {
-                throw FormatError.Create(file.Source, tensorName, $"the tensor matches no state of the {optimizer.Name} optimizer (slots: {string.Join(", ", slots)}) for a parameter of {owner}; was the file written with another optimizer, or other options (UseEma, GradientAccumulationSteps, momentum, centered)?");
+                throw FormatError.Create(file.Source, tensorName, $"the tensor matches no state of the {optimizer.Name} optimizer (slots: {string.Join(", ", slots)}) for a parameter of {owner}; was the file written with another optimizer, or other options (UseEma, GradientAccumulationSteps, momentum, centered, AmsGrad)?");
             }
 
             RequireTensor(file, tensorName, parameter.Shape, $"the optimizer state of '{parameterName}'");
@@ -268,7 +268,7 @@ internal static class ModelSerializer
             string[] missing = [.. slots.Where(slot => !present.Contains(slot))];
             if (missing.Length > 0)
             {
-                throw FormatError.Create(file.Source, $"{OptimizerPrefix}{parameterName}/{missing[0]}", $"missing: the {optimizer.Name} optimizer of {owner} keeps {string.Join(", ", slots)} for each parameter, but the file has only {string.Join(", ", present)} for '{parameterName}' (no {string.Join(", ", missing)}). The file was written with other optimizer options (UseEma, GradientAccumulationSteps, momentum, centered); restore it into an optimizer configured as the one that wrote it, or start without it. Nothing was changed.");
+                throw FormatError.Create(file.Source, $"{OptimizerPrefix}{parameterName}/{missing[0]}", $"missing: the {optimizer.Name} optimizer of {owner} keeps {string.Join(", ", slots)} for each parameter, but the file has only {string.Join(", ", present)} for '{parameterName}' (no {string.Join(", ", missing)}). The file was written with other optimizer options (UseEma, GradientAccumulationSteps, momentum, centered, AmsGrad); restore it into an optimizer configured as the one that wrote it, or start without it. Nothing was changed.");
             }
         }
     }

@@ -60,7 +60,7 @@ public static class SerializationRegistry
         ("embeddings_constraint", Constraints, ["Embedding"]),
         ("alpha_constraint", Constraints, ["PReLU"]),
         ("activity_regularizer", "activity regularization is not implemented", []),
-        ("noise_shape", "dropout masks shared along axes are not implemented", []),
+        ("noise_shape", "only Dropout takes a noise shape here", ["Dropout"]),
     ];
 
     // Keras switches, written by Keras' get_config, whose true value no built-in layer implements: a file may hold them

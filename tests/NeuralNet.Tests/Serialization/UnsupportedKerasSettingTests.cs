@@ -75,7 +75,6 @@ public class UnsupportedKerasSettingTests
         { "GRU", "stateful", "true" },
         { "SimpleRNN", "stateful", "true" },
         { "BatchNormalization", "renorm", "true" },
-        { "Dropout", "noise_shape", "[null, 1, 4]" },
     };
 
     [Theory]

@@ -383,6 +383,7 @@ public abstract partial class Layer
         Tensor output = RunForward(inputs, training);
         OutputMask = ComputeMask(inputs, output);
         _lastOutput = output;
+        RecordActivityPenalty(output);
         _ranFused = false;
         return output;
     }
@@ -404,6 +405,7 @@ public abstract partial class Layer
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{Describe()} takes {_inputShapes.Length} inputs; call Backward(outputGradient, inputGradients)."));
         }
 
+        outputGradient = WithActivityGradient(outputGradient);
         Tensor? inputGradient = null;
         RunBackward(outputGradient, new Span<Tensor?>(ref inputGradient));
         return inputGradient ?? outputGradient;
@@ -426,7 +428,7 @@ public abstract partial class Layer
         }
 
         inputGradients.Clear();
-        RunBackward(outputGradient, inputGradients);
+        RunBackward(WithActivityGradient(outputGradient), inputGradients);
     }
 
     /// <summary>
@@ -445,16 +447,26 @@ public abstract partial class Layer
         }
 
         CheckOutputGradient(logitsGradient);
+        if (_activityRegularizer is not null)
+        {
+            throw new InvalidOperationException($"{Describe()} has an activity regularizer, whose gradient is with respect to its output, not the softmax logits; call Backward.");
+        }
+
         return OnBackwardFromLogitsGradient(logitsGradient);
     }
 
     /// <summary>
-    /// The layer's configuration (Keras' <c>get_config</c>): <c>name</c>, <c>trainable</c> and <c>dtype</c> here;
+    /// The layer's configuration (Keras' <c>get_config</c>): <c>name</c>, <c>trainable</c> and <c>dtype</c> here (and
+    /// <c>activity_regularizer</c> when the layer has one);
     /// subclasses add their constructor arguments. Saving a model writes it; the factory registered with
     /// <see cref="SerializationRegistry"/> reads it back (<c>trainable</c> is read by the registry for every layer, so a
     /// factory need not).
     /// </summary>
-    public virtual Config GetConfig() => new Config().Set("name", Name).Set("trainable", Trainable).Set("dtype", "float32");
+    public virtual Config GetConfig()
+    {
+        Config config = new Config().Set("name", Name).Set("trainable", Trainable).Set("dtype", "float32");
+        return _activityRegularizer is null ? config : config.Set("activity_regularizer", _activityRegularizer);
+    }
 
     /// <summary>Validates <paramref name="inputShape"/>, creates the parameters and returns the output shape (all per sample).</summary>
     protected abstract TensorShape OnBuild(TensorShape inputShape);

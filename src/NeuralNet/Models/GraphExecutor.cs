@@ -96,6 +96,11 @@ internal sealed class GraphExecutor
                 _consumers[s]++;
             }
 
+            if (instance.ActivityRegularizer is not null && outputSlots.Length > 1)
+            {
+                throw new NotSupportedException($"{instance.GetType().Name} '{instance.Name}' has {outputSlots.Length} outputs and an activity regularizer; activity regularizers are supported on layers with one output (Keras would penalize every output).");
+            }
+
             steps.Add(new Step(node.Layer, instance, inputSlots, outputSlots));
         }
 
@@ -108,7 +113,9 @@ internal sealed class GraphExecutor
         {
             int slot = _outputSlots[k];
             Step? producer = ProducerOf(slot);
+            // A layer with an activity regularizer needs the gradient with respect to its output, not its logits.
             _fusable[k] = producer is not null && producer.InputSlots.Length == 1 && producer.OutputSlots.Length == 1 && producer.Instance.EndsWithSoftmax
+                && producer.Instance.ActivityRegularizer is null
                 && _consumers[slot] == 0 && _outputSlots.Count(s => s == slot) == 1;
         }
 
@@ -216,6 +223,41 @@ internal sealed class GraphExecutor
     /// </summary>
     public bool CanFuse(int output) => _fusable[output];
 
+    /// <summary>
+    /// The activity regularizers' loss of the last forward pass (or passes, for <see cref="ForwardInPasses"/>): the sum of
+    /// every regularized layer's penalty over the whole batch, divided by its rows (Keras adds each layer's penalty / batch).
+    /// </summary>
+    public float ActivityLoss { get; private set; }
+
+    private static Tensor ZerosLike(Step step, Tensor output)
+    {
+        if (step.ZeroGradient is not Tensor zeros || zeros.Shape != output.Shape)
+        {
+            zeros = new Tensor(output.Shape);
+            step.ZeroGradient = zeros;
+        }
+        else
+        {
+            zeros.AsSpan().Clear();
+        }
+
+        return zeros;
+    }
+
+    private double SumActivityPenalties()
+    {
+        double sum = 0;
+        foreach (Step step in _steps)
+        {
+            if (step.Instance.ActivityRegularizer is not null)
+            {
+                sum += step.Instance.ActivityPenalty;
+            }
+        }
+
+        return sum;
+    }
+
     /// <summary>The masks of the last forward pass's outputs (null entries for outputs without one), as Keras applies them to losses and metrics.</summary>
     public ReadOnlySpan<Tensor?> OutputMasks => _outputMasks;
 
@@ -247,6 +289,7 @@ internal sealed class GraphExecutor
         }
 
         _passInputs ??= new Tensor[inputs.Length];
+        double activityPenalty = 0;
         _passOutputs ??= new Tensor?[_outputSlots.Length];
         _passMasks ??= new Tensor?[_outputSlots.Length];
         for (int start = 0; start < rows; start += maxRows)
@@ -258,6 +301,7 @@ internal sealed class GraphExecutor
             }
 
             Tensor[] outputs = Forward(_passInputs, training: false);
+            activityPenalty += SumActivityPenalties();
             for (int k = 0; k < outputs.Length; k++)
             {
                 CopyRows(outputs[k], ref _passOutputs[k], rows, start);
@@ -269,6 +313,7 @@ internal sealed class GraphExecutor
         }
 
         Array.Clear(_passInputs);
+        ActivityLoss = (float)(activityPenalty / rows);
         _passRows = (rows, maxRows);
         for (int k = 0; k < _outputs.Length; k++)
         {
@@ -359,6 +404,7 @@ internal sealed class GraphExecutor
             }
         }
 
+        ActivityLoss = inputs.Length == 0 ? 0f : (float)(SumActivityPenalties() / inputs[0].Shape[0]);
         for (int k = 0; k < _outputSlots.Length; k++)
         {
             _outputs[k] = _values[_outputSlots[k]]!;
@@ -447,7 +493,13 @@ internal sealed class GraphExecutor
 
             if (gradient is null)
             {
-                continue;
+                // No loss reads this output, but an activity regularizer on it still has a gradient (Keras adds its loss).
+                if (layer.ActivityRegularizer is null || _values[step.OutputSlot] is not Tensor output)
+                {
+                    continue;
+                }
+
+                gradient = ZerosLike(step, output);
             }
 
             if (step.PooledFrom is Step pooled && pooled.RanPooled)
@@ -539,7 +591,9 @@ internal sealed class GraphExecutor
             }
 
             Step? pooling = Array.Find(_steps, s => s.InputSlots.Length == 1 && s.InputSlots[0] == step.OutputSlot);
-            if (pooling is { Instance: MaxPooling2D maxPooling, OutputSlots.Length: 1 } && convolution.CanFuseMaxPooling(maxPooling, step.NeedsInputGradient))
+            // A fused pair keeps neither output for an activity regularizer to read.
+            if (pooling is { Instance: MaxPooling2D maxPooling, OutputSlots.Length: 1 } && convolution.CanFuseMaxPooling(maxPooling, step.NeedsInputGradient)
+                && convolution.ActivityRegularizer is null && maxPooling.ActivityRegularizer is null)
             {
                 step.PooledBy = pooling;
                 pooling.PooledFrom = step;
@@ -654,6 +708,9 @@ internal sealed class GraphExecutor
         public Tensor?[] InputMasks { get; } = new Tensor?[inputSlots.Length];
 
         public bool FromLogits { get; set; }
+
+        // A zero output gradient for a layer with an activity regularizer whose output no loss reads.
+        public Tensor? ZeroGradient { get; set; }
 
         // A convolution run by the max pooling step that reads its output (see FuseConvolutionsWithPooling), and whether
         // the last forward pass ran it so.

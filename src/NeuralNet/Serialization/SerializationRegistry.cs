@@ -59,7 +59,6 @@ public static class SerializationRegistry
         ("beta_constraint", Constraints, ["BatchNormalization", "LayerNormalization", "GroupNormalization"]),
         ("embeddings_constraint", Constraints, ["Embedding"]),
         ("alpha_constraint", Constraints, ["PReLU"]),
-        ("activity_regularizer", "activity regularization is not implemented", []),
         ("noise_shape", "only Dropout takes a noise shape here", ["Dropout"]),
     ];
 
@@ -305,12 +304,18 @@ public static class SerializationRegistry
         config.Json["name"] is JsonValue value && value.TryGetValue(out string? text) ? $" '{FormatError.Shorten(text)}'" : string.Empty;
 
     // The settings every layer's configuration carries, read here so that no factory needs to: "trainable" (Keras' base
-    // Layer argument; absent means true).
+    // Layer argument; absent means true) and "activity_regularizer" (also a base Layer argument in Keras).
     private static void ApplyLayerSettings(Layer layer, Config config)
     {
         if (config.Contains("trainable") && !config.GetBoolean("trainable"))
         {
             layer.Trainable = false;
+        }
+
+        // Keras' base Layer takes activity_regularizer, whatever the layer.
+        if (config.GetRegularizer("activity_regularizer") is Regularizers.Regularizer activity)
+        {
+            layer.SetActivityRegularizer(activity);
         }
     }
 

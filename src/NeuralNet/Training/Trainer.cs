@@ -80,7 +80,7 @@ internal sealed class Trainer
         ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
         Tensor[] outputs = _executor.Forward(inputs, training: true);
         PrepareMasks(outputs, targets, sampleWeights);
-        float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_regularized);
+        float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_regularized) + _executor.ActivityLoss;
         if (updateMetrics)
         {
             UpdateMetrics(outputs, targets, sampleWeights);
@@ -389,15 +389,15 @@ internal sealed class Trainer
         WriteMetrics(logs, string.Empty);
     }
 
-    // One batch in inference mode: forward, the weighted losses (each output's kept for the logs, no penalties), the
-    // metrics updated; Evaluate's loop and TestStep share it.
+    // One batch in inference mode: forward, the weighted losses plus the activity regularizers' loss (each output's loss
+    // kept for the logs; no weight penalties), the metrics updated; Evaluate's loop and TestStep share it.
     private float InferenceLoss(ReadOnlySpan<Tensor> batch)
     {
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
         Tensor[] predictions = _executor.ForwardInPasses(batch[.._inputCount], _executor.InferenceRows);
         PrepareMasks(predictions, targets, sampleWeights);
-        float loss = WeightedLoss(predictions, targets, sampleWeights);
+        float loss = WeightedLoss(predictions, targets, sampleWeights) + _executor.ActivityLoss;
         UpdateMetrics(predictions, targets, sampleWeights);
         return loss;
     }

@@ -39,7 +39,8 @@ public abstract partial class Model
     /// sample's loss is multiplied by the weight of its class (see <see cref="ClassWeights"/>); validation data (also from
     /// <paramref name="validationSplit"/>) is not weighted, as in Keras. Cannot be combined with <paramref name="sampleWeight"/>.</param>
     /// <param name="sampleWeight">One non-negative weight per training sample, (samples) (Keras' <c>sample_weight</c>): each
-    /// output's loss becomes sum(weight × per-sample loss) / batch size. With <paramref name="validationSplit"/> the held-out
+    /// output's loss becomes sum(weight × per-sample loss) / batch size (for Keras' default reduction; see docs/losses.md for
+    /// the others). With <paramref name="validationSplit"/> the held-out
     /// samples keep their weights, so <c>val_loss</c> is weighted too. Only the <c>weightedMetrics</c> of <c>Compile</c> receive
     /// the weights (Keras' <c>metrics</c> are not weighted).</param>
     /// <param name="validationFreq">Validate after every n-th epoch only (Keras' <c>validation_freq</c>): epochs n - 1, 2n - 1, ...

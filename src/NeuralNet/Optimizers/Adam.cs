@@ -101,9 +101,10 @@ public sealed class Adam : MomentOptimizer
     /// maximum of flushed, non-negative velocities, so it is never subnormal.
     /// </summary>
     /// <remarks>
-    /// The maximum is IEEE 754:2019's in all three forms (<see cref="Vector.Max{T}(Vector{T}, Vector{T})"/>,
-    /// <see cref="Vector512.Max{T}(Vector512{T}, Vector512{T})"/>, <see cref="MathF.Max(float, float)"/>): a NaN velocity
-    /// makes v̂ NaN, as NumPy's, PyTorch's and JAX's maximum do, so a NaN gradient is not forgotten on the next step.
+    /// The maximum is IEEE 754:2019's in all three forms: a NaN velocity makes v̂ NaN, as NumPy's, PyTorch's and JAX's
+    /// maximum do, so a NaN gradient is not forgotten on the next step. <see cref="MathF.Max(float, float)"/> and, from
+    /// .NET 9, the vector maxima are so; on .NET 8 the vector maxima return the second operand for a NaN first one (the
+    /// x86 instruction), so there a NaN is put back by hand (<see cref="PropagateNaN(Vector{float}, Vector{float}, Vector{float})"/>).
     /// </remarks>
     internal readonly struct AmsGradRule(float alpha, float oneMinusBeta1, float oneMinusBeta2, float epsilon) : IWideElementwiseUpdate
     {
@@ -118,7 +119,7 @@ public sealed class Adam : MomentOptimizer
         {
             Vector<float> mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * _oneMinusBeta1));
             Vector<float> vNew = ElementwiseUpdate.FlushToZero(v + (((input * input) - v) * _oneMinusBeta2));
-            Vector<float> vHatNew = Vector.Max(vHat, vNew);
+            Vector<float> vHatNew = PropagateNaN(vHat, vNew, Vector.Max(vHat, vNew));
             m = mNew;
             v = vNew;
             vHat = vHatNew;
@@ -130,7 +131,7 @@ public sealed class Adam : MomentOptimizer
         {
             Vector512<float> mNew = ElementwiseUpdate.FlushToZero(m + ((input - m) * _oneMinusBeta1512));
             Vector512<float> vNew = ElementwiseUpdate.FlushToZero(v + (((input * input) - v) * _oneMinusBeta2512));
-            Vector512<float> vHatNew = Vector512.Max(vHat, vNew);
+            Vector512<float> vHatNew = PropagateNaN(vHat, vNew, Vector512.Max(vHat, vNew));
             m = mNew;
             v = vNew;
             vHat = vHatNew;
@@ -148,5 +149,22 @@ public sealed class Adam : MomentOptimizer
             vHat = vHatNew;
             return value - ((mNew * alpha) / (MathF.Sqrt(vHatNew) + epsilon));
         }
+
+        // NaN where either operand is NaN (their sum is then NaN), else the maximum: the IEEE maximum on every runtime.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector<float> PropagateNaN(Vector<float> a, Vector<float> b, Vector<float> max) =>
+#if NET9_0_OR_GREATER
+            max;
+#else
+            Vector.ConditionalSelect(Vector.Equals(a, a) & Vector.Equals(b, b), max, a + b);
+#endif
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> PropagateNaN(Vector512<float> a, Vector512<float> b, Vector512<float> max) =>
+#if NET9_0_OR_GREATER
+            max;
+#else
+            Vector512.ConditionalSelect(Vector512.Equals(a, a) & Vector512.Equals(b, b), max, a + b);
+#endif
     }
 }

@@ -88,6 +88,14 @@ public sealed partial class ModelCheckpoint : MonitorCallback
                 string available = string.Join(", ", keys.Order(StringComparer.Ordinal));
                 throw new InvalidOperationException($"ModelCheckpoint path '{Path}' uses {{{placeholder.Key}}}, which will not be in the epoch logs. They will hold: epoch, {available}. (val_ quantities need validationSplit or validationData.)");
             }
+
+            // With validationFreq a val_ value is missing after the epochs not validated; a save then could not name its
+            // file. Only saveBestOnly on that same value skips those epochs (Keras would fail at the first one).
+            bool skipsUnvalidated = SaveBestOnly && IntermittentLogKeys.Contains(Monitor);
+            if (IntermittentLogKeys.Contains(placeholder.Key) && !skipsUnvalidated)
+            {
+                throw new InvalidOperationException($"ModelCheckpoint path '{Path}' uses {{{placeholder.Key}}}, which Fit logs only after the epochs it validates (validationFreq); save only those with saveBestOnly and monitor: \"{placeholder.Key}\", or validate every epoch, or leave it out of the path.");
+            }
         }
 
         // Only saveBestOnly reads the monitored value (Keras' default monitor, val_loss, is then irrelevant).

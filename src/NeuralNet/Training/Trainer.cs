@@ -14,7 +14,8 @@ namespace NeuralNet.Training;
 /// Every buffer is created on the first batch of a given size and reused, so a step allocates nothing once warm.
 /// The tensors of a batch arrive as one array: the model's inputs in order, then its targets in output order, then, when
 /// <c>Fit</c> or <c>Evaluate</c> was given sample or class weights, one weight per sample (Keras' <c>sample_weight</c>):
-/// each output's loss becomes sum(weight × per-sample loss) / batch size, and each sample's gradient rows are scaled by its weight.
+/// each output's loss becomes sum(weight × per-sample loss) / batch size (Keras' default reduction), and each sample's
+/// gradient rows are scaled by its weight.
 /// A loss's reduction other than Keras' default scales both by one factor per batch (the number of entries for a sum,
 /// batch / Σ weight for <c>mean_with_sample_weight</c>); masked outputs fold that factor into their row weights.
 /// </remarks>

@@ -136,6 +136,21 @@ public class ConstraintTests
     }
 
     [Fact]
+    public void Optimizer_StepThatOnlyAccumulates_StillProjects_AsKerasApply()
+    {
+        var dense = new Dense(2) { KernelConstraint = new NonNeg() };
+        dense.Build(new TensorShape(2));
+        float[] values = [-0.5f, 0.25f, -0.75f, 0.1f];
+        values.CopyTo(dense.Kernel.Value.AsSpan());
+        var sgd = new Sgd(0.1f) { GradientAccumulationSteps = 2 };
+
+        // The first call only accumulates (no update), and the constraint still runs, as in Keras 3's apply().
+        sgd.Step(dense.Parameters);
+
+        Assert.Equal([0f, 0.25f, 0f, 0.1f], dense.Kernel.Value.ToArray());
+    }
+
+    [Fact]
     public void Fit_DenseAndLstmWithConstraints_KeepTheirWeightsProjected_AndAFrozenLayerIsLeftAlone()
     {
         var hidden = new Dense(8, ActivationFunction.Relu) { KernelConstraint = new MaxNorm(0.5f), BiasConstraint = new NonNeg() };

@@ -84,6 +84,18 @@ public class ValidationFreqTests
     }
 
     [Fact]
+    public void ModelCheckpoint_PathNamingAValueOfSomeEpochsOnly_RefusedBeforeTraining()
+    {
+        (Tensor x, Tensor y) = ModelTestData.RandomClassification(16, 6, 3, seed: 8);
+        Model model = NewModel();
+        var checkpoint = new ModelCheckpoint(Path.Combine(Path.GetTempPath(), "never-{epoch}-{val_loss:.3f}.safetensors"));
+        var e = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 2, validationData: (x, y), verbose: 0, callbacks: [checkpoint], validationFreq: 2));
+        Assert.Contains("{val_loss}", e.Message, StringComparison.Ordinal);
+        Assert.Contains("validationFreq", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, model.Optimizer!.Iterations);
+    }
+
+    [Fact]
     public void ValidationFreq_BelowOne_RefusedNamingIt()
     {
         (Tensor x, Tensor y) = ModelTestData.RandomClassification(8, 6, 3, seed: 7);

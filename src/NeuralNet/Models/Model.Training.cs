@@ -624,6 +624,7 @@ public abstract partial class Model
         }
 
         TensorShape outputShape = Outputs[0].Shape;
-        return SampleWeights.FromClassWeight(classWeight, data[Inputs.Count], outputShape[outputShape.Rank - 1]);
+        int? ignored = trainer.Settings.Losses[0] is NeuralNet.Losses.SparseCategoricalCrossEntropy { IgnoreClass: int k } ? k : null;
+        return SampleWeights.FromClassWeight(classWeight, data[Inputs.Count], outputShape[outputShape.Rank - 1], ignored);
     }
 }

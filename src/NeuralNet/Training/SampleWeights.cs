@@ -41,8 +41,10 @@ internal static class SampleWeights
     /// <param name="classWeight">The weights by class.</param>
     /// <param name="targets">The targets (samples, ...) of the model's single output.</param>
     /// <param name="outputWidth">The number of units of that output.</param>
+    /// <param name="ignoredLabel">The loss's <c>ignoreClass</c>, if any: a label equal to it weighs 1 (Keras gives every
+    /// label missing from <c>class_weight</c> weight 1; the loss masks it anyway).</param>
     /// <exception cref="ArgumentException">A weighted class is outside the model's classes, or a target is not a class.</exception>
-    public static Tensor FromClassWeight(ClassWeights classWeight, Tensor targets, int outputWidth)
+    public static Tensor FromClassWeight(ClassWeights classWeight, Tensor targets, int outputWidth, int? ignoredLabel = null)
     {
         int classes = outputWidth == 1 ? 2 : outputWidth;
         foreach (int c in classWeight.Classes)
@@ -67,6 +69,12 @@ internal static class SampleWeights
         {
             ReadOnlySpan<float> row = t.Slice(i * width, width);
             int label = width > 1 ? ArgMax(row) : (int)MathF.Round(row[0]);
+            if (width == 1 && ignoredLabel is int ignored && row[0] == ignored)
+            {
+                w[i] = 1f;
+                continue;
+            }
+
             if (width == 1 && (label < 0 || label >= classes || (outputWidth > 1 && row[0] != label)))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"classWeight: the target of sample {i} is {row[0]}, which is not a class in [0, {classes})."), nameof(classWeight));

@@ -162,6 +162,21 @@ public class IgnoreClassTests
     }
 
     [Fact]
+    public void ClassWeight_IgnoredLabel_WeighsOne_AsKerasUnlistedLabels()
+    {
+        var model = new Sequential([new InputLayer(3), new Dense(3, ActivationFunction.Softmax)], seed: 1);
+        model.Compile(new Sgd(0.1f), new SparseCategoricalCrossEntropy(ignoreClass: -1));
+        Tensor x = Tensor.FromArray([0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f], 3, 3);
+        Tensor y = Tensor.FromArray([0f, -1f, 2f], 3);
+
+        History history = model.Fit(x, y, epochs: 1, batchSize: 3, verbose: 0, classWeight: new float[] { 2f, 1f, 1f });
+
+        Assert.True(double.IsFinite(history["loss"][0]));
+        var e = Assert.Throws<ArgumentException>(() => model.Fit(x, Tensor.FromArray([0f, -2f, 2f], 3), verbose: 0, classWeight: new float[] { 2f, 1f, 1f }));
+        Assert.Contains("-2", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Evaluate_SequenceOutput_IsTheLossOverTheKeptTokens()
     {
         (Tensor x, Tensor y) = Tokens(6, 80);

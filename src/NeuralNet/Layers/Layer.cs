@@ -392,7 +392,8 @@ public abstract partial class Layer
     /// Back-propagates through the last forward call of a single-input layer: accumulates parameter gradients and returns the input gradient.
     /// </summary>
     /// <param name="outputGradient">dLoss/dOutput for the batch of the last forward call.</param>
-    /// <returns>dLoss/dInput, owned by the layer; the output gradient itself when <see cref="ComputesInputGradient"/> is false.</returns>
+    /// <returns>dLoss/dInput, owned by the layer; when <see cref="ComputesInputGradient"/> is false, the output gradient itself
+    /// (plus the gradient of the <see cref="ActivityRegularizer"/>, in the layer's own buffer, when there is one).</returns>
     /// <exception cref="ArgumentException">The gradient's shape differs from the last output's.</exception>
     /// <exception cref="InvalidOperationException">The layer takes several inputs (call <see cref="Backward(Tensor, Span{Tensor})"/>), or the
     /// model's last forward pass ran it together with another layer (a convolution and the max pooling that reads its output) and it holds no

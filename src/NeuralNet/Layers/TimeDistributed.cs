@@ -99,7 +99,8 @@ public sealed class TimeDistributed : Layer
         }
 
         string innerName = Layer.Name.Length > 0 ? Layer.Name : Layer.DefaultNamePrefix;
-        Layer inner = SerializationRegistry.Recreate(Layer, Layer.GetConfig().Set("name", innerName));
+        // Keras' TimeDistributed runs the inner layer's call(), not __call__, so an activity regularizer on it adds nothing.
+        Layer inner = SerializationRegistry.Recreate(Layer, Layer.GetConfig().Set("name", innerName).Remove("activity_regularizer"));
         _innerInputShape = InnerSample(inputShape);
         BuildInner(inner, _innerInputShape, innerName + "/");
         _inner = inner;
@@ -150,7 +151,10 @@ public sealed class TimeDistributed : Layer
         int batch = outputGradient.Shape[0];
         Tensor flat = View(outputGradient, ref _viewedGradient, ref _gradientView, batch * InputShape[0], _innerOutputShape);
         Tensor dx = InnerLayer.Backward(flat);
-        return View(dx, ref _viewedInputGradient, ref _inputGradientView, batch, InputShape);
+
+        // An inner layer that computes no input gradient (this wrapper first in the model) hands back its output gradient,
+        // which has the output's shape, not the input's: nothing reads an input gradient then.
+        return ComputesInputGradient ? View(dx, ref _viewedInputGradient, ref _inputGradientView, batch, InputShape) : outputGradient;
     }
 
     private Tensor? OutputMaskOf(Tensor? inputMask, Tensor innerOutput, int batch)

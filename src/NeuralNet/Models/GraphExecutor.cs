@@ -231,16 +231,8 @@ internal sealed class GraphExecutor
 
     private static Tensor ZerosLike(Step step, Tensor output)
     {
-        if (step.ZeroGradient is not Tensor zeros || zeros.Shape != output.Shape)
-        {
-            zeros = new Tensor(output.Shape);
-            step.ZeroGradient = zeros;
-        }
-        else
-        {
-            zeros.AsSpan().Clear();
-        }
-
+        Tensor zeros = BatchView(ref step.ZeroGradientBuffer, output.Shape[0], output.Shape.DropFirst());
+        zeros.AsSpan().Clear();
         return zeros;
     }
 
@@ -249,10 +241,20 @@ internal sealed class GraphExecutor
         double sum = 0;
         foreach (Step step in _steps)
         {
-            if (step.Instance.ActivityRegularizer is not null)
-            {
-                sum += step.Instance.ActivityPenalty;
-            }
+            sum += ActivityPenaltyOf(step.Instance);
+        }
+
+        return sum;
+    }
+
+    // A wrapper's inner layers count too (Keras' Bidirectional calls its recurrent layers through __call__).
+    private static double ActivityPenaltyOf(Layer layer)
+    {
+        double sum = layer.ActivityRegularizer is null ? 0 : layer.ActivityPenalty;
+        IReadOnlyList<Layer> inner = layer.InnerLayers;
+        for (int i = 0; i < inner.Count; i++)
+        {
+            sum += ActivityPenaltyOf(inner[i]);
         }
 
         return sum;
@@ -709,8 +711,10 @@ internal sealed class GraphExecutor
 
         public bool FromLogits { get; set; }
 
-        // A zero output gradient for a layer with an activity regularizer whose output no loss reads.
-        public Tensor? ZeroGradient { get; set; }
+        // A zero output gradient for a layer with an activity regularizer whose output no loss reads (a field, for BatchView).
+#pragma warning disable SA1401, CA1051 // A private nested class's buffer, passed by reference.
+        public Tensor? ZeroGradientBuffer;
+#pragma warning restore SA1401, CA1051
 
         // A convolution run by the max pooling step that reads its output (see FuseConvolutionsWithPooling), and whether
         // the last forward pass ran it so.

@@ -281,11 +281,21 @@ public abstract partial class Model
     }
 
     /// <summary>
+    /// The loss of the layers' activity regularizers (<see cref="Layers.Layer.ActivityRegularizer"/>) in the model's last
+    /// forward pass: the sum of each regularizer's penalty on its layer's output divided by the batch size, as Keras adds
+    /// it to <c>model.losses</c>. <c>Fit</c>, <c>Evaluate</c> and <see cref="ComputeGradients"/> include it in their loss;
+    /// a custom loop with <see cref="Forward"/> adds it to its own. 0 when no layer has one.
+    /// </summary>
+    public float ActivityLoss => Executor.ActivityLoss;
+
+    /// <summary>
     /// Back-propagates through the model's last forward pass (<see cref="Forward"/>, or the last batch of <c>Fit</c>, or of
     /// an <c>Evaluate</c> or a <c>Predict</c> that ran it in one pass, no larger than the training batch or 128 rows, and
     /// that no other thread's prediction overlapped), for custom training loops: adds dLoss/dParameter to every trainable
     /// parameter's <see cref="Parameter.Gradient"/> given dLoss/dOutput for each output. Weight penalties are not added
-    /// (see <see cref="ComputeGradients"/>); an optimizer's <c>Step(model.Parameters)</c> applies and clears the gradients.
+    /// (see <see cref="ComputeGradients"/>); the gradients of layers' activity regularizers are (each layer adds its own to
+    /// its output gradient), and their loss is <see cref="ActivityLoss"/>. An optimizer's <c>Step(model.Parameters)</c>
+    /// applies and clears the gradients.
     /// </summary>
     /// <param name="outputGradients">One gradient per output, shaped as the outputs of the last forward call, in order or by output name.</param>
     /// <exception cref="ArgumentException">The number or shapes of the gradients do not match the outputs of the last forward call.</exception>

@@ -34,11 +34,46 @@ public class ActivityRegularizerTests
     [Fact]
     public void Evaluate_InPasses_EqualsOnePass()
     {
-        (Tensor x, Tensor y) = ModelTestData.RandomClassification(64, 6, 3, seed: 2);
+        // A batch of 600 runs in passes of at most 128 rows (the model never trained on a larger batch).
+        (Tensor x, Tensor y) = ModelTestData.RandomClassification(600, 6, 3, seed: 2);
         Sequential model = Model(new L1(0.05));
-        double whole = model.Evaluate(x, y, batchSize: 64, verbose: 0)["loss"];
-        double batches = model.Evaluate(x, y, batchSize: 16, verbose: 0)["loss"];
-        Assert.Equal(whole, batches, 5);
+        double passes = model.Evaluate(x, y, batchSize: 600, verbose: 0)["loss"];
+        double batches = model.Evaluate(x, y, batchSize: 100, verbose: 0)["loss"];
+        Assert.Equal(batches, passes, 5);
+
+        Sequential plain = Model(activity: null);
+        plain.SetWeights(model.GetWeights());
+        Assert.True(passes > plain.Evaluate(x, y, batchSize: 600, verbose: 0)["loss"] + 1e-4);
+    }
+
+    [Fact]
+    public void Wrappers_BidirectionalCountsItsRecurrentLayers_TimeDistributedDropsTheInnerRegularizer()
+    {
+        var random = new SeededRandom(3);
+        Tensor x = Tensor.FromArray([.. Enumerable.Range(0, 4 * 5 * 2).Select(_ => (float)random.NextDouble())], 4, 5, 2);
+        Tensor y = Tensor.FromArray([1, 0, 0, 1, 1, 0, 0, 1], 4, 2);
+
+        var withRegularizer = new Sequential([new InputLayer(5, 2), new Bidirectional(new SimpleRnn(3) { ActivityRegularizer = new L2(0.5) }), new Dense(2, ActivationFunction.Softmax)], seed: 1);
+        var without = new Sequential([new InputLayer(5, 2), new Bidirectional(new SimpleRnn(3)), new Dense(2, ActivationFunction.Softmax)], seed: 1);
+        foreach (Sequential m in new[] { withRegularizer, without })
+        {
+            m.Compile(new Sgd(0f), new CategoricalCrossEntropy());
+        }
+
+        without.SetWeights(withRegularizer.GetWeights());
+        float regularized = withRegularizer.ComputeGradients(x, y);
+        Assert.True(withRegularizer.ActivityLoss > 0);
+        Assert.Equal(without.ComputeGradients(x, y) + withRegularizer.ActivityLoss, regularized, 5);
+
+        var distributed = new Sequential([new InputLayer(5, 2), new TimeDistributed(new Dense(3) { ActivityRegularizer = new L2(0.5) }), new Flatten(), new Dense(2, ActivationFunction.Softmax)], seed: 2);
+        distributed.Compile(new Sgd(0f), new CategoricalCrossEntropy());
+        distributed.ComputeGradients(x, y);
+        Assert.Equal(0f, distributed.ActivityLoss);
+
+        // TimeDistributed first in a model (no input gradient needed) trains: it used to reshape its inner layer's output
+        // gradient as if it were the input gradient and throw.
+        distributed.Compile(new Adam(0.01f), new CategoricalCrossEntropy());
+        Assert.True(double.IsFinite(distributed.Fit(x, y, epochs: 2, batchSize: 2, verbose: 0)["loss"][1]));
     }
 
     [Fact]

@@ -2,7 +2,8 @@ namespace NeuralNet.Kernels;
 
 /// <summary>
 /// Euclidean norms of a tensor over some of its axes, and scaling by one factor per norm: the arithmetic of Keras'
-/// norm constraints (<c>sqrt(sum(square(w), axis, keepdims=True))</c>, then <c>w * factor</c> or <c>w / divisor</c>).
+/// norm constraints (<c>sqrt(sum(square(w), axis, keepdims=True))</c>, then <c>w * factor</c> or <c>w / divisor</c>);
+/// <see cref="Scale"/> also broadcasts Dropout's shared masks (Keras' <c>noise_shape</c>) over the reduced axes.
 /// </summary>
 /// <remarks>
 /// <code>

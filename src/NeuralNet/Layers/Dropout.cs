@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
+using NeuralNet.Kernels;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
@@ -206,16 +207,18 @@ public sealed class Dropout : Layer, IRandomLayer
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Describe()}: noise shape [{FormatShape(noise)}] does not fit a batch of {batch}; its batch entry must be null, 1 or the batch size."));
         }
 
-        Span<int> dims = stackalloc int[noise.Length];
-        Span<int> noiseStride = stackalloc int[noise.Length];
-        int count = 1;
-        for (int axis = noise.Length - 1; axis >= 0; axis--)
+        // The axes where the mask is shared (noise 1, input larger); the noise holds one value per index of the others,
+        // in row-major order, which is AxisNorms' order of kept indices, so its Scale broadcasts them (1 * v is exact).
+        int shared = 0;
+        for (int axis = 0; axis < noise.Length; axis++)
         {
-            dims[axis] = noise[axis] ?? inputDims[axis];
-            noiseStride[axis] = dims[axis] == 1 && inputDims[axis] != 1 ? 0 : count;
-            count *= dims[axis];
+            if (noise[axis] == 1 && inputDims[axis] != 1)
+            {
+                shared |= 1 << axis;
+            }
         }
 
+        int count = AxisNorms.Count(inputDims, shared);
         if (_noise is null || _noise.Length < count)
         {
             _noise = new Tensor(new TensorShape(count));
@@ -224,23 +227,8 @@ public sealed class Dropout : Layer, IRandomLayer
         Span<float> values = _noise.AsSpan()[..count];
         FillMask(values);
         Span<float> target = mask.AsSpan();
-        Span<int> index = stackalloc int[noise.Length];
-        int k = 0;
-        for (int i = 0; i < target.Length; i++)
-        {
-            target[i] = values[k];
-            for (int axis = noise.Length - 1; axis >= 0; axis--)
-            {
-                k += noiseStride[axis];
-                if (++index[axis] < inputDims[axis])
-                {
-                    break;
-                }
-
-                k -= noiseStride[axis] * inputDims[axis];
-                index[axis] = 0;
-            }
-        }
+        target.Fill(1f);
+        AxisNorms.Scale(target, inputDims, shared, values, divide: false);
     }
 
     // An element is dropped when a 24-bit uniform falls below rate * 2^24 (two uniforms per 64-bit draw).

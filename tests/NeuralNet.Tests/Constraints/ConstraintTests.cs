@@ -151,6 +151,26 @@ public class ConstraintTests
     }
 
     [Fact]
+    public void Optimizer_EmaOverwrite_ThenTheConstraint_AsKerasApply()
+    {
+        // Keras 3: _backend_apply_gradients updates, averages and overwrites with the average; apply() then projects. So
+        // the average is taken from the unprojected weights (negative here), and an overwrite is projected afterwards.
+        float[] values = [-0.5f, 0.25f, -0.75f, 0.1f];
+        foreach (int? overwrite in new int?[] { null, 1 })
+        {
+            var dense = new Dense(2) { KernelConstraint = new NonNeg() };
+            dense.Build(new TensorShape(2));
+            values.CopyTo(dense.Kernel.Value.AsSpan());
+            var sgd = new Sgd(0.1f) { UseEma = true, EmaOverwriteFrequency = overwrite };
+
+            sgd.Step(dense.Parameters);
+
+            Assert.Equal([0f, 0.25f, 0f, 0.1f], dense.Kernel.Value.ToArray());
+            Assert.Equal(values, sgd.GetOrCreateState(dense.Kernel, 0).ToArray());
+        }
+    }
+
+    [Fact]
     public void Fit_DenseAndLstmWithConstraints_KeepTheirWeightsProjected_AndAFrozenLayerIsLeftAlone()
     {
         var hidden = new Dense(8, ActivationFunction.Relu) { KernelConstraint = new MaxNorm(0.5f), BiasConstraint = new NonNeg() };

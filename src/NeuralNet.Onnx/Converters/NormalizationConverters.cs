@@ -25,17 +25,7 @@ internal static class NormalizationConverters
         string y = SampleAxes.Standardize(graph, x.Name, SampleAxes.InLayout(x, axes), norm.Epsilon);
 
         // γ and β hold their values in the input's axis order whatever order the axes were given in (LayerNormalization.OnBuild).
-        long[] dims = SampleAxes.BroadcastDims(x, axes);
-        if (norm.Gamma is { } gamma)
-        {
-            y = graph.Node("Mul", [y, graph.Initializer(gamma, dims)]);
-        }
-
-        if (norm.Beta is { } beta)
-        {
-            y = graph.Node("Add", [y, graph.Initializer(beta, dims)]);
-        }
-
+        y = ScaleAndShift(graph, y, norm.Gamma, norm.Beta, SampleAxes.BroadcastDims(x, axes));
         return new OnnxValue(y, outputShape, x.Layout);
     }
 
@@ -74,17 +64,7 @@ internal static class NormalizationConverters
         y = graph.Node("Reshape", [y, graph.Int64s("shape", [0, .. dims])]);
 
         // Per channel, broadcast over the axes after the channel axis.
-        long[] perChannel = [channels, .. Enumerable.Repeat(1L, dims.Length - at - 1)];
-        if (norm.Gamma is { } gamma)
-        {
-            y = graph.Node("Mul", [y, graph.Initializer(gamma, perChannel)]);
-        }
-
-        if (norm.Beta is { } beta)
-        {
-            y = graph.Node("Add", [y, graph.Initializer(beta, perChannel)]);
-        }
-
+        y = ScaleAndShift(graph, y, norm.Gamma, norm.Beta, [channels, .. Enumerable.Repeat(1L, dims.Length - at - 1)]);
         return new OnnxValue(y, outputShape, x.Layout);
     }
 
@@ -113,4 +93,15 @@ internal static class NormalizationConverters
         adapted is not null ? adapted.Value.AsReadOnlySpan().ToArray()
         : given!.Count == 1 ? [.. Enumerable.Repeat(given[0], count)]
         : [.. given];
+
+    // · γ and + β, each shaped to broadcast as dims, when the layer has them (center, scale).
+    private static string ScaleAndShift(OnnxGraphBuilder graph, string y, Parameter? gamma, Parameter? beta, long[] dims)
+    {
+        if (gamma is not null)
+        {
+            y = graph.Node("Mul", [y, graph.Initializer(gamma, dims)]);
+        }
+
+        return beta is null ? y : graph.Node("Add", [y, graph.Initializer(beta, dims)]);
+    }
 }

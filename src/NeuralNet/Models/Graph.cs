@@ -63,7 +63,8 @@ internal sealed class Graph
         List<Node> postOrder = PostOrder(outputs);
 
         // Names are chosen first, for the messages, and given to the layers only once every check has passed.
-        Dictionary<Layer, string> names = ChooseNames([.. DistinctLayers(postOrder), .. inputs.Select(i => i.Layer)], modelName);
+        var direct = new HashSet<Layer>(postOrder.Where(n => n.CalledThrough is null).Select(n => n.Layer), ReferenceEqualityComparer.Instance);
+        Dictionary<Layer, string> names = ChooseNames([.. DistinctLayers(postOrder), .. inputs.Select(i => i.Layer)], direct, modelName);
         foreach (Node node in postOrder)
         {
             if (node.IsInput && !inputNodes.Contains(node))
@@ -223,12 +224,15 @@ internal sealed class Graph
         return [.. nodes.Select(n => n.Layer).Where(seen.Add)];
     }
 
-    // Unnamed layers get Keras-style names unique within the model (dense, dense_1, ...); given names must not repeat.
-    private static Dictionary<Layer, string> ChooseNames(List<Layer> layers, string modelName)
+    // Unnamed layers get Keras-style names unique within the model (dense, dense_1, ...); given names of layers called
+    // directly must not repeat. A layer called only inside a nested model's call keeps its name unless a layer listed
+    // before it has it: Keras scopes names by nested model, here the layer is renamed (its automatic name anew, a name of
+    // its own with a suffix).
+    private static Dictionary<Layer, string> ChooseNames(List<Layer> layers, HashSet<Layer> direct, string modelName)
     {
         var taken = new Dictionary<string, Layer>(StringComparer.Ordinal);
         var names = new Dictionary<Layer, string>(ReferenceEqualityComparer.Instance);
-        foreach (Layer layer in layers.Where(l => l.Name.Length > 0))
+        foreach (Layer layer in layers.Where(l => l.Name.Length > 0 && direct.Contains(l)))
         {
             if (taken.TryGetValue(layer.Name, out Layer? other) && !ReferenceEquals(other, layer))
             {
@@ -239,6 +243,14 @@ internal sealed class Graph
             names[layer] = layer.Name;
         }
 
+        foreach (Layer layer in layers.Where(l => l.Name.Length > 0 && !names.ContainsKey(l)))
+        {
+            string name = !taken.ContainsKey(layer.Name) ? layer.Name
+                : UniqueName(HasAutomaticName(layer) ? layer.DefaultNamePrefix : layer.Name, taken.ContainsKey);
+            taken[name] = layer;
+            names[layer] = name;
+        }
+
         foreach (Layer layer in layers.Where(l => l.Name.Length == 0 && !names.ContainsKey(l)))
         {
             string name = UniqueName(layer.DefaultNamePrefix, taken.ContainsKey);
@@ -247,6 +259,16 @@ internal sealed class Graph
         }
 
         return names;
+    }
+
+    /// <summary>Whether the layer's name is one a model gives automatically: its prefix, or the prefix, '_' and a number.</summary>
+    internal static bool HasAutomaticName(Layer layer)
+    {
+        string prefix = layer.DefaultNamePrefix;
+        string name = layer.Name;
+        return name == prefix
+            || (name.Length > prefix.Length + 1 && name.StartsWith(prefix, StringComparison.Ordinal) && name[prefix.Length] == '_'
+                && name.AsSpan(prefix.Length + 1).IndexOfAnyExceptInRange('0', '9') < 0);
     }
 
     /// <summary>The first of <c>prefix</c>, <c>prefix_1</c>, <c>prefix_2</c>, ... that is not taken.</summary>

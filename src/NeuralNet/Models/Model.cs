@@ -22,7 +22,7 @@ namespace NeuralNet.Models;
 /// <c>Fit</c>, <c>Evaluate</c>, <c>Save</c>, <c>Forward</c>, <c>Backward</c> and the other methods that use the model's own
 /// layers run alone: they wait for running predictions to finish and hold new ones back. A callback of <c>Fit</c> may
 /// call <c>Predict</c>, which then runs in the training thread's turn. The methods that change the model
-/// (<c>SetWeights</c>, <c>LoadWeights</c>, <c>Compile</c>, <see cref="Sequential.Add"/>, <see cref="Sequential.Build"/>) also
+/// (<c>SetWeights</c>, <c>LoadWeights</c>, <c>Compile</c>, <see cref="Sequential.Add(Layer)"/>, <see cref="Sequential.Build"/>) also
 /// run alone, so a prediction sees the model as it was before the change or as it is after it. <see cref="Trainable"/>
 /// changes only what training updates, not what a prediction computes. What the model's lock cannot see is not supported
 /// while another thread uses the model: a layer's own changes (a preprocessing layer's <c>Adapt</c>,

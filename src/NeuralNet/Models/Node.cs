@@ -23,6 +23,12 @@ internal sealed class Node(Layer layer, int index, SymbolicTensor[] inputs)
     /// <summary>Every symbolic output, in the layer's output order; set by the outputs' constructors.</summary>
     public SymbolicTensor[] Outputs { get; set; } = [];
 
+    /// <summary>
+    /// The model whose call on symbolic tensors made this call of the layer (<see cref="Model.CallOutputs"/>), or null for
+    /// a direct call. A larger model renames a layer it reaches only through such calls when the name is taken.
+    /// </summary>
+    public Model? CalledThrough { get; set; }
+
     /// <summary>Whether this node is a model input (an <see cref="InputLayer"/>'s).</summary>
     public bool IsInput => Inputs.Length == 0;
 }

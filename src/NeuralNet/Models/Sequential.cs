@@ -135,7 +135,7 @@ public sealed partial class Sequential : Model
     /// <summary>Builds every layer for inputs of per-sample shape <paramref name="inputShape"/>.</summary>
     /// <exception cref="InvalidOperationException">The model has no layers, or was built for another shape.</exception>
     /// <exception cref="ArgumentException">A layer does not accept the shape it receives; the layers are left as they were.</exception>
-    /// <remarks>Building runs alone, as <see cref="Add"/> does; a model already built for <paramref name="inputShape"/> returns at once.</remarks>
+    /// <remarks>Building runs alone, as <see cref="Add(Layer)"/> does; a model already built for <paramref name="inputShape"/> returns at once.</remarks>
     public void Build(TensorShape inputShape)
     {
         if (_input is { } built && IsBuilt && inputShape == built.Shape)

@@ -1,3 +1,5 @@
+using NeuralNet.Models;
+
 namespace NeuralNet.Layers;
 
 // The models a layer object is built into. A layer holds the activations of its last forward pass, so two models that
@@ -69,4 +71,15 @@ public abstract partial class Layer
     /// the model's, and the models they are built into count as this layer's. A list the wrapper keeps, not a new one.
     /// </summary>
     internal virtual IReadOnlyList<Layer> InnerLayers => [];
+
+    /// <summary>
+    /// The symbolic output of the layer's first call (Keras' <c>layer.output</c>), such as the call a model made when it
+    /// was built: a model's inner features, from which a model of its own is made
+    /// (<c>new Functional(model.Inputs, model.GetLayer("conv2d_1").Output)</c>). The weights are the same objects.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer has not been called on symbolic tensors yet (a
+    /// <see cref="Sequential"/> without an <see cref="InputLayer"/> calls its layers when it is built), or it is an
+    /// <see cref="InputLayer"/> not made into an <see cref="Models.Input"/>.</exception>
+    public SymbolicTensor Output => _nodes.Count > 0 ? _nodes[0].Output
+        : throw new InvalidOperationException($"{Describe()} has not been called on a symbolic tensor yet, so it has no output to read; build its model first (a Sequential without an InputLayer is built by its first Fit, Predict or Build).");
 }

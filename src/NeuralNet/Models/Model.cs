@@ -69,6 +69,35 @@ public abstract partial class Model
     /// <summary>The layers, each once (a shared layer too), in Keras' order.</summary>
     public abstract IReadOnlyList<Layer> Layers { get; }
 
+    /// <summary>The layer named <paramref name="name"/> (Keras' <c>model.get_layer(name)</c>).</summary>
+    /// <param name="name">The layer's name, as <see cref="Summary"/> shows it.</param>
+    /// <returns>The layer, one of <see cref="Layers"/>.</returns>
+    /// <exception cref="ArgumentException">No layer of the model has that name; the message lists the names it has.</exception>
+    public Layer GetLayer(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (Layer layer in Layers)
+        {
+            if (layer.Name == name)
+            {
+                return layer;
+            }
+        }
+
+        throw new ArgumentException($"Model '{Name}' has no layer named '{name}'; its layers are {string.Join(", ", Layers.Select(l => $"'{l.Name}'"))}.", nameof(name));
+    }
+
+    /// <summary>The layer at <paramref name="index"/> in <see cref="Layers"/> (Keras' <c>model.get_layer(index=i)</c>).</summary>
+    /// <param name="index">The position, from 0.</param>
+    /// <returns>The layer.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The model has no layer at that position.</exception>
+    public Layer GetLayer(int index)
+    {
+        IReadOnlyList<Layer> layers = Layers;
+        return index >= 0 && index < layers.Count ? layers[index]
+            : throw new ArgumentOutOfRangeException(nameof(index), index, string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {layers.Count} layer(s), numbered from 0."));
+    }
+
     /// <summary>Whether the model's graph exists (a <see cref="Sequential"/> without an <see cref="InputLayer"/> is built by its first use).</summary>
     public bool IsBuilt => _executor is not null;
 

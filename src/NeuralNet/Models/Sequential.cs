@@ -87,6 +87,66 @@ public sealed partial class Sequential : Model
         }
     }
 
+    /// <summary>Removes the last layer and returns it (Keras' <c>model.pop()</c>); the model is rebuilt without it.</summary>
+    /// <returns>The removed layer, built and with its weights, in no model now unless another model has it.</returns>
+    /// <exception cref="InvalidOperationException">The model has no layer to remove (none, or only its <see cref="InputLayer"/>), or
+    /// this is called from inside one of its predictions.</exception>
+    /// <remarks>
+    /// Waits for running predictions and holds new ones back, as <see cref="Add(Layer)"/> does. The compile settings stay;
+    /// compile again if losses or metrics were given by output name, since the output is now another layer's. Removing the
+    /// only layer of a model without an <see cref="InputLayer"/> leaves it unbuilt.
+    /// </remarks>
+    public Layer Pop()
+    {
+        using (EnterExclusive())
+        {
+            return PopAlone();
+        }
+    }
+
+    private Layer PopAlone()
+    {
+        if (_layers.Count == 0 || _layers[^1] is InputLayer)
+        {
+            throw new InvalidOperationException($"Model '{Name}' has no layer to remove.");
+        }
+
+        Layer last = _layers[^1];
+        if (!IsBuilt)
+        {
+            _layers.RemoveAt(_layers.Count - 1);
+            return last;
+        }
+
+        Node call = Graph.NodesOf(last).Single();
+        SymbolicTensor previous = call.Inputs[0];
+        _layers.RemoveAt(_layers.Count - 1);
+        if (_layers.Count == 0)
+        {
+            _input = null;
+            _output = null;
+            _beforeBuild = null;
+            ForgetGraph();
+        }
+        else
+        {
+            SetGraph(new Graph([_input!], [previous], Name), _layers);
+            _output = previous;
+            if (_beforeBuild is { } before)
+            {
+                _beforeBuild = before[..^1];
+            }
+        }
+
+        // The call belongs to the graph just dropped: forget it, unless the layer was called again since (in another model).
+        if (ReferenceEquals(last.Nodes[^1], call))
+        {
+            last.Rollback(last.Nodes.Count - 1, unbuild: false);
+        }
+
+        return last;
+    }
+
     private void AddAlone(Layer layer)
     {
         if (!IsBuilt)

@@ -1,0 +1,110 @@
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using Xunit;
+
+namespace NeuralNet.Tests.Models;
+
+// Keras' model.get_layer, layer.output (feature extraction from a trained model) and Sequential.pop.
+public class LayerAccessTests
+{
+    private static int[] Bits(Tensor t) => Array.ConvertAll(t.ToArray(), BitConverter.SingleToInt32Bits);
+
+    private static Sequential Mlp() => new(
+        [new InputLayer(6), new Dense(5, ActivationFunction.Relu), new Dense(4, ActivationFunction.Tanh, name: "features"), new Dense(2, ActivationFunction.Softmax)],
+        name: "mlp",
+        seed: 1);
+
+    [Fact]
+    public void GetLayer_ByNameAndIndex_ReturnsTheLayer()
+    {
+        Sequential model = Mlp();
+
+        Assert.Same(model.Layers[2], model.GetLayer("features"));
+        Assert.Same(model.Layers[1], model.GetLayer("dense"));
+        Assert.Same(model.Layers[3], model.GetLayer(3));
+    }
+
+    [Fact]
+    public void GetLayer_UnknownNameOrIndex_ThrowsListingWhatTheModelHas()
+    {
+        Sequential model = Mlp();
+
+        var e = Assert.Throws<ArgumentException>(() => model.GetLayer("conv2d"));
+        Assert.Contains("Model 'mlp' has no layer named 'conv2d'; its layers are 'input_layer', 'dense', 'features', 'dense_1'.", e.Message);
+        var r = Assert.Throws<ArgumentOutOfRangeException>(() => model.GetLayer(4));
+        Assert.Contains("Model 'mlp' has 4 layer(s), numbered from 0.", r.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.GetLayer(-1));
+    }
+
+    [Fact]
+    public void Output_OfAModelsLayer_MakesAFeatureExtractorSharingTheWeights()
+    {
+        Sequential model = Mlp();
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 6), 2);
+
+        var extractor = new Functional(model.Inputs, [model.GetLayer("features").Output], name: "extractor");
+
+        // The features by hand: relu(x W1 + b1), then tanh(h W2 + b2).
+        Dense first = (Dense)model.Layers[1], features = (Dense)model.Layers[2];
+        Tensor expected = features.Forward(first.Forward(x, training: false), training: false);
+        Assert.Equal(Bits(expected), Bits(extractor.Predict(x)));
+        Assert.Same(features.Kernel, extractor.Parameters[2]);
+    }
+
+    [Fact]
+    public void Output_LayerNeverCalled_ThrowsSayingSo()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => new Dense(3, name: "lonely").Output);
+        Assert.Contains("Dense 'lonely' has not been called on a symbolic tensor yet", e.Message);
+    }
+
+    [Fact]
+    public void Pop_LastLayer_RebuildsTheModelWithoutIt()
+    {
+        Sequential model = Mlp();
+        Layer last = model.Layers[3];
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 6), 3);
+
+        Layer popped = model.Pop();
+
+        Assert.Same(last, popped);
+        Assert.Equal(3, model.Layers.Count);
+        Assert.Equal(new TensorShape(4), model.OutputShape);
+        Assert.Equal(["features"], model.OutputNames);
+        Assert.Equal(4, model.Parameters.Count);
+        Assert.Empty(popped.Nodes);
+
+        // A new head goes where the old one was.
+        model.Add(new Dense(3, ActivationFunction.Softmax, name: "new_head"));
+        Assert.Equal(new TensorShape(3), model.Predict(x).Shape.DropFirst());
+    }
+
+    [Fact]
+    public void Pop_DownToTheInputLayer_ThenRefuses()
+    {
+        Sequential model = Mlp();
+        model.Pop();
+        model.Pop();
+        model.Pop();
+
+        Assert.Single(model.Layers);
+        Assert.True(model.IsBuilt);
+        var e = Assert.Throws<InvalidOperationException>(() => model.Pop());
+        Assert.Contains("Model 'mlp' has no layer to remove.", e.Message);
+    }
+
+    [Fact]
+    public void Pop_OnlyLayerOfAModelBuiltFromData_LeavesItUnbuilt()
+    {
+        var model = new Sequential([new Dense(2)], name: "small");
+        model.Predict(Tensor.RandomNormal(new TensorShape(2, 3), 4));
+        Assert.True(model.IsBuilt);
+
+        model.Pop();
+
+        Assert.False(model.IsBuilt);
+        Assert.Empty(model.Layers);
+        Assert.Throws<InvalidOperationException>(() => model.Pop());
+    }
+}

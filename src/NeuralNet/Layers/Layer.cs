@@ -196,7 +196,7 @@ public abstract partial class Layer
     /// <param name="inputs">The symbolic inputs, in order.</param>
     /// <returns>The symbolic output.</returns>
     /// <exception cref="ArgumentException">The number of inputs or their shapes do not fit the layer, or differ from its first call.</exception>
-    /// <exception cref="InvalidOperationException">The layer has several outputs (such as an LSTM with <c>returnState</c>); call <see cref="CallOutputs"/>.</exception>
+    /// <exception cref="InvalidOperationException">The layer has several outputs (such as an LSTM with <c>returnState</c>); call <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>.</exception>
     public SymbolicTensor Call(params ReadOnlySpan<SymbolicTensor> inputs)
     {
         SymbolicTensor[] outputs = CallOutputs(inputs);

@@ -101,7 +101,7 @@ internal sealed class GraphExecutor
                 throw new NotSupportedException($"{instance.GetType().Name} '{instance.Name}' has {outputSlots.Length} outputs and an activity regularizer; activity regularizers are supported on layers with one output (Keras would penalize every output).");
             }
 
-            steps.Add(new Step(node.Layer, instance, inputSlots, outputSlots));
+            steps.Add(new Step(node.Layer, instance, inputSlots, outputSlots) { Training = node.Training });
         }
 
         _steps = [.. steps];
@@ -367,6 +367,7 @@ internal sealed class GraphExecutor
             }
 
             int[] slots = step.InputSlots;
+            bool stepTraining = step.Training ?? training;
             bool masked = false;
             for (int j = 0; j < slots.Length; j++)
             {
@@ -382,11 +383,11 @@ internal sealed class GraphExecutor
                     step.InputValues[j] = _values[slots[j]]!;
                 }
 
-                output = step.Instance.Forward(step.InputValues, step.InputMasks, training);
+                output = step.Instance.Forward(step.InputValues, step.InputMasks, stepTraining);
             }
             else if (slots.Length == 1)
             {
-                output = step.Instance.Forward(_values[slots[0]]!, training);
+                output = step.Instance.Forward(_values[slots[0]]!, stepTraining);
             }
             else
             {
@@ -395,7 +396,7 @@ internal sealed class GraphExecutor
                     step.InputValues[j] = _values[slots[j]]!;
                 }
 
-                output = step.Instance.Forward(step.InputValues, training);
+                output = step.Instance.Forward(step.InputValues, stepTraining);
             }
 
             _values[step.OutputSlot] = output;
@@ -710,6 +711,9 @@ internal sealed class GraphExecutor
         public Tensor?[] InputMasks { get; } = new Tensor?[inputSlots.Length];
 
         public bool FromLogits { get; set; }
+
+        // The node's fixed mode (Keras' training argument of the call), or null to run in the pass's mode.
+        public bool? Training { get; init; }
 
         // A zero output gradient for a layer with an activity regularizer whose output no loss reads (a field, for BatchView).
 #pragma warning disable SA1401, CA1051 // A private nested class's buffer, passed by reference.

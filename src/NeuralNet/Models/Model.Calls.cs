@@ -15,20 +15,20 @@ public abstract partial class Model
     /// <param name="input">The symbolic input, of the model's input shape.</param>
     /// <returns>The symbolic output, of the model's output shape.</returns>
     /// <exception cref="ArgumentException">The model takes several inputs, or the shape differs from its input's.</exception>
-    /// <exception cref="InvalidOperationException">The model has several outputs (call <see cref="CallOutputs"/>), or is not built
+    /// <exception cref="InvalidOperationException">The model has several outputs (call <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>), or is not built
     /// (a <see cref="Sequential"/> without an <see cref="InputLayer"/> builds itself for the tensor's shape instead).</exception>
-    /// <remarks>See <see cref="CallOutputs"/>.</remarks>
+    /// <remarks>See <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>.</remarks>
     public SymbolicTensor Call(SymbolicTensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         return Call([input]);
     }
 
-    /// <summary>Calls a model that takes several inputs on symbolic tensors; see <see cref="CallOutputs"/>.</summary>
+    /// <summary>Calls a model that takes several inputs on symbolic tensors; see <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>.</summary>
     /// <param name="inputs">The symbolic inputs, in the order of <see cref="Inputs"/>.</param>
     /// <returns>The symbolic output.</returns>
     /// <exception cref="ArgumentException">The number of inputs or their shapes differ from the model's.</exception>
-    /// <exception cref="InvalidOperationException">The model has several outputs (call <see cref="CallOutputs"/>), or is not built.</exception>
+    /// <exception cref="InvalidOperationException">The model has several outputs (call <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>), or is not built.</exception>
     public SymbolicTensor Call(params ReadOnlySpan<SymbolicTensor> inputs)
     {
         if (IsBuilt && Outputs.Count != 1)
@@ -60,7 +60,9 @@ public abstract partial class Model
     /// model is created, which renames it in this model too (<c>dense_2</c>; a name of one's own, <c>encoder_out</c>, gets
     /// <c>encoder_out_1</c>). Called on its own <see cref="Inputs"/>, the model returns its <see cref="Outputs"/>.</para>
     /// </remarks>
-    public SymbolicTensor[] CallOutputs(params ReadOnlySpan<SymbolicTensor> inputs)
+    public SymbolicTensor[] CallOutputs(params ReadOnlySpan<SymbolicTensor> inputs) => CallInMode(inputs, training: null);
+
+    private SymbolicTensor[] CallInMode(ReadOnlySpan<SymbolicTensor> inputs, bool? training)
     {
         for (int i = 0; i < inputs.Length; i++)
         {
@@ -74,9 +76,39 @@ public abstract partial class Model
 
         using (EnterExclusive())
         {
-            return Replay(inputs);
+            return Replay(inputs, training);
         }
     }
+
+    /// <summary>
+    /// Calls the model on a symbolic tensor in a fixed mode (Keras' <c>base_model(x, training=False)</c>): every layer call
+    /// it repeats runs in that mode whatever the larger model runs in, unless the model's own call of the layer fixed a
+    /// mode. With false, a base model's <see cref="BatchNormalization"/> layers keep their moving statistics while the
+    /// larger model trains, even once they are unfrozen for fine-tuning (Keras' transfer-learning guide).
+    /// </summary>
+    /// <param name="input">The symbolic input, of the model's input shape.</param>
+    /// <param name="training">The mode of the calls.</param>
+    /// <returns>The symbolic output.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="Call(SymbolicTensor)"/>.</exception>
+    /// <exception cref="InvalidOperationException">As for <see cref="Call(SymbolicTensor)"/>.</exception>
+    public SymbolicTensor Call(SymbolicTensor input, bool training)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        SymbolicTensor[] outputs = CallOutputs([input], training);
+        return outputs.Length == 1 ? outputs[0]
+            : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {outputs.Length} outputs; call CallOutputs, which returns them all."));
+    }
+
+    /// <summary>
+    /// Calls the model on symbolic tensors in a fixed mode and returns all its outputs; see <see cref="Call(SymbolicTensor, bool)"/>
+    /// and <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>.
+    /// </summary>
+    /// <param name="inputs">The symbolic inputs, one per model input.</param>
+    /// <param name="training">The mode of the calls.</param>
+    /// <returns>The symbolic outputs.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>.</exception>
+    /// <exception cref="InvalidOperationException">As for <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>.</exception>
+    public SymbolicTensor[] CallOutputs(ReadOnlySpan<SymbolicTensor> inputs, bool training) => CallInMode(inputs, training);
 
     /// <summary>
     /// Builds a model that is not built yet for symbolic inputs it is called on; only a <see cref="Sequential"/> without an
@@ -85,7 +117,7 @@ public abstract partial class Model
     private protected virtual void BuildForCall(ReadOnlySpan<SymbolicTensor> inputs) => throw NotBuilt();
 
     // Repeats every layer call of the graph, in order, on the tensors the given inputs stand for.
-    private SymbolicTensor[] Replay(ReadOnlySpan<SymbolicTensor> inputs)
+    private SymbolicTensor[] Replay(ReadOnlySpan<SymbolicTensor> inputs, bool? training)
     {
         Graph graph = Graph;
         CheckCallInputs(graph, inputs);
@@ -95,7 +127,7 @@ public abstract partial class Model
             own &= ReferenceEquals(inputs[i], graph.Inputs[i]);
         }
 
-        if (own)
+        if (own && training is null)
         {
             return [.. graph.Outputs];
         }
@@ -124,6 +156,7 @@ public abstract partial class Model
 
                 SymbolicTensor[] outputs = node.Layer.CallOutputs(arguments);
                 outputs[0].Node.CalledThrough = this;
+                outputs[0].Node.Training = node.Training ?? training;
                 for (int k = 0; k < outputs.Length; k++)
                 {
                     replaced[node.Outputs[k]] = outputs[k];

@@ -24,10 +24,16 @@ internal sealed class Node(Layer layer, int index, SymbolicTensor[] inputs)
     public SymbolicTensor[] Outputs { get; set; } = [];
 
     /// <summary>
-    /// The model whose call on symbolic tensors made this call of the layer (<see cref="Model.CallOutputs"/>), or null for
+    /// The model whose call on symbolic tensors made this call of the layer (<see cref="Model.CallOutputs(ReadOnlySpan{SymbolicTensor})"/>), or null for
     /// a direct call. A larger model renames a layer it reaches only through such calls when the name is taken.
     /// </summary>
     public Model? CalledThrough { get; set; }
+
+    /// <summary>
+    /// The mode this call runs in whatever the model runs in (Keras' <c>training</c> argument of the call), or null to
+    /// follow the model (training in <c>Fit</c>, inference in <c>Predict</c> and <c>Evaluate</c>).
+    /// </summary>
+    public bool? Training { get; set; }
 
     /// <summary>Whether this node is a model input (an <see cref="InputLayer"/>'s).</summary>
     public bool IsInput => Inputs.Length == 0;

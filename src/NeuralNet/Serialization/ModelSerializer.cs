@@ -336,7 +336,13 @@ internal static class ModelSerializer
                 }
 
                 JsonNode args = node.Inputs.Length == 1 ? KerasTensor(graph, node.Inputs[0]) : new JsonArray([.. node.Inputs.Select(t => KerasTensor(graph, t))]);
-                nodes.Add((JsonNode)new JsonObject { ["args"] = new JsonArray(args), ["kwargs"] = new JsonObject() });
+                var kwargs = new JsonObject();
+                if (node.Training is bool training)
+                {
+                    kwargs["training"] = training;
+                }
+
+                nodes.Add((JsonNode)new JsonObject { ["args"] = new JsonArray(args), ["kwargs"] = kwargs });
             }
 
             item["inbound_nodes"] = nodes;
@@ -521,7 +527,7 @@ internal static class ModelSerializer
         List<(Layer Layer, Config Item)> layers = ReadLayerList(config);
 
         // Every layer's calls, each a list of [layer, node, tensor] references, read before any layer is built.
-        var pending = new List<(Layer Layer, Config Item, List<TensorReference[]> Calls)>();
+        var pending = new List<(Layer Layer, Config Item, List<InboundCall> Calls)>();
         int totalNodes = 0;
         foreach ((Layer layer, Config item) in layers)
         {
@@ -557,7 +563,7 @@ internal static class ModelSerializer
                 return;
             }
 
-            TensorReference? missing = pending[i].Calls[nextCall[i]].Cast<TensorReference?>().FirstOrDefault(r => !produced.ContainsKey((r!.Value.Layer, r.Value.Node)));
+            TensorReference? missing = pending[i].Calls[nextCall[i]].Tensors.Cast<TensorReference?>().FirstOrDefault(r => !produced.ContainsKey((r!.Value.Layer, r.Value.Node)));
             if (missing is TensorReference m)
             {
                 (waiting.TryGetValue((m.Layer, m.Node), out List<int>? list) ? list : waiting[(m.Layer, m.Node)] = []).Add(i);
@@ -575,8 +581,9 @@ internal static class ModelSerializer
 
         while (ready.TryDequeue(out int i))
         {
-            (Layer layer, Config item, List<TensorReference[]> calls) = pending[i];
-            SymbolicTensor[] inputs = [.. calls[nextCall[i]].Select(r => Resolve(produced, r, item))];
+            (Layer layer, Config item, List<InboundCall> calls) = pending[i];
+            InboundCall call = calls[nextCall[i]];
+            SymbolicTensor[] inputs = [.. call.Tensors.Select(r => Resolve(produced, r, item))];
             if (!layer.IsBuilt)
             {
                 BuildFromFile(layer, [.. inputs.Select(t => t.Shape)], loaded, item);
@@ -584,7 +591,7 @@ internal static class ModelSerializer
 
             try
             {
-                produced[(layer.Name, nextCall[i])] = layer.CallOutputs(inputs);
+                produced[(layer.Name, nextCall[i])] = call.Training is bool training ? layer.CallOutputs(inputs, training) : layer.CallOutputs(inputs);
             }
             catch (ArgumentException ex)
             {
@@ -607,7 +614,7 @@ internal static class ModelSerializer
         {
             if (nextCall[i] < pending[i].Calls.Count)
             {
-                TensorReference missing = pending[i].Calls[nextCall[i]].First(r => !produced.ContainsKey((r.Layer, r.Node)));
+                TensorReference missing = pending[i].Calls[nextCall[i]].Tensors.First(r => !produced.ContainsKey((r.Layer, r.Node)));
                 throw pending[i].Item.Error(string.Create(CultureInfo.InvariantCulture,
                     $"inbound node {nextCall[i]} reads [\"{FormatError.Shorten(missing.Layer)}\", {missing.Node}, {missing.Tensor}], which no layer of the file produces (or only through a cycle)."));
             }
@@ -728,9 +735,9 @@ internal static class ModelSerializer
         }
     }
 
-    private static List<TensorReference[]> ReadInboundNodes(Config item, Layer layer)
+    private static List<InboundCall> ReadInboundNodes(Config item, Layer layer)
     {
-        var calls = new List<TensorReference[]>();
+        var calls = new List<InboundCall>();
         JsonNode? nodes = item.GetNode("inbound_nodes");
         if (nodes is null)
         {
@@ -769,12 +776,23 @@ internal static class ModelSerializer
                 throw item.At(where).Error("the call has no input tensors.");
             }
 
-            if (node["kwargs"] is JsonObject kwargs && kwargs.FirstOrDefault(k => k.Value is not null) is { Key: not null } keyword)
+            bool? training = null;
+            if (node["kwargs"] is JsonObject kwargs)
             {
-                throw item.At(where).Error($"passes \"{keyword.Key}\" by keyword, which NeuralNet does not read; only null keyword arguments are accepted.");
+                if (kwargs.FirstOrDefault(k => k.Value is not null && k.Key != "training") is { Key: not null } keyword)
+                {
+                    throw item.At(where).Error($"passes \"{keyword.Key}\" by keyword, which NeuralNet does not read; only \"training\" and null keyword arguments are accepted.");
+                }
+
+                training = kwargs["training"] switch
+                {
+                    null => null,
+                    JsonNode flag when flag.GetValueKind() is JsonValueKind.True or JsonValueKind.False => flag.GetValue<bool>(),
+                    JsonNode other => throw item.At(where).Error($"\"training\" must be true, false or null but is {Config.Describe(other)}."),
+                };
             }
 
-            calls.Add([.. tensors.Select(t => ReadReference(t, item.At(where)))]);
+            calls.Add(new InboundCall([.. tensors.Select(t => ReadReference(t, item.At(where)))], training));
         }
 
         return calls;
@@ -1108,6 +1126,9 @@ internal static class ModelSerializer
     }
 
     private readonly record struct TensorReference(string Layer, int Node, int Tensor);
+
+    // One call read from "inbound_nodes": its input tensors and Keras' training argument (null: the model's mode).
+    private readonly record struct InboundCall(TensorReference[] Tensors, bool? Training);
 
     // Parameters of layers being loaded: each checked against the file's tensor of the same name and shape before it is
     // allocated, then filled from it.

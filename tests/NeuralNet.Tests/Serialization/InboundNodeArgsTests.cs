@@ -49,8 +49,8 @@ public class InboundNodeArgsTests
     [Fact]
     public void Load_KeywordArgumentNotRead_ThrowsNamingIt()
     {
-        using Stream file = Edited(Model(), "head", node => node["kwargs"] = new JsonObject { ["mask"] = null, ["training"] = true });
+        using Stream file = Edited(Model(), "head", node => node["kwargs"] = new JsonObject { ["mask"] = null, ["training"] = true, ["use_causal_mask"] = true });
         var error = Assert.Throws<InvalidDataException>(() => NeuralNet.Models.Model.Load(file));
-        Assert.Contains("passes \"training\" by keyword, which NeuralNet does not read", error.Message, StringComparison.Ordinal);
+        Assert.Contains("passes \"use_causal_mask\" by keyword, which NeuralNet does not read", error.Message, StringComparison.Ordinal);
     }
 }

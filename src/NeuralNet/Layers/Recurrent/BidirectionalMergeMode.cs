@@ -17,7 +17,7 @@ public enum BidirectionalMergeMode
 
     /// <summary>
     /// No merge (Keras' <c>merge_mode=None</c>): the layer has two outputs, the forward and the backward layer's (the latter
-    /// in time order), so it is called with <see cref="Layer.CallOutputs"/>.
+    /// in time order), so it is called with <see cref="Layer.CallOutputs(ReadOnlySpan{NeuralNet.Models.SymbolicTensor})"/>.
     /// </summary>
     None,
 }

@@ -174,7 +174,7 @@ public abstract class Recurrent : Layer, IRandomLayer
     /// <summary>
     /// Keras' <c>return_state</c>: the layer has further outputs, its last states (after the last step, masked steps
     /// carried): the hidden state (batch, units), and for an LSTM then the cell state (batch, units). Call such a layer
-    /// with <see cref="Layer.CallOutputs"/>; <c>Sequential</c> refuses it, as Keras does.
+    /// with <see cref="Layer.CallOutputs(ReadOnlySpan{NeuralNet.Models.SymbolicTensor})"/>; <c>Sequential</c> refuses it, as Keras does.
     /// </summary>
     public bool ReturnState { get; init; }
 

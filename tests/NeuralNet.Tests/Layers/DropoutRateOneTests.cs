@@ -1,4 +1,8 @@
+using NeuralNet.Activations;
 using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
 using NeuralNet.Serialization;
 using NeuralNet.Tests.GradientChecking;
 using Xunit;
@@ -82,5 +86,21 @@ public class DropoutRateOneTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SpatialDropout2D(rate));
         Assert.Contains("SpatialDropout2D expects a rate in [0, 1] but got rate=", e.Message, StringComparison.Ordinal);
         Assert.Equal("rate", e.ParamName);
+    }
+
+    [Fact]
+    public void TrainStep_DropoutRateOne_FiniteLossAndLayersBeforeItUnchanged()
+    {
+        // Everything after the Dropout sees zeros, so the loss is finite and the Dense before it gets a zero gradient.
+        var model = new Sequential([new InputLayer(6), new Dense(5, ActivationFunction.Tanh, name: "before"), new Dropout(1.0, seed: 1), new Dense(2, name: "after")], seed: 4);
+        model.Compile(new Sgd(0.1f), new MeanSquaredError());
+        Tensor x = TestData.Normal(5, 1f, 8, 6), y = TestData.Normal(6, 1f, 8, 2);
+        float[] before = model.Layers.Single(l => l.Name == "before").Parameters.SelectMany(p => p.Value.ToArray()).ToArray();
+
+        float loss = model.TrainStep(x, y);
+
+        Assert.True(float.IsFinite(loss), $"loss {loss}");
+        Assert.Equal(before, model.Layers.Single(l => l.Name == "before").Parameters.SelectMany(p => p.Value.ToArray()).ToArray());
+        Assert.All(model.Parameters.SelectMany(p => p.Value.ToArray()), v => Assert.True(float.IsFinite(v)));
     }
 }

@@ -9,7 +9,9 @@ namespace NeuralNet.Layers;
 /// <summary>
 /// Inverted dropout: during training each element is zeroed with probability <see cref="Rate"/> and the survivors
 /// are scaled by <c>1 / (1 - rate)</c>, so the expected output equals the input; at inference the layer is the
-/// identity (it returns its input). No parameters; output shape = input shape.
+/// identity (it returns its input). No parameters; output shape = input shape. Rate 1 (Keras accepts 0 &lt;= rate &lt;= 1)
+/// drops everything: the training output and the input gradient are <c>x * 0</c> and <c>dy * 0</c>, never inf or NaN
+/// from the scale <c>1 / (1 - rate)</c>.
 /// </summary>
 /// <remarks>
 /// Masks come from a seeded generator (the constructor's seed, else one derived from the model's seed) that
@@ -29,16 +31,17 @@ public sealed class Dropout : Layer, IRandomLayer
     private readonly int?[]? _noiseShape;
 
     /// <summary>Creates a dropout layer.</summary>
-    /// <param name="rate">The probability of zeroing each element during training, in [0, 1).</param>
+    /// <param name="rate">The probability of zeroing each element during training, in [0, 1].</param>
     /// <param name="seed">The seed of the masks; null to derive it from the model's seed.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>dropout</c>, <c>dropout_1</c>, ...</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1].</exception>
     public Dropout(double rate, long? seed = null, string? name = null)
         : base(name)
     {
-        if (!(rate >= 0.0 && rate < 1.0))
+        // Keras 3 (keras/src/layers/regularization/dropout.py): `if not 0 <= rate <= 1: raise ValueError`.
+        if (!(rate >= 0.0 && rate <= 1.0))
         {
-            throw new ArgumentOutOfRangeException(nameof(rate), rate, $"Dropout expects a rate in [0, 1) but got rate={rate}.");
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, string.Create(CultureInfo.InvariantCulture, $"Dropout expects a rate in [0, 1] but got rate={rate}."));
         }
 
         Rate = rate;
@@ -234,6 +237,13 @@ public sealed class Dropout : Layer, IRandomLayer
     // An element is dropped when a 24-bit uniform falls below rate * 2^24 (two uniforms per 64-bit draw).
     private void FillMask(Span<float> mask)
     {
+        // Rate 1 keeps nothing, and its scale 1 / (1 - rate) would be inf: the mask is all zeros, no draws needed.
+        if (Rate == 1.0)
+        {
+            mask.Clear();
+            return;
+        }
+
         _random ??= MaskRandom;
         uint threshold = (uint)Math.Round(Rate * (1 << 24));
         float scale = (float)(1.0 / (1.0 - Rate));

@@ -8,14 +8,14 @@ namespace NeuralNet.Tests.Layers;
 public class DropoutTests
 {
     [Theory]
-    [InlineData(1.0)]
+    [InlineData(1.0000001)]
     [InlineData(-0.1)]
     [InlineData(double.NaN)]
     [InlineData(1.5)]
     public void Constructor_RateOutsideZeroToOne_ThrowsNamingRate(double rate)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(rate));
-        Assert.Contains("Dropout expects a rate in [0, 1) but got rate=", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Dropout expects a rate in [0, 1] but got rate=", e.Message, StringComparison.Ordinal);
         Assert.Equal("rate", e.ParamName);
     }
 

@@ -467,7 +467,7 @@ public class MergeLayerTests
     {
         var layer = new Add("add");
         var e = Assert.Throws<ArgumentException>(() => layer.Build(new TensorShape(32), new TensorShape(64)));
-        Assert.Contains("Add 'add' expects inputs of equal shape but got (None, 32) and (None, 64)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Add 'add' cannot broadcast input 0 of shape (None, 32) with input 1 of shape (None, 64)", e.Message, StringComparison.Ordinal);
         Assert.False(layer.IsBuilt);
     }
 
@@ -476,7 +476,7 @@ public class MergeLayerTests
     {
         var layer = new Add("add");
         var e = Assert.Throws<ArgumentException>(() => layer.Forward([new Tensor(2, 32), new Tensor(2, 64)], training: false));
-        Assert.Contains("Add 'add' expects inputs of equal shape but got (None, 32) and (None, 64)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Add 'add' cannot broadcast input 0 of shape (None, 32) with input 1 of shape (None, 64)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -86,7 +86,7 @@ public class FunctionalBadInputTests
         var a = new Input(new TensorShape(32), "a");
         var b = new Input(new TensorShape(64), "b");
         var ex = Assert.Throws<ArgumentException>(() => new Add(name: "add").Call(a, b));
-        Assert.Contains("Add 'add' expects inputs of equal shape but got (None, 32) and (None, 64)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Add 'add' cannot broadcast input 0 of shape (None, 32) with input 1 of shape (None, 64)", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

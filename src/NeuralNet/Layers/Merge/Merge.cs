@@ -1,16 +1,23 @@
 using System.Globalization;
+using NeuralNet.Kernels;
 
 namespace NeuralNet.Layers;
 
 /// <summary>
 /// The base of the element-wise merge layers (<see cref="Add"/>, <see cref="Subtract"/>, <see cref="Multiply"/>,
-/// <see cref="Average"/>, <see cref="Maximum"/>, <see cref="Minimum"/>), as Keras' <c>Merge</c>: inputs of one shape,
-/// combined element by element into an output of that shape.
+/// <see cref="Average"/>, <see cref="Maximum"/>, <see cref="Minimum"/>), as Keras' <c>Merge</c>: inputs combined element
+/// by element, broadcast to one shape as Keras broadcasts them.
 /// </summary>
 /// <remarks>
-/// Unlike Keras, the inputs must have equal per-sample shapes: no broadcasting of size-1 axes. Masks follow Keras 3: the
-/// output has a mask only when every input has one, and it is their OR; <see cref="Multiply"/>, <see cref="Maximum"/> and
-/// <see cref="Minimum"/> also leave masked positions out of their values, the others combine the values as they are.
+/// <para>Broadcasting is Keras 3's (<c>Merge._compute_elemwise_op_output_shape</c> and <c>call</c> in
+/// keras/src/layers/merging/base_merge.py): the per-sample shapes are aligned on their last axes, a shorter one gets axes
+/// of size 1 inserted after the batch axis (Keras' <c>expand_dims(x, axis=1)</c>), and on every axis the sizes must be
+/// equal or 1; the output takes the larger. The batch sizes must be equal. Backward, an input's gradient is the output's
+/// summed over the axes it was broadcast along.</para>
+/// <para>Masks follow Keras 3: the output has a mask only when every input has one, and it is their OR;
+/// <see cref="Multiply"/>, <see cref="Maximum"/> and <see cref="Minimum"/> also leave masked positions out of their
+/// values, the others combine the values as they are. A broadcast input's mask is broadcast with its values; a mask on
+/// an input of lower rank than the output is refused (Keras' rank expansion drops it from the values but still ORs it).</para>
 /// </remarks>
 public abstract class Merge : MultiInputLayer
 {
@@ -19,6 +26,20 @@ public abstract class Merge : MultiInputLayer
     private Tensor? _mask;
     private TensorShape _maskShape;
 
+    // Broadcasting, set up by the build: per input, (batch, aligned sample dims) with the batch entry set at each call,
+    // whether it differs from the output, and its buffers (values and mask broadcast, gradient summed back).
+    private bool _broadcasting;
+    private int[][] _sourceDims = [];
+    private int[][] _sourceMaskDims = [];
+    private int[] _outputDims = [];
+    private int[] _outputMaskDims = [];
+    private bool[] _expands = [];
+    private bool[] _lowerRank = [];
+    private Tensor[] _combined = [];
+    private Tensor?[] _expanded = [];
+    private Tensor?[] _expandedMasks = [];
+    private Tensor?[] _reduced = [];
+
     /// <summary>Creates a merge layer.</summary>
     /// <param name="name">The layer's name; when null, the model names it after its type.</param>
     protected Merge(string? name)
@@ -26,7 +47,7 @@ public abstract class Merge : MultiInputLayer
     {
     }
 
-    /// <summary>The inputs of the last forward call, for the backward pass.</summary>
+    /// <summary>The inputs of the last forward call, for the backward pass, broadcast to the output's shape.</summary>
     protected ReadOnlySpan<Tensor?> LastInputs => _lastInputs;
 
     /// <summary>The batch size of the last forward call.</summary>
@@ -50,19 +71,71 @@ public abstract class Merge : MultiInputLayer
     /// <inheritdoc/>
     protected sealed override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
     {
+        TensorShape output = inputShapes[0];
         for (int i = 1; i < inputShapes.Length; i++)
         {
-            if (inputShapes[i] != inputShapes[0])
+            if (!TryBroadcast(output, inputShapes[i], out TensorShape next))
             {
+                string sofar = i == 1 ? "input 0" : $"inputs 0 to {i - 1}, broadcast together,";
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Describe()} expects inputs of equal shape but got {inputShapes[0].ToBatchString()} and {inputShapes[i].ToBatchString()} (input {i})."), nameof(inputShapes));
+                    $"{Describe()} cannot broadcast {sofar} of shape {output.ToBatchString()} with input {i} of shape {inputShapes[i].ToBatchString()}: aligned on their last axes, the sizes must be equal or 1 (Keras: \"Inputs have incompatible shapes\")."),
+                    nameof(inputShapes));
             }
+
+            output = next;
         }
 
-        _lastInputs = new Tensor?[inputShapes.Length];
-        _lastMasks = new Tensor?[inputShapes.Length];
-        _maskShape = new TensorShape(inputShapes[0].Dimensions[..^1]);
-        return inputShapes[0];
+        int n = inputShapes.Length, rank = output.Rank;
+        _lastInputs = new Tensor?[n];
+        _lastMasks = new Tensor?[n];
+        _maskShape = new TensorShape(output.Dimensions[..^1]);
+        _broadcasting = false;
+        _expands = new bool[n];
+        _lowerRank = new bool[n];
+        _sourceDims = new int[n][];
+        _sourceMaskDims = new int[n][];
+        _outputDims = [0, .. output.Dimensions];
+        _outputMaskDims = _outputDims[..^1];
+        for (int i = 0; i < n; i++)
+        {
+            // Keras inserts the missing axes after the batch axis: the sample shape is padded with 1s in front.
+            int[] aligned = new int[rank + 1];
+            aligned.AsSpan(1, rank - inputShapes[i].Rank).Fill(1);
+            inputShapes[i].Dimensions.CopyTo(aligned.AsSpan(1 + rank - inputShapes[i].Rank));
+            _sourceDims[i] = aligned;
+            _sourceMaskDims[i] = aligned[..^1];
+            _expands[i] = inputShapes[i] != output;
+            _lowerRank[i] = inputShapes[i].Rank < rank;
+            _broadcasting |= _expands[i];
+        }
+
+        _combined = new Tensor[n];
+        _expanded = new Tensor?[n];
+        _expandedMasks = new Tensor?[n];
+        _reduced = new Tensor?[n];
+        return output;
+    }
+
+    // Keras' _compute_elemwise_op_output_shape: the shapes aligned on their last axes, sizes equal or 1 on each.
+    private static bool TryBroadcast(TensorShape first, TensorShape second, out TensorShape result)
+    {
+        TensorShape longer = first.Rank >= second.Rank ? first : second, shorter = first.Rank >= second.Rank ? second : first;
+        int[] dims = longer.Dimensions.ToArray();
+        int offset = longer.Rank - shorter.Rank;
+        for (int d = 0; d < shorter.Rank; d++)
+        {
+            int a = longer[offset + d], b = shorter[d];
+            if (a != b && a != 1 && b != 1)
+            {
+                result = default;
+                return false;
+            }
+
+            dims[offset + d] = a == 1 ? b : a;
+        }
+
+        result = new TensorShape(dims);
+        return true;
     }
 
     /// <inheritdoc/>
@@ -70,6 +143,15 @@ public abstract class Merge : MultiInputLayer
     {
         // InputMasks is empty when the layer was never called with masks, and all null when called without them.
         ReadOnlySpan<Tensor?> masks = InputMasks;
+        for (int i = 0; i < inputs.Length && i < masks.Length; i++)
+        {
+            if (masks[i] is not null && _lowerRank[i])
+            {
+                throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Describe()}: input {i} of shape {InputShapes[i].ToBatchString()} has a mask and fewer axes than the output {OutputShape.ToBatchString()}; masks are broadcast only from inputs of the output's rank (use a Reshape to give it the missing axes of size 1)."));
+            }
+        }
+
         AnyMasked = false;
         AllMasked = true;
         for (int i = 0; i < inputs.Length; i++)
@@ -81,7 +163,38 @@ public abstract class Merge : MultiInputLayer
         }
 
         LastBatch = inputs[0].Shape[0];
-        return Combine(inputs);
+        if (!_broadcasting)
+        {
+            return Combine(inputs);
+        }
+
+        // The broadcast inputs (and masks) are expanded to the output's shape, so the layers combine equal shapes.
+        int batch = LastBatch;
+        _outputDims[0] = batch;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            _combined[i] = inputs[i];
+            if (!_expands[i])
+            {
+                continue;
+            }
+
+            _sourceDims[i][0] = batch;
+            Tensor expanded = Buffer(ref _expanded[i], batch);
+            Broadcasting.Expand(inputs[i].AsReadOnlySpan(), _sourceDims[i], _outputDims, expanded.AsSpan());
+            _combined[i] = expanded;
+            _lastInputs[i] = expanded;
+            if (_lastMasks[i] is Tensor mask)
+            {
+                _sourceMaskDims[i][0] = batch;
+                _outputMaskDims[0] = batch;
+                Tensor expandedMask = BatchView(ref _expandedMasks[i], batch, _maskShape);
+                Broadcasting.Expand(mask.AsReadOnlySpan(), _sourceMaskDims[i], _outputMaskDims, expandedMask.AsSpan());
+                _lastMasks[i] = expandedMask;
+            }
+        }
+
+        return Combine(_combined);
     }
 
     /// <inheritdoc/>
@@ -92,9 +205,29 @@ public abstract class Merge : MultiInputLayer
             throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {LastBatch}, gradient {outputGradient.Shape}).");
         }
 
-        if (ComputesInputGradient)
+        if (!ComputesInputGradient)
         {
-            Distribute(outputGradient, inputGradients);
+            return;
+        }
+
+        Distribute(outputGradient, inputGradients);
+        if (!_broadcasting)
+        {
+            return;
+        }
+
+        // Each broadcast input gets the gradient of its expanded copy summed over the axes it was broadcast along.
+        int batch = outputGradient.Shape[0];
+        _outputDims[0] = batch;
+        for (int i = 0; i < inputGradients.Length; i++)
+        {
+            if (_expands[i] && inputGradients[i] is Tensor gradient)
+            {
+                _sourceDims[i][0] = batch;
+                Tensor reduced = BatchView(ref _reduced[i], batch, InputShapes[i]);
+                Broadcasting.ReduceSum(gradient.AsReadOnlySpan(), _outputDims, _sourceDims[i], reduced.AsSpan());
+                inputGradients[i] = reduced;
+            }
         }
     }
 
@@ -136,12 +269,16 @@ public abstract class Merge : MultiInputLayer
         return result;
     }
 
-    /// <summary>Combines the inputs (equal shapes, checked) into a tensor the layer owns (see <see cref="Buffer"/>).</summary>
+    /// <summary>Combines the inputs (broadcast to the output's shape first) into a tensor the layer owns (see <see cref="Buffer"/>).</summary>
     /// <param name="inputs">One batch per input, all of the output's shape.</param>
     /// <returns>The output, (batch, ...<see cref="Layer.OutputShape"/>).</returns>
     protected abstract Tensor Combine(ReadOnlySpan<Tensor> inputs);
 
-    /// <summary>Writes dLoss/dInput for every input (tensors the layer owns, or the output gradient itself), given dLoss/dOutput and <see cref="LastInputs"/>.</summary>
+    /// <summary>
+    /// Writes dLoss/dInput for every input (tensors the layer owns, or the output gradient itself), given dLoss/dOutput and
+    /// <see cref="LastInputs"/>; for a broadcast input, the gradient of its copy expanded to the output's shape (the base
+    /// class sums it back).
+    /// </summary>
     /// <param name="outputGradient">dLoss/dOutput of the last forward call.</param>
     /// <param name="inputGradients">One slot per input, to fill.</param>
     protected abstract void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients);

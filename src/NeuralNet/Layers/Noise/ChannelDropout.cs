@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics.Tensors;
 
 namespace NeuralNet.Layers;
@@ -25,10 +26,10 @@ internal sealed class ChannelDropout
         _maskShape = new TensorShape(sampleShape[-1]);
     }
 
-    /// <summary>Checks a dropout rate: in [0, 1).</summary>
-    public static double CheckRate(string layer, double rate) => rate >= 0.0 && rate < 1.0
+    /// <summary>Checks a dropout rate: in [0, 1), or in [0, 1] when <paramref name="allowOne"/> (a layer that drops everything at rate 1).</summary>
+    public static double CheckRate(string layer, double rate, bool allowOne = false) => rate >= 0.0 && (rate < 1.0 || (allowOne && rate == 1.0))
         ? rate
-        : throw new ArgumentOutOfRangeException(nameof(rate), rate, $"{layer} expects a rate in [0, 1) but got rate={rate}.");
+        : throw new ArgumentOutOfRangeException(nameof(rate), rate, string.Create(CultureInfo.InvariantCulture, $"{layer} expects a rate in [0, {(allowOne ? "1]" : "1)")} but got rate={rate}."));
 
     /// <summary>The input itself without <paramref name="random"/> (inference, or rate 0); else input ⊙ mask.</summary>
     public Tensor Forward(Tensor input, SeededRandom? random)
@@ -42,7 +43,16 @@ internal sealed class ChannelDropout
         }
 
         Tensor mask = View(ref _mask, batch, _maskShape);
-        random.FillKeepMask(mask.AsSpan(), (uint)Math.Round(_rate * (1 << 24)), (float)(1.0 / (1.0 - _rate)));
+        if (_rate == 1.0)
+        {
+            // Every channel dropped; the scale 1 / (1 - rate) would be inf.
+            mask.AsSpan().Clear();
+        }
+        else
+        {
+            random.FillKeepMask(mask.AsSpan(), (uint)Math.Round(_rate * (1 << 24)), (float)(1.0 / (1.0 - _rate)));
+        }
+
         Tensor output = View(ref _output, batch, _sampleShape);
         Apply(input.AsReadOnlySpan(), mask.AsReadOnlySpan(), output.AsSpan(), batch);
         _lastMask = mask;

@@ -18,14 +18,14 @@ public sealed class SpatialDropout1D : Layer, IRandomLayer
     private SeededRandom? _random;
 
     /// <summary>Creates a spatial 1-D dropout layer.</summary>
-    /// <param name="rate">The probability of zeroing each channel during training, in [0, 1).</param>
+    /// <param name="rate">The probability of zeroing each channel during training, in [0, 1]; 1 drops every channel (output and gradient 0).</param>
     /// <param name="seed">The seed of the masks; null to derive it from the model's seed.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>spatial_dropout1d</c>, ...</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1].</exception>
     public SpatialDropout1D(double rate, long? seed = null, string? name = null)
         : base(name)
     {
-        Rate = ChannelDropout.CheckRate(nameof(SpatialDropout1D), rate);
+        Rate = ChannelDropout.CheckRate(nameof(SpatialDropout1D), rate, allowOne: true);
         MaskSeed = seed;
     }
 

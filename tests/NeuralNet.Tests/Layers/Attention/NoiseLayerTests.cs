@@ -168,7 +168,7 @@ public class NoiseLayerTests
     [Fact]
     public void BadInput_Throws()
     {
-        Assert.Contains("SpatialDropout1D expects a rate in [0, 1) but got rate=1", Assert.Throws<ArgumentOutOfRangeException>(() => new SpatialDropout1D(1.0)).Message, StringComparison.Ordinal);
+        Assert.Contains("SpatialDropout1D expects a rate in [0, 1] but got rate=1.5", Assert.Throws<ArgumentOutOfRangeException>(() => new SpatialDropout1D(1.5)).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => new SpatialDropout2D(-0.1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new GaussianDropout(double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AlphaDropout(1.5));

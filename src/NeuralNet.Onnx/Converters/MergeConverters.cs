@@ -40,7 +40,7 @@ internal static class MergeConverters
     // Binary operators applied left to right, ((a ∘ b) ∘ c) ..., as NeuralNet's merges compute them.
     private static OnnxValue Chain(OnnxGraphBuilder graph, string opType, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
     {
-        List<OnnxValue> values = SameLayout(graph, inputs);
+        List<OnnxValue> values = Broadcastable(graph, inputs, outputShape);
         string result = values[0].Name;
         for (int i = 1; i < values.Count; i++)
         {
@@ -52,8 +52,35 @@ internal static class MergeConverters
 
     private static OnnxValue Variadic(OnnxGraphBuilder graph, string opType, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
     {
-        List<OnnxValue> values = SameLayout(graph, inputs);
+        List<OnnxValue> values = Broadcastable(graph, inputs, outputShape);
         return graph.Node(opType, [.. values.Select(v => v.Name)], outputShape, values[0].Layout);
+    }
+
+    // Inputs of the output's rank broadcast as ONNX's operators do once they share a layout. An input of lower rank gets
+    // size-1 axes right after the batch axis, as Keras' merges add them; ONNX would align it with the batch axis instead.
+    private static List<OnnxValue> Broadcastable(OnnxGraphBuilder graph, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        if (inputs.All(v => v.Shape.Rank == outputShape.Rank))
+        {
+            return SameLayout(graph, inputs);
+        }
+
+        var values = new List<OnnxValue>(inputs.Count);
+        foreach (OnnxValue input in inputs)
+        {
+            OnnxValue value = graph.ChannelsLast(input);
+            int missing = outputShape.Rank - value.Shape.Rank;
+            if (missing > 0)
+            {
+                long[] axes = [.. Enumerable.Range(1, missing).Select(a => (long)a)];
+                string expanded = graph.Node("Unsqueeze", [value.Name, graph.Int64s("axes", axes)]);
+                value = new OnnxValue(expanded, new TensorShape([.. Enumerable.Repeat(1, missing), .. value.Shape.Dimensions]), Layout.ChannelsLast);
+            }
+
+            values.Add(value);
+        }
+
+        return values;
     }
 
     private static List<OnnxValue> SameLayout(OnnxGraphBuilder graph, IReadOnlyList<OnnxValue> inputs) =>

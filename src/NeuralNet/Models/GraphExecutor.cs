@@ -105,6 +105,7 @@ internal sealed class GraphExecutor
         }
 
         _steps = [.. steps];
+        HasTrainingModeCalls = steps.Any(s => s.Training == true);
         _trainabilitySources = [.. WithInnerLayers(steps.Select(s => s.Instance.Primary)).Distinct(ReferenceEqualityComparer.Instance).Cast<Layer>()];
         _inputSlots = [.. graph.Inputs.Select(t => slotOf[t])];
         _outputSlots = [.. graph.Outputs.Select(t => slotOf[t])];
@@ -262,6 +263,9 @@ internal sealed class GraphExecutor
 
     /// <summary>The masks of the last forward pass's outputs (null entries for outputs without one), as Keras applies them to losses and metrics.</summary>
     public ReadOnlySpan<Tensor?> OutputMasks => _outputMasks;
+
+    /// <summary>Whether a node is fixed to training mode (Keras' <c>training=True</c> on a call): predictions then run alone.</summary>
+    public bool HasTrainingModeCalls { get; }
 
     /// <summary>The most rows a training forward pass has had: the layers hold buffers of that many rows.</summary>
     public int LargestTrainingBatch { get; private set; }

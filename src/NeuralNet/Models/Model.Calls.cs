@@ -31,12 +31,7 @@ public abstract partial class Model
     /// <exception cref="InvalidOperationException">The model has several outputs (call <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>), or is not built.</exception>
     public SymbolicTensor Call(params ReadOnlySpan<SymbolicTensor> inputs)
     {
-        if (IsBuilt && Outputs.Count != 1)
-        {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"Model '{Name}' has {Outputs.Count} outputs; call CallOutputs, which returns them all."));
-        }
-
+        ThrowIfSeveralOutputs();
         return CallOutputs(inputs)[0];
     }
 
@@ -94,9 +89,8 @@ public abstract partial class Model
     public SymbolicTensor Call(SymbolicTensor input, bool training)
     {
         ArgumentNullException.ThrowIfNull(input);
-        SymbolicTensor[] outputs = CallOutputs([input], training);
-        return outputs.Length == 1 ? outputs[0]
-            : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {outputs.Length} outputs; call CallOutputs, which returns them all."));
+        ThrowIfSeveralOutputs();
+        return CallOutputs([input], training)[0];
     }
 
     /// <summary>
@@ -109,6 +103,16 @@ public abstract partial class Model
     /// <exception cref="ArgumentException">As for <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>.</exception>
     /// <exception cref="InvalidOperationException">As for <see cref="CallOutputs(ReadOnlySpan{SymbolicTensor})"/>.</exception>
     public SymbolicTensor[] CallOutputs(ReadOnlySpan<SymbolicTensor> inputs, bool training) => CallInMode(inputs, training);
+
+    // Before any call is recorded: a model not built yet is a Sequential, which has one output.
+    private void ThrowIfSeveralOutputs()
+    {
+        if (IsBuilt && Outputs.Count != 1)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"Model '{Name}' has {Outputs.Count} outputs; call CallOutputs, which returns them all."));
+        }
+    }
 
     /// <summary>
     /// Builds a model that is not built yet for symbolic inputs it is called on; only a <see cref="Sequential"/> without an

@@ -87,7 +87,11 @@ public abstract partial class Model
         throw new ArgumentException($"Model '{Name}' has no layer named '{name}'; its layers are {string.Join(", ", Layers.Select(l => $"'{l.Name}'"))}.", nameof(name));
     }
 
-    /// <summary>The layer at <paramref name="index"/> in <see cref="Layers"/> (Keras' <c>model.get_layer(index=i)</c>).</summary>
+    /// <summary>
+    /// The layer at <paramref name="index"/> in <see cref="Layers"/> (Keras' <c>model.get_layer(index=i)</c>). A
+    /// <see cref="Sequential"/> lists its <see cref="InputLayer"/> there, where Keras' <c>Sequential.layers</c> leaves it out,
+    /// so index 0 of a Sequential that starts with one is that <see cref="InputLayer"/>.
+    /// </summary>
     /// <param name="index">The position, from 0.</param>
     /// <returns>The layer.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The model has no layer at that position.</exception>

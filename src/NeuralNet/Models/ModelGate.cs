@@ -97,14 +97,17 @@ internal sealed class ModelGate
 
     /// <summary>
     /// Starts a prediction beside others: returns its runner, or null when the prediction must take the exclusive path
-    /// instead (the model is not built yet, or this thread already holds the model, as a callback of <c>Fit</c> does).
+    /// instead (the model is not built yet, this thread already holds the model, as a callback of <c>Fit</c> does, or a
+    /// layer call of the model is fixed to training mode).
     /// </summary>
     private InferenceRunner? TryEnterShared()
     {
         Graph graph;
         lock (_sync)
         {
-            if (_main is null || _owner == Environment.CurrentManagedThreadId)
+            // A call fixed to training mode changes state as it runs (moving statistics, a dropout stream), so such a
+            // model predicts alone, on its own layers, as one at a time would.
+            if (_main is null || _owner == Environment.CurrentManagedThreadId || _main.Executor.HasTrainingModeCalls)
             {
                 return null;
             }

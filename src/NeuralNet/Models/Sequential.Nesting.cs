@@ -14,8 +14,8 @@ public sealed partial class Sequential
     /// them in both.
     /// </summary>
     /// <param name="model">The model to nest; its <see cref="InputLayer"/>, if any, is not appended.</param>
-    /// <exception cref="ArgumentException"><paramref name="model"/> is this model, is not a chain of single-tensor layers (call
-    /// it on a symbolic tensor in a <see cref="Functional"/> model instead), has no layers, shares a layer with this model,
+    /// <exception cref="ArgumentException"><paramref name="model"/> is this model, is not a chain of single-tensor layers or
+    /// fixes the mode of a call (call it on a symbolic tensor in a <see cref="Functional"/> model instead), has no layers, shares a layer with this model,
     /// or takes another shape than the last layer's output. The model and the layers are unchanged then.</exception>
     /// <exception cref="InvalidOperationException">Called from inside a prediction of this model.</exception>
     /// <remarks>
@@ -81,6 +81,12 @@ public sealed partial class Sequential
             if (node.Inputs.Length != 1 || !ReferenceEquals(node.Inputs[0], previous) || node.Layer.HasSeveralOutputs || chain.Contains(node.Layer))
             {
                 throw new ArgumentException($"Model '{model.Name}' is not a chain of layers ({node.Layer} does not just take the previous layer's output); {advice}", nameof(model));
+            }
+
+            if (node.Training is bool training)
+            {
+                // A Sequential calls its layers in the model's mode; dropping the call's own mode would change what it computes.
+                throw new ArgumentException($"Model '{model.Name}' calls {node.Layer} with training: {(training ? "true" : "false")}, a mode a Sequential cannot keep; {advice}", nameof(model));
             }
 
             chain.Add(node.Layer);

@@ -88,13 +88,14 @@ public sealed partial class Sequential : Model
     }
 
     /// <summary>Removes the last layer and returns it (Keras' <c>model.pop()</c>); the model is rebuilt without it.</summary>
-    /// <returns>The removed layer, built and with its weights, in no model now unless another model has it.</returns>
+    /// <returns>The removed layer, built, with its weights and its calls (a model made from this model's old outputs keeps working).</returns>
     /// <exception cref="InvalidOperationException">The model has no layer to remove (none, or only its <see cref="InputLayer"/>), or
     /// this is called from inside one of its predictions.</exception>
     /// <remarks>
     /// Waits for running predictions and holds new ones back, as <see cref="Add(Layer)"/> does. The compile settings stay;
     /// compile again if losses or metrics were given by output name, since the output is now another layer's. Removing the
-    /// only layer of a model without an <see cref="InputLayer"/> leaves it unbuilt.
+    /// only layer of a model without an <see cref="InputLayer"/> leaves it unbuilt; removing the last layer after an
+    /// <see cref="InputLayer"/> leaves a built model that returns its input (Keras leaves it unbuilt).
     /// </remarks>
     public Layer Pop()
     {
@@ -138,12 +139,7 @@ public sealed partial class Sequential : Model
             }
         }
 
-        // The call belongs to the graph just dropped: forget it, unless the layer was called again since (in another model).
-        if (ReferenceEquals(last.Nodes[^1], call))
-        {
-            last.Rollback(last.Nodes.Count - 1, unbuild: false);
-        }
-
+        // The layer keeps its call, as Keras keeps it: a model made from this one's outputs (or from Layer.Output) uses it.
         return last;
     }
 

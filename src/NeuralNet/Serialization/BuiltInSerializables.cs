@@ -123,6 +123,10 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("UpSampling2D", UpSampling2D.FromConfig);
         SerializationRegistry.AddBuiltIn("ZeroPadding2D", ZeroPadding2D.FromConfig);
         SerializationRegistry.AddBuiltIn("Cropping2D", Cropping2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("ZeroPadding1D", ZeroPadding1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("Cropping1D", Cropping1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("UpSampling1D", UpSampling1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("ActivityRegularization", ActivityRegularization.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomFlip", RandomFlip.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomRotation", RandomRotation.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomZoom", RandomZoom.FromConfig);

@@ -4,7 +4,8 @@ namespace NeuralNet.Tests.GradientChecking;
 
 /// <summary>
 /// Checks a whole model's parameter gradients against central differences: the objective is
-/// <c>sum_k sum(G_k ⊙ output_k)</c> for seeded random upstream gradients G_k, plus every weight penalty, and the analytic
+/// <c>sum_k sum(G_k ⊙ output_k)</c> for seeded random upstream gradients G_k, plus every weight penalty and activity
+/// penalty, and the analytic
 /// gradients come from <see cref="Model.Backward"/> followed by the penalties' gradients, as the trainer applies them.
 /// Shared layers, fan-out and several outputs are all exercised through the model's graph executor.
 /// </summary>
@@ -46,7 +47,8 @@ public static class ModelGradientChecker
                 sum += p.Regularizer!.Penalty(p.Value.AsReadOnlySpan());
             }
 
-            return sum;
+            // Activity regularizers' penalties / batch, whose gradients Backward adds to the outputs' gradients.
+            return sum + model.ActivityLoss;
         }
 
         var report = new GradientCheckReport();

@@ -73,11 +73,35 @@ public class LayerAccessTests
         Assert.Equal(new TensorShape(4), model.OutputShape);
         Assert.Equal(["features"], model.OutputNames);
         Assert.Equal(4, model.Parameters.Count);
-        Assert.Empty(popped.Nodes);
 
         // A new head goes where the old one was.
         model.Add(new Dense(3, ActivationFunction.Softmax, name: "new_head"));
         Assert.Equal(new TensorShape(3), model.Predict(x).Shape.DropFirst());
+    }
+
+    [Fact]
+    public void Pop_LayerOfAModelMadeFromTheOutputs_KeepsThatModelWorking()
+    {
+        // Keras keeps a popped layer's calls: a model made from the old outputs still runs, saves and loads.
+        Sequential model = Mlp();
+        var whole = new Functional(model.Inputs, model.Outputs, name: "whole");
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 6), 5);
+        int[] before = Bits(whole.Predict(x));
+
+        Layer popped = model.Pop();
+
+        Assert.Equal(before, Bits(whole.Predict(x)));
+        Assert.Same(whole.Outputs[0], popped.Output);
+        string path = Path.Combine(Path.GetTempPath(), $"pop-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            whole.Save(path);
+            Assert.Equal(before, Bits(Model.Load(path).Predict(x)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

@@ -312,4 +312,51 @@ public class NestedModelTests
         var e = Assert.Throws<ArgumentException>(() => model.Add(other));
         Assert.Contains("is already in model 'outer'", e.Message);
     }
+
+    [Fact]
+    public void SequentialAdd_ChainWithAFixedMode_ThrowsPointingToTheFunctionalApi()
+    {
+        var x0 = new Input(new TensorShape(4));
+        var block = new Functional(x0, new Dropout(0.5, name: "drop").Call(x0, training: false), name: "block");
+        var model = new Sequential([new InputLayer(4)], name: "outer");
+
+        var e = Assert.Throws<ArgumentException>(() => model.Add(block));
+
+        Assert.Contains("Model 'block' calls Dropout 'drop' with training: false, a mode a Sequential cannot keep", e.Message);
+        Assert.Single(model.Layers);
+    }
+
+    [Fact]
+    public void CallWithMode_ModelWithTwoOutputs_ThrowsAndRecordsNothing()
+    {
+        Functional siamese = FunctionalTests.Siamese();
+        int calls = siamese.GetLayer("shared").Nodes.Count;
+        var a = new Input(new TensorShape(5));
+
+        Assert.Throws<InvalidOperationException>(() => siamese.Call(a, training: false));
+
+        Assert.Equal(calls, siamese.GetLayer("shared").Nodes.Count);
+    }
+
+    [Fact]
+    public void SequentialAdd_LayerRefusesItsShapeAfterTheRename_RestoresNamesBuildsAndLayers()
+    {
+        // The nested model is not built, so its shapes are only known when its layers are called: its dense (named "dense"
+        // by it, as the outer model's own) is renamed, built and called, then the reshape refuses 3 values as 7. Everything
+        // must be as before.
+        var outer = new Sequential([new InputLayer(4), new Dense(4, name: "dense")], name: "outer");
+        var nested = new Sequential([new Dense(3), new Reshape(7)], name: "nested");
+        Layer dense = nested.Layers[0];
+        Assert.Equal("dense", dense.Name);
+
+        Assert.Throws<ArgumentException>(() => outer.Add(nested));
+
+        Assert.Equal("dense", dense.Name);
+        Assert.False(dense.IsBuilt);
+        Assert.Empty(dense.Nodes);
+        Assert.Equal(2, outer.Layers.Count);
+        Assert.Equal(new TensorShape(4), outer.OutputShape);
+        Tensor x = Tensor.Ones(2, 4);
+        Assert.Equal(new TensorShape(2, 4), outer.Predict(x).Shape);
+    }
 }

@@ -182,4 +182,30 @@ public class TrainingArgumentTests
             File.Delete(edited);
         }
     }
+
+    [Fact]
+    public void Predict_FromSeveralThreadsWithATrainingModeCall_RunsOneAtATime()
+    {
+        // Batch norm called with training: true updates its moving statistics in Predict; predictions from four threads
+        // must update them as the same predictions one after another do (same input, so the order does not matter).
+        static (Functional Model, BatchNormalization Norm) Build()
+        {
+            var x = new Input(new TensorShape(8), "x");
+            var norm = new BatchNormalization(name: "bn");
+            return (new Functional(x, norm.Call(new Dense(8, name: "d").Call(x), training: true), seed: 18), norm);
+        }
+
+        Tensor data = Tensor.RandomNormal(new TensorShape(16, 8), 19, mean: 2f);
+        (Functional sequential, BatchNormalization sequentialNorm) = Build();
+        for (int i = 0; i < 40; i++)
+        {
+            sequential.Predict(data);
+        }
+
+        (Functional concurrent, BatchNormalization concurrentNorm) = Build();
+        Parallel.For(0, 40, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ => concurrent.Predict(data));
+
+        Assert.Equal(Bits(sequentialNorm.Parameters[2].Value), Bits(concurrentNorm.Parameters[2].Value));
+        Assert.Equal(Bits(sequentialNorm.Parameters[3].Value), Bits(concurrentNorm.Parameters[3].Value));
+    }
 }

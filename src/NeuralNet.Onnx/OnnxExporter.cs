@@ -197,56 +197,73 @@ public static class OnnxExporter
         CheckNoMaskIsRead(model, order);
         foreach (Layer layer in order.Where(t => t.InboundTensors.Count > 0).Select(t => t.Layer).Distinct())
         {
-            if (layer.OutputCount > 1)
-            {
-                // The converters write one ONNX value per layer call; states as outputs (returnState) would need several.
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs (returnState or mergeMode None), which NeuralNet.Onnx cannot export yet; export a model whose layers have one output.");
-            }
-
-            if (LayerConverters.Find(layer) is null)
-            {
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' ({layer.GetType().FullName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx, so the model cannot be exported; layers with one: {string.Join(", ", SupportedLayers)}.");
-            }
-
-            ActivationFunction? activation = layer switch
-            {
-                Dense dense => dense.Activation,
-                Conv2D conv => conv.Activation,
-                Conv1D conv1D => conv1D.Activation,
-                DepthwiseConv2D depthwise => depthwise.Activation,
-                SeparableConv2D separable => separable.Activation,
-                Conv2DTranspose transpose => transpose.Activation,
-                Activation act => act.Function,
-                _ => null,
-            };
-            if (activation is not null && !ActivationConverter.IsSupported(activation))
-            {
-                throw ActivationConverter.Unsupported(activation, layer);
-            }
-
-            if (layer is Normalization { IsAdapted: false })
-            {
-                // Predict refuses it too: without statistics the layer has nothing to write.
-                throw new InvalidOperationException(
-                    $"Layer '{layer.Name}' (Normalization) of model '{model.Name}' has no mean and variance yet, so it cannot be exported to ONNX; call Adapt with sample data, or give mean and variance to its constructor, before exporting.");
-            }
-
-            if (layer is Recurrent recurrent)
-            {
-                if (recurrent.InputShapes.Count > 1)
-                {
-                    throw new NotSupportedException(
-                        $"Layer '{layer.Name}' of model '{model.Name}' takes initial states as inputs, which NeuralNet.Onnx cannot export yet; export a model whose recurrent layers start from zeros.");
-                }
-
-                RecurrentConverter.CheckActivations(recurrent);
-            }
+            CheckLayer(model, layer, "");
         }
     }
 
-    // The ONNX graph carries values only. A mask (made by Embedding with maskZero) changes what the layers that read
+    // One layer, and the layers a wrapper runs (named with the wrapper, since the model's list does not show them).
+    private static void CheckLayer(Model model, Layer layer, string within)
+    {
+        if (layer.OutputCount > 1)
+        {
+            // The converters write one ONNX value per layer call; states as outputs (returnState) would need several.
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs (returnState or mergeMode None), which NeuralNet.Onnx cannot export yet; export a model whose layers have one output.");
+        }
+
+        if (LayerConverters.Find(layer) is null)
+        {
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx, so the model cannot be exported; layers with one: {string.Join(", ", SupportedLayers)}.");
+        }
+
+        ActivationFunction? activation = layer switch
+        {
+            Dense dense => dense.Activation,
+            Conv2D conv => conv.Activation,
+            Conv1D conv1D => conv1D.Activation,
+            DepthwiseConv2D depthwise => depthwise.Activation,
+            SeparableConv2D separable => separable.Activation,
+            Conv2DTranspose transpose => transpose.Activation,
+            Activation act => act.Function,
+            _ => null,
+        };
+        if (activation is not null && !ActivationConverter.IsSupported(activation))
+        {
+            throw ActivationConverter.Unsupported(activation, layer);
+        }
+
+        if (layer is Normalization { IsAdapted: false })
+        {
+            // Predict refuses it too: without statistics the layer has nothing to write.
+            throw new InvalidOperationException(
+                $"Layer '{layer.Name}'{within} (Normalization) of model '{model.Name}' has no mean and variance yet, so it cannot be exported to ONNX; call Adapt with sample data, or give mean and variance to its constructor, before exporting.");
+        }
+
+        if (layer is Recurrent recurrent)
+        {
+            if (recurrent.InputShapes.Count > 1)
+            {
+                throw new NotSupportedException(
+                    $"Layer '{layer.Name}'{within} of model '{model.Name}' takes initial states as inputs, which NeuralNet.Onnx cannot export yet; export a model whose recurrent layers start from zeros.");
+            }
+
+            RecurrentConverter.CheckActivations(recurrent);
+        }
+
+        IEnumerable<Layer> wrapped = layer switch
+        {
+            Bidirectional bidirectional => [bidirectional.ForwardLayer, bidirectional.BackwardLayer],
+            TimeDistributed timeDistributed => [timeDistributed.InnerLayer],
+            _ => [],
+        };
+        foreach (Layer inner in wrapped)
+        {
+            CheckLayer(model, inner, $" (inside '{layer.Name}')");
+        }
+    }
+
+    // The ONNX graph carries values only. A mask (made by Embedding with maskZero, also inside TimeDistributed) changes what the layers that read
     // it compute (recurrent layers skip masked steps, average pooling and some merges leave them out), so a model where one reaches
     // such a layer would export silently different results for padded inputs: refused, naming both layers.
     private static void CheckNoMaskIsRead(Model model, List<SymbolicTensor> order)
@@ -255,7 +272,7 @@ public static class OnnxExporter
         foreach (SymbolicTensor tensor in order.Where(t => t.InboundTensors.Count > 0))
         {
             Layer layer = tensor.Layer;
-            if (layer is Embedding { MaskZero: true })
+            if (layer is Embedding { MaskZero: true } or TimeDistributed { InnerLayer: Embedding { MaskZero: true } })
             {
                 maskedBy[tensor] = layer;
                 continue;
@@ -272,7 +289,7 @@ public static class OnnxExporter
                 or Multiply or Maximum or Minimum)
             {
                 throw new NotSupportedException(
-                    $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{source.Name}' (Embedding with maskZero) makes, which NeuralNet.Onnx cannot export: ONNX carries no masks, so padded inputs would give other results. Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded.");
+                    $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{source.Name}' ({(source is Embedding ? "Embedding" : "TimeDistributed of an Embedding")} with maskZero) makes, which NeuralNet.Onnx cannot export: ONNX carries no masks, so padded inputs would give other results. Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded.");
             }
 
             if (layer.SupportsMasking)

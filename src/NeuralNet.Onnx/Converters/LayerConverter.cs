@@ -54,6 +54,8 @@ internal static class LayerConverters
         [typeof(SimpleRnn)] = RecurrentConverter.Convert,
         [typeof(Lstm)] = RecurrentConverter.Convert,
         [typeof(Gru)] = RecurrentConverter.Convert,
+        [typeof(Bidirectional)] = BidirectionalConverter.Convert,
+        [typeof(TimeDistributed)] = TimeDistributedConverter.Convert,
         [typeof(Conv1D)] = SequenceConverters.Conv1D,
         [typeof(MaxPooling1D)] = SequenceConverters.Pooling1D,
         [typeof(AveragePooling1D)] = SequenceConverters.Pooling1D,

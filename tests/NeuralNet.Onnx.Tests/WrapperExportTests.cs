@@ -38,9 +38,9 @@ public sealed class WrapperExportTests
     [Fact]
     public void Bidirectional_without_a_merge_or_with_states_is_refused_naming_it()
     {
-        var model = new Sequential(name: "apart");
-        model.Add(new InputLayer(5, 3));
-        model.Add(new Bidirectional(new Lstm(2), BidirectionalMergeMode.None, name: "both"));
+        var x = new Input(new TensorShape(5, 3), name: "x");
+        SymbolicTensor[] both = new Bidirectional(new Lstm(2), BidirectionalMergeMode.None, name: "both").CallOutputs(x);
+        var model = new Functional(x, both[0], name: "apart");
         var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
         Assert.Contains("Layer 'both' (NeuralNet.Layers.Bidirectional) of model 'apart' has 2 outputs", error.Message, StringComparison.Ordinal);
     }
@@ -81,10 +81,10 @@ public sealed class WrapperExportTests
         var model = new Sequential(name: "padded");
         model.Add(new InputLayer(3, 4));
         model.Add(new TimeDistributed(new Embedding(10, 2, maskZero: true), name: "words"));
-        model.Add(new TimeDistributed(new Flatten()));
-        model.Add(new Lstm(3, name: "reader"));
+        model.Add(new TimeDistributed(new Flatten(), name: "reader"));
+        model.Add(new Lstm(3));
         var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
-        Assert.Contains("Layer 'reader' (Lstm) of model 'padded' reads the mask that layer 'words' (TimeDistributed of an Embedding with maskZero) makes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Layer 'reader' (TimeDistributed) of model 'padded' reads the mask that layer 'words' (TimeDistributed of an Embedding with maskZero) makes", error.Message, StringComparison.Ordinal);
     }
 
     private static GraphProto Graph(int[] shape, params Layer[] layers)

@@ -263,16 +263,18 @@ public static class OnnxExporter
         }
     }
 
-    // The ONNX graph carries values only. A mask (made by Embedding with maskZero, also inside TimeDistributed) changes what the layers that read
-    // it compute (recurrent layers skip masked steps, average pooling and some merges leave them out), so a model where one reaches
-    // such a layer would export silently different results for padded inputs: refused, naming both layers.
+    // The ONNX graph carries values only. A mask (made by Embedding with maskZero, also inside TimeDistributed, or passed on by
+    // Attention and AdditiveAttention from their query-mask input) changes what the layers that read it compute (recurrent
+    // layers skip masked steps, average pooling and some merges leave them out), so a model where one reaches such a layer
+    // would export silently different results for padded inputs: refused, naming both layers.
     private static void CheckNoMaskIsRead(Model model, List<SymbolicTensor> order)
     {
         var maskedBy = new Dictionary<SymbolicTensor, Layer>();
         foreach (SymbolicTensor tensor in order.Where(t => t.InboundTensors.Count > 0))
         {
             Layer layer = tensor.Layer;
-            if (layer is Embedding { MaskZero: true } or TimeDistributed { InnerLayer: Embedding { MaskZero: true } })
+            if (layer is Embedding { MaskZero: true } or TimeDistributed { InnerLayer: Embedding { MaskZero: true } }
+                or Attention { UseMasks: true } or AdditiveAttention { UseMasks: true })
             {
                 maskedBy[tensor] = layer;
                 continue;
@@ -288,8 +290,17 @@ public static class OnnxExporter
             if (layer is Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention or TimeDistributed
                 or Multiply or Maximum or Minimum)
             {
+                string made = source switch
+                {
+                    Embedding => "Embedding with maskZero) makes",
+                    TimeDistributed => "TimeDistributed of an Embedding with maskZero) makes",
+                    _ => $"{source.TypeName} with mask inputs) passes on from its query mask",
+                };
+                string advice = source is Embedding or TimeDistributed
+                    ? " Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded."
+                    : "";
                 throw new NotSupportedException(
-                    $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{source.Name}' ({(source is Embedding ? "Embedding" : "TimeDistributed of an Embedding")} with maskZero) makes, which NeuralNet.Onnx cannot export: ONNX carries no masks, so padded inputs would give other results. Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded.");
+                    $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{source.Name}' ({made}, which NeuralNet.Onnx cannot export: ONNX carries no masks, so padded inputs would give other results.{advice}");
             }
 
             if (layer.SupportsMasking)

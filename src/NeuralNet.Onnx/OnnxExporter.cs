@@ -263,7 +263,7 @@ public static class OnnxExporter
         }
     }
 
-    // The ONNX graph carries values only. A mask (made by Embedding with maskZero, also inside TimeDistributed, or passed on by
+    // The ONNX graph carries values only. A mask (made by Masking, by Embedding with maskZero, also inside TimeDistributed, or passed on by
     // Attention and AdditiveAttention from their query-mask input) changes what the layers that read it compute (recurrent
     // layers skip masked steps, average pooling and some merges leave them out), so a model where one reaches such a layer
     // would export silently different results for padded inputs: refused, naming both layers.
@@ -273,7 +273,7 @@ public static class OnnxExporter
         foreach (SymbolicTensor tensor in order.Where(t => t.InboundTensors.Count > 0))
         {
             Layer layer = tensor.Layer;
-            if (layer is Embedding { MaskZero: true } or TimeDistributed { InnerLayer: Embedding { MaskZero: true } }
+            if (layer is Embedding { MaskZero: true } or TimeDistributed { InnerLayer: Embedding { MaskZero: true } or Masking } or Masking
                 or Attention { UseMasks: true } or AdditiveAttention { UseMasks: true })
             {
                 maskedBy[tensor] = layer;
@@ -293,10 +293,12 @@ public static class OnnxExporter
                 string made = source switch
                 {
                     Embedding => "Embedding with maskZero) makes",
+                    TimeDistributed { InnerLayer: Masking } => "TimeDistributed of Masking) makes",
                     TimeDistributed => "TimeDistributed of an Embedding with maskZero) makes",
+                    Masking => "Masking) makes",
                     _ => $"{source.TypeName} with mask inputs) passes on from its query mask",
                 };
-                string advice = source is Embedding or TimeDistributed
+                string advice = source is Embedding or TimeDistributed { InnerLayer: Embedding }
                     ? " Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded."
                     : "";
                 throw new NotSupportedException(

@@ -59,6 +59,7 @@ internal static class LayerConverters
         [typeof(Attention)] = ScoreAttentionConverter.Convert,
         [typeof(AdditiveAttention)] = ScoreAttentionConverter.Convert,
         [typeof(MultiHeadAttention)] = MultiHeadAttentionConverter.Convert,
+        [typeof(Masking)] = MaskingConverter.Convert,
         [typeof(Conv1D)] = SequenceConverters.Conv1D,
         [typeof(MaxPooling1D)] = SequenceConverters.Pooling1D,
         [typeof(AveragePooling1D)] = SequenceConverters.Pooling1D,

@@ -240,6 +240,13 @@ public static class OnnxExporter
                 $"Layer '{layer.Name}'{within} (Normalization) of model '{model.Name}' has no mean and variance yet, so it cannot be exported to ONNX; call Adapt with sample data, or give mean and variance to its constructor, before exporting.");
         }
 
+        if (layer is Discretization { BinBoundaries: null })
+        {
+            // Predict refuses it too.
+            throw new InvalidOperationException(
+                $"Layer '{layer.Name}'{within} (Discretization) of model '{model.Name}' has no bin boundaries yet, so it cannot be exported to ONNX; call Adapt with sample data, or give binBoundaries to its constructor, before exporting.");
+        }
+
         if (layer is Recurrent recurrent)
         {
             if (recurrent.InputShapes.Count > 1)

@@ -30,10 +30,11 @@ internal static class OnnxRoundTrip
     }
 
     /// <summary>Random inputs of <paramref name="batch"/> samples for every input of <paramref name="model"/>.</summary>
-    /// <remarks>A model with an Embedding gets whole-number ids below the smallest vocabulary instead.</remarks>
+    /// <remarks>A model with an Embedding or a CategoryEncoding gets whole-number ids below the smallest vocabulary instead.</remarks>
     public static Tensor[] RandomInputs(Model model, int batch, long seed = 5)
     {
-        int? vocabulary = model.Layers.OfType<Layers.Embedding>().Select(e => (int?)e.InputDim).Min();
+        int? vocabulary = model.Layers.OfType<Layers.Embedding>().Select(e => (int?)e.InputDim)
+            .Concat(model.Layers.OfType<Layers.CategoryEncoding>().Select(c => (int?)c.NumTokens)).Min();
         return [.. model.Inputs.Select((input, i) => vocabulary is int v
             ? Tensor.FromArray([.. Tensor.RandomUniform(input.Shape.Prepend(batch), seed + i, 0, v).ToArray().Select(MathF.Floor)], [batch, .. input.Shape.Dimensions])
             : Tensor.RandomNormal(input.Shape.Prepend(batch), seed + i))];

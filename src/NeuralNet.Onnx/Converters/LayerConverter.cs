@@ -60,6 +60,8 @@ internal static class LayerConverters
         [typeof(AdditiveAttention)] = ScoreAttentionConverter.Convert,
         [typeof(MultiHeadAttention)] = MultiHeadAttentionConverter.Convert,
         [typeof(Masking)] = MaskingConverter.Convert,
+        [typeof(CategoryEncoding)] = CategoryConverters.CategoryEncoding,
+        [typeof(Discretization)] = CategoryConverters.Discretization,
         [typeof(Conv1D)] = SequenceConverters.Conv1D,
         [typeof(MaxPooling1D)] = SequenceConverters.Pooling1D,
         [typeof(AveragePooling1D)] = SequenceConverters.Pooling1D,

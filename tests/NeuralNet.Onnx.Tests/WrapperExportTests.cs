@@ -87,6 +87,14 @@ public sealed class WrapperExportTests
         Assert.Contains("Layer 'reader' (TimeDistributed) of model 'padded' reads the mask that layer 'words' (TimeDistributed of an Embedding with maskZero) makes", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_layer_types_of_session_22_are_listed_as_supported_and_IntegerLookup_is_not()
+    {
+        Assert.Subset(OnnxExporter.SupportedLayers.ToHashSet(),
+            new HashSet<string> { "Bidirectional", "TimeDistributed", "Attention", "AdditiveAttention", "MultiHeadAttention", "Masking", "CategoryEncoding", "Discretization" });
+        Assert.DoesNotContain("IntegerLookup", OnnxExporter.SupportedLayers);
+    }
+
     private static GraphProto Graph(int[] shape, params Layer[] layers)
     {
         var model = new Sequential(seed: 1);

@@ -247,6 +247,12 @@ public static class OnnxExporter
                 $"Layer '{layer.Name}'{within} (Discretization) of model '{model.Name}' has no bin boundaries yet, so it cannot be exported to ONNX; call Adapt with sample data, or give binBoundaries to its constructor, before exporting.");
         }
 
+        if (layer is IntegerLookup { HasVocabulary: false })
+        {
+            throw new InvalidOperationException(
+                $"Layer '{layer.Name}'{within} (IntegerLookup) of model '{model.Name}' has no vocabulary yet, so it cannot be exported to ONNX; call Adapt with sample data, or give a vocabulary, before exporting.");
+        }
+
         if (layer is Recurrent recurrent)
         {
             if (recurrent.InputShapes.Count > 1)

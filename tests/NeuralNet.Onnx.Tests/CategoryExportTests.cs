@@ -66,4 +66,41 @@ public sealed class CategoryExportTests
         (float[] actual, _) = OnnxRoundTrip.RunOnnx(model.ToOnnxBytes(), model, [ids])["hot"];
         Assert.Equal([1f, 1, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 1], actual);
     }
+
+    [Fact]
+    public void Integer_lookup_matches_the_keras_docstring_example()
+    {
+        // Keras' IntegerLookup docstring (keras/src/layers/preprocessing/integer_lookup.py): vocabulary [12, 36, 1138, 42]
+        // maps [[12, 1138, 42], [42, 1000, 36]] to [[1, 3, 4], [4, 0, 2]] (1000 is out of vocabulary: index 0).
+        var model = new Sequential(name: "lookup", seed: 1);
+        model.Add(new InputLayer(new TensorShape(3), name: "tokens"));
+        model.Add(new IntegerLookup(vocabulary: [12, 36, 1138, 42], name: "ids"));
+        Tensor tokens = Tensor.FromArray([12f, 1138f, 42f, 42f, 1000f, 36f], 2, 3);
+        (float[] actual, _) = OnnxRoundTrip.RunOnnx(model.ToOnnxBytes(), model, [tokens])["ids"];
+        Assert.Equal([1f, 3, 4, 4, 0, 2], actual);
+    }
+
+    [Fact]
+    public void Unknown_negative_and_large_tokens_go_to_predicts_oov_index_exactly()
+    {
+        // floormod(t, 3) for negative tokens and tokens near 2^24, where t / 3 is closest to a whole number.
+        var model = new Sequential(name: "oov", seed: 1);
+        model.Add(new InputLayer(new TensorShape(8), name: "tokens"));
+        model.Add(new IntegerLookup(numOovIndices: 3, maskToken: 0, vocabulary: [5, -4], name: "ids"));
+        Tensor tokens = Tensor.FromArray([-7f, -1f, -4f, 0f, 5f, 16777215f, 16777214f, -16777215f], 1, 8);
+        Tensor expected = model.Predict(tokens);
+        (float[] actual, _) = OnnxRoundTrip.RunOnnx(model.ToOnnxBytes(), model, [tokens])["ids"];
+        Assert.Equal(expected.AsReadOnlySpan().ToArray(), actual);
+        Assert.Equal([3f, 3f, 5f, 0f, 4f], actual[..5]);      // mask 0, OOV 1..3 (1 + floormod(t, 3)), then 5 and -4
+    }
+
+    [Fact]
+    public void Integer_lookup_without_a_vocabulary_is_refused_naming_it()
+    {
+        var model = new Sequential(name: "unadapted");
+        model.Add(new InputLayer(4));
+        model.Add(new IntegerLookup(name: "ids"));
+        var error = Assert.Throws<InvalidOperationException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'ids' (IntegerLookup) of model 'unadapted' has no vocabulary yet", error.Message, StringComparison.Ordinal);
+    }
 }

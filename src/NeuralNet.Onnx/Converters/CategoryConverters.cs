@@ -36,8 +36,8 @@ internal static class CategoryConverters
             : Encode(graph, buckets, x.Rank, discretization.OutputMode, outputShape[-1], outputShape);
     }
 
-    // ids (batch, S...) -> the one-hot (batch, S..., depth), then per mode; reshaped to the output shape.
-    private static OnnxValue Encode(OnnxGraphBuilder graph, string ids, int rank, CategoryOutputMode mode, int depth, TensorShape outputShape)
+    /// <summary>Whole-number ids (batch, S...) of rank <paramref name="rank"/> (the batch axis included) encoded per <paramref name="mode"/> (see the class); ids outside [0, depth) give nothing.</summary>
+    public static OnnxValue Encode(OnnxGraphBuilder graph, string ids, int rank, CategoryOutputMode mode, int depth, TensorShape outputShape)
     {
         float[] categories = [.. Enumerable.Range(0, depth).Select(c => (float)c)];
         string oneHot = Floats(graph, graph.Node("Equal", [Unsqueezed(graph, ids, rank), graph.Floats("categories", [depth], categories)]));

@@ -62,6 +62,7 @@ internal static class LayerConverters
         [typeof(Masking)] = MaskingConverter.Convert,
         [typeof(CategoryEncoding)] = CategoryConverters.CategoryEncoding,
         [typeof(Discretization)] = CategoryConverters.Discretization,
+        [typeof(IntegerLookup)] = IntegerLookupConverter.Convert,
         [typeof(Conv1D)] = SequenceConverters.Conv1D,
         [typeof(MaxPooling1D)] = SequenceConverters.Pooling1D,
         [typeof(AveragePooling1D)] = SequenceConverters.Pooling1D,

@@ -35,7 +35,7 @@ internal static class MultiHeadAttentionConverter
         if (attention.UseAttentionMask)
         {
             // (batch, Tq, Tv) applies to every head: (batch, 1, Tq, Tv); (batch, heads, Tq, Tv) as it is. Axes of 1 broadcast.
-            OnnxValue mask = inputs[sequences];
+            OnnxValue mask = graph.ChannelsLast(inputs[sequences]);
             string nonZero = AttentionMasks.NonZero(graph, mask.Name);
             allowed.Add(mask.Rank == 3 ? graph.Node("Unsqueeze", [nonZero, graph.Int64s("axes", 1)]) : nonZero);
         }

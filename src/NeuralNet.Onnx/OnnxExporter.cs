@@ -299,9 +299,7 @@ public static class OnnxExporter
                 continue;
             }
 
-            // Multiply, Maximum and Minimum leave masked positions out (Keras 3's merges), so their values read it too.
-            if (layer is Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention or TimeDistributed
-                or Multiply or Maximum or Minimum)
+            if (ReadsMask(layer))
             {
                 string made = source switch
                 {
@@ -324,6 +322,16 @@ public static class OnnxExporter
             }
         }
     }
+
+    // Whether a layer's values depend on its input's mask at inference. Multiply, Maximum and Minimum leave masked positions
+    // out (Keras 3's merges), so their values read it too; TimeDistributed hands each step's mask to the layer it wraps.
+    private static bool ReadsMask(Layer layer) => layer switch
+    {
+        Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention
+            or Multiply or Maximum or Minimum => true,
+        TimeDistributed timeDistributed => ReadsMask(timeDistributed.InnerLayer),
+        _ => false,
+    };
 
     private static void CheckOpset(Model model, int opset)
     {

@@ -46,6 +46,28 @@ public sealed class MaskingExportTests
     }
 
     [Fact]
+    public void TimeDistributed_of_a_layer_that_ignores_masks_passes_the_mask_on_and_exports()
+    {
+        // Keras' padded-sequence pattern: Masking, then a Dense per step, whose values do not depend on the mask.
+        var model = new Sequential(name: "per_step", seed: 1);
+        model.Add(new InputLayer(new TensorShape(5, 3), name: "x"));
+        model.Add(new ReLU());
+        model.Add(new Masking());
+        model.Add(new TimeDistributed(new Dense(2)));
+        model.Add(new Flatten(name: "flat"));
+        OnnxRoundTrip.AssertMatchesPredict(model.Randomized());
+
+        // The mask it passes on still reaches a layer that reads it.
+        var reading = new Sequential(name: "reading");
+        reading.Add(new InputLayer(5, 3));
+        reading.Add(new Masking(name: "mask"));
+        reading.Add(new TimeDistributed(new Dense(2)));
+        reading.Add(new Lstm(2, name: "reader"));
+        var error = Assert.Throws<NotSupportedException>(() => reading.ToOnnxBytes());
+        Assert.Contains("Layer 'reader' (Lstm) of model 'reading' reads the mask that layer 'mask' (Masking) makes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Random_inputs_after_relu_do_mask_some_steps_in_the_round_trip_case()
     {
         // The case masking_after_relu_then_dense is only a test of masking if some of its steps are masked.

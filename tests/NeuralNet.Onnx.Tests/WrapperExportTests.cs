@@ -82,10 +82,10 @@ public sealed class WrapperExportTests
         var model = new Sequential(name: "padded");
         model.Add(new InputLayer(3, 4));
         model.Add(new TimeDistributed(new Embedding(10, 2, maskZero: true), name: "words"));
-        model.Add(new TimeDistributed(new Flatten(), name: "reader"));
-        model.Add(new Lstm(3));
+        model.Add(new TimeDistributed(new Flatten()));
+        model.Add(new Lstm(3, name: "reader"));
         var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
-        Assert.Contains("Layer 'reader' (TimeDistributed) of model 'padded' reads the mask that layer 'words' (TimeDistributed of an Embedding with maskZero) makes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Layer 'reader' (Lstm) of model 'padded' reads the mask that layer 'words' (TimeDistributed of an Embedding with maskZero) makes", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -276,10 +276,11 @@ public static class OnnxExporter
         }
     }
 
-    // The ONNX graph carries values only. A mask (made by Masking, by Embedding with maskZero, also inside TimeDistributed, or passed on by
-    // Attention and AdditiveAttention from their query-mask input) changes what the layers that read it compute (recurrent
-    // layers skip masked steps, average pooling and some merges leave them out), so a model where one reaches such a layer
-    // would export silently different results for padded inputs: refused, naming both layers.
+    // The ONNX graph carries values only. A mask (made by Masking or by Embedding with maskZero, also inside
+    // TimeDistributed, or passed on by Attention and AdditiveAttention from their query-mask input) changes what the
+    // layers that read it compute (recurrent layers skip masked steps, average pooling and some merges leave them out),
+    // so a model where one reaches such a layer would export silently different results for padded inputs: refused,
+    // naming both layers.
     private static void CheckNoMaskIsRead(Model model, List<SymbolicTensor> order)
     {
         var maskedBy = new Dictionary<SymbolicTensor, Layer>();

@@ -197,65 +197,98 @@ public static class OnnxExporter
         CheckNoMaskIsRead(model, order);
         foreach (Layer layer in order.Where(t => t.InboundTensors.Count > 0).Select(t => t.Layer).Distinct())
         {
-            if (layer.OutputCount > 1)
-            {
-                // The converters write one ONNX value per layer call; states as outputs (returnState) would need several.
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs (returnState or mergeMode None), which NeuralNet.Onnx cannot export yet; export a model whose layers have one output.");
-            }
-
-            if (LayerConverters.Find(layer) is null)
-            {
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' ({layer.GetType().FullName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx, so the model cannot be exported; layers with one: {string.Join(", ", SupportedLayers)}.");
-            }
-
-            ActivationFunction? activation = layer switch
-            {
-                Dense dense => dense.Activation,
-                Conv2D conv => conv.Activation,
-                Conv1D conv1D => conv1D.Activation,
-                DepthwiseConv2D depthwise => depthwise.Activation,
-                SeparableConv2D separable => separable.Activation,
-                Conv2DTranspose transpose => transpose.Activation,
-                Activation act => act.Function,
-                _ => null,
-            };
-            if (activation is not null && !ActivationConverter.IsSupported(activation))
-            {
-                throw ActivationConverter.Unsupported(activation, layer);
-            }
-
-            if (layer is Normalization { IsAdapted: false })
-            {
-                // Predict refuses it too: without statistics the layer has nothing to write.
-                throw new InvalidOperationException(
-                    $"Layer '{layer.Name}' (Normalization) of model '{model.Name}' has no mean and variance yet, so it cannot be exported to ONNX; call Adapt with sample data, or give mean and variance to its constructor, before exporting.");
-            }
-
-            if (layer is Recurrent recurrent)
-            {
-                if (recurrent.InputShapes.Count > 1)
-                {
-                    throw new NotSupportedException(
-                        $"Layer '{layer.Name}' of model '{model.Name}' takes initial states as inputs, which NeuralNet.Onnx cannot export yet; export a model whose recurrent layers start from zeros.");
-                }
-
-                RecurrentConverter.CheckActivations(recurrent);
-            }
+            CheckLayer(model, layer, "");
         }
     }
 
-    // The ONNX graph carries values only. A mask (made by Embedding with maskZero) changes what the layers that read
-    // it compute (recurrent layers skip masked steps, average pooling and some merges leave them out), so a model where one reaches
-    // such a layer would export silently different results for padded inputs: refused, naming both layers.
+    // One layer, and the layers a wrapper runs (named with the wrapper, since the model's list does not show them).
+    private static void CheckLayer(Model model, Layer layer, string within)
+    {
+        if (layer.OutputCount > 1)
+        {
+            // The converters write one ONNX value per layer call; states as outputs (returnState) would need several.
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs (returnState or mergeMode None), which NeuralNet.Onnx cannot export yet; export a model whose layers have one output.");
+        }
+
+        if (LayerConverters.Find(layer) is null)
+        {
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx, so the model cannot be exported; layers with one: {string.Join(", ", SupportedLayers)}.");
+        }
+
+        ActivationFunction? activation = layer switch
+        {
+            Dense dense => dense.Activation,
+            Conv2D conv => conv.Activation,
+            Conv1D conv1D => conv1D.Activation,
+            DepthwiseConv2D depthwise => depthwise.Activation,
+            SeparableConv2D separable => separable.Activation,
+            Conv2DTranspose transpose => transpose.Activation,
+            Activation act => act.Function,
+            _ => null,
+        };
+        if (activation is not null && !ActivationConverter.IsSupported(activation))
+        {
+            throw ActivationConverter.Unsupported(activation, layer);
+        }
+
+        if (layer is Normalization { IsAdapted: false })
+        {
+            // Predict refuses it too: without statistics the layer has nothing to write.
+            throw new InvalidOperationException(
+                $"Layer '{layer.Name}'{within} (Normalization) of model '{model.Name}' has no mean and variance yet, so it cannot be exported to ONNX; call Adapt with sample data, or give mean and variance to its constructor, before exporting.");
+        }
+
+        if (layer is Discretization { BinBoundaries: null })
+        {
+            // Predict refuses it too.
+            throw new InvalidOperationException(
+                $"Layer '{layer.Name}'{within} (Discretization) of model '{model.Name}' has no bin boundaries yet, so it cannot be exported to ONNX; call Adapt with sample data, or give binBoundaries to its constructor, before exporting.");
+        }
+
+        if (layer is IntegerLookup { HasVocabulary: false })
+        {
+            throw new InvalidOperationException(
+                $"Layer '{layer.Name}'{within} (IntegerLookup) of model '{model.Name}' has no vocabulary yet, so it cannot be exported to ONNX; call Adapt with sample data, or give a vocabulary, before exporting.");
+        }
+
+        if (layer is Recurrent recurrent)
+        {
+            if (recurrent.InputShapes.Count > 1)
+            {
+                throw new NotSupportedException(
+                    $"Layer '{layer.Name}'{within} of model '{model.Name}' takes initial states as inputs, which NeuralNet.Onnx cannot export yet; export a model whose recurrent layers start from zeros.");
+            }
+
+            RecurrentConverter.CheckActivations(recurrent);
+        }
+
+        IEnumerable<Layer> wrapped = layer switch
+        {
+            Bidirectional bidirectional => [bidirectional.ForwardLayer, bidirectional.BackwardLayer],
+            TimeDistributed timeDistributed => [timeDistributed.InnerLayer],
+            _ => [],
+        };
+        foreach (Layer inner in wrapped)
+        {
+            CheckLayer(model, inner, $" (inside '{layer.Name}')");
+        }
+    }
+
+    // The ONNX graph carries values only. A mask (made by Masking or by Embedding with maskZero, also inside
+    // TimeDistributed, or passed on by Attention and AdditiveAttention from their query-mask input) changes what the
+    // layers that read it compute (recurrent layers skip masked steps, average pooling and some merges leave them out),
+    // so a model where one reaches such a layer would export silently different results for padded inputs: refused,
+    // naming both layers.
     private static void CheckNoMaskIsRead(Model model, List<SymbolicTensor> order)
     {
         var maskedBy = new Dictionary<SymbolicTensor, Layer>();
         foreach (SymbolicTensor tensor in order.Where(t => t.InboundTensors.Count > 0))
         {
             Layer layer = tensor.Layer;
-            if (layer is Embedding { MaskZero: true })
+            if (layer is Embedding { MaskZero: true } or TimeDistributed { InnerLayer: Embedding { MaskZero: true } or Masking } or Masking
+                or Attention { UseMasks: true } or AdditiveAttention { UseMasks: true })
             {
                 maskedBy[tensor] = layer;
                 continue;
@@ -267,12 +300,21 @@ public static class OnnxExporter
                 continue;
             }
 
-            // Multiply, Maximum and Minimum leave masked positions out (Keras 3's merges), so their values read it too.
-            if (layer is Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention or TimeDistributed
-                or Multiply or Maximum or Minimum)
+            if (ReadsMask(layer))
             {
+                string made = source switch
+                {
+                    Embedding => "Embedding with maskZero) makes",
+                    TimeDistributed { InnerLayer: Masking } => "TimeDistributed of Masking) makes",
+                    TimeDistributed => "TimeDistributed of an Embedding with maskZero) makes",
+                    Masking => "Masking) makes",
+                    _ => $"{source.TypeName} with mask inputs) passes on from its query mask",
+                };
+                string advice = source is Embedding or TimeDistributed { InnerLayer: Embedding }
+                    ? " Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded."
+                    : "";
                 throw new NotSupportedException(
-                    $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{source.Name}' (Embedding with maskZero) makes, which NeuralNet.Onnx cannot export: ONNX carries no masks, so padded inputs would give other results. Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded.");
+                    $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{source.Name}' ({made}, which NeuralNet.Onnx cannot export: ONNX carries no masks, so padded inputs would give other results.{advice}");
             }
 
             if (layer.SupportsMasking)
@@ -281,6 +323,16 @@ public static class OnnxExporter
             }
         }
     }
+
+    // Whether a layer's values depend on its input's mask at inference. Multiply, Maximum and Minimum leave masked positions
+    // out (Keras 3's merges), so their values read it too; TimeDistributed hands each step's mask to the layer it wraps.
+    private static bool ReadsMask(Layer layer) => layer switch
+    {
+        Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention
+            or Multiply or Maximum or Minimum => true,
+        TimeDistributed timeDistributed => ReadsMask(timeDistributed.InnerLayer),
+        _ => false,
+    };
 
     private static void CheckOpset(Model model, int opset)
     {

@@ -80,6 +80,58 @@ internal static class ExportCases
         ["gru_sequences_backwards"] = () => Chain([5, 3], new Gru(4, returnSequences: true, goBackwards: true)),
         ["gru_reset_before"] = () => Chain([5, 3], new Gru(4, resetAfter: false)),
         ["gru_reset_before_sequences_no_bias"] = () => Chain([5, 3], new Gru(3, resetAfter: false, useBias: false, returnSequences: true)),
+        ["bidirectional_lstm_concat_sequences"] = () => Chain([5, 3], new Bidirectional(new Lstm(4, returnSequences: true))),
+        ["bidirectional_lstm_concat_last"] = () => Chain([5, 3], new Bidirectional(new Lstm(4))),
+        ["bidirectional_gru_sum_sequences"] = () => Chain([5, 3], new Bidirectional(new Gru(4, returnSequences: true), BidirectionalMergeMode.Sum)),
+        ["bidirectional_gru_reset_before_mul_last"] = () => Chain([5, 3], new Bidirectional(new Gru(3, resetAfter: false), BidirectionalMergeMode.Mul)),
+        ["bidirectional_simple_rnn_ave_sequences_no_bias"] = () => Chain([5, 3], new Bidirectional(new SimpleRnn(4, ActivationFunction.Relu, useBias: false, returnSequences: true), BidirectionalMergeMode.Ave)),
+        ["bidirectional_lstm_ave_last"] = () => Chain([5, 3], new Bidirectional(new Lstm(3), BidirectionalMergeMode.Ave)),
+        ["bidirectional_lstm_forward_gru_backward_sequences"] = () => Chain([5, 3],
+            new Bidirectional(new Lstm(4, returnSequences: true), backwardLayer: new Gru(3, returnSequences: true, goBackwards: true))),
+        ["bidirectional_forward_layer_goes_backwards_sequences"] = () => Chain([5, 3], new Bidirectional(new Gru(3, returnSequences: true, goBackwards: true), BidirectionalMergeMode.Sum)),
+        ["bidirectional_forward_layer_goes_backwards_last"] = () => Chain([5, 3], new Bidirectional(new Lstm(3, goBackwards: true))),
+        ["bidirectional_text_model"] = () => Chain([6], new Embedding(12, 5), new Bidirectional(new Lstm(4, returnSequences: true)),
+            new Bidirectional(new Gru(3), BidirectionalMergeMode.Ave), new Dense(2, ActivationFunction.Softmax)),
+        ["time_distributed_dense"] = () => Chain([5, 6], new TimeDistributed(new Dense(4, ActivationFunction.Relu))),
+        ["time_distributed_video_classifier"] = () => Chain([3, 6, 5, 2], new TimeDistributed(new Conv2D(3, 3, padding: Padding.Same, activation: ActivationFunction.Relu)),
+            new TimeDistributed(new MaxPooling2D(2)), new TimeDistributed(new Flatten()), new Lstm(4), new Dense(2)),
+        ["time_distributed_conv2d_output"] = () => Chain([2, 5, 4, 2], new TimeDistributed(new Conv2D(3, 2))),
+        ["time_distributed_lstm_over_rank4"] = () => Chain([3, 4, 2], new TimeDistributed(new Lstm(3, returnSequences: true))),
+        ["time_distributed_bidirectional"] = () => Chain([3, 4, 2], new TimeDistributed(new Bidirectional(new Gru(2))), new Flatten()),
+        ["time_distributed_batch_norm_dropout"] = () => Chain([4, 5], new TimeDistributed(new BatchNormalization()), new TimeDistributed(new Dropout(0.3)), new TimeDistributed(new Dense(2))),
+        ["attention_dot"] = () => Sequences([4, 6], [5, 6], null, (q, v, _) => new Attention().Call(q, v)),
+        ["attention_dot_scaled_key_causal"] = () => Sequences([5, 6], [5, 3], [5, 6], (q, v, k) => new Attention(useScale: true, useCausalMask: true).Call(q, v, k!)),
+        ["attention_concat_scaled"] = () => Sequences([4, 6], [5, 6], null, (q, v, _) => new Attention(useScale: true, scoreMode: AttentionScoreMode.Concat).Call(q, v)),
+        ["attention_concat_mask_inputs"] = () => MaskedSequences([4, 6], [5, 6], null, (q, v, _, qm, vm) => new Attention(scoreMode: AttentionScoreMode.Concat, useMasks: true).Call(q, v, qm, vm)),
+        ["attention_dot_key_mask_inputs_causal"] = () => MaskedSequences([5, 6], [5, 3], [5, 6], (q, v, k, qm, vm) => new Attention(useScale: true, useCausalMask: true, useMasks: true).Call(q, v, k!, qm, vm)),
+        ["additive_attention"] = () => Sequences([4, 6], [5, 6], null, (q, v, _) => new AdditiveAttention().Call(q, v)),
+        ["additive_attention_no_scale_key_causal"] = () => Sequences([4, 6], [5, 3], [5, 6], (q, v, k) => new AdditiveAttention(useScale: false, useCausalMask: true).Call(q, v, k!)),
+        ["additive_attention_mask_inputs"] = () => MaskedSequences([4, 6], [5, 6], null, (q, v, _, qm, vm) => new AdditiveAttention(useMasks: true).Call(q, v, qm, vm)),
+        ["multi_head_self_attention"] = () => Sequences([5, 6], null, null, (x, _, _) => new MultiHeadAttention(2, 3).Call(x, x)),
+        ["multi_head_cross_attention_key_value_dims_no_bias"] = () => Sequences([4, 6], [5, 3], [5, 7],
+            (q, v, k) => new MultiHeadAttention(3, 2, valueDim: 4, useBias: false, outputShape: 5).Call(q, v, k!)),
+        ["multi_head_attention_causal"] = () => Sequences([5, 6], null, null, (x, _, _) => new MultiHeadAttention(2, 4, useCausalMask: true).Call(x, x)),
+        ["multi_head_attention_mask_per_head_broadcast"] = () => AttentionMasked([4, 6], [5, 6], [2, 1, 5], (q, v, m) => new MultiHeadAttention(2, 3, useAttentionMask: true).Call(q, v, m)),
+        ["multi_head_attention_mask_causal"] = () => AttentionMasked([5, 6], [5, 6], [5, 5], (q, v, m) => new MultiHeadAttention(2, 3, useCausalMask: true, useAttentionMask: true).Call(q, q, v, m)),
+        ["transformer_block"] = TransformerBlock,
+        ["masking_after_relu_then_dense"] = () => Chain([5, 3], new ReLU(), new Masking(), new Dense(4), new Flatten()),
+        ["masking_images_after_conv"] = () => Chain([4, 5, 2], new Conv2D(3, 2, activation: ActivationFunction.Relu), new Masking()),
+        ["time_distributed_masking"] = () => Chain([3, 4, 2], new TimeDistributed(new Masking(0.25f))),
+        ["category_encoding_multi_hot"] = () => Chain([4], new CategoryEncoding(6), new Dense(2)),
+        ["category_encoding_count_rows"] = () => Chain([2, 5], new CategoryEncoding(4, CategoryOutputMode.Count)),
+        ["category_encoding_one_hot"] = () => Chain([4], new CategoryEncoding(5, CategoryOutputMode.OneHot)),
+        ["category_encoding_one_hot_last_axis_of_one"] = () => Chain([3, 1], new CategoryEncoding(5, CategoryOutputMode.OneHot)),
+        ["discretization_int"] = () => Chain([6], new Discretization(binBoundaries: [-1f, 0f, 0.5f])),
+        ["discretization_int_images_after_conv"] = () => Chain([4, 5, 2], new Conv2D(2, 2), new Discretization(binBoundaries: [-0.5f, 0.5f])),
+        ["discretization_count_repeated_boundary"] = () => Chain([2, 5], new Discretization(binBoundaries: [-0.5f, 0f, 0f, 1f], outputMode: CategoryOutputMode.Count), new Dense(2)),
+        ["discretization_one_hot"] = () => Chain([3], new Discretization(binBoundaries: [0f], outputMode: CategoryOutputMode.OneHot)),
+        ["discretization_multi_hot"] = () => Chain([4], new Discretization(binBoundaries: [-1f, 1f], outputMode: CategoryOutputMode.MultiHot)),
+        ["integer_lookup"] = () => Chain([5], new IntegerLookup(vocabulary: [2, 3, 5, 7])),
+        ["integer_lookup_mask_two_oov_indices"] = () => Chain([5], new IntegerLookup(numOovIndices: 2, maskToken: 0, vocabulary: [2, 3, 5, 7])),
+        ["integer_lookup_count_mask_dropped"] = () => Chain([2, 4], new IntegerLookup(maskToken: 0, vocabulary: [1, 4, 6], outputMode: CategoryOutputMode.Count), new Dense(2)),
+        ["integer_lookup_one_hot_three_oov_indices"] = () => Chain([4], new IntegerLookup(numOovIndices: 3, vocabulary: [9, 1], outputMode: CategoryOutputMode.OneHot)),
+        ["integer_lookup_multi_hot_padded"] = () => Chain([6], new IntegerLookup(maxTokens: 9, vocabulary: [8, 2, 5], outputMode: CategoryOutputMode.MultiHot, padToMaxTokens: true)),
+        ["integer_lookup_inverted_mask"] = () => Chain([5], new IntegerLookup(maskToken: 0, oovToken: -5, vocabulary: [12, 36, 1138, 42], invert: true)),
         ["text_model"] = () => Chain([6], new Embedding(12, 5), new Lstm(6, returnSequences: true), new Gru(4), new Dense(2, ActivationFunction.Softmax)),
         ["conv1d_valid"] = () => Chain([9, 3], new Conv1D(4, 3, activation: ActivationFunction.Relu)),
         ["conv1d_same_strided"] = () => Chain([9, 3], new Conv1D(4, 4, strides: 2, padding: Padding.Same)),
@@ -187,6 +239,49 @@ internal static class ExportCases
         var a = new Input(new TensorShape(first), name: "first");
         var b = new Input(new TensorShape(second), name: "second");
         return new Functional([a, b], [merge(a, b)], seed: 3);
+    }
+
+    // A query, and a value and a key when their shapes are given, into the attention layer.
+    private static Functional Sequences(int[] query, int[]? value, int[]? key, Func<SymbolicTensor, SymbolicTensor, SymbolicTensor?, SymbolicTensor> attend)
+    {
+        var q = new Input(new TensorShape(query), name: "query");
+        Input? v = value is null ? null : new Input(new TensorShape(value), name: "value");
+        Input? k = key is null ? null : new Input(new TensorShape(key), name: "key");
+        Input[] inputs = [q, .. v is null ? Array.Empty<Input>() : [v], .. k is null ? Array.Empty<Input>() : [k]];
+        return new Functional(inputs, [attend(q, v ?? q, k)], seed: 3);
+    }
+
+    // Masks with zeros in random places: ReLU of random normal inputs is 0 at about half of the steps and positive (any
+    // non-zero value keeps a step) at the others.
+    private static Functional MaskedSequences(int[] query, int[] value, int[]? key, Func<SymbolicTensor, SymbolicTensor, SymbolicTensor?, SymbolicTensor, SymbolicTensor, SymbolicTensor> attend)
+    {
+        var q = new Input(new TensorShape(query), name: "query");
+        var v = new Input(new TensorShape(value), name: "value");
+        Input? k = key is null ? null : new Input(new TensorShape(key), name: "key");
+        var qm = new Input(new TensorShape(query[0]), name: "query_mask");
+        var vm = new Input(new TensorShape(value[0]), name: "value_mask");
+        Input[] inputs = [q, v, .. k is null ? Array.Empty<Input>() : [k], qm, vm];
+        return new Functional(inputs, [attend(q, v, k, new ReLU().Call(qm), new ReLU().Call(vm))], seed: 3);
+    }
+
+    private static Functional AttentionMasked(int[] query, int[] value, int[] mask, Func<SymbolicTensor, SymbolicTensor, SymbolicTensor, SymbolicTensor> attend)
+    {
+        var q = new Input(new TensorShape(query), name: "query");
+        var v = new Input(new TensorShape(value), name: "value");
+        var m = new Input(new TensorShape(mask), name: "attention_mask");
+        return new Functional([q, v, m], [attend(q, v, new ReLU().Call(m))], seed: 3);
+    }
+
+    // An encoder block over token ids: self-attention, a residual Add, LayerNormalization, a feed-forward pair, pooling.
+    private static Functional TransformerBlock()
+    {
+        var ids = new Input(new TensorShape(6), name: "ids");
+        SymbolicTensor x = new Embedding(12, 8).Call(ids);
+        SymbolicTensor attended = new MultiHeadAttention(2, 4).Call(x, x);
+        SymbolicTensor normed = new LayerNormalization().Call(new Add().Call(x, attended));
+        SymbolicTensor fed = new Dense(8).Call(new Dense(16, ActivationFunction.Relu).Call(normed));
+        SymbolicTensor pooled = new GlobalAveragePooling1D().Call(new LayerNormalization().Call(new Add().Call(normed, fed)));
+        return new Functional(ids, new Dense(2, ActivationFunction.Softmax).Call(pooled), name: "transformer", seed: 3);
     }
 
     // A channels-first convolution output merged with a channels-last input, and with another convolution's output.

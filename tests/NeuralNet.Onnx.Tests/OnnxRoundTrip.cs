@@ -11,6 +11,9 @@ internal static class OnnxRoundTrip
     /// <summary>The largest difference allowed, relative to the largest magnitude of the output Predict computes.</summary>
     public const double RelativeTolerance = 1e-5;
 
+    /// <summary>The tokens 0 .. 9 that models with an IntegerLookup get: some in the cases' vocabularies, some not.</summary>
+    public const int IntegerLookupTokens = 10;
+
     /// <summary>Gives every parameter random values (moving variances positive), so that no weight hides a wrong layout.</summary>
     public static T Randomized<T>(this T model, long seed = 11)
         where T : Model
@@ -30,10 +33,15 @@ internal static class OnnxRoundTrip
     }
 
     /// <summary>Random inputs of <paramref name="batch"/> samples for every input of <paramref name="model"/>.</summary>
-    /// <remarks>A model with an Embedding gets whole-number ids below the smallest vocabulary instead.</remarks>
+    /// <remarks>
+    /// A model with an Embedding or a CategoryEncoding gets whole-number ids below the smallest vocabulary instead; one with
+    /// an IntegerLookup whole numbers below <see cref="IntegerLookupTokens"/> (the cases' vocabularies hold some of them).
+    /// </remarks>
     public static Tensor[] RandomInputs(Model model, int batch, long seed = 5)
     {
-        int? vocabulary = model.Layers.OfType<Layers.Embedding>().Select(e => (int?)e.InputDim).Min();
+        int? vocabulary = model.Layers.OfType<Layers.Embedding>().Select(e => (int?)e.InputDim)
+            .Concat(model.Layers.OfType<Layers.CategoryEncoding>().Select(c => (int?)c.NumTokens))
+            .Concat(model.Layers.OfType<Layers.IntegerLookup>().Select(_ => (int?)IntegerLookupTokens)).Min();
         return [.. model.Inputs.Select((input, i) => vocabulary is int v
             ? Tensor.FromArray([.. Tensor.RandomUniform(input.Shape.Prepend(batch), seed + i, 0, v).ToArray().Select(MathF.Floor)], [batch, .. input.Shape.Dimensions])
             : Tensor.RandomNormal(input.Shape.Prepend(batch), seed + i))];

@@ -23,12 +23,18 @@ internal static class RecurrentConverter
         }
     }
 
-    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        Run(graph, (Recurrent)layer, inputs[0], outputShape, flipped: false);
+
+    /// <summary>
+    /// The layer run over <paramref name="input"/>; a returned sequence in the order the layer returns it, or reversed when
+    /// <paramref name="flipped"/> (what <see cref="Bidirectional"/> does to its backward layer's): one Slice at most either way.
+    /// </summary>
+    public static OnnxValue Run(OnnxGraphBuilder graph, Recurrent recurrent, OnnxValue input, TensorShape outputShape, bool flipped)
     {
-        var recurrent = (Recurrent)layer;
         int units = recurrent.Units, features = recurrent.InputShape[1], width = recurrent.Kernel.Shape[1], gates = width / units;
         int[] order = recurrent is Lstm ? LstmGates : [.. Enumerable.Range(0, gates)];
-        OnnxValue x = graph.ChannelsLast(inputs[0]);
+        OnnxValue x = graph.ChannelsLast(input);
         string timeMajor = graph.Node("Transpose", [x.Name], OnnxAttribute.Ints("perm", 1, 0, 2));
 
         string w = graph.Initializer(recurrent.Kernel, [1, width, features], values => GateRows(values, features, units, order));
@@ -74,11 +80,12 @@ internal static class RecurrentConverter
             return graph.Node("Squeeze", [outputs[1], graph.Int64s("axes", 0)], outputShape, Layout.ChannelsLast);
         }
 
-        // Y (steps, 1, batch, units) -> (batch, steps, units), in the order the steps ran.
+        // Y (steps, 1, batch, units) -> (batch, steps, units), in time order.
         string steps = graph.Node("Squeeze", [outputs[0], graph.Int64s("axes", 1)]);
         string batchMajor = graph.Node("Transpose", [steps], OnnxAttribute.Ints("perm", 1, 0, 2));
-        if (!recurrent.GoBackwards)
+        if (recurrent.GoBackwards == flipped)
         {
+            // Time order: ONNX's order, which is the layer's when it runs forwards and the flip of it when it runs backwards.
             return new OnnxValue(batchMajor, outputShape, Layout.ChannelsLast);
         }
 

@@ -1,0 +1,35 @@
+using NeuralNet.Layers;
+
+namespace NeuralNet.Onnx.Converters;
+
+/// <summary>
+/// Bidirectional as two recurrent nodes, its forward and its backward layer each as <see cref="RecurrentConverter"/> writes it
+/// (weights named <c>bidirectional/forward_lstm/kernel</c>, ...), the backward sequence put back in time order, then the
+/// merge: Concat on the last axis, Add, Mul, or Add then Mul by 0.5 (<c>ave</c>, Predict's (f + b) · 0.5).
+/// </summary>
+/// <remarks>
+/// Not ONNX's <c>direction="bidirectional"</c>: that needs one operator type, hidden size and bias for both directions,
+/// where Keras lets the backward layer be of another kind (an LSTM one way, a GRU the other) and the forward layer run
+/// backwards itself; two nodes export every combination with the converter the single layers are checked with.
+/// </remarks>
+internal static class BidirectionalConverter
+{
+    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        var bidirectional = (Bidirectional)layer;
+        Recurrent forwardLayer = bidirectional.ForwardLayer, backwardLayer = bidirectional.BackwardLayer;
+        OnnxValue forward = RecurrentConverter.Run(graph, forwardLayer, inputs[0], forwardLayer.OutputShape, flipped: false);
+
+        // Keras reverses the backward layer's returned sequence, so that step t of both is joined.
+        OnnxValue backward = RecurrentConverter.Run(graph, backwardLayer, inputs[0], backwardLayer.OutputShape, flipped: bidirectional.ReturnSequences);
+        string merged = bidirectional.MergeMode switch
+        {
+            BidirectionalMergeMode.Concat => graph.Node("Concat", [forward.Name, backward.Name], OnnxAttribute.Int("axis", -1)),
+            BidirectionalMergeMode.Sum => graph.Node("Add", [forward.Name, backward.Name]),
+            BidirectionalMergeMode.Mul => graph.Node("Mul", [forward.Name, backward.Name]),
+            BidirectionalMergeMode.Ave => graph.Node("Mul", [graph.Node("Add", [forward.Name, backward.Name]), graph.Scalar("half", 0.5f)]),
+            _ => throw new NotSupportedException($"Layer '{layer.Name}' (Bidirectional) has merge mode {bidirectional.MergeMode}, which has no ONNX form in NeuralNet.Onnx."),
+        };
+        return new OnnxValue(merged, outputShape, Layout.ChannelsLast);
+    }
+}

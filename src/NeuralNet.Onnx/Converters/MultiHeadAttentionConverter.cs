@@ -1,0 +1,67 @@
+using NeuralNet.Layers;
+
+namespace NeuralNet.Onnx.Converters;
+
+/// <summary>
+/// MultiHeadAttention as Predict computes it (Keras 3's formulas, rank-3 inputs): the query, key and value projected by
+/// <c>MatMul</c> with their kernels read as (features, heads · size) and <c>Add</c> of their biases; split into heads by
+/// <c>Reshape</c> and <c>Transpose</c> to (batch, heads, steps, size); scores q·kᵀ (<c>MatMul</c>) times 1/√keyDim;
+/// −1e9 added where the causal rule or the attention mask input forbids (<see cref="AttentionMasks"/>); <c>Softmax</c>
+/// over the keys; times the value heads; the heads joined back to (batch, Tq, heads · valueDim) and projected by the
+/// output kernel read as (heads · valueDim, output) and its bias. Dropout is not in the inference graph.
+/// </summary>
+internal static class MultiHeadAttentionConverter
+{
+    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        var attention = (MultiHeadAttention)layer;
+        int heads = attention.NumHeads, keyDim = attention.KeyDim, valueDim = attention.ValueDim;
+        int sequences = inputs.Count - (attention.UseAttentionMask ? 1 : 0);
+        OnnxValue query = inputs[0], value = inputs[1], key = sequences == 3 ? inputs[2] : value;
+        int tq = query.Shape[0], tv = value.Shape[0];
+
+        // (batch, heads, Tq, keyDim), (batch, heads, keyDim, Tv) and (batch, heads, Tv, valueDim).
+        string q = Heads(graph, query, attention.QueryKernel, attention.QueryBias, heads, keyDim, [0, 2, 1, 3]);
+        string kTransposed = Heads(graph, key, attention.KeyKernel, attention.KeyBias, heads, keyDim, [0, 2, 3, 1]);
+        string v = Heads(graph, value, attention.ValueKernel, attention.ValueBias, heads, valueDim, [0, 2, 1, 3]);
+
+        string scores = graph.Node("Mul", [graph.Node("MatMul", [q, kTransposed]), graph.Scalar("scale", (float)(1.0 / Math.Sqrt(keyDim)))]);
+        List<string> allowed = [];
+        if (attention.UseCausalMask)
+        {
+            allowed.Add(AttentionMasks.Causal(graph, tq, tv));
+        }
+
+        if (attention.UseAttentionMask)
+        {
+            // (batch, Tq, Tv) applies to every head: (batch, 1, Tq, Tv); (batch, heads, Tq, Tv) as it is. Axes of 1 broadcast.
+            OnnxValue mask = graph.ChannelsLast(inputs[sequences]);
+            string nonZero = AttentionMasks.NonZero(graph, mask.Name);
+            allowed.Add(mask.Rank == 3 ? graph.Node("Unsqueeze", [nonZero, graph.Int64s("axes", 1)]) : nonZero);
+        }
+
+        string probabilities = graph.Node("Softmax", [AttentionMasks.Apply(graph, scores, allowed)], OnnxAttribute.Int("axis", -1));
+        string context = graph.Node("Transpose", [graph.Node("MatMul", [probabilities, v])], OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+        string joined = graph.Node("Reshape", [context, graph.Int64s("context_shape", 0, tq, heads * valueDim)]);
+        string output = graph.Node("MatMul", [joined, graph.Initializer(attention.OutputKernel, [heads * valueDim, outputShape[-1]])]);
+        if (attention.OutputBias is { } outputBias)
+        {
+            output = graph.Node("Add", [output, graph.Initializer(outputBias)]);
+        }
+
+        return new OnnxValue(output, outputShape, Layout.ChannelsLast);
+    }
+
+    // x (batch, steps, features) · W (features, heads · size) + b (heads · size), as (batch, steps, heads, size) permuted by 'perm'.
+    private static string Heads(OnnxGraphBuilder graph, OnnxValue x, Parameter kernel, Parameter? bias, int heads, int size, long[] perm)
+    {
+        string projected = graph.Node("MatMul", [x.Name, graph.Initializer(kernel, [kernel.Shape[0], heads * size])]);
+        if (bias is not null)
+        {
+            projected = graph.Node("Add", [projected, graph.Initializer(bias, [heads * size])]);
+        }
+
+        string split = graph.Node("Reshape", [projected, graph.Int64s("heads_shape", 0, x.Shape[0], heads, size)]);
+        return graph.Node("Transpose", [split], OnnxAttribute.Ints("perm", perm));
+    }
+}

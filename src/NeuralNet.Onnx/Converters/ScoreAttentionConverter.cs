@@ -1,0 +1,90 @@
+using NeuralNet.Layers;
+
+namespace NeuralNet.Onnx.Converters;
+
+/// <summary>
+/// Attention (dot and concat scores) and AdditiveAttention as Predict computes them (Keras 3's formulas), per sample:
+/// scores (Tq, Tv) — dot: q·kᵀ (<c>MatMul</c> with the key transposed), times <c>scale</c>; concat:
+/// <c>concat_score_weight</c> · Σ_d tanh(scale · (q_d + k_d)); additive: Σ_d scale_d · tanh(q_d + k_d) (the broadcast sum
+/// (Tq, Tv, dim) by <c>Unsqueeze</c>, <c>Add</c>, <c>Tanh</c>, then <c>MatMul</c> by the scale vector or <c>ReduceSum</c>);
+/// −1e9 added where the causal rule or the value mask forbids (<see cref="AttentionMasks"/>); <c>Softmax</c> over the keys;
+/// times the value (<c>MatMul</c>); rows of masked query steps set to 0 (<c>Where</c>). Dropout is not in the inference graph.
+/// </summary>
+internal static class ScoreAttentionConverter
+{
+    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        (bool useMasks, bool causal, Parameter? scale, Parameter? concatWeight, ScoreKind kind) = layer switch
+        {
+            Attention attention => (attention.UseMasks, attention.UseCausalMask, attention.Scale, attention.ConcatScoreWeight,
+                attention.ScoreMode == AttentionScoreMode.Dot ? ScoreKind.Dot : ScoreKind.Concat),
+            AdditiveAttention additive => (additive.UseMasks, additive.UseCausalMask, additive.Scale, null, ScoreKind.Additive),
+            _ => throw new ArgumentException($"Layer '{layer.Name}' ({layer.TypeName}) is not a score attention layer.", nameof(layer)),
+        };
+        int sequences = inputs.Count - (useMasks ? 2 : 0);
+        string query = inputs[0].Name, value = inputs[1].Name, key = sequences == 3 ? inputs[2].Name : value;
+        int tq = inputs[0].Shape[0], tv = inputs[1].Shape[0];
+
+        string scores = kind == ScoreKind.Dot
+            ? DotScores(graph, query, key, scale)
+            : TanhScores(graph, query, key, kind, scale, concatWeight);
+
+        List<string> allowed = [];
+        if (causal)
+        {
+            allowed.Add(AttentionMasks.Causal(graph, tq, tv));
+        }
+
+        if (useMasks)
+        {
+            // The value mask (batch, Tv) allows key steps for every query step: (batch, 1, Tv).
+            allowed.Add(graph.Node("Unsqueeze", [AttentionMasks.NonZero(graph, inputs[sequences + 1].Name), graph.Int64s("axes", 1)]));
+        }
+
+        string weights = graph.Node("Softmax", [AttentionMasks.Apply(graph, scores, allowed)], OnnxAttribute.Int("axis", -1));
+        string output = graph.Node("MatMul", [weights, value]);
+        if (useMasks)
+        {
+            // Masked query steps give zeros: (batch, Tq, 1) chooses between 0 and the row.
+            string queryMasked = graph.Node("Equal", [graph.Node("Unsqueeze", [inputs[sequences].Name, graph.Int64s("axes", 2)]), graph.Scalar("zero", 0f)]);
+            output = graph.Node("Where", [queryMasked, graph.Scalar("zero", 0f), output]);
+        }
+
+        return new OnnxValue(output, outputShape, Layout.ChannelsLast);
+    }
+
+    // q (batch, Tq, dim) · kᵀ (batch, dim, Tv), times the scalar scale when the layer has one.
+    private static string DotScores(OnnxGraphBuilder graph, string query, string key, Parameter? scale)
+    {
+        string raw = graph.Node("MatMul", [query, graph.Node("Transpose", [key], OnnxAttribute.Ints("perm", 0, 2, 1))]);
+        return scale is null ? raw : graph.Node("Mul", [raw, graph.Initializer(scale)]);
+    }
+
+    // tanh(c · (q[t] + k[s])) over (batch, Tq, Tv, dim), then weighted and summed over dim.
+    private static string TanhScores(OnnxGraphBuilder graph, string query, string key, ScoreKind kind, Parameter? scale, Parameter? concatWeight)
+    {
+        string sum = graph.Node("Add", [graph.Node("Unsqueeze", [query, graph.Int64s("axes", 2)]), graph.Node("Unsqueeze", [key, graph.Int64s("axes", 1)])]);
+        if (kind == ScoreKind.Concat && scale is not null)
+        {
+            sum = graph.Node("Mul", [sum, graph.Initializer(scale)]);
+        }
+
+        string tanh = graph.Node("Tanh", [sum]);
+        if (kind == ScoreKind.Additive && scale is not null)
+        {
+            // (…, dim) · (dim, 1) -> (…, 1): the weighted sum over dim; then the last axis dropped.
+            string weighted = graph.Node("MatMul", [tanh, graph.Initializer(scale, [scale.Shape[0], 1])]);
+            return graph.Node("Squeeze", [weighted, graph.Int64s("axes", -1)]);
+        }
+
+        string total = graph.Node("ReduceSum", [tanh, graph.Int64s("axes", -1)], OnnxAttribute.Int("keepdims", 0));
+        return kind == ScoreKind.Concat ? graph.Node("Mul", [total, graph.Initializer(concatWeight!)]) : total;
+    }
+
+    private enum ScoreKind
+    {
+        Dot,
+        Concat,
+        Additive,
+    }
+}

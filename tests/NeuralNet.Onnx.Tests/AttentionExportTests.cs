@@ -1,0 +1,62 @@
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using NeuralNet.Onnx.Protobuf;
+using Xunit;
+
+namespace NeuralNet.Onnx.Tests;
+
+/// <summary>
+/// What the attention layers become in the file and what export refuses around them, beside their round trips in
+/// <see cref="ExportCases"/> (where ReLU of random inputs makes mask inputs with zeros in random places).
+/// </summary>
+public sealed class AttentionExportTests
+{
+    [Fact]
+    public void MultiHeadAttention_reads_its_einsum_kernels_as_matrices()
+    {
+        var x = new Input(new TensorShape(5, 6), name: "x");
+        SymbolicTensor y = new MultiHeadAttention(2, 3, valueDim: 4, outputShape: 7, name: "mha").Call(x, x);
+        GraphProto graph = ModelProto.Parser.ParseFrom(new Functional(x, y).ToOnnxBytes()).Graph;
+
+        // Keras' (features, heads, size) kernels are (features, heads · size) matrices; the output's (heads, size, output) likewise.
+        Assert.Equal([6L, 6], Dims(graph, "mha/query/kernel"));
+        Assert.Equal([6L], Dims(graph, "mha/key/bias"));
+        Assert.Equal([6L, 8], Dims(graph, "mha/value/kernel"));
+        Assert.Equal([8L, 7], Dims(graph, "mha/attention_output/kernel"));
+
+        // Three projections, the scores, the context, the output projection; one softmax; no mask without one asked for.
+        Assert.Equal(6, graph.Node.Count(n => n.OpType == "MatMul"));
+        Assert.Single(graph.Node, n => n.OpType == "Softmax");
+        Assert.DoesNotContain(graph.Node, n => n.OpType is "Equal" or "Where");
+    }
+
+    [Fact]
+    public void The_causal_mask_is_one_constant_of_the_allowed_pairs()
+    {
+        var q = new Input(new TensorShape(3, 2), name: "q");
+        var v = new Input(new TensorShape(2, 2), name: "v");
+        SymbolicTensor y = new Attention(useCausalMask: true, name: "attend").Call(q, v);
+        GraphProto graph = ModelProto.Parser.ParseFrom(new Functional([q, v], [y]).ToOnnxBytes()).Graph;
+        TensorProto causal = graph.Initializer.Single(i => i.Name == "attend/causal_mask");
+        Assert.Equal([3L, 2], causal.Dims);
+        Assert.Equal([1f, 0, 1, 1, 1, 1], Enumerable.Range(0, 6).Select(k => BitConverter.ToSingle(causal.RawData.Span[(k * sizeof(float))..])));
+    }
+
+    [Fact]
+    public void A_query_mask_passed_on_by_attention_that_a_layer_reads_is_refused()
+    {
+        var q = new Input(new TensorShape(4, 3), name: "q");
+        var qm = new Input(new TensorShape(4), name: "qm");
+        var vm = new Input(new TensorShape(4), name: "vm");
+        SymbolicTensor attended = new Attention(useMasks: true, name: "attend").Call(q, q, qm, vm);
+        SymbolicTensor read = new Lstm(2, name: "reader").Call(attended);
+        var model = new Functional([q, qm, vm], [read], name: "masked");
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'reader' (Lstm) of model 'masked' reads the mask that layer 'attend' (Attention with mask inputs) passes on from its query mask", error.Message, StringComparison.Ordinal);
+
+        // A layer that does not read masks after it is fine.
+        Assert.NotEmpty(new Functional([q, qm, vm], [new Dense(2).Call(attended)]).ToOnnxBytes());
+    }
+
+    private static long[] Dims(GraphProto graph, string name) => [.. graph.Initializer.Single(i => i.Name == name).Dims];
+}

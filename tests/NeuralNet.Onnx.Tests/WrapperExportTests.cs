@@ -1,0 +1,115 @@
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using NeuralNet.Onnx.Protobuf;
+using Google.Protobuf;
+using Xunit;
+
+namespace NeuralNet.Onnx.Tests;
+
+/// <summary>
+/// What Bidirectional and TimeDistributed become in the file and what export refuses in them, beside their round trips in
+/// <see cref="ExportCases"/>.
+/// </summary>
+public sealed class WrapperExportTests
+{
+    [Fact]
+    public void Bidirectional_is_two_recurrent_nodes_whose_flips_cancel_then_the_merge()
+    {
+        GraphProto graph = Graph([5, 3], new Bidirectional(new Lstm(4, returnSequences: true, name: "lstm"), name: "both"));
+        Assert.Equal(["LSTM", "LSTM"], graph.Node.Where(n => n.OpType == "LSTM").Select(n => n.OpType));
+        Assert.Equal(["forward", "reverse"], graph.Node.Where(n => n.OpType == "LSTM").Select(n => n.Attribute.Single(a => a.Name == "direction").S.ToStringUtf8()));
+
+        // The backward layer returns its steps last to first and Bidirectional flips them back: ONNX's reverse LSTM
+        // already gives them in time order, so no Slice.
+        Assert.DoesNotContain(graph.Node, n => n.OpType == "Slice");
+        Assert.Equal("Concat", graph.Node[^1].OpType);
+        Assert.Contains(graph.Initializer, i => i.Name == "both/forward_lstm/kernel");
+        Assert.Contains(graph.Initializer, i => i.Name == "both/backward_lstm/recurrent_kernel");
+    }
+
+    [Fact]
+    public void A_forward_layer_that_goes_backwards_is_flipped_once_each_way()
+    {
+        GraphProto graph = Graph([5, 3], new Bidirectional(new Gru(3, returnSequences: true, goBackwards: true), BidirectionalMergeMode.Mul));
+        Assert.Equal(2, graph.Node.Count(n => n.OpType == "Slice"));
+        Assert.Equal("Mul", graph.Node[^1].OpType);
+    }
+
+    [Fact]
+    public void Bidirectional_without_a_merge_or_with_states_is_refused_naming_it()
+    {
+        var x = new Input(new TensorShape(5, 3), name: "x");
+        SymbolicTensor[] both = new Bidirectional(new Lstm(2), BidirectionalMergeMode.None, name: "both").CallOutputs(x);
+        var model = new Functional(x, both[0], name: "apart");
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'both' (NeuralNet.Layers.Bidirectional) of model 'apart' has 2 outputs", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bidirectional_with_an_activation_onnx_lacks_names_the_inner_layer()
+    {
+        var model = new Sequential(name: "odd");
+        model.Add(new InputLayer(5, 3));
+        model.Add(new Bidirectional(new SimpleRnn(2, new Activations.Elu(), name: "rnn"), name: "both"));
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'forward_rnn' (SimpleRNN) uses the activation 'elu'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TimeDistributed_folds_the_steps_into_the_batch_and_back()
+    {
+        GraphProto graph = Graph([5, 6], new TimeDistributed(new Dense(4, name: "dense"), name: "steps"));
+        Assert.Equal(["Reshape", "MatMul", "Add", "Reshape"], graph.Node.Select(n => n.OpType));
+        Assert.Equal([-1L, 6], Int64s(graph, "steps/folded_shape"));
+        Assert.Equal([-1L, 5, 4], Int64s(graph, "steps/unfolded_shape"));
+        Assert.Contains(graph.Initializer, i => i.Name == "steps/dense/kernel");
+    }
+
+    [Fact]
+    public void TimeDistributed_of_a_layer_that_cannot_be_exported_names_both()
+    {
+        // The wrapper's copy of a Normalization has no statistics (Predict refuses it too).
+        var model = new Sequential(name: "wrapped");
+        model.Add(new InputLayer(4, 3));
+        model.Add(new TimeDistributed(new Normalization(name: "norm"), name: "steps"));
+        var error = Assert.Throws<InvalidOperationException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'norm' (inside 'steps') (Normalization) of model 'wrapped' has no mean and variance yet", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_mask_made_inside_TimeDistributed_that_a_layer_reads_is_refused()
+    {
+        var model = new Sequential(name: "padded");
+        model.Add(new InputLayer(3, 4));
+        model.Add(new TimeDistributed(new Embedding(10, 2, maskZero: true), name: "words"));
+        model.Add(new TimeDistributed(new Flatten()));
+        model.Add(new Lstm(3, name: "reader"));
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'reader' (Lstm) of model 'padded' reads the mask that layer 'words' (TimeDistributed of an Embedding with maskZero) makes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_layer_types_of_session_22_are_listed_as_supported()
+    {
+        Assert.Subset(OnnxExporter.SupportedLayers.ToHashSet(),
+            new HashSet<string> { "Bidirectional", "TimeDistributed", "Attention", "AdditiveAttention", "MultiHeadAttention", "Masking", "CategoryEncoding", "Discretization", "IntegerLookup" });
+    }
+
+    private static GraphProto Graph(int[] shape, params Layer[] layers)
+    {
+        var model = new Sequential(seed: 1);
+        model.Add(new InputLayer(shape));
+        foreach (Layer layer in layers)
+        {
+            model.Add(layer);
+        }
+
+        return ModelProto.Parser.ParseFrom(model.ToOnnxBytes()).Graph;
+    }
+
+    private static long[] Int64s(GraphProto graph, string name)
+    {
+        TensorProto tensor = graph.Initializer.Single(i => i.Name == name);
+        return [.. Enumerable.Range(0, tensor.RawData.Length / sizeof(long)).Select(k => BitConverter.ToInt64(tensor.RawData.Span[(k * sizeof(long))..]))];
+    }
+}

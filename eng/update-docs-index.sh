@@ -32,8 +32,9 @@ type_pages = {
     f"NeuralNet.Layers.{t}": "convolution.md"
     for t in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Pooling2D", "Padding",
               "BatchNormalization", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "UpSampling2D", "Interpolation",
-              "ZeroPadding2D", "Cropping2D")
+              "ZeroPadding2D", "Cropping2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D")
 }
+type_pages["NeuralNet.Layers.ActivityRegularization"] = "regularizers.md"
 type_pages["NeuralNet.Parallelism"] = "performance.md"
 type_pages.update({f"NeuralNet.Datasets.{t}": "sequences.md" for t in ("Sequences", "SequenceSide")})
 type_pages.update({

@@ -195,6 +195,14 @@ public static class OnnxExporter
     private static void CheckSupported(Model model, List<SymbolicTensor> order)
     {
         CheckNoMaskIsRead(model, order);
+        if (order.FirstOrDefault(t => t.Training == true) is SymbolicTensor trained)
+        {
+            // The exported graph is the inference form of every layer; a call Predict runs in training mode (Monte Carlo
+            // dropout, batch statistics) would compute something else.
+            throw new NotSupportedException(
+                $"Layer '{trained.Layer.Name}' ({trained.Layer.GetType().FullName}) of model '{model.Name}' is called with training: true, so Predict runs it in training mode, which an exported graph cannot do (NeuralNet.Onnx writes every layer's inference form); call it without the argument to export the model.");
+        }
+
         foreach (Layer layer in order.Where(t => t.InboundTensors.Count > 0).Select(t => t.Layer).Distinct())
         {
             CheckLayer(model, layer, "");

@@ -152,6 +152,20 @@ public sealed class ExportBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void Calls_fixed_to_training_mode_are_refused_and_inference_mode_calls_export()
+    {
+        var x = new Input(new TensorShape(6), name: "x");
+        SymbolicTensor h = new Dense(4).Call(x);
+        var monteCarlo = new Functional(x, new Dropout(0.5, name: "mc").Call(h, training: true), name: "mc_dropout");
+        var error = Assert.Throws<NotSupportedException>(() => monteCarlo.ToOnnxBytes());
+        Assert.Contains("Layer 'mc' (NeuralNet.Layers.Dropout) of model 'mc_dropout' is called with training: true", error.Message, StringComparison.Ordinal);
+
+        var x2 = new Input(new TensorShape(6), name: "x");
+        SymbolicTensor h2 = new BatchNormalization(name: "bn").Call(new Dense(4).Call(x2), training: false);
+        OnnxRoundTrip.AssertMatchesPredict(new Functional(x2, new Dense(2).Call(h2), name: "inference_mode"));
+    }
+
+    [Fact]
     public void Recurrent_states_as_outputs_or_inputs_are_refused_with_the_layer_named()
     {
         var x = new Input(new TensorShape(5, 3), name: "x");

@@ -50,6 +50,13 @@ public class SymbolicTensor
     /// </summary>
     public IReadOnlyList<SymbolicTensor> InboundTensors => Node.Inputs;
 
+    /// <summary>
+    /// The mode fixed for the layer call that produces this tensor (Keras' <c>training</c> argument of the call, see
+    /// <see cref="Layer.Call(SymbolicTensor, bool)"/>), or null when the call runs in the model's mode, as it does unless
+    /// given one. Exporters read it: a call fixed to training mode has no inference form.
+    /// </summary>
+    public bool? Training => Node.Training;
+
     /// <summary>The call that produces this tensor.</summary>
     internal Node Node { get; }
 

@@ -25,20 +25,11 @@ internal static class Broadcasting
     public static void Expand(ReadOnlySpan<float> source, ReadOnlySpan<int> sourceDims, ReadOnlySpan<int> outputDims, Span<float> destination)
     {
         Validate(source.Length, sourceDims, outputDims, destination.Length);
-        int rank = outputDims.Length;
-        int agreeing = AgreeingTrailingAxes(sourceDims, outputDims);
-        if (agreeing == rank)
+        (int agreeing, int outer, int run) = Runs(sourceDims, outputDims);
+        if (agreeing == outputDims.Length)
         {
             source.CopyTo(destination);
             return;
-        }
-
-        // The run: the agreeing trailing axes (copied), or else the broadcast last axis (one value filled).
-        int outer = agreeing > 0 ? rank - agreeing : rank - 1;
-        int run = 1;
-        for (int d = outer; d < rank; d++)
-        {
-            run *= outputDims[d];
         }
 
         Span<int> index = stackalloc int[outer];
@@ -64,19 +55,11 @@ internal static class Broadcasting
     public static void ReduceSum(ReadOnlySpan<float> gradient, ReadOnlySpan<int> outputDims, ReadOnlySpan<int> sourceDims, Span<float> destination)
     {
         Validate(destination.Length, sourceDims, outputDims, gradient.Length);
-        int rank = outputDims.Length;
-        int agreeing = AgreeingTrailingAxes(sourceDims, outputDims);
-        if (agreeing == rank)
+        (int agreeing, int outer, int run) = Runs(sourceDims, outputDims);
+        if (agreeing == outputDims.Length)
         {
             gradient.CopyTo(destination);
             return;
-        }
-
-        int outer = agreeing > 0 ? rank - agreeing : rank - 1;
-        int run = 1;
-        for (int d = outer; d < rank; d++)
-        {
-            run *= outputDims[d];
         }
 
         Span<int> index = stackalloc int[outer];
@@ -143,6 +126,22 @@ internal static class Broadcasting
     }
 
     // The number of trailing axes on which the two shapes agree.
+    // The run each step of the odometer handles: the agreeing trailing axes (copied or added as one block), or else the
+    // broadcast last axis (one value filled or summed); outer is the number of axes the odometer walks.
+    private static (int Agreeing, int Outer, int Run) Runs(ReadOnlySpan<int> sourceDims, ReadOnlySpan<int> outputDims)
+    {
+        int rank = outputDims.Length;
+        int agreeing = AgreeingTrailingAxes(sourceDims, outputDims);
+        int outer = agreeing == rank ? 0 : agreeing > 0 ? rank - agreeing : rank - 1;
+        int run = 1;
+        for (int d = outer; d < rank; d++)
+        {
+            run *= outputDims[d];
+        }
+
+        return (agreeing, outer, run);
+    }
+
     private static int AgreeingTrailingAxes(ReadOnlySpan<int> sourceDims, ReadOnlySpan<int> outputDims)
     {
         int count = 0;

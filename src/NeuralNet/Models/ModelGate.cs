@@ -104,7 +104,7 @@ internal sealed class ModelGate
         Graph graph;
         lock (_sync)
         {
-            if (_main is null || _owner == Environment.CurrentManagedThreadId)
+            if (_main is null || _owner == Environment.CurrentManagedThreadId || Recurrent.AnyStateful(_main.Executor.Graph.Layers))
             {
                 return null;
             }

@@ -105,7 +105,7 @@ internal sealed class GraphExecutor
         }
 
         _steps = [.. steps];
-        HasTrainingModeCalls = steps.Any(s => s.Training == true);
+        PredictsAlone = steps.Any(s => s.Training == true) || Recurrent.AnyStateful(graph.Layers);
         _trainabilitySources = [.. WithInnerLayers(steps.Select(s => s.Instance.Primary)).Distinct(ReferenceEqualityComparer.Instance).Cast<Layer>()];
         _inputSlots = [.. graph.Inputs.Select(t => slotOf[t])];
         _outputSlots = [.. graph.Outputs.Select(t => slotOf[t])];
@@ -264,8 +264,11 @@ internal sealed class GraphExecutor
     /// <summary>The masks of the last forward pass's outputs (null entries for outputs without one), as Keras applies them to losses and metrics.</summary>
     public ReadOnlySpan<Tensor?> OutputMasks => _outputMasks;
 
-    /// <summary>Whether a node is fixed to training mode (Keras' <c>training=True</c> on a call): predictions then run alone.</summary>
-    public bool HasTrainingModeCalls { get; }
+    /// <summary>
+    /// Whether the model changes state as it predicts, so that its predictions run alone on its own layers: a node fixed
+    /// to training mode (Keras' <c>training=True</c> on a call) or a stateful recurrent layer (states carried across calls).
+    /// </summary>
+    public bool PredictsAlone { get; }
 
     /// <summary>The most rows a training forward pass has had: the layers hold buffers of that many rows.</summary>
     public int LargestTrainingBatch { get; private set; }

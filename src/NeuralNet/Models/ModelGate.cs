@@ -97,17 +97,17 @@ internal sealed class ModelGate
 
     /// <summary>
     /// Starts a prediction beside others: returns its runner, or null when the prediction must take the exclusive path
-    /// instead (the model is not built yet, this thread already holds the model, as a callback of <c>Fit</c> does, or a
-    /// layer call of the model is fixed to training mode).
+    /// instead (the model is not built yet, this thread already holds the model, as a callback of <c>Fit</c> does, or the
+    /// model changes state as it predicts: a layer call fixed to training mode, a stateful recurrent layer).
     /// </summary>
     private InferenceRunner? TryEnterShared()
     {
         Graph graph;
         lock (_sync)
         {
-            // A call fixed to training mode changes state as it runs (moving statistics, a dropout stream), so such a
-            // model predicts alone, on its own layers, as one at a time would.
-            if (_main is null || _owner == Environment.CurrentManagedThreadId || _main.Executor.HasTrainingModeCalls)
+            // A call fixed to training mode or a stateful recurrent layer changes state as it runs (moving statistics, a
+            // dropout stream, carried states), so such a model predicts alone, on its own layers, as one at a time would.
+            if (_main is null || _owner == Environment.CurrentManagedThreadId || _main.Executor.PredictsAlone)
             {
                 return null;
             }

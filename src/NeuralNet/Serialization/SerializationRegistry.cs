@@ -62,12 +62,12 @@ public static class SerializationRegistry
         ("noise_shape", "only Dropout takes a noise shape here", ["Dropout"]),
     ];
 
-    // Keras switches, written by Keras' get_config, whose true value no built-in layer implements: a file may hold them
-    // only as false.
-    private static readonly (string Key, string Reason)[] s_unsupportedLayerSwitches =
+    // Keras switches, written by Keras' get_config, whose true value only the built-in layers listed with the key
+    // implement: any other built-in layer's file may hold them only as false.
+    private static readonly (string Key, string Reason, string[] ReadBy)[] s_unsupportedLayerSwitches =
     [
-        ("stateful", "stateful recurrent layers, which carry their state from one batch to the next, are not implemented"),
-        ("renorm", "batch renormalization is not implemented"),
+        ("stateful", "only the recurrent layers SimpleRNN, LSTM and GRU carry their states from one batch to the next", ["SimpleRNN", "LSTM", "GRU"]),
+        ("renorm", "batch renormalization is not implemented", []),
     ];
 
     private const string Constraints = "the layer has no weight that takes this constraint: Keras gives it no such argument";
@@ -291,9 +291,9 @@ public static class SerializationRegistry
             }
         }
 
-        foreach ((string key, string reason) in s_unsupportedLayerSwitches)
+        foreach ((string key, string reason, string[] readBy) in s_unsupportedLayerSwitches)
         {
-            if (config.Contains(key) && config.GetBoolean(key))
+            if (config.Contains(key) && Array.IndexOf(readBy, entry.Name) < 0 && config.GetBoolean(key))
             {
                 throw config.Error($"{entry.Name}{LayerName(config)}: \"{key}\": true is not supported ({reason}); it must be false or absent.");
             }

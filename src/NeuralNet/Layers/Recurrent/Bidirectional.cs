@@ -59,6 +59,7 @@ public sealed class Bidirectional : Layer
             // Keras' _verify_layer_config: the outputs of the two directions are joined step by step and listed state by state.
             RequireSame(layer, backwardLayer, "returnSequences", layer.ReturnSequences, backwardLayer.ReturnSequences);
             RequireSame(layer, backwardLayer, "returnState", layer.ReturnState, backwardLayer.ReturnState);
+            RequireSame(layer, backwardLayer, "Stateful", layer.Stateful, backwardLayer.Stateful);
 
             if (backwardLayer.GoBackwards == layer.GoBackwards)
             {
@@ -93,6 +94,20 @@ public sealed class Bidirectional : Layer
     public Recurrent BackwardLayer => _backward ?? throw new InvalidOperationException($"{Describe()} has no backward layer until it is built.");
 
     internal override IReadOnlyList<Layer> InnerLayers => _innerLayers;
+
+    /// <summary>
+    /// Whether both directions carry their states from one call to the next (the wrapped layer's
+    /// <see cref="Recurrent.Stateful"/>, as Keras' <c>Bidirectional.stateful</c>): the forward layer continues from its
+    /// last state, the backward layer from the state it reached at the first step of the previous call.
+    /// </summary>
+    public bool Stateful => Layer.Stateful;
+
+    /// <summary>Keras' <c>reset_state</c>: zeroes the states both directions carry (see <see cref="Recurrent.ResetStates"/>); nothing happens unless <see cref="Stateful"/>.</summary>
+    public void ResetStates()
+    {
+        _forward?.ResetStates();
+        _backward?.ResetStates();
+    }
 
     /// <summary>Whether the output is a sequence (the wrapped layer's <c>returnSequences</c>).</summary>
     public bool ReturnSequences => Layer.ReturnSequences;
@@ -144,6 +159,13 @@ public sealed class Bidirectional : Layer
         if (baseName.StartsWith("forward_", StringComparison.Ordinal))
         {
             baseName = baseName["forward_".Length..];
+        }
+
+        if (Stateful && !ReferenceEquals(Primary, this))
+        {
+            // The copy of a later call would build directions with states of their own.
+            throw new InvalidOperationException(
+                $"{Describe()} wraps a stateful layer: it carries its states from one call to the next, so it runs on one instance and cannot be called more than once in a model (a shared layer).");
         }
 
         // Keras' copies: the same configuration under new names; the copies zero masked steps of returned sequences.

@@ -88,6 +88,7 @@ public sealed class Gru : Recurrent
             DropoutSeed = d.GetNullableInt64("seed"),
             ReturnState = d.GetBoolean("return_state"),
             RecurrentDropout = d.GetDouble("recurrent_dropout"),
+            Stateful = d.GetBoolean("stateful"),
         };
     }
 

@@ -115,6 +115,7 @@ public sealed class Lstm : Recurrent
             DropoutSeed = d.GetNullableInt64("seed"),
             ReturnState = d.GetBoolean("return_state"),
             RecurrentDropout = d.GetDouble("recurrent_dropout"),
+            Stateful = d.GetBoolean("stateful"),
         };
     }
 
@@ -168,6 +169,10 @@ public sealed class Lstm : Recurrent
             }
         }
     }
+
+    /// <inheritdoc/>
+    private protected override void CopyFinalCellState(int batch, int steps, Span<float> destination) =>
+        CopyLastStep(_cells!.AsReadOnlySpan(), destination, batch, steps);
 
     /// <inheritdoc/>
     private protected override void FinishForward(int batch, int steps)

@@ -22,7 +22,7 @@ namespace NeuralNet.Layers;
 /// Weights use Keras' layouts: kernel (features, gates·units), recurrent kernel (units, gates·units), gate blocks in
 /// Keras' order, so Keras weights load one to one.
 /// </remarks>
-public abstract class Recurrent : Layer, IRandomLayer
+public abstract partial class Recurrent : Layer, IRandomLayer
 {
     private Parameter? _kernel;
     private Parameter? _recurrentKernel;
@@ -230,7 +230,8 @@ public abstract class Recurrent : Layer, IRandomLayer
         .Set("dropout", Dropout)
         .Set("recurrent_dropout", RecurrentDropout)
         .Set("seed", DropoutSeed)
-        .Set("return_state", ReturnState);
+        .Set("return_state", ReturnState)
+        .Set("stateful", Stateful);
 
     /// <inheritdoc/>
     private protected override int MaximumInputs => 1 + StateCount;
@@ -262,6 +263,7 @@ public abstract class Recurrent : Layer, IRandomLayer
             }
         }
 
+        RefuseStatefulCopy();
         return OnBuild(inputShapes[0]);
     }
 
@@ -270,9 +272,23 @@ public abstract class Recurrent : Layer, IRandomLayer
     /// <inheritdoc/>
     private protected override Tensor RunForward(ReadOnlySpan<Tensor> inputs, bool training)
     {
-        _initialState = inputs.Length > 1 ? inputs[1] : null;
-        SetInitialCellState(inputs.Length > 2 ? inputs[2] : null);
-        return OnForward(inputs[0], training);
+        // Keras: given initial states win over the carried ones; a stateful layer keeps its final states either way.
+        int batch = inputs[0].Shape[0];
+        bool carries = Stateful && batch > 0;
+        if (carries)
+        {
+            StartStatefulPass(batch);
+        }
+
+        _initialState = inputs.Length > 1 ? inputs[1] : carries ? _passHidden : null;
+        SetInitialCellState(inputs.Length > 2 ? inputs[2] : carries && StateCount > 1 ? _passCell : null);
+        Tensor output = OnForward(inputs[0], training);
+        if (carries)
+        {
+            KeepFinalStates(batch);
+        }
+
+        return output;
     }
 
     /// <inheritdoc/>

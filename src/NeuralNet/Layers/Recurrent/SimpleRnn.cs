@@ -61,6 +61,7 @@ public sealed class SimpleRnn : Recurrent
             DropoutSeed = d.GetNullableInt64("seed"),
             ReturnState = d.GetBoolean("return_state"),
             RecurrentDropout = d.GetDouble("recurrent_dropout"),
+            Stateful = d.GetBoolean("stateful"),
         };
     }
 

@@ -212,6 +212,13 @@ public static class OnnxExporter
     // One layer, and the layers a wrapper runs (named with the wrapper, since the model's list does not show them).
     private static void CheckLayer(Model model, Layer layer, string within)
     {
+        if (layer is Recurrent { Stateful: true } or Bidirectional { Stateful: true })
+        {
+            // Predict carries its final states into the next call; an exported graph starts every call from zeros.
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' is stateful (its states carry from one call to the next), which an exported graph cannot do; export a copy built with Stateful = false and the same weights.");
+        }
+
         if (layer.OutputCount > 1)
         {
             // The converters write one ONNX value per layer call; states as outputs (returnState) would need several.

@@ -166,6 +166,20 @@ public sealed class ExportBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void Stateful_recurrent_layers_are_refused_with_the_layer_named()
+    {
+        var x = new Input(new TensorShape(5, 3), name: "x");
+        var model = new Functional(x, new Lstm(4, name: "carried") { Stateful = true }.Call(x), name: "streaming");
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'carried' (NeuralNet.Layers.Lstm) of model 'streaming' is stateful", error.Message, StringComparison.Ordinal);
+
+        var y = new Input(new TensorShape(5, 3), name: "y");
+        var wrapped = new Functional(y, new Bidirectional(new Gru(2) { Stateful = true }, name: "both").Call(y), name: "wrapped");
+        error = Assert.Throws<NotSupportedException>(() => wrapped.ToOnnxBytes());
+        Assert.Contains("Layer 'both' (NeuralNet.Layers.Bidirectional) of model 'wrapped' is stateful", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Recurrent_states_as_outputs_or_inputs_are_refused_with_the_layer_named()
     {
         var x = new Input(new TensorShape(5, 3), name: "x");

@@ -588,6 +588,12 @@ public abstract partial class Layer
         _parametersPending = false;
     }
 
+    /// <summary>
+    /// Builds the layer with new parameters left for the model to fill from the seed it gives the layer (an architecture
+    /// being read without weights), as a call on symbolic tensors does.
+    /// </summary>
+    internal void BuildUninitialized(ReadOnlySpan<TensorShape> inputShapes) => BuildDeferred(inputShapes);
+
     /// <summary>Builds the layer with parameters supplied by <paramref name="source"/> (a file being loaded) instead of new ones.</summary>
     internal void Build(ReadOnlySpan<TensorShape> inputShapes, ParameterSource source)
     {

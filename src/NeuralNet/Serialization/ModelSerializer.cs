@@ -86,6 +86,41 @@ internal static class ModelSerializer
         return (WeightTensors(model), new Dictionary<string, string>(StringComparer.Ordinal) { [FormatKey] = WeightsFormat, [VersionKey] = Version });
     }
 
+    /// <summary>The architecture alone, as the <c>model_config</c> JSON of a model file (Keras' <c>model.to_json()</c>).</summary>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered.</exception>
+    public static string ArchitectureJson(Model model)
+    {
+        RequireBuilt(model, "describe");
+        return ModelConfig(model).ToJsonString();
+    }
+
+    /// <summary>
+    /// Creates a model from an architecture alone (<see cref="ArchitectureJson"/>, or a file's <c>model_config</c>), with new
+    /// weights drawn from the layers' seeds: those of the model's seed in the JSON, or of <paramref name="seed"/>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The JSON is malformed, hostile or names a class that is not registered.</exception>
+    public static Model ReadArchitecture(string json, string source, long? seed)
+    {
+        Config root;
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(json, s_jsonOptions);
+            root = Config.FromJson(document.RootElement, source, ModelConfigKey);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            throw FormatError.Create(source, null, $"the architecture is not valid JSON: {ex.Message}", ex);
+        }
+
+        string className = root.GetString("class_name");
+        return className switch
+        {
+            "Sequential" => ReadSequential(root, loaded: null, seed),
+            "Functional" => ReadFunctional(root, loaded: null, seed),
+            _ => throw root.Error($"the model class is \"{FormatError.Shorten(className)}\"; NeuralNet reads Sequential and Functional models."),
+        };
+    }
+
     /// <summary>Creates a model from a model file: architecture, weights, compile configuration and training state.</summary>
     public static Model ReadModel(SafeTensorsFile file)
     {
@@ -484,11 +519,11 @@ internal static class ModelSerializer
         }
     }
 
-    private static Sequential ReadSequential(Config root, FileParameters loaded)
+    private static Sequential ReadSequential(Config root, FileParameters? loaded, long? seedOverride = null)
     {
         Config config = root.GetConfig("config");
         string name = ReadModelName(config, "sequential");
-        long seed = config.GetInt64("seed", 0);
+        long seed = seedOverride ?? config.GetInt64("seed", 0);
         List<(Layer Layer, Config Item)> layers = ReadLayerList(config);
         TensorShape inputShape = layers[0].Layer is InputLayer input ? input.Shape : ReadBuildInputShape(root, config);
         TensorShape shape = inputShape;
@@ -519,11 +554,11 @@ internal static class ModelSerializer
         }
     }
 
-    private static Functional ReadFunctional(Config root, FileParameters loaded)
+    private static Functional ReadFunctional(Config root, FileParameters? loaded, long? seedOverride = null)
     {
         Config config = root.GetConfig("config");
         string name = ReadModelName(config, "functional");
-        long seed = config.GetInt64("seed", 0);
+        long seed = seedOverride ?? config.GetInt64("seed", 0);
         List<(Layer Layer, Config Item)> layers = ReadLayerList(config);
 
         // Every layer's calls, each a list of [layer, node, tensor] references, read before any layer is built.
@@ -721,13 +756,21 @@ internal static class ModelSerializer
 
     // Builds a layer for its input shapes, each parameter it creates checked against the file's tensor of that name and
     // shape before it is allocated, then filled from it.
-    private static void BuildFromFile(Layer layer, TensorShape[] shapes, FileParameters loaded, Config item)
+    private static void BuildFromFile(Layer layer, TensorShape[] shapes, FileParameters? loaded, Config item)
     {
         string input = shapes.Length == 1 ? shapes[0].ToBatchString() : "[" + string.Join(", ", shapes.Select(s => s.ToBatchString())) + "]";
-        loaded.BuildingFor = input;
         try
         {
-            layer.Build(shapes, loaded);
+            if (loaded is null)
+            {
+                // An architecture alone: new parameters, filled from the layer's seed when the model is created.
+                layer.BuildUninitialized(shapes);
+            }
+            else
+            {
+                loaded.BuildingFor = input;
+                layer.Build(shapes, loaded);
+            }
         }
         catch (Exception ex) when (ex is ArgumentException or OverflowException)
         {

@@ -11,6 +11,9 @@ namespace NeuralNet.Layers;
 /// <example><c>model.Add(new ActivityRegularization(l1: 1e-5));</c></example>
 public sealed class ActivityRegularization : Layer
 {
+    // The penalty l1 and l2 describe: the one the configuration saves, so the layer refuses to run with another.
+    private readonly L1L2 _penalty;
+
     /// <summary>Creates the layer.</summary>
     /// <param name="l1">The L1 factor, finite and at least 0 (Keras' default 0).</param>
     /// <param name="l2">The L2 factor, finite and at least 0 (Keras' default 0).</param>
@@ -19,10 +22,10 @@ public sealed class ActivityRegularization : Layer
     public ActivityRegularization(double l1 = 0.0, double l2 = 0.0, string? name = null)
         : base(name)
     {
-        var penalty = new L1L2(l1, l2);
+        _penalty = new L1L2(l1, l2);
         L1 = l1;
         L2 = l2;
-        SetActivityRegularizer(penalty);
+        SetActivityRegularizer(_penalty);
     }
 
     /// <summary>The L1 factor.</summary>
@@ -46,7 +49,9 @@ public sealed class ActivityRegularization : Layer
         new(config.GetDouble("l1", 0.0), config.GetDouble("l2", 0.0), config.GetString("name"));
 
     /// <inheritdoc/>
-    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+    protected override TensorShape OnBuild(TensorShape inputShape) =>
+        ReferenceEquals(ActivityRegularizer, _penalty) ? inputShape
+        : throw new InvalidOperationException($"{Describe()} takes its penalty from l1 and l2 (saved as such); its ActivityRegularizer was replaced. Give the factors to the constructor, or put the regularizer on a layer of another kind.");
 
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training) => input;

@@ -277,8 +277,11 @@ internal sealed class GraphExecutor
     /// The most rows an inference pass of Evaluate or Predict runs at once: the training batch, whose buffers the layers
     /// already hold, and at least <see cref="MinimumInferenceRows"/>. A larger batch runs in passes
     /// (<see cref="ForwardInPasses"/>), so evaluating at batch 1000 does not make every layer keep buffers of 1000 rows.
+    /// A model that changes state as it predicts (<see cref="PredictsAlone"/>) runs every batch in one pass: its rows are
+    /// not independent (a stateful layer continues sample i of the last batch in row i; a call fixed to training mode
+    /// takes the whole batch's statistics).
     /// </summary>
-    public int InferenceRows => Math.Max(LargestTrainingBatch, MinimumInferenceRows);
+    public int InferenceRows => PredictsAlone ? int.MaxValue : Math.Max(LargestTrainingBatch, MinimumInferenceRows);
 
     /// <summary>Rows enough for a product to run at full speed; see <see cref="InferenceRows"/>.</summary>
     public const int MinimumInferenceRows = 128;
@@ -286,7 +289,8 @@ internal sealed class GraphExecutor
     /// <summary>
     /// Runs the graph in inference mode on a batch of any size in passes of at most <paramref name="maxRows"/> rows,
     /// gathering the outputs and their masks into buffers of the whole batch: every row gets the bits one pass over the
-    /// whole batch gives it (rows are independent in inference), while the layers keep buffers of
+    /// whole batch gives it (rows are independent in inference, except in a model that <see cref="PredictsAlone"/>, whose
+    /// <see cref="InferenceRows"/> is the whole batch), while the layers keep buffers of
     /// <paramref name="maxRows"/> rows only. Returns the outputs (overwritten by the next call).
     /// </summary>
     public Tensor[] ForwardInPasses(ReadOnlySpan<Tensor> inputs, int maxRows)

@@ -208,4 +208,18 @@ public class TrainingArgumentTests
         Assert.Equal(Bits(sequentialNorm.Parameters[2].Value), Bits(concurrentNorm.Parameters[2].Value));
         Assert.Equal(Bits(sequentialNorm.Parameters[3].Value), Bits(concurrentNorm.Parameters[3].Value));
     }
+
+    [Fact]
+    public void Predict_BatchLargerThanAPass_TrainingModeCallSeesTheWholeBatch()
+    {
+        // Predict runs batches above 128 rows in passes, which a call fixed to training mode must not see: its batch
+        // statistics are those of the whole batch, as Forward computes them.
+        var x = new Input(new TensorShape(3), "x");
+        var model = new Functional(x, new BatchNormalization(name: "bn").Call(x, training: true), seed: 20);
+        Tensor data = Tensor.RandomNormal(new TensorShape(300, 3), 21);
+
+        Tensor whole = model.Forward([data], training: false)[0].Clone();
+
+        Assert.Equal(Bits(whole), Bits(model.Predict(data, batchSize: 300)));
+    }
 }

@@ -147,6 +147,10 @@ public class SequenceReshapingTests
         var size = Assert.Throws<ArgumentOutOfRangeException>(() => new UpSampling1D(0, name: "up"));
         Assert.Contains("UpSampling1D 'up' expects a positive size. Received: size=0", size.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ActivityRegularization(l1: -1));
+        var replaced = new ActivityRegularization(0.01, name: "reg") { ActivityRegularizer = new NeuralNet.Regularizers.L2(0.5) };
+        var other = Assert.Throws<InvalidOperationException>(() => replaced.Build(new TensorShape(3)));
+        Assert.Contains("ActivityRegularization 'reg' takes its penalty from l1 and l2", other.Message, StringComparison.Ordinal);
+        Assert.False(replaced.IsBuilt);
 
         var crop = new Cropping1D((2, 1), name: "c");
         var all = Assert.Throws<ArgumentException>(() => crop.Build(new TensorShape(3, 4)));

@@ -416,4 +416,16 @@ public class StatefulRecurrentTests
 
         return [.. result];
     }
+
+    [Fact]
+    public void Predict_BatchLargerThanAPass_RunsInOnePass()
+    {
+        // Inference splits batches above 128 rows into passes; a stateful layer would then continue sample i of the first
+        // pass in row i of the second. One call of 256 independent series must equal a stateless twin's.
+        static Sequential Build(bool stateful) => new([new InputLayer(5, 3), new Lstm(4) { Stateful = stateful }], seed: 22);
+        Sequential stateful = Build(true), stateless = Build(false);
+        Tensor x = Tensor.RandomNormal(new TensorShape(256, 5, 3), 23);
+
+        Assert.Equal(stateless.Predict(x, batchSize: 256).ToArray(), stateful.Predict(x, batchSize: 256).ToArray());
+    }
 }

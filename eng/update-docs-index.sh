@@ -32,7 +32,8 @@ type_pages = {
     f"NeuralNet.Layers.{t}": "convolution.md"
     for t in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Pooling2D", "Padding",
               "BatchNormalization", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "UpSampling2D", "Interpolation",
-              "ZeroPadding2D", "Cropping2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D")
+              "ZeroPadding2D", "Cropping2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
+              "SeparableConv1D", "DepthwiseConv1D", "Conv1DTranspose")
 }
 type_pages["NeuralNet.Layers.ActivityRegularization"] = "regularizers.md"
 type_pages["NeuralNet.Parallelism"] = "performance.md"

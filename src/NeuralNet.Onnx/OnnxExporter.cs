@@ -240,6 +240,9 @@ public static class OnnxExporter
             DepthwiseConv2D depthwise => depthwise.Activation,
             SeparableConv2D separable => separable.Activation,
             Conv2DTranspose transpose => transpose.Activation,
+            DepthwiseConv1D depthwise1D => depthwise1D.Activation,
+            SeparableConv1D separable1D => separable1D.Activation,
+            Conv1DTranspose transpose1D => transpose1D.Activation,
             Activation act => act.Function,
             _ => null,
         };

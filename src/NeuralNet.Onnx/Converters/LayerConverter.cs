@@ -88,6 +88,9 @@ internal static class LayerConverters
         [typeof(DepthwiseConv2D)] = DepthwiseConverters.DepthwiseConv2D,
         [typeof(SeparableConv2D)] = DepthwiseConverters.SeparableConv2D,
         [typeof(Conv2DTranspose)] = Conv2DTransposeConverter.Convert,
+        [typeof(DepthwiseConv1D)] = Conv1DFamilyConverters.DepthwiseConv1D,
+        [typeof(SeparableConv1D)] = Conv1DFamilyConverters.SeparableConv1D,
+        [typeof(Conv1DTranspose)] = Conv1DFamilyConverters.Conv1DTranspose,
     };
 
     /// <summary>The names of the layer types that have an ONNX form, sorted.</summary>

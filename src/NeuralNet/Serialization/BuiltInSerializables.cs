@@ -120,6 +120,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Conv2DTranspose", Conv2DTranspose.FromConfig);
         SerializationRegistry.AddBuiltIn("DepthwiseConv2D", DepthwiseConv2D.FromConfig);
         SerializationRegistry.AddBuiltIn("SeparableConv2D", SeparableConv2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("DepthwiseConv1D", DepthwiseConv1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("SeparableConv1D", SeparableConv1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("Conv1DTranspose", Conv1DTranspose.FromConfig);
         SerializationRegistry.AddBuiltIn("UpSampling2D", UpSampling2D.FromConfig);
         SerializationRegistry.AddBuiltIn("ZeroPadding2D", ZeroPadding2D.FromConfig);
         SerializationRegistry.AddBuiltIn("Cropping2D", Cropping2D.FromConfig);

@@ -41,7 +41,7 @@ public static class SerializationRegistry
     private static readonly Dictionary<(ComponentKind Kind, string Alias), string> s_aliases = [];
 
     // The Keras layers with a kernel_constraint, read here (before the table below, whose initializer reads it).
-    private static readonly string[] s_kernelConstrainedLayers = ["Dense", "Conv1D", "Conv2D", "Conv2DTranspose", "SimpleRNN", "LSTM", "GRU", "MultiHeadAttention"];
+    private static readonly string[] s_kernelConstrainedLayers = ["Dense", "Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "SimpleRNN", "LSTM", "GRU", "MultiHeadAttention"];
 
     // Keras settings that change what a layer computes and that a built-in layer does not implement: a file may hold them
     // only as null, except for the built-in layers listed with the key, which read it themselves. Checked here, for every
@@ -51,10 +51,10 @@ public static class SerializationRegistry
     private static readonly (string Key, string Reason, string[] ReadBy)[] s_unsupportedLayerKeys =
     [
         ("kernel_constraint", Constraints, s_kernelConstrainedLayers),
-        ("bias_constraint", Constraints, [.. s_kernelConstrainedLayers, "DepthwiseConv2D", "SeparableConv2D"]),
+        ("bias_constraint", Constraints, [.. s_kernelConstrainedLayers, "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"]),
         ("recurrent_constraint", Constraints, ["SimpleRNN", "LSTM", "GRU"]),
-        ("depthwise_constraint", Constraints, ["DepthwiseConv2D", "SeparableConv2D"]),
-        ("pointwise_constraint", Constraints, ["SeparableConv2D"]),
+        ("depthwise_constraint", Constraints, ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"]),
+        ("pointwise_constraint", Constraints, ["SeparableConv1D", "SeparableConv2D"]),
         ("gamma_constraint", Constraints, ["BatchNormalization", "LayerNormalization", "GroupNormalization"]),
         ("beta_constraint", Constraints, ["BatchNormalization", "LayerNormalization", "GroupNormalization"]),
         ("embeddings_constraint", Constraints, ["Embedding"]),

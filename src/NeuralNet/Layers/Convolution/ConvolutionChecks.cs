@@ -1,8 +1,9 @@
 using System.Globalization;
+using NeuralNet.Kernels;
 
 namespace NeuralNet.Layers;
 
-/// <summary>Argument checks shared by the 2-D convolution layers, with Keras' rules and messages that name the layer.</summary>
+/// <summary>Argument checks shared by the 1-D and 2-D convolution layers, with Keras' rules and messages that name the layer.</summary>
 internal static class ConvolutionChecks
 {
     /// <summary>Throws unless <paramref name="value"/> is at least 1.</summary>
@@ -42,12 +43,47 @@ internal static class ConvolutionChecks
         }
     }
 
+    /// <summary>The 1-D form of <see cref="StridesWithDilation(string, ValueTuple{int, int}, ValueTuple{int, int})"/>.</summary>
+    public static void StridesWithDilation(string layer, int strides, int dilation)
+    {
+        if (strides > 1 && dilation > 1)
+        {
+            throw new ArgumentOutOfRangeException("dilationRate", dilation,
+                string.Create(CultureInfo.InvariantCulture, $"{layer} cannot combine strides > 1 with dilationRate > 1, as in Keras. Received: strides={strides}, dilationRate={dilation}."));
+        }
+    }
+
+    /// <summary>
+    /// The geometry of a 1-D (dilated) convolution over (steps, channels), as a one-row image whose kernel is one row
+    /// high: Keras' 'valid' and 'same' lengths, the padding on the row's left and right. Throws when no window fits.
+    /// </summary>
+    public static DilatedConvGeometry SequenceGeometry(string layer, TensorShape inputShape, int channels, int kernel, int strides, int dilation, Padding padding)
+    {
+        if (!DilatedConvGeometry.TryCreate(1, inputShape[0], channels, (1, kernel), (1, strides), (1, dilation), padding == Padding.Same, out DilatedConvGeometry g))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{layer}: a window of {kernel} taps with dilation {dilation} spans {DilatedConvGeometry.EffectiveKernel(kernel, dilation)} steps, more than its input {inputShape.ToBatchString()} holds with padding {padding}; use 'same' padding or a longer input."),
+                nameof(inputShape));
+        }
+
+        return g;
+    }
+
     /// <summary>Keras' input-rank check, naming the layer and the shape received.</summary>
     public static void Image(string layer, TensorShape inputShape)
     {
         if (inputShape.Rank != 3)
         {
             throw new ArgumentException($"{layer} expects input of rank 3 per sample (height, width, channels), such as (None, 28, 28, 1), but got {inputShape.ToBatchString()}.", nameof(inputShape));
+        }
+    }
+
+    /// <summary>The 1-D layers' input-rank check, naming the layer and the shape received.</summary>
+    public static void Sequence(string layer, TensorShape inputShape)
+    {
+        if (inputShape.Rank != 2)
+        {
+            throw new ArgumentException($"{layer} expects input of rank 2 per sample (steps, channels), such as (None, 100, 8), but got {inputShape.ToBatchString()}.", nameof(inputShape));
         }
     }
 

@@ -1,0 +1,317 @@
+using NeuralNet.Activations;
+using NeuralNet.Constraints;
+using NeuralNet.Initializers;
+using NeuralNet.Kernels;
+using NeuralNet.Regularizers;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// A transposed 1-D convolution over sequences (Keras <c>Conv1DTranspose</c>, sometimes called a deconvolution): the input
+/// gradient of a <see cref="Conv1D"/>, used to upsample a sequence with learned filters.
+/// </summary>
+/// <remarks>
+/// <para>Input per sample (steps, channels); output (outSteps, filters). The kernel has Keras' shape
+/// (kernelSize, filters, channels) and the bias (filters).</para>
+/// <para>Every input step i scatters <c>x[i, :] · kernel[j, :, :]ᵀ</c> to the output step i·stride + j·dilation of a "full"
+/// sequence of (steps − 1)·stride + (kernel − 1)·dilation + 1 steps, which is then cropped (or extended with zeros) to
+/// Keras' output length, with effectiveKernel = (kernel − 1)·dilation + 1:</para>
+/// <list type="bullet">
+/// <item>valid: (steps − 1)·stride + effectiveKernel + outputPadding, outputPadding defaulting to max(effectiveKernel, stride) − effectiveKernel;</item>
+/// <item>same: steps·stride without outputPadding, else (steps − 1)·stride + effectiveKernel % 2 + outputPadding.</item>
+/// </list>
+/// <para>Keras refuses 'causal' padding here. Runs <see cref="Conv2DTranspose"/>'s kernels on a one-row image.</para>
+/// </remarks>
+/// <example><c>model.Add(new Conv1DTranspose(32, 4, strides: 2, padding: Padding.Same));   // (50, 64) -> (100, 32)</c></example>
+public sealed class Conv1DTranspose : Layer
+{
+    private Parameter? _kernel;
+    private Parameter? _bias;
+    private DilatedConvGeometry _geometry;
+    private float[] _cols = [];
+    private Tensor? _zBuffer;
+    private Tensor? _yBuffer;
+    private Tensor? _dzBuffer;
+    private Tensor? _dxBuffer;
+    private Tensor? _z;
+    private Tensor? _y;
+    private Tensor? _input;
+    private int _batch = -1;
+
+    /// <summary>Creates a transposed 1-D convolution.</summary>
+    /// <param name="filters">The number of output channels, at least 1.</param>
+    /// <param name="kernelSize">The window length, at least 1.</param>
+    /// <param name="strides">The upsampling step, at least 1.</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> or <see cref="Padding.Same"/> (output steps·stride).</param>
+    /// <param name="outputPadding">Steps added at the end of the output, below the stride; null for Keras' default.</param>
+    /// <param name="dilationRate">The spacing of the kernel's taps, at least 1; cannot exceed 1 with strides above 1.</param>
+    /// <param name="activation">Applied to the output; null for none (linear).</param>
+    /// <param name="useBias">Whether to add a bias per filter.</param>
+    /// <param name="kernelInitializer">Fills the kernel; Glorot uniform when null.</param>
+    /// <param name="biasInitializer">Fills the bias; zeros when null.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel, if any.</param>
+    /// <param name="biasRegularizer">A penalty on the bias, if any.</param>
+    /// <param name="name">The layer's name; the model names it <c>conv1d_transpose</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1, the padding is not Valid or Same, outputPadding is negative or not below the stride, or strides and dilation both exceed 1.</exception>
+    public Conv1DTranspose(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int? outputPadding = null, int dilationRate = 1,
+        ActivationFunction? activation = null, bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+        Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
+        : base(name)
+    {
+        ConvolutionChecks.Positive(Describe(), filters, nameof(filters), "filters");
+        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel size");
+        ConvolutionChecks.Positive(Describe(), strides, nameof(strides), "stride");
+        ConvolutionChecks.Positive(Describe(), dilationRate, nameof(dilationRate), "dilation rate");
+        ConvolutionChecks.ValidOrSame(Describe(), padding);
+        ConvolutionChecks.StridesWithDilation(Describe(), strides, dilationRate);
+        if (outputPadding is int op && (op < 0 || op >= strides))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outputPadding), outputPadding, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{Describe()}: outputPadding must be non-negative and smaller than the stride, as in Keras. Received: outputPadding={op}, strides={strides}."));
+        }
+
+        Filters = filters;
+        KernelSize = kernelSize;
+        Strides = strides;
+        Padding = padding;
+        OutputPadding = outputPadding;
+        DilationRate = dilationRate;
+        Activation = activation is Linear ? null : activation;
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer ?? new GlorotUniform();
+        BiasInitializer = biasInitializer ?? Zeros.Instance;
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
+    }
+
+    /// <summary>The number of output channels.</summary>
+    public int Filters { get; }
+
+    /// <summary>The window length.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>The upsampling step.</summary>
+    public int Strides { get; }
+
+    /// <summary>Valid or Same.</summary>
+    public Padding Padding { get; }
+
+    /// <summary>The steps of output padding, or null for Keras' default.</summary>
+    public int? OutputPadding { get; }
+
+    /// <summary>The spacing of the kernel's taps.</summary>
+    public int DilationRate { get; }
+
+    /// <summary>The activation applied to the output, or null for none.</summary>
+    public ActivationFunction? Activation { get; }
+
+    /// <summary>Whether a bias is added per filter.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The kernel's initializer.</summary>
+    public Initializer KernelInitializer { get; }
+
+    /// <summary>The bias's initializer.</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>The kernel's penalty, or null.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias's penalty, or null.</summary>
+    public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>
+    /// The projection the optimizer applies to the kernel after each step (Keras' <c>kernel_constraint</c>, such as
+    /// <c>new Conv1DTranspose(32, 3) { KernelConstraint = new MaxNorm(3, axis: [0, 2]) }</c>), or null. Set before the layer is built.
+    /// </summary>
+    public Constraint? KernelConstraint { get; init; }
+
+    /// <summary>The projection the optimizer applies to the bias after each step (Keras' <c>bias_constraint</c>), or null.</summary>
+    public Constraint? BiasConstraint { get; init; }
+
+    /// <summary>The kernel, (kernelSize, filters, channels) as in Keras. Throws until the layer is built.</summary>
+    public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has not been built yet.");
+
+    /// <summary>The bias, (filters), or null when <see cref="UseBias"/> is false. Throws until the layer is built.</summary>
+    public Parameter? Bias => IsBuilt ? _bias : throw new InvalidOperationException($"{Describe()} has not been built yet.");
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "conv1d_transpose";
+
+    /// <inheritdoc/>
+    public override Config GetConfig()
+    {
+        Config config = base.GetConfig()
+            .Set("filters", Filters)
+            .Set("kernel_size", [KernelSize])
+            .Set("strides", [Strides])
+            .Set("padding", ConfigChecks.PaddingName(Padding));
+        config = OutputPadding is int op ? config.Set("output_padding", [op]) : config.SetNull("output_padding");
+        return config
+            .Set("data_format", "channels_last")
+            .Set("dilation_rate", [DilationRate])
+            .Set("activation", Activation ?? ActivationFunction.Linear)
+            .Set("use_bias", UseBias)
+            .Set("kernel_initializer", KernelInitializer)
+            .Set("bias_initializer", BiasInitializer)
+            .Set("kernel_regularizer", KernelRegularizer)
+            .Set("bias_regularizer", BiasRegularizer)
+            .Set("kernel_constraint", KernelConstraint)
+            .Set("bias_constraint", BiasConstraint);
+    }
+
+    /// <summary>Keras' <c>from_config</c>: channels last; <c>output_padding</c> an integer, a one-element list or null.</summary>
+    internal static Conv1DTranspose FromConfig(Config config)
+    {
+        int filters = config.GetInt32("filters", minimum: 1);
+        int kernelSize = ConfigChecks.ReadSingle(config, "kernel_size") ?? throw config.Error("\"kernel_size\" is missing.");
+        Config d = config.WithDefaults(new Conv1DTranspose(filters, kernelSize).GetConfig());
+        ConfigChecks.RequireChannelsLast(config);
+        int strides = ConfigChecks.ReadSingle(d, "strides") ?? 1, dilation = ConfigChecks.ReadSingle(d, "dilation_rate") ?? 1;
+        int? outputPadding = null;
+        if (d.Contains("output_padding"))
+        {
+            int[] op = d.GetNode("output_padding")!.GetValueKind() == System.Text.Json.JsonValueKind.Number
+                ? [d.GetInt32("output_padding", minimum: 0)]
+                : d.GetInt32Array("output_padding", 1, minimum: 0);
+            if (op.Length != 1)
+            {
+                throw config.Error("\"output_padding\" must be an integer or a list of one integer.");
+            }
+
+            outputPadding = op[0];
+            if (op[0] >= strides)
+            {
+                throw config.Error($"\"output_padding\" {op[0]} must be smaller than \"strides\" {strides}.");
+            }
+        }
+
+        if (strides > 1 && dilation > 1)
+        {
+            throw config.Error("\"strides\" and \"dilation_rate\" cannot both exceed 1.");
+        }
+
+        return new Conv1DTranspose(filters, kernelSize, strides, ConfigChecks.ReadPadding(d), outputPadding, dilation, d.GetActivation("activation"),
+            d.GetBoolean("use_bias"), d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"),
+            d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("bias_regularizer"), config.GetString("name"))
+        {
+            KernelConstraint = d.GetConstraint("kernel_constraint"),
+            BiasConstraint = d.GetConstraint("bias_constraint"),
+        };
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        ConvolutionChecks.Sequence(Describe(), inputShape);
+        (int outSteps, int cropBefore) = DilatedConvGeometry.TransposeAxis(inputShape[0], KernelSize, Strides, DilationRate, Padding == Padding.Same, OutputPadding);
+        if (outSteps < 1)
+        {
+            throw new ArgumentException($"{Describe()} gives an empty output ({outSteps} steps) for input {inputShape.ToBatchString()} with kernel {KernelSize} and padding {Padding}.", nameof(inputShape));
+        }
+
+        // The convolution whose input gradient this is, on a one-row image: its "input" is our output (1, outSteps,
+        // filters), its output our input (1, steps), and its padding the steps cropped from the start of the full scatter.
+        _geometry = new DilatedConvGeometry(1, outSteps, Filters, 1, KernelSize, 1, Strides, 1, DilationRate, 0, cropBefore, 1, inputShape[0]);
+        _kernel = AddParameter("kernel", new TensorShape(KernelSize, Filters, inputShape[1]), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
+        if (UseBias)
+        {
+            _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
+        }
+
+        return new TensorShape(outSteps, Filters);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        DilatedConvGeometry g = _geometry;
+        int batch = input.Shape[0], channels = InputShape[1], pixels = g.OutputPixels, patch = g.Taps * Filters, inSize = pixels * channels;
+        EnsureCols(batch);
+        _input = input;
+        _batch = batch;
+        _z = BatchView(ref _zBuffer, batch, OutputShape);
+        Span<float> z = _z.AsSpan();
+        z.Clear();
+        ReadOnlySpan<float> x = input.AsReadOnlySpan(), kernel = _kernel!.Value.AsReadOnlySpan();
+        Span<float> cols = _cols.AsSpan(0, pixels * patch);
+        for (int n = 0; n < batch; n++)
+        {
+            // cols (H*W, KH*KW*F) = x[n] (steps, C) · kernelᵀ, the kernel read as (K*F, C); then scatter-add (col2im).
+            Gemm.Multiply(false, true, pixels, patch, channels, 1f, x.Slice(n * inSize, inSize), channels, kernel, channels, 0f, cols, patch);
+            DilatedIm2Col.AddUnpack(cols, g, 0, Filters, z.Slice(n * g.InputSize, g.InputSize));
+        }
+
+        if (_bias is not null)
+        {
+            Convolution.AddBias(_bias.Value.AsReadOnlySpan(), z);
+        }
+
+        if (Activation is null)
+        {
+            _y = _z;
+            return _z;
+        }
+
+        _y = BatchView(ref _yBuffer, batch, OutputShape);
+        Activation.Forward(_z.AsReadOnlySpan(), _y.AsSpan(), Filters);
+        return _y;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        if (_input is null || outputGradient.Shape[0] != _batch)
+        {
+            throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
+        }
+
+        DilatedConvGeometry g = _geometry;
+        int batch = _batch, channels = InputShape[1], pixels = g.OutputPixels, patch = g.Taps * Filters, rows = batch * pixels;
+        Tensor dz = outputGradient;
+        if (Activation is not null)
+        {
+            dz = BatchView(ref _dzBuffer, batch, OutputShape);
+            Activation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Filters);
+        }
+
+        ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
+        if (_bias is not null)
+        {
+            Convolution.AddColumnSums(dzSpan, Filters, _bias.Gradient.AsSpan());
+        }
+
+        // dcols (B*steps, K*F) = im2col(dz); dkernel (K*F, C) += dcolsᵀ · x; dx (B*steps, C) = dcols · kernel.
+        Span<float> cols = _cols.AsSpan(0, rows * patch);
+        for (int n = 0; n < batch; n++)
+        {
+            DilatedIm2Col.Pack(dzSpan.Slice(n * g.InputSize, g.InputSize), g, 0, Filters, cols.Slice(n * pixels * patch, pixels * patch));
+        }
+
+        Span<float> kernelGradient = _kernel!.GradientForProduct(out float beta);
+        Gemm.Multiply(true, false, patch, channels, rows, 1f, cols, patch, _input.AsReadOnlySpan(), channels, beta, kernelGradient, channels);
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        Tensor dx = BatchView(ref _dxBuffer, batch, InputShape);
+        Gemm.Multiply(false, false, rows, channels, patch, 1f, cols, patch, _kernel.Value.AsReadOnlySpan(), channels, 0f, dx.AsSpan(), channels);
+        return dx;
+    }
+
+    private void EnsureCols(int batch)
+    {
+        long length = (long)batch * _geometry.OutputPixels * _geometry.Taps * Filters;
+        if (length > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {length} elements, more than an array holds; use smaller batches.");
+        }
+
+        if (_cols.Length < length)
+        {
+            _cols = new float[length];
+        }
+    }
+}

@@ -59,6 +59,7 @@ internal static class BuiltInSerializables
             return new R2Score();
         }, "r2_score");
         SerializationRegistry.AddBuiltIn("RootMeanSquaredError", _ => new RootMeanSquaredError(), "root_mean_squared_error", "rmse");
+        RegisterLossMetrics();
 
         // No identifier: like Keras' "MeanIoU", the metric cannot be made without its number of classes.
         SerializationRegistry.AddBuiltIn("MeanIoU", c =>
@@ -70,6 +71,28 @@ internal static class BuiltInSerializables
                 d.GetBoolean("sparse_y_true", true),
                 d.GetBoolean("sparse_y_pred", true));
         });
+    }
+
+    // Keras' MeanMetricWrapper metrics over a loss: class name, snake-case name and Keras' short aliases (metrics/__init__.py).
+    private static void RegisterLossMetrics()
+    {
+        SerializationRegistry.AddBuiltIn("MeanAbsolutePercentageError", _ => new MeanAbsolutePercentageErrorMetric(), "mean_absolute_percentage_error", "mape", "MAPE");
+        SerializationRegistry.AddBuiltIn("MeanSquaredLogarithmicError", _ => new MeanSquaredLogarithmicErrorMetric(), "mean_squared_logarithmic_error", "msle", "MSLE");
+        SerializationRegistry.AddBuiltIn("CosineSimilarity", c =>
+        {
+            LastAxis(c);
+            return new CosineSimilarityMetric();
+        }, "cosine_similarity");
+        SerializationRegistry.AddBuiltIn("LogCoshError", _ => new LogCoshError(), "log_cosh_error");
+        SerializationRegistry.AddBuiltIn("KLDivergence", _ => new KLDivergenceMetric(), "kl_divergence");
+        SerializationRegistry.AddBuiltIn("Poisson", _ => new PoissonMetric(), "poisson");
+        SerializationRegistry.AddBuiltIn("Hinge", _ => new HingeMetric(), "hinge");
+        SerializationRegistry.AddBuiltIn("SquaredHinge", _ => new SquaredHingeMetric(), "squared_hinge");
+        SerializationRegistry.AddBuiltIn("CategoricalHinge", _ => new CategoricalHingeMetric(), "categorical_hinge");
+        SerializationRegistry.AddBuiltIn("BinaryCrossentropy", c => new BinaryCrossEntropyMetric(c.GetBoolean("from_logits", false), c.GetDouble("label_smoothing", 0)), "binary_crossentropy", "bce", "BCE");
+        SerializationRegistry.AddBuiltIn("CategoricalCrossentropy", c => new CategoricalCrossEntropyMetric(LastAxis(c).GetBoolean("from_logits", false), c.GetDouble("label_smoothing", 0)), "categorical_crossentropy");
+        SerializationRegistry.AddBuiltIn("SparseCategoricalCrossentropy", c => new SparseCategoricalCrossEntropyMetric(
+            LastAxis(c).GetBoolean("from_logits", false), c.GetNullableInt64("ignore_class") is long ignored ? checked((int)ignored) : null), "sparse_categorical_crossentropy");
     }
 
     private static void RegisterLayers()

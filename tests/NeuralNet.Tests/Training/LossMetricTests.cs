@@ -1,11 +1,10 @@
-using System.Text.Json.Nodes;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
-using NeuralNet.Serialization;
 using NeuralNet.Training;
 using Xunit;
+using static NeuralNet.Tests.Training.MetricRuns;
 
 namespace NeuralNet.Tests.Training;
 
@@ -258,14 +257,6 @@ public class LossMetricTests
         {
             File.Delete(path);
         }
-    }
-
-    private static Metric Read(string json) => SerializationRegistry.Deserialize<Metric>(JsonNode.Parse(json)!, new Config(), "metric");
-
-    private static double Run(Metric metric, float[] predictions, float[] targets, int rows, float[]? weights = null)
-    {
-        metric.Update(Tensor.FromArray(predictions, rows, predictions.Length / rows), Tensor.FromArray(targets, rows, targets.Length / rows), weights ?? []);
-        return metric.Result();
     }
 
     private static double RunSparse(Metric metric, float[] predictions, float[] labels, float[]? weights = null)

@@ -72,6 +72,11 @@ internal static class BuiltInSerializables
                 d.GetBoolean("sparse_y_true", true),
                 d.GetBoolean("sparse_y_pred", true));
         });
+        SerializationRegistry.AddBuiltIn("IoU", c => new IoU(
+            LastAxis(c).GetInt32("num_classes"), TargetClassIds(c), IgnoreClass(c), c.GetBoolean("sparse_y_true", true), c.GetBoolean("sparse_y_pred", true)));
+        SerializationRegistry.AddBuiltIn("OneHotIoU", c => new OneHotIoU(LastAxis(c).GetInt32("num_classes"), TargetClassIds(c), IgnoreClass(c), c.GetBoolean("sparse_y_pred", false)));
+        SerializationRegistry.AddBuiltIn("OneHotMeanIoU", c => new OneHotMeanIoU(LastAxis(c).GetInt32("num_classes"), IgnoreClass(c), c.GetBoolean("sparse_y_pred", false)));
+        SerializationRegistry.AddBuiltIn("BinaryIoU", c => new BinaryIoU(c.Contains("target_class_ids") ? TargetClassIds(c) : null, c.GetDouble("threshold", 0.5)), "binary_io_u");
     }
 
     // Keras' MeanMetricWrapper metrics over a loss: class name, snake-case name and Keras' short aliases (metrics/__init__.py).
@@ -109,6 +114,10 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("PrecisionAtRecall", c => new PrecisionAtRecall(c.GetDouble("recall"), c.GetInt32("num_thresholds", 200), ClassId(c)));
         SerializationRegistry.AddBuiltIn("RecallAtPrecision", c => new RecallAtPrecision(c.GetDouble("precision"), c.GetInt32("num_thresholds", 200), ClassId(c)));
     }
+
+    private static int[] TargetClassIds(Config c) => c.GetInt32Array("target_class_ids", 4096);
+
+    private static int? IgnoreClass(Config c) => c.GetNullableInt64("ignore_class") is long ignored ? checked((int)ignored) : null;
 
     private static int? ClassId(Config c) => c.GetNullableInt64("class_id") is long id ? checked((int)id) : null;
 

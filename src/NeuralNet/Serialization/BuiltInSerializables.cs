@@ -59,6 +59,8 @@ internal static class BuiltInSerializables
             return new R2Score();
         }, "r2_score");
         SerializationRegistry.AddBuiltIn("RootMeanSquaredError", _ => new RootMeanSquaredError(), "root_mean_squared_error", "rmse");
+        RegisterLossMetrics();
+        RegisterConfusionMetrics();
 
         // No identifier: like Keras' "MeanIoU", the metric cannot be made without its number of classes.
         SerializationRegistry.AddBuiltIn("MeanIoU", c =>
@@ -70,6 +72,67 @@ internal static class BuiltInSerializables
                 d.GetBoolean("sparse_y_true", true),
                 d.GetBoolean("sparse_y_pred", true));
         });
+        SerializationRegistry.AddBuiltIn("IoU", c => new IoU(
+            LastAxis(c).GetInt32("num_classes"), TargetClassIds(c), IgnoreClass(c), c.GetBoolean("sparse_y_true", true), c.GetBoolean("sparse_y_pred", true)));
+        SerializationRegistry.AddBuiltIn("OneHotIoU", c => new OneHotIoU(LastAxis(c).GetInt32("num_classes"), TargetClassIds(c), IgnoreClass(c), c.GetBoolean("sparse_y_pred", false)));
+        SerializationRegistry.AddBuiltIn("OneHotMeanIoU", c => new OneHotMeanIoU(LastAxis(c).GetInt32("num_classes"), IgnoreClass(c), c.GetBoolean("sparse_y_pred", false)));
+        SerializationRegistry.AddBuiltIn("BinaryIoU", c => new BinaryIoU(c.Contains("target_class_ids") ? TargetClassIds(c) : null, c.GetDouble("threshold", 0.5)), "binary_io_u");
+    }
+
+    // Keras' MeanMetricWrapper metrics over a loss: class name, snake-case name and Keras' short aliases (metrics/__init__.py).
+    private static void RegisterLossMetrics()
+    {
+        SerializationRegistry.AddBuiltIn("MeanAbsolutePercentageError", _ => new MeanAbsolutePercentageErrorMetric(), "mean_absolute_percentage_error", "mape", "MAPE");
+        SerializationRegistry.AddBuiltIn("MeanSquaredLogarithmicError", _ => new MeanSquaredLogarithmicErrorMetric(), "mean_squared_logarithmic_error", "msle", "MSLE");
+        SerializationRegistry.AddBuiltIn("CosineSimilarity", c =>
+        {
+            LastAxis(c);
+            return new CosineSimilarityMetric();
+        }, "cosine_similarity");
+        SerializationRegistry.AddBuiltIn("LogCoshError", _ => new LogCoshError(), "log_cosh_error");
+        SerializationRegistry.AddBuiltIn("KLDivergence", _ => new KLDivergenceMetric(), "kl_divergence");
+        SerializationRegistry.AddBuiltIn("Poisson", _ => new PoissonMetric(), "poisson");
+        SerializationRegistry.AddBuiltIn("Hinge", _ => new HingeMetric(), "hinge");
+        SerializationRegistry.AddBuiltIn("SquaredHinge", _ => new SquaredHingeMetric(), "squared_hinge");
+        SerializationRegistry.AddBuiltIn("CategoricalHinge", _ => new CategoricalHingeMetric(), "categorical_hinge");
+        SerializationRegistry.AddBuiltIn("BinaryCrossentropy", c => new BinaryCrossEntropyMetric(c.GetBoolean("from_logits", false), c.GetDouble("label_smoothing", 0)), "binary_crossentropy", "bce", "BCE");
+        SerializationRegistry.AddBuiltIn("CategoricalCrossentropy", c => new CategoricalCrossEntropyMetric(LastAxis(c).GetBoolean("from_logits", false), c.GetDouble("label_smoothing", 0)), "categorical_crossentropy");
+        SerializationRegistry.AddBuiltIn("SparseCategoricalCrossentropy", c => new SparseCategoricalCrossEntropyMetric(
+            LastAxis(c).GetBoolean("from_logits", false), c.GetNullableInt64("ignore_class") is long ignored ? checked((int)ignored) : null), "sparse_categorical_crossentropy");
+    }
+
+    // Keras' confusion-count metrics (one threshold here) and its SensitivitySpecificityBase metrics, which have no
+    // identifier: like Keras' "precision_at_recall", they cannot be made without their required value.
+    private static void RegisterConfusionMetrics()
+    {
+        SerializationRegistry.AddBuiltIn("TruePositives", c => new TruePositives(OneThreshold(c, "TruePositives")), "true_positives");
+        SerializationRegistry.AddBuiltIn("FalsePositives", c => new FalsePositives(OneThreshold(c, "FalsePositives")), "false_positives");
+        SerializationRegistry.AddBuiltIn("TrueNegatives", c => new TrueNegatives(OneThreshold(c, "TrueNegatives")), "true_negatives");
+        SerializationRegistry.AddBuiltIn("FalseNegatives", c => new FalseNegatives(OneThreshold(c, "FalseNegatives")), "false_negatives");
+        SerializationRegistry.AddBuiltIn("SensitivityAtSpecificity", c => new SensitivityAtSpecificity(c.GetDouble("specificity"), c.GetInt32("num_thresholds", 200), ClassId(c)));
+        SerializationRegistry.AddBuiltIn("SpecificityAtSensitivity", c => new SpecificityAtSensitivity(c.GetDouble("sensitivity"), c.GetInt32("num_thresholds", 200), ClassId(c)));
+        SerializationRegistry.AddBuiltIn("PrecisionAtRecall", c => new PrecisionAtRecall(c.GetDouble("recall"), c.GetInt32("num_thresholds", 200), ClassId(c)));
+        SerializationRegistry.AddBuiltIn("RecallAtPrecision", c => new RecallAtPrecision(c.GetDouble("precision"), c.GetInt32("num_thresholds", 200), ClassId(c)));
+    }
+
+    private static int[] TargetClassIds(Config c) => c.GetInt32Array("target_class_ids", 4096);
+
+    private static int? IgnoreClass(Config c) => c.GetNullableInt64("ignore_class") is long ignored ? checked((int)ignored) : null;
+
+    private static int? ClassId(Config c) => c.GetNullableInt64("class_id") is long id ? checked((int)id) : null;
+
+    // Keras' "thresholds": null (0.5), a number, or a list; a metric here reports one number, so a list must hold one.
+    private static double OneThreshold(Config c, string className)
+    {
+        if (c.GetNode("thresholds") is not System.Text.Json.Nodes.JsonArray list)
+        {
+            return c.GetDouble("thresholds", 0.5);
+        }
+
+        return list.Count == 1 && list[0]?.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            ? list[0]!.GetValue<double>()
+            : throw c.Error(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{className} \"thresholds\" is {Config.Describe(c.GetNode("thresholds"))}; NeuralNet's {className} reports one count, so it takes one threshold (Keras returns one count per threshold of a list)."));
     }
 
     private static void RegisterLayers()

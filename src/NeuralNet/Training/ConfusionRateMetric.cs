@@ -31,15 +31,8 @@ public abstract class ConfusionRateMetric : Metric
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The shapes differ, or <see cref="ClassId"/> is not a column of the output.</exception>
-    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
-    {
-        StreamingMetrics.SameSampleSize(Name, outputShape, targetShape);
-        int columns = outputShape.Rank == 0 ? 1 : outputShape[-1];
-        if (ClassId >= columns)
-        {
-            throw new ArgumentException(System.FormattableString.Invariant($"{Name}: classId {ClassId} is not a column of the output {outputShape.ToBatchString()} (0 to {columns - 1})."), "outputShape");
-        }
-    }
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) =>
+        StreamingMetrics.SameSampleSizeAndClassColumn(Name, outputShape, targetShape, ClassId);
 
     /// <inheritdoc/>
     public override void Update(Tensor predictions, Tensor targets) => _counts.Update(Name, predictions, targets, default);

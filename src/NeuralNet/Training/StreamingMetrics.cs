@@ -23,6 +23,17 @@ internal static class StreamingMetrics
         }
     }
 
+    /// <summary>Requires per-sample shapes of the same size and, with a class id, that it is a column of the output.</summary>
+    public static void SameSampleSizeAndClassColumn(string metric, TensorShape outputShape, TensorShape targetShape, int? classId)
+    {
+        SameSampleSize(metric, outputShape, targetShape);
+        int columns = outputShape.Rank == 0 ? 1 : outputShape[-1];
+        if (classId >= columns)
+        {
+            throw new ArgumentException(System.FormattableString.Invariant($"{metric}: classId {classId} is not a column of the output {outputShape.ToBatchString()} (0 to {columns - 1})."), "outputShape");
+        }
+    }
+
     /// <summary>
     /// The weight of element (or row) <paramref name="index"/> of a batch whose samples span <paramref name="perSample"/>
     /// elements (rows) each: its sample's weight, or 1 without weights.

@@ -1,0 +1,13 @@
+using NeuralNet.Losses;
+
+namespace NeuralNet.Training;
+
+/// <summary>
+/// Keras' metric <c>LogCoshError</c>, logged as <c>logcosh</c> (Keras' name for it): the running mean of
+/// log(cosh(prediction − target)), from the loss <see cref="LogCosh"/>.
+/// </summary>
+public sealed class LogCoshError() : LossMetric(new LogCosh())
+{
+    /// <inheritdoc/>
+    public override string Name => "logcosh";
+}

@@ -1,0 +1,24 @@
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Training;
+
+/// <summary>
+/// Keras' <c>OneHotMeanIoU</c>: <see cref="MeanIoU"/> with one-hot targets (the arg-max over the last axis is the class)
+/// and, unless <c>sparseYPred</c>, scores as predictions. Logged as <c>one_hot_mean_io_u</c>.
+/// </summary>
+/// <param name="numClasses">The number of classes, at least 2.</param>
+/// <param name="ignoreClass">A target class left out of every count, or null.</param>
+/// <param name="sparseYPred">True when predictions are class indices; false (the default) for probabilities or logits.</param>
+/// <exception cref="ArgumentOutOfRangeException"><paramref name="numClasses"/> is below 2.</exception>
+public sealed class OneHotMeanIoU(int numClasses, int? ignoreClass = null, bool sparseYPred = false)
+    : MeanIoU(numClasses, ignoreClass, sparseYTrue: false, sparseYPred)
+{
+    /// <inheritdoc/>
+    public override string Name => "one_hot_mean_io_u";
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => new Config()
+        .Set("num_classes", NumClasses)
+        .Set("ignore_class", (long?)IgnoreClass)
+        .Set("sparse_y_pred", SparseYPred);
+}

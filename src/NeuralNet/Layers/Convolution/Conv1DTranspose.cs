@@ -51,11 +51,7 @@ public sealed class Conv1DTranspose : Layer
         : base(name)
     {
         ConvolutionChecks.Positive(Describe(), filters, nameof(filters), "filters");
-        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel size");
-        ConvolutionChecks.Positive(Describe(), strides, nameof(strides), "stride");
-        ConvolutionChecks.Positive(Describe(), dilationRate, nameof(dilationRate), "dilation rate");
-        ConvolutionChecks.ValidOrSame(Describe(), padding);
-        ConvolutionChecks.StridesWithDilation(Describe(), strides, dilationRate);
+        ConvolutionChecks.Window(Describe(), kernelSize, strides, dilationRate, padding);
         if (outputPadding is int op && (op < 0 || op >= strides))
         {
             throw new ArgumentOutOfRangeException(nameof(outputPadding), outputPadding, string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -78,11 +78,7 @@ public sealed class Conv2DTranspose : Layer
     {
         (int Height, int Width) s = strides ?? (1, 1), d = dilationRate ?? (1, 1);
         ConvolutionChecks.Positive(Describe(), filters, nameof(filters), "filters");
-        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel sizes");
-        ConvolutionChecks.Positive(Describe(), s, nameof(strides), "strides");
-        ConvolutionChecks.Positive(Describe(), d, nameof(dilationRate), "dilation rates");
-        ConvolutionChecks.ValidOrSame(Describe(), padding);
-        ConvolutionChecks.StridesWithDilation(Describe(), s, d);
+        ConvolutionChecks.Window(Describe(), kernelSize, s, d, padding);
         if (outputPadding is (int oh, int ow) && (oh < 0 || ow < 0 || oh >= s.Height || ow >= s.Width))
         {
             throw new ArgumentOutOfRangeException(nameof(outputPadding), outputPadding,

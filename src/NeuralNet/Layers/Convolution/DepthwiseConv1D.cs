@@ -45,12 +45,7 @@ public sealed class DepthwiseConv1D : Layer
         Regularizer? depthwiseRegularizer = null, Regularizer? biasRegularizer = null, string? name = null)
         : base(name)
     {
-        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel size");
-        ConvolutionChecks.Positive(Describe(), strides, nameof(strides), "stride");
-        ConvolutionChecks.Positive(Describe(), depthMultiplier, nameof(depthMultiplier), "depth multiplier");
-        ConvolutionChecks.Positive(Describe(), dilationRate, nameof(dilationRate), "dilation rate");
-        ConvolutionChecks.ValidOrSame(Describe(), padding);
-        ConvolutionChecks.StridesWithDilation(Describe(), strides, dilationRate);
+        ConvolutionChecks.Window(Describe(), kernelSize, strides, dilationRate, padding, depthMultiplier);
         KernelSize = kernelSize;
         Strides = strides;
         Padding = padding;

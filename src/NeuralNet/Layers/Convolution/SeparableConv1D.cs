@@ -53,12 +53,7 @@ public sealed class SeparableConv1D : Layer
         : base(name)
     {
         ConvolutionChecks.Positive(Describe(), filters, nameof(filters), "filters");
-        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel size");
-        ConvolutionChecks.Positive(Describe(), strides, nameof(strides), "stride");
-        ConvolutionChecks.Positive(Describe(), depthMultiplier, nameof(depthMultiplier), "depth multiplier");
-        ConvolutionChecks.Positive(Describe(), dilationRate, nameof(dilationRate), "dilation rate");
-        ConvolutionChecks.ValidOrSame(Describe(), padding);
-        ConvolutionChecks.StridesWithDilation(Describe(), strides, dilationRate);
+        ConvolutionChecks.Window(Describe(), kernelSize, strides, dilationRate, padding, depthMultiplier);
         Filters = filters;
         KernelSize = kernelSize;
         Strides = strides;

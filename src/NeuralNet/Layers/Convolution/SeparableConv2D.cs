@@ -79,12 +79,7 @@ public sealed class SeparableConv2D : Layer
     {
         (int Height, int Width) s = strides ?? (1, 1), d = dilationRate ?? (1, 1);
         ConvolutionChecks.Positive(Describe(), filters, nameof(filters), "filters");
-        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel sizes");
-        ConvolutionChecks.Positive(Describe(), s, nameof(strides), "strides");
-        ConvolutionChecks.Positive(Describe(), depthMultiplier, nameof(depthMultiplier), "depth multiplier");
-        ConvolutionChecks.Positive(Describe(), d, nameof(dilationRate), "dilation rates");
-        ConvolutionChecks.ValidOrSame(Describe(), padding);
-        ConvolutionChecks.StridesWithDilation(Describe(), s, d);
+        ConvolutionChecks.Window(Describe(), kernelSize, s, d, padding, depthMultiplier);
         Filters = filters;
         KernelSize = kernelSize;
         Strides = s;

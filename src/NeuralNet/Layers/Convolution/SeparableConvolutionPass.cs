@@ -11,15 +11,11 @@ namespace NeuralNet.Layers;
 internal sealed class SeparableConvolutionPass(Layer owner, DepthwiseStep step, TensorShape depthwiseShape, TensorShape inputShape,
     TensorShape outputShape, int filters, ActivationFunction? activation)
 {
+    private readonly ActivatedOutput _output = new(outputShape, activation);
     private Tensor? _depthwiseBuffer;
     private Tensor? _depthwiseGradientBuffer;
-    private Tensor? _zBuffer;
-    private Tensor? _yBuffer;
-    private Tensor? _dzBuffer;
     private Tensor? _dxBuffer;
     private Tensor? _depthwise;
-    private Tensor? _z;
-    private Tensor? _y;
     private int _batch = -1;
 
     /// <summary>Runs the layer on <paramref name="input"/> (B, ...inputShape); the output is a reused buffer.</summary>
@@ -29,32 +25,23 @@ internal sealed class SeparableConvolutionPass(Layer owner, DepthwiseStep step, 
         _batch = batch;
         _depthwise = Layer.ReusedBatchView(ref _depthwiseBuffer, batch, depthwiseShape);
         step.Forward(input, depthwiseKernel.Value.AsReadOnlySpan(), default, _depthwise.AsSpan());
-        _z = Layer.ReusedBatchView(ref _zBuffer, batch, outputShape);
+        Span<float> z = _output.PreActivation(batch).AsSpan();
         ReadOnlySpan<float> pointwise = pointwiseKernel.Value.AsReadOnlySpan();
         bool fused = bias is not null && activation is null or Relu;
         if (fused)
         {
             Gemm.Multiply(false, false, rows, filters, expanded, _depthwise.AsReadOnlySpan(), expanded, pointwise, filters, bias!.Value.AsReadOnlySpan(),
-                activation is Relu ? GemmActivation.Relu : GemmActivation.None, _z.AsSpan(), filters);
-            _y = _z;
-            return _z;
+                activation is Relu ? GemmActivation.Relu : GemmActivation.None, z, filters);
+            return _output.Activate(batch, applied: true);
         }
 
-        Gemm.Multiply(false, false, rows, filters, expanded, 1f, _depthwise.AsReadOnlySpan(), expanded, pointwise, filters, 0f, _z.AsSpan(), filters);
+        Gemm.Multiply(false, false, rows, filters, expanded, 1f, _depthwise.AsReadOnlySpan(), expanded, pointwise, filters, 0f, z, filters);
         if (bias is not null)
         {
-            Convolution.AddBias(bias.Value.AsReadOnlySpan(), _z.AsSpan());
+            Convolution.AddBias(bias.Value.AsReadOnlySpan(), z);
         }
 
-        if (activation is null)
-        {
-            _y = _z;
-            return _z;
-        }
-
-        _y = Layer.ReusedBatchView(ref _yBuffer, batch, outputShape);
-        activation.Forward(_z.AsReadOnlySpan(), _y.AsSpan(), filters);
-        return _y;
+        return _output.Activate(batch);
     }
 
     /// <summary>Adds the parameters' gradients; returns the input gradient, or the output gradient itself when the owner computes none.</summary>
@@ -66,21 +53,7 @@ internal sealed class SeparableConvolutionPass(Layer owner, DepthwiseStep step, 
         }
 
         int batch = _batch, expanded = step.Geometry.Channels, rows = batch * step.Geometry.OutputPixels;
-        Tensor dz = outputGradient;
-        if (activation is not null)
-        {
-            // With a fused ReLU the stored output is both the pre-activation's stand-in and the output: ReLU's
-            // backward pass reads only the output.
-            dz = Layer.ReusedBatchView(ref _dzBuffer, batch, outputShape);
-            activation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), filters);
-        }
-
-        ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
-        if (bias is not null)
-        {
-            Convolution.AddColumnSums(dzSpan, filters, bias.Gradient.AsSpan());
-        }
-
+        ReadOnlySpan<float> dzSpan = _output.Backward(batch, outputGradient, bias).AsReadOnlySpan();
         Span<float> pointwiseGradient = pointwiseKernel.GradientForProduct(out float beta);
         Gemm.Multiply(true, false, expanded, filters, rows, 1f, _depthwise.AsReadOnlySpan(), expanded, dzSpan, filters, beta, pointwiseGradient, filters);
         Tensor depthwiseGradient = Layer.ReusedBatchView(ref _depthwiseGradientBuffer, batch, depthwiseShape);

@@ -15,12 +15,8 @@ internal sealed class TransposedConvolutionPass(Layer owner, DilatedConvGeometry
     private readonly int _filters = geometry.Channels;
     private readonly int _channels = inputShape[inputShape.Rank - 1];
     private float[] _cols = [];
-    private Tensor? _zBuffer;
-    private Tensor? _yBuffer;
-    private Tensor? _dzBuffer;
+    private readonly ActivatedOutput _output = new(outputShape, activation);
     private Tensor? _dxBuffer;
-    private Tensor? _z;
-    private Tensor? _y;
     private Tensor? _input;
     private int _batch = -1;
 
@@ -32,8 +28,7 @@ internal sealed class TransposedConvolutionPass(Layer owner, DilatedConvGeometry
         EnsureCols(batch);
         _input = input;
         _batch = batch;
-        _z = Layer.ReusedBatchView(ref _zBuffer, batch, outputShape);
-        Span<float> z = _z.AsSpan();
+        Span<float> z = _output.PreActivation(batch).AsSpan();
         z.Clear();
         ReadOnlySpan<float> x = input.AsReadOnlySpan(), k = kernel.Value.AsReadOnlySpan();
         Span<float> cols = _cols.AsSpan(0, pixels * patch);
@@ -49,15 +44,7 @@ internal sealed class TransposedConvolutionPass(Layer owner, DilatedConvGeometry
             Convolution.AddBias(bias.Value.AsReadOnlySpan(), z);
         }
 
-        if (activation is null)
-        {
-            _y = _z;
-            return _z;
-        }
-
-        _y = Layer.ReusedBatchView(ref _yBuffer, batch, outputShape);
-        activation.Forward(_z.AsReadOnlySpan(), _y.AsSpan(), filters);
-        return _y;
+        return _output.Activate(batch);
     }
 
     /// <summary>Adds the parameters' gradients; returns the input gradient, or the output gradient itself when the owner computes none.</summary>
@@ -70,19 +57,7 @@ internal sealed class TransposedConvolutionPass(Layer owner, DilatedConvGeometry
 
         DilatedConvGeometry g = geometry;
         int batch = _batch, channels = _channels, filters = _filters, pixels = g.OutputPixels, patch = g.Taps * filters, rows = batch * pixels;
-        Tensor dz = outputGradient;
-        if (activation is not null)
-        {
-            dz = Layer.ReusedBatchView(ref _dzBuffer, batch, outputShape);
-            activation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), filters);
-        }
-
-        ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
-        if (bias is not null)
-        {
-            Convolution.AddColumnSums(dzSpan, filters, bias.Gradient.AsSpan());
-        }
-
+        ReadOnlySpan<float> dzSpan = _output.Backward(batch, outputGradient, bias).AsReadOnlySpan();
         // dcols (B*H*W, KH*KW*F) = im2col(dz); dkernel (KH*KW*F, C) += dcolsᵀ · x; dx (B*H*W, C) = dcols · kernel.
         Span<float> cols = _cols.AsSpan(0, rows * patch);
         for (int n = 0; n < batch; n++)

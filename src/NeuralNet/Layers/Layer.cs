@@ -548,6 +548,12 @@ public abstract partial class Layer
     /// <summary>A description for error messages: <c>Dense 'dense_1'</c>.</summary>
     protected string Describe() => Name.Length == 0 ? TypeName : $"{TypeName} '{Name}'";
 
+    /// <summary><see cref="BatchView"/> for the internal passes that layers hand their computation to.</summary>
+    internal static Tensor ReusedBatchView(ref Tensor? buffer, int batchSize, TensorShape sampleShape) => BatchView(ref buffer, batchSize, sampleShape);
+
+    /// <summary><see cref="Describe"/> for the error messages of those passes.</summary>
+    internal string Description => Describe();
+
     /// <summary>Records a call of this (built) layer on <paramref name="inputs"/>.</summary>
     private protected Node AddNode(SymbolicTensor[] inputs)
     {

@@ -28,16 +28,7 @@ public sealed class Conv1DTranspose : Layer
 {
     private Parameter? _kernel;
     private Parameter? _bias;
-    private DilatedConvGeometry _geometry;
-    private float[] _cols = [];
-    private Tensor? _zBuffer;
-    private Tensor? _yBuffer;
-    private Tensor? _dzBuffer;
-    private Tensor? _dxBuffer;
-    private Tensor? _z;
-    private Tensor? _y;
-    private Tensor? _input;
-    private int _batch = -1;
+    private TransposedConvolutionPass? _pass;
 
     /// <summary>Creates a transposed 1-D convolution.</summary>
     /// <param name="filters">The number of output channels, at least 1.</param>
@@ -60,11 +51,7 @@ public sealed class Conv1DTranspose : Layer
         : base(name)
     {
         ConvolutionChecks.Positive(Describe(), filters, nameof(filters), "filters");
-        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel size");
-        ConvolutionChecks.Positive(Describe(), strides, nameof(strides), "stride");
-        ConvolutionChecks.Positive(Describe(), dilationRate, nameof(dilationRate), "dilation rate");
-        ConvolutionChecks.ValidOrSame(Describe(), padding);
-        ConvolutionChecks.StridesWithDilation(Describe(), strides, dilationRate);
+        ConvolutionChecks.Window(Describe(), kernelSize, strides, dilationRate, padding);
         if (outputPadding is int op && (op < 0 || op >= strides))
         {
             throw new ArgumentOutOfRangeException(nameof(outputPadding), outputPadding, string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -213,105 +200,21 @@ public sealed class Conv1DTranspose : Layer
 
         // The convolution whose input gradient this is, on a one-row image: its "input" is our output (1, outSteps,
         // filters), its output our input (1, steps), and its padding the steps cropped from the start of the full scatter.
-        _geometry = new DilatedConvGeometry(1, outSteps, Filters, 1, KernelSize, 1, Strides, 1, DilationRate, 0, cropBefore, 1, inputShape[0]);
+        var geometry = new DilatedConvGeometry(1, outSteps, Filters, 1, KernelSize, 1, Strides, 1, DilationRate, 0, cropBefore, 1, inputShape[0]);
         _kernel = AddParameter("kernel", new TensorShape(KernelSize, Filters, inputShape[1]), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
             _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        return new TensorShape(outSteps, Filters);
+        var outputShape = new TensorShape(outSteps, Filters);
+        _pass = new TransposedConvolutionPass(this, geometry, inputShape, outputShape, Activation);
+        return outputShape;
     }
 
     /// <inheritdoc/>
-    protected override Tensor OnForward(Tensor input, bool training)
-    {
-        DilatedConvGeometry g = _geometry;
-        int batch = input.Shape[0], channels = InputShape[1], pixels = g.OutputPixels, patch = g.Taps * Filters, inSize = pixels * channels;
-        EnsureCols(batch);
-        _input = input;
-        _batch = batch;
-        _z = BatchView(ref _zBuffer, batch, OutputShape);
-        Span<float> z = _z.AsSpan();
-        z.Clear();
-        ReadOnlySpan<float> x = input.AsReadOnlySpan(), kernel = _kernel!.Value.AsReadOnlySpan();
-        Span<float> cols = _cols.AsSpan(0, pixels * patch);
-        for (int n = 0; n < batch; n++)
-        {
-            // cols (H*W, KH*KW*F) = x[n] (steps, C) · kernelᵀ, the kernel read as (K*F, C); then scatter-add (col2im).
-            Gemm.Multiply(false, true, pixels, patch, channels, 1f, x.Slice(n * inSize, inSize), channels, kernel, channels, 0f, cols, patch);
-            DilatedIm2Col.AddUnpack(cols, g, 0, Filters, z.Slice(n * g.InputSize, g.InputSize));
-        }
-
-        if (_bias is not null)
-        {
-            Convolution.AddBias(_bias.Value.AsReadOnlySpan(), z);
-        }
-
-        if (Activation is null)
-        {
-            _y = _z;
-            return _z;
-        }
-
-        _y = BatchView(ref _yBuffer, batch, OutputShape);
-        Activation.Forward(_z.AsReadOnlySpan(), _y.AsSpan(), Filters);
-        return _y;
-    }
+    protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input, _kernel!, _bias);
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient)
-    {
-        if (_input is null || outputGradient.Shape[0] != _batch)
-        {
-            throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
-        }
-
-        DilatedConvGeometry g = _geometry;
-        int batch = _batch, channels = InputShape[1], pixels = g.OutputPixels, patch = g.Taps * Filters, rows = batch * pixels;
-        Tensor dz = outputGradient;
-        if (Activation is not null)
-        {
-            dz = BatchView(ref _dzBuffer, batch, OutputShape);
-            Activation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Filters);
-        }
-
-        ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
-        if (_bias is not null)
-        {
-            Convolution.AddColumnSums(dzSpan, Filters, _bias.Gradient.AsSpan());
-        }
-
-        // dcols (B*steps, K*F) = im2col(dz); dkernel (K*F, C) += dcolsᵀ · x; dx (B*steps, C) = dcols · kernel.
-        Span<float> cols = _cols.AsSpan(0, rows * patch);
-        for (int n = 0; n < batch; n++)
-        {
-            DilatedIm2Col.Pack(dzSpan.Slice(n * g.InputSize, g.InputSize), g, 0, Filters, cols.Slice(n * pixels * patch, pixels * patch));
-        }
-
-        Span<float> kernelGradient = _kernel!.GradientForProduct(out float beta);
-        Gemm.Multiply(true, false, patch, channels, rows, 1f, cols, patch, _input.AsReadOnlySpan(), channels, beta, kernelGradient, channels);
-        if (!ComputesInputGradient)
-        {
-            return outputGradient;
-        }
-
-        Tensor dx = BatchView(ref _dxBuffer, batch, InputShape);
-        Gemm.Multiply(false, false, rows, channels, patch, 1f, cols, patch, _kernel.Value.AsReadOnlySpan(), channels, 0f, dx.AsSpan(), channels);
-        return dx;
-    }
-
-    private void EnsureCols(int batch)
-    {
-        long length = (long)batch * _geometry.OutputPixels * _geometry.Taps * Filters;
-        if (length > Array.MaxLength)
-        {
-            throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {length} elements, more than an array holds; use smaller batches.");
-        }
-
-        if (_cols.Length < length)
-        {
-            _cols = new float[length];
-        }
-    }
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, _kernel!, _bias);
 }

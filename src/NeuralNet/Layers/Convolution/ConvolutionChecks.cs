@@ -24,6 +24,40 @@ internal static class ConvolutionChecks
         }
     }
 
+    /// <summary>
+    /// The window arguments of a 1-D convolution layer, in the layers' order: kernel size, strides, depth multiplier (when
+    /// the layer has one), dilation rate, padding, then strides with dilation.
+    /// </summary>
+    public static void Window(string layer, int kernelSize, int strides, int dilationRate, Padding padding, int? depthMultiplier = null)
+    {
+        Positive(layer, kernelSize, nameof(kernelSize), "kernel size");
+        Positive(layer, strides, nameof(strides), "stride");
+        if (depthMultiplier is int multiplier)
+        {
+            Positive(layer, multiplier, nameof(depthMultiplier), "depth multiplier");
+        }
+
+        Positive(layer, dilationRate, nameof(dilationRate), "dilation rate");
+        ValidOrSame(layer, padding);
+        StridesWithDilation(layer, strides, dilationRate);
+    }
+
+    /// <summary>The 2-D form of <see cref="Window(string, int, int, int, Padding, int?)"/>.</summary>
+    public static void Window(string layer, (int Height, int Width) kernelSize, (int Height, int Width) strides, (int Height, int Width) dilationRate,
+        Padding padding, int? depthMultiplier = null)
+    {
+        Positive(layer, kernelSize, nameof(kernelSize), "kernel sizes");
+        Positive(layer, strides, nameof(strides), "strides");
+        if (depthMultiplier is int multiplier)
+        {
+            Positive(layer, multiplier, nameof(depthMultiplier), "depth multiplier");
+        }
+
+        Positive(layer, dilationRate, nameof(dilationRate), "dilation rates");
+        ValidOrSame(layer, padding);
+        StridesWithDilation(layer, strides, dilationRate);
+    }
+
     /// <summary>Throws unless the padding is Valid or Same.</summary>
     public static void ValidOrSame(string layer, Padding padding)
     {

@@ -22,14 +22,7 @@ public sealed class DepthwiseConv2D : Layer
 {
     private Parameter? _kernel;
     private Parameter? _bias;
-    private DepthwiseStep? _step;
-    private Tensor? _zBuffer;
-    private Tensor? _yBuffer;
-    private Tensor? _dzBuffer;
-    private Tensor? _dxBuffer;
-    private Tensor? _z;
-    private Tensor? _y;
-    private int _batch = -1;
+    private DepthwiseConvolutionPass? _pass;
 
     /// <summary>Creates a depthwise convolution with a square kernel and equal strides.</summary>
     /// <param name="kernelSize">The height and width of the kernel, at least 1.</param>
@@ -73,12 +66,7 @@ public sealed class DepthwiseConv2D : Layer
         : base(name)
     {
         (int Height, int Width) s = strides ?? (1, 1), d = dilationRate ?? (1, 1);
-        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel sizes");
-        ConvolutionChecks.Positive(Describe(), s, nameof(strides), "strides");
-        ConvolutionChecks.Positive(Describe(), depthMultiplier, nameof(depthMultiplier), "depth multiplier");
-        ConvolutionChecks.Positive(Describe(), d, nameof(dilationRate), "dilation rates");
-        ConvolutionChecks.ValidOrSame(Describe(), padding);
-        ConvolutionChecks.StridesWithDilation(Describe(), s, d);
+        ConvolutionChecks.Window(Describe(), kernelSize, s, d, padding, depthMultiplier);
         KernelSize = kernelSize;
         Strides = s;
         Padding = padding;
@@ -193,57 +181,20 @@ public sealed class DepthwiseConv2D : Layer
                 nameof(inputShape));
         }
 
-        _step = new DepthwiseStep(g, channels, DepthMultiplier);
         _kernel = AddParameter("kernel", new TensorShape(KernelSize.Height, KernelSize.Width, channels, DepthMultiplier), DepthwiseInitializer, DepthwiseRegularizer, constraint: DepthwiseConstraint);
         if (UseBias)
         {
             _bias = AddParameter("bias", new TensorShape(expanded), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        return new TensorShape(g.OutHeight, g.OutWidth, expanded);
+        var outputShape = new TensorShape(g.OutHeight, g.OutWidth, expanded);
+        _pass = new DepthwiseConvolutionPass(this, new DepthwiseStep(g, channels, DepthMultiplier), inputShape, outputShape, Activation);
+        return outputShape;
     }
 
     /// <inheritdoc/>
-    protected override Tensor OnForward(Tensor input, bool training)
-    {
-        int batch = input.Shape[0], width = OutputShape[2];
-        _batch = batch;
-        _z = BatchView(ref _zBuffer, batch, OutputShape);
-        _step!.Forward(input, _kernel!.Value.AsReadOnlySpan(), _bias is null ? default : _bias.Value.AsReadOnlySpan(), _z.AsSpan());
-        if (Activation is null)
-        {
-            _y = _z;
-            return _z;
-        }
-
-        _y = BatchView(ref _yBuffer, batch, OutputShape);
-        Activation.Forward(_z.AsReadOnlySpan(), _y.AsSpan(), width);
-        return _y;
-    }
+    protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input, _kernel!, _bias);
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient)
-    {
-        if (_z is null || outputGradient.Shape[0] != _batch)
-        {
-            throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
-        }
-
-        int batch = _batch, width = OutputShape[2];
-        Tensor dz = outputGradient;
-        if (Activation is not null)
-        {
-            dz = BatchView(ref _dzBuffer, batch, OutputShape);
-            Activation.Backward(_z.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), width);
-        }
-
-        if (_bias is not null)
-        {
-            Convolution.AddColumnSums(dz.AsReadOnlySpan(), width, _bias.Gradient.AsSpan());
-        }
-
-        Tensor? dx = ComputesInputGradient ? BatchView(ref _dxBuffer, batch, InputShape) : null;
-        _step!.Backward(batch, dz.AsReadOnlySpan(), _kernel!.Value.AsReadOnlySpan(), _kernel.Gradient.AsSpan(), dx is null ? default : dx.AsSpan());
-        return dx ?? outputGradient;
-    }
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, _kernel!, _bias);
 }

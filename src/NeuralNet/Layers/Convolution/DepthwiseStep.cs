@@ -3,7 +3,7 @@ using NeuralNet.Kernels;
 namespace NeuralNet.Layers;
 
 /// <summary>
-/// The depthwise convolution of a batch, shared by <see cref="DepthwiseConv2D"/> and <see cref="SeparableConv2D"/>:
+/// The depthwise convolution of a batch, shared by <see cref="DepthwiseConvolutionPass"/> and <see cref="SeparableConvolutionPass"/>:
 /// a Keras kernel (KH, KW, C, M) applied to (B, H, W, C), output (B, OH, OW, C·M) with channel c·M + m from input channel c.
 /// </summary>
 /// <remarks>

@@ -27,18 +27,7 @@ public sealed class SeparableConv1D : Layer
     private Parameter? _depthwiseKernel;
     private Parameter? _pointwiseKernel;
     private Parameter? _bias;
-    private DepthwiseStep? _step;
-    private Tensor? _depthwiseBuffer;
-    private Tensor? _depthwiseGradientBuffer;
-    private Tensor? _zBuffer;
-    private Tensor? _yBuffer;
-    private Tensor? _dzBuffer;
-    private Tensor? _dxBuffer;
-    private Tensor? _depthwise;
-    private Tensor? _z;
-    private Tensor? _y;
-    private int _batch = -1;
-    private TensorShape _depthwiseShape;
+    private SeparableConvolutionPass? _pass;
 
     /// <summary>Creates a separable 1-D convolution.</summary>
     /// <param name="filters">The number of output channels, at least 1.</param>
@@ -64,12 +53,7 @@ public sealed class SeparableConv1D : Layer
         : base(name)
     {
         ConvolutionChecks.Positive(Describe(), filters, nameof(filters), "filters");
-        ConvolutionChecks.Positive(Describe(), kernelSize, nameof(kernelSize), "kernel size");
-        ConvolutionChecks.Positive(Describe(), strides, nameof(strides), "stride");
-        ConvolutionChecks.Positive(Describe(), depthMultiplier, nameof(depthMultiplier), "depth multiplier");
-        ConvolutionChecks.Positive(Describe(), dilationRate, nameof(dilationRate), "dilation rate");
-        ConvolutionChecks.ValidOrSame(Describe(), padding);
-        ConvolutionChecks.StridesWithDilation(Describe(), strides, dilationRate);
+        ConvolutionChecks.Window(Describe(), kernelSize, strides, dilationRate, padding, depthMultiplier);
         Filters = filters;
         KernelSize = kernelSize;
         Strides = strides;
@@ -203,8 +187,6 @@ public sealed class SeparableConv1D : Layer
         ConvolutionChecks.Sequence(Describe(), inputShape);
         int channels = inputShape[1], expanded = channels * DepthMultiplier;
         DilatedConvGeometry g = ConvolutionChecks.SequenceGeometry(Describe(), inputShape, expanded, KernelSize, Strides, DilationRate, Padding);
-        _step = new DepthwiseStep(g, channels, DepthMultiplier);
-        _depthwiseShape = new TensorShape(g.OutWidth, expanded);
         _depthwiseKernel = AddParameter("depthwise_kernel", new TensorShape(KernelSize, channels, DepthMultiplier), DepthwiseInitializer, DepthwiseRegularizer, constraint: DepthwiseConstraint);
         _pointwiseKernel = AddParameter("pointwise_kernel", new TensorShape(1, expanded, Filters), PointwiseInitializer, PointwiseRegularizer, constraint: PointwiseConstraint);
         if (UseBias)
@@ -212,74 +194,14 @@ public sealed class SeparableConv1D : Layer
             _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        return new TensorShape(g.OutWidth, Filters);
+        var outputShape = new TensorShape(g.OutWidth, Filters);
+        _pass = new SeparableConvolutionPass(this, new DepthwiseStep(g, channels, DepthMultiplier), new TensorShape(g.OutWidth, expanded), inputShape, outputShape, Filters, Activation);
+        return outputShape;
     }
 
     /// <inheritdoc/>
-    protected override Tensor OnForward(Tensor input, bool training)
-    {
-        int batch = input.Shape[0], expanded = _step!.Geometry.Channels, rows = batch * _step.Geometry.OutputPixels;
-        _batch = batch;
-        _depthwise = BatchView(ref _depthwiseBuffer, batch, _depthwiseShape);
-        _step.Forward(input, _depthwiseKernel!.Value.AsReadOnlySpan(), default, _depthwise.AsSpan());
-        _z = BatchView(ref _zBuffer, batch, OutputShape);
-        ReadOnlySpan<float> pointwise = _pointwiseKernel!.Value.AsReadOnlySpan();
-        bool fused = _bias is not null && Activation is null or Relu;
-        if (fused)
-        {
-            Gemm.Multiply(false, false, rows, Filters, expanded, _depthwise.AsReadOnlySpan(), expanded, pointwise, Filters, _bias!.Value.AsReadOnlySpan(),
-                Activation is Relu ? GemmActivation.Relu : GemmActivation.None, _z.AsSpan(), Filters);
-            _y = _z;
-            return _z;
-        }
-
-        Gemm.Multiply(false, false, rows, Filters, expanded, 1f, _depthwise.AsReadOnlySpan(), expanded, pointwise, Filters, 0f, _z.AsSpan(), Filters);
-        if (_bias is not null)
-        {
-            Convolution.AddBias(_bias.Value.AsReadOnlySpan(), _z.AsSpan());
-        }
-
-        if (Activation is null)
-        {
-            _y = _z;
-            return _z;
-        }
-
-        _y = BatchView(ref _yBuffer, batch, OutputShape);
-        Activation.Forward(_z.AsReadOnlySpan(), _y.AsSpan(), Filters);
-        return _y;
-    }
+    protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input, _depthwiseKernel!, _pointwiseKernel!, _bias);
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient)
-    {
-        if (_depthwise is null || outputGradient.Shape[0] != _batch)
-        {
-            throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
-        }
-
-        int batch = _batch, expanded = _step!.Geometry.Channels, rows = batch * _step.Geometry.OutputPixels;
-        Tensor dz = outputGradient;
-        if (Activation is not null)
-        {
-            // With a fused ReLU the stored output is both the pre-activation's stand-in and the output: ReLU's
-            // backward pass reads only the output.
-            dz = BatchView(ref _dzBuffer, batch, OutputShape);
-            Activation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Filters);
-        }
-
-        ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
-        if (_bias is not null)
-        {
-            Convolution.AddColumnSums(dzSpan, Filters, _bias.Gradient.AsSpan());
-        }
-
-        Span<float> pointwiseGradient = _pointwiseKernel!.GradientForProduct(out float beta);
-        Gemm.Multiply(true, false, expanded, Filters, rows, 1f, _depthwise.AsReadOnlySpan(), expanded, dzSpan, Filters, beta, pointwiseGradient, Filters);
-        Tensor depthwiseGradient = BatchView(ref _depthwiseGradientBuffer, batch, _depthwiseShape);
-        Gemm.Multiply(false, true, rows, expanded, Filters, 1f, dzSpan, Filters, _pointwiseKernel.Value.AsReadOnlySpan(), Filters, 0f, depthwiseGradient.AsSpan(), expanded);
-        Tensor? dx = ComputesInputGradient ? BatchView(ref _dxBuffer, batch, InputShape) : null;
-        _step.Backward(batch, depthwiseGradient.AsReadOnlySpan(), _depthwiseKernel!.Value.AsReadOnlySpan(), _depthwiseKernel.Gradient.AsSpan(), dx is null ? default : dx.AsSpan());
-        return dx ?? outputGradient;
-    }
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, _depthwiseKernel!, _pointwiseKernel!, _bias);
 }

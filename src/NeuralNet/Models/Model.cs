@@ -191,7 +191,7 @@ public abstract partial class Model
     /// losses such as <c>"categorical_crossentropy"</c>, <c>"binary_crossentropy"</c>, <c>"mse"</c>, <c>"mae"</c>, <c>"huber"</c>;
     /// metrics such as <c>"accuracy"</c> (resolved from the targets' shape, as Keras resolves it from the loss), <c>"mae"</c>,
     /// <c>"auc"</c>, <c>"precision"</c>, <c>"mape"</c>, <c>"binary_crossentropy"</c>, <c>"kl_divergence"</c>, <c>"true_positives"</c>,
-    /// <c>"iou"</c> (docs/training.md lists them all). Names of registered types of your own work too. As in Keras 3, a metric is logged
+    /// <c>"poisson"</c> (docs/training.md lists them all). Names of registered types of your own work too. As in Keras 3, a metric is logged
     /// under the identifier given: <c>"mae"</c> logs <c>mae</c> and <c>val_mae</c>, <c>"acc"</c> logs <c>acc</c>.
     /// </summary>
     /// <param name="optimizer">The optimizer's identifier.</param>

@@ -41,12 +41,22 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty, <paramref name="path"/>
     /// ends in a Keras extension (<c>.keras</c>, <c>.h5</c>, <c>.hdf5</c>; the file is safetensors), or a placeholder's
     /// format is malformed or not supported (the message names the placeholder).</exception>
+    /// <param name="saveFreq">Null to save at the end of each epoch (Keras' <c>save_freq="epoch"</c>), or n to save after every
+    /// n training batches, counted across epochs (Keras' integer <c>save_freq</c>): the path may then also hold <c>{batch}</c>
+    /// (the batch's 1-based number in its epoch), and the logs are the batch's (the running loss and metrics of the epoch,
+    /// no <c>val_</c> values).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="verbose"/> is not 0 or 1, <paramref name="mode"/> is not
-    /// defined, or <paramref name="initialValueThreshold"/> is NaN.</exception>
+    /// defined, <paramref name="initialValueThreshold"/> is NaN, or <paramref name="saveFreq"/> is below 1.</exception>
     public ModelCheckpoint(string path, string monitor = "val_loss", bool saveBestOnly = false, bool saveWeightsOnly = false,
-        MonitorMode mode = MonitorMode.Auto, int verbose = 0, TextWriter? output = null, double? initialValueThreshold = null)
+        MonitorMode mode = MonitorMode.Auto, int verbose = 0, TextWriter? output = null, double? initialValueThreshold = null, int? saveFreq = null)
         : base(monitor, mode, minDelta: 0)
     {
+        if (saveFreq is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(saveFreq), saveFreq, "saveFreq must be at least 1 (save after every n-th batch), or null to save after each epoch.");
+        }
+
+        SaveFreq = saveFreq;
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         NeuralNet.Models.Model.RefuseKerasExtension(path, nameof(path));
         if (verbose is not (0 or 1))
@@ -81,6 +91,12 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     /// <inheritdoc/>
     internal override void CheckEpochLogKeys(IReadOnlySet<string> keys)
     {
+        if (SaveFreq is not null)
+        {
+            CheckBatchLogKeys(keys);
+            return;
+        }
+
         foreach (Placeholder placeholder in _placeholders)
         {
             if (placeholder.Key != "epoch" && !keys.Contains(placeholder.Key))
@@ -125,6 +141,15 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         ArgumentNullException.ThrowIfNull(logs);
+        if (SaveFreq is null)
+        {
+            SaveIfDue(epoch, batch: null, logs);
+        }
+    }
+
+    // One save (or, with saveBestOnly, one comparison) at the end of an epoch, or of a batch when batch is set.
+    private void SaveIfDue(int epoch, int? batch, IReadOnlyDictionary<string, double> logs)
+    {
         var model = Model ?? throw new InvalidOperationException("ModelCheckpoint is not attached to a model; pass it to Fit.");
         // Keras: "Can save best model only with val_loss available, skipping" on an epoch not validated (validationFreq);
         // checked before the path is formatted, since the path may name the missing value.
@@ -135,7 +160,7 @@ public sealed partial class ModelCheckpoint : MonitorCallback
             return;
         }
 
-        string file = FormatPath(epoch, logs);
+        string file = FormatPath(epoch, batch, logs);
         if (SaveBestOnly)
         {
             bool improved = IsImprovement(current, Best);
@@ -193,26 +218,27 @@ public sealed partial class ModelCheckpoint : MonitorCallback
         }
     }
 
-    private string FormatPath(int epoch, IReadOnlyDictionary<string, double> logs)
+    private string FormatPath(int epoch, int? batch, IReadOnlyDictionary<string, double> logs)
     {
         var text = new System.Text.StringBuilder();
         int end = 0;
         foreach (Placeholder placeholder in _placeholders)
         {
-            text.Append(Path, end, placeholder.Start - end).Append(Fill(placeholder, epoch, logs));
+            text.Append(Path, end, placeholder.Start - end).Append(Fill(placeholder, epoch, batch, logs));
             end = placeholder.Start + placeholder.Length;
         }
 
         return text.Append(Path, end, Path.Length - end).ToString();
     }
 
-    private string Fill(Placeholder placeholder, int epoch, IReadOnlyDictionary<string, double> logs)
+    private string Fill(Placeholder placeholder, int epoch, int? batch, IReadOnlyDictionary<string, double> logs)
     {
-        if (placeholder.Key == "epoch")
+        if (placeholder.Key == "epoch" || (placeholder.Key == "batch" && batch is not null))
         {
+            int number = (placeholder.Key == "epoch" ? epoch : batch!.Value) + 1;
             return placeholder.Python is PythonFormat.Spec spec
-                ? PythonFormat.Format(epoch + 1, spec)
-                : (epoch + 1).ToString(placeholder.DotNet, CultureInfo.InvariantCulture);
+                ? PythonFormat.Format(number, spec)
+                : number.ToString(placeholder.DotNet, CultureInfo.InvariantCulture);
         }
 
         if (!logs.TryGetValue(placeholder.Key, out double value))
@@ -232,7 +258,7 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     {
         string key = match.Groups["key"].Value;
         string format = match.Groups["format"].Value;
-        bool integer = key == "epoch";
+        bool integer = key is "epoch" or "batch";
         var placeholder = new Placeholder(match.Index, match.Length, key, null, string.Empty);
         if (!match.Groups["format"].Success || format.Length == 0)
         {

@@ -19,7 +19,7 @@ internal static class Conv1DFamilyConverters
     {
         var conv = (Layers.DepthwiseConv1D)layer;
         string y = Depthwise(graph, inputs[0], conv.Kernel, conv.Bias, conv.KernelSize, conv.Strides, conv.DilationRate, conv.Padding, layer.InputShape[0], outputShape[0]);
-        var result = new OnnxValue(ChannelsLast(graph, y), outputShape, Layout.ChannelsLast);
+        var result = new OnnxValue(SequenceConverters.ChannelsLast(graph, y), outputShape, Layout.ChannelsLast);
         return conv.Activation is { } activation ? ActivationConverter.Apply(graph, activation, result, layer) : result;
     }
 
@@ -50,7 +50,7 @@ internal static class Conv1DFamilyConverters
 
         string y = graph.Node("Conv", operands,
             OnnxAttribute.Ints("kernel_shape", 1), OnnxAttribute.Ints("strides", 1), OnnxAttribute.Ints("pads", 0, 0), OnnxAttribute.Int("group", 1));
-        var result = new OnnxValue(ChannelsLast(graph, y), outputShape, Layout.ChannelsLast);
+        var result = new OnnxValue(SequenceConverters.ChannelsLast(graph, y), outputShape, Layout.ChannelsLast);
         return conv.Activation is { } activation ? ActivationConverter.Apply(graph, activation, result, layer) : result;
     }
 
@@ -60,23 +60,8 @@ internal static class Conv1DFamilyConverters
         var conv = (Layers.Conv1DTranspose)layer;
         TensorShape kernel = conv.Kernel.Shape;
         int k = kernel[0], filters = kernel[1], channels = kernel[2];
-        string weights = graph.Initializer(conv.Kernel, [channels, filters, k], keras =>
-        {
-            var onnx = new float[keras.Length];
-            for (int j = 0; j < k; j++)
-            {
-                for (int f = 0; f < filters; f++)
-                {
-                    for (int c = 0; c < channels; c++)
-                    {
-                        onnx[(((c * filters) + f) * k) + j] = keras[(((j * filters) + f) * channels) + c];
-                    }
-                }
-            }
-
-            return onnx;
-        });
-        List<string> operands = [ChannelsFirst(graph, inputs[0]), weights];
+        string weights = graph.Initializer(conv.Kernel, [channels, filters, k], keras => SequenceConverters.KernelStepsLast(keras, k, filters, channels));
+        List<string> operands = [SequenceConverters.ChannelsFirst(graph, inputs[0]), weights];
         if (conv.Bias is { } bias)
         {
             operands.Add(graph.Initializer(bias));
@@ -103,7 +88,7 @@ internal static class Conv1DFamilyConverters
             OnnxAttribute.Ints("pads", before, Math.Max(after, 0)),
             OnnxAttribute.Ints("output_padding", Math.Max(-after, 0)),
             OnnxAttribute.Int("group", 1));
-        var result = new OnnxValue(ChannelsLast(graph, y), outputShape, Layout.ChannelsLast);
+        var result = new OnnxValue(SequenceConverters.ChannelsLast(graph, y), outputShape, Layout.ChannelsLast);
         return conv.Activation is { } activation ? ActivationConverter.Apply(graph, activation, result, layer) : result;
     }
 
@@ -128,7 +113,7 @@ internal static class Conv1DFamilyConverters
 
             return onnx;
         });
-        List<string> operands = [ChannelsFirst(graph, sequence), weights];
+        List<string> operands = [SequenceConverters.ChannelsFirst(graph, sequence), weights];
         if (bias is not null)
         {
             operands.Add(graph.Initializer(bias));
@@ -144,11 +129,4 @@ internal static class Conv1DFamilyConverters
             OnnxAttribute.Ints("pads", total / 2, total - (total / 2)),
             OnnxAttribute.Int("group", channels));
     }
-
-    // (batch, steps, channels) <-> (batch, channels, steps).
-    private static string ChannelsFirst(OnnxGraphBuilder graph, OnnxValue sequence) =>
-        graph.Node("Transpose", [graph.ChannelsLast(sequence).Name], OnnxAttribute.Ints("perm", 0, 2, 1));
-
-    private static string ChannelsLast(OnnxGraphBuilder graph, string sequence) =>
-        graph.Node("Transpose", [sequence], OnnxAttribute.Ints("perm", 0, 2, 1));
 }

@@ -13,22 +13,7 @@ internal static class SequenceConverters
     {
         var conv = (Layers.Conv1D)layer;
         int kernel = conv.KernelSize, channels = conv.InputShape[1], filters = conv.Filters, steps = conv.InputShape[0];
-        string weights = graph.Initializer(conv.Kernel, [filters, channels, kernel], keras =>
-        {
-            var onnx = new float[keras.Length];
-            for (int j = 0; j < kernel; j++)
-            {
-                for (int c = 0; c < channels; c++)
-                {
-                    for (int f = 0; f < filters; f++)
-                    {
-                        onnx[(((f * channels) + c) * kernel) + j] = keras[(((j * channels) + c) * filters) + f];
-                    }
-                }
-            }
-
-            return onnx;
-        });
+        string weights = graph.Initializer(conv.Kernel, [filters, channels, kernel], keras => KernelStepsLast(keras, kernel, channels, filters));
         List<string> operands = [ChannelsFirst(graph, inputs[0]), weights];
         if (conv.Bias is { } bias)
         {
@@ -81,10 +66,28 @@ internal static class SequenceConverters
         return graph.Node("Flatten", [pooled], outputShape, Layout.ChannelsLast, OnnxAttribute.Int("axis", 1));
     }
 
+    /// <summary>A 1D kernel from Keras' (steps, middle, last) to ONNX's (last, middle, steps): Conv1D's (k, in, filters) and Conv1DTranspose's (k, filters, in).</summary>
+    internal static float[] KernelStepsLast(float[] keras, int steps, int middle, int last)
+    {
+        var onnx = new float[keras.Length];
+        for (int j = 0; j < steps; j++)
+        {
+            for (int a = 0; a < middle; a++)
+            {
+                for (int b = 0; b < last; b++)
+                {
+                    onnx[(((b * middle) + a) * steps) + j] = keras[(((j * middle) + a) * last) + b];
+                }
+            }
+        }
+
+        return onnx;
+    }
+
     // (batch, steps, channels) <-> (batch, channels, steps).
-    private static string ChannelsFirst(OnnxGraphBuilder graph, OnnxValue sequence) =>
+    internal static string ChannelsFirst(OnnxGraphBuilder graph, OnnxValue sequence) =>
         graph.Node("Transpose", [graph.ChannelsLast(sequence).Name], OnnxAttribute.Ints("perm", 0, 2, 1));
 
-    private static string ChannelsLast(OnnxGraphBuilder graph, string sequence) =>
+    internal static string ChannelsLast(OnnxGraphBuilder graph, string sequence) =>
         graph.Node("Transpose", [sequence], OnnxAttribute.Ints("perm", 0, 2, 1));
 }

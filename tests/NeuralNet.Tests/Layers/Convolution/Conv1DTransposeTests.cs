@@ -29,31 +29,6 @@ public class Conv1DTransposeTests
         { 5, 2, 1, true, 0, 3 },
     };
 
-    // Keras 3's _get_output_shape_given_tf_padding, transcribed (keras/src/backend/common/backend_utils.py).
-    private static int KerasOutputLength(int input, int kernel, int stride, bool same, int? outputPadding, int dilation)
-    {
-        kernel = ((kernel - 1) * dilation) + 1;
-        if (!same)
-        {
-            return ((input - 1) * stride) + kernel + (outputPadding ?? (Math.Max(kernel, stride) - kernel));
-        }
-
-        return outputPadding is int op ? ((input - 1) * stride) + (kernel % 2) + op : input * stride;
-    }
-
-    // Keras' jax-style left pad (_convert_conv_transpose_padding_args_from_keras_to_jax); crop = effectiveKernel - 1 - left.
-    private static int KerasCropBefore(int kernel, int stride, bool same, int? outputPadding, int dilation)
-    {
-        kernel = ((kernel - 1) * dilation) + 1;
-        if (!same)
-        {
-            return 0;
-        }
-
-        int padLength = outputPadding is int op ? kernel + (kernel % 2) - 2 + op : stride + kernel - 2;
-        return kernel - 1 - Math.Min((padLength / 2) + (padLength % 2), kernel - 1);
-    }
-
     [Theory]
     // keras/src/layers/convolutional/conv_transpose_test.py, test_conv1d_transpose_basic: (filters, kernel, strides, same, outputPadding, input, output).
     [InlineData(5, 2, 2, false, -1, new[] { 2, 8, 4 }, new[] { 2, 16, 5 })]
@@ -83,7 +58,7 @@ public class Conv1DTransposeTests
                         for (int op = -1; op < stride; op++)
                         {
                             int? outputPadding = op < 0 ? null : op;
-                            int expected = KerasOutputLength(input, kernel, stride, same, outputPadding, 1);
+                            int expected = Conv2DTransposeTests.KerasOutputLength(input, kernel, stride, same, outputPadding, 1);
                             var layer = new Conv1DTranspose(2, kernel, stride, same ? Padding.Same : Padding.Valid, outputPadding);
                             if (expected < 1)
                             {
@@ -114,8 +89,8 @@ public class Conv1DTransposeTests
         Tensor x = Tensor.RandomNormal(new TensorShape(2, input, 2), 4);
         Tensor y = layer.Forward(x, training: false);
 
-        int outSteps = KerasOutputLength(input, kernel, stride, same, outputPadding, dilation);
-        int crop = KerasCropBefore(kernel, stride, same, outputPadding, dilation);
+        int outSteps = Conv2DTransposeTests.KerasOutputLength(input, kernel, stride, same, outputPadding, dilation);
+        int crop = Conv2DTransposeTests.KerasCropBefore(kernel, stride, same, outputPadding, dilation);
         Assert.Equal([2, outSteps, 3], y.Shape.Dimensions.ToArray());
         var expected = new double[2 * outSteps * 3];
         for (int n = 0; n < 2; n++)

@@ -29,7 +29,7 @@ public class Conv2DTransposeTests
     };
 
     // Keras 3's _get_output_shape_given_tf_padding, transcribed (keras/src/backend/common/backend_utils.py).
-    private static int KerasOutputLength(int input, int kernel, int stride, bool same, int? outputPadding, int dilation)
+    internal static int KerasOutputLength(int input, int kernel, int stride, bool same, int? outputPadding, int dilation)
     {
         kernel = ((kernel - 1) * dilation) + 1;
         if (!same)
@@ -41,7 +41,7 @@ public class Conv2DTransposeTests
     }
 
     // Keras' jax-style left pad (_convert_conv_transpose_padding_args_from_keras_to_jax); crop = effectiveKernel - 1 - left.
-    private static int KerasCropBefore(int kernel, int stride, bool same, int? outputPadding, int dilation)
+    internal static int KerasCropBefore(int kernel, int stride, bool same, int? outputPadding, int dilation)
     {
         kernel = ((kernel - 1) * dilation) + 1;
         if (!same)

@@ -112,11 +112,17 @@ internal static class ModelSerializer
             throw FormatError.Create(source, null, $"the architecture is not valid JSON: {ex.Message}", ex);
         }
 
+        return ReadArchitecture(root, loaded: null, seed);
+    }
+
+    // The model a model_config describes, its parameters read from the file (loaded) or new (null), seeded from seed or the config's.
+    private static Model ReadArchitecture(Config root, FileParameters? loaded, long? seed)
+    {
         string className = root.GetString("class_name");
         return className switch
         {
-            "Sequential" => ReadSequential(root, loaded: null, seed),
-            "Functional" => ReadFunctional(root, loaded: null, seed),
+            "Sequential" => ReadSequential(root, loaded, seed),
+            "Functional" => ReadFunctional(root, loaded, seed),
             _ => throw root.Error($"the model class is \"{FormatError.Shorten(className)}\"; NeuralNet reads Sequential and Functional models."),
         };
     }
@@ -135,14 +141,8 @@ internal static class ModelSerializer
 
         CheckVersion(file);
         Config root = ParseJson(file, ModelConfigKey, required: true)!;
-        string className = root.GetString("class_name");
         var loaded = new FileParameters(file);
-        Model model = className switch
-        {
-            "Sequential" => ReadSequential(root, loaded),
-            "Functional" => ReadFunctional(root, loaded),
-            _ => throw root.Error($"the model class is \"{FormatError.Shorten(className)}\"; NeuralNet reads Sequential and Functional models."),
-        };
+        Model model = ReadArchitecture(root, loaded, seed: null);
 
         foreach (string tensorName in file.Names)
         {

@@ -1,0 +1,199 @@
+using System.Globalization;
+using PureHDF;
+
+namespace NeuralNet.Keras;
+
+/// <summary>Reads the variables of a Keras weights file (HDF5): float datasets by path, as Keras' <c>H5IOStore</c> reads them.</summary>
+internal sealed class H5WeightsReader : IDisposable
+{
+    // Keras 2.13 wrote the layer list under this name; Keras 3's H5Entry reads such files by renaming "layers".
+    private const string LegacyLayers = "_layer_checkpoint_dependencies";
+
+    private readonly IH5Group _file;
+    private readonly IDisposable _owner;
+    private readonly bool _legacy;
+
+    private H5WeightsReader(IH5Group file, IDisposable owner, string source)
+    {
+        (_file, _owner, Source) = (file, owner, source);
+        _legacy = !file.LinkExists("layers") && file.LinkExists(LegacyLayers);
+    }
+
+    /// <summary>Where the file came from, for messages.</summary>
+    public string Source { get; }
+
+    /// <summary>Opens an HDF5 file held in a seekable stream.</summary>
+    /// <exception cref="InvalidDataException">The stream is not an HDF5 file.</exception>
+    public static H5WeightsReader Open(Stream stream, string source)
+    {
+        try
+        {
+            var file = H5File.Open(stream, leaveOpen: false);
+            return new H5WeightsReader(file, file, source);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            stream.Dispose();
+            throw new InvalidDataException($"{source}: not an HDF5 file ({ex.Message}).", ex);
+        }
+    }
+
+    /// <summary>
+    /// The path as it is in this file: Keras 2.13's files keep the layers under another group name, and files of early
+    /// Keras 3 releases may keep MultiHeadAttention's projections under their private attribute names (<c>_query_dense</c>).
+    /// </summary>
+    public string Resolve(string path)
+    {
+        string resolved = _legacy ? path.Replace("layers", LegacyLayers, StringComparison.Ordinal) : path;
+        if (!Exists(resolved))
+        {
+            string[] parts = resolved.Split('/');
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (parts[i] is "query_dense" or "key_dense" or "value_dense" or "output_dense")
+                {
+                    parts[i] = "_" + parts[i];
+                }
+            }
+
+            string privateNames = string.Join('/', parts);
+            if (Exists(privateNames))
+            {
+                return privateNames;
+            }
+        }
+
+        return resolved;
+    }
+
+    /// <summary>Every dataset path in the file, sorted.</summary>
+    public List<string> DatasetPaths()
+    {
+        var paths = new List<string>();
+        Walk(_file, string.Empty, paths, depth: 0);
+        paths.Sort(StringComparer.Ordinal);
+        return paths;
+    }
+
+    /// <summary>
+    /// Reads the dataset at <paramref name="path"/> as float32 values with its dimensions, or explains why it cannot:
+    /// missing, or of a type other than float32, float64 or (with <paramref name="allowInteger"/>) a whole number.
+    /// </summary>
+    public bool TryRead(string path, bool allowInteger, out float[] values, out int[] dimensions, out string problem)
+    {
+        (values, dimensions, problem) = ([], [], string.Empty);
+        string resolved = Resolve(path);
+        if (!Exists(resolved))
+        {
+            problem = "is missing";
+            return false;
+        }
+
+        IH5Dataset dataset;
+        try
+        {
+            dataset = _file.Dataset(resolved);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            problem = $"is not a dataset ({ex.Message})";
+            return false;
+        }
+
+        IH5DataType type = dataset.Type;
+        dimensions = [.. dataset.Space.Dimensions.Select(d => d > int.MaxValue ? -1 : (int)d)];
+        if (dimensions.Any(d => d < 0))
+        {
+            problem = "has a dimension too large for a tensor";
+            return false;
+        }
+
+        try
+        {
+            values = (type.Class, type.Size) switch
+            {
+                (H5DataTypeClass.FloatingPoint, 4) => dataset.Read<float[]>(),
+                (H5DataTypeClass.FloatingPoint, 8) => [.. dataset.Read<double[]>().Select(v => (float)v)],
+                (H5DataTypeClass.FixedPoint, 8) when allowInteger => [.. dataset.Read<long[]>().Select(v => (float)v)],
+                (H5DataTypeClass.FixedPoint, 4) when allowInteger => [.. dataset.Read<int[]>().Select(v => (float)v)],
+                _ => [],
+            };
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            problem = $"cannot be read ({ex.Message})";
+            return false;
+        }
+
+        if (values.Length == 0 && dimensions.Aggregate(1L, (a, d) => a * d) != 0)
+        {
+            problem = string.Create(CultureInfo.InvariantCulture,
+                $"holds {type.Class} values of {type.Size} bytes{(IsBfloat16(dataset) ? " (bfloat16)" : string.Empty)}; expected float32 {(allowInteger ? "or integer " : string.Empty)}values");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool IsBfloat16(IH5Dataset dataset)
+    {
+        try
+        {
+            return dataset.AttributeExists("dtype") && dataset.Attribute("dtype").Read<string>() == "bfloat16";
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
+
+    private bool Exists(string path)
+    {
+        // LinkExists takes one step at a time: a missing parent group would throw instead of answering.
+        IH5Group group = _file;
+        string[] parts = path.Split('/');
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!group.LinkExists(parts[i]))
+            {
+                return false;
+            }
+
+            if (i < parts.Length - 1)
+            {
+                if (group.Get(parts[i]) is not IH5Group next)
+                {
+                    return false;
+                }
+
+                group = next;
+            }
+        }
+
+        return true;
+    }
+
+    private static void Walk(IH5Group group, string prefix, List<string> paths, int depth)
+    {
+        if (depth > 64)
+        {
+            throw new InvalidDataException($"groups nested deeper than 64 levels at '{prefix}'.");
+        }
+
+        foreach (IH5Object child in group.Children())
+        {
+            string path = prefix + child.Name;
+            if (child is IH5Dataset)
+            {
+                paths.Add(path);
+            }
+            else if (child is IH5Group inner)
+            {
+                Walk(inner, path + "/", paths, depth + 1);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _owner.Dispose();
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using NeuralNet.Layers;
+using NeuralNet.Models;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// Where Keras 3 keeps each parameter of a model in a weights file, following <c>keras/src/saving/saving_lib.py</c>:
+/// the model's layers are the container <c>layers</c>, each a group named after its class (<c>dense</c>, <c>dense_1</c>,
+/// ... by position), its own variables in <c>vars/0</c>, <c>vars/1</c>, ... in creation order, and the layers it holds
+/// as attributes in groups named after the attribute (<c>cell</c> of a recurrent layer, <c>forward_layer</c> and
+/// <c>backward_layer</c> of <c>Bidirectional</c>, <c>layer</c> of <c>TimeDistributed</c>, <c>query_dense</c>, ... of
+/// <c>MultiHeadAttention</c>).
+/// </summary>
+internal static class KerasWeightLayout
+{
+    /// <summary>The groups every layer writes even when they hold no variables (Keras makes one per saveable).</summary>
+    public static List<string> EmptyGroups(Model model) =>
+        [.. LayerGroups(model).SelectMany(g => GroupsOf(g.Layer, g.Path))];
+
+    /// <summary>Every parameter of <paramref name="model"/> with its dataset path, in the order Keras writes them.</summary>
+    /// <exception cref="NotSupportedException">A layer's parameters do not follow a layout this package knows.</exception>
+    public static List<KerasWeight> Of(Model model)
+    {
+        var weights = new List<KerasWeight>();
+        foreach (var (layer, path) in LayerGroups(model))
+        {
+            Add(weights, layer, layer, string.Empty, path);
+        }
+
+        int expected = model.Layers.Sum(l => l.Parameters.Count);
+        if (weights.Count != expected || weights.Select(w => w.Parameter).Distinct().Count() != expected)
+        {
+            Parameter missed = model.Layers.SelectMany(l => l.Parameters).First(p => !weights.Any(w => ReferenceEquals(w.Parameter, p)));
+            throw new NotSupportedException($"Parameter '{missed.Name}' of model '{model.Name}' has no place in Keras' weights layout that NeuralNet.Keras knows.");
+        }
+
+        return weights;
+    }
+
+    // Each layer of the model with its group "layers/<snake class name>[_n]", in the order of the model's config, which
+    // is the order of Keras' model.layers.
+    private static List<(Layer Layer, string Path)> LayerGroups(Model model)
+    {
+        var items = new List<(string ClassName, string Name)>();
+        if (JsonNode.Parse(model.ToJson())?["config"]?["layers"] is JsonArray layers)
+        {
+            foreach (JsonNode? item in layers)
+            {
+                items.Add(((string?)item?["class_name"] ?? string.Empty, (string?)item?["config"]?["name"] ?? string.Empty));
+            }
+        }
+
+        List<string> names = KerasNames.ContainerNames(items.Select(i => i.ClassName));
+        var groups = new List<(Layer, string)>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            groups.Add((model.GetLayer(items[i].Name), "layers/" + names[i]));
+        }
+
+        return groups;
+    }
+
+    // The groups Keras makes for a layer and the layers it holds.
+    private static IEnumerable<string> GroupsOf(Layer layer, string path)
+    {
+        yield return path + "/vars";
+        IEnumerable<string> inner = layer switch
+        {
+            Bidirectional b => GroupsOf(b.ForwardLayer, path + "/forward_layer").Concat(GroupsOf(b.BackwardLayer, path + "/backward_layer")),
+            TimeDistributed t => GroupsOf(t.InnerLayer, path + "/layer"),
+            Recurrent => [path + "/cell/vars"],
+            MultiHeadAttention => s_attentionProjections.Select(p => $"{path}/{p.Group}/vars"),
+            _ => [],
+        };
+        foreach (string group in inner)
+        {
+            yield return group;
+        }
+    }
+
+    // MultiHeadAttention's projections: NeuralNet's parameter prefix and the EinsumDense attribute Keras saves them under.
+    private static readonly (string Prefix, string Group)[] s_attentionProjections =
+        [("query/", "query_dense"), ("key/", "key_dense"), ("value/", "value_dense"), ("attention_output/", "output_dense")];
+
+    // The parameters of `layer` (a model layer, or a layer a wrapper holds, whose parameters the model layer `owner`
+    // keeps under `prefix`) with their dataset paths under `path`.
+    private static void Add(List<KerasWeight> weights, Layer owner, Layer layer, string prefix, string path)
+    {
+        switch (layer)
+        {
+            case Bidirectional bidirectional:
+                Add(weights, owner, bidirectional.ForwardLayer, prefix + bidirectional.ForwardLayer.Name + "/", path + "/forward_layer");
+                Add(weights, owner, bidirectional.BackwardLayer, prefix + bidirectional.BackwardLayer.Name + "/", path + "/backward_layer");
+                break;
+            case TimeDistributed timeDistributed:
+                Add(weights, owner, timeDistributed.InnerLayer, prefix + timeDistributed.InnerLayer.Name + "/", path + "/layer");
+                break;
+            case Recurrent:
+                // Keras' RNN layers keep their weights in their cell (LSTMCell: kernel, recurrent_kernel, bias).
+                AddOwn(weights, owner, prefix, path + "/cell", static _ => false);
+                break;
+            case MultiHeadAttention:
+                foreach (var (projection, group) in s_attentionProjections)
+                {
+                    AddOwn(weights, owner, prefix + projection, $"{path}/{group}", static _ => false);
+                }
+
+                break;
+            case Normalization:
+                AddOwn(weights, owner, prefix, path, static name => name == "count");
+                break;
+            default:
+                AddOwn(weights, owner, prefix, path, static _ => false);
+                break;
+        }
+    }
+
+    // The owner's parameters named prefix + a name without '/', in creation order, as vars/0, vars/1, ...
+    private static void AddOwn(List<KerasWeight> weights, Layer owner, string prefix, string path, Func<string, bool> isInteger)
+    {
+        int index = 0;
+        foreach (Parameter parameter in owner.Parameters)
+        {
+            if (parameter.Name.StartsWith(prefix, StringComparison.Ordinal) && !parameter.Name.AsSpan(prefix.Length).Contains('/'))
+            {
+                string name = parameter.Name[prefix.Length..];
+                weights.Add(new KerasWeight(string.Create(CultureInfo.InvariantCulture, $"{path}/vars/{index++}"), owner, parameter, isInteger(name)));
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace NeuralNet.Keras.Tests;
+
+/// <summary>h5py, the HDF5 library Keras itself writes and reads with (Debian: <c>apt-get install python3-h5py</c>), run through keras_h5.py.</summary>
+internal static class H5py
+{
+    private static readonly Lazy<string?> Python = new(FindPython);
+
+    /// <summary>Set to 1 (as CI does) to fail, rather than skip, when h5py is missing.</summary>
+    public const string RequireVariable = "NEURALNET_REQUIRE_H5PY";
+
+    public static string? PythonWithH5py => Python.Value;
+
+    /// <summary>Writes a weights file with h5py: <paramref name="datasets"/> maps paths to (shape, dtype, values).</summary>
+    public static void Write(string path, IEnumerable<string> groups, IEnumerable<(string Path, int[] Shape, string DType, double[] Values)> datasets)
+    {
+        var data = new JsonObject();
+        foreach (var (name, shape, dtype, values) in datasets)
+        {
+            data[name] = new JsonObject
+            {
+                ["shape"] = new JsonArray([.. shape.Select(d => (JsonNode)d)]),
+                ["dtype"] = dtype,
+                ["values"] = new JsonArray([.. values.Select(v => (JsonNode)v)]),
+            };
+        }
+
+        var spec = new JsonObject { ["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)g)]), ["datasets"] = data };
+        string specPath = path + ".json";
+        File.WriteAllText(specPath, spec.ToJsonString());
+        Run("write", specPath, path);
+    }
+
+    /// <summary>What h5py reads from a file: its groups and its datasets with shape, dtype and values.</summary>
+    public static JsonObject Dump(string path) => (JsonObject)JsonNode.Parse(Run("dump", path))!;
+
+    private static string Run(params string[] arguments)
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "keras_h5.py");
+        using Process process = Process.Start(new ProcessStartInfo(PythonWithH5py!, [script, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"keras_h5.py {string.Join(' ', arguments)} failed: {error.Result}");
+    }
+
+    // Debian's python3-h5py lives under /usr/bin/python3, which a pyenv or venv 'python3' on the PATH may hide.
+    private static string? FindPython()
+    {
+        foreach (string? candidate in new[] { Environment.GetEnvironmentVariable("NEURALNET_H5PY_PYTHON"), "/usr/bin/python3", "python3" })
+        {
+            if (string.IsNullOrEmpty(candidate))
+            {
+                continue;
+            }
+
+            try
+            {
+                using Process? process = Process.Start(new ProcessStartInfo(candidate, ["-c", "import h5py, numpy"])
+                {
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                });
+                if (process is not null && process.WaitForExit(60_000) && process.ExitCode == 0)
+                {
+                    return candidate;
+                }
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // Not installed under that name: try the next.
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>A fact that runs when h5py is installed, and fails without it when <see cref="H5py.RequireVariable"/> is 1.</summary>
+public sealed class H5pyFactAttribute : FactAttribute
+{
+    public H5pyFactAttribute()
+    {
+        if (H5py.PythonWithH5py is null && Environment.GetEnvironmentVariable(H5py.RequireVariable) != "1")
+        {
+            Skip = "h5py is not installed (apt-get install python3-h5py, or set NEURALNET_H5PY_PYTHON to a Python with h5py).";
+        }
+    }
+}

@@ -1,0 +1,103 @@
+namespace NeuralNet.Keras.Tests;
+
+/// <summary>
+/// config.json texts in the form Keras 3 writes them (module, registered_name, DTypePolicy objects, build_config,
+/// compile_config, __keras_tensor__ inbound nodes), transcribed from configs written by Keras 3.
+/// </summary>
+internal static class KerasConfigs
+{
+    private const string Policy = """{"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}""";
+    private const string Glorot = """{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null}""";
+    private const string Zeros = """{"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}""";
+
+    /// <summary>A Dense layer's item as Keras 3 writes it.</summary>
+    public static string Dense(string name, int units, string activation, int inputs) => $$$"""
+        {"module": "keras.layers", "class_name": "Dense", "config": {"name": "{{{name}}}", "trainable": true, "dtype": {{{Policy}}},
+         "units": {{{units}}}, "activation": "{{{activation}}}", "use_bias": true, "kernel_initializer": {{{Glorot}}}, "bias_initializer": {{{Zeros}}},
+         "kernel_regularizer": null, "bias_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "quantization_config": null},
+         "registered_name": null, "build_config": {"input_shape": [null, {{{inputs}}}]}}
+        """;
+
+    /// <summary>Keras' compile_config for Adam, sparse categorical crossentropy and accuracy.</summary>
+    public const string AdamCompile = """
+        {"optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {"name": "adam", "learning_rate": 0.0010000000474974513,
+          "weight_decay": null, "clipnorm": null, "global_clipnorm": null, "clipvalue": null, "use_ema": false, "ema_momentum": 0.99,
+          "ema_overwrite_frequency": null, "loss_scale_factor": null, "gradient_accumulation_steps": null, "beta_1": 0.9, "beta_2": 0.999,
+          "epsilon": 1e-07, "amsgrad": false}, "registered_name": null},
+         "loss": "sparse_categorical_crossentropy", "loss_weights": null, "metrics": ["accuracy"], "weighted_metrics": null,
+         "run_eagerly": false, "steps_per_execution": 1, "jit_compile": false}
+        """;
+
+    /// <summary>keras.Sequential([keras.Input((4,)), Dense(8, relu), Dense(3, softmax)]), compiled with Adam.</summary>
+    public static readonly string SequentialMlp = $$$"""
+        {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "trainable": true, "dtype": {{{Policy}}},
+          "layers": [
+            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 4], "dtype": "float32", "sparse": false,
+             "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null},
+            {{{Dense("dense", 8, "relu", 4)}}},
+            {{{Dense("dense_1", 3, "softmax", 8)}}}],
+          "build_input_shape": [null, 4]},
+         "registered_name": null, "build_config": {"input_shape": [null, 4]}, "compile_config": {{{AdamCompile}}}}
+        """;
+
+    private static string Tensor(string layer, params int[] shape) => $$$"""
+        {"class_name": "__keras_tensor__", "config": {"shape": [null, {{{string.Join(", ", shape)}}}], "dtype": "float32", "keras_history": ["{{{layer}}}", 0, 0]}}
+        """;
+
+    /// <summary>
+    /// A functional model, inputs (6, 3) -> LSTM(5, return_sequences) -> Bidirectional(GRU(4)) and, from the input,
+    /// GlobalAveragePooling1D -> Dense(4); Concatenate -> BatchNormalization -> Dense(2), as keras.Model(inputs=x, outputs=y).
+    /// </summary>
+    public static readonly string FunctionalSequenceModel = $$$"""
+        {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "functional", "trainable": true,
+          "layers": [
+            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 6, 3], "dtype": "float32", "sparse": false,
+             "ragged": false, "name": "steps", "optional": false}, "registered_name": null, "name": "steps", "inbound_nodes": []},
+            {"module": "keras.layers", "class_name": "LSTM", "config": {"name": "lstm", "trainable": true, "dtype": {{{Policy}}},
+             "return_sequences": true, "return_state": false, "go_backwards": false, "stateful": false, "unroll": false, "zero_output_for_mask": true,
+             "units": 5, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": true, "kernel_initializer": {{{Glorot}}},
+             "recurrent_initializer": {"module": "keras.initializers", "class_name": "Orthogonal", "config": {"seed": null, "gain": 1.0}, "registered_name": null},
+             "bias_initializer": {{{Zeros}}}, "unit_forget_bias": true, "kernel_regularizer": null, "recurrent_regularizer": null,
+             "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "recurrent_constraint": null,
+             "bias_constraint": null, "dropout": 0.0, "recurrent_dropout": 0.0, "seed": null},
+             "registered_name": null, "build_config": {"shapes_dict": {"sequences_shape": [null, 6, 3]}}, "name": "lstm",
+             "inbound_nodes": [{"args": [{{{Tensor("steps", 6, 3)}}}], "kwargs": {"mask": null}}]},
+            {"module": "keras.layers", "class_name": "Bidirectional", "config": {"name": "bidirectional", "trainable": true, "dtype": {{{Policy}}},
+             "merge_mode": "concat",
+             "layer": {"module": "keras.layers", "class_name": "GRU", "config": {"name": "forward_gru", "trainable": true, "dtype": {{{Policy}}},
+               "return_sequences": false, "return_state": false, "go_backwards": false, "stateful": false, "unroll": false, "zero_output_for_mask": false,
+               "units": 4, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": true, "kernel_initializer": {{{Glorot}}},
+               "recurrent_initializer": {"module": "keras.initializers", "class_name": "Orthogonal", "config": {"seed": null, "gain": 1.0}, "registered_name": null},
+               "bias_initializer": {{{Zeros}}}, "kernel_regularizer": null, "recurrent_regularizer": null, "bias_regularizer": null,
+               "activity_regularizer": null, "kernel_constraint": null, "recurrent_constraint": null, "bias_constraint": null,
+               "dropout": 0.0, "recurrent_dropout": 0.0, "reset_after": true, "seed": null}, "registered_name": null},
+             "backward_layer": {"module": "keras.layers", "class_name": "GRU", "config": {"name": "backward_gru", "trainable": true, "dtype": {{{Policy}}},
+               "return_sequences": false, "return_state": false, "go_backwards": true, "stateful": false, "unroll": false, "zero_output_for_mask": false,
+               "units": 4, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": true, "kernel_initializer": {{{Glorot}}},
+               "recurrent_initializer": {"module": "keras.initializers", "class_name": "Orthogonal", "config": {"seed": null, "gain": 1.0}, "registered_name": null},
+               "bias_initializer": {{{Zeros}}}, "kernel_regularizer": null, "recurrent_regularizer": null, "bias_regularizer": null,
+               "activity_regularizer": null, "kernel_constraint": null, "recurrent_constraint": null, "bias_constraint": null,
+               "dropout": 0.0, "recurrent_dropout": 0.0, "reset_after": true, "seed": null}, "registered_name": null}},
+             "registered_name": null, "build_config": {"input_shape": [null, 6, 5]}, "name": "bidirectional",
+             "inbound_nodes": [{"args": [{{{Tensor("lstm", 6, 5)}}}], "kwargs": {"mask": null}}]},
+            {"module": "keras.layers", "class_name": "GlobalAveragePooling1D", "config": {"name": "global_average_pooling1d", "trainable": true,
+             "dtype": {{{Policy}}}, "data_format": "channels_last", "keepdims": false}, "registered_name": null, "name": "global_average_pooling1d",
+             "inbound_nodes": [{"args": [{{{Tensor("steps", 6, 3)}}}], "kwargs": {"mask": null}}]},
+            {{{Dense("dense", 4, "relu", 3).TrimEnd()[..^1]}}}, "name": "dense",
+             "inbound_nodes": [{"args": [{{{Tensor("global_average_pooling1d", 3)}}}], "kwargs": {}}]},
+            {"module": "keras.layers", "class_name": "Concatenate", "config": {"name": "concatenate", "trainable": true, "dtype": {{{Policy}}}, "axis": -1},
+             "registered_name": null, "build_config": {"input_shape": [[null, 8], [null, 4]]}, "name": "concatenate",
+             "inbound_nodes": [{"args": [[{{{Tensor("bidirectional", 8)}}}, {{{Tensor("dense", 4)}}}]], "kwargs": {}}]},
+            {"module": "keras.layers", "class_name": "BatchNormalization", "config": {"name": "batch_normalization", "trainable": true,
+             "dtype": {{{Policy}}}, "axis": -1, "momentum": 0.99, "epsilon": 0.001, "center": true, "scale": true,
+             "beta_initializer": {{{Zeros}}}, "gamma_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null},
+             "moving_mean_initializer": {{{Zeros}}}, "moving_variance_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null},
+             "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null, "synchronized": false},
+             "registered_name": null, "build_config": {"input_shape": [null, 12]}, "name": "batch_normalization",
+             "inbound_nodes": [{"args": [{{{Tensor("concatenate", 12)}}}], "kwargs": {"mask": null}}]},
+            {{{Dense("dense_1", 2, "softmax", 12).TrimEnd()[..^1]}}}, "name": "dense_1",
+             "inbound_nodes": [{"args": [{{{Tensor("batch_normalization", 12)}}}], "kwargs": {}}]}],
+          "input_layers": ["steps", 0, 0], "output_layers": ["dense_1", 0, 0]},
+         "registered_name": "Functional", "build_config": {"input_shape": null}}
+        """;
+}

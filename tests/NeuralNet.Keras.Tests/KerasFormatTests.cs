@@ -1,0 +1,291 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
+using Xunit;
+
+namespace NeuralNet.Keras.Tests;
+
+/// <summary>Keras 3 files read and written: archives and weights files made with h5py as Keras makes them, and round trips.</summary>
+public sealed class KerasFormatTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("neuralnet-keras-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    // Which Keras dataset holds which NeuralNet parameter, written out from Keras' saving_lib rules for
+    // KerasConfigs.FunctionalSequenceModel (not computed by the code under test).
+    private static readonly (string Path, string Tensor)[] s_functionalPaths =
+    [
+        ("layers/lstm/cell/vars/0", "lstm/kernel"), ("layers/lstm/cell/vars/1", "lstm/recurrent_kernel"), ("layers/lstm/cell/vars/2", "lstm/bias"),
+        ("layers/bidirectional/forward_layer/cell/vars/0", "bidirectional/forward_gru/kernel"),
+        ("layers/bidirectional/forward_layer/cell/vars/1", "bidirectional/forward_gru/recurrent_kernel"),
+        ("layers/bidirectional/forward_layer/cell/vars/2", "bidirectional/forward_gru/bias"),
+        ("layers/bidirectional/backward_layer/cell/vars/0", "bidirectional/backward_gru/kernel"),
+        ("layers/bidirectional/backward_layer/cell/vars/1", "bidirectional/backward_gru/recurrent_kernel"),
+        ("layers/bidirectional/backward_layer/cell/vars/2", "bidirectional/backward_gru/bias"),
+        ("layers/dense/vars/0", "dense/kernel"), ("layers/dense/vars/1", "dense/bias"),
+        ("layers/batch_normalization/vars/0", "batch_normalization/gamma"), ("layers/batch_normalization/vars/1", "batch_normalization/beta"),
+        ("layers/batch_normalization/vars/2", "batch_normalization/moving_mean"), ("layers/batch_normalization/vars/3", "batch_normalization/moving_variance"),
+        ("layers/dense_1/vars/0", "dense_1/kernel"), ("layers/dense_1/vars/1", "dense_1/bias"),
+    ];
+
+    // Keras makes a group (with its "vars") for the model, every layer and every layer a layer holds.
+    private static readonly string[] s_functionalGroups =
+    [
+        "", "layers/input_layer", "layers/lstm", "layers/lstm/cell", "layers/bidirectional", "layers/bidirectional/forward_layer",
+        "layers/bidirectional/forward_layer/cell", "layers/bidirectional/backward_layer", "layers/bidirectional/backward_layer/cell",
+        "layers/global_average_pooling1d", "layers/dense", "layers/concatenate", "layers/batch_normalization", "layers/dense_1",
+    ];
+
+    [H5pyFact]
+    public void LoadModelReadsAKerasArchiveWithItsWeightsAndCompileConfig()
+    {
+        Model reference = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
+        var values = RandomValues(reference, s_functionalPaths, seed: 3);
+        string archive = WriteArchive("functional.keras", KerasConfigs.FunctionalSequenceModel.Replace(
+            "\"build_config\": {\"input_shape\": null}}", $"\"build_config\": {{\"input_shape\": null}}, \"compile_config\": {KerasConfigs.AdamCompile}}}", StringComparison.Ordinal),
+            s_functionalGroups, s_functionalPaths.Select(p => (p.Path, values[p.Tensor])));
+
+        Model model = KerasFormat.LoadModel(archive);
+
+        foreach (var (_, tensorName) in s_functionalPaths)
+        {
+            string[] parts = tensorName.Split('/', 2);
+            Parameter parameter = model.GetLayer(parts[0]).Parameters.Single(p => p.Name == parts[1]);
+            Assert.Equal(values[tensorName].AsReadOnlySpan().ToArray(), parameter.Value.AsReadOnlySpan().ToArray());
+        }
+
+        SetParameters(reference, values);
+        Tensor x = Tensor.RandomNormal(new TensorShape(7, 6, 3), seed: 5);
+        Assert.Equal(reference.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+        Assert.IsType<Adam>(model.Optimizer);
+        Assert.Equal(0.001, model.Optimizer!.LearningRate, 6);
+    }
+
+    [H5pyFact]
+    public void LoadModelReadsAKerasSequentialArchive()
+    {
+        (string, string)[] paths = [("layers/dense/vars/0", "dense/kernel"), ("layers/dense/vars/1", "dense/bias"), ("layers/dense_1/vars/0", "dense_1/kernel"), ("layers/dense_1/vars/1", "dense_1/bias")];
+        Model reference = Model.FromJson(KerasConfigs.SequentialMlp);
+        var values = RandomValues(reference, paths, seed: 11);
+        string archive = WriteArchive("mlp.keras", KerasConfigs.SequentialMlp, ["", "layers/dense", "layers/dense_1"], paths.Select(p => (p.Item1, values[p.Item2])));
+
+        Model model = KerasFormat.LoadModel(archive);
+
+        SetParameters(reference, values);
+        Tensor x = Tensor.RandomNormal(new TensorShape(9, 4), seed: 2);
+        Assert.IsType<Sequential>(model);
+        Assert.Equal(reference.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+        Assert.IsType<SparseCategoricalCrossEntropy>(model.Loss);
+        Assert.IsType<Adam>(model.Optimizer);
+    }
+
+    [H5pyFact]
+    public void SavedWeightsHaveKerasLayoutAsH5pyReadsThem()
+    {
+        Model model = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
+        string path = Path.Combine(_folder, "model.weights.h5");
+
+        KerasFormat.SaveWeights(model, path);
+
+        JsonObject file = H5py.Dump(path);
+        var datasets = (JsonObject)file["datasets"]!;
+        Assert.Equal(s_functionalPaths.Select(p => p.Path).Order(StringComparer.Ordinal), datasets.Select(d => d.Key).Order(StringComparer.Ordinal));
+        foreach (var (datasetPath, tensorName) in s_functionalPaths)
+        {
+            string[] parts = tensorName.Split('/', 2);
+            Parameter parameter = model.GetLayer(parts[0]).Parameters.Single(p => p.Name == parts[1]);
+            JsonNode dataset = datasets[datasetPath]!;
+            Assert.Equal("float32", (string?)dataset["dtype"]);
+            Assert.Equal(parameter.Shape.Dimensions.ToArray(), dataset["shape"]!.AsArray().Select(d => (int)d!).ToArray());
+            Assert.Equal(parameter.Value.AsReadOnlySpan().ToArray(), dataset["values"]!.AsArray().Select(v => (float)(double)v!).ToArray());
+        }
+
+        var groups = file["groups"]!.AsArray().Select(g => (string)g!).ToHashSet();
+        Assert.All(s_functionalGroups, g => Assert.Contains(g.Length == 0 ? "vars" : g + "/vars", groups));
+    }
+
+    [H5pyFact]
+    public void NormalizationCountIsAnIntegerBothWays()
+    {
+        var model = new Sequential([new Input(3).Layer, new Normalization()]);
+        ((Normalization)model.Layers[^1]).Adapt(Tensor.FromArray([1f, 2f, 3f, 5f, 7f, 9f], 2, 3));
+        string path = Path.Combine(_folder, "normalization.weights.h5");
+        KerasFormat.SaveWeights(model, path);
+        JsonNode count = H5py.Dump(path)["datasets"]!["layers/normalization/vars/2"]!;
+        Assert.Equal("int64", (string?)count["dtype"]);
+        Assert.Equal(2.0, (double)count["values"]![0]!);
+
+        // Keras on JAX and PyTorch keeps the count as int32.
+        string keras = Path.Combine(_folder, "keras.weights.h5");
+        H5py.Write(keras, ["layers/normalization"],
+        [
+            ("layers/normalization/vars/0", [3], "float32", [1, 2, 3]),
+            ("layers/normalization/vars/1", [3], "float32", [4, 5, 6]),
+            ("layers/normalization/vars/2", [], "int32", [10]),
+        ]);
+        KerasFormat.LoadWeights(model, keras);
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f, 10f], model.Layers[^1].Parameters.SelectMany(p => p.Value.AsReadOnlySpan().ToArray()));
+    }
+
+    [H5pyFact]
+    public void LoadWeightsReadsKeras213LegacyGroupNames()
+    {
+        var model = new Sequential([new Input(2).Layer, new Dense(2)]);
+        string path = Path.Combine(_folder, "legacy.weights.h5");
+        H5py.Write(path, [], [("_layer_checkpoint_dependencies/dense/vars/0", [2, 2], "float32", [1, 2, 3, 4]), ("_layer_checkpoint_dependencies/dense/vars/1", [2], "float64", [5, 6])]);
+        KerasFormat.LoadWeights(model, path);
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], model.Layers[^1].Parameters.SelectMany(p => p.Value.AsReadOnlySpan().ToArray()));
+    }
+
+    [Fact]
+    public void WeightsRoundTripIntoAnotherModelOfTheSameArchitecture()
+    {
+        Model first = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
+        Tensor x = Tensor.RandomNormal(new TensorShape(4, 6, 3), seed: 1);
+        first.Compile(new Adam(0.01f), new SparseCategoricalCrossEntropy());
+        first.Fit(x, Tensor.FromArray([0f, 1f, 1f, 0f], 4), epochs: 2, batchSize: 2, verbose: 0);
+        string path = Path.Combine(_folder, "trained.weights.h5");
+        KerasFormat.SaveWeights(first, path);
+
+        Model second = first.Clone(seed: 99);
+        Assert.NotEqual(first.Predict(x).AsReadOnlySpan().ToArray(), second.Predict(x).AsReadOnlySpan().ToArray());
+        KerasFormat.LoadWeights(second, path);
+        Assert.Equal(first.Predict(x).AsReadOnlySpan().ToArray(), second.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
+    [Fact]
+    public void AMissingWeightIsNamedAndNothingChanges()
+    {
+        var model = new Sequential([new Input(2).Layer, new Dense(3, name: "hidden"), new Dense(1, name: "out")]);
+        string path = Path.Combine(_folder, "partial.weights.h5");
+        WritePureHdf(path, [("layers/dense/vars/0", Tensor.Ones(2, 3)), ("layers/dense/vars/1", Tensor.Ones(3)), ("layers/dense_1/vars/0", Tensor.Ones(3, 1))]);
+        float[] before = [.. model.Layers.SelectMany(l => l.Parameters).SelectMany(p => p.Value.AsReadOnlySpan().ToArray())];
+
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(model, path));
+
+        Assert.Contains("'layers/dense_1/vars/1' is missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("parameter 'bias' (1,) of layer 'out' (Dense)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.Layers.SelectMany(l => l.Parameters).SelectMany(p => p.Value.AsReadOnlySpan().ToArray()));
+    }
+
+    [Fact]
+    public void AWeightOfAnotherShapeNamesBothShapes()
+    {
+        var model = new Sequential([new Input(2).Layer, new Dense(3)]);
+        string path = Path.Combine(_folder, "shape.weights.h5");
+        WritePureHdf(path, [("layers/dense/vars/0", Tensor.Ones(3, 2)), ("layers/dense/vars/1", Tensor.Ones(3))]);
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(model, path));
+        Assert.Contains("'layers/dense/vars/0' has shape (3, 2) but parameter 'kernel' of layer 'dense' (Dense) is (2, 3)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AWeightNoParameterTakesIsRefused()
+    {
+        var model = new Sequential([new Input(2).Layer, new Dense(3)]);
+        string path = Path.Combine(_folder, "extra.weights.h5");
+        WritePureHdf(path, [("layers/dense/vars/0", Tensor.Ones(2, 3)), ("layers/dense/vars/1", Tensor.Ones(3)), ("layers/dense_1/vars/0", Tensor.Ones(3, 1))]);
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(model, path));
+        Assert.Contains("dataset 'layers/dense_1/vars/0' belongs to no parameter of the model", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FileNamesMustHaveKerasExtensions()
+    {
+        var model = new Sequential([new Input(2).Layer, new Dense(3)]);
+        Assert.Throws<ArgumentException>(() => KerasFormat.SaveWeights(model, Path.Combine(_folder, "model.h5")));
+        Assert.Throws<ArgumentException>(() => KerasFormat.LoadModel(Path.Combine(_folder, "model.zip")));
+        Assert.False(File.Exists(Path.Combine(_folder, "model.h5")));
+    }
+
+    [Fact]
+    public void ArchivesThatAreNotKerasModelsAreRefusedWithTheReason()
+    {
+        Assert.Contains("not a .keras archive", Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(new MemoryStream([1, 2, 3]), "junk.keras")).Message, StringComparison.Ordinal);
+        Assert.Contains("has no config.json", Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("metadata.json", "{}")), "empty.keras")).Message, StringComparison.Ordinal);
+        Assert.Contains("not valid JSON", Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", "{")), "bad.keras")).Message, StringComparison.Ordinal);
+        string subclassed = """{"module": "__main__", "class_name": "MyModel", "config": {}, "registered_name": "MyModel"}""";
+        Assert.Contains("class \"MyModel\"", Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", subclassed)), "sub.keras")).Message, StringComparison.Ordinal);
+        Assert.Contains("model.weights.npz", Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", KerasConfigs.SequentialMlp), ("model.weights.npz", "x")), "npz.keras")).Message, StringComparison.Ordinal);
+        Assert.Contains("assets/layers/string_lookup/vocabulary.txt", Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(
+            Zip(("config.json", KerasConfigs.SequentialMlp), ("assets/layers/string_lookup/vocabulary.txt", "a\nb")), "assets.keras")).Message, StringComparison.Ordinal);
+    }
+
+    private static MemoryStream Zip(params (string Name, string Text)[] entries)
+    {
+        var stream = new MemoryStream();
+        using (var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, text) in entries)
+            {
+                using var writer = new StreamWriter(archive.CreateEntry(name).Open());
+                writer.Write(text);
+            }
+        }
+
+        stream.Position = 0;
+        return stream;
+    }
+
+    // A .keras archive as Keras' _save_model_to_fileobj writes it: metadata.json, config.json, then model.weights.h5 (h5py).
+    private string WriteArchive(string name, string config, IEnumerable<string> groups, IEnumerable<(string Path, Tensor Value)> weights)
+    {
+        string h5 = Path.Combine(_folder, name + ".weights.h5");
+        H5py.Write(h5, groups, weights.Select(w => (w.Path, w.Value.Shape.Dimensions.ToArray(), "float32", w.Value.AsReadOnlySpan().ToArray().Select(v => (double)v).ToArray())));
+        string path = Path.Combine(_folder, name);
+        using (var archive = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using (var writer = new StreamWriter(archive.CreateEntry("metadata.json").Open()))
+            {
+                writer.Write("""{"keras_version": "3.12.0", "date_saved": "2026-12-05@07:00:00"}""");
+            }
+
+            using (var writer = new StreamWriter(archive.CreateEntry("config.json").Open()))
+            {
+                writer.Write(config);
+            }
+
+            archive.CreateEntryFromFile(h5, "model.weights.h5");
+        }
+
+        return path;
+    }
+
+    private static Dictionary<string, Tensor> RandomValues(Model model, IEnumerable<(string Path, string Tensor)> paths, long seed)
+    {
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (_, tensorName) in paths)
+        {
+            string[] parts = tensorName.Split('/', 2);
+            Parameter parameter = model.GetLayer(parts[0]).Parameters.Single(p => p.Name == parts[1]);
+            Tensor value = Tensor.RandomNormal(parameter.Shape, seed++, 0f, 0.5f);
+            if (parts[1] == "moving_variance")
+            {
+                value = Tensor.RandomUniform(parameter.Shape, seed++, 0.5f, 2f);
+            }
+
+            values[tensorName] = value;
+        }
+
+        return values;
+    }
+
+    private static void SetParameters(Model model, Dictionary<string, Tensor> values)
+    {
+        foreach (var (tensorName, value) in values)
+        {
+            string[] parts = tensorName.Split('/', 2);
+            value.AsReadOnlySpan().CopyTo(model.GetLayer(parts[0]).Parameters.Single(p => p.Name == parts[1]).Value.AsSpan());
+        }
+    }
+
+    private static void WritePureHdf(string path, (string Path, Tensor Value)[] datasets)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite);
+        H5WeightsWriter.Write(stream, [], datasets.Select(d => (d.Path, d.Value, false)));
+    }
+}

@@ -111,6 +111,44 @@ public static class KerasFormat
     }
 
     /// <summary>
+    /// Saves the model as a Keras 3 <c>.keras</c> archive (Keras' <c>model.save("model.keras")</c>), atomically: config.json
+    /// (the architecture and, when compiled, the compile configuration, in Keras' forms), metadata.json and
+    /// model.weights.h5. The optimizer's state is not written.
+    /// </summary>
+    /// <param name="model">A built <see cref="Sequential"/> or <see cref="Functional"/> model.</param>
+    /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, or a layer's parameters have no place this package knows in Keras' layout. Nothing is written.</exception>
+    public static void SaveModel(Model model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(path);
+        RequireExtension(path, ".keras", nameof(path));
+        RequireBuilt(model);
+        JsonObject config = KerasConfigWriter.Write(model);
+        List<KerasWeight> layout = KerasWeightLayout.Of(model);
+        using var weights = new MemoryStream();
+        H5WeightsWriter.Write(weights, ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)], layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger)));
+        var metadata = new JsonObject
+        {
+            ["keras_version"] = "3",
+            ["date_saved"] = DateTime.Now.ToString("yyyy-MM-dd@HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+            ["producer"] = "NeuralNet.Keras " + typeof(KerasFormat).Assembly.GetName().Version,
+        };
+        WriteAtomically(path, stream =>
+        {
+            // Keras writes the archive's entries uncompressed, in this order.
+            using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            WriteEntry(archive, "metadata.json", metadata.ToJsonString());
+            WriteEntry(archive, ConfigEntry, config.ToJsonString());
+            using Stream entry = archive.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open();
+            weights.Position = 0;
+            weights.CopyTo(entry);
+        });
+    }
+
+    /// <summary>
     /// Loads Keras weights into <paramref name="model"/> (Keras' <c>model.load_weights</c>): from a <c>.weights.h5</c> file
     /// or the weights of a <c>.keras</c> archive. Every parameter is checked before any is changed.
     /// </summary>
@@ -164,13 +202,19 @@ public static class KerasFormat
         RequireBuilt(model);
         List<KerasWeight> layout = KerasWeightLayout.Of(model);
         List<string> groups = ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)];
+        WriteAtomically(path, stream => H5WeightsWriter.Write(stream, groups, layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger))));
+    }
+
+    // Writes a file beside `path` and renames it over `path` once complete: a failure leaves the old file as it was.
+    private static void WriteAtomically(string path, Action<Stream> write)
+    {
         string full = Path.GetFullPath(path);
         string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite))
             {
-                H5WeightsWriter.Write(stream, groups, layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger)));
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
 
@@ -180,6 +224,12 @@ public static class KerasFormat
         {
             File.Delete(temporary);
         }
+    }
+
+    private static void WriteEntry(ZipArchive archive, string name, string text)
+    {
+        using var writer = new StreamWriter(archive.CreateEntry(name, CompressionLevel.NoCompression).Open());
+        writer.Write(text);
     }
 
     // Every parameter's tensor, read and checked, named as NeuralNet names it; then the file must hold no layer weights

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using NeuralNet.Activations;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
+using NeuralNet.Training;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
 using Xunit;
@@ -156,6 +157,62 @@ public sealed class KerasFormatTests : IDisposable
         Assert.NotEqual(first.Predict(x).AsReadOnlySpan().ToArray(), second.Predict(x).AsReadOnlySpan().ToArray());
         KerasFormat.LoadWeights(second, path);
         Assert.Equal(first.Predict(x).AsReadOnlySpan().ToArray(), second.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
+    [Fact]
+    public void SavedModelsLoadBackWithWeightsAndCompileConfig()
+    {
+        Model model = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
+        model.Compile(new Adam(0.005f), new SparseCategoricalCrossEntropy(), new Accuracy());
+        Tensor x = Tensor.RandomNormal(new TensorShape(4, 6, 3), seed: 8);
+        model.Fit(x, Tensor.FromArray([1f, 0f, 1f, 0f], 4), epochs: 1, batchSize: 2, verbose: 0);
+        string path = Path.Combine(_folder, "trained.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Predict(x).AsReadOnlySpan().ToArray(), loaded.Predict(x).AsReadOnlySpan().ToArray());
+        Assert.Equal(0.005, loaded.Optimizer!.LearningRate, 6);
+        Assert.IsType<SparseCategoricalCrossEntropy>(loaded.Loss);
+    }
+
+    [Fact]
+    public void SavedArchivesHaveKerasEntriesAndModules()
+    {
+        var model = new Sequential([new Input(4).Layer, new Dense(3, ActivationFunction.Relu), new Dense(2)]);
+        model.Compile(new Adam(), new SparseCategoricalCrossEntropy());
+        string path = Path.Combine(_folder, "mlp.keras");
+        KerasFormat.SaveModel(model, path);
+
+        using ZipArchive archive = ZipFile.OpenRead(path);
+        Assert.Equal(["metadata.json", "config.json", "model.weights.h5"], archive.Entries.Select(e => e.FullName));
+        Assert.All(archive.Entries, e => Assert.Equal(e.Length, e.CompressedLength));
+        JsonNode config = JsonNode.Parse(archive.GetEntry("config.json")!.Open())!;
+        Assert.Equal("keras", (string?)config["module"]);
+        Assert.Equal("Sequential", (string?)config["class_name"]);
+        Assert.Equal("[null,4]", config["build_config"]!["input_shape"]!.ToJsonString());
+        Assert.Equal("[null,4]", config["config"]!["build_input_shape"]!.ToJsonString());
+        JsonArray layers = config["config"]!["layers"]!.AsArray();
+        Assert.All(layers, l => Assert.Equal("keras.layers", (string?)l!["module"]));
+        Assert.Equal("keras.initializers", (string?)layers[1]!["config"]!["kernel_initializer"]!["module"]);
+        Assert.Equal("keras.optimizers", (string?)config["compile_config"]!["optimizer"]!["module"]);
+        Assert.True(JsonNode.Parse(archive.GetEntry("metadata.json")!.Open())!["keras_version"] is not null);
+    }
+
+    [Fact]
+    public void FunctionalArchivesNameTheirModelClassAsKerasDoes()
+    {
+        Model model = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
+        string path = Path.Combine(_folder, "functional.keras");
+        KerasFormat.SaveModel(model, path);
+        using ZipArchive archive = ZipFile.OpenRead(path);
+        JsonNode config = JsonNode.Parse(archive.GetEntry("config.json")!.Open())!;
+        Assert.Equal("keras.src.models.functional", (string?)config["module"]);
+        Assert.Equal("Functional", (string?)config["registered_name"]);
+        JsonNode bidirectional = config["config"]!["layers"]!.AsArray().Single(l => (string?)l!["class_name"] == "Bidirectional")!;
+        Assert.Equal("keras.layers", (string?)bidirectional["config"]!["layer"]!["module"]);
+        Assert.Equal("keras.initializers", (string?)bidirectional["config"]!["layer"]!["config"]!["recurrent_initializer"]!["module"]);
+        Assert.Null(config["compile_config"]);
     }
 
     [Fact]

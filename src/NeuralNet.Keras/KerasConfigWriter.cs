@@ -1,0 +1,155 @@
+using System.Text.Json.Nodes;
+using NeuralNet.Models;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// The config.json of a <c>.keras</c> archive from a model: NeuralNet's architecture and compile configuration (Keras'
+/// own <c>get_config</c> forms) with what Keras' <c>deserialize_keras_object</c> needs to find each built-in class: a
+/// <c>module</c> (<c>keras.layers</c>, <c>keras.initializers</c>, ...) on every component, and the model's
+/// <c>module</c>, <c>registered_name</c> and <c>build_config</c> as Keras' <c>serialize_keras_object</c> writes them.
+/// </summary>
+internal static class KerasConfigWriter
+{
+    /// <summary>The config.json object of <paramref name="model"/>.</summary>
+    public static JsonObject Write(Model model)
+    {
+        (string modelConfig, string? compileConfig) = NeuralNetConfigs(model);
+        var root = (JsonObject)JsonNode.Parse(modelConfig)!;
+        var config = (JsonObject)root["config"]!;
+        bool sequential = (string?)root["class_name"] == "Sequential";
+        var result = new JsonObject
+        {
+            ["module"] = sequential ? "keras" : "keras.src.models.functional",
+            ["class_name"] = sequential ? "Sequential" : "Functional",
+            ["config"] = config.DeepClone(),
+            ["registered_name"] = sequential ? null : "Functional",
+        };
+        var written = (JsonObject)result["config"]!;
+        if (sequential && root["build_input_shape"] is JsonNode shape)
+        {
+            // Keras keeps the shape in the Sequential's config and again as its build_config.
+            written["build_input_shape"] = shape.DeepClone();
+            result["build_config"] = new JsonObject { ["input_shape"] = shape.DeepClone() };
+        }
+
+        if (written["layers"] is JsonArray layers)
+        {
+            foreach (JsonNode? layer in layers)
+            {
+                MarkLayer(layer);
+            }
+        }
+
+        if (compileConfig is not null)
+        {
+            var compile = (JsonObject)JsonNode.Parse(compileConfig)!;
+            Mark(compile["optimizer"], "keras.optimizers");
+            if (compile["optimizer"]?["config"] is JsonObject optimizer)
+            {
+                Mark(optimizer["learning_rate"], "keras.optimizers.schedules");
+            }
+
+            MarkAll(compile["loss"], "keras.losses");
+            MarkAll(compile["metrics"], "keras.metrics");
+            MarkAll(compile["weighted_metrics"], "keras.metrics");
+            result["compile_config"] = compile;
+        }
+
+        return result;
+    }
+
+    // NeuralNet's own model_config and compile_config, as Model.Save writes them.
+    private static (string ModelConfig, string? CompileConfig) NeuralNetConfigs(Model model)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"neuralnet-keras-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(file, includeOptimizer: false);
+            IReadOnlyDictionary<string, string> metadata = SafeTensors.Load(file).Metadata;
+            return (metadata["model_config"], metadata.GetValueOrDefault("compile_config"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    // A layer item and the components in its config: initializers, regularizers, constraints, wrapped layers.
+    private static void MarkLayer(JsonNode? item)
+    {
+        Mark(item, "keras.layers");
+        if (item?["config"] is not JsonObject config)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in config.ToList())
+        {
+            if (key is "layer" or "backward_layer" or "cell")
+            {
+                MarkLayer(value);
+            }
+            else if (key.EndsWith("_initializer", StringComparison.Ordinal))
+            {
+                Mark(value, "keras.initializers");
+            }
+            else if (key.EndsWith("_regularizer", StringComparison.Ordinal))
+            {
+                Mark(value, "keras.regularizers");
+            }
+            else if (key.EndsWith("_constraint", StringComparison.Ordinal))
+            {
+                Mark(value, "keras.constraints");
+            }
+        }
+    }
+
+    // Every component in a value that may be one, a list of them or a dictionary of them (per output).
+    private static void MarkAll(JsonNode? node, string module)
+    {
+        switch (node)
+        {
+            case JsonObject item when item.ContainsKey("class_name"):
+                Mark(item, module);
+                break;
+            case JsonObject byName:
+                foreach (var (_, value) in byName)
+                {
+                    MarkAll(value, module);
+                }
+
+                break;
+            case JsonArray list:
+                foreach (JsonNode? value in list)
+                {
+                    MarkAll(value, module);
+                }
+
+                break;
+        }
+    }
+
+    // A built-in component gets Keras' module; a registered one (with its registered_name) is left for the user's
+    // Keras code to register under that name.
+    private static void Mark(JsonNode? node, string module)
+    {
+        if (node is JsonObject item && item.ContainsKey("class_name") && !item.ContainsKey("module") && item["registered_name"] is null)
+        {
+            var ordered = new JsonObject { ["module"] = module };
+            foreach (var (key, value) in item.ToList())
+            {
+                item.Remove(key);
+                ordered[key] = value;
+            }
+
+            ordered["registered_name"] = null;
+            foreach (var (key, value) in ordered.ToList())
+            {
+                ordered.Remove(key);
+                item[key] = value;
+            }
+        }
+    }
+}

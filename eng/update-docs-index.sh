@@ -23,6 +23,7 @@ pages = {
     "NeuralNet.Plotting": "plotting.md",
     "NeuralNet.Preprocessing": "sequences.md",
     "NeuralNet.Onnx": "onnx.md",
+    "NeuralNet.Keras": "keras.md",
     "NeuralNet.Regularizers": "regularizers.md",
     "NeuralNet.Serialization": "serialization.md",
     "NeuralNet.Training": "training.md",

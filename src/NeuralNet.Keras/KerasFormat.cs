@@ -136,7 +136,7 @@ public static class KerasFormat
             ["date_saved"] = DateTime.Now.ToString("yyyy-MM-dd@HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
             ["producer"] = "NeuralNet.Keras " + typeof(KerasFormat).Assembly.GetName().Version,
         };
-        WriteAtomically(path, stream =>
+        AtomicFile.Write(path, stream =>
         {
             // Keras writes the archive's entries uncompressed, in this order.
             using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
@@ -202,28 +202,10 @@ public static class KerasFormat
         RequireBuilt(model);
         List<KerasWeight> layout = KerasWeightLayout.Of(model);
         List<string> groups = ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)];
-        WriteAtomically(path, stream => H5WeightsWriter.Write(stream, groups, layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger))));
-    }
-
-    // Writes a file beside `path` and renames it over `path` once complete: a failure leaves the old file as it was.
-    private static void WriteAtomically(string path, Action<Stream> write)
-    {
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        // PureHDF reads back what it writes, which the atomic file's stream does not allow: the file is made in memory.
+        using var weights = new MemoryStream();
+        H5WeightsWriter.Write(weights, groups, layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger)));
+        AtomicFile.Write(path, stream => stream.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
     }
 
     private static void WriteEntry(ZipArchive archive, string name, string text)

@@ -251,6 +251,18 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
+    public void AKerasModelNestedInAnotherIsRefusedNamingIt()
+    {
+        string nested = KerasConfigs.SequentialMlp.Replace(
+            "\"class_name\": \"Dense\", \"config\": {\"name\": \"dense_1\"",
+            "\"class_name\": \"Sequential\", \"config\": {\"name\": \"dense_1\"", StringComparison.Ordinal);
+        Assert.NotEqual(KerasConfigs.SequentialMlp, nested);
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", nested)), "nested.keras"));
+        Assert.Contains("nested.keras: config.json", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Sequential", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FileNamesMustHaveKerasExtensions()
     {
         var model = new Sequential([new Input(2).Layer, new Dense(3)]);

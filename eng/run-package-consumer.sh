@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs NeuralNet and NeuralNet.Onnx into a temporary folder feed, restores tests/PackageConsumer against that folder plus the normal
+# Packs NeuralNet, NeuralNet.Onnx and NeuralNet.Keras into a temporary folder feed, restores tests/PackageConsumer against that folder plus the normal
 # NuGet sources into a dedicated, fresh NuGet packages folder (so a cached NeuralNet of the same version can never
 # mask the fresh pack), builds it and runs it. Exits non-zero if any step fails or the consumer's check fails.
 # Usage: bash eng/run-package-consumer.sh
@@ -20,6 +20,9 @@ dotnet pack src/NeuralNet/NeuralNet.csproj -c Release -o "$feed" -nologo -clp:No
 echo "== pack NeuralNet.Onnx $version into $feed"
 dotnet pack src/NeuralNet.Onnx/NeuralNet.Onnx.csproj -c Release -o "$feed" -nologo -clp:NoSummary -warnaserror
 [ -f "$feed/NeuralNet.Onnx.$version.nupkg" ] || { echo "NeuralNet.Onnx.$version.nupkg was not produced" >&2; exit 1; }
+echo "== pack NeuralNet.Keras $version into $feed"
+dotnet pack src/NeuralNet.Keras/NeuralNet.Keras.csproj -c Release -o "$feed" -nologo -clp:NoSummary -warnaserror
+[ -f "$feed/NeuralNet.Keras.$version.nupkg" ] || { echo "NeuralNet.Keras.$version.nupkg was not produced" >&2; exit 1; }
 
 echo "== restore the consumer (folder feed + normal sources, packages folder $packages)"
 rm -rf tests/PackageConsumer/bin tests/PackageConsumer/obj
@@ -30,7 +33,7 @@ dotnet restore "$consumer" -p:RestoreAdditionalProjectSources="$feed" \
 echo "== build and run"
 dotnet build "$consumer" -c Release --no-restore -nologo -clp:NoSummary -p:NeuralNetVersion="$version"
 # Prove the build used the fresh pack: the restored package must be byte-identical to the one just packed.
-for id in NeuralNet NeuralNet.Onnx; do
+for id in NeuralNet NeuralNet.Onnx NeuralNet.Keras; do
   lower=$(tr '[:upper:]' '[:lower:]' <<<"$id")
   restored="$packages/$lower/$version/$lower.$version.nupkg"
   cmp -s "$restored" "$feed/$id.$version.nupkg" || { echo "restored $id differs from the fresh pack" >&2; exit 1; }

@@ -2,6 +2,7 @@
 // Two Gaussian blobs in 2-D, one-hot targets, a 2-16-2 network trained with Adam; exits 1 unless accuracy >= 0.95.
 using NeuralNet;
 using NeuralNet.Activations;
+using NeuralNet.Keras;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
@@ -61,5 +62,19 @@ if (written.Length < 100 || written[0] != 0x08 || !written.AsSpan().SequenceEqua
 }
 
 Console.WriteLine($"ONNX export: {written.Length} bytes");
+
+// The optional Keras package restores with its PureHDF dependency: a .keras archive written and read back predicts the same.
+string keras = Path.Combine(Path.GetTempPath(), $"neuralnet-consumer-{Environment.ProcessId}.keras");
+KerasFormat.SaveModel(model, keras);
+Model reloaded = KerasFormat.LoadModel(keras);
+long kerasBytes = new FileInfo(keras).Length;
+File.Delete(keras);
+if (!reloaded.Predict(points).AsReadOnlySpan().SequenceEqual(model.Predict(points).AsReadOnlySpan()))
+{
+    Console.Error.WriteLine("FAILED: the model read back from its .keras archive predicts differently");
+    return 1;
+}
+
+Console.WriteLine($"Keras archive: {kerasBytes} bytes, same predictions");
 Console.WriteLine("OK");
 return 0;

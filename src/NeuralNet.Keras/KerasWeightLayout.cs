@@ -21,10 +21,17 @@ internal static class KerasWeightLayout
 
     /// <summary>Every parameter of <paramref name="model"/> with its dataset path, in the order Keras writes them.</summary>
     /// <exception cref="NotSupportedException">A layer's parameters do not follow a layout this package knows.</exception>
-    public static List<KerasWeight> Of(Model model)
+    public static List<KerasWeight> Of(Model model) => Of(model, LayerGroups(model));
+
+    /// <summary>
+    /// Every parameter of <paramref name="model"/> with its dataset path, each layer's group given by
+    /// <paramref name="groups"/> (a model flattened from nested Keras models keeps its layers in their models' groups).
+    /// </summary>
+    /// <exception cref="NotSupportedException">A layer's parameters do not follow a layout this package knows, or a layer with parameters has no group.</exception>
+    public static List<KerasWeight> Of(Model model, IEnumerable<(Layer Layer, string Path)> groups)
     {
         var weights = new List<KerasWeight>();
-        foreach (var (layer, path) in LayerGroups(model))
+        foreach (var (layer, path) in groups)
         {
             Add(weights, layer, layer, string.Empty, path);
         }

@@ -40,7 +40,8 @@ internal static class KerasConfigs
          "registered_name": null, "build_config": {"input_shape": [null, 4]}, "compile_config": {{{AdamCompile}}}}
         """;
 
-    private static string Tensor(string layer, params int[] shape) => $$$"""
+    /// <summary>A __keras_tensor__ argument naming output 0 of the first call of <paramref name="layer"/>.</summary>
+    public static string Tensor(string layer, params int[] shape) => $$$"""
         {"class_name": "__keras_tensor__", "config": {"shape": [null, {{{string.Join(", ", shape)}}}], "dtype": "float32", "keras_history": ["{{{layer}}}", 0, 0]}}
         """;
 
@@ -99,5 +100,57 @@ internal static class KerasConfigs
              "inbound_nodes": [{"args": [{{{Tensor("batch_normalization", 12)}}}], "kwargs": {}}]}],
           "input_layers": ["steps", 0, 0], "output_layers": ["dense_1", 0, 0]},
          "registered_name": "Functional", "build_config": {"input_shape": null}}
+        """;
+
+    /// <summary>A layer item with its inbound node: <paramref name="item"/> (as <see cref="Dense"/> gives it) called on <paramref name="input"/>.</summary>
+    public static string Called(string item, string name, string input, int inputSize, string kwargs = "{}") =>
+        item.TrimEnd()[..^1] + $$$""", "name": "{{{name}}}", "inbound_nodes": [{"args": [{{{Tensor(input, inputSize)}}}], "kwargs": {{{kwargs}}}}]}""";
+
+    private static string InputLayer(string name, int size) => $$$"""
+        {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, {{{size}}}], "dtype": "float32", "sparse": false,
+         "ragged": false, "name": "{{{name}}}", "optional": false}, "registered_name": null, "name": "{{{name}}}", "inbound_nodes": []}
+        """;
+
+    /// <summary>
+    /// The transfer-learning pattern: a functional model "encoder" (pixels (4) -> Dense "dense" (3, relu) -> Dropout ->
+    /// Dense "dense_1" (2)) called with training=False inside a functional model that adds its own Dense "dense" (1, sigmoid).
+    /// </summary>
+    public static readonly string NestedFunctional = $$$"""
+        {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "classifier", "trainable": true,
+          "layers": [
+            {{{InputLayer("input_layer", 4)}}},
+            {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "encoder", "trainable": true,
+              "layers": [
+                {{{InputLayer("pixels", 4)}}},
+                {{{Called(Dense("dense", 3, "relu", 4), "dense", "pixels", 4)}}},
+                {"module": "keras.layers", "class_name": "Dropout", "config": {"name": "dropout", "trainable": true, "dtype": {{{Policy}}},
+                 "rate": 0.5, "seed": null, "noise_shape": null}, "registered_name": null, "name": "dropout",
+                 "inbound_nodes": [{"args": [{{{Tensor("dense", 3)}}}], "kwargs": {}}]},
+                {{{Called(Dense("dense_1", 2, "linear", 3), "dense_1", "dropout", 3)}}}],
+              "input_layers": [["pixels", 0, 0]], "output_layers": [["dense_1", 0, 0]]},
+             "registered_name": "Functional", "build_config": {"input_shape": [null, 4]}, "name": "encoder",
+             "inbound_nodes": [{"args": [{{{Tensor("input_layer", 4)}}}], "kwargs": {"training": false}}]},
+            {{{Called(Dense("dense", 1, "sigmoid", 2), "dense", "encoder", 2)}}}],
+          "input_layers": [["input_layer", 0, 0]], "output_layers": [["dense", 0, 0]]},
+         "registered_name": "Functional", "build_config": {"input_shape": [null, 4]}}
+        """;
+
+    private static readonly string FrozenDense = Dense("dense", 3, "relu", 4).Replace("\"trainable\": true", "\"trainable\": false", StringComparison.Ordinal);
+
+    /// <summary>keras.Sequential([keras.Input((4,)), base, Dense(1)]) where base is keras.Sequential([Dense(3, relu)]).</summary>
+    public static readonly string NestedSequential = $$$"""
+        {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential_1", "trainable": true, "dtype": {{{Policy}}},
+          "layers": [
+            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 4], "dtype": "float32", "sparse": false,
+             "ragged": false, "name": "input_layer_1", "optional": false}, "registered_name": null},
+            {"module": "keras", "class_name": "Sequential", "config": {"name": "base", "trainable": false, "dtype": {{{Policy}}},
+              "layers": [
+                {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 4], "dtype": "float32", "sparse": false,
+                 "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null},
+                {{{FrozenDense}}}],
+              "build_input_shape": [null, 4]}, "registered_name": null, "build_config": {"input_shape": [null, 4]}},
+            {{{Dense("dense_1", 1, "linear", 3)}}}],
+          "build_input_shape": [null, 4]},
+         "registered_name": null, "build_config": {"input_shape": [null, 4]}}
         """;
 }

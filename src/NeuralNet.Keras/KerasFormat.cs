@@ -67,11 +67,16 @@ public static class KerasFormat
         string? compileConfig = config["compile_config"] is JsonObject compile ? compile.ToJsonString() : null;
         config.Remove("compile_config");
         config["class_name"] = className == "Model" ? "Functional" : className;
-        Dictionary<string, string>? groups = null;
+        Dictionary<string, string> groups;
         if (KerasModelInliner.HasNestedModels(config))
         {
             // NeuralNet runs a nested model as its layers in the larger graph: the config is made one graph first.
             (config, groups) = KerasModelInliner.Inline(config, source);
+        }
+        else
+        {
+            // Numbered from the file's own layer list, whatever order NeuralNet keeps the layers in.
+            groups = KerasModelInliner.Groups(config);
         }
 
         string modelConfig = config.ToJsonString();
@@ -85,9 +90,7 @@ public static class KerasFormat
             throw new InvalidDataException($"{source}: {ConfigEntry}: {ex.Message}", ex);
         }
 
-        List<KerasWeight> layout = groups is null
-            ? KerasWeightLayout.Of(architecture)
-            : KerasWeightLayout.Of(architecture, groups.Select(g => (architecture.GetLayer(g.Key), g.Value)));
+        List<KerasWeight> layout = KerasWeightLayout.Of(architecture, groups.Select(g => (architecture.GetLayer(g.Key), g.Value)));
         List<KeyValuePair<string, Tensor>> tensors;
         using (H5WeightsReader weights = OpenWeights(archive, source))
         {

@@ -27,6 +27,25 @@ internal sealed class KerasModelInliner
     public static bool HasNestedModels(JsonObject root) => Items(root["config"] as JsonObject).Any(IsModel);
 
     /// <summary>
+    /// The Keras weight group of every layer of a config without nested models, by layer name: numbered in the order of
+    /// the config's layer list, which is the order Keras numbered them in when it wrote the file.
+    /// </summary>
+    public static Dictionary<string, string> Groups(JsonObject root)
+    {
+        // Keras' Sequential.layers leaves out the InputLayer; a Functional's include its inputs.
+        bool sequential = (string?)root["class_name"] == "Sequential";
+        List<JsonObject> items = [.. Items(root["config"] as JsonObject).Where(i => !sequential || (string?)i["class_name"] != "InputLayer")];
+        List<string> groups = KerasNames.ContainerNames(items.Select(i => (string?)i["class_name"] ?? string.Empty));
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < items.Count; i++)
+        {
+            result.TryAdd(NameOf(items[i]), "layers/" + groups[i]);
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// The functional config of <paramref name="root"/> with every nested model replaced by its layers, and the Keras
     /// weight group of every layer of it, by the layer's name in the new config.
     /// </summary>

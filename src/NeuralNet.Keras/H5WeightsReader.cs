@@ -34,7 +34,7 @@ internal sealed class H5WeightsReader : IDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             stream.Dispose();
-            throw new InvalidDataException($"{source}: not an HDF5 file ({ex.Message}).", ex);
+            throw new InvalidDataException($"{source}: cannot be read as an HDF5 file ({ex.Message}).", ex);
         }
     }
 
@@ -66,50 +66,51 @@ internal sealed class H5WeightsReader : IDisposable
         return resolved;
     }
 
-    /// <summary>Every dataset path in the file, sorted.</summary>
-    public List<string> DatasetPaths()
+    /// <summary>Every dataset path under the group <paramref name="root"/> (none when it is missing), sorted.</summary>
+    /// <exception cref="InvalidDataException">The file holds more than a million objects there, or links them too deep.</exception>
+    public List<string> DatasetPaths(string root)
     {
         var paths = new List<string>();
-        Walk(_file, string.Empty, paths, depth: 0);
+        if (Exists(root) && _file.Get(root) is IH5Group group)
+        {
+            int visits = 0;
+            Walk(group, root + "/", paths, depth: 0, ref visits);
+        }
+
         paths.Sort(StringComparer.Ordinal);
         return paths;
     }
 
     /// <summary>
-    /// Reads the dataset at <paramref name="path"/> as float32 values with its dimensions, or explains why it cannot:
-    /// missing, or of a type other than float32, float64 or (with <paramref name="allowInteger"/>) a whole number.
+    /// Reads the dataset at <paramref name="path"/> (a path <see cref="Resolve"/> gave) as float32 values, or explains why
+    /// it cannot: missing, not of <paramref name="expected"/>'s shape (checked before anything is read), or of a type other
+    /// than float32, float64 or (with <paramref name="allowInteger"/>) a whole number.
     /// </summary>
-    public bool TryRead(string path, bool allowInteger, out float[] values, out int[] dimensions, out string problem)
+    public bool TryRead(string path, TensorShape expected, bool allowInteger, out float[] values, out string problem)
     {
-        (values, dimensions, problem) = ([], [], string.Empty);
-        string resolved = Resolve(path);
-        if (!Exists(resolved))
+        (values, problem) = ([], string.Empty);
+        if (!Exists(path))
         {
             problem = "is missing";
             return false;
         }
 
-        IH5Dataset dataset;
         try
         {
-            dataset = _file.Dataset(resolved);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            problem = $"is not a dataset ({ex.Message})";
-            return false;
-        }
+            if (_file.Get(path) is not IH5Dataset dataset)
+            {
+                problem = "is a group, not a dataset";
+                return false;
+            }
 
-        IH5DataType type = dataset.Type;
-        dimensions = [.. dataset.Space.Dimensions.Select(d => d > int.MaxValue ? -1 : (int)d)];
-        if (dimensions.Any(d => d < 0))
-        {
-            problem = "has a dimension too large for a tensor";
-            return false;
-        }
+            ulong[] dimensions = dataset.Space.Dimensions;
+            if (dimensions.Length != expected.Rank || !dimensions.Select(d => (long)Math.Min(d, long.MaxValue)).SequenceEqual(expected.Dimensions.ToArray().Select(d => (long)d)))
+            {
+                problem = $"has shape ({string.Join(", ", dimensions)}) but the parameter is {expected}";
+                return false;
+            }
 
-        try
-        {
+            IH5DataType type = dataset.Type;
             values = (type.Class, type.Size) switch
             {
                 (H5DataTypeClass.FloatingPoint, 4) => dataset.Read<float[]>(),
@@ -118,21 +119,20 @@ internal sealed class H5WeightsReader : IDisposable
                 (H5DataTypeClass.FixedPoint, 4) when allowInteger => [.. dataset.Read<int[]>().Select(v => (float)v)],
                 _ => [],
             };
+            if (values.Length != expected.ElementCount)
+            {
+                problem = string.Create(CultureInfo.InvariantCulture,
+                    $"holds {type.Class} values of {type.Size} bytes{(IsBfloat16(dataset) ? " (bfloat16)" : string.Empty)}; expected float32 {(allowInteger ? "or integer " : string.Empty)}values");
+                return false;
+            }
+
+            return true;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             problem = $"cannot be read ({ex.Message})";
             return false;
         }
-
-        if (values.Length == 0 && dimensions.Aggregate(1L, (a, d) => a * d) != 0)
-        {
-            problem = string.Create(CultureInfo.InvariantCulture,
-                $"holds {type.Class} values of {type.Size} bytes{(IsBfloat16(dataset) ? " (bfloat16)" : string.Empty)}; expected float32 {(allowInteger ? "or integer " : string.Empty)}values");
-            return false;
-        }
-
-        return true;
     }
 
     private static bool IsBfloat16(IH5Dataset dataset)
@@ -173,15 +173,23 @@ internal sealed class H5WeightsReader : IDisposable
         return true;
     }
 
-    private static void Walk(IH5Group group, string prefix, List<string> paths, int depth)
+    private const int MaxObjects = 1_000_000;
+
+    // Hard links can make a group reachable many times: visits are counted, not just depth.
+    private void Walk(IH5Group group, string prefix, List<string> paths, int depth, ref int visits)
     {
         if (depth > 64)
         {
-            throw new InvalidDataException($"groups nested deeper than 64 levels at '{prefix}'.");
+            throw new InvalidDataException($"{Source}: groups nested deeper than 64 levels at '{prefix}'.");
         }
 
         foreach (IH5Object child in group.Children())
         {
+            if (++visits > MaxObjects)
+            {
+                throw new InvalidDataException($"{Source}: more than {MaxObjects} objects under '{prefix}'.");
+            }
+
             string path = prefix + child.Name;
             if (child is IH5Dataset)
             {
@@ -189,7 +197,7 @@ internal sealed class H5WeightsReader : IDisposable
             }
             else if (child is IH5Group inner)
             {
-                Walk(inner, path + "/", paths, depth + 1);
+                Walk(inner, path + "/", paths, depth + 1, ref visits);
             }
         }
     }

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using NeuralNet.Models;
-using NeuralNet.Serialization;
 
 namespace NeuralNet.Keras;
 
@@ -15,9 +14,12 @@ internal static class KerasConfigWriter
     /// <summary>The config.json object of <paramref name="model"/>.</summary>
     public static JsonObject Write(Model model)
     {
-        (string modelConfig, string? compileConfig) = NeuralNetConfigs(model);
-        var root = (JsonObject)JsonNode.Parse(modelConfig)!;
+        var root = (JsonObject)JsonNode.Parse(model.ToJson())!;
         var config = (JsonObject)root["config"]!;
+
+        // NeuralNet's model seed (which draws new weights) is not a Keras model argument: Keras' constructor would refuse it.
+        config.Remove("seed");
+        string? compileConfig = model.GetCompileConfig();
         bool sequential = (string?)root["class_name"] == "Sequential";
         var result = new JsonObject
         {
@@ -45,6 +47,11 @@ internal static class KerasConfigWriter
         if (compileConfig is not null)
         {
             var compile = (JsonObject)JsonNode.Parse(compileConfig)!;
+            if (compile["optimizer"]?["config"]?["exclude_from_weight_decay"] is not null)
+            {
+                throw new NotSupportedException($"Model '{model.Name}''s optimizer excludes variables from weight decay, which Keras keeps out of its optimizer config (its optimizers would refuse the key): the file would train differently in Keras. Save the weights with SaveWeights and compile in Keras.");
+            }
+
             Mark(compile["optimizer"], "keras.optimizers");
             if (compile["optimizer"]?["config"] is JsonObject optimizer)
             {
@@ -58,22 +65,6 @@ internal static class KerasConfigWriter
         }
 
         return result;
-    }
-
-    // NeuralNet's own model_config and compile_config, as Model.Save writes them.
-    private static (string ModelConfig, string? CompileConfig) NeuralNetConfigs(Model model)
-    {
-        string file = Path.Combine(Path.GetTempPath(), $"neuralnet-keras-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            model.Save(file, includeOptimizer: false);
-            IReadOnlyDictionary<string, string> metadata = SafeTensors.Load(file).Metadata;
-            return (metadata["model_config"], metadata.GetValueOrDefault("compile_config"));
-        }
-        finally
-        {
-            File.Delete(file);
-        }
     }
 
     // A layer item and the components in its config: initializers, regularizers, constraints, wrapped layers.

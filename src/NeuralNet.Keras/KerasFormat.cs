@@ -1,5 +1,3 @@
-using System.IO.Compression;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using NeuralNet.Models;
 using NeuralNet.Serialization;
@@ -8,31 +6,26 @@ namespace NeuralNet.Keras;
 
 /// <summary>
 /// Keras 3's files: <c>.keras</c> model archives and <c>.weights.h5</c> weight files (Keras' <c>keras.saving.load_model</c>,
-/// <c>model.load_weights</c> and <c>model.save_weights</c>). A model trained in Python loads here with its architecture,
-/// weights and training configuration; weights trained here load into the same model built in Keras.
+/// <c>model.save</c>, <c>model.load_weights</c> and <c>model.save_weights</c>). A model trained in Python loads here with
+/// its architecture, weights and training configuration; weights trained here load into the same model built in Keras.
 /// </summary>
 /// <remarks>
 /// The layout is Keras 3's <c>saving_lib</c>: layer groups named after the layer's class by position (<c>dense</c>,
-/// <c>dense_1</c>), each variable a dataset <c>vars/0</c>, <c>vars/1</c>, ... in Keras' creation order. Nothing is
+/// <c>dense_1</c>), each variable a dataset <c>vars/0</c>, <c>vars/1</c>, ... in Keras' creation order. Weights are not
 /// matched by layer name, so a model must have the same layers in the same order as the one that wrote the file.
 /// </remarks>
 public static class KerasFormat
 {
-    private const string ConfigEntry = "config.json";
-    private const string WeightsEntry = "model.weights.h5";
-    private const string AssetsFolder = "assets/";
-    private const long MaxConfigBytes = 64L << 20;
-    private const long MaxWeightsBytes = int.MaxValue;
-
     /// <summary>Loads a model from a <c>.keras</c> archive written by Keras 3 (<c>model.save("model.keras")</c>).</summary>
     /// <param name="path">The archive; its name must end in <c>.keras</c>, as Keras requires.</param>
     /// <returns>
     /// The model with the archive's weights, compiled with its optimizer, losses and metrics when Keras saved it compiled
-    /// (the optimizer's state is not read: training resumes with fresh moments).
+    /// (the optimizer's state is not read: training resumes with fresh moments). Models nested in the Keras model are
+    /// inlined: the result is one <see cref="Functional"/> graph of layers.
     /// </returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
-    /// <exception cref="InvalidDataException">The archive, its configuration or a weight is malformed or does not fit the model; the message names the entry and, for a weight, its dataset path, layer and shapes.</exception>
-    /// <exception cref="NotSupportedException">The model uses something NeuralNet does not implement (a subclassed model, a layer with assets).</exception>
+    /// <exception cref="InvalidDataException">The archive, its configuration or a weight is malformed or does not fit the model; the message names the entry and, for a weight, its dataset path, layer and shape.</exception>
+    /// <exception cref="NotSupportedException">The model uses something NeuralNet does not implement (a subclassed model, a layer with assets, a nested model called twice).</exception>
     public static Model LoadModel(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -51,17 +44,13 @@ public static class KerasFormat
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(source);
-        using ZipArchive archive = OpenArchive(stream, source);
-        JsonObject config = ReadConfig(archive, source);
-        if (archive.Entries.FirstOrDefault(e => e.FullName.StartsWith(AssetsFolder, StringComparison.Ordinal) && e.Length > 0) is ZipArchiveEntry asset)
-        {
-            throw new NotSupportedException($"{source}: the archive holds the asset '{asset.FullName}' (a lookup layer's vocabulary file), which NeuralNet.Keras does not read.");
-        }
-
+        using var archive = KerasArchive.Open(stream, source);
+        JsonObject config = KerasArchive.ReadConfig(archive, source);
+        KerasArchive.RefuseAssets(archive, source);
         string className = (config["class_name"] as JsonValue)?.TryGetValue(out string? name) == true ? name : string.Empty;
         if (className is not ("Sequential" or "Functional" or "Model"))
         {
-            throw new NotSupportedException($"{source}: {ConfigEntry} describes a model of class \"{className}\"; NeuralNet reads Sequential and Functional models (a subclassed Keras model has no graph in its file).");
+            throw new NotSupportedException($"{source}: {KerasArchive.ConfigEntry} describes a model of class \"{className}\"; NeuralNet reads Sequential and Functional models (a subclassed Keras model has no graph in its file).");
         }
 
         string? compileConfig = config["compile_config"] is JsonObject compile ? compile.ToJsonString() : null;
@@ -87,14 +76,14 @@ public static class KerasFormat
         }
         catch (InvalidDataException ex)
         {
-            throw new InvalidDataException($"{source}: {ConfigEntry}: {ex.Message}", ex);
+            throw new InvalidDataException($"{source}: {KerasArchive.ConfigEntry}: {ex.Message}", ex);
         }
 
         List<KerasWeight> layout = KerasWeightLayout.Of(architecture, groups.Select(g => (architecture.GetLayer(g.Key), g.Value)));
         List<KeyValuePair<string, Tensor>> tensors;
-        using (H5WeightsReader weights = OpenWeights(archive, source))
+        using (H5WeightsReader weights = KerasArchive.OpenWeights(archive, source))
         {
-            tensors = ReadTensors(weights, layout);
+            tensors = KerasWeightReader.Read(weights, layout);
         }
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -118,7 +107,7 @@ public static class KerasFormat
         }
         catch (InvalidDataException ex) when (compileConfig is not null)
         {
-            throw new InvalidDataException($"{ex.Message} (while reading {ConfigEntry}'s compile_config)", ex);
+            throw new InvalidDataException($"{ex.Message} (while reading {KerasArchive.ConfigEntry}'s compile_config)", ex);
         }
     }
 
@@ -131,7 +120,7 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, or a layer's parameters have no place this package knows in Keras' layout. Nothing is written.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, or a layer's parameters have no place this package knows in Keras' layout. Nothing is written.</exception>
     public static void SaveModel(Model model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -139,36 +128,22 @@ public static class KerasFormat
         RequireExtension(path, ".keras", nameof(path));
         RequireBuilt(model);
         JsonObject config = KerasConfigWriter.Write(model);
-        List<KerasWeight> layout = KerasWeightLayout.Of(model);
-        using var weights = new MemoryStream();
-        H5WeightsWriter.Write(weights, ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)], layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger)));
-        var metadata = new JsonObject
-        {
-            ["keras_version"] = "3",
-            ["date_saved"] = DateTime.Now.ToString("yyyy-MM-dd@HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
-            ["producer"] = "NeuralNet.Keras " + typeof(KerasFormat).Assembly.GetName().Version,
-        };
-        AtomicFile.Write(path, stream =>
-        {
-            // Keras writes the archive's entries uncompressed, in this order.
-            using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            WriteEntry(archive, "metadata.json", metadata.ToJsonString());
-            WriteEntry(archive, ConfigEntry, config.ToJsonString());
-            using Stream entry = archive.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open();
-            weights.Position = 0;
-            weights.CopyTo(entry);
-        });
+        using MemoryStream weights = WriteWeights(model);
+        string producer = "NeuralNet.Keras " + typeof(KerasFormat).Assembly.GetName().Version;
+        AtomicFile.Write(path, stream => KerasArchive.Write(stream, config, weights, producer));
     }
 
     /// <summary>
     /// Loads Keras weights into <paramref name="model"/> (Keras' <c>model.load_weights</c>): from a <c>.weights.h5</c> file
-    /// or the weights of a <c>.keras</c> archive. Every parameter is checked before any is changed.
+    /// or the weights of a <c>.keras</c> archive. Every weight is read and checked before any parameter changes; the
+    /// copy waits for running predictions, as <see cref="Model.SetWeights"/> does.
     /// </summary>
     /// <param name="model">A built model with the layers, in the same order, of the model that wrote the file.</param>
     /// <param name="path">A file ending in <c>.weights.h5</c> or <c>.keras</c>.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> has another extension.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
     /// <exception cref="InvalidDataException">A weight is missing, has another shape or type, or the file holds layer weights the model has no place for; nothing is changed then.</exception>
+    /// <exception cref="NotSupportedException">A layer's parameters have no place this package knows in Keras' layout.</exception>
     public static void LoadWeights(Model model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -179,22 +154,18 @@ public static class KerasFormat
         if (path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase))
         {
             using FileStream stream = File.OpenRead(path);
-            using ZipArchive archive = OpenArchive(stream, path);
-            using H5WeightsReader weights = OpenWeights(archive, path);
-            tensors = ReadTensors(weights, layout);
+            using var archive = KerasArchive.Open(stream, path);
+            using H5WeightsReader weights = KerasArchive.OpenWeights(archive, path);
+            tensors = KerasWeightReader.Read(weights, layout);
         }
         else
         {
             RequireExtension(path, ".weights.h5", nameof(path));
             using H5WeightsReader weights = H5WeightsReader.Open(File.OpenRead(path), path);
-            tensors = ReadTensors(weights, layout);
+            tensors = KerasWeightReader.Read(weights, layout);
         }
 
-        // All read and checked: now copy.
-        for (int i = 0; i < layout.Count; i++)
-        {
-            tensors[i].Value.AsReadOnlySpan().CopyTo(layout[i].Parameter.Value.AsSpan());
-        }
+        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, layout, tensors));
     }
 
     /// <summary>
@@ -212,106 +183,17 @@ public static class KerasFormat
         ArgumentNullException.ThrowIfNull(path);
         RequireExtension(path, ".weights.h5", nameof(path));
         RequireBuilt(model);
-        List<KerasWeight> layout = KerasWeightLayout.Of(model);
-        List<string> groups = ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)];
-        // PureHDF reads back what it writes, which the atomic file's stream does not allow: the file is made in memory.
-        using var weights = new MemoryStream();
-        H5WeightsWriter.Write(weights, groups, layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger)));
+        using MemoryStream weights = WriteWeights(model);
         AtomicFile.Write(path, stream => stream.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
     }
 
-    private static void WriteEntry(ZipArchive archive, string name, string text)
+    // The weights file in memory: PureHDF reads back what it writes, which the atomic file's stream does not allow.
+    private static MemoryStream WriteWeights(Model model)
     {
-        using var writer = new StreamWriter(archive.CreateEntry(name, CompressionLevel.NoCompression).Open());
-        writer.Write(text);
-    }
-
-    // Every parameter's tensor, read and checked, named as NeuralNet names it; then the file must hold no layer weights
-    // beyond them (a layer whose variables this package would place wrongly).
-    private static List<KeyValuePair<string, Tensor>> ReadTensors(H5WeightsReader weights, List<KerasWeight> layout)
-    {
-        var tensors = new List<KeyValuePair<string, Tensor>>(layout.Count);
-        foreach (KerasWeight weight in layout)
-        {
-            TensorShape expected = weight.Parameter.Shape;
-            if (!weights.TryRead(weight.Path, weight.IsInteger, out float[] values, out int[] dimensions, out string problem))
-            {
-                throw new InvalidDataException($"{weights.Source}: dataset '{weights.Resolve(weight.Path)}' {problem}; it should hold parameter '{weight.Parameter.Name}' {expected} of layer '{weight.Layer.Name}' ({weight.Layer.TypeName}).");
-            }
-
-            if (!dimensions.AsSpan().SequenceEqual(expected.Dimensions))
-            {
-                throw new InvalidDataException($"{weights.Source}: dataset '{weights.Resolve(weight.Path)}' has shape ({string.Join(", ", dimensions)}) but parameter '{weight.Parameter.Name}' of layer '{weight.Layer.Name}' ({weight.Layer.TypeName}) is {expected}.");
-            }
-
-            tensors.Add(new(weight.TensorName, Tensor.FromArray(values, expected.Dimensions)));
-        }
-
-        var placed = new HashSet<string>(layout.Select(w => weights.Resolve(w.Path)), StringComparer.Ordinal);
-        string layers = weights.Resolve("layers") + "/";
-        if (weights.DatasetPaths().FirstOrDefault(p => p.StartsWith(layers, StringComparison.Ordinal) && !placed.Contains(p) && !IsIgnoredState(p)) is string extra)
-        {
-            throw new InvalidDataException($"{weights.Source}: dataset '{extra}' belongs to no parameter of the model: the file was written by a model with other layers, in another order, or with variables NeuralNet does not have.");
-        }
-
-        return tensors;
-    }
-
-    // Variables Keras saves that hold no weight: a random layer's seed generator state.
-    private static bool IsIgnoredState(string path) => path.Contains("/seed_generator/", StringComparison.Ordinal);
-
-    private static ZipArchive OpenArchive(Stream stream, string source)
-    {
-        try
-        {
-            return new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"{source}: not a .keras archive (a zip file): {ex.Message}", ex);
-        }
-    }
-
-    private static JsonObject ReadConfig(ZipArchive archive, string source)
-    {
-        ZipArchiveEntry entry = archive.GetEntry(ConfigEntry)
-            ?? throw new InvalidDataException($"{source}: the archive has no {ConfigEntry}; a .keras archive holds {ConfigEntry}, metadata.json and {WeightsEntry}.");
-        if (entry.Length > MaxConfigBytes)
-        {
-            throw new InvalidDataException($"{source}: {ConfigEntry} is {entry.Length} bytes, more than the {MaxConfigBytes} this reader accepts.");
-        }
-
-        try
-        {
-            using Stream stream = entry.Open();
-            return JsonNode.Parse(stream, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
-                ?? throw new InvalidDataException($"{source}: {ConfigEntry} is not a JSON object.");
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{source}: {ConfigEntry} is not valid JSON: {ex.Message}", ex);
-        }
-    }
-
-    private static H5WeightsReader OpenWeights(ZipArchive archive, string source)
-    {
-        ZipArchiveEntry entry = archive.GetEntry(WeightsEntry) ?? throw new InvalidDataException(archive.GetEntry("model.weights.npz") is null
-            ? $"{source}: the archive has no {WeightsEntry}."
-            : $"{source}: the weights are in model.weights.npz (Keras' weights_format=\"npz\"); NeuralNet.Keras reads {WeightsEntry}, Keras' default.");
-        if (entry.Length > MaxWeightsBytes)
-        {
-            throw new InvalidDataException($"{source}: {WeightsEntry} is {entry.Length} bytes, more than the {MaxWeightsBytes} this reader accepts.");
-        }
-
-        // The HDF5 reader seeks; a zip entry's stream does not.
-        var buffer = new MemoryStream((int)entry.Length);
-        using (Stream stream = entry.Open())
-        {
-            stream.CopyTo(buffer);
-        }
-
-        buffer.Position = 0;
-        return H5WeightsReader.Open(buffer, $"{source}/{WeightsEntry}");
+        List<KerasWeight> layout = KerasWeightLayout.Of(model);
+        var weights = new MemoryStream();
+        H5WeightsWriter.Write(weights, ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)], layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger)));
+        return weights;
     }
 
     private static void RequireExtension(string path, string extension, string parameterName)

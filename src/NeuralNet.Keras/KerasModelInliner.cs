@@ -10,8 +10,8 @@ namespace NeuralNet.Keras;
 /// </summary>
 /// <remarks>
 /// Each call of a nested model is replaced by its layers, their inbound tensors bound to the call's arguments, and the
-/// call's <c>training</c> argument given to every inlined call that does not fix its own. A nested layer whose name the
-/// larger model already uses gets the nested model's name in front (<c>encoder_dense</c>). A nested model called twice
+/// call's <c>training</c> argument given to every inlined call (over its own, as Keras' <c>Functional.call</c> does).
+/// A nested layer whose name the larger model already uses gets the nested model's name in front (<c>encoder_dense</c>). A nested model called twice
 /// (shared weights) is refused: inlining it twice would give two sets of weights.
 /// </remarks>
 internal sealed class KerasModelInliner
@@ -141,10 +141,10 @@ internal sealed class KerasModelInliner
 
         if (bound is null)
         {
-            rootInputs.AddRange(declaredInputs.Select(t => scope.Resolve(t, this)));
+            rootInputs.AddRange(declaredInputs.Select(t => scope.Resolve(scope.FromModelTriple(t), this)));
         }
 
-        return [.. Triples(config["output_layers"], "output_layers").Select(t => scope.Resolve(t, this))];
+        return [.. Triples(config["output_layers"], "output_layers").Select(t => scope.Resolve(scope.FromModelTriple(t), this))];
     }
 
     // A Sequential's layers chained from `input`; nested models inlined. Returns its output tensor.
@@ -185,7 +185,12 @@ internal sealed class KerasModelInliner
         }
 
         List<JsonArray> arguments = [.. Arguments(node, name).Select(t => scope.Resolve(t, this))];
-        bool? callTraining = node["kwargs"]?["training"] is JsonValue flag && flag.TryGetValue(out bool value) ? value : training;
+        if ((string?)item["class_name"] != "Sequential")
+        {
+            scope.NestedFunctional.Add(name);
+        }
+
+        bool? callTraining = training ?? (node["kwargs"]?["training"] is JsonValue flag && flag.TryGetValue(out bool value) ? value : null);
         List<JsonArray> outputs = InlineModel(item, group, arguments, callTraining);
         for (int k = 0; k < outputs.Count; k++)
         {
@@ -258,7 +263,8 @@ internal sealed class KerasModelInliner
 
             var copy = (JsonObject)call.DeepClone();
             RenameTensors(copy["args"], scope);
-            if (training is bool mode && copy["kwargs"]?["training"] is null)
+            // Keras' Functional.call gives every layer call the training argument it was called with, over the call's own.
+            if (training is bool mode)
             {
                 var kwargs = copy["kwargs"] as JsonObject ?? [];
                 kwargs["training"] = mode;
@@ -360,6 +366,15 @@ internal sealed class KerasModelInliner
         public Dictionary<string, string> Renamed { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<(string Layer, int Node, int Tensor), JsonArray> Tensors { get; } = [];
+
+        public HashSet<string> NestedFunctional { get; } = new(StringComparer.Ordinal);
+
+        // Keras' Functional.get_config numbers a nested functional model's calls from 1 in input_layers and
+        // output_layers (its from_config subtracts 1 again), and from 0 in inbound nodes.
+        public JsonArray FromModelTriple(JsonArray triple) =>
+            NestedFunctional.Contains((string?)triple[0] ?? string.Empty) && triple.Count > 1 && triple[1] is JsonValue n && n.TryGetValue(out int node)
+                ? new JsonArray(triple[0]!.DeepClone(), node - 1, triple.Count > 2 ? triple[2]?.DeepClone() : 0)
+                : triple;
 
         public JsonArray Resolve(JsonArray history, KerasModelInliner owner)
         {

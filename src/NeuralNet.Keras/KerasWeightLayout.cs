@@ -59,6 +59,12 @@ internal static class KerasWeightLayout
             }
         }
 
+        // Keras' Sequential.layers leaves out the InputLayer (its Functional's include theirs).
+        if (model is Sequential)
+        {
+            items.RemoveAll(i => i.ClassName == "InputLayer");
+        }
+
         List<string> names = KerasNames.ContainerNames(items.Select(i => i.ClassName));
         var groups = new List<(Layer, string)>();
         for (int i = 0; i < items.Count; i++)

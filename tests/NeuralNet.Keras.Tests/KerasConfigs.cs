@@ -119,20 +119,34 @@ internal static class KerasConfigs
         {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "classifier", "trainable": true,
           "layers": [
             {{{InputLayer("input_layer", 4)}}},
-            {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "encoder", "trainable": true,
-              "layers": [
-                {{{InputLayer("pixels", 4)}}},
-                {{{Called(Dense("dense", 3, "relu", 4), "dense", "pixels", 4)}}},
-                {"module": "keras.layers", "class_name": "Dropout", "config": {"name": "dropout", "trainable": true, "dtype": {{{Policy}}},
-                 "rate": 0.5, "seed": null, "noise_shape": null}, "registered_name": null, "name": "dropout",
-                 "inbound_nodes": [{"args": [{{{Tensor("dense", 3)}}}], "kwargs": {}}]},
-                {{{Called(Dense("dense_1", 2, "linear", 3), "dense_1", "dropout", 3)}}}],
-              "input_layers": [["pixels", 0, 0]], "output_layers": [["dense_1", 0, 0]]},
-             "registered_name": "Functional", "build_config": {"input_shape": [null, 4]}, "name": "encoder",
-             "inbound_nodes": [{"args": [{{{Tensor("input_layer", 4)}}}], "kwargs": {"training": false}}]},
+            {{{Encoder}}},
             {{{Called(Dense("dense", 1, "sigmoid", 2), "dense", "encoder", 2)}}}],
           "input_layers": [["input_layer", 0, 0]], "output_layers": [["dense", 0, 0]]},
          "registered_name": "Functional", "build_config": {"input_shape": [null, 4]}}
+        """;
+
+    /// <summary>keras.Model(x, encoder(x, training=False)): the output is the nested model's, which Keras numbers from 1.</summary>
+    public static readonly string EncoderOutput = $$$"""
+        {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "features", "trainable": true,
+          "layers": [
+            {{{InputLayer("input_layer", 4)}}},
+            {{{Encoder}}}],
+          "input_layers": [["input_layer", 0, 0]], "output_layers": [["encoder", 1, 0]]},
+         "registered_name": "Functional", "build_config": {"input_shape": [null, 4]}}
+        """;
+
+    private static string Encoder => $$$"""
+        {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "encoder", "trainable": true,
+          "layers": [
+            {{{InputLayer("pixels", 4)}}},
+            {{{Called(Dense("dense", 3, "relu", 4), "dense", "pixels", 4)}}},
+            {"module": "keras.layers", "class_name": "Dropout", "config": {"name": "dropout", "trainable": true, "dtype": {{{Policy}}},
+             "rate": 0.5, "seed": null, "noise_shape": null}, "registered_name": null, "name": "dropout",
+             "inbound_nodes": [{"args": [{{{Tensor("dense", 3)}}}], "kwargs": {}}]},
+            {{{Called(Dense("dense_1", 2, "linear", 3), "dense_1", "dropout", 3)}}}],
+          "input_layers": [["pixels", 0, 0]], "output_layers": [["dense_1", 0, 0]]},
+         "registered_name": "Functional", "build_config": {"input_shape": [null, 4]}, "name": "encoder",
+         "inbound_nodes": [{"args": [{{{Tensor("input_layer", 4)}}}], "kwargs": {"training": false}}]}
         """;
 
     private static readonly string FrozenDense = Dense("dense", 3, "relu", 4).Replace("\"trainable\": true", "\"trainable\": false", StringComparison.Ordinal);

@@ -43,7 +43,7 @@ public sealed class KerasFormatTests : IDisposable
     ];
 
     [H5pyFact]
-    public void LoadModelReadsAKerasArchiveWithItsWeightsAndCompileConfig()
+    public void LoadModel_KerasFunctionalArchive_HasItsWeightsAndCompileConfig()
     {
         Model reference = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
         var values = RandomValues(reference, s_functionalPaths, seed: 3);
@@ -68,7 +68,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
-    public void LoadModelReadsAKerasSequentialArchive()
+    public void LoadModel_KerasSequentialArchive_PredictsWithItsWeights()
     {
         (string, string)[] paths = [("layers/dense/vars/0", "dense/kernel"), ("layers/dense/vars/1", "dense/bias"), ("layers/dense_1/vars/0", "dense_1/kernel"), ("layers/dense_1/vars/1", "dense_1/bias")];
         Model reference = Model.FromJson(KerasConfigs.SequentialMlp);
@@ -86,7 +86,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
-    public void SavedWeightsHaveKerasLayoutAsH5pyReadsThem()
+    public void SaveWeights_Model_H5pyReadsKerasLayout()
     {
         Model model = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
         string path = Path.Combine(_folder, "model.weights.h5");
@@ -111,7 +111,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
-    public void NormalizationCountIsAnIntegerBothWays()
+    public void SaveWeightsAndLoadWeights_NormalizationCount_IsAnIntegerScalar()
     {
         var model = new Sequential([new Input(3).Layer, new Normalization()]);
         ((Normalization)model.Layers[^1]).Adapt(Tensor.FromArray([1f, 2f, 3f, 5f, 7f, 9f], 2, 3));
@@ -119,6 +119,7 @@ public sealed class KerasFormatTests : IDisposable
         KerasFormat.SaveWeights(model, path);
         JsonNode count = H5py.Dump(path)["datasets"]!["layers/normalization/vars/2"]!;
         Assert.Equal("int64", (string?)count["dtype"]);
+        Assert.Empty(count["shape"]!.AsArray());
         Assert.Equal(2.0, (double)count["values"]![0]!);
 
         // Keras on JAX and PyTorch keeps the count as int32.
@@ -134,7 +135,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
-    public void LoadWeightsReadsKeras213LegacyGroupNames()
+    public void LoadWeights_Keras213GroupNames_AreRead()
     {
         var model = new Sequential([new Input(2).Layer, new Dense(2)]);
         string path = Path.Combine(_folder, "legacy.weights.h5");
@@ -144,7 +145,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
-    public void WeightsRoundTripIntoAnotherModelOfTheSameArchitecture()
+    public void LoadWeights_SavedWeights_GiveAnotherModelTheSamePredictions()
     {
         Model first = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
         Tensor x = Tensor.RandomNormal(new TensorShape(4, 6, 3), seed: 1);
@@ -160,7 +161,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
-    public void SavedModelsLoadBackWithWeightsAndCompileConfig()
+    public void SaveModel_TrainedModel_LoadsBackWithWeightsAndCompileConfig()
     {
         Model model = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
         model.Compile(new Adam(0.005f), new SparseCategoricalCrossEntropy(), new Accuracy());
@@ -177,7 +178,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
-    public void SavedArchivesHaveKerasEntriesAndModules()
+    public void SaveModel_Sequential_HasKerasEntriesAndModules()
     {
         var model = new Sequential([new Input(4).Layer, new Dense(3, ActivationFunction.Relu), new Dense(2)]);
         model.Compile(new Adam(), new SparseCategoricalCrossEntropy());
@@ -200,7 +201,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
-    public void FunctionalArchivesNameTheirModelClassAsKerasDoes()
+    public void SaveModel_Functional_NamesItsClassAsKerasDoes()
     {
         Model model = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
         string path = Path.Combine(_folder, "functional.keras");
@@ -216,7 +217,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
-    public void NestedFunctionalModelsAreInlinedWithTheirWeightGroupsAndTrainingArgument()
+    public void LoadModel_NestedFunctional_IsInlinedWithItsWeightGroupsAndTrainingArgument()
     {
         (string, string)[] paths =
         [
@@ -230,7 +231,7 @@ public sealed class KerasFormatTests : IDisposable
         var reference = new Functional(input, new Dense(1, ActivationFunction.Sigmoid, name: "dense").Call(hidden));
         var values = RandomValues(reference, paths, seed: 21);
         string archive = WriteArchive("nested.keras", KerasConfigs.NestedFunctional,
-            ["", "layers/input_layer", "layers/functional", "layers/functional/layers/pixels", "layers/functional/layers/dense",
+            ["", "layers/input_layer", "layers/functional", "layers/functional/layers/input_layer", "layers/functional/layers/dense",
              "layers/functional/layers/dropout", "layers/functional/layers/dense_1", "layers/dense"],
             paths.Select(p => (p.Item1, values[p.Item2])));
 
@@ -253,7 +254,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
-    public void NestedSequentialModelsAreInlinedFrozen()
+    public void LoadModel_NestedSequential_IsInlinedFrozen()
     {
         (string, string)[] paths =
         [
@@ -275,7 +276,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
-    public void ANestedModelCalledTwiceIsRefused()
+    public void LoadModel_NestedModelCalledTwice_IsRefused()
     {
         string twice = KerasConfigs.NestedFunctional.Replace(
             "\"inbound_nodes\": [{\"args\": [" + KerasConfigs.Tensor("input_layer", 4).Trim() + "], \"kwargs\": {\"training\": false}}]",
@@ -286,8 +287,31 @@ public sealed class KerasFormatTests : IDisposable
         Assert.Contains("nested model 'encoder' is called 2 times", error.Message, StringComparison.Ordinal);
     }
 
+    [H5pyFact]
+    public void LoadModel_OutputOfNestedFunctional_IsTheNestedModelsOutput()
+    {
+        string config = KerasConfigs.EncoderOutput;
+        (string, string)[] paths =
+        [
+            ("layers/functional/layers/dense/vars/0", "encoder_dense/kernel"), ("layers/functional/layers/dense/vars/1", "encoder_dense/bias"),
+            ("layers/functional/layers/dense_1/vars/0", "dense_1/kernel"), ("layers/functional/layers/dense_1/vars/1", "dense_1/bias"),
+        ];
+        // The reference: the same layers with the same weights, from the classifier that ends in a Dense of its own.
+        Model full = Model.FromJson(Flat(KerasConfigs.NestedFunctional));
+        var values = RandomValues(full, paths, seed: 41);
+        string archive = WriteArchive("encoder-output.keras", config, [], paths.Select(p => (p.Item1, values[p.Item2])));
+
+        Model model = KerasFormat.LoadModel(archive);
+
+        Assert.Equal(new TensorShape(2), model.OutputShape);
+        SetParameters(full, values);
+        var encoder = new Functional(full.Inputs, [full.GetLayer("dense_1").Output]);
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 4), seed: 9);
+        Assert.Equal(encoder.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
     [Fact]
-    public void AMissingWeightIsNamedAndNothingChanges()
+    public void LoadWeights_MissingDataset_IsNamedAndNothingChanges()
     {
         var model = new Sequential([new Input(2).Layer, new Dense(3, name: "hidden"), new Dense(1, name: "out")]);
         string path = Path.Combine(_folder, "partial.weights.h5");
@@ -302,17 +326,17 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
-    public void AWeightOfAnotherShapeNamesBothShapes()
+    public void LoadWeights_DatasetOfAnotherShape_NamesBothShapes()
     {
         var model = new Sequential([new Input(2).Layer, new Dense(3)]);
         string path = Path.Combine(_folder, "shape.weights.h5");
         WritePureHdf(path, [("layers/dense/vars/0", Tensor.Ones(3, 2)), ("layers/dense/vars/1", Tensor.Ones(3))]);
         var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(model, path));
-        Assert.Contains("'layers/dense/vars/0' has shape (3, 2) but parameter 'kernel' of layer 'dense' (Dense) is (2, 3)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'layers/dense/vars/0' has shape (3, 2) but the parameter is (2, 3); it should hold parameter 'kernel' (2, 3) of layer 'dense' (Dense)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void AWeightNoParameterTakesIsRefused()
+    public void LoadWeights_DatasetNoParameterTakes_IsRefused()
     {
         var model = new Sequential([new Input(2).Layer, new Dense(3)]);
         string path = Path.Combine(_folder, "extra.weights.h5");
@@ -322,7 +346,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
-    public void FileNamesMustHaveKerasExtensions()
+    public void SaveAndLoad_OtherExtensions_AreRefused()
     {
         var model = new Sequential([new Input(2).Layer, new Dense(3)]);
         Assert.Throws<ArgumentException>(() => KerasFormat.SaveWeights(model, Path.Combine(_folder, "model.h5")));
@@ -331,7 +355,7 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
-    public void ArchivesThatAreNotKerasModelsAreRefusedWithTheReason()
+    public void LoadModel_ArchivesThatAreNotKerasModels_AreRefusedWithTheReason()
     {
         Assert.Contains("not a .keras archive", Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(new MemoryStream([1, 2, 3]), "junk.keras")).Message, StringComparison.Ordinal);
         Assert.Contains("has no config.json", Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("metadata.json", "{}")), "empty.keras")).Message, StringComparison.Ordinal);
@@ -342,6 +366,9 @@ public sealed class KerasFormatTests : IDisposable
         Assert.Contains("assets/layers/string_lookup/vocabulary.txt", Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(
             Zip(("config.json", KerasConfigs.SequentialMlp), ("assets/layers/string_lookup/vocabulary.txt", "a\nb")), "assets.keras")).Message, StringComparison.Ordinal);
     }
+
+    // The nested config inlined the way LoadModel inlines it, for a reference model built from the same layers.
+    private static string Flat(string config) => KerasModelInliner.Inline((JsonObject)JsonNode.Parse(config)!, "test").Root.ToJsonString();
 
     private static MemoryStream Zip(params (string Name, string Text)[] entries)
     {

@@ -20,16 +20,16 @@ public sealed class KerasLayoutTests
     [InlineData("MultiHeadAttention", "multi_head_attention")]
     [InlineData("InputLayer", "input_layer")]
     [InlineData("GlobalAveragePooling1D", "global_average_pooling1d")]
-    public void SnakeCaseIsKerasToSnakeCase(string className, string expected) =>
+    public void ToSnakeCase_ClassName_IsKerasName(string className, string expected) =>
         Assert.Equal(expected, KerasNames.ToSnakeCase(className));
 
     [Fact]
-    public void ContainerNamesNumberRepeatsOfAClassByPosition() =>
+    public void ContainerNames_RepeatedClasses_AreNumberedByPosition() =>
         Assert.Equal(["input_layer", "dense", "dropout", "dense_1", "dense_2", "dropout_1"],
             KerasNames.ContainerNames(["InputLayer", "Dense", "Dropout", "Dense", "Dense", "Dropout"]));
 
     [Fact]
-    public void FunctionalModelParametersHaveKerasPaths()
+    public void Of_FunctionalSequenceModel_GivesKerasPaths()
     {
         Model model = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
         var paths = KerasWeightLayout.Of(model).ToDictionary(w => w.TensorName, w => w.Path);
@@ -56,7 +56,7 @@ public sealed class KerasLayoutTests
     }
 
     [Fact]
-    public void WrappedAttentionConvolutionAndPreprocessingLayersHaveKerasPaths()
+    public void Of_WrappedAttentionConvolutionAndPreprocessingLayers_GivesKerasPaths()
     {
         var ids = new Input(new TensorShape(5), "ids");
         SymbolicTensor x = new Embedding(20, 8).Call(ids);
@@ -92,5 +92,21 @@ public sealed class KerasLayoutTests
             ],
             layout.Select(w => (w.TensorName, w.Path)));
         Assert.Equal(["normalization/count"], layout.Where(w => w.IsInteger).Select(w => w.TensorName));
+    }
+
+    [Fact]
+    public void Of_BranchesOfOneClass_AreNumberedInKerasLayerOrder()
+    {
+        // Keras orders a functional model's layers by decreasing depth, ties in discovery order (function.py
+        // map_graph): for concat([a(x), c(b(x))]) that is x, b, a, c, concat, so b is "dense", a "dense_1", c "dense_2".
+        var x = new Input(new TensorShape(3), "x");
+        var a = new Dense(2, name: "a");
+        var b = new Dense(2, name: "b");
+        var c = new Dense(2, name: "c");
+        var model = new Functional(x, new Concatenate().Call(a.Call(x), c.Call(b.Call(x))));
+        var kernels = KerasWeightLayout.Of(model).Where(w => w.Parameter.Name == "kernel").ToDictionary(w => w.Layer.Name, w => w.Path);
+        Assert.Equal("layers/dense/vars/0", kernels["b"]);
+        Assert.Equal("layers/dense_1/vars/0", kernels["a"]);
+        Assert.Equal("layers/dense_2/vars/0", kernels["c"]);
     }
 }

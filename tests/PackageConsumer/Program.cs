@@ -65,10 +65,19 @@ Console.WriteLine($"ONNX export: {written.Length} bytes");
 
 // The optional Keras package restores with its PureHDF dependency: a .keras archive written and read back predicts the same.
 string keras = Path.Combine(Path.GetTempPath(), $"neuralnet-consumer-{Environment.ProcessId}.keras");
-KerasFormat.SaveModel(model, keras);
-Model reloaded = KerasFormat.LoadModel(keras);
-long kerasBytes = new FileInfo(keras).Length;
-File.Delete(keras);
+Model reloaded;
+long kerasBytes;
+try
+{
+    KerasFormat.SaveModel(model, keras);
+    reloaded = KerasFormat.LoadModel(keras);
+    kerasBytes = new FileInfo(keras).Length;
+}
+finally
+{
+    File.Delete(keras);
+}
+
 if (!reloaded.Predict(points).AsReadOnlySpan().SequenceEqual(model.Predict(points).AsReadOnlySpan()))
 {
     Console.Error.WriteLine("FAILED: the model read back from its .keras archive predicts differently");

@@ -21,6 +21,21 @@ public abstract partial class Model
     }
 
     /// <summary>
+    /// The training configuration <see cref="Compile(NeuralNet.Optimizers.Optimizer, NeuralNet.Losses.Loss, NeuralNet.Training.Metric[])"/> set, as JSON (Keras'
+    /// <c>get_compile_config</c>): the optimizer with its settings, the losses, loss weights and metrics, in the form model
+    /// files keep it as <c>compile_config</c>. Null when the model is not compiled.
+    /// </summary>
+    /// <returns>The JSON text, or null.</returns>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered with <see cref="SerializationRegistry"/>.</exception>
+    public string? GetCompileConfig()
+    {
+        using (_gate.EnterExclusive())
+        {
+            return Optimizer is NeuralNet.Optimizers.Optimizer optimizer ? ModelSerializer.CompileConfigJson(this, optimizer) : null;
+        }
+    }
+
+    /// <summary>
     /// Creates a model from an architecture (Keras' <c>keras.models.model_from_json</c>): the JSON <see cref="ToJson"/>
     /// returns, or the <c>model_config</c> of a model file. The new model is built, not compiled, and its weights are new:
     /// drawn as a model created in code with the seed the JSON records draws them.

@@ -409,6 +409,9 @@ internal static class ModelSerializer
     }
 
     // Keras' compile config: one loss for every output, or losses, weights and metrics by output name.
+    /// <summary>The compile_config of a compiled model, as JSON text (what <see cref="Model.GetCompileConfig"/> returns).</summary>
+    public static string CompileConfigJson(Model model, Optimizer optimizer) => CompileConfig(model, optimizer).ToJsonString();
+
     private static JsonObject CompileConfig(Model model, Optimizer optimizer)
     {
         var config = new JsonObject { ["optimizer"] = SerializationRegistry.Serialize(optimizer) };

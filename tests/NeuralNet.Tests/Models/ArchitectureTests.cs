@@ -18,6 +18,32 @@ public class ArchitectureTests
         seed: seed);
 
     [Fact]
+    public void GetCompileConfig_CompiledModel_IsTheCompileConfigOfItsFile()
+    {
+        Sequential model = Mlp(seed: 3);
+        Assert.Null(model.GetCompileConfig());
+
+        model.Compile(new Adam(0.02f), new CategoricalCrossEntropy(), new NeuralNet.Training.Accuracy());
+        string? json = model.GetCompileConfig();
+
+        var config = System.Text.Json.Nodes.JsonNode.Parse(json!)!;
+        Assert.Equal("Adam", (string?)config["optimizer"]!["class_name"]);
+        Assert.Equal(0.02, (double)config["optimizer"]!["config"]!["learning_rate"]!, 6);
+        Assert.Equal("categorical_crossentropy", (string?)config["loss"]);
+        Assert.Equal("accuracy", (string?)config["metrics"]![0]);
+        string path = Path.Combine(Path.GetTempPath(), $"compile-config-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path);
+            Assert.Equal(json, NeuralNet.Serialization.SafeTensors.Load(path).Metadata["compile_config"]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Clone_Sequential_HasTheArchitectureAndTheWeightsTheModelWasCreatedWith()
     {
         Sequential model = Mlp(seed: 7);

@@ -1,0 +1,121 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// A <c>.keras</c> archive as Keras 3's <c>saving_lib</c> writes it: a zip of <c>metadata.json</c>, <c>config.json</c> and
+/// <c>model.weights.h5</c>, uncompressed, in that order (plus an <c>assets/</c> folder for layers with files).
+/// </summary>
+internal static class KerasArchive
+{
+    public const string ConfigEntry = "config.json";
+    public const string MetadataEntry = "metadata.json";
+    public const string WeightsEntry = "model.weights.h5";
+    private const string AssetsFolder = "assets/";
+    private const long MaxConfigBytes = 64L << 20;
+
+    /// <summary>Opens the archive in <paramref name="stream"/>, left open.</summary>
+    /// <exception cref="InvalidDataException">The stream is not a zip file.</exception>
+    public static ZipArchive Open(Stream stream, string source)
+    {
+        try
+        {
+            return new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{source}: not a .keras archive (a zip file): {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The archive's config.json.</summary>
+    /// <exception cref="InvalidDataException">It is missing, too large or not a JSON object.</exception>
+    public static JsonObject ReadConfig(ZipArchive archive, string source)
+    {
+        ZipArchiveEntry entry = archive.GetEntry(ConfigEntry)
+            ?? throw new InvalidDataException($"{source}: the archive has no {ConfigEntry}; a .keras archive holds {ConfigEntry}, {MetadataEntry} and {WeightsEntry}.");
+        try
+        {
+            using Stream stream = entry.Open();
+            using MemoryStream text = ReadAtMost(stream, MaxConfigBytes, source, ConfigEntry);
+            return JsonNode.Parse(text.GetBuffer().AsSpan(0, (int)text.Length), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
+                ?? throw new InvalidDataException($"{source}: {ConfigEntry} is not a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{source}: {ConfigEntry} is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Refuses an archive with asset files (a lookup layer's vocabulary), which NeuralNet.Keras does not read.</summary>
+    /// <exception cref="NotSupportedException">The archive holds an asset file.</exception>
+    public static void RefuseAssets(ZipArchive archive, string source)
+    {
+        if (archive.Entries.FirstOrDefault(e => e.FullName.StartsWith(AssetsFolder, StringComparison.Ordinal) && e.Length > 0) is ZipArchiveEntry asset)
+        {
+            throw new NotSupportedException($"{source}: the archive holds the asset '{asset.FullName}' (a lookup layer's vocabulary file), which NeuralNet.Keras does not read.");
+        }
+    }
+
+    /// <summary>The archive's model.weights.h5, opened.</summary>
+    /// <exception cref="InvalidDataException">It is missing (or the weights are in another format), too large, or not HDF5.</exception>
+    public static H5WeightsReader OpenWeights(ZipArchive archive, string source)
+    {
+        ZipArchiveEntry entry = archive.GetEntry(WeightsEntry) ?? throw new InvalidDataException(archive.GetEntry("model.weights.npz") is null
+            ? $"{source}: the archive has no {WeightsEntry}."
+            : $"{source}: the weights are in model.weights.npz (Keras' weights_format=\"npz\"); NeuralNet.Keras reads {WeightsEntry}, Keras' default.");
+
+        // The HDF5 reader seeks, which a zip entry's stream does not: the file is read into memory, no further than
+        // the largest array .NET can hold, whatever size the zip's header declares.
+        MemoryStream buffer;
+        using (Stream stream = entry.Open())
+        {
+            buffer = ReadAtMost(stream, Array.MaxLength, source, WeightsEntry);
+        }
+
+        buffer.Position = 0;
+        return H5WeightsReader.Open(buffer, $"{source}/{WeightsEntry}");
+    }
+
+    /// <summary>Writes an archive with Keras' entries, uncompressed, in Keras' order.</summary>
+    public static void Write(Stream stream, JsonObject config, MemoryStream weights, string producer)
+    {
+        var metadata = new JsonObject
+        {
+            ["keras_version"] = "3",
+            ["date_saved"] = DateTime.Now.ToString("yyyy-MM-dd@HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+            ["producer"] = producer,
+        };
+        using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+        WriteText(archive, MetadataEntry, metadata.ToJsonString());
+        WriteText(archive, ConfigEntry, config.ToJsonString());
+        using Stream entry = archive.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open();
+        entry.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length));
+    }
+
+    private static void WriteText(ZipArchive archive, string name, string text)
+    {
+        using var writer = new StreamWriter(archive.CreateEntry(name, CompressionLevel.NoCompression).Open());
+        writer.Write(text);
+    }
+
+    private static MemoryStream ReadAtMost(Stream stream, long limit, string source, string entry)
+    {
+        var buffer = new MemoryStream();
+        byte[] chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw new InvalidDataException($"{source}: {entry} is larger than the {limit} bytes this reader accepts.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer;
+    }
+}

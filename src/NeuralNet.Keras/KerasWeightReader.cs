@@ -1,0 +1,49 @@
+using NeuralNet.Layers;
+
+namespace NeuralNet.Keras;
+
+/// <summary>Reads every parameter of a layout from a Keras weights file, checking each before reading its values.</summary>
+internal static class KerasWeightReader
+{
+    /// <summary>
+    /// Each parameter's tensor in layout order, named as NeuralNet names it (<c>layer/parameter</c>); then the file must
+    /// hold no layer weights beyond them (a model with other layers, or variables this package would place wrongly).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A dataset is missing, of another shape or type, or belongs to no parameter.</exception>
+    public static List<KeyValuePair<string, Tensor>> Read(H5WeightsReader weights, IReadOnlyList<KerasWeight> layout)
+    {
+        var tensors = new List<KeyValuePair<string, Tensor>>(layout.Count);
+        var placed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (KerasWeight weight in layout)
+        {
+            TensorShape expected = weight.Parameter.Shape;
+            string path = weights.Resolve(weight.Path);
+            if (!weights.TryRead(path, expected, weight.IsInteger, out float[] values, out string problem))
+            {
+                throw new InvalidDataException($"{weights.Source}: dataset '{path}' {problem}; it should hold parameter '{weight.Parameter.Name}' {expected} of layer '{weight.Layer.Name}' ({weight.Layer.TypeName}).");
+            }
+
+            placed.Add(path);
+            tensors.Add(new(weight.TensorName, Tensor.FromArray(values, expected.Dimensions)));
+        }
+
+        if (weights.DatasetPaths(weights.Resolve("layers")).FirstOrDefault(p => !placed.Contains(p)) is string extra)
+        {
+            throw new InvalidDataException($"{weights.Source}: dataset '{extra}' belongs to no parameter of the model: the file was written by a model with other layers, in another order, or with variables NeuralNet does not have.");
+        }
+
+        return tensors;
+    }
+
+    /// <summary>The tensors in the order of <paramref name="parameters"/> (for <see cref="Models.Model.SetWeights"/>).</summary>
+    public static List<Tensor> InParameterOrder(IReadOnlyList<Parameter> parameters, IReadOnlyList<KerasWeight> layout, List<KeyValuePair<string, Tensor>> tensors)
+    {
+        var byParameter = new Dictionary<Parameter, Tensor>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < layout.Count; i++)
+        {
+            byParameter[layout[i].Parameter] = tensors[i].Value;
+        }
+
+        return [.. parameters.Select(p => byParameter[p])];
+    }
+}

@@ -198,6 +198,18 @@ public sealed class KerasFormatTests : IDisposable
         Assert.Equal("keras.initializers", (string?)layers[1]!["config"]!["kernel_initializer"]!["module"]);
         Assert.Equal("keras.optimizers", (string?)config["compile_config"]!["optimizer"]!["module"]);
         Assert.True(JsonNode.Parse(archive.GetEntry("metadata.json")!.Open())!["keras_version"] is not null);
+        Assert.Null(config["config"]!["seed"]);
+    }
+
+    [Fact]
+    public void SaveModel_WeightDecayExclusions_AreRefusedAndNothingIsWritten()
+    {
+        var model = new Sequential([new Input(4).Layer, new Dense(2)]);
+        model.Compile(new AdamW { WeightDecayExclusions = ["bias"] }, new MeanSquaredError());
+        string path = Path.Combine(_folder, "decay.keras");
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
+        Assert.Contains("excludes variables from weight decay", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public static class OnnxExporter
     /// <param name="path">The file to write; its folder must exist.</param>
     /// <param name="options">The opset and metadata; defaults when null.</param>
     /// <exception cref="InvalidOperationException">The model is not built, or a Normalization layer in it is not adapted (the message names it).</exception>
-    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form (the message names it), or the model is over 2 GB.</exception>
+    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form, or a layer reads a mask it has no masked ONNX form for (the message names them), or the model is over 2 GB.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinimumOpset"/>..<see cref="MaximumOpset"/>.</exception>
     /// <exception cref="IOException">The file cannot be written (the message names it); the previous file is unchanged.</exception>
     public static void ExportOnnx(this Model model, string path, OnnxExportOptions? options = null)
@@ -62,7 +62,7 @@ public static class OnnxExporter
     /// <param name="stream">A writable stream; left open.</param>
     /// <param name="options">The opset and metadata; defaults when null.</param>
     /// <exception cref="InvalidOperationException">The model is not built, or a Normalization layer in it is not adapted (the message names it).</exception>
-    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form (the message names it), or the model is over 2 GB.</exception>
+    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form, or a layer reads a mask it has no masked ONNX form for (the message names them), or the model is over 2 GB.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinimumOpset"/>..<see cref="MaximumOpset"/>.</exception>
     public static void ExportOnnx(this Model model, Stream stream, OnnxExportOptions? options = null)
     {
@@ -92,7 +92,7 @@ public static class OnnxExporter
         }
 
         List<SymbolicTensor> order = TopologicalOrder(model.Outputs);
-        CheckSupported(model, order);
+        MaskFlow masks = CheckSupported(model, order);
         CheckOpset(model, options.Opset);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.BatchDimensionName, nameof(options));
         long parameterBytes = model.ParameterCount * sizeof(float);
@@ -121,8 +121,16 @@ public static class OnnxExporter
         foreach (SymbolicTensor tensor in order.Where(t => !values.ContainsKey(t)))
         {
             graph.Scope = tensor.Layer.Name;
-            LayerConverter convert = LayerConverters.Find(tensor.Layer)!;
-            values[tensor] = convert(graph, tensor.Layer, [.. tensor.InboundTensors.Select(t => values[t])], tensor.Shape);
+            OnnxValue[] inputs = [.. tensor.InboundTensors.Select(t => values[t])];
+            if (masks.ReadBy(tensor) is { } arriving)
+            {
+                string?[] maskValues = [.. arriving.Select(m => m is null ? null : masks.Value(graph, m, t => values[t]))];
+                values[tensor] = MaskedLayerConverters.Find(tensor.Layer)!(graph, tensor.Layer, inputs, maskValues, tensor.Shape);
+            }
+            else
+            {
+                values[tensor] = LayerConverters.Find(tensor.Layer)!(graph, tensor.Layer, inputs, tensor.Shape);
+            }
         }
 
         graph.Scope = "";
@@ -191,10 +199,11 @@ public static class OnnxExporter
         return order;
     }
 
-    // Every layer and activation must have an ONNX form; the first that has none is named, before anything is built.
-    private static void CheckSupported(Model model, List<SymbolicTensor> order)
+    // Every layer and activation must have an ONNX form, and every mask a layer reads an ONNX form in it; the first that
+    // has none is named, before anything is built.
+    private static MaskFlow CheckSupported(Model model, List<SymbolicTensor> order)
     {
-        CheckNoMaskIsRead(model, order);
+        MaskFlow masks = MaskFlow.Follow(model, order);
         if (order.FirstOrDefault(t => t.Training == true) is SymbolicTensor trained)
         {
             // The exported graph is the inference form of every layer; a call Predict runs in training mode (Monte Carlo
@@ -207,6 +216,8 @@ public static class OnnxExporter
         {
             CheckLayer(model, layer, "");
         }
+
+        return masks;
     }
 
     // One layer, and the layers a wrapper runs (named with the wrapper, since the model's list does not show them).
@@ -293,64 +304,6 @@ public static class OnnxExporter
             CheckLayer(model, inner, $" (inside '{layer.Name}')");
         }
     }
-
-    // The ONNX graph carries values only. A mask (made by Masking or by Embedding with maskZero, also inside
-    // TimeDistributed, or passed on by Attention and AdditiveAttention from their query-mask input) changes what the
-    // layers that read it compute (recurrent layers skip masked steps, average pooling and some merges leave them out),
-    // so a model where one reaches such a layer would export silently different results for padded inputs: refused,
-    // naming both layers.
-    private static void CheckNoMaskIsRead(Model model, List<SymbolicTensor> order)
-    {
-        var maskedBy = new Dictionary<SymbolicTensor, Layer>();
-        foreach (SymbolicTensor tensor in order.Where(t => t.InboundTensors.Count > 0))
-        {
-            Layer layer = tensor.Layer;
-            if (layer is Embedding { MaskZero: true } or TimeDistributed { InnerLayer: Embedding { MaskZero: true } or Masking } or Masking
-                or Attention { UseMasks: true } or AdditiveAttention { UseMasks: true })
-            {
-                maskedBy[tensor] = layer;
-                continue;
-            }
-
-            Layer? source = tensor.InboundTensors.Select(t => maskedBy.GetValueOrDefault(t)).FirstOrDefault(l => l is not null);
-            if (source is null)
-            {
-                continue;
-            }
-
-            if (ReadsMask(layer))
-            {
-                string made = source switch
-                {
-                    Embedding => "Embedding with maskZero) makes",
-                    TimeDistributed { InnerLayer: Masking } => "TimeDistributed of Masking) makes",
-                    TimeDistributed => "TimeDistributed of an Embedding with maskZero) makes",
-                    Masking => "Masking) makes",
-                    _ => $"{source.TypeName} with mask inputs) passes on from its query mask",
-                };
-                string advice = source is Embedding or TimeDistributed { InnerLayer: Embedding }
-                    ? " Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded."
-                    : "";
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{source.Name}' ({made}, which NeuralNet.Onnx cannot export: ONNX carries no masks, so padded inputs would give other results.{advice}");
-            }
-
-            if (layer.SupportsMasking)
-            {
-                maskedBy[tensor] = source;
-            }
-        }
-    }
-
-    // Whether a layer's values depend on its input's mask at inference. Multiply, Maximum and Minimum leave masked positions
-    // out (Keras 3's merges), so their values read it too; TimeDistributed hands each step's mask to the layer it wraps.
-    private static bool ReadsMask(Layer layer) => layer switch
-    {
-        Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention
-            or Multiply or Maximum or Minimum => true,
-        TimeDistributed timeDistributed => ReadsMask(timeDistributed.InnerLayer),
-        _ => false,
-    };
 
     private static void CheckOpset(Model model, int opset)
     {

@@ -87,6 +87,27 @@ internal static class OnnxRoundTrip
         return onnx;
     }
 
+    /// <summary>
+    /// Exports at the default, oldest and newest opsets, runs each file in ONNX Runtime on <paramref name="inputs"/> and asserts
+    /// the first output matches Predict's within <see cref="RelativeTolerance"/>, NaN exactly where Predict gives NaN; returns it.
+    /// </summary>
+    public static float[] AssertMatchesPredictOn(Model model, params Tensor[] inputs)
+    {
+        Tensor expected = model.PredictOutputs(inputs)[0];
+        float[] wanted = expected.AsReadOnlySpan().ToArray();
+        float[]? first = null;
+        foreach (int opset in new[] { OnnxExporter.DefaultOpset, OnnxExporter.MinimumOpset, OnnxExporter.MaximumOpset })
+        {
+            (float[] actual, int[] dimensions) = RunOnnx(model.ToOnnxBytes(new OnnxExportOptions { Opset = opset }), model, inputs)[model.OutputNames[0]];
+            Assert.Equal(expected.Shape.Dimensions.ToArray(), dimensions);
+            Assert.Equal(wanted.Select(float.IsNaN), actual.Select(float.IsNaN));
+            AssertClose(wanted.Select(v => float.IsNaN(v) ? 0f : v).ToArray(), actual.Select(v => float.IsNaN(v) ? 0f : v).ToArray(), $"{model.OutputNames[0]} at opset {opset}");
+            first ??= actual;
+        }
+
+        return first!;
+    }
+
     /// <summary>max |actual − expected| ≤ <see cref="RelativeTolerance"/> · max |expected|.</summary>
     public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
     {

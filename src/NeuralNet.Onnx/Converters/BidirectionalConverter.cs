@@ -14,14 +14,21 @@ namespace NeuralNet.Onnx.Converters;
 /// </remarks>
 internal static class BidirectionalConverter
 {
-    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        Run(graph, (Bidirectional)layer, inputs[0], null, outputShape);
+
+    /// <summary>With the mask (batch, steps) that arrives with the input, which both directions read (Predict hands it to both).</summary>
+    public static OnnxValue ConvertMasked(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape) =>
+        Run(graph, (Bidirectional)layer, inputs[0], masks[0], outputShape);
+
+    private static OnnxValue Run(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue input, string? mask, TensorShape outputShape)
     {
-        var bidirectional = (Bidirectional)layer;
+        Layer layer = bidirectional;
         Recurrent forwardLayer = bidirectional.ForwardLayer, backwardLayer = bidirectional.BackwardLayer;
-        OnnxValue forward = RecurrentConverter.Run(graph, forwardLayer, inputs[0], forwardLayer.OutputShape, flipped: false);
+        OnnxValue forward = RecurrentConverter.Run(graph, forwardLayer, input, forwardLayer.OutputShape, flipped: false, mask);
 
         // Keras reverses the backward layer's returned sequence, so that step t of both is joined.
-        OnnxValue backward = RecurrentConverter.Run(graph, backwardLayer, inputs[0], backwardLayer.OutputShape, flipped: bidirectional.ReturnSequences);
+        OnnxValue backward = RecurrentConverter.Run(graph, backwardLayer, input, backwardLayer.OutputShape, flipped: bidirectional.ReturnSequences, mask);
         string merged = bidirectional.MergeMode switch
         {
             BidirectionalMergeMode.Concat => graph.Node("Concat", [forward.Name, backward.Name], OnnxAttribute.Int("axis", -1)),

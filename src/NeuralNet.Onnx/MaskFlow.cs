@@ -9,14 +9,11 @@ namespace NeuralNet.Onnx;
 /// Keras' masks in the exported graph. Predict carries a mask beside a layer's output (made by Embedding with maskZero
 /// or Masking, passed on by the layers that support masking, ended by those that do not); the exporter follows the same
 /// rules over the model's graph (<see cref="Follow"/>), before anything is written, and refuses a model where a layer
-/// reads a mask it cannot export. The mask itself becomes a bool value (batch, ...), computed from the model input
+/// reads a mask it could not follow. The mask itself becomes a bool value (batch, ...), computed from the model input
 /// the way the layer that made it computes it, when the first layer that reads it is written (<see cref="Value"/>).
 /// </summary>
 internal sealed class MaskFlow
 {
-    /// <summary>The layers whose masked computation is written: they get the masks of their inputs.</summary>
-    public const string ReadersList = "SimpleRnn, Lstm, Gru, Bidirectional and GlobalAveragePooling1D";
-
     private readonly Dictionary<SymbolicTensor, MaskPlan> _plans = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<SymbolicTensor, MaskPlan?[]> _read = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<MaskPlan, string> _values = [];
@@ -28,7 +25,7 @@ internal sealed class MaskFlow
     /// <summary>
     /// The masks of <paramref name="order"/>'s tensors (each after those it reads), following Predict's rules layer by layer.
     /// </summary>
-    /// <exception cref="NotSupportedException">A layer reads a mask the exporter cannot write it with (both layers are named).</exception>
+    /// <exception cref="NotSupportedException">A layer reads a mask the exporter did not follow to it (the reader, the mask's source and the layer where it was lost are named).</exception>
     public static MaskFlow Follow(Model model, IEnumerable<SymbolicTensor> order)
     {
         var flow = new MaskFlow();
@@ -37,7 +34,7 @@ internal sealed class MaskFlow
             MaskPlan?[] arriving = [.. tensor.InboundTensors.Select(t => flow._plans.GetValueOrDefault(t))];
             if (arriving.FirstOrDefault(p => p is not null) is MaskPlan mask && ReadsMask(tensor.Layer))
             {
-                CheckReadable(model, tensor.Layer, arriving.FirstOrDefault(p => p?.Rule == MaskRule.Lost) ?? mask);
+                CheckFollowed(model, tensor.Layer, arriving.FirstOrDefault(p => p?.Rule == MaskRule.Lost) ?? mask);
                 flow._read[tensor] = arriving;
             }
 
@@ -95,35 +92,24 @@ internal sealed class MaskFlow
         return graph.Node("Cast", [any], OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Bool));
     }
 
-    // Whether a layer's values depend on its input's mask at inference. Multiply, Maximum and Minimum leave masked positions
-    // out (Keras 3's merges), so their values read it too; TimeDistributed hands each step's mask to the layer it wraps.
-    private static bool ReadsMask(Layer layer) => layer switch
-    {
-        Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention
-            or Multiply or Maximum or Minimum => true,
-        TimeDistributed timeDistributed => ReadsMask(timeDistributed.InnerLayer),
-        _ => false,
-    };
+    // Whether a layer's values depend on the masks of its inputs at inference: the recurrent layers and Bidirectional
+    // (masked steps), GlobalAveragePooling1D (masked mean), the attention layers (masked queries and keys), Multiply,
+    // Maximum and Minimum (masked positions left out, Keras 3's merges), and TimeDistributed of one of them (each step's
+    // mask handed to the wrapped layer). Each has a masked form in MaskedLayerConverters. Attention layers with mask
+    // inputs read those instead (Keras fills the masks from the inputs' only when the call passes none).
+    private static bool ReadsMask(Layer layer) =>
+        layer is not (Attention { UseMasks: true } or AdditiveAttention { UseMasks: true }) && MaskedLayerConverters.Find(layer) is not null;
 
-    // The layers whose masked form MaskedLayerConverters writes.
-    private static bool WritesMasked(Layer layer) => MaskedLayerConverters.Find(layer) is not null;
-
-    private static void CheckReadable(Model model, Layer layer, MaskPlan mask)
+    // A mask lost on its way (a join the exporter does not follow) cannot be given to the layer that reads it.
+    private static void CheckFollowed(Model model, Layer layer, MaskPlan mask)
     {
-        string advice = mask.Source is Embedding or TimeDistributed { InnerLayer: Embedding }
-            ? " Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded."
-            : "";
-        string reads = $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{mask.Source.Name}' ({mask.Made}";
         if (mask.LostAt is (Layer lostAt, string reason))
         {
+            string advice = mask.Source is Embedding or TimeDistributed { InnerLayer: Embedding }
+                ? " Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded."
+                : "";
             throw new NotSupportedException(
-                $"{reads}, which NeuralNet.Onnx cannot follow through layer '{lostAt.Name}' ({lostAt.GetType().Name}: {reason}), so the exported graph would compute without it and padded inputs would give other results.{advice}");
-        }
-
-        if (!WritesMasked(layer))
-        {
-            throw new NotSupportedException(
-                $"{reads}, which NeuralNet.Onnx cannot export into a {layer.GetType().Name}: the graph would compute without the mask, so padded inputs would give other results (masks are exported into {ReadersList}).{advice}");
+                $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{mask.Source.Name}' ({mask.Made}, which NeuralNet.Onnx cannot follow through layer '{lostAt.Name}' ({lostAt.GetType().Name}: {reason}), so the exported graph would compute without it and padded inputs would give other results.{advice}");
         }
     }
 
@@ -164,12 +150,13 @@ internal sealed class MaskFlow
             return null;
         }
 
-        if (tensor.InboundTensors.Any(t => t.Shape != tensor.Shape))
+        if (tensor.InboundTensors.Any(t => t.Shape.Rank != tensor.Shape.Rank))
         {
-            return arriving[0]!.LostThrough(layer, "its inputs broadcast, and masks broadcast with them");
+            // Predict refuses a mask on an input of lower rank.
+            return arriving[0]!.LostThrough(layer, "an input has fewer axes than the output");
         }
 
-        return Or(arriving!);
+        return Or(arriving!, DropLast(tensor.Shape));
     }
 
     // On the last axis: the masks ORed, an input without one making every position real (which is no mask, to the
@@ -186,12 +173,13 @@ internal sealed class MaskFlow
             return arriving.First(p => p is not null)!.LostThrough(concatenate, "joined along an axis the masks have");
         }
 
-        return arriving.Any(p => p is null) ? null : Or(arriving!);
+        return arriving.Any(p => p is null) ? null : Or(arriving!, DropLast(tensor.Shape));
     }
 
-    private static MaskPlan Or(MaskPlan[] parts) =>
-        parts.Distinct().Count() == 1 ? parts[0]
-        : parts.FirstOrDefault(p => p.Rule == MaskRule.Lost) ?? parts[0] with { Rule = MaskRule.Or, Parts = [.. parts.Distinct()], From = null };
+    // Same-rank masks broadcast in ONNX's Or as Predict expands them (size-1 axes), to the output's mask shape.
+    private static MaskPlan Or(MaskPlan[] parts, TensorShape shape) =>
+        parts.Distinct().Count() == 1 && parts[0].Shape == shape ? parts[0]
+        : parts.FirstOrDefault(p => p.Rule == MaskRule.Lost) ?? parts[0] with { Rule = MaskRule.Or, Parts = [.. parts.Distinct()], From = null, Shape = shape };
 
     // TimeDistributed (see its remarks): the wrapped layer's mask stacked back over the steps when it makes or passes one
     // that fits its output; otherwise the input mask's time part (a step is real where any of its positions is).

@@ -46,7 +46,7 @@ public static class OnnxExporter
     /// <param name="path">The file to write; its folder must exist.</param>
     /// <param name="options">The opset and metadata; defaults when null.</param>
     /// <exception cref="InvalidOperationException">The model is not built, or a Normalization layer in it is not adapted (the message names it).</exception>
-    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form, or a layer reads a mask it has no masked ONNX form for (the message names them), or the model is over 2 GB.</exception>
+    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form, or a layer reads a mask the exporter cannot follow to it (the message names them), or the model is over 2 GB.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinimumOpset"/>..<see cref="MaximumOpset"/>.</exception>
     /// <exception cref="IOException">The file cannot be written (the message names it); the previous file is unchanged.</exception>
     public static void ExportOnnx(this Model model, string path, OnnxExportOptions? options = null)
@@ -62,7 +62,7 @@ public static class OnnxExporter
     /// <param name="stream">A writable stream; left open.</param>
     /// <param name="options">The opset and metadata; defaults when null.</param>
     /// <exception cref="InvalidOperationException">The model is not built, or a Normalization layer in it is not adapted (the message names it).</exception>
-    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form, or a layer reads a mask it has no masked ONNX form for (the message names them), or the model is over 2 GB.</exception>
+    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form, or a layer reads a mask the exporter cannot follow to it (the message names them), or the model is over 2 GB.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinimumOpset"/>..<see cref="MaximumOpset"/>.</exception>
     public static void ExportOnnx(this Model model, Stream stream, OnnxExportOptions? options = null)
     {
@@ -199,8 +199,8 @@ public static class OnnxExporter
         return order;
     }
 
-    // Every layer and activation must have an ONNX form, and every mask a layer reads an ONNX form in it; the first that
-    // has none is named, before anything is built.
+    // Every layer and activation must have an ONNX form, and every mask a layer reads must be followed to it; the first
+    // that is not is named, before anything is built.
     private static MaskFlow CheckSupported(Model model, List<SymbolicTensor> order)
     {
         MaskFlow masks = MaskFlow.Follow(model, order);

@@ -139,6 +139,15 @@ internal static class ExportCases
         ["masked_text_model"] = () => Chain([6], new Embedding(12, 5, maskZero: true), new Lstm(6, returnSequences: true), new Gru(4, goBackwards: true), new Dense(2, ActivationFunction.Softmax)),
         ["masked_bidirectional_then_average_pooling"] = () => Chain([6], new Embedding(9, 4, maskZero: true), new Bidirectional(new SimpleRnn(3, returnSequences: true)), new GlobalAveragePooling1D()),
         ["masking_after_relu_then_lstm_backwards_sequences"] = () => Chain([5, 3], new ReLU(), new Masking(), new Lstm(4, returnSequences: true, goBackwards: true)),
+        ["masked_attention_then_lstm"] = () => TwoInputs([5], [5], (a, b) => new Lstm(3, returnSequences: true).Call(new Attention().Call(MaskedWords(a), MaskedWords(b)))),
+        ["masked_multi_head_cross_attention"] = () => TwoInputs([5], [5], (a, b) => new MultiHeadAttention(2, 3).Call(MaskedWords(a), MaskedWords(b))),
+        ["masked_merges"] = () => TwoInputs([5], [5], (a, b) =>
+        {
+            SymbolicTensor x = MaskedWords(a), y = MaskedWords(b);
+            return new Gru(3, returnSequences: true).Call(new Concatenate().Call(new Multiply().Call(x, y), new Maximum().Call(x, y), new Minimum().Call(y, x)));
+        }),
+        ["time_distributed_masked_readers_after_relu"] = () => Chain([3, 4, 2], new ReLU(), new TimeDistributed(new Masking()),
+            new TimeDistributed(new Lstm(3, returnSequences: true)), new TimeDistributed(new GlobalAveragePooling1D()), new Gru(2)),
         ["text_model"] = () => Chain([6], new Embedding(12, 5), new Lstm(6, returnSequences: true), new Gru(4), new Dense(2, ActivationFunction.Softmax)),
         ["conv1d_valid"] = () => Chain([9, 3], new Conv1D(4, 3, activation: ActivationFunction.Relu)),
         ["conv1d_same_strided"] = () => Chain([9, 3], new Conv1D(4, 4, strides: 2, padding: Padding.Same)),
@@ -253,6 +262,9 @@ internal static class ExportCases
 
         return model;
     }
+
+    // Ids (batch, steps) as word vectors (batch, steps, 4) with a mask where the id is 0.
+    private static SymbolicTensor MaskedWords(SymbolicTensor ids) => new Embedding(8, 4, maskZero: true).Call(ids);
 
     private static Functional TwoInputs(int[] first, int[] second, Func<SymbolicTensor, SymbolicTensor, SymbolicTensor> merge)
     {

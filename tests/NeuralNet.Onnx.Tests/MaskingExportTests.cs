@@ -28,19 +28,6 @@ public sealed class MaskingExportTests
     }
 
     [Fact]
-    public void A_layer_whose_masked_form_has_no_onnx_form_is_refused_naming_both_layers()
-    {
-        // TimeDistributed hands each step's mask to the pooling inside it, which the exporter does not write.
-        var wrapped = new Sequential(name: "wrapped");
-        wrapped.Add(new InputLayer(5, 4, 3));
-        wrapped.Add(new TimeDistributed(new Masking(), name: "mask"));
-        wrapped.Add(new TimeDistributed(new GlobalAveragePooling1D(), name: "mean"));
-        var error = Assert.Throws<NotSupportedException>(() => wrapped.ToOnnxBytes());
-        Assert.Contains("Layer 'mean' (TimeDistributed) of model 'wrapped' reads the mask that layer 'mask' (TimeDistributed of Masking) makes, which NeuralNet.Onnx cannot export into a TimeDistributed", error.Message, StringComparison.Ordinal);
-        Assert.Contains("masks are exported into SimpleRnn, Lstm, Gru, Bidirectional and GlobalAveragePooling1D", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void A_mask_joined_along_the_steps_is_not_followed_and_its_reader_is_refused_naming_the_join()
     {
         var x = new Input(new TensorShape(4, 3), name: "x");

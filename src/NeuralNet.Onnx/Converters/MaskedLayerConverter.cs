@@ -19,8 +19,17 @@ internal static class MaskedLayerConverters
         [typeof(Gru)] = RecurrentConverter.ConvertMasked,
         [typeof(Bidirectional)] = BidirectionalConverter.ConvertMasked,
         [typeof(GlobalAveragePooling1D)] = SequenceConverters.MaskedGlobalAverage,
+        [typeof(Attention)] = ScoreAttentionConverter.ConvertMasked,
+        [typeof(AdditiveAttention)] = ScoreAttentionConverter.ConvertMasked,
+        [typeof(MultiHeadAttention)] = MultiHeadAttentionConverter.ConvertMasked,
+        [typeof(Multiply)] = MergeConverters.MaskedMultiply,
+        [typeof(Maximum)] = MergeConverters.MaskedMaximum,
+        [typeof(Minimum)] = MergeConverters.MaskedMinimum,
     };
 
     /// <summary>The masked converter for <paramref name="layer"/>, or null when its masked computation has no ONNX form.</summary>
-    public static MaskedLayerConverter? Find(Layer layer) => Converters.GetValueOrDefault(layer.GetType());
+    public static MaskedLayerConverter? Find(Layer layer) =>
+        layer is TimeDistributed timeDistributed
+            ? TimeDistributedConverter.WritesMasked(timeDistributed) ? TimeDistributedConverter.ConvertMasked : null
+            : Converters.GetValueOrDefault(layer.GetType());
 }

@@ -118,6 +118,12 @@ internal sealed class MaskFlow
     {
         Layer layer = tensor.Layer;
         MaskPlan? first = arriving.Length > 0 ? arriving[0] : null;
+        if (tensor.OutputIndex > 0)
+        {
+            // Predict gives a layer's further outputs (Bidirectional's backward sequence without a merge) no mask.
+            return null;
+        }
+
         return layer switch
         {
             Embedding embedding => embedding.MaskZero

@@ -111,6 +111,9 @@ public static class OnnxExporter
         }
 
         var values = new Dictionary<SymbolicTensor, OnnxValue>(ReferenceEqualityComparer.Instance);
+
+        // The outputs of a layer call with several (Bidirectional without a merge), by the call's inputs: written once.
+        var severalOutputs = new Dictionary<IReadOnlyList<SymbolicTensor>, OnnxValue[]>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < model.Inputs.Count; i++)
         {
             SymbolicTensor input = model.Inputs[i];
@@ -122,7 +125,18 @@ public static class OnnxExporter
         {
             graph.Scope = tensor.Layer.Name;
             OnnxValue[] inputs = [.. tensor.InboundTensors.Select(t => values[t])];
-            if (masks.ReadBy(tensor) is { } arriving)
+            if (tensor.Layer is Bidirectional { MergeMode: BidirectionalMergeMode.None } apart)
+            {
+                if (!severalOutputs.TryGetValue(tensor.InboundTensors, out OnnxValue[]? both))
+                {
+                    string? mask = masks.ReadBy(tensor) is [MaskPlan plan] ? masks.Value(graph, plan, t => values[t]) : null;
+                    both = BidirectionalConverter.Apart(graph, apart, inputs[0], mask);
+                    severalOutputs[tensor.InboundTensors] = both;
+                }
+
+                values[tensor] = both[tensor.OutputIndex];
+            }
+            else if (masks.ReadBy(tensor) is { } arriving)
             {
                 string?[] maskValues = [.. arriving.Select(m => m is null ? null : masks.Value(graph, m, t => values[t]))];
                 values[tensor] = MaskedLayerConverters.Find(tensor.Layer)!(graph, tensor.Layer, inputs, maskValues, tensor.Shape);
@@ -230,11 +244,12 @@ public static class OnnxExporter
                 $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' is stateful (its states carry from one call to the next), which an exported graph cannot do; export a copy built with Stateful = false and the same weights.");
         }
 
-        if (layer.OutputCount > 1)
+        if (layer.OutputCount > 1 && layer is not Bidirectional { MergeMode: BidirectionalMergeMode.None, ForwardLayer.ReturnState: false })
         {
-            // The converters write one ONNX value per layer call; states as outputs (returnState) would need several.
+            // The converters write one ONNX value per layer call (Bidirectional's two directions without a merge aside);
+            // states as outputs (returnState) would need several.
             throw new NotSupportedException(
-                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs (returnState or mergeMode None), which NeuralNet.Onnx cannot export yet; export a model whose layers have one output.");
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs (its states: returnState), which NeuralNet.Onnx cannot export yet; export a model whose recurrent layers do not return their states.");
         }
 
         if (LayerConverters.Find(layer) is null)

@@ -96,6 +96,7 @@ internal static class ExportCases
         ["bidirectional_forward_layer_goes_backwards_last"] = () => Chain([5, 3], new Bidirectional(new Lstm(3, goBackwards: true))),
         ["bidirectional_text_model"] = () => Chain([6], new Embedding(12, 5), new Bidirectional(new Lstm(4, returnSequences: true)),
             new Bidirectional(new Gru(3), BidirectionalMergeMode.Ave), new Dense(2, ActivationFunction.Softmax)),
+        ["bidirectional_no_merge_two_outputs"] = BidirectionalApart,
         ["time_distributed_dense"] = () => Chain([5, 6], new TimeDistributed(new Dense(4, ActivationFunction.Relu))),
         ["time_distributed_video_classifier"] = () => Chain([3, 6, 5, 2], new TimeDistributed(new Conv2D(3, 3, padding: Padding.Same, activation: ActivationFunction.Relu)),
             new TimeDistributed(new MaxPooling2D(2)), new TimeDistributed(new Flatten()), new Lstm(4), new Dense(2)),
@@ -261,6 +262,15 @@ internal static class ExportCases
         }
 
         return model;
+    }
+
+    // Bidirectional without a merge: the forward sequence and the backward one (in time order) as two outputs, the
+    // backward one also read by a Dense.
+    private static Functional BidirectionalApart()
+    {
+        var x = new Input(new TensorShape(5, 3), name: "x");
+        SymbolicTensor[] both = new Bidirectional(new Gru(3, returnSequences: true), BidirectionalMergeMode.None, backwardLayer: new Lstm(2, returnSequences: true, goBackwards: true)).CallOutputs(x);
+        return new Functional([x], [both[0], new Dense(2).Call(both[1])], seed: 3);
     }
 
     // Ids (batch, steps) as word vectors (batch, steps, 4) with a mask where the id is 0.

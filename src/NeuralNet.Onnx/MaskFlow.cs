@@ -16,7 +16,7 @@ internal sealed class MaskFlow
 {
     private readonly Dictionary<SymbolicTensor, MaskPlan> _plans = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<SymbolicTensor, MaskPlan?[]> _read = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<MaskPlan, string> _values = [];
+    private readonly Dictionary<MaskPlan, string> _values = new(ReferenceEqualityComparer.Instance);
 
     private MaskFlow()
     {
@@ -184,8 +184,8 @@ internal sealed class MaskFlow
 
     // Same-rank masks broadcast in ONNX's Or as Predict expands them (size-1 axes), to the output's mask shape.
     private static MaskPlan Or(MaskPlan[] parts, TensorShape shape) =>
-        parts.Distinct().Count() == 1 && parts[0].Shape == shape ? parts[0]
-        : parts.FirstOrDefault(p => p.Rule == MaskRule.Lost) ?? parts[0] with { Rule = MaskRule.Or, Parts = [.. parts.Distinct()], From = null, Shape = shape };
+        parts.Distinct(ReferenceEqualityComparer.Instance).Count() == 1 && parts[0].Shape == shape ? parts[0]
+        : parts.FirstOrDefault(p => p.Rule == MaskRule.Lost) ?? parts[0] with { Rule = MaskRule.Or, Parts = [.. parts.Distinct(ReferenceEqualityComparer.Instance).Cast<MaskPlan>()], From = null, Shape = shape };
 
     // TimeDistributed (see its remarks): the wrapped layer's mask stacked back over the steps when it makes or passes one
     // that fits its output; otherwise the input mask's time part (a step is real where any of its positions is).

@@ -24,7 +24,8 @@ internal enum MaskRule
 
 /// <summary>
 /// A Keras mask as the exporter follows it from the layer that made it: one plan per mask, shared by every tensor the
-/// mask passes on to unchanged, so its nodes are written once, and only when a layer reads it.
+/// mask passes on to unchanged, so its nodes are written once, and only when a layer reads it. Plans are told apart by
+/// identity (<see cref="ReferenceEqualityComparer"/>), not by their fields.
 /// </summary>
 /// <param name="Source">The layer that made the mask (named in errors).</param>
 /// <param name="Made">How the error names what the source did, e.g. <c>Masking) makes</c>.</param>
@@ -47,9 +48,4 @@ internal sealed record MaskPlan(Layer Source, string Made, TensorShape Shape, Ma
     /// <summary>The plan of a mask that arrives at <paramref name="layer"/> and is not followed past it.</summary>
     public MaskPlan LostThrough(Layer layer, string reason) =>
         Rule == MaskRule.Lost ? this : this with { Rule = MaskRule.Lost, Parts = [], LostAt = (layer, reason) };
-
-    // Plans are identities: a mask passed on is the same plan, written once.
-    public bool Equals(MaskPlan? other) => ReferenceEquals(this, other);
-
-    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
 }

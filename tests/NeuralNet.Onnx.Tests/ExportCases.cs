@@ -103,6 +103,7 @@ internal static class ExportCases
         ["time_distributed_conv2d_output"] = () => Chain([2, 5, 4, 2], new TimeDistributed(new Conv2D(3, 2))),
         ["time_distributed_lstm_over_rank4"] = () => Chain([3, 4, 2], new TimeDistributed(new Lstm(3, returnSequences: true))),
         ["time_distributed_bidirectional"] = () => Chain([3, 4, 2], new TimeDistributed(new Bidirectional(new Gru(2))), new Flatten()),
+        ["time_distributed_bidirectional_no_merge"] = () => Chain([3, 4, 2], new TimeDistributed(new Bidirectional(new Gru(2, returnSequences: true), BidirectionalMergeMode.None))),
         ["time_distributed_batch_norm_dropout"] = () => Chain([4, 5], new TimeDistributed(new BatchNormalization()), new TimeDistributed(new Dropout(0.3)), new TimeDistributed(new Dense(2))),
         ["attention_dot"] = () => Sequences([4, 6], [5, 6], null, (q, v, _) => new Attention().Call(q, v)),
         ["attention_dot_scaled_key_causal"] = () => Sequences([5, 6], [5, 3], [5, 6], (q, v, k) => new Attention(useScale: true, useCausalMask: true).Call(q, v, k!)),

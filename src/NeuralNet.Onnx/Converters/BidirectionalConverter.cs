@@ -34,6 +34,12 @@ internal static class BidirectionalConverter
 
     private static OnnxValue Run(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue input, string? mask, TensorShape outputShape)
     {
+        if (bidirectional.MergeMode == BidirectionalMergeMode.None)
+        {
+            // The first output alone, where a wrapper reads only that (TimeDistributed returns its layer's first output).
+            return RecurrentConverter.Run(graph, bidirectional.ForwardLayer, input, outputShape, flipped: false, mask);
+        }
+
         (OnnxValue forward, OnnxValue backward) = Directions(graph, bidirectional, input, mask);
         string merged = bidirectional.MergeMode switch
         {

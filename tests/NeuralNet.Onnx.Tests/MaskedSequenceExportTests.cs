@@ -66,6 +66,31 @@ public sealed class MaskedSequenceExportTests
         OnnxRoundTrip.AssertClose(shorter.Predict(unpadded).AsReadOnlySpan(), actual.AsSpan(0, 3), "pre-padded row against the same ids unpadded");
     }
 
+    [Fact]
+    public void A_sentiment_model_on_sequences_of_random_lengths_padded_first_matches_Predict()
+    {
+        // pad_sequences(maxlen=30) of 16 texts of 1 to 30 ids from a vocabulary of 500 (padding="pre", the default).
+        const int steps = 30, batch = 16;
+        var random = new Random(7);
+        var ids = new float[batch * steps];
+        for (int b = 0; b < batch; b++)
+        {
+            int length = b == 0 ? steps : random.Next(1, steps + 1);
+            for (int t = steps - length; t < steps; t++)
+            {
+                ids[(b * steps) + t] = random.Next(1, 500);
+            }
+        }
+
+        var model = new Sequential(name: "sentiment", seed: 8);
+        model.Add(new InputLayer(new TensorShape(steps), name: "ids"));
+        model.Add(new Embedding(500, 16, maskZero: true));
+        model.Add(new Bidirectional(new Lstm(8, returnSequences: true)));
+        model.Add(new Gru(8));
+        model.Add(new Dense(1, ActivationFunction.Sigmoid, name: "positive"));
+        OnnxRoundTrip.AssertMatchesPredictOn(model.Randomized(), Tensor.FromArray(ids, batch, steps));
+    }
+
     [Theory]
     [MemberData(nameof(RecurrentOptions))]
     public void A_recurrent_layer_reading_an_embedding_mask_matches_Predict(string kind, bool returnSequences, bool goBackwards)

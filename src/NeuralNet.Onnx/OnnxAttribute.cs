@@ -24,6 +24,8 @@ internal static class OnnxAttribute
         return attribute;
     }
 
+    public static AttributeProto Graph(string name, GraphProto graph) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = graph };
+
     public static AttributeProto Ints(string name, params ReadOnlySpan<long> values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };

@@ -46,7 +46,7 @@ public static class OnnxExporter
     /// <param name="path">The file to write; its folder must exist.</param>
     /// <param name="options">The opset and metadata; defaults when null.</param>
     /// <exception cref="InvalidOperationException">The model is not built, or a Normalization layer in it is not adapted (the message names it).</exception>
-    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form (the message names it), or the model is over 2 GB.</exception>
+    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form, or a layer reads a mask the exporter cannot follow to it (the message names them), or the model is over 2 GB.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinimumOpset"/>..<see cref="MaximumOpset"/>.</exception>
     /// <exception cref="IOException">The file cannot be written (the message names it); the previous file is unchanged.</exception>
     public static void ExportOnnx(this Model model, string path, OnnxExportOptions? options = null)
@@ -62,7 +62,7 @@ public static class OnnxExporter
     /// <param name="stream">A writable stream; left open.</param>
     /// <param name="options">The opset and metadata; defaults when null.</param>
     /// <exception cref="InvalidOperationException">The model is not built, or a Normalization layer in it is not adapted (the message names it).</exception>
-    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form (the message names it), or the model is over 2 GB.</exception>
+    /// <exception cref="NotSupportedException">A layer or activation has no ONNX form, or a layer reads a mask the exporter cannot follow to it (the message names them), or the model is over 2 GB.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinimumOpset"/>..<see cref="MaximumOpset"/>.</exception>
     public static void ExportOnnx(this Model model, Stream stream, OnnxExportOptions? options = null)
     {
@@ -92,7 +92,7 @@ public static class OnnxExporter
         }
 
         List<SymbolicTensor> order = TopologicalOrder(model.Outputs);
-        CheckSupported(model, order);
+        MaskFlow masks = CheckSupported(model, order);
         CheckOpset(model, options.Opset);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.BatchDimensionName, nameof(options));
         long parameterBytes = model.ParameterCount * sizeof(float);
@@ -111,6 +111,9 @@ public static class OnnxExporter
         }
 
         var values = new Dictionary<SymbolicTensor, OnnxValue>(ReferenceEqualityComparer.Instance);
+
+        // The outputs of a layer call with several (Bidirectional without a merge), by the call's inputs: written once.
+        var severalOutputs = new Dictionary<IReadOnlyList<SymbolicTensor>, OnnxValue[]>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < model.Inputs.Count; i++)
         {
             SymbolicTensor input = model.Inputs[i];
@@ -121,8 +124,27 @@ public static class OnnxExporter
         foreach (SymbolicTensor tensor in order.Where(t => !values.ContainsKey(t)))
         {
             graph.Scope = tensor.Layer.Name;
-            LayerConverter convert = LayerConverters.Find(tensor.Layer)!;
-            values[tensor] = convert(graph, tensor.Layer, [.. tensor.InboundTensors.Select(t => values[t])], tensor.Shape);
+            OnnxValue[] inputs = [.. tensor.InboundTensors.Select(t => values[t])];
+            if (tensor.Layer is Bidirectional { MergeMode: BidirectionalMergeMode.None } apart)
+            {
+                if (!severalOutputs.TryGetValue(tensor.InboundTensors, out OnnxValue[]? both))
+                {
+                    string? mask = masks.ReadBy(tensor) is [MaskPlan plan] ? masks.Value(graph, plan, t => values[t]) : null;
+                    both = BidirectionalConverter.Apart(graph, apart, inputs[0], mask);
+                    severalOutputs[tensor.InboundTensors] = both;
+                }
+
+                values[tensor] = both[tensor.OutputIndex];
+            }
+            else if (masks.ReadBy(tensor) is { } arriving)
+            {
+                string?[] maskValues = [.. arriving.Select(m => m is null ? null : masks.Value(graph, m, t => values[t]))];
+                values[tensor] = MaskedLayerConverters.Find(tensor.Layer)!(graph, tensor.Layer, inputs, maskValues, tensor.Shape);
+            }
+            else
+            {
+                values[tensor] = LayerConverters.Find(tensor.Layer)!(graph, tensor.Layer, inputs, tensor.Shape);
+            }
         }
 
         graph.Scope = "";
@@ -191,10 +213,11 @@ public static class OnnxExporter
         return order;
     }
 
-    // Every layer and activation must have an ONNX form; the first that has none is named, before anything is built.
-    private static void CheckSupported(Model model, List<SymbolicTensor> order)
+    // Every layer and activation must have an ONNX form, and every mask a layer reads must be followed to it; the first
+    // that is not is named, before anything is built.
+    private static MaskFlow CheckSupported(Model model, List<SymbolicTensor> order)
     {
-        CheckNoMaskIsRead(model, order);
+        MaskFlow masks = MaskFlow.Follow(model, order);
         if (order.FirstOrDefault(t => t.Training == true) is SymbolicTensor trained)
         {
             // The exported graph is the inference form of every layer; a call Predict runs in training mode (Monte Carlo
@@ -207,6 +230,8 @@ public static class OnnxExporter
         {
             CheckLayer(model, layer, "");
         }
+
+        return masks;
     }
 
     // One layer, and the layers a wrapper runs (named with the wrapper, since the model's list does not show them).
@@ -219,11 +244,12 @@ public static class OnnxExporter
                 $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' is stateful (its states carry from one call to the next), which an exported graph cannot do; export a copy built with Stateful = false and the same weights.");
         }
 
-        if (layer.OutputCount > 1)
+        if (layer.OutputCount > 1 && layer is not Bidirectional { MergeMode: BidirectionalMergeMode.None, ForwardLayer.ReturnState: false })
         {
-            // The converters write one ONNX value per layer call; states as outputs (returnState) would need several.
+            // The converters write one ONNX value per layer call (Bidirectional's two directions without a merge aside);
+            // states as outputs (returnState) would need several.
             throw new NotSupportedException(
-                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs (returnState or mergeMode None), which NeuralNet.Onnx cannot export yet; export a model whose layers have one output.");
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs (its states: returnState), which NeuralNet.Onnx cannot export yet; export a model whose recurrent layers do not return their states.");
         }
 
         if (LayerConverters.Find(layer) is null)
@@ -293,64 +319,6 @@ public static class OnnxExporter
             CheckLayer(model, inner, $" (inside '{layer.Name}')");
         }
     }
-
-    // The ONNX graph carries values only. A mask (made by Masking or by Embedding with maskZero, also inside
-    // TimeDistributed, or passed on by Attention and AdditiveAttention from their query-mask input) changes what the
-    // layers that read it compute (recurrent layers skip masked steps, average pooling and some merges leave them out),
-    // so a model where one reaches such a layer would export silently different results for padded inputs: refused,
-    // naming both layers.
-    private static void CheckNoMaskIsRead(Model model, List<SymbolicTensor> order)
-    {
-        var maskedBy = new Dictionary<SymbolicTensor, Layer>();
-        foreach (SymbolicTensor tensor in order.Where(t => t.InboundTensors.Count > 0))
-        {
-            Layer layer = tensor.Layer;
-            if (layer is Embedding { MaskZero: true } or TimeDistributed { InnerLayer: Embedding { MaskZero: true } or Masking } or Masking
-                or Attention { UseMasks: true } or AdditiveAttention { UseMasks: true })
-            {
-                maskedBy[tensor] = layer;
-                continue;
-            }
-
-            Layer? source = tensor.InboundTensors.Select(t => maskedBy.GetValueOrDefault(t)).FirstOrDefault(l => l is not null);
-            if (source is null)
-            {
-                continue;
-            }
-
-            if (ReadsMask(layer))
-            {
-                string made = source switch
-                {
-                    Embedding => "Embedding with maskZero) makes",
-                    TimeDistributed { InnerLayer: Masking } => "TimeDistributed of Masking) makes",
-                    TimeDistributed => "TimeDistributed of an Embedding with maskZero) makes",
-                    Masking => "Masking) makes",
-                    _ => $"{source.TypeName} with mask inputs) passes on from its query mask",
-                };
-                string advice = source is Embedding or TimeDistributed { InnerLayer: Embedding }
-                    ? " Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded."
-                    : "";
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{source.Name}' ({made}, which NeuralNet.Onnx cannot export: ONNX carries no masks, so padded inputs would give other results.{advice}");
-            }
-
-            if (layer.SupportsMasking)
-            {
-                maskedBy[tensor] = source;
-            }
-        }
-    }
-
-    // Whether a layer's values depend on its input's mask at inference. Multiply, Maximum and Minimum leave masked positions
-    // out (Keras 3's merges), so their values read it too; TimeDistributed hands each step's mask to the layer it wraps.
-    private static bool ReadsMask(Layer layer) => layer switch
-    {
-        Recurrent or Bidirectional or GlobalAveragePooling1D or MultiHeadAttention or Attention or AdditiveAttention
-            or Multiply or Maximum or Minimum => true,
-        TimeDistributed timeDistributed => ReadsMask(timeDistributed.InnerLayer),
-        _ => false,
-    };
 
     private static void CheckOpset(Model model, int opset)
     {

@@ -11,19 +11,28 @@ namespace NeuralNet.Onnx;
 /// parameters written once), small constants, and the transposes between NeuralNet's channels-last layout and the
 /// channels-first layout of ONNX's image operators (each made at most once per value).
 /// </summary>
-internal sealed class OnnxGraphBuilder(int opset)
+internal sealed class OnnxGraphBuilder
 {
     private static readonly long[] ToFirst = [0, 3, 1, 2];
     private static readonly long[] ToLast = [0, 2, 3, 1];
 
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, OnnxValue> _relaidOut = new(StringComparer.Ordinal);
     private readonly Dictionary<object, Dictionary<string, string>> _initializers = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<string, OnnxValue> _relaidOut = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _shared = new(StringComparer.Ordinal);
+    private GraphProto _target;
+
+    /// <summary>Starts an empty graph for <paramref name="opset"/>.</summary>
+    public OnnxGraphBuilder(int opset)
+    {
+        Opset = opset;
+        _target = Graph;
+    }
 
     /// <summary>The opset the graph is written for.</summary>
-    public int Opset { get; } = opset;
+    public int Opset { get; }
 
-    /// <summary>The graph built so far.</summary>
+    /// <summary>The graph built so far (the main graph; see <see cref="Subgraph"/> for a loop's body).</summary>
     public GraphProto Graph { get; } = new();
 
     /// <summary>The name of the layer being converted: the prefix of the names of the nodes and values it adds.</summary>
@@ -57,7 +66,7 @@ internal sealed class OnnxGraphBuilder(int opset)
             node.Attribute.Add(attribute);
         }
 
-        Graph.Node.Add(node);
+        _target.Node.Add(node);
         return output;
     }
 
@@ -79,7 +88,7 @@ internal sealed class OnnxGraphBuilder(int opset)
             node.Attribute.Add(attribute);
         }
 
-        Graph.Node.Add(node);
+        _target.Node.Add(node);
         return outputs;
     }
 
@@ -146,6 +155,50 @@ internal sealed class OnnxGraphBuilder(int opset)
         tensor.RawData = ByteString.CopyFrom(bytes);
         Graph.Initializer.Add(tensor);
         return tensor.Name;
+    }
+
+    /// <summary>
+    /// A graph for a Scan's body with <paramref name="inputs"/>: the nodes <paramref name="build"/> adds go into it, and it
+    /// returns the body's outputs.
+    /// Names stay unique across the main graph and its bodies (ONNX's single assignment), initializers stay in the main
+    /// graph (a body reads them, as any outer value, by name), and values made once per graph (transposes,
+    /// <see cref="Shared"/>) are not shared across the boundary.
+    /// </summary>
+    public GraphProto Subgraph(string name, IReadOnlyList<ValueInfoProto> inputs, Func<IReadOnlyList<ValueInfoProto>> build)
+    {
+        var body = new GraphProto { Name = NewName(name) };
+        body.Input.AddRange(inputs);
+        (GraphProto target, Dictionary<string, OnnxValue> relaidOut, Dictionary<string, string> shared) = (_target, _relaidOut, _shared);
+        (_target, _relaidOut, _shared) = (body, new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+        try
+        {
+            body.Output.AddRange(build());
+        }
+        finally
+        {
+            (_target, _relaidOut, _shared) = (target, relaidOut, shared);
+        }
+
+        return body;
+    }
+
+    /// <summary>A value of a body's signature: its name and element type, its shape left to the Scan that runs it.</summary>
+    public static ValueInfoProto Typed(string name, TensorProto.Types.DataType type) =>
+        new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
+
+    /// <summary>
+    /// The value <paramref name="build"/> makes, made once per <paramref name="key"/> in the current graph: what two converters
+    /// both need from one value (Masking's real positions, for its output and for the mask it makes) is computed once.
+    /// </summary>
+    public string Shared(string key, Func<string> build)
+    {
+        if (!_shared.TryGetValue(key, out string? name))
+        {
+            name = build();
+            _shared[key] = name;
+        }
+
+        return name;
     }
 
     /// <summary><paramref name="value"/> in NeuralNet's channels-last layout (a transpose after a channels-first image, made once).</summary>

@@ -96,12 +96,14 @@ internal static class ExportCases
         ["bidirectional_forward_layer_goes_backwards_last"] = () => Chain([5, 3], new Bidirectional(new Lstm(3, goBackwards: true))),
         ["bidirectional_text_model"] = () => Chain([6], new Embedding(12, 5), new Bidirectional(new Lstm(4, returnSequences: true)),
             new Bidirectional(new Gru(3), BidirectionalMergeMode.Ave), new Dense(2, ActivationFunction.Softmax)),
+        ["bidirectional_no_merge_two_outputs"] = BidirectionalApart,
         ["time_distributed_dense"] = () => Chain([5, 6], new TimeDistributed(new Dense(4, ActivationFunction.Relu))),
         ["time_distributed_video_classifier"] = () => Chain([3, 6, 5, 2], new TimeDistributed(new Conv2D(3, 3, padding: Padding.Same, activation: ActivationFunction.Relu)),
             new TimeDistributed(new MaxPooling2D(2)), new TimeDistributed(new Flatten()), new Lstm(4), new Dense(2)),
         ["time_distributed_conv2d_output"] = () => Chain([2, 5, 4, 2], new TimeDistributed(new Conv2D(3, 2))),
         ["time_distributed_lstm_over_rank4"] = () => Chain([3, 4, 2], new TimeDistributed(new Lstm(3, returnSequences: true))),
         ["time_distributed_bidirectional"] = () => Chain([3, 4, 2], new TimeDistributed(new Bidirectional(new Gru(2))), new Flatten()),
+        ["time_distributed_bidirectional_no_merge"] = () => Chain([3, 4, 2], new TimeDistributed(new Bidirectional(new Gru(2, returnSequences: true), BidirectionalMergeMode.None))),
         ["time_distributed_batch_norm_dropout"] = () => Chain([4, 5], new TimeDistributed(new BatchNormalization()), new TimeDistributed(new Dropout(0.3)), new TimeDistributed(new Dense(2))),
         ["attention_dot"] = () => Sequences([4, 6], [5, 6], null, (q, v, _) => new Attention().Call(q, v)),
         ["attention_dot_scaled_key_causal"] = () => Sequences([5, 6], [5, 3], [5, 6], (q, v, k) => new Attention(useScale: true, useCausalMask: true).Call(q, v, k!)),
@@ -136,6 +138,18 @@ internal static class ExportCases
         ["integer_lookup_one_hot_three_oov_indices"] = () => Chain([4], new IntegerLookup(numOovIndices: 3, vocabulary: [9, 1], outputMode: CategoryOutputMode.OneHot)),
         ["integer_lookup_multi_hot_padded"] = () => Chain([6], new IntegerLookup(maxTokens: 9, vocabulary: [8, 2, 5], outputMode: CategoryOutputMode.MultiHot, padToMaxTokens: true)),
         ["integer_lookup_inverted_mask"] = () => Chain([5], new IntegerLookup(maskToken: 0, oovToken: -5, vocabulary: [12, 36, 1138, 42], invert: true)),
+        ["masked_text_model"] = () => Chain([6], new Embedding(12, 5, maskZero: true), new Lstm(6, returnSequences: true), new Gru(4, goBackwards: true), new Dense(2, ActivationFunction.Softmax)),
+        ["masked_bidirectional_then_average_pooling"] = () => Chain([6], new Embedding(9, 4, maskZero: true), new Bidirectional(new SimpleRnn(3, returnSequences: true)), new GlobalAveragePooling1D()),
+        ["masking_after_relu_then_lstm_backwards_sequences"] = () => Chain([5, 3], new ReLU(), new Masking(), new Lstm(4, returnSequences: true, goBackwards: true)),
+        ["masked_attention_then_lstm"] = () => TwoInputs([5], [5], (a, b) => new Lstm(3, returnSequences: true).Call(new Attention().Call(MaskedWords(a), MaskedWords(b)))),
+        ["masked_multi_head_cross_attention"] = () => TwoInputs([5], [5], (a, b) => new MultiHeadAttention(2, 3).Call(MaskedWords(a), MaskedWords(b))),
+        ["masked_merges"] = () => TwoInputs([5], [5], (a, b) =>
+        {
+            SymbolicTensor x = MaskedWords(a), y = MaskedWords(b);
+            return new Gru(3, returnSequences: true).Call(new Concatenate().Call(new Multiply().Call(x, y), new Maximum().Call(x, y), new Minimum().Call(y, x)));
+        }),
+        ["time_distributed_masked_readers_after_relu"] = () => Chain([3, 4, 2], new ReLU(), new TimeDistributed(new Masking()),
+            new TimeDistributed(new Lstm(3, returnSequences: true)), new TimeDistributed(new GlobalAveragePooling1D()), new Gru(2)),
         ["text_model"] = () => Chain([6], new Embedding(12, 5), new Lstm(6, returnSequences: true), new Gru(4), new Dense(2, ActivationFunction.Softmax)),
         ["conv1d_valid"] = () => Chain([9, 3], new Conv1D(4, 3, activation: ActivationFunction.Relu)),
         ["conv1d_same_strided"] = () => Chain([9, 3], new Conv1D(4, 4, strides: 2, padding: Padding.Same)),
@@ -250,6 +264,18 @@ internal static class ExportCases
 
         return model;
     }
+
+    // Bidirectional without a merge: the forward sequence and the backward one (in time order) as two outputs, the
+    // backward one also read by a Dense.
+    private static Functional BidirectionalApart()
+    {
+        var x = new Input(new TensorShape(5, 3), name: "x");
+        SymbolicTensor[] both = new Bidirectional(new Gru(3, returnSequences: true), BidirectionalMergeMode.None, backwardLayer: new Lstm(2, returnSequences: true, goBackwards: true)).CallOutputs(x);
+        return new Functional([x], [both[0], new Dense(2).Call(both[1])], seed: 3);
+    }
+
+    // Ids (batch, steps) as word vectors (batch, steps, 4) with a mask where the id is 0.
+    private static SymbolicTensor MaskedWords(SymbolicTensor ids) => new Embedding(8, 4, maskZero: true).Call(ids);
 
     private static Functional TwoInputs(int[] first, int[] second, Func<SymbolicTensor, SymbolicTensor, SymbolicTensor> merge)
     {

@@ -87,6 +87,34 @@ internal static class OnnxRoundTrip
         return onnx;
     }
 
+    /// <summary>
+    /// Exports at the default, oldest and newest opsets, runs each file in ONNX Runtime on <paramref name="inputs"/> and asserts
+    /// every output matches Predict's within <see cref="RelativeTolerance"/>, NaN exactly where Predict gives NaN; returns the
+    /// first output at the default opset.
+    /// </summary>
+    public static float[] AssertMatchesPredictOn(Model model, params Tensor[] inputs)
+    {
+        IReadOnlyList<Tensor> expected = model.PredictOutputs(inputs);
+        float[]? first = null;
+        foreach (int opset in new[] { OnnxExporter.DefaultOpset, OnnxExporter.MinimumOpset, OnnxExporter.MaximumOpset })
+        {
+            Dictionary<string, (float[] Values, int[] Dimensions)> outputs = RunOnnx(model.ToOnnxBytes(new OnnxExportOptions { Opset = opset }), model, inputs);
+            Assert.Equal(expected.Count, outputs.Count);
+            for (int o = 0; o < expected.Count; o++)
+            {
+                string name = model.OutputNames[o];
+                (float[] actual, int[] dimensions) = outputs[name];
+                float[] wanted = expected[o].AsReadOnlySpan().ToArray();
+                Assert.Equal(expected[o].Shape.Dimensions.ToArray(), dimensions);
+                Assert.Equal(wanted.Select(float.IsNaN), actual.Select(float.IsNaN));
+                AssertClose(wanted.Select(v => float.IsNaN(v) ? 0f : v).ToArray(), actual.Select(v => float.IsNaN(v) ? 0f : v).ToArray(), $"{name} at opset {opset}");
+                first ??= actual;
+            }
+        }
+
+        return first!;
+    }
+
     /// <summary>max |actual − expected| ≤ <see cref="RelativeTolerance"/> · max |expected|.</summary>
     public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
     {

@@ -36,13 +36,41 @@ public sealed class WrapperExportTests
     }
 
     [Fact]
-    public void Bidirectional_without_a_merge_or_with_states_is_refused_naming_it()
+    public void Bidirectional_without_a_merge_is_its_two_directions_as_two_outputs()
     {
         var x = new Input(new TensorShape(5, 3), name: "x");
-        SymbolicTensor[] both = new Bidirectional(new Lstm(2), BidirectionalMergeMode.None, name: "both").CallOutputs(x);
-        var model = new Functional(x, both[0], name: "apart");
+        SymbolicTensor[] both = new Bidirectional(new Lstm(2, returnSequences: true, name: "lstm"), BidirectionalMergeMode.None, name: "both").CallOutputs(x);
+        var model = new Functional([x], [both[0], new Identity(name: "backward").Call(both[1])], name: "apart", seed: 1);
+        GraphProto graph = ModelProto.Parser.ParseFrom(model.ToOnnxBytes()).Graph;
+
+        // One node per direction, no merge; the backward sequence flipped back to time order by ONNX's reverse direction.
+        Assert.Equal(2, graph.Node.Count(n => n.OpType == "LSTM"));
+        Assert.DoesNotContain(graph.Node, n => n.OpType is "Concat" or "Add" or "Mul");
+        Assert.Equal(2, graph.Output.Count);
+        OnnxRoundTrip.AssertMatchesPredictOn(model.Randomized(), Tensor.RandomNormal(new TensorShape(3, 5, 3), 2));
+    }
+
+    [Fact]
+    public void Bidirectional_without_a_merge_masks_both_directions_and_passes_the_mask_on_the_forward_output_only()
+    {
+        var ids = new Input(new TensorShape(6), name: "ids");
+        SymbolicTensor words = new Embedding(10, 3, maskZero: true).Call(ids);
+        SymbolicTensor[] both = new Bidirectional(new Gru(3, returnSequences: true), BidirectionalMergeMode.None).CallOutputs(words);
+
+        // Predict gives the second output no mask: the SimpleRnn after it reads every step, the one after the first skips padding.
+        var model = new Functional([ids], [new SimpleRnn(2).Call(both[0]), new SimpleRnn(2).Call(both[1]), both[1]], name: "apart_masked", seed: 2);
+        Tensor padded = Tensor.FromArray([0, 0, 3, 5, 2, 7, 4, 1, 8, 0, 0, 0, 2, 0, 9, 0, 0, 1], 3, 6);
+        OnnxRoundTrip.AssertMatchesPredictOn(model.Randomized(), padded);
+    }
+
+    [Fact]
+    public void Bidirectional_returning_states_is_refused_naming_it()
+    {
+        var x = new Input(new TensorShape(5, 3), name: "x");
+        SymbolicTensor[] all = new Bidirectional(new Lstm(2) { ReturnState = true }, name: "both").CallOutputs(x);
+        var model = new Functional(x, all[0], name: "states");
         var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
-        Assert.Contains("Layer 'both' (NeuralNet.Layers.Bidirectional) of model 'apart' has 2 outputs", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Layer 'both' (NeuralNet.Layers.Bidirectional) of model 'states' has 5 outputs (its states: returnState)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,15 +105,22 @@ public sealed class WrapperExportTests
     }
 
     [Fact]
-    public void A_mask_made_inside_TimeDistributed_that_a_layer_reads_is_refused()
+    public void The_time_part_of_a_mask_made_inside_TimeDistributed_is_followed()
     {
-        var model = new Sequential(name: "padded");
-        model.Add(new InputLayer(3, 4));
-        model.Add(new TimeDistributed(new Embedding(10, 2, maskZero: true), name: "words"));
+        // Words of letters: TimeDistributed(Embedding(maskZero)) masks letters; after Flatten per word, a word is real when
+        // any of its letters is.
+        var model = new Sequential(name: "words", seed: 9);
+        model.Add(new InputLayer(new TensorShape(4, 3), name: "letters"));
+        model.Add(new TimeDistributed(new Embedding(10, 2, maskZero: true)));
         model.Add(new TimeDistributed(new Flatten()));
-        model.Add(new Lstm(3, name: "reader"));
-        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
-        Assert.Contains("Layer 'reader' (Lstm) of model 'padded' reads the mask that layer 'words' (TimeDistributed of an Embedding with maskZero) makes", error.Message, StringComparison.Ordinal);
+        model.Add(new Lstm(3, returnSequences: true));
+        model.Randomized();
+        Tensor letters = Tensor.FromArray(
+        [
+            0, 0, 0, 0, 0, 0, 1, 2, 0, 3, 4, 5,
+            6, 0, 0, 0, 0, 0, 7, 8, 9, 0, 0, 0,
+        ], 2, 4, 3);
+        OnnxRoundTrip.AssertMatchesPredictOn(model, letters);
     }
 
     [Fact]

@@ -31,6 +31,10 @@ internal static class AttentionMasks
         return graph.Node("Cast", [graph.Node("Not", [zero])], OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Float));
     }
 
+    /// <summary>1 where the bool <paramref name="mask"/> (a Keras mask arriving with an input) is true, else 0 (float).</summary>
+    public static string AsFloat(OnnxGraphBuilder graph, string mask) =>
+        graph.Node("Cast", [mask], OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Float));
+
     /// <summary>
     /// <paramref name="scores"/> with −1e9 added where the product of the <paramref name="allowed"/> masks (broadcasting to
     /// the scores) is 0; the others get −0 added, which leaves them as they are. No masks: the scores themselves.

@@ -5,7 +5,8 @@ namespace NeuralNet.Onnx.Converters;
 /// <summary>
 /// Bidirectional as two recurrent nodes, its forward and its backward layer each as <see cref="RecurrentConverter"/> writes it
 /// (weights named <c>bidirectional/forward_lstm/kernel</c>, ...), the backward sequence put back in time order, then the
-/// merge: Concat on the last axis, Add, Mul, or Add then Mul by 0.5 (<c>ave</c>, Predict's (f + b) · 0.5).
+/// merge: Concat on the last axis, Add, Mul, or Add then Mul by 0.5 (<c>ave</c>, Predict's (f + b) · 0.5); without a merge
+/// (mergeMode None), the two as the layer's two outputs.
 /// </summary>
 /// <remarks>
 /// Not ONNX's <c>direction="bidirectional"</c>: that needs one operator type, hidden size and bias for both directions,
@@ -14,22 +15,50 @@ namespace NeuralNet.Onnx.Converters;
 /// </remarks>
 internal static class BidirectionalConverter
 {
-    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
-    {
-        var bidirectional = (Bidirectional)layer;
-        Recurrent forwardLayer = bidirectional.ForwardLayer, backwardLayer = bidirectional.BackwardLayer;
-        OnnxValue forward = RecurrentConverter.Run(graph, forwardLayer, inputs[0], forwardLayer.OutputShape, flipped: false);
+    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        Run(graph, (Bidirectional)layer, inputs[0], null, outputShape);
 
-        // Keras reverses the backward layer's returned sequence, so that step t of both is joined.
-        OnnxValue backward = RecurrentConverter.Run(graph, backwardLayer, inputs[0], backwardLayer.OutputShape, flipped: bidirectional.ReturnSequences);
+    /// <summary>With the mask (batch, steps) that arrives with the input, which both directions read (Predict hands it to both).</summary>
+    public static OnnxValue ConvertMasked(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape) =>
+        Run(graph, (Bidirectional)layer, inputs[0], masks[0], outputShape);
+
+    /// <summary>
+    /// mergeMode None: the layer's two outputs, the forward layer's and the backward layer's (a returned sequence in time
+    /// order, as Predict gives it), each its own value; <paramref name="mask"/> (bool (batch, steps)) when one arrives.
+    /// </summary>
+    public static OnnxValue[] Apart(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue input, string? mask)
+    {
+        (OnnxValue forward, OnnxValue backward) = Directions(graph, bidirectional, input, mask);
+        return [forward, backward];
+    }
+
+    private static OnnxValue Run(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue input, string? mask, TensorShape outputShape)
+    {
+        if (bidirectional.MergeMode == BidirectionalMergeMode.None)
+        {
+            // The first output alone, where a wrapper reads only that (TimeDistributed returns its layer's first output).
+            return RecurrentConverter.Run(graph, bidirectional.ForwardLayer, input, outputShape, flipped: false, mask);
+        }
+
+        (OnnxValue forward, OnnxValue backward) = Directions(graph, bidirectional, input, mask);
         string merged = bidirectional.MergeMode switch
         {
             BidirectionalMergeMode.Concat => graph.Node("Concat", [forward.Name, backward.Name], OnnxAttribute.Int("axis", -1)),
             BidirectionalMergeMode.Sum => graph.Node("Add", [forward.Name, backward.Name]),
             BidirectionalMergeMode.Mul => graph.Node("Mul", [forward.Name, backward.Name]),
             BidirectionalMergeMode.Ave => graph.Node("Mul", [graph.Node("Add", [forward.Name, backward.Name]), graph.Scalar("half", 0.5f)]),
-            _ => throw new NotSupportedException($"Layer '{layer.Name}' (Bidirectional) has merge mode {bidirectional.MergeMode}, which has no ONNX form in NeuralNet.Onnx."),
+            _ => throw new NotSupportedException($"Layer '{bidirectional.Name}' (Bidirectional) has merge mode {bidirectional.MergeMode}, which has no ONNX form in NeuralNet.Onnx."),
         };
         return new OnnxValue(merged, outputShape, Layout.ChannelsLast);
+    }
+
+    private static (OnnxValue Forward, OnnxValue Backward) Directions(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue input, string? mask)
+    {
+        Recurrent forwardLayer = bidirectional.ForwardLayer, backwardLayer = bidirectional.BackwardLayer;
+        OnnxValue forward = RecurrentConverter.Run(graph, forwardLayer, input, forwardLayer.OutputShape, flipped: false, mask);
+
+        // Keras reverses the backward layer's returned sequence, so that step t of both is joined.
+        OnnxValue backward = RecurrentConverter.Run(graph, backwardLayer, input, backwardLayer.OutputShape, flipped: bidirectional.ReturnSequences, mask);
+        return (forward, backward);
     }
 }

@@ -4,7 +4,8 @@ namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
 /// The merge layers: element-wise Add, Subtract, Multiply, Average (Mean), Maximum (Max), Minimum (Min), and Concatenate.
-/// Inputs that share a layout are merged in it; mixed layouts are merged channels last.
+/// Inputs that share a layout are merged in it; mixed layouts are merged channels last. With masks, Multiply, Maximum
+/// and Minimum leave masked positions out as Keras 3 does (the other merges' values do not depend on masks).
 /// </summary>
 internal static class MergeConverters
 {
@@ -26,6 +27,38 @@ internal static class MergeConverters
     public static OnnxValue Minimum(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
         Variadic(graph, "Min", inputs, outputShape);
 
+    /// <summary>
+    /// Multiply with masks (bool, null for none): a masked position of an input counts as 1 (<c>Where</c>, then <c>Mul</c> left
+    /// to right, exact: a product by 1 is the other factor), and with every input masked a position masked in all of them is 0.
+    /// </summary>
+    public static OnnxValue MaskedMultiply(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape)
+    {
+        List<OnnxValue> values = MaskedOperands(graph, inputs, outputShape);
+        string?[] real = [.. masks.Select(m => m is null ? null : PerFeature(graph, m))];
+        string Factor(int i) => real[i] is { } r ? graph.Node("Where", [r, values[i].Name, graph.Scalar("one", 1f)]) : values[i].Name;
+        string result = Factor(0);
+        for (int i = 1; i < values.Count; i++)
+        {
+            result = graph.Node("Mul", [result, Factor(i)]);
+        }
+
+        if (real.All(r => r is not null))
+        {
+            string any = real.Skip(1).Aggregate(real[0]!, (all, r) => graph.Node("Or", [all, r!]));
+            result = graph.Node("Where", [any, result, graph.Scalar("zero", 0f)]);
+        }
+
+        return new OnnxValue(result, outputShape, Layout.ChannelsLast);
+    }
+
+    /// <summary>Maximum with masks: the largest over the inputs real at a position (see <see cref="MaskedExtremum"/>).</summary>
+    public static OnnxValue MaskedMaximum(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape) =>
+        MaskedExtremum(graph, "Max", inputs, masks, outputShape);
+
+    /// <summary>Minimum with masks: the smallest over the inputs real at a position.</summary>
+    public static OnnxValue MaskedMinimum(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape) =>
+        MaskedExtremum(graph, "Min", inputs, masks, outputShape);
+
     /// <summary>Concatenate along the layer's axis (Keras counts the batch axis), mapped into the inputs' layout.</summary>
     public static OnnxValue Concatenate(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
     {
@@ -36,6 +69,43 @@ internal static class MergeConverters
         return graph.Node("Concat", [.. values.Select(v => v.Name)], outputShape, values[0].Layout,
             OnnxAttribute.Int("axis", OnnxGraphBuilder.AxisIn(values[0], axis)));
     }
+
+    // Keras 3's fold (NeuralNet's Extremum): a masked input leaves the running result as it is, a real one replaces it
+    // where every input so far is masked and is folded in (Max, Min) elsewhere; a position masked in every input keeps
+    // the first input's value. An input without a mask is real everywhere.
+    private static OnnxValue MaskedExtremum(OnnxGraphBuilder graph, string opType, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape)
+    {
+        List<OnnxValue> values = MaskedOperands(graph, inputs, outputShape);
+        string result = values[0].Name;
+        string? realSoFar = masks[0] is { } first ? PerFeature(graph, first) : null;
+        for (int i = 1; i < values.Count; i++)
+        {
+            string x = values[i].Name;
+            string folded = graph.Node(opType, [result, x]);
+            string next = realSoFar is null ? folded : graph.Node("Where", [realSoFar, folded, x]);
+            if (masks[i] is { } mask)
+            {
+                string real = PerFeature(graph, mask);
+                next = graph.Node("Where", [real, next, result]);
+                realSoFar = realSoFar is null ? null : graph.Node("Or", [realSoFar, real]);
+            }
+            else
+            {
+                realSoFar = null;
+            }
+
+            result = next;
+        }
+
+        return new OnnxValue(result, outputShape, Layout.ChannelsLast);
+    }
+
+    // The inputs broadcasting as the unmasked merges do, channels last (as masks are).
+    private static List<OnnxValue> MaskedOperands(OnnxGraphBuilder graph, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        [.. Broadcastable(graph, inputs, outputShape).Select(graph.ChannelsLast)];
+
+    // A mask (batch, ...) as (batch, ..., 1), to choose whole feature rows.
+    private static string PerFeature(OnnxGraphBuilder graph, string mask) => graph.Node("Unsqueeze", [mask, graph.Int64s("axes", -1)]);
 
     // Binary operators applied left to right, ((a ∘ b) ∘ c) ..., as NeuralNet's merges compute them.
     private static OnnxValue Chain(OnnxGraphBuilder graph, string opType, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)

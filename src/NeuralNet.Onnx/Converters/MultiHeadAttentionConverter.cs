@@ -8,11 +8,17 @@ namespace NeuralNet.Onnx.Converters;
 /// <c>Reshape</c> and <c>Transpose</c> to (batch, heads, steps, size); scores q·kᵀ (<c>MatMul</c>) times 1/√keyDim;
 /// −1e9 added where the causal rule or the attention mask input forbids (<see cref="AttentionMasks"/>); <c>Softmax</c>
 /// over the keys; times the value heads; the heads joined back to (batch, Tq, heads · valueDim) and projected by the
-/// output kernel read as (heads · valueDim, output) and its bias. Dropout is not in the inference graph.
+/// output kernel read as (heads · valueDim, output) and its bias. Dropout is not in the inference graph. The masks that
+/// arrive with the query, the value and the key (Keras' query, value and key masks) forbid the pairs of a masked query
+/// step or a masked key step, as Predict's Allowed does.
 /// </summary>
 internal static class MultiHeadAttentionConverter
 {
-    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        ConvertMasked(graph, layer, inputs, new string?[inputs.Count], outputShape);
+
+    /// <summary>With the masks (bool, null for none) that arrive with the inputs: the query's, the value's and the key's are read.</summary>
+    public static OnnxValue ConvertMasked(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape)
     {
         var attention = (MultiHeadAttention)layer;
         int heads = attention.NumHeads, keyDim = attention.KeyDim, valueDim = attention.ValueDim;
@@ -38,6 +44,15 @@ internal static class MultiHeadAttentionConverter
             OnnxValue mask = graph.ChannelsLast(inputs[sequences]);
             string nonZero = AttentionMasks.NonZero(graph, mask.Name);
             allowed.Add(mask.Rank == 3 ? graph.Node("Unsqueeze", [nonZero, graph.Int64s("axes", 1)]) : nonZero);
+        }
+
+        // Query steps (batch, 1, Tq, 1); value and key steps (batch, 1, 1, Tv).
+        foreach ((string? mask, long[] axes) in new[] { (masks[0], new long[] { 1, 3 }), (masks[1], [1, 2]), (sequences == 3 ? masks[2] : null, [1, 2]) })
+        {
+            if (mask is not null)
+            {
+                allowed.Add(graph.Node("Unsqueeze", [AttentionMasks.AsFloat(graph, mask), graph.Int64s("axes", axes)]));
+            }
         }
 
         string probabilities = graph.Node("Softmax", [AttentionMasks.Apply(graph, scores, allowed)], OnnxAttribute.Int("axis", -1));

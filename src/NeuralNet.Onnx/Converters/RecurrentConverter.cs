@@ -24,18 +24,22 @@ internal static class RecurrentConverter
     }
 
     public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
-        Run(graph, (Recurrent)layer, inputs[0], outputShape, flipped: false);
+        Run(graph, (Recurrent)layer, inputs[0], outputShape, flipped: false, mask: null);
+
+    /// <summary>The layer with the mask (batch, steps) that arrives with its input: a Scan over the steps (see <see cref="MaskedSteps"/>).</summary>
+    public static OnnxValue ConvertMasked(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape) =>
+        Run(graph, (Recurrent)layer, inputs[0], outputShape, flipped: false, masks[0]);
 
     /// <summary>
-    /// The layer run over <paramref name="input"/>; a returned sequence in the order the layer returns it, or reversed when
-    /// <paramref name="flipped"/> (what <see cref="Bidirectional"/> does to its backward layer's): one Slice at most either way.
+    /// The layer run over <paramref name="input"/>, with the bool <paramref name="mask"/> (batch, steps) when one arrives with it;
+    /// a returned sequence in the order the layer returns it, or reversed when <paramref name="flipped"/> (what
+    /// <see cref="Bidirectional"/> does to its backward layer's): one Slice at most either way.
     /// </summary>
-    public static OnnxValue Run(OnnxGraphBuilder graph, Recurrent recurrent, OnnxValue input, TensorShape outputShape, bool flipped)
+    public static OnnxValue Run(OnnxGraphBuilder graph, Recurrent recurrent, OnnxValue input, TensorShape outputShape, bool flipped, string? mask)
     {
         int units = recurrent.Units, features = recurrent.InputShape[1], width = recurrent.Kernel.Shape[1], gates = width / units;
         int[] order = recurrent is Lstm ? LstmGates : [.. Enumerable.Range(0, gates)];
         OnnxValue x = graph.ChannelsLast(input);
-        string timeMajor = graph.Node("Transpose", [x.Name], OnnxAttribute.Ints("perm", 1, 0, 2));
 
         string w = graph.Initializer(recurrent.Kernel, [1, width, features], values => GateRows(values, features, units, order));
         string r = graph.Initializer(recurrent.RecurrentKernel, [1, width, units], values => GateRows(values, units, units, order));
@@ -56,32 +60,32 @@ internal static class RecurrentConverter
             });
         }
 
-        List<Protobuf.AttributeProto> attributes =
-        [
-            OnnxAttribute.Int("hidden_size", units),
-            OnnxAttribute.String("direction", recurrent.GoBackwards ? "reverse" : "forward"),
-            OnnxAttribute.Strings("activations", [.. Activations(recurrent).Select(f => OnnxName(f, recurrent))]),
-        ];
-        if (recurrent is Gru gru)
+        // sequence: Y (steps, 1, batch, units) in time order; last: Y_h (1, batch, units), the state after the last step run.
+        string sequence, last;
+        if (mask is null)
         {
-            attributes.Add(OnnxAttribute.Int("linear_before_reset", gru.ResetAfter ? 1 : 0));
+            string timeMajor = graph.Node("Transpose", [x.Name], OnnxAttribute.Ints("perm", 1, 0, 2));
+            string[] outputs = graph.MultiOutputNode(OpType(recurrent), [timeMajor, w, r, b], 2, Attributes(recurrent, recurrent.GoBackwards ? "reverse" : "forward"));
+            (sequence, last) = (outputs[0], outputs[1]);
+        }
+        else
+        {
+            (sequence, last) = MaskedSteps(graph, recurrent, x, mask, [w, r, b]);
+            if (recurrent.ZeroOutputForMask && !recurrent.ReturnSequences)
+            {
+                // The output is the last step's (zeros when that step is masked), not the state it carried.
+                string stepRunLast = graph.Node("Gather", [sequence, graph.Int64s("last_step", recurrent.GoBackwards ? 0 : -1)], OnnxAttribute.Int("axis", 0));
+                return graph.Node("Squeeze", [stepRunLast, graph.Int64s("axes", 0, 1)], outputShape, Layout.ChannelsLast);
+            }
         }
 
-        string opType = recurrent switch
-        {
-            Lstm => "LSTM",
-            Gru => "GRU",
-            _ => "RNN",
-        };
-        string[] outputs = graph.MultiOutputNode(opType, [timeMajor, w, r, b], 2, [.. attributes]);
         if (!recurrent.ReturnSequences)
         {
-            // Y_h (1, batch, units): the last state.
-            return graph.Node("Squeeze", [outputs[1], graph.Int64s("axes", 0)], outputShape, Layout.ChannelsLast);
+            return graph.Node("Squeeze", [last, graph.Int64s("axes", 0)], outputShape, Layout.ChannelsLast);
         }
 
-        // Y (steps, 1, batch, units) -> (batch, steps, units), in time order.
-        string steps = graph.Node("Squeeze", [outputs[0], graph.Int64s("axes", 1)]);
+        // (steps, 1, batch, units) -> (batch, steps, units), in time order.
+        string steps = graph.Node("Squeeze", [sequence, graph.Int64s("axes", 1)]);
         string batchMajor = graph.Node("Transpose", [steps], OnnxAttribute.Ints("perm", 1, 0, 2));
         if (recurrent.GoBackwards == flipped)
         {
@@ -91,6 +95,79 @@ internal static class RecurrentConverter
 
         return graph.Node("Slice", [batchMajor, graph.Int64s("starts", -1), graph.Int64s("ends", long.MinValue), graph.Int64s("axes", 1), graph.Int64s("steps", -1)],
             outputShape, Layout.ChannelsLast);
+    }
+
+    /// <summary>
+    /// Keras' masked steps, which ONNX's operators cannot take (their sequence_lens only cuts padding off the end): a Scan
+    /// runs the layer's ONNX operator one step at a time (the same weights, from the states the previous step left), and
+    /// keeps the new states where the step is real and the previous ones where it is masked (Where), as Predict carries
+    /// them; a step's output is its state, or zeros at a masked step with ZeroOutputForMask. The Scan reads the steps last
+    /// to first for a layer that goes backwards and writes the outputs back in time order, as ONNX's reverse direction does.
+    /// </summary>
+    /// <returns>The outputs (steps, 1, batch, units) in time order, and the last states (1, batch, units).</returns>
+    private static (string Sequence, string Last) MaskedSteps(OnnxGraphBuilder graph, Recurrent recurrent, OnnxValue x, string mask, string[] weights)
+    {
+        // (batch, steps, features) -> (steps, 1, batch, features): each step is the (1, batch, features) ONNX's operators read;
+        // the mask (batch, steps) -> (steps, 1, batch, 1), each step's broadcasting over a state.
+        long[] timeFirst = [2, 0, 1, 3];
+        string inputSteps = graph.Node("Transpose", [graph.Node("Unsqueeze", [x.Name, graph.Int64s("axes", 0)])], OnnxAttribute.Ints("perm", timeFirst));
+        string maskSteps = graph.Node("Transpose", [graph.Node("Unsqueeze", [mask, graph.Int64s("axes", 0, 3)])], OnnxAttribute.Ints("perm", timeFirst));
+
+        // Zero states (1, batch, units) for the batch the graph runs with.
+        string batch = graph.Node("Slice", [graph.Node("Shape", [x.Name]), graph.Int64s("starts", 0), graph.Int64s("ends", 1)]);
+        string stateShape = graph.Node("Concat", [graph.Int64s("one", 1), batch, graph.Int64s("one", 1)], OnnxAttribute.Int("axis", 0));
+        string zeros = graph.Node("Expand", [graph.Floats("zero_state", [1, 1, recurrent.Units], new float[recurrent.Units]), stateShape]);
+
+        bool lstm = recurrent is Lstm;
+        int stateCount = lstm ? 2 : 1;
+        string[] previous = [.. Enumerable.Range(0, stateCount).Select(k => graph.NewName(k == 0 ? "previous_h" : "previous_c"))];
+        string inputStep = graph.NewName("input_step"), maskStep = graph.NewName("mask_step");
+        Protobuf.ValueInfoProto[] bodyInputs =
+        [
+            .. previous.Select(name => OnnxGraphBuilder.Typed(name, Protobuf.TensorProto.Types.DataType.Float)),
+            OnnxGraphBuilder.Typed(inputStep, Protobuf.TensorProto.Types.DataType.Float),
+            OnnxGraphBuilder.Typed(maskStep, Protobuf.TensorProto.Types.DataType.Bool),
+        ];
+        Protobuf.GraphProto body = graph.Subgraph("step", bodyInputs, () =>
+        {
+            string[] ran = graph.MultiOutputNode(OpType(recurrent), [inputStep, .. weights, "", .. previous], 1 + stateCount, Attributes(recurrent, "forward"));
+            string[] kept = [.. Enumerable.Range(0, stateCount).Select(k => graph.Node("Where", [maskStep, ran[1 + k], previous[k]]))];
+            string output = recurrent.ZeroOutputForMask
+                ? graph.Node("Where", [maskStep, ran[1], graph.Scalar("zero", 0f)])
+                : graph.Node("Identity", [kept[0]]);
+            return [.. kept.Append(output).Select(name => OnnxGraphBuilder.Typed(name, Protobuf.TensorProto.Types.DataType.Float))];
+        });
+
+        long direction = recurrent.GoBackwards ? 1 : 0;
+        string[] scanned = graph.MultiOutputNode("Scan", [.. Enumerable.Repeat(zeros, stateCount), inputSteps, maskSteps], stateCount + 1,
+            OnnxAttribute.Graph("body", body),
+            OnnxAttribute.Int("num_scan_inputs", 2),
+            OnnxAttribute.Ints("scan_input_directions", direction, direction),
+            OnnxAttribute.Ints("scan_output_directions", direction));
+        return (scanned[stateCount], scanned[0]);
+    }
+
+    private static string OpType(Recurrent recurrent) => recurrent switch
+    {
+        Lstm => "LSTM",
+        Gru => "GRU",
+        _ => "RNN",
+    };
+
+    private static Protobuf.AttributeProto[] Attributes(Recurrent recurrent, string direction)
+    {
+        List<Protobuf.AttributeProto> attributes =
+        [
+            OnnxAttribute.Int("hidden_size", recurrent.Units),
+            OnnxAttribute.String("direction", direction),
+            OnnxAttribute.Strings("activations", [.. Activations(recurrent).Select(f => OnnxName(f, recurrent))]),
+        ];
+        if (recurrent is Gru gru)
+        {
+            attributes.Add(OnnxAttribute.Int("linear_before_reset", gru.ResetAfter ? 1 : 0));
+        }
+
+        return [.. attributes];
     }
 
     // LSTM: f (gates), g (candidate), h (output); GRU: f, g; RNN: f.

@@ -9,10 +9,19 @@ namespace NeuralNet.Onnx.Converters;
 /// (Tq, Tv, dim) by <c>Unsqueeze</c>, <c>Add</c>, <c>Tanh</c>, then <c>MatMul</c> by the scale vector or <c>ReduceSum</c>);
 /// −1e9 added where the causal rule or the value mask forbids (<see cref="AttentionMasks"/>); <c>Softmax</c> over the keys;
 /// times the value (<c>MatMul</c>); rows of masked query steps set to 0 (<c>Where</c>). Dropout is not in the inference graph.
+/// The query and value masks are the mask inputs, or without them the masks that arrive with the query and the value
+/// (as Predict fills them); the key's is not read.
 /// </summary>
 internal static class ScoreAttentionConverter
 {
-    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        Run(graph, layer, inputs, null, null, outputShape);
+
+    /// <summary>With the masks (bool) that arrive with the query and the value; the mask inputs take their place when the layer has them.</summary>
+    public static OnnxValue ConvertMasked(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape) =>
+        Run(graph, layer, inputs, masks[0], masks[1], outputShape);
+
+    private static OnnxValue Run(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, string? queryMask, string? valueMask, TensorShape outputShape)
     {
         (bool useMasks, bool causal, Parameter? scale, Parameter? concatWeight, ScoreKind kind) = layer switch
         {
@@ -35,18 +44,21 @@ internal static class ScoreAttentionConverter
             allowed.Add(AttentionMasks.Causal(graph, tq, tv));
         }
 
-        if (useMasks)
+        string? valueAllowed = useMasks ? AttentionMasks.NonZero(graph, inputs[sequences + 1].Name) : valueMask is null ? null : AttentionMasks.AsFloat(graph, valueMask);
+        if (valueAllowed is not null)
         {
             // The value mask (batch, Tv) allows key steps for every query step: (batch, 1, Tv).
-            allowed.Add(graph.Node("Unsqueeze", [AttentionMasks.NonZero(graph, inputs[sequences + 1].Name), graph.Int64s("axes", 1)]));
+            allowed.Add(graph.Node("Unsqueeze", [valueAllowed, graph.Int64s("axes", 1)]));
         }
 
         string weights = graph.Node("Softmax", [AttentionMasks.Apply(graph, scores, allowed)], OnnxAttribute.Int("axis", -1));
         string output = graph.Node("MatMul", [weights, value]);
-        if (useMasks)
+        string? queryMasked = useMasks
+            ? graph.Node("Equal", [graph.Node("Unsqueeze", [inputs[sequences].Name, graph.Int64s("axes", 2)]), graph.Scalar("zero", 0f)])
+            : queryMask is null ? null : graph.Node("Not", [graph.Node("Unsqueeze", [queryMask, graph.Int64s("axes", 2)])]);
+        if (queryMasked is not null)
         {
             // Masked query steps give zeros: (batch, Tq, 1) chooses between 0 and the row.
-            string queryMasked = graph.Node("Equal", [graph.Node("Unsqueeze", [inputs[sequences].Name, graph.Int64s("axes", 2)]), graph.Scalar("zero", 0f)]);
             output = graph.Node("Where", [queryMasked, graph.Scalar("zero", 0f), output]);
         }
 

@@ -66,6 +66,20 @@ internal static class SequenceConverters
         return graph.Node("Flatten", [pooled], outputShape, Layout.ChannelsLast, OnnxAttribute.Int("axis", 1));
     }
 
+    /// <summary>
+    /// GlobalAveragePooling1D with the mask (batch, steps) that arrives with its input: Keras' Σ mask·x / Σ mask over the
+    /// steps (ReduceSum of both, Div), so the mean is over the real steps only; NaN (0/0) for a sample whose steps are all
+    /// masked, as Predict gives.
+    /// </summary>
+    public static OnnxValue MaskedGlobalAverage(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape)
+    {
+        OnnxValue x = graph.ChannelsLast(inputs[0]);
+        string real = graph.Node("Cast", [graph.Node("Unsqueeze", [masks[0]!, graph.Int64s("axes", 2)])], OnnxAttribute.Int("to", (long)Protobuf.TensorProto.Types.DataType.Float));
+        string sum = SampleAxes.Reduce(graph, "ReduceSum", graph.Node("Mul", [x.Name, real]), [1]);
+        string count = SampleAxes.Reduce(graph, "ReduceSum", real, [1]);
+        return graph.Node("Flatten", [graph.Node("Div", [sum, count])], outputShape, Layout.ChannelsLast, OnnxAttribute.Int("axis", 1));
+    }
+
     /// <summary>A 1D kernel from Keras' (steps, middle, last) to ONNX's (last, middle, steps): Conv1D's (k, in, filters) and Conv1DTranspose's (k, filters, in).</summary>
     internal static float[] KernelStepsLast(float[] keras, int steps, int middle, int last)
     {

@@ -29,7 +29,7 @@ public class ArchitectureTests
         var config = System.Text.Json.Nodes.JsonNode.Parse(json!)!;
         Assert.Equal("Adam", (string?)config["optimizer"]!["class_name"]);
         Assert.Equal(0.02, (double)config["optimizer"]!["config"]!["learning_rate"]!, 6);
-        Assert.Equal("categorical_crossentropy", (string?)config["loss"]);
+        Assert.Equal("CategoricalCrossentropy", (string?)config["loss"]!["class_name"]);
         Assert.Equal("accuracy", (string?)config["metrics"]![0]);
         string path = Path.Combine(Path.GetTempPath(), $"compile-config-{Guid.NewGuid():N}.safetensors");
         try

@@ -135,6 +135,65 @@ internal sealed class H5WeightsReader : IDisposable
         }
     }
 
+    /// <summary>Whether the file has a group or dataset at <paramref name="path"/>.</summary>
+    public bool Has(string path) => Exists(path);
+
+    /// <summary>
+    /// A string attribute of the group at <paramref name="groupPath"/> ("" for the file), or null when absent. Keras 2
+    /// wrote these as bytes, which HDF5 keeps as fixed- or variable-length strings.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The attribute is not a string.</exception>
+    public string? StringAttribute(string groupPath, string name)
+    {
+        IH5Object owner = groupPath.Length == 0 ? _file : _file.Get(groupPath);
+        if (!owner.AttributeExists(name))
+        {
+            return null;
+        }
+
+        try
+        {
+            return owner.Attribute(name).Read<string>();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{Source}: attribute '{name}' of '/{groupPath}' is not a string ({ex.Message}).", ex);
+        }
+    }
+
+    /// <summary>
+    /// A string-list attribute of the group at <paramref name="groupPath"/> ("" for the file), or null when absent; one
+    /// that Keras split because of HDF5's header limit (<c>layer_names0</c>, <c>layer_names1</c>, ...) is joined again.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The attribute is not a list of strings.</exception>
+    public string[]? StringListAttribute(string groupPath, string name)
+    {
+        IH5Object owner = groupPath.Length == 0 ? _file : _file.Get(groupPath);
+        try
+        {
+            if (owner.AttributeExists(name))
+            {
+                return ReadStrings(owner.Attribute(name));
+            }
+
+            var parts = new List<string>();
+            for (int chunk = 0; owner.AttributeExists(name + chunk.ToString(CultureInfo.InvariantCulture)); chunk++)
+            {
+                parts.AddRange(ReadStrings(owner.Attribute(name + chunk.ToString(CultureInfo.InvariantCulture))));
+            }
+
+            return parts.Count > 0 ? [.. parts] : null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{Source}: attribute '{name}' of '/{groupPath}' is not a list of strings ({ex.Message}).", ex);
+        }
+    }
+
+    // Keras writes a layer without weights as np.asarray([]): an empty float64 array, not a list of strings.
+    private static string[] ReadStrings(IH5Attribute attribute) =>
+        attribute.Space.Dimensions.Length > 0 && attribute.Space.Dimensions.Any(d => d == 0) ? [] : attribute.Read<string[]>();
+
     private static bool IsBfloat16(IH5Dataset dataset)
     {
         try

@@ -16,26 +16,34 @@ namespace NeuralNet.Keras;
 /// </remarks>
 public static class KerasFormat
 {
-    /// <summary>Loads a model from a <c>.keras</c> archive written by Keras 3 (<c>model.save("model.keras")</c>).</summary>
-    /// <param name="path">The archive; its name must end in <c>.keras</c>, as Keras requires.</param>
+    /// <summary>
+    /// Loads a model from a <c>.keras</c> archive written by Keras 3 (<c>model.save("model.keras")</c>), or from a Keras 2
+    /// <c>.h5</c> model file (tf.keras 2.x's <c>model.save("model.h5")</c>), as Keras 3's <c>load_model</c> does.
+    /// </summary>
+    /// <param name="path">The archive, ending in <c>.keras</c>, or the Keras 2 file, ending in <c>.h5</c> or <c>.hdf5</c>.</param>
     /// <returns>
-    /// The model with the archive's weights, compiled with its optimizer, losses and metrics when Keras saved it compiled
-    /// (the optimizer's state is not read: training resumes with fresh moments). Models nested in the Keras model are
-    /// inlined: the result is one <see cref="Functional"/> graph of layers.
+    /// The model with the file's weights. From an archive, compiled with its optimizer, losses and metrics when Keras saved
+    /// it compiled (the optimizer's state is not read: training resumes with fresh moments), and with models nested in
+    /// the Keras model inlined into one <see cref="Functional"/> graph of layers. A Keras 2 file's training configuration
+    /// is not read: compile the model yourself.
     /// </returns>
-    /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>, <c>.h5</c> or <c>.hdf5</c>.</exception>
     /// <exception cref="InvalidDataException">The archive, its configuration or a weight is malformed or does not fit the model; the message names the entry and, for a weight, its dataset path, layer and shape.</exception>
     /// <exception cref="NotSupportedException">The model uses something NeuralNet does not implement (a subclassed model, a layer with assets, a nested model called twice).</exception>
     public static Model LoadModel(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        RequireExtension(path, ".keras", nameof(path));
+        if (!IsLegacyName(path))
+        {
+            RequireExtension(path, ".keras", nameof(path));
+        }
+
         using FileStream stream = File.OpenRead(path);
         return LoadModel(stream, path);
     }
 
-    /// <summary>Loads a model from a stream holding a <c>.keras</c> archive (see <see cref="LoadModel(string)"/>).</summary>
-    /// <param name="stream">The archive, read from its start; it is left open.</param>
+    /// <summary>Loads a model from a stream holding a <c>.keras</c> archive or a Keras 2 <c>.h5</c> file (see <see cref="LoadModel(string)"/>).</summary>
+    /// <param name="stream">The archive or file, read from its position; it is left open. A Keras 2 file is told apart by HDF5's signature, which needs a seekable stream.</param>
     /// <param name="source">A name for the archive in error messages.</param>
     /// <returns>The model, as <see cref="LoadModel(string)"/> returns it.</returns>
     /// <exception cref="InvalidDataException">The archive, its configuration or a weight is malformed or does not fit the model.</exception>
@@ -44,6 +52,11 @@ public static class KerasFormat
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(source);
+        if (stream.CanSeek && StartsWithHdf5Signature(stream))
+        {
+            return LoadLegacyModel(stream, source);
+        }
+
         using var archive = KerasArchive.Open(stream, source);
         JsonObject config = KerasArchive.ReadConfig(archive, source);
         KerasArchive.RefuseAssets(archive, source);
@@ -111,6 +124,69 @@ public static class KerasFormat
         }
     }
 
+    // A Keras 2 .h5 model file: its model_config converted to Keras 3's form, its weights matched by layer name.
+    private static Model LoadLegacyModel(Stream stream, string source)
+    {
+        var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        copy.Position = 0;
+        using H5WeightsReader file = H5WeightsReader.Open(copy, source);
+        string text = file.StringAttribute(string.Empty, "model_config")
+            ?? throw new InvalidDataException($"{source}: the HDF5 file has no model_config attribute: it holds weights only (load them with LoadWeights into a model built in code).");
+        JsonObject keras2;
+        try
+        {
+            keras2 = JsonNode.Parse(text) as JsonObject ?? throw new InvalidDataException($"{source}: model_config is not a JSON object.");
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new InvalidDataException($"{source}: model_config is not valid JSON: {ex.Message}", ex);
+        }
+
+        string modelConfig = KerasLegacyConfig.Convert(keras2, source).ToJsonString();
+        Model architecture;
+        try
+        {
+            architecture = Model.FromJson(modelConfig);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{source}: model_config: {ex.Message}", ex);
+        }
+
+        if (!KerasLegacyWeights.TryFind(file, out string group))
+        {
+            throw new InvalidDataException($"{source}: the HDF5 file has no layer_names attribute on its model_weights group.");
+        }
+
+        var tensors = KerasLegacyWeights.Read(file, group, architecture, byName: true)
+            .Select(w => new KeyValuePair<string, Tensor>(w.Layer.Name + "/" + w.Parameter.Name, w.Value)).ToList();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = "neuralnet.model",
+            ["format_version"] = "1",
+            ["model_config"] = modelConfig,
+        };
+        using var model = new MemoryStream();
+        SafeTensors.Write(model, tensors, metadata);
+        model.Position = 0;
+        return Model.Load(model, source);
+    }
+
+    private static bool StartsWithHdf5Signature(Stream stream)
+    {
+        ReadOnlySpan<byte> signature = [0x89, (byte)'H', (byte)'D', (byte)'F', (byte)'\r', (byte)'\n', 0x1A, (byte)'\n'];
+        long start = stream.Position;
+        Span<byte> head = stackalloc byte[8];
+        int read = stream.ReadAtLeast(head, 8, throwOnEndOfStream: false);
+        stream.Position = start;
+        return read == 8 && head.SequenceEqual(signature);
+    }
+
+    private static bool IsLegacyName(string path) =>
+        !path.EndsWith(".weights.h5", StringComparison.OrdinalIgnoreCase)
+        && (path.EndsWith(".h5", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".hdf5", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>
     /// Saves the model as a Keras 3 <c>.keras</c> archive (Keras' <c>model.save("model.keras")</c>), atomically: config.json
     /// (the architecture and, when compiled, the compile configuration, in Keras' forms), metadata.json and
@@ -134,12 +210,13 @@ public static class KerasFormat
     }
 
     /// <summary>
-    /// Loads Keras weights into <paramref name="model"/> (Keras' <c>model.load_weights</c>): from a <c>.weights.h5</c> file
-    /// or the weights of a <c>.keras</c> archive. Every weight is read and checked before any parameter changes; the
+    /// Loads Keras weights into <paramref name="model"/> (Keras' <c>model.load_weights</c>): from a <c>.weights.h5</c> file,
+    /// the weights of a <c>.keras</c> archive, or a Keras 2 <c>.h5</c> file (weights only or a whole model), whose layers
+    /// with weights are matched to the model's by order, as Keras does. Every weight is read and checked before any parameter changes; the
     /// copy waits for running predictions, as <see cref="Model.SetWeights"/> does.
     /// </summary>
     /// <param name="model">A built model with the layers, in the same order, of the model that wrote the file.</param>
-    /// <param name="path">A file ending in <c>.weights.h5</c> or <c>.keras</c>.</param>
+    /// <param name="path">A file ending in <c>.weights.h5</c>, <c>.keras</c>, <c>.h5</c> or <c>.hdf5</c>.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> has another extension.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
     /// <exception cref="InvalidDataException">A weight is missing, has another shape or type, or the file holds layer weights the model has no place for; nothing is changed then.</exception>
@@ -160,8 +237,20 @@ public static class KerasFormat
         }
         else
         {
-            RequireExtension(path, ".weights.h5", nameof(path));
+            if (!IsLegacyName(path))
+            {
+                RequireExtension(path, ".weights.h5", nameof(path));
+            }
+
             using H5WeightsReader weights = H5WeightsReader.Open(File.OpenRead(path), path);
+            if (KerasLegacyWeights.TryFind(weights, out string group))
+            {
+                // A Keras 2 file: Keras 3 matches its layers with weights to the model's by order.
+                Dictionary<Parameter, Tensor> legacy = KerasLegacyWeights.Read(weights, group, model, byName: false).ToDictionary(w => w.Parameter, w => w.Value);
+                model.SetWeights([.. model.Parameters.Select(p => legacy[p])]);
+                return;
+            }
+
             tensors = KerasWeightReader.Read(weights, layout);
         }
 

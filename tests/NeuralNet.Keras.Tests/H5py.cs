@@ -34,6 +34,41 @@ internal static class H5py
         Run("write", specPath, path);
     }
 
+    /// <summary>
+    /// Writes a Keras 2 file with h5py: <paramref name="attributes"/> on the file, and each layer's weights (name, shape,
+    /// dtype, values) in its group under <paramref name="group"/> ("" for a weights-only file).
+    /// </summary>
+    public static void WriteLegacy(string path, IReadOnlyDictionary<string, string> attributes, string group,
+        IEnumerable<(string Layer, (string Name, int[] Shape, double[] Values)[] Weights)> layers)
+    {
+        var attrs = new JsonObject();
+        foreach (var (key, value) in attributes)
+        {
+            attrs[key] = value;
+        }
+
+        var layerList = new JsonArray();
+        foreach (var (layer, weights) in layers)
+        {
+            layerList.Add(new JsonObject
+            {
+                ["name"] = layer,
+                ["weights"] = new JsonArray([.. weights.Select(w => (JsonNode)new JsonObject
+                {
+                    ["name"] = w.Name,
+                    ["shape"] = new JsonArray([.. w.Shape.Select(d => (JsonNode)d)]),
+                    ["dtype"] = "float32",
+                    ["values"] = new JsonArray([.. w.Values.Select(v => (JsonNode)v)]),
+                })]),
+            });
+        }
+
+        var spec = new JsonObject { ["attrs"] = attrs, ["group"] = group, ["layers"] = layerList };
+        string specPath = path + ".json";
+        File.WriteAllText(specPath, spec.ToJsonString());
+        Run("legacy", specPath, path);
+    }
+
     /// <summary>What h5py reads from a file: its groups and its datasets with shape, dtype and values.</summary>
     public static JsonObject Dump(string path) => (JsonObject)JsonNode.Parse(Run("dump", path))!;
 

@@ -322,6 +322,67 @@ public sealed class KerasFormatTests : IDisposable
         Assert.Equal(encoder.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
     }
 
+    [H5pyFact]
+    public void LoadModel_Keras2SequentialH5_PredictsWithItsWeights()
+    {
+        var reference = new Sequential(
+        [
+            new Input(4).Layer, new Dense(8, ActivationFunction.Relu, name: "dense"), new BatchNormalization(name: "batch_normalization"),
+            new Dropout(0.5, name: "dropout"), new Dense(3, ActivationFunction.Softmax, name: "dense_1"),
+        ]);
+        string path = WriteKeras2(reference, "sequential.h5", Keras2Configs.Sequential, "model_weights", seed: 51);
+
+        Model model = KerasFormat.LoadModel(path);
+
+        Tensor x = Tensor.RandomNormal(new TensorShape(6, 4), seed: 3);
+        Assert.IsType<Sequential>(model);
+        Assert.Equal(["dense_input", "dense", "batch_normalization", "dropout", "dense_1"], model.Layers.Select(l => l.Name));
+        Assert.Equal(reference.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+        Assert.False(model.IsCompiled);
+    }
+
+    [H5pyFact]
+    public void LoadModel_Keras2FunctionalH5_PredictsWithItsWeights()
+    {
+        var ids = new Input(new TensorShape(5), "ids");
+        SymbolicTensor h = new Lstm(3, name: "lstm").Call(new Embedding(10, 4, name: "embedding").Call(ids));
+        var reference = new Functional(ids, new Concatenate(name: "concatenate").Call(
+            new Dense(2, ActivationFunction.Relu, name: "dense").Call(h), new Dense(2, ActivationFunction.Tanh, name: "dense_1").Call(h)));
+        string path = WriteKeras2(reference, "functional.hdf5", Keras2Configs.Functional, "model_weights", seed: 61);
+
+        using FileStream stream = File.OpenRead(path);
+        Model model = KerasFormat.LoadModel(stream, "functional.hdf5");
+
+        Tensor x = Tensor.FromArray([1, 2, 3, 4, 5, 0, 0, 9, 8, 7], 2, 5);
+        Assert.Equal(reference.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
+    [H5pyFact]
+    public void LoadWeights_Keras2WeightsFile_MatchesLayersWithWeightsByOrder()
+    {
+        var saved = new Sequential([new Input(4).Layer, new Dense(8, name: "dense_7"), new Dropout(0.5, name: "dropout_3"), new Dense(3, name: "dense_8")], seed: 4);
+        string path = WriteKeras2(saved, "weights.h5", modelConfig: null, group: string.Empty, seed: 71);
+        var model = new Sequential([new Input(4).Layer, new Dense(8), new Dropout(0.5), new Dense(3)], seed: 9);
+
+        KerasFormat.LoadWeights(model, path);
+
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 4), seed: 5);
+        Assert.Equal(saved.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+
+        var shorter = new Sequential([new Input(4).Layer, new Dense(3)]);
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(shorter, path));
+        Assert.Contains("weights for 2 layers but model 'sequential' has 1 layers with weights", error.Message, StringComparison.Ordinal);
+    }
+
+    [H5pyFact]
+    public void LoadModel_Keras2WeightsOnlyFile_IsRefusedWithTheReason()
+    {
+        var saved = new Sequential([new Input(4).Layer, new Dense(3)]);
+        string path = WriteKeras2(saved, "only-weights.h5", modelConfig: null, group: string.Empty, seed: 1);
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(path));
+        Assert.Contains("no model_config attribute", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void LoadWeights_MissingDataset_IsNamedAndNothingChanges()
     {
@@ -377,6 +438,38 @@ public sealed class KerasFormatTests : IDisposable
         Assert.Contains("model.weights.npz", Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", KerasConfigs.SequentialMlp), ("model.weights.npz", "x")), "npz.keras")).Message, StringComparison.Ordinal);
         Assert.Contains("assets/layers/string_lookup/vocabulary.txt", Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(
             Zip(("config.json", KerasConfigs.SequentialMlp), ("assets/layers/string_lookup/vocabulary.txt", "a\nb")), "assets.keras")).Message, StringComparison.Ordinal);
+    }
+
+    // A Keras 2 .h5 file of `model`'s layers with random weights (which `model` takes too): the model_config given, and
+    // each layer's weights named as tf.keras 2 named them ("dense/kernel:0", "lstm/lstm_cell/kernel:0").
+    private string WriteKeras2(Model model, string name, string? modelConfig, string group, long seed)
+    {
+        var layers = new List<(string, (string, int[], double[])[])>();
+        foreach (Layer layer in model.Layers.Where(l => l is not InputLayer))
+        {
+            string scope = layer is Recurrent ? layer.Name + "/" + layer.Name + "_cell/" : layer.Name + "/";
+            var weights = new List<(string, int[], double[])>();
+            foreach (Parameter parameter in layer.Parameters)
+            {
+                Tensor value = parameter.Name == "moving_variance"
+                    ? Tensor.RandomUniform(parameter.Shape, seed++, 0.5f, 2f)
+                    : Tensor.RandomNormal(parameter.Shape, seed++, 0f, 0.5f);
+                value.AsReadOnlySpan().CopyTo(parameter.Value.AsSpan());
+                weights.Add((scope + parameter.Name + ":0", parameter.Shape.Dimensions.ToArray(), [.. value.AsReadOnlySpan().ToArray().Select(v => (double)v)]));
+            }
+
+            layers.Add((layer.Name, [.. weights]));
+        }
+
+        var attributes = new Dictionary<string, string> { ["keras_version"] = "2.13.1", ["backend"] = "tensorflow" };
+        if (modelConfig is not null)
+        {
+            attributes["model_config"] = modelConfig;
+        }
+
+        string path = Path.Combine(_folder, name);
+        H5py.WriteLegacy(path, attributes, group, layers);
+        return path;
     }
 
     // The nested config inlined the way LoadModel inlines it, for a reference model built from the same layers.

@@ -4,6 +4,11 @@
                                         {"shape": [2, 3], "dtype": "float32", "values": [...]}}}
                                         Groups are made as H5Entry makes them (the path, then its "vars"); a dataset is
                                         assigned as H5Entry.__setitem__ assigns it: group[key] = numpy array.
+  keras_h5.py legacy SPEC.json OUT.h5  A Keras 2 file as tf.keras 2.x's save_model_to_hdf5 / save_weights_to_hdf5_group
+                                        write it. SPEC: {"attrs": {"model_config": "..."}, "group": "model_weights" or "",
+                                        "layers": [{"name": "dense", "weights": [{"name": "dense/kernel:0", "shape", "dtype",
+                                        "values"}]}]}: layer_names (bytes) on the group, a group per layer (in name order)
+                                        with weight_names (bytes) and its datasets made with create_dataset, then filled.
   keras_h5.py dump FILE.h5             Prints {"groups": [...], "datasets": {path: {"shape", "dtype", "values"}}}.
 """
 import json
@@ -25,6 +30,30 @@ def write(spec_path, out_path):
             h5.require_group(group_path)[key] = value
 
 
+def legacy(spec_path, out_path):
+    with open(spec_path) as f:
+        spec = json.load(f)
+    with h5py.File(out_path, "w") as h5:
+        for key, value in spec.get("attrs", {}).items():
+            h5.attrs[key] = value.encode("utf8")
+        group = h5.create_group(spec["group"]) if spec["group"] else h5
+        layers = spec["layers"]
+        group.attrs["layer_names"] = [layer["name"].encode("utf8") for layer in layers]
+        group.attrs["backend"] = b"tensorflow"
+        group.attrs["keras_version"] = b"2.13.1"
+        for layer in sorted(layers, key=lambda x: x["name"]):
+            g = group.create_group(layer["name"])
+            names = [w["name"].encode("utf8") for w in layer["weights"]]
+            g.attrs["weight_names"] = names
+            for w in layer["weights"]:
+                value = np.array(w["values"], dtype=w["dtype"]).reshape(w["shape"])
+                dataset = g.create_dataset(w["name"], value.shape, dtype=value.dtype)
+                if not value.shape:
+                    dataset[()] = value
+                else:
+                    dataset[:] = value
+
+
 def dump(path):
     groups, datasets = [], {}
 
@@ -42,5 +71,7 @@ def dump(path):
 if __name__ == "__main__":
     if sys.argv[1] == "write":
         write(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "legacy":
+        legacy(sys.argv[2], sys.argv[3])
     else:
         dump(sys.argv[2])

@@ -1,0 +1,92 @@
+using NeuralNet.Layers;
+using NeuralNet.Models;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// The weights of a Keras 2 <c>.h5</c> file (tf.keras 2.x, read by Keras 3's <c>legacy_h5_format</c>): a group per layer,
+/// named after the layer, whose <c>weight_names</c> attribute lists its datasets (<c>dense/kernel:0</c>, ...) in the
+/// order of the layer's weights, which is the order of its NeuralNet parameters.
+/// </summary>
+internal static class KerasLegacyWeights
+{
+    /// <summary>Whether <paramref name="file"/> is a Keras 2 file, and the group that holds its layers' weights.</summary>
+    public static bool TryFind(H5WeightsReader file, out string group)
+    {
+        group = file.Has("model_weights") ? "model_weights" : string.Empty;
+        return file.StringListAttribute(group, "layer_names") is not null;
+    }
+
+    /// <summary>
+    /// Every parameter of the model's layers that have any, with its values: matched to the file's layers by name
+    /// (<paramref name="byName"/>, for a model made from the file's own config) or, as Keras' <c>load_weights</c> does,
+    /// by order (the i-th layer with weights takes the i-th saved layer with weights). Everything is checked before
+    /// anything is returned.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The layers or their weights do not match: the message names the layer, the dataset and the shapes.</exception>
+    public static List<(Layer Layer, Parameter Parameter, Tensor Value)> Read(H5WeightsReader file, string group, Model model, bool byName)
+    {
+        string[] layerNames = file.StringListAttribute(group, "layer_names") ?? throw new InvalidDataException($"{file.Source}: '/{group}' has no layer_names attribute.");
+        var saved = new List<(string Name, string[] Weights)>();
+        foreach (string name in layerNames)
+        {
+            string path = Join(group, name);
+            string[] weights = file.Has(path) ? file.StringListAttribute(path, "weight_names") ?? [] : [];
+            if (weights.Length > 0)
+            {
+                saved.Add((name, weights));
+            }
+        }
+
+        List<Layer> layers = [.. model.Layers.Where(l => l.Parameters.Count > 0)];
+        var pairs = new List<(Layer Layer, string Saved, string[] Weights)>();
+        if (byName)
+        {
+            foreach (var (name, weights) in saved)
+            {
+                Layer layer = layers.FirstOrDefault(l => l.Name == name)
+                    ?? throw new InvalidDataException($"{file.Source}: the file has weights for layer '{name}', which model '{model.Name}' does not have (or which has no parameters there).");
+                pairs.Add((layer, name, weights));
+            }
+
+            if (layers.FirstOrDefault(l => !saved.Any(s => s.Name == l.Name)) is Layer missing)
+            {
+                throw new InvalidDataException($"{file.Source}: the file has no weights for layer '{missing.Name}' ({missing.TypeName}).");
+            }
+        }
+        else
+        {
+            if (saved.Count != layers.Count)
+            {
+                throw new InvalidDataException($"{file.Source}: the file has weights for {saved.Count} layers but model '{model.Name}' has {layers.Count} layers with weights (Keras matches them by order).");
+            }
+
+            pairs.AddRange(layers.Select((l, i) => (l, saved[i].Name, saved[i].Weights)));
+        }
+
+        var result = new List<(Layer, Parameter, Tensor)>();
+        foreach (var (layer, name, weights) in pairs)
+        {
+            if (weights.Length != layer.Parameters.Count)
+            {
+                throw new InvalidDataException($"{file.Source}: saved layer '{name}' has {weights.Length} weights ({string.Join(", ", weights)}) but layer '{layer.Name}' ({layer.TypeName}) has {layer.Parameters.Count} parameters.");
+            }
+
+            for (int i = 0; i < weights.Length; i++)
+            {
+                Parameter parameter = layer.Parameters[i];
+                string path = Join(Join(group, name), weights[i]);
+                if (!file.TryRead(path, parameter.Shape, allowInteger: true, out float[] values, out string problem))
+                {
+                    throw new InvalidDataException($"{file.Source}: dataset '{path}' {problem}; it should hold parameter '{parameter.Name}' {parameter.Shape} of layer '{layer.Name}' ({layer.TypeName}).");
+                }
+
+                result.Add((layer, parameter, Tensor.FromArray(values, parameter.Shape.Dimensions)));
+            }
+        }
+
+        return result;
+    }
+
+    private static string Join(string group, string name) => group.Length == 0 ? name : group + "/" + name;
+}

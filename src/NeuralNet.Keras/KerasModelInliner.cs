@@ -10,7 +10,8 @@ namespace NeuralNet.Keras;
 /// </summary>
 /// <remarks>
 /// Each call of a nested model is replaced by its layers, their inbound tensors bound to the call's arguments, and the
-/// call's <c>training</c> argument given to every inlined call (over its own, as Keras' <c>Functional.call</c> does).
+/// call's <c>training</c> argument given to every inlined call that does not fix its own, as NeuralNet runs a model
+/// called in a mode (<see cref="Models.Model.Call(Models.SymbolicTensor, bool)"/>).
 /// A nested layer whose name the larger model already uses gets the nested model's name in front (<c>encoder_dense</c>). A nested model called twice
 /// (shared weights) is refused: inlining it twice would give two sets of weights.
 /// </remarks>
@@ -190,7 +191,7 @@ internal sealed class KerasModelInliner
             scope.NestedFunctional.Add(name);
         }
 
-        bool? callTraining = training ?? (node["kwargs"]?["training"] is JsonValue flag && flag.TryGetValue(out bool value) ? value : null);
+        bool? callTraining = node["kwargs"]?["training"] is JsonValue flag && flag.TryGetValue(out bool value) ? value : training;
         List<JsonArray> outputs = InlineModel(item, group, arguments, callTraining);
         for (int k = 0; k < outputs.Count; k++)
         {
@@ -263,8 +264,8 @@ internal sealed class KerasModelInliner
 
             var copy = (JsonObject)call.DeepClone();
             RenameTensors(copy["args"], scope);
-            // Keras' Functional.call gives every layer call the training argument it was called with, over the call's own.
-            if (training is bool mode)
+            // NeuralNet's rule for a model called in a mode: a call that fixed its own keeps it (see docs/keras.md for Keras 3).
+            if (training is bool mode && copy["kwargs"]?["training"] is null)
             {
                 var kwargs = copy["kwargs"] as JsonObject ?? [];
                 kwargs["training"] = mode;

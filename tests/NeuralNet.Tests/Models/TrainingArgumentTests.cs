@@ -115,7 +115,7 @@ public class TrainingArgumentTests
     [Fact]
     public void CallOutputs_NestedCallFixedItsOwnMode_KeepsItInsideALargerCall()
     {
-        // An inner call fixed to training mode stays so when the model around it is called in inference mode (Keras: an
+        // An inner call fixed to training mode stays so when the model around it is called in inference mode (tf.keras: an
         // explicit argument wins over the one the outer call passes on).
         var x0 = new Input(new TensorShape(50));
         var inner = new Functional(x0, new Dropout(0.5, name: "mc").Call(x0, training: true), name: "inner", seed: 14);

@@ -73,7 +73,7 @@ public static class KerasFormat
         if (KerasModelInliner.HasNestedModels(config))
         {
             // NeuralNet runs a nested model as its layers in the larger graph: the config is made one graph first.
-            (config, groups) = KerasModelInliner.Inline(config, source);
+            (config, groups, _) = KerasModelInliner.Inline(config, source);
         }
         else
         {
@@ -143,7 +143,14 @@ public static class KerasFormat
             throw new InvalidDataException($"{source}: model_config is not valid JSON: {ex.Message}", ex);
         }
 
-        string modelConfig = KerasLegacyConfig.Convert(keras2, source).ToJsonString();
+        JsonObject converted = KerasLegacyConfig.Convert(keras2, source);
+        Dictionary<string, (string Model, string Name)>? origins = null;
+        if (KerasModelInliner.HasNestedModels(converted))
+        {
+            (converted, _, origins) = KerasModelInliner.Inline(converted, source);
+        }
+
+        string modelConfig = converted.ToJsonString();
         Model architecture;
         try
         {
@@ -159,7 +166,7 @@ public static class KerasFormat
             throw new InvalidDataException($"{source}: the HDF5 file has no layer_names attribute on its model_weights group.");
         }
 
-        var tensors = KerasLegacyWeights.Read(file, group, architecture, byName: true)
+        var tensors = KerasLegacyWeights.Read(file, group, architecture, byName: true, origins)
             .Select(w => new KeyValuePair<string, Tensor>(w.Layer.Name + "/" + w.Parameter.Name, w.Value)).ToList();
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {

@@ -8,13 +8,13 @@ namespace NeuralNet.Keras;
 /// <c>batch_shape</c> (a Sequential whose first layer carried it gets Keras 2's <c>&lt;name&gt;_input</c> layer), inbound
 /// nodes written as lists of <c>[layer, node, tensor, kwargs]</c> become <c>{"args", "kwargs"}</c> calls, a
 /// one-element <c>BatchNormalization</c> axis list its axis, and <c>Embedding</c>'s <c>input_length</c> (dropped by Keras
-/// 3) goes.
+/// 3) goes. Nested models are converted too, their call numbers moved to Keras 3's.
 /// </summary>
 internal static class KerasLegacyConfig
 {
     /// <summary>The converted copy of <paramref name="modelConfig"/>.</summary>
     /// <exception cref="InvalidDataException">The config is not a Keras 2 Sequential or functional model config.</exception>
-    /// <exception cref="NotSupportedException">The model nests a model.</exception>
+    /// <exception cref="NotSupportedException">The model is of another class (a subclassed model).</exception>
     public static JsonObject Convert(JsonObject modelConfig, string source)
     {
         var root = (JsonObject)modelConfig.DeepClone();
@@ -24,20 +24,58 @@ internal static class KerasLegacyConfig
             throw new NotSupportedException($"{source}: model_config describes a model of class \"{className}\"; NeuralNet reads Sequential and Functional models (a subclassed Keras model has no graph in its file).");
         }
 
-        root["class_name"] = className == "Model" ? "Functional" : className;
-        JsonArray layers = root["config"]?["layers"] as JsonArray ?? throw new InvalidDataException($"{source}: model_config has no \"layers\" list.");
-        if (layers.OfType<JsonObject>().FirstOrDefault(i => (string?)i["class_name"] is "Sequential" or "Functional" or "Model") is JsonObject nested)
+        ConvertModel(root, source);
+        return root;
+    }
+
+    private static bool IsModel(JsonObject item) =>
+        (string?)item["class_name"] is "Sequential" or "Functional" or "Model" && item["config"]?["layers"] is JsonArray;
+
+    // A model item (the root, or a model nested in it): its class, layers and inbound nodes, recursively.
+    private static void ConvertModel(JsonObject model, string source)
+    {
+        string className = (string?)model["class_name"] ?? string.Empty;
+        model["class_name"] = className == "Model" ? "Functional" : className;
+        JsonObject config = model["config"] as JsonObject ?? throw new InvalidDataException($"{source}: model_config has a model without \"config\".");
+        JsonArray layers = config["layers"] as JsonArray ?? throw new InvalidDataException($"{source}: model_config has a model without a \"layers\" list.");
+
+        // tf.keras numbered the calls of a nested model that starts with an InputLayer from 1 (its own node came first);
+        // Keras 3 numbers them from 0 in inbound nodes, and a functional model's from 1 in output_layers.
+        var skipFirst = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (JsonObject item in layers.OfType<JsonObject>().Where(IsModel))
         {
-            throw new NotSupportedException($"{source}: model_config nests the model '{(string?)nested["config"]?["name"]}'; NeuralNet.Keras reads nested models from Keras 3 .keras archives, not from Keras 2 .h5 files.");
+            if (item["config"]?["layers"] is JsonArray inner && inner.FirstOrDefault() is JsonObject first && (string?)first["class_name"] == "InputLayer")
+            {
+                skipFirst[(string?)item["config"]?["name"] ?? (string?)item["name"] ?? string.Empty] = (string?)item["class_name"] == "Sequential";
+            }
         }
 
         foreach (JsonObject item in layers.OfType<JsonObject>())
         {
-            ConvertLayer(item);
+            ConvertLayer(item, skipFirst.Keys);
+            if (IsModel(item))
+            {
+                ConvertModel(item, source);
+            }
         }
 
-        if (className == "Sequential" && layers.FirstOrDefault() is JsonObject first && (string?)first["class_name"] != "InputLayer"
-            && first["config"] is JsonObject firstConfig && firstConfig["batch_input_shape"] is JsonNode shape)
+        foreach (string key in new[] { "input_layers", "output_layers" })
+        {
+            if (config[key] is JsonArray triples)
+            {
+                IEnumerable<JsonArray> each = triples.FirstOrDefault() is JsonValue ? [triples] : [.. triples.OfType<JsonArray>()];
+                foreach (JsonArray triple in each)
+                {
+                    if (skipFirst.TryGetValue((string?)triple[0] ?? string.Empty, out bool sequential) && sequential)
+                    {
+                        Decrement(triple);
+                    }
+                }
+            }
+        }
+
+        if ((string?)model["class_name"] == "Sequential" && layers.FirstOrDefault() is JsonObject head && (string?)head["class_name"] != "InputLayer"
+            && head["config"] is JsonObject headConfig && headConfig["batch_input_shape"] is JsonNode shape)
         {
             // Keras 2's Dense(..., input_shape=...) as a Sequential's first layer: the input layer Keras 2 made for it.
             layers.Insert(0, new JsonObject
@@ -48,23 +86,29 @@ internal static class KerasLegacyConfig
                     ["batch_shape"] = shape.DeepClone(),
                     ["dtype"] = "float32",
                     ["sparse"] = false,
-                    ["name"] = ((string?)firstConfig["name"] ?? "layer") + "_input",
+                    ["name"] = ((string?)headConfig["name"] ?? "layer") + "_input",
                 },
             });
         }
 
         foreach (JsonObject item in layers.OfType<JsonObject>())
         {
-            if ((string?)item["class_name"] != "InputLayer" && item["config"] is JsonObject config)
+            if ((string?)item["class_name"] != "InputLayer" && item["config"] is JsonObject layerConfig)
             {
-                config.Remove("batch_input_shape");
+                layerConfig.Remove("batch_input_shape");
             }
         }
-
-        return root;
     }
 
-    private static void ConvertLayer(JsonObject item)
+    private static void Decrement(JsonArray history)
+    {
+        if (history.Count > 1 && history[1] is JsonValue value && value.TryGetValue(out int node) && node > 0)
+        {
+            history[1] = node - 1;
+        }
+    }
+
+    private static void ConvertLayer(JsonObject item, ICollection<string> skipFirst)
     {
         if (item["config"] is JsonObject config)
         {
@@ -85,12 +129,12 @@ internal static class KerasLegacyConfig
 
         if (item["inbound_nodes"] is JsonArray nodes)
         {
-            item["inbound_nodes"] = new JsonArray([.. nodes.Select(ConvertNode)]);
+            item["inbound_nodes"] = new JsonArray([.. nodes.Select(n => ConvertNode(n, skipFirst))]);
         }
     }
 
     // [["input_1", 0, 0, {}], ...] (one entry per input tensor) -> {"args": [tensor] or [[tensors]], "kwargs": {...}}.
-    private static JsonNode? ConvertNode(JsonNode? node)
+    private static JsonNode? ConvertNode(JsonNode? node, ICollection<string> skipFirst)
     {
         if (node is not JsonArray inputs)
         {
@@ -101,10 +145,16 @@ internal static class KerasLegacyConfig
         JsonNode kwargs = new JsonObject();
         foreach (JsonArray input in inputs.OfType<JsonArray>())
         {
+            var history = new JsonArray([.. input.Take(3).Select(v => v?.DeepClone())]);
+            if (skipFirst.Contains((string?)history[0] ?? string.Empty))
+            {
+                Decrement(history);
+            }
+
             tensors.Add(new JsonObject
             {
                 ["class_name"] = "__keras_tensor__",
-                ["config"] = new JsonObject { ["keras_history"] = new JsonArray([.. input.Take(3).Select(v => v?.DeepClone())]) },
+                ["config"] = new JsonObject { ["keras_history"] = history },
             });
             if (input.Count > 3 && input[3] is JsonObject arguments)
             {

@@ -21,10 +21,12 @@ internal static class KerasLegacyWeights
     /// Every parameter of the model's layers that have any, with its values: matched to the file's layers by name
     /// (<paramref name="byName"/>, for a model made from the file's own config) or, as Keras' <c>load_weights</c> does,
     /// by order (the i-th layer with weights takes the i-th saved layer with weights). Everything is checked before
-    /// anything is returned.
+    /// anything is returned. <paramref name="origins"/> (for a model whose nested models were inlined) gives each layer's
+    /// nested model and original name, whose group in the file holds the weights.
     /// </summary>
     /// <exception cref="InvalidDataException">The layers or their weights do not match: the message names the layer, the dataset and the shapes.</exception>
-    public static List<(Layer Layer, Parameter Parameter, Tensor Value)> Read(H5WeightsReader file, string group, Model model, bool byName)
+    public static List<(Layer Layer, Parameter Parameter, Tensor Value)> Read(H5WeightsReader file, string group, Model model, bool byName,
+        IReadOnlyDictionary<string, (string Model, string Name)>? origins = null)
     {
         string[] layerNames = file.StringListAttribute(group, "layer_names") ?? throw new InvalidDataException($"{file.Source}: '/{group}' has no layer_names attribute.");
         var saved = new List<(string Name, string[] Weights)>();
@@ -44,12 +46,27 @@ internal static class KerasLegacyWeights
         {
             foreach (var (name, weights) in saved)
             {
-                Layer layer = layers.FirstOrDefault(l => l.Name == name)
-                    ?? throw new InvalidDataException($"{file.Source}: the file has weights for layer '{name}', which model '{model.Name}' does not have (or which has no parameters there).");
-                pairs.Add((layer, name, weights));
+                if (layers.FirstOrDefault(l => l.Name == name && (origins is null || !origins.TryGetValue(l.Name, out var origin) || origin.Model.Length == 0)) is Layer layer)
+                {
+                    pairs.Add((layer, name, weights));
+                }
+                else if (origins is not null && origins.Values.Any(o => o.Model == name))
+                {
+                    // A nested model's group holds the weights of all its layers, each named after the layer that owns it.
+                    foreach (var owned in weights.GroupBy(w => w.Split('/')[0], StringComparer.Ordinal))
+                    {
+                        Layer inner = layers.FirstOrDefault(l => origins.TryGetValue(l.Name, out var o) && o.Model == name && o.Name == owned.Key)
+                            ?? throw new InvalidDataException($"{file.Source}: nested model '{name}' has weights for layer '{owned.Key}', which the model does not have (or which has no parameters there).");
+                        pairs.Add((inner, name, [.. owned]));
+                    }
+                }
+                else
+                {
+                    throw new InvalidDataException($"{file.Source}: the file has weights for layer '{name}', which model '{model.Name}' does not have (or which has no parameters there).");
+                }
             }
 
-            if (layers.FirstOrDefault(l => !saved.Any(s => s.Name == l.Name)) is Layer missing)
+            if (layers.FirstOrDefault(l => !pairs.Any(p => ReferenceEquals(p.Layer, l))) is Layer missing)
             {
                 throw new InvalidDataException($"{file.Source}: the file has no weights for layer '{missing.Name}' ({missing.TypeName}).");
             }

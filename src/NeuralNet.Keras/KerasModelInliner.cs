@@ -20,6 +20,8 @@ internal sealed class KerasModelInliner
     private readonly List<JsonNode> _layers = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Model, string Name)> _origins = new(StringComparer.Ordinal);
+    private readonly List<string> _models = [];
     private readonly string _source;
 
     private KerasModelInliner(string source) => _source = source;
@@ -52,7 +54,12 @@ internal sealed class KerasModelInliner
     /// </summary>
     /// <exception cref="NotSupportedException">A nested model is called more than once, or with inputs by name.</exception>
     /// <exception cref="InvalidDataException">The config is not a model config Keras writes.</exception>
-    public static (JsonObject Root, Dictionary<string, string> Groups) Inline(JsonObject root, string source)
+    /// <remarks>
+    /// Origins gives, for each layer of the new config, the model of the root's layer list it came from ("" for the
+    /// root's own layers) and its name there: Keras 2 files keep a nested model's weights in that model's group, each
+    /// named after the layer that owns it.
+    /// </remarks>
+    public static (JsonObject Root, Dictionary<string, string> Groups, Dictionary<string, (string Model, string Name)> Origins) Inline(JsonObject root, string source)
     {
         var inliner = new KerasModelInliner(source);
         JsonObject config = root["config"] as JsonObject ?? throw inliner.Error("the model has no \"config\" object");
@@ -88,7 +95,7 @@ internal sealed class KerasModelInliner
                 ["output_layers"] = new JsonArray([.. outputs]),
             },
         };
-        return (flat, inliner._groups);
+        return (flat, inliner._groups, inliner._origins);
     }
 
     // A functional model's layers, in order; nested models inlined. `bound` gives the tensors its inputs take (null: the
@@ -202,9 +209,17 @@ internal sealed class KerasModelInliner
     private List<JsonArray> InlineModel(JsonObject item, string group, List<JsonArray> arguments, bool? training)
     {
         JsonObject config = item["config"] as JsonObject ?? throw Error($"the nested model '{NameOf(item)}' has no \"config\" object");
-        return (string?)item["class_name"] == "Sequential"
-            ? InlineSequential(config, group, arguments.Count == 1 ? arguments[0] : throw Error($"the nested Sequential '{NameOf(item)}' is called on {arguments.Count} tensors"), training, root: false)
-            : InlineFunctional(config, group, arguments, training, rootInputs: []);
+        _models.Add(NameOf(item));
+        try
+        {
+            return (string?)item["class_name"] == "Sequential"
+                ? InlineSequential(config, group, arguments.Count == 1 ? arguments[0] : throw Error($"the nested Sequential '{NameOf(item)}' is called on {arguments.Count} tensors"), training, root: false)
+                : InlineFunctional(config, group, arguments, training, rootInputs: []);
+        }
+        finally
+        {
+            _models.RemoveAt(_models.Count - 1);
+        }
     }
 
     // The root Sequential's input: its InputLayer, or one made from build_input_shape.
@@ -243,6 +258,7 @@ internal sealed class KerasModelInliner
 
         _names.Add(name);
         _layers.Add(copy);
+        _origins[name] = (_models.Count > 0 ? _models[0] : string.Empty, NameOf(item));
         if (group is not null)
         {
             _groups[name] = group;

@@ -55,4 +55,24 @@ internal static class Keras2Configs
            "name": "concatenate", "inbound_nodes": [[["dense", 0, 0, {}], ["dense_1", 0, 0, {}]]]}],
           "input_layers": [["ids", 0, 0]], "output_layers": [["concatenate", 0, 0]]}}
         """;
+
+    /// <summary>
+    /// A tf.keras transfer-learning model: a functional "encoder" (input_1 (4) -> Dense "dense" (3, relu) -> Dense
+    /// "dense_1" (2)) called with training=False in a functional model that adds Dense "dense_2" (1, sigmoid). tf.keras
+    /// numbered the encoder's call 1 (its own node came first).
+    /// </summary>
+    public static readonly string NestedFunctional = $$$"""
+        {"class_name": "Functional", "config": {"name": "model_1", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "dtype": "float32", "sparse": false, "ragged": false, "name": "input_2"},
+           "name": "input_2", "inbound_nodes": []},
+          {"class_name": "Functional", "config": {"name": "encoder", "layers": [
+             {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "dtype": "float32", "sparse": false, "ragged": false, "name": "input_1"},
+              "name": "input_1", "inbound_nodes": []},
+             {"class_name": "Dense", "config": {{{Dense("dense", 3, "relu")}}}, "name": "dense", "inbound_nodes": [[["input_1", 0, 0, {}]]]},
+             {"class_name": "Dense", "config": {{{Dense("dense_1", 2, "linear")}}}, "name": "dense_1", "inbound_nodes": [[["dense", 0, 0, {}]]]}],
+           "input_layers": [["input_1", 0, 0]], "output_layers": [["dense_1", 0, 0]]},
+           "name": "encoder", "inbound_nodes": [[["input_2", 0, 0, {"training": false}]]]},
+          {"class_name": "Dense", "config": {{{Dense("dense_2", 1, "sigmoid")}}}, "name": "dense_2", "inbound_nodes": [[["encoder", 1, 0, {}]]]}],
+          "input_layers": [["input_2", 0, 0]], "output_layers": [["dense_2", 0, 0]]}}
+        """;
 }

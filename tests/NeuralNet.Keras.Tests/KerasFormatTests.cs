@@ -358,6 +358,36 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
+    public void LoadModel_Keras2NestedModelH5_IsInlinedWithTheNestedModelsWeights()
+    {
+        var input = new Input(new TensorShape(4), "input_2");
+        SymbolicTensor h = new Dense(2, name: "dense_1").Call(new Dense(3, ActivationFunction.Relu, name: "dense").Call(input));
+        var reference = new Functional(input, new Dense(1, ActivationFunction.Sigmoid, name: "dense_2").Call(h));
+        long seed = 81;
+        (string, int[], double[]) Weight(string layer, string parameter)
+        {
+            Parameter p = reference.GetLayer(layer).Parameters.Single(q => q.Name == parameter);
+            Tensor value = Tensor.RandomNormal(p.Shape, seed++, 0f, 0.5f);
+            value.AsReadOnlySpan().CopyTo(p.Value.AsSpan());
+            return ($"{layer}/{parameter}:0", p.Shape.Dimensions.ToArray(), [.. value.AsReadOnlySpan().ToArray().Select(v => (double)v)]);
+        }
+
+        string path = Path.Combine(_folder, "transfer.h5");
+        H5py.WriteLegacy(path, new Dictionary<string, string> { ["model_config"] = Keras2Configs.NestedFunctional }, "model_weights",
+        [
+            ("input_2", []),
+            ("encoder", [Weight("dense", "kernel"), Weight("dense", "bias"), Weight("dense_1", "kernel"), Weight("dense_1", "bias")]),
+            ("dense_2", [Weight("dense_2", "kernel"), Weight("dense_2", "bias")]),
+        ]);
+
+        Model model = KerasFormat.LoadModel(path);
+
+        Tensor x = Tensor.RandomNormal(new TensorShape(4, 4), seed: 7);
+        Assert.Equal(["input_2", "dense", "dense_1", "dense_2"], model.Layers.Select(l => l.Name));
+        Assert.Equal(reference.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
+    [H5pyFact]
     public void LoadWeights_Keras2WeightsFile_MatchesLayersWithWeightsByOrder()
     {
         var saved = new Sequential([new Input(4).Layer, new Dense(8, name: "dense_7"), new Dropout(0.5, name: "dropout_3"), new Dense(3, name: "dense_8")], seed: 4);

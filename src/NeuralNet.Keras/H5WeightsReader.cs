@@ -22,18 +22,22 @@ internal sealed class H5WeightsReader : IDisposable
     /// <summary>Where the file came from, for messages.</summary>
     public string Source { get; }
 
-    /// <summary>Opens an HDF5 file held in a seekable stream.</summary>
+    /// <summary>Opens an HDF5 file held in a seekable stream (disposed with the reader unless <paramref name="leaveOpen"/>).</summary>
     /// <exception cref="InvalidDataException">The stream is not an HDF5 file.</exception>
-    public static H5WeightsReader Open(Stream stream, string source)
+    public static H5WeightsReader Open(Stream stream, string source, bool leaveOpen = false)
     {
         try
         {
-            var file = H5File.Open(stream, leaveOpen: false);
+            var file = H5File.Open(stream, leaveOpen);
             return new H5WeightsReader(file, file, source);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            stream.Dispose();
+            if (!leaveOpen)
+            {
+                stream.Dispose();
+            }
+
             throw new InvalidDataException($"{source}: cannot be read as an HDF5 file ({ex.Message}).", ex);
         }
     }

@@ -70,15 +70,23 @@ public static class KerasFormat
         config.Remove("compile_config");
         config["class_name"] = className == "Model" ? "Functional" : className;
         Dictionary<string, string> groups;
-        if (KerasModelInliner.HasNestedModels(config))
+        try
         {
-            // NeuralNet runs a nested model as its layers in the larger graph: the config is made one graph first.
-            (config, groups, _) = KerasModelInliner.Inline(config, source);
+            if (KerasModelInliner.HasNestedModels(config))
+            {
+                // NeuralNet runs a nested model as its layers in the larger graph: the config is made one graph first.
+                (config, groups, _) = KerasModelInliner.Inline(config, source);
+            }
+            else
+            {
+                // Numbered from the file's own layer list, whatever order NeuralNet keeps the layers in.
+                groups = KerasModelInliner.Groups(config);
+            }
         }
-        else
+        catch (InvalidOperationException ex)
         {
-            // Numbered from the file's own layer list, whatever order NeuralNet keeps the layers in.
-            groups = KerasModelInliner.Groups(config);
+            // A value of another JSON kind than the config allows (a number where a name belongs, ...).
+            throw new InvalidDataException($"{source}: {KerasArchive.ConfigEntry} is malformed: {ex.Message}", ex);
         }
 
         string modelConfig = config.ToJsonString();
@@ -127,10 +135,7 @@ public static class KerasFormat
     // A Keras 2 .h5 model file: its model_config converted to Keras 3's form, its weights matched by layer name.
     private static Model LoadLegacyModel(Stream stream, string source)
     {
-        var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        copy.Position = 0;
-        using H5WeightsReader file = H5WeightsReader.Open(copy, source);
+        using H5WeightsReader file = H5WeightsReader.Open(stream, source, leaveOpen: true);
         string text = file.StringAttribute(string.Empty, "model_config")
             ?? throw new InvalidDataException($"{source}: the HDF5 file has no model_config attribute: it holds weights only (load them with LoadWeights into a model built in code).");
         JsonObject keras2;
@@ -143,11 +148,20 @@ public static class KerasFormat
             throw new InvalidDataException($"{source}: model_config is not valid JSON: {ex.Message}", ex);
         }
 
-        JsonObject converted = KerasLegacyConfig.Convert(keras2, source);
-        Dictionary<string, (string Model, string Name)>? origins = null;
-        if (KerasModelInliner.HasNestedModels(converted))
+        JsonObject converted;
+        IReadOnlyList<(string Layer, string Model, string Name)>? origins = null;
+        try
         {
-            (converted, _, origins) = KerasModelInliner.Inline(converted, source);
+            converted = KerasLegacyConfig.Convert(keras2, source);
+            if (KerasModelInliner.HasNestedModels(converted))
+            {
+                (converted, _, origins) = KerasModelInliner.Inline(converted, source, "model_config");
+            }
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A value of another JSON kind than the config allows (a number where a name belongs, ...).
+            throw new InvalidDataException($"{source}: model_config is malformed: {ex.Message}", ex);
         }
 
         string modelConfig = converted.ToJsonString();

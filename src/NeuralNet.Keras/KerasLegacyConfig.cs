@@ -18,7 +18,7 @@ internal static class KerasLegacyConfig
     public static JsonObject Convert(JsonObject modelConfig, string source)
     {
         var root = (JsonObject)modelConfig.DeepClone();
-        string className = (string?)root["class_name"] ?? string.Empty;
+        string className = root["class_name"] is JsonValue kind && kind.TryGetValue(out string? text) ? text : string.Empty;
         if (className is not ("Sequential" or "Functional" or "Model"))
         {
             throw new NotSupportedException($"{source}: model_config describes a model of class \"{className}\"; NeuralNet reads Sequential and Functional models (a subclassed Keras model has no graph in its file).");
@@ -29,30 +29,31 @@ internal static class KerasLegacyConfig
     }
 
     private static bool IsModel(JsonObject item) =>
-        (string?)item["class_name"] is "Sequential" or "Functional" or "Model" && item["config"]?["layers"] is JsonArray;
+        (IsClass(item, "Sequential") || IsClass(item, "Functional") || IsClass(item, "Model")) && item["config"]?["layers"] is JsonArray;
+
+    private static bool IsClass(JsonObject item, string name) => item["class_name"] is JsonValue kind && kind.TryGetValue(out string? text) && text == name;
 
     // A model item (the root, or a model nested in it): its class, layers and inbound nodes, recursively.
     private static void ConvertModel(JsonObject model, string source)
     {
-        string className = (string?)model["class_name"] ?? string.Empty;
+        string className = model["class_name"] is JsonValue kind && kind.TryGetValue(out string? text) ? text : string.Empty;
         model["class_name"] = className == "Model" ? "Functional" : className;
         JsonObject config = model["config"] as JsonObject ?? throw new InvalidDataException($"{source}: model_config has a model without \"config\".");
         JsonArray layers = config["layers"] as JsonArray ?? throw new InvalidDataException($"{source}: model_config has a model without a \"layers\" list.");
 
-        // tf.keras numbered the calls of a nested model that starts with an InputLayer from 1 (its own node came first);
-        // Keras 3 numbers them from 0 in inbound nodes, and a functional model's from 1 in output_layers.
-        var skipFirst = new Dictionary<string, bool>(StringComparer.Ordinal);
+        // The versions of Keras 2 numbered a nested model's calls differently (tf.keras 2.4+ from 1 when the model starts
+        // with an InputLayer, tf.keras 2.0-2.3 from 1 for graph networks, Keras 2.2 from 1 for every network). A nested
+        // model is read only when called once, so its one call gets Keras 3's numbers whatever was written: 0 in inbound
+        // nodes, and in input_layers and output_layers 1 for a functional model, 0 for a Sequential.
+        var nested = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (JsonObject item in layers.OfType<JsonObject>().Where(IsModel))
         {
-            if (item["config"]?["layers"] is JsonArray inner && inner.FirstOrDefault() is JsonObject first && (string?)first["class_name"] == "InputLayer")
-            {
-                skipFirst[(string?)item["config"]?["name"] ?? (string?)item["name"] ?? string.Empty] = (string?)item["class_name"] == "Sequential";
-            }
+            nested[NameOf(item)] = IsClass(item, "Sequential");
         }
 
         foreach (JsonObject item in layers.OfType<JsonObject>())
         {
-            ConvertLayer(item, skipFirst.Keys);
+            ConvertLayer(item, nested.Keys, source);
             if (IsModel(item))
             {
                 ConvertModel(item, source);
@@ -66,15 +67,15 @@ internal static class KerasLegacyConfig
                 IEnumerable<JsonArray> each = triples.FirstOrDefault() is JsonValue ? [triples] : [.. triples.OfType<JsonArray>()];
                 foreach (JsonArray triple in each)
                 {
-                    if (skipFirst.TryGetValue((string?)triple[0] ?? string.Empty, out bool sequential) && sequential)
+                    if (triple.Count > 1 && nested.TryGetValue(Text(triple[0], source), out bool sequential))
                     {
-                        Decrement(triple);
+                        triple[1] = sequential ? 0 : 1;
                     }
                 }
             }
         }
 
-        if ((string?)model["class_name"] == "Sequential" && layers.FirstOrDefault() is JsonObject head && (string?)head["class_name"] != "InputLayer"
+        if (className == "Sequential" && layers.FirstOrDefault() is JsonObject head && !IsClass(head, "InputLayer")
             && head["config"] is JsonObject headConfig && headConfig["batch_input_shape"] is JsonNode shape)
         {
             // Keras 2's Dense(..., input_shape=...) as a Sequential's first layer: the input layer Keras 2 made for it.
@@ -86,33 +87,46 @@ internal static class KerasLegacyConfig
                     ["batch_shape"] = shape.DeepClone(),
                     ["dtype"] = "float32",
                     ["sparse"] = false,
-                    ["name"] = ((string?)headConfig["name"] ?? "layer") + "_input",
+                    ["name"] = NameOf(head) + "_input",
                 },
             });
         }
 
         foreach (JsonObject item in layers.OfType<JsonObject>())
         {
-            if ((string?)item["class_name"] != "InputLayer" && item["config"] is JsonObject layerConfig)
+            if (!IsClass(item, "InputLayer") && item["config"] is JsonObject layerConfig)
             {
                 layerConfig.Remove("batch_input_shape");
             }
         }
     }
 
-    private static void Decrement(JsonArray history)
-    {
-        if (history.Count > 1 && history[1] is JsonValue value && value.TryGetValue(out int node) && node > 0)
-        {
-            history[1] = node - 1;
-        }
-    }
+    private static string NameOf(JsonObject item) => item["config"]?["name"] is JsonValue name && name.TryGetValue(out string? text) ? text
+        : item["name"] is JsonValue other && other.TryGetValue(out string? second) ? second : string.Empty;
 
-    private static void ConvertLayer(JsonObject item, ICollection<string> skipFirst)
+    // A config value that must be a string; anything else is a malformed file, not a programming error.
+    private static string Text(JsonNode? node, string source) =>
+        node is JsonValue value && value.TryGetValue(out string? text) ? text
+        : throw new InvalidDataException($"{source}: model_config has {node?.ToJsonString() ?? "null"} where a layer name belongs.");
+
+    private static void ConvertLayer(JsonObject item, ICollection<string> nested, string source)
     {
+        string className = item["class_name"] is JsonValue kind && kind.TryGetValue(out string? text) ? text : string.Empty;
         if (item["config"] is JsonObject config)
         {
-            switch ((string?)item["class_name"])
+            // Keras 2 settings NeuralNet has no form of: refused rather than loaded to compute something else.
+            string layer = NameOf(item);
+            if (config["time_major"] is JsonValue timeMajor && timeMajor.TryGetValue(out bool major) && major)
+            {
+                throw new NotSupportedException($"{source}: layer '{layer}' ({className}) has time_major: true (inputs as (time, batch, features)), which NeuralNet does not have.");
+            }
+
+            if (className == "InputLayer" && (IsTrue(config["ragged"]) || IsTrue(config["sparse"])))
+            {
+                throw new NotSupportedException($"{source}: input layer '{layer}' is ragged or sparse, which NeuralNet's dense tensors are not.");
+            }
+
+            switch (className)
             {
                 case "InputLayer" when config["batch_input_shape"] is JsonNode shape:
                     config.Remove("batch_input_shape");
@@ -129,12 +143,14 @@ internal static class KerasLegacyConfig
 
         if (item["inbound_nodes"] is JsonArray nodes)
         {
-            item["inbound_nodes"] = new JsonArray([.. nodes.Select(n => ConvertNode(n, skipFirst))]);
+            item["inbound_nodes"] = new JsonArray([.. nodes.Select(n => ConvertNode(n, nested, source))]);
         }
     }
 
+    private static bool IsTrue(JsonNode? node) => node is JsonValue value && value.TryGetValue(out bool flag) && flag;
+
     // [["input_1", 0, 0, {}], ...] (one entry per input tensor) -> {"args": [tensor] or [[tensors]], "kwargs": {...}}.
-    private static JsonNode? ConvertNode(JsonNode? node, ICollection<string> skipFirst)
+    private static JsonNode? ConvertNode(JsonNode? node, ICollection<string> nested, string source)
     {
         if (node is not JsonArray inputs)
         {
@@ -146,9 +162,15 @@ internal static class KerasLegacyConfig
         foreach (JsonArray input in inputs.OfType<JsonArray>())
         {
             var history = new JsonArray([.. input.Take(3).Select(v => v?.DeepClone())]);
-            if (skipFirst.Contains((string?)history[0] ?? string.Empty))
+            string inbound = Text(history[0], source);
+            if (inbound == "_CONSTANT_VALUE")
             {
-                Decrement(history);
+                throw new NotSupportedException($"{source}: model_config passes a constant to a layer call (a TFOpLambda or a Python value), which NeuralNet's graphs do not take.");
+            }
+
+            if (nested.Contains(inbound) && history.Count > 1)
+            {
+                history[1] = 0;
             }
 
             tensors.Add(new JsonObject

@@ -22,11 +22,11 @@ internal static class KerasLegacyWeights
     /// (<paramref name="byName"/>, for a model made from the file's own config) or, as Keras' <c>load_weights</c> does,
     /// by order (the i-th layer with weights takes the i-th saved layer with weights). Everything is checked before
     /// anything is returned. <paramref name="origins"/> (for a model whose nested models were inlined) gives each layer's
-    /// nested model and original name, whose group in the file holds the weights.
+    /// nested model, whose group in the file holds the weights, in the nested model's layer order.
     /// </summary>
     /// <exception cref="InvalidDataException">The layers or their weights do not match: the message names the layer, the dataset and the shapes.</exception>
     public static List<(Layer Layer, Parameter Parameter, Tensor Value)> Read(H5WeightsReader file, string group, Model model, bool byName,
-        IReadOnlyDictionary<string, (string Model, string Name)>? origins = null)
+        IReadOnlyList<(string Layer, string Model, string Name)>? origins = null)
     {
         string[] layerNames = file.StringListAttribute(group, "layer_names") ?? throw new InvalidDataException($"{file.Source}: '/{group}' has no layer_names attribute.");
         var saved = new List<(string Name, string[] Weights)>();
@@ -46,19 +46,13 @@ internal static class KerasLegacyWeights
         {
             foreach (var (name, weights) in saved)
             {
-                if (layers.FirstOrDefault(l => l.Name == name && (origins is null || !origins.TryGetValue(l.Name, out var origin) || origin.Model.Length == 0)) is Layer layer)
+                if (layers.FirstOrDefault(l => l.Name == name && (origins is null || origins.Any(o => o.Layer == name && o.Model.Length == 0))) is Layer layer)
                 {
                     pairs.Add((layer, name, weights));
                 }
-                else if (origins is not null && origins.Values.Any(o => o.Model == name))
+                else if (origins is not null && origins.Any(o => o.Model == name))
                 {
-                    // A nested model's group holds the weights of all its layers, each named after the layer that owns it.
-                    foreach (var owned in weights.GroupBy(w => w.Split('/')[0], StringComparer.Ordinal))
-                    {
-                        Layer inner = layers.FirstOrDefault(l => origins.TryGetValue(l.Name, out var o) && o.Model == name && o.Name == owned.Key)
-                            ?? throw new InvalidDataException($"{file.Source}: nested model '{name}' has weights for layer '{owned.Key}', which the model does not have (or which has no parameters there).");
-                        pairs.Add((inner, name, [.. owned]));
-                    }
+                    pairs.AddRange(NestedModelWeights(file, model, name, weights, origins));
                 }
                 else
                 {
@@ -103,6 +97,28 @@ internal static class KerasLegacyWeights
         }
 
         return result;
+    }
+
+    // A nested model's group lists the weights of all its layers as Keras' model.weights orders them: every layer's
+    // trainable weights in layer order, then every layer's others (a frozen layer's all). Keras 3 loads them by that
+    // order alone; the names (usually the owning layer's, but not always) only serve the messages.
+    private static IEnumerable<(Layer Layer, string Saved, string[] Weights)> NestedModelWeights(H5WeightsReader file, Model model, string name, string[] weights,
+        IReadOnlyList<(string Layer, string Model, string Name)> origins)
+    {
+        List<Layer> inner = [.. origins.Where(o => o.Model == name).Select(o => model.GetLayer(o.Layer)).Where(l => l.Parameters.Count > 0)];
+        var order = inner.SelectMany(l => l.Parameters.Where(p => p.Trainable).Select(p => (Layer: l, Parameter: p)))
+            .Concat(inner.SelectMany(l => l.Parameters.Where(p => !p.Trainable).Select(p => (Layer: l, Parameter: p)))).ToList();
+        if (order.Count != weights.Length)
+        {
+            throw new InvalidDataException($"{file.Source}: nested model '{name}' has {weights.Length} saved weights but its {inner.Count} layers with weights have {order.Count} parameters.");
+        }
+
+        // Each layer's weights, in the layer's own parameter order, for the reader that follows.
+        foreach (Layer layer in inner)
+        {
+            string[] own = [.. layer.Parameters.Select(p => weights[order.FindIndex(o => ReferenceEquals(o.Parameter, p))])];
+            yield return (layer, name, own);
+        }
     }
 
     private static string Join(string group, string name) => group.Length == 0 ? name : group + "/" + name;

@@ -20,7 +20,7 @@ internal sealed class KerasModelInliner
     private readonly List<JsonNode> _layers = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _groups = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Model, string Name)> _origins = new(StringComparer.Ordinal);
+    private readonly List<(string Layer, string Model, string Name)> _origins = [];
     private readonly List<string> _models = [];
     private readonly string _source;
 
@@ -55,13 +55,13 @@ internal sealed class KerasModelInliner
     /// <exception cref="NotSupportedException">A nested model is called more than once, or with inputs by name.</exception>
     /// <exception cref="InvalidDataException">The config is not a model config Keras writes.</exception>
     /// <remarks>
-    /// Origins gives, for each layer of the new config, the model of the root's layer list it came from ("" for the
-    /// root's own layers) and its name there: Keras 2 files keep a nested model's weights in that model's group, each
+    /// Origins gives, for each layer of the new config in order, the model of the root's layer list it came from ("" for
+    /// the root's own layers) and its name there: Keras 2 files keep a nested model's weights in that model's group, each
     /// named after the layer that owns it.
     /// </remarks>
-    public static (JsonObject Root, Dictionary<string, string> Groups, Dictionary<string, (string Model, string Name)> Origins) Inline(JsonObject root, string source)
+    public static (JsonObject Root, Dictionary<string, string> Groups, IReadOnlyList<(string Layer, string Model, string Name)> Origins) Inline(JsonObject root, string source, string entry = "config.json")
     {
-        var inliner = new KerasModelInliner(source);
+        var inliner = new KerasModelInliner($"{source}: {entry}");
         JsonObject config = root["config"] as JsonObject ?? throw inliner.Error("the model has no \"config\" object");
         foreach (JsonObject item in Items(config).Where(i => !IsModel(i)))
         {
@@ -189,7 +189,7 @@ internal sealed class KerasModelInliner
         string name = NameOf(item);
         if (item["inbound_nodes"] is not JsonArray { Count: 1 } nodes || nodes[0] is not JsonObject node)
         {
-            throw new NotSupportedException($"{_source}: config.json: the nested model '{name}' is called {(item["inbound_nodes"] as JsonArray)?.Count ?? 0} times; NeuralNet.Keras reads a nested model called once (a shared nested model would have to keep one set of weights).");
+            throw new NotSupportedException($"{_source}: the nested model '{name}' is called {(item["inbound_nodes"] as JsonArray)?.Count ?? 0} times; NeuralNet.Keras reads a nested model called once (a shared nested model would have to keep one set of weights).");
         }
 
         List<JsonArray> arguments = [.. Arguments(node, name).Select(t => scope.Resolve(t, this))];
@@ -258,7 +258,7 @@ internal sealed class KerasModelInliner
 
         _names.Add(name);
         _layers.Add(copy);
-        _origins[name] = (_models.Count > 0 ? _models[0] : string.Empty, NameOf(item));
+        _origins.Add((name, _models.Count > 0 ? _models[0] : string.Empty, NameOf(item)));
         if (group is not null)
         {
             _groups[name] = group;
@@ -333,7 +333,7 @@ internal sealed class KerasModelInliner
         foreach (JsonNode? tensor in tensors)
         {
             yield return tensor?["config"]?["keras_history"] as JsonArray
-                ?? throw new NotSupportedException($"{_source}: config.json: the nested model '{model}' is called with arguments that are not a tensor or a list of tensors (inputs by name are not read).");
+                ?? throw new NotSupportedException($"{_source}: the nested model '{model}' is called with arguments that are not a tensor or a list of tensors (inputs by name are not read).");
         }
     }
 
@@ -375,7 +375,7 @@ internal sealed class KerasModelInliner
 
     private static string NameOf(JsonObject item) => (string?)item["config"]?["name"] ?? (string?)item["name"] ?? string.Empty;
 
-    private InvalidDataException Error(string message) => new($"{_source}: config.json: {message}.");
+    private InvalidDataException Error(string message) => new($"{_source}: {message}.");
 
     // The tensors of one model's scope: its layers' new names, and the tensors its inputs and nested calls stand for.
     private sealed class Scope

@@ -39,7 +39,7 @@ internal static class H5py
     /// dtype, values) in its group under <paramref name="group"/> ("" for a weights-only file).
     /// </summary>
     public static void WriteLegacy(string path, IReadOnlyDictionary<string, string> attributes, string group,
-        IEnumerable<(string Layer, (string Name, int[] Shape, double[] Values)[] Weights)> layers)
+        IEnumerable<(string Layer, (string Name, int[] Shape, double[] Values)[] Weights)> layers, bool split = false)
     {
         var attrs = new JsonObject();
         foreach (var (key, value) in attributes)
@@ -63,7 +63,7 @@ internal static class H5py
             });
         }
 
-        var spec = new JsonObject { ["attrs"] = attrs, ["group"] = group, ["layers"] = layerList };
+        var spec = new JsonObject { ["attrs"] = attrs, ["group"] = group, ["layers"] = layerList, ["split"] = split };
         string specPath = path + ".json";
         File.WriteAllText(specPath, spec.ToJsonString());
         Run("legacy", specPath, path);

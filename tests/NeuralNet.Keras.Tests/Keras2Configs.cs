@@ -75,4 +75,54 @@ internal static class Keras2Configs
           {"class_name": "Dense", "config": {{{Dense("dense_2", 1, "sigmoid")}}}, "name": "dense_2", "inbound_nodes": [[["encoder", 1, 0, {}]]]}],
           "input_layers": [["input_2", 0, 0]], "output_layers": [["dense_2", 0, 0]]}}
         """;
+
+    /// <summary>
+    /// tf.keras 2.x's Sequential form: the InputLayer it made ("dense_input") listed first, then Dense (4 -> 3, relu) and
+    /// Dense (2, softmax).
+    /// </summary>
+    public static readonly string SequentialWithInputLayer = $$$"""
+        {"class_name": "Sequential", "config": {"name": "sequential_3", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "dtype": "float32", "sparse": false, "ragged": false, "name": "dense_input"}},
+          {"class_name": "Dense", "config": {{{Dense("dense", 3, "relu", "\"batch_input_shape\": [null, 4], ")}}}},
+          {"class_name": "Dense", "config": {{{Dense("dense_1", 2, "softmax")}}}}]}}
+        """;
+
+    /// <summary>
+    /// A trainable nested functional model with BatchNormalization (input_1 (4) -> Dense "dense" (3) ->
+    /// BatchNormalization -> Dense "dense_1" (2)) in a model adding Dense "dense_2" (1): Keras lists the nested model's
+    /// trainable weights of every layer first, then the moving statistics.
+    /// </summary>
+    public static readonly string NestedWithBatchNormalization = $$$"""
+        {"class_name": "Functional", "config": {"name": "model_2", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "dtype": "float32", "sparse": false, "ragged": false, "name": "input_2"},
+           "name": "input_2", "inbound_nodes": []},
+          {"class_name": "Functional", "config": {"name": "base", "layers": [
+             {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "dtype": "float32", "sparse": false, "ragged": false, "name": "input_1"},
+              "name": "input_1", "inbound_nodes": []},
+             {"class_name": "Dense", "config": {{{Dense("dense", 3, "relu")}}}, "name": "dense", "inbound_nodes": [[["input_1", 0, 0, {}]]]},
+             {"class_name": "BatchNormalization", "config": {"name": "batch_normalization", "trainable": true, "dtype": "float32", "axis": [1],
+              "momentum": 0.99, "epsilon": 0.001, "center": true, "scale": true, "beta_initializer": {{{Zeros}}}, "gamma_initializer": {{{Ones}}},
+              "moving_mean_initializer": {{{Zeros}}}, "moving_variance_initializer": {{{Ones}}}, "beta_regularizer": null, "gamma_regularizer": null,
+              "beta_constraint": null, "gamma_constraint": null}, "name": "batch_normalization", "inbound_nodes": [[["dense", 0, 0, {}]]]},
+             {"class_name": "Dense", "config": {{{Dense("dense_1", 2, "linear")}}}, "name": "dense_1", "inbound_nodes": [[["batch_normalization", 0, 0, {}]]]}],
+           "input_layers": [["input_1", 0, 0]], "output_layers": [["dense_1", 0, 0]]},
+           "name": "base", "inbound_nodes": [[["input_2", 0, 0, {}]]]},
+          {"class_name": "Dense", "config": {{{Dense("dense_2", 1, "sigmoid")}}}, "name": "dense_2", "inbound_nodes": [[["base", 1, 0, {}]]]}],
+          "input_layers": [["input_2", 0, 0]], "output_layers": [["dense_2", 0, 0]]}}
+        """;
+
+    /// <summary>
+    /// Keras 2.2's form of a nested Sequential without an InputLayer (its first layer carries batch_input_shape), called
+    /// as node 1 and read as node 1 by the Dense after it.
+    /// </summary>
+    public static readonly string NestedSequentialWithoutInputLayer = $$$"""
+        {"class_name": "Model", "config": {"name": "model_3", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "dtype": "float32", "sparse": false, "name": "input_3"},
+           "name": "input_3", "inbound_nodes": []},
+          {"class_name": "Sequential", "config": {"name": "head", "layers": [
+             {"class_name": "Dense", "config": {{{Dense("dense", 3, "relu", "\"batch_input_shape\": [null, 4], ")}}}}]},
+           "name": "head", "inbound_nodes": [[["input_3", 0, 0, {}]]]},
+          {"class_name": "Dense", "config": {{{Dense("dense_1", 1, "linear")}}}, "name": "dense_1", "inbound_nodes": [[["head", 1, 0, {}]]]}],
+          "input_layers": [["input_3", 0, 0]], "output_layers": [["dense_1", 0, 0]]}}
+        """;
 }

@@ -388,6 +388,80 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
+    public void LoadModel_Keras2NestedModelWithBatchNormalization_TakesWeightsInKerasOrder()
+    {
+        var input = new Input(new TensorShape(4), "input_2");
+        SymbolicTensor h = new BatchNormalization(name: "batch_normalization").Call(new Dense(3, ActivationFunction.Relu, name: "dense").Call(input));
+        h = new Dense(2, name: "dense_1").Call(h);
+        var reference = new Functional(input, new Dense(1, ActivationFunction.Sigmoid, name: "dense_2").Call(h));
+        var values = new Dictionary<string, Tensor>();
+        long seed = 91;
+        (string, int[], double[]) Weight(string layer, string parameter, string savedName)
+        {
+            Parameter p = reference.GetLayer(layer).Parameters.Single(q => q.Name == parameter);
+            Tensor value = parameter == "moving_variance" ? Tensor.RandomUniform(p.Shape, seed++, 0.5f, 2f) : Tensor.RandomNormal(p.Shape, seed++, 0f, 0.5f);
+            value.AsReadOnlySpan().CopyTo(p.Value.AsSpan());
+            return (savedName, p.Shape.Dimensions.ToArray(), [.. value.AsReadOnlySpan().ToArray().Select(v => (double)v)]);
+        }
+
+        // tf.keras' model.weights for the nested model: the trainable weights of every layer, then the moving statistics.
+        // The names are those of a renumbered session (dense_5, ...), which Keras does not read: it goes by order.
+        (string, int[], double[])[] baseWeights =
+        [
+            Weight("dense", "kernel", "dense_5/kernel:0"), Weight("dense", "bias", "dense_5/bias:0"),
+            Weight("batch_normalization", "gamma", "batch_normalization_2/gamma:0"), Weight("batch_normalization", "beta", "batch_normalization_2/beta:0"),
+            Weight("dense_1", "kernel", "dense_6/kernel:0"), Weight("dense_1", "bias", "dense_6/bias:0"),
+            Weight("batch_normalization", "moving_mean", "batch_normalization_2/moving_mean:0"),
+            Weight("batch_normalization", "moving_variance", "batch_normalization_2/moving_variance:0"),
+        ];
+        string path = Path.Combine(_folder, "base-with-bn.h5");
+        H5py.WriteLegacy(path, new Dictionary<string, string> { ["model_config"] = Keras2Configs.NestedWithBatchNormalization }, "model_weights",
+            [("input_2", []), ("base", baseWeights), ("dense_2", [Weight("dense_2", "kernel", "dense_7/kernel:0"), Weight("dense_2", "bias", "dense_7/bias:0")])],
+            split: true);
+
+        Model model = KerasFormat.LoadModel(path);
+
+        Tensor x = Tensor.RandomNormal(new TensorShape(5, 4), seed: 2);
+        Assert.Equal(reference.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
+    [H5pyFact]
+    public void LoadModel_Keras22NestedSequentialCalledAsNodeOne_IsInlined()
+    {
+        var input = new Input(new TensorShape(4), "input_3");
+        var reference = new Functional(input, new Dense(1, name: "dense_1").Call(new Dense(3, ActivationFunction.Relu, name: "dense").Call(input)));
+        string path = WriteKeras2(reference, "keras22.h5", Keras2Configs.NestedSequentialWithoutInputLayer, "model_weights", seed: 101,
+            groupOf: layer => layer == "dense" ? "head" : layer);
+
+        Model model = KerasFormat.LoadModel(path);
+
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 4), seed: 8);
+        Assert.Equal(reference.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
+    [H5pyFact]
+    public void LoadModel_Keras2SequentialWithItsInputLayer_PredictsWithItsWeights()
+    {
+        var reference = new Sequential([new Input(4).Layer, new Dense(3, ActivationFunction.Relu, name: "dense"), new Dense(2, ActivationFunction.Softmax, name: "dense_1")]);
+        string path = WriteKeras2(reference, "tf2-sequential.h5", Keras2Configs.SequentialWithInputLayer, "model_weights", seed: 111);
+
+        Model model = KerasFormat.LoadModel(path);
+
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 4), seed: 1);
+        Assert.Equal(["dense_input", "dense", "dense_1"], model.Layers.Select(l => l.Name));
+        Assert.Equal(reference.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
+    [Fact]
+    public void LoadModel_Keras2TimeMajorRecurrentLayer_IsRefusedNamingIt()
+    {
+        string config = Keras2Configs.Functional.Replace("\"time_major\": false", "\"time_major\": true", StringComparison.Ordinal);
+        Assert.NotEqual(Keras2Configs.Functional, config);
+        var error = Assert.Throws<NotSupportedException>(() => KerasLegacyConfig.Convert((JsonObject)JsonNode.Parse(config)!, "old.h5"));
+        Assert.Contains("layer 'lstm' (LSTM) has time_major: true", error.Message, StringComparison.Ordinal);
+    }
+
+    [H5pyFact]
     public void LoadWeights_Keras2WeightsFile_MatchesLayersWithWeightsByOrder()
     {
         var saved = new Sequential([new Input(4).Layer, new Dense(8, name: "dense_7"), new Dropout(0.5, name: "dropout_3"), new Dense(3, name: "dense_8")], seed: 4);
@@ -472,7 +546,7 @@ public sealed class KerasFormatTests : IDisposable
 
     // A Keras 2 .h5 file of `model`'s layers with random weights (which `model` takes too): the model_config given, and
     // each layer's weights named as tf.keras 2 named them ("dense/kernel:0", "lstm/lstm_cell/kernel:0").
-    private string WriteKeras2(Model model, string name, string? modelConfig, string group, long seed)
+    private string WriteKeras2(Model model, string name, string? modelConfig, string group, long seed, Func<string, string>? groupOf = null)
     {
         var layers = new List<(string, (string, int[], double[])[])>();
         foreach (Layer layer in model.Layers.Where(l => l is not InputLayer))
@@ -488,7 +562,16 @@ public sealed class KerasFormatTests : IDisposable
                 weights.Add((scope + parameter.Name + ":0", parameter.Shape.Dimensions.ToArray(), [.. value.AsReadOnlySpan().ToArray().Select(v => (double)v)]));
             }
 
-            layers.Add((layer.Name, [.. weights]));
+            string saved = groupOf?.Invoke(layer.Name) ?? layer.Name;
+            int at = layers.FindIndex(l => l.Item1 == saved);
+            if (at >= 0)
+            {
+                layers[at] = (saved, [.. layers[at].Item2, .. weights]);
+            }
+            else
+            {
+                layers.Add((saved, [.. weights]));
+            }
         }
 
         var attributes = new Dictionary<string, string> { ["keras_version"] = "2.13.1", ["backend"] = "tensorflow" };

@@ -38,7 +38,13 @@ def legacy(spec_path, out_path):
             h5.attrs[key] = value.encode("utf8")
         group = h5.create_group(spec["group"]) if spec["group"] else h5
         layers = spec["layers"]
-        group.attrs["layer_names"] = [layer["name"].encode("utf8") for layer in layers]
+        names = [layer["name"].encode("utf8") for layer in layers]
+        if spec.get("split"):
+            # As save_attributes_to_hdf5_group splits an attribute over HDF5's header limit: name0, name1, ...
+            for chunk_id, chunk in enumerate(np.array_split(np.asarray(names), 2)):
+                group.attrs["layer_names%d" % chunk_id] = chunk
+        else:
+            group.attrs["layer_names"] = names
         group.attrs["backend"] = b"tensorflow"
         group.attrs["keras_version"] = b"2.13.1"
         for layer in sorted(layers, key=lambda x: x["name"]):

@@ -66,6 +66,7 @@ public static class KerasFormat
             throw new NotSupportedException($"{source}: {KerasArchive.ConfigEntry} describes a model of class \"{className}\"; NeuralNet reads Sequential and Functional models (a subclassed Keras model has no graph in its file).");
         }
 
+        RefuseOperations(config, source);
         string? compileConfig = config["compile_config"] is JsonObject compile ? compile.ToJsonString() : null;
         config.Remove("compile_config");
         config["class_name"] = className == "Model" ? "Functional" : className;
@@ -192,6 +193,26 @@ public static class KerasFormat
         SafeTensors.Write(model, tensors, metadata);
         model.Position = 0;
         return Model.Load(model, source);
+    }
+
+    // A functional Keras 3 model may call keras.ops functions, which its config records as operations (module
+    // keras.src.ops.numpy, ...) whose class names can equal layers' ("Add", "Reshape") with other arguments.
+    private static void RefuseOperations(JsonObject model, string source)
+    {
+        foreach (JsonObject item in (model["config"]?["layers"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (item["module"] is JsonValue module && module.TryGetValue(out string? name) && name.StartsWith("keras.src.ops", StringComparison.Ordinal))
+            {
+                string operation = item["class_name"] is JsonValue kind && kind.TryGetValue(out string? text) ? text : "?";
+                string called = item["name"] is JsonValue label && label.TryGetValue(out string? own) ? own : "?";
+                throw new NotSupportedException($"{source}: {KerasArchive.ConfigEntry}: '{called}' is a Keras operation ({name}.{operation}), called as keras.ops in the model; NeuralNet's graphs are made of layers. Write it as a layer (keras.layers.Add, ...) in Keras.");
+            }
+
+            if (item["config"]?["layers"] is JsonArray)
+            {
+                RefuseOperations(item, source);
+            }
+        }
     }
 
     private static bool StartsWithHdf5Signature(Stream stream)

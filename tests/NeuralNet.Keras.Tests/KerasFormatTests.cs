@@ -523,6 +523,18 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
+    public void LoadModel_KerasOperationInTheGraph_IsRefusedNamingIt()
+    {
+        // keras.ops.add(a, b) in a functional model: an operation item whose class name equals the Add layer's.
+        string config = KerasConfigs.FunctionalSequenceModel.Replace(
+            "{\"module\": \"keras.layers\", \"class_name\": \"Concatenate\"",
+            "{\"module\": \"keras.src.ops.numpy\", \"class_name\": \"Concatenate\"", StringComparison.Ordinal);
+        Assert.NotEqual(KerasConfigs.FunctionalSequenceModel, config);
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", config)), "ops.keras"));
+        Assert.Contains("'concatenate' is a Keras operation (keras.src.ops.numpy.Concatenate)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SaveAndLoad_OtherExtensions_AreRefused()
     {
         var model = new Sequential([new Input(2).Layer, new Dense(3)]);

@@ -59,6 +59,29 @@ internal static class KerasArchive
         }
     }
 
+    /// <summary>
+    /// Refuses a config that calls keras.ops functions, which Keras records as operations (module keras.src.ops.numpy,
+    /// ...) whose class names can equal layers' ("Add", "Reshape") with other arguments.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model, or a model nested in it, holds an operation.</exception>
+    public static void RefuseOperations(JsonObject model, string source)
+    {
+        foreach (JsonObject item in (model["config"]?["layers"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (item["module"] is JsonValue module && module.TryGetValue(out string? name) && name.StartsWith("keras.src.ops", StringComparison.Ordinal))
+            {
+                string operation = item["class_name"] is JsonValue kind && kind.TryGetValue(out string? text) ? text : "?";
+                string called = item["name"] is JsonValue label && label.TryGetValue(out string? own) ? own : "?";
+                throw new NotSupportedException($"{source}: {ConfigEntry}: '{called}' is a Keras operation ({name}.{operation}), called as keras.ops in the model; NeuralNet's graphs are made of layers. Write it as a layer (keras.layers.Add, ...) in Keras.");
+            }
+
+            if (item["config"]?["layers"] is JsonArray)
+            {
+                RefuseOperations(item, source);
+            }
+        }
+    }
+
     /// <summary>The archive's model.weights.h5, opened.</summary>
     /// <exception cref="InvalidDataException">It is missing (or the weights are in another format), too large, or not HDF5.</exception>
     public static H5WeightsReader OpenWeights(ZipArchive archive, string source)

@@ -52,9 +52,9 @@ public static class KerasFormat
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(source);
-        if (stream.CanSeek && StartsWithHdf5Signature(stream))
+        if (stream.CanSeek && KerasLegacyModel.StartsWithHdf5Signature(stream))
         {
-            return LoadLegacyModel(stream, source);
+            return KerasLegacyModel.Load(stream, source);
         }
 
         using var archive = KerasArchive.Open(stream, source);
@@ -66,7 +66,7 @@ public static class KerasFormat
             throw new NotSupportedException($"{source}: {KerasArchive.ConfigEntry} describes a model of class \"{className}\"; NeuralNet reads Sequential and Functional models (a subclassed Keras model has no graph in its file).");
         }
 
-        RefuseOperations(config, source);
+        KerasArchive.RefuseOperations(config, source);
         string? compileConfig = config["compile_config"] is JsonObject compile ? compile.ToJsonString() : null;
         config.Remove("compile_config");
         config["class_name"] = className == "Model" ? "Functional" : className;
@@ -131,98 +131,6 @@ public static class KerasFormat
         {
             throw new InvalidDataException($"{ex.Message} (while reading {KerasArchive.ConfigEntry}'s compile_config)", ex);
         }
-    }
-
-    // A Keras 2 .h5 model file: its model_config converted to Keras 3's form, its weights matched by layer name.
-    private static Model LoadLegacyModel(Stream stream, string source)
-    {
-        using H5WeightsReader file = H5WeightsReader.Open(stream, source, leaveOpen: true);
-        string text = file.StringAttribute(string.Empty, "model_config")
-            ?? throw new InvalidDataException($"{source}: the HDF5 file has no model_config attribute: it holds weights only (load them with LoadWeights into a model built in code).");
-        JsonObject keras2;
-        try
-        {
-            keras2 = JsonNode.Parse(text) as JsonObject ?? throw new InvalidDataException($"{source}: model_config is not a JSON object.");
-        }
-        catch (System.Text.Json.JsonException ex)
-        {
-            throw new InvalidDataException($"{source}: model_config is not valid JSON: {ex.Message}", ex);
-        }
-
-        JsonObject converted;
-        IReadOnlyList<(string Layer, string Model, string Name)>? origins = null;
-        try
-        {
-            converted = KerasLegacyConfig.Convert(keras2, source);
-            if (KerasModelInliner.HasNestedModels(converted))
-            {
-                (converted, _, origins) = KerasModelInliner.Inline(converted, source, "model_config");
-            }
-        }
-        catch (InvalidOperationException ex)
-        {
-            // A value of another JSON kind than the config allows (a number where a name belongs, ...).
-            throw new InvalidDataException($"{source}: model_config is malformed: {ex.Message}", ex);
-        }
-
-        string modelConfig = converted.ToJsonString();
-        Model architecture;
-        try
-        {
-            architecture = Model.FromJson(modelConfig);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"{source}: model_config: {ex.Message}", ex);
-        }
-
-        if (!KerasLegacyWeights.TryFind(file, out string group))
-        {
-            throw new InvalidDataException($"{source}: the HDF5 file has no layer_names attribute on its model_weights group.");
-        }
-
-        var tensors = KerasLegacyWeights.Read(file, group, architecture, byName: true, origins)
-            .Select(w => new KeyValuePair<string, Tensor>(w.Layer.Name + "/" + w.Parameter.Name, w.Value)).ToList();
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["format"] = "neuralnet.model",
-            ["format_version"] = "1",
-            ["model_config"] = modelConfig,
-        };
-        using var model = new MemoryStream();
-        SafeTensors.Write(model, tensors, metadata);
-        model.Position = 0;
-        return Model.Load(model, source);
-    }
-
-    // A functional Keras 3 model may call keras.ops functions, which its config records as operations (module
-    // keras.src.ops.numpy, ...) whose class names can equal layers' ("Add", "Reshape") with other arguments.
-    private static void RefuseOperations(JsonObject model, string source)
-    {
-        foreach (JsonObject item in (model["config"]?["layers"] as JsonArray ?? []).OfType<JsonObject>())
-        {
-            if (item["module"] is JsonValue module && module.TryGetValue(out string? name) && name.StartsWith("keras.src.ops", StringComparison.Ordinal))
-            {
-                string operation = item["class_name"] is JsonValue kind && kind.TryGetValue(out string? text) ? text : "?";
-                string called = item["name"] is JsonValue label && label.TryGetValue(out string? own) ? own : "?";
-                throw new NotSupportedException($"{source}: {KerasArchive.ConfigEntry}: '{called}' is a Keras operation ({name}.{operation}), called as keras.ops in the model; NeuralNet's graphs are made of layers. Write it as a layer (keras.layers.Add, ...) in Keras.");
-            }
-
-            if (item["config"]?["layers"] is JsonArray)
-            {
-                RefuseOperations(item, source);
-            }
-        }
-    }
-
-    private static bool StartsWithHdf5Signature(Stream stream)
-    {
-        ReadOnlySpan<byte> signature = [0x89, (byte)'H', (byte)'D', (byte)'F', (byte)'\r', (byte)'\n', 0x1A, (byte)'\n'];
-        long start = stream.Position;
-        Span<byte> head = stackalloc byte[8];
-        int read = stream.ReadAtLeast(head, 8, throwOnEndOfStream: false);
-        stream.Position = start;
-        return read == 8 && head.SequenceEqual(signature);
     }
 
     private static bool IsLegacyName(string path) =>

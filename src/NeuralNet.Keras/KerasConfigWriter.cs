@@ -78,6 +78,12 @@ internal static class KerasConfigWriter
 
         foreach (var (key, value) in config.ToList())
         {
+            if (key.EndsWith("activation", StringComparison.Ordinal) && value is JsonObject activation)
+            {
+                // Keras keeps a layer's activation as a function's name; one with settings has no such name.
+                throw new NotSupportedException($"Layer '{config["name"]}' has the activation {activation.ToJsonString()} with settings, which a Keras layer config cannot hold (Keras keeps an activation as a function's name): use the activation layer (LeakyReLU, ELU, ReLU) after the layer instead.");
+            }
+
             if (key is "layer" or "backward_layer" or "cell")
             {
                 MarkLayer(value);

@@ -202,6 +202,20 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
+    public void SaveModel_ActivationWithSettings_IsRefusedNamingTheLayer()
+    {
+        var model = new Sequential([new Input(4).Layer, new Dense(2, new LeakyRelu(0.1f), name: "hidden")]);
+        string path = Path.Combine(_folder, "leaky.keras");
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
+        Assert.Contains("Layer 'hidden' has the activation", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+
+        // The default slope is Keras' leaky_relu, which a config names.
+        KerasFormat.SaveModel(new Sequential([new Input(4).Layer, new Dense(2, ActivationFunction.LeakyRelu)]), path);
+        Assert.True(File.Exists(path));
+    }
+
+    [Fact]
     public void SaveModel_WeightDecayExclusions_AreRefusedAndNothingIsWritten()
     {
         var model = new Sequential([new Input(4).Layer, new Dense(2)]);

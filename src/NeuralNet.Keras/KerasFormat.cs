@@ -91,16 +91,7 @@ public static class KerasFormat
         }
 
         string modelConfig = config.ToJsonString();
-        Model architecture;
-        try
-        {
-            architecture = Model.FromJson(modelConfig);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"{source}: {KerasArchive.ConfigEntry}: {ex.Message}", ex);
-        }
-
+        Model architecture = NeuralNetModelFile.Architecture(modelConfig, $"{source}: {KerasArchive.ConfigEntry}");
         List<KerasWeight> layout = KerasWeightLayout.Of(architecture, groups.Select(g => (architecture.GetLayer(g.Key), g.Value)));
         List<KeyValuePair<string, Tensor>> tensors;
         using (H5WeightsReader weights = KerasArchive.OpenWeights(archive, source))
@@ -108,31 +99,10 @@ public static class KerasFormat
             tensors = KerasWeightReader.Read(weights, layout);
         }
 
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["format"] = "neuralnet.model",
-            ["format_version"] = "1",
-            ["model_config"] = modelConfig,
-        };
-        if (compileConfig is not null)
-        {
-            metadata["compile_config"] = compileConfig;
-        }
-
-        // Through NeuralNet's own model file, so the model is created and checked by the one reader of model files.
-        using var file = new MemoryStream();
-        SafeTensors.Write(file, tensors, metadata);
-        file.Position = 0;
-        try
-        {
-            return Model.Load(file, source);
-        }
-        catch (InvalidDataException ex) when (compileConfig is not null)
-        {
-            throw new InvalidDataException($"{ex.Message} (while reading {KerasArchive.ConfigEntry}'s compile_config)", ex);
-        }
+        return NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source);
     }
 
+    // A Keras 2 file's name: .h5 or .hdf5, but not Keras 3's .weights.h5.
     private static bool IsLegacyName(string path) =>
         !path.EndsWith(".weights.h5", StringComparison.OrdinalIgnoreCase)
         && (path.EndsWith(".h5", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".hdf5", StringComparison.OrdinalIgnoreCase));

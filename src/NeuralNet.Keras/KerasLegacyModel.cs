@@ -40,15 +40,7 @@ internal static class KerasLegacyModel
         }
 
         string modelConfig = converted.ToJsonString();
-        Model architecture;
-        try
-        {
-            architecture = Model.FromJson(modelConfig);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"{source}: model_config: {ex.Message}", ex);
-        }
+        Model architecture = NeuralNetModelFile.Architecture(modelConfig, $"{source}: model_config");
 
         if (!KerasLegacyWeights.TryFind(file, out string group))
         {
@@ -57,16 +49,7 @@ internal static class KerasLegacyModel
 
         var tensors = KerasLegacyWeights.Read(file, group, architecture, byName: true, origins)
             .Select(w => new KeyValuePair<string, Tensor>(w.Layer.Name + "/" + w.Parameter.Name, w.Value)).ToList();
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["format"] = "neuralnet.model",
-            ["format_version"] = "1",
-            ["model_config"] = modelConfig,
-        };
-        using var model = new MemoryStream();
-        SafeTensors.Write(model, tensors, metadata);
-        model.Position = 0;
-        return Model.Load(model, source);
+        return NeuralNetModelFile.Load(modelConfig, compileConfig: null, tensors, source);
     }
 
     /// <summary>Whether the stream, at its position, starts with HDF5's signature (the position is kept).</summary>

@@ -108,4 +108,19 @@ public sealed class MaskedTimeDistributedExportTests
 
         OnnxRoundTrip.AssertMatchesPredictOn(model, x);
     }
+
+    [Fact]
+    public void ExportOnnx_MaskMadeTwoWrappersDeepLostBeforeItsReader_IsRefusedNamingWhatMadeIt()
+    {
+        // Concatenate along the documents joins the masks like the values, which the exporter does not follow.
+        var ids = new Input(new TensorShape(2, 3, 4), name: "ids");
+        var more = new Input(new TensorShape(1, 3, 4, 2), name: "more");
+        SymbolicTensor words = new TimeDistributed(new TimeDistributed(new Embedding(10, 2, maskZero: true)), name: "words").Call(ids);
+        SymbolicTensor joined = new Concatenate(axis: 1, name: "join").Call(words, more);
+        SymbolicTensor read = new TimeDistributed(new TimeDistributed(new GlobalAveragePooling1D()), name: "reader").Call(joined);
+        var model = new Functional([ids, more], [read], name: "lost");
+        string message = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes()).Message;
+        Assert.Contains("Layer 'reader' (TimeDistributed) of model 'lost' reads the mask that layer 'words' (TimeDistributed of a TimeDistributed of an Embedding with maskZero) makes, which NeuralNet.Onnx cannot follow through layer 'join' (Concatenate: joined along an axis the masks have)", message, StringComparison.Ordinal);
+        Assert.Contains("Export a model built with maskZero: false", message, StringComparison.Ordinal);
+    }
 }

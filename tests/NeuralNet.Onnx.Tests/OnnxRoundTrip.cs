@@ -40,10 +40,11 @@ internal static class OnnxRoundTrip
     /// </remarks>
     public static Tensor[] RandomInputs(Model model, int batch, long seed = 5)
     {
-        int? vocabulary = model.Layers.OfType<Layers.Embedding>().Select(e => (int?)e.InputDim)
-            .Concat(model.Layers.OfType<Layers.CategoryEncoding>().Select(c => (int?)c.NumTokens))
-            .Concat(model.Layers.OfType<Layers.IntegerLookup>().Select(_ => (int?)IntegerLookupTokens)).Min();
-        bool padded = model.Layers.Any(MasksZero);
+        Layers.Layer[] layers = [.. model.Layers.Select(Unwrapped)];
+        int? vocabulary = layers.OfType<Layers.Embedding>().Select(e => (int?)e.InputDim)
+            .Concat(layers.OfType<Layers.CategoryEncoding>().Select(c => (int?)c.NumTokens))
+            .Concat(layers.OfType<Layers.IntegerLookup>().Select(_ => (int?)IntegerLookupTokens)).Min();
+        bool padded = layers.Any(MasksZero);
         return [.. model.Inputs.Select((input, i) => vocabulary is int v
             ? Padded(Tensor.FromArray([.. Tensor.RandomUniform(input.Shape.Prepend(batch), seed + i, 0, v).ToArray().Select(MathF.Floor)], [batch, .. input.Shape.Dimensions]), padded ? i : null)
             : Tensor.RandomNormal(input.Shape.Prepend(batch), seed + i))];
@@ -84,8 +85,10 @@ internal static class OnnxRoundTrip
     }
 
     /// <summary>Whether <paramref name="layer"/> is an Embedding that masks id 0, or wraps one.</summary>
-    public static bool MasksZero(Layers.Layer layer) =>
-        layer is Layers.Embedding { MaskZero: true } || (layer is Layers.TimeDistributed wrapper && MasksZero(wrapper.Layer));
+    public static bool MasksZero(Layers.Layer layer) => Unwrapped(layer) is Layers.Embedding { MaskZero: true };
+
+    // The layer a TimeDistributed runs, through nested wrappers: an Embedding in one reads the model's ids.
+    private static Layers.Layer Unwrapped(Layers.Layer layer) => layer is Layers.TimeDistributed wrapper ? Unwrapped(wrapper.Layer) : layer;
 
     /// <summary>Runs <paramref name="onnx"/> in ONNX Runtime on <paramref name="inputs"/> fed by the model's input names.</summary>
     public static Dictionary<string, (float[] Values, int[] Dimensions)> RunOnnx(byte[] onnx, Model model, Tensor[] inputs)

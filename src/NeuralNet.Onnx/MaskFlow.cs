@@ -201,18 +201,10 @@ internal sealed class MaskFlow
 
         return layer switch
         {
-            Embedding embedding => embedding.MaskZero
-                ? new MaskPlan(layer, embedding.InputShape, MaskRule.NonZero) { From = tensor.InboundTensors[0] }
-                : null,
-            Masking masking => new MaskPlan(layer, DropLast(masking.InputShape), MaskRule.Masking) { From = tensor.InboundTensors[0], MaskValue = masking.MaskValue },
-            TimeDistributed timeDistributed => TimeDistributedMask(timeDistributed, timeDistributed, tensor.InboundTensors[0], new TensorShape(), first),
-            Recurrent recurrent => recurrent.ReturnSequences ? first : null,
-            Bidirectional bidirectional => bidirectional.ReturnSequences ? first : null,
-            GlobalAveragePooling1D => null,
             Attention { UseMasks: true } or AdditiveAttention { UseMasks: true } => QueryMaskInput(tensor),
             Merge => MergeMask(tensor, arriving),
             Concatenate concatenate => ConcatenateMask(concatenate, tensor, arriving),
-            _ => layer.SupportsMasking ? first : null,
+            _ => FirstInputMask(layer, layer, tensor.InboundTensors[0], new TensorShape(), first),
         };
     }
 
@@ -259,7 +251,7 @@ internal sealed class MaskFlow
     {
         TensorShape innerSteps = Join(steps, new TensorShape(layer.InputShape[0]));
         TensorShape shape = Join(steps, DropLast(layer.OutputShape));
-        MaskPlan? inner = WrappedMask(layer.InnerLayer, source, input, innerSteps, arriving);
+        MaskPlan? inner = FirstInputMask(layer.InnerLayer, source, input, innerSteps, arriving);
         if (inner is not null && (inner.Rule == MaskRule.Lost || inner.Shape == shape))
         {
             return inner;
@@ -273,10 +265,12 @@ internal sealed class MaskFlow
         return arriving with { Rule = MaskRule.AnyPerStep, Parts = [arriving], StepAxes = innerSteps.Rank, Shape = shape, From = null };
     }
 
-    // The mask the layer a TimeDistributed wraps gives its output, by the rules of its ComputeMask, as a mask of the model
-    // value (...steps, ...): a mask it makes is computed from the value the wrappers fold (an Embedding's ids, the
-    // features Masking compares), one it passes on is the arriving mask.
-    private static MaskPlan? WrappedMask(Layer inner, Layer source, SymbolicTensor input, TensorShape steps, MaskPlan? arriving) => inner switch
+    // The mask a layer gives its output from its first input's (arriving), by the rules of its ComputeMask, for a layer of
+    // the model (steps empty, source the layer) or one a TimeDistributed runs (steps: the time axes of the wrappers
+    // around it, in front of its own axes; source: the model's wrapper). A mask it makes is computed from the model value
+    // input (an Embedding's ids, the features Masking compares), which the wrappers only fold; one it passes on is the
+    // arriving mask.
+    private static MaskPlan? FirstInputMask(Layer layer, Layer source, SymbolicTensor input, TensorShape steps, MaskPlan? arriving) => layer switch
     {
         Embedding embedding => embedding.MaskZero ? new MaskPlan(source, Join(steps, embedding.InputShape), MaskRule.NonZero) { From = input } : null,
         Masking masking => new MaskPlan(source, Join(steps, DropLast(masking.InputShape)), MaskRule.Masking) { From = input, MaskValue = masking.MaskValue },
@@ -284,7 +278,7 @@ internal sealed class MaskFlow
         Recurrent recurrent => recurrent.ReturnSequences ? arriving : null,
         Bidirectional bidirectional => bidirectional.ReturnSequences ? arriving : null,
         GlobalAveragePooling1D => null,
-        _ => inner.SupportsMasking ? arriving : null,
+        _ => layer.SupportsMasking ? arriving : null,
     };
 
     private static TensorShape Join(TensorShape first, TensorShape second) => new([.. first.Dimensions.ToArray(), .. second.Dimensions.ToArray()]);

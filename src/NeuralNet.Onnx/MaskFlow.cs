@@ -25,17 +25,24 @@ internal sealed class MaskFlow
     /// <summary>
     /// The masks of <paramref name="order"/>'s tensors (each after those it reads), following Predict's rules layer by layer.
     /// </summary>
-    /// <exception cref="NotSupportedException">A layer reads a mask the exporter did not follow to it (the reader, the mask's source and the layer where it was lost are named).</exception>
+    /// <exception cref="NotSupportedException">A layer reads a mask the exporter did not follow to it (the reader, the mask's
+    /// source and the layer where it was lost are named), or a merge gets a mask on an input of fewer axes than its output,
+    /// which Predict refuses too.</exception>
     public static MaskFlow Follow(Model model, IEnumerable<SymbolicTensor> order)
     {
         var flow = new MaskFlow();
         foreach (SymbolicTensor tensor in order.Where(t => t.InboundTensors.Count > 0))
         {
             MaskPlan?[] arriving = [.. tensor.InboundTensors.Select(t => flow._plans.GetValueOrDefault(t))];
-            if (arriving.FirstOrDefault(p => p is not null) is MaskPlan mask && ReadsMask(tensor.Layer))
+            CheckMergeRanks(model, tensor, arriving);
+            if (ReadsMask(tensor.Layer))
             {
-                CheckFollowed(model, tensor.Layer, arriving.FirstOrDefault(p => p?.Rule == MaskRule.Lost) ?? mask);
-                flow._read[tensor] = arriving;
+                MaskPlan?[] read = [.. arriving.Select((plan, input) => ReadsMaskOf(tensor, input) ? plan : null)];
+                if (read.FirstOrDefault(p => p is not null) is MaskPlan mask)
+                {
+                    CheckFollowed(model, tensor.Layer, read.FirstOrDefault(p => p?.Rule == MaskRule.Lost) ?? mask);
+                    flow._read[tensor] = read;
+                }
             }
 
             if (OutputMask(tensor, arriving) is MaskPlan output)
@@ -47,7 +54,10 @@ internal sealed class MaskFlow
         return flow;
     }
 
-    /// <summary>The masks arriving with <paramref name="tensor"/>'s inputs (null for an input without one) when its layer reads one; else null.</summary>
+    /// <summary>
+    /// The masks arriving with <paramref name="tensor"/>'s inputs that its layer reads (null for an input without one or
+    /// whose mask the layer ignores) when it reads one; else null.
+    /// </summary>
     public IReadOnlyList<MaskPlan?>? ReadBy(SymbolicTensor tensor) => _read.GetValueOrDefault(tensor);
 
     /// <summary>
@@ -68,7 +78,7 @@ internal sealed class MaskFlow
             MaskRule.NonZero => graph.Node("Not", [graph.Node("Equal", [graph.ChannelsLast(valueOf(plan.From!)).Name, graph.Scalar("zero", 0f)])]),
             MaskRule.Masking => Squeezed(graph, valueOf(plan.From!), plan.MaskValue),
             MaskRule.Or => plan.Parts.Skip(1).Aggregate(Value(graph, plan.Parts[0], valueOf), (all, part) => graph.Node("Or", [all, Value(graph, part, valueOf)])),
-            MaskRule.AnyPerStep => AnyPerStep(graph, Value(graph, plan.Parts[0], valueOf), plan.Parts[0].Shape.Rank),
+            MaskRule.AnyPerStep => TimePart(graph, Value(graph, plan.Parts[0], valueOf), plan.Parts[0].Shape, plan),
             _ => throw new InvalidOperationException($"The mask of layer '{plan.Source.Name}' is not followed, so it has no value; Follow refuses a model that reads it."),
         };
         graph.Scope = scope;
@@ -83,13 +93,29 @@ internal sealed class MaskFlow
         return graph.Node("Squeeze", [MaskingConverter.RealPositions(graph, x, maskValue), graph.Int64s("axes", x.Rank - 1)]);
     }
 
-    // (batch, steps, ...) -> (batch, steps): a step is real when any position in it is.
-    private static string AnyPerStep(OnnxGraphBuilder graph, string mask, int sampleRank)
+    // (batch, steps..., positions in a step...) -> (batch, ...plan's shape): a step is real where any of its positions is
+    // (ReduceMax, keeping the reduced axes as 1s), repeated over the positions the output has in the step (Expand).
+    private static string TimePart(OnnxGraphBuilder graph, string mask, TensorShape partShape, MaskPlan plan)
     {
-        long[] inner = [.. Enumerable.Range(2, sampleRank - 1).Select(a => (long)a)];
-        string asFloat = graph.Node("Cast", [mask], OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Float));
-        string any = graph.Node("Squeeze", [SampleAxes.Reduce(graph, "ReduceMax", asFloat, inner), graph.Int64s("axes", inner)]);
-        return graph.Node("Cast", [any], OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Bool));
+        int steps = plan.StepAxes;
+        string any = mask;
+        if (partShape.Rank > steps)
+        {
+            long[] inner = [.. Enumerable.Range(steps + 1, partShape.Rank - steps).Select(a => (long)a)];
+            string asFloat = graph.Node("Cast", [mask], OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Float));
+            any = graph.Node("Cast", [SampleAxes.Reduce(graph, "ReduceMax", asFloat, inner)], OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Bool));
+        }
+
+        long[] stepDims = [.. plan.Shape.Dimensions[..steps].ToArray().Select(d => (long)d)];
+        if (partShape.Rank != plan.Shape.Rank)
+        {
+            // 0: the batch, copied by Reshape.
+            any = graph.Node("Reshape", [any, graph.Int64s("time_part_shape", [0, .. stepDims, .. Enumerable.Repeat(1L, plan.Shape.Rank - steps)])]);
+        }
+
+        return plan.Shape.Rank == steps
+            ? any
+            : graph.Node("Expand", [any, graph.Int64s("time_part_repeated", [1, .. plan.Shape.Dimensions.ToArray().Select(d => (long)d)])]);
     }
 
     // Whether a layer's values depend on the masks of its inputs at inference: the recurrent layers and Bidirectional
@@ -100,18 +126,67 @@ internal sealed class MaskFlow
     private static bool ReadsMask(Layer layer) =>
         layer is not (Attention { UseMasks: true } or AdditiveAttention { UseMasks: true }) && MaskedLayerConverters.Find(layer) is not null;
 
+    // The inputs whose masks a layer that reads masks reads: every input, but the key of Attention and AdditiveAttention
+    // (ignored, as in Keras) and the attention-mask input of MultiHeadAttention (its values are the mask).
+    private static bool ReadsMaskOf(SymbolicTensor tensor, int input) => tensor.Layer switch
+    {
+        Attention or AdditiveAttention => input < 2,
+        MultiHeadAttention { UseAttentionMask: true } => input < tensor.InboundTensors.Count - 1,
+        _ => true,
+    };
+
     // A mask lost on its way (a join the exporter does not follow) cannot be given to the layer that reads it.
     private static void CheckFollowed(Model model, Layer layer, MaskPlan mask)
     {
         if (mask.LostAt is (Layer lostAt, string reason))
         {
-            string advice = mask.Source is Embedding or TimeDistributed { InnerLayer: Embedding }
+            string advice = Innermost(mask.Source) is Embedding
                 ? " Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded."
                 : "";
             throw new NotSupportedException(
-                $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that layer '{mask.Source.Name}' ({mask.Made}, which NeuralNet.Onnx cannot follow through layer '{lostAt.Name}' ({lostAt.GetType().Name}: {reason}), so the exported graph would compute without it and padded inputs would give other results.{advice}");
+                $"Layer '{layer.Name}' ({layer.GetType().Name}) of model '{model.Name}' reads the mask that {Origin(mask)}, which NeuralNet.Onnx cannot follow through layer '{lostAt.Name}' ({lostAt.GetType().Name}: {reason}), so the exported graph would compute without it and padded inputs would give other results.{advice}");
         }
     }
+
+    // Predict's merges broadcast masks only between inputs of the output's rank: a mask on an input with fewer axes makes
+    // Predict throw at the merge, whether the other inputs have masks or not, so the model has nothing to export.
+    private static void CheckMergeRanks(Model model, SymbolicTensor tensor, MaskPlan?[] arriving)
+    {
+        if (tensor.Layer is not Merge)
+        {
+            return;
+        }
+
+        for (int i = 0; i < arriving.Length; i++)
+        {
+            SymbolicTensor input = tensor.InboundTensors[i];
+            if (arriving[i] is MaskPlan mask && input.Shape.Rank < tensor.Shape.Rank)
+            {
+                throw new NotSupportedException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"Layer '{tensor.Layer.Name}' ({tensor.Layer.GetType().Name}) of model '{model.Name}' gets the mask that {Origin(mask)} on input {i}, {input.Shape.ToBatchString()}, which has fewer axes than the output {tensor.Shape.ToBatchString()}; Predict refuses it too (masks are broadcast only from inputs of the output's rank): give the input the missing axes of size 1 with a Reshape."));
+            }
+        }
+    }
+
+    // The layer that made a mask and what it did, as messages name them: "layer 'words' (Embedding with maskZero) makes".
+    private static string Origin(MaskPlan mask) => mask.Source switch
+    {
+        Attention or AdditiveAttention => $"layer '{mask.Source.Name}' ({mask.Source.GetType().Name} with mask inputs) passes on from its query mask",
+        Layer source => $"layer '{source.Name}' ({What(source)}) makes",
+    };
+
+    // "Embedding with maskZero", "Masking", "TimeDistributed of an Embedding with maskZero", ...
+    private static string What(Layer maker) => maker switch
+    {
+        Embedding => "Embedding with maskZero",
+        TimeDistributed { InnerLayer: Embedding } wrapper => $"{wrapper.GetType().Name} of an {What(wrapper.InnerLayer)}",
+        TimeDistributed { InnerLayer: TimeDistributed } wrapper => $"{wrapper.GetType().Name} of a {What(wrapper.InnerLayer)}",
+        TimeDistributed wrapper => $"{wrapper.GetType().Name} of {What(wrapper.InnerLayer)}",
+        _ => maker.GetType().Name,
+    };
+
+    // The layer inside nested TimeDistributed wrappers.
+    private static Layer Innermost(Layer layer) => layer is TimeDistributed wrapper ? Innermost(wrapper.InnerLayer) : layer;
 
     // The mask of the layer call's output, by the rules of the layer's ComputeMask (null: none).
     private static MaskPlan? OutputMask(SymbolicTensor tensor, MaskPlan?[] arriving)
@@ -126,18 +201,10 @@ internal sealed class MaskFlow
 
         return layer switch
         {
-            Embedding embedding => embedding.MaskZero
-                ? new MaskPlan(layer, "Embedding with maskZero) makes", embedding.InputShape, MaskRule.NonZero) { From = tensor.InboundTensors[0] }
-                : null,
-            Masking masking => new MaskPlan(layer, "Masking) makes", DropLast(masking.InputShape), MaskRule.Masking) { From = tensor.InboundTensors[0], MaskValue = masking.MaskValue },
-            TimeDistributed timeDistributed => TimeDistributedMask(timeDistributed, tensor, first),
-            Recurrent recurrent => recurrent.ReturnSequences ? first : null,
-            Bidirectional bidirectional => bidirectional.ReturnSequences ? first : null,
-            GlobalAveragePooling1D => null,
             Attention { UseMasks: true } or AdditiveAttention { UseMasks: true } => QueryMaskInput(tensor),
-            Merge => MergeMask(layer, tensor, arriving),
+            Merge => MergeMask(tensor, arriving),
             Concatenate concatenate => ConcatenateMask(concatenate, tensor, arriving),
-            _ => layer.SupportsMasking ? first : null,
+            _ => FirstInputMask(layer, layer, tensor.InboundTensors[0], new TensorShape(), first),
         };
     }
 
@@ -145,25 +212,13 @@ internal sealed class MaskFlow
     private static MaskPlan QueryMaskInput(SymbolicTensor tensor)
     {
         SymbolicTensor queryMask = tensor.InboundTensors[^2];
-        return new MaskPlan(tensor.Layer, $"{tensor.Layer.GetType().Name} with mask inputs) passes on from its query mask", queryMask.Shape, MaskRule.NonZero) { From = queryMask };
+        return new MaskPlan(tensor.Layer, queryMask.Shape, MaskRule.NonZero) { From = queryMask };
     }
 
-    // Keras 3's merge: no mask unless every input has one, then the masks ORed.
-    private static MaskPlan? MergeMask(Layer layer, SymbolicTensor tensor, MaskPlan?[] arriving)
-    {
-        if (arriving.Any(p => p is null))
-        {
-            return null;
-        }
-
-        if (tensor.InboundTensors.Any(t => t.Shape.Rank != tensor.Shape.Rank))
-        {
-            // Predict refuses a mask on an input of lower rank.
-            return arriving[0]!.LostThrough(layer, "an input has fewer axes than the output");
-        }
-
-        return Or(arriving!, DropLast(tensor.Shape));
-    }
+    // Keras 3's merge: no mask unless every input has one, then the masks ORed (inputs of fewer axes with a mask were
+    // refused, as Predict refuses them).
+    private static MaskPlan? MergeMask(SymbolicTensor tensor, MaskPlan?[] arriving) =>
+        arriving.Any(p => p is null) ? null : Or(arriving!, DropLast(tensor.Shape));
 
     // On the last axis: the masks ORed, an input without one making every position real (which is no mask, to the
     // layers that read masks). Along another axis the masks are joined like the values, which is not followed.
@@ -187,44 +242,46 @@ internal sealed class MaskFlow
         parts.Distinct(ReferenceEqualityComparer.Instance).Count() == 1 && parts[0].Shape == shape ? parts[0]
         : parts.FirstOrDefault(p => p.Rule == MaskRule.Lost) ?? parts[0] with { Rule = MaskRule.Or, Parts = [.. parts.Distinct(ReferenceEqualityComparer.Instance).Cast<MaskPlan>()], From = null, Shape = shape };
 
-    // TimeDistributed (see its remarks): the wrapped layer's mask stacked back over the steps when it makes or passes one
-    // that fits its output; otherwise the input mask's time part (a step is real where any of its positions is).
-    private static MaskPlan? TimeDistributedMask(TimeDistributed layer, SymbolicTensor tensor, MaskPlan? arriving)
+    // TimeDistributed (see its remarks), inside the time axes of the wrappers around it (steps; none at the model's level),
+    // whose masks are shaped (...steps, ...mask of the output): the wrapped layer's mask stacked back over the steps when
+    // it makes or passes on one that fits its output; otherwise the arriving mask's time part (a step is real where any
+    // of its positions is) repeated over the positions the output has in the step; otherwise none. source: the model's
+    // layer, named in errors; input: the model value the wrappers fold, from which masks made inside are computed.
+    private static MaskPlan? TimeDistributedMask(TimeDistributed layer, Layer source, SymbolicTensor input, TensorShape steps, MaskPlan? arriving)
     {
-        Layer inner = layer.InnerLayer;
-        SymbolicTensor input = tensor.InboundTensors[0];
-        switch (inner)
+        TensorShape innerSteps = Join(steps, new TensorShape(layer.InputShape[0]));
+        TensorShape shape = Join(steps, DropLast(layer.OutputShape));
+        MaskPlan? inner = FirstInputMask(layer.InnerLayer, source, input, innerSteps, arriving);
+        if (inner is not null && (inner.Rule == MaskRule.Lost || inner.Shape == shape))
         {
-            case Embedding { MaskZero: true }:
-                return new MaskPlan(layer, "TimeDistributed of an Embedding with maskZero) makes", layer.InputShape, MaskRule.NonZero) { From = input };
-            case Masking masking:
-                return new MaskPlan(layer, "TimeDistributed of Masking) makes", DropLast(layer.InputShape), MaskRule.Masking) { From = input, MaskValue = masking.MaskValue };
+            return inner;
         }
 
-        if (arriving is null || arriving.Rule == MaskRule.Lost)
+        if (arriving is null || arriving.Rule == MaskRule.Lost || arriving.Shape == shape)
         {
             return arriving;
         }
 
-        if (inner is TimeDistributed && arriving.Shape.Rank > 1)
-        {
-            return arriving.LostThrough(layer, "a TimeDistributed inside it");
-        }
-
-        bool passes = inner switch
-        {
-            Recurrent recurrent => recurrent.ReturnSequences,
-            Bidirectional bidirectional => bidirectional.ReturnSequences,
-            GlobalAveragePooling1D or Embedding or TimeDistributed => false,
-            _ => inner.SupportsMasking,
-        };
-        if ((passes && DropLast(inner.OutputShape) == DropLast(inner.InputShape)) || arriving.Shape.Rank == 1)
-        {
-            return arriving;
-        }
-
-        return arriving with { Rule = MaskRule.AnyPerStep, Parts = [arriving], Shape = new TensorShape(arriving.Shape[0]), From = null };
+        return arriving with { Rule = MaskRule.AnyPerStep, Parts = [arriving], StepAxes = innerSteps.Rank, Shape = shape, From = null };
     }
+
+    // The mask a layer gives its output from its first input's (arriving), by the rules of its ComputeMask, for a layer of
+    // the model (steps empty, source the layer) or one a TimeDistributed runs (steps: the time axes of the wrappers
+    // around it, in front of its own axes; source: the model's wrapper). A mask it makes is computed from the model value
+    // input (an Embedding's ids, the features Masking compares), which the wrappers only fold; one it passes on is the
+    // arriving mask.
+    private static MaskPlan? FirstInputMask(Layer layer, Layer source, SymbolicTensor input, TensorShape steps, MaskPlan? arriving) => layer switch
+    {
+        Embedding embedding => embedding.MaskZero ? new MaskPlan(source, Join(steps, embedding.InputShape), MaskRule.NonZero) { From = input } : null,
+        Masking masking => new MaskPlan(source, Join(steps, DropLast(masking.InputShape)), MaskRule.Masking) { From = input, MaskValue = masking.MaskValue },
+        TimeDistributed wrapper => TimeDistributedMask(wrapper, source, input, steps, arriving),
+        Recurrent recurrent => recurrent.ReturnSequences ? arriving : null,
+        Bidirectional bidirectional => bidirectional.ReturnSequences ? arriving : null,
+        GlobalAveragePooling1D => null,
+        _ => layer.SupportsMasking ? arriving : null,
+    };
+
+    private static TensorShape Join(TensorShape first, TensorShape second) => new([.. first.Dimensions.ToArray(), .. second.Dimensions.ToArray()]);
 
     private static TensorShape DropLast(TensorShape shape) => new(shape.Dimensions[..^1].ToArray());
 }

@@ -15,7 +15,10 @@ internal enum MaskRule
     /// <summary>Real where any part is real (Keras 3's merges and Concatenate on the last axis).</summary>
     Or,
 
-    /// <summary>Real at a time step where any of the part's positions inside the step is real (TimeDistributed's time part).</summary>
+    /// <summary>
+    /// Real at a time step where any of the part's positions inside the step is real, repeated over the positions the
+    /// output has inside the step (TimeDistributed's time part).
+    /// </summary>
     AnyPerStep,
 
     /// <summary>A mask the exporter does not follow (the layer where it stopped is named): reading it is refused.</summary>
@@ -27,11 +30,10 @@ internal enum MaskRule
 /// mask passes on to unchanged, so its nodes are written once, and only when a layer reads it. Plans are told apart by
 /// identity (<see cref="ReferenceEqualityComparer"/>), not by their fields.
 /// </summary>
-/// <param name="Source">The layer that made the mask (named in errors).</param>
-/// <param name="Made">How the error names what the source did, e.g. <c>Masking) makes</c>.</param>
+/// <param name="Source">The model's layer that made the mask (named in errors, with what it is, see <see cref="MaskFlow"/>).</param>
 /// <param name="Shape">The mask's per-sample shape: its value's without the last axis.</param>
 /// <param name="Rule">How it is computed.</param>
-internal sealed record MaskPlan(Layer Source, string Made, TensorShape Shape, MaskRule Rule)
+internal sealed record MaskPlan(Layer Source, TensorShape Shape, MaskRule Rule)
 {
     /// <summary>The model value the mask is computed from (<see cref="MaskRule.NonZero"/>, <see cref="MaskRule.Masking"/>).</summary>
     public SymbolicTensor? From { get; init; }
@@ -41,6 +43,12 @@ internal sealed record MaskPlan(Layer Source, string Made, TensorShape Shape, Ma
 
     /// <summary>The masks combined (<see cref="MaskRule.Or"/>) or reduced per step (<see cref="MaskRule.AnyPerStep"/>).</summary>
     public IReadOnlyList<MaskPlan> Parts { get; init; } = [];
+
+    /// <summary>
+    /// <see cref="MaskRule.AnyPerStep"/>: how many leading per-sample axes are steps (the time axes of the TimeDistributed
+    /// layers the step lies in), kept; the part's axes after them are reduced, the plan's axes after them repeated.
+    /// </summary>
+    public int StepAxes { get; init; }
 
     /// <summary>The layer the mask could not be followed through, and why (<see cref="MaskRule.Lost"/>).</summary>
     public (Layer Layer, string Reason)? LostAt { get; init; }

@@ -111,9 +111,6 @@ public static class OnnxExporter
         }
 
         var values = new Dictionary<SymbolicTensor, OnnxValue>(ReferenceEqualityComparer.Instance);
-
-        // The outputs of a layer call with several (Bidirectional without a merge), by the call's inputs: written once.
-        var severalOutputs = new Dictionary<IReadOnlyList<SymbolicTensor>, OnnxValue[]>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < model.Inputs.Count; i++)
         {
             SymbolicTensor input = model.Inputs[i];
@@ -121,30 +118,20 @@ public static class OnnxExporter
             values[input] = new OnnxValue(inputNames[i], input.Shape, Layout.ChannelsLast);
         }
 
+        // Every output of a layer call, written once, when the first of them is reached (a call with several outputs,
+        // Bidirectional without a merge, is reached once per output).
+        var calls = new Dictionary<LayerCall, OnnxValue[]>();
         foreach (SymbolicTensor tensor in order.Where(t => !values.ContainsKey(t)))
         {
-            graph.Scope = tensor.Layer.Name;
-            OnnxValue[] inputs = [.. tensor.InboundTensors.Select(t => values[t])];
-            if (tensor.Layer is Bidirectional { MergeMode: BidirectionalMergeMode.None } apart)
+            var call = new LayerCall(tensor.Layer, tensor.InboundTensors);
+            if (!calls.TryGetValue(call, out OnnxValue[]? outputs))
             {
-                if (!severalOutputs.TryGetValue(tensor.InboundTensors, out OnnxValue[]? both))
-                {
-                    string? mask = masks.ReadBy(tensor) is [MaskPlan plan] ? masks.Value(graph, plan, t => values[t]) : null;
-                    both = BidirectionalConverter.Apart(graph, apart, inputs[0], mask);
-                    severalOutputs[tensor.InboundTensors] = both;
-                }
+                graph.Scope = tensor.Layer.Name;
+                outputs = WriteCall(graph, tensor, [.. tensor.InboundTensors.Select(t => values[t])], masks, values);
+                calls[call] = outputs;
+            }
 
-                values[tensor] = both[tensor.OutputIndex];
-            }
-            else if (masks.ReadBy(tensor) is { } arriving)
-            {
-                string?[] maskValues = [.. arriving.Select(m => m is null ? null : masks.Value(graph, m, t => values[t]))];
-                values[tensor] = MaskedLayerConverters.Find(tensor.Layer)!(graph, tensor.Layer, inputs, maskValues, tensor.Shape);
-            }
-            else
-            {
-                values[tensor] = LayerConverters.Find(tensor.Layer)!(graph, tensor.Layer, inputs, tensor.Shape);
-            }
+            values[tensor] = outputs[tensor.OutputIndex];
         }
 
         graph.Scope = "";
@@ -163,6 +150,24 @@ public static class OnnxExporter
         proto.MetadataProps.Add(new StringStringEntryProto { Key = "model_name", Value = model.Name });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = "model_version", Value = options.ModelVersion.ToString(CultureInfo.InvariantCulture) });
         return proto;
+    }
+
+    // The outputs of the layer call that gives tensor, in output order (one for all but Bidirectional without a merge),
+    // each layer written by its masked form when it reads a mask.
+    private static OnnxValue[] WriteCall(OnnxGraphBuilder graph, SymbolicTensor tensor, OnnxValue[] inputs, MaskFlow masks, Dictionary<SymbolicTensor, OnnxValue> values)
+    {
+        Layer layer = tensor.Layer;
+        string?[]? maskValues = masks.ReadBy(tensor) is { } arriving
+            ? [.. arriving.Select(m => m is null ? null : masks.Value(graph, m, t => values[t]))]
+            : null;
+        if (layer is Bidirectional { MergeMode: BidirectionalMergeMode.None } apart)
+        {
+            return BidirectionalConverter.Apart(graph, apart, inputs[0], maskValues?[0]);
+        }
+
+        return maskValues is null
+            ? [LayerConverters.Find(layer)!(graph, layer, inputs, tensor.Shape)]
+            : [MaskedLayerConverters.Find(layer)!(graph, layer, inputs, maskValues, tensor.Shape)];
     }
 
     // The IR version that came with each opset (ONNX's versioning table), so that readers of that era accept the file.

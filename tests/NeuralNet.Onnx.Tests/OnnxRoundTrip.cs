@@ -36,16 +36,59 @@ internal static class OnnxRoundTrip
     /// <remarks>
     /// A model with an Embedding or a CategoryEncoding gets whole-number ids below the smallest vocabulary instead; one with
     /// an IntegerLookup whole numbers below <see cref="IntegerLookupTokens"/> (the cases' vocabularies hold some of them).
+    /// A model with an Embedding that masks id 0 gets padded ids (see <see cref="Padded"/>).
     /// </remarks>
     public static Tensor[] RandomInputs(Model model, int batch, long seed = 5)
     {
-        int? vocabulary = model.Layers.OfType<Layers.Embedding>().Select(e => (int?)e.InputDim)
-            .Concat(model.Layers.OfType<Layers.CategoryEncoding>().Select(c => (int?)c.NumTokens))
-            .Concat(model.Layers.OfType<Layers.IntegerLookup>().Select(_ => (int?)IntegerLookupTokens)).Min();
+        Layers.Layer[] layers = [.. model.Layers.Select(Unwrapped)];
+        int? vocabulary = layers.OfType<Layers.Embedding>().Select(e => (int?)e.InputDim)
+            .Concat(layers.OfType<Layers.CategoryEncoding>().Select(c => (int?)c.NumTokens))
+            .Concat(layers.OfType<Layers.IntegerLookup>().Select(_ => (int?)IntegerLookupTokens)).Min();
+        bool padded = layers.Any(MasksZero);
         return [.. model.Inputs.Select((input, i) => vocabulary is int v
-            ? Tensor.FromArray([.. Tensor.RandomUniform(input.Shape.Prepend(batch), seed + i, 0, v).ToArray().Select(MathF.Floor)], [batch, .. input.Shape.Dimensions])
+            ? Padded(Tensor.FromArray([.. Tensor.RandomUniform(input.Shape.Prepend(batch), seed + i, 0, v).ToArray().Select(MathF.Floor)], [batch, .. input.Shape.Dimensions]), padded ? i : null)
             : Tensor.RandomNormal(input.Shape.Prepend(batch), seed + i))];
     }
+
+    /// <summary>
+    /// Random ids padded as a padded batch is, for a model whose masks must be followed (random ids below a small vocabulary
+    /// hold a 0 by chance only): sample b of input <paramref name="input"/> padded first (its first two ids 0), last, or all
+    /// padding, by (b + input) mod 3, so that two inputs are padded differently; <paramref name="ids"/> itself when null.
+    /// </summary>
+    private static Tensor Padded(Tensor ids, int? input)
+    {
+        if (input is not int i)
+        {
+            return ids;
+        }
+
+        int batch = ids.Shape[0], length = ids.Length / batch;
+        Span<float> values = ids.AsSpan();
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> sample = values.Slice(b * length, length);
+            switch ((b + i) % 3)
+            {
+                case 0:
+                    sample[..Math.Min(2, length)].Clear();
+                    break;
+                case 1:
+                    sample[Math.Max(0, length - 2)..].Clear();
+                    break;
+                default:
+                    sample.Clear();
+                    break;
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>Whether <paramref name="layer"/> is an Embedding that masks id 0, or wraps one.</summary>
+    public static bool MasksZero(Layers.Layer layer) => Unwrapped(layer) is Layers.Embedding { MaskZero: true };
+
+    // The layer a TimeDistributed runs, through nested wrappers: an Embedding in one reads the model's ids.
+    private static Layers.Layer Unwrapped(Layers.Layer layer) => layer is Layers.TimeDistributed wrapper ? Unwrapped(wrapper.Layer) : layer;
 
     /// <summary>Runs <paramref name="onnx"/> in ONNX Runtime on <paramref name="inputs"/> fed by the model's input names.</summary>
     public static Dictionary<string, (float[] Values, int[] Dimensions)> RunOnnx(byte[] onnx, Model model, Tensor[] inputs)
@@ -80,8 +123,7 @@ internal static class OnnxRoundTrip
             string name = model.OutputNames[o];
             Assert.True(actual.ContainsKey(name), $"ONNX Runtime returned no output '{name}' (it returned {string.Join(", ", actual.Keys)}).");
             (float[] values, int[] dimensions) = actual[name];
-            Assert.Equal(expected[o].Shape.Dimensions.ToArray(), dimensions);
-            AssertClose(expected[o].AsReadOnlySpan(), values, name);
+            AssertSame(expected[o], values, dimensions, name);
         }
 
         return onnx;
@@ -104,15 +146,21 @@ internal static class OnnxRoundTrip
             {
                 string name = model.OutputNames[o];
                 (float[] actual, int[] dimensions) = outputs[name];
-                float[] wanted = expected[o].AsReadOnlySpan().ToArray();
-                Assert.Equal(expected[o].Shape.Dimensions.ToArray(), dimensions);
-                Assert.Equal(wanted.Select(float.IsNaN), actual.Select(float.IsNaN));
-                AssertClose(wanted.Select(v => float.IsNaN(v) ? 0f : v).ToArray(), actual.Select(v => float.IsNaN(v) ? 0f : v).ToArray(), $"{name} at opset {opset}");
+                AssertSame(expected[o], actual, dimensions, $"{name} at opset {opset}");
                 first ??= actual;
             }
         }
 
         return first!;
+    }
+
+    /// <summary>The same shape as <paramref name="expected"/>, NaN in the same places (a masked mean over all padding), other values within <see cref="AssertClose"/>.</summary>
+    private static void AssertSame(Tensor expected, float[] actual, int[] dimensions, string what)
+    {
+        float[] wanted = expected.AsReadOnlySpan().ToArray();
+        Assert.Equal(expected.Shape.Dimensions.ToArray(), dimensions);
+        Assert.Equal(wanted.Select(float.IsNaN), actual.Select(float.IsNaN));
+        AssertClose(wanted.Select(v => float.IsNaN(v) ? 0f : v).ToArray(), actual.Select(v => float.IsNaN(v) ? 0f : v).ToArray(), what);
     }
 
     /// <summary>max |actual − expected| ≤ <see cref="RelativeTolerance"/> · max |expected|.</summary>

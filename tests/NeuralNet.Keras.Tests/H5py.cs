@@ -7,7 +7,7 @@ namespace NeuralNet.Keras.Tests;
 /// <summary>h5py, the HDF5 library Keras itself writes and reads with (Debian: <c>apt-get install python3-h5py</c>), run through keras_h5.py.</summary>
 internal static class H5py
 {
-    private static readonly Lazy<string?> Python = new(FindPython);
+    private static readonly Lazy<string?> Python = new(() => NeuralNet.TestSupport.DebianPython.Find("NEURALNET_H5PY_PYTHON", "h5py, numpy"));
 
     /// <summary>Set to 1 (as CI does) to fail, rather than skip, when h5py is missing.</summary>
     public const string RequireVariable = "NEURALNET_REQUIRE_H5PY";
@@ -84,37 +84,6 @@ internal static class H5py
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return process.ExitCode == 0 ? output : throw new InvalidOperationException($"keras_h5.py {string.Join(' ', arguments)} failed: {error.Result}");
-    }
-
-    // Debian's python3-h5py lives under /usr/bin/python3, which a pyenv or venv 'python3' on the PATH may hide.
-    private static string? FindPython()
-    {
-        foreach (string? candidate in new[] { Environment.GetEnvironmentVariable("NEURALNET_H5PY_PYTHON"), "/usr/bin/python3", "python3" })
-        {
-            if (string.IsNullOrEmpty(candidate))
-            {
-                continue;
-            }
-
-            try
-            {
-                using Process? process = Process.Start(new ProcessStartInfo(candidate, ["-c", "import h5py, numpy"])
-                {
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                });
-                if (process is not null && process.WaitForExit(60_000) && process.ExitCode == 0)
-                {
-                    return candidate;
-                }
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                // Not installed under that name: try the next.
-            }
-        }
-
-        return null;
     }
 }
 

@@ -6,7 +6,7 @@ namespace NeuralNet.Onnx.Tests;
 /// <summary>ONNX's own checker, run by the Python package <c>onnx</c> (Debian: <c>apt-get install python3-onnx</c>).</summary>
 internal static class OnnxChecker
 {
-    private static readonly Lazy<string?> Python = new(FindPython);
+    private static readonly Lazy<string?> Python = new(() => NeuralNet.TestSupport.DebianPython.Find("NEURALNET_ONNX_PYTHON", "onnx.checker"));
 
     /// <summary>Set to 1 (as CI does) to fail, rather than skip, when the checker is missing.</summary>
     public const string RequireVariable = "NEURALNET_REQUIRE_ONNX_CHECKER";
@@ -32,37 +32,6 @@ internal static class OnnxChecker
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, output + error.Result);
-    }
-
-    // Debian's python3-onnx lives under /usr/bin/python3, which a pyenv or venv 'python3' on the PATH may hide.
-    private static string? FindPython()
-    {
-        foreach (string? candidate in new[] { Environment.GetEnvironmentVariable("NEURALNET_ONNX_PYTHON"), "/usr/bin/python3", "python3" })
-        {
-            if (string.IsNullOrEmpty(candidate))
-            {
-                continue;
-            }
-
-            try
-            {
-                using Process? process = Process.Start(new ProcessStartInfo(candidate, ["-c", "import onnx.checker"])
-                {
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                });
-                if (process is not null && process.WaitForExit(60_000) && process.ExitCode == 0)
-                {
-                    return candidate;
-                }
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                // Not installed under that name: try the next.
-            }
-        }
-
-        return null;
     }
 }
 

@@ -195,8 +195,11 @@ internal sealed class MaskFlow
         MaskPlan? first = arriving.Length > 0 ? arriving[0] : null;
         if (tensor.OutputIndex > 0)
         {
-            // Predict gives a layer's further outputs (Bidirectional's backward sequence without a merge) no mask.
-            return null;
+            // Further outputs carry no mask, except Bidirectional's backward sequence without a merge, which carries the
+            // forward one's (Keras' compute_mask returns (mask, mask)).
+            return tensor.OutputIndex == 1 && layer is Bidirectional { MergeMode: BidirectionalMergeMode.None }
+                ? FirstInputMask(layer, layer, tensor.InboundTensors[0], new TensorShape(), first)
+                : null;
         }
 
         return layer switch

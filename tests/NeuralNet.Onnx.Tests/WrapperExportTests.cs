@@ -51,13 +51,13 @@ public sealed class WrapperExportTests
     }
 
     [Fact]
-    public void Bidirectional_without_a_merge_masks_both_directions_and_passes_the_mask_on_the_forward_output_only()
+    public void Bidirectional_without_a_merge_masks_both_directions_and_passes_the_mask_on_both_outputs()
     {
         var ids = new Input(new TensorShape(6), name: "ids");
         SymbolicTensor words = new Embedding(10, 3, maskZero: true).Call(ids);
         SymbolicTensor[] both = new Bidirectional(new Gru(3, returnSequences: true), BidirectionalMergeMode.None).CallOutputs(words);
 
-        // Predict gives the second output no mask: the SimpleRnn after it reads every step, the one after the first skips padding.
+        // Both outputs carry the input's mask (Keras' compute_mask returns (mask, mask)): the SimpleRnns after each skip padding.
         var model = new Functional([ids], [new SimpleRnn(2).Call(both[0]), new SimpleRnn(2).Call(both[1]), both[1]], name: "apart_masked", seed: 2);
         Tensor padded = Tensor.FromArray([0, 0, 3, 5, 2, 7, 4, 1, 8, 0, 0, 0, 2, 0, 9, 0, 0, 1], 3, 6);
         OnnxRoundTrip.AssertMatchesPredictOn(model.Randomized(), padded);

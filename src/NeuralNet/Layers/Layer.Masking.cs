@@ -20,6 +20,12 @@ public abstract partial class Layer
     /// </summary>
     public Tensor? OutputMask { get; private set; }
 
+    /// <summary>
+    /// The mask of output <paramref name="index"/> of the last forward pass: <see cref="OutputMask"/> for the first output,
+    /// none for further ones unless the layer says otherwise (Keras' <c>compute_mask</c> returning one mask per output).
+    /// </summary>
+    internal virtual Tensor? OutputMaskAt(int index) => index == 0 ? OutputMask : null;
+
     /// <summary>The mask of the (first) input in the current forward pass, or null; valid until the next forward pass.</summary>
     protected Tensor? InputMask => _inputMasks.Length > 0 ? _inputMasks[0] : null;
 

@@ -415,6 +415,7 @@ internal sealed class GraphExecutor
             for (int k = 1; k < step.OutputSlots.Length; k++)
             {
                 _values[step.OutputSlots[k]] = step.Instance.GetOutput(k);
+                _masks[step.OutputSlots[k]] = step.Instance.OutputMaskAt(k);
             }
         }
 

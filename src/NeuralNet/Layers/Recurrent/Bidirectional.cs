@@ -300,6 +300,10 @@ public sealed class Bidirectional : Layer
     /// <inheritdoc/>
     protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => ReturnSequences ? InputMask : null;
 
+    // Keras' compute_mask: without a merge, both returned sequences carry the input's mask (the states none).
+    internal override Tensor? OutputMaskAt(int index) =>
+        index == 0 || (index == 1 && MergeMode == BidirectionalMergeMode.None) ? OutputMask : null;
+
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {

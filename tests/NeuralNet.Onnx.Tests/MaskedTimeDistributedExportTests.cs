@@ -123,4 +123,22 @@ public sealed class MaskedTimeDistributedExportTests
         Assert.Contains("Layer 'reader' (TimeDistributed) of model 'lost' reads the mask that layer 'words' (TimeDistributed of a TimeDistributed of an Embedding with maskZero) makes, which NeuralNet.Onnx cannot follow through layer 'join' (Concatenate: joined along an axis the masks have)", message, StringComparison.Ordinal);
         Assert.Contains("Export a model built with maskZero: false", message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ExportOnnx_TimeDistributedAddingOrDroppingSizeOneAxes_MatchesPredict()
+    {
+        // TimeDistributed(Flatten) over (1, 3) and TimeDistributed(Reshape(1, 4)): one flag per step, handed on in the
+        // output's shape (Predict threw here before the core's fix, so only the export ran).
+        var x = new Input(new TensorShape(5, 1, 3), "x");
+        var flat = new Functional(x, new Lstm(2).Call(new TimeDistributed(new Flatten()).Call(new Masking().Call(x))), name: "flattened", seed: 5);
+        Tensor values = Tensor.RandomNormal(new TensorShape(2, 5, 1, 3), 7);
+        values.AsSpan()[..6].Clear();
+        OnnxRoundTrip.AssertMatchesPredictOn(flat.Randomized(), values);
+
+        var y = new Input(new TensorShape(5, 4), "y");
+        var added = new Functional(y, new TimeDistributed(new Lstm(3)).Call(new TimeDistributed(new Reshape(1, 4)).Call(new Masking().Call(y))), name: "reshaped", seed: 8);
+        Tensor more = Tensor.RandomNormal(new TensorShape(2, 5, 4), 9);
+        more.AsSpan()[4..8].Clear();
+        OnnxRoundTrip.AssertMatchesPredictOn(added.Randomized(), more);
+    }
 }

@@ -176,8 +176,10 @@ public sealed class TimeDistributed : Layer
         int steps = InputShape[0];
         int within = _innerMaskShape.ElementCount;
         int repeat = _outputMaskShape.ElementCount / steps;
-        if (within == 1 && repeat == 1)
+        if (within == 1 && repeat == 1 && _innerMaskShape.Rank == 0 && _outputMaskShape.Rank == 1)
         {
+            // One flag per step in and out: the input's mask is the output's (a wrapped layer that adds or drops size-1
+            // axes, TimeDistributed(Reshape(1, 4)) or of Flatten over (1, 3), needs the reshaping below).
             return inputMask;
         }
 

@@ -196,4 +196,38 @@ public class TimeDistributedMaskTests
         Assert.NotNull(layer.OutputMask);
         AllocationCheck.AssertNone(Step);
     }
+
+    [Fact]
+    public void Predict_WrappedFlattenOfSizeOneAxis_HandsOnOneFlagPerStep()
+    {
+        // (5, 1, 3) -> TimeDistributed(Flatten) -> (5, 3): the input's mask (5, 1) must become (5,), which the LSTM reads.
+        var x = new Input(new TensorShape(5, 1, 3), "x");
+        var lstm = new Lstm(2, name: "lstm");
+        var model = new Functional(x, lstm.Call(new TimeDistributed(new Flatten()).Call(new Masking().Call(x))), seed: 5);
+        var plain = new Input(new TensorShape(5, 3), "plain");
+        var reference = new Functional(plain, new Lstm(2, name: "lstm").Call(new Masking().Call(plain)), seed: 6);
+        reference.SetWeights(model.GetWeights());
+        Tensor values = Tensor.RandomNormal(new TensorShape(2, 5, 3), 7);
+        values.AsSpan()[..6].Clear();
+
+        Tensor output = model.Predict(values.Reshape(2, 5, 1, 3));
+
+        Assert.Equal(reference.Predict(values).ToArray(), output.ToArray());
+    }
+
+    [Fact]
+    public void Predict_WrappedReshapeAddingSizeOneAxis_HandsOnAMaskOfTheOutputsShape()
+    {
+        // (5, 4) -> TimeDistributed(Reshape(1, 4)) -> (5, 1, 4): the output's mask is (5, 1), the time part over it.
+        var x = new Input(new TensorShape(5, 4), "x");
+        var wrapper = new TimeDistributed(new Reshape(1, 4));
+        var model = new Functional(x, new TimeDistributed(new Lstm(3)).Call(wrapper.Call(new Masking().Call(x))), seed: 8);
+        Tensor values = Tensor.RandomNormal(new TensorShape(2, 5, 4), 9);
+        values.AsSpan()[4..8].Clear();
+
+        model.Predict(values);
+
+        Assert.Equal(new TensorShape(2, 5, 1), wrapper.OutputMask!.Shape);
+        Assert.Equal([1f, 0f, 1f, 1f, 1f], wrapper.OutputMask.ToArray()[..5]);
+    }
 }

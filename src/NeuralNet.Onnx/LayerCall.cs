@@ -4,8 +4,11 @@ using NeuralNet.Models;
 namespace NeuralNet.Onnx;
 
 /// <summary>
-/// One call of a layer in a model's graph: the layer and the tensors it was called on, both by identity. The outputs of a
-/// call with several (each a <see cref="SymbolicTensor"/> with its own <see cref="SymbolicTensor.OutputIndex"/>) share it.
+/// A layer and the tensors it was called on, both by identity: the outputs of a call with several (each a
+/// <see cref="SymbolicTensor"/> with its own <see cref="SymbolicTensor.OutputIndex"/>) share it. Two calls of one layer
+/// on the same tensors share it too, and are written once: at inference they compute the same values (the export
+/// refuses training-mode calls and stateful layers, and random layers draw only in training), and the core's graph
+/// node, which would tell the calls apart, is internal to it.
 /// </summary>
 internal readonly struct LayerCall(Layer layer, IReadOnlyList<SymbolicTensor> inputs) : IEquatable<LayerCall>
 {

@@ -281,6 +281,21 @@ public sealed class ExportBehaviourTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => ExportCases.Build("dense_relu_softmax").ExportOnnx(stream));
         Assert.Equal("stream", error.ParamName);
     }
+
+    [Fact]
+    public void ExportOnnx_LayerCalledTwiceOnOneTensor_IsWrittenOnceWithPredictsResults()
+    {
+        // A shared Dense called twice on the same tensor, once in a fixed inference mode: both calls compute the same
+        // values at inference, so the file holds one MatMul and both outputs read it.
+        var x = new Input(new TensorShape(4), "x");
+        var shared = new Dense(3, name: "shared");
+        var model = new Functional([x], [shared.Call(x), new Identity(name: "second").Call(shared.Call(x, training: false))], name: "twice", seed: 2);
+        GraphProto graph = ModelProto.Parser.ParseFrom(model.ToOnnxBytes()).Graph;
+
+        Assert.Equal(1, graph.Node.Count(n => n.OpType == "MatMul"));
+        Assert.Equal(2, graph.Output.Count);
+        OnnxRoundTrip.AssertMatchesPredictOn(model.Randomized(), Tensor.RandomNormal(new TensorShape(2, 4), 3));
+    }
 }
 
 /// <summary>A user's layer: it has no ONNX form.</summary>

@@ -68,12 +68,12 @@ public sealed class MaskedTimeDistributedExportTests
     {
         // Words of letters: the embedding's mask (words, letters) is dropped by the convolution inside the wrapper, so
         // Predict repeats each word's time part over its 3 convolved positions, (words, 3), which the average per word reads.
-        var model = new Sequential(name: "convolved_words", seed: 3);
-        model.Add(new InputLayer(new TensorShape(4, 5), name: "letters"));
-        model.Add(new TimeDistributed(new Embedding(10, 3, maskZero: true)));
-        model.Add(new TimeDistributed(new Conv1D(2, 3)));
-        model.Add(new TimeDistributed(new GlobalAveragePooling1D()));
-        model.Add(new Lstm(2, returnSequences: true));
+        // The average per word is an output too: the LSTM after it skips the padded words whatever they hold, so only
+        // this output shows whether the average read the mask (NaN over an all-padding word, as Predict gives).
+        var input = new Input(new TensorShape(4, 5), "letters");
+        SymbolicTensor convolved = new TimeDistributed(new Conv1D(2, 3)).Call(new TimeDistributed(new Embedding(10, 3, maskZero: true)).Call(input));
+        SymbolicTensor averages = new TimeDistributed(new GlobalAveragePooling1D()).Call(convolved);
+        var model = new Functional([input], [averages, new Lstm(2, returnSequences: true).Call(averages)], name: "convolved_words", seed: 3);
         model.Randomized();
         Tensor letters = Tensor.FromArray(
         [

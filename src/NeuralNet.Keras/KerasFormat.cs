@@ -81,7 +81,7 @@ public static class KerasFormat
             else
             {
                 // Numbered from the file's own layer list, whatever order NeuralNet keeps the layers in.
-                groups = KerasModelInliner.Groups(config);
+                groups = KerasConfigItems.Groups(config);
             }
         }
         catch (InvalidOperationException ex)
@@ -166,15 +166,15 @@ public static class KerasFormat
             if (KerasLegacyWeights.TryFind(weights, out string group))
             {
                 // A Keras 2 file: Keras 3 matches its layers with weights to the model's by order.
-                Dictionary<Parameter, Tensor> legacy = KerasLegacyWeights.Read(weights, group, model, byName: false).ToDictionary(w => w.Parameter, w => w.Value);
-                model.SetWeights([.. model.Parameters.Select(p => legacy[p])]);
+                var legacy = KerasLegacyWeights.Read(weights, group, model, byName: false);
+                model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, legacy.Select(w => (w.Parameter, w.Value))));
                 return;
             }
 
             tensors = KerasWeightReader.Read(weights, layout);
         }
 
-        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, layout, tensors));
+        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, layout.Select((w, i) => (w.Parameter, tensors[i].Value))));
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using static NeuralNet.Keras.KerasConfigItems;
 
 namespace NeuralNet.Keras;
 
@@ -27,11 +28,6 @@ internal static class KerasLegacyConfig
         ConvertModel(root, source);
         return root;
     }
-
-    private static bool IsModel(JsonObject item) =>
-        (IsClass(item, "Sequential") || IsClass(item, "Functional") || IsClass(item, "Model")) && item["config"]?["layers"] is JsonArray;
-
-    private static bool IsClass(JsonObject item, string name) => item["class_name"] is JsonValue kind && kind.TryGetValue(out string? text) && text == name;
 
     // A model item (the root, or a model nested in it): its class, layers and inbound nodes, recursively.
     private static void ConvertModel(JsonObject model, string source)
@@ -100,9 +96,6 @@ internal static class KerasLegacyConfig
             }
         }
     }
-
-    private static string NameOf(JsonObject item) => item["config"]?["name"] is JsonValue name && name.TryGetValue(out string? text) ? text
-        : item["name"] is JsonValue other && other.TryGetValue(out string? second) ? second : string.Empty;
 
     // A config value that must be a string; anything else is a malformed file, not a programming error.
     private static string Text(JsonNode? node, string source) =>

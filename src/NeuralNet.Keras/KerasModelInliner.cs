@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using static NeuralNet.Keras.KerasConfigItems;
 
 namespace NeuralNet.Keras;
 
@@ -28,25 +29,6 @@ internal sealed partial class KerasModelInliner
 
     /// <summary>Whether <paramref name="root"/>'s layers include a model.</summary>
     public static bool HasNestedModels(JsonObject root) => Items(root["config"] as JsonObject).Any(IsModel);
-
-    /// <summary>
-    /// The Keras weight group of every layer of a config without nested models, by layer name: numbered in the order of
-    /// the config's layer list, which is the order Keras numbered them in when it wrote the file.
-    /// </summary>
-    public static Dictionary<string, string> Groups(JsonObject root)
-    {
-        // Keras' Sequential.layers leaves out the InputLayer; a Functional's include its inputs.
-        bool sequential = (string?)root["class_name"] == "Sequential";
-        List<JsonObject> items = [.. Items(root["config"] as JsonObject).Where(i => !sequential || (string?)i["class_name"] != "InputLayer")];
-        List<string> groups = KerasNames.ContainerNames(items.Select(i => (string?)i["class_name"] ?? string.Empty));
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < items.Count; i++)
-        {
-            result.TryAdd(NameOf(items[i]), "layers/" + groups[i]);
-        }
-
-        return result;
-    }
 
     /// <summary>
     /// The functional config of <paramref name="root"/> with every nested model replaced by its layers, and the Keras
@@ -117,7 +99,7 @@ internal sealed partial class KerasModelInliner
             JsonObject item = items[i];
             string name = NameOf(item);
             string group = Join(path, "layers/" + groups[i]);
-            if ((string?)item["class_name"] == "InputLayer")
+            if (IsClass(item, "InputLayer"))
             {
                 if (bound is null)
                 {
@@ -193,7 +175,7 @@ internal sealed partial class KerasModelInliner
         }
 
         List<JsonArray> arguments = [.. Arguments(node, name).Select(t => scope.Resolve(t, this))];
-        if ((string?)item["class_name"] != "Sequential")
+        if (!IsClass(item, "Sequential"))
         {
             scope.NestedFunctional.Add(name);
         }
@@ -212,7 +194,7 @@ internal sealed partial class KerasModelInliner
         _models.Add(NameOf(item));
         try
         {
-            return (string?)item["class_name"] == "Sequential"
+            return IsClass(item, "Sequential")
                 ? InlineSequential(config, group, arguments.Count == 1 ? arguments[0] : throw Error($"the nested Sequential '{NameOf(item)}' is called on {arguments.Count} tensors"), training, root: false)
                 : InlineFunctional(config, group, arguments, training, rootInputs: []);
         }
@@ -366,14 +348,6 @@ internal sealed partial class KerasModelInliner
     }
 
     private static string Join(string path, string child) => path.Length == 0 ? child : path + "/" + child;
-
-    private static IEnumerable<JsonObject> Items(JsonObject? config) =>
-        (config?["layers"] as JsonArray ?? []).OfType<JsonObject>();
-
-    private static bool IsModel(JsonObject item) =>
-        (string?)item["class_name"] is "Functional" or "Sequential" or "Model" && item["config"]?["layers"] is JsonArray;
-
-    private static string NameOf(JsonObject item) => (string?)item["config"]?["name"] ?? (string?)item["name"] ?? string.Empty;
 
     private InvalidDataException Error(string message) => new($"{_source}: {message}.");
 }

@@ -46,34 +46,10 @@ internal static class KerasWeightLayout
         return weights;
     }
 
-    // Each layer of the model with its group "layers/<snake class name>[_n]", in the order of the model's config, which
-    // is the order of Keras' model.layers.
-    private static List<(Layer Layer, string Path)> LayerGroups(Model model)
-    {
-        var items = new List<(string ClassName, string Name)>();
-        if (JsonNode.Parse(model.ToJson())?["config"]?["layers"] is JsonArray layers)
-        {
-            foreach (JsonNode? item in layers)
-            {
-                items.Add(((string?)item?["class_name"] ?? string.Empty, (string?)item?["config"]?["name"] ?? string.Empty));
-            }
-        }
-
-        // Keras' Sequential.layers leaves out the InputLayer (its Functional's include theirs).
-        if (model is Sequential)
-        {
-            items.RemoveAll(i => i.ClassName == "InputLayer");
-        }
-
-        List<string> names = KerasNames.ContainerNames(items.Select(i => i.ClassName));
-        var groups = new List<(Layer, string)>();
-        for (int i = 0; i < items.Count; i++)
-        {
-            groups.Add((model.GetLayer(items[i].Name), "layers/" + names[i]));
-        }
-
-        return groups;
-    }
+    // Each layer of the model with its group "layers/<snake class name>[_n]", numbered in the order of the model's
+    // config, which is the order of Keras' model.layers.
+    private static List<(Layer Layer, string Path)> LayerGroups(Model model) =>
+        [.. KerasConfigItems.Groups((JsonObject)JsonNode.Parse(model.ToJson())!).Select(g => (model.GetLayer(g.Key), g.Value))];
 
     // The groups Keras makes for a layer and the layers it holds.
     private static IEnumerable<string> GroupsOf(Layer layer, string path)

@@ -35,13 +35,13 @@ internal static class KerasWeightReader
         return tensors;
     }
 
-    /// <summary>The tensors in the order of <paramref name="parameters"/> (for <see cref="Models.Model.SetWeights"/>).</summary>
-    public static List<Tensor> InParameterOrder(IReadOnlyList<Parameter> parameters, IReadOnlyList<KerasWeight> layout, List<KeyValuePair<string, Tensor>> tensors)
+    /// <summary>The values in the order of <paramref name="parameters"/> (for <see cref="Models.Model.SetWeights"/>).</summary>
+    public static List<Tensor> InParameterOrder(IReadOnlyList<Parameter> parameters, IEnumerable<(Parameter Parameter, Tensor Value)> values)
     {
         var byParameter = new Dictionary<Parameter, Tensor>(ReferenceEqualityComparer.Instance);
-        for (int i = 0; i < layout.Count; i++)
+        foreach (var (parameter, value) in values)
         {
-            byParameter[layout[i].Parameter] = tensors[i].Value;
+            byParameter[parameter] = value;
         }
 
         return [.. parameters.Select(p => byParameter[p])];

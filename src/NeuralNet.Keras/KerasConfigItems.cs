@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// Reading the items of a Keras model config (<c>{"class_name", "config": {"name", ...}, "name"?}</c>) without trusting
+/// their JSON kinds: a value of another kind reads as absent, and the config's reader reports what is then missing.
+/// </summary>
+internal static class KerasConfigItems
+{
+    /// <summary>The item's layer name: its config's <c>name</c>, else the item's own; "" when neither is a string.</summary>
+    public static string NameOf(JsonObject item) => Text(item["config"]?["name"]) ?? Text(item["name"]) ?? string.Empty;
+
+    /// <summary>Whether the item's <c>class_name</c> is <paramref name="name"/>.</summary>
+    public static bool IsClass(JsonObject item, string name) => Text(item["class_name"]) == name;
+
+    /// <summary>Whether the item is a whole model (a nested Sequential or functional model, with its layer list).</summary>
+    public static bool IsModel(JsonObject item) =>
+        Text(item["class_name"]) is "Sequential" or "Functional" or "Model" && item["config"]?["layers"] is JsonArray;
+
+    /// <summary>The model config's layer items.</summary>
+    public static IEnumerable<JsonObject> Items(JsonObject? config) => (config?["layers"] as JsonArray ?? []).OfType<JsonObject>();
+
+    /// <summary>
+    /// The group of every layer of a config without nested models, by layer name: Keras' container names
+    /// (<c>layers/dense</c>, <c>layers/dense_1</c>) in the order of the config's layer list, which is Keras' model.layers
+    /// order; a Sequential's InputLayer is not in Keras' Sequential.layers (a functional model's inputs are).
+    /// </summary>
+    public static Dictionary<string, string> Groups(JsonObject root)
+    {
+        bool sequential = IsClass(root, "Sequential");
+        List<JsonObject> items = [.. Items(root["config"] as JsonObject).Where(i => !sequential || !IsClass(i, "InputLayer"))];
+        List<string> groups = KerasNames.ContainerNames(items.Select(i => Text(i["class_name"]) ?? string.Empty));
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < items.Count; i++)
+        {
+            result.TryAdd(NameOf(items[i]), "layers/" + groups[i]);
+        }
+
+        return result;
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+}

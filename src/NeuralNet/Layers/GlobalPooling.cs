@@ -21,7 +21,7 @@ public abstract class GlobalPooling : Layer
     {
     }
 
-    /// <summary>The rank of the samples it reads: 2 (steps, channels) or 3 (height, width, channels).</summary>
+    /// <summary>The rank of the samples it reads: 2 (steps, channels), 3 (height, width, channels) or 4 (depth, height, width, channels).</summary>
     private protected abstract int SampleRank { get; }
 
     /// <summary>Whether the largest value is kept (else the mean).</summary>
@@ -47,7 +47,12 @@ public abstract class GlobalPooling : Layer
     {
         if (inputShape.Rank != SampleRank)
         {
-            string expected = SampleRank == 2 ? "(None, steps, channels)" : "(None, height, width, channels)";
+            string expected = SampleRank switch
+            {
+                2 => "(None, steps, channels)",
+                3 => "(None, height, width, channels)",
+                _ => "(None, depth, height, width, channels)",
+            };
             throw new ArgumentException($"{Describe()} expects input {expected} but got {inputShape.ToBatchString()}.", nameof(inputShape));
         }
 

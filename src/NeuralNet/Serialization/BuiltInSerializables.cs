@@ -192,6 +192,14 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("ZeroPadding1D", ZeroPadding1D.FromConfig);
         SerializationRegistry.AddBuiltIn("Cropping1D", Cropping1D.FromConfig);
         SerializationRegistry.AddBuiltIn("UpSampling1D", UpSampling1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("Conv3D", Conv3D.FromConfig);
+        SerializationRegistry.AddBuiltIn("MaxPooling3D", MaxPooling3D.FromConfig);
+        SerializationRegistry.AddBuiltIn("AveragePooling3D", AveragePooling3D.FromConfig);
+        SerializationRegistry.AddBuiltIn("GlobalMaxPooling3D", GlobalMaxPooling3D.FromConfig);
+        SerializationRegistry.AddBuiltIn("GlobalAveragePooling3D", GlobalAveragePooling3D.FromConfig);
+        SerializationRegistry.AddBuiltIn("UpSampling3D", UpSampling3D.FromConfig);
+        SerializationRegistry.AddBuiltIn("ZeroPadding3D", ZeroPadding3D.FromConfig);
+        SerializationRegistry.AddBuiltIn("Cropping3D", Cropping3D.FromConfig);
         SerializationRegistry.AddBuiltIn("ActivityRegularization", ActivityRegularization.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomFlip", RandomFlip.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomRotation", RandomRotation.FromConfig);

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.Json;
+using NeuralNet.Kernels;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>Argument checks and configuration readers shared by the 3-D layers, with Keras' rules and messages that name the layer.</summary>
+internal static class VolumeChecks
+{
+    /// <summary>Throws unless every entry of <paramref name="triple"/> is at least 1.</summary>
+    public static void Positive(string layer, (int Depth, int Height, int Width) triple, string parameter, string what)
+    {
+        if (triple.Depth < 1 || triple.Height < 1 || triple.Width < 1)
+        {
+            throw new ArgumentOutOfRangeException(parameter, triple, $"{layer} expects positive {what}. Received: {parameter}={Describe(triple)}.");
+        }
+    }
+
+    /// <summary>Keras: "`strides > 1` not supported in conjunction with `dilation_rate > 1`".</summary>
+    public static void StridesWithDilation(string layer, (int Depth, int Height, int Width) strides, (int Depth, int Height, int Width) dilation)
+    {
+        if (Math.Max(strides.Depth, Math.Max(strides.Height, strides.Width)) > 1 && Math.Max(dilation.Depth, Math.Max(dilation.Height, dilation.Width)) > 1)
+        {
+            throw new ArgumentOutOfRangeException("dilationRate", dilation,
+                $"{layer} cannot combine strides > 1 with dilationRate > 1, as in Keras. Received: strides={Describe(strides)}, dilationRate={Describe(dilation)}.");
+        }
+    }
+
+    /// <summary>The input-rank check of the 3-D layers, naming the layer and the shape received.</summary>
+    public static void Volume(string layer, TensorShape inputShape)
+    {
+        if (inputShape.Rank != 4)
+        {
+            throw new ArgumentException(
+                $"{layer} expects input of rank 4 per sample (depth, height, width, channels), such as (None, 16, 32, 32, 3), but got {inputShape.ToBatchString()}.",
+                nameof(inputShape));
+        }
+    }
+
+    /// <summary>The geometry of a 3-D window over <paramref name="inputShape"/>; throws, naming the layer, when no window fits.</summary>
+    public static VolumeGeometry Geometry(string layer, TensorShape inputShape, (int Depth, int Height, int Width) window, (int Depth, int Height, int Width) strides,
+        (int Depth, int Height, int Width) dilation, Padding padding)
+    {
+        Volume(layer, inputShape);
+        if (!VolumeGeometry.TryCreate(inputShape[0], inputShape[1], inputShape[2], inputShape[3], window, strides, dilation, padding == Padding.Same, out VolumeGeometry g))
+        {
+            throw new ArgumentException(
+                $"{layer}: a window {Describe(window)} with dilation {Describe(dilation)} does not fit input {inputShape.ToBatchString()} with 'valid' padding; use 'same' padding or a larger input.",
+                nameof(inputShape));
+        }
+
+        return g;
+    }
+
+    /// <summary>"(a, b, c)".</summary>
+    public static string Describe((int Depth, int Height, int Width) triple) =>
+        string.Create(CultureInfo.InvariantCulture, $"({triple.Depth}, {triple.Height}, {triple.Width})");
+
+    /// <summary>A Keras 3-D size: an integer n (meaning (n, n, n)) or a list [a, b, c], each positive; null when absent.</summary>
+    public static (int Depth, int Height, int Width)? ReadTriple(Config config, string key)
+    {
+        if (!config.Contains(key) || config.GetNode(key) is null)
+        {
+            return null;
+        }
+
+        if (config.GetNode(key)!.GetValueKind() == JsonValueKind.Number)
+        {
+            int n = config.GetInt32(key, minimum: 1);
+            return (n, n, n);
+        }
+
+        int[] triple = config.GetInt32Array(key, 3, minimum: 1);
+        return triple.Length == 3 ? (triple[0], triple[1], triple[2]) : throw config.Error($"\"{key}\" must be an integer or a list of three integers.");
+    }
+}

@@ -118,7 +118,7 @@ internal static class ExportCases
             // The states a Dense makes from a second input: the mask's steps before the first real one output zeros
             // while the state is the initial one.
             var ids = new Input(new TensorShape(5), name: "ids");
-            var context = new Input(new TensorShape(2), name: "context");
+            var context = new Input(new TensorShape(4), name: "context");
             SymbolicTensor h = new Dense(3, ActivationFunction.Tanh).Call(context), c = new Dense(3).Call(context);
             return new Functional([ids, context], RecurrentStateExportTests.Apart(new Lstm(3, returnSequences: true) { ReturnState = true }.CallOutputs(MaskedWords(ids), h, c)), seed: 3);
         },

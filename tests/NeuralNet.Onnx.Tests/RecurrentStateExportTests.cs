@@ -262,6 +262,16 @@ public sealed class RecurrentStateExportTests
     }
 
     [Fact]
+    public void TimeDistributed_of_a_layer_returning_its_states_gives_its_first_output_as_Predict()
+    {
+        // TimeDistributed returns the wrapped layer's first output; the states are not the wrapper's.
+        var model = new Sequential(name: "per_word", seed: 12);
+        model.Add(new InputLayer(new TensorShape(3, 4, 2)));
+        model.Add(new TimeDistributed(new Lstm(3) { ReturnState = true }));
+        OnnxRoundTrip.AssertMatchesPredictOn(model.Randomized(), Tensor.RandomNormal(new TensorShape(2, 3, 4, 2), seed: 13));
+    }
+
+    [Fact]
     public void Stateful_layers_returning_states_are_still_refused_with_the_layer_named()
     {
         var x = new Input(new TensorShape(5, 3), name: "x");

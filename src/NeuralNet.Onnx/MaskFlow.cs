@@ -127,10 +127,12 @@ internal sealed class MaskFlow
         layer is not (Attention { UseMasks: true } or AdditiveAttention { UseMasks: true }) && MaskedLayerConverters.Find(layer) is not null;
 
     // The inputs whose masks a layer that reads masks reads: every input, but the key of Attention and AdditiveAttention
-    // (ignored, as in Keras) and the attention-mask input of MultiHeadAttention (its values are the mask).
+    // (ignored, as in Keras), the attention-mask input of MultiHeadAttention (its values are the mask) and the initial
+    // states of a recurrent layer (Predict's steps read the sequence's mask only).
     private static bool ReadsMaskOf(SymbolicTensor tensor, int input) => tensor.Layer switch
     {
         Attention or AdditiveAttention => input < 2,
+        Recurrent => input == 0,
         MultiHeadAttention { UseAttentionMask: true } => input < tensor.InboundTensors.Count - 1,
         _ => true,
     };

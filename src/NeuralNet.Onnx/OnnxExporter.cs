@@ -152,22 +152,22 @@ public static class OnnxExporter
         return proto;
     }
 
-    // The outputs of the layer call that gives tensor, in output order (one for all but Bidirectional without a merge),
-    // each layer written by its masked form when it reads a mask.
+    // The outputs of the layer call that gives tensor, in output order (one for all but a recurrent layer returning its
+    // states and Bidirectional with states or without a merge), each layer written by its masked form when it reads a mask.
     private static OnnxValue[] WriteCall(OnnxGraphBuilder graph, SymbolicTensor tensor, OnnxValue[] inputs, MaskFlow masks, Dictionary<SymbolicTensor, OnnxValue> values)
     {
         Layer layer = tensor.Layer;
         string?[]? maskValues = masks.ReadBy(tensor) is { } arriving
             ? [.. arriving.Select(m => m is null ? null : masks.Value(graph, m, t => values[t]))]
             : null;
-        if (layer is Bidirectional { MergeMode: BidirectionalMergeMode.None } apart)
+        return layer switch
         {
-            return BidirectionalConverter.Apart(graph, apart, inputs[0], maskValues?[0]);
-        }
-
-        return maskValues is null
-            ? [LayerConverters.Find(layer)!(graph, layer, inputs, tensor.Shape)]
-            : [MaskedLayerConverters.Find(layer)!(graph, layer, inputs, maskValues, tensor.Shape)];
+            // A recurrent layer reads the mask of its sequence only (its initial states' are not read, as in Predict).
+            Recurrent recurrent => RecurrentConverter.Outputs(graph, recurrent, inputs, maskValues?[0]),
+            Bidirectional bidirectional => BidirectionalConverter.Outputs(graph, bidirectional, inputs[0], maskValues?[0]),
+            _ when maskValues is null => [LayerConverters.Find(layer)!(graph, layer, inputs, tensor.Shape)],
+            _ => [MaskedLayerConverters.Find(layer)!(graph, layer, inputs, maskValues, tensor.Shape)],
+        };
     }
 
     // The IR version that came with each opset (ONNX's versioning table), so that readers of that era accept the file.
@@ -249,12 +249,11 @@ public static class OnnxExporter
                 $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' is stateful (its states carry from one call to the next), which an exported graph cannot do; export a copy built with Stateful = false and the same weights.");
         }
 
-        if (layer.OutputCount > 1 && layer is not Bidirectional { MergeMode: BidirectionalMergeMode.None, ForwardLayer.ReturnState: false })
+        if (layer.OutputCount > 1 && layer is not (Recurrent or Bidirectional))
         {
-            // The converters write one ONNX value per layer call (Bidirectional's two directions without a merge aside);
-            // states as outputs (returnState) would need several.
+            // Only the recurrent layers (their states: returnState) and Bidirectional have several outputs, and they write them all.
             throw new NotSupportedException(
-                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs (its states: returnState), which NeuralNet.Onnx cannot export yet; export a model whose recurrent layers do not return their states.");
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs, which NeuralNet.Onnx writes only for recurrent layers and Bidirectional.");
         }
 
         if (LayerConverters.Find(layer) is null)
@@ -304,12 +303,6 @@ public static class OnnxExporter
 
         if (layer is Recurrent recurrent)
         {
-            if (recurrent.InputShapes.Count > 1)
-            {
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}'{within} of model '{model.Name}' takes initial states as inputs, which NeuralNet.Onnx cannot export yet; export a model whose recurrent layers start from zeros.");
-            }
-
             RecurrentConverter.CheckActivations(recurrent);
         }
 

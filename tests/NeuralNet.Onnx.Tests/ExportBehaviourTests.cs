@@ -180,23 +180,6 @@ public sealed class ExportBehaviourTests : IDisposable
     }
 
     [Fact]
-    public void Recurrent_states_as_outputs_or_inputs_are_refused_with_the_layer_named()
-    {
-        var x = new Input(new TensorShape(5, 3), name: "x");
-        SymbolicTensor[] encoded = new Lstm(4, name: "encoder") { ReturnState = true }.CallOutputs(x);
-        var withStates = new Functional(x, encoded[0], name: "states");
-        var error = Assert.Throws<NotSupportedException>(() => withStates.ToOnnxBytes());
-        Assert.Contains("Layer 'encoder' (NeuralNet.Layers.Lstm) of model 'states' has 3 outputs", error.Message, StringComparison.Ordinal);
-
-        var y = new Input(new TensorShape(5, 3), name: "y");
-        var h = new Input(new TensorShape(4), name: "h");
-        SymbolicTensor decoded = new Gru(4, name: "decoder").Call(y, h);
-        var withInitial = new Functional([y, h], [decoded], name: "initial");
-        error = Assert.Throws<NotSupportedException>(() => withInitial.ToOnnxBytes());
-        Assert.Contains("Layer 'decoder' of model 'initial' takes initial states as inputs", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void A_mask_lost_before_the_layer_reading_it_is_refused_naming_the_layers_and_the_way_out()
     {
         // Concatenate along the steps joins the masks like the values, which the exporter does not follow.

@@ -97,6 +97,31 @@ internal static class ExportCases
         ["bidirectional_text_model"] = () => Chain([6], new Embedding(12, 5), new Bidirectional(new Lstm(4, returnSequences: true)),
             new Bidirectional(new Gru(3), BidirectionalMergeMode.Ave), new Dense(2, ActivationFunction.Softmax)),
         ["bidirectional_no_merge_two_outputs"] = BidirectionalApart,
+        ["simple_rnn_return_state"] = () => ReturnsStates(new SimpleRnn(4) { ReturnState = true }),
+        ["lstm_return_state_sequences_backwards"] = () => ReturnsStates(new Lstm(4, returnSequences: true, goBackwards: true) { ReturnState = true }),
+        ["gru_reset_before_return_state"] = () => ReturnsStates(new Gru(4, resetAfter: false) { ReturnState = true }),
+        ["simple_rnn_from_initial_state_sequences"] = () => FromInitialStates(new SimpleRnn(4, returnSequences: true)),
+        ["lstm_from_initial_states_return_state"] = () => FromInitialStates(new Lstm(3) { ReturnState = true }),
+        ["gru_from_initial_state_backwards_no_bias"] = () => FromInitialStates(new Gru(4, useBias: false, goBackwards: true)),
+        ["lstm_encoder_decoder"] = LstmEncoderDecoder,
+        ["bidirectional_lstm_return_state_sequences"] = () => ReturnsStates(new Bidirectional(new Lstm(3, returnSequences: true) { ReturnState = true })),
+        ["bidirectional_no_merge_return_state_gru_and_lstm"] = () => ReturnsStates(new Bidirectional(new Gru(3) { ReturnState = true }, BidirectionalMergeMode.None,
+            backwardLayer: new Lstm(2, goBackwards: true) { ReturnState = true })),
+        ["masked_gru_encoder_decoder"] = MaskedGruEncoderDecoder,
+        ["masked_bidirectional_simple_rnn_return_state"] = () =>
+        {
+            var ids = new Input(new TensorShape(6), name: "ids");
+            return new Functional([ids], RecurrentStateExportTests.Apart(new Bidirectional(new SimpleRnn(3) { ReturnState = true }, BidirectionalMergeMode.Sum).CallOutputs(MaskedWords(ids))), seed: 3);
+        },
+        ["masked_lstm_from_initial_states_sequences_return_state"] = () =>
+        {
+            // The states a Dense makes from a second input: the mask's steps before the first real one output zeros
+            // while the state is the initial one.
+            var ids = new Input(new TensorShape(5), name: "ids");
+            var context = new Input(new TensorShape(4), name: "context");
+            SymbolicTensor h = new Dense(3, ActivationFunction.Tanh).Call(context), c = new Dense(3).Call(context);
+            return new Functional([ids, context], RecurrentStateExportTests.Apart(new Lstm(3, returnSequences: true) { ReturnState = true }.CallOutputs(MaskedWords(ids), h, c)), seed: 3);
+        },
         ["time_distributed_dense"] = () => Chain([5, 6], new TimeDistributed(new Dense(4, ActivationFunction.Relu))),
         ["time_distributed_video_classifier"] = () => Chain([3, 6, 5, 2], new TimeDistributed(new Conv2D(3, 3, padding: Padding.Same, activation: ActivationFunction.Relu)),
             new TimeDistributed(new MaxPooling2D(2)), new TimeDistributed(new Flatten()), new Lstm(4), new Dense(2)),
@@ -278,6 +303,43 @@ internal static class ExportCases
         var x = new Input(new TensorShape(5, 3), name: "x");
         SymbolicTensor[] both = new Bidirectional(new Gru(3, returnSequences: true), BidirectionalMergeMode.None, backwardLayer: new Lstm(2, returnSequences: true, goBackwards: true)).CallOutputs(x);
         return new Functional([x], [both[0], new Dense(2).Call(both[1])], seed: 3);
+    }
+
+    // A recurrent layer (or Bidirectional) returning its states: every output of the call is a model output.
+    private static Functional ReturnsStates(Layer layer)
+    {
+        var x = new Input(new TensorShape(5, 3), name: "x");
+        return new Functional([x], RecurrentStateExportTests.Apart(layer.CallOutputs(x)), seed: 3);
+    }
+
+    // A recurrent layer started from initial states that are model inputs (h, then an LSTM's c), all its outputs returned.
+    private static Functional FromInitialStates(Recurrent layer)
+    {
+        var x = new Input(new TensorShape(5, 3), name: "x");
+        SymbolicTensor[] states = [.. Enumerable.Range(0, layer.StateCount).Select(k => new Input(new TensorShape(layer.Units), name: k == 0 ? "h" : "c"))];
+        return new Functional([x, .. states], RecurrentStateExportTests.Apart(layer.CallOutputs([x, .. states])), seed: 3);
+    }
+
+    // Keras' seq2seq: the encoder's states start the decoder (teacher forcing); the decoder's states are outputs too, as
+    // an inference decoder loop would read them.
+    private static Functional LstmEncoderDecoder()
+    {
+        var source = new Input(new TensorShape(6, 3), name: "encoder_inputs");
+        var target = new Input(new TensorShape(4, 2), name: "decoder_inputs");
+        SymbolicTensor[] encoded = new Lstm(5, name: "encoder") { ReturnState = true }.CallOutputs(source);
+        SymbolicTensor[] decoded = new Lstm(5, returnSequences: true, name: "decoder") { ReturnState = true }.CallOutputs(target, encoded[1], encoded[2]);
+        SymbolicTensor next = new Dense(7, ActivationFunction.Softmax, name: "next").Call(decoded[0]);
+        return new Functional([source, target], [next, .. RecurrentStateExportTests.Apart(decoded[1..])], name: "seq2seq", seed: 3);
+    }
+
+    // seq2seq over padded ids: the encoder's final state is its last real step's, the decoder reads its own mask.
+    private static Functional MaskedGruEncoderDecoder()
+    {
+        var source = new Input(new TensorShape(6), name: "source_ids");
+        var target = new Input(new TensorShape(4), name: "target_ids");
+        SymbolicTensor[] encoded = new Gru(4, goBackwards: true) { ReturnState = true }.CallOutputs(MaskedWords(source));
+        SymbolicTensor decoded = new Gru(4, returnSequences: true).Call(MaskedWords(target), encoded[1]);
+        return new Functional([source, target], [new Dense(8, ActivationFunction.Softmax).Call(decoded), encoded[1]], name: "masked_seq2seq", seed: 3);
     }
 
     // Ids (batch, steps) as word vectors (batch, steps, 4) with a mask where the id is 0.

@@ -6,7 +6,9 @@ namespace NeuralNet.Onnx.Converters;
 /// Bidirectional as two recurrent nodes, its forward and its backward layer each as <see cref="RecurrentConverter"/> writes it
 /// (weights named <c>bidirectional/forward_lstm/kernel</c>, ...), the backward sequence put back in time order, then the
 /// merge: Concat on the last axis, Add, Mul, or Add then Mul by 0.5 (<c>ave</c>, Predict's (f + b) · 0.5); without a merge
-/// (mergeMode None), the two as the layer's two outputs.
+/// (mergeMode None), the two as the layer's two outputs. With returnState the forward layer's final states, then the
+/// backward layer's, follow (see <see cref="Outputs"/>). Bidirectional takes no initial states in NeuralNet (its call has
+/// one input), so none are written.
 /// </summary>
 /// <remarks>
 /// Not ONNX's <c>direction="bidirectional"</c>: that needs one operator type, hidden size and bias for both directions,
@@ -23,13 +25,18 @@ internal static class BidirectionalConverter
         Run(graph, (Bidirectional)layer, inputs[0], masks[0], outputShape);
 
     /// <summary>
-    /// mergeMode None: the layer's two outputs, the forward layer's and the backward layer's (a returned sequence in time
-    /// order, as Predict gives it), each its own value; <paramref name="mask"/> (bool (batch, steps)) when one arrives.
+    /// Every output of one call, as Predict gives them (Keras' order): the merged output, or without a merge (mergeMode
+    /// None) the forward layer's and the backward layer's (a returned sequence in time order); then, with returnState, the
+    /// forward layer's final states and the backward layer's (h, then an LSTM's c, each (batch, units)).
+    /// <paramref name="mask"/> (bool (batch, steps)) when one arrives, which both directions read.
     /// </summary>
-    public static OnnxValue[] Apart(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue input, string? mask)
+    public static OnnxValue[] Outputs(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue input, string? mask)
     {
-        (OnnxValue forward, OnnxValue backward) = Directions(graph, bidirectional, input, mask);
-        return [forward, backward];
+        (OnnxValue[] forward, OnnxValue[] backward) = Directions(graph, bidirectional, input, mask);
+        OnnxValue[] first = bidirectional.MergeMode == BidirectionalMergeMode.None
+            ? [forward[0], backward[0]]
+            : [Merge(graph, bidirectional, forward[0], backward[0], bidirectional.OutputShape)];
+        return [.. first, .. forward.Skip(1), .. backward.Skip(1)];
     }
 
     private static OnnxValue Run(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue input, string? mask, TensorShape outputShape)
@@ -37,10 +44,15 @@ internal static class BidirectionalConverter
         if (bidirectional.MergeMode == BidirectionalMergeMode.None)
         {
             // The first output alone, where a wrapper reads only that (TimeDistributed returns its layer's first output).
-            return RecurrentConverter.Run(graph, bidirectional.ForwardLayer, input, outputShape, flipped: false, mask);
+            return RecurrentConverter.Run(graph, bidirectional.ForwardLayer, input, [], outputShape, flipped: false, mask)[0];
         }
 
-        (OnnxValue forward, OnnxValue backward) = Directions(graph, bidirectional, input, mask);
+        (OnnxValue[] forward, OnnxValue[] backward) = Directions(graph, bidirectional, input, mask);
+        return Merge(graph, bidirectional, forward[0], backward[0], outputShape);
+    }
+
+    private static OnnxValue Merge(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue forward, OnnxValue backward, TensorShape outputShape)
+    {
         string merged = bidirectional.MergeMode switch
         {
             BidirectionalMergeMode.Concat => graph.Node("Concat", [forward.Name, backward.Name], OnnxAttribute.Int("axis", -1)),
@@ -52,13 +64,14 @@ internal static class BidirectionalConverter
         return new OnnxValue(merged, outputShape, Layout.ChannelsLast);
     }
 
-    private static (OnnxValue Forward, OnnxValue Backward) Directions(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue input, string? mask)
+    // Each direction's outputs: its output, then its final states when the layers return them.
+    private static (OnnxValue[] Forward, OnnxValue[] Backward) Directions(OnnxGraphBuilder graph, Bidirectional bidirectional, OnnxValue input, string? mask)
     {
         Recurrent forwardLayer = bidirectional.ForwardLayer, backwardLayer = bidirectional.BackwardLayer;
-        OnnxValue forward = RecurrentConverter.Run(graph, forwardLayer, input, forwardLayer.OutputShape, flipped: false, mask);
+        OnnxValue[] forward = RecurrentConverter.Run(graph, forwardLayer, input, [], forwardLayer.OutputShape, flipped: false, mask);
 
         // Keras reverses the backward layer's returned sequence, so that step t of both is joined.
-        OnnxValue backward = RecurrentConverter.Run(graph, backwardLayer, input, backwardLayer.OutputShape, flipped: bidirectional.ReturnSequences, mask);
+        OnnxValue[] backward = RecurrentConverter.Run(graph, backwardLayer, input, [], backwardLayer.OutputShape, flipped: bidirectional.ReturnSequences, mask);
         return (forward, backward);
     }
 }

@@ -35,7 +35,7 @@ type_pages = {
               "BatchNormalization", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "UpSampling2D", "Interpolation",
               "ZeroPadding2D", "Cropping2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
               "SeparableConv1D", "DepthwiseConv1D", "Conv1DTranspose",
-              "Conv3D", "Pooling3D", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
+              "Conv3D", "Conv3DTranspose", "Pooling3D", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
               "UpSampling3D", "ZeroPadding3D", "Cropping3D")
 }
 type_pages["NeuralNet.Layers.ActivityRegularization"] = "regularizers.md"

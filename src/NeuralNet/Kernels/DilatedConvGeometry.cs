@@ -15,7 +15,7 @@ internal readonly record struct DilatedConvGeometry(
     int StrideHeight, int StrideWidth,
     int DilationHeight, int DilationWidth,
     int PadTop, int PadLeft,
-    int OutHeight, int OutWidth)
+    int OutHeight, int OutWidth) : IPatchGeometry
 {
     /// <summary>Elements of one input sample: InHeight * InWidth * Channels.</summary>
     public int InputSize => InHeight * InWidth * Channels;
@@ -25,6 +25,12 @@ internal readonly record struct DilatedConvGeometry(
 
     /// <summary>Kernel taps: KernelHeight * KernelWidth.</summary>
     public int Taps => KernelHeight * KernelWidth;
+
+    int IPatchGeometry.OutputPositions => OutputPixels;
+
+    void IPatchGeometry.Pack(ReadOnlySpan<float> sample, Span<float> cols) => DilatedIm2Col.Pack(sample, this, 0, Channels, cols);
+
+    void IPatchGeometry.AddUnpack(ReadOnlySpan<float> cols, Span<float> sample) => DilatedIm2Col.AddUnpack(cols, this, 0, Channels, sample);
 
     /// <summary>The span of a dilated kernel along one axis: (kernel - 1) * dilation + 1.</summary>
     public static int EffectiveKernel(int kernel, int dilation) => ((kernel - 1) * dilation) + 1;

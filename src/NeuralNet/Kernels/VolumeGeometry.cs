@@ -4,7 +4,7 @@ namespace NeuralNet.Kernels;
 /// The sizes of a 3-D window (convolution or pooling) over channels-last volumes: a sample is (Depth.Input, Height.Input,
 /// Width.Input, Channels), an output sample (Depth.Output, Height.Output, Width.Output, ...).
 /// </summary>
-internal readonly record struct VolumeGeometry(WindowAxis Depth, WindowAxis Height, WindowAxis Width, int Channels)
+internal readonly record struct VolumeGeometry(WindowAxis Depth, WindowAxis Height, WindowAxis Width, int Channels) : IPatchGeometry
 {
     /// <summary>Elements of one input sample.</summary>
     public int InputSize => Depth.Input * Height.Input * Width.Input * Channels;
@@ -14,6 +14,10 @@ internal readonly record struct VolumeGeometry(WindowAxis Depth, WindowAxis Heig
 
     /// <summary>Taps of one window: Depth.Kernel * Height.Kernel * Width.Kernel.</summary>
     public int Taps => Depth.Kernel * Height.Kernel * Width.Kernel;
+
+    void IPatchGeometry.Pack(ReadOnlySpan<float> sample, Span<float> cols) => VolumeIm2Col.Pack(sample, this, cols);
+
+    void IPatchGeometry.AddUnpack(ReadOnlySpan<float> cols, Span<float> sample) => VolumeIm2Col.AddUnpack(cols, this, sample);
 
     /// <summary>Resolves the three axes (see <see cref="WindowAxis.TryCreate"/>); false when no valid window fits along one.</summary>
     public static bool TryCreate(int depth, int height, int width, int channels, (int Depth, int Height, int Width) kernel,

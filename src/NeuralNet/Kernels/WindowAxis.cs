@@ -19,11 +19,11 @@ internal readonly record struct WindowAxis(int Input, int Kernel, int Stride, in
     /// </summary>
     public static bool TryCreate(int input, int kernel, int stride, int dilation, bool same, out WindowAxis axis)
     {
-        int span = ((kernel - 1) * dilation) + 1;
-        int output, padBefore = 0;
+        // In long: a huge dilation or stride must not wrap into a plausible size.
+        long span = ((long)(kernel - 1) * dilation) + 1, output, padBefore = 0;
         if (same)
         {
-            output = (input + stride - 1) / stride;
+            output = ((long)input + stride - 1) / stride;
             padBefore = Math.Max(((output - 1) * stride) + span - input, 0) / 2;
         }
         else
@@ -31,7 +31,8 @@ internal readonly record struct WindowAxis(int Input, int Kernel, int Stride, in
             output = input >= span ? ((input - span) / stride) + 1 : 0;
         }
 
-        axis = new WindowAxis(input, kernel, stride, dilation, padBefore, output);
-        return output > 0;
+        bool fits = output > 0 && span <= int.MaxValue && padBefore <= int.MaxValue;
+        axis = fits ? new WindowAxis(input, kernel, stride, dilation, (int)padBefore, (int)output) : default;
+        return fits;
     }
 }

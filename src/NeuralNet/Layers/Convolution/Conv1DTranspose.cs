@@ -28,7 +28,7 @@ public sealed class Conv1DTranspose : Layer
 {
     private Parameter? _kernel;
     private Parameter? _bias;
-    private TransposedConvolutionPass? _pass;
+    private TransposedConvolutionPass<DilatedConvGeometry>? _pass;
 
     /// <summary>Creates a transposed 1-D convolution.</summary>
     /// <param name="filters">The number of output channels, at least 1.</param>
@@ -208,7 +208,7 @@ public sealed class Conv1DTranspose : Layer
         }
 
         var outputShape = new TensorShape(outSteps, Filters);
-        _pass = new TransposedConvolutionPass(this, geometry, inputShape, outputShape, Activation);
+        _pass = new TransposedConvolutionPass<DilatedConvGeometry>(this, geometry, inputShape, outputShape, Activation);
         return outputShape;
     }
 

@@ -30,7 +30,7 @@ public sealed class Conv2DTranspose : Layer
 {
     private Parameter? _kernel;
     private Parameter? _bias;
-    private TransposedConvolutionPass? _pass;
+    private TransposedConvolutionPass<DilatedConvGeometry>? _pass;
 
     /// <summary>Creates a transposed convolution with a square kernel and equal strides.</summary>
     /// <param name="filters">The number of output channels, at least 1.</param>
@@ -238,7 +238,7 @@ public sealed class Conv2DTranspose : Layer
         }
 
         var outputShape = new TensorShape(outHeight, outWidth, Filters);
-        _pass = new TransposedConvolutionPass(this, geometry, inputShape, outputShape, Activation);
+        _pass = new TransposedConvolutionPass<DilatedConvGeometry>(this, geometry, inputShape, outputShape, Activation);
         return outputShape;
     }
 

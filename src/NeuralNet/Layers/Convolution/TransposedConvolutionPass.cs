@@ -4,13 +4,14 @@ using NeuralNet.Kernels;
 namespace NeuralNet.Layers;
 
 /// <summary>
-/// The forward and backward passes of <see cref="Conv1DTranspose"/> and <see cref="Conv2DTranspose"/>: per sample a
+/// The forward and backward passes of <see cref="Conv1DTranspose"/>, <see cref="Conv2DTranspose"/> and <see cref="Conv3DTranspose"/>: per sample a
 /// matrix product then a scatter-add (col2im), then bias and activation. The geometry is the convolution whose input
 /// gradient this is: its "input" is the layer's output, its output the layer's input. The layer owns the parameters and
 /// passes them in; this owns the reused buffers.
 /// </summary>
-internal sealed class TransposedConvolutionPass(Layer owner, DilatedConvGeometry geometry, TensorShape inputShape, TensorShape outputShape,
+internal sealed class TransposedConvolutionPass<TGeometry>(Layer owner, TGeometry geometry, TensorShape inputShape, TensorShape outputShape,
     ActivationFunction? activation)
+    where TGeometry : struct, IPatchGeometry
 {
     private readonly int _filters = geometry.Channels;
     private readonly int _channels = inputShape[inputShape.Rank - 1];
@@ -23,8 +24,8 @@ internal sealed class TransposedConvolutionPass(Layer owner, DilatedConvGeometry
     /// <summary>Runs the layer on <paramref name="input"/> (B, ...inputShape); the output is a reused buffer.</summary>
     public Tensor Forward(Tensor input, Parameter kernel, Parameter? bias)
     {
-        DilatedConvGeometry g = geometry;
-        int batch = input.Shape[0], channels = _channels, filters = _filters, pixels = g.OutputPixels, patch = g.Taps * filters, inSize = pixels * channels;
+        TGeometry g = geometry;
+        int batch = input.Shape[0], channels = _channels, filters = _filters, pixels = g.OutputPositions, patch = g.Taps * filters, inSize = pixels * channels;
         EnsureCols(batch);
         _input = input;
         _batch = batch;
@@ -36,7 +37,7 @@ internal sealed class TransposedConvolutionPass(Layer owner, DilatedConvGeometry
         {
             // cols (H*W, KH*KW*F) = x[n] (H*W, C) · kernelᵀ, the kernel read as (KH*KW*F, C); then scatter-add (col2im).
             Gemm.Multiply(false, true, pixels, patch, channels, 1f, x.Slice(n * inSize, inSize), channels, k, channels, 0f, cols, patch);
-            DilatedIm2Col.AddUnpack(cols, g, 0, filters, z.Slice(n * g.InputSize, g.InputSize));
+            g.AddUnpack(cols, z.Slice(n * g.InputSize, g.InputSize));
         }
 
         if (bias is not null)
@@ -55,14 +56,14 @@ internal sealed class TransposedConvolutionPass(Layer owner, DilatedConvGeometry
             throw new InvalidOperationException($"{owner.Description}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
         }
 
-        DilatedConvGeometry g = geometry;
-        int batch = _batch, channels = _channels, filters = _filters, pixels = g.OutputPixels, patch = g.Taps * filters, rows = batch * pixels;
+        TGeometry g = geometry;
+        int batch = _batch, channels = _channels, filters = _filters, pixels = g.OutputPositions, patch = g.Taps * filters, rows = batch * pixels;
         ReadOnlySpan<float> dzSpan = _output.Backward(batch, outputGradient, bias).AsReadOnlySpan();
         // dcols (B*H*W, KH*KW*F) = im2col(dz); dkernel (KH*KW*F, C) += dcolsᵀ · x; dx (B*H*W, C) = dcols · kernel.
         Span<float> cols = _cols.AsSpan(0, rows * patch);
         for (int n = 0; n < batch; n++)
         {
-            DilatedIm2Col.Pack(dzSpan.Slice(n * g.InputSize, g.InputSize), g, 0, filters, cols.Slice(n * pixels * patch, pixels * patch));
+            g.Pack(dzSpan.Slice(n * g.InputSize, g.InputSize), cols.Slice(n * pixels * patch, pixels * patch));
         }
 
         Span<float> kernelGradient = kernel.GradientForProduct(out float beta);
@@ -79,7 +80,7 @@ internal sealed class TransposedConvolutionPass(Layer owner, DilatedConvGeometry
 
     private void EnsureCols(int batch)
     {
-        long length = (long)batch * geometry.OutputPixels * geometry.Taps * _filters;
+        long length = (long)batch * geometry.OutputPositions * geometry.Taps * _filters;
         if (length > Array.MaxLength)
         {
             throw new InvalidOperationException($"{owner.Description}: a batch of {batch} needs a patch matrix of {length} elements, more than an array holds; use smaller batches.");

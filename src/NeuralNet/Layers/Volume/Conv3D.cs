@@ -197,7 +197,11 @@ public sealed class Conv3D : Layer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
-        _geometry = VolumeChecks.Geometry(Describe(), inputShape, KernelSize, Strides, DilationRate, Padding);
+        VolumeGeometry geometry = VolumeChecks.Geometry(Describe(), inputShape, KernelSize, Strides, DilationRate, Padding);
+        VolumeChecks.KernelFits(Describe(), KernelSize, inputShape[3], Filters);
+        TensorShape outputShape = VolumeChecks.Shape(Describe(), geometry.Depth.Output, geometry.Height.Output, geometry.Width.Output, Filters,
+            $"{Filters} filters on input {inputShape.ToBatchString()}");
+        _geometry = geometry;
         _kernel = AddParameter("kernel", new TensorShape(KernelSize.Depth, KernelSize.Height, KernelSize.Width, inputShape[3], Filters),
             KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
@@ -205,7 +209,7 @@ public sealed class Conv3D : Layer
             _bias = AddParameter("bias", new TensorShape(Filters), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        return new TensorShape(_geometry.Depth.Output, _geometry.Height.Output, _geometry.Width.Output, Filters);
+        return outputShape;
     }
 
     /// <inheritdoc/>

@@ -56,13 +56,8 @@ public sealed class UpSampling3D : Layer
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         VolumeChecks.Volume(Describe(), inputShape);
-        long depth = (long)inputShape[0] * Size.Depth, height = (long)inputShape[1] * Size.Height, width = (long)inputShape[2] * Size.Width;
-        if (depth * height * width * inputShape[3] > int.MaxValue)
-        {
-            throw new ArgumentException($"{Describe()}: size {VolumeChecks.Describe(Size)} makes input {inputShape.ToBatchString()} too large.", nameof(inputShape));
-        }
-
-        return new TensorShape((int)depth, (int)height, (int)width, inputShape[3]);
+        return VolumeChecks.Shape(Describe(), (long)inputShape[0] * Size.Depth, (long)inputShape[1] * Size.Height, (long)inputShape[2] * Size.Width, inputShape[3],
+            $"size {VolumeChecks.Describe(Size)} on input {inputShape.ToBatchString()}");
     }
 
     /// <inheritdoc/>

@@ -45,20 +45,44 @@ internal static class VolumeChecks
         Volume(layer, inputShape);
         if (!VolumeGeometry.TryCreate(inputShape[0], inputShape[1], inputShape[2], inputShape[3], window, strides, dilation, padding == Padding.Same, out VolumeGeometry g))
         {
+            string advice = padding == Padding.Same ? "use a smaller window or dilation" : "use 'same' padding or a larger input";
             throw new ArgumentException(
-                $"{layer}: a window {Describe(window)} with dilation {Describe(dilation)} does not fit input {inputShape.ToBatchString()} with 'valid' padding; use 'same' padding or a larger input.",
+                $"{layer}: a window {Describe(window)} with dilation {Describe(dilation)} does not fit input {inputShape.ToBatchString()} with padding {padding}; {advice}.",
                 nameof(inputShape));
         }
 
         return g;
     }
 
+    /// <summary>The element count of a sample of the given sizes, or a clear exception naming the layer when it exceeds what a tensor holds.</summary>
+    public static TensorShape Shape(string layer, long depth, long height, long width, long channels, string cause)
+    {
+        if (depth < 1 || height < 1 || width < 1 || depth > int.MaxValue || height > int.MaxValue || width > int.MaxValue
+            || (Int128)depth * height * width * channels > int.MaxValue)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{layer}: {cause} gives a sample of ({depth}, {height}, {width}, {channels}), more elements than a tensor holds."), "inputShape");
+        }
+
+        return new TensorShape((int)depth, (int)height, (int)width, (int)channels);
+    }
+
+    /// <summary>Throws, naming the layer, when a kernel of these sizes holds more elements than a tensor can.</summary>
+    public static void KernelFits(string layer, (int Depth, int Height, int Width) kernel, int channels, int filters)
+    {
+        if ((Int128)kernel.Depth * kernel.Height * kernel.Width * channels * filters > int.MaxValue)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{layer}: a kernel {Describe(kernel)} over {channels} channels with {filters} filters holds more elements than a tensor can."), "inputShape");
+        }
+    }
+
     /// <summary>"(a, b, c)".</summary>
     public static string Describe((int Depth, int Height, int Width) triple) =>
         string.Create(CultureInfo.InvariantCulture, $"({triple.Depth}, {triple.Height}, {triple.Width})");
 
-    /// <summary>A Keras 3-D size: an integer n (meaning (n, n, n)) or a list [a, b, c], each positive; null when absent.</summary>
-    public static (int Depth, int Height, int Width)? ReadTriple(Config config, string key)
+    /// <summary>A Keras 3-D size: an integer n (meaning (n, n, n)) or a list [a, b, c], each at least <paramref name="minimum"/>; null when absent.</summary>
+    public static (int Depth, int Height, int Width)? ReadTriple(Config config, string key, int minimum = 1)
     {
         if (!config.Contains(key) || config.GetNode(key) is null)
         {
@@ -67,11 +91,11 @@ internal static class VolumeChecks
 
         if (config.GetNode(key)!.GetValueKind() == JsonValueKind.Number)
         {
-            int n = config.GetInt32(key, minimum: 1);
+            int n = config.GetInt32(key, minimum: minimum);
             return (n, n, n);
         }
 
-        int[] triple = config.GetInt32Array(key, 3, minimum: 1);
+        int[] triple = config.GetInt32Array(key, 3, minimum: minimum);
         return triple.Length == 3 ? (triple[0], triple[1], triple[2]) : throw config.Error($"\"{key}\" must be an integer or a list of three integers.");
     }
 }

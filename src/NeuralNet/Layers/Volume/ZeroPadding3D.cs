@@ -65,15 +65,9 @@ public sealed class ZeroPadding3D : Layer
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         VolumeChecks.Volume(Describe(), inputShape);
-        long depth = (long)inputShape[0] + Padding.Depth.Before + Padding.Depth.After;
-        long height = (long)inputShape[1] + Padding.Height.Before + Padding.Height.After;
-        long width = (long)inputShape[2] + Padding.Width.Before + Padding.Width.After;
-        if (depth * height * width * inputShape[3] > int.MaxValue)
-        {
-            throw new ArgumentException($"{Describe()}: padding {VolumeSides.Describe(Padding)} makes input {inputShape.ToBatchString()} too large.", nameof(inputShape));
-        }
-
-        return new TensorShape((int)depth, (int)height, (int)width, inputShape[3]);
+        return VolumeChecks.Shape(Describe(), (long)inputShape[0] + Padding.Depth.Before + Padding.Depth.After,
+            (long)inputShape[1] + Padding.Height.Before + Padding.Height.After, (long)inputShape[2] + Padding.Width.Before + Padding.Width.After, inputShape[3],
+            $"padding {VolumeSides.Describe(Padding)} of input {inputShape.ToBatchString()}");
     }
 
     /// <inheritdoc/>

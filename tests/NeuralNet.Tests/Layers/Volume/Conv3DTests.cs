@@ -131,16 +131,43 @@ public class Conv3DTests
     }
 
     [Fact]
-    public void Frozen_layer_still_passes_the_input_gradient_back()
+    public void Frozen_layer_passes_the_input_gradient_back_and_leaves_its_gradients_alone()
     {
         Conv3D layer = Built((2, 2, 2), (1, 1, 1), (1, 1, 1), Padding.Valid, (3, 3, 3), ActivationFunction.Linear);
         Tensor x = Tensor.RandomNormal(new TensorShape(1, 3, 3, 3, 3), 3);
         Tensor upstream = Tensor.RandomNormal(new TensorShape([1, .. layer.OutputShape.Dimensions]), 4);
-        layer.Forward(x, training: true);
-        float[] trainable = layer.Backward(upstream).ToArray();
         layer.Trainable = false;
         layer.Forward(x, training: true);
-        Assert.Equal(trainable, layer.Backward(upstream).ToArray());
+        float[] frozen = layer.Backward(upstream).ToArray();
+        Assert.All(layer.Kernel.Gradient.ToArray(), g => Assert.Equal(0f, g));
+        Assert.All(layer.Bias!.Gradient.ToArray(), g => Assert.Equal(0f, g));
+
+        layer.Trainable = true;
+        layer.Forward(x, training: true);
+        Assert.Equal(frozen, layer.Backward(upstream).ToArray());
+        Assert.Contains(layer.Kernel.Gradient.ToArray(), g => g != 0f);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Same_padding_puts_the_odd_zero_after_on_each_axis(int axis)
+    {
+        // Hand-computed: kernel 4, stride 2, 'same' on 5 positions gives 3 outputs and pads 3 in total, 1 before and 2
+        // after (Keras / TensorFlow). x = 1..5, kernel taps 1, 10, 100, 1000:
+        // out[0] = 0·1 + 1·10 + 2·100 + 3·1000 = 3210, out[1] = 2 + 30 + 400 + 5000 = 5432, out[2] = 4 + 50 = 54.
+        int[] size = [1, 1, 1], kernel = [1, 1, 1], strides = [1, 1, 1];
+        size[axis] = 5;
+        kernel[axis] = 4;
+        strides[axis] = 2;
+        var layer = new Conv3D(1, (kernel[0], kernel[1], kernel[2]), (strides[0], strides[1], strides[2]), Padding.Same, useBias: false);
+        layer.Build(new TensorShape(size[0], size[1], size[2], 1));
+        Tensor.FromArray([1f, 10, 100, 1000], kernel[0], kernel[1], kernel[2], 1, 1).AsReadOnlySpan().CopyTo(layer.Kernel.Value.AsSpan());
+
+        Tensor y = layer.Forward(Tensor.FromArray([1f, 2, 3, 4, 5], 1, size[0], size[1], size[2], 1), training: false);
+
+        Assert.Equal([3210f, 5432f, 54f], y.ToArray());
     }
 
     private static Conv3D Built((int, int, int) kernel, (int, int, int) strides, (int, int, int) dilation, Padding padding, (int D, int H, int W) size,

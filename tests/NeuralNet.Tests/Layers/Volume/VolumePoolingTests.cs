@@ -83,6 +83,46 @@ public class VolumePoolingTests
         Assert.Equal(Enumerable.Repeat(0.25f, 8), mean.Backward(Tensor.FromArray([2f], 1, 1, 1, 1, 1)).ToArray());
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Same_padding_pads_after_and_is_ignored(int axis)
+    {
+        // Hand-computed: pool 2, stride 1, 'same' on 3 positions pads one position after (Keras / TensorFlow), which
+        // the maximum and the mean ignore: x = [1, 5, 2] gives max [5, 5, 2] and mean [3, 3.5, 2].
+        int[] size = [1, 1, 1], pool = [1, 1, 1];
+        size[axis] = 3;
+        pool[axis] = 2;
+        Tensor x = Tensor.FromArray([1f, 5, 2], 1, size[0], size[1], size[2], 1);
+        var max = new MaxPooling3D((pool[0], pool[1], pool[2]), (1, 1, 1), Padding.Same);
+        var mean = new AveragePooling3D((pool[0], pool[1], pool[2]), (1, 1, 1), Padding.Same);
+        max.Build(new TensorShape(size[0], size[1], size[2], 1));
+        mean.Build(new TensorShape(size[0], size[1], size[2], 1));
+
+        Assert.Equal([5f, 5f, 2f], max.Forward(x, false).ToArray());
+        Assert.Equal([3f, 3.5f, 2f], mean.Forward(x, false).ToArray());
+    }
+
+    [Fact]
+    public void Huge_strides_and_dilations_do_not_wrap_around()
+    {
+        var pool = new MaxPooling3D((2, 2, 2), (int.MaxValue, 1, 1), Padding.Same);
+        pool.Build(new TensorShape(4, 4, 4, 1));
+        Assert.Equal([1, 4, 4, 1], pool.OutputShape.Dimensions.ToArray());
+        var conv = new Conv3D(1, (3, 1, 1), dilationRate: (1_500_000_000, 1, 1), name: "wide");
+        var error = Assert.Throws<ArgumentException>(() => conv.Build(new TensorShape(4, 1, 1, 1)));
+        Assert.Contains("Conv3D 'wide': a window (3, 1, 1) with dilation (1500000000, 1, 1) does not fit input (None, 4, 1, 1, 1) with padding Valid", error.Message, StringComparison.Ordinal);
+        var padding = new ZeroPadding3D(int.MaxValue, name: "pad");
+        var big = Assert.Throws<ArgumentException>(() => padding.Build(new TensorShape(2, 2, 2, 1)));
+        Assert.Contains("ZeroPadding3D 'pad': padding", big.Message, StringComparison.Ordinal);
+        Assert.Contains("more elements than a tensor holds", big.Message, StringComparison.Ordinal);
+        var up = new UpSampling3D(1 << 30, name: "up");
+        Assert.Contains("UpSampling3D 'up': size", Assert.Throws<ArgumentException>(() => up.Build(new TensorShape(4, 4, 4, 1))).Message, StringComparison.Ordinal);
+        var kernel = new Conv3D(2, 2000, padding: Padding.Same, name: "k");
+        Assert.Contains("Conv3D 'k': a kernel (2000, 2000, 2000)", Assert.Throws<ArgumentException>(() => kernel.Build(new TensorShape(4, 4, 4, 1))).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Bad_input_names_the_layer_and_shape()
     {

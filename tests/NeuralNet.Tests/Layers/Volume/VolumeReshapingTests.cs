@@ -165,12 +165,12 @@ public class VolumeReshapingTests
         {
             var model = new Sequential(seed: 4);
             model.Add(new InputLayer(6, 6, 6, 1));
-            model.Add(new ZeroPadding3D(1));
-            model.Add(new Conv3D(4, 3, activation: NeuralNet.Activations.ActivationFunction.Relu));
-            model.Add(new MaxPooling3D(2));
-            model.Add(new UpSampling3D((1, 1, 1)));
-            model.Add(new Cropping3D(0));
-            model.Add(new AveragePooling3D((1, 1, 1)));
+            model.Add(new ZeroPadding3D(1));                                     // (8, 8, 8, 1)
+            model.Add(new Conv3D(4, 3, activation: NeuralNet.Activations.ActivationFunction.Relu));   // (6, 6, 6, 4)
+            model.Add(new MaxPooling3D(2));                                      // (3, 3, 3, 4)
+            model.Add(new UpSampling3D((1, 2, 2)));                              // (3, 6, 6, 4)
+            model.Add(new Cropping3D(((0, 0), (1, 1), (1, 1))));                 // (3, 4, 4, 4)
+            model.Add(new AveragePooling3D((1, 2, 2)));                          // (3, 2, 2, 4)
             model.Add(new Flatten());
             model.Add(new Dense(1, activation: NeuralNet.Activations.ActivationFunction.Sigmoid));
             model.Compile("adam", "binary_crossentropy", "accuracy");
@@ -179,6 +179,7 @@ public class VolumeReshapingTests
         }
 
         Model first = Train(), second = Train();
+        Assert.Equal([3, 2, 2, 4], first.Layers[^3].OutputShape.Dimensions.ToArray());
         IReadOnlyDictionary<string, double> scores = first.Evaluate(x, y, verbose: 0);
         Assert.True(scores["accuracy"] >= 0.95, $"accuracy {scores["accuracy"]}");
         Assert.Equal(first.Predict(x).ToArray(), second.Predict(x).ToArray());

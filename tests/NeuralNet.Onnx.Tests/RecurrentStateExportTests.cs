@@ -143,7 +143,29 @@ public sealed class RecurrentStateExportTests
         GraphProto graph = ModelProto.Parser.ParseFrom(onnx).Graph;
         NodeProto decoder = graph.Node.Single(n => n.Name.StartsWith("decoder/", StringComparison.Ordinal) && n.OpType == OpType(kind));
         Assert.Equal(kind == "Lstm" ? 7 : 6, decoder.Input.Count);
-        Assert.All(decoder.Input.Skip(5), state => Assert.Contains(graph.Node, n => n.Output.Contains(state) && n.OpType == "Unsqueeze"));
+        NodeProto encoder = graph.Node.Single(n => n.Name.StartsWith("encoder/", StringComparison.Ordinal) && n.OpType == OpType(kind));
+        int[] read = [.. decoder.Input.Skip(5).Select(state => EncoderOutputIndex(graph, encoder, state))];
+        Assert.Equal(kind == "Lstm" ? [1, 2] : [1], read);
+    }
+
+    // Follows a value back through the layout nodes (Unsqueeze, Squeeze, Identity) to the encoder node; returns which of
+    // its outputs it is (1: Y_h, 2: Y_c), or fails when it comes from anywhere else.
+    private static int EncoderOutputIndex(GraphProto graph, NodeProto encoder, string value)
+    {
+        for (int hops = 0; hops < 8; hops++)
+        {
+            int index = encoder.Output.IndexOf(value);
+            if (index >= 0)
+            {
+                return index;
+            }
+
+            NodeProto producer = graph.Node.Single(n => n.Output.Contains(value));
+            Assert.Contains(producer.OpType, (string[])["Unsqueeze", "Squeeze", "Identity"]);
+            value = producer.Input[0];
+        }
+
+        throw new Xunit.Sdk.XunitException($"'{value}' does not come from the encoder node '{encoder.Name}'.");
     }
 
     private static string OpType(string kind) => kind switch

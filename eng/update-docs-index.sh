@@ -58,7 +58,7 @@ type_pages.update({f"NeuralNet.Layers.{t}": "augmentation.md"
                    for t in ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomContrast",
                              "RandomBrightness", "Resizing", "CenterCrop", "FillMode", "FlipMode")})
 type_pages.update({f"NeuralNet.Layers.{t}": "normalization-and-activations.md"
-                   for t in ("LayerNormalization", "GroupNormalization", "UnitNormalization", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")})
+                   for t in ("LayerNormalization", "GroupNormalization", "RMSNormalization", "UnitNormalization", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")})
 type_pages.update({f"NeuralNet.Layers.{t}": "preprocessing.md"
                    for t in ("Normalization", "Rescaling", "CategoryEncoding", "CategoryOutputMode", "Discretization", "IntegerLookup")})
 type_pages["NeuralNet.Preprocessing.StringLookup"] = "preprocessing.md"

@@ -193,6 +193,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Cropping1D", Cropping1D.FromConfig);
         SerializationRegistry.AddBuiltIn("UpSampling1D", UpSampling1D.FromConfig);
         SerializationRegistry.AddBuiltIn("Conv3D", Conv3D.FromConfig);
+        SerializationRegistry.AddBuiltIn("RMSNormalization", RMSNormalization.FromConfig);
         SerializationRegistry.AddBuiltIn("Conv3DTranspose", Conv3DTranspose.FromConfig);
         SerializationRegistry.AddBuiltIn("MaxPooling3D", MaxPooling3D.FromConfig);
         SerializationRegistry.AddBuiltIn("AveragePooling3D", AveragePooling3D.FromConfig);

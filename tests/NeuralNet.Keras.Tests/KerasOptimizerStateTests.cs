@@ -6,6 +6,7 @@ using NeuralNet.Losses;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
 using NeuralNet.Optimizers.Schedules;
+using NeuralNet.Serialization;
 using Xunit;
 
 namespace NeuralNet.Keras.Tests;
@@ -227,6 +228,54 @@ public sealed class KerasOptimizerStateTests : IDisposable
     }
 
     [H5pyFact]
+    public void LoadModel_NestedModel_SlotsFollowKerasTrainableVariablesOrder()
+    {
+        // Keras' trainable_variables: the outer layers in order, the nested encoder's (dense, dense_1) where it stands, then
+        // the outer dense. Every kernel has another shape, so a slot in another place would be refused.
+        string config = KerasConfigs.NestedFunctional.TrimEnd()[..^1] + ", \"compile_config\": " + KerasConfigs.AdamCompile + "}";
+        (string Path, string Tensor, int[] Shape)[] paths =
+        [
+            ("layers/functional/layers/dense/vars/0", "encoder_dense/kernel", [4, 3]), ("layers/functional/layers/dense/vars/1", "encoder_dense/bias", [3]),
+            ("layers/functional/layers/dense_1/vars/0", "dense_1/kernel", [3, 2]), ("layers/functional/layers/dense_1/vars/1", "dense_1/bias", [2]),
+            ("layers/dense/vars/0", "dense/kernel", [2, 1]), ("layers/dense/vars/1", "dense/bias", [1]),
+        ];
+        var values = paths.ToDictionary(p => p.Tensor, p => Tensor.RandomNormal(new TensorShape(p.Shape), p.Tensor.Length));
+        var moments = paths.ToDictionary(p => p.Tensor, p => new[] { Tensor.RandomNormal(values[p.Tensor].Shape, 3 * p.Path.Length), Tensor.RandomUniform(values[p.Tensor].Shape, 5 * p.Path.Length, 0f, 1f) });
+        var variables = new List<(string, int[], string, double[])> { Scalar(0, "int64", 12), Scalar(1, "float32", 0.001) };
+        foreach (var (_, tensor, _) in paths)
+        {
+            variables.Add(Variable(variables.Count, moments[tensor][0]));
+            variables.Add(Variable(variables.Count, moments[tensor][1]));
+        }
+
+        Model model = KerasFormat.LoadModel(WriteArchive("nested.keras", config, "3.12.0",
+            ["", "layers/functional", "layers/functional/layers/dense", "layers/functional/layers/dense_1", "layers/dense", "optimizer"],
+            paths.Select(p => (p.Path, values[p.Tensor])), variables));
+
+        Assert.Equal(12, model.Optimizer!.StepCount);
+        foreach (var (_, tensor, _) in paths)
+        {
+            Assert.Equal(values[tensor].ToArray(), Find(model, tensor).Value.ToArray());
+            Assert.Equal(moments[tensor].Select(t => t.ToArray()), model.Optimizer.GetState(Find(model, tensor)).Select(t => t.ToArray()));
+        }
+    }
+
+    [Fact]
+    public void SaveModel_CustomOptimizer_IsRefusedNamingItAndWritesNothing()
+    {
+        SerializationRegistry.Register("KerasTests>SignDescent", _ => new SignDescent());
+        var model = new Sequential([new InputLayer(4), new Dense(2)]);
+        model.Compile(new SignDescent(), new MeanSquaredError());
+        string path = Path.Combine(_folder, "custom.keras");
+
+        var ex = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
+
+        Assert.Contains("SignDescent", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("where Keras keeps its variables is unknown", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [H5pyFact]
     public void LoadModel_OptimizerVariablesOfAnotherCount_AreSkippedAsKerasDoes()
     {
         // Keras' load_own_variables warns "Skipping variable loading for optimizer" and keeps a fresh optimizer: one saved
@@ -416,17 +465,17 @@ public sealed class KerasOptimizerStateTests : IDisposable
     private static Dictionary<string, Tensor> WeightVariables(Model reference) =>
         new[] { "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias" }.ToDictionary(n => n, n => Tensor.RandomNormal(Find(reference, n).Shape, n.Length));
 
-    // A .keras archive of KerasConfigs.SequentialMlp's layers as Keras' saving_lib writes it (h5py): the layers' weights and
-    // the optimizer's variables, with metadata.json's keras_version.
-    private string WriteMlpArchive(string name, string config, string kerasVersion, IEnumerable<(string Path, int[] Shape, string DType, double[] Values)> optimizerVariables,
-        Dictionary<string, Tensor>? weights = null)
+    // A .keras archive as Keras' saving_lib writes it (h5py): groups, the layers' weights and the optimizer's variables.
+    private string WriteArchive(string name, string config, string kerasVersion, IEnumerable<string> groups, IEnumerable<(string Path, Tensor Value)> weights,
+        IEnumerable<(string Path, int[] Shape, string DType, double[] Values)> optimizerVariables)
     {
-        weights ??= WeightVariables(Model.FromJson(config));
-        (string Path, string Tensor)[] paths = [("layers/dense/vars/0", "dense/kernel"), ("layers/dense/vars/1", "dense/bias"), ("layers/dense_1/vars/0", "dense_1/kernel"), ("layers/dense_1/vars/1", "dense_1/bias")];
         string h5 = Path.Combine(_folder, name + ".weights.h5");
-        H5py.Write(h5, ["", "layers/dense", "layers/dense_1", "optimizer"],
-            paths.Select(p => (p.Path, weights[p.Tensor].Shape.Dimensions.ToArray(), "float32", weights[p.Tensor].ToArray().Select(v => (double)v).ToArray()))
-                .Concat(optimizerVariables));
+        H5py.Write(h5, groups, weights.Select(w => (w.Path, w.Value.Shape.Dimensions.ToArray(), "float32", w.Value.ToArray().Select(v => (double)v).ToArray())).Concat(optimizerVariables));
+        return Zip(name, config, kerasVersion, h5);
+    }
+
+    private string Zip(string name, string config, string kerasVersion, string h5)
+    {
         string path = Path.Combine(_folder, name);
         using (var archive = ZipFile.Open(path, ZipArchiveMode.Create))
         {
@@ -444,5 +493,31 @@ public sealed class KerasOptimizerStateTests : IDisposable
         }
 
         return path;
+    }
+
+    // A .keras archive of KerasConfigs.SequentialMlp's layers as Keras' saving_lib writes it (h5py): the layers' weights and
+    // the optimizer's variables, with metadata.json's keras_version.
+    private string WriteMlpArchive(string name, string config, string kerasVersion, IEnumerable<(string Path, int[] Shape, string DType, double[] Values)> optimizerVariables,
+        Dictionary<string, Tensor>? weights = null)
+    {
+        weights ??= WeightVariables(Model.FromJson(config));
+        (string Path, string Tensor)[] paths = [("layers/dense/vars/0", "dense/kernel"), ("layers/dense/vars/1", "dense/bias"), ("layers/dense_1/vars/0", "dense_1/kernel"), ("layers/dense_1/vars/1", "dense_1/bias")];
+        return WriteArchive(name, config, kerasVersion, ["", "layers/dense", "layers/dense_1", "optimizer"], paths.Select(p => (p.Path, weights[p.Tensor])), optimizerVariables);
+    }
+
+    /// <summary>A custom optimizer, registered: Keras has no place for its variables.</summary>
+    private sealed class SignDescent() : Optimizer(0.1f)
+    {
+        public override string Name => "KerasTests>SignDescent";
+
+        protected override IReadOnlyList<string> SlotNames => [];
+
+        protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] -= LearningRate * MathF.Sign(gradient[i]);
+            }
+        }
     }
 }

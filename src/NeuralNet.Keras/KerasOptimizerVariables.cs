@@ -92,7 +92,7 @@ internal static class KerasOptimizerVariables
         IReadOnlyList<string> slots = optimizer.StateSlotNames;
         if (optimizer.GetType().Assembly != typeof(Optimizer).Assembly || !s_groups.TryGetValue(optimizer.Name, out string[][]? groups))
         {
-            throw new NotSupportedException($"The optimizer {optimizer.GetType().FullName} (\"{optimizer.Name}\") is not one of NeuralNet's, so where Keras keeps its variables is unknown; save the weights (SaveWeights), or use a built-in optimizer.");
+            throw new NotSupportedException($"The optimizer {optimizer.GetType().FullName} (\"{optimizer.Name}\") is not one of NeuralNet's, so where Keras keeps its variables is unknown: save or load the weights alone (SaveWeights, LoadWeights), or use a built-in optimizer.");
         }
 
         int own = slots.Count - (optimizer.UseEma ? 1 : 0) - (optimizer.GradientAccumulationSteps is null ? 0 : 1);

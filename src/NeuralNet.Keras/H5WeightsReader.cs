@@ -139,6 +139,55 @@ internal sealed class H5WeightsReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the scalar whole number at <paramref name="path"/> (a path <see cref="Resolve"/> gave): an int64 or int32
+    /// dataset of shape (), as Keras keeps an optimizer's <c>iteration</c> (int64 from TensorFlow, int32 from JAX), or
+    /// explains why it cannot.
+    /// </summary>
+    public bool TryReadInt64Scalar(string path, out long value, out string problem)
+    {
+        (value, problem) = (0, string.Empty);
+        if (!Exists(path))
+        {
+            problem = "is missing";
+            return false;
+        }
+
+        try
+        {
+            if (_file.Get(path) is not IH5Dataset dataset)
+            {
+                problem = "is a group, not a dataset";
+                return false;
+            }
+
+            if (dataset.Space.Dimensions.Length != 0)
+            {
+                problem = $"has shape ({string.Join(", ", dataset.Space.Dimensions)}) but should be a scalar, shape ()";
+                return false;
+            }
+
+            IH5DataType type = dataset.Type;
+            switch (type.Class, type.Size)
+            {
+                case (H5DataTypeClass.FixedPoint, 8):
+                    value = dataset.Read<long[]>()[0];
+                    return true;
+                case (H5DataTypeClass.FixedPoint, 4):
+                    value = dataset.Read<int[]>()[0];
+                    return true;
+                default:
+                    problem = string.Create(CultureInfo.InvariantCulture, $"holds {type.Class} values of {type.Size} bytes; expected an int64 or int32 value");
+                    return false;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            problem = $"cannot be read ({ex.Message})";
+            return false;
+        }
+    }
+
     /// <summary>Whether the file has a group or dataset at <paramref name="path"/>.</summary>
     public bool Has(string path) => Exists(path);
 

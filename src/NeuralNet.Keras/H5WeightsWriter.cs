@@ -5,8 +5,13 @@ namespace NeuralNet.Keras;
 /// <summary>Writes a Keras weights file: the groups and datasets Keras' <c>H5IOStore</c> makes, from paths.</summary>
 internal static class H5WeightsWriter
 {
-    /// <summary>Writes <paramref name="groups"/> (each made, even if empty) and <paramref name="datasets"/> to <paramref name="stream"/>.</summary>
-    public static void Write(Stream stream, IEnumerable<string> groups, IEnumerable<(string Path, Tensor Value, bool IsInteger)> datasets)
+    /// <summary>
+    /// Writes <paramref name="groups"/> (each made, even if empty), <paramref name="datasets"/> and
+    /// <paramref name="int64Scalars"/> (whole numbers beyond float32's exact range, such as an optimizer's step count) to
+    /// <paramref name="stream"/>.
+    /// </summary>
+    public static void Write(Stream stream, IEnumerable<string> groups, IEnumerable<(string Path, Tensor Value, bool IsInteger)> datasets,
+        IEnumerable<(string Path, long Value)>? int64Scalars = null)
     {
         var file = new H5File();
         foreach (string group in groups)
@@ -23,6 +28,12 @@ internal static class H5WeightsWriter
             parent[parts[^1]] = isInteger
                 ? new H5Dataset(data.Select(v => (long)v).ToArray(), fileDims: dimensions)
                 : new H5Dataset(data, fileDims: dimensions);
+        }
+
+        foreach (var (path, value) in int64Scalars ?? [])
+        {
+            string[] parts = path.Split('/');
+            GroupAt(file, parts[..^1])[parts[^1]] = new H5Dataset(new[] { value }, fileDims: []);
         }
 
         file.Write(stream);

@@ -82,6 +82,39 @@ internal static class KerasArchive
         }
     }
 
+    /// <summary>
+    /// The Keras version this package writes in <c>metadata.json</c>: the configurations are in its forms, and the
+    /// optimizer's variables in the order Keras has kept since 3.10.
+    /// </summary>
+    public const string WrittenKerasVersion = "3.16.0";
+
+    /// <summary>
+    /// The <c>keras_version</c> of the archive's metadata.json, or null when it is missing, not a string, or the file is
+    /// not a JSON object (Keras' load_model does not read metadata.json, so it refuses nothing for it).
+    /// </summary>
+    /// <exception cref="InvalidDataException">metadata.json is larger than this reader accepts.</exception>
+    public static string? ReadKerasVersion(ZipArchive archive, string source)
+    {
+        if (archive.GetEntry(MetadataEntry) is not ZipArchiveEntry entry)
+        {
+            return null;
+        }
+
+        using Stream stream = entry.Open();
+        using MemoryStream text = ReadAtMost(stream, MaxConfigBytes, source, MetadataEntry);
+        try
+        {
+            return JsonNode.Parse(text.GetBuffer().AsSpan(0, (int)text.Length)) is JsonObject metadata
+                && metadata["keras_version"] is JsonValue value && value.TryGetValue(out string? version)
+                ? version
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The archive's model.weights.h5, opened.</summary>
     /// <exception cref="InvalidDataException">It is missing (or the weights are in another format), too large, or not HDF5.</exception>
     public static H5WeightsReader OpenWeights(ZipArchive archive, string source)
@@ -107,7 +140,7 @@ internal static class KerasArchive
     {
         var metadata = new JsonObject
         {
-            ["keras_version"] = "3",
+            ["keras_version"] = WrittenKerasVersion,
             ["date_saved"] = DateTime.Now.ToString("yyyy-MM-dd@HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
             ["producer"] = producer,
         };

@@ -23,13 +23,16 @@ public static class KerasFormat
     /// <param name="path">The archive, ending in <c>.keras</c>, or the Keras 2 file, ending in <c>.h5</c> or <c>.hdf5</c>.</param>
     /// <returns>
     /// The model with the file's weights. From an archive, compiled with its optimizer, losses and metrics when Keras saved
-    /// it compiled (the optimizer's state is not read: training resumes with fresh moments), and with models nested in
-    /// the Keras model inlined into one <see cref="Functional"/> graph of layers. A Keras 2 file's training configuration
-    /// is not read: compile the model yourself.
+    /// it compiled, the optimizer with the state Keras saved (<c>optimizer/vars</c>: step count, learning rate, moments,
+    /// averages, accumulators), so that training resumes where it stopped; and with models nested in the Keras model
+    /// inlined into one <see cref="Functional"/> graph of layers. As in Keras, an optimizer whose saved variables are
+    /// not as many as it has (one saved before its first step, or built on other trainable weights) starts afresh
+    /// (<see cref="Optimizers.Optimizer.HasState"/> false). A Keras 2 file's training configuration is not read: compile
+    /// the model yourself.
     /// </returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>, <c>.h5</c> or <c>.hdf5</c>.</exception>
-    /// <exception cref="InvalidDataException">The archive, its configuration or a weight is malformed or does not fit the model; the message names the entry and, for a weight, its dataset path, layer and shape.</exception>
-    /// <exception cref="NotSupportedException">The model uses something NeuralNet does not implement (a subclassed model, a layer with assets, a nested model called twice).</exception>
+    /// <exception cref="InvalidDataException">The archive, its configuration, a weight or an optimizer variable is malformed or does not fit the model; the message names the entry and, for a weight or an optimizer variable, its dataset path, parameter, layer and shape.</exception>
+    /// <exception cref="NotSupportedException">The model uses something NeuralNet does not implement (a subclassed model, a layer with assets, a nested model called twice), or the archive holds the variables of a custom optimizer, whose place in Keras' order is unknown.</exception>
     public static Model LoadModel(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -93,13 +96,16 @@ public static class KerasFormat
         string modelConfig = config.ToJsonString();
         Model architecture = NeuralNetModelFile.Architecture(modelConfig, $"{source}: {KerasArchive.ConfigEntry}");
         List<KerasWeight> layout = KerasWeightLayout.Of(architecture, groups.Select(g => (architecture.GetLayer(g.Key), g.Value)));
-        List<KeyValuePair<string, Tensor>> tensors;
-        using (H5WeightsReader weights = KerasArchive.OpenWeights(archive, source))
+        string? kerasVersion = KerasArchive.ReadKerasVersion(archive, source);
+        using H5WeightsReader weights = KerasArchive.OpenWeights(archive, source);
+        List<KeyValuePair<string, Tensor>> tensors = KerasWeightReader.Read(weights, layout);
+        Model model = NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source);
+        if (model.Optimizer is not null)
         {
-            tensors = KerasWeightReader.Read(weights, layout);
+            KerasOptimizerState.Read(weights, model, layout, kerasVersion);
         }
 
-        return NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source);
+        return model;
     }
 
     // A Keras 2 file's name: .h5 or .hdf5, but not Keras 3's .weights.h5.
@@ -110,13 +116,15 @@ public static class KerasFormat
     /// <summary>
     /// Saves the model as a Keras 3 <c>.keras</c> archive (Keras' <c>model.save("model.keras")</c>), atomically: config.json
     /// (the architecture and, when compiled, the compile configuration, in Keras' forms), metadata.json and
-    /// model.weights.h5. The optimizer's state is not written.
+    /// model.weights.h5 with the weights and, when compiled, the optimizer's state as Keras 3.10+ keeps it
+    /// (<c>optimizer/vars/0</c>, ...: the step count, the learning rate unless a schedule drives it, then the state of
+    /// every trainable parameter), which Keras' <c>load_model</c> and <see cref="LoadModel(string)"/> restore.
     /// </summary>
     /// <param name="model">A built <see cref="Sequential"/> or <see cref="Functional"/> model.</param>
     /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, or a layer's parameters have no place this package knows in Keras' layout. Nothing is written.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, or the optimizer is a custom one (Keras' order of its variables is unknown). Nothing is written.</exception>
     public static void SaveModel(Model model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -124,7 +132,7 @@ public static class KerasFormat
         RequireExtension(path, ".keras", nameof(path));
         RequireBuilt(model);
         JsonObject config = KerasConfigWriter.Write(model);
-        using MemoryStream weights = WriteWeights(model);
+        using MemoryStream weights = WriteWeights(model, withOptimizer: true);
         string producer = "NeuralNet.Keras " + typeof(KerasFormat).Assembly.GetName().Version;
         AtomicFile.Write(path, stream => KerasArchive.Write(stream, config, weights, producer));
     }
@@ -196,12 +204,25 @@ public static class KerasFormat
         AtomicFile.Write(path, stream => stream.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
     }
 
-    // The weights file in memory: PureHDF reads back what it writes, which the atomic file's stream does not allow.
-    private static MemoryStream WriteWeights(Model model)
+    // The weights file in memory: PureHDF reads back what it writes, which the atomic file's stream does not allow. With
+    // withOptimizer, a compiled model's optimizer state too (Keras' model.save; its save_weights writes it as well, which
+    // SaveWeights leaves out).
+    private static MemoryStream WriteWeights(Model model, bool withOptimizer = false)
     {
         List<KerasWeight> layout = KerasWeightLayout.Of(model);
+        List<string> groups = ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)];
+        IEnumerable<(string Path, Tensor Value, bool IsInteger)> datasets = layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger));
+        List<(string Path, long Value)> integers = [];
+        if (withOptimizer && model.Optimizer is not null)
+        {
+            var optimizer = KerasOptimizerState.Write(model, layout);
+            groups.AddRange(KerasOptimizerState.Groups);
+            datasets = datasets.Concat(optimizer.Datasets);
+            integers = optimizer.Integers;
+        }
+
         var weights = new MemoryStream();
-        H5WeightsWriter.Write(weights, ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)], layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger)));
+        H5WeightsWriter.Write(weights, groups, datasets, integers);
         return weights;
     }
 

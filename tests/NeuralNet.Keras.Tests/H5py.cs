@@ -98,3 +98,15 @@ public sealed class H5pyFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that runs when h5py is installed, and fails without it when <see cref="H5py.RequireVariable"/> is 1.</summary>
+public sealed class H5pyTheoryAttribute : TheoryAttribute
+{
+    public H5pyTheoryAttribute()
+    {
+        if (H5py.PythonWithH5py is null && Environment.GetEnvironmentVariable(H5py.RequireVariable) != "1")
+        {
+            Skip = "h5py is not installed (apt-get install python3-h5py, or set NEURALNET_H5PY_PYTHON to a Python with h5py).";
+        }
+    }
+}

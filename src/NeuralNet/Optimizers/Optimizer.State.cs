@@ -10,10 +10,12 @@ public abstract partial class Optimizer
     private readonly List<Parameter> _stateOrder = [];
 
     /// <summary>
-    /// The names of the state tensors kept per parameter: the subclass' <see cref="SlotNames"/>, then <c>average</c> with
-    /// <see cref="UseEma"/> and <c>gradient_accumulator</c> with <see cref="GradientAccumulationSteps"/>.
+    /// The names of the state tensors kept per parameter, in the order <see cref="GetState"/> returns them and
+    /// <see cref="SetState"/> takes them: the subclass' <see cref="SlotNames"/> (Keras' names: <c>momentum</c>,
+    /// <c>velocity</c>, ...), then <c>average</c> with <see cref="UseEma"/> and <c>gradient_accumulator</c> with
+    /// <see cref="GradientAccumulationSteps"/>.
     /// </summary>
-    internal IReadOnlyList<string> StateSlotNames
+    public IReadOnlyList<string> StateSlotNames
     {
         get
         {
@@ -72,8 +74,11 @@ public abstract partial class Optimizer
         }
     }
 
-    /// <summary>Whether any state has been created (the optimizer has stepped or state was loaded).</summary>
-    internal bool HasState => _state.Count > 0 || StepCount > 0;
+    /// <summary>
+    /// Whether any state has been created: the optimizer has stepped, or state was loaded or set (a parameter's state, or
+    /// a step count above 0); Keras' <c>optimizer.built</c>. A fresh optimizer creates a parameter's state at its first step.
+    /// </summary>
+    public bool HasState => _state.Count > 0 || StepCount > 0;
 
     /// <summary>The value a state tensor starts at (0 unless a subclass says otherwise: Adagrad's accumulator).</summary>
     private protected virtual float SlotInitialValue(int slot) => 0f;
@@ -98,29 +103,35 @@ public abstract partial class Optimizer
     {
         if (!_state.TryGetValue(parameter, out ParameterState? state))
         {
-            IReadOnlyList<string> names = SlotNames;
-            var slots = new Tensor[names.Count];
-            for (int s = 0; s < slots.Length; s++)
-            {
-                slots[s] = new Tensor(parameter.Shape);
-                if (SlotInitialValue(s) is float initial and not 0f)
-                {
-                    slots[s].AsSpan().Fill(initial);
-                }
-            }
-
-            // The moving average starts at the parameter's value, not at 0 as Keras' does: the same after the first step
-            // (whose momentum is 0), but a parameter first stepped later (a layer unfrozen during training, one with no
-            // state in a restored file) would otherwise average towards 0 and take that at the end of Fit.
-            state = new ParameterState(
-                slots,
-                UseEma ? parameter.Value.Clone() : null,
-                GradientAccumulationSteps is null ? null : new Tensor(parameter.Shape));
+            state = NewState(parameter);
             _state.Add(parameter, state);
             _stateOrder.Add(parameter);
         }
 
         return state;
+    }
+
+    // The state a parameter starts with at its first step (see SlotInitialValue), not yet kept.
+    private ParameterState NewState(Parameter parameter)
+    {
+        IReadOnlyList<string> names = SlotNames;
+        var slots = new Tensor[names.Count];
+        for (int s = 0; s < slots.Length; s++)
+        {
+            slots[s] = new Tensor(parameter.Shape);
+            if (SlotInitialValue(s) is float initial and not 0f)
+            {
+                slots[s].AsSpan().Fill(initial);
+            }
+        }
+
+        // The moving average starts at the parameter's value, not at 0 as Keras' does: the same after the first step
+        // (whose momentum is 0), but a parameter first stepped later (a layer unfrozen during training, one with no
+        // state in a restored file) would otherwise average towards 0 and take that at the end of Fit.
+        return new ParameterState(
+            slots,
+            UseEma ? parameter.Value.Clone() : null,
+            GradientAccumulationSteps is null ? null : new Tensor(parameter.Shape));
     }
 
     // A parameter's state: the subclass' slots (what Update receives), then the EMA average and the gradient accumulator

@@ -173,9 +173,10 @@ public abstract partial class Optimizer
 
     /// <summary>
     /// The number of <see cref="Step"/> calls so far, including those that only accumulate gradients (Keras'
-    /// <c>_iterations</c> variable): what a <see cref="Schedule"/> is evaluated at, and what is saved and loaded.
+    /// <c>_iterations</c> variable, the first of Keras' <c>optimizer.variables</c>): what a <see cref="Schedule"/> is
+    /// evaluated at, and what is saved and loaded with the state (<see cref="SetState"/>).
     /// </summary>
-    internal long StepCount { get; set; }
+    public long StepCount { get; internal set; }
 
     /// <summary>
     /// Updates every trainable parameter in <paramref name="parameters"/> from its gradient (or, with

@@ -273,6 +273,7 @@ public static class OnnxExporter
             DepthwiseConv1D depthwise1D => depthwise1D.Activation,
             SeparableConv1D separable1D => separable1D.Activation,
             Conv1DTranspose transpose1D => transpose1D.Activation,
+            Conv3D conv3D => conv3D.Activation,
             Activation act => act.Function,
             _ => null,
         };

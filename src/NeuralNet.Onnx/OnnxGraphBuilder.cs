@@ -9,12 +9,10 @@ namespace NeuralNet.Onnx;
 /// <summary>
 /// Builds one ONNX graph: unique value names, nodes named after the layer being converted, initializers (a shared layer's
 /// parameters written once), small constants, and the transposes between NeuralNet's channels-last layout and the
-/// channels-first layout of ONNX's image operators (each made at most once per value).
+/// channels-first layout of ONNX's image and volume operators (each made at most once per value).
 /// </summary>
 internal sealed class OnnxGraphBuilder
 {
-    private static readonly long[] ToFirst = [0, 3, 1, 2];
-    private static readonly long[] ToLast = [0, 2, 3, 1];
 
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<object, Dictionary<string, string>> _initializers = new(ReferenceEqualityComparer.Instance);
@@ -201,28 +199,34 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
-    /// <summary><paramref name="value"/> in NeuralNet's channels-last layout (a transpose after a channels-first image, made once).</summary>
-    public OnnxValue ChannelsLast(OnnxValue value) => value.Layout == Layout.ChannelsLast ? value : Relayout(value, Layout.ChannelsLast, ToLast);
+    /// <summary><paramref name="value"/> in NeuralNet's channels-last layout (a transpose after a channels-first image or volume, made once).</summary>
+    public OnnxValue ChannelsLast(OnnxValue value) => value.Layout == Layout.ChannelsLast ? value : Relayout(value, Layout.ChannelsLast, ToLast(value.Rank));
 
-    /// <summary>The image <paramref name="value"/> (rank 4) in ONNX's channels-first layout (a transpose, made once).</summary>
-    public OnnxValue ChannelsFirst(OnnxValue value) => value.Layout == Layout.ChannelsFirst ? value : Relayout(value, Layout.ChannelsFirst, ToFirst);
+    /// <summary>The image (rank 4) or volume (rank 5) <paramref name="value"/> in ONNX's channels-first layout (a transpose, made once).</summary>
+    public OnnxValue ChannelsFirst(OnnxValue value) => value.Layout == Layout.ChannelsFirst ? value : Relayout(value, Layout.ChannelsFirst, ToFirst(value.Rank));
 
     /// <summary>The position in <paramref name="value"/>'s layout of the axis NeuralNet numbers <paramref name="axis"/> (batch axis 0).</summary>
     public static int AxisIn(OnnxValue value, int axis) =>
-        value.Layout == Layout.ChannelsLast ? axis : (int)Array.IndexOf(ToFirst, (long)axis);
+        value.Layout == Layout.ChannelsLast ? axis : Array.IndexOf(ToFirst(value.Rank), (long)axis);
 
-    /// <summary>A per-channel constant shaped to broadcast over <paramref name="value"/>: (C) channels last, (C, 1, 1) channels first.</summary>
+    /// <summary>A per-channel constant shaped to broadcast over <paramref name="value"/>: (C) channels last, (C, 1, 1) or (C, 1, 1, 1) channels first.</summary>
     public string ChannelConstant(OnnxValue value, string suffix, ReadOnlySpan<float> perChannel) =>
-        Floats(suffix, value.Layout == Layout.ChannelsFirst ? [perChannel.Length, 1, 1] : [perChannel.Length], perChannel);
+        Floats(suffix, value.Layout == Layout.ChannelsFirst ? [perChannel.Length, .. Enumerable.Repeat(1L, value.Rank - 2)] : [perChannel.Length], perChannel);
+
+    // (batch, spatial..., channels) -> (batch, channels, spatial...): for rank 4 (0, 3, 1, 2), for rank 5 (0, 4, 1, 2, 3).
+    private static long[] ToFirst(int rank) => [0, rank - 1, .. Enumerable.Range(1, rank - 2).Select(a => (long)a)];
+
+    // The inverse: for rank 4 (0, 2, 3, 1), for rank 5 (0, 2, 3, 4, 1).
+    private static long[] ToLast(int rank) => [0, .. Enumerable.Range(2, rank - 2).Select(a => (long)a), 1];
 
     private OnnxValue Relayout(OnnxValue value, Layout layout, long[] permutation)
     {
         string key = $"{value.Name}\0{layout}";
         if (!_relaidOut.TryGetValue(key, out OnnxValue result))
         {
-            if (value.Rank != 4)
+            if (value.Rank is not (4 or 5))
             {
-                throw new InvalidOperationException($"Only images (rank 4) change layout, but '{value.Name}' has rank {value.Rank}.");
+                throw new InvalidOperationException($"Only images (rank 4) and volumes (rank 5) change layout, but '{value.Name}' has rank {value.Rank}.");
             }
 
             string savedScope = Scope;

@@ -3,10 +3,10 @@ namespace NeuralNet.Onnx;
 /// <summary>How the axes of an exported value are ordered.</summary>
 internal enum Layout
 {
-    /// <summary>As NeuralNet (and Keras) hold it: (batch, ..., channels); images (batch, height, width, channels).</summary>
+    /// <summary>As NeuralNet (and Keras) hold it: (batch, ..., channels); images (batch, height, width, channels), volumes (batch, depth, height, width, channels).</summary>
     ChannelsLast,
 
-    /// <summary>ONNX's image layout, (batch, channels, height, width): what Conv and the pooling operators read and write.</summary>
+    /// <summary>ONNX's image layout, (batch, channels, height, width), or (batch, channels, depth, height, width) for volumes: what Conv and the pooling operators read and write.</summary>
     ChannelsFirst,
 }
 

@@ -273,6 +273,40 @@ internal static class ExportCases
         ["normalization_rows_of_images"] = () => Chain([4, 5, 3], new Normalization([1])),
         ["normalization_given_inverted"] = () => Chain([4, 3], new Normalization(mean: [0.5f, -1f, 2f], variance: [4f, 0.25f, 0f], invert: true)),
         ["normalization_given_one_value_for_all"] = () => Chain([4, 5, 2], new Conv2D(3, 2), new Normalization(axis: null, mean: [0.25f], variance: [2.5f])),
+        ["conv3d_valid_relu"] = () => Chain([5, 6, 7, 2], new Conv3D(3, (2, 3, 2), activation: ActivationFunction.Relu)),
+        ["conv3d_same_per_axis_strides_no_bias"] = () => Chain([7, 6, 9, 2], new Conv3D(4, (3, 2, 3), strides: (2, 1, 3), padding: Padding.Same, useBias: false)),
+        ["conv3d_same_dilated_even_kernel_softmax"] = () => Chain([7, 8, 6, 3], new Conv3D(3, (2, 3, 4), padding: Padding.Same, dilationRate: (2, 1, 2), activation: ActivationFunction.Softmax)),
+        ["conv3d_valid_dilated_per_axis_then_conv3d"] = () => Chain([7, 6, 5, 2], new Conv3D(3, (3, 3, 3), dilationRate: (3, 2, 1), activation: new Gelu()), new Conv3D(2, 1)),
+        ["conv3d_valid_strided_odd_sizes_then_flatten"] = () => Chain([5, 7, 6, 1], new Conv3D(2, (3, 3, 2), strides: (2, 3, 2)), new Flatten(), new Dense(3)),
+        ["max_pooling3d_valid_after_conv3d"] = () => Chain([6, 7, 5, 2], new Conv3D(3, 2), new MaxPooling3D(2)),
+        ["max_pooling3d_same_per_axis_strides"] = () => Chain([5, 7, 6, 3], new MaxPooling3D((2, 3, 2), (1, 2, 3), Padding.Same)),
+        ["average_pooling3d_valid_strided"] = () => Chain([5, 6, 7, 2], new AveragePooling3D((3, 2, 3), (2, 2, 1))),
+        ["average_pooling3d_same_padding_not_counted"] = () => Chain([5, 7, 6, 2], new AveragePooling3D((3, 2, 3), (2, 2, 1), Padding.Same)),
+        ["average_pooling3d_same_after_conv3d"] = () => Chain([5, 5, 4, 2], new Conv3D(3, 2, padding: Padding.Same), new AveragePooling3D(3, 2, Padding.Same), new Conv3D(2, 1)),
+        ["global_max_pooling3d_after_conv3d"] = () => Chain([4, 5, 6, 2], new Conv3D(3, 2), new GlobalMaxPooling3D(), new Dense(2)),
+        ["global_pooling3d_of_inputs"] = () => TwoInputs([3, 5, 4, 3], [4, 3, 5, 3], (a, b) => new Concatenate().Call(new GlobalMaxPooling3D().Call(a), new GlobalAveragePooling3D().Call(b))),
+        ["up_sampling3d_per_axis"] = () => Chain([2, 3, 4, 2], new UpSampling3D((2, 1, 3))),
+        ["up_sampling3d_after_conv3d"] = () => Chain([3, 4, 3, 2], new Conv3D(3, 2), new UpSampling3D(2), new Conv3D(2, 3)),
+        ["up_sampling3d_nothing"] = () => Chain([2, 3, 2, 2], new UpSampling3D(1), new Conv3D(2, 2)),
+        ["zero_padding3d_each_side"] = () => Chain([3, 4, 5, 2], new ZeroPadding3D(((1, 0), (0, 2), (3, 1)))),
+        ["zero_padding3d_after_conv3d"] = () => Chain([4, 3, 4, 2], new Conv3D(3, 2), new ZeroPadding3D((1, 0, 2)), new Conv3D(2, 2)),
+        ["zero_padding3d_nothing"] = () => Chain([3, 4, 3, 2], new ZeroPadding3D(0), new Conv3D(2, 2)),
+        ["cropping3d_each_side"] = () => Chain([7, 6, 8, 2], new Cropping3D(((2, 1), (0, 3), (1, 2)))),
+        ["cropping3d_after_conv3d"] = () => Chain([7, 6, 5, 2], new Conv3D(3, 2), new Cropping3D((1, 2, 0)), new Flatten(), new Dense(2)),
+        ["cropping3d_nothing"] = () => Chain([3, 4, 3, 2], new Cropping3D(0)),
+        ["volume_normalizations_after_conv3d"] = () => Chain([4, 5, 3, 2], new Conv3D(6, 2, padding: Padding.Same), new BatchNormalization(), new PReLU(sharedAxes: [1, 2, 3]),
+            new LayerNormalization(), new GroupNormalization(groups: 3), new UnitNormalization(), new Normalization(), new Conv3D(2, 1)),
+        ["volume_normalizations_over_space_after_conv3d"] = () => Chain([4, 5, 3, 2], new Conv3D(3, 2), new PReLU(), new LayerNormalization([1, 2, 3, 4]), new Normalization([2])),
+        ["volume_merges_and_concatenations"] = VolumeMerges,
+        ["cnn3d_clip_classifier"] = () => Chain([7, 9, 8, 2],
+            new Conv3D(4, (3, 3, 3), activation: ActivationFunction.Relu),
+            new MaxPooling3D((1, 2, 2)),
+            new Conv3D(3, (2, 3, 2), padding: Padding.Same, activation: ActivationFunction.Relu),
+            new UpSampling3D((1, 2, 2)),
+            new ZeroPadding3D(((1, 0), (1, 2), (0, 1))),
+            new Cropping3D(((0, 1), (2, 1), (1, 0))),
+            new GlobalAveragePooling3D(),
+            new Dense(3, ActivationFunction.Softmax)),
         ["shared_layers_two_outputs"] = SharedLayers,
         ["shared_per_channel_layers_in_both_layouts"] = SharedPerChannelLayers,
         ["output_of_an_input_and_reused"] = OutputReused,
@@ -421,6 +455,20 @@ internal static class ExportCases
     }
 
     // A siamese pair: one encoder called on two inputs (weights written once), two outputs from different depths.
+    // Volumes merged channels first (two Conv3D outputs: Add, and Concatenate on the height and on the channel axes, mapped
+    // into the layout) and in mixed layouts (a Conv3D output times an input volume, merged channels last).
+    private static Functional VolumeMerges()
+    {
+        var a = new Input(new TensorShape(4, 5, 3, 2), name: "a");
+        var b = new Input(new TensorShape(4, 5, 3, 2), name: "b");
+        SymbolicTensor c = new Conv3D(2, 3, padding: Padding.Same).Call(a), d = new Conv3D(2, 1).Call(b);
+        return new Functional([a, b], [
+            new Concatenate(axis: 2).Call(new Add().Call(c, d), new Maximum().Call(c, d)),
+            new Concatenate().Call(c, d),
+            new Multiply().Call(c, b),
+        ], seed: 3);
+    }
+
     private static Functional SharedLayers()
     {
         var left = new Input(new TensorShape(5), name: "left");

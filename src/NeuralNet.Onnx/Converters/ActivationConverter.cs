@@ -4,7 +4,7 @@ using Softmax = NeuralNet.Activations.Softmax;
 
 namespace NeuralNet.Onnx.Converters;
 
-/// <summary>Activation functions as ONNX nodes: their own node after a Dense or Conv2D that fuses them, or an Activation layer's.</summary>
+/// <summary>Activation functions as ONNX nodes: their own node after a Dense or convolution that fuses them, or an Activation layer's.</summary>
 internal static class ActivationConverter
 {
     private const float InverseSqrtTwo = 0.70710678118654752440f;

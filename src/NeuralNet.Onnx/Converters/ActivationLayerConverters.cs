@@ -38,19 +38,20 @@ internal static class ActivationLayerConverters
     /// <summary>
     /// PReLU: ONNX PRelu with the learned alpha as its slope, shaped as the sample with 1 on the shared axes (ONNX broadcasts
     /// it over the batch). PRelu's x &lt; 0 ? alpha · x : x is Predict's max(x, 0) + alpha · min(x, 0) exactly. A
-    /// channels-first image stays so when alpha is one per channel (shared over rows and columns); else it is turned back.
+    /// channels-first image or volume stays so when alpha is one per channel (shared over every other axis); else it is
+    /// turned back.
     /// </summary>
     public static OnnxValue PReLU(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
     {
         Parameter alpha = ((Layers.PReLU)layer).Alpha;
-        TensorShape shape = alpha.Shape;
+        long[] shape = [.. alpha.Shape.Dimensions.ToArray().Select(d => (long)d)];
         OnnxValue x = inputs[0];
-        if (x.Layout == Layout.ChannelsFirst && (shape[0] != 1 || shape[1] != 1))
+        if (x.Layout == Layout.ChannelsFirst && shape[..^1].Any(d => d != 1))
         {
             x = graph.ChannelsLast(x);
         }
 
-        long[] dims = x.Layout == Layout.ChannelsFirst ? [shape[2], 1, 1] : [.. shape.Dimensions.ToArray().Select(d => (long)d)];
+        long[] dims = x.Layout == Layout.ChannelsFirst ? [shape[^1], .. shape[..^1]] : shape;
         return graph.Node("PRelu", [x.Name, graph.Initializer(alpha, dims)], outputShape, x.Layout);
     }
 

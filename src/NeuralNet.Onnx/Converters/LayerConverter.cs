@@ -91,6 +91,14 @@ internal static class LayerConverters
         [typeof(DepthwiseConv1D)] = Conv1DFamilyConverters.DepthwiseConv1D,
         [typeof(SeparableConv1D)] = Conv1DFamilyConverters.SeparableConv1D,
         [typeof(Conv1DTranspose)] = Conv1DFamilyConverters.Conv1DTranspose,
+        [typeof(Conv3D)] = VolumeConverters.Conv3D,
+        [typeof(MaxPooling3D)] = VolumeConverters.Pooling3D,
+        [typeof(AveragePooling3D)] = VolumeConverters.Pooling3D,
+        [typeof(GlobalMaxPooling3D)] = SequenceConverters.GlobalPooling,
+        [typeof(GlobalAveragePooling3D)] = PoolingConverter.ConvertGlobalAverage,
+        [typeof(UpSampling3D)] = VolumeBorderConverters.UpSampling3D,
+        [typeof(ZeroPadding3D)] = VolumeBorderConverters.ZeroPadding3D,
+        [typeof(Cropping3D)] = VolumeBorderConverters.Cropping3D,
     };
 
     /// <summary>The names of the layer types that have an ONNX form, sorted.</summary>

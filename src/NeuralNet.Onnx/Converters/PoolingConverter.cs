@@ -2,7 +2,7 @@ using NeuralNet.Layers;
 
 namespace NeuralNet.Onnx.Converters;
 
-/// <summary>MaxPooling2D and AveragePooling2D as MaxPool and AveragePool (padding not counted in averages, as Keras), and global average pooling.</summary>
+/// <summary>MaxPooling2D and AveragePooling2D as MaxPool and AveragePool (padding not counted in averages, as Keras), and global average pooling of images and volumes.</summary>
 internal static class PoolingConverter
 {
     public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
@@ -24,7 +24,10 @@ internal static class PoolingConverter
         return graph.Node(pooling is MaxPooling2D ? "MaxPool" : "AveragePool", [x.Name], outputShape, Layout.ChannelsFirst, [.. attributes]);
     }
 
-    /// <summary>GlobalAveragePooling2D: GlobalAveragePool on the channels-first image, then the (N, C, 1, 1) result flattened to (N, C).</summary>
+    /// <summary>
+    /// GlobalAveragePooling2D and GlobalAveragePooling3D: GlobalAveragePool on the channels-first image or volume, then the
+    /// (N, C, 1, 1) or (N, C, 1, 1, 1) result flattened to (N, C).
+    /// </summary>
     public static OnnxValue ConvertGlobalAverage(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
     {
         OnnxValue x = graph.ChannelsFirst(inputs[0]);

@@ -19,10 +19,11 @@ internal static class SampleAxes
 
     /// <summary>
     /// <paramref name="x"/> itself when constants over <paramref name="sampleAxes"/> broadcast in its layout: always channels
-    /// last, and channels first when only the channels are involved (constants (C, 1, 1)); otherwise the value channels last.
+    /// last, and channels first when only the channels are involved (constants (C, 1, 1), or (C, 1, 1, 1) for a volume);
+    /// otherwise the value channels last.
     /// </summary>
     public static OnnxValue InBroadcastableLayout(OnnxGraphBuilder graph, OnnxValue x, int[] sampleAxes) =>
-        x.Layout == Layout.ChannelsFirst && !(sampleAxes.Length == 0 || sampleAxes is [2]) ? graph.ChannelsLast(x) : x;
+        x.Layout == Layout.ChannelsFirst && !(sampleAxes.Length == 0 || (sampleAxes.Length == 1 && sampleAxes[0] == x.Shape.Rank - 1)) ? graph.ChannelsLast(x) : x;
 
     /// <summary>The axes of <paramref name="x"/>'s layout (batch axis 0) that NeuralNet numbers <paramref name="sampleAxes"/> (sample axis 0 first).</summary>
     public static long[] InLayout(OnnxValue x, int[] sampleAxes) => [.. sampleAxes.Select(a => (long)OnnxGraphBuilder.AxisIn(x, a + 1)).Order()];
@@ -30,7 +31,7 @@ internal static class SampleAxes
     /// <summary>
     /// The dims of a constant that holds one value per index of <paramref name="sampleAxes"/> (in NeuralNet's order) and
     /// broadcasts over <paramref name="x"/> (from <see cref="InBroadcastableLayout"/>): the sample's dims with 1 on the other
-    /// axes, or (C, 1, 1) channels first; () when no axis is kept (one value for all).
+    /// axes, or (C, 1, 1) (a volume: (C, 1, 1, 1)) channels first; () when no axis is kept (one value for all).
     /// </summary>
     public static long[] BroadcastDims(OnnxValue x, int[] sampleAxes)
     {
@@ -41,7 +42,7 @@ internal static class SampleAxes
 
         if (x.Layout == Layout.ChannelsFirst)
         {
-            return [x.Shape[2], 1, 1];
+            return [x.Shape[x.Shape.Rank - 1], .. Enumerable.Repeat(1L, x.Shape.Rank - 1)];
         }
 
         var dims = new long[x.Shape.Rank];
@@ -53,9 +54,12 @@ internal static class SampleAxes
         return dims;
     }
 
-    /// <summary>The per-sample dims of <paramref name="x"/> in its layout: (C, H, W) for a channels-first image.</summary>
-    public static long[] LayoutDims(OnnxValue x) =>
-        x.Layout == Layout.ChannelsFirst ? [x.Shape[2], x.Shape[0], x.Shape[1]] : [.. x.Shape.Dimensions.ToArray().Select(d => (long)d)];
+    /// <summary>The per-sample dims of <paramref name="x"/> in its layout: (C, H, W) for a channels-first image, (C, D, H, W) for a volume.</summary>
+    public static long[] LayoutDims(OnnxValue x)
+    {
+        long[] dims = [.. x.Shape.Dimensions.ToArray().Select(d => (long)d)];
+        return x.Layout == Layout.ChannelsFirst ? [dims[^1], .. dims[..^1]] : dims;
+    }
 
     /// <summary><paramref name="opType"/> (ReduceMean, ReduceSumSquare, ...) of <paramref name="x"/> over <paramref name="axes"/>, kept as axes of size 1.</summary>
     public static string Reduce(OnnxGraphBuilder graph, string opType, string x, long[] axes) =>

@@ -57,11 +57,14 @@ internal static class SequenceConverters
         return new OnnxValue(ChannelsLast(graph, y), outputShape, Layout.ChannelsLast);
     }
 
-    /// <summary>GlobalMaxPooling1D, GlobalAveragePooling1D and GlobalMaxPooling2D: the global operator, then (batch, channels).</summary>
+    /// <summary>
+    /// GlobalMaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D and GlobalMaxPooling3D: the global operator on the
+    /// channels-first sequence, image or volume, then (batch, channels).
+    /// </summary>
     public static OnnxValue GlobalPooling(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
     {
         string opType = layer is GlobalAveragePooling1D ? "GlobalAveragePool" : "GlobalMaxPool";
-        string x = inputs[0].Rank == 4 ? graph.ChannelsFirst(inputs[0]).Name : ChannelsFirst(graph, inputs[0]);
+        string x = inputs[0].Rank >= 4 ? graph.ChannelsFirst(inputs[0]).Name : ChannelsFirst(graph, inputs[0]);
         string pooled = graph.Node(opType, [x]);
         return graph.Node("Flatten", [pooled], outputShape, Layout.ChannelsLast, OnnxAttribute.Int("axis", 1));
     }

@@ -213,7 +213,7 @@ public static class KerasFormat
         List<string> groups = ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)];
         IEnumerable<(string Path, Tensor Value, bool IsInteger)> datasets = layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger));
         List<(string Path, long Value)> integers = [];
-        if (withOptimizer && model.Optimizer is not null)
+        if (withOptimizer && model.Optimizer is not null && KerasOptimizerVariables.IsKnown(model.Optimizer))
         {
             var optimizer = KerasOptimizerState.Write(model, layout);
             groups.AddRange(KerasOptimizerState.Groups);

@@ -34,7 +34,7 @@ internal static class KerasOptimizerState
     {
         Optimizer optimizer = model.Optimizer ?? throw new InvalidOperationException("The model is not compiled.");
         string group = weights.Resolve(Variables);
-        if (!weights.Has(group) || KerasOptimizerVariables.OrderOf(kerasVersion) is not KerasOptimizerOrder order)
+        if (!weights.Has(group) || !KerasOptimizerVariables.IsKnown(optimizer) || KerasOptimizerVariables.OrderOf(kerasVersion) is not KerasOptimizerOrder order)
         {
             return false;
         }

@@ -83,6 +83,13 @@ internal static class KerasOptimizerVariables
     };
 
     /// <summary>
+    /// Whether Keras' variables of <paramref name="optimizer"/> are known: it is one of NeuralNet's built-in optimizers.
+    /// Another (a registered custom optimizer) is saved and loaded with its config only, its state fresh, as Keras skips
+    /// variables it cannot place.
+    /// </summary>
+    public static bool IsKnown(Optimizer optimizer) => optimizer.GetType().Assembly == typeof(Optimizer).Assembly && s_groups.ContainsKey(optimizer.Name);
+
+    /// <summary>
     /// The variables of <paramref name="optimizer"/> built on <paramref name="trainable"/> (the model's trainable weights
     /// in Keras' order), in the order of <paramref name="order"/>.
     /// </summary>
@@ -90,7 +97,7 @@ internal static class KerasOptimizerVariables
     public static List<KerasOptimizerVariable> Of(Optimizer optimizer, IReadOnlyList<KerasWeight> trainable, KerasOptimizerOrder order)
     {
         IReadOnlyList<string> slots = optimizer.StateSlotNames;
-        if (optimizer.GetType().Assembly != typeof(Optimizer).Assembly || !s_groups.TryGetValue(optimizer.Name, out string[][]? groups))
+        if (!IsKnown(optimizer) || !s_groups.TryGetValue(optimizer.Name, out string[][]? groups))
         {
             throw new NotSupportedException($"The optimizer {optimizer.GetType().FullName} (\"{optimizer.Name}\") is not one of NeuralNet's, so where Keras keeps its variables is unknown: save or load the weights alone (SaveWeights, LoadWeights), or use a built-in optimizer.");
         }

@@ -76,7 +76,8 @@ public abstract partial class Optimizer
 
     /// <summary>
     /// Whether any state has been created: the optimizer has stepped, or state was loaded or set (a parameter's state, or
-    /// a step count above 0); Keras' <c>optimizer.built</c>. A fresh optimizer creates a parameter's state at its first step.
+    /// a step count above 0). Unlike Keras' <c>optimizer.built</c>, it is false until then: a fresh optimizer creates a
+    /// parameter's state at its first step.
     /// </summary>
     public bool HasState => _state.Count > 0 || StepCount > 0;
 

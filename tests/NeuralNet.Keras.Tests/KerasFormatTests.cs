@@ -177,6 +177,33 @@ public sealed class KerasFormatTests : IDisposable
         Assert.IsType<SparseCategoricalCrossEntropy>(loaded.Loss);
     }
 
+    [H5pyFact]
+    public void SaveModel_VolumeAndRmsNormalizationLayers_UseKerasPathsAndLoadBack()
+    {
+        // The 3-D layers and RMSNormalization keep Keras' class-named groups (conv3d, conv3d_transpose, rms_normalization)
+        // and variable order, and come back through LoadModel with the same predictions.
+        var model = new Sequential(
+        [
+            new InputLayer(4, 6, 6, 2), new Conv3D(3, 3, padding: Padding.Same, activation: ActivationFunction.Relu), new MaxPooling3D((1, 2, 2)),
+            new Conv3DTranspose(2, (1, 2, 2), strides: (1, 2, 2)), new RMSNormalization(), new GlobalAveragePooling3D(), new Dense(2),
+        ], seed: 5);
+        model.Compile(new Adam(), new MeanSquaredError());
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 4, 6, 6, 2), seed: 2);
+        model.Fit(x, Tensor.RandomNormal(new TensorShape(3, 2), seed: 3), epochs: 1, batchSize: 3, verbose: 0);
+        string path = Path.Combine(_folder, "volume.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Predict(x).AsReadOnlySpan().ToArray(), loaded.Predict(x).AsReadOnlySpan().ToArray());
+        string weights = Path.Combine(_folder, "volume.weights.h5");
+        KerasFormat.SaveWeights(model, weights);
+        var datasets = (JsonObject)H5py.Dump(weights)["datasets"]!;
+        Assert.Equal([3, 3, 3, 2, 3], datasets["layers/conv3d/vars/0"]!["shape"]!.AsArray().Select(d => (int)d!).ToArray());
+        Assert.Equal([1, 2, 2, 2, 3], datasets["layers/conv3d_transpose/vars/0"]!["shape"]!.AsArray().Select(d => (int)d!).ToArray());
+        Assert.Equal([2], datasets["layers/rms_normalization/vars/0"]!["shape"]!.AsArray().Select(d => (int)d!).ToArray());
+    }
+
     [Fact]
     public void SaveModel_Sequential_HasKerasEntriesAndModules()
     {

@@ -80,6 +80,7 @@ internal static class KerasOptimizerVariables
         ["rmsprop"] = [["velocity"], ["momentum"], ["average_gradient"]],
         ["ftrl"] = [["accumulator", "linear"]],
         ["lion"] = [["momentum"]],
+        ["lamb"] = [["momentum", "velocity"]],
     };
 
     /// <summary>

@@ -310,6 +310,11 @@ internal static class BuiltInSerializables
             Config d = Defaults(c, new Adagrad());
             return (Adagrad)new Adagrad(LearningRate(d), d.GetSingle("initial_accumulator_value"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
         }, "adagrad");
+        SerializationRegistry.AddBuiltIn("Lamb", c =>
+        {
+            Config d = Defaults(c, new Lamb());
+            return (Lamb)new Lamb(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
+        }, "lamb");
         SerializationRegistry.AddBuiltIn("Adamax", c =>
         {
             Config d = Defaults(c, new Adamax());

@@ -47,7 +47,7 @@ public class KerasGoldenTests
         }
     }
 
-    public static TheoryData<string> WeightDecayOptimizers => new() { "sgd", "adam", "adamw", "nadam", "adamax", "adagrad", "adadelta", "rmsprop", "lion" };
+    public static TheoryData<string> WeightDecayOptimizers => new() { "sgd", "adam", "adamw", "nadam", "adamax", "adagrad", "adadelta", "rmsprop", "lion", "lamb" };
 
     [Theory]
     [MemberData(nameof(WeightDecayOptimizers))]
@@ -176,7 +176,7 @@ public class KerasGoldenTests
         }
     }
 
-    public static TheoryData<string> AllOptimizers => new() { "sgd", "adam", "adamw", "nadam", "adamax", "adagrad", "adadelta", "rmsprop", "lion", "ftrl" };
+    public static TheoryData<string> AllOptimizers => new() { "sgd", "adam", "adamw", "nadam", "adamax", "adagrad", "adadelta", "rmsprop", "lion", "ftrl", "lamb" };
 
     [Theory]
     [MemberData(nameof(AllOptimizers))]
@@ -260,6 +260,7 @@ public class KerasGoldenTests
             "rmsprop" => new RmsProp(lr) { WeightDecay = weightDecay, WeightDecayExclusions = exclusions ?? [], ClipNorm = clipNorm, ClipValue = clipValue },
             "lion" => new Lion(lr) { WeightDecay = weightDecay, WeightDecayExclusions = exclusions ?? [], ClipNorm = clipNorm, ClipValue = clipValue },
             "ftrl" => new Ftrl(lr) { WeightDecay = weightDecay, WeightDecayExclusions = exclusions ?? [], ClipNorm = clipNorm, ClipValue = clipValue },
+            "lamb" => new Lamb(lr) { WeightDecay = weightDecay, WeightDecayExclusions = exclusions ?? [], ClipNorm = clipNorm, ClipValue = clipValue },
 
             // The hyper-parameters of each test_correctness_with_golden.
             "adam-golden" => new Adam(amsGrad: true),

@@ -274,6 +274,7 @@ public static class OnnxExporter
             SeparableConv1D separable1D => separable1D.Activation,
             Conv1DTranspose transpose1D => transpose1D.Activation,
             Conv3D conv3D => conv3D.Activation,
+            Conv3DTranspose transpose3D => transpose3D.Activation,
             Activation act => act.Function,
             _ => null,
         };

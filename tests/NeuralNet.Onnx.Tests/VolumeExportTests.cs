@@ -82,6 +82,74 @@ public sealed class VolumeExportTests
     }
 
     [Fact]
+    public void Conv3d_transpose_writes_keras_kernel_as_in_filters_depth_height_width_and_crops_as_pads_or_output_padding()
+    {
+        Model model = ExportCases.Build("conv3d_transpose_output_padding_no_bias");
+        var conv = (Conv3DTranspose)model.Layers.Single(l => l is Conv3DTranspose);
+        GraphProto graph = Graph(model);
+        Assert.Equal(["Transpose", "ConvTranspose", "Transpose"], graph.Node.Select(n => n.OpType));
+        NodeProto node = graph.Node[1];
+        Assert.Equal([3L, 2, 2], Ints(node, "kernel_shape"));
+        Assert.Equal([2L, 3, 2], Ints(node, "strides"));
+
+        // Valid, input (3, 2, 3), strides (2, 3, 2), outputPadding (1, 2, 0): Keras' outputs (8, 7, 6) are the full
+        // (7, 5, 6) axes, nothing cropped, with 1, 2 and 0 zeros added at the end.
+        Assert.Equal([0L, 0, 0, 0, 0, 0], Ints(node, "pads"));
+        Assert.Equal([1L, 2, 0], Ints(node, "output_padding"));
+        Assert.Equal(2, node.Input.Count);
+
+        TensorProto weights = graph.Initializer.Single(i => i.Name == node.Input[1]);
+        Assert.Equal([2L, 3, 3, 2, 2], weights.Dims);
+        float[] onnx = Floats(weights);
+        ReadOnlySpan<float> keras = conv.Kernel.Value.AsReadOnlySpan();
+        for (int kd = 0; kd < 3; kd++)
+        {
+            for (int kh = 0; kh < 2; kh++)
+            {
+                for (int kw = 0; kw < 2; kw++)
+                {
+                    for (int f = 0; f < 3; f++)
+                    {
+                        for (int c = 0; c < 2; c++)
+                        {
+                            Assert.Equal(keras[(((((((kd * 2) + kh) * 2) + kw) * 3) + f) * 2) + c], onnx[(((((((c * 3) + f) * 3) + kd) * 2) + kh) * 2) + kw]);
+                        }
+                    }
+                }
+            }
+        }
+
+        // Same, input (3, 3, 2), kernel (3, 2, 3), strides (2, 2, 3), outputPadding (1, 0, 2): Keras' outputs (6, 4, 6)
+        // from the full (7, 6, 6): depth cropped 1 at the end, height 1 at each end, width whole.
+        NodeProto same = Graph(ExportCases.Build("conv3d_transpose_same_output_padding")).Node.Single(n => n.OpType == "ConvTranspose");
+        Assert.Equal([0L, 1, 0, 1, 1, 0], Ints(same, "pads"));
+        Assert.Equal([0L, 0, 0], Ints(same, "output_padding"));
+    }
+
+    [Fact]
+    public void Rms_normalization_over_the_channels_keeps_the_volume_channels_first_at_every_opset()
+    {
+        foreach (int opset in new[] { OnnxExporter.MinimumOpset, OnnxExporter.DefaultOpset, OnnxExporter.MaximumOpset })
+        {
+            GraphProto graph = Graph(ExportCases.Build("rms_norm_channels_after_conv3d"), opset);
+            Assert.Equal(["Transpose", "Conv", "Mul", "ReduceMean", "Add", "Sqrt", "Reciprocal", "Mul", "Mul", "Conv", "Transpose"], graph.Node.Select(n => n.OpType));
+            NodeProto mean = graph.Node[3];
+
+            // The channels are axis 1 of NCDHW; ReduceMean's axes are an attribute before opset 18 and an input from it.
+            long[] axes = opset < 18 ? Ints(mean, "axes") : Int64s(graph, mean.Input[1]);
+            Assert.Equal([1L], axes);
+            Assert.Equal([3L, 1, 1, 1], graph.Initializer.Single(i => i.Name == graph.Node[8].Input[1]).Dims);
+        }
+
+        // Over every axis of a sample the scale spans (d, h, w, c): the value is turned channels last for it.
+        GraphProto whole = Graph(ExportCases.Build("rms_norm_whole_volume_after_conv3d"));
+        Assert.Equal(["Transpose", "Conv", "Transpose", "Mul", "ReduceMean", "Add", "Sqrt", "Reciprocal", "Mul", "Mul"], whole.Node.Select(n => n.OpType));
+        Assert.Equal([3L, 4, 2, 3], Scale(whole).Dims);
+
+        static TensorProto Scale(GraphProto g) => g.Initializer.Single(i => i.Name == g.Node[^1].Input[1]);
+    }
+
+    [Fact]
     public void Average_pooling3d_does_not_count_padding_and_max_pooling3d_has_no_such_attribute()
     {
         NodeProto average = Graph(ExportCases.Build("average_pooling3d_same_padding_not_counted")).Node.Single(n => n.OpType == "AveragePool");
@@ -163,7 +231,7 @@ public sealed class VolumeExportTests
     public void The_3d_layer_types_are_listed_as_supported()
     {
         Assert.Subset(OnnxExporter.SupportedLayers.ToHashSet(),
-            new HashSet<string> { "Conv3D", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D", "UpSampling3D", "ZeroPadding3D", "Cropping3D" });
+            new HashSet<string> { "Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D", "UpSampling3D", "ZeroPadding3D", "Cropping3D" });
     }
 
     [Fact]
@@ -174,9 +242,16 @@ public sealed class VolumeExportTests
         model.Add(new Conv3D(2, 2, activation: new Cube(), name: "cubed"));
         var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
         Assert.Contains("Layer 'cubed' (Conv3D) uses the activation 'cube'", error.Message, StringComparison.Ordinal);
+
+        var transposed = new Sequential(name: "clips");
+        transposed.Add(new InputLayer(3, 4, 4, 2));
+        transposed.Add(new Conv3DTranspose(2, 2, activation: new Cube(), name: "cubed_up"));
+        error = Assert.Throws<NotSupportedException>(() => transposed.ToOnnxBytes());
+        Assert.Contains("Layer 'cubed_up' (Conv3DTranspose) uses the activation 'cube'", error.Message, StringComparison.Ordinal);
     }
 
-    private static GraphProto Graph(Model model) => ModelProto.Parser.ParseFrom(model.ToOnnxBytes()).Graph;
+    private static GraphProto Graph(Model model, int opset = OnnxExporter.DefaultOpset) =>
+        ModelProto.Parser.ParseFrom(model.ToOnnxBytes(new OnnxExportOptions { Opset = opset })).Graph;
 
     private static long[] Ints(NodeProto node, string attribute) => [.. node.Attribute.Single(a => a.Name == attribute).Ints];
 

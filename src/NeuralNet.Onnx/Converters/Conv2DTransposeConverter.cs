@@ -56,10 +56,15 @@ internal static class Conv2DTransposeConverter
         return conv.Activation is { } activation ? ActivationConverter.Apply(graph, activation, result, layer) : result;
     }
 
-    // One axis: the indices Keras crops from the start and from the end of the full map, and the zeros it adds at the end.
-    // Keras' padding (NeuralNet's DilatedConvGeometry.TransposeAxis, from keras/src/backend/common/backend_utils.py's
-    // _convert_conv_transpose_padding_args_from_keras_to_jax): the window starts at ke − 1 − left of the full map.
-    private static (long Before, long After, long Extra) Crop(int input, int output, int kernel, int stride, int dilation, bool same, int? outputPadding)
+    /// <summary>
+    /// One axis: the indices Keras crops from the start and from the end of the full map, and the zeros it adds at the end
+    /// (ConvTranspose's begin pad, end pad and output_padding); shared with Conv3DTranspose.
+    /// </summary>
+    /// <remarks>
+    /// Keras' padding (NeuralNet's DilatedConvGeometry.TransposeAxis, from keras/src/backend/common/backend_utils.py's
+    /// _convert_conv_transpose_padding_args_from_keras_to_jax): the window starts at ke − 1 − left of the full map.
+    /// </remarks>
+    internal static (long Before, long After, long Extra) Crop(int input, int output, int kernel, int stride, int dilation, bool same, int? outputPadding)
     {
         int ke = ((kernel - 1) * dilation) + 1;
         int left;

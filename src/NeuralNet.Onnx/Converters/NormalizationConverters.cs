@@ -3,7 +3,7 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
-/// LayerNormalization, UnitNormalization and GroupNormalization, which normalize each sample on its own, and the
+/// LayerNormalization, RMSNormalization, UnitNormalization and GroupNormalization, which normalize each sample on its own, and the
 /// preprocessing layer Normalization (fixed statistics), written as their formulas in the order Predict computes them:
 /// reductions over the normalized axes of the value's layout, then element-wise nodes with constants shaped to broadcast.
 /// </summary>
@@ -26,6 +26,22 @@ internal static class NormalizationConverters
 
         // γ and β hold their values in the input's axis order whatever order the axes were given in (LayerNormalization.OnBuild).
         y = ScaleAndShift(graph, y, norm.Gamma, norm.Beta, SampleAxes.BroadcastDims(x, axes));
+        return new OnnxValue(y, outputShape, x.Layout);
+    }
+
+    /// <summary>
+    /// RMSNormalization: x · 1/√(mean(x²) + ε) over its trailing axes, then · scale (shaped as the normalized axes), in the
+    /// order RmsNorm.Forward computes: Mul, ReduceMean, Add (ε), Sqrt, Reciprocal, Mul, Mul. A channels-first value stays
+    /// so when only the channels are normalized.
+    /// </summary>
+    public static OnnxValue RMSNormalization(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        var norm = (Layers.RMSNormalization)layer;
+        int[] axes = SampleAxes.Resolve(norm.Axes, layer.InputShape.Rank);
+        OnnxValue x = SampleAxes.InBroadcastableLayout(graph, inputs[0], axes);
+        string meanSquare = SampleAxes.Reduce(graph, "ReduceMean", graph.Node("Mul", [x.Name, x.Name]), SampleAxes.InLayout(x, axes));
+        string inverseRms = graph.Node("Reciprocal", [graph.Node("Sqrt", [graph.Node("Add", [meanSquare, graph.Scalar("epsilon", norm.Epsilon)])])]);
+        string y = graph.Node("Mul", [graph.Node("Mul", [x.Name, inverseRms]), graph.Initializer(norm.Scale, SampleAxes.BroadcastDims(x, axes))]);
         return new OnnxValue(y, outputShape, x.Layout);
     }
 

@@ -1,7 +1,7 @@
 namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
-/// The layers that normalize or scale over some axes of a sample (LayerNormalization, UnitNormalization,
+/// The layers that normalize or scale over some axes of a sample (LayerNormalization, RMSNormalization, UnitNormalization,
 /// GroupNormalization, Normalization, PReLU): their axes and their per-index constants mapped into the layout a value has
 /// in the graph, and ONNX's reductions, whose axes moved from an attribute to an input at different opsets.
 /// </summary>

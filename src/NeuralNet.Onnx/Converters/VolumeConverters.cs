@@ -3,10 +3,13 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
-/// Conv3D, MaxPooling3D and AveragePooling3D: ONNX's Conv, MaxPool and AveragePool on the channels-first volume
-/// (batch, channels, depth, height, width), which stays channels first for the layers after them as a Conv2D's image does.
-/// The kernel is re-laid out from Keras' (kd, kh, kw, in, filters) to ONNX's (filters, in, kd, kh, kw); 'same' padding is
-/// resolved per axis for the dilated window span (k − 1) · dilation + 1, the odd padded position after (Keras' rule).
+/// Conv3D, Conv3DTranspose, MaxPooling3D and AveragePooling3D: ONNX's Conv, ConvTranspose, MaxPool and AveragePool on the
+/// channels-first volume (batch, channels, depth, height, width), which stays channels first for the layers after them as
+/// a Conv2D's image does. Conv3D's kernel is re-laid out from Keras' (kd, kh, kw, in, filters) to ONNX's
+/// (filters, in, kd, kh, kw); 'same' padding is resolved per axis for the dilated window span (k − 1) · dilation + 1, the
+/// odd padded position after (Keras' rule). Conv3DTranspose's kernel goes from Keras' (kd, kh, kw, filters, in) to
+/// ConvTranspose's (in, filters, kd, kh, kw), unflipped, and Keras' output window is cropped per axis as
+/// <see cref="Conv2DTransposeConverter"/> crops its two.
 /// </summary>
 internal static class VolumeConverters
 {
@@ -33,6 +36,40 @@ internal static class VolumeConverters
             OnnxAttribute.Ints("dilations", d.Depth, d.Height, d.Width),
             OnnxAttribute.Int("group", 1));
         return ActivationConverter.Apply(graph, conv.Activation, y, layer);
+    }
+
+    /// <summary>
+    /// Conv3DTranspose: one ConvTranspose whose <c>pads</c> are the positions Keras crops from each end of the full
+    /// (in − 1) · stride + (k − 1) · dilation + 1 axis and whose <c>output_padding</c> the zeros it adds beyond it, then the activation.
+    /// </summary>
+    public static OnnxValue Conv3DTranspose(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        var conv = (Layers.Conv3DTranspose)layer;
+        OnnxValue x = graph.ChannelsFirst(inputs[0]);
+        TensorShape kernel = conv.Kernel.Shape;
+        int kd = kernel[0], kh = kernel[1], kw = kernel[2], filters = kernel[3], channels = kernel[4];
+        string weights = graph.Initializer(conv.Kernel, [channels, filters, kd, kh, kw], keras => TransposeRelayout(keras, kd * kh * kw, filters, channels));
+        List<string> operands = [x.Name, weights];
+        if (conv.Bias is { } bias)
+        {
+            operands.Add(graph.Initializer(bias));
+        }
+
+        bool same = conv.Padding == Padding.Same;
+        (int Depth, int Height, int Width) s = conv.Strides, d = conv.DilationRate;
+        (int Depth, int Height, int Width)? op = conv.OutputPadding;
+        TensorShape input = layer.InputShape;
+        (long front, long back, long extraDepth) = Conv2DTransposeConverter.Crop(input[0], outputShape[0], kd, s.Depth, d.Depth, same, op?.Depth);
+        (long top, long bottom, long extraRows) = Conv2DTransposeConverter.Crop(input[1], outputShape[1], kh, s.Height, d.Height, same, op?.Height);
+        (long left, long right, long extraColumns) = Conv2DTransposeConverter.Crop(input[2], outputShape[2], kw, s.Width, d.Width, same, op?.Width);
+        OnnxValue y = graph.Node("ConvTranspose", operands, outputShape, Layout.ChannelsFirst,
+            OnnxAttribute.Ints("kernel_shape", kd, kh, kw),
+            OnnxAttribute.Ints("strides", s.Depth, s.Height, s.Width),
+            OnnxAttribute.Ints("dilations", d.Depth, d.Height, d.Width),
+            OnnxAttribute.Ints("pads", front, top, left, back, bottom, right),
+            OnnxAttribute.Ints("output_padding", extraDepth, extraRows, extraColumns),
+            OnnxAttribute.Int("group", 1));
+        return conv.Activation is { } activation ? ActivationConverter.Apply(graph, activation, y, layer) : y;
     }
 
     /// <summary>
@@ -71,6 +108,24 @@ internal static class VolumeConverters
                 for (int f = 0; f < filters; f++)
                 {
                     onnx[(((f * channels) + c) * taps) + t] = keras[(((t * channels) + c) * filters) + f];
+                }
+            }
+        }
+
+        return onnx;
+    }
+
+    // Keras' transposed kernel (taps, filters, in), taps = (kd, kh, kw) row-major, to ConvTranspose's (in, filters, taps).
+    private static float[] TransposeRelayout(float[] keras, int taps, int filters, int channels)
+    {
+        var onnx = new float[keras.Length];
+        for (int t = 0; t < taps; t++)
+        {
+            for (int f = 0; f < filters; f++)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    onnx[(((c * filters) + f) * taps) + t] = keras[(((t * filters) + f) * channels) + c];
                 }
             }
         }

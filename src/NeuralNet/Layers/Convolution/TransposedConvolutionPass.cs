@@ -58,7 +58,8 @@ internal sealed class TransposedConvolutionPass<TGeometry>(Layer owner, TGeometr
 
         TGeometry g = geometry;
         int batch = _batch, channels = _channels, filters = _filters, pixels = g.OutputPositions, patch = g.Taps * filters, rows = batch * pixels;
-        ReadOnlySpan<float> dzSpan = _output.Backward(batch, outputGradient, bias).AsReadOnlySpan();
+        // A frozen parameter's gradient is skipped: nothing reads it.
+        ReadOnlySpan<float> dzSpan = _output.Backward(batch, outputGradient, bias is { Trainable: true } ? bias : null).AsReadOnlySpan();
         // dcols (B*H*W, KH*KW*F) = im2col(dz); dkernel (KH*KW*F, C) += dcolsᵀ · x; dx (B*H*W, C) = dcols · kernel.
         Span<float> cols = _cols.AsSpan(0, rows * patch);
         for (int n = 0; n < batch; n++)
@@ -66,8 +67,12 @@ internal sealed class TransposedConvolutionPass<TGeometry>(Layer owner, TGeometr
             g.Pack(dzSpan.Slice(n * g.InputSize, g.InputSize), cols.Slice(n * pixels * patch, pixels * patch));
         }
 
-        Span<float> kernelGradient = kernel.GradientForProduct(out float beta);
-        Gemm.Multiply(true, false, patch, channels, rows, 1f, cols, patch, _input.AsReadOnlySpan(), channels, beta, kernelGradient, channels);
+        if (kernel.Trainable)
+        {
+            Span<float> kernelGradient = kernel.GradientForProduct(out float beta);
+            Gemm.Multiply(true, false, patch, channels, rows, 1f, cols, patch, _input.AsReadOnlySpan(), channels, beta, kernelGradient, channels);
+        }
+
         if (!owner.ComputesInputGradient)
         {
             return outputGradient;

@@ -78,8 +78,9 @@ public sealed class RMSNormalization : Layer
     public override string DefaultNamePrefix => "rms_normalization";
 
     /// <inheritdoc/>
+    /// <remarks>Once built, <c>axis</c> is written as Keras' <c>build</c> leaves it: a sorted list (<c>[-1]</c> for the default).</remarks>
     public override Config GetConfig() =>
-        (_axisIsList ? base.GetConfig().Set("axis", _axes) : base.GetConfig().Set("axis", _axes[0])).Set("epsilon", Epsilon);
+        (_axisIsList || IsBuilt ? base.GetConfig().Set("axis", _axes.Order().ToArray()) : base.GetConfig().Set("axis", _axes[0])).Set("epsilon", Epsilon);
 
     /// <summary>Keras' <c>from_config</c>; <c>"axis"</c> may be an integer or a list.</summary>
     internal static RMSNormalization FromConfig(Config config)

@@ -214,6 +214,13 @@ public sealed class Conv3DTranspose : Layer
         WindowAxis depth = Axis(inputShape[0], KernelSize.Depth, Strides.Depth, DilationRate.Depth, OutputPadding?.Depth);
         WindowAxis height = Axis(inputShape[1], KernelSize.Height, Strides.Height, DilationRate.Height, OutputPadding?.Height);
         WindowAxis width = Axis(inputShape[2], KernelSize.Width, Strides.Width, DilationRate.Width, OutputPadding?.Width);
+        if (depth.Input < 1 || height.Input < 1 || width.Input < 1)
+        {
+            throw new ArgumentException(
+                $"{Describe()} gives an empty output ({depth.Input}, {height.Input}, {width.Input}) for input {inputShape.ToBatchString()} with kernel {VolumeChecks.Describe(KernelSize)}, padding {Padding} and outputPadding {(OutputPadding is { } op ? VolumeChecks.Describe(op) : "null")}.",
+                nameof(inputShape));
+        }
+
         VolumeChecks.KernelFits(Describe(), KernelSize, inputShape[3], Filters);
         TensorShape outputShape = VolumeChecks.Shape(Describe(), depth.Input, height.Input, width.Input, Filters,
             $"kernel {VolumeChecks.Describe(KernelSize)}, strides {VolumeChecks.Describe(Strides)} and padding {Padding} on input {inputShape.ToBatchString()}");

@@ -27,6 +27,26 @@ public class RMSNormalizationTests
         Assert.Equal(1e-6f, layer.Epsilon);
     }
 
+    [Fact]
+    public void Epsilon_counts_where_the_mean_square_is_small()
+    {
+        // x = (1e-3, 0), epsilon 1e-6: mean(x²) = 5e-7, so y0 = 1e-3 / sqrt(1.5e-6) = 0.81650 (1.41421 without epsilon).
+        var layer = new RMSNormalization();
+        layer.Build(new TensorShape(2));
+        Assert.Equal(0.8164966f, layer.Forward(Tensor.FromArray([1e-3f, 0f], 1, 2), false).ToArray()[0], 1e-5f);
+
+        // A zero row gives zeros and a finite gradient (invRms = 1 / sqrt(epsilon) = 1000).
+        Tensor zeros = layer.Forward(new Tensor(new TensorShape(1, 2)), true);
+        Assert.Equal([0f, 0f], zeros.ToArray());
+        Assert.Equal([1000f, 2000f], layer.Backward(Tensor.FromArray([1f, 2f], 1, 2)).ToArray().Select(v => MathF.Round(v, 2)).ToArray());
+
+        // The epsilon a config holds is the one used.
+        var read = (RMSNormalization)SerializationRegistry.Deserialize<Layer>(
+            JsonNode.Parse("""{"class_name": "RMSNormalization", "config": {"name": "n", "axis": [-1], "epsilon": 1e-5}}""")!, new Config(), "layer");
+        read.Build(new TensorShape(2));
+        Assert.Equal((float)(1e-3 / Math.Sqrt(5e-7 + 1e-5)), read.Forward(Tensor.FromArray([1e-3f, 0f], 1, 2), false).ToArray()[0], 1e-5f);
+    }
+
     [Property(Replay = "(20261205,11)", MaxTest = 60)]
     public void Forward_matches_the_float64_twin(long seed)
     {
@@ -85,6 +105,13 @@ public class RMSNormalizationTests
     {
         Assert.Equal("rms_normalization", new RMSNormalization().DefaultNamePrefix);
         Assert.Contains("\"axis\":[2,3]", new RMSNormalization([2, 3]).GetConfig().ToJson(), StringComparison.Ordinal);
+        Assert.Contains("\"axis\":-1", new RMSNormalization().GetConfig().ToJson(), StringComparison.Ordinal);
+        var built = new RMSNormalization();
+        built.Build(new TensorShape(3, 4));
+        Assert.Contains("\"axis\":[-1]", built.GetConfig().ToJson(), StringComparison.Ordinal);
+        var unsorted = new RMSNormalization([2, 1]);
+        unsorted.Build(new TensorShape(3, 4));
+        Assert.Contains("\"axis\":[1,2]", unsorted.GetConfig().ToJson(), StringComparison.Ordinal);
         var read = (RMSNormalization)SerializationRegistry.Deserialize<Layer>(JsonNode.Parse("""
             {"module": "keras.layers", "class_name": "RMSNormalization", "registered_name": null,
              "config": {"name": "norm", "trainable": true, "dtype": "float32", "axis": -1, "epsilon": 1e-05}}

@@ -107,6 +107,30 @@ public class Conv3DTransposeTests
     }
 
     [Fact]
+    public void Empty_outputs_are_refused_and_frozen_layers_leave_their_gradients_alone()
+    {
+        // Same padding with an explicit output padding and an even kernel on one position: (1 - 1)·1 + 0 + 0 = 0.
+        var empty = new Conv3DTranspose(1, 2, padding: Padding.Same, outputPadding: 0, name: "up");
+        var error = Assert.Throws<ArgumentException>(() => empty.Build(new TensorShape(1, 1, 1, 1)));
+        Assert.Contains("Conv3DTranspose 'up' gives an empty output (0, 0, 0)", error.Message, StringComparison.Ordinal);
+
+        var layer = new Conv3DTranspose(2, 2, strides: 2, activation: ActivationFunction.Tanh, biasInitializer: new RandomNormal(0, 0.5, 2)) { Seed = 1 };
+        layer.Build(new TensorShape(2, 2, 2, 3));
+        Tensor x = Tensor.RandomNormal(new TensorShape(1, 2, 2, 2, 3), 5);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape([1, .. layer.OutputShape.Dimensions]), 6);
+        layer.Trainable = false;
+        layer.Forward(x, training: true);
+        float[] frozen = layer.Backward(upstream).ToArray();
+        Assert.All(layer.Kernel.Gradient.ToArray(), g => Assert.Equal(0f, g));
+        Assert.All(layer.Bias!.Gradient.ToArray(), g => Assert.Equal(0f, g));
+        layer.Trainable = true;
+        layer.Forward(x, training: true);
+        Assert.Equal(frozen, layer.Backward(upstream).ToArray());
+        Assert.Contains(layer.Kernel.Gradient.ToArray(), g => g != 0f);
+        Assert.Contains(layer.Bias!.Gradient.ToArray(), g => g != 0f);
+    }
+
+    [Fact]
     public void Training_step_allocates_nothing_after_warm_up()
     {
         var layer = new Conv3DTranspose(3, 2, strides: 2, activation: ActivationFunction.Relu);

@@ -41,7 +41,7 @@ public class FlushToZeroTests
     public static TheoryData<string> DecayingOptimizers => new()
     {
         "sgd-momentum", "sgd-nesterov", "adam", "adamw", "nadam", "adamax", "rmsprop", "rmsprop-momentum", "rmsprop-centered",
-        "rmsprop-centered-momentum", "adadelta", "lion",
+        "rmsprop-centered-momentum", "adadelta", "lion", "lamb",
     };
 
     [Theory]
@@ -161,6 +161,7 @@ public class FlushToZeroTests
         "rmsprop-centered-momentum" => new RmsProp(momentum: 0.5f, centered: true),
         "adadelta" => new Adadelta(),
         "lion" => new Lion(),
+        "lamb" => new Lamb(),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 }

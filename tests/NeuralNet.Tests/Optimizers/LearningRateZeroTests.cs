@@ -14,7 +14,7 @@ public class LearningRateZeroTests
 {
     public static TheoryData<string> Optimizers => new()
     {
-        "sgd", "sgd-nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered-momentum", "adagrad", "adamax", "nadam", "adadelta", "lion", "ftrl",
+        "sgd", "sgd-nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered-momentum", "adagrad", "adamax", "nadam", "adadelta", "lion", "ftrl", "lamb",
     };
 
     [Theory]
@@ -150,6 +150,7 @@ public class LearningRateZeroTests
         "adadelta" => new Adadelta(lr),
         "lion" => new Lion(lr),
         "ftrl" => new Ftrl(lr),
+        "lamb" => new Lamb(lr),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 }

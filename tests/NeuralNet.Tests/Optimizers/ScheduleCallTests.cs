@@ -11,7 +11,7 @@ public class ScheduleCallTests
 {
     public static TheoryData<string> Optimizers => new()
     {
-        "sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "adadelta", "lion", "ftrl",
+        "sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "adadelta", "lion", "ftrl", "lamb",
     };
 
     [Theory]
@@ -82,6 +82,7 @@ public class ScheduleCallTests
         "adadelta" => new Adadelta { Schedule = schedule, WeightDecay = 0.01f },
         "lion" => new Lion { Schedule = schedule, WeightDecay = 0.01f },
         "ftrl" => new Ftrl { Schedule = schedule, WeightDecay = 0.01f },
+        "lamb" => new Lamb { Schedule = schedule, WeightDecay = 0.01f },
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 

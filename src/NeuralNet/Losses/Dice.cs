@@ -49,7 +49,7 @@ public sealed class Dice : Loss
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
     {
         LossChecks.SameSampleShape(Name, outputShape, targetShape);
-        OverlapLoss.WholeBatch(Name, _axis, outputShape.Rank + 1, outputShape.ToBatchString());
+        OverlapLoss.WholeBatch(Name, _axis, outputShape, perSample: true);
     }
 
     /// <inheritdoc/>
@@ -70,10 +70,10 @@ public sealed class Dice : Loss
 
     /// <inheritdoc/>
     internal override double ReductionScale(Tensor predictions, ReadOnlySpan<float> sampleWeights) =>
-        OverlapLoss.ReductionScale(Reduction, predictions, OverlapLoss.WholeBatch(Name, _axis, predictions.Rank, predictions.Shape.ToString()), sampleWeights);
+        OverlapLoss.ReductionScale(Reduction, predictions, OverlapLoss.WholeBatch(Name, _axis, predictions.Shape), sampleWeights);
 
     /// <inheritdoc/>
-    internal override bool CouplesSamples(Tensor predictions) => OverlapLoss.WholeBatch(Name, _axis, predictions.Rank, predictions.Shape.ToString());
+    internal override bool CouplesSamples(Tensor predictions) => OverlapLoss.WholeBatch(Name, _axis, predictions.Shape);
 
     /// <inheritdoc/>
     internal override void MaskEntries(Tensor targets, Span<float> keep) => throw OverlapLoss.MaskRefused(Name);
@@ -84,7 +84,7 @@ public sealed class Dice : Loss
     private bool WholeBatch(Tensor predictions, Tensor targets)
     {
         LossChecks.SameShape(Name, predictions, targets);
-        return OverlapLoss.WholeBatch(Name, _axis, predictions.Rank, predictions.Shape.ToString());
+        return OverlapLoss.WholeBatch(Name, _axis, predictions.Shape);
     }
 
     // L = 1 − 2I/D, D = T + P + ε: dL/dp_j = −2 t_j / D + 2I / D² (dI/dp_j = t_j, dD/dp_j = 1).

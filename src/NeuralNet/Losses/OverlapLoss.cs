@@ -26,44 +26,52 @@ internal static class OverlapLoss
     }
 
     /// <summary>
-    /// Whether the sums run over the whole batch (true) or over each sample (false) for an output of rank
-    /// <paramref name="rank"/> (batch axis included); throws for Keras' other axis tuples, which leave several values per
-    /// sample (per class, say) that the loss framework's one value per sample cannot carry.
+    /// Whether the sums run over the whole batch (true) or over each sample (false) for a batch of shape
+    /// <paramref name="shape"/> (or, when <paramref name="perSample"/>, outputs of that per-sample shape); throws for
+    /// Keras' other axis tuples, which leave several values per sample (per class, say) that the loss framework's one
+    /// value per sample cannot carry. Allocates nothing unless it throws.
     /// </summary>
-    public static bool WholeBatch(string loss, int[]? axis, int rank, string shape)
+    public static bool WholeBatch(string loss, int[]? axis, TensorShape shape, bool perSample = false)
     {
         if (axis is null)
         {
             return true;
         }
 
-        var axes = new SortedSet<int>();
+        int rank = shape.Rank + (perSample ? 1 : 0);
+        Span<bool> named = rank <= 64 ? stackalloc bool[rank] : new bool[rank];
+        bool batch = false;
         foreach (int a in axis)
         {
             int normalized = a < 0 ? a + rank : a;
-            if (normalized < 0 || normalized >= rank || !axes.Add(normalized))
+            if (normalized < 0 || normalized >= rank || named[normalized])
             {
                 throw new ArgumentException(
-                    $"{loss}: axis [{string.Join(", ", axis)}] does not fit output {shape} of rank {rank}: each axis must be in [-{rank}, {rank - 1}] and named once.",
+                    $"{loss}: axis [{string.Join(", ", axis)}] does not fit output {Describe(shape, perSample)} of rank {rank}: each axis must be in [-{rank}, {rank - 1}] and named once.",
                     nameof(axis));
             }
+
+            named[normalized] = true;
+            batch |= normalized == 0;
         }
 
-        if (axes.Count == rank)
+        if (axis.Length == rank)
         {
             return true;
         }
 
-        if (rank >= 2 && !axes.Contains(0) && axes.Count == rank - 1)
+        if (rank >= 2 && !batch && axis.Length == rank - 1)
         {
             return false;
         }
 
-        string perSample = string.Join(", ", Enumerable.Range(1, Math.Max(rank - 1, 0)));
+        string samples = string.Join(", ", Enumerable.Range(1, Math.Max(rank - 1, 0)));
         throw new ArgumentException(
-            $"{loss}: axis [{string.Join(", ", axis)}] on output {shape} is not supported: it leaves several values per sample. Pass null (Keras' default: one value for the whole batch) or every axis but the batch axis ([{perSample}] here: one value per sample).",
+            $"{loss}: axis [{string.Join(", ", axis)}] on output {Describe(shape, perSample)} is not supported: it leaves several values per sample. Pass null (Keras' default: one value for the whole batch) or every axis but the batch axis ([{samples}] here: one value per sample).",
             nameof(axis));
     }
+
+    private static string Describe(TensorShape shape, bool perSample) => perSample ? shape.ToBatchString() : shape.ToString();
 
     /// <summary>The groups the sums run over: their count and their length (all elements of a group are contiguous).</summary>
     public static (int Groups, int Size) Layout(Tensor predictions, bool wholeBatch)

@@ -60,7 +60,7 @@ public sealed class Tversky : Loss
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
     {
         LossChecks.SameSampleShape(Name, outputShape, targetShape);
-        OverlapLoss.WholeBatch(Name, _axis, outputShape.Rank + 1, outputShape.ToBatchString());
+        OverlapLoss.WholeBatch(Name, _axis, outputShape, perSample: true);
     }
 
     /// <inheritdoc/>
@@ -81,10 +81,10 @@ public sealed class Tversky : Loss
 
     /// <inheritdoc/>
     internal override double ReductionScale(Tensor predictions, ReadOnlySpan<float> sampleWeights) =>
-        OverlapLoss.ReductionScale(Reduction, predictions, OverlapLoss.WholeBatch(Name, _axis, predictions.Rank, predictions.Shape.ToString()), sampleWeights);
+        OverlapLoss.ReductionScale(Reduction, predictions, OverlapLoss.WholeBatch(Name, _axis, predictions.Shape), sampleWeights);
 
     /// <inheritdoc/>
-    internal override bool CouplesSamples(Tensor predictions) => OverlapLoss.WholeBatch(Name, _axis, predictions.Rank, predictions.Shape.ToString());
+    internal override bool CouplesSamples(Tensor predictions) => OverlapLoss.WholeBatch(Name, _axis, predictions.Shape);
 
     /// <inheritdoc/>
     internal override void MaskEntries(Tensor targets, Span<float> keep) => throw OverlapLoss.MaskRefused(Name);
@@ -95,7 +95,7 @@ public sealed class Tversky : Loss
     private bool WholeBatch(Tensor predictions, Tensor targets)
     {
         LossChecks.SameShape(Name, predictions, targets);
-        return OverlapLoss.WholeBatch(Name, _axis, predictions.Rank, predictions.Shape.ToString());
+        return OverlapLoss.WholeBatch(Name, _axis, predictions.Shape);
     }
 
     // L = 1 − I/D, D = I + α(T − I) + β(P − I) + ε (Σ t(1−p) = T − I, Σ p(1−t) = P − I):

@@ -92,6 +92,23 @@ public class OverlapLossTests
     }
 
     [Fact]
+    public void GradientAndPerSample_AfterWarmUp_AllocateNothing()
+    {
+        Tensor p = ImagePredicted, t = ImageTruth, gradient = new(p.Shape);
+        var values = new float[2];
+        foreach (Loss loss in new Loss[] { new Dice([1, 2, 3], LossReduction.Sum), new Dice(), new Tversky(0.3, 0.7, [-3, -2, -1]) })
+        {
+            loss.Gradient(p, t, gradient);
+            loss.ComputePerSample(p, t, values);
+            AllocationCheck.AssertNone(() =>
+            {
+                loss.Gradient(p, t, gradient);
+                loss.ComputePerSample(p, t, values);
+            });
+        }
+    }
+
+    [Fact]
     public void Reductions_WholeBatchIsOneValueThatNoReductionChanges()
     {
         // Keras returns the scalar of axis=None unchanged by reduce_values; its per-sample values are that scalar.

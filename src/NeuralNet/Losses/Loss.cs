@@ -119,6 +119,20 @@ public abstract class Loss
     {
     }
 
+    /// <summary>
+    /// The factor from the (sample-weighted) mean the trainer computes to the loss's reduction, for a batch without a
+    /// mask: by default the entries for a sum, samples / Σ w for <c>mean_with_sample_weight</c>, else 1. The overlap
+    /// losses, whose values are per sample or for the whole batch, override it.
+    /// </summary>
+    internal virtual double ReductionScale(Tensor predictions, ReadOnlySpan<float> sampleWeights) =>
+        LossReductionNames.Unmasked(Reduction, Entries(predictions), sampleWeights);
+
+    /// <summary>
+    /// Whether one value depends on every sample of the batch (a whole-batch <see cref="Dice"/>): sample weights then
+    /// scale the whole gradient by their mean, as they scale the loss, rather than each sample's rows by its own weight.
+    /// </summary>
+    internal virtual bool CouplesSamples(Tensor predictions) => false;
+
     /// <summary>The number of entries the loss does not ignore.</summary>
     internal virtual int ValidEntries(Tensor targets, int entries) => entries;
 
@@ -155,7 +169,7 @@ public abstract class Loss
         int entries = Entries(predictions);
         if (!MasksEntries)
         {
-            return LossReductionNames.Unmasked(Reduction, entries, default);
+            return ReductionScale(predictions, default);
         }
 
         int valid = ValidEntries(targets, entries);

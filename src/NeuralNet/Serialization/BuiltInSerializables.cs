@@ -405,7 +405,21 @@ internal static class BuiltInSerializables
         AddLoss("CategoricalHinge", (_, r) => new CategoricalHinge(r), "categorical_hinge");
         AddLoss("KLDivergence", (_, r) => new KLDivergence(r), "kl_divergence", "kld");
         AddLoss("CosineSimilarity", (_, r) => new CosineSimilarity(r), "cosine_similarity");
+        AddLoss("Dice", (c, r) => new Dice(OverlapAxis(c), r), "dice");
+        AddLoss("Tversky", (c, r) =>
+        {
+            Config d = Defaults(c, new Tversky());
+            return new Tversky(d.GetDouble("alpha"), d.GetDouble("beta"), OverlapAxis(c), r);
+        }, "tversky");
     }
+
+    // Keras' Dice and Tversky write "axis": null (the whole batch), a tuple of axes (a JSON list), or one integer.
+    private static int[]? OverlapAxis(Config c) => c.GetNode("axis") switch
+    {
+        null => null,
+        System.Text.Json.Nodes.JsonArray => c.GetInt32Array("axis", maxLength: 8),
+        _ => [c.GetInt32("axis")],
+    };
 
     // Every Keras loss writes "reduction": one of Keras' strings, or null (Keras' None, no reduction); absent means Keras'
     // default, "sum_over_batch_size". Anything else is refused rather than trained as something else.

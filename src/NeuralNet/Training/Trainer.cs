@@ -124,7 +124,15 @@ internal sealed class Trainer
             }
             else if (!sampleWeights.IsEmpty)
             {
-                ScaleRows(gradient, sampleWeights);
+                if (outputLoss.CouplesSamples(outputs[k]))
+                {
+                    // Keras broadcasts a whole-batch loss L against the weights: the loss is L·mean(w), and so is its gradient.
+                    gradient.Scale((float)(System.Numerics.Tensors.TensorPrimitives.Sum(sampleWeights) / sampleWeights.Length));
+                }
+                else
+                {
+                    ScaleRows(gradient, sampleWeights);
+                }
             }
 
             _gradients[k] = gradient;
@@ -421,7 +429,7 @@ internal sealed class Trainer
                 }
                 else
                 {
-                    double scale = LossReductionNames.Unmasked(loss.Reduction, Loss.Entries(outputs[k]), sampleWeights);
+                    double scale = loss.ReductionScale(outputs[k], sampleWeights);
                     _reductionScales[k] = scale;
                     value = sampleWeights.IsEmpty ? loss.ComputeMean(outputs[k], targets[k]) : SampleWeightedLoss(loss, outputs[k], targets[k], sampleWeights);
                     value = scale == 1 ? value : (float)(value * scale);

@@ -82,6 +82,7 @@ public static class AtomicFile
 
                     temporary = UnnamedFile.Link(unnamed, () => TemporaryName(directory, fileName));
                     File.Move(temporary, fullPath, overwrite: true);
+                    UnnamedFile.Unlock(unnamed);
                 }
 
                 return;
@@ -107,6 +108,10 @@ public static class AtomicFile
                 }
 
                 File.Move(temporary, fullPath, overwrite: true);
+                if (stream is FileStream named)
+                {
+                    UnnamedFile.Unlock(named.SafeFileHandle);
+                }
             }
         }
         catch (ArgumentOutOfRangeException ex) when (ex.ParamName is "value" or "length" or null)

@@ -19,6 +19,7 @@ internal static partial class UnnamedFile
     private const int FollowSymlinks = 0x400;
     private const int ExclusiveLock = 2;
     private const int NonBlocking = 4;
+    private const int UnlockOperation = 8;
     private const int AlreadyExists = 17;
 
     // O_TMPFILE is __O_TMPFILE | O_DIRECTORY, whose values differ between architectures.
@@ -82,6 +83,32 @@ internal static partial class UnnamedFile
             {
                 throw new IOException($"Could not name the written file '{name}' ({Marshal.GetPInvokeErrorMessage(error)}).");
             }
+        }
+    }
+
+    /// <summary>
+    /// Releases the advisory lock on the file behind <paramref name="handle"/> (Linux with glibc; elsewhere nothing).
+    /// </summary>
+    /// <remarks>
+    /// A lock belongs to the open file, which every duplicate of the descriptor shares, and a process another thread
+    /// starts holds such a duplicate from its fork until its exec. Closing our descriptor then leaves the file locked for
+    /// that instant, so a reader right after the save fails ("being used by another process"); unlocking releases it
+    /// for every duplicate at once.
+    /// </remarks>
+    public static void Unlock(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux() || handle.IsInvalid || handle.IsClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            Flock((int)handle.DangerousGetHandle(), UnlockOperation);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // No glibc (musl): .NET's own locking applies, as before.
         }
     }
 

@@ -98,7 +98,7 @@ internal static class KerasOptimizerVariables
     public static List<KerasOptimizerVariable> Of(Optimizer optimizer, IReadOnlyList<KerasWeight> trainable, KerasOptimizerOrder order)
     {
         IReadOnlyList<string> slots = optimizer.StateSlotNames;
-        if (!IsKnown(optimizer) || !s_groups.TryGetValue(optimizer.Name, out string[][]? groups))
+        if (optimizer.GetType().Assembly != typeof(Optimizer).Assembly || !s_groups.TryGetValue(optimizer.Name, out string[][]? groups))
         {
             throw new NotSupportedException($"The optimizer {optimizer.GetType().FullName} (\"{optimizer.Name}\") is not one of NeuralNet's, so where Keras keeps its variables is unknown: save or load the weights alone (SaveWeights, LoadWeights), or use a built-in optimizer.");
         }

@@ -12,6 +12,9 @@ internal readonly record struct VolumeGeometry(WindowAxis Depth, WindowAxis Heig
     /// <summary>Output positions of one sample.</summary>
     public int OutputPositions => Depth.Output * Height.Output * Width.Output;
 
+    /// <summary>The index, in one input sample, of channel 0 at input position (d, h, w).</summary>
+    public int Offset(int d, int h, int w) => ((((d * Height.Input) + h) * Width.Input) + w) * Channels;
+
     /// <summary>Taps of one window: Depth.Kernel * Height.Kernel * Width.Kernel.</summary>
     public int Taps => Depth.Kernel * Height.Kernel * Width.Kernel;
 

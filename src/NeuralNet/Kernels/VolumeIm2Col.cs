@@ -45,7 +45,7 @@ internal static class VolumeIm2Col
                                 }
                                 else
                                 {
-                                    volume.Slice(Offset(g, id, ih, iw), c).CopyTo(destination);
+                                    volume.Slice(g.Offset(id, ih, iw), c).CopyTo(destination);
                                 }
                             }
                         }
@@ -79,7 +79,7 @@ internal static class VolumeIm2Col
                                 int iw = g.Width.Start(ow) + (kw * g.Width.Dilation);
                                 if ((uint)id < (uint)g.Depth.Input && (uint)ih < (uint)g.Height.Input && (uint)iw < (uint)g.Width.Input)
                                 {
-                                    Span<float> target = volume.Slice(Offset(g, id, ih, iw), c);
+                                    Span<float> target = volume.Slice(g.Offset(id, ih, iw), c);
                                     TensorPrimitives.Add(target, patchRow.Slice(tap * c, c), target);
                                 }
                             }
@@ -89,8 +89,6 @@ internal static class VolumeIm2Col
             }
         }
     }
-
-    private static int Offset(in VolumeGeometry g, int d, int h, int w) => (((((d * g.Height.Input) + h) * g.Width.Input) + w) * g.Channels);
 
     private static void Validate(int volumeLength, int colsLength, in VolumeGeometry g)
     {

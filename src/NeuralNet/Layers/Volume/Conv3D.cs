@@ -180,7 +180,7 @@ public sealed class Conv3D : Layer
 
         ConfigChecks.RequireChannelsLast(config);
         (int Depth, int Height, int Width) strides = VolumeChecks.ReadTriple(d, "strides") ?? (1, 1, 1), dilation = VolumeChecks.ReadTriple(d, "dilation_rate") ?? (1, 1, 1);
-        if (Math.Max(strides.Depth, Math.Max(strides.Height, strides.Width)) > 1 && Math.Max(dilation.Depth, Math.Max(dilation.Height, dilation.Width)) > 1)
+        if (VolumeChecks.BothExceedOne(strides, dilation))
         {
             throw config.Error("\"strides\" and \"dilation_rate\" cannot both exceed 1.");
         }

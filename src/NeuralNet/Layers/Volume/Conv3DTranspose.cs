@@ -193,7 +193,7 @@ public sealed class Conv3DTranspose : Layer
             throw config.Error($"\"output_padding\" {VolumeChecks.Describe(outputPadding.Value)} must be smaller than \"strides\" {VolumeChecks.Describe(strides)}.");
         }
 
-        if (Math.Max(strides.Depth, Math.Max(strides.Height, strides.Width)) > 1 && Math.Max(dilation.Depth, Math.Max(dilation.Height, dilation.Width)) > 1)
+        if (VolumeChecks.BothExceedOne(strides, dilation))
         {
             throw config.Error("\"strides\" and \"dilation_rate\" cannot both exceed 1.");
         }

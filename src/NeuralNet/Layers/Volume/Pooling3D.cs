@@ -91,14 +91,14 @@ public abstract class Pooling3D : Layer
                         {
                             if (TakesMaximum)
                             {
-                                int best = sample + Offset(g, d0, h0, w0) + ch;
+                                int best = sample + g.Offset(d0, h0, w0) + ch;
                                 for (int d = d0; d < d1; d++)
                                 {
                                     for (int h = h0; h < h1; h++)
                                     {
                                         for (int w = w0; w < w1; w++)
                                         {
-                                            int index = sample + Offset(g, d, h, w) + ch;
+                                            int index = sample + g.Offset(d, h, w) + ch;
                                             best = x[index] > x[best] ? index : best;
                                         }
                                     }
@@ -116,7 +116,7 @@ public abstract class Pooling3D : Layer
                                     {
                                         for (int w = w0; w < w1; w++)
                                         {
-                                            sum += x[sample + Offset(g, d, h, w) + ch];
+                                            sum += x[sample + g.Offset(d, h, w) + ch];
                                         }
                                     }
                                 }
@@ -178,7 +178,7 @@ public abstract class Pooling3D : Layer
                             {
                                 for (int w = w0; w < w1; w++)
                                 {
-                                    Span<float> target = dx.Slice(sample + Offset(g, d, h, w), c);
+                                    Span<float> target = dx.Slice(sample + g.Offset(d, h, w), c);
                                     for (int ch = 0; ch < c; ch++)
                                     {
                                         target[ch] += upstream[ch] / count;
@@ -201,5 +201,4 @@ public abstract class Pooling3D : Layer
         return (Math.Max(start, 0), Math.Min(start + axis.Kernel, axis.Input));
     }
 
-    private static int Offset(in VolumeGeometry g, int d, int h, int w) => ((((d * g.Height.Input) + h) * g.Width.Input) + w) * g.Channels;
 }

@@ -20,12 +20,16 @@ internal static class VolumeChecks
     /// <summary>Keras: "`strides > 1` not supported in conjunction with `dilation_rate > 1`".</summary>
     public static void StridesWithDilation(string layer, (int Depth, int Height, int Width) strides, (int Depth, int Height, int Width) dilation)
     {
-        if (Math.Max(strides.Depth, Math.Max(strides.Height, strides.Width)) > 1 && Math.Max(dilation.Depth, Math.Max(dilation.Height, dilation.Width)) > 1)
+        if (BothExceedOne(strides, dilation))
         {
             throw new ArgumentOutOfRangeException("dilationRate", dilation,
                 $"{layer} cannot combine strides > 1 with dilationRate > 1, as in Keras. Received: strides={Describe(strides)}, dilationRate={Describe(dilation)}.");
         }
     }
+
+    /// <summary>Whether strides and dilation both exceed 1 on some axis, which Keras refuses.</summary>
+    public static bool BothExceedOne((int Depth, int Height, int Width) strides, (int Depth, int Height, int Width) dilation) =>
+        Math.Max(strides.Depth, Math.Max(strides.Height, strides.Width)) > 1 && Math.Max(dilation.Depth, Math.Max(dilation.Height, dilation.Width)) > 1;
 
     /// <summary>The input-rank check of the 3-D layers, naming the layer and the shape received.</summary>
     public static void Volume(string layer, TensorShape inputShape)

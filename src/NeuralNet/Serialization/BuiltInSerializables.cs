@@ -406,6 +406,7 @@ internal static class BuiltInSerializables
         AddLoss("KLDivergence", (_, r) => new KLDivergence(r), "kl_divergence", "kld");
         AddLoss("CosineSimilarity", (_, r) => new CosineSimilarity(r), "cosine_similarity");
         AddLoss("Dice", (c, r) => new Dice(OverlapAxis(c), r), "dice");
+        AddLoss("CTC", (_, r) => new Ctc(r), "ctc");
         AddLoss("Tversky", (c, r) =>
         {
             Config d = Defaults(c, new Tversky());

@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project samples/Sequences -- chars        character-level text generation with an LSTM (GPL-3 text)
 //   ... -- chars --text /usr/share/games/fortunes/literature          another plain-text file (apt-get install fortunes)
 //   dotnet run -c Release --project samples/Sequences -- licenses     which license a line comes from: TextVectorization + Conv1D
+//   dotnet run -c Release --project samples/Sequences -- digits       strings of 1-4 MNIST digits read by a BiLSTM trained with CTC
 //   ... -- --epochs 2                                                 another number of epochs
 //   ... -- all --quick                                                small subsets, one or two epochs (what CI runs)
 using System.Globalization;
@@ -27,24 +28,33 @@ for (int i = 0; i < args.Length; i++)
         case "--text" when i + 1 < args.Length:
             textPath = args[++i];
             break;
-        case "all" or "rows" or "chars" or "licenses":
+        case "all" or "rows" or "chars" or "licenses" or "digits":
             which = args[i];
             break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'; expected all, rows, chars or licenses, and --quick, --epochs N, --text PATH.");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'; expected all, rows, chars, licenses or digits, and --quick, --epochs N, --text PATH.");
             return 2;
+    }
+}
+
+MnistData? mnist = null;
+if (which is "all" or "rows" or "digits")
+{
+    mnist = Mnist.Load();
+    if (quick)
+    {
+        mnist = new MnistData(mnist.Train.Take(1024), mnist.Test.Take(512));
     }
 }
 
 if (which is "all" or "rows")
 {
-    MnistData mnist = Mnist.Load();
-    if (quick)
-    {
-        mnist = new MnistData(mnist.Train.Take(1024), mnist.Test.Take(512));
-    }
+    MnistRows.Run(mnist!, epochs ?? (quick ? 1 : 5));
+}
 
-    MnistRows.Run(mnist, epochs ?? (quick ? 1 : 5));
+if (which is "all" or "digits")
+{
+    DigitStrings.Run(mnist!, quick ? 512 : 20000, quick ? 128 : 2000, epochs ?? (quick ? 1 : 10));
 }
 
 if (which is "all" or "chars")

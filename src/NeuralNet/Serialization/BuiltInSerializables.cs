@@ -173,6 +173,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("GlobalAveragePooling1D", GlobalAveragePooling1D.FromConfig);
         SerializationRegistry.AddBuiltIn("GlobalMaxPooling2D", GlobalMaxPooling2D.FromConfig);
         SerializationRegistry.AddBuiltIn("MultiHeadAttention", MultiHeadAttention.FromConfig);
+        SerializationRegistry.AddBuiltIn("GroupedQueryAttention", GroupedQueryAttention.FromConfig, "GroupQueryAttention");
         SerializationRegistry.AddBuiltIn("Attention", Attention.FromConfig);
         SerializationRegistry.AddBuiltIn("AdditiveAttention", AdditiveAttention.FromConfig);
         SerializationRegistry.AddBuiltIn("SpatialDropout1D", SpatialDropout1D.FromConfig);

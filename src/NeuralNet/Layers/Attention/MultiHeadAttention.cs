@@ -41,8 +41,10 @@ namespace NeuralNet.Layers;
 /// and head on strided views of the projections, so nothing is transposed or copied. Buffers are kept between batches,
 /// so a training step allocates nothing after the first.</para>
 /// </remarks>
-public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
+public class MultiHeadAttention : MultiInputLayer, IRandomLayer
 {
+    // The key and value heads: NumHeads here; fewer in GroupedQueryAttention, where each serves NumHeads / _kvHeads query heads.
+    private readonly int _kvHeads;
     private Parameter? _queryKernel;
     private Parameter? _queryBias;
     private Parameter? _keyKernel;
@@ -171,7 +173,19 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         UseCausalMask = useCausalMask;
         UseAttentionMask = useAttentionMask;
         DropoutSeed = seed;
+        _kvHeads = numHeads;
     }
+
+    /// <summary>The constructor of <see cref="GroupedQueryAttention"/>: <paramref name="kvHeads"/> key and value heads, each shared by a group of query heads.</summary>
+    private protected MultiHeadAttention(int numHeads, int kvHeads, int headDim, double dropout, bool useBias, Initializer? kernelInitializer,
+        Initializer? biasInitializer, Regularizer? kernelRegularizer, Regularizer? biasRegularizer, bool useCausalMask, bool useAttentionMask, long? seed, string? name)
+        : this(numHeads, headDim, headDim, dropout, useBias, null, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, useCausalMask, useAttentionMask, seed, name)
+    {
+        _kvHeads = kvHeads;
+    }
+
+    /// <summary>The number of key and value heads: <see cref="NumHeads"/>, unless a <see cref="GroupedQueryAttention"/> shares them.</summary>
+    private protected int KeyValueHeads => _kvHeads;
 
     /// <summary>The number of heads.</summary>
     public int NumHeads { get; }
@@ -259,10 +273,10 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
     public override string DefaultNamePrefix => "multi_head_attention";
 
     /// <inheritdoc/>
-    protected override int MinimumInputCount => UseAttentionMask ? 3 : 2;
+    protected sealed override int MinimumInputCount => UseAttentionMask ? 3 : 2;
 
     /// <inheritdoc/>
-    protected override int MaximumInputCount => UseAttentionMask ? 4 : 3;
+    protected sealed override int MaximumInputCount => UseAttentionMask ? 4 : 3;
 
     /// <summary>The generator of the dropout masks, created on first use; serialization saves and restores its state.</summary>
     internal SeededRandom DropoutRandom => _random ??= IRandomLayer.Create(DropoutSeed, Seed, CallIndex);
@@ -271,9 +285,12 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
     SeededRandom IRandomLayer.LayerRandom => DropoutRandom;
 
     /// <inheritdoc/>
-    public override Config GetConfig()
+    public sealed override Config GetConfig() => WriteConfig(base.GetConfig());
+
+    /// <summary>Adds the layer's own keys to the base layer's config (a <see cref="GroupedQueryAttention"/> writes Keras' keys for it).</summary>
+    private protected virtual Config WriteConfig(Config layerConfig)
     {
-        Config config = base.GetConfig()
+        Config config = layerConfig
             .Set("num_heads", NumHeads)
             .Set("key_dim", KeyDim)
             .Set("value_dim", ValueDim)
@@ -329,7 +346,7 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
     }
 
     /// <inheritdoc/>
-    protected override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
+    protected sealed override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
     {
         int sequences = inputShapes.Length - (UseAttentionMask ? 1 : 0);
         TensorShape query = inputShapes[0], value = inputShapes[1];
@@ -368,16 +385,16 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
             _queryBias = AddParameter("query/bias", new TensorShape(NumHeads, KeyDim), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        _keyKernel = AddParameter("key/kernel", new TensorShape(_keyFeatures, NumHeads, KeyDim), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
+        _keyKernel = AddParameter("key/kernel", new TensorShape(_keyFeatures, _kvHeads, KeyDim), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
-            _keyBias = AddParameter("key/bias", new TensorShape(NumHeads, KeyDim), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
+            _keyBias = AddParameter("key/bias", new TensorShape(_kvHeads, KeyDim), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        _valueKernel = AddParameter("value/kernel", new TensorShape(_valueFeatures, NumHeads, ValueDim), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
+        _valueKernel = AddParameter("value/kernel", new TensorShape(_valueFeatures, _kvHeads, ValueDim), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
         if (UseBias)
         {
-            _valueBias = AddParameter("value/bias", new TensorShape(NumHeads, ValueDim), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
+            _valueBias = AddParameter("value/bias", new TensorShape(_kvHeads, ValueDim), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
         _outputKernel = AddParameter("attention_output/kernel", new TensorShape(NumHeads, ValueDim, _outputFeatures), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
@@ -387,23 +404,23 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
 
         _qShape = new TensorShape(_tq, NumHeads * KeyDim);
-        _kShape = new TensorShape(_tv, NumHeads * KeyDim);
-        _vShape = new TensorShape(_tv, NumHeads * ValueDim);
+        _kShape = new TensorShape(_tv, _kvHeads * KeyDim);
+        _vShape = new TensorShape(_tv, _kvHeads * ValueDim);
         _contextShape = new TensorShape(_tq, NumHeads * ValueDim);
         _scoreShape = new TensorShape(NumHeads, _tq, _tv);
         return new TensorShape(_tq, _outputFeatures);
     }
 
     /// <summary>Keras' <c>supports_masking</c>: the output carries the query's mask.</summary>
-    public override bool SupportsMasking => true;
+    public sealed override bool SupportsMasking => true;
 
     /// <summary>Keras sets the query's mask on the output (and none when the query has none).</summary>
     /// <param name="inputs">The inputs of the forward pass.</param>
     /// <param name="output">The output of the forward pass.</param>
-    protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => _lastQueryMask;
+    protected sealed override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => _lastQueryMask;
 
     /// <inheritdoc/>
-    protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training)
+    protected sealed override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training)
     {
         // query (B, Tq, Dq), key (B, Tv, Dk'), value (B, Tv, Dv'); heads H; q (B, Tq, H, dk), k (B, Tv, H, dk), v (B, Tv, H, dv);
         // p (B, H, Tq, Tv); ctx (B, Tq, H, dv); output (B, Tq, E).
@@ -418,13 +435,13 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         _lastQueryMask = masks.Length > 0 ? masks[0] : null;
         _lastValueMask = masks.Length > 1 ? masks[1] : null;
         _lastKeyMask = _hasKey && masks.Length > 2 ? masks[2] : null;
-        int qWidth = heads * dk, vWidth = heads * dv;
+        int qWidth = heads * dk, vWidth = heads * dv, kvWidth = _kvHeads * dk, kvValueWidth = _kvHeads * dv, group = heads / _kvHeads;
         Tensor q = BatchView(ref _q, batch, _qShape);
         Tensor k = BatchView(ref _k, batch, _kShape);
         Tensor v = BatchView(ref _v, batch, _vShape);
         Project(query, _queryKernel!, _queryBias, q, _queryFeatures, qWidth);
-        Project(key, _keyKernel!, _keyBias, k, _keyFeatures, qWidth);
-        Project(value, _valueKernel!, _valueBias, v, _valueFeatures, vWidth);
+        Project(key, _keyKernel!, _keyBias, k, _keyFeatures, kvWidth);
+        Project(value, _valueKernel!, _valueBias, v, _valueFeatures, kvValueWidth);
 
         TensorShape scoreShape = _scoreShape;
         Tensor p = BatchView(ref _probabilities, batch, scoreShape);
@@ -436,9 +453,10 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         {
             for (int h = 0; h < heads; h++)
             {
-                // scores (Tq, Tv) = q_bh (Tq, dk) · k_bhᵀ / sqrt(dk), reading the heads in place through the leading dimensions.
+                // scores (Tq, Tv) = q_bh (Tq, dk) · k_bgᵀ / sqrt(dk), g = h / group the head's key, reading the heads in place
+                // through the leading dimensions.
                 Span<float> scores = ps.Slice(((b * heads) + h) * tqtv, tqtv);
-                Gemm.Multiply(false, true, _tq, _tv, dk, scale, qs[((b * _tq * qWidth) + (h * dk))..], qWidth, ks[((b * _tv * qWidth) + (h * dk))..], qWidth, 0f, scores, _tv);
+                Gemm.Multiply(false, true, _tq, _tv, dk, scale, qs[((b * _tq * qWidth) + (h * dk))..], qWidth, ks[((b * _tv * kvWidth) + (h / group * dk))..], kvWidth, 0f, scores, _tv);
                 ApplyMask(scores, b, h);
             }
         }
@@ -462,8 +480,8 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         {
             for (int h = 0; h < heads; h++)
             {
-                // ctx_bh (Tq, dv) = p_bh (Tq, Tv) · v_bh (Tv, dv), written into its head's columns of ctx.
-                Gemm.Multiply(false, false, _tq, dv, _tv, 1f, ws.Slice(((b * heads) + h) * tqtv, tqtv), _tv, vs[((b * _tv * vWidth) + (h * dv))..], vWidth, 0f, cs[((b * _tq * vWidth) + (h * dv))..], vWidth);
+                // ctx_bh (Tq, dv) = p_bh (Tq, Tv) · v_bg (Tv, dv), written into its head's columns of ctx.
+                Gemm.Multiply(false, false, _tq, dv, _tv, 1f, ws.Slice(((b * heads) + h) * tqtv, tqtv), _tv, vs[((b * _tv * kvValueWidth) + (h / group * dv))..], kvValueWidth, 0f, cs[((b * _tq * vWidth) + (h * dv))..], vWidth);
             }
         }
 
@@ -477,7 +495,7 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
     }
 
     /// <inheritdoc/>
-    protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    protected sealed override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
     {
         int batch = outputGradient.Shape[0];
         if (batch != _lastBatch)
@@ -486,6 +504,7 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
 
         int heads = NumHeads, dk = KeyDim, dv = ValueDim, qWidth = heads * dk, vWidth = heads * dv, tqtv = _tq * _tv;
+        int kvWidth = _kvHeads * dk, kvValueWidth = _kvHeads * dv, group = heads / _kvHeads;
         float scale = (float)(1.0 / Math.Sqrt(KeyDim));
         TensorShape scoreShape = _scoreShape;
 
@@ -493,7 +512,7 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         Tensor contextGradient = BatchView(ref _contextGradient, batch, _contextShape);
         ProjectBackward(_context!.FirstRows(batch), _outputKernel!, _outputBias, outputGradient, contextGradient, vWidth, _outputFeatures, accumulate: false);
 
-        // Per sample and head: dp' = dctx_bh·v_bhᵀ, dv_bh = p'_bhᵀ·dctx_bh.
+        // Per sample and head: dp' = dctx_bh·v_bgᵀ, dv_bg = Σ over the group's heads of p'_bhᵀ·dctx_bh.
         Tensor scoreGradient = BatchView(ref _scoreGradient, batch, scoreShape);
         Tensor vGradient = BatchView(ref _vGradient, batch, _vShape);
         ReadOnlySpan<float> weights = (_lastDropped ? _dropped! : _probabilities!).AsReadOnlySpan();
@@ -505,8 +524,10 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
             {
                 int scores = ((b * heads) + h) * tqtv;
                 ReadOnlySpan<float> dc = dctx[((b * _tq * vWidth) + (h * dv))..];
-                Gemm.Multiply(false, true, _tq, _tv, dv, 1f, dc, vWidth, vs[((b * _tv * vWidth) + (h * dv))..], vWidth, 0f, ds.Slice(scores, tqtv), _tv);
-                Gemm.Multiply(true, false, _tv, dv, _tq, 1f, weights.Slice(scores, tqtv), _tv, dc, vWidth, 0f, dvs[((b * _tv * vWidth) + (h * dv))..], vWidth);
+                int vOffset = (b * _tv * kvValueWidth) + (h / group * dv);
+                float firstOfGroup = h % group == 0 ? 0f : 1f;
+                Gemm.Multiply(false, true, _tq, _tv, dv, 1f, dc, vWidth, vs[vOffset..], kvValueWidth, 0f, ds.Slice(scores, tqtv), _tv);
+                Gemm.Multiply(true, false, _tv, dv, _tq, 1f, weights.Slice(scores, tqtv), _tv, dc, vWidth, firstOfGroup, dvs[vOffset..], kvValueWidth);
             }
         }
 
@@ -529,7 +550,7 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
             }
         }
 
-        // dq_bh = ds_bh·k_bh / sqrt(dk), dk_bh = ds_bhᵀ·q_bh / sqrt(dk).
+        // dq_bh = ds_bh·k_bg / sqrt(dk), dk_bg = Σ over the group's heads of ds_bhᵀ·q_bh / sqrt(dk).
         Tensor qGradient = BatchView(ref _qGradient, batch, _qShape);
         Tensor kGradient = BatchView(ref _kGradient, batch, _kShape);
         ReadOnlySpan<float> qs = _q!.AsReadOnlySpan(), ks = _k!.AsReadOnlySpan(), dss = scoreGradient.AsReadOnlySpan();
@@ -539,9 +560,9 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
             for (int h = 0; h < heads; h++)
             {
                 ReadOnlySpan<float> g = dss.Slice(((b * heads) + h) * tqtv, tqtv);
-                int qOffset = (b * _tq * qWidth) + (h * dk), kOffset = (b * _tv * qWidth) + (h * dk);
-                Gemm.Multiply(false, false, _tq, dk, _tv, scale, g, _tv, ks[kOffset..], qWidth, 0f, dqs[qOffset..], qWidth);
-                Gemm.Multiply(true, false, _tv, dk, _tq, scale, g, _tv, qs[qOffset..], qWidth, 0f, dks[kOffset..], qWidth);
+                int qOffset = (b * _tq * qWidth) + (h * dk), kOffset = (b * _tv * kvWidth) + (h / group * dk);
+                Gemm.Multiply(false, false, _tq, dk, _tv, scale, g, _tv, ks[kOffset..], kvWidth, 0f, dqs[qOffset..], qWidth);
+                Gemm.Multiply(true, false, _tv, dk, _tq, scale, g, _tv, qs[qOffset..], qWidth, h % group == 0 ? 0f : 1f, dks[kOffset..], kvWidth);
             }
         }
 
@@ -551,8 +572,8 @@ public sealed class MultiHeadAttention : MultiInputLayer, IRandomLayer
         Tensor? valueGradient = inputs ? BatchView(ref _valueGradient, batch, InputShapes[1]) : null;
         Tensor? keyGradient = inputs && _hasKey ? BatchView(ref _keyGradient, batch, InputShapes[2]) : valueGradient;
         ProjectBackward(_lastQuery!, _queryKernel!, _queryBias, qGradient, queryGradient, _queryFeatures, qWidth, accumulate: false);
-        ProjectBackward(_lastValue!, _valueKernel!, _valueBias, vGradient, valueGradient, _valueFeatures, vWidth, accumulate: false);
-        ProjectBackward(_lastKey!, _keyKernel!, _keyBias, kGradient, keyGradient, _keyFeatures, qWidth, accumulate: !_hasKey);
+        ProjectBackward(_lastValue!, _valueKernel!, _valueBias, vGradient, valueGradient, _valueFeatures, kvValueWidth, accumulate: false);
+        ProjectBackward(_lastKey!, _keyKernel!, _keyBias, kGradient, keyGradient, _keyFeatures, kvWidth, accumulate: !_hasKey);
         if (!inputs)
         {
             return;

@@ -95,6 +95,26 @@ public sealed class KerasLayoutTests
     }
 
     [Fact]
+    public void Of_GroupedQueryAttention_UsesKerasProjectionPaths()
+    {
+        // Keras' GroupedQueryAttention keeps its EinsumDense projections under the same attributes as MultiHeadAttention.
+        var x = new Input(new TensorShape(5, 8), "x");
+        var model = new Functional(x, new GroupedQueryAttention(2, 4, 2).Call(x, x));
+        Assert.Equal(
+            [
+                ("grouped_query_attention/query/kernel", "layers/grouped_query_attention/query_dense/vars/0"),
+                ("grouped_query_attention/query/bias", "layers/grouped_query_attention/query_dense/vars/1"),
+                ("grouped_query_attention/key/kernel", "layers/grouped_query_attention/key_dense/vars/0"),
+                ("grouped_query_attention/key/bias", "layers/grouped_query_attention/key_dense/vars/1"),
+                ("grouped_query_attention/value/kernel", "layers/grouped_query_attention/value_dense/vars/0"),
+                ("grouped_query_attention/value/bias", "layers/grouped_query_attention/value_dense/vars/1"),
+                ("grouped_query_attention/attention_output/kernel", "layers/grouped_query_attention/output_dense/vars/0"),
+                ("grouped_query_attention/attention_output/bias", "layers/grouped_query_attention/output_dense/vars/1"),
+            ],
+            KerasWeightLayout.Of(model).Select(w => (w.TensorName, w.Path)));
+    }
+
+    [Fact]
     public void Of_BranchesOfOneClass_AreNumberedInKerasLayerOrder()
     {
         // Keras orders a functional model's layers by decreasing depth, ties in discovery order (function.py

@@ -170,7 +170,8 @@ internal static class CtcLattice
         return steps;
     }
 
-    private static void LogSoftmax(ReadOnlySpan<float> logits, int classes, Span<double> logProbs)
+    /// <summary>log_softmax of each row of <paramref name="classes"/> scores, in float64.</summary>
+    public static void LogSoftmax(ReadOnlySpan<float> logits, int classes, Span<double> logProbs)
     {
         for (int row = 0; row < logits.Length; row += classes)
         {

@@ -18,7 +18,8 @@ namespace NeuralNet.Losses;
 /// weights weigh each sample. An output mask is refused: the loss has one value per sample, not per step.</para>
 /// <para>Before training, <c>Fit</c> and <c>Evaluate</c> check the targets: whole numbers in [0, classes), no label after
 /// a padding 0 (Keras would silently drop it), and no label longer than the steps can emit (a label needs one step per
-/// class plus one between equal neighbours; Keras would give an infinite loss). A direct <see cref="Loss.Compute"/> on
+/// class plus one between equal neighbours; Keras' TensorFlow backend gives an infinite loss there, its JAX backend a
+/// large finite one). A direct <see cref="Loss.Compute"/> on
 /// such a sample follows Keras' rule and gives +∞ with a zero gradient for an impossible one.</para>
 /// <para>Computed per sample in float64 log space (forward-backward), so the loss and gradient are exact to float
 /// rounding for long sequences; checked against Keras' <c>CTCTest</c> value and against a sum over every path.</para>
@@ -38,7 +39,14 @@ public sealed class Ctc : Loss
     /// <inheritdoc/>
     public override string Name => "ctc";
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// The loss of the batch: the mean of the samples' CTC losses (each a whole sequence's −log-likelihood, not a mean over
+    /// steps), or their sum for <see cref="LossReduction.Sum"/>.
+    /// </summary>
+    /// <param name="predictions">Logits, (batch, steps, classes).</param>
+    /// <param name="targets">Labels, (batch, max_label_length), padded with 0.</param>
+    /// <exception cref="ArgumentException">The shapes do not fit, or a target is not a class index (the message names the sample).</exception>
+    /// <exception cref="InvalidOperationException"><see cref="Loss.Reduction"/> is <see cref="LossReduction.None"/>.</exception>
     public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
 
     /// <inheritdoc/>
@@ -106,7 +114,14 @@ public sealed class Ctc : Loss
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Writes each sample's CTC loss, −log of the probability of its label summed over every alignment (one value for the
+    /// whole sequence, not averaged over the steps); +∞ for a label no alignment fits. Allocates nothing after the first call.
+    /// </summary>
+    /// <param name="predictions">Logits, (batch, steps, classes).</param>
+    /// <param name="targets">Labels, (batch, max_label_length), padded with 0.</param>
+    /// <param name="destination">Receives one value per sample.</param>
+    /// <exception cref="ArgumentException">The shapes do not fit, a target is not a class index, or <paramref name="destination"/> is not one value per sample.</exception>
     public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination)
     {
         (int samples, int steps, int classes, int width) = Check(predictions, targets, null);
@@ -224,13 +239,15 @@ public sealed class Ctc : Loss
         }
 
         LossChecks.CheckGradient(Name, predictions, gradient);
-        int classes = predictions.Shape[2];
-        foreach (float value in targets.AsReadOnlySpan())
+        int classes = predictions.Shape[2], width = targets.Shape[1];
+        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
+        for (int i = 0; i < t.Length; i++)
         {
+            float value = t[i];
             if (!(value >= 0 && value < classes && value == MathF.Floor(value)))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Name}: targets must be class indices in [0, {classes}) (0 is the blank and the padding), but one is {value}."), nameof(targets));
+                    $"{Name}: targets must be class indices in [0, {classes}) (0 is the blank and the padding), but sample {i / width} holds {value} at position {i % width}."), nameof(targets));
             }
         }
 

@@ -23,7 +23,7 @@ public static class CtcDecoding
     /// <param name="predictions">The model's outputs, (batch, steps, classes): logits or log-probabilities.</param>
     /// <param name="sequenceLengths">The number of steps to read for each sample; empty for all of them.</param>
     /// <param name="mergeRepeated">Whether consecutive equal classes count once (Keras' default true).</param>
-    /// <param name="maskIndex">The blank class.</param>
+    /// <param name="maskIndex">The blank class, 0 as <see cref="Ctc.Blank"/> by default (Keras 3's <c>mask_index</c>).</param>
     /// <returns>Decoded (1, batch, steps) and scores (batch, 1).</returns>
     /// <exception cref="ArgumentException">The shapes or the lengths do not fit, or <paramref name="maskIndex"/> is not a class.</exception>
     public static CtcDecodeResult Greedy(Tensor predictions, ReadOnlySpan<int> sequenceLengths = default, bool mergeRepeated = true, int maskIndex = 0)
@@ -75,7 +75,7 @@ public static class CtcDecoding
     /// <param name="sequenceLengths">The number of steps to read for each sample; empty for all of them.</param>
     /// <param name="beamWidth">The number of prefixes kept after each step (Keras' default 100).</param>
     /// <param name="topPaths">The number of best sequences returned per sample, at most <paramref name="beamWidth"/>.</param>
-    /// <param name="maskIndex">The blank class.</param>
+    /// <param name="maskIndex">The blank class, 0 as <see cref="Ctc.Blank"/> by default (Keras 3's <c>mask_index</c>).</param>
     /// <returns>Decoded (topPaths, batch, steps) and scores (batch, topPaths); a path the search did not reach is all −1 with score −∞.</returns>
     /// <exception cref="ArgumentException">The shapes or the lengths do not fit, or <paramref name="maskIndex"/> is not a class.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="beamWidth"/> is below 1, or <paramref name="topPaths"/> is outside [1, beamWidth].</exception>
@@ -104,7 +104,7 @@ public static class CtcDecoding
             int length = sequenceLengths.IsEmpty ? steps : sequenceLengths[b];
             for (int t = 0; t < length; t++)
             {
-                LogSoftmax(predictions.AsReadOnlySpan().Slice(((b * steps) + t) * classes, classes), logProbs);
+                Kernels.CtcLattice.LogSoftmax(predictions.AsReadOnlySpan().Slice(((b * steps) + t) * classes, classes), classes, logProbs);
                 search.Step(logProbs);
             }
 
@@ -158,26 +158,5 @@ public static class CtcDecoding
         }
 
         return (batch, steps, classes);
-    }
-
-    private static void LogSoftmax(ReadOnlySpan<float> logits, Span<double> destination)
-    {
-        double max = double.NegativeInfinity;
-        foreach (float v in logits)
-        {
-            max = Math.Max(max, v);
-        }
-
-        double sum = 0;
-        foreach (float v in logits)
-        {
-            sum += Math.Exp(v - max);
-        }
-
-        double logSum = max + Math.Log(sum);
-        for (int k = 0; k < logits.Length; k++)
-        {
-            destination[k] = logits[k] - logSum;
-        }
     }
 }

@@ -5,17 +5,22 @@ namespace NeuralNet.Losses;
 /// alignments so far that end in a blank and of those that end in the prefix's last label.
 /// </summary>
 /// <remarks>
-/// Prefixes are nodes of a trie (a parent and a last label), so the same prefix reached two ways is one node and its
-/// probabilities add up. Ties between equal probabilities go to the prefix created first, so the search is deterministic.
+/// Kept prefixes are nodes of a trie (a parent and a last label). A step's candidates are either a kept node or a kept
+/// node extended by one label; an extension whose node already exists is that node, so the same prefix reached two ways
+/// is one candidate and its probabilities add up. Nodes are created only for the candidates that survive the pruning, so
+/// memory grows with steps × beam width, not with the classes. Ties between equal probabilities go to the candidate
+/// whose parent node is older, then to the smaller label, so the search is deterministic.
 /// </remarks>
 internal sealed class PrefixBeamSearch
 {
+    private const int Same = -1; // the label of a candidate that is its node itself, not an extension
+
     private readonly int _classes;
     private readonly int _blank;
     private readonly int _beamWidth;
     private readonly List<(int Parent, int Label, int Length)> _nodes = [(-1, -1, 0)];
     private readonly Dictionary<(int Parent, int Label), int> _children = [];
-    private Dictionary<int, Probabilities> _beams = new() { [0] = new Probabilities(0, double.NegativeInfinity) };
+    private List<(int Node, Probabilities P)> _beams = [(0, new Probabilities(0, double.NegativeInfinity))];
 
     public PrefixBeamSearch(int classes, int blank, int beamWidth)
     {
@@ -27,11 +32,10 @@ internal sealed class PrefixBeamSearch
     /// <summary>Extends every kept prefix by one step of log-probabilities, then keeps the best <c>beamWidth</c>.</summary>
     public void Step(ReadOnlySpan<double> logProbs)
     {
-        var next = new Dictionary<int, Probabilities>(_beams.Count * _classes);
+        var next = new Dictionary<(int Node, int Label), Probabilities>(_beams.Count * _classes);
         foreach ((int node, Probabilities p) in _beams)
         {
-            double total = p.Total;
-            Add(next, node, total + logProbs[_blank], double.NegativeInfinity);
+            Add(next, (node, Same), p.Total + logProbs[_blank], double.NegativeInfinity);
             int last = _nodes[node].Label;
             for (int c = 0; c < _classes; c++)
             {
@@ -40,28 +44,36 @@ internal sealed class PrefixBeamSearch
                     continue;
                 }
 
-                int child = Child(node, c);
+                (int, int) extended = _children.TryGetValue((node, c), out int child) ? (child, Same) : (node, c);
                 if (c == last)
                 {
                     // A repeat extends the prefix only across a blank; without one it stays the same prefix.
-                    Add(next, child, double.NegativeInfinity, p.Blank + logProbs[c]);
-                    Add(next, node, double.NegativeInfinity, p.Label + logProbs[c]);
+                    Add(next, extended, double.NegativeInfinity, p.Blank + logProbs[c]);
+                    Add(next, (node, Same), double.NegativeInfinity, p.Label + logProbs[c]);
                 }
                 else
                 {
-                    Add(next, child, double.NegativeInfinity, total + logProbs[c]);
+                    Add(next, extended, double.NegativeInfinity, p.Total + logProbs[c]);
                 }
             }
         }
 
-        _beams = Prune(next, _beamWidth);
+        var kept = new List<(int Node, Probabilities P)>(Math.Min(_beamWidth, next.Count));
+        foreach (KeyValuePair<(int Node, int Label), Probabilities> candidate in next
+            .OrderByDescending(pair => pair.Value.Total).ThenBy(pair => pair.Key.Node).ThenBy(pair => pair.Key.Label).Take(_beamWidth))
+        {
+            (int node, int label) = candidate.Key;
+            kept.Add((label == Same ? node : Child(node, label), candidate.Value));
+        }
+
+        _beams = kept;
     }
 
     /// <summary>The best <paramref name="count"/> prefixes (fewer if fewer exist), best first, with their log-probabilities.</summary>
     public IReadOnlyList<(int[] Labels, double Score)> Best(int count)
     {
         var best = new List<(int[] Labels, double Score)>(count);
-        foreach ((int node, Probabilities p) in Ranked(_beams))
+        foreach ((int node, Probabilities p) in _beams)
         {
             if (best.Count == count || double.IsNegativeInfinity(p.Total))
             {
@@ -74,21 +86,17 @@ internal sealed class PrefixBeamSearch
         return best;
     }
 
-    private static void Add(Dictionary<int, Probabilities> beams, int node, double blank, double label)
+    private static void Add(Dictionary<(int Node, int Label), Probabilities> candidates, (int Node, int Label) key, double blank, double label)
     {
-        Probabilities p = beams.TryGetValue(node, out Probabilities existing) ? existing : new Probabilities(double.NegativeInfinity, double.NegativeInfinity);
-        beams[node] = new Probabilities(Kernels.CtcLattice.LogAddExp(p.Blank, blank), Kernels.CtcLattice.LogAddExp(p.Label, label));
+        Probabilities p = candidates.TryGetValue(key, out Probabilities existing) ? existing : new Probabilities(double.NegativeInfinity, double.NegativeInfinity);
+        candidates[key] = new Probabilities(Kernels.CtcLattice.LogAddExp(p.Blank, blank), Kernels.CtcLattice.LogAddExp(p.Label, label));
     }
 
     private int Child(int node, int label)
     {
-        if (!_children.TryGetValue((node, label), out int child))
-        {
-            child = _nodes.Count;
-            _nodes.Add((node, label, _nodes[node].Length + 1));
-            _children.Add((node, label), child);
-        }
-
+        int child = _nodes.Count;
+        _nodes.Add((node, label, _nodes[node].Length + 1));
+        _children.Add((node, label), child);
         return child;
     }
 
@@ -102,25 +110,6 @@ internal sealed class PrefixBeamSearch
 
         return labels;
     }
-
-    private static Dictionary<int, Probabilities> Prune(Dictionary<int, Probabilities> beams, int width)
-    {
-        var kept = new Dictionary<int, Probabilities>(Math.Min(width, beams.Count));
-        foreach ((int node, Probabilities p) in Ranked(beams))
-        {
-            if (kept.Count == width)
-            {
-                break;
-            }
-
-            kept.Add(node, p);
-        }
-
-        return kept;
-    }
-
-    private static IEnumerable<(int Node, Probabilities P)> Ranked(Dictionary<int, Probabilities> beams) =>
-        beams.Select(pair => (pair.Key, pair.Value)).OrderByDescending(pair => pair.Value.Total).ThenBy(pair => pair.Key);
 
     /// <summary>The log-probabilities of a prefix's alignments ending in a blank and ending in its last label.</summary>
     private readonly record struct Probabilities(double Blank, double Label)

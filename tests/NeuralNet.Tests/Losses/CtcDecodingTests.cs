@@ -25,6 +25,36 @@ public class CtcDecodingTests
         Assert.Equal([1, 1, 0], result.Sequence(1));
     }
 
+    // keras/src/ops/nn_test.py (NNOpsCorrectnessTest.test_ctc_decode and test_ctc_loss): logits (3, 3, 4), lengths 3, 3, 1.
+    private static Tensor KerasInputs => Tensor.FromArray(
+    [
+        0.1f, 0.4f, 0.2f, 0.4f, 0.3f, -0.3f, 0.4f, 0.2f, 0.3f, 0.2f, 0.4f, 0.3f,
+        0.7f, 0.4f, 0.3f, 0.2f, 0.3f, 0.3f, 0.4f, 0.1f, 0.6f, -0.1f, 0.1f, 0.5f,
+        0.1f, 0.4f, 0.2f, 0.7f, 0.3f, 0.3f, -0.2f, 0.7f, 0.3f, 0.2f, 0.4f, 0.1f,
+    ], 3, 3, 4);
+
+    [Fact]
+    public void Keras3NnTestValues_GreedyBeamSearchAndLoss()
+    {
+        CtcDecodeResult greedy = CtcDecoding.Greedy(KerasInputs, [3, 3, 1]);
+        Assert.Equal([1f, 2, -1, 2, -1, -1, 3, -1, -1], greedy.Decoded.ToArray());
+        Assert.Equal([-1.2f, -1.7f, -0.7f], greedy.Scores.ToArray().Select(v => MathF.Round(v, 5)));
+        Assert.Equal([1, 2, 2], CtcDecoding.Greedy(KerasInputs, [3, 3, 1], mergeRepeated: false).Sequence(0));
+
+        CtcDecodeResult beam = CtcDecoding.BeamSearch(KerasInputs, [3, 3, 1], beamWidth: 4, topPaths: 2);
+        Assert.Equal([1f, 2, -1, 2, -1, -1, 3, -1, -1, 2, -1, -1, 3, -1, -1, 1, -1, -1], beam.Decoded.ToArray());
+        float[] expected = [-2.426537f, -2.435596f, -2.127681f, -2.182338f, -1.063386f, -1.363386f];
+        float[] scores = beam.Scores.ToArray();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], scores[i], 1e-5);
+        }
+
+        float[] loss = new float[1];
+        new Ctc(LossReduction.None).ComputePerSample(Tensor.FromArray([0.4f, 0.8f, 0.4f, 0.2f, 0.8f, 0.3f, 0.9f, 0.4f, 0.5f], 1, 3, 3), Tensor.FromArray([1f, 2, 1], 1, 3), loss);
+        Assert.Equal(3.4411672, loss[0], 1e-5);
+    }
+
     [Fact]
     public void Greedy_MergeRepeatedOff_KeepsEveryStep()
     {

@@ -51,7 +51,7 @@ type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding"
                                                                         "Pooling1D", "MaxPooling1D", "AveragePooling1D", "GlobalPooling",
                                                                         "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D",
                                                                          "Masking", "Bidirectional", "BidirectionalMergeMode", "TimeDistributed")})
-type_pages.update({f"NeuralNet.Layers.{t}": "attention.md" for t in ("MultiHeadAttention", "Attention", "AdditiveAttention", "AttentionScoreMode",
+type_pages.update({f"NeuralNet.Layers.{t}": "attention.md" for t in ("MultiHeadAttention", "GroupedQueryAttention", "Attention", "AdditiveAttention", "AttentionScoreMode",
                                                                          "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
                                                                          "GaussianDropout", "AlphaDropout")})
 type_pages.update({f"NeuralNet.Layers.{t}": "augmentation.md"

@@ -59,6 +59,7 @@ internal static class LayerConverters
         [typeof(Attention)] = ScoreAttentionConverter.Convert,
         [typeof(AdditiveAttention)] = ScoreAttentionConverter.Convert,
         [typeof(MultiHeadAttention)] = MultiHeadAttentionConverter.Convert,
+        [typeof(GroupedQueryAttention)] = MultiHeadAttentionConverter.Convert,
         [typeof(Masking)] = MaskingConverter.Convert,
         [typeof(CategoryEncoding)] = CategoryConverters.CategoryEncoding,
         [typeof(Discretization)] = CategoryConverters.Discretization,

@@ -22,6 +22,7 @@ internal static class MaskedLayerConverters
         [typeof(Attention)] = ScoreAttentionConverter.ConvertMasked,
         [typeof(AdditiveAttention)] = ScoreAttentionConverter.ConvertMasked,
         [typeof(MultiHeadAttention)] = MultiHeadAttentionConverter.ConvertMasked,
+        [typeof(GroupedQueryAttention)] = MultiHeadAttentionConverter.ConvertMasked,
         [typeof(Multiply)] = MergeConverters.MaskedMultiply,
         [typeof(Maximum)] = MergeConverters.MaskedMaximum,
         [typeof(Minimum)] = MergeConverters.MaskedMinimum,

@@ -10,7 +10,9 @@ namespace NeuralNet.Onnx.Converters;
 /// over the keys; times the value heads; the heads joined back to (batch, Tq, heads · valueDim) and projected by the
 /// output kernel read as (heads · valueDim, output) and its bias. Dropout is not in the inference graph. The masks that
 /// arrive with the query, the value and the key (Keras' query, value and key masks) forbid the pairs of a masked query
-/// step or a masked key step, as Predict's Allowed does.
+/// step or a masked key step, as Predict's Allowed does. A <see cref="GroupedQueryAttention"/> projects its fewer key and
+/// value heads and reshapes the query heads into (key/value heads, group) so one <c>MatMul</c> broadcasts each key/value
+/// head over its group, which is Keras' repeat of the heads without copying them.
 /// </summary>
 internal static class MultiHeadAttentionConverter
 {
@@ -22,16 +24,20 @@ internal static class MultiHeadAttentionConverter
     {
         var attention = (MultiHeadAttention)layer;
         int heads = attention.NumHeads, keyDim = attention.KeyDim, valueDim = attention.ValueDim;
+        int kvHeads = attention is GroupedQueryAttention grouped ? grouped.NumKeyValueHeads : heads, group = heads / kvHeads;
         int sequences = inputs.Count - (attention.UseAttentionMask ? 1 : 0);
         OnnxValue query = inputs[0], value = inputs[1], key = sequences == 3 ? inputs[2] : value;
         int tq = query.Shape[0], tv = value.Shape[0];
 
-        // (batch, heads, Tq, keyDim), (batch, heads, keyDim, Tv) and (batch, heads, Tv, valueDim).
+        // (batch, heads, Tq, keyDim), (batch, kvHeads, keyDim, Tv) and (batch, kvHeads, Tv, valueDim).
         string q = Heads(graph, query, attention.QueryKernel, attention.QueryBias, heads, keyDim, [0, 2, 1, 3]);
-        string kTransposed = Heads(graph, key, attention.KeyKernel, attention.KeyBias, heads, keyDim, [0, 2, 3, 1]);
-        string v = Heads(graph, value, attention.ValueKernel, attention.ValueBias, heads, valueDim, [0, 2, 1, 3]);
+        string kTransposed = Heads(graph, key, attention.KeyKernel, attention.KeyBias, kvHeads, keyDim, [0, 2, 3, 1]);
+        string v = Heads(graph, value, attention.ValueKernel, attention.ValueBias, kvHeads, valueDim, [0, 2, 1, 3]);
 
-        string scores = graph.Node("Mul", [graph.Node("MatMul", [q, kTransposed]), graph.Scalar("scale", (float)(1.0 / Math.Sqrt(keyDim)))]);
+        string products = group == 1
+            ? graph.Node("MatMul", [q, kTransposed])
+            : Ungroup(graph, graph.Node("MatMul", [Group(graph, q, kvHeads, group, tq, keyDim), graph.Node("Unsqueeze", [kTransposed, graph.Int64s("axes", 2)])]), heads, tq, tv);
+        string scores = graph.Node("Mul", [products, graph.Scalar("scale", (float)(1.0 / Math.Sqrt(keyDim)))]);
         List<string> allowed = [];
         if (attention.UseCausalMask)
         {
@@ -56,7 +62,10 @@ internal static class MultiHeadAttentionConverter
         }
 
         string probabilities = graph.Node("Softmax", [AttentionMasks.Apply(graph, scores, allowed)], OnnxAttribute.Int("axis", -1));
-        string context = graph.Node("Transpose", [graph.Node("MatMul", [probabilities, v])], OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+        string weighted = group == 1
+            ? graph.Node("MatMul", [probabilities, v])
+            : Ungroup(graph, graph.Node("MatMul", [Group(graph, probabilities, kvHeads, group, tq, tv), graph.Node("Unsqueeze", [v, graph.Int64s("axes", 2)])]), heads, tq, valueDim);
+        string context = graph.Node("Transpose", [weighted], OnnxAttribute.Ints("perm", 0, 2, 1, 3));
         string joined = graph.Node("Reshape", [context, graph.Int64s("context_shape", 0, tq, heads * valueDim)]);
         string output = graph.Node("MatMul", [joined, graph.Initializer(attention.OutputKernel, [heads * valueDim, outputShape[-1]])]);
         if (attention.OutputBias is { } outputBias)
@@ -66,6 +75,14 @@ internal static class MultiHeadAttentionConverter
 
         return new OnnxValue(output, outputShape, Layout.ChannelsLast);
     }
+
+    // (batch, heads, rows, columns) -> (batch, kvHeads, group, rows, columns): query head h is (h / group, h % group).
+    private static string Group(OnnxGraphBuilder graph, string x, int kvHeads, int group, int rows, int columns) =>
+        graph.Node("Reshape", [x, graph.Int64s("grouped_shape", 0, kvHeads, group, rows, columns)]);
+
+    // (batch, kvHeads, group, rows, columns) -> (batch, heads, rows, columns).
+    private static string Ungroup(OnnxGraphBuilder graph, string x, int heads, int rows, int columns) =>
+        graph.Node("Reshape", [x, graph.Int64s("heads_shape", 0, heads, rows, columns)]);
 
     // x (batch, steps, features) · W (features, heads · size) + b (heads · size), as (batch, steps, heads, size) permuted by 'perm'.
     private static string Heads(OnnxGraphBuilder graph, OnnxValue x, Parameter kernel, Parameter? bias, int heads, int size, long[] perm)

@@ -300,7 +300,7 @@ public abstract partial class ConvLstm
         }
 
         AccumulateWeightGradients(rows, kx, kh);
-        Tensor inputGradient = BatchView(ref _inputGradientBuffer, batch, InputShape);
+        Tensor inputGradient = BatchView(ref _inputGradientBuffer, batch, _sequenceShape);
         if (!ComputesInputGradient)
         {
             return inputGradient;

@@ -36,6 +36,7 @@ public abstract partial class ConvLstm : Layer
     private VolumeGeometry _stateGeometry;
     private int _steps;
     private TensorShape _stateShape;
+    private TensorShape _sequenceShape;
     private TensorShape[] _stateShapes = [];
 
     /// <summary>Creates the layer's settings; parameters are created when it is built.</summary>
@@ -313,6 +314,7 @@ public abstract partial class ConvLstm : Layer
         _inputGeometry = g;
         _stateGeometry = state;
         _steps = inputShape[0];
+        _sequenceShape = inputShape;
 
         int[] outSpatial = [.. new[] { g.Depth.Output, g.Height.Output, g.Width.Output }.AsSpan(3 - Rank)];
         int[] kernel = Last(KernelBox);

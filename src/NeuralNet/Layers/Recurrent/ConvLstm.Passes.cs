@@ -6,6 +6,8 @@ namespace NeuralNet.Layers;
 // The forward and backward passes. Every per-step buffer is kept step-major: step s (the s-th to run) owns rows
 // [s·R, (s + 1)·R) with R = batch · P rows, P the output positions of a frame, so one step's rows are contiguous and
 // each step's products are single GEMMs over the whole batch. W = 4·filters, the gate blocks (i, f, c, o) of a row.
+// With (recurrent) dropout in training, each gate reads the input (the state) through its own mask, as Keras' cell does:
+// the patches are then made once per gate ("copies"), and each gate's product takes its own block of W columns.
 public abstract partial class ConvLstm
 {
     private float[] _inputCols = [];     // (steps·R, taps·channels): every frame's patches, kept for the kernel's gradient
@@ -21,6 +23,11 @@ public abstract partial class ConvLstm
     private float[] _patchGradients = []; // (R, max(taps·channels, taps·filters)): one step's dPatches
     private float[] _rowGradients = [];  // (W + filters): one row's gate gradients and dc
     private float[] _zeroState = [];
+    private float[] _inputMasks = [];    // (4, batch, frame) with dropout: each gate's input mask
+    private float[] _stateMasks = [];    // (4, batch, P·filters) with recurrent dropout: each gate's state mask
+    private float[] _maskedFrame = [];   // one frame or state through a mask, or one gate's unfolded gradient
+    private bool _inputDropped;
+    private bool _stateDropped;
     private Tensor? _outputBuffer;
     private Tensor? _lastHiddenBuffer;
     private Tensor? _lastCellBuffer;
@@ -103,53 +110,77 @@ public abstract partial class ConvLstm
         VolumeGeometry g = _inputGeometry, sg = _stateGeometry;
         int batch = input.Shape[0], steps = _steps, f = Filters, w = 4 * f, p = g.OutputPositions, rows = batch * p;
         int kx = g.Taps * g.Channels, kh = sg.Taps * f, frame = g.InputSize, state = p * f;
+        _inputDropped = training && Dropout > 0;
+        _stateDropped = training && RecurrentDropout > 0;
+        int inputCopies = _inputDropped ? 4 : 1, stateCopies = _stateDropped ? 4 : 1;
         long all = (long)steps * rows;
-        Grow(ref _inputCols, all * kx);
-        Grow(ref _stateCols, all * kh);
+        Grow(ref _inputCols, all * kx * inputCopies);
+        Grow(ref _stateCols, all * kh * stateCopies);
         Grow(ref _preactivations, all * w);
         Grow(ref _gates, all * w);
         Grow(ref _cells, all * f);
         Grow(ref _cellActivations, all * f);
         Grow(ref _hidden, all * f);
+        Grow(ref _maskedFrame, Math.Max(frame, state));
+        DrawMasks(ref _inputMasks, _inputDropped, 4L * batch * frame, Dropout);
+        DrawMasks(ref _stateMasks, _stateDropped, 4L * batch * state, RecurrentDropout);
         _batch = batch;
 
-        // Every frame's input convolution in one product: (steps·R, taps·channels) · (taps·channels, W) + bias.
+        // Every frame's input convolution in one product per copy: (steps·R, taps·channels) · (taps·channels, W) + bias.
         ReadOnlySpan<float> x = input.AsReadOnlySpan();
-        for (int s = 0; s < steps; s++)
+        int allRows = steps * rows;
+        for (int copy = 0; copy < inputCopies; copy++)
         {
-            int t = TimeIndex(s);
-            for (int b = 0; b < batch; b++)
+            Span<float> cols = _inputCols.AsSpan(copy * allRows * kx, allRows * kx);
+            for (int s = 0; s < steps; s++)
             {
-                VolumeIm2Col.Pack(x.Slice(((b * steps) + t) * frame, frame), g, _inputCols.AsSpan(((s * rows) + (b * p)) * kx, p * kx));
+                int t = TimeIndex(s);
+                for (int b = 0; b < batch; b++)
+                {
+                    ReadOnlySpan<float> source = Masked(x.Slice(((b * steps) + t) * frame, frame), _inputDropped, _inputMasks, copy, batch, b);
+                    VolumeIm2Col.Pack(source, g, cols.Slice(((s * rows) + (b * p)) * kx, p * kx));
+                }
             }
         }
 
-        int allRows = steps * rows;
         Span<float> z = _preactivations.AsSpan(0, allRows * w);
         ReadOnlySpan<float> kernel = Kernel.Value.AsReadOnlySpan(), recurrent = RecurrentKernel.Value.AsReadOnlySpan();
-        if (UseBias)
+        int inputWidth = w / inputCopies;
+        for (int copy = 0; copy < inputCopies; copy++)
         {
-            Gemm.Multiply(false, false, allRows, w, kx, _inputCols.AsSpan(0, allRows * kx), kx, kernel, w, _bias!.Value.AsReadOnlySpan(), GemmActivation.None, z, w);
-        }
-        else
-        {
-            Gemm.Multiply(false, false, allRows, w, kx, 1f, _inputCols.AsSpan(0, allRows * kx), kx, kernel, w, 0f, z, w);
+            int first = copy * inputWidth;
+            ReadOnlySpan<float> cols = _inputCols.AsSpan(copy * allRows * kx, allRows * kx);
+            if (UseBias)
+            {
+                Gemm.Multiply(false, false, allRows, inputWidth, kx, cols, kx, kernel[first..], w, _bias!.Value.AsReadOnlySpan().Slice(first, inputWidth),
+                    GemmActivation.None, z[first..], w);
+            }
+            else
+            {
+                Gemm.Multiply(false, false, allRows, inputWidth, kx, 1f, cols, kx, kernel[first..], w, 0f, z[first..], w);
+            }
         }
 
+        int stateWidth = w / stateCopies;
         for (int s = 0; s < steps; s++)
         {
             Span<float> zStep = z.Slice(s * rows * w, rows * w);
             if (HasPrevious(s))
             {
-                // The recurrent convolution of the previous hidden state, added to the step's input product.
-                Span<float> cols = _stateCols.AsSpan(s * rows * kh, rows * kh);
+                // The recurrent convolution of the previous hidden state (per gate, through its mask), added to the step's input product.
                 ReadOnlySpan<float> previous = s > 0 ? _hidden.AsSpan((s - 1) * rows * f, rows * f) : _initialHidden!.AsReadOnlySpan();
-                for (int b = 0; b < batch; b++)
+                for (int copy = 0; copy < stateCopies; copy++)
                 {
-                    VolumeIm2Col.Pack(previous.Slice(b * state, state), sg, cols.Slice(b * p * kh, p * kh));
-                }
+                    Span<float> cols = _stateCols.AsSpan(((copy * allRows) + (s * rows)) * kh, rows * kh);
+                    for (int b = 0; b < batch; b++)
+                    {
+                        ReadOnlySpan<float> source = Masked(previous.Slice(b * state, state), _stateDropped, _stateMasks, copy, batch, b);
+                        VolumeIm2Col.Pack(source, sg, cols.Slice(b * p * kh, p * kh));
+                    }
 
-                Gemm.Multiply(false, false, rows, w, kh, 1f, cols, kh, recurrent, w, 1f, zStep, w);
+                    int first = copy * stateWidth;
+                    Gemm.Multiply(false, false, rows, stateWidth, kh, 1f, cols, kh, recurrent[first..], w, 1f, zStep[first..], w);
+                }
             }
 
             ForwardCells(s, rows);
@@ -157,6 +188,50 @@ public abstract partial class ConvLstm
 
         return WriteOutputs(batch, rows);
     }
+
+    // Draws this pass' masks (one per gate and sample, kept for every step) when the rate applies.
+    private void DrawMasks(ref float[] masks, bool dropped, long length, double rate)
+    {
+        if (!dropped)
+        {
+            return;
+        }
+
+        Grow(ref masks, length);
+        _random ??= ((IRandomLayer)this).LayerRandom;
+        _random.FillKeepMask(masks.AsSpan(0, (int)length), (uint)Math.Round(rate * (1 << 24)), (float)(1.0 / (1.0 - rate)));
+    }
+
+    // values (one sample's frame or state) through gate copy's mask of sample b into the layer's buffer, or values as they are.
+    private ReadOnlySpan<float> Masked(ReadOnlySpan<float> values, bool dropped, float[] masks, int copy, int batch, int b)
+    {
+        if (!dropped)
+        {
+            return values;
+        }
+
+        Span<float> masked = _maskedFrame.AsSpan(0, values.Length);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(values, masks.AsSpan(((copy * batch) + b) * values.Length, values.Length), masked);
+        return masked;
+    }
+
+    // destination += col2im(patches) for one sample, through gate copy's mask when the pass dropped.
+    private void UnpackMasked(ReadOnlySpan<float> patches, in VolumeGeometry geometry, Span<float> destination, bool dropped, float[] masks, int copy, int batch, int b)
+    {
+        if (!dropped)
+        {
+            VolumeIm2Col.AddUnpack(patches, geometry, destination);
+            return;
+        }
+
+        Span<float> unfolded = _maskedFrame.AsSpan(0, destination.Length);
+        unfolded.Clear();
+        VolumeIm2Col.AddUnpack(patches, geometry, unfolded);
+        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(unfolded, masks.AsSpan(((copy * batch) + b) * destination.Length, destination.Length), destination, destination);
+    }
+
+    /// <summary>This layer's dropout masks of the last training pass that drew them, (4, batch, frame) and (4, batch, state) in their first elements (for tests).</summary>
+    internal (float[] Input, float[] State) DropoutMasks => (_inputMasks, _stateMasks);
 
     // The element-wise LSTM cell of step s over its R rows.
     private void ForwardCells(int s, int rows)
@@ -249,6 +324,7 @@ public abstract partial class ConvLstm
         Grow(ref _patchGradients, (long)rows * Math.Max(kx, kh));
         Grow(ref _rowGradients, w + f);
 
+        int inputCopies = _inputDropped ? 4 : 1, stateCopies = _stateDropped ? 4 : 1, inputWidth = w / inputCopies, stateWidth = w / stateCopies;
         Span<float> dh = _stateGradient.AsSpan(0, rows * f), dc = _cellGradient.AsSpan(0, rows * f);
         dh.Clear();
         ReadOnlySpan<float> finalCell = _additionalGradients.Length > 1 && _additionalGradients[1] is Tensor c ? c.AsReadOnlySpan() : default;
@@ -288,18 +364,22 @@ public abstract partial class ConvLstm
             BackwardCells(s, rows, dh, dc, dz.Slice(s * rows * w, rows * w));
             if (HasPrevious(s))
             {
-                // dPrevious = col2im(dz · Uᵀ), sample by sample.
+                // dPrevious = Σ over copies of col2im(dz · Uᵀ) (through the gate's mask), sample by sample.
                 Span<float> patches = _patchGradients.AsSpan(0, rows * kh);
-                Gemm.Multiply(false, true, rows, kh, w, 1f, dz.Slice(s * rows * w, rows * w), w, recurrent, w, 0f, patches, kh);
                 dh.Clear();
-                for (int b = 0; b < batch; b++)
+                for (int copy = 0; copy < stateCopies; copy++)
                 {
-                    VolumeIm2Col.AddUnpack(patches.Slice(b * p * kh, p * kh), sg, dh.Slice(b * state, state));
+                    int first = copy * stateWidth;
+                    Gemm.Multiply(false, true, rows, kh, stateWidth, 1f, dz.Slice((s * rows * w) + first, (rows * w) - first), w, recurrent[first..], w, 0f, patches, kh);
+                    for (int b = 0; b < batch; b++)
+                    {
+                        UnpackMasked(patches.Slice(b * p * kh, p * kh), sg, dh.Slice(b * state, state), _stateDropped, _stateMasks, copy, batch, b);
+                    }
                 }
             }
         }
 
-        AccumulateWeightGradients(rows, kx, kh);
+        AccumulateWeightGradients(rows, kx, kh, inputCopies, stateCopies);
         Tensor inputGradient = BatchView(ref _inputGradientBuffer, batch, _sequenceShape);
         if (!ComputesInputGradient)
         {
@@ -312,10 +392,14 @@ public abstract partial class ConvLstm
         for (int s = 0; s < steps; s++)
         {
             int t = TimeIndex(s);
-            Gemm.Multiply(false, true, rows, kx, w, 1f, dz.Slice(s * rows * w, rows * w), w, kernel, w, 0f, patch, kx);
-            for (int b = 0; b < batch; b++)
+            for (int copy = 0; copy < inputCopies; copy++)
             {
-                VolumeIm2Col.AddUnpack(patch.Slice(b * p * kx, p * kx), g, dx.Slice(((b * steps) + t) * frame, frame));
+                int first = copy * inputWidth;
+                Gemm.Multiply(false, true, rows, kx, inputWidth, 1f, dz.Slice((s * rows * w) + first, (rows * w) - first), w, kernel[first..], w, 0f, patch, kx);
+                for (int b = 0; b < batch; b++)
+                {
+                    UnpackMasked(patch.Slice(b * p * kx, p * kx), g, dx.Slice(((b * steps) + t) * frame, frame), _inputDropped, _inputMasks, copy, batch, b);
+                }
             }
         }
 
@@ -359,20 +443,27 @@ public abstract partial class ConvLstm
         }
     }
 
-    // dKernel += patchesᵀ · dz over every step at once, dU likewise over the steps that read a previous state, dBias += Σ dz.
-    private void AccumulateWeightGradients(int rows, int kx, int kh)
+    // dKernel += patchesᵀ · dz over every step at once (one product per copy, each on its gates' columns), dU likewise over
+    // the steps that read a previous state, dBias += Σ dz.
+    private void AccumulateWeightGradients(int rows, int kx, int kh, int inputCopies, int stateCopies)
     {
         int w = 4 * Filters, allRows = _steps * rows;
         ReadOnlySpan<float> dz = _gateGradients.AsSpan(0, allRows * w);
         if (Kernel.Trainable)
         {
             Span<float> kernelGradient = Kernel.GradientForProduct(out float beta);
-            Gemm.Multiply(true, false, kx, w, allRows, 1f, _inputCols.AsSpan(0, allRows * kx), kx, dz, w, beta, kernelGradient, w);
+            int width = w / inputCopies;
+            for (int copy = 0; copy < inputCopies; copy++)
+            {
+                int first = copy * width;
+                Gemm.Multiply(true, false, kx, width, allRows, 1f, _inputCols.AsSpan(copy * allRows * kx, allRows * kx), kx, dz[first..], w, beta,
+                    kernelGradient[first..], w);
+            }
         }
 
         if (RecurrentKernel.Trainable)
         {
-            int first = _initialHidden is null ? 1 : 0, recurrentRows = (_steps - first) * rows;
+            int firstStep = _initialHidden is null ? 1 : 0, recurrentRows = (_steps - firstStep) * rows, width = w / stateCopies;
             Span<float> recurrentGradient = RecurrentKernel.GradientForProduct(out float beta);
             if (recurrentRows == 0)
             {
@@ -384,8 +475,12 @@ public abstract partial class ConvLstm
             }
             else
             {
-                Gemm.Multiply(true, false, kh, w, recurrentRows, 1f, _stateCols.AsSpan(first * rows * kh, recurrentRows * kh), kh,
-                    dz.Slice(first * rows * w, recurrentRows * w), w, beta, recurrentGradient, w);
+                for (int copy = 0; copy < stateCopies; copy++)
+                {
+                    int first = copy * width;
+                    Gemm.Multiply(true, false, kh, width, recurrentRows, 1f, _stateCols.AsSpan(((copy * allRows) + (firstStep * rows)) * kh, recurrentRows * kh), kh,
+                        dz[((firstStep * rows * w) + first)..], w, beta, recurrentGradient[first..], w);
+                }
             }
         }
 

@@ -24,10 +24,10 @@ namespace NeuralNet.Layers;
 /// hidden state and adds its product with the recurrent kernel. The backward pass runs the steps in reverse and folds
 /// the patch gradients back (col2im). Buffers are kept for the largest batch seen, so steady-state training allocates
 /// nothing.</para>
-/// <para>Not supported, and refused by name where Keras would accept them: <c>dropout</c> and <c>recurrent_dropout</c>
-/// above 0, <c>stateful</c>, masks (Keras' ConvLSTM layers do not support masking either) and channels-first data.</para>
+/// <para>Not supported, and refused by name where Keras would accept them: <c>stateful</c>, masks (Keras' ConvLSTM
+/// layers do not support masking either) and channels-first data.</para>
 /// </remarks>
-public abstract partial class ConvLstm : Layer
+public abstract partial class ConvLstm : Layer, IRandomLayer
 {
     private Parameter? _kernel;
     private Parameter? _recurrentKernel;
@@ -38,6 +38,7 @@ public abstract partial class ConvLstm : Layer
     private TensorShape _stateShape;
     private TensorShape _sequenceShape;
     private TensorShape[] _stateShapes = [];
+    private SeededRandom? _random;
 
     /// <summary>Creates the layer's settings; parameters are created when it is built.</summary>
     private protected ConvLstm(int rank, int filters, (int Depth, int Height, int Width) kernelSize, (int Depth, int Height, int Width) strides,
@@ -130,6 +131,37 @@ public abstract partial class ConvLstm : Layer
     /// </summary>
     public bool ReturnState { get; init; }
 
+    /// <summary>
+    /// Keras' <c>dropout</c>: in training, each gate's input convolution reads the frames through its own mask (four masks
+    /// of the whole input frame per sample, as Keras' ConvLSTMCell draws them), kept for every time step, the kept values
+    /// scaled by 1 / (1 − rate). 0 by default; in [0, 1).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is outside [0, 1).</exception>
+    public double Dropout
+    {
+        get;
+        init => field = value is >= 0 and < 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(Dropout), value, $"{TypeName}'s dropout is a fraction in [0, 1).");
+    }
+
+    /// <summary>
+    /// Keras' <c>recurrent_dropout</c>: in training, each gate's recurrent convolution reads the previous hidden state
+    /// through its own mask (four masks of the whole state per sample), kept for every time step, the kept values scaled
+    /// by 1 / (1 − rate); the state itself is carried undropped. 0 by default; in [0, 1).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is outside [0, 1).</exception>
+    public double RecurrentDropout
+    {
+        get;
+        init => field = value is >= 0 and < 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(RecurrentDropout), value, $"{TypeName}'s recurrentDropout is a fraction in [0, 1).");
+    }
+
+    /// <summary>The seed of the dropout masks (Keras' <c>seed</c>); null to draw them from the model's seed.</summary>
+    public long? DropoutSeed { get; init; }
+
+    SeededRandom IRandomLayer.LayerRandom => _random ??= IRandomLayer.Create(DropoutSeed, Seed, CallIndex);
+
     /// <summary>The kernel, kernelSize + (channels, 4·filters). Throws until the layer is built.</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has no kernel until it is built.");
 
@@ -184,9 +216,9 @@ public abstract partial class ConvLstm : Layer
         .Set("kernel_constraint", KernelConstraint)
         .Set("recurrent_constraint", RecurrentConstraint)
         .Set("bias_constraint", BiasConstraint)
-        .Set("dropout", 0.0)
-        .Set("recurrent_dropout", 0.0)
-        .Set("seed", (long?)null)
+        .Set("dropout", Dropout)
+        .Set("recurrent_dropout", RecurrentDropout)
+        .Set("seed", DropoutSeed)
         .Set("return_sequences", ReturnSequences)
         .Set("return_state", ReturnState)
         .Set("go_backwards", GoBackwards)
@@ -196,20 +228,12 @@ public abstract partial class ConvLstm : Layer
     private int[] Last((int Depth, int Height, int Width) box) => [.. new[] { box.Depth, box.Height, box.Width }.AsSpan(3 - Rank)];
 
     /// <summary>
-    /// Keras' settings this layer refuses, checked in <c>FromConfig</c> before anything is created: dropout,
-    /// recurrent dropout, stateful, channels first.
+    /// Keras' settings this layer refuses, checked in <c>FromConfig</c> before anything is created: stateful, channels
+    /// first.
     /// </summary>
     private protected static void RefuseUnsupported(Config config)
     {
         ConfigChecks.RequireChannelsLast(config);
-        foreach (string key in (ReadOnlySpan<string>)["dropout", "recurrent_dropout"])
-        {
-            if (config.Contains(key) && config.GetNode(key) is not null && config.GetDouble(key) != 0)
-            {
-                throw config.Error($"\"{key}\" other than 0 is not supported by NeuralNet's ConvLSTM layers.");
-            }
-        }
-
         if (config.Contains("stateful") && config.GetNode("stateful") is not null && config.GetBoolean("stateful"))
         {
             throw config.Error("\"stateful\": true is not supported by NeuralNet's ConvLSTM layers.");
@@ -235,7 +259,8 @@ public abstract partial class ConvLstm : Layer
         (int Depth, int Height, int Width) dilation, ActivationFunction? activation, ActivationFunction? recurrentActivation, bool useBias,
         Initializer? kernelInitializer, Initializer? recurrentInitializer, Initializer? biasInitializer, bool unitForgetBias,
         Regularizer? kernelRegularizer, Regularizer? recurrentRegularizer, Regularizer? biasRegularizer, bool returnSequences, bool goBackwards,
-        string? name, Constraint? kernelConstraint, Constraint? recurrentConstraint, Constraint? biasConstraint, bool returnState);
+        string? name, Constraint? kernelConstraint, Constraint? recurrentConstraint, Constraint? biasConstraint, bool returnState,
+        double dropout, double recurrentDropout, long? seed);
 
     /// <summary>Keras' <c>from_config</c>, shared by the three ranks: <paramref name="defaults"/> is a default layer's config.</summary>
     private protected static ConvLstm FromConfig(Config config, int rank, Func<int, (int Depth, int Height, int Width), Config> defaults, Factory create)
@@ -254,7 +279,8 @@ public abstract partial class ConvLstm : Layer
             d.GetBoolean("use_bias"), d.GetInitializer("kernel_initializer"), d.GetInitializer("recurrent_initializer"), d.GetInitializer("bias_initializer"),
             d.GetBoolean("unit_forget_bias"), d.GetRegularizer("kernel_regularizer"), d.GetRegularizer("recurrent_regularizer"), d.GetRegularizer("bias_regularizer"),
             d.GetBoolean("return_sequences"), d.GetBoolean("go_backwards"), config.GetString("name"), d.GetConstraint("kernel_constraint"),
-            d.GetConstraint("recurrent_constraint"), d.GetConstraint("bias_constraint"), d.GetBoolean("return_state"));
+            d.GetConstraint("recurrent_constraint"), d.GetConstraint("bias_constraint"), d.GetBoolean("return_state"), d.GetDouble("dropout"),
+            d.GetDouble("recurrent_dropout"), d.GetNullableInt64("seed"));
     }
 
     // Initial states, Keras' initial_state: the hidden and the cell state after the sequence, both or none.

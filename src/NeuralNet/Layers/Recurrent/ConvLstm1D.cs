@@ -64,15 +64,18 @@ public sealed class ConvLstm1D : ConvLstm
     /// <inheritdoc/>
     private protected override string InputDescription => "(None, timesteps, length, channels)";
 
-    /// <summary>Keras' <c>from_config</c>; refuses dropout, recurrent dropout, stateful and channels first by name.</summary>
+    /// <summary>Keras' <c>from_config</c>; refuses stateful and channels first by name.</summary>
     internal static ConvLstm1D FromConfig(Config config) => (ConvLstm1D)FromConfig(config, 1,
         static (filters, k) => new ConvLstm1D(filters, k.Width).GetConfig(),
-        static (filters, k, s, p, d, act, rec, bias, ki, ri, bi, ufb, kr, rr, br, seq, back, name, kc, rc, bc, state) =>
+        static (filters, k, s, p, d, act, rec, bias, ki, ri, bi, ufb, kr, rr, br, seq, back, name, kc, rc, bc, state, dropout, recurrentDropout, seed) =>
             new ConvLstm1D(filters, k.Width, s.Width, p, d.Width, act, rec, bias, ki, ri, bi, ufb, kr, rr, br, seq, back, name)
             {
                 KernelConstraint = kc,
                 RecurrentConstraint = rc,
                 BiasConstraint = bc,
                 ReturnState = state,
+                Dropout = dropout,
+                RecurrentDropout = recurrentDropout,
+                DropoutSeed = seed,
             });
 }

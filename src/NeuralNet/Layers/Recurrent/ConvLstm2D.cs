@@ -97,15 +97,18 @@ public sealed class ConvLstm2D : ConvLstm
 
     private static (int, int, int) Box((int Height, int Width) pair) => (1, pair.Height, pair.Width);
 
-    /// <summary>Keras' <c>from_config</c>; refuses dropout, recurrent dropout, stateful and channels first by name.</summary>
+    /// <summary>Keras' <c>from_config</c>; refuses stateful and channels first by name.</summary>
     internal static ConvLstm2D FromConfig(Config config) => (ConvLstm2D)FromConfig(config, 2,
         static (filters, k) => new ConvLstm2D(filters, (k.Height, k.Width)).GetConfig(),
-        static (filters, k, s, p, d, act, rec, bias, ki, ri, bi, ufb, kr, rr, br, seq, back, name, kc, rc, bc, state) =>
+        static (filters, k, s, p, d, act, rec, bias, ki, ri, bi, ufb, kr, rr, br, seq, back, name, kc, rc, bc, state, dropout, recurrentDropout, seed) =>
             new ConvLstm2D(filters, (k.Height, k.Width), (s.Height, s.Width), p, (d.Height, d.Width), act, rec, bias, ki, ri, bi, ufb, kr, rr, br, seq, back, name)
             {
                 KernelConstraint = kc,
                 RecurrentConstraint = rc,
                 BiasConstraint = bc,
                 ReturnState = state,
+                Dropout = dropout,
+                RecurrentDropout = recurrentDropout,
+                DropoutSeed = seed,
             });
 }

@@ -95,15 +95,18 @@ public sealed class ConvLstm3D : ConvLstm
     /// <inheritdoc/>
     private protected override string InputDescription => "(None, timesteps, depth, rows, cols, channels)";
 
-    /// <summary>Keras' <c>from_config</c>; refuses dropout, recurrent dropout, stateful and channels first by name.</summary>
+    /// <summary>Keras' <c>from_config</c>; refuses stateful and channels first by name.</summary>
     internal static ConvLstm3D FromConfig(Config config) => (ConvLstm3D)FromConfig(config, 3,
         static (filters, k) => new ConvLstm3D(filters, k).GetConfig(),
-        static (filters, k, s, p, d, act, rec, bias, ki, ri, bi, ufb, kr, rr, br, seq, back, name, kc, rc, bc, state) =>
+        static (filters, k, s, p, d, act, rec, bias, ki, ri, bi, ufb, kr, rr, br, seq, back, name, kc, rc, bc, state, dropout, recurrentDropout, seed) =>
             new ConvLstm3D(filters, k, s, p, d, act, rec, bias, ki, ri, bi, ufb, kr, rr, br, seq, back, name)
             {
                 KernelConstraint = kc,
                 RecurrentConstraint = rc,
                 BiasConstraint = bc,
                 ReturnState = state,
+                Dropout = dropout,
+                RecurrentDropout = recurrentDropout,
+                DropoutSeed = seed,
             });
 }

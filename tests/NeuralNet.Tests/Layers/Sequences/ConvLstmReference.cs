@@ -12,7 +12,7 @@ internal static class ConvLstmReference
     /// <summary>Runs the layer over x (batch, steps, d, h, w, c); returns each step's h (in the order run) and the final states.</summary>
     public static Result Run(float[] x, int batch, int steps, (int D, int H, int W) frame, int channels, int filters, float[] kernel, float[] recurrent,
         float[]? bias, (int D, int H, int W) k, (int D, int H, int W) s, (int D, int H, int W) dilation, bool same, bool goBackwards,
-        float[]? h0 = null, float[]? c0 = null)
+        float[]? h0 = null, float[]? c0 = null, float[]? inputMasks = null, float[]? stateMasks = null)
     {
         (int D, int H, int W) o = (Out(frame.D, k.D, s.D, dilation.D, same), Out(frame.H, k.H, s.H, dilation.H, same), Out(frame.W, k.W, s.W, dilation.W, same));
         int stateSize = o.D * o.H * o.W * filters, frameSize = frame.D * frame.H * frame.W * channels, w = 4 * filters;
@@ -26,14 +26,31 @@ internal static class ConvLstmReference
             var cNext = new double[batch * stateSize];
             for (int b = 0; b < batch; b++)
             {
-                double[] frameX = [.. x.AsSpan(((b * steps) + t) * frameSize, frameSize).ToArray().Select(v => (double)v)];
-                double[] zx = Conv(frameX, frame, channels, kernel, k, s, dilation, same, w);
-                double[] zh = Conv(h.AsSpan(b * stateSize, stateSize).ToArray(), o, filters, recurrent, k, (1, 1, 1), (1, 1, 1), true, w);
+                // Keras' dropout: gate g reads x · dp_mask[g] and h · rec_dp_mask[g] (masks (4, batch, ...) here).
+                var zx = new double[4][];
+                var zh = new double[4][];
+                for (int gate = 0; gate < 4; gate++)
+                {
+                    double[] frameX = new double[frameSize], state = new double[stateSize];
+                    for (int e = 0; e < frameSize; e++)
+                    {
+                        frameX[e] = x[(((b * steps) + t) * frameSize) + e] * (inputMasks is null ? 1.0 : inputMasks[(((gate * batch) + b) * frameSize) + e]);
+                    }
+
+                    for (int e = 0; e < stateSize; e++)
+                    {
+                        state[e] = h[(b * stateSize) + e] * (stateMasks is null ? 1.0 : stateMasks[(((gate * batch) + b) * stateSize) + e]);
+                    }
+
+                    zx[gate] = Conv(frameX, frame, channels, kernel, k, s, dilation, same, w);
+                    zh[gate] = Conv(state, o, filters, recurrent, k, (1, 1, 1), (1, 1, 1), true, w);
+                }
+
                 for (int p = 0; p < o.D * o.H * o.W; p++)
                 {
                     for (int j = 0; j < filters; j++)
                     {
-                        double Z(int gate) => zx[(p * w) + (gate * filters) + j] + zh[(p * w) + (gate * filters) + j] + (bias is null ? 0 : bias[(gate * filters) + j]);
+                        double Z(int gate) => zx[gate][(p * w) + (gate * filters) + j] + zh[gate][(p * w) + (gate * filters) + j] + (bias is null ? 0 : bias[(gate * filters) + j]);
                         double i = Sigmoid(Z(0)), f = Sigmoid(Z(1)), g = Math.Tanh(Z(2)), og = Sigmoid(Z(3));
                         int at = (b * stateSize) + (p * filters) + j;
                         cNext[at] = (f * c[at]) + (i * g);

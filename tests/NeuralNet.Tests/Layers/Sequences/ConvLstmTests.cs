@@ -226,8 +226,6 @@ public class ConvLstmTests
     }
 
     [Theory]
-    [InlineData("\"dropout\": 0.2", "\"dropout\" other than 0")]
-    [InlineData("\"recurrent_dropout\": 0.5", "\"recurrent_dropout\" other than 0")]
     [InlineData("\"stateful\": true", "\"stateful\": true is not supported")]
     [InlineData("\"data_format\": \"channels_first\"", "channels_last")]
     [InlineData("\"kernel_size\": [3, 3, 3]", "kernel_size")]
@@ -277,6 +275,9 @@ public class ConvLstmTests
         var layer = new ConvLstm2D(3, (3, 2), strides: (2, 1), padding: Padding.Same, recurrentActivation: ActivationFunction.HardSigmoid, unitForgetBias: false,
             returnSequences: true, goBackwards: true, name: "c")
         {
+            Dropout = 0.25,
+            RecurrentDropout = 0.5,
+            DropoutSeed = 12,
             KernelConstraint = new MaxNorm(2, axis: [0, 1, 2]),
             RecurrentConstraint = new NonNeg(),
         };
@@ -286,13 +287,97 @@ public class ConvLstmTests
         Assert.Equal(((3, 2), (2, 1), Padding.Same, false, true), (copy.KernelSize, copy.Strides, copy.Padding, copy.UnitForgetBias, copy.GoBackwards));
         JsonNode config = JsonNode.Parse(layer.GetConfig().ToString())!;
         Assert.Equal("[3,2]", config["kernel_size"]!.ToJsonString());
-        Assert.Equal(0.0, config["dropout"]!.GetValue<double>());
+        Assert.Equal(0.25, config["dropout"]!.GetValue<double>());
+        Assert.Equal((0.25, 0.5, 12L), (copy.Dropout, copy.RecurrentDropout, copy.DropoutSeed));
         Assert.False(config["stateful"]!.GetValue<bool>());
 
         var one = (ConvLstm1D)ConvolutionTestKit.RoundTrip(new ConvLstm1D(2, 3, dilationRate: 2, name: "c1"), new TensorShape(2, 9, 1));
         Assert.Equal(2, one.DilationRate);
         var three = (ConvLstm3D)ConvolutionTestKit.RoundTrip(new ConvLstm3D(2, (1, 2, 2), padding: Padding.Same, name: "c3"), new TensorShape(2, 2, 3, 3, 1));
         Assert.Equal((1, 2, 2), three.KernelSize);
+    }
+
+    // Keras' ConvLSTMCell with dropout: four masks per rate (one per gate) of the whole input frame or state, drawn once
+    // per call and kept for every step; the states are carried undropped. Inference ignores the rates.
+    [Theory]
+    [InlineData(0.3, 0.0, false)]
+    [InlineData(0.0, 0.4, true)]
+    [InlineData(0.25, 0.5, true)]
+    public void Dropout_and_recurrent_dropout_follow_the_keras_cell_with_the_drawn_masks(double dropout, double recurrentDropout, bool goBackwards)
+    {
+        var layer = new ConvLstm2D(2, (3, 2), padding: Padding.Same, returnSequences: true, goBackwards: goBackwards, biasInitializer: new RandomNormal(0, 0.5, 1))
+        {
+            Seed = 3, Dropout = dropout, RecurrentDropout = recurrentDropout, DropoutSeed = 4,
+        };
+        const int batch = 2, steps = 3;
+        layer.Build(new TensorShape(steps, 4, 3, 2));
+        Tensor x = Tensor.RandomNormal(new TensorShape(batch, steps, 4, 3, 2), 5);
+        float[] kernel = layer.Kernel.Value.ToArray(), recurrent = layer.RecurrentKernel.Value.ToArray(), bias = layer.Bias!.Value.ToArray();
+
+        float[] trained = layer.Forward(x, training: true).ToArray();
+        (float[] inputMasks, float[] stateMasks) = layer.DropoutMasks;
+        ConvLstmReference.Result expected = ConvLstmReference.Run(x.ToArray(), batch, steps, (1, 4, 3), 2, 2, kernel, recurrent, bias, (1, 3, 2), (1, 1, 1), (1, 1, 1),
+            true, goBackwards, inputMasks: dropout > 0 ? inputMasks : null, stateMasks: recurrentDropout > 0 ? stateMasks : null);
+        ConvolutionTestKit.AssertClose(BySample(expected.Hidden, batch), trained, 1e-5);
+        if (dropout > 0)
+        {
+            float keep = (float)(1 / (1 - dropout));
+            float[] used = inputMasks[..(4 * batch * 4 * 3 * 2)];
+            Assert.All(used, m => Assert.True(m == 0f || m == keep));
+            Assert.InRange(used.Count(m => m == 0f) / (double)used.Length, dropout - 0.15, dropout + 0.15);
+            Assert.NotEqual(used[..24], used[48..72]);
+        }
+
+        ConvLstmReference.Result plain = ConvLstmReference.Run(x.ToArray(), batch, steps, (1, 4, 3), 2, 2, kernel, recurrent, bias, (1, 3, 2), (1, 1, 1), (1, 1, 1), true, goBackwards);
+        ConvolutionTestKit.AssertClose(BySample(plain.Hidden, batch), layer.Forward(x, training: false).AsReadOnlySpan(), 1e-5);
+        Assert.NotEqual(trained, layer.Forward(x, training: false).ToArray());
+    }
+
+    [Fact]
+    public void Dropout_gradients_match_numerical_ones_under_fixed_masks()
+    {
+        var layer = new ConvLstm2D(2, 2, padding: Padding.Same, returnSequences: true, biasInitializer: new RandomNormal(0, 0.5, 1))
+        {
+            Seed = 3, Dropout = 0.3, RecurrentDropout = 0.4, DropoutSeed = 6,
+        };
+        layer.Build(new TensorShape(3, 3, 3, 2));
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 3, 3, 3, 2), 7);
+        Tensor g = Tensor.RandomNormal(new TensorShape([2, .. layer.OutputShape.Dimensions]), 8);
+
+        // Every forward reseeds the layer's stream, so it draws the same masks.
+        Tensor Run()
+        {
+            ((IRandomLayer)layer).LayerRandom.Reseed(6);
+            return layer.Forward(x, training: true);
+        }
+
+        double Objective()
+        {
+            ReadOnlySpan<float> y = Run().AsReadOnlySpan();
+            double sum = 0;
+            for (int i = 0; i < y.Length; i++)
+            {
+                sum += (double)g.AsReadOnlySpan()[i] * y[i];
+            }
+
+            return sum;
+        }
+
+        Run();
+        foreach (Parameter p in layer.Parameters)
+        {
+            p.ZeroGradient();
+        }
+
+        float[] dx = layer.Backward(g).ToArray();
+        var report = new GradientCheckReport();
+        GradientChecker.CheckTensor(report, "input", x, dx, Objective, GradientCheckOptions.Default, seed: 9);
+        foreach (Parameter p in layer.Parameters)
+        {
+            GradientChecker.CheckTensor(report, p.Name, p.Value, p.Gradient.ToArray(), Objective, GradientCheckOptions.Default, seed: 10);
+        }
+
+        report.AssertPassed(maxKinkFraction: 0);
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public abstract partial class ConvLstm
         if (InputMask is not null)
         {
             throw new NotSupportedException(
-                $"{Describe()} got an input mask, but ConvLSTM layers do not support masking (nor do Keras'); remove the Masking layer (or mask_zero) before it.");
+                $"{Describe()} got an input mask, but ConvLSTM layers do not support masking (nor do Keras'); remove the Masking layer (or the Embedding's maskZero) before it.");
         }
 
         VolumeGeometry g = _inputGeometry, sg = _stateGeometry;

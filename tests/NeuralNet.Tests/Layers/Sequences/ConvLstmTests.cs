@@ -386,6 +386,9 @@ public class ConvLstmTests
         var layer = new ConvLstm2D(3, 3, padding: Padding.Same, returnSequences: true) { Seed = 1 };
         layer.Build(new TensorShape(3, 6, 6, 2));
         ConvolutionTestKit.AssertStepAllocatesNothing(layer, Tensor.RandomNormal(new TensorShape(2, 3, 6, 6, 2), 8));
+        var dropping = new ConvLstm2D(3, (2, 3), strides: (2, 1), padding: Padding.Same) { Seed = 2, Dropout = 0.2, RecurrentDropout = 0.3, ReturnState = true };
+        dropping.Build(new TensorShape(3, 6, 6, 2));
+        ConvolutionTestKit.AssertStepAllocatesNothing(dropping, Tensor.RandomNormal(new TensorShape(2, 3, 6, 6, 2), 9));
 
         var model = MovingPixelModel(seed: 3);
         (Tensor x, Tensor y) = MovingPixels(16, seed: 4);

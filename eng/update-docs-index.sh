@@ -47,7 +47,7 @@ type_pages.update({
               "Reshape", "Permute", "RepeatVector", "Identity")
 })
 type_pages.update({f"NeuralNet.Models.{t}": "functional.md" for t in ("Functional", "Input", "SymbolicTensor", "ModelData")})
-type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "Recurrent", "SimpleRnn", "Lstm", "Gru", "Conv1D",
+type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "Recurrent", "SimpleRnn", "Lstm", "Gru", "ConvLstm", "ConvLstm1D", "ConvLstm2D", "ConvLstm3D", "Conv1D",
                                                                         "Pooling1D", "MaxPooling1D", "AveragePooling1D", "GlobalPooling",
                                                                         "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D",
                                                                          "Masking", "Bidirectional", "BidirectionalMergeMode", "TimeDistributed")})

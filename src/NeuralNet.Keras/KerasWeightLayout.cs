@@ -59,7 +59,7 @@ internal static class KerasWeightLayout
         {
             Bidirectional b => GroupsOf(b.ForwardLayer, path + "/forward_layer").Concat(GroupsOf(b.BackwardLayer, path + "/backward_layer")),
             TimeDistributed t => GroupsOf(t.InnerLayer, path + "/layer"),
-            Recurrent => [path + "/cell/vars"],
+            Recurrent or ConvLstm => [path + "/cell/vars"],
             MultiHeadAttention => s_attentionProjections.Select(p => $"{path}/{p.Group}/vars"),
             _ => [],
         };
@@ -86,8 +86,8 @@ internal static class KerasWeightLayout
             case TimeDistributed timeDistributed:
                 Add(weights, owner, timeDistributed.InnerLayer, prefix + timeDistributed.InnerLayer.Name + "/", path + "/layer");
                 break;
-            case Recurrent:
-                // Keras' RNN layers keep their weights in their cell (LSTMCell: kernel, recurrent_kernel, bias).
+            case Recurrent or ConvLstm:
+                // Keras' RNN layers keep their weights in their cell (LSTMCell, ConvLSTMCell: kernel, recurrent_kernel, bias).
                 AddOwn(weights, owner, prefix, path + "/cell", static _ => false);
                 break;
             case MultiHeadAttention:

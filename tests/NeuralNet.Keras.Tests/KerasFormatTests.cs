@@ -204,6 +204,60 @@ public sealed class KerasFormatTests : IDisposable
         Assert.Equal([2], datasets["layers/rms_normalization/vars/0"]!["shape"]!.AsArray().Select(d => (int)d!).ToArray());
     }
 
+    [H5pyFact]
+    public void SaveModelAndLoadWeights_ConvLstm_UseKerasCellPaths()
+    {
+        // Keras' ConvLSTM keeps its weights in its cell, as LSTM does: layers/conv_lstm2d/cell/vars/0 (kernel kh, kw, in,
+        // 4·filters), 1 (recurrent_kernel kh, kw, filters, 4·filters), 2 (bias 4·filters) (keras/src/layers/rnn/conv_lstm.py).
+        var model = new Sequential(
+        [
+            new InputLayer(3, 5, 5, 2), new ConvLstm2D(4, 3, padding: Padding.Same, returnSequences: true), new Reshape(3, 25, 4),
+            new ConvLstm1D(2, 3), new Flatten(), new Dense(2),
+        ], seed: 4);
+        model.Compile(new Adam(), new MeanSquaredError());
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 3, 5, 5, 2), seed: 6);
+        model.Fit(x, Tensor.RandomNormal(new TensorShape(3, 2), seed: 7), epochs: 1, batchSize: 3, verbose: 0);
+        string path = Path.Combine(_folder, "convlstm.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Predict(x).AsReadOnlySpan().ToArray(), loaded.Predict(x).AsReadOnlySpan().ToArray());
+        string weights = Path.Combine(_folder, "convlstm.weights.h5");
+        KerasFormat.SaveWeights(model, weights);
+        JsonObject file = H5py.Dump(weights);
+        var datasets = (JsonObject)file["datasets"]!;
+        Assert.Equal([3, 3, 2, 16], Shape(datasets["layers/conv_lstm2d/cell/vars/0"]!));
+        Assert.Equal([3, 3, 4, 16], Shape(datasets["layers/conv_lstm2d/cell/vars/1"]!));
+        Assert.Equal([16], Shape(datasets["layers/conv_lstm2d/cell/vars/2"]!));
+        Assert.Equal([3, 4, 8], Shape(datasets["layers/conv_lstm1d/cell/vars/0"]!));
+        Assert.Contains("layers/conv_lstm2d/cell/vars", file["groups"]!.AsArray().Select(g => (string)g!));
+
+        // Weights h5py writes at Keras' paths land in the right parameters.
+        var conv = (ConvLstm2D)model.Layers[1];
+        string keras = Path.Combine(_folder, "keras-convlstm.weights.h5");
+        var written = new List<(string Path, int[] Shape, string DType, double[] Values)>();
+        foreach (var (dataset, node) in datasets)
+        {
+            int[] shape = Shape(node!);
+            written.Add((dataset, shape, "float32", [.. Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(i => (double)(float)Math.Sin(i + dataset.Length))]));
+        }
+
+        string[] groups = [.. file["groups"]!.AsArray().Select(g => (string)g!).Where(g => g.EndsWith("/vars", StringComparison.Ordinal)).Select(g => g[..^"/vars".Length])];
+        H5py.Write(keras, groups, written);
+        KerasFormat.LoadWeights(loaded, keras);
+        var loadedConv = (ConvLstm2D)loaded.Layers[1];
+        foreach (var (dataset, _, _, values) in written.Where(w => w.Path.StartsWith("layers/conv_lstm2d/", StringComparison.Ordinal)))
+        {
+            Parameter parameter = loadedConv.Parameters[dataset[^1] - '0'];
+            Assert.Equal(values.Select(v => (float)v), parameter.Value.AsReadOnlySpan().ToArray());
+        }
+
+        Assert.Equal(["kernel", "recurrent_kernel", "bias"], conv.Parameters.Select(p => p.Name));
+
+        static int[] Shape(JsonNode dataset) => [.. dataset["shape"]!.AsArray().Select(d => (int)d!)];
+    }
+
     [Fact]
     public void SaveModel_Sequential_HasKerasEntriesAndModules()
     {

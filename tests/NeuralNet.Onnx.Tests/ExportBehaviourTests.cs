@@ -131,6 +131,21 @@ public sealed class ExportBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void A_conv_lstm_is_refused_by_name()
+    {
+        // NeuralNet.Onnx writes no ConvLSTM (ONNX has no convolutional LSTM operator); the export names the layer and its type.
+        var model = new Sequential([new InputLayer(3, 6, 6, 1), new ConvLstm2D(2, 3, name: "clstm"), new Flatten(), new Dense(1)], name: "video");
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        Assert.Contains("Layer 'clstm' (NeuralNet.Layers.ConvLstm2D) of model 'video' has no ONNX form", error.Message, StringComparison.Ordinal);
+
+        var x = new Input(new TensorShape(2, 5, 1), name: "x");
+        SymbolicTensor[] outputs = new ConvLstm1D(2, 3, name: "states") { ReturnState = true }.CallOutputs(x);
+        var functional = new Functional(x, outputs[0], name: "signals");
+        var stateful = Assert.Throws<NotSupportedException>(() => functional.ToOnnxBytes());
+        Assert.Contains("Layer 'states' (NeuralNet.Layers.ConvLstm1D)", stateful.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_layer_without_an_onnx_form_is_named_and_the_previous_file_is_kept()
     {
         var x = new Input(new TensorShape(4), name: "x");

@@ -189,12 +189,14 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
     [Fact]
     public void Every_built_in_layer_type_has_an_onnx_form()
     {
-        // InputLayer is a graph input; every other concrete layer type NeuralNet has is listed (a user's layer is not: ExportBehaviourTests).
+        // InputLayer is a graph input; every other concrete layer type NeuralNet has is listed (a user's layer is not:
+        // ExportBehaviourTests), except the convolutional LSTMs, which ONNX has no operator for and export refuses by name
+        // (ExportBehaviourTests.A_conv_lstm_is_refused_by_name; docs/onnx.md).
         string[] builtIn = [.. typeof(Layer).Assembly.GetExportedTypes()
             .Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract && t != typeof(InputLayer))
             .Select(t => t.Name).Order(StringComparer.Ordinal)];
         Assert.NotEmpty(builtIn);
-        Assert.Empty(builtIn.Except(OnnxExporter.SupportedLayers));
+        Assert.Equal(["ConvLstm1D", "ConvLstm2D", "ConvLstm3D"], builtIn.Except(OnnxExporter.SupportedLayers));
     }
 
     // A model of the layers on inputs of `shape`; the graph of its ONNX file.

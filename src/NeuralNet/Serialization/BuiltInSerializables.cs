@@ -165,6 +165,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("TimeDistributed", TimeDistributed.FromConfig);
         SerializationRegistry.AddBuiltIn("SimpleRNN", SimpleRnn.FromConfig);
         SerializationRegistry.AddBuiltIn("LSTM", Lstm.FromConfig);
+        SerializationRegistry.AddBuiltIn("ConvLSTM1D", ConvLstm1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("ConvLSTM2D", ConvLstm2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("ConvLSTM3D", ConvLstm3D.FromConfig);
         SerializationRegistry.AddBuiltIn("GRU", Gru.FromConfig);
         SerializationRegistry.AddBuiltIn("Conv1D", Conv1D.FromConfig);
         SerializationRegistry.AddBuiltIn("MaxPooling1D", MaxPooling1D.FromConfig);

@@ -41,7 +41,7 @@ public static class SerializationRegistry
     private static readonly Dictionary<(ComponentKind Kind, string Alias), string> s_aliases = [];
 
     // The Keras layers with a kernel_constraint, read here (before the table below, whose initializer reads it).
-    private static readonly string[] s_kernelConstrainedLayers = ["Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "SimpleRNN", "LSTM", "GRU", "MultiHeadAttention", "GroupedQueryAttention"];
+    private static readonly string[] s_kernelConstrainedLayers = ["Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "MultiHeadAttention", "GroupedQueryAttention"];
 
     // Keras settings that change what a layer computes and that a built-in layer does not implement: a file may hold them
     // only as null, except for the built-in layers listed with the key, which read it themselves. Checked here, for every
@@ -52,7 +52,7 @@ public static class SerializationRegistry
     [
         ("kernel_constraint", Constraints, s_kernelConstrainedLayers),
         ("bias_constraint", Constraints, [.. s_kernelConstrainedLayers, "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"]),
-        ("recurrent_constraint", Constraints, ["SimpleRNN", "LSTM", "GRU"]),
+        ("recurrent_constraint", Constraints, ["SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]),
         ("depthwise_constraint", Constraints, ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"]),
         ("pointwise_constraint", Constraints, ["SeparableConv1D", "SeparableConv2D"]),
         ("gamma_constraint", Constraints, ["BatchNormalization", "LayerNormalization", "GroupNormalization"]),

@@ -262,8 +262,8 @@ public sealed class Lstm : Recurrent
         }
     }
 
-    // Keras' unit_forget_bias: [initializer(units), ones(units), initializer(2·units)].
-    private sealed class ForgetGateOnes(Initializer inner, int units) : Initializer
+    // Keras' unit_forget_bias: [initializer(units), ones(units), initializer(2·units)]; ConvLSTM's cell uses it too.
+    internal sealed class ForgetGateOnes(Initializer inner, int units) : Initializer
     {
         public override string Name => inner.Name;
 

@@ -177,6 +177,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("AdditiveAttention", AdditiveAttention.FromConfig);
         SerializationRegistry.AddBuiltIn("SpatialDropout1D", SpatialDropout1D.FromConfig);
         SerializationRegistry.AddBuiltIn("SpatialDropout2D", SpatialDropout2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("SpatialDropout3D", SpatialDropout3D.FromConfig);
         SerializationRegistry.AddBuiltIn("GaussianNoise", GaussianNoise.FromConfig);
         SerializationRegistry.AddBuiltIn("GaussianDropout", GaussianDropout.FromConfig);
         SerializationRegistry.AddBuiltIn("AlphaDropout", AlphaDropout.FromConfig);

@@ -78,7 +78,7 @@ public sealed class StringHashedCrossing : Preprocessor
         var bins = new int[samples];
         for (int b = 0; b < samples; b++)
         {
-            ulong cross = HashCross.Start;
+            ulong cross = HashCross.DefaultKey;
             for (int i = 0; i < features.Length; i++)
             {
                 cross = HashCross.Add(cross, features[i].CrossValue(b, i));

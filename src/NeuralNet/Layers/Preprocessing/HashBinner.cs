@@ -82,10 +82,15 @@ internal sealed class HashBinner
     }
 
     /// <summary>Writes the settings under Keras' keys.</summary>
-    public Config Write(Config config, JsonNode? maskValue) => (Salt is null ? config.Set("num_bins", NumBins).SetNull("salt") : config.Set("num_bins", NumBins).Set("salt", Salt))
-        .Set("mask_value", maskValue)
-        .Set("output_mode", CategoryEncoder.Name(OutputMode))
-        .Set("sparse", false);
+    public Config Write(Config config, JsonNode? maskValue)
+    {
+        config.Set("num_bins", NumBins);
+        _ = Salt is null ? config.SetNull("salt") : config.Set("salt", Salt);
+        return config
+            .Set("mask_value", maskValue)
+            .Set("output_mode", CategoryEncoder.Name(OutputMode))
+            .Set("sparse", false);
+    }
 
     /// <summary>Reads Keras' <c>salt</c>: null, one integer (Keras then uses it twice) or a list of two integers.</summary>
     /// <exception cref="InvalidDataException">The value is neither.</exception>

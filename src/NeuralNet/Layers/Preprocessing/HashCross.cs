@@ -15,9 +15,6 @@ internal static class HashCross
     /// <summary>TensorFlow's <c>_DEFAULT_HASH_KEY</c> of <c>sparse_cross_hashed</c> (Keras passes no key).</summary>
     public const ulong DefaultKey = 0xDECAFCAFFE;
 
-    /// <summary>The starting value of a cross.</summary>
-    public static ulong Start => DefaultKey;
-
     /// <summary>The cross so far, <paramref name="cross"/>, extended with the next feature's value <paramref name="feature"/>.</summary>
     public static ulong Add(ulong cross, ulong feature) => FarmHash.FingerprintCat64(cross, feature);
 

@@ -113,7 +113,7 @@ public sealed class HashedCrossing : MultiInputLayer
         y.Clear();
         for (int b = 0; b < _batch; b++)
         {
-            ulong cross = HashCross.Start;
+            ulong cross = HashCross.DefaultKey;
             for (int i = 0; i < inputs.Length; i++)
             {
                 // TensorFlow casts an integer feature to int64 and crosses its bits as uint64.

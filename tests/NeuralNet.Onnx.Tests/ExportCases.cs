@@ -52,6 +52,7 @@ internal static class ExportCases
         ["dropout_identity"] = () => Chain([8], new Dropout(0.5), new Dense(4), new Identity(), new Dropout(0.2)),
         ["noise_identity"] = () => Chain([6, 5], new GaussianNoise(0.1), new SpatialDropout1D(0.2), new Conv1D(4, 3), new GaussianDropout(0.2), new AlphaDropout(0.1), new Flatten(), new Dense(3)),
         ["spatial_dropout2d_identity"] = () => Chain([5, 5, 2], new SpatialDropout2D(0.3), new Conv2D(3, 2), new GaussianNoise(0.2)),
+        ["spatial_dropout3d_identity"] = () => Chain([4, 3, 5, 2], new SpatialDropout3D(0.3), new Conv3D(3, 2), new SpatialDropout3D(0.5)),
         ["flatten_images"] = () => Chain([4, 5, 3], new Flatten()),
         ["reshape"] = () => Chain([12], new Reshape(3, -1), new Dense(2)),
         ["reshape_images"] = () => Chain([6, 6, 2], new Conv2D(2, 3), new Reshape(-1, 4)),

@@ -29,6 +29,7 @@ internal static class LayerConverters
         [typeof(Identity)] = PassThrough,
         [typeof(SpatialDropout1D)] = PassThrough,
         [typeof(SpatialDropout2D)] = PassThrough,
+        [typeof(SpatialDropout3D)] = PassThrough,
         [typeof(GaussianNoise)] = PassThrough,
         [typeof(GaussianDropout)] = PassThrough,
         [typeof(AlphaDropout)] = PassThrough,

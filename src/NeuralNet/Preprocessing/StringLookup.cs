@@ -23,7 +23,7 @@ namespace NeuralNet.Preprocessing;
 /// <para>Save it with a model by adding it to <see cref="Models.Model.Preprocessing"/>; its configuration holds the
 /// vocabulary (special tokens included) under Keras' <c>"vocabulary"</c> key. Unlike Keras, using it before it has a
 /// vocabulary throws, and <see cref="Adapt"/> may replace a given vocabulary. Keras hashes unknown strings into
-/// several OOV indices with FarmHash64, which is not implemented: at most one OOV index. TF-IDF and sparse outputs are
+/// several OOV indices with FarmHash64, which the lookups do not use yet (<see cref="StringHashing"/> does): at most one OOV index. TF-IDF and sparse outputs are
 /// not supported.</para>
 /// </remarks>
 /// <example>

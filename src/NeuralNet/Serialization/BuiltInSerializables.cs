@@ -28,6 +28,8 @@ internal static class BuiltInSerializables
         RegisterLosses();
         SerializationRegistry.AddBuiltIn("TextVectorization", TextVectorization.FromConfig);
         SerializationRegistry.AddBuiltIn("StringLookup", StringLookup.FromConfig);
+        SerializationRegistry.AddBuiltIn("Hashing", StringHashing.FromConfig);
+        SerializationRegistry.AddBuiltIn("HashedCrossing", StringHashedCrossing.FromConfig);
         SerializationRegistry.AddBuiltIn("Accuracy", _ => new Accuracy(), "accuracy", "acc");
         SerializationRegistry.AddBuiltIn("BinaryAccuracy", c => new BinaryAccuracy(c.GetDouble("threshold", 0.5)), "binary_accuracy");
         SerializationRegistry.AddBuiltIn("CategoricalAccuracy", _ => new CategoricalAccuracy(), "categorical_accuracy");
@@ -181,6 +183,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("AdditiveAttention", AdditiveAttention.FromConfig);
         SerializationRegistry.AddBuiltIn("SpatialDropout1D", SpatialDropout1D.FromConfig);
         SerializationRegistry.AddBuiltIn("SpatialDropout2D", SpatialDropout2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("SpatialDropout3D", SpatialDropout3D.FromConfig);
         SerializationRegistry.AddBuiltIn("GaussianNoise", GaussianNoise.FromConfig);
         SerializationRegistry.AddBuiltIn("GaussianDropout", GaussianDropout.FromConfig);
         SerializationRegistry.AddBuiltIn("AlphaDropout", AlphaDropout.FromConfig);
@@ -229,6 +232,8 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("CategoryEncoding", CategoryEncoding.FromConfig);
         SerializationRegistry.AddBuiltIn("Discretization", Discretization.FromConfig);
         SerializationRegistry.AddBuiltIn("IntegerLookup", IntegerLookup.FromConfig);
+        SerializationRegistry.AddBuiltIn("Hashing", Hashing.FromConfig);
+        SerializationRegistry.AddBuiltIn("HashedCrossing", HashedCrossing.FromConfig);
     }
 
     private static void RegisterActivations()

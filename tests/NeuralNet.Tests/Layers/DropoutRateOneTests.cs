@@ -15,7 +15,7 @@ namespace NeuralNet.Tests.Layers;
 /// </summary>
 public class DropoutRateOneTests
 {
-    public static TheoryData<string> Kinds { get; } = ["dropout", "dropout_noise_shape", "spatial_dropout1d", "spatial_dropout2d"];
+    public static TheoryData<string> Kinds { get; } = ["dropout", "dropout_noise_shape", "spatial_dropout1d", "spatial_dropout2d", "spatial_dropout3d"];
 
     private static (Layer Layer, Tensor Input) Setup(string kind) => kind switch
     {
@@ -23,6 +23,7 @@ public class DropoutRateOneTests
         "dropout_noise_shape" => (new Dropout(1.0, seed: 3) { NoiseShape = [null, 1, null] }, TestData.Normal(1, 2f, 4, 3, 5)),
         "spatial_dropout1d" => (new SpatialDropout1D(1.0, seed: 3), TestData.Normal(1, 2f, 4, 3, 5)),
         "spatial_dropout2d" => (new SpatialDropout2D(1.0, seed: 3), TestData.Normal(1, 2f, 2, 3, 3, 4)),
+        "spatial_dropout3d" => (new SpatialDropout3D(1.0, seed: 3), TestData.Normal(1, 2f, 2, 2, 3, 2, 4)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown layer."),
     };
 

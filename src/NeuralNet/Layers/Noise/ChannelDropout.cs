@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 namespace NeuralNet.Layers;
 
 /// <summary>
-/// The work of <see cref="SpatialDropout1D"/> and <see cref="SpatialDropout2D"/>: one keep-or-drop value per sample and
+/// The work of <see cref="SpatialDropout1D"/>, <see cref="SpatialDropout2D"/> and <see cref="SpatialDropout3D"/>: one keep-or-drop value per sample and
 /// channel (the last axis), shared by every position of the sample. Created by the layer's build, so each call of a
 /// shared layer has its own buffers.
 /// </summary>

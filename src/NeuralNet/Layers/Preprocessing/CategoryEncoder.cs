@@ -4,8 +4,9 @@ using NeuralNet.Serialization;
 namespace NeuralNet.Layers;
 
 /// <summary>
-/// The encodings shared by <see cref="CategoryEncoding"/>, <see cref="Discretization"/>, <see cref="IntegerLookup"/> and
-/// <see cref="Preprocessing.StringLookup"/>: Keras' <c>numerical_utils.encode_categorical_inputs</c> for batches whose
+/// The encodings shared by <see cref="CategoryEncoding"/>, <see cref="Discretization"/>, <see cref="IntegerLookup"/>,
+/// <see cref="Hashing"/>, <see cref="HashedCrossing"/> and the preprocessors <see cref="Preprocessing.StringLookup"/>,
+/// <see cref="Preprocessing.StringHashing"/> and <see cref="Preprocessing.StringHashedCrossing"/>: Keras' <c>numerical_utils.encode_categorical_inputs</c> for batches whose
 /// first axis is the batch axis.
 /// </summary>
 internal static class CategoryEncoder

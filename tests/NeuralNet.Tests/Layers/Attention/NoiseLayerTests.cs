@@ -12,19 +12,25 @@ namespace NeuralNet.Tests.Layers.Attention;
 
 public class NoiseLayerTests
 {
-    public static TheoryData<string> Kinds => ["spatial_dropout1d", "spatial_dropout2d", "gaussian_noise", "gaussian_dropout", "alpha_dropout"];
+    public static TheoryData<string> Kinds => ["spatial_dropout1d", "spatial_dropout2d", "spatial_dropout3d", "gaussian_noise", "gaussian_dropout", "alpha_dropout"];
 
     private static Layer Create(string kind, double amount = 0.3, long? seed = 17, string? name = null) => kind switch
     {
         "spatial_dropout1d" => new SpatialDropout1D(amount, seed, name),
         "spatial_dropout2d" => new SpatialDropout2D(amount, seed, name),
+        "spatial_dropout3d" => new SpatialDropout3D(amount, seed, name),
         "gaussian_noise" => new GaussianNoise(amount, seed, name),
         "gaussian_dropout" => new GaussianDropout(amount, seed, name),
         "alpha_dropout" => new AlphaDropout(amount, seed, name),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown layer."),
     };
 
-    private static int[] SampleShape(string kind) => kind == "spatial_dropout2d" ? [3, 4, 5] : [6, 5];
+    private static int[] SampleShape(string kind) => kind switch
+    {
+        "spatial_dropout2d" => [3, 4, 5],
+        "spatial_dropout3d" => [2, 3, 2, 5],
+        _ => [6, 5],
+    };
 
     private static (Layer Layer, Tensor X) Setup(string kind, int batch = 3, double amount = 0.3)
     {
@@ -51,7 +57,7 @@ public class NoiseLayerTests
     [Fact]
     public void SpatialDropout_DropsWholeChannelsAndScalesTheRest()
     {
-        foreach (string kind in new[] { "spatial_dropout1d", "spatial_dropout2d" })
+        foreach (string kind in new[] { "spatial_dropout1d", "spatial_dropout2d", "spatial_dropout3d" })
         {
             (Layer layer, Tensor x) = Setup(kind, batch: 40, amount: 0.4);
             Tensor y = layer.Forward(x, training: true);
@@ -179,6 +185,10 @@ public class NoiseLayerTests
         Assert.Contains("SpatialDropout2D 'sd' expects input (None, height, width, channels) but got (None, 4, 3)", rank2, StringComparison.Ordinal);
         Config channelsFirst = Config.FromJson(System.Text.Json.JsonDocument.Parse("""{"name": "s", "rate": 0.1, "data_format": "channels_first"}""").RootElement, "test", "config");
         Assert.Throws<InvalidDataException>(() => SpatialDropout2D.FromConfig(channelsFirst));
+        Assert.Contains("SpatialDropout3D expects a rate in [0, 1] but got rate=-0.5", Assert.Throws<ArgumentOutOfRangeException>(() => new SpatialDropout3D(-0.5)).Message, StringComparison.Ordinal);
+        string rank3 = Assert.Throws<ArgumentException>(() => new SpatialDropout3D(0.2, name: "sd").Build(new TensorShape(4, 4, 3))).Message;
+        Assert.Contains("SpatialDropout3D 'sd' expects input (None, dim1, dim2, dim3, channels) but got (None, 4, 4, 3)", rank3, StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => SpatialDropout3D.FromConfig(channelsFirst));
     }
 
     [Fact]
@@ -215,12 +225,21 @@ public class NoiseLayerTests
         Model reloaded = Model.Load(imagePath);
         Assert.Equal(image.Layers[^1].GetConfig().ToJson(), reloaded.Layers[^1].GetConfig().ToJson());
         Assert.Equal(image.Summary(), reloaded.Summary());
+
+        var volume = new Sequential(seed: 4);
+        volume.Add(new InputLayer(3, 4, 2, 3));
+        volume.Add(new SpatialDropout3D(0.25, seed: 9, name: "sd3"));
+        string volumePath = dir.File("volume.safetensors");
+        volume.Save(volumePath);
+        Model volumeReloaded = Model.Load(volumePath);
+        Assert.IsType<SpatialDropout3D>(volumeReloaded.Layers[^1]);
+        Assert.Equal("""{"name":"sd3","trainable":true,"dtype":"float32","rate":0.25,"seed":9,"data_format":"channels_last"}""", volumeReloaded.Layers[^1].GetConfig().ToJson());
     }
 
     [Fact]
     public void TrainingStep_AfterWarmUp_AllocatesNothing()
     {
-        var setups = new[] { "spatial_dropout1d", "spatial_dropout2d", "gaussian_noise", "gaussian_dropout", "alpha_dropout" }.Select(k => Setup(k)).ToArray();
+        var setups = new[] { "spatial_dropout1d", "spatial_dropout2d", "spatial_dropout3d", "gaussian_noise", "gaussian_dropout", "alpha_dropout" }.Select(k => Setup(k)).ToArray();
         var upstreams = setups.Select(s => TestData.Normal(6, 1f, s.X.Shape.Dimensions.ToArray())).ToArray();
 
         void Step()

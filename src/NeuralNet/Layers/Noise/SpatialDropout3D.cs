@@ -1,0 +1,80 @@
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Spatial 3-D dropout (Keras' <c>SpatialDropout3D</c>): during training whole channels (feature volumes) of a volume are zeroed, each
+/// with probability <see cref="Rate"/> and independently per sample, and the kept ones are scaled by
+/// <c>1 / (1 − rate)</c>; at inference the layer is the identity. Input and output (batch, dim1, dim2, dim3, channels), channels last (the library's
+/// only data format).
+/// </summary>
+/// <remarks>
+/// The masks come from a seeded generator (the constructor's seed, else one derived from the model's seed) that
+/// advances with every training call, as <see cref="Dropout"/>'s do; one mask value per (sample, channel), Keras'
+/// <c>noise_shape = (batch, 1, 1, 1, channels)</c>.
+/// </remarks>
+public sealed class SpatialDropout3D : Layer, IRandomLayer
+{
+    private ChannelDropout? _dropout;
+    private SeededRandom? _random;
+
+    /// <summary>Creates a spatial 3-D dropout layer.</summary>
+    /// <param name="rate">The probability of zeroing each channel during training, in [0, 1]; 1 drops every channel (output and gradient 0).</param>
+    /// <param name="seed">The seed of the masks; null to derive it from the model's seed.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>spatial_dropout3d</c>, ...</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1].</exception>
+    public SpatialDropout3D(double rate, long? seed = null, string? name = null)
+        : base(name)
+    {
+        Rate = ChannelDropout.CheckRate(nameof(SpatialDropout3D), rate, allowOne: true);
+        MaskSeed = seed;
+    }
+
+    /// <summary>The probability of zeroing each channel during training.</summary>
+    public double Rate { get; }
+
+    /// <summary>The seed given to the constructor, or null when the masks derive from the model's seed.</summary>
+    public long? MaskSeed { get; }
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "spatial_dropout3d";
+
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
+    SeededRandom IRandomLayer.LayerRandom => MaskRandom;
+
+    private SeededRandom MaskRandom => _random ??= IRandomLayer.Create(MaskSeed, Seed, CallIndex);
+
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig().Set("rate", Rate).Set("seed", MaskSeed).Set("data_format", "channels_last");
+
+    /// <summary>Keras' <c>from_config</c>.</summary>
+    internal static SpatialDropout3D FromConfig(Config config)
+    {
+        ConfigChecks.RequireChannelsLast(config);
+        return new(config.GetDouble("rate"), config.GetNullableInt64("seed"), config.GetString("name"));
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        if (inputShape.Rank != 4)
+        {
+            throw new ArgumentException($"{Describe()} expects input (None, dim1, dim2, dim3, channels) but got {inputShape.ToBatchString()}.", nameof(inputShape));
+        }
+
+        _dropout = new ChannelDropout(Rate, inputShape);
+        return inputShape;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training) =>
+        _dropout!.Forward(input, training && Rate > 0.0 ? MaskRandom : null);
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient) =>
+        _dropout!.Backward(outputGradient, ComputesInputGradient) ?? throw new InvalidOperationException(
+            $"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size.");
+}

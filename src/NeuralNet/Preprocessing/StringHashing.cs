@@ -84,25 +84,8 @@ public sealed class StringHashing : Preprocessor
     /// <exception cref="ArgumentNullException">A row or a string is null.</exception>
     public Tensor Transform(IEnumerable<IReadOnlyList<string>> rows)
     {
-        ArgumentNullException.ThrowIfNull(rows);
-        IReadOnlyList<string>[] all = [.. rows];
-        int length = all.Length == 0 ? 0 : (all[0] ?? throw new ArgumentNullException(nameof(rows), "Row 0 is null.")).Count;
-        var flat = new string[all.Length * length];
-        for (int r = 0; r < all.Length; r++)
-        {
-            IReadOnlyList<string> row = all[r] ?? throw new ArgumentNullException(nameof(rows), string.Create(CultureInfo.InvariantCulture, $"Row {r} is null."));
-            if (row.Count != length || length == 0)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Every row must hold the same, non-zero number of strings, but row 0 has {length} and row {r} has {row.Count}."), nameof(rows));
-            }
-
-            for (int k = 0; k < length; k++)
-            {
-                flat[(r * length) + k] = row[k];
-            }
-        }
-
-        return Hash(flat, all.Length, [length]);
+        (string[] flat, int count, int length) = StringRows.Flatten(rows, "strings");
+        return Hash(flat, count, [length]);
     }
 
     /// <inheritdoc/>

@@ -141,8 +141,8 @@ public sealed class ExportBehaviourTests : IDisposable
         var x = new Input(new TensorShape(2, 5, 1), name: "x");
         SymbolicTensor[] outputs = new ConvLstm1D(2, 3, name: "states") { ReturnState = true }.CallOutputs(x);
         var functional = new Functional(x, outputs[0], name: "signals");
-        var stateful = Assert.Throws<NotSupportedException>(() => functional.ToOnnxBytes());
-        Assert.Contains("Layer 'states' (NeuralNet.Layers.ConvLstm1D)", stateful.Message, StringComparison.Ordinal);
+        var withStates = Assert.Throws<NotSupportedException>(() => functional.ToOnnxBytes());
+        Assert.Contains("Layer 'states' (NeuralNet.Layers.ConvLstm1D)", withStates.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class GroupedQueryAttention : MultiHeadAttention
         bool useAttentionMask = false,
         long? seed = null,
         string? name = null)
-        : base(CheckHeads(numQueryHeads, numKeyValueHeads), numKeyValueHeads, CheckHeadDim(headDim), dropout, useBias, kernelInitializer, biasInitializer,
+        : base(CheckHeads(numQueryHeads, numKeyValueHeads), numKeyValueHeads, CheckHeadDim(headDim), CheckDropout(dropout), useBias, kernelInitializer, biasInitializer,
             kernelRegularizer, biasRegularizer, useCausalMask, useAttentionMask, seed, name)
     {
     }
@@ -106,27 +106,32 @@ public sealed class GroupedQueryAttention : MultiHeadAttention
         .Set("use_causal_mask", UseCausalMask)
         .Set("use_attention_mask", UseAttentionMask);
 
-    private static int CheckHeads(int queryHeads, int keyValueHeads)
+    private static int CheckHeads(int numQueryHeads, int numKeyValueHeads)
     {
+        (int queryHeads, int keyValueHeads) = (numQueryHeads, numKeyValueHeads);
         if (queryHeads < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(queryHeads), queryHeads, $"GroupedQueryAttention expects a positive number of query heads but got numQueryHeads={queryHeads}.");
+            throw new ArgumentOutOfRangeException(nameof(numQueryHeads), queryHeads, $"GroupedQueryAttention expects a positive number of query heads but got numQueryHeads={queryHeads}.");
         }
 
         if (keyValueHeads < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(keyValueHeads), keyValueHeads, $"GroupedQueryAttention expects a positive number of key/value heads but got numKeyValueHeads={keyValueHeads}.");
+            throw new ArgumentOutOfRangeException(nameof(numKeyValueHeads), keyValueHeads, $"GroupedQueryAttention expects a positive number of key/value heads but got numKeyValueHeads={keyValueHeads}.");
         }
 
         if (queryHeads % keyValueHeads != 0)
         {
             throw new ArgumentException(
                 $"GroupedQueryAttention: numQueryHeads must be divisible by numKeyValueHeads (Keras' rule), but got numQueryHeads={queryHeads} and numKeyValueHeads={keyValueHeads}.",
-                nameof(keyValueHeads));
+                nameof(numKeyValueHeads));
         }
 
         return queryHeads;
     }
+
+    private static double CheckDropout(double dropout) => dropout is >= 0.0 and < 1.0
+        ? dropout
+        : throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"GroupedQueryAttention expects a dropout rate in [0, 1) but got dropout={dropout}.");
 
     private static int CheckHeadDim(int headDim) => headDim >= 1
         ? headDim

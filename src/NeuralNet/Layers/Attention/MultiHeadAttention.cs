@@ -37,6 +37,9 @@ namespace NeuralNet.Layers;
 /// <para>The layer returns one tensor; the attention probabilities (Keras' <c>return_attention_scores</c>) of the last
 /// forward pass are in <see cref="LastAttentionScores"/>. Attention is over the sequence axis only (Keras'
 /// <c>attention_axes</c> for rank-3 inputs).</para>
+/// <para>The class is open only for <see cref="GroupedQueryAttention"/>: its computation (build, forward, backward, masks,
+/// config) is sealed, so a subclass of your own can change nothing but its name prefix; write a layer of your own
+/// (<see cref="MultiInputLayer"/>) for another attention.</para>
 /// <para>The projections are one GEMM each with the bias fused; the score and context products are one GEMM per sample
 /// and head on strided views of the projections, so nothing is transposed or copied. Buffers are kept between batches,
 /// so a training step allocates nothing after the first.</para>
@@ -248,10 +251,10 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <summary>The query projection's kernel (queryFeatures, heads, keyDim). Throws until the layer is built.</summary>
     public Parameter QueryKernel => _queryKernel ?? throw NotBuiltYet();
 
-    /// <summary>The key projection's kernel (keyFeatures, heads, keyDim). Throws until the layer is built.</summary>
+    /// <summary>The key projection's kernel (keyFeatures, heads, keyDim); heads are the key/value heads, <see cref="GroupedQueryAttention.NumKeyValueHeads"/>, in a <see cref="GroupedQueryAttention"/>. Throws until the layer is built.</summary>
     public Parameter KeyKernel => _keyKernel ?? throw NotBuiltYet();
 
-    /// <summary>The value projection's kernel (valueFeatures, heads, valueDim). Throws until the layer is built.</summary>
+    /// <summary>The value projection's kernel (valueFeatures, heads, valueDim); heads are the key/value heads in a <see cref="GroupedQueryAttention"/>. Throws until the layer is built.</summary>
     public Parameter ValueKernel => _valueKernel ?? throw NotBuiltYet();
 
     /// <summary>The output projection's kernel (heads, valueDim, output). Throws until the layer is built.</summary>
@@ -260,10 +263,10 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <summary>The query projection's bias (heads, keyDim); null without biases.</summary>
     public Parameter? QueryBias => UseBias ? _queryBias ?? throw NotBuiltYet() : null;
 
-    /// <summary>The key projection's bias (heads, keyDim); null without biases.</summary>
+    /// <summary>The key projection's bias (heads, keyDim), the key/value heads in a <see cref="GroupedQueryAttention"/>; null without biases.</summary>
     public Parameter? KeyBias => UseBias ? _keyBias ?? throw NotBuiltYet() : null;
 
-    /// <summary>The value projection's bias (heads, valueDim); null without biases.</summary>
+    /// <summary>The value projection's bias (heads, valueDim), the key/value heads in a <see cref="GroupedQueryAttention"/>; null without biases.</summary>
     public Parameter? ValueBias => UseBias ? _valueBias ?? throw NotBuiltYet() : null;
 
     /// <summary>The output projection's bias (output); null without biases.</summary>

@@ -17,6 +17,9 @@ internal sealed class HashBinner
     private readonly ulong _k0;
     private readonly ulong _k1;
 
+    /// <summary>The most bins: bins are written as floats, which hold whole numbers exactly up to 2^24 (as the lookups' vocabularies).</summary>
+    public const int MaxBins = 1 << 24;
+
     /// <summary>Checks the settings as Keras' constructor does, naming <paramref name="layer"/> in the messages.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="numBins"/> is not positive, or the mode is not defined.</exception>
     /// <exception cref="ArgumentException"><paramref name="salt"/> holds neither one nor two values.</exception>
@@ -26,6 +29,12 @@ internal sealed class HashBinner
         {
             throw new ArgumentOutOfRangeException(nameof(numBins), numBins, string.Create(CultureInfo.InvariantCulture,
                 $"The numBins of {layer} must be a positive number of bins (the mask value's bin included). Received: numBins={numBins}."));
+        }
+
+        if (numBins > HashBinner.MaxBins)
+        {
+            throw new ArgumentOutOfRangeException(nameof(numBins), numBins, string.Create(CultureInfo.InvariantCulture,
+                $"The numBins of {layer} must be at most {HashBinner.MaxBins}: bins are written as floats, which hold whole numbers exactly only up to 2^24. Received: numBins={numBins}."));
         }
 
         CategoryEncoder.CheckDefined(outputMode, nameof(outputMode));

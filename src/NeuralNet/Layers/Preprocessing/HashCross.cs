@@ -30,6 +30,12 @@ internal static class HashCross
                 $"The numBins of {layer} must be a positive number of bins. Received: numBins={numBins}."));
         }
 
+        if (numBins > HashBinner.MaxBins)
+        {
+            throw new ArgumentOutOfRangeException(nameof(numBins), numBins, string.Create(CultureInfo.InvariantCulture,
+                $"The numBins of {layer} must be at most {HashBinner.MaxBins}: bins are written as floats, which hold whole numbers exactly only up to 2^24. Received: numBins={numBins}."));
+        }
+
         if (outputMode is not (CategoryOutputMode.Int or CategoryOutputMode.OneHot))
         {
             throw new ArgumentOutOfRangeException(nameof(outputMode), outputMode,

@@ -99,10 +99,16 @@ public sealed class HashedCrossing : MultiInputLayer
             for (int b = 0; b < x.Length; b++)
             {
                 float value = x[b];
-                if (!(value == MathF.Floor(value) && float.IsFinite(value) && MathF.Abs(value) < 9.2e18f))
+                if (!(value == MathF.Floor(value) && float.IsFinite(value)))
                 {
                     throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                         $"{Describe()} expects whole-number features but input {i} holds {value} for sample {b}."), nameof(inputs));
+                }
+
+                if (!(MathF.Abs(value) < 9.223372e18f))
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"{Describe()} expects features in the int64 range (Keras casts them to int64) but input {i} holds {value} for sample {b}."), nameof(inputs));
                 }
             }
         }

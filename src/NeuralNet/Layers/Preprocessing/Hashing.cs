@@ -40,7 +40,7 @@ public sealed class Hashing : Layer
         : base(name)
     {
         _binner = new HashBinner(nameof(Hashing), numBins, maskValue is not null, salt, outputMode);
-        if (maskValue is long mask && (long)(float)mask != mask)
+        if (maskValue is long mask && (Math.Abs((double)mask) >= 9.2e18 || (long)(float)mask != mask))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"The maskValue {mask} of Hashing cannot be held exactly in a float, so no input could match it; it must be an integer a float32 holds exactly (such as |maskValue| <= 16777216)."), nameof(maskValue));
@@ -100,10 +100,16 @@ public sealed class Hashing : Layer
         for (int i = 0; i < x.Length; i++)
         {
             float value = x[i];
-            if (!(value == MathF.Floor(value) && float.IsFinite(value) && MathF.Abs(value) < 9.2e18f))
+            if (!(value == MathF.Floor(value) && float.IsFinite(value)))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                     $"{Describe()} expects whole-number tokens but {CategoryEncoder.Where(i, sampleLength)} holds {value}."), nameof(input));
+            }
+
+            if (!(MathF.Abs(value) < 9.223372e18f))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Describe()} expects tokens in the int64 range (Keras casts them to int64) but {CategoryEncoder.Where(i, sampleLength)} holds {value}."), nameof(input));
             }
         }
 

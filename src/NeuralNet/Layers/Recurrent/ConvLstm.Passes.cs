@@ -380,11 +380,12 @@ public abstract partial class ConvLstm
         }
 
         AccumulateWeightGradients(rows, kx, kh, inputCopies, stateCopies);
-        Tensor inputGradient = BatchView(ref _inputGradientBuffer, batch, _sequenceShape);
         if (!ComputesInputGradient)
         {
-            return inputGradient;
+            return outputGradient; // the layer contract: no input gradient is wanted, so none is computed
         }
+
+        Tensor inputGradient = BatchView(ref _inputGradientBuffer, batch, _sequenceShape);
 
         Span<float> dx = inputGradient.AsSpan(), patch = _patchGradients.AsSpan(0, rows * kx);
         dx.Clear();

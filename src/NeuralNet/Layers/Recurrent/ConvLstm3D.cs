@@ -15,7 +15,7 @@ namespace NeuralNet.Layers;
 /// <example><c>SymbolicTensor h = new ConvLstm3D(8, (3, 3, 3), padding: Padding.Same, returnSequences: true).Call(clips);</c></example>
 public sealed class ConvLstm3D : ConvLstm
 {
-    /// <summary>Creates a 2-D convolutional LSTM with a cubic kernel and equal strides.</summary>
+    /// <summary>Creates a 3-D convolutional LSTM with a cubic kernel and equal strides.</summary>
     /// <param name="filters">The number of filters (the state's channels), at least 1.</param>
     /// <param name="kernelSize">The kernel's depth, height and width, at least 1.</param>
     /// <param name="strides">The input convolution's step along every axis, at least 1.</param>
@@ -46,7 +46,7 @@ public sealed class ConvLstm3D : ConvLstm
     {
     }
 
-    /// <summary>Creates a 2-D convolutional LSTM with a box-shaped kernel and per-axis strides.</summary>
+    /// <summary>Creates a 3-D convolutional LSTM with a box-shaped kernel and per-axis strides.</summary>
     /// <param name="filters">The number of filters (the state's channels), at least 1.</param>
     /// <param name="kernelSize">The kernel's (depth, height, width), each at least 1.</param>
     /// <param name="strides">The input convolution's step along each axis, each at least 1; (1, 1, 1) when null.</param>

@@ -142,7 +142,9 @@ public class GroupedQueryAttentionTests
         Assert.Contains("headDim=0", Assert.Throws<ArgumentOutOfRangeException>(() => new GroupedQueryAttention(0, 4, 2)).Message);
         Assert.Contains("numQueryHeads=0", Assert.Throws<ArgumentOutOfRangeException>(() => new GroupedQueryAttention(2, 0, 2)).Message);
         Assert.Contains("numKeyValueHeads=0", Assert.Throws<ArgumentOutOfRangeException>(() => new GroupedQueryAttention(2, 4, 0)).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new GroupedQueryAttention(2, 4, 2, dropout: 1.0));
+        Assert.Contains("GroupedQueryAttention expects a dropout rate in [0, 1) but got dropout=1", Assert.Throws<ArgumentOutOfRangeException>(() => new GroupedQueryAttention(2, 4, 2, dropout: 1.0)).Message);
+        Assert.Equal("numKeyValueHeads", Assert.Throws<ArgumentException>(() => new GroupedQueryAttention(2, 4, 3)).ParamName);
+        Assert.Equal("numQueryHeads", Assert.Throws<ArgumentOutOfRangeException>(() => new GroupedQueryAttention(2, 0, 2)).ParamName);
         string rank = Assert.Throws<ArgumentException>(() => new GroupedQueryAttention(2, 4, 2, name: "gqa").Build(new TensorShape(8), new TensorShape(4, 8))).Message;
         Assert.Contains("GroupedQueryAttention 'gqa' expects query (None, steps, features)", rank);
     }

@@ -127,6 +127,15 @@ public class HashingTests
         string message = Assert.Throws<ArgumentException>(() => layer.Forward(x, training: false)).Message;
         Assert.Contains("Hashing 'h' expects whole-number tokens but sample 1 at position 1 holds 2.5", message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => layer.Forward(Tensor.FromArray([float.NaN], 1, 1), training: false));
+        Assert.Contains("expects tokens in the int64 range", Assert.Throws<ArgumentException>(() => layer.Forward(Tensor.FromArray([1e19f, 1f], 1, 2), training: false)).Message, StringComparison.Ordinal);
+
+        // Bins are floats: above 2^24 neighbouring bins would merge and the top one round out of range.
+        Assert.Contains("must be at most 16777216", Assert.Throws<ArgumentOutOfRangeException>(() => new Hashing((1 << 24) + 1)).Message, StringComparison.Ordinal);
+        Assert.Contains("must be at most 16777216", Assert.Throws<ArgumentOutOfRangeException>(() => new HashedCrossing((1 << 24) + 1)).Message, StringComparison.Ordinal);
+        _ = new Hashing(1 << 24);
+
+        // No input can equal a mask beyond the int64 range floats reach (float-to-long conversion saturates on .NET 9+).
+        Assert.Equal("maskValue", Assert.Throws<ArgumentException>(() => new Hashing(3, maskValue: long.MaxValue)).ParamName);
     }
 
     [Fact]

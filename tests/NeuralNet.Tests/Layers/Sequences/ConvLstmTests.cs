@@ -114,7 +114,7 @@ public class ConvLstmTests
         var layer = new ConvLstm2D(2, 2) { Seed = 1 };
         layer.Build(new TensorShape(1, 3, 3, 1));
         layer.RecurrentKernel.Gradient.AsSpan().Fill(5f);
-        layer.RecurrentKernel.ZeroGradient();
+        layer.RecurrentKernel.DiscardGradient(); // the first product then overwrites: the layer must clear what it skips
         layer.Forward(Tensor.RandomNormal(new TensorShape(2, 1, 3, 3, 1), 2), training: true);
         layer.Backward(Tensor.RandomNormal(new TensorShape(2, 2, 2, 2), 3));
         Assert.All(layer.RecurrentKernel.Gradient.ToArray(), g => Assert.Equal(0f, g));
@@ -421,6 +421,35 @@ public class ConvLstmTests
 
             Assert.Equal(weights[0], weights[1]);
             Assert.Equal(weights[0], weights[2]);
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
+    public void A_layer_large_enough_to_split_its_products_gives_the_same_bits_with_one_and_two_threads()
+    {
+        // Each step's recurrent product is 4608 × 64 × 144 ≈ 42 M multiply-adds and the input product ≈ 127 M, above the
+        // size at which the GEMM splits its rows over threads, so two threads really run here.
+        Tensor x = Tensor.RandomNormal(new TensorShape(32, 3, 12, 12, 16), 21), dy = Tensor.RandomNormal(new TensorShape(32, 3, 12, 12, 16), 22);
+        int saved = Parallelism.MaxDegreeOfParallelism;
+        try
+        {
+            var results = new List<int[][]>();
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Parallelism.MaxDegreeOfParallelism = threads;
+                var layer = new ConvLstm2D(16, 3, padding: Padding.Same, returnSequences: true) { Seed = 23 };
+                layer.Build(new TensorShape(3, 12, 12, 16));
+                float[] y = layer.Forward(x, training: true).ToArray();
+                float[] dx = layer.Backward(dy).ToArray();
+                results.Add([y.Select(BitConverter.SingleToInt32Bits).ToArray(), dx.Select(BitConverter.SingleToInt32Bits).ToArray(),
+                    .. layer.Parameters.Select(p => p.Gradient.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray())]);
+            }
+
+            Assert.Equal(results[0], results[1]);
         }
         finally
         {

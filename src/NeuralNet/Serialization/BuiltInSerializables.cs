@@ -213,6 +213,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("RandomGrayscale", RandomGrayscale.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomSaturation", RandomSaturation.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomHue", RandomHue.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomColorDegeneration", RandomColorDegeneration.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomInvert", RandomInvert.FromConfig);
+        SerializationRegistry.AddBuiltIn("Solarization", Solarization.FromConfig);
         SerializationRegistry.AddBuiltIn("Resizing", Resizing.FromConfig);
         SerializationRegistry.AddBuiltIn("CenterCrop", CenterCrop.FromConfig);
         SerializationRegistry.AddBuiltIn("LayerNormalization", LayerNormalization.FromConfig);

@@ -4,7 +4,7 @@ namespace NeuralNet.Layers;
 
 /// <summary>
 /// The buffers and call bookkeeping shared by the colour augmentation layers (<see cref="RandomGrayscale"/>,
-/// <see cref="RandomSaturation"/>, <see cref="RandomHue"/>): one drawn number per image, the output and input-gradient
+/// <see cref="RandomSaturation"/>, <see cref="RandomHue"/>, ...): the numbers drawn per image, the output and input-gradient
 /// views, the input of the last training call. Created by the layer, so each layer has its own; nothing is allocated
 /// after a batch as large as the largest seen.
 /// </summary>
@@ -15,27 +15,32 @@ internal sealed class ColorAugmentation
     private Tensor? _inputGradient;
     private Tensor? _input;
     private int _batch = -1;
+    private int _perImage = 1;
     private bool _transformed;
 
-    /// <summary>The numbers drawn by the last training call, one per image (empty after an inference call).</summary>
-    public ReadOnlySpan<double> Draws => _transformed ? _draws.AsSpan(0, _batch) : [];
+    /// <summary>The numbers drawn by the last training call, <c>perImage</c> per image (empty after an inference call).</summary>
+    public ReadOnlySpan<double> Draws => _transformed ? _draws.AsSpan(0, _batch * _perImage) : [];
 
     /// <summary>The input of the last training call.</summary>
     public Tensor Input => _input ?? throw new InvalidOperationException("No training call has run.");
 
-    /// <summary>Starts a training call on <paramref name="input"/>: returns the span of its per-image draws to fill.</summary>
-    public Span<double> Begin(Tensor input)
+    /// <summary>
+    /// Starts a training call on <paramref name="input"/>: returns the span of its draws to fill, <paramref name="perImage"/>
+    /// per image (image n's at n · perImage).
+    /// </summary>
+    public Span<double> Begin(Tensor input, int perImage = 1)
     {
-        int batch = input.Shape[0];
-        if (_draws.Length < batch)
+        int length = input.Shape[0] * perImage;
+        if (_draws.Length < length)
         {
-            _draws = new double[batch];
+            _draws = new double[length];
         }
 
-        _batch = batch;
+        _batch = input.Shape[0];
+        _perImage = perImage;
         _transformed = true;
         _input = input;
-        return _draws.AsSpan(0, batch);
+        return _draws.AsSpan(0, length);
     }
 
     /// <summary>Records an inference call, which returns the images as they are.</summary>

@@ -61,7 +61,7 @@ public class AugmentationLayerTests
         // Seed 21 flips some of the six images and not others (seed 17's first ten draws all exceed 0.5).
         (Layer layer, Tensor x) = AugmentationTestKit.Setup(kind, batch: 6, seed: 21);
         // The clip of contrast and brightness is a kink: a step may cross it (the analytic slope then matches one side).
-        double kinks = kind is "contrast" or "brightness" or "saturation" or "hue" ? 0.02 : 0;
+        double kinks = kind is "contrast" or "brightness" or "saturation" or "hue" or "degeneration" or "solarization" ? 0.02 : 0;
         StochasticGradientCheck.Check(layer, [x], [0], seed: 5, training: true).AssertPassed(maxKinkFraction: kinks);
         if (layer is RandomFlip flip)
         {
@@ -106,6 +106,9 @@ public class AugmentationLayerTests
             new RandomGrayscale(0.3),
             new RandomSaturation((0.3, 0.7), (0, 4)),
             new RandomHue(0.2, (-4, 4)),
+            new RandomColorDegeneration(0.5, (-4, 4)),
+            new RandomInvert(0.5, (-4, 4)),
+            new Solarization(0.1, 0.5, (-4, 4)),
             new RandomCrop(10, 10),
             new Resizing(8, 9, cropToAspectRatio: true),
             new CenterCrop(6, 6),

@@ -44,6 +44,7 @@ internal static class LayerConverters
         [typeof(RandomColorDegeneration)] = PassThrough,
         [typeof(RandomInvert)] = PassThrough,
         [typeof(Solarization)] = PassThrough,
+        [typeof(RandomPosterization)] = PassThrough,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,
         [typeof(Permute)] = ShapeConverters.Permute,

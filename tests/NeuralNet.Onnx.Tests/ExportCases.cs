@@ -200,7 +200,7 @@ internal static class ExportCases
         ["augmentation_straight_to_output"] = () => Chain([5, 6, 2], new RandomZoom(0.2), new RandomRotation(0.1)),
         ["color_augmentation_straight_to_output"] = () => Chain([4, 4, 3], new RandomSaturation(0.2), new RandomHue(0.1, (0, 255))),
         ["color_augmentation_identity"] = () => Chain([6, 5, 3], new RandomGrayscale(), new RandomSaturation(0.5, (0, 1)), new RandomHue(0.3, (0, 1)), new RandomColorDegeneration(0.5),
-            new RandomInvert(), new Solarization(0.2, 0.5), new RandomPosterization(4), new Conv2D(3, 3), new RandomInvert(0.5, (0, 1)), new Solarization(),
+            new RandomInvert(), new Solarization(0.2, 0.5), new RandomPosterization(4), new RandomSharpness(0.6), new Conv2D(3, 3), new RandomInvert(0.5, (0, 1)), new Solarization(),
             new RandomHue((0.1, 0.2), (-1, 1)), new Flatten(), new Dense(2)),
         ["resizing_bilinear_down"] = () => Chain([9, 10, 3], new Resizing(5, 7)),
         ["resizing_bilinear_up_after_conv"] = () => Chain([5, 4, 2], new Conv2D(3, 2, padding: Padding.Same), new Resizing(8, 11), new Conv2D(2, 3), new Flatten(), new Dense(2)),

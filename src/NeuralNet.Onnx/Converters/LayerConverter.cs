@@ -45,6 +45,7 @@ internal static class LayerConverters
         [typeof(RandomInvert)] = PassThrough,
         [typeof(Solarization)] = PassThrough,
         [typeof(RandomPosterization)] = PassThrough,
+        [typeof(RandomSharpness)] = PassThrough,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,
         [typeof(Permute)] = ShapeConverters.Permute,

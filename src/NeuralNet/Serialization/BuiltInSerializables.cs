@@ -217,6 +217,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("RandomInvert", RandomInvert.FromConfig);
         SerializationRegistry.AddBuiltIn("Solarization", Solarization.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomPosterization", RandomPosterization.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomSharpness", RandomSharpness.FromConfig);
         SerializationRegistry.AddBuiltIn("Resizing", Resizing.FromConfig);
         SerializationRegistry.AddBuiltIn("CenterCrop", CenterCrop.FromConfig);
         SerializationRegistry.AddBuiltIn("LayerNormalization", LayerNormalization.FromConfig);

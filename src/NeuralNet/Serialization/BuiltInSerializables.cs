@@ -217,6 +217,14 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("RandomCrop", RandomCrop.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomContrast", RandomContrast.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomBrightness", RandomBrightness.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomGrayscale", RandomGrayscale.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomSaturation", RandomSaturation.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomHue", RandomHue.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomColorDegeneration", RandomColorDegeneration.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomInvert", RandomInvert.FromConfig);
+        SerializationRegistry.AddBuiltIn("Solarization", Solarization.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomPosterization", RandomPosterization.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomSharpness", RandomSharpness.FromConfig);
         SerializationRegistry.AddBuiltIn("Resizing", Resizing.FromConfig);
         SerializationRegistry.AddBuiltIn("CenterCrop", CenterCrop.FromConfig);
         SerializationRegistry.AddBuiltIn("LayerNormalization", LayerNormalization.FromConfig);

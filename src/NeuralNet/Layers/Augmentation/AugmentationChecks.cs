@@ -73,6 +73,25 @@ internal static class AugmentationChecks
         }
     }
 
+    /// <summary>
+    /// The colour layers' input check: channels-last RGB images (height, width, 3), as Keras' <c>rgb_to_hsv</c> and
+    /// <c>rgb_to_grayscale</c> require.
+    /// </summary>
+    public static void Rgb(string layer, TensorShape inputShape)
+    {
+        ConvolutionChecks.Image(layer, inputShape);
+        if (inputShape[2] != 3)
+        {
+            throw new ArgumentException($"{layer} expects RGB images of 3 channels (height, width, 3), such as (None, 32, 32, 3), but got {inputShape.ToBatchString()}.", nameof(inputShape));
+        }
+    }
+
+    /// <summary>A number in [min, max] (the colour layers' rule for a factor that is a probability), else the named error.</summary>
+    public static double Probability(string layer, string parameter, double factor, double min, double max) =>
+        factor >= min && factor <= max
+            ? factor
+            : throw new ArgumentOutOfRangeException(parameter, factor, $"{layer} expects {parameter} to be a number in [{Format(min)}, {Format(max)}]. Received: {parameter}={Format(factor)}.");
+
     /// <summary>Throws unless both ends of a value range are finite.</summary>
     public static void FiniteRange(string layer, (double Low, double High) valueRange)
     {

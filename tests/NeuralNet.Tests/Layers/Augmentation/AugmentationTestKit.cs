@@ -9,7 +9,7 @@ internal static class AugmentationTestKit
 {
     public static readonly int[] ImageShape = [6, 7, 3];
 
-    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness"];
+    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness"];
 
     public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop"];
 
@@ -22,6 +22,14 @@ internal static class AugmentationTestKit
         "crop" => new RandomCrop(4, 5, seed: seed, name: name),
         "contrast" => new RandomContrast((0.3, 0.5), valueRange: (-3, 3), seed: seed, name: name),
         "brightness" => new RandomBrightness(0.2, valueRange: (-2, 2), seed: seed, name: name),
+        "grayscale" => new RandomGrayscale(0.5, seed: seed, name: name),
+        "saturation" => new RandomSaturation((0.2, 0.8), valueRange: (0, 1), seed: seed, name: name),
+        "hue" => new RandomHue(0.4, valueRange: (0, 1), seed: seed, name: name),
+        "degeneration" => new RandomColorDegeneration((-0.3, 0.8), valueRange: (0, 1), seed: seed, name: name),
+        "invert" => new RandomInvert(0.8, valueRange: (0, 1), seed: seed, name: name),
+        "solarization" => new Solarization((0.0, 0.2), (0.3, 0.7), valueRange: (0, 1), seed: seed, name: name),
+        "posterization" => new RandomPosterization((2, 7), valueRange: (0, 1), seed: seed, name: name),
+        "sharpness" => new RandomSharpness((0.0, 1.0), valueRange: (0, 1), seed: seed, name: name),
         "resizing" => new Resizing(4, 9, name: name),
         "center_crop" => new CenterCrop(4, 5, name: name),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown layer."),
@@ -32,8 +40,12 @@ internal static class AugmentationTestKit
     {
         Layer layer = Create(kind, seed);
         layer.Build(new TensorShape(ImageShape));
-        return (layer, TestData.Normal(3, 1f, [batch, .. ImageShape]));
+        // The colour layers read RGB images in [0, 1] (their value range).
+        return (layer, IsColor(kind) ? Tensor.RandomUniform(new TensorShape([batch, .. ImageShape]), 3, 0f, 1f) : TestData.Normal(3, 1f, [batch, .. ImageShape]));
     }
+
+    /// <summary>Whether <paramref name="kind"/> is one of the colour layers (RGB input in [0, 1]).</summary>
+    public static bool IsColor(string kind) => kind is "grayscale" or "saturation" or "hue" or "degeneration" or "invert" or "solarization" or "posterization" or "sharpness";
 
     /// <summary>The images 0, 1, ..., n − 1 laid out as (1, height, width, 1), as Keras' tests write np.arange(n).</summary>
     public static Tensor Arange(int height, int width)

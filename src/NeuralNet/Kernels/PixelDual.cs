@@ -3,7 +3,8 @@ namespace NeuralNet.Kernels;
 /// <summary>
 /// A float64 value with its derivatives with respect to the three channels of one pixel (forward-mode automatic
 /// differentiation). The colour layers run Keras' per-pixel formula on these to get the 3×3 Jacobian that their
-/// backward pass applies: the gradient an autodiff backend takes through the same operations, branch for branch.
+/// backward pass applies: the gradient TensorFlow's autodiff takes through the same operations, branch for branch (a
+/// tied maximum or minimum gives its gradient to the first argument; JAX and PyTorch would split it).
 /// </summary>
 internal readonly record struct PixelDual(double Value, double D0, double D1, double D2)
 {

@@ -41,7 +41,7 @@ public class ColorSpaceTests
     public void RgbToHsv_RandomPixels_EqualsFloat64Reference(long seed)
     {
         var random = new SeededRandom(seed);
-        float[] rgb = RandomPixels(random, random.NextInt(40));
+        float[] rgb = RandomPixels(random, random.NextInt(40) + 1);
         var hsv = new float[rgb.Length];
         var expected = new double[rgb.Length];
         ColorSpace.RgbToHsv(rgb, hsv);
@@ -60,7 +60,7 @@ public class ColorSpaceTests
     public void HsvToRgb_RandomPixels_EqualsFloat64Reference(long seed)
     {
         var random = new SeededRandom(seed);
-        int pixels = random.NextInt(40);
+        int pixels = random.NextInt(40) + 1;
         var hsv = new float[pixels * 3];
         for (int i = 0; i < hsv.Length; i += 3)
         {

@@ -13,7 +13,7 @@ namespace NeuralNet.Layers;
 /// becoming 0.2989 r + 0.5870 g + 0.1140 b in each channel (Keras' <c>rgb_to_grayscale</c>; the weights sum to
 /// 0.9999, as in Keras). One draw per image, as Keras draws them; the numbers are not TensorFlow's.</para>
 /// <para>The draws come from a seeded generator (the constructor's seed, else one derived from the model's seed) that
-/// advances with every training call. Keras' layer takes no seed; the config holds <c>"seed"</c> only when one was
+/// advances with every training call. Keras' layer takes a seed but does not save it (older Keras 3 releases refuse the key); the config holds <c>"seed"</c> only when one was
 /// given. Backward: a converted image's gradient is dx_c = w_c · (g_r + g_g + g_b); another's is the output gradient.</para>
 /// </remarks>
 /// <example><c>model.Add(new RandomGrayscale(0.2));</c></example>

@@ -17,7 +17,8 @@ namespace NeuralNet.Layers;
 /// <para>The factor follows Keras' <c>_set_factor</c> with bounds [0, 1]: a number f gives (0, f), so the shift is at
 /// most half a turn either way. The draws come from a seeded generator (the constructor's seed, else the model's) that
 /// advances with every training call. Backward applies the transpose of each pixel's 3×3 Jacobian of that formula,
-/// taken through the same operations as an autodiff backend (the final clip passes no gradient where active).</para>
+/// taken through the same operations as TensorFlow's autodiff (a tied max or min gives its gradient to the first channel;
+/// the final clip passes no gradient where active).</para>
 /// </remarks>
 /// <example><c>model.Add(new RandomHue(0.2, valueRange: (0, 1)));</c></example>
 public sealed class RandomHue : Layer, IRandomLayer

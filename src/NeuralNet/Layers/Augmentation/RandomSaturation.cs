@@ -20,7 +20,8 @@ namespace NeuralNet.Layers;
 /// clipped to low. One draw per image as Keras draws them; the numbers are not TensorFlow's. The draws come from a
 /// seeded generator (the constructor's seed, else the model's) that advances with every training call.</para>
 /// <para>Backward applies the transpose of each pixel's 3×3 Jacobian of that formula, taken through the same
-/// operations as an autodiff backend (max/min select one channel, the clip passes no gradient where active).</para>
+/// operations as TensorFlow's autodiff (a tied max or min gives its gradient to the first channel, the clip passes no
+/// gradient where active).</para>
 /// </remarks>
 /// <example><c>model.Add(new RandomSaturation((0.3, 0.7), valueRange: (0, 1)));</c></example>
 public sealed class RandomSaturation : Layer, IRandomLayer

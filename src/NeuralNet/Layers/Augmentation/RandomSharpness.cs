@@ -9,7 +9,7 @@ namespace NeuralNet.Layers;
 /// </summary>
 /// <remarks>
 /// <para>Per image, f is drawn uniformly from [factor.Lower, factor.Upper] and s = 2f. Each channel is smoothed by
-/// Keras' 3×3 kernel (1/13 around, 5/13 at the centre; zero padding, so border pixels darken), K·x, and every value
+/// Keras' 3×3 kernel (1/13 around, 5/13 at the centre; zero padding, so border pixels darken when blurring and brighten when sharpening), K·x, and every value
 /// becomes clip(x + (1 − s) · (K·x − x), low, high) with (low, high) = <see cref="ValueRange"/>: f = 0 is the smoothed
 /// image, 0.5 the image itself, 1 sharpened (2x − K·x). The factor follows Keras' <c>_set_factor</c> with bounds
 /// [0, 1]: a number f gives (0, f). One draw per image as Keras draws them; the numbers are not TensorFlow's.</para>

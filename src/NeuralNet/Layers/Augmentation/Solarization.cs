@@ -109,7 +109,8 @@ public sealed class Solarization : Layer, IRandomLayer
             { Pair: var pair } => pair,
         };
 
-        (double, double) addition = Read("addition_factor", "additionFactor"), threshold = Read("threshold_factor", "thresholdFactor");
+        // A bad number read from a file is named by its config key.
+        (double, double) addition = Read("addition_factor", "addition_factor"), threshold = Read("threshold_factor", "threshold_factor");
         (double, double) valueRange = config.Contains("value_range") ? AugmentationConfig.ReadPair(config, "value_range") : (0, 255);
         return new Solarization(addition, threshold, valueRange, config.GetNullableInt64("seed"), config.GetString("name"));
     }

@@ -205,6 +205,35 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
+    public void SaveModel_GroupedQueryAttentionAndCtc_UseKerasPathsAndLoadBack()
+    {
+        // GroupedQueryAttention keeps its projections under Keras' EinsumDense attributes with (features, key/value heads,
+        // head size) kernels; a CTC loss comes back from the compile config under Keras' class name.
+        var x = new Input(new TensorShape(6, 8), "x");
+        SymbolicTensor attended = new GroupedQueryAttention(2, 4, 2).Call(x, x);
+        var model = new Functional(x, new Dense(5).Call(attended), seed: 3);
+        model.Compile(new Adam(), new Ctc());
+        Tensor inputs = Tensor.RandomNormal(new TensorShape(4, 6, 8), seed: 4);
+        model.Fit(inputs, Tensor.FromArray([1f, 2, 0, 3, 3, 1, 4, 2, 0, 1, 1, 0], 4, 3), epochs: 1, batchSize: 2, verbose: 0);
+        string path = Path.Combine(_folder, "gqa.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Predict(inputs).AsReadOnlySpan().ToArray(), loaded.Predict(inputs).AsReadOnlySpan().ToArray());
+        Assert.IsType<Ctc>(loaded.Loss);
+        string weights = Path.Combine(_folder, "gqa.weights.h5");
+        KerasFormat.SaveWeights(model, weights);
+        var datasets = (JsonObject)H5py.Dump(weights)["datasets"]!;
+        Assert.Equal([8, 4, 2], Shape(datasets["layers/grouped_query_attention/query_dense/vars/0"]!));
+        Assert.Equal([8, 2, 2], Shape(datasets["layers/grouped_query_attention/key_dense/vars/0"]!));
+        Assert.Equal([2, 2], Shape(datasets["layers/grouped_query_attention/value_dense/vars/1"]!));
+        Assert.Equal([4, 2, 8], Shape(datasets["layers/grouped_query_attention/output_dense/vars/0"]!));
+
+        static int[] Shape(JsonNode dataset) => [.. dataset["shape"]!.AsArray().Select(d => (int)d!)];
+    }
+
+    [H5pyFact]
     public void SaveModelAndLoadWeights_ConvLstm_UseKerasCellPaths()
     {
         // Keras' ConvLSTM keeps its weights in its cell, as LSTM does: layers/conv_lstm2d/cell/vars/0 (kernel kh, kw, in,

@@ -114,6 +114,43 @@ public sealed class PreprocessingExportTests(ITestOutputHelper output)
         OnnxRoundTrip.AssertClose(expected.AsReadOnlySpan(), actual, "resized");
     }
 
+    // AutoContrast runs at inference: whole-number pixels (ties at the minimum and maximum), a constant channel (image 1,
+    // channel 2: returned as it is), and a channel-first value (after a Conv2D), at the three opsets.
+    [Theory]
+    [InlineData(0.0, 255.0, false)]
+    [InlineData(0.0, 1.0, false)]
+    [InlineData(-3.0, 2.0, true)]
+    public void Auto_contrast_matches_predict_with_a_constant_channel(double low, double high, bool afterConv)
+    {
+        var model = new Sequential(name: "contrast", seed: 1);
+        model.Add(new InputLayer(new TensorShape(7, 6, 3), name: "image"));
+        if (afterConv)
+        {
+            model.Add(new Conv2D(3, 2, padding: Padding.Same));
+        }
+
+        model.Add(new AutoContrast((low, high), name: "stretched"));
+        model.Randomized();
+        Tensor images = Pixels(3, 7, 6, seed: 6);
+        Span<float> x = images.AsSpan();
+        for (int p = 0; p < 42; p++)
+        {
+            x[(42 * 3) + (p * 3) + 2] = 100;
+        }
+
+        float[] actual = OnnxRoundTrip.AssertMatchesPredictOn(model, images);
+        if (!afterConv)
+        {
+            for (int p = 0; p < 42; p++)
+            {
+                Assert.Equal(100f, actual[(42 * 3) + (p * 3) + 2]);
+            }
+        }
+
+        GraphProto graph = ModelProto.Parser.ParseFrom(model.ToOnnxBytes()).Graph;
+        Assert.Equal(["ReduceMin", "ReduceMax", "Clip", "IsNaN", "Where"], graph.Node.Select(n => n.OpType).Where(t => t is "ReduceMin" or "ReduceMax" or "Clip" or "IsNaN" or "Where"));
+    }
+
     // A model of one layer on (6, 5, 3) images; the graph of its ONNX file.
     private static GraphProto Graph(Layer layer)
     {

@@ -11,7 +11,7 @@ internal static class AugmentationTestKit
 
     public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness"];
 
-    public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop"];
+    public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop", "auto_contrast"];
 
     public static Layer Create(string kind, long? seed = 17, string? name = null) => kind switch
     {
@@ -32,6 +32,7 @@ internal static class AugmentationTestKit
         "sharpness" => new RandomSharpness((0.0, 1.0), valueRange: (0, 1), seed: seed, name: name),
         "resizing" => new Resizing(4, 9, name: name),
         "center_crop" => new CenterCrop(4, 5, name: name),
+        "auto_contrast" => new AutoContrast((0, 1), name: name),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown layer."),
     };
 
@@ -45,7 +46,7 @@ internal static class AugmentationTestKit
     }
 
     /// <summary>Whether <paramref name="kind"/> is one of the colour layers (RGB input in [0, 1]).</summary>
-    public static bool IsColor(string kind) => kind is "grayscale" or "saturation" or "hue" or "degeneration" or "invert" or "solarization" or "posterization" or "sharpness";
+    public static bool IsColor(string kind) => kind is "grayscale" or "saturation" or "hue" or "degeneration" or "invert" or "solarization" or "posterization" or "sharpness" or "auto_contrast";
 
     /// <summary>The images 0, 1, ..., n − 1 laid out as (1, height, width, 1), as Keras' tests write np.arange(n).</summary>
     public static Tensor Arange(int height, int width)

@@ -21,6 +21,9 @@ public sealed class AutoContrast : Layer
 {
     private readonly ColorAugmentation _color = new();
 
+    // Keras skips the value-range maps when the range is (0, 255); read per element, so kept as a field.
+    private readonly bool _maps;
+
     /// <summary>Creates an auto-contrast layer.</summary>
     /// <param name="valueRange">The (low, high) range of the images, sorted as Keras sorts it; null for Keras' default (0, 255).</param>
     /// <param name="name">The layer's name; null to have the model name it <c>auto_contrast</c>, ...</param>
@@ -36,6 +39,7 @@ public sealed class AutoContrast : Layer
         }
 
         ValueRange = range.Low <= range.High ? range : (range.High, range.Low);
+        _maps = ValueRange != (0, 255);
     }
 
     /// <summary>The (low, high) range of the images, sorted.</summary>
@@ -43,8 +47,6 @@ public sealed class AutoContrast : Layer
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "auto_contrast";
-
-    private bool Maps => ValueRange != (0, 255);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().SetPair("value_range", ValueRange);
@@ -182,9 +184,9 @@ public sealed class AutoContrast : Layer
     // Keras' _transform_value_range, skipped when the ranges are equal: (x − low) / (high − low) · 255 + 0, the width
     // high − low computed in double (Python) before it meets the float32 tensor.
     private float ToByteScale(float x) =>
-        Maps ? (x - (float)ValueRange.Low) / (float)(ValueRange.High - ValueRange.Low) * 255f : x;
+        _maps ? (x - (float)ValueRange.Low) / (float)(ValueRange.High - ValueRange.Low) * 255f : x;
 
     // And back: y / 255 · (high − low) + low.
     private float FromByteScale(float y) =>
-        Maps ? (y / 255f * (float)(ValueRange.High - ValueRange.Low)) + (float)ValueRange.Low : y;
+        _maps ? (y / 255f * (float)(ValueRange.High - ValueRange.Low)) + (float)ValueRange.Low : y;
 }

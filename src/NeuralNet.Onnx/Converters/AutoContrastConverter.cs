@@ -17,7 +17,7 @@ internal static class AutoContrastConverter
         OnnxValue x = inputs[0];
         (double low, double high) = contrast.ValueRange;
         bool maps = contrast.ValueRange != (0, 255);
-        string width = graph.Scalar("range_width", (float)(high - low));
+        string width = graph.Scalar("range_width", (float)high - (float)low);
         string rangeLow = graph.Scalar("range_low", (float)low);
         string full = graph.Scalar("full_scale", 255f);
 

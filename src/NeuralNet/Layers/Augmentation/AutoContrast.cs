@@ -181,12 +181,12 @@ public sealed class AutoContrast : Layer
         }
     }
 
-    // Keras' _transform_value_range, skipped when the ranges are equal: (x − low) / (high − low) · 255 + 0, the width
-    // high − low computed in double (Python) before it meets the float32 tensor.
+    // Keras' _transform_value_range, skipped when the ranges are equal: (x − low) / (high − low) · 255 + 0, with both ends
+    // cast to float32 before the subtraction (its _unwrap_value_range), so the width is rounded as Keras rounds it.
     private float ToByteScale(float x) =>
-        _maps ? (x - (float)ValueRange.Low) / (float)(ValueRange.High - ValueRange.Low) * 255f : x;
+        _maps ? (x - (float)ValueRange.Low) / ((float)ValueRange.High - (float)ValueRange.Low) * 255f : x;
 
     // And back: y / 255 · (high − low) + low.
     private float FromByteScale(float y) =>
-        _maps ? (y / 255f * (float)(ValueRange.High - ValueRange.Low)) + (float)ValueRange.Low : y;
+        _maps ? (y / 255f * ((float)ValueRange.High - (float)ValueRange.Low)) + (float)ValueRange.Low : y;
 }

@@ -129,7 +129,7 @@ public sealed class RandomHue : Layer, IRandomLayer
         ReadOnlySpan<float> x = input.AsReadOnlySpan();
         Span<float> y = output.AsSpan();
         int size = InputShape.ElementCount;
-        float low = (float)ValueRange.Low, scale = (float)(ValueRange.High - ValueRange.Low);
+        float low = (float)ValueRange.Low, scale = ((float)ValueRange.High - (float)ValueRange.Low);
         for (int n = 0; n < shifts.Length; n++)
         {
             float delta = (float)shifts[n];
@@ -161,7 +161,7 @@ public sealed class RandomHue : Layer, IRandomLayer
         ReadOnlySpan<float> x = _color.Input.AsReadOnlySpan(), dy = outputGradient.AsReadOnlySpan();
         Span<float> dx = inputGradient.AsSpan();
         int size = InputShape.ElementCount;
-        double low = (float)ValueRange.Low, scale = (float)(ValueRange.High - ValueRange.Low);
+        double low = (float)ValueRange.Low, scale = ((float)ValueRange.High - (float)ValueRange.Low);
         for (int n = 0; n < shifts.Length; n++)
         {
             for (int i = n * size; i < (n + 1) * size; i += 3)

@@ -129,7 +129,7 @@ public sealed class RandomPosterization : Layer, IRandomLayer
         ReadOnlySpan<float> x = input.AsReadOnlySpan();
         Span<float> y = output.AsSpan();
         int size = InputShape.ElementCount;
-        float low = (float)ValueRange.Low, span = (float)(ValueRange.High - ValueRange.Low);
+        float low = (float)ValueRange.Low, span = ((float)ValueRange.High - (float)ValueRange.Low);
         bool scaled = ValueRange != (0, 255);
         for (int n = 0; n < bits.Length; n++)
         {

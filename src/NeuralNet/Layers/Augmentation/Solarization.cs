@@ -148,7 +148,7 @@ public sealed class Solarization : Layer, IRandomLayer
         ReadOnlySpan<float> x = input.AsReadOnlySpan();
         Span<float> y = output.AsSpan();
         int size = InputShape.ElementCount;
-        float low = (float)ValueRange.Low, span = (float)(ValueRange.High - ValueRange.Low);
+        float low = (float)ValueRange.Low, span = ((float)ValueRange.High - (float)ValueRange.Low);
         bool scaled = Scaled;
         for (int n = 0; n < batch; n++)
         {
@@ -178,7 +178,7 @@ public sealed class Solarization : Layer, IRandomLayer
         ReadOnlySpan<float> x = _color.Input.AsReadOnlySpan(), dy = outputGradient.AsReadOnlySpan();
         Span<float> dx = inputGradient.AsSpan();
         int size = InputShape.ElementCount, batch = outputGradient.Shape[0];
-        float low = (float)ValueRange.Low, span = (float)(ValueRange.High - ValueRange.Low);
+        float low = (float)ValueRange.Low, span = ((float)ValueRange.High - (float)ValueRange.Low);
         bool scaled = Scaled;
         for (int n = 0; n < batch; n++)
         {

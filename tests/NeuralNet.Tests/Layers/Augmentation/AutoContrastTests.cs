@@ -30,6 +30,21 @@ public class AutoContrastTests
 
     // test_auto_contrast_different_values_per_channel.
     [Fact]
+    public void ValueRangeWidth_IsRoundedInFloat32AsKerasCastsBothEnds()
+    {
+        // Keras' _unwrap_value_range casts low and high to float32 before subtracting: for (0.3, 0.7) the width is
+        // 0.39999998f, not the double 0.4 rounded once (0.4f). The output follows Keras' float32 order bit for bit.
+        float[] pixels = [0.31f, 0.45f, 0.52f, 0.66f];
+        Tensor y = new AutoContrast((0.3, 0.7)).Forward(Tensor.FromArray(pixels, 1, 2, 2, 1), training: false);
+        float low = 0.3f, width = 0.7f - 0.3f;
+        Assert.Equal(0.39999998f, width);
+        float[] u = [.. pixels.Select(x => (x - low) / width * 255f)];
+        float l = u.Min(), h = u.Max(), scale = 255f / (h - l), offset = -l * scale;
+        float[] expected = [.. u.Select(v => (Math.Clamp((v * scale) + offset, 0f, 255f) / 255f * width) + low)];
+        Assert.Equal(expected, y.ToArray());
+    }
+
+    [Fact]
     public void KerasDifferentValuesPerChannel()
     {
         float[] y = Run(new AutoContrast(), Tensor.FromArray([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 1, 2, 2, 3));

@@ -15,6 +15,7 @@ internal static class LayerConverters
     private static readonly Dictionary<Type, LayerConverter> Converters = new()
     {
         [typeof(Dense)] = DenseConverter.Convert,
+        [typeof(EinsumDense)] = EinsumDenseConverter.Convert,
         [typeof(Conv2D)] = Conv2DConverter.Convert,
         [typeof(MaxPooling2D)] = PoolingConverter.Convert,
         [typeof(AveragePooling2D)] = PoolingConverter.Convert,

@@ -141,6 +141,7 @@ internal static class BuiltInSerializables
     {
         SerializationRegistry.AddBuiltIn("InputLayer", InputLayer.FromConfig);
         SerializationRegistry.AddBuiltIn("Dense", Dense.FromConfig);
+        SerializationRegistry.AddBuiltIn("EinsumDense", EinsumDense.FromConfig);
         SerializationRegistry.AddBuiltIn("Dropout", Dropout.FromConfig);
         SerializationRegistry.AddBuiltIn("Flatten", Flatten.FromConfig);
         SerializationRegistry.AddBuiltIn("Activation", Activation.FromConfig);

@@ -41,7 +41,7 @@ public static class SerializationRegistry
     private static readonly Dictionary<(ComponentKind Kind, string Alias), string> s_aliases = [];
 
     // The Keras layers with a kernel_constraint, read here (before the table below, whose initializer reads it).
-    private static readonly string[] s_kernelConstrainedLayers = ["Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "MultiHeadAttention", "GroupedQueryAttention"];
+    private static readonly string[] s_kernelConstrainedLayers = ["Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "MultiHeadAttention", "GroupedQueryAttention"];
 
     // Keras settings that change what a layer computes and that a built-in layer does not implement: a file may hold them
     // only as null, except for the built-in layers listed with the key, which read it themselves. Checked here, for every

@@ -234,6 +234,38 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
+    public void SaveModel_EinsumDense_UsesKerasVariablesAndLoadsBack()
+    {
+        // Keras' EinsumDense stores vars/0 (kernel, shaped by the equation) and vars/1 (bias, Keras' bias shape); its
+        // config keeps output_shape with nulls where the input gives the size.
+        var model = new Sequential(
+        [
+            new InputLayer(6, 8), new EinsumDense("abc,cde->abde", [null, 2, 4], ActivationFunction.Relu, "de"),
+            new EinsumDense("abcd,cde->abe", [null, 3], biasAxes: "e"), new EinsumDense("abc,cd->adb", [5, null]),
+        ], seed: 2);
+        model.Compile(new Adam(), new MeanSquaredError());
+        Tensor x = Tensor.RandomNormal(new TensorShape(4, 6, 8), seed: 3);
+        model.Fit(x, Tensor.RandomNormal(new TensorShape(4, 5, 6), seed: 4), epochs: 1, batchSize: 2, verbose: 0);
+        string path = Path.Combine(_folder, "einsum.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Predict(x).AsReadOnlySpan().ToArray(), loaded.Predict(x).AsReadOnlySpan().ToArray());
+        string weights = Path.Combine(_folder, "einsum.weights.h5");
+        KerasFormat.SaveWeights(model, weights);
+        var datasets = (JsonObject)H5py.Dump(weights)["datasets"]!;
+        Assert.Equal([8, 2, 4], Shape(datasets["layers/einsum_dense/vars/0"]!));
+        Assert.Equal([2, 4], Shape(datasets["layers/einsum_dense/vars/1"]!));
+        Assert.Equal([2, 4, 3], Shape(datasets["layers/einsum_dense_1/vars/0"]!));
+        Assert.Equal([3], Shape(datasets["layers/einsum_dense_1/vars/1"]!));
+        Assert.Equal([3, 5], Shape(datasets["layers/einsum_dense_2/vars/0"]!));
+        Assert.False(datasets.ContainsKey("layers/einsum_dense_2/vars/1"));
+
+        static int[] Shape(JsonNode dataset) => [.. dataset["shape"]!.AsArray().Select(d => (int)d!)];
+    }
+
+    [H5pyFact]
     public void SaveModelAndLoadWeights_ConvLstm_UseKerasCellPaths()
     {
         // Keras' ConvLSTM keeps its weights in its cell, as LSTM does: layers/conv_lstm2d/cell/vars/0 (kernel kh, kw, in,

@@ -10,14 +10,14 @@ namespace NeuralNet.Layers;
 // the patches are then made once per gate ("copies"), and each gate's product takes its own block of W columns.
 public abstract partial class ConvLstm
 {
-    private float[] _inputCols = [];     // (steps·R, taps·channels): every frame's patches, kept for the kernel's gradient
-    private float[] _stateCols = [];     // (steps·R, taps·filters): each step's previous hidden state's patches
+    private float[] _inputCols = [];     // (copies·R, taps·channels): one step's frame patches, unfolded again in backward
+    private float[] _stateCols = [];     // (copies·R, taps·filters): one step's previous hidden state's patches, likewise
     private float[] _preactivations = []; // (steps·R, W): z
     private float[] _gates = [];         // (steps·R, W): σ(z_i), σ(z_f), act(z_c), σ(z_o)
     private float[] _cells = [];         // (steps·R, filters): c after each step
     private float[] _cellActivations = []; // (steps·R, filters): act(c)
     private float[] _hidden = [];        // (steps·R, filters): h after each step
-    private float[] _gateGradients = []; // (steps·R, W): dz
+    private float[] _gateGradients = []; // (R, W): dz of the step being reversed
     private float[] _stateGradient = []; // (R, filters): dh reaching the step being reversed
     private float[] _cellGradient = [];  // (R, filters): dc carried to the step before
     private float[] _patchGradients = []; // (R, max(taps·channels, taps·filters)): one step's dPatches
@@ -39,6 +39,7 @@ public abstract partial class ConvLstm
     private Tensor? _initialHidden;
     private Tensor? _initialCell;
     private Tensor?[] _additionalGradients = [];
+    private Tensor? _lastInput;
     private int _batch = -1;
 
     /// <inheritdoc/>
@@ -114,8 +115,8 @@ public abstract partial class ConvLstm
         _stateDropped = training && RecurrentDropout > 0;
         int inputCopies = _inputDropped ? 4 : 1, stateCopies = _stateDropped ? 4 : 1;
         long all = (long)steps * rows;
-        Grow(ref _inputCols, all * kx * inputCopies);
-        Grow(ref _stateCols, all * kh * stateCopies);
+        Grow(ref _inputCols, (long)rows * kx * inputCopies);
+        Grow(ref _stateCols, (long)rows * kh * stateCopies);
         Grow(ref _preactivations, all * w);
         Grow(ref _gates, all * w);
         Grow(ref _cells, all * f);
@@ -125,61 +126,38 @@ public abstract partial class ConvLstm
         DrawMasks(ref _inputMasks, _inputDropped, 4L * batch * frame, Dropout);
         DrawMasks(ref _stateMasks, _stateDropped, 4L * batch * state, RecurrentDropout);
         _batch = batch;
+        _lastInput = input;
 
-        // Every frame's input convolution in one product per copy: (steps·R, taps·channels) · (taps·channels, W) + bias.
-        ReadOnlySpan<float> x = input.AsReadOnlySpan();
-        int allRows = steps * rows;
-        for (int copy = 0; copy < inputCopies; copy++)
-        {
-            Span<float> cols = _inputCols.AsSpan(copy * allRows * kx, allRows * kx);
-            for (int s = 0; s < steps; s++)
-            {
-                int t = TimeIndex(s);
-                for (int b = 0; b < batch; b++)
-                {
-                    ReadOnlySpan<float> source = Masked(x.Slice(((b * steps) + t) * frame, frame), _inputDropped, _inputMasks, copy, batch, b);
-                    VolumeIm2Col.Pack(source, g, cols.Slice(((s * rows) + (b * p)) * kx, p * kx));
-                }
-            }
-        }
-
-        Span<float> z = _preactivations.AsSpan(0, allRows * w);
+        // Step by step: the frame's input convolution (one product per copy over the batch, plus the bias), then the
+        // previous hidden state's recurrent convolution added to it, then the cells. Only one step's patches exist at a
+        // time; the backward pass unfolds them again rather than keeping every step's (taps times the frames' size).
+        Span<float> z = _preactivations.AsSpan(0, (int)(all * w));
         ReadOnlySpan<float> kernel = Kernel.Value.AsReadOnlySpan(), recurrent = RecurrentKernel.Value.AsReadOnlySpan();
-        int inputWidth = w / inputCopies;
-        for (int copy = 0; copy < inputCopies; copy++)
-        {
-            int first = copy * inputWidth;
-            ReadOnlySpan<float> cols = _inputCols.AsSpan(copy * allRows * kx, allRows * kx);
-            if (UseBias)
-            {
-                Gemm.Multiply(false, false, allRows, inputWidth, kx, cols, kx, kernel[first..], w, _bias!.Value.AsReadOnlySpan().Slice(first, inputWidth),
-                    GemmActivation.None, z[first..], w);
-            }
-            else
-            {
-                Gemm.Multiply(false, false, allRows, inputWidth, kx, 1f, cols, kx, kernel[first..], w, 0f, z[first..], w);
-            }
-        }
-
-        int stateWidth = w / stateCopies;
+        int inputWidth = w / inputCopies, stateWidth = w / stateCopies;
         for (int s = 0; s < steps; s++)
         {
             Span<float> zStep = z.Slice(s * rows * w, rows * w);
+            for (int copy = 0; copy < inputCopies; copy++)
+            {
+                int first = copy * inputWidth;
+                ReadOnlySpan<float> cols = UnfoldFrames(s, copy, batch, rows, kx);
+                if (UseBias)
+                {
+                    Gemm.Multiply(false, false, rows, inputWidth, kx, cols, kx, kernel[first..], w, _bias!.Value.AsReadOnlySpan().Slice(first, inputWidth),
+                        GemmActivation.None, zStep[first..], w);
+                }
+                else
+                {
+                    Gemm.Multiply(false, false, rows, inputWidth, kx, 1f, cols, kx, kernel[first..], w, 0f, zStep[first..], w);
+                }
+            }
+
             if (HasPrevious(s))
             {
-                // The recurrent convolution of the previous hidden state (per gate, through its mask), added to the step's input product.
-                ReadOnlySpan<float> previous = s > 0 ? _hidden.AsSpan((s - 1) * rows * f, rows * f) : _initialHidden!.AsReadOnlySpan();
                 for (int copy = 0; copy < stateCopies; copy++)
                 {
-                    Span<float> cols = _stateCols.AsSpan(((copy * allRows) + (s * rows)) * kh, rows * kh);
-                    for (int b = 0; b < batch; b++)
-                    {
-                        ReadOnlySpan<float> source = Masked(previous.Slice(b * state, state), _stateDropped, _stateMasks, copy, batch, b);
-                        VolumeIm2Col.Pack(source, sg, cols.Slice(b * p * kh, p * kh));
-                    }
-
                     int first = copy * stateWidth;
-                    Gemm.Multiply(false, false, rows, stateWidth, kh, 1f, cols, kh, recurrent[first..], w, 1f, zStep[first..], w);
+                    Gemm.Multiply(false, false, rows, stateWidth, kh, 1f, UnfoldState(s, copy, batch, rows, kh), kh, recurrent[first..], w, 1f, zStep[first..], w);
                 }
             }
 
@@ -187,6 +165,38 @@ public abstract partial class ConvLstm
         }
 
         return WriteOutputs(batch, rows);
+    }
+
+    // Step s's frames unfolded into gate copy's block of the one-step patch buffer, (R, taps·channels), each through its mask.
+    private ReadOnlySpan<float> UnfoldFrames(int s, int copy, int batch, int rows, int kx)
+    {
+        VolumeGeometry g = _inputGeometry;
+        int p = g.OutputPositions, frame = g.InputSize, t = TimeIndex(s);
+        ReadOnlySpan<float> x = _lastInput!.AsReadOnlySpan();
+        Span<float> cols = _inputCols.AsSpan(copy * rows * kx, rows * kx);
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> source = Masked(x.Slice(((b * _steps) + t) * frame, frame), _inputDropped, _inputMasks, copy, batch, b);
+            VolumeIm2Col.Pack(source, g, cols.Slice(b * p * kx, p * kx));
+        }
+
+        return cols;
+    }
+
+    // The hidden state step s reads (step s − 1's, or the initial one) unfolded likewise, (R, taps·filters).
+    private ReadOnlySpan<float> UnfoldState(int s, int copy, int batch, int rows, int kh)
+    {
+        VolumeGeometry sg = _stateGeometry;
+        int f = Filters, p = _inputGeometry.OutputPositions, state = p * f;
+        ReadOnlySpan<float> previous = s > 0 ? _hidden.AsSpan((s - 1) * rows * f, rows * f) : _initialHidden!.AsReadOnlySpan();
+        Span<float> cols = _stateCols.AsSpan(copy * rows * kh, rows * kh);
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> source = Masked(previous.Slice(b * state, state), _stateDropped, _stateMasks, copy, batch, b);
+            VolumeIm2Col.Pack(source, sg, cols.Slice(b * p * kh, p * kh));
+        }
+
+        return cols;
     }
 
     // Draws this pass' masks (one per gate and sample, kept for every step) when the rate applies.
@@ -317,8 +327,8 @@ public abstract partial class ConvLstm
 
         VolumeGeometry g = _inputGeometry, sg = _stateGeometry;
         int steps = _steps, f = Filters, w = 4 * f, p = g.OutputPositions, rows = batch * p;
-        int kx = g.Taps * g.Channels, kh = sg.Taps * f, frame = g.InputSize, state = p * f, allRows = steps * rows;
-        Grow(ref _gateGradients, (long)allRows * w);
+        int kx = g.Taps * g.Channels, kh = sg.Taps * f, frame = g.InputSize, state = p * f;
+        Grow(ref _gateGradients, (long)rows * w);
         Grow(ref _stateGradient, (long)rows * f);
         Grow(ref _cellGradient, (long)rows * f);
         Grow(ref _patchGradients, (long)rows * Math.Max(kx, kh));
@@ -337,8 +347,18 @@ public abstract partial class ConvLstm
             finalCell.CopyTo(dc);
         }
 
-        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan(), recurrent = RecurrentKernel.Value.AsReadOnlySpan();
-        Span<float> dz = _gateGradients.AsSpan(0, allRows * w);
+        // The weights' gradients are accumulated step by step; the first product of the pass takes the gradient's beta.
+        float kernelBeta = 1f, recurrentBeta = 1f;
+        Span<float> kernelGradient = Kernel.Trainable ? Kernel.GradientForProduct(out kernelBeta) : default;
+        bool recurrentTrainable = RecurrentKernel.Trainable;
+        Span<float> recurrentGradient = recurrentTrainable ? RecurrentKernel.GradientForProduct(out recurrentBeta) : default;
+        Span<float> biasGradient = _bias is { Trainable: true } ? _bias.Gradient.AsSpan() : default;
+        Tensor? inputGradient = ComputesInputGradient ? BatchView(ref _inputGradientBuffer, batch, _sequenceShape) : null;
+        Span<float> dx = inputGradient is null ? default : inputGradient.AsSpan();
+        dx.Clear();
+
+        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan(), recurrent = RecurrentKernel.Value.AsReadOnlySpan(), kernel = Kernel.Value.AsReadOnlySpan();
+        Span<float> dz = _gateGradients.AsSpan(0, rows * w);
         for (int s = steps - 1; s >= 0; s--)
         {
             // dh of step s: its output's gradient (every step's with returnSequences, else the last's), the final
@@ -361,50 +381,78 @@ public abstract partial class ConvLstm
                 System.Numerics.Tensors.TensorPrimitives.Add(dh, finalHidden.AsReadOnlySpan(), dh);
             }
 
-            BackwardCells(s, rows, dh, dc, dz.Slice(s * rows * w, rows * w));
+            BackwardCells(s, rows, dh, dc, dz);
+
+            // dKernel += patchesᵀ · dz (each copy on its gates' columns), with the step's patches unfolded again; dBias += Σ dz.
+            if (!kernelGradient.IsEmpty)
+            {
+                for (int copy = 0; copy < inputCopies; copy++)
+                {
+                    int first = copy * inputWidth;
+                    Gemm.Multiply(true, false, kx, inputWidth, rows, 1f, UnfoldFrames(s, copy, batch, rows, kx), kx, dz[first..], w, kernelBeta,
+                        kernelGradient[first..], w);
+                }
+
+                kernelBeta = 1f;
+            }
+
+            if (!biasGradient.IsEmpty)
+            {
+                Convolution.AddColumnSums(dz, w, biasGradient);
+            }
+
             if (HasPrevious(s))
             {
+                if (recurrentTrainable)
+                {
+                    for (int copy = 0; copy < stateCopies; copy++)
+                    {
+                        int first = copy * stateWidth;
+                        Gemm.Multiply(true, false, kh, stateWidth, rows, 1f, UnfoldState(s, copy, batch, rows, kh), kh, dz[first..], w, recurrentBeta,
+                            recurrentGradient[first..], w);
+                    }
+
+                    recurrentBeta = 1f;
+                }
+
                 // dPrevious = Σ over copies of col2im(dz · Uᵀ) (through the gate's mask), sample by sample.
                 Span<float> patches = _patchGradients.AsSpan(0, rows * kh);
                 dh.Clear();
                 for (int copy = 0; copy < stateCopies; copy++)
                 {
                     int first = copy * stateWidth;
-                    Gemm.Multiply(false, true, rows, kh, stateWidth, 1f, dz.Slice((s * rows * w) + first, (rows * w) - first), w, recurrent[first..], w, 0f, patches, kh);
+                    Gemm.Multiply(false, true, rows, kh, stateWidth, 1f, dz[first..], w, recurrent[first..], w, 0f, patches, kh);
                     for (int b = 0; b < batch; b++)
                     {
                         UnpackMasked(patches.Slice(b * p * kh, p * kh), sg, dh.Slice(b * state, state), _stateDropped, _stateMasks, copy, batch, b);
                     }
                 }
             }
-        }
 
-        AccumulateWeightGradients(rows, kx, kh, inputCopies, stateCopies);
-        if (!ComputesInputGradient)
-        {
-            return outputGradient; // the layer contract: no input gradient is wanted, so none is computed
-        }
-
-        Tensor inputGradient = BatchView(ref _inputGradientBuffer, batch, _sequenceShape);
-
-        Span<float> dx = inputGradient.AsSpan(), patch = _patchGradients.AsSpan(0, rows * kx);
-        dx.Clear();
-        ReadOnlySpan<float> kernel = Kernel.Value.AsReadOnlySpan();
-        for (int s = 0; s < steps; s++)
-        {
-            int t = TimeIndex(s);
-            for (int copy = 0; copy < inputCopies; copy++)
+            if (inputGradient is not null)
             {
-                int first = copy * inputWidth;
-                Gemm.Multiply(false, true, rows, kx, inputWidth, 1f, dz.Slice((s * rows * w) + first, (rows * w) - first), w, kernel[first..], w, 0f, patch, kx);
-                for (int b = 0; b < batch; b++)
+                // The frame's gradient: col2im(dz · Kᵀ) per copy, through the gate's mask.
+                Span<float> patch = _patchGradients.AsSpan(0, rows * kx);
+                int t = TimeIndex(s);
+                for (int copy = 0; copy < inputCopies; copy++)
                 {
-                    UnpackMasked(patch.Slice(b * p * kx, p * kx), g, dx.Slice(((b * steps) + t) * frame, frame), _inputDropped, _inputMasks, copy, batch, b);
+                    int first = copy * inputWidth;
+                    Gemm.Multiply(false, true, rows, kx, inputWidth, 1f, dz[first..], w, kernel[first..], w, 0f, patch, kx);
+                    for (int b = 0; b < batch; b++)
+                    {
+                        UnpackMasked(patch.Slice(b * p * kx, p * kx), g, dx.Slice(((b * steps) + t) * frame, frame), _inputDropped, _inputMasks, copy, batch, b);
+                    }
                 }
             }
         }
 
-        return inputGradient;
+        // One step from zeros: the recurrent kernel was never read, so its gradient is zero.
+        if (recurrentTrainable && recurrentBeta == 0f)
+        {
+            recurrentGradient.Clear();
+        }
+
+        return inputGradient ?? outputGradient; // the layer contract: no input gradient is wanted, so none is computed
     }
 
     // The reverse of step s's cell over its R rows: dh and the carried dc in, dz out, dc carried to step s − 1.
@@ -441,53 +489,6 @@ public abstract partial class ConvLstm
             RecurrentActivation.Backward(z.Slice(f, f), a.Slice(f, f), da.Slice(f, f), dz.Slice(f, f), f);
             Activation.Backward(z.Slice(2 * f, f), a.Slice(2 * f, f), da.Slice(2 * f, f), dz.Slice(2 * f, f), f);
             RecurrentActivation.Backward(z.Slice(3 * f, f), a.Slice(3 * f, f), da.Slice(3 * f, f), dz.Slice(3 * f, f), f);
-        }
-    }
-
-    // dKernel += patchesᵀ · dz over every step at once (one product per copy, each on its gates' columns), dU likewise over
-    // the steps that read a previous state, dBias += Σ dz.
-    private void AccumulateWeightGradients(int rows, int kx, int kh, int inputCopies, int stateCopies)
-    {
-        int w = 4 * Filters, allRows = _steps * rows;
-        ReadOnlySpan<float> dz = _gateGradients.AsSpan(0, allRows * w);
-        if (Kernel.Trainable)
-        {
-            Span<float> kernelGradient = Kernel.GradientForProduct(out float beta);
-            int width = w / inputCopies;
-            for (int copy = 0; copy < inputCopies; copy++)
-            {
-                int first = copy * width;
-                Gemm.Multiply(true, false, kx, width, allRows, 1f, _inputCols.AsSpan(copy * allRows * kx, allRows * kx), kx, dz[first..], w, beta,
-                    kernelGradient[first..], w);
-            }
-        }
-
-        if (RecurrentKernel.Trainable)
-        {
-            int firstStep = _initialHidden is null ? 1 : 0, recurrentRows = (_steps - firstStep) * rows, width = w / stateCopies;
-            Span<float> recurrentGradient = RecurrentKernel.GradientForProduct(out float beta);
-            if (recurrentRows == 0)
-            {
-                // One step from zeros: the recurrent kernel was not read, its gradient is zero.
-                if (beta == 0f)
-                {
-                    recurrentGradient.Clear();
-                }
-            }
-            else
-            {
-                for (int copy = 0; copy < stateCopies; copy++)
-                {
-                    int first = copy * width;
-                    Gemm.Multiply(true, false, kh, width, recurrentRows, 1f, _stateCols.AsSpan(((copy * allRows) + (firstStep * rows)) * kh, recurrentRows * kh), kh,
-                        dz[((firstStep * rows * w) + first)..], w, beta, recurrentGradient[first..], w);
-                }
-            }
-        }
-
-        if (_bias is { Trainable: true })
-        {
-            Convolution.AddColumnSums(dz, w, _bias.Gradient.AsSpan());
         }
     }
 

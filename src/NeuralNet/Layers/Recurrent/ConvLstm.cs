@@ -19,11 +19,11 @@ namespace NeuralNet.Layers;
 /// <see cref="ReturnSequences"/> (batch, timesteps, ...outSpatial, filters) in the order the steps ran (reversed with
 /// <see cref="GoBackwards"/>, as Keras returns them). Weights as Keras lays them out: kernel kernelSize + (channels,
 /// 4·filters), recurrent_kernel kernelSize + (filters, 4·filters), bias (4·filters).</para>
-/// <para>The 1-D and 2-D layers are the 3-D computation with unit leading axes: every frame of every step is unfolded into
-/// patches (im2col) and multiplied by the kernel in one matrix product before the loop; each step unfolds the previous
-/// hidden state and adds its product with the recurrent kernel. The backward pass runs the steps in reverse and folds
-/// the patch gradients back (col2im). Buffers are kept for the largest batch seen, so steady-state training allocates
-/// nothing.</para>
+/// <para>The 1-D and 2-D layers are the 3-D computation with unit leading axes: each step unfolds its frame into patches
+/// (im2col) and multiplies them by the kernel, then unfolds the previous hidden state and adds its product with the
+/// recurrent kernel, one matrix product each over the batch. The backward pass runs the steps in reverse, unfolds each
+/// step's patches again for the weights' gradients (so only one step's patches are ever held) and folds the patch
+/// gradients back (col2im). Buffers are kept for the largest batch seen, so steady-state training allocates nothing.</para>
 /// <para>Not supported, and refused by name where Keras would accept them: <c>stateful</c>, masks (Keras' ConvLSTM
 /// layers do not support masking either) and channels-first data.</para>
 /// </remarks>

@@ -49,6 +49,31 @@ public class ConvLstmTests
     }
 
     [Fact]
+    public void Memory_held_per_step_is_the_cell_state_not_the_patches()
+    {
+        // A 5×5 kernel over 4 channels into 2 filters: a step's patches are 25·4 + 25·2 = 150 floats per output position,
+        // the per-step state (z, gates, c, act(c), h) 11·2 = 22, the input gradient 4 more. Six more steps may add at most
+        // 40 floats per position and step, which keeping every step's patches (as before session 26) would exceed.
+        const int Batch = 2, Positions = 8 * 8;
+        long Allocated(int steps)
+        {
+            var layer = new ConvLstm2D(2, 5, padding: Padding.Same) { Seed = 1 };
+            layer.Build(new TensorShape(steps, 8, 8, 4));
+            Tensor x = Tensor.RandomNormal(new TensorShape(Batch, steps, 8, 8, 4), 2);
+            Tensor dy = Tensor.RandomNormal(new TensorShape(Batch, 8, 8, 2), 3);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            layer.Forward(x, training: true);
+            layer.Backward(dy);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Allocated(2); // warm-up (JIT)
+        long growth = Allocated(8) - Allocated(2);
+        long bound = 6L * Batch * Positions * 40 * sizeof(float);
+        Assert.True(growth > 0 && growth <= bound, $"six more steps allocated {growth} bytes; at most {bound} expected");
+    }
+
+    [Fact]
     public void Forward_matches_the_reference_in_1d_and_3d_and_from_initial_states()
     {
         var one = new ConvLstm1D(2, 3, strides: 2, padding: Padding.Same, biasInitializer: new RandomNormal(0, 0.5, 1)) { Seed = 2 };

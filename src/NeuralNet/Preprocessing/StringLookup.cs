@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -22,8 +23,9 @@ namespace NeuralNet.Preprocessing;
 /// "[UNK]" for OOV indices.</para>
 /// <para>Save it with a model by adding it to <see cref="Models.Model.Preprocessing"/>; its configuration holds the
 /// vocabulary (special tokens included) under Keras' <c>"vocabulary"</c> key. Unlike Keras, using it before it has a
-/// vocabulary throws, and <see cref="Adapt"/> may replace a given vocabulary. Keras hashes unknown strings into
-/// several OOV indices with FarmHash64, which the lookups do not use yet (<see cref="StringHashing"/> does): at most one OOV index. TF-IDF and sparse outputs are
+/// vocabulary throws, and <see cref="Adapt"/> may replace a given vocabulary. With several OOV indices an unknown string
+/// takes the one its UTF-8 bytes hash to, FarmHash <c>Fingerprint64</c> modulo their number, as Keras'
+/// <c>tf.strings.to_hash_bucket_fast</c> (the hash of <see cref="StringHashing"/>). TF-IDF and sparse outputs are
 /// not supported.</para>
 /// </remarks>
 /// <example>
@@ -39,7 +41,7 @@ public sealed class StringLookup : Preprocessor
 
     /// <summary>Creates a string lookup.</summary>
     /// <param name="maxTokens">The largest vocabulary, mask and OOV indices included; null for no limit. <see cref="Adapt"/> keeps the most frequent tokens.</param>
-    /// <param name="numOovIndices">The number of indices for out-of-vocabulary tokens: 1 (Keras' default) or 0, which makes unknown tokens an error.</param>
+    /// <param name="numOovIndices">The number of indices for out-of-vocabulary tokens: 1 (Keras' default), several (an unknown token takes the one its FarmHash picks), or 0, which makes unknown tokens an error.</param>
     /// <param name="maskToken">The token that marks padding, index 0 in Int mode; null for none (Keras' default).</param>
     /// <param name="oovToken">The token returned for OOV indices when inverting (Keras' default "[UNK]").</param>
     /// <param name="vocabulary">A vocabulary to start with, as for <see cref="SetVocabulary"/>; null to learn one with <see cref="Adapt"/>.</param>
@@ -47,7 +49,7 @@ public sealed class StringLookup : Preprocessor
     /// <param name="outputMode">Indices (Keras' default) or their one-hot, multi-hot or count encoding.</param>
     /// <param name="padToMaxTokens">In the encoding modes, make rows <paramref name="maxTokens"/> wide whatever the vocabulary's size.</param>
     /// <param name="name">The name (Keras' layer name); <c>string_lookup</c> when null.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is 1 or less, <paramref name="numOovIndices"/> is negative or above 1, or the mode is not defined.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is 1 or less, <paramref name="numOovIndices"/> is negative, or the mode is not defined.</exception>
     /// <exception cref="ArgumentException"><paramref name="invert"/> outside Int mode, <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>, or an invalid vocabulary (see <see cref="SetVocabulary"/>).</exception>
     public StringLookup(
         int? maxTokens = null,
@@ -61,13 +63,8 @@ public sealed class StringLookup : Preprocessor
         string? name = null)
     {
         ArgumentNullException.ThrowIfNull(oovToken);
-        if (numOovIndices > 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(numOovIndices), numOovIndices, $"StringLookup takes at most one OOV index here: Keras spreads unknown strings over several with FarmHash64, which is not implemented. Received: numOovIndices={numOovIndices}.");
-        }
-
         _index = new VocabularyIndex<string>(maxTokens, numOovIndices, maskToken is not null, maskToken ?? string.Empty, oovToken, invert, outputMode, padToMaxTokens,
-            StringComparer.Ordinal, CompareUtf8, static (_, _) => 0, static t => $"\"{t}\"");
+            StringComparer.Ordinal, CompareUtf8, FarmHashBucket, static t => $"\"{t}\"");
         Name = name ?? "string_lookup";
         if (vocabulary is not null)
         {
@@ -81,7 +78,7 @@ public sealed class StringLookup : Preprocessor
     /// <summary>The largest vocabulary, mask and OOV indices included; null for no limit.</summary>
     public int? MaxTokens => _index.MaxTokens;
 
-    /// <summary>The number of OOV indices (0 or 1).</summary>
+    /// <summary>The number of OOV indices.</summary>
     public int NumOovIndices => _index.NumOovIndices;
 
     /// <summary>The mask token, or null for none.</summary>
@@ -337,5 +334,22 @@ public sealed class StringLookup : Preprocessor
         var output = new Tensor(CategoryEncoder.OutputShape(sample, OutputMode, _index.Depth).Prepend(samples));
         CategoryEncoder.Encode(ids, CategoryEncoder.RowLength(sample), OutputMode, _index.Depth, output.AsSpan());
         return output;
+    }
+
+    // Keras' tf.strings.to_hash_bucket_fast: FarmHash Fingerprint64 of the UTF-8 bytes, modulo the bucket count.
+    private static int FarmHashBucket(string token, int buckets)
+    {
+        const int StackBytes = 256;
+        int length = Encoding.UTF8.GetByteCount(token);
+        byte[]? rented = length > StackBytes ? ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> utf8 = rented ?? stackalloc byte[StackBytes];
+        int written = Encoding.UTF8.GetBytes(token, utf8);
+        int bucket = (int)(FarmHash.Fingerprint64(utf8[..written]) % (ulong)buckets);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return bucket;
     }
 }

@@ -53,6 +53,30 @@ public class StringLookupTests
     }
 
     [Fact]
+    public void SeveralOovIndices_SpreadUnknownStringsByFarmHash()
+    {
+        // Keras: tf.strings.to_hash_bucket_fast(token, num_oov_indices) + the first OOV index. Fingerprint64 modulo 3 of
+        // "A".."E" is 1, 0, 1, 1, 2 and modulo 2 of Keras' hashing-test names 0, 0, 1, 0, 0 (StringHashingTests pins both).
+        var three = new StringLookup(numOovIndices: 3, vocabulary: ["x", "y"]);
+        Assert.Equal([1f, 0, 1, 1, 2, 3, 4], three.Transform(["A", "B", "C", "D", "E", "x", "y"]).ToArray());
+        Assert.Equal(5, three.VocabularySize);
+
+        var masked = new StringLookup(numOovIndices: 2, maskToken: "", vocabulary: ["wire"]);
+        Assert.Equal([1f, 1, 2, 3, 1, 0], masked.Transform(["omar", "stringer", "marlo", "wire", "skywalker", ""]).ToArray());
+        Assert.Equal(["", "[UNK]", "[UNK]", "wire"], masked.GetVocabulary());
+
+        // A long token (past the stack buffer) hashes its whole UTF-8 form, the same as its hashing layer's bin.
+        string longToken = new('é', 300);
+        float expected = new StringHashing(4).Transform([longToken]).ToArray()[0];
+        Assert.Equal(expected, new StringLookup(numOovIndices: 4, vocabulary: ["a"]).Transform([longToken]).ToArray()[0]);
+
+        // The setting survives the configuration.
+        var read = StringLookup.FromConfig(masked.GetConfig());
+        Assert.Equal(2, read.NumOovIndices);
+        Assert.Equal(masked.Transform(["marlo", "omar"]).ToArray(), read.Transform(["marlo", "omar"]).ToArray());
+    }
+
+    [Fact]
     public void BadInput_ThrowsClearly()
     {
         var lookup = new StringLookup(numOovIndices: 0, vocabulary: s_vocabulary, name: "tokens");
@@ -62,7 +86,7 @@ public class StringLookupTests
         Assert.Throws<InvalidOperationException>(() => new StringLookup(vocabulary: s_vocabulary).InverseTransform(Tensor.Ones(1)));
         Assert.Throws<InvalidOperationException>(() => new StringLookup(vocabulary: s_vocabulary, invert: true).Transform(["a"]));
         Assert.Throws<ArgumentException>(() => new StringLookup(vocabulary: s_vocabulary).Transform([["a"], ["b", "c"]]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new StringLookup(numOovIndices: 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StringLookup(numOovIndices: -1));
         Assert.Contains("reserved OOV token", Assert.Throws<ArgumentException>(() => new StringLookup(invert: true, vocabulary: ["a", "[UNK]"])).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new StringLookup().Adapt(["[UNK]"]));
     }

@@ -207,6 +207,7 @@ internal static class ExportCases
         ["color_augmentation_identity"] = () => Chain([6, 5, 3], new RandomGrayscale(), new RandomSaturation(0.5, (0, 1)), new RandomHue(0.3, (0, 1)), new RandomColorDegeneration(0.5),
             new RandomInvert(), new Solarization(0.2, 0.5), new RandomPosterization(4), new RandomSharpness(0.6), new Conv2D(3, 3), new RandomInvert(0.5, (0, 1)), new Solarization(),
             new RandomHue((0.1, 0.2), (-1, 1)), new Flatten(), new Dense(2)),
+        ["random_erasing_identity"] = () => Chain([6, 5, 3], new RandomErasing(), new Conv2D(3, 3), new RandomErasing((1, 1), (0.1, 0.5), fillValue: 0, valueRange: (-1, 1)), new Flatten(), new Dense(2)),
         ["auto_contrast"] = () => Chain([6, 5, 3], new AutoContrast()),
         ["auto_contrast_unit_range_after_conv"] = () => Chain([6, 5, 2], new Conv2D(3, 3), new AutoContrast((1, 0)), new Conv2D(2, 2), new Flatten(), new Dense(2)),
         ["auto_contrast_offset_range_sequence"] = () => Chain([6, 5, 2], new AutoContrast((-3, 2)), new Flatten(), new Dense(3)),

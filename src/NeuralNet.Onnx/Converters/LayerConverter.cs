@@ -47,6 +47,7 @@ internal static class LayerConverters
         [typeof(Solarization)] = PassThrough,
         [typeof(RandomPosterization)] = PassThrough,
         [typeof(RandomSharpness)] = PassThrough,
+        [typeof(RandomErasing)] = PassThrough,
         [typeof(AutoContrast)] = AutoContrastConverter.Convert,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,

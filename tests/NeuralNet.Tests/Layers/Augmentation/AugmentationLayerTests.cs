@@ -120,6 +120,7 @@ public class AugmentationLayerTests
             new Solarization(0.1, 0.5, (-4, 4)),
             new RandomPosterization(6, (-4, 4)),
             new RandomSharpness(0.8, (-4, 4)),
+            new RandomErasing(0.7, (0.05, 0.3), valueRange: (-4, 4)),
             new AutoContrast((-4, 4)),
             new RandomCrop(10, 10),
             new Resizing(8, 9, cropToAspectRatio: true),

@@ -29,7 +29,7 @@ public sealed class RandomErasing : Layer, IRandomLayer
     // The numbers kept per image: erased (1) or not (0), then the first and one-past-last erased row and column.
     private const int PerImage = 5;
 
-    private readonly ColorAugmentation _boxes = new();
+    private ColorAugmentation _boxes = new();
     private SeededRandom? _random;
 
     /// <summary>Creates an erasing layer whose probability is drawn from [0, factor], Keras' way.</summary>
@@ -136,6 +136,9 @@ public sealed class RandomErasing : Layer, IRandomLayer
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         ConvolutionChecks.Image(Describe(), inputShape);
+
+        // Made at build, so every instance of a shared layer (one per call) keeps its own boxes.
+        _boxes = new ColorAugmentation();
         return inputShape;
     }
 

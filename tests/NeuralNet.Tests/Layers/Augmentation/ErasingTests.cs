@@ -155,6 +155,22 @@ public class ErasingTests
         Assert.Contains(true, mask);
     }
 
+    // A layer called twice in a model runs one instance per call: the second call's draws must not reach the first's backward.
+    [Fact]
+    public void SharedLayer_EachCallKeepsItsOwnBoxes()
+    {
+        Tensor x = TestData.Normal(1, 1f, 5, 6, 5, 2), g = TestData.Normal(2, 1f, 5, 6, 5, 2);
+        var layer = new RandomErasing((1, 1), (0.2, 0.6), fillValue: 0, valueRange: (-3, 3), seed: 6);
+        layer.Build(new TensorShape(6, 5, 2));
+        Layer second = layer.CopyForCall(1);
+        layer.Forward(x, training: true);
+        float[] secondOutput = second.Forward(x, training: true).ToArray();
+        var alone = new RandomErasing((1, 1), (0.2, 0.6), fillValue: 0, valueRange: (-3, 3), seed: 6);
+        alone.Forward(x, training: true);
+        Assert.Equal(alone.Backward(g).ToArray(), layer.Backward(g).ToArray());
+        Assert.NotEqual(alone.Forward(x, training: true).ToArray(), secondOutput);
+    }
+
     [Fact]
     public void Config_RoundTrips_AndReadsKeras()
     {

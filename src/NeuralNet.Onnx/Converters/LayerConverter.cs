@@ -48,6 +48,7 @@ internal static class LayerConverters
         [typeof(RandomPosterization)] = PassThrough,
         [typeof(RandomSharpness)] = PassThrough,
         [typeof(RandomErasing)] = PassThrough,
+        [typeof(RandomGaussianBlur)] = PassThrough,
         [typeof(AutoContrast)] = AutoContrastConverter.Convert,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,

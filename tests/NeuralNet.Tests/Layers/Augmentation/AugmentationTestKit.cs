@@ -9,7 +9,7 @@ internal static class AugmentationTestKit
 {
     public static readonly int[] ImageShape = [6, 7, 3];
 
-    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing"];
+    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing", "gaussian_blur"];
 
     public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop", "auto_contrast"];
 
@@ -31,6 +31,7 @@ internal static class AugmentationTestKit
         "posterization" => new RandomPosterization((2, 7), valueRange: (0, 1), seed: seed, name: name),
         "sharpness" => new RandomSharpness((0.0, 1.0), valueRange: (0, 1), seed: seed, name: name),
         "erasing" => new RandomErasing((1.0, 1.0), (0.1, 0.5), valueRange: (-3, 3), seed: seed, name: name),
+        "gaussian_blur" => new RandomGaussianBlur((0.6, 1.0), 5, (0.2, 1.0), valueRange: (-2, 2), seed: seed, name: name),
         "resizing" => new Resizing(4, 9, name: name),
         "center_crop" => new CenterCrop(4, 5, name: name),
         "auto_contrast" => new AutoContrast((0, 1), name: name),

@@ -49,6 +49,7 @@ internal static class LayerConverters
         [typeof(RandomSharpness)] = PassThrough,
         [typeof(RandomErasing)] = PassThrough,
         [typeof(RandomGaussianBlur)] = PassThrough,
+        [typeof(RandomColorJitter)] = PassThrough,
         [typeof(AutoContrast)] = AutoContrastConverter.Convert,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,

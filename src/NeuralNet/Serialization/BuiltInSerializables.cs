@@ -226,6 +226,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Solarization", Solarization.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomPosterization", RandomPosterization.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomSharpness", RandomSharpness.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomErasing", RandomErasing.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomGaussianBlur", RandomGaussianBlur.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomColorJitter", RandomColorJitter.FromConfig);
         SerializationRegistry.AddBuiltIn("AutoContrast", AutoContrast.FromConfig);
         SerializationRegistry.AddBuiltIn("Resizing", Resizing.FromConfig);
         SerializationRegistry.AddBuiltIn("CenterCrop", CenterCrop.FromConfig);

@@ -64,4 +64,8 @@ internal static class AugmentationConfig
 
     /// <summary>Writes a pair as a two-number list.</summary>
     public static Config SetPair(this Config config, string key, (double A, double B) pair) => config.Set(key, [pair.A, pair.B]);
+
+    /// <summary>Writes an optional pair as a two-number list, or null.</summary>
+    public static Config SetFactor(this Config config, string key, (double A, double B)? pair) =>
+        pair is { } value ? config.SetPair(key, value) : config.Set(key, (string?)null);
 }

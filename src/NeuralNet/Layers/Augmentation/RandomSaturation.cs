@@ -80,6 +80,9 @@ public sealed class RandomSaturation : Layer, IRandomLayer
 
     private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
 
+    /// <summary>Makes the layer draw from <paramref name="random"/>, the generator of the <see cref="RandomColorJitter"/> that runs it (Keras' sub-layers draw from the jitter's seed generator).</summary>
+    internal void ShareRandom(SeededRandom random) => _random = random;
+
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()
         .SetPair("factor", Factor)

@@ -70,7 +70,7 @@ public class AugmentationLayerTests
 
         // The clip of contrast and brightness is a kink: a step may cross it (the analytic slope then matches one side).
         // AutoContrast's per-channel min and max are kinks too: a step may hand the minimum to another pixel.
-        double kinks = kind is "contrast" or "brightness" or "saturation" or "hue" or "degeneration" or "solarization" or "sharpness" or "auto_contrast" ? 0.02 : 0;
+        double kinks = kind is "contrast" or "brightness" or "saturation" or "hue" or "degeneration" or "solarization" or "sharpness" or "auto_contrast" or "gaussian_blur" or "color_jitter" ? 0.02 : 0;
         StochasticGradientCheck.Check(layer, [x], [0], seed: 5, training: true).AssertPassed(maxKinkFraction: kinks);
         if (layer is RandomFlip flip)
         {
@@ -120,6 +120,9 @@ public class AugmentationLayerTests
             new Solarization(0.1, 0.5, (-4, 4)),
             new RandomPosterization(6, (-4, 4)),
             new RandomSharpness(0.8, (-4, 4)),
+            new RandomErasing(0.7, (0.05, 0.3), valueRange: (-4, 4)),
+            new RandomGaussianBlur(0.8, 3, (0.3, 0.9), (-4, 4)),
+            new RandomColorJitter((-4, 4), (-0.1, 0.1), (0.1, 0.2), (0.3, 0.7), (0, 0.2)),
             new AutoContrast((-4, 4)),
             new RandomCrop(10, 10),
             new Resizing(8, 9, cropToAspectRatio: true),

@@ -9,7 +9,7 @@ internal static class AugmentationTestKit
 {
     public static readonly int[] ImageShape = [6, 7, 3];
 
-    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness"];
+    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing", "gaussian_blur", "color_jitter"];
 
     public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop", "auto_contrast"];
 
@@ -30,6 +30,9 @@ internal static class AugmentationTestKit
         "solarization" => new Solarization((0.0, 0.2), (0.3, 0.7), valueRange: (0, 1), seed: seed, name: name),
         "posterization" => new RandomPosterization((2, 7), valueRange: (0, 1), seed: seed, name: name),
         "sharpness" => new RandomSharpness((0.0, 1.0), valueRange: (0, 1), seed: seed, name: name),
+        "erasing" => new RandomErasing((1.0, 1.0), (0.1, 0.5), valueRange: (-3, 3), seed: seed, name: name),
+        "gaussian_blur" => new RandomGaussianBlur((0.6, 1.0), 5, (0.2, 1.0), valueRange: (-2, 2), seed: seed, name: name),
+        "color_jitter" => new RandomColorJitter((0, 1), (-0.2, 0.2), (0.1, 0.3), (0.3, 0.7), (0, 0.3), seed, name),
         "resizing" => new Resizing(4, 9, name: name),
         "center_crop" => new CenterCrop(4, 5, name: name),
         "auto_contrast" => new AutoContrast((0, 1), name: name),
@@ -46,7 +49,7 @@ internal static class AugmentationTestKit
     }
 
     /// <summary>Whether <paramref name="kind"/> is one of the colour layers (RGB input in [0, 1]).</summary>
-    public static bool IsColor(string kind) => kind is "grayscale" or "saturation" or "hue" or "degeneration" or "invert" or "solarization" or "posterization" or "sharpness" or "auto_contrast";
+    public static bool IsColor(string kind) => kind is "grayscale" or "saturation" or "hue" or "degeneration" or "invert" or "solarization" or "posterization" or "sharpness" or "auto_contrast" or "color_jitter";
 
     /// <summary>The images 0, 1, ..., n − 1 laid out as (1, height, width, 1), as Keras' tests write np.arange(n).</summary>
     public static Tensor Arange(int height, int width)

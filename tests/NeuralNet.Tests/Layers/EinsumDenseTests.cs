@@ -106,14 +106,32 @@ public class EinsumDenseTests
     [Fact]
     public void Operands_in_Keras_projection_order_are_used_in_place_and_others_are_copied()
     {
-        var projection = new EinsumDense("abc,cde->abde", [null, 8, 16], biasAxes: "de");
-        projection.Build(new TensorShape(10, 32));
-        var reordered = new EinsumDense("abc,cd->adb", [6, null]);
-        reordered.Build(new TensorShape(4, 5));
+        (bool Input, bool Kernel, bool Output) InPlace(string equation, int?[] outputShape, params int[] sample)
+        {
+            var layer = new EinsumDense(equation, outputShape);
+            layer.Build(new TensorShape(sample));
+            EinsumContraction contraction = layer.Contraction;
+            return (contraction.InputInPlace, contraction.KernelInPlace, contraction.OutputInPlace);
+        }
 
-        Assert.Equal("abc,cde->abde", projection.ExplicitEquation);
-        Assert.Equal([10, 8, 16], projection.OutputShape.Dimensions.ToArray());
-        Assert.Equal([6, 4], reordered.OutputShape.Dimensions.ToArray());
+        Assert.Equal((true, true, true), InPlace("abc,cde->abde", [null, 8, 16], 10, 32));
+        Assert.Equal((true, true, true), InPlace("abcd,cde->abe", [null, 32], 10, 8, 16));
+        Assert.Equal((true, true, false), InPlace("abc,cd->adb", [6, null], 4, 5));
+        Assert.Equal((true, false, false), InPlace("abcd,dce->aeb", [4, null], 3, 5, 6));
+        Assert.Equal((true, false, true), InPlace("abc,bd->ad", [5], 3, 4)); // c is summed from the input alone: B broadcasts along it
+    }
+
+    [Fact]
+    public void A_bias_axis_left_to_the_input_in_output_shape_is_refused_as_Keras_cannot_build_it()
+    {
+        var layer = new EinsumDense("abc,cde->abde", [null, 3, 4], biasAxes: "bde", name: "proj");
+        var error = Assert.Throws<ArgumentException>(() => layer.Build(new TensorShape(7, 2)));
+        Assert.Contains("bias axis 'b' of equation 'abc,cde->abde' is None in output_shape", error.Message, StringComparison.Ordinal);
+        Assert.Contains("give that axis' size (7)", error.Message, StringComparison.Ordinal);
+
+        var given = new EinsumDense("abc,cde->abde", [7, 3, 4], biasAxes: "bde");
+        given.Build(new TensorShape(7, 2));
+        Assert.Equal([7, 3, 4], given.Bias!.Shape.Dimensions.ToArray());
     }
 
     [Fact]
@@ -257,7 +275,7 @@ public class EinsumDenseTests
         Sequential model = LayerTestKit.TrainedModel([6, 5], 3,
             new EinsumDense("abc,cde->abde", [null, 2, 3], new Gelu(), "de"),
             new EinsumDense("abcd,cde->abe", [null, 4], biasAxes: "e"),
-            new EinsumDense("abc,cd->adb", [3, null], biasAxes: "db"));
+            new EinsumDense("abc,cd->adb", [3, 6], biasAxes: "db"));
         LayerTestKit.AssertRoundTrip(model, LayerTestKit.Data([6, 5], 4).X);
     }
 
@@ -265,7 +283,7 @@ public class EinsumDenseTests
     public void Training_steps_allocate_nothing() =>
         LayerTestKit.AssertTrainingAllocatesNothing([6, 5],
             new EinsumDense("abc,cde->abde", [null, 2, 3], ActivationFunction.Tanh, "de"),
-            new EinsumDense("abcd,dce->aeb", [4, null], biasAxes: "eb"));
+            new EinsumDense("abcd,dce->aeb", [4, 6], biasAxes: "eb"));
 
     [Fact]
     public void Training_gives_the_same_bits_with_one_and_two_threads() =>
@@ -323,7 +341,7 @@ public class EinsumDenseTests
         Tensor x = Tensor.RandomNormal(new TensorShape(input), 3);
         float[] y = layer.Forward(x, false).ToArray();
 
-        double[] expected = ReferenceEinsum(layer.ExplicitEquation, x, layer.Kernel.Value, [x.Shape[0], .. layer.OutputShape.Dimensions]);
+        double[] expected = ReferenceEinsum(ExpandEllipsis(equation, x.Shape.Rank), x, layer.Kernel.Value, [x.Shape[0], .. layer.OutputShape.Dimensions]);
         if (layer.Bias is Parameter bias)
         {
             AddBroadcast(expected, [x.Shape[0], .. layer.OutputShape.Dimensions], bias.Value.ToArray(), bias.Shape.Dimensions.ToArray());
@@ -334,6 +352,21 @@ public class EinsumDenseTests
         {
             Assert.True(Math.Abs(expected[i] - y[i]) <= 1e-5 * (1 + Math.Abs(expected[i])), $"{equation} element {i}: {y[i]} instead of {expected[i]}");
         }
+    }
+
+    // numpy's rule, independently of the layer: "..." stands for the input axes its letters leave, written here as digits
+    // (the reference only needs distinct characters), in the same places in the input and the output.
+    private static string ExpandEllipsis(string equation, int inputRank)
+    {
+        if (!equation.Contains("...", StringComparison.Ordinal))
+        {
+            return equation;
+        }
+
+        string input = equation.Split(',')[0];
+        int elided = inputRank - (input.Length - 3);
+        string axes = new([.. Enumerable.Range(0, elided).Select(i => (char)('0' + i))]);
+        return equation.Replace("...", axes, StringComparison.Ordinal);
     }
 
     // out[o] = Σ over every label assignment of x[..] · w[..], in float64: the definition, one assignment at a time.

@@ -138,6 +138,9 @@ public sealed class EinsumDense : Layer
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "einsum_dense";
 
+    // How the product runs, for tests: which operands are used in place.
+    internal EinsumContraction Contraction => _contraction ?? throw new InvalidOperationException($"{this} has no contraction until it is built.");
+
     /// <inheritdoc/>
     public override bool EndsWithSoftmax => Activation is Activations.Softmax;
 

@@ -124,7 +124,8 @@ internal sealed partial class EinsumEquation
             }
         }
 
-        // Fresh letters for the elided axes, the unused ones in sorted order as Keras picks them.
+        // Fresh letters for the elided axes: the unused ones in sorted order (Keras' set; it prepends them one at a time for
+        // the left form, so its order there is reversed, which changes the letters of ExplicitEquation, not the computation).
         string fresh = new([.. Letters.Except(inputSpec + kernelSpec + outputSpec).Take(elided)]);
         string input = ellipsis == Ellipsis.Right ? inputSpec + fresh : fresh + inputSpec;
         string output = ellipsis switch
@@ -182,12 +183,12 @@ internal sealed partial class EinsumEquation
             kernelShape[i] = input.Contains(label, StringComparison.Ordinal) ? InputDim(label) : outputDims[output.IndexOf(label, StringComparison.Ordinal)];
         }
 
-        return new EinsumEquation(input, kernelSpec, output, kernelShape, BiasShapeOf(equation, biasAxes, output, outputDims, batch, layer), outputDims[1..]);
+        return new EinsumEquation(input, kernelSpec, output, kernelShape, BiasShapeOf(equation, biasAxes, output, outputDims, fullOutput, batch, layer), outputDims[1..]);
     }
 
     // Keras: the bias spans the output from its first biased axis on, size 1 on the unbiased ones; the right-elided axes
     // add trailing 1s. Broadcasting it against the output is then numpy's, aligned on the last axis.
-    private static int[]? BiasShapeOf(string equation, string? biasAxes, string output, int[] outputDims, char batch, string layer)
+    private static int[]? BiasShapeOf(string equation, string? biasAxes, string output, int[] outputDims, List<int?> given, char batch, string layer)
     {
         if (biasAxes is null)
         {
@@ -202,7 +203,15 @@ internal sealed partial class EinsumEquation
         int first = output.Length;
         foreach (char label in biasAxes)
         {
-            first = Math.Min(first, output.IndexOf(label, StringComparison.Ordinal));
+            int axis = output.IndexOf(label, StringComparison.Ordinal);
+            first = Math.Min(first, axis);
+
+            // Keras sizes the bias from output_shape alone, so a biased axis given as None cannot be built there even
+            // when the input knows its size; refusing it keeps every saved file loadable by Keras.
+            if (given[axis] is null)
+            {
+                throw new ArgumentException($"{layer}: bias axis '{label}' of equation '{equation}' is None in output_shape; Keras sizes the bias from output_shape, so give that axis' size ({outputDims[axis].ToString(CultureInfo.InvariantCulture)}).", nameof(biasAxes));
+            }
         }
 
         var shape = new int[output.Length - first];

@@ -293,6 +293,43 @@ public class SpectralNormalizationTests
     }
 
     [Fact]
+    public void Backward_from_logits_gradient_matches_the_softmax_backward()
+    {
+        // A wrapped Dense ending in softmax takes the fused cross-entropy gradient p - t; the kernel gradient equals the
+        // one from dL/dp = -t / p through the softmax.
+        var wrapper = new SpectralNormalization(new Dense(3, ActivationFunction.Softmax));
+        Assert.True(wrapper.EndsWithSoftmax);
+        Tensor x = Input([4], 13);
+        wrapper.Build(new TensorShape(4));
+        var dense = (Dense)wrapper.InnerLayer;
+        float[] w = dense.Kernel.Value.ToArray();
+        float[] u = wrapper.VectorU.Value.ToArray();
+        float[] targets = [.. Enumerable.Range(0, 15).Select(i => i % 3 == (i / 3) % 3 ? 1f : 0f)];
+
+        float[] KernelGradient(bool fused)
+        {
+            w.CopyTo(dense.Kernel.Value.AsSpan());
+            u.CopyTo(wrapper.VectorU.Value.AsSpan());
+            float[] p = wrapper.Forward(x, training: true).ToArray();
+            dense.Kernel.ZeroGradient();
+            if (fused)
+            {
+                wrapper.BackwardFromLogitsGradient(Tensor.FromArray([.. p.Select((pi, i) => pi - targets[i])], 5, 3));
+            }
+            else
+            {
+                wrapper.Backward(Tensor.FromArray([.. p.Select((pi, i) => -targets[i] / pi)], 5, 3));
+            }
+
+            return dense.Kernel.Gradient.ToArray();
+        }
+
+        float[] plain = KernelGradient(fused: false);
+        Assert.Contains(plain, g => Math.Abs(g) > 1e-3f);
+        Assert.Equal(plain, KernelGradient(fused: true), new Tolerance(1e-5f));
+    }
+
+    [Fact]
     public void Training_allocates_nothing_after_warm_up() =>
         LayerTestKit.AssertTrainingAllocatesNothing([5, 5, 2],
             new SpectralNormalization(new Conv2D(3, (2, 2))), new SpectralNormalization(new Dense(4), powerIterations: 2));

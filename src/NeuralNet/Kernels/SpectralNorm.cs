@@ -194,6 +194,22 @@ internal static class SpectralNorm
         return sigma;
     }
 
+    /// <summary>Float64 twin of <see cref="Backward"/> with an empty <c>before</c>: dW = (dWn - sum(dWn ∘ Wn) · vᵀu) / sigma.</summary>
+    public static void BackwardReference(ReadOnlySpan<double> normalized, ReadOnlySpan<double> v, ReadOnlySpan<double> u, double sigma, ReadOnlySpan<double> gradient, Span<double> result)
+    {
+        int columns = u.Length;
+        double projection = 0;
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            projection += gradient[i] * normalized[i];
+        }
+
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            result[i] = (gradient[i] - (projection * v[i / columns] * u[i % columns])) / sigma;
+        }
+    }
+
     private static void Normalize(Span<float> x)
     {
         float squares = 0f;

@@ -235,6 +235,29 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
+    public void SaveWeights_SpectralNormalization_H5pyReadsKerasVariables()
+    {
+        // As Keras writes it: the wrapper's vars/0 repeats the wrapped kernel, vars/1 is vector_u (1, units), and the Dense
+        // keeps kernel and bias under layer/vars.
+        var model = new Sequential([new InputLayer(4), new SpectralNormalization(new Dense(3))], seed: 2);
+        model.Compile(new Adam(), new MeanSquaredError());
+        model.Fit(Tensor.RandomNormal(new TensorShape(4, 4), seed: 3), Tensor.RandomNormal(new TensorShape(4, 3), seed: 4), epochs: 1, batchSize: 2, verbose: 0);
+        string weights = Path.Combine(_folder, "spectral.weights.h5");
+
+        KerasFormat.SaveWeights(model, weights);
+
+        var datasets = (JsonObject)H5py.Dump(weights)["datasets"]!;
+        var wrapper = (SpectralNormalization)model.Layers[^1];
+        float[] Values(string path) => [.. datasets[path]!["values"]!.AsArray().Select(v => (float)(double)v!)];
+        Assert.Equal(((Dense)wrapper.InnerLayer).Kernel.Value.ToArray(), Values("layers/spectral_normalization/vars/0"));
+        Assert.Equal(((Dense)wrapper.InnerLayer).Kernel.Value.ToArray(), Values("layers/spectral_normalization/layer/vars/0"));
+        Assert.Equal(wrapper.VectorU.Value.ToArray(), Values("layers/spectral_normalization/vars/1"));
+        Assert.Equal([1, 3], datasets["layers/spectral_normalization/vars/1"]!["shape"]!.AsArray().Select(d => (int)d!).ToArray());
+        Assert.Equal(3, Values("layers/spectral_normalization/layer/vars/1").Length);
+        Assert.Equal(4, datasets.Count);
+    }
+
+    [H5pyFact]
     public void SaveModel_GroupedQueryAttentionAndCtc_UseKerasPathsAndLoadBack()
     {
         // GroupedQueryAttention keeps its projections under Keras' EinsumDense attributes with (features, key/value heads,

@@ -15,7 +15,8 @@ namespace NeuralNet.Layers;
 /// <para>
 /// As in Keras, each training call writes W / sigma into the wrapped layer's kernel and the new u into <c>vector_u</c>
 /// (an all-zero kernel is left as it is, with u); inference calls run the kernel as it is stored, so a trained model
-/// predicts with the last normalized kernel as the optimizer left it. Saving keeps that kernel.
+/// predicts with the last normalized kernel as the optimizer left it. Saving keeps that kernel. A frozen wrapper
+/// (<see cref="Layer.Trainable"/> false) still normalizes in training, as Keras' call does not look at <c>trainable</c>.
 /// </para>
 /// <para>
 /// The gradient is with respect to W through the division, u and v held constant (Keras' <c>stop_gradient</c>):

@@ -95,10 +95,11 @@ public static class KerasFormat
 
         string modelConfig = config.ToJsonString();
         Model architecture = NeuralNetModelFile.Architecture(modelConfig, $"{source}: {KerasArchive.ConfigEntry}");
-        List<KerasWeight> layout = KerasWeightLayout.Of(architecture, groups.Select(g => (architecture.GetLayer(g.Key), g.Value)));
+        var layerGroups = groups.Select(g => (architecture.GetLayer(g.Key), g.Value)).ToList();
+        List<KerasWeight> layout = KerasWeightLayout.Of(architecture, layerGroups);
         string? kerasVersion = KerasArchive.ReadKerasVersion(archive, source);
         using H5WeightsReader weights = KerasArchive.OpenWeights(archive, source);
-        List<KeyValuePair<string, Tensor>> tensors = KerasWeightReader.Read(weights, layout);
+        List<KeyValuePair<string, Tensor>> tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(layerGroups));
         Model model = NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source);
         if (model.Optimizer is not null)
         {
@@ -161,7 +162,7 @@ public static class KerasFormat
             using FileStream stream = File.OpenRead(path);
             using var archive = KerasArchive.Open(stream, path);
             using H5WeightsReader weights = KerasArchive.OpenWeights(archive, path);
-            tensors = KerasWeightReader.Read(weights, layout);
+            tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model));
         }
         else
         {
@@ -179,7 +180,7 @@ public static class KerasFormat
                 return;
             }
 
-            tensors = KerasWeightReader.Read(weights, layout);
+            tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model));
         }
 
         model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, layout.Select((w, i) => (w.Parameter, tensors[i].Value))));
@@ -211,7 +212,8 @@ public static class KerasFormat
     {
         List<KerasWeight> layout = KerasWeightLayout.Of(model);
         List<string> groups = ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)];
-        IEnumerable<(string Path, Tensor Value, bool IsInteger)> datasets = layout.Select(w => (w.Path, w.Parameter.Value, w.IsInteger));
+        IEnumerable<(string Path, Tensor Value, bool IsInteger)> datasets =
+            layout.Concat(KerasWeightLayout.Aliases(model)).Select(w => (w.Path, w.Parameter.Value, w.IsInteger));
         List<(string Path, long Value)> integers = [];
         if (withOptimizer && model.Optimizer is not null && KerasOptimizerVariables.IsKnown(model.Optimizer))
         {

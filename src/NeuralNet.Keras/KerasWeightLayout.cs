@@ -11,7 +11,8 @@ namespace NeuralNet.Keras;
 /// ... by position), its own variables in <c>vars/0</c>, <c>vars/1</c>, ... in creation order, and the layers it holds
 /// as attributes in groups named after the attribute (<c>cell</c> of a recurrent layer, <c>forward_layer</c> and
 /// <c>backward_layer</c> of <c>Bidirectional</c>, <c>layer</c> of <c>TimeDistributed</c>, <c>query_dense</c>, ... of
-/// <c>MultiHeadAttention</c>).
+/// <c>MultiHeadAttention</c>, <c>layer</c> of <c>SpectralNormalization</c>, which also keeps the wrapped kernel as its own
+/// <c>vars/0</c> before <c>vector_u</c>: see <see cref="Aliases(Model)"/>).
 /// </summary>
 internal static class KerasWeightLayout
 {
@@ -46,6 +47,43 @@ internal static class KerasWeightLayout
         return weights;
     }
 
+    /// <summary>
+    /// The datasets Keras writes a second time for a parameter already in <see cref="Of(Model)"/>: a
+    /// <c>SpectralNormalization</c>'s <c>vars/0</c>, the wrapped layer's kernel, which Keras' wrapper tracks as its own
+    /// variable (<c>self.kernel = self.layer.kernel</c> in <c>build</c>) and so saves under its own group as well as the
+    /// wrapped layer's. Written with the same value; on reading, the wrapped layer's dataset is the one used (Keras
+    /// loads it last).
+    /// </summary>
+    public static List<KerasWeight> Aliases(Model model) => Aliases(LayerGroups(model));
+
+    /// <summary>The aliases (see <see cref="Aliases(Model)"/>) of the layers in <paramref name="groups"/>.</summary>
+    public static List<KerasWeight> Aliases(IEnumerable<(Layer Layer, string Path)> groups)
+    {
+        var aliases = new List<KerasWeight>();
+        foreach (var (layer, path) in groups)
+        {
+            AddAliases(aliases, layer, layer, string.Empty, path);
+        }
+
+        return aliases;
+    }
+
+    private static void AddAliases(List<KerasWeight> aliases, Layer owner, Layer layer, string prefix, string path)
+    {
+        switch (layer)
+        {
+            case SpectralNormalization spectral:
+                Layer inner = spectral.InnerLayer;
+                string kernel = prefix + inner.Name + "/" + (inner is Embedding ? "embeddings" : "kernel");
+                aliases.Add(new KerasWeight(path + "/vars/0", owner, owner.Parameters.Single(p => p.Name == kernel), IsInteger: false));
+                AddAliases(aliases, owner, inner, prefix + inner.Name + "/", path + "/layer");
+                break;
+            case TimeDistributed timeDistributed:
+                AddAliases(aliases, owner, timeDistributed.InnerLayer, prefix + timeDistributed.InnerLayer.Name + "/", path + "/layer");
+                break;
+        }
+    }
+
     // Each layer of the model with its group "layers/<snake class name>[_n]", numbered in the order of the model's
     // config, which is the order of Keras' model.layers.
     private static List<(Layer Layer, string Path)> LayerGroups(Model model) =>
@@ -59,6 +97,7 @@ internal static class KerasWeightLayout
         {
             Bidirectional b => GroupsOf(b.ForwardLayer, path + "/forward_layer").Concat(GroupsOf(b.BackwardLayer, path + "/backward_layer")),
             TimeDistributed t => GroupsOf(t.InnerLayer, path + "/layer"),
+            SpectralNormalization s => GroupsOf(s.InnerLayer, path + "/layer"),
             Recurrent or ConvLstm => [path + "/cell/vars"],
             MultiHeadAttention => s_attentionProjections.Select(p => $"{path}/{p.Group}/vars"),
             _ => [],
@@ -86,6 +125,11 @@ internal static class KerasWeightLayout
             case TimeDistributed timeDistributed:
                 Add(weights, owner, timeDistributed.InnerLayer, prefix + timeDistributed.InnerLayer.Name + "/", path + "/layer");
                 break;
+            case SpectralNormalization spectral:
+                // Keras' wrapper holds the wrapped kernel as its vars/0 (an alias, see Aliases), then vector_u as vars/1.
+                AddOwn(weights, owner, prefix, path, static _ => false, firstIndex: 1);
+                Add(weights, owner, spectral.InnerLayer, prefix + spectral.InnerLayer.Name + "/", path + "/layer");
+                break;
             case Recurrent or ConvLstm:
                 // Keras' RNN layers keep their weights in their cell (LSTMCell, ConvLSTMCell: kernel, recurrent_kernel, bias).
                 AddOwn(weights, owner, prefix, path + "/cell", static _ => false);
@@ -106,10 +150,10 @@ internal static class KerasWeightLayout
         }
     }
 
-    // The owner's parameters named prefix + a name without '/', in creation order, as vars/0, vars/1, ...
-    private static void AddOwn(List<KerasWeight> weights, Layer owner, string prefix, string path, Func<string, bool> isInteger)
+    // The owner's parameters named prefix + a name without '/', in creation order, as vars/0, vars/1, ... (from firstIndex)
+    private static void AddOwn(List<KerasWeight> weights, Layer owner, string prefix, string path, Func<string, bool> isInteger, int firstIndex = 0)
     {
-        int index = 0;
+        int index = firstIndex;
         foreach (Parameter parameter in owner.Parameters)
         {
             if (parameter.Name.StartsWith(prefix, StringComparison.Ordinal) && !parameter.Name.AsSpan(prefix.Length).Contains('/'))

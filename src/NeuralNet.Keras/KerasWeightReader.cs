@@ -10,7 +10,11 @@ internal static class KerasWeightReader
     /// hold no layer weights beyond them (a model with other layers, or variables this package would place wrongly).
     /// </summary>
     /// <exception cref="InvalidDataException">A dataset is missing, of another shape or type, or belongs to no parameter.</exception>
-    public static List<KeyValuePair<string, Tensor>> Read(H5WeightsReader weights, IReadOnlyList<KerasWeight> layout)
+    /// <param name="weights">The file.</param>
+    /// <param name="layout">The model's parameters and their datasets.</param>
+    /// <param name="aliases">Datasets Keras writes twice (<see cref="KerasWeightLayout.Aliases(Models.Model)"/>): checked and
+    /// accounted for, their values not used.</param>
+    public static List<KeyValuePair<string, Tensor>> Read(H5WeightsReader weights, IReadOnlyList<KerasWeight> layout, IReadOnlyList<KerasWeight>? aliases = null)
     {
         var tensors = new List<KeyValuePair<string, Tensor>>(layout.Count);
         var placed = new HashSet<string>(StringComparer.Ordinal);
@@ -25,6 +29,17 @@ internal static class KerasWeightReader
 
             placed.Add(path);
             tensors.Add(new(weight.TensorName, Tensor.FromArray(values, expected.Dimensions)));
+        }
+
+        foreach (KerasWeight alias in aliases ?? [])
+        {
+            string path = weights.Resolve(alias.Path);
+            if (!weights.TryRead(path, alias.Parameter.Shape, alias.IsInteger, out _, out string problem))
+            {
+                throw new InvalidDataException($"{weights.Source}: dataset '{path}' {problem}; it should repeat parameter '{alias.Parameter.Name}' {alias.Parameter.Shape} of layer '{alias.Layer.Name}' ({alias.Layer.TypeName}).");
+            }
+
+            placed.Add(path);
         }
 
         if (weights.DatasetPaths(weights.Resolve("layers")).FirstOrDefault(p => !placed.Contains(p)) is string extra)

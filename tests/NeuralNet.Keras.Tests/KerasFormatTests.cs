@@ -204,6 +204,59 @@ public sealed class KerasFormatTests : IDisposable
         Assert.Equal([2], datasets["layers/rms_normalization/vars/0"]!["shape"]!.AsArray().Select(d => (int)d!).ToArray());
     }
 
+    [Fact]
+    public void SaveModel_SpectralNormalization_LoadsBackWithItsNormalizedKernelsAndVectorU()
+    {
+        // The wrapped kernel is written twice, as Keras does (the wrapper's vars/0 and its layer's vars/0); both readers
+        // account for the repeat, and the trained (normalized) kernels, vector_u and predictions come back bit for bit.
+        Sequential Make() => new(
+        [
+            new InputLayer(6, 6, 2), new SpectralNormalization(new Conv2D(3, 2)), new Flatten(),
+            new SpectralNormalization(new Dense(2), powerIterations: 2),
+        ], seed: 7);
+        Sequential model = Make();
+        model.Compile(new Adam(), new MeanSquaredError());
+        Tensor x = Tensor.RandomNormal(new TensorShape(4, 6, 6, 2), seed: 8);
+        model.Fit(x, Tensor.RandomNormal(new TensorShape(4, 2), seed: 9), epochs: 2, batchSize: 2, verbose: 0);
+        string path = Path.Combine(_folder, "spectral.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Parameters.Select(p => p.Value.ToArray()), loaded.Parameters.Select(p => p.Value.ToArray()));
+        Assert.Equal(model.Predict(x).AsReadOnlySpan().ToArray(), loaded.Predict(x).AsReadOnlySpan().ToArray());
+        Assert.Equal([1, 2], loaded.Layers.OfType<SpectralNormalization>().Select(l => l.PowerIterations));
+
+        string weights = Path.Combine(_folder, "spectral.weights.h5");
+        KerasFormat.SaveWeights(model, weights);
+        Sequential fresh = Make();
+        KerasFormat.LoadWeights(fresh, weights);
+        Assert.Equal(model.Predict(x).AsReadOnlySpan().ToArray(), fresh.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
+    [H5pyFact]
+    public void SaveWeights_SpectralNormalization_H5pyReadsKerasVariables()
+    {
+        // As Keras writes it: the wrapper's vars/0 repeats the wrapped kernel, vars/1 is vector_u (1, units), and the Dense
+        // keeps kernel and bias under layer/vars.
+        var model = new Sequential([new InputLayer(4), new SpectralNormalization(new Dense(3))], seed: 2);
+        model.Compile(new Adam(), new MeanSquaredError());
+        model.Fit(Tensor.RandomNormal(new TensorShape(4, 4), seed: 3), Tensor.RandomNormal(new TensorShape(4, 3), seed: 4), epochs: 1, batchSize: 2, verbose: 0);
+        string weights = Path.Combine(_folder, "spectral.weights.h5");
+
+        KerasFormat.SaveWeights(model, weights);
+
+        var datasets = (JsonObject)H5py.Dump(weights)["datasets"]!;
+        var wrapper = (SpectralNormalization)model.Layers[^1];
+        float[] Values(string path) => [.. datasets[path]!["values"]!.AsArray().Select(v => (float)(double)v!)];
+        Assert.Equal(((Dense)wrapper.InnerLayer).Kernel.Value.ToArray(), Values("layers/spectral_normalization/vars/0"));
+        Assert.Equal(((Dense)wrapper.InnerLayer).Kernel.Value.ToArray(), Values("layers/spectral_normalization/layer/vars/0"));
+        Assert.Equal(wrapper.VectorU.Value.ToArray(), Values("layers/spectral_normalization/vars/1"));
+        Assert.Equal([1, 3], datasets["layers/spectral_normalization/vars/1"]!["shape"]!.AsArray().Select(d => (int)d!).ToArray());
+        Assert.Equal(3, Values("layers/spectral_normalization/layer/vars/1").Length);
+        Assert.Equal(4, datasets.Count);
+    }
+
     [H5pyFact]
     public void SaveModel_GroupedQueryAttentionAndCtc_UseKerasPathsAndLoadBack()
     {

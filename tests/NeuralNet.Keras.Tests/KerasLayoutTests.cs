@@ -129,4 +129,30 @@ public sealed class KerasLayoutTests
         Assert.Equal("layers/dense_1/vars/0", kernels["a"]);
         Assert.Equal("layers/dense_2/vars/0", kernels["c"]);
     }
+
+    [Fact]
+    public void Of_SpectralNormalization_KeepsVectorUAfterTheWrappedKernelAlias()
+    {
+        // Keras' SpectralNormalization.build sets self.kernel = self.layer.kernel before adding vector_u, so the wrapper's
+        // own variables are [kernel, vector_u] (vars/0 repeats layer/vars/0) and the Dense keeps its own under "layer".
+        var x = new Input(new TensorShape(4), "x");
+        SymbolicTensor y = new SpectralNormalization(new Dense(3)).Call(x);
+        var model = new Functional(x, new SpectralNormalization(new Embedding(5, 2), powerIterations: 2).Call(y));
+        Assert.Equal(
+            [
+                ("spectral_normalization/vector_u", "layers/spectral_normalization/vars/1"),
+                ("spectral_normalization/dense/kernel", "layers/spectral_normalization/layer/vars/0"),
+                ("spectral_normalization/dense/bias", "layers/spectral_normalization/layer/vars/1"),
+                ("spectral_normalization_1/vector_u", "layers/spectral_normalization_1/vars/1"),
+                ("spectral_normalization_1/embedding/embeddings", "layers/spectral_normalization_1/layer/vars/0"),
+            ],
+            KerasWeightLayout.Of(model).Select(w => (w.TensorName, w.Path)));
+        Assert.Equal(
+            [
+                ("spectral_normalization/dense/kernel", "layers/spectral_normalization/vars/0"),
+                ("spectral_normalization_1/embedding/embeddings", "layers/spectral_normalization_1/vars/0"),
+            ],
+            KerasWeightLayout.Aliases(model).Select(w => (w.TensorName, w.Path)));
+        Assert.Contains("layers/spectral_normalization/layer/vars", KerasWeightLayout.EmptyGroups(model));
+    }
 }

@@ -124,6 +124,9 @@ internal static class ExportCases
             return new Functional([ids, context], RecurrentStateExportTests.Apart(new Lstm(3, returnSequences: true) { ReturnState = true }.CallOutputs(MaskedWords(ids), h, c)), seed: 3);
         },
         ["time_distributed_dense"] = () => Chain([5, 6], new TimeDistributed(new Dense(4, ActivationFunction.Relu))),
+        ["spectral_normalization_dense_conv"] = () => Chain([7, 6, 2], new SpectralNormalization(new Conv2D(3, 3, padding: Padding.Same, activation: ActivationFunction.Relu)),
+            new Flatten(), new SpectralNormalization(new Dense(4, ActivationFunction.Softmax), powerIterations: 2)),
+        ["spectral_normalization_embedding"] = () => Chain([5], new SpectralNormalization(new Embedding(9, 3))),
         ["time_distributed_video_classifier"] = () => Chain([3, 6, 5, 2], new TimeDistributed(new Conv2D(3, 3, padding: Padding.Same, activation: ActivationFunction.Relu)),
             new TimeDistributed(new MaxPooling2D(2)), new TimeDistributed(new Flatten()), new Lstm(4), new Dense(2)),
         ["time_distributed_conv2d_output"] = () => Chain([2, 5, 4, 2], new TimeDistributed(new Conv2D(3, 2))),

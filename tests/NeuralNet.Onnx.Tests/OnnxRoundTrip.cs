@@ -87,8 +87,13 @@ internal static class OnnxRoundTrip
     /// <summary>Whether <paramref name="layer"/> is an Embedding that masks id 0, or wraps one.</summary>
     public static bool MasksZero(Layers.Layer layer) => Unwrapped(layer) is Layers.Embedding { MaskZero: true };
 
-    // The layer a TimeDistributed runs, through nested wrappers: an Embedding in one reads the model's ids.
-    private static Layers.Layer Unwrapped(Layers.Layer layer) => layer is Layers.TimeDistributed wrapper ? Unwrapped(wrapper.Layer) : layer;
+    // The layer a TimeDistributed or SpectralNormalization runs, through nested wrappers: an Embedding in one reads the model's ids.
+    private static Layers.Layer Unwrapped(Layers.Layer layer) => layer switch
+    {
+        Layers.TimeDistributed wrapper => Unwrapped(wrapper.Layer),
+        Layers.SpectralNormalization spectral => Unwrapped(spectral.Layer),
+        _ => layer,
+    };
 
     /// <summary>Runs <paramref name="onnx"/> in ONNX Runtime on <paramref name="inputs"/> fed by the model's input names.</summary>
     public static Dictionary<string, (float[] Values, int[] Dimensions)> RunOnnx(byte[] onnx, Model model, Tensor[] inputs)

@@ -70,6 +70,7 @@ internal static class LayerConverters
         [typeof(Gru)] = RecurrentConverter.Convert,
         [typeof(Bidirectional)] = BidirectionalConverter.Convert,
         [typeof(TimeDistributed)] = TimeDistributedConverter.Convert,
+        [typeof(SpectralNormalization)] = SpectralNormalizationConverter.Convert,
         [typeof(Attention)] = ScoreAttentionConverter.Convert,
         [typeof(AdditiveAttention)] = ScoreAttentionConverter.Convert,
         [typeof(MultiHeadAttention)] = MultiHeadAttentionConverter.Convert,

@@ -20,7 +20,7 @@ namespace NeuralNet.Layers;
 /// the (batch·outSteps, kernel·channels) patches.
 /// </remarks>
 /// <example><c>model.Add(new Conv1D(64, 5, padding: Padding.Causal, dilationRate: 2, activation: ActivationFunction.Relu));</c></example>
-public sealed class Conv1D : Layer
+public sealed class Conv1D : Layer, IKernelLayer
 {
     private Parameter? _kernel;
     private Parameter? _bias;

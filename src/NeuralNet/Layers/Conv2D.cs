@@ -19,7 +19,7 @@ namespace NeuralNet.Layers;
 /// <see cref="Layer.ComputesInputGradient"/> is off, folds dOutput · kernelᵀ back onto the input (col2im).
 /// Every buffer is created for the largest batch seen, so steady-state training allocates nothing.</para>
 /// </remarks>
-public sealed partial class Conv2D : Layer
+public sealed partial class Conv2D : Layer, IKernelLayer
 {
     private readonly Initializer _kernelInitializer;
     private readonly Initializer _biasInitializer;

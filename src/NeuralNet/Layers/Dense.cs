@@ -20,7 +20,7 @@ namespace NeuralNet.Layers;
 /// accumulates <c>dKernel += inputᵀ · dZ</c> and <c>dBias += column sums of dZ</c>, and computes <c>dInput = dZ · kernelᵀ</c> only when
 /// <see cref="Layer.ComputesInputGradient"/> is true.</para>
 /// </remarks>
-public sealed class Dense : Layer
+public sealed class Dense : Layer, IKernelLayer
 {
     private Parameter? _kernel;
     private Parameter? _bias;

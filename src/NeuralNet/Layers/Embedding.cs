@@ -16,7 +16,7 @@ namespace NeuralNet.Layers;
 /// differentiable), so an Embedding is a model's first layer.
 /// </remarks>
 /// <example><c>model.Add(new Embedding(10_000, 64));</c></example>
-public sealed class Embedding : Layer
+public sealed class Embedding : Layer, IKernelLayer
 {
     private Parameter? _embeddings;
     private Tensor? _output;
@@ -83,6 +83,9 @@ public sealed class Embedding : Layer
 
     /// <summary>The vectors (inputDim, outputDim).</summary>
     public Parameter Embeddings => _embeddings ?? throw new InvalidOperationException($"{Describe()} has no embeddings until it is built.");
+
+    // Keras' SpectralNormalization normalizes an Embedding's embeddings as other layers' kernels.
+    Parameter IKernelLayer.Kernel => Embeddings;
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "embedding";

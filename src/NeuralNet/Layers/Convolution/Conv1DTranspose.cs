@@ -24,7 +24,7 @@ namespace NeuralNet.Layers;
 /// <para>Keras refuses 'causal' padding here. Runs <see cref="Conv2DTranspose"/>'s kernels on a one-row image.</para>
 /// </remarks>
 /// <example><c>model.Add(new Conv1DTranspose(32, 4, strides: 2, padding: Padding.Same));   // (50, 64) -> (100, 32)</c></example>
-public sealed class Conv1DTranspose : Layer
+public sealed class Conv1DTranspose : Layer, IKernelLayer
 {
     private Parameter? _kernel;
     private Parameter? _bias;

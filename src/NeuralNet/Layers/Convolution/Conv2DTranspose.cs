@@ -26,7 +26,7 @@ namespace NeuralNet.Layers;
 /// gradient and a product with the input for the kernel gradient.</para>
 /// </remarks>
 /// <example><c>model.Add(new Conv2DTranspose(32, 3, strides: 2, padding: Padding.Same));   // (7, 7, 64) -> (14, 14, 32)</c></example>
-public sealed class Conv2DTranspose : Layer
+public sealed class Conv2DTranspose : Layer, IKernelLayer
 {
     private Parameter? _kernel;
     private Parameter? _bias;

@@ -20,7 +20,7 @@ namespace NeuralNet.Layers;
 /// kernels on a one-row image.</para>
 /// </remarks>
 /// <example><c>model.Add(new DepthwiseConv1D(5, padding: Padding.Same, depthMultiplier: 2));</c></example>
-public sealed class DepthwiseConv1D : Layer
+public sealed class DepthwiseConv1D : Layer, IKernelLayer
 {
     private Parameter? _kernel;
     private Parameter? _bias;

@@ -18,7 +18,7 @@ namespace NeuralNet.Layers;
 /// <para>with the output size and padding of <see cref="Conv2D"/> (dilated kernel span (k − 1)·dilation + 1).</para>
 /// </remarks>
 /// <example><c>model.Add(new DepthwiseConv2D(3, padding: Padding.Same, depthMultiplier: 2));</c></example>
-public sealed class DepthwiseConv2D : Layer
+public sealed class DepthwiseConv2D : Layer, IKernelLayer
 {
     private Parameter? _kernel;
     private Parameter? _bias;

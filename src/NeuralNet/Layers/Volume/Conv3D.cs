@@ -22,7 +22,7 @@ namespace NeuralNet.Layers;
 /// one sample at a time. Buffers are kept for the largest batch seen, so steady-state training allocates nothing.</para>
 /// </remarks>
 /// <example><c>model.Add(new Conv3D(16, (3, 3, 3), padding: Padding.Same, activation: ActivationFunction.Relu));</c></example>
-public sealed class Conv3D : Layer
+public sealed class Conv3D : Layer, IKernelLayer
 {
     private Parameter? _kernel;
     private Parameter? _bias;

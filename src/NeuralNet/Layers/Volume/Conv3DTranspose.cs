@@ -26,7 +26,7 @@ namespace NeuralNet.Layers;
 /// is im2col of the output gradient and two products, for the input and the kernel gradients.</para>
 /// </remarks>
 /// <example><c>model.Add(new Conv3DTranspose(16, 2, strides: 2));   // (8, 16, 16, 32) -> (16, 32, 32, 16)</c></example>
-public sealed class Conv3DTranspose : Layer
+public sealed class Conv3DTranspose : Layer, IKernelLayer
 {
     private Parameter? _kernel;
     private Parameter? _bias;

@@ -60,6 +60,8 @@ internal static class BuiltInSerializables
             Default(c, "R2Score", "num_regressors", 0L);
             return new R2Score();
         }, "r2_score");
+        SerializationRegistry.AddBuiltIn("PearsonCorrelation", c => new PearsonCorrelation(c.GetInt32("axis", -1)), "pearson_correlation");
+        SerializationRegistry.AddBuiltIn("ConcordanceCorrelation", c => new ConcordanceCorrelation(c.GetInt32("axis", -1)), "concordance_correlation");
         SerializationRegistry.AddBuiltIn("RootMeanSquaredError", _ => new RootMeanSquaredError(), "root_mean_squared_error", "rmse");
         RegisterLossMetrics();
         RegisterConfusionMetrics();

@@ -441,6 +441,11 @@ internal static class BuiltInSerializables
             Config d = Defaults(c, new Tversky());
             return new Tversky(d.GetDouble("alpha"), d.GetDouble("beta"), OverlapAxis(c), r);
         }, "tversky");
+        AddLoss("Circle", (c, r) =>
+        {
+            Config d = Defaults(c, new Circle());
+            return new Circle(d.GetDouble("gamma"), d.GetDouble("margin"), d.GetBoolean("remove_diagonal"), r);
+        }, "circle");
     }
 
     // Keras' Dice and Tversky write "axis": null (the whole batch), a tuple of axes (a JSON list), or one integer.

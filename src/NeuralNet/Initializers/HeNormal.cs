@@ -23,7 +23,7 @@ public sealed class HeNormal : Initializer
 
     /// <inheritdoc/>
     public override void Initialize(Span<float> values, TensorShape shape, long seed) =>
-        VarianceScaling.FillTruncatedNormal(values, shape, Seed ?? seed, 2.0, FanMode.FanIn);
+        RandomFill.FillTruncatedNormal(values, shape, Seed ?? seed, 2.0, VarianceScalingMode.FanIn);
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("seed", Seed);

@@ -17,6 +17,16 @@ public abstract class Initializer
     /// <param name="seed">The seed the layer derived for this parameter; ignored when the initializer has its own.</param>
     public abstract void Initialize(Span<float> values, TensorShape shape, long seed);
 
+    /// <summary>
+    /// Checks, when a layer creates the parameter (before anything is filled), that the initializer can fill a weight of shape
+    /// <paramref name="shape"/>; the layer rethrows naming itself and the parameter. Accepts every shape unless overridden.
+    /// </summary>
+    /// <param name="shape">The parameter's shape.</param>
+    /// <exception cref="ArgumentException">The initializer cannot fill a parameter of that shape.</exception>
+    public virtual void ValidateShape(TensorShape shape)
+    {
+    }
+
     /// <summary>The initializer's settings under Keras' names (Keras' <c>get_config</c>); empty for one without settings.</summary>
     public virtual Config GetConfig() => new();
 }

@@ -23,7 +23,7 @@ public sealed class LeCunUniform : Initializer
 
     /// <inheritdoc/>
     public override void Initialize(Span<float> values, TensorShape shape, long seed) =>
-        VarianceScaling.FillUniform(values, shape, Seed ?? seed, 1.0, FanMode.FanIn);
+        RandomFill.FillUniform(values, shape, Seed ?? seed, 1.0, VarianceScalingMode.FanIn);
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("seed", Seed);

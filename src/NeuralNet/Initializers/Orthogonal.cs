@@ -48,7 +48,7 @@ public sealed class Orthogonal : Initializer
         // A (tall, narrow) normal matrix, orthonormalised column by column (modified Gram-Schmidt, in double): the Q of its
         // QR decomposition with R's diagonal positive, which is what Keras' sign correction makes of any QR.
         var normal = new float[tall * narrow];
-        VarianceScaling.Normal(normal, Seed ?? seed, 0, 1);
+        RandomFill.Normal(normal, Seed ?? seed, 0, 1);
         var q = new double[tall * narrow];
         for (int i = 0; i < q.Length; i++)
         {

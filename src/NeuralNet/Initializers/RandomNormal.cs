@@ -41,7 +41,7 @@ public sealed class RandomNormal : Initializer
 
     /// <inheritdoc/>
     public override void Initialize(Span<float> values, TensorShape shape, long seed) =>
-        VarianceScaling.Normal(values, Seed ?? seed, Mean, StandardDeviation);
+        RandomFill.Normal(values, Seed ?? seed, Mean, StandardDeviation);
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("mean", Mean).Set("stddev", StandardDeviation).Set("seed", Seed);

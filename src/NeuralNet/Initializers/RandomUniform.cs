@@ -36,7 +36,7 @@ public sealed class RandomUniform : Initializer
 
     /// <inheritdoc/>
     public override void Initialize(Span<float> values, TensorShape shape, long seed) =>
-        VarianceScaling.Uniform(values, Seed ?? seed, Minimum, Maximum);
+        RandomFill.Uniform(values, Seed ?? seed, Minimum, Maximum);
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("minval", Minimum).Set("maxval", Maximum).Set("seed", Seed);

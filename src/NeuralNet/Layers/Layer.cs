@@ -501,10 +501,19 @@ public abstract partial class Layer
     /// <param name="regularizer">A penalty on it, or null.</param>
     /// <param name="trainable">Whether optimizers update it (false for a statistic the layer tracks itself).</param>
     /// <param name="constraint">The projection optimizers apply to it after each step, or null.</param>
-    /// <exception cref="ArgumentException"><paramref name="constraint"/> does not fit <paramref name="shape"/> (the message names the layer).</exception>
+    /// <exception cref="ArgumentException"><paramref name="initializer"/> or <paramref name="constraint"/> does not fit <paramref name="shape"/> (the message names the layer).</exception>
     protected Parameter AddParameter(string name, TensorShape shape, Initializer initializer, Regularizer? regularizer = null, bool trainable = true, Constraint? constraint = null)
     {
         ArgumentNullException.ThrowIfNull(initializer);
+        try
+        {
+            initializer.ValidateShape(shape);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{Describe()}: the initializer of '{name}' does not fit it: {e.Message}", nameof(initializer), e);
+        }
+
         if (constraint is not null)
         {
             try

@@ -111,6 +111,17 @@ public abstract class Loss
     internal virtual void MeanLogitsGradient(Tensor probabilities, Tensor targets, Tensor gradient) =>
         ((ISoftmaxCrossEntropy)this).LogitsGradient(probabilities, targets, gradient);
 
+    /// <summary>
+    /// Whether each row's value depends on other rows' predictions (pairs within the batch, as <see cref="Circle"/>), so that
+    /// weighting a row's value weighs terms that land in other rows' gradients: the trainer then asks
+    /// <see cref="WeightedMeanGradient"/> for weighted or masked batches instead of scaling each row of the plain gradient.
+    /// </summary>
+    internal virtual bool PairsRows => false;
+
+    /// <summary>The gradient of (1 / rows)·Σ_r weights[r]·value_r (every weight 1 when <paramref name="weights"/> is empty); only for <see cref="PairsRows"/> losses.</summary>
+    internal virtual void WeightedMeanGradient(Tensor predictions, Tensor targets, ReadOnlySpan<float> weights, Tensor gradient) =>
+        throw new NotSupportedException($"{Name}: the trainer asks a weighted gradient only of a loss whose rows are paired within the batch.");
+
     /// <summary>Whether the loss itself masks entries out of the reduction (Keras' <c>ignore_class</c>).</summary>
     internal virtual bool MasksEntries => false;
 

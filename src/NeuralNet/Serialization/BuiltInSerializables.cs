@@ -60,6 +60,8 @@ internal static class BuiltInSerializables
             Default(c, "R2Score", "num_regressors", 0L);
             return new R2Score();
         }, "r2_score");
+        SerializationRegistry.AddBuiltIn("PearsonCorrelation", c => new PearsonCorrelation(c.GetInt32("axis", -1)), "pearson_correlation");
+        SerializationRegistry.AddBuiltIn("ConcordanceCorrelation", c => new ConcordanceCorrelation(c.GetInt32("axis", -1)), "concordance_correlation");
         SerializationRegistry.AddBuiltIn("RootMeanSquaredError", _ => new RootMeanSquaredError(), "root_mean_squared_error", "rmse");
         RegisterLossMetrics();
         RegisterConfusionMetrics();
@@ -291,13 +293,22 @@ internal static class BuiltInSerializables
         {
             Config d = Defaults(c, new Orthogonal());
             return new Orthogonal(d.GetDouble("gain"), d.GetNullableInt64("seed"));
-        }, "orthogonal");
+        }, "orthogonal", "OrthogonalInitializer");
         SerializationRegistry.AddBuiltIn("GlorotUniform", c => new GlorotUniform(c.GetNullableInt64("seed")), "glorot_uniform");
         SerializationRegistry.AddBuiltIn("GlorotNormal", c => new GlorotNormal(c.GetNullableInt64("seed")), "glorot_normal");
         SerializationRegistry.AddBuiltIn("HeUniform", c => new HeUniform(c.GetNullableInt64("seed")), "he_uniform");
         SerializationRegistry.AddBuiltIn("HeNormal", c => new HeNormal(c.GetNullableInt64("seed")), "he_normal");
         SerializationRegistry.AddBuiltIn("LecunNormal", c => new LeCunNormal(c.GetNullableInt64("seed")), "lecun_normal");
         SerializationRegistry.AddBuiltIn("LecunUniform", c => new LeCunUniform(c.GetNullableInt64("seed")), "lecun_uniform");
+        SerializationRegistry.AddBuiltIn("TruncatedNormal", c =>
+        {
+            Config d = Defaults(c, new TruncatedNormal());
+            return new TruncatedNormal(d.GetDouble("mean"), d.GetDouble("stddev"), d.GetNullableInt64("seed"));
+        }, "truncated_normal");
+        SerializationRegistry.AddBuiltIn("VarianceScaling", VarianceScaling.FromConfig, "variance_scaling");
+
+        // Keras' class is Identity (saved so), also exported as IdentityInitializer; the .NET name avoids the Identity layer.
+        SerializationRegistry.AddBuiltIn("Identity", c => new IdentityInitializer(Defaults(c, new IdentityInitializer()).GetDouble("gain")), "identity", "IdentityInitializer");
     }
 
     private static void RegisterRegularizers()
@@ -435,6 +446,11 @@ internal static class BuiltInSerializables
             Config d = Defaults(c, new Tversky());
             return new Tversky(d.GetDouble("alpha"), d.GetDouble("beta"), OverlapAxis(c), r);
         }, "tversky");
+        AddLoss("Circle", (c, r) =>
+        {
+            Config d = Defaults(c, new Circle());
+            return new Circle(d.GetDouble("gamma"), d.GetDouble("margin"), d.GetBoolean("remove_diagonal"), r);
+        }, "circle");
     }
 
     // Keras' Dice and Tversky write "axis": null (the whole batch), a tuple of axes (a JSON list), or one integer.

@@ -99,7 +99,15 @@ internal sealed class Trainer
             Tensor gradient = GradientBuffer(k, outputs[k]);
             MaskedOutput? masked = _masked[k];
             Tensor p = masked?.Predictions(outputs[k]) ?? outputs[k], t = masked?.Targets(targets[k]) ?? targets[k], g = masked?.Gradient(gradient) ?? gradient;
-            if (_fused[k])
+
+            // A loss over pairs of rows (Circle) weighs each row's value inside its own gradient, where the terms of one
+            // row's value reach other rows: scaling rows afterwards would weigh them by the wrong row.
+            bool pairsWeighted = outputLoss.PairsRows && (masked is not null || !sampleWeights.IsEmpty);
+            if (pairsWeighted)
+            {
+                outputLoss.WeightedMeanGradient(p, t, masked is not null ? masked.LossWeights : sampleWeights, g);
+            }
+            else if (_fused[k])
             {
                 outputLoss.MeanLogitsGradient(p, t, g);
             }
@@ -118,7 +126,11 @@ internal sealed class Trainer
                 gradient.Scale(weights[k]);
             }
 
-            if (masked is not null)
+            if (pairsWeighted)
+            {
+                // Weighted already.
+            }
+            else if (masked is not null)
             {
                 ScaleRows(g, masked.LossWeights);
             }

@@ -238,6 +238,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Softmax", Layers.Softmax.FromConfig);
         SerializationRegistry.AddBuiltIn("Normalization", Layers.Normalization.FromConfig);
         SerializationRegistry.AddBuiltIn("Rescaling", Rescaling.FromConfig);
+        SerializationRegistry.AddBuiltIn("STFTSpectrogram", StftSpectrogram.FromConfig);
         SerializationRegistry.AddBuiltIn("CategoryEncoding", CategoryEncoding.FromConfig);
         SerializationRegistry.AddBuiltIn("Discretization", Discretization.FromConfig);
         SerializationRegistry.AddBuiltIn("IntegerLookup", IntegerLookup.FromConfig);
@@ -293,6 +294,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("HeNormal", c => new HeNormal(c.GetNullableInt64("seed")), "he_normal");
         SerializationRegistry.AddBuiltIn("LecunNormal", c => new LeCunNormal(c.GetNullableInt64("seed")), "lecun_normal");
         SerializationRegistry.AddBuiltIn("LecunUniform", c => new LeCunUniform(c.GetNullableInt64("seed")), "lecun_uniform");
+        SerializationRegistry.AddBuiltIn("STFTInitializer", StftInitializer.FromConfig, "STFT", "stft", "stft_initializer");
     }
 
     private static void RegisterRegularizers()

@@ -3,7 +3,7 @@ using NeuralNet.Layers;
 namespace NeuralNet.Kernels;
 
 /// <summary>
-/// The fixed matrices of the audio front-ends (<see cref="StftSpectrogram"/>, <c>MelSpectrogram</c>): scipy's
+/// The fixed matrices of the audio front-ends (<see cref="StftSpectrogram"/>, <see cref="MelSpectrogram"/>): scipy's
 /// window functions, the windowed DFT rows Keras' <c>STFTInitializer</c> makes, the HTK mel filterbank of Keras'
 /// <c>MelSpectrogram.linear_to_mel_weight_matrix</c>, and a direct float64 short-time Fourier transform the tests compare
 /// the GEMM-based layers against. Computed in float64 and rounded once to float32.
@@ -76,21 +76,26 @@ internal static class Spectral
     // kernel (frameLength, 1, bins): kernel[t, f] = cos(−2π t f / N) · w[t] / scale (real side) or sin(−2π t f / N) · w[t] / scale
     // (imaginary side), N = 2 (bins − 1) as Keras' STFTInitializer derives it from the kernel's last dimension.
     /// <summary>Fills a Keras <c>STFTInitializer</c> kernel of shape (frameLength, 1, bins), row-major.</summary>
-    public static void StftKernel(bool imaginary, ReadOnlySpan<double> window, double scale, int bins, Span<float> destination)
+    public static void StftKernel(bool imaginary, ReadOnlySpan<double> window, double scale, int bins, Span<float> destination) =>
+        DftRows(imaginary, window, 0, 2L * (bins - 1), scale, bins, destination);
+
+    // rows (taps, bins): rows[t, f] = cos(−2π f (t + offset) / dftSize) · w[t] / scale, or sin(...) for the imaginary side, so that
+    // a frame (taps) times rows is the DFT of the frame placed at `offset` inside a zero frame of dftSize samples.
+    /// <summary>Fills the windowed DFT rows (taps = window length, bins), row-major.</summary>
+    public static void DftRows(bool imaginary, ReadOnlySpan<double> window, int offset, long dftSize, double scale, int bins, Span<float> destination)
     {
-        int frameLength = window.Length;
-        if (bins < 2 || destination.Length != frameLength * bins)
+        int taps = window.Length;
+        if (bins < 2 || dftSize < 2 || destination.Length != taps * bins)
         {
-            throw new ArgumentException($"An STFT kernel of {frameLength} x {bins} needs at least 2 bins and {frameLength * bins} elements, not {destination.Length}.", nameof(destination));
+            throw new ArgumentException($"DFT rows of {taps} x {bins} (DFT size {dftSize}) need at least 2 bins and {taps * bins} elements, not {destination.Length}.", nameof(destination));
         }
 
-        long n = 2L * (bins - 1);
-        for (int t = 0; t < frameLength; t++)
+        for (int t = 0; t < taps; t++)
         {
             for (int f = 0; f < bins; f++)
             {
                 // The phase reduced exactly in integers first: t·f / N loses no precision however long the frame.
-                double angle = -2.0 * Math.PI * ((long)t * f % n) / n;
+                double angle = -2.0 * Math.PI * ((long)(t + offset) * f % dftSize) / dftSize;
                 destination[(t * bins) + f] = (float)((imaginary ? Math.Sin(angle) : Math.Cos(angle)) * window[t] / scale);
             }
         }

@@ -239,6 +239,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Normalization", Layers.Normalization.FromConfig);
         SerializationRegistry.AddBuiltIn("Rescaling", Rescaling.FromConfig);
         SerializationRegistry.AddBuiltIn("STFTSpectrogram", StftSpectrogram.FromConfig);
+        SerializationRegistry.AddBuiltIn("MelSpectrogram", MelSpectrogram.FromConfig);
         SerializationRegistry.AddBuiltIn("CategoryEncoding", CategoryEncoding.FromConfig);
         SerializationRegistry.AddBuiltIn("Discretization", Discretization.FromConfig);
         SerializationRegistry.AddBuiltIn("IntegerLookup", IntegerLookup.FromConfig);

@@ -2,7 +2,7 @@ namespace NeuralNet.Layers;
 
 /// <summary>
 /// The window applied to each frame of a short-time Fourier transform (Keras' <c>window</c> argument of
-/// <see cref="StftSpectrogram"/> and <c>MelSpectrogram</c>), with scipy's definitions
+/// <see cref="StftSpectrogram"/> and <see cref="MelSpectrogram"/>), with scipy's definitions
 /// (<c>scipy.signal.get_window</c>); M is the length − 1 for a symmetric window, the length for a periodic one.
 /// </summary>
 public enum SpectralWindow

@@ -258,6 +258,33 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
+    public void SaveModel_AudioFrontEnds_UseKerasPathsAndLoadBack()
+    {
+        // STFTSpectrogram keeps Keras' group (stft_spectrogram) and variable order: vars/0 real_kernel, vars/1 imag_kernel,
+        // both (frame_length, 1, fft_length // 2 + 1); MelSpectrogram has no variables. Trained kernels come back exactly.
+        var signal = new Input(new TensorShape(40, 1), "signal");
+        var audio = new Input(new TensorShape(100), "audio");
+        SymbolicTensor stft = new Flatten().Call(new StftSpectrogram(SpectrogramMode.Log, 16, 8, 32).Call(signal));
+        SymbolicTensor mel = new Flatten().Call(new MelSpectrogram(32, 8, samplingRate: 8000, numMelBins: 6).Call(new Dense(100).Call(audio)));
+        var model = new Functional([signal, audio], new Dense(2).Call(new Concatenate().Call(stft, mel)), seed: 4);
+        model.Compile(new Adam(0.01f), new MeanSquaredError());
+        Tensor x1 = Tensor.RandomNormal(new TensorShape(4, 40, 1), seed: 2), x2 = Tensor.RandomNormal(new TensorShape(4, 100), seed: 3);
+        model.Fit(new[] { x1, x2 }, Tensor.RandomNormal(new TensorShape(4, 2), seed: 4), epochs: 1, batchSize: 4, verbose: 0);
+        string path = Path.Combine(_folder, "audio.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Predict(new[] { x1, x2 }).AsReadOnlySpan().ToArray(), loaded.Predict(new[] { x1, x2 }).AsReadOnlySpan().ToArray());
+        string weights = Path.Combine(_folder, "audio.weights.h5");
+        KerasFormat.SaveWeights(model, weights);
+        var datasets = (JsonObject)H5py.Dump(weights)["datasets"]!;
+        Assert.Equal([16, 1, 17], datasets["layers/stft_spectrogram/vars/0"]!["shape"]!.AsArray().Select(d => (int)d!).ToArray());
+        Assert.Equal([16, 1, 17], datasets["layers/stft_spectrogram/vars/1"]!["shape"]!.AsArray().Select(d => (int)d!).ToArray());
+        Assert.DoesNotContain(datasets, d => d.Key.Contains("mel_spectrogram", StringComparison.Ordinal));
+    }
+
+    [H5pyFact]
     public void SaveModel_GroupedQueryAttentionAndCtc_UseKerasPathsAndLoadBack()
     {
         // GroupedQueryAttention keeps its projections under Keras' EinsumDense attributes with (features, key/value heads,

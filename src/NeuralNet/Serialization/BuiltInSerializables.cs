@@ -245,6 +245,8 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Softmax", Layers.Softmax.FromConfig);
         SerializationRegistry.AddBuiltIn("Normalization", Layers.Normalization.FromConfig);
         SerializationRegistry.AddBuiltIn("Rescaling", Rescaling.FromConfig);
+        SerializationRegistry.AddBuiltIn("STFTSpectrogram", StftSpectrogram.FromConfig);
+        SerializationRegistry.AddBuiltIn("MelSpectrogram", MelSpectrogram.FromConfig);
         SerializationRegistry.AddBuiltIn("CategoryEncoding", CategoryEncoding.FromConfig);
         SerializationRegistry.AddBuiltIn("Discretization", Discretization.FromConfig);
         SerializationRegistry.AddBuiltIn("IntegerLookup", IntegerLookup.FromConfig);
@@ -309,6 +311,7 @@ internal static class BuiltInSerializables
 
         // Keras' class is Identity (saved so), also exported as IdentityInitializer; the .NET name avoids the Identity layer.
         SerializationRegistry.AddBuiltIn("Identity", c => new IdentityInitializer(Defaults(c, new IdentityInitializer()).GetDouble("gain")), "identity", "IdentityInitializer");
+        SerializationRegistry.AddBuiltIn("STFTInitializer", StftInitializer.FromConfig, "STFT", "stft", "stft_initializer");
     }
 
     private static void RegisterRegularizers()

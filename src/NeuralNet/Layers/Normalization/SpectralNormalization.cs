@@ -213,6 +213,6 @@ public sealed class SpectralNormalization : Layer
         public override string Name => "truncated_normal";
 
         public override void Initialize(Span<float> values, TensorShape shape, long seed) =>
-            VarianceScaling.TruncatedNormal(values, seed, 0.0, 0.02);
+            RandomFill.TruncatedNormal(values, seed, 0.0, 0.02);
     }
 }

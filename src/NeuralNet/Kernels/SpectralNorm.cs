@@ -2,7 +2,7 @@ namespace NeuralNet.Kernels;
 
 /// <summary>
 /// Spectral normalization of a kernel (Keras' <c>SpectralNormalization.normalized_weights</c>): the power method for the
-/// largest singular value, the division by it, the gradient through the division, and float64 reference twins.
+/// largest singular value, the division by it, and float64 reference twins.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -10,7 +10,6 @@ namespace NeuralNet.Kernels;
 /// power iteration, repeated:  v = normalize(u · Wᵀ);  t = v · W;  u = normalize(t)
 /// normalize(x) = x * min(1 / sqrt(sum(x²)), 1e7)                  (Keras' ops.normalize, epsilon 1e-7)
 /// sigma = t · uᵀ  (Keras recomputes v · W, which is t)           Wn = W / sigma
-/// backward, u and v held constant (stop_gradient):  dW = (dWn - sum(dWn ∘ Wn) · vᵀu) / sigma
 /// </code>
 /// Sums run in index order in float32 (the float64 twins in float64), so the result does not depend on the instruction set
 /// or the thread count.
@@ -110,49 +109,6 @@ internal static class SpectralNorm
         }
     }
 
-    /// <summary>
-    /// Turns the gradient with respect to Wn that a backward pass added to <paramref name="gradient"/> into the gradient
-    /// with respect to W: <c>gradient = before + (delta - sum(delta ∘ Wn) · vᵀu) / sigma</c>, where delta is what the pass
-    /// added (<c>gradient - before</c>, or all of <paramref name="gradient"/> when <paramref name="before"/> is empty).
-    /// </summary>
-    /// <param name="normalized">Wn, (rows, columns).</param>
-    /// <param name="v">(rows).</param>
-    /// <param name="u">(columns).</param>
-    /// <param name="sigma">The sigma Wn was divided by.</param>
-    /// <param name="before">The gradient before the pass, or empty when it was zero.</param>
-    /// <param name="gradient">(rows, columns): the gradient after the pass, overwritten.</param>
-    public static void Backward(ReadOnlySpan<float> normalized, ReadOnlySpan<float> v, ReadOnlySpan<float> u, float sigma, ReadOnlySpan<float> before, Span<float> gradient)
-    {
-        int columns = u.Length;
-        int rows = Validate(normalized.Length, columns, columns, v.Length, columns);
-        if (gradient.Length != normalized.Length || (!before.IsEmpty && before.Length != normalized.Length))
-        {
-            throw new ArgumentException($"The gradient has {gradient.Length} elements (before: {before.Length}) but the kernel has {normalized.Length}.", nameof(gradient));
-        }
-
-        // The projection coefficient is a sum over the whole kernel: accumulated in float64, in index order.
-        double projection = 0;
-        for (int i = 0; i < gradient.Length; i++)
-        {
-            float delta = before.IsEmpty ? gradient[i] : gradient[i] - before[i];
-            projection += (double)delta * normalized[i];
-        }
-
-        float p = (float)projection;
-        for (int r = 0; r < rows; r++)
-        {
-            float pv = p * v[r];
-            int start = r * columns;
-            for (int c = 0; c < columns; c++)
-            {
-                int i = start + c;
-                float delta = before.IsEmpty ? gradient[i] : gradient[i] - before[i];
-                float dw = (delta - (pv * u[c])) / sigma;
-                gradient[i] = before.IsEmpty ? dw : before[i] + dw;
-            }
-        }
-    }
-
     /// <summary>Float64 twin of <see cref="PowerIteration"/> (no cap on the inverse norm needed for non-zero vectors, kept anyway).</summary>
     public static double PowerIterationReference(ReadOnlySpan<double> kernel, int columns, int iterations, Span<double> u, Span<double> v)
     {
@@ -194,21 +150,6 @@ internal static class SpectralNorm
         return sigma;
     }
 
-    /// <summary>Float64 twin of <see cref="Backward"/> with an empty <c>before</c>: dW = (dWn - sum(dWn ∘ Wn) · vᵀu) / sigma.</summary>
-    public static void BackwardReference(ReadOnlySpan<double> normalized, ReadOnlySpan<double> v, ReadOnlySpan<double> u, double sigma, ReadOnlySpan<double> gradient, Span<double> result)
-    {
-        int columns = u.Length;
-        double projection = 0;
-        for (int i = 0; i < gradient.Length; i++)
-        {
-            projection += gradient[i] * normalized[i];
-        }
-
-        for (int i = 0; i < gradient.Length; i++)
-        {
-            result[i] = (gradient[i] - (projection * v[i / columns] * u[i % columns])) / sigma;
-        }
-    }
 
     private static void Normalize(Span<float> x)
     {

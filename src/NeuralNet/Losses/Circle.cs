@@ -19,7 +19,7 @@ namespace NeuralNet.Losses;
 /// positive (a label alone in the batch) or no negative has loss 0 and, as Keras' mask <c>circle_loss &gt; 0</c> says,
 /// is left out of the means: <see cref="LossReduction.SumOverBatchSize"/> divides by the anchors kept,
 /// <see cref="LossReduction.MeanWithSampleWeight"/> by their weights. (Keras' mask also drops a row whose softplus
-/// underflows to 0 in float32, which takes a gamma above about 300; here the mask follows the labels alone.) Sample
+/// underflows to 0 in float32, which takes gamma · margin² of about 50 or more (gamma above about 300 at the default margin); here the mask follows the labels alone.) Sample
 /// weights weigh each anchor's loss, and so every term of it, in whichever embedding's gradient it lands.</para>
 /// </remarks>
 public sealed class Circle : Loss
@@ -71,6 +71,15 @@ public sealed class Circle : Loss
     /// <exception cref="ArgumentException">The output is not one embedding per sample, or the targets are not one label per sample.</exception>
     public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
     {
+        if (outputShape.Rank == 1 && outputShape[0] == 1)
+        {
+            // The trainer hands a masked loss its rows flattened, which drops a last axis of 1; a one-dimensional embedding
+            // also makes every cosine similarity ±1, so nothing is lost by refusing it.
+            throw new ArgumentException(
+                $"{Name}: output {outputShape.ToBatchString()} has one-dimensional embeddings; Circle compares embeddings by cosine similarity, so give them at least 2 dimensions.",
+                nameof(outputShape));
+        }
+
         if (outputShape.Rank != 1 || !(targetShape.Rank == 0 || (targetShape.Rank == 1 && targetShape[0] == 1)))
         {
             throw new ArgumentException(

@@ -258,6 +258,16 @@ public class EinsumDenseTests
         Assert.Contains("\"output_shape\":[null,2,8]", heads.GetConfig().ToJson().Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_config_made_in_memory_reads_back()
+    {
+        // Clone and the wrappers rebuild a layer from GetConfig without a JSON text in between.
+        var layer = new EinsumDense("abc,cde->abde", [null, 2, 3], ActivationFunction.Relu, "de", name: "heads");
+        var copy = (EinsumDense)SerializationRegistry.Deserialize<Layer>(SerializationRegistry.Serialize(layer), new Config(), "layer");
+        Assert.Equal(layer.GetConfig().ToJson(), copy.GetConfig().ToJson());
+        Assert.Equal([null, 2, 3], copy.PartialOutputShape);
+    }
+
     [Theory]
     [InlineData("\"lora_rank\": 4", "\"lora_rank\" is set")]
     [InlineData("\"output_shape\": [0]", "\"output_shape\"[0] must be a positive integer or null but is 0")]

@@ -301,6 +301,7 @@ public class CircleTests
         Assert.Throws<ArgumentException>(() => new Circle().ValidateShapes(new TensorShape(4), new TensorShape(4)));
         Assert.Throws<ArgumentException>(() => new Circle().ValidateShapes(new TensorShape(2, 4), new TensorShape()));
         new Circle().ValidateShapes(new TensorShape(4), new TensorShape(1));
+        Assert.Contains("one-dimensional embeddings", Assert.Throws<ArgumentException>(() => new Circle().ValidateShapes(new TensorShape(1), new TensorShape())).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new Circle().Gradient(Embeddings, Labels, new Tensor(5, 3)));
         Assert.Throws<ArgumentException>(() => new Circle().ComputePerSample(Embeddings, Labels, new float[4]));
 

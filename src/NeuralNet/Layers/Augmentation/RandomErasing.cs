@@ -14,8 +14,8 @@ namespace NeuralNet.Layers;
 /// uniform in [factor.Lower, factor.Upper] and a threshold t uniform in [0, 1): the image is erased when t &lt; p. The
 /// erased pixels are those with x0 ≤ column &lt; x0 + w and y0 ≤ row &lt; y0 + h, every channel.</para>
 /// <para>They take <see cref="FillValue"/> clipped to <see cref="ValueRange"/>, or, when it is null, Keras' noise:
-/// a standard normal draw times the range's high end, clipped to the range (so about half the noise sits at the low
-/// end). Keras draws noise for every element of the batch; here it is drawn only for the erased elements, in order
+/// a standard normal draw times the range's high end, clipped to the range (so the share at the low end is the chance
+/// that the draw falls below it: one half for (0, 255), about a sixth for (-1, 1)). Keras draws noise for every element of the batch; here it is drawn only for the erased elements, in order
 /// (image, row, column, channel), after the batch's other draws. The numbers are not TensorFlow's.</para>
 /// <para>Keras reads factor and scale with <c>_set_factor</c> and bounds [0, 1]: a number f gives (0, f), and a pair
 /// (a, b) is refused only when a &gt; 1 or b &lt; 0. factor 0 (or scale 0) leaves every image as it is; the default

@@ -25,7 +25,7 @@ namespace NeuralNet.Layers;
 /// LoRA and quantization (Keras' <c>lora_rank</c>, <c>quantization_config</c>) are not supported and are refused when a
 /// configuration asks for them.</para>
 /// </remarks>
-public sealed class EinsumDense : Layer
+public sealed class EinsumDense : Layer, IKernelLayer
 {
     private readonly int?[] _partialOutputShape;
     private Parameter? _kernel;
@@ -280,8 +280,9 @@ public sealed class EinsumDense : Layer
         return shape;
     }
 
+    // The JSON text, not the value's CLR type: a config made in memory holds ints, one read from a file JsonElements.
     private static int ReadSize(JsonNode node, Config config, string where) =>
-        node is JsonValue value && value.TryGetValue(out long size) && size is >= 1 and <= int.MaxValue
+        node is JsonValue && long.TryParse(node.ToJsonString(), NumberStyles.None, CultureInfo.InvariantCulture, out long size) && size is >= 1 and <= int.MaxValue
             ? (int)size
             : throw config.Error($"{where} must be a positive integer or null but is {node.ToJsonString()}.");
 

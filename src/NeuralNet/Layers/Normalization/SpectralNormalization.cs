@@ -19,13 +19,14 @@ namespace NeuralNet.Layers;
 /// (<see cref="Layer.Trainable"/> false) still normalizes in training, as Keras' call does not look at <c>trainable</c>.
 /// </para>
 /// <para>
-/// The gradient is with respect to W through the division, u and v held constant (Keras' <c>stop_gradient</c>):
-/// <c>dW = (dWn - sum(dWn ∘ Wn) · vᵀu) / sigma</c>, the derivative of the training call's output. Keras' backends differ
-/// here: under JAX the gradient is this one, while TensorFlow and PyTorch, whose variable assignment cuts the graph, hand
-/// the optimizer dWn unchanged. The optimizer applies the gradient to the stored kernel, which is Wn.
+/// The gradient is Keras' under its TensorFlow and PyTorch backends: the wrapped layer's own gradient with respect to the
+/// kernel it ran with, W / sigma, which the optimizer applies to the stored kernel (W / sigma); nothing flows through
+/// sigma, as the variable assignment cuts the graph there. (Under JAX Keras differentiates through the division and keeps
+/// the unnormalized W; that is not reproduced.) A layer called twice in one graph runs its first call's backward with the
+/// kernel as the second call left it.
 /// </para>
 /// <para>
-/// The wrapped layer is a Dense, a convolution (Conv1D/2D/3D, their transposes, DepthwiseConv1D/2D) or an Embedding,
+/// The wrapped layer is a Dense, an EinsumDense, a convolution (Conv1D/2D/3D, their transposes, DepthwiseConv1D/2D) or an Embedding,
 /// whose <c>embeddings</c> play the kernel, as Keras accepts a layer with a <c>kernel</c> or <c>embeddings</c> attribute.
 /// The wrapper runs a copy of it made from its configuration; its weights are saved as this layer's
 /// (<c>spectral_normalization/dense/kernel</c>, <c>spectral_normalization/vector_u</c>). Masks are dropped, as Keras'
@@ -40,13 +41,10 @@ public sealed class SpectralNormalization : Layer
     private Parameter? _vectorU;
     private float[] _v = [];
     private float[] _t = [];
-    private float[] _gradientBefore = [];
     private int _columns;
-    private float _sigma;
 
     // Whether the last forward pass divided the kernel by sigma (training, kernel not all zero): only then does the
     // gradient go through the division.
-    private bool _normalized;
 
     /// <summary>Wraps <paramref name="layer"/> to run with its kernel spectrally normalized.</summary>
     /// <param name="layer">An unbuilt Dense, convolution or Embedding; the wrapper runs a copy made from its configuration.</param>
@@ -67,7 +65,7 @@ public sealed class SpectralNormalization : Layer
         if (layer is not IKernelLayer)
         {
             throw new ArgumentException(
-                $"SpectralNormalization wraps a layer with a kernel (Dense, Conv1D/2D/3D, their transposes, DepthwiseConv1D/2D) or embeddings (Embedding) but got {layer}, which has neither.",
+                $"SpectralNormalization wraps a layer with a kernel (Dense, EinsumDense, Conv1D/2D/3D, their transposes, DepthwiseConv1D/2D) or embeddings (Embedding) but got {layer}, which has neither.",
                 nameof(layer));
         }
 
@@ -135,7 +133,6 @@ public sealed class SpectralNormalization : Layer
         _columns = columns;
         _v = new float[kernel.Value.Length / columns];
         _t = new float[columns];
-        _gradientBefore = new float[kernel.Value.Length];
         return inner.OutputShape;
     }
 
@@ -146,64 +143,28 @@ public sealed class SpectralNormalization : Layer
         inner.Seed = Seed;
         inner.CallIndex = CallIndex;
         inner.ComputesInputGradient = ComputesInputGradient;
-        _normalized = false;
         if (training)
         {
             Span<float> kernel = _kernel!.Value.AsSpan();
             if (!SpectralNorm.IsAllZero(kernel))
             {
                 // u is overwritten with the new u (Keras assigns it), the kernel with W / sigma (Keras assigns that too).
-                _sigma = SpectralNorm.PowerIteration(kernel, _columns, PowerIterations, _vectorU!.Value.AsSpan(), _v, _t);
-                SpectralNorm.Divide(kernel, _sigma, kernel);
-                _normalized = true;
+                float sigma = SpectralNorm.PowerIteration(kernel, _columns, PowerIterations, _vectorU!.Value.AsSpan(), _v, _t);
+                SpectralNorm.Divide(kernel, sigma, kernel);
             }
         }
 
         return inner.Forward(input, training);
     }
 
+    // Keras' TensorFlow and PyTorch backends: the training call assigns W / sigma to the kernel variable and the wrapped
+    // layer reads that variable, so the gradient the optimizer gets is the wrapped layer's own dL/d(W / sigma), applied to
+    // the stored W / sigma (the assignment cuts the graph: nothing flows through sigma).
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient)
-    {
-        bool through = BeginKernelGradient(out bool accumulated);
-        Tensor dx = InnerLayer.Backward(outputGradient);
-        EndKernelGradient(through, accumulated);
-        return dx;
-    }
+    protected override Tensor OnBackward(Tensor outputGradient) => InnerLayer.Backward(outputGradient);
 
     /// <inheritdoc/>
-    protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
-    {
-        bool through = BeginKernelGradient(out bool accumulated);
-        Tensor dx = InnerLayer.BackwardFromLogitsGradient(logitsGradient);
-        EndKernelGradient(through, accumulated);
-        return dx;
-    }
-
-    // The inner backward pass adds dWn to the kernel's gradient; what it added is turned into dW afterwards. A gradient
-    // already holding something (a second call of a shared layer) is kept aside so that only the addition is turned.
-    private bool BeginKernelGradient(out bool accumulated)
-    {
-        Parameter kernel = _kernel!;
-        bool through = _normalized && kernel.Trainable;
-        accumulated = through && !kernel.IsGradientDiscarded;
-        if (accumulated)
-        {
-            kernel.Gradient.AsReadOnlySpan().CopyTo(_gradientBefore);
-        }
-
-        return through;
-    }
-
-    private void EndKernelGradient(bool through, bool accumulated)
-    {
-        if (through)
-        {
-            Parameter kernel = _kernel!;
-            SpectralNorm.Backward(kernel.Value.AsReadOnlySpan(), _v, _vectorU!.Value.AsReadOnlySpan(), _sigma,
-                accumulated ? _gradientBefore : default, kernel.Gradient.AsSpan());
-        }
-    }
+    protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient) => InnerLayer.BackwardFromLogitsGradient(logitsGradient);
 
     // Keras' TruncatedNormal(stddev=0.02) for vector_u: normal draws beyond two standard deviations drawn again.
     private sealed class VectorUInitializer : Initializer

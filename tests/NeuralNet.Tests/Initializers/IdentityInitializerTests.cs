@@ -60,6 +60,17 @@ public class IdentityInitializerTests
     }
 
     [Fact]
+    public void AnLstmBiasWithUnitForgetBias_IsRefusedWhenBuilt_NamingTheLayer()
+    {
+        // The forget-gate wrapper fills the bias in vector pieces; the identity's 2-D check must still reach the build.
+        var lstm = new Lstm(3, biasInitializer: new IdentityInitializer(), name: "rnn");
+        var e = Assert.Throws<ArgumentException>(() => new Sequential([lstm]).Build(new TensorShape(5, 2)));
+        Assert.Contains("'rnn'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'bias'", e.Message, StringComparison.Ordinal);
+        Assert.False(lstm.IsBuilt);
+    }
+
+    [Fact]
     public void DenseKernel_StartsAsTheIdentity()
     {
         var model = new Sequential([new Dense(3, kernelInitializer: new IdentityInitializer(0.5))]);

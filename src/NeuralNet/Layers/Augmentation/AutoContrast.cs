@@ -19,7 +19,7 @@ namespace NeuralNet.Layers;
 /// <example><c>model.Add(new AutoContrast(valueRange: (0, 1)));</c></example>
 public sealed class AutoContrast : Layer
 {
-    private readonly ColorAugmentation _color = new();
+    private ColorAugmentation _color = new();
 
     // Keras skips the value-range maps when the range is (0, 255); read per element, so kept as a field.
     private readonly bool _maps;
@@ -62,6 +62,8 @@ public sealed class AutoContrast : Layer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
+        // Made at build, so every instance of a shared layer (one per call, or per concurrent prediction) has its own.
+        _color = new ColorAugmentation();
         ConvolutionChecks.Image(Describe(), inputShape);
         return inputShape;
     }

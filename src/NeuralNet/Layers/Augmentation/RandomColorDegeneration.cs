@@ -22,7 +22,7 @@ namespace NeuralNet.Layers;
 /// <example><c>model.Add(new RandomColorDegeneration((0.0, 0.5), valueRange: (0, 1)));</c></example>
 public sealed class RandomColorDegeneration : Layer, IRandomLayer
 {
-    private readonly ColorAugmentation _color = new();
+    private ColorAugmentation _color = new();
     private SeededRandom? _random;
 
     /// <summary>Creates a colour degeneration layer from one number, Keras' way.</summary>
@@ -93,6 +93,8 @@ public sealed class RandomColorDegeneration : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
+        // Made at build, so every instance of a shared layer (one per call, or per concurrent prediction) has its own.
+        _color = new ColorAugmentation();
         AugmentationChecks.Rgb(Describe(), inputShape);
         return inputShape;
     }

@@ -19,7 +19,7 @@ namespace NeuralNet.Layers;
 /// <example><c>model.Add(new RandomGrayscale(0.2));</c></example>
 public sealed class RandomGrayscale : Layer, IRandomLayer
 {
-    private readonly ColorAugmentation _color = new();
+    private ColorAugmentation _color = new();
     private SeededRandom? _random;
 
     /// <summary>Creates a grayscale layer.</summary>
@@ -68,6 +68,8 @@ public sealed class RandomGrayscale : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
+        // Made at build, so every instance of a shared layer (one per call, or per concurrent prediction) has its own.
+        _color = new ColorAugmentation();
         AugmentationChecks.Rgb(Describe(), inputShape);
         return inputShape;
     }

@@ -23,7 +23,7 @@ namespace NeuralNet.Layers;
 /// <example><c>model.Add(new RandomHue(0.2, valueRange: (0, 1)));</c></example>
 public sealed class RandomHue : Layer, IRandomLayer
 {
-    private readonly ColorAugmentation _color = new();
+    private ColorAugmentation _color = new();
     private SeededRandom? _random;
 
     /// <summary>Creates a hue layer from one number, Keras' way.</summary>
@@ -102,6 +102,8 @@ public sealed class RandomHue : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
+        // Made at build, so every instance of a shared layer (one per call, or per concurrent prediction) has its own.
+        _color = new ColorAugmentation();
         AugmentationChecks.Rgb(Describe(), inputShape);
         return inputShape;
     }

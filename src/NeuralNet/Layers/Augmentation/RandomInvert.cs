@@ -19,7 +19,7 @@ namespace NeuralNet.Layers;
 /// <example><c>model.Add(new RandomInvert(0.5, valueRange: (0, 1)));</c></example>
 public sealed class RandomInvert : Layer, IRandomLayer
 {
-    private readonly ColorAugmentation _color = new();
+    private ColorAugmentation _color = new();
     private SeededRandom? _random;
 
     /// <summary>Creates an invert layer from one number, Keras' way.</summary>
@@ -90,6 +90,8 @@ public sealed class RandomInvert : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
+        // Made at build, so every instance of a shared layer (one per call, or per concurrent prediction) has its own.
+        _color = new ColorAugmentation();
         ConvolutionChecks.Image(Describe(), inputShape);
         return inputShape;
     }

@@ -23,7 +23,7 @@ namespace NeuralNet.Layers;
 /// <example><c>model.Add(new RandomPosterization((4, 4), valueRange: (0, 1)));</c></example>
 public sealed class RandomPosterization : Layer, IRandomLayer
 {
-    private readonly ColorAugmentation _color = new();
+    private ColorAugmentation _color = new();
     private SeededRandom? _random;
 
     /// <summary>Creates a posterization layer from one number, Keras' way.</summary>
@@ -105,6 +105,8 @@ public sealed class RandomPosterization : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
+        // Made at build, so every instance of a shared layer (one per call, or per concurrent prediction) has its own.
+        _color = new ColorAugmentation();
         ConvolutionChecks.Image(Describe(), inputShape);
         return inputShape;
     }

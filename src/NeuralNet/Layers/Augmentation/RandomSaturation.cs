@@ -29,7 +29,7 @@ public sealed class RandomSaturation : Layer, IRandomLayer
     /// <summary>Keras' <c>backend.epsilon()</c>, added to 1 − f.</summary>
     private const float Epsilon = 1e-7f;
 
-    private readonly ColorAugmentation _color = new();
+    private ColorAugmentation _color = new();
     private SeededRandom? _random;
 
     /// <summary>Creates a saturation layer from one number, Keras' way.</summary>
@@ -103,6 +103,8 @@ public sealed class RandomSaturation : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
+        // Made at build, so every instance of a shared layer (one per call, or per concurrent prediction) has its own.
+        _color = new ColorAugmentation();
         AugmentationChecks.Rgb(Describe(), inputShape);
         return inputShape;
     }

@@ -22,7 +22,7 @@ public sealed class RandomSharpness : Layer, IRandomLayer
 {
     private const float Edge = 1f / 13f, Centre = 5f / 13f;
 
-    private readonly ColorAugmentation _color = new();
+    private ColorAugmentation _color = new();
     private SeededRandom? _random;
     private float[] _passed = [];
 
@@ -122,6 +122,8 @@ public sealed class RandomSharpness : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
+        // Made at build, so every instance of a shared layer (one per call, or per concurrent prediction) has its own.
+        _color = new ColorAugmentation();
         ConvolutionChecks.Image(Describe(), inputShape);
         _passed = [];
         return inputShape;

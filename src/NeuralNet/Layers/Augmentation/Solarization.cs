@@ -22,7 +22,7 @@ namespace NeuralNet.Layers;
 /// <example><c>model.Add(new Solarization(0.1, 0.5, valueRange: (0, 1)));</c></example>
 public sealed class Solarization : Layer, IRandomLayer
 {
-    private readonly ColorAugmentation _color = new();
+    private ColorAugmentation _color = new();
     private SeededRandom? _random;
 
     /// <summary>Creates a solarization layer from two numbers, Keras' way.</summary>
@@ -118,6 +118,8 @@ public sealed class Solarization : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
+        // Made at build, so every instance of a shared layer (one per call, or per concurrent prediction) has its own.
+        _color = new ColorAugmentation();
         ConvolutionChecks.Image(Describe(), inputShape);
         return inputShape;
     }

@@ -267,6 +267,9 @@ public sealed class Lstm : Recurrent
     {
         public override string Name => inner.Name;
 
+        // The pieces the inner initializer fills are vectors, so its shape check (IdentityInitializer's 2-D only) sees those.
+        public override void ValidateShape(TensorShape shape) => inner.ValidateShape(new TensorShape(units));
+
         public override void Initialize(Span<float> values, TensorShape shape, long seed)
         {
             inner.Initialize(values[..units], new TensorShape(units), seed);

@@ -278,24 +278,24 @@ internal static class BuiltInSerializables
 
     private static void RegisterInitializers()
     {
-        SerializationRegistry.AddBuiltIn("Zeros", _ => Zeros.Instance, "zeros");
-        SerializationRegistry.AddBuiltIn("Ones", _ => new Ones(), "ones");
+        SerializationRegistry.AddBuiltIn("Zeros", _ => Zeros.Instance, "zeros", "zero");
+        SerializationRegistry.AddBuiltIn("Ones", _ => new Ones(), "ones", "one");
         SerializationRegistry.AddBuiltIn("Constant", c => new Constant(Defaults(c, new Constant()).GetSingle("value")), "constant");
         SerializationRegistry.AddBuiltIn("RandomNormal", c =>
         {
             Config d = Defaults(c, new Initializers.RandomNormal());
             return new Initializers.RandomNormal(d.GetDouble("mean"), d.GetDouble("stddev"), d.GetNullableInt64("seed"));
-        }, "random_normal");
+        }, "random_normal", "normal");
         SerializationRegistry.AddBuiltIn("RandomUniform", c =>
         {
             Config d = Defaults(c, new Initializers.RandomUniform());
             return new Initializers.RandomUniform(d.GetDouble("minval"), d.GetDouble("maxval"), d.GetNullableInt64("seed"));
-        }, "random_uniform");
+        }, "random_uniform", "uniform");
         SerializationRegistry.AddBuiltIn("Orthogonal", c =>
         {
             Config d = Defaults(c, new Orthogonal());
             return new Orthogonal(d.GetDouble("gain"), d.GetNullableInt64("seed"));
-        }, "orthogonal", "OrthogonalInitializer");
+        }, "orthogonal", "OrthogonalInitializer", "orthogonal_initializer");
         SerializationRegistry.AddBuiltIn("GlorotUniform", c => new GlorotUniform(c.GetNullableInt64("seed")), "glorot_uniform");
         SerializationRegistry.AddBuiltIn("GlorotNormal", c => new GlorotNormal(c.GetNullableInt64("seed")), "glorot_normal");
         SerializationRegistry.AddBuiltIn("HeUniform", c => new HeUniform(c.GetNullableInt64("seed")), "he_uniform");

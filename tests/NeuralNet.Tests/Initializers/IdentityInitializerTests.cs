@@ -99,5 +99,12 @@ public class IdentityInitializerTests
 
         // Keras 3 names its orthogonal initializer OrthogonalInitializer ("Orthogonal" is its legacy alias): both load.
         Assert.Equal(2.0, Assert.IsType<Orthogonal>(Read("""{"class_name": "OrthogonalInitializer", "config": {"gain": 2.0, "seed": null}}""")).Gain);
+
+        // Keras' other aliases (initializers/__init__.py ALL_OBJECTS_DICT): snake case of every class, and the short names.
+        Assert.IsType<Orthogonal>(Read("\"orthogonal_initializer\""));
+        Assert.IsType<RandomNormal>(Read("\"normal\""));
+        Assert.IsType<RandomUniform>(Read("\"uniform\""));
+        Assert.IsType<Ones>(Read("\"one\""));
+        Assert.IsType<Zeros>(Read("\"zero\""));
     }
 }

@@ -79,7 +79,8 @@ public class CorrelationMetricTests
 
         // Concordance of two equal constants: 0 / epsilon.
         Assert.Equal(0, Run(new ConcordanceCorrelation(), [3, 3, 3], [3, 3, 3], 1), 1e-12);
-        Assert.True(double.IsFinite(Run(new ConcordanceCorrelation(), [3, 3, 3], [1, 1, 1], 1)));
+        // Two different constants: 2·(t − mean p)(p − mean p) is 0 everywhere, over (0 + 0 + (3 − 1)² + 1e-7): exactly 0.
+        Assert.Equal(0, Run(new ConcordanceCorrelation(), [3, 3, 3], [1, 1, 1], 1), 1e-12);
     }
 
     [Fact]

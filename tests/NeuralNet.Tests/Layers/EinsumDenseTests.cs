@@ -134,6 +134,31 @@ public class EinsumDenseTests
         Assert.Equal([7, 3, 4], given.Bias!.Shape.Dimensions.ToArray());
     }
 
+    [Theory]
+    [InlineData("abc,cde->abde", new[] { 3, 4 }, new[] { -1, 2, 3 })]
+    [InlineData("abcd,dce->aeb", new[] { 3, 5, 6 }, new[] { 4, -1 })]
+    public void A_discarded_gradient_is_overwritten_and_a_held_one_added_to(string equation, int[] sample, int[] outputShape)
+    {
+        // The optimizer discards gradients after a step (the next product overwrites them, GEMM beta 0); otherwise they add up.
+        var layer = new EinsumDense(equation, [.. outputShape.Select(d => d < 0 ? null : (int?)d)], biasAxes: null) { Seed = 2 };
+        layer.Build(new TensorShape(sample));
+        Tensor x = Tensor.RandomNormal(new TensorShape([2, .. sample]), 3);
+        Tensor g = Tensor.RandomNormal(new TensorShape([2, .. layer.OutputShape.Dimensions]), 4);
+        layer.Kernel.ZeroGradient();
+        layer.Forward(x, training: true);
+        layer.Backward(g);
+        float[] once = layer.Kernel.Gradient.ToArray();
+
+        layer.Forward(x, training: true);
+        layer.Backward(g);
+        Assert.Equal(once.Select(v => v + v), layer.Kernel.Gradient.ToArray());
+
+        layer.Kernel.DiscardGradient();
+        layer.Forward(x, training: true);
+        layer.Backward(g);
+        Assert.Equal(once, layer.Kernel.Gradient.ToArray());
+    }
+
     [Fact]
     public void Dense_equation_gives_Dense_bits()
     {

@@ -130,6 +130,37 @@ public class GaussianBlurTests
         Assert.NotEqual(layer.LastSigmas.Width, layer.LastSigmas.Height);
     }
 
+    [Fact]
+    public void Impulse_IsKerasKernel_SigmaZeroAlongTheWidth_SigmaOneAlongTheHeight()
+    {
+        // Keras' _create_gaussian_kernel: tensordot(k(size, sigma[1]), k(size, sigma[0])), rows by the first, so an impulse
+        // spreads as k_h[row] * k_w[column] with sigma[0] along the width. With two clearly different sigmas, a swap shows.
+        var layer = new RandomGaussianBlur((1, 1), 5, (0.2, 1), (0, 1), seed: 4);
+        var image = new Tensor(new TensorShape(1, 7, 7, 1));
+        image.AsSpan()[(3 * 7) + 3] = 1f;
+        float[] y = layer.Forward(image, training: true).ToArray();
+        (float width, float height) = layer.LastSigmas;
+        Assert.True(Math.Abs(width - height) > 0.2, $"the seed drew sigmas {width} and {height}, too close to tell the axes apart");
+
+        static double[] Kernel(double sigma)
+        {
+            double[] k = [.. Enumerable.Range(0, 5).Select(i => Math.Exp(-0.5 * Math.Pow((i - 2) / sigma, 2)))];
+            double sum = k.Sum();
+            return [.. k.Select(v => v / sum)];
+        }
+
+        double[] kw = Kernel(width), kh = Kernel(height);
+        for (int row = 0; row < 7; row++)
+        {
+            for (int column = 0; column < 7; column++)
+            {
+                int dr = row - 3, dc = column - 3;
+                double expected = Math.Abs(dr) <= 2 && Math.Abs(dc) <= 2 ? kh[dr + 2] * kw[dc + 2] : 0;
+                Assert.True(Math.Abs(expected - y[(row * 7) + column]) <= 1e-6, $"({row}, {column}): {y[(row * 7) + column]} instead of {expected}");
+            }
+        }
+    }
+
     // A layer called twice in a model runs one instance per call: the second call's kernels must not reach the first's backward.
     [Fact]
     public void SharedLayer_EachCallKeepsItsOwnKernels()

@@ -96,9 +96,6 @@ public sealed class Parameter
     // The optimizer's deferred clear (see the remarks).
     internal void DiscardGradient() => _gradientDiscarded = true;
 
-    // Whether the gradient is zero in meaning (an optimizer step discarded it and no backward pass has written it since).
-    internal bool IsGradientDiscarded => _gradientDiscarded;
-
     // For a backward pass that adds one product over the whole gradient: the storage, and the GEMM beta to use:
     // 0 (overwrite, no clearing pass and no read) while the gradient is discarded, otherwise 1 (accumulate).
     internal Span<float> GradientForProduct(out float beta)

@@ -92,9 +92,6 @@ public sealed class SpectralNormalization : Layer
 
     internal override IReadOnlyList<Layer> InnerLayers => _innerLayers;
 
-    /// <summary>The v of the last training call's power method, (the kernel's rows); for tests.</summary>
-    internal ReadOnlySpan<float> LastVectorV => _v;
-
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "spectral_normalization";
 

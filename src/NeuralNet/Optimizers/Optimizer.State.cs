@@ -81,6 +81,16 @@ public abstract partial class Optimizer
     /// </summary>
     public bool HasState => _state.Count > 0 || StepCount > 0;
 
+    /// <summary>
+    /// The shape of the subclass' slot <paramref name="slot"/> for a parameter of shape <paramref name="parameterShape"/>:
+    /// the parameter's, unless an optimizer of the library keeps less (Adafactor's factored moments).
+    /// </summary>
+    private protected virtual TensorShape SlotShape(int slot, TensorShape parameterShape) => parameterShape;
+
+    /// <summary>The shape of state tensor <paramref name="slotIndex"/> (an index into <see cref="StateSlotNames"/>) of <paramref name="parameter"/>.</summary>
+    internal TensorShape StateShape(Parameter parameter, int slotIndex) =>
+        slotIndex < SlotNames.Count ? SlotShape(slotIndex, parameter.Shape) : parameter.Shape;
+
     /// <summary>The value a state tensor starts at (0 unless a subclass says otherwise: Adagrad's accumulator).</summary>
     private protected virtual float SlotInitialValue(int slot) => 0f;
 
@@ -119,7 +129,7 @@ public abstract partial class Optimizer
         var slots = new Tensor[names.Count];
         for (int s = 0; s < slots.Length; s++)
         {
-            slots[s] = new Tensor(parameter.Shape);
+            slots[s] = new Tensor(SlotShape(s, parameter.Shape));
             if (SlotInitialValue(s) is float initial and not 0f)
             {
                 slots[s].AsSpan().Fill(initial);

@@ -227,7 +227,7 @@ public abstract partial class Optimizer
 
                     if (!TryUpdateInParallel(parameter, state.Slots, step))
                     {
-                        Update(parameter.Value.AsSpan(), gradient, state.Slots, step);
+                        UpdateParameter(parameter.Shape, parameter.Value.AsSpan(), gradient, state.Slots, step);
                     }
                 }
 
@@ -375,6 +375,13 @@ public abstract partial class Optimizer
     /// <param name="slots">The parameter's state tensors, one per <see cref="SlotNames"/> entry, zero on the first step.</param>
     /// <param name="step">The 1-based number of this step (<see cref="Iterations"/> + 1).</param>
     protected abstract void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step);
+
+    /// <summary>
+    /// Updates one whole parameter of shape <paramref name="shape"/>: <see cref="Update"/> unless an optimizer of the
+    /// library needs the shape (Adafactor factors the last two axes).
+    /// </summary>
+    private protected virtual void UpdateParameter(TensorShape shape, Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step) =>
+        Update(values, gradient, slots, step);
 
     /// <summary>
     /// The hyper-parameters under Keras' names (Keras' <c>get_config</c>): <c>learning_rate</c>, <c>clipnorm</c> and

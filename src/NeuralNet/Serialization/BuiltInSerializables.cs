@@ -367,6 +367,11 @@ internal static class BuiltInSerializables
             Config d = Defaults(c, new Adadelta());
             return (Adadelta)new Adadelta(LearningRate(d), d.GetSingle("rho"), d.GetSingle("epsilon")).ReadClipping(c).ReadSchedule(c);
         }, "adadelta");
+        SerializationRegistry.AddBuiltIn("Adafactor", c =>
+        {
+            Config d = Defaults(c, new Adafactor());
+            return (Adafactor)new Adafactor(LearningRate(d), d.GetSingle("beta_2_decay"), d.GetSingle("epsilon_1"), d.GetSingle("epsilon_2"), d.GetSingle("clip_threshold"), d.GetBoolean("relative_step")).ReadClipping(c).ReadSchedule(c);
+        }, "adafactor");
         SerializationRegistry.AddBuiltIn("Lion", c =>
         {
             Config d = Defaults(c, new Lion());

@@ -274,7 +274,7 @@ internal static class ModelSerializer
     // parameter with no state at all starts afresh: a layer that was frozen while the file was written has none.
     private static void CheckOptimizerState(SafeTensorsFile file, Optimizer optimizer, Dictionary<string, Parameter> parameters, string owner)
     {
-        IReadOnlyList<string> slots = optimizer.StateSlotNames;
+        List<string> slots = [.. optimizer.StateSlotNames];
         var found = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (string tensorName in file.Names)
         {
@@ -289,7 +289,7 @@ internal static class ModelSerializer
                 throw FormatError.Create(file.Source, tensorName, $"the tensor matches no state of the {optimizer.Name} optimizer (slots: {string.Join(", ", slots)}) for a parameter of {owner}; was the file written with another optimizer, or other options (UseEma, GradientAccumulationSteps, momentum, centered, AmsGrad)?");
             }
 
-            RequireTensor(file, tensorName, parameter.Shape, $"the optimizer state of '{parameterName}'");
+            RequireTensor(file, tensorName, optimizer.StateShape(parameter, slots.IndexOf(slot)), $"the optimizer state of '{parameterName}'");
             if (!found.TryGetValue(parameterName, out List<string>? present))
             {
                 found.Add(parameterName, present = []);

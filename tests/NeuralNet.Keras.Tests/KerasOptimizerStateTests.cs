@@ -282,7 +282,7 @@ public sealed class KerasOptimizerStateTests : IDisposable
     }
 
     [Fact]
-    public void SaveModel_Adafactor_KeepsItsConfigAndLoadsWithAFreshState()
+    public void SaveModel_AdafactorAndMuon_KeepTheirConfigAndLoadWithAFreshState()
     {
         // Where Keras' Adafactor keeps its variables in an archive (its scalar placeholders for one-axis weights) has not
         // been checked in a running Keras, so, as for a custom optimizer, the archive keeps its config and loading starts
@@ -300,6 +300,13 @@ public sealed class KerasOptimizerStateTests : IDisposable
         Assert.Equal((0.5f, -0.6f, 0.9f), (optimizer.LearningRate, optimizer.Beta2Decay, optimizer.ClipThreshold));
         Assert.False(optimizer.HasState);
         Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
+
+        // Muon likewise (its variables depend on which rule each weight takes); exclude_layers survives the archive.
+        model.Compile(new Muon(0.05f, excludeLayers: ["dense"], rmsRate: null), new MeanSquaredError());
+        model.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0);
+        KerasFormat.SaveModel(model, path);
+        var muon = Assert.IsType<Muon>(KerasFormat.LoadModel(path).Optimizer);
+        Assert.Equal((0.05f, "dense", (float?)null, false), (muon.LearningRate, muon.ExcludeLayers.Single(), muon.RmsRate, muon.HasState));
     }
 
     [H5pyFact]

@@ -81,10 +81,10 @@ public sealed class Adafactor : Optimizer
     protected override IReadOnlyList<string> SlotNames => s_slots;
 
     /// <inheritdoc/>
-    private protected override TensorShape SlotShape(int slot, TensorShape parameterShape) =>
-        slot == 2 ? parameterShape
-        : parameterShape.Rank < 2 ? default
-        : FactoredShape(parameterShape, slot == 0 ? parameterShape.Rank - 1 : parameterShape.Rank - 2);
+    private protected override TensorShape SlotShape(int slot, Parameter parameter) =>
+        slot == 2 ? parameter.Shape
+        : parameter.Shape.Rank < 2 ? default
+        : FactoredShape(parameter.Shape, slot == 0 ? parameter.Shape.Rank - 1 : parameter.Shape.Rank - 2);
 
     /// <inheritdoc/>
     private protected override void BeginUpdates(long step, float learningRate)

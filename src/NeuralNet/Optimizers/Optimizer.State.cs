@@ -82,14 +82,23 @@ public abstract partial class Optimizer
     public bool HasState => _state.Count > 0 || StepCount > 0;
 
     /// <summary>
-    /// The shape of the subclass' slot <paramref name="slot"/> for a parameter of shape <paramref name="parameterShape"/>:
-    /// the parameter's, unless an optimizer of the library keeps less (Adafactor's factored moments).
+    /// The shape of the subclass' slot <paramref name="slot"/> for <paramref name="parameter"/>: the parameter's, unless an
+    /// optimizer of the library keeps less (Adafactor's factored moments, Muon's unused velocity).
     /// </summary>
-    private protected virtual TensorShape SlotShape(int slot, TensorShape parameterShape) => parameterShape;
+    private protected virtual TensorShape SlotShape(int slot, Parameter parameter) => parameter.Shape;
 
     /// <summary>The shape of state tensor <paramref name="slotIndex"/> (an index into <see cref="StateSlotNames"/>) of <paramref name="parameter"/>.</summary>
     internal TensorShape StateShape(Parameter parameter, int slotIndex) =>
-        slotIndex < SlotNames.Count ? SlotShape(slotIndex, parameter.Shape) : parameter.Shape;
+        slotIndex < SlotNames.Count ? SlotShape(slotIndex, parameter) : parameter.Shape;
+
+    /// <summary>
+    /// The name of a parameter as Keras' <c>variable.path</c> (<c>layer/parameter</c>), given by the model that compiled
+    /// the optimizer; null for an optimizer stepped without one (its parameters' own names are used then).
+    /// </summary>
+    internal Func<Parameter, string>? ParameterPath { get; set; }
+
+    /// <summary>The path of <paramref name="parameter"/>: <see cref="ParameterPath"/>'s, or its own name.</summary>
+    private protected string PathOf(Parameter parameter) => ParameterPath?.Invoke(parameter) ?? parameter.Name;
 
     /// <summary>The value a state tensor starts at (0 unless a subclass says otherwise: Adagrad's accumulator).</summary>
     private protected virtual float SlotInitialValue(int slot) => 0f;
@@ -129,7 +138,7 @@ public abstract partial class Optimizer
         var slots = new Tensor[names.Count];
         for (int s = 0; s < slots.Length; s++)
         {
-            slots[s] = new Tensor(SlotShape(s, parameter.Shape));
+            slots[s] = new Tensor(SlotShape(s, parameter));
             if (SlotInitialValue(s) is float initial and not 0f)
             {
                 slots[s].AsSpan().Fill(initial);

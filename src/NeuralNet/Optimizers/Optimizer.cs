@@ -220,7 +220,7 @@ public abstract partial class Optimizer
                 {
                     Span<float> gradient = parameter.Gradient.AsSpan();
                     Clip(gradient);
-                    if (_weightDecay is float decay && decay > 0 && !IsExcludedFromWeightDecay(parameter))
+                    if (WeightDecayOf(parameter, state.Slots) is float decay && decay > 0 && !IsExcludedFromWeightDecay(parameter))
                     {
                         ApplyWeightDecay(parameter.Value.AsSpan(), decay, learningRate);
                     }
@@ -321,6 +321,12 @@ public abstract partial class Optimizer
             }
         }
     }
+
+    /// <summary>
+    /// The weight decay of <paramref name="parameter"/>, whose state is <paramref name="slots"/>: <see cref="WeightDecay"/>,
+    /// unless an optimizer of the library decays some parameters by another (Muon's AdamW-stepped ones).
+    /// </summary>
+    private protected virtual float? WeightDecayOf(Parameter parameter, Tensor[] slots) => _weightDecay;
 
     /// <summary>Sets the weight decay a subclass starts with (AdamW's 0.004).</summary>
     private protected void SetDefaultWeightDecay(float value) => _weightDecay = ValidateNonNegative(value, nameof(WeightDecay));

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using NeuralNet.Activations;
 using NeuralNet.Initializers;
 using NeuralNet.Layers;
@@ -372,6 +373,26 @@ internal static class BuiltInSerializables
             Config d = Defaults(c, new Adafactor());
             return (Adafactor)new Adafactor(LearningRate(d), d.GetSingle("beta_2_decay"), d.GetSingle("epsilon_1"), d.GetSingle("epsilon_2"), d.GetSingle("clip_threshold"), d.GetBoolean("relative_step")).ReadClipping(c).ReadSchedule(c);
         }, "adafactor");
+        SerializationRegistry.AddBuiltIn("Muon", c =>
+        {
+            Config d = Defaults(c, new Muon());
+            return (Muon)new Muon(
+                LearningRate(d),
+                d.GetSingle("adam_beta_1"),
+                d.GetSingle("adam_beta_2"),
+                d.GetNullableSingle("adam_weight_decay"),
+                d.GetSingle("epsilon"),
+                StringList(d, "exclude_layers"),
+                d.GetBoolean("exclude_embeddings"),
+                d.GetSingle("muon_a"),
+                d.GetSingle("muon_b"),
+                d.GetSingle("muon_c"),
+                d.GetSingle("adam_lr_ratio"),
+                d.GetSingle("momentum"),
+                d.GetInt32("ns_steps", minimum: 0),
+                d.GetBoolean("nesterov"),
+                d.GetNullableSingle("rms_rate")).ReadClipping(c).ReadSchedule(c);
+        }, "muon");
         SerializationRegistry.AddBuiltIn("Lion", c =>
         {
             Config d = Defaults(c, new Lion());
@@ -406,6 +427,31 @@ internal static class BuiltInSerializables
     };
 
     // A schedule in place of the number is read by ReadSchedule; the fixed rate then only needs to be valid.
+    // A list of strings, or null (Keras writes exclude_layers=None as null) for none.
+    private static string[] StringList(Config d, string key)
+    {
+        JsonNode? node = d.GetNode(key);
+        if (node is null)
+        {
+            return [];
+        }
+
+        if (node is not JsonArray array)
+        {
+            throw d.Error($"\"{key}\" must be a list of strings but is {Config.Describe(node)}.");
+        }
+
+        var list = new string[array.Count];
+        for (int i = 0; i < list.Length; i++)
+        {
+            list[i] = array[i]?.GetValueKind() == System.Text.Json.JsonValueKind.String
+                ? array[i]!.GetValue<string>()
+                : throw d.Error(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\"{key}\"[{i}] is {Config.Describe(array[i])}; expected a string."));
+        }
+
+        return list;
+    }
+
     private static float LearningRate(Config d) => d.GetNode("learning_rate") is System.Text.Json.Nodes.JsonObject ? 0.001f : d.GetSingle("learning_rate");
 
     private static void RegisterLosses()

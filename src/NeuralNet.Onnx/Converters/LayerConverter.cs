@@ -51,6 +51,8 @@ internal static class LayerConverters
         [typeof(RandomErasing)] = PassThrough,
         [typeof(RandomGaussianBlur)] = PassThrough,
         [typeof(RandomColorJitter)] = PassThrough,
+        [typeof(MixUp)] = PassThrough,
+        [typeof(CutMix)] = PassThrough,
         [typeof(AutoContrast)] = AutoContrastConverter.Convert,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,

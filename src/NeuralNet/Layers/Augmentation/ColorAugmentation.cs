@@ -4,7 +4,8 @@ namespace NeuralNet.Layers;
 
 /// <summary>
 /// The buffers and call bookkeeping shared by the colour augmentation layers (<see cref="RandomGrayscale"/>,
-/// <see cref="RandomSaturation"/>, <see cref="RandomHue"/>, ...): the numbers drawn per image, the output and input-gradient
+/// <see cref="RandomSaturation"/>, <see cref="RandomHue"/>, ...), and by <see cref="RandomErasing"/>, <see cref="MixUp"/>
+/// and <see cref="CutMix"/>: the numbers drawn per image, the output and input-gradient
 /// views, the input of the last training call. Created by the layer, so each layer has its own; nothing is allocated
 /// after a batch as large as the largest seen.
 /// </summary>

@@ -123,6 +123,8 @@ public class AugmentationLayerTests
             new RandomErasing(0.7, (0.05, 0.3), valueRange: (-4, 4)),
             new RandomGaussianBlur(0.8, 3, (0.3, 0.9), (-4, 4)),
             new RandomColorJitter((-4, 4), (-0.1, 0.1), (0.1, 0.2), (0.3, 0.7), (0, 0.2)),
+            new MixUp(0.4),
+            new CutMix((0.2, 0.9)),
             new AutoContrast((-4, 4)),
             new RandomCrop(10, 10),
             new Resizing(8, 9, cropToAspectRatio: true),

@@ -9,7 +9,7 @@ internal static class AugmentationTestKit
 {
     public static readonly int[] ImageShape = [6, 7, 3];
 
-    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing", "gaussian_blur", "color_jitter"];
+    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing", "gaussian_blur", "color_jitter", "mix_up", "cut_mix"];
 
     public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop", "auto_contrast"];
 
@@ -33,6 +33,8 @@ internal static class AugmentationTestKit
         "erasing" => new RandomErasing((1.0, 1.0), (0.1, 0.5), valueRange: (-3, 3), seed: seed, name: name),
         "gaussian_blur" => new RandomGaussianBlur((0.6, 1.0), 5, (0.2, 1.0), valueRange: (-2, 2), seed: seed, name: name),
         "color_jitter" => new RandomColorJitter((0, 1), (-0.2, 0.2), (0.1, 0.3), (0.3, 0.7), (0, 0.3), seed, name),
+        "mix_up" => new MixUp(0.4, seed, name),
+        "cut_mix" => new CutMix((0.5, 1.0), seed, name),
         "resizing" => new Resizing(4, 9, name: name),
         "center_crop" => new CenterCrop(4, 5, name: name),
         "auto_contrast" => new AutoContrast((0, 1), name: name),

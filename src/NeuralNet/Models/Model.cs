@@ -179,6 +179,8 @@ public abstract partial class Model
     public bool StopTraining { get; set; }
 
     /// <summary>The executor of the built graph.</summary>
+    private Func<Parameter, string?>? _parameterPathLookup;
+
     private protected GraphExecutor Executor => _executor ?? throw NotBuilt();
 
     /// <summary>The model's graph of layer calls (the summary and the serializer read it).</summary>
@@ -396,9 +398,19 @@ public abstract partial class Model
         }
     }
 
+    /// <summary>
+    /// The model's <see cref="TryParameterName"/> as one delegate, made once, for the optimizer's
+    /// <see cref="Optimizer.ParameterPath"/>.
+    /// </summary>
+    internal Func<Parameter, string?> ParameterPathLookup => _parameterPathLookup ??= TryParameterName;
+
     /// <summary>The name of a parameter in files and messages: <c>layer/parameter</c>.</summary>
     /// <exception cref="InvalidOperationException">The parameter does not belong to this model.</exception>
-    internal string ParameterName(Parameter parameter)
+    internal string ParameterName(Parameter parameter) =>
+        TryParameterName(parameter) ?? throw new InvalidOperationException($"Parameter '{parameter.Name}' does not belong to model '{Name}'; was the optimizer used with another model?");
+
+    /// <summary><c>layer/parameter</c> for a parameter of this model; null for another's.</summary>
+    internal string? TryParameterName(Parameter parameter)
     {
         foreach (Layer layer in Layers)
         {
@@ -411,7 +423,7 @@ public abstract partial class Model
             }
         }
 
-        throw new InvalidOperationException($"Parameter '{parameter.Name}' does not belong to model '{Name}'; was the optimizer used with another model?");
+        return null;
     }
 
     /// <summary>
@@ -515,8 +527,9 @@ public abstract partial class Model
             _compileRequest = request;
             _trainer = null;
 
-            // Muon picks its rule by Keras' variable paths (layer/parameter).
-            request.Optimizer.ParameterPath = ParameterName;
+            // Muon picks its rule by Keras' variable paths (layer/parameter); the trainer sets it again before each step, so
+            // an optimizer compiled on two models asks the one it is stepping for.
+            request.Optimizer.ParameterPath = ParameterPathLookup;
         }
     }
 

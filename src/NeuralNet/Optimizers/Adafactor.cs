@@ -114,7 +114,7 @@ public sealed class Adafactor : Optimizer
     /// <inheritdoc/>
     private protected override void UpdateParameter(TensorShape shape, Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
-        if (shape.Rank < 2)
+        if (shape.Rank < 2 || values.IsEmpty)
         {
             Update(values, gradient, slots, step);
             return;

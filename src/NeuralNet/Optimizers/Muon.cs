@@ -93,6 +93,9 @@ public sealed class Muon : Optimizer
         (_excludeLayers, _excludePattern) = ExcludePattern(excludeLayers ?? []);
         OneMinusBeta1 = (float)(1.0 - AsWritten(adamBeta1));
         OneMinusBeta2 = (float)(1.0 - AsWritten(adamBeta2));
+
+        // Keras: m · (self.momentum − 1), the difference taken in float64 on the value as written.
+        MomentumMinusOne = (float)(AsWritten(momentum) - 1.0);
         SetDefaultWeightDecay(0.004f);
     }
 
@@ -148,6 +151,8 @@ public sealed class Muon : Optimizer
 
     private float OneMinusBeta2 { get; }
 
+    private float MomentumMinusOne { get; }
+
     /// <summary>Whether <paramref name="parameter"/> is stepped by AdamW rather than Muon (Keras' <c>_should_use_adamw</c>).</summary>
     internal bool UsesAdamW(Parameter parameter)
     {
@@ -198,7 +203,7 @@ public sealed class Muon : Optimizer
     /// <inheritdoc/>
     private protected override void UpdateParameter(TensorShape shape, Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
-        if (HasVelocity(shape, slots))
+        if (HasVelocity(shape, slots) || values.IsEmpty)
         {
             Update(values, gradient, slots, step);
             return;
@@ -207,7 +212,7 @@ public sealed class Muon : Optimizer
         int rows = shape[0], columns = shape[1];
         EnsureScratch(values.Length, NewtonSchulz.ScratchLength(rows, columns));
         Span<float> m = slots[0].AsSpan(), direction = _direction.AsSpan(0, values.Length), update = _update.AsSpan(0, values.Length);
-        float momentum = Momentum, momentumMinusOne = Momentum - 1f;
+        float momentum = Momentum, momentumMinusOne = MomentumMinusOne;
         for (int i = 0; i < values.Length; i++)
         {
             float g = gradient[i];
@@ -228,7 +233,7 @@ public sealed class Muon : Optimizer
     }
 
     /// <inheritdoc/>
-    public override Config GetConfig() => base.GetConfig()
+    public override Config GetConfig() => (WeightDecay is null ? base.GetConfig().SetNull("weight_decay") : base.GetConfig())
         .Set("adam_beta_1", AdamBeta1).Set("adam_beta_2", AdamBeta2).Set("epsilon", Epsilon)
         .Set("exclude_layers", new JsonArray([.. _excludeLayers.Select(layer => (JsonNode)JsonValue.Create(layer))]))
         .Set("muon_a", MuonA).Set("muon_b", MuonB).Set("muon_c", MuonC).Set("adam_lr_ratio", AdamLearningRateRatio)

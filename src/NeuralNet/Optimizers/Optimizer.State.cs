@@ -93,9 +93,10 @@ public abstract partial class Optimizer
 
     /// <summary>
     /// The name of a parameter as Keras' <c>variable.path</c> (<c>layer/parameter</c>), given by the model that compiled
-    /// the optimizer; null for an optimizer stepped without one (its parameters' own names are used then).
+    /// the optimizer and set again by its trainer before each step; null for an optimizer stepped without one. The lookup
+    /// gives null for a parameter of another model; its own name is used then.
     /// </summary>
-    internal Func<Parameter, string>? ParameterPath { get; set; }
+    internal Func<Parameter, string?>? ParameterPath { get; set; }
 
     /// <summary>The path of <paramref name="parameter"/>: <see cref="ParameterPath"/>'s, or its own name.</summary>
     private protected string PathOf(Parameter parameter) => ParameterPath?.Invoke(parameter) ?? parameter.Name;

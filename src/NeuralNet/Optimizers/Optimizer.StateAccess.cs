@@ -6,7 +6,7 @@ public abstract partial class Optimizer
 {
     /// <summary>
     /// A copy of the state the next <see cref="Step"/> starts from for <paramref name="parameter"/>, one tensor per
-    /// <see cref="StateSlotNames"/> entry, each of the parameter's shape except <see cref="Adafactor"/>'s factored moments (Keras' <c>optimizer.variables</c> of one model
+    /// <see cref="StateSlotNames"/> entry, each of the parameter's shape except <see cref="Adafactor"/>'s factored moments and <see cref="Muon"/>'s scalar velocity of a matrix it steps (Keras' <c>optimizer.variables</c> of one model
     /// variable; PyTorch's <c>state_dict()["state"]</c> entry): the state kept for it, or, before its first step, the state
     /// that step would create (zeros; Adagrad's and Ftrl's initial accumulator; the parameter's value as the
     /// <see cref="UseEma"/> average). Nothing is created or changed, and the copies do not follow later steps.
@@ -36,7 +36,7 @@ public abstract partial class Optimizer
     /// <param name="stepCount">The number of <see cref="Step"/> calls taken so far (<see cref="StepCount"/>); with
     /// <see cref="GradientAccumulationSteps"/> this counts every call, and <see cref="Iterations"/> follows from it.</param>
     /// <param name="state">Per parameter, one tensor per <see cref="StateSlotNames"/> entry, in that order, each of the
-    /// parameter's shape (<see cref="Adafactor"/>'s <c>r</c> and <c>c</c>: the factored shapes it documents); each parameter at most once.</param>
+    /// parameter's shape (<see cref="Adafactor"/>'s <c>r</c> and <c>c</c>, <see cref="Muon"/>'s <c>velocity</c>: the shapes they document); each parameter at most once.</param>
     /// <exception cref="ArgumentNullException"><paramref name="state"/>, a parameter, a list or a tensor is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="stepCount"/> is negative.</exception>
     /// <exception cref="ArgumentException">A parameter is listed twice, has another number of tensors than the optimizer

@@ -477,7 +477,12 @@ public abstract partial class Optimizer
             _globalClipNorm = globalClip;
         }
 
-        if (config.Contains("weight_decay"))
+        if (config.Keys.Contains("weight_decay") && config.GetNode("weight_decay") is null && !RequiresWeightDecay)
+        {
+            // Keras writes weight_decay=None as null: no decay, even for an optimizer whose default has one (Muon).
+            _weightDecay = null;
+        }
+        else if (config.Contains("weight_decay"))
         {
             float? decay = config.GetNode("weight_decay") is null ? null : config.GetSingle("weight_decay");
             if (decay is < 0)

@@ -66,6 +66,7 @@ internal sealed class Trainer
     public float TrainStep(ReadOnlySpan<Tensor> batch)
     {
         float loss = ComputeGradients(batch, updateMetrics: true);
+        _settings.Optimizer.ParameterPath = _model.ParameterPathLookup;
         _settings.Optimizer.Step(_parameters);
         return loss;
     }

@@ -207,6 +207,48 @@ public class MuonTests
     }
 
     [Fact]
+    public void No_weight_decay_survives_the_config_as_Keras_null()
+    {
+        var muon = new Muon() { WeightDecay = null };
+        Config config = muon.GetConfig();
+        Assert.True(config.Keys.Contains("weight_decay") && config.GetNode("weight_decay") is null);
+        var restored = (Muon)SerializationRegistry.Deserialize<Optimizer>(SerializationRegistry.Serialize(muon), new Config(), "optimizer");
+        Assert.Null(restored.WeightDecay);
+        Assert.Equal(0.004f, ((Muon)SerializationRegistry.Deserialize<Optimizer>(SerializationRegistry.Serialize(new Muon()), new Config(), "optimizer")).WeightDecay);
+    }
+
+    [Fact]
+    public void An_optimizer_compiled_on_two_models_asks_the_model_it_steps_for_paths()
+    {
+        // Each model excludes its own output layer by name; the optimizer was compiled on b last, then a trains.
+        Sequential Model(string output) => new([new InputLayer(4), new Dense(5, name: "hidden"), new Dense(3, name: output)], seed: 4);
+        Sequential a = Model("head_a"), b = Model("head_b");
+        var muon = new Muon(0.01f, excludeLayers: ["head_a"]);
+        a.Compile(muon, new NeuralNet.Losses.MeanSquaredError());
+        b.Compile(muon, new NeuralNet.Losses.MeanSquaredError());
+        Tensor x = Tensor.RandomNormal(new TensorShape(8, 4), 1), y = Tensor.RandomNormal(new TensorShape(8, 3), 2);
+
+        a.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0);
+
+        Parameter head = a.Layers.Single(l => l.Name == "head_a").Parameters.Single(p => p.Name == "kernel");
+        Parameter hidden = a.Layers.Single(l => l.Name == "hidden").Parameters.Single(p => p.Name == "kernel");
+        Assert.Equal((true, false), (muon.UsesAdamW(head), muon.UsesAdamW(hidden)));
+        Assert.Equal(head.Shape, muon.GetState(head)[1].Shape);
+    }
+
+    [Fact]
+    public void Empty_parameters_are_stepped_without_error()
+    {
+        var empty = new Parameter("kernel", new TensorShape(0, 4), true, null);
+        var kernel = Parameter("kernel", new TensorShape(2, 2), [1f, 2f, 3f, 4f]);
+        Gradient(kernel, [1f, 1f, 1f, 1f]);
+        new Muon(0.1f).Step([empty, kernel]);
+        new Adafactor(0.1f).Step([empty, kernel]);
+        Assert.All(kernel.Value.ToArray(), w => Assert.True(float.IsFinite(w)));
+        Assert.NotEqual([1f, 2f, 3f, 4f], kernel.Value.ToArray());
+    }
+
+    [Fact]
     public void Bad_hyper_parameters_are_refused_naming_them()
     {
         Assert.Equal("adamBeta1", Assert.Throws<ArgumentOutOfRangeException>(() => new Muon(adamBeta1: 1f)).ParamName);

@@ -63,6 +63,26 @@ public sealed class MixUp : Layer, IRandomLayer
 
     private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
 
+    /// <summary>
+    /// Mixes a batch of images and its labels with the same draws, as Keras' layer called on
+    /// <c>{"images": ..., "labels": ...}</c>: for a data pipeline (a <see cref="Datasets.DataSource"/> or
+    /// <see cref="Datasets.BatchDataset"/> of your own), where the labels are at hand. The images go through a training call
+    /// of the layer (built for their shape on first use; the same generator as in a model, so a seed gives the same
+    /// draws); label row i becomes wᵢ · yᵢ + (1 − wᵢ) · y_π(i), with wᵢ λᵢ.
+    /// </summary>
+    /// <param name="images">(batch, height, width, channels).</param>
+    /// <param name="labels">(batch, ...): one-hot or soft labels, one row per image.</param>
+    /// <returns>New tensors: the mixed images and the mixed labels.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The images are not a batch of images of the layer's input shape, or the labels
+    /// do not have one row per image; nothing is drawn.</exception>
+    /// <example><c>var (x, y) = layer.MixBatch(images, oneHotLabels);</c></example>
+    public (Tensor Images, Tensor Labels) MixBatch(Tensor images, Tensor labels)
+    {
+        Tensor mixed = LabelMixing.MixImages(this, Describe(), images, labels);
+        return (mixed, LabelMixing.MixLabels(labels, _mix.Draws, PerImage, weightSlot: 1));
+    }
+
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("alpha", Alpha).Set("seed", AugmentationSeed);
 

@@ -233,6 +233,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("RandomGaussianBlur", RandomGaussianBlur.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomColorJitter", RandomColorJitter.FromConfig);
         SerializationRegistry.AddBuiltIn("AutoContrast", AutoContrast.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomShear", RandomShear.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomPerspective", RandomPerspective.FromConfig);
+        SerializationRegistry.AddBuiltIn("Equalization", Equalization.FromConfig);
         SerializationRegistry.AddBuiltIn("Resizing", Resizing.FromConfig);
         SerializationRegistry.AddBuiltIn("CenterCrop", CenterCrop.FromConfig);
         SerializationRegistry.AddBuiltIn("LayerNormalization", LayerNormalization.FromConfig);

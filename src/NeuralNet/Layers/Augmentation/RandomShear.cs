@@ -14,7 +14,7 @@ namespace NeuralNet.Layers;
 /// matrix [[1, sx, 0], [sy, 1, 0]], about the top-left corner (not the center): output pixel (x, y) reads the input at
 /// (x + sx · y, sy · x + y), filled and interpolated as <see cref="FillMode"/> and <see cref="Interpolation"/> say.</para>
 /// <para>A factor given as one number f in [0, 1] means (−f, f), as Keras' code reads it (its docstring says (0, f)); a
-/// pair has both values in [0, 1] and is sorted. The draws come from a seeded generator (the constructor's seed, else one
+/// pair has both values in [0, 1] and is sorted, or is (−f, f), the number f's range. The draws come from a seeded generator (the constructor's seed, else one
 /// derived from the model's seed) that advances with every training call. Backward applies the exact adjoint of the
 /// sampling for the shears of the last forward pass.</para>
 /// </remarks>
@@ -43,8 +43,10 @@ public sealed class RandomShear : Layer, IRandomLayer
     }
 
     /// <summary>Creates a shear layer with (lower, upper) ranges.</summary>
-    /// <param name="xFactor">(lower, upper), each in [0, 1] (sorted if reversed): the horizontal shear before the random sign.</param>
-    /// <param name="yFactor">(lower, upper), each in [0, 1] (sorted if reversed): the vertical shear before the random sign.</param>
+    /// <param name="xFactor">(lower, upper), each in [0, 1] (sorted if reversed): the horizontal shear before the random sign;
+    /// or (−f, f) with f in [0, 1], the range of the number f (Keras' get_config writes a number so), e.g. to mix a
+    /// symmetric x factor with a y pair.</param>
+    /// <param name="yFactor">(lower, upper), each in [0, 1] (sorted if reversed), or (−f, f): as <paramref name="xFactor"/>, for the vertical shear.</param>
     /// <param name="interpolation">Bilinear (Keras' default) or nearest.</param>
     /// <param name="fillMode">How points outside the input are filled (Keras' default reflect).</param>
     /// <param name="fillValue">The value of the points outside the input when <paramref name="fillMode"/> is <see cref="FillMode.Constant"/>.</param>
@@ -53,12 +55,11 @@ public sealed class RandomShear : Layer, IRandomLayer
     /// <exception cref="ArgumentOutOfRangeException">A factor value is outside [0, 1], a mode is unknown or the fill value is not finite.</exception>
     public RandomShear((double Lower, double Upper) xFactor, (double Lower, double Upper) yFactor, Interpolation interpolation = Interpolation.Bilinear,
         FillMode fillMode = FillMode.Reflect, double fillValue = 0.0, long? seed = null, string? name = null)
-        : this(new Ranges(AugmentationChecks.Factor(nameof(RandomShear), nameof(xFactor), xFactor, 0, 1), AugmentationChecks.Factor(nameof(RandomShear), nameof(yFactor), yFactor, 0, 1)),
-              interpolation, fillMode, fillValue, seed, name)
+        : this(new Ranges(Pair(nameof(xFactor), xFactor), Pair(nameof(yFactor), yFactor)), interpolation, fillMode, fillValue, seed, name)
     {
     }
 
-    // Both public constructors and FromConfig end here with ranges already checked (a number's (−f, f) would fail the pair rule).
+    // Both public constructors end here with ranges already checked (a number's (−f, f) is no pair of values in [0, 1]).
     private RandomShear(Ranges ranges, Interpolation interpolation, FillMode fillMode, double fillValue, long? seed, string? name)
         : base(name)
     {
@@ -119,28 +120,22 @@ public sealed class RandomShear : Layer, IRandomLayer
         ConfigChecks.RequireChannelsLast(config);
         (double, double) x = ReadFactor(config, "x_factor", "xFactor");
         (double, double) y = ReadFactor(config, "y_factor", "yFactor");
-        return new RandomShear(new Ranges(x, y), AugmentationConfig.ReadInterpolation(config), AugmentationConfig.ReadFillMode(config, "reflect"),
+        return new RandomShear(x, y, AugmentationConfig.ReadInterpolation(config), AugmentationConfig.ReadFillMode(config, "reflect"),
             config.GetDouble("fill_value", 0.0), config.GetNullableInt64("seed"), config.GetString("name"));
     }
 
-    private static (double, double) ReadFactor(Config config, string key, string parameter)
+    private static (double, double) ReadFactor(Config config, string key, string parameter) => AugmentationConfig.ReadFactor(config, key) switch
     {
-        AugmentationConfig.Factor? factor = AugmentationConfig.ReadFactor(config, key);
-        if (factor is not { } read)
-        {
-            return (0, 0);
-        }
+        null => (0, 0),
+        { Number: double number } => AugmentationChecks.SymmetricFactor(nameof(RandomShear), parameter, number, 1),
+        { Pair: var pair } => pair,
+    };
 
-        if (read.Number is double number)
-        {
-            return AugmentationChecks.SymmetricFactor(nameof(RandomShear), parameter, number, 1);
-        }
-
-        (double a, double b) = read.Pair;
-        return a < 0 && a == -b
-            ? AugmentationChecks.SymmetricFactor(nameof(RandomShear), parameter, b, 1)
-            : AugmentationChecks.Factor(nameof(RandomShear), parameter, read.Pair, 0, 1);
-    }
+    // A pair (−f, f) or (f, −f), f ≠ 0, is the number |f|'s range; any other pair has both values in [0, 1].
+    private static (double Lower, double Upper) Pair(string parameter, (double Lower, double Upper) factor) =>
+        factor.Lower != 0 && factor.Lower == -factor.Upper
+            ? AugmentationChecks.SymmetricFactor(nameof(RandomShear), parameter, Math.Abs(factor.Upper), 1)
+            : AugmentationChecks.Factor(nameof(RandomShear), parameter, factor, 0, 1);
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)

@@ -9,9 +9,9 @@ internal static class AugmentationTestKit
 {
     public static readonly int[] ImageShape = [6, 7, 3];
 
-    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing", "gaussian_blur", "color_jitter"];
+    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing", "gaussian_blur", "color_jitter", "shear", "perspective"];
 
-    public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop", "auto_contrast"];
+    public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop", "auto_contrast", "equalization"];
 
     public static Layer Create(string kind, long? seed = 17, string? name = null) => kind switch
     {
@@ -33,6 +33,9 @@ internal static class AugmentationTestKit
         "erasing" => new RandomErasing((1.0, 1.0), (0.1, 0.5), valueRange: (-3, 3), seed: seed, name: name),
         "gaussian_blur" => new RandomGaussianBlur((0.6, 1.0), 5, (0.2, 1.0), valueRange: (-2, 2), seed: seed, name: name),
         "color_jitter" => new RandomColorJitter((0, 1), (-0.2, 0.2), (0.1, 0.3), (0.3, 0.7), (0, 0.3), seed, name),
+        "shear" => new RandomShear((0.1, 0.4), (0.0, 0.3), fillMode: FillMode.Wrap, seed: seed, name: name),
+        "perspective" => new RandomPerspective((0.5, 1.0), 0.6, fillValue: 0.5, seed: seed, name: name),
+        "equalization" => new Equalization((0, 1), 64, name: name),
         "resizing" => new Resizing(4, 9, name: name),
         "center_crop" => new CenterCrop(4, 5, name: name),
         "auto_contrast" => new AutoContrast((0, 1), name: name),
@@ -49,7 +52,7 @@ internal static class AugmentationTestKit
     }
 
     /// <summary>Whether <paramref name="kind"/> is one of the colour layers (RGB input in [0, 1]).</summary>
-    public static bool IsColor(string kind) => kind is "grayscale" or "saturation" or "hue" or "degeneration" or "invert" or "solarization" or "posterization" or "sharpness" or "auto_contrast" or "color_jitter";
+    public static bool IsColor(string kind) => kind is "grayscale" or "saturation" or "hue" or "degeneration" or "invert" or "solarization" or "posterization" or "sharpness" or "auto_contrast" or "color_jitter" or "equalization";
 
     /// <summary>The images 0, 1, ..., n − 1 laid out as (1, height, width, 1), as Keras' tests write np.arange(n).</summary>
     public static Tensor Arange(int height, int width)

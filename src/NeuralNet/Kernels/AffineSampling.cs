@@ -3,8 +3,9 @@ using NeuralNet.Layers;
 namespace NeuralNet.Kernels;
 
 /// <summary>
-/// Keras' <c>ops.image.affine_transform</c> on one channels-last image, and its adjoint: the one sampler of
-/// <see cref="RandomRotation"/>, <see cref="RandomZoom"/> and <see cref="RandomTranslation"/>.
+/// Keras' <c>ops.image.affine_transform</c> (and <c>perspective_transform</c>'s projective sampling) on one
+/// channels-last image, and its adjoint: the one sampler of <see cref="RandomRotation"/>, <see cref="RandomZoom"/>,
+/// <see cref="RandomTranslation"/>, <see cref="RandomShear"/> and <see cref="RandomPerspective"/>.
 /// </summary>
 /// <remarks>
 /// <code>

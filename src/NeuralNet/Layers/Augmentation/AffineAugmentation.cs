@@ -21,10 +21,7 @@ internal sealed class AffineAugmentation(TensorShape imageShape, Interpolation i
     private int _batch = -1;
     private bool _transformed;
 
-    /// <summary>The number of entries of each image's transform.</summary>
-    public int TransformLength => transformLength;
-
-    /// <summary>The transforms of the last training call, <see cref="TransformLength"/> per image.</summary>
+    /// <summary>The transforms of the last training call, one of the constructor's transform length per image.</summary>
     public ReadOnlySpan<double> Transforms => _transformed ? _transforms.AsSpan(0, _batch * transformLength) : [];
 
     /// <summary>Starts a training call on <paramref name="batch"/> images: returns the span the layer fills with their transforms.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FsCheck.Xunit;
 using NeuralNet.Layers;
 using NeuralNet.Serialization;
 using NeuralNet.Tests.GradientChecking;
@@ -164,6 +165,25 @@ public class EqualizationTests
 
         float[] y = new Equalization((high, low), bins).Forward(x, training: true).ToArray();
         Assert.Equal(KerasReference(x.ToArray(), 3, (low, high), bins), y);
+    }
+
+    // The kernel against the same written-out code on random batch shapes, bin counts and value ranges, with values that
+    // repeat (integer levels, as 8-bit images have) so that ties and empty bins occur.
+    [Property(Replay = "(11,13)", MaxTest = 60)]
+    public void Kernel_RandomShapes_EqualsKerasCodeWrittenOut(long seed)
+    {
+        var random = new SeededRandom(seed);
+        int batch = random.NextInt(3) + 1, height = random.NextInt(6) + 1, width = random.NextInt(6) + 1, channels = random.NextInt(4) + 1;
+        int bins = random.NextInt(300) + 1, levels = random.NextInt(40) + 1;
+        double low = Math.Round((random.NextDouble() * 4) - 2, 2), high = low + 0.25 + (random.NextDouble() * 300);
+        var x = new Tensor(batch, height, width, channels);
+        for (int i = 0; i < x.Length; i++)
+        {
+            x.AsSpan()[i] = (float)(low + ((high - low) * random.NextInt(levels + 1) / levels));
+        }
+
+        float[] y = new Equalization((low, high), bins).Forward(x, training: true).ToArray();
+        Assert.Equal(KerasReference(x.ToArray(), channels, (low, high), bins), y);
     }
 
     // The gradient is Keras' (0 through the table lookup, the output gradient for a channel passed through), checked

@@ -53,6 +53,9 @@ internal static class LayerConverters
         [typeof(RandomColorJitter)] = PassThrough,
         [typeof(MixUp)] = PassThrough,
         [typeof(CutMix)] = PassThrough,
+        [typeof(RandomShear)] = PassThrough,
+        [typeof(RandomPerspective)] = PassThrough,
+        [typeof(Equalization)] = PassThrough,
         [typeof(AutoContrast)] = AutoContrastConverter.Convert,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,
@@ -128,7 +131,8 @@ internal static class LayerConverters
     public static LayerConverter? Find(Layer layer) => Converters.GetValueOrDefault(layer.GetType());
 
     // Dropout, the noise layers and the augmentation layers that draw a transform per image (flip, rotation, zoom,
-    // translation, contrast, brightness) return their input itself outside training, and Identity always: the exported
-    // graph is the inference graph, so the output is the input value itself.
+    // translation, shear, perspective, contrast, brightness, ...) return their input itself outside training, and so
+    // does Equalization (Keras equalizes only in training), and Identity always: the exported graph is the inference
+    // graph, so the output is the input value itself.
     private static OnnxValue PassThrough(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) => inputs[0];
 }

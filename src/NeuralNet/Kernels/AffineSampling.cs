@@ -3,13 +3,15 @@ using NeuralNet.Layers;
 namespace NeuralNet.Kernels;
 
 /// <summary>
-/// Keras' <c>ops.image.affine_transform</c> on one channels-last image, and its adjoint: the one sampler of
-/// <see cref="RandomRotation"/>, <see cref="RandomZoom"/> and <see cref="RandomTranslation"/>.
+/// Keras' <c>ops.image.affine_transform</c> (and <c>perspective_transform</c>'s projective sampling) on one
+/// channels-last image, and its adjoint: the one sampler of <see cref="RandomRotation"/>, <see cref="RandomZoom"/>,
+/// <see cref="RandomTranslation"/>, <see cref="RandomShear"/> and <see cref="RandomPerspective"/>.
 /// </summary>
 /// <remarks>
 /// <code>
-/// x, y (H, W, C); transform = Keras' [a0, a1, a2, b0, b1, b2] (its projective c0, c1 are 0 for these layers)
-/// y[oy, ox, c] = sample(x, xs = a0·ox + a1·oy + a2, ys = b0·ox + b1·oy + b2, c)
+/// x, y (H, W, C); transform = Keras' [a0, a1, a2, b0, b1, b2] (affine: its projective c0, c1 are 0), or all eight
+/// [a0, a1, a2, b0, b1, b2, c0, c1] (projective, RandomPerspective's homography), k = c0·ox + c1·oy + 1 (1 when affine)
+/// y[oy, ox, c] = sample(x, xs = (a0·ox + a1·oy + a2) / k, ys = (b0·ox + b1·oy + b2) / k, c)
 /// bilinear: Σ over the corners (floor, floor + 1) of each axis of the products of 1 − t and t, t = frac(coordinate)
 /// nearest:  the pixel at (round(ys), round(xs)), halves rounded away from zero as TensorFlow does
 /// </code>
@@ -20,8 +22,15 @@ namespace NeuralNet.Kernels;
 /// </remarks>
 internal static class AffineSampling
 {
-    /// <summary>The number of entries of a transform: [a0, a1, a2, b0, b1, b2].</summary>
+    /// <summary>The number of entries of an affine transform: [a0, a1, a2, b0, b1, b2].</summary>
     public const int TransformLength = 6;
+
+    /// <summary>The number of entries of a projective transform: [a0, a1, a2, b0, b1, b2, c0, c1].</summary>
+    public const int ProjectiveLength = 8;
+
+    // A projective source point that is not finite (k = 0) or absurdly far is moved here: outside the image, so constant
+    // mode (RandomPerspective's only mode) reads the fill value, and far inside the int range the corner arithmetic uses.
+    private const double Far = -1e8;
 
     /// <summary>y (H, W, C) = x (H, W, C) sampled through <paramref name="transform"/>; overwrites.</summary>
     public static void Forward(ReadOnlySpan<float> x, int height, int width, int channels, ReadOnlySpan<double> transform,
@@ -34,8 +43,7 @@ internal static class AffineSampling
             for (int ox = 0; ox < width; ox++)
             {
                 Span<float> target = y.Slice(((oy * width) + ox) * channels, channels);
-                double xs = (transform[0] * ox) + (transform[1] * oy) + transform[2];
-                double ys = (transform[3] * ox) + (transform[4] * oy) + transform[5];
+                (double xs, double ys) = Source(transform, ox, oy);
                 if (interpolation == Interpolation.Nearest)
                 {
                     Gather(x, height, width, RoundHalfAway(ys), RoundHalfAway(xs), 1f, fillMode, fillValue, target);
@@ -64,8 +72,7 @@ internal static class AffineSampling
             for (int ox = 0; ox < width; ox++)
             {
                 ReadOnlySpan<float> g = dy.Slice(((oy * width) + ox) * channels, channels);
-                double xs = (transform[0] * ox) + (transform[1] * oy) + transform[2];
-                double ys = (transform[3] * ox) + (transform[4] * oy) + transform[5];
+                (double xs, double ys) = Source(transform, ox, oy);
                 if (interpolation == Interpolation.Nearest)
                 {
                     Scatter(g, height, width, RoundHalfAway(ys), RoundHalfAway(xs), 1f, fillMode, dx);
@@ -94,8 +101,10 @@ internal static class AffineSampling
         {
             for (int ox = 0; ox < width; ox++)
             {
-                double xs = (transform[0] * ox) + (transform[1] * oy) + transform[2];
-                double ys = (transform[3] * ox) + (transform[4] * oy) + transform[5];
+                // Written out again rather than through Source, so the twin checks the projective division too.
+                double k = transform.Length >= ProjectiveLength ? (transform[6] * ox) + (transform[7] * oy) + 1.0 : 1.0;
+                double xs = ((transform[0] * ox) + (transform[1] * oy) + transform[2]) / k;
+                double ys = ((transform[3] * ox) + (transform[4] * oy) + transform[5]) / k;
                 for (int c = 0; c < channels; c++)
                 {
                     double value = 0;
@@ -143,6 +152,25 @@ internal static class AffineSampling
                 resolved = m < n ? m : period - 1 - m;
                 return true;
         }
+    }
+
+    /// <summary>
+    /// The input point output pixel (ox, oy) reads: affine for a transform of 6 entries, projective (divided by k) for
+    /// 8 or more. A projective point that is not finite or lies beyond 1e8 becomes (−1e8, −1e8), outside the image.
+    /// </summary>
+    public static (double X, double Y) Source(ReadOnlySpan<double> transform, int ox, int oy)
+    {
+        double xs = (transform[0] * ox) + (transform[1] * oy) + transform[2];
+        double ys = (transform[3] * ox) + (transform[4] * oy) + transform[5];
+        if (transform.Length < ProjectiveLength)
+        {
+            return (xs, ys);
+        }
+
+        double k = (transform[6] * ox) + (transform[7] * oy) + 1.0;
+        xs /= k;
+        ys /= k;
+        return Math.Abs(xs) < -Far && Math.Abs(ys) < -Far ? (xs, ys) : (Far, Far);
     }
 
     private static int RoundHalfAway(double value) => (int)Math.Round(value, MidpointRounding.AwayFromZero);

@@ -236,6 +236,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("MixUp", MixUp.FromConfig);
         SerializationRegistry.AddBuiltIn("CutMix", CutMix.FromConfig);
         SerializationRegistry.AddBuiltIn("AutoContrast", AutoContrast.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomShear", RandomShear.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomPerspective", RandomPerspective.FromConfig);
+        SerializationRegistry.AddBuiltIn("Equalization", Equalization.FromConfig);
         SerializationRegistry.AddBuiltIn("Resizing", Resizing.FromConfig);
         SerializationRegistry.AddBuiltIn("CenterCrop", CenterCrop.FromConfig);
         SerializationRegistry.AddBuiltIn("LayerNormalization", LayerNormalization.FromConfig);

@@ -3,13 +3,16 @@ using NeuralNet.Kernels;
 namespace NeuralNet.Layers;
 
 /// <summary>
-/// The buffers and the forward/backward passes shared by <see cref="RandomRotation"/>, <see cref="RandomZoom"/> and
-/// <see cref="RandomTranslation"/>: the layer draws its parameters and writes one Keras transform per image into
+/// The buffers and the forward/backward passes shared by <see cref="RandomRotation"/>, <see cref="RandomZoom"/>,
+/// <see cref="RandomTranslation"/>, <see cref="RandomShear"/> and <see cref="RandomPerspective"/> (the last with
+/// projective transforms of <see cref="AffineSampling.ProjectiveLength"/> entries, the others affine ones of
+/// <see cref="AffineSampling.TransformLength"/>): the layer draws its parameters and writes one Keras transform per image into
 /// <see cref="Begin"/>'s span; <see cref="Forward"/> samples every image through its transform with
 /// <see cref="AffineSampling"/>, and <see cref="Backward"/> applies the adjoint. Created by the layer's build, so each
 /// call of a shared layer has its own.
 /// </summary>
-internal sealed class AffineAugmentation(TensorShape imageShape, Interpolation interpolation, FillMode fillMode, float fillValue)
+internal sealed class AffineAugmentation(TensorShape imageShape, Interpolation interpolation, FillMode fillMode, float fillValue,
+    int transformLength = AffineSampling.TransformLength)
 {
     private readonly int _height = imageShape[0], _width = imageShape[1], _channels = imageShape[2];
     private double[] _transforms = [];
@@ -18,13 +21,13 @@ internal sealed class AffineAugmentation(TensorShape imageShape, Interpolation i
     private int _batch = -1;
     private bool _transformed;
 
-    /// <summary>The transforms of the last training call, <see cref="AffineSampling.TransformLength"/> per image.</summary>
-    public ReadOnlySpan<double> Transforms => _transformed ? _transforms.AsSpan(0, _batch * AffineSampling.TransformLength) : [];
+    /// <summary>The transforms of the last training call, one of the constructor's transform length per image.</summary>
+    public ReadOnlySpan<double> Transforms => _transformed ? _transforms.AsSpan(0, _batch * transformLength) : [];
 
     /// <summary>Starts a training call on <paramref name="batch"/> images: returns the span the layer fills with their transforms.</summary>
     public Span<double> Begin(int batch)
     {
-        int length = batch * AffineSampling.TransformLength;
+        int length = batch * transformLength;
         if (_transforms.Length < length)
         {
             _transforms = new double[length];
@@ -51,7 +54,7 @@ internal sealed class AffineAugmentation(TensorShape imageShape, Interpolation i
         Span<float> y = output.AsSpan();
         for (int n = 0; n < _batch; n++)
         {
-            AffineSampling.Forward(x.Slice(n * size, size), _height, _width, _channels, _transforms.AsSpan(n * AffineSampling.TransformLength, AffineSampling.TransformLength),
+            AffineSampling.Forward(x.Slice(n * size, size), _height, _width, _channels, _transforms.AsSpan(n * transformLength, transformLength),
                 interpolation, fillMode, fillValue, y.Slice(n * size, size));
         }
 
@@ -77,7 +80,7 @@ internal sealed class AffineAugmentation(TensorShape imageShape, Interpolation i
         Span<float> dx = inputGradient.AsSpan();
         for (int n = 0; n < _batch; n++)
         {
-            AffineSampling.Backward(dy.Slice(n * size, size), _height, _width, _channels, _transforms.AsSpan(n * AffineSampling.TransformLength, AffineSampling.TransformLength),
+            AffineSampling.Backward(dy.Slice(n * size, size), _height, _width, _channels, _transforms.AsSpan(n * transformLength, transformLength),
                 interpolation, fillMode, dx.Slice(n * size, size));
         }
 

@@ -22,6 +22,15 @@ internal static class AugmentationChecks
     public static (double Lower, double Upper) Factor(string layer, string parameter, double factor, double min, double max) =>
         Number(factor, min, max) ?? throw new ArgumentOutOfRangeException(parameter, factor, Expected(layer, parameter, min, max, Format(factor)));
 
+    /// <summary>
+    /// RandomShear's factor given as one number f (its <c>_set_factor_with_name</c>): f must lie in [0, max]; the range is
+    /// (−f, f), although Keras' docstring says (0, f). The message gives the per-value rule.
+    /// </summary>
+    public static (double Lower, double Upper) SymmetricFactor(string layer, string parameter, double factor, double max) =>
+        factor >= 0 && factor <= max
+            ? (-factor, factor)
+            : throw new ArgumentOutOfRangeException(parameter, factor, Expected(layer, parameter, 0, max, Format(factor)));
+
     /// <summary>RandomZoom's and RandomTranslation's factor given as a pair: each value in [min, max]; sorted.</summary>
     public static (double Lower, double Upper) Factor(string layer, string parameter, (double Lower, double Upper) factor, double min, double max)
     {

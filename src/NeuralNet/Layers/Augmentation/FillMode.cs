@@ -1,8 +1,9 @@
 namespace NeuralNet.Layers;
 
 /// <summary>
-/// How <see cref="RandomRotation"/>, <see cref="RandomZoom"/> and <see cref="RandomTranslation"/> fill the points that
-/// fall outside the input image (Keras' <c>fill_mode</c>, <c>keras.ops.image.affine_transform</c>).
+/// How <see cref="RandomRotation"/>, <see cref="RandomZoom"/>, <see cref="RandomTranslation"/> and
+/// <see cref="RandomShear"/> fill the points that fall outside the input image (Keras' <c>fill_mode</c>,
+/// <c>keras.ops.image.affine_transform</c>); <see cref="RandomPerspective"/> always fills with its constant.
 /// </summary>
 public enum FillMode
 {

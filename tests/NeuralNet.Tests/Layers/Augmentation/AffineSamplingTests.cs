@@ -19,12 +19,14 @@ public class AffineSamplingTests
         return data;
     }
 
-    // Transforms whose coordinates leave the 5x7 image by up to twice its size on every side.
-    private static double[] RandomTransform(SeededRandom random)
+    // Transforms whose coordinates leave the 5x7 image by up to twice its size on every side; from trial 20 on,
+    // projective ones (RandomPerspective's 8 entries) with c0, c1 in ±0.06, so k = c0·x + c1·y + 1 stays in [0.4, 1.6].
+    private static double[] RandomTransform(SeededRandom random, int trial)
     {
         double angle = random.NextDouble() * 2 * Math.PI, scale = 0.5 + (1.5 * random.NextDouble());
         double cos = Math.Cos(angle) * scale, sin = Math.Sin(angle) * scale;
-        return [cos, -sin, (random.NextDouble() * 20) - 10, sin, cos, (random.NextDouble() * 16) - 8];
+        double[] affine = [cos, -sin, (random.NextDouble() * 20) - 10, sin, cos, (random.NextDouble() * 16) - 8];
+        return trial < 20 ? affine : [.. affine, (random.NextDouble() - 0.5) * 0.12, (random.NextDouble() - 0.5) * 0.12];
     }
 
     [Theory]
@@ -36,9 +38,9 @@ public class AffineSamplingTests
         var random = new SeededRandom(2);
         var y = new float[x.Length];
         var expected = new double[x.Length];
-        for (int trial = 0; trial < 20; trial++)
+        for (int trial = 0; trial < 40; trial++)
         {
-            double[] transform = RandomTransform(random);
+            double[] transform = RandomTransform(random, trial);
             AffineSampling.Forward(x.AsReadOnlySpan(), height, width, channels, transform, interpolation, mode, 0.75f, y);
             AffineSampling.ForwardReference(x.AsReadOnlySpan(), height, width, channels, transform, interpolation, mode, 0.75, expected);
             AugmentationTestKit.AssertClose(expected, y, 1e-5, $"{mode} {interpolation} trial {trial}");
@@ -55,9 +57,9 @@ public class AffineSamplingTests
         var random = new SeededRandom(5);
         var y = new float[x.Length];
         var dx = new float[x.Length];
-        for (int trial = 0; trial < 20; trial++)
+        for (int trial = 0; trial < 40; trial++)
         {
-            double[] transform = RandomTransform(random);
+            double[] transform = RandomTransform(random, trial);
             AffineSampling.Forward(x.AsReadOnlySpan(), height, width, channels, transform, interpolation, mode, 0f, y);
             AffineSampling.Backward(g.AsReadOnlySpan(), height, width, channels, transform, interpolation, mode, dx);
             double left = 0, right = 0;
@@ -104,5 +106,24 @@ public class AffineSamplingTests
         Assert.Equal([-1f, 20f, 30f], z);
         AffineSampling.Forward(row, 1, 3, 1, [1, 0, 0.5, 0, 1, 0], Interpolation.Nearest, FillMode.Constant, -1f, z);
         Assert.Equal([20f, 30f, -1f], z);
+    }
+
+    // Keras' perspective_transform divides by k = c0·x + c1·y + 1: with (a0, a1, a2, b0, b1, b2) the identity and c0 = 1,
+    // output column x reads input column x / (x + 1) on every row (0, 1/2, 2/3), sampled bilinearly.
+    [Fact]
+    public void Forward_ProjectiveTransform_DividesByK()
+    {
+        float[] row = [10, 20, 30];
+        var y = new float[3];
+        AffineSampling.Forward(row, 1, 3, 1, [1, 0, 0, 0, 1, 0, 1, 0], Interpolation.Bilinear, FillMode.Constant, -1f, y);
+        Assert.Equal(10f, y[0]);
+        Assert.Equal(15f, y[1]);
+        Assert.Equal(10f + (10f * (2f / 3f)), y[2], 5);
+
+        // k = 0 at column 1 (c0 = -1): the point is at infinity, read as outside (the fill value) instead of a NaN.
+        AffineSampling.Forward(row, 1, 3, 1, [1, 0, 0, 0, 1, 0, -1, 0], Interpolation.Bilinear, FillMode.Constant, -1f, y);
+        Assert.Equal(-1f, y[1]);
+        Assert.Equal((-1e8, -1e8), AffineSampling.Source([1, 0, 0, 0, 1, 0, -1, 0], 1, 0));
+        Assert.Equal((2.0, 4.0), AffineSampling.Source([1, 0, 0, 0, 1, 0, -0.5, 0], 1, 2));
     }
 }

@@ -18,8 +18,9 @@ public class AugmentationLayerTests
 
     public static TheoryData<string> AllKinds => [.. AugmentationTestKit.AllKinds];
 
-    // RandomCrop changes the shape, so its inference is no identity: CropAndResizeTests covers it.
-    public static TheoryData<string> ShapeKeepingRandomKinds => [.. AugmentationTestKit.RandomKinds.Where(k => k != "crop")];
+    // RandomCrop changes the shape, so its inference is no identity: CropAndResizeTests covers it. Equalization is not
+    // random but, as Keras' code has it, equalizes only in training.
+    public static TheoryData<string> ShapeKeepingRandomKinds => [.. AugmentationTestKit.RandomKinds.Where(k => k != "crop"), "equalization"];
 
     [Theory]
     [MemberData(nameof(ShapeKeepingRandomKinds))]
@@ -60,6 +61,15 @@ public class AugmentationLayerTests
     {
         // Seed 21 flips some of the six images and not others (seed 17's first ten draws all exceed 0.5).
         (Layer layer, Tensor x) = AugmentationTestKit.Setup(kind, batch: 6, seed: 21);
+        if (kind == "equalization")
+        {
+            // A table lookup (Keras casts to bin indices): 0 for every channel with two or more bins in use, as here;
+            // EqualizationTests checks numerically, away from the bin edges, and the channels passed through.
+            layer.Forward(x, training: true);
+            Assert.All(layer.Backward(TestData.Normal(5, 1f, x.Shape.Dimensions.ToArray())).ToArray(), g => Assert.Equal(0f, g));
+            return;
+        }
+
         if (kind == "posterization")
         {
             // Piecewise constant (Keras casts to uint8): the gradient is 0, and finite differences only see the steps.
@@ -126,6 +136,9 @@ public class AugmentationLayerTests
             new MixUp(0.4),
             new CutMix((0.2, 0.9)),
             new AutoContrast((-4, 4)),
+            new RandomShear((-0.2, 0.2), (0.1, 0.3), fillMode: FillMode.Nearest),
+            new RandomPerspective(0.8, 0.3, Interpolation.Nearest, fillValue: 1),
+            new Equalization((-4, 4), 32),
             new RandomCrop(10, 10),
             new Resizing(8, 9, cropToAspectRatio: true),
             new CenterCrop(6, 6),

@@ -21,6 +21,9 @@ public class SharedColorLayerTests
         ["Solarization"] = () => new Solarization((0.1, 0.3), (0.2, 0.6), (0, 1), seed: 3),
         ["RandomPosterization"] = () => new RandomPosterization(3, (0, 1), seed: 3),
         ["AutoContrast"] = () => new AutoContrast((0, 1)),
+        ["Equalization"] = () => new Equalization((0, 1), 16),
+        ["RandomShear"] = () => new RandomShear((-0.4, 0.4), (0.1, 0.3), seed: 3),
+        ["RandomPerspective"] = () => new RandomPerspective((1, 1), 0.5, seed: 3),
     };
 
     [Theory]

@@ -220,14 +220,11 @@ internal static class ExportCases
             new RandomHue((0.1, 0.2), (-1, 1)), new Flatten(), new Dense(2)),
         ["erasing_blur_jitter_identity"] = () => Chain([6, 5, 3], new RandomErasing(), new RandomGaussianBlur(), new RandomColorJitter(brightnessFactor: (-0.1, 0.1), saturationFactor: (0.2, 0.8), hueFactor: (0, 0.2)),
             new Conv2D(3, 3), new RandomErasing((1, 1), (0.1, 0.5), fillValue: 0, valueRange: (-1, 1)), new RandomGaussianBlur(0.5, 5, valueRange: (-1, 1)), new RandomColorJitter((-1, 1), contrastFactor: (0.2, 0.2)), new Flatten(), new Dense(2)),
-<<<<<<< HEAD
         ["mix_up_cut_mix_identity"] = () => Chain([6, 5, 3], new MixUp(), new CutMix(), new Conv2D(3, 3), new MixUp(1.0, seed: 2), new CutMix((0.5, 1), seed: 3), new Flatten(), new Dense(2)),
         ["mix_up_cut_mix_straight_to_output"] = () => Chain([4, 4, 3], new CutMix(0.5), new MixUp(0.3)),
-=======
         ["shear_perspective_equalization_identity"] = () => Chain([6, 5, 3], new RandomShear(0.3, 0.2), new RandomPerspective(scale: 0.4), new Equalization((0, 1), 64),
             new Conv2D(3, 3), new RandomShear((0.1, 0.5), (0, 0.2), fillMode: FillMode.Constant), new RandomPerspective((1, 1)), new Equalization(), new Flatten(), new Dense(2)),
         ["equalization_straight_to_output"] = () => Chain([4, 4, 2], new RandomPerspective(0.5), new Equalization()),
->>>>>>> 7b3f891518b9cd51b408cbab7114738726cddbae
         ["color_jitter_straight_to_output"] = () => Chain([4, 4, 3], new RandomColorJitter((0, 1), (-0.2, 0.2), (0.1, 0.3), (0.3, 0.7), (0, 0.3))),
         ["auto_contrast"] = () => Chain([6, 5, 3], new AutoContrast()),
         ["auto_contrast_unit_range_after_conv"] = () => Chain([6, 5, 2], new Conv2D(3, 3), new AutoContrast((1, 0)), new Conv2D(2, 2), new Flatten(), new Dense(2)),

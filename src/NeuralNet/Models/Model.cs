@@ -178,9 +178,9 @@ public abstract partial class Model
     /// <summary>Set to true (by a callback) to stop <c>Fit</c> after the current batch; reset when <c>Fit</c> starts.</summary>
     public bool StopTraining { get; set; }
 
-    /// <summary>The executor of the built graph.</summary>
     private Func<Parameter, string?>? _parameterPathLookup;
 
+    /// <summary>The executor of the built graph.</summary>
     private protected GraphExecutor Executor => _executor ?? throw NotBuilt();
 
     /// <summary>The model's graph of layer calls (the summary and the serializer read it).</summary>

@@ -16,7 +16,7 @@ namespace NeuralNet.Layers;
 /// is replaced by the table entry of its bin and mapped back. A channel whose values all fall in one bin is returned as
 /// it is.</para>
 /// <para>Inference: Keras' <c>transform_images</c> equalizes only <c>if training</c>, so <c>predict</c> returns the images
-/// unchanged, although its docstring says the equalization is applied at inference; this layer follows the code (and
+/// unchanged (a standalone Keras call equalizes, its <c>training</c> defaulting to true); this layer follows the code (and
 /// exports to ONNX as the identity).</para>
 /// <para>Backward: the output is a table lookup, piecewise constant in the input, and Keras' gradient through it is 0
 /// (no gradient flows through the integer bin indices); a channel returned as it is passes its gradient unchanged (the

@@ -19,9 +19,9 @@ internal static class LabelMixing
             throw new ArgumentException($"{description} mixes a batch of images (batch, height, width, channels), but the images are {images.Shape}.", nameof(images));
         }
 
-        if (labels.Shape.Rank < 1 || labels.Shape[0] != images.Shape[0])
+        if (labels.Shape.Rank < 2 || labels.Shape[0] != images.Shape[0])
         {
-            throw new ArgumentException($"{description} mixes one label row per image: the images are {images.Shape} ({images.Shape[0]} images), but the labels are {labels.Shape}.", nameof(labels));
+            throw new ArgumentException($"{description} mixes one label row per image (one-hot or soft labels, (batch, classes)): the images are {images.Shape} ({images.Shape[0]} images), but the labels are {labels.Shape}; class indices cannot be mixed, one-hot encode them first.", nameof(labels));
         }
 
         if (!layer.IsBuilt)

@@ -68,10 +68,11 @@ public sealed class MixUp : Layer, IRandomLayer
     /// <c>{"images": ..., "labels": ...}</c>: for a data pipeline (a <see cref="Datasets.DataSource"/> or
     /// <see cref="Datasets.BatchDataset"/> of your own), where the labels are at hand. The images go through a training call
     /// of the layer (built for their shape on first use; the same generator as in a model, so a seed gives the same
-    /// draws); label row i becomes wᵢ · yᵢ + (1 − wᵢ) · y_π(i), with wᵢ λᵢ.
+    /// draws; use an instance that is not in the model being trained, since the data pipeline runs beside the training
+    /// step); label row i becomes wᵢ · yᵢ + (1 − wᵢ) · y_π(i), with wᵢ λᵢ.
     /// </summary>
     /// <param name="images">(batch, height, width, channels).</param>
-    /// <param name="labels">(batch, ...): one-hot or soft labels, one row per image.</param>
+    /// <param name="labels">(batch, classes, ...): one-hot or soft labels, one row per image (class indices cannot be mixed).</param>
     /// <returns>New tensors: the mixed images and the mixed labels.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The images are not a batch of images of the layer's input shape, or the labels

@@ -47,6 +47,7 @@ public class BatchMixingLabelsTests
         Assert.Equal("labels", ex.ParamName);
         Assert.Contains($"({Batch - 1}, {Classes})", ex.Message, StringComparison.Ordinal);
         Assert.Equal("images", Assert.Throws<ArgumentException>(() => layer.MixBatch(new Tensor(new TensorShape(Batch, 12)), OneHot())).ParamName);
+        Assert.Contains("one-hot encode", Assert.Throws<ArgumentException>(() => layer.MixBatch(Images(), new Tensor(new TensorShape(Batch)))).Message, StringComparison.Ordinal);
 
         // The generator did not move: the next batch is mixed as a fresh layer's first.
         (Tensor mixed, _) = layer.MixBatch(Images(), OneHot());
@@ -59,9 +60,11 @@ public class BatchMixingLabelsTests
     {
         var mixUp = new MixUp(alpha: 0.4, seed: 1);
         Tensor x = Images(), y = OneHot();
+        var seen = new List<Tensor>();
         DataSource source = DataSource.FromBatches(Enumerable.Range(0, 3).Select(_ =>
         {
             (Tensor images, Tensor labels) = mixUp.MixBatch(x, y);
+            seen.Add(labels);
             return new DataBatch(images, labels);
         }));
         var model = new Sequential([new InputLayer(3, 3, 1), new Flatten(), new Dense(Classes, NeuralNet.Activations.ActivationFunction.Softmax)], seed: 2);
@@ -70,6 +73,10 @@ public class BatchMixingLabelsTests
         History history = model.Fit(source, epochs: 2, verbose: 0);
 
         Assert.All(history["loss"], loss => Assert.True(double.IsFinite(loss) && loss > 0));
+
+        // The model was given soft targets: some rows are no longer one-hot.
+        Assert.Equal(6, seen.Count);
+        Assert.Contains(seen.SelectMany(labels => labels.ToArray()), value => value is > 0.01f and < 0.99f);
     }
 
     // What a training call of a fresh layer gives for the batch.

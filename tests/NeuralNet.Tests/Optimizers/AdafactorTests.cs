@@ -4,6 +4,7 @@ using NeuralNet.Models;
 using NeuralNet.Optimizers;
 using NeuralNet.Serialization;
 using Xunit;
+using static NeuralNet.Tests.Optimizers.KerasValues;
 
 namespace NeuralNet.Tests.Optimizers;
 
@@ -17,7 +18,7 @@ public class AdafactorTests
     [Fact]
     public void SingleStep_1D_MatchesKeras()
     {
-        var p = Parameter(new TensorShape(4), [1f, 2f, 3f, 4f]);
+        var p = Parameter("variable", new TensorShape(4), [1f, 2f, 3f, 4f]);
         Gradient(p, [1f, 6f, 7f, 2f]);
 
         new Adafactor(0.5f).Step([p]);
@@ -28,7 +29,7 @@ public class AdafactorTests
     [Fact]
     public void SingleStep_2D_MatchesKeras()
     {
-        var p = Parameter(new TensorShape(2, 2), [1f, 2f, 3f, 4f]);
+        var p = Parameter("variable", new TensorShape(2, 2), [1f, 2f, 3f, 4f]);
         Gradient(p, [1f, 6f, 7f, 2f]);
 
         new Adafactor(0.5f).Step([p]);
@@ -41,7 +42,7 @@ public class AdafactorTests
     {
         // Keras applies three optimizers to var1 (2.0, zero gradient): each decays it by lr·wd = 0.004 first, and a zero
         // gradient then moves nothing. var2 is excluded by name and stays.
-        var var1 = Parameter(new TensorShape(1), [2f]);
+        var var1 = Parameter("variable", new TensorShape(1), [2f]);
         var var2 = new Parameter("exclude", new TensorShape(1), true, null);
         var2.Value.Fill(2f);
         new Adafactor(1f) { WeightDecay = 0.004f }.Step([var1]);
@@ -64,7 +65,7 @@ public class AdafactorTests
             [0.0554, 0.0548, 0.0546, 0.0546, 0.0546, 0.0546, 0.0546, 0.0545, 0.0545, 0.0545],
         ];
         var optimizer = new Adafactor(0.5f, beta2Decay: -0.65f, epsilon1: 1e-15f, epsilon2: 1e-4f, clipThreshold: 0.9f, relativeStep: false);
-        var x = Parameter(new TensorShape(10), [.. Enumerable.Repeat(1f, 10)]);
+        var x = Parameter("variable", new TensorShape(10), [.. Enumerable.Repeat(1f, 10)]);
         Gradient(x, [.. Enumerable.Repeat(0.01f, 10)]);
         optimizer.Step([x]);
         float[] grads = [.. Enumerable.Range(1, 10).Select(i => (float)(i * 0.1))];
@@ -86,7 +87,7 @@ public class AdafactorTests
         int n = shape.ElementCount;
         var random = new Random(11);
         float[] w0 = [.. Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2) - 1))];
-        var p = Parameter(shape, w0);
+        var p = Parameter("variable", shape, w0);
         const double lr = 0.05, decay = -0.7, eps1 = 1e-20, eps2 = 1e-3, clip = 0.8;
         var optimizer = new Adafactor((float)lr, (float)decay, (float)eps1, (float)eps2, (float)clip);
         int columns = dims[^1], rows = dims.Length > 1 ? dims[^2] : 1, batches = n / (rows * columns);
@@ -254,24 +255,5 @@ public class AdafactorTests
         Assert.Equal("clipThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => new Adafactor(clipThreshold: 0f)).ParamName);
         var defaults = new Adafactor();
         Assert.Equal((0.001f, -0.8f, 1e-30f, 1e-3f, 1f, true), (defaults.LearningRate, defaults.Beta2Decay, defaults.Epsilon1, defaults.Epsilon2, defaults.ClipThreshold, defaults.RelativeStep));
-    }
-
-    private static Parameter Parameter(TensorShape shape, float[] values)
-    {
-        var p = new Parameter("variable", shape, true, null);
-        values.CopyTo(p.Value.AsSpan());
-        return p;
-    }
-
-    private static void Gradient(Parameter p, float[] values) => values.CopyTo(p.Gradient.AsSpan());
-
-    // numpy.testing.assert_allclose as Keras' assertAllClose calls it: |actual − expected| ≤ atol + rtol·|expected|.
-    private static void AssertClose(double[] expected, float[] actual, double tolerance)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(actual[i] - expected[i]) <= tolerance + (tolerance * Math.Abs(expected[i])), $"element {i}: {actual[i]:R}, expected {expected[i]:R}");
-        }
     }
 }

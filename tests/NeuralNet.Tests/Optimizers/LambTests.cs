@@ -4,6 +4,7 @@ using NeuralNet.Models;
 using NeuralNet.Optimizers;
 using NeuralNet.Serialization;
 using Xunit;
+using static NeuralNet.Tests.Optimizers.KerasValues;
 
 namespace NeuralNet.Tests.Optimizers;
 
@@ -19,7 +20,7 @@ public class LambTests
     {
         // Lamb(learning_rate=0.5); vars [1, 2, 3, 4]; grads [1, 6, 7, 2]: the direction is sign(g) = 1, ‖u‖ = 2,
         // ‖w‖ = √30, so each weight moves by 0.5 · √30 / 2 = 1.3693.
-        var p = Parameter([1f, 2f, 3f, 4f]);
+        var p = Vector([1f, 2f, 3f, 4f]);
         Gradient(p, [1f, 6f, 7f, 2f]);
 
         new Lamb(0.5f).Step([p]);
@@ -33,7 +34,7 @@ public class LambTests
         // x = ones(10); one step with gradients 0.01, then golden[i] before step i + 1 with gradients arange(0.1, 1.1, 0.1).
         double[] golden = [0.999, 0.9982, 0.9974, 0.9965, 0.9955];
         var optimizer = new Lamb();
-        var x = Parameter(Enumerable.Repeat(1f, 10).ToArray());
+        var x = Vector(Enumerable.Repeat(1f, 10).ToArray());
         Gradient(x, Enumerable.Repeat(0.01f, 10).ToArray());
         optimizer.Step([x]);
         float[] grads = [.. Enumerable.Range(1, 10).Select(i => (float)(i * 0.1))];
@@ -50,7 +51,7 @@ public class LambTests
     {
         var random = new Random(4);
         float[] w0 = [.. Enumerable.Range(0, 37).Select(_ => (float)((random.NextDouble() * 2) - 1))];
-        var p = Parameter(w0);
+        var p = Vector(w0);
         var optimizer = new Lamb(0.01f, beta1: 0.8f, beta2: 0.95f, epsilon: 1e-6f);
         double[] w = [.. w0.Select(v => (double)v)], m = new double[w.Length], v = new double[w.Length];
         for (int t = 1; t <= 6; t++)
@@ -82,7 +83,7 @@ public class LambTests
     public void A_zero_tensor_moves_by_the_plain_rate()
     {
         // ‖w‖ = 0: Keras' ratio is 1, so the first step moves each weight by lr · sign(g).
-        var p = Parameter([0f, 0f, 0f]);
+        var p = Vector([0f, 0f, 0f]);
         Gradient(p, [2f, -3f, 0f]);
         new Lamb(0.1f).Step([p]);
         AssertClose([-0.1, 0.1, 0], p.Value.ToArray(), 1e-6);
@@ -123,22 +124,5 @@ public class LambTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Lamb(epsilon: -1f));
     }
 
-    private static Parameter Parameter(float[] values)
-    {
-        var p = new Parameter("variable", new TensorShape(values.Length), true, null);
-        values.CopyTo(p.Value.AsSpan());
-        return p;
-    }
-
-    private static void Gradient(Parameter p, float[] values) => values.CopyTo(p.Gradient.AsSpan());
-
-    // numpy.testing.assert_allclose as Keras' assertAllClose calls it: |actual − expected| ≤ atol + rtol·|expected|.
-    private static void AssertClose(double[] expected, float[] actual, double tolerance)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(actual[i] - expected[i]) <= tolerance + (tolerance * Math.Abs(expected[i])), $"element {i}: {actual[i]:R}, expected {expected[i]:R}");
-        }
-    }
+    private static Parameter Vector(float[] values) => Parameter("variable", new TensorShape(values.Length), values);
 }

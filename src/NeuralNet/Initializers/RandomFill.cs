@@ -1,7 +1,7 @@
 namespace NeuralNet.Initializers;
 
 /// <summary>
-/// The draws behind every random initializer, from one <see cref="SeededRandom"/> per fill: uniforms, normals, and Keras'
+/// The draws behind every random initializer (and the check of a normal's parameters), from one <see cref="SeededRandom"/> per fill: uniforms, normals, and Keras'
 /// <c>VarianceScaling</c> formulas (with n = max(1, fan): a truncated normal of standard deviation sqrt(scale / n) / 0.8796...,
 /// a normal of standard deviation sqrt(scale / n), or a uniform in [-sqrt(3 scale / n), sqrt(3 scale / n)]), shared by
 /// <see cref="VarianceScaling"/> and the Glorot, He and LeCun initializers so that they draw the same bits.
@@ -10,6 +10,21 @@ internal static class RandomFill
 {
     // The standard deviation of a unit normal truncated to [-2, 2]; dividing by it restores the wanted variance.
     public const double TruncatedNormalStandardDeviation = 0.87962566103423978;
+
+    /// <summary>The checks of a normal's parameters: a finite mean and a finite standard deviation of at least 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Either is out of range; the message names <paramref name="initializer"/> and the parameter.</exception>
+    public static void CheckNormal(string initializer, double mean, double standardDeviation)
+    {
+        if (!double.IsFinite(mean))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mean), mean, $"{initializer} expects a finite mean but got mean={mean}.");
+        }
+
+        if (!(standardDeviation >= 0) || double.IsInfinity(standardDeviation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(standardDeviation), standardDeviation, $"{initializer} expects a finite standardDeviation >= 0 but got standardDeviation={standardDeviation}.");
+        }
+    }
 
     public static double FanFor(TensorShape shape, VarianceScalingMode mode)
     {

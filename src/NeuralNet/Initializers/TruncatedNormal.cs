@@ -16,17 +16,7 @@ public sealed class TruncatedNormal : Initializer
     /// <exception cref="ArgumentOutOfRangeException">The mean is not finite, or the standard deviation is negative or not finite.</exception>
     public TruncatedNormal(double mean = 0.0, double standardDeviation = 0.05, long? seed = null)
     {
-        if (!double.IsFinite(mean))
-        {
-            throw new ArgumentOutOfRangeException(nameof(mean), mean, $"TruncatedNormal expects a finite mean but got mean={mean}.");
-        }
-
-        if (!(standardDeviation >= 0) || double.IsInfinity(standardDeviation))
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(standardDeviation), standardDeviation, $"TruncatedNormal expects a finite standardDeviation >= 0 but got standardDeviation={standardDeviation}.");
-        }
-
+        RandomFill.CheckNormal(nameof(TruncatedNormal), mean, standardDeviation);
         Mean = mean;
         StandardDeviation = standardDeviation;
         Seed = seed;

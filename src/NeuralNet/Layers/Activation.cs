@@ -58,7 +58,7 @@ public sealed class Activation : Layer
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {
-        CheckForwardRan(outputGradient);
+        CheckForwardRan(_lastInput, outputGradient);
         if (!ComputesInputGradient)
         {
             return outputGradient;
@@ -72,7 +72,7 @@ public sealed class Activation : Layer
     /// <inheritdoc/>
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
-        CheckForwardRan(logitsGradient);
+        CheckForwardRan(_lastInput, logitsGradient);
         return logitsGradient;
     }
 
@@ -82,13 +82,4 @@ public sealed class Activation : Layer
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Activation FromConfig(Config config) =>
         new(config.GetActivation("activation") ?? throw config.Error("\"activation\" is missing."), config.GetString("name"));
-
-    private void CheckForwardRan(Tensor outputGradient)
-    {
-        if (_lastInput is null || _lastInput.Shape[0] != outputGradient.Shape[0])
-        {
-            throw new InvalidOperationException(
-                $"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last input: {_lastInput?.Shape.ToString() ?? "none"}).");
-        }
-    }
 }

@@ -211,7 +211,7 @@ public sealed class Dense : Layer, IKernelLayer
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {
-        CheckForwardRan(outputGradient);
+        CheckForwardRan(_lastInput, outputGradient);
         Tensor dz = outputGradient;
         if (HasActivation)
         {
@@ -227,7 +227,7 @@ public sealed class Dense : Layer, IKernelLayer
     /// <inheritdoc/>
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
-        CheckForwardRan(logitsGradient);
+        CheckForwardRan(_lastInput, logitsGradient);
         return BackwardFromPreActivation(logitsGradient, logitsGradient);
     }
 
@@ -288,14 +288,5 @@ public sealed class Dense : Layer, IKernelLayer
         Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
         Gemm.Multiply(false, true, rows, inputs, units, 1f, dzSpan, units, kernel.Value.AsReadOnlySpan(), units, 0f, inputGradient.AsSpan(), inputs);
         return inputGradient;
-    }
-
-    private void CheckForwardRan(Tensor outputGradient)
-    {
-        if (_lastInput is null || _lastInput.Shape[0] != outputGradient.Shape[0])
-        {
-            throw new InvalidOperationException(
-                $"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last input: {_lastInput?.Shape.ToString() ?? "none"}).");
-        }
     }
 }

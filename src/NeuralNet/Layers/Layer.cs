@@ -677,6 +677,20 @@ public abstract partial class Layer
         ThrowIfRanFused();
     }
 
+    /// <summary>
+    /// The check of a backward pass that reads the caches of the layer's last forward pass: one ran
+    /// (<paramref name="lastInput"/>, the input it kept) with the batch size of <paramref name="outputGradient"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No forward pass ran, or it had another batch size.</exception>
+    private protected void CheckForwardRan(Tensor? lastInput, Tensor outputGradient)
+    {
+        if (lastInput is null || lastInput.Shape[0] != outputGradient.Shape[0])
+        {
+            throw new InvalidOperationException(
+                $"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last input: {lastInput?.Shape.ToString() ?? "none"}).");
+        }
+    }
+
     private void RequireInputCount(int count, string parameterName)
     {
         if (count < MinimumInputs || count > MaximumInputs)

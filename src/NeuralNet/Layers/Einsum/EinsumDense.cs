@@ -195,7 +195,7 @@ public sealed class EinsumDense : Layer, IKernelLayer
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {
-        CheckForwardRan(outputGradient);
+        CheckForwardRan(_lastInput, outputGradient);
         Tensor dz = outputGradient;
         if (HasActivation)
         {
@@ -209,7 +209,7 @@ public sealed class EinsumDense : Layer, IKernelLayer
     /// <inheritdoc/>
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
-        CheckForwardRan(logitsGradient);
+        CheckForwardRan(_lastInput, logitsGradient);
         return BackwardFromPreActivation(logitsGradient, logitsGradient);
     }
 
@@ -321,13 +321,4 @@ public sealed class EinsumDense : Layer, IKernelLayer
     private Span<float> CScratch(int batch) => _contraction!.OutputInPlace
         ? default
         : BatchView(ref _cScratch, batch, _cSample).AsSpan();
-
-    private void CheckForwardRan(Tensor outputGradient)
-    {
-        if (_lastInput is null || _lastInput.Shape[0] != outputGradient.Shape[0])
-        {
-            throw new InvalidOperationException(
-                $"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last input: {_lastInput?.Shape.ToString() ?? "none"}).");
-        }
-    }
 }

@@ -189,7 +189,7 @@ public abstract partial class Model
     /// <summary>
     /// Configures training from Keras identifiers, as <c>model.compile(optimizer="adam", loss="mse", metrics=["mae"])</c>:
     /// each name gives the component with its default settings. Optimizers: <c>"sgd"</c>, <c>"adam"</c>, <c>"rmsprop"</c>,
-    /// <c>"adamw"</c>, <c>"adagrad"</c>, <c>"adadelta"</c>, <c>"adamax"</c>, <c>"nadam"</c>, <c>"lion"</c>, <c>"ftrl"</c>, <c>"lamb"</c>, <c>"adafactor"</c>, <c>"muon"</c>;
+    /// <c>"adamw"</c>, <c>"adagrad"</c>, <c>"adadelta"</c>, <c>"adamax"</c>, <c>"nadam"</c>, <c>"lion"</c>, <c>"ftrl"</c>, <c>"lamb"</c>, <c>"adafactor"</c>, <c>"muon"</c>, <c>"schedule_free_adamw"</c>;
     /// losses such as <c>"categorical_crossentropy"</c>, <c>"binary_crossentropy"</c>, <c>"mse"</c>, <c>"mae"</c>, <c>"huber"</c>;
     /// metrics such as <c>"accuracy"</c> (resolved from the targets' shape, as Keras resolves it from the loss), <c>"mae"</c>,
     /// <c>"auc"</c>, <c>"precision"</c>, <c>"mape"</c>, <c>"binary_crossentropy"</c>, <c>"kl_divergence"</c>, <c>"true_positives"</c>,

@@ -101,6 +101,9 @@ public abstract partial class Optimizer
     /// <summary>The path of <paramref name="parameter"/>: <see cref="ParameterPath"/>'s, or its own name.</summary>
     private protected string PathOf(Parameter parameter) => ParameterPath?.Invoke(parameter) ?? parameter.Name;
 
+    /// <summary>Whether the subclass' slot <paramref name="slot"/> starts as a copy of the parameter's value (ScheduleFreeAdamW's <c>z</c>).</summary>
+    private protected virtual bool SlotStartsAtValue(int slot) => false;
+
     /// <summary>The value a state tensor starts at (0 unless a subclass says otherwise: Adagrad's accumulator).</summary>
     private protected virtual float SlotInitialValue(int slot) => 0f;
 
@@ -140,7 +143,11 @@ public abstract partial class Optimizer
         for (int s = 0; s < slots.Length; s++)
         {
             slots[s] = new Tensor(SlotShape(s, parameter));
-            if (SlotInitialValue(s) is float initial and not 0f)
+            if (SlotStartsAtValue(s))
+            {
+                parameter.Value.CopyTo(slots[s]);
+            }
+            else if (SlotInitialValue(s) is float initial and not 0f)
             {
                 slots[s].AsSpan().Fill(initial);
             }

@@ -8,7 +8,7 @@ public abstract partial class Optimizer
     /// A copy of the state the next <see cref="Step"/> starts from for <paramref name="parameter"/>, one tensor per
     /// <see cref="StateSlotNames"/> entry, each of the parameter's shape except <see cref="Adafactor"/>'s factored moments and <see cref="Muon"/>'s scalar velocity of a matrix it steps (Keras' <c>optimizer.variables</c> of one model
     /// variable; PyTorch's <c>state_dict()["state"]</c> entry): the state kept for it, or, before its first step, the state
-    /// that step would create (zeros; Adagrad's and Ftrl's initial accumulator; the parameter's value as the
+    /// that step would create (zeros; Adagrad's and Ftrl's initial accumulator; ScheduleFreeAdamW's <c>z</c> at the parameter's value; the parameter's value as the
     /// <see cref="UseEma"/> average). Nothing is created or changed, and the copies do not follow later steps.
     /// </summary>
     /// <param name="parameter">A parameter of the model the optimizer trains.</param>

@@ -187,10 +187,12 @@ public abstract partial class Optimizer
     /// <param name="parameters">The parameters of the model, in a stable order.</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The <see cref="Schedule"/> gives a negative, NaN or infinite rate at
-    /// this step; thrown before any parameter, gradient or state changes.</exception>
+    /// this step, or the optimizer cannot step now (<see cref="ScheduleFreeAdamW"/> in eval mode); thrown before any
+    /// parameter, gradient or state changes.</exception>
     public void Step(IReadOnlyList<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        CheckCanStep();
 
         // The rate of this step, once (a schedule's Rate runs here, on this thread, and throws before anything changes);
         // the weight decay and every update of this step use it.
@@ -258,6 +260,11 @@ public abstract partial class Optimizer
     /// optimizers use in <see cref="Update"/>, which may run on worker threads.
     /// </summary>
     private protected float StepLearningRate { get; private set; }
+
+    /// <summary>Called first by <see cref="Step"/>: throws when the optimizer cannot step now (ScheduleFreeAdamW in eval mode).</summary>
+    private protected virtual void CheckCanStep()
+    {
+    }
 
     /// <summary>
     /// Called by <see cref="Step"/> once per step that updates, on the calling thread, before the first

@@ -398,6 +398,11 @@ internal static class BuiltInSerializables
                 d.GetBoolean("nesterov"),
                 d.GetNullableSingle("rms_rate")).ReadClipping(c).ReadSchedule(c);
         }, "muon");
+        SerializationRegistry.AddBuiltIn("ScheduleFreeAdamW", c =>
+        {
+            Config d = Defaults(c, new ScheduleFreeAdamW());
+            return (ScheduleFreeAdamW)new ScheduleFreeAdamW(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon"), d.GetInt32("warmup_steps", minimum: 0)).ReadClipping(c).ReadSchedule(c);
+        }, "schedule_free_adamw");
         SerializationRegistry.AddBuiltIn("Lion", c =>
         {
             Config d = Defaults(c, new Lion());

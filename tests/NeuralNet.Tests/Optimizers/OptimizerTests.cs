@@ -320,7 +320,7 @@ public class OptimizerTests
             () => new Sgd(0.05f), () => new Sgd(0.05f, 0.9f), () => new Sgd(0.05f, 0.9f, nesterov: true), () => new Adam(0.01f), () => new Adam(0.01f, amsGrad: true),
             () => new RmsProp(0.01f), () => new RmsProp(0.01f, momentum: 0.5f), () => new RmsProp(0.01f, centered: true),
             () => new RmsProp(0.01f, momentum: 0.5f, centered: true), () => new AdamW(0.01f), () => new AdamW(0.01f, amsGrad: true), () => new Adagrad(0.01f),
-            () => new Adamax(0.01f), () => new Nadam(0.01f), () => new Adadelta(1f), () => new Lion(0.01f), () => new Lamb(0.01f), () => new Adafactor(0.01f), () => new Ftrl(0.05f),
+            () => new Adamax(0.01f), () => new Nadam(0.01f), () => new Adadelta(1f), () => new Lion(0.01f), () => new Lamb(0.01f), () => new Adafactor(0.01f), () => new ScheduleFreeAdamW(0.01f, warmupSteps: 2), () => new Ftrl(0.05f),
             () => new Ftrl(0.05f, -0.25f, 0.1f, 0.01f, 0.01f, 0.01f, 0.1f),
         ];
         foreach (Func<Optimizer> create in factories)
@@ -337,7 +337,7 @@ public class OptimizerTests
         Optimizer[] optimizers =
         [
             new Sgd(0.01f, 0.9f, true), new Adam(), new RmsProp(momentum: 0.5f, centered: true), new Adam() { ClipNorm = 1f },
-            new Adam(amsGrad: true), new Adagrad(), new Adamax(), new Nadam(), new AdamW(amsGrad: true), new Adadelta(), new Lion(), new Lamb(), new Adafactor(), new Ftrl(), new Ftrl(learningRatePower: -0.25f),
+            new Adam(amsGrad: true), new Adagrad(), new Adamax(), new Nadam(), new AdamW(amsGrad: true), new Adadelta(), new Lion(), new Lamb(), new Adafactor(), new ScheduleFreeAdamW(), new Ftrl(), new Ftrl(learningRatePower: -0.25f),
         ];
         foreach (Optimizer optimizer in optimizers)
         {

@@ -347,6 +347,7 @@ public abstract partial class Model
     public IReadOnlyDictionary<string, double> TrainOnBatch(ModelData x, ModelData y, Tensor? sampleWeight = null, ClassWeights? classWeight = null)
     {
         RequireCompiled(nameof(TrainOnBatch));
+        Optimizer!.CheckCanStep();
         using (_gate.EnterExclusive())
         {
             Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y));
@@ -538,6 +539,7 @@ public abstract partial class Model
     private void ValidateFitArguments(int epochs, int initialEpoch, int verbose, int validationFreq)
     {
         RequireCompiled(nameof(Fit));
+        Optimizer!.CheckCanStep();
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         if (initialEpoch < 0 || initialEpoch > epochs)
         {

@@ -261,8 +261,11 @@ public abstract partial class Optimizer
     /// </summary>
     private protected float StepLearningRate { get; private set; }
 
-    /// <summary>Called first by <see cref="Step"/>: throws when the optimizer cannot step now (ScheduleFreeAdamW in eval mode).</summary>
-    private protected virtual void CheckCanStep()
+    /// <summary>
+    /// Called first by <see cref="Step"/>, and by <c>Fit</c> and <c>TrainOnBatch</c> before they run anything: throws when
+    /// the optimizer cannot step now (ScheduleFreeAdamW in eval mode).
+    /// </summary>
+    internal virtual void CheckCanStep()
     {
     }
 

@@ -18,8 +18,9 @@ namespace NeuralNet.Optimizers;
 /// <c>v += (g² − v)(1 − β2)</c>; <c>z −= lr·g / (√(v / (1 − β2^t)) + ε)</c>; <c>x_old = (y − (1 − β1)·z_old) / β1</c>;
 /// <c>x = (1 − 1/t)·x_old + (1/t)·z</c>; <c>y = (1 − β1)·z + β1·x</c>. State: <c>z</c> (starting at the parameter's value)
 /// and <c>velocity</c>. Weight decay, when set, is applied to y before the step, as Keras' base optimizer does.</para>
-/// <para>As in Keras, the mode is not saved with the model: a model saved in eval mode holds x, and training it again
-/// needs <see cref="SwapToTrain"/> on the optimizer that keeps its z.</para>
+/// <para>A model saved in eval mode holds x; its configuration records the mode (a key Keras does not write), so the
+/// loaded optimizer, with its z, brings back y on <see cref="SwapToTrain"/>. With <see cref="Optimizer.UseEma"/>, the
+/// weights at the end of <c>Fit</c> are the moving average of y, as in Keras, and the swaps read them as y.</para>
 /// </remarks>
 public sealed class ScheduleFreeAdamW : Optimizer
 {
@@ -83,11 +84,13 @@ public sealed class ScheduleFreeAdamW : Optimizer
     /// </summary>
     public void SwapToEval()
     {
-        if (!IsTrainingMode)
+        if (!IsTrainingMode || !HasState)
         {
             return;
         }
 
+        // Predictions may keep a packed copy of a kernel (Dense); the weights change here.
+        Layers.InferencePass.Renew();
         float oneMinusBeta1 = 1f - Beta1;
         foreach ((Parameter parameter, string slot, Tensor z) in GetStateTensors())
         {
@@ -116,6 +119,7 @@ public sealed class ScheduleFreeAdamW : Optimizer
             return;
         }
 
+        Layers.InferencePass.Renew();
         float oneMinusBeta1 = 1f - Beta1;
         foreach ((Parameter parameter, string slot, Tensor z) in GetStateTensors())
         {
@@ -134,11 +138,17 @@ public sealed class ScheduleFreeAdamW : Optimizer
     }
 
     /// <inheritdoc/>
-    private protected override void CheckCanStep()
+    internal override void CheckCanStep()
     {
+        if (!IsTrainingMode && !HasState)
+        {
+            // Nothing was swapped (a model loaded without state, or a fresh optimizer): the weights are the training point.
+            IsTrainingMode = true;
+        }
+
         if (!IsTrainingMode)
         {
-            throw new InvalidOperationException($"{Name} is in eval mode (its parameters hold the average x, after SwapToEval); call SwapToTrain before training. No parameter was updated.");
+            throw new InvalidOperationException($"{Name} is in eval mode (its parameters hold the average x, after SwapToEval); call SwapToTrain before training. Nothing was run.");
         }
     }
 
@@ -157,8 +167,21 @@ public sealed class ScheduleFreeAdamW : Optimizer
         ElementwiseUpdate.Run(values, gradient, slots[0].AsSpan(), slots[1].AsSpan(), new Rule(_rate, Beta1, Beta2, Epsilon, _secondMomentCorrection, _averageWeight));
 
     /// <inheritdoc/>
-    public override Config GetConfig() => base.GetConfig()
-        .Set("beta_1", Beta1).Set("beta_2", Beta2).Set("epsilon", Epsilon).Set("warmup_steps", WarmupSteps);
+    public override Config GetConfig()
+    {
+        Config config = base.GetConfig().Set("beta_1", Beta1).Set("beta_2", Beta2).Set("epsilon", Epsilon).Set("warmup_steps", WarmupSteps);
+
+        // Not a Keras key (Keras does not save the mode): written only in eval mode, so that a model saved holding x is
+        // loaded knowing it, and SwapToTrain brings back y.
+        return IsTrainingMode ? config : config.Set("is_training_mode", false);
+    }
+
+    /// <summary>Sets the mode a saved configuration records (<c>is_training_mode</c>, written only in eval mode).</summary>
+    internal ScheduleFreeAdamW ReadMode(Config config)
+    {
+        IsTrainingMode = !config.Contains("is_training_mode") || config.GetBoolean("is_training_mode");
+        return this;
+    }
 
     // Slots: z, velocity (flushed to 0 below the smallest normal float). Keras casts the betas to float32 before taking
     // 1 − β, so the complements are float32 differences.

@@ -401,7 +401,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("ScheduleFreeAdamW", c =>
         {
             Config d = Defaults(c, new ScheduleFreeAdamW());
-            return (ScheduleFreeAdamW)new ScheduleFreeAdamW(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon"), d.GetInt32("warmup_steps", minimum: 0)).ReadClipping(c).ReadSchedule(c);
+            return (ScheduleFreeAdamW)new ScheduleFreeAdamW(LearningRate(d), d.GetSingle("beta_1"), d.GetSingle("beta_2"), d.GetSingle("epsilon"), d.GetInt32("warmup_steps", minimum: 0)).ReadMode(c).ReadClipping(c).ReadSchedule(c);
         }, "schedule_free_adamw");
         SerializationRegistry.AddBuiltIn("Lion", c =>
         {

@@ -2,7 +2,7 @@ using Xunit;
 
 namespace NeuralNet.Tests.Optimizers;
 
-/// <summary>The helpers of the tests that check an optimizer against Keras' own test values (Lamb, Adafactor, Muon).</summary>
+/// <summary>The helpers of the tests that check an optimizer against Keras' own test values (Lamb, Adafactor, Muon, ScheduleFreeAdamW).</summary>
 internal static class KerasValues
 {
     /// <summary>A trainable parameter named <paramref name="name"/> holding <paramref name="values"/>.</summary>

@@ -78,6 +78,47 @@ public class ScheduleFreeAdamWTests
     }
 
     [Fact]
+    public void Fit_in_eval_mode_is_refused_before_anything_runs_and_the_mode_survives_a_save()
+    {
+        var model = new Sequential([new InputLayer(3), new Dense(4), new Dense(1)], seed: 3);
+        var optimizer = new ScheduleFreeAdamW(0.01f);
+        optimizer.SwapToEval();
+        Assert.True(optimizer.IsTrainingMode);
+        model.Compile(optimizer, new NeuralNet.Losses.MeanSquaredError());
+        Tensor x = Tensor.RandomNormal(new TensorShape(16, 3), 1), y = Tensor.RandomNormal(new TensorShape(16, 1), 2);
+        model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
+        optimizer.SwapToEval();
+        float[] evalPoint = model.Predict(x).ToArray();
+        bool began = false;
+        var callback = new NeuralNet.Training.LambdaCallback(onTrainBegin: _ => began = true);
+
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, callbacks: [callback]));
+        Assert.Throws<InvalidOperationException>(() => model.TrainOnBatch(x, y));
+
+        Assert.Contains("SwapToTrain", ex.Message, StringComparison.Ordinal);
+        Assert.False(began);
+        Assert.Equal(evalPoint, model.Predict(x).ToArray());
+
+        string path = Path.Combine(Path.GetTempPath(), $"neuralnet-sfadamw-eval-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path);
+            Model loaded = Model.Load(path);
+            var restored = Assert.IsType<ScheduleFreeAdamW>(loaded.Optimizer);
+            Assert.False(restored.IsTrainingMode);
+            Assert.Equal(evalPoint, loaded.Predict(x).ToArray());
+            optimizer.SwapToTrain();
+            restored.SwapToTrain();
+            Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
+            loaded.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Config_keras_form_training_and_resume_round_trip()
     {
         var optimizer = (ScheduleFreeAdamW)SerializationRegistry.Deserialize<Optimizer>(JsonNode.Parse("""

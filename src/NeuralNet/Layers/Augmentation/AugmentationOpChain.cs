@@ -28,7 +28,7 @@ internal sealed class AugmentationOpChain
     private readonly int[] _lastApplication;
     private Tensor? _gradientA;
     private Tensor? _gradientB;
-    private int _warmBatch;
+    private int[] _warmedBatches = [];
 
     /// <summary>Builds the eleven operations for <paramref name="imageShape"/>, with up to <paramref name="length"/> applications per call.</summary>
     /// <param name="imageShape">(height, width, 3).</param>
@@ -73,14 +73,15 @@ internal sealed class AugmentationOpChain
     public static int PosterizationBits((double Lower, double Upper) factor) => Math.Max(1, (int)(8 * factor.Upper));
 
     /// <summary>
-    /// Allocates every operation's buffers for a batch as large as <paramref name="input"/>'s, once per larger batch, by
+    /// Allocates every operation's buffers (and views) for <paramref name="input"/>'s batch size, once per batch size, by
     /// running each forward (and backward when <paramref name="withGradient"/>) on it with throw-away draws: which
-    /// operations a call applies is random, so without this a later call could be the first to need an operation's buffers.
+    /// operations a call applies is random, so without this a later call could be the first to need an operation's
+    /// buffers, or its view of them for a smaller last batch.
     /// </summary>
     public void WarmUp(Tensor input, bool withGradient)
     {
         int batch = input.Shape[0];
-        if (batch <= _warmBatch)
+        if (Array.IndexOf(_warmedBatches, batch) >= 0)
         {
             return;
         }
@@ -109,7 +110,7 @@ internal sealed class AugmentationOpChain
         }
 
         Array.Fill(_lastApplication, -1);
-        _warmBatch = batch;
+        _warmedBatches = [.. _warmedBatches, batch];
     }
 
     /// <summary>Application <paramref name="index"/> of a call: operation <paramref name="op"/> with draws from <paramref name="seed"/> on <paramref name="input"/>.</summary>

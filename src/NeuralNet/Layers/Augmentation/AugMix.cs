@@ -24,6 +24,9 @@ namespace NeuralNet.Layers;
 /// <para>Backward: where the clip is active the gradient stops; elsewhere dx = m · g plus, for each chain, the backward
 /// pass of its operations in reverse order applied to (1 − m) · w_c · g (an operation applied more than once in a call is
 /// run again with its seed before its backward pass). Posterization and equalization pass no gradient (0).</para>
+/// <para>Memory: the operations keep their buffers, and the first training call of each batch size runs each of them
+/// once with throw-away draws, so that no later call allocates. Keras' <c>get_config</c> writes <c>num_chains</c> and
+/// <c>chain_depth</c> under each other's key; here each is written and read under its own.</para>
 /// </remarks>
 /// <example><c>model.Add(new AugMix(valueRange: (0, 1)));</c></example>
 public sealed class AugMix : Layer, IRandomLayer

@@ -2,6 +2,7 @@ using System.Text.Json;
 using NeuralNet.Layers;
 using NeuralNet.Serialization;
 using NeuralNet.Tests.GradientChecking;
+using NeuralNet.Tests.Layers.Attention;
 using Xunit;
 
 namespace NeuralNet.Tests.Layers.Augmentation;
@@ -126,6 +127,34 @@ public class AugMixTests
         }
 
         Assert.True(repeated && skipped, $"the calls should apply an operation twice ({repeated}) and skip a place ({skipped})");
+    }
+
+    // Numerical gradients over calls whose chains hold no posterization or equalization (piecewise constant: their
+    // finite differences only see steps; RandAugmentTests checks they pass 0), with the mixing and the final clip.
+    [Fact]
+    public void Backward_MatchesNumericalGradients()
+    {
+        int checkedCalls = 0;
+        for (long seed = 0; seed < 30 && checkedCalls < 4; seed++)
+        {
+            var layer = new AugMix((0, 1), 2, 3, (0.1, 0.5), seed: seed);
+            Tensor x = Tensor.RandomUniform(new TensorShape(2, 5, 6, 3), seed, 0.05f, 0.95f);
+            layer.Build(new TensorShape(5, 6, 3));
+            var state = new ulong[SeededRandom.StateLength];
+            ((IRandomLayer)layer).LayerRandom.GetState(state);
+            layer.Forward(x, training: true);
+            int[] applied = [.. Enumerable.Range(0, 2).SelectMany(c => layer.LastChain(c).ToArray())];
+            if (applied.Contains(7) || applied.Contains(10) || applied.Length < 2)
+            {
+                continue;
+            }
+
+            ((IRandomLayer)layer).LayerRandom.SetState(state);
+            StochasticGradientCheck.Check(layer, [x], [0], seed: 5, training: true).AssertPassed(maxKinkFraction: 0.02);
+            checkedCalls++;
+        }
+
+        Assert.Equal(4, checkedCalls);
     }
 
     [Fact]

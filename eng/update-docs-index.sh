@@ -56,7 +56,7 @@ type_pages.update({f"NeuralNet.Layers.{t}": "attention.md" for t in ("MultiHeadA
                                                                          "GaussianDropout", "AlphaDropout")})
 type_pages.update({f"NeuralNet.Layers.{t}": "augmentation.md"
                    for t in ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomContrast",
-                             "RandomBrightness", "RandomGrayscale", "RandomSaturation", "RandomHue", "RandomColorDegeneration", "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomErasing", "RandomGaussianBlur", "RandomColorJitter", "MixUp", "CutMix", "AutoContrast", "RandomShear", "RandomPerspective", "Equalization", "Resizing", "CenterCrop", "FillMode", "FlipMode")})
+                             "RandomBrightness", "RandomGrayscale", "RandomSaturation", "RandomHue", "RandomColorDegeneration", "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomErasing", "RandomGaussianBlur", "RandomColorJitter", "RandAugment", "AugMix", "MixUp", "CutMix", "AutoContrast", "RandomShear", "RandomPerspective", "Equalization", "Resizing", "CenterCrop", "FillMode", "FlipMode")})
 type_pages.update({f"NeuralNet.Layers.{t}": "normalization-and-activations.md"
                    for t in ("LayerNormalization", "GroupNormalization", "RMSNormalization", "UnitNormalization", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")})
 type_pages.update({f"NeuralNet.Layers.{t}": "preprocessing.md"

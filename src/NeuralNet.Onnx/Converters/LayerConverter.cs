@@ -51,6 +51,8 @@ internal static class LayerConverters
         [typeof(RandomErasing)] = PassThrough,
         [typeof(RandomGaussianBlur)] = PassThrough,
         [typeof(RandomColorJitter)] = PassThrough,
+        [typeof(RandAugment)] = PassThrough,
+        [typeof(AugMix)] = PassThrough,
         [typeof(MixUp)] = PassThrough,
         [typeof(CutMix)] = PassThrough,
         [typeof(RandomShear)] = PassThrough,

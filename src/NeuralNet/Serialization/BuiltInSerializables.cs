@@ -233,6 +233,8 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("RandomErasing", RandomErasing.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomGaussianBlur", RandomGaussianBlur.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomColorJitter", RandomColorJitter.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandAugment", RandAugment.FromConfig);
+        SerializationRegistry.AddBuiltIn("AugMix", AugMix.FromConfig);
         SerializationRegistry.AddBuiltIn("MixUp", MixUp.FromConfig);
         SerializationRegistry.AddBuiltIn("CutMix", CutMix.FromConfig);
         SerializationRegistry.AddBuiltIn("AutoContrast", AutoContrast.FromConfig);

@@ -80,6 +80,9 @@ public sealed class RandomPosterization : Layer, IRandomLayer
 
     private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
 
+    /// <summary>Makes the layer draw from <paramref name="random"/>, the generator <see cref="RandAugment"/> and <see cref="AugMix"/> hand each operation they apply.</summary>
+    internal void ShareRandom(SeededRandom random) => _random = random;
+
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()
         .SetPair("factor", Factor)

@@ -80,7 +80,7 @@ public class AugmentationLayerTests
 
         // The clip of contrast and brightness is a kink: a step may cross it (the analytic slope then matches one side).
         // AutoContrast's per-channel min and max are kinks too: a step may hand the minimum to another pixel.
-        double kinks = kind is "contrast" or "brightness" or "saturation" or "hue" or "degeneration" or "solarization" or "sharpness" or "auto_contrast" or "gaussian_blur" or "color_jitter" ? 0.02 : 0;
+        double kinks = kind is "contrast" or "brightness" or "saturation" or "hue" or "degeneration" or "solarization" or "sharpness" or "auto_contrast" or "gaussian_blur" or "color_jitter" or "rand_augment" or "aug_mix" ? 0.02 : 0;
         StochasticGradientCheck.Check(layer, [x], [0], seed: 5, training: true).AssertPassed(maxKinkFraction: kinks);
         if (layer is RandomFlip flip)
         {
@@ -133,6 +133,8 @@ public class AugmentationLayerTests
             new RandomErasing(0.7, (0.05, 0.3), valueRange: (-4, 4)),
             new RandomGaussianBlur(0.8, 3, (0.3, 0.9), (-4, 4)),
             new RandomColorJitter((-4, 4), (-0.1, 0.1), (0.1, 0.2), (0.3, 0.7), (0, 0.2)),
+            new RandAugment((-4, 4), 2, 0.5),
+            new AugMix((-4, 4), 2, 2, 0.4),
             new MixUp(0.4),
             new CutMix((0.2, 0.9)),
             new AutoContrast((-4, 4)),

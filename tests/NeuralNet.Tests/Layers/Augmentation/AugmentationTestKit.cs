@@ -9,7 +9,7 @@ internal static class AugmentationTestKit
 {
     public static readonly int[] ImageShape = [6, 7, 3];
 
-    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing", "gaussian_blur", "color_jitter", "shear", "perspective", "mix_up", "cut_mix"];
+    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing", "gaussian_blur", "color_jitter", "shear", "perspective", "mix_up", "cut_mix", "rand_augment", "aug_mix"];
 
     public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop", "auto_contrast", "equalization"];
 
@@ -35,6 +35,8 @@ internal static class AugmentationTestKit
         "color_jitter" => new RandomColorJitter((0, 1), (-0.2, 0.2), (0.1, 0.3), (0.3, 0.7), (0, 0.3), seed, name),
         "mix_up" => new MixUp(0.4, seed, name),
         "cut_mix" => new CutMix((0.5, 1.0), seed, name),
+        "rand_augment" => new RandAugment((0, 1), 2, (0.1, 0.6), seed: seed, name: name),
+        "aug_mix" => new AugMix((0, 1), 2, 2, 0.5, seed: seed, name: name),
         "shear" => new RandomShear((0.1, 0.4), (0.0, 0.3), fillMode: FillMode.Wrap, seed: seed, name: name),
         "perspective" => new RandomPerspective((0.5, 1.0), 0.6, fillValue: 0.5, seed: seed, name: name),
         "equalization" => new Equalization((0, 1), 64, name: name),
@@ -54,7 +56,7 @@ internal static class AugmentationTestKit
     }
 
     /// <summary>Whether <paramref name="kind"/> is one of the colour layers (RGB input in [0, 1]).</summary>
-    public static bool IsColor(string kind) => kind is "grayscale" or "saturation" or "hue" or "degeneration" or "invert" or "solarization" or "posterization" or "sharpness" or "auto_contrast" or "color_jitter" or "equalization";
+    public static bool IsColor(string kind) => kind is "grayscale" or "saturation" or "hue" or "degeneration" or "invert" or "solarization" or "posterization" or "sharpness" or "auto_contrast" or "color_jitter" or "equalization" or "rand_augment" or "aug_mix";
 
     /// <summary>The images 0, 1, ..., n − 1 laid out as (1, height, width, 1), as Keras' tests write np.arange(n).</summary>
     public static Tensor Arange(int height, int width)

@@ -25,7 +25,9 @@ namespace NeuralNet.Layers;
 /// pass of its operations in reverse order applied to (1 − m) · w_c · g (an operation applied more than once in a call is
 /// run again with its seed before its backward pass). Posterization and equalization pass no gradient (0).</para>
 /// <para>Memory: the operations keep their buffers, and the first training call of each batch size runs each of them
-/// once with throw-away draws, so that no later call allocates. Keras' <c>get_config</c> writes <c>num_chains</c> and
+/// once with throw-away draws (again at the next call of every size after a larger batch or the first call with
+/// gradients), so that later calls do not allocate. With <see cref="AllOps"/> false the images must still be RGB, since
+/// the chain builds every operation, colour degeneration included (Keras accepts other channel counts there). Keras' <c>get_config</c> writes <c>num_chains</c> and
 /// <c>chain_depth</c> under each other's key; here each is written and read under its own.</para>
 /// </remarks>
 /// <example><c>model.Add(new AugMix(valueRange: (0, 1)));</c></example>
@@ -43,7 +45,6 @@ public sealed class AugMix : Layer, IRandomLayer
     private double _mixing;
     private int[] _applied = [];
     private int[] _chainStart = [];
-    private Tensor? _lastInput;
     private Tensor? _output;
     private Tensor? _mixed;
     private Tensor? _chainGradient;
@@ -218,7 +219,6 @@ public sealed class AugMix : Layer, IRandomLayer
         }
 
         _chain!.WarmUp(input, ComputesInputGradient);
-        _lastInput = input;
         SeededRandom random = Random;
 
         // Dirichlet(alpha): Gamma draws normalised, from their logarithms (BetaSampler keeps them so), then Beta(alpha, alpha).

@@ -28,6 +28,7 @@ internal sealed class AugmentationOpChain
     private readonly int[] _lastApplication;
     private Tensor? _gradientA;
     private Tensor? _gradientB;
+    private bool _gradientWarmed;
     private int[] _warmedBatches = [];
 
     /// <summary>Builds the eleven operations for <paramref name="imageShape"/>, with up to <paramref name="length"/> applications per call.</summary>
@@ -81,6 +82,15 @@ internal sealed class AugmentationOpChain
     public void WarmUp(Tensor input, bool withGradient)
     {
         int batch = input.Shape[0];
+
+        // A larger batch than any before regrows the buffers, and a first call with gradients makes the backward ones:
+        // every batch size is then warmed again at its next call, so that the views of smaller ones are remade there.
+        if ((withGradient && !_gradientWarmed) || (_warmedBatches.Length > 0 && batch > _warmedBatches.Max()))
+        {
+            _warmedBatches = [];
+            _gradientWarmed |= withGradient;
+        }
+
         if (Array.IndexOf(_warmedBatches, batch) >= 0)
         {
             return;

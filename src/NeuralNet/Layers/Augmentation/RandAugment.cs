@@ -27,7 +27,8 @@ namespace NeuralNet.Layers;
 /// <para>Backward runs the applied operations' backward passes in reverse order (an operation applied twice is run again
 /// for its first application, with the same seed). Posterization and equalization are piecewise constant: their
 /// gradient is 0. Memory: the eleven operations keep their buffers, and the first training call (and any call with a
-/// new batch size) runs each of them once so that no later call allocates.</para>
+/// new batch size, and again at the next call of every size after a larger batch or the first call with gradients) runs
+/// each of them once so that later calls do not allocate.</para>
 /// </remarks>
 /// <example><c>model.Add(new RandAugment(valueRange: (0, 1), numOps: 2, factor: 0.5));</c></example>
 public sealed class RandAugment : Layer, IRandomLayer

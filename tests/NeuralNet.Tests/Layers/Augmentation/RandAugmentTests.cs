@@ -253,4 +253,26 @@ public class RandAugmentTests
         Assert.Contains("'ra' expects input of rank 3 per sample", Message(() => gray.Build(new TensorShape(4, 4))), StringComparison.Ordinal);
         Assert.False(gray.IsBuilt);
     }
+
+    [Fact]
+    public void Calls_after_a_smaller_then_a_larger_batch_allocate_nothing()
+    {
+        // A larger batch regrows the operations' buffers: every batch size is warmed again at its next call, so the
+        // views of the smaller one are remade there and not on a random later call.
+        var layer = new RandAugment((0, 1), numOps: 3, factor: 0.6, seed: 4);
+        layer.Build(new TensorShape(5, 6, 3));
+        Tensor small = Tensor.RandomUniform(new TensorShape(2, 5, 6, 3), 1), large = Tensor.RandomUniform(new TensorShape(6, 5, 6, 3), 2);
+        layer.Backward(layer.Forward(small, training: true));
+        layer.Backward(layer.Forward(large, training: true));
+        layer.Backward(layer.Forward(small, training: true));
+        AllocationCheck.AssertNone(() =>
+        {
+            for (int i = 0; i < 12; i++)
+            {
+                Tensor x = i % 2 == 0 ? small : large;
+                layer.Backward(layer.Forward(x, training: true));
+            }
+        });
+    }
+
 }

@@ -81,6 +81,7 @@ internal static class KerasOptimizerVariables
         ["ftrl"] = [["accumulator", "linear"]],
         ["lion"] = [["momentum"]],
         ["lamb"] = [["momentum", "velocity"]],
+        ["schedule_free_adamw"] = [["z", "velocity"]],
     };
 
     /// <summary>

@@ -23,7 +23,7 @@ public sealed class KerasOptimizerStateTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     public static TheoryData<string> OptimizerKinds =>
-        ["adam", "amsgrad", "adamw", "nadam", "rmsprop", "sgd", "adagrad", "adadelta", "adamax", "ftrl", "lion", "lamb", "ema+accumulation", "schedule"];
+        ["adam", "amsgrad", "adamw", "nadam", "rmsprop", "sgd", "adagrad", "adadelta", "adamax", "ftrl", "lion", "lamb", "schedule_free", "ema+accumulation", "schedule"];
 
     [Theory]
     [MemberData(nameof(OptimizerKinds))]
@@ -374,6 +374,7 @@ public sealed class KerasOptimizerStateTests : IDisposable
     [InlineData("ftrl", "3.10", "iteration learning_rate accumulator:kernel linear:kernel accumulator:bias linear:bias")]
     [InlineData("lion", "3.10", "iteration learning_rate momentum:kernel momentum:bias")]
     [InlineData("lamb", "3.10", "iteration learning_rate momentum:kernel velocity:kernel momentum:bias velocity:bias")]
+    [InlineData("schedule_free", "3.10", "iteration learning_rate z:kernel velocity:kernel z:bias velocity:bias")]
     [InlineData("schedule", "3.10", "iteration momentum:kernel velocity:kernel momentum:bias velocity:bias")]
     [InlineData("ema+accumulation", "3.0", "iteration learning_rate average:kernel gradient_accumulator:kernel average:bias gradient_accumulator:bias momentum:kernel velocity:kernel momentum:bias velocity:bias")]
     [InlineData("ema+accumulation", "3.10", "iteration learning_rate average:kernel average:bias gradient_accumulator:kernel gradient_accumulator:bias momentum:kernel velocity:kernel momentum:bias velocity:bias")]
@@ -437,6 +438,7 @@ public sealed class KerasOptimizerStateTests : IDisposable
         "ftrl" => new Ftrl(0.05f, l1RegularizationStrength: 0.01f),
         "lion" => new Lion(0.001f),
         "lamb" => new Lamb(0.001f),
+        "schedule_free" => new ScheduleFreeAdamW(0.01f, warmupSteps: 2),
         "ema+accumulation" => new Adam(0.01f) { UseEma = true, EmaOverwriteFrequency = 2, GradientAccumulationSteps = 2 },
         "schedule" => new Adam { Schedule = new ExponentialDecay(0.01, decaySteps: 3, decayRate: 0.5) },
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),

@@ -5,8 +5,9 @@ namespace NeuralNet.Layers;
 
 /// <summary>
 /// Mixes each batch with <see cref="NumChains"/> augmented versions of itself during training (Keras' <c>AugMix</c>,
-/// Hendrycks et al. 2019); at inference the layer is the identity. Channels-last RGB images (height, width, 3); output
-/// shape = input shape.
+/// Hendrycks et al. 2019); at inference the layer is the identity. Channels-last images (height, width, channels), RGB
+/// with <see cref="AllOps"/> (colour degeneration needs three channels), any channel count without; output shape =
+/// input shape.
 /// </summary>
 /// <remarks>
 /// <para>Keras' draws, in its order, once per batch: chain weights w from Dirichlet(alpha, …, alpha) (Gamma(alpha) draws
@@ -26,8 +27,8 @@ namespace NeuralNet.Layers;
 /// run again with its seed before its backward pass). Posterization and equalization pass no gradient (0).</para>
 /// <para>Memory: the operations keep their buffers, and the first training call of each batch size runs each of them
 /// once with throw-away draws (again at the next call of every size after a larger batch or the first call with
-/// gradients), so that later calls do not allocate. With <see cref="AllOps"/> false the images must still be RGB, since
-/// the chain builds every operation, colour degeneration included (Keras accepts other channel counts there). Keras' <c>get_config</c> writes <c>num_chains</c> and
+/// gradients), so that later calls do not allocate. Without <see cref="AllOps"/> only the seven operations it can apply are
+/// built. Keras' <c>get_config</c> writes <c>num_chains</c> and
 /// <c>chain_depth</c> under each other's key; here each is written and read under its own.</para>
 /// </remarks>
 /// <example><c>model.Add(new AugMix(valueRange: (0, 1)));</c></example>
@@ -197,10 +198,18 @@ public sealed class AugMix : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
-        AugmentationChecks.Rgb(Describe(), inputShape);
+        // Colour degeneration needs RGB; without all_ops it is never applied, so any channel count will do (as Keras).
+        if (AllOps)
+        {
+            AugmentationChecks.Rgb(Describe(), inputShape);
+        }
+        else
+        {
+            ConvolutionChecks.Image(Describe(), inputShape);
+        }
 
         // Made here, not in the constructor, so every instance of a shared layer has its own operations and buffers.
-        _chain = new AugmentationOpChain(inputShape, NumChains * ChainDepth, ValueRange, Factor, Interpolation);
+        _chain = new AugmentationOpChain(inputShape, NumChains * ChainDepth, ValueRange, Factor, Interpolation, AllOps ? null : s_allOpsOrder[..BasicOpCount]);
         _weights = new double[NumChains];
         _applied = new int[NumChains * ChainDepth];
         _chainStart = new int[NumChains + 1];

@@ -18,7 +18,7 @@ internal sealed class AugmentationOpChain
         "random_contrast", "random_sharpness", "random_posterization", "solarization", "auto_contrast", "equalization",
     ];
 
-    private readonly Layer[] _ops;
+    private readonly Layer?[] _ops;
     private readonly TensorShape _imageShape;
     private readonly SeededRandom _random = new(0);
     private readonly Tensor?[] _outputs;
@@ -37,10 +37,12 @@ internal sealed class AugmentationOpChain
     /// <param name="valueRange">The images' (low, high), given to every colour operation.</param>
     /// <param name="factor">Keras' (lower, upper) factor, given to every operation that takes one (posterization: max(1, ⌊8 · upper⌋) bits).</param>
     /// <param name="interpolation">The geometric operations' interpolation.</param>
-    public AugmentationOpChain(TensorShape imageShape, int length, (double Low, double High) valueRange, (double Lower, double Upper) factor, Interpolation interpolation)
+    /// <param name="used">The indices of the operations a caller applies; null for all. The others are not built (AugMix
+    /// without all_ops never applies colour degeneration, which needs RGB).</param>
+    public AugmentationOpChain(TensorShape imageShape, int length, (double Low, double High) valueRange, (double Lower, double Upper) factor, Interpolation interpolation, IReadOnlyList<int>? used = null)
     {
         _imageShape = imageShape;
-        _ops =
+        Layer[] all =
         [
             new RandomShear(factor, factor, interpolation),
             new RandomTranslation(factor, factor, interpolation: interpolation),
@@ -54,9 +56,14 @@ internal sealed class AugmentationOpChain
             new AutoContrast(valueRange),
             new Equalization(valueRange),
         ];
-        foreach (Layer op in _ops)
+        _ops = new Layer?[all.Length];
+        for (int i = 0; i < all.Length; i++)
         {
-            op.Build(imageShape);
+            if (used is null || used.Contains(i))
+            {
+                _ops[i] = all[i];
+                all[i].Build(imageShape);
+            }
         }
 
         _outputs = new Tensor?[length];
@@ -67,8 +74,8 @@ internal sealed class AugmentationOpChain
         Array.Fill(_lastApplication, -1);
     }
 
-    /// <summary>The operations, in <see cref="Names"/>' order.</summary>
-    public IReadOnlyList<Layer> Ops => _ops;
+    /// <summary>The operations, in <see cref="Names"/>' order; null for one not built (see the constructor's <c>used</c>).</summary>
+    public IReadOnlyList<Layer?> Ops => _ops;
 
     /// <summary>Keras' posterization bits for a factor: max(1, int(8 · upper)).</summary>
     public static int PosterizationBits((double Lower, double Upper) factor) => Math.Max(1, (int)(8 * factor.Upper));
@@ -96,8 +103,13 @@ internal sealed class AugmentationOpChain
             return;
         }
 
-        foreach (Layer op in _ops)
+        foreach (Layer? op in _ops)
         {
+            if (op is null)
+            {
+                continue;
+            }
+
             _random.Reseed(0);
             Share(op, _random);
             Tensor output = op.Forward(input, training: true);
@@ -142,7 +154,7 @@ internal sealed class AugmentationOpChain
     /// </summary>
     public Tensor Backward(int index, Tensor outputGradient)
     {
-        Layer op = _ops[_applied[index]];
+        Layer op = _ops[_applied[index]]!;
         if (_lastApplication[_applied[index]] != index)
         {
             // The operation's caches hold another application: run this one again (same input, same draws).
@@ -159,9 +171,9 @@ internal sealed class AugmentationOpChain
     {
         int op = _applied[index];
         _random.Reseed(_seeds[index]);
-        Share(_ops[op], _random);
+        Share(_ops[op]!, _random);
         _lastApplication[op] = index;
-        return _ops[op].Forward(input, training: true);
+        return _ops[op]!.Forward(input, training: true);
     }
 
     // The operations that draw take the chain's generator; AutoContrast and Equalization draw nothing.

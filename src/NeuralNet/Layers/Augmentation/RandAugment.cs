@@ -118,7 +118,7 @@ public sealed class RandAugment : Layer, IRandomLayer
     internal ReadOnlySpan<long> LastOpSeeds => _opSeeds;
 
     /// <summary>The eleven operation layers, in Keras' order; created when the layer is built.</summary>
-    internal IReadOnlyList<Layer> Ops => _chain?.Ops ?? [];
+    internal IReadOnlyList<Layer> Ops => _chain is null ? [] : [.. _chain.Ops.Select(op => op!)];
 
     private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
 

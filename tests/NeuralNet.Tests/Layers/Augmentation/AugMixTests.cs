@@ -252,4 +252,19 @@ public class AugMixTests
         Assert.Contains("'am' expects RGB images of 3 channels", Message(() => gray.Build(new TensorShape(4, 4, 1))), StringComparison.Ordinal);
         Assert.False(gray.IsBuilt);
     }
+
+    [Fact]
+    public void Without_all_ops_any_channel_count_is_augmented_as_Keras_does()
+    {
+        // Keras' AUGMENT_LAYERS hold no colour operation, so AugMix(all_ops=False) takes any channel count; the chain
+        // then builds only the seven operations it can apply.
+        var layer = new AugMix((0, 1), numChains: 2, chainDepth: 3, allOps: false, seed: 6);
+        layer.Build(new TensorShape(5, 5, 1));
+        Tensor x = Tensor.RandomUniform(new TensorShape(4, 5, 5, 1), 2);
+        Tensor y = layer.Forward(x, training: true);
+        Assert.Equal(x.Shape, y.Shape);
+        Assert.All(y.ToArray(), v => Assert.InRange(v, 0f, 1f));
+        Assert.NotEqual(x.ToArray(), y.ToArray());
+        Assert.Equal(x.Shape, layer.Backward(y).Shape);
+    }
 }

@@ -197,27 +197,10 @@ public class MuonTests
         Assert.Equal((0.5f, 1e-5f, "output_dense", (float?)null, (float?)null, 0.004f, "muon"),
             (optimizer.LearningRate, optimizer.Epsilon, optimizer.ExcludeLayers.Single(), optimizer.AdamWeightDecay, optimizer.RmsRate, optimizer.WeightDecay!.Value, optimizer.Name));
 
-        var model = new Sequential([new InputLayer(3), new Dense(8, NeuralNet.Activations.ActivationFunction.Tanh), new Dense(1)], seed: 2);
-        model.Compile("muon", "mse");
+        Config? restoredConfig = null;
+        (Sequential model, _) = TrainSaveAndResume("muon", loaded => restoredConfig = Assert.IsType<Muon>(loaded.Optimizer).GetConfig());
         Assert.IsType<Muon>(model.Optimizer);
-        Tensor x = Tensor.RandomNormal(new TensorShape(32, 3), 1), y = Tensor.RandomNormal(new TensorShape(32, 1), 2);
-        History history = model.Fit(x, y, epochs: 5, batchSize: 8, verbose: 0);
-        Assert.True(history["loss"][^1] < history["loss"][0], "Muon lowers the loss");
-        string path = Path.Combine(Path.GetTempPath(), $"neuralnet-muon-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            model.Save(path);
-            Model loaded = Model.Load(path);
-            Muon restored = Assert.IsType<Muon>(loaded.Optimizer);
-            Assert.Equal(restored.GetConfig().ToJson(), model.Optimizer!.GetConfig().ToJson());
-            model.Fit(x, y, epochs: 1, batchSize: 8, shuffle: false, verbose: 0);
-            loaded.Fit(x, y, epochs: 1, batchSize: 8, shuffle: false, verbose: 0);
-            Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.Equal(restoredConfig!.ToJson(), model.Optimizer!.GetConfig().ToJson());
     }
 
     [Fact]

@@ -129,25 +129,8 @@ public class ScheduleFreeAdamWTests
             """)!, new Config(), "optimizer");
         Assert.Equal((0.01f, 0.85f, 0.99f, 1e-6f, 10, "schedule_free_adamw"), (optimizer.LearningRate, optimizer.Beta1, optimizer.Beta2, optimizer.Epsilon, optimizer.WarmupSteps, optimizer.Name));
 
-        var model = new Sequential([new InputLayer(3), new Dense(8, NeuralNet.Activations.ActivationFunction.Tanh), new Dense(1)], seed: 2);
-        model.Compile("schedule_free_adamw", "mse");
+        (Sequential model, Tensor x) = TrainSaveAndResume("schedule_free_adamw");
         var scheduleFree = Assert.IsType<ScheduleFreeAdamW>(model.Optimizer);
-        Tensor x = Tensor.RandomNormal(new TensorShape(32, 3), 1), y = Tensor.RandomNormal(new TensorShape(32, 1), 2);
-        History history = model.Fit(x, y, epochs: 5, batchSize: 8, verbose: 0);
-        Assert.True(history["loss"][^1] < history["loss"][0], "ScheduleFreeAdamW lowers the loss");
-        string path = Path.Combine(Path.GetTempPath(), $"neuralnet-sfadamw-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            model.Save(path);
-            Model loaded = Model.Load(path);
-            model.Fit(x, y, epochs: 1, batchSize: 8, shuffle: false, verbose: 0);
-            loaded.Fit(x, y, epochs: 1, batchSize: 8, shuffle: false, verbose: 0);
-            Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
-        }
-        finally
-        {
-            File.Delete(path);
-        }
 
         // The average x is what to evaluate; evaluating it does not change the training point.
         float[] trainingPoint = model.Predict(x).ToArray();

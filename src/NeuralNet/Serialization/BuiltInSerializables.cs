@@ -211,6 +211,12 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("AveragePooling3D", AveragePooling3D.FromConfig);
         SerializationRegistry.AddBuiltIn("GlobalMaxPooling3D", GlobalMaxPooling3D.FromConfig);
         SerializationRegistry.AddBuiltIn("GlobalAveragePooling3D", GlobalAveragePooling3D.FromConfig);
+        SerializationRegistry.AddBuiltIn("AdaptiveAveragePooling1D", AdaptiveAveragePooling1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("AdaptiveAveragePooling2D", AdaptiveAveragePooling2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("AdaptiveAveragePooling3D", AdaptiveAveragePooling3D.FromConfig);
+        SerializationRegistry.AddBuiltIn("AdaptiveMaxPooling1D", AdaptiveMaxPooling1D.FromConfig);
+        SerializationRegistry.AddBuiltIn("AdaptiveMaxPooling2D", AdaptiveMaxPooling2D.FromConfig);
+        SerializationRegistry.AddBuiltIn("AdaptiveMaxPooling3D", AdaptiveMaxPooling3D.FromConfig);
         SerializationRegistry.AddBuiltIn("UpSampling3D", UpSampling3D.FromConfig);
         SerializationRegistry.AddBuiltIn("ZeroPadding3D", ZeroPadding3D.FromConfig);
         SerializationRegistry.AddBuiltIn("Cropping3D", Cropping3D.FromConfig);

@@ -205,6 +205,37 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
+    public void SaveModel_AdaptivePoolingLayers_KeepKerasConfigsAndLoadBack()
+    {
+        // The adaptive pooling layers have no weights: the archive's config carries Keras' "output_size" lists, and the
+        // model comes back with the same predictions after training through them.
+        var image = new Input(9, 7, 2);
+        Layer features = new Conv2D(3, 3, padding: Padding.Same, activation: ActivationFunction.Relu);
+        SymbolicTensor pooled = new Concatenate().Call(
+            new Flatten().Call(new AdaptiveAveragePooling2D((4, 3)).Call(features.Call(image))),
+            new Flatten().Call(new AdaptiveMaxPooling2D(2).Call(features.Call(image))));
+        var model = new Functional(image, new Dense(2).Call(pooled), seed: 4);
+        model.Compile(new Adam(), new MeanSquaredError());
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 9, 7, 2), seed: 5);
+        model.Fit(x, Tensor.RandomNormal(new TensorShape(3, 2), seed: 6), epochs: 1, batchSize: 3, verbose: 0);
+        string path = Path.Combine(_folder, "adaptive.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Predict(x).AsReadOnlySpan().ToArray(), loaded.Predict(x).AsReadOnlySpan().ToArray());
+        Assert.Equal((4, 3), loaded.Layers.OfType<AdaptiveAveragePooling2D>().Single().OutputSize);
+        Assert.Equal((2, 2), loaded.Layers.OfType<AdaptiveMaxPooling2D>().Single().OutputSize);
+        using ZipArchive archive = ZipFile.OpenRead(path);
+        using var reader = new StreamReader(archive.GetEntry("config.json")!.Open());
+        JsonArray layers = JsonNode.Parse(reader.ReadToEnd())!["config"]!["layers"]!.AsArray();
+        JsonNode average = layers.Single(l => (string?)l!["class_name"] == "AdaptiveAveragePooling2D")!["config"]!;
+        Assert.Equal("[4,3]", average["output_size"]!.ToJsonString());
+        Assert.Equal("channels_last", (string?)average["data_format"]);
+        Assert.Equal("[2,2]", layers.Single(l => (string?)l!["class_name"] == "AdaptiveMaxPooling2D")!["config"]!["output_size"]!.ToJsonString());
+    }
+
+    [Fact]
     public void SaveModel_SpectralNormalization_LoadsBackWithItsNormalizedKernelsAndVectorU()
     {
         // The wrapped kernel is written twice, as Keras does (the wrapper's vars/0 and its layer's vars/0); both readers

@@ -165,6 +165,7 @@ public static class OnnxExporter
             // A recurrent layer reads the mask of its sequence only (its initial states' are not read, as in Predict).
             Recurrent recurrent => RecurrentConverter.Outputs(graph, recurrent, inputs, maskValues?[0]),
             Bidirectional bidirectional => BidirectionalConverter.Outputs(graph, bidirectional, inputs[0], maskValues?[0]),
+            ConvLstm convLstm => ConvLstmConverter.Outputs(graph, convLstm, inputs),
             _ when maskValues is null => [LayerConverters.Find(layer)!(graph, layer, inputs, tensor.Shape)],
             _ => [MaskedLayerConverters.Find(layer)!(graph, layer, inputs, maskValues, tensor.Shape)],
         };
@@ -249,11 +250,11 @@ public static class OnnxExporter
                 $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' is stateful (its states carry from one call to the next), which an exported graph cannot do; export a copy built with Stateful = false and the same weights.");
         }
 
-        if (layer.OutputCount > 1 && layer is not (Recurrent or Bidirectional))
+        if (layer.OutputCount > 1 && layer is not (Recurrent or Bidirectional or ConvLstm))
         {
             // Only the recurrent layers (their states: returnState) and Bidirectional have several outputs, and they write them all.
             throw new NotSupportedException(
-                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs, which NeuralNet.Onnx writes only for recurrent layers and Bidirectional.");
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs, which NeuralNet.Onnx writes only for recurrent layers (ConvLSTM too) and Bidirectional.");
         }
 
         if (LayerConverters.Find(layer) is null)
@@ -306,6 +307,11 @@ public static class OnnxExporter
         if (layer is Recurrent recurrent)
         {
             RecurrentConverter.CheckActivations(recurrent);
+        }
+
+        if (layer is ConvLstm convLstm)
+        {
+            ConvLstmConverter.CheckActivations(convLstm);
         }
 
         IEnumerable<Layer> wrapped = layer switch

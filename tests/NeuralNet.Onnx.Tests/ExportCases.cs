@@ -335,6 +335,15 @@ internal static class ExportCases
         ["average_pooling3d_same_after_conv3d"] = () => Chain([5, 5, 4, 2], new Conv3D(3, 2, padding: Padding.Same), new AveragePooling3D(3, 2, Padding.Same), new Conv3D(2, 1)),
         ["global_max_pooling3d_after_conv3d"] = () => Chain([4, 5, 6, 2], new Conv3D(3, 2), new GlobalMaxPooling3D(), new Dense(2)),
         ["global_pooling3d_of_inputs"] = () => TwoInputs([3, 5, 4, 3], [4, 3, 5, 3], (a, b) => new Concatenate().Call(new GlobalMaxPooling3D().Call(a), new GlobalAveragePooling3D().Call(b))),
+        ["conv_lstm2d_valid_then_dense"] = () => Chain([4, 6, 6, 2], new ConvLstm2D(3, 3), new Flatten(), new Dense(2)),
+        ["conv_lstm2d_same_even_kernel_sequences_backwards"] = () => Chain([4, 5, 6, 2], new ConvLstm2D(2, (3, 2), padding: Padding.Same, returnSequences: true, goBackwards: true)),
+        ["conv_lstm2d_relu_hard_sigmoid_no_bias"] = () => Chain([3, 5, 5, 1], new ConvLstm2D(2, 2, activation: ActivationFunction.Relu, recurrentActivation: ActivationFunction.HardSigmoid, useBias: false), new GlobalAveragePooling2D()),
+        ["conv_lstm1d_strided_same"] = () => Chain([5, 9, 2], new ConvLstm1D(3, 3, strides: 2, padding: Padding.Same)),
+        ["conv_lstm1d_dilated_sequences_then_dense"] = () => Chain([5, 9, 2], new ConvLstm1D(2, 2, dilationRate: 2, returnSequences: true), new Dense(2)),
+        ["conv_lstm3d_same_then_pooling"] = () => Chain([3, 4, 5, 4, 1], new ConvLstm3D(2, 2, padding: Padding.Same), new GlobalAveragePooling3D(), new Dense(2)),
+        ["conv_lstm3d_strided_backwards_sequences"] = () => Chain([3, 4, 5, 5, 2], new ConvLstm3D(2, (1, 2, 3), strides: (1, 2, 2), goBackwards: true, returnSequences: true)),
+        ["conv_lstm2d_return_state"] = () => ConvReturnsStates(new ConvLstm2D(2, 3, padding: Padding.Same, returnSequences: true) { ReturnState = true }),
+        ["conv_lstm1d_from_initial_states_return_state"] = ConvFromInitialStates,
         ["adaptive_max_pooling1d_overlapping_windows"] = () => Chain([7, 3], new AdaptiveMaxPooling1D(3)),
         ["adaptive_average_pooling1d_larger_than_input"] = () => Chain([4, 2], new AdaptiveAveragePooling1D(7), new Dense(2)),
         ["adaptive_average_pooling2d_one_axis_divides"] = () => Chain([8, 7, 3], new AdaptiveAveragePooling2D((4, 3))),
@@ -401,6 +410,23 @@ internal static class ExportCases
     {
         var x = new Input(new TensorShape(5, 3), name: "x");
         return new Functional([x], RecurrentStateExportTests.Apart(layer.CallOutputs(x)), seed: 3);
+    }
+
+    // A ConvLSTM returning its states: every output of the call is a model output.
+    private static Functional ConvReturnsStates(ConvLstm layer)
+    {
+        var x = new Input(new TensorShape(3, 5, 6, 2), name: "frames");
+        return new Functional([x], RecurrentStateExportTests.Apart(layer.CallOutputs(x)), seed: 3);
+    }
+
+    // A backwards ConvLSTM1D started from initial states that are model inputs, all its outputs returned.
+    private static Functional ConvFromInitialStates()
+    {
+        var x = new Input(new TensorShape(4, 7, 2), name: "signals");
+        var h = new Input(new TensorShape(5, 3), name: "h");
+        var c = new Input(new TensorShape(5, 3), name: "c");
+        var layer = new ConvLstm1D(3, 3, goBackwards: true) { ReturnState = true };
+        return new Functional([x, h, c], RecurrentStateExportTests.Apart(layer.CallOutputs(x, h, c)), seed: 3);
     }
 
     // A recurrent layer started from initial states that are model inputs (h, then an LSTM's c), all its outputs returned.

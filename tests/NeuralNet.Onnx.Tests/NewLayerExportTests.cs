@@ -212,15 +212,14 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
     public void Every_built_in_layer_type_has_an_onnx_form()
     {
         // InputLayer is a graph input; every other concrete layer type NeuralNet has is listed (a user's layer is not:
-        // ExportBehaviourTests), except the convolutional LSTMs, which ONNX has no operator for and export refuses by name
-        // (ExportBehaviourTests.A_conv_lstm_is_refused_by_name; docs/onnx.md), the audio front-ends, not written yet
+        // ExportBehaviourTests), except the audio front-ends, not written yet
         // (Audio_front_ends_are_refused_naming_the_layer), and the hashing layers: ONNX has no FarmHash or
         // SipHash operator (Hashing_layers_are_refused_naming_the_layer).
         string[] builtIn = [.. typeof(Layer).Assembly.GetExportedTypes()
             .Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract && t != typeof(InputLayer) && t != typeof(Hashing) && t != typeof(HashedCrossing))
             .Select(t => t.Name).Order(StringComparer.Ordinal)];
         Assert.NotEmpty(builtIn);
-        Assert.Equal(["ConvLstm1D", "ConvLstm2D", "ConvLstm3D", "MelSpectrogram", "StftSpectrogram"], builtIn.Except(OnnxExporter.SupportedLayers));
+        Assert.Equal(["MelSpectrogram", "StftSpectrogram"], builtIn.Except(OnnxExporter.SupportedLayers));
     }
 
     // A model of the layers on inputs of `shape`; the graph of its ONNX file.

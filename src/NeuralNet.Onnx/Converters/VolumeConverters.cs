@@ -98,7 +98,7 @@ internal static class VolumeConverters
     private static (int Depth, int Height, int Width) Spatial(TensorShape volume) => (volume[0], volume[1], volume[2]);
 
     // Keras' (taps, in, filters), taps = (kd, kh, kw) row-major, to ONNX's (filters, in, taps).
-    private static float[] Relayout(float[] keras, int taps, int channels, int filters)
+    internal static float[] Relayout(float[] keras, int taps, int channels, int filters)
     {
         var onnx = new float[keras.Length];
         for (int t = 0; t < taps; t++)

@@ -219,7 +219,8 @@ internal static class KerasOptimizerVariables
     }
 
     // The shape of Keras' variable `name` for `parameter`, or null when Keras makes none. Every optimizer's variables take
-    // their parameter's shape (add_variable_from_reference) except two, whose build (Keras 3.12+) reads:
+    // their parameter's shape (add_variable_from_reference) except two, whose build reads (abridged: the branches for a
+    // variable with overwrite_with_gradient, Keras' float8 scales, which NeuralNet does not have, are left out):
     //
     // keras/src/optimizers/adafactor.py, build, per var in var_list:
     //     if len(var.shape) < 2:
@@ -236,9 +237,9 @@ internal static class KerasOptimizerVariables
     // (_track_variable). So per weight: r, c, velocity, as NeuralNet's Adafactor keeps them (Adafactor.SlotShape).
     //
     // keras/src/optimizers/muon.py, build, per var in var_list:
-    //     self.momentums[i] = self.add_variable_from_reference(reference_variable=var, name="momentum")
+    //     self.momentums[self._get_variable_index(var)] = self.add_variable_from_reference(reference_variable=var, name="momentum")
     //     if self._should_use_adamw(var):
-    //         self.adam_velocities[i] = self.add_variable_from_reference(reference_variable=var, name="velocity")
+    //         self.adam_velocities[self._get_variable_index(var)] = self.add_variable_from_reference(reference_variable=var, name="velocity")
     // So per weight: momentum, then velocity only for a weight AdamW steps. NeuralNet's Muon keeps a velocity for every
     // parameter: the parameter's shape for AdamW's (its rule is Keras' _should_use_adamw), a rank-0 placeholder at 0 for a
     // matrix Muon's rule steps, which is not written and is made again on loading. The state tells which, as it tells the

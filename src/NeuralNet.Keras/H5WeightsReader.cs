@@ -88,9 +88,10 @@ internal sealed class H5WeightsReader : IDisposable
     /// <summary>
     /// Reads the dataset at <paramref name="path"/> (a path <see cref="Resolve"/> gave) as float32 values, or explains why
     /// it cannot: missing, not of <paramref name="expected"/>'s shape (checked before anything is read), or of a type other
-    /// than float32, float64 or (with <paramref name="allowInteger"/>) a whole number.
+    /// than float32, float64 or (with <paramref name="allowInteger"/>) a whole number. A wrong shape is reported against
+    /// <paramref name="expectedName"/> ("the parameter", or what else the dataset should hold).
     /// </summary>
-    public bool TryRead(string path, TensorShape expected, bool allowInteger, out float[] values, out string problem)
+    public bool TryRead(string path, TensorShape expected, bool allowInteger, out float[] values, out string problem, string expectedName = "the parameter")
     {
         (values, problem) = ([], string.Empty);
         if (!Exists(path))
@@ -110,7 +111,7 @@ internal sealed class H5WeightsReader : IDisposable
             ulong[] dimensions = dataset.Space.Dimensions;
             if (dimensions.Length != expected.Rank || !dimensions.Select(d => (long)Math.Min(d, long.MaxValue)).SequenceEqual(expected.Dimensions.ToArray().Select(d => (long)d)))
             {
-                problem = $"has shape ({string.Join(", ", dimensions)}) but the parameter is {expected}";
+                problem = $"has shape ({string.Join(", ", dimensions)}) but {expectedName} is {expected}";
                 return false;
             }
 

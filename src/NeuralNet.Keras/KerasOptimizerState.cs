@@ -76,7 +76,8 @@ internal static class KerasOptimizerState
                     break;
                 default:
                     Parameter parameter = variable.Weight!.Parameter;
-                    if (!weights.TryRead(path, parameter.Shape, allowInteger: false, out float[] values, out problem))
+                    string expected = variable.IsReshaped ? $"Keras' '{variable.SlotName}' of that parameter" : "the parameter";
+                    if (!weights.TryRead(path, variable.Shape, allowInteger: false, out float[] values, out problem, expected))
                     {
                         throw Error(weights, path, problem, variable, variables.Count, optimizer, order);
                     }
@@ -86,8 +87,18 @@ internal static class KerasOptimizerState
                         state.Add(parameter, slots = new Tensor[slotCount]);
                     }
 
-                    slots[variable.Slot] = Tensor.FromArray(values, parameter.Shape.Dimensions);
+                    slots[variable.Slot] = Tensor.FromArray(values, variable.Shape.Dimensions);
                     break;
+            }
+        }
+
+        // A slot Keras has no variable for is Muon's velocity of a matrix its Muon rule steps (KerasOptimizerVariables):
+        // NeuralNet keeps it as a rank-0 placeholder at 0, which the update never reads.
+        foreach (Tensor[] slots in state.Values)
+        {
+            for (int s = 0; s < slots.Length; s++)
+            {
+                slots[s] ??= new Tensor(default(TensorShape));
             }
         }
 
@@ -105,7 +116,8 @@ internal static class KerasOptimizerState
     /// The datasets of <paramref name="model"/>'s optimizer as Keras writes them, in Keras 3.10+'s order: the current
     /// state of every trainable parameter (or the state its first step would create), as a built Keras optimizer has.
     /// </summary>
-    /// <exception cref="NotSupportedException">The optimizer is not one of NeuralNet's.</exception>
+    /// <exception cref="NotSupportedException">The optimizer is not one of NeuralNet's, or keeps a state tensor of another
+    /// shape than Keras' variable in its place (which Keras would misread).</exception>
     public static (List<(string Path, Tensor Value, bool IsInteger)> Datasets, List<(string Path, long Value)> Integers) Write(Model model, IReadOnlyList<KerasWeight> layout)
     {
         Optimizer optimizer = model.Optimizer ?? throw new InvalidOperationException("The model is not compiled.");
@@ -135,7 +147,14 @@ internal static class KerasOptimizerState
                         states.Add(parameter, state = optimizer.GetState(parameter));
                     }
 
-                    datasets.Add((path, state[variable.Slot], false));
+                    Tensor value = state[variable.Slot];
+                    if (value.Shape != variable.Shape)
+                    {
+                        // Keras' load_own_variables assigns by position; a variable of another shape would be misread.
+                        throw new NotSupportedException($"The {optimizer.Name} optimizer keeps {variable.Describe()} as {value.Shape}, where Keras' {optimizer.Name} has a variable of {variable.Shape} ('{path}'): Keras would misread the archive. Save the weights alone (SaveWeights), or clear the optimizer's state (SetState(0, [])) before saving.");
+                    }
+
+                    datasets.Add((path, value, false));
                     break;
             }
         }
@@ -184,5 +203,5 @@ internal static class KerasOptimizerState
 
     private static InvalidDataException Error(H5WeightsReader weights, string path, string problem, KerasOptimizerVariable variable, int count, Optimizer optimizer, KerasOptimizerOrder order) =>
         new(string.Create(CultureInfo.InvariantCulture,
-            $"{weights.Source}: dataset '{path}' {problem}; it should hold {variable.Describe()}, one of the {count} variables of the {optimizer.Name} optimizer in {KerasOptimizerVariables.Describe(order)} (iteration, {(optimizer.Schedule is null ? "learning_rate, " : string.Empty)}then {string.Join(", ", optimizer.StateSlotNames)} per trainable variable). The file was written for another model or optimizer; nothing was loaded."));
+            $"{weights.Source}: dataset '{path}' {problem}; it should hold {variable.Describe()}, one of the {count} variables of the {optimizer.Name} optimizer in {KerasOptimizerVariables.Describe(order)} (iteration, {(optimizer.Schedule is null ? "learning_rate, " : string.Empty)}then {KerasOptimizerVariables.DescribeSlots(optimizer)}). The file was written for another model or optimizer; nothing was loaded."));
 }

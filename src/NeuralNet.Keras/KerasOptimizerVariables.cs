@@ -36,18 +36,22 @@ internal enum KerasOptimizerVariableKind
 }
 
 /// <summary>
-/// One variable of Keras' <c>optimizer.variables</c>: what it is and, for a slot, the weight it belongs to and its index in
-/// <see cref="Optimizer.StateSlotNames"/>.
+/// One variable of Keras' <c>optimizer.variables</c>: what it is and, for a slot, the weight it belongs to, its index in
+/// <see cref="Optimizer.StateSlotNames"/> and the shape Keras gives it (the parameter's, or Adafactor's factored or
+/// scalar <c>r</c> and <c>c</c>).
 /// </summary>
-internal sealed record KerasOptimizerVariable(KerasOptimizerVariableKind Kind, KerasWeight? Weight = null, int Slot = -1, string SlotName = "")
+internal sealed record KerasOptimizerVariable(KerasOptimizerVariableKind Kind, KerasWeight? Weight = null, int Slot = -1, string SlotName = "", TensorShape Shape = default)
 {
+    /// <summary>Whether the variable is a slot of another shape than its parameter's.</summary>
+    public bool IsReshaped => Kind == KerasOptimizerVariableKind.Slot && Shape != Weight!.Parameter.Shape;
+
     /// <summary>The variable in words, for messages.</summary>
     public string Describe() => Kind switch
     {
         KerasOptimizerVariableKind.Iteration => "the step count (iteration, an integer scalar)",
         KerasOptimizerVariableKind.LearningRate => "the learning rate (a float scalar)",
         KerasOptimizerVariableKind.NadamProduct => "Nadam's u_product (a float scalar)",
-        _ => $"the '{SlotName}' of parameter '{Weight!.Parameter.Name}' {Weight.Parameter.Shape} of layer '{Weight.Layer.Name}' ({Weight.Path})",
+        _ => $"the '{SlotName}'{(IsReshaped ? $" {Shape}" : string.Empty)} of parameter '{Weight!.Parameter.Name}' {Weight.Parameter.Shape} of layer '{Weight.Layer.Name}' ({Weight.Path})",
     };
 }
 
@@ -58,7 +62,10 @@ internal sealed record KerasOptimizerVariable(KerasOptimizerVariableKind Kind, K
 /// <c>build</c>'s EMA averages and gradient accumulators (see <see cref="KerasOptimizerOrder"/>); then each optimizer's
 /// <c>build</c>, one variable per trainable variable and name, the names of one <c>add_optimizer_variables</c> call
 /// interleaved (momentum0, velocity0, momentum1, ...). Trainable variables are in the model's
-/// <c>trainable_variables</c> order: its layers in order, each layer's own then its inner layers'.
+/// <c>trainable_variables</c> order: its layers in order, each layer's own then its inner layers'. Two optimizers' variables
+/// are not all of their parameter's shape: Adafactor's <c>r</c> and <c>c</c> are its factored moments (scalar placeholders
+/// for a parameter of fewer than two axes), as NeuralNet keeps them; Muon has no <c>velocity</c> for a matrix its Muon rule
+/// steps, where NeuralNet keeps a rank-0 placeholder that is left out on saving and made again on loading.
 /// </summary>
 internal static class KerasOptimizerVariables
 {
@@ -82,6 +89,8 @@ internal static class KerasOptimizerVariables
         ["lion"] = [["momentum"]],
         ["lamb"] = [["momentum", "velocity"]],
         ["schedule_free_adamw"] = [["z", "velocity"]],
+        ["adafactor"] = [["r", "c", "velocity"]],
+        ["muon"] = [["momentum", "velocity"]],
     };
 
     /// <summary>
@@ -120,13 +129,13 @@ internal static class KerasOptimizerVariables
         string[] baseSlots = [.. new[] { AverageSlot, AccumulatorSlot }.Where(slots.Contains)];
         if (order == KerasOptimizerOrder.Keras30)
         {
-            AddInterleaved(variables, trainable, slots, baseSlots);
+            AddInterleaved(variables, optimizer, trainable, baseSlots);
         }
         else
         {
             foreach (string slot in baseSlots)
             {
-                AddInterleaved(variables, trainable, slots, [slot]);
+                AddInterleaved(variables, optimizer, trainable, [slot]);
             }
         }
 
@@ -138,7 +147,7 @@ internal static class KerasOptimizerVariables
 
         foreach (string[] group in groups)
         {
-            AddInterleaved(variables, trainable, slots, [.. group.Where(s => slots.Take(own).Contains(s))]);
+            AddInterleaved(variables, optimizer, trainable, [.. group.Where(s => slots.Take(own).Contains(s))]);
         }
 
         if (nadam && order == KerasOptimizerOrder.Keras310)
@@ -175,21 +184,77 @@ internal static class KerasOptimizerVariables
     /// <summary>The order as Keras versions, for messages.</summary>
     public static string Describe(KerasOptimizerOrder order) => order == KerasOptimizerOrder.Keras30 ? "Keras 3.0-3.9's order" : "Keras 3.10+'s order";
 
-    // For each trainable weight, one variable per name (add_optimizer_variables with a list of names).
-    private static void AddInterleaved(List<KerasOptimizerVariable> variables, IReadOnlyList<KerasWeight> trainable, IReadOnlyList<string> slots, string[] names)
+    /// <summary>
+    /// What the optimizer's own variables are per trainable variable, in words, for messages: the names of
+    /// <see cref="Optimizer.StateSlotNames"/>, with Adafactor's and Muon's exceptions.
+    /// </summary>
+    public static string DescribeSlots(Optimizer optimizer) => optimizer.Name switch
+    {
+        "adafactor" => $"{string.Join(", ", optimizer.StateSlotNames)} per trainable variable, r and c scalars for one of fewer than two axes",
+        "muon" => $"{string.Join(", ", optimizer.StateSlotNames)} per trainable variable, no velocity for a matrix Muon's rule steps",
+        _ => $"{string.Join(", ", optimizer.StateSlotNames)} per trainable variable",
+    };
+
+    // For each trainable weight, one variable per name (add_optimizer_variables with a list of names), of the shape Keras
+    // gives it; a name Keras makes no variable for on that weight (Muon's velocity of a matrix it steps) is left out.
+    private static void AddInterleaved(List<KerasOptimizerVariable> variables, Optimizer optimizer, IReadOnlyList<KerasWeight> trainable, string[] names)
     {
         if (names.Length == 0)
         {
             return;
         }
 
+        IReadOnlyList<string> slots = optimizer.StateSlotNames;
         foreach (KerasWeight weight in trainable)
         {
             foreach (string name in names)
             {
-                variables.Add(new(KerasOptimizerVariableKind.Slot, weight, IndexOf(slots, name), name));
+                int slot = IndexOf(slots, name);
+                if (KerasShape(optimizer, weight.Parameter, name, slot) is TensorShape shape)
+                {
+                    variables.Add(new(KerasOptimizerVariableKind.Slot, weight, slot, name, shape));
+                }
             }
         }
+    }
+
+    // The shape of Keras' variable `name` for `parameter`, or null when Keras makes none. Every optimizer's variables take
+    // their parameter's shape (add_variable_from_reference) except two, whose build reads (abridged: the branches for a
+    // variable with overwrite_with_gradient, Keras' float8 scales, which NeuralNet does not have, are left out):
+    //
+    // keras/src/optimizers/adafactor.py, build, per var in var_list:
+    //     if len(var.shape) < 2:
+    //         self._r.append(backend.Variable(0, name=var.name, trainable=False))   # a float32 scalar placeholder
+    //         self._c.append(backend.Variable(0, name=var.name, trainable=False))
+    //     else:
+    //         r_shape = var.shape[:-1]; c_shape = var.shape[:-2] + (var.shape[-1],)
+    //         self._r.append(self.add_variable(shape=r_shape, dtype=var.dtype, name=var.name))
+    //         self._c.append(self.add_variable(shape=c_shape, dtype=var.dtype, name=var.name))
+    //     self._v.append(self.add_variable_from_reference(reference_variable=var, name="velocity"))
+    // The placeholders are in optimizer.variables too, in that place: BaseOptimizer.__setattr__ hands `self._r = []` to
+    // its _tracker, which wraps the list in a TrackedList, whose append adds a backend.Variable to the tracked
+    // _variables (keras/src/utils/tracking.py, Tracker.track, TrackedList.append), as add_variable does
+    // (_track_variable). So per weight: r, c, velocity, as NeuralNet's Adafactor keeps them (Adafactor.SlotShape).
+    //
+    // keras/src/optimizers/muon.py, build, per var in var_list:
+    //     self.momentums[self._get_variable_index(var)] = self.add_variable_from_reference(reference_variable=var, name="momentum")
+    //     if self._should_use_adamw(var):
+    //         self.adam_velocities[self._get_variable_index(var)] = self.add_variable_from_reference(reference_variable=var, name="velocity")
+    // So per weight: momentum, then velocity only for a weight AdamW steps. NeuralNet's Muon keeps a velocity for every
+    // parameter: the parameter's shape for AdamW's (its rule is Keras' _should_use_adamw), a rank-0 placeholder at 0 for a
+    // matrix Muon's rule steps, which is not written and is made again on loading. The state tells which, as it tells the
+    // update (Muon.HasVelocity); before the first step GetState gives the shapes that step would create.
+    private static TensorShape? KerasShape(Optimizer optimizer, Parameter parameter, string name, int slot)
+    {
+        TensorShape shape = parameter.Shape;
+        return (optimizer.Name, name) switch
+        {
+            ("adafactor", "r" or "c") when shape.Rank < 2 => default(TensorShape),
+            ("adafactor", "r") => new TensorShape(shape.Dimensions[..^1]),
+            ("adafactor", "c") => new TensorShape([.. shape.Dimensions[..^2], shape[shape.Rank - 1]]),
+            ("muon", "velocity") => optimizer.GetState(parameter)[slot].Shape == shape ? shape : null,
+            _ => shape,
+        };
     }
 
     private static int IndexOf(IReadOnlyList<string> slots, string name)

@@ -32,7 +32,8 @@ public static class KerasFormat
     /// </returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>, <c>.h5</c> or <c>.hdf5</c>.</exception>
     /// <exception cref="InvalidDataException">The archive, its configuration, a weight or an optimizer variable is malformed or does not fit the model; the message names the entry and, for a weight or an optimizer variable, its dataset path, parameter, layer and shape.</exception>
-    /// <exception cref="NotSupportedException">The model uses something NeuralNet does not implement (a subclassed model, a layer with assets, a nested model called twice), or the archive holds the variables of a custom optimizer, whose place in Keras' order is unknown.</exception>
+    /// <exception cref="NotSupportedException">The model uses something NeuralNet does not implement (a subclassed model, a layer with assets, a nested model called twice).</exception>
+    /// <remarks>A registered custom optimizer is created from its config with a fresh state; any variables the archive holds for it are skipped, as Keras skips variables it cannot place.</remarks>
     public static Model LoadModel(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -125,7 +126,8 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, or the optimizer is a custom one (Keras' order of its variables is unknown). Nothing is written.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout. Nothing is written.</exception>
+    /// <remarks>A registered custom optimizer is written with its config only, not its state (where Keras keeps a custom optimizer's variables is unknown).</remarks>
     public static void SaveModel(Model model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -49,6 +49,31 @@ public abstract partial class Optimizer
             : value;
 
     /// <summary>
+    /// Exchanges, in place, the value of every trainable parameter of <paramref name="parameters"/> that has a moving average
+    /// with that average (Keras' <c>SwapEMAWeights</c> swap): twice restores both exactly. Parameters without a state yet
+    /// (before the first step) are left alone. Allocates nothing.
+    /// </summary>
+    internal void SwapAverages(IReadOnlyList<Parameter> parameters)
+    {
+        if (!_useEma)
+        {
+            return;
+        }
+
+        foreach (Parameter parameter in parameters)
+        {
+            if (parameter.Trainable && _state.TryGetValue(parameter, out ParameterState? state) && state.Average is { } average)
+            {
+                Span<float> value = parameter.Value.AsSpan(), mean = average.AsSpan();
+                for (int i = 0; i < value.Length; i++)
+                {
+                    (value[i], mean[i]) = (mean[i], value[i]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Keras' <c>finalize_variable_values</c>: with <see cref="UseEma"/>, every trainable parameter that has a moving
     /// average takes its value. <c>Fit</c> calls it after its last epoch.
     /// </summary>

@@ -7,8 +7,8 @@ namespace NeuralNet.Training;
 /// </summary>
 /// <remarks>
 /// <para>Order per training run: <see cref="OnTrainBegin"/>; per epoch <see cref="OnEpochBegin"/>, then per batch
-/// <see cref="OnBatchBegin"/> and <see cref="OnBatchEnd"/>, then <see cref="OnEpochEnd"/>; finally
-/// <see cref="OnTrainEnd"/>. Callbacks run in the order given to <c>Fit</c>.</para>
+/// <see cref="OnBatchBegin"/> and <see cref="OnBatchEnd"/>, then with validation <see cref="OnTestBegin"/> and
+/// <see cref="OnTestEnd"/> around it, then <see cref="OnEpochEnd"/>; finally <see cref="OnTrainEnd"/>. Callbacks run in the order given to <c>Fit</c>.</para>
 /// <para>Logs map Keras names to values: batch-end logs hold the running epoch means of <c>loss</c> and every metric
 /// (batch-begin logs are empty, as in Keras);
 /// epoch logs add <c>val_loss</c> and <c>val_</c>-prefixed metrics when there is validation data. Logs are only
@@ -45,6 +45,18 @@ public abstract class Callback
     {
     }
 
+    /// <summary>Called before the validation that follows an epoch in <c>Fit</c> (Keras' <c>on_test_begin</c>).</summary>
+    /// <param name="logs">Empty.</param>
+    public virtual void OnTestBegin(IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called after that validation, before <see cref="OnEpochEnd"/> (Keras' <c>on_test_end</c>).</summary>
+    /// <param name="logs">The validation's loss and metrics, under their names without the <c>val_</c> prefix.</param>
+    public virtual void OnTestEnd(IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
     /// <summary>Called before each training batch.</summary>
     /// <param name="batch">The 0-based batch index within the epoch.</param>
     /// <param name="logs">Empty, as in Keras (which passes none): the running means are in <see cref="OnBatchEnd"/>'s logs.</param>
@@ -65,6 +77,11 @@ public abstract class Callback
     /// (Keras 3's <c>LearningRateScheduler</c> and <c>ReduceLROnPlateau</c> add it to the logs).
     /// </summary>
     internal virtual bool LogsLearningRate => false;
+
+    /// <summary>Called when the epochs are over (run, or stopped), before <c>Fit</c> gives the parameters their moving averages and calls <see cref="OnTrainEnd"/>.</summary>
+    internal virtual void OnEpochsOver()
+    {
+    }
 
     /// <summary>
     /// Checks, before training starts, that what this callback reads will be in the epoch logs <paramref name="keys"/>

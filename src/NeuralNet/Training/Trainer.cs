@@ -255,7 +255,21 @@ internal sealed class Trainer
             // Keras 3's _should_eval: after the epochs whose 1-based number is a multiple of validation_freq.
             if (validation is not null && (epoch + 1) % validationFreq == 0)
             {
+                foreach (Callback callback in callbacks)
+                {
+                    callback.OnTestBegin(empty);
+                }
+
                 Evaluate(validation, epoch, epochLogs, "val_", progress: null, cancellationToken);
+                if (callbacks.Count > 0)
+                {
+                    var testLogs = epochLogs.Where(log => log.Key.StartsWith("val_", StringComparison.Ordinal))
+                        .ToDictionary(log => log.Key["val_".Length..], log => log.Value, StringComparer.Ordinal);
+                    foreach (Callback callback in callbacks)
+                    {
+                        callback.OnTestEnd(testLogs);
+                    }
+                }
             }
 
             progress.End(epochLogs);
@@ -276,6 +290,11 @@ internal sealed class Trainer
             {
                 break;
             }
+        }
+
+        foreach (Callback callback in callbacks)
+        {
+            callback.OnEpochsOver();
         }
 
         if (epochs > 0)

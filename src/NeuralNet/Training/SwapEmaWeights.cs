@@ -1,0 +1,96 @@
+using NeuralNet.Optimizers;
+
+namespace NeuralNet.Training;
+
+/// <summary>
+/// Keras' <c>SwapEMAWeights</c> callback: with an optimizer that keeps moving averages (<see cref="Optimizer.UseEma"/>),
+/// the validation after each epoch runs on the averaged weights, and the training weights come back after it. The swap
+/// is in place (each weight exchanged with its average), so it costs no memory and restores both exactly.
+/// </summary>
+/// <remarks>
+/// <para>With <see cref="SwapOnEpoch"/>, the averaged weights also stay in the model from the end of each epoch to the
+/// start of the next, so that the callbacks after this one (place <see cref="ModelCheckpoint"/> after it) see and save
+/// them; training goes on from the training weights. After the last epoch the model holds the averaged weights, as
+/// <c>Fit</c> leaves it with <see cref="Optimizer.UseEma"/> anyway.</para>
+/// <para>Differences from Keras: a missing <see cref="Optimizer.UseEma"/> is refused when training begins, not at the
+/// first validation; a run stopped early with <see cref="SwapOnEpoch"/> ends with the averaged weights (Keras 3 then
+/// leaves the training weights in the model, since it prepares the final swap only after the last epoch's index).
+/// <c>Evaluate</c> and <c>Predict</c> take no callbacks here, so only <c>Fit</c>'s validation swaps.</para>
+/// <para>While the averaged weights are swapped in, the optimizer's averages hold the training weights: a checkpoint
+/// saved then (with its optimizer state) resumes training from the averaged weights, as in Keras.</para>
+/// </remarks>
+/// <example><c>model.Compile(new SGD { UseEma = true }, ...); model.Fit(x, y, validationSplit: 0.1, callbacks: [new SwapEmaWeights()]);</c></example>
+/// <param name="swapOnEpoch">Whether the averaged weights also stay in the model between epochs (Keras' <c>swap_on_epoch</c>).</param>
+public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
+{
+    private bool _averagesInModel;
+
+    /// <summary>Whether the averaged weights also stay in the model between epochs (Keras' <c>swap_on_epoch</c>).</summary>
+    public bool SwapOnEpoch { get; } = swapOnEpoch;
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The model's optimizer keeps no moving averages (<see cref="Optimizer.UseEma"/> is false).</exception>
+    public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
+    {
+        if (Model?.Optimizer is not { UseEma: true } optimizer)
+        {
+            throw new InvalidOperationException(
+                $"SwapEmaWeights must be used with an optimizer that sets UseEma = true; the model's optimizer {Model?.Optimizer?.GetType().Name ?? "(none)"} has UseEma = false. Nothing was trained.");
+        }
+
+        _averagesInModel = false;
+    }
+
+    /// <inheritdoc/>
+    public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (SwapOnEpoch && _averagesInModel)
+        {
+            Swap(toAverages: false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (SwapOnEpoch && !_averagesInModel)
+        {
+            Swap(toAverages: true);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void OnTestBegin(IReadOnlyDictionary<string, double> logs)
+    {
+        if (!_averagesInModel)
+        {
+            Swap(toAverages: true);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void OnTestEnd(IReadOnlyDictionary<string, double> logs)
+    {
+        if (_averagesInModel)
+        {
+            Swap(toAverages: false);
+        }
+    }
+
+    // Fit then gives every parameter its average: the training weights must be back in the model and the averages in the
+    // optimizer, whichever epoch the run ended after.
+    internal override void OnEpochsOver()
+    {
+        if (_averagesInModel)
+        {
+            Swap(toAverages: false);
+        }
+    }
+
+    private void Swap(bool toAverages)
+    {
+        Models.Model model = Model!;
+        model.Optimizer!.SwapAverages(model.Parameters);
+        _averagesInModel = toAverages;
+    }
+}

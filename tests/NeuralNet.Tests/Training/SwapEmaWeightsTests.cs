@@ -1,0 +1,167 @@
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+using NeuralNet.Losses;
+using NeuralNet.Models;
+using NeuralNet.Optimizers;
+using NeuralNet.Training;
+using Xunit;
+
+namespace NeuralNet.Tests.Training;
+
+public class SwapEmaWeightsTests
+{
+    private static readonly Tensor X = Tensor.RandomNormal(new TensorShape(24, 3), 1);
+    private static readonly Tensor Y = Tensor.RandomNormal(new TensorShape(24, 1), 2);
+    private static readonly Tensor ValidationX = Tensor.RandomNormal(new TensorShape(8, 3), 3);
+    private static readonly Tensor ValidationY = Tensor.RandomNormal(new TensorShape(8, 1), 4);
+
+    [Fact]
+    public void Validation_runs_on_the_averages_and_training_is_unchanged()
+    {
+        (Sequential plain, Recorder plainRecord, History plainHistory) = Train(null, epochs: 3);
+        (Sequential swapped, Recorder record, History history) = Train(new SwapEmaWeights(), epochs: 3);
+
+        // The swap back is exact: training goes on from the same weights, and Fit ends with the same averages.
+        Assert.Equal(Flat(plain), Flat(swapped));
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            // Validation saw the averages (what the plain run's optimizer held after the epoch), and the epoch's end the
+            // training weights again.
+            Assert.Equal(plainRecord.AveragesAtEpochEnd[epoch], record.WeightsAtTestBegin[epoch]);
+            Assert.Equal(plainRecord.WeightsAtEpochEnd[epoch], record.WeightsAtEpochEnd[epoch]);
+            Assert.Equal(LossWith(plainRecord.AveragesAtEpochEnd[epoch]), history["val_loss"][epoch]);
+            Assert.NotEqual(plainHistory["val_loss"][epoch], history["val_loss"][epoch]);
+        }
+    }
+
+    [Fact]
+    public void Swap_on_epoch_leaves_the_averages_in_the_model_between_epochs()
+    {
+        (Sequential plain, Recorder plainRecord, _) = Train(null, epochs: 3);
+        (Sequential swapped, Recorder record, _) = Train(new SwapEmaWeights(swapOnEpoch: true), epochs: 3);
+
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            // A callback after it (a ModelCheckpoint) sees the averages at the epoch's end; the next epoch trains from the
+            // training weights.
+            Assert.Equal(plainRecord.AveragesAtEpochEnd[epoch], record.WeightsAtEpochEnd[epoch]);
+            Assert.Equal(plainRecord.WeightsAtEpochBegin[epoch], record.WeightsAtEpochBegin[epoch]);
+        }
+
+        Assert.Equal(Flat(plain), Flat(swapped));
+        Assert.Equal(plainRecord.AveragesAtEpochEnd[2], Flat(swapped));
+    }
+
+    [Fact]
+    public void A_run_stopped_early_with_swap_on_epoch_ends_with_the_averages()
+    {
+        (Sequential plain, Recorder plainRecord, _) = Train(null, epochs: 4, stopAfter: 1);
+        (Sequential swapped, _, History history) = Train(new SwapEmaWeights(swapOnEpoch: true), epochs: 4, stopAfter: 1);
+
+        Assert.Equal(2, history.EpochCount);
+        Assert.Equal(Flat(plain), Flat(swapped));
+        Assert.Equal(plainRecord.AveragesAtEpochEnd[1], Flat(swapped));
+    }
+
+    [Fact]
+    public void An_optimizer_without_averages_is_refused_before_training()
+    {
+        var model = Make();
+        model.Compile(new Sgd(0.1f), new MeanSquaredError());
+        float[] before = Flat(model);
+
+        var error = Assert.Throws<InvalidOperationException>(() => model.Fit(X, Y, epochs: 1, batchSize: 8, callbacks: [new SwapEmaWeights()], verbose: 0));
+
+        Assert.Contains("SwapEmaWeights must be used with an optimizer that sets UseEma = true", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Sgd", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Flat(model));
+    }
+
+    [Fact]
+    public void Test_events_bracket_each_validation_with_its_unprefixed_logs()
+    {
+        var model = Make();
+        model.Compile(new Sgd(0.1f), new MeanSquaredError(), new MeanAbsoluteErrorMetric());
+        var events = new EventLog();
+
+        History history = model.Fit(X, Y, epochs: 4, batchSize: 8, validationData: (ValidationX, ValidationY), validationFreq: 2, shuffle: false, callbacks: [events], verbose: 0);
+
+        Assert.Equal(["epoch_end 0", "test_begin", "test_end", "epoch_end 1", "epoch_end 2", "test_begin", "test_end", "epoch_end 3"], events.Names);
+        Assert.Equal(["loss", "mean_absolute_error"], events.TestLogs[0].Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(history["val_loss"][0], events.TestLogs[0]["loss"]);
+        Assert.Equal(history["val_mean_absolute_error"][1], events.TestLogs[1]["mean_absolute_error"]);
+    }
+
+    private static Sequential Make() => new([new InputLayer(3), new Dense(4, ActivationFunction.Tanh), new Dense(1)], seed: 7);
+
+    private static (Sequential Model, Recorder Record, History History) Train(SwapEmaWeights? swap, int epochs, int? stopAfter = null)
+    {
+        Sequential model = Make();
+        model.Compile(new Sgd(0.2f) { UseEma = true, EmaMomentum = 0.5f }, new MeanSquaredError());
+        var record = new Recorder(stopAfter);
+        List<Callback> callbacks = swap is null ? [record] : [swap, record];
+        History history = model.Fit(X, Y, epochs: epochs, batchSize: 8, validationData: (ValidationX, ValidationY), shuffle: false, callbacks: callbacks, verbose: 0);
+        return (model, record, history);
+    }
+
+    // The validation loss of the model with the given weights.
+    private static double LossWith(float[] weights)
+    {
+        Sequential model = Make();
+        model.Compile(new Sgd(0.2f), new MeanSquaredError());
+        int at = 0;
+        foreach (Parameter parameter in model.Parameters)
+        {
+            weights.AsSpan(at, parameter.Value.Length).CopyTo(parameter.Value.AsSpan());
+            at += parameter.Value.Length;
+        }
+
+        return model.Evaluate(ValidationX, ValidationY, verbose: 0)["loss"];
+    }
+
+    private static float[] Flat(Model model) => [.. model.Parameters.SelectMany(p => p.Value.ToArray())];
+
+    // Records the weights a callback after SwapEmaWeights sees, and the optimizer's averages at each epoch's end.
+    private sealed class Recorder(int? stopAfter) : Callback
+    {
+        public List<float[]> WeightsAtEpochBegin { get; } = [];
+
+        public List<float[]> WeightsAtTestBegin { get; } = [];
+
+        public List<float[]> WeightsAtEpochEnd { get; } = [];
+
+        public List<float[]> AveragesAtEpochEnd { get; } = [];
+
+        public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs) => WeightsAtEpochBegin.Add(Flat(Model!));
+
+        public override void OnTestBegin(IReadOnlyDictionary<string, double> logs) => WeightsAtTestBegin.Add(Flat(Model!));
+
+        public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+        {
+            WeightsAtEpochEnd.Add(Flat(Model!));
+            int average = Model!.Optimizer!.StateSlotNames.ToList().IndexOf("average");
+            AveragesAtEpochEnd.Add([.. Model.Parameters.SelectMany(p => Model.Optimizer.GetState(p)[average].ToArray())]);
+            if (epoch == stopAfter)
+            {
+                Model.StopTraining = true;
+            }
+        }
+    }
+
+    private sealed class EventLog : Callback
+    {
+        public List<string> Names { get; } = [];
+
+        public List<Dictionary<string, double>> TestLogs { get; } = [];
+
+        public override void OnTestBegin(IReadOnlyDictionary<string, double> logs) => Names.Add("test_begin");
+
+        public override void OnTestEnd(IReadOnlyDictionary<string, double> logs)
+        {
+            Names.Add("test_end");
+            TestLogs.Add(new Dictionary<string, double>(logs));
+        }
+
+        public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) => Names.Add($"epoch_end {epoch}");
+    }
+}

@@ -5,7 +5,8 @@ namespace NeuralNet.Kernels;
 /// <summary>
 /// Keras' <c>ops.image.affine_transform</c> (and <c>perspective_transform</c>'s projective sampling) on one
 /// channels-last image, and its adjoint: the one sampler of <see cref="RandomRotation"/>, <see cref="RandomZoom"/>,
-/// <see cref="RandomTranslation"/>, <see cref="RandomShear"/> and <see cref="RandomPerspective"/>.
+/// <see cref="RandomTranslation"/>, <see cref="RandomShear"/> and <see cref="RandomPerspective"/>, whose corner gather,
+/// scatter and reference corner <see cref="ElasticDeformation"/> (<see cref="RandomElasticTransform"/>) shares.
 /// </summary>
 /// <remarks>
 /// <code>

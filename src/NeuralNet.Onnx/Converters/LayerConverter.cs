@@ -57,6 +57,7 @@ internal static class LayerConverters
         [typeof(CutMix)] = PassThrough,
         [typeof(RandomShear)] = PassThrough,
         [typeof(RandomPerspective)] = PassThrough,
+        [typeof(RandomElasticTransform)] = PassThrough,
         [typeof(Equalization)] = PassThrough,
         [typeof(AutoContrast)] = AutoContrastConverter.Convert,
         [typeof(Flatten)] = ShapeConverters.Flatten,

@@ -5,7 +5,8 @@ namespace NeuralNet.Kernels;
 /// <summary>
 /// Keras' <c>ops.image.affine_transform</c> (and <c>perspective_transform</c>'s projective sampling) on one
 /// channels-last image, and its adjoint: the one sampler of <see cref="RandomRotation"/>, <see cref="RandomZoom"/>,
-/// <see cref="RandomTranslation"/>, <see cref="RandomShear"/> and <see cref="RandomPerspective"/>.
+/// <see cref="RandomTranslation"/>, <see cref="RandomShear"/> and <see cref="RandomPerspective"/>, whose corner gather,
+/// scatter and reference corner <see cref="ElasticDeformation"/> (<see cref="RandomElasticTransform"/>) shares.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -175,7 +176,8 @@ internal static class AffineSampling
 
     private static int RoundHalfAway(double value) => (int)Math.Round(value, MidpointRounding.AwayFromZero);
 
-    private static void Gather(ReadOnlySpan<float> x, int height, int width, int row, int column, float weight, FillMode fillMode, float fillValue, Span<float> target)
+    /// <summary>Adds weight · x[row, column, :] (or weight · fillValue for a constant-mode corner outside) to target.</summary>
+    public static void Gather(ReadOnlySpan<float> x, int height, int width, int row, int column, float weight, FillMode fillMode, float fillValue, Span<float> target)
     {
         if (weight == 0f)
         {
@@ -199,7 +201,8 @@ internal static class AffineSampling
         }
     }
 
-    private static void Scatter(ReadOnlySpan<float> g, int height, int width, int row, int column, float weight, FillMode fillMode, Span<float> dx)
+    /// <summary>The adjoint of <see cref="Gather"/>: adds weight · g to dx[row, column, :] (nothing for a constant-mode corner outside).</summary>
+    public static void Scatter(ReadOnlySpan<float> g, int height, int width, int row, int column, float weight, FillMode fillMode, Span<float> dx)
     {
         if (weight == 0f || !(Resolve(row, height, fillMode, out int r) & Resolve(column, width, fillMode, out int c)))
         {
@@ -213,8 +216,12 @@ internal static class AffineSampling
         }
     }
 
-    // Keras' _INDEX_FIXERS (keras/src/backend/*/image.py): mirror is the integer triangular wave, reflect is built on it.
-    private static double ReferenceCorner(ReadOnlySpan<float> x, int height, int width, int channels, int c, long row, long column, FillMode fillMode, double fillValue)
+    /// <summary>
+    /// The float64 reference's corner: channel c of x[row, column], its indices mapped by Keras' own index fixers
+    /// (<c>_INDEX_FIXERS</c>, keras/src/backend/*/image.py: mirror is the integer triangular wave, reflect is built on
+    /// it), or fillValue outside in constant mode.
+    /// </summary>
+    public static double ReferenceCorner(ReadOnlySpan<float> x, int height, int width, int channels, int c, long row, long column, FillMode fillMode, double fillValue)
     {
         static long Floored(long a, long b) => ((a % b) + b) % b;
         static long Mirror(long index, long size)

@@ -246,6 +246,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("AutoContrast", AutoContrast.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomShear", RandomShear.FromConfig);
         SerializationRegistry.AddBuiltIn("RandomPerspective", RandomPerspective.FromConfig);
+        SerializationRegistry.AddBuiltIn("RandomElasticTransform", RandomElasticTransform.FromConfig);
         SerializationRegistry.AddBuiltIn("Equalization", Equalization.FromConfig);
         SerializationRegistry.AddBuiltIn("Resizing", Resizing.FromConfig);
         SerializationRegistry.AddBuiltIn("CenterCrop", CenterCrop.FromConfig);

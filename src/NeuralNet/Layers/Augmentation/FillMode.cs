@@ -2,8 +2,9 @@ namespace NeuralNet.Layers;
 
 /// <summary>
 /// How <see cref="RandomRotation"/>, <see cref="RandomZoom"/>, <see cref="RandomTranslation"/> and
-/// <see cref="RandomShear"/> fill the points that fall outside the input image (Keras' <c>fill_mode</c>,
-/// <c>keras.ops.image.affine_transform</c>); <see cref="RandomPerspective"/> always fills with its constant.
+/// <see cref="RandomShear"/> and <see cref="RandomElasticTransform"/> fill the points that fall outside the input image
+/// (Keras' <c>fill_mode</c>, <c>keras.ops.image.affine_transform</c> and <c>map_coordinates</c>); <see cref="RandomPerspective"/>
+/// always fills with its constant.
 /// </summary>
 public enum FillMode
 {

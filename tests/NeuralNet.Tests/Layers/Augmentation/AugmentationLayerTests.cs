@@ -80,7 +80,7 @@ public class AugmentationLayerTests
 
         // The clip of contrast and brightness is a kink: a step may cross it (the analytic slope then matches one side).
         // AutoContrast's per-channel min and max are kinks too: a step may hand the minimum to another pixel.
-        double kinks = kind is "contrast" or "brightness" or "saturation" or "hue" or "degeneration" or "solarization" or "sharpness" or "auto_contrast" or "gaussian_blur" or "color_jitter" or "rand_augment" or "aug_mix" ? 0.02 : 0;
+        double kinks = kind is "contrast" or "brightness" or "saturation" or "hue" or "degeneration" or "solarization" or "sharpness" or "auto_contrast" or "gaussian_blur" or "elastic" or "color_jitter" or "rand_augment" or "aug_mix" ? 0.02 : 0;
         StochasticGradientCheck.Check(layer, [x], [0], seed: 5, training: true).AssertPassed(maxKinkFraction: kinks);
         if (layer is RandomFlip flip)
         {
@@ -140,6 +140,7 @@ public class AugmentationLayerTests
             new AutoContrast((-4, 4)),
             new RandomShear((-0.2, 0.2), (0.1, 0.3), fillMode: FillMode.Nearest),
             new RandomPerspective(0.8, 0.3, Interpolation.Nearest, fillValue: 1),
+            new RandomElasticTransform(0.7, 0.8, Interpolation.Nearest, FillMode.Wrap, valueRange: (-4, 4)),
             new Equalization((-4, 4), 32),
             new RandomCrop(10, 10),
             new Resizing(8, 9, cropToAspectRatio: true),

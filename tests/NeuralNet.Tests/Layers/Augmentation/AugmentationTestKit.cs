@@ -9,7 +9,7 @@ internal static class AugmentationTestKit
 {
     public static readonly int[] ImageShape = [6, 7, 3];
 
-    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing", "gaussian_blur", "color_jitter", "shear", "perspective", "mix_up", "cut_mix", "rand_augment", "aug_mix"];
+    public static readonly string[] RandomKinds = ["flip", "rotation", "zoom", "translation", "crop", "contrast", "brightness", "grayscale", "saturation", "hue", "degeneration", "invert", "solarization", "posterization", "sharpness", "erasing", "gaussian_blur", "color_jitter", "shear", "perspective", "elastic", "mix_up", "cut_mix", "rand_augment", "aug_mix"];
 
     public static readonly string[] AllKinds = [.. RandomKinds, "resizing", "center_crop", "auto_contrast", "equalization"];
 
@@ -39,6 +39,7 @@ internal static class AugmentationTestKit
         "aug_mix" => new AugMix((0, 1), 2, 2, 0.5, seed: seed, name: name),
         "shear" => new RandomShear((0.1, 0.4), (0.0, 0.3), fillMode: FillMode.Wrap, seed: seed, name: name),
         "perspective" => new RandomPerspective((0.5, 1.0), 0.6, fillValue: 0.5, seed: seed, name: name),
+        "elastic" => new RandomElasticTransform((0.6, 1.0), (0.5, 3.0), fillMode: FillMode.Constant, fillValue: 0.5, valueRange: (-2, 2), seed: seed, name: name),
         "equalization" => new Equalization((0, 1), 64, name: name),
         "resizing" => new Resizing(4, 9, name: name),
         "center_crop" => new CenterCrop(4, 5, name: name),

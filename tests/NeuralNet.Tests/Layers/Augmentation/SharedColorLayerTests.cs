@@ -24,6 +24,7 @@ public class SharedColorLayerTests
         ["Equalization"] = () => new Equalization((0, 1), 16),
         ["RandomShear"] = () => new RandomShear((-0.4, 0.4), (0.1, 0.3), seed: 3),
         ["RandomPerspective"] = () => new RandomPerspective((1, 1), 0.5, seed: 3),
+        ["RandomElasticTransform"] = () => new RandomElasticTransform((1, 1), (0.5, 2), valueRange: (0, 1), seed: 3),
         ["RandAugment"] = () => new RandAugment((0, 1), 3, 0.6, seed: 3),
         ["AugMix"] = () => new AugMix((0, 1), 3, 3, 0.6, seed: 3),
     };

@@ -56,12 +56,15 @@ type_pages.update({f"NeuralNet.Layers.{t}": "attention.md" for t in ("MultiHeadA
                                                                          "GaussianDropout", "AlphaDropout")})
 type_pages.update({f"NeuralNet.Layers.{t}": "augmentation.md"
                    for t in ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomContrast",
-                             "RandomBrightness", "RandomGrayscale", "RandomSaturation", "RandomHue", "RandomColorDegeneration", "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomErasing", "RandomGaussianBlur", "RandomColorJitter", "RandAugment", "AugMix", "MixUp", "CutMix", "AutoContrast", "RandomShear", "RandomPerspective", "Equalization", "Resizing", "CenterCrop", "FillMode", "FlipMode")})
+                             "RandomBrightness", "RandomGrayscale", "RandomSaturation", "RandomHue", "RandomColorDegeneration", "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomErasing", "RandomGaussianBlur", "RandomColorJitter", "RandAugment", "AugMix", "MixUp", "CutMix", "AutoContrast", "RandomShear", "RandomPerspective", "RandomElasticTransform", "Equalization", "Resizing", "CenterCrop", "FillMode", "FlipMode")})
 type_pages.update({f"NeuralNet.Layers.{t}": "normalization-and-activations.md"
                    for t in ("LayerNormalization", "GroupNormalization", "RMSNormalization", "UnitNormalization", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")})
 type_pages.update({f"NeuralNet.Layers.{t}": "preprocessing.md"
                    for t in ("Normalization", "Rescaling", "CategoryEncoding", "CategoryOutputMode", "Discretization", "IntegerLookup")})
 type_pages["NeuralNet.Preprocessing.StringLookup"] = "preprocessing.md"
+type_pages.update({f"NeuralNet.Layers.{t}": "convolution.md"
+                   for t in ("AdaptivePooling", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+                             "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D")})
 type_pages.update({f"NeuralNet.Datasets.{t}": "data.md" for t in ("BatchDataset", "DataBatch", "DataSource", "DataSourceException", "DataSplit")})
 types = set()
 for path in glob.glob("src/*/PublicAPI*.txt") + glob.glob("src/*/PublicAPI/*/PublicAPI*.txt"):

@@ -26,7 +26,7 @@ internal sealed class MaskFlow
     /// The masks of <paramref name="order"/>'s tensors (each after those it reads), following Predict's rules layer by layer.
     /// </summary>
     /// <exception cref="NotSupportedException">A layer reads a mask the exporter did not follow to it (the reader, the mask's
-    /// source and the layer where it was lost are named), or a merge gets a mask on an input of fewer axes than its output,
+    /// source and the layer where it was lost are named), a mask reaches a ConvLSTM layer, or a merge gets a mask on an input of fewer axes than its output,
     /// which Predict refuses too.</exception>
     public static MaskFlow Follow(Model model, IEnumerable<SymbolicTensor> order)
     {
@@ -35,6 +35,13 @@ internal sealed class MaskFlow
         {
             MaskPlan?[] arriving = [.. tensor.InboundTensors.Select(t => flow._plans.GetValueOrDefault(t))];
             CheckMergeRanks(model, tensor, arriving);
+            if (tensor.Layer is ConvLstm && arriving.Length > 0 && arriving[0] is not null)
+            {
+                // Predict refuses it too (ConvLstm.OnForward): the file would describe a model that cannot run.
+                throw new NotSupportedException(
+                    $"Layer '{tensor.Layer.Name}' ({tensor.Layer.GetType().FullName}) of model '{model.Name}' gets a mask with its input, but ConvLSTM layers do not support masking (nor do Keras', and Predict refuses it too); remove the Masking layer (or the Embedding's maskZero) before it.");
+            }
+
             if (ReadsMask(tensor.Layer))
             {
                 MaskPlan?[] read = [.. arriving.Select((plan, input) => ReadsMaskOf(tensor, input) ? plan : null)];

@@ -139,6 +139,12 @@ public sealed class ExportBehaviourTests : IDisposable
         var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
         Assert.Contains("Layer 'clstm' (ConvLSTM2D) uses the activation 'softmax' in its cell", error.Message, StringComparison.Ordinal);
 
+        // A mask reaching a ConvLSTM: Predict refuses it, and so does the export, naming the layer.
+        var masked = new Sequential([new InputLayer(3, 4, 4, 1), new Masking(), new ConvLstm2D(2, 3, name: "masked"), new Flatten(), new Dense(1)], name: "video");
+        Assert.Throws<NotSupportedException>(() => masked.Predict(Tensor.RandomNormal(new TensorShape(2, 3, 4, 4, 1), 1)));
+        var maskError = Assert.Throws<NotSupportedException>(() => masked.ToOnnxBytes());
+        Assert.Contains("Layer 'masked' (NeuralNet.Layers.ConvLstm2D) of model 'video' gets a mask with its input, but ConvLSTM layers do not support masking", maskError.Message, StringComparison.Ordinal);
+
         // Only the first output of a ConvLSTM returning its states is read: the export writes it.
         var x = new Input(new TensorShape(2, 5, 1), name: "x");
         SymbolicTensor[] outputs = new ConvLstm1D(2, 3, name: "states") { ReturnState = true }.CallOutputs(x);

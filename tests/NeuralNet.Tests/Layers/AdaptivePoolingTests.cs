@@ -146,6 +146,8 @@ public class AdaptivePoolingTests
 
         Assert.Contains("channels_last", Refused("""{"class_name": "AdaptiveMaxPooling2D", "config": {"name": "p", "output_size": 2, "data_format": "channels_first"}}"""));
         Assert.Contains("\"output_size\" is required", Refused("""{"class_name": "AdaptiveAveragePooling2D", "config": {"name": "p"}}"""));
+        Assert.Contains("\"output_size\" is required", Refused("""{"class_name": "AdaptiveMaxPooling1D", "config": {"name": "p", "output_size": null}}"""));
+        Assert.Contains("\"output_size\" is required", Refused("""{"class_name": "AdaptiveAveragePooling3D", "config": {"name": "p", "output_size": null}}"""));
         Assert.Contains("output_size", Refused("""{"class_name": "AdaptiveAveragePooling2D", "config": {"name": "p", "output_size": [2, 3, 4]}}"""));
         Assert.Contains("output_size", Refused("""{"class_name": "AdaptiveMaxPooling3D", "config": {"name": "p", "output_size": [2, 0, 4]}}"""));
     }

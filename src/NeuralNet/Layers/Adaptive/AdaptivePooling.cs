@@ -62,7 +62,7 @@ public abstract class AdaptivePooling : Layer
     private protected static (int Depth, int Height, int Width) ReadOutputSize(Config config, int spatialAxes)
     {
         ConfigChecks.RequireChannelsLast(config);
-        if (!config.Contains("output_size"))
+        if (!config.Contains("output_size") || config.GetNode("output_size") is null)
         {
             throw config.Error("\"output_size\" is required.");
         }

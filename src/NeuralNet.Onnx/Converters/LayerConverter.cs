@@ -59,6 +59,8 @@ internal static class LayerConverters
         [typeof(RandomPerspective)] = PassThrough,
         [typeof(Equalization)] = PassThrough,
         [typeof(AutoContrast)] = AutoContrastConverter.Convert,
+        [typeof(StftSpectrogram)] = StftSpectrogramConverter.Convert,
+        [typeof(MelSpectrogram)] = MelSpectrogramConverter.Convert,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,
         [typeof(Permute)] = ShapeConverters.Permute,

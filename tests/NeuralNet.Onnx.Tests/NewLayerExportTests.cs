@@ -187,12 +187,101 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Audio_front_ends_are_refused_naming_the_layer()
+    public void Audio_front_ends_are_written_from_opset_13_with_their_own_kernels_and_matrices()
     {
-        var stft = new Sequential([new InputLayer(64, 1), new StftSpectrogram(frameLength: 16, name: "stft"), new Flatten(), new Dense(2)], name: "spectral");
-        Assert.Contains("Layer 'stft' (NeuralNet.Layers.StftSpectrogram) of model 'spectral' has no ONNX form", Assert.Throws<NotSupportedException>(() => stft.ToOnnxBytes()).Message, StringComparison.Ordinal);
-        var mel = new Sequential([new InputLayer(200), new MelSpectrogram(64, 16, samplingRate: 8000, numMelBins: 8, name: "mel"), new Flatten(), new Dense(2)], name: "audio");
-        Assert.Contains("Layer 'mel' (NeuralNet.Layers.MelSpectrogram) of model 'audio' has no ONNX form", Assert.Throws<NotSupportedException>(() => mel.ToOnnxBytes()).Message, StringComparison.Ordinal);
+        // ONNX's STFT, DFT and MelWeightMatrix (opset 17) are not used: the same nodes at every opset.
+        var stft = new Sequential([new InputLayer(64, 1), new StftSpectrogram(frameLength: 16, name: "stft")], name: "spectral", seed: 1).Randomized();
+        var mel = new Sequential([new InputLayer(200), new MelSpectrogram(64, 16, sequenceLength: 48, samplingRate: 8000, numMelBins: 8, name: "mel")], name: "audio");
+        var layer = (MelSpectrogram)mel.Layers[^1];
+        foreach (int opset in new[] { OnnxExporter.MinimumOpset, OnnxExporter.DefaultOpset, OnnxExporter.MaximumOpset })
+        {
+            // StftSpectrogram in log mode: a Conv per kernel, then log(max(√max(p, ε), ε)); the kernels are the layer's trained
+            // values, re-laid out from (frameLength, 1, bins) to (bins, 1, frameLength).
+            GraphProto spectral = ModelProto.Parser.ParseFrom(stft.ToOnnxBytes(new OnnxExportOptions { Opset = opset })).Graph;
+            Assert.Equal(["Reshape", "Conv", "Conv", "Mul", "Mul", "Add", "Max", "Sqrt", "Max", "Log", "Reshape", "Transpose", "Reshape"], spectral.Node.Select(n => n.OpType));
+            float[] kernel = ((StftSpectrogram)stft.Layers[^1]).ImagKernel!.Value.ToArray();
+            float[] written = Floats(spectral, "stft/imag_kernel");
+            Assert.Equal(16 * 9, written.Length);
+            Assert.All(Enumerable.Range(0, 16 * 9), k => Assert.Equal(kernel[k], written[((k % 9) * 16) + (k / 9)]));
+
+            // MelSpectrogram: reflect padding, the window's rows of the DFT (its periodic Hann window's first tap is 0: 47 of the
+            // 64 rows) and the layer's mel matrix, transposed to (numMelBins, bins).
+            GraphProto audio = ModelProto.Parser.ParseFrom(mel.ToOnnxBytes(new OnnxExportOptions { Opset = opset })).Graph;
+            Assert.Equal(["Pad", "Slice", "Unsqueeze", "Conv", "Conv", "Mul", "Mul", "Add", "Sqrt", "Mul", "MatMul", "Max", "Log", "Mul", "Sub", "ReduceMax", "Sub", "Max"],
+                audio.Node.Select(n => n.OpType));
+            Assert.Equal("reflect", audio.Node[0].Attribute.Single(a => a.Name == "mode").S.ToStringUtf8());
+            Assert.Equal([0L, 32, 0, 32], Int64s(audio, "mel/pads"));
+            Assert.Equal([9L], Int64s(audio, "mel/starts"));
+            Assert.Equal([47L], Ints(audio.Node.First(n => n.OpType == "Conv"), "kernel_shape"));
+            float[] dft = layer.WindowedDftMatrix(imaginary: false).ToArray(), rows = Floats(audio, "mel/dft_real");
+            Assert.All(Enumerable.Range(0, 33 * 47), k => Assert.Equal(dft[(((k % 47) + 9) * 33) + (k / 47)], rows[k]));
+            float[] weights = layer.LinearToMelWeightMatrix().ToArray(), bands = Floats(audio, "mel/mel_weights");
+            Assert.All(Enumerable.Range(0, 33 * 8), k => Assert.Equal(weights[k], bands[((k % 8) * 33) + (k / 8)]));
+        }
+    }
+
+    [Theory]
+    [InlineData(SpectrogramMode.Real)]
+    [InlineData(SpectrogramMode.Imag)]
+    [InlineData(SpectrogramMode.Stft)]
+    [InlineData(SpectrogramMode.Psd)]
+    [InlineData(SpectrogramMode.Magnitude)]
+    public void Stft_with_its_exact_transform_matches_predict_on_a_tone_and_silence(SpectrogramMode mode)
+    {
+        // The kernels as the layer makes them (frozen, not randomized): a tone at bin 3 leaves the other bins near zero.
+        var model = new Sequential([new InputLayer(48, 2), new StftSpectrogram(mode, 16, 4, padding: Padding.Same, name: "stft") { Trainable = false }], seed: 1);
+        float[] signals = new float[2 * 48 * 2];
+        for (int t = 0; t < 48; t++)
+        {
+            signals[t * 2] = MathF.Cos(2 * MathF.PI * 3 * t / 16);
+            signals[(t * 2) + 1] = -1f;
+        }
+
+        OnnxRoundTrip.AssertMatchesPredictOn(model, Tensor.FromArray(signals, 2, 48, 2));
+    }
+
+    [Theory]
+    [InlineData(SpectrogramMode.Log)]
+    [InlineData(SpectrogramMode.Angle)]
+    public void Stft_log_and_angle_with_the_exact_transform_match_predict_on_noise_and_silence(SpectrogramMode mode)
+    {
+        // Not on a tone: where a bin's true value is 0 Predict and ONNX Runtime hold different rounding noise, whose angle (and
+        // logarithm, above the floor) differ. Silence is exact zeros: the floor, and atan2(0, 0) = 0.
+        var model = new Sequential([new InputLayer(40, 2), new StftSpectrogram(mode, 12, 5, periodic: true, name: "stft") { Trainable = false }], seed: 1);
+        float[] signals = Tensor.RandomNormal(new TensorShape(2, 40, 2), 7).ToArray();
+        signals.AsSpan(80).Clear();
+        OnnxRoundTrip.AssertMatchesPredictOn(model, Tensor.FromArray(signals, 2, 40, 2));
+    }
+
+    [Fact]
+    public void Stft_angle_at_the_negative_real_axis_is_a_half_turn_as_in_predict()
+    {
+        // Frames of two samples, no window: bin 0 is (x0 + x1, ±0) exactly, so a negative sum is at ±π; bin 1 is
+        // (x0 − x1, sin(−π) · x1), a tiny imaginary part whose sign chooses the half-turn.
+        var model = new Sequential([new InputLayer(8, 1), new StftSpectrogram(SpectrogramMode.Angle, 2, 2, window: SpectralWindow.None, scaling: SpectrogramScaling.None, name: "stft") { Trainable = false }], seed: 1);
+        float[] angles = OnnxRoundTrip.AssertMatchesPredictOn(model, Tensor.FromArray([-1f, -2f, 3f, -0.5f, 0f, 0f, -3f, 4f], 1, 8, 1));
+        Assert.Equal(MathF.PI, MathF.Abs(angles[0]));
+        Assert.Equal(0f, angles[2]);
+        Assert.Equal(0f, angles[4]);
+    }
+
+    [Fact]
+    public void Mel_spectrogram_matches_predict_on_a_tone_and_silence_with_the_batch_wide_floor()
+    {
+        // Silence is 10 log10(1e-10) = −100 dB, raised to the floor: the tone's maximum − topDb (40 dB keeps the values above the
+        // floor far above rounding noise). A batch of silence alone is −100 everywhere.
+        var model = new Sequential([new InputLayer(256), new MelSpectrogram(64, 16, samplingRate: 8000, numMelBins: 10, topDb: 40, name: "mel")], seed: 1);
+        float[] signals = new float[2 * 256];
+        for (int t = 0; t < 256; t++)
+        {
+            signals[t] = 0.5f * MathF.Cos(2 * MathF.PI * 9.5f * t / 64);
+        }
+
+        float[] both = OnnxRoundTrip.AssertMatchesPredictOn(model, Tensor.FromArray(signals, 2, 256));
+        float floor = both.Max() - 40f;
+        Assert.All(both.AsSpan(both.Length / 2).ToArray(), v => Assert.Equal(floor, v));
+        float[] silence = OnnxRoundTrip.AssertMatchesPredictOn(model, new Tensor(1, 256));
+        Assert.All(silence, v => Assert.Equal(-100f, v, 1e-4f));
     }
 
     [Fact]
@@ -212,14 +301,13 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
     public void Every_built_in_layer_type_has_an_onnx_form()
     {
         // InputLayer is a graph input; every other concrete layer type NeuralNet has is listed (a user's layer is not:
-        // ExportBehaviourTests), except the audio front-ends, not written yet
-        // (Audio_front_ends_are_refused_naming_the_layer), and the hashing layers: ONNX has no FarmHash or
+        // ExportBehaviourTests), except the hashing layers: ONNX has no FarmHash or
         // SipHash operator (Hashing_layers_are_refused_naming_the_layer).
         string[] builtIn = [.. typeof(Layer).Assembly.GetExportedTypes()
             .Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract && t != typeof(InputLayer) && t != typeof(Hashing) && t != typeof(HashedCrossing))
             .Select(t => t.Name).Order(StringComparer.Ordinal)];
         Assert.NotEmpty(builtIn);
-        Assert.Equal(["MelSpectrogram", "StftSpectrogram"], builtIn.Except(OnnxExporter.SupportedLayers));
+        Assert.Empty(builtIn.Except(OnnxExporter.SupportedLayers));
     }
 
     // A model of the layers on inputs of `shape`; the graph of its ONNX file.

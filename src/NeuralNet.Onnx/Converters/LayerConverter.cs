@@ -60,6 +60,8 @@ internal static class LayerConverters
         [typeof(RandomElasticTransform)] = PassThrough,
         [typeof(Equalization)] = PassThrough,
         [typeof(AutoContrast)] = AutoContrastConverter.Convert,
+        [typeof(StftSpectrogram)] = StftSpectrogramConverter.Convert,
+        [typeof(MelSpectrogram)] = MelSpectrogramConverter.Convert,
         [typeof(Flatten)] = ShapeConverters.Flatten,
         [typeof(Reshape)] = ShapeConverters.Reshape,
         [typeof(Permute)] = ShapeConverters.Permute,

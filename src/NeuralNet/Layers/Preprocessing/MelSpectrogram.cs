@@ -155,6 +155,42 @@ public sealed class MelSpectrogram : Layer
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "mel_spectrogram";
 
+    // ops.stft: without a window every sample of the fftLength frame counts; with one, the window's sequenceLength samples sit
+    // at (fftLength − sequenceLength) / 2 in the frame.
+    private int Taps => Window == SpectralWindow.None ? FftLength : SequenceLength;
+
+    private int Offset => Window == SpectralWindow.None ? 0 : (FftLength - SequenceLength) / 2;
+
+    /// <summary>
+    /// The mel filterbank the layer applies to each frame's spectrum (Keras' <c>linear_to_mel_weight_matrix</c> with the layer's
+    /// settings): shape (fftLength / 2 + 1, numMelBins), row f the weights of DFT bin f, so that a spectrum (frames, bins) times
+    /// it is the mel spectrum (frames, numMelBins). Computed in float64 and rounded once to float32, the values the layer uses.
+    /// </summary>
+    /// <returns>A new tensor; the layer need not be built.</returns>
+    public Tensor LinearToMelWeightMatrix()
+    {
+        int bins = (FftLength / 2) + 1;
+        var weights = new Tensor(bins, NumMelBins);
+        Spectral.MelWeights(NumMelBins, bins, SamplingRate, MinFreq, MaxFreq, weights.AsSpan());
+        return weights;
+    }
+
+    /// <summary>
+    /// The windowed DFT the layer applies to each frame (Keras' <c>ops.stft</c> with <c>center=True</c>): shape
+    /// (fftLength, fftLength / 2 + 1), so that a frame of fftLength samples of the reflect-padded signal times it is the real
+    /// part (or, with <paramref name="imaginary"/>, the imaginary part) of the frame's windowed DFT. A window shorter than the
+    /// frame sits in its middle and the rows outside it are zero. The values the layer uses, in float32.
+    /// </summary>
+    /// <param name="imaginary">Whether to return the imaginary side (sines) rather than the real side (cosines).</param>
+    /// <returns>A new tensor; the layer need not be built.</returns>
+    public Tensor WindowedDftMatrix(bool imaginary)
+    {
+        int bins = (FftLength / 2) + 1;
+        var matrix = new Tensor(FftLength, bins);
+        DftRows(imaginary).CopyTo(matrix.AsSpan().Slice(Offset * bins, Taps * bins));
+        return matrix;
+    }
+
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()
         .Set("fft_length", FftLength)
@@ -208,16 +244,9 @@ public sealed class MelSpectrogram : Layer
 
         _frames = ((_samples + (2 * half) - FftLength) / SequenceStride) + 1;
         _bins = half + 1;
-
-        // ops.stft: without a window every sample of the fftLength frame counts; with one, the window sits at (fft − length) / 2.
-        _taps = Window == SpectralWindow.None ? FftLength : SequenceLength;
-        _offset = Window == SpectralWindow.None ? 0 : (FftLength - SequenceLength) / 2;
-        var window = new double[_taps];
-        Spectral.Window(Window, periodic: true, window);
-        _realRows = new float[_taps * _bins];
-        _imagRows = new float[_taps * _bins];
-        Spectral.DftRows(false, window, _offset, FftLength, 1.0, _bins, _realRows);
-        Spectral.DftRows(true, window, _offset, FftLength, 1.0, _bins, _imagRows);
+        (_taps, _offset) = (Taps, Offset);
+        _realRows = DftRows(imaginary: false);
+        _imagRows = DftRows(imaginary: true);
         _melWeights = new float[_bins * NumMelBins];
         Spectral.MelWeights(NumMelBins, _bins, SamplingRate, MinFreq, MaxFreq, _melWeights);
 
@@ -318,6 +347,17 @@ public sealed class MelSpectrogram : Layer
         Gemm.Multiply(false, true, rows, _taps, _bins, 1f, imGradient.AsReadOnlySpan(), _bins, _imagRows, _bins, 1f, patchGradients.AsSpan(), _taps);
         Scatter(patchGradients.AsReadOnlySpan(), inputGradient.AsSpan(), batch);
         return inputGradient;
+    }
+
+    // The windowed DFT rows (taps, bins) for the samples offset .. offset + taps of a frame: a periodic window, no scaling.
+    private float[] DftRows(bool imaginary)
+    {
+        int bins = (FftLength / 2) + 1;
+        var window = new double[Taps];
+        Spectral.Window(Window, periodic: true, window);
+        var rows = new float[Taps * bins];
+        Spectral.DftRows(imaginary, window, Offset, FftLength, 1.0, bins, rows);
+        return rows;
     }
 
     private static void Check(double value, string name, bool positive)

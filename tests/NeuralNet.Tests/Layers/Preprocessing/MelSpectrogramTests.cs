@@ -157,6 +157,50 @@ public class MelSpectrogramTests
         LayerTestKit.AssertTrainingAllocatesNothing([90], new Dense(90), new MelSpectrogram(32, 8, samplingRate: 8000, numMelBins: 8));
 
     [Fact]
+    public void LinearToMelWeightMatrix_IsTheFilterbankOfTheLayersSettings_BeforeItIsBuilt()
+    {
+        var layer = new MelSpectrogram(48, 12, samplingRate: 11025, numMelBins: 7, minFreq: 100, maxFreq: 4000);
+        Tensor weights = layer.LinearToMelWeightMatrix();
+        Assert.Equal(new TensorShape(25, 7), weights.Shape);
+        float[] expected = new float[25 * 7];
+        Spectral.MelWeights(7, 25, 11025, 100, 4000, expected);
+        Assert.Equal(expected, weights.ToArray());
+        Assert.False(layer.IsBuilt);
+    }
+
+    [Property(Replay = Seed, MaxTest = 30)]
+    public void WindowedDftMatrix_TimesAFrame_IsTheFramesWindowedDft(long seed)
+    {
+        // A frame of fft samples times the matrix against the float64 DFT of its windowed middle (ops.stft's centred window).
+        var random = new SeededRandom(seed);
+        int fft = 2 + random.NextInt(60), length = 1 + random.NextInt(fft), bins = (fft / 2) + 1;
+        var window = (SpectralWindow)random.NextInt(3);
+        var layer = new MelSpectrogram(fft, 4, length, window);
+        int taps = window == SpectralWindow.None ? fft : length, offset = window == SpectralWindow.None ? 0 : (fft - length) / 2;
+        double[] w = new double[taps];
+        Spectral.Window(window, periodic: true, w);
+        float[] frame = Tensor.RandomNormal(new TensorShape(fft), seed).ToArray();
+        double[] re = new double[bins], im = new double[bins];
+        Spectral.ReferenceStft(frame, 1, 1, -offset, w, offset, 1.0, fft, bins, re, im);
+        foreach ((bool imaginary, double[] expected) in new[] { (false, re), (true, im) })
+        {
+            float[] matrix = layer.WindowedDftMatrix(imaginary).ToArray();
+            Assert.Equal(fft * bins, matrix.Length);
+            for (int f = 0; f < bins; f++)
+            {
+                double sum = 0;
+                for (int t = 0; t < fft; t++)
+                {
+                    sum += frame[t] * (double)matrix[(t * bins) + f];
+                    Assert.True(t >= offset && t < offset + taps || matrix[(t * bins) + f] == 0f, $"row {t} lies outside the window [{offset}, {offset + taps}) but is not zero");
+                }
+
+                Assert.True(Math.Abs(sum - expected[f]) <= 1e-5 * (1 + Math.Abs(expected[f])), $"fft {fft}, length {length}, {window}, bin {f} (imaginary: {imaginary}): {sum} vs {expected[f]}");
+            }
+        }
+    }
+
+    [Fact]
     public void Training_SameBitsWithOneAndTwoThreads() =>
         LayerTestKit.AssertSameBitsWithOneAndTwoThreads([120], () => [new Dense(120), new MelSpectrogram(64, 16, samplingRate: 8000, numMelBins: 16)]);
 

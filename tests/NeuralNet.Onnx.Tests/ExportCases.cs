@@ -357,6 +357,8 @@ internal static class ExportCases
         ["conv_lstm2d_valid_then_dense"] = () => Chain([4, 6, 6, 2], new ConvLstm2D(3, 3), new Flatten(), new Dense(2)),
         ["conv_lstm2d_same_even_kernel_sequences_backwards"] = () => Chain([4, 5, 6, 2], new ConvLstm2D(2, (3, 2), padding: Padding.Same, returnSequences: true, goBackwards: true)),
         ["conv_lstm2d_relu_hard_sigmoid_no_bias"] = () => Chain([3, 5, 5, 1], new ConvLstm2D(2, 2, activation: ActivationFunction.Relu, recurrentActivation: ActivationFunction.HardSigmoid, useBias: false), new GlobalAveragePooling2D()),
+        ["conv_lstm2d_softmax_over_filters_returns_sequences"] = () => Chain([3, 4, 5, 2], new ConvLstm2D(3, 2, padding: Padding.Same, activation: ActivationFunction.Softmax, returnSequences: true)),
+        ["conv_lstm1d_log_softmax_gates"] = () => Chain([4, 6, 2], new ConvLstm1D(3, 2, recurrentActivation: ActivationFunction.LogSoftmax)),
         ["conv_lstm1d_strided_same"] = () => Chain([5, 9, 2], new ConvLstm1D(3, 3, strides: 2, padding: Padding.Same)),
         ["conv_lstm1d_dilated_sequences_then_dense"] = () => Chain([5, 9, 2], new ConvLstm1D(2, 2, dilationRate: 2, returnSequences: true), new Dense(2)),
         ["conv_lstm3d_same_then_pooling"] = () => Chain([3, 4, 5, 4, 1], new ConvLstm3D(2, 2, padding: Padding.Same), new GlobalAveragePooling3D(), new Dense(2)),

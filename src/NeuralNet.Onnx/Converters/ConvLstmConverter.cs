@@ -19,15 +19,14 @@ internal static class ConvLstmConverter
     public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
         Outputs(graph, (ConvLstm)layer, inputs)[0];
 
-    /// <summary>Whether the layer's activations have an element-wise ONNX form; the error names the layer otherwise.</summary>
+    /// <summary>Whether the layer's activations have an ONNX form; the error names the layer otherwise. A softmax runs over the filters, as the layer applies it.</summary>
     public static void CheckActivations(ConvLstm layer)
     {
         foreach (ActivationFunction function in new[] { layer.Activation, layer.RecurrentActivation })
         {
-            if (!ActivationConverter.IsSupported(function) || function is Activations.Softmax or LogSoftmax)
+            if (!ActivationConverter.IsSupported(function))
             {
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' ({layer.TypeName}) uses the activation '{function.Name}' in its cell, which NeuralNet.Onnx writes for ConvLSTM layers only when it is element-wise and has an ONNX form.");
+                throw ActivationConverter.Unsupported(function, layer);
             }
         }
     }

@@ -13,77 +13,62 @@ internal static class AdaptivePool
     /// <summary>Writes each output pixel's mean of its window into <paramref name="output"/> (the window's rows summed in order, then divided by its size).</summary>
     public static void Average(ReadOnlySpan<float> input, Span<float> output, in AdaptivePoolShape shape)
     {
-        int c = shape.Channels, at = 0;
-        for (int od = 0; od < shape.OutDepth; od++)
+        int c = shape.Channels;
+        for (int pixel = 0, at = 0; pixel < shape.OutputPixels; pixel++, at += c)
         {
-            (int d0, int d1) = AdaptivePoolShape.Window(od, shape.Depth, shape.OutDepth);
-            for (int oh = 0; oh < shape.OutHeight; oh++)
+            (int d0, int d1, int h0, int h1, int w0, int w1) = shape.Box(pixel);
+            Span<float> row = output.Slice(at, c);
+            row.Clear();
+            for (int d = d0; d < d1; d++)
             {
-                (int h0, int h1) = AdaptivePoolShape.Window(oh, shape.Height, shape.OutHeight);
-                for (int ow = 0; ow < shape.OutWidth; ow++, at += c)
+                for (int h = h0; h < h1; h++)
                 {
-                    (int w0, int w1) = AdaptivePoolShape.Window(ow, shape.Width, shape.OutWidth);
-                    Span<float> row = output.Slice(at, c);
-                    row.Clear();
-                    for (int d = d0; d < d1; d++)
+                    for (int w = w0; w < w1; w++)
                     {
-                        for (int h = h0; h < h1; h++)
-                        {
-                            for (int w = w0; w < w1; w++)
-                            {
-                                TensorPrimitives.Add(row, input.Slice(shape.Offset(d, h, w), c), row);
-                            }
-                        }
+                        TensorPrimitives.Add(row, input.Slice(shape.Offset(d, h, w), c), row);
                     }
-
-                    TensorPrimitives.Divide(row, (float)((d1 - d0) * (h1 - h0) * (w1 - w0)), row);
                 }
             }
+
+            TensorPrimitives.Divide(row, (float)((d1 - d0) * (h1 - h0) * (w1 - w0)), row);
         }
     }
 
     /// <summary>
     /// Writes each output pixel's largest value of its window into <paramref name="output"/>, and into
     /// <paramref name="winners"/> the input index (within the sample) it came from: the first of equal values in
-    /// (depth, height, width) order.
+    /// (depth, height, width) order. As in the library's other max poolings, a NaN is kept only
+    /// when it is a window's first value (Keras' backends propagate it).
     /// </summary>
     public static void Max(ReadOnlySpan<float> input, Span<float> output, Span<int> winners, in AdaptivePoolShape shape)
     {
-        int c = shape.Channels, at = 0;
-        for (int od = 0; od < shape.OutDepth; od++)
+        int c = shape.Channels;
+        for (int pixel = 0, at = 0; pixel < shape.OutputPixels; pixel++, at += c)
         {
-            (int d0, int d1) = AdaptivePoolShape.Window(od, shape.Depth, shape.OutDepth);
-            for (int oh = 0; oh < shape.OutHeight; oh++)
+            (int d0, int d1, int h0, int h1, int w0, int w1) = shape.Box(pixel);
+            Span<float> row = output.Slice(at, c);
+            Span<int> from = winners.Slice(at, c);
+            int first = shape.Offset(d0, h0, w0);
+            input.Slice(first, c).CopyTo(row);
+            for (int ch = 0; ch < c; ch++)
             {
-                (int h0, int h1) = AdaptivePoolShape.Window(oh, shape.Height, shape.OutHeight);
-                for (int ow = 0; ow < shape.OutWidth; ow++, at += c)
-                {
-                    (int w0, int w1) = AdaptivePoolShape.Window(ow, shape.Width, shape.OutWidth);
-                    Span<float> row = output.Slice(at, c);
-                    Span<int> from = winners.Slice(at, c);
-                    int first = shape.Offset(d0, h0, w0);
-                    input.Slice(first, c).CopyTo(row);
-                    for (int ch = 0; ch < c; ch++)
-                    {
-                        from[ch] = first + ch;
-                    }
+                from[ch] = first + ch;
+            }
 
-                    for (int d = d0; d < d1; d++)
+            for (int d = d0; d < d1; d++)
+            {
+                for (int h = h0; h < h1; h++)
+                {
+                    for (int w = w0; w < w1; w++)
                     {
-                        for (int h = h0; h < h1; h++)
+                        int offset = shape.Offset(d, h, w);
+                        ReadOnlySpan<float> values = input.Slice(offset, c);
+                        for (int ch = 0; ch < c; ch++)
                         {
-                            for (int w = w0; w < w1; w++)
+                            if (values[ch] > row[ch])
                             {
-                                int offset = shape.Offset(d, h, w);
-                                ReadOnlySpan<float> pixel = input.Slice(offset, c);
-                                for (int ch = 0; ch < c; ch++)
-                                {
-                                    if (pixel[ch] > row[ch])
-                                    {
-                                        row[ch] = pixel[ch];
-                                        from[ch] = offset + ch;
-                                    }
-                                }
+                                row[ch] = values[ch];
+                                from[ch] = offset + ch;
                             }
                         }
                     }
@@ -95,31 +80,23 @@ internal static class AdaptivePool
     /// <summary>Overwrites <paramref name="inputGradient"/> with the gradient of <see cref="Average"/>: each output's gradient shared evenly over its window.</summary>
     public static void AverageBackward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, in AdaptivePoolShape shape)
     {
-        int c = shape.Channels, at = 0;
+        int c = shape.Channels;
         inputGradient.Clear();
-        for (int od = 0; od < shape.OutDepth; od++)
+        for (int pixel = 0, at = 0; pixel < shape.OutputPixels; pixel++, at += c)
         {
-            (int d0, int d1) = AdaptivePoolShape.Window(od, shape.Depth, shape.OutDepth);
-            for (int oh = 0; oh < shape.OutHeight; oh++)
+            (int d0, int d1, int h0, int h1, int w0, int w1) = shape.Box(pixel);
+            float count = (d1 - d0) * (h1 - h0) * (w1 - w0);
+            ReadOnlySpan<float> upstream = outputGradient.Slice(at, c);
+            for (int d = d0; d < d1; d++)
             {
-                (int h0, int h1) = AdaptivePoolShape.Window(oh, shape.Height, shape.OutHeight);
-                for (int ow = 0; ow < shape.OutWidth; ow++, at += c)
+                for (int h = h0; h < h1; h++)
                 {
-                    (int w0, int w1) = AdaptivePoolShape.Window(ow, shape.Width, shape.OutWidth);
-                    float count = (d1 - d0) * (h1 - h0) * (w1 - w0);
-                    ReadOnlySpan<float> upstream = outputGradient.Slice(at, c);
-                    for (int d = d0; d < d1; d++)
+                    for (int w = w0; w < w1; w++)
                     {
-                        for (int h = h0; h < h1; h++)
+                        Span<float> target = inputGradient.Slice(shape.Offset(d, h, w), c);
+                        for (int ch = 0; ch < c; ch++)
                         {
-                            for (int w = w0; w < w1; w++)
-                            {
-                                Span<float> target = inputGradient.Slice(shape.Offset(d, h, w), c);
-                                for (int ch = 0; ch < c; ch++)
-                                {
-                                    target[ch] += upstream[ch] / count;
-                                }
-                            }
+                            target[ch] += upstream[ch] / count;
                         }
                     }
                 }

@@ -20,6 +20,19 @@ internal readonly record struct AdaptivePoolShape(int Depth, int Height, int Wid
     public static (int First, int End) Window(int index, int input, int outputs) =>
         ((int)((long)index * input / outputs), (int)((((long)(index + 1) * input) + outputs - 1) / outputs));
 
+    /// <summary>Output pixels per sample.</summary>
+    public int OutputPixels => OutDepth * OutHeight * OutWidth;
+
+    /// <summary>The window box of output pixel <paramref name="pixel"/> (row-major over (outDepth, outHeight, outWidth)): [first, end) per axis.</summary>
+    public (int D0, int D1, int H0, int H1, int W0, int W1) Box(int pixel)
+    {
+        int ow = pixel % OutWidth, rest = pixel / OutWidth, oh = rest % OutHeight, od = rest / OutHeight;
+        (int d0, int d1) = Window(od, Depth, OutDepth);
+        (int h0, int h1) = Window(oh, Height, OutHeight);
+        (int w0, int w1) = Window(ow, Width, OutWidth);
+        return (d0, d1, h0, h1, w0, w1);
+    }
+
     /// <summary>The offset of pixel (d, h, w)'s first channel in a sample.</summary>
     public int Offset(int d, int h, int w) => ((((d * Height) + h) * Width) + w) * Channels;
 }

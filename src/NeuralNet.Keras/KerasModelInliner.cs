@@ -262,6 +262,7 @@ internal sealed partial class KerasModelInliner
 
             var copy = (JsonObject)call.DeepClone();
             RenameTensors(copy["args"], scope);
+            RenameTensors(copy["kwargs"]?["initial_state"], scope);
             // NeuralNet's rule for a model called in a mode: a call that fixed its own keeps it (see docs/keras.md for Keras 3).
             if (training is bool mode && copy["kwargs"]?["training"] is null)
             {

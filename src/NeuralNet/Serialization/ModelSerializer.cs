@@ -370,8 +370,16 @@ internal static class ModelSerializer
                     continue;
                 }
 
-                JsonNode args = node.Inputs.Length == 1 ? KerasTensor(graph, node.Inputs[0]) : new JsonArray([.. node.Inputs.Select(t => KerasTensor(graph, t))]);
+                // A recurrent layer's initial states go by keyword, as Keras 3 writes lstm(x, initial_state=[h, c]); other
+                // calls of several tensors as one list, as Add()([a, b]).
+                bool statesByKeyword = node.Layer is Recurrent or ConvLstm && node.Inputs.Length > 1;
+                JsonNode args = node.Inputs.Length == 1 || statesByKeyword ? KerasTensor(graph, node.Inputs[0]) : new JsonArray([.. node.Inputs.Select(t => KerasTensor(graph, t))]);
                 var kwargs = new JsonObject();
+                if (statesByKeyword)
+                {
+                    kwargs["initial_state"] = new JsonArray([.. node.Inputs.Skip(1).Select(t => KerasTensor(graph, t))]);
+                }
+
                 if (node.Training is bool training)
                 {
                     kwargs["training"] = training;
@@ -825,9 +833,22 @@ internal static class ModelSerializer
             bool? training = null;
             if (node["kwargs"] is JsonObject kwargs)
             {
-                if (kwargs.FirstOrDefault(k => k.Value is not null && k.Key != "training") is { Key: not null } keyword)
+                if (kwargs.FirstOrDefault(k => k.Value is not null && k.Key is not ("training" or "initial_state")) is { Key: not null } keyword)
                 {
-                    throw item.At(where).Error($"passes \"{keyword.Key}\" by keyword, which NeuralNet does not read; only \"training\" and null keyword arguments are accepted.");
+                    throw item.At(where).Error($"passes \"{keyword.Key}\" by keyword, which NeuralNet does not read; only \"training\", \"initial_state\" and null keyword arguments are accepted.");
+                }
+
+                // Keras 3 writes a recurrent call's initial states by keyword (lstm(x, initial_state=[h, c])); NeuralNet
+                // takes them as the call's further inputs, after the sequence.
+                if (kwargs["initial_state"] is JsonNode states)
+                {
+                    if (layer is not (Recurrent or ConvLstm))
+                    {
+                        throw item.At(where).Error($"passes \"initial_state\" to a {layer.TypeName}; only the recurrent layers (SimpleRNN, LSTM, GRU, the ConvLSTMs) take initial states here.");
+                    }
+
+                    JsonNode?[] given = states is JsonArray stateList ? [.. stateList] : [states];
+                    tensors = [.. tensors, .. given];
                 }
 
                 training = kwargs["training"] switch

@@ -53,4 +53,61 @@ public class InboundNodeArgsTests
         var error = Assert.Throws<InvalidDataException>(() => NeuralNet.Models.Model.Load(file));
         Assert.Contains("passes \"use_causal_mask\" by keyword, which NeuralNet does not read", error.Message, StringComparison.Ordinal);
     }
+
+    // Keras' seq2seq: the encoder's final states start the decoder (lstm(x, initial_state=[h, c])).
+    private static Functional Seq2Seq()
+    {
+        var source = new Input(new TensorShape(5, 3), "source");
+        var target = new Input(new TensorShape(4, 2), "target");
+        SymbolicTensor[] encoded = new Lstm(4, name: "encoder") { ReturnState = true }.CallOutputs(source);
+        SymbolicTensor decoded = new Lstm(4, returnSequences: true, name: "decoder").CallOutputs(target, encoded[1], encoded[2])[0];
+        return new Functional([source, target], [new Dense(3, name: "next").Call(decoded)], seed: 6);
+    }
+
+    [Fact]
+    public void Save_InitialStates_GoByKeywordAsKeras3WritesThemAndLoadBack()
+    {
+        Functional model = Seq2Seq();
+        var (_, metadata) = ModelSerializer.DescribeModel(model, includeTraining: false);
+        JsonNode decoder = JsonNode.Parse(metadata["model_config"])!["config"]!["layers"]!.AsArray().Single(l => (string)l!["config"]!["name"]! == "decoder")!;
+        JsonObject node = decoder["inbound_nodes"]!.AsArray()[0]!.AsObject();
+
+        // Keras 3: {"args": [target], "kwargs": {"initial_state": [encoder h, encoder c]}}.
+        Assert.Equal("target", (string)node["args"]!.AsArray()[0]!["config"]!["keras_history"]![0]!);
+        JsonArray states = node["kwargs"]!["initial_state"]!.AsArray();
+        Assert.Equal(["encoder", "encoder"], states.Select(t => (string)t!["config"]!["keras_history"]![0]!));
+        Assert.Equal([1, 2], states.Select(t => (int)t!["config"]!["keras_history"]![2]!));
+
+        using Stream file = Edited(model, "decoder", _ => { });
+        Model loaded = NeuralNet.Models.Model.Load(file);
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 5, 3), 1), y = Tensor.RandomNormal(new TensorShape(2, 4, 2), 2);
+        Assert.Equal(model.PredictOutputs([x, y])[0].ToArray(), loaded.PredictOutputs([x, y])[0].ToArray());
+    }
+
+    [Fact]
+    public void Load_InitialStatesInTheArgumentList_StillRead()
+    {
+        // Files written before initial states went by keyword list them after the sequence: [[target, h, c]].
+        Functional model = Seq2Seq();
+        using Stream file = Edited(model, "decoder", node =>
+        {
+            JsonNode sequence = node["args"]!.AsArray()[0]!.DeepClone();
+            JsonArray states = node["kwargs"]!["initial_state"]!.AsArray();
+            node["args"] = new JsonArray(new JsonArray([sequence, .. states.Select(t => t!.DeepClone())]));
+            node["kwargs"] = new JsonObject();
+        });
+
+        Model loaded = NeuralNet.Models.Model.Load(file);
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 5, 3), 1), y = Tensor.RandomNormal(new TensorShape(2, 4, 2), 2);
+        Assert.Equal(model.PredictOutputs([x, y])[0].ToArray(), loaded.PredictOutputs([x, y])[0].ToArray());
+    }
+
+    [Fact]
+    public void Load_InitialStateOnALayerWithoutStates_ThrowsNamingIt()
+    {
+        Functional model = Model();
+        using Stream file = Edited(model, "head", node => node["kwargs"] = new JsonObject { ["initial_state"] = node["args"]!.AsArray()[0]!.DeepClone() });
+        var error = Assert.Throws<InvalidDataException>(() => NeuralNet.Models.Model.Load(file));
+        Assert.Contains("passes \"initial_state\" to a Dense", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -37,7 +37,9 @@ internal static class ElasticDeformation
     {
         float alpha = Math.Max(height, width) * (0.1f * distortion);
         float sigma = Math.Min(height, width) * (0.05f * distortion);
-        return (alpha, sigma, ((long)(6f * sigma)) | 1);
+        // Saturated before the cast: a float beyond long's range converts to long.MinValue on .NET 8 (saturating from .NET 9).
+        double taps = Math.Min((double)(6f * sigma), long.MaxValue / 2);
+        return (alpha, sigma, ((long)taps) | 1);
     }
 
     /// <summary>

@@ -49,28 +49,24 @@ public abstract partial class Optimizer
             : value;
 
     /// <summary>
-    /// Exchanges, in place, the value of every trainable parameter of <paramref name="parameters"/> that has a moving average
-    /// with that average (Keras' <c>SwapEMAWeights</c> swap): twice restores both exactly. Parameters without a state yet
-    /// (before the first step) are left alone. Allocates nothing.
+    /// Exchanges, in place, <paramref name="parameter"/>'s value with its moving average (Keras' <c>SwapEMAWeights</c>
+    /// swap): twice restores both exactly. False, and nothing changes, when it has no average (no <see cref="UseEma"/>, or
+    /// no step yet). Allocates nothing.
     /// </summary>
-    internal void SwapAverages(IReadOnlyList<Parameter> parameters)
+    internal bool SwapAverage(Parameter parameter)
     {
-        if (!_useEma)
+        if (!_useEma || !_state.TryGetValue(parameter, out ParameterState? state) || state.Average is not { } average)
         {
-            return;
+            return false;
         }
 
-        foreach (Parameter parameter in parameters)
+        Span<float> value = parameter.Value.AsSpan(), mean = average.AsSpan();
+        for (int i = 0; i < value.Length; i++)
         {
-            if (parameter.Trainable && _state.TryGetValue(parameter, out ParameterState? state) && state.Average is { } average)
-            {
-                Span<float> value = parameter.Value.AsSpan(), mean = average.AsSpan();
-                for (int i = 0; i < value.Length; i++)
-                {
-                    (value[i], mean[i]) = (mean[i], value[i]);
-                }
-            }
+            (value[i], mean[i]) = (mean[i], value[i]);
         }
+
+        return true;
     }
 
     /// <summary>

@@ -78,7 +78,10 @@ public abstract class Callback
     /// </summary>
     internal virtual bool LogsLearningRate => false;
 
-    /// <summary>Called when the epochs are over (run, or stopped), before <c>Fit</c> gives the parameters their moving averages and calls <see cref="OnTrainEnd"/>.</summary>
+    /// <summary>
+    /// Called when the epochs are over (run, or stopped), before <c>Fit</c> gives the parameters their moving averages and
+    /// calls <see cref="OnTrainEnd"/>; also when an exception or a cancellation ends <c>Fit</c>, before it leaves.
+    /// </summary>
     internal virtual void OnEpochsOver()
     {
     }

@@ -17,12 +17,17 @@ namespace NeuralNet.Training;
 /// leaves the training weights in the model, since it prepares the final swap only after the last epoch's index).
 /// <c>Evaluate</c> and <c>Predict</c> take no callbacks here, so only <c>Fit</c>'s validation swaps.</para>
 /// <para>While the averaged weights are swapped in, the optimizer's averages hold the training weights: a checkpoint
-/// saved then (with its optimizer state) resumes training from the averaged weights, as in Keras.</para>
+/// saved then (with its optimizer state) resumes training from the averaged weights, as in Keras. So with
+/// <see cref="SwapOnEpoch"/>, put <see cref="BackupAndRestore"/> before this callback (after the callbacks that change
+/// the learning rate), so that its backups hold the training weights, and <see cref="ModelCheckpoint"/> after it, to save
+/// the averaged ones. If <c>Fit</c> ends by an exception or a cancellation, the training weights are put back before it
+/// rethrows.</para>
 /// </remarks>
 /// <example><c>model.Compile(new SGD { UseEma = true }, ...); model.Fit(x, y, validationSplit: 0.1, callbacks: [new SwapEmaWeights()]);</c></example>
 /// <param name="swapOnEpoch">Whether the averaged weights also stay in the model between epochs (Keras' <c>swap_on_epoch</c>).</param>
 public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
 {
+    private readonly List<Parameter> _swapped = [];
     private bool _averagesInModel;
 
     /// <summary>Whether the averaged weights also stay in the model between epochs (Keras' <c>swap_on_epoch</c>).</summary>
@@ -38,7 +43,9 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
                 $"SwapEmaWeights must be used with an optimizer that sets UseEma = true; the model's optimizer {Model?.Optimizer?.GetType().Name ?? "(none)"} has UseEma = false. Nothing was trained.");
         }
 
+        // Fit swaps the training weights back whenever it ends, normally or by an exception (OnEpochsOver).
         _averagesInModel = false;
+        _swapped.Clear();
     }
 
     /// <inheritdoc/>
@@ -77,8 +84,8 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
         }
     }
 
-    // Fit then gives every parameter its average: the training weights must be back in the model and the averages in the
-    // optimizer, whichever epoch the run ended after.
+    // Fit then gives every parameter its average (or, after an exception or a cancellation, rethrows): the training
+    // weights must be back in the model and the averages in the optimizer, however the run ended.
     internal override void OnEpochsOver()
     {
         if (_averagesInModel)
@@ -87,10 +94,32 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
         }
     }
 
+    // In: every trainable parameter that has an average, recorded; back: exactly those, whatever was frozen or unfrozen
+    // in between (Keras swaps the optimizer's fixed list of trainable variables).
     private void Swap(bool toAverages)
     {
         Models.Model model = Model!;
-        model.Optimizer!.SwapAverages(model.Parameters);
+        Optimizer optimizer = model.Optimizer!;
+        if (toAverages)
+        {
+            foreach (Parameter parameter in model.Parameters)
+            {
+                if (parameter.Trainable && optimizer.SwapAverage(parameter))
+                {
+                    _swapped.Add(parameter);
+                }
+            }
+        }
+        else
+        {
+            foreach (Parameter parameter in _swapped)
+            {
+                optimizer.SwapAverage(parameter);
+            }
+
+            _swapped.Clear();
+        }
+
         _averagesInModel = toAverages;
     }
 }

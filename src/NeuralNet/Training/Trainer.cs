@@ -226,70 +226,83 @@ internal sealed class Trainer
         _model.History = history;
         var outputLossSums = new double[_outputLosses.Length];
         IReadOnlyDictionary<string, double> lastLogs = empty;
-        for (int epoch = initialEpoch; epoch < epochs; epoch++)
+        try
         {
-            foreach (Callback callback in callbacks)
-            {
-                callback.OnEpochBegin(epoch, empty);
-            }
-
-            ResetMetrics();
-            Array.Clear(outputLossSums);
-            progress.BeginEpoch(epoch, epochs, loader.Steps);
-            loader.Begin(epoch);
-            try
-            {
-                TrainEpoch(loader, callbacks, empty, batchLogs, outputLossSums, progress, cancellationToken);
-            }
-            finally
-            {
-                loader.End();
-            }
-
-            var epochLogs = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (string key in _settings.LogKeys)
-            {
-                epochLogs[key] = batchLogs[key];
-            }
-
-            // Keras 3's _should_eval: after the epochs whose 1-based number is a multiple of validation_freq.
-            if (validation is not null && (epoch + 1) % validationFreq == 0)
+            for (int epoch = initialEpoch; epoch < epochs; epoch++)
             {
                 foreach (Callback callback in callbacks)
                 {
-                    callback.OnTestBegin(empty);
+                    callback.OnEpochBegin(epoch, empty);
                 }
 
-                Evaluate(validation, epoch, epochLogs, "val_", progress: null, cancellationToken);
-                if (callbacks.Count > 0)
+                ResetMetrics();
+                Array.Clear(outputLossSums);
+                progress.BeginEpoch(epoch, epochs, loader.Steps);
+                loader.Begin(epoch);
+                try
                 {
-                    var testLogs = epochLogs.Where(log => log.Key.StartsWith("val_", StringComparison.Ordinal))
-                        .ToDictionary(log => log.Key["val_".Length..], log => log.Value, StringComparer.Ordinal);
+                    TrainEpoch(loader, callbacks, empty, batchLogs, outputLossSums, progress, cancellationToken);
+                }
+                finally
+                {
+                    loader.End();
+                }
+
+                var epochLogs = new Dictionary<string, double>(StringComparer.Ordinal);
+                foreach (string key in _settings.LogKeys)
+                {
+                    epochLogs[key] = batchLogs[key];
+                }
+
+                // Keras 3's _should_eval: after the epochs whose 1-based number is a multiple of validation_freq.
+                if (validation is not null && (epoch + 1) % validationFreq == 0)
+                {
                     foreach (Callback callback in callbacks)
                     {
-                        callback.OnTestEnd(testLogs);
+                        callback.OnTestBegin(empty);
+                    }
+
+                    Evaluate(validation, epoch, epochLogs, "val_", progress: null, cancellationToken);
+                    if (callbacks.Count > 0)
+                    {
+                        var testLogs = epochLogs.Where(log => log.Key.StartsWith("val_", StringComparison.Ordinal))
+                            .ToDictionary(log => log.Key["val_".Length..], log => log.Value, StringComparer.Ordinal);
+                        foreach (Callback callback in callbacks)
+                        {
+                            callback.OnTestEnd(testLogs);
+                        }
                     }
                 }
-            }
 
-            progress.End(epochLogs);
-            foreach (Callback callback in callbacks)
-            {
-                // Keras logs the rate the epoch used, read before ReduceLROnPlateau may lower it.
-                float rate = _settings.Optimizer.LearningRate;
-                callback.OnEpochEnd(epoch, epochLogs);
-                if (callback.LogsLearningRate)
+                progress.End(epochLogs);
+                foreach (Callback callback in callbacks)
                 {
-                    epochLogs["learning_rate"] = rate;
+                    // Keras logs the rate the epoch used, read before ReduceLROnPlateau may lower it.
+                    float rate = _settings.Optimizer.LearningRate;
+                    callback.OnEpochEnd(epoch, epochLogs);
+                    if (callback.LogsLearningRate)
+                    {
+                        epochLogs["learning_rate"] = rate;
+                    }
+                }
+
+                history.Append(epoch, epochLogs);
+                lastLogs = epochLogs;
+                if (_model.StopTraining)
+                {
+                    break;
                 }
             }
-
-            history.Append(epoch, epochLogs);
-            lastLogs = epochLogs;
-            if (_model.StopTraining)
+        }
+        catch
+        {
+            // A callback that changed the weights for a while (SwapEmaWeights) puts them back before the exception leaves Fit.
+            foreach (Callback callback in callbacks)
             {
-                break;
+                callback.OnEpochsOver();
             }
+
+            throw;
         }
 
         foreach (Callback callback in callbacks)

@@ -64,6 +64,32 @@ public class SwapEmaWeightsTests
     }
 
     [Fact]
+    public void A_cancellation_during_validation_puts_the_training_weights_back()
+    {
+        (_, Recorder plainRecord, _) = Train(null, epochs: 1);
+        Sequential model = Make();
+        model.Compile(new Sgd(0.2f) { UseEma = true, EmaMomentum = 0.5f }, new MeanSquaredError());
+        using var cancel = new CancellationTokenSource();
+        Callback[] callbacks = [new SwapEmaWeights(swapOnEpoch: true), new CancelAtTestBegin(cancel)];
+
+        Assert.ThrowsAny<OperationCanceledException>(() => model.Fit(X, Y, epochs: 3, batchSize: 8, validationData: (ValidationX, ValidationY), shuffle: false,
+            callbacks: callbacks, verbose: 0, cancellationToken: cancel.Token));
+
+        // Cancelled while the averages were in the model: the training weights of the first epoch are back.
+        Assert.Equal(plainRecord.WeightsAtEpochEnd[0], Flat(model));
+    }
+
+    [Fact]
+    public void Parameters_frozen_between_the_swaps_are_swapped_back()
+    {
+        (Sequential plain, _, _) = Train(null, epochs: 2, freezeFirstLayerAfter: 0);
+        (Sequential swapped, _, _) = Train(new SwapEmaWeights(swapOnEpoch: true), epochs: 2, freezeFirstLayerAfter: 0);
+
+        // The first layer is frozen at the end of epoch 0, after the averages went in: they come back out all the same.
+        Assert.Equal(Flat(plain), Flat(swapped));
+    }
+
+    [Fact]
     public void An_optimizer_without_averages_is_refused_before_training()
     {
         var model = Make();
@@ -94,11 +120,11 @@ public class SwapEmaWeightsTests
 
     private static Sequential Make() => new([new InputLayer(3), new Dense(4, ActivationFunction.Tanh), new Dense(1)], seed: 7);
 
-    private static (Sequential Model, Recorder Record, History History) Train(SwapEmaWeights? swap, int epochs, int? stopAfter = null)
+    private static (Sequential Model, Recorder Record, History History) Train(SwapEmaWeights? swap, int epochs, int? stopAfter = null, int? freezeFirstLayerAfter = null)
     {
         Sequential model = Make();
         model.Compile(new Sgd(0.2f) { UseEma = true, EmaMomentum = 0.5f }, new MeanSquaredError());
-        var record = new Recorder(stopAfter);
+        var record = new Recorder(stopAfter, freezeFirstLayerAfter);
         List<Callback> callbacks = swap is null ? [record] : [swap, record];
         History history = model.Fit(X, Y, epochs: epochs, batchSize: 8, validationData: (ValidationX, ValidationY), shuffle: false, callbacks: callbacks, verbose: 0);
         return (model, record, history);
@@ -122,7 +148,7 @@ public class SwapEmaWeightsTests
     private static float[] Flat(Model model) => [.. model.Parameters.SelectMany(p => p.Value.ToArray())];
 
     // Records the weights a callback after SwapEmaWeights sees, and the optimizer's averages at each epoch's end.
-    private sealed class Recorder(int? stopAfter) : Callback
+    private sealed class Recorder(int? stopAfter, int? freezeFirstLayerAfter = null) : Callback
     {
         public List<float[]> WeightsAtEpochBegin { get; } = [];
 
@@ -145,7 +171,17 @@ public class SwapEmaWeightsTests
             {
                 Model.StopTraining = true;
             }
+
+            if (epoch == freezeFirstLayerAfter)
+            {
+                Model.Layers.First(layer => layer.Parameters.Count > 0).Trainable = false;
+            }
         }
+    }
+
+    private sealed class CancelAtTestBegin(CancellationTokenSource cancel) : Callback
+    {
+        public override void OnTestBegin(IReadOnlyDictionary<string, double> logs) => cancel.Cancel();
     }
 
     private sealed class EventLog : Callback

@@ -205,6 +205,31 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
+    public void SaveModel_Seq2SeqInitialStates_GoByKeywordAsKerasWritesThemAndLoadBack()
+    {
+        // Keras' seq2seq: decoder = LSTM(...)(decoder_inputs, initial_state=[h, c]); Keras 3 writes the states as the
+        // call's "initial_state" keyword, and its archives load here the same way.
+        var source = new Input(new TensorShape(5, 3), "encoder_inputs");
+        var target = new Input(new TensorShape(4, 2), "decoder_inputs");
+        SymbolicTensor[] encoded = new Lstm(4, name: "encoder") { ReturnState = true }.CallOutputs(source);
+        SymbolicTensor decoded = new Lstm(4, returnSequences: true, name: "decoder").CallOutputs(target, encoded[1], encoded[2])[0];
+        var model = new Functional([source, target], [new Dense(3, ActivationFunction.Softmax, name: "next").Call(decoded)], seed: 6);
+        string path = Path.Combine(_folder, "seq2seq.keras");
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 5, 3), seed: 1), y = Tensor.RandomNormal(new TensorShape(2, 4, 2), seed: 2);
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Predict(new[] { x, y }).AsReadOnlySpan().ToArray(), loaded.Predict(new[] { x, y }).AsReadOnlySpan().ToArray());
+        using ZipArchive archive = ZipFile.OpenRead(path);
+        using var reader = new StreamReader(archive.GetEntry("config.json")!.Open());
+        JsonNode decoder = JsonNode.Parse(reader.ReadToEnd())!["config"]!["layers"]!.AsArray().Single(l => (string?)l!["name"] == "decoder" || (string?)l!["config"]!["name"] == "decoder")!;
+        JsonObject call = decoder["inbound_nodes"]!.AsArray()[0]!.AsObject();
+        Assert.Single(call["args"]!.AsArray());
+        Assert.Equal(2, call["kwargs"]!["initial_state"]!.AsArray().Count);
+    }
+
+    [Fact]
     public void SaveModel_AdaptivePoolingLayers_KeepKerasConfigsAndLoadBack()
     {
         // The adaptive pooling layers have no weights: the archive's config carries Keras' "output_size" lists, and the

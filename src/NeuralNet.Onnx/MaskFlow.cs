@@ -139,7 +139,7 @@ internal sealed class MaskFlow
     private static bool ReadsMaskOf(SymbolicTensor tensor, int input) => tensor.Layer switch
     {
         Attention or AdditiveAttention => input < 2,
-        Recurrent => input == 0,
+        Recurrent or Bidirectional => input == 0,
         MultiHeadAttention { UseAttentionMask: true } => input < tensor.InboundTensors.Count - 1,
         _ => true,
     };

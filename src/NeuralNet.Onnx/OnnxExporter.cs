@@ -164,7 +164,7 @@ public static class OnnxExporter
         {
             // A recurrent layer reads the mask of its sequence only (its initial states' are not read, as in Predict).
             Recurrent recurrent => RecurrentConverter.Outputs(graph, recurrent, inputs, maskValues?[0]),
-            Bidirectional bidirectional => BidirectionalConverter.Outputs(graph, bidirectional, inputs[0], maskValues?[0]),
+            Bidirectional bidirectional => BidirectionalConverter.Outputs(graph, bidirectional, inputs, maskValues?[0]),
             ConvLstm convLstm => ConvLstmConverter.Outputs(graph, convLstm, inputs),
             _ when maskValues is null => [LayerConverters.Find(layer)!(graph, layer, inputs, tensor.Shape)],
             _ => [MaskedLayerConverters.Find(layer)!(graph, layer, inputs, maskValues, tensor.Shape)],

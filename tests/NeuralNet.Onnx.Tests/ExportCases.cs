@@ -354,6 +354,9 @@ internal static class ExportCases
         ["average_pooling3d_same_after_conv3d"] = () => Chain([5, 5, 4, 2], new Conv3D(3, 2, padding: Padding.Same), new AveragePooling3D(3, 2, Padding.Same), new Conv3D(2, 1)),
         ["global_max_pooling3d_after_conv3d"] = () => Chain([4, 5, 6, 2], new Conv3D(3, 2), new GlobalMaxPooling3D(), new Dense(2)),
         ["global_pooling3d_of_inputs"] = () => TwoInputs([3, 5, 4, 3], [4, 3, 5, 3], (a, b) => new Concatenate().Call(new GlobalMaxPooling3D().Call(a), new GlobalAveragePooling3D().Call(b))),
+        ["bidirectional_lstm_from_initial_states_sequences"] = () => BidirectionalFromStates(new Bidirectional(new Lstm(3, returnSequences: true)), [3, 3], [3, 3]),
+        ["bidirectional_lstm_gru_none_from_initial_states_return_state"] = () => BidirectionalFromStates(
+            new Bidirectional(new Lstm(3) { ReturnState = true }, BidirectionalMergeMode.None, new Gru(2, goBackwards: true) { ReturnState = true }), [3, 3], [2]),
         ["conv_lstm2d_valid_then_dense"] = () => Chain([4, 6, 6, 2], new ConvLstm2D(3, 3), new Flatten(), new Dense(2)),
         ["conv_lstm2d_same_even_kernel_sequences_backwards"] = () => Chain([4, 5, 6, 2], new ConvLstm2D(2, (3, 2), padding: Padding.Same, returnSequences: true, goBackwards: true)),
         ["conv_lstm2d_relu_hard_sigmoid_no_bias"] = () => Chain([3, 5, 5, 1], new ConvLstm2D(2, 2, activation: ActivationFunction.Relu, recurrentActivation: ActivationFunction.HardSigmoid, useBias: false), new GlobalAveragePooling2D()),
@@ -431,6 +434,16 @@ internal static class ExportCases
     {
         var x = new Input(new TensorShape(5, 3), name: "x");
         return new Functional([x], RecurrentStateExportTests.Apart(layer.CallOutputs(x)), seed: 3);
+    }
+
+    // Bidirectional started from initial states that are model inputs (the forward layer's, then the backward layer's),
+    // all its outputs returned.
+    private static Functional BidirectionalFromStates(Bidirectional layer, int[] forwardUnits, int[] backwardUnits)
+    {
+        var x = new Input(new TensorShape(5, 3), name: "x");
+        SymbolicTensor[] states = [.. forwardUnits.Select((u, k) => new Input(new TensorShape(u), name: $"forward_{k}")),
+            .. backwardUnits.Select((u, k) => new Input(new TensorShape(u), name: $"backward_{k}"))];
+        return new Functional([x, .. states], RecurrentStateExportTests.Apart(layer.CallOutputs([x, .. states])), seed: 3);
     }
 
     // A ConvLSTM returning its states: every output of the call is a model output.

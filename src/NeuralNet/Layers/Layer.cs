@@ -797,6 +797,10 @@ public abstract partial class Layer
     private protected void BuildInner(Layer inner, TensorShape inputShape, string prefix) =>
         inner.Build([inputShape], new InnerParameters(this, prefix));
 
+    /// <summary>As <see cref="BuildInner(Layer, TensorShape, string)"/> for a wrapped layer of several inputs.</summary>
+    private protected void BuildInner(Layer inner, ReadOnlySpan<TensorShape> inputShapes, string prefix) =>
+        inner.Build(inputShapes, new InnerParameters(this, prefix));
+
     // The parameters of a wrapped layer, created as the wrapper's own.
     private sealed class InnerParameters(Layer outer, string prefix) : ParameterSource
     {

@@ -372,7 +372,7 @@ internal static class ModelSerializer
 
                 // A recurrent layer's initial states go by keyword, as Keras 3 writes lstm(x, initial_state=[h, c]); other
                 // calls of several tensors as one list, as Add()([a, b]).
-                bool statesByKeyword = node.Layer is Recurrent or ConvLstm && node.Inputs.Length > 1;
+                bool statesByKeyword = node.Layer is Recurrent or ConvLstm or Bidirectional && node.Inputs.Length > 1;
                 JsonNode args = node.Inputs.Length == 1 || statesByKeyword ? KerasTensor(graph, node.Inputs[0]) : new JsonArray([.. node.Inputs.Select(t => KerasTensor(graph, t))]);
                 var kwargs = new JsonObject();
                 if (statesByKeyword)
@@ -842,9 +842,9 @@ internal static class ModelSerializer
                 // takes them as the call's further inputs, after the sequence.
                 if (kwargs["initial_state"] is JsonNode states)
                 {
-                    if (layer is not (Recurrent or ConvLstm))
+                    if (layer is not (Recurrent or ConvLstm or Bidirectional))
                     {
-                        throw item.At(where).Error($"passes \"initial_state\" to a {layer.TypeName}; only the recurrent layers (SimpleRNN, LSTM, GRU, the ConvLSTMs) take initial states here.");
+                        throw item.At(where).Error($"passes \"initial_state\" to a {layer.TypeName}; only the recurrent layers (SimpleRNN, LSTM, GRU, the ConvLSTMs, Bidirectional) take initial states here.");
                     }
 
                     JsonNode?[] given = states is JsonArray stateList ? [.. stateList] : [states];

@@ -15,7 +15,9 @@ namespace NeuralNet.Layers;
 /// <c>forward_lstm/kernel</c>, ..., <c>backward_lstm/kernel</c>, ...; <c>Bidirectional(Lstm(64))</c> has twice
 /// <c>Lstm(64)</c>'s parameters. With <see cref="BidirectionalMergeMode.None"/> the two outputs stay apart. With layers
 /// that return their states, the states follow: the forward layer's, then the backward layer's, as many as each carries
-/// (an LSTM forward and a GRU backward give h, c, h), as Keras lists them.
+/// (an LSTM forward and a GRU backward give h, c, h), as Keras lists them. Initial states (Keras'
+/// <c>initial_state</c>) are further inputs after the sequence, the forward layer's then the backward layer's:
+/// <c>bidirectional.CallOutputs(x, forwardH, forwardC, backwardH, backwardC)</c>.
 /// </remarks>
 public sealed class Bidirectional : Layer
 {
@@ -32,7 +34,12 @@ public sealed class Bidirectional : Layer
     private Tensor? _backwardOutput;
     private Tensor?[] _forwardGradients = [];
     private Tensor?[] _backwardGradients = [];
-    private readonly Tensor?[] _innerInputGradient = new Tensor?[1];
+    private Tensor[] _forwardInputs = [];
+    private Tensor[] _backwardInputs = [];
+    private Tensor?[] _forwardMasks = [];
+    private Tensor?[] _backwardMasks = [];
+    private Tensor?[] _forwardInputGradients = new Tensor?[1];
+    private Tensor?[] _backwardInputGradients = new Tensor?[1];
 
     /// <summary>Wraps <paramref name="layer"/> to run both ways.</summary>
     /// <param name="layer">The recurrent layer; unbuilt. The wrapper runs copies of it, made from its configuration.</param>
@@ -153,7 +160,27 @@ public sealed class Bidirectional : Layer
     }
 
     /// <inheritdoc/>
-    protected override TensorShape OnBuild(TensorShape inputShape)
+    private protected override int MaximumInputs => 1 + Layer.StateCount + (BackwardLayerTemplate ?? Layer).StateCount;
+
+    // Initial states, Keras' initial_state: all of both layers' states after the sequence, the forward layer's first
+    // (Keras splits its list in halves, which is the same when both layers carry as many states), or none.
+    private protected override TensorShape BuildLayer(ReadOnlySpan<TensorShape> inputShapes)
+    {
+        int forwardStates = Layer.StateCount, backwardStates = (BackwardLayerTemplate ?? Layer).StateCount;
+        if (inputShapes.Length > 1 && inputShapes.Length != 1 + forwardStates + backwardStates)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} takes its input alone or with all initial states, the forward layer's {forwardStates} then the backward layer's {backwardStates}, but got {inputShapes.Length - 1} initial state(s)."), nameof(inputShapes));
+        }
+
+        bool withStates = inputShapes.Length > 1;
+        return BuildDirections(inputShapes[0], withStates ? inputShapes[1..(1 + forwardStates)] : [], withStates ? inputShapes[(1 + forwardStates)..] : []);
+    }
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape) => BuildDirections(inputShape, [], []);
+
+    private TensorShape BuildDirections(TensorShape inputShape, ReadOnlySpan<TensorShape> forwardStates, ReadOnlySpan<TensorShape> backwardStates)
     {
         string baseName = Layer.Name.Length > 0 ? Layer.Name : Layer.DefaultNamePrefix;
         if (baseName.StartsWith("forward_", StringComparison.Ordinal))
@@ -172,8 +199,14 @@ public sealed class Bidirectional : Layer
         Recurrent forward = Copy(Layer, "forward_" + baseName, Layer.GoBackwards);
         Recurrent backward = Copy(BackwardLayerTemplate ?? Layer, BackwardLayerTemplate?.Name is { Length: > 0 } given ? given : "backward_" + baseName,
             BackwardLayerTemplate?.GoBackwards ?? !Layer.GoBackwards);
-        BuildInner(forward, inputShape, forward.Name + "/");
-        BuildInner(backward, inputShape, backward.Name + "/");
+        BuildInner(forward, [inputShape, .. forwardStates], forward.Name + "/");
+        BuildInner(backward, [inputShape, .. backwardStates], backward.Name + "/");
+        _forwardInputs = new Tensor[1 + forwardStates.Length];
+        _backwardInputs = new Tensor[1 + backwardStates.Length];
+        _forwardMasks = new Tensor?[_forwardInputs.Length];
+        _backwardMasks = new Tensor?[_backwardInputs.Length];
+        _forwardInputGradients = new Tensor?[_forwardInputs.Length];
+        _backwardInputGradients = new Tensor?[_backwardInputs.Length];
         TensorShape forwardShape = forward.OutputShape, backwardShape = backward.OutputShape;
         if (MergeMode is not (BidirectionalMergeMode.Concat or BidirectionalMergeMode.None) && forwardShape != backwardShape)
         {
@@ -239,6 +272,30 @@ public sealed class Bidirectional : Layer
     }
 
     /// <inheritdoc/>
+    private protected override Tensor RunForward(ReadOnlySpan<Tensor> inputs, bool training)
+    {
+        // The initial states go to the directions as their own further inputs: the forward layer's first.
+        int forwardStates = _forwardInputs.Length - 1;
+        for (int k = 1; k < inputs.Length; k++)
+        {
+            (k <= forwardStates ? _forwardInputs : _backwardInputs)[k <= forwardStates ? k : k - forwardStates] = inputs[k];
+        }
+
+        return OnForward(inputs[0], training);
+    }
+
+    /// <inheritdoc/>
+    private protected override void RunBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    {
+        inputGradients[0] = OnBackward(outputGradient);
+        int forwardStates = _forwardInputs.Length - 1;
+        for (int k = 1; k < inputGradients.Length; k++)
+        {
+            inputGradients[k] = k <= forwardStates ? _forwardInputGradients[k] : _backwardInputGradients[k - forwardStates];
+        }
+    }
+
+    /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
     {
         Recurrent forward = ForwardLayer, backward = BackwardLayer;
@@ -250,10 +307,10 @@ public sealed class Bidirectional : Layer
         forward.ComputesInputGradient = ComputesInputGradient;
         backward.ComputesInputGradient = ComputesInputGradient;
         Tensor? mask = InputMask;
-        Tensor f = mask is null ? forward.Forward(input, training) : forward.Forward(input, mask, training);
-        Tensor b = mask is null ? backward.Forward(input, training) : backward.Forward(input, mask, training);
+        Tensor f = RunDirection(forward, _forwardInputs, _forwardMasks, input, mask, training);
+        Tensor b = RunDirection(backward, _backwardInputs, _backwardMasks, input, mask, training);
         int batch = input.Shape[0];
-        int steps = ReturnSequences ? InputShape[0] : 1;
+        int steps = ReturnSequences ? InputShapes[0][0] : 1;
         if (MergeMode == BidirectionalMergeMode.None)
         {
             _backwardOutput = ReturnSequences ? FlipSteps(b, BatchView(ref _output, batch, backward.OutputShape), steps) : b;
@@ -297,6 +354,19 @@ public sealed class Bidirectional : Layer
         return output;
     }
 
+    // One direction over the sequence (its mask, when one arrives) and, with initial states, its states (no masks).
+    private static Tensor RunDirection(Recurrent layer, Tensor[] inputs, Tensor?[] masks, Tensor input, Tensor? mask, bool training)
+    {
+        if (inputs.Length == 1)
+        {
+            return mask is null ? layer.Forward(input, training) : layer.Forward(input, mask, training);
+        }
+
+        inputs[0] = input;
+        masks[0] = mask;
+        return layer.Forward(inputs, masks, training);
+    }
+
     /// <inheritdoc/>
     protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => ReturnSequences ? InputMask : null;
 
@@ -309,7 +379,7 @@ public sealed class Bidirectional : Layer
     {
         Recurrent forward = ForwardLayer, backward = BackwardLayer;
         int batch = outputGradient.Shape[0];
-        int steps = ReturnSequences ? InputShape[0] : 1;
+        int steps = ReturnSequences ? InputShapes[0][0] : 1;
         int uf = forward.Units, ub = backward.Units, width = OutputShape[-1];
         Tensor df = BatchView(ref _forwardGradient, batch, _halfShape);
         Tensor db = BatchView(ref _backwardGradient, batch, backward.OutputShape);
@@ -376,7 +446,6 @@ public sealed class Bidirectional : Layer
     private Tensor BackwardDirections(Tensor df, Tensor db, int batch)
     {
         Recurrent forward = ForwardLayer, backward = BackwardLayer;
-        Tensor dxf, dxb;
         if (forward.OutputCount > 1)
         {
             // The state outputs are the forward layer's then the backward layer's, each as many as that layer carries (an
@@ -394,21 +463,19 @@ public sealed class Bidirectional : Layer
                 _backwardGradients[k + 1] = _extraGradients[first + forwardStates + k];
             }
 
-            forward.Backward(_forwardGradients, _innerInputGradient);
-            dxf = _innerInputGradient[0]!;
-            backward.Backward(_backwardGradients, _innerInputGradient);
-            dxb = _innerInputGradient[0]!;
+            forward.Backward(_forwardGradients, _forwardInputGradients);
+            backward.Backward(_backwardGradients, _backwardInputGradients);
         }
         else
         {
-            dxf = forward.Backward(df);
-            dxb = backward.Backward(db);
+            forward.Backward(df, _forwardInputGradients);
+            backward.Backward(db, _backwardInputGradients);
         }
 
-        Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
+        Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShapes[0]);
         if (ComputesInputGradient)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(dxf.AsReadOnlySpan(), dxb.AsReadOnlySpan(), inputGradient.AsSpan());
+            System.Numerics.Tensors.TensorPrimitives.Add(_forwardInputGradients[0]!.AsReadOnlySpan(), _backwardInputGradients[0]!.AsReadOnlySpan(), inputGradient.AsSpan());
         }
 
         return inputGradient;

@@ -50,7 +50,8 @@ internal static class TextFileReading
             byte lead = bytes[start];
             if ((lead & 0xC0) != 0x80)
             {
-                int needed = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+                // An invalid lead (F8..FF) counts as whole, so the decoder reports it rather than the cut hiding it.
+                int needed = lead < 0xC0 || lead >= 0xF8 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
                 return start + needed > bytes.Length ? start : bytes.Length;
             }
         }

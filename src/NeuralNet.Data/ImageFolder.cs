@@ -8,7 +8,7 @@ namespace NeuralNet.Data;
 /// <remarks>
 /// <para>
 /// The folder looks like <c>main/cat/1.png, main/cat/2.jpg, main/dog/a.png</c>: classes are the sub-folders (sorted
-/// ordinally, or <see cref="ImageFolderOptions.ClassNames"/>), images are the .bmp, .gif, .jpeg, .jpg and .png files under
+/// by code point as Python sorts, or <see cref="ImageFolderOptions.ClassNames"/>), images are the .bmp, .gif, .jpeg, .jpg and .png files under
 /// each class folder, at any depth. Images are decoded by SkiaSharp (the first frame of an animated GIF).
 /// </para>
 /// <para>
@@ -40,7 +40,7 @@ public static class ImageFolder
     {
         ArgumentNullException.ThrowIfNull(directory);
         (ImageFolderOptions checkedOptions, uint? seed) = ImageFolderOptionsCheck.Validate(options, bothSubsets: false);
-        ImageIndex index = Select(ImageIndex.List(directory, checkedOptions, seed), checkedOptions, directory);
+        FolderIndex index = Select(FolderIndex.List(directory, FolderKind.Images, checkedOptions.LabelMode, checkedOptions.ClassNames, checkedOptions.Labels, checkedOptions.FollowLinks, seed), checkedOptions, directory);
         return Read(index, 0, index.Paths.Length, checkedOptions, cancellationToken);
     }
 
@@ -64,9 +64,9 @@ public static class ImageFolder
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(options);
         (ImageFolderOptions checkedOptions, uint? seed) = ImageFolderOptionsCheck.Validate(options, bothSubsets: true);
-        ImageIndex all = ImageIndex.List(directory, checkedOptions, seed);
-        ImageIndex training = all.Subset(checkedOptions.ValidationSplit, ImageSubset.Training, directory);
-        ImageIndex validation = all.Subset(checkedOptions.ValidationSplit, ImageSubset.Validation, directory);
+        FolderIndex all = FolderIndex.List(directory, FolderKind.Images, checkedOptions.LabelMode, checkedOptions.ClassNames, checkedOptions.Labels, checkedOptions.FollowLinks, seed);
+        FolderIndex training = all.Subset(checkedOptions.ValidationSplit, FolderSubset.Training, directory);
+        FolderIndex validation = all.Subset(checkedOptions.ValidationSplit, FolderSubset.Validation, directory);
         return (Read(training, 0, training.Paths.Length, checkedOptions, cancellationToken),
             Read(validation, 0, validation.Paths.Length, checkedOptions, cancellationToken));
     }
@@ -100,25 +100,25 @@ public static class ImageFolder
     {
         ArgumentNullException.ThrowIfNull(directory);
         (ImageFolderOptions checkedOptions, uint? seed) = ImageFolderOptionsCheck.Validate(options, bothSubsets: false);
-        ImageIndex index = Select(ImageIndex.List(directory, checkedOptions, seed), checkedOptions, directory);
+        FolderIndex index = Select(FolderIndex.List(directory, FolderKind.Images, checkedOptions.LabelMode, checkedOptions.ClassNames, checkedOptions.Labels, checkedOptions.FollowLinks, seed), checkedOptions, directory);
         return new ImageBatches(index, checkedOptions, seed, cancellationToken);
     }
 
     /// <summary>The batches of <see cref="EnumerateBatches"/>: the index in a new order for every enumeration after the first when shuffling.</summary>
-    private sealed class ImageBatches(ImageIndex index, ImageFolderOptions options, uint? seed, CancellationToken cancellationToken) : IEnumerable<ImageFolderData>
+    private sealed class ImageBatches(FolderIndex index, ImageFolderOptions options, uint? seed, CancellationToken cancellationToken) : IEnumerable<ImageFolderData>
     {
         private int _enumerations;
 
         public IEnumerator<ImageFolderData> GetEnumerator()
         {
             int enumeration = Interlocked.Increment(ref _enumerations) - 1;
-            ImageIndex order = seed is uint value && enumeration > 0 ? index.Reshuffled(value, enumeration) : index;
+            FolderIndex order = seed is uint value && enumeration > 0 ? index.Reshuffled(value, enumeration) : index;
             return Batches(order, options, cancellationToken).GetEnumerator();
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        private static IEnumerable<ImageFolderData> Batches(ImageIndex index, ImageFolderOptions options, CancellationToken cancellationToken)
+        private static IEnumerable<ImageFolderData> Batches(FolderIndex index, ImageFolderOptions options, CancellationToken cancellationToken)
         {
             for (int start = 0; start < index.Paths.Length; start += options.BatchSize)
             {
@@ -127,11 +127,11 @@ public static class ImageFolder
         }
     }
 
-    private static ImageIndex Select(ImageIndex index, ImageFolderOptions options, string directory) =>
-        options.Subset is ImageSubset subset ? index.Subset(options.ValidationSplit, subset, directory) : index;
+    private static FolderIndex Select(FolderIndex index, ImageFolderOptions options, string directory) =>
+        options.Subset is FolderSubset subset ? index.Subset(options.ValidationSplit, subset, directory) : index;
 
     /// <summary>Decodes and resizes files [start, start + count) of the index into new tensors.</summary>
-    private static ImageFolderData Read(ImageIndex index, int start, int count, ImageFolderOptions options, CancellationToken cancellationToken)
+    private static ImageFolderData Read(FolderIndex index, int start, int count, ImageFolderOptions options, CancellationToken cancellationToken)
     {
         (int height, int width) = options.ImageSize;
         int channels = options.ColorMode switch { ImageColorMode.Grayscale => 1, ImageColorMode.Rgba => 4, _ => 3 };
@@ -156,22 +156,6 @@ public static class ImageFolder
         }
 
         int[]? classes = index.Labels?[start..(start + count)];
-        return new ImageFolderData(images, Labels(classes, index.ClassNames.Length, options.LabelMode), classes, index.ClassNames, index.Paths[start..(start + count)]);
-    }
-
-    private static Tensor? Labels(int[]? classes, int classCount, ImageLabelMode mode)
-    {
-        if (classes is null)
-        {
-            return null;
-        }
-
-        if (mode == ImageLabelMode.Categorical)
-        {
-            return NeuralNet.Datasets.LabeledDataset.OneHot(classes, classCount);
-        }
-
-        float[] values = [.. classes.Select(c => (float)c)];
-        return mode == ImageLabelMode.Binary ? Tensor.FromArray(values, values.Length, 1) : Tensor.FromArray(values, values.Length);
+        return new ImageFolderData(images, FolderLabels.ToTensor(classes, index.ClassNames.Length, options.LabelMode), classes, index.ClassNames, index.Paths[start..(start + count)]);
     }
 }

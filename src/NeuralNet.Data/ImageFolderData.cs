@@ -23,12 +23,15 @@ public sealed class ImageFolderData
     public Tensor Images { get; }
 
     /// <summary>
-    /// The labels in the chosen <see cref="ImageLabelMode"/>: (n) class indices, (n, classes) one-hot rows or (n, 1)
-    /// zeros and ones; null for <see cref="ImageLabelMode.None"/>.
+    /// The labels in the chosen <see cref="FolderLabelMode"/>: (n) class indices, (n, classes) one-hot rows or (n, 1)
+    /// zeros and ones; null for <see cref="FolderLabelMode.None"/>.
     /// </summary>
     public Tensor? Labels { get; }
 
-    /// <summary>The class names in label order (class i is <c>ClassNames[i]</c>); empty for <see cref="ImageLabelMode.None"/>.</summary>
+    /// <summary>
+    /// The class names in label order (class i is <c>ClassNames[i]</c>); with <see cref="ImageFolderOptions.Labels"/>,
+    /// the distinct labels as text; empty for <see cref="FolderLabelMode.None"/>.
+    /// </summary>
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>The file of each image, in the order of <see cref="Images"/> (Keras' <c>file_paths</c>).</summary>
@@ -37,12 +40,16 @@ public sealed class ImageFolderData
     /// <summary>The number of images.</summary>
     public int Count => FilePaths.Count;
 
-    /// <summary>The images and their class indices as a <see cref="LabeledDataset"/> (sharing the images' storage).</summary>
-    /// <exception cref="InvalidOperationException">The images were read without labels (<see cref="ImageLabelMode.None"/>).</exception>
+    /// <summary>
+    /// The images and their class indices as a <see cref="LabeledDataset"/> (sharing the images' storage); with
+    /// <see cref="ImageFolderOptions.Labels"/> given, the class count is the larger of the distinct labels and the
+    /// largest label + 1.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The images were read without labels (<see cref="FolderLabelMode.None"/>).</exception>
     public LabeledDataset ToLabeledDataset() =>
         _classIndices is null
             ? throw new InvalidOperationException("These images were read with LabelMode None and have no classes; read them with another label mode to make a LabeledDataset.")
-            : new LabeledDataset(Images, (int[])_classIndices.Clone(), ClassNames.Count);
+            : new LabeledDataset(Images, (int[])_classIndices.Clone(), Math.Max(ClassNames.Count, _classIndices.Length == 0 ? 0 : _classIndices.Max() + 1));
 
     /// <summary>Splits into images and labels: <c>var (x, y) = ImageFolder.Load(folder, options);</c>.</summary>
     /// <param name="images">Receives <see cref="Images"/>.</param>

@@ -6,12 +6,21 @@ namespace NeuralNet.Data;
 /// </summary>
 public sealed class ImageFolderOptions
 {
-    /// <summary>How labels are encoded (Keras' <c>label_mode</c>); <see cref="ImageLabelMode.Integer"/> by default.</summary>
-    public ImageLabelMode LabelMode { get; init; } = ImageLabelMode.Integer;
+    /// <summary>How labels are encoded (Keras' <c>label_mode</c>); <see cref="FolderLabelMode.Integer"/> by default.</summary>
+    public FolderLabelMode LabelMode { get; init; } = FolderLabelMode.Integer;
 
     /// <summary>
-    /// The classes to read, in label order (Keras' <c>class_names</c>): each must be a sub-folder, other sub-folders are
-    /// ignored. Null by default: every sub-folder not starting with '.', sorted ordinally.
+    /// Labels given rather than inferred (Keras' <c>labels</c> list): one non-negative integer per image of the whole
+    /// tree, in Keras' unshuffled order (the files sorted by folder path, then by name, as <c>os.walk</c>). The class names
+    /// are then the distinct labels as text, sorted by value. With <see cref="FolderLabelMode.Categorical"/> or
+    /// <see cref="FolderLabelMode.Binary"/> the labels must be 0 to (distinct labels - 1). Null by default: labels are
+    /// inferred from the class sub-folders (Keras' <c>"inferred"</c>).
+    /// </summary>
+    public IReadOnlyList<int>? Labels { get; init; }
+
+    /// <summary>
+    /// The classes to read, in label order (Keras' <c>class_names</c>), when labels are inferred: each must be a sub-folder, other sub-folders are
+    /// ignored. Null by default: every sub-folder not starting with '.', sorted by code point (as Python's <c>sorted</c>).
     /// </summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
@@ -44,7 +53,7 @@ public sealed class ImageFolderOptions
     public double ValidationSplit { get; init; }
 
     /// <summary>Which subset to read when <see cref="ValidationSplit"/> is set (Keras' <c>subset</c>); null by default.</summary>
-    public ImageSubset? Subset { get; init; }
+    public FolderSubset? Subset { get; init; }
 
     /// <summary>How images are resized (Keras' <c>interpolation</c>); <see cref="ImageInterpolation.Bilinear"/> by default.</summary>
     public ImageInterpolation Interpolation { get; init; } = ImageInterpolation.Bilinear;
@@ -54,4 +63,10 @@ public sealed class ImageFolderOptions
     /// ratio first (Keras' <c>crop_to_aspect_ratio</c>, <c>smart_resize</c>); false by default.
     /// </summary>
     public bool CropToAspectRatio { get; init; }
+
+    /// <summary>
+    /// Whether links to folders (symbolic links, Windows junctions) met under a class folder are followed (Keras'
+    /// <c>follow_links</c>); false by default, as Keras. A link leading back to a folder it lies in is not followed.
+    /// </summary>
+    public bool FollowLinks { get; init; }
 }

@@ -101,21 +101,21 @@ public class ImageFolderErrorTests
             TestImages.WriteSolid(folder.File(c, "1.png"), 1, 1, 1);
         }
 
-        var ex = Assert.Throws<ArgumentException>(() => ImageFolder.Load(folder.Root, new ImageFolderOptions { LabelMode = ImageLabelMode.Binary, Shuffle = false }));
+        var ex = Assert.Throws<ArgumentException>(() => ImageFolder.Load(folder.Root, new ImageFolderOptions { LabelMode = FolderLabelMode.Binary, Shuffle = false }));
         Assert.StartsWith("When LabelMode is Binary, there must be exactly 2 classes. Received: 3 (a, b, c)", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Load_SplitAndShuffleWithoutSeed_KerasError()
     {
-        var ex = Assert.Throws<ArgumentException>(() => ImageFolder.Load("unused", new ImageFolderOptions { ValidationSplit = 0.2, Subset = ImageSubset.Training }));
+        var ex = Assert.Throws<ArgumentException>(() => ImageFolder.Load("unused", new ImageFolderOptions { ValidationSplit = 0.2, Subset = FolderSubset.Training }));
         Assert.StartsWith("If using ValidationSplit and shuffling the data, you must provide a Seed", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData(0.2, null)]
-    [InlineData(0.0, ImageSubset.Validation)]
-    public void Load_SplitWithoutSubsetOrInversely_KerasError(double split, ImageSubset? subset)
+    [InlineData(0.0, FolderSubset.Validation)]
+    public void Load_SplitWithoutSubsetOrInversely_KerasError(double split, FolderSubset? subset)
     {
         var ex = Assert.Throws<ArgumentException>(() => ImageFolder.Load("unused", new ImageFolderOptions { ValidationSplit = split, Subset = subset, Seed = 1 }));
         Assert.StartsWith("If Subset is set, ValidationSplit must be set, and inversely.", ex.Message, StringComparison.Ordinal);
@@ -124,7 +124,7 @@ public class ImageFolderErrorTests
     [Fact]
     public void LoadSplit_WithSubsetOrWithoutSplit_Throws()
     {
-        Assert.Throws<ArgumentException>(() => ImageFolder.LoadSplit("unused", new ImageFolderOptions { ValidationSplit = 0.2, Subset = ImageSubset.Training, Seed = 1 }));
+        Assert.Throws<ArgumentException>(() => ImageFolder.LoadSplit("unused", new ImageFolderOptions { ValidationSplit = 0.2, Subset = FolderSubset.Training, Seed = 1 }));
         Assert.Throws<ArgumentException>(() => ImageFolder.LoadSplit("unused", new ImageFolderOptions { Seed = 1 }));
     }
 
@@ -134,7 +134,7 @@ public class ImageFolderErrorTests
         using var culture = new CultureScope("de-DE");
         var split = Assert.Throws<ArgumentException>(() => ImageFolder.Load("unused", new ImageFolderOptions { ValidationSplit = 1.5, Seed = 1 }));
         Assert.StartsWith("ValidationSplit must be between 0 and 1 (0 for no split). Received: 1.5.", split.Message, StringComparison.Ordinal);
-        var both = Assert.Throws<ArgumentException>(() => ImageFolder.LoadSplit("unused", new ImageFolderOptions { ValidationSplit = 0.25, Subset = ImageSubset.Training, Seed = 1 }));
+        var both = Assert.Throws<ArgumentException>(() => ImageFolder.LoadSplit("unused", new ImageFolderOptions { ValidationSplit = 0.25, Subset = FolderSubset.Training, Seed = 1 }));
         Assert.Contains("Received: ValidationSplit=0.25, Subset=Training.", both.Message, StringComparison.Ordinal);
         var subset = Assert.Throws<ArgumentException>(() => ImageFolder.Load("unused", new ImageFolderOptions { ValidationSplit = 0.5, Seed = 1 }));
         Assert.Contains("Received: ValidationSplit=0.5, Subset=null.", subset.Message, StringComparison.Ordinal);
@@ -147,7 +147,7 @@ public class ImageFolderErrorTests
         TestImages.WriteSolid(folder.File("a", "1.png"), 1, 1, 1);
         TestImages.WriteSolid(folder.File("a", "2.png"), 2, 2, 2);
         using var culture = new CultureScope("de-DE");
-        var ex = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(folder.Root, new ImageFolderOptions { ValidationSplit = 0.25, Subset = ImageSubset.Validation, Seed = 1 }));
+        var ex = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(folder.Root, new ImageFolderOptions { ValidationSplit = 0.25, Subset = FolderSubset.Validation, Seed = 1 }));
         Assert.StartsWith($"A validation split of 0.25 of the 2 images in '{folder.Root}' leaves 2 for training and 0 for validation", ex.Message, StringComparison.Ordinal);
     }
 

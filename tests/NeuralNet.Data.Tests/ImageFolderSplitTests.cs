@@ -59,8 +59,8 @@ public class ImageFolderSplitTests
         var both = new ImageFolderOptions { ImageSize = (1, 1), ValidationSplit = 0.3, Seed = 11 };
         (ImageFolderData training, ImageFolderData validation) = ImageFolder.LoadSplit(folder.Root, both);
 
-        ImageFolderData trainingAgain = ImageFolder.Load(folder.Root, new ImageFolderOptions { ImageSize = (1, 1), ValidationSplit = 0.3, Seed = 11, Subset = ImageSubset.Training });
-        ImageFolderData validationAgain = ImageFolder.Load(folder.Root, new ImageFolderOptions { ImageSize = (1, 1), ValidationSplit = 0.3, Seed = 11, Subset = ImageSubset.Validation });
+        ImageFolderData trainingAgain = ImageFolder.Load(folder.Root, new ImageFolderOptions { ImageSize = (1, 1), ValidationSplit = 0.3, Seed = 11, Subset = FolderSubset.Training });
+        ImageFolderData validationAgain = ImageFolder.Load(folder.Root, new ImageFolderOptions { ImageSize = (1, 1), ValidationSplit = 0.3, Seed = 11, Subset = FolderSubset.Validation });
 
         Assert.Equal(training.FilePaths, trainingAgain.FilePaths);
         Assert.Equal(validation.FilePaths, validationAgain.FilePaths);
@@ -82,7 +82,7 @@ public class ImageFolderSplitTests
     public void Load_SplitTooSmallForOneValidationImage_Throws()
     {
         using TempFolder folder = TenImages();
-        var ex = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(folder.Root, new ImageFolderOptions { ImageSize = (1, 1), ValidationSplit = 0.05, Seed = 1, Subset = ImageSubset.Training }));
+        var ex = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(folder.Root, new ImageFolderOptions { ImageSize = (1, 1), ValidationSplit = 0.05, Seed = 1, Subset = FolderSubset.Training }));
         Assert.Contains("leaves 10 for training and 0 for validation", ex.Message, StringComparison.Ordinal);
     }
 }

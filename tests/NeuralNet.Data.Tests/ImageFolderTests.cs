@@ -172,6 +172,45 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void Load_FollowLinks_LinkedFolderReadUnderItsLinkPath()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("a", "1.png"), 1, 1, 1);
+        TestImages.WriteSolid(folder.File("outside", "2.png"), 2, 2, 2);
+        try
+        {
+            Directory.CreateSymbolicLink(folder.File("a", "linked"), folder.File("outside"));
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return; // Windows without the right to create links
+        }
+
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (1, 1), ClassNames = ["a"], FollowLinks = true });
+
+        Assert.Equal([Path.Combine("a", "1.png"), Path.Combine("a", "linked", "2.png")], data.FilePaths.Select(p => Path.GetRelativePath(folder.Root, p)));
+        Assert.Equal([1f, 1f, 1f, 2f, 2f, 2f], data.Images.ToArray());
+    }
+
+    [Fact]
+    public void Load_LabelsGiven_WholeTreeInKerasOrderClassNamesTheDistinctLabels()
+    {
+        using var folder = new TempFolder();
+        TestImages.WriteSolid(folder.File("b", "2.png"), 2, 2, 2);
+        TestImages.WriteSolid(folder.File("a", "1.png"), 1, 1, 1);
+        TestImages.WriteSolid(folder.File("0.png"), 0, 0, 0);
+
+        ImageFolderData data = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (1, 1), Labels = [4, 1, 4] });
+
+        Assert.Equal([0f, 0f, 0f, 1f, 1f, 1f, 2f, 2f, 2f], data.Images.ToArray());
+        Assert.Equal([4f, 1f, 4f], data.Labels!.ToArray());
+        Assert.Equal(["1", "4"], data.ClassNames);
+        Assert.Equal(5, data.ToLabeledDataset().ClassCount);
+        var ex = Assert.Throws<ArgumentException>(() => ImageFolder.Load(folder.Root, new ImageFolderOptions { ImageSize = (1, 1), Labels = [0, 1] }));
+        Assert.StartsWith("Expected the lengths of Labels to match the number of files in the target directory. Labels has 2 while we found 3 images", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_LabelModes_CategoricalOneHotBinaryColumnNoneWithoutLabels()
     {
         using var folder = new TempFolder();
@@ -179,15 +218,15 @@ public class ImageFolderTests
         TestImages.WriteSolid(folder.File("yes", "b.png"), 2, 2, 2);
         TestImages.WriteSolid(folder.File("top.png"), 3, 3, 3);
 
-        ImageFolderData categorical = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), LabelMode = ImageLabelMode.Categorical });
+        ImageFolderData categorical = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), LabelMode = FolderLabelMode.Categorical });
         Assert.Equal(new TensorShape(2, 2), categorical.Labels!.Shape);
         Assert.Equal([1f, 0f, 0f, 1f], categorical.Labels.ToArray());
 
-        ImageFolderData binary = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), LabelMode = ImageLabelMode.Binary });
+        ImageFolderData binary = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), LabelMode = FolderLabelMode.Binary });
         Assert.Equal(new TensorShape(2, 1), binary.Labels!.Shape);
         Assert.Equal([0f, 1f], binary.Labels.ToArray());
 
-        ImageFolderData none = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), LabelMode = ImageLabelMode.None });
+        ImageFolderData none = ImageFolder.Load(folder.Root, new ImageFolderOptions { Shuffle = false, ImageSize = (2, 2), LabelMode = FolderLabelMode.None });
         Assert.Null(none.Labels);
         Assert.Empty(none.ClassNames);
         // Keras sorts os.walk by folder path: the top folder's own files come first.

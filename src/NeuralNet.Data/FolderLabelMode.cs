@@ -1,7 +1,10 @@
 namespace NeuralNet.Data;
 
-/// <summary>How the class of each image is encoded, Keras' <c>label_mode</c>.</summary>
-public enum ImageLabelMode
+/// <summary>
+/// How the class of each file read by <see cref="ImageFolder"/> or <see cref="TextFolder"/> is encoded, Keras'
+/// <c>label_mode</c>.
+/// </summary>
+public enum FolderLabelMode
 {
     /// <summary>The class index, labels of shape (n), for <c>SparseCategoricalCrossEntropy</c> (Keras' "int", the default).</summary>
     Integer,
@@ -13,7 +16,7 @@ public enum ImageLabelMode
     Binary,
 
     /// <summary>
-    /// No labels (Keras' <c>None</c>): every image under the folder is read, sub-folders or not, and the classes are
+    /// No labels (Keras' <c>None</c>): every file under the folder is read, sub-folders or not, and the classes are
     /// not inferred.
     /// </summary>
     None,

@@ -1,7 +1,10 @@
 namespace NeuralNet.Data;
 
-/// <summary>Which part of a split folder to read, Keras' <c>subset</c> (use <c>ImageFolder.LoadSplit</c> for Keras' "both").</summary>
-public enum ImageSubset
+/// <summary>
+/// Which part of a split folder to read, Keras' <c>subset</c> (use <c>ImageFolder.LoadSplit</c> or
+/// <c>TextFolder.LoadSplit</c> for Keras' "both").
+/// </summary>
+public enum FolderSubset
 {
     /// <summary>The first 1 - validationSplit of the (shuffled) files.</summary>
     Training,

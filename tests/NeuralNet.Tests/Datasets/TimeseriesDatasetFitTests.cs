@@ -171,7 +171,7 @@ public class TimeseriesDatasetFitTests
 
         int n = dataset.SequenceCount;
         Assert.Equal(n * Window, xs.Count);
-        return (Tensor.FromArray([.. xs], n, Window, 1), Tensor.FromArray([.. ys], n, 1));
+        return (Tensor.FromArray(xs.ToArray(), n, Window, 1), Tensor.FromArray(ys.ToArray(), n, 1));
     }
 
     private static Sequential LstmModel()

@@ -271,7 +271,9 @@ public class TimeseriesDatasetPropertyTests
             for (int first = 0; first < samples.Count; first += c.BatchSize)
             {
                 List<(float[] Window, float[]? Target)> part = samples.Skip(first).Take(c.BatchSize).ToList();
-                batches.Add(([.. part.Select(x => x.Window)], targets is null ? null : [.. part.Select(x => x.Target!)]));
+                List<float[]> windows = part.Select(x => x.Window).ToList();
+                List<float[]>? batchTargets = targets is null ? null : part.Select(x => x.Target!).ToList();
+                batches.Add((windows, batchTargets));
             }
 
             return new Reference(batches, null);

@@ -106,7 +106,8 @@ public class TimeseriesDatasetFitTests
         Assert.Equal(6, windows.BatchCount); // 229 windows
 
         // 4 steps per epoch over 6 batches: epoch 0 = pass 0 batches 0-3, epoch 1 = pass 0 batches 4-5 then pass 1 batches 0-1.
-        Sequential continued = LstmModel(), manual = LstmModel();
+        // A stream cannot build a model: both get an InputLayer.
+        Sequential continued = LstmModel(withInputLayer: true), manual = LstmModel(withInputLayer: true);
         continued.Fit(windows, epochs: 2, stepsPerEpoch: 4, verbose: 0);
         var order = new List<DataBatch>();
         for (int g = 0; g < 8; g++)
@@ -174,9 +175,14 @@ public class TimeseriesDatasetFitTests
         return (Tensor.FromArray(xs.ToArray(), n, Window, 1), Tensor.FromArray(ys.ToArray(), n, 1));
     }
 
-    private static Sequential LstmModel()
+    private static Sequential LstmModel(bool withInputLayer = false)
     {
         var model = new Sequential(seed: 21);
+        if (withInputLayer)
+        {
+            model.Add(new InputLayer(Window, 1));
+        }
+
         model.Add(new Lstm(6));
         model.Add(new Dense(1));
         model.Compile(new Adam(0.01f), new MeanSquaredError());

@@ -65,7 +65,7 @@ type_pages["NeuralNet.Preprocessing.StringLookup"] = "preprocessing.md"
 type_pages.update({f"NeuralNet.Layers.{t}": "convolution.md"
                    for t in ("AdaptivePooling", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
                              "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D")})
-type_pages.update({f"NeuralNet.Datasets.{t}": "data.md" for t in ("BatchDataset", "DataBatch", "DataSource", "DataSourceException", "DataSplit")})
+type_pages.update({f"NeuralNet.Datasets.{t}": "data.md" for t in ("BatchDataset", "DataBatch", "DataSource", "DataSourceException", "DataSplit", "TimeseriesDataset")})
 types = set()
 for path in glob.glob("src/*/PublicAPI*.txt") + glob.glob("src/*/PublicAPI/*/PublicAPI*.txt"):
     for line in open(path, encoding="utf-8"):

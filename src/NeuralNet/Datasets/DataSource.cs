@@ -2,7 +2,8 @@ namespace NeuralNet.Datasets;
 
 /// <summary>
 /// Where <c>Fit</c>, <c>Evaluate</c> and <c>Predict</c> take their batches from when the data is not one in-memory tensor:
-/// a <see cref="BatchDataset"/> (Keras' <c>PyDataset</c>: a length and batch <c>i</c>) or a stream of batches
+/// a <see cref="BatchDataset"/> (Keras' <c>PyDataset</c>: a length and batch <c>i</c>), a <see cref="TimeseriesDataset"/>
+/// (Keras' <c>timeseries_dataset_from_array</c>) or a stream of batches
 /// (<see cref="FromBatches(IEnumerable{DataBatch})"/>, <see cref="FromBatches(IAsyncEnumerable{DataBatch})"/>).
 /// </summary>
 /// <remarks>

@@ -18,7 +18,8 @@ public abstract partial class Model
     /// <param name="validationData">Batches evaluated after each epoch (a full pass, or <paramref name="validationSteps"/> batches from
     /// the start), logged with the prefix <c>val_</c>; null for none.</param>
     /// <param name="shuffle">Whether a <see cref="BatchDataset"/>'s batches are visited in a new seeded order each epoch (the
-    /// order depends only on the seed and the epoch); streams keep their own order.</param>
+    /// order depends only on the seed and the epoch); streams keep their own order, and a <see cref="TimeseriesDataset"/> its own
+    /// (shuffled or not when it was made, as Keras' <c>fit</c> ignores <c>shuffle</c> for a dataset).</param>
     /// <param name="stepsPerEpoch">Batches per epoch; null for one full pass. With a stream, each epoch takes the next
     /// <paramref name="stepsPerEpoch"/> batches, and the stream starts over when it ends (Keras' <c>steps_per_epoch</c> on a repeated dataset);
     /// a <see cref="BatchDataset"/> likewise goes on where the previous epoch stopped, and starts a new (seeded, when shuffling) order
@@ -310,7 +311,7 @@ public abstract partial class Model
     }
 
     // A model that learns its input shape from data (a Sequential without an InputLayer) is built from an indexable
-    // source's first batch; a stream cannot be looked at twice, so it needs a built model.
+    // source's first batch (a BatchDataset's or a TimeseriesDataset's); a stream cannot be looked at twice, so it needs a built model.
     private void EnsureBuiltFrom(DataSource data)
     {
         if (IsBuilt)
@@ -318,14 +319,16 @@ public abstract partial class Model
             return;
         }
 
-        if (data is not BatchDataset dataset)
+        DataBatch first = data switch
         {
-            throw new InvalidOperationException($"Model '{Name}' is not built and the data is a stream, which cannot be read twice to learn the input shape; give the model its input shape first (an InputLayer, or Build).");
-        }
+            BatchDataset dataset => dataset.GetBatch(0),
+            TimeseriesDataset series => series.GetBatch(0),
+            _ => throw new InvalidOperationException($"Model '{Name}' is not built and the data is a stream, which cannot be read twice to learn the input shape; give the model its input shape first (an InputLayer, or Build)."),
+        };
 
         try
         {
-            CheckedInputs(dataset.GetBatch(0).X, "x");
+            CheckedInputs(first.X, "x");
         }
         catch (ArgumentException e)
         {
@@ -342,9 +345,15 @@ public abstract partial class Model
                 throw new ArgumentOutOfRangeException(parameterName, count, $"{parameterName} must be at least 1, or null for a full pass. Received: {parameterName}={count}.");
             }
 
-            if (data is BatchDataset dataset && count > dataset.BatchCount)
+            int? batchCount = data switch
             {
-                throw new ArgumentOutOfRangeException(parameterName, count, string.Create(CultureInfo.InvariantCulture, $"{parameterName}={count} but the dataset {dataset.GetType().Name} has {dataset.BatchCount} batches."));
+                BatchDataset dataset => dataset.BatchCount,
+                TimeseriesDataset series => series.BatchCount,
+                _ => null,
+            };
+            if (count > batchCount)
+            {
+                throw new ArgumentOutOfRangeException(parameterName, count, string.Create(CultureInfo.InvariantCulture, $"{parameterName}={count} but the dataset {data.GetType().Name} has {batchCount} batches."));
             }
         }
     }

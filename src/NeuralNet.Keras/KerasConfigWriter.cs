@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NeuralNet.Layers;
 using NeuralNet.Models;
 
 namespace NeuralNet.Keras;
@@ -14,6 +15,16 @@ internal static class KerasConfigWriter
     /// <summary>The config.json object of <paramref name="model"/>.</summary>
     public static JsonObject Write(Model model)
     {
+        foreach (Bidirectional bidirectional in model.Layers.OfType<Bidirectional>())
+        {
+            if (bidirectional.IsBuilt && bidirectional.InputShapes.Count > 1 && bidirectional.ForwardLayer.StateCount != bidirectional.BackwardLayer.StateCount)
+            {
+                // Keras 3's Bidirectional.call splits initial_state in halves: 3 states would go 1 forward, 2 backward.
+                throw new NotSupportedException(
+                    $"Layer '{bidirectional.Name}' (Bidirectional) takes initial states for a forward layer of {bidirectional.ForwardLayer.StateCount} state(s) and a backward layer of {bidirectional.BackwardLayer.StateCount}, which Keras 3 cannot read (it splits the states in halves). Save it with Model.Save, or use layers that carry as many states.");
+            }
+        }
+
         var root = (JsonObject)JsonNode.Parse(model.ToJson())!;
         var config = (JsonObject)root["config"]!;
 

@@ -230,6 +230,22 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [Fact]
+    public void SaveModel_BidirectionalStatesKerasWouldSplitWrongly_IsRefusedNamingTheLayer()
+    {
+        // Keras 3 splits Bidirectional's initial_state in halves: an LSTM forward (h, c) with a GRU backward (h) cannot be read.
+        var x = new Input(new TensorShape(5, 3), "x");
+        SymbolicTensor[] states = [new Input(new TensorShape(3), "fh"), new Input(new TensorShape(3), "fc"), new Input(new TensorShape(2), "bh")];
+        var layer = new Bidirectional(new Lstm(3), backwardLayer: new Gru(2, goBackwards: true), name: "bi");
+        var model = new Functional([x, .. states], [layer.Call(x, states[0], states[1], states[2])], seed: 2);
+        string path = Path.Combine(_folder, "split.keras");
+
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
+
+        Assert.Contains("Layer 'bi' (Bidirectional) takes initial states for a forward layer of 2 state(s) and a backward layer of 1", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void SaveModel_AdaptivePoolingLayers_KeepKerasConfigsAndLoadBack()
     {
         // The adaptive pooling layers have no weights: the archive's config carries Keras' "output_size" lists, and the

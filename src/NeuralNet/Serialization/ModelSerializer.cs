@@ -824,7 +824,11 @@ internal static class ModelSerializer
                 throw item.At(where).Error("passes a list of tensors and further positional arguments; expected one list, or tensors as separate arguments.");
             }
 
-            JsonNode?[] tensors = first is JsonArray list ? [.. list] : [.. args];
+            bool takesStates = layer is Recurrent or ConvLstm or Bidirectional;
+            JsonNode?[] tensors = first is JsonArray list ? [.. list]
+                // Keras 3's positional initial state, lstm(x, [h, c]) (initial_state is call's second parameter).
+                : takesStates && args.Count == 2 && args[1] is JsonArray positionalStates ? [first, .. positionalStates]
+                : [.. args];
             if (tensors.Length == 0)
             {
                 throw item.At(where).Error("the call has no input tensors.");
@@ -842,13 +846,17 @@ internal static class ModelSerializer
                 // takes them as the call's further inputs, after the sequence.
                 if (kwargs["initial_state"] is JsonNode states)
                 {
-                    if (layer is not (Recurrent or ConvLstm or Bidirectional))
+                    if (!takesStates)
                     {
                         throw item.At(where).Error($"passes \"initial_state\" to a {layer.TypeName}; only the recurrent layers (SimpleRNN, LSTM, GRU, the ConvLSTMs, Bidirectional) take initial states here.");
                     }
 
-                    JsonNode?[] given = states is JsonArray stateList ? [.. stateList] : [states];
-                    tensors = [.. tensors, .. given];
+                    // Older tf.keras configs list the states with the sequence and repeat them by keyword: they count once.
+                    if (tensors.Length == 1)
+                    {
+                        JsonNode?[] given = states is JsonArray stateList ? [.. stateList] : [states];
+                        tensors = [.. tensors, .. given];
+                    }
                 }
 
                 training = kwargs["training"] switch

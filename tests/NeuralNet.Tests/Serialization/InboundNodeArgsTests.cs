@@ -103,6 +103,30 @@ public class InboundNodeArgsTests
     }
 
     [Fact]
+    public void Load_InitialStatesAsTheSecondPositionalArgument_AndRepeatedByKeyword_ReadOnce()
+    {
+        // Keras 3's lstm(target, [h, c]): "args": [target, [h, c]]; older tf.keras: the states listed with the sequence
+        // and repeated by keyword.
+        Functional model = Seq2Seq();
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 5, 3), 1), y = Tensor.RandomNormal(new TensorShape(2, 4, 2), 2);
+        float[] expected = model.PredictOutputs([x, y])[0].ToArray();
+        using Stream positional = Edited(model, "decoder", node =>
+        {
+            JsonArray states = node["kwargs"]!["initial_state"]!.AsArray();
+            node["args"] = new JsonArray(node["args"]!.AsArray()[0]!.DeepClone(), new JsonArray([.. states.Select(t => t!.DeepClone())]));
+            node["kwargs"] = new JsonObject();
+        });
+        Assert.Equal(expected, NeuralNet.Models.Model.Load(positional).PredictOutputs([x, y])[0].ToArray());
+
+        using Stream repeated = Edited(model, "decoder", node =>
+        {
+            JsonArray states = node["kwargs"]!["initial_state"]!.AsArray();
+            node["args"] = new JsonArray(new JsonArray([node["args"]!.AsArray()[0]!.DeepClone(), .. states.Select(t => t!.DeepClone())]));
+        });
+        Assert.Equal(expected, NeuralNet.Models.Model.Load(repeated).PredictOutputs([x, y])[0].ToArray());
+    }
+
+    [Fact]
     public void Load_InitialStateOnALayerWithoutStates_ThrowsNamingIt()
     {
         Functional model = Model();

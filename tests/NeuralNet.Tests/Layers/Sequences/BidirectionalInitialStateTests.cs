@@ -42,9 +42,20 @@ public class BidirectionalInitialStateTests
         // The same directions run alone from those states give the same output, merged as the layer merges.
         int forwardStates = layer.ForwardLayer.StateCount;
         float[] forward = layer.ForwardLayer.Forward([inputs[0], .. inputs[1..(1 + forwardStates)]], training: false).ToArray();
+        float[][] forwardFinal = [.. Enumerable.Range(1, layer.ForwardLayer.OutputCount - 1).Select(k => layer.ForwardLayer.GetOutput(k).ToArray())];
         float[] backward = layer.BackwardLayer.Forward([inputs[0], .. inputs[(1 + forwardStates)..]], training: false).ToArray();
+        float[][] backwardFinal = [.. Enumerable.Range(1, layer.BackwardLayer.OutputCount - 1).Select(k => layer.BackwardLayer.GetOutput(k).ToArray())];
         float[] alone = Merge(layer, forward, backward);
         Assert.Equal(alone, output[..alone.Length]);
+
+        // Without a merge the backward layer's output is the second; returned states follow, the forward layer's first.
+        layer.Forward(inputs, training: false);
+        float[][] rest = [.. layer.MergeMode == BidirectionalMergeMode.None ? [backward] : Array.Empty<float[]>(), .. forwardFinal, .. backwardFinal];
+        Assert.Equal(1 + rest.Length, layer.OutputCount);
+        for (int k = 1; k < layer.OutputCount; k++)
+        {
+            Assert.Equal(rest[k - 1], layer.GetOutput(k).ToArray());
+        }
 
         // And other states give another output: the states are read.
         Tensor[] others = [inputs[0], .. inputs[1..].Select(t => t * 2f)];

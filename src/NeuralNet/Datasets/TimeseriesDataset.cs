@@ -13,7 +13,10 @@ namespace NeuralNet.Datasets;
 /// <para>The dataset keeps its own order, as Keras' <c>fit</c> does with a dataset: <c>Fit</c>'s <c>shuffle</c> does not apply.
 /// With <c>shuffle</c>, every pass over the windows (every epoch of <c>Fit</c>) visits them in a new permutation that depends
 /// only on <see cref="Seed"/> and the pass, so a run is reproducible and a resumed run sees the windows the uninterrupted one
-/// would; the windows themselves, and the set of them, are those of the unshuffled dataset.</para>
+/// would; the windows themselves, and the set of them, are those of the unshuffled dataset. Without a seed, <c>Fit</c>'s
+/// passes take their order from the model's seed and each <c>Fit</c> call gets new orders (Keras reshuffles at every
+/// iteration); with one, every <c>Fit</c> call starts again from pass 0's order. A shuffled dataset given as validation data
+/// is read in pass e's order at epoch e, as Keras reshuffles it: with <c>validationSteps</c>, another subset each epoch.</para>
 /// <para>The data and targets are read when a batch is made, not copied; each batch is new tensors, which the next batch
 /// does not overwrite (a data source's batches may be alive together on the prefetch queue).</para>
 /// </remarks>
@@ -41,7 +44,7 @@ public sealed partial class TimeseriesDataset : DataSource
     // permutation once; replaced whole (never changed), so readers on other threads see a consistent pair.
     private PassStarts? _lastPass;
 
-    private TimeseriesDataset(Tensor data, Tensor? targets, Layout layout, int sequenceLength, int sequenceStride, int samplingRate, int batchSize, bool shuffle, long seed)
+    private TimeseriesDataset(Tensor data, Tensor? targets, Layout layout, int sequenceLength, int sequenceStride, int samplingRate, int batchSize, bool shuffle, long? seed)
     {
         _data = data;
         _targets = targets;
@@ -49,7 +52,7 @@ public sealed partial class TimeseriesDataset : DataSource
         _samplingRate = samplingRate;
         SequenceCount = layout.Count;
         BatchSize = batchSize;
-        BatchCount = (layout.Count + batchSize - 1) / batchSize;
+        BatchCount = (int)(((long)layout.Count + batchSize - 1) / batchSize);
         Shuffle = shuffle;
         Seed = seed;
 
@@ -83,7 +86,7 @@ public sealed partial class TimeseriesDataset : DataSource
     /// <param name="samplingRate">The rows between successive rows of a window: rows <c>s, s + r, ..., s + (sequenceLength - 1) r</c>.</param>
     /// <param name="batchSize">Windows per batch (the last batch may hold fewer).</param>
     /// <param name="shuffle">Whether each pass visits the windows in a new seeded permutation instead of in time order.</param>
-    /// <param name="seed">The seed of the shuffles; null for one drawn now (read it back from <see cref="Seed"/>).</param>
+    /// <param name="seed">The seed of the shuffles; null to take <c>Fit</c>'s, which follows the model's seed (Keras draws one at random).</param>
     /// <param name="startIndex">The first row windows may use; null for 0. Rows before it are left out, for validation or test data.</param>
     /// <param name="endIndex">The row after the last one windows may use (exclusive), below the number of rows; null for the
     /// end of the data. Rows from it on are left out.</param>
@@ -111,9 +114,9 @@ public sealed partial class TimeseriesDataset : DataSource
         ArgumentNullException.ThrowIfNull(data);
         Layout layout = Check(data, targets, sequenceLength, sequenceStride, samplingRate, batchSize, startIndex, endIndex);
 
-        // Keras draws np.random.randint(1e6) when no seed is given.
-        long usedSeed = seed ?? Random.Shared.Next(1_000_000);
-        return new TimeseriesDataset(data, targets, layout, sequenceLength, sequenceStride, samplingRate, batchSize, shuffle, usedSeed);
+        // Keras draws np.random.randint(1e6) when no seed is given; the library draws nothing from the clock or the OS, so
+        // an unseeded dataset takes Fit's shuffle seed, which follows the model's.
+        return new TimeseriesDataset(data, targets, layout, sequenceLength, sequenceStride, samplingRate, batchSize, shuffle, seed);
     }
 
     /// <summary>
@@ -151,8 +154,8 @@ public sealed partial class TimeseriesDataset : DataSource
     /// <summary>Whether each pass visits the windows in a new seeded permutation.</summary>
     public bool Shuffle { get; }
 
-    /// <summary>The seed of the shuffles: the one given, or the one drawn when none was.</summary>
-    public long Seed { get; }
+    /// <summary>The seed of the shuffles, or null when none was given: <c>Fit</c>'s shuffle seed then orders its passes, and <see cref="GetBatch"/>, <c>Evaluate</c> and <c>Predict</c> use 0.</summary>
+    public long? Seed { get; }
 
     /// <summary>Whether the batches carry targets.</summary>
     public bool HasTargets => _targets is not null;
@@ -174,20 +177,21 @@ public sealed partial class TimeseriesDataset : DataSource
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(pass);
-        return MakeBatch(Starts(pass), index);
+        return MakeBatch(Starts(pass, Seed ?? 0), index);
     }
 
     internal override int? BatchesPerPass => BatchCount;
 
     // Fit's shuffle and seed do not apply: the order is the dataset's own, as Keras' fit ignores `shuffle` for a dataset.
+    // Fit's seed orders an unseeded dataset's passes (0 for validation, Evaluate and Predict).
     internal override IEnumerator<DataBatch> OpenPass(int epoch, int? steps, bool shuffle, long seed, bool continuing, CancellationToken cancellationToken) =>
         continuing && steps is int perEpoch
-            ? Continued((long)epoch * perEpoch, perEpoch)
-            : Pass(epoch, Math.Min(steps ?? BatchCount, BatchCount));
+            ? Continued((long)epoch * perEpoch, perEpoch, Seed ?? seed)
+            : Pass(epoch, Math.Min(steps ?? BatchCount, BatchCount), Seed ?? seed);
 
-    private IEnumerator<DataBatch> Pass(long pass, int steps)
+    private IEnumerator<DataBatch> Pass(long pass, int steps, long seed)
     {
-        int[] starts = Starts(pass);
+        int[] starts = Starts(pass, seed);
         for (int b = 0; b < steps; b++)
         {
             yield return MakeBatch(starts, b);
@@ -196,16 +200,16 @@ public sealed partial class TimeseriesDataset : DataSource
 
     // Keras' steps_per_epoch: each epoch goes on where the previous one stopped, and a new pass (a new order when
     // shuffling) starts when one is used up; where epoch e starts follows from e alone, as for a BatchDataset.
-    private IEnumerator<DataBatch> Continued(long first, int steps)
+    private IEnumerator<DataBatch> Continued(long first, int steps, long seed)
     {
         long pass = first / BatchCount;
-        int[] starts = Starts(pass);
+        int[] starts = Starts(pass, seed);
         for (long g = first; g < first + steps; g++)
         {
             if (g / BatchCount != pass)
             {
                 pass = g / BatchCount;
-                starts = Starts(pass);
+                starts = Starts(pass, seed);
             }
 
             yield return MakeBatch(starts, (int)(g % BatchCount));
@@ -213,7 +217,7 @@ public sealed partial class TimeseriesDataset : DataSource
     }
 
     // The first row of every window, in the order of pass `pass`.
-    private int[] Starts(long pass)
+    private int[] Starts(long pass, long seed)
     {
         if (!Shuffle)
         {
@@ -221,14 +225,14 @@ public sealed partial class TimeseriesDataset : DataSource
         }
 
         PassStarts? last = Volatile.Read(ref _lastPass);
-        if (last is not null && last.Pass == pass)
+        if (last is not null && last.Pass == pass && last.Seed == seed)
         {
             return last.Starts;
         }
 
         int[] starts = (int[])_inOrder.Clone();
-        new SeededRandom(SeededRandom.Derive(Seed, pass)).Shuffle(starts);
-        Volatile.Write(ref _lastPass, new PassStarts(pass, starts));
+        new SeededRandom(SeededRandom.Derive(seed, pass)).Shuffle(starts);
+        Volatile.Write(ref _lastPass, new PassStarts(pass, seed, starts));
         return starts;
     }
 
@@ -249,5 +253,5 @@ public sealed partial class TimeseriesDataset : DataSource
         return new DataBatch(windows, targets);
     }
 
-    private sealed record PassStarts(long Pass, int[] Starts);
+    private sealed record PassStarts(long Pass, long Seed, int[] Starts);
 }

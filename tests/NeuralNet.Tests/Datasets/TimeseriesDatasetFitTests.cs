@@ -59,6 +59,32 @@ public class TimeseriesDatasetFitTests
     }
 
     [Fact]
+    public void An_unseeded_dataset_follows_the_models_seed_and_each_Fit_call_gets_new_orders()
+    {
+        (Tensor series, Tensor next) = Sine();
+        Sequential first = LstmModel(), second = LstmModel();
+        first.Fit(TimeseriesDataset.FromArray(series, next, Window, batchSize: 32, shuffle: true), epochs: 2, verbose: 0);
+        second.Fit(TimeseriesDataset.FromArray(series, next, Window, batchSize: 32, shuffle: true), epochs: 2, verbose: 0);
+        AssertSameWeights(first, second);
+
+        // Fit hands each call its own shuffle seed (from the model's seed and the call's count): an unseeded dataset's pass
+        // follows it, a seeded one keeps its own.
+        TimeseriesDataset unseeded = TimeseriesDataset.FromArray(series, next, Window, batchSize: 32, shuffle: true);
+        TimeseriesDataset seeded = TimeseriesDataset.FromArray(series, next, Window, batchSize: 32, shuffle: true, seed: 9);
+        float[] FirstBatch(TimeseriesDataset dataset, long fitSeed)
+        {
+            using IEnumerator<DataBatch> pass = dataset.OpenPass(0, null, true, fitSeed, false, CancellationToken.None);
+            Assert.True(pass.MoveNext());
+            return pass.Current.X.Single().ToArray();
+        }
+
+        Assert.NotEqual(FirstBatch(unseeded, 11), FirstBatch(unseeded, 12));
+        Assert.Equal(FirstBatch(unseeded, 11), FirstBatch(unseeded, 11));
+        Assert.Equal(FirstBatch(unseeded, 0), unseeded.GetBatch(0).X.Single().ToArray());
+        Assert.Equal(FirstBatch(seeded, 11), FirstBatch(seeded, 12));
+    }
+
+    [Fact]
     public void A_Conv1D_model_learns_the_next_step_of_a_sine()
     {
         (Tensor series, Tensor next) = Sine();

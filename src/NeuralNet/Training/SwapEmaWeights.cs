@@ -33,16 +33,20 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
     /// <summary>Whether the averaged weights also stay in the model between epochs (Keras' <c>swap_on_epoch</c>).</summary>
     public bool SwapOnEpoch { get; } = swapOnEpoch;
 
-    /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The model's optimizer keeps no moving averages (<see cref="Optimizer.UseEma"/> is false).</exception>
-    public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
+    // Checked with the other callbacks' settings, before any callback's OnTrainBegin (a BackupAndRestore before this one
+    // would already have restored its backup into the model).
+    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys)
     {
-        if (Model?.Optimizer is not { UseEma: true } optimizer)
+        if (Model?.Optimizer is not { UseEma: true })
         {
             throw new InvalidOperationException(
                 $"SwapEmaWeights must be used with an optimizer that sets UseEma = true; the model's optimizer {Model?.Optimizer?.GetType().Name ?? "(none)"} has UseEma = false. Nothing was trained.");
         }
+    }
 
+    /// <inheritdoc/>
+    public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
+    {
         // Fit swaps the training weights back whenever it ends, normally or by an exception (OnEpochsOver).
         _averagesInModel = false;
         _swapped.Clear();

@@ -90,13 +90,17 @@ public class SwapEmaWeightsTests
     }
 
     [Fact]
-    public void An_optimizer_without_averages_is_refused_before_training()
+    public void An_optimizer_without_averages_is_refused_earliertraining()
     {
         var model = Make();
         model.Compile(new Sgd(0.1f), new MeanSquaredError());
         float[] before = Flat(model);
 
-        var error = Assert.Throws<InvalidOperationException>(() => model.Fit(X, Y, epochs: 1, batchSize: 8, callbacks: [new SwapEmaWeights()], verbose: 0));
+        var earlier = new EventLog();
+        var error = Assert.Throws<InvalidOperationException>(() => model.Fit(X, Y, epochs: 1, batchSize: 8, callbacks: [earlier, new SwapEmaWeights()], verbose: 0));
+
+        // Refused before any callback began (a BackupAndRestore placed first would otherwise restore its backup first).
+        Assert.Empty(earlier.Names);
 
         Assert.Contains("SwapEmaWeights must be used with an optimizer that sets UseEma = true", error.Message, StringComparison.Ordinal);
         Assert.Contains("Sgd", error.Message, StringComparison.Ordinal);
@@ -112,7 +116,7 @@ public class SwapEmaWeightsTests
 
         History history = model.Fit(X, Y, epochs: 4, batchSize: 8, validationData: (ValidationX, ValidationY), validationFreq: 2, shuffle: false, callbacks: [events], verbose: 0);
 
-        Assert.Equal(["epoch_end 0", "test_begin", "test_end", "epoch_end 1", "epoch_end 2", "test_begin", "test_end", "epoch_end 3"], events.Names);
+        Assert.Equal(["train_begin", "epoch_end 0", "test_begin", "test_end", "epoch_end 1", "epoch_end 2", "test_begin", "test_end", "epoch_end 3"], events.Names);
         Assert.Equal(["loss", "mean_absolute_error"], events.TestLogs[0].Keys.Order(StringComparer.Ordinal));
         Assert.Equal(history["val_loss"][0], events.TestLogs[0]["loss"]);
         Assert.Equal(history["val_mean_absolute_error"][1], events.TestLogs[1]["mean_absolute_error"]);
@@ -189,6 +193,8 @@ public class SwapEmaWeightsTests
         public List<string> Names { get; } = [];
 
         public List<Dictionary<string, double>> TestLogs { get; } = [];
+
+        public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs) => Names.Add("train_begin");
 
         public override void OnTestBegin(IReadOnlyDictionary<string, double> logs) => Names.Add("test_begin");
 

@@ -250,12 +250,7 @@ public sealed class RandomElasticTransform : Layer, IRandomLayer
             ElasticDeformation.Forward(x.Slice(n * size, size), height, width, channels, dx, dy, Interpolation, FillMode, (float)FillValue, z.Slice(n * size, size));
         }
 
-        Span<float> y = output.AsSpan();
-        float low = (float)ValueRange.Low, high = (float)ValueRange.High;
-        for (int i = 0; i < y.Length; i++)
-        {
-            y[i] = Math.Clamp(z[i], low, high);
-        }
+        ValueRangeClip.Forward(z, ValueRange, output.AsSpan());
 
         return output;
     }
@@ -273,16 +268,10 @@ public sealed class RandomElasticTransform : Layer, IRandomLayer
         Span<float> dx = inputGradient.AsSpan();
         int batch = applied.Length, height = InputShape[0], width = InputShape[1], channels = InputShape[2];
         int plane = height * width, size = InputShape.ElementCount;
-        float low = (float)ValueRange.Low, high = (float)ValueRange.High;
         for (int n = 0; n < batch; n++)
         {
-            // The clip passes the gradient where low <= z <= high (TensorFlow's clip_by_value gradient).
             Span<float> passed = applied[n] != 0 ? _passed : dx.Slice(n * size, size);
-            for (int i = 0; i < size; i++)
-            {
-                float value = z[(n * size) + i];
-                passed[i] = value >= low && value <= high ? g[(n * size) + i] : 0f;
-            }
+            ValueRangeClip.Backward(z.Slice(n * size, size), g.Slice(n * size, size), ValueRange, passed[..size]);
 
             if (applied[n] != 0)
             {

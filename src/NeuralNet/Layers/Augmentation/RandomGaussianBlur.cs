@@ -206,13 +206,7 @@ public sealed class RandomGaussianBlur : Layer, IRandomLayer
             }
         }
 
-        ReadOnlySpan<float> clipped = z;
-        Span<float> y = output.AsSpan();
-        float low = (float)ValueRange.Low, high = (float)ValueRange.High;
-        for (int i = 0; i < y.Length; i++)
-        {
-            y[i] = Math.Clamp(clipped[i], low, high);
-        }
+        ValueRangeClip.Forward(z, ValueRange, output.AsSpan());
 
         return output;
     }
@@ -229,16 +223,10 @@ public sealed class RandomGaussianBlur : Layer, IRandomLayer
         ReadOnlySpan<float> z = _unclipped!.AsReadOnlySpan(), dy = outputGradient.AsReadOnlySpan();
         Span<float> dx = inputGradient.AsSpan();
         int height = InputShape[0], width = InputShape[1], channels = InputShape[2], size = InputShape.ElementCount;
-        float low = (float)ValueRange.Low, high = (float)ValueRange.High;
         for (int n = 0; n < applied.Length; n++)
         {
-            // The clip passes the gradient where low <= z <= high (TensorFlow's clip_by_value gradient).
             Span<float> passed = applied[n] != 0 ? _passed : dx.Slice(n * size, size);
-            for (int i = 0; i < size; i++)
-            {
-                float value = z[(n * size) + i];
-                passed[i] = value >= low && value <= high ? dy[(n * size) + i] : 0f;
-            }
+            ValueRangeClip.Backward(z.Slice(n * size, size), dy.Slice(n * size, size), ValueRange, passed[..size]);
 
             if (applied[n] != 0)
             {

@@ -127,13 +127,14 @@ public abstract partial class Model
     /// <param name="verbose">0 silent, 1 progress bar, 2 one line.</param>
     /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
     /// <param name="prefetch">Batches prepared ahead on a background worker; 0 for none.</param>
+    /// <param name="callbacks">Callbacks whose test events run around the evaluation and its batches (Keras' <c>callbacks</c>); null for none.</param>
     /// <param name="cancellationToken">Checked while waiting for a batch and given to asynchronous streams.</param>
     /// <returns><c>loss</c> and every logged quantity by name.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled, or not built and <paramref name="data"/> is a stream.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of its range.</exception>
     /// <exception cref="DataSourceException">A batch could not be produced or does not fit (the message names it), or the source gave no batches.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public IReadOnlyDictionary<string, double> Evaluate(DataSource data, int? steps = null, int verbose = 1, TextWriter? output = null, int prefetch = 2, CancellationToken cancellationToken = default)
+    public IReadOnlyDictionary<string, double> Evaluate(DataSource data, int? steps = null, int verbose = 1, TextWriter? output = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         RequireCompiled(nameof(Evaluate));
@@ -145,7 +146,7 @@ public abstract partial class Model
             bool wasBuilt = IsBuilt;
             try
             {
-                return EvaluateFromSource(data, steps, verbose, output, prefetch, cancellationToken);
+                return EvaluateFromSource(data, steps, verbose, output, prefetch, callbacks?.ToList() ?? [], cancellationToken);
             }
             catch when (!wasBuilt)
             {
@@ -156,7 +157,7 @@ public abstract partial class Model
         }
     }
 
-    private Dictionary<string, double> EvaluateFromSource(DataSource data, int? steps, int verbose, TextWriter? output, int prefetch, CancellationToken cancellationToken)
+    private Dictionary<string, double> EvaluateFromSource(DataSource data, int? steps, int verbose, TextWriter? output, int prefetch, List<Callback> callbacks, CancellationToken cancellationToken)
     {
         EnsureBuiltFrom(data);
         Trainer trainer = GetTrainer(nameof(Evaluate));
@@ -169,7 +170,7 @@ public abstract partial class Model
         (_batchLossSum, _batchLossCount) = (0, 0);
         try
         {
-            trainer.Evaluate(batches, 0, logs, string.Empty, progress, cancellationToken);
+            trainer.EvaluateRun(batches, logs, progress, callbacks, cancellationToken);
         }
         finally
         {
@@ -181,52 +182,60 @@ public abstract partial class Model
     }
 
     /// <summary>Evaluates on a stream of batches; the same as <c>Evaluate(DataSource.FromBatches(data), ...)</c>.</summary>
-    /// <inheritdoc cref="Evaluate(DataSource, int?, int, TextWriter?, int, CancellationToken)"/>
-    public IReadOnlyDictionary<string, double> Evaluate(IEnumerable<DataBatch> data, int? steps = null, int verbose = 1, TextWriter? output = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
-        Evaluate(DataSource.FromBatches(data), steps, verbose, output, prefetch, cancellationToken);
+    /// <inheritdoc cref="Evaluate(DataSource, int?, int, TextWriter?, int, IEnumerable{Callback}?, CancellationToken)"/>
+    public IReadOnlyDictionary<string, double> Evaluate(IEnumerable<DataBatch> data, int? steps = null, int verbose = 1, TextWriter? output = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
+        Evaluate(DataSource.FromBatches(data), steps, verbose, output, prefetch, callbacks, cancellationToken);
 
     /// <summary>Evaluates on an asynchronous stream of batches; the same as <c>Evaluate(DataSource.FromBatches(data), ...)</c>.</summary>
-    /// <inheritdoc cref="Evaluate(DataSource, int?, int, TextWriter?, int, CancellationToken)"/>
-    public IReadOnlyDictionary<string, double> Evaluate(IAsyncEnumerable<DataBatch> data, int? steps = null, int verbose = 1, TextWriter? output = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
-        Evaluate(DataSource.FromBatches(data), steps, verbose, output, prefetch, cancellationToken);
+    /// <inheritdoc cref="Evaluate(DataSource, int?, int, TextWriter?, int, IEnumerable{Callback}?, CancellationToken)"/>
+    public IReadOnlyDictionary<string, double> Evaluate(IAsyncEnumerable<DataBatch> data, int? steps = null, int verbose = 1, TextWriter? output = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
+        Evaluate(DataSource.FromBatches(data), steps, verbose, output, prefetch, callbacks, cancellationToken);
 
     /// <summary>The output of a model with one output for every batch of a data source (targets, if any, are ignored), in inference mode (Keras' <c>predict</c>).</summary>
     /// <param name="data">The batches, in the source's order.</param>
     /// <param name="steps">The number of batches to predict; null for a full pass.</param>
     /// <param name="prefetch">Batches prepared ahead on a background worker; 0 for none.</param>
+    /// <param name="callbacks">Callbacks whose predict events run around the call and each batch of the source (Keras'
+    /// <c>callbacks</c>); null for none. With callbacks the call holds the model alone, since a callback may change it.</param>
     /// <param name="cancellationToken">Checked while waiting for a batch and given to asynchronous streams.</param>
-    /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>), the batches' outputs one after another.</returns>
-    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(DataSource, int?, int, CancellationToken)"/>),
+    /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>), the batches' outputs one after another (those run,
+    /// when a callback sets <see cref="StopPredicting"/>).</returns>
+    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(DataSource, int?, int, IEnumerable{Callback}?, CancellationToken)"/>),
     /// or is not built and <paramref name="data"/> is a stream.</exception>
     /// <exception cref="DataSourceException">A batch could not be produced or does not fit, or the source gave no batches.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Tensor Predict(DataSource data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
-        PredictFromSource(data, steps, prefetch, singleOutput: true, cancellationToken)[0];
+    public Tensor Predict(DataSource data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
+        PredictFromSource(data, steps, prefetch, singleOutput: true, callbacks, cancellationToken)[0];
 
     /// <summary>Predicts a stream of batches; the same as <c>Predict(DataSource.FromBatches(data), ...)</c>.</summary>
-    /// <inheritdoc cref="Predict(DataSource, int?, int, CancellationToken)"/>
-    public Tensor Predict(IEnumerable<DataBatch> data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
-        Predict(DataSource.FromBatches(data), steps, prefetch, cancellationToken);
+    /// <inheritdoc cref="Predict(DataSource, int?, int, IEnumerable{Callback}?, CancellationToken)"/>
+    public Tensor Predict(IEnumerable<DataBatch> data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
+        Predict(DataSource.FromBatches(data), steps, prefetch, callbacks, cancellationToken);
 
     /// <summary>Predicts an asynchronous stream of batches; the same as <c>Predict(DataSource.FromBatches(data), ...)</c>.</summary>
-    /// <inheritdoc cref="Predict(DataSource, int?, int, CancellationToken)"/>
-    public Tensor Predict(IAsyncEnumerable<DataBatch> data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
-        Predict(DataSource.FromBatches(data), steps, prefetch, cancellationToken);
+    /// <inheritdoc cref="Predict(DataSource, int?, int, IEnumerable{Callback}?, CancellationToken)"/>
+    public Tensor Predict(IAsyncEnumerable<DataBatch> data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
+        Predict(DataSource.FromBatches(data), steps, prefetch, callbacks, cancellationToken);
 
     /// <summary>Every output for every batch of a data source, in inference mode.</summary>
-    /// <inheritdoc cref="Predict(DataSource, int?, int, CancellationToken)"/>
+    /// <inheritdoc cref="Predict(DataSource, int?, int, IEnumerable{Callback}?, CancellationToken)"/>
     /// <returns>One new tensor (samples, ...) per output, in output order.</returns>
-    public IReadOnlyList<Tensor> PredictOutputs(DataSource data, int? steps = null, int prefetch = 2, CancellationToken cancellationToken = default) =>
-        PredictFromSource(data, steps, prefetch, singleOutput: false, cancellationToken);
+    public IReadOnlyList<Tensor> PredictOutputs(DataSource data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
+        PredictFromSource(data, steps, prefetch, singleOutput: false, callbacks, cancellationToken);
 
     // A prediction like Predict(x): beside other predictions, on a copy of the layers when another prediction has them
     // (or when another model shares one), and as one inference pass; with the model held exclusively only while it is
     // not built (the first batch gives the input shape).
-    private IReadOnlyList<Tensor> PredictFromSource(DataSource data, int? steps, int prefetch, bool singleOutput, CancellationToken cancellationToken)
+    private IReadOnlyList<Tensor> PredictFromSource(DataSource data, int? steps, int prefetch, bool singleOutput, IEnumerable<Callback>? callbacks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(data);
         ValidateSteps(data, steps, nameof(steps));
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
+        if (PredictCallbacks.From(callbacks) is List<Callback> list)
+        {
+            return PredictHeld(list, run => PredictBatches(ownExecutor: null, data, steps, prefetch, singleOutput, cancellationToken, run));
+        }
+
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
         bool wasBuilt = IsBuilt;
         try
@@ -242,7 +251,8 @@ public abstract partial class Model
         }
     }
 
-    private Tensor[] PredictBatches(GraphExecutor? ownExecutor, DataSource data, int? steps, int prefetch, bool singleOutput, CancellationToken cancellationToken)
+    // run: the callbacks of a call that has them (the model then held alone), begun once the model is built and checked.
+    private Tensor[] PredictBatches(GraphExecutor? ownExecutor, DataSource data, int? steps, int prefetch, bool singleOutput, CancellationToken cancellationToken, PredictCallbacks? run = null)
     {
         EnsureBuiltFrom(data);
         if (singleOutput && Outputs.Count != 1)
@@ -258,10 +268,12 @@ public abstract partial class Model
             parts[k] = [];
         }
 
+        run?.Begin();
+        var batchOutputs = new Tensor[run is null ? 0 : parts.Length];
         batches.Begin(0);
         try
         {
-            while (batches.Next() is Tensor[] inputs)
+            for (int b = 0; batches.Next() is Tensor[] inputs; b++)
             {
                 if (inputs[0].Shape[0] == 0)
                 {
@@ -269,10 +281,24 @@ public abstract partial class Model
                     continue;
                 }
 
+                run?.BatchBegin(b);
                 Tensor[] outputs = executor.ForwardInPasses(inputs, executor.InferenceRows);
                 for (int k = 0; k < outputs.Length; k++)
                 {
                     parts[k].Add(outputs[k].Clone());
+                }
+
+                if (run is not null)
+                {
+                    for (int k = 0; k < parts.Length; k++)
+                    {
+                        batchOutputs[k] = parts[k][^1];
+                    }
+
+                    if (run.BatchEnd(b, batchOutputs))
+                    {
+                        break;
+                    }
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using NeuralNet.Datasets;
+using NeuralNet.Layers;
 using NeuralNet.Training;
 
 namespace NeuralNet.Models;
@@ -136,14 +137,15 @@ public abstract partial class Model
     /// <param name="verbose">0 silent, 1 progress bar, 2 one line.</param>
     /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
     /// <param name="sampleWeight">One non-negative weight per sample, (samples), weighting the losses as in <c>Fit</c>; null for none.</param>
+    /// <param name="callbacks">Callbacks whose test events run around the evaluation and its batches (Keras' <c>callbacks</c>); null for none.</param>
     /// <param name="cancellationToken">Checked before every batch; the model is unchanged either way.</param>
     /// <returns><c>loss</c> and every logged quantity by name.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model, sample counts differ, inputs are not finite, or a sample
-    /// weight is negative, not finite or of the wrong length.</exception>
+    /// weight is negative, not finite or of the wrong length, or a callback is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or <paramref name="verbose"/> is not 0, 1 or 2.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, int verbose = 1, TextWriter? output = null, Tensor? sampleWeight = null, CancellationToken cancellationToken = default)
+    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, int verbose = 1, TextWriter? output = null, Tensor? sampleWeight = null, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
     {
         RequireCompiled(nameof(Evaluate));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -164,7 +166,7 @@ public abstract partial class Model
             Dictionary<string, double> logs = EvaluationLogs(trainer);
 
             (_batchLossSum, _batchLossCount) = (0, 0);
-            trainer.Evaluate(new LoaderBatches(loader), 0, logs, string.Empty, progress, cancellationToken);
+            trainer.EvaluateRun(new LoaderBatches(loader), logs, progress, callbacks?.ToList() ?? [], cancellationToken);
             progress.End(logs);
             return logs;
         }
@@ -172,16 +174,24 @@ public abstract partial class Model
 
     /// <summary>Computes the output of a model with one output for <paramref name="x"/> in inference mode, batch by batch (Keras' <c>predict</c>).</summary>
     /// <param name="x">Inputs, as for <c>Fit</c>.</param>
-    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <param name="batchSize">Samples per forward pass (and per callback batch).</param>
+    /// <param name="callbacks">Callbacks whose predict events run around the call and its batches (Keras' <c>callbacks</c>);
+    /// null for none. With callbacks the call holds the model alone, since a callback may change it.</param>
     /// <param name="cancellationToken">Checked before each batch.</param>
-    /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>).</returns>
-    /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity (as Fit and Evaluate reject them).</exception>
+    /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>); when a callback sets <see cref="StopPredicting"/>,
+    /// the rows of the batches run.</returns>
+    /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity (as Fit and Evaluate reject them), or a callback is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
-    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs(ModelData, int, CancellationToken)"/>).</exception>
+    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs(ModelData, int, IEnumerable{Callback}?, CancellationToken)"/>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
-    public Tensor Predict(ModelData x, int batchSize = 32, CancellationToken cancellationToken = default)
+    public Tensor Predict(ModelData x, int batchSize = 32, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (PredictCallbacks.From(callbacks) is List<Callback> list)
+        {
+            return PredictWithCallbacks(x, batchSize, list, singleOutput: true, cancellationToken)[0];
+        }
+
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
         bool wasBuilt = IsBuilt;
         try
@@ -236,15 +246,22 @@ public abstract partial class Model
 
     /// <summary>Computes every output for <paramref name="x"/> in inference mode, batch by batch.</summary>
     /// <param name="x">Inputs, as for <c>Fit</c>.</param>
-    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <param name="batchSize">Samples per forward pass (and per callback batch).</param>
+    /// <param name="callbacks">Callbacks whose predict events run around the call and its batches; null for none. With
+    /// callbacks the call holds the model alone.</param>
     /// <param name="cancellationToken">Checked before each batch.</param>
-    /// <returns>One new tensor (samples, ...) per output, in output order.</returns>
-    /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity.</exception>
+    /// <returns>One new tensor (samples, ...) per output, in output order (the rows run, when a callback sets <see cref="StopPredicting"/>).</returns>
+    /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity, or a callback is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
-    public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (PredictCallbacks.From(callbacks) is List<Callback> list)
+        {
+            return PredictWithCallbacks(x, batchSize, list, singleOutput: false, cancellationToken);
+        }
+
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
         bool wasBuilt = IsBuilt;
         try
@@ -391,7 +408,7 @@ public abstract partial class Model
     /// <param name="x">One batch per input.</param>
     /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>).</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity.</exception>
-    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(ModelData, int, CancellationToken)"/>).</exception>
+    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(ModelData, int, IEnumerable{Callback}?, CancellationToken)"/>).</exception>
     public Tensor PredictOnBatch(ModelData x)
     {
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
@@ -466,26 +483,94 @@ public abstract partial class Model
         return PredictCore(executor ?? Executor, inputs, batchSize ?? Math.Max(inputs[0].Shape[0], 1), cancellationToken)[0];
     }
 
-    private Tensor[] PredictCore(GraphExecutor executor, Tensor[] inputs, int batchSize, CancellationToken cancellationToken)
+    // Predict or PredictOutputs with callbacks.
+    private Tensor[] PredictWithCallbacks(ModelData x, int batchSize, List<Callback> callbacks, bool singleOutput, CancellationToken cancellationToken) =>
+        PredictHeld(callbacks, run =>
+        {
+            Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
+            if (singleOutput && Outputs.Count != 1)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
+            }
+
+            run.Begin();
+            return PredictCore(Executor, inputs, batchSize, cancellationToken, run);
+        });
+
+    // A prediction with callbacks: the model held alone (a callback may change its weights, as SwapEmaWeights does) and
+    // built from the data when it is not yet. predict checks the data, then begins the callbacks; every callback's
+    // OnRunOver runs however the call ends, and a failed call leaves the model unbuilt, as the calls without callbacks do.
+    private Tensor[] PredictHeld(List<Callback> callbacks, Func<PredictCallbacks, Tensor[]> predict)
+    {
+        var run = new PredictCallbacks(this, callbacks);
+        using (_gate.EnterExclusive())
+        {
+            bool wasBuilt = IsBuilt;
+            try
+            {
+                long enclosingPass = InferencePass.Begin();
+                try
+                {
+                    Tensor[] results = predict(run);
+                    run.End();
+                    return results;
+                }
+                finally
+                {
+                    InferencePass.End(enclosingPass);
+                    run.Over();
+                }
+            }
+            catch when (!wasBuilt)
+            {
+                UndoBuild();
+                throw;
+            }
+        }
+    }
+
+    // The batches of the callbacks are the caller's batchSize rows; each runs in passes of at most InferenceRows rows
+    // (without callbacks the passes are all there is).
+    private Tensor[] PredictCore(GraphExecutor executor, Tensor[] inputs, int batchSize, CancellationToken cancellationToken, PredictCallbacks? callbacks = null)
     {
         int samples = inputs[0].Shape[0];
         var results = Outputs.Select(o => new Tensor(o.Shape.Prepend(samples))).ToArray();
         var batch = new Tensor[inputs.Length];
-        batchSize = Math.Min(batchSize, Executor.InferenceRows);
-        for (int start = 0; start < samples; start += batchSize)
+        int passRows = Math.Min(batchSize, Executor.InferenceRows);
+        int step = callbacks is null ? passRows : batchSize;
+        var views = new Tensor[callbacks is null ? 0 : results.Length];
+        for (int start = 0, b = 0; start < samples; start += step, b++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(batchSize, samples - start);
-            for (int i = 0; i < inputs.Length; i++)
+            int count = Math.Min(step, samples - start);
+            callbacks?.BatchBegin(b);
+            for (int pass = start; pass < start + count; pass += passRows)
             {
-                batch[i] = inputs[i].Slice(start, count);
+                cancellationToken.ThrowIfCancellationRequested();
+                int rows = Math.Min(passRows, start + count - pass);
+                for (int i = 0; i < inputs.Length; i++)
+                {
+                    batch[i] = inputs[i].Slice(pass, rows);
+                }
+
+                Tensor[] outputs = executor.Forward(batch, training: false);
+                for (int k = 0; k < outputs.Length; k++)
+                {
+                    int stride = Outputs[k].Shape.ElementCount;
+                    outputs[k].AsReadOnlySpan().CopyTo(results[k].AsSpan().Slice(pass * stride, rows * stride));
+                }
             }
 
-            Tensor[] outputs = executor.Forward(batch, training: false);
-            for (int k = 0; k < outputs.Length; k++)
+            if (callbacks is not null)
             {
-                int stride = Outputs[k].Shape.ElementCount;
-                outputs[k].AsReadOnlySpan().CopyTo(results[k].AsSpan().Slice(start * stride, count * stride));
+                for (int k = 0; k < results.Length; k++)
+                {
+                    views[k] = results[k].Slice(start, count);
+                }
+
+                if (callbacks.BatchEnd(b, views) && start + count < samples)
+                {
+                    return [.. results.Select(result => result.Slice(0, start + count).Clone())];
+                }
             }
         }
 

@@ -178,6 +178,18 @@ public abstract partial class Model
     /// <summary>Set to true (by a callback) to stop <c>Fit</c> after the current batch; reset when <c>Fit</c> starts.</summary>
     public bool StopTraining { get; set; }
 
+    /// <summary>
+    /// Set to true (by a callback) to stop <c>Evaluate</c>, or <c>Fit</c>'s validation, after the current batch (Keras'
+    /// <c>stop_evaluating</c>); the results are those of the batches evaluated. Reset when an evaluation starts.
+    /// </summary>
+    public bool StopEvaluating { get; set; }
+
+    /// <summary>
+    /// Set to true (by a callback) to stop <c>Predict</c> after the current batch (Keras' <c>stop_predicting</c>); it then
+    /// returns the predictions of the batches run. Reset when a <c>Predict</c> with callbacks starts.
+    /// </summary>
+    public bool StopPredicting { get; set; }
+
     private Func<Parameter, string?>? _parameterPathLookup;
 
     /// <summary>The executor of the built graph.</summary>

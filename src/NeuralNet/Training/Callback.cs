@@ -3,12 +3,18 @@ using NeuralNet.Models;
 namespace NeuralNet.Training;
 
 /// <summary>
-/// Hooks into <c>Model.Fit</c>: override the events you need (Keras' <c>keras.callbacks.Callback</c>).
+/// Hooks into <c>Model.Fit</c>, <c>Model.Evaluate</c> and <c>Model.Predict</c>: override the events you need (Keras'
+/// <c>keras.callbacks.Callback</c>).
 /// </summary>
 /// <remarks>
 /// <para>Order per training run: <see cref="OnTrainBegin"/>; per epoch <see cref="OnEpochBegin"/>, then per batch
 /// <see cref="OnBatchBegin"/> and <see cref="OnBatchEnd"/>, then with validation <see cref="OnTestBegin"/> and
-/// <see cref="OnTestEnd"/> around it, then <see cref="OnEpochEnd"/>; finally <see cref="OnTrainEnd"/>. Callbacks run in the order given to <c>Fit</c>.</para>
+/// <see cref="OnTestEnd"/> around it (and <see cref="OnTestBatchBegin"/> and <see cref="OnTestBatchEnd"/> around each of its batches),
+/// then <see cref="OnEpochEnd"/>; finally <see cref="OnTrainEnd"/>. Callbacks run in the order given.</para>
+/// <para><c>Evaluate</c> calls <see cref="OnTestBegin"/>, the test-batch events, then <see cref="OnTestEnd"/>;
+/// <c>Predict</c> calls <see cref="OnPredictBegin"/>, <see cref="OnPredictBatchBegin"/> and
+/// <see cref="OnPredictBatchEnd"/> per batch, then <see cref="OnPredictEnd"/>. Set <c>Model.StopEvaluating</c> or
+/// <c>Model.StopPredicting</c> to end those after the current batch, as Keras 3 does.</para>
 /// <para>Logs map Keras names to values: batch-end logs hold the running epoch means of <c>loss</c> and every metric
 /// (batch-begin logs are empty, as in Keras);
 /// epoch logs add <c>val_loss</c> and <c>val_</c>-prefixed metrics when there is validation data. Logs are only
@@ -45,15 +51,57 @@ public abstract class Callback
     {
     }
 
-    /// <summary>Called before the validation that follows an epoch in <c>Fit</c> (Keras' <c>on_test_begin</c>).</summary>
+    /// <summary>Called when <c>Evaluate</c> starts, and before the validation that follows an epoch in <c>Fit</c> (Keras' <c>on_test_begin</c>).</summary>
     /// <param name="logs">Empty.</param>
     public virtual void OnTestBegin(IReadOnlyDictionary<string, double> logs)
     {
     }
 
-    /// <summary>Called after that validation, before <see cref="OnEpochEnd"/> (Keras' <c>on_test_end</c>).</summary>
-    /// <param name="logs">The validation's loss and metrics, under their names without the <c>val_</c> prefix.</param>
+    /// <summary>Called when <c>Evaluate</c> has run its batches, and after <c>Fit</c>'s validation, before <see cref="OnEpochEnd"/> (Keras' <c>on_test_end</c>).</summary>
+    /// <param name="logs">The loss and metrics of the evaluation (in <c>Fit</c>, the validation's, under their names without the <c>val_</c> prefix).</param>
     public virtual void OnTestEnd(IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called before each batch of <c>Evaluate</c> and of <c>Fit</c>'s validation (Keras' <c>on_test_batch_begin</c>).</summary>
+    /// <param name="batch">The 0-based batch index within the evaluation.</param>
+    /// <param name="logs">Empty, as in Keras.</param>
+    public virtual void OnTestBatchBegin(int batch, IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called after each batch of <c>Evaluate</c> and of <c>Fit</c>'s validation (Keras' <c>on_test_batch_end</c>).</summary>
+    /// <param name="batch">The 0-based batch index within the evaluation.</param>
+    /// <param name="logs">The running means of the loss (weight penalties included) and the metrics over the evaluation so
+    /// far, under their names without a <c>val_</c> prefix; reused for the next batch.</param>
+    public virtual void OnTestBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called when <c>Predict</c> starts (Keras' <c>on_predict_begin</c>).</summary>
+    /// <param name="logs">Empty.</param>
+    public virtual void OnPredictBegin(IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called when <c>Predict</c> has run its batches (Keras' <c>on_predict_end</c>).</summary>
+    /// <param name="logs">Empty.</param>
+    public virtual void OnPredictEnd(IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called before each batch of <c>Predict</c> (Keras' <c>on_predict_batch_begin</c>).</summary>
+    /// <param name="batch">The 0-based batch index.</param>
+    /// <param name="logs">Empty.</param>
+    public virtual void OnPredictBatchBegin(int batch, IReadOnlyDictionary<string, double> logs)
+    {
+    }
+
+    /// <summary>Called after each batch of <c>Predict</c> (Keras' <c>on_predict_batch_end</c>, whose logs hold <c>outputs</c>).</summary>
+    /// <param name="batch">The 0-based batch index.</param>
+    /// <param name="outputs">The batch's predictions, one tensor (batch rows, ...) per output in output order: views of
+    /// the result <c>Predict</c> returns (or of memory it reuses), valid during the call only; copy what you keep.</param>
+    public virtual void OnPredictBatchEnd(int batch, IReadOnlyList<Tensor> outputs)
     {
     }
 
@@ -79,10 +127,12 @@ public abstract class Callback
     internal virtual bool LogsLearningRate => false;
 
     /// <summary>
-    /// Called when the epochs are over (run, or stopped), before <c>Fit</c> gives the parameters their moving averages and
-    /// calls <see cref="OnTrainEnd"/>; also when an exception or a cancellation ends <c>Fit</c>, before it leaves.
+    /// Called when a run is over: in <c>Fit</c> when the epochs are (run, or stopped), before it gives the parameters their
+    /// moving averages and calls <see cref="OnTrainEnd"/>; in <c>Evaluate</c> and <c>Predict</c> after their end events;
+    /// and when an exception or a cancellation ends any of them, before it leaves. A callback that changed the model for a
+    /// while puts it back here.
     /// </summary>
-    internal virtual void OnEpochsOver()
+    internal virtual void OnRunOver()
     {
     }
 

@@ -4,8 +4,9 @@ namespace NeuralNet.Training;
 
 /// <summary>
 /// Keras' <c>SwapEMAWeights</c> callback: with an optimizer that keeps moving averages (<see cref="Optimizer.UseEma"/>),
-/// the validation after each epoch runs on the averaged weights, and the training weights come back after it. The swap
-/// is in place (each weight exchanged with its average), so it costs no memory and restores both exactly.
+/// the validation after each epoch runs on the averaged weights, and the training weights come back after it; given to
+/// <c>Evaluate</c> or <c>Predict</c>, it runs them on the averaged weights the same way. The swap is in place (each weight
+/// exchanged with its average), so it costs no memory and restores both exactly.
 /// </summary>
 /// <remarks>
 /// <para>With <see cref="SwapOnEpoch"/>, the averaged weights also stay in the model from the end of each epoch to the
@@ -15,7 +16,7 @@ namespace NeuralNet.Training;
 /// <para>Differences from Keras: a missing <see cref="Optimizer.UseEma"/> is refused when training begins, not at the
 /// first validation; a run stopped early with <see cref="SwapOnEpoch"/> ends with the averaged weights (Keras 3 then
 /// leaves the training weights in the model, since it prepares the final swap only after the last epoch's index).
-/// <c>Evaluate</c> and <c>Predict</c> take no callbacks here, so only <c>Fit</c>'s validation swaps.</para>
+/// In <c>Evaluate</c> and <c>Predict</c> it is refused at their start, as in Keras.</para>
 /// <para>While the averaged weights are swapped in, the optimizer's averages hold the training weights: a checkpoint
 /// saved then (with its optimizer state) resumes training from the averaged weights, as in Keras. So with
 /// <see cref="SwapOnEpoch"/>, put <see cref="BackupAndRestore"/> before this callback (after the callbacks that change
@@ -35,19 +36,22 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
 
     // Checked with the other callbacks' settings, before any callback's OnTrainBegin (a BackupAndRestore before this one
     // would already have restored its backup into the model).
-    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys)
+    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys) => RequireEma("Nothing was trained.");
+
+    // Evaluate and Predict check it as they begin (Keras raises there); the message says what did not run.
+    private void RequireEma(string consequence)
     {
         if (Model?.Optimizer is not { UseEma: true })
         {
-            throw new InvalidOperationException(
-                $"SwapEmaWeights must be used with an optimizer that sets UseEma = true; the model's optimizer {Model?.Optimizer?.GetType().Name ?? "(none)"} has UseEma = false. Nothing was trained.");
+            string optimizer = Model?.Optimizer is { } o ? $"the model's optimizer {o.GetType().Name} has UseEma = false" : "the model has no optimizer (it is not compiled)";
+            throw new InvalidOperationException($"SwapEmaWeights must be used with an optimizer that sets UseEma = true; {optimizer}. {consequence}");
         }
     }
 
     /// <inheritdoc/>
     public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
     {
-        // Fit swaps the training weights back whenever it ends, normally or by an exception (OnEpochsOver).
+        // Fit swaps the training weights back whenever it ends, normally or by an exception (OnRunOver).
         _averagesInModel = false;
         _swapped.Clear();
     }
@@ -88,9 +92,27 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
         }
     }
 
-    // Fit then gives every parameter its average (or, after an exception or a cancellation, rethrows): the training
-    // weights must be back in the model and the averages in the optimizer, however the run ended.
-    internal override void OnEpochsOver()
+    /// <inheritdoc/>
+    public override void OnPredictBegin(IReadOnlyDictionary<string, double> logs)
+    {
+        if (!_averagesInModel)
+        {
+            Swap(toAverages: true);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void OnPredictEnd(IReadOnlyDictionary<string, double> logs)
+    {
+        if (_averagesInModel)
+        {
+            Swap(toAverages: false);
+        }
+    }
+
+    // Fit then gives every parameter its average (or, after an exception or a cancellation, rethrows), and an Evaluate or
+    // Predict returns: the training weights must be back in the model and the averages in the optimizer, however the run ended.
+    internal override void OnRunOver()
     {
         if (_averagesInModel)
         {
@@ -106,6 +128,7 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
         Optimizer optimizer = model.Optimizer!;
         if (toAverages)
         {
+            RequireEma("Nothing was evaluated or predicted.");
             foreach (Parameter parameter in model.Parameters)
             {
                 if (parameter.Trainable && optimizer.SwapAverage(parameter))

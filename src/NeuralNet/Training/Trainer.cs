@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using NeuralNet.Datasets;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
@@ -163,14 +164,7 @@ internal sealed class Trainer
     /// </summary>
     public History Fit(EpochBatches loader, EpochBatches? validation, int initialEpoch, int epochs, int validationFreq, List<Callback> callbacks, int verbose, TextWriter writer, Func<bool, long> shuffleSeed, CancellationToken cancellationToken)
     {
-        for (int c = 0; c < callbacks.Count; c++)
-        {
-            if (callbacks[c] is null)
-            {
-                throw new ArgumentException($"callbacks[{c}] is null; pass only callback objects.", nameof(callbacks));
-            }
-        }
-
+        CheckCallbacks(callbacks);
         var history = new History();
         _model.StopTraining = false;
         var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
@@ -262,7 +256,7 @@ internal sealed class Trainer
                         callback.OnTestBegin(empty);
                     }
 
-                    Evaluate(validation, epoch, epochLogs, "val_", progress: null, cancellationToken);
+                    Evaluate(validation, epoch, epochLogs, "val_", progress: null, callbacks, cancellationToken);
                     if (callbacks.Count > 0)
                     {
                         var testLogs = epochLogs.Where(log => log.Key.StartsWith("val_", StringComparison.Ordinal))
@@ -299,7 +293,7 @@ internal sealed class Trainer
             // A callback that changed the weights for a while (SwapEmaWeights) puts them back before the exception leaves Fit.
             foreach (Callback callback in callbacks)
             {
-                callback.OnEpochsOver();
+                callback.OnRunOver();
             }
 
             throw;
@@ -307,7 +301,7 @@ internal sealed class Trainer
 
         foreach (Callback callback in callbacks)
         {
-            callback.OnEpochsOver();
+            callback.OnRunOver();
         }
 
         if (epochs > 0)
@@ -376,8 +370,59 @@ internal sealed class Trainer
         return loader.Next();
     }
 
-    /// <summary>The loss (plus penalties), the per-output losses and the metrics over a loader, in inference mode, into <paramref name="logs"/> under <paramref name="prefix"/>.</summary>
-    public void Evaluate(EpochBatches loader, int epoch, Dictionary<string, double> logs, string prefix, ProgressBar? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>Evaluate</c>'s run (Keras' <c>evaluate</c> with callbacks): <see cref="Callback.OnTestBegin"/>, the batches with
+    /// their events, <see cref="Callback.OnTestEnd"/> with the results written into <paramref name="logs"/>; every
+    /// callback's <see cref="Callback.OnRunOver"/> however it ends.
+    /// </summary>
+    public void EvaluateRun(EpochBatches loader, Dictionary<string, double> logs, ProgressBar progress, IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
+    {
+        CheckCallbacks(callbacks);
+        foreach (Callback callback in callbacks)
+        {
+            callback.Model = _model;
+        }
+
+        try
+        {
+            foreach (Callback callback in callbacks)
+            {
+                callback.OnTestBegin(ReadOnlyDictionary<string, double>.Empty);
+            }
+
+            Evaluate(loader, 0, logs, string.Empty, progress, callbacks, cancellationToken);
+            foreach (Callback callback in callbacks)
+            {
+                callback.OnTestEnd(logs);
+            }
+        }
+        finally
+        {
+            foreach (Callback callback in callbacks)
+            {
+                callback.OnRunOver();
+            }
+        }
+    }
+
+    /// <summary>Refuses a null entry in a list of callbacks, naming its index.</summary>
+    public static void CheckCallbacks(IReadOnlyList<Callback> callbacks)
+    {
+        for (int c = 0; c < callbacks.Count; c++)
+        {
+            if (callbacks[c] is null)
+            {
+                throw new ArgumentException($"callbacks[{c}] is null; pass only callback objects.", nameof(callbacks));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The loss (plus penalties), the per-output losses and the metrics over a loader, in inference mode, into
+    /// <paramref name="logs"/> under <paramref name="prefix"/>; the callbacks' test-batch events around each batch, until
+    /// the batches run out or one sets <c>Model.StopEvaluating</c>.
+    /// </summary>
+    public void Evaluate(EpochBatches loader, int epoch, Dictionary<string, double> logs, string prefix, ProgressBar? progress, IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
     {
         ResetMetrics();
         int outputs = _outputLosses.Length;
@@ -385,13 +430,22 @@ internal sealed class Trainer
         double lossSum = 0;
         long seen = 0;
 
-        // No weight changes while the batches are evaluated: layers may reuse what they derive from the weights.
+        // No weight changes while the batches are evaluated (the penalties stay as they are): layers may reuse what they
+        // derive from the weights.
+        double penalties = Penalties.Total(_regularized);
+        Dictionary<string, double>? batchLogs = callbacks.Count > 0 ? new Dictionary<string, double>(StringComparer.Ordinal) : null;
+        _model.StopEvaluating = false;
         long enclosingPass = InferencePass.Begin();
         loader.Begin(epoch);
         try
         {
             for (int b = 0; NextBatch(loader, cancellationToken) is Tensor[] batch; b++)
             {
+                for (int c = 0; c < callbacks.Count; c++)
+                {
+                    callbacks[c].OnTestBatchBegin(b, ReadOnlyDictionary<string, double>.Empty);
+                }
+
                 int n = batch[0].Shape[0];
                 lossSum += (double)InferenceLoss(batch) * n;
                 for (int k = 0; k < outputs; k++)
@@ -400,10 +454,24 @@ internal sealed class Trainer
                 }
 
                 seen += n;
+                if (batchLogs is not null)
+                {
+                    WriteRunningValues(batchLogs, lossSum, outputLossSums, seen, penalties);
+                    for (int c = 0; c < callbacks.Count; c++)
+                    {
+                        callbacks[c].OnTestBatchEnd(b, batchLogs);
+                    }
+                }
+
                 if (progress is not null)
                 {
                     logs["loss"] = lossSum / seen;
                     progress.Update(b + 1, logs);
+                }
+
+                if (_model.StopEvaluating)
+                {
+                    break;
                 }
             }
         }
@@ -414,8 +482,19 @@ internal sealed class Trainer
         }
 
         // Written in the order of the log keys, as the epoch's training values are.
-        var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["loss"] = (lossSum / seen) + Penalties.Total(_regularized) };
-        for (int k = 0; k < outputs; k++)
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        WriteRunningValues(values, lossSum, outputLossSums, seen, penalties);
+        foreach (string key in _settings.LogKeys)
+        {
+            logs[prefix + key] = values[key];
+        }
+    }
+
+    // The means so far of the loss (plus the penalties) and of each output's loss, and the metrics' results, in the order of the log keys.
+    private void WriteRunningValues(Dictionary<string, double> values, double lossSum, double[] outputLossSums, long seen, double penalties)
+    {
+        values["loss"] = (lossSum / seen) + penalties;
+        for (int k = 0; k < outputLossSums.Length; k++)
         {
             if (_settings.LossKeys[k] is string key)
             {
@@ -424,10 +503,6 @@ internal sealed class Trainer
         }
 
         WriteMetrics(values, string.Empty);
-        foreach (string key in _settings.LogKeys)
-        {
-            logs[prefix + key] = values[key];
-        }
     }
 
     /// <summary>

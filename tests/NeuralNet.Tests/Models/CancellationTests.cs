@@ -19,14 +19,14 @@ public class CancellationTests
         using var canceled = new CancellationTokenSource();
         canceled.Cancel();
 
-        Assert.Throws<OperationCanceledException>(() => model.Predict(x, 4, canceled.Token));
-        Assert.Throws<OperationCanceledException>(() => model.PredictOutputs(x, 4, canceled.Token));
+        Assert.Throws<OperationCanceledException>(() => model.Predict(x, 4, cancellationToken: canceled.Token));
+        Assert.Throws<OperationCanceledException>(() => model.PredictOutputs(x, 4, cancellationToken: canceled.Token));
         var destination = new Tensor(new TensorShape(10, 3));
         Assert.Throws<OperationCanceledException>(() => model.Predict(x, destination, 4, canceled.Token));
         Assert.All(destination.ToArray(), v => Assert.Equal(0f, v));
 
         // An uncanceled token predicts as before.
-        Assert.Equal(model.Predict(x).ToArray(), model.Predict(x, 4, CancellationToken.None).ToArray());
+        Assert.Equal(model.Predict(x).ToArray(), model.Predict(x, 4, cancellationToken: CancellationToken.None).ToArray());
     }
 
     [Fact]

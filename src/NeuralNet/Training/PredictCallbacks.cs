@@ -1,0 +1,85 @@
+using System.Collections.ObjectModel;
+using NeuralNet.Layers;
+using NeuralNet.Models;
+
+namespace NeuralNet.Training;
+
+/// <summary>
+/// The callbacks of one <c>Predict</c> call, in Keras 3's order: <see cref="Callback.OnPredictBegin"/>, the batch events,
+/// <see cref="Callback.OnPredictEnd"/>, and <see cref="Callback.OnRunOver"/> however the call ends. The prediction holds
+/// the model exclusively (callbacks may change it), so each event that may have changed weights renews the thread's
+/// inference pass: nothing a layer derived from the old weights is read again.
+/// </summary>
+internal sealed class PredictCallbacks
+{
+    private readonly Model _model;
+    private readonly List<Callback> _callbacks;
+
+    /// <summary>Checks the list (no null entry) and gives each callback the model.</summary>
+    public PredictCallbacks(Model model, List<Callback> callbacks)
+    {
+        Trainer.CheckCallbacks(callbacks);
+        _model = model;
+        _callbacks = callbacks;
+        foreach (Callback callback in callbacks)
+        {
+            callback.Model = model;
+        }
+    }
+
+    /// <summary>The callbacks given to a <c>Predict</c> call, or null when there are none (the shared, lock-free path).</summary>
+    public static List<Callback>? From(IEnumerable<Callback>? callbacks) => callbacks?.ToList() is { Count: > 0 } list ? list : null;
+
+    /// <summary>Resets <see cref="Model.StopPredicting"/>, then calls every <see cref="Callback.OnPredictBegin"/>.</summary>
+    public void Begin()
+    {
+        _model.StopPredicting = false;
+        foreach (Callback callback in _callbacks)
+        {
+            callback.OnPredictBegin(ReadOnlyDictionary<string, double>.Empty);
+        }
+
+        InferencePass.Renew();
+    }
+
+    /// <summary>Calls every <see cref="Callback.OnPredictBatchBegin"/>.</summary>
+    public void BatchBegin(int batch)
+    {
+        foreach (Callback callback in _callbacks)
+        {
+            callback.OnPredictBatchBegin(batch, ReadOnlyDictionary<string, double>.Empty);
+        }
+
+        InferencePass.Renew();
+    }
+
+    /// <summary>Calls every <see cref="Callback.OnPredictBatchEnd"/>; returns whether one set <see cref="Model.StopPredicting"/>.</summary>
+    public bool BatchEnd(int batch, IReadOnlyList<Tensor> outputs)
+    {
+        foreach (Callback callback in _callbacks)
+        {
+            callback.OnPredictBatchEnd(batch, outputs);
+        }
+
+        InferencePass.Renew();
+        return _model.StopPredicting;
+    }
+
+    /// <summary>Calls every <see cref="Callback.OnPredictEnd"/>.</summary>
+    public void End()
+    {
+        foreach (Callback callback in _callbacks)
+        {
+            callback.OnPredictEnd(ReadOnlyDictionary<string, double>.Empty);
+        }
+    }
+
+    /// <summary>Calls every <see cref="Callback.OnRunOver"/>: what a callback changed for the call goes back.</summary>
+    public void Over()
+    {
+        foreach (Callback callback in _callbacks)
+        {
+            callback.OnRunOver();
+        }
+    }
+}

@@ -80,6 +80,20 @@ internal static class CsvOptionsCheck
             Defaults(options);
         }
 
+        if (options.NaValue.Length > 0 && options.Vocabularies is not null)
+        {
+            foreach (KeyValuePair<string, IReadOnlyList<string>> pair in options.Vocabularies)
+            {
+                // As a blank category: no field can be read as it, since a field holding it is missing. Only the
+                // column's default can give it, which makes it a deliberate "missing" category.
+                string? defaultText = options.ColumnDefaults is not null && options.ColumnDefaults.TryGetValue(pair.Key, out string? text) ? text : null;
+                if (pair.Value.Contains(options.NaValue) && defaultText != options.NaValue)
+                {
+                    throw new ArgumentException($"The vocabulary of '{pair.Key}' has the category '{options.NaValue}', which is the NaValue: a field holding it is a missing value, so no field can be read as it; expected the NaValue outside the vocabulary, or as the column's default in ColumnDefaults.", nameof(options));
+                }
+            }
+        }
+
         return options;
     }
 

@@ -285,6 +285,18 @@ public class CsvTableMissingValueTests
     }
 
     [Fact]
+    public void Options_NaValueInAFixedVocabulary_RejectedUnlessItIsTheDefault()
+    {
+        var vocabularies = new Dictionary<string, IReadOnlyList<string>> { ["c"] = ["a", "NA"] };
+        var options = new CsvReadOptions { CategoricalColumns = ["c"], NaValue = "NA", Vocabularies = vocabularies };
+        var ex = Assert.Throws<ArgumentException>(() => CsvTable.Read(new StringReader("c\na\n"), options));
+        Assert.Equal("The vocabulary of 'c' has the category 'NA', which is the NaValue: a field holding it is a missing value, so no field can be read as it; expected the NaValue outside the vocabulary, or as the column's default in ColumnDefaults. (Parameter 'options')", ex.Message);
+
+        var withDefault = new CsvReadOptions { CategoricalColumns = ["c"], NaValue = "NA", Vocabularies = vocabularies, ColumnDefaults = Defaults(("c", "NA")) };
+        Assert.Equal([0f, 1f, 1f], CsvTable.Read(new StringReader("c\na\nNA\n\"\"\n"), withDefault).Features.ToArray());
+    }
+
+    [Fact]
     public void Options_NullDefault_Rejected()
     {
         var options = new CsvReadOptions { ColumnDefaults = new Dictionary<string, string> { ["a"] = null! } };

@@ -3,8 +3,10 @@ namespace NeuralNet.Data;
 /// <summary>One chosen CSV column: where it is in the file, whether it is a label, and how it is encoded.</summary>
 internal sealed class CsvColumn
 {
-    public CsvColumn(string name, int sourceIndex, bool isLabel, CategoricalEncoding? encoding, CsvVocabulary? vocabulary)
+    public CsvColumn(string name, int sourceIndex, bool isLabel, CategoricalEncoding? encoding, CsvVocabulary? vocabulary, float? numberDefault = null, string? categoryDefault = null)
     {
+        NumberDefault = numberDefault;
+        CategoryDefault = categoryDefault;
         Name = name;
         SourceIndex = sourceIndex;
         IsLabel = isLabel;
@@ -26,6 +28,15 @@ internal sealed class CsvColumn
 
     /// <summary>The categories of a categorical column; null for a numeric one.</summary>
     public CsvVocabulary? Vocabulary { get; }
+
+    /// <summary>What a missing value of a numeric column reads as (its default, or NaN); null when a missing value is an error.</summary>
+    public float? NumberDefault { get; }
+
+    /// <summary>The category a missing value of a categorical column takes; null when a missing value is an error.</summary>
+    public string? CategoryDefault { get; }
+
+    /// <summary>Whether a missing value in this column has something to take its place.</summary>
+    public bool HasDefault => NumberDefault.HasValue || CategoryDefault is not null;
 
     /// <summary>The number of tensor columns this column fills (its vocabulary must be sealed when one-hot).</summary>
     public int Width => Encoding == CategoricalEncoding.OneHot ? Vocabulary!.Values.Count : 1;

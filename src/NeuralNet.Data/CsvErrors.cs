@@ -15,18 +15,36 @@ internal static class CsvErrors
     private const int MaxShownText = 100;
     private const int MaxShownCategories = 10;
 
-    /// <summary>A missing or malformed value in one cell.</summary>
+    /// <summary>A malformed value in one cell (a blank one is reported as missing).</summary>
     public static InvalidDataException Value(string source, int line, int row, string column, ReadOnlySpan<char> text, string expected)
     {
-        string shown = text.Length > MaxShownText ? string.Concat(text[..MaxShownText], "...") : text.ToString();
-        string found = text.IsWhiteSpace() ? "the value is missing" : $"found '{shown}'";
-        var ex = new InvalidDataException($"{source}: line {line} (data row {row}), column '{column}': {found}; expected {expected}.");
+        string found = text.IsWhiteSpace() ? "the value is missing" : $"found '{Shown(text)}'";
+        return WithFacts(new InvalidDataException($"{source}: line {line} (data row {row}), column '{column}': {found}; expected {expected}."), source, line, row, column, text);
+    }
+
+    private static InvalidDataException WithFacts(InvalidDataException ex, string source, int line, int row, string column, ReadOnlySpan<char> text)
+    {
         ex.Data[FileKey] = source;
         ex.Data[LineKey] = line;
         ex.Data[RowKey] = row;
         ex.Data[ColumnKey] = column;
         ex.Data[TextKey] = text.ToString();
         return ex;
+    }
+
+    private static string Shown(ReadOnlySpan<char> text) =>
+        text.Length > MaxShownText ? string.Concat(text[..MaxShownText], "...") : text.ToString();
+
+    /// <summary>
+    /// A missing value (a blank field, or <paramref name="naValue"/>) in a column without a default: "the value is
+    /// missing", or "the value is missing ('NA', the NaValue)" when the field holds the marker.
+    /// </summary>
+    public static InvalidDataException Missing(string source, int line, int row, string column, ReadOnlySpan<char> text, string naValue, string expected)
+    {
+        string found = naValue.Length > 0 && text.SequenceEqual(naValue) && !text.IsWhiteSpace()
+            ? $"the value is missing ('{Shown(text)}', the NaValue)"
+            : "the value is missing";
+        return WithFacts(new InvalidDataException($"{source}: line {line} (data row {row}), column '{column}': {found}; expected {expected}."), source, line, row, column, text);
     }
 
     /// <summary>A row with another number of fields than the column names.</summary>

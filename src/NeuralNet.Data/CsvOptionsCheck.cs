@@ -70,7 +70,75 @@ internal static class CsvOptionsCheck
             }
         }
 
+        if (options.NaValue is null)
+        {
+            throw new ArgumentException("NaValue is null; expected the text that marks a missing value, or \"\" for empty fields only.", nameof(options));
+        }
+
+        if (options.ColumnDefaults is not null)
+        {
+            Defaults(options);
+        }
+
+        if (options.NaValue.Length > 0 && options.Vocabularies is not null)
+        {
+            foreach (KeyValuePair<string, IReadOnlyList<string>> pair in options.Vocabularies)
+            {
+                // As a blank category: no field can be read as it, since a field holding it is missing. Only the
+                // column's default can give it, which makes it a deliberate "missing" category.
+                string? defaultText = options.ColumnDefaults is not null && options.ColumnDefaults.TryGetValue(pair.Key, out string? text) ? text : null;
+                if (pair.Value.Contains(options.NaValue) && defaultText != options.NaValue)
+                {
+                    throw new ArgumentException($"The vocabulary of '{pair.Key}' has the category '{options.NaValue}', which is the NaValue: a field holding it is a missing value, so no field can be read as it; expected the NaValue outside the vocabulary, or as the column's default in ColumnDefaults.", nameof(options));
+                }
+            }
+        }
+
         return options;
+    }
+
+    /// <summary>
+    /// Reads a numeric column's default: a number in the invariant culture, finite or NaN (a NaN default is the
+    /// pandas-style fill asked for by name; infinities would only poison training).
+    /// </summary>
+    internal static bool TryParseDefaultNumber(string text, out float value) =>
+        float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value) && !float.IsInfinity(value);
+
+    /// <summary>Checks each default against its column's kind (numeric or categorical) and its fixed vocabulary, if any.</summary>
+    private static void Defaults(CsvReadOptions options)
+    {
+        foreach (KeyValuePair<string, string> pair in options.ColumnDefaults!)
+        {
+            if (string.IsNullOrEmpty(pair.Key))
+            {
+                throw new ArgumentException("ColumnDefaults has a null or empty column name; expected column names.", nameof(options));
+            }
+
+            if (pair.Value is null)
+            {
+                throw new ArgumentException($"ColumnDefaults gives null for '{pair.Key}'; expected the value its missing fields take.", nameof(options));
+            }
+
+            if (!options.CategoricalColumns.Contains(pair.Key))
+            {
+                if (!TryParseDefaultNumber(pair.Value, out _))
+                {
+                    throw new ArgumentException($"ColumnDefaults gives '{pair.Value}' for numeric column '{pair.Key}'; expected a number such as 0 or 1.5 (invariant culture), or NaN. If '{pair.Key}' holds categories, list it in CategoricalColumns.", nameof(options));
+                }
+
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(pair.Value))
+            {
+                throw new ArgumentException($"ColumnDefaults gives the blank category '{pair.Value}' for '{pair.Key}', which would itself be a missing value; expected a category with text, such as \"unknown\".", nameof(options));
+            }
+
+            if (options.Vocabularies is not null && options.Vocabularies.TryGetValue(pair.Key, out IReadOnlyList<string>? vocabulary) && !vocabulary.Contains(pair.Value))
+            {
+                throw new ArgumentException($"ColumnDefaults gives '{pair.Value}' for '{pair.Key}', which is not in its vocabulary; expected {CsvErrors.ExpectedCategory(vocabulary)}.", nameof(options));
+            }
+        }
     }
 
     /// <summary>The name of the first categorical column without a fixed vocabulary, or null when all have one.</summary>

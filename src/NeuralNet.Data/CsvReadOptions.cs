@@ -7,6 +7,8 @@ namespace NeuralNet.Data;
 /// <remarks>
 /// Numbers are read in the invariant culture (a point as the decimal separator, an optional exponent). Columns are
 /// named as in the header (case-sensitive); quoted fields are unquoted ("a,b" and doubled quotes). Blank lines are skipped.
+/// An empty field (or <see cref="NaValue"/>) is a missing value: it takes the column's default from
+/// <see cref="ColumnDefaults"/> (or NaN, see <see cref="MissingNumbersAsNaN"/>), and is an error without one.
 /// </remarks>
 public sealed class CsvReadOptions
 {
@@ -55,6 +57,33 @@ public sealed class CsvReadOptions
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Vocabularies { get; init; }
 
     /// <summary>
+    /// A text that marks a missing value, besides an empty field: <c>"NA"</c>, <c>"?"</c>, <c>"NaN"</c> or a sentinel
+    /// such as <c>"-999"</c>; <c>""</c> by default (only empty fields are missing), as Keras/TF's <c>na_value</c>. A field
+    /// is missing when it is empty or only white space (quoted or not: <c>""</c> is missing, as in TF and pandas) or
+    /// when its unquoted text equals this one exactly (ordinal, untrimmed). A missing value takes the column's
+    /// <see cref="ColumnDefaults"/> entry, or NaN under <see cref="MissingNumbersAsNaN"/>; otherwise it is an error.
+    /// </summary>
+    public string NaValue { get; init; } = "";
+
+    /// <summary>
+    /// The value a missing field takes, by column name (Keras/TF's <c>column_defaults</c>, keyed by name), written as the
+    /// field would be: a number in the invariant culture (or <c>"NaN"</c>) for a numeric column, a category for a
+    /// categorical one. A missing value in a column without a default is an error naming the source, line and column.
+    /// A categorical column's default is one of its categories: it must be in the column's fixed vocabulary, and it is
+    /// always part of a collected one (sorted with the others, whether or not a field is missing), so that a file with
+    /// gaps and one without encode the column alike. Null by default: no defaults.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ColumnDefaults { get; init; }
+
+    /// <summary>
+    /// Whether a missing value in a numeric column without a <see cref="ColumnDefaults"/> entry reads as NaN, as pandas'
+    /// <c>read_csv</c> fills it (impute it before training, for example with the column's mean); false by default: it is
+    /// an error. Categorical columns still need a default. A NaN written in the file is still refused unless it is the
+    /// <see cref="NaValue"/>.
+    /// </summary>
+    public bool MissingNumbersAsNaN { get; init; }
+
+    /// <summary>
     /// A copy of these options whose <see cref="Vocabularies"/> also hold <paramref name="collected"/> (every property
     /// copied: a property added to this class must be added here).
     /// </summary>
@@ -77,6 +106,9 @@ public sealed class CsvReadOptions
             CategoricalEncoding = CategoricalEncoding,
             LabelEncoding = LabelEncoding,
             Vocabularies = vocabularies,
+            NaValue = NaValue,
+            ColumnDefaults = ColumnDefaults,
+            MissingNumbersAsNaN = MissingNumbersAsNaN,
         };
     }
 }

@@ -116,6 +116,12 @@ internal static class CsvReading
             {
                 CsvColumn column = columns[j];
                 ReadOnlySpan<char> text = row[column.SourceIndex].Span;
+                if (IsMissing(text, schema.NaValue))
+                {
+                    values[j] = Default(text, schema, line, dataRow, column);
+                    continue;
+                }
+
                 values[j] = column.Vocabulary is null
                     ? ParseNumber(text, schema.Source, line, dataRow, column)
                     : CategoryId(text, schema.Source, line, dataRow, column);
@@ -147,6 +153,33 @@ internal static class CsvReading
     /// </summary>
     private static bool IsBlank(SepReader.Row row) => row.ColCount == 1 && row.Span.IsEmpty;
 
+    /// <summary>
+    /// Whether a field is a missing value: blank (empty or white space, quoted or not, as TF and pandas read <c>""</c>)
+    /// or exactly the NaValue.
+    /// </summary>
+    private static bool IsMissing(ReadOnlySpan<char> text, string naValue) =>
+        text.IsWhiteSpace() || (naValue.Length > 0 && text.SequenceEqual(naValue));
+
+    /// <summary>What a missing value of <paramref name="column"/> reads as: its default, or an error naming where it is missing.</summary>
+    private static float Default(ReadOnlySpan<char> text, CsvSchema schema, int line, int row, CsvColumn column)
+    {
+        if (column.NumberDefault is float number)
+        {
+            return number;
+        }
+
+        if (column.CategoryDefault is string category)
+        {
+            // The default is in the vocabulary: added to a collected one, checked against a fixed one.
+            return column.Vocabulary!.GetOrAdd(category);
+        }
+
+        string expected = column.Vocabulary is null
+            ? $"a finite number such as 1.5 or -2e-3 (invariant culture), or a default for '{column.Name}' in CsvReadOptions.ColumnDefaults (or CsvReadOptions.MissingNumbersAsNaN)"
+            : $"a category, or a default for '{column.Name}' in CsvReadOptions.ColumnDefaults";
+        throw CsvErrors.Missing(schema.Source, line, row, column.Name, text, schema.NaValue, expected);
+    }
+
     private static float ParseNumber(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)
     {
         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value))
@@ -164,12 +197,8 @@ internal static class CsvReading
 
     private static float CategoryId(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)
     {
+        // A blank field never gets here (IsMissing), so every text is a category.
         CsvVocabulary vocabulary = column.Vocabulary!;
-        if (text.IsWhiteSpace())
-        {
-            throw CsvErrors.Value(source, line, row, column.Name, text, "a category");
-        }
-
         int id = vocabulary.GetOrAdd(text.ToString());
         if (id >= 0)
         {

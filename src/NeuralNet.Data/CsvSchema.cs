@@ -3,9 +3,10 @@ namespace NeuralNet.Data;
 /// <summary>The options resolved against a file's column names: the chosen columns in tensor order.</summary>
 internal sealed class CsvSchema
 {
-    private CsvSchema(string source, IReadOnlyList<string> names, CsvColumn[] features, CsvColumn[] labels)
+    private CsvSchema(string source, IReadOnlyList<string> names, CsvColumn[] features, CsvColumn[] labels, string naValue)
     {
         Source = source;
+        NaValue = naValue;
         Names = names;
         Features = features;
         Labels = labels;
@@ -13,6 +14,9 @@ internal sealed class CsvSchema
 
     /// <summary>The file (or source name) in messages.</summary>
     public string Source { get; }
+
+    /// <summary>The text that marks a missing value besides a blank field; empty when only blank fields are missing.</summary>
+    public string NaValue { get; }
 
     /// <summary>The name of every field of a row.</summary>
     public IReadOnlyList<string> Names { get; }
@@ -27,7 +31,7 @@ internal sealed class CsvSchema
     public IEnumerable<CsvColumn> Columns => Features.Concat(Labels);
 
     /// <summary>Chooses the columns <paramref name="options"/> names among <paramref name="names"/>.</summary>
-    /// <exception cref="ArgumentException">An option names a column the file does not have, or a categorical column is neither a feature nor a label.</exception>
+    /// <exception cref="ArgumentException">An option names a column the file does not have, or a categorical column or a column with a default is neither a feature nor a label.</exception>
     /// <exception cref="InvalidDataException">A column the options name appears twice among <paramref name="names"/>, or no feature column is left.</exception>
     public static CsvSchema Resolve(string source, IReadOnlyList<string> names, CsvReadOptions options)
     {
@@ -49,19 +53,40 @@ internal sealed class CsvSchema
             }
         }
 
+        foreach (string defaulted in options.ColumnDefaults?.Keys ?? [])
+        {
+            int index = IndexOf(source, names, defaulted, "ColumnDefaults");
+            if (!labelIndices.Contains(index) && !featureIndices.Contains(index))
+            {
+                throw new ArgumentException($"{source}: ColumnDefaults has a default for '{defaulted}', which is neither a feature nor a label column; expected defaults of chosen columns only.", nameof(options));
+            }
+        }
+
         CsvColumn Make(int index, bool isLabel)
         {
             string name = names[index];
+            string? defaultText = options.ColumnDefaults is not null && options.ColumnDefaults.TryGetValue(name, out string? text) ? text : null;
             if (!options.CategoricalColumns.Contains(name))
             {
-                return new CsvColumn(name, index, isLabel, encoding: null, vocabulary: null);
+                // The default was checked to parse by CsvOptionsCheck; NaN fills what has no default when asked to.
+                float? numberDefault = defaultText is not null && CsvOptionsCheck.TryParseDefaultNumber(defaultText, out float number) ? number
+                    : options.MissingNumbersAsNaN ? float.NaN : null;
+                return new CsvColumn(name, index, isLabel, encoding: null, vocabulary: null, numberDefault: numberDefault);
             }
 
             IReadOnlyList<string>? fixedValues = options.Vocabularies is not null && options.Vocabularies.TryGetValue(name, out IReadOnlyList<string>? values) ? values : null;
-            return new CsvColumn(name, index, isLabel, isLabel ? options.LabelEncoding : options.CategoricalEncoding, new CsvVocabulary(fixedValues));
+            var vocabulary = new CsvVocabulary(fixedValues);
+            if (defaultText is not null)
+            {
+                // Always a category of a collected vocabulary (sorted in when sealed), so the ids and one-hot width do
+                // not depend on whether this file has gaps; a fixed vocabulary was checked to hold it.
+                vocabulary.GetOrAdd(defaultText);
+            }
+
+            return new CsvColumn(name, index, isLabel, isLabel ? options.LabelEncoding : options.CategoricalEncoding, vocabulary, categoryDefault: defaultText);
         }
 
-        return new CsvSchema(source, names, [.. featureIndices.Select(i => Make(i, false))], [.. labelIndices.Select(i => Make(i, true))]);
+        return new CsvSchema(source, names, [.. featureIndices.Select(i => Make(i, false))], [.. labelIndices.Select(i => Make(i, true))], options.NaValue);
     }
 
     private static int IndexOf(string source, IReadOnlyList<string> names, string name, string role)

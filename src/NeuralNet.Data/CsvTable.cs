@@ -8,7 +8,9 @@ namespace NeuralNet.Data;
 /// chunks of rows for files too large for memory (<see cref="ReadChunks(string, int, CsvReadOptions?, CancellationToken)"/>).
 /// </summary>
 /// <remarks>
-/// Parsing is done by Sep (a fast, maintained CSV parser). A missing or malformed value stops the read with an
+/// Parsing is done by Sep (a fast, maintained CSV parser). A missing value (an empty field, or
+/// <see cref="CsvReadOptions.NaValue"/>) takes its column's default from <see cref="CsvReadOptions.ColumnDefaults"/>
+/// (or NaN, see <see cref="CsvReadOptions.MissingNumbersAsNaN"/>). A missing value without a default, or a malformed one, stops the read with an
 /// <see cref="InvalidDataException"/> naming the file, the line, the data row, the column and the text found; the same
 /// facts are in <see cref="Exception.Data"/> under "FileName", "Line", "Row", "Column" and "Text".
 /// </remarks>
@@ -28,8 +30,8 @@ public static class CsvTable
     /// <exception cref="UnauthorizedAccessException">The file may not be read, or the path is a folder.</exception>
     /// <exception cref="IOException">The file cannot be read for another reason (these exceptions name the path).</exception>
     /// <exception cref="InvalidDataException">
-    /// The file is empty or has no data rows; a row has another number of fields than the header; a value is missing or
-    /// not a finite number; a categorical value is outside its fixed vocabulary.
+    /// The file is empty or has no data rows; a row has another number of fields than the header; a value is missing
+    /// (and its column has no default) or not a finite number; a categorical value is outside its fixed vocabulary.
     /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static CsvData Read(string path, CsvReadOptions? options = null, CancellationToken cancellationToken = default)

@@ -132,12 +132,17 @@ public class CsvTableChunkTests
             CategoricalEncoding = CategoricalEncoding.OneHot,
             LabelEncoding = CategoricalEncoding.OneHot,
             Vocabularies = new Dictionary<string, IReadOnlyList<string>> { ["a"] = ["x"] },
+            NaValue = "NA",
+            ColumnDefaults = new Dictionary<string, string> { ["b"] = "0" },
+            MissingNumbersAsNaN = true,
         };
         CsvReadOptions copy = options.WithVocabularies(new Dictionary<string, IReadOnlyList<string>> { ["c"] = ["y"], ["a"] = ["ignored"] });
 
         foreach (System.Reflection.PropertyInfo property in typeof(CsvReadOptions).GetProperties().Where(p => p.Name != nameof(CsvReadOptions.Vocabularies)))
         {
             Assert.Equal(property.GetValue(options), property.GetValue(copy));
+            // Every property is set off its default above, so a property the copy forgets fails here.
+            Assert.NotEqual(property.GetValue(new CsvReadOptions()), property.GetValue(options));
         }
 
         Assert.Equal(["x"], copy.Vocabularies!["a"]); // a vocabulary given wins

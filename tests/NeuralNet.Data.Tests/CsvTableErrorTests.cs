@@ -24,14 +24,14 @@ public class CsvTableErrorTests
     public void Read_MissingValue_SaysTheValueIsMissing()
     {
         var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("a,b\n1,\n"), sourceName: "t.csv"));
-        Assert.Equal("t.csv: line 2 (data row 1), column 'b': the value is missing; expected a finite number such as 1.5 or -2e-3 (invariant culture).", ex.Message);
+        Assert.Equal("t.csv: line 2 (data row 1), column 'b': the value is missing; expected a finite number such as 1.5 or -2e-3 (invariant culture), or a default for 'b' in CsvReadOptions.ColumnDefaults (or CsvReadOptions.MissingNumbersAsNaN).", ex.Message);
     }
 
     [Fact]
     public void Read_MissingCategory_SaysTheValueIsMissing()
     {
         var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("a,c\n1,x\n2, \n"), new CsvReadOptions { CategoricalColumns = ["c"] }));
-        Assert.Equal("CSV input: line 3 (data row 2), column 'c': the value is missing; expected a category.", ex.Message);
+        Assert.Equal("CSV input: line 3 (data row 2), column 'c': the value is missing; expected a category, or a default for 'c' in CsvReadOptions.ColumnDefaults.", ex.Message);
     }
 
     [Theory]

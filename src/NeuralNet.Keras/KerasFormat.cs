@@ -87,6 +87,8 @@ public static class KerasFormat
                 // Numbered from the file's own layer list, whatever order NeuralNet keeps the layers in.
                 groups = KerasConfigItems.Groups(config);
             }
+
+            KerasRnnCells.Rewrite(config, $"{source}: {KerasArchive.ConfigEntry}");
         }
         catch (InvalidOperationException ex)
         {

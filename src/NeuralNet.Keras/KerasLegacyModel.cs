@@ -27,6 +27,8 @@ internal static class KerasLegacyModel
         IReadOnlyList<(string Layer, string Model, string Name)>? origins = null;
         try
         {
+            // Weights are matched by layer name and order, which an RNN over a cell keeps as its cell's layer does.
+            KerasRnnCells.Rewrite(keras2, $"{source}: model_config");
             converted = KerasLegacyConfig.Convert(keras2, source);
             if (KerasModelInliner.HasNestedModels(converted))
             {

@@ -650,6 +650,90 @@ public sealed class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
+    public void LoadModel_RnnOverKerasCells_IsTheCellsLayerWithTheRnnGroups()
+    {
+        // keras.layers.RNN(LSTMCell(5), return_sequences=True) and Bidirectional(RNN(GRUCell(4))): Keras keeps an RNN's
+        // weights in its cell as the LSTM and GRU layers do, under the RNN's own group (layers/rnn, not layers/lstm).
+        var root = (JsonObject)JsonNode.Parse(KerasConfigs.FunctionalSequenceModel)!;
+        JsonObject[] items = [.. root["config"]!["layers"]!.AsArray().OfType<JsonObject>()];
+        AsRnn(items.Single(i => (string?)i["name"] == "lstm"), "LSTMCell", "lstm_cell");
+        JsonObject bidirectional = items.Single(i => (string?)i["name"] == "bidirectional");
+        AsRnn((JsonObject)bidirectional["config"]!["layer"]!, "GRUCell", "gru_cell");
+        AsRnn((JsonObject)bidirectional["config"]!["backward_layer"]!, "GRUCell", "gru_cell_1");
+        (string Path, string Tensor)[] paths = [.. s_functionalPaths.Select(p => (p.Path.Replace("layers/lstm/", "layers/rnn/", StringComparison.Ordinal), p.Tensor))];
+        string[] groups = [.. s_functionalGroups.Select(g => g.Replace("layers/lstm", "layers/rnn", StringComparison.Ordinal))];
+        Model reference = Model.FromJson(KerasConfigs.FunctionalSequenceModel);
+        var values = RandomValues(reference, s_functionalPaths, seed: 13);
+        string archive = WriteArchive("rnn-cells.keras", root.ToJsonString(), groups, paths.Select(p => (p.Path, values[p.Tensor])));
+
+        Model model = KerasFormat.LoadModel(archive);
+
+        Lstm lstm = Assert.IsType<Lstm>(model.GetLayer("lstm"));
+        Assert.True(lstm.ReturnSequences);
+        Assert.True(lstm.ZeroOutputForMask);
+        var wrapped = Assert.IsType<Bidirectional>(model.GetLayer("bidirectional"));
+        Assert.IsType<Gru>(wrapped.ForwardLayer);
+        Assert.True(Assert.IsType<Gru>(wrapped.BackwardLayer).GoBackwards);
+        SetParameters(reference, values);
+        Tensor x = Tensor.RandomNormal(new TensorShape(7, 6, 3), seed: 15);
+        Assert.Equal(reference.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
+    [Theory]
+    [InlineData("""{"module": "keras.layers", "class_name": "StackedRNNCells", "config": {"cells": []}, "registered_name": null}""", "\"StackedRNNCells\"")]
+    [InlineData("""{"module": "my_cells", "class_name": "LSTMCell", "config": {"units": 5}, "registered_name": "MyPackage>LSTMCell"}""", "\"LSTMCell\"")]
+    [InlineData("null", "\"(none)\"")]
+    public void LoadModel_RnnOverAnotherCell_IsRefusedNamingTheLayerAndCell(string cell, string named)
+    {
+        var root = (JsonObject)JsonNode.Parse(KerasConfigs.FunctionalSequenceModel)!;
+        JsonObject item = root["config"]!["layers"]!.AsArray().OfType<JsonObject>().Single(i => (string?)i["name"] == "lstm");
+        AsRnn(item, "LSTMCell", "lstm_cell");
+        item["config"]!["cell"] = JsonNode.Parse(cell);
+
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", root.ToJsonString())), "cells.keras"));
+
+        Assert.StartsWith("cells.keras: config.json: layer 'lstm' is an RNN over a cell of class " + named, error.Message, StringComparison.Ordinal);
+        Assert.Contains("SimpleRNNCell, LSTMCell or GRUCell", error.Message, StringComparison.Ordinal);
+    }
+
+    [H5pyFact]
+    public void LoadModel_Keras2RnnOverLstmCell_PredictsWithItsWeights()
+    {
+        // tf.keras 2's RNN(LSTMCell(3)) named "lstm" keeps its weights as the LSTM layer's: lstm/lstm_cell/kernel:0, ...
+        var ids = new Input(new TensorShape(5), "ids");
+        SymbolicTensor h = new Lstm(3, name: "lstm").Call(new Embedding(10, 4, name: "embedding").Call(ids));
+        var reference = new Functional(ids, new Concatenate(name: "concatenate").Call(
+            new Dense(2, ActivationFunction.Relu, name: "dense").Call(h), new Dense(2, ActivationFunction.Tanh, name: "dense_1").Call(h)));
+        var root = (JsonObject)JsonNode.Parse(Keras2Configs.Functional)!;
+        AsRnn(root["config"]!["layers"]!.AsArray().OfType<JsonObject>().Single(i => (string?)i["name"] == "lstm"), "LSTMCell", "lstm_cell");
+        string path = WriteKeras2(reference, "rnn-cell.h5", root.ToJsonString(), "model_weights", seed: 91);
+
+        using FileStream stream = File.OpenRead(path);
+        Model model = KerasFormat.LoadModel(stream, "rnn-cell.h5");
+
+        Assert.IsType<Lstm>(model.GetLayer("lstm"));
+        Tensor x = Tensor.FromArray([1, 2, 3, 4, 5, 0, 0, 9, 8, 7], 2, 5);
+        Assert.Equal(reference.Predict(x).AsReadOnlySpan().ToArray(), model.Predict(x).AsReadOnlySpan().ToArray());
+    }
+
+    // A recurrent layer's item rewritten as Keras' RNN over the layer's cell: the RNN keeps its own keys (rnn.py's
+    // get_config) and the cell the rest (units, activations, initializers, dropout, ...), as Keras writes them.
+    private static void AsRnn(JsonObject item, string cellClass, string cellName)
+    {
+        string[] rnnKeys = ["name", "trainable", "dtype", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "zero_output_for_mask"];
+        var layerConfig = (JsonObject)item["config"]!;
+        JsonObject rnnConfig = [], cellConfig = new() { ["name"] = cellName, ["trainable"] = true, ["dtype"] = layerConfig["dtype"]?.DeepClone() };
+        foreach (var (key, value) in layerConfig)
+        {
+            (rnnKeys.Contains(key) ? rnnConfig : cellConfig)[key] = value?.DeepClone();
+        }
+
+        rnnConfig["cell"] = new JsonObject { ["module"] = "keras.layers", ["class_name"] = cellClass, ["config"] = cellConfig, ["registered_name"] = null };
+        item["class_name"] = "RNN";
+        item["config"] = rnnConfig;
+    }
+
+    [H5pyFact]
     public void LoadModel_Keras2FunctionalH5_PredictsWithItsWeights()
     {
         var ids = new Input(new TensorShape(5), "ids");

@@ -1,0 +1,81 @@
+using System.Text.Json.Nodes;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// Keras' generic <c>RNN</c> layer over one of its built-in cells (<c>keras.layers.RNN(keras.layers.LSTMCell(8))</c>) is
+/// the cell's own recurrent layer (<c>LSTM(8)</c>): the same step, the same weights in the same place
+/// (<c>layers/rnn/cell/vars/0..2</c>, as <c>layers/lstm/cell/vars</c>), the same call arguments. A file's config is read
+/// with each such <c>RNN</c> written as that layer, once its weight groups are numbered from the file's own class names
+/// (an <c>RNN</c>'s group is <c>rnn</c>, <c>rnn_1</c>, ...).
+/// </summary>
+internal static class KerasRnnCells
+{
+    private static readonly Dictionary<string, string> s_layers = new(StringComparer.Ordinal)
+    {
+        ["SimpleRNNCell"] = "SimpleRNN",
+        ["LSTMCell"] = "LSTM",
+        ["GRUCell"] = "GRU",
+    };
+
+    /// <summary>Rewrites every <c>RNN</c> item under <paramref name="node"/> (layer lists and wrapped layers alike) in place.</summary>
+    /// <exception cref="InvalidDataException">An <c>RNN</c> wraps another cell (stacked, convolutional or a user's), or no cell.</exception>
+    public static void Rewrite(JsonNode? node, string source)
+    {
+        switch (node)
+        {
+            case JsonObject item:
+                if (Text(item["class_name"]) == "RNN" && item["config"] is JsonObject config)
+                {
+                    RewriteItem(item, config, source);
+                }
+
+                foreach (var (_, value) in item.ToList())
+                {
+                    Rewrite(value, source);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (JsonNode? element in array)
+                {
+                    Rewrite(element, source);
+                }
+
+                break;
+        }
+    }
+
+    // The cell's config (units, activations, initializers, dropout, ...) with the RNN's own keys over it: its name,
+    // trainable, dtype, return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask.
+    private static void RewriteItem(JsonObject item, JsonObject config, string source)
+    {
+        string name = Text(config["name"]) ?? Text(item["name"]) ?? "?";
+        JsonObject? cell = config["cell"] as JsonObject;
+        string cellClass = cell is null ? "(none)" : Text(cell["class_name"]) ?? "(no class_name)";
+        // A user's cell carries its registered name (or its own module); Keras' cells are keras.layers' (tf.keras 2 files may omit the module).
+        bool keras = cell is not null && Text(cell["registered_name"]) is null or "" && (Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
+        if (cell?["config"] is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
+        {
+            throw new InvalidDataException(
+                $"{source}: layer '{name}' is an RNN over a cell of class \"{cellClass}\"; NeuralNet reads an RNN over Keras' SimpleRNNCell, LSTMCell or GRUCell " +
+                "(as the SimpleRNN, LSTM or GRU layer). For StackedRNNCells, stack recurrent layers (each but the last with return_sequences) instead.");
+        }
+
+        var merged = (JsonObject)cellConfig.DeepClone();
+        foreach (var (key, value) in config)
+        {
+            if (key != "cell")
+            {
+                merged[key] = value?.DeepClone();
+            }
+        }
+
+        item["class_name"] = layerClass;
+        item["module"] = "keras.layers";
+        item["registered_name"] = null;
+        item["config"] = merged;
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+}

@@ -130,7 +130,9 @@ public abstract partial class Model
     /// <param name="callbacks">Callbacks whose test events run around the evaluation and its batches (Keras' <c>callbacks</c>); null for none.</param>
     /// <param name="cancellationToken">Checked while waiting for a batch and given to asynchronous streams.</param>
     /// <returns><c>loss</c> and every logged quantity by name.</returns>
-    /// <exception cref="InvalidOperationException">The model is not compiled, or not built and <paramref name="data"/> is a stream.</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or not built and <paramref name="data"/> is a stream, or a
+    /// callback refuses the model (<see cref="SwapEmaWeights"/> without <c>UseEma</c>).</exception>
+    /// <exception cref="ArgumentException">A callback is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of its range.</exception>
     /// <exception cref="DataSourceException">A batch could not be produced or does not fit (the message names it), or the source gave no batches.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
@@ -141,12 +143,13 @@ public abstract partial class Model
         ValidateVerbose(verbose);
         ValidateSteps(data, steps, nameof(steps));
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
+        IReadOnlyList<Callback> checkedCallbacks = Trainer.CheckedCallbacks(callbacks, this);
         using (_gate.EnterExclusive())
         {
             bool wasBuilt = IsBuilt;
             try
             {
-                return EvaluateFromSource(data, steps, verbose, output, prefetch, callbacks?.ToList() ?? [], cancellationToken);
+                return EvaluateFromSource(data, steps, verbose, output, prefetch, checkedCallbacks, cancellationToken);
             }
             catch when (!wasBuilt)
             {
@@ -157,7 +160,7 @@ public abstract partial class Model
         }
     }
 
-    private Dictionary<string, double> EvaluateFromSource(DataSource data, int? steps, int verbose, TextWriter? output, int prefetch, List<Callback> callbacks, CancellationToken cancellationToken)
+    private Dictionary<string, double> EvaluateFromSource(DataSource data, int? steps, int verbose, TextWriter? output, int prefetch, IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
     {
         EnsureBuiltFrom(data);
         Trainer trainer = GetTrainer(nameof(Evaluate));
@@ -201,7 +204,8 @@ public abstract partial class Model
     /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>), the batches' outputs one after another (those run,
     /// when a callback sets <see cref="StopPredicting"/>).</returns>
     /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(DataSource, int?, int, IEnumerable{Callback}?, CancellationToken)"/>),
-    /// or is not built and <paramref name="data"/> is a stream.</exception>
+    /// or is not built and <paramref name="data"/> is a stream, or a callback refuses the model (<see cref="SwapEmaWeights"/> without <c>UseEma</c>).</exception>
+    /// <exception cref="ArgumentException">A callback is null.</exception>
     /// <exception cref="DataSourceException">A batch could not be produced or does not fit, or the source gave no batches.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Tensor Predict(DataSource data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
@@ -231,9 +235,9 @@ public abstract partial class Model
         ArgumentNullException.ThrowIfNull(data);
         ValidateSteps(data, steps, nameof(steps));
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
-        if (PredictCallbacks.From(callbacks) is List<Callback> list)
+        if (PredictCallbacks.Create(callbacks, this) is PredictCallbacks callbackRun)
         {
-            return PredictHeld(list, run => PredictBatches(ownExecutor: null, data, steps, prefetch, singleOutput, cancellationToken, run));
+            return PredictHeld(callbackRun, run => PredictBatches(ownExecutor: null, data, steps, prefetch, singleOutput, cancellationToken, run));
         }
 
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
@@ -261,6 +265,7 @@ public abstract partial class Model
         }
 
         GraphExecutor executor = ownExecutor ?? Executor;
+        run?.Begin();
         var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => CheckedInputs(batch.X, "x", checkFinite: true), cancellationToken);
         var parts = new List<Tensor>[Outputs.Count];
         for (int k = 0; k < parts.Length; k++)
@@ -268,12 +273,12 @@ public abstract partial class Model
             parts[k] = [];
         }
 
-        run?.Begin();
-        var batchOutputs = new Tensor[run is null ? 0 : parts.Length];
+        Tensor[] batchOutputs = run is null ? [] : new Tensor[parts.Length];
         batches.Begin(0);
         try
         {
-            for (int b = 0; batches.Next() is Tensor[] inputs; b++)
+            // b counts the batches predicted: an empty one (skipped) has no events, as Predict of no samples has no batch.
+            for (int b = 0; batches.Next() is Tensor[] inputs;)
             {
                 if (inputs[0].Shape[0] == 0)
                 {
@@ -300,6 +305,8 @@ public abstract partial class Model
                         break;
                     }
                 }
+
+                b++;
             }
         }
         finally

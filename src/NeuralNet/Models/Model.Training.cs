@@ -140,7 +140,7 @@ public abstract partial class Model
     /// <param name="callbacks">Callbacks whose test events run around the evaluation and its batches (Keras' <c>callbacks</c>); null for none.</param>
     /// <param name="cancellationToken">Checked before every batch; the model is unchanged either way.</param>
     /// <returns><c>loss</c> and every logged quantity by name.</returns>
-    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or a callback refuses it (<see cref="SwapEmaWeights"/> without <c>UseEma</c>).</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model, sample counts differ, inputs are not finite, or a sample
     /// weight is negative, not finite or of the wrong length, or a callback is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or <paramref name="verbose"/> is not 0, 1 or 2.</exception>
@@ -150,25 +150,36 @@ public abstract partial class Model
         RequireCompiled(nameof(Evaluate));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ValidateVerbose(verbose);
+        IReadOnlyList<Callback> checkedCallbacks = Trainer.CheckedCallbacks(callbacks, this);
         using (_gate.EnterExclusive())
         {
-            Tensor[] data = CheckedData(x, y, nameof(x), nameof(y));
-            Trainer trainer = GetTrainer(nameof(Evaluate));
-            if (WeightsPerSample(trainer, data, classWeight: null, sampleWeight) is Tensor weights)
+            bool wasBuilt = IsBuilt;
+            try
             {
-                data = [.. data, weights];
+                Tensor[] data = CheckedData(x, y, nameof(x), nameof(y));
+                Trainer trainer = GetTrainer(nameof(Evaluate));
+                if (WeightsPerSample(trainer, data, classWeight: null, sampleWeight) is Tensor weights)
+                {
+                    data = [.. data, weights];
+                }
+
+                var loader = new BatchLoader(data, batchSize, shuffle: false, seed: 0);
+                TextWriter writer = output ?? Console.Out;
+                var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+                progress.Begin(loader.BatchCount);
+                Dictionary<string, double> logs = EvaluationLogs(trainer);
+
+                (_batchLossSum, _batchLossCount) = (0, 0);
+                trainer.EvaluateRun(new LoaderBatches(loader), logs, progress, checkedCallbacks, cancellationToken);
+                progress.End(logs);
+                return logs;
             }
-
-            var loader = new BatchLoader(data, batchSize, shuffle: false, seed: 0);
-            TextWriter writer = output ?? Console.Out;
-            var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
-            progress.Begin(loader.BatchCount);
-            Dictionary<string, double> logs = EvaluationLogs(trainer);
-
-            (_batchLossSum, _batchLossCount) = (0, 0);
-            trainer.EvaluateRun(new LoaderBatches(loader), logs, progress, callbacks?.ToList() ?? [], cancellationToken);
-            progress.End(logs);
-            return logs;
+            catch when (!wasBuilt)
+            {
+                // Built from x by this call, which changes no weight: a failure (a callback's, say) leaves the model unbuilt.
+                UndoBuild();
+                throw;
+            }
         }
     }
 
@@ -182,14 +193,15 @@ public abstract partial class Model
     /// the rows of the batches run.</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity (as Fit and Evaluate reject them), or a callback is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
-    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs(ModelData, int, IEnumerable{Callback}?, CancellationToken)"/>).</exception>
+    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs(ModelData, int, IEnumerable{Callback}?, CancellationToken)"/>),
+    /// or a callback refuses it (<see cref="SwapEmaWeights"/> without <c>UseEma</c>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public Tensor Predict(ModelData x, int batchSize = 32, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        if (PredictCallbacks.From(callbacks) is List<Callback> list)
+        if (PredictCallbacks.Create(callbacks, this) is PredictCallbacks run)
         {
-            return PredictWithCallbacks(x, batchSize, list, singleOutput: true, cancellationToken)[0];
+            return PredictWithCallbacks(x, batchSize, run, singleOutput: true, cancellationToken)[0];
         }
 
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
@@ -257,9 +269,9 @@ public abstract partial class Model
     public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        if (PredictCallbacks.From(callbacks) is List<Callback> list)
+        if (PredictCallbacks.Create(callbacks, this) is PredictCallbacks run)
         {
-            return PredictWithCallbacks(x, batchSize, list, singleOutput: false, cancellationToken);
+            return PredictWithCallbacks(x, batchSize, run, singleOutput: false, cancellationToken);
         }
 
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
@@ -484,7 +496,7 @@ public abstract partial class Model
     }
 
     // Predict or PredictOutputs with callbacks.
-    private Tensor[] PredictWithCallbacks(ModelData x, int batchSize, List<Callback> callbacks, bool singleOutput, CancellationToken cancellationToken) =>
+    private Tensor[] PredictWithCallbacks(ModelData x, int batchSize, PredictCallbacks callbacks, bool singleOutput, CancellationToken cancellationToken) =>
         PredictHeld(callbacks, run =>
         {
             Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
@@ -500,9 +512,8 @@ public abstract partial class Model
     // A prediction with callbacks: the model held alone (a callback may change its weights, as SwapEmaWeights does) and
     // built from the data when it is not yet. predict checks the data, then begins the callbacks; every callback's
     // OnRunOver runs however the call ends, and a failed call leaves the model unbuilt, as the calls without callbacks do.
-    private Tensor[] PredictHeld(List<Callback> callbacks, Func<PredictCallbacks, Tensor[]> predict)
+    private Tensor[] PredictHeld(PredictCallbacks run, Func<PredictCallbacks, Tensor[]> predict)
     {
-        var run = new PredictCallbacks(this, callbacks);
         using (_gate.EnterExclusive())
         {
             bool wasBuilt = IsBuilt;
@@ -538,11 +549,17 @@ public abstract partial class Model
         var batch = new Tensor[inputs.Length];
         int passRows = Math.Min(batchSize, Executor.InferenceRows);
         int step = callbacks is null ? passRows : batchSize;
-        var views = new Tensor[callbacks is null ? 0 : results.Length];
+        Tensor[] views = callbacks is null ? [] : new Tensor[results.Length];
         for (int start = 0, b = 0; start < samples; start += step, b++)
         {
             int count = Math.Min(step, samples - start);
-            callbacks?.BatchBegin(b);
+            if (callbacks is not null)
+            {
+                // A cancelled call begins no further batch.
+                cancellationToken.ThrowIfCancellationRequested();
+                callbacks.BatchBegin(b);
+            }
+
             for (int pass = start; pass < start + count; pass += passRows)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -137,6 +137,14 @@ public abstract class Callback
     }
 
     /// <summary>
+    /// Checks, before <c>Evaluate</c> or <c>Predict</c> calls any callback's first event, that this callback can run on
+    /// <paramref name="model"/>; throws otherwise, so that nothing has begun when a callback is refused.
+    /// </summary>
+    internal virtual void CheckRun(Model model)
+    {
+    }
+
+    /// <summary>
     /// Checks, before training starts, that what this callback reads will be in the epoch logs <paramref name="keys"/>
     /// (those of the compiled model, its validation, and the callbacks before this one); throws otherwise, so that a
     /// misspelt key fails before the first epoch trains rather than after it.

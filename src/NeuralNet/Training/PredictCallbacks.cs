@@ -6,33 +6,36 @@ namespace NeuralNet.Training;
 
 /// <summary>
 /// The callbacks of one <c>Predict</c> call, in Keras 3's order: <see cref="Callback.OnPredictBegin"/>, the batch events,
-/// <see cref="Callback.OnPredictEnd"/>, and <see cref="Callback.OnRunOver"/> however the call ends. The prediction holds
+/// <see cref="Callback.OnPredictEnd"/>, and <see cref="Callback.OnRunOver"/> however the call ends (once begun). The prediction holds
 /// the model exclusively (callbacks may change it), so each event that may have changed weights renews the thread's
 /// inference pass: nothing a layer derived from the old weights is read again.
 /// </summary>
 internal sealed class PredictCallbacks
 {
     private readonly Model _model;
-    private readonly List<Callback> _callbacks;
+    private readonly IReadOnlyList<Callback> _callbacks;
 
-    /// <summary>Checks the list (no null entry) and gives each callback the model.</summary>
-    public PredictCallbacks(Model model, List<Callback> callbacks)
+    private PredictCallbacks(Model model, IReadOnlyList<Callback> callbacks)
     {
-        Trainer.CheckCallbacks(callbacks);
         _model = model;
         _callbacks = callbacks;
-        foreach (Callback callback in callbacks)
-        {
-            callback.Model = model;
-        }
     }
 
-    /// <summary>The callbacks given to a <c>Predict</c> call, or null when there are none (the shared, lock-free path).</summary>
-    public static List<Callback>? From(IEnumerable<Callback>? callbacks) => callbacks?.ToList() is { Count: > 0 } list ? list : null;
+    /// <summary>
+    /// The callbacks given to a <c>Predict</c> call on <paramref name="model"/>, checked before anything runs (see
+    /// <see cref="Trainer.CheckedCallbacks"/>); null when there are none, for the shared, lock-free path.
+    /// </summary>
+    public static PredictCallbacks? Create(IEnumerable<Callback>? callbacks, Model model) =>
+        Trainer.CheckedCallbacks(callbacks, model) is { Count: > 0 } list ? new PredictCallbacks(model, list) : null;
 
     /// <summary>Resets <see cref="Model.StopPredicting"/>, then calls every <see cref="Callback.OnPredictBegin"/>.</summary>
     public void Begin()
     {
+        foreach (Callback callback in _callbacks)
+        {
+            callback.Model = _model;
+        }
+
         _model.StopPredicting = false;
         foreach (Callback callback in _callbacks)
         {

@@ -16,7 +16,8 @@ namespace NeuralNet.Training;
 /// <para>Differences from Keras: a missing <see cref="Optimizer.UseEma"/> is refused when training begins, not at the
 /// first validation; a run stopped early with <see cref="SwapOnEpoch"/> ends with the averaged weights (Keras 3 then
 /// leaves the training weights in the model, since it prepares the final swap only after the last epoch's index).
-/// In <c>Evaluate</c> and <c>Predict</c> it is refused at their start, as in Keras.</para>
+/// In <c>Evaluate</c> and <c>Predict</c> it is refused before any callback begins (Keras raises in its own begin event);
+/// after <c>Predict</c> the training weights come back (Keras 3's <c>on_predict_end</c> leaves the averages in the model).</para>
 /// <para>While the averaged weights are swapped in, the optimizer's averages hold the training weights: a checkpoint
 /// saved then (with its optimizer state) resumes training from the averaged weights, as in Keras. So with
 /// <see cref="SwapOnEpoch"/>, put <see cref="BackupAndRestore"/> before this callback (after the callbacks that change
@@ -36,14 +37,16 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
 
     // Checked with the other callbacks' settings, before any callback's OnTrainBegin (a BackupAndRestore before this one
     // would already have restored its backup into the model).
-    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys) => RequireEma("Nothing was trained.");
+    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys) => RequireEma(Model, "Nothing was trained.");
 
-    // Evaluate and Predict check it as they begin (Keras raises there); the message says what did not run.
-    private void RequireEma(string consequence)
+    // Evaluate and Predict check every callback before any begins (Keras raises in on_test_begin / on_predict_begin).
+    internal override void CheckRun(Models.Model model) => RequireEma(model, "Nothing was evaluated or predicted.");
+
+    private static void RequireEma(Models.Model? model, string consequence)
     {
-        if (Model?.Optimizer is not { UseEma: true })
+        if (model?.Optimizer is not { UseEma: true })
         {
-            string optimizer = Model?.Optimizer is { } o ? $"the model's optimizer {o.GetType().Name} has UseEma = false" : "the model has no optimizer (it is not compiled)";
+            string optimizer = model?.Optimizer is { } o ? $"the model's optimizer {o.GetType().Name} has UseEma = false" : "the model has no optimizer (it is not compiled)";
             throw new InvalidOperationException($"SwapEmaWeights must be used with an optimizer that sets UseEma = true; {optimizer}. {consequence}");
         }
     }
@@ -128,7 +131,6 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
         Optimizer optimizer = model.Optimizer!;
         if (toAverages)
         {
-            RequireEma("Nothing was evaluated or predicted.");
             foreach (Parameter parameter in model.Parameters)
             {
                 if (parameter.Trainable && optimizer.SwapAverage(parameter))

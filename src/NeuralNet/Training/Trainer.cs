@@ -251,6 +251,7 @@ internal sealed class Trainer
                 // Keras 3's _should_eval: after the epochs whose 1-based number is a multiple of validation_freq.
                 if (validation is not null && (epoch + 1) % validationFreq == 0)
                 {
+                    _model.StopEvaluating = false;
                     foreach (Callback callback in callbacks)
                     {
                         callback.OnTestBegin(empty);
@@ -377,12 +378,13 @@ internal sealed class Trainer
     /// </summary>
     public void EvaluateRun(EpochBatches loader, Dictionary<string, double> logs, ProgressBar progress, IReadOnlyList<Callback> callbacks, CancellationToken cancellationToken)
     {
-        CheckCallbacks(callbacks);
         foreach (Callback callback in callbacks)
         {
             callback.Model = _model;
         }
 
+        // Keras clears stop_evaluating before on_test_begin, so a callback may stop the evaluation from there.
+        _model.StopEvaluating = false;
         try
         {
             foreach (Callback callback in callbacks)
@@ -418,6 +420,27 @@ internal sealed class Trainer
     }
 
     /// <summary>
+    /// The callbacks of an <c>Evaluate</c> or <c>Predict</c> call on <paramref name="model"/>, checked before the call
+    /// changes anything: no null entry, and each one's <see cref="Callback.CheckRun"/>. Empty (not allocated) for none.
+    /// </summary>
+    public static IReadOnlyList<Callback> CheckedCallbacks(IEnumerable<Callback>? callbacks, Model model)
+    {
+        if (callbacks is null)
+        {
+            return [];
+        }
+
+        List<Callback> list = [.. callbacks];
+        CheckCallbacks(list);
+        foreach (Callback callback in list)
+        {
+            callback.CheckRun(model);
+        }
+
+        return list;
+    }
+
+    /// <summary>
     /// The loss (plus penalties), the per-output losses and the metrics over a loader, in inference mode, into
     /// <paramref name="logs"/> under <paramref name="prefix"/>; the callbacks' test-batch events around each batch, until
     /// the batches run out or one sets <c>Model.StopEvaluating</c>.
@@ -434,16 +457,23 @@ internal sealed class Trainer
         // derive from the weights.
         double penalties = Penalties.Total(_regularized);
         Dictionary<string, double>? batchLogs = callbacks.Count > 0 ? new Dictionary<string, double>(StringComparer.Ordinal) : null;
-        _model.StopEvaluating = false;
         long enclosingPass = InferencePass.Begin();
         loader.Begin(epoch);
         try
         {
             for (int b = 0; NextBatch(loader, cancellationToken) is Tensor[] batch; b++)
             {
-                for (int c = 0; c < callbacks.Count; c++)
+                if (callbacks.Count > 0)
                 {
-                    callbacks[c].OnTestBatchBegin(b, ReadOnlyDictionary<string, double>.Empty);
+                    for (int c = 0; c < callbacks.Count; c++)
+                    {
+                        callbacks[c].OnTestBatchBegin(b, ReadOnlyDictionary<string, double>.Empty);
+                    }
+
+                    // A callback may have changed weights: nothing derived from the old ones is read again, and the
+                    // penalties are those of the weights the batch runs on.
+                    InferencePass.Renew();
+                    penalties = Penalties.Total(_regularized);
                 }
 
                 int n = batch[0].Shape[0];
@@ -461,6 +491,8 @@ internal sealed class Trainer
                     {
                         callbacks[c].OnTestBatchEnd(b, batchLogs);
                     }
+
+                    InferencePass.Renew();
                 }
 
                 if (progress is not null)

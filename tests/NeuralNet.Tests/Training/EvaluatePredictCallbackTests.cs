@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using NeuralNet.Activations;
 using NeuralNet.Datasets;
 using NeuralNet.Layers;
@@ -194,11 +195,14 @@ public class EvaluatePredictCallbackTests
         float[] weights = Flat(model);
         var events = new EventLog();
 
-        var evaluate = Assert.Throws<InvalidOperationException>(() => model.Evaluate(X, Y, verbose: 0, callbacks: [new SwapEmaWeights(), events]));
-        var predict = Assert.Throws<InvalidOperationException>(() => Make().Predict(X, callbacks: [new SwapEmaWeights()]));
+        // Refused before any callback begins, whatever its place in the list (Fit checks the same way).
+        var evaluate = Assert.Throws<InvalidOperationException>(() => model.Evaluate(X, Y, verbose: 0, callbacks: [events, new SwapEmaWeights()]));
+        var predict = Assert.Throws<InvalidOperationException>(() => Make().Predict(X, callbacks: [events, new SwapEmaWeights()]));
+        var stream = Assert.Throws<InvalidOperationException>(() => model.Predict(Batches(X, Y, 8), callbacks: [events, new SwapEmaWeights()]));
 
         Assert.Contains("UseEma = true; the model's optimizer Sgd has UseEma = false", evaluate.Message, StringComparison.Ordinal);
         Assert.Contains("the model has no optimizer (it is not compiled)", predict.Message, StringComparison.Ordinal);
+        Assert.Contains("Nothing was evaluated or predicted.", stream.Message, StringComparison.Ordinal);
         Assert.Empty(events.Names);
         Assert.Equal(weights, Flat(model));
     }
@@ -216,16 +220,106 @@ public class EvaluatePredictCallbackTests
     }
 
     [Fact]
-    public void A_prediction_with_callbacks_that_fails_leaves_an_unbuilt_model_unbuilt()
+    public void A_call_with_callbacks_that_fails_leaves_an_unbuilt_model_unbuilt()
     {
+        // Built from x by the call, then failed in a callback: the model is unbuilt again, as a failed check leaves it.
         var model = new Sequential([new Dense(2), new Dense(1)], seed: 3);
-        Tensor bad = X.Clone();
-        bad.AsSpan()[4] = float.NaN;
+        model.Compile(new Sgd(0.1f), new MeanSquaredError());
 
-        Assert.Throws<ArgumentException>(() => model.Predict(bad, callbacks: [new EventLog()]));
-
+        Assert.Throws<InvalidOperationException>(() => model.Predict(X, callbacks: [new ThrowAtBegin()]));
         Assert.False(model.IsBuilt);
+        Assert.Throws<InvalidOperationException>(() => model.Evaluate(X, Y, verbose: 0, callbacks: [new ThrowAtBegin()]));
+        Assert.False(model.IsBuilt);
+        Assert.Throws<InvalidOperationException>(() => model.Evaluate(X, Y, batchSize: 8, verbose: 0, callbacks: [new ThrowAtBatch(1)]));
+        Assert.False(model.IsBuilt);
+        Assert.Throws<ArgumentException>(() => model.Evaluate(X, Y, verbose: 0, callbacks: [null!]));
+        Assert.False(model.IsBuilt);
+
         Assert.Equal(new TensorShape(20, 1), model.Predict(X, callbacks: [new EventLog()]).Shape);
+    }
+
+    [Fact]
+    public void Stop_evaluating_set_at_test_begin_runs_one_batch()
+    {
+        // Keras clears stop_evaluating before on_test_begin, so a callback can stop there (after the first batch).
+        var events = new StopAtTestBegin();
+
+        Compiled().Evaluate(X, Y, batchSize: 8, verbose: 0, callbacks: [events]);
+        Compiled().Fit(X, Y, epochs: 1, batchSize: 8, validationData: (X, Y), shuffle: false, callbacks: [events], verbose: 0);
+
+        Assert.Equal([1, 1], events.BatchesPerEvaluation);
+    }
+
+    [Fact]
+    public void Weights_changed_by_a_test_batch_event_are_the_ones_the_next_batches_use()
+    {
+        // Dense packs its kernel once per evaluation: a callback that changes the weights between batches renews that.
+        Tensor x = Tensor.RandomNormal(new TensorShape(60, 16), 21), y = Tensor.RandomNormal(new TensorShape(60, 1), 22);
+        Sequential Wide()
+        {
+            var model = new Sequential([new InputLayer(16), new Dense(32, ActivationFunction.Tanh), new Dense(1)], seed: 9);
+            model.Compile(new Sgd(0.1f), new MeanSquaredError());
+            return model;
+        }
+
+        Sequential changed = Wide(), doubled = Wide();
+        foreach (Parameter parameter in doubled.Parameters)
+        {
+            TensorPrimitives.Multiply(parameter.Value.AsSpan(), 2f, parameter.Value.AsSpan());
+        }
+
+        double loss = changed.Evaluate(x, y, batchSize: 20, verbose: 0, callbacks: [new DoubleWeightsAtBatch(1)])["loss"];
+
+        double first = Wide().Evaluate(x.Slice(0, 20), y.Slice(0, 20), batchSize: 20, verbose: 0)["loss"];
+        double rest = doubled.Evaluate(x.Slice(20, 40), y.Slice(20, 40), batchSize: 20, verbose: 0)["loss"];
+        Assert.Equal(((first * 20) + (rest * 40)) / 60, loss, 1e-9);
+    }
+
+    [Fact]
+    public void Empty_stream_batches_have_no_events_and_take_no_batch_index()
+    {
+        Sequential model = Compiled();
+        var events = new EventLog();
+        DataBatch[] batches = [new(X.Slice(0, 8), Y.Slice(0, 8)), new(X.Slice(8, 0), Y.Slice(8, 0)), new(X.Slice(8, 8), Y.Slice(8, 8))];
+
+        Tensor predicted = model.Predict(batches, callbacks: [events]);
+
+        Assert.Equal(["predict_begin", "predict_batch_begin 0", "predict_batch_end 0", "predict_batch_begin 1", "predict_batch_end 1", "predict_end"], events.Names);
+        Assert.Equal(16, predicted.Shape[0]);
+    }
+
+    [Fact]
+    public void A_failing_stream_prediction_puts_the_training_weights_back()
+    {
+        Sequential model = EmaTrained(out _);
+        float[] weights = Flat(model);
+
+        Assert.Throws<InvalidOperationException>(() => model.Predict(Batches(X, Y, 8), callbacks: [new SwapEmaWeights(), new ThrowAtBatch(1)]));
+
+        Assert.Equal(weights, Flat(model));
+    }
+
+    [Fact]
+    public void Lambda_callback_takes_the_test_and_predict_events()
+    {
+        Sequential model = Compiled();
+        var names = new List<string>();
+        var rows = new List<int>();
+        double? lastBatchLoss = null;
+        var lambda = new LambdaCallback(
+            onTestBegin: _ => names.Add("test_begin"),
+            onTestBatchEnd: (batch, logs) => lastBatchLoss = logs["loss"],
+            onTestEnd: logs => names.Add($"test_end {logs["loss"]}"),
+            onPredictBegin: _ => names.Add("predict_begin"),
+            onPredictBatchEnd: (batch, outputs) => rows.Add(outputs[0].Shape[0]),
+            onPredictEnd: _ => names.Add("predict_end"));
+
+        double loss = model.Evaluate(X, Y, batchSize: 8, verbose: 0, callbacks: [lambda])["loss"];
+        model.Predict(X, batchSize: 8, callbacks: [lambda]);
+
+        Assert.Equal(["test_begin", $"test_end {loss}", "predict_begin", "predict_end"], names);
+        Assert.Equal(loss, lastBatchLoss);
+        Assert.Equal([8, 8, 4], rows);
     }
 
     private static int CountBatchEnds(Sequential model, Callback[] callbacks, out EventLog events)
@@ -352,6 +446,40 @@ public class EvaluatePredictCallbackTests
             if (batch == at)
             {
                 throw new InvalidOperationException("test failure");
+            }
+        }
+    }
+
+    private sealed class ThrowAtBegin : Callback
+    {
+        public override void OnPredictBegin(IReadOnlyDictionary<string, double> logs) => throw new InvalidOperationException("test failure");
+
+        public override void OnTestBegin(IReadOnlyDictionary<string, double> logs) => throw new InvalidOperationException("test failure");
+    }
+
+    private sealed class StopAtTestBegin : Callback
+    {
+        public List<int> BatchesPerEvaluation { get; } = [];
+
+        public override void OnTestBegin(IReadOnlyDictionary<string, double> logs)
+        {
+            Model!.StopEvaluating = true;
+            BatchesPerEvaluation.Add(0);
+        }
+
+        public override void OnTestBatchEnd(int batch, IReadOnlyDictionary<string, double> logs) => BatchesPerEvaluation[^1]++;
+    }
+
+    private sealed class DoubleWeightsAtBatch(int at) : Callback
+    {
+        public override void OnTestBatchBegin(int batch, IReadOnlyDictionary<string, double> logs)
+        {
+            if (batch == at)
+            {
+                foreach (Parameter parameter in Model!.Parameters)
+                {
+                    TensorPrimitives.Multiply(parameter.Value.AsSpan(), 2f, parameter.Value.AsSpan());
+                }
             }
         }
     }

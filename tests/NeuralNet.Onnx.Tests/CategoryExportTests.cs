@@ -81,6 +81,20 @@ public sealed class CategoryExportTests
     }
 
     [Fact]
+    public void Integer_lookup_tf_idf_matches_the_keras_docstring_example()
+    {
+        // Keras' IntegerLookup docstring, TF-IDF output: weights [0.25, 0.75, 0.6, 0.4], the OOV index their mean 0.5.
+        var model = new Sequential(name: "tfidf", seed: 1);
+        model.Add(new InputLayer(new TensorShape(4), name: "tokens"));
+        model.Add(new IntegerLookup(vocabulary: [12, 36, 1138, 42], idfWeights: [0.25f, 0.75f, 0.6f, 0.4f], outputMode: CategoryOutputMode.TfIdf, name: "tf_idf"));
+        Tensor tokens = Tensor.FromArray([12f, 1138f, 42f, 42f, 42f, 7f, 36f, 7f], 2, 4);
+        (float[] actual, _) = OnnxRoundTrip.RunOnnx(model.ToOnnxBytes(), model, [tokens])["tf_idf"];
+        Assert.Equal(model.Predict(tokens).ToArray(), actual);
+        float[] keras = [0f, 0.25f, 0f, 0.6f, 0.8f, 1.0f, 0f, 0.75f, 0f, 0.4f];
+        Assert.All(actual.Zip(keras), pair => Assert.Equal(pair.Second, pair.First, 6));
+    }
+
+    [Fact]
     public void Unknown_negative_and_large_tokens_go_to_predicts_oov_index_exactly()
     {
         // floormod(t, 3) for negative tokens and tokens near 2^24, where t / 3 is closest to a whole number.

@@ -9,7 +9,9 @@ namespace NeuralNet.Onnx.Converters;
 /// requires), and the tokens that match nothing sent to the OOV index — <c>floormod(t, numOovIndices)</c> after the mask
 /// slot, as Predict, computed as t − n · ⌊t / n⌋ (exact for |t| ≤ 2^24) — or the mask token to 0 in Int mode (dropped
 /// from an encoding). Inverted, the same with the roles swapped: an index compared with the vocabulary's indices gives
-/// its token, the mask slot gives the mask token, any other index the OOV token. Encodings as <see cref="CategoryConverters"/>.
+/// its token, the mask slot gives the mask token, any other index the OOV token. Encodings as <see cref="CategoryConverters"/>;
+/// TF-IDF is the count encoding times a constant of the layer's inverse document frequencies (<c>Mul</c>, zeros past the
+/// vocabulary when padded to <c>maxTokens</c>), the product Predict computes.
 /// Predict refuses tokens that are not whole numbers, and unknown tokens without OOV indices; the graph cannot throw: it
 /// treats the first as unknown and gives the second −1 (dropped from an encoding).
 /// </summary>
@@ -53,9 +55,22 @@ internal static class IntegerLookupConverter
         }
 
         string ids = graph.Node("Add", [matched, graph.Node("Mul", [unknown, oov])]);
-        return lookup.OutputMode == CategoryOutputMode.Int
-            ? new OnnxValue(ids, outputShape, Layout.ChannelsLast)
-            : CategoryConverters.Encode(graph, ids, x.Rank, lookup.OutputMode, outputShape[-1], outputShape);
+        if (lookup.OutputMode == CategoryOutputMode.Int)
+        {
+            return new OnnxValue(ids, outputShape, Layout.ChannelsLast);
+        }
+
+        if (lookup.OutputMode != CategoryOutputMode.TfIdf)
+        {
+            return CategoryConverters.Encode(graph, ids, x.Rank, lookup.OutputMode, outputShape[-1], outputShape);
+        }
+
+        // The counts, each times its index's weight (broadcast over the last axis).
+        int depth = outputShape[-1];
+        OnnxValue counts = CategoryConverters.Encode(graph, ids, x.Rank, CategoryOutputMode.Count, depth, outputShape);
+        float[] weights = new float[depth];
+        lookup.GetIdfWeights().CopyTo(weights, 0);
+        return graph.Node("Mul", [counts.Name, graph.Floats("idf_weights", [depth], weights)], outputShape, Layout.ChannelsLast);
     }
 
     private static OnnxValue Inverted(OnnxGraphBuilder graph, IntegerLookup lookup, OnnxValue x, float[] tokens, float[] indices, int oovStart, TensorShape outputShape)

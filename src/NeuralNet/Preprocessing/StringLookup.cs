@@ -13,7 +13,7 @@ namespace NeuralNet.Preprocessing;
 /// Maps string tokens to indices in a vocabulary (Keras' <c>StringLookup</c>), or indices back to strings with
 /// <c>invert</c>: a preprocessor in front of the model, since tensors hold only floats. The index layout, options and
 /// rules are <see cref="IntegerLookup"/>'s (the same code): the mask token at 0 when set (Int mode), then the OOV
-/// indices, then the vocabulary, learned by <see cref="Adapt"/> (most frequent first, ties broken by the tokens'
+/// indices, then the vocabulary, learned by <see cref="Adapt(IEnumerable{string}, CancellationToken)"/> (most frequent first, ties broken by the tokens'
 /// UTF-8 bytes in descending order, as Keras sorts them) or given.
 /// </summary>
 /// <remarks>
@@ -23,10 +23,15 @@ namespace NeuralNet.Preprocessing;
 /// "[UNK]" for OOV indices.</para>
 /// <para>Save it with a model by adding it to <see cref="Models.Model.Preprocessing"/>; its configuration holds the
 /// vocabulary (special tokens included) under Keras' <c>"vocabulary"</c> key. Unlike Keras, using it before it has a
-/// vocabulary throws, and <see cref="Adapt"/> may replace a given vocabulary. With several OOV indices an unknown string
+/// vocabulary throws, and <see cref="Adapt(IEnumerable{string}, CancellationToken)"/> may replace a given vocabulary. With several OOV indices an unknown string
 /// takes the one its UTF-8 bytes hash to, FarmHash <c>Fingerprint64</c> modulo their number, as Keras'
-/// <c>tf.strings.to_hash_bucket_fast</c> (the hash of <see cref="StringHashing"/>). TF-IDF and sparse outputs are
-/// not supported.</para>
+/// <c>tf.strings.to_hash_bucket_fast</c> (the hash of <see cref="StringHashing"/>). Sparse outputs are not supported.</para>
+/// <para>In <see cref="CategoryOutputMode.TfIdf"/> mode each count is multiplied by its index's inverse document
+/// frequency (<see cref="GetIdfWeights"/>): given with the vocabulary (<c>idfWeights</c>, required then), or learned by
+/// <see cref="Adapt(IEnumerable{IReadOnlyList{string}}, CancellationToken)"/> (each row a document) or
+/// <see cref="Adapt(IEnumerable{string}, CancellationToken)"/> (each token a document) as log(1 + documents / (1 +
+/// documents holding the token)); the OOV indices get the mean of the tokens' weights unless given their own, and
+/// indices padded to <see cref="MaxTokens"/> weigh 0, as in Keras. The weights are saved under <c>"idf_weights"</c>.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -40,23 +45,26 @@ public sealed class StringLookup : Preprocessor
     private readonly VocabularyIndex<string> _index;
 
     /// <summary>Creates a string lookup.</summary>
-    /// <param name="maxTokens">The largest vocabulary, mask and OOV indices included; null for no limit. <see cref="Adapt"/> keeps the most frequent tokens.</param>
+    /// <param name="maxTokens">The largest vocabulary, mask and OOV indices included; null for no limit. <see cref="Adapt(IEnumerable{string}, CancellationToken)"/> keeps the most frequent tokens.</param>
     /// <param name="numOovIndices">The number of indices for out-of-vocabulary tokens: 1 (Keras' default), several (an unknown token takes the one its FarmHash picks), or 0, which makes unknown tokens an error.</param>
     /// <param name="maskToken">The token that marks padding, index 0 in Int mode; null for none (Keras' default).</param>
     /// <param name="oovToken">The token returned for OOV indices when inverting (Keras' default "[UNK]").</param>
-    /// <param name="vocabulary">A vocabulary to start with, as for <see cref="SetVocabulary"/>; null to learn one with <see cref="Adapt"/>.</param>
+    /// <param name="vocabulary">A vocabulary to start with, as for <see cref="SetVocabulary"/>; null to learn one with <see cref="Adapt(IEnumerable{string}, CancellationToken)"/>.</param>
+    /// <param name="idfWeights">In TfIdf mode (and only then), with <paramref name="vocabulary"/> (required then): one inverse document frequency per entry, as for <see cref="SetVocabulary"/>.</param>
     /// <param name="invert">Whether the lookup maps indices back to tokens (<see cref="InverseTransform"/>, Int mode only) instead of tokens to indices.</param>
-    /// <param name="outputMode">Indices (Keras' default) or their one-hot, multi-hot or count encoding.</param>
+    /// <param name="outputMode">Indices (Keras' default) or their one-hot, multi-hot, count or TF-IDF encoding.</param>
     /// <param name="padToMaxTokens">In the encoding modes, make rows <paramref name="maxTokens"/> wide whatever the vocabulary's size.</param>
     /// <param name="name">The name (Keras' layer name); <c>string_lookup</c> when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is 1 or less, <paramref name="numOovIndices"/> is negative, or the mode is not defined.</exception>
-    /// <exception cref="ArgumentException"><paramref name="invert"/> outside Int mode, <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>, or an invalid vocabulary (see <see cref="SetVocabulary"/>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="invert"/> outside Int mode, <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>,
+    /// <paramref name="idfWeights"/> outside TfIdf mode, without a vocabulary or missing with one in TfIdf mode, or an invalid vocabulary or weights (see <see cref="SetVocabulary"/>).</exception>
     public StringLookup(
         int? maxTokens = null,
         int numOovIndices = 1,
         string? maskToken = null,
         string oovToken = "[UNK]",
         IEnumerable<string>? vocabulary = null,
+        IEnumerable<float>? idfWeights = null,
         bool invert = false,
         CategoryOutputMode outputMode = CategoryOutputMode.Int,
         bool padToMaxTokens = false,
@@ -66,9 +74,10 @@ public sealed class StringLookup : Preprocessor
         _index = new VocabularyIndex<string>(maxTokens, numOovIndices, maskToken is not null, maskToken ?? string.Empty, oovToken, invert, outputMode, padToMaxTokens,
             StringComparer.Ordinal, CompareUtf8, FarmHashBucket, static t => $"\"{t}\"");
         Name = name ?? "string_lookup";
+        VocabularyIndex<string>.CheckIdfArguments(outputMode, vocabulary is not null, idfWeights is not null, nameof(idfWeights));
         if (vocabulary is not null)
         {
-            SetVocabulary(vocabulary);
+            SetVocabulary(vocabulary, idfWeights);
         }
     }
 
@@ -108,12 +117,26 @@ public sealed class StringLookup : Preprocessor
     public IReadOnlyList<string> GetVocabulary(bool includeSpecialTokens = true) => _index.GetVocabulary(includeSpecialTokens);
 
     /// <summary>
+    /// In TfIdf mode, the inverse document frequency of every index (Keras' <c>idf_weights</c>, without the zeros it
+    /// pads to <see cref="MaxTokens"/>): <see cref="VocabularySize"/> weights, the OOV indices' first, as
+    /// <see cref="SetVocabulary"/> takes them with <see cref="GetVocabulary"/>'s tokens. Empty in the other modes and
+    /// before a vocabulary exists.
+    /// </summary>
+    /// <returns>A new array.</returns>
+    public float[] GetIdfWeights() => _index.Idf.ToArray();
+
+    /// <summary>
     /// Sets the vocabulary (Keras' <c>set_vocabulary</c>), replacing any previous one. The special tokens may lead the
     /// list (the mask token in Int mode, then "[UNK]" once per OOV index, as <see cref="GetVocabulary"/> returns them) or be left out.
+    /// In TfIdf mode the inverse document frequencies come with it, one per entry of <paramref name="vocabulary"/>: when
+    /// the special tokens are left out, the OOV indices get the weights' mean (Keras' <c>set_vocabulary</c>); to give
+    /// them their own weight, lead the vocabulary with the OOV tokens.
     /// </summary>
     /// <param name="vocabulary">The tokens, in index order.</param>
-    /// <exception cref="ArgumentException">The vocabulary is empty, holds null, repeats a token, holds the mask token (or, when inverting, the OOV token) after its start, or exceeds <see cref="MaxTokens"/>.</exception>
-    public void SetVocabulary(IEnumerable<string> vocabulary)
+    /// <param name="idfWeights">In TfIdf mode (and only then, where it is required), one weight per entry of <paramref name="vocabulary"/>, finite and not negative.</param>
+    /// <exception cref="ArgumentException">The vocabulary is empty, holds null, repeats a token, holds the mask token (or, when inverting, the OOV token) after its start, or exceeds <see cref="MaxTokens"/>;
+    /// or <paramref name="idfWeights"/> is missing in TfIdf mode, given in another, not one per entry, negative or not finite. Nothing changes.</exception>
+    public void SetVocabulary(IEnumerable<string> vocabulary, IEnumerable<float>? idfWeights = null)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
         string[] tokens = [.. vocabulary];
@@ -123,13 +146,13 @@ public sealed class StringLookup : Preprocessor
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"vocabulary[{bad}] is null."), nameof(vocabulary));
         }
 
-        _index.Set(tokens, nameof(vocabulary));
+        _index.Set(tokens, idfWeights is null ? null : [.. idfWeights], nameof(vocabulary), nameof(idfWeights));
     }
 
     /// <summary>
     /// Learns the vocabulary from <paramref name="tokens"/> (Keras' <c>adapt</c>): every token counted, most frequent
     /// first, ties broken by the tokens' UTF-8 bytes in descending order, cut to <see cref="MaxTokens"/>. Replaces any
-    /// previous vocabulary.
+    /// previous vocabulary. In TfIdf mode each token is a document, as Keras reads a flat list.
     /// </summary>
     /// <param name="tokens">The tokens.</param>
     /// <param name="cancellationToken">Checked before each token; nothing changes when it is canceled.</param>
@@ -139,16 +162,58 @@ public sealed class StringLookup : Preprocessor
     public void Adapt(IEnumerable<string> tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        Adapt(tokens.Select(static token => new[] { token }), cancellationToken, nameof(tokens));
+    }
+
+    /// <summary>
+    /// Learns the vocabulary from rows of tokens (Keras' <c>adapt</c> on a batch of samples), as
+    /// <see cref="Adapt(IEnumerable{string}, CancellationToken)"/> does from their tokens; in TfIdf mode each row is a
+    /// document. The rows may differ in length.
+    /// </summary>
+    /// <param name="rows">The rows of tokens.</param>
+    /// <param name="cancellationToken">Checked before each row; nothing changes when it is canceled.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="rows"/>, a row or a token is null (the message names it).</exception>
+    /// <exception cref="ArgumentException">No token is left once the mask and OOV tokens are removed; the vocabulary is unchanged.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public void Adapt(IEnumerable<IReadOnlyList<string>> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        Adapt(rows, cancellationToken, nameof(rows));
+    }
+
+    // Each row a document: its tokens counted, and in TfIdf mode the documents holding each token.
+    private void Adapt(IEnumerable<IReadOnlyList<string>> rows, CancellationToken cancellationToken, string parameterName)
+    {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        int i = 0;
-        foreach (string token in tokens)
+        Dictionary<string, long>? documentCounts = OutputMode == CategoryOutputMode.TfIdf ? new(StringComparer.Ordinal) : null;
+        var document = new HashSet<string>(StringComparer.Ordinal);
+        long documents = 0;
+        foreach (IReadOnlyList<string> row in rows)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            CollectionsMarshal.GetValueRefOrAddDefault(counts, token ?? throw new ArgumentNullException(nameof(tokens), string.Create(CultureInfo.InvariantCulture, $"Token {i} is null.")), out _)++;
-            i++;
+            if (row is null)
+            {
+                throw new ArgumentNullException(parameterName, string.Create(CultureInfo.InvariantCulture, $"Row {documents} is null."));
+            }
+
+            for (int k = 0; k < row.Count; k++)
+            {
+                // A flat list's rows are single tokens: name the token by its index there.
+                string token = row[k] ?? throw new ArgumentNullException(parameterName, row.Count == 1 && parameterName == "tokens"
+                    ? string.Create(CultureInfo.InvariantCulture, $"Token {documents} is null.")
+                    : string.Create(CultureInfo.InvariantCulture, $"Token {k} of row {documents} is null."));
+                CollectionsMarshal.GetValueRefOrAddDefault(counts, token, out _)++;
+                if (documentCounts is not null && document.Add(token))
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(documentCounts, token, out _)++;
+                }
+            }
+
+            document.Clear();
+            documents++;
         }
 
-        _index.Learn(counts, nameof(tokens));
+        _index.Learn(counts, documentCounts, documents, parameterName);
     }
 
     /// <summary>Maps tokens, one per sample, to a tensor: (tokens) of indices in Int mode, (tokens, depth) of one-hot vectors otherwise.</summary>
@@ -210,7 +275,7 @@ public sealed class StringLookup : Preprocessor
     }
 
     /// <inheritdoc/>
-    /// <remarks>Keras' keys; <c>vocabulary</c> holds the vocabulary with its special tokens, learned or given (null before one exists).</remarks>
+    /// <remarks>Keras' keys; <c>vocabulary</c> holds the vocabulary with its special tokens, learned or given (null before one exists), and in TfIdf mode <c>idf_weights</c> one weight per entry (null otherwise).</remarks>
     public override Config GetConfig() => new Config()
         .Set("name", Name)
         .Set("invert", Invert)
@@ -222,7 +287,7 @@ public sealed class StringLookup : Preprocessor
         .Set("sparse", false)
         .Set("pad_to_max_tokens", PadToMaxTokens)
         .Set("vocabulary_dtype", "string")
-        .SetNull("idf_weights")
+        .Set("idf_weights", LookupConfig.IdfWeights(_index.Idf))
         .Set("vocabulary", HasVocabulary ? new JsonArray([.. GetVocabulary().Select(t => (JsonNode)JsonValue.Create(t))]) : null)
         .Set("vocabulary_size", HasVocabulary ? (long?)VocabularySize : null)
         .Set("encoding", "utf-8");
@@ -245,8 +310,9 @@ public sealed class StringLookup : Preprocessor
                 config.Contains("mask_token") ? config.GetString("mask_token") : null,
                 config.GetString("oov_token", "[UNK]"),
                 ReadVocabulary(config),
+                LookupConfig.ReadIdfWeights(config),
                 config.GetBoolean("invert", false),
-                CategoryEncoder.Read(config, "int"),
+                CategoryEncoder.Read(config, "int", allowTfIdf: true),
                 config.GetBoolean("pad_to_max_tokens", false),
                 config.GetString("name", "string_lookup"));
         }
@@ -332,7 +398,7 @@ public sealed class StringLookup : Preprocessor
         }
 
         var output = new Tensor(CategoryEncoder.OutputShape(sample, OutputMode, _index.Depth).Prepend(samples));
-        CategoryEncoder.Encode(ids, CategoryEncoder.RowLength(sample), OutputMode, _index.Depth, output.AsSpan());
+        _index.Encode(ids, CategoryEncoder.RowLength(sample), _index.Depth, output.AsSpan());
         return output;
     }
 

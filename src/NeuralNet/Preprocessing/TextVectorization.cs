@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NeuralNet.Datasets;
+using NeuralNet.Layers;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Preprocessing;
@@ -241,20 +242,7 @@ public sealed class TextVectorization : Preprocessor
         }
 
         string[] learned = [.. entries.Take(kept).Select(e => e.Token)];
-        float[]? idf = null;
-        if (documentCounts is not null)
-        {
-            idf = new float[TokenStart + kept];
-            double sum = 0;
-            for (int k = 0; k < kept; k++)
-            {
-                idf[TokenStart + k] = (float)Math.Log(1 + ((double)documents / (1 + documentCounts[learned[k]])));
-                sum += idf[TokenStart + k];
-            }
-
-            idf.AsSpan(0, TokenStart).Fill((float)(sum / kept));
-        }
-
+        float[]? idf = documentCounts is null ? null : IdfWeights.Learned(documents, [.. learned.Select(t => documentCounts[t])], TokenStart);
         Commit(learned, idf);
     }
 
@@ -268,7 +256,7 @@ public sealed class TextVectorization : Preprocessor
     /// <exception cref="ArgumentNullException"><paramref name="vocabulary"/> or one of its tokens is null.</exception>
     /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds "" other than in first place, is larger
     /// than <see cref="MaxTokens"/>; or <paramref name="idfWeights"/> is missing in TfIdf mode, given in another mode, of another
-    /// length than the vocabulary or not finite. Nothing changes.</exception>
+    /// length than the vocabulary, negative or not finite. Nothing changes.</exception>
     public void SetVocabulary(IEnumerable<string> vocabulary, IEnumerable<float>? idfWeights = null)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
@@ -319,33 +307,7 @@ public sealed class TextVectorization : Preprocessor
                 $"The vocabulary has {size} entries (special tokens included), more than {(MaxTokens is int max ? $"maxTokens ({max})" : $"a float holds exactly as ids ({MaxVocabularySize})")}."), nameof(vocabulary));
         }
 
-        float[]? idf = null;
-        if (idfWeights is not null)
-        {
-            float[] given = [.. idfWeights];
-            if (given.Length != entries.Length)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"idfWeights must be the same length as the vocabulary: it has {given.Length} weights for {entries.Length} entries."), nameof(idfWeights));
-            }
-
-            int bad = Array.FindIndex(given, w => !float.IsFinite(w));
-            if (bad >= 0)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"idfWeights[{bad}] is {given[bad]}; weights must be finite."), nameof(idfWeights));
-            }
-
-            if (hasSpecial)
-            {
-                idf = given;
-            }
-            else
-            {
-                idf = new float[size];
-                idf.AsSpan(0, TokenStart).Fill(given.Length == 0 ? 0f : (float)given.Average(w => (double)w));
-                given.CopyTo(idf, TokenStart);
-            }
-        }
-
+        float[]? idf = idfWeights is null ? null : IdfWeights.Given([.. idfWeights], entries.Length, hasSpecial, TokenStart, nameof(idfWeights));
         Commit(tokens, idf);
     }
 
@@ -427,10 +389,7 @@ public sealed class TextVectorization : Preprocessor
 
             if (OutputMode == TextOutputMode.TfIdf)
             {
-                for (int k = 0; k < _idfWeights!.Length; k++)
-                {
-                    row[k] *= _idfWeights[k];
-                }
+                IdfWeights.Apply(row, depth, _idfWeights);
             }
         }
 

@@ -11,6 +11,9 @@ namespace NeuralNet.Layers;
 /// </summary>
 internal static class CategoryEncoder
 {
+    private const string ModeNames = "\"int\", \"one_hot\", \"multi_hot\" or \"count\"";
+    private const string LookupModeNames = "\"int\", \"one_hot\", \"multi_hot\", \"count\" or \"tf_idf\"";
+
     /// <summary>The per-sample output shape for per-sample input <paramref name="sampleShape"/> (see <see cref="CategoryOutputMode"/>).</summary>
     public static TensorShape OutputShape(TensorShape sampleShape, CategoryOutputMode mode, int depth)
     {
@@ -31,7 +34,7 @@ internal static class CategoryEncoder
     /// <summary>
     /// Writes the encoding of <paramref name="ids"/> (each in [0, depth), or negative for an id to drop, as a lookup's
     /// mask token) into <paramref name="output"/>: for one-hot one row of <paramref name="depth"/> per id, for multi-hot
-    /// and count one row per <paramref name="rowLength"/> ids.
+    /// and count one row per <paramref name="rowLength"/> ids; TF-IDF writes the counts, for the caller to weight.
     /// </summary>
     public static void Encode(ReadOnlySpan<int> ids, int rowLength, CategoryOutputMode mode, int depth, Span<float> output)
     {
@@ -49,7 +52,8 @@ internal static class CategoryEncoder
             return;
         }
 
-        bool count = mode == CategoryOutputMode.Count;
+        // TF-IDF starts from the counts; the lookup then multiplies them by its weights (IdfWeights.Apply).
+        bool count = mode is CategoryOutputMode.Count or CategoryOutputMode.TfIdf;
         for (int i = 0; i < ids.Length; i++)
         {
             int id = ids[i];
@@ -67,26 +71,36 @@ internal static class CategoryEncoder
         CategoryOutputMode.Int => "int",
         CategoryOutputMode.OneHot => "one_hot",
         CategoryOutputMode.MultiHot => "multi_hot",
-        _ => "count",
+        CategoryOutputMode.Count => "count",
+        _ => "tf_idf",
     };
 
-    /// <summary>Reads an output mode written under Keras' names (<c>"binary"</c> is Keras' old name of <c>"multi_hot"</c>).</summary>
+    /// <summary>
+    /// Reads an output mode written under Keras' names (<c>"binary"</c> is Keras' old name of <c>"multi_hot"</c>,
+    /// <c>"tf-idf"</c> of <c>"tf_idf"</c>, which only the lookups read: <paramref name="allowTfIdf"/>).
+    /// </summary>
     /// <exception cref="InvalidDataException">The name is not one of them.</exception>
-    public static CategoryOutputMode Read(Config config, string fallback) => config.GetString("output_mode", fallback) switch
+    public static CategoryOutputMode Read(Config config, string fallback, bool allowTfIdf = false) => config.GetString("output_mode", fallback) switch
     {
         "int" => CategoryOutputMode.Int,
         "one_hot" => CategoryOutputMode.OneHot,
         "multi_hot" or "binary" => CategoryOutputMode.MultiHot,
         "count" => CategoryOutputMode.Count,
-        string other => throw config.Error($"\"output_mode\" is \"{FormatError.Shorten(other)}\"; expected \"int\", \"one_hot\", \"multi_hot\" or \"count\"."),
+        "tf_idf" or "tf-idf" when allowTfIdf => CategoryOutputMode.TfIdf,
+        string other => throw config.Error($"\"output_mode\" is \"{FormatError.Shorten(other)}\"; expected {(allowTfIdf ? LookupModeNames : ModeNames)}."),
     };
 
-    /// <summary>Throws unless <paramref name="mode"/> is a defined value.</summary>
-    public static void CheckDefined(CategoryOutputMode mode, string parameterName)
+    /// <summary>Throws unless <paramref name="mode"/> is a defined value, and TF-IDF only where <paramref name="allowTfIdf"/> (the lookups, which carry the weights).</summary>
+    public static void CheckDefined(CategoryOutputMode mode, string parameterName, bool allowTfIdf = false)
     {
         if (!Enum.IsDefined(mode))
         {
             throw new ArgumentOutOfRangeException(parameterName, mode, $"{parameterName} must be one of {string.Join(", ", Enum.GetNames<CategoryOutputMode>())}.");
+        }
+
+        if (mode == CategoryOutputMode.TfIdf && !allowTfIdf)
+        {
+            throw new ArgumentOutOfRangeException(parameterName, mode, $"{parameterName} is TfIdf, which only IntegerLookup and StringLookup support (they carry the inverse document frequencies); expected Int, OneHot, MultiHot or Count.");
         }
     }
 

@@ -9,7 +9,7 @@ namespace NeuralNet.Layers;
 /// tokens with <c>invert</c>. The index layout is Keras': the mask token at 0 when one is set (Int mode), then
 /// <see cref="NumOovIndices"/> out-of-vocabulary indices, then the vocabulary, learned by <see cref="Adapt(Tensor)"/>
 /// (most frequent first, ties by the larger token first) or given. The output is the indices (as floats) or their
-/// one-hot, multi-hot or count encoding over <see cref="VocabularySize"/> categories, see <see cref="CategoryOutputMode"/>.
+/// one-hot, multi-hot, count or TF-IDF encoding over <see cref="VocabularySize"/> categories, see <see cref="CategoryOutputMode"/>.
 /// </summary>
 /// <remarks>
 /// <para>Tokens must be whole numbers; anything else fails naming the sample and the position. Vocabulary, mask and OOV
@@ -17,11 +17,16 @@ namespace NeuralNet.Layers;
 /// indices an unknown token t goes to OOV index <c>floormod(t, numOovIndices)</c> (Keras' default <c>oov_method</c>);
 /// with none, an unknown token throws (Keras' "When `num_oov_indices=0` all inputs should be in vocabulary"). Outside
 /// Int mode the mask token is dropped from the encoding.</para>
-/// <para>The vocabulary is saved in the configuration (<c>vocabulary</c>, special tokens included), so a saved model
-/// keeps what <see cref="Adapt(Tensor)"/> learned. Unlike Keras, using the layer before it has a vocabulary throws
-/// (Keras maps everything to OOV), and <see cref="Adapt(Tensor)"/> may replace a given vocabulary. Keras' TF-IDF mode,
-/// <c>oov_method="farmhash"</c> and sparse outputs are not supported. Indices are not differentiable: the input
-/// gradient is zero.</para>
+/// <para>In <see cref="CategoryOutputMode.TfIdf"/> mode each count is multiplied by its index's inverse document
+/// frequency (<see cref="GetIdfWeights"/>): given with the vocabulary (<c>idfWeights</c>, required then), or learned by
+/// <see cref="Adapt(Tensor)"/> as log(1 + documents / (1 + documents holding the token)), each value of a rank-1 tensor
+/// and each row (the last axis) of a higher-rank one being a document; the OOV indices get the mean of the tokens'
+/// weights unless given their own, and indices padded to <see cref="MaxTokens"/> weigh 0, as in Keras.</para>
+/// <para>The vocabulary is saved in the configuration (<c>vocabulary</c>, special tokens included, with <c>idf_weights</c>
+/// one per entry in TF-IDF mode), so a saved model keeps what <see cref="Adapt(Tensor)"/> learned. Unlike Keras, using
+/// the layer before it has a vocabulary throws (Keras maps everything to OOV), and <see cref="Adapt(Tensor)"/> may
+/// replace a given vocabulary. <c>oov_method="farmhash"</c> and sparse outputs are not supported. Indices are not
+/// differentiable: the input gradient is zero.</para>
 /// </remarks>
 /// <example><c>new IntegerLookup(vocabulary: [12, 36, 1138, 42])</c> maps [12, 36, 1138, 42, 7] to [1, 2, 3, 4, 0].</example>
 public sealed class IntegerLookup : Layer
@@ -39,18 +44,21 @@ public sealed class IntegerLookup : Layer
     /// <param name="maskToken">The token that marks padding, index 0 in Int mode; null for none (Keras default).</param>
     /// <param name="oovToken">The token returned for OOV indices when inverting (Keras default -1).</param>
     /// <param name="vocabulary">A vocabulary to start with, as for <see cref="SetVocabulary"/>; null to learn one with <see cref="Adapt(Tensor)"/>.</param>
+    /// <param name="idfWeights">In TfIdf mode (and only then), with <paramref name="vocabulary"/> (required then): one inverse document frequency per entry, as for <see cref="SetVocabulary"/>.</param>
     /// <param name="invert">Whether the layer maps indices back to tokens (Int mode only).</param>
-    /// <param name="outputMode">Indices (Keras' default) or their one-hot, multi-hot or count encoding.</param>
+    /// <param name="outputMode">Indices (Keras' default) or their one-hot, multi-hot, count or TF-IDF encoding.</param>
     /// <param name="padToMaxTokens">In the encoding modes, make the output <paramref name="maxTokens"/> wide whatever the vocabulary's size.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>integer_lookup</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is 1 or less, <paramref name="numOovIndices"/> is negative, or the mode is not defined.</exception>
-    /// <exception cref="ArgumentException"><paramref name="invert"/> outside Int mode, <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>, a token a float cannot hold exactly, or an invalid vocabulary (see <see cref="SetVocabulary"/>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="invert"/> outside Int mode, <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>, a token a float cannot hold exactly,
+    /// <paramref name="idfWeights"/> outside TfIdf mode, without a vocabulary or missing with one in TfIdf mode, or an invalid vocabulary or weights (see <see cref="SetVocabulary"/>).</exception>
     public IntegerLookup(
         int? maxTokens = null,
         int numOovIndices = 1,
         long? maskToken = null,
         long oovToken = -1,
         IEnumerable<long>? vocabulary = null,
+        IEnumerable<float>? idfWeights = null,
         bool invert = false,
         CategoryOutputMode outputMode = CategoryOutputMode.Int,
         bool padToMaxTokens = false,
@@ -65,9 +73,10 @@ public sealed class IntegerLookup : Layer
 
         _index = new VocabularyIndex<long>(maxTokens, numOovIndices, maskToken is not null, maskToken ?? 0, oovToken, invert, outputMode, padToMaxTokens,
             EqualityComparer<long>.Default, static (a, b) => a.CompareTo(b), FloorMod, static t => t.ToString(CultureInfo.InvariantCulture));
+        VocabularyIndex<long>.CheckIdfArguments(outputMode, vocabulary is not null, idfWeights is not null, nameof(idfWeights));
         if (vocabulary is not null)
         {
-            SetVocabulary(vocabulary);
+            SetVocabulary(vocabulary, idfWeights);
         }
     }
 
@@ -107,13 +116,26 @@ public sealed class IntegerLookup : Layer
     public IReadOnlyList<long> GetVocabulary(bool includeSpecialTokens = true) => _index.GetVocabulary(includeSpecialTokens);
 
     /// <summary>
+    /// In TfIdf mode, the inverse document frequency of every index (Keras' <c>idf_weights</c>, without the zeros it
+    /// pads to <see cref="MaxTokens"/>): <see cref="VocabularySize"/> weights, the OOV indices' first, as
+    /// <see cref="SetVocabulary"/> takes them with <see cref="GetVocabulary"/>'s tokens. Empty in the other modes and
+    /// before a vocabulary exists.
+    /// </summary>
+    /// <returns>A new array.</returns>
+    public float[] GetIdfWeights() => _index.Idf.ToArray();
+
+    /// <summary>
     /// Sets the vocabulary (Keras' <c>set_vocabulary</c>), replacing any previous one. The special tokens may lead the
     /// list (the mask token in Int mode, then the OOV token once per OOV index, as <see cref="GetVocabulary"/> returns
-    /// them) or be left out.
+    /// them) or be left out. In TfIdf mode the inverse document frequencies come with it, one per entry of
+    /// <paramref name="vocabulary"/>: when the special tokens are left out, the OOV indices get the weights' mean (Keras'
+    /// <c>set_vocabulary</c>); to give the OOV indices their own weight, lead the vocabulary with the OOV tokens.
     /// </summary>
     /// <param name="vocabulary">The tokens, in index order.</param>
-    /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds the mask token (or, when inverting, the OOV token) after its start, exceeds <see cref="MaxTokens"/>, holds a token a float cannot hold exactly, or changes the size of a built layer's encoded output.</exception>
-    public void SetVocabulary(IEnumerable<long> vocabulary)
+    /// <param name="idfWeights">In TfIdf mode (and only then, where it is required), one weight per entry of <paramref name="vocabulary"/>, finite and not negative.</param>
+    /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds the mask token (or, when inverting, the OOV token) after its start, exceeds <see cref="MaxTokens"/>, holds a token a float cannot hold exactly, or changes the size of a built layer's encoded output;
+    /// or <paramref name="idfWeights"/> is missing in TfIdf mode, given in another, not one per entry, negative or not finite. Nothing changes.</exception>
+    public void SetVocabulary(IEnumerable<long> vocabulary, IEnumerable<float>? idfWeights = null)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
         long[] tokens = [.. vocabulary];
@@ -122,15 +144,18 @@ public sealed class IntegerLookup : Layer
             CheckExact(token, nameof(vocabulary));
         }
 
+        float[]? weights = idfWeights is null ? null : [.. idfWeights];
         var trial = Copy();
-        trial.Set(tokens, nameof(vocabulary));
+        trial.Set(tokens, weights, nameof(vocabulary), nameof(idfWeights));
         CheckDepth(trial, nameof(vocabulary));
-        _index.Set(tokens, nameof(vocabulary));
+        _index.Set(tokens, weights, nameof(vocabulary), nameof(idfWeights));
     }
 
     /// <summary>
     /// Learns the vocabulary from <paramref name="data"/> (Keras' <c>adapt</c>): every token counted, most frequent
     /// first, ties broken by the larger token first, cut to <see cref="MaxTokens"/>. Replaces any previous vocabulary.
+    /// In TfIdf mode also each token's inverse document frequency, each value of a rank-1 tensor (or a scalar) and
+    /// each row of the last axis of a higher-rank one being a document (Keras refuses rank 3 and above).
     /// </summary>
     /// <param name="data">Tokens, any shape.</param>
     /// <exception cref="ArgumentException">A value is not a whole number (the message names the sample and position), no token is left to learn, or the vocabulary's size would change a built layer's encoded output.</exception>
@@ -140,7 +165,11 @@ public sealed class IntegerLookup : Layer
         Adapt([data]);
     }
 
-    /// <summary>Learns the vocabulary from batches, counted together as one data set; see <see cref="Adapt(Tensor)"/>. Nothing changes when a batch is rejected.</summary>
+    /// <summary>
+    /// Learns the vocabulary from batches, counted together as one data set; see <see cref="Adapt(Tensor)"/>, whose
+    /// documents each batch is read as (unlike Keras, which reads a rank-1 batch of a <c>tf.data.Dataset</c> as one
+    /// document, and a rank-1 array as one document per value). Nothing changes when a batch is rejected.
+    /// </summary>
     /// <param name="batches">Batches of tokens, any shapes; read once.</param>
     /// <param name="cancellationToken">Checked before each batch; nothing changes when it is canceled.</param>
     /// <exception cref="ArgumentException">A value is not a whole number (the message names the batch, sample and position), no token is left to learn, or the vocabulary's size would change a built layer's encoded output.</exception>
@@ -149,6 +178,9 @@ public sealed class IntegerLookup : Layer
     {
         ArgumentNullException.ThrowIfNull(batches);
         var counts = new Dictionary<long, long>();
+        Dictionary<long, long>? documentCounts = OutputMode == CategoryOutputMode.TfIdf ? [] : null;
+        var document = new HashSet<long>();
+        long documents = 0;
         int batchIndex = 0;
         foreach (Tensor batch in batches)
         {
@@ -161,27 +193,46 @@ public sealed class IntegerLookup : Layer
             ReadOnlySpan<float> values = batch.AsReadOnlySpan();
             if (values.IsEmpty)
             {
+                // Rows without tokens are still documents (Keras counts the rows of a batch).
+                documents += batch.Rank >= 2 && batch.Shape[-1] == 0 ? batch.Shape.Dimensions[..^1].ToArray().Aggregate(1L, (a, d) => a * d) : 0;
                 batchIndex++;
                 continue;
             }
 
             int sampleLength = batch.Rank == 0 ? 1 : batch.Length / batch.Shape[0];
+
+            // A document is a value of a scalar or rank-1 batch, else a row of the last axis (Keras' rows of a rank-2 batch).
+            int documentLength = batch.Rank <= 1 ? 1 : batch.Shape[-1];
             for (int i = 0; i < values.Length; i++)
             {
-                CollectionsMarshal.GetValueRefOrAddDefault(counts, Token(values[i], i, sampleLength, $"batch {batchIndex.ToString(CultureInfo.InvariantCulture)}, ", nameof(batches)), out _)++;
+                long token = Token(values[i], i, sampleLength, $"batch {batchIndex.ToString(CultureInfo.InvariantCulture)}, ", nameof(batches));
+                CollectionsMarshal.GetValueRefOrAddDefault(counts, token, out _)++;
+                if (documentCounts is not null)
+                {
+                    if (document.Add(token))
+                    {
+                        CollectionsMarshal.GetValueRefOrAddDefault(documentCounts, token, out _)++;
+                    }
+
+                    if ((i + 1) % documentLength == 0)
+                    {
+                        document.Clear();
+                        documents++;
+                    }
+                }
             }
 
             batchIndex++;
         }
 
         var trial = Copy();
-        trial.Learn(new Dictionary<long, long>(counts), nameof(batches));
+        trial.Learn(new Dictionary<long, long>(counts), documentCounts, documents, nameof(batches));
         CheckDepth(trial, nameof(batches));
-        _index.Learn(counts, nameof(batches));
+        _index.Learn(counts, documentCounts, documents, nameof(batches));
     }
 
     /// <inheritdoc/>
-    /// <remarks>Keras' keys; <c>vocabulary</c> holds the vocabulary with its special tokens, learned or given (null before one exists).</remarks>
+    /// <remarks>Keras' keys; <c>vocabulary</c> holds the vocabulary with its special tokens, learned or given (null before one exists), and in TfIdf mode <c>idf_weights</c> one weight per entry (null otherwise).</remarks>
     public override Config GetConfig() => base.GetConfig()
         .Set("invert", Invert)
         .Set("max_tokens", (long?)MaxTokens)
@@ -192,7 +243,7 @@ public sealed class IntegerLookup : Layer
         .Set("sparse", false)
         .Set("pad_to_max_tokens", PadToMaxTokens)
         .Set("vocabulary_dtype", "int64")
-        .SetNull("idf_weights")
+        .Set("idf_weights", LookupConfig.IdfWeights(_index.Idf))
         .Set("vocabulary", HasVocabulary ? new System.Text.Json.Nodes.JsonArray([.. GetVocabulary().Select(t => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(t))]) : null)
         .Set("vocabulary_size", HasVocabulary ? (long?)VocabularySize : null)
         .Set("oov_method", "floormod");
@@ -209,8 +260,9 @@ public sealed class IntegerLookup : Layer
                 config.GetNullableInt64("mask_token"),
                 config.GetInt64("oov_token", -1),
                 config.Contains("vocabulary") ? config.GetInt64Array("vocabulary") : null,
+                LookupConfig.ReadIdfWeights(config),
                 config.GetBoolean("invert", false),
-                CategoryEncoder.Read(config, "int"),
+                CategoryEncoder.Read(config, "int", allowTfIdf: true),
                 config.GetBoolean("pad_to_max_tokens", false),
                 config.GetString("name"));
         }
@@ -291,7 +343,7 @@ public sealed class IntegerLookup : Layer
             return output;
         }
 
-        CategoryEncoder.Encode(ids, CategoryEncoder.RowLength(InputShape), OutputMode, _builtDepth, y);
+        index.Encode(ids, CategoryEncoder.RowLength(InputShape), _builtDepth, y);
         return output;
     }
 

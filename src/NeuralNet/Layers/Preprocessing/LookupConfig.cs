@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
@@ -5,15 +6,10 @@ namespace NeuralNet.Layers;
 /// <summary>Configuration checks shared by <see cref="IntegerLookup"/> and <see cref="Preprocessing.StringLookup"/>: Keras settings this library does not support must hold their defaults.</summary>
 internal static class LookupConfig
 {
-    /// <summary>Refuses sparse outputs, TF-IDF weights, another vocabulary dtype and OOV methods and salts the lookups do not implement.</summary>
+    /// <summary>Refuses sparse outputs, another vocabulary dtype and OOV methods and salts the lookups do not implement.</summary>
     public static void Check(Config config, string vocabularyDtype)
     {
         CategoryEncoder.RequireDense(config);
-        if (config.Contains("idf_weights"))
-        {
-            throw config.Error("\"idf_weights\" is set, but the tf_idf output mode is not supported; it must be null.");
-        }
-
         string dtype = config.GetString("vocabulary_dtype", vocabularyDtype);
         if (dtype != vocabularyDtype)
         {
@@ -33,4 +29,29 @@ internal static class LookupConfig
             throw config.Error("\"salt\" is set; OOV hashing with a salt (SipHash) is not supported by the lookups, it must be null.");
         }
     }
+
+    /// <summary>
+    /// What <c>"idf_weights"</c> holds: in TF-IDF mode one weight per entry of the saved vocabulary (special tokens
+    /// included, so Keras' <c>set_vocabulary</c> takes them as they are); null otherwise. Floats widen to doubles exactly.
+    /// </summary>
+    public static JsonArray? IdfWeights(ReadOnlySpan<float> idf)
+    {
+        if (idf.IsEmpty)
+        {
+            return null;
+        }
+
+        var array = new JsonArray();
+        foreach (float weight in idf)
+        {
+            array.Add((JsonNode)JsonValue.Create((double)weight));
+        }
+
+        return array;
+    }
+
+    /// <summary>The weights written under <c>"idf_weights"</c> (by this library or Keras), null when absent or null; the layer checks them against its mode and vocabulary.</summary>
+    /// <exception cref="InvalidDataException">The value is not an array of finite numbers.</exception>
+    public static float[]? ReadIdfWeights(Config config) =>
+        config.Contains("idf_weights") ? [.. config.GetDoubleArray("idf_weights").Select(w => (float)w)] : null;
 }

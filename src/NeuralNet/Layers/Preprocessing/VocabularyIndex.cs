@@ -5,7 +5,8 @@ namespace NeuralNet.Layers;
 /// <summary>
 /// The lookup logic shared by <see cref="IntegerLookup"/> and <see cref="Preprocessing.StringLookup"/> (Keras'
 /// <c>IndexLookup</c>): the index layout (the mask token first when set in Int mode, then the OOV indices, then the
-/// vocabulary), vocabularies learned by count or set directly with Keras' checks, and lookups both ways.
+/// vocabulary), vocabularies learned by count or set directly with Keras' checks, lookups both ways, and in TF-IDF mode
+/// one inverse document frequency per index (<see cref="IdfWeights"/>), learned or set with the vocabulary.
 /// </summary>
 /// <typeparam name="T">The token type: <see cref="long"/> or <see cref="string"/>.</typeparam>
 internal sealed class VocabularyIndex<T>
@@ -25,6 +26,7 @@ internal sealed class VocabularyIndex<T>
     private readonly Func<T, int, int> _oovBucket;
     private T[] _tokens = [];
     private Dictionary<T, int> _ids;
+    private float[]? _idf;
 
     /// <summary>Creates an empty index after checking the options as Keras' <c>IndexLookup</c> does.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is 1 or less, <paramref name="numOovIndices"/> is negative, or the mode is not defined.</exception>
@@ -42,7 +44,7 @@ internal sealed class VocabularyIndex<T>
             throw new ArgumentOutOfRangeException(nameof(numOovIndices), numOovIndices, $"`num_oov_indices` must be greater than or equal to 0. Received: numOovIndices={numOovIndices}.");
         }
 
-        CategoryEncoder.CheckDefined(outputMode, nameof(outputMode));
+        CategoryEncoder.CheckDefined(outputMode, nameof(outputMode), allowTfIdf: true);
         if (invert && outputMode != CategoryOutputMode.Int)
         {
             throw new ArgumentException($"`output_mode` must be Int when `invert` is true. Received: outputMode={outputMode}.", nameof(outputMode));
@@ -101,6 +103,32 @@ internal sealed class VocabularyIndex<T>
     /// <summary>The number of categories of an encoded output: <see cref="MaxTokens"/> when padded, else <see cref="VocabularySize"/>.</summary>
     public int Depth => PadToMaxTokens ? MaxTokens!.Value : VocabularySize;
 
+    /// <summary>In TF-IDF mode with a vocabulary, one inverse document frequency per index (<see cref="VocabularySize"/> of them, the OOV indices first); else empty.</summary>
+    public ReadOnlySpan<float> Idf => _idf;
+
+    /// <summary>
+    /// Keras' constructor checks of <c>idf_weights</c>: only in TF-IDF mode, where a given vocabulary needs them; and,
+    /// unlike Keras (which keeps them unused until <c>adapt</c> replaces them), never without a vocabulary.
+    /// </summary>
+    /// <exception cref="ArgumentException">The weights and the mode or vocabulary do not go together.</exception>
+    public static void CheckIdfArguments(CategoryOutputMode outputMode, bool hasVocabulary, bool hasIdfWeights, string parameterName)
+    {
+        if (hasIdfWeights && outputMode != CategoryOutputMode.TfIdf)
+        {
+            throw new ArgumentException($"`idf_weights` should only be set if `output_mode` is TfIdf. Received: {parameterName} and outputMode={outputMode}.", parameterName);
+        }
+
+        if (outputMode == CategoryOutputMode.TfIdf && hasVocabulary && !hasIdfWeights)
+        {
+            throw new ArgumentException($"When specifying the `vocabulary` argument in TfIdf output mode, the `idf_weights` argument ({parameterName}) must also be provided.", parameterName);
+        }
+
+        if (hasIdfWeights && !hasVocabulary)
+        {
+            throw new ArgumentException($"{parameterName} is given without a vocabulary: give the vocabulary the weights belong to, or neither and learn both with Adapt.", parameterName);
+        }
+    }
+
     /// <summary>Keras' <c>get_vocabulary</c>: every index's token, or only the learned ones.</summary>
     public T[] GetVocabulary(bool includeSpecialTokens)
     {
@@ -123,11 +151,23 @@ internal sealed class VocabularyIndex<T>
     /// <summary>
     /// Keras' <c>set_vocabulary</c>: the special tokens may lead the list (exactly the mask token in Int mode, then the
     /// OOV token once per OOV index) or be left out; the rest must be distinct, must not hold the mask token (nor, when
-    /// inverting, the OOV token) and must fit <see cref="MaxTokens"/>. Nothing changes when the list is refused.
+    /// inverting, the OOV token) and must fit <see cref="MaxTokens"/>. In TF-IDF mode (and only then)
+    /// <paramref name="idfWeights"/> holds one weight per entry of <paramref name="vocabulary"/>; when the special tokens
+    /// are left out, their indices get the weights' mean. Nothing changes when the list or the weights are refused.
     /// </summary>
-    /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds a reserved token elsewhere than at its start, or is too large.</exception>
-    public void Set(IReadOnlyList<T> vocabulary, string parameterName)
+    /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds a reserved token elsewhere than at its start, or is too large; or the weights are missing in TF-IDF mode, given in another, not one per entry, negative or not finite.</exception>
+    public void Set(IReadOnlyList<T> vocabulary, float[]? idfWeights, string parameterName, string idfParameterName)
     {
+        if (OutputMode == CategoryOutputMode.TfIdf && idfWeights is null)
+        {
+            throw new ArgumentException($"`idf_weights` must be set if output_mode is TfIdf: pass {idfParameterName} with the vocabulary.", idfParameterName);
+        }
+
+        if (OutputMode != CategoryOutputMode.TfIdf && idfWeights is not null)
+        {
+            throw new ArgumentException($"`idf_weights` should only be set if output_mode is TfIdf. Received: outputMode={OutputMode} and {idfParameterName}.", idfParameterName);
+        }
+
         if (vocabulary.Count == 0)
         {
             throw new ArgumentException("Cannot set an empty vocabulary.", parameterName);
@@ -172,16 +212,22 @@ internal sealed class VocabularyIndex<T>
         }
 
         CheckText(tokens, parameterName);
-        Commit(tokens);
+        float[]? idf = idfWeights is null ? null : IdfWeights.Given(idfWeights, vocabulary.Count, leading, TokenStart, idfParameterName);
+        Commit(tokens, idf);
     }
 
     /// <summary>
     /// Keras' <c>finalize_state</c> after <c>adapt</c>: the counted tokens but the mask and OOV tokens, most frequent
     /// first, ties broken by the tokens in descending order (Keras' <c>np.lexsort((tokens, counts))[::-1]</c>), cut to
-    /// <see cref="MaxTokens"/> minus the special indices.
+    /// <see cref="MaxTokens"/> minus the special indices. In TF-IDF mode each kept token's weight is
+    /// log(1 + documents / (1 + its document count)), and the OOV indices get their mean (<see cref="IdfWeights.Learned"/>).
     /// </summary>
+    /// <param name="counts">How often each token occurs.</param>
+    /// <param name="documentCounts">In TF-IDF mode, how many documents hold each token; null otherwise.</param>
+    /// <param name="documents">In TF-IDF mode, the number of documents.</param>
+    /// <param name="parameterName">The parameter the data came from, named in errors.</param>
     /// <exception cref="ArgumentException">No token is left to learn, or more than indices a float holds exactly.</exception>
-    public void Learn(Dictionary<T, long> counts, string parameterName)
+    public void Learn(Dictionary<T, long> counts, Dictionary<T, long>? documentCounts, long documents, string parameterName)
     {
         if (HasMask)
         {
@@ -204,7 +250,10 @@ internal sealed class VocabularyIndex<T>
 
         T[] learned = [.. entries.Take(kept).Select(e => e.Key)];
         CheckText(learned, parameterName);
-        Commit(learned);
+        float[]? idf = OutputMode == CategoryOutputMode.TfIdf
+            ? IdfWeights.Learned(documents, [.. learned.Select(t => documentCounts!.GetValueOrDefault(t))], TokenStart)
+            : null;
+        Commit(learned, idf);
     }
 
     // A vocabulary is saved as UTF-8 JSON (as Keras keeps strings), which cannot hold a lone surrogate: it would come
@@ -271,7 +320,20 @@ internal sealed class VocabularyIndex<T>
         return position >= 0 && position < _tokens.Length ? _tokens[position] : OovToken;
     }
 
-    private void Commit(T[] tokens)
+    /// <summary>
+    /// Writes the encoding of <paramref name="ids"/> (from <see cref="Index"/>) over <paramref name="depth"/> categories
+    /// (<see cref="CategoryEncoder.Encode"/>), and in TF-IDF mode multiplies the counts by <see cref="Idf"/>.
+    /// </summary>
+    public void Encode(ReadOnlySpan<int> ids, int rowLength, int depth, Span<float> output)
+    {
+        CategoryEncoder.Encode(ids, rowLength, OutputMode, depth, output);
+        if (OutputMode == CategoryOutputMode.TfIdf)
+        {
+            IdfWeights.Apply(output, depth, _idf);
+        }
+    }
+
+    private void Commit(T[] tokens, float[]? idf)
     {
         var ids = new Dictionary<T, int>(tokens.Length, Comparer);
         for (int k = 0; k < tokens.Length; k++)
@@ -281,6 +343,7 @@ internal sealed class VocabularyIndex<T>
 
         _tokens = tokens;
         _ids = ids;
+        _idf = idf;
         HasVocabulary = true;
     }
 }

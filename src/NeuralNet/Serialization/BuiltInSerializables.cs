@@ -36,8 +36,13 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("CategoricalAccuracy", _ => new CategoricalAccuracy(), "categorical_accuracy");
         SerializationRegistry.AddBuiltIn("SparseCategoricalAccuracy", _ => new SparseCategoricalAccuracy(), "sparse_categorical_accuracy");
         SerializationRegistry.AddBuiltIn("TopKCategoricalAccuracy", c => new TopKCategoricalAccuracy(c.GetInt32("k", 5, minimum: 1), c.GetBoolean("sparse", false)), "top_k_categorical_accuracy");
-        SerializationRegistry.AddBuiltIn("Precision", c => new Precision(Absent(c, "Precision", "top_k").GetDouble("thresholds", 0.5), c.GetNullableInt64("class_id") is long id ? checked((int)id) : null), "precision");
-        SerializationRegistry.AddBuiltIn("Recall", c => new Recall(Absent(c, "Recall", "top_k").GetDouble("thresholds", 0.5), c.GetNullableInt64("class_id") is long id ? checked((int)id) : null), "recall");
+        SerializationRegistry.AddBuiltIn("SparseTopKCategoricalAccuracy", c => new SparseTopKCategoricalAccuracy(c.GetInt32("k", 5, minimum: 1), c.GetBoolean("from_sorted_ids", false)), "sparse_top_k_categorical_accuracy");
+        SerializationRegistry.AddBuiltIn("Precision", c => Thresholds(c) is (double[] list, _)
+            ? new Precision(list, ClassId(c), TopK(c))
+            : new Precision(Thresholds(c).One, ClassId(c), TopK(c)), "precision");
+        SerializationRegistry.AddBuiltIn("Recall", c => Thresholds(c) is (double[] list, _)
+            ? new Recall(list, ClassId(c), TopK(c))
+            : new Recall(Thresholds(c).One, ClassId(c), TopK(c)), "recall");
         SerializationRegistry.AddBuiltIn("AUC", c =>
         {
             // Keras' AUC settings NeuralNet does not implement: refused unless at their defaults, never read as something else.
@@ -110,10 +115,10 @@ internal static class BuiltInSerializables
     // identifier: like Keras' "precision_at_recall", they cannot be made without their required value.
     private static void RegisterConfusionMetrics()
     {
-        SerializationRegistry.AddBuiltIn("TruePositives", c => new TruePositives(OneThreshold(c, "TruePositives")), "true_positives");
-        SerializationRegistry.AddBuiltIn("FalsePositives", c => new FalsePositives(OneThreshold(c, "FalsePositives")), "false_positives");
-        SerializationRegistry.AddBuiltIn("TrueNegatives", c => new TrueNegatives(OneThreshold(c, "TrueNegatives")), "true_negatives");
-        SerializationRegistry.AddBuiltIn("FalseNegatives", c => new FalseNegatives(OneThreshold(c, "FalseNegatives")), "false_negatives");
+        SerializationRegistry.AddBuiltIn("TruePositives", c => Thresholds(c) is (double[] list, _) ? new TruePositives(list) : new TruePositives(Thresholds(c).One), "true_positives");
+        SerializationRegistry.AddBuiltIn("FalsePositives", c => Thresholds(c) is (double[] list, _) ? new FalsePositives(list) : new FalsePositives(Thresholds(c).One), "false_positives");
+        SerializationRegistry.AddBuiltIn("TrueNegatives", c => Thresholds(c) is (double[] list, _) ? new TrueNegatives(list) : new TrueNegatives(Thresholds(c).One), "true_negatives");
+        SerializationRegistry.AddBuiltIn("FalseNegatives", c => Thresholds(c) is (double[] list, _) ? new FalseNegatives(list) : new FalseNegatives(Thresholds(c).One), "false_negatives");
         SerializationRegistry.AddBuiltIn("SensitivityAtSpecificity", c => new SensitivityAtSpecificity(c.GetDouble("specificity"), c.GetInt32("num_thresholds", 200), ClassId(c)));
         SerializationRegistry.AddBuiltIn("SpecificityAtSensitivity", c => new SpecificityAtSensitivity(c.GetDouble("sensitivity"), c.GetInt32("num_thresholds", 200), ClassId(c)));
         SerializationRegistry.AddBuiltIn("PrecisionAtRecall", c => new PrecisionAtRecall(c.GetDouble("recall"), c.GetInt32("num_thresholds", 200), ClassId(c)));
@@ -126,19 +131,16 @@ internal static class BuiltInSerializables
 
     private static int? ClassId(Config c) => c.GetNullableInt64("class_id") is long id ? checked((int)id) : null;
 
-    // Keras' "thresholds": null (0.5), a number, or a list; a metric here reports one number, so a list must hold one.
-    private static double OneThreshold(Config c, string className)
-    {
-        if (c.GetNode("thresholds") is not System.Text.Json.Nodes.JsonArray list)
-        {
-            return c.GetDouble("thresholds", 0.5);
-        }
+    private static int? TopK(Config c) => c.GetNullableInt64("top_k") is long k ? checked((int)k) : null;
 
-        return list.Count == 1 && list[0]?.GetValueKind() == System.Text.Json.JsonValueKind.Number
-            ? list[0]!.GetValue<double>()
-            : throw c.Error(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{className} \"thresholds\" is {Config.Describe(c.GetNode("thresholds"))}; NeuralNet's {className} reports one count, so it takes one threshold (Keras returns one count per threshold of a list)."));
-    }
+    // Keras' "thresholds" (its init_thresholds): null or absent (the metric's default), one number, or a list of numbers,
+    // kept as given so that the metric writes them back the same way. Files written before lists were read hold a number.
+    private static (double[]? List, double? One) Thresholds(Config c) => c.GetNode("thresholds") switch
+    {
+        null => (null, null),
+        JsonArray => (c.GetDoubleArray("thresholds"), null),
+        _ => (null, c.GetDouble("thresholds")),
+    };
 
     private static void RegisterLayers()
     {

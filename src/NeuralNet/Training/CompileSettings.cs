@@ -93,7 +93,8 @@ internal sealed class CompileSettings
     /// Checks and resolves a compile request for a model whose outputs are <paramref name="outputNames"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The counts do not match the outputs, no output has a loss, a loss has reduction None,
-    /// a weight is not finite and non-negative, a metric instance is used twice, or two log keys coincide.</exception>
+    /// a weight is not finite and non-negative, a metric instance is used twice, a metric has several results (a list of
+    /// thresholds), or two log keys coincide.</exception>
     public static CompileSettings Create(Optimizer optimizer, Loss?[] losses, float[]? lossWeights, Metric[][] metrics, Metric[][] weightedMetrics, IReadOnlyList<string> outputNames)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -174,6 +175,8 @@ internal sealed class CompileSettings
                     throw new ArgumentException($"The same {metric.Name} metric instance is given twice; a metric accumulates its own state, so give each output its own instance.", nameof(metrics));
                 }
 
+                metric.CheckOneResult(nameof(metrics));
+
                 metricKeys[k][m] = AddKey(keys, outputs == 1 ? metric.LogName : $"{outputNames[k]}_{metric.LogName}", nameof(metrics));
             }
         }
@@ -190,6 +193,8 @@ internal sealed class CompileSettings
                 {
                     throw new ArgumentException($"The same {metric.Name} metric instance is given twice; a metric accumulates its own state, so a weighted metric needs its own instance.", nameof(weightedMetrics));
                 }
+
+                metric.CheckOneResult(nameof(weightedMetrics));
 
                 string prefix = outputs == 1 ? string.Empty : $"{outputNames[k]}_";
                 string key = keys.Contains(prefix + metric.LogName) ? $"{prefix}weighted_{metric.LogName}" : prefix + metric.LogName;

@@ -4,28 +4,34 @@ namespace NeuralNet.Training;
 
 /// <summary>
 /// The base of <see cref="TruePositives"/>, <see cref="FalsePositives"/>, <see cref="TrueNegatives"/> and
-/// <see cref="FalseNegatives"/> (Keras' <c>_ConfusionMatrixConditionCount</c>): one count of the confusion matrix at one
-/// threshold, over every output element (a prediction positive when above <see cref="Threshold"/>, a target when
+/// <see cref="FalseNegatives"/> (Keras' <c>_ConfusionMatrixConditionCount</c>): one count of the confusion matrix at each
+/// of <see cref="Thresholds"/>, over every output element (a prediction positive when above the threshold, a target when
 /// non-zero), each element counting its sample's weight (1 without weights).
 /// </summary>
 /// <remarks>
-/// Keras also takes a list of thresholds and then returns one count per threshold; a metric here reports one number, so
-/// it takes one threshold (a loaded list must hold exactly one). Keras gives these metrics no direction; here the true
-/// counts improve upwards and the false ones downwards, so that a callback can monitor them in Auto mode.
+/// With several thresholds the metric has one count per threshold, read by <see cref="Results"/>; <see cref="Result"/>
+/// throws, and Compile refuses the metric, since the logs of Fit and Evaluate hold one number per metric (Keras logs the
+/// vector). Keras gives these metrics no direction; here the true counts improve upwards and the false ones downwards, so
+/// that a callback can monitor them in Auto mode.
 /// </remarks>
 public abstract class ConfusionCountMetric : Metric
 {
+    private readonly ConfusionThresholds _thresholds;
     private readonly ConfusionCounts _counts;
 
-    private protected ConfusionCountMetric(double threshold)
+    private protected ConfusionCountMetric(double? threshold, IReadOnlyList<double>? thresholds)
     {
-        Threshold = threshold is >= 0 and <= 1 ? threshold : throw new ArgumentOutOfRangeException(nameof(threshold), threshold,
-            System.FormattableString.Invariant($"{GetType().Name} expects a threshold in [0, 1] but got threshold={threshold}."));
-        _counts = new ConfusionCounts([threshold], null);
+        string metric = GetType().Name;
+        _thresholds = thresholds is null ? ConfusionThresholds.One(metric, threshold, 0.5) : ConfusionThresholds.List(metric, thresholds, 0.5);
+        _counts = new ConfusionCounts(_thresholds.Values, null);
     }
 
-    /// <summary>The decision threshold: a prediction above it is positive.</summary>
-    public double Threshold { get; }
+    /// <summary>The decision threshold, when there is one: a prediction above it is positive.</summary>
+    /// <exception cref="InvalidOperationException">The metric has several thresholds; read <see cref="Thresholds"/>.</exception>
+    public double Threshold => _thresholds.Single(Name);
+
+    /// <summary>The decision thresholds, one count each (Keras' <c>thresholds</c>).</summary>
+    public IReadOnlyList<double> Thresholds => _thresholds.Values;
 
     /// <inheritdoc/>
     public override void Reset() => _counts.Reset();
@@ -42,11 +48,20 @@ public abstract class ConfusionCountMetric : Metric
     public override void Update(Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights) => _counts.Update(Name, predictions, targets, sampleWeights);
 
     /// <inheritdoc/>
-    public override double Result() => Count(_counts.TruePositives[0], _counts.FalsePositives[0], _counts.TrueNegatives[0], _counts.FalseNegatives[0]);
+    /// <exception cref="InvalidOperationException">The metric has several thresholds; read <see cref="Results"/>.</exception>
+    public override double Result() => _thresholds.Values.Length == 1 ? ResultAt(0) : throw _thresholds.SeveralResults(Name);
+
+    /// <summary>The count at each threshold of <see cref="Thresholds"/>, in their order (Keras' <c>result()</c> with a list).</summary>
+    /// <returns>A new array, one count per threshold.</returns>
+    public double[] Results() => [.. Enumerable.Range(0, _thresholds.Values.Length).Select(ResultAt)];
 
     /// <inheritdoc/>
-    public override Config GetConfig() => new Config().Set("thresholds", Threshold);
+    public override Config GetConfig() => _thresholds.Write(new Config());
+
+    internal override void CheckOneResult(string parameterName) => _thresholds.CheckOneResult(Name, parameterName);
 
     /// <summary>The count this metric reports, from the four.</summary>
     private protected abstract double Count(double truePositives, double falsePositives, double trueNegatives, double falseNegatives);
+
+    private double ResultAt(int k) => Count(_counts.TruePositives[k], _counts.FalsePositives[k], _counts.TrueNegatives[k], _counts.FalseNegatives[k]);
 }

@@ -1,20 +1,47 @@
 namespace NeuralNet.Training;
 
 /// <summary>
-/// True/false positives and negatives at each of several thresholds (Keras' confusion-matrix variables): a prediction is
-/// positive when above the threshold, a target when non-zero; with a class id only that column of each row counts.
+/// True/false positives and negatives at each of several thresholds (Keras' <c>update_confusion_matrix_variables</c>): a
+/// prediction is positive when above the threshold, a target when non-zero; with a class id only that column of each row
+/// counts; with a top k, every prediction outside the k largest of its row is first set to −1e10 (Keras' <c>NEG_INF</c>),
+/// before the class id picks its column, as Keras does.
 /// </summary>
-internal sealed class ConfusionCounts(double[] thresholds, int? classId)
+/// <remarks>
+/// Keras casts the thresholds to float32 before comparing, so a prediction equal to the float32 value of a threshold
+/// (0.3f against 0.3) is negative here as there. Keras' shortcut for evenly spaced thresholds (buckets by
+/// <c>ceil(p (n − 1)) − 1</c> after clipping p to [0, 1]) is not transcribed: it gives the same counts except for a
+/// prediction above 1 at threshold 1, and where float32 rounding of p (n − 1) crosses a threshold.
+/// </remarks>
+internal sealed class ConfusionCounts
 {
-    public double[] Thresholds { get; } = thresholds;
+    /// <summary>Keras' <c>NEG_INF</c>: the value top k gives the predictions it drops, and the threshold with top k and no thresholds.</summary>
+    public const float NegativeInfinity = -1e10f;
 
-    public double[] TruePositives { get; } = new double[thresholds.Length];
+    private readonly float[] _thresholds;
+    private readonly int? _classId;
+    private readonly int[] _top;
 
-    public double[] FalsePositives { get; } = new double[thresholds.Length];
+    public ConfusionCounts(double[] thresholds, int? classId, int? topK = null)
+    {
+        Thresholds = thresholds;
+        _thresholds = [.. thresholds.Select(t => (float)t)];
+        _classId = classId;
+        _top = topK is int k ? new int[k] : [];
+        TruePositives = new double[thresholds.Length];
+        FalsePositives = new double[thresholds.Length];
+        TrueNegatives = new double[thresholds.Length];
+        FalseNegatives = new double[thresholds.Length];
+    }
 
-    public double[] TrueNegatives { get; } = new double[thresholds.Length];
+    public double[] Thresholds { get; }
 
-    public double[] FalseNegatives { get; } = new double[thresholds.Length];
+    public double[] TruePositives { get; }
+
+    public double[] FalsePositives { get; }
+
+    public double[] TrueNegatives { get; }
+
+    public double[] FalseNegatives { get; }
 
     public void Reset()
     {
@@ -28,29 +55,51 @@ internal sealed class ConfusionCounts(double[] thresholds, int? classId)
     {
         StreamingMetrics.SameLength(metric, predictions, targets);
         ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
-        int width = predictions.Rank < 2 ? 1 : predictions.Shape[-1];
-        if (classId is int id && id >= width)
+        int columns = predictions.Rank < 2 ? 1 : predictions.Shape[-1];
+        if (_classId is int id && id >= columns)
         {
-            throw new ArgumentException($"{metric}: classId {id} is outside the {width} columns of the predictions.", nameof(predictions));
+            throw new ArgumentException($"{metric}: classId {id} is outside the {columns} columns of the predictions.", nameof(predictions));
         }
 
-        int start = classId ?? 0, step = classId is null ? 1 : width;
-        int perSample = StreamingMetrics.PerSample(metric, predictions, p.Length, sampleWeights);
-        for (int i = start; i < p.Length; i += step)
+        // Keras' top_k runs over the last axis, which for a vector of predictions is the whole vector.
+        int k = _top.Length;
+        int rowLength = k == 0 || predictions.Rank < 2 ? p.Length : columns;
+        if (k > rowLength)
         {
-            bool actual = t[i] != 0;
-            double weight = StreamingMetrics.Weight(sampleWeights, i, perSample);
-            for (int k = 0; k < Thresholds.Length; k++)
+            throw new ArgumentException(System.FormattableString.Invariant(
+                $"{metric}: topK {k} is more than the {rowLength} predictions of each row of {predictions.Shape}; topK must be at most the size of the last axis."), nameof(predictions));
+        }
+
+        int perSample = StreamingMetrics.PerSample(metric, predictions, p.Length, sampleWeights);
+        int start = _classId ?? 0, step = _classId is null ? 1 : columns;
+        for (int rowStart = 0; rowStart < p.Length; rowStart += rowLength)
+        {
+            ReadOnlySpan<float> row = p.Slice(rowStart, rowLength);
+            if (k > 0)
             {
-                bool predicted = p[i] > Thresholds[k];
-                if (predicted)
-                {
-                    (actual ? TruePositives : FalsePositives)[k] += weight;
-                }
-                else
-                {
-                    (actual ? FalseNegatives : TrueNegatives)[k] += weight;
-                }
+                TopK.Select(row, _top);
+            }
+
+            for (int j = start; j < rowLength; j += step)
+            {
+                float value = k == 0 || _top.AsSpan().Contains(j) ? row[j] : NegativeInfinity;
+                int i = rowStart + j;
+                Count(value, t[i] != 0, StreamingMetrics.Weight(sampleWeights, i, perSample));
+            }
+        }
+    }
+
+    private void Count(float prediction, bool actual, double weight)
+    {
+        for (int k = 0; k < _thresholds.Length; k++)
+        {
+            if (prediction > _thresholds[k])
+            {
+                (actual ? TruePositives : FalsePositives)[k] += weight;
+            }
+            else
+            {
+                (actual ? FalseNegatives : TrueNegatives)[k] += weight;
             }
         }
     }

@@ -1,12 +1,29 @@
 namespace NeuralNet.Training;
 
 /// <summary>
-/// Keras' <c>FalsePositives</c> (<c>"false_positives"</c>): the number of false positives (target 0, prediction above the threshold), or the sum of their samples' weights.
+/// Keras' <c>FalsePositives</c> (<c>"false_positives"</c>): the number of false positives (target 0, prediction above the threshold), or the sum of their samples' weights; with a list of
+/// thresholds, one count per threshold (<see cref="ConfusionCountMetric.Results"/>).
 /// </summary>
-/// <param name="threshold">The decision threshold, in [0, 1].</param>
-/// <exception cref="ArgumentOutOfRangeException">The threshold is outside [0, 1].</exception>
-public sealed class FalsePositives(double threshold = 0.5) : ConfusionCountMetric(threshold)
+public sealed class FalsePositives : ConfusionCountMetric
 {
+    /// <summary>Creates the metric with one threshold.</summary>
+    /// <param name="threshold">The decision threshold, in [0, 1]; null for Keras' default, 0.5.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The threshold is outside [0, 1].</exception>
+    public FalsePositives(double? threshold = null)
+        : base(threshold, null)
+    {
+    }
+
+    /// <summary>Creates the metric with several thresholds, one count each (Keras' <c>thresholds</c> list).</summary>
+    /// <param name="thresholds">The decision thresholds, each in [0, 1].</param>
+    /// <exception cref="ArgumentNullException"><paramref name="thresholds"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="thresholds"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A threshold is outside [0, 1].</exception>
+    public FalsePositives(IReadOnlyList<double> thresholds)
+        : base(null, thresholds ?? throw new ArgumentNullException(nameof(thresholds)))
+    {
+    }
+
     /// <inheritdoc/>
     public override string Name => "false_positives";
 

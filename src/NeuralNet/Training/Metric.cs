@@ -86,6 +86,15 @@ public abstract class Metric
     }
 
     /// <summary>
+    /// Refuses, when the metric is compiled, a metric that reports several numbers (a confusion metric with a list of
+    /// thresholds): the logs of Fit and Evaluate hold one number per metric. Does nothing for a metric with one result.
+    /// </summary>
+    /// <exception cref="ArgumentException">The metric has several results.</exception>
+    internal virtual void CheckOneResult(string parameterName)
+    {
+    }
+
+    /// <summary>
     /// The metric's settings under Keras' names (Keras' <c>get_config</c>); empty for one without settings. A built-in
     /// metric with its default settings is saved as its <see cref="Name"/> (<c>"accuracy"</c>).
     /// </summary>

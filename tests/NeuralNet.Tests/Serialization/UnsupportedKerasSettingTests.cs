@@ -35,8 +35,6 @@ public class UnsupportedKerasSettingTests
     [InlineData("R2Score", "\"class_aggregation\": \"variance_weighted_average\"", "\"class_aggregation\" is \"variance_weighted_average\"")]
     [InlineData("R2Score", "\"class_aggregation\": null", "\"class_aggregation\" is null")]
     [InlineData("R2Score", "\"num_regressors\": 2", "\"num_regressors\" is 2")]
-    [InlineData("Precision", "\"top_k\": 3", "\"top_k\" is 3")]
-    [InlineData("Recall", "\"top_k\": 3", "\"top_k\" is 3")]
     public void Metric_NonDefault_IsRefused(string className, string setting, string expected)
     {
         var ex = Assert.Throws<InvalidDataException>(() => Read<Metric>(className, setting));
@@ -57,6 +55,9 @@ public class UnsupportedKerasSettingTests
         Assert.IsType<R2Score>(Read<Metric>("R2Score", "\"class_aggregation\": \"uniform_average\", \"num_regressors\": 0"));
         Assert.IsType<Precision>(Read<Metric>("Precision", "\"thresholds\": null, \"top_k\": null, \"class_id\": null"));
         Assert.IsType<Recall>(Read<Metric>("Recall", "\"thresholds\": 0.5, \"top_k\": null, \"class_id\": null"));
+
+        // top_k is implemented (session 29): read, not refused.
+        Assert.Equal(3, Assert.IsType<Precision>(Read<Metric>("Precision", "\"thresholds\": null, \"top_k\": 3, \"class_id\": null")).TopK);
     }
 
     [Fact]

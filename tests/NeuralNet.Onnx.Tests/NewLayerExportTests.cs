@@ -126,6 +126,47 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
         }
     }
 
+    // Why bicubic is a MatMul by NeuralNet's tables rather than ONNX's cubic Resize (a = −0.5, half_pixel, exclude_outside,
+    // the same kernel): Keras' TensorFlow bicubic reads TensorFlow's 1024-entry coefficient table, rounding the sample's
+    // fraction to 1/1024. Upsampling by 2 (fractions 1/4, 3/4) Resize agrees to float rounding; by 3 (fractions 1/3, 2/3)
+    // it does not, while the exported MatMul matches Predict at both.
+    [Theory]
+    [InlineData(2, false)]
+    [InlineData(3, true)]
+    public void Onnx_cubic_resize_is_not_tensorflows_bicubic_where_the_fraction_is_not_a_multiple_of_1_1024(int size, bool resizeDiffers)
+    {
+        var model = new Sequential(name: "photos", seed: 1);
+        model.Add(new InputLayer(new TensorShape(20, 17, 3), name: "image"));
+        model.Add(new UpSampling2D(size, Interpolation.Bicubic, name: "up"));
+        Tensor images = Tensor.FromArray([.. Tensor.RandomUniform(new TensorShape(2, 20, 17, 3), 4, 0, 256).AsReadOnlySpan().ToArray().Select(MathF.Floor)], 2, 20, 17, 3);
+        float[] expected = model.Predict(images).AsReadOnlySpan().ToArray();
+        byte[] tables = model.ToOnnxBytes();
+
+        ModelProto resize = ModelProto.Parser.ParseFrom(tables);
+        resize.Graph.Node.Clear();
+        resize.Graph.Initializer.Clear();
+        var scales = new TensorProto { Name = "scales", DataType = (int)TensorProto.Types.DataType.Float, Dims = { 4 } };
+        scales.FloatData.AddRange([1f, size, size, 1f]);
+        resize.Graph.Initializer.Add(scales);
+        resize.Graph.Node.Add(new NodeProto
+        {
+            OpType = "Resize", Input = { "image", "", "scales" }, Output = { "up" },
+            Attribute =
+            {
+                new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("cubic") },
+                new AttributeProto { Name = "coordinate_transformation_mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("half_pixel") },
+                new AttributeProto { Name = "cubic_coeff_a", Type = AttributeProto.Types.AttributeType.Float, F = -0.5f },
+                new AttributeProto { Name = "exclude_outside", Type = AttributeProto.Types.AttributeType.Int, I = 1 },
+            },
+        });
+
+        float viaResize = MaxAbsDifference(expected, OnnxRoundTrip.RunOnnx(resize.ToByteArray(), model, [images])["up"].Values);
+        float viaTables = MaxAbsDifference(expected, OnnxRoundTrip.RunOnnx(tables, model, [images])["up"].Values);
+        output.WriteLine($"bicubic x{size}, pixels in [0, 255]: max |ONNX Runtime - Predict| = {viaResize:g3} with cubic Resize, {viaTables:g3} with the exported MatMul");
+        Assert.True(viaTables <= 1e-5f * 255, $"The exported MatMul differs from Predict by {viaTables:g3}.");
+        Assert.Equal(resizeDiffers, viaResize > 1e-5f * 255);
+    }
+
     [Fact]
     public void Conv2d_transpose_crops_with_pads_and_extends_with_output_padding()
     {

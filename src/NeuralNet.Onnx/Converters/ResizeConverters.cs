@@ -1,3 +1,4 @@
+using NeuralNet.Kernels;
 using NeuralNet.Layers;
 
 namespace NeuralNet.Onnx.Converters;
@@ -7,13 +8,18 @@ namespace NeuralNet.Onnx.Converters;
 /// NeuralNet does, one image axis at a time and in either layout: an axis cropped without resizing is a <c>Slice</c>; a
 /// nearest resize is a <c>Gather</c> of the source rows (or columns) NeuralNet picks; a bilinear resize is two
 /// <c>Gather</c>s, of the lower and the upper source rows, blended with NeuralNet's weights (<c>Mul</c>, <c>Add</c>).
-/// Resizing's padToAspectRatio pads first with <c>Pad</c> (its fill value).
+/// Resizing's padToAspectRatio pads first with <c>Pad</c> (its fill value). Bicubic, Lanczos, area and antialiased
+/// bilinear are a <c>MatMul</c> of the axis (moved last by <c>Transpose</c>) by the dense form of NeuralNet's weight table
+/// (ResizeTables, compiled into this package from the core's source), so the file computes the same linear map.
 /// </summary>
 /// <remarks>
 /// ONNX's <c>Resize</c> (linear with half_pixel; nearest with half_pixel and round_prefer_ceil) samples the same
 /// positions, but ONNX Runtime computes them in float32, NeuralNet in double: bilinear differed by up to 1.4e-5 ×
 /// max |output| at 224×224 → 150×150 and 2e-5 at 180×180 → 224×224 on random images, beyond the exporter's 1e-5, so
-/// the tables are written out instead. The window and table formulas are those of NeuralNet's WindowResize,
+/// the tables are written out instead. ONNX's cubic Resize (cubic_coeff_a −0.5, exclude_outside) computes Keys' cubic
+/// from the exact fraction, while Keras' TensorFlow bicubic (and NeuralNet) reads TensorFlow's 1024-entry table, so the
+/// two differ wherever the sample fraction is not a multiple of 1/1024 (upsampling by 3, most resizes); ONNX has no
+/// Lanczos or area. The window and table formulas are those of NeuralNet's WindowResize,
 /// Resampling.BilinearAxis and Resizing (internal to the core package); the export tests compare every case with Predict.
 /// </remarks>
 internal static class ResizeConverters
@@ -42,7 +48,7 @@ internal static class ResizeConverters
             window = AspectWindow(height, width, resizing.Height, resizing.Width);
         }
 
-        return Resize(graph, x, window, resizing.Height, resizing.Width, resizing.Interpolation, outputShape);
+        return Resize(graph, x, window, resizing.Height, resizing.Width, resizing.Interpolation, resizing.Antialias, outputShape);
     }
 
     /// <summary>CenterCrop: the centered window (a Slice) when the image is large enough, else Keras' smart_resize fallback.</summary>
@@ -53,7 +59,7 @@ internal static class ResizeConverters
         Window window = height >= crop.Height && width >= crop.Width
             ? new Window((height - crop.Height) / 2, (width - crop.Width) / 2, crop.Height, crop.Width)
             : AspectWindow(height, width, crop.Height, crop.Width);
-        return Resize(graph, inputs[0], window, crop.Height, crop.Width, Interpolation.Bilinear, outputShape);
+        return Resize(graph, inputs[0], window, crop.Height, crop.Width, Interpolation.Bilinear, false, outputShape);
     }
 
     /// <summary>RandomCrop at inference: the largest centered window with the target's aspect ratio, resized bilinearly.</summary>
@@ -61,7 +67,7 @@ internal static class ResizeConverters
     {
         var crop = (Layers.RandomCrop)layer;
         Window window = AspectWindow(layer.InputShape[0], layer.InputShape[1], crop.Height, crop.Width);
-        return Resize(graph, inputs[0], window, crop.Height, crop.Width, Interpolation.Bilinear, outputShape);
+        return Resize(graph, inputs[0], window, crop.Height, crop.Width, Interpolation.Bilinear, false, outputShape);
     }
 
     /// <summary>
@@ -73,7 +79,7 @@ internal static class ResizeConverters
     {
         var up = (Layers.UpSampling2D)layer;
         int height = layer.InputShape[0], width = layer.InputShape[1];
-        return Resize(graph, inputs[0], new Window(0, 0, height, width), height * up.Size.Height, width * up.Size.Width, up.Interpolation, outputShape);
+        return Resize(graph, inputs[0], new Window(0, 0, height, width), height * up.Size.Height, width * up.Size.Width, up.Interpolation, false, outputShape);
     }
 
     // The window (top, left, height, width) of the image that is resized to the output.
@@ -100,16 +106,18 @@ internal static class ResizeConverters
     }
 
     // The window of the image x resized to (outHeight, outWidth): rows, then columns.
-    private static OnnxValue Resize(OnnxGraphBuilder graph, OnnxValue x, Window window, int outHeight, int outWidth, Interpolation interpolation, TensorShape outputShape)
+    private static OnnxValue Resize(OnnxGraphBuilder graph, OnnxValue x, Window window, int outHeight, int outWidth, Interpolation interpolation, bool antialias,
+        TensorShape outputShape)
     {
         int rows = OnnxGraphBuilder.AxisIn(x, 1), columns = OnnxGraphBuilder.AxisIn(x, 2);
-        string y = ResizeAxis(graph, x.Name, rows, "rows", window.Top, window.Height, x.Shape[0], outHeight, interpolation);
-        y = ResizeAxis(graph, y, columns, "columns", window.Left, window.Width, x.Shape[1], outWidth, interpolation);
+        string y = ResizeAxis(graph, x.Name, rows, "rows", window.Top, window.Height, x.Shape[0], outHeight, interpolation, antialias);
+        y = ResizeAxis(graph, y, columns, "columns", window.Left, window.Width, x.Shape[1], outWidth, interpolation, antialias);
         return new OnnxValue(y, outputShape, x.Layout);
     }
 
     // One axis: the `length` indices from `start` of `value` (whose axis has `size`) resized to `output`.
-    private static string ResizeAxis(OnnxGraphBuilder graph, string value, int axis, string name, int start, int length, int size, int output, Interpolation interpolation)
+    private static string ResizeAxis(OnnxGraphBuilder graph, string value, int axis, string name, int start, int length, int size, int output, Interpolation interpolation,
+        bool antialias)
     {
         if (length == output)
         {
@@ -117,6 +125,11 @@ internal static class ResizeConverters
             return start == 0 && length == size
                 ? value
                 : graph.Node("Slice", [value, graph.Int64s($"{name}_start", start), graph.Int64s($"{name}_end", start + length), graph.Int64s($"{name}_axis", axis)]);
+        }
+
+        if (ResizeTables.UsesTables(interpolation, antialias))
+        {
+            return MatMulAxis(graph, value, axis, name, size, ResizeTables.Build(interpolation, antialias, length, output, start));
         }
 
         (long[] lower, long[] upper, float[] weight) = interpolation == Interpolation.Nearest
@@ -137,6 +150,32 @@ internal static class ResizeConverters
         return graph.Node("Add", [
             graph.Node("Mul", [low, graph.Floats($"{name}_lower_weight", dims, complement)]),
             graph.Node("Mul", [high, graph.Floats($"{name}_upper_weight", dims, weight)])]);
+    }
+
+    // One axis (of `size` indices, in the value's rank-4 layout) resized by a weight table: moved last, multiplied by the
+    // (size, output) matrix M[start[o] + k, o] = weight[o, k], and moved back.
+    private static string MatMulAxis(OnnxGraphBuilder graph, string value, int axis, string name, int size, ResizeTable table)
+    {
+        long[] last = [.. Enumerable.Range(0, 4).Where(a => a != axis).Select(a => (long)a), axis];
+        var back = new long[4];
+        for (int i = 0; i < 4; i++)
+        {
+            back[last[i]] = i;
+        }
+
+        int output = table.Output;
+        var matrix = new float[size * output];
+        for (int o = 0; o < output; o++)
+        {
+            for (int k = 0; k < table.Span; k++)
+            {
+                matrix[((table.Start[o] + k) * output) + o] += table.Weight[(o * table.Span) + k];
+            }
+        }
+
+        string moved = graph.Node("Transpose", [value], OnnxAttribute.Ints("perm", last));
+        string resized = graph.Node("MatMul", [moved, graph.Floats($"{name}_resize_matrix", [size, output], matrix)]);
+        return graph.Node("Transpose", [resized], OnnxAttribute.Ints("perm", back));
     }
 
     // Bilinear with half-pixel centers (Resampling.BilinearAxis): output o samples s = (o + 0.5) · length / output − 0.5

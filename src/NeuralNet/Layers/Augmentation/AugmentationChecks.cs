@@ -71,8 +71,9 @@ internal static class AugmentationChecks
             throw new ArgumentOutOfRangeException(nameof(fillMode), fillMode, $"{layer} expects fillMode Reflect, Wrap, Constant or Nearest. Received: fillMode={fillMode}.");
         }
 
-        if (!Enum.IsDefined(interpolation))
+        if (interpolation is not (Interpolation.Nearest or Interpolation.Bilinear))
         {
+            // Keras' affine_transform takes these two only; bicubic, Lanczos and area are resizes (Resizing, UpSampling2D).
             throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, $"{layer} expects interpolation Nearest or Bilinear. Received: interpolation={interpolation}.");
         }
 

@@ -19,7 +19,15 @@ internal static class AugmentationConfig
     };
 
     /// <summary>Keras' name of an interpolation.</summary>
-    public static string Name(Interpolation interpolation) => interpolation == Interpolation.Nearest ? "nearest" : "bilinear";
+    public static string Name(Interpolation interpolation) => interpolation switch
+    {
+        Interpolation.Nearest => "nearest",
+        Interpolation.Bicubic => "bicubic",
+        Interpolation.Lanczos3 => "lanczos3",
+        Interpolation.Lanczos5 => "lanczos5",
+        Interpolation.Area => "area",
+        _ => "bilinear",
+    };
 
     /// <summary>Reads <c>"fill_mode"</c>, <paramref name="fallback"/> when absent.</summary>
     public static FillMode ReadFillMode(Config config, string fallback) => config.GetString("fill_mode", fallback) switch
@@ -31,13 +39,24 @@ internal static class AugmentationConfig
         string other => throw config.Error($"\"fill_mode\" is \"{FormatError.Shorten(other)}\"; expected \"reflect\", \"wrap\", \"constant\" or \"nearest\"."),
     };
 
-    /// <summary>Reads <c>"interpolation"</c> (bilinear when absent); bicubic and Lanczos are not supported.</summary>
-    public static Interpolation ReadInterpolation(Config config) => config.GetString("interpolation", "bilinear") switch
+    /// <summary>Reads <c>"interpolation"</c> (bilinear when absent) of an affine augmentation layer: bilinear or nearest, as Keras' affine_transform.</summary>
+    public static Interpolation ReadInterpolation(Config config) => ReadInterpolation(config, "bilinear", Interpolation.Nearest, Interpolation.Bilinear);
+
+    /// <summary>Reads <c>"interpolation"</c>, <paramref name="fallback"/> when absent, refusing a name outside <paramref name="accepted"/>.</summary>
+    public static Interpolation ReadInterpolation(Config config, string fallback, params Interpolation[] accepted)
     {
-        "bilinear" => Interpolation.Bilinear,
-        "nearest" => Interpolation.Nearest,
-        string other => throw config.Error($"\"interpolation\" is \"{FormatError.Shorten(other)}\"; expected \"bilinear\" or \"nearest\" (bicubic and Lanczos are not supported)."),
-    };
+        string name = config.GetString("interpolation", fallback);
+        foreach (Interpolation interpolation in accepted)
+        {
+            if (Name(interpolation) == name)
+            {
+                return interpolation;
+            }
+        }
+
+        string expected = string.Join(", ", accepted.Select(i => $"\"{Name(i)}\""));
+        throw config.Error($"\"interpolation\" is \"{FormatError.Shorten(name)}\"; expected one of {expected}.");
+    }
 
     /// <summary>Reads a factor written as one number or a list of two; null when absent or null.</summary>
     public static Factor? ReadFactor(Config config, string key)

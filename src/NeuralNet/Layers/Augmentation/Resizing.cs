@@ -8,8 +8,11 @@ namespace NeuralNet.Layers;
 /// (height, width, channels) to (<see cref="Height"/>, <see cref="Width"/>, channels). No parameters.
 /// </summary>
 /// <remarks>
-/// <para>Keras' <c>ops.image.resize</c> without antialiasing: bilinear with half-pixel centers (output index o samples
-/// (o + 0.5) · in / out − 0.5, clamped to the image) or nearest (source index floor((o + 0.5) · in / out)).</para>
+/// <para>Keras' <c>ops.image.resize</c> as its TensorFlow backend computes it (tf.image.resize, half-pixel centers):
+/// bilinear (output index o samples (o + 0.5) · in / out − 0.5, clamped to the image), nearest (source index
+/// floor((o + 0.5) · in / out)), bicubic (Keys' cubic, a = −0.5), lanczos3, lanczos5 and area (see
+/// <see cref="Layers.Interpolation"/>). With <see cref="Antialias"/>, bilinear, bicubic and Lanczos widen their kernel by
+/// in / out when shrinking an axis (tf.image.resize's scale_and_translate); nearest and area ignore it, as TensorFlow.</para>
 /// <para><see cref="CropToAspectRatio"/> first takes the largest centered window with the target's aspect ratio;
 /// <see cref="PadToAspectRatio"/> first pads the short side on both ends with <see cref="FillValue"/>, by
 /// floor((padded − size) / 2) pixels each, as Keras does. Backward applies the adjoint of the interpolation.</para>
@@ -28,26 +31,33 @@ public sealed class Resizing : Layer
     /// <summary>Creates a resizing layer.</summary>
     /// <param name="height">The output height, at least 1.</param>
     /// <param name="width">The output width, at least 1.</param>
-    /// <param name="interpolation">Bilinear (Keras' default) or nearest; Keras' bicubic and Lanczos are not supported.</param>
+    /// <param name="interpolation">Bilinear (Keras' default), nearest, bicubic, Lanczos3, Lanczos5 or area.</param>
     /// <param name="cropToAspectRatio">Whether to crop to the target's aspect ratio first, so nothing is distorted.</param>
     /// <param name="padToAspectRatio">Whether to pad to the target's aspect ratio first, so nothing is distorted.</param>
     /// <param name="fillValue">The value of the padding of <paramref name="padToAspectRatio"/>.</param>
+    /// <param name="antialias">Whether to antialias when shrinking (Keras' <c>antialias</c>, default false).</param>
     /// <param name="name">The layer's name; null to have the model name it <c>resizing</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1, the interpolation unknown or the fill value not finite.</exception>
     /// <exception cref="ArgumentException">Both <paramref name="cropToAspectRatio"/> and <paramref name="padToAspectRatio"/> are true.</exception>
     public Resizing(int height, int width, Interpolation interpolation = Interpolation.Bilinear, bool cropToAspectRatio = false, bool padToAspectRatio = false,
-        double fillValue = 0.0, string? name = null)
+        double fillValue = 0.0, bool antialias = false, string? name = null)
         : base(name)
     {
         ConvolutionChecks.Positive(Describe(), height, nameof(height), "height");
         ConvolutionChecks.Positive(Describe(), width, nameof(width), "width");
-        AugmentationChecks.Sampling(Describe(), FillMode.Constant, interpolation, fillValue);
+        if (!Enum.IsDefined(interpolation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation,
+                $"{Describe()} expects interpolation Nearest, Bilinear, Bicubic, Lanczos3, Lanczos5 or Area. Received: interpolation={interpolation}.");
+        }
+
+        AugmentationChecks.Sampling(Describe(), FillMode.Constant, Interpolation.Bilinear, fillValue);
         if (cropToAspectRatio && padToAspectRatio)
         {
             throw new ArgumentException($"{Describe()}: only one of cropToAspectRatio and padToAspectRatio can be true.", nameof(padToAspectRatio));
         }
 
-        (Height, Width, Interpolation, CropToAspectRatio, PadToAspectRatio, FillValue) = (height, width, interpolation, cropToAspectRatio, padToAspectRatio, fillValue);
+        (Height, Width, Interpolation, CropToAspectRatio, PadToAspectRatio, FillValue, Antialias) = (height, width, interpolation, cropToAspectRatio, padToAspectRatio, fillValue, antialias);
     }
 
     /// <summary>The output height.</summary>
@@ -56,8 +66,11 @@ public sealed class Resizing : Layer
     /// <summary>The output width.</summary>
     public int Width { get; }
 
-    /// <summary>Bilinear or nearest.</summary>
+    /// <summary>The interpolation: bilinear, nearest, bicubic, Lanczos3, Lanczos5 or area.</summary>
     public Interpolation Interpolation { get; }
+
+    /// <summary>Whether bilinear, bicubic and Lanczos antialias when shrinking (nearest and area ignore it).</summary>
+    public bool Antialias { get; }
 
     /// <summary>Whether the image is first cropped to the target's aspect ratio.</summary>
     public bool CropToAspectRatio { get; }
@@ -80,10 +93,10 @@ public sealed class Resizing : Layer
         .Set("pad_to_aspect_ratio", PadToAspectRatio)
         .Set("fill_mode", "constant")
         .Set("fill_value", FillValue)
-        .Set("antialias", false)
+        .Set("antialias", Antialias)
         .Set("data_format", "channels_last");
 
-    /// <summary>Keras' <c>from_config</c>: channels last, constant fill, no antialiasing.</summary>
+    /// <summary>Keras' <c>from_config</c>: channels last, constant fill.</summary>
     internal static Resizing FromConfig(Config config)
     {
         ConfigChecks.RequireChannelsLast(config);
@@ -92,13 +105,10 @@ public sealed class Resizing : Layer
             throw config.Error("only \"fill_mode\": \"constant\" is supported, as in Keras.");
         }
 
-        if (config.GetBoolean("antialias", false))
-        {
-            throw config.Error("\"antialias\": true is not supported.");
-        }
-
-        return new Resizing(config.GetInt32("height", minimum: 1), config.GetInt32("width", minimum: 1), AugmentationConfig.ReadInterpolation(config),
-            config.GetBoolean("crop_to_aspect_ratio", false), config.GetBoolean("pad_to_aspect_ratio", false), config.GetDouble("fill_value", 0.0), config.GetString("name"));
+        Interpolation interpolation = AugmentationConfig.ReadInterpolation(config, "bilinear", Interpolation.Bilinear, Interpolation.Nearest, Interpolation.Bicubic,
+            Interpolation.Lanczos3, Interpolation.Lanczos5, Interpolation.Area);
+        return new Resizing(config.GetInt32("height", minimum: 1), config.GetInt32("width", minimum: 1), interpolation, config.GetBoolean("crop_to_aspect_ratio", false),
+            config.GetBoolean("pad_to_aspect_ratio", false), config.GetDouble("fill_value", 0.0), config.GetBoolean("antialias", false), config.GetString("name"));
     }
 
     /// <inheritdoc/>
@@ -119,7 +129,7 @@ public sealed class Resizing : Layer
         (_padded, _paddedGradient) = ([], []);
 
         (int, int, int, int) window = CropToAspectRatio ? WindowResize.AspectWindow(height, width, Height, Width) : (0, 0, _pad.Height, _pad.Width);
-        _resize = new WindowResize(_pad.Width, channels, window, Height, Width, Interpolation);
+        _resize = new WindowResize(_pad.Width, channels, window, Height, Width, Interpolation, Antialias);
         return new TensorShape(Height, Width, channels);
     }
 

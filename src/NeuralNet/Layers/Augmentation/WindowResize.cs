@@ -11,7 +11,8 @@ namespace NeuralNet.Layers;
 /// <remarks>
 /// Bilinear uses <see cref="Resampling.BilinearAxis"/> (half-pixel centers, clamped at the edges); nearest copies the
 /// pixel at source index floor((o + 0.5) · in / out) on each axis, as tf.image.resize and jax.image.resize do (so ±∞
-/// and NaN pass through unchanged). A window as large as the target is copied.
+/// and NaN pass through unchanged). Bicubic, Lanczos, area and antialiased bilinear apply the per-axis weight tables of
+/// <see cref="ResizeTables"/> with <see cref="SeparableResize"/>. A window as large as the target is copied.
 /// </remarks>
 internal sealed class WindowResize
 {
@@ -19,17 +20,25 @@ internal sealed class WindowResize
     private readonly bool _copy;
     private readonly (int Top, int Left, int Height, int Width) _window;
     private readonly Interpolation _interpolation;
+    private readonly bool _antialias;
 
     // Made by the first call (each copy of a layer for a concurrent prediction is built with its own WindowResize).
     private Tables? _tables;
+    private KernelTables? _kernel;
 
-    /// <summary>Prepares the resize of window (top, left, height, width) of (·, imageWidth, channels) images to (outHeight, outWidth).</summary>
-    public WindowResize(int imageWidth, int channels, (int Top, int Left, int Height, int Width) window, int outHeight, int outWidth, Interpolation interpolation)
+    /// <summary>
+    /// Prepares the resize of window (top, left, height, width) of (·, imageWidth, channels) images to (outHeight, outWidth);
+    /// <paramref name="antialias"/> widens the bicubic, Lanczos and bilinear kernels when shrinking (tf.image.resize's antialias).
+    /// </summary>
+    public WindowResize(int imageWidth, int channels, (int Top, int Left, int Height, int Width) window, int outHeight, int outWidth, Interpolation interpolation,
+        bool antialias = false)
     {
         (_imageWidth, _channels, _top, _left, _outHeight, _outWidth) = (imageWidth, channels, window.Top, window.Left, outHeight, outWidth);
         _copy = window.Height == outHeight && window.Width == outWidth;
-        (_window, _interpolation) = (window, interpolation);
+        (_window, _interpolation, _antialias) = (window, interpolation, antialias);
     }
+
+    private bool UsesTables => ResizeTables.UsesTables(_interpolation, _antialias);
 
     /// <summary>
     /// Keras' window for a target aspect ratio (<c>smart_resize</c>, <c>crop_to_aspect_ratio</c>): the largest centered
@@ -48,6 +57,13 @@ internal sealed class WindowResize
         if (_copy)
         {
             Resampling.CopyWindow(x, _imageWidth, _top, _left, y, _outWidth, 0, 0, _outHeight, _outWidth, _channels);
+            return;
+        }
+
+        if (UsesTables)
+        {
+            KernelTables k = GetKernelTables();
+            SeparableResize.Forward(x, _imageWidth, _channels, _left, _window.Width, k.Rows, k.Columns, k.Scratch, y);
             return;
         }
 
@@ -71,6 +87,13 @@ internal sealed class WindowResize
             return;
         }
 
+        if (UsesTables)
+        {
+            KernelTables k = GetKernelTables();
+            SeparableResize.Backward(dy, imageHeight, _imageWidth, _channels, _left, _window.Width, k.Rows, k.Columns, k.Scratch, dx);
+            return;
+        }
+
         Tables t = GetTables();
         if (_interpolation == Interpolation.Nearest)
         {
@@ -82,6 +105,12 @@ internal sealed class WindowResize
     }
 
     private Tables GetTables() => _tables ??= MakeTables();
+
+    // The weight tables and the rows-resized scratch image (outHeight, window width, C), made at the first image.
+    private KernelTables GetKernelTables() => _kernel ??= new KernelTables(
+        ResizeTables.Build(_interpolation, _antialias, _window.Height, _outHeight, _window.Top),
+        ResizeTables.Build(_interpolation, _antialias, _window.Width, _outWidth, _window.Left),
+        new float[_outHeight * _window.Width * _channels]);
 
     private Tables MakeTables()
     {
@@ -115,6 +144,8 @@ internal sealed class WindowResize
 
         return (low, high, weight);
     }
+
+    private sealed record KernelTables(ResizeTable Rows, ResizeTable Columns, float[] Scratch);
 
     private sealed record Tables(int[] RowLow, int[] RowHigh, float[] RowWeight, int[] ColLow, int[] ColHigh, float[] ColWeight);
 }

@@ -4,6 +4,11 @@ namespace NeuralNet.Layers;
 /// How <see cref="UpSampling2D"/>, <see cref="Resizing"/> and the affine augmentation layers (<see cref="RandomRotation"/>,
 /// <see cref="RandomZoom"/>, <see cref="RandomTranslation"/>) compute a pixel from the input (Keras' <c>interpolation</c>).
 /// </summary>
+/// <remarks>
+/// The affine augmentation layers take <see cref="Nearest"/> and <see cref="Bilinear"/> only, as Keras' affine_transform;
+/// <see cref="Resizing"/> takes every value (Keras' TensorFlow backend); <see cref="UpSampling2D"/> every value but
+/// <see cref="Area"/>, as Keras documents. The resize formulas are tf.image.resize's with half-pixel centers.
+/// </remarks>
 public enum Interpolation
 {
     /// <summary>Takes the nearest input pixel (Keras <c>"nearest"</c>); upsampling repeats each pixel.</summary>
@@ -11,4 +16,22 @@ public enum Interpolation
 
     /// <summary>Blends the two nearest rows and columns (Keras <c>"bilinear"</c>; resizing uses half-pixel centers, as tf.image.resize).</summary>
     Bilinear,
+
+    /// <summary>
+    /// Keys' cubic convolution with a = −0.5 over the four nearest rows and columns (Keras <c>"bicubic"</c>), taps outside
+    /// the image dropped and the rest renormalized, as tf.image.resize (whose 1024-entry coefficient table is reproduced).
+    /// </summary>
+    Bicubic,
+
+    /// <summary>The Lanczos kernel of radius 3 (Keras <c>"lanczos3"</c>), as tf.image.resize's scale_and_translate.</summary>
+    Lanczos3,
+
+    /// <summary>The Lanczos kernel of radius 5 (Keras <c>"lanczos5"</c>), as tf.image.resize's scale_and_translate.</summary>
+    Lanczos5,
+
+    /// <summary>
+    /// Averages the input area each output pixel covers (Keras <c>"area"</c>, TensorFlow backend only: tf.image.resize's
+    /// ResizeArea; it always antialiases).
+    /// </summary>
+    Area,
 }

@@ -8,24 +8,27 @@ namespace NeuralNet.Layers;
 /// (height·sizeH, width·sizeW, channels).
 /// </summary>
 /// <remarks>
-/// <para><see cref="Interpolation.Nearest"/> repeats every pixel sizeH × sizeW times. <see cref="Interpolation.Bilinear"/>
-/// is Keras' <c>ops.image.resize(..., interpolation="bilinear")</c>: half-pixel centers, output pixel o of an axis samples
-/// (o + 0.5) / size − 0.5, clamped to the image, and blends its two neighbours linearly (no antialiasing, which only
-/// matters when shrinking). No parameters.</para>
+/// <para><see cref="Interpolation.Nearest"/> repeats every pixel sizeH × sizeW times. The others are Keras'
+/// <c>ops.image.resize(..., interpolation=...)</c> as tf.image.resize computes them (half-pixel centers, no
+/// antialiasing, which only matters when shrinking): <see cref="Interpolation.Bilinear"/> samples (o + 0.5) / size − 0.5,
+/// clamped to the image, and blends its two neighbours linearly; <see cref="Interpolation.Bicubic"/>,
+/// <see cref="Interpolation.Lanczos3"/> and <see cref="Interpolation.Lanczos5"/> weigh 4, 6 and 10 neighbours (see
+/// <see cref="Layers.Interpolation"/>). Keras documents no area for this layer, so <see cref="Interpolation.Area"/> is
+/// refused. No parameters.</para>
 /// </remarks>
 /// <example><c>model.Add(new UpSampling2D(2, Interpolation.Bilinear));</c></example>
 public sealed class UpSampling2D : Layer
 {
     private Tensor? _output;
     private Tensor? _inputGradient;
-    private WindowResize? _bilinear;
+    private WindowResize? _resize;
     private int _batch = -1;
 
     /// <summary>Creates an upsampling layer with the same factor on both axes.</summary>
     /// <param name="size">The factor, at least 1 (Keras' default 2).</param>
-    /// <param name="interpolation">Nearest (Keras' default) or bilinear.</param>
+    /// <param name="interpolation">Nearest (Keras' default), bilinear, bicubic, Lanczos3 or Lanczos5.</param>
     /// <param name="name">The layer's name; the model names it <c>up_sampling2d</c>, ... when null.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The factor is below 1 or the interpolation unknown.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The factor is below 1 or the interpolation unknown or area.</exception>
     public UpSampling2D(int size = 2, Interpolation interpolation = Interpolation.Nearest, string? name = null)
         : this((size, size), interpolation, name)
     {
@@ -33,16 +36,17 @@ public sealed class UpSampling2D : Layer
 
     /// <summary>Creates an upsampling layer with per-axis factors.</summary>
     /// <param name="size">The (rows, columns) factors, each at least 1.</param>
-    /// <param name="interpolation">Nearest (Keras' default) or bilinear.</param>
+    /// <param name="interpolation">Nearest (Keras' default), bilinear, bicubic, Lanczos3 or Lanczos5.</param>
     /// <param name="name">The layer's name; the model names it <c>up_sampling2d</c>, ... when null.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A factor is below 1 or the interpolation unknown.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A factor is below 1 or the interpolation unknown or area.</exception>
     public UpSampling2D((int Height, int Width) size, Interpolation interpolation = Interpolation.Nearest, string? name = null)
         : base(name)
     {
         ConvolutionChecks.Positive(Describe(), size, nameof(size), "sizes");
-        if (!Enum.IsDefined(interpolation))
+        if (!s_accepted.Contains(interpolation))
         {
-            throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, $"{Describe()} expects interpolation Nearest or Bilinear. Received: interpolation={interpolation}.");
+            throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation,
+                $"{Describe()} expects interpolation Nearest, Bilinear, Bicubic, Lanczos3 or Lanczos5 (those Keras documents for UpSampling2D). Received: interpolation={interpolation}.");
         }
 
         Size = size;
@@ -52,8 +56,11 @@ public sealed class UpSampling2D : Layer
     /// <summary>The (rows, columns) upsampling factors.</summary>
     public (int Height, int Width) Size { get; }
 
-    /// <summary>Nearest or bilinear.</summary>
+    /// <summary>Nearest, bilinear, bicubic, Lanczos3 or Lanczos5.</summary>
     public Interpolation Interpolation { get; }
+
+    // Keras' documented interpolations of UpSampling2D (up_sampling2d.py); area is a TensorFlow-only resize it does not name.
+    private static readonly Interpolation[] s_accepted = [Interpolation.Nearest, Interpolation.Bilinear, Interpolation.Bicubic, Interpolation.Lanczos3, Interpolation.Lanczos5];
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "up_sampling2d";
@@ -62,18 +69,13 @@ public sealed class UpSampling2D : Layer
     public override Config GetConfig() => base.GetConfig()
         .Set("size", [Size.Height, Size.Width])
         .Set("data_format", "channels_last")
-        .Set("interpolation", Interpolation == Interpolation.Nearest ? "nearest" : "bilinear");
+        .Set("interpolation", AugmentationConfig.Name(Interpolation));
 
-    /// <summary>Keras' <c>from_config</c>: channels last, nearest or bilinear.</summary>
+    /// <summary>Keras' <c>from_config</c>: channels last; nearest, bilinear, bicubic, lanczos3 or lanczos5.</summary>
     internal static UpSampling2D FromConfig(Config config)
     {
         ConfigChecks.RequireChannelsLast(config);
-        Interpolation interpolation = config.GetString("interpolation", "nearest") switch
-        {
-            "nearest" => Interpolation.Nearest,
-            "bilinear" => Interpolation.Bilinear,
-            string other => throw config.Error($"\"interpolation\" \"{other}\" is not supported (nearest or bilinear)."),
-        };
+        Interpolation interpolation = AugmentationConfig.ReadInterpolation(config, "nearest", s_accepted);
         return new UpSampling2D(ConfigChecks.ReadPair(config, "size") ?? (2, 2), interpolation, config.GetString("name"));
     }
 
@@ -82,10 +84,10 @@ public sealed class UpSampling2D : Layer
     {
         ConvolutionChecks.Image(Describe(), inputShape);
         int height = inputShape[0], width = inputShape[1], channels = inputShape[2], outHeight = height * Size.Height, outWidth = width * Size.Width;
-        if (Interpolation == Interpolation.Bilinear)
+        if (Interpolation != Interpolation.Nearest)
         {
             // Its axis tables are made at the first image, not here: a file naming a huge image loads without them.
-            _bilinear = new WindowResize(width, channels, (0, 0, height, width), outHeight, outWidth, Interpolation.Bilinear);
+            _resize = new WindowResize(width, channels, (0, 0, height, width), outHeight, outWidth, Interpolation);
         }
 
         return new TensorShape(outHeight, outWidth, inputShape[2]);
@@ -108,7 +110,7 @@ public sealed class UpSampling2D : Layer
             }
             else
             {
-                _bilinear!.Forward(x.Slice(n * inSize, inSize), y.Slice(n * outSize, outSize));
+                _resize!.Forward(x.Slice(n * inSize, inSize), y.Slice(n * outSize, outSize));
             }
         }
 
@@ -136,7 +138,7 @@ public sealed class UpSampling2D : Layer
             }
             else
             {
-                _bilinear!.Backward(dy.Slice(n * outSize, outSize), height, dx.Slice(n * inSize, inSize));
+                _resize!.Backward(dy.Slice(n * outSize, outSize), height, dx.Slice(n * inSize, inSize));
             }
         }
 

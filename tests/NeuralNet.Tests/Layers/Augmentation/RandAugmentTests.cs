@@ -246,7 +246,7 @@ public class RandAugmentTests
         Assert.Contains("Received: factor=NaN.", Message(() => new RandAugment(factor: double.NaN)), StringComparison.Ordinal);
         Assert.Contains("RandAugment expects valueRange (low, high) with low < high. Received: valueRange=(1, 0).", Message(() => new RandAugment((1, 0))), StringComparison.Ordinal);
         Assert.Contains("valueRange=(0, Infinity)", Message(() => new RandAugment((0, double.PositiveInfinity))), StringComparison.Ordinal);
-        Assert.Contains("RandAugment expects interpolation Nearest or Bilinear. Received: interpolation=5.", Message(() => new RandAugment(interpolation: (Interpolation)5)), StringComparison.Ordinal);
+        Assert.Contains("RandAugment expects interpolation Nearest or Bilinear. Received: interpolation=17.", Message(() => new RandAugment(interpolation: (Interpolation)17)), StringComparison.Ordinal);
 
         var gray = new RandAugment(name: "ra");
         Assert.Contains("'ra' expects RGB images of 3 channels", Message(() => gray.Build(new TensorShape(4, 4, 1))), StringComparison.Ordinal);

@@ -340,7 +340,7 @@ public class ShearPerspectiveTests
         Assert.Contains("Received: scale=-0.1.", Message(() => new RandomPerspective(scale: -0.1)), StringComparison.Ordinal);
         Assert.Contains("Received: factor=-0.2.", Message(() => new RandomPerspective(-0.2)), StringComparison.Ordinal);
         Assert.Contains("Received: factor=(1.2, 1.5).", Message(() => new RandomPerspective((1.2, 1.5))), StringComparison.Ordinal);
-        Assert.Contains("interpolation=4", Message(() => new RandomPerspective(interpolation: (Interpolation)4)), StringComparison.Ordinal);
+        Assert.Contains("interpolation=9", Message(() => new RandomPerspective(interpolation: (Interpolation)9)), StringComparison.Ordinal);
         Assert.Contains("fillValue=Infinity", Message(() => new RandomPerspective(fillValue: double.PositiveInfinity)), StringComparison.Ordinal);
 
         // One row: Keras' corners coincide and its solve fails; refused before drawing, and inference still passes.

@@ -76,9 +76,9 @@ public sealed class CsvReadOptions
     public IReadOnlyDictionary<string, string>? ColumnDefaults { get; init; }
 
     /// <summary>
-    /// Whether a missing value in a numeric column without a <see cref="ColumnDefaults"/> entry reads as NaN, as pandas'
-    /// <c>read_csv</c> fills it (impute it before training, for example with the column's mean); false by default: it is
-    /// an error. Categorical columns still need a default. A NaN written in the file is still refused unless it is the
+    /// Whether a missing value in a numeric feature column without a <see cref="ColumnDefaults"/> entry reads as NaN, as
+    /// pandas' <c>read_csv</c> fills it (impute it before training, for example with the column's mean); false by default:
+    /// it is an error. Label columns and categorical columns still need a default (a NaN target would poison the loss). A NaN written in the file is still refused unless it is the
     /// <see cref="NaValue"/>.
     /// </summary>
     public bool MissingNumbersAsNaN { get; init; }

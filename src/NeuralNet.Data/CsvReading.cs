@@ -174,9 +174,9 @@ internal static class CsvReading
             return column.Vocabulary!.GetOrAdd(category);
         }
 
-        string expected = column.Vocabulary is null
-            ? $"a finite number such as 1.5 or -2e-3 (invariant culture), or a default for '{column.Name}' in CsvReadOptions.ColumnDefaults (or CsvReadOptions.MissingNumbersAsNaN)"
-            : $"a category, or a default for '{column.Name}' in CsvReadOptions.ColumnDefaults";
+        string expected = column.Vocabulary is not null ? $"a category, or a default for '{column.Name}' in CsvReadOptions.ColumnDefaults"
+            : column.IsLabel ? $"a finite number such as 1.5 or -2e-3 (invariant culture), or a default for the label '{column.Name}' in CsvReadOptions.ColumnDefaults"
+            : $"a finite number such as 1.5 or -2e-3 (invariant culture), or a default for '{column.Name}' in CsvReadOptions.ColumnDefaults (or CsvReadOptions.MissingNumbersAsNaN)";
         throw CsvErrors.Missing(schema.Source, line, row, column.Name, text, schema.NaValue, expected);
     }
 

@@ -68,9 +68,10 @@ internal sealed class CsvSchema
             string? defaultText = options.ColumnDefaults is not null && options.ColumnDefaults.TryGetValue(name, out string? text) ? text : null;
             if (!options.CategoricalColumns.Contains(name))
             {
-                // The default was checked to parse by CsvOptionsCheck; NaN fills what has no default when asked to.
+                // The default was checked to parse by CsvOptionsCheck; NaN fills a feature that has no default when asked
+                // to, never a label (a NaN target would reach the loss unnoticed).
                 float? numberDefault = defaultText is not null && CsvOptionsCheck.TryParseDefaultNumber(defaultText, out float number) ? number
-                    : options.MissingNumbersAsNaN ? float.NaN : null;
+                    : options.MissingNumbersAsNaN && !isLabel ? float.NaN : null;
                 return new CsvColumn(name, index, isLabel, encoding: null, vocabulary: null, numberDefault: numberDefault);
             }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NeuralNet.Layers;
 using NeuralNet.Models;
 using NeuralNet.Serialization;
 
@@ -128,7 +129,7 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout. Nothing is written.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> is in TF-IDF mode. Nothing is written.</exception>
     /// <remarks>A registered custom optimizer is written with its config only, not its state (where Keras keeps a custom optimizer's variables is unknown).</remarks>
     public static void SaveModel(Model model, string path)
     {
@@ -136,6 +137,7 @@ public static class KerasFormat
         ArgumentNullException.ThrowIfNull(path);
         RequireExtension(path, ".keras", nameof(path));
         RequireBuilt(model);
+        RefuseTfIdfLookups(model);
         JsonObject config = KerasConfigWriter.Write(model);
         using MemoryStream weights = WriteWeights(model, withOptimizer: true);
         string producer = "NeuralNet.Keras " + typeof(KerasFormat).Assembly.GetName().Version;
@@ -198,13 +200,14 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.weights.h5</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.weights.h5</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A layer's parameters have no place this package knows in Keras' layout.</exception>
+    /// <exception cref="NotSupportedException">A layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> is in TF-IDF mode.</exception>
     public static void SaveWeights(Model model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
         RequireExtension(path, ".weights.h5", nameof(path));
         RequireBuilt(model);
+        RefuseTfIdfLookups(model);
         using MemoryStream weights = WriteWeights(model);
         AtomicFile.Write(path, stream => stream.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
     }
@@ -245,6 +248,16 @@ public static class KerasFormat
         if (model.Layers.Any(l => !l.IsBuilt))
         {
             throw new InvalidOperationException($"Model '{model.Name}' is not built: give it an input shape first.");
+        }
+    }
+
+    // Keras' IntegerLookup in tf_idf mode reads its weights from the variable vars/idf_weights (index_lookup.py's
+    // load_own_variables), which this package does not write: a file without it would not load in Keras.
+    private static void RefuseTfIdfLookups(Model model)
+    {
+        if (model.Layers.OfType<IntegerLookup>().FirstOrDefault(l => l.OutputMode == CategoryOutputMode.TfIdf) is IntegerLookup lookup)
+        {
+            throw new NotSupportedException($"Layer '{lookup.Name}' (IntegerLookup) has output mode TfIdf: Keras keeps its TF-IDF weights as the variable vars/idf_weights, which NeuralNet.Keras does not write, so Keras could not load the file. Nothing was written; save with Model.Save (NeuralNet's format) instead.");
         }
     }
 }

@@ -65,10 +65,15 @@ public class CsvTableMissingValueTests
     [Fact]
     public void Read_MissingNumbersAsNaN_FillsNaNWhereNoDefaultIsGiven()
     {
-        var options = new CsvReadOptions { MissingNumbersAsNaN = true, ColumnDefaults = Defaults(("b", "7")), LabelColumns = ["y"] };
+        var options = new CsvReadOptions { MissingNumbersAsNaN = true, ColumnDefaults = Defaults(("b", "7"), ("y", "0")), LabelColumns = ["y"] };
         CsvData data = CsvTable.Read(new StringReader("a,b,y\n1,,\n,2,1\n"), options);
         Assert.Equal(Bits([1f, 7f, float.NaN, 2f]), Bits(data.Features.ToArray()));
-        Assert.Equal(Bits([float.NaN, 1f]), Bits(data.Labels!.ToArray()));
+        Assert.Equal(Bits([0f, 1f]), Bits(data.Labels!.ToArray()));
+
+        // A label is never filled with NaN: without a default its gap stays an error.
+        var noLabelDefault = new CsvReadOptions { MissingNumbersAsNaN = true, LabelColumns = ["y"] };
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("a,y\n1,\n"), noLabelDefault));
+        Assert.StartsWith("CSV input: line 2 (data row 1), column 'y':", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

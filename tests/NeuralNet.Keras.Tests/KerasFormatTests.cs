@@ -696,6 +696,21 @@ public sealed class KerasFormatTests : IDisposable
         Assert.Contains("SimpleRNNCell, LSTMCell or GRUCell", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void SaveModel_TfIdfIntegerLookup_IsRefusedAndWritesNothing()
+    {
+        // Keras' load_own_variables reads a tf_idf lookup's weights from vars/idf_weights, which is not written here.
+        var model = new Sequential([new InputLayer(3), new IntegerLookup(vocabulary: [1, 2], idfWeights: [0.5f, 1.5f], outputMode: CategoryOutputMode.TfIdf, name: "lookup")]);
+        string archive = Path.Combine(_folder, "tfidf.keras"), weights = Path.Combine(_folder, "tfidf.weights.h5");
+
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, archive));
+        Assert.Throws<NotSupportedException>(() => KerasFormat.SaveWeights(model, weights));
+
+        Assert.Contains("Layer 'lookup' (IntegerLookup) has output mode TfIdf", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(archive));
+        Assert.False(File.Exists(weights));
+    }
+
     [H5pyFact]
     public void LoadModel_Keras2RnnOverLstmCell_PredictsWithItsWeights()
     {

@@ -291,6 +291,7 @@ internal static class ExportCases
         ["up_sampling2d_bilinear_rows_only_after_conv"] = () => Chain([5, 4, 2], new Conv2D(3, 2), new UpSampling2D((2, 1), Interpolation.Bilinear), new Conv2D(2, 3)),
         ["up_sampling2d_bicubic"] = () => Chain([4, 5, 3], new UpSampling2D(3, Interpolation.Bicubic)),
         ["up_sampling2d_lanczos3"] = () => Chain([4, 5, 2], new UpSampling2D((2, 3), Interpolation.Lanczos3)),
+        ["up_sampling2d_area"] = () => Chain([4, 5, 2], new UpSampling2D((3, 2), Interpolation.Area)),
         ["up_sampling2d_lanczos5_after_conv"] = () => Chain([5, 4, 2], new Conv2D(3, 2), new UpSampling2D((1, 2), Interpolation.Lanczos5), new Conv2D(2, 3)),
         ["layer_norm_features"] = () => Chain([8], new Dense(6), new LayerNormalization()),
         ["layer_norm_sequences_no_center"] = () => Chain([4, 5], new LayerNormalization(epsilon: 0.01f, center: false)),

@@ -10,7 +10,8 @@ namespace NeuralNet.Onnx.Converters;
 /// <c>Gather</c>s, of the lower and the upper source rows, blended with NeuralNet's weights (<c>Mul</c>, <c>Add</c>).
 /// Resizing's padToAspectRatio pads first with <c>Pad</c> (its fill value). Bicubic, Lanczos, area and antialiased
 /// bilinear are a <c>MatMul</c> of the axis (moved last by <c>Transpose</c>) by the dense form of NeuralNet's weight table
-/// (ResizeTables, compiled into this package from the core's source), so the file computes the same linear map.
+/// (ResizeTables, compiled into this package from the core's source), so the file computes the same linear map on finite
+/// pixels (the product multiplies a non-finite one by zeros, which Predict skips: it spreads along its row or column).
 /// </summary>
 /// <remarks>
 /// ONNX's <c>Resize</c> (linear with half_pixel; nearest with half_pixel and round_prefer_ceil) samples the same

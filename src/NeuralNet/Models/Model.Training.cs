@@ -540,6 +540,19 @@ public abstract partial class Model
         }
     }
 
+    // A copy of the first rows of each result (Predict stopped by a callback). Not a lambda in PredictCore: one capturing
+    // its loop's locals would allocate on every batch, callbacks or not.
+    private static Tensor[] FirstRows(Tensor[] results, int rows)
+    {
+        var copies = new Tensor[results.Length];
+        for (int k = 0; k < results.Length; k++)
+        {
+            copies[k] = results[k].Slice(0, rows).Clone();
+        }
+
+        return copies;
+    }
+
     // The batches of the callbacks are the caller's batchSize rows; each runs in passes of at most InferenceRows rows
     // (without callbacks the passes are all there is).
     private Tensor[] PredictCore(GraphExecutor executor, Tensor[] inputs, int batchSize, CancellationToken cancellationToken, PredictCallbacks? callbacks = null)
@@ -586,7 +599,7 @@ public abstract partial class Model
 
                 if (callbacks.BatchEnd(b, views) && start + count < samples)
                 {
-                    return [.. results.Select(result => result.Slice(0, start + count).Clone())];
+                    return FirstRows(results, start + count);
                 }
             }
         }

@@ -104,8 +104,17 @@ public sealed class SparseTopKCategoricalAccuracy : Metric
     {
         if (FromSortedIds)
         {
-            // Keras: any(y_true == y_pred[:, :k]), so an id repeated among the first k counts once.
-            return row[..K].Contains(target);
+            // Keras: any(y_true == y_pred[:, :k]), so an id repeated among the first k counts once; == (not Equals, as
+            // Span.Contains uses) so that a NaN target matches nothing, as ops.equal.
+            foreach (float id in row[..K])
+            {
+                if (id == target)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         // Keras casts the index to int32; NaN and indices outside the row are misses (in_top_k is false for them).

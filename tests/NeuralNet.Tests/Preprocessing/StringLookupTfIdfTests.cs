@@ -56,7 +56,8 @@ public class StringLookupTfIdfTests
         Assert.Equal("idfWeights", Assert.Throws<ArgumentException>(() => new StringLookup(vocabulary: ["a"], idfWeights: [1f])).ParamName);
         Assert.Equal("idfWeights", Assert.Throws<ArgumentException>(() => new StringLookup(vocabulary: ["a"], outputMode: CategoryOutputMode.TfIdf)).ParamName);
         Assert.Equal("idfWeights", Assert.Throws<ArgumentException>(() => new StringLookup(vocabulary: ["a"], idfWeights: [1f, 2f], outputMode: CategoryOutputMode.TfIdf)).ParamName);
-        Assert.Contains("idfWeights[0] is -1", Assert.Throws<ArgumentException>(() => new StringLookup(vocabulary: ["a"], idfWeights: [-1f], outputMode: CategoryOutputMode.TfIdf)).Message, StringComparison.Ordinal);
+        Assert.Contains("idfWeights[0] is Infinity", Assert.Throws<ArgumentException>(() => new StringLookup(vocabulary: ["a"], idfWeights: [float.PositiveInfinity], outputMode: CategoryOutputMode.TfIdf)).Message, StringComparison.Ordinal);
+        Assert.Equal([-1f, -1f], new StringLookup(vocabulary: ["a"], idfWeights: [-1f], outputMode: CategoryOutputMode.TfIdf).GetIdfWeights());
         var lookup = new StringLookup(vocabulary: ["a"], idfWeights: [1f], outputMode: CategoryOutputMode.TfIdf);
         Assert.Equal("idfWeights", Assert.Throws<ArgumentException>(() => lookup.SetVocabulary(["b", "c"], [1f])).ParamName);
         Assert.Equal(["[UNK]", "a"], lookup.GetVocabulary());

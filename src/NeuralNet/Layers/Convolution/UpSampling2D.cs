@@ -13,8 +13,8 @@ namespace NeuralNet.Layers;
 /// antialiasing, which only matters when shrinking): <see cref="Interpolation.Bilinear"/> samples (o + 0.5) / size − 0.5,
 /// clamped to the image, and blends its two neighbours linearly; <see cref="Interpolation.Bicubic"/>,
 /// <see cref="Interpolation.Lanczos3"/> and <see cref="Interpolation.Lanczos5"/> weigh 4, 6 and 10 neighbours (see
-/// <see cref="Layers.Interpolation"/>). Keras documents no area for this layer, so <see cref="Interpolation.Area"/> is
-/// refused. No parameters.</para>
+/// <see cref="Layers.Interpolation"/>); <see cref="Interpolation.Area"/> is TensorFlow's ResizeArea, which Keras' layer
+/// (which does not check the name) runs on the TensorFlow backend. No parameters.</para>
 /// </remarks>
 /// <example><c>model.Add(new UpSampling2D(2, Interpolation.Bilinear));</c></example>
 public sealed class UpSampling2D : Layer
@@ -38,7 +38,7 @@ public sealed class UpSampling2D : Layer
     /// <param name="size">The (rows, columns) factors, each at least 1.</param>
     /// <param name="interpolation">Nearest (Keras' default), bilinear, bicubic, Lanczos3 or Lanczos5.</param>
     /// <param name="name">The layer's name; the model names it <c>up_sampling2d</c>, ... when null.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A factor is below 1 or the interpolation unknown or area.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A factor is below 1 or the interpolation unknown.</exception>
     public UpSampling2D((int Height, int Width) size, Interpolation interpolation = Interpolation.Nearest, string? name = null)
         : base(name)
     {
@@ -46,7 +46,7 @@ public sealed class UpSampling2D : Layer
         if (!s_accepted.Contains(interpolation))
         {
             throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation,
-                $"{Describe()} expects interpolation Nearest, Bilinear, Bicubic, Lanczos3 or Lanczos5 (those Keras documents for UpSampling2D). Received: interpolation={interpolation}.");
+                $"{Describe()} expects interpolation Nearest, Bilinear, Bicubic, Lanczos3, Lanczos5 or Area. Received: interpolation={interpolation}.");
         }
 
         Size = size;
@@ -56,11 +56,11 @@ public sealed class UpSampling2D : Layer
     /// <summary>The (rows, columns) upsampling factors.</summary>
     public (int Height, int Width) Size { get; }
 
-    /// <summary>Nearest, bilinear, bicubic, Lanczos3 or Lanczos5.</summary>
+    /// <summary>Nearest, bilinear, bicubic, Lanczos3, Lanczos5 or area.</summary>
     public Interpolation Interpolation { get; }
 
-    // Keras' documented interpolations of UpSampling2D (up_sampling2d.py); area is a TensorFlow-only resize it does not name.
-    private static readonly Interpolation[] s_accepted = [Interpolation.Nearest, Interpolation.Bilinear, Interpolation.Bicubic, Interpolation.Lanczos3, Interpolation.Lanczos5];
+    // Keras' UpSampling2D passes its interpolation to ops.image.resize unchecked: its TensorFlow backend's resizes.
+    private static readonly Interpolation[] s_accepted = [Interpolation.Nearest, Interpolation.Bilinear, Interpolation.Bicubic, Interpolation.Lanczos3, Interpolation.Lanczos5, Interpolation.Area];
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "up_sampling2d";
@@ -71,7 +71,7 @@ public sealed class UpSampling2D : Layer
         .Set("data_format", "channels_last")
         .Set("interpolation", AugmentationConfig.Name(Interpolation));
 
-    /// <summary>Keras' <c>from_config</c>: channels last; nearest, bilinear, bicubic, lanczos3 or lanczos5.</summary>
+    /// <summary>Keras' <c>from_config</c>: channels last; nearest, bilinear, bicubic, lanczos3, lanczos5 or area.</summary>
     internal static UpSampling2D FromConfig(Config config)
     {
         ConfigChecks.RequireChannelsLast(config);

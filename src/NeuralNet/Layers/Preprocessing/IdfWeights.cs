@@ -54,13 +54,13 @@ internal static class IdfWeights
                 $"{parameterName} must be the same length as the vocabulary: it has {given.Length} weights for {entries} vocabulary entries."), parameterName);
         }
 
-        // Keras takes any float; a learned weight log(1 + n / (1 + df)) is never negative, and a negative or non-finite
-        // one would turn counts into nonsense, so it is refused where it is given.
-        int bad = Array.FindIndex(given, w => !(float.IsFinite(w) && w >= 0f));
+        // Keras takes any float: negative weights are legitimate (a probabilistic idf, log((n - df) / df), is negative for
+        // frequent terms); a NaN or an infinity would turn every count into one, so only those are refused.
+        int bad = Array.FindIndex(given, w => !float.IsFinite(w));
         if (bad >= 0)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{parameterName}[{bad}] is {given[bad]}; inverse document frequencies must be finite and not negative."), parameterName);
+                $"{parameterName}[{bad}] is {given[bad]}; inverse document frequencies must be finite."), parameterName);
         }
 
         if (hasSpecialTokens)

@@ -56,7 +56,7 @@ public class ResizeInterpolationTests
     }
 
     public static TheoryData<string> GradientCases => ["bicubic_down", "bicubic_up", "lanczos3", "lanczos5", "area_down", "area_up", "bicubic_antialias", "lanczos3_antialias",
-        "bilinear_antialias", "bicubic_crop", "lanczos5_pad", "up_bicubic", "up_lanczos3", "up_lanczos5"];
+        "bilinear_antialias", "bicubic_crop", "lanczos5_pad", "up_bicubic", "up_lanczos3", "up_lanczos5", "up_area"];
 
     [Theory]
     [MemberData(nameof(GradientCases))]
@@ -94,10 +94,11 @@ public class ResizeInterpolationTests
     [Fact]
     public void BadInterpolation_IsRefusedNamingWhatIsAccepted()
     {
-        var area = Assert.Throws<ArgumentOutOfRangeException>(() => new UpSampling2D(2, Interpolation.Area, name: "up"));
-        Assert.Contains("UpSampling2D 'up' expects interpolation Nearest, Bilinear, Bicubic, Lanczos3 or Lanczos5", area.Message, StringComparison.Ordinal);
-        var file = Assert.Throws<InvalidDataException>(() => UpSampling2D.FromConfig(Parse("""{"name": "up", "size": [2, 2], "interpolation": "area"}""")));
-        Assert.Contains("\"interpolation\" is \"area\"; expected one of \"nearest\", \"bilinear\", \"bicubic\", \"lanczos3\", \"lanczos5\"", file.Message, StringComparison.Ordinal);
+        var unknown = Assert.Throws<ArgumentOutOfRangeException>(() => new UpSampling2D(2, (Interpolation)42, name: "up"));
+        Assert.Contains("UpSampling2D 'up' expects interpolation Nearest, Bilinear, Bicubic, Lanczos3, Lanczos5 or Area", unknown.Message, StringComparison.Ordinal);
+        var file = Assert.Throws<InvalidDataException>(() => UpSampling2D.FromConfig(Parse("""{"name": "up", "size": [2, 2], "interpolation": "gaussian"}""")));
+        Assert.Contains("\"interpolation\" is \"gaussian\"; expected one of \"nearest\", \"bilinear\", \"bicubic\", \"lanczos3\", \"lanczos5\", \"area\"", file.Message, StringComparison.Ordinal);
+        Assert.Equal(Interpolation.Area, UpSampling2D.FromConfig(Parse("""{"name": "up", "size": [2, 2], "interpolation": "area"}""")).Interpolation);
 
         Assert.Contains("Resizing 's' expects interpolation Nearest, Bilinear, Bicubic, Lanczos3, Lanczos5 or Area. Received: interpolation=42.",
             Assert.Throws<ArgumentOutOfRangeException>(() => new Resizing(2, 2, (Interpolation)42, name: "s")).Message, StringComparison.Ordinal);
@@ -169,6 +170,7 @@ public class ResizeInterpolationTests
         "lanczos5_pad" => new Resizing(9, 4, Interpolation.Lanczos5, padToAspectRatio: true, fillValue: 2),
         "up_bicubic" => new UpSampling2D((2, 3), Interpolation.Bicubic),
         "up_lanczos3" => new UpSampling2D(2, Interpolation.Lanczos3),
+        "up_area" => new UpSampling2D((2, 3), Interpolation.Area),
         _ => new UpSampling2D((3, 2), Interpolation.Lanczos5),
     };
 

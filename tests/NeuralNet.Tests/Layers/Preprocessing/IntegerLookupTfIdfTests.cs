@@ -112,8 +112,9 @@ public class IntegerLookupTfIdfTests
         var length = Assert.Throws<ArgumentException>(() => new IntegerLookup(vocabulary: [1, 2], idfWeights: [1f], outputMode: CategoryOutputMode.TfIdf));
         Assert.Equal("idfWeights", length.ParamName);
         Assert.Contains("1 weights for 2 vocabulary entries", length.Message, StringComparison.Ordinal);
-        var negative = Assert.Throws<ArgumentException>(() => new IntegerLookup(vocabulary: [1, 2], idfWeights: [1f, -0.5f], outputMode: CategoryOutputMode.TfIdf));
-        Assert.Contains("idfWeights[1] is -0.5", negative.Message, StringComparison.Ordinal);
+        // Keras takes any finite float: a negative weight (a probabilistic idf) is kept.
+        Assert.Equal([0.25f, 1f, -0.5f], new IntegerLookup(vocabulary: [1, 2], idfWeights: [1f, -0.5f], outputMode: CategoryOutputMode.TfIdf).GetIdfWeights());
+        Assert.Contains("idfWeights[0] is NaN", Assert.Throws<ArgumentException>(() => new IntegerLookup(vocabulary: [1, 2], idfWeights: [float.NaN, 1f], outputMode: CategoryOutputMode.TfIdf)).Message, StringComparison.Ordinal);
         Assert.Equal("idfWeights", Assert.Throws<ArgumentException>(() => new IntegerLookup(vocabulary: [1, 2], idfWeights: [float.NaN, 1f], outputMode: CategoryOutputMode.TfIdf)).ParamName);
 
         var layer = new IntegerLookup(vocabulary: [1, 2], idfWeights: [1f, 2f], outputMode: CategoryOutputMode.TfIdf);

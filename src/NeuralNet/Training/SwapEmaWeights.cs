@@ -16,7 +16,8 @@ namespace NeuralNet.Training;
 /// <para>Differences from Keras: a missing <see cref="Optimizer.UseEma"/> is refused when training begins, not at the
 /// first validation; a run stopped early with <see cref="SwapOnEpoch"/> ends with the averaged weights (Keras 3 then
 /// leaves the training weights in the model, since it prepares the final swap only after the last epoch's index).
-/// In <c>Evaluate</c> and <c>Predict</c> it is refused before any callback begins (Keras raises in its own begin event);
+/// In <c>Evaluate</c> and <c>Predict</c> it is refused before any callback begins (Keras raises in its own begin event),
+/// also when the optimizer has not stepped yet and so has no averages;
 /// after <c>Predict</c> the training weights come back (Keras 3's <c>on_predict_end</c> leaves the averages in the model).</para>
 /// <para>While the averaged weights are swapped in, the optimizer's averages hold the training weights: a checkpoint
 /// saved then (with its optimizer state) resumes training from the averaged weights, as in Keras. So with
@@ -39,8 +40,16 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
     // would already have restored its backup into the model).
     internal override void CheckEpochLogKeys(IReadOnlySet<string> keys) => RequireEma(Model, "Nothing was trained.");
 
-    // Evaluate and Predict check every callback before any begins (Keras raises in on_test_begin / on_predict_begin).
-    internal override void CheckRun(Models.Model model) => RequireEma(model, "Nothing was evaluated or predicted.");
+    // Evaluate and Predict check every callback before any begins (Keras raises in on_test_begin / on_predict_begin,
+    // also when the optimizer has made no averages yet: they exist once it has stepped).
+    internal override void CheckRun(Models.Model model)
+    {
+        RequireEma(model, "Nothing was evaluated or predicted.");
+        if (model.Optimizer!.StepCount == 0)
+        {
+            throw new InvalidOperationException($"SwapEmaWeights has no moving averages to swap in: the optimizer {model.Optimizer.GetType().Name} has not stepped yet (train the model, or load its optimizer state, first). Nothing was evaluated or predicted.");
+        }
+    }
 
     private static void RequireEma(Models.Model? model, string consequence)
     {

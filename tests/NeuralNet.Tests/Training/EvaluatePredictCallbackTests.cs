@@ -203,6 +203,12 @@ public class EvaluatePredictCallbackTests
         Assert.Contains("UseEma = true; the model's optimizer Sgd has UseEma = false", evaluate.Message, StringComparison.Ordinal);
         Assert.Contains("the model has no optimizer (it is not compiled)", predict.Message, StringComparison.Ordinal);
         Assert.Contains("Nothing was evaluated or predicted.", stream.Message, StringComparison.Ordinal);
+
+        // With UseEma but before any step there are no averages yet: refused too, as Keras raises then.
+        Sequential untrained = Make();
+        untrained.Compile(new Sgd(0.1f) { UseEma = true }, new MeanSquaredError());
+        var early = Assert.Throws<InvalidOperationException>(() => untrained.Predict(X, callbacks: [events, new SwapEmaWeights()]));
+        Assert.Contains("the optimizer Sgd has not stepped yet", early.Message, StringComparison.Ordinal);
         Assert.Empty(events.Names);
         Assert.Equal(weights, Flat(model));
     }

@@ -453,8 +453,8 @@ internal sealed class Trainer
         double lossSum = 0;
         long seen = 0;
 
-        // No weight changes while the batches are evaluated (the penalties stay as they are): layers may reuse what they
-        // derive from the weights.
+        // Only a callback changes weights while the batches are evaluated (the pass is renewed and the penalties re-read
+        // after its events); otherwise layers may reuse what they derive from the weights, and the penalties stand.
         double penalties = Penalties.Total(_regularized);
         Dictionary<string, double>? batchLogs = callbacks.Count > 0 ? new Dictionary<string, double>(StringComparer.Ordinal) : null;
         long enclosingPass = InferencePass.Begin();

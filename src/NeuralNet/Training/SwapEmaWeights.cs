@@ -71,74 +71,65 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
     /// <inheritdoc/>
     public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)
     {
-        if (SwapOnEpoch && _averagesInModel)
+        if (SwapOnEpoch)
         {
-            Swap(toAverages: false);
+            SwapTo(averages: false);
         }
     }
 
     /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
-        if (SwapOnEpoch && !_averagesInModel)
+        if (SwapOnEpoch)
         {
-            Swap(toAverages: true);
+            SwapTo(averages: true);
         }
     }
 
     /// <inheritdoc/>
     public override void OnTestBegin(IReadOnlyDictionary<string, double> logs)
     {
-        if (!_averagesInModel)
-        {
-            Swap(toAverages: true);
-        }
+        SwapTo(averages: true);
     }
 
     /// <inheritdoc/>
     public override void OnTestEnd(IReadOnlyDictionary<string, double> logs)
     {
-        if (_averagesInModel)
-        {
-            Swap(toAverages: false);
-        }
+        SwapTo(averages: false);
     }
 
     /// <inheritdoc/>
     public override void OnPredictBegin(IReadOnlyDictionary<string, double> logs)
     {
-        if (!_averagesInModel)
-        {
-            Swap(toAverages: true);
-        }
+        SwapTo(averages: true);
     }
 
     /// <inheritdoc/>
     public override void OnPredictEnd(IReadOnlyDictionary<string, double> logs)
     {
-        if (_averagesInModel)
-        {
-            Swap(toAverages: false);
-        }
+        SwapTo(averages: false);
     }
 
     // Fit then gives every parameter its average (or, after an exception or a cancellation, rethrows), and an Evaluate or
     // Predict returns: the training weights must be back in the model and the averages in the optimizer, however the run ended.
     internal override void OnRunOver()
     {
-        if (_averagesInModel)
-        {
-            Swap(toAverages: false);
-        }
+        SwapTo(averages: false);
     }
 
     // In: every trainable parameter that has an average, recorded; back: exactly those, whatever was frozen or unfrozen
     // in between (Keras swaps the optimizer's fixed list of trainable variables).
-    private void Swap(bool toAverages)
+    // Does nothing when the model already holds them, so every event asks for the state it needs.
+    private void SwapTo(bool averages)
     {
+        if (_averagesInModel == averages)
+        {
+            return;
+        }
+
         Models.Model model = Model!;
         Optimizer optimizer = model.Optimizer!;
-        if (toAverages)
+        if (averages)
         {
             foreach (Parameter parameter in model.Parameters)
             {
@@ -158,6 +149,6 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
             _swapped.Clear();
         }
 
-        _averagesInModel = toAverages;
+        _averagesInModel = averages;
     }
 }

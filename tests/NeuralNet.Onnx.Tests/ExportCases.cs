@@ -147,6 +147,11 @@ internal static class ExportCases
             (q, v, k) => new MultiHeadAttention(3, 2, valueDim: 4, useBias: false, outputShape: 5).Call(q, v, k!)),
         ["multi_head_attention_causal"] = () => Sequences([5, 6], null, null, (x, _, _) => new MultiHeadAttention(2, 4, useCausalMask: true).Call(x, x)),
         ["multi_head_attention_mask_per_head_broadcast"] = () => AttentionMasked([4, 6], [5, 6], [2, 1, 5], (q, v, m) => new MultiHeadAttention(2, 3, useAttentionMask: true).Call(q, v, m)),
+        ["multi_head_attention_pixels_default_axes"] = PixelSelfAttention,
+        ["multi_head_attention_axis_1_of_4d"] = () => Sequences([3, 4, 6], [2, 4, 6], null, (q, v, _) => new MultiHeadAttention(2, 3, attentionAxes: [1]).Call(q, v)),
+        ["multi_head_attention_reversed_axes_with_key"] = () => Sequences([3, 4, 6], [2, 5, 6], [2, 5, 3], (q, v, k) => new MultiHeadAttention(2, 3, valueDim: 4, outputShape: 5, attentionAxes: [2, 1]).Call(q, v, k!)),
+        ["multi_head_attention_5d_mask_over_groups"] = () => AttentionMasked([2, 3, 4, 6], [2, 3, 5, 6], [3, 2, 2, 4, 2, 5], (q, v, m) => new MultiHeadAttention(2, 3, attentionAxes: [1, 3], useAttentionMask: true).Call(q, v, m)),
+        ["multi_head_attention_5d_mask_broadcast_groups"] = () => AttentionMasked([2, 3, 4, 6], [2, 3, 5, 6], [2, 4, 1, 1], (q, v, m) => new MultiHeadAttention(2, 3, attentionAxes: [1, 3], useAttentionMask: true).Call(q, v, m)),
         ["multi_head_attention_mask_causal"] = () => AttentionMasked([5, 6], [5, 6], [5, 5], (q, v, m) => new MultiHeadAttention(2, 3, useCausalMask: true, useAttentionMask: true).Call(q, q, v, m)),
         ["grouped_query_self_attention"] = () => Sequences([5, 6], null, null, (x, _, _) => new GroupedQueryAttention(2, 4, 2).Call(x, x)),
         ["grouped_query_multi_query_causal"] = () => Sequences([5, 6], null, null, (x, _, _) => new GroupedQueryAttention(3, 3, 1, useCausalMask: true).Call(x, x)),
@@ -547,6 +552,14 @@ internal static class ExportCases
         var v = new Input(new TensorShape(value), name: "value");
         var m = new Input(new TensorShape(mask), name: "attention_mask");
         return new Functional([q, v, m], [attend(q, v, new ReLU().Call(m))], seed: 3);
+    }
+
+    // Every pixel of a convolution's feature map (channels-first inside the file) attends to every pixel (Keras' default axes).
+    private static Functional PixelSelfAttention()
+    {
+        var image = new Input(new TensorShape(3, 4, 6), name: "image");
+        SymbolicTensor features = new Conv2D(6, 1).Call(image);
+        return new Functional(image, new MultiHeadAttention(2, 3).Call(features, features), seed: 3);
     }
 
     // An encoder block over token ids: self-attention, a residual Add, LayerNormalization, a feed-forward pair, pooling.

@@ -12,7 +12,8 @@ namespace NeuralNet.Onnx.Converters;
 /// arrive with the query, the value and the key (Keras' query, value and key masks) forbid the pairs of a masked query
 /// step or a masked key step, as Predict's Allowed does. A <see cref="GroupedQueryAttention"/> projects its fewer key and
 /// value heads and reshapes the query heads into (key/value heads, group) so one <c>MatMul</c> broadcasts each key/value
-/// head over its group, which is Keras' repeat of the heads without copying them.
+/// head over its group, which is Keras' repeat of the heads without copying them. Inputs of higher rank (Keras'
+/// <c>attention_axes</c>) are laid out as sequences around this graph by <see cref="MultiHeadAttentionAxesConverter"/>.
 /// </summary>
 internal static class MultiHeadAttentionConverter
 {
@@ -23,6 +24,11 @@ internal static class MultiHeadAttentionConverter
     public static OnnxValue ConvertMasked(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape)
     {
         var attention = (MultiHeadAttention)layer;
+        if (inputs[0].Rank > 3)
+        {
+            return MultiHeadAttentionAxesConverter.Convert(graph, attention, inputs, masks, outputShape, ConvertMasked);
+        }
+
         int heads = attention.NumHeads, keyDim = attention.KeyDim, valueDim = attention.ValueDim;
         int kvHeads = attention is GroupedQueryAttention grouped ? grouped.NumKeyValueHeads : heads, group = heads / kvHeads;
         int sequences = inputs.Count - (attention.UseAttentionMask ? 1 : 0);

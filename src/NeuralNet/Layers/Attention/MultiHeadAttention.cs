@@ -71,6 +71,18 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     private int _maskHeadStride;
     private int _maskQueryStride;
     private int _maskKeyStride;
+    private int _maskGroupStride;
+
+    // Inputs of rank above 3 (Keras' attention_axes): attention runs over _groups sequences per sample; the layouts copy
+    // a sample into that order and back, null when it is the sample's own order.
+    private int _groups = 1;
+    private bool _highRank;
+    private AttentionAxesLayout? _queryLayout;
+    private AttentionAxesLayout? _valueLayout;
+    private AttentionAxesLayout? _keyLayout;
+    private AttentionAxesLayout? _outputLayout;
+    private TensorShape _scoreSampleShape;
+    private TensorShape _coreOutputShape;
     private TensorShape _qShape;
     private TensorShape _kShape;
     private TensorShape _vShape;
@@ -102,6 +114,14 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     private Tensor? _lastQueryMask;
     private Tensor? _lastValueMask;
     private Tensor? _lastKeyMask;
+    private Tensor? _arrangedQuery;
+    private Tensor? _arrangedValue;
+    private Tensor? _arrangedKey;
+    private Tensor? _arrangedOutput;
+    private Tensor? _arrangedOutputGradient;
+    private Tensor? _arrangedQueryGradient;
+    private Tensor? _arrangedValueGradient;
+    private Tensor? _arrangedKeyGradient;
     private bool _lastDropped;
     private int _lastBatch = -1;
 
@@ -112,6 +132,9 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <param name="dropout">The dropout rate of the attention probabilities during training, in [0, 1).</param>
     /// <param name="useBias">Whether the four projections have biases.</param>
     /// <param name="outputShape">The number of output features; null for the query's features (Keras' default).</param>
+    /// <param name="attentionAxes">The axes attended over (Keras' <c>attention_axes</c>), counted with the batch axis as 0 or
+    /// negative from the end (-2 is the last axis before the features); null for every axis but the batch and the
+    /// features, Keras' default. The other axes act as batch axes; see <see cref="AttentionAxes"/>.</param>
     /// <param name="kernelInitializer">How the four kernels start; null for <see cref="GlorotUniform"/>.</param>
     /// <param name="biasInitializer">How the four biases start; null for <see cref="Zeros"/>.</param>
     /// <param name="kernelRegularizer">A penalty on each kernel, or null.</param>
@@ -121,6 +144,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <param name="seed">The seed of the dropout masks; null to derive it from the model's seed.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>multi_head_attention</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or the dropout rate is outside [0, 1).</exception>
+    /// <exception cref="ArgumentException"><paramref name="attentionAxes"/> is empty, names the batch axis (0) or repeats an axis.</exception>
     public MultiHeadAttention(
         int numHeads,
         int keyDim,
@@ -128,6 +152,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         double dropout = 0.0,
         bool useBias = true,
         int? outputShape = null,
+        IReadOnlyList<int>? attentionAxes = null,
         Initializer? kernelInitializer = null,
         Initializer? biasInitializer = null,
         Regularizer? kernelRegularizer = null,
@@ -163,8 +188,14 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"MultiHeadAttention expects a dropout rate in [0, 1) but got dropout={dropout}.");
         }
 
+        if (attentionAxes is not null && (attentionAxes.Count == 0 || attentionAxes.Contains(0) || attentionAxes.Distinct().Count() != attentionAxes.Count))
+        {
+            throw new ArgumentException($"MultiHeadAttention expects attentionAxes to name at least one axis, none of them the batch axis 0, each once, but got ({string.Join(", ", attentionAxes)}).", nameof(attentionAxes));
+        }
+
         NumHeads = numHeads;
         KeyDim = keyDim;
+        AttentionAxes = attentionAxes is null ? null : [.. attentionAxes];
         ValueDim = valueDim ?? keyDim;
         Dropout = dropout;
         UseBias = useBias;
@@ -182,7 +213,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <summary>The constructor of <see cref="GroupedQueryAttention"/>: <paramref name="kvHeads"/> key and value heads, each shared by a group of query heads.</summary>
     private protected MultiHeadAttention(int numHeads, int kvHeads, int headDim, double dropout, bool useBias, Initializer? kernelInitializer,
         Initializer? biasInitializer, Regularizer? kernelRegularizer, Regularizer? biasRegularizer, bool useCausalMask, bool useAttentionMask, long? seed, string? name)
-        : this(numHeads, headDim, headDim, dropout, useBias, null, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, useCausalMask, useAttentionMask, seed, name)
+        : this(numHeads, headDim, headDim, dropout, useBias, null, null, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, useCausalMask, useAttentionMask, seed, name)
     {
         _kvHeads = kvHeads;
     }
@@ -207,6 +238,15 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
 
     /// <summary>The number of output features given to the constructor (Keras' <c>output_shape</c>); null for the query's features.</summary>
     public int? OutputDim { get; }
+
+    /// <summary>
+    /// The axes attended over as given to the constructor (Keras' <c>attention_axes</c>), or null for every axis but the
+    /// batch and the features. For a query (batch, d1, ..., dn, features) the axes outside them act as batch axes, as in
+    /// Keras' einsum: attention over (1, 2) of (batch, height, width, channels) lets every pixel attend to every pixel, one
+    /// softmax over all of them; attention over (2) of (batch, rows, columns, features) attends within each row. The query
+    /// and the value agree on the other axes; their attention axes may differ in size.
+    /// </summary>
+    public IReadOnlyList<int>? AttentionAxes { get; }
 
     /// <summary>The kernels' initializer.</summary>
     public Initializer KernelInitializer { get; }
@@ -241,11 +281,12 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
 
     /// <summary>
     /// The attention probabilities of the last forward pass (Keras' attention scores, after the mask and softmax and
-    /// before dropout): (batch, heads, Tq, Tv), owned by the layer and overwritten by its next forward pass.
+    /// before dropout): (batch, heads, Tq, Tv), owned by the layer and overwritten by its next forward pass. For inputs of
+    /// higher rank, Keras' layout: (batch, other axes..., heads, query attention axes..., key attention axes...).
     /// </summary>
     /// <exception cref="InvalidOperationException">The layer has not run forward yet.</exception>
     public Tensor LastAttentionScores => _lastBatch >= 0 && _probabilities is not null
-        ? _probabilities.FirstRows(_lastBatch)
+        ? (_highRank ? _probabilities.FirstRows(_lastBatch * _groups).Reshape([_lastBatch, .. _scoreSampleShape.Dimensions]) : _probabilities.FirstRows(_lastBatch))
         : throw new InvalidOperationException($"{Describe()} has no attention scores before its first forward pass.");
 
     /// <summary>The query projection's kernel (queryFeatures, heads, keyDim). Throws until the layer is built.</summary>
@@ -300,8 +341,8 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             .Set("dropout", Dropout)
             .Set("use_bias", UseBias);
         config = OutputDim is int output ? config.Set("output_shape", [output]) : config.SetNull("output_shape");
+        config = AttentionAxes is null ? config.SetNull("attention_axes") : config.Set("attention_axes", [.. AttentionAxes]);
         return config
-            .SetNull("attention_axes")
             .Set("kernel_initializer", KernelInitializer)
             .Set("bias_initializer", BiasInitializer)
             .Set("kernel_regularizer", KernelRegularizer)
@@ -313,7 +354,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             .Set("use_attention_mask", UseAttentionMask);
     }
 
-    /// <summary>Keras' <c>from_config</c>; <c>output_shape</c> is an integer or a one-element list, <c>attention_axes</c> null or the sequence axis.</summary>
+    /// <summary>Keras' <c>from_config</c>; <c>output_shape</c> is an integer or a one-element list, <c>attention_axes</c> null, an integer or a list.</summary>
     internal static MultiHeadAttention FromConfig(Config config)
     {
         int heads = config.GetInt32("num_heads", minimum: 1);
@@ -332,13 +373,13 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
 
         JsonNode? axes = d.GetNode("attention_axes");
-        int[] axisList = axes is null ? [] : axes is JsonArray ? d.GetInt32Array("attention_axes", 1) : [d.GetInt32("attention_axes")];
-        if (axisList.Length > 1 || (axisList.Length == 1 && axisList[0] is not (1 or -2)))
+        int[]? axisList = axes is null ? null : axes is JsonArray ? d.GetInt32Array("attention_axes", InputLayer.MaxRank) : [d.GetInt32("attention_axes")];
+        if (axisList is not null && (axisList.Length == 0 || axisList.Contains(0) || axisList.Distinct().Count() != axisList.Length))
         {
-            throw d.Error("only attention over the sequence axis is supported: \"attention_axes\" must be null, 1 or -2.");
+            throw d.Error("\"attention_axes\" must be null or name at least one axis, none of them the batch axis 0, each once.");
         }
 
-        return new MultiHeadAttention(heads, keyDim, valueDim, d.GetDouble("dropout"), d.GetBoolean("use_bias"), output,
+        return new MultiHeadAttention(heads, keyDim, valueDim, d.GetDouble("dropout"), d.GetBoolean("use_bias"), output, axisList,
             d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"), d.GetRegularizer("kernel_regularizer"),
             d.GetRegularizer("bias_regularizer"), d.GetBoolean("use_causal_mask"), d.GetBoolean("use_attention_mask"),
             d.GetNullableInt64("seed"), config.GetString("name"))
@@ -354,30 +395,57 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         int sequences = inputShapes.Length - (UseAttentionMask ? 1 : 0);
         TensorShape query = inputShapes[0], value = inputShapes[1];
         TensorShape key = sequences == 3 ? inputShapes[2] : value;
-        RequireSequence(query, "query");
-        RequireSequence(value, "value");
-        if (sequences == 3)
+        if (_kvHeads != NumHeads || this is GroupedQueryAttention)
         {
-            RequireSequence(key, "key");
+            // Keras' GroupedQueryAttention takes (batch, steps, features) only.
+            RequireSequence(query, "query");
+            RequireSequence(value, "value");
+            if (sequences == 3)
+            {
+                RequireSequence(key, "key");
+            }
         }
 
-        if (key[0] != value[0])
+        if (key.Rank != value.Rank || !key.Dimensions[..^1].SequenceEqual(value.Dimensions[..^1]))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"{Describe()}: all dimensions of value and key but the last must be equal, but got value {value.ToBatchString()} and key {key.ToBatchString()}."), nameof(inputShapes));
         }
 
-        _tq = query[0];
-        _tv = value[0];
-        _queryFeatures = query[1];
-        _valueFeatures = value[1];
-        _keyFeatures = key[1];
-        _hasKey = sequences == 3;
+        (int[] axes, int[] order) = AttentionAxesLayout.Resolve(Describe(), query, value, AttentionAxes);
+        _highRank = query.Rank > 2;
+        if (_highRank && UseCausalMask)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()}: the causal mask needs (None, steps, features) inputs, but the query is {query.ToBatchString()}; Keras builds it from the query's and value's axis 1 only."), nameof(inputShapes));
+        }
+
+        _tq = 1;
+        _tv = 1;
+        _groups = 1;
+        for (int a = 0; a < query.Rank - 1; a++)
+        {
+            bool attended = axes.Contains(a + 1);
+            _tq *= attended ? query[a] : 1;
+            _tv *= attended ? value[a] : 1;
+            _groups *= attended ? 1 : query[a];
+        }
+
+        int[] others = [.. Enumerable.Range(1, query.Rank - 1).Where(a => !axes.Contains(a)).Select(a => query[a - 1])];
+        _queryFeatures = query[-1];
+        _valueFeatures = value[-1];
+        _keyFeatures = key[-1];
         _outputFeatures = OutputDim ?? _queryFeatures;
+        _queryLayout = Arrangement(query, order);
+        _valueLayout = Arrangement(value, order);
+        _keyLayout = sequences == 3 ? Arrangement(key, order) : null;
+        _outputLayout = Arrangement(WithFeatures(query, _outputFeatures), order);
+        _scoreSampleShape = ScoreShape(query, value, axes);
+        _hasKey = sequences == 3;
         if (UseAttentionMask)
         {
             _maskInput = inputShapes.Length - 1;
-            SetMaskStrides(inputShapes[_maskInput]);
+            SetMaskStrides(inputShapes[_maskInput], others, [.. axes.Select(a => query[a - 1])], [.. axes.Select(a => value[a - 1])]);
         }
 
         // Keras 3 (keras/src/layers/attention/multi_head_attention.py, _get_common_kwargs_for_sublayer) hands the same
@@ -411,7 +479,25 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         _vShape = new TensorShape(_tv, _kvHeads * ValueDim);
         _contextShape = new TensorShape(_tq, NumHeads * ValueDim);
         _scoreShape = new TensorShape(NumHeads, _tq, _tv);
-        return new TensorShape(_tq, _outputFeatures);
+        _coreOutputShape = new TensorShape(_tq, _outputFeatures);
+        return WithFeatures(query, _outputFeatures);
+    }
+
+    // Null when the sample is used in its own order.
+    private static AttentionAxesLayout? Arrangement(TensorShape sample, int[] order)
+    {
+        AttentionAxesLayout layout = AttentionAxesLayout.Create(sample, order);
+        return layout.Identity ? null : layout;
+    }
+
+    // Keras' score layout per sample: (other axes..., heads, query attention axes..., key attention axes...).
+    private TensorShape ScoreShape(TensorShape query, TensorShape value, int[] axes)
+    {
+        List<int> dims = [.. Enumerable.Range(1, query.Rank - 1).Where(a => !axes.Contains(a)).Select(a => query[a - 1])];
+        dims.Add(NumHeads);
+        dims.AddRange(axes.Select(a => query[a - 1]));
+        dims.AddRange(axes.Select(a => value[a - 1]));
+        return new TensorShape([.. dims]);
     }
 
     /// <summary>Keras' <c>supports_masking</c>: the output carries the query's mask.</summary>
@@ -427,13 +513,20 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     {
         // query (B, Tq, Dq), key (B, Tv, Dk'), value (B, Tv, Dv'); heads H; q (B, Tq, H, dk), k (B, Tv, H, dk), v (B, Tv, H, dv);
         // p (B, H, Tq, Tv); ctx (B, Tq, H, dv); output (B, Tq, E).
-        Tensor query = inputs[0], value = inputs[1];
-        Tensor key = _hasKey ? inputs[2] : value;
-        int batch = query.Shape[0], heads = NumHeads, dk = KeyDim, dv = ValueDim;
+        int samples = inputs[0].Shape[0], batch = samples * _groups, heads = NumHeads, dk = KeyDim, dv = ValueDim;
+        ReadOnlySpan<Tensor?> masks = InputMasks;
+        if (_highRank && AnyMask(masks))
+        {
+            throw new NotSupportedException($"{Describe()} got a Keras mask with a query of rank {InputShapes[0].Rank + 1}; masks that arrive with the inputs are supported for (None, steps, features) inputs only (use the attention mask input).");
+        }
+
+        // Inputs of higher rank are laid out as (batch · groups, steps, features) sequences.
+        Tensor query = Arranged(inputs[0], InputShapes[0], _queryLayout, ref _arrangedQuery, samples);
+        Tensor value = Arranged(inputs[1], InputShapes[1], _valueLayout, ref _arrangedValue, samples);
+        Tensor key = _hasKey ? Arranged(inputs[2], InputShapes[2], _keyLayout, ref _arrangedKey, samples) : value;
 
         // Keras' _compute_attention_mask: the masks that arrive with the query, value and key (the key's only when a key
         // is given) join the attention mask and the causal mask by a logical and.
-        ReadOnlySpan<Tensor?> masks = InputMasks;
         _lastMask = _maskInput >= 0 ? inputs[_maskInput] : null;
         _lastQueryMask = masks.Length > 0 ? masks[0] : null;
         _lastValueMask = masks.Length > 1 ? masks[1] : null;
@@ -488,23 +581,35 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             }
         }
 
-        Tensor output = BatchView(ref _output, batch, OutputShape);
-        Project(context, _outputKernel!, _outputBias, output, vWidth, _outputFeatures);
+        Tensor output = BatchView(ref _output, samples, OutputShape);
+        if (_outputLayout is null)
+        {
+            Project(context, _outputKernel!, _outputBias, output, vWidth, _outputFeatures);
+        }
+        else
+        {
+            Tensor arranged = BatchView(ref _arrangedOutput, batch, _coreOutputShape);
+            Project(context, _outputKernel!, _outputBias, arranged, vWidth, _outputFeatures);
+            _outputLayout.Restore(arranged.AsReadOnlySpan(), output.AsSpan(), samples);
+        }
+
         _lastQuery = query;
         _lastKey = key;
         _lastValue = value;
-        _lastBatch = batch;
+        _lastBatch = samples;
         return output;
     }
 
     /// <inheritdoc/>
     protected sealed override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
     {
-        int batch = outputGradient.Shape[0];
-        if (batch != _lastBatch)
+        int samples = outputGradient.Shape[0], batch = samples * _groups;
+        if (samples != _lastBatch)
         {
             throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last batch {_lastBatch}).");
         }
+
+        outputGradient = Arranged(outputGradient, OutputShape, _outputLayout, ref _arrangedOutputGradient, samples);
 
         int heads = NumHeads, dk = KeyDim, dv = ValueDim, qWidth = heads * dk, vWidth = heads * dv, tqtv = _tq * _tv;
         int kvWidth = _kvHeads * dk, kvValueWidth = _kvHeads * dv, group = heads / _kvHeads;
@@ -571,9 +676,9 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
 
         // The three input projections.
         bool inputs = ComputesInputGradient;
-        Tensor? queryGradient = inputs ? BatchView(ref _queryGradient, batch, InputShapes[0]) : null;
-        Tensor? valueGradient = inputs ? BatchView(ref _valueGradient, batch, InputShapes[1]) : null;
-        Tensor? keyGradient = inputs && _hasKey ? BatchView(ref _keyGradient, batch, InputShapes[2]) : valueGradient;
+        Tensor? queryGradient = inputs ? GradientBuffer(ref _queryGradient, ref _arrangedQueryGradient, _queryLayout, samples, 0) : null;
+        Tensor? valueGradient = inputs ? GradientBuffer(ref _valueGradient, ref _arrangedValueGradient, _valueLayout, samples, 1) : null;
+        Tensor? keyGradient = inputs && _hasKey ? GradientBuffer(ref _keyGradient, ref _arrangedKeyGradient, _keyLayout, samples, 2) : valueGradient;
         ProjectBackward(_lastQuery!, _queryKernel!, _queryBias, qGradient, queryGradient, _queryFeatures, qWidth, accumulate: false);
         ProjectBackward(_lastValue!, _valueKernel!, _valueBias, vGradient, valueGradient, _valueFeatures, kvValueWidth, accumulate: false);
         ProjectBackward(_lastKey!, _keyKernel!, _keyBias, kGradient, keyGradient, _keyFeatures, kvWidth, accumulate: !_hasKey);
@@ -582,20 +687,57 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             return;
         }
 
-        inputGradients[0] = queryGradient;
-        inputGradients[1] = valueGradient;
+        inputGradients[0] = Restored(queryGradient!, _queryLayout, ref _queryGradient, samples, 0);
+        inputGradients[1] = Restored(valueGradient!, _valueLayout, ref _valueGradient, samples, 1);
         if (_hasKey)
         {
-            inputGradients[2] = keyGradient;
+            inputGradients[2] = Restored(keyGradient!, _keyLayout, ref _keyGradient, samples, 2);
         }
 
         if (_maskInput >= 0)
         {
             // The mask is compared with 0, so its gradient is 0.
-            Tensor maskGradient = BatchView(ref _maskGradient, batch, InputShapes[_maskInput]);
+            Tensor maskGradient = BatchView(ref _maskGradient, samples, InputShapes[_maskInput]);
             maskGradient.AsSpan().Clear();
             inputGradients[_maskInput] = maskGradient;
         }
+    }
+
+    // The tensor itself when its samples are in the arranged order, otherwise its copy in that order.
+    private static Tensor Arranged(Tensor x, TensorShape sample, AttentionAxesLayout? layout, ref Tensor? buffer, int samples)
+    {
+        if (layout is null)
+        {
+            return x;
+        }
+
+        Tensor arranged = BatchView(ref buffer, samples, sample);
+        layout.Arrange(x.AsReadOnlySpan(), arranged.AsSpan(), samples);
+        return arranged;
+    }
+
+    // Where the projections write input i's gradient: its own buffer, or an arranged one that Restored copies back.
+    private Tensor GradientBuffer(ref Tensor? own, ref Tensor? arranged, AttentionAxesLayout? layout, int samples, int input) => layout is null
+        ? BatchView(ref own, samples, InputShapes[input])
+        : BatchView(ref arranged, samples, InputShapes[input]);
+
+    private Tensor Restored(Tensor gradient, AttentionAxesLayout? layout, ref Tensor? own, int samples, int input)
+    {
+        if (layout is null)
+        {
+            return gradient;
+        }
+
+        Tensor restored = BatchView(ref own, samples, InputShapes[input]);
+        layout.Restore(gradient.AsReadOnlySpan(), restored.AsSpan(), samples);
+        return restored;
+    }
+
+    private static TensorShape WithFeatures(TensorShape sample, int features)
+    {
+        int[] dims = sample.Dimensions.ToArray();
+        dims[^1] = features;
+        return new TensorShape(dims);
     }
 
     // x (B, T, inputs) · kernel (inputs, outputs) + bias -> y (B, T, outputs), one GEMM with the bias fused.
@@ -633,6 +775,19 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         {
             Gemm.Multiply(false, true, rows, inputs, outputs, 1f, dys, outputs, kernel.Value.AsReadOnlySpan(), outputs, accumulate ? 1f : 0f, dx.AsSpan(), inputs);
         }
+    }
+
+    private static bool AnyMask(ReadOnlySpan<Tensor?> masks)
+    {
+        foreach (Tensor? mask in masks)
+        {
+            if (mask is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // Whether any mask applies to the current forward pass.
@@ -677,32 +832,58 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     // Query step t of sample b may attend to key step s in head h when every mask of the last forward pass allows it.
     private bool Allowed(int b, int h, int t, int s) =>
         (!UseCausalMask || s <= t)
-        && (_lastMask is null || _lastMask.AsReadOnlySpan()[(b * _maskSampleStride) + (h * _maskHeadStride) + (t * _maskQueryStride) + (s * _maskKeyStride)] != 0f)
+        && (_lastMask is null || _lastMask.AsReadOnlySpan()[(b / _groups * _maskSampleStride) + (b % _groups * _maskGroupStride) + (h * _maskHeadStride) + (t * _maskQueryStride) + (s * _maskKeyStride)] != 0f)
         && (_lastQueryMask is null || _lastQueryMask.AsReadOnlySpan()[(b * _tq) + t] != 0f)
         && (_lastValueMask is null || _lastValueMask.AsReadOnlySpan()[(b * _tv) + s] != 0f)
         && (_lastKeyMask is null || _lastKeyMask.AsReadOnlySpan()[(b * _tv) + s] != 0f);
 
-    // The mask's per-sample shape is (Tq, Tv) or (heads, Tq, Tv), each axis either full or 1 (broadcast, stride 0).
-    private void SetMaskStrides(TensorShape mask)
+    // The mask's per-sample shape broadcasts to Keras' scores (other axes..., heads, query axes..., key axes...) as Keras'
+    // _masked_softmax expands it: the query and key axes last, before them a prefix of (other axes..., heads), the rest 1.
+    // For (None, steps, features) inputs that is (Tq, Tv) or (heads, Tq, Tv). Each part is either full or all 1
+    // (broadcast, stride 0), so that one stride walks it.
+    private void SetMaskStrides(TensorShape mask, int[] others, int[] queryAxes, int[] keyAxes)
     {
-        int[] expected = [NumHeads, _tq, _tv];
-        bool fits = mask.Rank is 2 or 3;
-        int[] dims = fits ? (mask.Rank == 2 ? [1, mask[0], mask[1]] : mask.Dimensions.ToArray()) : [];
-        for (int i = 0; fits && i < 3; i++)
-        {
-            fits = dims[i] == 1 || dims[i] == expected[i];
-        }
-
+        ReadOnlySpan<int> dims = mask.Dimensions;
+        int lead = mask.Rank - queryAxes.Length - keyAxes.Length;
+        bool fits = lead >= 0 && lead <= others.Length + 1;
+        int covered = fits ? Math.Min(lead, others.Length) : 0;
+        bool othersFull = fits && covered == others.Length && dims[..covered].SequenceEqual(others);
+        fits &= othersFull || AllOnes(dims[..covered]);
+        int headDim = fits && lead == others.Length + 1 ? dims[others.Length] : 1;
+        fits &= headDim == 1 || headDim == NumHeads;
+        ReadOnlySpan<int> queryPart = fits ? dims.Slice(lead, queryAxes.Length) : [], keyPart = fits ? dims[(lead + queryAxes.Length)..] : [];
+        bool queryFull = queryPart.SequenceEqual(queryAxes), keyFull = keyPart.SequenceEqual(keyAxes);
+        fits &= (queryFull || AllOnes(queryPart)) && (keyFull || AllOnes(keyPart));
         if (!fits)
         {
+            string scores = string.Join(", ", [.. others, NumHeads, .. queryAxes, .. keyAxes]);
+            string expected = others.Length == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"(None, {_tq}, {_tv}) or (None, {NumHeads}, {_tq}, {_tv})")
+                : $"(None, {string.Join(", ", [.. queryAxes, .. keyAxes])}), (None, {string.Join(", ", [.. others, .. queryAxes, .. keyAxes])}) or (None, {scores})";
+            string layout = others.Length == 0 ? "(batch, heads, queries, keys)" : "(batch, other axes..., heads, query axes..., key axes...)";
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{Describe()}: the attention mask {mask.ToBatchString()} does not broadcast to (batch, heads, queries, keys) = (None, {NumHeads}, {_tq}, {_tv}); expected (None, {_tq}, {_tv}) or (None, {NumHeads}, {_tq}, {_tv}), with 1 for any axis to broadcast."), "inputShapes");
+                $"{Describe()}: the attention mask {mask.ToBatchString()} does not broadcast to {layout} = (None, {scores}); expected {expected}, with 1 for any part to broadcast."), "inputShapes");
         }
 
         _maskSampleStride = mask.ElementCount;
-        _maskKeyStride = dims[2] == 1 ? 0 : 1;
-        _maskQueryStride = dims[1] == 1 ? 0 : dims[2];
-        _maskHeadStride = dims[0] == 1 ? 0 : dims[1] * dims[2];
+        _maskKeyStride = keyFull ? 1 : 0;
+        int keys = keyFull ? _tv : 1, queries = queryFull ? _tq : 1;
+        _maskQueryStride = queryFull ? keys : 0;
+        _maskHeadStride = headDim == 1 ? 0 : queries * keys;
+        _maskGroupStride = othersFull && others.Length > 0 ? headDim * queries * keys : 0;
+    }
+
+    private static bool AllOnes(ReadOnlySpan<int> dims)
+    {
+        foreach (int d in dims)
+        {
+            if (d != 1)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void RequireSequence(TensorShape shape, string what)

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-projects=(src/NeuralNet/NeuralNet.csproj src/NeuralNet.Plotting/NeuralNet.Plotting.csproj src/NeuralNet.Onnx/NeuralNet.Onnx.csproj src/NeuralNet.Data/NeuralNet.Data.csproj src/NeuralNet.Keras/NeuralNet.Keras.csproj)
+projects=(src/NeuralNet/NeuralNet.csproj src/NeuralNet.Plotting/NeuralNet.Plotting.csproj src/NeuralNet.Onnx/NeuralNet.Onnx.csproj src/NeuralNet.Data/NeuralNet.Data.csproj src/NeuralNet.Keras/NeuralNet.Keras.csproj src/NeuralNet.TensorBoard/NeuralNet.TensorBoard.csproj)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -152,6 +152,7 @@ internal static class ExportCases
         ["multi_head_attention_reversed_axes_with_key"] = () => Sequences([3, 4, 6], [2, 5, 6], [2, 5, 3], (q, v, k) => new MultiHeadAttention(2, 3, valueDim: 4, outputShape: 5, attentionAxes: [2, 1]).Call(q, v, k!)),
         ["multi_head_attention_5d_mask_over_groups"] = () => AttentionMasked([2, 3, 4, 6], [2, 3, 5, 6], [3, 2, 2, 4, 2, 5], (q, v, m) => new MultiHeadAttention(2, 3, attentionAxes: [1, 3], useAttentionMask: true).Call(q, v, m)),
         ["multi_head_attention_5d_mask_broadcast_groups"] = () => AttentionMasked([2, 3, 4, 6], [2, 3, 5, 6], [2, 4, 1, 1], (q, v, m) => new MultiHeadAttention(2, 3, attentionAxes: [1, 3], useAttentionMask: true).Call(q, v, m)),
+        ["multi_head_attention_4d_rows_with_every_key_masked"] = () => AttentionMasked([3, 4, 6], [3, 2, 6], [3, 4, 2], (q, v, m) => new MultiHeadAttention(2, 3, attentionAxes: [2], useAttentionMask: true).Call(q, v, m)),
         ["multi_head_attention_mask_causal"] = () => AttentionMasked([5, 6], [5, 6], [5, 5], (q, v, m) => new MultiHeadAttention(2, 3, useCausalMask: true, useAttentionMask: true).Call(q, q, v, m)),
         ["grouped_query_self_attention"] = () => Sequences([5, 6], null, null, (x, _, _) => new GroupedQueryAttention(2, 4, 2).Call(x, x)),
         ["grouped_query_multi_query_causal"] = () => Sequences([5, 6], null, null, (x, _, _) => new GroupedQueryAttention(3, 3, 1, useCausalMask: true).Call(x, x)),

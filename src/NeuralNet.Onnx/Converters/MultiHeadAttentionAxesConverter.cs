@@ -9,7 +9,8 @@ namespace NeuralNet.Onnx.Converters;
 /// order) and <c>Reshape</c>d to (batch · groups, steps, features), one sequence per position on the other axes; the
 /// rank-3 graph attends; its output is reshaped and transposed back. The attention mask is reshaped to
 /// (batch, groups or 1, heads or 1, Tq or 1, Tv or 1) (the forms the layer accepts), <c>Expand</c>ed over the groups
-/// when it broadcasts over them, and reshaped to (batch · groups, heads or 1, Tq or 1, Tv or 1).
+/// when it broadcasts over them, and reshaped to (batch · groups, heads or 1, Tq or 1, Tv or 1). As the layer does at
+/// these ranks (Keras' explicit path), the probabilities are multiplied by the allowed pairs after the softmax.
 /// </summary>
 internal static class MultiHeadAttentionAxesConverter
 {
@@ -17,12 +18,12 @@ internal static class MultiHeadAttentionAxesConverter
 
     public static OnnxValue Convert(OnnxGraphBuilder graph, MultiHeadAttention attention, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape, SequenceConverter sequences)
     {
-        if (masks.Any(m => m is not null))
+        int count = inputs.Count - (attention.UseAttentionMask ? 1 : 0);
+        if (masks.Take(count).Any(m => m is not null))
         {
             throw new NotSupportedException($"MultiHeadAttention '{attention.Name}' gets a Keras mask with a query of rank {inputs[0].Rank}; masks that arrive with the inputs are supported for (None, steps, features) inputs only, as in Predict.");
         }
 
-        int count = inputs.Count - (attention.UseAttentionMask ? 1 : 0);
         TensorShape query = inputs[0].Shape, value = inputs[1].Shape;
         int rank = query.Rank + 1;
         int[] axes = attention.AttentionAxes is { } given ? [.. given.Select(a => a < 0 ? a + rank : a)] : [.. Enumerable.Range(1, rank - 2)];

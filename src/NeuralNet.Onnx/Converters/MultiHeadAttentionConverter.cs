@@ -21,13 +21,17 @@ internal static class MultiHeadAttentionConverter
         ConvertMasked(graph, layer, inputs, new string?[inputs.Count], outputShape);
 
     /// <summary>With the masks (bool, null for none) that arrive with the inputs: the query's, the value's and the key's are read.</summary>
-    public static OnnxValue ConvertMasked(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape)
+    public static OnnxValue ConvertMasked(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape) =>
+        inputs[0].Rank > 3
+            ? MultiHeadAttentionAxesConverter.Convert(graph, (MultiHeadAttention)layer, inputs, masks, outputShape,
+                (g, l, i, m, o) => ConvertSequences(g, l, i, m, o, zeroMaskedProbabilities: true))
+            : ConvertSequences(graph, layer, inputs, masks, outputShape, zeroMaskedProbabilities: false);
+
+    // zeroMaskedProbabilities: the probabilities are multiplied by the allowed pairs after the softmax (Keras' explicit
+    // path, which the layer follows for inputs of higher rank), so a row with every key masked is 0.
+    private static OnnxValue ConvertSequences(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape, bool zeroMaskedProbabilities)
     {
         var attention = (MultiHeadAttention)layer;
-        if (inputs[0].Rank > 3)
-        {
-            return MultiHeadAttentionAxesConverter.Convert(graph, attention, inputs, masks, outputShape, ConvertMasked);
-        }
 
         int heads = attention.NumHeads, keyDim = attention.KeyDim, valueDim = attention.ValueDim;
         int kvHeads = attention is GroupedQueryAttention grouped ? grouped.NumKeyValueHeads : heads, group = heads / kvHeads;
@@ -68,6 +72,11 @@ internal static class MultiHeadAttentionConverter
         }
 
         string probabilities = graph.Node("Softmax", [AttentionMasks.Apply(graph, scores, allowed)], OnnxAttribute.Int("axis", -1));
+        if (zeroMaskedProbabilities && allowed.Count > 0)
+        {
+            probabilities = graph.Node("Mul", [probabilities, allowed.Skip(1).Aggregate(allowed[0], (all, next) => graph.Node("Mul", [all, next]))]);
+        }
+
         string weighted = group == 1
             ? graph.Node("MatMul", [probabilities, v])
             : Ungroup(graph, graph.Node("MatMul", [Group(graph, probabilities, kvHeads, group, tq, tv), graph.Node("Unsqueeze", [v, graph.Int64s("axes", 2)])]), heads, tq, valueDim);

@@ -15,7 +15,8 @@ namespace NeuralNet.Layers;
 /// projected back to the output features.
 /// </summary>
 /// <remarks>
-/// <para>Inputs, in call order: query (batch, Tq, queryFeatures), value (batch, Tv, valueFeatures), then optionally key
+/// <para>Inputs, in call order (for rank-3 inputs; higher ranks under <see cref="AttentionAxes"/>): query (batch, Tq,
+/// queryFeatures), value (batch, Tv, valueFeatures), then optionally key
 /// (batch, Tv, keyFeatures) (the value when absent), then, when <see cref="UseAttentionMask"/> is set, the attention
 /// mask: (batch, Tq, Tv) or (batch, heads, Tq, Tv), where any of Tq, Tv and heads may be 1 to broadcast; an element
 /// that is not 0 lets the query attend to the key, 0 masks it (Keras casts the mask to bool the same way). The masks
@@ -35,13 +36,15 @@ namespace NeuralNet.Layers;
 /// <see cref="Dropout"/>; ctx = p·v; output = Σ_h ctx_h·Wo_h + bo. With <see cref="UseCausalMask"/> query t attends
 /// only to keys s &lt;= t, combined with the mask input by a logical and.</para>
 /// <para>The layer returns one tensor; the attention probabilities (Keras' <c>return_attention_scores</c>) of the last
-/// forward pass are in <see cref="LastAttentionScores"/>. Attention is over the sequence axis only (Keras'
-/// <c>attention_axes</c> for rank-3 inputs).</para>
+/// forward pass are in <see cref="LastAttentionScores"/>. Inputs of higher rank attend over <see cref="AttentionAxes"/>
+/// (Keras' <c>attention_axes</c>), the other axes acting as batch axes; there a row with every key masked gets
+/// probabilities 0, as on Keras' explicit path, which Keras always takes for them.</para>
 /// <para>The class is open only for <see cref="GroupedQueryAttention"/>: its computation (build, forward, backward, masks,
 /// config) is sealed, so a subclass of your own can change nothing but its name prefix; write a layer of your own
 /// (<see cref="MultiInputLayer"/>) for another attention.</para>
 /// <para>The projections are one GEMM each with the bias fused; the score and context products are one GEMM per sample
-/// and head on strided views of the projections, so nothing is transposed or copied. Buffers are kept between batches,
+/// and head on strided views of the projections, so nothing is transposed or copied (inputs of higher rank whose
+/// attention axes are not the trailing ones in order are copied into that order and back). Buffers are kept between batches,
 /// so a training step allocates nothing after the first.</para>
 /// </remarks>
 public class MultiHeadAttention : MultiInputLayer, IRandomLayer
@@ -76,6 +79,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     // Inputs of rank above 3 (Keras' attention_axes): attention runs over _groups sequences per sample; the layouts copy
     // a sample into that order and back, null when it is the sample's own order.
     private int _groups = 1;
+    private int[]? _resolvedAxes;
     private bool _highRank;
     private AttentionAxesLayout? _queryLayout;
     private AttentionAxesLayout? _valueLayout;
@@ -190,7 +194,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
 
         if (attentionAxes is not null && (attentionAxes.Count == 0 || attentionAxes.Contains(0) || attentionAxes.Distinct().Count() != attentionAxes.Count))
         {
-            throw new ArgumentException($"MultiHeadAttention expects attentionAxes to name at least one axis, none of them the batch axis 0, each once, but got ({string.Join(", ", attentionAxes)}).", nameof(attentionAxes));
+            throw new ArgumentException($"MultiHeadAttention{(name is null ? "" : $" '{name}'")} expects attentionAxes to name at least one axis, none of them the batch axis 0, each once, but got ({string.Join(", ", attentionAxes)}).", nameof(attentionAxes));
         }
 
         NumHeads = numHeads;
@@ -341,7 +345,10 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             .Set("dropout", Dropout)
             .Set("use_bias", UseBias);
         config = OutputDim is int output ? config.Set("output_shape", [output]) : config.SetNull("output_shape");
-        config = AttentionAxes is null ? config.SetNull("attention_axes") : config.Set("attention_axes", [.. AttentionAxes]);
+        // Keras' get_config after build writes the axes _build_attention resolved (positive; every axis but the batch and
+        // the features for null), so that Keras versions that read negative axes otherwise read the same axes.
+        int[]? axes = IsBuilt ? _resolvedAxes : AttentionAxes?.ToArray();
+        config = axes is null ? config.SetNull("attention_axes") : config.Set("attention_axes", axes);
         return config
             .Set("kernel_initializer", KernelInitializer)
             .Set("bias_initializer", BiasInitializer)
@@ -414,6 +421,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
 
         (int[] axes, int[] order) = AttentionAxesLayout.Resolve(Describe(), query, value, AttentionAxes);
         _highRank = query.Rank > 2;
+        _resolvedAxes = axes;
         if (_highRank && UseCausalMask)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
@@ -515,7 +523,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         // p (B, H, Tq, Tv); ctx (B, Tq, H, dv); output (B, Tq, E).
         int samples = inputs[0].Shape[0], batch = samples * _groups, heads = NumHeads, dk = KeyDim, dv = ValueDim;
         ReadOnlySpan<Tensor?> masks = InputMasks;
-        if (_highRank && AnyMask(masks))
+        if (_highRank && AnyMask(masks[..Math.Min(masks.Length, inputs.Length - (UseAttentionMask ? 1 : 0))]))
         {
             throw new NotSupportedException($"{Describe()} got a Keras mask with a query of rank {InputShapes[0].Rank + 1}; masks that arrive with the inputs are supported for (None, steps, features) inputs only (use the attention mask input).");
         }
@@ -558,6 +566,18 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
 
         AttentionKernels.SoftmaxRows(ps, batch * heads * _tq, _tv);
+        if (_highRank && Masked)
+        {
+            // Keras computes attention over several axes on its explicit path only (its fused one takes rank-4 projections),
+            // where Softmax multiplies the probabilities by the mask (Keras 3.10+): a row with every key masked is all 0.
+            for (int b = 0; b < batch; b++)
+            {
+                for (int h = 0; h < heads; h++)
+                {
+                    ClearMasked(ps.Slice(((b * heads) + h) * tqtv, tqtv), b, h);
+                }
+            }
+        }
 
         Tensor weights = p;
         _lastDropped = training && Dropout > 0.0;

@@ -187,7 +187,8 @@ public class MultiHeadAttentionAxesTests
             layer.Parameters[i].Value.AsReadOnlySpan().CopyTo(twin.Parameters[i].Value.AsSpan());
         }
 
-        (double[] sequenceOutput, double[] scores) = MultiHeadAttentionTests.Reference(twin, query, value, key, mask);
+        // Keras takes its explicit path for every query of rank above 3 (the fused one takes rank-4 projections only).
+        (double[] sequenceOutput, double[] scores) = MultiHeadAttentionTests.Reference(twin, query, value, key, mask, explicitPath: true);
         double[] expected = FromSequences(sequenceOutput, [Batch, .. c.Query, 6], axes);
         Assert.Equal([Batch, .. c.Query, 6], layer.OutputShape.Prepend(Batch).Dimensions.ToArray());
         for (int i = 0; i < y.Length; i++)
@@ -291,6 +292,19 @@ public class MultiHeadAttentionAxesTests
     }
 
     [Fact]
+    public void FullyMaskedRows_AreZeroAtHigherRank_AsOnKerasExplicitPath()
+    {
+        // Query position (0, 0) of the first sample may attend to nothing: its probabilities are 0 and its output the bias.
+        (MultiHeadAttention layer, Tensor[] inputs) = Setup(Get("4d_1freebatch_mask3"));
+        Span<float> mask = inputs[^1].AsSpan();
+        mask[..2].Clear();
+        float[] y = layer.Forward(inputs, false).ToArray();
+        Assert.All(layer.LastAttentionScores.ToArray()[..2], p => Assert.Equal(0f, p));
+        Assert.Equal(layer.OutputBias!.Value.ToArray(), y[..Features]);
+        Assert.Contains(y[Features..(2 * Features)], v => v != layer.OutputBias.Value[0]);
+    }
+
+    [Fact]
     public void Config_RoundTripsTheAxesAndReadsKerasForms()
     {
         var layer = new MultiHeadAttention(2, 3, attentionAxes: [2, 1], name: "mha");
@@ -298,6 +312,14 @@ public class MultiHeadAttentionAxesTests
         Assert.Equal("[2,1]", config.GetNode("attention_axes")!.ToJsonString());
         Assert.Equal([2, 1], MultiHeadAttention.FromConfig(config).AttentionAxes);
         Assert.Equal(config.ToJson(), MultiHeadAttention.FromConfig(config).GetConfig().ToJson());
+
+        // Built, the config holds the resolved axes as Keras' get_config does after _build_attention.
+        var negative = new MultiHeadAttention(2, 3, attentionAxes: [-2]);
+        negative.Build(new TensorShape(3, 4, 8), new TensorShape(3, 2, 8));
+        Assert.Equal("[2]", negative.GetConfig().GetNode("attention_axes")!.ToJsonString());
+        var byDefault = new MultiHeadAttention(2, 3);
+        byDefault.Build(new TensorShape(3, 4, 8), new TensorShape(3, 2, 8));
+        Assert.Equal("[1,2]", byDefault.GetConfig().GetNode("attention_axes")!.ToJsonString());
 
         // Keras writes an int, a list or null (and after building, the resolved list: [1] for rank-3 inputs).
         Config keras = Config.FromJson(System.Text.Json.JsonDocument.Parse("""{"name": "m", "num_heads": 2, "key_dim": 3, "attention_axes": 2}""").RootElement, "test", "config");
@@ -333,7 +355,8 @@ public class MultiHeadAttentionAxesTests
         model.Save(path);
 
         var loaded = (Functional)Model.Load(path);
-        Assert.Equal(axes, ((MultiHeadAttention)loaded.Layers.Single(l => l.Name == "mha")).AttentionAxes);
+        // The saved config holds the resolved axes, as Keras writes them once built.
+        Assert.Equal(axes ?? [1, 2], ((MultiHeadAttention)loaded.Layers.Single(l => l.Name == "mha")).AttentionAxes);
         Assert.Equal(Bits(model.Predict(x)), Bits(loaded.Predict(x)));
     }
 

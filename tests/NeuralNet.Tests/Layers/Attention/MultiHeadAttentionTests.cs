@@ -66,8 +66,12 @@ public class MultiHeadAttentionTests
         return mask;
     }
 
-    /// <summary>Keras' formula in float64: projections, q·kᵀ / sqrt(dk), masked (+ −1e9) softmax, p·v, output projection.</summary>
-    internal static (double[] Output, double[] Scores) Reference(MultiHeadAttention layer, Tensor query, Tensor value, Tensor? key, Tensor? mask)
+    /// <summary>
+    /// Keras' formula in float64: projections, q·kᵀ / sqrt(dk), masked (+ −1e9) softmax, p·v, output projection. With
+    /// <paramref name="explicitPath"/>, Keras' explicit path (Softmax times the mask, Keras 3.10+): masked probabilities
+    /// are 0, so a row with every key masked is all 0.
+    /// </summary>
+    internal static (double[] Output, double[] Scores) Reference(MultiHeadAttention layer, Tensor query, Tensor value, Tensor? key, Tensor? mask, bool explicitPath = false)
     {
         key ??= value;
         int batch = query.Shape[0], tq = query.Shape[1], tv = value.Shape[1], h = layer.NumHeads, dk = layer.KeyDim, dv = layer.ValueDim;
@@ -83,6 +87,7 @@ public class MultiHeadAttentionTests
                 for (int t = 0; t < tq; t++)
                 {
                     var s = new double[tv];
+                    var keep = new bool[tv];
                     for (int j = 0; j < tv; j++)
                     {
                         for (int d = 0; d < dk; d++)
@@ -91,6 +96,7 @@ public class MultiHeadAttentionTests
                         }
 
                         bool allowed = (!layer.UseCausalMask || j <= t) && (mask is null || MaskAt(mask, b, n, t, j) != 0);
+                        keep[j] = allowed;
                         if (!allowed)
                         {
                             s[j] = (float)((float)s[j] + -1e9f);
@@ -100,7 +106,7 @@ public class MultiHeadAttentionTests
                     double max = s.Max(), sum = s.Sum(x => Math.Exp(x - max));
                     for (int j = 0; j < tv; j++)
                     {
-                        double p = Math.Exp(s[j] - max) / sum;
+                        double p = explicitPath && !keep[j] ? 0 : Math.Exp(s[j] - max) / sum;
                         scores[(((((b * h) + n) * tq) + t) * tv) + j] = p;
                         for (int d = 0; d < dv; d++)
                         {

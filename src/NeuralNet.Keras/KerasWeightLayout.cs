@@ -84,9 +84,11 @@ internal static class KerasWeightLayout
         }
     }
 
-    // Each layer of the model with its group "layers/<snake class name>[_n]", numbered in the order of the model's
-    // config, which is the order of Keras' model.layers.
-    private static List<(Layer Layer, string Path)> LayerGroups(Model model) =>
+    /// <summary>
+    /// Each layer of the model with its group <c>layers/&lt;snake class name&gt;[_n]</c>, numbered in the order of the
+    /// model's config, which is the order of Keras' <c>model.layers</c>.
+    /// </summary>
+    public static List<(Layer Layer, string Path)> LayerGroups(Model model) =>
         [.. KerasConfigItems.Groups((JsonObject)JsonNode.Parse(model.ToJson())!).Select(g => (model.GetLayer(g.Key), g.Value))];
 
     // The groups Keras makes for a layer and the layers it holds.

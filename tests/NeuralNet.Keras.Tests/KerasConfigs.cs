@@ -40,6 +40,26 @@ internal static class KerasConfigs
          "registered_name": null, "build_config": {"input_shape": [null, 4]}, "compile_config": {{{AdamCompile}}}}
         """;
 
+    /// <summary>
+    /// keras.Sequential([keras.Input((3,), dtype="int64"), IntegerLookup(max_tokens=6, vocabulary=[1, 2],
+    /// idf_weights=[0.5, 1.5], output_mode="tf_idf", pad_to_max_tokens=True), Dense(2)]): Keras keeps the given
+    /// vocabulary and weights in the config as given (its input_vocabulary and input_idf_weights).
+    /// </summary>
+    public static readonly string TfIdfLookup = $$$"""
+        {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "trainable": true, "dtype": {{{Policy}}},
+          "layers": [
+            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3], "dtype": "int64", "sparse": false,
+             "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null},
+            {"module": "keras.layers", "class_name": "IntegerLookup", "config": {"name": "integer_lookup", "trainable": true,
+             "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "int64"}, "registered_name": null},
+             "invert": false, "max_tokens": 6, "num_oov_indices": 1, "oov_token": -1, "mask_token": null, "output_mode": "tf_idf",
+             "sparse": false, "pad_to_max_tokens": true, "vocabulary_dtype": "int64", "idf_weights": [0.5, 1.5], "vocabulary": [1, 2],
+             "vocabulary_size": 3, "oov_method": "floormod"}, "registered_name": null, "build_config": {"input_shape": [null, 3]}},
+            {{{Dense("dense", 2, "linear", 6)}}}],
+          "build_input_shape": [null, 3]},
+         "registered_name": null, "build_config": {"input_shape": [null, 3]}}
+        """;
+
     /// <summary>A __keras_tensor__ argument naming output 0 of the first call of <paramref name="layer"/>.</summary>
     public static string Tensor(string layer, params int[] shape) => $$$"""
         {"class_name": "__keras_tensor__", "config": {"shape": [null, {{{string.Join(", ", shape)}}}], "dtype": "float32", "keras_history": ["{{{layer}}}", 0, 0]}}

@@ -89,7 +89,7 @@ public static class KerasFormat
                 groups = KerasConfigItems.Groups(config);
             }
 
-            KerasRnnCells.Rewrite(config, $"{source}: {KerasArchive.ConfigEntry}");
+            KerasRnnCells.Rewrite(config, $"{source}: {KerasArchive.ConfigEntry}", groups);
         }
         catch (InvalidOperationException ex)
         {

@@ -133,8 +133,9 @@ internal static class KerasWeightLayout
                 Add(weights, owner, spectral.InnerLayer, prefix + spectral.InnerLayer.Name + "/", path + "/layer");
                 break;
             case Recurrent or ConvLstm:
-                // Keras' RNN layers keep their weights in their cell (LSTMCell, ConvLSTMCell: kernel, recurrent_kernel, bias).
-                AddOwn(weights, owner, prefix, path + "/cell", static _ => false);
+                // Keras' RNN layers keep their weights in their cell (LSTMCell, ConvLSTMCell: kernel, recurrent_kernel, bias), a
+                // layer read from a cell of StackedRNNCells in that cell's group.
+                AddOwn(weights, owner, prefix, KerasStackedRnnCells.CellVars(path), static _ => false);
                 break;
             case MultiHeadAttention:
                 foreach (var (projection, group) in s_attentionProjections)

@@ -89,7 +89,7 @@ public static class KerasFormat
                 groups = KerasConfigItems.Groups(config);
             }
 
-            KerasRnnCells.Rewrite(config, $"{source}: {KerasArchive.ConfigEntry}");
+            KerasRnnCells.Rewrite(config, $"{source}: {KerasArchive.ConfigEntry}", groups);
         }
         catch (InvalidOperationException ex)
         {
@@ -103,8 +103,10 @@ public static class KerasFormat
         List<KerasWeight> layout = KerasWeightLayout.Of(architecture, layerGroups);
         string? kerasVersion = KerasArchive.ReadKerasVersion(archive, source);
         using H5WeightsReader weights = KerasArchive.OpenWeights(archive, source);
-        List<KeyValuePair<string, Tensor>> tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(layerGroups));
+        List<KerasLookupVariables.Loaded> idf = KerasLookupVariables.Read(weights, layerGroups);
+        List<KeyValuePair<string, Tensor>> tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(layerGroups), idf.Select(l => l.Path));
         Model model = NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source);
+        KerasLookupVariables.Apply(model, idf);
         if (model.Optimizer is not null)
         {
             KerasOptimizerState.Read(weights, model, layout, kerasVersion);
@@ -123,13 +125,14 @@ public static class KerasFormat
     /// (the architecture and, when compiled, the compile configuration, in Keras' forms), metadata.json and
     /// model.weights.h5 with the weights and, when compiled, the optimizer's state as Keras 3.10+ keeps it
     /// (<c>optimizer/vars/0</c>, ...: the step count, the learning rate unless a schedule drives it, then the state of
-    /// every trainable parameter), which Keras' <c>load_model</c> and <see cref="LoadModel(string)"/> restore.
+    /// every trainable parameter), which Keras' <c>load_model</c> and <see cref="LoadModel(string)"/> restore. An
+    /// <see cref="IntegerLookup"/> in TF-IDF mode keeps its TF-IDF weights in the dataset <c>vars/idf_weights</c>, as Keras does.
     /// </summary>
     /// <param name="model">A built <see cref="Sequential"/> or <see cref="Functional"/> model.</param>
     /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> is in TF-IDF mode. Nothing is written.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then). Nothing is written.</exception>
     /// <remarks>A registered custom optimizer is written with its config only, not its state (where Keras keeps a custom optimizer's variables is unknown).</remarks>
     public static void SaveModel(Model model, string path)
     {
@@ -137,7 +140,6 @@ public static class KerasFormat
         ArgumentNullException.ThrowIfNull(path);
         RequireExtension(path, ".keras", nameof(path));
         RequireBuilt(model);
-        RefuseTfIdfLookups(model);
         JsonObject config = KerasConfigWriter.Write(model);
         using MemoryStream weights = WriteWeights(model, withOptimizer: true);
         string producer = "NeuralNet.Keras " + typeof(KerasFormat).Assembly.GetName().Version;
@@ -148,7 +150,9 @@ public static class KerasFormat
     /// Loads Keras weights into <paramref name="model"/> (Keras' <c>model.load_weights</c>): from a <c>.weights.h5</c> file,
     /// the weights of a <c>.keras</c> archive, or a Keras 2 <c>.h5</c> file (weights only or a whole model), whose layers
     /// with weights are matched to the model's by order, as Keras does. Every weight is read and checked before any parameter changes; the
-    /// copy waits for running predictions, as <see cref="Model.SetWeights"/> does.
+    /// copy waits for running predictions, as <see cref="Model.SetWeights"/> does. A Keras 3 file also gives each
+    /// <see cref="IntegerLookup"/> in TF-IDF mode its TF-IDF weights (<c>vars/idf_weights</c>, as Keras'
+    /// <c>load_own_variables</c> does), set after the parameters as <see cref="IntegerLookup.SetVocabulary"/> sets them.
     /// </summary>
     /// <param name="model">A built model with the layers, in the same order, of the model that wrote the file.</param>
     /// <param name="path">A file ending in <c>.weights.h5</c>, <c>.keras</c>, <c>.h5</c> or <c>.hdf5</c>.</param>
@@ -162,13 +166,16 @@ public static class KerasFormat
         ArgumentNullException.ThrowIfNull(path);
         RequireBuilt(model);
         List<KerasWeight> layout = KerasWeightLayout.Of(model);
+        List<(Layer Layer, string Path)> groups = KerasWeightLayout.LayerGroups(model);
         List<KeyValuePair<string, Tensor>> tensors;
+        List<KerasLookupVariables.Loaded> idf;
         if (path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase))
         {
             using FileStream stream = File.OpenRead(path);
             using var archive = KerasArchive.Open(stream, path);
             using H5WeightsReader weights = KerasArchive.OpenWeights(archive, path);
-            tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model));
+            idf = KerasLookupVariables.Read(weights, groups);
+            tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model), idf.Select(l => l.Path));
         }
         else
         {
@@ -186,10 +193,12 @@ public static class KerasFormat
                 return;
             }
 
-            tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model));
+            idf = KerasLookupVariables.Read(weights, groups);
+            tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model), idf.Select(l => l.Path));
         }
 
         model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, layout.Select((w, i) => (w.Parameter, tensors[i].Value))));
+        KerasLookupVariables.Apply(model, idf);
     }
 
     /// <summary>
@@ -200,14 +209,13 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.weights.h5</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.weights.h5</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> is in TF-IDF mode.</exception>
+    /// <exception cref="NotSupportedException">A layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet.</exception>
     public static void SaveWeights(Model model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
         RequireExtension(path, ".weights.h5", nameof(path));
         RequireBuilt(model);
-        RefuseTfIdfLookups(model);
         using MemoryStream weights = WriteWeights(model);
         AtomicFile.Write(path, stream => stream.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
     }
@@ -220,7 +228,8 @@ public static class KerasFormat
         List<KerasWeight> layout = KerasWeightLayout.Of(model);
         List<string> groups = ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)];
         IEnumerable<(string Path, Tensor Value, bool IsInteger)> datasets =
-            layout.Concat(KerasWeightLayout.Aliases(model)).Select(w => (w.Path, w.Parameter.Value, w.IsInteger));
+            layout.Concat(KerasWeightLayout.Aliases(model)).Select(w => (w.Path, w.Parameter.Value, w.IsInteger))
+                .Concat(KerasLookupVariables.Datasets(KerasWeightLayout.LayerGroups(model)));
         List<(string Path, long Value)> integers = [];
         if (withOptimizer && model.Optimizer is not null && KerasOptimizerVariables.IsKnown(model.Optimizer))
         {
@@ -248,16 +257,6 @@ public static class KerasFormat
         if (model.Layers.Any(l => !l.IsBuilt))
         {
             throw new InvalidOperationException($"Model '{model.Name}' is not built: give it an input shape first.");
-        }
-    }
-
-    // Keras' IntegerLookup in tf_idf mode reads its weights from the variable vars/idf_weights (index_lookup.py's
-    // load_own_variables), which this package does not write: a file without it would not load in Keras.
-    private static void RefuseTfIdfLookups(Model model)
-    {
-        if (model.Layers.OfType<IntegerLookup>().FirstOrDefault(l => l.OutputMode == CategoryOutputMode.TfIdf) is IntegerLookup lookup)
-        {
-            throw new NotSupportedException($"Layer '{lookup.Name}' (IntegerLookup) has output mode TfIdf: Keras keeps its TF-IDF weights as the variable vars/idf_weights, which NeuralNet.Keras does not write, so Keras could not load the file. Nothing was written; save with Model.Save (NeuralNet's format) instead.");
         }
     }
 }

@@ -18,9 +18,24 @@ internal static class KerasRnnCells
         ["GRUCell"] = "GRU",
     };
 
-    /// <summary>Rewrites every <c>RNN</c> item under <paramref name="node"/> (layer lists and wrapped layers alike) in place.</summary>
-    /// <exception cref="InvalidDataException">An <c>RNN</c> wraps another cell (stacked, convolutional or a user's), or no cell.</exception>
-    public static void Rewrite(JsonNode? node, string source)
+    /// <summary>
+    /// Rewrites every <c>RNN</c> item under <paramref name="node"/> (layer lists and wrapped layers alike) in place. With
+    /// <paramref name="groups"/> (a Keras 3 model config and its layers' weight groups), an <c>RNN</c> over
+    /// <c>StackedRNNCells</c> in the model's own layer list first becomes the cells' layers in a row
+    /// (<see cref="KerasStackedRnnCells"/>), their groups added.
+    /// </summary>
+    /// <exception cref="InvalidDataException">An <c>RNN</c> wraps another cell (convolutional or a user's), no cell, or stacked cells that cannot be read as layers.</exception>
+    public static void Rewrite(JsonNode? node, string source, Dictionary<string, string>? groups = null)
+    {
+        if (groups is not null && node is JsonObject root)
+        {
+            KerasStackedRnnCells.Expand(root, groups, source);
+        }
+
+        RewriteItems(node, source);
+    }
+
+    private static void RewriteItems(JsonNode? node, string source)
     {
         switch (node)
         {
@@ -32,14 +47,14 @@ internal static class KerasRnnCells
 
                 foreach (var (_, value) in item.ToList())
                 {
-                    Rewrite(value, source);
+                    RewriteItems(value, source);
                 }
 
                 break;
             case JsonArray array:
                 foreach (JsonNode? element in array)
                 {
-                    Rewrite(element, source);
+                    RewriteItems(element, source);
                 }
 
                 break;
@@ -59,7 +74,8 @@ internal static class KerasRnnCells
         {
             throw new InvalidDataException(
                 $"{source}: layer '{name}' is an RNN over a cell of class \"{cellClass}\"; NeuralNet reads an RNN over Keras' SimpleRNNCell, LSTMCell or GRUCell " +
-                "(as the SimpleRNN, LSTM or GRU layer). For StackedRNNCells, stack recurrent layers (each but the last with return_sequences) instead.");
+                "(as the SimpleRNN, LSTM or GRU layer), and StackedRNNCells of those as a layer of a Keras 3 model itself (not inside a wrapper such as Bidirectional, nor in a Keras 2 file). " +
+                "For the others, stack recurrent layers (each but the last with return_sequences) instead.");
         }
 
         var merged = (JsonObject)cellConfig.DeepClone();

@@ -84,9 +84,11 @@ internal static class KerasWeightLayout
         }
     }
 
-    // Each layer of the model with its group "layers/<snake class name>[_n]", numbered in the order of the model's
-    // config, which is the order of Keras' model.layers.
-    private static List<(Layer Layer, string Path)> LayerGroups(Model model) =>
+    /// <summary>
+    /// Each layer of the model with its group <c>layers/&lt;snake class name&gt;[_n]</c>, numbered in the order of the
+    /// model's config, which is the order of Keras' <c>model.layers</c>.
+    /// </summary>
+    public static List<(Layer Layer, string Path)> LayerGroups(Model model) =>
         [.. KerasConfigItems.Groups((JsonObject)JsonNode.Parse(model.ToJson())!).Select(g => (model.GetLayer(g.Key), g.Value))];
 
     // The groups Keras makes for a layer and the layers it holds.
@@ -131,8 +133,9 @@ internal static class KerasWeightLayout
                 Add(weights, owner, spectral.InnerLayer, prefix + spectral.InnerLayer.Name + "/", path + "/layer");
                 break;
             case Recurrent or ConvLstm:
-                // Keras' RNN layers keep their weights in their cell (LSTMCell, ConvLSTMCell: kernel, recurrent_kernel, bias).
-                AddOwn(weights, owner, prefix, path + "/cell", static _ => false);
+                // Keras' RNN layers keep their weights in their cell (LSTMCell, ConvLSTMCell: kernel, recurrent_kernel, bias), a
+                // layer read from a cell of StackedRNNCells in that cell's group.
+                AddOwn(weights, owner, prefix, KerasStackedRnnCells.CellVars(path), static _ => false);
                 break;
             case MultiHeadAttention:
                 foreach (var (projection, group) in s_attentionProjections)

@@ -14,10 +14,13 @@ internal static class KerasWeightReader
     /// <param name="layout">The model's parameters and their datasets.</param>
     /// <param name="aliases">Datasets Keras writes twice (<see cref="KerasWeightLayout.Aliases(Models.Model)"/>): checked and
     /// accounted for, their values not used.</param>
-    public static List<KeyValuePair<string, Tensor>> Read(H5WeightsReader weights, IReadOnlyList<KerasWeight> layout, IReadOnlyList<KerasWeight>? aliases = null)
+    /// <param name="otherVariables">Datasets of the layers that are not parameters, read elsewhere (a TF-IDF lookup's
+    /// <c>vars/idf_weights</c>, <see cref="KerasLookupVariables"/>), as the file names them.</param>
+    public static List<KeyValuePair<string, Tensor>> Read(H5WeightsReader weights, IReadOnlyList<KerasWeight> layout, IReadOnlyList<KerasWeight>? aliases = null,
+        IEnumerable<string>? otherVariables = null)
     {
         var tensors = new List<KeyValuePair<string, Tensor>>(layout.Count);
-        var placed = new HashSet<string>(StringComparer.Ordinal);
+        var placed = new HashSet<string>(otherVariables ?? [], StringComparer.Ordinal);
         foreach (KerasWeight weight in layout)
         {
             TensorShape expected = weight.Parameter.Shape;

@@ -40,6 +40,63 @@ internal static class KerasConfigs
          "registered_name": null, "build_config": {"input_shape": [null, 4]}, "compile_config": {{{AdamCompile}}}}
         """;
 
+    /// <summary>
+    /// keras.Sequential([keras.Input((3,), dtype="int64"), IntegerLookup(max_tokens=6, vocabulary=[1, 2],
+    /// idf_weights=[0.5, 1.5], output_mode="tf_idf", pad_to_max_tokens=True), Dense(2)]): Keras keeps the given
+    /// vocabulary and weights in the config as given (its input_vocabulary and input_idf_weights).
+    /// </summary>
+    public static readonly string TfIdfLookup = $$$"""
+        {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "trainable": true, "dtype": {{{Policy}}},
+          "layers": [
+            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3], "dtype": "int64", "sparse": false,
+             "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null},
+            {"module": "keras.layers", "class_name": "IntegerLookup", "config": {"name": "integer_lookup", "trainable": true,
+             "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "int64"}, "registered_name": null},
+             "invert": false, "max_tokens": 6, "num_oov_indices": 1, "oov_token": -1, "mask_token": null, "output_mode": "tf_idf",
+             "sparse": false, "pad_to_max_tokens": true, "vocabulary_dtype": "int64", "idf_weights": [0.5, 1.5], "vocabulary": [1, 2],
+             "vocabulary_size": 3, "oov_method": "floormod"}, "registered_name": null, "build_config": {"input_shape": [null, 3]}},
+            {{{Dense("dense", 2, "linear", 6)}}}],
+          "build_input_shape": [null, 3]},
+         "registered_name": null, "build_config": {"input_shape": [null, 3]}}
+        """;
+
+    private const string Orthogonal = """{"module": "keras.initializers", "class_name": "Orthogonal", "config": {"seed": null, "gain": 1.0}, "registered_name": null}""";
+
+    /// <summary>A cell item as Keras 3 serializes it inside an RNN: <c>SimpleRNNCell</c>, <c>LSTMCell</c> or <c>GRUCell</c>.</summary>
+    public static string Cell(string className, string name, int units) => $$$"""
+        {"module": "keras.layers", "class_name": "{{{className}}}", "config": {"name": "{{{name}}}", "trainable": true, "dtype": {{{Policy}}},
+         "units": {{{units}}}, "activation": "tanh", {{{(className == "SimpleRNNCell" ? string.Empty : "\"recurrent_activation\": \"sigmoid\",")}}} "use_bias": true,
+         "kernel_initializer": {{{Glorot}}}, "recurrent_initializer": {{{Orthogonal}}}, "bias_initializer": {{{Zeros}}},
+         {{{(className == "LSTMCell" ? "\"unit_forget_bias\": true," : className == "GRUCell" ? "\"reset_after\": true," : string.Empty)}}}
+         "kernel_regularizer": null, "recurrent_regularizer": null, "bias_regularizer": null, "kernel_constraint": null,
+         "recurrent_constraint": null, "bias_constraint": null, "dropout": 0.0, "recurrent_dropout": 0.0, "seed": null}, "registered_name": null}
+        """;
+
+    /// <summary>The config of <c>keras.layers.RNN(keras.layers.StackedRNNCells(cells), ...)</c> as Keras 3 writes it.</summary>
+    public static string StackedRnnConfig(string name, string[] cells, bool returnSequences, bool goBackwards = false, bool returnState = false) => $$$"""
+        {"name": "{{{name}}}", "trainable": true, "dtype": {{{Policy}}}, "return_sequences": {{{Json(returnSequences)}}}, "return_state": {{{Json(returnState)}}},
+         "go_backwards": {{{Json(goBackwards)}}}, "stateful": false, "unroll": false, "zero_output_for_mask": false,
+         "cell": {"module": "keras.layers", "class_name": "StackedRNNCells", "config": {"name": "stacked_rnn_cells", "trainable": true,
+          "dtype": {{{Policy}}}, "cells": [{{{string.Join(", ", cells)}}}]}, "registered_name": null}}
+        """;
+
+    /// <summary>
+    /// keras.Sequential([keras.Input((steps, features)), <paramref name="layers"/>...]) as Keras 3 writes it
+    /// (each of <paramref name="layers"/> a (class name, config) pair).
+    /// </summary>
+    public static string Sequential(int steps, int features, params (string ClassName, string Config)[] layers) => $$$"""
+        {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "trainable": true, "dtype": {{{Policy}}},
+          "layers": [
+            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, {{{steps}}}, {{{features}}}], "dtype": "float32", "sparse": false,
+             "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null}{{{string.Concat(layers.Select(l => $$"""
+             , {"module": "keras.layers", "class_name": "{{l.ClassName}}", "config": {{l.Config}}, "registered_name": null}
+             """))}}}],
+          "build_input_shape": [null, {{{steps}}}, {{{features}}}]},
+         "registered_name": null, "build_config": {"input_shape": [null, {{{steps}}}, {{{features}}}]}}
+        """;
+
+    private static string Json(bool value) => value ? "true" : "false";
+
     /// <summary>A __keras_tensor__ argument naming output 0 of the first call of <paramref name="layer"/>.</summary>
     public static string Tensor(string layer, params int[] shape) => $$$"""
         {"class_name": "__keras_tensor__", "config": {"shape": [null, {{{string.Join(", ", shape)}}}], "dtype": "float32", "keras_history": ["{{{layer}}}", 0, 0]}}

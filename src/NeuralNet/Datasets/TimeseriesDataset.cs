@@ -180,6 +180,39 @@ public sealed partial class TimeseriesDataset : DataSource
         return MakeBatch(Starts(pass, Seed ?? 0), index);
     }
 
+    /// <summary>
+    /// Window <paramref name="index"/> of pass <paramref name="pass"/> alone, without a batch axis, as new tensors: the
+    /// window (sequenceLength, features...) (or (sequenceLength) for a series of scalars) and its target (...) or null.
+    /// These are the elements of Keras' <c>timeseries_dataset_from_array(batch_size=None)</c>, which yields single windows
+    /// for a pipeline to batch or transform; a data source given to <c>Fit</c> yields batches, so the unbatched form is
+    /// this per-window read instead (window <c>i</c> of a pass is row <c>i % BatchSize</c> of its batch <c>i / BatchSize</c>).
+    /// </summary>
+    /// <param name="index">The window's position in the pass, in [0, <see cref="SequenceCount"/>).</param>
+    /// <param name="pass">Which pass over the windows, as for <see cref="GetBatch"/>: with <see cref="Shuffle"/>, each pass has its own order.</param>
+    /// <returns>The window and its target (null when the dataset has no targets).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="SequenceCount"/>) or
+    /// <paramref name="pass"/> is negative.</exception>
+    public (Tensor Window, Tensor? Target) GetWindow(int index, int pass = 0)
+    {
+        if ((uint)index >= (uint)SequenceCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, Invariant($"index must be in [0, SequenceCount) = [0, {SequenceCount}). Received: index={index}."));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(pass);
+        ReadOnlySpan<int> start = Starts(pass, Seed ?? 0).AsSpan(index, 1);
+        var window = new Tensor(_windowShape);
+        TimeseriesWindows.Gather(_data.AsReadOnlySpan(), _rowLength, start, _sequenceLength, _samplingRate, window.AsSpan());
+        if (_targets is null)
+        {
+            return (window, null);
+        }
+
+        var target = new Tensor(_targetShape);
+        TimeseriesWindows.GatherRows(_targets.AsReadOnlySpan(), _targetRowLength, start, target.AsSpan());
+        return (window, target);
+    }
+
     internal override int? BatchesPerPass => BatchCount;
 
     // Fit's shuffle and seed do not apply: the order is the dataset's own, as Keras' fit ignores `shuffle` for a dataset.

@@ -126,4 +126,17 @@ public class TimeseriesDatasetArgumentTests
         Assert.Equal("index", Assert.Throws<ArgumentOutOfRangeException>(() => dataset.GetBatch(-1)).ParamName);
         Assert.Equal("pass", Assert.Throws<ArgumentOutOfRangeException>(() => dataset.GetBatch(0, -1)).ParamName);
     }
+
+    [Fact]
+    public void GetWindow_outside_the_windows_is_refused()
+    {
+        TimeseriesDataset dataset = TimeseriesDataset.FromArray(Arange(10), null, 3, batchSize: 4);
+
+        Assert.Equal(8, dataset.SequenceCount);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => dataset.GetWindow(8));
+        Assert.Equal("index", error.ParamName);
+        Assert.StartsWith("index must be in [0, SequenceCount) = [0, 8). Received: index=8.", error.Message, StringComparison.Ordinal);
+        Assert.Equal("index", Assert.Throws<ArgumentOutOfRangeException>(() => dataset.GetWindow(-1)).ParamName);
+        Assert.Equal("pass", Assert.Throws<ArgumentOutOfRangeException>(() => dataset.GetWindow(0, -1)).ParamName);
+    }
 }

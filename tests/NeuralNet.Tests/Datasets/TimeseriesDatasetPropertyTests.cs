@@ -74,6 +74,46 @@ public class TimeseriesDatasetPropertyTests
         }
     }
 
+    [Property(MaxTest = 200, Replay = "20261206,30507")]
+    public void GetWindow_RandomArguments_IsKerasUnbatchedElementAndTheBatchesRow(byte rowsSeed, byte featureSeed, byte lengthSeed, byte strideSeed, byte rateSeed, byte batchSeed, byte startSeed, byte endSeed, byte targetSeed, long seed, byte passSeed)
+    {
+        // Keras' batch_size=None yields the windows the batched dataset groups, one by one and without a batch axis.
+        Case c = Case.From(rowsSeed, featureSeed, lengthSeed, strideSeed, rateSeed, batchSeed, startSeed, endSeed, targetSeed);
+        Reference expected = Reference.Run(c);
+        if (expected.Batches is null)
+        {
+            return;
+        }
+
+        TimeseriesDataset inOrder = c.Create(shuffle: false, seed: 0);
+        var windows = expected.Batches.SelectMany(b => b.Windows).ToList();
+        List<float[]>? targets = expected.Batches[0].Targets is null ? null : [.. expected.Batches.SelectMany(b => b.Targets!)];
+        Assert.Equal(windows.Count, inOrder.SequenceCount);
+        for (int i = 0; i < windows.Count; i++)
+        {
+            (Tensor window, Tensor? target) = inOrder.GetWindow(i);
+            Assert.Equal(c.WindowShape(1).DropFirst(), window.Shape);
+            Assert.Equal(windows[i], window.ToArray());
+            Assert.Equal(targets is not null, target is not null);
+            if (targets is not null)
+            {
+                Assert.Equal(c.TargetShape(1).DropFirst(), target!.Shape);
+                Assert.Equal(targets[i], target.ToArray());
+            }
+        }
+
+        // Shuffled: window i of pass p is row i % BatchSize of that pass's batch i / BatchSize.
+        TimeseriesDataset shuffled = c.Create(shuffle: true, seed: seed);
+        int pass = passSeed % 4;
+        List<(float[] Window, float[]? Target)> samples = Samples(shuffled, pass);
+        for (int i = 0; i < samples.Count; i++)
+        {
+            (Tensor window, Tensor? target) = shuffled.GetWindow(i, pass);
+            Assert.Equal(samples[i].Window, window.ToArray());
+            Assert.Equal(samples[i].Target, target?.ToArray());
+        }
+    }
+
     [Fact]
     public void Shuffle_visits_each_pass_in_a_new_order_that_only_the_seed_and_the_pass_decide()
     {

@@ -1,0 +1,102 @@
+using System.Globalization;
+using NeuralNet.Layers;
+using NeuralNet.Models;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// The variable Keras saves for a TF-IDF <see cref="IntegerLookup"/> outside its parameters: Keras' <c>IndexLookup</c>
+/// (index_lookup.py) overrides <c>save_own_variables</c> with <c>store["idf_weights"] = self.idf_weights_const</c>, so the
+/// layer's group holds the float32 dataset <c>vars/idf_weights</c> (and no <c>vars/0</c>): one weight per index, the OOV
+/// indices' first (there is no mask index outside Int mode), padded with zeros to <c>max_tokens</c> when
+/// <c>pad_to_max_tokens</c> is set, as <c>set_vocabulary</c> and <c>finalize_state</c> pad them. Its
+/// <c>load_own_variables</c> assigns the dataset over the weights the config's <c>vocabulary</c> and <c>idf_weights</c>
+/// gave, so the dataset is what the layer computes with, here as in Keras.
+/// </summary>
+internal static class KerasLookupVariables
+{
+    /// <summary>The dataset's name in the layer's <c>vars</c> group (Keras' store key).</summary>
+    public const string DatasetName = "idf_weights";
+
+    /// <summary>The TF-IDF weights of one lookup as read from a file, to give the layer once everything is checked.</summary>
+    /// <param name="LayerName">The lookup's name, the same in the model the file's config builds and in the loaded one.</param>
+    /// <param name="Path">The dataset it came from, as the file names it.</param>
+    /// <param name="Weights">One weight per index of the vocabulary (the zeros padded to <c>max_tokens</c> left out).</param>
+    public sealed record Loaded(string LayerName, string Path, float[] Weights);
+
+    /// <summary>The datasets to write for the TF-IDF lookups among <paramref name="groups"/>, in Keras' form.</summary>
+    /// <exception cref="NotSupportedException">A TF-IDF lookup has no vocabulary yet: Keras has no weights to save then either (its <c>save_own_variables</c> fails), so the file could not be loaded.</exception>
+    public static List<(string Path, Tensor Value, bool IsInteger)> Datasets(IEnumerable<(Layer Layer, string Path)> groups)
+    {
+        var datasets = new List<(string, Tensor, bool)>();
+        foreach (var (lookup, group) in TfIdfLookups(groups))
+        {
+            if (!lookup.HasVocabulary)
+            {
+                throw new NotSupportedException($"Layer '{lookup.Name}' (IntegerLookup) is in TfIdf mode without a vocabulary: Keras saves such a layer's TF-IDF weights as {group}/vars/{DatasetName} and has none before a vocabulary is set or adapted. Nothing was written; call Adapt or SetVocabulary first.");
+            }
+
+            var values = new float[Length(lookup)];
+            lookup.GetIdfWeights().CopyTo(values, 0);
+            datasets.Add(($"{group}/vars/{DatasetName}", Tensor.FromArray(values, values.Length), false));
+        }
+
+        return datasets;
+    }
+
+    /// <summary>
+    /// Reads and checks the TF-IDF weights of every TF-IDF lookup among <paramref name="groups"/> (the layers of the
+    /// model the file's config describes, or the model the weights load into), changing nothing.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A dataset is missing, not float32 or float64, not one weight per index (or per <c>max_tokens</c> with <c>pad_to_max_tokens</c>), holds a NaN or an infinity, or belongs to a lookup without a vocabulary.</exception>
+    public static List<Loaded> Read(H5WeightsReader weights, IEnumerable<(Layer Layer, string Path)> groups)
+    {
+        var read = new List<Loaded>();
+        foreach (var (lookup, group) in TfIdfLookups(groups))
+        {
+            string path = weights.Resolve($"{group}/vars/{DatasetName}");
+            if (!lookup.HasVocabulary)
+            {
+                // Keras writes a vocabulary it learned as an asset, which LoadModel refuses before this; without one in
+                // the config either, the layer has no indices for the weights to belong to.
+                throw new InvalidDataException($"{weights.Source}: dataset '{path}' should hold the TF-IDF weights of layer '{lookup.Name}' (IntegerLookup), which has no vocabulary in the config for them to belong to.");
+            }
+
+            int length = Length(lookup);
+            string expected = $"the layer's TF-IDF weight vector (one weight per index{(length != lookup.VocabularySize ? ", padded to max_tokens" : string.Empty)})";
+            if (!weights.TryRead(path, new TensorShape(length), allowInteger: false, out float[] values, out string problem, expected))
+            {
+                throw new InvalidDataException($"{weights.Source}: dataset '{path}' {problem}; it should hold the TF-IDF weights of layer '{lookup.Name}' (IntegerLookup, output mode TfIdf), as Keras' IndexLookup.save_own_variables writes them.");
+            }
+
+            int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+            if (bad >= 0)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{weights.Source}: dataset '{path}' holds {values[bad]} at index {bad}; the TF-IDF weights of layer '{lookup.Name}' (IntegerLookup) must be finite."));
+            }
+
+            // Beyond the vocabulary the weights multiply counts that are always zero (indices no token maps to).
+            read.Add(new Loaded(lookup.Name, path, values[..lookup.VocabularySize]));
+        }
+
+        return read;
+    }
+
+    /// <summary>Gives each lookup of <paramref name="model"/> the weights read for it, with its own vocabulary.</summary>
+    public static void Apply(Model model, IEnumerable<Loaded> read)
+    {
+        foreach (Loaded weights in read)
+        {
+            var lookup = (IntegerLookup)model.GetLayer(weights.LayerName);
+            lookup.SetVocabulary(lookup.GetVocabulary(includeSpecialTokens: true), weights.Weights);
+        }
+    }
+
+    // The dataset's length: Keras' idf_weights is padded with zeros to max_tokens with pad_to_max_tokens.
+    private static int Length(IntegerLookup lookup) =>
+        lookup.PadToMaxTokens && lookup.MaxTokens is int max ? max : lookup.VocabularySize;
+
+    private static IEnumerable<(IntegerLookup Lookup, string Group)> TfIdfLookups(IEnumerable<(Layer Layer, string Path)> groups) =>
+        groups.Where(g => g.Layer is IntegerLookup { OutputMode: CategoryOutputMode.TfIdf }).Select(g => ((IntegerLookup)g.Layer, g.Path));
+}

@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// Keras' <c>RNN(StackedRNNCells([c1, c2, ...]))</c> read as recurrent layers in a row: at every step Keras runs the
+/// input through <c>c1</c>, its output through <c>c2</c>, and so on (stacked_rnn_cells.py's <c>call</c>), each cell with
+/// its own state, which is what the cells' own layers compute one after the other when every one but the last returns
+/// its sequence. Keras' <c>go_backwards</c> reverses the input and returns the outputs in the order the steps ran
+/// (rnn.py passes it to <c>backend.rnn</c> and flips nothing back), so only the first layer goes backwards and the
+/// others read its outputs in that order. The last layer keeps the <c>RNN</c>'s name, so later layers' inbound nodes
+/// and the model's outputs need no change; the others are named <c>&lt;rnn&gt;_&lt;cell name&gt;</c>.
+/// </summary>
+/// <remarks>
+/// Weights: saving_lib walks the <c>RNN</c>'s attribute <c>cell</c> and the <c>StackedRNNCells</c>' list <c>cells</c>,
+/// naming each cell by its class (<c>_save_container_state</c>), so cell k's variables are
+/// <c>&lt;rnn group&gt;/cell/cells/lstm_cell/vars/0..2</c>, then <c>lstm_cell_1</c>, <c>gru_cell</c>, ... Each new layer's
+/// group is its cell's group, whose <c>vars</c> hold the weights (<see cref="CellVars"/>). Refused, naming the layer:
+/// <c>return_state</c> (Keras returns every cell's states), initial states given to the call, <c>go_backwards</c> in a
+/// model with a mask source (Keras passes a reversed sequence on with its mask unreversed, which a row of layers would
+/// apply to other steps than the stacked cells do), and an <c>RNN</c> over stacked cells inside a wrapper.
+/// </remarks>
+internal static class KerasStackedRnnCells
+{
+    private const string CellsSegment = "/cell/cells/";
+
+    private static readonly Dictionary<string, string> s_layers = new(StringComparer.Ordinal)
+    {
+        ["SimpleRNNCell"] = "SimpleRNN",
+        ["LSTMCell"] = "LSTM",
+        ["GRUCell"] = "GRU",
+    };
+
+    /// <summary>The group whose <c>vars</c> hold a recurrent layer's weights: the layer's <c>cell</c>, or the layer's own group when it is a cell of stacked cells.</summary>
+    public static string CellVars(string layerGroup) =>
+        layerGroup.Contains(CellsSegment, StringComparison.Ordinal) ? layerGroup : layerGroup + "/cell";
+
+    /// <summary>Whether <paramref name="item"/> is an <c>RNN</c> over <c>StackedRNNCells</c>.</summary>
+    public static bool IsStacked(JsonObject item) =>
+        Text(item["class_name"]) == "RNN" && Text(item["config"]?["cell"]?["class_name"]) == "StackedRNNCells";
+
+    /// <summary>
+    /// Replaces every <c>RNN</c> over stacked cells in the model's own layer list by the cells' layers, and gives each
+    /// new layer its cell's weight group in <paramref name="groups"/> (the last, which keeps the <c>RNN</c>'s name, too).
+    /// </summary>
+    /// <exception cref="InvalidDataException">An <c>RNN</c> over stacked cells cannot be read as layers (see the remarks).</exception>
+    public static void Expand(JsonObject root, Dictionary<string, string> groups, string source)
+    {
+        if (root["config"]?["layers"] is not JsonArray layers)
+        {
+            return;
+        }
+
+        var names = new HashSet<string>(KerasConfigItems.Items(root["config"] as JsonObject).Select(KerasConfigItems.NameOf), StringComparer.Ordinal);
+        bool masked = HasMaskSource(root);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is JsonObject item && IsStacked(item))
+            {
+                List<JsonObject> expanded = ExpandItem(item, groups, names, masked, source);
+                layers.RemoveAt(i);
+                foreach (JsonObject layer in expanded)
+                {
+                    layers.Insert(i++, layer);
+                }
+
+                i--;
+            }
+        }
+    }
+
+    private static List<JsonObject> ExpandItem(JsonObject item, Dictionary<string, string> groups, HashSet<string> names, bool masked, string source)
+    {
+        var config = (JsonObject)item["config"]!;
+        string name = KerasConfigItems.NameOf(item);
+        string where = $"{source}: layer '{name}' (RNN over StackedRNNCells)";
+        var cells = config["cell"]?["config"]?["cells"] as JsonArray;
+        if (cells is null || cells.Count == 0)
+        {
+            throw new InvalidDataException($"{where} holds no cells; Keras' StackedRNNCells takes a list of cells.");
+        }
+
+        if (config["return_state"] is JsonValue returnState && returnState.TryGetValue(out bool state) && state)
+        {
+            throw new InvalidDataException($"{where} has return_state: Keras returns every cell's states after the output, which NeuralNet's layers in a row do not. Stack recurrent layers instead, each returning its own states.");
+        }
+
+        bool backwards = config["go_backwards"] is JsonValue goBackwards && goBackwards.TryGetValue(out bool b) && b;
+        if (backwards && masked)
+        {
+            throw new InvalidDataException($"{where} has go_backwards in a model with a mask (Masking or mask_zero): Keras passes the reversed outputs on with the mask unreversed, so its stacked cells and a row of layers would skip different steps.");
+        }
+
+        if (!groups.TryGetValue(name, out string? group))
+        {
+            throw new InvalidDataException($"{where} has no weight group.");
+        }
+
+        var cellItems = new List<(JsonObject Config, string LayerClass)>();
+        foreach (JsonNode? cell in cells)
+        {
+            string cellClass = Text(cell?["class_name"]) ?? "(no class_name)";
+            bool keras = cell is not null && Text(cell["registered_name"]) is null or "" && (Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
+            if (cell?["config"] is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
+            {
+                throw new InvalidDataException($"{where} holds a cell of class \"{cellClass}\"; NeuralNet reads stacked SimpleRNNCell, LSTMCell and GRUCell cells (as SimpleRNN, LSTM and GRU layers).");
+            }
+
+            cellItems.Add((cellConfig, layerClass));
+        }
+
+        List<string> cellGroups = KerasNames.ContainerNames(cells.Select(c => Text(c!["class_name"])!));
+        JsonArray? nodes = item["inbound_nodes"] as JsonArray;
+        CheckCalls(nodes, where);
+        var result = new List<JsonObject>(cellItems.Count);
+        string? previous = null;
+        for (int k = 0; k < cellItems.Count; k++)
+        {
+            bool last = k == cellItems.Count - 1;
+            string layerName = last ? name : UniqueName(name + "_" + (Text(cellItems[k].Config["name"]) ?? KerasNames.ToSnakeCase(Text(cells[k]!["class_name"])!)), names);
+            var merged = (JsonObject)cellItems[k].Config.DeepClone();
+            foreach (var (key, value) in config)
+            {
+                if (key != "cell")
+                {
+                    merged[key] = value?.DeepClone();
+                }
+            }
+
+            merged["name"] = layerName;
+            if (!last)
+            {
+                merged["return_sequences"] = true;
+            }
+
+            if (k > 0)
+            {
+                merged["go_backwards"] = false;
+            }
+            var layer = new JsonObject
+            {
+                ["module"] = "keras.layers",
+                ["class_name"] = cellItems[k].LayerClass,
+                ["config"] = merged,
+                ["registered_name"] = null,
+            };
+            if (item.ContainsKey("name"))
+            {
+                layer["name"] = layerName;
+            }
+
+            if (nodes is not null)
+            {
+                layer["inbound_nodes"] = previous is null ? nodes.DeepClone() : ChainedNodes(nodes, previous, Units(cellItems[k - 1].Config));
+            }
+
+            groups[layerName] = $"{group}{CellsSegment}{cellGroups[k]}";
+            result.Add(layer);
+            previous = layerName;
+        }
+
+        return result;
+    }
+
+    // Each call of the RNN has its sequence as its one argument; initial states would belong to several layers.
+    private static void CheckCalls(JsonArray? nodes, string where)
+    {
+        foreach (JsonNode? node in nodes ?? [])
+        {
+            bool oneArgument = node?["args"] is JsonArray args && args.Count == 1 && args[0] is JsonObject;
+            bool initialState = node?["kwargs"]?["initial_state"] is JsonNode state && state.GetValueKind() != System.Text.Json.JsonValueKind.Null;
+            if (!oneArgument || initialState)
+            {
+                throw new InvalidDataException($"{where} is called with initial states or other arguments than its sequence; NeuralNet reads stacked cells called on a sequence alone.");
+            }
+        }
+    }
+
+    // Call k of the layer after `previous` takes call k's output of `previous`: (batch, steps, units of the previous cell).
+    private static JsonArray ChainedNodes(JsonArray nodes, string previous, JsonNode? units)
+    {
+        var chained = new JsonArray();
+        for (int k = 0; k < nodes.Count; k++)
+        {
+            var tensorConfig = (JsonObject)(nodes[k]!["args"]![0]!["config"]?.DeepClone() ?? new JsonObject());
+            if (tensorConfig["shape"] is JsonArray shape && shape.Count > 0)
+            {
+                shape[^1] = units?.DeepClone();
+            }
+
+            tensorConfig["keras_history"] = new JsonArray(previous, k, 0);
+            chained.Add(new JsonObject
+            {
+                ["args"] = new JsonArray(new JsonObject { ["class_name"] = "__keras_tensor__", ["config"] = tensorConfig }),
+                ["kwargs"] = nodes[k]!["kwargs"]?.DeepClone() ?? new JsonObject(),
+            });
+        }
+
+        return chained;
+    }
+
+    private static JsonNode? Units(JsonObject cellConfig) => cellConfig["units"];
+
+    private static string UniqueName(string wanted, HashSet<string> names)
+    {
+        string name = wanted;
+        for (int n = 1; !names.Add(name); n++)
+        {
+            name = string.Create(CultureInfo.InvariantCulture, $"{wanted}_{n}");
+        }
+
+        return name;
+    }
+
+    // A Masking layer or an Embedding with mask_zero anywhere in the model (nested models are inlined before this).
+    private static bool HasMaskSource(JsonNode? node) => node switch
+    {
+        JsonObject o => Text(o["class_name"]) == "Masking"
+            || (o["mask_zero"] is JsonValue v && v.TryGetValue(out bool maskZero) && maskZero)
+            || o.Any(p => HasMaskSource(p.Value)),
+        JsonArray a => a.Any(HasMaskSource),
+        _ => false,
+    };
+
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+}

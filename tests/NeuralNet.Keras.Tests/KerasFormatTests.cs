@@ -204,6 +204,41 @@ public sealed partial class KerasFormatTests : IDisposable
         Assert.Equal([2], datasets["layers/rms_normalization/vars/0"]!["shape"]!.AsArray().Select(d => (int)d!).ToArray());
     }
 
+    [H5pyFact]
+    public void SaveModel_AttentionOverPixels_WritesResolvedAxesAndKerasKernelShapesAndLoadsBack()
+    {
+        // Keras' MultiHeadAttention over the pixels of a feature map (attention_axes (1, 2) by default at rank 4): its
+        // EinsumDense kernels keep the rank-3 shapes, and get_config after build writes the resolved axes.
+        var image = new Input(new TensorShape(3, 4, 6), "image");
+        SymbolicTensor attended = new MultiHeadAttention(2, 3, valueDim: 4, name: "pixels").Call(image, image);
+        SymbolicTensor rows = new MultiHeadAttention(2, 3, attentionAxes: [-3], name: "rows").Call(attended, attended);
+        var model = new Functional(image, new Dense(2, name: "head").Call(new GlobalAveragePooling2D().Call(rows)), seed: 7);
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 3, 4, 6), seed: 4);
+        string path = Path.Combine(_folder, "pixels.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Predict(x).AsReadOnlySpan().ToArray(), loaded.Predict(x).AsReadOnlySpan().ToArray());
+        using (ZipArchive archive = ZipFile.OpenRead(path))
+        {
+            using var reader = new StreamReader(archive.GetEntry("config.json")!.Open());
+            JsonArray layers = JsonNode.Parse(reader.ReadToEnd())!["config"]!["layers"]!.AsArray();
+            string Axes(string name) => layers.Single(l => (string?)l!["config"]!["name"] == name)!["config"]!["attention_axes"]!.ToJsonString();
+            Assert.Equal("[1,2]", Axes("pixels"));
+            Assert.Equal("[1]", Axes("rows"));
+        }
+
+        string weights = Path.Combine(_folder, "pixels.weights.h5");
+        KerasFormat.SaveWeights(model, weights);
+        var datasets = (JsonObject)H5py.Dump(weights)["datasets"]!;
+        int[] Shape(string dataset) => datasets[dataset]!["shape"]!.AsArray().Select(d => (int)d!).ToArray();
+        Assert.Equal([6, 2, 3], Shape("layers/multi_head_attention/query_dense/vars/0"));
+        Assert.Equal([2, 3], Shape("layers/multi_head_attention/query_dense/vars/1"));
+        Assert.Equal([2, 4, 6], Shape("layers/multi_head_attention/output_dense/vars/0"));
+        Assert.Equal([6], Shape("layers/multi_head_attention/output_dense/vars/1"));
+    }
+
     [Fact]
     public void SaveModel_Seq2SeqInitialStates_GoByKeywordAsKerasWritesThemAndLoadBack()
     {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using FsCheck.Xunit;
 using NeuralNet.TensorBoard.Protobuf;
+using NeuralNet.Tests.Serialization;
 using Xunit;
 
 namespace NeuralNet.TensorBoard.Tests;

@@ -1,6 +1,7 @@
 using NeuralNet.Layers;
 using NeuralNet.Models;
 using NeuralNet.TensorBoard.Protobuf;
+using NeuralNet.Tests.Serialization;
 using Xunit;
 
 namespace NeuralNet.TensorBoard.Tests;

@@ -59,7 +59,7 @@ internal static class KerasLookupVariables
             {
                 // Keras writes a vocabulary it learned as an asset, which LoadModel refuses before this; without one in
                 // the config either, the layer has no indices for the weights to belong to.
-                throw new InvalidDataException($"{weights.Source}: dataset '{path}' should hold the TF-IDF weights of layer '{lookup.Name}' (IntegerLookup), which has no vocabulary in the config for them to belong to.");
+                throw new InvalidDataException($"{weights.Source}: dataset '{path}' should hold the TF-IDF weights of layer '{lookup.Name}' (IntegerLookup), which has no vocabulary for them to belong to.");
             }
 
             int length = Length(lookup);

@@ -54,6 +54,7 @@ internal static class KerasStackedRnnCells
 
         var names = new HashSet<string>(KerasConfigItems.Items(root["config"] as JsonObject).Select(KerasConfigItems.NameOf), StringComparer.Ordinal);
         bool masked = HasMaskSource(root);
+        var before = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         for (int i = 0; i < layers.Count; i++)
         {
             if (layers[i] is JsonObject item && IsStacked(item))
@@ -66,6 +67,31 @@ internal static class KerasStackedRnnCells
                 }
 
                 i--;
+                List<string> added = [.. expanded.Select(l => (string)l["config"]!["name"]!)];
+                before[added[^1]] = added[..^1];
+            }
+        }
+
+        // The groups' order is the order of Keras' trainable_variables, which the optimizer's variables follow: the RNN's
+        // StackedRNNCells holds its cells in list order, so the earlier cells' layers go just before the RNN's own name.
+        if (before.Count > 0)
+        {
+            List<KeyValuePair<string, string>> ordered = [.. groups];
+            var generated = before.Values.SelectMany(n => n).ToHashSet(StringComparer.Ordinal);
+            groups.Clear();
+            foreach ((string name, string group) in ordered)
+            {
+                if (generated.Contains(name))
+                {
+                    continue;
+                }
+
+                foreach (string earlier in before.GetValueOrDefault(name) ?? [])
+                {
+                    groups[earlier] = ordered.First(g => g.Key == earlier).Value;
+                }
+
+                groups[name] = group;
             }
         }
     }
@@ -122,11 +148,14 @@ internal static class KerasStackedRnnCells
             var merged = (JsonObject)cellItems[k].Config.DeepClone();
             foreach (var (key, value) in config)
             {
-                if (key != "cell")
+                if (key is not ("cell" or "trainable"))
                 {
                     merged[key] = value?.DeepClone();
                 }
             }
+
+            // A cell Keras froze stays frozen under a trainable RNN, and every cell of a frozen RNN is frozen.
+            merged["trainable"] = Flag(config["trainable"]) && Flag(cellItems[k].Config["trainable"]);
 
             merged["name"] = layerName;
             if (!last)
@@ -138,6 +167,7 @@ internal static class KerasStackedRnnCells
             {
                 merged["go_backwards"] = false;
             }
+
             var layer = new JsonObject
             {
                 ["module"] = "keras.layers",
@@ -222,6 +252,9 @@ internal static class KerasStackedRnnCells
         JsonArray a => a.Any(HasMaskSource),
         _ => false,
     };
+
+    // A config's boolean flag, true when absent (Keras' default for "trainable").
+    private static bool Flag(JsonNode? node) => node is not JsonValue value || !value.TryGetValue(out bool flag) || flag;
 
     private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
 }

@@ -260,6 +260,49 @@ public sealed class KerasOptimizerStateTests : IDisposable
         }
     }
 
+    [H5pyFact]
+    public void LoadModel_StackedCells_SlotsFollowKerasTrainableVariablesOrder()
+    {
+        // Keras' trainable_variables: the RNN's StackedRNNCells holds its cells in list order, so the first cell's three
+        // variables come first, though the layer NeuralNet makes of the last cell keeps the RNN's name (and place). Every
+        // kernel has another shape, so a slot in another place would be refused. The first cell is frozen in the file:
+        // Keras keeps it frozen, with no slots.
+        string first = KerasConfigs.Cell("SimpleRNNCell", "simple_rnn_cell", 3);
+        string config = KerasConfigs.Sequential(4, 2, ("RNN", KerasConfigs.StackedRnnConfig("rnn", [first, KerasConfigs.Cell("SimpleRNNCell", "simple_rnn_cell_1", 2)], false)))
+            .TrimEnd()[..^1] + ", \"compile_config\": " + KerasConfigs.AdamCompile + "}";
+        string cells = "layers/rnn/cell/cells/";
+        (string Path, string Tensor, int[] Shape)[] paths =
+        [
+            (cells + "simple_rnn_cell/vars/0", "rnn_simple_rnn_cell/kernel", [2, 3]), (cells + "simple_rnn_cell/vars/1", "rnn_simple_rnn_cell/recurrent_kernel", [3, 3]),
+            (cells + "simple_rnn_cell/vars/2", "rnn_simple_rnn_cell/bias", [3]), (cells + "simple_rnn_cell_1/vars/0", "rnn/kernel", [3, 2]),
+            (cells + "simple_rnn_cell_1/vars/1", "rnn/recurrent_kernel", [2, 2]), (cells + "simple_rnn_cell_1/vars/2", "rnn/bias", [2]),
+        ];
+        var values = paths.ToDictionary(p => p.Tensor, p => Tensor.RandomNormal(new TensorShape(p.Shape), p.Tensor.Length));
+        var moments = paths.ToDictionary(p => p.Tensor, p => new[] { Tensor.RandomNormal(values[p.Tensor].Shape, 3 * p.Path.Length), Tensor.RandomUniform(values[p.Tensor].Shape, 5 * p.Path.Length, 0f, 1f) });
+        var variables = new List<(string, int[], string, double[])> { Scalar(0, "int64", 7), Scalar(1, "float32", 0.001) };
+        foreach (var (_, tensor, _) in paths)
+        {
+            variables.Add(Variable(variables.Count, moments[tensor][0]));
+            variables.Add(Variable(variables.Count, moments[tensor][1]));
+        }
+
+        string[] groups = ["", "layers/rnn", "layers/rnn/cell", cells + "simple_rnn_cell", cells + "simple_rnn_cell_1", "optimizer"];
+        Model model = KerasFormat.LoadModel(WriteArchive("stacked.keras", config, "3.12.0", groups, paths.Select(p => (p.Path, values[p.Tensor])), variables));
+
+        Assert.Equal(7, model.Optimizer!.StepCount);
+        foreach (var (_, tensor, _) in paths)
+        {
+            Assert.Equal(values[tensor].ToArray(), Find(model, tensor).Value.ToArray());
+            Assert.Equal(moments[tensor].Select(t => t.ToArray()), model.Optimizer.GetState(Find(model, tensor)).Select(t => t.ToArray()));
+        }
+
+        // A frozen cell stays frozen (the file's trainable=false), and its slots are not read.
+        string frozen = KerasConfigs.Sequential(4, 2, ("RNN", KerasConfigs.StackedRnnConfig("rnn", [first.Replace("\"trainable\": true", "\"trainable\": false", StringComparison.Ordinal), KerasConfigs.Cell("SimpleRNNCell", "simple_rnn_cell_1", 2)], false)));
+        Model frozenModel = KerasFormat.LoadModel(WriteArchive("frozen.keras", frozen, "3.12.0", groups[..^1], paths.Select(p => (p.Path, values[p.Tensor])), []));
+        Assert.False(frozenModel.GetLayer("rnn_simple_rnn_cell").Trainable);
+        Assert.True(frozenModel.GetLayer("rnn").Trainable);
+    }
+
     [Fact]
     public void SaveModel_CustomOptimizer_KeepsItsConfigAndLoadsWithAFreshState()
     {

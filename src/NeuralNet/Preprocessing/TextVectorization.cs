@@ -256,7 +256,7 @@ public sealed class TextVectorization : Preprocessor
     /// <exception cref="ArgumentNullException"><paramref name="vocabulary"/> or one of its tokens is null.</exception>
     /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds "" other than in first place, is larger
     /// than <see cref="MaxTokens"/>; or <paramref name="idfWeights"/> is missing in TfIdf mode, given in another mode, of another
-    /// length than the vocabulary, negative or not finite. Nothing changes.</exception>
+    /// length than the vocabulary, or not finite. Nothing changes.</exception>
     public void SetVocabulary(IEnumerable<string> vocabulary, IEnumerable<float>? idfWeights = null)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);

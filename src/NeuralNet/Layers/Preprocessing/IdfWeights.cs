@@ -45,7 +45,7 @@ internal static class IdfWeights
     /// <param name="tokenStart">The index of the first token.</param>
     /// <param name="parameterName">The parameter the weights came from, named in errors.</param>
     /// <returns>One weight per index, the special indices first.</returns>
-    /// <exception cref="ArgumentException">The weights are not one per entry, or one is negative or not finite.</exception>
+    /// <exception cref="ArgumentException">The weights are not one per entry, or one is not finite.</exception>
     public static float[] Given(float[] given, int entries, bool hasSpecialTokens, int tokenStart, string parameterName)
     {
         if (given.Length != entries)

@@ -132,9 +132,9 @@ public sealed class IntegerLookup : Layer
     /// <c>set_vocabulary</c>); to give the OOV indices their own weight, lead the vocabulary with the OOV tokens.
     /// </summary>
     /// <param name="vocabulary">The tokens, in index order.</param>
-    /// <param name="idfWeights">In TfIdf mode (and only then, where it is required), one weight per entry of <paramref name="vocabulary"/>, finite and not negative.</param>
+    /// <param name="idfWeights">In TfIdf mode (and only then, where it is required), one weight per entry of <paramref name="vocabulary"/>, finite (negative weights are taken, as Keras takes any float).</param>
     /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds the mask token (or, when inverting, the OOV token) after its start, exceeds <see cref="MaxTokens"/>, holds a token a float cannot hold exactly, or changes the size of a built layer's encoded output;
-    /// or <paramref name="idfWeights"/> is missing in TfIdf mode, given in another, not one per entry, negative or not finite. Nothing changes.</exception>
+    /// or <paramref name="idfWeights"/> is missing in TfIdf mode, given in another, not one per entry or not finite. Nothing changes.</exception>
     public void SetVocabulary(IEnumerable<long> vocabulary, IEnumerable<float>? idfWeights = null)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);

@@ -155,7 +155,7 @@ internal sealed class VocabularyIndex<T>
     /// <paramref name="idfWeights"/> holds one weight per entry of <paramref name="vocabulary"/>; when the special tokens
     /// are left out, their indices get the weights' mean. Nothing changes when the list or the weights are refused.
     /// </summary>
-    /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds a reserved token elsewhere than at its start, or is too large; or the weights are missing in TF-IDF mode, given in another, not one per entry, negative or not finite.</exception>
+    /// <exception cref="ArgumentException">The vocabulary is empty, repeats a token, holds a reserved token elsewhere than at its start, or is too large; or the weights are missing in TF-IDF mode, given in another, not one per entry or not finite.</exception>
     public void Set(IReadOnlyList<T> vocabulary, float[]? idfWeights, string parameterName, string idfParameterName)
     {
         if (OutputMode == CategoryOutputMode.TfIdf && idfWeights is null)

@@ -165,11 +165,9 @@ public static class SerializationRegistry
     private static JsonNode SerializeByAlias(object component, ComponentKind kind, string alias, Config config)
     {
         Entry entry = EntryOf(component);
-        bool aliasNamesType;
-        lock (s_lock)
-        {
-            aliasNamesType = s_aliases.TryGetValue((kind, alias), out string? className) && className == entry.Name;
-        }
+
+        // An alias or the class name itself (Compile("adam", "mse", "MeanAbsoluteError") logs and saves that string).
+        bool aliasNamesType = Find(kind, alias) is Entry named && named.Name == entry.Name;
 
         if (entry.BuiltIn && aliasNamesType && config.ToJson() == SettingsOf(entry.Factory(new Config())).ToJson())
         {

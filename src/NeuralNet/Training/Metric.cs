@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Training;
@@ -18,9 +19,9 @@ public abstract class Metric
     /// <summary>
     /// The metric's name, the key of its result in logs, History, callbacks' <c>monitor</c>, CSV logs and the progress bar
     /// (with <c>val_</c> in front for validation), and in saved files (Keras' <c>name</c> argument, e.g.
-    /// <c>new Precision(0.3) { Name = "precision_at_0_3" }</c>). Unless given, <see cref="DefaultName"/>: Keras' name for a
-    /// built-in (<c>precision</c>), or the identifier the metric was asked for by in <c>Compile</c> (<c>"mae"</c> logs
-    /// <c>mae</c>, as Keras' <c>get_metric</c> names it).
+    /// <c>new Precision(0.3) { Name = "precision_at_0_3" }</c>). A metric asked for by an identifier in <c>Compile</c> is
+    /// named after it (<c>"mae"</c> logs <c>mae</c>, as Keras' <c>get_metric</c> names it), and a loaded one gets its saved
+    /// name; otherwise the name is <see cref="DefaultName"/>, Keras' name for a built-in (<c>precision</c>).
     /// </summary>
     /// <remarks>
     /// An <see langword="init"/> accessor rather than a constructor argument, so that every metric, built-in or your own,
@@ -58,9 +59,6 @@ public abstract class Metric
     /// </summary>
     internal string LogName => _name ?? Name;
 
-    /// <summary>Whether the metric was given a name (by <see cref="Name"/>, an identifier in Compile or a saved file).</summary>
-    internal bool IsNamed => _name is not null;
-
     /// <summary>
     /// Names the metric: Keras' <c>get_metric</c> names a metric asked for by a string after the string
     /// (<c>metric_obj.name = identifier</c>), and a saved configuration's <c>name</c> is restored on loading.
@@ -88,9 +86,9 @@ public abstract class Metric
     {
         int tick = typeName.IndexOf('`', StringComparison.Ordinal);
         string name = tick >= 0 ? typeName[..tick] : typeName;
-        name = System.Text.RegularExpressions.Regex.Replace(name, @"\W+", string.Empty);
-        name = System.Text.RegularExpressions.Regex.Replace(name, "(.)([A-Z][a-z]+)", "$1_$2");
-        return System.Text.RegularExpressions.Regex.Replace(name, "([a-z])([A-Z])", "$1_$2").ToLowerInvariant();
+        name = Regex.Replace(name, @"\W+", string.Empty);
+        name = Regex.Replace(name, "(.)([A-Z][a-z]+)", "$1_$2");
+        return Regex.Replace(name, "([a-z])([A-Z])", "$1_$2").ToLowerInvariant();
     }
 
     /// <summary>

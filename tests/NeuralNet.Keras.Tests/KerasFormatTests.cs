@@ -177,6 +177,64 @@ public sealed partial class KerasFormatTests : IDisposable
         Assert.IsType<SparseCategoricalCrossEntropy>(loaded.Loss);
     }
 
+    [Fact]
+    public void SaveModel_NamedMetrics_WriteKerasNamesAndLoadBack()
+    {
+        var model = new Sequential([new Input(4).Layer, new Dense(1, ActivationFunction.Sigmoid)]);
+        model.Compile(new Adam(), new BinaryCrossEntropy(), new Precision(0.3) { Name = "p30" }, new Precision(0.7) { Name = "p70" }, new Recall());
+        string path = Path.Combine(_folder, "named.keras");
+
+        KerasFormat.SaveModel(model, path);
+
+        JsonArray metrics;
+        using (ZipArchive archive = ZipFile.OpenRead(path))
+        {
+            metrics = JsonNode.Parse(archive.GetEntry("config.json")!.Open())!["compile_config"]!["metrics"]!.AsArray();
+        }
+
+        // keras.metrics.Precision(thresholds=0.3, name="p30").get_config() holds "name"; an unnamed default metric is its string.
+        Assert.Equal("keras.metrics", (string?)metrics[0]!["module"]);
+        Assert.Equal("Precision", (string?)metrics[0]!["class_name"]);
+        Assert.Equal("p30", (string?)metrics[0]!["config"]!["name"]);
+        Assert.Equal("p70", (string?)metrics[1]!["config"]!["name"]);
+        Assert.Equal("recall", (string?)metrics[2]);
+        Assert.Equal(["p30", "p70", "recall"], KerasFormat.LoadModel(path).Metrics.Select(m => m.Name));
+    }
+
+    [Fact]
+    public void LoadModel_KerasCompileConfigMetricNames_AreTheMetricsNames()
+    {
+        var model = new Sequential([new Input(4).Layer, new Dense(1, ActivationFunction.Sigmoid)]);
+        model.Compile(new Adam(), new BinaryCrossEntropy(), new Precision());
+        string path = Path.Combine(_folder, "keras_names.keras");
+        KerasFormat.SaveModel(model, path);
+
+        // The metrics as Keras 3 writes compile(metrics=[Precision(thresholds=0.3, name="p30"), Recall(), "acc"]).
+        using (ZipArchive archive = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            ZipArchiveEntry entry = archive.GetEntry("config.json")!;
+            JsonNode config;
+            using (Stream stream = entry.Open())
+            {
+                config = JsonNode.Parse(stream)!;
+            }
+
+            config["compile_config"]!["metrics"] = JsonNode.Parse("""
+                [{"module": "keras.metrics", "class_name": "Precision", "config": {"name": "p30", "dtype": "float32", "thresholds": 0.3, "top_k": null, "class_id": null}, "registered_name": null},
+                 {"module": "keras.metrics", "class_name": "Recall", "config": {"name": "recall", "dtype": "float32", "thresholds": null, "top_k": null, "class_id": null}, "registered_name": null},
+                 "acc"]
+                """);
+            entry.Delete();
+            using Stream written = archive.CreateEntry("config.json", CompressionLevel.NoCompression).Open();
+            written.Write(System.Text.Encoding.UTF8.GetBytes(config.ToJsonString()));
+        }
+
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(["p30", "recall", "acc"], loaded.Metrics.Select(m => m.Name));
+        Assert.Equal(0.3, Assert.IsType<Precision>(loaded.Metrics[0]).Threshold);
+    }
+
     [H5pyFact]
     public void SaveModel_VolumeAndRmsNormalizationLayers_UseKerasPathsAndLoadBack()
     {

@@ -223,7 +223,7 @@ public abstract partial class Model
         // Keras 3 (compile_utils.get_metric) logs a metric named by a string under that string: "mae", not mean_absolute_error.
         for (int i = 0; i < metrics.Length; i++)
         {
-            resolvedMetrics[i].Identifier = metrics[i];
+            resolvedMetrics[i].Rename(metrics[i], nameof(metrics));
         }
 
         Compile(resolvedOptimizer, resolvedLoss, resolvedMetrics);
@@ -235,9 +235,10 @@ public abstract partial class Model
     /// </summary>
     /// <param name="optimizer">The optimizer; it keeps per-parameter state, so give each model its own.</param>
     /// <param name="loss">The loss, applied to every output.</param>
-    /// <param name="metrics">Metrics reported under their names (and <c>val_</c> names), e.g. <c>new Accuracy()</c>. A model
+    /// <param name="metrics">Metrics reported under their <see cref="Metric.Name"/>s (and <c>val_</c> names), e.g. <c>new Accuracy()</c>
+    /// or <c>new Precision(0.3) { Name = "p30" }</c>; a name already logged gets <c>_1</c>, <c>_2</c>, ... as in Keras. A model
     /// with several outputs takes its metrics per output: use the overload with a list or a dictionary.</param>
-    /// <exception cref="ArgumentException">Two metrics share a name or clash with <c>loss</c>, or metrics were given as one list for several outputs.</exception>
+    /// <exception cref="ArgumentException">A metric's log name clashes with <c>loss</c> or with another metric's (after Keras' suffixes), or metrics were given as one list for several outputs.</exception>
     public void Compile(Optimizer optimizer, Loss loss, params Metric[] metrics)
     {
         ArgumentNullException.ThrowIfNull(optimizer);

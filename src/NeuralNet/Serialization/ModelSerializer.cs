@@ -1024,7 +1024,7 @@ internal static class ModelSerializer
             // Keras logs a metric named by a string under that string ("mae"), so a reloaded model logs what it logged before.
             if (array[i]!.GetValueKind() == System.Text.Json.JsonValueKind.String)
             {
-                metrics[i].Identifier = array[i]!.GetValue<string>();
+                metrics[i].Rename(array[i]!.GetValue<string>(), key);
             }
         }
 

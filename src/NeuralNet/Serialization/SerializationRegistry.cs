@@ -165,19 +165,20 @@ public static class SerializationRegistry
     private static JsonNode SerializeByAlias(object component, ComponentKind kind, string alias, Config config)
     {
         Entry entry = EntryOf(component);
-        bool aliasNamesType;
-        lock (s_lock)
-        {
-            aliasNamesType = s_aliases.TryGetValue((kind, alias), out string? className) && className == entry.Name;
-        }
 
-        if (entry.BuiltIn && aliasNamesType && config.ToJson() == ConfigOf(entry.Factory(new Config())).ToJson())
+        // An alias or the class name itself (Compile("adam", "mse", "MeanAbsoluteError") logs and saves that string).
+        bool aliasNamesType = Find(kind, alias) is Entry named && named.Name == entry.Name;
+
+        if (entry.BuiltIn && aliasNamesType && config.ToJson() == SettingsOf(entry.Factory(new Config())).ToJson())
         {
             return JsonValue.Create(alias);
         }
 
         return Serialize(component);
     }
+
+    // A component's settings, without the name a metric's configuration carries: what tells a default component apart.
+    private static Config SettingsOf(object component) => component is Metric metric ? metric.GetConfig() : ConfigOf(component);
 
     private static Config ConfigOf(object component) => component switch
     {
@@ -188,16 +189,47 @@ public static class SerializationRegistry
         Constraint constraint => constraint.GetConfig(),
         Optimizer optimizer => optimizer.GetConfig(),
         Loss loss => loss.GetConfig(),
-        Metric metric => metric.GetConfig(),
+        Metric metric => NamedConfig(metric),
         Preprocessor preprocessor => preprocessor.GetConfig(),
         _ => throw new NotSupportedException($"{component.GetType().FullName} is not a serializable component."),
     };
 
     /// <summary>
-    /// A metric as Keras writes it: the identifier it was asked for by (<c>"mae"</c>), or else its name
-    /// (<c>"accuracy"</c>), when it is a built-in with its default settings; otherwise as an object.
+    /// A metric as Keras writes it: its name when that is an identifier of the metric's built-in type and the metric has
+    /// its default settings (<c>"mae"</c>, <c>"accuracy"</c>); otherwise as an object whose configuration carries the name
+    /// (<c>{"class_name": "Precision", "config": {"name": "p30", "thresholds": 0.3, ...}}</c>).
     /// </summary>
     internal static JsonNode SerializeMetric(Metric metric) => SerializeByAlias(metric, ComponentKind.Metric, metric.LogName, metric.GetConfig());
+
+    // Keras' Metric.get_config: {"name": ..., then the metric's settings}; the name is written here so that no metric
+    // (nor a metric of your own) has to, and replaces any "name" a GetConfig wrote.
+    private static Config NamedConfig(Metric metric)
+    {
+        Config settings = metric.GetConfig();
+        Config named = new Config().Set("name", metric.LogName);
+        foreach (string key in settings.Keys.Where(k => k != "name").ToList())
+        {
+            named.Set(key, settings.GetNode(key));
+        }
+
+        return named;
+    }
+
+    // Keras' Metric.from_config passes "name" to the constructor; here it is read once for every metric. A file written
+    // before metrics were named has no "name" (and Keras writes null for none): the metric keeps its default name then.
+    private static void ApplyMetricName(Metric metric, Config config)
+    {
+        if (config.Contains("name"))
+        {
+            string name = config.GetString("name");
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                throw config.Error($"the metric's \"name\" must be a non-empty string but is \"{FormatError.Shorten(name)}\".");
+            }
+
+            metric.Rename(name, "name");
+        }
+    }
 
     /// <summary>
     /// The built-in or registered component of kind <typeparamref name="T"/> that a Keras identifier names (<c>"adam"</c>,
@@ -333,6 +365,10 @@ public static class SerializationRegistry
             if (created is Layer layer)
             {
                 ApplyLayerSettings(layer, config);
+            }
+            else if (created is Metric metric)
+            {
+                ApplyMetricName(metric, config);
             }
         }
         catch (InvalidDataException)

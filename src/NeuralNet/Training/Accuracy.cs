@@ -15,7 +15,18 @@ public sealed class Accuracy : Metric
     private double _count;
 
     /// <inheritdoc/>
-    public override string Name => "accuracy";
+    protected override string DefaultName => "accuracy";
+
+    // This accuracy exists in Keras only as the strings "accuracy" and "acc" in any case (get_metric lowers them; its
+    // keras.metrics.Accuracy is another metric), so a file can hold no other name for it; a named accuracy is a
+    // BinaryAccuracy, CategoricalAccuracy or SparseCategoricalAccuracy, as Keras resolves the string to one of them.
+    private protected override void CheckName(string name, string parameterName)
+    {
+        if (!string.Equals(name, "accuracy", StringComparison.OrdinalIgnoreCase) && !string.Equals(name, "acc", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"Accuracy (Keras' \"accuracy\" string, resolved from the shapes) can only be named \"accuracy\" or \"acc\" (in any case), the strings Keras has for it, but was given '{name}'; to name an accuracy, use BinaryAccuracy, CategoricalAccuracy or SparseCategoricalAccuracy, whichever fits the targets.", parameterName);
+        }
+    }
 
     /// <inheritdoc/>
     public override void Reset()

@@ -45,7 +45,7 @@ public sealed class Auc : Metric
     public IReadOnlyList<double> Thresholds => _counts.Thresholds;
 
     /// <inheritdoc/>
-    public override string Name => "auc";
+    protected override string DefaultName => "auc";
 
     /// <inheritdoc/>
     public override void Reset() => _counts.Reset();

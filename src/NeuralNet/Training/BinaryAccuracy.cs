@@ -16,7 +16,7 @@ public sealed class BinaryAccuracy(double threshold = 0.5) : Metric
     public double Threshold { get; } = double.IsFinite(threshold) ? threshold : throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "threshold must be finite.");
 
     /// <inheritdoc/>
-    public override string Name => "binary_accuracy";
+    protected override string DefaultName => "binary_accuracy";
 
     /// <inheritdoc/>
     public override void Reset() => (_hits, _count) = (0, 0);

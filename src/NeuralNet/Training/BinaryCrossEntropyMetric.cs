@@ -16,7 +16,7 @@ public sealed class BinaryCrossEntropyMetric(bool fromLogits = false, double lab
     : LossMetric(new BinaryCrossEntropy(fromLogits, labelSmoothing))
 {
     /// <inheritdoc/>
-    public override string Name => "binary_crossentropy";
+    protected override string DefaultName => "binary_crossentropy";
 
     /// <summary>Whether predictions are logits.</summary>
     public bool FromLogits => ((BinaryCrossEntropy)Loss).FromLogits;

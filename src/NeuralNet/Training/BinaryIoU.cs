@@ -25,7 +25,7 @@ public sealed class BinaryIoU : IoU
     public double Threshold { get; }
 
     /// <inheritdoc/>
-    public override string Name => "binary_io_u";
+    protected override string DefaultName => "binary_io_u";
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("target_class_ids", TargetClassIds.ToArray()).Set("threshold", Threshold);

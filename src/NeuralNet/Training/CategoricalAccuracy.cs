@@ -10,7 +10,7 @@ public sealed class CategoricalAccuracy : Metric
     private double _count;
 
     /// <inheritdoc/>
-    public override string Name => "categorical_accuracy";
+    protected override string DefaultName => "categorical_accuracy";
 
     /// <inheritdoc/>
     public override void Reset() => (_hits, _count) = (0, 0);

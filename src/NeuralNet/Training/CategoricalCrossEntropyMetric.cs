@@ -16,7 +16,7 @@ public sealed class CategoricalCrossEntropyMetric(bool fromLogits = false, doubl
     : LossMetric(new CategoricalCrossEntropy(fromLogits, labelSmoothing))
 {
     /// <inheritdoc/>
-    public override string Name => "categorical_crossentropy";
+    protected override string DefaultName => "categorical_crossentropy";
 
     /// <summary>Whether predictions are logits.</summary>
     public bool FromLogits => ((CategoricalCrossEntropy)Loss).FromLogits;

@@ -10,5 +10,5 @@ namespace NeuralNet.Training;
 public sealed class CategoricalHingeMetric() : LossMetric(new CategoricalHinge())
 {
     /// <inheritdoc/>
-    public override string Name => "categorical_hinge";
+    protected override string DefaultName => "categorical_hinge";
 }

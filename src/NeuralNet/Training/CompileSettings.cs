@@ -94,7 +94,7 @@ internal sealed class CompileSettings
     /// </summary>
     /// <exception cref="ArgumentException">The counts do not match the outputs, no output has a loss, a loss has reduction None,
     /// a weight is not finite and non-negative, a metric instance is used twice, a metric has several results (a list of
-    /// thresholds), or two log keys coincide.</exception>
+    /// thresholds), or two log keys coincide after Keras' suffixes (a metric named <c>loss</c>).</exception>
     public static CompileSettings Create(Optimizer optimizer, Loss?[] losses, float[]? lossWeights, Metric[][] metrics, Metric[][] weightedMetrics, IReadOnlyList<string> outputNames)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -155,33 +155,38 @@ internal sealed class CompileSettings
         }
 
         var seenMetrics = new HashSet<Metric>(ReferenceEqualityComparer.Instance);
-        var keys = new HashSet<string>(StringComparer.Ordinal) { "loss" };
+        var keys = new LogKeys();
         int lossCount = losses.Count(l => l is not null);
         var lossKeys = new string?[outputs];
-        var metricKeys = new string[outputs][];
         for (int k = 0; k < outputs; k++)
         {
             if (lossCount > 1 && losses[k] is not null)
             {
-                lossKeys[k] = AddKey(keys, $"{outputNames[k]}_loss", nameof(losses));
+                lossKeys[k] = keys.AddLoss($"{outputNames[k]}_loss", $"the loss of output '{outputNames[k]}'", nameof(losses));
             }
+        }
 
+        // Keras' CompileMetrics.result(): a metric is logged under its name (after its output's name when there are several
+        // outputs); a name already logged gets _1, _2, ... (two Precisions log precision and precision_1).
+        var metricKeys = new string[outputs][];
+        for (int k = 0; k < outputs; k++)
+        {
             metricKeys[k] = new string[metrics[k].Length];
             for (int m = 0; m < metrics[k].Length; m++)
             {
                 Metric metric = metrics[k][m] ?? throw new ArgumentNullException(nameof(metrics));
                 if (!seenMetrics.Add(metric))
                 {
-                    throw new ArgumentException($"The same {metric.Name} metric instance is given twice; a metric accumulates its own state, so give each output its own instance.", nameof(metrics));
+                    throw new ArgumentException($"The same {metric.LogName} metric instance is given twice; a metric accumulates its own state, so give each output its own instance.", nameof(metrics));
                 }
 
                 metric.CheckOneResult(nameof(metrics));
-
-                metricKeys[k][m] = AddKey(keys, outputs == 1 ? metric.LogName : $"{outputNames[k]}_{metric.LogName}", nameof(metrics));
+                string prefix = outputs == 1 ? string.Empty : $"{outputNames[k]}_";
+                metricKeys[k][m] = keys.AddMetric(prefix + metric.LogName, metric, Describe("metrics", outputs, outputNames[k], m, metric), nameof(metrics));
             }
         }
 
-        // Keras' CompileMetrics.result(): a weighted metric keeps its name unless an earlier one took it, then "weighted_" + name.
+        // Keras: a weighted metric keeps its name unless it is logged already, then "weighted_" + name, then _1, _2, ...
         var weightedKeys = new string[outputs][];
         for (int k = 0; k < outputs; k++)
         {
@@ -191,22 +196,23 @@ internal sealed class CompileSettings
                 Metric metric = weightedMetrics[k][m] ?? throw new ArgumentNullException(nameof(weightedMetrics));
                 if (!seenMetrics.Add(metric))
                 {
-                    throw new ArgumentException($"The same {metric.Name} metric instance is given twice; a metric accumulates its own state, so a weighted metric needs its own instance.", nameof(weightedMetrics));
+                    throw new ArgumentException($"The same {metric.LogName} metric instance is given twice; a metric accumulates its own state, so a weighted metric needs its own instance.", nameof(weightedMetrics));
                 }
 
                 metric.CheckOneResult(nameof(weightedMetrics));
-
                 string prefix = outputs == 1 ? string.Empty : $"{outputNames[k]}_";
-                string key = keys.Contains(prefix + metric.LogName) ? $"{prefix}weighted_{metric.LogName}" : prefix + metric.LogName;
-                weightedKeys[k][m] = AddKey(keys, key, nameof(weightedMetrics));
+                string owner = Describe("weightedMetrics", outputs, outputNames[k], m, metric);
+                weightedKeys[k][m] = keys.IsMetricName(prefix + metric.LogName)
+                    ? keys.AddMetric($"{prefix}weighted_{metric.LogName}", metric, owner, nameof(weightedMetrics))
+                    : keys.AddMetric(prefix + metric.LogName, metric, owner, nameof(weightedMetrics));
             }
         }
 
         return new CompileSettings(optimizer, losses, lossWeights, metrics, weightedMetrics, lossKeys, metricKeys, weightedKeys);
     }
 
-    private static string AddKey(HashSet<string> keys, string key, string parameterName) =>
-        keys.Add(key) ? key : throw new ArgumentException($"Metric name '{key}' is used twice (or clashes with 'loss' or an output's loss); the names in the logs must be unique.", parameterName);
+    private static string Describe(string list, int outputs, string outputName, int index, Metric metric) =>
+        string.Create(CultureInfo.InvariantCulture, $"{list}[{index}]{(outputs == 1 ? string.Empty : $" of output '{outputName}'")} ({metric.GetType().Name} '{metric.LogName}')");
 
     private static string Names(IReadOnlyList<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
 }

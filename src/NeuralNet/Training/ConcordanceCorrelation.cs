@@ -12,7 +12,7 @@ namespace NeuralNet.Training;
 public sealed class ConcordanceCorrelation(int axis = -1) : CorrelationMetric(axis)
 {
     /// <inheritdoc/>
-    public override string Name => "concordance_correlation";
+    protected override string DefaultName => "concordance_correlation";
 
     private protected override double Coefficient(ReadOnlySpan<float> targets, ReadOnlySpan<float> predictions, int length, int stride)
     {

@@ -12,7 +12,7 @@ namespace NeuralNet.Training;
 public sealed class CosineSimilarityMetric() : LossMetric(new CosineSimilarity(), sign: -1)
 {
     /// <inheritdoc/>
-    public override string Name => "cosine_similarity";
+    protected override string DefaultName => "cosine_similarity";
 
     /// <inheritdoc/>
     public override MetricDirection Direction => MetricDirection.Up;

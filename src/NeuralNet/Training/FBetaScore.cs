@@ -54,7 +54,7 @@ public class FBetaScore : Metric
     public double? Threshold { get; }
 
     /// <inheritdoc/>
-    public override string Name => "fbeta_score";
+    protected override string DefaultName => "fbeta_score";
 
     /// <inheritdoc/>
     public override void Reset()
@@ -164,5 +164,5 @@ public class FBetaScore : Metric
 public sealed class F1Score(ScoreAverage average = ScoreAverage.Macro, double? threshold = null) : FBetaScore(average, 1.0, threshold)
 {
     /// <inheritdoc/>
-    public override string Name => "f1_score";
+    protected override string DefaultName => "f1_score";
 }

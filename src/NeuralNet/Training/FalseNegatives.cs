@@ -25,7 +25,7 @@ public sealed class FalseNegatives : ConfusionCountMetric
     }
 
     /// <inheritdoc/>
-    public override string Name => "false_negatives";
+    protected override string DefaultName => "false_negatives";
 
     /// <inheritdoc/>
     public override MetricDirection Direction => MetricDirection.Down;

@@ -25,7 +25,7 @@ public sealed class FalsePositives : ConfusionCountMetric
     }
 
     /// <inheritdoc/>
-    public override string Name => "false_positives";
+    protected override string DefaultName => "false_positives";
 
     /// <inheritdoc/>
     public override MetricDirection Direction => MetricDirection.Down;

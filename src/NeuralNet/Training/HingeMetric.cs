@@ -10,5 +10,5 @@ namespace NeuralNet.Training;
 public sealed class HingeMetric() : LossMetric(new Hinge())
 {
     /// <inheritdoc/>
-    public override string Name => "hinge";
+    protected override string DefaultName => "hinge";
 }

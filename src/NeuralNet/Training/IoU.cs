@@ -72,7 +72,7 @@ public class IoU : Metric
     public IReadOnlyList<int> TargetClassIds => _targetClassIds;
 
     /// <inheritdoc/>
-    public override string Name => "io_u";
+    protected override string DefaultName => "io_u";
 
     /// <inheritdoc/>
     public override void Reset() => Array.Clear(_matrix);

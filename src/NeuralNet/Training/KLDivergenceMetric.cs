@@ -10,5 +10,5 @@ namespace NeuralNet.Training;
 public sealed class KLDivergenceMetric() : LossMetric(new KLDivergence())
 {
     /// <inheritdoc/>
-    public override string Name => "kl_divergence";
+    protected override string DefaultName => "kl_divergence";
 }

@@ -9,5 +9,5 @@ namespace NeuralNet.Training;
 public sealed class LogCoshError() : LossMetric(new LogCosh())
 {
     /// <inheritdoc/>
-    public override string Name => "logcosh";
+    protected override string DefaultName => "logcosh";
 }

@@ -7,7 +7,7 @@ namespace NeuralNet.Training;
 public sealed class MeanAbsoluteErrorMetric : MeanErrorMetric
 {
     /// <inheritdoc/>
-    public override string Name => "mean_absolute_error";
+    protected override string DefaultName => "mean_absolute_error";
 
     private protected override double Error(double difference) => Math.Abs(difference);
 }

@@ -10,5 +10,5 @@ namespace NeuralNet.Training;
 public sealed class MeanAbsolutePercentageErrorMetric() : LossMetric(new MeanAbsolutePercentageError())
 {
     /// <inheritdoc/>
-    public override string Name => "mean_absolute_percentage_error";
+    protected override string DefaultName => "mean_absolute_percentage_error";
 }

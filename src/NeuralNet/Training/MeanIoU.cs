@@ -15,7 +15,7 @@ public class MeanIoU(int numClasses, int? ignoreClass = null, bool sparseYTrue =
     : IoU(numClasses, AllClasses(numClasses), ignoreClass, sparseYTrue, sparseYPred)
 {
     /// <inheritdoc/>
-    public override string Name => "mean_io_u";
+    protected override string DefaultName => "mean_io_u";
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config()

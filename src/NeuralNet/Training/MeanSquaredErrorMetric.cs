@@ -7,7 +7,7 @@ namespace NeuralNet.Training;
 public sealed class MeanSquaredErrorMetric : MeanErrorMetric
 {
     /// <inheritdoc/>
-    public override string Name => "mean_squared_error";
+    protected override string DefaultName => "mean_squared_error";
 
     private protected override double Error(double difference) => difference * difference;
 }

@@ -10,5 +10,5 @@ namespace NeuralNet.Training;
 public sealed class MeanSquaredLogarithmicErrorMetric() : LossMetric(new MeanSquaredLogarithmicError())
 {
     /// <inheritdoc/>
-    public override string Name => "mean_squared_logarithmic_error";
+    protected override string DefaultName => "mean_squared_logarithmic_error";
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Training;
@@ -12,18 +13,83 @@ namespace NeuralNet.Training;
 /// </remarks>
 public abstract class Metric
 {
-    /// <summary>The key in logs and history, as Keras names it (<c>accuracy</c>).</summary>
-    public abstract string Name { get; }
+    private string? _name;
+    private string? _snakeCaseTypeName;
 
     /// <summary>
-    /// The identifier the metric was asked for by (<c>"mae"</c> in <c>Compile("adam", "mse", "mae")</c>, or a name in a
-    /// loaded file), under which Keras 3 logs it (<c>get_metric</c>: <c>metric_obj.name = identifier</c>); null for a
-    /// metric object given directly, which is logged under <see cref="Name"/>.
+    /// The metric's name, the key of its result in logs, History, callbacks' <c>monitor</c>, CSV logs and the progress bar
+    /// (with <c>val_</c> in front for validation), and in saved files (Keras' <c>name</c> argument, e.g.
+    /// <c>new Precision(0.3) { Name = "precision_at_0_3" }</c>). A metric asked for by an identifier in <c>Compile</c> is
+    /// named after it (<c>"mae"</c> logs <c>mae</c>, as Keras' <c>get_metric</c> names it), and a loaded one gets its saved
+    /// name; otherwise the name is <see cref="DefaultName"/>, Keras' name for a built-in (<c>precision</c>).
     /// </summary>
-    internal string? Identifier { get; set; }
+    /// <remarks>
+    /// An <see langword="init"/> accessor rather than a constructor argument, so that every metric, built-in or your own,
+    /// takes a name without each constructor repeating Keras' <c>name=</c> parameter. Two metrics of one output that end
+    /// up with the same name are told apart by <c>Compile</c> as Keras' <c>CompileMetrics</c> does (<c>precision</c>,
+    /// <c>precision_1</c>); naming them says which is which. A metric written before names could be given (overriding this
+    /// property) still compiles and works, but cannot be given a name: setting one throws, so override
+    /// <see cref="DefaultName"/> instead.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The name set is null, empty or white space.</exception>
+    /// <exception cref="InvalidOperationException">The metric overrides <see cref="Name"/>, so a name set would be ignored.</exception>
+    public virtual string Name
+    {
+        get => _name ?? DefaultName;
+        init
+        {
+            Rename(value, nameof(Name));
+            if (!string.Equals(Name, value, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"The metric {GetType().Name} overrides Name (it returns '{Name}'), so the name '{value}' set would be ignored; override DefaultName instead of Name to let the metric be named.");
+            }
+        }
+    }
 
-    /// <summary>The name in logs and history: <see cref="Identifier"/> when the metric was named by one, otherwise <see cref="Name"/>.</summary>
-    internal string LogName => Identifier ?? Name;
+    /// <summary>
+    /// The name of a metric that was not given one (Keras' default <c>name</c>): each built-in's Keras name
+    /// (<c>accuracy</c>, <c>precision</c>, <c>f1_score</c>); for a metric of your own, unless overridden, its class name in
+    /// snake_case (<c>MyScore</c> gives <c>my_score</c>, as Keras' <c>auto_name</c>).
+    /// </summary>
+    protected virtual string DefaultName => _snakeCaseTypeName ??= SnakeCase(GetType().Name);
+
+    /// <summary>
+    /// The name in logs, History and saved files: the name given (even to a metric overriding <see cref="Name"/>, when
+    /// Compile or a file named it by an identifier), otherwise <see cref="Name"/>.
+    /// </summary>
+    internal string LogName => _name ?? Name;
+
+    /// <summary>
+    /// Names the metric: Keras' <c>get_metric</c> names a metric asked for by a string after the string
+    /// (<c>metric_obj.name = identifier</c>), and a saved configuration's <c>name</c> is restored on loading.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
+    internal void Rename(string name, string parameterName)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentException($"A metric's name must be a non-empty string, but {GetType().Name} was given {(name is null ? "null" : $"'{name}'")}.", parameterName);
+        }
+
+        CheckName(name, parameterName);
+        _name = name;
+    }
+
+    /// <summary>Refuses a name the metric cannot be saved under; every name is accepted unless a built-in overrides this.</summary>
+    /// <exception cref="ArgumentException">The name cannot be this metric's.</exception>
+    private protected virtual void CheckName(string name, string parameterName)
+    {
+    }
+
+    // Keras' naming.to_snake_case: drop non-word characters, then an underscore before each capitalised word.
+    private static string SnakeCase(string typeName)
+    {
+        int tick = typeName.IndexOf('`', StringComparison.Ordinal);
+        string name = tick >= 0 ? typeName[..tick] : typeName;
+        name = Regex.Replace(name, @"\W+", string.Empty);
+        name = Regex.Replace(name, "(.)([A-Z][a-z]+)", "$1_$2");
+        return Regex.Replace(name, "([a-z])([A-Z])", "$1_$2").ToLowerInvariant();
+    }
 
     /// <summary>
     /// Which way the metric improves, read by callbacks monitoring it in <see cref="MonitorMode.Auto"/> (Keras' metric
@@ -95,11 +161,13 @@ public abstract class Metric
     }
 
     /// <summary>
-    /// The metric's settings under Keras' names (Keras' <c>get_config</c>); empty for one without settings. A built-in
-    /// metric with its default settings is saved as its <see cref="Name"/> (<c>"accuracy"</c>).
+    /// The metric's settings under Keras' names (Keras' <c>get_config</c>); empty for one without settings. Saving adds the
+    /// metric's <see cref="Name"/> as <c>"name"</c> (do not write it here), and loading gives it back; a built-in metric
+    /// with its default settings and a name that is one of its identifiers is saved as that name (<c>"accuracy"</c>,
+    /// <c>"mae"</c>).
     /// </summary>
     public virtual Config GetConfig() => new();
 
     /// <inheritdoc/>
-    public override string ToString() => Name;
+    public override string ToString() => LogName;
 }

@@ -16,7 +16,7 @@ public sealed class OneHotIoU(int numClasses, IReadOnlyList<int> targetClassIds,
     : IoU(numClasses, targetClassIds, ignoreClass, sparseYTrue: false, sparseYPred)
 {
     /// <inheritdoc/>
-    public override string Name => "one_hot_io_u";
+    protected override string DefaultName => "one_hot_io_u";
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config()

@@ -14,7 +14,7 @@ public sealed class OneHotMeanIoU(int numClasses, int? ignoreClass = null, bool 
     : MeanIoU(numClasses, ignoreClass, sparseYTrue: false, sparseYPred)
 {
     /// <inheritdoc/>
-    public override string Name => "one_hot_mean_io_u";
+    protected override string DefaultName => "one_hot_mean_io_u";
 
     /// <inheritdoc/>
     public override Config GetConfig() => new Config()

@@ -11,7 +11,7 @@ namespace NeuralNet.Training;
 public sealed class PearsonCorrelation(int axis = -1) : CorrelationMetric(axis)
 {
     /// <inheritdoc/>
-    public override string Name => "pearson_correlation";
+    protected override string DefaultName => "pearson_correlation";
 
     private protected override double Coefficient(ReadOnlySpan<float> targets, ReadOnlySpan<float> predictions, int length, int stride)
     {

@@ -9,5 +9,5 @@ namespace NeuralNet.Training;
 public sealed class PoissonMetric() : LossMetric(new Poisson())
 {
     /// <inheritdoc/>
-    public override string Name => "poisson";
+    protected override string DefaultName => "poisson";
 }

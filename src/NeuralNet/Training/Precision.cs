@@ -31,7 +31,7 @@ public sealed class Precision : ConfusionRateMetric
     }
 
     /// <inheritdoc/>
-    public override string Name => "precision";
+    protected override string DefaultName => "precision";
 
     private protected override double Rate(double truePositives, double falsePositives, double falseNegatives) =>
         truePositives + falsePositives == 0 ? 0 : truePositives / (truePositives + falsePositives);

@@ -13,7 +13,7 @@ public sealed class PrecisionAtRecall(double recall, int numThresholds = 200, in
     : SensitivitySpecificityMetric(nameof(recall), recall, numThresholds, classId)
 {
     /// <inheritdoc/>
-    public override string Name => "precision_at_recall";
+    protected override string DefaultName => "precision_at_recall";
 
     /// <summary>The required recall.</summary>
     public double Recall => Value;

@@ -17,7 +17,7 @@ public sealed class R2Score : Metric
     private double _count;
 
     /// <inheritdoc/>
-    public override string Name => "r2_score";
+    protected override string DefaultName => "r2_score";
 
     /// <inheritdoc/>
     public override void Reset()

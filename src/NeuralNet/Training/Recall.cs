@@ -31,7 +31,7 @@ public sealed class Recall : ConfusionRateMetric
     }
 
     /// <inheritdoc/>
-    public override string Name => "recall";
+    protected override string DefaultName => "recall";
 
     private protected override double Rate(double truePositives, double falsePositives, double falseNegatives) =>
         truePositives + falseNegatives == 0 ? 0 : truePositives / (truePositives + falseNegatives);

@@ -13,7 +13,7 @@ public sealed class RecallAtPrecision(double precision, int numThresholds = 200,
     : SensitivitySpecificityMetric(nameof(precision), precision, numThresholds, classId)
 {
     /// <inheritdoc/>
-    public override string Name => "recall_at_precision";
+    protected override string DefaultName => "recall_at_precision";
 
     /// <summary>The required precision.</summary>
     public double Precision => Value;

@@ -4,7 +4,7 @@ namespace NeuralNet.Training;
 public sealed class RootMeanSquaredError : MeanErrorMetric
 {
     /// <inheritdoc/>
-    public override string Name => "root_mean_squared_error";
+    protected override string DefaultName => "root_mean_squared_error";
 
     private protected override double Error(double difference) => difference * difference;
 

@@ -13,7 +13,7 @@ public sealed class SensitivityAtSpecificity(double specificity, int numThreshol
     : SensitivitySpecificityMetric(nameof(specificity), specificity, numThresholds, classId)
 {
     /// <inheritdoc/>
-    public override string Name => "sensitivity_at_specificity";
+    protected override string DefaultName => "sensitivity_at_specificity";
 
     /// <summary>The required specificity.</summary>
     public double Specificity => Value;

@@ -10,7 +10,7 @@ public sealed class SparseCategoricalAccuracy : Metric
     private double _count;
 
     /// <inheritdoc/>
-    public override string Name => "sparse_categorical_accuracy";
+    protected override string DefaultName => "sparse_categorical_accuracy";
 
     /// <inheritdoc/>
     public override void Reset() => (_hits, _count) = (0, 0);

@@ -21,7 +21,7 @@ public sealed class SparseCategoricalCrossEntropyMetric(bool fromLogits = false,
     : LossMetric(new SparseCategoricalCrossEntropy(fromLogits, ignoreClass))
 {
     /// <inheritdoc/>
-    public override string Name => "sparse_categorical_crossentropy";
+    protected override string DefaultName => "sparse_categorical_crossentropy";
 
     /// <summary>Whether predictions are logits.</summary>
     public bool FromLogits => ((SparseCategoricalCrossEntropy)Loss).FromLogits;

@@ -37,7 +37,7 @@ public sealed class SparseTopKCategoricalAccuracy : Metric
     public bool FromSortedIds { get; }
 
     /// <inheritdoc/>
-    public override string Name => "sparse_top_k_categorical_accuracy";
+    protected override string DefaultName => "sparse_top_k_categorical_accuracy";
 
     /// <inheritdoc/>
     public override MetricDirection Direction => MetricDirection.Up;

@@ -13,7 +13,7 @@ public sealed class SpecificityAtSensitivity(double sensitivity, int numThreshol
     : SensitivitySpecificityMetric(nameof(sensitivity), sensitivity, numThresholds, classId)
 {
     /// <inheritdoc/>
-    public override string Name => "specificity_at_sensitivity";
+    protected override string DefaultName => "specificity_at_sensitivity";
 
     /// <summary>The required sensitivity.</summary>
     public double Sensitivity => Value;

@@ -10,5 +10,5 @@ namespace NeuralNet.Training;
 public sealed class SquaredHingeMetric() : LossMetric(new SquaredHinge())
 {
     /// <inheritdoc/>
-    public override string Name => "squared_hinge";
+    protected override string DefaultName => "squared_hinge";
 }

@@ -33,7 +33,7 @@ public sealed class TopKCategoricalAccuracy : Metric
     public bool Sparse { get; }
 
     /// <inheritdoc/>
-    public override string Name => Sparse ? "sparse_top_k_categorical_accuracy" : "top_k_categorical_accuracy";
+    protected override string DefaultName => Sparse ? "sparse_top_k_categorical_accuracy" : "top_k_categorical_accuracy";
 
     /// <inheritdoc/>
     public override void Reset() => (_hits, _count) = (0, 0);

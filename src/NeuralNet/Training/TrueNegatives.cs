@@ -25,7 +25,7 @@ public sealed class TrueNegatives : ConfusionCountMetric
     }
 
     /// <inheritdoc/>
-    public override string Name => "true_negatives";
+    protected override string DefaultName => "true_negatives";
 
     /// <inheritdoc/>
     public override MetricDirection Direction => MetricDirection.Up;

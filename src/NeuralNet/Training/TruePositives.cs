@@ -25,7 +25,7 @@ public sealed class TruePositives : ConfusionCountMetric
     }
 
     /// <inheritdoc/>
-    public override string Name => "true_positives";
+    protected override string DefaultName => "true_positives";
 
     /// <inheritdoc/>
     public override MetricDirection Direction => MetricDirection.Up;

@@ -197,10 +197,15 @@ public class SequentialBadInputTests
     }
 
     [Fact]
-    public void Compile_DuplicateMetricNames_Throws()
+    public void Compile_DuplicateMetricNames_AreSuffixedAsKerasAndAClashThrows()
     {
+        // Keras' CompileMetrics.result(): a repeated name gets _1; a name still taken after that is refused.
         var model = new Sequential([new InputLayer(2), new Dense(2, ActivationFunction.Softmax)]);
-        Assert.Throws<ArgumentException>(() => model.Compile(new Adam(), new CategoricalCrossEntropy(), new Accuracy(), new Accuracy()));
+        model.Compile(new Adam(), new CategoricalCrossEntropy(), new Accuracy(), new Accuracy());
+        (Tensor x, Tensor y) = Data(width: 2, classes: 2);
+        Assert.Equal(["accuracy", "accuracy_1", "loss"], model.Fit(x, y, verbose: 0).Keys.Order(StringComparer.Ordinal));
+        var ex = Assert.Throws<ArgumentException>(() => model.Compile(new Adam(), new CategoricalCrossEntropy(), new CategoricalAccuracy { Name = "accuracy_1" }, new Accuracy(), new Accuracy()));
+        Assert.Contains("metrics[2] (Accuracy 'accuracy') would be logged as 'accuracy_1', which metrics[0] (CategoricalAccuracy 'accuracy_1') is logged as already", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

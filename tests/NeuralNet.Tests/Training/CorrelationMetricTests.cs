@@ -177,7 +177,7 @@ public class CorrelationMetricTests
         Assert.Contains("axis", Assert.Throws<InvalidDataException>(() => Read("""{"class_name": "PearsonCorrelation", "config": {"axis": 0}}""")).Message, StringComparison.Ordinal);
 
         Assert.Equal("\"pearson_correlation\"", SerializationRegistry.SerializeMetric(new PearsonCorrelation()).ToJsonString());
-        Assert.Equal("{\"class_name\":\"ConcordanceCorrelation\",\"config\":{\"axis\":1}}", SerializationRegistry.SerializeMetric(new ConcordanceCorrelation(1)).ToJsonString());
+        Assert.Equal("{\"class_name\":\"ConcordanceCorrelation\",\"config\":{\"name\":\"concordance_correlation\",\"axis\":1}}", SerializationRegistry.SerializeMetric(new ConcordanceCorrelation(1)).ToJsonString());
         Assert.Equal(MetricDirection.Up, new PearsonCorrelation().Direction);
     }
 

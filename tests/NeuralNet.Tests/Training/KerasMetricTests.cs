@@ -173,12 +173,14 @@ public class KerasIdentifierTests
         Assert.IsType<Adam>(model.Optimizer);
         Assert.Equal(0.001f, model.Optimizer!.LearningRate);
         Assert.IsType<CategoricalCrossEntropy>(model.Loss);
-        Assert.Equal(["accuracy", "auc", "mean_squared_error"], model.Metrics.Select(m => m.Name));
+        // Keras' get_metric names a metric asked for by a string after the string (metric_obj.name = identifier).
+        Assert.Equal(["accuracy", "auc", "mse"], model.Metrics.Select(m => m.Name));
 
         model.Compile("rmsprop", "huber", "mae", "rmse");
         Assert.Equal(1.0, Assert.IsType<Huber>(model.Loss).Delta);
         Assert.IsType<RmsProp>(model.Optimizer);
-        Assert.Equal(["mean_absolute_error", "root_mean_squared_error"], model.Metrics.Select(m => m.Name));
+        Assert.Equal(["mae", "rmse"], model.Metrics.Select(m => m.Name));
+        Assert.Equal(["mean_absolute_error", "root_mean_squared_error"], new Metric[] { new MeanAbsoluteErrorMetric(), new RootMeanSquaredError() }.Select(m => m.Name));
     }
 
     [Fact]

@@ -24,7 +24,6 @@ pages = {
     "NeuralNet.Preprocessing": "sequences.md",
     "NeuralNet.Onnx": "onnx.md",
     "NeuralNet.Keras": "keras.md",
-    "NeuralNet.TensorBoard": "training.md",
     "NeuralNet.Regularizers": "regularizers.md",
     "NeuralNet.Serialization": "serialization.md",
     "NeuralNet.Training": "training.md",

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace NeuralNet.TensorBoard;
+namespace NeuralNet.Training.EventFiles;
 
 /// <summary>
 /// CRC-32C (Castagnoli), the checksum of TensorFlow's record files, and TensorFlow's masking of it (a stored CRC is

@@ -1,17 +1,21 @@
 using System.Globalization;
 using Google.Protobuf;
-using NeuralNet.TensorBoard.Protobuf;
+using NeuralNet.Training.EventFiles.Protobuf;
 
-namespace NeuralNet.TensorBoard;
+namespace NeuralNet.Training.EventFiles;
 
 /// <summary>
 /// One TensorBoard event file in a directory, named as TensorFlow names them
 /// (<c>events.out.tfevents.&lt;seconds&gt;.&lt;host&gt;.&lt;pid&gt;.&lt;n&gt;.v2</c>), starting with the
-/// <c>brain.Event:2</c> version record. A new file never replaces an existing one: the number n goes up until the name is free.
+/// <c>brain.Event:2</c> version record. A new file never replaces an existing one: the number n goes up until the name
+/// is free. Scalars are written through one reused event and buffer, so writing one allocates nothing.
 /// </summary>
 internal sealed class EventFileWriter : IDisposable
 {
     private readonly FileStream _stream;
+    private readonly Event _scalar;
+    private readonly Summary.Types.Value _scalarValue = new();
+    private byte[] _buffer = new byte[256];
 
     public EventFileWriter(string directory)
     {
@@ -33,7 +37,17 @@ internal sealed class EventFileWriter : IDisposable
             }
         }
 
-        Write(new Event { WallTime = Now(), FileVersion = "brain.Event:2" });
+        _scalar = new Event { Summary = new Summary() };
+        _scalar.Summary.Value.Add(_scalarValue);
+        try
+        {
+            Write(new Event { WallTime = Now(), FileVersion = "brain.Event:2" });
+        }
+        catch
+        {
+            _stream.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The file.</summary>
@@ -42,9 +56,11 @@ internal sealed class EventFileWriter : IDisposable
     /// <summary>Writes a scalar under <paramref name="tag"/> at <paramref name="step"/> (TensorBoard's Scalars tab).</summary>
     public void Scalar(string tag, long step, double value)
     {
-        var summary = new Summary();
-        summary.Value.Add(new Summary.Types.Value { Tag = tag, SimpleValue = (float)value });
-        Write(new Event { WallTime = Now(), Step = step, Summary = summary });
+        _scalarValue.Tag = tag;
+        _scalarValue.SimpleValue = (float)value;
+        _scalar.WallTime = Now();
+        _scalar.Step = step;
+        Write(_scalar);
     }
 
     /// <summary>Writes a histogram of <paramref name="values"/> under <paramref name="tag"/> (TensorBoard's Histograms and Distributions tabs).</summary>
@@ -61,7 +77,17 @@ internal sealed class EventFileWriter : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _stream.Dispose();
 
-    private void Write(Event e) => RecordFile.Write(_stream, e.ToByteArray());
+    private void Write(Event e)
+    {
+        int size = e.CalculateSize();
+        if (_buffer.Length < size)
+        {
+            _buffer = new byte[Math.Max(size, 2 * _buffer.Length)];
+        }
+
+        e.WriteTo(_buffer.AsSpan(0, size));
+        RecordFile.Write(_stream, _buffer.AsSpan(0, size));
+    }
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
 

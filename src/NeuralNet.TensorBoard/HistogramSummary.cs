@@ -1,6 +1,6 @@
-using NeuralNet.TensorBoard.Protobuf;
+using NeuralNet.Training.EventFiles.Protobuf;
 
-namespace NeuralNet.TensorBoard;
+namespace NeuralNet.Training.EventFiles;
 
 /// <summary>
 /// A histogram as TensorFlow 2's <c>tf.summary.histogram</c> bins it: 30 buckets of equal width from the smallest to the

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace NeuralNet.TensorBoard;
+namespace NeuralNet.Training.EventFiles;
 
 /// <summary>
 /// TensorFlow's record framing (<c>record_writer.cc</c>), which event files use: each record is its length (uint64,
@@ -43,7 +43,7 @@ internal static class RecordFile
                 throw new InvalidDataException($"{path}: the length of the record at offset {offset} does not match its CRC.");
             }
 
-            if (length > (ulong)(bytes.Length - offset - 16))
+            if (length > (ulong)(bytes.Length - offset - 12) || (long)length + 16 > bytes.Length - offset)
             {
                 throw new InvalidDataException($"{path}: the record at offset {offset} claims {length} bytes but the file ends before them.");
             }

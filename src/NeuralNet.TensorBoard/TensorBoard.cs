@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using NeuralNet.Layers;
 using NeuralNet.Models;
-using NeuralNet.Training;
+using NeuralNet.Training.EventFiles;
 
-namespace NeuralNet.TensorBoard;
+namespace NeuralNet.Training;
 
 /// <summary>
-/// Keras' <c>TensorBoard</c> callback: writes what <c>Fit</c> and <c>Evaluate</c> log as TensorBoard event files, to
-/// view with <c>tensorboard --logdir logs</c>.
+/// Keras' <c>TensorBoard</c> callback (in the NeuralNet.TensorBoard package): writes what <c>Fit</c> and
+/// <c>Evaluate</c> log as TensorBoard event files, to view with <c>tensorboard --logdir logs</c>.
 /// </summary>
 /// <remarks>
 /// <para>As Keras 3 writes them: under <see cref="LogDir"/><c>/train</c>, <c>epoch_&lt;name&gt;</c> for every training
@@ -16,13 +16,14 @@ namespace NeuralNet.TensorBoard;
 /// and at the end of every evaluation (the validation of <c>Fit</c> and <c>Evaluate</c> alike)
 /// <c>evaluation_&lt;name&gt;_vs_iterations</c> at the optimizer's <see cref="Optimizers.Optimizer.Iterations"/>. With
 /// <see cref="UpdateFreq"/>, <c>batch_&lt;name&gt;</c> (the running means of the epoch so far) every that many
-/// training batches, at the 1-based count of batches since training began. With <see cref="HistogramFreq"/>, a
-/// histogram of every parameter, tagged <c>&lt;layer&gt;/&lt;parameter&gt;/histogram</c> (Keras 3 tags it with the
-/// variable's short name, so two layers' kernels share a tag), every that many epochs. With
+/// training batches, at the 1-based count of batches since training began; writing them allocates nothing. With
+/// <see cref="HistogramFreq"/>, a histogram of every parameter, tagged <c>&lt;layer&gt;/&lt;parameter&gt;/histogram</c>
+/// (Keras 3 tags it with the variable's short name, so two layers' kernels share a tag), every that many epochs. With
 /// <see cref="WriteStepsPerSecond"/>, <c>epoch_steps_per_second</c> and <c>batch_steps_per_second</c>.</para>
-/// <para>Files are created when first written to, flushed at every epoch's end and closed at the end of training (and
-/// of an <c>Evaluate</c> outside training); each run adds new files beside earlier ones, as TensorFlow's writers do.
-/// Call <see cref="Dispose"/> to close them after a run that ended in an exception. Not written: Keras' model graph
+/// <para>Every <c>Fit</c> and every <c>Evaluate</c> outside one writes new files (as Keras makes new writers for each
+/// run), created when first written to, flushed at every epoch's end, and closed when the run ends, however it ends (an
+/// exception or a cancellation included). <see cref="LogDir"/> is created when a run begins, so a path that cannot be a
+/// folder fails before anything trains. One instance serves one run at a time. Not written: Keras' model graph
 /// (<c>write_graph</c>: TensorBoard draws it from a TensorFlow graph or Keras' JSON), weight images, embeddings and the
 /// profiler.</para>
 /// </remarks>
@@ -31,13 +32,13 @@ namespace NeuralNet.TensorBoard;
 /// model.Fit(x, y, epochs: 10, validationSplit: 0.1, callbacks: [new TensorBoard("logs/run1", histogramFreq: 1)]);
 /// </code>
 /// </example>
-public sealed class TensorBoard : Callback, IDisposable
+public sealed class TensorBoard : Callback
 {
+    private readonly Dictionary<string, string> _batchTags = new(StringComparer.Ordinal);
     private EventFileWriter? _train;
     private EventFileWriter? _validation;
     private string? _trainFile;
     private string? _validationFile;
-    private bool _training;
     private long _globalTrainBatch;
     private long _batchStart;
     private long _epochStart;
@@ -92,19 +93,16 @@ public sealed class TensorBoard : Callback, IDisposable
 
     private EventFileWriter Validation => _validation ?? Open(ref _validation, ref _validationFile, "validation");
 
-    private EventFileWriter Open(ref EventFileWriter? writer, ref string? file, string directory)
-    {
-        writer = new EventFileWriter(Path.Combine(LogDir, directory));
-        file = writer.Path;
-        return writer;
-    }
-
     /// <inheritdoc/>
     public override void OnTrainBegin(IReadOnlyDictionary<string, double> logs)
     {
-        _training = true;
+        Close();
+        Directory.CreateDirectory(LogDir);
         _globalTrainBatch = 0;
     }
+
+    /// <inheritdoc/>
+    public override void OnTestBegin(IReadOnlyDictionary<string, double> logs) => Directory.CreateDirectory(LogDir);
 
     /// <inheritdoc/>
     public override void OnEpochBegin(int epoch, IReadOnlyDictionary<string, double> logs)
@@ -134,9 +132,20 @@ public sealed class TensorBoard : Callback, IDisposable
             Train.Scalar("batch_steps_per_second", _globalTrainBatch, 1.0 / Stopwatch.GetElapsedTime(_batchStart).TotalSeconds);
         }
 
-        foreach ((string name, double value) in logs)
+        if (logs is Dictionary<string, double> dictionary)
         {
-            Train.Scalar("batch_" + name, _globalTrainBatch, value);
+            // The trainer's own dictionary: its struct enumerator, and the cached tags, keep a logged batch allocation-free.
+            foreach (KeyValuePair<string, double> log in dictionary)
+            {
+                Train.Scalar(BatchTag(log.Key), _globalTrainBatch, log.Value);
+            }
+        }
+        else
+        {
+            foreach (KeyValuePair<string, double> log in logs)
+            {
+                Train.Scalar(BatchTag(log.Key), _globalTrainBatch, log.Value);
+            }
         }
     }
 
@@ -191,29 +200,36 @@ public sealed class TensorBoard : Callback, IDisposable
             }
         }
 
-        if (_training)
-        {
-            _validation?.Flush();
-        }
-        else
-        {
-            Dispose();
-        }
+        _validation?.Flush();
     }
 
-    /// <inheritdoc/>
-    public override void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
-    {
-        _training = false;
-        Dispose();
-    }
+    /// <summary>The end of a Fit or an Evaluate, however it ended: the files are closed.</summary>
+    internal override void OnRunOver() => Close();
 
-    /// <summary>Closes the files written so far; the next write (another Fit or Evaluate) starts new ones.</summary>
-    public void Dispose()
+    // Closes the files written so far; the next write starts new ones.
+    private void Close()
     {
         _train?.Dispose();
         _validation?.Dispose();
         _train = null;
         _validation = null;
+    }
+
+    private EventFileWriter Open(ref EventFileWriter? writer, ref string? file, string directory)
+    {
+        writer = new EventFileWriter(Path.Combine(LogDir, directory));
+        file = writer.Path;
+        return writer;
+    }
+
+    private string BatchTag(string name)
+    {
+        if (!_batchTags.TryGetValue(name, out string? tag))
+        {
+            tag = "batch_" + name;
+            _batchTags[name] = tag;
+        }
+
+        return tag;
     }
 }

@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
 using System.Text;
 using FsCheck.Xunit;
-using NeuralNet.TensorBoard.Protobuf;
+using NeuralNet.Training.EventFiles.Protobuf;
+using NeuralNet.Training.EventFiles;
 using NeuralNet.Tests.Serialization;
 using Xunit;
 
-namespace NeuralNet.TensorBoard.Tests;
+namespace NeuralNet.TensorBoardTests;
 
 /// <summary>The record framing, its checksum and the histogram binning, against published values and plain references.</summary>
 public class EventFileTests
@@ -33,7 +34,8 @@ public class EventFileTests
     {
         Assert.Equal(0xa282ead8u, Crc32C.Mask(0));
         Assert.Equal(unchecked(0x00020000u + 0xa282ead8u), Crc32C.Mask(1));
-        Assert.Equal(unchecked(((0xE3069283u >> 15) | (0xE3069283u << 17)) + 0xa282ead8u), Crc32C.Mask(0xE3069283u));
+        // 0x80000000 rotated right by 15 is 0x00010000.
+        Assert.Equal(unchecked(0x00010000u + 0xa282ead8u), Crc32C.Mask(0x80000000u));
     }
 
     [Fact]
@@ -72,6 +74,7 @@ public class EventFileTests
         using (var writer = new EventFileWriter(dir.Path))
         {
             writer.Scalar("epoch_loss", 3, 0.25);
+            writer.Scalar("epoch_accuracy", 3, 0);
             path = writer.Path;
         }
 
@@ -86,6 +89,10 @@ public class EventFileTests
         Assert.Equal(3, events[1].Step);
         Assert.Equal("epoch_loss", events[1].Summary.Value.Single().Tag);
         Assert.Equal(0.25f, events[1].Summary.Value.Single().SimpleValue);
+
+        // A value of 0 is on the wire, not left out as a proto3 default would be.
+        Assert.True(events[2].Summary.Value.Single().HasSimpleValue);
+        Assert.Equal(0f, events[2].Summary.Value.Single().SimpleValue);
         Assert.InRange(events[1].WallTime, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
     }
 
@@ -126,6 +133,8 @@ public class EventFileTests
         }
 
         Assert.Equal(expected, h.Bucket);
+        Assert.Equal(30, h.BucketLimit.Count);
+        Assert.All(Enumerable.Range(0, 29), i => Assert.Equal(min + ((i + 1) * width), h.BucketLimit[i]));
         Assert.Equal(max, h.BucketLimit[^1]);
         Assert.Equal((min, max), (h.Min, h.Max));
     }

@@ -1,10 +1,12 @@
 using NeuralNet.Layers;
 using NeuralNet.Models;
-using NeuralNet.TensorBoard.Protobuf;
+using NeuralNet.Training;
+using NeuralNet.Training.EventFiles.Protobuf;
+using NeuralNet.Training.EventFiles;
 using NeuralNet.Tests.Serialization;
 using Xunit;
 
-namespace NeuralNet.TensorBoard.Tests;
+namespace NeuralNet.TensorBoardTests;
 
 /// <summary>What the callback writes during Fit and Evaluate, read back through the record framing, against Keras 3's tags and steps.</summary>
 public class TensorBoardCallbackTests
@@ -24,7 +26,7 @@ public class TensorBoardCallbackTests
     // (tag, step, value) of every scalar in a file, in order.
     private static List<(string Tag, long Step, float Value)> Scalars(string path) =>
         [.. RecordFile.ReadAll(path).Select(Event.Parser.ParseFrom).Where(e => e.Summary is not null)
-            .SelectMany(e => e.Summary.Value.Where(v => v.ValueCase == Summary.Types.Value.ValueOneofCase.SimpleValue).Select(v => (v.Tag, e.Step, v.SimpleValue)))];
+            .SelectMany(e => e.Summary.Value.Where(v => v.HasSimpleValue).Select(v => (v.Tag, e.Step, v.SimpleValue)))];
 
     [Fact]
     public void Fit_WritesKerasEpochTagsToTrainAndValidation_AndEvaluationVsIterations()
@@ -63,7 +65,7 @@ public class TensorBoardCallbackTests
         (Sequential model, Tensor x, Tensor y) = Regression();
         var batches = new List<double>();
         var board = new TensorBoard(dir.Path, updateFreq: 3);
-        var recorder = new Training.LambdaCallback(onBatchEnd: (_, logs) => batches.Add(logs["loss"]));
+        var recorder = new LambdaCallback(onBatchEnd: (_, logs) => batches.Add(logs["loss"]));
         model.Fit(x, y, epochs: 2, batchSize: 8, callbacks: [board, recorder], verbose: 0);
 
         // 40 samples in batches of 8: 5 steps per epoch, 10 in all; written after steps 3, 6 and 9.
@@ -108,11 +110,89 @@ public class TensorBoardCallbackTests
         List<(string Tag, long Step, float Value)> written = Scalars(board.ValidationFile!);
         Assert.Equal([("evaluation_loss_vs_iterations", 5L, (float)logs["loss"]), ("evaluation_mae_vs_iterations", 5L, (float)logs["mae"])], written.OrderBy(s => s.Tag, StringComparer.Ordinal));
 
-        // Closed: the file can be deleted on any OS, and the next Evaluate starts a new one.
+        // Closed: nothing holds the file, and the next Evaluate starts a new one.
         string first = board.ValidationFile!;
+        AssertClosed(first);
         model.Evaluate(x, y, verbose: 0, callbacks: [board]);
         Assert.NotEqual(first, board.ValidationFile);
-        File.Delete(first);
+    }
+
+    // .NET takes a shared lock for a file opened with FileShare.Read (the writer's), so FileShare.None fails while it is open.
+    private static void AssertClosed(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+    }
+
+    [Fact]
+    public void Files_AreOpenDuringTheRun_AndClosedWhenAnExceptionOrACancellationEndsIt()
+    {
+        using var dir = new TempDirectory();
+        (Sequential model, Tensor x, Tensor y) = Regression();
+        var board = new TensorBoard(dir.Path);
+        bool heldOpen = false;
+        var failing = new LambdaCallback(onEpochEnd: (epoch, _) =>
+        {
+            heldOpen = Assert.Throws<IOException>(() => AssertClosed(board.TrainFile!)) is not null;
+            if (epoch == 1)
+            {
+                throw new InvalidOperationException("stop");
+            }
+        });
+        Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 3, batchSize: 8, validationSplit: 0.25, callbacks: [board, failing], verbose: 0));
+        Assert.True(heldOpen);
+        AssertClosed(board.TrainFile!);
+        AssertClosed(board.ValidationFile!);
+        Assert.Equal([0L, 1], Scalars(board.TrainFile!).Where(s => s.Tag == "epoch_loss").Select(s => s.Step));
+
+        // The next run writes new files, its steps from 0 again, and a cancelled one closes them too.
+        string failedTrain = board.TrainFile!;
+        using var cancel = new CancellationTokenSource();
+        var cancelling = new LambdaCallback(onEpochEnd: (_, _) => cancel.Cancel());
+        Assert.ThrowsAny<OperationCanceledException>(() => model.Fit(x, y, epochs: 3, batchSize: 8, callbacks: [board, cancelling], verbose: 0, cancellationToken: cancel.Token));
+        Assert.NotEqual(failedTrain, board.TrainFile);
+        AssertClosed(board.TrainFile!);
+        Assert.Equal([0L], Scalars(board.TrainFile!).Where(s => s.Tag == "epoch_loss").Select(s => s.Step));
+    }
+
+    [Fact]
+    public void WriteStepsPerSecond_WritesTheSpeedPerEpochAndPerLoggedBatch()
+    {
+        using var dir = new TempDirectory();
+        (Sequential model, Tensor x, Tensor y) = Regression();
+        var board = new TensorBoard(dir.Path, updateFreq: 2, writeStepsPerSecond: true);
+        model.Fit(x, y, epochs: 2, batchSize: 8, callbacks: [board], verbose: 0);
+        List<(string Tag, long Step, float Value)> train = Scalars(board.TrainFile!);
+        Assert.Equal([0L, 1], train.Where(s => s.Tag == "epoch_steps_per_second").Select(s => s.Step));
+        Assert.Equal([2L, 4, 6, 8, 10], train.Where(s => s.Tag == "batch_steps_per_second").Select(s => s.Step));
+        Assert.All(train.Where(s => s.Tag.EndsWith("steps_per_second", StringComparison.Ordinal)), s => Assert.True(s.Value > 0 && float.IsFinite(s.Value), $"{s.Tag} at {s.Step} is {s.Value}"));
+    }
+
+    [Fact]
+    public void BatchLogging_AfterTheFirst_AllocatesNothing()
+    {
+        using var dir = new TempDirectory();
+        var board = new TensorBoard(dir.Path, updateFreq: 1, writeStepsPerSecond: true);
+        var empty = new Dictionary<string, double>();
+        var logs = new Dictionary<string, double>(StringComparer.Ordinal) { ["loss"] = 0.5, ["mae"] = 0.25 };
+        board.OnTrainBegin(empty);
+
+        void Batch()
+        {
+            board.OnBatchBegin(0, empty);
+            logs["loss"] += 0.125;
+            board.OnBatchEnd(0, logs);
+        }
+
+        Batch();
+        Batch();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++)
+        {
+            Batch();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        board.OnTrainEnd(empty);
     }
 
     [Fact]

@@ -193,4 +193,17 @@ public class MobileNetV2Tests
         Assert.Equal(Count(0.35, top: true, 3).Total, model.ParameterCount);
         ApplicationTestSupport.TrainOneStep(model, 32);
     }
+
+    [Fact]
+    public void MobileNetV2_TrainStepAfterWarmUp_AllocatesNothing()
+    {
+        Functional model = MobileNet.MobileNetV2(ApplicationTestSupport.SmallClassifier(32), alpha: 0.35);
+        model.Compile(new NeuralNet.Optimizers.Adam(), new NeuralNet.Losses.CategoricalCrossEntropy());
+        Tensor x = MobileNet.PreprocessInput(Tensor.RandomUniform(new TensorShape(4, 32, 32, 3), 3, 0f, 255f));
+        Tensor y = Tensor.FromArray(new float[] { 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0 }, 4, 3);
+
+        model.TrainStep(x, y);
+        model.TrainStep(x, y);
+        AllocationCheck.AssertNone(() => model.TrainStep(x, y));
+    }
 }

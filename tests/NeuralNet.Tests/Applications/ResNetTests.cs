@@ -167,4 +167,17 @@ public class ResNetTests
 
         Assert.Equal(a.GetLayer("conv4_block2_2_conv").Parameters[0].Value.ToArray(), b.GetLayer("conv4_block2_2_conv").Parameters[0].Value.ToArray());
     }
+
+    [Fact]
+    public void ResNet50_TrainStepAfterWarmUp_AllocatesNothing()
+    {
+        Functional model = ResNet.ResNet50(ApplicationTestSupport.SmallClassifier(32));
+        model.Compile(new NeuralNet.Optimizers.Sgd(0.01f), new NeuralNet.Losses.CategoricalCrossEntropy());
+        Tensor x = ResNet.PreprocessInput(Tensor.RandomUniform(new TensorShape(2, 32, 32, 3), 3, 0f, 255f));
+        Tensor y = Tensor.FromArray(new float[] { 1, 0, 0, 0, 1, 0 }, 2, 3);
+
+        model.TrainStep(x, y);
+        model.TrainStep(x, y);
+        AllocationCheck.AssertNone(() => model.TrainStep(x, y));
+    }
 }

@@ -37,6 +37,12 @@ public class VggTests
         Assert.Equal(143_667_240, model.ParameterCount);   // keras.io's table
         Assert.Equal(26, model.Layers.Count);
         Assert.Equal(["block5_conv3", "block5_conv4", "block5_pool"], ApplicationTestSupport.Names(model, "block5_conv3", 3));
+
+        // Without top: VGG16's base plus the three extra convolutions.
+        Functional features = Vgg.Vgg19(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
+        Assert.Equal(14_714_688 + (9 * 256 * 256) + 256 + (2 * ((9 * 512 * 512) + 512)), features.ParameterCount);
+        Assert.Equal(20_024_384, features.ParameterCount);
+        Assert.Equal(22, features.Layers.Count);
     }
 
     [Fact]

@@ -11,6 +11,7 @@ import glob, re
 pages = {
     "NeuralNet": "concepts.md",
     "NeuralNet.Activations": "activations.md",
+    "NeuralNet.Applications": "applications.md",
     "NeuralNet.Constraints": "regularizers.md",
     "NeuralNet.Data": "data.md",
     "NeuralNet.Datasets": "datasets.md",

@@ -1,0 +1,91 @@
+using System.Globalization;
+using NeuralNet.Layers;
+using NeuralNet.Models;
+
+namespace NeuralNet.Applications;
+
+/// <summary>
+/// What the <c>keras.applications</c> builders share: Keras' argument checks (<c>imagenet_utils.obtain_input_shape</c>
+/// for <c>weights=None</c>), the pooling head of a model without its classifier, and MobileNet's channel rules.
+/// </summary>
+internal static class ApplicationChecks
+{
+    /// <summary>Keras' default image side of every builder here (<c>default_size=224</c>).</summary>
+    public const int DefaultSize = 224;
+
+    /// <summary>Keras' smallest image side of every builder here (<c>min_size=32</c>).</summary>
+    public const int MinSize = 32;
+
+    /// <summary>
+    /// Checks the options as Keras checks its arguments for <c>weights=None</c> and returns the input shape: the given one
+    /// (three dimensions, height and width at least 32) or Keras' default (224, 224, 3).
+    /// </summary>
+    /// <exception cref="ArgumentException">The shape is not (height, width, channels) or smaller than 32 x 32, the class count is below 1, or the pooling is unknown.</exception>
+    public static TensorShape Check(ApplicationOptions options, string model)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.IncludeTop && options.Classes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Classes,
+                $"{model} expects a positive number of classes when IncludeTop is true. Received: Classes={options.Classes}.");
+        }
+
+        if (!Enum.IsDefined(options.Pooling))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Pooling,
+                $"{model} expects Pooling to be None, Average or Max. Received: Pooling={(int)options.Pooling}.");
+        }
+
+        if (options.InputShape is not TensorShape shape)
+        {
+            return new TensorShape(DefaultSize, DefaultSize, 3);
+        }
+
+        if (shape.Rank != 3)
+        {
+            throw new ArgumentException(
+                $"{model} expects InputShape to be three integers (height, width, channels), channels last. Received: InputShape={shape}.", nameof(options));
+        }
+
+        if (shape[0] < MinSize || shape[1] < MinSize)
+        {
+            throw new ArgumentException(
+                $"{model}: input size must be at least {MinSize}x{MinSize}. Received: InputShape={shape}.", nameof(options));
+        }
+
+        return shape;
+    }
+
+    /// <summary>The head of a model without its classifier: Keras' <c>pooling</c> (none, <c>avg</c> or <c>max</c>).</summary>
+    public static SymbolicTensor Pool(SymbolicTensor x, ApplicationPooling pooling, string? averageName, string? maxName) => pooling switch
+    {
+        ApplicationPooling.Average => new GlobalAveragePooling2D(averageName).Call(x),
+        ApplicationPooling.Max => new GlobalMaxPooling2D(maxName).Call(x),
+        _ => x,
+    };
+
+    /// <summary>
+    /// Keras' <c>_make_divisible(v, divisor)</c> (MobileNet): the multiple of <paramref name="divisor"/> nearest to
+    /// <paramref name="value"/> (halves rounded up), at least <paramref name="divisor"/>, and not more than 10 % below
+    /// <paramref name="value"/>. Computed in double, as Python does.
+    /// </summary>
+    public static int MakeDivisible(double value, int divisor)
+    {
+        int rounded = Math.Max(divisor, (int)(value + divisor / 2.0) / divisor * divisor);
+        return rounded < 0.9 * value ? rounded + divisor : rounded;
+    }
+
+    /// <summary>
+    /// Keras' <c>imagenet_utils.correct_pad</c>: the zero padding ((top, bottom), (left, right)) before a strided
+    /// <paramref name="kernel"/> x <paramref name="kernel"/> 'valid' convolution, one less before than after on an even side.
+    /// </summary>
+    public static ((int Top, int Bottom) Height, (int Left, int Right) Width) CorrectPad(TensorShape input, int kernel)
+    {
+        int correct = kernel / 2;
+        int adjustRows = 1 - (input[0] % 2), adjustColumns = 1 - (input[1] % 2);
+        return ((correct - adjustRows, correct), (correct - adjustColumns, correct));
+    }
+
+    /// <summary>Formats <paramref name="value"/> as Python's <c>f"{value:0.2f}"</c> (for MobileNetV2's model name).</summary>
+    public static string TwoDecimals(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+}

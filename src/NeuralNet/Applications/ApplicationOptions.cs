@@ -1,0 +1,55 @@
+using NeuralNet.Activations;
+
+namespace NeuralNet.Applications;
+
+/// <summary>
+/// The arguments every <c>keras.applications</c> builder shares (<see cref="ResNet"/>, <see cref="Vgg"/>,
+/// <see cref="MobileNet"/>), under Keras' names and with Keras' defaults. Keras' <c>weights</c> argument has no place
+/// here: a builder returns a randomly initialized model, and pretrained weights are loaded afterwards with
+/// <c>NeuralNet.Keras.KerasFormat.LoadWeights(model, path)</c> (see docs/applications.md).
+/// </summary>
+/// <example>
+/// <code>
+/// var features = ResNet.ResNet50(new ApplicationOptions
+/// {
+///     IncludeTop = false,
+///     InputShape = new TensorShape(160, 160, 3),
+///     Pooling = ApplicationPooling.Average,
+/// });
+/// </code>
+/// </example>
+public sealed class ApplicationOptions
+{
+    /// <summary>
+    /// Whether the model ends with Keras' classifier (Keras' <c>include_top</c>, default true): global average pooling and
+    /// a <c>predictions</c> Dense layer for ResNet and MobileNetV2, <c>flatten</c>, <c>fc1</c>, <c>fc2</c> and
+    /// <c>predictions</c> for VGG.
+    /// </summary>
+    public bool IncludeTop { get; init; } = true;
+
+    /// <summary>
+    /// The shape of one image, (height, width, channels), channels last (Keras' <c>input_shape</c>). Height and width
+    /// must be at least 32 (Keras' <c>min_size</c>). Null gives Keras' default (224, 224, 3). Keras builds a model on
+    /// (None, None, 3) when <see cref="IncludeTop"/> is false and no shape is given; NeuralNet's shapes are static, so
+    /// the default size is used there too.
+    /// </summary>
+    public TensorShape? InputShape { get; init; }
+
+    /// <summary>The pooling after the last block when <see cref="IncludeTop"/> is false (Keras' <c>pooling</c>, default none).</summary>
+    public ApplicationPooling Pooling { get; init; } = ApplicationPooling.None;
+
+    /// <summary>The number of classes of the <c>predictions</c> layer when <see cref="IncludeTop"/> is true (Keras' <c>classes</c>, default 1000).</summary>
+    public int Classes { get; init; } = 1000;
+
+    /// <summary>
+    /// The activation of the <c>predictions</c> layer (Keras' <c>classifier_activation</c>, default softmax); null for
+    /// none, which returns logits, as Keras' <c>classifier_activation=None</c>.
+    /// </summary>
+    public ActivationFunction? ClassifierActivation { get; init; } = ActivationFunction.Softmax;
+
+    /// <summary>The model's name; null for Keras' name of the architecture (<c>resnet50</c>, <c>vgg16</c>, <c>mobilenetv2_1.00_224</c>, ...).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The seed of the model's weight initialization (<see cref="Models.Functional"/>'s seed).</summary>
+    public long Seed { get; init; }
+}

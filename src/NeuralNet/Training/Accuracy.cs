@@ -17,14 +17,16 @@ public sealed class Accuracy : Metric
     /// <inheritdoc/>
     protected override string DefaultName => "accuracy";
 
-    // This accuracy exists in Keras only as the strings "accuracy" and "acc" in any case (get_metric lowers them; its
-    // keras.metrics.Accuracy is another metric), so a file can hold no other name for it; a named accuracy is a
-    // BinaryAccuracy, CategoricalAccuracy or SparseCategoricalAccuracy, as Keras resolves the string to one of them.
+    // This accuracy exists in Keras only as the strings "accuracy" and "acc" (its keras.metrics.Accuracy is another
+    // metric), so a file can hold no other name for it; a named accuracy is a BinaryAccuracy, CategoricalAccuracy or
+    // SparseCategoricalAccuracy, as Keras resolves the string to one of them. Exactly those cases: another would be saved as
+    // an object Keras would read as its keras.metrics.Accuracy.
     private protected override void CheckName(string name, string parameterName)
     {
-        if (!string.Equals(name, "accuracy", StringComparison.OrdinalIgnoreCase) && !string.Equals(name, "acc", StringComparison.OrdinalIgnoreCase))
+        // "Accuracy", the class name, is how Compile("...", "Accuracy") names it; it is saved as that string too.
+        if (name is not ("accuracy" or "acc" or "Accuracy"))
         {
-            throw new ArgumentException($"Accuracy (Keras' \"accuracy\" string, resolved from the shapes) can only be named \"accuracy\" or \"acc\" (in any case), the strings Keras has for it, but was given '{name}'; to name an accuracy, use BinaryAccuracy, CategoricalAccuracy or SparseCategoricalAccuracy, whichever fits the targets.", parameterName);
+            throw new ArgumentException($"Accuracy (Keras' \"accuracy\" string, resolved from the shapes) can only be named \"accuracy\" or \"acc\", the strings Keras has for it, but was given '{name}'; to name an accuracy, use BinaryAccuracy, CategoricalAccuracy or SparseCategoricalAccuracy, whichever fits the targets.", parameterName);
         }
     }
 

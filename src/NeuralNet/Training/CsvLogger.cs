@@ -67,7 +67,7 @@ public sealed class CsvLogger : Callback
             sb.Append("epoch");
             foreach (string key in _keys)
             {
-                sb.Append(Separator).Append(key);
+                sb.Append(Separator).Append(Field(key));
             }
 
             sb.Append('\n');
@@ -90,4 +90,9 @@ public sealed class CsvLogger : Callback
         sb.Append('\n');
         File.AppendAllText(Path, sb.ToString());
     }
+
+    // Python's csv (Keras' DictWriter): a field holding the separator, a quote or a line break is quoted, inner quotes doubled.
+    private string Field(string text) => text.AsSpan().IndexOfAny(Separator, '"', '\n') < 0 && !text.Contains('\r', StringComparison.Ordinal)
+        ? text
+        : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -27,6 +27,13 @@ internal sealed class LogKeys
     /// <exception cref="ArgumentException">The key is taken.</exception>
     public string AddMetric(string name, Metric metric, string owner, string parameterName)
     {
+        // Fit logs the validation's values under val_<key> and a learning-rate callback's rate under learning_rate: a metric
+        // named so would be overwritten by them (Keras lets it happen).
+        if (name.StartsWith("val_", StringComparison.Ordinal) || name == "learning_rate")
+        {
+            throw new ArgumentException($"{owner} is named '{name}', which Fit's logs use for {(name == "learning_rate" ? "the learning rate a callback logs" : "the validation's values")}; give the metric another name, e.g. new {metric.GetType().Name}(...) {{ Name = \"...\" }}.", parameterName);
+        }
+
         string key = name;
         if (_counters.TryGetValue(name, out int index))
         {

@@ -103,6 +103,9 @@ public class MetricNameTests
         var ex = Assert.Throws<ArgumentException>(() => new Accuracy { Name = "my_acc" });
         Assert.Contains("'my_acc'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("CategoricalAccuracy", ex.Message, StringComparison.Ordinal);
+
+        // Another case would be saved as an object Keras reads as its keras.metrics.Accuracy: refused.
+        Assert.Throws<ArgumentException>(() => new Accuracy { Name = "ACC" });
     }
 
     [Fact]
@@ -181,6 +184,30 @@ public class MetricNameTests
         Assert.Contains("new Precision(...) { Name = \"...\" }", ex.Message, StringComparison.Ordinal);
         Assert.Same(first, Assert.Single(model.Metrics));
         Assert.IsType<Sgd>(model.Optimizer);
+    }
+
+    [Theory]
+    [InlineData("val_loss", "the validation's values")]
+    [InlineData("val_p", "the validation's values")]
+    [InlineData("learning_rate", "the learning rate a callback logs")]
+    public void Compile_MetricNamedAsFitsOtherKeys_IsRefusedBeforeAnythingChanges(string name, string use)
+    {
+        var model = BinaryModel();
+        var ex = Assert.Throws<ArgumentException>(() => model.Compile(new Sgd(), new BinaryCrossEntropy(), new MeanAbsoluteErrorMetric { Name = name }));
+        Assert.Contains($"is named '{name}', which Fit's logs use for {use}", ex.Message, StringComparison.Ordinal);
+        Assert.Null(model.Optimizer);
+    }
+
+    [Fact]
+    public void CsvLogger_QuotesANameHoldingTheSeparatorOrAQuote()
+    {
+        using var dir = new NeuralNet.Tests.Serialization.TempDirectory();
+        string path = dir.File("log.csv");
+        var model = BinaryModel();
+        model.Compile(new Sgd(), new BinaryCrossEntropy(), new Precision(0.3f) { Name = "p,30" }, new Recall { Name = "r\"q" });
+        (Tensor x, Tensor y) = Binary();
+        model.Fit(x, y, epochs: 1, batchSize: 16, verbose: 0, callbacks: [new CsvLogger(path)]);
+        Assert.Equal("epoch,loss,\"p,30\",\"r\"\"q\"", File.ReadAllLines(path)[0]);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace NeuralNet.Keras.Tests;
 /// <summary>
 /// A Keras 2 weights-only file laid out as Keras' published application weights are (mobilenet_v2_weights_tf_dim_ordering_tf_kernels_*.h5:
 /// <c>layer_names</c> in the model's topological order, a group per layer with <c>weight_names</c>), written with h5py,
-/// loads into the model <see cref="MobileNet.MobileNetV2"/> builds.
+/// loads into the model <see cref="KerasApplications.MobileNetV2"/> builds.
 /// </summary>
 public sealed class KerasApplicationsWeightsTests : IDisposable
 {
@@ -118,7 +118,7 @@ public sealed class KerasApplicationsWeightsTests : IDisposable
     public void LoadWeights_KerasPublishedLayout_LoadsIntoMobileNetV2()
     {
         string path = WriteKerasFile(0.35, 10, out Dictionary<string, double[][]> written);
-        Functional model = MobileNet.MobileNetV2(new ApplicationOptions { InputShape = new TensorShape(96, 96, 3), Classes = 10 }, alpha: 0.35);
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { InputShape = new TensorShape(96, 96, 3), Classes = 10 }, alpha: 0.35);
 
         KerasFormat.LoadWeights(model, path);
 
@@ -135,8 +135,8 @@ public sealed class KerasApplicationsWeightsTests : IDisposable
             checkedLayers++;
         }
 
-        Assert.Equal(written.Count(w => w.Value.Length > 0), checkedLayers);   // 1 + 52 convolutions and normalizations + predictions
-        Tensor probabilities = model.Predict(MobileNet.PreprocessInput(Tensor.RandomUniform(new TensorShape(2, 96, 96, 3), seed: 1, 0f, 255f)));
+        Assert.Equal(written.Count(w => w.Value.Length > 0), checkedLayers);   // 52 convolutions + 52 batch normalizations + predictions
+        Tensor probabilities = model.Predict(ImageNetPreprocessing.Tf(Tensor.RandomUniform(new TensorShape(2, 96, 96, 3), seed: 1, 0f, 255f)));
         Assert.All(probabilities.ToArray(), p => Assert.True(float.IsFinite(p) && p >= 0f));
     }
 
@@ -144,7 +144,7 @@ public sealed class KerasApplicationsWeightsTests : IDisposable
     public void LoadWeights_KerasFileOfAnotherAlpha_IsRefusedNamingTheShapes()
     {
         string path = WriteKerasFile(0.35, 10, out _);
-        Functional model = MobileNet.MobileNetV2(new ApplicationOptions { InputShape = new TensorShape(32, 32, 3), Classes = 10 }, alpha: 0.5);
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { InputShape = new TensorShape(32, 32, 3), Classes = 10 }, alpha: 0.5);
         float[] before = model.GetLayer("Conv1").Parameters[0].Value.ToArray();
 
         var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(model, path));

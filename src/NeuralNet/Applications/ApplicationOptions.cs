@@ -3,14 +3,13 @@ using NeuralNet.Activations;
 namespace NeuralNet.Applications;
 
 /// <summary>
-/// The arguments every <c>keras.applications</c> builder shares (<see cref="ResNet"/>, <see cref="Vgg"/>,
-/// <see cref="MobileNet"/>), under Keras' names and with Keras' defaults. Keras' <c>weights</c> argument has no place
+/// The arguments every <c>keras.applications</c> builder of <see cref="KerasApplications"/> shares, under Keras' names and with Keras' defaults. Keras' <c>weights</c> argument has no place
 /// here: a builder returns a randomly initialized model, and pretrained weights are loaded afterwards with
 /// <c>NeuralNet.Keras.KerasFormat.LoadWeights(model, path)</c> (see docs/applications.md).
 /// </summary>
 /// <example>
 /// <code>
-/// var features = ResNet.ResNet50(new ApplicationOptions
+/// var features = KerasApplications.ResNet50(new ApplicationOptions
 /// {
 ///     IncludeTop = false,
 ///     InputShape = new TensorShape(160, 160, 3),

@@ -1,22 +1,30 @@
 namespace NeuralNet.Applications;
 
 /// <summary>
-/// Keras' <c>imagenet_utils.preprocess_input</c> for channels-last float32 images, in the two modes the applications
-/// here use. Each step rounds to float32 as Keras' NumPy path does (a float32 array and a Python scalar).
+/// Keras' <c>imagenet_utils.preprocess_input</c> for channels-last float32 images, in the two modes Keras' applications
+/// use: <see cref="Caffe"/> for ResNet50/101/152 and VGG16/19 (<c>keras.applications.resnet</c>, <c>vgg16</c>,
+/// <c>vgg19</c>), <see cref="Tf"/> for MobileNetV2 (<c>mobilenet_v2</c>; also Keras' ResNetV2, Xception, Inception and
+/// MobileNet v1 families). Each step rounds to float32 as Keras' NumPy path does (a float32 array and a Python scalar).
 /// </summary>
-internal static class ImageNetPreprocessing
+public static class ImageNetPreprocessing
 {
     /// <summary>The ImageNet mean of each channel in BGR order (Keras' caffe mode).</summary>
     private static readonly float[] BgrMean = [103.939f, 116.779f, 123.68f];
 
-    /// <summary>'caffe': RGB -> BGR along the last axis, then the mean of each channel subtracted: y[..., c] = x[..., 2 - c] - mean[c].</summary>
-    public static Tensor Caffe(Tensor images, string family)
+    /// <summary>
+    /// Keras' 'caffe' mode: RGB images with values in [0, 255] become BGR with the ImageNet mean of each channel
+    /// (B 103.939, G 116.779, R 123.68) subtracted, not scaled: y[..., c] = x[..., 2 - c] - mean[c].
+    /// </summary>
+    /// <param name="images">Images, channels last (the last axis of 3 is RGB): (n, height, width, 3) or one (height, width, 3).</param>
+    /// <returns>A new tensor of the same shape; <paramref name="images"/> is unchanged.</returns>
+    /// <exception cref="ArgumentException">The last axis is not 3 channels.</exception>
+    public static Tensor Caffe(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Rank < 1 || images.Shape[images.Rank - 1] != 3)
         {
             throw new ArgumentException(
-                $"{family}.PreprocessInput expects images with 3 channels (RGB) on the last axis. Received: images of shape {images.Shape}.", nameof(images));
+                $"ImageNetPreprocessing.Caffe expects images with 3 channels (RGB) on the last axis. Received: images of shape {images.Shape}.", nameof(images));
         }
 
         var result = new Tensor(images.Shape);
@@ -32,7 +40,9 @@ internal static class ImageNetPreprocessing
         return result;
     }
 
-    /// <summary>'tf': scaled to [-1, 1] sample-wise: y = x / 127.5 - 1.</summary>
+    /// <summary>Keras' 'tf' mode: values in [0, 255] are scaled to [-1, 1], y = x / 127.5 - 1.</summary>
+    /// <param name="images">Images of any shape (channels last, RGB, as the models take them).</param>
+    /// <returns>A new tensor of the same shape; <paramref name="images"/> is unchanged.</returns>
     public static Tensor Tf(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);

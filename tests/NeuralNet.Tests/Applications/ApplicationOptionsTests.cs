@@ -11,12 +11,12 @@ public class ApplicationOptionsTests
 
     private static Functional Build(string builder, ApplicationOptions options) => builder switch
     {
-        "ResNet50" => ResNet.ResNet50(options),
-        "ResNet101" => ResNet.ResNet101(options),
-        "ResNet152" => ResNet.ResNet152(options),
-        "VGG16" => Vgg.Vgg16(options),
-        "VGG19" => Vgg.Vgg19(options),
-        _ => MobileNet.MobileNetV2(options),
+        "ResNet50" => KerasApplications.ResNet50(options),
+        "ResNet101" => KerasApplications.ResNet101(options),
+        "ResNet152" => KerasApplications.ResNet152(options),
+        "VGG16" => KerasApplications.Vgg16(options),
+        "VGG19" => KerasApplications.Vgg19(options),
+        _ => KerasApplications.MobileNetV2(options),
     };
 
     [Theory]
@@ -51,7 +51,7 @@ public class ApplicationOptionsTests
     [Fact]
     public void Build_UnknownPooling_Throws()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ResNet.ResNet50(new ApplicationOptions { IncludeTop = false, Pooling = (ApplicationPooling)7 }));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => KerasApplications.ResNet50(new ApplicationOptions { IncludeTop = false, Pooling = (ApplicationPooling)7 }));
 
         Assert.Contains("ResNet50 expects Pooling to be None, Average or Max. Received: Pooling=7.", e.Message);
     }
@@ -63,7 +63,7 @@ public class ApplicationOptionsTests
     [InlineData(double.PositiveInfinity)]
     public void MobileNetV2_BadAlpha_Throws(double alpha)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => MobileNet.MobileNetV2(alpha: alpha));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => KerasApplications.MobileNetV2(alpha: alpha));
 
         Assert.Equal("alpha", e.ParamName);
         Assert.Contains("MobileNetV2 expects a positive, finite width multiplier", e.Message);
@@ -72,7 +72,7 @@ public class ApplicationOptionsTests
     [Fact]
     public void Build_ClassesIgnoredWithoutTop_AsInKeras()
     {
-        Functional model = Vgg.Vgg16(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Classes = 0 });
+        Functional model = KerasApplications.Vgg16(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Classes = 0 });
 
         Assert.Equal(new TensorShape(1, 1, 512), model.OutputShape);
     }
@@ -81,7 +81,7 @@ public class ApplicationOptionsTests
     public void Build_WithTopAndAnotherSize_IsAllowedWithoutWeights_AsInKeras()
     {
         // obtain_input_shape only requires (224, 224, 3) with include_top when weights='imagenet'; channels are free.
-        Functional model = ResNet.ResNet50(new ApplicationOptions { InputShape = new TensorShape(40, 48, 1), Classes = 2 });
+        Functional model = KerasApplications.ResNet50(new ApplicationOptions { InputShape = new TensorShape(40, 48, 1), Classes = 2 });
 
         Assert.Equal(new TensorShape(40, 48, 1), model.Inputs[0].Shape);
         Assert.Equal(new TensorShape(2), model.OutputShape);
@@ -90,7 +90,7 @@ public class ApplicationOptionsTests
     [Fact]
     public void Build_NoInputShapeWithoutTop_UsesKerasDefaultSize()
     {
-        Functional model = MobileNet.MobileNetV2(new ApplicationOptions { IncludeTop = false });
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { IncludeTop = false });
 
         Assert.Equal(new TensorShape(224, 224, 3), model.Inputs[0].Shape);
         Assert.Equal(new TensorShape(7, 7, 1280), model.OutputShape);
@@ -125,23 +125,23 @@ public class ApplicationOptionsTests
     {
         Tensor images = Tensor.FromArray(new float[] { 10, 20, 30, 255, 0, 128 }, 1, 1, 2, 3);
 
-        float[] resNet = ResNet.PreprocessInput(images).ToArray();
-        float[] vgg = Vgg.PreprocessInput(images).ToArray();
+        float[] resNet = ImageNetPreprocessing.Caffe(images).ToArray();
+        float[] vgg = ImageNetPreprocessing.Caffe(images).ToArray();
 
         // Keras: x[..., ::-1], then x[..., c] -= mean[c] with mean = [103.939, 116.779, 123.68], in float32.
         float[] expected = [30f - 103.939f, 20f - 116.779f, 10f - 123.68f, 128f - 103.939f, 0f - 116.779f, 255f - 123.68f];
         Assert.Equal(expected, resNet);
         Assert.Equal(expected, vgg);
         Assert.Equal([10f, 20f, 30f, 255f, 0f, 128f], images.ToArray());   // the input is left alone
-        Assert.Equal(images.Shape, ResNet.PreprocessInput(images).Shape);
+        Assert.Equal(images.Shape, ImageNetPreprocessing.Caffe(images).Shape);
     }
 
     [Fact]
     public void PreprocessInput_Caffe_NotThreeChannels_Throws()
     {
-        var e = Assert.Throws<ArgumentException>(() => ResNet.PreprocessInput(new Tensor(2, 4, 4, 1)));
+        var e = Assert.Throws<ArgumentException>(() => ImageNetPreprocessing.Caffe(new Tensor(2, 4, 4, 1)));
 
-        Assert.Contains("ResNet.PreprocessInput expects images with 3 channels (RGB) on the last axis. Received: images of shape (2, 4, 4, 1).", e.Message);
+        Assert.Contains("ImageNetPreprocessing.Caffe expects images with 3 channels (RGB) on the last axis. Received: images of shape (2, 4, 4, 1).", e.Message);
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public class ApplicationOptionsTests
     {
         Tensor images = Tensor.FromArray(new float[] { 0, 127.5f, 255, 51 }, 1, 2, 2, 1);
 
-        float[] result = MobileNet.PreprocessInput(images).ToArray();
+        float[] result = ImageNetPreprocessing.Tf(images).ToArray();
 
         Assert.Equal([-1f, 0f, 1f, (51f / 127.5f) - 1f], result);
     }

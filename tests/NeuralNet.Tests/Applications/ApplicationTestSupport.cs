@@ -22,7 +22,7 @@ internal static class ApplicationTestSupport
     {
         Tensor x = Tensor.RandomUniform(new TensorShape(2, side, side, 3), seed: 11, 0f, 255f);
         Tensor y = Tensor.FromArray(new float[] { 1, 0, 0, 0, 0, 1 }, 2, 3);
-        x = ResNet.PreprocessInput(x);
+        x = ImageNetPreprocessing.Caffe(x);
 
         Tensor probabilities = model.Predict(x);
         Assert.Equal(new TensorShape(2, 3), probabilities.Shape);

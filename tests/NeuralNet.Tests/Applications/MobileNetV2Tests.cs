@@ -60,7 +60,7 @@ public class MobileNetV2Tests
     {
         Assert.Equal((3_538_984, 34_112), Count(1.0, top: true, 1000));   // the count written out agrees with Keras' numbers
 
-        Functional model = MobileNet.MobileNetV2();
+        Functional model = KerasApplications.MobileNetV2();
 
         Assert.Equal("mobilenetv2_1.00_224", model.Name);
         Assert.Equal(3_538_984, model.ParameterCount);            // keras.io's table
@@ -77,7 +77,7 @@ public class MobileNetV2Tests
     [InlineData(1.4)]
     public void MobileNetV2_Alpha_ScalesTheFiltersAsKerasDoes(double alpha)
     {
-        Functional model = MobileNet.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) }, alpha);
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) }, alpha);
         var (total, moving) = Count(alpha, top: false, 0);
 
         Assert.Equal(total, model.ParameterCount);
@@ -90,7 +90,7 @@ public class MobileNetV2Tests
     [Fact]
     public void MobileNetV2_Alpha035_HasKerasChannelCounts()
     {
-        Functional model = MobileNet.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(96, 96, 3) }, 0.35);
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(96, 96, 3) }, 0.35);
 
         // _make_divisible(11.2, 8) = 8 is more than 10 % below 11.2, so Conv1 has 16 filters; 16 * 0.35 = 5.6 -> 8.
         Assert.Equal(16, ((Conv2D)model.GetLayer("Conv1")).Filters);
@@ -104,7 +104,7 @@ public class MobileNetV2Tests
     [Fact]
     public void MobileNetV2_Layers_AreInKerasOrderWithKerasNames()
     {
-        Functional model = MobileNet.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
 
         Assert.Equal(
             ["Conv1", "bn_Conv1", "Conv1_relu",
@@ -128,7 +128,7 @@ public class MobileNetV2Tests
     [Fact]
     public void MobileNetV2_Layers_HaveKerasHyperparameters()
     {
-        Functional model = MobileNet.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(54, 54, 3) });
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(54, 54, 3) });
 
         foreach (BatchNormalization norm in model.Layers.OfType<BatchNormalization>())
         {
@@ -159,7 +159,7 @@ public class MobileNetV2Tests
     [InlineData(96, 3)]
     public void MobileNetV2_WithoutTop_OutputShapeFollowsTheInput(int side, int expected)
     {
-        Functional model = MobileNet.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(side, side, 3) });
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(side, side, 3) });
 
         Assert.Equal(new TensorShape(expected, expected, 1280), model.OutputShape);
         Assert.Equal(2_257_984, model.ParameterCount);   // 3,538,984 less predictions (1280 x 1000 + 1000)
@@ -170,7 +170,7 @@ public class MobileNetV2Tests
     [InlineData(ApplicationPooling.Max, typeof(GlobalMaxPooling2D))]
     public void MobileNetV2_Pooling_EndsWithGlobalPooling(ApplicationPooling pooling, Type type)
     {
-        Functional model = MobileNet.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Pooling = pooling });
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Pooling = pooling });
 
         Assert.Equal(new TensorShape(1280), model.OutputShape);
         Assert.IsType(type, model.Layers[^1]);
@@ -179,7 +179,7 @@ public class MobileNetV2Tests
     [Fact]
     public void MobileNetV2_PoolingIgnoredWithTop_AsInKeras()
     {
-        Functional model = MobileNet.MobileNetV2(new ApplicationOptions { InputShape = new TensorShape(32, 32, 3), Pooling = ApplicationPooling.Max, Classes = 5 });
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { InputShape = new TensorShape(32, 32, 3), Pooling = ApplicationPooling.Max, Classes = 5 });
 
         Assert.IsType<GlobalAveragePooling2D>(model.Layers[^2]);
         Assert.Equal(new TensorShape(5), model.OutputShape);
@@ -188,7 +188,7 @@ public class MobileNetV2Tests
     [Fact]
     public void MobileNetV2_OneTrainingStep_AtSmallSize_GivesFiniteGradientsAndMovesWeights()
     {
-        Functional model = MobileNet.MobileNetV2(ApplicationTestSupport.SmallClassifier(32), alpha: 0.35);
+        Functional model = KerasApplications.MobileNetV2(ApplicationTestSupport.SmallClassifier(32), alpha: 0.35);
 
         Assert.Equal(Count(0.35, top: true, 3).Total, model.ParameterCount);
         ApplicationTestSupport.TrainOneStep(model, 32);
@@ -197,9 +197,9 @@ public class MobileNetV2Tests
     [Fact]
     public void MobileNetV2_TrainStepAfterWarmUp_AllocatesNothing()
     {
-        Functional model = MobileNet.MobileNetV2(ApplicationTestSupport.SmallClassifier(32), alpha: 0.35);
+        Functional model = KerasApplications.MobileNetV2(ApplicationTestSupport.SmallClassifier(32), alpha: 0.35);
         model.Compile(new NeuralNet.Optimizers.Adam(), new NeuralNet.Losses.CategoricalCrossEntropy());
-        Tensor x = MobileNet.PreprocessInput(Tensor.RandomUniform(new TensorShape(4, 32, 32, 3), 3, 0f, 255f));
+        Tensor x = ImageNetPreprocessing.Tf(Tensor.RandomUniform(new TensorShape(4, 32, 32, 3), 3, 0f, 255f));
         Tensor y = Tensor.FromArray(new float[] { 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0 }, 4, 3);
 
         model.TrainStep(x, y);

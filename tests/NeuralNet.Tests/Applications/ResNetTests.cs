@@ -18,7 +18,7 @@ public class ResNetTests
     [Fact]
     public void ResNet50_Default_HasKerasPublishedParameterCounts()
     {
-        Functional model = ResNet.ResNet50();
+        Functional model = KerasApplications.ResNet50();
 
         Assert.Equal("resnet50", model.Name);
         Assert.Equal(new TensorShape(224, 224, 3), model.Inputs[0].Shape);
@@ -32,7 +32,7 @@ public class ResNetTests
     [Fact]
     public void ResNet50_WithoutTop_DropsOnlyThePredictionsLayer()
     {
-        Functional model = ResNet.ResNet50(new ApplicationOptions { IncludeTop = false });
+        Functional model = KerasApplications.ResNet50(new ApplicationOptions { IncludeTop = false });
 
         Assert.Equal(25_636_712 - ((2048 * 1000) + 1000), model.ParameterCount);   // 23,587,712
         Assert.Equal(new TensorShape(7, 7, 2048), model.OutputShape);
@@ -49,13 +49,13 @@ public class ResNetTests
         Assert.Equal(44_707_176, resNet101);   // keras.io's table
         Assert.Equal(60_419_944, resNet152);
 
-        Functional model101 = ResNet.ResNet101(new ApplicationOptions { InputShape = new TensorShape(32, 32, 3) });
+        Functional model101 = KerasApplications.ResNet101(new ApplicationOptions { InputShape = new TensorShape(32, 32, 3) });
         Assert.Equal("resnet101", model101.Name);
         Assert.Equal(resNet101, model101.ParameterCount);
         Assert.Equal(53_120 + (17 * IdentityBlockMovingStatistics(256)), model101.ParameterCount - model101.TrainableParameterCount);
         Assert.Equal("conv4_block23_out", ApplicationTestSupport.Names(model101, "conv4_block23_out", 1)[0]);
 
-        Functional model152 = ResNet.ResNet152(new ApplicationOptions { InputShape = new TensorShape(32, 32, 3) });
+        Functional model152 = KerasApplications.ResNet152(new ApplicationOptions { InputShape = new TensorShape(32, 32, 3) });
         Assert.Equal("resnet152", model152.Name);
         Assert.Equal(resNet152, model152.ParameterCount);
         Assert.Equal(53_120 + (4 * IdentityBlockMovingStatistics(128)) + (30 * IdentityBlockMovingStatistics(256)),
@@ -67,7 +67,7 @@ public class ResNetTests
     [Fact]
     public void ResNet50_Layers_AreInKerasOrder()
     {
-        Functional model = ResNet.ResNet50(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
+        Functional model = KerasApplications.ResNet50(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
 
         // Keras' model.layers (and the layer_names of its published weights files): the shortcut's convolution comes
         // after the main branch's second ReLU, and the two batch normalizations of the block's last depth side by side.
@@ -92,7 +92,7 @@ public class ResNetTests
     [Fact]
     public void ResNet50_Layers_HaveKerasHyperparameters()
     {
-        Functional model = ResNet.ResNet50(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
+        Functional model = KerasApplications.ResNet50(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
 
         Assert.Equal(((3, 3), (3, 3)), ((ZeroPadding2D)model.GetLayer("conv1_pad")).Padding);
         var stem = (Conv2D)model.GetLayer("conv1_conv");
@@ -121,7 +121,7 @@ public class ResNetTests
     [InlineData(75, 3)]
     public void ResNet50_WithoutTop_OutputShapeFollowsTheInput(int side, int expected)
     {
-        Functional model = ResNet.ResNet50(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(side, side, 3) });
+        Functional model = KerasApplications.ResNet50(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(side, side, 3) });
 
         Assert.Equal(new TensorShape(expected, expected, 2048), model.OutputShape);
     }
@@ -131,7 +131,7 @@ public class ResNetTests
     [InlineData(ApplicationPooling.Max, "max_pool", typeof(GlobalMaxPooling2D))]
     public void ResNet50_Pooling_EndsWithKerasNamedPooling(ApplicationPooling pooling, string name, Type type)
     {
-        Functional model = ResNet.ResNet50(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Pooling = pooling });
+        Functional model = KerasApplications.ResNet50(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Pooling = pooling });
 
         Assert.Equal(new TensorShape(2048), model.OutputShape);
         Assert.Equal(name, model.Layers[^1].Name);
@@ -142,7 +142,7 @@ public class ResNetTests
     [Fact]
     public void ResNet50_OneTrainingStep_AtSmallSize_GivesFiniteGradientsAndMovesWeights()
     {
-        Functional model = ResNet.ResNet50(ApplicationTestSupport.SmallClassifier(32));
+        Functional model = KerasApplications.ResNet50(ApplicationTestSupport.SmallClassifier(32));
 
         Assert.Equal(25_636_712 - (2048 * 997) - 997, model.ParameterCount);
         ApplicationTestSupport.TrainOneStep(model, 32);
@@ -151,7 +151,7 @@ public class ResNetTests
     [Fact]
     public void ResNet50_ClassifierActivationNull_ReturnsLogits()
     {
-        Functional model = ResNet.ResNet50(new ApplicationOptions { InputShape = new TensorShape(32, 32, 3), Classes = 4, ClassifierActivation = null });
+        Functional model = KerasApplications.ResNet50(new ApplicationOptions { InputShape = new TensorShape(32, 32, 3), Classes = 4, ClassifierActivation = null });
 
         Assert.Equal(ActivationFunction.Linear, ((Dense)model.GetLayer("predictions")).Activation);
         Tensor logits = model.Predict(Tensor.RandomNormal(new TensorShape(1, 32, 32, 3), seed: 3));
@@ -163,7 +163,7 @@ public class ResNetTests
     public void ResNet50_SameSeed_SameWeights()
     {
         var options = new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Seed = 42 };
-        Functional a = ResNet.ResNet50(options), b = ResNet.ResNet50(options);
+        Functional a = KerasApplications.ResNet50(options), b = KerasApplications.ResNet50(options);
 
         Assert.Equal(a.GetLayer("conv4_block2_2_conv").Parameters[0].Value.ToArray(), b.GetLayer("conv4_block2_2_conv").Parameters[0].Value.ToArray());
     }
@@ -171,9 +171,9 @@ public class ResNetTests
     [Fact]
     public void ResNet50_TrainStepAfterWarmUp_AllocatesNothing()
     {
-        Functional model = ResNet.ResNet50(ApplicationTestSupport.SmallClassifier(32));
+        Functional model = KerasApplications.ResNet50(ApplicationTestSupport.SmallClassifier(32));
         model.Compile(new NeuralNet.Optimizers.Sgd(0.01f), new NeuralNet.Losses.CategoricalCrossEntropy());
-        Tensor x = ResNet.PreprocessInput(Tensor.RandomUniform(new TensorShape(2, 32, 32, 3), 3, 0f, 255f));
+        Tensor x = ImageNetPreprocessing.Caffe(Tensor.RandomUniform(new TensorShape(2, 32, 32, 3), 3, 0f, 255f));
         Tensor y = Tensor.FromArray(new float[] { 1, 0, 0, 0, 1, 0 }, 2, 3);
 
         model.TrainStep(x, y);

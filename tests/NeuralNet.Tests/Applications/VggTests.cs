@@ -12,7 +12,7 @@ public class VggTests
     [Fact]
     public void Vgg16_Default_HasKerasPublishedParameterCountAndLayers()
     {
-        Functional model = Vgg.Vgg16();
+        Functional model = KerasApplications.Vgg16();
 
         Assert.Equal("vgg16", model.Name);
         Assert.Equal(138_357_544, model.ParameterCount);   // keras.io's table
@@ -31,7 +31,7 @@ public class VggTests
         // VGG16 plus block3_conv4 (3x3x256x256 + 256) and block4_conv4, block5_conv4 (3x3x512x512 + 512 each).
         Assert.Equal(143_667_240, 138_357_544 + (9 * 256 * 256) + 256 + (2 * ((9 * 512 * 512) + 512)));
 
-        Functional model = Vgg.Vgg19();
+        Functional model = KerasApplications.Vgg19();
 
         Assert.Equal("vgg19", model.Name);
         Assert.Equal(143_667_240, model.ParameterCount);   // keras.io's table
@@ -39,7 +39,7 @@ public class VggTests
         Assert.Equal(["block5_conv3", "block5_conv4", "block5_pool"], ApplicationTestSupport.Names(model, "block5_conv3", 3));
 
         // Without top: VGG16's base plus the three extra convolutions.
-        Functional features = Vgg.Vgg19(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
+        Functional features = KerasApplications.Vgg19(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
         Assert.Equal(14_714_688 + (9 * 256 * 256) + 256 + (2 * ((9 * 512 * 512) + 512)), features.ParameterCount);
         Assert.Equal(20_024_384, features.ParameterCount);
         Assert.Equal(22, features.Layers.Count);
@@ -48,7 +48,7 @@ public class VggTests
     [Fact]
     public void Vgg16_WithoutTop_HasTheConvolutionalBaseOnly()
     {
-        Functional model = Vgg.Vgg16(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(96, 96, 3) });
+        Functional model = KerasApplications.Vgg16(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(96, 96, 3) });
 
         // 138,357,544 less fc1 (25088 x 4096 + 4096), fc2 (4096 x 4096 + 4096) and predictions (4096 x 1000 + 1000).
         Assert.Equal(138_357_544 - ((25_088L * 4096) + 4096) - ((4096L * 4096) + 4096) - ((4096 * 1000) + 1000), model.ParameterCount);
@@ -61,7 +61,7 @@ public class VggTests
     [Fact]
     public void Vgg16_Layers_HaveKerasHyperparameters()
     {
-        Functional model = Vgg.Vgg16(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
+        Functional model = KerasApplications.Vgg16(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
 
         foreach (Conv2D conv in model.Layers.OfType<Conv2D>())
         {
@@ -82,7 +82,7 @@ public class VggTests
     [InlineData(ApplicationPooling.Max, typeof(GlobalMaxPooling2D))]
     public void Vgg16_Pooling_EndsWithGlobalPooling(ApplicationPooling pooling, Type type)
     {
-        Functional model = Vgg.Vgg16(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(64, 48, 3), Pooling = pooling });
+        Functional model = KerasApplications.Vgg16(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(64, 48, 3), Pooling = pooling });
 
         Assert.Equal(new TensorShape(512), model.OutputShape);
         Assert.IsType(type, model.Layers[^1]);
@@ -92,7 +92,7 @@ public class VggTests
     [Fact]
     public void Vgg16_OneTrainingStep_AtSmallSize_GivesFiniteGradientsAndMovesWeights()
     {
-        Functional model = Vgg.Vgg16(ApplicationTestSupport.SmallClassifier(32));
+        Functional model = KerasApplications.Vgg16(ApplicationTestSupport.SmallClassifier(32));
 
         // At 32 x 32 fc1 takes 1 x 1 x 512 features.
         Assert.Equal(14_714_688 + ((512 * 4096) + 4096) + ((4096 * 4096) + 4096) + ((4096 * 3) + 3), model.ParameterCount);
@@ -102,7 +102,7 @@ public class VggTests
     [Fact]
     public void Vgg_Name_OverridesKerasName()
     {
-        Functional model = Vgg.Vgg16(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Name = "features" });
+        Functional model = KerasApplications.Vgg16(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Name = "features" });
 
         Assert.Equal("features", model.Name);
     }

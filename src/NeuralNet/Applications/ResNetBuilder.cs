@@ -11,9 +11,9 @@ namespace NeuralNet.Applications;
 /// </summary>
 /// <example>
 /// <code>
-/// Functional model = ResNet.ResNet50();                                  // 25,636,712 parameters
+/// Functional model = KerasApplications.ResNet50();                                  // 25,636,712 parameters
 /// KerasFormat.LoadWeights(model, "resnet50_weights_tf_dim_ordering_tf_kernels.h5");   // NeuralNet.Keras
-/// Tensor probabilities = model.Predict(ResNet.PreprocessInput(images));   // images: (n, 224, 224, 3), RGB in [0, 255]
+/// Tensor probabilities = model.Predict(ImageNetPreprocessing.Caffe(images));   // images: (n, 224, 224, 3), RGB in [0, 255]
 /// </code>
 /// </example>
 /// <remarks>
@@ -22,7 +22,7 @@ namespace NeuralNet.Applications;
 /// convolution and batch normalization in a stack's first block, the input elsewhere) and passed through a ReLU. The
 /// stride of a stack is on its first block's first 1x1 convolution and shortcut, as in Keras' resnet.py.
 /// </remarks>
-public static class ResNet
+internal static class ResNetBuilder
 {
     /// <summary>Keras' batch-normalization epsilon in ResNet.</summary>
     private const float BatchNormEpsilon = 1.001e-5f;
@@ -31,28 +31,20 @@ public static class ResNet
     /// <param name="options">Keras' arguments; null for Keras' defaults (classifier of 1000 classes on 224 x 224 x 3 images).</param>
     /// <returns>A new model named <c>resnet50</c>, randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid (see <see cref="ApplicationOptions"/>); the message names it.</exception>
-    public static Functional ResNet50(ApplicationOptions? options = null) => Build(options, "resnet50", "ResNet50", [3, 4, 6, 3]);
+    internal static Functional ResNet50(ApplicationOptions? options = null) => Build(options, "resnet50", "ResNet50", [3, 4, 6, 3]);
 
     /// <summary>Builds ResNet101 (Keras' <c>keras.applications.ResNet101</c>): stacks of 3, 4, 23 and 3 blocks.</summary>
     /// <param name="options">Keras' arguments; null for Keras' defaults.</param>
     /// <returns>A new model named <c>resnet101</c>, randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
-    public static Functional ResNet101(ApplicationOptions? options = null) => Build(options, "resnet101", "ResNet101", [3, 4, 23, 3]);
+    internal static Functional ResNet101(ApplicationOptions? options = null) => Build(options, "resnet101", "ResNet101", [3, 4, 23, 3]);
 
     /// <summary>Builds ResNet152 (Keras' <c>keras.applications.ResNet152</c>): stacks of 3, 8, 36 and 3 blocks.</summary>
     /// <param name="options">Keras' arguments; null for Keras' defaults.</param>
     /// <returns>A new model named <c>resnet152</c>, randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
-    public static Functional ResNet152(ApplicationOptions? options = null) => Build(options, "resnet152", "ResNet152", [3, 8, 36, 3]);
+    internal static Functional ResNet152(ApplicationOptions? options = null) => Build(options, "resnet152", "ResNet152", [3, 8, 36, 3]);
 
-    /// <summary>
-    /// Keras' <c>keras.applications.resnet.preprocess_input</c> ('caffe' mode): RGB images with values in [0, 255]
-    /// become BGR with the ImageNet mean of each channel (B 103.939, G 116.779, R 123.68) subtracted, not scaled.
-    /// </summary>
-    /// <param name="images">Images, channels last (the last axis of 3 is RGB): (n, height, width, 3) or one (height, width, 3).</param>
-    /// <returns>A new tensor of the same shape; <paramref name="images"/> is unchanged.</returns>
-    /// <exception cref="ArgumentException">The last axis is not 3 channels.</exception>
-    public static Tensor PreprocessInput(Tensor images) => ImageNetPreprocessing.Caffe(images, nameof(ResNet));
 
     private static Functional Build(ApplicationOptions? options, string modelName, string display, int[] blocks)
     {

@@ -12,37 +12,29 @@ namespace NeuralNet.Applications;
 /// </summary>
 /// <example>
 /// <code>
-/// Functional model = Vgg.Vgg16();                                        // 138,357,544 parameters
+/// Functional model = KerasApplications.Vgg16();                                        // 138,357,544 parameters
 /// KerasFormat.LoadWeights(model, "vgg16_weights_tf_dim_ordering_tf_kernels.h5");      // NeuralNet.Keras
-/// Tensor probabilities = model.Predict(Vgg.PreprocessInput(images));
+/// Tensor probabilities = model.Predict(ImageNetPreprocessing.Caffe(images));
 /// </code>
 /// </example>
 /// <remarks>
 /// With its classifier the model's <c>fc1</c> takes the flattened last block, so its size follows the input size
-/// (7 x 7 x 512 at 224 x 224); ImageNet weights fit only 224 x 224 x 3 images then, as in Keras.
+/// (7 x 7 x 512 at 224 x 224); ImageNet weights fit any side from 224 to 255 then (Keras asks for 224).
 /// </remarks>
-public static class Vgg
+internal static class VggBuilder
 {
     /// <summary>Builds VGG16 (Keras' <c>keras.applications.VGG16</c>): 2, 2, 3, 3 and 3 convolutions per block.</summary>
     /// <param name="options">Keras' arguments; null for Keras' defaults (classifier of 1000 classes on 224 x 224 x 3 images).</param>
     /// <returns>A new model named <c>vgg16</c> (or <see cref="ApplicationOptions.Name"/>), randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid (see <see cref="ApplicationOptions"/>); the message names it.</exception>
-    public static Functional Vgg16(ApplicationOptions? options = null) => Build(options, "vgg16", "VGG16", [2, 2, 3, 3, 3]);
+    internal static Functional Vgg16(ApplicationOptions? options = null) => Build(options, "vgg16", "VGG16", [2, 2, 3, 3, 3]);
 
     /// <summary>Builds VGG19 (Keras' <c>keras.applications.VGG19</c>): 2, 2, 4, 4 and 4 convolutions per block.</summary>
     /// <param name="options">Keras' arguments; null for Keras' defaults.</param>
     /// <returns>A new model named <c>vgg19</c> (or <see cref="ApplicationOptions.Name"/>), randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
-    public static Functional Vgg19(ApplicationOptions? options = null) => Build(options, "vgg19", "VGG19", [2, 2, 4, 4, 4]);
+    internal static Functional Vgg19(ApplicationOptions? options = null) => Build(options, "vgg19", "VGG19", [2, 2, 4, 4, 4]);
 
-    /// <summary>
-    /// Keras' <c>keras.applications.vgg16.preprocess_input</c> ('caffe' mode, as ResNet's): RGB images with values in
-    /// [0, 255] become BGR with the ImageNet mean of each channel subtracted; see <see cref="ResNet.PreprocessInput"/>.
-    /// </summary>
-    /// <param name="images">Images, channels last (the last axis of 3 is RGB).</param>
-    /// <returns>A new tensor of the same shape; <paramref name="images"/> is unchanged.</returns>
-    /// <exception cref="ArgumentException">The last axis is not 3 channels.</exception>
-    public static Tensor PreprocessInput(Tensor images) => ImageNetPreprocessing.Caffe(images, nameof(Vgg));
 
     private static Functional Build(ApplicationOptions? options, string modelName, string display, int[] convolutions)
     {

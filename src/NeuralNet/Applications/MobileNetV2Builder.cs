@@ -10,9 +10,9 @@ namespace NeuralNet.Applications;
 /// </summary>
 /// <example>
 /// <code>
-/// Functional model = MobileNet.MobileNetV2();                               // 3,538,984 parameters
+/// Functional model = KerasApplications.MobileNetV2();                               // 3,538,984 parameters
 /// KerasFormat.LoadWeights(model, "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5");   // NeuralNet.Keras
-/// Tensor probabilities = model.Predict(MobileNet.PreprocessInput(images));   // images in [0, 255]
+/// Tensor probabilities = model.Predict(ImageNetPreprocessing.Tf(images));   // images in [0, 255]
 /// </code>
 /// </example>
 /// <remarks>
@@ -22,7 +22,7 @@ namespace NeuralNet.Applications;
 /// The width multiplier <c>alpha</c> scales every block's filters, rounded to a multiple of 8 by Keras' <c>_make_divisible</c>;
 /// the last convolution keeps 1280 filters unless <c>alpha</c> exceeds 1.
 /// </remarks>
-public static class MobileNet
+internal static class MobileNetV2Builder
 {
     private const float BatchNormEpsilon = 1e-3f;
     private const float BatchNormMomentum = 0.999f;
@@ -48,7 +48,7 @@ public static class MobileNet
     /// unless <see cref="ApplicationOptions.Name"/> is set.
     /// </returns>
     /// <exception cref="ArgumentException">An option is invalid (see <see cref="ApplicationOptions"/>), or <paramref name="alpha"/> is not positive and finite.</exception>
-    public static Functional MobileNetV2(ApplicationOptions? options = null, double alpha = 1.0)
+    internal static Functional MobileNetV2(ApplicationOptions? options = null, double alpha = 1.0)
     {
         options ??= new ApplicationOptions();
         TensorShape shape = ApplicationChecks.Check(options, "MobileNetV2");
@@ -89,12 +89,6 @@ public static class MobileNet
         return new Functional(image, x, name, options.Seed);
     }
 
-    /// <summary>
-    /// Keras' <c>preprocess_input</c> of MobileNetV2 ('tf' mode): values in [0, 255] are scaled to [-1, 1], y = x / 127.5 - 1.
-    /// </summary>
-    /// <param name="images">Images of any shape (channels last, RGB, as the model takes them).</param>
-    /// <returns>A new tensor of the same shape; <paramref name="images"/> is unchanged.</returns>
-    public static Tensor PreprocessInput(Tensor images) => ImageNetPreprocessing.Tf(images);
 
     /// <summary>Keras' <c>_inverted_res_block</c>: expand (not in block 0), depthwise, project, and the residual add when shapes allow.</summary>
     private static SymbolicTensor InvertedResidualBlock(SymbolicTensor inputs, int expansion, int stride, double alpha, int filters, int blockId)

@@ -23,6 +23,9 @@ dotnet pack src/NeuralNet.Onnx/NeuralNet.Onnx.csproj -c Release -o "$feed" -nolo
 echo "== pack NeuralNet.Keras $version into $feed"
 dotnet pack src/NeuralNet.Keras/NeuralNet.Keras.csproj -c Release -o "$feed" -nologo -clp:NoSummary -warnaserror
 [ -f "$feed/NeuralNet.Keras.$version.nupkg" ] || { echo "NeuralNet.Keras.$version.nupkg was not produced" >&2; exit 1; }
+echo "== pack NeuralNet.TensorBoard $version into $feed"
+dotnet pack src/NeuralNet.TensorBoard/NeuralNet.TensorBoard.csproj -c Release -o "$feed" -nologo -clp:NoSummary -warnaserror
+[ -f "$feed/NeuralNet.TensorBoard.$version.nupkg" ] || { echo "NeuralNet.TensorBoard.$version.nupkg was not produced" >&2; exit 1; }
 
 echo "== restore the consumer (folder feed + normal sources, packages folder $packages)"
 rm -rf tests/PackageConsumer/bin tests/PackageConsumer/obj
@@ -33,7 +36,7 @@ dotnet restore "$consumer" -p:RestoreAdditionalProjectSources="$feed" \
 echo "== build and run"
 dotnet build "$consumer" -c Release --no-restore -nologo -clp:NoSummary -p:NeuralNetVersion="$version"
 # Prove the build used the fresh pack: the restored package must be byte-identical to the one just packed.
-for id in NeuralNet NeuralNet.Onnx NeuralNet.Keras; do
+for id in NeuralNet NeuralNet.Onnx NeuralNet.Keras NeuralNet.TensorBoard; do
   lower=$(tr '[:upper:]' '[:lower:]' <<<"$id")
   restored="$packages/$lower/$version/$lower.$version.nupkg"
   cmp -s "$restored" "$feed/$id.$version.nupkg" || { echo "restored $id differs from the fresh pack" >&2; exit 1; }

@@ -29,7 +29,12 @@ var model = new Sequential(
     new Dense(2, ActivationFunction.Softmax),
 ], seed: 42);
 model.Compile(new Adam(0.01f), new CategoricalCrossEntropy(), new Accuracy());
-History history = model.Fit(points, targets, epochs: 10, batchSize: 32, verbose: 0);
+// The optional TensorBoard package restores with its Google.Protobuf dependency and logs the run.
+string boardFolder = Path.Combine(Path.GetTempPath(), "neuralnet-consumer-tensorboard-" + Guid.NewGuid().ToString("N"));
+var board = new TensorBoard(boardFolder);
+History history = model.Fit(points, targets, epochs: 10, batchSize: 32, verbose: 0, callbacks: [board]);
+long boardBytes = board.TrainFile is string events && File.Exists(events) ? new FileInfo(events).Length : 0;
+Directory.Delete(boardFolder, recursive: true);
 
 Tensor probabilities = model.Predict(points);
 int correct = 0;
@@ -85,5 +90,14 @@ if (!reloaded.Predict(points).AsReadOnlySpan().SequenceEqual(model.Predict(point
 }
 
 Console.WriteLine($"Keras archive: {kerasBytes} bytes, same predictions");
+
+// Ten epochs of epoch_loss, epoch_accuracy and epoch_learning_rate after the version record: well over 1 KB.
+if (boardBytes < 1000)
+{
+    Console.Error.WriteLine($"FAILED: the TensorBoard callback wrote {boardBytes} bytes of events");
+    return 1;
+}
+
+Console.WriteLine($"TensorBoard: {boardBytes} bytes of events");
 Console.WriteLine("OK");
 return 0;

@@ -86,6 +86,13 @@ internal static class ApplicationChecks
         return ((correct - adjustRows, correct), (correct - adjustColumns, correct));
     }
 
-    /// <summary>Formats <paramref name="value"/> as Python's <c>f"{value:0.2f}"</c> (for MobileNetV2's model name).</summary>
-    public static string TwoDecimals(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// Formats <paramref name="value"/> as Python's <c>f"{value:0.2f}"</c> (for MobileNetV2's model name): rounded from the
+    /// double's value (17 significant digits, enough to tell a tie from a near one) to two decimals, ties to even.
+    /// </summary>
+    public static string TwoDecimals(double value)
+    {
+        decimal exact = decimal.Parse(value.ToString("E16", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
+        return Math.Round(exact, 2, MidpointRounding.ToEven).ToString("0.00", CultureInfo.InvariantCulture);
+    }
 }

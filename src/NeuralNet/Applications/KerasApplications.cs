@@ -62,9 +62,8 @@ public static class KerasApplications
     /// </summary>
     /// <param name="options">Keras' arguments; null for Keras' defaults.</param>
     /// <param name="alpha">The width multiplier (Keras' <c>alpha</c>): every block's filters scaled and rounded to a multiple of 8.</param>
-    /// <returns>A new model named <c>mobilenetv2_&lt;alpha&gt;_&lt;rows&gt;</c> (<c>mobilenetv2_1.00_224</c>), randomly initialized.
-    /// Alpha is written with two decimals as .NET rounds them: an alpha exactly halfway between two (0.125) rounds up where
-    /// Python's format would round to even.</returns>
+    /// <returns>A new model named <c>mobilenetv2_&lt;alpha&gt;_&lt;rows&gt;</c> (<c>mobilenetv2_1.00_224</c>, alpha with two
+    /// decimals as Python's <c>0.2f</c> rounds them), randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not positive and finite.</exception>
     public static Functional MobileNetV2(ApplicationOptions? options = null, double alpha = 1.0) => MobileNetV2Builder.MobileNetV2(options, alpha);

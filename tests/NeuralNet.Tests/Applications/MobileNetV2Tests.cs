@@ -55,6 +55,19 @@ public class MobileNetV2Tests
         return (total, moving);
     }
 
+    // Python's f"{alpha:0.2f}", rounding the double's exact value with ties to even: 0.125 and 0.625 are exact ties
+    // (0.12, 0.62), 2.675 and 1.005 are stored just below their halves (2.67, 1.00), 0.375 rounds to the even 0.38.
+    [Theory]
+    [InlineData(0.125, "0.12")]
+    [InlineData(0.625, "0.62")]
+    [InlineData(0.375, "0.38")]
+    [InlineData(2.675, "2.67")]
+    [InlineData(1.005, "1.00")]
+    [InlineData(0.35, "0.35")]
+    [InlineData(1.4, "1.40")]
+    public void ModelName_FormatsAlphaAsPython(double alpha, string expected) =>
+        Assert.Equal(expected, NeuralNet.Applications.ApplicationChecks.TwoDecimals(alpha));
+
     [Fact]
     public void MobileNetV2_Default_HasKerasPublishedParameterCounts()
     {

@@ -35,9 +35,6 @@ internal sealed class CsvColumn
     /// <summary>The category a missing value of a categorical column takes; null when a missing value is an error.</summary>
     public string? CategoryDefault { get; }
 
-    /// <summary>Whether a missing value in this column has something to take its place.</summary>
-    public bool HasDefault => NumberDefault.HasValue || CategoryDefault is not null;
-
     /// <summary>The number of tensor columns this column fills (its vocabulary must be sealed when one-hot).</summary>
     public int Width => Encoding == CategoricalEncoding.OneHot ? Vocabulary!.Values.Count : 1;
 

@@ -40,5 +40,6 @@ internal static class KerasConfigItems
         return result;
     }
 
-    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+    /// <summary>The node's string, or null when it is absent or not a string.</summary>
+    internal static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
 }

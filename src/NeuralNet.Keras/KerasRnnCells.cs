@@ -40,7 +40,7 @@ internal static class KerasRnnCells
         switch (node)
         {
             case JsonObject item:
-                if (Text(item["class_name"]) == "RNN" && item["config"] is JsonObject config)
+                if (KerasConfigItems.Text(item["class_name"]) == "RNN" && item["config"] is JsonObject config)
                 {
                     RewriteItem(item, config, source);
                 }
@@ -65,11 +65,11 @@ internal static class KerasRnnCells
     // trainable, dtype, return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask.
     private static void RewriteItem(JsonObject item, JsonObject config, string source)
     {
-        string name = Text(config["name"]) ?? Text(item["name"]) ?? "?";
+        string name = KerasConfigItems.Text(config["name"]) ?? KerasConfigItems.Text(item["name"]) ?? "?";
         JsonObject? cell = config["cell"] as JsonObject;
-        string cellClass = cell is null ? "(none)" : Text(cell["class_name"]) ?? "(no class_name)";
+        string cellClass = cell is null ? "(none)" : KerasConfigItems.Text(cell["class_name"]) ?? "(no class_name)";
         // A user's cell carries its registered name (or its own module); Keras' cells are keras.layers' (tf.keras 2 files may omit the module).
-        bool keras = cell is not null && Text(cell["registered_name"]) is null or "" && (Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
+        bool keras = cell is not null && KerasConfigItems.Text(cell["registered_name"]) is null or "" && (KerasConfigItems.Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
         if (cell?["config"] is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
         {
             throw new InvalidDataException(
@@ -93,5 +93,4 @@ internal static class KerasRnnCells
         item["config"] = merged;
     }
 
-    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
 }

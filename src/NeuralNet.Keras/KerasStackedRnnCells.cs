@@ -38,7 +38,7 @@ internal static class KerasStackedRnnCells
 
     /// <summary>Whether <paramref name="item"/> is an <c>RNN</c> over <c>StackedRNNCells</c>.</summary>
     public static bool IsStacked(JsonObject item) =>
-        Text(item["class_name"]) == "RNN" && Text(item["config"]?["cell"]?["class_name"]) == "StackedRNNCells";
+        KerasConfigItems.Text(item["class_name"]) == "RNN" && KerasConfigItems.Text(item["config"]?["cell"]?["class_name"]) == "StackedRNNCells";
 
     /// <summary>
     /// Replaces every <c>RNN</c> over stacked cells in the model's own layer list by the cells' layers, and gives each
@@ -47,7 +47,7 @@ internal static class KerasStackedRnnCells
     /// <exception cref="InvalidDataException">An <c>RNN</c> over stacked cells cannot be read as layers (see the remarks).</exception>
     public static void Expand(JsonObject root, Dictionary<string, string> groups, string source)
     {
-        if (root["config"]?["layers"] is not JsonArray layers)
+        if (root["config"]?["layers"] is not JsonArray layers || !layers.Any(l => l is JsonObject item && IsStacked(item)))
         {
             return;
         }
@@ -126,8 +126,8 @@ internal static class KerasStackedRnnCells
         var cellItems = new List<(JsonObject Config, string LayerClass)>();
         foreach (JsonNode? cell in cells)
         {
-            string cellClass = Text(cell?["class_name"]) ?? "(no class_name)";
-            bool keras = cell is not null && Text(cell["registered_name"]) is null or "" && (Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
+            string cellClass = KerasConfigItems.Text(cell?["class_name"]) ?? "(no class_name)";
+            bool keras = cell is not null && KerasConfigItems.Text(cell["registered_name"]) is null or "" && (KerasConfigItems.Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
             if (cell?["config"] is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
             {
                 throw new InvalidDataException($"{where} holds a cell of class \"{cellClass}\"; NeuralNet reads stacked SimpleRNNCell, LSTMCell and GRUCell cells (as SimpleRNN, LSTM and GRU layers).");
@@ -136,7 +136,7 @@ internal static class KerasStackedRnnCells
             cellItems.Add((cellConfig, layerClass));
         }
 
-        List<string> cellGroups = KerasNames.ContainerNames(cells.Select(c => Text(c!["class_name"])!));
+        List<string> cellGroups = KerasNames.ContainerNames(cells.Select(c => KerasConfigItems.Text(c!["class_name"])!));
         JsonArray? nodes = item["inbound_nodes"] as JsonArray;
         CheckCalls(nodes, where);
         var result = new List<JsonObject>(cellItems.Count);
@@ -144,7 +144,7 @@ internal static class KerasStackedRnnCells
         for (int k = 0; k < cellItems.Count; k++)
         {
             bool last = k == cellItems.Count - 1;
-            string layerName = last ? name : UniqueName(name + "_" + (Text(cellItems[k].Config["name"]) ?? KerasNames.ToSnakeCase(Text(cells[k]!["class_name"])!)), names);
+            string layerName = last ? name : UniqueName(name + "_" + (KerasConfigItems.Text(cellItems[k].Config["name"]) ?? KerasNames.ToSnakeCase(KerasConfigItems.Text(cells[k]!["class_name"])!)), names);
             var merged = (JsonObject)cellItems[k].Config.DeepClone();
             foreach (var (key, value) in config)
             {
@@ -246,7 +246,7 @@ internal static class KerasStackedRnnCells
     // A Masking layer or an Embedding with mask_zero anywhere in the model (nested models are inlined before this).
     private static bool HasMaskSource(JsonNode? node) => node switch
     {
-        JsonObject o => Text(o["class_name"]) == "Masking"
+        JsonObject o => KerasConfigItems.Text(o["class_name"]) == "Masking"
             || (o["mask_zero"] is JsonValue v && v.TryGetValue(out bool maskZero) && maskZero)
             || o.Any(p => HasMaskSource(p.Value)),
         JsonArray a => a.Any(HasMaskSource),
@@ -256,5 +256,4 @@ internal static class KerasStackedRnnCells
     // A config's boolean flag, true when absent (Keras' default for "trainable").
     private static bool Flag(JsonNode? node) => node is not JsonValue value || !value.TryGetValue(out bool flag) || flag;
 
-    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
 }

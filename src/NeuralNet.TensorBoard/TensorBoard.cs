@@ -137,17 +137,19 @@ public sealed class TensorBoard : Callback
             // The trainer's own dictionary: its struct enumerator, and the cached tags, keep a logged batch allocation-free.
             foreach (KeyValuePair<string, double> log in dictionary)
             {
-                Train.Scalar(BatchTag(log.Key), _globalTrainBatch, log.Value);
+                WriteBatchLog(log);
             }
         }
         else
         {
             foreach (KeyValuePair<string, double> log in logs)
             {
-                Train.Scalar(BatchTag(log.Key), _globalTrainBatch, log.Value);
+                WriteBatchLog(log);
             }
         }
     }
+
+    private void WriteBatchLog(KeyValuePair<string, double> log) => Train.Scalar(BatchTag(log.Key), _globalTrainBatch, log.Value);
 
     /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)

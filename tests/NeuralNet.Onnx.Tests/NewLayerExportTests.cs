@@ -93,22 +93,8 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
             float[] expected = model.Predict(images).AsReadOnlySpan().ToArray();
             byte[] tables = model.ToOnnxBytes();
 
-            ModelProto resize = ModelProto.Parser.ParseFrom(tables);
-            resize.Graph.Node.Clear();
-            resize.Graph.Initializer.Clear();
-            var scales = new TensorProto { Name = "scales", DataType = (int)TensorProto.Types.DataType.Float, Dims = { 4 } };
-            scales.FloatData.AddRange([1f, size, size, 1f]);
-            resize.Graph.Initializer.Add(scales);
-            resize.Graph.Node.Add(new NodeProto
-            {
-                OpType = "Resize", Input = { "image", "", "scales" }, Output = { "up" },
-                Attribute =
-                {
-                    new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(mode) },
-                    new AttributeProto { Name = "coordinate_transformation_mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(transform) },
-                    new AttributeProto { Name = "nearest_mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(rounding) },
-                },
-            });
+            ModelProto resize = ResizeOnly(tables, size,
+                Text("mode", mode), Text("coordinate_transformation_mode", transform), Text("nearest_mode", rounding));
 
             float viaResize = MaxAbsDifference(expected, OnnxRoundTrip.RunOnnx(resize.ToByteArray(), model, [images])["up"].Values);
             float viaTables = MaxAbsDifference(expected, OnnxRoundTrip.RunOnnx(tables, model, [images])["up"].Values);
@@ -142,23 +128,9 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
         float[] expected = model.Predict(images).AsReadOnlySpan().ToArray();
         byte[] tables = model.ToOnnxBytes();
 
-        ModelProto resize = ModelProto.Parser.ParseFrom(tables);
-        resize.Graph.Node.Clear();
-        resize.Graph.Initializer.Clear();
-        var scales = new TensorProto { Name = "scales", DataType = (int)TensorProto.Types.DataType.Float, Dims = { 4 } };
-        scales.FloatData.AddRange([1f, size, size, 1f]);
-        resize.Graph.Initializer.Add(scales);
-        resize.Graph.Node.Add(new NodeProto
-        {
-            OpType = "Resize", Input = { "image", "", "scales" }, Output = { "up" },
-            Attribute =
-            {
-                new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("cubic") },
-                new AttributeProto { Name = "coordinate_transformation_mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("half_pixel") },
-                new AttributeProto { Name = "cubic_coeff_a", Type = AttributeProto.Types.AttributeType.Float, F = -0.5f },
-                new AttributeProto { Name = "exclude_outside", Type = AttributeProto.Types.AttributeType.Int, I = 1 },
-            },
-        });
+        ModelProto resize = ResizeOnly(tables, size, Text("mode", "cubic"), Text("coordinate_transformation_mode", "half_pixel"),
+            new AttributeProto { Name = "cubic_coeff_a", Type = AttributeProto.Types.AttributeType.Float, F = -0.5f },
+            new AttributeProto { Name = "exclude_outside", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
 
         float viaResize = MaxAbsDifference(expected, OnnxRoundTrip.RunOnnx(resize.ToByteArray(), model, [images])["up"].Values);
         float viaTables = MaxAbsDifference(expected, OnnxRoundTrip.RunOnnx(tables, model, [images])["up"].Values);
@@ -363,6 +335,25 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
 
         return ModelProto.Parser.ParseFrom(model.ToOnnxBytes()).Graph;
     }
+
+    // The exported model's graph with one ONNX Resize of the image by `size` in place of its nodes: the "image" input, the
+    // "up" output, the given attributes.
+    private static ModelProto ResizeOnly(byte[] exported, int size, params AttributeProto[] attributes)
+    {
+        ModelProto resize = ModelProto.Parser.ParseFrom(exported);
+        resize.Graph.Node.Clear();
+        resize.Graph.Initializer.Clear();
+        var scales = new TensorProto { Name = "scales", DataType = (int)TensorProto.Types.DataType.Float, Dims = { 4 } };
+        scales.FloatData.AddRange([1f, size, size, 1f]);
+        resize.Graph.Initializer.Add(scales);
+        var node = new NodeProto { OpType = "Resize", Input = { "image", "", "scales" }, Output = { "up" } };
+        node.Attribute.AddRange(attributes);
+        resize.Graph.Node.Add(node);
+        return resize;
+    }
+
+    private static AttributeProto Text(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
     private static float MaxAbsDifference(float[] expected, float[] actual)
     {

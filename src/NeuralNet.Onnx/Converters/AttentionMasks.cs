@@ -39,19 +39,24 @@ internal static class AttentionMasks
     /// <paramref name="scores"/> with −1e9 added where the product of the <paramref name="allowed"/> masks (broadcasting to
     /// the scores) is 0; the others get −0 added, which leaves them as they are. No masks: the scores themselves.
     /// </summary>
-    public static string Apply(OnnxGraphBuilder graph, string scores, IReadOnlyList<string> allowed)
-    {
-        if (allowed.Count == 0)
-        {
-            return scores;
-        }
+    public static string Apply(OnnxGraphBuilder graph, string scores, IReadOnlyList<string> allowed) =>
+        allowed.Count == 0 ? scores : ApplyCombined(graph, scores, Combine(graph, allowed));
 
+    /// <summary>The product of the <paramref name="allowed"/> masks (at least one): 1 where every one allows the pair.</summary>
+    public static string Combine(OnnxGraphBuilder graph, IReadOnlyList<string> allowed)
+    {
         string all = allowed[0];
         for (int i = 1; i < allowed.Count; i++)
         {
             all = graph.Node("Mul", [all, allowed[i]]);
         }
 
+        return all;
+    }
+
+    /// <summary><paramref name="scores"/> with −1e9 added where the combined mask <paramref name="all"/> is 0.</summary>
+    public static string ApplyCombined(OnnxGraphBuilder graph, string scores, string all)
+    {
         string forbidden = graph.Node("Sub", [graph.Scalar("one", 1f), all]);
         return graph.Node("Add", [scores, graph.Node("Mul", [forbidden, graph.Scalar("masked_score", MaskedScore)])]);
     }

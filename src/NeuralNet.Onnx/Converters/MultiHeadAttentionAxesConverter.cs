@@ -88,7 +88,7 @@ internal static class MultiHeadAttentionAxesConverter
         int covered = Math.Min(lead, others.Length);
         bool othersFull = others.Length > 0 && covered == others.Length && dims[..covered].SequenceEqual(others);
         int headDim = lead == others.Length + 1 ? dims[others.Length] : 1;
-        int queries = Product(dims.Slice(lead, attentionAxes)), keys = Product(dims[(lead + attentionAxes)..]);
+        int queries = new TensorShape(dims.Slice(lead, attentionAxes)).ElementCount, keys = new TensorShape(dims[(lead + attentionAxes)..]).ElementCount;
         if ((queries != 1 && queries != tq) || (keys != 1 && keys != tv))
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The attention mask {mask.Shape.ToBatchString()} does not broadcast to the scores; the layer should have refused it."));
@@ -102,16 +102,5 @@ internal static class MultiHeadAttentionAxesConverter
 
         string sequences = graph.Node("Reshape", [shaped, graph.Int64s("mask_shape", -1, headDim, queries, keys)]);
         return new OnnxValue(sequences, new TensorShape(headDim, queries, keys), Layout.ChannelsLast);
-    }
-
-    private static int Product(ReadOnlySpan<int> dims)
-    {
-        int product = 1;
-        foreach (int d in dims)
-        {
-            product *= d;
-        }
-
-        return product;
     }
 }

@@ -71,10 +71,11 @@ internal static class MultiHeadAttentionConverter
             }
         }
 
-        string probabilities = graph.Node("Softmax", [AttentionMasks.Apply(graph, scores, allowed)], OnnxAttribute.Int("axis", -1));
-        if (zeroMaskedProbabilities && allowed.Count > 0)
+        string? all = allowed.Count > 0 ? AttentionMasks.Combine(graph, allowed) : null;
+        string probabilities = graph.Node("Softmax", [all is null ? scores : AttentionMasks.ApplyCombined(graph, scores, all)], OnnxAttribute.Int("axis", -1));
+        if (zeroMaskedProbabilities && all is not null)
         {
-            probabilities = graph.Node("Mul", [probabilities, allowed.Skip(1).Aggregate(allowed[0], (all, next) => graph.Node("Mul", [all, next]))]);
+            probabilities = graph.Node("Mul", [probabilities, all]);
         }
 
         string weighted = group == 1

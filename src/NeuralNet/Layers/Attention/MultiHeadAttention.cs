@@ -428,18 +428,12 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
                 $"{Describe()}: the causal mask needs (None, steps, features) inputs, but the query is {query.ToBatchString()}; Keras builds it from the query's and value's axis 1 only."), nameof(inputShapes));
         }
 
-        _tq = 1;
-        _tv = 1;
-        _groups = 1;
-        for (int a = 0; a < query.Rank - 1; a++)
-        {
-            bool attended = axes.Contains(a + 1);
-            _tq *= attended ? query[a] : 1;
-            _tv *= attended ? value[a] : 1;
-            _groups *= attended ? 1 : query[a];
-        }
-
+        // The sizes of the other axes and of the query's and value's attention axes: the groups, Tq and Tv are their products.
         int[] others = [.. Enumerable.Range(1, query.Rank - 1).Where(a => !axes.Contains(a)).Select(a => query[a - 1])];
+        int[] queryAxes = [.. axes.Select(a => query[a - 1])], keyAxes = [.. axes.Select(a => value[a - 1])];
+        _groups = others.Aggregate(1, (product, d) => product * d);
+        _tq = queryAxes.Aggregate(1, (product, d) => product * d);
+        _tv = keyAxes.Aggregate(1, (product, d) => product * d);
         _queryFeatures = query[-1];
         _valueFeatures = value[-1];
         _keyFeatures = key[-1];
@@ -448,12 +442,13 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         _valueLayout = Arrangement(value, order);
         _keyLayout = sequences == 3 ? Arrangement(key, order) : null;
         _outputLayout = Arrangement(WithFeatures(query, _outputFeatures), order);
-        _scoreSampleShape = ScoreShape(query, value, axes);
+        // Keras' score layout per sample: (other axes..., heads, query attention axes..., key attention axes...).
+        _scoreSampleShape = new TensorShape([.. others, NumHeads, .. queryAxes, .. keyAxes]);
         _hasKey = sequences == 3;
         if (UseAttentionMask)
         {
             _maskInput = inputShapes.Length - 1;
-            SetMaskStrides(inputShapes[_maskInput], others, [.. axes.Select(a => query[a - 1])], [.. axes.Select(a => value[a - 1])]);
+            SetMaskStrides(inputShapes[_maskInput], others, queryAxes, keyAxes);
         }
 
         // Keras 3 (keras/src/layers/attention/multi_head_attention.py, _get_common_kwargs_for_sublayer) hands the same
@@ -496,16 +491,6 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     {
         AttentionAxesLayout layout = AttentionAxesLayout.Create(sample, order);
         return layout.Identity ? null : layout;
-    }
-
-    // Keras' score layout per sample: (other axes..., heads, query attention axes..., key attention axes...).
-    private TensorShape ScoreShape(TensorShape query, TensorShape value, int[] axes)
-    {
-        List<int> dims = [.. Enumerable.Range(1, query.Rank - 1).Where(a => !axes.Contains(a)).Select(a => query[a - 1])];
-        dims.Add(NumHeads);
-        dims.AddRange(axes.Select(a => query[a - 1]));
-        dims.AddRange(axes.Select(a => value[a - 1]));
-        return new TensorShape([.. dims]);
     }
 
     /// <summary>Keras' <c>supports_masking</c>: the output carries the query's mask.</summary>
@@ -821,12 +806,13 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             return;
         }
 
+        int maskBase = MaskBase(b, h);
         for (int t = 0; t < _tq; t++)
         {
             Span<float> row = scores.Slice(t * _tv, _tv);
             for (int s = 0; s < _tv; s++)
             {
-                if (!Allowed(b, h, t, s))
+                if (!Allowed(maskBase, b, t, s))
                 {
                     row[s] += AttentionKernels.MaskedScore;
                 }
@@ -836,12 +822,13 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
 
     private void ClearMasked(Span<float> gradient, int b, int h)
     {
+        int maskBase = MaskBase(b, h);
         for (int t = 0; t < _tq; t++)
         {
             Span<float> row = gradient.Slice(t * _tv, _tv);
             for (int s = 0; s < _tv; s++)
             {
-                if (!Allowed(b, h, t, s))
+                if (!Allowed(maskBase, b, t, s))
                 {
                     row[s] = 0f;
                 }
@@ -849,10 +836,14 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
     }
 
-    // Query step t of sample b may attend to key step s in head h when every mask of the last forward pass allows it.
-    private bool Allowed(int b, int h, int t, int s) =>
+    // Where the attention mask of sequence b (a sample, or a sample's group at higher ranks) and head h starts.
+    private int MaskBase(int b, int h) => (b / _groups * _maskSampleStride) + (b % _groups * _maskGroupStride) + (h * _maskHeadStride);
+
+    // Query step t of sequence b may attend to key step s (in the head whose mask starts at maskBase) when every mask of
+    // the last forward pass allows it.
+    private bool Allowed(int maskBase, int b, int t, int s) =>
         (!UseCausalMask || s <= t)
-        && (_lastMask is null || _lastMask.AsReadOnlySpan()[(b / _groups * _maskSampleStride) + (b % _groups * _maskGroupStride) + (h * _maskHeadStride) + (t * _maskQueryStride) + (s * _maskKeyStride)] != 0f)
+        && (_lastMask is null || _lastMask.AsReadOnlySpan()[maskBase + (t * _maskQueryStride) + (s * _maskKeyStride)] != 0f)
         && (_lastQueryMask is null || _lastQueryMask.AsReadOnlySpan()[(b * _tq) + t] != 0f)
         && (_lastValueMask is null || _lastValueMask.AsReadOnlySpan()[(b * _tv) + s] != 0f)
         && (_lastKeyMask is null || _lastKeyMask.AsReadOnlySpan()[(b * _tv) + s] != 0f);
@@ -861,6 +852,8 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     // _masked_softmax expands it: the query and key axes last, before them a prefix of (other axes..., heads), the rest 1.
     // For (None, steps, features) inputs that is (Tq, Tv) or (heads, Tq, Tv). Each part is either full or all 1
     // (broadcast, stride 0), so that one stride walks it.
+    private static bool OnlyOnes(ReadOnlySpan<int> dims) => dims.IndexOfAnyExcept(1) < 0;
+
     private void SetMaskStrides(TensorShape mask, int[] others, int[] queryAxes, int[] keyAxes)
     {
         ReadOnlySpan<int> dims = mask.Dimensions;
@@ -868,12 +861,12 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         bool fits = lead >= 0 && lead <= others.Length + 1;
         int covered = fits ? Math.Min(lead, others.Length) : 0;
         bool othersFull = fits && covered == others.Length && dims[..covered].SequenceEqual(others);
-        fits &= othersFull || AllOnes(dims[..covered]);
+        fits &= othersFull || OnlyOnes(dims[..covered]);
         int headDim = fits && lead == others.Length + 1 ? dims[others.Length] : 1;
         fits &= headDim == 1 || headDim == NumHeads;
         ReadOnlySpan<int> queryPart = fits ? dims.Slice(lead, queryAxes.Length) : [], keyPart = fits ? dims[(lead + queryAxes.Length)..] : [];
         bool queryFull = queryPart.SequenceEqual(queryAxes), keyFull = keyPart.SequenceEqual(keyAxes);
-        fits &= (queryFull || AllOnes(queryPart)) && (keyFull || AllOnes(keyPart));
+        fits &= (queryFull || OnlyOnes(queryPart)) && (keyFull || OnlyOnes(keyPart));
         if (!fits)
         {
             string scores = string.Join(", ", [.. others, NumHeads, .. queryAxes, .. keyAxes]);
@@ -893,18 +886,6 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         _maskGroupStride = othersFull && others.Length > 0 ? headDim * queries * keys : 0;
     }
 
-    private static bool AllOnes(ReadOnlySpan<int> dims)
-    {
-        foreach (int d in dims)
-        {
-            if (d != 1)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     private void RequireSequence(TensorShape shape, string what)
     {

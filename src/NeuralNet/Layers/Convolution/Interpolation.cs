@@ -6,8 +6,8 @@ namespace NeuralNet.Layers;
 /// </summary>
 /// <remarks>
 /// The affine augmentation layers take <see cref="Nearest"/> and <see cref="Bilinear"/> only, as Keras' affine_transform;
-/// <see cref="Resizing"/> takes every value (Keras' TensorFlow backend); <see cref="UpSampling2D"/> every value but
-/// <see cref="Area"/>, as Keras documents. The resize formulas are tf.image.resize's with half-pixel centers.
+/// <see cref="Resizing"/> and <see cref="UpSampling2D"/> take every value (Keras' TensorFlow backend; Keras' UpSampling2D
+/// passes its interpolation on unchecked, so <see cref="Area"/> runs there too). The resize formulas are tf.image.resize's with half-pixel centers.
 /// </remarks>
 public enum Interpolation
 {

@@ -28,7 +28,7 @@ public sealed class UpSampling2D : Layer
     /// <param name="size">The factor, at least 1 (Keras' default 2).</param>
     /// <param name="interpolation">Nearest (Keras' default), bilinear, bicubic, Lanczos3 or Lanczos5.</param>
     /// <param name="name">The layer's name; the model names it <c>up_sampling2d</c>, ... when null.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The factor is below 1 or the interpolation unknown or area.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The factor is below 1 or the interpolation unknown.</exception>
     public UpSampling2D(int size = 2, Interpolation interpolation = Interpolation.Nearest, string? name = null)
         : this((size, size), interpolation, name)
     {

@@ -91,6 +91,13 @@ public static class OnnxExporter
             throw new InvalidOperationException($"Model '{model.Name}' is not built, so its shapes and weights are unknown; build it (Build, a first Fit or Predict, or Load) before exporting it to ONNX.");
         }
 
+        if (model.Inputs.FirstOrDefault(t => t.VariableAxes.Count > 0) is SymbolicTensor variable)
+        {
+            // The converters write fixed lengths into Reshape, Slice and Expand nodes; symbolic lengths would need them all reworked.
+            throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
+                $"Model '{model.Name}' has input '{variable.Layer.Name}' with variable axes [{string.Join(", ", variable.VariableAxes)}] (declared null); ONNX export writes fixed lengths only. Build a copy of the model on an Input of fixed length and load the weights into it (model.GetWeights / SetWeights) to export it."));
+        }
+
         List<SymbolicTensor> order = TopologicalOrder(model.Outputs);
         MaskFlow masks = CheckSupported(model, order);
         CheckOpset(model, options.Opset);

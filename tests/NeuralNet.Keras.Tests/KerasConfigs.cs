@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace NeuralNet.Keras.Tests;
 
 /// <summary>
@@ -81,18 +82,18 @@ internal static class KerasConfigs
         """;
 
     /// <summary>
-    /// keras.Sequential([keras.Input((steps, features)), <paramref name="layers"/>...]) as Keras 3 writes it
+    /// keras.Sequential([keras.Input((steps, features)), <paramref name="layers"/>...]) as Keras 3 writes it (steps null: None)
     /// (each of <paramref name="layers"/> a (class name, config) pair).
     /// </summary>
-    public static string Sequential(int steps, int features, params (string ClassName, string Config)[] layers) => $$$"""
+    public static string Sequential(int? steps, int features, params (string ClassName, string Config)[] layers) => $$$"""
         {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "trainable": true, "dtype": {{{Policy}}},
           "layers": [
-            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, {{{steps}}}, {{{features}}}], "dtype": "float32", "sparse": false,
+            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, {{{steps?.ToString(CultureInfo.InvariantCulture) ?? "null"}}}, {{{features}}}], "dtype": "float32", "sparse": false,
              "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null}{{{string.Concat(layers.Select(l => $$"""
              , {"module": "keras.layers", "class_name": "{{l.ClassName}}", "config": {{l.Config}}, "registered_name": null}
              """))}}}],
-          "build_input_shape": [null, {{{steps}}}, {{{features}}}]},
-         "registered_name": null, "build_config": {"input_shape": [null, {{{steps}}}, {{{features}}}]}}
+          "build_input_shape": [null, {{{steps?.ToString(CultureInfo.InvariantCulture) ?? "null"}}}, {{{features}}}]},
+         "registered_name": null, "build_config": {"input_shape": [null, {{{steps?.ToString(CultureInfo.InvariantCulture) ?? "null"}}}, {{{features}}}]}}
         """;
 
     private static string Json(bool value) => value ? "true" : "false";

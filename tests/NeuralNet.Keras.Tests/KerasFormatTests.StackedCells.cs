@@ -196,4 +196,36 @@ public sealed partial class KerasFormatTests
 
         return copy;
     }
+
+    [H5pyFact]
+    public void LoadModel_InputOfVariableLength_RunsEachLengthAsAFileOfThatLength_AndSavesNone()
+    {
+        // keras.Input((None, 2)) before an RNN of two stacked cells: the file's batch_shape is [null, null, 2].
+        float[][] w = [.. new[] { 6, 9, 3, 6, 4, 2 }.Select((n, i) => Tensor.RandomNormal(new TensorShape(n), seed: 90 + i, 0f, 0.6f).ToArray())];
+        string cells = "layers/rnn/cell/cells/";
+        string Archive(int? steps) => WriteArchive($"variable-{steps}.keras", KerasConfigs.Sequential(steps, 2, ("RNN", KerasConfigs.StackedRnnConfig("rnn",
+                [KerasConfigs.Cell("SimpleRNNCell", "simple_rnn_cell", 3), KerasConfigs.Cell("SimpleRNNCell", "simple_rnn_cell_1", 2)], true, false))),
+            ["", "layers/rnn", "layers/rnn/cell", cells + "simple_rnn_cell", cells + "simple_rnn_cell_1"],
+            [
+                (cells + "simple_rnn_cell/vars/0", Tensor.FromArray(w[0], 2, 3)), (cells + "simple_rnn_cell/vars/1", Tensor.FromArray(w[1], 3, 3)),
+                (cells + "simple_rnn_cell/vars/2", Tensor.FromArray(w[2], 3)), (cells + "simple_rnn_cell_1/vars/0", Tensor.FromArray(w[3], 3, 2)),
+                (cells + "simple_rnn_cell_1/vars/1", Tensor.FromArray(w[4], 2, 2)), (cells + "simple_rnn_cell_1/vars/2", Tensor.FromArray(w[5], 2)),
+            ]);
+
+        Model model = KerasFormat.LoadModel(Archive(null));
+        string saved = Path.Combine(Path.GetDirectoryName(Archive(3))!, "saved-variable.keras");
+        KerasFormat.SaveModel(model, saved);
+        Model reloaded = KerasFormat.LoadModel(saved);
+
+        Assert.Equal([0], model.Inputs[0].VariableAxes);
+        Assert.Equal([0], reloaded.Inputs[0].VariableAxes);
+        foreach (int steps in new[] { 3, 7 })
+        {
+            Model fixedLength = KerasFormat.LoadModel(Archive(steps));
+            Tensor x = Tensor.RandomNormal(new TensorShape(2, steps, 2), seed: 99);
+            float[] expected = fixedLength.Predict(x).ToArray();
+            Assert.Equal(expected, model.Predict(x).ToArray());
+            Assert.Equal(expected, reloaded.Predict(x).ToArray());
+        }
+    }
 }

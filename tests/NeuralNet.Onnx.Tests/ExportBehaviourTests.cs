@@ -131,6 +131,17 @@ public sealed class ExportBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void A_model_with_variable_axes_is_refused_naming_the_input_and_axes()
+    {
+        var model = new Sequential([new InputLayer([null, 4], name: "frames"), new Lstm(3), new Dense(1)], name: "any_length");
+
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+
+        Assert.Contains("'frames'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("variable axes [0]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_conv_lstm_with_an_activation_onnx_lacks_or_a_mask_is_refused_by_name()
     {
         // A user's activation in the ConvLSTM cell has no ONNX form: the export names the layer and the activation.

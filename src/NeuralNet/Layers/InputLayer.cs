@@ -43,10 +43,50 @@ public sealed class InputLayer : Layer
         }
 
         Shape = shape;
+        ProbeShape = shape;
     }
 
-    /// <summary>The declared shape of one sample.</summary>
+    /// <summary>
+    /// Declares a per-sample input shape whose null entries are variable axes (Keras' <c>Input(shape=(None, 16))</c>): a
+    /// batch may have any positive length there, and each batch may have another. The layers are built for
+    /// <see cref="NominalLength"/> on those axes, and a layer whose weights would depend on such a length is refused when it
+    /// is called.
+    /// </summary>
+    /// <param name="shape">The length of each axis of one sample, or null for a variable axis.</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>input_layer</c>, ...</param>
+    /// <exception cref="ArgumentException"><paramref name="shape"/> has no entries, or a length below 1.</exception>
+    public InputLayer(int?[] shape, string? name = null)
+        : this(WithLength(shape, NominalLength), name)
+    {
+        ProbeShape = WithLength(shape, Models.VariableShapes.ProbeLength);
+    }
+
+    /// <summary>
+    /// The length a variable axis has in <see cref="Shape"/> and in the shapes of the tensors that follow it: the length
+    /// the model's layers are built for. Batches of other lengths run on copies of the layers built for theirs.
+    /// </summary>
+    public const int NominalLength = 64;
+
+    /// <summary>The declared shape of one sample; a variable axis (<see cref="VariableAxes"/>) holds <see cref="NominalLength"/>.</summary>
     public TensorShape Shape { get; }
+
+    /// <summary>The axes of <see cref="Shape"/> declared variable (null); empty for a fixed shape.</summary>
+    public IReadOnlyList<int> VariableAxes => Models.VariableShapes.Axes(Shape, ProbeShape);
+
+    // The shape with every variable axis at VariableShapes.ProbeLength.
+    internal TensorShape ProbeShape { get; }
+
+    private static TensorShape WithLength(int?[] shape, int length)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var dims = new int[shape.Length];
+        for (int a = 0; a < shape.Length; a++)
+        {
+            dims[a] = shape[a] ?? length;
+        }
+
+        return dims.Length == 0 ? default : new TensorShape(dims);
+    }
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "input_layer";
@@ -70,9 +110,9 @@ public sealed class InputLayer : Layer
     {
         // Keras 3's InputLayer config: the batch shape with its null batch axis, and the name; no "trainable".
         var shape = new JsonArray { null };
-        foreach (int d in Shape.Dimensions)
+        for (int a = 0; a < Shape.Rank; a++)
         {
-            shape.Add((JsonNode)JsonValue.Create(d));
+            shape.Add(Shape[a] == ProbeShape[a] ? (JsonNode)JsonValue.Create(Shape[a]) : null);
         }
 
         return new Config().Set("batch_shape", shape).Set("dtype", "float32").Set("sparse", false).Set("name", Name);
@@ -93,22 +133,12 @@ public sealed class InputLayer : Layer
     /// <summary>Keras' <c>from_config</c>: the shape from <c>batch_shape</c> (or <c>shape</c>), and the name.</summary>
     internal static InputLayer FromConfig(Config config)
     {
-        int[] dims;
-        if (config.Contains("batch_shape"))
-        {
-            // Keras: (batch, ...sample); the batch is null or a number and is not part of the sample shape.
-            dims = config.GetInt32Array("batch_shape", MaxRank, minimum: 1, allowLeadingNull: true);
-            if (config.GetNode("batch_shape") is JsonArray { Count: > 0 } array && array[0] is not null && dims.Length > 0)
-            {
-                dims = dims[1..];
-            }
-        }
-        else
-        {
-            dims = config.GetInt32Array("shape", MaxRank, minimum: 1);
-        }
-
-        return dims.Length == 0 ? throw config.Error("the input shape has no dimensions.") : new InputLayer(new TensorShape(dims), config.GetString("name"));
+        // Keras: batch_shape is (batch, ...sample), the batch null or a number and not part of the sample shape; a null
+        // sample length is a variable axis.
+        int?[] dims = config.Contains("batch_shape")
+            ? config.GetNullableInt32Array("batch_shape", MaxRank, minimum: 1, skipFirst: true)
+            : config.GetNullableInt32Array("shape", MaxRank, minimum: 1, skipFirst: false);
+        return dims.Length == 0 ? throw config.Error("the input shape has no dimensions.") : new InputLayer(dims, config.GetString("name"));
     }
 
     /// <inheritdoc/>

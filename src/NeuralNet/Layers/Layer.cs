@@ -236,7 +236,8 @@ public abstract partial class Layer
             shapes[i] = inputs[i].Shape;
         }
 
-        if (IsBuilt)
+        bool wasBuilt = IsBuilt;
+        if (wasBuilt)
         {
             if (!shapes.AsSpan().SequenceEqual(_inputShapes))
             {
@@ -250,13 +251,25 @@ public abstract partial class Layer
             BuildDeferred(shapes);
         }
 
+        TensorShape[]? probeOutputs = null;
+        try
+        {
+            probeOutputs = ProbeOutputShapes(inputs);
+        }
+        catch
+        {
+            // Nothing changes when a call fails: a build this call made is undone.
+            Rollback(_nodes.Count, unbuild: !wasBuilt);
+            throw;
+        }
+
         Node node = AddNode(inputs.ToArray());
         IReadOnlyList<TensorShape> more = AdditionalOutputShapes;
         var outputs = new SymbolicTensor[1 + more.Count];
-        outputs[0] = new SymbolicTensor(_outputShape, node);
+        outputs[0] = new SymbolicTensor(_outputShape, node, probeShape: probeOutputs?[0]);
         for (int k = 0; k < more.Count; k++)
         {
-            outputs[k + 1] = new SymbolicTensor(more[k], node, k + 1);
+            outputs[k + 1] = new SymbolicTensor(more[k], node, k + 1, probeOutputs?[k + 1]);
         }
 
         return outputs;
@@ -635,7 +648,13 @@ public abstract partial class Layer
     /// built, built for the same shapes with the same <see cref="Parameter"/> objects. A model's concurrent predictions
     /// run on such copies, each with its own activations.
     /// </summary>
-    internal Layer CopyForCall(int callIndex)
+    internal Layer CopyForCall(int callIndex) => CopyForShapes(callIndex, _inputShapes);
+
+    /// <summary>
+    /// As <see cref="CopyForCall"/>, built for <paramref name="inputShapes"/>: another length of a variable axis, which the
+    /// layer's parameters must not depend on.
+    /// </summary>
+    internal Layer CopyForShapes(int callIndex, ReadOnlySpan<TensorShape> inputShapes)
     {
         if (!IsBuilt || _template is null)
         {
@@ -647,14 +666,14 @@ public abstract partial class Layer
         instance._nodes = [];
         instance._template = null;
         instance._primary = this;
-        instance._parameterSource = new SharedParameters(this);
+        instance._parameterSource = new SharedParameters(this, inputShapes.SequenceEqual(_inputShapes) ? null : inputShapes.ToArray());
         instance.Name = Name;
         instance.Seed = Seed;
         instance.IsSeeded = true;
         instance.CallIndex = callIndex;
         try
         {
-            instance.BuildDeferred(_inputShapes);
+            instance.BuildDeferred(inputShapes);
         }
         finally
         {
@@ -808,17 +827,24 @@ public abstract partial class Layer
             outer.AddParameter(prefix + name, shape, initializer, regularizer, trainable);
     }
 
-    // The parameters of the layer being copied for another call, in creation order.
-    private sealed class SharedParameters(Layer primary) : ParameterSource
+    // The parameters of the layer being copied for another call, in creation order; otherShapes: the copy's input shapes
+    // when they are not the layer's (another length of a variable axis).
+    private sealed class SharedParameters(Layer primary, TensorShape[]? otherShapes) : ParameterSource
     {
         public override Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizer? regularizer, Initializer initializer)
         {
             // A wrapper's inner layer (TimeDistributed.InnerLayer) holds its parameters under the wrapper's prefix.
             Parameter? shared = index < primary._parameters.Count ? primary._parameters[index] : null;
-            return shared is not null && shared.Shape == shape
-                && (shared.Name == name || (shared.Name.EndsWith(name, StringComparison.Ordinal) && shared.Name[^(name.Length + 1)] == '/'))
-                ? shared
-                : throw new InvalidOperationException($"{primary.Describe()} created parameter '{name}' {shape} for a second call where its first call created {(shared is null ? "nothing" : $"'{shared.Name}' {shared.Shape}")}; a layer must create the same parameters for the same input shapes.");
+            if (shared is not null && shared.Shape == shape
+                && (shared.Name == name || (shared.Name.EndsWith(name, StringComparison.Ordinal) && shared.Name[^(name.Length + 1)] == '/')))
+            {
+                return shared;
+            }
+
+            string had = shared is null ? "nothing" : $"'{shared.Name}' {shared.Shape}";
+            throw otherShapes is null
+                ? new InvalidOperationException($"{primary.Describe()} created parameter '{name}' {shape} for a second call where its first call created {had}; a layer must create the same parameters for the same input shapes.")
+                : new InvalidOperationException($"{primary.Describe()} creates parameter '{name}' {shape} for input {FormatShapes(otherShapes)} where it created {had} for {FormatShapes(primary._inputShapes)}: its weights depend on the length of a variable axis, which must then be fixed.");
         }
     }
 }

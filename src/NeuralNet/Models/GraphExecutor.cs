@@ -14,7 +14,7 @@ namespace NeuralNet.Models;
 /// chain skips it, and so does the first trainable layer above a frozen base), and a node with no trainable parameters
 /// and no such input is not run backward at all.
 /// </remarks>
-internal sealed class GraphExecutor
+internal sealed partial class GraphExecutor
 {
     private readonly Step[] _steps;
     private readonly int[] _inputSlots;
@@ -50,7 +50,9 @@ internal sealed class GraphExecutor
     // inferenceCopy: every node runs on a new copy of its layer (CopyForCall), sharing the parameters, for forward passes
     // in inference mode only; the graph's own layers are left as they are.
     // fuse: whether a convolution may run together with the max pooling that reads its output (FuseConvolutionsWithPooling).
-    private GraphExecutor(Graph graph, bool inferenceCopy, bool fuse)
+    // inputShapes: the concrete sample shapes of a variant (GraphExecutor.Variants.cs), whose every node runs on a copy of
+    // its layer built for the shapes that follow from them; null for the graph's own shapes.
+    private GraphExecutor(Graph graph, bool inferenceCopy, bool fuse, TensorShape[]? inputShapes = null)
     {
         Graph = graph;
 
@@ -76,7 +78,7 @@ internal sealed class GraphExecutor
             int[] outputSlots = [.. node.Outputs.Select(t => slotOf[t])];
             foreach (SymbolicTensor output in node.Outputs)
             {
-                _slotShapes[slotOf[output]] = output.Shape;
+                _slotShapes[slotOf[output]] = inputShapes is null || !node.IsInput ? output.Shape : inputShapes[graph.Inputs.ToList().IndexOf(output)];
             }
 
             if (node.IsInput)
@@ -90,7 +92,16 @@ internal sealed class GraphExecutor
             }
 
             int[] inputSlots = [.. node.Inputs.Select(t => slotOf[t])];
-            Layer instance = inferenceCopy ? node.Layer.CopyForCall(graph.LocalIndex(node)) : node.Layer.InstanceForCall(graph.LocalIndex(node));
+            Layer instance = inputShapes is not null ? node.Layer.CopyForShapes(graph.LocalIndex(node), [.. inputSlots.Select(slot => _slotShapes[slot])])
+                : inferenceCopy ? node.Layer.CopyForCall(graph.LocalIndex(node)) : node.Layer.InstanceForCall(graph.LocalIndex(node));
+            if (inputShapes is not null)
+            {
+                for (int k = 0; k < outputSlots.Length; k++)
+                {
+                    _slotShapes[outputSlots[k]] = instance.OutputShapes[k];
+                }
+            }
+
             foreach (int s in inputSlots)
             {
                 _consumers[s]++;
@@ -129,6 +140,7 @@ internal sealed class GraphExecutor
         _ownsGradient = new bool[slots];
         _sumBuffers = new Tensor?[slots];
         _outputs = new Tensor[_outputSlots.Length];
+        _variable = inputShapes is null && graph.Inputs.Any(t => t.IsVariable);
     }
 
     /// <summary>
@@ -228,7 +240,13 @@ internal sealed class GraphExecutor
     /// The activity regularizers' loss of the last forward pass (or passes, for <see cref="ForwardInPasses"/>): the sum of
     /// every regularized layer's penalty over the whole batch, divided by its rows (Keras adds each layer's penalty / batch).
     /// </summary>
-    public float ActivityLoss { get; private set; }
+    public float ActivityLoss
+    {
+        get => Active._activityLoss;
+        private set => _activityLoss = value;
+    }
+
+    private float _activityLoss;
 
     private static Tensor ZerosLike(Step step, Tensor output)
     {
@@ -262,7 +280,7 @@ internal sealed class GraphExecutor
     }
 
     /// <summary>The masks of the last forward pass's outputs (null entries for outputs without one), as Keras applies them to losses and metrics.</summary>
-    public ReadOnlySpan<Tensor?> OutputMasks => _outputMasks;
+    public ReadOnlySpan<Tensor?> OutputMasks => Active._outputMasks;
 
     /// <summary>
     /// Whether the model changes state as it predicts, so that its predictions run alone on its own layers: a node fixed
@@ -295,6 +313,12 @@ internal sealed class GraphExecutor
     /// </summary>
     public Tensor[] ForwardInPasses(ReadOnlySpan<Tensor> inputs, int maxRows)
     {
+        GraphExecutor runner = RunnerFor(inputs);
+        if (runner != this)
+        {
+            return runner.ForwardInPasses(inputs, maxRows);
+        }
+
         int rows = inputs[0].Shape[0];
         if (rows <= maxRows)
         {
@@ -340,6 +364,17 @@ internal sealed class GraphExecutor
     /// <summary>Runs the graph on one batch per input; returns the outputs (owned by the layers, overwritten by the next call).</summary>
     public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training)
     {
+        GraphExecutor runner = RunnerFor(inputs);
+        if (runner != this)
+        {
+            if (training && inputs[0].Shape[0] > LargestTrainingBatch)
+            {
+                LargestTrainingBatch = inputs[0].Shape[0];
+            }
+
+            return runner.Forward(inputs, training);
+        }
+
         _passRows = null;
         if (!_inferenceCopy && _plannedTrainability != TrainabilityStamp())
         {
@@ -436,6 +471,12 @@ internal sealed class GraphExecutor
     /// </summary>
     public void Backward(ReadOnlySpan<Tensor?> outputGradients, ReadOnlySpan<bool> fromLogits)
     {
+        if (Active != this)
+        {
+            Active.Backward(outputGradients, fromLogits);
+            return;
+        }
+
         Array.Clear(_gradients);
         Array.Clear(_ownsGradient);
         foreach (Step step in _steps)
@@ -558,6 +599,12 @@ internal sealed class GraphExecutor
     /// </summary>
     public void CheckOutputGradients(ReadOnlySpan<Tensor> gradients)
     {
+        if (Active != this)
+        {
+            Active.CheckOutputGradients(gradients);
+            return;
+        }
+
         if (_passRows is (int rows, int passRows))
         {
             throw new InvalidOperationException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The last forward pass was an inference batch of {rows} rows run in passes of {passRows} (Evaluate or Predict of a batch larger than the training batch), which the layers do not keep for Backward; call Forward first."));
@@ -581,6 +628,9 @@ internal sealed class GraphExecutor
     /// <summary>Gives the instances of shared layers' later calls their layer's current name and seed.</summary>
     public void SyncInstances()
     {
+        // Variants are made again from the layers as they are now.
+        _variants?.Clear();
+        _active = null;
         foreach (Step step in _steps)
         {
             Layer instance = step.Instance;

@@ -10,6 +10,7 @@ namespace NeuralNet.Models;
 /// <code>
 /// var image = new Input(28, 28, 1);
 /// var metadata = new Input(new TensorShape(4), name: "metadata");
+/// var tokens = new Input([null], name: "tokens"); // sequences of any length
 /// </code>
 /// </example>
 public sealed class Input : SymbolicTensor
@@ -31,8 +32,20 @@ public sealed class Input : SymbolicTensor
     {
     }
 
+    /// <summary>
+    /// Creates an input whose null lengths are variable axes (Keras' <c>keras.Input(shape=(None, 16))</c>): each batch may
+    /// have any positive length there, as sequences of any length. See <see cref="InputLayer(int?[], string?)"/>.
+    /// </summary>
+    /// <param name="shape">The per-sample shape, null for a variable axis: <c>[null]</c> for token ids of any length, <c>[null, 16]</c> for sequences of 16 features.</param>
+    /// <param name="name">The input's name (the name of its <see cref="InputLayer"/>); null to have the model name it.</param>
+    /// <exception cref="ArgumentException">The shape has no entries or a length below 1.</exception>
+    public Input(int?[] shape, string? name = null)
+        : this(new InputLayer(shape, name))
+    {
+    }
+
     internal Input(InputLayer layer)
-        : base(layer.Shape, CreateNode(layer))
+        : base(layer.Shape, CreateNode(layer), probeShape: layer.ProbeShape)
     {
     }
 

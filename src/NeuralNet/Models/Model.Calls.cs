@@ -199,5 +199,5 @@ public abstract partial class Model
         }
     }
 
-    private static string DescribeInput(SymbolicTensor input) => $"'{input.Layer.Name}' {input.Shape.ToBatchString()}";
+    private static string DescribeInput(SymbolicTensor input) => $"'{input.Layer.Name}' {input.BatchString}";
 }

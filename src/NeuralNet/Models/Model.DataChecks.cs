@@ -19,8 +19,8 @@ public abstract partial class Model
     }
 
     /// <summary>The message for input <paramref name="index"/> of per-sample shape <paramref name="actual"/> where the model expects another.</summary>
-    private protected virtual string DescribeInputMismatch(int index, TensorShape expected, TensorShape actual) =>
-        $"Input '{Inputs[index].Layer.Name}' of model '{Name}' expects {expected.ToBatchString()} but got {actual.ToBatchString()}.";
+    private protected virtual string DescribeInputMismatch(int index, string expected, TensorShape actual) =>
+        $"Input '{Inputs[index].Layer.Name}' of model '{Name}' expects {expected} but got {actual.ToBatchString()}.";
 
     private Tensor[] CheckedInputs(ModelData x, string parameterName, bool checkFinite = false)
     {
@@ -55,10 +55,10 @@ public abstract partial class Model
         {
             string name = ArrayName(parameterName, i, inputs.Length);
             TensorShape sample = inputs[i].Shape.DropFirst();
-            TensorShape expected = Inputs[i].Shape;
-            if (sample != expected)
+            SymbolicTensor expected = Inputs[i];
+            if (sample != expected.Shape && !VariableShapes.Fits(sample.Dimensions, expected.Shape, expected.ProbeShape))
             {
-                throw new ArgumentException(DescribeInputMismatch(i, expected, sample), parameterName);
+                throw new ArgumentException(DescribeInputMismatch(i, expected.BatchString, sample), parameterName);
             }
 
             if (inputs[i].Shape[0] != inputs[0].Shape[0])
@@ -94,6 +94,7 @@ public abstract partial class Model
     {
         Trainer trainer = GetTrainer("Fit");
         Tensor[] targets = [.. y.Resolve(OutputNames, Name, "target", yName)];
+        TensorShape[] outputShapes = OutputShapesFor(Executor, inputs);
         int samples = inputs[0].Shape[0];
         if (samples == 0)
         {
@@ -109,7 +110,7 @@ public abstract partial class Model
                 throw new ArgumentException($"{ArrayName(xName, 0, inputs.Length)} has {samples} samples {inputs[0].Shape} but {name} has {(target.Rank > 0 ? target.Shape[0] : 0)} {target.Shape}; the first axes must match.", yName);
             }
 
-            TensorShape outputShape = Outputs[k].Shape;
+            TensorShape outputShape = outputShapes[k];
             if (target.Rank == 1 && outputShape.Rank == 1 && outputShape[0] == 1)
             {
                 // Keras accepts one value per sample, (samples,), for a one-unit output.
@@ -137,7 +138,7 @@ public abstract partial class Model
 
                 // Values a shape cannot reveal (class indices out of range, AUC's non-binary targets) are found here,
                 // before any step, rather than in the batch that holds them after earlier steps changed the weights.
-                TensorShape outputShape = Outputs[k].Shape;
+                TensorShape outputShape = outputShapes[k];
                 trainer.Settings.Losses[k]?.ValidateTargets(targets[k], outputShape);
                 foreach (Metric metric in trainer.Settings.Metrics[k].Concat(trainer.Settings.WeightedMetrics[k]))
                 {
@@ -147,6 +148,26 @@ public abstract partial class Model
         }
 
         return [.. inputs, .. targets];
+    }
+
+    /// <summary>
+    /// The per-sample output shapes of a batch of <paramref name="inputs"/> on <paramref name="executor"/>: the graph's for
+    /// fixed shapes, else those of the lengths the inputs have (a model with variable axes).
+    /// </summary>
+    private TensorShape[] OutputShapesFor(GraphExecutor executor, ReadOnlySpan<Tensor> inputs)
+    {
+        if (!executor.HasVariableInputs)
+        {
+            return [.. Outputs.Select(o => o.Shape)];
+        }
+
+        var shapes = new TensorShape[inputs.Length];
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            shapes[i] = inputs[i].Shape.DropFirst();
+        }
+
+        return executor.OutputShapesFor(shapes);
     }
 
     private Tensor[] ResolveInputs(ModelData x, string parameterName)

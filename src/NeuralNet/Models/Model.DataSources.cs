@@ -80,9 +80,11 @@ public abstract partial class Model
                 Trainer trainer = GetTrainer(nameof(Fit));
                 // The trainer sets the shuffle seed once the callbacks are checked (ShuffleSeed).
                 var train = new SourceBatches(data, "training data", stepsPerEpoch, shuffle, seed: 0, continuing: stepsPerEpoch is not null, prefetch,
-                    batch => PreparedBatch(trainer, batch, classWeight), cancellationToken);
+                    batch => PreparedBatch(trainer, batch, classWeight), cancellationToken)
+                { LengthsMayVary = HasVariableInputs };
                 SourceBatches? validation = validationData is null ? null : new SourceBatches(validationData, "validation data", validationSteps, shuffle: false, seed: 0, continuing: false, prefetch,
-                    batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken);
+                    batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken)
+                { LengthsMayVary = HasVariableInputs };
                 (_batchLossSum, _batchLossCount) = (0, 0);
                 try
                 {
@@ -164,7 +166,8 @@ public abstract partial class Model
     {
         EnsureBuiltFrom(data);
         Trainer trainer = GetTrainer(nameof(Evaluate));
-        var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken);
+        var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken)
+                { LengthsMayVary = HasVariableInputs };
         TextWriter writer = output ?? Console.Out;
         var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
         progress.Begin(batches.Steps);
@@ -266,7 +269,8 @@ public abstract partial class Model
 
         GraphExecutor executor = ownExecutor ?? Executor;
         run?.Begin();
-        var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => CheckedInputs(batch.X, "x", checkFinite: true), cancellationToken);
+        var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => CheckedInputs(batch.X, "x", checkFinite: true), cancellationToken)
+                { LengthsMayVary = HasVariableInputs };
         var parts = new List<Tensor>[Outputs.Count];
         for (int k = 0; k < parts.Length; k++)
         {
@@ -315,11 +319,21 @@ public abstract partial class Model
             batches.Close();
         }
 
-        return [.. parts.Select((list, k) => Concatenate(list, Outputs[k].Shape))];
+        return [.. parts.Select((list, k) => Concatenate(list, list.Count > 0 ? list[0].Shape.DropFirst() : Outputs[k].Shape, Outputs[k].Layer.Name))];
     }
 
-    private static Tensor Concatenate(List<Tensor> batches, TensorShape sampleShape)
+    private static Tensor Concatenate(List<Tensor> batches, TensorShape sampleShape, string output)
     {
+        foreach (Tensor batch in batches)
+        {
+            if (batch.Shape.DropFirst() != sampleShape)
+            {
+                // Batches of other lengths on a variable axis give outputs that cannot stand in one tensor.
+                throw new InvalidOperationException(
+                    $"The batches' predictions of output '{output}' have per-sample shapes {sampleShape} and {batch.Shape.DropFirst()}; one result tensor needs one shape (predict the batches of each length separately, or pad them to one length).");
+            }
+        }
+
         var result = new Tensor(sampleShape.Prepend(batches.Sum(b => b.Shape[0])));
         Span<float> destination = result.AsSpan();
         foreach (Tensor batch in batches)

@@ -558,7 +558,8 @@ public abstract partial class Model
     private Tensor[] PredictCore(GraphExecutor executor, Tensor[] inputs, int batchSize, CancellationToken cancellationToken, PredictCallbacks? callbacks = null)
     {
         int samples = inputs[0].Shape[0];
-        var results = Outputs.Select(o => new Tensor(o.Shape.Prepend(samples))).ToArray();
+        TensorShape[] outputShapes = OutputShapesFor(executor, inputs);
+        var results = outputShapes.Select(shape => new Tensor(shape.Prepend(samples))).ToArray();
         var batch = new Tensor[inputs.Length];
         int passRows = Math.Min(batchSize, Executor.InferenceRows);
         int step = callbacks is null ? passRows : batchSize;
@@ -585,7 +586,7 @@ public abstract partial class Model
                 Tensor[] outputs = executor.Forward(batch, training: false);
                 for (int k = 0; k < outputs.Length; k++)
                 {
-                    int stride = Outputs[k].Shape.ElementCount;
+                    int stride = outputShapes[k].ElementCount;
                     outputs[k].AsReadOnlySpan().CopyTo(results[k].AsSpan().Slice(pass * stride, rows * stride));
                 }
             }
@@ -622,17 +623,20 @@ public abstract partial class Model
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Inputs.Count} inputs and {Outputs.Count} outputs; Predict into a destination takes one of each (call PredictOutputs)."));
         }
 
-        ReadOnlySpan<int> sample = Outputs[0].Shape.Dimensions;
+        executor ??= Executor;
+        single[0] = x;
+        TensorShape outputShape = executor.HasVariableInputs ? OutputShapesFor(executor, single.AsSpan(0, 1))[0] : Outputs[0].Shape;
+        single[0] = null!;
+        ReadOnlySpan<int> sample = outputShape.Dimensions;
         int samples = x.Shape[0];
         if (destination.Rank != sample.Length + 1 || destination.Shape[0] != samples || !destination.Shape.Dimensions[1..].SequenceEqual(sample))
         {
-            throw new ArgumentException($"destination has shape {destination.Shape} but the predictions of x {x.Shape} have shape {Outputs[0].Shape.Prepend(samples)}.", nameof(destination));
+            throw new ArgumentException($"destination has shape {destination.Shape} but the predictions of x {x.Shape} have shape {outputShape.Prepend(samples)}.", nameof(destination));
         }
 
         CheckFinite(x, nameof(x));
-        executor ??= Executor;
         batchSize = Math.Min(batchSize, Executor.InferenceRows);
-        int stride = Outputs[0].Shape.ElementCount;
+        int stride = outputShape.ElementCount;
         Span<float> results = destination.AsSpan();
         try
         {

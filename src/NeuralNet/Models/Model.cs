@@ -195,6 +195,9 @@ public abstract partial class Model
     /// <summary>The executor of the built graph.</summary>
     private protected GraphExecutor Executor => _executor ?? throw NotBuilt();
 
+    // Whether the model is built with inputs whose lengths vary (Input([null, ...])).
+    private bool HasVariableInputs => _executor?.HasVariableInputs == true;
+
     /// <summary>The model's graph of layer calls (the summary and the serializer read it).</summary>
     internal Graph Graph => Executor.Graph;
 

@@ -33,7 +33,10 @@ internal static class ModelSummary
         {
             Layer layer = rows[i];
             // Keras lists every output's shape of a layer with several (an LSTM's states with return_state).
+            // The shapes as this model calls the layer: with None on variable axes (Keras' form).
+            Node? call = layer.Nodes.FirstOrDefault(n => n.Outputs.Length > 0 && n.Outputs[0] is not null && n.Outputs[0].IsVariable);
             string shape = !layer.IsBuilt ? "?"
+                : call is not null ? (call.Outputs.Length == 1 ? call.Outputs[0].BatchString : "[" + string.Join(", ", call.Outputs.Select(t => t.BatchString)) + "]")
                 : layer.OutputCount == 1 ? layer.OutputShape.ToBatchString()
                 : "[" + string.Join(", ", layer.OutputShapes.Select(s => s.ToBatchString())) + "]";
             string parameters = layer.IsBuilt ? Count(layer.ParameterCount) : "0 (unbuilt)";

@@ -301,10 +301,10 @@ public sealed partial class Sequential : Model
     }
 
     /// <inheritdoc/>
-    private protected override string DescribeInputMismatch(int index, TensorShape expected, TensorShape actual)
+    private protected override string DescribeInputMismatch(int index, string expected, TensorShape actual)
     {
         Layer first = _layers.FirstOrDefault(l => l is not InputLayer) ?? _layers[0];
-        return $"{first} expects input {expected.ToBatchString()} but got {actual.ToBatchString()}.";
+        return $"{first} expects input {expected} but got {actual.ToBatchString()}.";
     }
 
     /// <inheritdoc/>

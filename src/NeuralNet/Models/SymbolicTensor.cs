@@ -17,9 +17,10 @@ namespace NeuralNet.Models;
 /// </example>
 public class SymbolicTensor
 {
-    internal SymbolicTensor(TensorShape shape, Node node, int outputIndex = 0)
+    internal SymbolicTensor(TensorShape shape, Node node, int outputIndex = 0, TensorShape? probeShape = null)
     {
         Shape = shape;
+        ProbeShape = probeShape ?? shape;
         Node = node;
         OutputIndex = outputIndex;
         if (node.Outputs.Length <= outputIndex)
@@ -32,8 +33,24 @@ public class SymbolicTensor
         node.Outputs[outputIndex] = this;
     }
 
-    /// <summary>The shape of one sample, without the batch axis.</summary>
+    /// <summary>
+    /// The shape of one sample, without the batch axis. A variable axis (<see cref="VariableAxes"/>) holds the length the
+    /// layers were built for, <see cref="InputLayer.NominalLength"/> at the input: a batch may have any length there.
+    /// </summary>
     public TensorShape Shape { get; }
+
+    /// <summary>
+    /// The axes of <see cref="Shape"/> (0 is the first axis after the batch) whose length varies from batch to batch
+    /// (Keras' <c>None</c>): those of an <see cref="Input"/> declared with null lengths, and every axis of a later tensor whose
+    /// length follows them. Empty for a tensor of fixed shape.
+    /// </summary>
+    public IReadOnlyList<int> VariableAxes => VariableShapes.Axes(Shape, ProbeShape);
+
+    // The shape the tensor has when every variable input axis is InputLayer.ProbeLength instead of NominalLength: the axes
+    // where it differs from Shape are the ones that follow the inputs' lengths (VariableShapes).
+    internal TensorShape ProbeShape { get; }
+
+    internal bool IsVariable => ProbeShape != Shape;
 
     /// <summary>
     /// Which of its layer call's outputs this tensor is: 0 for the output (and for every single-output layer), 1 and on for
@@ -62,6 +79,9 @@ public class SymbolicTensor
 
     /// <inheritdoc/>
     public override string ToString() => OutputIndex == 0
-        ? $"SymbolicTensor {Shape.ToBatchString()} from {Layer}"
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SymbolicTensor {Shape.ToBatchString()} from {Layer} (output {OutputIndex})");
+        ? $"SymbolicTensor {BatchString} from {Layer}"
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SymbolicTensor {BatchString} from {Layer} (output {OutputIndex})");
+
+    // Keras' form, (None, None, 16), with None for the batch and for every variable axis.
+    internal string BatchString => VariableShapes.ToBatchString(Shape, ProbeShape);
 }

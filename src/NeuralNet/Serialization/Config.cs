@@ -308,6 +308,34 @@ public sealed class Config
         return [.. result];
     }
 
+    /// <summary>
+    /// An array of at most <paramref name="maxLength"/> integers of at least <paramref name="minimum"/> or nulls (a shape
+    /// with Keras' variable axes), without its first entry when <paramref name="skipFirst"/> (Keras' batch axis).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The value is absent, not an array, too long, or holds something else.</exception>
+    internal int?[] GetNullableInt32Array(string key, int maxLength, int minimum, bool skipFirst)
+    {
+        JsonNode? node = Get(key) ?? throw Error($"\"{key}\" is missing.");
+        if (node is not JsonArray array)
+        {
+            throw Error($"\"{key}\" must be an array of integers and nulls but is {Describe(node)}.");
+        }
+
+        int first = skipFirst && array.Count > 0 ? 1 : 0;
+        if (array.Count - first > maxLength)
+        {
+            throw Error(string.Create(CultureInfo.InvariantCulture, $"\"{key}\" has {array.Count} entries; at most {maxLength + first} are allowed."));
+        }
+
+        var result = new int?[array.Count - first];
+        for (int i = first; i < array.Count; i++)
+        {
+            result[i - first] = array[i] is null ? null : (int)ToInt64(array[i], string.Create(CultureInfo.InvariantCulture, $"\"{key}\"[{i}]"), minimum, int.MaxValue);
+        }
+
+        return result;
+    }
+
     /// <summary>An array of 64-bit integers (such as step boundaries).</summary>
     /// <exception cref="InvalidDataException">The value is absent, not an array, or holds something else.</exception>
     public long[] GetInt64Array(string key)

@@ -354,7 +354,7 @@ internal static class ModelSerializer
                 layers.Add((JsonNode)SerializationRegistry.Serialize(layer));
             }
 
-            return new JsonObject { ["class_name"] = "Sequential", ["config"] = config, ["build_input_shape"] = BatchShape(model.InputShape) };
+            return new JsonObject { ["class_name"] = "Sequential", ["config"] = config, ["build_input_shape"] = BatchShape(model.Inputs[0]) };
         }
 
         Graph graph = ((Functional)model).Graph;
@@ -400,17 +400,18 @@ internal static class ModelSerializer
     private static JsonNode KerasTensor(Graph graph, SymbolicTensor tensor) => new JsonObject
     {
         ["class_name"] = "__keras_tensor__",
-        ["config"] = new JsonObject { ["shape"] = BatchShape(tensor.Shape), ["dtype"] = "float32", ["keras_history"] = History(graph, tensor) },
+        ["config"] = new JsonObject { ["shape"] = BatchShape(tensor), ["dtype"] = "float32", ["keras_history"] = History(graph, tensor) },
     };
 
     private static JsonNode History(Graph graph, SymbolicTensor tensor) => new JsonArray(tensor.Layer.Name, graph.LocalIndex(tensor.Node), tensor.OutputIndex);
 
-    private static JsonArray BatchShape(TensorShape shape)
+    // Keras' batch shape: null for the batch and for every variable axis.
+    private static JsonArray BatchShape(SymbolicTensor tensor)
     {
         var array = new JsonArray { null };
-        foreach (int d in shape.Dimensions)
+        for (int a = 0; a < tensor.Shape.Rank; a++)
         {
-            array.Add((JsonNode)JsonValue.Create(d));
+            array.Add(tensor.Shape[a] == tensor.ProbeShape[a] ? (JsonNode)JsonValue.Create(tensor.Shape[a]) : null);
         }
 
         return array;
@@ -1143,20 +1144,21 @@ internal static class ModelSerializer
     {
         Config owner = root.Contains("build_input_shape") ? root : config.Contains("build_input_shape") ? config
             : throw root.Error("the model has no InputLayer and no \"build_input_shape\", so its input shape is unknown.");
-        int[] dims = owner.GetInt32Array("build_input_shape", InputLayer.MaxRank, minimum: 1, allowLeadingNull: true);
-        if (owner.GetNode("build_input_shape") is JsonArray { Count: > 0 } array && array[0] is not null && dims.Length > 0)
-        {
-            dims = dims[1..];
-        }
-
+        // Keras writes (batch, ...sample), the batch null or a number.
+        int?[] dims = owner.GetNullableInt32Array("build_input_shape", InputLayer.MaxRank, minimum: 1, skipFirst: true);
         if (dims.Length == 0)
         {
             throw owner.Error("\"build_input_shape\" has no sample dimensions.");
         }
 
+        if (Array.IndexOf(dims, null) >= 0)
+        {
+            throw owner.Error("\"build_input_shape\" has variable (null) sample lengths; a Sequential declares them with an InputLayer as its first layer.");
+        }
+
         try
         {
-            return new TensorShape(dims);
+            return new TensorShape([.. dims.Select(d => d!.Value)]);
         }
         catch (ArgumentException ex)
         {

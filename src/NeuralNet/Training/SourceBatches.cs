@@ -57,6 +57,12 @@ internal sealed class SourceBatches : EpochBatches
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
 
+    /// <summary>
+    /// Whether batches may differ in lengths beyond the number of samples (a model with variable axes, which checks each
+    /// batch against itself in <c>prepare</c>): then only the tensors and their ranks must match batch 0's.
+    /// </summary>
+    public bool LengthsMayVary { get; init; }
+
     public override int Steps => _steps ?? _source.BatchesPerPass ?? _learnedSteps;
 
     public override void ResetSeed(long seed) => _seed = seed;
@@ -279,9 +285,11 @@ internal sealed class SourceBatches : EpochBatches
         for (int i = 0; i < shapes.Count; i++)
         {
             TensorShape first = _firstShapes[i], shape = shapes[i];
-            if (shape.Rank != first.Rank || (shape.Rank > 1 && shape.DropFirst() != first.DropFirst()))
+            if (shape.Rank != first.Rank || (shape.Rank > 1 && !LengthsMayVary && shape.DropFirst() != first.DropFirst()))
             {
-                throw new DataSourceException($"{BatchText()} has {labels[i]} of shape {shape} but batch 0 had {first}; every batch must have the same shapes but for the number of samples.", _epoch, _index);
+                throw new DataSourceException(LengthsMayVary
+                    ? $"{BatchText()} has {labels[i]} of shape {shape} but batch 0 had {first}; every batch must have tensors of the same ranks."
+                    : $"{BatchText()} has {labels[i]} of shape {shape} but batch 0 had {first}; every batch must have the same shapes but for the number of samples.", _epoch, _index);
             }
         }
     }

@@ -1,0 +1,44 @@
+using System.Globalization;
+using NeuralNet.Models;
+
+namespace NeuralNet.Layers;
+
+// Calls on tensors with variable axes (Keras' None lengths, see VariableShapes): the layer is built for the nominal
+// lengths, and a throwaway copy of it for the probe lengths tells which axes of its outputs follow them.
+public abstract partial class Layer
+{
+    /// <summary>
+    /// The output shapes of this (built) layer for its inputs' probe shapes, or null when no input has a variable axis.
+    /// </summary>
+    /// <exception cref="ArgumentException">The layer cannot take those lengths, or its weights depend on them.</exception>
+    private TensorShape[]? ProbeOutputShapes(ReadOnlySpan<SymbolicTensor> inputs)
+    {
+        bool variable = false;
+        var probe = new TensorShape[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            probe[i] = inputs[i].ProbeShape;
+            variable |= inputs[i].IsVariable;
+        }
+
+        if (!variable)
+        {
+            return null;
+        }
+
+        Layer copy;
+        try
+        {
+            copy = CopyForShapes(0, probe);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            string given = string.Join(", ", inputs.ToArray().Select(t => t.BatchString));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} cannot take {given} with variable axes: built for length {VariableShapes.ProbeLength} instead of {InputLayer.NominalLength} on them, {e.Message}"),
+                nameof(inputs), e);
+        }
+
+        return [.. copy.OutputShapes];
+    }
+}

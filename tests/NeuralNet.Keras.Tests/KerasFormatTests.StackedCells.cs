@@ -212,8 +212,9 @@ public sealed partial class KerasFormatTests
                 (cells + "simple_rnn_cell_1/vars/1", Tensor.FromArray(w[4], 2, 2)), (cells + "simple_rnn_cell_1/vars/2", Tensor.FromArray(w[5], 2)),
             ]);
 
-        Model model = KerasFormat.LoadModel(Archive(null));
-        string saved = Path.Combine(Path.GetDirectoryName(Archive(3))!, "saved-variable.keras");
+        string variable = Archive(null);
+        Model model = KerasFormat.LoadModel(variable);
+        string saved = Path.Combine(Path.GetDirectoryName(variable)!, "saved-variable.keras");
         KerasFormat.SaveModel(model, saved);
         Model reloaded = KerasFormat.LoadModel(saved);
 

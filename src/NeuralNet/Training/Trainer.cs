@@ -30,6 +30,7 @@ internal sealed class Trainer
     private readonly int _inputCount;
     private readonly bool[] _fused;
     private readonly Tensor?[] _gradientStorage;
+    private readonly List<Tensor>?[] _otherLengthStorage;
     private readonly Tensor?[] _gradients;
     private readonly float[] _outputLosses;
     private readonly double[] _reductionScales;
@@ -53,6 +54,7 @@ internal sealed class Trainer
         }
 
         _gradientStorage = new Tensor?[outputs];
+        _otherLengthStorage = new List<Tensor>?[outputs];
         _gradients = new Tensor?[outputs];
         _outputLosses = new float[outputs];
         _reductionScales = new double[outputs];
@@ -716,9 +718,43 @@ internal sealed class Trainer
         ref Tensor? storage = ref _gradientStorage[output];
         if (storage is null || storage.Shape[0] < batch || storage.Length / storage.Shape[0] != like.Length / batch)
         {
-            storage = new Tensor(like.Shape);
+            storage = OtherLengthBuffer(output, like);
         }
 
         return storage.FirstRows(batch);
+    }
+
+    // An output with variable axes (Input([null, ...])) changes its sample shape from batch to batch: the buffers of the
+    // lengths met are kept (as many as the executor keeps variants), so going back to one allocates nothing.
+    private Tensor OtherLengthBuffer(int output, Tensor like)
+    {
+        int batch = like.Shape[0];
+        List<Tensor> kept = _otherLengthStorage[output] ??= [];
+        for (int i = 0; i < kept.Count; i++)
+        {
+            Tensor candidate = kept[i];
+            if (candidate.Shape[0] >= batch && candidate.Rank == like.Rank && candidate.Shape.Dimensions[1..].SequenceEqual(like.Shape.Dimensions[1..]))
+            {
+                return candidate;
+            }
+        }
+
+        // A lambda here would capture `like` and allocate on every call, found or not.
+        for (int i = kept.Count - 1; i >= 0; i--)
+        {
+            if (kept[i].Rank == like.Rank && kept[i].Shape.Dimensions[1..].SequenceEqual(like.Shape.Dimensions[1..]))
+            {
+                kept.RemoveAt(i);
+            }
+        }
+
+        var created = new Tensor(like.Shape);
+        kept.Insert(0, created);
+        if (kept.Count > GraphExecutor.MaxVariants + 1)
+        {
+            kept.RemoveAt(kept.Count - 1);
+        }
+
+        return created;
     }
 }

@@ -248,4 +248,55 @@ public class VariableAxesTests
 
         Assert.Equal(Bits(inner.Predict(data)), Bits(outer.Predict(data)));
     }
+
+    // x (None, 3) -> LSTM(4, sequences) -> TimeDistributed(Dense(2)): one output per step, so the targets vary too.
+    private static Functional Tagger(int? length)
+    {
+        var x = length is int n ? new Input(new TensorShape(n, Features), "x") : new Input([null, Features], "x");
+        SymbolicTensor h = new Lstm(4, returnSequences: true, name: "lstm").Call(x);
+        return new Functional(x, new TimeDistributed(new Dense(2), name: "tags").Call(h), name: "tagger", seed: 12);
+    }
+
+    [Fact]
+    public void Fit_SequenceOutputs_TargetsOfEachBatchsLength_StepAsTheFixedModels()
+    {
+        int[] lengths = [5, 2, 8];
+        DataBatch[] Batches() => [.. lengths.Select((n, b) => new DataBatch(TestData.Normal(70 + b, 1f, 4, n, Features), TestData.Normal(80 + b, 1f, 4, n, 2)))];
+        Functional variable = Tagger(null);
+        Assert.Equal([0], variable.Outputs[0].VariableAxes);
+        variable.Compile(new Sgd(0.05f), new MeanSquaredError());
+        variable.Fit(Batches(), epochs: 1, verbose: 0);
+
+        IReadOnlyList<Tensor> weights = Tagger(null).GetWeights();
+        foreach (DataBatch batch in Batches())
+        {
+            Functional step = Tagger(batch.X.Single().Shape[1]);
+            step.SetWeights(weights);
+            step.Compile(new Sgd(0.05f), new MeanSquaredError());
+            step.TrainOnBatch(batch.X, batch.Y);
+            weights = step.GetWeights();
+        }
+
+        Assert.Equal(weights.Select(Bits), variable.GetWeights().Select(Bits));
+    }
+
+    [Fact]
+    public void TrainSteps_AlternatingBetweenLengthsSeenBefore_AllocateNothing()
+    {
+        Functional model = Tagger(null);
+        model.Compile(new Adam(), new MeanSquaredError());
+        (Tensor X, Tensor Y)[] batches = [.. new[] { 6, 11, 3 }.Select(n => (TestData.Normal(n, 1f, 8, n, Features), TestData.Normal(n + 1, 1f, 8, n, 2)))];
+        void Steps()
+        {
+            foreach ((Tensor x, Tensor y) in batches)
+            {
+                model.TrainStep(x, y);
+            }
+        }
+
+        Steps();
+        Steps();
+
+        AllocationCheck.AssertNone(Steps);
+    }
 }

@@ -7,23 +7,34 @@ namespace NeuralNet.Layers;
 // lengths, and a throwaway copy of it for the probe lengths tells which axes of its outputs follow them.
 public abstract partial class Layer
 {
+    private static bool AnyVariable(ReadOnlySpan<SymbolicTensor> inputs)
+    {
+        foreach (SymbolicTensor input in inputs)
+        {
+            if (input.IsVariable)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// The output shapes of this (built) layer for its inputs' probe shapes, or null when no input has a variable axis.
     /// </summary>
     /// <exception cref="ArgumentException">The layer cannot take those lengths, or its weights depend on them.</exception>
     private TensorShape[]? ProbeOutputShapes(ReadOnlySpan<SymbolicTensor> inputs)
     {
-        bool variable = false;
+        if (!AnyVariable(inputs))
+        {
+            return null;
+        }
+
         var probe = new TensorShape[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
             probe[i] = inputs[i].ProbeShape;
-            variable |= inputs[i].IsVariable;
-        }
-
-        if (!variable)
-        {
-            return null;
         }
 
         Layer copy;

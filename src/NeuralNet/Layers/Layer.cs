@@ -248,7 +248,15 @@ public abstract partial class Layer
         }
         else
         {
-            BuildDeferred(shapes);
+            try
+            {
+                BuildDeferred(shapes);
+            }
+            catch (ArgumentException e) when (AnyVariable(inputs))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{e.Message} (Its inputs' variable axes hold InputLayer.NominalLength, {InputLayer.NominalLength}, while the model is built: {string.Join(", ", inputs.ToArray().Select(t => t.BatchString))}.)"), e.ParamName, e);
+            }
         }
 
         TensorShape[]? probeOutputs = null;

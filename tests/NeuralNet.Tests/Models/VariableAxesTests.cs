@@ -299,4 +299,17 @@ public class VariableAxesTests
 
         AllocationCheck.AssertNone(Steps);
     }
+
+    [Fact]
+    public void LayerThatCannotTakeTheNominalLength_SaysTheVariableAxesHoldIt()
+    {
+        var x = new Input([null, Features], "x");
+        var conv = new Conv1D(2, InputLayer.NominalLength + 1, name: "wide");
+
+        var ex = Assert.Throws<ArgumentException>(() => conv.Call(x));
+
+        Assert.Contains("wide", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("NominalLength, 64", ex.Message, StringComparison.Ordinal);
+        Assert.False(conv.IsBuilt);
+    }
 }

@@ -628,14 +628,21 @@ public abstract partial class Layer
     /// layer itself for 0; otherwise a copy of the layer as it was before it was built, built for the same shapes with
     /// the same <see cref="Parameter"/> objects, so the calls share weights and gradients but not caches.
     /// </summary>
-    internal Layer InstanceForCall(int callIndex) => callIndex == 0 ? this : CopyForCall(callIndex);
+    /// <remarks>A reverse call (<see cref="ReversibleEmbedding.CallReverse"/>) always runs on a copy, built for its own input shape.</remarks>
+    internal Layer InstanceForCall(Node node, int callIndex) => callIndex == 0 && !node.Reverse ? this : CopyForCall(callIndex, node);
 
     /// <summary>
     /// A new instance for this layer's <paramref name="callIndex"/>-th call: a copy of the layer as it was before it was
     /// built, built for the same shapes with the same <see cref="Parameter"/> objects. A model's concurrent predictions
     /// run on such copies, each with its own activations.
     /// </summary>
-    internal Layer CopyForCall(int callIndex)
+    internal Layer CopyForCall(int callIndex) => CopyForCall(callIndex, null);
+
+    /// <summary>
+    /// <see cref="CopyForCall(int)"/> for the call <paramref name="node"/>: a reverse call's copy runs in reverse
+    /// (<see cref="RunReverse"/>) and is built for that call's input shape.
+    /// </summary>
+    internal Layer CopyForCall(int callIndex, Node? node)
     {
         if (!IsBuilt || _template is null)
         {
@@ -652,9 +659,16 @@ public abstract partial class Layer
         instance.Seed = Seed;
         instance.IsSeeded = true;
         instance.CallIndex = callIndex;
+        TensorShape[] shapes = _inputShapes;
+        if (node is { Reverse: true })
+        {
+            instance.RunReverse();
+            shapes = [.. node.Inputs.Select(t => t.Shape)];
+        }
+
         try
         {
-            instance.BuildDeferred(_inputShapes);
+            instance.BuildDeferred(shapes);
         }
         finally
         {
@@ -663,6 +677,9 @@ public abstract partial class Layer
 
         return instance;
     }
+
+    /// <summary>Makes this copy run a reverse call before it is built (<see cref="ReversibleEmbedding.CallReverse"/>); no other layer takes one.</summary>
+    private protected virtual void RunReverse() => throw new InvalidOperationException($"{Describe()} takes no reverse calls.");
 
     /// <summary>The checks of backward passes: the layer is built and the gradient has the output's shape.</summary>
     private protected void CheckOutputGradient(Tensor outputGradient)

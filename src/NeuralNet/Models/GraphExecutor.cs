@@ -90,7 +90,7 @@ internal sealed class GraphExecutor
             }
 
             int[] inputSlots = [.. node.Inputs.Select(t => slotOf[t])];
-            Layer instance = inferenceCopy ? node.Layer.CopyForCall(graph.LocalIndex(node)) : node.Layer.InstanceForCall(graph.LocalIndex(node));
+            Layer instance = inferenceCopy ? node.Layer.CopyForCall(graph.LocalIndex(node), node) : node.Layer.InstanceForCall(node, graph.LocalIndex(node));
             foreach (int s in inputSlots)
             {
                 _consumers[s]++;

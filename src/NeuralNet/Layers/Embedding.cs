@@ -121,7 +121,7 @@ public sealed class Embedding : Layer, IKernelLayer
     protected override Tensor OnForward(Tensor input, bool training)
     {
         int batch = input.Shape[0];
-        EmbeddingRows.CheckIds(input.AsReadOnlySpan(), InputDim, InputShape.ElementCount, Describe());
+        EmbeddingRows.CheckIds(input.AsReadOnlySpan(), InputDim, InputShape.ElementCount, this);
         Tensor output = BatchView(ref _output, batch, OutputShape);
         EmbeddingRows.Gather(input.AsReadOnlySpan(), Embeddings.Value.AsReadOnlySpan(), OutputDim, output.AsSpan());
         _input = input;

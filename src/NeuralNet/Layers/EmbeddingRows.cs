@@ -13,8 +13,8 @@ internal static class EmbeddingRows
     /// <param name="ids">The batch's ids, (batch, ...) flattened.</param>
     /// <param name="inputDim">The number of rows.</param>
     /// <param name="perSample">The ids per sample.</param>
-    /// <param name="layer">The layer, as messages name it (<c>Embedding 'words'</c>).</param>
-    public static void CheckIds(ReadOnlySpan<float> ids, int inputDim, int perSample, string layer)
+    /// <param name="layer">The layer, named by the message (described only then: a description is a new string).</param>
+    public static void CheckIds(ReadOnlySpan<float> ids, int inputDim, int perSample, Layer layer)
     {
         for (int i = 0; i < ids.Length; i++)
         {
@@ -22,7 +22,7 @@ internal static class EmbeddingRows
             if (!(id >= 0 && id < inputDim && id == MathF.Floor(id)))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{layer} expects whole-number ids in [0, {inputDim}) but row {i / perSample} of its batch of {ids.Length / perSample} holds {id} at position {i % perSample}."), "input");
+                    $"{layer.Description} expects whole-number ids in [0, {inputDim}) but row {i / perSample} of its batch of {ids.Length / perSample} holds {id} at position {i % perSample}."), "input");
             }
         }
     }

@@ -191,7 +191,7 @@ public sealed partial class ReversibleEmbedding : Layer
             return ForwardReverse(input);
         }
 
-        EmbeddingRows.CheckIds(input.AsReadOnlySpan(), InputDim, InputShape.ElementCount, Describe());
+        EmbeddingRows.CheckIds(input.AsReadOnlySpan(), InputDim, InputShape.ElementCount, this);
         Tensor output = BatchView(ref _output, input.Shape[0], OutputShape);
         EmbeddingRows.Gather(input.AsReadOnlySpan(), Embeddings.Value.AsReadOnlySpan(), OutputDim, output.AsSpan());
         _input = input;

@@ -246,6 +246,34 @@ public class ReversibleEmbeddingTests
         }
     }
 
+    [Theory]
+    [InlineData("dense", "true", "\"reverse\"")]
+    [InlineData("tokens", "1", "\"reverse\" must be true, false or null")]
+    public void Load_ReverseKeywordWhereItCannotBe_IsRefusedAsBadData(string layer, string value, string expected)
+    {
+        (Functional model, _) = LanguageModel(true, null, vocabulary: 8, dim: 3, steps: 2);
+        string path = Path.Combine(Path.GetTempPath(), $"neuralnet-revemb-bad-{Environment.ProcessId}-{layer}.safetensors");
+        try
+        {
+            model.Save(path);
+            SafeTensorsFile file = SafeTensors.Load(path);
+            var metadata = file.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value);
+            var config = System.Text.Json.Nodes.JsonNode.Parse(metadata["model_config"])!;
+            var item = config["config"]!["layers"]!.AsArray().Single(l => (string?)l!["name"] == layer)!;
+            item["inbound_nodes"]![0]!["kwargs"]!["reverse"] = System.Text.Json.Nodes.JsonNode.Parse(value);
+            metadata["model_config"] = config.ToJsonString();
+            SafeTensors.Save(path, file.Names.Select(n => KeyValuePair.Create(n, file[n])).ToList(), metadata);
+
+            var ex = Assert.Throws<InvalidDataException>(() => Model.Load(path));
+
+            Assert.Contains(expected, ex.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void ModelCalledAgain_KeepsTheReverseCall()
     {
@@ -300,7 +328,7 @@ public class ReversibleEmbeddingTests
     {
         var ids = new Input(new TensorShape(steps));
         var embedding = new ReversibleEmbedding(vocabulary, dim, tieWeights, logitSoftCap: cap, name: "tokens");
-        SymbolicTensor hidden = new Dense(dim, ActivationFunction.Tanh).Call(embedding.Call(ids));
+        SymbolicTensor hidden = new Dense(dim, ActivationFunction.Tanh, name: "dense").Call(embedding.Call(ids));
         return (new Functional(ids, embedding.CallReverse(hidden), seed: 21), embedding);
     }
 

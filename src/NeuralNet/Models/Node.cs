@@ -41,7 +41,7 @@ internal sealed class Node(Layer layer, int index, SymbolicTensor[] inputs)
     /// </summary>
     public bool Reverse { get; set; }
 
-    /// <summary>Makes the same kind of call of <see cref="Layer"/> on other tensors (a model called again, a file read).</summary>
+    /// <summary>Makes the same kind of call of <see cref="Layer"/> on other tensors (a model called on new tensors repeats its calls).</summary>
     public SymbolicTensor[] CallAgain(ReadOnlySpan<SymbolicTensor> inputs) =>
         Reverse ? [((ReversibleEmbedding)Layer).CallReverse(inputs[0])] : Layer.CallOutputs(inputs);
 

@@ -1,3 +1,4 @@
+using FsCheck.Xunit;
 using NeuralNet.Activations;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
@@ -85,6 +86,72 @@ public class ReversibleEmbeddingTests
 
         report.AssertPassed();
         Assert.Equal(2 * 3 * 4 + (9 * 4) + (tieWeights ? 0 : 4 * 9), report.Checked);
+    }
+
+    [Property(MaxTest = 40, Replay = "(20261206,31)")]
+    public void Reverse_RandomShapes_MatchesPlainReference(FsCheck.PositiveInt vocabulary, FsCheck.PositiveInt dim, FsCheck.PositiveInt steps, bool tieWeights, bool capped)
+    {
+        int v = (vocabulary.Get % 70) + 1, d = (dim.Get % 20) + 1, t = (steps.Get % 5) + 1, batch = 2, rows = batch * t;
+        float cap = 1.7f;
+        var layer = new ReversibleEmbedding(v, d, tieWeights, logitSoftCap: capped ? cap : null) { Seed = v + d };
+        layer.Build(new TensorShape(t));
+        Parameter kernel = tieWeights ? layer.Embeddings : layer.ReverseEmbeddings!;
+        TestData.Normal(v * d, 0.5f, kernel.Value.Shape.Dimensions.ToArray()).AsReadOnlySpan().CopyTo(kernel.Value.AsSpan());
+        Layer reverse = ReverseCopy(layer, new TensorShape(t, d));
+        Tensor hidden = TestData.Normal(rows, 1f, batch, t, d), g = TestData.Normal(rows + 1, 1f, batch, t, v);
+
+        float[] y = reverse.Forward(hidden, training: false).ToArray();
+        kernel.ZeroGradient();
+        float[] dh = reverse.Backward(g).ToArray();
+
+        // The plain form in double: W(i, j) is the kernel read as (d, v) (the embeddings transposed when tied).
+        ReadOnlySpan<float> h = hidden.AsReadOnlySpan(), gs = g.AsReadOnlySpan(), dk = kernel.Gradient.AsReadOnlySpan();
+        float[] k = kernel.Value.ToArray();
+        double W(int i, int j) => tieWeights ? k[(j * d) + i] : k[(i * v) + j];
+        var dz = new double[rows * v];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < v; j++)
+            {
+                double z = 0;
+                for (int i = 0; i < d; i++)
+                {
+                    z += h[(r * d) + i] * W(i, j);
+                }
+
+                double expected = capped ? Math.Tanh(z / cap) * cap : z;
+                Assert.Equal(expected, y[(r * v) + j], 1e-4 * (1 + Math.Abs(expected)));
+                dz[(r * v) + j] = gs[(r * v) + j] * (capped ? 1 - Math.Pow(Math.Tanh(z / cap), 2) : 1);
+            }
+        }
+
+        for (int i = 0; i < d; i++)
+        {
+            for (int j = 0; j < v; j++)
+            {
+                double dw = 0;
+                for (int r = 0; r < rows; r++)
+                {
+                    dw += h[(r * d) + i] * dz[(r * v) + j];
+                }
+
+                Assert.Equal(dw, tieWeights ? dk[(j * d) + i] : dk[(i * v) + j], 1e-3 * (1 + Math.Abs(dw)));
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            for (int i = 0; i < d; i++)
+            {
+                double expected = 0;
+                for (int j = 0; j < v; j++)
+                {
+                    expected += dz[(r * v) + j] * W(i, j);
+                }
+
+                Assert.Equal(expected, dh[(r * d) + i], 1e-3 * (1 + Math.Abs(expected)));
+            }
+        }
     }
 
     [Fact]

@@ -149,7 +149,7 @@ internal sealed class MaskFlow
     {
         if (mask.LostAt is (Layer lostAt, string reason))
         {
-            string advice = Innermost(mask.Source) is Embedding
+            string advice = Innermost(mask.Source) is Embedding or ReversibleEmbedding
                 ? " Export a model built with maskZero: false (the same weights load into it) if its inputs are never padded."
                 : "";
             throw new NotSupportedException(
@@ -188,6 +188,7 @@ internal sealed class MaskFlow
     private static string What(Layer maker) => maker switch
     {
         Embedding => "Embedding with maskZero",
+        ReversibleEmbedding => "ReversibleEmbedding with maskZero",
         TimeDistributed { InnerLayer: Embedding } wrapper => $"{wrapper.GetType().Name} of an {What(wrapper.InnerLayer)}",
         TimeDistributed { InnerLayer: TimeDistributed } wrapper => $"{wrapper.GetType().Name} of a {What(wrapper.InnerLayer)}",
         TimeDistributed wrapper => $"{wrapper.GetType().Name} of {What(wrapper.InnerLayer)}",
@@ -216,6 +217,9 @@ internal sealed class MaskFlow
             Attention { UseMasks: true } or AdditiveAttention { UseMasks: true } => QueryMaskInput(tensor),
             Merge => MergeMask(tensor, arriving),
             Concatenate concatenate => ConcatenateMask(concatenate, tensor, arriving),
+
+            // A ReversibleEmbedding's reverse call (its output keeps the input's rank) gives no mask, as in Keras.
+            ReversibleEmbedding when tensor.Shape.Rank == tensor.InboundTensors[0].Shape.Rank => null,
             _ => FirstInputMask(layer, layer, tensor.InboundTensors[0], new TensorShape(), first),
         };
     }
@@ -285,6 +289,7 @@ internal sealed class MaskFlow
     private static MaskPlan? FirstInputMask(Layer layer, Layer source, SymbolicTensor input, TensorShape steps, MaskPlan? arriving) => layer switch
     {
         Embedding embedding => embedding.MaskZero ? new MaskPlan(source, Join(steps, embedding.InputShape), MaskRule.NonZero) { From = input } : null,
+        ReversibleEmbedding embedding => embedding.MaskZero ? new MaskPlan(source, Join(steps, embedding.InputShape), MaskRule.NonZero) { From = input } : null,
         Masking masking => new MaskPlan(source, Join(steps, DropLast(masking.InputShape)), MaskRule.Masking) { From = input, MaskValue = masking.MaskValue },
         TimeDistributed wrapper => TimeDistributedMask(wrapper, source, input, steps, arriving),
         Recurrent recurrent => recurrent.ReturnSequences ? arriving : null,

@@ -123,6 +123,9 @@ internal static class ExportCases
             SymbolicTensor h = new Dense(3, ActivationFunction.Tanh).Call(context), c = new Dense(3).Call(context);
             return new Functional([ids, context], RecurrentStateExportTests.Apart(new Lstm(3, returnSequences: true) { ReturnState = true }.CallOutputs(MaskedWords(ids), h, c)), seed: 3);
         },
+        ["reversible_embedding_tied_language_model"] = () => ReversibleLanguageModel(new ReversibleEmbedding(9, 4), recurrent: false),
+        ["reversible_embedding_untied_soft_cap"] = () => ReversibleLanguageModel(new ReversibleEmbedding(9, 4, tieWeights: false, logitSoftCap: 1.5f), recurrent: false),
+        ["reversible_embedding_masked_gru_soft_cap"] = () => ReversibleLanguageModel(new ReversibleEmbedding(9, 4, maskZero: true, logitSoftCap: 2f), recurrent: true),
         ["time_distributed_dense"] = () => Chain([5, 6], new TimeDistributed(new Dense(4, ActivationFunction.Relu))),
         ["spectral_normalization_dense_conv"] = () => Chain([7, 6, 2], new SpectralNormalization(new Conv2D(3, 3, padding: Padding.Same, activation: ActivationFunction.Relu)),
             new Flatten(), new SpectralNormalization(new Dense(4, ActivationFunction.Softmax), powerIterations: 2)),
@@ -428,6 +431,20 @@ internal static class ExportCases
     public static TheoryData<string> Names() => [.. All.Keys];
 
     public static Model Build(string name) => All[name]().Randomized();
+
+    // ids (6) -> the embedding -> Dense(4, tanh) (after a masked GRU over the sequence when recurrent) -> the same
+    // embedding in reverse: a language model's tied logits (6, vocabulary).
+    private static Functional ReversibleLanguageModel(ReversibleEmbedding embedding, bool recurrent)
+    {
+        var ids = new Input(new TensorShape(6), name: "ids");
+        SymbolicTensor hidden = embedding.Call(ids);
+        if (recurrent)
+        {
+            hidden = new Gru(4, returnSequences: true).Call(hidden);
+        }
+
+        return new Functional(ids, embedding.CallReverse(new Dense(4, ActivationFunction.Tanh).Call(hidden)), seed: 3);
+    }
 
     private static Sequential Chain(int[] inputShape, params Layer[] layers)
     {

@@ -42,6 +42,7 @@ internal static class OnnxRoundTrip
     {
         Layers.Layer[] layers = [.. model.Layers.Select(Unwrapped)];
         int? vocabulary = layers.OfType<Layers.Embedding>().Select(e => (int?)e.InputDim)
+            .Concat(layers.OfType<Layers.ReversibleEmbedding>().Select(e => (int?)e.InputDim))
             .Concat(layers.OfType<Layers.CategoryEncoding>().Select(c => (int?)c.NumTokens))
             .Concat(layers.OfType<Layers.IntegerLookup>().Select(_ => (int?)IntegerLookupTokens)).Min();
         bool padded = layers.Any(MasksZero);
@@ -85,7 +86,7 @@ internal static class OnnxRoundTrip
     }
 
     /// <summary>Whether <paramref name="layer"/> is an Embedding that masks id 0, or wraps one.</summary>
-    public static bool MasksZero(Layers.Layer layer) => Unwrapped(layer) is Layers.Embedding { MaskZero: true };
+    public static bool MasksZero(Layers.Layer layer) => Unwrapped(layer) is Layers.Embedding { MaskZero: true } or Layers.ReversibleEmbedding { MaskZero: true };
 
     // The layer a TimeDistributed or SpectralNormalization runs, through nested wrappers: an Embedding in one reads the model's ids.
     private static Layers.Layer Unwrapped(Layers.Layer layer) => layer switch

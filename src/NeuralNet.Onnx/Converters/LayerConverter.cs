@@ -75,6 +75,7 @@ internal static class LayerConverters
         [typeof(Concatenate)] = MergeConverters.Concatenate,
         [typeof(Dot)] = DotConverter.Convert,
         [typeof(Embedding)] = EmbeddingConverter.Convert,
+        [typeof(ReversibleEmbedding)] = ReversibleEmbeddingConverter.Convert,
         [typeof(SimpleRnn)] = RecurrentConverter.Convert,
         [typeof(Lstm)] = RecurrentConverter.Convert,
         [typeof(Gru)] = RecurrentConverter.Convert,

@@ -120,26 +120,10 @@ public sealed class Embedding : Layer, IKernelLayer
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
     {
-        int batch = input.Shape[0], perSample = InputShape.ElementCount, d = OutputDim;
-        ReadOnlySpan<float> ids = input.AsReadOnlySpan();
-        for (int i = 0; i < ids.Length; i++)
-        {
-            float id = ids[i];
-            if (!(id >= 0 && id < InputDim && id == MathF.Floor(id)))
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Describe()} expects whole-number ids in [0, {InputDim}) but row {i / perSample} of its batch of {batch} holds {id} at position {i % perSample}."), nameof(input));
-            }
-        }
-
+        int batch = input.Shape[0];
+        EmbeddingRows.CheckIds(input.AsReadOnlySpan(), InputDim, InputShape.ElementCount, this);
         Tensor output = BatchView(ref _output, batch, OutputShape);
-        ReadOnlySpan<float> table = Embeddings.Value.AsReadOnlySpan();
-        Span<float> y = output.AsSpan();
-        for (int i = 0; i < ids.Length; i++)
-        {
-            table.Slice((int)ids[i] * d, d).CopyTo(y.Slice(i * d, d));
-        }
-
+        EmbeddingRows.Gather(input.AsReadOnlySpan(), Embeddings.Value.AsReadOnlySpan(), OutputDim, output.AsSpan());
         _input = input;
         return output;
     }
@@ -154,13 +138,7 @@ public sealed class Embedding : Layer, IKernelLayer
 
         Tensor ids = inputs[0];
         Tensor mask = BatchView(ref _mask, ids.Shape[0], InputShape);
-        ReadOnlySpan<float> x = ids.AsReadOnlySpan();
-        Span<float> m = mask.AsSpan();
-        for (int i = 0; i < x.Length; i++)
-        {
-            m[i] = x[i] == 0f ? 0f : 1f;
-        }
-
+        EmbeddingRows.NonZeroMask(ids.AsReadOnlySpan(), mask.AsSpan());
         return mask;
     }
 
@@ -172,14 +150,7 @@ public sealed class Embedding : Layer, IKernelLayer
             throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size.");
         }
 
-        int d = OutputDim;
-        ReadOnlySpan<float> ids = _input.AsReadOnlySpan(), dy = outputGradient.AsReadOnlySpan();
-        Span<float> gradient = Embeddings.Gradient.AsSpan();
-        for (int i = 0; i < ids.Length; i++)
-        {
-            Span<float> row = gradient.Slice((int)ids[i] * d, d);
-            System.Numerics.Tensors.TensorPrimitives.Add(row, dy.Slice(i * d, d), row);
-        }
+        EmbeddingRows.ScatterAdd(_input.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), OutputDim, Embeddings.Gradient.AsSpan());
 
         // Ids are not differentiable: their gradient is zero.
         Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);

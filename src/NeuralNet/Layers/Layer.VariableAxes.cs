@@ -40,7 +40,7 @@ public abstract partial class Layer
         Layer copy;
         try
         {
-            copy = CopyForShapes(0, probe);
+            copy = CopyForShapes(0, null, probe);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
         {

@@ -649,20 +649,27 @@ public abstract partial class Layer
     /// layer itself for 0; otherwise a copy of the layer as it was before it was built, built for the same shapes with
     /// the same <see cref="Parameter"/> objects, so the calls share weights and gradients but not caches.
     /// </summary>
-    internal Layer InstanceForCall(int callIndex) => callIndex == 0 ? this : CopyForCall(callIndex);
+    /// <remarks>A reverse call (<see cref="ReversibleEmbedding.CallReverse"/>) always runs on a copy, built for its own input shape.</remarks>
+    internal Layer InstanceForCall(Node node, int callIndex) => callIndex == 0 && !node.Reverse ? this : CopyForCall(callIndex, node);
 
     /// <summary>
     /// A new instance for this layer's <paramref name="callIndex"/>-th call: a copy of the layer as it was before it was
     /// built, built for the same shapes with the same <see cref="Parameter"/> objects. A model's concurrent predictions
     /// run on such copies, each with its own activations.
     /// </summary>
-    internal Layer CopyForCall(int callIndex) => CopyForShapes(callIndex, _inputShapes);
+    internal Layer CopyForCall(int callIndex) => CopyForCall(callIndex, null);
 
     /// <summary>
-    /// As <see cref="CopyForCall"/>, built for <paramref name="inputShapes"/>: another length of a variable axis, which the
-    /// layer's parameters must not depend on.
+    /// <see cref="CopyForCall(int)"/> for the call <paramref name="node"/>: a reverse call's copy runs in reverse
+    /// (<see cref="RunReverse"/>) and is built for that call's input shape.
     /// </summary>
-    internal Layer CopyForShapes(int callIndex, ReadOnlySpan<TensorShape> inputShapes)
+    internal Layer CopyForCall(int callIndex, Node? node) => CopyForShapes(callIndex, node, CallShapes(node));
+
+    /// <summary>
+    /// As <see cref="CopyForCall(int, Node?)"/>, built for <paramref name="inputShapes"/>: another length of a variable
+    /// axis, which the layer's parameters must not depend on.
+    /// </summary>
+    internal Layer CopyForShapes(int callIndex, Node? node, ReadOnlySpan<TensorShape> inputShapes)
     {
         if (!IsBuilt || _template is null)
         {
@@ -674,11 +681,16 @@ public abstract partial class Layer
         instance._nodes = [];
         instance._template = null;
         instance._primary = this;
-        instance._parameterSource = new SharedParameters(this, inputShapes.SequenceEqual(_inputShapes) ? null : inputShapes.ToArray());
+        instance._parameterSource = new SharedParameters(this, inputShapes.SequenceEqual(CallShapes(node)) ? null : inputShapes.ToArray());
         instance.Name = Name;
         instance.Seed = Seed;
         instance.IsSeeded = true;
         instance.CallIndex = callIndex;
+        if (node is { Reverse: true })
+        {
+            instance.RunReverse();
+        }
+
         try
         {
             instance.BuildDeferred(inputShapes);
@@ -690,6 +702,12 @@ public abstract partial class Layer
 
         return instance;
     }
+
+    // The input shapes of the call `node` as the model was built: the layer's, or a reverse call's own.
+    private TensorShape[] CallShapes(Node? node) => node is { Reverse: true } ? [.. node.Inputs.Select(t => t.Shape)] : _inputShapes;
+
+    /// <summary>Makes this copy run a reverse call before it is built (<see cref="ReversibleEmbedding.CallReverse"/>); no other layer takes one.</summary>
+    private protected virtual void RunReverse() => throw new InvalidOperationException($"{Describe()} takes no reverse calls.");
 
     /// <summary>The checks of backward passes: the layer is built and the gradient has the output's shape.</summary>
     private protected void CheckOutputGradient(Tensor outputGradient)

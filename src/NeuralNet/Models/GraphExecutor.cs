@@ -92,8 +92,8 @@ internal sealed partial class GraphExecutor
             }
 
             int[] inputSlots = [.. node.Inputs.Select(t => slotOf[t])];
-            Layer instance = inputShapes is not null ? node.Layer.CopyForShapes(graph.LocalIndex(node), [.. inputSlots.Select(slot => _slotShapes[slot])])
-                : inferenceCopy ? node.Layer.CopyForCall(graph.LocalIndex(node)) : node.Layer.InstanceForCall(graph.LocalIndex(node));
+            Layer instance = inputShapes is not null ? node.Layer.CopyForShapes(graph.LocalIndex(node), node, [.. inputSlots.Select(slot => _slotShapes[slot])])
+                : inferenceCopy ? node.Layer.CopyForCall(graph.LocalIndex(node), node) : node.Layer.InstanceForCall(node, graph.LocalIndex(node));
             if (inputShapes is not null)
             {
                 for (int k = 0; k < outputSlots.Length; k++)

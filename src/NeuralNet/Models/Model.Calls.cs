@@ -158,7 +158,7 @@ public abstract partial class Model
                     arguments[j] = replaced[node.Inputs[j]];
                 }
 
-                SymbolicTensor[] outputs = node.Layer.CallOutputs(arguments);
+                SymbolicTensor[] outputs = node.CallAgain(arguments);
                 outputs[0].Node.CalledThrough = this;
                 outputs[0].Node.Training = node.Training ?? training;
                 for (int k = 0; k < outputs.Length; k++)

@@ -35,6 +35,16 @@ internal sealed class Node(Layer layer, int index, SymbolicTensor[] inputs)
     /// </summary>
     public bool? Training { get; set; }
 
+    /// <summary>
+    /// Whether this is a reverse call of a <see cref="ReversibleEmbedding"/> (Keras' <c>reverse=True</c>): hidden states
+    /// projected back to logits, run on a copy of the layer built for them.
+    /// </summary>
+    public bool Reverse { get; set; }
+
+    /// <summary>Makes the same kind of call of <see cref="Layer"/> on other tensors (a model called on new tensors repeats its calls).</summary>
+    public SymbolicTensor[] CallAgain(ReadOnlySpan<SymbolicTensor> inputs) =>
+        Reverse ? [((ReversibleEmbedding)Layer).CallReverse(inputs[0])] : Layer.CallOutputs(inputs);
+
     /// <summary>Whether this node is a model input (an <see cref="InputLayer"/>'s).</summary>
     public bool IsInput => Inputs.Length == 0;
 }

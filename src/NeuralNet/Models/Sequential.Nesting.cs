@@ -83,6 +83,11 @@ public sealed partial class Sequential
                 throw new ArgumentException($"Model '{model.Name}' is not a chain of layers ({node.Layer} does not just take the previous layer's output); {advice}", nameof(model));
             }
 
+            if (node.Reverse)
+            {
+                throw new ArgumentException($"Model '{model.Name}' calls {node.Layer} in reverse, a call a Sequential cannot make; {advice}", nameof(model));
+            }
+
             if (node.Training is bool training)
             {
                 // A Sequential calls its layers in the model's mode; dropping the call's own mode would change what it computes.

@@ -168,6 +168,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("RepeatVector", RepeatVector.FromConfig);
         SerializationRegistry.AddBuiltIn("Identity", Identity.FromConfig);
         SerializationRegistry.AddBuiltIn("Embedding", Embedding.FromConfig);
+        SerializationRegistry.AddBuiltIn("ReversibleEmbedding", ReversibleEmbedding.FromConfig);
         SerializationRegistry.AddBuiltIn("Masking", Masking.FromConfig);
         SerializationRegistry.AddBuiltIn("Bidirectional", Bidirectional.FromConfig);
         SerializationRegistry.AddBuiltIn("TimeDistributed", TimeDistributed.FromConfig);

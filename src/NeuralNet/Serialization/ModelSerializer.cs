@@ -380,6 +380,11 @@ internal static class ModelSerializer
                     kwargs["initial_state"] = new JsonArray([.. node.Inputs.Skip(1).Select(t => KerasTensor(graph, t))]);
                 }
 
+                if (node.Reverse)
+                {
+                    kwargs["reverse"] = true;
+                }
+
                 if (node.Training is bool training)
                 {
                     kwargs["training"] = training;
@@ -631,6 +636,11 @@ internal static class ModelSerializer
             (Layer layer, Config item, List<InboundCall> calls) = pending[i];
             InboundCall call = calls[nextCall[i]];
             SymbolicTensor[] inputs = [.. call.Tensors.Select(r => Resolve(produced, r, item))];
+            if (call.Reverse && !layer.IsBuilt)
+            {
+                throw item.Error("calls the layer in reverse before any call on token ids; NeuralNet builds a ReversibleEmbedding for the shape of its first call, which must take ids.");
+            }
+
             if (!layer.IsBuilt)
             {
                 BuildFromFile(layer, [.. inputs.Select(t => t.Shape)], loaded, item);
@@ -638,7 +648,13 @@ internal static class ModelSerializer
 
             try
             {
-                produced[(layer.Name, nextCall[i])] = call.Training is bool training ? layer.CallOutputs(inputs, training) : layer.CallOutputs(inputs);
+                SymbolicTensor[] outputs = call.Reverse ? [((ReversibleEmbedding)layer).CallReverse(inputs[0])] : layer.CallOutputs(inputs);
+                if (call.Training is bool training)
+                {
+                    outputs[0].Node.Training = training;
+                }
+
+                produced[(layer.Name, nextCall[i])] = outputs;
             }
             catch (ArgumentException ex)
             {
@@ -836,11 +852,24 @@ internal static class ModelSerializer
             }
 
             bool? training = null;
+            bool reverse = false;
             if (node["kwargs"] is JsonObject kwargs)
             {
-                if (kwargs.FirstOrDefault(k => k.Value is not null && k.Key is not ("training" or "initial_state")) is { Key: not null } keyword)
+                if (kwargs.FirstOrDefault(k => k.Value is not null && k.Key is not ("training" or "initial_state") && !(k.Key == "reverse" && layer is ReversibleEmbedding)) is { Key: not null } keyword)
                 {
-                    throw item.At(where).Error($"passes \"{keyword.Key}\" by keyword, which NeuralNet does not read; only \"training\", \"initial_state\" and null keyword arguments are accepted.");
+                    throw item.At(where).Error($"passes \"{keyword.Key}\" by keyword, which NeuralNet does not read; only \"training\", \"initial_state\" (recurrent layers), \"reverse\" (ReversibleEmbedding) and null keyword arguments are accepted.");
+                }
+
+                // Keras' ReversibleEmbedding call(inputs, reverse=True): hidden states projected back to logits.
+                reverse = kwargs["reverse"] switch
+                {
+                    null => false,
+                    JsonNode flag when flag.GetValueKind() is JsonValueKind.True or JsonValueKind.False => flag.GetValue<bool>(),
+                    JsonNode other => throw item.At(where).Error($"\"reverse\" must be true, false or null but is {Config.Describe(other)}."),
+                };
+                if (reverse && tensors.Length != 1)
+                {
+                    throw item.At(where).Error(string.Create(CultureInfo.InvariantCulture, $"calls the layer in reverse on {tensors.Length} tensors; a reverse call takes one tensor of hidden states."));
                 }
 
                 // Keras 3 writes a recurrent call's initial states by keyword (lstm(x, initial_state=[h, c])); NeuralNet
@@ -868,7 +897,7 @@ internal static class ModelSerializer
                 };
             }
 
-            calls.Add(new InboundCall([.. tensors.Select(t => ReadReference(t, item.At(where)))], training));
+            calls.Add(new InboundCall([.. tensors.Select(t => ReadReference(t, item.At(where)))], training, reverse));
         }
 
         return calls;
@@ -1204,8 +1233,9 @@ internal static class ModelSerializer
 
     private readonly record struct TensorReference(string Layer, int Node, int Tensor);
 
-    // One call read from "inbound_nodes": its input tensors and Keras' training argument (null: the model's mode).
-    private readonly record struct InboundCall(TensorReference[] Tensors, bool? Training);
+    // One call read from "inbound_nodes": its input tensors, Keras' training argument (null: the model's mode) and whether
+    // it is a ReversibleEmbedding's reverse call.
+    private readonly record struct InboundCall(TensorReference[] Tensors, bool? Training, bool Reverse);
 
     // Parameters of layers being loaded: each checked against the file's tensor of the same name and shape before it is
     // allocated, then filled from it.

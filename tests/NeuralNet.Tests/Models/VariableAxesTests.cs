@@ -312,4 +312,24 @@ public class VariableAxesTests
         Assert.Contains("NominalLength, 64", ex.Message, StringComparison.Ordinal);
         Assert.False(conv.IsBuilt);
     }
+
+    [Fact]
+    public void TiedLanguageModel_OnTokensOfAnyLength_MatchesTheFixedModel()
+    {
+        // ids (None,) -> ReversibleEmbedding -> LSTM(sequences) -> the embedding's reverse call: logits (None, None, 12).
+        Functional Build(int? length)
+        {
+            var ids = length is int n ? new Input(new TensorShape(n), "ids") : new Input([null], "ids");
+            var embedding = new ReversibleEmbedding(12, 4, logitSoftCap: 3f, name: "tokens");
+            SymbolicTensor h = new Lstm(4, returnSequences: true, name: "lstm").Call(embedding.Call(ids));
+            return new Functional(ids, embedding.CallReverse(h), seed: 14);
+        }
+
+        Functional variable = Build(null), fixedLength = Build(6);
+        fixedLength.SetWeights(variable.GetWeights());
+        Tensor ids = Tensor.FromArray([.. Enumerable.Range(0, 12).Select(i => (float)((i * 5) % 12))], 2, 6);
+
+        Assert.Equal([0], variable.Outputs[0].VariableAxes);
+        Assert.Equal(Bits(fixedLength.Predict(ids)), Bits(variable.Predict(ids)));
+    }
 }

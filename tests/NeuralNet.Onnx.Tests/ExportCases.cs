@@ -187,6 +187,15 @@ internal static class ExportCases
         ["integer_lookup_inverted_mask"] = () => Chain([5], new IntegerLookup(maskToken: 0, oovToken: -5, vocabulary: [12, 36, 1138, 42], invert: true)),
         ["integer_lookup_tf_idf_mask_padded"] = () => Chain([2, 4], new IntegerLookup(maxTokens: 7, maskToken: 0, vocabulary: [1, 4, 6], idfWeights: [0.5f, 1.25f, 2f], outputMode: CategoryOutputMode.TfIdf, padToMaxTokens: true), new Dense(2)),
         ["integer_lookup_tf_idf_two_oov_indices"] = () => Chain([6], new IntegerLookup(numOovIndices: 2, vocabulary: [-1, -1, 3, 8, 2], idfWeights: [0.3f, 0.7f, 1.5f, 0.25f, 2.5f], outputMode: CategoryOutputMode.TfIdf)),
+        ["hashing_farmhash"] = () => Chain([5], new Hashing(7)),
+        ["hashing_siphash_mask_count"] = () => Chain([2, 4], new Hashing(6, maskValue: 0, salt: [133, 137], outputMode: CategoryOutputMode.Count), new Dense(2)),
+        ["hashing_one_hot"] = () => Chain([3], new Hashing(5, outputMode: CategoryOutputMode.OneHot)),
+        ["hashed_crossing"] = () =>
+        {
+            var a = new Input(new TensorShape(1), name: "a");
+            var b = new Input(new TensorShape(1), name: "b");
+            return new Functional([a, b], [new HashedCrossing(6, CategoryOutputMode.OneHot).Call(a, b)], seed: 3);
+        },
         ["masked_text_model"] = () => Chain([6], new Embedding(12, 5, maskZero: true), new Lstm(6, returnSequences: true), new Gru(4, goBackwards: true), new Dense(2, ActivationFunction.Softmax)),
         ["masked_bidirectional_then_average_pooling"] = () => Chain([6], new Embedding(9, 4, maskZero: true), new Bidirectional(new SimpleRnn(3, returnSequences: true)), new GlobalAveragePooling1D()),
         ["masking_after_relu_then_lstm_backwards_sequences"] = () => Chain([5, 3], new ReLU(), new Masking(), new Lstm(4, returnSequences: true, goBackwards: true)),

@@ -54,7 +54,7 @@ internal sealed class H5WeightsReader : IDisposable
             string[] parts = resolved.Split('/');
             for (int i = 0; i < parts.Length; i++)
             {
-                if (parts[i] is "query_dense" or "key_dense" or "value_dense" or "output_dense")
+                if (parts[i] is "query_dense" or "key_dense" or "value_dense" or "output_dense" or "gate_dense")
                 {
                     parts[i] = "_" + parts[i];
                 }

@@ -101,7 +101,7 @@ internal static class KerasWeightLayout
             TimeDistributed t => GroupsOf(t.InnerLayer, path + "/layer"),
             SpectralNormalization s => GroupsOf(s.InnerLayer, path + "/layer"),
             Recurrent or ConvLstm => [path + "/cell/vars"],
-            MultiHeadAttention => s_attentionProjections.Select(p => $"{path}/{p.Group}/vars"),
+            MultiHeadAttention attention => AttentionProjections(attention).Select(p => $"{path}/{p.Group}/vars"),
             _ => [],
         };
         foreach (string group in inner)
@@ -110,9 +110,16 @@ internal static class KerasWeightLayout
         }
     }
 
-    // MultiHeadAttention's projections: NeuralNet's parameter prefix and the EinsumDense attribute Keras saves them under.
+    // MultiHeadAttention's projections: NeuralNet's parameter prefix and the EinsumDense attribute Keras saves them under,
+    // in the order Keras builds them; the gate (Keras 3.15's use_gate) only when the layer has one, after the key's.
     private static readonly (string Prefix, string Group)[] s_attentionProjections =
         [("query/", "query_dense"), ("key/", "key_dense"), ("value/", "value_dense"), ("attention_output/", "output_dense")];
+
+    private static readonly (string Prefix, string Group)[] s_gatedAttentionProjections =
+        [("query/", "query_dense"), ("key/", "key_dense"), ("gate/", "gate_dense"), ("value/", "value_dense"), ("attention_output/", "output_dense")];
+
+    private static (string Prefix, string Group)[] AttentionProjections(MultiHeadAttention attention) =>
+        attention.UseGate ? s_gatedAttentionProjections : s_attentionProjections;
 
     // The parameters of `layer` (a model layer, or a layer a wrapper holds, whose parameters the model layer `owner`
     // keeps under `prefix`) with their dataset paths under `path`.
@@ -137,8 +144,8 @@ internal static class KerasWeightLayout
                 // layer read from a cell of StackedRNNCells in that cell's group.
                 AddOwn(weights, owner, prefix, KerasStackedRnnCells.CellVars(path), static _ => false);
                 break;
-            case MultiHeadAttention:
-                foreach (var (projection, group) in s_attentionProjections)
+            case MultiHeadAttention attention:
+                foreach (var (projection, group) in AttentionProjections(attention))
                 {
                     AddOwn(weights, owner, prefix + projection, $"{path}/{group}", static _ => false);
                 }

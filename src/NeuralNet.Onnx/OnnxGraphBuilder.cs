@@ -155,6 +155,22 @@ internal sealed class OnnxGraphBuilder
         return tensor.Name;
     }
 
+    /// <summary>A uint64 initializer with <paramref name="dims"/> (the hashes' words and constants; <c>[]</c> for a scalar).</summary>
+    public string UInt64s(string suffix, long[] dims, params ReadOnlySpan<ulong> values)
+    {
+        var tensor = new TensorProto { Name = NewName(suffix), DataType = (int)TensorProto.Types.DataType.Uint64 };
+        tensor.Dims.AddRange(dims);
+        var bytes = new byte[values.Length * sizeof(ulong)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(i * sizeof(ulong)), values[i]);
+        }
+
+        tensor.RawData = ByteString.CopyFrom(bytes);
+        Graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
     /// <summary>
     /// A graph for a Scan's body with <paramref name="inputs"/>: the nodes <paramref name="build"/> adds go into it, and it
     /// returns the body's outputs.

@@ -479,6 +479,38 @@ public sealed partial class KerasFormatTests : IDisposable
     }
 
     [H5pyFact]
+    public void SaveModel_GatedAttention_KeepsTheGateUnderKerasAttributeAndLoadsBack()
+    {
+        // Keras 3.15's use_gate: the gate projection is the EinsumDense attribute _gate_dense (group gate_dense), kernel
+        // (features, heads, valueDim) and bias (heads, valueDim); a layer without a gate has no such group.
+        var x = new Input(new TensorShape(6, 8), "x");
+        SymbolicTensor gated = new MultiHeadAttention(2, 3, valueDim: 4) { UseGate = true }.Call(x, x);
+        SymbolicTensor grouped = new GroupedQueryAttention(2, 4, 2) { UseGate = true }.Call(gated, gated);
+        SymbolicTensor plain = new MultiHeadAttention(2, 3).Call(grouped, grouped);
+        var model = new Functional(x, new Dense(5).Call(plain), seed: 3);
+        model.Compile(new Adam(), new MeanSquaredError());
+        Tensor inputs = Tensor.RandomNormal(new TensorShape(4, 6, 8), seed: 4);
+        model.Fit(inputs, Tensor.RandomNormal(new TensorShape(4, 6, 5), seed: 5), epochs: 1, batchSize: 2, verbose: 0);
+        string path = Path.Combine(_folder, "gated.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.Predict(inputs).AsReadOnlySpan().ToArray(), loaded.Predict(inputs).AsReadOnlySpan().ToArray());
+        Assert.True(((MultiHeadAttention)loaded.Layers.First(l => l is MultiHeadAttention and not GroupedQueryAttention)).UseGate);
+        string weights = Path.Combine(_folder, "gated.weights.h5");
+        KerasFormat.SaveWeights(model, weights);
+        var datasets = (JsonObject)H5py.Dump(weights)["datasets"]!;
+        Assert.Equal([8, 2, 4], Shape(datasets["layers/multi_head_attention/gate_dense/vars/0"]!));
+        Assert.Equal([2, 4], Shape(datasets["layers/multi_head_attention/gate_dense/vars/1"]!));
+        Assert.Equal([8, 4, 2], Shape(datasets["layers/grouped_query_attention/gate_dense/vars/0"]!));
+        Assert.Equal([4, 2], Shape(datasets["layers/grouped_query_attention/gate_dense/vars/1"]!));
+        Assert.DoesNotContain(datasets, d => d.Key.StartsWith("layers/multi_head_attention_1/gate_dense", StringComparison.Ordinal));
+
+        static int[] Shape(JsonNode dataset) => [.. dataset["shape"]!.AsArray().Select(d => (int)d!)];
+    }
+
+    [H5pyFact]
     public void SaveModel_EinsumDense_UsesKerasVariablesAndLoadsBack()
     {
         // Keras' EinsumDense stores vars/0 (kernel, shaped by the equation) and vars/1 (bias, Keras' bias shape); its

@@ -157,6 +157,10 @@ internal static class ExportCases
         ["multi_head_attention_5d_mask_broadcast_groups"] = () => AttentionMasked([2, 3, 4, 6], [2, 3, 5, 6], [2, 4, 1, 1], (q, v, m) => new MultiHeadAttention(2, 3, attentionAxes: [1, 3], useAttentionMask: true).Call(q, v, m)),
         ["multi_head_attention_4d_rows_with_every_key_masked"] = () => AttentionMasked([3, 4, 6], [3, 2, 6], [3, 4, 2], (q, v, m) => new MultiHeadAttention(2, 3, attentionAxes: [2], useAttentionMask: true).Call(q, v, m)),
         ["multi_head_attention_mask_causal"] = () => AttentionMasked([5, 6], [5, 6], [5, 5], (q, v, m) => new MultiHeadAttention(2, 3, useCausalMask: true, useAttentionMask: true).Call(q, q, v, m)),
+        ["multi_head_attention_gated"] = () => Sequences([5, 6], null, null, (x, _, _) => new MultiHeadAttention(2, 3) { UseGate = true }.Call(x, x)),
+        ["multi_head_attention_gated_key_mask_no_bias_value_dim"] = () => AttentionMasked([5, 6], [5, 6], [5, 5], (q, v, m) => new MultiHeadAttention(2, 3, valueDim: 4, useBias: false, outputShape: 5, useCausalMask: true, useAttentionMask: true) { UseGate = true }.Call(q, q, v, m)),
+        ["multi_head_attention_gated_axis_1_of_4d"] = () => Sequences([3, 4, 6], [2, 4, 6], null, (q, v, _) => new MultiHeadAttention(2, 3, valueDim: 2, attentionAxes: [1]) { UseGate = true }.Call(q, v)),
+        ["grouped_query_gated"] = () => Sequences([5, 6], null, null, (x, _, _) => new GroupedQueryAttention(2, 4, 2) { UseGate = true }.Call(x, x)),
         ["grouped_query_self_attention"] = () => Sequences([5, 6], null, null, (x, _, _) => new GroupedQueryAttention(2, 4, 2).Call(x, x)),
         ["grouped_query_multi_query_causal"] = () => Sequences([5, 6], null, null, (x, _, _) => new GroupedQueryAttention(3, 3, 1, useCausalMask: true).Call(x, x)),
         ["grouped_query_cross_key_mask_no_bias"] = () => AttentionMasked([4, 6], [5, 6], [4, 5], (q, v, m) => new GroupedQueryAttention(2, 6, 3, useBias: false, useAttentionMask: true).Call(q, v, m)),
@@ -190,6 +194,15 @@ internal static class ExportCases
         ["integer_lookup_inverted_mask"] = () => Chain([5], new IntegerLookup(maskToken: 0, oovToken: -5, vocabulary: [12, 36, 1138, 42], invert: true)),
         ["integer_lookup_tf_idf_mask_padded"] = () => Chain([2, 4], new IntegerLookup(maxTokens: 7, maskToken: 0, vocabulary: [1, 4, 6], idfWeights: [0.5f, 1.25f, 2f], outputMode: CategoryOutputMode.TfIdf, padToMaxTokens: true), new Dense(2)),
         ["integer_lookup_tf_idf_two_oov_indices"] = () => Chain([6], new IntegerLookup(numOovIndices: 2, vocabulary: [-1, -1, 3, 8, 2], idfWeights: [0.3f, 0.7f, 1.5f, 0.25f, 2.5f], outputMode: CategoryOutputMode.TfIdf)),
+        ["hashing_farmhash"] = () => Chain([5], new Hashing(7)),
+        ["hashing_siphash_mask_count"] = () => Chain([2, 4], new Hashing(6, maskValue: 0, salt: [133, 137], outputMode: CategoryOutputMode.Count), new Dense(2)),
+        ["hashing_one_hot"] = () => Chain([3], new Hashing(5, outputMode: CategoryOutputMode.OneHot)),
+        ["hashed_crossing"] = () =>
+        {
+            var a = new Input(new TensorShape(1), name: "a");
+            var b = new Input(new TensorShape(1), name: "b");
+            return new Functional([a, b], [new HashedCrossing(6, CategoryOutputMode.OneHot).Call(a, b)], seed: 3);
+        },
         ["masked_text_model"] = () => Chain([6], new Embedding(12, 5, maskZero: true), new Lstm(6, returnSequences: true), new Gru(4, goBackwards: true), new Dense(2, ActivationFunction.Softmax)),
         ["masked_bidirectional_then_average_pooling"] = () => Chain([6], new Embedding(9, 4, maskZero: true), new Bidirectional(new SimpleRnn(3, returnSequences: true)), new GlobalAveragePooling1D()),
         ["masking_after_relu_then_lstm_backwards_sequences"] = () => Chain([5, 3], new ReLU(), new Masking(), new Lstm(4, returnSequences: true, goBackwards: true)),

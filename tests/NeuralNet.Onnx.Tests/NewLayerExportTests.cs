@@ -298,26 +298,12 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Hashing_layers_are_refused_naming_the_layer()
-    {
-        Assert.DoesNotContain("Hashing", OnnxExporter.SupportedLayers);
-        Assert.DoesNotContain("HashedCrossing", OnnxExporter.SupportedLayers);
-        var hashing = new Sequential([new InputLayer(3), new Hashing(8, name: "hash"), new Dense(2)], name: "hashed");
-        Assert.Contains("Layer 'hash' (NeuralNet.Layers.Hashing) of model 'hashed' has no ONNX form", Assert.Throws<NotSupportedException>(() => hashing.ToOnnxBytes()).Message, StringComparison.Ordinal);
-        var a = new Input(new TensorShape(1), "a");
-        var b = new Input(new TensorShape(1), "b");
-        var crossing = new Functional([a, b], [new HashedCrossing(5, name: "cross").Call(a, b)], name: "crossed");
-        Assert.Contains("Layer 'cross' (NeuralNet.Layers.HashedCrossing) of model 'crossed' has no ONNX form", Assert.Throws<NotSupportedException>(() => crossing.ToOnnxBytes()).Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Every_built_in_layer_type_has_an_onnx_form()
     {
         // InputLayer is a graph input; every other concrete layer type NeuralNet has is listed (a user's layer is not:
-        // ExportBehaviourTests), except the hashing layers: ONNX has no FarmHash or
-        // SipHash operator (Hashing_layers_are_refused_naming_the_layer).
+        // ExportBehaviourTests).
         string[] builtIn = [.. typeof(Layer).Assembly.GetExportedTypes()
-            .Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract && t != typeof(InputLayer) && t != typeof(Hashing) && t != typeof(HashedCrossing))
+            .Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract && t != typeof(InputLayer))
             .Select(t => t.Name).Order(StringComparer.Ordinal)];
         Assert.NotEmpty(builtIn);
         Assert.Empty(builtIn.Except(OnnxExporter.SupportedLayers));

@@ -36,7 +36,8 @@ internal static class OnnxRoundTrip
     /// <remarks>
     /// A model with an Embedding or a CategoryEncoding gets whole-number ids below the smallest vocabulary instead; one with
     /// an IntegerLookup whole numbers below <see cref="IntegerLookupTokens"/> (the cases' vocabularies hold some of them).
-    /// A model with an Embedding that masks id 0 gets padded ids (see <see cref="Padded"/>).
+    /// A model with an Embedding that masks id 0 gets padded ids (see <see cref="Padded"/>). One with a Hashing or a
+    /// HashedCrossing gets whole numbers of up to 7 digits, either sign (tokens Predict accepts).
     /// </remarks>
     public static Tensor[] RandomInputs(Model model, int batch, long seed = 5)
     {
@@ -46,9 +47,12 @@ internal static class OnnxRoundTrip
             .Concat(layers.OfType<Layers.CategoryEncoding>().Select(c => (int?)c.NumTokens))
             .Concat(layers.OfType<Layers.IntegerLookup>().Select(_ => (int?)IntegerLookupTokens)).Min();
         bool padded = layers.Any(MasksZero);
+        bool hashed = layers.Any(l => l is Layers.Hashing or Layers.HashedCrossing);
         return [.. model.Inputs.Select((input, i) => vocabulary is int v
             ? Padded(Tensor.FromArray([.. Tensor.RandomUniform(input.Shape.Prepend(batch), seed + i, 0, v).ToArray().Select(MathF.Floor)], [batch, .. input.Shape.Dimensions]), padded ? i : null)
-            : Tensor.RandomNormal(input.Shape.Prepend(batch), seed + i))];
+            : hashed
+                ? Tensor.FromArray([.. Tensor.RandomNormal(input.Shape.Prepend(batch), seed + i).ToArray().Select(t => MathF.Floor(t * 1e6f))], [batch, .. input.Shape.Dimensions])
+                : Tensor.RandomNormal(input.Shape.Prepend(batch), seed + i))];
     }
 
     /// <summary>

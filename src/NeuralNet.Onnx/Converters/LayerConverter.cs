@@ -93,6 +93,8 @@ internal static class LayerConverters
         [typeof(CategoryEncoding)] = CategoryConverters.CategoryEncoding,
         [typeof(Discretization)] = CategoryConverters.Discretization,
         [typeof(IntegerLookup)] = IntegerLookupConverter.Convert,
+        [typeof(Hashing)] = HashingConverter.Convert,
+        [typeof(HashedCrossing)] = HashedCrossingConverter.Convert,
         [typeof(Conv1D)] = SequenceConverters.Conv1D,
         [typeof(MaxPooling1D)] = SequenceConverters.Pooling1D,
         [typeof(AveragePooling1D)] = SequenceConverters.Pooling1D,

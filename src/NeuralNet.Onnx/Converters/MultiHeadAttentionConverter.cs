@@ -8,7 +8,8 @@ namespace NeuralNet.Onnx.Converters;
 /// <c>Reshape</c> and <c>Transpose</c> to (batch, heads, steps, size); scores q·kᵀ (<c>MatMul</c>) times 1/√keyDim;
 /// −1e9 added where the causal rule or the attention mask input forbids (<see cref="AttentionMasks"/>); <c>Softmax</c>
 /// over the keys; times the value heads; the heads joined back to (batch, Tq, heads · valueDim) and projected by the
-/// output kernel read as (heads · valueDim, output) and its bias. Dropout is not in the inference graph. The masks that
+/// output kernel read as (heads · valueDim, output) and its bias; with a gate (<c>UseGate</c>), the joined heads are first
+/// multiplied by <c>Sigmoid</c> of the query's gate projection (<c>MatMul</c>, <c>Add</c>). Dropout is not in the inference graph. The masks that
 /// arrive with the query, the value and the key (Keras' query, value and key masks) forbid the pairs of a masked query
 /// step or a masked key step, as Predict's Allowed does. A <see cref="GroupedQueryAttention"/> projects its fewer key and
 /// value heads and reshapes the query heads into (key/value heads, group) so one <c>MatMul</c> broadcasts each key/value
@@ -83,6 +84,18 @@ internal static class MultiHeadAttentionConverter
             : Ungroup(graph, graph.Node("MatMul", [Group(graph, probabilities, kvHeads, group, tq, tv), graph.Node("Unsqueeze", [v, graph.Int64s("axes", 2)])]), heads, tq, valueDim);
         string context = graph.Node("Transpose", [weighted], OnnxAttribute.Ints("perm", 0, 2, 1, 3));
         string joined = graph.Node("Reshape", [context, graph.Int64s("context_shape", 0, tq, heads * valueDim)]);
+        if (attention.GateKernel is { } gateKernel)
+        {
+            // Keras' gated attention: the joined heads times sigmoid(query·Wg + bg), Wg read as (features, heads · valueDim).
+            string gate = graph.Node("MatMul", [query.Name, graph.Initializer(gateKernel, [gateKernel.Shape[0], heads * valueDim])]);
+            if (attention.GateBias is { } gateBias)
+            {
+                gate = graph.Node("Add", [gate, graph.Initializer(gateBias, [heads * valueDim])]);
+            }
+
+            joined = graph.Node("Mul", [joined, graph.Node("Sigmoid", [gate])]);
+        }
+
         string output = graph.Node("MatMul", [joined, graph.Initializer(attention.OutputKernel, [heads * valueDim, outputShape[-1]])]);
         if (attention.OutputBias is { } outputBias)
         {

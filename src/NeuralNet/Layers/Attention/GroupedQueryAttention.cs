@@ -18,7 +18,9 @@ namespace NeuralNet.Layers;
 /// <c>query/bias</c> (queryHeads, headDim), <c>key/kernel</c> (keyFeatures, keyValueHeads, headDim), <c>key/bias</c>
 /// (keyValueHeads, headDim), <c>value/kernel</c> (valueFeatures, keyValueHeads, headDim), <c>value/bias</c>
 /// (keyValueHeads, headDim), <c>attention_output/kernel</c> (queryHeads, headDim, queryFeatures),
-/// <c>attention_output/bias</c> (queryFeatures).</para>
+/// <c>attention_output/bias</c> (queryFeatures); with <see cref="MultiHeadAttention.UseGate"/> (Keras 3.15's <c>use_gate</c>),
+/// <c>gate/kernel</c> (queryFeatures, queryHeads, headDim) and <c>gate/bias</c> (queryHeads, headDim) after the key's, as
+/// Keras builds them.</para>
 /// <para>Keras repeats each key/value head for its group (<c>ops.repeat(key, num_repeats, axis=2)</c>: query head h reads
 /// key/value head h / group); here the heads are read in place, and the gradient of a shared key/value head is the sum over
 /// its group. Scores are q·kᵀ / sqrt(headDim), as in Keras.</para>
@@ -75,6 +77,7 @@ public sealed class GroupedQueryAttention : MultiHeadAttention
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static new GroupedQueryAttention FromConfig(Config config)
     {
+        RefuseSlidingWindow(config);
         int headDim = config.GetInt32("head_dim", minimum: 1);
         int queryHeads = config.GetInt32("num_query_heads", minimum: 1);
         int keyValueHeads = config.GetInt32("num_key_value_heads", minimum: 1);
@@ -86,11 +89,13 @@ public sealed class GroupedQueryAttention : MultiHeadAttention
         {
             KernelConstraint = d.GetConstraint("kernel_constraint"),
             BiasConstraint = d.GetConstraint("bias_constraint"),
+            UseGate = d.GetBoolean("use_gate"),
+            FlashAttention = ReadFlashAttention(d),
         };
     }
 
     /// <inheritdoc/>
-    private protected override Config WriteConfig(Config layerConfig) => layerConfig
+    private protected override Config WriteConfig(Config layerConfig) => (FlashAttention is bool flash ? layerConfig.Set("flash_attention", flash) : layerConfig.SetNull("flash_attention"))
         .Set("head_dim", HeadDim)
         .Set("num_query_heads", NumQueryHeads)
         .Set("num_key_value_heads", NumKeyValueHeads)
@@ -102,6 +107,7 @@ public sealed class GroupedQueryAttention : MultiHeadAttention
         .Set("bias_regularizer", BiasRegularizer)
         .Set("kernel_constraint", KernelConstraint)
         .Set("bias_constraint", BiasConstraint)
+        .Set("use_gate", UseGate)
         .Set("seed", DropoutSeed)
         .Set("use_causal_mask", UseCausalMask)
         .Set("use_attention_mask", UseAttentionMask);

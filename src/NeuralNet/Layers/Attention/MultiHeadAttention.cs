@@ -27,13 +27,15 @@ namespace NeuralNet.Layers;
 /// <para>Weights, in Keras' EinsumDense layouts and order: <c>query/kernel</c> (queryFeatures, heads, keyDim),
 /// <c>query/bias</c> (heads, keyDim), <c>key/kernel</c> (keyFeatures, heads, keyDim), <c>key/bias</c> (heads, keyDim),
 /// <c>value/kernel</c> (valueFeatures, heads, valueDim), <c>value/bias</c> (heads, valueDim),
-/// <c>attention_output/kernel</c> (heads, valueDim, output), <c>attention_output/bias</c> (output).</para>
+/// <c>attention_output/kernel</c> (heads, valueDim, output), <c>attention_output/bias</c> (output); with
+/// <see cref="UseGate"/>, <c>gate/kernel</c> (queryFeatures, heads, valueDim) and <c>gate/bias</c> (heads, valueDim) come
+/// after the key's, where Keras builds its gate projection.</para>
 /// <para>Per head h: q = query·Wq + bq, k = key·Wk + bk, v = value·Wv + bv; scores = q·kᵀ / sqrt(keyDim);
 /// masked scores get −1e9 added (Keras' large negative number), so they get probability 0 and no gradient; a row with
 /// every key masked (every masked query step, for one) gets equal probabilities, as Keras' fused attention gives on its
 /// TensorFlow and JAX backends (its explicit softmax path, taken for attention scores or dropout, gives zeros since
 /// Keras 3.10); p = softmax over the keys; during training p is dropped out with rate
-/// <see cref="Dropout"/>; ctx = p·v; output = Σ_h ctx_h·Wo_h + bo. With <see cref="UseCausalMask"/> query t attends
+/// <see cref="Dropout"/>; ctx = p·v; with <see cref="UseGate"/> ctx = ctx ⊙ sigmoid(query·Wg + bg); output = Σ_h ctx_h·Wo_h + bo. With <see cref="UseCausalMask"/> query t attends
 /// only to keys s &lt;= t, combined with the mask input by a logical and.</para>
 /// <para>The layer returns one tensor; the attention probabilities (Keras' <c>return_attention_scores</c>) of the last
 /// forward pass are in <see cref="LastAttentionScores"/>. Inputs of higher rank attend over <see cref="AttentionAxes"/>
@@ -59,7 +61,10 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     private Parameter? _valueBias;
     private Parameter? _outputKernel;
     private Parameter? _outputBias;
+    private Parameter? _gateKernel;
+    private Parameter? _gateBias;
     private SeededRandom? _random;
+    private bool? _flashAttention;
 
     // Geometry, set by OnBuild.
     private int _tq;
@@ -101,6 +106,9 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     private Tensor? _dropMask;
     private Tensor? _dropped;
     private Tensor? _context;
+    private Tensor? _gate;
+    private Tensor? _gated;
+    private Tensor? _gateGradient;
     private Tensor? _output;
     private Tensor? _contextGradient;
     private Tensor? _scoreGradient;
@@ -274,6 +282,43 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <summary>The projection the optimizer applies to each of the four biases after each step (Keras' <c>bias_constraint</c>), or null.</summary>
     public Constraint? BiasConstraint { get; init; }
 
+    /// <summary>
+    /// Whether each head's attention output is multiplied by a sigmoid gate computed from the query before the output
+    /// projection (Keras 3.15's <c>use_gate</c>, the gated attention of Qiu et al., 2025): gate = sigmoid(query·Wg + bg),
+    /// an EinsumDense like the query's with (heads, valueDim) outputs, named <c>gate</c>; false by default, as in Keras.
+    /// Set before the layer is built, such as <c>new MultiHeadAttention(2, 8) { UseGate = true }</c>. The gate projection
+    /// takes the layer's initializers, regularizers and constraints, as Keras hands them to every projection.
+    /// </summary>
+    public bool UseGate { get; init; }
+
+    /// <summary>
+    /// Keras' <c>flash_attention</c>: null (Keras' default: use flash attention where the backend and hardware allow it),
+    /// true or false. Read from and written to configs so that Keras' setting survives a round trip; it has no effect
+    /// here, where attention is always computed exactly (scores, softmax, weighted sum). As in Keras, true refuses a
+    /// dropout rate above 0.
+    /// </summary>
+    /// <exception cref="ArgumentException">Set to true while <see cref="Dropout"/> is above 0.</exception>
+    public bool? FlashAttention
+    {
+        get => _flashAttention;
+        init
+        {
+            if (value == true && Dropout > 0.0)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Describe()}: dropout is not supported when flash attention is enabled (Keras refuses it); set dropout to 0.0 to use flashAttention: true. Received: dropout={Dropout}."), nameof(FlashAttention));
+            }
+
+            _flashAttention = value;
+        }
+    }
+
+    /// <summary>The gate projection's kernel (queryFeatures, heads, valueDim); null without <see cref="UseGate"/>. Throws until the layer is built.</summary>
+    public Parameter? GateKernel => UseGate ? _gateKernel ?? throw NotBuiltYet() : null;
+
+    /// <summary>The gate projection's bias (heads, valueDim); null without <see cref="UseGate"/> or without biases.</summary>
+    public Parameter? GateBias => UseGate && UseBias ? _gateBias ?? throw NotBuiltYet() : null;
+
     /// <summary>Whether query t attends only to keys s &lt;= t.</summary>
     public bool UseCausalMask { get; }
 
@@ -349,6 +394,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         // the features for null), so that Keras versions that read negative axes otherwise read the same axes.
         int[]? axes = IsBuilt ? _resolvedAxes : AttentionAxes?.ToArray();
         config = axes is null ? config.SetNull("attention_axes") : config.Set("attention_axes", axes);
+        config = FlashAttention is bool flash ? config.Set("flash_attention", flash) : config.SetNull("flash_attention");
         return config
             .Set("kernel_initializer", KernelInitializer)
             .Set("bias_initializer", BiasInitializer)
@@ -356,6 +402,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             .Set("bias_regularizer", BiasRegularizer)
             .Set("kernel_constraint", KernelConstraint)
             .Set("bias_constraint", BiasConstraint)
+            .Set("use_gate", UseGate)
             .Set("seed", DropoutSeed)
             .Set("use_causal_mask", UseCausalMask)
             .Set("use_attention_mask", UseAttentionMask);
@@ -364,6 +411,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <summary>Keras' <c>from_config</c>; <c>output_shape</c> is an integer or a one-element list, <c>attention_axes</c> null, an integer or a list.</summary>
     internal static MultiHeadAttention FromConfig(Config config)
     {
+        RefuseSlidingWindow(config);
         int heads = config.GetInt32("num_heads", minimum: 1);
         int keyDim = config.GetInt32("key_dim", minimum: 1);
         Config d = config.WithDefaults(new MultiHeadAttention(heads, keyDim).GetConfig());
@@ -393,8 +441,26 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         {
             KernelConstraint = d.GetConstraint("kernel_constraint"),
             BiasConstraint = d.GetConstraint("bias_constraint"),
+            UseGate = d.GetBoolean("use_gate"),
+            FlashAttention = ReadFlashAttention(d),
         };
     }
+
+    /// <summary>
+    /// Refuses Keras 3.15's <c>sliding_window</c> other than null: a band mask this layer does not implement, which
+    /// ignoring would silently change what the layer computes.
+    /// </summary>
+    private protected static void RefuseSlidingWindow(Config config)
+    {
+        if (config.GetNode("sliding_window") is JsonNode window)
+        {
+            throw config.Error($"\"sliding_window\" is {window.ToJsonString()}, but NeuralNet's attention layers have no sliding-window mask (Keras 3.15's band |t - s| < sliding_window); only null (full attention) is supported.");
+        }
+    }
+
+    /// <summary>Keras' <c>flash_attention</c>: null (or absent) or a boolean.</summary>
+    private protected static bool? ReadFlashAttention(Config config) =>
+        config.GetNode("flash_attention") is null ? null : config.GetBoolean("flash_attention");
 
     /// <inheritdoc/>
     protected sealed override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
@@ -463,6 +529,16 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         if (UseBias)
         {
             _keyBias = AddParameter("key/bias", new TensorShape(_kvHeads, KeyDim), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
+        }
+
+        if (UseGate)
+        {
+            // Keras builds the gate projection (an EinsumDense of the query, sigmoid activation) after the key's.
+            _gateKernel = AddParameter("gate/kernel", new TensorShape(_queryFeatures, NumHeads, ValueDim), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
+            if (UseBias)
+            {
+                _gateBias = AddParameter("gate/bias", new TensorShape(NumHeads, ValueDim), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
+            }
         }
 
         _valueKernel = AddParameter("value/kernel", new TensorShape(_valueFeatures, _kvHeads, ValueDim), KernelInitializer, KernelRegularizer, constraint: KernelConstraint);
@@ -586,6 +662,17 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             }
         }
 
+        if (UseGate)
+        {
+            // Keras' gated attention: ctx ⊙ sigmoid(query·Wg + bg), the gate (B, Tq, H, dv) an EinsumDense of the query.
+            Tensor gate = BatchView(ref _gate, batch, _contextShape);
+            Project(query, _gateKernel!, _gateBias, gate, _queryFeatures, vWidth);
+            TensorPrimitives.Sigmoid(gate.AsReadOnlySpan(), gate.AsSpan());
+            Tensor gated = BatchView(ref _gated, batch, _contextShape);
+            TensorPrimitives.Multiply(context.AsReadOnlySpan(), gate.AsReadOnlySpan(), gated.AsSpan());
+            context = gated;
+        }
+
         Tensor output = BatchView(ref _output, samples, OutputShape);
         if (_outputLayout is null)
         {
@@ -621,9 +708,10 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         float scale = (float)(1.0 / Math.Sqrt(KeyDim));
         TensorShape scoreShape = _scoreShape;
 
-        // Output projection: dWo += ctxᵀ·dY, dbo += Σ dY, dctx = dY·Woᵀ.
+        // Output projection: dWo += ctxᵀ·dY, dbo += Σ dY, dctx = dY·Woᵀ (ctx the gated context with a gate).
         Tensor contextGradient = BatchView(ref _contextGradient, batch, _contextShape);
-        ProjectBackward(_context!.FirstRows(batch), _outputKernel!, _outputBias, outputGradient, contextGradient, vWidth, _outputFeatures, accumulate: false);
+        ProjectBackward((UseGate ? _gated! : _context!).FirstRows(batch), _outputKernel!, _outputBias, outputGradient, contextGradient, vWidth, _outputFeatures, accumulate: false);
+        Tensor? gateGradient = UseGate ? GateBackward(contextGradient, batch) : null;
 
         // Per sample and head: dp' = dctx_bh·v_bgᵀ, dv_bg = Σ over the group's heads of p'_bhᵀ·dctx_bh.
         Tensor scoreGradient = BatchView(ref _scoreGradient, batch, scoreShape);
@@ -685,6 +773,12 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         Tensor? valueGradient = inputs ? GradientBuffer(ref _valueGradient, ref _arrangedValueGradient, _valueLayout, samples, 1) : null;
         Tensor? keyGradient = inputs && _hasKey ? GradientBuffer(ref _keyGradient, ref _arrangedKeyGradient, _keyLayout, samples, 2) : valueGradient;
         ProjectBackward(_lastQuery!, _queryKernel!, _queryBias, qGradient, queryGradient, _queryFeatures, qWidth, accumulate: false);
+        if (gateGradient is not null)
+        {
+            // The gate reads the query too: its gradient is added to the query projection's.
+            ProjectBackward(_lastQuery!, _gateKernel!, _gateBias, gateGradient, queryGradient, _queryFeatures, vWidth, accumulate: true);
+        }
+
         ProjectBackward(_lastValue!, _valueKernel!, _valueBias, vGradient, valueGradient, _valueFeatures, kvValueWidth, accumulate: false);
         ProjectBackward(_lastKey!, _keyKernel!, _keyBias, kGradient, keyGradient, _keyFeatures, kvWidth, accumulate: !_hasKey);
         if (!inputs)
@@ -706,6 +800,24 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             maskGradient.AsSpan().Clear();
             inputGradients[_maskInput] = maskGradient;
         }
+    }
+
+    // Through the gate: with g = sigmoid(z) and the gated context ctx ⊙ g, the gradient of the gated context d becomes
+    // d ⊙ g for ctx (in place) and d ⊙ ctx ⊙ g (1 − g) for z, returned (B, Tq, H·dv) for the gate projection's backward.
+    private Tensor GateBackward(Tensor gatedGradient, int batch)
+    {
+        Tensor gateGradient = BatchView(ref _gateGradient, batch, _contextShape);
+        int count = gatedGradient.Length;
+        ReadOnlySpan<float> gate = _gate!.AsReadOnlySpan()[..count], context = _context!.AsReadOnlySpan()[..count];
+        Span<float> d = gatedGradient.AsSpan(), dz = gateGradient.AsSpan();
+        for (int i = 0; i < count; i++)
+        {
+            float g = gate[i];
+            dz[i] = d[i] * context[i] * g * (1f - g);
+            d[i] *= g;
+        }
+
+        return gateGradient;
     }
 
     // The tensor itself when its samples are in the arranged order, otherwise its copy in that order.

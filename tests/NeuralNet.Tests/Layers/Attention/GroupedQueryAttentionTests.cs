@@ -12,9 +12,10 @@ namespace NeuralNet.Tests.Layers.Attention;
 /// <summary>GroupedQueryAttention against Keras' formula (key/value heads repeated for their groups), numerical gradients and configs.</summary>
 public class GroupedQueryAttentionTests
 {
-    public static TheoryData<string> Cases => ["multi_query", "two_groups", "as_many_as_queries", "with_key_causal", "mask_no_bias"];
+    public static TheoryData<string> Cases => ["multi_query", "two_groups", "as_many_as_queries", "with_key_causal", "mask_no_bias", "gated_two_groups", "gated_mask_no_bias"];
 
-    private sealed record Case(int HeadDim, int QueryHeads, int KvHeads, bool UseBias, bool HasKey, bool Causal, int[]? Mask, int Tq = 4, int Tv = 5, int Dq = 6, int Dv = 5, int Dk = 3);
+    // Gate: Keras 3.15's use_gate, one gate per query head.
+    private sealed record Case(int HeadDim, int QueryHeads, int KvHeads, bool UseBias, bool HasKey, bool Causal, int[]? Mask, int Tq = 4, int Tv = 5, int Dq = 6, int Dv = 5, int Dk = 3, bool Gate = false);
 
     private static Case Get(string name) => name switch
     {
@@ -22,13 +23,15 @@ public class GroupedQueryAttentionTests
         "two_groups" => new(2, 4, 2, true, false, false, null),
         "as_many_as_queries" => new(2, 3, 3, true, false, false, null),
         "with_key_causal" => new(3, 6, 2, true, true, true, null, Tq: 5, Tv: 5),
+        "gated_two_groups" => new(2, 4, 2, true, true, false, null, Gate: true),
+        "gated_mask_no_bias" => new(3, 4, 1, false, false, true, [4, 5, 5], Tq: 5, Tv: 5, Gate: true),
         _ => new(2, 4, 2, false, false, false, [4, 4, 5]),
     };
 
     private static (GroupedQueryAttention Layer, Tensor[] Inputs) Setup(Case c, double dropout = 0.0)
     {
         var layer = new GroupedQueryAttention(c.HeadDim, c.QueryHeads, c.KvHeads, dropout, c.UseBias, biasInitializer: new RandomNormal(0, 0.3, 5),
-            useCausalMask: c.Causal, useAttentionMask: c.Mask is not null, seed: 7) { Seed = 9 };
+            useCausalMask: c.Causal, useAttentionMask: c.Mask is not null, seed: 7) { Seed = 9, UseGate = c.Gate };
         var inputs = new List<Tensor> { TestData.Normal(1, 1f, 2, c.Tq, c.Dq), TestData.Normal(2, 1f, 2, c.Tv, c.Dv) };
         if (c.HasKey)
         {
@@ -49,9 +52,11 @@ public class GroupedQueryAttentionTests
     // key and value projections are the grouped ones repeated computes what GroupedQueryAttention must.
     private static MultiHeadAttention Repeated(GroupedQueryAttention gqa, Case c)
     {
-        var mha = new MultiHeadAttention(c.QueryHeads, c.HeadDim, useBias: c.UseBias, useCausalMask: c.Causal, useAttentionMask: c.Mask is not null);
+        var mha = new MultiHeadAttention(c.QueryHeads, c.HeadDim, useBias: c.UseBias, useCausalMask: c.Causal, useAttentionMask: c.Mask is not null) { UseGate = c.Gate };
         mha.Build([.. gqa.InputShapes.ToArray()]);
         gqa.QueryKernel.Value.AsReadOnlySpan().CopyTo(mha.QueryKernel.Value.AsSpan());
+        gqa.GateKernel?.Value.AsReadOnlySpan().CopyTo(mha.GateKernel!.Value.AsSpan());
+        gqa.GateBias?.Value.AsReadOnlySpan().CopyTo(mha.GateBias!.Value.AsSpan());
         gqa.OutputKernel.Value.AsReadOnlySpan().CopyTo(mha.OutputKernel.Value.AsSpan());
         RepeatHeads(gqa.KeyKernel, mha.KeyKernel, c);
         RepeatHeads(gqa.ValueKernel, mha.ValueKernel, c);
@@ -133,6 +138,13 @@ public class GroupedQueryAttentionTests
         var noBias = new GroupedQueryAttention(2, 4, 1, useBias: false);
         noBias.Build(new TensorShape(8, 16), new TensorShape(4, 16));
         Assert.Equal(4, noBias.Parameters.Count);
+
+        // Keras 3.15's use_gate: EinsumDense "bqm,muh->bquh" of the query (query heads, headDim), built between key and value.
+        var gated = new GroupedQueryAttention(headDim: 2, numQueryHeads: 4, numKeyValueHeads: 2) { UseGate = true };
+        gated.Build(new TensorShape(8, 16), new TensorShape(4, 12));
+        Assert.Equal(
+            ["query/kernel (16, 4, 2)", "query/bias (4, 2)", "key/kernel (12, 2, 2)", "key/bias (2, 2)", "gate/kernel (16, 4, 2)", "gate/bias (4, 2)", "value/kernel (12, 2, 2)", "value/bias (2, 2)", "attention_output/kernel (4, 2, 16)", "attention_output/bias (16,)"],
+            gated.Parameters.Select(p => p.ToString()));
     }
 
     [Fact]
@@ -165,6 +177,16 @@ public class GroupedQueryAttentionTests
         var json = System.Text.Json.Nodes.JsonNode.Parse("""{"class_name": "GroupQueryAttention", "config": {"name": "g", "head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 1}}""")!;
         var read = Assert.IsType<GroupedQueryAttention>(SerializationRegistry.Deserialize<Layer>(json, new Config(), "layer"));
         Assert.Equal((2, 4, 1, 0.0, true), (read.HeadDim, read.NumQueryHeads, read.NumKeyValueHeads, read.Dropout, read.UseBias));
+        Assert.False(read.UseGate);
+
+        // use_gate and flash_attention round trip.
+        var gated = new GroupedQueryAttention(2, 4, 2, name: "g") { UseGate = true, FlashAttention = true };
+        Config gatedConfig = gated.GetConfig();
+        Assert.True(gatedConfig.GetBoolean("use_gate"));
+        Assert.True(gatedConfig.GetBoolean("flash_attention"));
+        var gatedBack = Assert.IsType<GroupedQueryAttention>(SerializationRegistry.Deserialize<Layer>(SerializationRegistry.Serialize(gated), new Config(), "layer"));
+        Assert.Equal((true, (bool?)true), (gatedBack.UseGate, gatedBack.FlashAttention));
+        Assert.Equal(gatedConfig.ToJson(), gatedBack.GetConfig().ToJson());
     }
 
     [Fact]

@@ -14,9 +14,11 @@ namespace NeuralNet.Tests.Layers.Attention;
 public class MultiHeadAttentionTests
 {
     // name, heads, keyDim, valueDim, useBias, output features, has key, causal, mask shape per sample (null: no mask).
-    public static TheoryData<string> Cases => ["cross", "with_key", "causal", "mask_tq_tv", "mask_heads", "mask_broadcast", "mask_and_causal", "no_bias_value_dim_output", "one_head"];
+    public static TheoryData<string> Cases => ["cross", "with_key", "causal", "mask_tq_tv", "mask_heads", "mask_broadcast", "mask_and_causal", "no_bias_value_dim_output", "one_head",
+        "gated", "gated_no_bias_value_dim_output_masked"];
 
-    private sealed record Case(int Heads, int KeyDim, int? ValueDim, bool UseBias, int? Output, bool HasKey, bool Causal, int[]? Mask, int Tq = 4, int Tv = 5, int Dq = 6, int Dv = 6, int Dk = 6);
+    // Gate: Keras 3.15's use_gate.
+    private sealed record Case(int Heads, int KeyDim, int? ValueDim, bool UseBias, int? Output, bool HasKey, bool Causal, int[]? Mask, int Tq = 4, int Tv = 5, int Dq = 6, int Dv = 6, int Dk = 6, bool Gate = false);
 
     private static Case Get(string name) => name switch
     {
@@ -29,13 +31,15 @@ public class MultiHeadAttentionTests
         "mask_and_causal" => new(2, 3, null, true, null, false, true, [1, 5], Tq: 5, Tv: 5),
         "no_bias_value_dim_output" => new(2, 2, 4, false, 5, false, false, null, Dq: 3, Dv: 7),
         "one_head" => new(1, 4, null, true, null, true, true, [4, 4], Tq: 4, Tv: 4, Dk: 2),
+        "gated" => new(2, 3, null, true, null, false, false, null, Gate: true),
+        "gated_no_bias_value_dim_output_masked" => new(2, 2, 4, false, 5, true, true, [2, 5, 5], Tq: 5, Tv: 5, Dq: 3, Dv: 7, Dk: 4, Gate: true),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown case."),
     };
 
     private static (MultiHeadAttention Layer, Tensor[] Inputs) Setup(Case c, int batch = 2, double dropout = 0.0, long seed = 1)
     {
         var layer = new MultiHeadAttention(c.Heads, c.KeyDim, c.ValueDim, dropout, c.UseBias, c.Output, biasInitializer: new RandomNormal(0, 0.3, 5),
-            useCausalMask: c.Causal, useAttentionMask: c.Mask is not null, seed: 77) { Seed = 9 };
+            useCausalMask: c.Causal, useAttentionMask: c.Mask is not null, seed: 77) { Seed = 9, UseGate = c.Gate };
         var inputs = new List<Tensor> { TestData.Normal(seed, 1f, batch, c.Tq, c.Dq), TestData.Normal(seed + 1, 1f, batch, c.Tv, c.Dv) };
         if (c.HasKey)
         {
@@ -67,7 +71,8 @@ public class MultiHeadAttentionTests
     }
 
     /// <summary>
-    /// Keras' formula in float64: projections, q·kᵀ / sqrt(dk), masked (+ −1e9) softmax, p·v, output projection. With
+    /// Keras' formula in float64: projections, q·kᵀ / sqrt(dk), masked (+ −1e9) softmax, p·v, with a gate (Keras 3.15's
+    /// use_gate) times sigmoid(query·Wg + bg) per head and channel, output projection. With
     /// <paramref name="explicitPath"/>, Keras' explicit path (Softmax times the mask, Keras 3.10+): masked probabilities
     /// are 0, so a row with every key masked is all 0.
     /// </summary>
@@ -77,6 +82,7 @@ public class MultiHeadAttentionTests
         int batch = query.Shape[0], tq = query.Shape[1], tv = value.Shape[1], h = layer.NumHeads, dk = layer.KeyDim, dv = layer.ValueDim;
         int e = layer.OutputShape[1];
         double[,,,] q = Projection(query, layer.QueryKernel, layer.QueryBias), k = Projection(key, layer.KeyKernel, layer.KeyBias), v = Projection(value, layer.ValueKernel, layer.ValueBias);
+        double[,,,]? gate = layer.GateKernel is null ? null : Projection(query, layer.GateKernel, layer.GateBias);
         var scores = new double[batch * h * tq * tv];
         var output = new double[batch * tq * e];
         for (int b = 0; b < batch; b++)
@@ -112,6 +118,17 @@ public class MultiHeadAttentionTests
                         {
                             context[t, n, d] += p * v[b, j, n, d];
                         }
+                    }
+                }
+            }
+
+            for (int t = 0; t < tq && gate is not null; t++)
+            {
+                for (int n = 0; n < h; n++)
+                {
+                    for (int d = 0; d < dv; d++)
+                    {
+                        context[t, n, d] *= 1.0 / (1.0 + Math.Exp(-gate[b, t, n, d]));
                     }
                 }
             }
@@ -353,6 +370,18 @@ public class MultiHeadAttentionTests
         projected.Build(new TensorShape(4, 16), new TensorShape(4, 16));
         Assert.Equal([4, 8], projected.OutputShape.Dimensions.ToArray());
         Assert.Equal("multi_head_attention", layer.DefaultNamePrefix);
+
+        // Keras 3.15's use_gate: an EinsumDense of the query with (heads, valueDim) outputs, built after the key's.
+        var gated = new MultiHeadAttention(2, 2, valueDim: 3) { UseGate = true };
+        gated.Build(new TensorShape(8, 16), new TensorShape(4, 12));
+        Assert.Equal(
+            ["query/kernel (16, 2, 2)", "query/bias (2, 2)", "key/kernel (12, 2, 2)", "key/bias (2, 2)", "gate/kernel (16, 2, 3)", "gate/bias (2, 3)", "value/kernel (12, 2, 3)", "value/bias (2, 3)", "attention_output/kernel (2, 3, 16)", "attention_output/bias (16,)"],
+            gated.Parameters.Select(p => p.ToString()));
+        var gatedNoBias = new MultiHeadAttention(2, 2, useBias: false) { UseGate = true };
+        gatedNoBias.Build(new TensorShape(8, 16), new TensorShape(4, 16));
+        Assert.Equal(5, gatedNoBias.Parameters.Count);
+        Assert.Null(gatedNoBias.GateBias);
+        Assert.Null(layer.GateKernel);
     }
 
     [Fact]
@@ -403,6 +432,36 @@ public class MultiHeadAttentionTests
         MultiHeadAttention read = MultiHeadAttention.FromConfig(keras);
         Assert.Equal((2, 3, 3, 6), (read.NumHeads, read.KeyDim, read.ValueDim, read.OutputDim!.Value));
         Assert.Equal([1], read.AttentionAxes);
+        Assert.False(read.UseGate);
+        Assert.Null(read.FlashAttention);
+
+        // use_gate (Keras 3.15) and flash_attention (a hardware choice, kept for the round trip) are read and written.
+        var gated = new MultiHeadAttention(2, 3, name: "g") { UseGate = true, FlashAttention = false };
+        Config gatedConfig = gated.GetConfig();
+        Assert.True(gatedConfig.GetBoolean("use_gate"));
+        Assert.False(gatedConfig.GetBoolean("flash_attention"));
+        Assert.Null(config.GetNode("flash_attention"));
+        Assert.False(config.GetBoolean("use_gate"));
+        MultiHeadAttention gatedBack = MultiHeadAttention.FromConfig(gatedConfig);
+        Assert.True(gatedBack.UseGate);
+        Assert.False(gatedBack.FlashAttention);
+        Assert.Equal(gatedConfig.ToJson(), gatedBack.GetConfig().ToJson());
+        Config kerasGated = Config.FromJson(System.Text.Json.JsonDocument.Parse("""{"name": "m", "num_heads": 2, "key_dim": 3, "use_gate": true, "flash_attention": true}""").RootElement, "test", "config");
+        Assert.True(MultiHeadAttention.FromConfig(kerasGated).UseGate);
+        Assert.True(MultiHeadAttention.FromConfig(kerasGated).FlashAttention);
+
+        // Keras 3.15's sliding_window: null is full attention; a window is refused rather than ignored.
+        Config nullWindow = Config.FromJson(System.Text.Json.JsonDocument.Parse("""{"name": "m", "num_heads": 2, "key_dim": 3, "sliding_window": null}""").RootElement, "test", "config");
+        Assert.Equal(2, MultiHeadAttention.FromConfig(nullWindow).NumHeads);
+        Config window = Config.FromJson(System.Text.Json.JsonDocument.Parse("""{"name": "m", "num_heads": 2, "key_dim": 3, "sliding_window": 4}""").RootElement, "test", "config");
+        string refused = Assert.Throws<InvalidDataException>(() => MultiHeadAttention.FromConfig(window)).Message;
+        Assert.Contains("\"sliding_window\" is 4", refused, StringComparison.Ordinal);
+        Assert.Contains("only null (full attention) is supported", refused, StringComparison.Ordinal);
+
+        // As Keras: flash attention refuses dropout, naming both.
+        string flash = Assert.Throws<ArgumentException>(() => new MultiHeadAttention(2, 3, dropout: 0.1, name: "mha") { FlashAttention = true }).Message;
+        Assert.Contains("MultiHeadAttention 'mha': dropout is not supported when flash attention is enabled", flash, StringComparison.Ordinal);
+        Assert.Contains("dropout=0.1", flash, StringComparison.Ordinal);
     }
 
     /// <summary>Self-attention over a sequence with a mask input, causal and dropout, then pooling and a dense head.</summary>
@@ -455,7 +514,7 @@ public class MultiHeadAttentionTests
     public void TrainingStep_AfterWarmUp_AllocatesNothing()
     {
         (MultiHeadAttention layer, Tensor[] inputs) = Setup(Get("mask_and_causal"), batch: 3, dropout: 0.3);
-        (MultiHeadAttention shared, Tensor[] selfInputs) = Setup(Get("cross"), batch: 3, dropout: 0.3);
+        (MultiHeadAttention shared, Tensor[] selfInputs) = Setup(Get("gated"), batch: 3, dropout: 0.3);
         Tensor upstream = TestData.Normal(8, 1f, 3, 5, 6);
         Tensor sharedUpstream = TestData.Normal(9, 1f, 3, 4, 6);
         var slots = new Tensor?[3];
@@ -478,7 +537,7 @@ public class MultiHeadAttentionTests
     public void Output_IsTheSameBitsWithOneAndTwoThreads()
     {
         // Large enough that the projections' GEMMs (2048 x 128 x 160) pass the size at which the GEMM uses threads.
-        var c = new Case(4, 32, null, true, null, true, true, [128, 128], Tq: 128, Tv: 128, Dq: 160, Dv: 160, Dk: 160);
+        var c = new Case(4, 32, null, true, null, true, true, [128, 128], Tq: 128, Tv: 128, Dq: 160, Dv: 160, Dk: 160, Gate: true);
         float[] Run(int threads)
         {
             int saved = Parallelism.MaxDegreeOfParallelism;
@@ -489,7 +548,7 @@ public class MultiHeadAttentionTests
                 Tensor y = layer.Forward(inputs, training: false);
                 var slots = new Tensor?[4];
                 layer.Backward(TestData.Normal(5, 1f, 16, 128, 160), slots);
-                return [.. y.ToArray(), .. slots[0]!.ToArray(), .. layer.QueryKernel.Gradient.ToArray()];
+                return [.. y.ToArray(), .. slots[0]!.ToArray(), .. layer.QueryKernel.Gradient.ToArray(), .. layer.GateKernel!.Gradient.ToArray()];
             }
             finally
             {

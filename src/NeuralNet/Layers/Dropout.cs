@@ -150,7 +150,7 @@ public sealed class Dropout : Layer, IRandomLayer
 
     /// <summary>The generator of the masks, created on first use; serialization saves and restores its state.</summary>
     // The instance of a later call of a shared Dropout draws its own stream, so the calls drop different elements.
-    internal SeededRandom MaskRandom => _random ??= IRandomLayer.Create(MaskSeed, Seed, CallIndex);
+    internal SeededRandom MaskRandom => _random ??= CreateRandom(MaskSeed);
 
     /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => MaskRandom;

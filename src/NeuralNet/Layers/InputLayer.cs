@@ -76,6 +76,13 @@ public sealed class InputLayer : Layer
     // The shape with every variable axis at VariableShapes.ProbeLength.
     internal TensorShape ProbeShape { get; }
 
+    // A copy of another input's declaration: its nominal shape and its probe shape (the variable axes where they differ).
+    internal InputLayer(TensorShape shape, TensorShape probeShape, string? name)
+        : this(shape, name)
+    {
+        ProbeShape = probeShape;
+    }
+
     private static TensorShape WithLength(int?[] shape, int length)
     {
         ArgumentNullException.ThrowIfNull(shape);

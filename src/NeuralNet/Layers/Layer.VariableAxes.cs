@@ -7,6 +7,17 @@ namespace NeuralNet.Layers;
 // lengths, and a throwaway copy of it for the probe lengths tells which axes of its outputs follow them.
 public abstract partial class Layer
 {
+    /// <summary>
+    /// For a copy that runs another length of a variable axis: the model's own instance of the same call, whose random
+    /// generator the copy draws from, so that one call draws one stream whatever the lengths of its batches (and the
+    /// generator saved with the model is the one all lengths use).
+    /// </summary>
+    internal Layer? RandomSource { get; set; }
+
+    /// <summary>A random layer's generator (<see cref="IRandomLayer.Create"/>), or the one of <see cref="RandomSource"/>.</summary>
+    private protected SeededRandom CreateRandom(long? seed) =>
+        RandomSource is IRandomLayer source ? source.LayerRandom : IRandomLayer.Create(seed, Seed, CallIndex);
+
     private static bool AnyVariable(ReadOnlySpan<SymbolicTensor> inputs)
     {
         foreach (SymbolicTensor input in inputs)
@@ -29,6 +40,11 @@ public abstract partial class Layer
         if (!AnyVariable(inputs))
         {
             return null;
+        }
+
+        if (this is Recurrent { Stateful: true } or Bidirectional { Stateful: true })
+        {
+            throw new ArgumentException($"{Describe()} is stateful and cannot take {string.Join(", ", inputs.ToArray().Select(t => t.BatchString))} with variable axes: its states are carried from batch to batch of one shape, so it needs inputs of fixed lengths.", nameof(inputs));
         }
 
         var probe = new TensorShape[inputs.Length];

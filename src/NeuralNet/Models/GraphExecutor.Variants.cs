@@ -69,7 +69,7 @@ internal sealed partial class GraphExecutor
             sampleShapes[i] = inputs[i].Shape.DropFirst();
         }
 
-        var variant = new GraphExecutor(Graph, _inferenceCopy, _fuse, sampleShapes);
+        var variant = new GraphExecutor(Graph, _inferenceCopy, _fuse, sampleShapes, [.. _steps.Select(s => s.Instance)]);
         _variants.Insert(0, (sampleShapes, variant));
         if (_variants.Count > MaxVariants)
         {
@@ -80,22 +80,24 @@ internal sealed partial class GraphExecutor
         return variant;
     }
 
-    /// <summary>The per-sample shapes of the outputs for inputs of per-sample shapes <paramref name="inputShapes"/> (those of the variant that runs them).</summary>
+    /// <summary>
+    /// The per-sample shapes of the outputs for a batch of <paramref name="inputs"/>: those of the executor that runs it,
+    /// made now if it is a new length (the array is the executor's own: not to be changed). Allocates nothing for lengths met before.
+    /// </summary>
     /// <exception cref="ArgumentException">An input differs from the graph's on a fixed axis, or a layer cannot take the lengths.</exception>
-    public TensorShape[] OutputShapesFor(ReadOnlySpan<TensorShape> inputShapes)
+    public TensorShape[] OutputShapesFor(ReadOnlySpan<Tensor> inputs)
     {
-        var samples = new Tensor[inputShapes.Length];
-        for (int i = 0; i < samples.Length; i++)
-        {
-            // Stand-ins of one sample, never read: only their shapes choose the variant.
-            samples[i] = new Tensor(inputShapes[i].Prepend(1));
-        }
-
         GraphExecutor? active = _active;
-        GraphExecutor runner = RunnerFor(samples);
+        GraphExecutor runner = RunnerFor(inputs);
         _active = active;
-        return [.. runner._outputSlots.Select(slot => runner._slotShapes[slot])];
+        return runner._outputShapes ??= runner.OutputSlotShapes();
     }
+
+    // Apart from OutputShapesFor: a lambda there would capture the runner and allocate on every call.
+    private TensorShape[] OutputSlotShapes() => [.. _outputSlots.Select(slot => _slotShapes[slot])];
+
+    // The per-sample shapes of the outputs, made on first use.
+    private TensorShape[]? _outputShapes;
 
     private static bool SamplesMatch(ReadOnlySpan<Tensor> inputs, int[] slots, TensorShape[] slotShapes)
     {

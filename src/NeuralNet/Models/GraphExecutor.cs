@@ -52,7 +52,8 @@ internal sealed partial class GraphExecutor
     // fuse: whether a convolution may run together with the max pooling that reads its output (FuseConvolutionsWithPooling).
     // inputShapes: the concrete sample shapes of a variant (GraphExecutor.Variants.cs), whose every node runs on a copy of
     // its layer built for the shapes that follow from them; null for the graph's own shapes.
-    private GraphExecutor(Graph graph, bool inferenceCopy, bool fuse, TensorShape[]? inputShapes = null)
+    // randomSources: a variant's layers draw from these instances' generators (the root's, step by step).
+    private GraphExecutor(Graph graph, bool inferenceCopy, bool fuse, TensorShape[]? inputShapes = null, Layer[]? randomSources = null)
     {
         Graph = graph;
 
@@ -96,6 +97,7 @@ internal sealed partial class GraphExecutor
                 : inferenceCopy ? node.Layer.CopyForCall(graph.LocalIndex(node), node) : node.Layer.InstanceForCall(node, graph.LocalIndex(node));
             if (inputShapes is not null)
             {
+                instance.RandomSource = randomSources?[steps.Count];
                 for (int k = 0; k < outputSlots.Length; k++)
                 {
                     _slotShapes[outputSlots[k]] = instance.OutputShapes[k];
@@ -141,6 +143,12 @@ internal sealed partial class GraphExecutor
         _sumBuffers = new Tensor?[slots];
         _outputs = new Tensor[_outputSlots.Length];
         _variable = inputShapes is null && graph.Inputs.Any(t => t.IsVariable);
+        if (_variable && !inferenceCopy && Recurrent.AnyStateful(graph.Layers))
+        {
+            // A stateful layer after the variable axes are gone (past a pooling) would still run on copies per length.
+            Layer stateful = graph.Layers.First(l => Recurrent.AnyStateful([l]));
+            throw new ArgumentException($"The model has inputs with variable axes and a stateful recurrent layer, {stateful}: a stateful layer carries its states from batch to batch of one shape, on its own layer object, so its model needs inputs of fixed lengths.");
+        }
     }
 
     /// <summary>

@@ -191,10 +191,12 @@ public abstract partial class Model
 
         for (int i = 0; i < inputs.Length; i++)
         {
-            if (inputs[i].Shape != graph.Inputs[i].Shape)
+            if (inputs[i].Shape != graph.Inputs[i].Shape || inputs[i].ProbeShape != graph.Inputs[i].ProbeShape)
             {
+                // The model's layers are called again on the tensors (inlined), so variable axes must meet variable axes.
+                string variable = graph.Inputs[i].IsVariable || inputs[i].IsVariable ? " (variable axes, None, take tensors with variable axes in the same places)" : string.Empty;
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"Model '{Name}' expects input {i} ({DescribeInput(graph.Inputs[i])}) but was called on {inputs[i].Shape.ToBatchString()}."), nameof(inputs));
+                    $"Model '{Name}' expects input {i} ({DescribeInput(graph.Inputs[i])}) but was called on {inputs[i].BatchString}{variable}."), nameof(inputs));
             }
         }
     }

@@ -154,21 +154,8 @@ public abstract partial class Model
     /// The per-sample output shapes of a batch of <paramref name="inputs"/> on <paramref name="executor"/>: the graph's for
     /// fixed shapes, else those of the lengths the inputs have (a model with variable axes).
     /// </summary>
-    private TensorShape[] OutputShapesFor(GraphExecutor executor, ReadOnlySpan<Tensor> inputs)
-    {
-        if (!executor.HasVariableInputs)
-        {
-            return [.. Outputs.Select(o => o.Shape)];
-        }
-
-        var shapes = new TensorShape[inputs.Length];
-        for (int i = 0; i < shapes.Length; i++)
-        {
-            shapes[i] = inputs[i].Shape.DropFirst();
-        }
-
-        return executor.OutputShapesFor(shapes);
-    }
+    private TensorShape[] OutputShapesFor(GraphExecutor executor, ReadOnlySpan<Tensor> inputs) =>
+        executor.HasVariableInputs ? executor.OutputShapesFor(inputs) : [.. Outputs.Select(o => o.Shape)];
 
     private Tensor[] ResolveInputs(ModelData x, string parameterName)
     {

@@ -612,7 +612,7 @@ public abstract partial class Model
     // runner's one-input array, cleared afterwards so it keeps no caller's tensor.
     private void PredictInto(GraphExecutor? executor, Tensor[] single, Tensor x, Tensor destination, int batchSize, CancellationToken cancellationToken)
     {
-        if (!IsBuilt || x.Rank < 2 || !x.Shape.Dimensions[1..].SequenceEqual(Inputs[0].Shape.Dimensions))
+        if (!IsBuilt || x.Rank < 2 || Inputs.Count != 1 || !VariableShapes.Fits(x.Shape.Dimensions[1..], Inputs[0].Shape, Inputs[0].ProbeShape))
         {
             // The checks with their messages (they allocate; a call that passes them does not come here again).
             CheckedInputs(x, nameof(x));
@@ -625,7 +625,7 @@ public abstract partial class Model
 
         executor ??= Executor;
         single[0] = x;
-        TensorShape outputShape = executor.HasVariableInputs ? OutputShapesFor(executor, single.AsSpan(0, 1))[0] : Outputs[0].Shape;
+        TensorShape outputShape = executor.HasVariableInputs ? executor.OutputShapesFor(single.AsSpan(0, 1))[0] : Outputs[0].Shape;
         single[0] = null!;
         ReadOnlySpan<int> sample = outputShape.Dimensions;
         int samples = x.Shape[0];

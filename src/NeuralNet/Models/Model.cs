@@ -117,11 +117,17 @@ public abstract partial class Model
     /// <summary>The names of the outputs (the names of the layers that produce them): the keys of dictionary targets, losses and metrics.</summary>
     public virtual IReadOnlyList<string> OutputNames => [.. Outputs.Select(t => t.Layer.Name)];
 
-    /// <summary>The shape of one sample of the model's single input (no batch axis). Throws until built, and for several inputs.</summary>
+    /// <summary>
+    /// The shape of one sample of the model's single input (no batch axis). Throws until built, and for several inputs.
+    /// A variable axis holds <see cref="InputLayer.NominalLength"/> (see <see cref="SymbolicTensor.VariableAxes"/>).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The model is not built or has several inputs (see <see cref="Inputs"/>).</exception>
     public TensorShape InputShape => Single(Inputs, "inputs").Shape;
 
-    /// <summary>The shape of one sample of the model's single output (no batch axis). Throws until built, and for several outputs.</summary>
+    /// <summary>
+    /// The shape of one sample of the model's single output (no batch axis). Throws until built, and for several outputs.
+    /// A variable axis holds its length for the nominal input lengths; a batch of other lengths gives other lengths there.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The model is not built or has several outputs (see <see cref="Outputs"/>).</exception>
     public TensorShape OutputShape => Single(Outputs, "outputs").Shape;
 

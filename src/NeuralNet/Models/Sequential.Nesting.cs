@@ -111,9 +111,9 @@ public sealed partial class Sequential
             }
         }
 
-        if (IsBuilt && model.IsBuilt && model.InputShape != _output!.Shape)
+        if (IsBuilt && model.IsBuilt && (model.InputShape != _output!.Shape || model.Inputs[0].ProbeShape != _output.ProbeShape))
         {
-            throw new ArgumentException($"Model '{model.Name}' expects input {model.InputShape.ToBatchString()} but the last layer of model '{Name}' gives {_output.Shape.ToBatchString()}.", nameof(model));
+            throw new ArgumentException($"Model '{model.Name}' expects input {model.Inputs[0].BatchString} but the last layer of model '{Name}' gives {_output.BatchString}.", nameof(model));
         }
 
         var before = chain.Select(l => (l.Name, l.Seed, l.IsSeeded, Nodes: l.Nodes.Count, l.IsBuilt)).ToArray();
@@ -124,7 +124,8 @@ public sealed partial class Sequential
             if (count == 0 && !IsBuilt && model.IsBuilt)
             {
                 // Keras builds a Sequential whose first layer is a built model for that model's input.
-                Append(new InputLayer(model.InputShape, Graph.UniqueName("input_layer", n => chain.Any(l => l.Name == n))));
+                // With the model's variable axes, if it has any.
+                Append(new InputLayer(model.Inputs[0].Shape, model.Inputs[0].ProbeShape, Graph.UniqueName("input_layer", n => chain.Any(l => l.Name == n))));
             }
 
             foreach (Layer layer in chain)

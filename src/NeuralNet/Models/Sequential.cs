@@ -231,7 +231,7 @@ public sealed partial class Sequential : Model
             {
                 if (inputShape != inputLayer.Shape)
                 {
-                    throw new ArgumentException($"{inputLayer} declares input {inputLayer.Shape.ToBatchString()} but the model was asked to build for {inputShape.ToBatchString()}.", nameof(inputShape));
+                    throw new ArgumentException($"{inputLayer} declares input {VariableShapes.ToBatchString(inputLayer.Shape, inputLayer.ProbeShape)} but the model was asked to build for {inputShape.ToBatchString()}.", nameof(inputShape));
                 }
 
                 input = inputLayer.Nodes.Count > 0 ? inputLayer.Nodes[0].Output : new Input(inputLayer);

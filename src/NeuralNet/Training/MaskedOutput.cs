@@ -12,12 +12,10 @@ namespace NeuralNet.Training;
 /// </summary>
 internal sealed class MaskedOutput
 {
-    private Tensor? _predictionSource;
-    private Tensor? _predictionView;
-    private Tensor? _targetSource;
-    private Tensor? _targetView;
-    private Tensor? _gradientSource;
-    private Tensor? _gradientView;
+    // The row views made, by the tensor they view: predictions, targets and gradients, for each length a model with
+    // variable axes keeps (its variants own other tensors), so going back to a length allocates nothing.
+    private readonly List<(Tensor Source, Tensor View)> _predictionViews = [], _targetViews = [], _gradientViews = [];
+    private const int MaxViews = Models.GraphExecutor.MaxVariants + 1;
     private float[] _lossWeights = [];
     private float[] _metricWeights = [];
     private float[] _unweightedMetricWeights = [];
@@ -86,23 +84,33 @@ internal sealed class MaskedOutput
     }
 
     /// <summary>The predictions as rows (batch·positions, last axis).</summary>
-    public Tensor Predictions(Tensor predictions) => View(predictions, ref _predictionSource, ref _predictionView);
+    public Tensor Predictions(Tensor predictions) => View(predictions, _predictionViews);
 
     /// <summary>The targets as rows: (batch·positions, rest), or (batch·positions) for one value per position.</summary>
-    public Tensor Targets(Tensor targets) => View(targets, ref _targetSource, ref _targetView);
+    public Tensor Targets(Tensor targets) => View(targets, _targetViews);
 
     /// <summary>The gradient buffer as rows, sharing its memory.</summary>
-    public Tensor Gradient(Tensor gradient) => View(gradient, ref _gradientSource, ref _gradientView);
+    public Tensor Gradient(Tensor gradient) => View(gradient, _gradientViews);
 
-    private Tensor View(Tensor source, ref Tensor? viewed, ref Tensor? view)
+    private Tensor View(Tensor source, List<(Tensor Source, Tensor View)> views)
     {
-        if (!ReferenceEquals(source, viewed) || view is null || view.Shape[0] != Rows)
+        for (int i = 0; i < views.Count; i++)
         {
-            int rest = source.Length / Rows;
-            view = rest == 1 && source.Rank <= 2 ? source.Reshape(Rows) : source.Reshape(Rows, rest);
-            viewed = source;
+            (Tensor viewed, Tensor kept) = views[i];
+            if (ReferenceEquals(viewed, source) && kept.Shape[0] == Rows)
+            {
+                return kept;
+            }
         }
 
+        int rest = source.Length / Rows;
+        Tensor view = rest == 1 && source.Rank <= 2 ? source.Reshape(Rows) : source.Reshape(Rows, rest);
+        if (views.Count == MaxViews)
+        {
+            views.RemoveAt(0);
+        }
+
+        views.Add((source, view));
         return view;
     }
 }

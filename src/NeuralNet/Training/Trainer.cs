@@ -716,7 +716,7 @@ internal sealed class Trainer
     {
         int batch = like.Shape[0];
         ref Tensor? storage = ref _gradientStorage[output];
-        if (storage is null || storage.Shape[0] < batch || storage.Length / storage.Shape[0] != like.Length / batch)
+        if (storage is null || storage.Shape[0] < batch || storage.Rank != like.Rank || !storage.Shape.Dimensions[1..].SequenceEqual(like.Shape.Dimensions[1..]))
         {
             storage = OtherLengthBuffer(output, like);
         }

@@ -332,4 +332,121 @@ public class VariableAxesTests
         Assert.Equal([0], variable.Outputs[0].VariableAxes);
         Assert.Equal(Bits(fixedLength.Predict(ids)), Bits(variable.Predict(ids)));
     }
+
+    [Fact]
+    public void Dropout_DrawsOneStreamWhateverTheLengths_AsAFixedModelOfOneLength()
+    {
+        Functional Build(int? length)
+        {
+            var x = length is int n ? new Input(new TensorShape(n, Features), "x") : new Input([null, Features], "x");
+            return new Functional(x, new Dropout(0.5, name: "drop").Call(x), seed: 15);
+        }
+
+        Functional variable = Build(null), fixedLength = Build(10);
+        Tensor x10 = TestData.Normal(90, 1f, 2, 10, Features);
+        int[][] fixedMasks = [.. Enumerable.Range(0, 3).Select(_ => Bits(fixedLength.Forward(x10, training: true)[0]))];
+
+        int[] first = Bits(variable.Forward(x10, training: true)[0]);
+        int[] second = Bits(variable.Forward(x10, training: true)[0]);
+        for (int n = 1; n <= GraphExecutor.MaxVariants + 1; n++)
+        {
+            variable.Forward(new Tensor(2, 10 + n, Features), training: true);
+        }
+
+        int[] afterOthers = Bits(variable.Forward(x10, training: true)[0]);
+
+        Assert.Equal(fixedMasks[0], first);
+        Assert.Equal(fixedMasks[1], second);
+        Assert.NotEqual(first, afterOthers);
+        Assert.NotEqual(fixedMasks[2], afterOthers);
+    }
+
+    [Fact]
+    public void TwoVariableAxes_ShapesOfOneSize_EachTrainWithItsOwnBuffers()
+    {
+        var x = new Input([null, null, 1], "image");
+        var model = new Functional(x, new Conv2D(2, 1, name: "conv").Call(x), seed: 16);
+        model.Compile(new Sgd(0.1f), new MeanSquaredError());
+
+        model.TrainStep(TestData.Normal(1, 1f, 4, 2, 3, 1), TestData.Normal(2, 1f, 4, 2, 3, 2));
+        model.TrainStep(TestData.Normal(3, 1f, 4, 3, 2, 1), TestData.Normal(4, 1f, 4, 3, 2, 2));
+
+        Assert.Equal([0, 1], model.Outputs[0].VariableAxes);
+    }
+
+    [Fact]
+    public void PredictIntoDestination_AtALengthSeenBefore_AllocatesNothing()
+    {
+        Functional model = Recurrent(null);
+        Tensor x = TestData.Normal(91, 1f, 3, 12, Features);
+        var destination = new Tensor(3, 2);
+        model.Predict(x, destination);
+        model.Predict(x, destination);
+
+        AllocationCheck.AssertNone(() => model.Predict(x, destination));
+        Assert.Equal(Bits(model.Predict(x)), Bits(destination));
+    }
+
+    [Fact]
+    public void MaskedSequenceOutputs_TrainStepsAlternatingBetweenLengths_AllocateNothing()
+    {
+        var ids = new Input([null], "ids");
+        SymbolicTensor h = new Lstm(3, returnSequences: true).Call(new Embedding(9, 4, maskZero: true).Call(ids));
+        var model = new Functional(ids, new TimeDistributed(new Dense(2)).Call(h), seed: 17);
+        model.Compile(new Adam(), new MeanSquaredError());
+        (Tensor X, Tensor Y)[] batches = [.. new[] { 5, 7 }.Select(n => (Tensor.FromArray([.. Enumerable.Range(0, 4 * n).Select(i => (float)(i % 3 == 0 ? 0 : (i % 8) + 1))], 4, n), TestData.Normal(n, 1f, 4, n, 2)))];
+        void Steps()
+        {
+            foreach ((Tensor x, Tensor y) in batches)
+            {
+                model.TrainStep(x, y);
+            }
+        }
+
+        Steps();
+        Steps();
+
+        AllocationCheck.AssertNone(Steps);
+    }
+
+    [Fact]
+    public void SequentialAddOfAVariableModel_KeepsItsVariableAxes()
+    {
+        Functional inner = Recurrent(null);
+        var outer = new Sequential(name: "outer");
+        outer.Add(inner);
+        Tensor x = TestData.Normal(92, 1f, 2, 7, Features);
+
+        Assert.Equal([0], outer.Inputs[0].VariableAxes);
+        Assert.Equal(Bits(inner.Predict(x)), Bits(outer.Predict(x)));
+    }
+
+    [Fact]
+    public void VariableModel_CalledOnAFixedLength_IsRefusedSayingVariableAxesMeetVariableAxes()
+    {
+        Functional inner = Recurrent(null);
+
+        var ex = Assert.Throws<ArgumentException>(() => inner.Call(new Input(new TensorShape(50, Features), "fixed")));
+
+        Assert.Contains("(None, None, 3)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("(None, 50, 3)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("variable axes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StatefulLayer_OnAVariableAxis_OrAfterOne_IsRefusedNamingIt()
+    {
+        var x = new Input([null, Features], "x");
+        var stateful = new Lstm(2, name: "carry") { Stateful = true };
+        var direct = Assert.Throws<ArgumentException>(() => stateful.Call(x));
+        Assert.Contains("carry", direct.Message, StringComparison.Ordinal);
+        Assert.Contains("stateful", direct.Message, StringComparison.Ordinal);
+
+        var y = new Input([null, Features], "y");
+        SymbolicTensor pooled = new Reshape([1, Features]).Call(new GlobalAveragePooling1D().Call(y));
+        SymbolicTensor carried = new Lstm(2, name: "later") { Stateful = true }.Call(pooled);
+        var later = Assert.Throws<ArgumentException>(() => new Functional(y, carried));
+        Assert.Contains("later", later.Message, StringComparison.Ordinal);
+        Assert.Contains("fixed lengths", later.Message, StringComparison.Ordinal);
+    }
 }

@@ -78,7 +78,7 @@ public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
     protected override int MaximumInputCount => UseMasks ? 5 : 3;
 
     /// <summary>The generator of the dropout masks, created on first use; serialization saves and restores its state.</summary>
-    internal SeededRandom DropoutRandom => _random ??= IRandomLayer.Create(DropoutSeed, Seed, CallIndex);
+    internal SeededRandom DropoutRandom => _random ??= CreateRandom(DropoutSeed);
 
     /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => DropoutRandom;

@@ -372,7 +372,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     protected sealed override int MaximumInputCount => UseAttentionMask ? 4 : 3;
 
     /// <summary>The generator of the dropout masks, created on first use; serialization saves and restores its state.</summary>
-    internal SeededRandom DropoutRandom => _random ??= IRandomLayer.Create(DropoutSeed, Seed, CallIndex);
+    internal SeededRandom DropoutRandom => _random ??= CreateRandom(DropoutSeed);
 
     /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => DropoutRandom;

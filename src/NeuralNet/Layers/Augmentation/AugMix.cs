@@ -160,7 +160,7 @@ public sealed class AugMix : Layer, IRandomLayer
     /// <summary>The operations (indices into <see cref="AugmentationOpChain.Names"/>) chain <paramref name="chain"/> applied in the last training call.</summary>
     internal ReadOnlySpan<int> LastChain(int chain) => _applied.AsSpan(_chainStart[chain], _chainStart[chain + 1] - _chainStart[chain]);
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     private int OpCount => AllOps ? s_allOpsOrder.Length : BasicOpCount;
 

@@ -82,7 +82,7 @@ public sealed class CutMix : Layer, IRandomLayer
     /// </summary>
     internal ReadOnlySpan<double> LastDraws => _mix.Draws;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <summary>
     /// Mixes a batch of images and its labels with the same draws, as Keras' layer called on

@@ -61,7 +61,7 @@ public sealed class MixUp : Layer, IRandomLayer
     /// <summary>The draws of the last training call, two numbers per image: the partner π(i), then λᵢ (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastDraws => _mix.Draws;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <summary>
     /// Mixes a batch of images and its labels with the same draws, as Keras' layer called on

@@ -120,7 +120,7 @@ public sealed class RandAugment : Layer, IRandomLayer
     /// <summary>The eleven operation layers, in Keras' order; created when the layer is built.</summary>
     internal IReadOnlyList<Layer> Ops => _chain is null ? [] : [.. _chain.Ops.Select(op => op!)];
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()

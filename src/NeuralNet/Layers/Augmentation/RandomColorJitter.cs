@@ -85,7 +85,7 @@ public sealed class RandomColorJitter : Layer, IRandomLayer
     /// <summary>The steps' layers, in order (null where absent); created when the layer is built.</summary>
     internal (RandomBrightness? Brightness, RandomContrast? Contrast, RandomSaturation? Saturation, RandomHue? Hue) Steps => (_brightness, _contrast, _saturation, _hue);
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()

@@ -70,7 +70,7 @@ public sealed class RandomCrop : Layer, IRandomLayer
     /// <summary>The (top, left) corner of the last random crop, or null when the last call used a fallback.</summary>
     internal (int Top, int Left)? LastWindow => _lastWindow;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()

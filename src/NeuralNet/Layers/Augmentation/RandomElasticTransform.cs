@@ -132,7 +132,7 @@ public sealed class RandomElasticTransform : Layer, IRandomLayer
     /// </summary>
     internal ReadOnlySpan<float> LastNoise => _noise.AsSpan(0, 2 * _color.Draws.Length * InputShape[0] * InputShape[1]);
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()

@@ -100,7 +100,7 @@ public sealed class RandomErasing : Layer, IRandomLayer
     /// </summary>
     internal ReadOnlySpan<double> LastBoxes => _boxes.Draws;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig()

@@ -56,7 +56,7 @@ public sealed class RandomFlip : Layer, IRandomLayer
     /// <summary>Which images the last training call flipped: 1 or 0 per image (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastFlips => _flips.AsSpan(0, _drawn);
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()

@@ -106,7 +106,7 @@ public sealed class RandomGaussianBlur : Layer, IRandomLayer
     /// <summary>The standard deviations of the last training call: σ[0] of the width, σ[1] of the height.</summary>
     internal (float Width, float Height) LastSigmas => _sigmas;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()

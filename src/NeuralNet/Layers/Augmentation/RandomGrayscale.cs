@@ -49,7 +49,7 @@ public sealed class RandomGrayscale : Layer, IRandomLayer
     /// <summary>1 for each image the last training call converted, else 0 (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastConverted => _color.Draws;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig()

@@ -68,7 +68,7 @@ public sealed class RandomInvert : Layer, IRandomLayer
     /// <summary>1 for each image the last training call inverted, else 0 (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastInverted => _color.Draws;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()

@@ -94,7 +94,7 @@ public sealed class RandomPerspective : Layer, IRandomLayer
     /// <summary>The transforms of the last training call, <see cref="AffineSampling.ProjectiveLength"/> per image.</summary>
     internal ReadOnlySpan<double> LastTransforms => _affine is null ? [] : _affine.Transforms;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()

@@ -78,7 +78,7 @@ public sealed class RandomPosterization : Layer, IRandomLayer
     /// <summary>The bits kept by the last training call, one per image (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastBits => _color.Draws;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <summary>Makes the layer draw from <paramref name="random"/>, the generator <see cref="RandAugment"/> and <see cref="AugMix"/> hand each operation they apply.</summary>
     internal void ShareRandom(SeededRandom random) => _random = random;

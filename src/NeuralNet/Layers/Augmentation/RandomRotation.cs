@@ -84,7 +84,7 @@ public sealed class RandomRotation : Layer, IRandomLayer
     /// <summary>The angles of the last training call, in degrees, one per image (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastAngles => _angles.AsSpan(0, _drawn);
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <summary>Makes the layer draw from <paramref name="random"/>, the generator <see cref="RandAugment"/> and <see cref="AugMix"/> hand each operation they apply.</summary>
     internal void ShareRandom(SeededRandom random) => _random = random;

@@ -78,7 +78,7 @@ public sealed class RandomSaturation : Layer, IRandomLayer
     /// <summary>The saturation multipliers k of the last training call, one per image (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastMultipliers => _color.Draws;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <summary>Makes the layer draw from <paramref name="random"/>, the generator of the <see cref="RandomColorJitter"/> that runs it (Keras' sub-layers draw from the jitter's seed generator).</summary>
     internal void ShareRandom(SeededRandom random) => _random = random;

@@ -99,7 +99,7 @@ public sealed class RandomShear : Layer, IRandomLayer
     /// <summary>The shears of the last training call, (sx, sy) per image with the sign applied (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastShears => _shears.AsSpan(0, 2 * _drawn);
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <summary>Makes the layer draw from <paramref name="random"/>, the generator <see cref="RandAugment"/> and <see cref="AugMix"/> hand each operation they apply.</summary>
     internal void ShareRandom(SeededRandom random) => _random = random;

@@ -89,7 +89,7 @@ public sealed class RandomTranslation : Layer, IRandomLayer
     /// <summary>The shifts of the last training call in pixels, (vertical, horizontal) per image (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastShifts => _shifts.AsSpan(0, 2 * _drawn);
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <summary>Makes the layer draw from <paramref name="random"/>, the generator <see cref="RandAugment"/> and <see cref="AugMix"/> hand each operation they apply.</summary>
     internal void ShareRandom(SeededRandom random) => _random = random;

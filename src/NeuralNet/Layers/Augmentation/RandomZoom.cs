@@ -91,7 +91,7 @@ public sealed class RandomZoom : Layer, IRandomLayer
     /// <summary>The zooms of the last training call, (vertical, horizontal) per image (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastZooms => _zooms.AsSpan(0, 2 * _drawn);
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig()

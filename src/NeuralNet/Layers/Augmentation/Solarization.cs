@@ -87,7 +87,7 @@ public sealed class Solarization : Layer, IRandomLayer
     /// <summary>The (addition, threshold) pairs of the last training call, two values per image (empty after an inference call).</summary>
     internal ReadOnlySpan<double> LastDraws => _color.Draws;
 
-    private SeededRandom Random => _random ??= IRandomLayer.Create(AugmentationSeed, Seed, CallIndex);
+    private SeededRandom Random => _random ??= CreateRandom(AugmentationSeed);
 
     /// <summary>Makes the layer draw from <paramref name="random"/>, the generator <see cref="RandAugment"/> and <see cref="AugMix"/> hand each operation they apply.</summary>
     internal void ShareRandom(SeededRandom random) => _random = random;

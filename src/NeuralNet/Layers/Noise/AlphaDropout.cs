@@ -54,7 +54,7 @@ public sealed class AlphaDropout : Layer, IRandomLayer
     /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => MaskRandom;
 
-    private SeededRandom MaskRandom => _random ??= IRandomLayer.Create(MaskSeed, Seed, CallIndex);
+    private SeededRandom MaskRandom => _random ??= CreateRandom(MaskSeed);
 
     /// <summary>α' = −λα, the value a dropped element takes before the affine map.</summary>
     internal static double AlphaPrime => -Alpha * SeluScale;

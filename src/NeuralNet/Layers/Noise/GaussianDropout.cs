@@ -46,7 +46,7 @@ public sealed class GaussianDropout : Layer, IRandomLayer
     /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => NoiseRandom;
 
-    private SeededRandom NoiseRandom => _random ??= IRandomLayer.Create(NoiseSeed, Seed, CallIndex);
+    private SeededRandom NoiseRandom => _random ??= CreateRandom(NoiseSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("rate", Rate).Set("seed", NoiseSeed);

@@ -48,7 +48,7 @@ public sealed class GaussianNoise : Layer, IRandomLayer
     /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => NoiseRandom;
 
-    private SeededRandom NoiseRandom => _random ??= IRandomLayer.Create(NoiseSeed, Seed, CallIndex);
+    private SeededRandom NoiseRandom => _random ??= CreateRandom(NoiseSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("stddev", Stddev).Set("seed", NoiseSeed);

@@ -44,7 +44,7 @@ public sealed class SpatialDropout1D : Layer, IRandomLayer
     /// <inheritdoc/>
     SeededRandom IRandomLayer.LayerRandom => MaskRandom;
 
-    private SeededRandom MaskRandom => _random ??= IRandomLayer.Create(MaskSeed, Seed, CallIndex);
+    private SeededRandom MaskRandom => _random ??= CreateRandom(MaskSeed);
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("rate", Rate).Set("seed", MaskSeed);

@@ -160,7 +160,7 @@ public abstract partial class ConvLstm : Layer, IRandomLayer
     /// <summary>The seed of the dropout masks (Keras' <c>seed</c>); null to draw them from the model's seed.</summary>
     public long? DropoutSeed { get; init; }
 
-    SeededRandom IRandomLayer.LayerRandom => _random ??= IRandomLayer.Create(DropoutSeed, Seed, CallIndex);
+    SeededRandom IRandomLayer.LayerRandom => _random ??= CreateRandom(DropoutSeed);
 
     /// <summary>The kernel, kernelSize + (channels, 4·filters). Throws until the layer is built.</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has no kernel until it is built.");

@@ -184,7 +184,7 @@ public abstract partial class Recurrent : Layer, IRandomLayer
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
-    SeededRandom IRandomLayer.LayerRandom => _random ??= IRandomLayer.Create(DropoutSeed, Seed, CallIndex);
+    SeededRandom IRandomLayer.LayerRandom => _random ??= CreateRandom(DropoutSeed);
 
     /// <summary>The kernel (features, gates·units).</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} has no kernel until it is built.");

@@ -48,7 +48,7 @@ type_pages.update({
               "Reshape", "Permute", "RepeatVector", "Identity")
 })
 type_pages.update({f"NeuralNet.Models.{t}": "functional.md" for t in ("Functional", "Input", "SymbolicTensor", "ModelData")})
-type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "Recurrent", "SimpleRnn", "Lstm", "Gru", "ConvLstm", "ConvLstm1D", "ConvLstm2D", "ConvLstm3D", "Conv1D",
+type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "ReversibleEmbedding", "Recurrent", "SimpleRnn", "Lstm", "Gru", "ConvLstm", "ConvLstm1D", "ConvLstm2D", "ConvLstm3D", "Conv1D",
                                                                         "Pooling1D", "MaxPooling1D", "AveragePooling1D", "GlobalPooling",
                                                                         "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D",
                                                                          "Masking", "Bidirectional", "BidirectionalMergeMode", "TimeDistributed")})
@@ -61,7 +61,7 @@ type_pages.update({f"NeuralNet.Layers.{t}": "augmentation.md"
 type_pages.update({f"NeuralNet.Layers.{t}": "normalization-and-activations.md"
                    for t in ("LayerNormalization", "GroupNormalization", "RMSNormalization", "UnitNormalization", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")})
 type_pages.update({f"NeuralNet.Layers.{t}": "preprocessing.md"
-                   for t in ("Normalization", "Rescaling", "CategoryEncoding", "CategoryOutputMode", "Discretization", "IntegerLookup")})
+                   for t in ("Normalization", "Rescaling", "CategoryEncoding", "CategoryOutputMode", "Discretization", "IntegerLookup", "Hashing", "HashedCrossing")})
 type_pages["NeuralNet.Preprocessing.StringLookup"] = "preprocessing.md"
 type_pages.update({f"NeuralNet.Layers.{t}": "convolution.md"
                    for t in ("AdaptivePooling", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",

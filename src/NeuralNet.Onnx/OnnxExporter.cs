@@ -130,7 +130,7 @@ public static class OnnxExporter
         var calls = new Dictionary<LayerCall, OnnxValue[]>();
         foreach (SymbolicTensor tensor in order.Where(t => !values.ContainsKey(t)))
         {
-            var call = new LayerCall(tensor.Layer, tensor.InboundTensors);
+            var call = new LayerCall(tensor.Layer, tensor.InboundTensors, tensor.Layer is ReversibleEmbedding ? tensor.Shape.Rank : 0);
             if (!calls.TryGetValue(call, out OnnxValue[]? outputs))
             {
                 graph.Scope = tensor.Layer.Name;

@@ -370,6 +370,13 @@ internal static class ModelSerializer
                     continue;
                 }
 
+                if (node.Reverse && nodes.Count == 0)
+                {
+                    // The reader builds a layer for the shape of its first call, which must take ids: refuse now what
+                    // could be saved but not loaded.
+                    throw new NotSupportedException($"{layer} is called in reverse before any call on token ids in model '{model.Name}'; a saved model must call it on ids first (a head-only model that reuses another model's embeddings cannot be saved yet).");
+                }
+
                 // A recurrent layer's initial states go by keyword, as Keras 3 writes lstm(x, initial_state=[h, c]); other
                 // calls of several tensors as one list, as Add()([a, b]).
                 bool statesByKeyword = node.Layer is Recurrent or ConvLstm or Bidirectional && node.Inputs.Length > 1;

@@ -314,7 +314,7 @@ public class ReversibleEmbeddingTests
     }
 
     [Theory]
-    [InlineData("dense", "true", "\"reverse\"")]
+    [InlineData("dense", "true", "passes \"reverse\" by keyword")]
     [InlineData("tokens", "1", "\"reverse\" must be true, false or null")]
     public void Load_ReverseKeywordWhereItCannotBe_IsRefusedAsBadData(string layer, string value, string expected)
     {
@@ -404,5 +404,21 @@ public class ReversibleEmbeddingTests
     {
         SymbolicTensor logits = layer.CallReverse(new Input(hiddenShape));
         return layer.CopyForCall(1, logits.Node);
+    }
+
+    [Fact]
+    public void Save_ModelWhoseFirstCallIsReverse_IsRefusedNamingTheLayer_BeforeWritingAFileThatCouldNotLoad()
+    {
+        var embedding = new ReversibleEmbedding(10, 4, name: "shared_tokens");
+        embedding.Build(new TensorShape(5));
+        var hidden = new Input(new TensorShape(5, 4), "hidden");
+        var head = new Functional(hidden, embedding.CallReverse(hidden), name: "head");
+        string path = Path.Combine(Path.GetTempPath(), $"head-{Guid.NewGuid():N}.safetensors");
+
+        var ex = Assert.Throws<NotSupportedException>(() => head.Save(path));
+
+        Assert.Contains("shared_tokens", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("in reverse before any call on token ids", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
     }
 }

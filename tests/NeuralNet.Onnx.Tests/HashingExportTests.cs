@@ -72,7 +72,7 @@ public sealed class HashingExportTests
     }
 
     [Fact]
-    public void Files_differ_only_in_xor_below_and_from_opset_18()
+    public void Xor_is_BitwiseXor_from_opset_18_and_no_other_bitwise_operator_is_written()
     {
         // BitwiseXor from opset 18; the bits-and-MatMul form before it (no other bitwise operator is written).
         Model model = Chain([1], new Hashing(3, salt: [133, 137], name: "bins"));
@@ -82,7 +82,8 @@ public sealed class HashingExportTests
         Assert.DoesNotContain(before.Concat(after), op => op is "BitwiseAnd" or "BitwiseOr" or "BitwiseNot" or "Where");
     }
 
-    // Zero, ±10^k for every k up to 18 (forms of 1..20 bytes), the float-held tokens nearest ±2^63 that Predict accepts, and
+    // Zero, the floats nearest ±10^k for every k up to 18 (decimal forms of 1 to 19 bytes: (float)1e11 has 11 digits),
+    // the float-held tokens nearest ±2^63 that Predict accepts (19 digits, 20 bytes with the sign), and
     // random whole numbers of every magnitude up to 2^62, in rows of 8.
     private static Tensor Tokens(int seed)
     {

@@ -32,7 +32,7 @@ public sealed class GroupedQueryAttention : MultiHeadAttention
     /// <param name="numQueryHeads">The number of query heads, a multiple of <paramref name="numKeyValueHeads"/>.</param>
     /// <param name="numKeyValueHeads">The number of key and value heads, at least 1.</param>
     /// <param name="dropout">The dropout rate of the attention probabilities during training, in [0, 1).</param>
-    /// <param name="useBias">Whether the four projections have biases.</param>
+    /// <param name="useBias">Whether the four projections (five with <see cref="MultiHeadAttention.UseGate"/>) have biases.</param>
     /// <param name="kernelInitializer">How the four kernels start; null for <see cref="GlorotUniform"/>.</param>
     /// <param name="biasInitializer">How the four biases start; null for <see cref="Zeros"/>.</param>
     /// <param name="kernelRegularizer">A penalty on each kernel, or null.</param>

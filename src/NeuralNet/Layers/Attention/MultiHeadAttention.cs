@@ -142,13 +142,13 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <param name="keyDim">The size of each head of the query and key, at least 1.</param>
     /// <param name="valueDim">The size of each head of the value; null for <paramref name="keyDim"/>.</param>
     /// <param name="dropout">The dropout rate of the attention probabilities during training, in [0, 1).</param>
-    /// <param name="useBias">Whether the four projections have biases.</param>
+    /// <param name="useBias">Whether the four projections (five with <see cref="UseGate"/>) have biases.</param>
     /// <param name="outputShape">The number of output features; null for the query's features (Keras' default).</param>
     /// <param name="attentionAxes">The axes attended over (Keras' <c>attention_axes</c>), counted with the batch axis as 0 or
     /// negative from the end (-2 is the last axis before the features); null for every axis but the batch and the
     /// features, Keras' default. The other axes act as batch axes; see <see cref="AttentionAxes"/>.</param>
-    /// <param name="kernelInitializer">How the four kernels start; null for <see cref="GlorotUniform"/>.</param>
-    /// <param name="biasInitializer">How the four biases start; null for <see cref="Zeros"/>.</param>
+    /// <param name="kernelInitializer">How the four kernels (five with <see cref="UseGate"/>) start; null for <see cref="GlorotUniform"/>.</param>
+    /// <param name="biasInitializer">How the four biases (five with <see cref="UseGate"/>) start; null for <see cref="Zeros"/>.</param>
     /// <param name="kernelRegularizer">A penalty on each kernel, or null.</param>
     /// <param name="biasRegularizer">A penalty on each bias, or null.</param>
     /// <param name="useCausalMask">Whether query t attends only to keys s &lt;= t (Keras' call argument <c>use_causal_mask</c>).</param>
@@ -273,13 +273,13 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     public Regularizer? BiasRegularizer { get; }
 
     /// <summary>
-    /// The projection the optimizer applies to each of the four kernels after each step (Keras' <c>kernel_constraint</c>,
+    /// The projection the optimizer applies to each of the four kernels (five with <see cref="UseGate"/>) after each step (Keras' <c>kernel_constraint</c>,
     /// which Keras hands to the query, key, value and output EinsumDense layers alike; such as
     /// <c>new MultiHeadAttention(2, 8) { KernelConstraint = new MaxNorm(2f) }</c>), or null. Set before the layer is built.
     /// </summary>
     public Constraint? KernelConstraint { get; init; }
 
-    /// <summary>The projection the optimizer applies to each of the four biases after each step (Keras' <c>bias_constraint</c>), or null.</summary>
+    /// <summary>The projection the optimizer applies to each of the four biases (five with <see cref="UseGate"/>) after each step (Keras' <c>bias_constraint</c>), or null.</summary>
     public Constraint? BiasConstraint { get; init; }
 
     /// <summary>

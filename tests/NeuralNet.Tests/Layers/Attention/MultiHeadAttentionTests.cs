@@ -227,6 +227,8 @@ public class MultiHeadAttentionTests
     [Theory]
     [InlineData("cross")]
     [InlineData("mask_and_causal")]
+    [InlineData("gated")]
+    [InlineData("gated_no_bias_value_dim_output_masked")]
     public void Backward_WithDropout_MatchesNumericalGradientsForTheSameMask(string name)
     {
         Case c = Get(name);

@@ -94,7 +94,7 @@ public abstract partial class Model
     {
         Trainer trainer = GetTrainer("Fit");
         Tensor[] targets = [.. y.Resolve(OutputNames, Name, "target", yName)];
-        TensorShape[] outputShapes = OutputShapesFor(Executor, inputs);
+        TensorShape[] outputShapes = Executor.OutputShapesFor(inputs);
         int samples = inputs[0].Shape[0];
         if (samples == 0)
         {
@@ -149,13 +149,6 @@ public abstract partial class Model
 
         return [.. inputs, .. targets];
     }
-
-    /// <summary>
-    /// The per-sample output shapes of a batch of <paramref name="inputs"/> on <paramref name="executor"/>: the graph's for
-    /// fixed shapes, else those of the lengths the inputs have (a model with variable axes).
-    /// </summary>
-    private TensorShape[] OutputShapesFor(GraphExecutor executor, ReadOnlySpan<Tensor> inputs) =>
-        executor.HasVariableInputs ? executor.OutputShapesFor(inputs) : [.. Outputs.Select(o => o.Shape)];
 
     private Tensor[] ResolveInputs(ModelData x, string parameterName)
     {

@@ -558,7 +558,7 @@ public abstract partial class Model
     private Tensor[] PredictCore(GraphExecutor executor, Tensor[] inputs, int batchSize, CancellationToken cancellationToken, PredictCallbacks? callbacks = null)
     {
         int samples = inputs[0].Shape[0];
-        TensorShape[] outputShapes = OutputShapesFor(executor, inputs);
+        TensorShape[] outputShapes = executor.OutputShapesFor(inputs);
         var results = outputShapes.Select(shape => new Tensor(shape.Prepend(samples))).ToArray();
         var batch = new Tensor[inputs.Length];
         int passRows = Math.Min(batchSize, Executor.InferenceRows);
@@ -625,7 +625,7 @@ public abstract partial class Model
 
         executor ??= Executor;
         single[0] = x;
-        TensorShape outputShape = executor.HasVariableInputs ? executor.OutputShapesFor(single.AsSpan(0, 1))[0] : Outputs[0].Shape;
+        TensorShape outputShape = executor.OutputShapesFor(single.AsSpan(0, 1))[0];
         single[0] = null!;
         ReadOnlySpan<int> sample = outputShape.Dimensions;
         int samples = x.Shape[0];

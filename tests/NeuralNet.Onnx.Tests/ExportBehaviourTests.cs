@@ -312,6 +312,19 @@ public sealed class ExportBehaviourTests : IDisposable
         Assert.Equal(2, graph.Output.Count);
         OnnxRoundTrip.AssertMatchesPredictOn(model.Randomized(), Tensor.RandomNormal(new TensorShape(2, 4), 3));
     }
+
+    [Fact]
+    public void A_reversible_embeddings_lookup_and_reverse_call_on_one_tensor_are_two_calls()
+    {
+        // Ids (3, 4) with values below 4 are also 3 hidden vectors of 4: the lookup gives (3, 4, 4), the reverse call (3, 4).
+        var x = new Input(new TensorShape(3, 4), "x");
+        var embedding = new ReversibleEmbedding(4, 4, name: "tokens");
+        SymbolicTensor looked = embedding.Call(x);
+        var model = new Functional([x], [looked, new Identity(name: "reversed").Call(embedding.CallReverse(x))], name: "both_ways", seed: 3);
+        Tensor ids = Tensor.FromArray([.. Enumerable.Range(0, 24).Select(i => (float)((i * 3) % 4))], 2, 3, 4);
+
+        OnnxRoundTrip.AssertMatchesPredictOn(model, ids);
+    }
 }
 
 /// <summary>A user's layer: it has no ONNX form.</summary>

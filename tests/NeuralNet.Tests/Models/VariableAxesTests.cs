@@ -35,6 +35,23 @@ public class VariableAxesTests
         return new Functional(x, y, name: "convolutional", seed: seed);
     }
 
+    // Two rounds of steps over the batches (each length met, then met again), then a third that must allocate nothing.
+    private static void AssertWarmStepsAllocateNothing(Model model, (Tensor X, Tensor Y)[] batches)
+    {
+        void Steps()
+        {
+            foreach ((Tensor x, Tensor y) in batches)
+            {
+                model.TrainStep(x, y);
+            }
+        }
+
+        Steps();
+        Steps();
+
+        AllocationCheck.AssertNone(Steps);
+    }
+
     private static int[] Bits(Tensor t) => Array.ConvertAll(t.ToArray(), BitConverter.SingleToInt32Bits);
 
     private static Tensor Targets(int samples, long seed)
@@ -286,18 +303,7 @@ public class VariableAxesTests
         Functional model = Tagger(null);
         model.Compile(new Adam(), new MeanSquaredError());
         (Tensor X, Tensor Y)[] batches = [.. new[] { 6, 11, 3 }.Select(n => (TestData.Normal(n, 1f, 8, n, Features), TestData.Normal(n + 1, 1f, 8, n, 2)))];
-        void Steps()
-        {
-            foreach ((Tensor x, Tensor y) in batches)
-            {
-                model.TrainStep(x, y);
-            }
-        }
-
-        Steps();
-        Steps();
-
-        AllocationCheck.AssertNone(Steps);
+        AssertWarmStepsAllocateNothing(model, batches);
     }
 
     [Fact]
@@ -395,18 +401,7 @@ public class VariableAxesTests
         var model = new Functional(ids, new TimeDistributed(new Dense(2)).Call(h), seed: 17);
         model.Compile(new Adam(), new MeanSquaredError());
         (Tensor X, Tensor Y)[] batches = [.. new[] { 5, 7 }.Select(n => (Tensor.FromArray([.. Enumerable.Range(0, 4 * n).Select(i => (float)(i % 3 == 0 ? 0 : (i % 8) + 1))], 4, n), TestData.Normal(n, 1f, 4, n, 2)))];
-        void Steps()
-        {
-            foreach ((Tensor x, Tensor y) in batches)
-            {
-                model.TrainStep(x, y);
-            }
-        }
-
-        Steps();
-        Steps();
-
-        AllocationCheck.AssertNone(Steps);
+        AssertWarmStepsAllocateNothing(model, batches);
     }
 
     [Fact]

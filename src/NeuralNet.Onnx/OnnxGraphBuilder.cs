@@ -140,30 +140,22 @@ internal sealed class OnnxGraphBuilder
     public string Scalar(string suffix, float value) => Floats(suffix, [], [value]);
 
     /// <summary>A one-dimensional int64 initializer (shapes, axes, repeats).</summary>
-    public string Int64s(string suffix, params ReadOnlySpan<long> values)
+    public string Int64s(string suffix, params ReadOnlySpan<long> values) =>
+        Words(suffix, TensorProto.Types.DataType.Int64, [values.Length], values);
+
+    /// <summary>A uint64 initializer with <paramref name="dims"/> (the hashes' words and constants; <c>[]</c> for a scalar).</summary>
+    public string UInt64s(string suffix, long[] dims, params ReadOnlySpan<ulong> values) =>
+        Words(suffix, TensorProto.Types.DataType.Uint64, dims, MemoryMarshal.Cast<ulong, long>(values));
+
+    // 64-bit words as little-endian raw data (a uint64's bits are its int64 reinterpretation's).
+    private string Words(string suffix, TensorProto.Types.DataType type, long[] dims, ReadOnlySpan<long> values)
     {
-        var tensor = new TensorProto { Name = NewName(suffix), DataType = (int)TensorProto.Types.DataType.Int64 };
-        tensor.Dims.Add(values.Length);
+        var tensor = new TensorProto { Name = NewName(suffix), DataType = (int)type };
+        tensor.Dims.AddRange(dims);
         var bytes = new byte[values.Length * sizeof(long)];
         for (int i = 0; i < values.Length; i++)
         {
             BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
-        }
-
-        tensor.RawData = ByteString.CopyFrom(bytes);
-        Graph.Initializer.Add(tensor);
-        return tensor.Name;
-    }
-
-    /// <summary>A uint64 initializer with <paramref name="dims"/> (the hashes' words and constants; <c>[]</c> for a scalar).</summary>
-    public string UInt64s(string suffix, long[] dims, params ReadOnlySpan<ulong> values)
-    {
-        var tensor = new TensorProto { Name = NewName(suffix), DataType = (int)TensorProto.Types.DataType.Uint64 };
-        tensor.Dims.AddRange(dims);
-        var bytes = new byte[values.Length * sizeof(ulong)];
-        for (int i = 0; i < values.Length; i++)
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(i * sizeof(ulong)), values[i]);
         }
 
         tensor.RawData = ByteString.CopyFrom(bytes);

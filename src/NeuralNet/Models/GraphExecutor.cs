@@ -636,9 +636,6 @@ internal sealed partial class GraphExecutor
     /// <summary>Gives the instances of shared layers' later calls their layer's current name and seed.</summary>
     public void SyncInstances()
     {
-        // Variants are made again from the layers as they are now.
-        _variants?.Clear();
-        _active = null;
         foreach (Step step in _steps)
         {
             Layer instance = step.Instance;

@@ -56,7 +56,7 @@ public abstract partial class Model
             string name = ArrayName(parameterName, i, inputs.Length);
             TensorShape sample = inputs[i].Shape.DropFirst();
             SymbolicTensor expected = Inputs[i];
-            if (sample != expected.Shape && !VariableShapes.Fits(sample.Dimensions, expected.Shape, expected.ProbeShape))
+            if (!VariableShapes.Fits(sample.Dimensions, expected.Shape, expected.ProbeShape))
             {
                 throw new ArgumentException(DescribeInputMismatch(i, expected.BatchString, sample), parameterName);
             }

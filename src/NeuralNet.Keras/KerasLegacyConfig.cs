@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using static NeuralNet.Keras.KerasConfigItems;
 
@@ -140,6 +141,30 @@ internal static class KerasLegacyConfig
         }
     }
 
+    private static JsonObject Tensor(JsonArray history) => new()
+    {
+        ["class_name"] = "__keras_tensor__",
+        ["config"] = new JsonObject { ["keras_history"] = history },
+    };
+
+    // A keyword argument with its [layer, node, tensor] references (alone or in a list) as Keras 3's tensor objects.
+    private static JsonNode? ConvertReferences(JsonNode? value, ICollection<string> nested)
+    {
+        if (value is JsonArray { Count: 3 } reference && reference[0]?.GetValueKind() == JsonValueKind.String
+            && reference[1]?.GetValueKind() == JsonValueKind.Number && reference[2]?.GetValueKind() == JsonValueKind.Number)
+        {
+            var history = (JsonArray)reference.DeepClone();
+            if (nested.Contains(reference[0]!.GetValue<string>()))
+            {
+                history[1] = 0;
+            }
+
+            return Tensor(history);
+        }
+
+        return value is JsonArray list && list.All(e => e is JsonArray) ? new JsonArray([.. list.Select(e => ConvertReferences(e, nested))]) : value?.DeepClone();
+    }
+
     private static bool IsTrue(JsonNode? node) => node is JsonValue value && value.TryGetValue(out bool flag) && flag;
 
     // [["input_1", 0, 0, {}], ...] (one entry per input tensor) -> {"args": [tensor] or [[tensors]], "kwargs": {...}}.
@@ -166,14 +191,17 @@ internal static class KerasLegacyConfig
                 history[1] = 0;
             }
 
-            tensors.Add(new JsonObject
-            {
-                ["class_name"] = "__keras_tensor__",
-                ["config"] = new JsonObject { ["keras_history"] = history },
-            });
+            tensors.Add(Tensor(history));
             if (input.Count > 3 && input[3] is JsonObject arguments)
             {
-                kwargs = arguments.DeepClone();
+                // tf.keras 2 names a tensor passed by keyword (mha(q, value=v, attention_mask=m)) as [layer, node, tensor].
+                var converted = new JsonObject();
+                foreach (KeyValuePair<string, JsonNode?> argument in arguments)
+                {
+                    converted[argument.Key] = ConvertReferences(argument.Value, nested);
+                }
+
+                kwargs = converted;
             }
         }
 

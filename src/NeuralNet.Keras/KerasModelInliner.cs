@@ -262,7 +262,12 @@ internal sealed partial class KerasModelInliner
 
             var copy = (JsonObject)call.DeepClone();
             RenameTensors(copy["args"], scope);
-            RenameTensors(copy["kwargs"]?["initial_state"], scope);
+            // Tensors passed by keyword too: initial_state, an attention layer's attention_mask or mask list.
+            foreach (KeyValuePair<string, JsonNode?> keyword in copy["kwargs"] as JsonObject ?? [])
+            {
+                RenameTensors(keyword.Value, scope);
+            }
+
             // NeuralNet's rule for a model called in a mode: a call that fixed its own keeps it (see docs/keras.md for Keras 3).
             if (training is bool mode && copy["kwargs"]?["training"] is null)
             {

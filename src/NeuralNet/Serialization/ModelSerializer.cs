@@ -380,8 +380,18 @@ internal static class ModelSerializer
                 // A recurrent layer's initial states go by keyword, as Keras 3 writes lstm(x, initial_state=[h, c]); other
                 // calls of several tensors as one list, as Add()([a, b]).
                 bool statesByKeyword = node.Layer is Recurrent or ConvLstm or Bidirectional && node.Inputs.Length > 1;
-                JsonNode args = node.Inputs.Length == 1 || statesByKeyword ? KerasTensor(graph, node.Inputs[0]) : new JsonArray([.. node.Inputs.Select(t => KerasTensor(graph, t))]);
-                var kwargs = new JsonObject();
+                JsonArray args;
+                JsonObject kwargs;
+                if (AttentionCallArguments.Applies(node.Layer))
+                {
+                    (args, kwargs) = AttentionCallArguments.WriteCall(node, t => KerasTensor(graph, t));
+                }
+                else
+                {
+                    args = [node.Inputs.Length == 1 || statesByKeyword ? KerasTensor(graph, node.Inputs[0]) : new JsonArray([.. node.Inputs.Select(t => KerasTensor(graph, t))])];
+                    kwargs = [];
+                }
+
                 if (statesByKeyword)
                 {
                     kwargs["initial_state"] = new JsonArray([.. node.Inputs.Skip(1).Select(t => KerasTensor(graph, t))]);
@@ -397,7 +407,12 @@ internal static class ModelSerializer
                     kwargs["training"] = training;
                 }
 
-                nodes.Add((JsonNode)new JsonObject { ["args"] = new JsonArray(args), ["kwargs"] = kwargs });
+                nodes.Add((JsonNode)new JsonObject { ["args"] = args, ["kwargs"] = kwargs });
+            }
+
+            if (AttentionCallArguments.Applies(layer) && item["config"] is JsonObject layerConfig)
+            {
+                AttentionCallArguments.StripOptions(layerConfig);
             }
 
             item["inbound_nodes"] = nodes;
@@ -751,7 +766,7 @@ internal static class ModelSerializer
             Config layerConfig = item.Contains("config") ? item.GetConfig("config") : throw item.Error("\"config\" is missing.");
             string layerName = layerConfig.GetString("name", string.Empty);
             string where = string.Create(CultureInfo.InvariantCulture, $"layer {i} ('{FormatError.Shorten(layerName)}', {FormatError.Shorten(className)})");
-            item = item.At(where);
+            item = Config.Wrap(AttentionCallArguments.FoldOptions(obj, className, item.At(where)), config.Source, where);
             if (layerName.Length == 0)
             {
                 throw layerConfig.At(where).Error("\"name\" is missing or empty.");
@@ -835,14 +850,16 @@ internal static class ModelSerializer
         for (int n = 0; n < array.Count; n++)
         {
             string where = string.Create(CultureInfo.InvariantCulture, $"{item.Path}.inbound_nodes[{n}]");
-            if (array[n] is not JsonObject node || node["args"] is not JsonArray { Count: >= 1 } args)
+            // An attention layer may take all its tensors by keyword (mha(query=x, value=y)).
+            bool attention = AttentionCallArguments.Applies(layer);
+            if (array[n] is not JsonObject node || node["args"] is not JsonArray args || (args.Count == 0 && !attention))
             {
                 throw item.At(where).Error("must be an object whose \"args\" is a non-empty array.");
             }
 
             // Keras writes a call's tensors as one list (Add()([a, b])) or as positional arguments (mha(query, value));
             // a keyword argument this reader does not apply (a tensor, training=True) is refused, not dropped.
-            JsonNode? first = args[0];
+            JsonNode? first = args.Count > 0 ? args[0] : null;
             if (first is JsonArray && args.Count > 1)
             {
                 throw item.At(where).Error("passes a list of tensors and further positional arguments; expected one list, or tensors as separate arguments.");
@@ -853,6 +870,11 @@ internal static class ModelSerializer
                 // Keras 3's positional initial state, lstm(x, [h, c]) (initial_state is call's second parameter).
                 : takesStates && args.Count == 2 && args[1] is JsonArray positionalStates ? [first, .. positionalStates]
                 : [.. args];
+            if (attention)
+            {
+                tensors = AttentionCallArguments.ReadTensors(layer, tensors, node["kwargs"] as JsonObject, item.At(where));
+            }
+
             if (tensors.Length == 0)
             {
                 throw item.At(where).Error("the call has no input tensors.");
@@ -862,9 +884,10 @@ internal static class ModelSerializer
             bool reverse = false;
             if (node["kwargs"] is JsonObject kwargs)
             {
-                if (kwargs.FirstOrDefault(k => k.Value is not null && k.Key is not ("training" or "initial_state") && !(k.Key == "reverse" && layer is ReversibleEmbedding)) is { Key: not null } keyword)
+                if (kwargs.FirstOrDefault(k => k.Value is not null && k.Key is not ("training" or "initial_state") && !(k.Key == "reverse" && layer is ReversibleEmbedding)
+                    && !(attention && AttentionCallArguments.Reads(layer, k.Key))) is { Key: not null } keyword)
                 {
-                    throw item.At(where).Error($"passes \"{keyword.Key}\" by keyword, which NeuralNet does not read; only \"training\", \"initial_state\" (recurrent layers), \"reverse\" (ReversibleEmbedding) and null keyword arguments are accepted.");
+                    throw item.At(where).Error($"passes \"{keyword.Key}\" by keyword, which NeuralNet does not read; only \"training\", \"initial_state\" (recurrent layers), \"reverse\" (ReversibleEmbedding), the attention layers' call arguments and null keyword arguments are accepted.");
                 }
 
                 // Keras' ReversibleEmbedding call(inputs, reverse=True): hidden states projected back to logits.

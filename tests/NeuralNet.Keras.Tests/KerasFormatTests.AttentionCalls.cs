@@ -1,0 +1,67 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using Xunit;
+
+namespace NeuralNet.Keras.Tests;
+
+/// <summary>The attention layers' call arguments in Keras files: Keras 3's node form and tf.keras 2's keyword tensors.</summary>
+public sealed partial class KerasFormatTests
+{
+    [H5pyFact]
+    public void SaveModel_CausalAttentionWithMask_WritesKerasCallArgumentsAndLoadsBack()
+    {
+        // A decoder block as Keras' examples write it: mha(x, x, attention_mask=padding, use_causal_mask=True).
+        var x = new Input(new TensorShape(4, 6), "x");
+        var padding = new Input(new TensorShape(4, 4), "padding");
+        SymbolicTensor attended = new MultiHeadAttention(2, 3, useCausalMask: true, useAttentionMask: true, name: "decoder").Call(x, x, padding);
+        var model = new Functional([x, padding], [new Dense(2, name: "head").Call(attended)], seed: 8);
+        Tensor tokens = Tensor.RandomNormal(new TensorShape(3, 4, 6), seed: 2);
+        Tensor mask = Tensor.RandomUniform(new TensorShape(3, 4, 4), seed: 3);
+        foreach (ref float value in mask.AsSpan())
+        {
+            value = value < 0.3f ? 0f : 1f;
+        }
+
+        string path = Path.Combine(_folder, "decoder.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.Equal(model.PredictOutputs([tokens, mask])[0].ToArray(), loaded.PredictOutputs([tokens, mask])[0].ToArray());
+        using ZipArchive archive = ZipFile.OpenRead(path);
+        using var reader = new StreamReader(archive.GetEntry("config.json")!.Open());
+        JsonObject decoder = JsonNode.Parse(reader.ReadToEnd())!["config"]!["layers"]!.AsArray()
+            .Single(l => (string?)l!["config"]!["name"] == "decoder")!.AsObject();
+        JsonObject node = decoder["inbound_nodes"]![0]!.AsObject();
+        Assert.Equal(2, node["args"]!.AsArray().Count);
+        Assert.Equal("padding", (string?)node["kwargs"]!["attention_mask"]!["config"]!["keras_history"]![0]);
+        Assert.True((bool)node["kwargs"]!["use_causal_mask"]!);
+        // Keras' MultiHeadAttention constructor refuses keys it does not have (Layer.__init__'s unrecognized kwargs).
+        Assert.DoesNotContain("use_causal_mask", decoder["config"]!.AsObject().Select(p => p.Key));
+        Assert.DoesNotContain("use_attention_mask", decoder["config"]!.AsObject().Select(p => p.Key));
+    }
+
+    [Fact]
+    public void LoadModel_Keras2KeywordTensors_BecomeKeras3TensorObjects()
+    {
+        // tf.keras 2 wrote mha(x, value=x, attention_mask=m) as one input entry whose kwargs name tensors as [layer, node, tensor].
+        const string Config = """
+            {"class_name": "Functional", "config": {"name": "model", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4, 6], "dtype": "float32", "name": "x"}, "name": "x", "inbound_nodes": []},
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4, 4], "dtype": "float32", "name": "m"}, "name": "m", "inbound_nodes": []},
+              {"class_name": "MultiHeadAttention", "config": {"name": "mha", "num_heads": 2, "key_dim": 3}, "name": "mha",
+               "inbound_nodes": [[["x", 0, 0, {"value": ["x", 0, 0], "attention_mask": ["m", 0, 0], "use_causal_mask": true, "training": null}]]]}],
+             "input_layers": [["x", 0, 0], ["m", 0, 0]], "output_layers": [["mha", 0, 0]]}}
+            """;
+
+        JsonObject converted = KerasLegacyConfig.Convert((JsonObject)JsonNode.Parse(Config)!, "old.h5");
+
+        JsonObject node = converted["config"]!["layers"]![2]!["inbound_nodes"]![0]!.AsObject();
+        Assert.Equal("x", (string?)node["args"]![0]!["config"]!["keras_history"]![0]);
+        Assert.Equal("__keras_tensor__", (string?)node["kwargs"]!["value"]!["class_name"]);
+        Assert.Equal(["m", "0", "0"], node["kwargs"]!["attention_mask"]!["config"]!["keras_history"]!.AsArray().Select(v => v!.ToString()));
+        Assert.True((bool)node["kwargs"]!["use_causal_mask"]!);
+    }
+}

@@ -72,6 +72,7 @@ public static class KerasFormat
         }
 
         KerasArchive.RefuseOperations(config, source);
+        KerasFilledCallArguments.Drop(config, KerasArchive.ReadKerasVersion(archive, source));
         string? compileConfig = config["compile_config"] is JsonObject compile ? compile.ToJsonString() : null;
         config.Remove("compile_config");
         config["class_name"] = className == "Model" ? "Functional" : className;

@@ -132,6 +132,11 @@ internal static class KerasLegacyConfig
                 case "Embedding":
                     config.Remove("input_length");
                     break;
+                case "Attention" or "AdditiveAttention" when config["causal"] is JsonNode causal:
+                    // tf.keras 2.4-2.9 made causality a constructor argument; later versions a call argument.
+                    config.Remove("causal");
+                    config["use_causal_mask"] = causal;
+                    break;
             }
         }
 

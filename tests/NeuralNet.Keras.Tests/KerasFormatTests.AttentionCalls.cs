@@ -9,7 +9,7 @@ namespace NeuralNet.Keras.Tests;
 /// <summary>The attention layers' call arguments in Keras files: Keras 3's node form and tf.keras 2's keyword tensors.</summary>
 public sealed partial class KerasFormatTests
 {
-    [H5pyFact]
+    [Fact]
     public void SaveModel_CausalAttentionWithMask_WritesKerasCallArgumentsAndLoadsBack()
     {
         // A decoder block as Keras' examples write it: mha(x, x, attention_mask=padding, use_causal_mask=True).
@@ -63,5 +63,50 @@ public sealed partial class KerasFormatTests
         Assert.Equal("__keras_tensor__", (string?)node["kwargs"]!["value"]!["class_name"]);
         Assert.Equal(["m", "0", "0"], node["kwargs"]!["attention_mask"]!["config"]!["keras_history"]!.AsArray().Select(v => v!.ToString()));
         Assert.True((bool)node["kwargs"]!["use_causal_mask"]!);
+    }
+
+    [Fact]
+    public void LoadModel_Keras2CausalAttention_ReadsCausalAsUseCausalMask()
+    {
+        // tf.keras 2.4-2.9: Attention(causal=True) kept causality in the layer's config.
+        const string Config = """
+            {"class_name": "Functional", "config": {"name": "model", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4, 6], "dtype": "float32", "name": "x"}, "name": "x", "inbound_nodes": []},
+              {"class_name": "Attention", "config": {"name": "attention", "use_scale": false, "causal": true, "dropout": 0.0}, "name": "attention",
+               "inbound_nodes": [[["x", 0, 0, {}], ["x", 0, 0, {}]]]}],
+             "input_layers": [["x", 0, 0]], "output_layers": [["attention", 0, 0]]}}
+            """;
+
+        JsonObject converted = KerasLegacyConfig.Convert((JsonObject)JsonNode.Parse(Config)!, "old.h5");
+        Model model = NeuralNetModelFile.Architecture(converted.ToJsonString(), "old.h5");
+
+        Assert.True(((Attention)model.Layers.Single(l => l.Name == "attention")).UseCausalMask);
+    }
+
+    [Theory]
+    [InlineData("3.5.0", false)]
+    [InlineData("3.9.2", false)]
+    [InlineData("3.10.0", true)]
+    [InlineData("3.12.0", true)]
+    public void LoadModel_TrainingFilledInByKerasBefore310_IsDroppedFromLayerCalls(string version, bool kept)
+    {
+        // Keras 3.0-3.9 recorded Dropout's default training=False in its node (nested models: LoadModel_NestedFunctional_...).
+        var x = new Input(new TensorShape(4), "x");
+        SymbolicTensor dropped = new Dropout(0.5, name: "dropout").Call(new Dense(3, name: "encoded").Call(x), training: false);
+        var model = new Functional(x, new Dense(1, name: "head").Call(dropped), seed: 3);
+        string path = Path.Combine(_folder, $"filled-{version}.keras");
+        KerasFormat.SaveModel(model, path);
+        using (ZipArchive archive = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            archive.GetEntry("metadata.json")!.Delete();
+            using var writer = new StreamWriter(archive.CreateEntry("metadata.json").Open());
+            writer.Write($$"""{"keras_version": "{{version}}", "date_saved": "2026-12-06@08:00:00"}""");
+        }
+
+        JsonArray layers = JsonNode.Parse(KerasFormat.LoadModel(path).ToJson())!["config"]!["layers"]!.AsArray();
+
+        JsonNode? Training(string layer) => layers.Single(l => (string?)l!["config"]!["name"] == layer)!["inbound_nodes"]![0]!["kwargs"]!["training"];
+        Assert.Equal(kept, Training("dropout") is not null);
+        Assert.Null(Training("encoded"));
     }
 }

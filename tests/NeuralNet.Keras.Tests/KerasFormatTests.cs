@@ -661,8 +661,10 @@ public sealed partial class KerasFormatTests : IDisposable
         Assert.Null(config["compile_config"]);
     }
 
-    [H5pyFact]
-    public void LoadModel_NestedFunctional_IsInlinedWithItsWeightGroupsAndTrainingArgument()
+    [H5pyTheory]
+    [InlineData("3.12.0")]
+    [InlineData("3.5.0")] // with the inner Dropout's training=False that Keras 3.0-3.9 filled in, dropped on reading
+    public void LoadModel_NestedFunctional_IsInlinedWithItsWeightGroupsAndTrainingArgument(string kerasVersion)
     {
         (string, string)[] paths =
         [
@@ -675,10 +677,14 @@ public sealed partial class KerasFormatTests : IDisposable
         hidden = new Dense(2, name: "dense_1").Call(new Dropout(0.5).Call(hidden));
         var reference = new Functional(input, new Dense(1, ActivationFunction.Sigmoid, name: "dense").Call(hidden));
         var values = RandomValues(reference, paths, seed: 21);
-        string archive = WriteArchive("nested.keras", KerasConfigs.NestedFunctional,
+        string config = kerasVersion == "3.12.0" ? KerasConfigs.NestedFunctional
+            : KerasConfigs.NestedFunctional.Replace("""[{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 3], "dtype": "float32", "keras_history": ["dense", 0, 0]}}], "kwargs": {}}]""",
+                """[{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 3], "dtype": "float32", "keras_history": ["dense", 0, 0]}}], "kwargs": {"training": false}}]""", StringComparison.Ordinal);
+        Assert.True(kerasVersion == "3.12.0" || config != KerasConfigs.NestedFunctional);
+        string archive = WriteArchive($"nested-{kerasVersion}.keras", config,
             ["", "layers/input_layer", "layers/functional", "layers/functional/layers/input_layer", "layers/functional/layers/dense",
              "layers/functional/layers/dropout", "layers/functional/layers/dense_1", "layers/dense"],
-            paths.Select(p => (p.Item1, values[p.Item2])));
+            paths.Select(p => (p.Item1, values[p.Item2])), kerasVersion);
 
         Model model = KerasFormat.LoadModel(archive);
 
@@ -1243,7 +1249,7 @@ public sealed partial class KerasFormatTests : IDisposable
     }
 
     // A .keras archive as Keras' _save_model_to_fileobj writes it: metadata.json, config.json, then model.weights.h5 (h5py).
-    private string WriteArchive(string name, string config, IEnumerable<string> groups, IEnumerable<(string Path, Tensor Value)> weights)
+    private string WriteArchive(string name, string config, IEnumerable<string> groups, IEnumerable<(string Path, Tensor Value)> weights, string kerasVersion = "3.12.0")
     {
         string h5 = Path.Combine(_folder, name + ".weights.h5");
         H5py.Write(h5, groups, weights.Select(w => (w.Path, w.Value.Shape.Dimensions.ToArray(), "float32", w.Value.AsReadOnlySpan().ToArray().Select(v => (double)v).ToArray())));
@@ -1252,7 +1258,7 @@ public sealed partial class KerasFormatTests : IDisposable
         {
             using (var writer = new StreamWriter(archive.CreateEntry("metadata.json").Open()))
             {
-                writer.Write("""{"keras_version": "3.12.0", "date_saved": "2026-12-05@07:00:00"}""");
+                writer.Write($$"""{"keras_version": "{{kerasVersion}}", "date_saved": "2026-12-05@07:00:00"}""");
             }
 
             using (var writer = new StreamWriter(archive.CreateEntry("config.json").Open()))

@@ -19,7 +19,8 @@ public sealed partial class ReversibleEmbedding
     /// <param name="hidden">The symbolic hidden states, (None, ..., <see cref="OutputDim"/>).</param>
     /// <returns>The symbolic logits.</returns>
     /// <exception cref="ArgumentException">The last axis of <paramref name="hidden"/> is not <see cref="OutputDim"/> long.</exception>
-    /// <exception cref="InvalidOperationException">The layer is not built yet: call it on token ids first (or <see cref="Layer.Build(TensorShape)"/> it for their shape).</exception>
+    /// <remarks>Called in reverse before any lookup (a head that reuses embeddings loaded or trained elsewhere), the layer is
+    /// built for ids shaped like the hidden states without their last axis.</remarks>
     public SymbolicTensor CallReverse(SymbolicTensor hidden)
     {
         ArgumentNullException.ThrowIfNull(hidden);
@@ -28,15 +29,17 @@ public sealed partial class ReversibleEmbedding
             throw new InvalidOperationException($"{Describe()} is a copy running one call of its layer; call CallReverse on the layer itself.");
         }
 
-        if (!IsBuilt)
-        {
-            throw new InvalidOperationException($"{Describe()} is called in reverse before it is built: call it on token ids first (or Build it for their shape), so the lookup fixes the input shape of its calls on ids.");
-        }
-
         TensorShape shape = hidden.Shape;
         if (shape.Rank < 1 || shape[-1] != OutputDim)
         {
             throw new ArgumentException($"{Describe()} projects vectors of {OutputDim} back to {InputDim} logits, so its reverse call expects (None, ..., {OutputDim}) but got {shape.ToBatchString()}.", nameof(hidden));
+        }
+
+        if (!IsBuilt)
+        {
+            // A head that reuses embeddings trained elsewhere calls the layer in reverse only; as in Keras, the weights
+            // do not depend on the input shape, so the lookup is built for ids shaped like the hidden states' positions.
+            Build(IdsShapeFor(shape));
         }
 
         Node node = AddNode([hidden]);
@@ -45,6 +48,9 @@ public sealed partial class ReversibleEmbedding
         return new SymbolicTensor(new TensorShape([.. shape.Dimensions[..^1], InputDim]), node,
             probeShape: new TensorShape([.. hidden.ProbeShape.Dimensions[..^1], InputDim]));
     }
+
+    /// <summary>The ids shape whose lookup gives hidden states of <paramref name="hiddenShape"/>: its positions without the vectors.</summary>
+    internal static TensorShape IdsShapeFor(TensorShape hiddenShape) => new([.. hiddenShape.Dimensions[..^1]]);
 
     /// <inheritdoc/>
     private protected override void RunReverse() => _reverse = true;

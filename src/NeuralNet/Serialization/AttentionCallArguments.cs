@@ -36,7 +36,8 @@ internal static class AttentionCallArguments
     /// </summary>
     public static JsonObject FoldOptions(JsonObject item, string className, Config where)
     {
-        bool multiHead = className is "MultiHeadAttention" or "GroupedQueryAttention";
+        // The class names the registry maps to these layers (GroupQueryAttention is an older alias).
+        bool multiHead = className is "MultiHeadAttention" or "GroupedQueryAttention" or "GroupQueryAttention";
         if (!multiHead && className is not ("Attention" or "AdditiveAttention") || item["inbound_nodes"] is not JsonArray nodes)
         {
             return item;
@@ -45,12 +46,12 @@ internal static class AttentionCallArguments
         bool?[] options = new bool?[s_callOptions.Length];
         for (int n = 0; n < nodes.Count; n++)
         {
-            JsonObject? kwargs = nodes[n]?["kwargs"] as JsonObject;
+            JsonObject? kwargs = (nodes[n] as JsonObject)?["kwargs"] as JsonObject;
             bool[] passed =
             [
                 ReadFlag(kwargs, "use_causal_mask", where, n),
                 multiHead && kwargs?["attention_mask"] is not null,
-                !multiHead && kwargs?["mask"] is JsonArray masks && masks.Any(m => m is not null),
+                !multiHead && kwargs?["mask"] is JsonArray masks && masks.Take(2).Any(m => m is not null),
             ];
             for (int o = 0; o < options.Length; o++)
             {
@@ -142,8 +143,8 @@ internal static class AttentionCallArguments
 
     /// <summary>
     /// Drops from a layer's config the keys its calls carry (<c>use_causal_mask</c> and the mask options) and the
-    /// MultiHeadAttention keys that Keras versions before 3.15 refuse when they hold Keras' defaults
-    /// (<c>use_gate</c> false, <c>flash_attention</c> null), so that those versions load the file too.
+    /// MultiHeadAttention keys that older Keras versions refuse when they hold Keras' defaults (<c>use_gate</c> false,
+    /// new in 3.15; <c>flash_attention</c> null, new in about 3.7), so that those versions load the file too.
     /// </summary>
     public static void StripOptions(JsonObject config)
     {
@@ -222,19 +223,21 @@ internal static class AttentionCallArguments
             return tensors;
         }
 
-        if (masks is not JsonArray { Count: 2 } pair)
+        // Keras takes [query_mask, value_mask] or [query_mask, value_mask, key_mask], the key's mask unread.
+        if (masks is not JsonArray { Count: 2 or 3 } maskList)
         {
-            throw where.Error($"passes \"mask\" as {Config.Describe(masks)}; {layer.TypeName} takes a list [query_mask, value_mask].");
+            throw where.Error($"passes \"mask\" as {Config.Describe(masks)}; {layer.TypeName} takes a list [query_mask, value_mask] (a key_mask third is not read).");
         }
 
+        JsonNode?[] pair = [maskList[0], maskList[1]];
         if (pair.All(m => m is null))
         {
             return tensors;
         }
 
         return pair.Any(m => m is null)
-            ? throw where.Error($"passes one of \"mask\"'s [query_mask, value_mask] as null; NeuralNet's {layer.TypeName} takes both masks or neither (pass a mask of ones for the other).")
-            : [.. tensors, .. pair];
+            ? throw where.Error($"passes \"mask\" with one of [query_mask, value_mask] null; NeuralNet's {layer.TypeName} takes both by keyword or neither (the masks its inputs carry, from Embedding(maskZero: true) or Masking, are read without being passed).")
+            : [.. tensors, .. pair.Select(m => m!.DeepClone())];
     }
 
     private static bool ReadFlag(JsonObject? kwargs, string key, Config where, int node) => kwargs?[key] switch

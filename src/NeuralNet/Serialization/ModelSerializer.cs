@@ -370,13 +370,6 @@ internal static class ModelSerializer
                     continue;
                 }
 
-                if (node.Reverse && nodes.Count == 0)
-                {
-                    // The reader builds a layer for the shape of its first call, which must take ids: refuse now what
-                    // could be saved but not loaded.
-                    throw new NotSupportedException($"{layer} is called in reverse before any call on token ids in model '{model.Name}'; a saved model must call it on ids first (a head-only model that reuses another model's embeddings cannot be saved yet).");
-                }
-
                 // A recurrent layer's initial states go by keyword, as Keras 3 writes lstm(x, initial_state=[h, c]); other
                 // calls of several tensors as one list, as Add()([a, b]).
                 bool statesByKeyword = node.Layer is Recurrent or ConvLstm or Bidirectional && node.Inputs.Length > 1;
@@ -658,14 +651,10 @@ internal static class ModelSerializer
             (Layer layer, Config item, List<InboundCall> calls) = pending[i];
             InboundCall call = calls[nextCall[i]];
             SymbolicTensor[] inputs = [.. call.Tensors.Select(r => Resolve(produced, r, item))];
-            if (call.Reverse && !layer.IsBuilt)
-            {
-                throw item.Error("calls the layer in reverse before any call on token ids; NeuralNet builds a ReversibleEmbedding for the shape of its first call, which must take ids.");
-            }
-
             if (!layer.IsBuilt)
             {
-                BuildFromFile(layer, [.. inputs.Select(t => t.Shape)], loaded, item);
+                // A ReversibleEmbedding called in reverse first (a head reusing embeddings) is built for ids, as CallReverse does.
+                BuildFromFile(layer, call.Reverse ? [ReversibleEmbedding.IdsShapeFor(inputs[0].Shape)] : [.. inputs.Select(t => t.Shape)], loaded, item);
             }
 
             try
@@ -854,7 +843,7 @@ internal static class ModelSerializer
             bool attention = AttentionCallArguments.Applies(layer);
             if (array[n] is not JsonObject node || node["args"] is not JsonArray args || (args.Count == 0 && !attention))
             {
-                throw item.At(where).Error("must be an object whose \"args\" is a non-empty array.");
+                throw item.At(where).Error("must be an object whose \"args\" is a non-empty array (empty only for an attention layer that takes its tensors by keyword).");
             }
 
             // Keras writes a call's tensors as one list (Add()([a, b])) or as positional arguments (mha(query, value));

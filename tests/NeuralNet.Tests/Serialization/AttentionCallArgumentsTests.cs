@@ -264,7 +264,22 @@ public class AttentionCallArgumentsTests
         using Stream file = File(Scores(), root => Layer(root, "dot")["inbound_nodes"]![0]!["kwargs"]!["mask"]![1] = null);
 
         var error = Assert.Throws<InvalidDataException>(() => NeuralNet.Models.Model.Load(file));
-        Assert.Contains("passes one of \"mask\"'s [query_mask, value_mask] as null", error.Message, StringComparison.Ordinal);
+        Assert.Contains("passes \"mask\" with one of [query_mask, value_mask] null", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_MaskListWithKeyMask_ReadsQueryAndValueMasks()
+    {
+        // Keras' Attention takes [query_mask, value_mask, key_mask] too and does not read the third; Keras 3.0-3.9 wrote
+        // [null, null, null] for a call on [q, v, k] without masks.
+        Functional model = Scores();
+        using Stream file = File(model, root =>
+        {
+            root["config"]!["layers"]!.AsArray().Single(l => (string)l!["config"]!["name"]! == "dot")!["inbound_nodes"]![0]!["kwargs"]!["mask"]!.AsArray().Add(null);
+            Layer(root, "additive")["inbound_nodes"]![0]!["kwargs"]!["mask"] = new JsonArray(null, null, null);
+        });
+
+        AssertSamePredictions(model, NeuralNet.Models.Model.Load(file), ScoreInputs());
     }
 
     [Fact]

@@ -57,8 +57,8 @@ internal static class KerasLookupVariables
             string path = weights.Resolve($"{group}/vars/{DatasetName}");
             if (!lookup.HasVocabulary)
             {
-                // Keras writes a vocabulary it learned as an asset, which LoadModel refuses before this; without one in
-                // the config either, the layer has no indices for the weights to belong to.
+                // LoadModel has put a vocabulary Keras kept as an asset into the config before this (KerasLookupAssets);
+                // without one there either, the layer has no indices for the weights to belong to.
                 throw new InvalidDataException($"{weights.Source}: dataset '{path}' should hold the TF-IDF weights of layer '{lookup.Name}' (IntegerLookup), which has no vocabulary for them to belong to.");
             }
 

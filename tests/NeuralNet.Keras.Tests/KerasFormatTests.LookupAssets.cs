@@ -111,15 +111,18 @@ public sealed partial class KerasFormatTests
         Assert.Equal(expected, model.Predict(Tensor.FromArray([42f, 7f, 5f, 100f, 100f, 42f], 2, 3)).AsReadOnlySpan().ToArray(), (a, b) => Math.Abs(a - b) < 1e-6f);
     }
 
-    [H5pyFact]
-    public void LoadModel_IntModeLookupsWithMaskTokens_MapAsKeras()
+    [H5pyTheory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    public void LoadModel_IntModeLookupWithMaskToken_MapsAsKeras(string newline)
     {
         // Int mode with mask_token=0: get_vocabulary() is 0 (mask, index 0), -1 (OOV, index 1), then the tokens; a
-        // trailing newline is dropped as load_assets drops trailing empty lines.
+        // trailing newline is dropped as load_assets drops trailing empty lines. Python on Windows writes "\n" as "\r\n",
+        // which its text-mode reading (and splitlines) takes back as one line break.
         string config = KerasConfigs.SequentialOver("int64", [3], KerasConfigs.Lookup("IntegerLookup", "integer_lookup", "int", "0", 4), 3);
-        string archive = WithAssets(WriteArchive("integer-int.keras", config, ["", "layers/integer_lookup", "layers/dense"],
+        string archive = WithAssets(WriteArchive($"integer-int-{newline.Length}.keras", config, ["", "layers/integer_lookup", "layers/dense"],
             [("layers/dense/vars/0", Tensor.FromArray([1f, 10f, 100f], 3, 1)), ("layers/dense/vars/1", Tensor.FromArray([0f], 1))]),
-            ("assets/layers/integer_lookup/vocabulary.txt", "0\n-1\n42\n7\n"));
+            ("assets/layers/integer_lookup/vocabulary.txt", string.Join(newline, "0", "-1", "42", "7", string.Empty)));
 
         Model model = KerasFormat.LoadModel(archive);
 

@@ -152,18 +152,8 @@ internal static class KerasLookupAssets
         bool padded = config["pad_to_max_tokens"] is JsonValue pad && pad.TryGetValue(out bool value) && value;
         int length = padded && config["max_tokens"] is JsonValue max && max.TryGetValue(out int tokens) && tokens >= lines ? tokens : lines;
         string path = weights.Resolve(dataset);
-        if (!weights.TryRead(path, new TensorShape(length), allowInteger: false, out float[] idf, out string problem, $"the TF-IDF weight vector of the {lines} entries of '{entry}'{(length != lines ? " padded to max_tokens" : string.Empty)}"))
-        {
-            throw new InvalidDataException($"{weights.Source}: dataset '{path}' {problem}; it should hold the TF-IDF weights of {layer}, whose vocabulary is '{entry}'.");
-        }
-
-        int bad = Array.FindIndex(idf, w => !float.IsFinite(w));
-        if (bad >= 0)
-        {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{weights.Source}: dataset '{path}' holds {idf[bad]} at index {bad}; the TF-IDF weights of {layer} must be finite."));
-        }
-
+        float[] idf = KerasLookupVariables.ReadWeights(weights, path, length,
+            $"the TF-IDF weight vector of the {lines} entries of '{entry}'{(length != lines ? " padded to max_tokens" : string.Empty)}", $"{layer}, whose vocabulary is '{entry}'");
         return [.. idf.Take(lines).Select(w => (JsonNode)JsonValue.Create((double)w))];
     }
 

@@ -132,6 +132,24 @@ public sealed partial class KerasFormatTests
     }
 
     [H5pyFact]
+    public void LoadModel_AssetLines_AreSplitAsLoadAssetsSplitsThem()
+    {
+        // load_assets: f.read().splitlines(), then trailing empty lines popped; a file of special tokens only leaves
+        // Keras' table empty, a layer without vocabulary.
+        string vectorizer = KerasConfigs.SequentialOver("string", [1], KerasConfigs.TextVectorization("int", 2, 3), 2);
+        (string, Tensor)[] dense = [("layers/dense/vars/0", Tensor.FromArray([1f, 10f], 2, 1)), ("layers/dense/vars/1", Tensor.FromArray([0f], 1))];
+        Model text = KerasFormat.LoadModel(WithAssets(WriteArchive("lines.keras", vectorizer, ["", "layers/text_vectorization", "layers/dense"], dense),
+            ("assets/layers/text_vectorization/vocabulary.txt", "\n[UNK]\nthe\n\n\n")));
+        Assert.Equal(["", "[UNK]", "the"], ((TextVectorization)text.Preprocessing["text_vectorization"]).GetVocabulary());
+
+        string lookup = KerasConfigs.SequentialOver("int64", [3], KerasConfigs.Lookup("IntegerLookup", "integer_lookup", "int", "null", 1), 3);
+        Model empty = KerasFormat.LoadModel(WithAssets(WriteArchive("specials.keras", lookup, ["", "layers/integer_lookup", "layers/dense"],
+            [("layers/dense/vars/0", Tensor.FromArray([1f, 1f, 1f], 3, 1)), ("layers/dense/vars/1", Tensor.FromArray([0f], 1))]),
+            ("assets/layers/integer_lookup/vocabulary.txt", "-1")));
+        Assert.False(((IntegerLookup)empty.GetLayer("integer_lookup")).HasVocabulary);
+    }
+
+    [H5pyFact]
     public void LoadModel_StringLookupOnFunctionalInput_BecomesPreprocessorAndItsInputTakesTheCounts()
     {
         string config = $$$"""

@@ -13,7 +13,6 @@ internal static class KerasArchive
     public const string ConfigEntry = "config.json";
     public const string MetadataEntry = "metadata.json";
     public const string WeightsEntry = "model.weights.h5";
-    private const string AssetsFolder = "assets/";
     private const long MaxConfigBytes = 64L << 20;
 
     /// <summary>Opens the archive in <paramref name="stream"/>, left open.</summary>
@@ -46,16 +45,6 @@ internal static class KerasArchive
         catch (JsonException ex)
         {
             throw new InvalidDataException($"{source}: {ConfigEntry} is not valid JSON: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>Refuses an archive with asset files (a lookup layer's vocabulary), which NeuralNet.Keras does not read.</summary>
-    /// <exception cref="NotSupportedException">The archive holds an asset file.</exception>
-    public static void RefuseAssets(ZipArchive archive, string source)
-    {
-        if (archive.Entries.FirstOrDefault(e => e.FullName.StartsWith(AssetsFolder, StringComparison.Ordinal) && e.Length > 0) is ZipArchiveEntry asset)
-        {
-            throw new NotSupportedException($"{source}: the archive holds the asset '{asset.FullName}' (a lookup layer's vocabulary file), which NeuralNet.Keras does not read.");
         }
     }
 
@@ -157,7 +146,7 @@ internal static class KerasArchive
         writer.Write(text);
     }
 
-    private static MemoryStream ReadAtMost(Stream stream, long limit, string source, string entry)
+    internal static MemoryStream ReadAtMost(Stream stream, long limit, string source, string entry)
     {
         var buffer = new MemoryStream();
         byte[] chunk = new byte[81920];

@@ -26,14 +26,17 @@ public static class KerasFormat
     /// The model with the file's weights. From an archive, compiled with its optimizer, losses and metrics when Keras saved
     /// it compiled, the optimizer with the state Keras saved (<c>optimizer/vars</c>: step count, learning rate, moments,
     /// averages, accumulators), so that training resumes where it stopped; and with models nested in the Keras model
-    /// inlined into one <see cref="Functional"/> graph of layers. As in Keras, an optimizer whose saved variables are
+    /// inlined into one <see cref="Functional"/> graph of layers. A lookup that learned its vocabulary with <c>adapt</c>
+    /// gets it from the archive's <c>assets/&lt;layer path&gt;/vocabulary.txt</c>, as Keras' <c>load_assets</c> reads it; a
+    /// <c>TextVectorization</c> or <c>StringLookup</c> called on a string input becomes <see cref="Model.Preprocessing"/>
+    /// under its name, and the model's input takes what it gives. As in Keras, an optimizer whose saved variables are
     /// not as many as it has (one saved before its first step, or built on other trainable weights) starts afresh
     /// (<see cref="Optimizers.Optimizer.HasState"/> false). A Keras 2 file's training configuration is not read: compile
     /// the model yourself.
     /// </returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>, <c>.h5</c> or <c>.hdf5</c>.</exception>
-    /// <exception cref="InvalidDataException">The archive, its configuration, a weight or an optimizer variable is malformed or does not fit the model; the message names the entry and, for a weight or an optimizer variable, its dataset path, parameter, layer and shape.</exception>
-    /// <exception cref="NotSupportedException">The model uses something NeuralNet does not implement (a subclassed model, a layer with assets, a nested model called twice).</exception>
+    /// <exception cref="InvalidDataException">The archive, its configuration, a lookup's vocabulary asset, a weight or an optimizer variable is malformed or does not fit the model; the message names the entry and, for a weight or an optimizer variable, its dataset path, parameter, layer and shape.</exception>
+    /// <exception cref="NotSupportedException">The model uses something NeuralNet does not implement (a subclassed model, a nested model called twice, a string layer not called on a string input of its own).</exception>
     /// <remarks>A registered custom optimizer is created from its config with a fresh state; any variables the archive holds for it are skipped, as Keras skips variables it cannot place.</remarks>
     public static Model LoadModel(string path)
     {
@@ -64,7 +67,6 @@ public static class KerasFormat
 
         using var archive = KerasArchive.Open(stream, source);
         JsonObject config = KerasArchive.ReadConfig(archive, source);
-        KerasArchive.RefuseAssets(archive, source);
         string className = (config["class_name"] as JsonValue)?.TryGetValue(out string? name) == true ? name : string.Empty;
         if (className is not ("Sequential" or "Functional" or "Model"))
         {
@@ -98,15 +100,19 @@ public static class KerasFormat
             throw new InvalidDataException($"{source}: {KerasArchive.ConfigEntry} is malformed: {ex.Message}", ex);
         }
 
+        using H5WeightsReader weights = KerasArchive.OpenWeights(archive, source);
+        KerasLookupAssets.Fill(config, groups, archive, weights, source);
+        List<KerasStringPreprocessors.Removed> preprocessors = KerasStringPreprocessors.Split(config, groups, source);
         string modelConfig = config.ToJsonString();
         Model architecture = NeuralNetModelFile.Architecture(modelConfig, $"{source}: {KerasArchive.ConfigEntry}");
-        var layerGroups = groups.Select(g => (architecture.GetLayer(g.Key), g.Value)).ToList();
+        var layerGroups = groups.Where(g => !preprocessors.Any(p => p.Name == g.Key)).Select(g => (architecture.GetLayer(g.Key), g.Value)).ToList();
         List<KerasWeight> layout = KerasWeightLayout.Of(architecture, layerGroups);
         string? kerasVersion = KerasArchive.ReadKerasVersion(archive, source);
-        using H5WeightsReader weights = KerasArchive.OpenWeights(archive, source);
         List<KerasLookupVariables.Loaded> idf = KerasLookupVariables.Read(weights, layerGroups);
-        List<KeyValuePair<string, Tensor>> tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(layerGroups), idf.Select(l => l.Path));
-        Model model = NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source);
+        // A string layer's TF-IDF weights went into its config (Keras' set_vocabulary gives the same values as its dataset).
+        IEnumerable<string> stringIdf = preprocessors.Select(p => weights.Resolve($"{p.Group}/vars/{KerasLookupVariables.DatasetName}"));
+        List<KeyValuePair<string, Tensor>> tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(layerGroups), idf.Select(l => l.Path).Concat(stringIdf));
+        Model model = NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source, KerasStringPreprocessors.Items(preprocessors));
         KerasLookupVariables.Apply(model, idf);
         if (model.Optimizer is not null)
         {

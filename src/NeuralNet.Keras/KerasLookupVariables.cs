@@ -57,30 +57,43 @@ internal static class KerasLookupVariables
             string path = weights.Resolve($"{group}/vars/{DatasetName}");
             if (!lookup.HasVocabulary)
             {
-                // Keras writes a vocabulary it learned as an asset, which LoadModel refuses before this; without one in
-                // the config either, the layer has no indices for the weights to belong to.
+                // LoadModel has put a vocabulary Keras kept as an asset into the config before this (KerasLookupAssets);
+                // without one there either, the layer has no indices for the weights to belong to.
                 throw new InvalidDataException($"{weights.Source}: dataset '{path}' should hold the TF-IDF weights of layer '{lookup.Name}' (IntegerLookup), which has no vocabulary for them to belong to.");
             }
 
             int length = Length(lookup);
             string expected = $"the layer's TF-IDF weight vector (one weight per index{(length != lookup.VocabularySize ? ", padded to max_tokens" : string.Empty)})";
-            if (!weights.TryRead(path, new TensorShape(length), allowInteger: false, out float[] values, out string problem, expected))
-            {
-                throw new InvalidDataException($"{weights.Source}: dataset '{path}' {problem}; it should hold the TF-IDF weights of layer '{lookup.Name}' (IntegerLookup, output mode TfIdf), as Keras' IndexLookup.save_own_variables writes them.");
-            }
-
-            int bad = Array.FindIndex(values, v => !float.IsFinite(v));
-            if (bad >= 0)
-            {
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{weights.Source}: dataset '{path}' holds {values[bad]} at index {bad}; the TF-IDF weights of layer '{lookup.Name}' (IntegerLookup) must be finite."));
-            }
+            float[] values = ReadWeights(weights, path, length, expected, $"layer '{lookup.Name}' (IntegerLookup, output mode TfIdf)");
 
             // Beyond the vocabulary the weights multiply counts that are always zero (indices no token maps to).
             read.Add(new Loaded(lookup.Name, path, values[..lookup.VocabularySize]));
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// Reads the TF-IDF weights at <paramref name="path"/> (a path <see cref="H5WeightsReader.Resolve"/> gave): a float
+    /// vector of <paramref name="length"/> finite weights, <paramref name="expected"/> naming that shape in messages and
+    /// <paramref name="owner"/> the layer they belong to.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The dataset is missing, of another shape or type, or holds a NaN or an infinity.</exception>
+    public static float[] ReadWeights(H5WeightsReader weights, string path, int length, string expected, string owner)
+    {
+        if (!weights.TryRead(path, new TensorShape(length), allowInteger: false, out float[] values, out string problem, expected))
+        {
+            throw new InvalidDataException($"{weights.Source}: dataset '{path}' {problem}; it should hold the TF-IDF weights of {owner}, as Keras' IndexLookup.save_own_variables writes them.");
+        }
+
+        int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{weights.Source}: dataset '{path}' holds {values[bad]} at index {bad}; the TF-IDF weights of {owner} must be finite."));
+        }
+
+        return values;
     }
 
     /// <summary>Gives each lookup of <paramref name="model"/> the weights read for it, with its own vocabulary.</summary>

@@ -24,9 +24,9 @@ internal static class NeuralNetModelFile
         }
     }
 
-    /// <summary>The model with its weights and, when given, compiled.</summary>
+    /// <summary>The model with its weights, its preprocessors (<paramref name="preprocessing"/>: <c>{"name": {"class_name", "config"}}</c>) and, when given, compiled.</summary>
     /// <exception cref="InvalidDataException">The model file's reader refused something; the message says where.</exception>
-    public static Model Load(string modelConfig, string? compileConfig, List<KeyValuePair<string, Tensor>> tensors, string source)
+    public static Model Load(string modelConfig, string? compileConfig, List<KeyValuePair<string, Tensor>> tensors, string source, string? preprocessing = null)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -37,6 +37,11 @@ internal static class NeuralNetModelFile
         if (compileConfig is not null)
         {
             metadata["compile_config"] = compileConfig;
+        }
+
+        if (preprocessing is not null)
+        {
+            metadata["preprocessing"] = preprocessing;
         }
 
         using var file = new MemoryStream();

@@ -5,7 +5,7 @@ namespace NeuralNet.Keras.Tests;
 /// config.json texts in the form Keras 3 writes them (module, registered_name, DTypePolicy objects, build_config,
 /// compile_config, __keras_tensor__ inbound nodes), transcribed from configs written by Keras 3.
 /// </summary>
-internal static class KerasConfigs
+internal static partial class KerasConfigs
 {
     private const string Policy = """{"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}""";
     private const string Glorot = """{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null}""";

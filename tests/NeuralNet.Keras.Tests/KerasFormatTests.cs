@@ -1184,8 +1184,6 @@ public sealed partial class KerasFormatTests : IDisposable
         string subclassed = """{"module": "__main__", "class_name": "MyModel", "config": {}, "registered_name": "MyModel"}""";
         Assert.Contains("class \"MyModel\"", Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", subclassed)), "sub.keras")).Message, StringComparison.Ordinal);
         Assert.Contains("model.weights.npz", Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", KerasConfigs.SequentialMlp), ("model.weights.npz", "x")), "npz.keras")).Message, StringComparison.Ordinal);
-        Assert.Contains("assets/layers/string_lookup/vocabulary.txt", Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(
-            Zip(("config.json", KerasConfigs.SequentialMlp), ("assets/layers/string_lookup/vocabulary.txt", "a\nb")), "assets.keras")).Message, StringComparison.Ordinal);
     }
 
     // A Keras 2 .h5 file of `model`'s layers with random weights (which `model` takes too): the model_config given, and

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// The vocabulary a Keras lookup learned with <c>adapt</c>, which Keras keeps out of config.json: <c>IndexLookup</c>'s
+/// <c>save_assets</c> (index_lookup.py; <c>TextVectorization</c> forwards to its inner <c>StringLookup</c>) writes
+/// <c>get_vocabulary(include_special_tokens=True)</c> joined by "\n" as <c>vocabulary.txt</c> in the layer's assets
+/// folder, which saving_lib zips as <c>assets/&lt;the layer's path&gt;/vocabulary.txt</c> (the same path as its weights'
+/// group: <c>layers/string_lookup</c>, <c>layers/functional/layers/integer_lookup</c>). Its <c>load_assets</c> runs only
+/// when the config's <c>vocabulary</c> is null, after <c>load_own_variables</c>: the lines (Python's
+/// <c>splitlines</c>, trailing empty lines dropped; <c>int(line)</c> for an <c>IntegerLookup</c>) go to
+/// <c>set_vocabulary</c>, in TF-IDF mode with the <c>vars/idf_weights</c> just loaded.
+/// </summary>
+/// <remarks>
+/// Here the vocabulary is written into the layer's config (<c>vocabulary</c>, and <c>idf_weights</c> from the weights
+/// file in TF-IDF mode) before the model is built from it, so the layer is built as if it had been given the
+/// vocabulary, which <c>set_vocabulary</c> makes equivalent (the special tokens lead the file, and it takes them as they are).
+/// </remarks>
+internal static class KerasLookupAssets
+{
+    /// <summary>The asset's file name in the layer's folder.</summary>
+    public const string FileName = "vocabulary.txt";
+
+    private const string Folder = "assets/";
+    private const long MaxBytes = 256L << 20;
+
+    // Python's str.splitlines boundaries: \n, \r\n, \r, \v, \f, \x1c, \x1d, \x1e, \x85, \u2028, \u2029.
+    private static readonly char[] LineBreaks = ['\n', '\r', '\v', '\f', '\x1c', '\x1d', '\x1e', '\x85', '\u2028', '\u2029'];
+
+    /// <summary>Whether <paramref name="className"/> is a Keras layer that keeps an adapted vocabulary as an asset.</summary>
+    public static bool IsLookup(string? className) => className is "IntegerLookup" or "StringLookup" or "TextVectorization";
+
+    /// <summary>
+    /// Writes into each lookup's config of <paramref name="root"/> whose <c>vocabulary</c> is null the vocabulary of its
+    /// asset (and, in TF-IDF mode, the <c>idf_weights</c> of <paramref name="weights"/>). Only the JSON changes.
+    /// </summary>
+    /// <param name="root">The model config, nested models inlined.</param>
+    /// <param name="groups">Each layer's path in the archive, by layer name.</param>
+    /// <param name="archive">The archive.</param>
+    /// <param name="weights">The archive's weights file.</param>
+    /// <param name="source">The archive's name in messages.</param>
+    /// <exception cref="InvalidDataException">An asset is missing, too large, not UTF-8, holds a line that is not an integer (for an IntegerLookup), or the TF-IDF weights do not fit it.</exception>
+    public static void Fill(JsonObject root, IReadOnlyDictionary<string, string> groups, ZipArchive archive, H5WeightsReader weights, string source)
+    {
+        foreach (JsonObject item in KerasConfigItems.Items(root["config"] as JsonObject))
+        {
+            string? className = KerasConfigItems.Text(item["class_name"]);
+            if (!IsLookup(className) || item["config"] is not JsonObject config || config["vocabulary"] is not null)
+            {
+                continue;
+            }
+
+            string name = KerasConfigItems.NameOf(item);
+            if (!groups.TryGetValue(name, out string? group))
+            {
+                continue;
+            }
+
+            string entry = $"{Folder}{group}/{FileName}";
+            string layer = $"layer '{name}' ({className})";
+            List<string> lines = ReadLines(archive, entry, source, layer);
+            if (lines.Count <= SpecialTokenCount(config, className!))
+            {
+                // Only the special tokens: Keras' table is left empty, as a layer that was never adapted.
+                continue;
+            }
+
+            var vocabulary = new JsonArray();
+            for (int i = 0; i < lines.Count; i++)
+            {
+                vocabulary.Add(className == "IntegerLookup" ? JsonValue.Create(ParseInteger(lines[i], i, entry, source, layer)) : JsonValue.Create(lines[i]));
+            }
+
+            config["vocabulary"] = vocabulary;
+            if (KerasConfigItems.Text(config["output_mode"]) is "tf_idf" or "tf-idf")
+            {
+                config["idf_weights"] = IdfWeights(config, weights, $"{group}/vars/{KerasLookupVariables.DatasetName}", lines.Count, entry, layer);
+            }
+        }
+    }
+
+    // The asset's lines as Keras' load_assets reads them: the text split as str.splitlines splits it, trailing empty lines dropped.
+    private static List<string> ReadLines(ZipArchive archive, string entry, string source, string layer)
+    {
+        ZipArchiveEntry file = archive.GetEntry(entry) ?? throw new InvalidDataException(
+            $"{source}: the archive has no '{entry}', the vocabulary of {layer}: its config has no vocabulary, so Keras keeps the one it learned with adapt in that file.");
+        string text;
+        try
+        {
+            using Stream stream = file.Open();
+            using MemoryStream bytes = KerasArchive.ReadAtMost(stream, MaxBytes, source, entry);
+            text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new InvalidDataException($"{source}: '{entry}', the vocabulary of {layer}, is not UTF-8 text: {ex.Message}", ex);
+        }
+
+        var lines = new List<string>();
+        int start = 0;
+        while (start < text.Length)
+        {
+            int end = text.IndexOfAny(LineBreaks, start);
+            if (end < 0)
+            {
+                lines.Add(text[start..]);
+                break;
+            }
+
+            lines.Add(text[start..end]);
+            start = end + (text[end] == '\r' && end + 1 < text.Length && text[end + 1] == '\n' ? 2 : 1);
+        }
+
+        while (lines.Count > 0 && lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        return lines;
+    }
+
+    // Python's int(line): an optional sign and decimal digits, with surrounding whitespace.
+    private static long ParseInteger(string line, int index, string entry, string source, string layer)
+    {
+        if (long.TryParse(line.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out long value)
+            && !line.StartsWith('_') && !line.EndsWith('_'))
+        {
+            return value;
+        }
+
+        throw new InvalidDataException($"{source}: line {index + 1} of '{entry}', the vocabulary of {layer}, is \"{Shorten(line)}\"; expected an integer token (the vocabulary's dtype is int64).");
+    }
+
+    // Keras' _token_start_index: the mask index (Int mode with a mask token), then the OOV indices.
+    // (TextVectorization's inner StringLookup has the mask token "" and one OOV index, neither in its config).
+    private static int SpecialTokenCount(JsonObject config, string className)
+    {
+        bool integerOutput = KerasConfigItems.Text(config["output_mode"]) is null or "int";
+        bool masked = className == "TextVectorization" || config["mask_token"] is not null;
+        int oov = className != "TextVectorization" && config["num_oov_indices"] is JsonValue count && count.TryGetValue(out int n) ? n : 1;
+        return (integerOutput && masked ? 1 : 0) + oov;
+    }
+
+    // The weights load_own_variables gave the layer, as load_assets passes them to set_vocabulary: one per line, or padded
+    // to max_tokens (whose zeros, beyond the vocabulary, are dropped).
+    private static JsonArray IdfWeights(JsonObject config, H5WeightsReader weights, string dataset, int lines, string entry, string layer)
+    {
+        bool padded = config["pad_to_max_tokens"] is JsonValue pad && pad.TryGetValue(out bool value) && value;
+        int length = padded && config["max_tokens"] is JsonValue max && max.TryGetValue(out int tokens) && tokens >= lines ? tokens : lines;
+        string path = weights.Resolve(dataset);
+        float[] idf = KerasLookupVariables.ReadWeights(weights, path, length,
+            $"the TF-IDF weight vector of the {lines} entries of '{entry}'{(length != lines ? " padded to max_tokens" : string.Empty)}", $"{layer}, whose vocabulary is '{entry}'");
+        return [.. idf.Take(lines).Select(w => (JsonNode)JsonValue.Create((double)w))];
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "...";
+}

@@ -43,7 +43,7 @@ public class AucKerasTests
 
         // test_weighted_pr_interpolation: slope [0.5, 1], intercept [2, 0], P ratio [2.5, 1], positives 7.
         Assert.Equal((0.5 * (3 + (2 * Math.Log(2.5))) / 7) + (4.0 / 7), Vector(new Auc(3, AucCurve.PR), Predicted, Actual, SampleWeights), 12);
-        Assert.Equal(0.7880, Vector(new Auc(3, AucCurve.PR), Predicted, Actual, SampleWeights), 3); // Keras: 2.416 / 7 + 4 / 7
+        Assert.Equal((2.416 / 7) + (4.0 / 7), Vector(new Auc(3, AucCurve.PR), Predicted, Actual, SampleWeights), 3); // Keras' rounded value
 
         // test_weighted_pr_interpolation_negative_weights: max(tp + fn, 0) is 0, so divide_no_nan gives 0.
         Assert.Equal(0.0, Vector(new Auc(3, AucCurve.PR), Predicted, Actual, [-1, -2, -3, -4]));

@@ -211,13 +211,11 @@ public sealed class Auc : Metric
             throw new InvalidOperationException($"{Name} counts each label apart (multiLabel), so it has one ROC curve per label rather than one; use an Auc without multiLabel for the curve of every prediction together.");
         }
 
-        ConfusionCounts counts = _counts!;
         var x = new double[NumThresholds];
         var y = new double[NumThresholds];
         for (int i = 0; i < NumThresholds; i++)
         {
-            x[i] = Ratio(counts.FalsePositives[i], counts.FalsePositives[i] + counts.TrueNegatives[i]);
-            y[i] = Ratio(counts.TruePositives[i], counts.TruePositives[i] + counts.FalseNegatives[i]);
+            (x[i], y[i], _) = Rates(0, i);
         }
 
         return (x, y);
@@ -390,11 +388,17 @@ public sealed class Auc : Metric
     // (false positive rate, recall) for ROC, (recall, precision) for PR, at threshold i of one label.
     private (double X, double Y) Point(int label, int i)
     {
+        (double falsePositiveRate, double recall, double precision) = Rates(label, i);
+        return Curve == AucCurve.Roc ? (falsePositiveRate, recall) : (recall, precision);
+    }
+
+    // Keras' divide_no_nan rates at threshold i of one label.
+    private (double FalsePositiveRate, double Recall, double Precision) Rates(int label, int i)
+    {
         ConfusionCounts c = _counts!;
         int at = (i * c.Labels) + label;
         double tp = c.TruePositives[at], fp = c.FalsePositives[at];
-        double recall = Ratio(tp, tp + c.FalseNegatives[at]);
-        return Curve == AucCurve.Roc ? (Ratio(fp, fp + c.TrueNegatives[at]), recall) : (recall, Ratio(tp, tp + fp));
+        return (Ratio(fp, fp + c.TrueNegatives[at]), Ratio(tp, tp + c.FalseNegatives[at]), Ratio(tp, tp + fp));
     }
 
     // Keras' interpolate_pr_auc (Davis and Goadrich): true and false positives linear between thresholds.

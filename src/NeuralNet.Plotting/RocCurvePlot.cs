@@ -23,7 +23,7 @@ public static class RocCurvePlot
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">
     /// The path does not end with ".png"; <paramref name="auc"/> integrates the PR curve (its area is not the ROC curve's),
-    /// or its points make no curve (no sample seen yet).
+    /// sums a minoring or majoring bound, is multi-label (one curve per label), or its points make no curve (no sample seen yet).
     /// </exception>
     /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
@@ -34,6 +34,13 @@ public static class RocCurvePlot
         if (auc.Curve != AucCurve.Roc)
         {
             throw new ArgumentException($"The Auc metric integrates the {auc.Curve} curve, so its result is not the area under the ROC curve drawn; use an Auc created with AucCurve.Roc.", nameof(auc));
+        }
+
+        if (auc.SummationMethod != AucSummationMethod.Interpolation || auc.MultiLabel)
+        {
+            throw new ArgumentException(auc.MultiLabel
+                ? "The Auc metric counts each label apart (multiLabel), so it has one ROC curve per label; use an Auc without multiLabel."
+                : $"The Auc metric sums the {auc.SummationMethod} bound of the area, not the trapezoids of the ROC curve drawn; use an Auc with AucSummationMethod.Interpolation.", nameof(auc));
         }
 
         Check.Title(title);

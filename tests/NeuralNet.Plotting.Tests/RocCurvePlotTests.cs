@@ -135,6 +135,18 @@ public sealed class RocCurvePlotTests : IDisposable
     }
 
     [Fact]
+    public void Save_AucOfABoundOrPerLabel_ThrowsNamingIt()
+    {
+        var bound = Assert.Throws<ArgumentException>(() => RocCurvePlot.Save(_folder.File("x.png"), new Auc(summationMethod: AucSummationMethod.Minoring), "t"));
+        Assert.Equal("auc", bound.ParamName);
+        Assert.Contains("Minoring bound", bound.Message, StringComparison.Ordinal);
+
+        var perLabel = Assert.Throws<ArgumentException>(() => RocCurvePlot.Save(_folder.File("x.png"), new Auc(multiLabel: true), "t"));
+        Assert.Contains("one ROC curve per label", perLabel.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_folder.File("x.png")));
+    }
+
+    [Fact]
     public void Save_AucWithoutSamples_ThrowsNamingIt()
     {
         var ex = Assert.Throws<ArgumentException>(() => RocCurvePlot.Save(_folder.File("x.png"), new Auc(), "t"));

@@ -43,29 +43,12 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Recall", c => Thresholds(c) is (double[] list, _)
             ? new Recall(list, ClassId(c), TopK(c))
             : new Recall(Thresholds(c).One, ClassId(c), TopK(c)), "recall");
-        SerializationRegistry.AddBuiltIn("AUC", c =>
-        {
-            // Keras' AUC settings NeuralNet does not implement: refused unless at their defaults, never read as something else.
-            Absent(c, "AUC", "thresholds");
-            Absent(c, "AUC", "label_weights");
-            Absent(c, "AUC", "num_labels");
-            Default(c, "AUC", "multi_label", false);
-            Default(c, "AUC", "from_logits", false);
-            Default(c, "AUC", "summation_method", "interpolation");
-            return new Auc(c.GetInt32("num_thresholds", 200, minimum: 2), c.GetString("curve", "ROC") == "PR" ? AucCurve.PR : AucCurve.Roc);
-        }, "auc");
+        SerializationRegistry.AddBuiltIn("AUC", Auc.FromConfig, "auc");
         SerializationRegistry.AddBuiltIn("MeanAbsoluteError", _ => new MeanAbsoluteErrorMetric(), "mae", "mean_absolute_error");
         SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredErrorMetric(), "mse", "mean_squared_error");
         SerializationRegistry.AddBuiltIn("FBetaScore", c => new FBetaScore(ReadAverage(c), c.GetDouble("beta", 1.0), c.GetNode("threshold") is null ? null : c.GetDouble("threshold")), "fbeta_score");
         SerializationRegistry.AddBuiltIn("F1Score", c => new F1Score(ReadAverage(c), c.GetNode("threshold") is null ? null : c.GetDouble("threshold")), "f1_score");
-        SerializationRegistry.AddBuiltIn("R2Score", c =>
-        {
-            // Keras' class_aggregation None (one score per column) or "variance_weighted_average", and the adjusted score
-            // (num_regressors > 0), are not implemented: refused rather than loaded as the plain uniform average.
-            Default(c, "R2Score", "class_aggregation", "uniform_average");
-            Default(c, "R2Score", "num_regressors", 0L);
-            return new R2Score();
-        }, "r2_score");
+        SerializationRegistry.AddBuiltIn("R2Score", R2Score.FromConfig, "r2_score");
         SerializationRegistry.AddBuiltIn("PearsonCorrelation", c => new PearsonCorrelation(c.GetInt32("axis", -1)), "pearson_correlation");
         SerializationRegistry.AddBuiltIn("ConcordanceCorrelation", c => new ConcordanceCorrelation(c.GetInt32("axis", -1)), "concordance_correlation");
         SerializationRegistry.AddBuiltIn("RootMeanSquaredError", _ => new RootMeanSquaredError(), "root_mean_squared_error", "rmse");
@@ -555,41 +538,6 @@ internal static class BuiltInSerializables
         return LossReductionNames.FromKeras(text) ?? throw c.Error(
             $"{className} \"reduction\" is {Config.Describe(node)}; expected one of Keras' reductions: \"sum_over_batch_size\", \"sum\", \"mean\", \"mean_with_sample_weight\", \"none\" or null.");
     }
-
-    // A Keras setting NeuralNet does not implement, accepted only when absent or null; returns the configuration.
-    private static Config Absent(Config c, string className, string key) =>
-        c.Contains(key)
-            ? throw c.Error($"{className} \"{key}\" is {Config.Describe(c.GetNode(key))}, a Keras setting NeuralNet does not implement; only null (the default) can be loaded.")
-            : c;
-
-    // A Keras setting NeuralNet implements only at its default, accepted when absent or equal to it (JSON null is refused,
-    // since Keras gives null a meaning of its own, such as no reduction); returns the configuration.
-    private static Config Default(Config c, string className, string key, object defaultValue)
-    {
-        if (!c.Keys.Contains(key))
-        {
-            return c;
-        }
-
-        System.Text.Json.Nodes.JsonNode? node = c.GetNode(key);
-        bool isDefault = defaultValue switch
-        {
-            bool b => node?.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False && node.GetValue<bool>() == b,
-            string text => node?.GetValueKind() == System.Text.Json.JsonValueKind.String && node.GetValue<string>() == text,
-            long number => node?.GetValueKind() == System.Text.Json.JsonValueKind.Number && c.GetDouble(key) == number,
-            _ => throw new ArgumentException("Unsupported default.", nameof(defaultValue)),
-        };
-        return isDefault
-            ? c
-            : throw c.Error(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{className} \"{key}\" is {(node?.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False ? node.ToJsonString() : Config.Describe(node))}; NeuralNet implements only {DescribeDefault(defaultValue)} (Keras' default), so the file cannot be loaded without changing what it does."));
-    }
-
-    private static string DescribeDefault(object value) => value switch
-    {
-        bool b => b ? "true" : "false",
-        string text => $"\"{text}\"",
-        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
-    };
 
     // Keras writes "axis": -1 for its cross-entropies and IoU metrics; only the last axis is supported here, so another value must not be
     // silently ignored.

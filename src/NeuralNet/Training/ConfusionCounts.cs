@@ -7,10 +7,18 @@ namespace NeuralNet.Training;
 /// before the class id picks its column, as Keras does.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Keras casts the thresholds to float32 before comparing, so a prediction equal to the float32 value of a threshold
 /// (0.3f against 0.3) is negative here as there. Keras' shortcut for evenly spaced thresholds (buckets by
 /// <c>ceil(p (n − 1)) − 1</c> after clipping p to [0, 1]) is not transcribed: it gives the same counts except for a
 /// prediction above 1 at threshold 1, and where float32 rounding of p (n − 1) crosses a threshold.
+/// </para>
+/// <para>
+/// <see cref="AucCounting"/> adds what <see cref="Auc"/> needs: a sigmoid first (Keras' <c>from_logits</c>), a weight
+/// per column of the last axis multiplied into each sample's (Keras' <c>label_weights</c> on flattened data), and counts
+/// kept per column (Keras' <c>multi_label</c>), laid out as Keras' variables of shape (thresholds, labels):
+/// entry [k · <see cref="Labels"/> + label].
+/// </para>
 /// </remarks>
 internal sealed class ConfusionCounts
 {
@@ -20,20 +28,37 @@ internal sealed class ConfusionCounts
     private readonly float[] _thresholds;
     private readonly int? _classId;
     private readonly int[] _top;
+    private readonly AucCounting _auc;
 
     public ConfusionCounts(double[] thresholds, int? classId, int? topK = null)
+        : this(thresholds, classId, topK, default)
+    {
+    }
+
+    public ConfusionCounts(double[] thresholds, AucCounting auc)
+        : this(thresholds, null, null, auc)
+    {
+    }
+
+    private ConfusionCounts(double[] thresholds, int? classId, int? topK, AucCounting auc)
     {
         Thresholds = thresholds;
         _thresholds = [.. thresholds.Select(t => (float)t)];
         _classId = classId;
         _top = topK is int k ? new int[k] : [];
-        TruePositives = new double[thresholds.Length];
-        FalsePositives = new double[thresholds.Length];
-        TrueNegatives = new double[thresholds.Length];
-        FalseNegatives = new double[thresholds.Length];
+        _auc = auc;
+        Labels = auc.Labels ?? 1;
+        int length = thresholds.Length * Labels;
+        TruePositives = new double[length];
+        FalsePositives = new double[length];
+        TrueNegatives = new double[length];
+        FalseNegatives = new double[length];
     }
 
     public double[] Thresholds { get; }
+
+    /// <summary>How many columns are counted apart: 1 unless counting per label.</summary>
+    public int Labels { get; }
 
     public double[] TruePositives { get; }
 
@@ -61,6 +86,8 @@ internal sealed class ConfusionCounts
             throw new ArgumentException($"{metric}: classId {id} is outside the {columns} columns of the predictions.", nameof(predictions));
         }
 
+        _auc.Check(metric, predictions.Shape);
+
         // Keras' top_k runs over the last axis, which for a vector of predictions is the whole vector.
         int k = _top.Length;
         int rowLength = k == 0 || predictions.Rank < 2 ? p.Length : columns;
@@ -72,6 +99,7 @@ internal sealed class ConfusionCounts
 
         int perSample = StreamingMetrics.PerSample(metric, predictions, p.Length, sampleWeights);
         int start = _classId ?? 0, step = _classId is null ? 1 : columns;
+        double[]? columnWeights = _auc.ColumnWeights;
         for (int rowStart = 0; rowStart < p.Length; rowStart += rowLength)
         {
             ReadOnlySpan<float> row = p.Slice(rowStart, rowLength);
@@ -82,24 +110,30 @@ internal sealed class ConfusionCounts
 
             for (int j = start; j < rowLength; j += step)
             {
-                float value = k == 0 || _top.AsSpan().Contains(j) ? row[j] : NegativeInfinity;
                 int i = rowStart + j;
-                Count(value, t[i] != 0, StreamingMetrics.Weight(sampleWeights, i, perSample));
+                float value = k == 0 || _top.AsSpan().Contains(j) ? row[j] : NegativeInfinity;
+                value = _auc.FromLogits ? Sigmoid(value) : value;
+                double weight = StreamingMetrics.Weight(sampleWeights, i, perSample);
+                weight = columnWeights is null ? weight : weight * columnWeights[i % columns];
+                Count(value, t[i] != 0, weight, Labels == 1 ? 0 : i % columns);
             }
         }
     }
 
-    private void Count(float prediction, bool actual, double weight)
+    // Keras' activations.sigmoid in float32.
+    private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+
+    private void Count(float prediction, bool actual, double weight, int label)
     {
-        for (int k = 0; k < _thresholds.Length; k++)
+        for (int k = 0, at = label; k < _thresholds.Length; k++, at += Labels)
         {
             if (prediction > _thresholds[k])
             {
-                (actual ? TruePositives : FalsePositives)[k] += weight;
+                (actual ? TruePositives : FalsePositives)[at] += weight;
             }
             else
             {
-                (actual ? FalseNegatives : TrueNegatives)[k] += weight;
+                (actual ? FalseNegatives : TrueNegatives)[at] += weight;
             }
         }
     }

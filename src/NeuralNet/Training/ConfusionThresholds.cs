@@ -25,7 +25,7 @@ internal sealed class ConfusionThresholds
     /// <summary>Thresholds given as one number, or none (null), which resolves to <paramref name="fallback"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The threshold is outside [0, 1].</exception>
     public static ConfusionThresholds One(string metric, double? threshold, double fallback) =>
-        new(threshold is double t ? Check(metric, "threshold", [t]) : null, false, fallback);
+        new(threshold is double t ? CheckRange(metric, "threshold", [t]) : null, false, fallback);
 
     /// <summary>Thresholds given as a list.</summary>
     /// <exception cref="ArgumentNullException">The list is null.</exception>
@@ -39,7 +39,7 @@ internal sealed class ConfusionThresholds
             throw new ArgumentException($"{metric} expects at least one threshold but got an empty list.", nameof(thresholds));
         }
 
-        return new(Check(metric, "thresholds", [.. thresholds]), true, fallback);
+        return new(CheckRange(metric, "thresholds", [.. thresholds]), true, fallback);
     }
 
     /// <summary>The one threshold; throws when there are several.</summary>
@@ -66,8 +66,10 @@ internal sealed class ConfusionThresholds
         }
     }
 
-    // Keras' assert_thresholds_range: every value outside [0, 1] named at once ("Received: [-1, 2]").
-    private static double[] Check(string metric, string parameterName, double[] thresholds)
+    /// <summary>Keras' <c>assert_thresholds_range</c>: every value outside [0, 1] named at once ("Received: [-1, 2]").</summary>
+    /// <returns><paramref name="thresholds"/>, when all are in range.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A threshold is outside [0, 1] or NaN.</exception>
+    public static double[] CheckRange(string metric, string parameterName, double[] thresholds)
     {
         double[] invalid = [.. thresholds.Where(t => !(t >= 0 && t <= 1))];
         return invalid.Length == 0 ? thresholds : throw new ArgumentOutOfRangeException(parameterName, string.Create(CultureInfo.InvariantCulture,

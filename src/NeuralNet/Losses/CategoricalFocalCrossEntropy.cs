@@ -113,7 +113,7 @@ public sealed class CategoricalFocalCrossEntropy : Loss
         if (_alphas is not null)
         {
             int axis = Axis < 0 ? Axis + outputShape.Rank + 1 : Axis;
-            CheckAlphaCount(outputShape.Rank == 0 ? 1 : outputShape[axis - 1], outputShape.ToBatchString());
+            CheckAlphaCount(outputShape.Rank == 0 ? 1 : outputShape[axis - 1], outputShape, perSample: true);
         }
     }
 
@@ -167,16 +167,16 @@ public sealed class CategoricalFocalCrossEntropy : Loss
     {
         LossChecks.SameShape(Name, predictions, targets, gradient);
         ClassAxis layout = ClassAxis.Of(Name, Axis, predictions);
-        CheckAlphaCount(layout.Classes, predictions.Shape.ToString());
+        CheckAlphaCount(layout.Classes, predictions.Shape, perSample: false);
         return layout;
     }
 
-    private void CheckAlphaCount(int classes, string shape)
+    private void CheckAlphaCount(int classes, TensorShape shape, bool perSample)
     {
         if (_alphas is not null && _alphas.Length != classes)
         {
             throw new ArgumentException(
-                FormattableString.Invariant($"{Name}: alpha holds {_alphas.Length} weights but the output {shape} has {classes} classes on axis {Axis}; expected one alpha per class."),
+                FormattableString.Invariant($"{Name}: alpha holds {_alphas.Length} weights but the output {(perSample ? shape.ToBatchString() : shape.ToString())} has {classes} classes on axis {Axis}; expected one alpha per class."),
                 "alpha");
         }
     }

@@ -58,7 +58,7 @@ internal readonly struct ClassAxis
     {
         if (axis != -1)
         {
-            Resolve(loss, axis, outputShape.Rank + 1, outputShape.ToBatchString());
+            Resolve(loss, axis, outputShape, perSample: true);
         }
     }
 
@@ -70,19 +70,24 @@ internal readonly struct ClassAxis
         ArgumentNullException.ThrowIfNull(predictions);
         if (axis != -1)
         {
-            Resolve(loss, axis, predictions.Rank, predictions.Shape.ToString());
+            Resolve(loss, axis, predictions.Shape, perSample: false);
         }
     }
 
-    /// <summary>The axis counted from the front, for an output of rank <paramref name="rank"/> (the batch axis included).</summary>
+    /// <summary>
+    /// The axis counted from the front (the batch axis being 0), for a batch of shape <paramref name="shape"/>, or of
+    /// per-sample shape <paramref name="shape"/> when <paramref name="perSample"/> is set.
+    /// </summary>
     /// <exception cref="ArgumentException">The axis is not one of the output's axes after the batch axis.</exception>
-    public static int Resolve(string loss, int axis, int rank, string shape)
+    public static int Resolve(string loss, int axis, TensorShape shape, bool perSample)
     {
+        int rank = perSample ? shape.Rank + 1 : shape.Rank;
         int resolved = axis < 0 ? axis + rank : axis;
         if (resolved < 1 || resolved >= rank)
         {
+            // The shape is formatted only here: a step that passes the check allocates nothing.
             throw new ArgumentException(
-                $"{loss}: axis={axis} is not an axis of the output {shape} after the batch axis; expected an axis in [1, {rank - 1}] or [-{rank - 1}, -1].",
+                $"{loss}: axis={axis} is not an axis of the output {(perSample ? shape.ToBatchString() : shape.ToString())} after the batch axis; expected an axis in [1, {rank - 1}] or [-{rank - 1}, -1].",
                 nameof(axis));
         }
 
@@ -101,7 +106,7 @@ internal readonly struct ClassAxis
             return new ClassAxis(predictions.Length / Math.Max(last, 1), last, 1, last);
         }
 
-        int resolved = Resolve(loss, axis, dimensions.Length, predictions.Shape.ToString());
+        int resolved = Resolve(loss, axis, predictions.Shape, perSample: false);
         int outer = 1, inner = 1;
         for (int d = 0; d < resolved; d++)
         {

@@ -112,7 +112,9 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
             throw new InvalidOperationException($"{Name} with fromLogits: true expects logits; the fused softmax gradient does not apply.");
         }
 
-        if (!ClassAxis.Of(Name, Axis, probabilities).IsLast)
+        // Rows of the last axis must be the classes: not with classes on axis 1 of (batch, classes, 1) either.
+        ClassAxis layout = ClassAxis.Of(Name, Axis, probabilities);
+        if (!layout.IsLast || layout.Classes != layout.LastAxis)
         {
             throw new InvalidOperationException(
                 $"{Name} with axis={Axis} on {probabilities.Shape}: the fused softmax gradient applies to a softmax over the last axis only; back-propagate Gradient through the softmax instead.");

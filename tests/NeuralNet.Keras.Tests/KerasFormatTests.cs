@@ -235,6 +235,41 @@ public sealed partial class KerasFormatTests : IDisposable
         Assert.Equal(0.3, Assert.IsType<Precision>(loaded.Metrics[0]).Threshold);
     }
 
+    [Fact]
+    public void SaveAndLoadModel_CrossEntropyAxisAndFocalAlphaList_UseKerasKeys()
+    {
+        // Keras' CategoricalFocalCrossentropy(alpha=[...], axis=1).get_config(): "alpha" a list, "axis" an integer.
+        var model = new Sequential([new Input(3, 4).Layer, new Dense(4, ActivationFunction.Softmax)]);
+        model.Compile(new Adam(), new NeuralNet.Losses.CategoricalFocalCrossEntropy([0.2, 0.3, 0.5], axis: 1));
+        string path = Path.Combine(_folder, "focal_axis.keras");
+        KerasFormat.SaveModel(model, path);
+
+        using (ZipArchive archive = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            ZipArchiveEntry entry = archive.GetEntry("config.json")!;
+            JsonNode config;
+            using (Stream stream = entry.Open())
+            {
+                config = JsonNode.Parse(stream)!;
+            }
+
+            JsonNode loss = config["compile_config"]!["loss"]!;
+            Assert.Equal("keras.losses", (string?)loss["module"]);
+            Assert.Equal("[0.2,0.3,0.5]", loss["config"]!["alpha"]!.ToJsonString());
+            Assert.Equal(1, (int)loss["config"]!["axis"]!);
+
+            // The loss as Keras 3 writes compile(loss=CategoricalCrossentropy(axis=1)).
+            config["compile_config"]!["loss"] = JsonNode.Parse("""
+                {"module": "keras.losses", "class_name": "CategoricalCrossentropy", "config": {"name": "categorical_crossentropy", "reduction": "sum_over_batch_size", "from_logits": false, "label_smoothing": 0.0, "axis": 1}, "registered_name": null}
+                """);
+            entry.Delete();
+            using Stream written = archive.CreateEntry("config.json", CompressionLevel.NoCompression).Open();
+            written.Write(System.Text.Encoding.UTF8.GetBytes(config.ToJsonString()));
+        }
+
+        Assert.Equal(1, Assert.IsType<NeuralNet.Losses.CategoricalCrossEntropy>(KerasFormat.LoadModel(path).Loss).Axis);
+    }
+
     [H5pyFact]
     public void SaveModel_VolumeAndRmsNormalizationLayers_UseKerasPathsAndLoadBack()
     {

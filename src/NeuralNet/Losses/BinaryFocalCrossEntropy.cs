@@ -14,6 +14,8 @@ namespace NeuralNet.Losses;
 /// [1e-7, 1 − 1e-7] while <c>p_t</c> uses the prediction itself. With <c>fromLogits</c>, p = sigmoid(x) and the
 /// cross-entropy is the stable <c>max(x, 0) − x t + log(1 + e^−|x|)</c> (Keras' TensorFlow backend; its JAX backend
 /// clips sigmoid(x) instead, which differs only for |x| above about 16).</para>
+/// <para>With <c>axis</c> the values are averaged over another axis than the last into one entry each (Keras'
+/// <c>axis</c>), as for <see cref="BinaryCrossEntropy"/>.</para>
 /// </remarks>
 public sealed class BinaryFocalCrossEntropy : Loss
 {
@@ -23,10 +25,11 @@ public sealed class BinaryFocalCrossEntropy : Loss
     /// <param name="gamma">The focusing parameter, finite and at least 0; 0 gives the plain cross-entropy.</param>
     /// <param name="fromLogits">True when the model outputs logits (no final sigmoid).</param>
     /// <param name="labelSmoothing">In [0, 1]: targets become <c>t (1 − s) + 0.5 s</c>.</param>
+    /// <param name="axis">The axis the element values are averaged over into one entry (Keras' <c>axis</c>): -1, the last, by default; negative axes count from the end; not 0, the batch axis.</param>
     /// <param name="reduction">How the per-entry values become the loss (Keras' <c>reduction</c>); <see cref="LossReduction.SumOverBatchSize"/>, the mean, by default.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> or <paramref name="labelSmoothing"/> is outside
-    /// [0, 1], or <paramref name="gamma"/> is negative or not finite.</exception>
-    public BinaryFocalCrossEntropy(bool applyClassBalancing = false, double alpha = 0.25, double gamma = 2.0, bool fromLogits = false, double labelSmoothing = 0, LossReduction reduction = LossReduction.SumOverBatchSize)
+    /// [0, 1], <paramref name="gamma"/> is negative or not finite, or <paramref name="axis"/> is 0.</exception>
+    public BinaryFocalCrossEntropy(bool applyClassBalancing = false, double alpha = 0.25, double gamma = 2.0, bool fromLogits = false, double labelSmoothing = 0, int axis = -1, LossReduction reduction = LossReduction.SumOverBatchSize)
         : base(reduction)
     {
         if (alpha is not (>= 0 and <= 1))
@@ -40,6 +43,7 @@ public sealed class BinaryFocalCrossEntropy : Loss
         Gamma = FocalFactor.CheckGamma(nameof(BinaryFocalCrossEntropy), gamma);
         FromLogits = fromLogits;
         LabelSmoothing = LossChecks.LabelSmoothing(nameof(BinaryFocalCrossEntropy), labelSmoothing);
+        Axis = ClassAxis.Check(nameof(BinaryFocalCrossEntropy), axis);
     }
 
     /// <summary>Whether class 1 is weighted by <see cref="Alpha"/> and class 0 by 1 − alpha.</summary>
@@ -57,6 +61,9 @@ public sealed class BinaryFocalCrossEntropy : Loss
     /// <summary>How far targets are squeezed toward 0.5, in [0, 1].</summary>
     public double LabelSmoothing { get; }
 
+    /// <summary>The axis averaged over into one entry (Keras' <c>axis</c>), -1 for the last; an axis beyond the output's rank is refused when the shapes are checked.</summary>
+    public int Axis { get; }
+
     /// <inheritdoc/>
     public override string Name => "binary_focal_crossentropy";
 
@@ -67,24 +74,38 @@ public sealed class BinaryFocalCrossEntropy : Loss
     public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) => GradientReduced(predictions, targets, gradient);
 
     /// <inheritdoc/>
-    /// <exception cref="ArgumentException">The shapes differ.</exception>
-    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) =>
+    /// <exception cref="ArgumentException">The shapes differ, or <see cref="Axis"/> is not an axis of the output after the batch axis.</exception>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
+    {
         LossChecks.SameSampleShape(Name, outputShape, targetShape);
+        ClassAxis.CheckSampleShape(Name, Axis, outputShape);
+    }
 
     /// <inheritdoc/>
     /// <remarks>Targets must be probabilities in [0, 1], as for <see cref="BinaryCrossEntropy"/>.</remarks>
     public override void ValidateTargets(Tensor targets) => LossChecks.ProbabilityTargets(Name, targets);
 
     /// <inheritdoc/>
-    internal override float ComputeMean(Tensor predictions, Tensor targets) => LossLoops.Mean(Name, predictions, targets, new Focal(this, derivative: false));
+    /// <remarks>Every entry averages as many elements, whatever the axis, so the mean over entries is the mean over elements.</remarks>
+    internal override float ComputeMean(Tensor predictions, Tensor targets)
+    {
+        ClassAxis.CheckBatch(Name, Axis, predictions);
+        return LossLoops.Mean(Name, predictions, targets, new Focal(this, derivative: false));
+    }
 
     /// <inheritdoc/>
-    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
+    public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination)
+    {
+        ClassAxis.CheckBatch(Name, Axis, predictions);
         LossLoops.MeanPerSample(Name, predictions, targets, destination, new Focal(this, derivative: false));
+    }
 
     /// <inheritdoc/>
-    internal override void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient) =>
+    internal override void MeanGradient(Tensor predictions, Tensor targets, Tensor gradient)
+    {
+        ClassAxis.CheckBatch(Name, Axis, predictions);
         LossLoops.MeanGradient(Name, predictions, targets, gradient, new Focal(this, derivative: true));
+    }
 
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()
@@ -92,7 +113,14 @@ public sealed class BinaryFocalCrossEntropy : Loss
         .Set("alpha", Alpha)
         .Set("gamma", Gamma)
         .Set("from_logits", FromLogits)
-        .Set("label_smoothing", LabelSmoothing);
+        .Set("label_smoothing", LabelSmoothing)
+        .Set("axis", Axis);
+
+    /// <inheritdoc/>
+    internal override int EntryCount(Tensor predictions) => ClassAxis.Of(Name, Axis, predictions).Entries;
+
+    /// <inheritdoc/>
+    internal override void MaskEntries(Tensor targets, Span<float> keep) => LossChecks.MaskOnLastAxis(Name, Axis);
 
     // One element's loss w · m^gamma · bce, or its derivative with respect to the prediction (a probability or a logit),
     // where m = 1 − p_t = t (1 − p) + (1 − t) p:

@@ -14,19 +14,24 @@ namespace NeuralNet.Losses;
 /// through a max-subtracted log-sum-exp. When the model ends with softmax, the model uses the fused gradient
 /// (see <see cref="ISoftmaxCrossEntropy"/>). With <c>labelSmoothing</c> s the targets become
 /// <c>t (1 - s) + s / classes</c> before the loss, as in Keras.</para>
+/// <para>With <c>axis</c> (Keras' <c>axis</c>) the classes lie on another axis than the last, e.g. axis 1 for channels-first
+/// (batch, classes, h, w) segmentation: every position of the other axes is an entry of the mean. As in Keras, label
+/// smoothing then still divides by the length of the last axis.</para>
 /// </remarks>
 public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="fromLogits">True when the model outputs logits (no final softmax).</param>
     /// <param name="labelSmoothing">In [0, 1]: targets become <c>t (1 - s) + s / classes</c>; 0 leaves them unchanged.</param>
+    /// <param name="axis">The class axis (Keras' <c>axis</c>): -1, the last, by default; negative axes count from the end; not 0, the batch axis.</param>
     /// <param name="reduction">How the per-entry values become the loss (Keras' <c>reduction</c>); <see cref="LossReduction.SumOverBatchSize"/>, the mean, by default.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
-    public CategoricalCrossEntropy(bool fromLogits = false, double labelSmoothing = 0, LossReduction reduction = LossReduction.SumOverBatchSize)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1], or <paramref name="axis"/> is 0.</exception>
+    public CategoricalCrossEntropy(bool fromLogits = false, double labelSmoothing = 0, int axis = -1, LossReduction reduction = LossReduction.SumOverBatchSize)
         : base(reduction)
     {
         FromLogits = fromLogits;
         LabelSmoothing = LossChecks.LabelSmoothing(nameof(CategoricalCrossEntropy), labelSmoothing);
+        Axis = ClassAxis.Check(nameof(CategoricalCrossEntropy), axis);
     }
 
     /// <summary>Whether predictions are logits rather than probabilities.</summary>
@@ -34,6 +39,9 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
 
     /// <summary>How far targets are spread toward the uniform distribution, in [0, 1].</summary>
     public double LabelSmoothing { get; }
+
+    /// <summary>The class axis (Keras' <c>axis</c>), -1 for the last; an axis beyond the output's rank is refused when the shapes are checked.</summary>
+    public int Axis { get; }
 
     /// <inheritdoc/>
     public override string Name => "categorical_crossentropy";
@@ -45,24 +53,28 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient) => GradientReduced(predictions, targets, gradient);
 
     /// <inheritdoc/>
-    /// <exception cref="ArgumentException">The shapes differ: "output (None, 5) does not match targets (None, 10)".</exception>
-    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape) =>
+    /// <exception cref="ArgumentException">The shapes differ: "output (None, 5) does not match targets (None, 10)"; or
+    /// <see cref="Axis"/> is not an axis of the output after the batch axis.</exception>
+    public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
+    {
         LossChecks.SameSampleShape(Name, outputShape, targetShape, oneHot: true);
+        ClassAxis.CheckSampleShape(Name, Axis, outputShape);
+    }
 
     /// <inheritdoc/>
     internal override float ComputeMean(Tensor predictions, Tensor targets)
     {
         LossChecks.SameShape(Name, predictions, targets);
-        int classes = LossChecks.Classes(predictions);
-        return LossLoops.RowMean(predictions, targets, classes, classes, new RowValue(FromLogits, LabelSmoothing));
+        ClassAxis layout = ClassAxis.Of(Name, Axis, predictions);
+        return AxisRows.RowMean(layout, predictions, targets, new RowValue(FromLogits, LabelSmoothing, layout.LastAxis));
     }
 
     /// <inheritdoc/>
     public override void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination)
     {
         LossChecks.SameShape(Name, predictions, targets);
-        int classes = LossChecks.Classes(predictions);
-        LossLoops.RowMeanPerSample(Name, predictions, targets, classes, classes, destination, new RowValue(FromLogits, LabelSmoothing));
+        ClassAxis layout = ClassAxis.Of(Name, Axis, predictions);
+        AxisRows.RowMeanPerSample(Name, layout, predictions, targets, destination, new RowValue(FromLogits, LabelSmoothing, layout.LastAxis));
     }
 
     /// <inheritdoc/>
@@ -70,53 +82,15 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     {
         ArgumentNullException.ThrowIfNull(gradient);
         LossChecks.SameShape(Name, predictions, targets, gradient);
-        int classes = LossChecks.Classes(predictions);
-        ReadOnlySpan<float> p = predictions.AsReadOnlySpan();
-        ReadOnlySpan<float> t = targets.AsReadOnlySpan();
-        Span<float> g = gradient.AsSpan();
-        int rows = p.Length / classes;
-        double s = LabelSmoothing;
-        if (FromLogits)
-        {
-            for (int start = 0; start < p.Length; start += classes)
-            {
-                ReadOnlySpan<float> pRow = p.Slice(start, classes);
-                double logSumExp = LogSumExp(pRow);
-                double targetSum = SmoothedSum(t.Slice(start, classes), s);
-                for (int j = 0; j < classes; j++)
-                {
-                    double softmax = Math.Exp(pRow[j] - logSumExp);
-                    g[start + j] = (float)(((softmax * targetSum) - LossChecks.SmoothCategorical(t[start + j], s, classes)) / rows);
-                }
-            }
-
-            return;
-        }
-
-        // L = -sum_i t_i log(clip(p_i / s)), s = sum_i p_i:
-        // dL/dp_j = (sum_i t_i c_i - t_j c_j / q_j) / s, with q = p / s and c_i = 1 where q_i is not clipped.
-        for (int start = 0; start < p.Length; start += classes)
-        {
-            ReadOnlySpan<float> pRow = p.Slice(start, classes);
-            ReadOnlySpan<float> tRow = t.Slice(start, classes);
-            double sum = RowSum(pRow);
-            double active = 0;
-            for (int i = 0; i < classes; i++)
-            {
-                if (LossChecks.Unclipped(pRow[i] / sum))
-                {
-                    active += LossChecks.SmoothCategorical(tRow[i], s, classes);
-                }
-            }
-
-            for (int j = 0; j < classes; j++)
-            {
-                double q = pRow[j] / sum;
-                double own = LossChecks.Unclipped(q) ? LossChecks.SmoothCategorical(tRow[j], s, classes) / q : 0;
-                g[start + j] = (float)((active - own) / sum / rows);
-            }
-        }
+        ClassAxis layout = ClassAxis.Of(Name, Axis, predictions);
+        AxisRows.Gradient(layout, predictions, targets, gradient, new RowGradient(FromLogits, LabelSmoothing, layout.LastAxis));
     }
+
+    /// <inheritdoc/>
+    internal override int EntryCount(Tensor predictions) => ClassAxis.Of(Name, Axis, predictions).Entries;
+
+    /// <inheritdoc/>
+    internal override void MaskEntries(Tensor targets, Span<float> keep) => LossChecks.MaskOnLastAxis(Name, Axis);
 
     /// <inheritdoc/>
     /// <remarks>With label smoothing the targets t are the smoothed ones; the form <c>(p · Σt − t) / rows</c> is unchanged
@@ -138,6 +112,14 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
             throw new InvalidOperationException($"{Name} with fromLogits: true expects logits; the fused softmax gradient does not apply.");
         }
 
+        // Rows of the last axis must be the classes: not with classes on axis 1 of (batch, classes, 1) either.
+        ClassAxis layout = ClassAxis.Of(Name, Axis, probabilities);
+        if (!layout.IsLast || layout.Classes != layout.LastAxis)
+        {
+            throw new InvalidOperationException(
+                $"{Name} with axis={Axis} on {probabilities.Shape}: the fused softmax gradient applies to a softmax over the last axis only; back-propagate Gradient through the softmax instead.");
+        }
+
         int classes = LossChecks.Classes(probabilities);
         ReadOnlySpan<float> p = probabilities.AsReadOnlySpan();
         ReadOnlySpan<float> t = targets.AsReadOnlySpan();
@@ -146,7 +128,7 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
         double s = LabelSmoothing;
         for (int start = 0; start < p.Length; start += classes)
         {
-            float targetSum = (float)SmoothedSum(t.Slice(start, classes), s);
+            float targetSum = (float)SmoothedSum(t.Slice(start, classes), s, classes);
             for (int j = start; j < start + classes; j++)
             {
                 float target = s == 0 ? t[j] : (float)LossChecks.SmoothCategorical(t[j], s, classes);
@@ -184,13 +166,57 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     }
 
     /// <inheritdoc/>
-    public override Config GetConfig() => base.GetConfig().Set("from_logits", FromLogits).Set("label_smoothing", LabelSmoothing);
+    public override Config GetConfig() => base.GetConfig().Set("from_logits", FromLogits).Set("label_smoothing", LabelSmoothing).Set("axis", Axis);
 
-    // The sum of a row's smoothed targets: (1 - s) sum(t) + s.
-    private static double SmoothedSum(ReadOnlySpan<float> targets, double labelSmoothing) =>
-        (RowSum(targets) * (1 - labelSmoothing)) + labelSmoothing;
+    // The sum of a row's smoothed targets: (1 - s) sum(t) + s, or (1 - s) sum(t) + s · classes / K when Keras smooths by
+    // the last axis's length K while the classes lie on another axis.
+    private static double SmoothedSum(ReadOnlySpan<float> targets, double labelSmoothing, int smoothingClasses) =>
+        smoothingClasses == targets.Length
+            ? (RowSum(targets) * (1 - labelSmoothing)) + labelSmoothing
+            : (RowSum(targets) * (1 - labelSmoothing)) + (labelSmoothing * targets.Length / smoothingClasses);
 
-    private readonly struct RowValue(bool fromLogits, double labelSmoothing) : IRowLoss
+    // L = -sum_i t_i log(clip(p_i / s)), s = sum_i p_i:
+    // dL/dp_j = (sum_i t_i c_i - t_j c_j / q_j) / s, with q = p / s and c_i = 1 where q_i is not clipped. From logits,
+    // dL/dx_j = softmax_j sum(t) - t_j. The targets t are smoothed over smoothingClasses classes.
+    private readonly struct RowGradient(bool fromLogits, double labelSmoothing, int smoothingClasses) : IRowGradient
+    {
+        public void Gradient(ReadOnlySpan<float> pRow, ReadOnlySpan<float> tRow, Span<float> g, int rows)
+        {
+            int classes = pRow.Length;
+            double s = labelSmoothing;
+            if (fromLogits)
+            {
+                double logSumExp = LogSumExp(pRow);
+                double targetSum = SmoothedSum(tRow, s, smoothingClasses);
+                for (int j = 0; j < classes; j++)
+                {
+                    double softmax = Math.Exp(pRow[j] - logSumExp);
+                    g[j] = (float)(((softmax * targetSum) - LossChecks.SmoothCategorical(tRow[j], s, smoothingClasses)) / rows);
+                }
+
+                return;
+            }
+
+            double sum = RowSum(pRow);
+            double active = 0;
+            for (int i = 0; i < classes; i++)
+            {
+                if (LossChecks.Unclipped(pRow[i] / sum))
+                {
+                    active += LossChecks.SmoothCategorical(tRow[i], s, smoothingClasses);
+                }
+            }
+
+            for (int j = 0; j < classes; j++)
+            {
+                double q = pRow[j] / sum;
+                double own = LossChecks.Unclipped(q) ? LossChecks.SmoothCategorical(tRow[j], s, smoothingClasses) / q : 0;
+                g[j] = (float)((active - own) / sum / rows);
+            }
+        }
+    }
+
+    private readonly struct RowValue(bool fromLogits, double labelSmoothing, int smoothingClasses) : IRowLoss
     {
         public double Value(int row, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets)
         {
@@ -201,7 +227,7 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
                 double logSumExp = LogSumExp(predictions);
                 for (int j = 0; j < classes; j++)
                 {
-                    total -= LossChecks.SmoothCategorical(targets[j], labelSmoothing, classes) * (predictions[j] - logSumExp);
+                    total -= LossChecks.SmoothCategorical(targets[j], labelSmoothing, smoothingClasses) * (predictions[j] - logSumExp);
                 }
 
                 return total;
@@ -210,7 +236,7 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
             double sum = RowSum(predictions);
             for (int j = 0; j < classes; j++)
             {
-                double target = LossChecks.SmoothCategorical(targets[j], labelSmoothing, classes);
+                double target = LossChecks.SmoothCategorical(targets[j], labelSmoothing, smoothingClasses);
                 if (target != 0)
                 {
                     total -= target * Math.Log(LossChecks.Clip(predictions[j] / sum));

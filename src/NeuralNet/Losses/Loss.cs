@@ -136,7 +136,13 @@ public abstract class Loss
     /// losses, whose values are per sample or for the whole batch, override it.
     /// </summary>
     internal virtual double ReductionScale(Tensor predictions, ReadOnlySpan<float> sampleWeights) =>
-        LossReductionNames.Unmasked(Reduction, Entries(predictions), sampleWeights);
+        LossReductionNames.Unmasked(Reduction, EntryCount(predictions), sampleWeights);
+
+    /// <summary>
+    /// The number of entries (values before the reduction) of this loss on <paramref name="predictions"/>: the rows of the
+    /// last axis, <see cref="Entries"/>, unless the loss reduces over another axis (a cross-entropy's <c>axis</c>).
+    /// </summary>
+    internal virtual int EntryCount(Tensor predictions) => Entries(predictions);
 
     /// <summary>
     /// Whether one value depends on every sample of the batch (a whole-batch <see cref="Dice"/>): sample weights then
@@ -177,7 +183,7 @@ public abstract class Loss
     /// <summary>The factor from <see cref="ComputeMean"/> to the reduced loss of an unweighted batch.</summary>
     private protected double ReductionFactor(Tensor predictions, Tensor targets)
     {
-        int entries = Entries(predictions);
+        int entries = EntryCount(predictions);
         if (!MasksEntries)
         {
             return ReductionScale(predictions, default);

@@ -82,6 +82,20 @@ internal static class LossChecks
     /// <summary>Keras' categorical label smoothing over <paramref name="classes"/> classes: t (1 - s) + s / classes.</summary>
     public static double SmoothCategorical(double target, double labelSmoothing, int classes) => (target * (1 - labelSmoothing)) + (labelSmoothing / classes);
 
+    /// <summary>
+    /// Throws unless <paramref name="axis"/> is -1: an output's mask has one value per row of the last axis, which are not
+    /// a loss's entries when it reduces over another axis.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The axis is not -1.</exception>
+    public static void MaskOnLastAxis(string loss, int axis)
+    {
+        if (axis != -1)
+        {
+            throw new NotSupportedException(
+                $"{loss} with axis={axis}: an output mask (one value per row of the last axis) does not fit the loss's entries, which lie across axis {axis}; use axis -1 (classes last) with a masked output.");
+        }
+    }
+
     /// <summary>Clips a probability to Keras' [epsilon, 1 - epsilon].</summary>
     public static double Clip(double p) => p < Epsilon ? Epsilon : p > OneMinusEpsilon ? OneMinusEpsilon : p;
 

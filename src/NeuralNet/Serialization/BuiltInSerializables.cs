@@ -89,7 +89,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("SquaredHinge", _ => new SquaredHingeMetric(), "squared_hinge");
         SerializationRegistry.AddBuiltIn("CategoricalHinge", _ => new CategoricalHingeMetric(), "categorical_hinge");
         SerializationRegistry.AddBuiltIn("BinaryCrossentropy", c => new BinaryCrossEntropyMetric(c.GetBoolean("from_logits", false), c.GetDouble("label_smoothing", 0)), "binary_crossentropy", "bce", "BCE");
-        SerializationRegistry.AddBuiltIn("CategoricalCrossentropy", c => new CategoricalCrossEntropyMetric(LastAxis(c).GetBoolean("from_logits", false), c.GetDouble("label_smoothing", 0)), "categorical_crossentropy");
+        SerializationRegistry.AddBuiltIn("CategoricalCrossentropy", c => new CategoricalCrossEntropyMetric(c.GetBoolean("from_logits", false), c.GetDouble("label_smoothing", 0), LossAxis(c)), "categorical_crossentropy");
         SerializationRegistry.AddBuiltIn("SparseCategoricalCrossentropy", c => new SparseCategoricalCrossEntropyMetric(
             LastAxis(c).GetBoolean("from_logits", false), c.GetNullableInt64("ignore_class") is long ignored ? checked((int)ignored) : null), "sparse_categorical_crossentropy");
     }
@@ -463,8 +463,8 @@ internal static class BuiltInSerializables
     {
         AddLoss("CategoricalCrossentropy", (c, r) =>
         {
-            Config d = LastAxis(Defaults(c, new CategoricalCrossEntropy()));
-            return new CategoricalCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), r);
+            Config d = Defaults(c, new CategoricalCrossEntropy());
+            return new CategoricalCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), LossAxis(d), r);
         }, "categorical_crossentropy");
         AddLoss("SparseCategoricalCrossentropy", (c, r) =>
         {
@@ -473,18 +473,20 @@ internal static class BuiltInSerializables
         }, "sparse_categorical_crossentropy");
         AddLoss("BinaryCrossentropy", (c, r) =>
         {
-            Config d = LastAxis(Defaults(c, new BinaryCrossEntropy()));
-            return new BinaryCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), r);
+            Config d = Defaults(c, new BinaryCrossEntropy());
+            return new BinaryCrossEntropy(d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), LossAxis(d), r);
         }, "binary_crossentropy");
         AddLoss("BinaryFocalCrossentropy", (c, r) =>
         {
-            Config d = LastAxis(Defaults(c, new BinaryFocalCrossEntropy()));
-            return new BinaryFocalCrossEntropy(d.GetBoolean("apply_class_balancing"), d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), r);
+            Config d = Defaults(c, new BinaryFocalCrossEntropy());
+            return new BinaryFocalCrossEntropy(d.GetBoolean("apply_class_balancing"), d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), LossAxis(d), r);
         }, "binary_focal_crossentropy");
         AddLoss("CategoricalFocalCrossentropy", (c, r) =>
         {
-            Config d = LastAxis(Defaults(c, new CategoricalFocalCrossEntropy()));
-            return new CategoricalFocalCrossEntropy(d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), r);
+            Config d = Defaults(c, new CategoricalFocalCrossEntropy());
+            return d.GetNode("alpha") is System.Text.Json.Nodes.JsonArray
+                ? new CategoricalFocalCrossEntropy(d.GetDoubleArray("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), LossAxis(d), r)
+                : new CategoricalFocalCrossEntropy(d.GetDouble("alpha"), d.GetDouble("gamma"), d.GetBoolean("from_logits"), d.GetDouble("label_smoothing"), LossAxis(d), r);
         }, "categorical_focal_crossentropy");
         AddLoss("MeanSquaredError", (_, r) => new MeanSquaredError(r), "mean_squared_error", "mse");
         AddLoss("MeanAbsoluteError", (_, r) => new MeanAbsoluteError(r), "mean_absolute_error", "mae");
@@ -539,8 +541,16 @@ internal static class BuiltInSerializables
             $"{className} \"reduction\" is {Config.Describe(node)}; expected one of Keras' reductions: \"sum_over_batch_size\", \"sum\", \"mean\", \"mean_with_sample_weight\", \"none\" or null.");
     }
 
-    // Keras writes "axis": -1 for its cross-entropies and IoU metrics; only the last axis is supported here, so another value must not be
-    // silently ignored.
+    // The class axis of a cross-entropy (Keras' "axis", -1 when absent); 0, the batch axis, is refused here, an axis beyond the
+    // output's rank when the model's shapes are known.
+    private static int LossAxis(Config config)
+    {
+        int axis = config.GetInt32("axis", -1);
+        return axis != 0 ? axis : throw config.Error("\"axis\" is 0, the batch axis; expected -1 (the last axis) or another axis after the batch axis.");
+    }
+
+    // Keras writes "axis": -1 for its IoU metrics and the sparse cross-entropy metric; only the last axis is supported there, so another
+    // value must not be silently ignored.
     private static Config LastAxis(Config config) =>
         config.GetInt64("axis", -1) == -1 ? config : throw config.Error($"\"axis\" is {config.GetInt64("axis")}; only the last axis (-1) is supported.");
 

@@ -50,7 +50,8 @@ internal sealed class Trainer
         _fused = new bool[outputs];
         for (int k = 0; k < outputs; k++)
         {
-            _fused[k] = executor.CanFuse(k) && settings.Losses[k] is ISoftmaxCrossEntropy { FromLogits: false };
+            // The fused gradient pairs the loss with a final softmax over the last axis: not with classes on another axis.
+            _fused[k] = executor.CanFuse(k) && settings.Losses[k] is ISoftmaxCrossEntropy { FromLogits: false } and not CategoricalCrossEntropy { Axis: not -1 };
         }
 
         _gradientStorage = new Tensor?[outputs];

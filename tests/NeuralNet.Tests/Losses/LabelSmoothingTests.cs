@@ -113,8 +113,9 @@ public class LabelSmoothingTests
         // Written before label smoothing existed, and as Keras writes it (with "axis": -1).
         Assert.Equal(0.0, Assert.IsType<BinaryCrossEntropy>(Read("""{"class_name": "BinaryCrossentropy", "config": {"from_logits": false}}""")).LabelSmoothing);
         Assert.Equal(0.1, Assert.IsType<CategoricalCrossEntropy>(Read("""{"class_name": "CategoricalCrossentropy", "config": {"from_logits": false, "label_smoothing": 0.1, "axis": -1}}""")).LabelSmoothing);
-        var error = Assert.Throws<InvalidDataException>(() => Read("""{"class_name": "CategoricalCrossentropy", "config": {"axis": 1}}"""));
-        Assert.Contains("only the last axis (-1) is supported", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Assert.IsType<CategoricalCrossEntropy>(Read("""{"class_name": "CategoricalCrossentropy", "config": {"axis": 1}}""")).Axis);
+        var error = Assert.Throws<InvalidDataException>(() => Read("""{"class_name": "CategoricalCrossentropy", "config": {"axis": 0}}"""));
+        Assert.Contains("\"axis\" is 0, the batch axis", error.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidDataException>(() => Read("""{"class_name": "BinaryCrossentropy", "config": {"label_smoothing": 2}}"""));
     }
 

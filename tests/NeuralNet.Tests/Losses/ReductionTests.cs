@@ -297,7 +297,7 @@ public class ReductionTests
     [InlineData(LossReduction.None, "null")]
     public void Serialization_Reduction_RoundTripsUnderKerasKey(LossReduction reduction, string json)
     {
-        Loss[] losses = [new MeanSquaredError(reduction), new Huber(2.0, reduction), new CategoricalCrossEntropy(true, 0.1, reduction), new SparseCategoricalCrossEntropy(ignoreClass: -1, reduction: reduction)];
+        Loss[] losses = [new MeanSquaredError(reduction), new Huber(2.0, reduction), new CategoricalCrossEntropy(true, 0.1, reduction: reduction), new SparseCategoricalCrossEntropy(ignoreClass: -1, reduction: reduction)];
         foreach (Loss loss in losses)
         {
             System.Text.Json.Nodes.JsonObject saved = SerializationRegistry.Serialize(loss);

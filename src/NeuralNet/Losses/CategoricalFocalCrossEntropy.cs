@@ -181,15 +181,16 @@ public sealed class CategoricalFocalCrossEntropy : Loss
         }
     }
 
-    // The weight of class j's term.
-    private double AlphaOf(int j) => _alphas is null ? Alpha : _alphas[j];
-
     // With r = the row's probabilities (the softmax of the logits, or the predictions), u = r / sum(r), q = clip(u) and
     // dL/dq_j = G_j = alpha_j (gamma (1 − q_j)^(gamma−1) t_j log q_j − (1 − q_j)^gamma t_j / q_j) (0 where q_j is clipped):
     //   dL/dr_k = (G_k − sum_j G_j u_j) / sum(r); through a softmax, dL/dx_k = r_k (dL/dr_k − sum_m r_m dL/dr_m).
     // The gradient row holds dL/dr until the last pass, so nothing is allocated.
     private readonly struct RowGradient(CategoricalFocalCrossEntropy loss, int smoothingClasses) : IRowGradient
     {
+        // Read once per batch, not per class: this runs for every element of every step.
+        private readonly double _alpha = loss.Alpha;
+        private readonly double[]? _alphas = loss._alphas;
+
         public void Gradient(ReadOnlySpan<float> x, ReadOnlySpan<float> targets, Span<float> g, int rows)
         {
             double scale = 1.0 / rows;
@@ -236,13 +237,14 @@ public sealed class CategoricalFocalCrossEntropy : Loss
             }
 
             double rest = 1 - u;
-            return loss.AlphaOf(j) * ((FocalFactor.Slope(rest, loss.Gamma) * t * Math.Log(u)) - (FocalFactor.Value(rest, loss.Gamma) * t / u));
+            return (_alphas is null ? _alpha : _alphas[j]) * ((FocalFactor.Slope(rest, loss.Gamma) * t * Math.Log(u)) - (FocalFactor.Value(rest, loss.Gamma) * t / u));
         }
     }
 
     private readonly struct RowValue(CategoricalFocalCrossEntropy loss, int smoothingClasses) : IRowLoss
     {
-        private readonly double _gamma = loss.Gamma, _smoothing = loss.LabelSmoothing;
+        private readonly double _alpha = loss.Alpha, _gamma = loss.Gamma, _smoothing = loss.LabelSmoothing;
+        private readonly double[]? _alphas = loss._alphas;
         private readonly bool _logits = loss.FromLogits;
 
         public double Value(int row, ReadOnlySpan<float> predictions, ReadOnlySpan<float> targets)
@@ -262,7 +264,7 @@ public sealed class CategoricalFocalCrossEntropy : Loss
                 if (t != 0)
                 {
                     double q = LossChecks.Clip((_logits ? Math.Exp(predictions[j] - logSumExp) : predictions[j]) / sum);
-                    total += loss.AlphaOf(j) * FocalFactor.Value(1 - q, _gamma) * -t * Math.Log(q);
+                    total += (_alphas is null ? _alpha : _alphas[j]) * FocalFactor.Value(1 - q, _gamma) * -t * Math.Log(q);
                 }
             }
 

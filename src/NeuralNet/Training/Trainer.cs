@@ -641,6 +641,12 @@ internal sealed class Trainer
             Loss? loss = _settings.Losses[k];
             if (masks[k] is not null || loss is { MasksEntries: true })
             {
+                if (masks[k] is not null)
+                {
+                    RefuseMaskAcrossAxis(_settings.Metrics[k]);
+                    RefuseMaskAcrossAxis(_settings.WeightedMetrics[k]);
+                }
+
                 MaskedOutput masked = _maskCache[k] ??= new MaskedOutput();
                 masked.Prepare(masks[k], loss, outputs[k], targets[k], sampleWeights);
                 _masked[k] = masked;
@@ -648,6 +654,19 @@ internal sealed class Trainer
             else
             {
                 _masked[k] = null;
+            }
+        }
+    }
+
+    // A metric reducing over another axis than the last cannot take the mask's rows (as the loss cannot): refused, not
+    // computed over the wrong axis of the masked view.
+    private static void RefuseMaskAcrossAxis(Metric[] metrics)
+    {
+        foreach (Metric metric in metrics)
+        {
+            if (metric is CategoricalCrossEntropyMetric { Axis: not -1 } crossEntropy)
+            {
+                LossChecks.MaskOnLastAxis(crossEntropy.Name, crossEntropy.Axis);
             }
         }
     }

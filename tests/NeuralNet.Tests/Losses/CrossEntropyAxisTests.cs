@@ -297,4 +297,23 @@ public class CrossEntropyAxisTests
 
         return last;
     }
+
+    [Fact]
+    public void Fit_MetricOnAnotherAxisOfAMaskedOutput_IsRefusedNamingTheMetric()
+    {
+        // The masked view has one row per masked position: a metric over axis 1 would average over the wrong axis.
+        var ids = new NeuralNet.Models.Input(new TensorShape(4), "ids");
+        var hidden = new NeuralNet.Layers.Embedding(5, 3, maskZero: true).Call(ids);
+        var model = new NeuralNet.Models.Functional(ids, new NeuralNet.Layers.Dense(3, NeuralNet.Activations.ActivationFunction.Softmax).Call(hidden), seed: 2);
+        model.Compile(new NeuralNet.Optimizers.Sgd(), new CategoricalCrossEntropy(), [new CategoricalCrossEntropyMetric(axis: 1)]);
+        var x = new Tensor(new TensorShape(2, 4));
+        x.AsSpan().Fill(1f);
+        x.AsSpan()[3] = 0f;
+        var y = new Tensor(new TensorShape(2, 4, 3));
+        y.AsSpan().Fill(1f / 3);
+
+        var error = Assert.Throws<NotSupportedException>(() => model.Fit(x, y, epochs: 1, batchSize: 2, verbose: 0));
+
+        Assert.Contains("categorical_crossentropy with axis=1", error.Message, StringComparison.Ordinal);
+    }
 }

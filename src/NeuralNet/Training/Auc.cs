@@ -22,6 +22,13 @@ namespace NeuralNet.Training;
 /// As in Keras, a rate whose denominator is 0 is 0 (<c>divide_no_nan</c>). Keras accepts any thresholds; here they must be
 /// in [0, 1] (Keras' documented range), since the two ends −1e-7 and 1 + 1e-7 are added around them.
 /// </para>
+/// <para>
+/// With evenly spaced thresholds (the default, or given ones that with 0 and 1 around them Keras'
+/// <c>is_evenly_distributed_thresholds</c> accepts) Keras counts on a faster path that first clips the predictions to
+/// [0, 1]; they are clipped here then too, so a prediction below 0 is positive at −1e-7 and one above 1 negative at
+/// 1 + 1e-7. Keras' path buckets by <c>ceil(p (n − 1)) − 1</c> in float32 where this compares with each threshold, so a
+/// prediction within float32 rounding of a threshold can fall on the other side of it.
+/// </para>
 /// </remarks>
 public sealed class Auc : Metric
 {
@@ -31,6 +38,7 @@ public sealed class Auc : Metric
     private const double Epsilon = 1e-7;
     private readonly double[] _thresholds;
     private readonly double[]? _labelWeights;
+    private readonly bool _clipToUnit;
     private ConfusionCounts? _counts;
 
     /// <summary>Creates the metric.</summary>
@@ -89,6 +97,9 @@ public sealed class Auc : Metric
         MultiLabel = multiLabel;
         NumLabels = numLabels;
         FromLogits = fromLogits;
+
+        // Keras' AUC always takes its faster path without given thresholds; with them, when [0, given..., 1] is even.
+        _clipToUnit = GivenThresholds is not double[] sorted || ConfusionThresholds.IsEvenlyDistributed([0, .. sorted, 1]);
 
         // Multi-label counts without a number of labels are made for the first batch, as Keras builds its variables then.
         _counts = multiLabel && numLabels is null ? null : MakeCounts(numLabels);
@@ -160,19 +171,12 @@ public sealed class Auc : Metric
     {
         ArgumentNullException.ThrowIfNull(predictions);
         CheckBinary(targets);
-        if (_counts is null)
-        {
-            if (predictions.Rank != 2)
-            {
-                throw new ArgumentException($"{Name}: with multiLabel the predictions must be (batch, labels) but are {predictions.Shape}.", nameof(predictions));
-            }
+        ConfusionCounts counts = _counts ?? FirstBatchCounts(predictions);
 
-            CheckLabelCount(predictions.Shape[1]);
-            StreamingMetrics.SameLength(Name, predictions, targets);
-            _counts = MakeCounts(predictions.Shape[1]);
-        }
-
-        _counts.Update(Name, predictions, targets, sampleWeights);
+        // The counts of a first multi-label batch are kept only once its update has passed every check (the weights
+        // too), so a refused batch does not fix the number of labels.
+        counts.Update(Name, predictions, targets, sampleWeights);
+        _counts = counts;
     }
 
     /// <inheritdoc/>
@@ -347,8 +351,19 @@ public sealed class Auc : Metric
         }
     }
 
+    private ConfusionCounts FirstBatchCounts(Tensor predictions)
+    {
+        if (predictions.Rank != 2)
+        {
+            throw new ArgumentException($"{Name}: with multiLabel the predictions must be (batch, labels) but are {predictions.Shape}.", nameof(predictions));
+        }
+
+        CheckLabelCount(predictions.Shape[1]);
+        return MakeCounts(predictions.Shape[1]);
+    }
+
     private ConfusionCounts MakeCounts(int? labels) =>
-        new(_thresholds, new AucCounting(MultiLabel ? labels : null, FromLogits, MultiLabel ? null : _labelWeights));
+        new(_thresholds, new AucCounting(MultiLabel ? labels : null, FromLogits, MultiLabel ? null : _labelWeights, _clipToUnit));
 
     private static void CheckBinary(Tensor targets)
     {

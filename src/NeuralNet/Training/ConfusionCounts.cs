@@ -9,9 +9,12 @@ namespace NeuralNet.Training;
 /// <remarks>
 /// <para>
 /// Keras casts the thresholds to float32 before comparing, so a prediction equal to the float32 value of a threshold
-/// (0.3f against 0.3) is negative here as there. Keras' shortcut for evenly spaced thresholds (buckets by
-/// <c>ceil(p (n − 1)) − 1</c> after clipping p to [0, 1]) is not transcribed: it gives the same counts except for a
-/// prediction above 1 at threshold 1, and where float32 rounding of p (n − 1) crosses a threshold.
+/// (0.3f against 0.3) is negative here as there. Keras' path for evenly spaced thresholds
+/// (<c>_update_confusion_matrix_variables_optimized</c>: p clipped to [0, 1], then bucketed by <c>ceil(p (n − 1)) − 1</c>)
+/// is not transcribed; comparing instead gives other counts for predictions outside [0, 1], and where float32 rounding of
+/// p (n − 1) crosses a threshold. For the metrics of a threshold list in [0, 1] (Keras takes that path for 3 or more
+/// evenly spaced ones) only a prediction above 1 at threshold 1 differs; <see cref="Auc"/>, whose ends −1e-7 and
+/// 1 + 1e-7 both differ, clips as Keras does (<see cref="AucCounting.ClipToUnit"/>), leaving only the rounding.
 /// </para>
 /// <para>
 /// <see cref="AucCounting"/> adds what <see cref="Auc"/> needs: a sigmoid first (Keras' <c>from_logits</c>), a weight
@@ -113,6 +116,7 @@ internal sealed class ConfusionCounts
                 int i = rowStart + j;
                 float value = k == 0 || _top.AsSpan().Contains(j) ? row[j] : NegativeInfinity;
                 value = _auc.FromLogits ? Sigmoid(value) : value;
+                value = _auc.ClipToUnit ? Math.Clamp(value, 0f, 1f) : value;
                 double weight = StreamingMetrics.Weight(sampleWeights, i, perSample);
                 weight = columnWeights is null ? weight : weight * columnWeights[i % columns];
                 Count(value, t[i] != 0, weight, Labels == 1 ? 0 : i % columns);

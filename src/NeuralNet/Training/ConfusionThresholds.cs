@@ -76,5 +76,29 @@ internal sealed class ConfusionThresholds
             $"{metric} expects threshold values in [0, 1] but got [{Format(invalid)}]."));
     }
 
+    /// <summary>
+    /// Keras' <c>is_evenly_distributed_thresholds</c>: at least 3 values, each close to i / (n − 1) computed in float32,
+    /// as NumPy's <c>allclose</c> with <c>atol</c> 1e-7 and its default <c>rtol</c> 1e-5 judges.
+    /// </summary>
+    public static bool IsEvenlyDistributed(ReadOnlySpan<double> thresholds)
+    {
+        int n = thresholds.Length;
+        if (n < 3)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            double even = (float)i / (float)(n - 1);
+            if (!(Math.Abs(thresholds[i] - even) <= 1e-7 + (1e-5 * Math.Abs(even))))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static string Format(double[] values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 }

@@ -236,14 +236,15 @@ public class AucKerasTests
     [Fact]
     public void StreamsOverBatches_AndAllocatesNothing()
     {
+        // Normal predictions: about half below 0 and a sixth above 1, which Keras clips on its evenly spaced path.
         Tensor p = Tensor.RandomNormal(new TensorShape(60, 3), 11);
         Tensor t = Tensor.FromArray([.. Enumerable.Range(0, 180).Select(i => (float)(i * 7 % 5 < 2 ? 1 : 0))], 60, 3);
         float[] weights = [.. Enumerable.Range(0, 60).Select(i => 0.5f + (i % 3))];
-        foreach (Func<Auc> make in new Func<Auc>[]
+        foreach ((Func<Auc> make, bool evenlySpaced) in new (Func<Auc>, bool)[]
         {
-            () => new Auc(50, AucCurve.PR, multiLabel: true, labelWeights: [1, 2, 0.5], fromLogits: true),
-            () => new Auc(30, AucCurve.Roc, AucSummationMethod.Majoring, thresholds: [0.2, 0.4, 0.6], labelWeights: [1, 0, 3], fromLogits: true),
-            () => new Auc(40, AucCurve.PR, AucSummationMethod.Minoring, multiLabel: true, numLabels: 3),
+            (() => new Auc(50, AucCurve.PR, multiLabel: true, labelWeights: [1, 2, 0.5], fromLogits: true), true),
+            (() => new Auc(30, AucCurve.Roc, AucSummationMethod.Majoring, thresholds: [0.2, 0.4, 0.6], labelWeights: [1, 0, 3], fromLogits: true), false),
+            (() => new Auc(40, AucCurve.PR, AucSummationMethod.Minoring, multiLabel: true, numLabels: 3), true),
         })
         {
             Auc whole = make(), streamed = make();
@@ -258,8 +259,57 @@ public class AucKerasTests
                 streamed.Result();
             });
             Assert.Equal(whole.Result(), streamed.Result(), 12);
-            Assert.InRange(whole.Result(), 0.05, 1);
+            double expected = KerasAucReference.Result(p.ToArray(), t.ToArray(), 60, weights, [.. whole.Thresholds], evenlySpaced,
+                whole.Curve, whole.SummationMethod, whole.MultiLabel, whole.LabelWeights?.ToArray(), whole.FromLogits);
+            Assert.Equal(expected, whole.Result(), 12);
         }
+    }
+
+    [Fact]
+    public void EvenlySpacedThresholds_ClipPredictionsToZeroOne_AsKerasDoes()
+    {
+        // Keras' AUC with evenly spaced thresholds clips p to [0, 1] (_update_confusion_matrix_variables_optimized):
+        // [0, 0.2, 0.7, 1] against [-1e-7, 0.5, 1 + 1e-7] gives recall [1, 1, 0], fp rate [1, 0, 0], so an area of 1.
+        // Unclipped, -0.5 would be negative at -1e-7 and 1.5 positive at 1 + 1e-7: fp rate [0.5, 0, 0], recall
+        // [1, 1, 0.5], area 0.5.
+        float[] predicted = [-0.5f, 0.2f, 0.7f, 1.5f];
+        Assert.Equal(1.0, Vector(new Auc(3), predicted, Actual), 12);
+        Assert.Equal(1.0, Vector(new Auc(thresholds: [0.5]), predicted, Actual), 12);
+
+        // [0, 0.25, 0.5, 0.75, 1] is even: recall [1, 1, 1, 0.5, 0] (1 is not above 1 + 1e-7), fp rate [1, 0, 0, 0, 0].
+        Assert.Equal(1.0, Vector(new Auc(thresholds: [0.75, 0.25, 0.5]), predicted, Actual), 12);
+
+        // Within allclose's tolerance (1e-7 + 1e-5 * 0.5) of even Keras still clips; beyond it, or uneven, it compares
+        // the raw values: recall [1, 1, 1, 0.5] and fp rate [0.5, 0, 0, 0] for [0.3, 0.5], area 0.5.
+        Assert.Equal(1.0, Vector(new Auc(thresholds: [0.5000001]), predicted, Actual), 12);
+        Assert.Equal(0.5, Vector(new Auc(thresholds: [0.50001]), predicted, Actual), 12);
+        Assert.Equal(0.5, Vector(new Auc(thresholds: [0.3, 0.5]), predicted, Actual), 12);
+
+        // Multi-label clips each column alike: label 0 as above; label 1, [0.2, 1.5, -0.5, 0.7] against [0, 1, 0, 1], is
+        // [0.2, 1, 0, 0.7] clipped, separated at 0.5: area 1 (unclipped fp rate [0.5, 0, 0], recall [1, 1, 0.5]: 0.5).
+        float[] twoColumns = [-0.5f, 0.2f, 0.2f, 1.5f, 0.7f, -0.5f, 1.5f, 0.7f];
+        float[] twoTargets = [0, 0, 0, 1, 1, 0, 1, 1];
+        Assert.Equal(1.0, Run(new Auc(3, multiLabel: true), twoColumns, twoTargets, 4), 12);
+
+        // The threshold metrics keep comparing raw values (Keras' path needs 3 or more evenly spaced thresholds): 1.5 is
+        // above the threshold 1, a true positive (clipped to 1 it would not be, and the precision would be 0).
+        var precision = new Precision(1.0);
+        precision.Update(Tensor.FromArray([1.5f, 0.2f], 2), Tensor.FromArray([1f, 0], 2));
+        Assert.Equal(1.0, precision.Result());
+    }
+
+    [Fact]
+    public void RefusedFirstMultiLabelBatch_LeavesTheLabelCountOpen()
+    {
+        // Bad sample weights on the first batch of a multi-label Auc without numLabels: refused before the three columns
+        // fix the number of labels, so a two-label batch is then counted (the MultiAUCTest values above).
+        var auc = new Auc(5, multiLabel: true);
+        var refused = Assert.Throws<ArgumentException>(() =>
+            auc.Update(Tensor.FromArray([0.1f, 0.9f, 0.5f], 1, 3), Tensor.FromArray([0f, 1, 1], 1, 3), [1f, 2f]));
+        Assert.Contains("2 sample weights for a batch of 1", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0.0, auc.Result());
+        auc.ValidateShapes(new TensorShape(2), new TensorShape(2));
+        Assert.Equal((0.875 + 1) / 2, Run(auc, MultiPredicted, MultiGood, 4), 12);
     }
 
     [Fact]

@@ -145,7 +145,7 @@ public static class KerasFormat
     /// variables is unknown). <see cref="Model.Preprocessing"/> is not written (Keras' archive keeps only the graph's
     /// layers): a <c>TextVectorization</c> or <c>StringLookup</c> that <see cref="LoadModel(string)"/> made a preprocessor
     /// is lost from the archive, and the model in it takes the preprocessor's output; save the preprocessors with
-    /// <see cref="Model.Save"/>.
+    /// <see cref="Model.Save(string, bool)"/>.
     /// </remarks>
     public static void SaveModel(Model model, string path)
     {

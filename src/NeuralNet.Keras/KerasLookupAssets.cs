@@ -71,17 +71,18 @@ internal static class KerasLookupAssets
                 RequireSameCopy(archive, $"{Folder}{group}/{InnerLookup}/{FileName}", entry, lines, source, layer);
             }
 
+            // As load_assets: every line parsed (int(line)), then set_vocabulary checks the size.
+            var vocabulary = new JsonArray();
+            for (int i = 0; i < lines.Count; i++)
+            {
+                vocabulary.Add(className == "IntegerLookup" ? JsonValue.Create(ParseInteger(lines[i], i, entry, source, layer)) : JsonValue.Create(lines[i]));
+            }
+
             RequireVocabularySize(config, lines.Count, entry, source, layer);
             if (lines.Count <= SpecialTokenCount(config, className!))
             {
                 // Only the special tokens: Keras' table is left empty, as a layer that was never adapted.
                 continue;
-            }
-
-            var vocabulary = new JsonArray();
-            for (int i = 0; i < lines.Count; i++)
-            {
-                vocabulary.Add(className == "IntegerLookup" ? JsonValue.Create(ParseInteger(lines[i], i, entry, source, layer)) : JsonValue.Create(lines[i]));
             }
 
             config["vocabulary"] = vocabulary;

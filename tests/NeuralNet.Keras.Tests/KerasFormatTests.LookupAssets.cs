@@ -120,7 +120,7 @@ public sealed partial class KerasFormatTests
     {
         // Int mode with mask_token=0: get_vocabulary() is 0 (mask, index 0), -1 (OOV, index 1), then the tokens; a
         // trailing newline is dropped as load_assets drops trailing empty lines. Python on Windows writes "\n" as "\r\n",
-        // which its text-mode reading (and splitlines) takes back as one line break.
+        // which its text-mode reading takes back as one line break.
         string config = KerasConfigs.SequentialOver("int64", [3], KerasConfigs.Lookup("IntegerLookup", "integer_lookup", "int", "0", 4), 3);
         string archive = WithAssets(WriteArchive($"integer-int-{newline.Length}.keras", config, ["", "layers/integer_lookup", "layers/dense"],
             [("layers/dense/vars/0", Tensor.FromArray([1f, 10f, 100f], 3, 1)), ("layers/dense/vars/1", Tensor.FromArray([0f], 1))]),

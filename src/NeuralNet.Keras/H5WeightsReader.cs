@@ -85,6 +85,18 @@ internal sealed class H5WeightsReader : IDisposable
         return paths;
     }
 
+    /// <summary>The shape of the dataset at <paramref name="path"/> (a path <see cref="Resolve"/> gave), or null when there is no dataset there or its shape does not fit a <see cref="TensorShape"/>.</summary>
+    public TensorShape? ShapeOf(string path)
+    {
+        if (!Exists(path) || _file.Get(path) is not IH5Dataset dataset)
+        {
+            return null;
+        }
+
+        ulong[] dimensions = dataset.Space.Dimensions;
+        return dimensions.All(d => d <= int.MaxValue) ? new TensorShape([.. dimensions.Select(d => (int)d)]) : null;
+    }
+
     /// <summary>
     /// Reads the dataset at <paramref name="path"/> (a path <see cref="Resolve"/> gave) as float32 values, or explains why
     /// it cannot: missing, not of <paramref name="expected"/>'s shape (checked before anything is read), or of a type other

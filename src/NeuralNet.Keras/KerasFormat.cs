@@ -110,7 +110,7 @@ public static class KerasFormat
         string? kerasVersion = KerasArchive.ReadKerasVersion(archive, source);
         List<KerasLookupVariables.Loaded> idf = KerasLookupVariables.Read(weights, layerGroups);
         // A string layer's TF-IDF weights went into its config (Keras' set_vocabulary gives the same values as its dataset).
-        IEnumerable<string> stringIdf = preprocessors.Select(p => weights.Resolve($"{p.Group}/vars/{KerasLookupVariables.DatasetName}"));
+        List<string> stringIdf = KerasLookupVariables.StringLayerDatasets(weights, preprocessors);
         List<KeyValuePair<string, Tensor>> tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(layerGroups), idf.Select(l => l.Path).Concat(stringIdf));
         Model model = NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source, KerasStringPreprocessors.Items(preprocessors));
         KerasLookupVariables.Apply(model, idf);
@@ -140,7 +140,13 @@ public static class KerasFormat
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
     /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then). Nothing is written.</exception>
-    /// <remarks>A registered custom optimizer is written with its config only, not its state (where Keras keeps a custom optimizer's variables is unknown).</remarks>
+    /// <remarks>
+    /// A registered custom optimizer is written with its config only, not its state (where Keras keeps a custom optimizer's
+    /// variables is unknown). <see cref="Model.Preprocessing"/> is not written (Keras' archive keeps only the graph's
+    /// layers): a <c>TextVectorization</c> or <c>StringLookup</c> that <see cref="LoadModel(string)"/> made a preprocessor
+    /// is lost from the archive, and the model in it takes the preprocessor's output; save the preprocessors with
+    /// <see cref="Model.Save(string, bool)"/>.
+    /// </remarks>
     public static void SaveModel(Model model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);

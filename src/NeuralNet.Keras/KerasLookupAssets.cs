@@ -11,9 +11,11 @@ namespace NeuralNet.Keras;
 /// <c>get_vocabulary(include_special_tokens=True)</c> joined by "\n" as <c>vocabulary.txt</c> in the layer's assets
 /// folder, which saving_lib zips as <c>assets/&lt;the layer's path&gt;/vocabulary.txt</c> (the same path as its weights'
 /// group: <c>layers/string_lookup</c>, <c>layers/functional/layers/integer_lookup</c>). Its <c>load_assets</c> runs only
-/// when the config's <c>vocabulary</c> is null, after <c>load_own_variables</c>: the lines (Python's
-/// <c>splitlines</c>, trailing empty lines dropped; <c>int(line)</c> for an <c>IntegerLookup</c>) go to
-/// <c>set_vocabulary</c>, in TF-IDF mode with the <c>vars/idf_weights</c> just loaded.
+/// when the config's <c>vocabulary</c> is null, after <c>load_own_variables</c>: the lines (the file read in Python's
+/// text mode, trailing empty lines dropped; <c>int(line)</c> for an <c>IntegerLookup</c>) go to <c>set_vocabulary</c>,
+/// in TF-IDF mode with the <c>vars/idf_weights</c> just loaded. saving_lib also walks a <c>TextVectorization</c>'s
+/// <c>_lookup_layer</c> attribute, so the inner lookup's variables and asset are written a second time under
+/// <c>&lt;the layer's path&gt;/_lookup_layer</c>, and read last.
 /// </summary>
 /// <remarks>
 /// Here the vocabulary is written into the layer's config (<c>vocabulary</c>, and <c>idf_weights</c> from the weights
@@ -25,11 +27,11 @@ internal static class KerasLookupAssets
     /// <summary>The asset's file name in the layer's folder.</summary>
     public const string FileName = "vocabulary.txt";
 
+    /// <summary>The attribute under which saving_lib saves a <c>TextVectorization</c>'s inner <c>StringLookup</c> a second time.</summary>
+    public const string InnerLookup = "_lookup_layer";
+
     private const string Folder = "assets/";
     private const long MaxBytes = 256L << 20;
-
-    // Python's str.splitlines boundaries: \n, \r\n, \r, \v, \f, \x1c, \x1d, \x1e, \x85, \u2028, \u2029.
-    private static readonly char[] LineBreaks = ['\n', '\r', '\v', '\f', '\x1c', '\x1d', '\x1e', '\x85', '\u2028', '\u2029'];
 
     /// <summary>Whether <paramref name="className"/> is a Keras layer that keeps an adapted vocabulary as an asset.</summary>
     public static bool IsLookup(string? className) => className is "IntegerLookup" or "StringLookup" or "TextVectorization";
@@ -43,7 +45,7 @@ internal static class KerasLookupAssets
     /// <param name="archive">The archive.</param>
     /// <param name="weights">The archive's weights file.</param>
     /// <param name="source">The archive's name in messages.</param>
-    /// <exception cref="InvalidDataException">An asset is missing, too large, not UTF-8, holds a line that is not an integer (for an IntegerLookup), or the TF-IDF weights do not fit it.</exception>
+    /// <exception cref="InvalidDataException">An asset is missing, too large, not UTF-8, holds a line that is not an integer (for an IntegerLookup), has another size than the config's <c>vocabulary_size</c> (outside int mode without <c>pad_to_max_tokens</c>), differs from a TextVectorization's second copy, or the TF-IDF weights do not fit it.</exception>
     public static void Fill(JsonObject root, IReadOnlyDictionary<string, string> groups, ZipArchive archive, H5WeightsReader weights, string source)
     {
         foreach (JsonObject item in KerasConfigItems.Items(root["config"] as JsonObject))
@@ -62,17 +64,25 @@ internal static class KerasLookupAssets
 
             string entry = $"{Folder}{group}/{FileName}";
             string layer = $"layer '{name}' ({className})";
-            List<string> lines = ReadLines(archive, entry, source, layer);
-            if (lines.Count <= SpecialTokenCount(config, className!))
+            List<string> lines = ReadLines(archive, entry, source, layer) ?? throw new InvalidDataException(
+                $"{source}: the archive has no '{entry}', the vocabulary of {layer}: its config has no vocabulary, so Keras keeps the one it learned with adapt in that file.");
+            if (className == "TextVectorization")
             {
-                // Only the special tokens: Keras' table is left empty, as a layer that was never adapted.
-                continue;
+                RequireSameCopy(archive, $"{Folder}{group}/{InnerLookup}/{FileName}", entry, lines, source, layer);
             }
 
+            // As load_assets: every line parsed (int(line)), then set_vocabulary checks the size.
             var vocabulary = new JsonArray();
             for (int i = 0; i < lines.Count; i++)
             {
                 vocabulary.Add(className == "IntegerLookup" ? JsonValue.Create(ParseInteger(lines[i], i, entry, source, layer)) : JsonValue.Create(lines[i]));
+            }
+
+            RequireVocabularySize(config, lines.Count, entry, source, layer);
+            if (lines.Count <= SpecialTokenCount(config, className!))
+            {
+                // Only the special tokens: Keras' table is left empty, as a layer that was never adapted.
+                continue;
             }
 
             config["vocabulary"] = vocabulary;
@@ -83,11 +93,17 @@ internal static class KerasLookupAssets
         }
     }
 
-    // The asset's lines as Keras' load_assets reads them: the text split as str.splitlines splits it, trailing empty lines dropped.
-    private static List<string> ReadLines(ZipArchive archive, string entry, string source, string layer)
+    // The asset's lines as Keras' load_assets reads them, or null when the archive has no such entry. save_assets joins
+    // the entries with "\n" and Python's text mode reads "\r\n" and "\r" as "\n" (a file written on Windows); only these
+    // end a line: the newest Keras' str.splitlines would also split at \v, \f, \x1c-\x1e, \x85, \u2028 and \u2029, breaking
+    // tokens that hold them, which earlier Keras 3 releases keep whole. Trailing empty lines are dropped, as load_assets drops them.
+    private static List<string>? ReadLines(ZipArchive archive, string entry, string source, string layer)
     {
-        ZipArchiveEntry file = archive.GetEntry(entry) ?? throw new InvalidDataException(
-            $"{source}: the archive has no '{entry}', the vocabulary of {layer}: its config has no vocabulary, so Keras keeps the one it learned with adapt in that file.");
+        if (archive.GetEntry(entry) is not ZipArchiveEntry file)
+        {
+            return null;
+        }
+
         string text;
         try
         {
@@ -100,27 +116,51 @@ internal static class KerasLookupAssets
             throw new InvalidDataException($"{source}: '{entry}', the vocabulary of {layer}, is not UTF-8 text: {ex.Message}", ex);
         }
 
-        var lines = new List<string>();
-        int start = 0;
-        while (start < text.Length)
-        {
-            int end = text.IndexOfAny(LineBreaks, start);
-            if (end < 0)
-            {
-                lines.Add(text[start..]);
-                break;
-            }
-
-            lines.Add(text[start..end]);
-            start = end + (text[end] == '\r' && end + 1 < text.Length && text[end + 1] == '\n' ? 2 : 1);
-        }
-
+        var lines = new List<string>(text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n'));
         while (lines.Count > 0 && lines[^1].Length == 0)
         {
             lines.RemoveAt(lines.Count - 1);
         }
 
         return lines;
+    }
+
+    // Keras reads the inner lookup's copy last, so it is the vocabulary Keras ends with; the two are the same list as
+    // saving_lib writes them. One that differs means the archive was edited: neither can be trusted to be Keras' state.
+    // (An archive without the copy, written by hand, loads with the layer's own file.)
+    private static void RequireSameCopy(ZipArchive archive, string copy, string entry, List<string> lines, string source, string layer)
+    {
+        if (ReadLines(archive, copy, source, layer) is not List<string> second)
+        {
+            return;
+        }
+
+        int at = Enumerable.Range(0, Math.Min(lines.Count, second.Count)).FirstOrDefault(i => lines[i] != second[i], -1);
+        if (at >= 0 || lines.Count != second.Count)
+        {
+            string where = at >= 0
+                ? $"line {at + 1} is \"{Shorten(lines[at])}\" in the first and \"{Shorten(second[at])}\" in the second"
+                : $"the first has {lines.Count} entries and the second {second.Count}";
+            throw new InvalidDataException(
+                $"{source}: '{entry}' and '{copy}', the two copies Keras writes of the vocabulary of {layer} (the second for its inner lookup), differ: {where}.");
+        }
+    }
+
+    // Keras' set_vocabulary (_record_vocabulary_size -> _ensure_vocab_size_unchanged) refuses a vocabulary of another size
+    // than the config's vocabulary_size outside int mode without pad_to_max_tokens: that size is the width of the layer's
+    // output, which the model after it was built for (the Input of a preprocessor's model takes it from the config).
+    private static void RequireVocabularySize(JsonObject config, int entries, string entry, string source, string layer)
+    {
+        string mode = KerasConfigItems.Text(config["output_mode"]) ?? "int";
+        bool padded = config["pad_to_max_tokens"] is JsonValue pad && pad.TryGetValue(out bool value) && value;
+        if (mode == "int" || padded || config["vocabulary_size"] is not JsonValue size || !size.TryGetValue(out int frozen) || frozen == entries)
+        {
+            return;
+        }
+
+        throw new InvalidDataException(
+            $"{source}: '{entry}', the vocabulary of {layer}, has {entries} entries (special tokens included) but the layer's config has vocabulary_size {frozen}; "
+            + $"in output mode \"{mode}\" without pad_to_max_tokens that size is the width of the layer's output, so Keras' set_vocabulary refuses another.");
     }
 
     // Python's int(line): an optional sign and decimal digits, with surrounding whitespace.

@@ -96,6 +96,31 @@ internal static class KerasLookupVariables
         return values;
     }
 
+    /// <summary>
+    /// The TF-IDF datasets of the string layers taken out of the graph, for the weight reader to account for (their weights
+    /// went into their configs): <c>&lt;group&gt;/vars/idf_weights</c> and, for a <c>TextVectorization</c>, the copy
+    /// saving_lib writes for its inner lookup (it walks the layer's <c>_lookup_layer</c> attribute too),
+    /// <c>&lt;group&gt;/_lookup_layer/vars/idf_weights</c>, which must hold the same values: Keras loads it last.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The inner lookup's copy differs from the layer's dataset, or the layer has none.</exception>
+    public static List<string> StringLayerDatasets(H5WeightsReader weights, IEnumerable<KerasStringPreprocessors.Removed> layers)
+    {
+        var paths = new List<string>();
+        foreach (KerasStringPreprocessors.Removed layer in layers)
+        {
+            string first = weights.Resolve($"{layer.Group}/vars/{DatasetName}");
+            string copy = weights.Resolve($"{layer.Group}/{KerasLookupAssets.InnerLookup}/vars/{DatasetName}");
+            paths.Add(first);
+            if (weights.Has(copy))
+            {
+                RequireSameCopy(weights, first, copy, $"layer '{layer.Name}' ({KerasConfigItems.Text(layer.Item["class_name"])})");
+                paths.Add(copy);
+            }
+        }
+
+        return paths;
+    }
+
     /// <summary>Gives each lookup of <paramref name="model"/> the weights read for it, with its own vocabulary.</summary>
     public static void Apply(Model model, IEnumerable<Loaded> read)
     {
@@ -103,6 +128,32 @@ internal static class KerasLookupVariables
         {
             var lookup = (IntegerLookup)model.GetLayer(weights.LayerName);
             lookup.SetVocabulary(lookup.GetVocabulary(includeSpecialTokens: true), weights.Weights);
+        }
+    }
+
+    private static void RequireSameCopy(H5WeightsReader weights, string first, string copy, string owner)
+    {
+        string what = $"the two copies Keras writes of the TF-IDF weights of {owner} (the second for its inner lookup)";
+        TensorShape shape = weights.ShapeOf(first) ?? throw new InvalidDataException(
+            $"{weights.Source}: dataset '{copy}' holds the TF-IDF weights of the inner lookup of {owner}, but '{first}', the layer's own, is missing; Keras writes both.");
+        if (!weights.TryRead(first, shape, allowInteger: false, out float[] values, out string problem))
+        {
+            throw new InvalidDataException($"{weights.Source}: dataset '{first}' {problem}; it and '{copy}' should be {what}.");
+        }
+
+        if (!weights.TryRead(copy, shape, allowInteger: false, out float[] repeated, out problem, $"'{first}'"))
+        {
+            throw new InvalidDataException($"{weights.Source}: dataset '{copy}' {problem}; it and '{first}' should be {what}.");
+        }
+
+        // Bit for bit: saving_lib writes one variable twice.
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(values[i]) != BitConverter.SingleToInt32Bits(repeated[i]))
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{weights.Source}: datasets '{first}' and '{copy}', {what}, differ at index {i} ({values[i]} and {repeated[i]})."));
+            }
         }
     }
 

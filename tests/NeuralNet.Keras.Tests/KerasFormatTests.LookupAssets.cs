@@ -9,7 +9,9 @@ using Xunit;
 namespace NeuralNet.Keras.Tests;
 
 // Archives of lookups adapted in Keras: IndexLookup.save_assets writes "\n".join(get_vocabulary(include_special_tokens=True))
-// to assets/<the layer's path>/vocabulary.txt, and get_config writes "vocabulary": null (index_lookup.py).
+// to assets/<the layer's path>/vocabulary.txt, and get_config writes "vocabulary": null (index_lookup.py). saving_lib's
+// _walk_saveable also visits a TextVectorization's _lookup_layer, so a vectorizer's asset and TF-IDF weights are written
+// twice, the second time under <the layer's path>/_lookup_layer (VectorizerAssets, VectorizerIdf).
 public sealed partial class KerasFormatTests
 {
     private static readonly float[] DenseOverFour = [0.5f, -1f, 2f, 0.25f];
@@ -25,7 +27,7 @@ public sealed partial class KerasFormatTests
                 ("layers/sequential/layers/embedding/vars/0", Tensor.FromArray(embeddings, 6, 2)),
                 ("layers/sequential/layers/dense/vars/0", Tensor.FromArray([0.5f, -1f], 2, 1)),
                 ("layers/sequential/layers/dense/vars/1", Tensor.FromArray([0.25f], 1)),
-            ]), ("assets/layers/text_vectorization/vocabulary.txt", "\n[UNK]\nthe\ncat\nsat\non"));
+            ]), VectorizerAssets("\n[UNK]\nthe\ncat\nsat\non"));
 
         Model model = KerasFormat.LoadModel(archive);
 
@@ -53,12 +55,12 @@ public sealed partial class KerasFormatTests
         var weights = new List<(string, Tensor)> { ("layers/dense/vars/0", Tensor.FromArray(DenseOverFour, 4, 1)), ("layers/dense/vars/1", Tensor.FromArray([0.1f], 1)) };
         if (mode == "tf_idf")
         {
-            weights.Add(("layers/text_vectorization/vars/idf_weights", Tensor.FromArray(idf, 4)));
+            weights.AddRange(VectorizerIdf(idf));
         }
 
         string config = KerasConfigs.SequentialOver("string", [1], KerasConfigs.TextVectorization(mode, null, 4), 4);
-        string archive = WithAssets(WriteArchive($"text-{mode}.keras", config, ["", "layers/text_vectorization", "layers/dense"], weights),
-            ("assets/layers/text_vectorization/vocabulary.txt", "[UNK]\nthe\ncat\nsat"));
+        string archive = WithAssets(WriteArchive($"text-{mode}.keras", config, ["", "layers/text_vectorization", "layers/text_vectorization/_lookup_layer", "layers/dense"], weights),
+            VectorizerAssets("[UNK]\nthe\ncat\nsat"));
 
         Model model = KerasFormat.LoadModel(archive);
 
@@ -118,7 +120,7 @@ public sealed partial class KerasFormatTests
     {
         // Int mode with mask_token=0: get_vocabulary() is 0 (mask, index 0), -1 (OOV, index 1), then the tokens; a
         // trailing newline is dropped as load_assets drops trailing empty lines. Python on Windows writes "\n" as "\r\n",
-        // which its text-mode reading (and splitlines) takes back as one line break.
+        // which its text-mode reading takes back as one line break.
         string config = KerasConfigs.SequentialOver("int64", [3], KerasConfigs.Lookup("IntegerLookup", "integer_lookup", "int", "0", 4), 3);
         string archive = WithAssets(WriteArchive($"integer-int-{newline.Length}.keras", config, ["", "layers/integer_lookup", "layers/dense"],
             [("layers/dense/vars/0", Tensor.FromArray([1f, 10f, 100f], 3, 1)), ("layers/dense/vars/1", Tensor.FromArray([0f], 1))]),
@@ -134,12 +136,12 @@ public sealed partial class KerasFormatTests
     [H5pyFact]
     public void LoadModel_AssetLines_AreSplitAsLoadAssetsSplitsThem()
     {
-        // load_assets: f.read().splitlines(), then trailing empty lines popped; a file of special tokens only leaves
-        // Keras' table empty, a layer without vocabulary.
+        // load_assets reads the file in Python's text mode, trailing empty lines popped; a file of special tokens only
+        // leaves Keras' table empty, a layer without vocabulary.
         string vectorizer = KerasConfigs.SequentialOver("string", [1], KerasConfigs.TextVectorization("int", 2, 3), 2);
         (string, Tensor)[] dense = [("layers/dense/vars/0", Tensor.FromArray([1f, 10f], 2, 1)), ("layers/dense/vars/1", Tensor.FromArray([0f], 1))];
         Model text = KerasFormat.LoadModel(WithAssets(WriteArchive("lines.keras", vectorizer, ["", "layers/text_vectorization", "layers/dense"], dense),
-            ("assets/layers/text_vectorization/vocabulary.txt", "\n[UNK]\nthe\n\n\n")));
+            VectorizerAssets("\n[UNK]\nthe\n\n\n")));
         Assert.Equal(["", "[UNK]", "the"], ((TextVectorization)text.Preprocessing["text_vectorization"]).GetVocabulary());
 
         string lookup = KerasConfigs.SequentialOver("int64", [3], KerasConfigs.Lookup("IntegerLookup", "integer_lookup", "int", "null", 1), 3);
@@ -150,17 +152,76 @@ public sealed partial class KerasFormatTests
     }
 
     [H5pyFact]
+    public void LoadModel_AssetLines_EndOnlyAtNewlinesAsPythonsTextModeReadsThem()
+    {
+        // save_assets writes "\n".join(vocabulary); Python's text mode (universal newlines) reads "\r\n" and "\r" as "\n".
+        // Other characters str.splitlines splits at (\v, \f, \x1c, \x85, \u2028, \u2029) are part of a token: a
+        // StringLookup does not standardize, so "a\vb" is one token.
+        string[] expectedVocabulary = ["[UNK]", "a\vb", "c\fd", "e\u001cf", "g\x85h", "i\u2028j", "k\u2029l", "m", "n"];
+        string archive = WithAssets(WriteArchive("splitlines.keras", StringLookupModel("count", expectedVocabulary.Length), ["", "layers/words", "layers/string_lookup", "layers/dense"],
+            [("layers/dense/vars/0", Tensor.FromArray(new float[expectedVocabulary.Length], expectedVocabulary.Length, 1)), ("layers/dense/vars/1", Tensor.FromArray([0f], 1))]),
+            ("assets/layers/string_lookup/vocabulary.txt", "[UNK]\na\vb\nc\fd\ne\u001cf\r\ng\x85h\ni\u2028j\rk\u2029l\nm\r\nn\n\r\n"));
+
+        Model model = KerasFormat.LoadModel(archive);
+
+        var lookup = (StringLookup)model.Preprocessing["string_lookup"];
+        Assert.Equal(expectedVocabulary, lookup.GetVocabulary());
+        // Counts over the vocabulary: "a\vb" at index 1, "i\u2028j" at 5, "a" unknown (0).
+        Assert.Equal([1f, 1f, 0f, 0f, 0f, 1f, 0f, 0f, 0f], lookup.Transform([new[] { "a\vb", "i\u2028j", "a" }]).AsReadOnlySpan().ToArray());
+    }
+
+    [H5pyFact]
+    public void LoadModel_AssetOfAnotherSizeThanVocabularySize_IsRefusedNamingBothSizesTheFileAndTheLayer()
+    {
+        // Keras' set_vocabulary -> _record_vocabulary_size -> _ensure_vocab_size_unchanged raises outside int mode without
+        // pad_to_max_tokens: the config's vocabulary_size (4) is the width the model after the layer was built for.
+        string config = KerasConfigs.SequentialOver("string", [1], KerasConfigs.TextVectorization("count", null, 4), 4);
+        string archive = WithAssets(WriteArchive("size.keras", config, ["", "layers/text_vectorization", "layers/text_vectorization/_lookup_layer", "layers/dense"],
+            [("layers/dense/vars/0", Tensor.FromArray(DenseOverFour, 4, 1)), ("layers/dense/vars/1", Tensor.FromArray([0f], 1))]),
+            VectorizerAssets("[UNK]\nthe\ncat\nsat\non"));
+
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(archive));
+
+        Assert.Contains($"{archive}: 'assets/layers/text_vectorization/vocabulary.txt', the vocabulary of layer 'text_vectorization' (TextVectorization), has 5 entries (special tokens included) but the layer's config has vocabulary_size 4",
+            error.Message, StringComparison.Ordinal);
+
+        // In int mode Keras does not check (the ids' width is output_sequence_length), so neither is it checked here.
+        string intMode = KerasConfigs.SequentialOver("string", [1], KerasConfigs.TextVectorization("int", 2, 4), 2);
+        Model model = KerasFormat.LoadModel(WithAssets(WriteArchive("size-int.keras", intMode, ["", "layers/text_vectorization", "layers/dense"],
+            [("layers/dense/vars/0", Tensor.FromArray([1f, 10f], 2, 1)), ("layers/dense/vars/1", Tensor.FromArray([0f], 1))]),
+            VectorizerAssets("\n[UNK]\nthe")));
+        Assert.Equal(["", "[UNK]", "the"], ((TextVectorization)model.Preprocessing["text_vectorization"]).GetVocabulary());
+    }
+
+    [H5pyFact]
+    public void LoadModel_VectorizerCopiesThatDiffer_AreRefusedNamingBoth()
+    {
+        // The two copies saving_lib writes of one vocabulary and one idf_weights variable can only differ in an edited archive.
+        float[] idf = [0.5f, 0.25f, 1.5f, 2f];
+        string config = KerasConfigs.SequentialOver("string", [1], KerasConfigs.TextVectorization("tf_idf", null, 4), 4);
+        string[] groups = ["", "layers/text_vectorization", "layers/text_vectorization/_lookup_layer", "layers/dense"];
+        (string, Tensor)[] dense = [("layers/dense/vars/0", Tensor.FromArray(DenseOverFour, 4, 1)), ("layers/dense/vars/1", Tensor.FromArray([0f], 1))];
+        const string Entry = "assets/layers/text_vectorization/vocabulary.txt";
+        const string Copy = "assets/layers/text_vectorization/_lookup_layer/vocabulary.txt";
+
+        string assets = WithAssets(WriteArchive("copy-asset.keras", config, groups, [.. dense, .. VectorizerIdf(idf)]),
+            (Entry, "[UNK]\nthe\ncat\nsat"), (Copy, "[UNK]\nthe\ndog\nsat"));
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(assets));
+        Assert.Contains($"'{Entry}' and '{Copy}', the two copies Keras writes of the vocabulary of layer 'text_vectorization' (TextVectorization) (the second for its inner lookup), differ: line 3 is \"cat\" in the first and \"dog\" in the second",
+            error.Message, StringComparison.Ordinal);
+
+        string weights = WithAssets(WriteArchive("copy-idf.keras", config, groups,
+            [.. dense, ("layers/text_vectorization/vars/idf_weights", Tensor.FromArray(idf, 4)), ("layers/text_vectorization/_lookup_layer/vars/idf_weights", Tensor.FromArray([0.5f, 0.25f, 1.5f, 3f], 4))]),
+            VectorizerAssets("[UNK]\nthe\ncat\nsat"));
+        error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(weights));
+        Assert.Contains("datasets 'layers/text_vectorization/vars/idf_weights' and 'layers/text_vectorization/_lookup_layer/vars/idf_weights', the two copies Keras writes of the TF-IDF weights of layer 'text_vectorization' (TextVectorization) (the second for its inner lookup), differ at index 3 (2 and 3)",
+            error.Message, StringComparison.Ordinal);
+    }
+
+    [H5pyFact]
     public void LoadModel_StringLookupOnFunctionalInput_BecomesPreprocessorAndItsInputTakesTheCounts()
     {
-        string config = $$$"""
-            {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "functional", "trainable": true,
-              "layers": [
-                {{{KerasConfigs.Input("words", "string", 3)}}},
-                {{{KerasConfigs.CalledOn(KerasConfigs.Lookup("StringLookup", "string_lookup", "count", "null", 3), "string_lookup", KerasConfigs.StringTensor("words", 3))}}},
-                {{{KerasConfigs.Called(KerasConfigs.Dense("dense", 1, "linear", 3), "dense", "string_lookup", 3)}}}],
-              "input_layers": [["words", 0, 0]], "output_layers": [["dense", 0, 0]]},
-             "registered_name": "Functional", "build_config": {"input_shape": null}}
-            """;
+        string config = StringLookupModel("count", 3);
         string archive = WithAssets(WriteArchive("string-count.keras", config, ["", "layers/words", "layers/string_lookup", "layers/dense"],
             [("layers/dense/vars/0", Tensor.FromArray([1f, 10f, 100f], 3, 1)), ("layers/dense/vars/1", Tensor.FromArray([0.5f], 1))]),
             ("assets/layers/string_lookup/vocabulary.txt", "[UNK]\nb\na"));
@@ -258,6 +319,25 @@ public sealed partial class KerasFormatTests
 
         Assert.Contains("'string_lookup' (StringLookup) takes the Input 'input_layer' of dtype \"float32\"", error.Message, StringComparison.Ordinal);
     }
+
+    // A TextVectorization's asset as save_assets writes it: for the layer, then for its inner lookup (_lookup_layer).
+    private static (string Entry, string Text)[] VectorizerAssets(string vocabulary) =>
+        [("assets/layers/text_vectorization/vocabulary.txt", vocabulary), ("assets/layers/text_vectorization/_lookup_layer/vocabulary.txt", vocabulary)];
+
+    // A TF-IDF TextVectorization's weights as save_own_variables writes them: for the layer, then for its inner lookup.
+    private static (string Path, Tensor Value)[] VectorizerIdf(float[] idf) =>
+        [("layers/text_vectorization/vars/idf_weights", Tensor.FromArray(idf, idf.Length)), ("layers/text_vectorization/_lookup_layer/vars/idf_weights", Tensor.FromArray(idf, idf.Length))];
+
+    // keras.Model(words, Dense(1)(StringLookup(output_mode=mode)(words))) on a string Input of 3, adapted to a vocabulary of size.
+    private static string StringLookupModel(string mode, int vocabularySize) => $$$"""
+        {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "functional", "trainable": true,
+          "layers": [
+            {{{KerasConfigs.Input("words", "string", 3)}}},
+            {{{KerasConfigs.CalledOn(KerasConfigs.Lookup("StringLookup", "string_lookup", mode, "null", vocabularySize), "string_lookup", KerasConfigs.StringTensor("words", 3))}}},
+            {{{KerasConfigs.Called(KerasConfigs.Dense("dense", 1, "linear", vocabularySize), "dense", "string_lookup", vocabularySize)}}}],
+          "input_layers": [["words", 0, 0]], "output_layers": [["dense", 0, 0]]},
+         "registered_name": "Functional", "build_config": {"input_shape": null}}
+        """;
 
     // Adds files to a .keras archive as saving_lib adds its assets folder after the weights.
     private static string WithAssets(string archive, params (string Entry, string Text)[] assets)

@@ -4,7 +4,8 @@ namespace NeuralNet.Keras;
 
 /// <summary>
 /// Reading the items of a Keras model config (<c>{"class_name", "config": {"name", ...}, "name"?}</c>) without trusting
-/// their JSON kinds: a value of another kind reads as absent, and the config's reader reports what is then missing.
+/// their JSON kinds: a value of another kind reads as absent, and the config's reader reports what is then missing. Also
+/// builds the tensor objects that the readers rewriting older forms put into node arguments.
 /// </summary>
 internal static class KerasConfigItems
 {
@@ -17,6 +18,15 @@ internal static class KerasConfigItems
     /// <summary>Whether the item is a whole model (a nested Sequential or functional model, with its layer list).</summary>
     public static bool IsModel(JsonObject item) =>
         Text(item["class_name"]) is "Sequential" or "Functional" or "Model" && item["config"]?["layers"] is JsonArray;
+
+    /// <summary>
+    /// Keras 3's tensor object in a node's arguments, <c>{"class_name": "__keras_tensor__", "config": {...}}</c>, whose
+    /// config holds at least <c>keras_history</c> ([layer, node, tensor]).
+    /// </summary>
+    public static JsonObject Tensor(JsonObject tensorConfig) => new() { ["class_name"] = "__keras_tensor__", ["config"] = tensorConfig };
+
+    /// <summary>Keras 3's tensor object for the [layer, node, tensor] reference <paramref name="history"/> (taken, not copied).</summary>
+    public static JsonObject TensorFrom(JsonNode history) => Tensor(new JsonObject { ["keras_history"] = history });
 
     /// <summary>The model config's layer items.</summary>
     public static IEnumerable<JsonObject> Items(JsonObject? config) => (config?["layers"] as JsonArray ?? []).OfType<JsonObject>();

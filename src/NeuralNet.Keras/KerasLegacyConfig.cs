@@ -146,12 +146,6 @@ internal static class KerasLegacyConfig
         }
     }
 
-    private static JsonObject Tensor(JsonArray history) => new()
-    {
-        ["class_name"] = "__keras_tensor__",
-        ["config"] = new JsonObject { ["keras_history"] = history },
-    };
-
     // A keyword argument with its [layer, node, tensor] references (alone or in a list) as Keras 3's tensor objects.
     private static JsonNode? ConvertReferences(JsonNode? value, ICollection<string> nested)
     {
@@ -164,7 +158,7 @@ internal static class KerasLegacyConfig
                 history[1] = 0;
             }
 
-            return Tensor(history);
+            return KerasConfigItems.TensorFrom(history);
         }
 
         return value is JsonArray list && list.All(e => e is JsonArray) ? new JsonArray([.. list.Select(e => ConvertReferences(e, nested))]) : value?.DeepClone();
@@ -196,7 +190,7 @@ internal static class KerasLegacyConfig
                 history[1] = 0;
             }
 
-            tensors.Add(Tensor(history));
+            tensors.Add(KerasConfigItems.TensorFrom(history));
             if (input.Count > 3 && input[3] is JsonObject arguments)
             {
                 // tf.keras 2 names a tensor passed by keyword (mha(q, value=v, attention_mask=m)) as [layer, node, tensor].

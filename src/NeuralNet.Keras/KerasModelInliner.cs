@@ -299,11 +299,7 @@ internal sealed partial class KerasModelInliner
 
     private static JsonObject Node(IEnumerable<JsonArray> inputs, bool? training)
     {
-        var args = new JsonArray([.. inputs.Select(t => (JsonNode)new JsonObject
-        {
-            ["class_name"] = "__keras_tensor__",
-            ["config"] = new JsonObject { ["keras_history"] = t.DeepClone() },
-        })]);
+        var args = new JsonArray([.. inputs.Select(t => (JsonNode)KerasConfigItems.TensorFrom(t.DeepClone()))]);
         var kwargs = new JsonObject();
         if (training is bool mode)
         {

@@ -222,7 +222,7 @@ internal static class KerasStackedRnnCells
             tensorConfig["keras_history"] = new JsonArray(previous, k, 0);
             chained.Add(new JsonObject
             {
-                ["args"] = new JsonArray(new JsonObject { ["class_name"] = "__keras_tensor__", ["config"] = tensorConfig }),
+                ["args"] = new JsonArray(KerasConfigItems.Tensor(tensorConfig)),
                 ["kwargs"] = nodes[k]!["kwargs"]?.DeepClone() ?? new JsonObject(),
             });
         }

@@ -43,13 +43,18 @@ internal static class AttentionCallArguments
             return item;
         }
 
+        // Each option as the calls pass it (null until a call is read); an explicit use_causal_mask also overrides the
+        // value an older file holds in the config, since Keras reads only the call's.
         bool?[] options = new bool?[s_callOptions.Length];
+        bool causalPassed = false;
         for (int n = 0; n < nodes.Count; n++)
         {
             JsonObject? kwargs = (nodes[n] as JsonObject)?["kwargs"] as JsonObject;
+            bool? causal = CallKeyword.ReadFlag(kwargs, "use_causal_mask", where.At(string.Create(CultureInfo.InvariantCulture, $"{where.Path}.inbound_nodes[{n}].kwargs")));
+            causalPassed |= causal is not null;
             bool[] passed =
             [
-                ReadFlag(kwargs, "use_causal_mask", where, n),
+                causal ?? false,
                 multiHead && kwargs?["attention_mask"] is not null,
                 !multiHead && kwargs?["mask"] is JsonArray masks && masks.Take(2).Any(m => m is not null),
             ];
@@ -65,7 +70,7 @@ internal static class AttentionCallArguments
             }
         }
 
-        if (!options.Any(o => o == true))
+        if (!causalPassed && !options.Any(o => o == true))
         {
             return item;
         }
@@ -75,9 +80,9 @@ internal static class AttentionCallArguments
         {
             for (int o = 0; o < options.Length; o++)
             {
-                if (options[o] == true)
+                if (options[o] == true || (o == 0 && causalPassed))
                 {
-                    config[s_callOptions[o]] = true;
+                    config[s_callOptions[o]] = options[o];
                 }
             }
         }
@@ -190,7 +195,7 @@ internal static class AttentionCallArguments
                 throw where.Error($"passes \"{s_sequences[i]}\" without \"{s_sequences[tensors.Count]}\".");
             }
 
-            tensors.Add(named);
+            tensors.Add(KeywordTensor(layer, s_sequences[i], named, where));
         }
 
         foreach (string mask in (ReadOnlySpan<string>)["query_mask", "value_mask", "key_mask"])
@@ -203,7 +208,7 @@ internal static class AttentionCallArguments
 
         if (kwargs?["attention_mask"] is JsonNode attentionMask)
         {
-            tensors.Add(attentionMask);
+            tensors.Add(KeywordTensor(layer, "attention_mask", attentionMask, where));
         }
 
         return [.. tensors];
@@ -237,15 +242,15 @@ internal static class AttentionCallArguments
 
         return pair.Any(m => m is null)
             ? throw where.Error($"passes \"mask\" with one of [query_mask, value_mask] null; NeuralNet's {layer.TypeName} takes both by keyword or neither (the masks its inputs carry, from Embedding(maskZero: true) or Masking, are read without being passed).")
-            : [.. tensors, .. pair.Select(m => m!.DeepClone())];
+            : [.. tensors, .. pair.Select(m => KeywordTensor(layer, "mask", m!, where).DeepClone())];
     }
 
-    private static bool ReadFlag(JsonObject? kwargs, string key, Config where, int node) => kwargs?[key] switch
-    {
-        null => false,
-        JsonNode flag when flag.GetValueKind() is JsonValueKind.True or JsonValueKind.False => flag.GetValue<bool>(),
-        JsonNode other => throw where.Error(string.Create(CultureInfo.InvariantCulture, $"inbound node {node} passes \"{key}\" as {Config.Describe(other)}; expected true, false or null.")),
-    };
+    // A tensor passed by keyword must come from the graph: Keras 3 writes a constant there as itself (tf.keras 2 as a
+    // value too), which NeuralNet's graph has no node for.
+    private static JsonNode KeywordTensor(Layer layer, string keyword, JsonNode value, Config where) =>
+        value is JsonObject tensor && tensor["config"]?["keras_history"] is JsonArray
+            ? value
+            : throw where.Error($"passes \"{keyword}\" as {Config.Describe(value)}, not a tensor of the model; NeuralNet's {layer.TypeName} reads only tensors from the graph there (make a constant mask an Input, or the output of a layer).");
 
     private static string Describe(int option, bool value) => option switch
     {

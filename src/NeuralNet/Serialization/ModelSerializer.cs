@@ -880,12 +880,7 @@ internal static class ModelSerializer
                 }
 
                 // Keras' ReversibleEmbedding call(inputs, reverse=True): hidden states projected back to logits.
-                reverse = kwargs["reverse"] switch
-                {
-                    null => false,
-                    JsonNode flag when flag.GetValueKind() is JsonValueKind.True or JsonValueKind.False => flag.GetValue<bool>(),
-                    JsonNode other => throw item.At(where).Error($"\"reverse\" must be true, false or null but is {Config.Describe(other)}."),
-                };
+                reverse = CallKeyword.ReadFlag(kwargs, "reverse", item.At(where)) ?? false;
                 if (reverse && tensors.Length != 1)
                 {
                     throw item.At(where).Error(string.Create(CultureInfo.InvariantCulture, $"calls the layer in reverse on {tensors.Length} tensors; a reverse call takes one tensor of hidden states."));
@@ -908,12 +903,7 @@ internal static class ModelSerializer
                     }
                 }
 
-                training = kwargs["training"] switch
-                {
-                    null => null,
-                    JsonNode flag when flag.GetValueKind() is JsonValueKind.True or JsonValueKind.False => flag.GetValue<bool>(),
-                    JsonNode other => throw item.At(where).Error($"\"training\" must be true, false or null but is {Config.Describe(other)}."),
-                };
+                training = CallKeyword.ReadFlag(kwargs, "training", item.At(where));
             }
 
             calls.Add(new InboundCall([.. tensors.Select(t => ReadReference(t, item.At(where)))], training, reverse));

@@ -195,6 +195,24 @@ public class AttentionCallArgumentsTests
         AssertSamePredictions(model, loaded, ScoreInputs());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Load_CausalMaskInCallAndInOldConfig_TheCallWins(bool passed)
+    {
+        // Keras reads only the call's use_causal_mask; a config value left from the older form must not override it.
+        using Stream file = File(MultiHead(), root =>
+        {
+            JsonObject cross = Layer(root, "cross");
+            cross["config"]!["use_causal_mask"] = !passed;
+            cross["inbound_nodes"]![0]!["kwargs"]!["use_causal_mask"] = passed;
+        });
+
+        Model loaded = NeuralNet.Models.Model.Load(file);
+
+        Assert.Equal(passed, ((MultiHeadAttention)loaded.Layers.Single(l => l.Name == "cross")).UseCausalMask);
+    }
+
     [Fact]
     public void Load_NullMasksAndFalseScores_AreAccepted()
     {
@@ -218,7 +236,9 @@ public class AttentionCallArgumentsTests
     [InlineData("query_mask", "passes \"query_mask\" as a tensor, which NeuralNet does not read")]
     [InlineData("both", "passes \"query\" both by position and by keyword")]
     [InlineData("gap", "passes \"key\" without \"value\"")]
-    [InlineData("causal", "passes \"use_causal_mask\" as \"yes\"; expected true, false or null")]
+    [InlineData("causal", "inbound_nodes[0].kwargs: \"use_causal_mask\" must be true, false or null but is \"yes\"")]
+    [InlineData("constant mask", "passes \"attention_mask\" as an array, not a tensor of the model")]
+    [InlineData("constant key", "passes \"key\" as 1, not a tensor of the model")]
     public void Load_MultiHeadCallArgumentNotRead_ThrowsNamingIt(string edit, string expected)
     {
         using Stream file = File(MultiHead(), root =>
@@ -235,7 +255,13 @@ public class AttentionCallArgumentsTests
                     kwargs["key"] = args[2]!.DeepClone();
                     node["args"] = new JsonArray(args[0]!.DeepClone());
                     break;
-                default: kwargs["use_causal_mask"] = "yes"; break;
+                case "causal": kwargs["use_causal_mask"] = "yes"; break;
+                case "constant mask": kwargs["attention_mask"] = new JsonArray(1, 0, 1); break;
+                default:
+                    // tf.keras 2 and Keras 3 write a constant passed by keyword as the value itself.
+                    kwargs["key"] = 1;
+                    node["args"] = new JsonArray(args[0]!.DeepClone(), args[1]!.DeepClone());
+                    break;
             }
         });
 

@@ -73,6 +73,7 @@ public static class KerasFormat
             throw new NotSupportedException($"{source}: {KerasArchive.ConfigEntry} describes a model of class \"{className}\"; NeuralNet reads Sequential and Functional models (a subclassed Keras model has no graph in its file).");
         }
 
+        KerasFilledMasks.Drop(config);
         KerasArchive.RefuseOperations(config, source);
         KerasFilledCallArguments.Drop(config, KerasArchive.ReadKerasVersion(archive, source));
         string? compileConfig = config["compile_config"] is JsonObject compile ? compile.ToJsonString() : null;

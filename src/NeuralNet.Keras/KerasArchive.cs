@@ -48,6 +48,10 @@ internal static class KerasArchive
         }
     }
 
+    /// <summary>Whether a layer-list item is a Keras operation (<c>keras.ops</c> called in the graph) rather than a layer.</summary>
+    public static bool IsOperation(JsonObject item) =>
+        KerasConfigItems.Text(item["module"]) is string module && module.StartsWith("keras.src.ops", StringComparison.Ordinal);
+
     /// <summary>
     /// Refuses a config that calls keras.ops functions, which Keras records as operations (module keras.src.ops.numpy,
     /// ...) whose class names can equal layers' ("Add", "Reshape") with other arguments.
@@ -57,8 +61,9 @@ internal static class KerasArchive
     {
         foreach (JsonObject item in (model["config"]?["layers"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            if (item["module"] is JsonValue module && module.TryGetValue(out string? name) && name.StartsWith("keras.src.ops", StringComparison.Ordinal))
+            if (IsOperation(item))
             {
+                string name = KerasConfigItems.Text(item["module"])!;
                 string operation = item["class_name"] is JsonValue kind && kind.TryGetValue(out string? text) ? text : "?";
                 string called = item["name"] is JsonValue label && label.TryGetValue(out string? own) ? own : "?";
                 throw new NotSupportedException($"{source}: {ConfigEntry}: '{called}' is a Keras operation ({name}.{operation}), called as keras.ops in the model; NeuralNet's graphs are made of layers. Write it as a layer (keras.layers.Add, ...) in Keras.");
@@ -82,7 +87,18 @@ internal static class KerasArchive
     /// not a JSON object (Keras' load_model does not read metadata.json, so it refuses nothing for it).
     /// </summary>
     /// <exception cref="InvalidDataException">metadata.json is larger than this reader accepts.</exception>
-    public static string? ReadKerasVersion(ZipArchive archive, string source)
+    public static string? ReadKerasVersion(ZipArchive archive, string source) => ReadMetadata(archive, source, "keras_version");
+
+    /// <summary>Whether metadata.json names NeuralNet.Keras as the archive's <c>producer</c> (see <see cref="Write"/>).</summary>
+    /// <exception cref="InvalidDataException">metadata.json is larger than this reader accepts.</exception>
+    public static bool IsWrittenByNeuralNet(ZipArchive archive, string source) =>
+        ReadMetadata(archive, source, "producer")?.StartsWith(Producer, StringComparison.Ordinal) == true;
+
+    /// <summary>The name this package writes as the <c>producer</c> of its archives, before its version.</summary>
+    public const string Producer = "NeuralNet.Keras ";
+
+    // A string value of metadata.json, or null (see ReadKerasVersion).
+    private static string? ReadMetadata(ZipArchive archive, string source, string key)
     {
         if (archive.GetEntry(MetadataEntry) is not ZipArchiveEntry entry)
         {
@@ -94,8 +110,8 @@ internal static class KerasArchive
         try
         {
             return JsonNode.Parse(text.GetBuffer().AsSpan(0, (int)text.Length)) is JsonObject metadata
-                && metadata["keras_version"] is JsonValue value && value.TryGetValue(out string? version)
-                ? version
+                && metadata[key] is JsonValue value && value.TryGetValue(out string? found)
+                ? found
                 : null;
         }
         catch (JsonException)

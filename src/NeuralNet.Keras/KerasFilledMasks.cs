@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -11,13 +12,24 @@ namespace NeuralNet.Keras;
 /// <c>not_equal(ids, 0)</c>, <c>Masking</c>'s <c>any(not_equal(x, mask_value), axis=-1)</c>. So the file holds those
 /// operations as items of the layer list, and NeuralNet, whose graphs are made of layers, would refuse it, although it
 /// carries the same masks itself. This drops such a keyword, and the operations no longer used, when the mask is one of
-/// those two forms, made from the input of an Embedding with <c>mask_zero</c> or of a Masking with the same value, and the
-/// called layer's inputs come from that layer: the mask NeuralNet carries there is the one Keras passed. A mask of any
-/// other form (one the user computed, or Keras' merge of two masks) is left, and refused as an operation.
+/// those two forms and equals the mask the matching input carries: the input comes from that Embedding or Masking
+/// through layers that pass a mask on unchanged (<see cref="s_passThrough"/>, a recurrent layer's sequences, an attention
+/// layer's query). Any other mask (one the user computed, or passed past a layer that drops masks, or Keras' merge of
+/// two masks) is left, and refused as an operation.
 /// </summary>
 internal static class KerasFilledMasks
 {
-    private static readonly string[] s_maskKeywords = ["mask", "query_mask", "value_mask", "key_mask"];
+    // Layers whose output carries their first input's mask unchanged, in Keras (supports_masking, the default
+    // compute_mask) and in NeuralNet (SupportsMasking, no ComputeMask of their own).
+    private static readonly HashSet<string> s_passThrough =
+    [
+        "Dense", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+        "AlphaDropout", "Activation", "ReLU", "ELU", "LeakyReLU", "PReLU", "LayerNormalization", "BatchNormalization",
+        "GroupNormalization", "UnitNormalization", "Identity", "ActivityRegularization",
+    ];
+
+    private static readonly HashSet<string> s_recurrent = ["SimpleRNN", "LSTM", "GRU"];
+    private static readonly string[] s_sequenceNames = ["query", "value", "key"];
 
     /// <summary>Drops the filled-in masks of <paramref name="model"/>'s layer calls, at any depth.</summary>
     public static void Drop(JsonObject model)
@@ -39,32 +51,9 @@ internal static class KerasFilledMasks
             byName.TryAdd(KerasConfigItems.NameOf(item), item);
         }
 
-        // Each operation whose output is a carried mask, with the layer that carries it.
-        Dictionary<string, string> maskSources = [];
-        foreach (JsonObject item in items.Where(IsOperation))
-        {
-            if (MaskSource(item, items, byName) is string source)
-            {
-                maskSources[KerasConfigItems.NameOf(item)] = source;
-            }
-        }
-
-        if (maskSources.Count == 0)
-        {
-            return;
-        }
-
-        // The operations the carried masks are made of: the sources and the not_equal an any() reads.
-        var maskOperations = new HashSet<string>(maskSources.Keys);
-        foreach (string name in maskSources.Keys)
-        {
-            if (KerasConfigItems.IsClass(byName[name], "Any") && SingleCall(byName[name]) is JsonArray args && Reference(args[0]) is (string inner, _, _))
-            {
-                maskOperations.Add(inner);
-            }
-        }
-
-        foreach (JsonObject item in items.Where(i => !IsOperation(i)))
+        var graph = new Graph(byName);
+        var maskOperations = new HashSet<string>();
+        foreach (JsonObject item in items.Where(i => !KerasArchive.IsOperation(i)))
         {
             foreach (JsonObject node in (item["inbound_nodes"] as JsonArray ?? []).OfType<JsonObject>())
             {
@@ -73,10 +62,11 @@ internal static class KerasFilledMasks
                     continue;
                 }
 
-                foreach (string keyword in s_maskKeywords)
+                foreach ((string keyword, JsonNode? mask, JsonNode? input) in MaskedInputs(node, kwargs))
                 {
-                    if (kwargs[keyword] is JsonNode mask && IsCarried(mask, node, maskSources, byName))
+                    if (mask is not null && graph.MaskOf(mask) is { } made && made.Key is not null && made.Key == graph.Carried(input))
                     {
+                        maskOperations.UnionWith(made.Operations);
                         kwargs.Remove(keyword);
                     }
                 }
@@ -86,110 +76,34 @@ internal static class KerasFilledMasks
         RemoveUnused(model, list, maskOperations);
     }
 
-    private static bool IsOperation(JsonObject item) =>
-        KerasConfigItems.Text(item["module"]) is string module && module.StartsWith("keras.src.ops", StringComparison.Ordinal);
-
-    // The layer whose carried mask the operation computes, or null: not_equal(ids, 0) on an Embedding(mask_zero=True)'s
-    // input, or any(not_equal(x, v), axis=-1) on a Masking(mask_value=v)'s input.
-    private static string? MaskSource(JsonObject operation, List<JsonObject> items, Dictionary<string, JsonObject> byName)
+    // Each mask keyword of a call with the input whose mask Keras filled it from: mask with the one input (or, for a list
+    // of inputs as Attention takes, the whole list, checked element by element), and MultiHeadAttention's
+    // query_mask / value_mask / key_mask with its query, value and key.
+    private static IEnumerable<(string Keyword, JsonNode? Mask, JsonNode? Input)> MaskedInputs(JsonObject node, JsonObject kwargs)
     {
-        if (SingleCall(operation) is not JsonArray args)
+        JsonArray args = node["args"] as JsonArray ?? [];
+        if (kwargs["mask"] is JsonNode mask)
         {
-            return null;
-        }
-
-        if (KerasConfigItems.IsClass(operation, "NotEqual") && args.Count == 2 && Number(args[1]) == 0)
-        {
-            return ConsumerOf(args[0], items, "Embedding", c => c["mask_zero"]?.GetValueKind() == JsonValueKind.True);
-        }
-
-        if (KerasConfigItems.IsClass(operation, "Any") && args.Count == 1 && Number(operation["config"]?["axis"]) == -1
-            && operation["config"]?["keepdims"]?.GetValueKind() is null or JsonValueKind.False
-            && Reference(args[0]) is (string inner, _, _) && byName.TryGetValue(inner, out JsonObject? notEqual)
-            && IsOperation(notEqual) && KerasConfigItems.IsClass(notEqual, "NotEqual")
-            && SingleCall(notEqual) is JsonArray { Count: 2 } compared && Number(compared[1]) is double value)
-        {
-            return ConsumerOf(compared[0], items, "Masking", c => Number(c["mask_value"] ?? 0.0) == value);
-        }
-
-        return null;
-    }
-
-    // The args of an item's one call, with no keyword arguments; null otherwise.
-    private static JsonArray? SingleCall(JsonObject item) =>
-        item["inbound_nodes"] is JsonArray { Count: 1 } nodes && nodes[0] is JsonObject node && node["args"] is JsonArray args
-        && (node["kwargs"] is not JsonObject kwargs || kwargs.Count == 0) ? args : null;
-
-    // The name of a layer of class className, configured as accepted, that takes tensor as its input.
-    private static string? ConsumerOf(JsonNode? tensor, List<JsonObject> items, string className, Func<JsonNode, bool> accepted)
-    {
-        if (Reference(tensor) is not { } reference)
-        {
-            return null;
-        }
-
-        foreach (JsonObject item in items.Where(i => KerasConfigItems.IsClass(i, className) && i["config"] is JsonNode config && accepted(config)))
-        {
-            foreach (JsonObject node in (item["inbound_nodes"] as JsonArray ?? []).OfType<JsonObject>())
+            JsonNode? first = args.Count > 0 ? args[0] : kwargs["inputs"];
+            if (mask is JsonArray masks && first is JsonArray inputs && masks.Count <= inputs.Count && masks.All(m => m is null or JsonObject))
             {
-                if (node["args"] is JsonArray { Count: >= 1 } args && Reference(args[0]) == reference)
-                {
-                    return KerasConfigItems.NameOf(item);
-                }
+                // Every non-null mask of the list must be its input's; one pair is reported for the whole keyword.
+                yield return ("mask", new JsonArray([.. masks.Select(m => m?.DeepClone())]), new JsonArray([.. inputs.Take(masks.Count).Select(t => t?.DeepClone())]));
+            }
+            else if (mask is JsonObject && first is JsonObject)
+            {
+                yield return ("mask", mask, first);
             }
         }
 
-        return null;
-    }
-
-    // A mask keyword (a tensor, or a list of tensors and nulls) whose tensors are all carried masks of layers upstream of the call.
-    private static bool IsCarried(JsonNode mask, JsonObject node, Dictionary<string, string> maskSources, Dictionary<string, JsonObject> byName)
-    {
-        JsonNode?[] parts = mask is JsonArray list ? [.. list] : [mask];
-        if (parts.All(p => p is null))
+        for (int i = 0; i < s_sequenceNames.Length; i++)
         {
-            return false;
-        }
-
-        HashSet<string> upstream = Upstream(node, byName);
-        return parts.All(p => p is null
-            || (Reference(p) is (string name, _, _) && maskSources.TryGetValue(name, out string? source) && upstream.Contains(source)));
-    }
-
-    // Every layer the call's positional inputs come from, directly or not.
-    private static HashSet<string> Upstream(JsonObject node, Dictionary<string, JsonObject> byName)
-    {
-        var seen = new HashSet<string>();
-        var pending = new Stack<JsonNode?>(Tensors(node["args"]));
-        while (pending.Count > 0)
-        {
-            if (Reference(pending.Pop()) is (string name, _, _) && seen.Add(name) && byName.TryGetValue(name, out JsonObject? item))
+            if (kwargs[s_sequenceNames[i] + "_mask"] is JsonObject sequenceMask)
             {
-                foreach (JsonObject inbound in (item["inbound_nodes"] as JsonArray ?? []).OfType<JsonObject>())
-                {
-                    foreach (JsonNode? tensor in Tensors(inbound["args"]))
-                    {
-                        pending.Push(tensor);
-                    }
-                }
+                yield return (s_sequenceNames[i] + "_mask", sequenceMask, args.Count > i ? args[i] : kwargs[s_sequenceNames[i]]);
             }
         }
-
-        return seen;
     }
-
-    // The tensor objects in a node's args (nested one list deep, as Keras writes Add()([a, b])).
-    private static IEnumerable<JsonNode?> Tensors(JsonNode? args) =>
-        (args as JsonArray ?? []).SelectMany(a => a is JsonArray inner ? [.. inner] : new[] { a });
-
-    private static (string Layer, double Node, double Tensor)? Reference(JsonNode? tensor) =>
-        tensor is JsonObject obj && obj["config"]?["keras_history"] is JsonArray { Count: 3 } history
-        && KerasConfigItems.Text(history[0]) is string layer && Number(history[1]) is double n && Number(history[2]) is double t
-            ? (layer, n, t)
-            : null;
-
-    private static double? Number(JsonNode? node) =>
-        node is JsonValue value && value.GetValueKind() == JsonValueKind.Number ? value.GetValue<double>() : null;
 
     // Removes the mask operations nothing refers to any longer (a not_equal goes once the any() reading it is gone).
     private static void RemoveUnused(JsonObject model, JsonArray list, HashSet<string> maskOperations)
@@ -198,10 +112,10 @@ internal static class KerasFilledMasks
         while (removed)
         {
             removed = false;
-            foreach (JsonObject item in list.OfType<JsonObject>().Where(i => IsOperation(i) && maskOperations.Contains(KerasConfigItems.NameOf(i))).ToList())
+            foreach (JsonObject item in list.OfType<JsonObject>().Where(i => KerasArchive.IsOperation(i) && maskOperations.Contains(KerasConfigItems.NameOf(i))).ToList())
             {
                 string name = KerasConfigItems.NameOf(item);
-                if (!list.OfType<JsonObject>().Any(other => other != item && Refers(other, name)) && !IsOutput(model, name))
+                if (!list.OfType<JsonObject>().Any(other => other != item && NamesLayer(other["inbound_nodes"], name)) && !NamesLayer(model["config"]?["output_layers"], name))
                 {
                     list.Remove(item);
                     removed = true;
@@ -210,23 +124,142 @@ internal static class KerasFilledMasks
         }
     }
 
-    private static bool IsOutput(JsonObject model, string name) => NamesLayer(model["config"]?["output_layers"], name);
-
-    // Whether a structure of [layer, node, tensor] references (a list, nested lists or a dict of them) names the layer.
-    private static bool NamesLayer(JsonNode? references, string name) => references switch
+    // Whether a node list, or a structure of [layer, node, tensor] references, refers to the layer.
+    private static bool NamesLayer(JsonNode? node, string name) => node switch
     {
         JsonArray array => KerasConfigItems.Text(array.FirstOrDefault()) == name || array.Any(e => NamesLayer(e, name)),
-        JsonObject dict => dict.Any(p => NamesLayer(p.Value, name)),
+        JsonObject obj => obj.Any(p => NamesLayer(p.Value, name)),
         _ => false,
     };
 
-    private static bool Refers(JsonObject item, string name) =>
-        (item["inbound_nodes"] as JsonArray ?? []).OfType<JsonObject>().Any(node => Mentions(node, name));
-
-    private static bool Mentions(JsonNode? node, string name) => node switch
+    /// <summary>The model's tensors: the mask each carries, and what a mask operation computes.</summary>
+    private sealed class Graph(Dictionary<string, JsonObject> byName)
     {
-        JsonObject obj => Reference(obj) is (string layer, _, _) && layer == name || obj.Any(p => Mentions(p.Value, name)),
-        JsonArray array => array.Any(e => Mentions(e, name)),
-        _ => false,
-    };
+        private readonly Dictionary<string, string?> _carried = [];
+
+        /// <summary>
+        /// The mask a tensor (or a list of tensors) carries, as a key: "zero" and the ids tensor for an Embedding with
+        /// mask_zero, "masking", the value and the input for a Masking; null when it carries none that is known here.
+        /// </summary>
+        public string? Carried(JsonNode? tensor)
+        {
+            if (tensor is JsonArray list)
+            {
+                return string.Join(";", list.Select(t => t is null ? "-" : Carried(t) ?? "?"));
+            }
+
+            if (Reference(tensor) is not (string layer, int nodeIndex, int output) reference)
+            {
+                return null;
+            }
+
+            string key = Key(reference);
+            if (_carried.TryGetValue(key, out string? known))
+            {
+                return known;
+            }
+
+            _carried[key] = null; // a cycle (a malformed file) carries nothing
+            string? carried = null;
+            if (byName.TryGetValue(layer, out JsonObject? item) && !KerasArchive.IsOperation(item)
+                && item["inbound_nodes"] is JsonArray nodes && nodeIndex < nodes.Count && nodes[nodeIndex] is JsonObject node
+                && node["args"] is JsonArray { Count: > 0 } args && output == 0)
+            {
+                carried = CarriedBy(item, args);
+            }
+
+            return _carried[key] = carried;
+        }
+
+        private string? CarriedBy(JsonObject item, JsonArray args)
+        {
+            string className = KerasConfigItems.Text(item["class_name"]) ?? string.Empty;
+            JsonNode? config = item["config"];
+            return className switch
+            {
+                "Embedding" when config?["mask_zero"]?.GetValueKind() == JsonValueKind.True && Reference(args[0]) is { } ids => "zero " + Key(ids),
+                "Masking" when Reference(args[0]) is { } x => MaskingKey(Number(config?["mask_value"]) ?? 0.0, x),
+                _ when s_passThrough.Contains(className) => Carried(args[0]),
+                _ when s_recurrent.Contains(className) && config?["return_sequences"]?.GetValueKind() == JsonValueKind.True => Carried(args[0]),
+                "Bidirectional" when config?["layer"]?["config"]?["return_sequences"]?.GetValueKind() == JsonValueKind.True => Carried(args[0]),
+                "MultiHeadAttention" => Carried(args[0]),
+                "Attention" or "AdditiveAttention" when args[0] is JsonArray { Count: >= 2 } inputs => Carried(inputs[0]),
+                _ => null,
+            };
+        }
+
+        /// <summary>
+        /// What a mask tensor (or a list of them) computes, as the key <see cref="Carried"/> gives, with the operations
+        /// that make it; null when it is not one of the forms Keras' compute_mask writes.
+        /// </summary>
+        public (string? Key, List<string> Operations)? MaskOf(JsonNode mask)
+        {
+            if (mask is JsonArray list)
+            {
+                var operations = new List<string>();
+                var keys = new List<string>();
+                foreach (JsonNode? part in list)
+                {
+                    if (part is null)
+                    {
+                        keys.Add("-");
+                        continue;
+                    }
+
+                    if (MaskOf(part) is not ({ } key, List<string> made))
+                    {
+                        return null;
+                    }
+
+                    keys.Add(key);
+                    operations.AddRange(made);
+                }
+
+                return keys.All(k => k == "-") ? null : (string.Join(";", keys), operations);
+            }
+
+            if (Reference(mask) is not (string name, 0, 0) || !byName.TryGetValue(name, out JsonObject? operation) || !KerasArchive.IsOperation(operation)
+                || SingleCall(operation) is not JsonArray args)
+            {
+                return null;
+            }
+
+            if (KerasConfigItems.IsClass(operation, "NotEqual") && args.Count == 2 && Number(args[1]) == 0 && Reference(args[0]) is { } ids)
+            {
+                return ("zero " + Key(ids), [name]);
+            }
+
+            if (KerasConfigItems.IsClass(operation, "Any") && args.Count == 1 && Number(operation["config"]?["axis"]) == -1
+                && operation["config"]?["keepdims"]?.GetValueKind() is null or JsonValueKind.False
+                && Reference(args[0]) is (string inner, 0, 0) && byName.TryGetValue(inner, out JsonObject? notEqual)
+                && KerasArchive.IsOperation(notEqual) && KerasConfigItems.IsClass(notEqual, "NotEqual")
+                && SingleCall(notEqual) is JsonArray { Count: 2 } compared && Number(compared[1]) is double value && Reference(compared[0]) is { } x)
+            {
+                return (MaskingKey(value, x), [name, inner]);
+            }
+
+            return null;
+        }
+
+        // The args of an operation's one call, with no keyword arguments; null otherwise.
+        private static JsonArray? SingleCall(JsonObject item) =>
+            item["inbound_nodes"] is JsonArray { Count: 1 } nodes && nodes[0] is JsonObject node && node["args"] is JsonArray args
+            && (node["kwargs"] is not JsonObject kwargs || kwargs.Count == 0) ? args : null;
+
+        private static string Key((string Layer, int Node, int Tensor) reference) =>
+            string.Create(CultureInfo.InvariantCulture, $"{reference.Layer}/{reference.Node}/{reference.Tensor}");
+
+        private static string MaskingKey(double value, (string Layer, int Node, int Tensor) input) =>
+            string.Create(CultureInfo.InvariantCulture, $"masking {value:R} {Key(input)}");
+    }
+
+    private static (string Layer, int Node, int Tensor)? Reference(JsonNode? tensor) =>
+        tensor is JsonObject obj && obj["config"]?["keras_history"] is JsonArray { Count: 3 } history
+        && KerasConfigItems.Text(history[0]) is string layer && Number(history[1]) is double n && Number(history[2]) is double t
+        && n >= 0 && t >= 0 && n == Math.Floor(n) && t == Math.Floor(t) && n < int.MaxValue && t < int.MaxValue
+            ? (layer, (int)n, (int)t)
+            : null;
+
+    private static double? Number(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == JsonValueKind.Number ? value.GetValue<double>() : null;
 }

@@ -75,7 +75,7 @@ public static class KerasFormat
 
         KerasFilledMasks.Drop(config);
         KerasArchive.RefuseOperations(config, source);
-        KerasFilledCallArguments.Drop(config, KerasArchive.ReadKerasVersion(archive, source));
+        KerasFilledCallArguments.Drop(config, KerasArchive.ReadKerasVersion(archive, source), KerasArchive.IsWrittenByNeuralNet(archive, source));
         string? compileConfig = config["compile_config"] is JsonObject compile ? compile.ToJsonString() : null;
         config.Remove("compile_config");
         config["class_name"] = className == "Model" ? "Functional" : className;
@@ -156,7 +156,7 @@ public static class KerasFormat
         RequireBuilt(model);
         JsonObject config = KerasConfigWriter.Write(model);
         using MemoryStream weights = WriteWeights(model, withOptimizer: true);
-        string producer = "NeuralNet.Keras " + typeof(KerasFormat).Assembly.GetName().Version;
+        string producer = KerasArchive.Producer + typeof(KerasFormat).Assembly.GetName().Version;
         AtomicFile.Write(path, stream => KerasArchive.Write(stream, config, weights, producer));
     }
 

@@ -142,19 +142,29 @@ public sealed partial class KerasFormatTests
     [Theory]
     [InlineData("unrelated")]
     [InlineData("other value")]
+    [InlineData("past conv")]
     public void LoadModel_MaskNotCarriedByTheCallsInputs_IsStillRefusedAsAnOperation(string edit)
     {
         // A mask the user computed: not_equal(ids, 0) passed to an LSTM whose sequence does not come from ids, or
         // Masking's any(not_equal(x, v)) with another value than the layer's. NeuralNet would not carry it: refused.
         var ids = new Input(new TensorShape(6), "ids");
         var other = new Input(new TensorShape(6), "other");
-        SymbolicTensor pooled = new GlobalAveragePooling1D(name: "pool").Call(new Embedding(12, 4, maskZero: true, name: "embedding").Call(ids));
+        SymbolicTensor embedded = new Embedding(12, 4, maskZero: true, name: "embedding").Call(ids);
+        SymbolicTensor pooled = new GlobalAveragePooling1D(name: "pool").Call(new Conv1D(4, 1, name: "conv").Call(embedded));
         SymbolicTensor sequence = new Masking(0f, name: "masking").Call(new Embedding(12, 4, name: "plain").Call(other));
         var model = new Functional([ids, other], [pooled, new Lstm(3, name: "lstm").Call(sequence)], seed: 2);
         string path = KerasArchiveOf(model, $"user-mask-{edit.Replace(' ', '-')}.keras", "3.5.0", root =>
         {
             JsonArray layers = root["config"]!["layers"]!.AsArray();
-            if (edit == "unrelated")
+            if (edit == "past conv")
+            {
+                // Keras' masking guide: lstm(conv(embedding(ids)), mask=embedding.compute_mask(ids)); Conv1D drops the
+                // carried mask (in Keras and here), so the mask reaches the LSTM only as the user passed it.
+                LayerItem(root, "lstm")["inbound_nodes"]![0]!["args"]![0] = KerasTensor("conv", "float32", null, 6, 4);
+                layers.Insert(2, Operation("NotEqual", "not_equal", new JsonObject(), KerasTensor("ids", "int32", null, 6), 0));
+                LayerItem(root, "lstm")["inbound_nodes"]![0]!["kwargs"]!["mask"] = KerasTensor("not_equal", "bool", null, 6);
+            }
+            else if (edit == "unrelated")
             {
                 layers.Insert(2, Operation("NotEqual", "not_equal", new JsonObject(), KerasTensor("ids", "int32", null, 6), 0));
                 LayerItem(root, "lstm")["inbound_nodes"]![0]!["kwargs"]!["mask"] = KerasTensor("not_equal", "bool", null, 6);

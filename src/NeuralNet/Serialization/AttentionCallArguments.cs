@@ -202,7 +202,7 @@ internal static class AttentionCallArguments
         {
             if (kwargs?[mask] is not null)
             {
-                throw where.Error($"passes \"{mask}\" as a tensor, which NeuralNet does not read: {layer.TypeName} takes the masks its inputs carry (Embedding(maskZero: true), Masking), or an attention_mask.");
+                throw where.Error($"passes \"{mask}\", which NeuralNet does not read: {layer.TypeName} takes the masks its inputs carry (Embedding(maskZero: true), Masking), or an attention_mask.");
             }
         }
 

@@ -233,7 +233,7 @@ public class AttentionCallArgumentsTests
 
     [Theory]
     [InlineData("scores", "\"return_attention_scores\": true; NeuralNet's MultiHeadAttention returns one tensor")]
-    [InlineData("query_mask", "passes \"query_mask\" as a tensor, which NeuralNet does not read")]
+    [InlineData("query_mask", "passes \"query_mask\", which NeuralNet does not read")]
     [InlineData("both", "passes \"query\" both by position and by keyword")]
     [InlineData("gap", "passes \"key\" without \"value\"")]
     [InlineData("causal", "inbound_nodes[0].kwargs: \"use_causal_mask\" must be true, false or null but is \"yes\"")]

@@ -14,8 +14,9 @@ namespace NeuralNet.Keras;
 /// carries the same masks itself. This drops such a keyword, and the operations no longer used, when the mask is one of
 /// those two forms and equals the mask the matching input carries: the input comes from that Embedding or Masking
 /// through layers that pass a mask on unchanged (<see cref="s_passThrough"/>, a recurrent layer's sequences, an attention
-/// layer's query). Any other mask (one the user computed, or passed past a layer that drops masks, or Keras' merge of
-/// two masks) is left, and refused as an operation.
+/// layer's query), and <c>logical_or</c> where Keras 3 merges the masks of an <c>Add</c> and the like (a residual
+/// connection). Any other mask (one the user computed, passed past a layer that drops masks, or Keras' join of the
+/// masks of a <c>Concatenate</c>) is left, and refused as an operation.
 /// </summary>
 internal static class KerasFilledMasks
 {
@@ -29,6 +30,9 @@ internal static class KerasFilledMasks
     ];
 
     private static readonly HashSet<string> s_recurrent = ["SimpleRNN", "LSTM", "GRU"];
+
+    // Merge layers whose output mask is Keras 3's logical_or of their inputs' (NeuralNet's Merge ORs them too).
+    private static readonly HashSet<string> s_orMerges = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"];
     private static readonly string[] s_sequenceNames = ["query", "value", "key"];
 
     /// <summary>Drops the filled-in masks of <paramref name="model"/>'s layer calls, at any depth.</summary>
@@ -183,9 +187,27 @@ internal static class KerasFilledMasks
                 _ when s_recurrent.Contains(className) && config?["return_sequences"]?.GetValueKind() == JsonValueKind.True => Carried(args[0]),
                 "Bidirectional" when config?["layer"]?["config"]?["return_sequences"]?.GetValueKind() == JsonValueKind.True => Carried(args[0]),
                 "MultiHeadAttention" => Carried(args[0]),
+                _ when s_orMerges.Contains(className) && args[0] is JsonArray { Count: >= 2 } merged => MergedKey(merged),
                 "Attention" or "AdditiveAttention" when args[0] is JsonArray { Count: >= 2 } inputs => Carried(inputs[0]),
                 _ => null,
             };
+        }
+
+        // Keras' Merge.compute_mask: none when an input carries none, else logical_or of the masks from the left.
+        private string? MergedKey(JsonArray inputs)
+        {
+            string? key = null;
+            foreach (JsonNode? input in inputs)
+            {
+                if (Carried(input) is not string carried)
+                {
+                    return null;
+                }
+
+                key = key is null ? carried : $"or({key},{carried})";
+            }
+
+            return key;
         }
 
         /// <summary>
@@ -227,6 +249,12 @@ internal static class KerasFilledMasks
             if (KerasConfigItems.IsClass(operation, "NotEqual") && args.Count == 2 && Number(args[1]) == 0 && Reference(args[0]) is { } ids)
             {
                 return ("zero " + Key(ids), [name]);
+            }
+
+            if (KerasConfigItems.IsClass(operation, "LogicalOr") && args.Count == 2 && args[0] is JsonObject left && args[1] is JsonObject right
+                && MaskOf(left) is ({ } leftKey, List<string> leftMade) && MaskOf(right) is ({ } rightKey, List<string> rightMade))
+            {
+                return ($"or({leftKey},{rightKey})", [name, .. leftMade, .. rightMade]);
             }
 
             if (KerasConfigItems.IsClass(operation, "Any") && args.Count == 1 && Number(operation["config"]?["axis"]) == -1

@@ -139,6 +139,34 @@ public sealed partial class KerasFormatTests
         Assert.DoesNotContain(loaded.Layers, l => l.Name is "not_equal" or "any");
     }
 
+    [Fact]
+    public void LoadModel_MaskFilledAfterResidualAdd_ReadsTheMergedMask()
+    {
+        // An encoder block: x = Embedding(mask_zero)(ids); y = LayerNormalization()(Add()([x, mha(x, x)])), pooled.
+        // Keras filled mha's query_mask and value_mask with not_equal(ids, 0) and the pooling's mask with Add's
+        // compute_mask, logical_or(not_equal, not_equal).
+        var ids = new Input(new TensorShape(6), "ids");
+        SymbolicTensor x = new Embedding(12, 4, maskZero: true, name: "embedding").Call(ids);
+        SymbolicTensor attended = new MultiHeadAttention(2, 2, name: "mha").Call(x, x);
+        SymbolicTensor block = new LayerNormalization(name: "norm").Call(new Add(name: "residual").Call(x, attended));
+        var model = new Functional(ids, new Dense(2, name: "head").Call(new GlobalAveragePooling1D(name: "pool").Call(block)), seed: 13);
+        string path = KerasArchiveOf(model, "masked-encoder.keras", "3.12.0", root =>
+        {
+            JsonArray layers = root["config"]!["layers"]!.AsArray();
+            layers.Insert(2, Operation("NotEqual", "not_equal", new JsonObject(), KerasTensor("ids", "int32", null, 6), 0));
+            layers.Insert(3, Operation("LogicalOr", "logical_or", new JsonObject(), KerasTensor("not_equal", "bool", null, 6), KerasTensor("not_equal", "bool", null, 6)));
+            JsonObject mha = LayerItem(root, "mha")["inbound_nodes"]![0]!["kwargs"]!.AsObject();
+            mha["query_mask"] = KerasTensor("not_equal", "bool", null, 6);
+            mha["value_mask"] = KerasTensor("not_equal", "bool", null, 6);
+            LayerItem(root, "pool")["inbound_nodes"]![0]!["kwargs"]!["mask"] = KerasTensor("logical_or", "bool", null, 6);
+        });
+
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Tensor input = PaddedIds(5, 6, 12, seed: 9);
+        Assert.Equal(model.Predict(input).ToArray(), loaded.Predict(input).ToArray());
+    }
+
     [Theory]
     [InlineData("unrelated")]
     [InlineData("other value")]

@@ -169,19 +169,19 @@ internal static class KerasFilledMasks
                 && item["inbound_nodes"] is JsonArray nodes && nodeIndex < nodes.Count && nodes[nodeIndex] is JsonObject node
                 && node["args"] is JsonArray { Count: > 0 } args && output == 0)
             {
-                carried = CarriedBy(item, args);
+                carried = CarriedBy(item, args, node["kwargs"]?["reverse"]?.GetValueKind() == JsonValueKind.True);
             }
 
             return _carried[key] = carried;
         }
 
-        private string? CarriedBy(JsonObject item, JsonArray args)
+        private string? CarriedBy(JsonObject item, JsonArray args, bool reverse)
         {
             string className = KerasConfigItems.Text(item["class_name"]) ?? string.Empty;
             JsonNode? config = item["config"];
             return className switch
             {
-                "Embedding" when config?["mask_zero"]?.GetValueKind() == JsonValueKind.True && Reference(args[0]) is { } ids => "zero " + Key(ids),
+                "Embedding" or "ReversibleEmbedding" when !reverse && config?["mask_zero"]?.GetValueKind() == JsonValueKind.True && Reference(args[0]) is { } ids => "zero " + Key(ids),
                 "Masking" when Reference(args[0]) is { } x => MaskingKey(Number(config?["mask_value"]) ?? 0.0, x),
                 _ when s_passThrough.Contains(className) => Carried(args[0]),
                 _ when s_recurrent.Contains(className) && config?["return_sequences"]?.GetValueKind() == JsonValueKind.True => Carried(args[0]),

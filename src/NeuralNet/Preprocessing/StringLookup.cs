@@ -26,6 +26,9 @@ namespace NeuralNet.Preprocessing;
 /// vocabulary throws, and <see cref="Adapt(IEnumerable{string}, CancellationToken)"/> may replace a given vocabulary. With several OOV indices an unknown string
 /// takes the one its UTF-8 bytes hash to, FarmHash <c>Fingerprint64</c> modulo their number, as Keras'
 /// <c>tf.strings.to_hash_bucket_fast</c> (the hash of <see cref="StringHashing"/>). Sparse outputs are not supported.</para>
+/// <para>A vocabulary file (Keras' <c>vocabulary="path"</c>) is read by <see cref="SetVocabularyFile"/> or the
+/// <c>vocabularyFile</c> argument, once: the configuration then holds its tokens, and a configuration whose
+/// <c>"vocabulary"</c> is a path (as earlier Keras 3 releases wrote it) reads the file when loaded.</para>
 /// <para>In <see cref="CategoryOutputMode.TfIdf"/> mode each count is multiplied by its index's inverse document
 /// frequency (<see cref="GetIdfWeights"/>): given with the vocabulary (<c>idfWeights</c>, required then), or learned by
 /// <see cref="Adapt(IEnumerable{IReadOnlyList{string}}, CancellationToken)"/> (each row a document) or
@@ -357,7 +360,7 @@ public sealed class StringLookup : Preprocessor
                 config.GetString("name", "string_lookup"),
                 file);
         }
-        catch (Exception e) when (e is ArgumentException or IOException)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
             throw config.Error(e.Message, e);
         }

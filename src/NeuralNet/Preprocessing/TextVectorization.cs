@@ -519,40 +519,47 @@ public sealed class TextVectorization : Preprocessor
 
         IEnumerable<float>? idf = config.Contains("idf_weights") ? config.GetDoubleArray("idf_weights").Select(w => (float)w) : null;
         (string[]? vocabulary, string? file) = LookupConfig.ReadStringVocabulary(config);
-        return new TextVectorization(
-            config.GetNullableInt64("max_tokens") is long max ? checked((int)Math.Min(max, int.MaxValue)) : null,
-            standardizeFunction is not null ? TextStandardization.Custom : standardize switch
-            {
-                "lower_and_strip_punctuation" => TextStandardization.LowerAndStripPunctuation,
-                "lower" => TextStandardization.Lower,
-                "strip_punctuation" => TextStandardization.StripPunctuation,
-                null => TextStandardization.None,
-                _ => throw config.Error($"\"standardize\" is \"{FormatError.Shorten(standardize)}\"; expected \"lower_and_strip_punctuation\", \"lower\", \"strip_punctuation\" or null."),
-            },
-            splitFunction is not null ? TextSplit.Custom : split switch
-            {
-                "whitespace" => TextSplit.Whitespace,
-                "character" => TextSplit.Character,
-                null => TextSplit.None,
-                _ => throw config.Error($"\"split\" is \"{FormatError.Shorten(split)}\"; expected \"whitespace\", \"character\" or null."),
-            },
-            ngrams,
-            outputMode switch
-            {
-                "int" => TextOutputMode.Int,
-                "multi_hot" or "binary" => TextOutputMode.MultiHot,
-                "count" => TextOutputMode.Count,
-                "tf_idf" or "tf-idf" => TextOutputMode.TfIdf,
-                _ => throw config.Error($"\"output_mode\" is \"{FormatError.Shorten(outputMode)}\"; expected \"int\", \"multi_hot\", \"count\" or \"tf_idf\"."),
-            },
-            config.GetNullableInt64("output_sequence_length") is long length ? checked((int)Math.Min(length, int.MaxValue)) : null,
-            config.GetBoolean("pad_to_max_tokens", false),
-            vocabulary,
-            idf,
-            config.GetString("name", "text_vectorization"),
-            standardizeFunction,
-            splitFunction,
-            file);
+        try
+        {
+            return new TextVectorization(
+                config.GetNullableInt64("max_tokens") is long max ? checked((int)Math.Min(max, int.MaxValue)) : null,
+                standardizeFunction is not null ? TextStandardization.Custom : standardize switch
+                {
+                    "lower_and_strip_punctuation" => TextStandardization.LowerAndStripPunctuation,
+                    "lower" => TextStandardization.Lower,
+                    "strip_punctuation" => TextStandardization.StripPunctuation,
+                    null => TextStandardization.None,
+                    _ => throw config.Error($"\"standardize\" is \"{FormatError.Shorten(standardize)}\"; expected \"lower_and_strip_punctuation\", \"lower\", \"strip_punctuation\" or null."),
+                },
+                splitFunction is not null ? TextSplit.Custom : split switch
+                {
+                    "whitespace" => TextSplit.Whitespace,
+                    "character" => TextSplit.Character,
+                    null => TextSplit.None,
+                    _ => throw config.Error($"\"split\" is \"{FormatError.Shorten(split)}\"; expected \"whitespace\", \"character\" or null."),
+                },
+                ngrams,
+                outputMode switch
+                {
+                    "int" => TextOutputMode.Int,
+                    "multi_hot" or "binary" => TextOutputMode.MultiHot,
+                    "count" => TextOutputMode.Count,
+                    "tf_idf" or "tf-idf" => TextOutputMode.TfIdf,
+                    _ => throw config.Error($"\"output_mode\" is \"{FormatError.Shorten(outputMode)}\"; expected \"int\", \"multi_hot\", \"count\" or \"tf_idf\"."),
+                },
+                config.GetNullableInt64("output_sequence_length") is long length ? checked((int)Math.Min(length, int.MaxValue)) : null,
+                config.GetBoolean("pad_to_max_tokens", false),
+                vocabulary,
+                idf,
+                config.GetString("name", "text_vectorization"),
+                standardizeFunction,
+                splitFunction,
+                file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw config.Error(e.Message, e);
+        }
     }
 
     // Keras' from_config: a name, null, or (deserialize_keras_object) a registered function.

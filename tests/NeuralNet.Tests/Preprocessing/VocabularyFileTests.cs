@@ -1,4 +1,5 @@
 using System.Text;
+using FsCheck.Xunit;
 using NeuralNet.Layers;
 using NeuralNet.Models;
 using NeuralNet.Preprocessing;
@@ -45,6 +46,37 @@ public sealed class VocabularyFileTests : IDisposable
         var empty = new StringLookup(vocabularyFile: Write("empty-line.txt", "x\n\n"));
         Assert.Equal(["[UNK]", "x", ""], empty.GetVocabulary());
         Assert.Equal([2f, 1, 0], empty.Transform(["", "x", "y"]).ToArray());
+    }
+
+    [Property(MaxTest = 100, Replay = "20261206,33")]
+    public void StringLookup_RandomTokensWrittenOnePerLine_ReadBackInOrder(int seed, bool crlf, bool finalNewline)
+    {
+        // Tokens of letters, non-ASCII, spaces, tabs and inner "\r" (never last: ReadLine would drop it), distinct, one
+        // possibly empty; joined by "\n" or "\r\n". Line k must come back as token k at index 1 + k.
+        var random = new Random(seed);
+        string[] alphabet = ["a", "b", " ", "Z", "\t", "é", "😀", "\r", ","];
+        var tokens = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int count = 1 + random.Next(20);
+        while (tokens.Count < count)
+        {
+            var token = new StringBuilder();
+            for (int length = random.Next(6); length > 0; length--)
+            {
+                token.Append(alphabet[random.Next(alphabet.Length)]);
+            }
+
+            string text = token.ToString().TrimEnd('\r');
+            if (seen.Add(text))
+            {
+                tokens.Add(text);
+            }
+        }
+
+        string content = string.Join(crlf ? "\r\n" : "\n", tokens) + (finalNewline || tokens[^1].Length == 0 ? "\n" : string.Empty);
+        var lookup = new StringLookup(vocabularyFile: Write($"random-{seed}.txt", content));
+        Assert.Equal(["[UNK]", .. tokens], lookup.GetVocabulary());
+        Assert.Equal(Enumerable.Range(1, tokens.Count).Select(i => (float)i), lookup.Transform(tokens).ToArray());
     }
 
     [Fact]
@@ -191,6 +223,9 @@ public sealed class VocabularyFileTests : IDisposable
         var ex = Assert.Throws<InvalidDataException>(() => ModelWith(new() { ["t"] = ("StringLookup", $$"""{"vocabulary": {{Json(missing)}}}""") }));
         Assert.Contains(missing, ex.Message, StringComparison.Ordinal);
         Assert.Contains("preprocessing.t", ex.Message, StringComparison.Ordinal);
+        var vectorizer = Assert.Throws<InvalidDataException>(() => ModelWith(new() { ["v"] = ("TextVectorization", $$"""{"vocabulary": {{Json(missing)}}}""") }));
+        Assert.Contains(missing, vectorizer.Message, StringComparison.Ordinal);
+        Assert.Contains("preprocessing.v", vectorizer.Message, StringComparison.Ordinal);
 
         string repeated = Write("twice.txt", "a\na\n");
         var bad = Assert.Throws<InvalidDataException>(() => ModelWith(new() { ["t"] = ("TextVectorization", $$"""{"vocabulary": {{Json(repeated)}}}""") }));

@@ -25,7 +25,9 @@ namespace NeuralNet.Layers;
 /// <para>The vocabulary is saved in the configuration (<c>vocabulary</c>, special tokens included, with <c>idf_weights</c>
 /// one per entry in TF-IDF mode), so a saved model keeps what <see cref="Adapt(Tensor)"/> learned. Unlike Keras, using
 /// the layer before it has a vocabulary throws (Keras maps everything to OOV), and <see cref="Adapt(Tensor)"/> may
-/// replace a given vocabulary. <c>oov_method="farmhash"</c> and sparse outputs are not supported. Indices are not
+/// replace a given vocabulary. A vocabulary file (Keras' <c>vocabulary="path"</c>) is read by <see cref="SetVocabularyFile"/>;
+/// the configuration then holds its tokens, and one whose <c>"vocabulary"</c> is a path reads the file when loaded.
+/// <c>oov_method="farmhash"</c> and sparse outputs are not supported. Indices are not
 /// differentiable: the input gradient is zero.</para>
 /// </remarks>
 /// <example><c>new IntegerLookup(vocabulary: [12, 36, 1138, 42])</c> maps [12, 36, 1138, 42, 7] to [1, 2, 3, 4, 0].</example>
@@ -328,7 +330,7 @@ public sealed class IntegerLookup : Layer
                 config.GetString("name"),
                 file);
         }
-        catch (Exception e) when (e is ArgumentException or IOException)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
             throw config.Error(e.Message, e);
         }

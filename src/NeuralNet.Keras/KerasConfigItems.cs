@@ -50,6 +50,9 @@ internal static class KerasConfigItems
         return result;
     }
 
+    /// <summary>A lookup config's <c>pad_to_max_tokens</c>: true only when it holds JSON true (Keras' default is false).</summary>
+    public static bool PadsToMaxTokens(JsonObject config) => config["pad_to_max_tokens"] is JsonValue pad && pad.TryGetValue(out bool value) && value;
+
     /// <summary>The node's string, or null when it is absent or not a string.</summary>
     internal static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
 }

@@ -152,7 +152,7 @@ internal static class KerasLookupAssets
     private static void RequireVocabularySize(JsonObject config, int entries, string entry, string source, string layer)
     {
         string mode = KerasConfigItems.Text(config["output_mode"]) ?? "int";
-        bool padded = config["pad_to_max_tokens"] is JsonValue pad && pad.TryGetValue(out bool value) && value;
+        bool padded = KerasConfigItems.PadsToMaxTokens(config);
         if (mode == "int" || padded || config["vocabulary_size"] is not JsonValue size || !size.TryGetValue(out int frozen) || frozen == entries)
         {
             return;
@@ -189,7 +189,7 @@ internal static class KerasLookupAssets
     // to max_tokens (whose zeros, beyond the vocabulary, are dropped).
     private static JsonArray IdfWeights(JsonObject config, H5WeightsReader weights, string dataset, int lines, string entry, string layer)
     {
-        bool padded = config["pad_to_max_tokens"] is JsonValue pad && pad.TryGetValue(out bool value) && value;
+        bool padded = KerasConfigItems.PadsToMaxTokens(config);
         int length = padded && config["max_tokens"] is JsonValue max && max.TryGetValue(out int tokens) && tokens >= lines ? tokens : lines;
         string path = weights.Resolve(dataset);
         float[] idf = KerasLookupVariables.ReadWeights(weights, path, length,

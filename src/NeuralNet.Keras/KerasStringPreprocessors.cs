@@ -209,7 +209,7 @@ internal static class KerasStringPreprocessors
     // Keras' depth: max_tokens with pad_to_max_tokens, else the vocabulary's size (its frozen vocabulary_size).
     private static JsonNode Depth(JsonObject config, string what)
     {
-        bool padded = config["pad_to_max_tokens"] is JsonValue pad && pad.TryGetValue(out bool value) && value;
+        bool padded = KerasConfigItems.PadsToMaxTokens(config);
         JsonNode? depth = padded ? config["max_tokens"] : config["vocabulary_size"];
         return depth is JsonValue number && number.TryGetValue(out int size) && size > 0
             ? JsonValue.Create(size)

@@ -26,6 +26,9 @@ namespace NeuralNet.Preprocessing;
 /// vocabulary throws, and <see cref="Adapt(IEnumerable{string}, CancellationToken)"/> may replace a given vocabulary. With several OOV indices an unknown string
 /// takes the one its UTF-8 bytes hash to, FarmHash <c>Fingerprint64</c> modulo their number, as Keras'
 /// <c>tf.strings.to_hash_bucket_fast</c> (the hash of <see cref="StringHashing"/>). Sparse outputs are not supported.</para>
+/// <para>A vocabulary file (Keras' <c>vocabulary="path"</c>) is read by <see cref="SetVocabularyFile"/> or the
+/// <c>vocabularyFile</c> argument, once: the configuration then holds its tokens, and a configuration whose
+/// <c>"vocabulary"</c> is a path (as earlier Keras 3 releases wrote it) reads the file when loaded.</para>
 /// <para>In <see cref="CategoryOutputMode.TfIdf"/> mode each count is multiplied by its index's inverse document
 /// frequency (<see cref="GetIdfWeights"/>): given with the vocabulary (<c>idfWeights</c>, required then), or learned by
 /// <see cref="Adapt(IEnumerable{IReadOnlyList{string}}, CancellationToken)"/> (each row a document) or
@@ -55,9 +58,13 @@ public sealed class StringLookup : Preprocessor
     /// <param name="outputMode">Indices (Keras' default) or their one-hot, multi-hot, count or TF-IDF encoding.</param>
     /// <param name="padToMaxTokens">In the encoding modes, make rows <paramref name="maxTokens"/> wide whatever the vocabulary's size.</param>
     /// <param name="name">The name (Keras' layer name); <c>string_lookup</c> when null.</param>
+    /// <param name="vocabularyFile">A vocabulary file to start with (Keras' <c>vocabulary</c> given a path), read as <see cref="SetVocabularyFile"/> reads it; not with <paramref name="vocabulary"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is 1 or less, <paramref name="numOovIndices"/> is negative, or the mode is not defined.</exception>
     /// <exception cref="ArgumentException"><paramref name="invert"/> outside Int mode, <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>,
-    /// <paramref name="idfWeights"/> outside TfIdf mode, without a vocabulary or missing with one in TfIdf mode, or an invalid vocabulary or weights (see <see cref="SetVocabulary"/>).</exception>
+    /// <paramref name="idfWeights"/> outside TfIdf mode, without a vocabulary or missing with one in TfIdf mode, or an invalid vocabulary or weights (see <see cref="SetVocabulary"/>);
+    /// both <paramref name="vocabulary"/> and <paramref name="vocabularyFile"/>, or a file in TfIdf mode.</exception>
+    /// <exception cref="FileNotFoundException"><paramref name="vocabularyFile"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException"><paramref name="vocabularyFile"/> breaks a rule of <see cref="SetVocabularyFile"/>.</exception>
     public StringLookup(
         int? maxTokens = null,
         int numOovIndices = 1,
@@ -68,16 +75,31 @@ public sealed class StringLookup : Preprocessor
         bool invert = false,
         CategoryOutputMode outputMode = CategoryOutputMode.Int,
         bool padToMaxTokens = false,
-        string? name = null)
+        string? name = null,
+        string? vocabularyFile = null)
     {
         ArgumentNullException.ThrowIfNull(oovToken);
         _index = new VocabularyIndex<string>(maxTokens, numOovIndices, maskToken is not null, maskToken ?? string.Empty, oovToken, invert, outputMode, padToMaxTokens,
             StringComparer.Ordinal, CompareUtf8, FarmHashBucket, static t => $"\"{t}\"");
         Name = name ?? "string_lookup";
+        if (vocabularyFile is not null)
+        {
+            if (vocabulary is not null)
+            {
+                throw new ArgumentException($"StringLookup '{Name}': give either vocabulary or vocabularyFile, not both.", nameof(vocabularyFile));
+            }
+
+            VocabularyFile.RefuseTfIdf(outputMode == CategoryOutputMode.TfIdf, $"StringLookup '{Name}'", nameof(vocabularyFile));
+        }
+
         VocabularyIndex<string>.CheckIdfArguments(outputMode, vocabulary is not null, idfWeights is not null, nameof(idfWeights));
         if (vocabulary is not null)
         {
             SetVocabulary(vocabulary, idfWeights);
+        }
+        else if (vocabularyFile is not null)
+        {
+            SetVocabularyFile(vocabularyFile);
         }
     }
 
@@ -147,6 +169,26 @@ public sealed class StringLookup : Preprocessor
         }
 
         _index.Set(tokens, idfWeights is null ? null : [.. idfWeights], nameof(vocabulary), nameof(idfWeights));
+    }
+
+    /// <summary>
+    /// Sets the vocabulary from a text file (Keras' <c>set_vocabulary</c> given a path), replacing any previous one: one
+    /// token per line, read as TensorFlow reads it for Keras (UTF-8; lines end at "\n", one "\r" before it dropped;
+    /// nothing else trimmed; a last line without "\n" counts when it is not empty). Unlike a list, the file's lines are
+    /// all tokens, so line k (from 0) takes index <c>numOovIndices + k</c> (one more with a mask token in Int mode) and
+    /// the file must not hold the mask token (nor, when inverting, the OOV token). Not in TfIdf mode, as in Keras.
+    /// Saving writes the tokens into the configuration, so a saved lookup does not need the file.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="ArgumentException">The lookup is in TfIdf mode.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is empty, a line is not UTF-8, a token repeats or is reserved, or there are more than <see cref="MaxTokens"/> entries (the message names the file and the line). Nothing changes.</exception>
+    public void SetVocabularyFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string owner = $"StringLookup '{Name}'";
+        VocabularyFile.RefuseTfIdf(OutputMode == CategoryOutputMode.TfIdf, owner, nameof(path));
+        _index.SetFromFile(VocabularyFile.ReadLines(path, owner), path, owner);
     }
 
     /// <summary>
@@ -302,6 +344,7 @@ public sealed class StringLookup : Preprocessor
             throw config.Error($"\"encoding\" is \"{FormatError.Shorten(encoding)}\"; only utf-8 is supported.");
         }
 
+        (string[]? vocabulary, string? file) = LookupConfig.ReadStringVocabulary(config);
         try
         {
             return new StringLookup(
@@ -309,40 +352,18 @@ public sealed class StringLookup : Preprocessor
                 config.GetInt32("num_oov_indices", 1),
                 config.Contains("mask_token") ? config.GetString("mask_token") : null,
                 config.GetString("oov_token", "[UNK]"),
-                ReadVocabulary(config),
+                vocabulary,
                 LookupConfig.ReadIdfWeights(config),
                 config.GetBoolean("invert", false),
                 CategoryEncoder.Read(config, "int", allowTfIdf: true),
                 config.GetBoolean("pad_to_max_tokens", false),
-                config.GetString("name", "string_lookup"));
+                config.GetString("name", "string_lookup"),
+                file);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
             throw config.Error(e.Message, e);
         }
-    }
-
-    private static string[]? ReadVocabulary(Config config)
-    {
-        if (config.GetNode("vocabulary") is not JsonNode node)
-        {
-            return null;
-        }
-
-        if (node is not JsonArray array)
-        {
-            throw config.Error($"\"vocabulary\" must be an array of strings or null but is {Config.Describe(node)}.");
-        }
-
-        var tokens = new string[array.Count];
-        for (int i = 0; i < tokens.Length; i++)
-        {
-            tokens[i] = array[i]?.GetValueKind() == JsonValueKind.String
-                ? array[i]!.GetValue<string>()
-                : throw config.Error(string.Create(CultureInfo.InvariantCulture, $"\"vocabulary\"[{i}] is {Config.Describe(array[i])}; expected a string."));
-        }
-
-        return tokens;
     }
 
     // Keras sorts the tokens' UTF-8 bytes (np.lexsort on bytes).

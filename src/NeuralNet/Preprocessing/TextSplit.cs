@@ -11,4 +11,7 @@ public enum TextSplit
 
     /// <summary>The whole text is one token (Keras' <c>None</c>).</summary>
     None,
+
+    /// <summary>A function of your own (Keras' callable <c>split</c>): <see cref="TextVectorization.SplitFunction"/>.</summary>
+    Custom,
 }

@@ -14,4 +14,7 @@ public enum TextStandardization
 
     /// <summary>Leave the text as it is (Keras' <c>None</c>).</summary>
     None,
+
+    /// <summary>A function of your own (Keras' callable <c>standardize</c>): <see cref="TextVectorization.StandardizeFunction"/>.</summary>
+    Custom,
 }

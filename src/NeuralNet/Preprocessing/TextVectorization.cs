@@ -27,8 +27,13 @@ namespace NeuralNet.Preprocessing;
 /// restores it with its vocabulary. Its configuration holds the vocabulary under Keras' <c>"vocabulary"</c> key.</para>
 /// <para>Unlike Keras, <see cref="Transform"/> before a vocabulary exists and <see cref="Adapt"/> on texts without a
 /// single token throw rather than map everything to "[UNK]"; and <see cref="Adapt"/> may replace a vocabulary given
-/// to the constructor. Custom standardize or split functions, <c>one_hot</c> output, sparse and ragged outputs are not
-/// supported.</para>
+/// to the constructor. <c>one_hot</c> output, sparse and ragged outputs are not supported.</para>
+/// <para>A standardize or split function of your own (Keras' callables) runs in <see cref="Adapt"/> and
+/// <see cref="Transform"/> on each text (the standardize function instead of the built-in standardization, the split
+/// function on the standardized text). To save the vectorizer, register the functions with
+/// <see cref="SerializationRegistry.RegisterFunction"/>: the configuration names them as Keras names registered
+/// functions, and loading finds them by that name. A vocabulary file (<see cref="SetVocabularyFile"/>) is read once;
+/// saving writes its tokens into the configuration.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -56,8 +61,8 @@ public sealed class TextVectorization : Preprocessor
 
     /// <summary>Creates a text vectorizer (Keras' <c>TextVectorization</c>); it needs a vocabulary before <see cref="Transform"/>.</summary>
     /// <param name="maxTokens">The largest vocabulary, padding and "[UNK]" included; null for no limit. <see cref="Adapt"/> keeps the most frequent tokens.</param>
-    /// <param name="standardize">How texts are standardized.</param>
-    /// <param name="split">How standardized texts are split into tokens.</param>
+    /// <param name="standardize">How texts are standardized; null for Keras' default, <see cref="TextStandardization.LowerAndStripPunctuation"/>, or <see cref="TextStandardization.Custom"/> when <paramref name="standardizeFunction"/> is given.</param>
+    /// <param name="split">How standardized texts are split into tokens; null for Keras' default, <see cref="TextSplit.Whitespace"/>, or <see cref="TextSplit.Custom"/> when <paramref name="splitFunction"/> is given.</param>
     /// <param name="ngrams">The n-gram widths to produce from the tokens (joined by a space), such as <c>[1, 2]</c>; null for the tokens alone. Keras' integer n is <c>[1, ..., n]</c>.</param>
     /// <param name="outputMode">What <see cref="Transform"/> returns.</param>
     /// <param name="outputSequenceLength">In <see cref="TextOutputMode.Int"/> mode, the length of every row: longer texts lose their last ids, shorter ones end with 0s. Null for the longest text of each call.</param>
@@ -65,30 +70,39 @@ public sealed class TextVectorization : Preprocessor
     /// <param name="vocabulary">A vocabulary to start with, as for <see cref="SetVocabulary"/>; null to learn one with <see cref="Adapt"/>.</param>
     /// <param name="idfWeights">With <paramref name="vocabulary"/> in <see cref="TextOutputMode.TfIdf"/> mode, its inverse document frequencies.</param>
     /// <param name="name">The name (Keras' layer name); <c>text_vectorization</c> when null.</param>
+    /// <param name="standardizeFunction">A standardize function of your own (Keras' callable <c>standardize</c>), run on each text instead of a built-in standardization; it must return a string.</param>
+    /// <param name="splitFunction">A split function of your own (Keras' callable <c>split</c>), run on each standardized text; it must return the tokens, none null.</param>
+    /// <param name="vocabularyFile">A vocabulary file to start with (Keras' <c>vocabulary</c> given a path), read as <see cref="SetVocabularyFile"/> reads it; not with <paramref name="vocabulary"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is 1 or less, <paramref name="outputSequenceLength"/> is below 1,
     /// an n-gram width is below 1, or an enumeration value is not defined.</exception>
     /// <exception cref="ArgumentException"><paramref name="outputSequenceLength"/> is given outside <see cref="TextOutputMode.Int"/> mode,
     /// <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>, <paramref name="ngrams"/> is empty or repeats a width,
-    /// <paramref name="idfWeights"/> outside <see cref="TextOutputMode.TfIdf"/> mode or missing in it, or the vocabulary is invalid (see <see cref="SetVocabulary"/>).</exception>
+    /// <paramref name="idfWeights"/> outside <see cref="TextOutputMode.TfIdf"/> mode or missing in it, or the vocabulary is invalid (see <see cref="SetVocabulary"/>);
+    /// a function together with another standardization or split than Custom, Custom without its function; both <paramref name="vocabulary"/> and <paramref name="vocabularyFile"/>, or a file in TfIdf mode.</exception>
+    /// <exception cref="FileNotFoundException"><paramref name="vocabularyFile"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException"><paramref name="vocabularyFile"/> breaks a rule of <see cref="SetVocabularyFile"/>.</exception>
     public TextVectorization(
         int? maxTokens = null,
-        TextStandardization standardize = TextStandardization.LowerAndStripPunctuation,
-        TextSplit split = TextSplit.Whitespace,
+        TextStandardization? standardize = null,
+        TextSplit? split = null,
         IReadOnlyList<int>? ngrams = null,
         TextOutputMode outputMode = TextOutputMode.Int,
         int? outputSequenceLength = null,
         bool padToMaxTokens = false,
         IEnumerable<string>? vocabulary = null,
         IEnumerable<float>? idfWeights = null,
-        string? name = null)
+        string? name = null,
+        Func<string, string>? standardizeFunction = null,
+        Func<string, IEnumerable<string>>? splitFunction = null,
+        string? vocabularyFile = null)
     {
         if (maxTokens is <= 1)
         {
             throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, $"If set, maxTokens must be greater than 1 (it counts the padding and \"[UNK]\" entries). Received: maxTokens={maxTokens}.");
         }
 
-        CheckDefined(standardize, nameof(standardize));
-        CheckDefined(split, nameof(split));
+        TextStandardization standardizeMode = CustomOrNamed(standardize, TextStandardization.LowerAndStripPunctuation, TextStandardization.Custom, standardizeFunction, nameof(standardize), nameof(standardizeFunction));
+        TextSplit splitMode = CustomOrNamed(split, TextSplit.Whitespace, TextSplit.Custom, splitFunction, nameof(split), nameof(splitFunction));
         CheckDefined(outputMode, nameof(outputMode));
         if (outputSequenceLength is int length)
         {
@@ -136,13 +150,24 @@ public sealed class TextVectorization : Preprocessor
         }
 
         MaxTokens = maxTokens;
-        Standardize = standardize;
-        Split = split;
+        Standardize = standardizeMode;
+        Split = splitMode;
+        StandardizeFunction = standardizeFunction;
+        SplitFunction = splitFunction;
         OutputMode = outputMode;
         OutputSequenceLength = outputSequenceLength;
         PadToMaxTokens = padToMaxTokens;
         Name = name ?? "text_vectorization";
-        if (vocabulary is not null)
+        if (vocabularyFile is not null)
+        {
+            if (vocabulary is not null)
+            {
+                throw new ArgumentException($"TextVectorization '{Name}': give either vocabulary or vocabularyFile, not both.", nameof(vocabularyFile));
+            }
+
+            SetVocabularyFile(vocabularyFile);
+        }
+        else if (vocabulary is not null)
         {
             SetVocabulary(vocabulary, idfWeights);
         }
@@ -156,6 +181,12 @@ public sealed class TextVectorization : Preprocessor
 
     /// <summary>How texts are split into tokens.</summary>
     public TextSplit Split { get; }
+
+    /// <summary>The standardize function of your own when <see cref="Standardize"/> is <see cref="TextStandardization.Custom"/>; else null.</summary>
+    public Func<string, string>? StandardizeFunction { get; }
+
+    /// <summary>The split function of your own when <see cref="Split"/> is <see cref="TextSplit.Custom"/>; else null.</summary>
+    public Func<string, IEnumerable<string>>? SplitFunction { get; }
 
     /// <summary>The n-gram widths produced from the tokens, or null for the tokens alone.</summary>
     public IReadOnlyList<int>? Ngrams => _ngrams;
@@ -300,15 +331,40 @@ public sealed class TextVectorization : Preprocessor
                 $"The vocabulary holds the padding token \"\" at index {padding}. Either leave out the special tokens or put them first, in exactly this order: [{string.Join(", ", special.Select(t => $"\"{t}\""))}]."), nameof(vocabulary));
         }
 
-        int size = TokenStart + tokens.Length;
-        if (size > (MaxTokens ?? MaxVocabularySize))
+        if (SizeProblem(tokens.Length) is string problem)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"The vocabulary has {size} entries (special tokens included), more than {(MaxTokens is int max ? $"maxTokens ({max})" : $"a float holds exactly as ids ({MaxVocabularySize})")}."), nameof(vocabulary));
+            throw new ArgumentException(problem, nameof(vocabulary));
         }
 
         float[]? idf = idfWeights is null ? null : IdfWeights.Given([.. idfWeights], entries.Length, hasSpecial, TokenStart, nameof(idfWeights));
         Commit(tokens, idf);
+    }
+
+    /// <summary>
+    /// Sets the vocabulary from a text file (Keras' <c>set_vocabulary</c> given a path), replacing any previous one: one
+    /// token per line, read as TensorFlow reads it for Keras (UTF-8; lines end at "\n", one "\r" before it dropped;
+    /// nothing else trimmed; a last line without "\n" counts when it is not empty). Unlike a list, every line is a token:
+    /// line k (from 0) takes id k + 2 in Int mode (k + 1 in the others), so the file must not hold the padding token ""
+    /// (an empty line); "[UNK]" on a line is an ordinary token there, as in Keras. Not in TfIdf mode, as in Keras. Saving
+    /// writes the tokens into the configuration, so a saved vectorizer does not need the file.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="ArgumentException">The vectorizer is in TfIdf mode.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is empty, a line is not UTF-8, is empty or repeats a token, or there are more entries than <see cref="MaxTokens"/> (the message names the file and the line). Nothing changes.</exception>
+    public void SetVocabularyFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string owner = $"TextVectorization '{Name}'";
+        VocabularyFile.RefuseTfIdf(OutputMode == TextOutputMode.TfIdf, owner, nameof(path));
+        string[] tokens = VocabularyFile.ReadLines(path, owner);
+        VocabularyFile.CheckTokens(tokens, StringComparer.Ordinal, static t => $"\"{t}\"", path, owner, (PaddingToken, "padding token (an empty line)"));
+        if (SizeProblem(tokens.Length) is string problem)
+        {
+            throw new InvalidDataException($"{owner}: vocabulary file '{path}': {problem}");
+        }
+
+        Commit(tokens, null);
     }
 
     /// <summary>The vocabulary in id order (Keras' <c>get_vocabulary</c>).</summary>
@@ -404,8 +460,8 @@ public sealed class TextVectorization : Preprocessor
         var config = new Config()
             .Set("name", Name)
             .Set("max_tokens", (long?)MaxTokens)
-            .Set("standardize", StandardizeName(Standardize))
-            .Set("split", SplitName(Split));
+            .Set("standardize", StandardizeFunction is { } standardize ? (JsonNode?)SerializationRegistry.SerializeFunction(standardize, $"TextVectorization '{Name}'", "standardize") : StandardizeName(Standardize))
+            .Set("split", SplitFunction is { } split ? (JsonNode?)SerializationRegistry.SerializeFunction(split, $"TextVectorization '{Name}'", "split") : SplitName(Split));
         if (_ngrams is null)
         {
             config.SetNull("ngrams");
@@ -440,8 +496,8 @@ public sealed class TextVectorization : Preprocessor
     /// <summary>Keras' <c>from_config</c>: recreates a vectorizer, vocabulary included, from what <see cref="GetConfig"/> wrote (or Keras' config).</summary>
     internal static TextVectorization FromConfig(Config config)
     {
-        string? standardize = ReadName(config, "standardize", "lower_and_strip_punctuation");
-        string? split = ReadName(config, "split", "whitespace");
+        (string? standardize, Func<string, string>? standardizeFunction) = ReadNameOrFunction<Func<string, string>>(config, "standardize", "lower_and_strip_punctuation");
+        (string? split, Func<string, IEnumerable<string>>? splitFunction) = ReadNameOrFunction<Func<string, IEnumerable<string>>>(config, "split", "whitespace");
         string outputMode = config.GetString("output_mode", "int");
         if (config.GetBoolean("sparse", false) || config.GetBoolean("ragged", false))
         {
@@ -462,75 +518,93 @@ public sealed class TextVectorization : Preprocessor
         };
 
         IEnumerable<float>? idf = config.Contains("idf_weights") ? config.GetDoubleArray("idf_weights").Select(w => (float)w) : null;
-        return new TextVectorization(
-            config.GetNullableInt64("max_tokens") is long max ? checked((int)Math.Min(max, int.MaxValue)) : null,
-            standardize switch
-            {
-                "lower_and_strip_punctuation" => TextStandardization.LowerAndStripPunctuation,
-                "lower" => TextStandardization.Lower,
-                "strip_punctuation" => TextStandardization.StripPunctuation,
-                null => TextStandardization.None,
-                _ => throw config.Error($"\"standardize\" is \"{FormatError.Shorten(standardize)}\"; expected \"lower_and_strip_punctuation\", \"lower\", \"strip_punctuation\" or null."),
-            },
-            split switch
-            {
-                "whitespace" => TextSplit.Whitespace,
-                "character" => TextSplit.Character,
-                null => TextSplit.None,
-                _ => throw config.Error($"\"split\" is \"{FormatError.Shorten(split)}\"; expected \"whitespace\", \"character\" or null."),
-            },
-            ngrams,
-            outputMode switch
-            {
-                "int" => TextOutputMode.Int,
-                "multi_hot" or "binary" => TextOutputMode.MultiHot,
-                "count" => TextOutputMode.Count,
-                "tf_idf" or "tf-idf" => TextOutputMode.TfIdf,
-                _ => throw config.Error($"\"output_mode\" is \"{FormatError.Shorten(outputMode)}\"; expected \"int\", \"multi_hot\", \"count\" or \"tf_idf\"."),
-            },
-            config.GetNullableInt64("output_sequence_length") is long length ? checked((int)Math.Min(length, int.MaxValue)) : null,
-            config.GetBoolean("pad_to_max_tokens", false),
-            ReadVocabulary(config),
-            idf,
-            config.GetString("name", "text_vectorization"));
+        (string[]? vocabulary, string? file) = LookupConfig.ReadStringVocabulary(config);
+        try
+        {
+            return new TextVectorization(
+                config.GetNullableInt64("max_tokens") is long max ? checked((int)Math.Min(max, int.MaxValue)) : null,
+                standardizeFunction is not null ? TextStandardization.Custom : standardize switch
+                {
+                    "lower_and_strip_punctuation" => TextStandardization.LowerAndStripPunctuation,
+                    "lower" => TextStandardization.Lower,
+                    "strip_punctuation" => TextStandardization.StripPunctuation,
+                    null => TextStandardization.None,
+                    _ => throw config.Error($"\"standardize\" is \"{FormatError.Shorten(standardize)}\"; expected \"lower_and_strip_punctuation\", \"lower\", \"strip_punctuation\" or null."),
+                },
+                splitFunction is not null ? TextSplit.Custom : split switch
+                {
+                    "whitespace" => TextSplit.Whitespace,
+                    "character" => TextSplit.Character,
+                    null => TextSplit.None,
+                    _ => throw config.Error($"\"split\" is \"{FormatError.Shorten(split)}\"; expected \"whitespace\", \"character\" or null."),
+                },
+                ngrams,
+                outputMode switch
+                {
+                    "int" => TextOutputMode.Int,
+                    "multi_hot" or "binary" => TextOutputMode.MultiHot,
+                    "count" => TextOutputMode.Count,
+                    "tf_idf" or "tf-idf" => TextOutputMode.TfIdf,
+                    _ => throw config.Error($"\"output_mode\" is \"{FormatError.Shorten(outputMode)}\"; expected \"int\", \"multi_hot\", \"count\" or \"tf_idf\"."),
+                },
+                config.GetNullableInt64("output_sequence_length") is long length ? checked((int)Math.Min(length, int.MaxValue)) : null,
+                config.GetBoolean("pad_to_max_tokens", false),
+                vocabulary,
+                idf,
+                config.GetString("name", "text_vectorization"),
+                standardizeFunction,
+                splitFunction,
+                file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw config.Error(e.Message, e);
+        }
     }
 
-    private static string[]? ReadVocabulary(Config config)
-    {
-        if (config.GetNode("vocabulary") is not JsonNode node)
-        {
-            return null;
-        }
-
-        if (node is not JsonArray array)
-        {
-            throw config.Error($"\"vocabulary\" must be an array of strings or null but is {Config.Describe(node)}.");
-        }
-
-        var tokens = new string[array.Count];
-        for (int i = 0; i < tokens.Length; i++)
-        {
-            tokens[i] = array[i]?.GetValueKind() == JsonValueKind.String
-                ? array[i]!.GetValue<string>()
-                : throw config.Error(string.Create(CultureInfo.InvariantCulture, $"\"vocabulary\"[{i}] is {Config.Describe(array[i])}; expected a string."));
-        }
-
-        return tokens;
-    }
-
-    private static string? ReadName(Config config, string key, string fallback)
+    // Keras' from_config: a name, null, or (deserialize_keras_object) a registered function.
+    private static (string? Name, T? Function) ReadNameOrFunction<T>(Config config, string key, string fallback)
+        where T : Delegate
     {
         if (!config.Keys.Contains(key))
         {
-            return fallback;
+            return (fallback, null);
         }
 
         return config.GetNode(key) switch
         {
-            null => null,
-            JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>(),
-            JsonNode other => throw config.Error($"\"{key}\" is {Config.Describe(other)}; custom functions cannot be loaded, expected a name or null."),
+            null => (null, null),
+            JsonValue value when value.GetValueKind() == JsonValueKind.String => (value.GetValue<string>(), null),
+            JsonNode other => (null, SerializationRegistry.DeserializeFunction<T>(other, config, key)),
         };
+    }
+
+    // Keras takes either a name or a function: the function makes the mode Custom, which needs one.
+    private static TMode CustomOrNamed<TMode>(TMode? mode, TMode fallback, TMode custom, Delegate? function, string modeName, string functionName)
+        where TMode : struct, Enum
+    {
+        if (function is not null)
+        {
+            return mode is null || EqualityComparer<TMode>.Default.Equals(mode.Value, custom)
+                ? custom
+                : throw new ArgumentException($"{functionName} is given, so {modeName} must be null or Custom (Keras takes either a name or a function). Received: {modeName}={mode}.", modeName);
+        }
+
+        TMode chosen = mode ?? fallback;
+        CheckDefined(chosen, modeName);
+        return EqualityComparer<TMode>.Default.Equals(chosen, custom)
+            ? throw new ArgumentException($"{modeName} is Custom but {functionName} is not given; pass the function.", functionName)
+            : chosen;
+    }
+
+    // Keras' max_tokens check, and ids that floats hold exactly.
+    private string? SizeProblem(int tokens)
+    {
+        int size = TokenStart + tokens;
+        return size > (MaxTokens ?? MaxVocabularySize)
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"The vocabulary has {size} entries (special tokens included), more than {(MaxTokens is int max ? $"maxTokens ({max})" : $"a float holds exactly as ids ({MaxVocabularySize})")}.")
+            : null;
     }
 
     private static string? StandardizeName(TextStandardization value) => value switch
@@ -617,6 +691,14 @@ public sealed class TextVectorization : Preprocessor
                 }
 
                 break;
+            case TextSplit.Custom:
+                IEnumerable<string> split = SplitFunction!(standardized) ?? throw new InvalidOperationException($"TextVectorization '{Name}': the split function returned null for a text; it must return the text's tokens.");
+                foreach (string token in split)
+                {
+                    tokens.Add(token ?? throw new InvalidOperationException($"TextVectorization '{Name}': the split function returned a null token (token {tokens.Count}); tokens must be strings."));
+                }
+
+                break;
             default:
                 tokens.Add(standardized);
                 break;
@@ -640,6 +722,11 @@ public sealed class TextVectorization : Preprocessor
 
     private string Standardized(string text)
     {
+        if (StandardizeFunction is not null)
+        {
+            return StandardizeFunction(text) ?? throw new InvalidOperationException($"TextVectorization '{Name}': the standardize function returned null for a text; it must return a string.");
+        }
+
         bool lower = Standardize is TextStandardization.Lower or TextStandardization.LowerAndStripPunctuation;
         bool strip = Standardize is TextStandardization.StripPunctuation or TextStandardization.LowerAndStripPunctuation;
         if (!lower && !strip)

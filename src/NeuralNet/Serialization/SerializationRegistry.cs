@@ -33,7 +33,7 @@ namespace NeuralNet.Serialization;
 /// Model loaded = Model.Load("model.safetensors");
 /// </code>
 /// </example>
-public static class SerializationRegistry
+public static partial class SerializationRegistry
 {
     private static readonly object s_lock = new();
     private static readonly Dictionary<(ComponentKind Kind, string Name), Entry> s_byName = [];

@@ -25,7 +25,9 @@ namespace NeuralNet.Layers;
 /// <para>The vocabulary is saved in the configuration (<c>vocabulary</c>, special tokens included, with <c>idf_weights</c>
 /// one per entry in TF-IDF mode), so a saved model keeps what <see cref="Adapt(Tensor)"/> learned. Unlike Keras, using
 /// the layer before it has a vocabulary throws (Keras maps everything to OOV), and <see cref="Adapt(Tensor)"/> may
-/// replace a given vocabulary. <c>oov_method="farmhash"</c> and sparse outputs are not supported. Indices are not
+/// replace a given vocabulary. A vocabulary file (Keras' <c>vocabulary="path"</c>) is read by <see cref="SetVocabularyFile"/>;
+/// the configuration then holds its tokens, and one whose <c>"vocabulary"</c> is a path reads the file when loaded.
+/// <c>oov_method="farmhash"</c> and sparse outputs are not supported. Indices are not
 /// differentiable: the input gradient is zero.</para>
 /// </remarks>
 /// <example><c>new IntegerLookup(vocabulary: [12, 36, 1138, 42])</c> maps [12, 36, 1138, 42, 7] to [1, 2, 3, 4, 0].</example>
@@ -49,9 +51,13 @@ public sealed class IntegerLookup : Layer
     /// <param name="outputMode">Indices (Keras' default) or their one-hot, multi-hot, count or TF-IDF encoding.</param>
     /// <param name="padToMaxTokens">In the encoding modes, make the output <paramref name="maxTokens"/> wide whatever the vocabulary's size.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>integer_lookup</c>, ...</param>
+    /// <param name="vocabularyFile">A vocabulary file to start with (Keras' <c>vocabulary</c> given a path), read as <see cref="SetVocabularyFile"/> reads it; not with <paramref name="vocabulary"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTokens"/> is 1 or less, <paramref name="numOovIndices"/> is negative, or the mode is not defined.</exception>
     /// <exception cref="ArgumentException"><paramref name="invert"/> outside Int mode, <paramref name="padToMaxTokens"/> without <paramref name="maxTokens"/>, a token a float cannot hold exactly,
-    /// <paramref name="idfWeights"/> outside TfIdf mode, without a vocabulary or missing with one in TfIdf mode, or an invalid vocabulary or weights (see <see cref="SetVocabulary"/>).</exception>
+    /// <paramref name="idfWeights"/> outside TfIdf mode, without a vocabulary or missing with one in TfIdf mode, or an invalid vocabulary or weights (see <see cref="SetVocabulary"/>);
+    /// both <paramref name="vocabulary"/> and <paramref name="vocabularyFile"/>, or a file in TfIdf mode.</exception>
+    /// <exception cref="FileNotFoundException"><paramref name="vocabularyFile"/> does not exist.</exception>
+    /// <exception cref="InvalidDataException"><paramref name="vocabularyFile"/> breaks a rule of <see cref="SetVocabularyFile"/>.</exception>
     public IntegerLookup(
         int? maxTokens = null,
         int numOovIndices = 1,
@@ -62,7 +68,8 @@ public sealed class IntegerLookup : Layer
         bool invert = false,
         CategoryOutputMode outputMode = CategoryOutputMode.Int,
         bool padToMaxTokens = false,
-        string? name = null)
+        string? name = null,
+        string? vocabularyFile = null)
         : base(name)
     {
         CheckExact(oovToken, nameof(oovToken));
@@ -73,10 +80,24 @@ public sealed class IntegerLookup : Layer
 
         _index = new VocabularyIndex<long>(maxTokens, numOovIndices, maskToken is not null, maskToken ?? 0, oovToken, invert, outputMode, padToMaxTokens,
             EqualityComparer<long>.Default, static (a, b) => a.CompareTo(b), FloorMod, static t => t.ToString(CultureInfo.InvariantCulture));
+        if (vocabularyFile is not null)
+        {
+            if (vocabulary is not null)
+            {
+                throw new ArgumentException($"{Describe()}: give either vocabulary or vocabularyFile, not both.", nameof(vocabularyFile));
+            }
+
+            VocabularyFile.RefuseTfIdf(outputMode == CategoryOutputMode.TfIdf, Describe(), nameof(vocabularyFile));
+        }
+
         VocabularyIndex<long>.CheckIdfArguments(outputMode, vocabulary is not null, idfWeights is not null, nameof(idfWeights));
         if (vocabulary is not null)
         {
             SetVocabulary(vocabulary, idfWeights);
+        }
+        else if (vocabularyFile is not null)
+        {
+            SetVocabularyFile(vocabularyFile);
         }
     }
 
@@ -149,6 +170,47 @@ public sealed class IntegerLookup : Layer
         trial.Set(tokens, weights, nameof(vocabulary), nameof(idfWeights));
         CheckDepth(trial, nameof(vocabulary));
         _index.Set(tokens, weights, nameof(vocabulary), nameof(idfWeights));
+    }
+
+    /// <summary>
+    /// Sets the vocabulary from a text file (Keras' <c>set_vocabulary</c> given a path), replacing any previous one: one
+    /// integer token per line (ASCII whitespace around it allowed, an optional '-', decimal digits: TensorFlow's int64
+    /// parsing), lines as <see cref="Preprocessing.StringLookup.SetVocabularyFile"/> reads them. Every line is a token,
+    /// so line k (from 0) takes index <c>numOovIndices + k</c> (one more with a mask token in Int mode) and the file must
+    /// not hold the mask token (nor, when inverting, the OOV token). Not in TfIdf mode, as in Keras. Saving writes the
+    /// tokens into the configuration, so a saved layer does not need the file.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="ArgumentException">The layer is in TfIdf mode.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is empty, a line is not UTF-8 or not an integer a float holds exactly, a token repeats or is reserved, there are more than <see cref="MaxTokens"/> entries,
+    /// or their number changes a built layer's encoded output (the message names the file and the line). Nothing changes.</exception>
+    public void SetVocabularyFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        VocabularyFile.RefuseTfIdf(OutputMode == CategoryOutputMode.TfIdf, Describe(), nameof(path));
+        long[] tokens = VocabularyFile.ParseIntegers(VocabularyFile.ReadLines(path, Describe()), path, Describe());
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if ((long)(float)tokens[i] != tokens[i])
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{Describe()}: line {i + 1} of vocabulary file '{path}' is {tokens[i]}, which a float cannot hold exactly, so inputs could never match it; tokens must be integers a float32 holds exactly (such as |token| <= 16777216)."));
+            }
+        }
+
+        VocabularyIndex<long> trial = Copy();
+        trial.SetFromFile(tokens, path, Describe());
+        try
+        {
+            CheckDepth(trial, nameof(path));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidDataException($"Vocabulary file '{path}': {ex.Message}", ex);
+        }
+
+        _index.SetFromFile(tokens, path, Describe());
     }
 
     /// <summary>
@@ -252,6 +314,7 @@ public sealed class IntegerLookup : Layer
     internal static IntegerLookup FromConfig(Config config)
     {
         LookupConfig.Check(config, "int64");
+        string? file = LookupConfig.ReadVocabularyFile(config);
         try
         {
             return new IntegerLookup(
@@ -259,14 +322,15 @@ public sealed class IntegerLookup : Layer
                 config.GetInt32("num_oov_indices", 1),
                 config.GetNullableInt64("mask_token"),
                 config.GetInt64("oov_token", -1),
-                config.Contains("vocabulary") ? config.GetInt64Array("vocabulary") : null,
+                file is null && config.Contains("vocabulary") ? config.GetInt64Array("vocabulary") : null,
                 LookupConfig.ReadIdfWeights(config),
                 config.GetBoolean("invert", false),
                 CategoryEncoder.Read(config, "int", allowTfIdf: true),
                 config.GetBoolean("pad_to_max_tokens", false),
-                config.GetString("name"));
+                config.GetString("name"),
+                file);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
             throw config.Error(e.Message, e);
         }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using NeuralNet.Serialization;
 
@@ -48,6 +50,44 @@ internal static class LookupConfig
         }
 
         return array;
+    }
+
+    /// <summary>
+    /// The path a config's <c>"vocabulary"</c> holds when it is a string (Keras 3 releases before the vocabulary moved to
+    /// the archive's assets kept the path given to the layer), else null. The file is read from where the path points
+    /// (relative paths from the current directory, as Keras opens them).
+    /// </summary>
+    public static string? ReadVocabularyFile(Config config) =>
+        config.GetNode("vocabulary") is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+
+    /// <summary>A string lookup's <c>"vocabulary"</c>: a list of strings, a file path, or neither (null or absent).</summary>
+    /// <exception cref="InvalidDataException">The value is another kind, or the list holds something other than strings.</exception>
+    public static (string[]? Vocabulary, string? File) ReadStringVocabulary(Config config)
+    {
+        if (ReadVocabularyFile(config) is string file)
+        {
+            return (null, file);
+        }
+
+        if (config.GetNode("vocabulary") is not JsonNode node)
+        {
+            return (null, null);
+        }
+
+        if (node is not JsonArray array)
+        {
+            throw config.Error($"\"vocabulary\" must be an array of strings, a vocabulary file's path or null but is {Config.Describe(node)}.");
+        }
+
+        var tokens = new string[array.Count];
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            tokens[i] = array[i]?.GetValueKind() == JsonValueKind.String
+                ? array[i]!.GetValue<string>()
+                : throw config.Error(string.Create(CultureInfo.InvariantCulture, $"\"vocabulary\"[{i}] is {Config.Describe(array[i])}; expected a string."));
+        }
+
+        return (tokens, null);
     }
 
     /// <summary>The weights written under <c>"idf_weights"</c> (by this library or Keras), null when absent or null; the layer checks them against its mode and vocabulary.</summary>

@@ -200,20 +200,55 @@ internal sealed class VocabularyIndex<T>
             throw new ArgumentException($"Found reserved OOV token {_format(OovToken)} at an unexpected location in the vocabulary. The vocabulary does not need to include the OOV and mask tokens; either remove them all or put them only at its start, in this order: {specialList}.", parameterName);
         }
 
-        int size = TokenStart + tokens.Length;
-        if (MaxTokens is int max && size > max)
+        if (SizeProblem(tokens.Length) is string problem)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Attempted to set a vocabulary larger than the maximum vocab size. Received vocabulary size is {size}; `max_tokens` is {max}."), parameterName);
-        }
-
-        if (size > MaxSize)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The vocabulary has {size} entries; indices above {MaxSize} are not exact in floats."), parameterName);
+            throw new ArgumentException(problem, parameterName);
         }
 
         CheckText(tokens, parameterName);
         float[]? idf = idfWeights is null ? null : IdfWeights.Given(idfWeights, vocabulary.Count, leading, TokenStart, idfParameterName);
         Commit(tokens, idf);
+    }
+
+    /// <summary>
+    /// Keras' <c>set_vocabulary</c> with a file path: every line is a token (<see cref="VocabularyFile"/>), none may
+    /// repeat, be the mask token or (when inverting) the OOV token, and they must fit <see cref="MaxTokens"/> (which Keras
+    /// does not check for a file, leaving the layer to fail later). Outside TF-IDF mode only. Nothing changes when refused.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The tokens break one of those rules (the message names the file and the line).</exception>
+    public void SetFromFile(T[] tokens, string path, string owner)
+    {
+        var reserved = new List<(T, string)>();
+        if (HasMask)
+        {
+            reserved.Add((MaskToken, "mask token"));
+        }
+
+        if (Invert)
+        {
+            reserved.Add((OovToken, "OOV token"));
+        }
+
+        VocabularyFile.CheckTokens(tokens, Comparer, _format, path, owner, [.. reserved]);
+        if (SizeProblem(tokens.Length) is string problem)
+        {
+            throw new InvalidDataException($"{owner}: vocabulary file '{path}': {problem}");
+        }
+
+        // Strict UTF-8 decoding leaves no lone surrogate, so CheckText has nothing to find.
+        Commit(tokens, null);
+    }
+
+    // Keras' max_tokens check, and indices that floats hold exactly.
+    private string? SizeProblem(int tokens)
+    {
+        int size = TokenStart + tokens;
+        if (MaxTokens is int max && size > max)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"Attempted to set a vocabulary larger than the maximum vocab size. Received vocabulary size is {size}; `max_tokens` is {max}.");
+        }
+
+        return size > MaxSize ? string.Create(CultureInfo.InvariantCulture, $"The vocabulary has {size} entries; indices above {MaxSize} are not exact in floats.") : null;
     }
 
     /// <summary>

@@ -142,6 +142,38 @@ public class CrossEntropyAxisTests
         }
     }
 
+    [Fact]
+    public void Errors_AxisOnOneValuePerSample_NameTheLossTheAxisAndTheShape()
+    {
+        // A rank-1 output has no axis after the batch axis: the message used to offer the empty range "[1, 0] or [-0, -1]".
+        var predictions = Tensor.FromArray([0.2f, 0.7f, 0.4f], 3);
+        foreach (Loss loss in new Loss[] { new CategoricalCrossEntropy(axis: 1), new CategoricalFocalCrossEntropy(axis: -2), new BinaryCrossEntropy(axis: 1), new BinaryFocalCrossEntropy(axis: 2) })
+        {
+            var compute = Assert.Throws<ArgumentException>(() => loss.Compute(predictions, predictions));
+            Assert.Equal("axis", compute.ParamName);
+            Assert.Contains($"{loss.Name}: axis=", compute.Message, StringComparison.Ordinal);
+            Assert.Contains("the output (3,) has one value per sample", compute.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("[-0", compute.Message, StringComparison.Ordinal);
+
+            // Before training, for the per-sample shape of such an output.
+            var shapes = Assert.Throws<ArgumentException>(() => loss.ValidateShapes(new TensorShape(), new TensorShape()));
+            Assert.Contains("has one value per sample", shapes.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Errors_MetricSettings_NameTheMetric()
+    {
+        // The metrics build their losses; a refused setting names the metric the caller created, not the loss.
+        var axis = Assert.Throws<ArgumentOutOfRangeException>(() => new CategoricalCrossEntropyMetric(axis: 0));
+        Assert.Equal("axis", axis.ParamName);
+        Assert.StartsWith("CategoricalCrossEntropyMetric expects axis", axis.Message, StringComparison.Ordinal);
+        var smoothing = Assert.Throws<ArgumentOutOfRangeException>(() => new CategoricalCrossEntropyMetric(labelSmoothing: 2));
+        Assert.StartsWith("CategoricalCrossEntropyMetric expects labelSmoothing", smoothing.Message, StringComparison.Ordinal);
+        Assert.StartsWith("BinaryCrossEntropyMetric expects labelSmoothing",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new BinaryCrossEntropyMetric(labelSmoothing: -1)).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(AllCases))]
     public void ComputeAndGradient_OnAnotherAxis_AllocateNothingAfterTheFirstBatch(string name)

@@ -200,7 +200,7 @@ public sealed class Auc : Metric
         for (int label = 0; label < _counts.Labels; label++)
         {
             double area = Curve == AucCurve.PR && SummationMethod == AucSummationMethod.Interpolation ? InterpolatedPrArea(label) : RiemannArea(label);
-            total += area * (_labelWeights is null || !MultiLabel ? 1 : LabelWeight(_labelWeights, label));
+            total += area * (_labelWeights is null || !MultiLabel ? 1 : AucCounting.Broadcast(_labelWeights, label));
         }
 
         // Keras: the sum for one label, else the mean of the labels' areas, or divide_no_nan(sum(area * label_weights),
@@ -371,9 +371,6 @@ public sealed class Auc : Metric
 
     private ConfusionCounts MakeCounts(int? labels) =>
         new(_thresholds, new AucCounting(MultiLabel ? labels : null, FromLogits, MultiLabel ? null : _labelWeights), _evenlySpaced);
-
-    // Keras broadcasts label_weights against the labels: one weight serves every label.
-    internal static double LabelWeight(double[] weights, int label) => weights.Length == 1 ? weights[0] : weights[label];
 
     private static void CheckBinary(Tensor targets)
     {

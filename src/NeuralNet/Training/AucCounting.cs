@@ -15,6 +15,9 @@ namespace NeuralNet.Training;
 /// </param>
 internal readonly record struct AucCounting(int? Labels, bool FromLogits, double[]? ColumnWeights)
 {
+    /// <summary>The weight of label (column) <paramref name="index"/>: Keras broadcasts label_weights, so one weight serves every label.</summary>
+    public static double Broadcast(double[] weights, int index) => weights.Length == 1 ? weights[0] : weights[index];
+
     /// <summary>Refuses, before anything is counted, predictions whose shape does not fit the labels or the column weights.</summary>
     /// <exception cref="ArgumentException">The predictions are not (batch, labels), or their last axis is not one per column weight.</exception>
     public void Check(string metric, TensorShape predictions)

@@ -122,7 +122,7 @@ internal sealed class ConfusionCounts
                 float value = k == 0 || _top.AsSpan().Contains(j) ? row[j] : NegativeInfinity;
                 value = _auc.FromLogits ? Sigmoid(value) : value;
                 double weight = StreamingMetrics.Weight(sampleWeights, i, perSample);
-                weight = columnWeights is null ? weight : weight * Auc.LabelWeight(columnWeights, i % columns);
+                weight = columnWeights is null ? weight : weight * AucCounting.Broadcast(columnWeights, i % columns);
                 int label = Labels == 1 ? 0 : i % columns;
                 if (_buckets is null)
                 {

@@ -129,6 +129,9 @@ public sealed class Embedding : Layer, IKernelLayer
     }
 
     /// <inheritdoc/>
+    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => MaskZero;
+
+    /// <inheritdoc/>
     protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output)
     {
         if (!MaskZero)

@@ -26,6 +26,21 @@ public abstract partial class Layer
     /// </summary>
     internal virtual Tensor? OutputMaskAt(int index) => index == 0 ? OutputMask : null;
 
+    /// <summary>
+    /// Whether the output is sure to carry a mask when the inputs flagged in <paramref name="inputsMasked"/> surely carry
+    /// theirs, judged from the settings before any forward pass (Keras knows the masks of its symbolic calls), so that a
+    /// loss that takes no mask refuses the model before anything runs. The default follows the default
+    /// <see cref="ComputeMask"/>; false where unsure, as for a layer type from outside this library, whose
+    /// <see cref="ComputeMask"/> may decide anything: its mask is then refused after the pass that reveals it.
+    /// </summary>
+    internal virtual bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => IsLibraryType && SupportsMasking && inputsMasked.Length > 0 && inputsMasked[0];
+
+    /// <summary>As <see cref="MasksSurely"/> for output <paramref name="index"/> (<see cref="OutputMaskAt"/>): none but the first by default.</summary>
+    internal virtual bool MasksSurelyAt(int index, ReadOnlySpan<bool> inputsMasked) => index == 0 && MasksSurely(inputsMasked);
+
+    /// <summary>Whether the layer's type is this library's own, whose masks <see cref="MasksSurely"/> can judge (a subclass elsewhere may override <see cref="ComputeMask"/>).</summary>
+    private protected bool IsLibraryType => GetType().Assembly == typeof(Layer).Assembly;
+
     /// <summary>The mask of the (first) input in the current forward pass, or null; valid until the next forward pass.</summary>
     protected Tensor? InputMask => _inputMasks.Length > 0 ? _inputMasks[0] : null;
 

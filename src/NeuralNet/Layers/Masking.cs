@@ -34,6 +34,8 @@ public sealed class Masking : Layer
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
+    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => true;
+
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("mask_value", MaskValue);
 

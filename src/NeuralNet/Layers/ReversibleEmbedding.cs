@@ -198,6 +198,9 @@ public sealed partial class ReversibleEmbedding : Layer
         return output;
     }
 
+    // Not judged before a pass (a reverse call's copy is made apart).
+    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => false;
+
     /// <inheritdoc/>
     protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output)
     {

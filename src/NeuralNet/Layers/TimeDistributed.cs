@@ -140,6 +140,9 @@ public sealed class TimeDistributed : Layer
         return View(y, ref _viewedOutput, ref _outputView, batch, OutputShape);
     }
 
+    // Not judged before a pass (its inner layer's mask is known only once it runs).
+    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => false;
+
     /// <summary>The output's mask, chosen in <see cref="OnForward"/> (see the remarks).</summary>
     /// <param name="inputs">The input of the forward pass.</param>
     /// <param name="output">The output.</param>

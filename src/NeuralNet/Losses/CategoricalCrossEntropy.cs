@@ -90,7 +90,7 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     internal override int EntryCount(Tensor predictions) => ClassAxis.Of(Name, Axis, predictions).Entries;
 
     /// <inheritdoc/>
-    internal override void MaskEntries(Tensor targets, Span<float> keep) => LossChecks.MaskOnLastAxis(Name, Axis);
+    internal override void CheckTakesMask() => LossChecks.MaskOnLastAxis(Name, Axis);
 
     /// <inheritdoc/>
     /// <remarks>With label smoothing the targets t are the smoothed ones; the form <c>(p · Σt − t) / rows</c> is unchanged

@@ -143,7 +143,7 @@ public sealed class CategoricalFocalCrossEntropy : Loss
     internal override int EntryCount(Tensor predictions) => ClassAxis.Of(Name, Axis, predictions).Entries;
 
     /// <inheritdoc/>
-    internal override void MaskEntries(Tensor targets, Span<float> keep) => LossChecks.MaskOnLastAxis(Name, Axis);
+    internal override void CheckTakesMask() => LossChecks.MaskOnLastAxis(Name, Axis);
 
     /// <inheritdoc/>
     public override Config GetConfig()

@@ -83,6 +83,14 @@ internal readonly struct ClassAxis
     {
         int rank = perSample ? shape.Rank + 1 : shape.Rank;
         int resolved = axis < 0 ? axis + rank : axis;
+        if (rank < 2)
+        {
+            // Keras' axis on one value per sample names no axis there; the message must not offer an empty range.
+            throw new ArgumentException(
+                $"{loss}: axis={axis} needs an output with a class (or feature) axis after the batch axis, but the output {(perSample ? shape.ToBatchString() : shape.ToString())} has one value per sample; use axis -1 (the default), or give the output a last axis, e.g. (batch, 1).",
+                nameof(axis));
+        }
+
         if (resolved < 1 || resolved >= rank)
         {
             // The shape is formatted only here: a step that passes the check allocates nothing.

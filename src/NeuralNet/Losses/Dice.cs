@@ -76,7 +76,7 @@ public sealed class Dice : Loss
     internal override bool CouplesSamples(Tensor predictions) => OverlapLoss.WholeBatch(Name, _axis, predictions.Shape);
 
     /// <inheritdoc/>
-    internal override void MaskEntries(Tensor targets, Span<float> keep) => throw OverlapLoss.MaskRefused(Name);
+    internal override void CheckTakesMask() => throw OverlapLoss.MaskRefused(Name);
 
     /// <inheritdoc/>
     public override Config GetConfig() => OverlapLoss.SetAxis(base.GetConfig(), _axis);

@@ -126,7 +126,15 @@ public abstract class Loss
     internal virtual bool MasksEntries => false;
 
     /// <summary>Sets to 0 the entries of <paramref name="keep"/> (one per row of the output) that the loss ignores.</summary>
-    internal virtual void MaskEntries(Tensor targets, Span<float> keep)
+    /// <exception cref="NotSupportedException">The loss takes no output mask (<see cref="CheckTakesMask"/>).</exception>
+    internal virtual void MaskEntries(Tensor targets, Span<float> keep) => CheckTakesMask();
+
+    /// <summary>
+    /// Throws when the loss cannot take an output mask; the trainer asks before the first batch for outputs sure to carry
+    /// one, and <see cref="MaskEntries"/> when a pass reveals one.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The loss takes no output mask (as set up).</exception>
+    internal virtual void CheckTakesMask()
     {
     }
 

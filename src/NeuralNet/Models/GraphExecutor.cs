@@ -287,6 +287,25 @@ internal sealed partial class GraphExecutor
         return sum;
     }
 
+    /// <summary>
+    /// Which outputs are sure to carry a mask, judged from the layers' settings before any pass (<see cref="Layer.MasksSurely"/>
+    /// along the graph); an output marked false may still get one from a layer that decides only when it runs.
+    /// </summary>
+    internal bool[] OutputsSurelyMasked()
+    {
+        var sure = new bool[_masks.Length];
+        foreach (Step step in _steps)
+        {
+            bool[] inputs = [.. step.InputSlots.Select(slot => sure[slot])];
+            for (int k = 0; k < step.OutputSlots.Length; k++)
+            {
+                sure[step.OutputSlots[k]] = step.Instance.MasksSurelyAt(k, inputs);
+            }
+        }
+
+        return [.. _outputSlots.Select(slot => sure[slot])];
+    }
+
     /// <summary>The masks of the last forward pass's outputs (null entries for outputs without one), as Keras applies them to losses and metrics.</summary>
     public ReadOnlySpan<Tensor?> OutputMasks => Active._outputMasks;
 

@@ -24,10 +24,15 @@ namespace NeuralNet.Training;
 /// </para>
 /// <para>
 /// With evenly spaced thresholds (the default, or given ones that with 0 and 1 around them Keras'
-/// <c>is_evenly_distributed_thresholds</c> accepts) Keras counts on a faster path that first clips the predictions to
-/// [0, 1]; they are clipped here then too, so a prediction below 0 is positive at −1e-7 and one above 1 negative at
-/// 1 + 1e-7. Keras' path buckets by <c>ceil(p (n − 1)) − 1</c> in float32 where this compares with each threshold, so a
-/// prediction within float32 rounding of a threshold can fall on the other side of it.
+/// <c>is_evenly_distributed_thresholds</c> accepts) the counts are those of Keras' faster path:
+/// the predictions are clipped to [0, 1], so a prediction below 0 is positive at −1e-7 and one above 1 negative at
+/// 1 + 1e-7, and bucketed by <c>ceil(p (n − 1)) − 1</c> in float32, so a prediction within float32 rounding of a
+/// threshold lands on Keras' side of it.
+/// </para>
+/// <para>
+/// <see cref="LabelWeights"/> may also hold one weight, which Keras broadcasts over every label. Without
+/// <see cref="MultiLabel"/> it then scales every count alike; with it the result is Keras'
+/// <c>divide_no_nan(sum(area * label_weights), sum(label_weights))</c>, the sum of the labels' areas (0 when the weight is 0).
 /// </para>
 /// </remarks>
 public sealed class Auc : Metric
@@ -38,7 +43,8 @@ public sealed class Auc : Metric
     private const double Epsilon = 1e-7;
     private readonly double[] _thresholds;
     private readonly double[]? _labelWeights;
-    private readonly bool _clipToUnit;
+    private readonly double[]? _given;
+    private readonly bool _evenlySpaced;
     private ConfusionCounts? _counts;
 
     /// <summary>Creates the metric.</summary>
@@ -48,7 +54,7 @@ public sealed class Auc : Metric
     /// <param name="thresholds">Thresholds in [0, 1] to use instead of evenly spaced ones, in any order; −1e-7 and 1 + 1e-7 are added around them (Keras' <c>thresholds</c>). Null for evenly spaced ones.</param>
     /// <param name="multiLabel">Whether each column of (batch, labels) predictions is a label with its own area, averaged (Keras' <c>multi_label</c>).</param>
     /// <param name="numLabels">The number of labels with <paramref name="multiLabel"/>, or null to take it from the first batch (Keras' <c>num_labels</c>).</param>
-    /// <param name="labelWeights">Non-negative weights, one per label (column of the last axis): for the average with <paramref name="multiLabel"/>, for the counts without (Keras' <c>label_weights</c>). Null for none.</param>
+    /// <param name="labelWeights">Non-negative weights, one per label (column of the last axis) or one for every label: for the average with <paramref name="multiLabel"/>, for the counts without (Keras' <c>label_weights</c>). Null for none.</param>
     /// <param name="fromLogits">Whether the predictions are logits, passed through a sigmoid first (Keras' <c>from_logits</c>).</param>
     /// <exception cref="ArgumentOutOfRangeException">
     /// <paramref name="numThresholds"/> is below 2 (without <paramref name="thresholds"/>), a threshold is outside [0, 1],
@@ -57,7 +63,7 @@ public sealed class Auc : Metric
     /// </exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="numLabels"/> is given without <paramref name="multiLabel"/>, <paramref name="labelWeights"/> is empty,
-    /// or it does not hold one weight per label of <paramref name="numLabels"/>.
+    /// or it holds neither one weight per label of <paramref name="numLabels"/> nor a single weight.
     /// </exception>
     public Auc(
         int numThresholds = 200,
@@ -86,11 +92,14 @@ public sealed class Auc : Metric
         else
         {
             // Keras sorts the given thresholds and ignores num_thresholds.
-            GivenThresholds = ConfusionThresholds.CheckRange("Auc", nameof(thresholds), [.. thresholds.Order()]);
+            _given = ConfusionThresholds.CheckRange("Auc", nameof(thresholds), [.. thresholds.Order()]);
+            GivenThresholds = Array.AsReadOnly(_given);
         }
 
         _labelWeights = CheckLabelWeights(labelWeights, multiLabel, numLabels);
-        _thresholds = GivenThresholds is double[] given ? [-Epsilon, .. given, 1 + Epsilon] : EvenThresholds(numThresholds);
+        LabelWeights = _labelWeights is null ? null : Array.AsReadOnly(_labelWeights);
+        _thresholds = _given is double[] given ? [-Epsilon, .. given, 1 + Epsilon] : EvenThresholds(numThresholds);
+        Thresholds = Array.AsReadOnly(_thresholds);
         NumThresholds = _thresholds.Length;
         Curve = curve;
         SummationMethod = summationMethod;
@@ -98,8 +107,8 @@ public sealed class Auc : Metric
         NumLabels = numLabels;
         FromLogits = fromLogits;
 
-        // Keras' AUC always takes its faster path without given thresholds; with them, when [0, given..., 1] is even.
-        _clipToUnit = GivenThresholds is not double[] sorted || ConfusionThresholds.IsEvenlyDistributed([0, .. sorted, 1]);
+        // Keras' AUC always takes its evenly spaced path without given thresholds; with them, when [0, given..., 1] is even.
+        _evenlySpaced = _given is not double[] sorted || ConfusionThresholds.IsEvenlyDistributed([0, .. sorted, 1]);
 
         // Multi-label counts without a number of labels are made for the first batch, as Keras builds its variables then.
         _counts = multiLabel && numLabels is null ? null : MakeCounts(numLabels);
@@ -115,7 +124,7 @@ public sealed class Auc : Metric
     public AucSummationMethod SummationMethod { get; }
 
     /// <summary>The thresholds, increasing, the two ends −1e-7 and 1 + 1e-7 included (Keras' <c>thresholds</c> property).</summary>
-    public IReadOnlyList<double> Thresholds => _thresholds;
+    public IReadOnlyList<double> Thresholds { get; }
 
     /// <summary>The thresholds given to the constructor, sorted, or null when they are evenly spaced.</summary>
     public IReadOnlyList<double>? GivenThresholds { get; }
@@ -126,8 +135,8 @@ public sealed class Auc : Metric
     /// <summary>The number of labels given with <see cref="MultiLabel"/>, or null (taken from the first batch).</summary>
     public int? NumLabels { get; }
 
-    /// <summary>The weight of each label, or null for equal weights.</summary>
-    public IReadOnlyList<double>? LabelWeights => _labelWeights;
+    /// <summary>The weight of each label (or the one weight of every label), or null for equal weights.</summary>
+    public IReadOnlyList<double>? LabelWeights { get; }
 
     /// <summary>Whether the predictions are logits, passed through a sigmoid before counting.</summary>
     public bool FromLogits { get; }
@@ -150,10 +159,10 @@ public sealed class Auc : Metric
                 $"{Name}: with multiLabel the output must be (None, labels){(labels is int n ? $" with {n} labels" : string.Empty)}, but it is {outputShape.ToBatchString()}."), nameof(outputShape));
         }
 
-        if (_labelWeights is double[] weights && (outputShape.Rank == 0 || outputShape[-1] != weights.Length))
+        if (_labelWeights is double[] weights && (outputShape.Rank == 0 || (weights.Length != 1 && outputShape[-1] != weights.Length)))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{Name}: {weights.Length} labelWeights need an output whose last axis has {weights.Length} columns, but it is {outputShape.ToBatchString()}."), nameof(outputShape));
+                $"{Name}: {weights.Length} labelWeights need an output (None, ..., {weights.Length}) whose last axis has a column per weight (or one weight for every column), but it is {outputShape.ToBatchString()}."), nameof(outputShape));
         }
     }
 
@@ -187,17 +196,16 @@ public sealed class Auc : Metric
             return 0;
         }
 
-        double total = 0, weightSum = 0;
+        double total = 0;
         for (int label = 0; label < _counts.Labels; label++)
         {
             double area = Curve == AucCurve.PR && SummationMethod == AucSummationMethod.Interpolation ? InterpolatedPrArea(label) : RiemannArea(label);
-            double weight = _labelWeights is null || !MultiLabel ? 1 : _labelWeights[label];
-            total += area * weight;
-            weightSum += weight;
+            total += area * (_labelWeights is null || !MultiLabel ? 1 : AucCounting.Broadcast(_labelWeights, label));
         }
 
-        // Keras: the sum for one label, else the mean of the labels' areas, or their weighted mean (divide_no_nan).
-        return !MultiLabel ? total : _labelWeights is null ? total / _counts.Labels : Ratio(total, weightSum);
+        // Keras: the sum for one label, else the mean of the labels' areas, or divide_no_nan(sum(area * label_weights),
+        // sum(label_weights)): the sum of the weights given, so one weight broadcast over every label divides once.
+        return !MultiLabel ? total : _labelWeights is null ? total / _counts.Labels : MetricMath.DivideNoNan(total, _labelWeights.Sum());
     }
 
     /// <summary>
@@ -237,7 +245,7 @@ public sealed class Auc : Metric
             .Set("num_labels", (long?)NumLabels);
         config = _labelWeights is null ? config.SetNull("label_weights") : config.Set("label_weights", (ReadOnlySpan<double>)_labelWeights);
         config.Set("from_logits", FromLogits);
-        return GivenThresholds is double[] given ? config.Set("thresholds", (ReadOnlySpan<double>)given) : config;
+        return _given is double[] given ? config.Set("thresholds", (ReadOnlySpan<double>)given) : config;
     }
 
     /// <summary>
@@ -329,14 +337,13 @@ public sealed class Auc : Metric
         double[] invalid = [.. weights.Where(w => !(w >= 0 && double.IsFinite(w)))];
         if (invalid.Length > 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(labelWeights), string.Create(CultureInfo.InvariantCulture,
-                $"Auc expects non-negative, finite labelWeights but got [{string.Join(", ", invalid.Select(w => w.ToString(CultureInfo.InvariantCulture)))}]."));
+            throw new ArgumentOutOfRangeException(nameof(labelWeights), $"Auc expects non-negative, finite labelWeights but got [{ConfusionThresholds.Format(invalid)}].");
         }
 
-        if (numLabels is int labels && weights.Length != labels)
+        if (numLabels is int labels && weights.Length != labels && weights.Length != 1)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"Auc expects one labelWeights entry per label: numLabels is {labels} but {weights.Length} weights were given."), nameof(labelWeights));
+                $"Auc expects one labelWeights entry per label (or one for every label): numLabels is {labels} but {weights.Length} weights were given."), nameof(labelWeights));
         }
 
         return weights;
@@ -344,10 +351,10 @@ public sealed class Auc : Metric
 
     private void CheckLabelCount(int labels)
     {
-        if (_labelWeights is double[] weights && weights.Length != labels)
+        if (_labelWeights is double[] weights && weights.Length != labels && weights.Length != 1)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{Name}: the predictions have {labels} labels (columns) but {weights.Length} labelWeights were given; expected one per label."), "predictions");
+                $"{Name}: the predictions have {labels} labels (columns) but {weights.Length} labelWeights were given; expected one per label, or one for every label."), "predictions");
         }
     }
 
@@ -363,7 +370,7 @@ public sealed class Auc : Metric
     }
 
     private ConfusionCounts MakeCounts(int? labels) =>
-        new(_thresholds, new AucCounting(MultiLabel ? labels : null, FromLogits, MultiLabel ? null : _labelWeights, _clipToUnit));
+        new(_thresholds, new AucCounting(MultiLabel ? labels : null, FromLogits, MultiLabel ? null : _labelWeights), _evenlySpaced);
 
     private static void CheckBinary(Tensor targets)
     {
@@ -413,7 +420,7 @@ public sealed class Auc : Metric
         ConfusionCounts c = _counts!;
         int at = (i * c.Labels) + label;
         double tp = c.TruePositives[at], fp = c.FalsePositives[at];
-        return (Ratio(fp, fp + c.TrueNegatives[at]), Ratio(tp, tp + c.FalseNegatives[at]), Ratio(tp, tp + fp));
+        return (MetricMath.DivideNoNan(fp, fp + c.TrueNegatives[at]), MetricMath.DivideNoNan(tp, tp + c.FalseNegatives[at]), MetricMath.DivideNoNan(tp, tp + fp));
     }
 
     // Keras' interpolate_pr_auc (Davis and Goadrich): true and false positives linear between thresholds.
@@ -426,15 +433,12 @@ public sealed class Auc : Metric
         {
             double dtp = c.TruePositives[a] - c.TruePositives[b];
             double p0 = c.TruePositives[a] + c.FalsePositives[a], p1 = c.TruePositives[b] + c.FalsePositives[b];
-            double slope = Ratio(dtp, Math.Max(p0 - p1, 0));
+            double slope = MetricMath.DivideNoNan(dtp, Math.Max(p0 - p1, 0));
             double intercept = c.TruePositives[b] - (slope * p1);
-            double pRatio = p0 > 0 && p1 > 0 ? Ratio(p0, Math.Max(p1, 0)) : 1;
-            area += Ratio(slope * (dtp + (intercept * Math.Log(pRatio))), Math.Max(c.TruePositives[b] + c.FalseNegatives[b], 0));
+            double pRatio = p0 > 0 && p1 > 0 ? MetricMath.DivideNoNan(p0, Math.Max(p1, 0)) : 1;
+            area += MetricMath.DivideNoNan(slope * (dtp + (intercept * Math.Log(pRatio))), Math.Max(c.TruePositives[b] + c.FalseNegatives[b], 0));
         }
 
         return area;
     }
-
-    // TensorFlow's divide_no_nan.
-    private static double Ratio(double numerator, double denominator) => denominator == 0 ? 0 : numerator / denominator;
 }

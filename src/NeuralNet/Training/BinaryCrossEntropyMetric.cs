@@ -13,7 +13,7 @@ namespace NeuralNet.Training;
 /// <param name="labelSmoothing">Targets squeezed toward 0.5 by this amount, in [0, 1].</param>
 /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1].</exception>
 public sealed class BinaryCrossEntropyMetric(bool fromLogits = false, double labelSmoothing = 0)
-    : LossMetric(new BinaryCrossEntropy(fromLogits, labelSmoothing))
+    : LossMetric(new BinaryCrossEntropy(fromLogits, LossChecks.LabelSmoothing(nameof(BinaryCrossEntropyMetric), labelSmoothing)))
 {
     /// <inheritdoc/>
     protected override string DefaultName => "binary_crossentropy";

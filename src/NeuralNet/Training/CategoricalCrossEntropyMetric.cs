@@ -14,8 +14,12 @@ namespace NeuralNet.Training;
 /// <param name="axis">The class axis (Keras' <c>axis</c>): -1, the last, by default; 1 for channels-first outputs; not 0, the batch axis.</param>
 /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is outside [0, 1], or <paramref name="axis"/> is 0.</exception>
 public sealed class CategoricalCrossEntropyMetric(bool fromLogits = false, double labelSmoothing = 0, int axis = -1)
-    : LossMetric(new CategoricalCrossEntropy(fromLogits, labelSmoothing, axis))
+    : LossMetric(new CategoricalCrossEntropy(
+        fromLogits,
+        LossChecks.LabelSmoothing(nameof(CategoricalCrossEntropyMetric), labelSmoothing),
+        ClassAxis.Check(nameof(CategoricalCrossEntropyMetric), axis)))
 {
+    // The settings are checked under the metric's name first: a refusal by the loss would name the loss.
     /// <inheritdoc/>
     protected override string DefaultName => "categorical_crossentropy";
 

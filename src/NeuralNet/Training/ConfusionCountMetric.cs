@@ -12,7 +12,9 @@ namespace NeuralNet.Training;
 /// With several thresholds the metric has one count per threshold, read by <see cref="Results"/>; <see cref="Result"/>
 /// throws, and Compile refuses the metric, since the logs of Fit and Evaluate hold one number per metric (Keras logs the
 /// vector). Keras gives these metrics no direction; here the true counts improve upwards and the false ones downwards, so
-/// that a callback can monitor them in Auto mode.
+/// that a callback can monitor them in Auto mode. With 3 or more evenly spaced thresholds (i / (n − 1), as Keras'
+/// <c>is_evenly_distributed_thresholds</c> judges) Keras counts on a faster path, and so does this metric: predictions
+/// are clipped to [0, 1] (one above 1 is negative at threshold 1) and bucketed in float32 as Keras buckets them.
 /// </remarks>
 public abstract class ConfusionCountMetric : Metric
 {
@@ -23,7 +25,7 @@ public abstract class ConfusionCountMetric : Metric
     {
         string metric = GetType().Name;
         _thresholds = thresholds is null ? ConfusionThresholds.One(metric, threshold, 0.5) : ConfusionThresholds.List(metric, thresholds, 0.5);
-        _counts = new ConfusionCounts(_thresholds.Values, null);
+        _counts = new ConfusionCounts(_thresholds.Values, null, null, _thresholds.EvenlySpaced);
     }
 
     /// <summary>The decision threshold, when there is one: a prediction above it is positive.</summary>
@@ -31,7 +33,7 @@ public abstract class ConfusionCountMetric : Metric
     public double Threshold => _thresholds.Single(Name);
 
     /// <summary>The decision thresholds, one count each (Keras' <c>thresholds</c>).</summary>
-    public IReadOnlyList<double> Thresholds => _thresholds.Values;
+    public IReadOnlyList<double> Thresholds => _thresholds.ReadOnlyValues;
 
     /// <inheritdoc/>
     public override void Reset() => _counts.Reset();

@@ -9,12 +9,11 @@ namespace NeuralNet.Training;
 /// <remarks>
 /// <para>
 /// Keras casts the thresholds to float32 before comparing, so a prediction equal to the float32 value of a threshold
-/// (0.3f against 0.3) is negative here as there. Keras' path for evenly spaced thresholds
-/// (<c>_update_confusion_matrix_variables_optimized</c>: p clipped to [0, 1], then bucketed by <c>ceil(p (n − 1)) − 1</c>)
-/// is not transcribed; comparing instead gives other counts for predictions outside [0, 1], and where float32 rounding of
-/// p (n − 1) crosses a threshold. For the metrics of a threshold list in [0, 1] (Keras takes that path for 3 or more
-/// evenly spaced ones) only a prediction above 1 at threshold 1 differs; <see cref="Auc"/>, whose ends −1e-7 and
-/// 1 + 1e-7 both differ, clips as Keras does (<see cref="AucCounting.ClipToUnit"/>), leaving only the rounding.
+/// (0.3f against 0.3) is negative here as there. Where Keras counts on its path for evenly spaced thresholds
+/// (<c>thresholds_distributed_evenly</c>: 3 or more given thresholds that <see cref="ConfusionThresholds.IsEvenlyDistributed"/>
+/// accepts; always for <see cref="SensitivitySpecificityMetric"/> with 2 or more and for <see cref="Auc"/> unless its
+/// given thresholds are uneven) the counts come from <see cref="ThresholdBuckets"/>, as Keras': predictions clipped to
+/// [0, 1], so a prediction above 1 is negative at threshold 1, and bucketed in float32.
 /// </para>
 /// <para>
 /// <see cref="AucCounting"/> adds what <see cref="Auc"/> needs: a sigmoid first (Keras' <c>from_logits</c>), a weight
@@ -32,18 +31,23 @@ internal sealed class ConfusionCounts
     private readonly int? _classId;
     private readonly int[] _top;
     private readonly AucCounting _auc;
+    private readonly ThresholdBuckets? _buckets;
 
-    public ConfusionCounts(double[] thresholds, int? classId, int? topK = null)
-        : this(thresholds, classId, topK, default)
+    /// <param name="thresholds">The thresholds, in the order of the counts.</param>
+    /// <param name="classId">The only column counted, or null.</param>
+    /// <param name="topK">How many of the largest predictions of a row are kept, or null.</param>
+    /// <param name="evenlySpaced">Whether Keras counts these thresholds on its evenly spaced path (<see cref="ThresholdBuckets"/>).</param>
+    public ConfusionCounts(double[] thresholds, int? classId, int? topK, bool evenlySpaced)
+        : this(thresholds, classId, topK, default, evenlySpaced)
     {
     }
 
-    public ConfusionCounts(double[] thresholds, AucCounting auc)
-        : this(thresholds, null, null, auc)
+    public ConfusionCounts(double[] thresholds, AucCounting auc, bool evenlySpaced)
+        : this(thresholds, null, null, auc, evenlySpaced)
     {
     }
 
-    private ConfusionCounts(double[] thresholds, int? classId, int? topK, AucCounting auc)
+    private ConfusionCounts(double[] thresholds, int? classId, int? topK, AucCounting auc, bool evenlySpaced)
     {
         Thresholds = thresholds;
         _thresholds = [.. thresholds.Select(t => (float)t)];
@@ -56,6 +60,7 @@ internal sealed class ConfusionCounts
         FalsePositives = new double[length];
         TrueNegatives = new double[length];
         FalseNegatives = new double[length];
+        _buckets = evenlySpaced ? new ThresholdBuckets(thresholds, Labels) : null;
     }
 
     public double[] Thresholds { get; }
@@ -116,12 +121,21 @@ internal sealed class ConfusionCounts
                 int i = rowStart + j;
                 float value = k == 0 || _top.AsSpan().Contains(j) ? row[j] : NegativeInfinity;
                 value = _auc.FromLogits ? Sigmoid(value) : value;
-                value = _auc.ClipToUnit ? Math.Clamp(value, 0f, 1f) : value;
                 double weight = StreamingMetrics.Weight(sampleWeights, i, perSample);
-                weight = columnWeights is null ? weight : weight * columnWeights[i % columns];
-                Count(value, t[i] != 0, weight, Labels == 1 ? 0 : i % columns);
+                weight = columnWeights is null ? weight : weight * AucCounting.Broadcast(columnWeights, i % columns);
+                int label = Labels == 1 ? 0 : i % columns;
+                if (_buckets is null)
+                {
+                    Count(value, t[i] != 0, weight, label);
+                }
+                else
+                {
+                    _buckets.Add(value, t[i] != 0, weight, label);
+                }
             }
         }
+
+        _buckets?.AddTo(TruePositives, FalsePositives, TrueNegatives, FalseNegatives);
     }
 
     // Keras' activations.sigmoid in float32.

@@ -20,6 +20,11 @@ namespace NeuralNet.Training;
 /// throws, and Compile refuses the metric, since the logs of Fit and Evaluate hold one number per metric (Keras logs
 /// the vector).
 /// </para>
+/// <para>
+/// With 3 or more evenly spaced thresholds (i / (n − 1), as Keras' <c>is_evenly_distributed_thresholds</c> judges) Keras
+/// counts on a faster path, and so does this metric: predictions are clipped to [0, 1] (one above 1 is negative at
+/// threshold 1) and bucketed in float32 as Keras buckets them.
+/// </para>
 /// </remarks>
 public abstract class ConfusionRateMetric : Metric
 {
@@ -38,7 +43,7 @@ public abstract class ConfusionRateMetric : Metric
         // Keras: the default threshold is 0.5, or NEG_INF with top_k (every kept prediction positive).
         double fallback = topK is null ? 0.5 : ConfusionCounts.NegativeInfinity;
         _thresholds = thresholds is null ? ConfusionThresholds.One(metric, threshold, fallback) : ConfusionThresholds.List(metric, thresholds, fallback);
-        _counts = new ConfusionCounts(_thresholds.Values, classId, topK);
+        _counts = new ConfusionCounts(_thresholds.Values, classId, topK, _thresholds.EvenlySpaced);
     }
 
     /// <summary>The decision threshold, when there is one (−1e10 with <see cref="TopK"/> and no threshold given).</summary>
@@ -46,7 +51,7 @@ public abstract class ConfusionRateMetric : Metric
     public double Threshold => _thresholds.Single(Name);
 
     /// <summary>The decision thresholds, one result each (Keras' <c>thresholds</c>).</summary>
-    public IReadOnlyList<double> Thresholds => _thresholds.Values;
+    public IReadOnlyList<double> Thresholds => _thresholds.ReadOnlyValues;
 
     /// <summary>The only column that counts, or null.</summary>
     public int? ClassId { get; }

@@ -17,10 +17,18 @@ internal sealed class ConfusionThresholds
         _given = given;
         _givenAsList = givenAsList;
         Values = given ?? [fallback];
+        ReadOnlyValues = Array.AsReadOnly(Values);
+        EvenlySpaced = IsEvenlyDistributed(Values);
     }
 
     /// <summary>The thresholds compared with the predictions: the given ones, or the one default.</summary>
     public double[] Values { get; }
+
+    /// <summary><see cref="Values"/> as a view that callers cannot cast back to the array and change.</summary>
+    public IReadOnlyList<double> ReadOnlyValues { get; }
+
+    /// <summary>Whether Keras counts these thresholds on its evenly spaced path (<see cref="IsEvenlyDistributed"/>).</summary>
+    public bool EvenlySpaced { get; }
 
     /// <summary>Thresholds given as one number, or none (null), which resolves to <paramref name="fallback"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The threshold is outside [0, 1].</exception>
@@ -100,5 +108,6 @@ internal sealed class ConfusionThresholds
         return true;
     }
 
-    private static string Format(double[] values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+    /// <summary>Numbers as a message lists them: invariant culture, comma-separated.</summary>
+    public static string Format(IEnumerable<double> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 }

@@ -34,5 +34,5 @@ public sealed class Precision : ConfusionRateMetric
     protected override string DefaultName => "precision";
 
     private protected override double Rate(double truePositives, double falsePositives, double falseNegatives) =>
-        truePositives + falsePositives == 0 ? 0 : truePositives / (truePositives + falsePositives);
+        MetricMath.DivideNoNan(truePositives, truePositives + falsePositives);
 }

@@ -18,8 +18,8 @@ namespace NeuralNet.Training;
 /// The adjusted score is 1 − (1 − R²)(n − 1) / (n − p − 1), with p = <see cref="NumRegressors"/> and n, as Keras counts it
 /// (<c>num_samples</c>), the number of target values seen: every element of every batch, whatever its weight, so n is
 /// samples × columns. It is computed on the aggregated score, or on each column's without aggregation. Where it is not
-/// defined (p ≥ n − 1), Keras warns and falls back to the plain score; here the score is NaN instead, so that a number
-/// logged as the adjusted R² is one.
+/// defined (p ≥ n − 1: more regressors than target values, or a division by zero), the score is the plain R², as Keras'
+/// (which also warns; nothing is printed here).
 /// </para>
 /// </remarks>
 public sealed class R2Score : Metric
@@ -205,15 +205,10 @@ public sealed class R2Score : Metric
         return double.IsInfinity(score) ? 0 : score;
     }
 
-    // Keras' adjusted R²; where it is undefined (p >= n - 1) Keras warns and returns the plain score, here NaN.
+    // Keras' adjusted R²; where it is undefined (p >= n - 1) Keras warns and falls back to the plain score.
     private double Adjust(double score)
     {
-        if (NumRegressors == 0)
-        {
-            return score;
-        }
-
         double n = _numSamples, p = NumRegressors;
-        return p >= n - 1 ? double.NaN : 1 - ((1 - score) * (n - 1) / (n - p - 1));
+        return NumRegressors == 0 || p >= n - 1 ? score : 1 - ((1 - score) * (n - 1) / (n - p - 1));
     }
 }

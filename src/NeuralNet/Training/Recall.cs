@@ -34,5 +34,5 @@ public sealed class Recall : ConfusionRateMetric
     protected override string DefaultName => "recall";
 
     private protected override double Rate(double truePositives, double falsePositives, double falseNegatives) =>
-        truePositives + falseNegatives == 0 ? 0 : truePositives / (truePositives + falseNegatives);
+        MetricMath.DivideNoNan(truePositives, truePositives + falseNegatives);
 }

@@ -10,9 +10,14 @@ namespace NeuralNet.Training;
 /// <see cref="ClassId"/>. The result is the largest value of one rate over the thresholds where another reaches the
 /// required value, 0 where none does; each rate is 0 where its denominator is (TensorFlow's <c>divide_no_nan</c>).
 /// </summary>
+/// <remarks>
+/// With 2 or more thresholds Keras counts on its path for evenly spaced thresholds, and so does this metric: predictions
+/// are clipped to [0, 1] (one above 1 is negative at threshold 1) and bucketed in float32 as Keras buckets them.
+/// </remarks>
 public abstract class SensitivitySpecificityMetric : Metric
 {
     private readonly ConfusionCounts _counts;
+    private readonly IReadOnlyList<double> _thresholdsView;
 
     private protected SensitivitySpecificityMetric(string valueName, double value, int numThresholds, int? classId)
     {
@@ -47,7 +52,9 @@ public abstract class SensitivitySpecificityMetric : Metric
             thresholds[^1] = 1;
         }
 
-        _counts = new ConfusionCounts(thresholds, classId);
+        // Keras sets thresholds_distributed_evenly for every list it makes here (0, …, 1), not for the single 0.5.
+        _counts = new ConfusionCounts(thresholds, classId, null, evenlySpaced: numThresholds > 1);
+        _thresholdsView = Array.AsReadOnly(thresholds);
     }
 
     /// <inheritdoc/>
@@ -60,7 +67,7 @@ public abstract class SensitivitySpecificityMetric : Metric
     public int? ClassId { get; }
 
     /// <summary>The thresholds, increasing.</summary>
-    public IReadOnlyList<double> Thresholds => _counts.Thresholds;
+    public IReadOnlyList<double> Thresholds => _thresholdsView;
 
     /// <summary>The value the constrained rate must reach.</summary>
     private protected double Value { get; }
@@ -105,14 +112,11 @@ public abstract class SensitivitySpecificityMetric : Metric
     private protected abstract (double Constrained, double Dependent) Rates(double truePositives, double falsePositives, double trueNegatives, double falseNegatives);
 
     /// <summary>TP / (TP + FN): sensitivity, or recall.</summary>
-    private protected static double SensitivityOf(double truePositives, double falseNegatives) => Ratio(truePositives, truePositives + falseNegatives);
+    private protected static double SensitivityOf(double truePositives, double falseNegatives) => MetricMath.DivideNoNan(truePositives, truePositives + falseNegatives);
 
     /// <summary>TN / (TN + FP).</summary>
-    private protected static double SpecificityOf(double trueNegatives, double falsePositives) => Ratio(trueNegatives, trueNegatives + falsePositives);
+    private protected static double SpecificityOf(double trueNegatives, double falsePositives) => MetricMath.DivideNoNan(trueNegatives, trueNegatives + falsePositives);
 
     /// <summary>TP / (TP + FP).</summary>
-    private protected static double PrecisionOf(double truePositives, double falsePositives) => Ratio(truePositives, truePositives + falsePositives);
-
-    // TensorFlow's divide_no_nan.
-    private static double Ratio(double numerator, double denominator) => denominator == 0 ? 0 : numerator / denominator;
+    private protected static double PrecisionOf(double truePositives, double falsePositives) => MetricMath.DivideNoNan(truePositives, truePositives + falsePositives);
 }

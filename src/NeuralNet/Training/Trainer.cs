@@ -54,6 +54,7 @@ internal sealed class Trainer
             _fused[k] = executor.CanFuse(k) && settings.Losses[k] is ISoftmaxCrossEntropy { FromLogits: false } and not CategoricalCrossEntropy { Axis: not -1 };
         }
 
+        RefuseSureMasks(executor.OutputsSurelyMasked());
         _gradientStorage = new Tensor?[outputs];
         _otherLengthStorage = new List<Tensor>?[outputs];
         _gradients = new Tensor?[outputs];
@@ -654,6 +655,21 @@ internal sealed class Trainer
             else
             {
                 _masked[k] = null;
+            }
+        }
+    }
+
+    // An output sure to carry a mask (an Embedding(maskZero) or Masking upstream) whose loss or metric takes none is
+    // refused here, before the first batch runs anything; a mask only a pass reveals is refused then, in PrepareMasks.
+    private void RefuseSureMasks(bool[] masked)
+    {
+        for (int k = 0; k < masked.Length; k++)
+        {
+            if (masked[k])
+            {
+                RefuseMaskAcrossAxis(_settings.Metrics[k]);
+                RefuseMaskAcrossAxis(_settings.WeightedMetrics[k]);
+                _settings.Losses[k]?.CheckTakesMask();
             }
         }
     }

@@ -142,6 +142,38 @@ public class CrossEntropyAxisTests
         }
     }
 
+    [Fact]
+    public void Errors_AxisOnOneValuePerSample_NameTheLossTheAxisAndTheShape()
+    {
+        // A rank-1 output has no axis after the batch axis: the message used to offer the empty range "[1, 0] or [-0, -1]".
+        var predictions = Tensor.FromArray([0.2f, 0.7f, 0.4f], 3);
+        foreach (Loss loss in new Loss[] { new CategoricalCrossEntropy(axis: 1), new CategoricalFocalCrossEntropy(axis: -2), new BinaryCrossEntropy(axis: 1), new BinaryFocalCrossEntropy(axis: 2) })
+        {
+            var compute = Assert.Throws<ArgumentException>(() => loss.Compute(predictions, predictions));
+            Assert.Equal("axis", compute.ParamName);
+            Assert.Contains($"{loss.Name}: axis=", compute.Message, StringComparison.Ordinal);
+            Assert.Contains("the output (3,) has one value per sample", compute.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("[-0", compute.Message, StringComparison.Ordinal);
+
+            // Before training, for the per-sample shape of such an output.
+            var shapes = Assert.Throws<ArgumentException>(() => loss.ValidateShapes(new TensorShape(), new TensorShape()));
+            Assert.Contains("has one value per sample", shapes.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Errors_MetricSettings_NameTheMetric()
+    {
+        // The metrics build their losses; a refused setting names the metric the caller created, not the loss.
+        var axis = Assert.Throws<ArgumentOutOfRangeException>(() => new CategoricalCrossEntropyMetric(axis: 0));
+        Assert.Equal("axis", axis.ParamName);
+        Assert.StartsWith("CategoricalCrossEntropyMetric expects axis", axis.Message, StringComparison.Ordinal);
+        var smoothing = Assert.Throws<ArgumentOutOfRangeException>(() => new CategoricalCrossEntropyMetric(labelSmoothing: 2));
+        Assert.StartsWith("CategoricalCrossEntropyMetric expects labelSmoothing", smoothing.Message, StringComparison.Ordinal);
+        Assert.StartsWith("BinaryCrossEntropyMetric expects labelSmoothing",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new BinaryCrossEntropyMetric(labelSmoothing: -1)).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(AllCases))]
     public void ComputeAndGradient_OnAnotherAxis_AllocateNothingAfterTheFirstBatch(string name)
@@ -277,6 +309,17 @@ public class CrossEntropyAxisTests
     }
 
     // (n, c, h, w) to (n, h, w, c).
+    // Two samples of 4 ids, the last of the first sample 0 (masked); uniform targets of 3 classes per step.
+    private static (Tensor X, Tensor Y) MaskedBatch()
+    {
+        var x = new Tensor(new TensorShape(2, 4));
+        x.AsSpan().Fill(1f);
+        x.AsSpan()[3] = 0f;
+        var y = new Tensor(new TensorShape(2, 4, 3));
+        y.AsSpan().Fill(1f / 3);
+        return (x, y);
+    }
+
     internal static Tensor ToChannelsLast(Tensor first)
     {
         int n = first.Shape[0], c = first.Shape[1], h = first.Shape[2], w = first.Shape[3];
@@ -296,6 +339,45 @@ public class CrossEntropyAxisTests
         }
 
         return last;
+    }
+
+    [Fact]
+    public void Fit_LossOnAnotherAxisOfAMaskedOutput_IsRefusedBeforeTheFirstForwardPass()
+    {
+        // Embedding(maskZero) surely masks the output (through BatchNormalization and Dense, which pass masks on): the
+        // loss over axis 1 cannot take the mask's rows. Refused when Fit starts, so the training forward pass never runs
+        // and BatchNormalization's moving mean keeps its initial zeros.
+        foreach (Loss loss in new Loss[] { new CategoricalCrossEntropy(axis: 1), new BinaryCrossEntropy(axis: -2), new CategoricalFocalCrossEntropy(axis: 1), new BinaryFocalCrossEntropy(axis: 1) })
+        {
+            var ids = new NeuralNet.Models.Input(new TensorShape(4), "ids");
+            var norm = new NeuralNet.Layers.BatchNormalization();
+            var hidden = norm.Call(new NeuralNet.Layers.Embedding(5, 3, maskZero: true).Call(ids));
+            var model = new NeuralNet.Models.Functional(ids, new NeuralNet.Layers.Dense(3, NeuralNet.Activations.ActivationFunction.Softmax).Call(hidden), seed: 2);
+            model.Compile(new NeuralNet.Optimizers.Sgd(), loss);
+            (Tensor x, Tensor y) = MaskedBatch();
+
+            var error = Assert.Throws<NotSupportedException>(() => model.Fit(x, y, epochs: 1, batchSize: 2, verbose: 0));
+
+            Assert.Contains($"{loss.Name} with axis=", error.Message, StringComparison.Ordinal);
+            Assert.All(norm.MovingMean.Value.ToArray(), v => Assert.Equal(0f, v));
+        }
+    }
+
+    [Fact]
+    public void Fit_LossOnAnotherAxis_AfterALayerThatConsumesTheMask_Trains()
+    {
+        // GlobalAveragePooling1D consumes the Embedding's mask, so no output mask reaches the loss: nothing to refuse.
+        // (axis 1 names the last axis of the (batch, 3) output.)
+        var ids = new NeuralNet.Models.Input(new TensorShape(4), "ids");
+        var pooled = new NeuralNet.Layers.GlobalAveragePooling1D().Call(new NeuralNet.Layers.Embedding(5, 3, maskZero: true).Call(ids));
+        var model = new NeuralNet.Models.Functional(ids, new NeuralNet.Layers.Dense(3, NeuralNet.Activations.ActivationFunction.Softmax).Call(pooled), seed: 2);
+        model.Compile(new NeuralNet.Optimizers.Sgd(), new CategoricalCrossEntropy(axis: 1));
+        (Tensor x, _) = MaskedBatch();
+        var y = Tensor.FromArray([1f, 0, 0, 0, 1, 0], 2, 3);
+
+        double loss = model.Fit(x, y, epochs: 1, batchSize: 2, verbose: 0)["loss"][0];
+
+        Assert.True(double.IsFinite(loss));
     }
 
     [Fact]

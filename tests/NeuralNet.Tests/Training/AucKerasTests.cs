@@ -229,8 +229,34 @@ public class AucKerasTests
             Assert.Throws<ArgumentException>(() => new Auc(multiLabel: true, numLabels: 2).ValidateShapes(new TensorShape(3), new TensorShape(3))).Message, StringComparison.Ordinal);
         Assert.Contains("(None, labels), but it is (None, 2, 3)",
             Assert.Throws<ArgumentException>(() => new Auc(multiLabel: true).ValidateShapes(new TensorShape(2, 3), new TensorShape(2, 3))).Message, StringComparison.Ordinal);
-        Assert.Contains("2 labelWeights need an output whose last axis has 2 columns",
+        Assert.Contains("2 labelWeights need an output (None, ..., 2) whose last axis has a column per weight",
             Assert.Throws<ArgumentException>(() => new Auc(labelWeights: [1, 2]).ValidateShapes(new TensorShape(3), new TensorShape(3))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneLabelWeight_IsBroadcastOverTheLabels_AsKerasDoes()
+    {
+        // Keras keeps label_weights as given and broadcasts it: AUC.result's multi-label branch is
+        // divide_no_nan(sum(by_label_auc * label_weights), sum(label_weights)), so one weight w > 0 gives the SUM of the
+        // label areas (w cancels once), here 0.875 + 1 (MultiAUCTest's per-label areas, test_label_weights), and w = 0 gives 0.
+        Assert.Equal(0.875 + 1, Run(new Auc(5, multiLabel: true, labelWeights: [0.5]), MultiPredicted, MultiGood, 4), 12);
+        Assert.Equal(0.875 + 1, Run(new Auc(5, multiLabel: true, numLabels: 2, labelWeights: [3]), MultiPredicted, MultiGood, 4), 12);
+        Assert.Equal(0.0, Run(new Auc(5, multiLabel: true, labelWeights: [0]), MultiPredicted, MultiGood, 4));
+
+        // Flattened (update_confusion_matrix_variables broadcasts (1, 1) against the predictions): every count is scaled
+        // alike, so the rates and the area are test_unweighted_flat's, 1 - 3/32.
+        var flat = new Auc(5, labelWeights: [0.5]);
+        flat.ValidateShapes(new TensorShape(2), new TensorShape(2));
+        Assert.Equal(1 - (3.0 / 32), Run(flat, MultiPredicted, MultiGood, 4), 12);
+
+        // A vector of predictions cannot take Keras' (1, 1) weight: refused as before, naming the shape.
+        Assert.Contains("but the predictions are (4,)", Assert.Throws<ArgumentException>(() =>
+            new Auc(5, labelWeights: [0.5]).Update(Tensor.FromArray(Predicted, 4), Tensor.FromArray(Actual, 4))).Message, StringComparison.Ordinal);
+
+        // The config keeps the one weight, and reading it back gives the same metric.
+        var read = Assert.IsType<Auc>(Read(SerializationRegistry.SerializeMetric(new Auc(5, multiLabel: true, labelWeights: [0.5])).ToJsonString()));
+        Assert.Equal([0.5], read.LabelWeights!);
+        Assert.Equal(0.875 + 1, Run(read, MultiPredicted, MultiGood, 4), 12);
     }
 
     [Fact]
@@ -245,6 +271,8 @@ public class AucKerasTests
             (() => new Auc(50, AucCurve.PR, multiLabel: true, labelWeights: [1, 2, 0.5], fromLogits: true), true),
             (() => new Auc(30, AucCurve.Roc, AucSummationMethod.Majoring, thresholds: [0.2, 0.4, 0.6], labelWeights: [1, 0, 3], fromLogits: true), false),
             (() => new Auc(40, AucCurve.PR, AucSummationMethod.Minoring, multiLabel: true, numLabels: 3), true),
+            (() => new Auc(25, AucCurve.Roc, AucSummationMethod.Interpolation, multiLabel: true, labelWeights: [2]), true),
+            (() => new Auc(35, AucCurve.PR, labelWeights: [3], fromLogits: true), true),
         })
         {
             Auc whole = make(), streamed = make();

@@ -7,7 +7,8 @@ namespace NeuralNet.Tests.Training;
 /// <c>_update_confusion_matrix_variables_optimized</c> for evenly spaced thresholds (p clipped to [0, 1], bucket
 /// max(ceil(p (n − 1)) − 1, 0) in float32, reversed cumulative sums) or by comparing with each float32 threshold
 /// otherwise; then <c>AUC.result()</c>: Riemann sums, <c>interpolate_pr_auc</c> for PR with interpolation, and the
-/// (label-weighted) mean of the labels' areas with <c>multi_label</c>.
+/// (label-weighted) mean of the labels' areas with <c>multi_label</c>: divide_no_nan(sum(area · label_weights),
+/// sum(label_weights)), label_weights broadcast against the labels (one weight serving them all).
 /// </summary>
 internal static class KerasAucReference
 {
@@ -18,7 +19,7 @@ internal static class KerasAucReference
     {
         int columns = predictions.Length / rows;
         int labels = multiLabel ? columns : 1;
-        double total = 0, weightSum = 0;
+        double total = 0;
         for (int label = 0; label < labels; label++)
         {
             var counts = new Counts(thresholds.Length);
@@ -31,17 +32,19 @@ internal static class KerasAucReference
                 }
 
                 float p = fromLogits ? 1f / (1f + MathF.Exp(-predictions[i])) : predictions[i];
-                double w = sampleWeights[i / columns] * (!multiLabel && labelWeights is not null ? labelWeights[column] : 1);
+                double w = sampleWeights[i / columns] * (!multiLabel && labelWeights is not null ? Broadcast(labelWeights, column) : 1);
                 counts.Add(p, targets[i] != 0, w, thresholds, evenlySpaced);
             }
 
-            double labelWeight = multiLabel && labelWeights is not null ? labelWeights[label] : 1;
+            double labelWeight = multiLabel && labelWeights is not null ? Broadcast(labelWeights, label) : 1;
             total += labelWeight * counts.Area(curve, method);
-            weightSum += labelWeight;
         }
 
-        return multiLabel ? total / weightSum : total;
+        double weightSum = labelWeights is null ? labels : labelWeights.Sum();
+        return !multiLabel ? total : weightSum == 0 ? 0 : total / weightSum;
     }
+
+    private static double Broadcast(double[] weights, int index) => weights.Length == 1 ? weights[0] : weights[index];
 
     private sealed class Counts(int n)
     {

@@ -50,7 +50,7 @@ public class R2ScoreKerasTests
         AssertClose([first, second, third], Scores(new R2Score(R2ClassAggregation.None, numRegressors), TfaPredictions, TfaWeights), 1e-5);
 
     [Fact]
-    public void AdjustedScore_CountsEveryTargetValue_AndIsNaNWhereUndefined()
+    public void AdjustedScore_CountsEveryTargetValue_AndFallsBackToThePlainScoreWhereUndefined()
     {
         // Keras' num_samples is ops.size(y_true): 9 values for 3 samples of 3 columns, whatever the weights. By hand:
         // 1 - (1 - R²)(n - 1) / (n - p - 1) with the plain per-column scores.
@@ -58,11 +58,16 @@ public class R2ScoreKerasTests
         double[] adjusted = Scores(new R2Score(R2ClassAggregation.None, 3), TfaPredictions, TfaWeights);
         AssertClose([.. plain.Select(r => 1 - ((1 - r) * 8 / 5))], adjusted, 1e-12);
 
-        // p = n - 1 (division by zero) and p > n - 1: Keras warns and falls back to the plain score; NaN here.
+        // p = n - 1 (division by zero) and p > n - 1: Keras' result() warns and falls back to the plain score
+        // (regression_metrics.py R2Score.result). Keras' docstring: y_true [1, 4, 3], y_pred [2, 4, 4] -> 0.5714 = 4/7.
         var single = new R2Score(numRegressors: 2);
         single.Update(Tensor.FromArray([2f, 4, 4], 3, 1), Tensor.FromArray([1f, 4, 3], 3, 1));
-        Assert.True(double.IsNaN(single.Result()));
-        Assert.True(double.IsNaN(Score(new R2Score(numRegressors: 20), TfaPredictions)));
+        Assert.Equal(4.0 / 7, single.Result(), 12);
+
+        // The plain tfa comparison values above (Keras' R2ScoreTest), for p = 20 > 8 and, per column, for p = 8 = n - 1.
+        Assert.Equal(-3.0615367889404297, Score(new R2Score(numRegressors: 20), TfaPredictions, TfaWeights), 1e-5);
+        AssertClose([0.17305559, -8.836666, -0.521], Scores(new R2Score(R2ClassAggregation.None, 8), TfaPredictions, TfaWeights), 1e-5);
+
         var one = new R2Score(numRegressors: 1);
         one.Update(Tensor.FromArray([2f, 4, 4], 3, 1), Tensor.FromArray([1f, 4, 3], 3, 1));
         Assert.Equal(1 - ((1 - (4.0 / 7)) * 2 / 1), one.Result(), 12); // Keras' docstring R² 0.5714 = 4/7, n = 3, p = 1

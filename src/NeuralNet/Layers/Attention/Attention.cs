@@ -159,6 +159,9 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
     protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training) =>
         _core!.Forward(inputs, InputMasks, training, training && Dropout > 0.0 ? DropoutRandom : null);
 
+    // Not judged before a pass (the mask in effect depends on the call's inputs).
+    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => false;
+
     /// <summary>Keras' <c>compute_mask</c>: the query mask in effect (a mask input, else the query's own mask), or none.</summary>
     /// <param name="inputs">The inputs of the forward pass.</param>
     /// <param name="output">The output of the forward pass.</param>

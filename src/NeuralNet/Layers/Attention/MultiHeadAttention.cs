@@ -572,6 +572,9 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <summary>Keras' <c>supports_masking</c>: the output carries the query's mask.</summary>
     public sealed override bool SupportsMasking => true;
 
+    // Not judged before a pass (the query mask in effect depends on the call's inputs).
+    internal sealed override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => false;
+
     /// <summary>Keras sets the query's mask on the output (and none when the query has none).</summary>
     /// <param name="inputs">The inputs of the forward pass.</param>
     /// <param name="output">The output of the forward pass.</param>

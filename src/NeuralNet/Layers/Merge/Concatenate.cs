@@ -138,6 +138,8 @@ public sealed class Concatenate : MultiInputLayer
         return output;
     }
 
+    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => inputsMasked.Contains(true);
+
     /// <summary>The output's mask: none when no input has one, else Keras 3's join of the masks (see the remarks).</summary>
     /// <param name="inputs">The inputs of the forward pass.</param>
     /// <param name="output">The joined output.</param>

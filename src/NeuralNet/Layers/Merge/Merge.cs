@@ -234,6 +234,8 @@ public abstract class Merge : MultiInputLayer
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
+    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => IsLibraryType && inputsMasked.Length > 0 && !inputsMasked.Contains(false);
+
     /// <summary>
     /// Keras 3's merge mask (<c>Merge.compute_mask</c>): no mask when any input has none; otherwise a position is real
     /// when it is real in any input (the masks ORed).

@@ -374,6 +374,11 @@ public sealed class Bidirectional : Layer
     internal override Tensor? OutputMaskAt(int index) =>
         index == 0 || (index == 1 && MergeMode == BidirectionalMergeMode.None) ? OutputMask : null;
 
+    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => ReturnSequences && inputsMasked[0];
+
+    internal override bool MasksSurelyAt(int index, ReadOnlySpan<bool> inputsMasked) =>
+        (index == 0 || (index == 1 && MergeMode == BidirectionalMergeMode.None)) && MasksSurely(inputsMasked);
+
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {

@@ -633,6 +633,8 @@ public abstract partial class Recurrent : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => ReturnSequences ? InputMask : null;
 
+    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => IsLibraryType && ReturnSequences && inputsMasked[0];
+
     /// <summary>Sizes the cell's per-step buffers for <paramref name="batch"/> samples of <paramref name="steps"/> steps.</summary>
     private protected abstract void PrepareSteps(int batch, int steps);
 

@@ -134,11 +134,8 @@ public abstract partial class Layer
     /// </summary>
     internal void OnParametersAdded()
     {
-        if (IsSeeded)
-        {
-            // Drawn now from the layer's seed, as a model fills a new layer's parameters when it is created.
-            InitializeParameters();
-        }
+        // Drawn now from the layer's seed, as Build fills a layer's parameters, so they hold their values at once.
+        InitializeParameters();
 
         Interlocked.Increment(ref Primary._trainabilityVersion);
         Interlocked.Increment(ref s_parameterSetVersion);

@@ -211,7 +211,7 @@ public static class KerasFormat
             tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model), idf.Select(l => l.Path));
         }
 
-        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, layout.Select((w, i) => (w.Parameter, tensors[i].Value))));
+        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, KerasLora.WithZeroAdapters(model, layout.Select((w, i) => (w.Parameter, tensors[i].Value)))));
         KerasLookupVariables.Apply(model, idf);
     }
 
@@ -242,7 +242,7 @@ public static class KerasFormat
         List<KerasWeight> layout = KerasWeightLayout.Of(model);
         List<string> groups = ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)];
         IEnumerable<(string Path, Tensor Value, bool IsInteger)> datasets =
-            layout.Concat(KerasWeightLayout.Aliases(model)).Select(w => (w.Path, w.Parameter.Value, w.IsInteger))
+            layout.Concat(KerasWeightLayout.Aliases(model)).Select(w => (w.Path, KerasLora.SavedValue(w.Layer, w.Parameter), w.IsInteger))
                 .Concat(KerasLookupVariables.Datasets(KerasWeightLayout.LayerGroups(model)));
         List<(string Path, long Value)> integers = [];
         if (withOptimizer && model.Optimizer is not null && KerasOptimizerVariables.IsKnown(model.Optimizer))

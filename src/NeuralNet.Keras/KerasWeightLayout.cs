@@ -37,10 +37,11 @@ internal static class KerasWeightLayout
             Add(weights, layer, layer, string.Empty, path);
         }
 
-        int expected = model.Layers.Sum(l => l.Parameters.Count);
+        // A LoRA layer's A and B have no dataset: Keras saves the merged kernel alone.
+        int expected = model.Layers.Sum(l => l.Parameters.Count(p => !KerasLora.IsAdapter(l, p)));
         if (weights.Count != expected || weights.Select(w => w.Parameter).Distinct().Count() != expected)
         {
-            Parameter missed = model.Layers.SelectMany(l => l.Parameters).First(p => !weights.Any(w => ReferenceEquals(w.Parameter, p)));
+            Parameter missed = model.Layers.SelectMany(l => l.Parameters.Where(p => !KerasLora.IsAdapter(l, p))).First(p => !weights.Any(w => ReferenceEquals(w.Parameter, p)));
             throw new NotSupportedException($"Parameter '{missed.Name}' of model '{model.Name}' has no place in Keras' weights layout that NeuralNet.Keras knows.");
         }
 
@@ -166,7 +167,7 @@ internal static class KerasWeightLayout
         int index = firstIndex;
         foreach (Parameter parameter in owner.Parameters)
         {
-            if (parameter.Name.StartsWith(prefix, StringComparison.Ordinal) && !parameter.Name.AsSpan(prefix.Length).Contains('/'))
+            if (parameter.Name.StartsWith(prefix, StringComparison.Ordinal) && !parameter.Name.AsSpan(prefix.Length).Contains('/') && !KerasLora.IsAdapter(owner, parameter))
             {
                 string name = parameter.Name[prefix.Length..];
                 weights.Add(new KerasWeight(string.Create(CultureInfo.InvariantCulture, $"{path}/vars/{index++}"), owner, parameter, isInteger(name)));

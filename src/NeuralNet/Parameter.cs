@@ -87,8 +87,9 @@ public sealed class Parameter
     // seeds them exists, so they are filled when the model is created or at the layer's first forward pass.
     internal Initializer? PendingInitializer { get; set; }
 
-    // Whether the parameter was created trainable: a weight, as opposed to a statistic its layer updates itself.
-    internal bool IsTrainableKind { get; }
+    // Whether the parameter was created trainable: a weight, as opposed to a statistic its layer updates itself. Turned
+    // off when LoRA freezes the weight it adapts, which unfreezing the layer must not undo.
+    internal bool IsTrainableKind { get; set; }
 
     // Set while the layer that owns the parameter is frozen (Layer.Trainable false).
     internal bool Frozen { get; set; }

@@ -9,7 +9,7 @@ internal static class DenseConverter
     {
         var dense = (Dense)layer;
         OnnxValue x = graph.ChannelsLast(inputs[0]);
-        string y = graph.Node("MatMul", [x.Name, graph.Initializer(dense.Kernel)]);
+        string y = graph.Node("MatMul", [x.Name, graph.Initializer(dense.Kernel, relayout: LoraWeights.Merged(dense))]);
         if (dense.Bias is { } bias)
         {
             y = graph.Node("Add", [y, graph.Initializer(bias)]);

@@ -13,7 +13,7 @@ internal static class EinsumDenseConverter
     {
         var einsum = (EinsumDense)layer;
         OnnxValue x = graph.ChannelsLast(inputs[0]);
-        string y = graph.Node("Einsum", [x.Name, graph.Initializer(einsum.Kernel)], OnnxAttribute.String("equation", LowerCase(einsum)));
+        string y = graph.Node("Einsum", [x.Name, graph.Initializer(einsum.Kernel, relayout: LoraWeights.Merged(einsum))], OnnxAttribute.String("equation", LowerCase(einsum)));
         if (einsum.Bias is { } bias)
         {
             y = graph.Node("Add", [y, graph.Initializer(bias)]);

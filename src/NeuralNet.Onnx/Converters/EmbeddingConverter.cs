@@ -11,6 +11,6 @@ internal static class EmbeddingConverter
         var embedding = (Embedding)layer;
         OnnxValue ids = graph.ChannelsLast(inputs[0]);
         string indices = graph.Node("Cast", [ids.Name], OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Int64));
-        return graph.Node("Gather", [graph.Initializer(embedding.Embeddings), indices], outputShape, Layout.ChannelsLast, OnnxAttribute.Int("axis", 0));
+        return graph.Node("Gather", [graph.Initializer(embedding.Embeddings, relayout: LoraWeights.Merged(embedding)), indices], outputShape, Layout.ChannelsLast, OnnxAttribute.Int("axis", 0));
     }
 }

@@ -19,9 +19,18 @@ namespace NeuralNet.Layers;
 /// over each output row that adds the bias and applies the activation while the row is in cache. Backward
 /// accumulates <c>dKernel += inputᵀ · dZ</c> and <c>dBias += column sums of dZ</c>, and computes <c>dInput = dZ · kernelᵀ</c> only when
 /// <see cref="Layer.ComputesInputGradient"/> is true.</para>
+/// <para>With LoRA (<see cref="EnableLora"/>, or <see cref="LoraRank"/> set before the layer is built) the kernel is frozen and
+/// the same product runs on the effective kernel <c>kernel + (LoraAlpha / LoraRank) · A·B</c>, merged once per forward pass
+/// into a buffer the layer owns; backward, <c>dW = inputᵀ · dZ</c> gives <c>dA = scale · dW·Bᵀ</c> and <c>dB = scale · Aᵀ·dW</c>.</para>
 /// </remarks>
-public sealed class Dense : Layer, IKernelLayer
+public sealed class Dense : Layer, IKernelLayer, ILoraLayer
 {
+    private static readonly (string, string, string) s_loraNames = ("kernel", "lora_kernel_a", "lora_kernel_b");
+    private readonly int? _loraRank;
+    private readonly float? _loraAlpha;
+    private LowRankAdaptation? _lora;
+    private Tensor? _loraMerged;
+    private Tensor? _loraGradient;
     private Parameter? _kernel;
     private Parameter? _bias;
     private Tensor? _lastInput;
@@ -99,6 +108,42 @@ public sealed class Dense : Layer, IKernelLayer
     /// <summary>Whether the layer has a bias.</summary>
     public bool UseBias { get; }
 
+    /// <inheritdoc/>
+    /// <remarks>Set it before the layer is built (Keras' <c>lora_rank</c> argument) to have the build enable LoRA, with <see cref="LoraAlpha"/>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
+    public int? LoraRank
+    {
+        get => Lora?.Rank ?? _loraRank;
+        init => _loraRank = LoraSettings.CheckRank(value, "Dense");
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Set it before the layer is built (Keras' <c>lora_alpha</c> argument), with <see cref="LoraRank"/>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not finite.</exception>
+    public float? LoraAlpha
+    {
+        get => Lora?.Alpha ?? (_loraRank is null ? null : _loraAlpha ?? _loraRank);
+        init => _loraAlpha = LoraSettings.CheckAlpha(value, "Dense");
+    }
+
+    /// <inheritdoc/>
+    public bool LoraEnabled => Lora is not null;
+
+    /// <summary>Keras' <c>lora_kernel_a</c> (inputs, rank); null until LoRA is enabled.</summary>
+    public Parameter? LoraKernelA => Lora?.A;
+
+    /// <summary>Keras' <c>lora_kernel_b</c> (rank, units); null until LoRA is enabled.</summary>
+    public Parameter? LoraKernelB => Lora?.B;
+
+    Parameter ILoraLayer.LoraTarget => Kernel;
+
+    Parameter? ILoraLayer.LoraA => LoraKernelA;
+
+    Parameter? ILoraLayer.LoraB => LoraKernelB;
+
+    // Kept by the layer itself: the copies that run its other calls read it, whenever it was enabled.
+    private LowRankAdaptation? Lora => ((Dense)Primary)._lora;
+
     /// <summary>The kernel, (inputs, units). Throws until the layer is built.</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{this} has no kernel until it is built.");
 
@@ -130,10 +175,38 @@ public sealed class Dense : Layer, IKernelLayer
             _bias = AddParameter("bias", new TensorShape(Units), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
+        if (ReferenceEquals(Primary, this))
+        {
+            // Keras' build: enable_lora(lora_rank) once the weights exist. A copy for another call uses the layer's.
+            _lora = _loraRank is int rank ? CreateLora(rank, _loraAlpha, null, null, building: true) : null;
+        }
+
         int[] output = inputShape.Dimensions.ToArray();
         output[^1] = Units;
         return new TensorShape(output);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>A model that holds the layer trains A and B from its next step on, without compiling again.</remarks>
+    public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null)
+    {
+        Dense primary = (Dense)Primary;
+        primary._lora = primary.CreateLora(rank, alpha, aInitializer, bInitializer, building: false);
+        primary.OnParametersAdded();
+    }
+
+    /// <inheritdoc/>
+    public Tensor GetMergedWeight() => Lora?.Merged() ?? Kernel.Value.Clone();
+
+    private LowRankAdaptation CreateLora(int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer, bool building) =>
+        LowRankAdaptation.Create(this, building || IsBuilt ? _kernel : null, !building && _lora is not null, KernelConstraint, s_loraNames, rank, alpha, aInitializer, bInitializer,
+            (name, shape, initializer) => AddParameter(name, shape, initializer, KernelRegularizer));
+
+    // The kernel the products use: the frozen kernel plus LoRA's delta when enabled.
+    private ReadOnlySpan<float> ForwardKernel() => Lora is LowRankAdaptation lora ? lora.Merge(ref _loraMerged) : _kernel!.Value.AsReadOnlySpan();
+
+    // The same kernel for the backward pass, as the forward pass merged it (the weights do not change in between).
+    private ReadOnlySpan<float> BackwardKernel() => Lora is null ? _kernel!.Value.AsReadOnlySpan() : _loraMerged!.AsReadOnlySpan();
 
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
@@ -146,7 +219,7 @@ public sealed class Dense : Layer, IKernelLayer
             // Bias and ReLU applied by the GEMM on each output tile while it is in cache. ReLU's backward pass reads
             // the mask from the output, so no separate pre-activation is kept.
             Tensor fused = BatchView(ref _output, batch, sampleShape);
-            Gemm.Multiply(false, false, rows, units, inputs, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units,
+            Gemm.Multiply(false, false, rows, units, inputs, input.AsReadOnlySpan(), inputs, ForwardKernel(), units,
                 _bias!.Value.AsReadOnlySpan(), Activation is Relu ? GemmActivation.Relu : GemmActivation.None, fused.AsSpan(), units,
                 training ? null : KernelPackedForThisPass());
             _lastInput = input;
@@ -156,7 +229,7 @@ public sealed class Dense : Layer, IKernelLayer
 
         Tensor z = BatchView(ref _preActivation, batch, sampleShape);
         Tensor output = HasActivation ? BatchView(ref _output, batch, sampleShape) : z;
-        Gemm.Multiply(false, false, rows, units, inputs, 1f, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units, 0f, z.AsSpan(), units,
+        Gemm.Multiply(false, false, rows, units, inputs, 1f, input.AsReadOnlySpan(), inputs, ForwardKernel(), units, 0f, z.AsSpan(), units,
             training ? null : KernelPackedForThisPass());
 
         Span<float> zSpan = z.AsSpan();
@@ -241,11 +314,13 @@ public sealed class Dense : Layer, IKernelLayer
         .Set("kernel_regularizer", KernelRegularizer)
         .Set("bias_regularizer", BiasRegularizer)
         .Set("kernel_constraint", KernelConstraint)
-        .Set("bias_constraint", BiasConstraint);
+        .Set("bias_constraint", BiasConstraint)
+        .SetLora(LoraRank, LoraAlpha);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Dense FromConfig(Config config)
     {
+        var (loraRank, loraAlpha) = LoraSettings.Read(config);
         int units = config.GetInt32("units", minimum: 1);
         Config d = config.WithDefaults(new Dense(units).GetConfig());
         return new(units, d.GetActivation("activation"), d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"),
@@ -253,6 +328,8 @@ public sealed class Dense : Layer, IKernelLayer
         {
             KernelConstraint = d.GetConstraint("kernel_constraint"),
             BiasConstraint = d.GetConstraint("bias_constraint"),
+            LoraRank = loraRank,
+            LoraAlpha = loraAlpha,
         };
     }
 
@@ -265,7 +342,14 @@ public sealed class Dense : Layer, IKernelLayer
         ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
         // A frozen layer's gradients are never read (the optimizer skips it), so a frozen layer between trainable ones
         // only passes the gradient on.
-        if (kernel.Trainable)
+        LowRankAdaptation? lora = Lora;
+        if (lora is { Trainable: true })
+        {
+            Span<float> weightGradient = LowRankAdaptation.GradientBuffer(ref _loraGradient, kernel.Shape);
+            Gemm.Multiply(true, false, inputs, units, rows, 1f, input.AsReadOnlySpan(), inputs, dzSpan, units, 0f, weightGradient, units);
+            lora.AccumulateGradients(weightGradient);
+        }
+        else if (lora is null && kernel.Trainable)
         {
             Span<float> kernelGradient = kernel.GradientForProduct(out float beta);
             Gemm.Multiply(true, false, inputs, units, rows, 1f, input.AsReadOnlySpan(), inputs, dzSpan, units, beta, kernelGradient, units);
@@ -286,7 +370,7 @@ public sealed class Dense : Layer, IKernelLayer
         }
 
         Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
-        Gemm.Multiply(false, true, rows, inputs, units, 1f, dzSpan, units, kernel.Value.AsReadOnlySpan(), units, 0f, inputGradient.AsSpan(), inputs);
+        Gemm.Multiply(false, true, rows, inputs, units, 1f, dzSpan, units, BackwardKernel(), units, 0f, inputGradient.AsSpan(), inputs);
         return inputGradient;
     }
 }

@@ -13,11 +13,18 @@ namespace NeuralNet.Layers;
 /// <remarks>
 /// Ids must be whole numbers in [0, inputDim); anything else fails naming the sample and the position. In the backward
 /// pass the rows of repeated ids accumulate and ids not seen get no gradient. The ids get no gradient (they are not
-/// differentiable), so an Embedding is a model's first layer.
+/// differentiable), so an Embedding is a model's first layer. With LoRA (<see cref="EnableLora"/>) the rows are gathered
+/// from <c>embeddings + (LoraAlpha / LoraRank) · A·B</c>, merged once per forward pass, and the embeddings are frozen.
 /// </remarks>
 /// <example><c>model.Add(new Embedding(10_000, 64));</c></example>
-public sealed class Embedding : Layer, IKernelLayer
+public sealed class Embedding : Layer, IKernelLayer, ILoraLayer
 {
+    private static readonly (string, string, string) s_loraNames = ("embeddings", "lora_embeddings_a", "lora_embeddings_b");
+    private readonly int? _loraRank;
+    private readonly float? _loraAlpha;
+    private LowRankAdaptation? _lora;
+    private Tensor? _loraMerged;
+    private Tensor? _loraGradient;
     private Parameter? _embeddings;
     private Tensor? _output;
     private Tensor? _input;
@@ -88,6 +95,58 @@ public sealed class Embedding : Layer, IKernelLayer
     Parameter IKernelLayer.Kernel => Embeddings;
 
     /// <inheritdoc/>
+    /// <remarks>Set it before the layer is built (Keras' <c>lora_rank</c> argument) to have the build enable LoRA, with <see cref="LoraAlpha"/>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
+    public int? LoraRank
+    {
+        get => Lora?.Rank ?? _loraRank;
+        init => _loraRank = LoraSettings.CheckRank(value, "Embedding");
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Set it before the layer is built (Keras' <c>lora_alpha</c> argument), with <see cref="LoraRank"/>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not finite.</exception>
+    public float? LoraAlpha
+    {
+        get => Lora?.Alpha ?? (_loraRank is null ? null : _loraAlpha ?? _loraRank);
+        init => _loraAlpha = LoraSettings.CheckAlpha(value, "Embedding");
+    }
+
+    /// <inheritdoc/>
+    public bool LoraEnabled => Lora is not null;
+
+    /// <summary>Keras' <c>lora_embeddings_a</c> (inputDim, rank); null until LoRA is enabled.</summary>
+    public Parameter? LoraEmbeddingsA => Lora?.A;
+
+    /// <summary>Keras' <c>lora_embeddings_b</c> (rank, outputDim); null until LoRA is enabled.</summary>
+    public Parameter? LoraEmbeddingsB => Lora?.B;
+
+    Parameter ILoraLayer.LoraTarget => Embeddings;
+
+    Parameter? ILoraLayer.LoraA => LoraEmbeddingsA;
+
+    Parameter? ILoraLayer.LoraB => LoraEmbeddingsB;
+
+    // Kept by the layer itself: the copies that run its other calls read it, whenever it was enabled.
+    private LowRankAdaptation? Lora => ((Embedding)Primary)._lora;
+
+    /// <inheritdoc/>
+    /// <remarks>A model that holds the layer trains A and B from its next step on, without compiling again.</remarks>
+    public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null)
+    {
+        Embedding primary = (Embedding)Primary;
+        primary._lora = primary.CreateLora(rank, alpha, aInitializer, bInitializer, building: false);
+        primary.OnParametersAdded();
+    }
+
+    /// <inheritdoc/>
+    public Tensor GetMergedWeight() => Lora?.Merged() ?? Embeddings.Value.Clone();
+
+    private LowRankAdaptation CreateLora(int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer, bool building) =>
+        LowRankAdaptation.Create(this, building || IsBuilt ? _embeddings : null, !building && _lora is not null, EmbeddingsConstraint, s_loraNames, rank, alpha, aInitializer, bInitializer,
+            (name, shape, initializer) => AddParameter(name, shape, initializer, EmbeddingsRegularizer));
+
+    /// <inheritdoc/>
     public override string DefaultNamePrefix => "embedding";
 
     /// <inheritdoc/>
@@ -97,16 +156,20 @@ public sealed class Embedding : Layer, IKernelLayer
         .Set("embeddings_initializer", EmbeddingsInitializer)
         .Set("embeddings_regularizer", EmbeddingsRegularizer)
         .Set("embeddings_constraint", EmbeddingsConstraint)
-        .Set("mask_zero", MaskZero);
+        .Set("mask_zero", MaskZero)
+        .SetLora(LoraRank, LoraAlpha);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Embedding FromConfig(Config config)
     {
         int inputDim = config.GetInt32("input_dim", minimum: 1), outputDim = config.GetInt32("output_dim", minimum: 1);
+        var (loraRank, loraAlpha) = LoraSettings.Read(config);
         Config d = config.WithDefaults(new Embedding(inputDim, outputDim).GetConfig());
         return new(inputDim, outputDim, d.GetInitializer("embeddings_initializer"), d.GetRegularizer("embeddings_regularizer"), d.GetBoolean("mask_zero"), config.GetString("name"))
         {
             EmbeddingsConstraint = d.GetConstraint("embeddings_constraint"),
+            LoraRank = loraRank,
+            LoraAlpha = loraAlpha,
         };
     }
 
@@ -114,6 +177,12 @@ public sealed class Embedding : Layer, IKernelLayer
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         _embeddings = AddParameter("embeddings", new TensorShape(InputDim, OutputDim), EmbeddingsInitializer, EmbeddingsRegularizer, constraint: EmbeddingsConstraint);
+        if (ReferenceEquals(Primary, this))
+        {
+            // Keras' build: enable_lora(lora_rank) once the embeddings exist. A copy for another call uses the layer's.
+            _lora = _loraRank is int rank ? CreateLora(rank, _loraAlpha, null, null, building: true) : null;
+        }
+
         return new TensorShape([.. inputShape.Dimensions, OutputDim]);
     }
 
@@ -123,7 +192,8 @@ public sealed class Embedding : Layer, IKernelLayer
         int batch = input.Shape[0];
         EmbeddingRows.CheckIds(input.AsReadOnlySpan(), InputDim, InputShape.ElementCount, this);
         Tensor output = BatchView(ref _output, batch, OutputShape);
-        EmbeddingRows.Gather(input.AsReadOnlySpan(), Embeddings.Value.AsReadOnlySpan(), OutputDim, output.AsSpan());
+        ReadOnlySpan<float> table = Lora is LowRankAdaptation lora ? lora.Merge(ref _loraMerged) : Embeddings.Value.AsReadOnlySpan();
+        EmbeddingRows.Gather(input.AsReadOnlySpan(), table, OutputDim, output.AsSpan());
         _input = input;
         return output;
     }
@@ -153,7 +223,19 @@ public sealed class Embedding : Layer, IKernelLayer
             throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size.");
         }
 
-        EmbeddingRows.ScatterAdd(_input.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), OutputDim, Embeddings.Gradient.AsSpan());
+        LowRankAdaptation? lora = Lora;
+        if (lora is null)
+        {
+            EmbeddingRows.ScatterAdd(_input.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), OutputDim, Embeddings.Gradient.AsSpan());
+        }
+        else if (lora.Trainable)
+        {
+            // The gradient of the merged table (rows of ids not seen stay zero), then A's and B's from it.
+            Span<float> tableGradient = LowRankAdaptation.GradientBuffer(ref _loraGradient, Embeddings.Shape);
+            tableGradient.Clear();
+            EmbeddingRows.ScatterAdd(_input.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), OutputDim, tableGradient);
+            lora.AccumulateGradients(tableGradient);
+        }
 
         // Ids are not differentiable: their gradient is zero.
         Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);

@@ -45,6 +45,10 @@ public abstract partial class Layer
     // and freezing a layer of one model never replans another.
     private int _trainabilityVersion;
 
+    // Counts the parameters added to built layers (LoRA), over all layers: a model compares it with the count it collected
+    // its parameter list at, one read where the list is used, and collects again when it changed.
+    private static int s_parameterSetVersion;
+
     /// <summary>Creates a layer.</summary>
     /// <param name="name">The layer's name; when null, the model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
     protected Layer(string? name)
@@ -121,12 +125,29 @@ public abstract partial class Layer
     /// <summary>The count of <see cref="Trainable"/> changes of this layer so far (see <see cref="_trainabilityVersion"/>).</summary>
     internal int TrainabilityVersion => Volatile.Read(ref Primary._trainabilityVersion);
 
+    /// <summary>The count of parameters added to built layers so far, over all layers (see <see cref="s_parameterSetVersion"/>).</summary>
+    internal static int ParameterSetVersion => Volatile.Read(ref s_parameterSetVersion);
+
+    /// <summary>
+    /// Tells the models that hold this built layer that it has new parameters and that a weight's trainability changed
+    /// (LoRA was enabled): they collect their parameters again and plan their next backward pass again.
+    /// </summary>
+    internal void OnParametersAdded()
+    {
+        // Drawn now from the layer's seed, as Build fills a layer's parameters, so they hold their values at once.
+        InitializeParameters();
+
+        Interlocked.Increment(ref Primary._trainabilityVersion);
+        Interlocked.Increment(ref s_parameterSetVersion);
+    }
+
     /// <summary>Whether a parameter of the layer is trainable now (created trainable, layer not frozen).</summary>
+    /// <remarks>A copy that runs another call asks its layer, whose parameters may have grown since the copy was built (LoRA).</remarks>
     internal bool HasTrainableParameters
     {
         get
         {
-            foreach (Parameter parameter in _parameters)
+            foreach (Parameter parameter in Primary._parameters)
             {
                 if (parameter.Trainable)
                 {

@@ -40,6 +40,7 @@ public abstract partial class Model
     private readonly ModelGate _gate = new();
     private readonly List<Parameter> _parameters = [];
     private readonly List<Parameter> _regularized = [];
+    private int _parameterSetVersion;
     private readonly Tensor[] _stepBatch = new Tensor[2];
     private readonly Dictionary<string, double> _batchLogs = new(StringComparer.Ordinal);
     private double _batchLossSum;
@@ -132,7 +133,8 @@ public abstract partial class Model
     public TensorShape OutputShape => Single(Outputs, "outputs").Shape;
 
     /// <summary>Every parameter of every layer, each once, in layer order (empty until built).</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
+    /// <remarks>Enabling LoRA on a layer of the model adds its parameters here (<see cref="ILoraLayer.EnableLora"/>).</remarks>
+    public IReadOnlyList<Parameter> Parameters => SyncedParameters();
 
     /// <summary>The number of scalars in all parameters (a shared layer's counted once).</summary>
     public long ParameterCount => Layers.Sum(l => l.ParameterCount);
@@ -338,7 +340,7 @@ public abstract partial class Model
     public void PrintSummary(TextWriter? writer = null) => (writer ?? Console.Out).Write(Summary());
 
     /// <summary>Copies of every parameter's value, in <see cref="Parameters"/> order (Keras' <c>get_weights</c>).</summary>
-    public IReadOnlyList<Tensor> GetWeights() => _parameters.Select(p => p.Value.Clone()).ToList();
+    public IReadOnlyList<Tensor> GetWeights() => SyncedParameters().Select(p => p.Value.Clone()).ToList();
 
     /// <summary>
     /// Overwrites every parameter's value, in <see cref="Parameters"/> order (Keras' <c>set_weights</c>). Waits for running
@@ -349,6 +351,7 @@ public abstract partial class Model
     public void SetWeights(IReadOnlyList<Tensor> weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
+        SyncedParameters();
         if (weights.Count != _parameters.Count)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {_parameters.Count} weight tensors but {weights.Count} were given."), nameof(weights));
@@ -403,11 +406,19 @@ public abstract partial class Model
     internal IEnumerable<Layer> LayerInstances => Executor.Instances;
 
     /// <summary>The parameters with a regularizer.</summary>
-    internal IReadOnlyList<Parameter> RegularizedParameters => _regularized;
+    internal IReadOnlyList<Parameter> RegularizedParameters
+    {
+        get
+        {
+            SyncedParameters();
+            return _regularized;
+        }
+    }
 
     /// <summary>Copies every parameter value into <paramref name="destination"/>, reusing its tensors when they fit.</summary>
     internal void CopyWeightsTo(List<Tensor> destination)
     {
+        SyncedParameters();
         if (destination.Count != _parameters.Count)
         {
             destination.Clear();
@@ -471,6 +482,16 @@ public abstract partial class Model
         }
 
         executor.SyncInstances();
+        CollectParameters(layers);
+        _executor = executor;
+        _gate.SetExecutor(executor);
+        _trainer = null;
+    }
+
+    // The trainer holds these two lists themselves, so they are filled again in place.
+    private void CollectParameters(IReadOnlyList<Layer> layers)
+    {
+        _parameterSetVersion = Layer.ParameterSetVersion;
         _parameters.Clear();
         _regularized.Clear();
         foreach (Layer layer in layers)
@@ -479,9 +500,17 @@ public abstract partial class Model
         }
 
         _regularized.AddRange(_parameters.Where(p => p.Regularizer is not null));
-        _executor = executor;
-        _gate.SetExecutor(executor);
-        _trainer = null;
+    }
+
+    // The parameter list, collected again when a layer gained parameters after the model was built (LoRA enabled).
+    private List<Parameter> SyncedParameters()
+    {
+        if (_executor is not null && _parameterSetVersion != Layer.ParameterSetVersion)
+        {
+            CollectParameters(Layers);
+        }
+
+        return _parameters;
     }
 
     /// <summary>
@@ -514,6 +543,7 @@ public abstract partial class Model
     private protected Trainer GetTrainer(string method)
     {
         CompileRequest request = _compileRequest ?? throw new InvalidOperationException($"{method} was called before Compile: call model.Compile(optimizer, loss, metrics) first.");
+        SyncedParameters();
         return _trainer ??= new Trainer(this, Executor, _parameters, _regularized,
             CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, request.WeightedOrEmpty(request.Metrics.Length), OutputNames));
     }

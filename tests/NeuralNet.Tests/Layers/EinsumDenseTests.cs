@@ -294,7 +294,7 @@ public class EinsumDenseTests
     }
 
     [Theory]
-    [InlineData("\"lora_rank\": 4", "\"lora_rank\" is set")]
+    [InlineData("\"quantization_config\": {}", "\"quantization_config\" is set")]
     [InlineData("\"output_shape\": [0]", "\"output_shape\"[0] must be a positive integer or null but is 0")]
     [InlineData("\"output_shape\": \"x\"", "\"output_shape\" must be a positive integer or null")]
     public void Configs_asking_for_what_the_layer_does_not_do_are_refused(string entry, string message)

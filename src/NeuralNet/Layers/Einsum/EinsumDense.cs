@@ -22,11 +22,19 @@ namespace NeuralNet.Layers;
 /// Keras' shape: the output from its first biased axis on, 1 on the others.</para>
 /// <para>The product runs as GEMMs (<see cref="EinsumContraction"/>): equations whose operands are already in order, as
 /// Dense-like and attention projections are, use the input, kernel and output in place; others copy them into order first.
-/// LoRA and quantization (Keras' <c>lora_rank</c>, <c>quantization_config</c>) are not supported and are refused when a
-/// configuration asks for them.</para>
+/// With LoRA (<see cref="EnableLora"/>) the kernel is frozen and the product runs on
+/// <c>kernel + (LoraAlpha / LoraRank) · A·B</c>, A of the kernel's shape with its last axis replaced by the rank, merged once
+/// per forward pass. Quantization (Keras' <c>quantization_config</c>) is not supported and is refused when a
+/// configuration asks for it.</para>
 /// </remarks>
-public sealed class EinsumDense : Layer, IKernelLayer
+public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
 {
+    private static readonly (string, string, string) s_loraNames = ("kernel", "lora_kernel_a", "lora_kernel_b");
+    private readonly int? _loraRank;
+    private readonly float? _loraAlpha;
+    private LowRankAdaptation? _lora;
+    private Tensor? _loraMerged;
+    private Tensor? _loraGradient;
     private readonly int?[] _partialOutputShape;
     private Parameter? _kernel;
     private Parameter? _bias;
@@ -132,6 +140,61 @@ public sealed class EinsumDense : Layer, IKernelLayer
     /// <summary>The bias; null when <see cref="BiasAxes"/> is null. Throws until the layer is built.</summary>
     public Parameter? Bias => BiasAxes is null ? null : _bias ?? throw new InvalidOperationException($"{this} has no bias until it is built.");
 
+    /// <inheritdoc/>
+    /// <remarks>Set it before the layer is built (Keras' <c>lora_rank</c> argument) to have the build enable LoRA, with <see cref="LoraAlpha"/>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
+    public int? LoraRank
+    {
+        get => Lora?.Rank ?? _loraRank;
+        init => _loraRank = LoraSettings.CheckRank(value, "EinsumDense");
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Set it before the layer is built (Keras' <c>lora_alpha</c> argument), with <see cref="LoraRank"/>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not finite.</exception>
+    public float? LoraAlpha
+    {
+        get => Lora?.Alpha ?? (_loraRank is null ? null : _loraAlpha ?? _loraRank);
+        init => _loraAlpha = LoraSettings.CheckAlpha(value, "EinsumDense");
+    }
+
+    /// <inheritdoc/>
+    public bool LoraEnabled => Lora is not null;
+
+    /// <summary>Keras' <c>lora_kernel_a</c>: the kernel's shape with its last axis replaced by the rank; null until LoRA is enabled.</summary>
+    public Parameter? LoraKernelA => Lora?.A;
+
+    /// <summary>Keras' <c>lora_kernel_b</c> (rank, the kernel's last axis); null until LoRA is enabled.</summary>
+    public Parameter? LoraKernelB => Lora?.B;
+
+    Parameter ILoraLayer.LoraTarget => Kernel;
+
+    Parameter? ILoraLayer.LoraA => LoraKernelA;
+
+    Parameter? ILoraLayer.LoraB => LoraKernelB;
+
+    // Kept by the layer itself: the copies that run its other calls read it, whenever it was enabled.
+    private LowRankAdaptation? Lora => ((EinsumDense)Primary)._lora;
+
+    /// <inheritdoc/>
+    /// <remarks>A model that holds the layer trains A and B from its next step on, without compiling again.</remarks>
+    public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null)
+    {
+        EinsumDense primary = (EinsumDense)Primary;
+        primary._lora = primary.CreateLora(rank, alpha, aInitializer, bInitializer, building: false);
+        primary.OnParametersAdded();
+    }
+
+    /// <inheritdoc/>
+    public Tensor GetMergedWeight() => Lora?.Merged() ?? Kernel.Value.Clone();
+
+    private LowRankAdaptation CreateLora(int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer, bool building) =>
+        LowRankAdaptation.Create(this, building || IsBuilt ? _kernel : null, !building && _lora is not null, KernelConstraint, s_loraNames, rank, alpha, aInitializer, bInitializer,
+            (name, shape, initializer) => AddParameter(name, shape, initializer, KernelRegularizer));
+
+    // The kernel the products use: the frozen kernel plus LoRA's delta when enabled.
+    private ReadOnlySpan<float> ForwardKernel() => Lora is LowRankAdaptation lora ? lora.Merge(ref _loraMerged) : _kernel!.Value.AsReadOnlySpan();
+
     /// <summary>The equation with the ellipsis written out as letters for the built input (batch axis first). Throws until the layer is built.</summary>
     public string ExplicitEquation => _resolved?.Explicit ?? throw new InvalidOperationException($"{this} has no resolved equation until it is built.");
 
@@ -158,6 +221,12 @@ public sealed class EinsumDense : Layer, IKernelLayer
             _bias = AddParameter("bias", new TensorShape(biasShape), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
+        if (ReferenceEquals(Primary, this))
+        {
+            // Keras' build: enable_lora(lora_rank) once the weights exist. A copy for another call uses the layer's.
+            _lora = _loraRank is int rank ? CreateLora(rank, _loraAlpha, null, null, building: true) : null;
+        }
+
         _aSample = new TensorShape(_contraction.SharedCount * _contraction.RowsPerSample * _contraction.Depth);
         _cSample = new TensorShape(_contraction.SharedCount * _contraction.RowsPerSample * _contraction.Columns);
         _rowLength = resolved.OutputSampleShape.Length == 0 ? 1 : resolved.OutputSampleShape[^1];
@@ -175,7 +244,7 @@ public sealed class EinsumDense : Layer, IKernelLayer
         EinsumContraction contraction = _contraction!;
         int batch = input.Shape[0];
         Tensor z = BatchView(ref _preActivation, batch, OutputShape);
-        contraction.Forward(batch, input.AsReadOnlySpan(), _kernel!.Value.AsReadOnlySpan(), z.AsSpan(), AScratch(batch), _bScratch, CScratch(batch));
+        contraction.Forward(batch, input.AsReadOnlySpan(), ForwardKernel(), z.AsSpan(), AScratch(batch), _bScratch, CScratch(batch));
         if (_bias is not null)
         {
             contraction.AddBias(batch, _bias.Value.AsReadOnlySpan(), z.AsSpan());
@@ -232,19 +301,22 @@ public sealed class EinsumDense : Layer, IKernelLayer
             .Set("kernel_regularizer", KernelRegularizer)
             .Set("bias_regularizer", BiasRegularizer)
             .Set("kernel_constraint", KernelConstraint)
-            .Set("bias_constraint", BiasConstraint);
+            .Set("bias_constraint", BiasConstraint)
+            .SetLora(LoraRank, LoraAlpha);
     }
 
     /// <summary>Keras' <c>from_config</c>: <c>output_shape</c> may be one integer or a list holding nulls.</summary>
     internal static EinsumDense FromConfig(Config config)
     {
-        foreach (string unsupported in new[] { "lora_rank", "quantization_config", "gptq_unpacked_column_size" })
+        foreach (string unsupported in new[] { "quantization_config", "gptq_unpacked_column_size" })
         {
             if (config.Contains(unsupported))
             {
-                throw config.Error($"\"{unsupported}\" is set; NeuralNet's EinsumDense has no LoRA or quantization. Merge or dequantize the kernel in Keras before saving.");
+                throw config.Error($"\"{unsupported}\" is set; NeuralNet's EinsumDense has no quantization. Dequantize the kernel in Keras before saving.");
             }
         }
+
+        var (loraRank, loraAlpha) = LoraSettings.Read(config);
 
         string equation = config.GetString("equation");
         int?[] outputShape = ReadOutputShape(config);
@@ -255,6 +327,8 @@ public sealed class EinsumDense : Layer, IKernelLayer
         {
             KernelConstraint = d.GetConstraint("kernel_constraint"),
             BiasConstraint = d.GetConstraint("bias_constraint"),
+            LoraRank = loraRank,
+            LoraAlpha = loraAlpha,
         };
     }
 
@@ -298,7 +372,14 @@ public sealed class EinsumDense : Layer, IKernelLayer
 
         // A frozen layer's gradients are never read, so it only passes the gradient on.
         Parameter kernel = _kernel!;
-        if (kernel.Trainable)
+        LowRankAdaptation? lora = Lora;
+        if (lora is { Trainable: true })
+        {
+            Span<float> weightGradient = LowRankAdaptation.GradientBuffer(ref _loraGradient, kernel.Shape);
+            contraction.KernelGradient(batch, _lastInput!.AsReadOnlySpan(), dc, weightGradient, 0f, AScratch(batch), _bScratch);
+            lora.AccumulateGradients(weightGradient);
+        }
+        else if (lora is null && kernel.Trainable)
         {
             Span<float> kernelGradient = kernel.GradientForProduct(out float beta);
             contraction.KernelGradient(batch, _lastInput!.AsReadOnlySpan(), dc, kernelGradient, beta, AScratch(batch), _bScratch);
@@ -310,7 +391,9 @@ public sealed class EinsumDense : Layer, IKernelLayer
         }
 
         Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
-        contraction.InputGradient(batch, dc, kernel.Value.AsReadOnlySpan(), inputGradient.AsSpan(), AScratch(batch), _bScratch);
+        // The kernel the forward pass used (LoRA's merge of it, unchanged since).
+        ReadOnlySpan<float> forwardKernel = lora is null ? kernel.Value.AsReadOnlySpan() : _loraMerged!.AsReadOnlySpan();
+        contraction.InputGradient(batch, dc, forwardKernel, inputGradient.AsSpan(), AScratch(batch), _bScratch);
         return inputGradient;
     }
 

@@ -1,0 +1,36 @@
+using NeuralNet.Layers;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// What Keras' <c>save_own_variables</c> and <c>load_own_variables</c> do with a LoRA layer (<see cref="ILoraLayer"/>):
+/// the weights file keeps the merged weight in the weight's place and not A and B, which loading sets to zeros.
+/// </summary>
+internal static class KerasLora
+{
+    /// <summary>Whether <paramref name="parameter"/> is A or B of <paramref name="owner"/>'s LoRA, which Keras does not save.</summary>
+    public static bool IsAdapter(Layer owner, Parameter parameter) =>
+        owner is ILoraLayer { LoraEnabled: true } lora && (ReferenceEquals(parameter, lora.LoraA) || ReferenceEquals(parameter, lora.LoraB));
+
+    /// <summary>The value Keras saves for <paramref name="parameter"/>: the merged weight for a LoRA layer's weight, else the value.</summary>
+    public static Tensor SavedValue(Layer owner, Parameter parameter) =>
+        owner is ILoraLayer { LoraEnabled: true } lora && ReferenceEquals(parameter, lora.LoraTarget) ? lora.GetMergedWeight() : parameter.Value;
+
+    /// <summary>The values read for the model's saved parameters, with zeros for every A and B (Keras' <c>load_own_variables</c>).</summary>
+    public static IEnumerable<(Parameter Parameter, Tensor Value)> WithZeroAdapters(Models.Model model, IEnumerable<(Parameter Parameter, Tensor Value)> read)
+    {
+        foreach (var item in read)
+        {
+            yield return item;
+        }
+
+        foreach (Layer layer in model.Layers)
+        {
+            if (layer is ILoraLayer { LoraEnabled: true, LoraA: Parameter a, LoraB: Parameter b })
+            {
+                yield return (a, new Tensor(a.Shape));
+                yield return (b, new Tensor(b.Shape));
+            }
+        }
+    }
+}

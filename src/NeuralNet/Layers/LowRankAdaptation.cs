@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using NeuralNet.Constraints;
+using NeuralNet.Initializers;
+using NeuralNet.Kernels;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Keras' LoRA on one weight (<c>enable_lora</c> of Dense, EinsumDense and Embedding): the frozen weight W, read as
+/// (rows, columns) with columns its last axis, and the trainable A (rows, rank) and B (rank, columns); the layer computes
+/// with <c>W + (alpha / rank) · A·B</c>, the effective weight Keras' <c>kernel</c> property returns.
+/// </summary>
+/// <remarks>
+/// One instance per layer, kept by the layer itself and read by the copies that run its other calls (their parameters are
+/// its own), so a copy made before LoRA was enabled adapts too. The merged weight and its gradient live in buffers each
+/// instance owns (<see cref="Merge"/>, <see cref="GradientBuffer"/>): copies run side by side.
+/// </remarks>
+internal sealed class LowRankAdaptation
+{
+    private LowRankAdaptation(Parameter frozen, Parameter a, Parameter b, int rank, float alpha)
+    {
+        Frozen = frozen;
+        A = a;
+        B = b;
+        Rank = rank;
+        Alpha = alpha;
+
+        // Keras: (self.lora_alpha / self.lora_rank) is a Python float, applied to a float32 product.
+        Scale = (float)((double)alpha / rank);
+        Columns = frozen.Shape[-1];
+        Rows = frozen.Value.Length / Columns;
+    }
+
+    /// <summary>The frozen weight (Keras' <c>_kernel</c> or <c>_embeddings</c>), no longer trainable.</summary>
+    public Parameter Frozen { get; }
+
+    /// <summary>Keras' <c>lora_kernel_a</c> / <c>lora_embeddings_a</c>: the weight's shape without its last axis, then rank.</summary>
+    public Parameter A { get; }
+
+    /// <summary>Keras' <c>lora_kernel_b</c> / <c>lora_embeddings_b</c>: (rank, the weight's last axis).</summary>
+    public Parameter B { get; }
+
+    /// <summary>Keras' <c>lora_rank</c>.</summary>
+    public int Rank { get; }
+
+    /// <summary>Keras' <c>lora_alpha</c>.</summary>
+    public float Alpha { get; }
+
+    /// <summary><c>lora_alpha / lora_rank</c>, the factor of A·B.</summary>
+    public float Scale { get; }
+
+    /// <summary>The weight's elements before its last axis (A's rows).</summary>
+    public int Rows { get; }
+
+    /// <summary>The weight's last axis (B's columns).</summary>
+    public int Columns { get; }
+
+    /// <summary>Whether a backward pass has gradients of A or B to compute (the layer may be frozen).</summary>
+    public bool Trainable => A.Trainable || B.Trainable;
+
+    /// <summary>
+    /// Checks Keras' <c>enable_lora</c> arguments and state for <paramref name="layer"/>, then creates A and B through
+    /// <paramref name="addParameter"/> and freezes the weight. Nothing changes when a check fails.
+    /// </summary>
+    /// <param name="layer">The layer, for messages.</param>
+    /// <param name="weight">Its frozen weight to be (null while the layer is not built).</param>
+    /// <param name="enabled">Whether LoRA is already enabled.</param>
+    /// <param name="constraint">The weight's constraint, which Keras refuses with LoRA.</param>
+    /// <param name="names">The weight's Keras attribute (<c>kernel</c>) and the names of A and B.</param>
+    /// <param name="rank">Keras' <c>rank</c>.</param>
+    /// <param name="alpha">Keras' <c>lora_alpha</c>; null for the rank.</param>
+    /// <param name="aInitializer">A's initializer; null for Keras' <c>he_uniform</c>.</param>
+    /// <param name="bInitializer">B's initializer; null for Keras' <c>zeros</c>.</param>
+    /// <param name="addParameter">The layer's <c>AddParameter</c> (name, shape, initializer).</param>
+    public static LowRankAdaptation Create(Layer layer, Parameter? weight, bool enabled, Constraint? constraint, (string Weight, string A, string B) names,
+        int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer, Func<string, TensorShape, Initializer, Parameter> addParameter)
+    {
+        string describe = layer.Description;
+        if (rank < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rank), rank, string.Create(CultureInfo.InvariantCulture, $"{describe}: LoRA expects a positive rank but got rank={rank}."));
+        }
+
+        if (alpha is float a && !float.IsFinite(a))
+        {
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, string.Create(CultureInfo.InvariantCulture, $"{describe}: LoRA expects a finite lora_alpha but got {a}."));
+        }
+
+        if (constraint is not null)
+        {
+            throw new InvalidOperationException($"{describe}: LoRA is incompatible with a constraint on the {names.Weight} (Keras refuses it too); remove the {names.Weight} constraint to enable LoRA.");
+        }
+
+        if (weight is null)
+        {
+            throw new InvalidOperationException($"{describe} is not built: LoRA can only be enabled on a built layer (build it, or call it in a model, first).");
+        }
+
+        if (enabled)
+        {
+            throw new InvalidOperationException($"{describe} already has LoRA enabled; it can only be enabled once per layer.");
+        }
+
+        aInitializer ??= new HeUniform();
+        bInitializer ??= Zeros.Instance;
+        int columns = weight.Shape[-1];
+        var aShape = new TensorShape([.. weight.Shape.Dimensions[..^1], rank]);
+        var bShape = new TensorShape(rank, columns);
+        Validate(describe, names.A, aInitializer, aShape);
+        Validate(describe, names.B, bInitializer, bShape);
+
+        Parameter aParameter = addParameter(names.A, aShape, aInitializer);
+        Parameter bParameter = addParameter(names.B, bShape, bInitializer);
+        weight.IsTrainableKind = false;
+        return new LowRankAdaptation(weight, aParameter, bParameter, rank, alpha ?? rank);
+    }
+
+    /// <summary>Whether <paramref name="name"/> is one of the LoRA parameters of <paramref name="layer"/>, which files do not keep.</summary>
+    public static bool IsAdapterParameter(Layer layer, string name) =>
+        layer is ILoraLayer && name is "lora_kernel_a" or "lora_kernel_b" or "lora_embeddings_a" or "lora_embeddings_b";
+
+    /// <summary>
+    /// The parameters of <paramref name="layer"/> that files keep, with the value each is saved with: as Keras'
+    /// <c>save_own_variables</c>, a LoRA layer's weight is saved merged and A and B are left out.
+    /// </summary>
+    public static IEnumerable<(Parameter Parameter, Tensor Value)> SavedWeights(Layer layer)
+    {
+        ILoraLayer? lora = layer is ILoraLayer { LoraEnabled: true } l ? l : null;
+        foreach (Parameter parameter in layer.Parameters)
+        {
+            if (lora is null)
+            {
+                yield return (parameter, parameter.Value);
+            }
+            else if (ReferenceEquals(parameter, lora.LoraTarget))
+            {
+                yield return (parameter, lora.GetMergedWeight());
+            }
+            else if (!ReferenceEquals(parameter, lora.LoraA) && !ReferenceEquals(parameter, lora.LoraB))
+            {
+                yield return (parameter, parameter.Value);
+            }
+        }
+    }
+
+    /// <summary>After a file's weights were copied into <paramref name="layer"/>: A and B set to zeros, as Keras' <c>load_own_variables</c> does.</summary>
+    public static void AfterLoad(Layer layer)
+    {
+        if (layer is ILoraLayer { LoraEnabled: true, LoraA: Parameter a, LoraB: Parameter b })
+        {
+            foreach (Parameter p in (ReadOnlySpan<Parameter>)[a, b])
+            {
+                p.Value.AsSpan().Clear();
+                p.PendingInitializer = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The effective weight <c>W + scale · A·B</c> in <paramref name="buffer"/> (created on first use): A·B rounded to
+    /// float32, then scaled, then added, the three steps of Keras' expression.
+    /// </summary>
+    public ReadOnlySpan<float> Merge(ref Tensor? buffer)
+    {
+        buffer ??= new Tensor(Frozen.Shape);
+        Span<float> merged = buffer.AsSpan();
+        Gemm.Multiply(false, false, Rows, Columns, Rank, 1f, A.Value.AsReadOnlySpan(), Rank, B.Value.AsReadOnlySpan(), Columns, 0f, merged, Columns);
+        TensorPrimitives.Multiply(merged, Scale, merged);
+        TensorPrimitives.Add(merged, Frozen.Value.AsReadOnlySpan(), merged);
+        return merged;
+    }
+
+    /// <summary>A new tensor holding the effective weight (what Keras saves as the weight).</summary>
+    public Tensor Merged()
+    {
+        Tensor? merged = null;
+        Merge(ref merged);
+        return merged!;
+    }
+
+    /// <summary>The buffer for dLoss/dW, the effective weight's gradient (created on first use).</summary>
+    public static Span<float> GradientBuffer(ref Tensor? buffer, TensorShape shape)
+    {
+        buffer ??= new Tensor(shape);
+        return buffer.AsSpan();
+    }
+
+    /// <summary>
+    /// From dLoss/dW (rows, columns) of the effective weight: dA (rows, rank) += scale · dW·Bᵀ and dB (rank, columns) +=
+    /// scale · Aᵀ·dW, each for a trainable parameter only.
+    /// </summary>
+    public void AccumulateGradients(ReadOnlySpan<float> weightGradient)
+    {
+        if (A.Trainable)
+        {
+            Span<float> da = A.GradientForProduct(out float beta);
+            Gemm.Multiply(false, true, Rows, Rank, Columns, Scale, weightGradient, Columns, B.Value.AsReadOnlySpan(), Columns, beta, da, Rank);
+        }
+
+        if (B.Trainable)
+        {
+            Span<float> db = B.GradientForProduct(out float beta);
+            Gemm.Multiply(true, false, Rank, Columns, Rows, Scale, A.Value.AsReadOnlySpan(), Rank, weightGradient, Columns, beta, db, Columns);
+        }
+    }
+
+    private static void Validate(string describe, string name, Initializer initializer, TensorShape shape)
+    {
+        try
+        {
+            initializer.ValidateShape(shape);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{describe}: the initializer of '{name}' does not fit it: {e.Message}", nameof(initializer), e);
+        }
+    }
+}

@@ -31,6 +31,7 @@ internal static class KerasLookupAssets
     public const string InnerLookup = "_lookup_layer";
 
     private const string Folder = "assets/";
+    // The same cap as core's VocabularyFile.MaxBytes, which SetVocabularyFile applies to a file on disk.
     private const long MaxBytes = 256L << 20;
 
     /// <summary>Whether <paramref name="className"/> is a Keras layer that keeps an adapted vocabulary as an asset.</summary>

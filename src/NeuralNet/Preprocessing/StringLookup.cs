@@ -27,8 +27,9 @@ namespace NeuralNet.Preprocessing;
 /// takes the one its UTF-8 bytes hash to, FarmHash <c>Fingerprint64</c> modulo their number, as Keras'
 /// <c>tf.strings.to_hash_bucket_fast</c> (the hash of <see cref="StringHashing"/>). Sparse outputs are not supported.</para>
 /// <para>A vocabulary file (Keras' <c>vocabulary="path"</c>) is read by <see cref="SetVocabularyFile"/> or the
-/// <c>vocabularyFile</c> argument, once: the configuration then holds its tokens, and a configuration whose
-/// <c>"vocabulary"</c> is a path (as earlier Keras 3 releases wrote it) reads the file when loaded.</para>
+/// <c>vocabularyFile</c> argument, once: the configuration then holds its tokens. Loading refuses a configuration whose
+/// <c>"vocabulary"</c> is a path (as earlier Keras 3 releases wrote it): a model file must not make this process read
+/// files (Keras refuses it in safe mode); load, then call <see cref="SetVocabularyFile"/> on a file you trust.</para>
 /// <para>In <see cref="CategoryOutputMode.TfIdf"/> mode each count is multiplied by its index's inverse document
 /// frequency (<see cref="GetIdfWeights"/>): given with the vocabulary (<c>idfWeights</c>, required then), or learned by
 /// <see cref="Adapt(IEnumerable{IReadOnlyList{string}}, CancellationToken)"/> (each row a document) or
@@ -82,16 +83,7 @@ public sealed class StringLookup : Preprocessor
         _index = new VocabularyIndex<string>(maxTokens, numOovIndices, maskToken is not null, maskToken ?? string.Empty, oovToken, invert, outputMode, padToMaxTokens,
             StringComparer.Ordinal, CompareUtf8, FarmHashBucket, static t => $"\"{t}\"");
         Name = name ?? "string_lookup";
-        if (vocabularyFile is not null)
-        {
-            if (vocabulary is not null)
-            {
-                throw new ArgumentException($"StringLookup '{Name}': give either vocabulary or vocabularyFile, not both.", nameof(vocabularyFile));
-            }
-
-            VocabularyFile.RefuseTfIdf(outputMode == CategoryOutputMode.TfIdf, $"StringLookup '{Name}'", nameof(vocabularyFile));
-        }
-
+        VocabularyFile.CheckConstructorArguments(vocabulary is not null, vocabularyFile, outputMode == CategoryOutputMode.TfIdf, $"StringLookup '{Name}'");
         VocabularyIndex<string>.CheckIdfArguments(outputMode, vocabulary is not null, idfWeights is not null, nameof(idfWeights));
         if (vocabulary is not null)
         {
@@ -174,15 +166,16 @@ public sealed class StringLookup : Preprocessor
     /// <summary>
     /// Sets the vocabulary from a text file (Keras' <c>set_vocabulary</c> given a path), replacing any previous one: one
     /// token per line, read as TensorFlow reads it for Keras (UTF-8; lines end at "\n", one "\r" before it dropped;
-    /// nothing else trimmed; a last line without "\n" counts when it is not empty). Unlike a list, the file's lines are
-    /// all tokens, so line k (from 0) takes index <c>numOovIndices + k</c> (one more with a mask token in Int mode) and
-    /// the file must not hold the mask token (nor, when inverting, the OOV token). Not in TfIdf mode, as in Keras.
-    /// Saving writes the tokens into the configuration, so a saved lookup does not need the file.
+    /// nothing else trimmed; a last line without "\n" counts when it is not empty; an empty line is refused, as TensorFlow
+    /// refuses it). Unlike a list, the file's lines are all tokens, so line k (from 0) takes index
+    /// <c>numOovIndices + k</c> (one more with a mask token in Int mode) and the file must not hold the mask token (nor,
+    /// when inverting, the OOV token). Not in TfIdf mode, as in Keras. Files larger than 256 MiB are refused. Saving
+    /// writes the tokens into the configuration, so a saved lookup does not need the file; loading never reads one.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <exception cref="ArgumentException">The lookup is in TfIdf mode.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is empty, a line is not UTF-8, a token repeats or is reserved, or there are more than <see cref="MaxTokens"/> entries (the message names the file and the line). Nothing changes.</exception>
+    /// <exception cref="InvalidDataException">The file is empty or larger than 256 MiB, a line is not UTF-8 or is empty, a token repeats or is reserved, or there are more than <see cref="MaxTokens"/> entries (the message names the file and the line). Nothing changes.</exception>
     public void SetVocabularyFile(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -344,26 +337,18 @@ public sealed class StringLookup : Preprocessor
             throw config.Error($"\"encoding\" is \"{FormatError.Shorten(encoding)}\"; only utf-8 is supported.");
         }
 
-        (string[]? vocabulary, string? file) = LookupConfig.ReadStringVocabulary(config);
-        try
-        {
-            return new StringLookup(
-                config.GetNullableInt64("max_tokens") is long max ? (int)Math.Clamp(max, int.MinValue, int.MaxValue) : null,
-                config.GetInt32("num_oov_indices", 1),
-                config.Contains("mask_token") ? config.GetString("mask_token") : null,
-                config.GetString("oov_token", "[UNK]"),
-                vocabulary,
-                LookupConfig.ReadIdfWeights(config),
-                config.GetBoolean("invert", false),
-                CategoryEncoder.Read(config, "int", allowTfIdf: true),
-                config.GetBoolean("pad_to_max_tokens", false),
-                config.GetString("name", "string_lookup"),
-                file);
-        }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
-        {
-            throw config.Error(e.Message, e);
-        }
+        LookupConfig.RefusePaths(config, "StringLookup", "string_lookup");
+        return new StringLookup(
+            config.GetNullableInt64("max_tokens") is long max ? (int)Math.Clamp(max, int.MinValue, int.MaxValue) : null,
+            config.GetInt32("num_oov_indices", 1),
+            config.Contains("mask_token") ? config.GetString("mask_token") : null,
+            config.GetString("oov_token", "[UNK]"),
+            LookupConfig.ReadStringVocabulary(config),
+            LookupConfig.ReadIdfWeights(config),
+            config.GetBoolean("invert", false),
+            CategoryEncoder.Read(config, "int", allowTfIdf: true),
+            config.GetBoolean("pad_to_max_tokens", false),
+            config.GetString("name", "string_lookup"));
     }
 
     // Keras sorts the tokens' UTF-8 bytes (np.lexsort on bytes).

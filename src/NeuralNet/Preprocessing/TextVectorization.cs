@@ -33,7 +33,9 @@ namespace NeuralNet.Preprocessing;
 /// function on the standardized text). To save the vectorizer, register the functions with
 /// <see cref="SerializationRegistry.RegisterFunction"/>: the configuration names them as Keras names registered
 /// functions, and loading finds them by that name. A vocabulary file (<see cref="SetVocabularyFile"/>) is read once;
-/// saving writes its tokens into the configuration.</para>
+/// saving writes its tokens into the configuration. Loading refuses a configuration whose <c>"vocabulary"</c> is a path
+/// (a model file must not make this process read files; Keras refuses it in safe mode): load, then call
+/// <see cref="SetVocabularyFile"/> on a file you trust.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -158,13 +160,9 @@ public sealed class TextVectorization : Preprocessor
         OutputSequenceLength = outputSequenceLength;
         PadToMaxTokens = padToMaxTokens;
         Name = name ?? "text_vectorization";
+        VocabularyFile.CheckConstructorArguments(vocabulary is not null, vocabularyFile, outputMode == TextOutputMode.TfIdf, $"TextVectorization '{Name}'");
         if (vocabularyFile is not null)
         {
-            if (vocabulary is not null)
-            {
-                throw new ArgumentException($"TextVectorization '{Name}': give either vocabulary or vocabularyFile, not both.", nameof(vocabularyFile));
-            }
-
             SetVocabularyFile(vocabularyFile);
         }
         else if (vocabulary is not null)
@@ -343,22 +341,25 @@ public sealed class TextVectorization : Preprocessor
     /// <summary>
     /// Sets the vocabulary from a text file (Keras' <c>set_vocabulary</c> given a path), replacing any previous one: one
     /// token per line, read as TensorFlow reads it for Keras (UTF-8; lines end at "\n", one "\r" before it dropped;
-    /// nothing else trimmed; a last line without "\n" counts when it is not empty). Unlike a list, every line is a token:
-    /// line k (from 0) takes id k + 2 in Int mode (k + 1 in the others), so the file must not hold the padding token ""
-    /// (an empty line); "[UNK]" on a line is an ordinary token there, as in Keras. Not in TfIdf mode, as in Keras. Saving
-    /// writes the tokens into the configuration, so a saved vectorizer does not need the file.
+    /// nothing else trimmed; a last line without "\n" counts when it is not empty; an empty line is refused, as TensorFlow
+    /// refuses it, so the padding token "" is never in a file). Unlike a list, every line is a token: line k (from 0)
+    /// takes id k + 2 in Int mode (k + 1 in the others); "[UNK]" on a line is an ordinary token there, as in Keras. Not in
+    /// TfIdf mode, as in Keras. Files larger than 256 MiB are refused. Saving writes the tokens into the configuration, so
+    /// a saved vectorizer does not need the file; loading never reads one.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <exception cref="ArgumentException">The vectorizer is in TfIdf mode.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is empty, a line is not UTF-8, is empty or repeats a token, or there are more entries than <see cref="MaxTokens"/> (the message names the file and the line). Nothing changes.</exception>
+    /// <exception cref="InvalidDataException">The file is empty or larger than 256 MiB, a line is not UTF-8, is empty or repeats a token, or there are more entries than <see cref="MaxTokens"/> (the message names the file and the line). Nothing changes.</exception>
     public void SetVocabularyFile(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string owner = $"TextVectorization '{Name}'";
         VocabularyFile.RefuseTfIdf(OutputMode == TextOutputMode.TfIdf, owner, nameof(path));
         string[] tokens = VocabularyFile.ReadLines(path, owner);
-        VocabularyFile.CheckTokens(tokens, StringComparer.Ordinal, static t => $"\"{t}\"", path, owner, (PaddingToken, "padding token (an empty line)"));
+
+        // The padding token "" cannot be on a line: ReadLines refuses empty lines.
+        VocabularyFile.CheckTokens(tokens, StringComparer.Ordinal, static t => $"\"{t}\"", path, owner);
         if (SizeProblem(tokens.Length) is string problem)
         {
             throw new InvalidDataException($"{owner}: vocabulary file '{path}': {problem}");
@@ -517,49 +518,42 @@ public sealed class TextVectorization : Preprocessor
             _ => [.. Enumerable.Range(1, config.GetInt32("ngrams", minimum: 1, maximum: 64))],
         };
 
-        IEnumerable<float>? idf = config.Contains("idf_weights") ? config.GetDoubleArray("idf_weights").Select(w => (float)w) : null;
-        (string[]? vocabulary, string? file) = LookupConfig.ReadStringVocabulary(config);
-        try
-        {
-            return new TextVectorization(
-                config.GetNullableInt64("max_tokens") is long max ? checked((int)Math.Min(max, int.MaxValue)) : null,
-                standardizeFunction is not null ? TextStandardization.Custom : standardize switch
-                {
-                    "lower_and_strip_punctuation" => TextStandardization.LowerAndStripPunctuation,
-                    "lower" => TextStandardization.Lower,
-                    "strip_punctuation" => TextStandardization.StripPunctuation,
-                    null => TextStandardization.None,
-                    _ => throw config.Error($"\"standardize\" is \"{FormatError.Shorten(standardize)}\"; expected \"lower_and_strip_punctuation\", \"lower\", \"strip_punctuation\" or null."),
-                },
-                splitFunction is not null ? TextSplit.Custom : split switch
-                {
-                    "whitespace" => TextSplit.Whitespace,
-                    "character" => TextSplit.Character,
-                    null => TextSplit.None,
-                    _ => throw config.Error($"\"split\" is \"{FormatError.Shorten(split)}\"; expected \"whitespace\", \"character\" or null."),
-                },
-                ngrams,
-                outputMode switch
-                {
-                    "int" => TextOutputMode.Int,
-                    "multi_hot" or "binary" => TextOutputMode.MultiHot,
-                    "count" => TextOutputMode.Count,
-                    "tf_idf" or "tf-idf" => TextOutputMode.TfIdf,
-                    _ => throw config.Error($"\"output_mode\" is \"{FormatError.Shorten(outputMode)}\"; expected \"int\", \"multi_hot\", \"count\" or \"tf_idf\"."),
-                },
-                config.GetNullableInt64("output_sequence_length") is long length ? checked((int)Math.Min(length, int.MaxValue)) : null,
-                config.GetBoolean("pad_to_max_tokens", false),
-                vocabulary,
-                idf,
-                config.GetString("name", "text_vectorization"),
-                standardizeFunction,
-                splitFunction,
-                file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw config.Error(e.Message, e);
-        }
+        LookupConfig.RefusePaths(config, "TextVectorization", "text_vectorization");
+        string[]? vocabulary = LookupConfig.ReadStringVocabulary(config);
+        float[]? idf = LookupConfig.ReadIdfWeights(config);
+        return new TextVectorization(
+            config.GetNullableInt64("max_tokens") is long max ? checked((int)Math.Min(max, int.MaxValue)) : null,
+            standardizeFunction is not null ? TextStandardization.Custom : standardize switch
+            {
+                "lower_and_strip_punctuation" => TextStandardization.LowerAndStripPunctuation,
+                "lower" => TextStandardization.Lower,
+                "strip_punctuation" => TextStandardization.StripPunctuation,
+                null => TextStandardization.None,
+                _ => throw config.Error($"\"standardize\" is \"{FormatError.Shorten(standardize)}\"; expected \"lower_and_strip_punctuation\", \"lower\", \"strip_punctuation\" or null."),
+            },
+            splitFunction is not null ? TextSplit.Custom : split switch
+            {
+                "whitespace" => TextSplit.Whitespace,
+                "character" => TextSplit.Character,
+                null => TextSplit.None,
+                _ => throw config.Error($"\"split\" is \"{FormatError.Shorten(split)}\"; expected \"whitespace\", \"character\" or null."),
+            },
+            ngrams,
+            outputMode switch
+            {
+                "int" => TextOutputMode.Int,
+                "multi_hot" or "binary" => TextOutputMode.MultiHot,
+                "count" => TextOutputMode.Count,
+                "tf_idf" or "tf-idf" => TextOutputMode.TfIdf,
+                _ => throw config.Error($"\"output_mode\" is \"{FormatError.Shorten(outputMode)}\"; expected \"int\", \"multi_hot\", \"count\" or \"tf_idf\"."),
+            },
+            config.GetNullableInt64("output_sequence_length") is long length ? checked((int)Math.Min(length, int.MaxValue)) : null,
+            config.GetBoolean("pad_to_max_tokens", false),
+            vocabulary,
+            idf,
+            config.GetString("name", "text_vectorization"),
+            standardizeFunction,
+            splitFunction);
     }
 
     // Keras' from_config: a name, null, or (deserialize_keras_object) a registered function.

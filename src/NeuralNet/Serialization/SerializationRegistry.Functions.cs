@@ -15,6 +15,14 @@ public static partial class SerializationRegistry
     /// function must be registered again, under the same name, before loading. A delegate is found by
     /// <see cref="Delegate.Equals(object)"/>: the same method (and target), however many delegates are made of it.
     /// </summary>
+    /// <remarks>
+    /// The registry is process-wide (Keras' global custom objects): a registration holds for every model loaded
+    /// afterwards, on any thread, and cannot be undone, so the registry keeps the delegate (and the object a lambda
+    /// captures) referenced for the life of the process. Registering the same delegate again under its name does
+    /// nothing; a capturing lambda makes a new delegate each time the code creating it runs (another closure object),
+    /// so running <c>RegisterFunction("MyApp&gt;f", s =&gt; s + suffix)</c> twice throws: register a static method, or
+    /// keep the first delegate.
+    /// </remarks>
     /// <param name="name">The name written in files, conventionally <c>"Package&gt;function_name"</c>.</param>
     /// <param name="function">The function, of the delegate type its user takes (<see cref="Func{T, TResult}"/> of string to string for a standardize function).</param>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty, or the name or the function is already registered with another.</exception>
@@ -67,7 +75,10 @@ public static partial class SerializationRegistry
 
     /// <summary>
     /// The registered function a config item names: Keras' <c>{"class_name": "function", "config": name, ...}</c>, looked
-    /// up by the name, else by a registered name ending with <c>"&gt;" + name</c> (Keras' search of its custom objects).
+    /// up by the name. As Keras 3.7+ (<c>_retrieve_class_or_fn</c>, keras-team/keras PR #20406), only a bare name
+    /// (without "&gt;") of an item whose <c>module</c> is <c>"builtins"</c> falls back to a registered name ending with it,
+    /// which reads the files Keras 3.6 and earlier wrote with the function's bare name; unlike Keras, which takes the
+    /// first such name, the end must follow a "&gt;" and must be unique.
     /// </summary>
     /// <exception cref="InvalidDataException">The item is not a function reference (a Python lambda among them), the function is not registered, or it is registered with another delegate type.</exception>
     internal static T DeserializeFunction<T>(JsonNode node, Config owner, string key)
@@ -88,10 +99,13 @@ public static partial class SerializationRegistry
             throw owner.Error($"\"{key}\" has class_name \"{FormatError.Shorten(className)}\"; expected a registered function {{\"class_name\": \"function\", \"config\": name}}.");
         }
 
+        bool bareBuiltin = Text(item["module"]) == "builtins" && !name.Contains('>', StringComparison.Ordinal);
         Delegate function;
         lock (s_lock)
         {
-            string[] suffixed = [.. s_functionsByName.Keys.Where(k => k.EndsWith(">" + name, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+            string[] suffixed = bareBuiltin
+                ? [.. s_functionsByName.Keys.Where(k => k.EndsWith(">" + name, StringComparison.Ordinal)).Order(StringComparer.Ordinal)]
+                : [];
             function = s_functionsByName.TryGetValue(name, out Delegate? exact) ? exact
                 : suffixed.Length == 1 ? s_functionsByName[suffixed[0]]
                 : throw owner.Error(suffixed.Length > 1

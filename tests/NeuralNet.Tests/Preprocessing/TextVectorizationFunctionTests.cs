@@ -145,10 +145,24 @@ public class TextVectorizationFunctionTests
     }
 
     [Theory]
+    [InlineData("""{"class_name": "function", "config": "split_on_bar", "registered_name": "function"}""")]
+    [InlineData("""{"module": "my_module", "class_name": "function", "config": "split_on_bar", "registered_name": "function"}""")]
+    [InlineData("""{"module": "builtins", "class_name": "function", "config": "Other>split_on_bar", "registered_name": "function"}""")]
+    [InlineData("""{"module": "builtins", "class_name": "function", "config": "Tests>split_on_bar", "registered_name": "function"}""")]
+    public void FromConfig_NameThatIsNotBareOrNotBuiltins_DoesNotFallBackToTheEndOfARegisteredName(string split)
+    {
+        // Keras 3.7+ _retrieve_class_or_fn: get_registered_object(name) first; the search of custom objects whose key
+        // ends with the name (the Keras <= 3.6 workaround) runs only for obj_type "function" with module "builtins". A
+        // name holding ">" is a registered name: it must match one exactly.
+        var ex = Assert.Throws<InvalidDataException>(() => TextVectorization.FromConfig(ConfigWith(split)));
+        Assert.Contains("not registered", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("""{"class_name": "__lambda__", "config": {"value": ["abc", null, null]}}""", "lambda")]
     [InlineData("""{"class_name": "function", "config": "not_registered"}""", "not registered")]
     [InlineData("""{"class_name": "MySplit", "config": {}}""", "MySplit")]
-    [InlineData("""{"class_name": "function", "config": "dash_to_space"}""", "Func<String, IEnumerable<String>>")]
+    [InlineData("""{"module": "builtins", "class_name": "function", "config": "dash_to_space"}""", "Func<String, IEnumerable<String>>")]
     [InlineData("""3""", "split")]
     public void FromConfig_UnloadableFunction_ThrowsInvalidData(string split, string expected)
     {

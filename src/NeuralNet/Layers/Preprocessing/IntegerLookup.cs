@@ -26,7 +26,8 @@ namespace NeuralNet.Layers;
 /// one per entry in TF-IDF mode), so a saved model keeps what <see cref="Adapt(Tensor)"/> learned. Unlike Keras, using
 /// the layer before it has a vocabulary throws (Keras maps everything to OOV), and <see cref="Adapt(Tensor)"/> may
 /// replace a given vocabulary. A vocabulary file (Keras' <c>vocabulary="path"</c>) is read by <see cref="SetVocabularyFile"/>;
-/// the configuration then holds its tokens, and one whose <c>"vocabulary"</c> is a path reads the file when loaded.
+/// the configuration then holds its tokens. Loading refuses a configuration whose <c>"vocabulary"</c> is a path (a model
+/// file must not make this process read files; Keras refuses it in safe mode): load, then call <see cref="SetVocabularyFile"/>.
 /// <c>oov_method="farmhash"</c> and sparse outputs are not supported. Indices are not
 /// differentiable: the input gradient is zero.</para>
 /// </remarks>
@@ -80,16 +81,7 @@ public sealed class IntegerLookup : Layer
 
         _index = new VocabularyIndex<long>(maxTokens, numOovIndices, maskToken is not null, maskToken ?? 0, oovToken, invert, outputMode, padToMaxTokens,
             EqualityComparer<long>.Default, static (a, b) => a.CompareTo(b), FloorMod, static t => t.ToString(CultureInfo.InvariantCulture));
-        if (vocabularyFile is not null)
-        {
-            if (vocabulary is not null)
-            {
-                throw new ArgumentException($"{Describe()}: give either vocabulary or vocabularyFile, not both.", nameof(vocabularyFile));
-            }
-
-            VocabularyFile.RefuseTfIdf(outputMode == CategoryOutputMode.TfIdf, Describe(), nameof(vocabularyFile));
-        }
-
+        VocabularyFile.CheckConstructorArguments(vocabulary is not null, vocabularyFile, outputMode == CategoryOutputMode.TfIdf, Describe());
         VocabularyIndex<long>.CheckIdfArguments(outputMode, vocabulary is not null, idfWeights is not null, nameof(idfWeights));
         if (vocabulary is not null)
         {
@@ -177,13 +169,14 @@ public sealed class IntegerLookup : Layer
     /// integer token per line (ASCII whitespace around it allowed, an optional '-', decimal digits: TensorFlow's int64
     /// parsing), lines as <see cref="Preprocessing.StringLookup.SetVocabularyFile"/> reads them. Every line is a token,
     /// so line k (from 0) takes index <c>numOovIndices + k</c> (one more with a mask token in Int mode) and the file must
-    /// not hold the mask token (nor, when inverting, the OOV token). Not in TfIdf mode, as in Keras. Saving writes the
-    /// tokens into the configuration, so a saved layer does not need the file.
+    /// not hold the mask token (nor, when inverting, the OOV token). Not in TfIdf mode, as in Keras. Files larger than
+    /// 256 MiB are refused. Saving writes the tokens into the configuration, so a saved layer does not need the file;
+    /// loading never reads one.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <exception cref="ArgumentException">The layer is in TfIdf mode.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is empty, a line is not UTF-8 or not an integer a float holds exactly, a token repeats or is reserved, there are more than <see cref="MaxTokens"/> entries,
+    /// <exception cref="InvalidDataException">The file is empty or larger than 256 MiB, a line is not UTF-8, empty or not an integer a float holds exactly, a token repeats or is reserved, there are more than <see cref="MaxTokens"/> entries,
     /// or their number changes a built layer's encoded output (the message names the file and the line). Nothing changes.</exception>
     public void SetVocabularyFile(string path)
     {
@@ -192,10 +185,10 @@ public sealed class IntegerLookup : Layer
         long[] tokens = VocabularyFile.ParseIntegers(VocabularyFile.ReadLines(path, Describe()), path, Describe());
         for (int i = 0; i < tokens.Length; i++)
         {
-            if ((long)(float)tokens[i] != tokens[i])
+            if (!IsExactInFloat(tokens[i]))
             {
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{Describe()}: line {i + 1} of vocabulary file '{path}' is {tokens[i]}, which a float cannot hold exactly, so inputs could never match it; tokens must be integers a float32 holds exactly (such as |token| <= 16777216)."));
+                    $"{Describe()}: line {i + 1} of vocabulary file '{path}': {NotExact(tokens[i])}"));
             }
         }
 
@@ -314,26 +307,18 @@ public sealed class IntegerLookup : Layer
     internal static IntegerLookup FromConfig(Config config)
     {
         LookupConfig.Check(config, "int64");
-        string? file = LookupConfig.ReadVocabularyFile(config);
-        try
-        {
-            return new IntegerLookup(
-                config.GetNullableInt64("max_tokens") is long max ? (int)Math.Clamp(max, int.MinValue, int.MaxValue) : null,
-                config.GetInt32("num_oov_indices", 1),
-                config.GetNullableInt64("mask_token"),
-                config.GetInt64("oov_token", -1),
-                file is null && config.Contains("vocabulary") ? config.GetInt64Array("vocabulary") : null,
-                LookupConfig.ReadIdfWeights(config),
-                config.GetBoolean("invert", false),
-                CategoryEncoder.Read(config, "int", allowTfIdf: true),
-                config.GetBoolean("pad_to_max_tokens", false),
-                config.GetString("name"),
-                file);
-        }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
-        {
-            throw config.Error(e.Message, e);
-        }
+        LookupConfig.RefusePaths(config, "IntegerLookup", "integer_lookup");
+        return new IntegerLookup(
+            config.GetNullableInt64("max_tokens") is long max ? (int)Math.Clamp(max, int.MinValue, int.MaxValue) : null,
+            config.GetInt32("num_oov_indices", 1),
+            config.GetNullableInt64("mask_token"),
+            config.GetInt64("oov_token", -1),
+            config.Contains("vocabulary") ? config.GetInt64Array("vocabulary") : null,
+            LookupConfig.ReadIdfWeights(config),
+            config.GetBoolean("invert", false),
+            CategoryEncoder.Read(config, "int", allowTfIdf: true),
+            config.GetBoolean("pad_to_max_tokens", false),
+            config.GetString("name"));
     }
 
     /// <inheritdoc/>
@@ -431,11 +416,24 @@ public sealed class IntegerLookup : Layer
 
     private static void CheckExact(long token, string parameterName)
     {
-        if ((long)(float)token != token)
+        if (!IsExactInFloat(token))
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Token {token} cannot be held exactly in a float, so inputs could never match it; tokens must be integers a float32 holds exactly (such as |token| <= 16777216)."), parameterName);
+            throw new ArgumentException(NotExact(token), parameterName);
         }
     }
+
+    // (long)(float)t alone differs between runtimes for t near long.MaxValue: float rounds it up to 2^63, which .NET 9+
+    // saturates back to long.MaxValue (so the token would pass) and .NET 8 on x64 turns into long.MinValue. Every long
+    // below 2^63 converts exactly once checked against that bound, on every runtime.
+    internal static bool IsExactInFloat(long token)
+    {
+        const float TwoTo63 = 9223372036854775808f;
+        float value = token;
+        return value < TwoTo63 && (long)value == token;
+    }
+
+    private static string NotExact(long token) => string.Create(CultureInfo.InvariantCulture,
+        $"token {token} cannot be held exactly in a float, so inputs could never match it; tokens must be integers a float32 holds exactly (such as |token| <= 16777216).");
 
     private long Token(float value, int index, int sampleLength, string where, string parameterName)
     {

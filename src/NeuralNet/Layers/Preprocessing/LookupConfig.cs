@@ -53,30 +53,44 @@ internal static class LookupConfig
     }
 
     /// <summary>
-    /// The path a config's <c>"vocabulary"</c> holds when it is a string (Keras 3 releases before the vocabulary moved to
-    /// the archive's assets kept the path given to the layer), else null. The file is read from where the path points
-    /// (relative paths from the current directory, as Keras opens them).
+    /// Refuses a configuration whose <c>"vocabulary"</c> or <c>"idf_weights"</c> is a string, a file path (Keras 3 releases
+    /// before the vocabulary moved to the archive's assets kept the path given to the layer): opening it would let a
+    /// model file read any file this process can, so loading refuses it, as Keras does in safe mode (keras-team/keras
+    /// PR #21751). User code reads a file it trusts with <c>SetVocabularyFile</c> after loading.
     /// </summary>
-    public static string? ReadVocabularyFile(Config config) =>
-        config.GetNode("vocabulary") is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
-
-    /// <summary>A string lookup's <c>"vocabulary"</c>: a list of strings, a file path, or neither (null or absent).</summary>
-    /// <exception cref="InvalidDataException">The value is another kind, or the list holds something other than strings.</exception>
-    public static (string[]? Vocabulary, string? File) ReadStringVocabulary(Config config)
+    /// <param name="config">The layer's configuration.</param>
+    /// <param name="className">The layer's class, named in the message with its name.</param>
+    /// <param name="defaultName">The name used when the configuration has none.</param>
+    /// <exception cref="InvalidDataException">The message names the layer, the key and the path, and how to proceed.</exception>
+    public static void RefusePaths(Config config, string className, string defaultName)
     {
-        if (ReadVocabularyFile(config) is string file)
+        foreach (string key in (ReadOnlySpan<string>)["vocabulary", "idf_weights"])
         {
-            return (null, file);
+            if (config.GetNode(key) is JsonValue value && value.GetValueKind() == JsonValueKind.String)
+            {
+                string owner = $"{className} '{FormatError.Shorten(config.GetString("name", defaultName))}'";
+                // The whole path, so that it can be checked and given to SetVocabularyFile; only an absurd one is cut.
+                string text = value.GetValue<string>();
+                string path = text.Length <= 1024 ? text : FormatError.Shorten(text);
+                throw config.Error(key == "vocabulary"
+                    ? $"{owner}: \"vocabulary\" is the file path '{path}'. Loading does not open files a model file names (it could name any file on this machine; Keras refuses it too in safe mode). Save the layer again with the tokens inline, or remove the path, load the model and call SetVocabularyFile(\"{path}\") on {owner} yourself if you trust that file."
+                    : $"{owner}: \"idf_weights\" is the file path '{path}'. Loading does not open files a model file names (it could name any file on this machine; Keras refuses it too in safe mode); expected the weights as an array of numbers.");
+            }
         }
+    }
 
+    /// <summary>A string lookup's <c>"vocabulary"</c>: a list of strings, or neither (null or absent). Call <see cref="RefusePaths"/> first.</summary>
+    /// <exception cref="InvalidDataException">The value is another kind, or the list holds something other than strings.</exception>
+    public static string[]? ReadStringVocabulary(Config config)
+    {
         if (config.GetNode("vocabulary") is not JsonNode node)
         {
-            return (null, null);
+            return null;
         }
 
         if (node is not JsonArray array)
         {
-            throw config.Error($"\"vocabulary\" must be an array of strings, a vocabulary file's path or null but is {Config.Describe(node)}.");
+            throw config.Error($"\"vocabulary\" must be an array of strings or null but is {Config.Describe(node)}.");
         }
 
         var tokens = new string[array.Count];
@@ -87,7 +101,7 @@ internal static class LookupConfig
                 : throw config.Error(string.Create(CultureInfo.InvariantCulture, $"\"vocabulary\"[{i}] is {Config.Describe(array[i])}; expected a string."));
         }
 
-        return (tokens, null);
+        return tokens;
     }
 
     /// <summary>The weights written under <c>"idf_weights"</c> (by this library or Keras), null when absent or null; the layer checks them against its mode and vocabulary.</summary>

@@ -8,20 +8,29 @@ namespace NeuralNet.Layers;
 /// A vocabulary file as Keras' lookups read one (<c>vocabulary="path"</c>: <c>IndexLookup._lookup_table_from_file</c>,
 /// TensorFlow's <c>TextFileInitializer</c> with the whole line as key and the line number as value): one token per line,
 /// lines ended by "\n" with one trailing "\r" dropped (TensorFlow's <c>InputBuffer::ReadLine</c>), a final line without
-/// "\n" kept when it is not empty, no other stripping (a UTF-8 byte order mark stays part of the first token, as in
-/// Keras). Every line is a token, special tokens included: line k takes index <c>tokenStart + k</c>. Shared by
+/// "\n" kept when it is not empty, an empty line refused (<c>TextFileLineIterator</c>), no other stripping (a UTF-8 byte
+/// order mark stays part of the first token, as in Keras). Every line is a token, special tokens included: line k takes
+/// index <c>tokenStart + k</c>. Only user code reads a file: loading a model refuses a configuration that names one
+/// (<see cref="LookupConfig.RefusePaths"/>). Shared by
 /// <see cref="IntegerLookup"/>, <see cref="Preprocessing.StringLookup"/> and <see cref="Preprocessing.TextVectorization"/>.
 /// </summary>
 internal static class VocabularyFile
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>
+    /// The largest vocabulary file read, in bytes: the cap the Keras archive reader puts on a lookup's vocabulary asset
+    /// (<c>KerasLookupAssets</c>), so that a path naming a device or a huge file fails instead of filling memory.
+    /// </summary>
+    internal const long MaxBytes = 256L << 20;
+
     /// <summary>The file's lines, decoded as strict UTF-8.</summary>
     /// <param name="path">The file.</param>
     /// <param name="owner">The layer, named in messages (<c>StringLookup 'tokens'</c>).</param>
+    /// <param name="maxBytes">The largest file read (<see cref="MaxBytes"/>; smaller in tests).</param>
     /// <exception cref="FileNotFoundException">The file does not exist (Keras' "Vocabulary file ... does not exist").</exception>
-    /// <exception cref="InvalidDataException">A line is not UTF-8, or the file holds no line.</exception>
-    public static string[] ReadLines(string path, string owner)
+    /// <exception cref="InvalidDataException">The file is larger than <paramref name="maxBytes"/>, a line is not UTF-8 or is empty, or the file holds no line.</exception>
+    public static string[] ReadLines(string path, string owner, long maxBytes = MaxBytes)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
@@ -29,17 +38,31 @@ internal static class VocabularyFile
             throw new FileNotFoundException($"{owner}: vocabulary file '{path}' does not exist.", path);
         }
 
-        byte[] bytes = File.ReadAllBytes(path);
+        using MemoryStream content = ReadAtMost(path, owner, maxBytes);
+        byte[] bytes = content.GetBuffer();
+        int total = (int)content.Length;
         var lines = new List<string>();
         int start = 0;
-        while (start < bytes.Length)
+        while (start < total)
         {
-            int end = Array.IndexOf(bytes, (byte)'\n', start);
-            int next = end < 0 ? bytes.Length : end + 1;
-            int length = (end < 0 ? bytes.Length : end) - start;
+            int end = Array.IndexOf(bytes, (byte)'\n', start, total - start);
+            int length = (end < 0 ? total : end) - start;
             if (length > 0 && bytes[start + length - 1] == (byte)'\r')
             {
                 length--;
+            }
+
+            if (length == 0)
+            {
+                // TensorFlow's TextFileLineIterator refuses an empty line ("empty line found at position N"); after the
+                // last "\n" an empty rest (or a lone "\r", which ReadLine drops) is the end of the file, not a line.
+                if (end < 0)
+                {
+                    break;
+                }
+
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{owner}: line {lines.Count + 1} of vocabulary file '{path}' is empty; TensorFlow's vocabulary file reader, which Keras uses, refuses empty lines (\"empty line found\"). Remove the line; only one \"\\n\" may end the file."));
             }
 
             try
@@ -52,7 +75,7 @@ internal static class VocabularyFile
                     $"{owner}: line {lines.Count + 1} of vocabulary file '{path}' is not UTF-8 text ({ex.Message}); vocabulary files hold one UTF-8 token per line."), ex);
             }
 
-            start = next;
+            start = end < 0 ? total : end + 1;
         }
 
         return lines.Count > 0 ? [.. lines] : throw new InvalidDataException($"{owner}: vocabulary file '{path}' is empty; it must hold one token per line.");
@@ -119,6 +142,54 @@ internal static class VocabularyFile
             throw new ArgumentException($"{owner}: output_mode TfIdf does not support loading a vocabulary from a file (it has no inverse document frequencies); pass the vocabulary and idfWeights as lists.", parameterName);
         }
     }
+
+    /// <summary>
+    /// The constructor's check of <c>vocabulary</c> against <c>vocabularyFile</c>: not both, and no file in TF-IDF mode
+    /// (Keras refuses a file there, having no weights for it). Shared by the three layers that read files.
+    /// </summary>
+    /// <exception cref="ArgumentException">Both are given, or a file in TF-IDF mode; <see cref="ArgumentException.ParamName"/> is <c>vocabularyFile</c>.</exception>
+    public static void CheckConstructorArguments(bool hasVocabulary, string? vocabularyFile, bool tfIdf, string owner)
+    {
+        if (vocabularyFile is null)
+        {
+            return;
+        }
+
+        if (hasVocabulary)
+        {
+            throw new ArgumentException($"{owner}: give either vocabulary or vocabularyFile, not both.", nameof(vocabularyFile));
+        }
+
+        RefuseTfIdf(tfIdf, owner, nameof(vocabularyFile));
+    }
+
+    // Reads with a bound whatever the file claims: a device such as /dev/zero reports no length and never ends.
+    private static MemoryStream ReadAtMost(string path, string owner, long maxBytes)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        if (stream.CanSeek && stream.Length > maxBytes)
+        {
+            throw TooLarge(path, owner, maxBytes);
+        }
+
+        var content = new MemoryStream(stream.CanSeek ? (int)stream.Length : 0);
+        byte[] chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            if (content.Length + read > maxBytes)
+            {
+                throw TooLarge(path, owner, maxBytes);
+            }
+
+            content.Write(chunk, 0, read);
+        }
+
+        return content;
+    }
+
+    private static InvalidDataException TooLarge(string path, string owner, long maxBytes) => new(string.Create(CultureInfo.InvariantCulture,
+        $"{owner}: vocabulary file '{path}' is larger than {maxBytes} bytes, the most a vocabulary file may hold; expected a text file of one token per line."));
 
     private static bool IsDigits(ReadOnlySpan<char> text)
     {

@@ -338,7 +338,7 @@ public sealed class StringLookup : Preprocessor
         }
 
         LookupConfig.RefusePaths(config, "StringLookup", "string_lookup");
-        return new StringLookup(
+        return LookupConfig.Create(config, () => new StringLookup(
             config.GetNullableInt64("max_tokens") is long max ? (int)Math.Clamp(max, int.MinValue, int.MaxValue) : null,
             config.GetInt32("num_oov_indices", 1),
             config.Contains("mask_token") ? config.GetString("mask_token") : null,
@@ -348,7 +348,7 @@ public sealed class StringLookup : Preprocessor
             config.GetBoolean("invert", false),
             CategoryEncoder.Read(config, "int", allowTfIdf: true),
             config.GetBoolean("pad_to_max_tokens", false),
-            config.GetString("name", "string_lookup"));
+            config.GetString("name", "string_lookup")));
     }
 
     // Keras sorts the tokens' UTF-8 bytes (np.lexsort on bytes).

@@ -521,7 +521,7 @@ public sealed class TextVectorization : Preprocessor
         LookupConfig.RefusePaths(config, "TextVectorization", "text_vectorization");
         string[]? vocabulary = LookupConfig.ReadStringVocabulary(config);
         float[]? idf = LookupConfig.ReadIdfWeights(config);
-        return new TextVectorization(
+        return LookupConfig.Create(config, () => new TextVectorization(
             config.GetNullableInt64("max_tokens") is long max ? checked((int)Math.Min(max, int.MaxValue)) : null,
             standardizeFunction is not null ? TextStandardization.Custom : standardize switch
             {
@@ -553,7 +553,7 @@ public sealed class TextVectorization : Preprocessor
             idf,
             config.GetString("name", "text_vectorization"),
             standardizeFunction,
-            splitFunction);
+            splitFunction));
     }
 
     // Keras' from_config: a name, null, or (deserialize_keras_object) a registered function.

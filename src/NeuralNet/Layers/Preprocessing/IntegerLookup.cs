@@ -308,7 +308,7 @@ public sealed class IntegerLookup : Layer
     {
         LookupConfig.Check(config, "int64");
         LookupConfig.RefusePaths(config, "IntegerLookup", "integer_lookup");
-        return new IntegerLookup(
+        return LookupConfig.Create(config, () => new IntegerLookup(
             config.GetNullableInt64("max_tokens") is long max ? (int)Math.Clamp(max, int.MinValue, int.MaxValue) : null,
             config.GetInt32("num_oov_indices", 1),
             config.GetNullableInt64("mask_token"),
@@ -318,7 +318,7 @@ public sealed class IntegerLookup : Layer
             config.GetBoolean("invert", false),
             CategoryEncoder.Read(config, "int", allowTfIdf: true),
             config.GetBoolean("pad_to_max_tokens", false),
-            config.GetString("name"));
+            config.GetString("name")));
     }
 
     /// <inheritdoc/>

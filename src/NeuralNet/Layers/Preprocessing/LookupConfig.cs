@@ -104,6 +104,23 @@ internal static class LookupConfig
         return tokens;
     }
 
+    /// <summary>
+    /// Runs a layer's constructor for its <c>from_config</c>: an <see cref="ArgumentException"/> (a setting the
+    /// constructor refuses) becomes the <see cref="InvalidDataException"/> of a bad file, naming the configuration,
+    /// whether the registry or a caller of <c>FromConfig</c> itself runs it.
+    /// </summary>
+    public static T Create<T>(Config config, Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException e)
+        {
+            throw config.Error(e.Message, e);
+        }
+    }
+
     /// <summary>The weights written under <c>"idf_weights"</c> (by this library or Keras), null when absent or null; the layer checks them against its mode and vocabulary.</summary>
     /// <exception cref="InvalidDataException">The value is not an array of finite numbers.</exception>
     public static float[]? ReadIdfWeights(Config config) =>

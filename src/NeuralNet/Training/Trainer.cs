@@ -649,7 +649,7 @@ internal sealed class Trainer
                     loss?.CheckTakesMask(outputs[k].Rank);
                 }
 
-                MaskedOutput masked = _maskCache[k] ??= new MaskedOutput();
+                MaskedOutput masked = _maskCache[k] ??= new MaskedOutput { KeepsRank = NamesLastAxisByIndex(k) };
                 masked.Prepare(masks[k], loss, outputs[k], targets[k], sampleWeights);
                 _masked[k] = masked;
             }
@@ -690,6 +690,13 @@ internal sealed class Trainer
 
         _sureMasksChecked = true;
     }
+
+    // Whether output k's loss or a metric names its class axis by index rather than -1: after RefuseMaskAcrossAxis, the last.
+    private bool NamesLastAxisByIndex(int k) =>
+        NamesAxis(_settings.Losses[k]) || _settings.Metrics[k].Any(NamesAxis) || _settings.WeightedMetrics[k].Any(NamesAxis);
+
+    private static bool NamesAxis(object? lossOrMetric) => lossOrMetric is CategoricalCrossEntropy { Axis: not -1 } or BinaryCrossEntropy { Axis: not -1 }
+        or CategoricalFocalCrossEntropy { Axis: not -1 } or BinaryFocalCrossEntropy { Axis: not -1 } or CategoricalCrossEntropyMetric { Axis: not -1 };
 
     // A metric reducing over another axis than the last cannot take the mask's rows (as the loss cannot): refused, not
     // computed over the wrong axis of the masked view.

@@ -1,4 +1,5 @@
 using NeuralNet.Activations;
+using NeuralNet.Datasets;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
@@ -34,6 +35,19 @@ public class SureMaskRefusalTests
         Assert.Throws<NotSupportedException>(() => model.Evaluate(x, y, verbose: 0));
         Unchanged(norm);
         model.ResetMetrics();
+    }
+
+    [Fact]
+    public void FitAndEvaluate_FromADataSource_AreRefusedBeforeThePass()
+    {
+        (Functional model, BatchNormalization norm) = Model(Embedded, h => Dense3(h));
+        model.Compile(new Sgd(), new Tversky());
+        (Tensor x, Tensor y) = Batch();
+        DataSource Source() => DataSource.FromBatches([new DataBatch(x, y)]);
+
+        Assert.Throws<NotSupportedException>(() => model.Fit(Source(), epochs: 1, verbose: 0));
+        Assert.Throws<NotSupportedException>(() => model.Evaluate(Source(), verbose: 0));
+        Unchanged(norm);
     }
 
     [Theory]

@@ -13,9 +13,6 @@ public sealed class GlobalAveragePooling1D(string? name = null) : GlobalPooling(
 
     private protected override int SampleRank => 2;
 
-    // Not judged before a pass (the mask is consumed).
-    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => false;
-
     /// <inheritdoc/>
     protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => null;
 

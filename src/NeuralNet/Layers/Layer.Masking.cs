@@ -29,11 +29,24 @@ public abstract partial class Layer
     /// <summary>
     /// Whether the output is sure to carry a mask when the inputs flagged in <paramref name="inputsMasked"/> surely carry
     /// theirs, judged from the settings before any forward pass (Keras knows the masks of its symbolic calls), so that a
-    /// loss that takes no mask refuses the model before anything runs. The default follows the default
-    /// <see cref="ComputeMask"/>; false where unsure, as for a layer type from outside this library, whose
-    /// <see cref="ComputeMask"/> may decide anything: its mask is then refused after the pass that reveals it.
+    /// loss that takes no mask refuses the model before anything runs. The default answers only for the default
+    /// <see cref="ComputeMask"/> (the first input's mask passed on by a layer of this library that
+    /// <see cref="SupportsMasking"/>): a layer that overrides <see cref="ComputeMask"/> is unsure (false) unless it
+    /// overrides this too, so the two cannot disagree silently; an unsure output's mask is refused after the pass that
+    /// reveals it.
     /// </summary>
-    internal virtual bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => IsLibraryType && SupportsMasking && inputsMasked.Length > 0 && inputsMasked[0];
+    internal virtual bool MasksSurely(ReadOnlySpan<bool> inputsMasked) =>
+        IsLibraryType && SupportsMasking && inputsMasked.Length > 0 && inputsMasked[0] && !OverridesComputeMask();
+
+    // Whether ComputeMask is overridden: a delegate binds to the override, and Delegate.Method names it without reflection
+    // over the type's members (trimming-safe).
+    private bool OverridesComputeMask()
+    {
+        MaskComputation compute = ComputeMask;
+        return compute.Method.DeclaringType != typeof(Layer);
+    }
+
+    private delegate Tensor? MaskComputation(ReadOnlySpan<Tensor> inputs, Tensor output);
 
     /// <summary>As <see cref="MasksSurely"/> for output <paramref name="index"/> (<see cref="OutputMaskAt"/>): none but the first by default.</summary>
     internal virtual bool MasksSurelyAt(int index, ReadOnlySpan<bool> inputsMasked) => index == 0 && MasksSurely(inputsMasked);

@@ -103,7 +103,7 @@ public sealed class BinaryCrossEntropy : Loss
     internal override int EntryCount(Tensor predictions) => ClassAxis.Of(Name, Axis, predictions).Entries;
 
     /// <inheritdoc/>
-    internal override void CheckTakesMask() => LossChecks.MaskOnLastAxis(Name, Axis);
+    internal override void CheckTakesMask(int rank) => LossChecks.MaskOnLastAxis(Name, Axis, rank);
 
     private readonly struct ElementValue(bool fromLogits, double labelSmoothing) : IElementLoss
     {

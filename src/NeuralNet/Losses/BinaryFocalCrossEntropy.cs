@@ -120,7 +120,7 @@ public sealed class BinaryFocalCrossEntropy : Loss
     internal override int EntryCount(Tensor predictions) => ClassAxis.Of(Name, Axis, predictions).Entries;
 
     /// <inheritdoc/>
-    internal override void CheckTakesMask() => LossChecks.MaskOnLastAxis(Name, Axis);
+    internal override void CheckTakesMask(int rank) => LossChecks.MaskOnLastAxis(Name, Axis, rank);
 
     // One element's loss w · m^gamma · bce, or its derivative with respect to the prediction (a probability or a logit),
     // where m = 1 − p_t = t (1 − p) + (1 − t) p:

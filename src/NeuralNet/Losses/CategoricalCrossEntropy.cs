@@ -90,7 +90,7 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     internal override int EntryCount(Tensor predictions) => ClassAxis.Of(Name, Axis, predictions).Entries;
 
     /// <inheritdoc/>
-    internal override void CheckTakesMask() => LossChecks.MaskOnLastAxis(Name, Axis);
+    internal override void CheckTakesMask(int rank) => LossChecks.MaskOnLastAxis(Name, Axis, rank);
 
     /// <inheritdoc/>
     /// <remarks>With label smoothing the targets t are the smoothed ones; the form <c>(p · Σt − t) / rows</c> is unchanged

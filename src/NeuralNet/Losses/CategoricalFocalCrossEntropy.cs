@@ -68,6 +68,8 @@ public sealed class CategoricalFocalCrossEntropy : Loss
             _alphas[j] = CheckAlpha(alpha[j], FormattableString.Invariant($"alpha[{j}]"));
         }
 
+        AlphaPerClass = Array.AsReadOnly(_alphas);
+
         Alpha = 1;
         Gamma = FocalFactor.CheckGamma(nameof(CategoricalFocalCrossEntropy), gamma);
         FromLogits = fromLogits;
@@ -79,7 +81,7 @@ public sealed class CategoricalFocalCrossEntropy : Loss
     public double Alpha { get; }
 
     /// <summary>The weight of each class's term (Keras' <c>alpha</c> as a list), or null when <see cref="Alpha"/> weighs every class.</summary>
-    public IReadOnlyList<double>? AlphaPerClass => _alphas;
+    public IReadOnlyList<double>? AlphaPerClass { get; }
 
     /// <summary>The focusing parameter.</summary>
     public double Gamma { get; }
@@ -143,7 +145,7 @@ public sealed class CategoricalFocalCrossEntropy : Loss
     internal override int EntryCount(Tensor predictions) => ClassAxis.Of(Name, Axis, predictions).Entries;
 
     /// <inheritdoc/>
-    internal override void CheckTakesMask() => LossChecks.MaskOnLastAxis(Name, Axis);
+    internal override void CheckTakesMask(int rank) => LossChecks.MaskOnLastAxis(Name, Axis, rank);
 
     /// <inheritdoc/>
     public override Config GetConfig()

@@ -162,7 +162,7 @@ public sealed class Ctc : Loss
         LossReductionNames.Unmasked(Reduction, predictions.Rank == 0 ? 1 : predictions.Shape[0], sampleWeights);
 
     /// <inheritdoc/>
-    internal override void CheckTakesMask() => throw new NotSupportedException(
+    internal override void CheckTakesMask(int rank) => throw new NotSupportedException(
         $"{Name}: the output carries a mask (or the loss was given masked rows); CTC gives one value per sample over all its steps and takes no mask. Remove the Masking layer or mask_zero before this output.");
 
     // The sum of the samples' losses; writes each into perSample and, with a gradient, scale · d loss / d logits.

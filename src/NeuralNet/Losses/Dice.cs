@@ -28,12 +28,13 @@ public sealed class Dice : Loss
         : base(reduction)
     {
         _axis = OverlapLoss.CheckAxis(nameof(Dice), axis);
+        Axis = _axis is null ? null : Array.AsReadOnly(_axis);
     }
 
     private readonly int[]? _axis;
 
     /// <summary>The axes the sums run over, as given; null for the whole batch (Keras' default).</summary>
-    public IReadOnlyList<int>? Axis => _axis;
+    public IReadOnlyList<int>? Axis { get; }
 
     /// <inheritdoc/>
     public override string Name => "dice";
@@ -76,7 +77,7 @@ public sealed class Dice : Loss
     internal override bool CouplesSamples(Tensor predictions) => OverlapLoss.WholeBatch(Name, _axis, predictions.Shape);
 
     /// <inheritdoc/>
-    internal override void CheckTakesMask() => throw OverlapLoss.MaskRefused(Name);
+    internal override void CheckTakesMask(int rank) => throw OverlapLoss.MaskRefused(Name);
 
     /// <inheritdoc/>
     public override Config GetConfig() => OverlapLoss.SetAxis(base.GetConfig(), _axis);

@@ -125,16 +125,17 @@ public abstract class Loss
     /// <summary>Whether the loss itself masks entries out of the reduction (Keras' <c>ignore_class</c>).</summary>
     internal virtual bool MasksEntries => false;
 
-    /// <summary>Sets to 0 the entries of <paramref name="keep"/> (one per row of the output) that the loss ignores.</summary>
-    /// <exception cref="NotSupportedException">The loss takes no output mask (<see cref="CheckTakesMask"/>).</exception>
-    internal virtual void MaskEntries(Tensor targets, Span<float> keep) => CheckTakesMask();
+    /// <summary>Sets to 0 the entries of <paramref name="keep"/> (one per row of the output) that the loss ignores; none by default.</summary>
+    internal virtual void MaskEntries(Tensor targets, Span<float> keep)
+    {
+    }
 
     /// <summary>
-    /// Throws when the loss cannot take an output mask; the trainer asks before the first batch for outputs sure to carry
-    /// one, and <see cref="MaskEntries"/> when a pass reveals one.
+    /// Throws when the loss cannot take the mask of an output of rank <paramref name="rank"/> (batch axis included); the
+    /// trainer asks before the first batch for outputs sure to carry one, and when a pass reveals one.
     /// </summary>
     /// <exception cref="NotSupportedException">The loss takes no output mask (as set up).</exception>
-    internal virtual void CheckTakesMask()
+    internal virtual void CheckTakesMask(int rank)
     {
     }
 

@@ -83,16 +83,17 @@ internal static class LossChecks
     public static double SmoothCategorical(double target, double labelSmoothing, int classes) => (target * (1 - labelSmoothing)) + (labelSmoothing / classes);
 
     /// <summary>
-    /// Throws unless <paramref name="axis"/> is -1: an output's mask has one value per row of the last axis, which are not
-    /// a loss's entries when it reduces over another axis.
+    /// Throws unless <paramref name="axis"/> names the last axis of an output of rank <paramref name="rank"/> (batch axis
+    /// included; -1, or rank - 1 counted from the front, as <see cref="ClassAxis.Of"/> reads it): an output's mask has one
+    /// value per row of the last axis, which are not a loss's entries when it reduces over another axis.
     /// </summary>
-    /// <exception cref="NotSupportedException">The axis is not -1.</exception>
-    public static void MaskOnLastAxis(string loss, int axis)
+    /// <exception cref="NotSupportedException">The axis is not the last.</exception>
+    public static void MaskOnLastAxis(string loss, int axis, int rank)
     {
-        if (axis != -1)
+        if (axis != -1 && axis != rank - 1)
         {
             throw new NotSupportedException(
-                $"{loss} with axis={axis}: an output mask (one value per row of the last axis) does not fit the loss's entries, which lie across axis {axis}; use axis -1 (classes last) with a masked output.");
+                $"{loss} with axis={axis}: an output mask (one value per row of the last axis) does not fit the loss's entries, which lie across axis {axis} of the rank-{rank} output; use axis -1 (classes last) with a masked output.");
         }
     }
 

@@ -33,6 +33,7 @@ public sealed class Tversky : Loss
             ? beta
             : throw new ArgumentOutOfRangeException(nameof(beta), beta, FormattableString.Invariant($"Tversky expects a finite beta but got beta={beta}."));
         _axis = OverlapLoss.CheckAxis(nameof(Tversky), axis);
+        Axis = _axis is null ? null : Array.AsReadOnly(_axis);
     }
 
     private readonly int[]? _axis;
@@ -44,7 +45,7 @@ public sealed class Tversky : Loss
     public double Beta { get; }
 
     /// <summary>The axes the sums run over, as given; null for the whole batch (Keras' default).</summary>
-    public IReadOnlyList<int>? Axis => _axis;
+    public IReadOnlyList<int>? Axis { get; }
 
     /// <inheritdoc/>
     public override string Name => "tversky";
@@ -87,7 +88,7 @@ public sealed class Tversky : Loss
     internal override bool CouplesSamples(Tensor predictions) => OverlapLoss.WholeBatch(Name, _axis, predictions.Shape);
 
     /// <inheritdoc/>
-    internal override void CheckTakesMask() => throw OverlapLoss.MaskRefused(Name);
+    internal override void CheckTakesMask(int rank) => throw OverlapLoss.MaskRefused(Name);
 
     /// <inheritdoc/>
     public override Config GetConfig() => OverlapLoss.SetAxis(base.GetConfig().Set("alpha", Alpha).Set("beta", Beta), _axis);

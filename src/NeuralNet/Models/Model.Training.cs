@@ -445,7 +445,7 @@ public abstract partial class Model
             _batchLossCount = 0;
             if (IsCompiled)
             {
-                GetTrainer(nameof(ResetMetrics)).ResetMetrics();
+                CurrentTrainer(nameof(ResetMetrics)).ResetMetrics();
             }
         }
     }

@@ -539,8 +539,20 @@ public abstract partial class Model
         _gate.ForgetExecutor();
     }
 
-    /// <summary>The trainer for the current graph and compile settings, created when either changed.</summary>
+    /// <summary>
+    /// The trainer for the current graph and compile settings, created when either changed, for a call that runs batches
+    /// (Fit, Evaluate, TrainOnBatch, TestOnBatch, ComputeGradients): an output sure to carry a mask that its loss or a
+    /// metric cannot take is refused here, before the call changes anything.
+    /// </summary>
     private protected Trainer GetTrainer(string method)
+    {
+        Trainer trainer = CurrentTrainer(method);
+        trainer.RefuseSureMasks();
+        return trainer;
+    }
+
+    /// <summary>The trainer for the current graph and compile settings, created when either changed, unchecked: for calls that run no batch (ResetMetrics).</summary>
+    private Trainer CurrentTrainer(string method)
     {
         CompileRequest request = _compileRequest ?? throw new InvalidOperationException($"{method} was called before Compile: call model.Compile(optimizer, loss, metrics) first.");
         SyncedParameters();

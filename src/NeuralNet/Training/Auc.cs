@@ -14,6 +14,8 @@ namespace NeuralNet.Training;
 /// <para>
 /// With <see cref="MultiLabel"/>, the predictions are (batch, labels) and each label (column) has its own counts and
 /// area; the result is their mean, or their mean weighted by <see cref="LabelWeights"/> (0 when the weights sum to 0).
+/// One label weight, which Keras broadcasts over every label, weighs each area but divides only once: the result is then
+/// the sum of the labels' areas and can exceed 1, as in Keras (<c>divide_no_nan(sum(area · w), sum(w))</c>).
 /// Without it every element counts as one prediction, and <see cref="LabelWeights"/>, if given, multiplies the weight of
 /// each element by its column's (Keras' flattened <c>label_weights</c>). With <see cref="FromLogits"/> a sigmoid turns
 /// the predictions into probabilities first.

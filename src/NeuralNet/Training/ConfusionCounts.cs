@@ -82,6 +82,7 @@ internal sealed class ConfusionCounts
         Array.Clear(FalsePositives);
         Array.Clear(TrueNegatives);
         Array.Clear(FalseNegatives);
+        _buckets?.Clear();
     }
 
     public void Update(string metric, Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)

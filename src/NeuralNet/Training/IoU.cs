@@ -50,6 +50,7 @@ public class IoU : Metric
 
         NumClasses = numClasses;
         _targetClassIds = [.. targetClassIds];
+        TargetClassIds = Array.AsReadOnly(_targetClassIds);
         IgnoreClass = ignoreClass;
         SparseYTrue = sparseYTrue;
         SparseYPred = sparseYPred;
@@ -69,7 +70,7 @@ public class IoU : Metric
     public bool SparseYPred { get; }
 
     /// <summary>The classes whose IoUs are averaged.</summary>
-    public IReadOnlyList<int> TargetClassIds => _targetClassIds;
+    public IReadOnlyList<int> TargetClassIds { get; }
 
     /// <inheritdoc/>
     protected override string DefaultName => "io_u";

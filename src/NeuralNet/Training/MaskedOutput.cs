@@ -23,6 +23,12 @@ internal sealed class MaskedOutput
     /// <summary>The number of rows: positions over the whole batch.</summary>
     public int Rows { get; private set; }
 
+    /// <summary>
+    /// Whether the row views keep the output's rank, (rows, 1, …, 1, last axis), set for an output whose loss or metric
+    /// names the last axis by its index (axis = rank − 1, as Keras allows): a (rows, last axis) view has no such axis.
+    /// </summary>
+    public bool KeepsRank { get; init; }
+
     /// <summary>Whether the model's output carries a mask (else only the loss masks entries, and metrics see every row).</summary>
     public bool HasModelMask { get; private set; }
 
@@ -104,7 +110,8 @@ internal sealed class MaskedOutput
         }
 
         int rest = source.Length / Rows;
-        Tensor view = rest == 1 && source.Rank <= 2 ? source.Reshape(Rows) : source.Reshape(Rows, rest);
+        Tensor view = KeepsRank && source.Rank > 2 ? source.Reshape(RankKept(source.Rank, rest))
+            : rest == 1 && source.Rank <= 2 ? source.Reshape(Rows) : source.Reshape(Rows, rest);
         if (views.Count == MaxViews)
         {
             views.RemoveAt(0);
@@ -112,5 +119,15 @@ internal sealed class MaskedOutput
 
         views.Add((source, view));
         return view;
+    }
+
+    // (rows, 1, …, 1, rest) of the given rank; made once per view.
+    private int[] RankKept(int rank, int rest)
+    {
+        var dimensions = new int[rank];
+        dimensions.AsSpan().Fill(1);
+        dimensions[0] = Rows;
+        dimensions[^1] = rest;
+        return dimensions;
     }
 }

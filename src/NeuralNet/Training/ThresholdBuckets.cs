@@ -84,6 +84,12 @@ internal sealed class ThresholdBuckets
             }
         }
 
+        Clear();
+    }
+
+    /// <summary>Clears the batch's sums (after <see cref="AddTo"/>, and when the counts reset: a batch cut short leaves none behind).</summary>
+    public void Clear()
+    {
         Array.Clear(_positives);
         Array.Clear(_negatives);
         Array.Clear(_positiveTotals);

@@ -29,6 +29,7 @@ internal sealed class Trainer
     private readonly CompileSettings _settings;
     private readonly int _inputCount;
     private readonly bool[] _fused;
+    private bool _sureMasksChecked;
     private readonly Tensor?[] _gradientStorage;
     private readonly List<Tensor>?[] _otherLengthStorage;
     private readonly Tensor?[] _gradients;
@@ -54,7 +55,6 @@ internal sealed class Trainer
             _fused[k] = executor.CanFuse(k) && settings.Losses[k] is ISoftmaxCrossEntropy { FromLogits: false } and not CategoricalCrossEntropy { Axis: not -1 };
         }
 
-        RefuseSureMasks(executor.OutputsSurelyMasked());
         _gradientStorage = new Tensor?[outputs];
         _otherLengthStorage = new List<Tensor>?[outputs];
         _gradients = new Tensor?[outputs];
@@ -644,11 +644,12 @@ internal sealed class Trainer
             {
                 if (masks[k] is not null)
                 {
-                    RefuseMaskAcrossAxis(_settings.Metrics[k]);
-                    RefuseMaskAcrossAxis(_settings.WeightedMetrics[k]);
+                    RefuseMaskAcrossAxis(_settings.Metrics[k], outputs[k].Rank);
+                    RefuseMaskAcrossAxis(_settings.WeightedMetrics[k], outputs[k].Rank);
+                    loss?.CheckTakesMask(outputs[k].Rank);
                 }
 
-                MaskedOutput masked = _maskCache[k] ??= new MaskedOutput();
+                MaskedOutput masked = _maskCache[k] ??= new MaskedOutput { KeepsRank = NamesLastAxisByIndex(k) };
                 masked.Prepare(masks[k], loss, outputs[k], targets[k], sampleWeights);
                 _masked[k] = masked;
             }
@@ -659,30 +660,53 @@ internal sealed class Trainer
         }
     }
 
-    // An output sure to carry a mask (an Embedding(maskZero) or Masking upstream) whose loss or metric takes none is
-    // refused here, before the first batch runs anything; a mask only a pass reveals is refused then, in PrepareMasks.
-    private void RefuseSureMasks(bool[] masked)
+    /// <summary>
+    /// Refuses an output sure to carry a mask (an Embedding(maskZero) or Masking upstream) whose loss or metric takes none,
+    /// before a call that runs batches changes anything; a mask only a pass reveals is refused then, in PrepareMasks. The
+    /// model asks from its training and evaluation entry points only, so that a call that runs no batch (ResetMetrics)
+    /// never throws; once passed, the check is not repeated.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A loss or metric of a surely masked output cannot take the mask.</exception>
+    public void RefuseSureMasks()
     {
+        if (_sureMasksChecked)
+        {
+            return;
+        }
+
+        bool[] masked = _executor.OutputsSurelyMasked();
+        IReadOnlyList<SymbolicTensor> outputs = _executor.Graph.Outputs;
         for (int k = 0; k < masked.Length; k++)
         {
             if (masked[k])
             {
-                RefuseMaskAcrossAxis(_settings.Metrics[k]);
-                RefuseMaskAcrossAxis(_settings.WeightedMetrics[k]);
-                _settings.Losses[k]?.CheckTakesMask();
+                // The graph's shapes are per sample: the batch axis adds one.
+                int rank = outputs[k].Shape.Rank + 1;
+                RefuseMaskAcrossAxis(_settings.Metrics[k], rank);
+                RefuseMaskAcrossAxis(_settings.WeightedMetrics[k], rank);
+                _settings.Losses[k]?.CheckTakesMask(rank);
             }
         }
+
+        _sureMasksChecked = true;
     }
+
+    // Whether output k's loss or a metric names its class axis by index rather than -1: after RefuseMaskAcrossAxis, the last.
+    private bool NamesLastAxisByIndex(int k) =>
+        NamesAxis(_settings.Losses[k]) || _settings.Metrics[k].Any(NamesAxis) || _settings.WeightedMetrics[k].Any(NamesAxis);
+
+    private static bool NamesAxis(object? lossOrMetric) => lossOrMetric is CategoricalCrossEntropy { Axis: not -1 } or BinaryCrossEntropy { Axis: not -1 }
+        or CategoricalFocalCrossEntropy { Axis: not -1 } or BinaryFocalCrossEntropy { Axis: not -1 } or CategoricalCrossEntropyMetric { Axis: not -1 };
 
     // A metric reducing over another axis than the last cannot take the mask's rows (as the loss cannot): refused, not
     // computed over the wrong axis of the masked view.
-    private static void RefuseMaskAcrossAxis(Metric[] metrics)
+    private static void RefuseMaskAcrossAxis(Metric[] metrics, int rank)
     {
         foreach (Metric metric in metrics)
         {
             if (metric is CategoricalCrossEntropyMetric { Axis: not -1 } crossEntropy)
             {
-                LossChecks.MaskOnLastAxis(crossEntropy.Name, crossEntropy.Axis);
+                LossChecks.MaskOnLastAxis(crossEntropy.Name, crossEntropy.Axis, rank);
             }
         }
     }

@@ -109,12 +109,29 @@ public class EvenlySpacedThresholdTests
             new Auc(4).Thresholds,
             new Auc(thresholds: [0.3, 0.6]).GivenThresholds!,
             new Auc(labelWeights: [1, 2]).LabelWeights!,
+            new NeuralNet.Losses.CategoricalFocalCrossEntropy([0.25, 0.75]).AlphaPerClass!,
         ];
         foreach (IReadOnlyList<double> view in views)
         {
             Assert.IsNotType<double[]>(view);
             Assert.Throws<NotSupportedException>(() => ((IList<double>)view)[0] = 7);
         }
+
+        IReadOnlyList<int>[] indexViews =
+        [
+            new IoU(3, [0, 2]).TargetClassIds,
+            new NeuralNet.Losses.Dice(axis: [1, 2]).Axis!,
+            new NeuralNet.Losses.Tversky(axis: [1]).Axis!,
+        ];
+        foreach (IReadOnlyList<int> view in indexViews)
+        {
+            Assert.IsNotType<int[]>(view);
+            Assert.Throws<NotSupportedException>(() => ((IList<int>)view)[0] = 7);
+        }
+
+        // Made once: the same view each time.
+        var iou = new IoU(3, [1]);
+        Assert.Same(iou.TargetClassIds, iou.TargetClassIds);
 
         Assert.Equal([0.0, 0.25, 0.5, 0.75, 1], new SensitivityAtSpecificity(0.5, numThresholds: 5).Thresholds);
     }

@@ -116,47 +116,6 @@ internal sealed class LowRankAdaptation
         return new LowRankAdaptation(weight, aParameter, bParameter, rank, alpha ?? rank);
     }
 
-    /// <summary>Whether <paramref name="name"/> is one of the LoRA parameters of <paramref name="layer"/>, which files do not keep.</summary>
-    public static bool IsAdapterParameter(Layer layer, string name) =>
-        layer is ILoraLayer && name is "lora_kernel_a" or "lora_kernel_b" or "lora_embeddings_a" or "lora_embeddings_b";
-
-    /// <summary>
-    /// The parameters of <paramref name="layer"/> that files keep, with the value each is saved with: as Keras'
-    /// <c>save_own_variables</c>, a LoRA layer's weight is saved merged and A and B are left out.
-    /// </summary>
-    public static IEnumerable<(Parameter Parameter, Tensor Value)> SavedWeights(Layer layer)
-    {
-        ILoraLayer? lora = layer is ILoraLayer { LoraEnabled: true } l ? l : null;
-        foreach (Parameter parameter in layer.Parameters)
-        {
-            if (lora is null)
-            {
-                yield return (parameter, parameter.Value);
-            }
-            else if (ReferenceEquals(parameter, lora.LoraTarget))
-            {
-                yield return (parameter, lora.GetMergedWeight());
-            }
-            else if (!ReferenceEquals(parameter, lora.LoraA) && !ReferenceEquals(parameter, lora.LoraB))
-            {
-                yield return (parameter, parameter.Value);
-            }
-        }
-    }
-
-    /// <summary>After a file's weights were copied into <paramref name="layer"/>: A and B set to zeros, as Keras' <c>load_own_variables</c> does.</summary>
-    public static void AfterLoad(Layer layer)
-    {
-        if (layer is ILoraLayer { LoraEnabled: true, LoraA: Parameter a, LoraB: Parameter b })
-        {
-            foreach (Parameter p in (ReadOnlySpan<Parameter>)[a, b])
-            {
-                p.Value.AsSpan().Clear();
-                p.PendingInitializer = null;
-            }
-        }
-    }
-
     /// <summary>
     /// The effective weight <c>W + scale · A·B</c> in <paramref name="buffer"/> (created on first use): A·B rounded to
     /// float32, then scaled, then added, the three steps of Keras' expression.

@@ -87,6 +87,11 @@ internal sealed class LowRankAdaptation
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, string.Create(CultureInfo.InvariantCulture, $"{describe}: LoRA expects a finite lora_alpha but got {a}."));
         }
 
+        if (layer.Wrapper is Layer wrapper)
+        {
+            throw new InvalidOperationException($"{describe} runs inside {wrapper.Description}: LoRA is not supported on a wrapped layer (the wrapper would leave A and B untrained and the kernel frozen). Enable LoRA on an unwrapped layer.");
+        }
+
         if (constraint is not null)
         {
             throw new InvalidOperationException($"{describe}: LoRA is incompatible with a constraint on the {names.Weight} (Keras refuses it too); remove the {names.Weight} constraint to enable LoRA.");
@@ -114,6 +119,20 @@ internal sealed class LowRankAdaptation
         Parameter bParameter = addParameter(names.B, bShape, bInitializer);
         weight.IsTrainableKind = false;
         return new LowRankAdaptation(weight, aParameter, bParameter, rank, alpha ?? rank);
+    }
+
+    /// <summary>
+    /// Refuses to wrap a layer whose build enables LoRA (<see cref="ILoraLayer.LoraRank"/> set): the wrapper would not train
+    /// its A and B and the weight would stay frozen. Called by the wrappers' constructors, before anything changes.
+    /// </summary>
+    /// <param name="layer">The layer to wrap.</param>
+    /// <param name="wrapper">The wrapper's type name, for the message.</param>
+    public static void RefuseWrapping(Layer layer, string wrapper)
+    {
+        if (layer is ILoraLayer { LoraRank: int rank })
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{wrapper} cannot wrap {layer.Description}, which has lora_rank={rank}: LoRA is not supported inside a wrapper ({wrapper} would leave A and B untrained and the kernel frozen). Use the layer unwrapped, or without lora_rank."), nameof(layer));
+        }
     }
 
     /// <summary>

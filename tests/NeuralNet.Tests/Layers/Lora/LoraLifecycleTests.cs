@@ -103,4 +103,34 @@ public class LoraLifecycleTests
         Assert.Equal(LoraReference.Bits(twin.Kernel.Value), LoraReference.Bits(adapted.Kernel.Value));
         Assert.Contains(adapted.LoraKernelA!.Value.ToArray(), v => v != 0f);
     }
+
+    [Fact]
+    public void A_wrapper_refuses_a_layer_with_lora_rank()
+    {
+        var td = Assert.Throws<ArgumentException>(() => new TimeDistributed(new Dense(3, name: "d") { LoraRank = 2 }));
+        var sn = Assert.Throws<ArgumentException>(() => new SpectralNormalization(new Dense(3, name: "d") { LoraRank = 2 }));
+
+        Assert.Contains("TimeDistributed cannot wrap Dense 'd'", td.Message, StringComparison.Ordinal);
+        Assert.Contains("lora_rank=2", td.Message, StringComparison.Ordinal);
+        Assert.Contains("SpectralNormalization cannot wrap Dense 'd'", sn.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("time_distributed")]
+    [InlineData("spectral_normalization")]
+    public void EnableLora_on_a_wrapped_layer_throws_naming_the_wrapper_and_changes_nothing(string kind)
+    {
+        var input = new Input(4, 6);
+        Layer wrapper = kind == "time_distributed" ? new TimeDistributed(new Dense(3, name: "d"), name: "wrap") : new SpectralNormalization(new Dense(3, name: "d"), name: "wrap");
+        var model = new Functional(input, wrapper.Call(input), seed: 2);
+        var inner = (Dense)(wrapper is TimeDistributed t ? t.InnerLayer : ((SpectralNormalization)wrapper).InnerLayer);
+        int count = model.Parameters.Count;
+
+        var e = Assert.Throws<InvalidOperationException>(() => inner.EnableLora(2));
+
+        Assert.Contains($"Dense 'd' runs inside {(kind == "time_distributed" ? "TimeDistributed" : "SpectralNormalization")} 'wrap'", e.Message, StringComparison.Ordinal);
+        Assert.False(inner.LoraEnabled);
+        Assert.True(inner.Kernel.Trainable);
+        Assert.Equal(count, model.Parameters.Count);
+    }
 }

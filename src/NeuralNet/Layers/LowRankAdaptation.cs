@@ -77,15 +77,8 @@ internal sealed class LowRankAdaptation
         int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer, Func<string, TensorShape, Initializer, Parameter> addParameter)
     {
         string describe = layer.Description;
-        if (rank < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(rank), rank, string.Create(CultureInfo.InvariantCulture, $"{describe}: LoRA expects a positive rank but got rank={rank}."));
-        }
-
-        if (alpha is float a && !float.IsFinite(a))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, string.Create(CultureInfo.InvariantCulture, $"{describe}: LoRA expects a finite lora_alpha but got {a}."));
-        }
+        LoraSettings.CheckRank(rank, describe, nameof(rank));
+        LoraSettings.CheckAlpha(alpha, describe, nameof(alpha));
 
         if (layer.Wrapper is Layer wrapper)
         {

@@ -113,6 +113,7 @@ public static class KerasFormat
         // A string layer's TF-IDF weights went into its config (Keras' set_vocabulary gives the same values as its dataset).
         List<string> stringIdf = KerasLookupVariables.StringLayerDatasets(weights, preprocessors);
         List<KeyValuePair<string, Tensor>> tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(layerGroups), idf.Select(l => l.Path).Concat(stringIdf));
+        tensors.AddRange(KerasLora.ZeroAdapterTensors(architecture));
         Model model = NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source, KerasStringPreprocessors.Items(preprocessors));
         KerasLookupVariables.Apply(model, idf);
         if (model.Optimizer is not null)

@@ -16,6 +16,22 @@ internal static class KerasLora
     public static Tensor SavedValue(Layer owner, Parameter parameter) =>
         owner is ILoraLayer { LoraEnabled: true } lora && ReferenceEquals(parameter, lora.LoraTarget) ? lora.GetMergedWeight() : parameter.Value;
 
+    /// <summary>
+    /// Zero tensors for every A and B of <paramref name="architecture"/>, named as a model file names parameters
+    /// (<c>layer/lora_kernel_a</c>): a Keras archive has none, and Keras' <c>load_own_variables</c> sets them to zeros.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, Tensor>> ZeroAdapterTensors(Models.Model architecture)
+    {
+        foreach (Layer layer in architecture.Layers)
+        {
+            if (layer is ILoraLayer { LoraEnabled: true, LoraA: Parameter a, LoraB: Parameter b })
+            {
+                yield return new($"{layer.Name}/{a.Name}", new Tensor(a.Shape));
+                yield return new($"{layer.Name}/{b.Name}", new Tensor(b.Shape));
+            }
+        }
+    }
+
     /// <summary>The values read for the model's saved parameters, with zeros for every A and B (Keras' <c>load_own_variables</c>).</summary>
     public static IEnumerable<(Parameter Parameter, Tensor Value)> WithZeroAdapters(Models.Model model, IEnumerable<(Parameter Parameter, Tensor Value)> read)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NeuralNet.Layers;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
 
@@ -168,16 +169,26 @@ internal static class KerasOptimizerState
     // The model's trainable weights in Keras' order (model.trainable_variables): the layout's order, which is Keras' layer
     // order with each layer's own variables first, without the non-trainable ones (moving statistics, frozen layers).
     // The layout may have been made on another instance of the same architecture: parameters are matched by name.
+    // A LoRA layer's A and B have no place in the layout (Keras saves the merged weight) but Keras trains them: its
+    // enable_lora creates them after the layer's other variables (dense.py: kernel, bias, lora_kernel_a, lora_kernel_b,
+    // the kernel then made non-trainable), so they follow the layer's last weight.
     private static List<KerasWeight> Trainable(Model model, IReadOnlyList<KerasWeight> layout)
     {
         var trainable = new List<KerasWeight>();
-        foreach (KerasWeight weight in layout)
+        for (int i = 0; i < layout.Count; i++)
         {
+            KerasWeight weight = layout[i];
             var layer = model.GetLayer(weight.Layer.Name);
             Parameter parameter = layer.Parameters.Single(p => p.Name == weight.Parameter.Name);
             if (parameter.Trainable)
             {
                 trainable.Add(weight with { Layer = layer, Parameter = parameter });
+            }
+
+            bool lastOfLayer = i == layout.Count - 1 || layout[i + 1].Layer.Name != weight.Layer.Name;
+            if (lastOfLayer && layer is ILoraLayer { LoraEnabled: true, LoraA: Parameter a, LoraB: Parameter b })
+            {
+                trainable.AddRange(((Parameter[])[a, b]).Where(p => p.Trainable).Select(p => new KerasWeight($"{weight.Path} + {p.Name} (trained, not saved: Keras saves the merged weight)", layer, p, IsInteger: false)));
             }
         }
 

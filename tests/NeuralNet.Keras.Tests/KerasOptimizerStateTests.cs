@@ -16,7 +16,7 @@ namespace NeuralNet.Keras.Tests;
 /// optimizers' build methods, files made with h5py as Keras' saving_lib makes them, round trips that resume training bit
 /// for bit, and files that do not fit.
 /// </summary>
-public sealed class KerasOptimizerStateTests : IDisposable
+public sealed partial class KerasOptimizerStateTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("neuralnet-keras-optimizer-").FullName;
 

@@ -192,7 +192,7 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
     {
         Dense primary = (Dense)Primary;
         primary._lora = primary.CreateLora(rank, alpha, aInitializer, bInitializer, building: false);
-        primary.OnParametersAdded();
+        primary.OnParametersAdded(2);
     }
 
     /// <inheritdoc/>

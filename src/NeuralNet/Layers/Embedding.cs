@@ -136,7 +136,7 @@ public sealed class Embedding : Layer, IKernelLayer, ILoraLayer
     {
         Embedding primary = (Embedding)Primary;
         primary._lora = primary.CreateLora(rank, alpha, aInitializer, bInitializer, building: false);
-        primary.OnParametersAdded();
+        primary.OnParametersAdded(2);
     }
 
     /// <inheritdoc/>

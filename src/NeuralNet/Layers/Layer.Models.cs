@@ -73,6 +73,12 @@ public abstract partial class Layer
     internal virtual IReadOnlyList<Layer> InnerLayers => [];
 
     /// <summary>
+    /// The wrapper (TimeDistributed, SpectralNormalization) this layer was given to or runs inside, for the changes a wrapper
+    /// does not follow (LoRA adds parameters the wrapper never collects); null for a layer no wrapper holds.
+    /// </summary>
+    internal Layer? Wrapper { get; set; }
+
+    /// <summary>
     /// The symbolic output of the layer's first call (Keras' <c>layer.output</c>), such as the call a model made when it
     /// was built: a model's inner features, from which a model of its own is made
     /// (<c>new Functional(model.Inputs, model.GetLayer("conv2d_1").Output)</c>). The weights are the same objects.

@@ -45,9 +45,9 @@ public abstract partial class Layer
     // and freezing a layer of one model never replans another.
     private int _trainabilityVersion;
 
-    // Counts the parameters added to built layers (LoRA), over all layers: a model compares it with the count it collected
-    // its parameter list at, one read where the list is used, and collects again when it changed.
-    private static int s_parameterSetVersion;
+    // Counts the parameters added to this layer after it was built (LoRA): a model compares the sum over the layers it runs
+    // with the sum it collected its parameter list at, so enabling LoRA touches only the models that hold the layer.
+    private int _parameterSetVersion;
 
     /// <summary>Creates a layer.</summary>
     /// <param name="name">The layer's name; when null, the model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
@@ -125,20 +125,31 @@ public abstract partial class Layer
     /// <summary>The count of <see cref="Trainable"/> changes of this layer so far (see <see cref="_trainabilityVersion"/>).</summary>
     internal int TrainabilityVersion => Volatile.Read(ref Primary._trainabilityVersion);
 
-    /// <summary>The count of parameters added to built layers so far, over all layers (see <see cref="s_parameterSetVersion"/>).</summary>
-    internal static int ParameterSetVersion => Volatile.Read(ref s_parameterSetVersion);
+    /// <summary>The count of parameters added to this built layer so far (see <see cref="_parameterSetVersion"/>).</summary>
+    internal int ParameterSetVersion => Volatile.Read(ref Primary._parameterSetVersion);
 
     /// <summary>
     /// Tells the models that hold this built layer that it has new parameters and that a weight's trainability changed
     /// (LoRA was enabled): they collect their parameters again and plan their next backward pass again.
     /// </summary>
-    internal void OnParametersAdded()
+    /// <param name="added">How many parameters were added, the last ones of the layer.</param>
+    internal void OnParametersAdded(int added)
     {
-        // Drawn now from the layer's seed, as Build fills a layer's parameters, so they hold their values at once.
-        InitializeParameters();
+        // Drawn now, as Build fills a layer's parameters, so they hold their values at once; unless a symbolic call built the
+        // layer and no model seeded it yet: its older parameters are pending, and all of them wait for the model's seed.
+        bool waitsForSeed = false;
+        for (int i = 0; i < _parameters.Count - added; i++)
+        {
+            waitsForSeed |= !IsSeeded && _parameters[i].PendingInitializer is not null;
+        }
+
+        if (!waitsForSeed)
+        {
+            InitializeParameters();
+        }
 
         Interlocked.Increment(ref Primary._trainabilityVersion);
-        Interlocked.Increment(ref s_parameterSetVersion);
+        Interlocked.Increment(ref Primary._parameterSetVersion);
     }
 
     /// <summary>Whether a parameter of the layer is trainable now (created trainable, layer not frozen).</summary>

@@ -9,14 +9,17 @@ namespace NeuralNet.Layers;
 /// </summary>
 internal static class LoraSettings
 {
-    /// <summary>The rank given to a constructor, checked.</summary>
-    public static int? CheckRank(int? rank, string layerType) => rank is < 1
-        ? throw new ArgumentOutOfRangeException("LoraRank", rank, string.Create(CultureInfo.InvariantCulture, $"{layerType} expects a positive LoRA rank (lora_rank) but got {rank}."))
+    // The one check of a rank and an alpha, given to a constructor or to EnableLora: who names the layer (its type before
+    // it has a name), parameterName the argument.
+
+    /// <summary>The rank, checked.</summary>
+    public static int? CheckRank(int? rank, string who, string parameterName = "LoraRank") => rank is < 1
+        ? throw new ArgumentOutOfRangeException(parameterName, rank, string.Create(CultureInfo.InvariantCulture, $"{who} expects a positive LoRA rank (lora_rank) but got {rank}."))
         : rank;
 
-    /// <summary>The alpha given to a constructor, checked.</summary>
-    public static float? CheckAlpha(float? alpha, string layerType) => alpha is float a && !float.IsFinite(a)
-        ? throw new ArgumentOutOfRangeException("LoraAlpha", alpha, string.Create(CultureInfo.InvariantCulture, $"{layerType} expects a finite LoRA alpha (lora_alpha) but got {a}."))
+    /// <summary>The alpha, checked.</summary>
+    public static float? CheckAlpha(float? alpha, string who, string parameterName = "LoraAlpha") => alpha is float a && !float.IsFinite(a)
+        ? throw new ArgumentOutOfRangeException(parameterName, alpha, string.Create(CultureInfo.InvariantCulture, $"{who} expects a finite LoRA alpha (lora_alpha) but got {a}."))
         : alpha;
 
     /// <summary>Writes <c>lora_rank</c> and <c>lora_alpha</c> when a rank is set (an alpha that is a whole number as an integer, as Keras' users give it).</summary>

@@ -77,14 +77,12 @@ internal sealed class LowRankAdaptation
         int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer, Func<string, TensorShape, Initializer, Parameter> addParameter)
     {
         string describe = layer.Description;
-        if (rank < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(rank), rank, string.Create(CultureInfo.InvariantCulture, $"{describe}: LoRA expects a positive rank but got rank={rank}."));
-        }
+        LoraSettings.CheckRank(rank, describe, nameof(rank));
+        LoraSettings.CheckAlpha(alpha, describe, nameof(alpha));
 
-        if (alpha is float a && !float.IsFinite(a))
+        if (layer.Wrapper is Layer wrapper)
         {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, string.Create(CultureInfo.InvariantCulture, $"{describe}: LoRA expects a finite lora_alpha but got {a}."));
+            throw new InvalidOperationException($"{describe} runs inside {wrapper.Description}: LoRA is not supported on a wrapped layer (the wrapper would leave A and B untrained and the kernel frozen). Enable LoRA on an unwrapped layer.");
         }
 
         if (constraint is not null)
@@ -116,44 +114,17 @@ internal sealed class LowRankAdaptation
         return new LowRankAdaptation(weight, aParameter, bParameter, rank, alpha ?? rank);
     }
 
-    /// <summary>Whether <paramref name="name"/> is one of the LoRA parameters of <paramref name="layer"/>, which files do not keep.</summary>
-    public static bool IsAdapterParameter(Layer layer, string name) =>
-        layer is ILoraLayer && name is "lora_kernel_a" or "lora_kernel_b" or "lora_embeddings_a" or "lora_embeddings_b";
-
     /// <summary>
-    /// The parameters of <paramref name="layer"/> that files keep, with the value each is saved with: as Keras'
-    /// <c>save_own_variables</c>, a LoRA layer's weight is saved merged and A and B are left out.
+    /// Refuses to wrap a layer whose build enables LoRA (<see cref="ILoraLayer.LoraRank"/> set): the wrapper would not train
+    /// its A and B and the weight would stay frozen. Called by the wrappers' constructors, before anything changes.
     /// </summary>
-    public static IEnumerable<(Parameter Parameter, Tensor Value)> SavedWeights(Layer layer)
+    /// <param name="layer">The layer to wrap.</param>
+    /// <param name="wrapper">The wrapper's type name, for the message.</param>
+    public static void RefuseWrapping(Layer layer, string wrapper)
     {
-        ILoraLayer? lora = layer is ILoraLayer { LoraEnabled: true } l ? l : null;
-        foreach (Parameter parameter in layer.Parameters)
+        if (layer is ILoraLayer { LoraRank: int rank })
         {
-            if (lora is null)
-            {
-                yield return (parameter, parameter.Value);
-            }
-            else if (ReferenceEquals(parameter, lora.LoraTarget))
-            {
-                yield return (parameter, lora.GetMergedWeight());
-            }
-            else if (!ReferenceEquals(parameter, lora.LoraA) && !ReferenceEquals(parameter, lora.LoraB))
-            {
-                yield return (parameter, parameter.Value);
-            }
-        }
-    }
-
-    /// <summary>After a file's weights were copied into <paramref name="layer"/>: A and B set to zeros, as Keras' <c>load_own_variables</c> does.</summary>
-    public static void AfterLoad(Layer layer)
-    {
-        if (layer is ILoraLayer { LoraEnabled: true, LoraA: Parameter a, LoraB: Parameter b })
-        {
-            foreach (Parameter p in (ReadOnlySpan<Parameter>)[a, b])
-            {
-                p.Value.AsSpan().Clear();
-                p.PendingInitializer = null;
-            }
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{wrapper} cannot wrap {layer.Description}, which has lora_rank={rank}: LoRA is not supported inside a wrapper ({wrapper} would leave A and B untrained and the kernel frozen). Use the layer unwrapped, or without lora_rank."), nameof(layer));
         }
     }
 

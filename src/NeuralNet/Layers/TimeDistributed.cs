@@ -61,7 +61,9 @@ public sealed class TimeDistributed : Layer
             throw new ArgumentException($"TimeDistributed wraps an unbuilt single-input layer but got {(layer.IsBuilt ? "a built" : "the multi-input")} layer {layer}.", nameof(layer));
         }
 
+        LowRankAdaptation.RefuseWrapping(layer, "TimeDistributed");
         Layer = layer;
+        layer.Wrapper = this;
     }
 
     /// <summary>The layer given to the constructor (the template of the copy that runs).</summary>
@@ -103,6 +105,7 @@ public sealed class TimeDistributed : Layer
         Layer inner = SerializationRegistry.Recreate(Layer, Layer.GetConfig().Set("name", innerName).Remove("activity_regularizer"));
         _innerInputShape = InnerSample(inputShape);
         BuildInner(inner, _innerInputShape, innerName + "/");
+        inner.Wrapper = this;
         _inner = inner;
         _innerLayers = [inner];
         _innerOutputShape = inner.OutputShape;

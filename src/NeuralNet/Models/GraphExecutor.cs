@@ -166,6 +166,21 @@ internal sealed partial class GraphExecutor
         return stamp;
     }
 
+    /// <summary>
+    /// The sum of the <see cref="Layer.ParameterSetVersion"/> of every layer the graph runs: it changes exactly when one of
+    /// them gained parameters (LoRA enabled). Reads one integer per layer and allocates nothing.
+    /// </summary>
+    internal long ParameterSetStamp()
+    {
+        long stamp = 0;
+        foreach (Layer layer in _trainabilitySources)
+        {
+            stamp += layer.ParameterSetVersion;
+        }
+
+        return stamp;
+    }
+
     private static IEnumerable<Layer> WithInnerLayers(IEnumerable<Layer> layers)
     {
         foreach (Layer layer in layers)

@@ -38,9 +38,7 @@ namespace NeuralNet.Models;
 public abstract partial class Model
 {
     private readonly ModelGate _gate = new();
-    private readonly List<Parameter> _parameters = [];
-    private readonly List<Parameter> _regularized = [];
-    private int _parameterSetVersion;
+    private ParameterSet _parameterSet = ParameterSet.Empty;
     private readonly Tensor[] _stepBatch = new Tensor[2];
     private readonly Dictionary<string, double> _batchLogs = new(StringComparer.Ordinal);
     private double _batchLossSum;
@@ -134,7 +132,7 @@ public abstract partial class Model
 
     /// <summary>Every parameter of every layer, each once, in layer order (empty until built).</summary>
     /// <remarks>Enabling LoRA on a layer of the model adds its parameters here (<see cref="ILoraLayer.EnableLora"/>).</remarks>
-    public IReadOnlyList<Parameter> Parameters => SyncedParameters();
+    public IReadOnlyList<Parameter> Parameters => CurrentParameters().All;
 
     /// <summary>The number of scalars in all parameters (a shared layer's counted once).</summary>
     public long ParameterCount => Layers.Sum(l => l.ParameterCount);
@@ -340,7 +338,7 @@ public abstract partial class Model
     public void PrintSummary(TextWriter? writer = null) => (writer ?? Console.Out).Write(Summary());
 
     /// <summary>Copies of every parameter's value, in <see cref="Parameters"/> order (Keras' <c>get_weights</c>).</summary>
-    public IReadOnlyList<Tensor> GetWeights() => SyncedParameters().Select(p => p.Value.Clone()).ToList();
+    public IReadOnlyList<Tensor> GetWeights() => CurrentParameters().All.Select(p => p.Value.Clone()).ToList();
 
     /// <summary>
     /// Overwrites every parameter's value, in <see cref="Parameters"/> order (Keras' <c>set_weights</c>). Waits for running
@@ -351,17 +349,17 @@ public abstract partial class Model
     public void SetWeights(IReadOnlyList<Tensor> weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        SyncedParameters();
-        if (weights.Count != _parameters.Count)
+        IReadOnlyList<Parameter> parameters = CurrentParameters().All;
+        if (weights.Count != parameters.Count)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {_parameters.Count} weight tensors but {weights.Count} were given."), nameof(weights));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {parameters.Count} weight tensors but {weights.Count} were given."), nameof(weights));
         }
 
         for (int i = 0; i < weights.Count; i++)
         {
-            if (weights[i] is null || weights[i].Shape != _parameters[i].Shape)
+            if (weights[i] is null || weights[i].Shape != parameters[i].Shape)
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Weight {i} ({ParameterName(_parameters[i])}) has shape {_parameters[i].Shape} but the given tensor has {weights[i]?.Shape.ToString() ?? "null"}."), nameof(weights));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Weight {i} ({ParameterName(parameters[i])}) has shape {parameters[i].Shape} but the given tensor has {weights[i]?.Shape.ToString() ?? "null"}."), nameof(weights));
             }
         }
 
@@ -371,8 +369,8 @@ public abstract partial class Model
         {
             for (int i = 0; i < weights.Count; i++)
             {
-                weights[i].CopyTo(_parameters[i].Value);
-                _parameters[i].PendingInitializer = null;
+                weights[i].CopyTo(parameters[i].Value);
+                parameters[i].PendingInitializer = null;
             }
         }
     }
@@ -406,28 +404,21 @@ public abstract partial class Model
     internal IEnumerable<Layer> LayerInstances => Executor.Instances;
 
     /// <summary>The parameters with a regularizer.</summary>
-    internal IReadOnlyList<Parameter> RegularizedParameters
-    {
-        get
-        {
-            SyncedParameters();
-            return _regularized;
-        }
-    }
+    internal IReadOnlyList<Parameter> RegularizedParameters => CurrentParameters().Regularized;
 
     /// <summary>Copies every parameter value into <paramref name="destination"/>, reusing its tensors when they fit.</summary>
     internal void CopyWeightsTo(List<Tensor> destination)
     {
-        SyncedParameters();
-        if (destination.Count != _parameters.Count)
+        IReadOnlyList<Parameter> parameters = CurrentParameters().All;
+        if (destination.Count != parameters.Count)
         {
             destination.Clear();
-            destination.AddRange(_parameters.Select(p => new Tensor(p.Shape)));
+            destination.AddRange(parameters.Select(p => new Tensor(p.Shape)));
         }
 
-        for (int i = 0; i < _parameters.Count; i++)
+        for (int i = 0; i < parameters.Count; i++)
         {
-            _parameters[i].Value.CopyTo(destination[i]);
+            parameters[i].Value.CopyTo(destination[i]);
         }
     }
 
@@ -482,35 +473,27 @@ public abstract partial class Model
         }
 
         executor.SyncInstances();
-        CollectParameters(layers);
+        Volatile.Write(ref _parameterSet, ParameterSet.Collect(layers, executor.ParameterSetStamp()));
         _executor = executor;
         _gate.SetExecutor(executor);
         _trainer = null;
     }
 
-    // The trainer holds these two lists themselves, so they are filled again in place.
-    private void CollectParameters(IReadOnlyList<Layer> layers)
+    /// <summary>
+    /// The parameter lists, collected again when a layer the model runs gained parameters since (LoRA enabled, even from a
+    /// callback during Fit). A collected set is never changed, only replaced: a list a caller or a running step holds stays
+    /// as it was. Allocates nothing unless a layer changed.
+    /// </summary>
+    internal ParameterSet CurrentParameters()
     {
-        _parameterSetVersion = Layer.ParameterSetVersion;
-        _parameters.Clear();
-        _regularized.Clear();
-        foreach (Layer layer in layers)
+        ParameterSet set = Volatile.Read(ref _parameterSet);
+        if (_executor is GraphExecutor executor && executor.ParameterSetStamp() is long stamp && stamp != set.Stamp)
         {
-            _parameters.AddRange(layer.Parameters);
+            set = ParameterSet.Collect(Layers, stamp);
+            Volatile.Write(ref _parameterSet, set);
         }
 
-        _regularized.AddRange(_parameters.Where(p => p.Regularizer is not null));
-    }
-
-    // The parameter list, collected again when a layer gained parameters after the model was built (LoRA enabled).
-    private List<Parameter> SyncedParameters()
-    {
-        if (_executor is not null && _parameterSetVersion != Layer.ParameterSetVersion)
-        {
-            CollectParameters(Layers);
-        }
-
-        return _parameters;
+        return set;
     }
 
     /// <summary>
@@ -533,8 +516,7 @@ public abstract partial class Model
     private protected void ForgetGraph()
     {
         _executor = null;
-        _parameters.Clear();
-        _regularized.Clear();
+        Volatile.Write(ref _parameterSet, ParameterSet.Empty);
         _trainer = null;
         _gate.ForgetExecutor();
     }
@@ -555,8 +537,7 @@ public abstract partial class Model
     private Trainer CurrentTrainer(string method)
     {
         CompileRequest request = _compileRequest ?? throw new InvalidOperationException($"{method} was called before Compile: call model.Compile(optimizer, loss, metrics) first.");
-        SyncedParameters();
-        return _trainer ??= new Trainer(this, Executor, _parameters, _regularized,
+        return _trainer ??= new Trainer(this, Executor,
             CompileSettings.Create(request.Optimizer, request.Losses, request.LossWeights, request.Metrics, request.WeightedOrEmpty(request.Metrics.Length), OutputNames));
     }
 

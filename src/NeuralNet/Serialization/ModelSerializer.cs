@@ -184,7 +184,7 @@ internal static class ModelSerializer
         var expected = new Dictionary<string, Parameter>(StringComparer.Ordinal);
         foreach (Layer layer in model.Layers)
         {
-            foreach (var (parameter, _) in LowRankAdaptation.SavedWeights(layer))
+            foreach (Parameter parameter in layer.Parameters)
             {
                 expected.Add($"{layer.Name}/{parameter.Name}", parameter);
             }
@@ -207,11 +207,6 @@ internal static class ModelSerializer
         {
             file[tensorName].CopyTo(parameter.Value);
             parameter.PendingInitializer = null;
-        }
-
-        foreach (Layer layer in model.Layers)
-        {
-            LowRankAdaptation.AfterLoad(layer);
         }
     }
 
@@ -336,9 +331,10 @@ internal static class ModelSerializer
                 throw new InvalidOperationException($"Layer '{layer.Name}' cannot be saved: '/' separates layer and parameter names in files, so layer names must not contain it.");
             }
 
-            foreach (var (parameter, value) in LowRankAdaptation.SavedWeights(layer))
+            // A LoRA layer's raw weight, A and B, not Keras' merged weight: a training state saved with them resumes exactly.
+            foreach (Parameter parameter in layer.Parameters)
             {
-                tensors.Add(new($"{layer.Name}/{parameter.Name}", value));
+                tensors.Add(new($"{layer.Name}/{parameter.Name}", parameter.Value));
             }
         }
 
@@ -1263,13 +1259,6 @@ internal static class ModelSerializer
         public override Parameter Create(Layer layer, int index, string name, TensorShape shape, bool trainable, Regularizers.Regularizer? regularizer, Initializers.Initializer initializer)
         {
             string tensorName = $"{layer.Name}/{name}";
-            if (LowRankAdaptation.IsAdapterParameter(layer, name))
-            {
-                // Files keep a LoRA layer's merged weight alone; A and B start at zeros, as Keras' load_own_variables sets them.
-                var adapter = new Parameter(name, shape, trainable, regularizer);
-                return Parameters.TryAdd(tensorName, adapter) ? adapter : throw FormatError.Create(file.Source, tensorName, $"{layer} creates two parameters named '{name}'.");
-            }
-
             Tensor tensor = RequireTensor(file, tensorName, shape, $"{SerializationRegistry.ClassNameOf(layer)} '{layer.Name}' built for input {BuildingFor}");
             var parameter = new Parameter(name, shape, trainable, regularizer);
             tensor.CopyTo(parameter.Value);

@@ -24,8 +24,9 @@ internal sealed class Trainer
 {
     private readonly Model _model;
     private readonly GraphExecutor _executor;
-    private readonly IReadOnlyList<Parameter> _parameters;
-    private readonly IReadOnlyList<Parameter> _regularized;
+    // The set a step trains, taken again at its start (ComputeGradients): a layer that gained parameters during Fit (LoRA
+    // enabled from a callback) has them trained from the next step on.
+    private ParameterSet _parameterSet;
     private readonly CompileSettings _settings;
     private readonly int _inputCount;
     private readonly bool[] _fused;
@@ -39,12 +40,11 @@ internal sealed class Trainer
     private readonly MaskedOutput?[] _masked;
     private readonly MaskedOutput?[] _maskCache;
 
-    public Trainer(Model model, GraphExecutor executor, IReadOnlyList<Parameter> parameters, IReadOnlyList<Parameter> regularized, CompileSettings settings)
+    public Trainer(Model model, GraphExecutor executor, CompileSettings settings)
     {
         _model = model;
         _executor = executor;
-        _parameters = parameters;
-        _regularized = regularized;
+        _parameterSet = model.CurrentParameters();
         _settings = settings;
         _inputCount = executor.Graph.Inputs.Count;
         int outputs = executor.Graph.Outputs.Count;
@@ -72,7 +72,7 @@ internal sealed class Trainer
     {
         float loss = ComputeGradients(batch, updateMetrics: true);
         _settings.Optimizer.ParameterPath = _model.ParameterPathLookup;
-        _settings.Optimizer.Step(_parameters);
+        _settings.Optimizer.Step(_parameterSet.All);
         return loss;
     }
 
@@ -82,12 +82,13 @@ internal sealed class Trainer
     /// </summary>
     public float ComputeGradients(ReadOnlySpan<Tensor> batch, bool updateMetrics)
     {
+        _parameterSet = _model.CurrentParameters();
         ReadOnlySpan<Tensor> inputs = batch[.._inputCount];
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
         Tensor[] outputs = _executor.Forward(inputs, training: true);
         PrepareMasks(outputs, targets, sampleWeights);
-        float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_regularized) + _executor.ActivityLoss;
+        float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_parameterSet.Regularized) + _executor.ActivityLoss;
         if (updateMetrics)
         {
             UpdateMetrics(outputs, targets, sampleWeights);
@@ -157,7 +158,7 @@ internal sealed class Trainer
         }
 
         _executor.Backward(_gradients, _fused);
-        Penalties.AddGradients(_regularized);
+        Penalties.AddGradients(_parameterSet.Regularized);
         return loss;
     }
 
@@ -311,7 +312,7 @@ internal sealed class Trainer
 
         if (epochs > 0)
         {
-            _settings.Optimizer.FinalizeVariableValues(_parameters);
+            _settings.Optimizer.FinalizeVariableValues(_parameterSet.All);
         }
 
         foreach (Callback callback in callbacks)
@@ -459,7 +460,7 @@ internal sealed class Trainer
 
         // Only a callback changes weights while the batches are evaluated (the pass is renewed and the penalties re-read
         // after its events); otherwise layers may reuse what they derive from the weights, and the penalties stand.
-        double penalties = Penalties.Total(_regularized);
+        double penalties = Penalties.Total(_parameterSet.Regularized);
         Dictionary<string, double>? batchLogs = callbacks.Count > 0 ? new Dictionary<string, double>(StringComparer.Ordinal) : null;
         long enclosingPass = InferencePass.Begin();
         loader.Begin(epoch);
@@ -477,7 +478,7 @@ internal sealed class Trainer
                     // A callback may have changed weights: nothing derived from the old ones is read again, and the
                     // penalties are those of the weights the batch runs on.
                     InferencePass.Renew();
-                    penalties = Penalties.Total(_regularized);
+                    penalties = Penalties.Total(_parameterSet.Regularized);
                 }
 
                 int n = batch[0].Shape[0];
@@ -545,7 +546,7 @@ internal sealed class Trainer
     /// Keras' <c>test_on_batch</c> step: forward in inference mode, the weighted losses plus penalties, the metrics updated
     /// (not reset). Returns the loss.
     /// </summary>
-    public float TestStep(ReadOnlySpan<Tensor> batch) => InferenceLoss(batch) + Penalties.Total(_regularized);
+    public float TestStep(ReadOnlySpan<Tensor> batch) => InferenceLoss(batch) + Penalties.Total(_parameterSet.Regularized);
 
     /// <summary>Writes <paramref name="loss"/> and every metric's current result into <paramref name="logs"/> (Keras' <c>get_metrics_result</c>).</summary>
     public void WriteBatchLogs(Dictionary<string, double> logs, double loss)

@@ -182,7 +182,7 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
     {
         EinsumDense primary = (EinsumDense)Primary;
         primary._lora = primary.CreateLora(rank, alpha, aInitializer, bInitializer, building: false);
-        primary.OnParametersAdded();
+        primary.OnParametersAdded(2);
     }
 
     /// <inheritdoc/>

@@ -74,7 +74,9 @@ public sealed class SpectralNormalization : Layer
             throw new ArgumentException($"SpectralNormalization wraps an unbuilt layer but got the built layer {layer}.", nameof(layer));
         }
 
+        LowRankAdaptation.RefuseWrapping(layer, "SpectralNormalization");
         Layer = layer;
+        layer.Wrapper = this;
         PowerIterations = powerIterations;
     }
 
@@ -124,6 +126,7 @@ public sealed class SpectralNormalization : Layer
 
         // Keras: add_weight("vector_u", (1, kernel.shape[-1]), TruncatedNormal(stddev=0.02), trainable=False).
         _vectorU = AddParameter("vector_u", new TensorShape(1, columns), VectorUInitializer.Instance, trainable: false);
+        inner.Wrapper = this;
         _inner = inner;
         _innerLayers = [inner];
         _kernel = kernel;

@@ -107,7 +107,8 @@ public class DenseLoraTests
 
         Dense dense = Built(4, 3);
         var rank = Assert.Throws<ArgumentOutOfRangeException>(() => dense.EnableLora(0));
-        Assert.Contains("Dense 'dense': LoRA expects a positive rank but got rank=0", rank.Message, StringComparison.Ordinal);
+        Assert.Contains("Dense 'dense' expects a positive LoRA rank (lora_rank) but got 0", rank.Message, StringComparison.Ordinal);
+        Assert.Equal("rank", rank.ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => dense.EnableLora(2, float.NaN));
         Assert.False(dense.LoraEnabled);
         Assert.Equal(2, dense.Parameters.Count);

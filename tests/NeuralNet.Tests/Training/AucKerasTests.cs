@@ -276,17 +276,7 @@ public class AucKerasTests
         })
         {
             Auc whole = make(), streamed = make();
-            whole.Update(p, t, weights);
-            streamed.Update(p.FirstRows(25), t.FirstRows(25), weights.AsSpan(0, 25));
-            (Tensor p1, Tensor t1, Tensor p2, Tensor t2) = (p.FirstRows(25), t.FirstRows(25), p.Slice(25, 35), t.Slice(25, 35));
-            AllocationCheck.AssertNone(() =>
-            {
-                streamed.Reset();
-                streamed.Update(p1, t1, weights.AsSpan(0, 25));
-                streamed.Update(p2, t2, weights.AsSpan(25, 35));
-                streamed.Result();
-            });
-            Assert.Equal(whole.Result(), streamed.Result(), 12);
+            AssertStreamsAsWhole(whole, streamed, p, t, weights, split: 25);
             double expected = KerasAucReference.Result(p.ToArray(), t.ToArray(), 60, weights, [.. whole.Thresholds], evenlySpaced,
                 whole.Curve, whole.SummationMethod, whole.MultiLabel, whole.LabelWeights?.ToArray(), whole.FromLogits);
             Assert.Equal(expected, whole.Result(), 12);

@@ -132,17 +132,7 @@ public class R2ScoreKerasTests
         foreach (Func<R2Score> make in new Func<R2Score>[] { () => new R2Score(R2ClassAggregation.VarianceWeightedAverage, 4), () => new R2Score(numRegressors: 2) })
         {
             R2Score whole = make(), streamed = make();
-            whole.Update(p, t, weights);
-            streamed.Update(p.FirstRows(25), t.FirstRows(25), weights.AsSpan(0, 25));
-            (Tensor p1, Tensor t1, Tensor p2, Tensor t2) = (p.FirstRows(25), t.FirstRows(25), p.Slice(25, 35), t.Slice(25, 35));
-            AllocationCheck.AssertNone(() =>
-            {
-                streamed.Reset();
-                streamed.Update(p1, t1, weights.AsSpan(0, 25));
-                streamed.Update(p2, t2, weights.AsSpan(25, 35));
-                streamed.Result();
-            });
-            Assert.Equal(whole.Result(), streamed.Result(), 12);
+            AssertStreamsAsWhole(whole, streamed, p, t, weights, split: 25);
             AssertClose(whole.Results(), streamed.Results(), 1e-12);
         }
     }

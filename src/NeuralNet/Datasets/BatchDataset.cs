@@ -7,9 +7,14 @@ namespace NeuralNet.Datasets;
 /// <remarks>
 /// <para><c>Fit</c> visits the batches in a new seeded order each epoch when shuffling (the order depends only on the seed
 /// and the epoch), and asks for them on a background worker while the model trains: <see cref="GetBatch"/> is called
-/// from one thread at a time, but not necessarily the caller's, and must return tensors that the next call does not
+/// from one thread at a time (with one worker), but not necessarily the caller's, and must return tensors that the next call does not
 /// overwrite (up to <c>prefetch</c> + 1 batches are alive at once: the queue's and the one training). <see cref="OnEpochBegin"/> and <see cref="OnEpochEnd"/>
 /// run on the calling thread while no batch is being prepared.</para>
+/// <para>With <see cref="Workers"/> above 1 (Keras' <c>workers</c>), up to that many <see cref="GetBatch"/> calls run at
+/// once on the thread pool, for the next batches in the pass's order, so <see cref="GetBatch"/> must be safe to call from
+/// several threads and return new tensors each time; up to <c>prefetch</c> + <see cref="Workers"/> + 1 batches are alive
+/// at once. The model still trains on the batches in the pass's order: a dataset whose batch <c>i</c> depends only on
+/// <c>i</c> gives the same weights, bit for bit, with any number of workers.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -33,9 +38,26 @@ public abstract class BatchDataset : DataSource
 #pragma warning disable RS0022
     /// <summary>Initialises the base class.</summary>
     protected BatchDataset()
+        : this(workers: 1)
     {
     }
+
+    /// <summary>Initialises the base class with the number of batches prepared at once (Keras' <c>PyDataset(workers=...)</c>).</summary>
+    /// <param name="workers">How many <see cref="GetBatch"/> calls may run at once, at least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> is below 1.</exception>
+    protected BatchDataset(int workers)
+    {
+        if (workers < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(workers), workers, $"{GetType().Name} expects workers >= 1 (the number of GetBatch calls run at once) but got {workers}.");
+        }
+
+        Workers = workers;
+    }
 #pragma warning restore RS0022
+
+    /// <summary>How many <see cref="GetBatch"/> calls may run at once on the thread pool (Keras' <c>workers</c>; 1, the default, calls it from one thread at a time).</summary>
+    public int Workers { get; }
 
     /// <summary>The number of batches (Keras' <c>__len__</c>), at least 1.</summary>
     public abstract int BatchCount { get; }
@@ -72,10 +94,24 @@ public abstract class BatchDataset : DataSource
         {
             // Keras' steps_per_epoch: each epoch goes on where the previous one stopped, and a new order starts when one
             // is used up, so every batch is trained on. Where epoch e starts follows from e alone (a resumed run agrees).
-            return Continued((long)epoch * perEpoch, perEpoch, count, shuffle, seed);
+            return Batches(Continued((long)epoch * perEpoch, perEpoch, count, shuffle, seed), cancellationToken);
         }
 
-        return Batches(Order(count, shuffle, seed, epoch), Math.Min(steps ?? count, count));
+        return Batches(InOrder(Order(count, shuffle, seed, epoch), Math.Min(steps ?? count, count)), cancellationToken);
+    }
+
+    private IEnumerator<DataBatch> Batches(IEnumerator<int> indices, CancellationToken cancellationToken) =>
+        Workers > 1 ? new ParallelBatches(this, indices, Workers, cancellationToken) : OneAtATime(indices);
+
+    private IEnumerator<DataBatch> OneAtATime(IEnumerator<int> indices)
+    {
+        using (indices)
+        {
+            while (indices.MoveNext())
+            {
+                yield return GetBatch(indices.Current);
+            }
+        }
     }
 
     // The batch indices of pass `cycle` over the data: in order, or shuffled by the seed and the cycle.
@@ -95,15 +131,15 @@ public abstract class BatchDataset : DataSource
         return order;
     }
 
-    private IEnumerator<DataBatch> Batches(int[] order, int steps)
+    private static IEnumerator<int> InOrder(int[] order, int steps)
     {
         for (int i = 0; i < steps; i++)
         {
-            yield return GetBatch(order[i]);
+            yield return order[i];
         }
     }
 
-    private IEnumerator<DataBatch> Continued(long first, int steps, int count, bool shuffle, long seed)
+    private static IEnumerator<int> Continued(long first, int steps, int count, bool shuffle, long seed)
     {
         long cycle = first / count;
         int[] order = Order(count, shuffle, seed, cycle);
@@ -115,7 +151,7 @@ public abstract class BatchDataset : DataSource
                 order = Order(count, shuffle, seed, cycle);
             }
 
-            yield return GetBatch(order[(int)(g % count)]);
+            yield return order[(int)(g % count)];
         }
     }
 }

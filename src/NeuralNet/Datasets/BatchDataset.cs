@@ -11,7 +11,7 @@ namespace NeuralNet.Datasets;
 /// overwrite (up to <c>prefetch</c> + 1 batches are alive at once: the queue's and the one training). <see cref="OnEpochBegin"/> and <see cref="OnEpochEnd"/>
 /// run on the calling thread while no batch is being prepared.</para>
 /// <para>With <see cref="Workers"/> above 1 (Keras' <c>workers</c>), up to that many <see cref="GetBatch"/> calls run at
-/// once on the thread pool, for the next batches in the pass's order, so <see cref="GetBatch"/> must be safe to call from
+/// once, on threads of the pass's own (not the thread pool), for the next batches in the pass's order, so <see cref="GetBatch"/> must be safe to call from
 /// several threads and return new tensors each time; up to <c>prefetch</c> + <see cref="Workers"/> + 1 batches are alive
 /// at once. The model still trains on the batches in the pass's order: a dataset whose batch <c>i</c> depends only on
 /// <c>i</c> gives the same weights, bit for bit, with any number of workers.</para>
@@ -56,7 +56,7 @@ public abstract class BatchDataset : DataSource
     }
 #pragma warning restore RS0022
 
-    /// <summary>How many <see cref="GetBatch"/> calls may run at once on the thread pool (Keras' <c>workers</c>; 1, the default, calls it from one thread at a time).</summary>
+    /// <summary>How many <see cref="GetBatch"/> calls may run at once, each on a thread of the pass's own (Keras' <c>workers</c>; 1, the default, calls it from one thread at a time).</summary>
     public int Workers { get; }
 
     /// <summary>The number of batches (Keras' <c>__len__</c>), at least 1.</summary>

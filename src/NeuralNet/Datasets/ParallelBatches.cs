@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using NeuralNet.Training;
 
 namespace NeuralNet.Datasets;
 
@@ -12,13 +13,13 @@ namespace NeuralNet.Datasets;
 /// Threads of its own rather than the thread pool: <see cref="BatchDataset.GetBatch"/> typically blocks on files or the
 /// network, which starves the pool (it adds threads slowly) and the app's other work with it. A call that fails is
 /// reported when its batch's turn comes (the batches before it are still given) and no new call starts after it.
-/// <see cref="Dispose"/> waits for the calls still running, so the dataset's <c>OnEpochEnd</c> never overlaps one.
+/// <see cref="Dispose"/> waits for the calls still running, so the dataset's <c>OnEpochEnd</c> does not overlap one,
+/// except that a pass that stopped early leaves a call still running after <see cref="WorkerWaits.Abandoned"/> to finish
+/// on its own rather than hang the caller. The window of <c>workers</c> batches ahead also means one slow batch holds
+/// the next ones back once they are that far ahead (Keras' executor keeps <c>max_queue_size</c> calls outstanding).
 /// </remarks>
 internal sealed class ParallelBatches : IEnumerator<DataBatch>
 {
-    // Waits wake at least this often to look at the cancellation token.
-    private const int PollMilliseconds = 20;
-
     private readonly BatchDataset _dataset;
     private readonly IEnumerator<int> _indices;
     private readonly CancellationToken _cancellationToken;
@@ -58,7 +59,7 @@ internal sealed class ParallelBatches : IEnumerator<DataBatch>
             while (!_ready[slot] && !(_indicesDone && _taken == _given))
             {
                 _cancellationToken.ThrowIfCancellationRequested();
-                Monitor.Wait(_gate, PollMilliseconds);
+                Monitor.Wait(_gate, WorkerWaits.PollMilliseconds);
             }
 
             if (!_ready[slot])
@@ -87,12 +88,18 @@ internal sealed class ParallelBatches : IEnumerator<DataBatch>
             Monitor.PulseAll(_gate);
         }
 
+        long deadline = Environment.TickCount64 + (long)WorkerWaits.Abandoned.TotalMilliseconds;
+        bool allEnded = true;
         foreach (Thread thread in _threads ?? [])
         {
-            thread.Join();
+            allEnded &= thread.Join(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64)));
         }
 
-        _indices.Dispose();
+        if (allEnded)
+        {
+            // A worker still running may yet move the indices on.
+            _indices.Dispose();
+        }
     }
 
     private Thread[] Start()
@@ -127,25 +134,14 @@ internal sealed class ParallelBatches : IEnumerator<DataBatch>
                     return;
                 }
 
-                try
+                if (!_indices.MoveNext())
                 {
-                    if (!_indices.MoveNext())
-                    {
-                        _indicesDone = true;
-                        Monitor.PulseAll(_gate);
-                        return;
-                    }
-
-                    index = _indices.Current;
-                }
-                catch (Exception e)
-                {
-                    // The order itself failed: reported at this position, as a failing call would be.
                     _indicesDone = true;
-                    Finish(_taken++, null, ExceptionDispatchInfo.Capture(e));
+                    Monitor.PulseAll(_gate);
                     return;
                 }
 
+                index = _indices.Current;
                 position = _taken++;
             }
 

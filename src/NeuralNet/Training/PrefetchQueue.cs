@@ -8,9 +8,6 @@ namespace NeuralNet.Training;
 /// </summary>
 internal sealed class PrefetchQueue<T>
 {
-    // Waits wake at least this often to look at the cancellation token.
-    private const int PollMilliseconds = 20;
-
     private readonly T[] _items;
     private readonly object _gate = new();
     private int _head;
@@ -107,7 +104,7 @@ internal sealed class PrefetchQueue<T>
             while (_count == 0 && !_completed)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Monitor.Wait(_gate, PollMilliseconds);
+                Monitor.Wait(_gate, WorkerWaits.PollMilliseconds);
             }
 
             if (_count > 0)

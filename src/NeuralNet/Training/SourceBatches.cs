@@ -19,7 +19,7 @@ internal sealed class SourceBatches : EpochBatches
     private readonly int _prefetch;
     private readonly Func<DataBatch, Tensor[]> _prepare;
     private readonly CancellationToken _cancellationToken;
-    private readonly CancellationTokenSource _stop;
+    private CancellationTokenSource _stop;
     private PrefetchQueue<DataBatch>? _queue;
     private bool _passFinished;
     private long _seed;
@@ -72,6 +72,13 @@ internal sealed class SourceBatches : EpochBatches
         _epoch = epoch;
         _index = 0;
         _passFinished = false;
+        if (_stop.IsCancellationRequested && !_cancellationToken.IsCancellationRequested)
+        {
+            // The previous pass was stopped early (a callback's StopEvaluating ends one validation, not the run): a new
+            // token for this one. The old source stays with the pass left behind, which may still be looking at it.
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+        }
+
         _source.BeginPass();
         try
         {
@@ -108,6 +115,12 @@ internal sealed class SourceBatches : EpochBatches
             catch (Exception e) when (e is not OperationCanceledException || !_cancellationToken.IsCancellationRequested)
             {
                 throw Failed(e);
+            }
+            catch (OperationCanceledException)
+            {
+                // The caller's cancellation, reported with the caller's token whichever token the source saw.
+                _cancellationToken.ThrowIfCancellationRequested();
+                throw;
             }
 
             if (!more)
@@ -161,7 +174,7 @@ internal sealed class SourceBatches : EpochBatches
                 }
                 else
                 {
-                    _worker.Join(AbandonedWorkerWait);
+                    _worker.Join(WorkerWaits.Abandoned);
                 }
 
                 _worker = null;
@@ -191,9 +204,6 @@ internal sealed class SourceBatches : EpochBatches
         }
     }
 
-    // How long End waits for the worker of a pass that stopped early before leaving it behind.
-    private static readonly TimeSpan AbandonedWorkerWait = TimeSpan.FromSeconds(2);
-
     // The worker: every batch of the pass into the queue (asking the source only when there is room), then the end
     // with the exception that stopped it, if any.
     private static void Produce(IEnumerator<DataBatch> pass, PrefetchQueue<DataBatch> queue)
@@ -212,6 +222,9 @@ internal sealed class SourceBatches : EpochBatches
         catch (Exception e)
         {
             error = e;
+
+            // Reported before the pass is disposed: disposing may wait for batches still being made after this one.
+            queue.Complete(error);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using NeuralNet.Datasets;
 using NeuralNet.Models;
+using NeuralNet.Training;
 using Xunit;
 using static NeuralNet.Tests.Training.DataSourceFitTests;
 
@@ -76,18 +77,55 @@ public class DataSourceWorkersTests
         Assert.Contains("Batch 4 of the training data (epoch 1) could not be produced: image 4 is corrupt", error.Message);
         AssertSameWeights(reference, failed);
         Assert.Equal(0, dataset.Running);
+        Assert.True(dataset.Calls <= 4 + 3, $"{dataset.Calls} calls: none may start after the failing one (batch 4, 3 workers)");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public void A_pass_stopped_early_waits_for_the_calls_ahead_before_the_epoch_hook(int prefetch)
+    {
+        (Tensor x, Tensor y) = Data(Samples);
+
+        // Cancelled after the second step: up to three calls are under way for the batches after it.
+        using var cancellation = new CancellationTokenSource();
+        var cancelAfterSecond = new LambdaCallback(onBatchEnd: (batch, _) =>
+        {
+            if (batch == 1)
+            {
+                cancellation.Cancel();
+            }
+        });
+        var dataset = new WorkedDataset(x, y, workers: 3) { Delay = TimeSpan.FromMilliseconds(30) };
+
+        Assert.ThrowsAny<OperationCanceledException>(() => Model().Fit(dataset, shuffle: false, callbacks: [cancelAfterSecond], verbose: 0, prefetch: prefetch, cancellationToken: cancellation.Token));
+
+        Assert.Equal(1, dataset.EpochEnds);
+        Assert.False(dataset.HookOverlappedBatch);
+        Assert.Equal(0, dataset.Running);
     }
 
     [Fact]
-    public void Epoch_hooks_run_while_no_call_is_running()
+    public void A_validation_stopped_by_a_callback_does_not_stop_the_next_ones()
     {
         (Tensor x, Tensor y) = Data(Samples);
-        var dataset = new WorkedDataset(x, y, workers: 3) { Delay = TimeSpan.FromMilliseconds(2) };
+        var validation = new WorkedDataset(x, y, workers: 2) { Delay = TimeSpan.FromMilliseconds(2) };
+        Sequential model = Model();
+        bool stopped = false;
+        var stopFirstValidation = new LambdaCallback(onTestBatchEnd: (batch, _) =>
+        {
+            if (!stopped && batch == 1)
+            {
+                stopped = true;
+                model.StopEvaluating = true;
+            }
+        });
 
-        Model().Fit(dataset, epochs: 3, verbose: 0, prefetch: 1, stepsPerEpoch: 4);
+        History history = model.Fit(new WorkedDataset(x, y, workers: 1), epochs: 3, validationData: validation, callbacks: [stopFirstValidation], verbose: 0);
 
-        Assert.Equal(3, dataset.EpochEnds);
-        Assert.False(dataset.HookOverlappedBatch);
+        Assert.True(stopped);
+        Assert.Equal(3, history["val_loss"].Count);
+        Assert.Equal(model.Evaluate(x, y, batchSize: BatchSize, verbose: 0)["loss"], history["val_loss"][2], 12);
     }
 
     [Fact]
@@ -110,6 +148,7 @@ public class DataSourceWorkersTests
         private int _calls;
         private int _metCompany;
         private int _inHook;
+        private int _overlapped;
 
         public TimeSpan Delay { get; init; }
 
@@ -131,7 +170,7 @@ public class DataSourceWorkersTests
 
         public List<int> Alone { get; } = [];
 
-        public bool HookOverlappedBatch { get; private set; }
+        public bool HookOverlappedBatch => Volatile.Read(ref _overlapped) != 0;
 
         public override int BatchCount => (x.Shape[0] + BatchSize - 1) / BatchSize;
 
@@ -149,7 +188,7 @@ public class DataSourceWorkersTests
 
                 if (Volatile.Read(ref _inHook) != 0)
                 {
-                    HookOverlappedBatch = true;
+                    Volatile.Write(ref _overlapped, 1);
                 }
 
                 if (WaitForCompany && index < BatchCount - 1)
@@ -187,12 +226,20 @@ public class DataSourceWorkersTests
             }
         }
 
-        public override void OnEpochEnd()
+        public override void OnEpochBegin() => Hook(() => { });
+
+        public override void OnEpochEnd() => Hook(() => EpochEnds++);
+
+        private void Hook(Action count)
         {
             Volatile.Write(ref _inHook, 1);
-            HookOverlappedBatch |= Running != 0;
+            if (Running != 0)
+            {
+                Volatile.Write(ref _overlapped, 1);
+            }
+
             Thread.Sleep(5);
-            EpochEnds++;
+            count();
             Volatile.Write(ref _inHook, 0);
         }
     }

@@ -61,11 +61,12 @@ public class PipelineModelTests
         Sequential model = AugmentedModel(3);
         model.Compile(new Adam(0.01f), new MeanSquaredError());
         Tensor x = TestData.Normal(1, 1f, 16, 6, 6, 3), y = TestData.Normal(2, 1f, 16, 2);
-        float[] before = model.Layers[1].Parameters[0].Value.ToArray();
+        Layer inner = model.GetLayer("pipeline");
+        float[] before = inner.Parameters[0].Value.ToArray();
 
         History history = model.Fit(x, y, epochs: 3, batchSize: 4, verbose: 0);
 
-        Assert.NotEqual(before, model.Layers[1].Parameters[0].Value.ToArray());
+        Assert.NotEqual(before, inner.Parameters[0].Value.ToArray());
         Assert.True(history["loss"][^1] < history["loss"][0], $"loss {history["loss"][0]} -> {history["loss"][^1]}");
 
         // In training mode the augmentation pipeline changes the images; in inference it returns them.
@@ -88,7 +89,7 @@ public class PipelineModelTests
 
             var loaded = (Sequential)Model.Load(path);
             Assert.Equal(model.Parameters.Select(p => p.Name), loaded.Parameters.Select(p => p.Name));
-            Assert.Contains("pipeline/conv2d/kernel", loaded.Parameters.Select(p => p.Name));
+            Assert.Contains("conv2d/kernel", loaded.GetLayer("pipeline").Parameters.Select(p => p.Name));
             Assert.Equal(model.Layers.Select(l => l.GetConfig().ToJson()), loaded.Layers.Select(l => l.GetConfig().ToJson()));
             Assert.Equal(Bits(model.Predict(x)), Bits(loaded.Predict(x)));
             History continued = model.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0);

@@ -174,7 +174,7 @@ public class PipelineTests
     public void Config_HasKerasKeysAndRoundTripsWithTheWeightsNames()
     {
         var pipeline = new Pipeline([new RandomFlip(FlipMode.Vertical, seed: 4), new Dense(2, ActivationFunction.Relu)], name: "aug");
-        pipeline.Build(new TensorShape(4, 3));
+        pipeline.Build(new TensorShape(4, 4, 3));
         pipeline.RunningLayers[1].Trainable = false;
 
         Config config = pipeline.GetConfig();
@@ -185,7 +185,7 @@ public class PipelineTests
         Assert.False((bool)layers[1]!["config"]!["trainable"]!);
 
         var copy = (Pipeline)SerializationRegistry.Recreate(pipeline);
-        copy.Build(new TensorShape(4, 3));
+        copy.Build(new TensorShape(4, 4, 3));
         Assert.Equal(pipeline.Parameters.Select(p => (p.Name, p.Shape)), copy.Parameters.Select(p => (p.Name, p.Shape)));
         Assert.Equal(config.ToJson(), copy.GetConfig().ToJson());
         Assert.False(copy.RunningLayers[1].Trainable);

@@ -13,8 +13,8 @@ namespace NeuralNet.Keras.Tests;
 // snake-case class name numbered by position: layers/pipeline/layers/dense, layers/pipeline/layers/dense_1, ...
 public sealed partial class KerasFormatTests
 {
-    private static string PipelineItem(string name, params string[] layers) => $$"""
-        {"module": "keras.layers", "class_name": "Pipeline", "config": {"layers": [{{string.Join(", ", layers)}}], "name": "{{name}}"},
+    private static string PipelineItem(string name, params string[] layers) => $$$"""
+        {"module": "keras.layers", "class_name": "Pipeline", "config": {"layers": [{{{string.Join(", ", layers)}}}], "name": "{{{name}}}"},
          "registered_name": null, "build_config": {"input_shape": [null, 4]}}
         """;
 

@@ -27,8 +27,10 @@ namespace NeuralNet.Layers;
 public sealed class Pipeline : Layer
 {
     private readonly Layer[] _layers;
+    private readonly IReadOnlyList<Layer> _layersView;
     private readonly string[] _names;
     private Layer[] _running = [];
+    private IReadOnlyList<Layer> _runningView = [];
 
     /// <summary>Chains <paramref name="layers"/>, applied in order.</summary>
     /// <param name="layers">At least one unbuilt single-input layer, each given once and to no other wrapper; the pipeline runs copies made from their configurations.</param>
@@ -43,6 +45,7 @@ public sealed class Pipeline : Layer
         Layer[] given = [.. layers];
         _names = CheckLayers(given);
         _layers = given;
+        _layersView = Array.AsReadOnly(given);
         foreach (Layer layer in given)
         {
             layer.Wrapper = this;
@@ -50,11 +53,11 @@ public sealed class Pipeline : Layer
     }
 
     /// <summary>The layers given to the constructor, in order (the templates of the copies that run; Keras' <c>layers</c>).</summary>
-    public IReadOnlyList<Layer> Layers => _layers;
+    public IReadOnlyList<Layer> Layers => _layersView;
 
     /// <summary>The copies of <see cref="Layers"/> that run, in order, once the pipeline is built.</summary>
     /// <exception cref="InvalidOperationException">The pipeline is not built.</exception>
-    public IReadOnlyList<Layer> RunningLayers => _running.Length > 0 ? _running
+    public IReadOnlyList<Layer> RunningLayers => _running.Length > 0 ? _runningView
         : throw new InvalidOperationException($"{Describe()} has no running layers until it is built.");
 
     internal override IReadOnlyList<Layer> InnerLayers => _running;
@@ -160,6 +163,7 @@ public sealed class Pipeline : Layer
         }
 
         _running = running;
+        _runningView = Array.AsReadOnly(running);
         return shape;
     }
 

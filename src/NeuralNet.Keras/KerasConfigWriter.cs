@@ -87,6 +87,14 @@ internal static class KerasConfigWriter
             return;
         }
 
+        if (KerasConfigItems.IsClass((JsonObject)item, "Pipeline"))
+        {
+            // Keras' Pipeline.get_config holds "layers" and "name" only, and from_config passes every key to its
+            // constructor, which takes no other: its inner layers' configs carry their trainable flags.
+            config.Remove("trainable");
+            config.Remove("dtype");
+        }
+
         foreach (var (key, value) in config.ToList())
         {
             if (key.EndsWith("activation", StringComparison.Ordinal) && value is JsonObject activation)
@@ -98,6 +106,13 @@ internal static class KerasConfigWriter
             if (key is "layer" or "backward_layer" or "cell")
             {
                 MarkLayer(value);
+            }
+            else if (key == "layers" && value is JsonArray pipelineLayers)
+            {
+                foreach (JsonNode? inner in pipelineLayers)
+                {
+                    MarkLayer(inner);
+                }
             }
             else if (key.EndsWith("_initializer", StringComparison.Ordinal))
             {

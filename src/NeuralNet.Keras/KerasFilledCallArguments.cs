@@ -26,7 +26,8 @@ internal static class KerasFilledCallArguments
     private static readonly string[] s_models = ["Functional", "Sequential", "Model"];
 
     // The Keras layers whose call signature defaults training to false (the dropout and noise layers, the recurrent
-    // layers, dot and additive attention) or to true (every image augmentation layer: BaseImagePreprocessingLayer).
+    // layers, dot and additive attention) or to true (every image augmentation layer: BaseImagePreprocessingLayer; and
+    // Pipeline, whose call(inputs, training=True, mask=None) passes it on to its layers).
     private static readonly HashSet<string> s_defaultFalse =
     [
         "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
@@ -39,7 +40,7 @@ internal static class KerasFilledCallArguments
         "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomCrop", "RandomElasticTransform", "RandomErasing",
         "RandomFlip", "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective",
         "RandomPosterization", "RandomRotation", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomTranslation",
-        "RandomZoom", "Resizing", "Solarization",
+        "RandomZoom", "Resizing", "Solarization", "Pipeline",
     ];
 
     /// <summary>Drops the training arguments Keras filled into the layer calls of <paramref name="config"/>, at any depth.</summary>

@@ -82,6 +82,13 @@ internal static class KerasWeightLayout
             case TimeDistributed timeDistributed:
                 AddAliases(aliases, owner, timeDistributed.InnerLayer, prefix + timeDistributed.InnerLayer.Name + "/", path + "/layer");
                 break;
+            case Pipeline pipeline:
+                foreach (var (pipelineLayer, group) in PipelineGroups(pipeline, path))
+                {
+                    AddAliases(aliases, owner, pipelineLayer, prefix + pipelineLayer.Name + "/", group);
+                }
+
+                break;
         }
     }
 
@@ -101,6 +108,7 @@ internal static class KerasWeightLayout
             Bidirectional b => GroupsOf(b.ForwardLayer, path + "/forward_layer").Concat(GroupsOf(b.BackwardLayer, path + "/backward_layer")),
             TimeDistributed t => GroupsOf(t.InnerLayer, path + "/layer"),
             SpectralNormalization s => GroupsOf(s.InnerLayer, path + "/layer"),
+            Pipeline p => PipelineGroups(p, path).SelectMany(g => GroupsOf(g.Layer, g.Path)),
             Recurrent or ConvLstm => [path + "/cell/vars"],
             MultiHeadAttention attention => AttentionProjections(attention).Select(p => $"{path}/{p.Group}/vars"),
             _ => [],
@@ -109,6 +117,16 @@ internal static class KerasWeightLayout
         {
             yield return group;
         }
+    }
+
+    // A Pipeline's layers: Keras' saving_lib visits the public attribute `layers` (the list the constructor was given)
+    // before the private `_pipeline_layers` holding the same objects, so each layer's group is <path>/layers/ + its
+    // container name (the snake-case class name, numbered by position within the pipeline).
+    private static IEnumerable<(Layer Layer, string Path)> PipelineGroups(Pipeline pipeline, string path)
+    {
+        JsonArray items = pipeline.GetConfig().GetNode("layers") as JsonArray ?? [];
+        List<string> names = KerasNames.ContainerNames(items.Select(i => KerasConfigItems.Text(i?["class_name"]) ?? string.Empty));
+        return pipeline.RunningLayers.Select((inner, i) => (inner, $"{path}/layers/{names[i]}"));
     }
 
     // MultiHeadAttention's projections: NeuralNet's parameter prefix and the EinsumDense attribute Keras saves them under,
@@ -134,6 +152,13 @@ internal static class KerasWeightLayout
                 break;
             case TimeDistributed timeDistributed:
                 Add(weights, owner, timeDistributed.InnerLayer, prefix + timeDistributed.InnerLayer.Name + "/", path + "/layer");
+                break;
+            case Pipeline pipeline:
+                foreach (var (inner, group) in PipelineGroups(pipeline, path))
+                {
+                    Add(weights, owner, inner, prefix + inner.Name + "/", group);
+                }
+
                 break;
             case SpectralNormalization spectral:
                 // Keras' wrapper holds the wrapped kernel as its vars/0 (an alias, see Aliases), then vector_u as vars/1.

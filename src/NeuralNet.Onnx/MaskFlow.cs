@@ -292,11 +292,36 @@ internal sealed class MaskFlow
         ReversibleEmbedding embedding => embedding.MaskZero ? new MaskPlan(source, Join(steps, embedding.InputShape), MaskRule.NonZero) { From = input } : null,
         Masking masking => new MaskPlan(source, Join(steps, DropLast(masking.InputShape)), MaskRule.Masking) { From = input, MaskValue = masking.MaskValue },
         TimeDistributed wrapper => TimeDistributedMask(wrapper, source, input, steps, arriving),
+        Pipeline pipeline => PipelineMask(pipeline, source, input, steps, arriving),
         Recurrent recurrent => recurrent.ReturnSequences ? arriving : null,
         Bidirectional bidirectional => bidirectional.ReturnSequences ? arriving : null,
         GlobalAveragePooling1D => null,
         _ => layer.SupportsMasking ? arriving : null,
     };
+
+    // A Pipeline's layers in turn, each given the mask the one before it left, as Predict runs them. The first layer makes
+    // its mask from the pipeline's input; a mask made further in is made from a value inside the pipeline, which the graph
+    // does not keep apart, so it is lost there. A layer inside that reads a mask is refused: the converter gives it none.
+    private static MaskPlan? PipelineMask(Pipeline pipeline, Layer source, SymbolicTensor input, TensorShape steps, MaskPlan? arriving)
+    {
+        MaskPlan? mask = arriving;
+        for (int i = 0; i < pipeline.RunningLayers.Count; i++)
+        {
+            Layer inner = pipeline.RunningLayers[i];
+            if (mask is not null && ReadsMask(inner))
+            {
+                throw new NotSupportedException(
+                    $"Layer '{inner.Name}' ({inner.GetType().Name}) inside Pipeline '{pipeline.Name}' reads the mask that {Origin(mask)}; NeuralNet.Onnx does not hand masks to the layers inside a Pipeline, so the exported graph would compute without it. Put that layer after the Pipeline, in the model itself.");
+            }
+
+            MaskPlan? made = FirstInputMask(inner, source, input, steps, mask);
+            mask = i > 0 && made is not null && !ReferenceEquals(made, mask) && made.From is not null
+                ? made.LostThrough(pipeline, "made inside the Pipeline, from a value the exported graph does not keep apart")
+                : made;
+        }
+
+        return mask;
+    }
 
     private static TensorShape Join(TensorShape first, TensorShape second) => new([.. first.Dimensions.ToArray(), .. second.Dimensions.ToArray()]);
 

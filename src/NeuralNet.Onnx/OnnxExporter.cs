@@ -325,6 +325,7 @@ public static class OnnxExporter
         {
             Bidirectional bidirectional => [bidirectional.ForwardLayer, bidirectional.BackwardLayer],
             TimeDistributed timeDistributed => [timeDistributed.InnerLayer],
+            Pipeline pipeline => pipeline.RunningLayers,
             _ => [],
         };
         foreach (Layer inner in wrapped)

@@ -84,6 +84,7 @@ internal static class LayerConverters
         [typeof(ConvLstm3D)] = ConvLstmConverter.Convert,
         [typeof(Bidirectional)] = BidirectionalConverter.Convert,
         [typeof(TimeDistributed)] = TimeDistributedConverter.Convert,
+        [typeof(Pipeline)] = PipelineConverter.Convert,
         [typeof(SpectralNormalization)] = SpectralNormalizationConverter.Convert,
         [typeof(Attention)] = ScoreAttentionConverter.Convert,
         [typeof(AdditiveAttention)] = ScoreAttentionConverter.Convert,

@@ -155,6 +155,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Masking", Masking.FromConfig);
         SerializationRegistry.AddBuiltIn("Bidirectional", Bidirectional.FromConfig);
         SerializationRegistry.AddBuiltIn("TimeDistributed", TimeDistributed.FromConfig);
+        SerializationRegistry.AddBuiltIn("Pipeline", Pipeline.FromConfig);
         SerializationRegistry.AddBuiltIn("SpectralNormalization", SpectralNormalization.FromConfig);
         SerializationRegistry.AddBuiltIn("SimpleRNN", SimpleRnn.FromConfig);
         SerializationRegistry.AddBuiltIn("LSTM", Lstm.FromConfig);

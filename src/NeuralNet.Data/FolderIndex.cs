@@ -121,6 +121,11 @@ internal sealed class FolderIndex
         return new FolderIndex(Kind, Paths[start..(start + count)], Labels?[start..(start + count)], ClassNames);
     }
 
+    /// <summary>The part <paramref name="subset"/> names (see <see cref="Subset"/>), or every file when it is null.</summary>
+    /// <exception cref="InvalidDataException">Either part would hold no file.</exception>
+    public FolderIndex Select(double validationSplit, FolderSubset? subset, string directory) =>
+        subset is FolderSubset part ? Subset(validationSplit, part, directory) : this;
+
     /// <summary>
     /// The same files in the order of the <paramref name="enumeration"/>-th reshuffle (1 for the second pass over the
     /// files): a permutation drawn by a generator seeded from <paramref name="seed"/> and the enumeration, so the same

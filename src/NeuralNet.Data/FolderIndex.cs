@@ -4,7 +4,7 @@ namespace NeuralNet.Data;
 
 /// <summary>
 /// The files of a folder and their classes, listed, ordered, shuffled and split as Keras' <c>index_directory</c> and
-/// <c>get_training_or_validation_split</c> do, for <see cref="ImageFolder"/> and <see cref="TextFolder"/> alike.
+/// <c>get_training_or_validation_split</c> do, for <see cref="ImageFolder"/>, <see cref="TextFolder"/> and <see cref="AudioFolder"/> alike.
 /// </summary>
 internal sealed class FolderIndex
 {

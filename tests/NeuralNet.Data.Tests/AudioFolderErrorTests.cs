@@ -75,6 +75,24 @@ public class AudioFolderErrorTests
     }
 
     [Fact]
+    public void Decode_FmtChunkOf18BytesWithCbSize_AcceptedAsTensorFlow()
+    {
+        // wav_io.cc accepts a format chunk of 16 or 18 bytes and skips the 2-byte cbSize.
+        byte[] body = [.. TestWavs.Format(1, 2, 8000, 16), 0, 0];
+        WavClip clip = WavDecoding.Decode(TestWavs.Riff(TestWavs.Chunk("fmt ", body), TestWavs.Chunk("data", TestWavs.Samples([-3, 4]))), "clip.wav");
+
+        Assert.Equal((1, 2, 8000), (clip.Frames, clip.Channels, clip.SamplingRate));
+        Assert.Equal([-3 / 32768f, 4 / 32768f], clip.Samples);
+    }
+
+    [Fact]
+    public void Decode_DataSizeAboveInt32Max_RefusedAsTensorFlow()
+    {
+        byte[] bytes = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 1, 8000, 16)), TestWavs.Chunk("data", new byte[2], size: uint.MaxValue));
+        Refused(bytes, "36", "4294967295", "2147483647");
+    }
+
+    [Fact]
     public void Decode_InconsistentBlockAlignOrByteRate_Refused()
     {
         byte[] format = TestWavs.Format(1, 2, 8000, 16);

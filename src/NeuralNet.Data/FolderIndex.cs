@@ -4,7 +4,7 @@ namespace NeuralNet.Data;
 
 /// <summary>
 /// The files of a folder and their classes, listed, ordered, shuffled and split as Keras' <c>index_directory</c> and
-/// <c>get_training_or_validation_split</c> do, for <see cref="ImageFolder"/> and <see cref="TextFolder"/> alike.
+/// <c>get_training_or_validation_split</c> do, for <see cref="ImageFolder"/>, <see cref="TextFolder"/> and <see cref="AudioFolder"/> alike.
 /// </summary>
 internal sealed class FolderIndex
 {
@@ -120,6 +120,11 @@ internal sealed class FolderIndex
         (int start, int count) = subset == FolderSubset.Training ? (0, training) : (training, validation);
         return new FolderIndex(Kind, Paths[start..(start + count)], Labels?[start..(start + count)], ClassNames);
     }
+
+    /// <summary>The part <paramref name="subset"/> names (see <see cref="Subset"/>), or every file when it is null.</summary>
+    /// <exception cref="InvalidDataException">Either part would hold no file.</exception>
+    public FolderIndex Select(double validationSplit, FolderSubset? subset, string directory) =>
+        subset is FolderSubset part ? Subset(validationSplit, part, directory) : this;
 
     /// <summary>
     /// The same files in the order of the <paramref name="enumeration"/>-th reshuffle (1 for the second pass over the

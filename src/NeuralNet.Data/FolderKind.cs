@@ -12,6 +12,9 @@ internal sealed record FolderKind(string Folder, string Files, IReadOnlyList<str
     /// <summary>Texts: <c>text_dataset_from_directory</c> reads <c>.txt</c> files only.</summary>
     public static readonly FolderKind Texts = new("text folder", "text files", [".txt"]);
 
+    /// <summary>Audio: <c>audio_dataset_from_directory</c>'s <c>ALLOWED_FORMATS</c>, <c>.wav</c> only.</summary>
+    public static readonly FolderKind Audio = new("audio folder", "audio files", [".wav"]);
+
     /// <summary>Whether a file name ends with one of <see cref="Extensions"/>, ignoring case.</summary>
     public bool Matches(string fileName)
     {

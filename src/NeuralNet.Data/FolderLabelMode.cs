@@ -1,8 +1,8 @@
 namespace NeuralNet.Data;
 
 /// <summary>
-/// How the class of each file read by <see cref="ImageFolder"/> or <see cref="TextFolder"/> is encoded, Keras'
-/// <c>label_mode</c>.
+/// How the class of each file read by <see cref="ImageFolder"/>, <see cref="TextFolder"/> or <see cref="AudioFolder"/>
+/// is encoded, Keras' <c>label_mode</c>.
 /// </summary>
 public enum FolderLabelMode
 {

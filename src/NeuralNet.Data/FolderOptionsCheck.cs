@@ -4,7 +4,7 @@ using static System.FormattableString;
 namespace NeuralNet.Data;
 
 /// <summary>
-/// The checks <see cref="ImageFolder"/> and <see cref="TextFolder"/> share, Keras' <c>check_validation_split_arg</c> and
+/// The checks <see cref="ImageFolder"/>, <see cref="TextFolder"/> and <see cref="AudioFolder"/> share, Keras' <c>check_validation_split_arg</c> and
 /// the <c>class_names</c> rules, run before the folder is read. Messages format numbers in the invariant culture.
 /// </summary>
 internal static class FolderOptionsCheck

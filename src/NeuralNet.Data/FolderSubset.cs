@@ -1,8 +1,8 @@
 namespace NeuralNet.Data;
 
 /// <summary>
-/// Which part of a split folder to read, Keras' <c>subset</c> (use <c>ImageFolder.LoadSplit</c> or
-/// <c>TextFolder.LoadSplit</c> for Keras' "both").
+/// Which part of a split folder to read, Keras' <c>subset</c> (use <c>ImageFolder.LoadSplit</c>,
+/// <c>TextFolder.LoadSplit</c> or <c>AudioFolder.LoadSplit</c> for Keras' "both").
 /// </summary>
 public enum FolderSubset
 {

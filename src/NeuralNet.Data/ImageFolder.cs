@@ -40,7 +40,8 @@ public static class ImageFolder
     {
         ArgumentNullException.ThrowIfNull(directory);
         (ImageFolderOptions checkedOptions, uint? seed) = ImageFolderOptionsCheck.Validate(options, bothSubsets: false);
-        FolderIndex index = Select(FolderIndex.List(directory, FolderKind.Images, checkedOptions.LabelMode, checkedOptions.ClassNames, checkedOptions.Labels, checkedOptions.FollowLinks, seed), checkedOptions, directory);
+        FolderIndex index = FolderIndex.List(directory, FolderKind.Images, checkedOptions.LabelMode, checkedOptions.ClassNames, checkedOptions.Labels, checkedOptions.FollowLinks, seed)
+            .Select(checkedOptions.ValidationSplit, checkedOptions.Subset, directory);
         return Read(index, 0, index.Paths.Length, checkedOptions, cancellationToken);
     }
 
@@ -100,35 +101,10 @@ public static class ImageFolder
     {
         ArgumentNullException.ThrowIfNull(directory);
         (ImageFolderOptions checkedOptions, uint? seed) = ImageFolderOptionsCheck.Validate(options, bothSubsets: false);
-        FolderIndex index = Select(FolderIndex.List(directory, FolderKind.Images, checkedOptions.LabelMode, checkedOptions.ClassNames, checkedOptions.Labels, checkedOptions.FollowLinks, seed), checkedOptions, directory);
-        return new ImageBatches(index, checkedOptions, seed, cancellationToken);
+        FolderIndex index = FolderIndex.List(directory, FolderKind.Images, checkedOptions.LabelMode, checkedOptions.ClassNames, checkedOptions.Labels, checkedOptions.FollowLinks, seed)
+            .Select(checkedOptions.ValidationSplit, checkedOptions.Subset, directory);
+        return new FolderBatches<ImageFolderData>(index, checkedOptions.BatchSize, seed, (order, first, count) => Read(order, first, count, checkedOptions, cancellationToken));
     }
-
-    /// <summary>The batches of <see cref="EnumerateBatches"/>: the index in a new order for every enumeration after the first when shuffling.</summary>
-    private sealed class ImageBatches(FolderIndex index, ImageFolderOptions options, uint? seed, CancellationToken cancellationToken) : IEnumerable<ImageFolderData>
-    {
-        private int _enumerations;
-
-        public IEnumerator<ImageFolderData> GetEnumerator()
-        {
-            int enumeration = Interlocked.Increment(ref _enumerations) - 1;
-            FolderIndex order = seed is uint value && enumeration > 0 ? index.Reshuffled(value, enumeration) : index;
-            return Batches(order, options, cancellationToken).GetEnumerator();
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-
-        private static IEnumerable<ImageFolderData> Batches(FolderIndex index, ImageFolderOptions options, CancellationToken cancellationToken)
-        {
-            for (int start = 0; start < index.Paths.Length; start += options.BatchSize)
-            {
-                yield return Read(index, start, Math.Min(options.BatchSize, index.Paths.Length - start), options, cancellationToken);
-            }
-        }
-    }
-
-    private static FolderIndex Select(FolderIndex index, ImageFolderOptions options, string directory) =>
-        options.Subset is FolderSubset subset ? index.Subset(options.ValidationSplit, subset, directory) : index;
 
     /// <summary>Decodes and resizes files [start, start + count) of the index into new tensors.</summary>
     private static ImageFolderData Read(FolderIndex index, int start, int count, ImageFolderOptions options, CancellationToken cancellationToken)

@@ -51,11 +51,7 @@ public static class TextFolder
     {
         ArgumentNullException.ThrowIfNull(directory);
         (TextFolderOptions checkedOptions, uint? seed) = Validate(options, bothSubsets: false);
-        FolderIndex index = List(directory, checkedOptions, seed);
-        if (checkedOptions.Subset is FolderSubset subset)
-        {
-            index = index.Subset(checkedOptions.ValidationSplit, subset, directory);
-        }
+        FolderIndex index = List(directory, checkedOptions, seed).Select(checkedOptions.ValidationSplit, checkedOptions.Subset, directory);
 
         return Read(index, checkedOptions, cancellationToken);
     }

@@ -20,17 +20,15 @@ namespace NeuralNet.Layers;
 /// accumulates <c>dKernel += inputᵀ · dZ</c> and <c>dBias += column sums of dZ</c>, and computes <c>dInput = dZ · kernelᵀ</c> only when
 /// <see cref="Layer.ComputesInputGradient"/> is true.</para>
 /// <para>With LoRA (<see cref="EnableLora"/>, or <see cref="LoraRank"/> set before the layer is built) the kernel is frozen and
-/// the same product runs on the effective kernel <c>kernel + (LoraAlpha / LoraRank) · A·B</c>, merged once per forward pass
-/// into a buffer the layer owns; backward, <c>dW = inputᵀ · dZ</c> gives <c>dA = scale · dW·Bᵀ</c> and <c>dB = scale · Aᵀ·dW</c>.</para>
+/// the layer computes with the effective kernel <c>kernel + scale · A·B</c>, scale = <c>LoraAlpha / LoraRank</c>, in its
+/// low-rank form: <c>Z = input·kernel + scale · (input·A)·B</c>; backward, <c>dA = scale · inputᵀ·(dZ·Bᵀ)</c>,
+/// <c>dB = scale · (input·A)ᵀ·dZ</c> and <c>dInput = dZ·kernelᵀ + scale · (dZ·Bᵀ)·Aᵀ</c> (<see cref="LowRankPass"/>): no merged
+/// kernel and no kernel-sized gradient, in training or in prediction.</para>
 /// </remarks>
 public sealed class Dense : Layer, IKernelLayer, ILoraLayer
 {
-    private static readonly (string, string, string) s_loraNames = ("kernel", "lora_kernel_a", "lora_kernel_b");
-    private readonly int? _loraRank;
-    private readonly float? _loraAlpha;
-    private LowRankAdaptation? _lora;
-    private Tensor? _loraMerged;
-    private Tensor? _loraGradient;
+    private readonly LoraSlot _lora = new(nameof(Dense), "kernel");
+    private LowRankPass? _loraPass;
     private Parameter? _kernel;
     private Parameter? _bias;
     private Tensor? _lastInput;
@@ -111,38 +109,27 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
     /// <inheritdoc/>
     /// <remarks>Set it before the layer is built (Keras' <c>lora_rank</c> argument) to have the build enable LoRA, with <see cref="LoraAlpha"/>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
-    public int? LoraRank
-    {
-        get => Lora?.Rank ?? _loraRank;
-        init => _loraRank = LoraSettings.CheckRank(value, "Dense");
-    }
+    public int? LoraRank { get => _lora.Rank; init => _lora.Rank = value; }
 
     /// <inheritdoc/>
     /// <remarks>Set it before the layer is built (Keras' <c>lora_alpha</c> argument), with <see cref="LoraRank"/>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not finite.</exception>
-    public float? LoraAlpha
-    {
-        get => Lora?.Alpha ?? (_loraRank is null ? null : _loraAlpha ?? _loraRank);
-        init => _loraAlpha = LoraSettings.CheckAlpha(value, "Dense");
-    }
+    public float? LoraAlpha { get => _lora.Alpha; init => _lora.Alpha = value; }
 
     /// <inheritdoc/>
-    public bool LoraEnabled => Lora is not null;
+    public bool LoraEnabled => _lora.Enabled;
 
     /// <summary>Keras' <c>lora_kernel_a</c> (inputs, rank); null until LoRA is enabled.</summary>
-    public Parameter? LoraKernelA => Lora?.A;
+    public Parameter? LoraKernelA => _lora.A;
 
     /// <summary>Keras' <c>lora_kernel_b</c> (rank, units); null until LoRA is enabled.</summary>
-    public Parameter? LoraKernelB => Lora?.B;
+    public Parameter? LoraKernelB => _lora.B;
 
     Parameter ILoraLayer.LoraTarget => Kernel;
 
-    Parameter? ILoraLayer.LoraA => LoraKernelA;
+    Parameter? ILoraLayer.LoraA => _lora.A;
 
-    Parameter? ILoraLayer.LoraB => LoraKernelB;
-
-    // Kept by the layer itself: the copies that run its other calls read it, whenever it was enabled.
-    private LowRankAdaptation? Lora => ((Dense)Primary)._lora;
+    Parameter? ILoraLayer.LoraB => _lora.B;
 
     /// <summary>The kernel, (inputs, units). Throws until the layer is built.</summary>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"{this} has no kernel until it is built.");
@@ -175,12 +162,7 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
             _bias = AddParameter("bias", new TensorShape(Units), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        if (ReferenceEquals(Primary, this))
-        {
-            // Keras' build: enable_lora(lora_rank) once the weights exist. A copy for another call uses the layer's.
-            _lora = _loraRank is int rank ? CreateLora(rank, _loraAlpha, null, null, building: true) : null;
-        }
-
+        _lora.OnBuild(this, _kernel);
         int[] output = inputShape.Dimensions.ToArray();
         output[^1] = Units;
         return new TensorShape(output);
@@ -188,25 +170,11 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
 
     /// <inheritdoc/>
     /// <remarks>A model that holds the layer trains A and B from its next step on, without compiling again.</remarks>
-    public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null)
-    {
-        Dense primary = (Dense)Primary;
-        primary._lora = primary.CreateLora(rank, alpha, aInitializer, bInitializer, building: false);
-        primary.OnParametersAdded(2);
-    }
+    public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null) =>
+        _lora.Enable(this, _kernel, rank, alpha, aInitializer, bInitializer);
 
     /// <inheritdoc/>
-    public Tensor GetMergedWeight() => Lora?.Merged() ?? Kernel.Value.Clone();
-
-    private LowRankAdaptation CreateLora(int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer, bool building) =>
-        LowRankAdaptation.Create(this, building || IsBuilt ? _kernel : null, !building && _lora is not null, KernelConstraint, s_loraNames, rank, alpha, aInitializer, bInitializer,
-            (name, shape, initializer) => AddParameter(name, shape, initializer, KernelRegularizer));
-
-    // The kernel the products use: the frozen kernel plus LoRA's delta when enabled.
-    private ReadOnlySpan<float> ForwardKernel() => Lora is LowRankAdaptation lora ? lora.Merge(ref _loraMerged) : _kernel!.Value.AsReadOnlySpan();
-
-    // The same kernel for the backward pass, as the forward pass merged it (the weights do not change in between).
-    private ReadOnlySpan<float> BackwardKernel() => Lora is null ? _kernel!.Value.AsReadOnlySpan() : _loraMerged!.AsReadOnlySpan();
+    public Tensor GetMergedWeight() => _lora.MergedWeight(Kernel);
 
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
@@ -214,12 +182,13 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
         // input (B, ..., I) as rows (R, I), kernel (I, U) -> Z (R, U); output = activation(Z + bias)
         int batch = input.Shape[0], inputs = InputShape[-1], units = Units, rows = input.Length / inputs;
         TensorShape sampleShape = OutputShape;
-        if (UseBias && Activation is Relu or Linear)
+        LowRankAdaptation? lora = _lora.Adaptation;
+        if (UseBias && Activation is Relu or Linear && lora is null)
         {
             // Bias and ReLU applied by the GEMM on each output tile while it is in cache. ReLU's backward pass reads
             // the mask from the output, so no separate pre-activation is kept.
             Tensor fused = BatchView(ref _output, batch, sampleShape);
-            Gemm.Multiply(false, false, rows, units, inputs, input.AsReadOnlySpan(), inputs, ForwardKernel(), units,
+            Gemm.Multiply(false, false, rows, units, inputs, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units,
                 _bias!.Value.AsReadOnlySpan(), Activation is Relu ? GemmActivation.Relu : GemmActivation.None, fused.AsSpan(), units,
                 training ? null : KernelPackedForThisPass());
             _lastInput = input;
@@ -229,8 +198,13 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
 
         Tensor z = BatchView(ref _preActivation, batch, sampleShape);
         Tensor output = HasActivation ? BatchView(ref _output, batch, sampleShape) : z;
-        Gemm.Multiply(false, false, rows, units, inputs, 1f, input.AsReadOnlySpan(), inputs, ForwardKernel(), units, 0f, z.AsSpan(), units,
+        Gemm.Multiply(false, false, rows, units, inputs, 1f, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units, 0f, z.AsSpan(), units,
             training ? null : KernelPackedForThisPass());
+        if (lora is not null)
+        {
+            // Z += scale · (input·A)·B, before the bias and the activation: the merged kernel's product without the merge.
+            (_loraPass ??= new LowRankPass()).Forward(lora, input.AsReadOnlySpan(), rows, z.AsSpan());
+        }
 
         Span<float> zSpan = z.AsSpan();
         Span<float> outSpan = output.AsSpan();
@@ -342,12 +316,12 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
         ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();
         // A frozen layer's gradients are never read (the optimizer skips it), so a frozen layer between trainable ones
         // only passes the gradient on.
-        LowRankAdaptation? lora = Lora;
-        if (lora is { Trainable: true })
+        LowRankAdaptation? lora = _lora.Adaptation;
+        if (lora is not null && (lora.Trainable || ComputesInputGradient))
         {
-            Span<float> weightGradient = LowRankAdaptation.GradientBuffer(ref _loraGradient, kernel.Shape);
-            Gemm.Multiply(true, false, inputs, units, rows, 1f, input.AsReadOnlySpan(), inputs, dzSpan, units, 0f, weightGradient, units);
-            lora.AccumulateGradients(weightGradient);
+            // The frozen kernel gets no gradient; A's and B's come from rank-sized products (dZ·Bᵀ serves dA and dInput).
+            _loraPass!.Backward(lora, dzSpan);
+            _loraPass.AccumulateA(lora, input.AsReadOnlySpan());
         }
         else if (lora is null && kernel.Trainable)
         {
@@ -370,7 +344,12 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
         }
 
         Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShape);
-        Gemm.Multiply(false, true, rows, inputs, units, 1f, dzSpan, units, BackwardKernel(), units, 0f, inputGradient.AsSpan(), inputs);
+        Gemm.Multiply(false, true, rows, inputs, units, 1f, dzSpan, units, kernel.Value.AsReadOnlySpan(), units, 0f, inputGradient.AsSpan(), inputs);
+        if (lora is not null)
+        {
+            _loraPass!.AddInputGradient(lora, inputGradient.AsSpan());
+        }
+
         return inputGradient;
     }
 }

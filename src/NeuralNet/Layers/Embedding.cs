@@ -13,18 +13,16 @@ namespace NeuralNet.Layers;
 /// <remarks>
 /// Ids must be whole numbers in [0, inputDim); anything else fails naming the sample and the position. In the backward
 /// pass the rows of repeated ids accumulate and ids not seen get no gradient. The ids get no gradient (they are not
-/// differentiable), so an Embedding is a model's first layer. With LoRA (<see cref="EnableLora"/>) the rows are gathered
-/// from <c>embeddings + (LoraAlpha / LoraRank) · A·B</c>, merged once per forward pass, and the embeddings are frozen.
+/// differentiable), so an Embedding is a model's first layer. With LoRA (<see cref="EnableLora"/>) the embeddings are frozen
+/// and each id's row is that of <c>embeddings + scale · A·B</c>, scale = <c>LoraAlpha / LoraRank</c>, computed for the ids
+/// only: <c>embeddings[id] + scale · A[id]·B</c>; backward, <c>dB = scale · A[ids]ᵀ·dOut</c> and A's rows of the ids get
+/// <c>scale · dOut·Bᵀ</c> (<see cref="LowRankPass"/>). Nothing table-sized is formed: a step costs the batch's rows.
 /// </remarks>
 /// <example><c>model.Add(new Embedding(10_000, 64));</c></example>
 public sealed class Embedding : Layer, IKernelLayer, ILoraLayer
 {
-    private static readonly (string, string, string) s_loraNames = ("embeddings", "lora_embeddings_a", "lora_embeddings_b");
-    private readonly int? _loraRank;
-    private readonly float? _loraAlpha;
-    private LowRankAdaptation? _lora;
-    private Tensor? _loraMerged;
-    private Tensor? _loraGradient;
+    private readonly LoraSlot _lora = new(nameof(Embedding), "embeddings");
+    private LowRankPass? _loraPass;
     private Parameter? _embeddings;
     private Tensor? _output;
     private Tensor? _input;
@@ -97,54 +95,35 @@ public sealed class Embedding : Layer, IKernelLayer, ILoraLayer
     /// <inheritdoc/>
     /// <remarks>Set it before the layer is built (Keras' <c>lora_rank</c> argument) to have the build enable LoRA, with <see cref="LoraAlpha"/>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
-    public int? LoraRank
-    {
-        get => Lora?.Rank ?? _loraRank;
-        init => _loraRank = LoraSettings.CheckRank(value, "Embedding");
-    }
+    public int? LoraRank { get => _lora.Rank; init => _lora.Rank = value; }
 
     /// <inheritdoc/>
     /// <remarks>Set it before the layer is built (Keras' <c>lora_alpha</c> argument), with <see cref="LoraRank"/>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not finite.</exception>
-    public float? LoraAlpha
-    {
-        get => Lora?.Alpha ?? (_loraRank is null ? null : _loraAlpha ?? _loraRank);
-        init => _loraAlpha = LoraSettings.CheckAlpha(value, "Embedding");
-    }
+    public float? LoraAlpha { get => _lora.Alpha; init => _lora.Alpha = value; }
 
     /// <inheritdoc/>
-    public bool LoraEnabled => Lora is not null;
+    public bool LoraEnabled => _lora.Enabled;
 
     /// <summary>Keras' <c>lora_embeddings_a</c> (inputDim, rank); null until LoRA is enabled.</summary>
-    public Parameter? LoraEmbeddingsA => Lora?.A;
+    public Parameter? LoraEmbeddingsA => _lora.A;
 
     /// <summary>Keras' <c>lora_embeddings_b</c> (rank, outputDim); null until LoRA is enabled.</summary>
-    public Parameter? LoraEmbeddingsB => Lora?.B;
+    public Parameter? LoraEmbeddingsB => _lora.B;
 
     Parameter ILoraLayer.LoraTarget => Embeddings;
 
-    Parameter? ILoraLayer.LoraA => LoraEmbeddingsA;
+    Parameter? ILoraLayer.LoraA => _lora.A;
 
-    Parameter? ILoraLayer.LoraB => LoraEmbeddingsB;
-
-    // Kept by the layer itself: the copies that run its other calls read it, whenever it was enabled.
-    private LowRankAdaptation? Lora => ((Embedding)Primary)._lora;
+    Parameter? ILoraLayer.LoraB => _lora.B;
 
     /// <inheritdoc/>
     /// <remarks>A model that holds the layer trains A and B from its next step on, without compiling again.</remarks>
-    public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null)
-    {
-        Embedding primary = (Embedding)Primary;
-        primary._lora = primary.CreateLora(rank, alpha, aInitializer, bInitializer, building: false);
-        primary.OnParametersAdded(2);
-    }
+    public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null) =>
+        _lora.Enable(this, _embeddings, rank, alpha, aInitializer, bInitializer);
 
     /// <inheritdoc/>
-    public Tensor GetMergedWeight() => Lora?.Merged() ?? Embeddings.Value.Clone();
-
-    private LowRankAdaptation CreateLora(int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer, bool building) =>
-        LowRankAdaptation.Create(this, building || IsBuilt ? _embeddings : null, !building && _lora is not null, EmbeddingsConstraint, s_loraNames, rank, alpha, aInitializer, bInitializer,
-            (name, shape, initializer) => AddParameter(name, shape, initializer, EmbeddingsRegularizer));
+    public Tensor GetMergedWeight() => _lora.MergedWeight(Embeddings);
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "embedding";
@@ -177,12 +156,7 @@ public sealed class Embedding : Layer, IKernelLayer, ILoraLayer
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
         _embeddings = AddParameter("embeddings", new TensorShape(InputDim, OutputDim), EmbeddingsInitializer, EmbeddingsRegularizer, constraint: EmbeddingsConstraint);
-        if (ReferenceEquals(Primary, this))
-        {
-            // Keras' build: enable_lora(lora_rank) once the embeddings exist. A copy for another call uses the layer's.
-            _lora = _loraRank is int rank ? CreateLora(rank, _loraAlpha, null, null, building: true) : null;
-        }
-
+        _lora.OnBuild(this, _embeddings);
         return new TensorShape([.. inputShape.Dimensions, OutputDim]);
     }
 
@@ -192,8 +166,13 @@ public sealed class Embedding : Layer, IKernelLayer, ILoraLayer
         int batch = input.Shape[0];
         EmbeddingRows.CheckIds(input.AsReadOnlySpan(), InputDim, InputShape.ElementCount, this);
         Tensor output = BatchView(ref _output, batch, OutputShape);
-        ReadOnlySpan<float> table = Lora is LowRankAdaptation lora ? lora.Merge(ref _loraMerged) : Embeddings.Value.AsReadOnlySpan();
-        EmbeddingRows.Gather(input.AsReadOnlySpan(), table, OutputDim, output.AsSpan());
+        EmbeddingRows.Gather(input.AsReadOnlySpan(), Embeddings.Value.AsReadOnlySpan(), OutputDim, output.AsSpan());
+        if (_lora.Adaptation is LowRankAdaptation lora)
+        {
+            // Keras gathers from embeddings + scale · A·B; the same rows, for the ids only: += scale · A[ids]·B.
+            (_loraPass ??= new LowRankPass()).ForwardRows(lora, input.AsReadOnlySpan(), output.AsSpan());
+        }
+
         _input = input;
         return output;
     }
@@ -223,18 +202,16 @@ public sealed class Embedding : Layer, IKernelLayer, ILoraLayer
             throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size.");
         }
 
-        LowRankAdaptation? lora = Lora;
+        LowRankAdaptation? lora = _lora.Adaptation;
         if (lora is null)
         {
             EmbeddingRows.ScatterAdd(_input.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), OutputDim, Embeddings.Gradient.AsSpan());
         }
         else if (lora.Trainable)
         {
-            // The gradient of the merged table (rows of ids not seen stay zero), then A's and B's from it.
-            Span<float> tableGradient = LowRankAdaptation.GradientBuffer(ref _loraGradient, Embeddings.Shape);
-            tableGradient.Clear();
-            EmbeddingRows.ScatterAdd(_input.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), OutputDim, tableGradient);
-            lora.AccumulateGradients(tableGradient);
+            // dB from the ids' rows of A; A's rows of the ids (repeated ids accumulate) from dOut·Bᵀ; ids not seen get nothing.
+            _loraPass!.Backward(lora, outputGradient.AsReadOnlySpan());
+            _loraPass.ScatterA(lora, _input.AsReadOnlySpan());
         }
 
         // Ids are not differentiable: their gradient is zero.

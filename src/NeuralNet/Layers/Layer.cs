@@ -593,6 +593,10 @@ public abstract partial class Layer
         return parameter;
     }
 
+    /// <summary><see cref="AddParameter"/> for the weights a shared helper adds to a built layer (LoRA's A and B, <see cref="LoraSlot"/>).</summary>
+    internal Parameter AddHelperParameter(string name, TensorShape shape, Initializer initializer, Regularizer? regularizer) =>
+        AddParameter(name, shape, initializer, regularizer);
+
     /// <summary>
     /// Returns a (batchSize, ...sampleShape) view of <paramref name="buffer"/>, replacing the buffer with a larger one
     /// only when a batch larger than any before arrives. This is how layers keep training allocation-free.

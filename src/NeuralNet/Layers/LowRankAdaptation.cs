@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics.Tensors;
-using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 
@@ -12,9 +11,10 @@ namespace NeuralNet.Layers;
 /// with <c>W + (alpha / rank) · A·B</c>, the effective weight Keras' <c>kernel</c> property returns.
 /// </summary>
 /// <remarks>
-/// One instance per layer, kept by the layer itself and read by the copies that run its other calls (their parameters are
-/// its own), so a copy made before LoRA was enabled adapts too. The merged weight and its gradient live in buffers each
-/// instance owns (<see cref="Merge"/>, <see cref="GradientBuffer"/>): copies run side by side.
+/// One instance per layer, in its <see cref="LoraSlot"/>, read by the copies that run its other calls (their parameters are
+/// its own). Dense and Embedding never form the merged weight while they run: they add <c>scale · (input·A)·B</c> through a
+/// <see cref="LowRankPass"/>. EinsumDense merges into a buffer each copy owns (<see cref="Merge"/>, <see cref="GradientBuffer"/>),
+/// so copies run side by side; files take <see cref="Merged"/>.
 /// </remarks>
 internal sealed class LowRankAdaptation
 {
@@ -60,21 +60,19 @@ internal sealed class LowRankAdaptation
     public bool Trainable => A.Trainable || B.Trainable;
 
     /// <summary>
-    /// Checks Keras' <c>enable_lora</c> arguments and state for <paramref name="layer"/>, then creates A and B through
-    /// <paramref name="addParameter"/> and freezes the weight. Nothing changes when a check fails.
+    /// Checks Keras' <c>enable_lora</c> arguments and state for <paramref name="layer"/>, then adds A and B to it and
+    /// freezes the weight. Nothing changes when a check fails.
     /// </summary>
-    /// <param name="layer">The layer, for messages.</param>
-    /// <param name="weight">Its frozen weight to be (null while the layer is not built).</param>
+    /// <param name="layer">The layer (the one that owns its parameters, not a copy for another call).</param>
+    /// <param name="weight">Its weight to be frozen (null while the layer is not built).</param>
     /// <param name="enabled">Whether LoRA is already enabled.</param>
-    /// <param name="constraint">The weight's constraint, which Keras refuses with LoRA.</param>
     /// <param name="names">The weight's Keras attribute (<c>kernel</c>) and the names of A and B.</param>
     /// <param name="rank">Keras' <c>rank</c>.</param>
     /// <param name="alpha">Keras' <c>lora_alpha</c>; null for the rank.</param>
     /// <param name="aInitializer">A's initializer; null for Keras' <c>he_uniform</c>.</param>
     /// <param name="bInitializer">B's initializer; null for Keras' <c>zeros</c>.</param>
-    /// <param name="addParameter">The layer's <c>AddParameter</c> (name, shape, initializer).</param>
-    public static LowRankAdaptation Create(Layer layer, Parameter? weight, bool enabled, Constraint? constraint, (string Weight, string A, string B) names,
-        int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer, Func<string, TensorShape, Initializer, Parameter> addParameter)
+    public static LowRankAdaptation Create(Layer layer, Parameter? weight, bool enabled, (string Weight, string A, string B) names,
+        int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer)
     {
         string describe = layer.Description;
         LoraSettings.CheckRank(rank, describe, nameof(rank));
@@ -85,14 +83,14 @@ internal sealed class LowRankAdaptation
             throw new InvalidOperationException($"{describe} runs inside {wrapper.Description}: LoRA is not supported on a wrapped layer (the wrapper would leave A and B untrained and the kernel frozen). Enable LoRA on an unwrapped layer.");
         }
 
-        if (constraint is not null)
-        {
-            throw new InvalidOperationException($"{describe}: LoRA is incompatible with a constraint on the {names.Weight} (Keras refuses it too); remove the {names.Weight} constraint to enable LoRA.");
-        }
-
         if (weight is null)
         {
             throw new InvalidOperationException($"{describe} is not built: LoRA can only be enabled on a built layer (build it, or call it in a model, first).");
+        }
+
+        if (weight.Constraint is not null)
+        {
+            throw new InvalidOperationException($"{describe}: LoRA is incompatible with a constraint on the {names.Weight} (Keras refuses it too); remove the {names.Weight} constraint to enable LoRA.");
         }
 
         if (enabled)
@@ -108,8 +106,9 @@ internal sealed class LowRankAdaptation
         Validate(describe, names.A, aInitializer, aShape);
         Validate(describe, names.B, bInitializer, bShape);
 
-        Parameter aParameter = addParameter(names.A, aShape, aInitializer);
-        Parameter bParameter = addParameter(names.B, bShape, bInitializer);
+        // Keras gives A and B the weight's regularizer.
+        Parameter aParameter = layer.AddHelperParameter(names.A, aShape, aInitializer, weight.Regularizer);
+        Parameter bParameter = layer.AddHelperParameter(names.B, bShape, bInitializer, weight.Regularizer);
         weight.IsTrainableKind = false;
         return new LowRankAdaptation(weight, aParameter, bParameter, rank, alpha ?? rank);
     }
@@ -140,6 +139,24 @@ internal sealed class LowRankAdaptation
         TensorPrimitives.Multiply(merged, Scale, merged);
         TensorPrimitives.Add(merged, Frozen.Value.AsReadOnlySpan(), merged);
         return merged;
+    }
+
+    /// <summary>
+    /// <see cref="Merge"/> at most once per prediction (<see cref="InferencePass"/>): the weights do not change within one, so
+    /// its later batches reuse <paramref name="buffer"/>; training and single calls merge every time.
+    /// </summary>
+    /// <param name="buffer">The merged weight, created on first use.</param>
+    /// <param name="mergedPass">The prediction <paramref name="buffer"/> was merged for (0: none).</param>
+    public ReadOnlySpan<float> MergeOncePerPrediction(ref Tensor? buffer, ref long mergedPass)
+    {
+        long pass = InferencePass.Current;
+        if (pass != 0 && pass == mergedPass && buffer is not null)
+        {
+            return buffer.AsReadOnlySpan();
+        }
+
+        mergedPass = pass;
+        return Merge(ref buffer);
     }
 
     /// <summary>A new tensor holding the effective weight (what Keras saves as the weight).</summary>

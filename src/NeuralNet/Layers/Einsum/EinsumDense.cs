@@ -24,16 +24,16 @@ namespace NeuralNet.Layers;
 /// Dense-like and attention projections are, use the input, kernel and output in place; others copy them into order first.
 /// With LoRA (<see cref="EnableLora"/>) the kernel is frozen and the product runs on
 /// <c>kernel + (LoraAlpha / LoraRank) · A·B</c>, A of the kernel's shape with its last axis replaced by the rank, merged once
-/// per forward pass. Quantization (Keras' <c>quantization_config</c>) is not supported and is refused when a
+/// per training pass and once per prediction (its later batches reuse the merge). Unlike Dense's, the product is not split
+/// into a low-rank one: the equation may contract the kernel's last axis or permute the operands, where <c>(input·A)·B</c> is
+/// no longer a pair of plain products. Quantization (Keras' <c>quantization_config</c>) is not supported and is refused when a
 /// configuration asks for it.</para>
 /// </remarks>
 public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
 {
-    private static readonly (string, string, string) s_loraNames = ("kernel", "lora_kernel_a", "lora_kernel_b");
-    private readonly int? _loraRank;
-    private readonly float? _loraAlpha;
-    private LowRankAdaptation? _lora;
+    private readonly LoraSlot _lora = new(nameof(EinsumDense), "kernel");
     private Tensor? _loraMerged;
+    private long _loraMergedPass;
     private Tensor? _loraGradient;
     private readonly int?[] _partialOutputShape;
     private Parameter? _kernel;
@@ -143,57 +143,40 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
     /// <inheritdoc/>
     /// <remarks>Set it before the layer is built (Keras' <c>lora_rank</c> argument) to have the build enable LoRA, with <see cref="LoraAlpha"/>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
-    public int? LoraRank
-    {
-        get => Lora?.Rank ?? _loraRank;
-        init => _loraRank = LoraSettings.CheckRank(value, "EinsumDense");
-    }
+    public int? LoraRank { get => _lora.Rank; init => _lora.Rank = value; }
 
     /// <inheritdoc/>
     /// <remarks>Set it before the layer is built (Keras' <c>lora_alpha</c> argument), with <see cref="LoraRank"/>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not finite.</exception>
-    public float? LoraAlpha
-    {
-        get => Lora?.Alpha ?? (_loraRank is null ? null : _loraAlpha ?? _loraRank);
-        init => _loraAlpha = LoraSettings.CheckAlpha(value, "EinsumDense");
-    }
+    public float? LoraAlpha { get => _lora.Alpha; init => _lora.Alpha = value; }
 
     /// <inheritdoc/>
-    public bool LoraEnabled => Lora is not null;
+    public bool LoraEnabled => _lora.Enabled;
 
     /// <summary>Keras' <c>lora_kernel_a</c>: the kernel's shape with its last axis replaced by the rank; null until LoRA is enabled.</summary>
-    public Parameter? LoraKernelA => Lora?.A;
+    public Parameter? LoraKernelA => _lora.A;
 
     /// <summary>Keras' <c>lora_kernel_b</c> (rank, the kernel's last axis); null until LoRA is enabled.</summary>
-    public Parameter? LoraKernelB => Lora?.B;
+    public Parameter? LoraKernelB => _lora.B;
 
     Parameter ILoraLayer.LoraTarget => Kernel;
 
-    Parameter? ILoraLayer.LoraA => LoraKernelA;
+    Parameter? ILoraLayer.LoraA => _lora.A;
 
-    Parameter? ILoraLayer.LoraB => LoraKernelB;
-
-    // Kept by the layer itself: the copies that run its other calls read it, whenever it was enabled.
-    private LowRankAdaptation? Lora => ((EinsumDense)Primary)._lora;
+    Parameter? ILoraLayer.LoraB => _lora.B;
 
     /// <inheritdoc/>
     /// <remarks>A model that holds the layer trains A and B from its next step on, without compiling again.</remarks>
-    public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null)
-    {
-        EinsumDense primary = (EinsumDense)Primary;
-        primary._lora = primary.CreateLora(rank, alpha, aInitializer, bInitializer, building: false);
-        primary.OnParametersAdded(2);
-    }
+    public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null) =>
+        _lora.Enable(this, _kernel, rank, alpha, aInitializer, bInitializer);
 
     /// <inheritdoc/>
-    public Tensor GetMergedWeight() => Lora?.Merged() ?? Kernel.Value.Clone();
-
-    private LowRankAdaptation CreateLora(int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer, bool building) =>
-        LowRankAdaptation.Create(this, building || IsBuilt ? _kernel : null, !building && _lora is not null, KernelConstraint, s_loraNames, rank, alpha, aInitializer, bInitializer,
-            (name, shape, initializer) => AddParameter(name, shape, initializer, KernelRegularizer));
+    public Tensor GetMergedWeight() => _lora.MergedWeight(Kernel);
 
     // The kernel the products use: the frozen kernel plus LoRA's delta when enabled.
-    private ReadOnlySpan<float> ForwardKernel() => Lora is LowRankAdaptation lora ? lora.Merge(ref _loraMerged) : _kernel!.Value.AsReadOnlySpan();
+    private ReadOnlySpan<float> ForwardKernel() => _lora.Adaptation is LowRankAdaptation lora
+        ? lora.MergeOncePerPrediction(ref _loraMerged, ref _loraMergedPass)
+        : _kernel!.Value.AsReadOnlySpan();
 
     /// <summary>The equation with the ellipsis written out as letters for the built input (batch axis first). Throws until the layer is built.</summary>
     public string ExplicitEquation => _resolved?.Explicit ?? throw new InvalidOperationException($"{this} has no resolved equation until it is built.");
@@ -221,12 +204,7 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
             _bias = AddParameter("bias", new TensorShape(biasShape), BiasInitializer, BiasRegularizer, constraint: BiasConstraint);
         }
 
-        if (ReferenceEquals(Primary, this))
-        {
-            // Keras' build: enable_lora(lora_rank) once the weights exist. A copy for another call uses the layer's.
-            _lora = _loraRank is int rank ? CreateLora(rank, _loraAlpha, null, null, building: true) : null;
-        }
-
+        _lora.OnBuild(this, _kernel);
         _aSample = new TensorShape(_contraction.SharedCount * _contraction.RowsPerSample * _contraction.Depth);
         _cSample = new TensorShape(_contraction.SharedCount * _contraction.RowsPerSample * _contraction.Columns);
         _rowLength = resolved.OutputSampleShape.Length == 0 ? 1 : resolved.OutputSampleShape[^1];
@@ -372,7 +350,7 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
 
         // A frozen layer's gradients are never read, so it only passes the gradient on.
         Parameter kernel = _kernel!;
-        LowRankAdaptation? lora = Lora;
+        LowRankAdaptation? lora = _lora.Adaptation;
         if (lora is { Trainable: true })
         {
             Span<float> weightGradient = LowRankAdaptation.GradientBuffer(ref _loraGradient, kernel.Shape);

@@ -40,4 +40,17 @@ internal static class LoraReference
     }
 
     public static int[] Bits(Tensor t) => [.. t.ToArray().Select(BitConverter.SingleToInt32Bits)];
+
+    /// <summary>
+    /// Every value within 1e-5 of the expected one: the layers compute Keras' <c>x·(W + scale·A·B)</c> as
+    /// <c>x·W + scale·(x·A)·B</c>, the same value with other float32 roundings.
+    /// </summary>
+    public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double tolerance = 1e-5)
+    {
+        Xunit.Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Xunit.Assert.Equal(expected[i], actual[i], tolerance);
+        }
+    }
 }

@@ -15,6 +15,7 @@ internal static class KerasConfigWriter
     /// <summary>The config.json object of <paramref name="model"/>.</summary>
     public static JsonObject Write(Model model)
     {
+        KerasRnnCells.RefuseUserCells(model);
         foreach (Bidirectional bidirectional in model.Layers.OfType<Bidirectional>())
         {
             if (bidirectional.IsBuilt && bidirectional.InputShapes.Count > 1 && bidirectional.ForwardLayer.StateCount != bidirectional.BackwardLayer.StateCount)
@@ -98,6 +99,14 @@ internal static class KerasConfigWriter
             if (key is "layer" or "backward_layer" or "cell")
             {
                 MarkLayer(value);
+            }
+            else if (key == "cells" && value is JsonArray cells)
+            {
+                // StackedRNNCells' list of cells.
+                foreach (JsonNode? cell in cells)
+                {
+                    MarkLayer(cell);
+                }
             }
             else if (key.EndsWith("_initializer", StringComparison.Ordinal))
             {

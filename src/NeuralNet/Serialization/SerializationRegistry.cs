@@ -95,7 +95,7 @@ public static partial class SerializationRegistry
     }
 
     /// <summary>Registers <typeparamref name="T"/> under <paramref name="name"/> with the factory that creates it from its configuration.</summary>
-    /// <typeparam name="T">A concrete layer, activation, initializer, regularizer, constraint, optimizer, loss, metric or preprocessor type.</typeparam>
+    /// <typeparam name="T">A concrete layer, recurrent cell (<see cref="RnnCell"/>), activation, initializer, regularizer, constraint, optimizer, loss, metric or preprocessor type.</typeparam>
     /// <param name="name">The name written in files, such as <c>"MyApp&gt;Scale"</c>.</param>
     /// <param name="fromConfig">Creates an instance from what its <c>GetConfig</c> wrote; it may throw <see cref="ArgumentException"/>
     /// (from constructors) or <see cref="InvalidDataException"/> (from <see cref="Config"/>) for bad values.</param>

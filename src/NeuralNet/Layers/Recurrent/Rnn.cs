@@ -328,9 +328,9 @@ public sealed class Rnn : Layer, IRandomLayer
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {
-        Tensor?[] gradients = [null, .. _initialStateGradients];
-        RunBackward(outputGradient, gradients.AsSpan(0, 1));
-        return gradients[0]!;
+        Tensor? inputGradient = null;
+        RunBackward(outputGradient, new Span<Tensor?>(ref inputGradient));
+        return inputGradient!;
     }
 
     /// <inheritdoc/>

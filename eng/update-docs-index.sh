@@ -48,7 +48,7 @@ type_pages.update({
               "Reshape", "Permute", "RepeatVector", "Identity")
 })
 type_pages.update({f"NeuralNet.Models.{t}": "functional.md" for t in ("Functional", "Input", "SymbolicTensor", "ModelData")})
-type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "ReversibleEmbedding", "Recurrent", "SimpleRnn", "Lstm", "Gru", "ConvLstm", "ConvLstm1D", "ConvLstm2D", "ConvLstm3D", "Conv1D",
+type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "ReversibleEmbedding", "Recurrent", "SimpleRnn", "Lstm", "Gru", "Rnn", "RnnCell", "GatedRnnCell", "SimpleRnnCell", "LstmCell", "GruCell", "StackedRnnCells", "ConvLstm", "ConvLstm1D", "ConvLstm2D", "ConvLstm3D", "Conv1D",
                                                                         "Pooling1D", "MaxPooling1D", "AveragePooling1D", "GlobalPooling",
                                                                         "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D",
                                                                          "Masking", "Bidirectional", "BidirectionalMergeMode", "TimeDistributed")})
@@ -56,7 +56,7 @@ type_pages.update({f"NeuralNet.Layers.{t}": "attention.md" for t in ("MultiHeadA
                                                                          "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
                                                                          "GaussianDropout", "AlphaDropout")})
 type_pages.update({f"NeuralNet.Layers.{t}": "augmentation.md"
-                   for t in ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomContrast",
+                   for t in ("Pipeline", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop", "RandomContrast",
                              "RandomBrightness", "RandomGrayscale", "RandomSaturation", "RandomHue", "RandomColorDegeneration", "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomErasing", "RandomGaussianBlur", "RandomColorJitter", "RandAugment", "AugMix", "MixUp", "CutMix", "AutoContrast", "RandomShear", "RandomPerspective", "RandomElasticTransform", "Equalization", "Resizing", "CenterCrop", "FillMode", "FlipMode")})
 type_pages.update({f"NeuralNet.Layers.{t}": "normalization-and-activations.md"
                    for t in ("LayerNormalization", "GroupNormalization", "RMSNormalization", "UnitNormalization", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax")})

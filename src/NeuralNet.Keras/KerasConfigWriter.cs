@@ -15,6 +15,7 @@ internal static class KerasConfigWriter
     /// <summary>The config.json object of <paramref name="model"/>.</summary>
     public static JsonObject Write(Model model)
     {
+        KerasRnnCells.RefuseUserCells(model);
         foreach (Bidirectional bidirectional in model.Layers.OfType<Bidirectional>())
         {
             if (bidirectional.IsBuilt && bidirectional.InputShapes.Count > 1 && bidirectional.ForwardLayer.StateCount != bidirectional.BackwardLayer.StateCount)
@@ -112,6 +113,14 @@ internal static class KerasConfigWriter
                 foreach (JsonNode? inner in pipelineLayers)
                 {
                     MarkLayer(inner);
+                }
+            }
+            else if (key == "cells" && value is JsonArray cells)
+            {
+                // StackedRNNCells' list of cells.
+                foreach (JsonNode? cell in cells)
+                {
+                    MarkLayer(cell);
                 }
             }
             else if (key.EndsWith("_initializer", StringComparison.Ordinal))

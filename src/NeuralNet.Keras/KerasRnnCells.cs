@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using NeuralNet.Layers;
+using NeuralNet.Models;
 
 namespace NeuralNet.Keras;
 
@@ -93,4 +95,39 @@ internal static class KerasRnnCells
         item["config"] = merged;
     }
 
+    /// <summary>
+    /// Refuses, before anything is written, an <c>Rnn</c> whose cell (or one of its stacked cells) is not one of Keras' cells:
+    /// Keras would need the user's own Python cell, and its weights have no Keras path.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The layer and the cell's type are named.</exception>
+    public static void RefuseUserCells(Model model)
+    {
+        foreach (Rnn rnn in model.Layers.OfType<Rnn>())
+        {
+            IEnumerable<RnnCell> cells = rnn.Cell is StackedRnnCells stacked ? stacked.Cells : [rnn.Cell];
+            foreach (RnnCell cell in cells)
+            {
+                if (cell is not (SimpleRnnCell or LstmCell or GruCell))
+                {
+                    throw new NotSupportedException(
+                        $"Layer '{rnn.Name}' (RNN) runs the cell {cell.GetType().FullName}, which has no Keras equivalent: a Keras file holds SimpleRNNCell, LSTMCell, GRUCell and StackedRNNCells of those. Save the model with Model.Save (register the cell with SerializationRegistry.Register) instead.");
+                }
+            }
+        }
+    }
+
+    /// <summary>The weight group saving_lib gives a cell in a list: its class in snake case, then _1, _2, ... for repeats.</summary>
+    public static string GroupName(RnnCell cell, Dictionary<string, int> counts)
+    {
+        string name = cell switch
+        {
+            SimpleRnnCell => "simple_rnn_cell",
+            LstmCell => "lstm_cell",
+            GruCell => "gru_cell",
+            _ => System.Text.RegularExpressions.Regex.Replace(cell.TypeName, "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant(),
+        };
+        counts.TryGetValue(name, out int seen);
+        counts[name] = seen + 1;
+        return seen == 0 ? name : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}_{seen}");
+    }
 }

@@ -100,6 +100,14 @@ internal static class KerasWeightLayout
         [.. KerasConfigItems.Groups((JsonObject)JsonNode.Parse(model.ToJson())!).Select(g => (model.GetLayer(g.Key), g.Value))];
 
     // The groups Keras makes for a layer and the layers it holds.
+    // The groups of stacked cells' weights: saving_lib names the cells of the StackedRNNCells' list by class (lstm_cell,
+    // lstm_cell_1, gru_cell, ...).
+    private static string[] StackedCellGroups(StackedRnnCells stacked, string path)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        return [.. stacked.Cells.Select(cell => $"{path}/cell/cells/{KerasRnnCells.GroupName(cell, counts)}")];
+    }
+
     private static IEnumerable<string> GroupsOf(Layer layer, string path)
     {
         yield return path + "/vars";
@@ -109,7 +117,8 @@ internal static class KerasWeightLayout
             TimeDistributed t => GroupsOf(t.InnerLayer, path + "/layer"),
             SpectralNormalization s => GroupsOf(s.InnerLayer, path + "/layer"),
             Pipeline p => PipelineGroups(p, path).SelectMany(g => GroupsOf(g.Layer, g.Path)),
-            Recurrent or ConvLstm => [path + "/cell/vars"],
+            Rnn { Cell: StackedRnnCells stacked } => [path + "/cell/vars", .. StackedCellGroups(stacked, path).Select(g => g + "/vars")],
+            Recurrent or ConvLstm or Rnn => [path + "/cell/vars"],
             MultiHeadAttention attention => AttentionProjections(attention).Select(p => $"{path}/{p.Group}/vars"),
             _ => [],
         };
@@ -164,6 +173,18 @@ internal static class KerasWeightLayout
                 // Keras' wrapper holds the wrapped kernel as its vars/0 (an alias, see Aliases), then vector_u as vars/1.
                 AddOwn(weights, owner, prefix, path, static _ => false, firstIndex: 1);
                 Add(weights, owner, spectral.InnerLayer, prefix + spectral.InnerLayer.Name + "/", path + "/layer");
+                break;
+            case Rnn { Cell: StackedRnnCells stacked }:
+                // saving_lib names the cells of the StackedRNNCells' list by class (lstm_cell, lstm_cell_1, gru_cell, ...).
+                string[] cellGroups = StackedCellGroups(stacked, path);
+                for (int k = 0; k < cellGroups.Length; k++)
+                {
+                    AddOwn(weights, owner, string.Create(CultureInfo.InvariantCulture, $"{prefix}cell_{k}/"), cellGroups[k], static _ => false);
+                }
+
+                break;
+            case Rnn:
+                AddOwn(weights, owner, prefix, path + "/cell", static _ => false);
                 break;
             case Recurrent or ConvLstm:
                 // Keras' RNN layers keep their weights in their cell (LSTMCell, ConvLSTMCell: kernel, recurrent_kernel, bias), a

@@ -257,6 +257,13 @@ public static class OnnxExporter
                 $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' is stateful (its states carry from one call to the next), which an exported graph cannot do; export a copy built with Stateful = false and the same weights.");
         }
 
+        if (layer is Rnn rnn)
+        {
+            // Any cell, a user's too, runs there one call per step; ONNX's RNN, LSTM and GRU operators are written for the layers.
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}, over {rnn.Cell.TypeName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx: export the SimpleRnn, Lstm or Gru layer, which computes what Rnn over its cell computes, with the same weights.");
+        }
+
         if (layer.OutputCount > 1 && layer is not (Recurrent or Bidirectional or ConvLstm))
         {
             // Only the recurrent layers (their states: returnState) and Bidirectional have several outputs, and they write them all.

@@ -130,6 +130,22 @@ public sealed class ExportBehaviourTests : IDisposable
         Assert.Contains("'draft' is not built", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_rnn_over_cells_is_refused_naming_the_layer(bool returnState)
+    {
+        // Rnn runs any cell, a user's too, one call per step: NeuralNet.Onnx writes the SimpleRNN, LSTM and GRU layers only.
+        var input = new Input(new TensorShape(4, 3));
+        SymbolicTensor[] outputs = new Rnn(new LstmCell(2), returnState: returnState, name: "cells").CallOutputs(input);
+        var model = new Functional(input, new Dense(1).Call(outputs[0]), seed: 1);
+
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+
+        Assert.Contains("Layer 'cells'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("NeuralNet.Layers.Rnn", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_model_with_variable_axes_is_refused_naming_the_input_and_axes()
     {

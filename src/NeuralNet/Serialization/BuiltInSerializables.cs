@@ -159,6 +159,11 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("SpectralNormalization", SpectralNormalization.FromConfig);
         SerializationRegistry.AddBuiltIn("SimpleRNN", SimpleRnn.FromConfig);
         SerializationRegistry.AddBuiltIn("LSTM", Lstm.FromConfig);
+        SerializationRegistry.AddBuiltIn("RNN", Rnn.FromConfig);
+        SerializationRegistry.AddBuiltIn("SimpleRNNCell", SimpleRnnCell.FromConfig);
+        SerializationRegistry.AddBuiltIn("LSTMCell", LstmCell.FromConfig);
+        SerializationRegistry.AddBuiltIn("GRUCell", GruCell.FromConfig);
+        SerializationRegistry.AddBuiltIn("StackedRNNCells", StackedRnnCells.FromConfig);
         SerializationRegistry.AddBuiltIn("ConvLSTM1D", ConvLstm1D.FromConfig);
         SerializationRegistry.AddBuiltIn("ConvLSTM2D", ConvLstm2D.FromConfig);
         SerializationRegistry.AddBuiltIn("ConvLSTM3D", ConvLstm3D.FromConfig);

@@ -91,10 +91,11 @@ public static partial class SerializationRegistry
         Loss,
         Metric,
         Preprocessor,
+        RnnCell,
     }
 
     /// <summary>Registers <typeparamref name="T"/> under <paramref name="name"/> with the factory that creates it from its configuration.</summary>
-    /// <typeparam name="T">A concrete layer, activation, initializer, regularizer, constraint, optimizer, loss, metric or preprocessor type.</typeparam>
+    /// <typeparam name="T">A concrete layer, recurrent cell (<see cref="RnnCell"/>), activation, initializer, regularizer, constraint, optimizer, loss, metric or preprocessor type.</typeparam>
     /// <param name="name">The name written in files, such as <c>"MyApp&gt;Scale"</c>.</param>
     /// <param name="fromConfig">Creates an instance from what its <c>GetConfig</c> wrote; it may throw <see cref="ArgumentException"/>
     /// (from constructors) or <see cref="InvalidDataException"/> (from <see cref="Config"/>) for bad values.</param>
@@ -112,7 +113,7 @@ public static partial class SerializationRegistry
         }
 
         ComponentKind kind = KindOf(type) ?? throw new ArgumentException(
-            $"Cannot register {type.FullName}: only layers, activations, initializers, regularizers, constraints, optimizers, losses, metrics and preprocessors are saved in model files.", nameof(fromConfig));
+            $"Cannot register {type.FullName}: only layers, recurrent cells, activations, initializers, regularizers, constraints, optimizers, losses, metrics and preprocessors are saved in model files.", nameof(fromConfig));
         Add(new Entry(kind, name, type, config => fromConfig(config), BuiltIn: false));
     }
 
@@ -191,6 +192,7 @@ public static partial class SerializationRegistry
         Loss loss => loss.GetConfig(),
         Metric metric => NamedConfig(metric),
         Preprocessor preprocessor => preprocessor.GetConfig(),
+        RnnCell cell => cell.GetConfig(),
         _ => throw new NotSupportedException($"{component.GetType().FullName} is not a serializable component."),
     };
 
@@ -460,9 +462,10 @@ public static partial class SerializationRegistry
         : typeof(Loss).IsAssignableFrom(type) ? ComponentKind.Loss
         : typeof(Metric).IsAssignableFrom(type) ? ComponentKind.Metric
         : typeof(Preprocessor).IsAssignableFrom(type) ? ComponentKind.Preprocessor
+        : typeof(RnnCell).IsAssignableFrom(type) ? ComponentKind.RnnCell
         : null;
 
-    private static string Describe(ComponentKind kind) => kind.ToString().ToLowerInvariant();
+    private static string Describe(ComponentKind kind) => kind == ComponentKind.RnnCell ? "recurrent cell" : kind.ToString().ToLowerInvariant();
 
     private sealed record Entry(ComponentKind Kind, string Name, Type Type, Func<Config, object> Factory, bool BuiltIn);
 }

@@ -55,6 +55,8 @@ public class MasksSurelyConsistencyTests
         ("Gru (last)", () => new Gru(2), [[4, 3]], false),
         ("SimpleRnn (sequences)", () => new SimpleRnn(2, returnSequences: true), [[4, 3]], false),
         ("SimpleRnn (last)", () => new SimpleRnn(2), [[4, 3]], false),
+        ("Rnn (sequences)", () => new Rnn(new LstmCell(2), returnSequences: true), [[4, 3]], false),
+        ("Rnn (last)", () => new Rnn(new GruCell(2)), [[4, 3]], false),
         ("Bidirectional (sequences)", () => new Bidirectional(new Lstm(2, returnSequences: true)), [[4, 3]], false),
         ("Bidirectional (last)", () => new Bidirectional(new Lstm(2)), [[4, 3]], false),
         ("Bidirectional (two outputs)", () => new Bidirectional(new Gru(2, returnSequences: true), BidirectionalMergeMode.None), [[4, 3]], false),

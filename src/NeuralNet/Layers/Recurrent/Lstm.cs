@@ -141,11 +141,7 @@ public sealed class Lstm : Recurrent
         {
             Span<float> z = projected.Slice(((b * steps) + t) * w, w);
             Span<float> a = gates.Slice(((b * steps) + t) * w, w);
-            RecurrentActivation.Forward(z[..u], a[..u], u);
-            RecurrentActivation.Forward(z.Slice(u, u), a.Slice(u, u), u);
-            Activation.Forward(z.Slice(2 * u, u), a.Slice(2 * u, u), u);
-            RecurrentActivation.Forward(z.Slice(3 * u, u), a.Slice(3 * u, u), u);
-
+            LstmGates.Activate(z, a, u, Activation, RecurrentActivation);
             if (Masked(b, steps, t))
             {
                 CarryState(cells, b, steps, s, u, PreviousCell(b, steps, 0));
@@ -154,19 +150,7 @@ public sealed class Lstm : Recurrent
             }
 
             int row = ((b * steps) + s) * u;
-            Span<float> c = cells.Slice(row, u), h = states.Slice(row, u), tc = cellActivations.Slice(row, u);
-            ReadOnlySpan<float> previousCell = PreviousCell(b, steps, s);
-            for (int j = 0; j < u; j++)
-            {
-                float previous = previousCell[j];
-                c[j] = (a[u + j] * previous) + (a[j] * a[(2 * u) + j]);
-            }
-
-            Activation.Forward(c, tc, u);
-            for (int j = 0; j < u; j++)
-            {
-                h[j] = a[(3 * u) + j] * tc[j];
-            }
+            LstmGates.Combine(a, PreviousCell(b, steps, s), cells.Slice(row, u), cellActivations.Slice(row, u), states.Slice(row, u), u, Activation);
         }
     }
 
@@ -213,7 +197,6 @@ public sealed class Lstm : Recurrent
             ReadOnlySpan<float> a = gates.Slice(gateRow, w), z = projected.Slice(gateRow, w);
             ReadOnlySpan<float> c = cells.Slice(row, u), tc = cellActivations.Slice(row, u);
             Span<float> dhRow = dh.Slice(b * u, u), dcRow = dcCarry.Slice(b * u, u), daRow = da.Slice(b * w, w);
-            Span<float> dtc = daRow.Slice(2 * u, u);
             ReadOnlySpan<float> previousCell = PreviousCell(b, steps, s);
             if (Masked(b, steps, t))
             {
@@ -230,28 +213,9 @@ public sealed class Lstm : Recurrent
             for (int j = 0; j < u; j++)
             {
                 dhRow[j] += stateGradients[row + j];
-                daRow[(3 * u) + j] = dhRow[j] * tc[j];
-                dtc[j] = dhRow[j] * a[(3 * u) + j];
             }
 
-            // dc = act'(c)·dtc + the carried dc; dtc's slot is reused for dc before it becomes dg.
-            Span<float> dc = dhRow;
-            Activation.Backward(c, tc, dtc, dc, u);
-            for (int j = 0; j < u; j++)
-            {
-                float dcj = dc[j] + dcRow[j];
-                float previous = previousCell[j];
-                daRow[j] = dcj * a[(2 * u) + j];
-                daRow[u + j] = dcj * previous;
-                daRow[(2 * u) + j] = dcj * a[j];
-                dcRow[j] = dcj * a[u + j];
-            }
-
-            Span<float> dz = projectedGradients.Slice(gateRow, w);
-            RecurrentActivation.Backward(z[..u], a[..u], daRow[..u], dz[..u], u);
-            RecurrentActivation.Backward(z.Slice(u, u), a.Slice(u, u), daRow.Slice(u, u), dz.Slice(u, u), u);
-            Activation.Backward(z.Slice(2 * u, u), a.Slice(2 * u, u), daRow.Slice(2 * u, u), dz.Slice(2 * u, u), u);
-            RecurrentActivation.Backward(z.Slice(3 * u, u), a.Slice(3 * u, u), daRow.Slice(3 * u, u), dz.Slice(3 * u, u), u);
+            LstmGates.Backward(z, a, c, tc, previousCell, dhRow, dcRow, daRow, projectedGradients.Slice(gateRow, w), u, Activation, RecurrentActivation);
         }
 
         if (HasPrevious(s))

@@ -7,7 +7,8 @@ namespace NeuralNet.Data;
 /// <summary>
 /// Decodes a WAV file as TensorFlow's <c>tf.audio.decode_wav</c> (<c>wav_io.cc</c>, <c>DecodeLin16WaveAsFloatVector</c>)
 /// does: RIFF/WAVE, a <c>fmt </c> chunk of 16 or 18 bytes with format 1 (PCM) and 16 bits per sample, one <c>data</c>
-/// chunk, every 16-bit sample / 32768. Everything TensorFlow refuses is refused, with the file and the byte offset.
+/// chunk, every 16-bit sample / 32768. What TensorFlow refuses is refused, with the file and the byte offset, but for the
+/// leniencies below.
 /// </summary>
 /// <remarks>
 /// Deliberate leniencies, all for files TensorFlow misreads or refuses although they are valid RIFF: chunks may come
@@ -19,7 +20,7 @@ namespace NeuralNet.Data;
 /// a later <c>fmt </c> chunk is skipped; a chunk after the first <c>fmt </c> declaring more than
 /// <see cref="int.MaxValue"/> bytes is refused; a <c>data</c> chunk the file ends inside is read when its whole frames
 /// are all there and the file ends right after them; a chunk cut short after the samples is ignored.
-/// /// </remarks>
+/// </remarks>
 internal static class WavDecoding
 {
     private const int HeaderLength = 12;

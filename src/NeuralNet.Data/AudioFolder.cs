@@ -4,8 +4,10 @@ namespace NeuralNet.Data;
 
 /// <summary>
 /// Reads a folder of WAV files with one sub-folder per class into tensors, as Keras'
-/// <c>audio_dataset_from_directory</c> does: the same file order for a seed, the same training / validation split, the
-/// samples decoded as <c>tf.audio.decode_wav</c> decodes them, (clips, frames, channels) floats in [-1, 1).
+/// <c>audio_dataset_from_directory</c> does: the same shuffled file list for a seed (Keras' <c>index_directory</c>), the
+/// same training / validation split, the samples decoded as <c>tf.audio.decode_wav</c> decodes them, (clips, frames,
+/// channels) floats in [-1, 1). Keras' dataset then reshuffles the training files through a buffer of
+/// 8 x <c>batch_size</c> files every epoch, the first included; that order is not reproduced.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -95,7 +97,9 @@ public static class AudioFolder
     /// </summary>
     /// <remarks>
     /// With <see cref="AudioFolderOptions.Shuffle"/> on, the sequence is reshuffled each time it is enumerated, as Keras'
-    /// dataset is every epoch: the first enumeration reads the files in Keras' order (that of <see cref="Load"/>), each
+    /// dataset is every epoch: the first enumeration reads the files in the order of <see cref="Load"/> (Keras'
+    /// <c>index_directory</c> permutation, before the 8 x <c>batch_size</c> shuffle buffer Keras' dataset applies to every
+    /// epoch, the first included, which is not reproduced), each
     /// later one in a new permutation drawn from the seed and the enumeration's number, exactly as
     /// <see cref="ImageFolder.EnumerateBatches"/>. Call this method once and enumerate the result every epoch.
     /// </remarks>
@@ -140,6 +144,6 @@ public static class AudioFolder
 
         (Tensor? audio, Tensor[] tensors) = AudioStacking.Stack(clips, paths, options.OutputSequenceLength, options.Ragged);
         int[]? classes = index.Labels?[start..(start + count)];
-        return new AudioFolderData(audio, tensors, FolderLabels.ToTensor(classes, index.ClassNames.Length, options.LabelMode), index.ClassNames, paths, [.. clips.Select(c => c.SamplingRate)]);
+        return new AudioFolderData(audio, tensors, FolderLabels.ToTensor(classes, index.ClassNames.Count, options.LabelMode), index.ClassNames, paths, [.. clips.Select(c => c.SamplingRate)]);
     }
 }

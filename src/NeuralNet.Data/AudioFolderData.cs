@@ -42,7 +42,10 @@ public sealed class AudioFolderData
     /// </summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>The file of each clip, in the order of <see cref="Clips"/> (Keras' <c>file_paths</c>).</summary>
+    /// <summary>
+    /// The file of each clip, in the order of <see cref="Clips"/>. Keras' audio dataset has no <c>file_paths</c> (its
+    /// image and text datasets do); this is NeuralNet's, so a clip can be traced to its file.
+    /// </summary>
     public IReadOnlyList<string> FilePaths { get; }
 
     /// <summary>The sampling rate each file's header declares, in frames per second (the second output of <c>tf.audio.decode_wav</c>, which Keras drops).</summary>

@@ -59,7 +59,7 @@ public sealed class AudioFolderOptions
 
     /// <summary>
     /// The seed of the shuffle (Keras' <c>seed</c>), in [0, 2^32 - 1]: the files are shuffled with numpy's
-    /// <c>RandomState(seed)</c> as Keras does, so the same seed gives Keras' order (and the order
+    /// <c>RandomState(seed)</c> as Keras' <c>index_directory</c> does, so the same seed gives its file order (and the order
     /// <see cref="ImageFolder"/> and <see cref="TextFolder"/> give the same file list). Null by default: a random seed,
     /// which is not allowed with a <see cref="ValidationSplit"/> (the two subsets would overlap).
     /// </summary>

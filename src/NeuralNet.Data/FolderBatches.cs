@@ -7,7 +7,7 @@ namespace NeuralNet.Data;
 /// <see cref="ImageFolder"/> and <see cref="AudioFolder"/>.
 /// </summary>
 /// <typeparam name="TBatch">What one batch is read into.</typeparam>
-/// <param name="index">The files, already in Keras' order (and subset).</param>
+/// <param name="index">The files, already in Keras' <c>index_directory</c> order (and subset).</param>
 /// <param name="batchSize">The files per batch; the last batch may be smaller.</param>
 /// <param name="seed">The shuffle seed; null when not shuffling (every enumeration keeps the index's order).</param>
 /// <param name="read">Reads files [start, start + count) of the index it is given.</param>

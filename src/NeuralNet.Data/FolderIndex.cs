@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 
 namespace NeuralNet.Data;
@@ -8,7 +9,7 @@ namespace NeuralNet.Data;
 /// </summary>
 internal sealed class FolderIndex
 {
-    private FolderIndex(FolderKind kind, string[] paths, int[]? labels, string[] classNames)
+    private FolderIndex(FolderKind kind, string[] paths, int[]? labels, ReadOnlyCollection<string> classNames)
     {
         Kind = kind;
         Paths = paths;
@@ -25,8 +26,11 @@ internal sealed class FolderIndex
     /// <summary>The class index (or the given label) of each file; null without labels.</summary>
     public int[]? Labels { get; }
 
-    /// <summary>The class names in label order; empty without labels.</summary>
-    public string[] ClassNames { get; }
+    /// <summary>
+    /// The class names in label order; empty without labels. Read-only because every batch and subset hands out this
+    /// one list: a caller casting it to <see cref="IList{T}"/> cannot change another batch's names.
+    /// </summary>
+    public ReadOnlyCollection<string> ClassNames { get; }
 
     /// <summary>
     /// Lists the folder: the class sub-folders (or the whole tree when labels are given or not wanted), their files,
@@ -100,7 +104,7 @@ internal sealed class FolderIndex
             }
         }
 
-        return new FolderIndex(kind, pathArray, labelArray, classes);
+        return new FolderIndex(kind, pathArray, labelArray, Array.AsReadOnly(classes));
     }
 
     /// <summary>

@@ -78,7 +78,9 @@ public static class ImageFolder
     /// </summary>
     /// <remarks>
     /// With <see cref="ImageFolderOptions.Shuffle"/> on, the sequence is reshuffled each time it is enumerated, as Keras'
-    /// dataset is every epoch: the first enumeration reads the files in Keras' order (that of <see cref="Load"/>), each
+    /// dataset is every epoch: the first enumeration reads the files in the order of <see cref="Load"/> (Keras'
+    /// <c>index_directory</c> permutation, before the 8 x <c>batch_size</c> shuffle buffer Keras' dataset applies to every
+    /// epoch, the first included, which is not reproduced), each
     /// later one in a new permutation drawn from the seed and the enumeration's number, so the same
     /// <see cref="ImageFolderOptions.Seed"/> gives the same sequence of epochs. Call this method once and enumerate the
     /// result every epoch: a new call starts again from the first order. Without shuffling every enumeration reads the
@@ -132,6 +134,6 @@ public static class ImageFolder
         }
 
         int[]? classes = index.Labels?[start..(start + count)];
-        return new ImageFolderData(images, FolderLabels.ToTensor(classes, index.ClassNames.Length, options.LabelMode), classes, index.ClassNames, index.Paths[start..(start + count)]);
+        return new ImageFolderData(images, FolderLabels.ToTensor(classes, index.ClassNames.Count, options.LabelMode), classes, index.ClassNames, index.Paths[start..(start + count)]);
     }
 }

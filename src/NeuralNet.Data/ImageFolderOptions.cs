@@ -41,7 +41,7 @@ public sealed class ImageFolderOptions
 
     /// <summary>
     /// The seed of the shuffle (Keras' <c>seed</c>), in [0, 2^32 - 1]: the files are shuffled with numpy's
-    /// <c>RandomState(seed)</c> as Keras does, so the same seed gives Keras' order. Null by default: a random seed, which
+    /// <c>RandomState(seed)</c> as Keras' <c>index_directory</c> does, so the same seed gives its file order. Null by default: a random seed, which
     /// is not allowed with a <see cref="ValidationSplit"/> (the two subsets would overlap).
     /// </summary>
     public long? Seed { get; init; }

@@ -108,6 +108,6 @@ public static class TextFolder
             texts[i] = TextFileReading.Read(index.Paths[i], options.MaxLength);
         }
 
-        return new TextFolderData(texts, FolderLabels.ToTensor(index.Labels, index.ClassNames.Length, options.LabelMode), index.ClassNames, index.Paths);
+        return new TextFolderData(texts, FolderLabels.ToTensor(index.Labels, index.ClassNames.Count, options.LabelMode), index.ClassNames, index.Paths);
     }
 }

@@ -7,13 +7,19 @@ namespace NeuralNet.Data;
 /// <summary>
 /// Decodes a WAV file as TensorFlow's <c>tf.audio.decode_wav</c> (<c>wav_io.cc</c>, <c>DecodeLin16WaveAsFloatVector</c>)
 /// does: RIFF/WAVE, a <c>fmt </c> chunk of 16 or 18 bytes with format 1 (PCM) and 16 bits per sample, one <c>data</c>
-/// chunk, every 16-bit sample / 32768. Everything TensorFlow refuses is refused, with the file and the byte offset.
+/// chunk, every 16-bit sample / 32768. What TensorFlow refuses is refused, with the file and the byte offset, but for the
+/// leniencies below.
 /// </summary>
 /// <remarks>
-/// Two deliberate leniencies, both for files TensorFlow misreads or refuses although they are valid RIFF: chunks may
-/// come in any order and any unknown chunk is skipped (TensorFlow accepts only eight named chunks before <c>fmt </c>
-/// and refuses <c>data</c> before it), and an odd-sized chunk is followed by its pad byte as RIFF requires (TensorFlow
-/// does not skip it, so it misreads the next chunk or refuses the file); a missing final pad byte is accepted.
+/// Deliberate leniencies, all for files TensorFlow misreads or refuses although they are valid RIFF: chunks may come
+/// in any order and any unknown chunk is skipped (TensorFlow accepts only eight named chunks before <c>fmt </c> and
+/// refuses <c>data</c> before it); an odd-sized chunk is followed by its pad byte as RIFF requires (TensorFlow does not
+/// skip it, so it misreads the next chunk or refuses the file); and after a <c>data</c> chunk whose size is not whole
+/// frames, reading goes on after the chunk (TensorFlow goes on after the last whole frame and reads the partial frame's
+/// bytes as the next chunk header, which mostly refuses the file). A missing final pad byte is accepted. As TensorFlow:
+/// a later <c>fmt </c> chunk is skipped; a chunk after the first <c>fmt </c> declaring more than
+/// <see cref="int.MaxValue"/> bytes is refused; a <c>data</c> chunk the file ends inside is read when its whole frames
+/// are all there and the file ends right after them; a chunk cut short after the samples is ignored.
 /// </remarks>
 internal static class WavDecoding
 {
@@ -22,9 +28,25 @@ internal static class WavDecoding
 
     /// <summary>Reads and decodes the file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not a WAV TensorFlow reads, or is truncated; the message names the file and the byte.</exception>
-    /// <exception cref="IOException">The file cannot be read (<see cref="FileNotFoundException"/> when it is gone); .NET's message names it.</exception>
+    /// <exception cref="IOException">
+    /// The file cannot be read (<see cref="FileNotFoundException"/> when it is gone; .NET's message names it), or is
+    /// larger than one array can hold (about 2 GB; the message names it).
+    /// </exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read; .NET's message names it.</exception>
-    public static WavClip Decode(string path) => Decode(File.ReadAllBytes(path), path);
+    public static WavClip Decode(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+
+        // Checked here because File.ReadAllBytes' own "file is too long" message does not name the file.
+        if (stream.Length > Array.MaxLength)
+        {
+            throw new IOException(Invariant($"The WAV file '{path}' cannot be read: it is {stream.Length} bytes, more than the {Array.MaxLength} bytes NeuralNet reads into memory at once."));
+        }
+
+        byte[] bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return Decode(bytes, path);
+    }
 
     /// <summary>Decodes the bytes of a WAV file; <paramref name="path"/> names it in messages.</summary>
     /// <exception cref="InvalidDataException">The bytes are not a WAV TensorFlow reads, or are truncated.</exception>
@@ -52,13 +74,15 @@ internal static class WavDecoding
             uint size = BinaryPrimitives.ReadUInt32LittleEndian(bytes.Slice(at + 4, 4));
             long end = offset + ChunkHeaderLength + size;
             bool complete = end <= bytes.Length;
-            if (id == "fmt ")
-            {
-                if (format is not null)
-                {
-                    throw Bad(path, offset, "a second 'fmt ' chunk; expected one");
-                }
 
+            // wav_io.cc refuses every chunk after 'fmt ' that declares more than int.MaxValue bytes, the samples too.
+            if (size > int.MaxValue && (format is not null || id == "data"))
+            {
+                throw Bad(path, offset, Invariant($"the '{id}' chunk declares {size} bytes, more than tf.audio.decode_wav's limit of {int.MaxValue} (a streaming writer's placeholder size?)"));
+            }
+
+            if (id == "fmt " && format is null)
+            {
                 format = complete
                     ? WavFormat.Parse(bytes.Slice(at + ChunkHeaderLength, (int)size), at, path)
                     : throw Truncated(path, offset, id, size, bytes.Length);
@@ -70,16 +94,13 @@ internal static class WavDecoding
                     throw Bad(path, offset, "a second 'data' chunk; expected one (as tf.audio.decode_wav)");
                 }
 
-                if (size > int.MaxValue)
-                {
-                    throw Bad(path, offset, Invariant($"the 'data' chunk declares {size} bytes, more than tf.audio.decode_wav's limit of {int.MaxValue} (a streaming writer's placeholder size?)"));
-                }
-
-                (dataStart, dataLength) = complete ? (at + ChunkHeaderLength, (int)size) : throw Truncated(path, offset, id, size, bytes.Length);
+                dataStart = at + ChunkHeaderLength;
+                dataLength = complete ? (int)size : CutSamples(bytes.Length - dataStart, size, format, path, offset);
             }
             else if (!complete)
             {
-                // TensorFlow ignores a cut chunk after the samples, which are whole; before them the file is truncated.
+                // TensorFlow skips a cut chunk after 'fmt ' by stepping past the end, which ends its reading: the file
+                // is read if the samples came before; before them the file is truncated.
                 if (format is not null && dataStart >= 0)
                 {
                     break;
@@ -88,7 +109,7 @@ internal static class WavDecoding
                 throw Truncated(path, offset, id, size, bytes.Length);
             }
 
-            // RIFF pads a chunk of odd size with one byte.
+            // RIFF pads a chunk of odd size with one byte (a later 'fmt ' chunk is skipped, as TensorFlow skips it).
             offset = end + (size & 1);
         }
 
@@ -115,6 +136,23 @@ internal static class WavDecoding
     /// <summary>An <see cref="InvalidDataException"/> naming the file and the byte offset.</summary>
     internal static InvalidDataException Bad(string path, long offset, string problem) =>
         new(Invariant($"The WAV file '{path}' cannot be read: at byte {offset}, {problem}."));
+
+    /// <summary>
+    /// The bytes of the samples of a <c>data</c> chunk the file ends inside: as <c>wav_io.cc</c>, whole frames
+    /// (size / block align of them) must all be there and the file must end right after them (TensorFlow would read
+    /// the bytes of a partial frame as the next chunk's header, which the file is too short for).
+    /// </summary>
+    private static int CutSamples(int present, uint size, WavFormat? format, string path, long offset)
+    {
+        long wholeFrames = format is null ? -1 : size / format.BlockAlign * format.BlockAlign;
+        if (present != wholeFrames)
+        {
+            string need = format is null ? "" : Invariant($" ({size / format.BlockAlign} whole frame(s) of {format.BlockAlign} bytes: {wholeFrames} bytes, then the end of the file)");
+            throw Bad(path, offset, Invariant($"the 'data' chunk declares {size} bytes{need}, but the file ends {present} bytes after its header (truncated)"));
+        }
+
+        return present;
+    }
 
     private static InvalidDataException Truncated(string path, long offset, string id, uint size, int fileLength) =>
         Bad(path, offset, Invariant($"the '{id}' chunk declares {size} bytes, but the file ends {fileLength - offset - ChunkHeaderLength} bytes after its header, at byte {fileLength} (truncated)"));

@@ -100,8 +100,8 @@ public class AudioFolderErrorTests
         Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", format), TestWavs.Chunk("data", new byte[8])), "32", "expected 4");
 
         format = TestWavs.Format(1, 1, 8000, 16);
-        format[8] = 1; // byte rate 16001 for 2 bytes x 8000
-        Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", format), TestWavs.Chunk("data", new byte[8])), "28", "expected 16000");
+        format[8] = 1; // byte rate 0x3E80 (16000) with its low byte set to 1: 0x3E01 = 15873, for 2 bytes x 8000
+        Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", format), TestWavs.Chunk("data", new byte[8])), "28", "15873 bytes per second", "expected 16000");
     }
 
     [Fact]
@@ -130,13 +130,38 @@ public class AudioFolderErrorTests
     }
 
     [Fact]
-    public void Decode_PartialLastFrameAndCutChunkAfterTheSamples_IgnoredAsTensorFlow()
+    public void Decode_PartialLastFrame_DroppedAsTensorFlow()
     {
-        // The data chunk's size / block align frames (5 bytes of stereo: 1 frame); a cut chunk after the data is skipped.
-        byte[] bytes = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 2, 8000, 16)), TestWavs.Chunk("data", [1, 0, 2, 0, 3]), TestWavs.Chunk("LIST", [1, 2], size: 100));
+        // wav_io.cc reads size / block align frames: 6 bytes of stereo are 1 frame (the 2 bytes of a half frame dropped).
+        byte[] bytes = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 2, 8000, 16)), TestWavs.Chunk("data", TestWavs.Samples([1, 2, 3])));
 
         WavClip clip = WavDecoding.Decode(bytes, "clip.wav");
 
+        Assert.Equal((1, 2), (clip.Frames, clip.Channels));
+        Assert.Equal([1 / 32768f, 2 / 32768f], clip.Samples);
+    }
+
+    [Fact]
+    public void Decode_CutChunkAfterWholeFrameSamples_IgnoredAsTensorFlow()
+    {
+        // After the data chunk wav_io.cc reads 'LIST', adds its 100 bytes to the offset, which passes the end: done.
+        byte[] bytes = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 2, 8000, 16)), TestWavs.Chunk("data", TestWavs.Samples([1, 2, 3, 4])), TestWavs.Chunk("LIST", [1, 2], size: 100));
+
+        WavClip clip = WavDecoding.Decode(bytes, "clip.wav");
+
+        Assert.Equal([1 / 32768f, 2 / 32768f, 3 / 32768f, 4 / 32768f], clip.Samples);
+    }
+
+    [Fact]
+    public void Decode_OddDataChunkBeforeFmt_NextChunkFoundAfterThePadByte()
+    {
+        // Deliberately lenient (WavDecoding's remarks): RIFF's reading. TensorFlow refuses data before fmt, and after an
+        // odd data chunk goes on after the last whole frame, reading the partial frame's bytes as a chunk header.
+        byte[] bytes = TestWavs.Riff(TestWavs.Chunk("data", [1, 0, 2, 0, 3]), TestWavs.Chunk("fmt ", TestWavs.Format(1, 2, 8000, 16)));
+
+        WavClip clip = WavDecoding.Decode(bytes, "clip.wav");
+
+        Assert.Equal((1, 2, 8000), (clip.Frames, clip.Channels, clip.SamplingRate));
         Assert.Equal([1 / 32768f, 2 / 32768f], clip.Samples);
     }
 

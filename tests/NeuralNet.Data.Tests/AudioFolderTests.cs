@@ -144,7 +144,7 @@ public class AudioFolderTests
     }
 
     [Fact]
-    public void Load_ShuffleSeed0_KerasFileOrder()
+    public void Load_ShuffleSeed0_IndexDirectoryPermutation()
     {
         using var folder = new TempFolder();
         for (int i = 0; i < 10; i++)
@@ -152,7 +152,8 @@ public class AudioFolderTests
             TestWavs.Write(folder.File("c", $"f{i}.wav"), [(short)i]);
         }
 
-        // Keras lists f0..f9 and shuffles them with np.random.RandomState(0), whose permutation(10) is [2 8 4 9 1 6 7 3 0 5].
+        // Keras' index_directory lists f0..f9 and shuffles them with np.random.RandomState(0), whose permutation(10) is
+        // [2 8 4 9 1 6 7 3 0 5]. Keras' dataset then reshuffles through a buffer of 8 x batch_size: not checked here.
         AudioFolderData data = AudioFolder.Load(folder.Root, new AudioFolderOptions { Seed = 0 });
         Assert.Equal(new[] { 2, 8, 4, 9, 1, 6, 7, 3, 0, 5 }.Select(i => i / 32768f), data.Audio!.ToArray());
     }

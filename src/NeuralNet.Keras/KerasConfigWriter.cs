@@ -88,12 +88,21 @@ internal static class KerasConfigWriter
             return;
         }
 
-        if (KerasConfigItems.IsClass((JsonObject)item, "Pipeline"))
+        bool pipeline = KerasConfigItems.IsClass((JsonObject)item, "Pipeline");
+        if (pipeline)
         {
+            if (config["activity_regularizer"] is JsonNode regularizer)
+            {
+                throw new NotSupportedException($"Layer '{config["name"]}' (Pipeline) has the activity regularizer {regularizer.ToJsonString()}, which Keras' Pipeline(layers, name) cannot take (its from_config passes every key to the constructor): put the regularizer on the pipeline's last layer, or save with Model.Save.");
+            }
+
             // Keras' Pipeline.get_config holds "layers" and "name" only, and from_config passes every key to its
-            // constructor, which takes no other: its inner layers' configs carry their trainable flags.
+            // constructor, which takes no other: its inner layers' configs carry their trainable flags, and NeuralNet's
+            // seed (the inner layers' own seeds are in their configs) has no Keras counterpart.
             config.Remove("trainable");
             config.Remove("dtype");
+            config.Remove("activity_regularizer");
+            config.Remove("seed");
         }
 
         foreach (var (key, value) in config.ToList())
@@ -108,7 +117,7 @@ internal static class KerasConfigWriter
             {
                 MarkLayer(value);
             }
-            else if (key == "layers" && value is JsonArray pipelineLayers)
+            else if (pipeline && key == "layers" && value is JsonArray pipelineLayers)
             {
                 foreach (JsonNode? inner in pipelineLayers)
                 {

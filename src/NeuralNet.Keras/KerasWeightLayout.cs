@@ -130,7 +130,8 @@ internal static class KerasWeightLayout
 
     // A Pipeline's layers: Keras' saving_lib visits the public attribute `layers` (the list the constructor was given)
     // before the private `_pipeline_layers` holding the same objects, so each layer's group is <path>/layers/ + its
-    // container name (the snake-case class name, numbered by position within the pipeline).
+    // container name (the snake-case class name, numbered among the pipeline's layers of that class: gaussian_noise,
+    // dense, dense_1).
     private static IEnumerable<(Layer Layer, string Path)> PipelineGroups(Pipeline pipeline, string path)
     {
         JsonArray items = pipeline.GetConfig().GetNode("layers") as JsonArray ?? [];

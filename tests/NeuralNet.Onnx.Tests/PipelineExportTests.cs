@@ -57,6 +57,22 @@ public sealed class PipelineExportTests
         Assert.Contains("inside Pipeline 'steps' reads the mask", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_mask_arriving_at_a_TimeDistributed_Dense_inside_is_not_refused_as_it_computes_the_same_without_it()
+    {
+        // TimeDistributed(Dense) hands each step's mask to a Dense, which does not read it: only layers whose values depend
+        // on the mask (a recurrent layer, GlobalAveragePooling1D, or TimeDistributed of one) are refused inside.
+        var model = new Sequential(
+            [new InputLayer(5, 3), new Masking(), new Pipeline([new TimeDistributed(new Dense(4, ActivationFunction.Tanh)), new Dense(3)], name: "steps"), new Lstm(2)], seed: 1);
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 5, 3), 3);
+        Span<float> values = x.AsSpan();
+        values[9..15].Clear();
+        values[27..].Clear();
+
+        // The LSTM after the pipeline reads the mask Masking made, passed on through both layers inside.
+        OnnxRoundTrip.AssertMatchesPredictOn(model, x);
+    }
+
     /// <summary>A user's layer with no ONNX form, registered so that a Pipeline can run a copy of it.</summary>
     private sealed class Halving(string? name = null) : Layer(name)
     {

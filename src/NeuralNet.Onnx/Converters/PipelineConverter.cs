@@ -15,9 +15,8 @@ internal static class PipelineConverter
         OnnxValue x = inputs[0];
         foreach (Layer inner in pipeline.RunningLayers)
         {
-            LayerConverter convert = LayerConverters.Find(inner)
-                ?? throw new NotSupportedException($"Layer '{pipeline.Name}' (Pipeline) holds layer '{inner.Name}' ({inner.TypeName}), which has no ONNX form in NeuralNet.Onnx.");
-            x = convert(graph, inner, [x], inner.OutputShape);
+            // OnnxExporter.CheckLayer refused the model before writing anything if an inner layer had no ONNX form.
+            x = LayerConverters.Find(inner)!(graph, inner, [x], inner.OutputShape);
         }
 
         return x;

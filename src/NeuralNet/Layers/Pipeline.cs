@@ -18,10 +18,11 @@ namespace NeuralNet.Layers;
 /// </para>
 /// <para>
 /// As the other wrappers (<see cref="TimeDistributed"/>), the pipeline runs copies of the layers given, made from their
-/// configurations when it is built (<see cref="RunningLayers"/>), whose weights are this layer's own, saved under each
-/// layer's name (<c>pipeline/dense/kernel</c>); an unnamed layer is named after its type, numbered within the pipeline
-/// (<c>random_flip</c>, <c>random_flip_1</c>). The i-th layer draws its random numbers from a seed derived from the
-/// pipeline's and i, unless it was given a seed of its own. Layers of several inputs or outputs are refused.
+/// configurations when it is built (<see cref="RunningLayers"/>, which <see cref="Layers"/> returns from then on), whose
+/// weights are this layer's own, saved under each layer's name (<c>pipeline/dense/kernel</c>); an unnamed layer is named
+/// after its type, numbered within the pipeline (<c>random_flip</c>, <c>random_flip_1</c>). The i-th layer draws its
+/// random numbers from its own seed when given one, else from a seed derived from i and the pipeline's <c>seed</c> (or,
+/// without one, the model's). Layers of several inputs or outputs are refused.
 /// </para>
 /// </remarks>
 public sealed class Pipeline : Layer
@@ -29,21 +30,27 @@ public sealed class Pipeline : Layer
     private readonly Layer[] _layers;
     private readonly IReadOnlyList<Layer> _layersView;
     private readonly string[] _names;
+    private readonly long? _seed;
     private Layer[] _running = [];
     private IReadOnlyList<Layer> _runningView = [];
 
     /// <summary>Chains <paramref name="layers"/>, applied in order.</summary>
     /// <param name="layers">At least one unbuilt single-input layer, each given once and to no other wrapper; the pipeline runs copies made from their configurations.</param>
+    /// <param name="seed">The seed the layers' random numbers derive from (a layer given a seed of its own keeps it), as the
+    /// random layers' <c>seed</c>; null to derive it from the model's seed, which a pipeline used alone with
+    /// <see cref="Apply"/> does not have (every unseeded one would then draw the same transforms). Not a Keras argument:
+    /// Keras archives leave it out.</param>
     /// <param name="name">The layer's name; the model names it <c>pipeline</c>, ... when null.</param>
     /// <exception cref="ArgumentNullException"><paramref name="layers"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="layers"/> is empty, holds a null, an <see cref="InputLayer"/>, a multi-input,
     /// built or already wrapped layer, the same layer twice, or two layers of one name.</exception>
-    public Pipeline(IEnumerable<Layer> layers, string? name = null)
+    public Pipeline(IEnumerable<Layer> layers, long? seed = null, string? name = null)
         : base(name)
     {
         ArgumentNullException.ThrowIfNull(layers);
         Layer[] given = [.. layers];
         _names = CheckLayers(given);
+        _seed = seed;
         _layers = given;
         _layersView = Array.AsReadOnly(given);
         foreach (Layer layer in given)
@@ -52,8 +59,16 @@ public sealed class Pipeline : Layer
         }
     }
 
-    /// <summary>The layers given to the constructor, in order (the templates of the copies that run; Keras' <c>layers</c>).</summary>
-    public IReadOnlyList<Layer> Layers => _layersView;
+    /// <summary>
+    /// Keras' <c>layers</c>: the layers that run, in order, once the pipeline is built (<see cref="RunningLayers"/>, so that
+    /// freezing one of them acts); before, the layers given to the constructor, the templates the running copies are made
+    /// from (their configurations, <c>trainable</c> included, carry over; state set on them otherwise, such as
+    /// <c>Adapt</c>, does not).
+    /// </summary>
+    public IReadOnlyList<Layer> Layers => _running.Length > 0 ? _runningView : _layersView;
+
+    /// <summary>The seed given to the constructor, or null when the layers' seeds derive from the model's.</summary>
+    public long? PipelineSeed => _seed;
 
     /// <summary>The copies of <see cref="Layers"/> that run, in order, once the pipeline is built.</summary>
     /// <exception cref="InvalidOperationException">The pipeline is not built.</exception>
@@ -78,10 +93,29 @@ public sealed class Pipeline : Layer
     /// <param name="input">A batch, (batch, ...the pipeline's input shape).</param>
     /// <param name="training">The mode of the call; true by default, as in Keras.</param>
     /// <returns>The output, (batch, ...<see cref="Layer.OutputShape"/>), a copy.</returns>
-    /// <exception cref="ArgumentException">The input's shape is not the one the pipeline was built for, or a layer refuses it.</exception>
+    /// <exception cref="ArgumentException">The input is not a batch of at least one sample, its shape is not the one the pipeline
+    /// was built for, or a layer refuses it; the pipeline is left as it was (unbuilt if it was).</exception>
     public Tensor Apply(Tensor input, bool training = true)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank < 2 || input.Shape[0] == 0)
+        {
+            throw new ArgumentException($"{Describe()} applies to a batch (batch, ...) of at least one sample but got {input.Shape}.", nameof(input));
+        }
+
+        if (!IsBuilt)
+        {
+            try
+            {
+                Build(input.Shape.DropFirst());
+            }
+            catch (ArgumentException e) when (e.ParamName != nameof(input))
+            {
+                // Build names its own parameter; the caller of Apply gave the input.
+                throw new ArgumentException(e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal), nameof(input), e);
+            }
+        }
+
         return Forward(input, training).Clone();
     }
 
@@ -101,7 +135,7 @@ public sealed class Pipeline : Layer
             layers.Add((JsonNode)item);
         }
 
-        return base.GetConfig().Set("layers", layers);
+        return base.GetConfig().Set("layers", layers).Set("seed", _seed);
     }
 
     /// <summary>Keras' <c>from_config</c>: refuses a config whose <c>layers</c> is not a list, with Keras' message.</summary>
@@ -114,21 +148,47 @@ public sealed class Pipeline : Layer
         }
 
         var layers = new Layer[items.Count];
+        var taken = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < items.Count; i++)
         {
             string key = string.Create(CultureInfo.InvariantCulture, $"layers[{i}]");
-            layers[i] = SerializationRegistry.Deserialize<Layer>(
-                items[i] ?? throw config.Error($"\"{key}\" is null; expected a layer as {{\"class_name\", \"config\"}}."), config, key);
+            JsonNode item = items[i] ?? throw config.Error($"\"{key}\" is null; expected a layer as {{\"class_name\", \"config\"}}.");
+            layers[i] = SerializationRegistry.Deserialize<Layer>(UniquelyNamed(item, taken), config, key);
         }
 
         try
         {
-            return new Pipeline(layers, config.GetString("name"));
+            return new Pipeline(layers, config.GetNullableInt64("seed"), config.GetString("name"));
         }
         catch (ArgumentException e)
         {
             throw config.Error(e.Message, e);
         }
+    }
+
+    // Keras keeps a pipeline's weights by class, not name, so its files may give two layers one name; NeuralNet keeps
+    // them under the names, which must differ: a repeated name becomes name_1, name_2, ... (past the names taken).
+    private static JsonNode UniquelyNamed(JsonNode item, HashSet<string> taken)
+    {
+        if (item["config"]?["name"] is not JsonValue value || !value.TryGetValue(out string? name) || name.Length == 0)
+        {
+            return item;
+        }
+
+        string unique = name;
+        for (int k = 1; !taken.Add(unique); k++)
+        {
+            unique = string.Create(CultureInfo.InvariantCulture, $"{name}_{k}");
+        }
+
+        if (unique == name)
+        {
+            return item;
+        }
+
+        JsonNode renamed = item.DeepClone();
+        renamed["config"]!["name"] = unique;
+        return renamed;
     }
 
     /// <inheritdoc/>
@@ -139,7 +199,7 @@ public sealed class Pipeline : Layer
         for (int i = 0; i < _layers.Length; i++)
         {
             Layer inner = SerializationRegistry.Recreate(_layers[i], _layers[i].GetConfig().Set("name", _names[i]));
-            inner.Seed = SeededRandom.Derive(Seed, i);
+            inner.Seed = SeededRandom.Derive(_seed ?? Seed, i);
             try
             {
                 BuildInner(inner, shape, _names[i] + "/");
@@ -178,7 +238,7 @@ public sealed class Pipeline : Layer
         for (int i = 0; i < _running.Length; i++)
         {
             Layer inner = _running[i];
-            inner.Seed = SeededRandom.Derive(Seed, i);
+            inner.Seed = SeededRandom.Derive(_seed ?? Seed, i);
 
             // A shared pipeline's k-th call draws the k-th streams; a copy for other lengths draws from the model's instance.
             inner.CallIndex = CallIndex;
@@ -197,9 +257,14 @@ public sealed class Pipeline : Layer
     /// <param name="output">The output.</param>
     protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => _running[^1].OutputMask;
 
-    // Sure when the chain of layers is, judged layer by layer.
+    // Sure when the chain of layers is, judged layer by layer; unbuilt, there is no chain to judge (as TimeDistributed).
     internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked)
     {
+        if (_running.Length == 0)
+        {
+            return false;
+        }
+
         bool masked = inputsMasked.Length > 0 && inputsMasked[0];
         foreach (Layer inner in _running)
         {
@@ -254,21 +319,14 @@ public sealed class Pipeline : Layer
         for (int i = 0; i < layers.Length; i++)
         {
             Layer? layer = layers[i];
-            string problem = layer switch
+            int first = Array.IndexOf(layers, layer);
+            if (layer is null || first < i)
             {
-                null => "is null",
-                InputLayer => "is an InputLayer, which starts a model and cannot be called on a tensor",
-                MultiInputLayer => "takes several inputs; a pipeline passes one tensor from layer to layer",
-                { IsBuilt: true } => "is built; a pipeline runs copies of unbuilt layers, made from their configurations",
-                { Wrapper: Layer wrapper } => $"is already given to {wrapper}",
-                _ => Array.IndexOf(layers, layer) < i ? string.Create(CultureInfo.InvariantCulture, $"is given twice (also as layer {Array.IndexOf(layers, layer)}); give each place a layer of its own") : string.Empty,
-            };
-            if (problem.Length > 0)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Pipeline's layer {i}{(layer is null ? string.Empty : $", {layer},")} {problem}."), nameof(layers));
+                string problem = layer is null ? "is null" : string.Create(CultureInfo.InvariantCulture, $", {layer}, is given twice (also as layer {first}); give each place a layer of its own");
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Pipeline's layer {i}{(layer is null ? " " : string.Empty)}{problem}."), nameof(layers));
             }
 
-            LowRankAdaptation.RefuseWrapping(layer!, "Pipeline");
+            WrappedLayers.Check(layer, "Pipeline", string.Create(CultureInfo.InvariantCulture, $"layer {i}"), nameof(layers));
         }
 
         return InnerNames(layers);

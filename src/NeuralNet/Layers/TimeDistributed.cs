@@ -51,17 +51,13 @@ public sealed class TimeDistributed : Layer
     /// <summary>Wraps <paramref name="layer"/> to run on every time step.</summary>
     /// <param name="layer">A single-input layer, unbuilt; the wrapper runs a copy made from its configuration.</param>
     /// <param name="name">The layer's name; the model names it <c>time_distributed</c>, ... when null.</param>
-    /// <exception cref="ArgumentException"><paramref name="layer"/> is built or takes several inputs.</exception>
+    /// <exception cref="ArgumentException"><paramref name="layer"/> is an <see cref="InputLayer"/>, built, takes several inputs,
+    /// is already given to another wrapper or has LoRA enabled.</exception>
     public TimeDistributed(Layer layer, string? name = null)
         : base(name)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        if (layer.IsBuilt || layer is MultiInputLayer)
-        {
-            throw new ArgumentException($"TimeDistributed wraps an unbuilt single-input layer but got {(layer.IsBuilt ? "a built" : "the multi-input")} layer {layer}.", nameof(layer));
-        }
-
-        LowRankAdaptation.RefuseWrapping(layer, "TimeDistributed");
+        WrappedLayers.Check(layer, "TimeDistributed", "layer", nameof(layer));
         Layer = layer;
         layer.Wrapper = this;
     }

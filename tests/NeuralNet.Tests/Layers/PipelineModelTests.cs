@@ -3,6 +3,7 @@ using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
+using NeuralNet.Serialization;
 using NeuralNet.Tests.GradientChecking;
 using NeuralNet.Training;
 using Xunit;
@@ -69,8 +70,9 @@ public class PipelineModelTests
         Assert.NotEqual(before, inner.Parameters[0].Value.ToArray());
         Assert.True(history["loss"][^1] < history["loss"][0], $"loss {history["loss"][0]} -> {history["loss"][^1]}");
 
-        // In training mode the augmentation pipeline changes the images; in inference it returns them.
-        var augment = (Pipeline)model.GetLayer("augment");
+        // In training mode the augmentation pipeline changes the images; in inference it returns them. Applied on data, a
+        // pipeline is its own instance (the docs' rule: not the model's, which Fit may run at the same time).
+        var augment = (Pipeline)SerializationRegistry.Recreate(model.GetLayer("augment"));
         Assert.NotEqual(Bits(x), Bits(augment.Apply(x)));
         Assert.Equal(Bits(x), Bits(augment.Apply(x, training: false)));
     }

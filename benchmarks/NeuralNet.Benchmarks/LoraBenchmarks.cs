@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using NeuralNet.Activations;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
@@ -12,9 +13,11 @@ namespace NeuralNet.Benchmarks;
 /// 128 with LoRA on the hidden Dense, and a training step of Embedding(100000, 64) -> Flatten -> Dense(10) on 32 samples
 /// of 10 ids with LoRA on the embedding. The low-rank form adds rank-sized products to the plain layer's work; merging
 /// (the commit before it) added a (784, 512) merge and a full dW per Dense step, and two (100000, 64) tables per
-/// Embedding step.
+/// Embedding step. Each model is its own category, whose baseline is the same model without LoRA.
 /// </summary>
 [MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
 public class LoraBenchmarks
 {
     private Sequential _plainDense = null!, _dense = null!, _plainEmbedding = null!, _embedding = null!;
@@ -33,21 +36,27 @@ public class LoraBenchmarks
     }
 
     [Benchmark(Baseline = true)]
+    [BenchmarkCategory("DenseTrainStep")]
     public float DenseTrainStepWithoutLora() => _plainDense.TrainStep(_x, _y);
 
     [Benchmark]
+    [BenchmarkCategory("DenseTrainStep")]
     public float DenseTrainStep() => _dense.TrainStep(_x, _y);
 
-    [Benchmark]
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("DensePredict")]
     public Tensor DensePredictWithoutLora() => _plainDense.PredictOnBatch(_x);
 
     [Benchmark]
+    [BenchmarkCategory("DensePredict")]
     public Tensor DensePredict() => _dense.PredictOnBatch(_x);
 
-    [Benchmark]
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("EmbeddingTrainStep")]
     public float EmbeddingTrainStepWithoutLora() => _plainEmbedding.TrainStep(_ids, _targets);
 
     [Benchmark]
+    [BenchmarkCategory("EmbeddingTrainStep")]
     public float EmbeddingTrainStep() => _embedding.TrainStep(_ids, _targets);
 
     private Sequential DenseModel(bool lora)

@@ -171,7 +171,7 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
     /// <inheritdoc/>
     /// <remarks>A model that holds the layer trains A and B from its next step on, without compiling again.</remarks>
     public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null) =>
-        _lora.Enable(this, _kernel, rank, alpha, aInitializer, bInitializer);
+        _lora.Enable(this, _kernel, KernelConstraint, rank, alpha, aInitializer, bInitializer);
 
     /// <inheritdoc/>
     public Tensor GetMergedWeight() => _lora.MergedWeight(Kernel);
@@ -259,6 +259,7 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
     protected override Tensor OnBackward(Tensor outputGradient)
     {
         CheckForwardRan(_lastInput, outputGradient);
+        _lora.CheckForwardRan(this, _loraPass, outputGradient);
         Tensor dz = outputGradient;
         if (HasActivation)
         {
@@ -275,6 +276,7 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
         CheckForwardRan(_lastInput, logitsGradient);
+        _lora.CheckForwardRan(this, _loraPass, logitsGradient);
         return BackwardFromPreActivation(logitsGradient, logitsGradient);
     }
 

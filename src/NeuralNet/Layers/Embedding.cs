@@ -16,7 +16,9 @@ namespace NeuralNet.Layers;
 /// differentiable), so an Embedding is a model's first layer. With LoRA (<see cref="EnableLora"/>) the embeddings are frozen
 /// and each id's row is that of <c>embeddings + scale · A·B</c>, scale = <c>LoraAlpha / LoraRank</c>, computed for the ids
 /// only: <c>embeddings[id] + scale · A[id]·B</c>; backward, <c>dB = scale · A[ids]ᵀ·dOut</c> and A's rows of the ids get
-/// <c>scale · dOut·Bᵀ</c> (<see cref="LowRankPass"/>). Nothing table-sized is formed: a step costs the batch's rows.
+/// <c>scale · dOut·Bᵀ</c> (<see cref="LowRankPass"/>). No merged table nor its gradient is formed and the products cost the
+/// batch's rows, but A is (inputDim, rank): each training step still clears A's whole gradient and the optimizer updates all
+/// of A, O(inputDim · rank) per step.
 /// </remarks>
 /// <example><c>model.Add(new Embedding(10_000, 64));</c></example>
 public sealed class Embedding : Layer, IKernelLayer, ILoraLayer
@@ -120,7 +122,7 @@ public sealed class Embedding : Layer, IKernelLayer, ILoraLayer
     /// <inheritdoc/>
     /// <remarks>A model that holds the layer trains A and B from its next step on, without compiling again.</remarks>
     public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null) =>
-        _lora.Enable(this, _embeddings, rank, alpha, aInitializer, bInitializer);
+        _lora.Enable(this, _embeddings, EmbeddingsConstraint, rank, alpha, aInitializer, bInitializer);
 
     /// <inheritdoc/>
     public Tensor GetMergedWeight() => _lora.MergedWeight(Embeddings);
@@ -201,6 +203,8 @@ public sealed class Embedding : Layer, IKernelLayer, ILoraLayer
         {
             throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size.");
         }
+
+        _lora.CheckForwardRan(this, _loraPass, outputGradient);
 
         LowRankAdaptation? lora = _lora.Adaptation;
         if (lora is null)

@@ -4,7 +4,8 @@ namespace NeuralNet.Layers;
 /// The prediction this thread is running, if any: a number unique to one call of a model's <c>Predict</c> or
 /// <c>Evaluate</c>, during which the model's weights do not change (training holds the model exclusively; another
 /// model sharing a layer may train meanwhile, and the prediction then reads weights changing under it). Layers key
-/// what they derive from their weights on it: <see cref="Dense"/> packs its kernel once for the call's later batches.
+/// what they derive from their weights on it: <see cref="Dense"/> packs its kernel once for the call's later batches, and
+/// <see cref="EinsumDense"/> with LoRA merges its kernel once per call (<see cref="LowRankAdaptation.MergeOncePerPrediction"/>).
 /// </summary>
 internal static class InferencePass
 {

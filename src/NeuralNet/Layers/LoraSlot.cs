@@ -1,3 +1,4 @@
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 
 namespace NeuralNet.Layers;
@@ -52,22 +53,40 @@ internal sealed class LoraSlot(string layerType, string weightName)
         if (ReferenceEquals(layer.Primary, layer))
         {
             // A build that runs again after a failed model build starts from the configured rank, as the first one did.
-            Adaptation = _rank is int rank ? LowRankAdaptation.Create(layer, weight, enabled: false, Names, rank, _alpha, null, null) : null;
+            Adaptation = _rank is int rank ? LowRankAdaptation.Create(layer, weight, weight.Constraint, enabled: false, Names, rank, _alpha, null, null) : null;
         }
     }
 
     /// <summary>Keras' <c>enable_lora</c> (see <see cref="ILoraLayer.EnableLora"/>): checks, adds A and B to the layer, freezes the weight.</summary>
     /// <param name="layer">The layer.</param>
     /// <param name="weight">Its weight field (null, or not yet filled, while the layer is not built).</param>
+    /// <param name="constraint">The weight's constraint as configured (Keras' <c>kernel_constraint</c>), or null: refused first, as Keras does.</param>
     /// <param name="rank">Keras' <c>rank</c>.</param>
     /// <param name="alpha">Keras' <c>lora_alpha</c>; null for the rank.</param>
     /// <param name="aInitializer">A's initializer; null for he_uniform.</param>
     /// <param name="bInitializer">B's initializer; null for zeros.</param>
-    public void Enable(Layer layer, Parameter? weight, int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer)
+    public void Enable(Layer layer, Parameter? weight, Constraint? constraint, int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer)
     {
         Layer primary = layer.Primary;
-        Adaptation = LowRankAdaptation.Create(primary, primary.IsBuilt ? weight : null, Enabled, Names, rank, alpha, aInitializer, bInitializer);
+        Adaptation = LowRankAdaptation.Create(primary, primary.IsBuilt ? weight : null, constraint, Enabled, Names, rank, alpha, aInitializer, bInitializer);
         primary.OnParametersAdded(2);
+    }
+
+    /// <summary>
+    /// Refuses a backward pass whose forward pass ran before LoRA was enabled (<paramref name="forwardState"/>, what the
+    /// layer's forward pass keeps for LoRA, is still null): it computed nothing of A and B to differentiate. Called with
+    /// <c>CheckForwardRan</c>, before anything changes.
+    /// </summary>
+    /// <param name="layer">The layer, or its copy for another call, running the backward pass.</param>
+    /// <param name="forwardState">The layer's LoRA state of its forward passes (its low-rank pass, or merged kernel).</param>
+    /// <param name="outputGradient">The gradient the backward pass got, for the message.</param>
+    public void CheckForwardRan(Layer layer, object? forwardState, Tensor outputGradient)
+    {
+        if (Enabled && forwardState is null)
+        {
+            throw new InvalidOperationException(
+                $"{layer.Description} got an output gradient {outputGradient.Shape} that does not follow a forward pass with LoRA: LoRA was enabled after the last forward pass. Run the forward pass again before the backward pass.");
+        }
     }
 
     /// <summary>A new tensor holding the effective weight, or a copy of <paramref name="weight"/> without LoRA.</summary>

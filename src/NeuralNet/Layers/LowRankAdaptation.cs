@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using NeuralNet.Constraints;
 using NeuralNet.Initializers;
 using NeuralNet.Kernels;
 
@@ -18,6 +19,8 @@ namespace NeuralNet.Layers;
 /// </remarks>
 internal sealed class LowRankAdaptation
 {
+    private long _mergeCount;
+
     private LowRankAdaptation(Parameter frozen, Parameter a, Parameter b, int rank, float alpha)
     {
         Frozen = frozen;
@@ -56,6 +59,9 @@ internal sealed class LowRankAdaptation
     /// <summary>The weight's last axis (B's columns).</summary>
     public int Columns { get; }
 
+    /// <summary>How many times <see cref="Merge"/> ran: lets tests see that a prediction merges once, not once per batch.</summary>
+    internal long MergeCount => Interlocked.Read(ref _mergeCount);
+
     /// <summary>Whether a backward pass has gradients of A or B to compute (the layer may be frozen).</summary>
     public bool Trainable => A.Trainable || B.Trainable;
 
@@ -65,13 +71,14 @@ internal sealed class LowRankAdaptation
     /// </summary>
     /// <param name="layer">The layer (the one that owns its parameters, not a copy for another call).</param>
     /// <param name="weight">Its weight to be frozen (null while the layer is not built).</param>
+    /// <param name="constraint">The weight's constraint as the layer is configured (known before the build), or null.</param>
     /// <param name="enabled">Whether LoRA is already enabled.</param>
     /// <param name="names">The weight's Keras attribute (<c>kernel</c>) and the names of A and B.</param>
     /// <param name="rank">Keras' <c>rank</c>.</param>
     /// <param name="alpha">Keras' <c>lora_alpha</c>; null for the rank.</param>
     /// <param name="aInitializer">A's initializer; null for Keras' <c>he_uniform</c>.</param>
     /// <param name="bInitializer">B's initializer; null for Keras' <c>zeros</c>.</param>
-    public static LowRankAdaptation Create(Layer layer, Parameter? weight, bool enabled, (string Weight, string A, string B) names,
+    public static LowRankAdaptation Create(Layer layer, Parameter? weight, Constraint? constraint, bool enabled, (string Weight, string A, string B) names,
         int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer)
     {
         string describe = layer.Description;
@@ -83,14 +90,15 @@ internal sealed class LowRankAdaptation
             throw new InvalidOperationException($"{describe} runs inside {wrapper.Description}: LoRA is not supported on a wrapped layer (the wrapper would leave A and B untrained and the kernel frozen). Enable LoRA on an unwrapped layer.");
         }
 
+        // Keras' enable_lora refuses the constraint before it checks the build: the configured one is known before it.
+        if ((weight?.Constraint ?? constraint) is not null)
+        {
+            throw new InvalidOperationException($"{describe}: LoRA is incompatible with a constraint on the {names.Weight} (Keras refuses it too); remove the {names.Weight} constraint to enable LoRA.");
+        }
+
         if (weight is null)
         {
             throw new InvalidOperationException($"{describe} is not built: LoRA can only be enabled on a built layer (build it, or call it in a model, first).");
-        }
-
-        if (weight.Constraint is not null)
-        {
-            throw new InvalidOperationException($"{describe}: LoRA is incompatible with a constraint on the {names.Weight} (Keras refuses it too); remove the {names.Weight} constraint to enable LoRA.");
         }
 
         if (enabled)
@@ -133,6 +141,8 @@ internal sealed class LowRankAdaptation
     /// </summary>
     public ReadOnlySpan<float> Merge(ref Tensor? buffer)
     {
+        // Interlocked: the copies of a layer for concurrent predictions merge side by side.
+        Interlocked.Increment(ref _mergeCount);
         buffer ??= new Tensor(Frozen.Shape);
         Span<float> merged = buffer.AsSpan();
         Gemm.Multiply(false, false, Rows, Columns, Rank, 1f, A.Value.AsReadOnlySpan(), Rank, B.Value.AsReadOnlySpan(), Columns, 0f, merged, Columns);

@@ -11,7 +11,9 @@ namespace NeuralNet.Layers;
 /// <remarks>
 /// Against merging <c>W + scale · A·B</c> each pass, a training step of a Dense (n rows, I inputs, U units, rank r) does
 /// <c>3nr(I + U)</c> multiply-adds instead of <c>nIU + 3IUr</c> (the full dW product, the merge and the two reductions of dW);
-/// an Embedding touches the rows of the ids only, not the whole table. Each layer copy owns one instance: P and G grow to the
+/// an Embedding's products touch the rows of the ids only, though each step still clears A's whole (inputDim, rank)
+/// gradient (<see cref="ScatterA"/> reads it) and the optimizer updates all of A: O(inputDim · rank) per step, against the
+/// table's O(inputDim · outputDim) of merging. Each layer copy owns one instance: P and G grow to the
 /// largest batch, so nothing is allocated after the first batch.
 /// </remarks>
 internal sealed class LowRankPass

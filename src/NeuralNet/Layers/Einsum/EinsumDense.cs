@@ -168,10 +168,13 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
     /// <inheritdoc/>
     /// <remarks>A model that holds the layer trains A and B from its next step on, without compiling again.</remarks>
     public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null) =>
-        _lora.Enable(this, _kernel, rank, alpha, aInitializer, bInitializer);
+        _lora.Enable(this, _kernel, KernelConstraint, rank, alpha, aInitializer, bInitializer);
 
     /// <inheritdoc/>
     public Tensor GetMergedWeight() => _lora.MergedWeight(Kernel);
+
+    /// <summary>How many times LoRA's kernel was merged (all copies): tests check that a prediction merges once.</summary>
+    internal long LoraMergeCount => _lora.Adaptation?.MergeCount ?? 0;
 
     // The kernel the products use: the frozen kernel plus LoRA's delta when enabled.
     private ReadOnlySpan<float> ForwardKernel() => _lora.Adaptation is LowRankAdaptation lora
@@ -243,6 +246,7 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
     protected override Tensor OnBackward(Tensor outputGradient)
     {
         CheckForwardRan(_lastInput, outputGradient);
+        _lora.CheckForwardRan(this, _loraMerged, outputGradient);
         Tensor dz = outputGradient;
         if (HasActivation)
         {
@@ -257,6 +261,7 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
         CheckForwardRan(_lastInput, logitsGradient);
+        _lora.CheckForwardRan(this, _loraMerged, logitsGradient);
         return BackwardFromPreActivation(logitsGradient, logitsGradient);
     }
 

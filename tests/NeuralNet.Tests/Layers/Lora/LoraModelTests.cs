@@ -3,6 +3,7 @@ using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
+using NeuralNet.Tests.GradientChecking;
 using NeuralNet.Tests.Models;
 using Xunit;
 
@@ -165,6 +166,38 @@ public class LoraModelTests
         int[] b = LoraReference.Bits(shared.LoraKernelB!.Value);
         model.TrainOnBatch(x, Tensor.RandomNormal(new TensorShape(5, 2), 14));
         Assert.NotEqual(b, LoraReference.Bits(shared.LoraKernelB.Value));
+    }
+
+    [Fact]
+    public void A_LoRA_Dense_called_twice_gets_A_and_B_gradients_of_both_calls_matching_central_differences()
+    {
+        // dA and dB are the sums over the two calls (the layer's copies share A and B): central differences of the whole
+        // model's objective see both calls, so one call's missing share fails.
+        var input = new Input(5);
+        var shared = new Dense(5, ActivationFunction.Tanh, name: "shared");
+        var model = new Functional(input, new Dense(2, name: "out").Call(shared.Call(shared.Call(input))), seed: 21);
+        shared.EnableLora(2, 3f);
+        LoraReference.Randomize(shared, 22);
+
+        ModelGradientChecker.Check(model, [TestData.Normal(23, 1f, 4, 5)], seed: 24).AssertPassed(maxKinkFraction: 0);
+        Assert.Contains(shared.LoraKernelA!.Gradient.ToArray(), g => g != 0f);
+    }
+
+    [Fact]
+    public void A_LoRA_Embedding_called_on_two_inputs_gets_A_and_B_gradients_of_both_calls_matching_central_differences()
+    {
+        // The two calls share ids 3 and 7, whose A rows sum both calls' shares; the others get one call's.
+        var first = new Input(4);
+        var second = new Input(4);
+        var shared = new Embedding(10, 3, name: "tokens");
+        SymbolicTensor joined = new Concatenate().Call(shared.Call(first), shared.Call(second));
+        var model = new Functional([first, second], new Dense(2, ActivationFunction.Tanh, name: "out").Call(new Flatten().Call(joined)), seed: 25);
+        shared.EnableLora(2, 5f);
+        LoraReference.Randomize(shared, 26);
+        Tensor a = Tensor.FromArray([3f, 7, 1, 3, 0, 9, 7, 2], 2, 4), b = Tensor.FromArray([7f, 5, 3, 8, 4, 7, 6, 3], 2, 4);
+
+        ModelGradientChecker.Check(model, [a, b], seed: 27).AssertPassed(maxKinkFraction: 0);
+        Assert.Contains(shared.LoraEmbeddingsA!.Gradient.ToArray(), g => g != 0f);
     }
 
     private static void SafeTensorsNames(string path, out IReadOnlyCollection<string> names) =>

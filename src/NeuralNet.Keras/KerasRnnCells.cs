@@ -108,7 +108,7 @@ internal static class KerasRnnCells
     /// <exception cref="NotSupportedException">The layer and the cell's type are named.</exception>
     public static void RefuseUserCells(Model model)
     {
-        foreach (Rnn rnn in model.Layers.OfType<Rnn>())
+        foreach (Rnn rnn in WithWrapped(model.Layers).OfType<Rnn>())
         {
             IEnumerable<RnnCell> cells = rnn.Cell is StackedRnnCells stacked ? stacked.Cells : [rnn.Cell];
             foreach (RnnCell cell in cells)
@@ -118,6 +118,27 @@ internal static class KerasRnnCells
                     throw new NotSupportedException(
                         $"Layer '{rnn.Name}' (RNN) runs the cell {cell.GetType().FullName}, which has no Keras equivalent: a Keras file holds SimpleRNNCell, LSTMCell, GRUCell and StackedRNNCells of those. Save the model with Model.Save (register the cell with SerializationRegistry.Register) instead.");
                 }
+            }
+        }
+    }
+
+    // The layers and every layer a wrapper (TimeDistributed, Pipeline, Bidirectional, SpectralNormalization) holds, at any depth.
+    private static IEnumerable<Layer> WithWrapped(IEnumerable<Layer> layers)
+    {
+        foreach (Layer layer in layers)
+        {
+            yield return layer;
+            IEnumerable<Layer> inner = layer switch
+            {
+                TimeDistributed t => [t.InnerLayer],
+                SpectralNormalization s => [s.InnerLayer],
+                Bidirectional b => [b.ForwardLayer, b.BackwardLayer],
+                Pipeline p => p.Layers,
+                _ => [],
+            };
+            foreach (Layer wrapped in WithWrapped(inner))
+            {
+                yield return wrapped;
             }
         }
     }

@@ -15,6 +15,7 @@ namespace NeuralNet.Layers;
 public abstract class GatedRnnCell : RnnCell
 {
     private CellProjections? _projections;
+    private SeededRandom? _ownRandom;
 
     private protected GatedRnnCell(int units, int gates, ActivationFunction? activation, bool useBias, Initializer? kernelInitializer,
         Initializer? recurrentInitializer, Initializer? biasInitializer, Regularizer? kernelRegularizer, Regularizer? recurrentRegularizer,
@@ -137,7 +138,8 @@ public abstract class GatedRnnCell : RnnCell
     /// <inheritdoc/>
     public override void Prepare(int batch, int steps, bool training)
     {
-        Projections.Prepare(batch, training, Random ?? new SeededRandom(Seed ?? 0));
+        // Outside a layer the cell keeps one generator, so successive passes draw new masks.
+        Projections.Prepare(batch, training, Random ?? (_ownRandom ??= new SeededRandom(Seed ?? 0)));
         PrepareSteps(batch, steps);
     }
 

@@ -92,7 +92,7 @@ public sealed class LstmCell : GatedRnnCell
         Cache(ref _gates, steps, batch, Width);
         Cache(ref _cellActivations, steps, batch, Units);
         Cache(ref _dh, 1, batch, Units);
-        Cache(ref _da, 1, batch, Width);
+        Cache(ref _da, 1, 1, Width);
         Cache(ref _dz, 1, batch, Width);
     }
 

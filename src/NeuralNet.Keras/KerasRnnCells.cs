@@ -24,7 +24,8 @@ internal static class KerasRnnCells
     /// Rewrites every <c>RNN</c> item under <paramref name="node"/> (layer lists and wrapped layers alike) in place. With
     /// <paramref name="groups"/> (a Keras 3 model config and its layers' weight groups), an <c>RNN</c> over
     /// <c>StackedRNNCells</c> in the model's own layer list first becomes the cells' layers in a row
-    /// (<see cref="KerasStackedRnnCells"/>), their groups added.
+    /// (<see cref="KerasStackedRnnCells"/>), their groups added; any other stays an <c>RNN</c>, read as NeuralNet's
+    /// <c>Rnn</c> over <c>StackedRnnCells</c>.
     /// </summary>
     /// <exception cref="InvalidDataException">An <c>RNN</c> wraps another cell (convolutional or a user's), no cell, or stacked cells that cannot be read as layers.</exception>
     public static void Rewrite(JsonNode? node, string source, Dictionary<string, string>? groups = null)
@@ -42,7 +43,12 @@ internal static class KerasRnnCells
         switch (node)
         {
             case JsonObject item:
-                if (KerasConfigItems.Text(item["class_name"]) == "RNN" && item["config"] is JsonObject config)
+                if (KerasStackedRnnCells.IsStacked(item))
+                {
+                    // Not expanded into layers (see KerasStackedRnnCells): read as NeuralNet's Rnn over StackedRnnCells.
+                    KerasStackedRnnCells.CheckCells(item, source);
+                }
+                else if (KerasConfigItems.Text(item["class_name"]) == "RNN" && item["config"] is JsonObject config)
                 {
                     RewriteItem(item, config, source);
                 }
@@ -76,7 +82,7 @@ internal static class KerasRnnCells
         {
             throw new InvalidDataException(
                 $"{source}: layer '{name}' is an RNN over a cell of class \"{cellClass}\"; NeuralNet reads an RNN over Keras' SimpleRNNCell, LSTMCell or GRUCell " +
-                "(as the SimpleRNN, LSTM or GRU layer), and StackedRNNCells of those as a layer of a Keras 3 model itself (not inside a wrapper such as Bidirectional, nor in a Keras 2 file). " +
+                "(as the SimpleRNN, LSTM or GRU layer), and StackedRNNCells of those. " +
                 "For the others, stack recurrent layers (each but the last with return_sequences) instead.");
         }
 
@@ -102,7 +108,7 @@ internal static class KerasRnnCells
     /// <exception cref="NotSupportedException">The layer and the cell's type are named.</exception>
     public static void RefuseUserCells(Model model)
     {
-        foreach (Rnn rnn in model.Layers.OfType<Rnn>())
+        foreach (Rnn rnn in WithWrapped(model.Layers).OfType<Rnn>())
         {
             IEnumerable<RnnCell> cells = rnn.Cell is StackedRnnCells stacked ? stacked.Cells : [rnn.Cell];
             foreach (RnnCell cell in cells)
@@ -112,6 +118,27 @@ internal static class KerasRnnCells
                     throw new NotSupportedException(
                         $"Layer '{rnn.Name}' (RNN) runs the cell {cell.GetType().FullName}, which has no Keras equivalent: a Keras file holds SimpleRNNCell, LSTMCell, GRUCell and StackedRNNCells of those. Save the model with Model.Save (register the cell with SerializationRegistry.Register) instead.");
                 }
+            }
+        }
+    }
+
+    // The layers and every layer a wrapper (TimeDistributed, Pipeline, Bidirectional, SpectralNormalization) holds, at any depth.
+    private static IEnumerable<Layer> WithWrapped(IEnumerable<Layer> layers)
+    {
+        foreach (Layer layer in layers)
+        {
+            yield return layer;
+            IEnumerable<Layer> inner = layer switch
+            {
+                TimeDistributed t => [t.InnerLayer],
+                SpectralNormalization s => [s.InnerLayer],
+                Bidirectional b => [b.ForwardLayer, b.BackwardLayer],
+                Pipeline p => p.Layers,
+                _ => [],
+            };
+            foreach (Layer wrapped in WithWrapped(inner))
+            {
+                yield return wrapped;
             }
         }
     }

@@ -16,7 +16,8 @@ namespace NeuralNet.Keras;
 /// Weights: saving_lib walks the <c>RNN</c>'s attribute <c>cell</c> and the <c>StackedRNNCells</c>' list <c>cells</c>,
 /// naming each cell by its class (<c>_save_container_state</c>), so cell k's variables are
 /// <c>&lt;rnn group&gt;/cell/cells/lstm_cell/vars/0..2</c>, then <c>lstm_cell_1</c>, <c>gru_cell</c>, ... Each new layer's
-/// group is its cell's group, whose <c>vars</c> hold the weights (<see cref="CellVars"/>). Refused, naming the layer:
+/// group is its cell's group, whose <c>vars</c> hold the weights (<see cref="CellVars"/>). Kept as NeuralNet's
+/// <c>Rnn(StackedRnnCells(...))</c>, which runs Keras' stacked step itself, with the weights from the same groups:
 /// <c>return_state</c> (Keras returns every cell's states), initial states given to the call, <c>go_backwards</c> in a
 /// model with a mask source (Keras passes a reversed sequence on with its mask unreversed, which a row of layers would
 /// apply to other steps than the stacked cells do), and an <c>RNN</c> over stacked cells inside a wrapper.
@@ -59,7 +60,11 @@ internal static class KerasStackedRnnCells
         {
             if (layers[i] is JsonObject item && IsStacked(item))
             {
-                List<JsonObject> expanded = ExpandItem(item, groups, names, masked, source);
+                if (ExpandItem(item, groups, names, masked, source) is not List<JsonObject> expanded)
+                {
+                    continue;
+                }
+
                 layers.RemoveAt(i);
                 foreach (JsonObject layer in expanded)
                 {
@@ -96,26 +101,20 @@ internal static class KerasStackedRnnCells
         }
     }
 
-    private static List<JsonObject> ExpandItem(JsonObject item, Dictionary<string, string> groups, HashSet<string> names, bool masked, string source)
+    // The cells' layers in a row, or null when the RNN stays NeuralNet's Rnn over StackedRnnCells (see the remarks).
+    private static List<JsonObject>? ExpandItem(JsonObject item, Dictionary<string, string> groups, HashSet<string> names, bool masked, string source)
     {
         var config = (JsonObject)item["config"]!;
         string name = KerasConfigItems.NameOf(item);
         string where = $"{source}: layer '{name}' (RNN over StackedRNNCells)";
-        var cells = config["cell"]?["config"]?["cells"] as JsonArray;
-        if (cells is null || cells.Count == 0)
-        {
-            throw new InvalidDataException($"{where} holds no cells; Keras' StackedRNNCells takes a list of cells.");
-        }
-
-        if (config["return_state"] is JsonValue returnState && returnState.TryGetValue(out bool state) && state)
-        {
-            throw new InvalidDataException($"{where} has return_state: Keras returns every cell's states after the output, which NeuralNet's layers in a row do not. Stack recurrent layers instead, each returning its own states.");
-        }
-
+        var cells = (JsonArray)config["cell"]!["config"]!["cells"]!;
+        List<(JsonObject Config, string LayerClass)> cellItems = CheckCells(item, source);
+        bool state = config["return_state"] is JsonValue returnState && returnState.TryGetValue(out bool s) && s;
         bool backwards = config["go_backwards"] is JsonValue goBackwards && goBackwards.TryGetValue(out bool b) && b;
-        if (backwards && masked)
+        JsonArray? nodes = item["inbound_nodes"] as JsonArray;
+        if (state || (backwards && masked) || !SequenceAlone(nodes))
         {
-            throw new InvalidDataException($"{where} has go_backwards in a model with a mask (Masking or mask_zero): Keras passes the reversed outputs on with the mask unreversed, so its stacked cells and a row of layers would skip different steps.");
+            return null;
         }
 
         if (!groups.TryGetValue(name, out string? group))
@@ -123,22 +122,7 @@ internal static class KerasStackedRnnCells
             throw new InvalidDataException($"{where} has no weight group.");
         }
 
-        var cellItems = new List<(JsonObject Config, string LayerClass)>();
-        foreach (JsonNode? cell in cells)
-        {
-            string cellClass = KerasConfigItems.Text(cell?["class_name"]) ?? "(no class_name)";
-            bool keras = cell is not null && KerasConfigItems.Text(cell["registered_name"]) is null or "" && (KerasConfigItems.Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
-            if (cell?["config"] is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
-            {
-                throw new InvalidDataException($"{where} holds a cell of class \"{cellClass}\"; NeuralNet reads stacked SimpleRNNCell, LSTMCell and GRUCell cells (as SimpleRNN, LSTM and GRU layers).");
-            }
-
-            cellItems.Add((cellConfig, layerClass));
-        }
-
         List<string> cellGroups = KerasNames.ContainerNames(cells.Select(c => KerasConfigItems.Text(c!["class_name"])!));
-        JsonArray? nodes = item["inbound_nodes"] as JsonArray;
-        CheckCalls(nodes, where);
         var result = new List<JsonObject>(cellItems.Count);
         string? previous = null;
         for (int k = 0; k < cellItems.Count; k++)
@@ -193,19 +177,38 @@ internal static class KerasStackedRnnCells
         return result;
     }
 
-    // Each call of the RNN has its sequence as its one argument; initial states would belong to several layers.
-    private static void CheckCalls(JsonArray? nodes, string where)
+    /// <summary>
+    /// The stacked cells' configs and the layer each becomes, checked: Keras' SimpleRNNCell, LSTMCell and GRUCell, at least one.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The <c>RNN</c> holds no cells, or a cell of another class (a user's cell), named.</exception>
+    public static List<(JsonObject Config, string LayerClass)> CheckCells(JsonObject item, string source)
     {
-        foreach (JsonNode? node in nodes ?? [])
+        string where = $"{source}: layer '{KerasConfigItems.NameOf(item)}' (RNN over StackedRNNCells)";
+        if (item["config"]?["cell"]?["config"]?["cells"] is not JsonArray cells || cells.Count == 0)
         {
-            bool oneArgument = node?["args"] is JsonArray args && args.Count == 1 && args[0] is JsonObject;
-            bool initialState = node?["kwargs"]?["initial_state"] is JsonNode state && state.GetValueKind() != System.Text.Json.JsonValueKind.Null;
-            if (!oneArgument || initialState)
-            {
-                throw new InvalidDataException($"{where} is called with initial states or other arguments than its sequence; NeuralNet reads stacked cells called on a sequence alone.");
-            }
+            throw new InvalidDataException($"{where} holds no cells; Keras' StackedRNNCells takes a list of cells.");
         }
+
+        var cellItems = new List<(JsonObject Config, string LayerClass)>();
+        foreach (JsonNode? cell in cells)
+        {
+            string cellClass = KerasConfigItems.Text(cell?["class_name"]) ?? "(no class_name)";
+            bool keras = cell is not null && KerasConfigItems.Text(cell["registered_name"]) is null or "" && (KerasConfigItems.Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
+            if (cell?["config"] is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
+            {
+                throw new InvalidDataException($"{where} holds a cell of class \"{cellClass}\"; NeuralNet reads stacked SimpleRNNCell, LSTMCell and GRUCell cells.");
+            }
+
+            cellItems.Add((cellConfig, layerClass));
+        }
+
+        return cellItems;
     }
+
+    // Each call of the RNN has its sequence as its one argument; initial states would belong to several layers.
+    private static bool SequenceAlone(JsonArray? nodes) => (nodes ?? []).All(node =>
+        node?["args"] is JsonArray args && args.Count == 1 && args[0] is JsonObject
+        && !(node["kwargs"]?["initial_state"] is JsonNode state && state.GetValueKind() != System.Text.Json.JsonValueKind.Null));
 
     // Call k of the layer after `previous` takes call k's output of `previous`: (batch, steps, units of the previous cell).
     private static JsonArray ChainedNodes(JsonArray nodes, string previous, JsonNode? units)

@@ -55,10 +55,22 @@ public sealed partial class KerasFormatTests
         Assert.All(expected.Zip(actual), p => Assert.Equal(p.First, p.Second, 1e-6f));
     }
 
-    [Fact]
-    public void SaveModel_RnnOverAUserCell_IsRefusedNamingTheLayerAndTheCell()
+    [Theory]
+    [InlineData("model")]
+    [InlineData("time_distributed")]
+    [InlineData("pipeline")]
+    [InlineData("stacked_in_pipeline")]
+    public void SaveModel_RnnOverAUserCell_IsRefusedNamingTheLayerAndTheCell(string where)
     {
-        var model = new Sequential([new InputLayer(4, 2), new Rnn(new UserCell(), name: "mine"), new Dense(1)], seed: 1);
+        // Registered, as a user whose model holds the cell in a wrapper must (wrappers rebuild their layer from its config).
+        UserCell.Register();
+        var rnn = new Rnn(where == "stacked_in_pipeline" ? new StackedRnnCells(new GruCell(2), new UserCell()) : new UserCell(), name: "mine");
+        Sequential model = where switch
+        {
+            "model" => new Sequential([new InputLayer(4, 2), rnn, new Dense(1)], seed: 1),
+            "time_distributed" => new Sequential([new InputLayer(3, 4, 2), new TimeDistributed(rnn), new Flatten(), new Dense(1)], seed: 1),
+            _ => new Sequential([new InputLayer(4, 2), new Pipeline([rnn, new Dense(1)]), new Dense(1)], seed: 1),
+        };
         string path = Path.Combine(_folder, "user-cell.keras");
 
         var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
@@ -71,7 +83,15 @@ public sealed partial class KerasFormatTests
     // A user's cell (h = x·W, no recurrence): enough to be refused.
     private sealed class UserCell : RnnCell
     {
+        private static readonly Lazy<bool> s_registered = new(() =>
+        {
+            NeuralNet.Serialization.SerializationRegistry.Register("NeuralNetKerasTests>UserCell", _ => new UserCell());
+            return true;
+        });
+
         private readonly int[] _sizes = [2];
+
+        public static void Register() => _ = s_registered.Value;
         private Parameter _kernel = null!;
 
         public override IReadOnlyList<int> StateSizes => _sizes;

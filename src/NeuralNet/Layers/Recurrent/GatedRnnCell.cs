@@ -15,6 +15,7 @@ namespace NeuralNet.Layers;
 public abstract class GatedRnnCell : RnnCell
 {
     private CellProjections? _projections;
+    private SeededRandom? _ownRandom;
 
     private protected GatedRnnCell(int units, int gates, ActivationFunction? activation, bool useBias, Initializer? kernelInitializer,
         Initializer? recurrentInitializer, Initializer? biasInitializer, Regularizer? kernelRegularizer, Regularizer? recurrentRegularizer,
@@ -81,13 +82,21 @@ public abstract class GatedRnnCell : RnnCell
 
     /// <summary>
     /// Keras' <c>dropout</c>: the fraction of the input features dropped in training, one mask per sample drawn once per
-    /// sequence and kept for every step (Keras 3's cell, implementation 2).
+    /// sequence and kept for every step, the same for all gates. That is Keras 3's cell when <c>recurrent_dropout</c> is 0
+    /// (implementation 2); with <c>recurrent_dropout</c> set, Keras' cell switches to implementation 1 and draws
+    /// <c>dropout_mask_count</c> (4 for LSTM, 3 for GRU) independent masks, one per gate, which this cell does not.
     /// </summary>
     public double Dropout { get; }
 
     /// <summary>
     /// Keras' <c>recurrent_dropout</c>: the fraction of the previous state's units dropped in training before its products
-    /// with the recurrent kernel, one mask per sample drawn once per sequence. The carried state itself is not dropped.
+    /// with the recurrent kernel, one mask per sample drawn once per sequence and used for all gates. The carried state
+    /// itself is not dropped. Keras 3's cell with <c>recurrent_dropout</c> set runs implementation 1: it draws one mask per
+    /// gate for the state (and one per gate for the input, see <see cref="Dropout"/>), each (batch, units), from the
+    /// cell's seed generator, cached for the sequence (DropoutRNNCell with <c>dropout_mask_count</c>); the
+    /// <see cref="Lstm"/> and <see cref="Gru"/> layers draw one state mask per gate too. So in training with
+    /// <c>recurrent_dropout</c> this cell drops differently from both (the same in expectation); without dropout, or in
+    /// inference, it computes exactly what they compute.
     /// </summary>
     public double RecurrentDropout { get; }
 
@@ -137,7 +146,8 @@ public abstract class GatedRnnCell : RnnCell
     /// <inheritdoc/>
     public override void Prepare(int batch, int steps, bool training)
     {
-        Projections.Prepare(batch, training, Random ?? new SeededRandom(Seed ?? 0));
+        // Outside a layer the cell keeps one generator, so successive passes draw new masks.
+        Projections.Prepare(batch, training, Random ?? (_ownRandom ??= new SeededRandom(Seed ?? 0)));
         PrepareSteps(batch, steps);
     }
 

@@ -8,7 +8,9 @@ namespace NeuralNet.Layers;
 /// <summary>
 /// Keras' <c>GRUCell</c>, gate blocks z, r, h: z = σ(x_z + h·U_z), r = σ(x_r + h·U_r); with <see cref="ResetAfter"/> (Keras 3's
 /// default) ĥ = act(x_h + r·(h·U_h + recurrent bias)) and bias (2, 3·units), else ĥ = act(x_h + (r·h)·U_h) and bias
-/// (3·units); h_new = z·h + (1 − z)·ĥ. Run it with <see cref="Rnn"/> (<see cref="Gru"/> is the same computation on a faster path).
+/// (3·units); h_new = z·h + (1 − z)·ĥ. Run it with <see cref="Rnn"/>. <see cref="Gru"/> computes the same on a faster
+/// path, except in training with <c>recurrent_dropout</c>: this cell drops the state with one mask for all three gates,
+/// the layer with one per gate (see <see cref="GatedRnnCell.RecurrentDropout"/>).
 /// </summary>
 public sealed class GruCell : GatedRnnCell
 {

@@ -7,8 +7,9 @@ namespace NeuralNet.Layers;
 
 /// <summary>
 /// Keras' <c>LSTMCell</c>: z = x·kernel + h·recurrent_kernel + bias in gate blocks i, f, c, o; c = f·c_prev + i·act(z_c),
-/// h = o·act(c). States [h, c]; the output is h. Run it with <see cref="Rnn"/> (<see cref="Lstm"/> is the same
-/// computation on a faster path, with the same gate arithmetic).
+/// h = o·act(c). States [h, c]; the output is h. Run it with <see cref="Rnn"/>. <see cref="Lstm"/> computes the same
+/// on a faster path, with the same gate arithmetic, except in training with <c>recurrent_dropout</c>: this cell drops
+/// the state with one mask for all four gates, the layer with one per gate (see <see cref="GatedRnnCell.RecurrentDropout"/>).
 /// </summary>
 public sealed class LstmCell : GatedRnnCell
 {
@@ -92,7 +93,7 @@ public sealed class LstmCell : GatedRnnCell
         Cache(ref _gates, steps, batch, Width);
         Cache(ref _cellActivations, steps, batch, Units);
         Cache(ref _dh, 1, batch, Units);
-        Cache(ref _da, 1, batch, Width);
+        Cache(ref _da, 1, 1, Width);
         Cache(ref _dz, 1, batch, Width);
     }
 

@@ -25,6 +25,7 @@ namespace NeuralNet.Layers;
 public sealed class Rnn : Layer, IRandomLayer
 {
     private readonly RnnCell _template;
+    private readonly int _templateStateCount;
     private RnnCell? _cell;
     private SeededRandom? _random;
     private int _steps;
@@ -42,7 +43,6 @@ public sealed class Rnn : Layer, IRandomLayer
     private Tensor? _output;
     private Tensor?[] _finalStates = [];
     private Tensor? _stepMask;
-    private bool _hasInitialStates;
     private Tensor? _outputGradient;
     private Tensor? _carriedOutputGradient;
     private Tensor? _nextStateGradients;
@@ -75,6 +75,7 @@ public sealed class Rnn : Layer, IRandomLayer
 
         CheckSizes(cell, nameof(cell));
         _template = cell;
+        _templateStateCount = cell.StateSizes.Count;
         ReturnSequences = returnSequences;
         ReturnState = returnState;
         GoBackwards = goBackwards;
@@ -136,7 +137,7 @@ public sealed class Rnn : Layer, IRandomLayer
     }
 
     /// <inheritdoc/>
-    private protected override int MaximumInputs => 1 + _template.StateSizes.Count;
+    private protected override int MaximumInputs => 1 + _templateStateCount;
 
     /// <inheritdoc/>
     internal override bool HasSeveralOutputs => ReturnState;
@@ -177,17 +178,13 @@ public sealed class Rnn : Layer, IRandomLayer
 
         RnnCell cell = _template.CopyUnbuilt();
         cell.Build(input[1], (name, shape, initializer, regularizer, constraint) => AddParameter(name, shape, initializer, regularizer, constraint: constraint));
-        if (!cell.StateSizes.SequenceEqual(sizes) || cell.OutputSize != _template.OutputSize)
-        {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"{Describe()}: its cell {cell.TypeName} changed its sizes when built, from state sizes [{string.Join(", ", sizes)}] and output size {_template.OutputSize} to {cell.Describe()}; a cell's sizes must not depend on its input."));
-        }
+        cell.CheckBuiltSizes(sizes, _template.OutputSize, Describe());
 
         _cell = cell;
         _steps = input[0];
         _features = input[1];
         _stateWidth = cell.TotalStateSize;
-        _outputSize = cell.OutputSize;
+        _outputSize = cell.BuiltOutputSize;
         _featureShape = new TensorShape(_features);
         _stateShape = new TensorShape(_stateWidth);
         _outputStepShape = new TensorShape(_outputSize);
@@ -222,7 +219,6 @@ public sealed class Rnn : Layer, IRandomLayer
             }
         }
 
-        _hasInitialStates = inputs.Length > 1;
         Span<float> initial = states[..(batch * sw)];
         initial.Clear();
         for (int i = 1; i < inputs.Length; i++)
@@ -405,7 +401,10 @@ public sealed class Rnn : Layer, IRandomLayer
                 nextForCell = cellNext;
             }
 
+            // The cell writes or adds to zeroed gradients (RnnCell.Backward's contract), never to the previous step's.
             Span<float> dx = dxs.Slice(s * batch * f, batch * f);
+            dx.Clear();
+            previous.Clear();
             cell.Backward(batch, s, xs.Slice(s * batch * f, batch * f), states.Slice(s * batch * sw, batch * sw), states.Slice((s + 1) * batch * sw, batch * sw),
                 dOut, nextForCell, dx, previous);
             if (_stepMask is not null)

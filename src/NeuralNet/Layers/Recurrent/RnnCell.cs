@@ -21,8 +21,11 @@ namespace NeuralNet.Layers;
 /// and indexed by the step, so that training allocates nothing after the first batch. Masks, initial states, the order
 /// of the steps and the outputs are the layer's business: a cell sees whole batches, one step at a time.</para>
 /// <para>A cell instance belongs to one layer: the layer builds its own copy of the cell it is given (a memberwise copy
-/// of the unbuilt cell, <see cref="CopyUnbuilt"/>), so one layer called twice, or a cell given to two layers, never
-/// shares buffers.</para>
+/// of the unbuilt cell, <see cref="CopyUnbuilt"/>). A memberwise copy shares every object the constructor created, so
+/// create per-instance state — scratch arrays, caches, anything mutable — in <see cref="OnBuild"/> or
+/// <see cref="Prepare"/>, never in the constructor or a field initializer (or override <see cref="CopyUnbuilt"/> to give
+/// the copy its own); then one layer called twice, a cell given to two layers, and concurrent Predict copies never share
+/// buffers. Immutable settings (units, sizes) may be made in the constructor.</para>
 /// <para>To save a model holding a cell of your own, register the cell's type as a layer is registered:
 /// <c>SerializationRegistry.Register("MyApp&gt;MinimalCell", config =&gt; new MinimalCell(config.GetInt32("units")))</c>,
 /// and override <see cref="GetConfig"/>.</para>
@@ -32,7 +35,9 @@ public abstract class RnnCell
     private List<Parameter> _parameters = [];
     private Func<string, TensorShape, Initializer, Regularizer?, Constraint?, Parameter>? _addParameter;
     private int[] _stateOffsets = [];
+    private int[] _stateSizes = [];
     private int _totalStateSize;
+    private int _outputSize;
 
     /// <summary>The size of each state the cell carries from step to step, such as [units] or, for an LSTM, [units, units].</summary>
     public abstract IReadOnlyList<int> StateSizes { get; }
@@ -89,7 +94,8 @@ public abstract class RnnCell
 
     /// <summary>
     /// The reverse of step <paramref name="step"/>: from the gradients of its output and of its new states, writes the
-    /// gradients of its input and of its previous states, and adds the parameters' gradients to <see cref="Parameter.Gradient"/>.
+    /// gradients of its input and of its previous states (into zeroed buffers), and adds — never writes — the parameters'
+    /// gradients to <see cref="Parameter.Gradient"/>, which the layer accumulates over the steps and the batch.
     /// Steps are reversed from the last to the first, after a forward pass over all of them.
     /// </summary>
     /// <param name="batch">The number of samples.</param>
@@ -99,8 +105,8 @@ public abstract class RnnCell
     /// <param name="newStates">The new states <see cref="Forward"/> wrote.</param>
     /// <param name="outputGradient">dLoss/dOutput (batch, <see cref="OutputSize"/>).</param>
     /// <param name="newStateGradients">dLoss/dNewStates, laid out as the states.</param>
-    /// <param name="inputGradient">Receives dLoss/dInput (batch, <see cref="InputSize"/>); overwrite it.</param>
-    /// <param name="stateGradients">Receives dLoss/dStates, laid out as the states; overwrite it.</param>
+    /// <param name="inputGradient">Receives dLoss/dInput (batch, <see cref="InputSize"/>): zeros when the call starts, so the cell may write or add to it.</param>
+    /// <param name="stateGradients">Receives dLoss/dStates, laid out as the states: zeros when the call starts, so the cell may write or add to it.</param>
     public abstract void Backward(int batch, int step, ReadOnlySpan<float> input, ReadOnlySpan<float> states, ReadOnlySpan<float> newStates,
         ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> newStateGradients, Span<float> inputGradient, Span<float> stateGradients);
 
@@ -109,14 +115,14 @@ public abstract class RnnCell
     /// <param name="batch">The number of samples.</param>
     /// <param name="index">Which state.</param>
     /// <returns>The state's block.</returns>
-    public Span<float> State(Span<float> states, int batch, int index) => states.Slice(batch * _stateOffsets[index], batch * StateSizes[index]);
+    public Span<float> State(Span<float> states, int batch, int index) => states.Slice(batch * _stateOffsets[index], batch * _stateSizes[index]);
 
     /// <summary>State <paramref name="index"/> of read-only states, as <see cref="State(Span{float}, int, int)"/>.</summary>
     /// <param name="states">The states.</param>
     /// <param name="batch">The number of samples.</param>
     /// <param name="index">Which state.</param>
     /// <returns>The state's block.</returns>
-    public ReadOnlySpan<float> State(ReadOnlySpan<float> states, int batch, int index) => states.Slice(batch * _stateOffsets[index], batch * StateSizes[index]);
+    public ReadOnlySpan<float> State(ReadOnlySpan<float> states, int batch, int index) => states.Slice(batch * _stateOffsets[index], batch * _stateSizes[index]);
 
     /// <summary>
     /// Creates a parameter of the cell while it is built: registered with the layer that builds the cell, which
@@ -170,15 +176,36 @@ public abstract class RnnCell
 
         InputSize = inputSize;
         IsBuilt = true;
+
+        // Read once: a user's StateSizes may build a new list on every call, which per step would allocate.
+        _stateSizes = [.. StateSizes];
+        _outputSize = OutputSize;
         int offset = 0;
-        _stateOffsets = new int[StateSizes.Count];
+        _stateOffsets = new int[_stateSizes.Length];
         for (int i = 0; i < _stateOffsets.Length; i++)
         {
             _stateOffsets[i] = offset;
-            offset += StateSizes[i];
+            offset += _stateSizes[i];
         }
 
         _totalStateSize = offset;
+    }
+
+    /// <summary>The output size, read once when built.</summary>
+    internal int BuiltOutputSize => _outputSize;
+
+    /// <summary>
+    /// Refuses a built cell whose sizes are not those it declared before it was built (<paramref name="declaredStates"/>,
+    /// <paramref name="declaredOutput"/>): its owner sized the states from the declared ones.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The sizes changed; <paramref name="owner"/>, the cell and both sizes are named.</exception>
+    internal void CheckBuiltSizes(IReadOnlyList<int> declaredStates, int declaredOutput, string owner)
+    {
+        if (!_stateSizes.AsSpan().SequenceEqual([.. declaredStates]) || _outputSize != declaredOutput)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"{owner}: its cell {TypeName} changed its sizes when built, from state sizes [{string.Join(", ", declaredStates)}] and output size {declaredOutput} to {Describe()}; a cell's sizes must not depend on its input."));
+        }
     }
 
     /// <summary>A description for messages: the type and its state and output sizes.</summary>
@@ -190,6 +217,7 @@ public abstract class RnnCell
         // A memberwise copy shares the list: the copy needs its own.
         _parameters = [];
         _stateOffsets = [];
+        _stateSizes = [];
         IsBuilt = false;
         InputSize = 0;
         Random = null;

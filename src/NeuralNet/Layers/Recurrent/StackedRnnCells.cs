@@ -12,6 +12,7 @@ namespace NeuralNet.Layers;
 public sealed class StackedRnnCells : RnnCell
 {
     private RnnCell[] _cells;
+    private readonly (int[] States, int Output)[] _declared;
     private int[] _stateOffsets = [];
     private float[][] _outputs = [];
     private float[] _gradientA = [];
@@ -29,7 +30,8 @@ public sealed class StackedRnnCells : RnnCell
         }
 
         _cells = [.. cells];
-        StateSizes = [.. cells.SelectMany(c => c.StateSizes)];
+        _declared = [.. cells.Select(c => (c.StateSizes?.ToArray() ?? [], c.OutputSize))];
+        StateSizes = [.. _declared.SelectMany(d => d.States)];
     }
 
     /// <summary>The cells, in the order they run (the layer's built copies once built).</summary>
@@ -93,8 +95,11 @@ public sealed class StackedRnnCells : RnnCell
         {
             string prefix = $"cell_{k}/";
             _cells[k].Build(features, (name, shape, initializer, regularizer, constraint) => AddWeight(prefix + name, shape, initializer, regularizer, constraint));
+
+            // The stack's state sizes are the cells' declared ones: a cell that changed them would overrun the others' states.
+            _cells[k].CheckBuiltSizes(_declared[k].States, _declared[k].Output, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"StackedRNNCells' cell {k}"));
             _stateOffsets[k] = k == 0 ? 0 : _stateOffsets[k - 1] + _cells[k - 1].TotalStateSize;
-            features = _cells[k].OutputSize;
+            features = _cells[k].BuiltOutputSize;
         }
 
         _outputs = new float[_cells.Length - 1][];
@@ -107,7 +112,7 @@ public sealed class StackedRnnCells : RnnCell
         int widest = 0;
         foreach (RnnCell cell in _cells)
         {
-            widest = Math.Max(widest, Math.Max(cell.OutputSize, cell.InputSize));
+            widest = Math.Max(widest, Math.Max(cell.BuiltOutputSize, cell.InputSize));
         }
 
         CellBuffers(ref _gradientA, batch * widest);
@@ -116,7 +121,7 @@ public sealed class StackedRnnCells : RnnCell
         {
             if (k < _outputs.Length)
             {
-                CellBuffers(ref _outputs[k], steps * batch * _cells[k].OutputSize);
+                CellBuffers(ref _outputs[k], steps * batch * _cells[k].BuiltOutputSize);
             }
 
             _cells[k].Random = Random;
@@ -147,6 +152,9 @@ public sealed class StackedRnnCells : RnnCell
             RnnCell cell = _cells[k];
             ReadOnlySpan<float> x = k == 0 ? input : Output(k - 1, step, batch);
             Span<float> dx = k == 0 ? inputGradient : ((_cells.Length - 1 - k) % 2 == 0 ? _gradientA : _gradientB).AsSpan(0, batch * cell.InputSize);
+
+            // Zeroed as RnnCell.Backward promises (the layer zeroes inputGradient and the states' gradients).
+            dx.Clear();
             cell.Backward(batch, step, x, CellStates(states, batch, k), CellStates(newStates, batch, k), dy, CellStates(newStateGradients, batch, k),
                 dx, CellStates(stateGradients, batch, k));
             dy = dx;
@@ -155,7 +163,7 @@ public sealed class StackedRnnCells : RnnCell
 
     private Span<float> Output(int k, int step, int batch)
     {
-        int o = _cells[k].OutputSize;
+        int o = _cells[k].BuiltOutputSize;
         return _outputs[k].AsSpan(step * batch * o, batch * o);
     }
 

@@ -92,22 +92,6 @@ public class RecurrentDropoutTests
         1 => new Lstm(3) { Dropout = rate, DropoutSeed = seed },
         _ => new Gru(3, returnSequences: true, goBackwards: true) { Dropout = rate, DropoutSeed = seed },
     };
-
-    // Runs the wrapped layer in training mode with its dropout stream reset before each forward pass.
-    private sealed class ReseedingLayer(RecurrentLayer inner, long seed) : Layer(null)
-    {
-        public override string DefaultNamePrefix => "reseeding";
-
-        protected override TensorShape OnBuild(TensorShape inputShape) => inner.OutputShape;
-
-        protected override Tensor OnForward(Tensor input, bool training)
-        {
-            ((IRandomLayer)inner).LayerRandom.Reseed(seed);
-            return inner.Forward(input, training);
-        }
-
-        protected override Tensor OnBackward(Tensor outputGradient) => inner.Backward(outputGradient);
-    }
 }
 
 /// <summary>Keras' recurrent_dropout: the previous state dropped before each gate's recurrent product, a mask per sample and gate.</summary>
@@ -160,7 +144,7 @@ public class RecurrentStateDropoutTests
         RecurrentLayer layer = Variants[variant]();
         layer.Build(new TensorShape(4, 3));
         Tensor input = Tensor.RandomNormal(new TensorShape(2, 4, 3), 6);
-        var reseeding = new Reseeding(layer, layer.DropoutSeed!.Value);
+        var reseeding = new ReseedingLayer(layer, layer.DropoutSeed!.Value);
         reseeding.Build(new TensorShape(4, 3));
         GradientChecker.CheckLayer(reseeding, input, seed: 9, training: true).AssertPassed(maxKinkFraction: 0);
     }
@@ -207,20 +191,5 @@ public class RecurrentStateDropoutTests
         public bool Equals(float x, float y) => Math.Abs(x - y) <= absolute + (relative * Math.Abs(x));
 
         public int GetHashCode(float obj) => 0;
-    }
-
-    private sealed class Reseeding(RecurrentLayer inner, long seed) : Layer(null)
-    {
-        public override string DefaultNamePrefix => "reseeding";
-
-        protected override TensorShape OnBuild(TensorShape inputShape) => inner.OutputShape;
-
-        protected override Tensor OnForward(Tensor input, bool training)
-        {
-            ((IRandomLayer)inner).LayerRandom.Reseed(seed);
-            return inner.Forward(input, training);
-        }
-
-        protected override Tensor OnBackward(Tensor outputGradient) => inner.Backward(outputGradient);
     }
 }

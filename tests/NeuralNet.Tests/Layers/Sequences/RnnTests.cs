@@ -345,13 +345,14 @@ public class RnnTests
     }
 
     // The gradients differ in summation order only: the layers take the kernel's and the input's gradients as one GEMM over
-    // every step, the cells step by step.
+    // every step, the cells step by step. Relative to the value (a few float32 ulps): the SIMD-less and SSE kernels round
+    // sums near 4 differently by about 1e-6 (CI's DOTNET_EnableAVX2=0 run).
     private static void AssertClose(float[] expected, float[] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
         {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6, $"{what}[{i}]: layer {expected[i]}, Rnn over the cell {actual[i]}");
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6 * Math.Max(1, Math.Abs(expected[i])), $"{what}[{i}]: layer {expected[i]}, Rnn over the cell {actual[i]}");
         }
     }
 

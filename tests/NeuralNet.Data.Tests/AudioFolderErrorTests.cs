@@ -11,39 +11,26 @@ namespace NeuralNet.Data.Tests;
 /// </summary>
 public class AudioFolderErrorTests
 {
-    private static InvalidDataException Refused(byte[] bytes, string expectedOffset, params string[] expectedWords)
-    {
-        var error = Assert.Throws<InvalidDataException>(() => WavDecoding.Decode(bytes, "clip.wav"));
-        Assert.Contains("'clip.wav'", error.Message);
-        Assert.Contains($"at byte {expectedOffset},", error.Message);
-        foreach (string word in expectedWords)
-        {
-            Assert.Contains(word, error.Message);
-        }
-
-        return error;
-    }
-
     [Fact]
     public void Decode_NotRiff_RefusedAtByte0()
     {
-        Refused("OggS and more bytes"u8.ToArray(), "0", "RIFF");
-        Refused([.. "RIFF\0\0\0\0AVI "u8.ToArray()], "0", "WAVE");
-        Refused([.. "RIF"u8.ToArray()], "0", "only 3 bytes");
+        TestWavs.Refused("OggS and more bytes"u8.ToArray(), "0", "RIFF");
+        TestWavs.Refused([.. "RIFF\0\0\0\0AVI "u8.ToArray()], "0", "WAVE");
+        TestWavs.Refused([.. "RIF"u8.ToArray()], "0", "only 3 bytes");
     }
 
     [Fact]
     public void Decode_TruncatedDataChunk_RefusedAtTheDataChunkWithTheMissingLength()
     {
         byte[] whole = TestWavs.Pcm16([1, 2, 3, 4, 5]);
-        Refused(whole[..^3], "36", "'data'", "declares 10 bytes", "ends 7 bytes after its header", "truncated");
+        TestWavs.Refused(whole[..^3], "36", "'data'", "declares 10 bytes", "ends 7 bytes after its header", "truncated");
     }
 
     [Fact]
     public void Decode_CutInsideAChunkHeader_RefusedWhereTheHeaderStarts()
     {
         byte[] whole = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 1, 8000, 16)), TestWavs.Chunk("data", TestWavs.Samples([1])), [.. "LIS"u8.ToArray()]);
-        Refused(whole, "46", "truncated");
+        TestWavs.Refused(whole, "46", "truncated");
     }
 
     [Theory]
@@ -53,7 +40,7 @@ public class AudioFolderErrorTests
     public void Decode_OtherThan16Bits_RefusedAtTheBitsField(int bits, string offset, string words)
     {
         byte[] bytes = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 1, 8000, bits)), TestWavs.Chunk("data", new byte[8]));
-        Refused(bytes, offset, words, "expected 16");
+        TestWavs.Refused(bytes, offset, words, "expected 16");
     }
 
     [Theory]
@@ -63,7 +50,7 @@ public class AudioFolderErrorTests
     public void Decode_FormatOtherThanPcm_RefusedAtTheFormatField(int tag, string name)
     {
         byte[] bytes = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(tag, 1, 8000, tag == 3 ? 32 : 16)), TestWavs.Chunk("data", new byte[8]));
-        Refused(bytes, "20", name, "expected 1 (PCM)");
+        TestWavs.Refused(bytes, "20", name, "expected 1 (PCM)");
     }
 
     [Fact]
@@ -71,7 +58,7 @@ public class AudioFolderErrorTests
     {
         // A 40-byte fmt chunk with tag 1: TensorFlow checks the size first ("Expected 16 or 18").
         byte[] body = [.. TestWavs.Format(1, 1, 8000, 16), .. new byte[24]];
-        Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", body), TestWavs.Chunk("data", new byte[8])), "12", "40 bytes", "16 or 18");
+        TestWavs.Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", body), TestWavs.Chunk("data", new byte[8])), "12", "40 bytes", "16 or 18");
     }
 
     [Fact]
@@ -89,7 +76,7 @@ public class AudioFolderErrorTests
     public void Decode_DataSizeAboveInt32Max_RefusedAsTensorFlow()
     {
         byte[] bytes = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 1, 8000, 16)), TestWavs.Chunk("data", new byte[2], size: uint.MaxValue));
-        Refused(bytes, "36", "4294967295", "2147483647");
+        TestWavs.Refused(bytes, "36", "4294967295", "2147483647");
     }
 
     [Fact]
@@ -97,19 +84,19 @@ public class AudioFolderErrorTests
     {
         byte[] format = TestWavs.Format(1, 2, 8000, 16);
         format[12] = 2; // block align 2 for 2 channels of 16 bits (4 expected)
-        Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", format), TestWavs.Chunk("data", new byte[8])), "32", "expected 4");
+        TestWavs.Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", format), TestWavs.Chunk("data", new byte[8])), "32", "expected 4");
 
         format = TestWavs.Format(1, 1, 8000, 16);
         format[8] = 1; // byte rate 0x3E80 (16000) with its low byte set to 1: 0x3E01 = 15873, for 2 bytes x 8000
-        Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", format), TestWavs.Chunk("data", new byte[8])), "28", "15873 bytes per second", "expected 16000");
+        TestWavs.Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", format), TestWavs.Chunk("data", new byte[8])), "28", "15873 bytes per second", "expected 16000");
     }
 
     [Fact]
     public void Decode_NoDataOrTwoDataChunks_Refused()
     {
-        Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 1, 8000, 16))), "36", "without a 'data' chunk");
-        Refused(TestWavs.Riff(TestWavs.Chunk("data", new byte[2])), "22", "without a 'fmt ' chunk");
-        Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 1, 8000, 16)), TestWavs.Chunk("data", new byte[2]), TestWavs.Chunk("data", new byte[2])), "46", "second 'data'");
+        TestWavs.Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 1, 8000, 16))), "36", "without a 'data' chunk");
+        TestWavs.Refused(TestWavs.Riff(TestWavs.Chunk("data", new byte[2])), "22", "without a 'fmt ' chunk");
+        TestWavs.Refused(TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 1, 8000, 16)), TestWavs.Chunk("data", new byte[2]), TestWavs.Chunk("data", new byte[2])), "46", "second 'data'");
     }
 
     [Fact]

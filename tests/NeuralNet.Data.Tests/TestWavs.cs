@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Xunit;
 
 namespace NeuralNet.Data.Tests;
 
@@ -62,5 +63,19 @@ internal static class TestWavs
         byte[] size = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(size, (uint)body.Length);
         return [.. "RIFF"u8.ToArray(), .. size, .. body];
+    }
+
+    /// <summary>Asserts that decoding <paramref name="bytes"/> as clip.wav is refused naming the file, the byte offset and each expected word.</summary>
+    public static InvalidDataException Refused(byte[] bytes, string expectedOffset, params string[] expectedWords)
+    {
+        var error = Assert.Throws<InvalidDataException>(() => WavDecoding.Decode(bytes, "clip.wav"));
+        Assert.Contains("'clip.wav'", error.Message);
+        Assert.Contains($"at byte {expectedOffset},", error.Message);
+        foreach (string word in expectedWords)
+        {
+            Assert.Contains(word, error.Message);
+        }
+
+        return error;
     }
 }

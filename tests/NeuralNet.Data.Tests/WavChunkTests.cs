@@ -12,19 +12,6 @@ public class WavChunkTests
 {
     private static readonly byte[] s_stereo = TestWavs.Chunk("fmt ", TestWavs.Format(1, 2, 8000, 16));
 
-    private static InvalidDataException Refused(byte[] bytes, string expectedOffset, params string[] expectedWords)
-    {
-        var error = Assert.Throws<InvalidDataException>(() => WavDecoding.Decode(bytes, "clip.wav"));
-        Assert.Contains("'clip.wav'", error.Message);
-        Assert.Contains($"at byte {expectedOffset},", error.Message);
-        foreach (string word in expectedWords)
-        {
-            Assert.Contains(word, error.Message);
-        }
-
-        return error;
-    }
-
     [Fact]
     public void Decode_SecondFmtChunk_SkippedAsTensorFlow()
     {
@@ -57,10 +44,10 @@ public class WavChunkTests
     public void Decode_CutDataChunkMissingWholeFramesOrEndingInsideAPartialOne_RefusedAsTensorFlow()
     {
         // 8 bytes declared (2 frames), 6 present: wav_io.cc's IncrementOffset refuses the 8 bytes it needs.
-        Refused(TestWavs.Riff(s_stereo, TestWavs.Chunk("data", TestWavs.Samples([1, 2, 3]), size: 8)), "36", "declares 8 bytes", "2 whole frame(s) of 4 bytes", "ends 6 bytes after its header", "truncated");
+        TestWavs.Refused(TestWavs.Riff(s_stereo, TestWavs.Chunk("data", TestWavs.Samples([1, 2, 3]), size: 8)), "36", "declares 8 bytes", "2 whole frame(s) of 4 bytes", "ends 6 bytes after its header", "truncated");
 
         // 6 bytes declared (1 frame), 5 present: after the frame wav_io.cc reads a 4-byte chunk id from the 1 byte left.
-        Refused(TestWavs.Riff(s_stereo, TestWavs.Chunk("data", [1, 0, 2, 0, 3], size: 6, pad: false)), "36", "declares 6 bytes", "1 whole frame(s) of 4 bytes", "ends 5 bytes after its header");
+        TestWavs.Refused(TestWavs.Riff(s_stereo, TestWavs.Chunk("data", [1, 0, 2, 0, 3], size: 6, pad: false)), "36", "declares 6 bytes", "1 whole frame(s) of 4 bytes", "ends 5 bytes after its header");
     }
 
     [Fact]
@@ -68,21 +55,21 @@ public class WavChunkTests
     {
         // "WAV data chunk 'LIST' is too large: 2147483648 bytes, but the limit is 2147483647", for any chunk after fmt.
         byte[] bytes = TestWavs.Riff(s_stereo, TestWavs.Chunk("data", TestWavs.Samples([1, 2])), TestWavs.Chunk("LIST", [1, 2], size: 1u << 31));
-        Refused(bytes, "48", "'LIST'", "2147483648", "2147483647");
+        TestWavs.Refused(bytes, "48", "'LIST'", "2147483648", "2147483647");
     }
 
     [Fact]
     public void Decode_TruncatedFmtChunk_RefusedAtTheChunk()
     {
         byte[] bytes = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 1, 8000, 16)[..10], size: 16));
-        Refused(bytes, "12", "'fmt '", "declares 16 bytes", "ends 10 bytes after its header", "truncated");
+        TestWavs.Refused(bytes, "12", "'fmt '", "declares 16 bytes", "ends 10 bytes after its header", "truncated");
     }
 
     [Fact]
     public void Decode_FmtChunkUnder16Bytes_RefusedAtTheChunk()
     {
         byte[] bytes = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 1, 8000, 16)[..14]), TestWavs.Chunk("data", new byte[2]));
-        Refused(bytes, "12", "14 bytes", "expected 16 or 18");
+        TestWavs.Refused(bytes, "12", "14 bytes", "expected 16 or 18");
     }
 
     [Fact]
@@ -90,7 +77,7 @@ public class WavChunkTests
     {
         // wav_io.cc: "Bad number of channels for WAV: Expected at least 1, but got 0".
         byte[] bytes = TestWavs.Riff(TestWavs.Chunk("fmt ", TestWavs.Format(1, 0, 8000, 16)), TestWavs.Chunk("data", new byte[2]));
-        Refused(bytes, "22", "0 channels", "at least 1");
+        TestWavs.Refused(bytes, "22", "0 channels", "at least 1");
     }
 
     [Fact]
@@ -98,6 +85,6 @@ public class WavChunkTests
     {
         // wav_io.cc steps past the end and then finds no data chunk; NeuralNet names the cut chunk.
         byte[] bytes = TestWavs.Riff(s_stereo, TestWavs.Chunk("LIST", [1, 2], size: 100));
-        Refused(bytes, "36", "'LIST' chunk declares 100 bytes", "truncated");
+        TestWavs.Refused(bytes, "36", "'LIST' chunk declares 100 bytes", "truncated");
     }
 }

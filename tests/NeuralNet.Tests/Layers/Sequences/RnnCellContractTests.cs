@@ -42,7 +42,7 @@ public sealed class RnnCellContractTests
     public void A_stacked_cell_whose_state_sizes_change_when_built_is_refused_naming_it()
     {
         // ShiftingCell declares [2] and takes its input's width (the GRU's 3 units) when built.
-        var layer = new Rnn(new StackedRnnCells(new GruCell(3), new ShiftingCell()), name: "seq");
+        var layer = new Rnn(new StackedRnnCells(new GruCell(3), new RnnTests.ShiftingCell()), name: "seq");
 
         var error = Assert.Throws<InvalidOperationException>(() => layer.Build(new TensorShape(5, 7)));
 
@@ -94,26 +94,5 @@ public sealed class RnnCellContractTests
                 stateGradients[i] += g;
             }
         }
-    }
-
-    // Declares 2 units, then takes its input's width once built.
-    private sealed class ShiftingCell : RnnCell
-    {
-        private int[] _sizes = [2];
-
-        public override IReadOnlyList<int> StateSizes => _sizes;
-
-        protected override void OnBuild(int inputSize)
-        {
-            AddWeight("kernel", new TensorShape(inputSize, inputSize), new Zeros());
-            _sizes = [inputSize];
-        }
-
-        public override void Forward(int batch, int step, ReadOnlySpan<float> input, ReadOnlySpan<float> states, Span<float> output, Span<float> newStates) =>
-            throw new NotSupportedException();
-
-        public override void Backward(int batch, int step, ReadOnlySpan<float> input, ReadOnlySpan<float> states, ReadOnlySpan<float> newStates,
-            ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> newStateGradients, Span<float> inputGradient, Span<float> stateGradients) =>
-            throw new NotSupportedException();
     }
 }

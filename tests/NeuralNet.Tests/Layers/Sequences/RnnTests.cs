@@ -375,7 +375,7 @@ public class RnnTests
     }
 
     // Declares 2 units, then takes its input's width once built: a cell whose state would not be the one declared.
-    private sealed class ShiftingCell : RnnCell
+    internal sealed class ShiftingCell : RnnCell
     {
         private int[] _sizes = [2];
 

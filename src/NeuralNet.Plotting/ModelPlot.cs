@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Diagnostics;
+using System.Text;
 using NeuralNet.Models;
 using NeuralNet.Serialization;
 
@@ -9,7 +11,7 @@ namespace NeuralNet.Plotting;
 /// with Graphviz' <c>dot</c> program, which, as for Keras, must be installed (Debian and Ubuntu:
 /// <c>apt-get install graphviz</c>; Windows and macOS: the graphviz.org installers or Homebrew). The image format is the
 /// file's extension (<c>.png</c>, <c>.svg</c>, <c>.pdf</c>, ...; none means PNG, as in Keras). A <c>.dot</c> file gets
-/// the DOT text itself and needs no Graphviz.
+/// the DOT text itself and needs no Graphviz (Keras has Graphviz write its laid-out DOT instead).
 /// </summary>
 /// <example><c>ModelPlot.Save(model, "model.png", new ModelDiagramOptions { ShowShapes = true, ShowLayerNames = false });</c></example>
 public static class ModelPlot
@@ -20,7 +22,8 @@ public static class ModelPlot
     /// <summary>Draws <paramref name="model"/> into <paramref name="path"/>, replacing the file only once the image is complete.</summary>
     /// <param name="model">A built model.</param>
     /// <param name="path">The image file; its extension is the format (none: PNG, the file keeping the name given, as in Keras). A <c>.dot</c> or <c>.gv</c> file gets the DOT text.</param>
-    /// <param name="options">What to show; null for Keras' <c>plot_model</c> defaults (<see cref="ModelDiagramOptions.PlotDefaults"/>: no layer names).</param>
+    /// <param name="options">What to show; null for Keras' <c>plot_model</c> defaults. Layer names are hidden, as in
+    /// <c>plot_model</c>, unless <see cref="ModelDiagramOptions.ShowLayerNames"/> is true.</param>
     /// <param name="dotProgram">Graphviz' <c>dot</c> program; null to find <c>dot</c> on the PATH.</param>
     /// <param name="cancellationToken">Stops Graphviz (killing it) and leaves the file as it was.</param>
     /// <returns>The full path of the file written.</returns>
@@ -31,10 +34,11 @@ public static class ModelPlot
     {
         ArgumentNullException.ThrowIfNull(model);
         string format = Format(path);
-        string text = ModelDiagram.ToDot(model, options ?? ModelDiagramOptions.PlotDefaults);
+        options ??= new ModelDiagramOptions();
+        string text = ModelDiagram.ToDot(model, options with { ShowLayerNames = options.ShowLayerNames ?? false });
         string fullPath = Path.GetFullPath(path);
         byte[] image = format is "dot" or "gv"
-            ? System.Text.Encoding.UTF8.GetBytes(text)
+            ? Encoding.UTF8.GetBytes(text)
             : Render(text, format, dotProgram ?? FindDot(), cancellationToken);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         AtomicFile.Write(fullPath, stream => stream.Write(image));
@@ -60,8 +64,9 @@ public static class ModelPlot
             : throw new ArgumentException($"The output path '{path}' has the extension '{extension}', which is not a format ModelPlot writes; expected one of .{string.Join(", .", s_formats)}.", nameof(path));
     }
 
-    // Graphviz reads the DOT text on stdin and writes the image to stdout; both are drained at once so that neither
-    // pipe fills up and stalls it.
+    // Graphviz reads the DOT text on stdin and writes the image to stdout; both outputs are drained while the text is
+    // written, so that no pipe fills up and stalls it. Cancelling kills it (and anything it started), which also ends
+    // a write blocked on a Graphviz that stopped reading; it never outlives this call.
     private static byte[] Render(string text, string format, string dot, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -70,16 +75,18 @@ public static class ModelPlot
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
+            StandardErrorEncoding = Encoding.UTF8,
             UseShellExecute = false,
         };
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw NotInstalled(dot);
+            process = Process.Start(start) ?? throw NotInstalled(dot, null);
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Win32Exception e)
         {
-            throw NotInstalled(dot);
+            throw NotInstalled(dot, e);
         }
 
         using (process)
@@ -87,30 +94,56 @@ public static class ModelPlot
             using var output = new MemoryStream();
             Task copy = process.StandardOutput.BaseStream.CopyToAsync(output, CancellationToken.None);
             Task<string> errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            try
+            using (cancellationToken.Register(() => Stop(process)))
             {
-                process.StandardInput.Write(text);
-                process.StandardInput.Close();
-                process.WaitForExitAsync(cancellationToken).GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit();
-                throw;
-            }
-            catch (IOException) when (process.WaitForExit(10_000))
-            {
-                // dot closed its input early (it failed); its exit code and message say why, below.
+                try
+                {
+                    try
+                    {
+                        process.StandardInput.Write(text);
+                        process.StandardInput.Close();
+                    }
+                    catch (IOException)
+                    {
+                        // Graphviz closed its input early: it failed or was stopped; its exit code and message say which.
+                    }
+
+                    process.WaitForExit();
+                    Task.WaitAll(copy, errors);
+                }
+                catch (AggregateException e)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    throw new InvalidOperationException($"Reading Graphviz' '{dot}' output failed: {e.InnerException?.Message}", e.InnerException);
+                }
+                finally
+                {
+                    Stop(process);
+                }
             }
 
-            Task.WaitAll(copy, errors);
+            cancellationToken.ThrowIfCancellationRequested();
             if (process.ExitCode != 0 || output.Length == 0)
             {
                 throw new InvalidOperationException($"Graphviz' '{dot}' failed drawing the model as {format} (exit code {process.ExitCode}): {errors.Result.Trim()}");
             }
 
             return output.ToArray();
+        }
+    }
+
+    private static void Stop(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or Win32Exception or NotSupportedException)
+        {
+            // It ended meanwhile, or cannot be signalled: nothing left to stop.
         }
     }
 
@@ -126,10 +159,10 @@ public static class ModelPlot
             }
         }
 
-        throw NotInstalled(name);
+        throw NotInstalled(name, null);
     }
 
-    private static InvalidOperationException NotInstalled(string dot) => new(
-        $"ModelPlot draws with Graphviz' '{dot}' program, which was not found: install Graphviz (Debian and Ubuntu: apt-get install graphviz; " +
-        "Windows and macOS: graphviz.org or Homebrew), pass the program's path as dotProgram, or save a .dot file (ModelDiagram.ToDot) and render it elsewhere.");
+    private static InvalidOperationException NotInstalled(string dot, Win32Exception? reason) => new(
+        $"ModelPlot draws with Graphviz' '{dot}' program, which could not be started ({reason?.Message ?? "not found on the PATH"}): install Graphviz (Debian and Ubuntu: apt-get install graphviz; " +
+        "Windows and macOS: graphviz.org or Homebrew), pass the program's path as dotProgram, or save a .dot file (ModelDiagram.ToDot) and render it elsewhere.", reason);
 }

@@ -14,7 +14,7 @@ public class ModelPlotTests
     {
         using var folder = new TempFolder();
         string column = ModelPlot.Save(Mlp(), folder.File("column.png"));
-        string row = ModelPlot.Save(Mlp(), folder.File("row.png"), ModelDiagramOptions.PlotDefaults with { RankDirection = "LR" });
+        string row = ModelPlot.Save(Mlp(), folder.File("row.png"), new ModelDiagramOptions { RankDirection = "LR" });
 
         var (columnWidth, columnHeight) = Png.ReadSize(column);
         var (rowWidth, rowHeight) = Png.ReadSize(row);
@@ -29,11 +29,14 @@ public class ModelPlotTests
     {
         using var folder = new TempFolder();
         string plain = File.ReadAllText(ModelPlot.Save(Mlp(), folder.File("plain.svg")));
-        string named = File.ReadAllText(ModelPlot.Save(Mlp(), folder.File("named.svg"), new ModelDiagramOptions { ShowShapes = true }));
+        string shapes = File.ReadAllText(ModelPlot.Save(Mlp(), folder.File("shapes.svg"), new ModelDiagramOptions { ShowShapes = true }));
+        string named = File.ReadAllText(ModelPlot.Save(Mlp(), folder.File("named.svg"), new ModelDiagramOptions { ShowShapes = true, ShowLayerNames = true }));
 
-        // plot_model's default hides names: the boxes show classes only.
+        // plot_model's default hides names, with other options set too: the boxes show classes only.
         Assert.Equal(2, CountOf(plain, ">Dense</text>"));
         Assert.DoesNotContain(">dense_1</text>", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain(">dense_1</text>", shapes, StringComparison.Ordinal);
+        Assert.Contains("(None, 784)", shapes, StringComparison.Ordinal);
         Assert.Contains(">dense_1</text>", named, StringComparison.Ordinal);
         Assert.Contains("(None, 784)", named, StringComparison.Ordinal);
         Assert.Contains("(None, 10)", named, StringComparison.Ordinal);
@@ -45,7 +48,8 @@ public class ModelPlotTests
         using var folder = new TempFolder();
         Sequential model = Mlp();
         string path = ModelPlot.Save(model, folder.File("sub", "model.dot"), dotProgram: folder.File("no-such-dot"));
-        Assert.Equal(ModelDiagram.ToDot(model, ModelDiagramOptions.PlotDefaults), File.ReadAllText(path));
+        // plot_model's default: no layer names.
+        Assert.Equal(ModelDiagram.ToDot(model, new ModelDiagramOptions { ShowLayerNames = false }), File.ReadAllText(path));
     }
 
     [Fact]
@@ -64,8 +68,9 @@ public class ModelPlotTests
         using var folder = new TempFolder();
         string path = folder.File("model.png");
         File.WriteAllText(path, "old picture");
+        // It exits without reading a text larger than a pipe holds, so the write fails part-way, every time.
         string failing = Script(folder, "failing-dot", "echo 'Error: syntax error in line 1' >&2; exit 3");
-        var error = Assert.Throws<InvalidOperationException>(() => ModelPlot.Save(Mlp(), path, dotProgram: failing));
+        var error = Assert.Throws<InvalidOperationException>(() => ModelPlot.Save(Deep(), path, new ModelDiagramOptions { ShowShapes = true }, dotProgram: failing));
         Assert.Contains("exit code 3", error.Message, StringComparison.Ordinal);
         Assert.Contains("syntax error in line 1", error.Message, StringComparison.Ordinal);
         Assert.Equal("old picture", File.ReadAllText(path));
@@ -77,12 +82,27 @@ public class ModelPlotTests
         using var folder = new TempFolder();
         string path = folder.File("model.png");
         File.WriteAllText(path, "old picture");
-        string hanging = Script(folder, "hanging-dot", "cat > /dev/null; sleep 60");
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        // It never reads: the write of a text larger than a pipe holds blocks until cancelling stops the program, and the
+        // program's own child (its sleep, whose id it writes down) is stopped with it.
+        string pidFile = folder.File("child.pid");
+        string hanging = Script(folder, "hanging-dot", $"sleep 60 & echo $! > '{pidFile}'; wait");
+        Sequential deep = Deep();
+        using var cancel = new CancellationTokenSource();
+        // Cancel once the program runs (it has written its child's id), while the write waits on it.
+        Task canceller = Task.Run(() =>
+        {
+            SpinWait.SpinUntil(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0, TimeSpan.FromSeconds(20));
+            Thread.Sleep(200);
+            cancel.Cancel();
+        });
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        Assert.ThrowsAny<OperationCanceledException>(() => ModelPlot.Save(Mlp(), path, dotProgram: hanging, cancellationToken: cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => ModelPlot.Save(deep, path, new ModelDiagramOptions { ShowShapes = true }, dotProgram: hanging, cancellationToken: cancel.Token));
+        canceller.Wait();
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"the cancelled drawing took {watch.Elapsed}, as if the program had not been stopped");
         Assert.Equal("old picture", File.ReadAllText(path));
+        int child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(SpinWait.SpinUntil(() => !Directory.Exists($"/proc/{child}") || File.ReadAllText($"/proc/{child}/stat").Split(' ')[2] == "Z", TimeSpan.FromSeconds(10)),
+            $"the program's child {child} still runs after the cancellation");
     }
 
     [Theory]
@@ -96,6 +116,14 @@ public class ModelPlotTests
         Assert.Equal("path", error.ParamName);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(folder.Root));
+    }
+
+    // 300 layers with shapes: a DOT text of over 100 kB, more than a pipe's buffer.
+    private static Sequential Deep()
+    {
+        var model = new Sequential([new InputLayer(8), .. Enumerable.Range(0, 300).Select(_ => new Dense(8))]);
+        Assert.True(ModelDiagram.ToDot(model, new ModelDiagramOptions { ShowShapes = true }).Length > 100_000);
+        return model;
     }
 
     private static int CountOf(string text, string part)

@@ -19,7 +19,8 @@ public static class ModelDiagram
 {
     /// <summary>The DOT text of <paramref name="model"/>'s graph.</summary>
     /// <param name="model">A built model (a <see cref="Sequential"/> without an input shape is built by its first use).</param>
-    /// <param name="options">What to show; null for Keras' <c>model_to_dot</c> defaults.</param>
+    /// <param name="options">What to show; null for Keras' <c>model_to_dot</c> defaults (layer names shown unless
+    /// <see cref="ModelDiagramOptions.ShowLayerNames"/> says otherwise).</param>
     /// <returns>A <c>digraph</c> with Keras' graph attributes (rankdir, concentrate, dpi, splines) and one node per layer,
     /// named by the layer's name; a <see cref="Sequential"/>'s input layer is left out, as Keras leaves it out.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
@@ -30,6 +31,7 @@ public static class ModelDiagram
         ArgumentNullException.ThrowIfNull(model);
         options ??= new ModelDiagramOptions();
         options.Validate();
+        bool showNames = options.ShowLayerNames ?? true;
         if (!model.IsBuilt)
         {
             throw new InvalidOperationException($"Model '{model.Name}' is not built yet, so it has no graph to draw; build it first (give it an Input, or call it or fit it on data).");
@@ -46,7 +48,7 @@ public static class ModelDiagram
         dot.Append("node [shape=record];\n");
         foreach (Layer layer in layers)
         {
-            dot.Append(Id(layer)).Append(" [label=").Append(Label(graph, layer, options)).Append(", fontname=Helvetica, border=0, margin=0];\n");
+            dot.Append(Id(layer)).Append(" [label=").Append(Label(graph, layer, options, showNames)).Append(", fontname=Helvetica, border=0, margin=0];\n");
         }
 
         foreach (var (source, destination) in Edges(graph, model, layers))
@@ -91,12 +93,12 @@ public static class ModelDiagram
     }
 
     // Keras' make_layer_label: a black title row, then optional rows and cells on white.
-    private static string Label(Graph graph, Layer layer, ModelDiagramOptions options)
+    private static string Label(Graph graph, Layer layer, ModelDiagramOptions options, bool showNames)
     {
         var table = new StringBuilder("<<table border=\"0\" cellborder=\"1\" bgcolor=\"black\" cellpadding=\"10\">");
         int colspan = Math.Max(1, (options.ShowDtype ? 1 : 0) + (options.ShowTrainable ? 1 : 0) + (options.ShowShapes ? 2 : 0));
         string span = colspan.ToString(CultureInfo.InvariantCulture);
-        string title = options.ShowLayerNames ? $"<b>{Html(layer.Name)}</b> ({Html(layer.TypeName)})" : $"<b>{Html(layer.TypeName)}</b>";
+        string title = showNames ? $"<b>{Html(layer.Name)}</b> ({Html(layer.TypeName)})" : $"<b>{Html(layer.TypeName)}</b>";
         table.Append("<tr><td colspan=\"").Append(span).Append("\" bgcolor=\"black\"><font point-size=\"16\" color=\"white\">").Append(title).Append("</font></td></tr>");
         if (options.ShowLayerActivations && ActivationName(layer) is string activation)
         {
@@ -148,18 +150,20 @@ public static class ModelDiagram
         return tensors.Count == 1 ? One(tensors[0]) : "[" + string.Join(", ", tensors.Select(One)) + "]";
     }
 
-    // The name Keras prints for layer.activation: its function's name, from the layer's config, for layers that have one.
+    // The name Keras prints for layer.activation (its function's name: "leaky_relu" also with a slope of one's own),
+    // read back from the layer's config for layers that have one; a custom activation not registered for reading shows
+    // the class name its config holds.
     private static string? ActivationName(Layer layer)
     {
-        JsonNode? node = layer.GetConfig().GetNode("activation");
-        return node switch
+        Serialization.Config config = layer.GetConfig();
+        try
         {
-            JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>(),
-            JsonObject item => (item["config"] as JsonObject)?["name"]?.GetValueKind() == JsonValueKind.String
-                ? item["config"]!["name"]!.GetValue<string>()
-                : item["class_name"]?.GetValueKind() == JsonValueKind.String ? item["class_name"]!.GetValue<string>() : null,
-            _ => null,
-        };
+            return config.GetActivation("activation")?.Name;
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            return config.GetNode("activation") is JsonObject item && item["class_name"]?.GetValueKind() == JsonValueKind.String ? item["class_name"]!.GetValue<string>() : null;
+        }
     }
 
     // DOT IDs in double quotes, with the two characters a quoted ID escapes.

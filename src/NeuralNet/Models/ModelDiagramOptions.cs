@@ -8,18 +8,15 @@ namespace NeuralNet.Models;
 /// <c>dpi</c>, <c>show_layer_activations</c>, <c>show_trainable</c>, <c>splines</c>) with their defaults.
 /// </summary>
 /// <remarks>
-/// Keras' <c>model_to_dot</c> shows layer names by default and its <c>plot_model</c> does not; the defaults here are
-/// <c>model_to_dot</c>'s, and the Plotting package's <c>ModelPlot.Save</c> without options uses
-/// <see cref="PlotDefaults"/>, <c>plot_model</c>'s. <c>expand_nested</c> has no counterpart: a model used as a layer
-/// inside another is inlined into it (its layers are the larger model's), so there is no nested box to expand.
+/// Keras' <c>model_to_dot</c> shows layer names by default and its <c>plot_model</c> does not: <see cref="ShowLayerNames"/>
+/// left null takes the default of the function it is given to (<see cref="ModelDiagram.ToDot"/>: shown; the Plotting
+/// package's <c>ModelPlot.Save</c>: hidden). <c>expand_nested</c> has no counterpart: a model used as a layer inside
+/// another is inlined into it (its layers are the larger model's), so there is no nested box to expand.
 /// </remarks>
 public sealed record ModelDiagramOptions
 {
     private static readonly string[] s_rankDirections = ["TB", "LR", "BT", "RL"];
-    private static readonly string[] s_splines = ["ortho", "curved", "polyline", "spline", "line", "none", "true", "false"];
-
-    /// <summary>Keras' <c>plot_model</c> defaults: as the defaults here, but without layer names.</summary>
-    public static ModelDiagramOptions PlotDefaults { get; } = new() { ShowLayerNames = false };
+    private static readonly string[] s_splines = ["ortho", "curved", "polyline", "spline", "line", "none", "compound", "true", "false"];
 
     /// <summary>Show each layer's input and output shapes, with <c>None</c> for the batch axis (Keras' <c>show_shapes</c>).</summary>
     public bool ShowShapes { get; init; }
@@ -27,8 +24,12 @@ public sealed record ModelDiagramOptions
     /// <summary>Show each layer's output dtype, always <c>float32</c> here (Keras' <c>show_dtype</c>).</summary>
     public bool ShowDtype { get; init; }
 
-    /// <summary>Show "name (Class)" rather than the class alone (Keras' <c>show_layer_names</c>; true as in <c>model_to_dot</c>).</summary>
-    public bool ShowLayerNames { get; init; } = true;
+    /// <summary>
+    /// Show "name (Class)" rather than the class alone (Keras' <c>show_layer_names</c>); null (the default) for the
+    /// default of the function drawing: shown by <see cref="ModelDiagram.ToDot"/> (<c>model_to_dot</c>), hidden by
+    /// <c>ModelPlot.Save</c> (<c>plot_model</c>).
+    /// </summary>
+    public bool? ShowLayerNames { get; init; }
 
     /// <summary>Graphviz' <c>rankdir</c>: <c>"TB"</c> (top to bottom, the default), <c>"LR"</c>, <c>"BT"</c> or <c>"RL"</c>.</summary>
     public string RankDirection { get; init; } = "TB";
@@ -42,7 +43,7 @@ public sealed record ModelDiagramOptions
     /// <summary>Mark layers with weights as trainable or not (Keras' <c>show_trainable</c>).</summary>
     public bool ShowTrainable { get; init; }
 
-    /// <summary>Graphviz' <c>splines</c>, how edges are drawn: <c>"ortho"</c> (the default, right angles), <c>"curved"</c>, <c>"polyline"</c>, <c>"spline"</c>, <c>"line"</c>, <c>"none"</c>, <c>"true"</c> or <c>"false"</c>.</summary>
+    /// <summary>Graphviz' <c>splines</c>, how edges are drawn: <c>"ortho"</c> (the default, right angles), <c>"curved"</c>, <c>"polyline"</c>, <c>"spline"</c>, <c>"line"</c>, <c>"none"</c>, <c>"compound"</c>, <c>"true"</c> or <c>"false"</c>.</summary>
     public string Splines { get; init; } = "ortho";
 
     /// <summary>Throws when a setting is outside what Graphviz takes, naming it and the values it takes.</summary>

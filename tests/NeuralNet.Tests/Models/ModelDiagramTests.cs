@@ -90,6 +90,45 @@ public class ModelDiagramTests
     }
 
     [Fact]
+    public void ToDot_VariableAxisAndSharedLayer_ShowNoneAndTheFirstCallsShapes()
+    {
+        // A layer called on a (None, 16) sequence and again on its 8-wide projection: the label shows the first call.
+        var x = new Input([null, 16], "tokens");
+        var shared = new Dense(8, name: "shared");
+        SymbolicTensor first = shared.Call(x);
+        SymbolicTensor second = shared.Call(new Dense(16, name: "back").Call(first));
+        var model = new Functional(x, new Add(name: "sum").Call(first, second));
+        string dot = ModelDiagram.ToDot(model, new ModelDiagramOptions { ShowShapes = true });
+        Assert.Contains("\"shared\" [label=<<table border=\"0\" cellborder=\"1\" bgcolor=\"black\" cellpadding=\"10\">" + Title("<b>shared</b> (Dense)", 2)
+            + "<tr>" + Cell("Input shape", "(None, None, 16)") + Cell("Output shape", "(None, None, 8)") + "</tr>", dot, StringComparison.Ordinal);
+        Assert.Contains("\"back\" -> \"shared\" [penwidth=2];", dot, StringComparison.Ordinal);
+        Assert.Contains("\"shared\" -> \"back\" [penwidth=2];", dot, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToDot_NestedModel_DrawsItsLayersInPlace()
+    {
+        var inner = new Input(new TensorShape(4), "inner_in");
+        var encoder = new Functional(inner, new Dense(3, name: "enc_dense").Call(inner), name: "encoder");
+        var x = new Input(new TensorShape(4), "outer_in");
+        var model = new Functional(x, new Dense(1, name: "head").Call(encoder.Call(x)));
+        string dot = ModelDiagram.ToDot(model);
+        Assert.Contains("\"outer_in\" -> \"enc_dense\" [penwidth=2];", dot, StringComparison.Ordinal);
+        Assert.Contains("\"enc_dense\" -> \"head\" [penwidth=2];", dot, StringComparison.Ordinal);
+        Assert.DoesNotContain("encoder", dot, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToDot_ActivationWithSettings_ShowsTheFunctionsName()
+    {
+        // Keras prints layer.activation's name: "leaky_relu" whatever the slope.
+        var model = new Sequential([new InputLayer(2), new Dense(3, new LeakyRelu(0.1f), name: "d"), new Activation(ActivationFunction.Gelu, name: "act")]);
+        string dot = ModelDiagram.ToDot(model, new ModelDiagramOptions { ShowLayerActivations = true });
+        Assert.Contains(Title("<b>d</b> (Dense)") + "<tr><td bgcolor=\"white\" colspan=\"1\"><font point-size=\"14\">Activation: <b>leaky_relu</b></font></td></tr>", dot, StringComparison.Ordinal);
+        Assert.Contains("Activation: <b>gelu</b>", dot, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ToDot_Names_AreEscapedForDotAndHtml()
     {
         var model = new Sequential([new InputLayer(2), new Dense(1, name: "a<b>&\"c\"")]);

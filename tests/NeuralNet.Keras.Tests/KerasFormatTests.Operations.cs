@@ -128,6 +128,52 @@ public sealed partial class KerasFormatTests
         Assert.Equal(model.PredictOutputs(x)[1].ToArray(), again.PredictOutputs(x)[1].ToArray());
     }
 
+    [H5pyFact]
+    public void LoadModel_ActivationSqueezeAndDivisionOperations_PredictTheirFormulas()
+    {
+        // y = tanh(squeeze(sum(softmax(gelu(x)), axis=[1], keepdims=True), axis=1) / 2); ops.gelu's default is the tanh
+        // approximation (keras/src/ops/nn.py gelu(x, approximate=True)).
+        string config = FunctionalOf("[[\"x\", 0, 0]]", "[[\"tanh\", 0, 0]]",
+            OperationItem("keras.src.ops.nn", "Gelu", "gelu", "\"approximate\": true", KerasConfigs.Tensor("x", 2, 3)),
+            OperationItem("keras.src.ops.nn", "Softmax", "softmax", "\"axis\": -1", KerasConfigs.Tensor("gelu", 2, 3)),
+            Numpy("Sum", "sum", "\"axis\": [1], \"keepdims\": true", KerasConfigs.Tensor("softmax", 2, 3)),
+            Numpy("Squeeze", "squeeze", "\"axis\": 1", KerasConfigs.Tensor("sum", 1, 3)),
+            Numpy("TrueDivide", "true_divide", "", $"{KerasConfigs.Tensor("squeeze", 3)}, 2"),
+            Numpy("Tanh", "tanh", "", KerasConfigs.Tensor("true_divide", 3)));
+        Model model = KerasFormat.LoadModel(WriteArchive("activations.keras", config, [""], []));
+
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 2, 3), seed: 23, 0f, 1.5f);
+        float[] predicted = model.Predict(x).ToArray();
+        float[] values = x.ToArray();
+        for (int b = 0; b < 3; b++)
+        {
+            var softmax = new double[2, 3];
+            for (int i = 0; i < 2; i++)
+            {
+                double[] gelu = [.. Enumerable.Range(0, 3).Select(j => values[(b * 6) + (i * 3) + j]).Select(v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + (0.044715 * v * v * v)))))];
+                double total = gelu.Sum(Math.Exp);
+                for (int j = 0; j < 3; j++)
+                {
+                    softmax[i, j] = Math.Exp(gelu[j]) / total;
+                }
+            }
+
+            for (int j = 0; j < 3; j++)
+            {
+                Assert.Equal(Math.Tanh((softmax[0, j] + softmax[1, j]) / 2), predicted[(b * 3) + j], 5);
+            }
+        }
+    }
+
+    [Fact]
+    public void LoadModel_SoftmaxOverAnotherAxis_IsRefusedNamingTheAxis()
+    {
+        string config = FunctionalOf("[[\"x\", 0, 0]]", "[[\"softmax\", 0, 0]]",
+            OperationItem("keras.src.ops.nn", "Softmax", "softmax", "\"axis\": 1", KerasConfigs.Tensor("x", 2, 3)));
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", config)), "ops.keras"));
+        Assert.Contains("operation 'softmax' (keras.src.ops.nn.Softmax), argument 'axis': axis=1: NeuralNet's Activation normalizes over the last axis (-1 or 2", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SaveModel_OperationLayersBuiltInCSharp_AreWrittenAsKerasOperations()
     {

@@ -35,8 +35,6 @@ public sealed class ElementwiseMath : Layer
     public override string DefaultNamePrefix => "elementwise_math";
 
     /// <inheritdoc/>
-    public override bool SupportsMasking => true;
-
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("function", OperationKinds.Name(Function));
 

@@ -46,8 +46,6 @@ public sealed class ScalarArithmetic : Layer
     public override string DefaultNamePrefix => "scalar_arithmetic";
 
     /// <inheritdoc/>
-    public override bool SupportsMasking => true;
-
     /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()
         .Set("operator", OperationKinds.Name(Operator))

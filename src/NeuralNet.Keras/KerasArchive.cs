@@ -53,30 +53,6 @@ internal static class KerasArchive
         KerasConfigItems.Text(item["module"]) is string module && module.StartsWith("keras.src.ops", StringComparison.Ordinal);
 
     /// <summary>
-    /// Refuses a config that calls keras.ops functions, which Keras records as operations (module keras.src.ops.numpy,
-    /// ...) whose class names can equal layers' ("Add", "Reshape") with other arguments.
-    /// </summary>
-    /// <exception cref="NotSupportedException">The model, or a model nested in it, holds an operation.</exception>
-    public static void RefuseOperations(JsonObject model, string source)
-    {
-        foreach (JsonObject item in (model["config"]?["layers"] as JsonArray ?? []).OfType<JsonObject>())
-        {
-            if (IsOperation(item))
-            {
-                string name = KerasConfigItems.Text(item["module"])!;
-                string operation = item["class_name"] is JsonValue kind && kind.TryGetValue(out string? text) ? text : "?";
-                string called = item["name"] is JsonValue label && label.TryGetValue(out string? own) ? own : "?";
-                throw new NotSupportedException($"{source}: {ConfigEntry}: '{called}' is a Keras operation ({name}.{operation}), called as keras.ops in the model; NeuralNet's graphs are made of layers. Write it as a layer (keras.layers.Add, ...) in Keras.");
-            }
-
-            if (item["config"]?["layers"] is JsonArray)
-            {
-                RefuseOperations(item, source);
-            }
-        }
-    }
-
-    /// <summary>
     /// The Keras version this package writes in <c>metadata.json</c>: the configurations are in its forms, and the
     /// optimizer's variables in the order Keras has kept since 3.10.
     /// </summary>

@@ -50,7 +50,8 @@ internal static class KerasConfigWriter
 
         if (written["layers"] is JsonArray layers)
         {
-            foreach (JsonNode? layer in layers)
+            KerasOperations.Write(model, layers, sequential);
+            foreach (JsonNode? layer in layers.Where(l => l is not JsonObject item || !KerasArchive.IsOperation(item)))
             {
                 MarkLayer(layer);
             }

@@ -74,7 +74,16 @@ public static class KerasFormat
         }
 
         KerasFilledMasks.Drop(config);
-        KerasArchive.RefuseOperations(config, source);
+        Dictionary<string, JsonObject> operations;
+        try
+        {
+            operations = KerasOperations.Read(config, $"{source}: {KerasArchive.ConfigEntry}");
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidDataException($"{source}: {KerasArchive.ConfigEntry} is malformed: {ex.Message}", ex);
+        }
+
         KerasFilledCallArguments.Drop(config, KerasArchive.ReadKerasVersion(archive, source), KerasArchive.IsWrittenByNeuralNet(archive, source));
         string? compileConfig = config["compile_config"] is JsonObject compile ? compile.ToJsonString() : null;
         config.Remove("compile_config");
@@ -116,6 +125,7 @@ public static class KerasFormat
         tensors.AddRange(KerasLora.ZeroAdapterTensors(architecture));
         Model model = NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source, KerasStringPreprocessors.Items(preprocessors));
         KerasLookupVariables.Apply(model, idf);
+        KerasOperations.Remember(model, operations);
         if (model.Optimizer is not null)
         {
             KerasOptimizerState.Read(weights, model, layout, kerasVersion);

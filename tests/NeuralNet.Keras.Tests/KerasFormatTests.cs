@@ -1190,15 +1190,16 @@ public sealed partial class KerasFormatTests : IDisposable
     }
 
     [Fact]
-    public void LoadModel_KerasOperationInTheGraph_IsRefusedNamingIt()
+    public void LoadModel_KerasOperationWithALayersArguments_IsRefusedNamingTheArgument()
     {
-        // keras.ops.add(a, b) in a functional model: an operation item whose class name equals the Add layer's.
+        // An operation item whose class name equals the Concatenate layer's, with the layer's config: ops.concatenate
+        // takes axis only, so trainable is an argument NeuralNet would not honour.
         string config = KerasConfigs.FunctionalSequenceModel.Replace(
             "{\"module\": \"keras.layers\", \"class_name\": \"Concatenate\"",
             "{\"module\": \"keras.src.ops.numpy\", \"class_name\": \"Concatenate\"", StringComparison.Ordinal);
         Assert.NotEqual(KerasConfigs.FunctionalSequenceModel, config);
         var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", config)), "ops.keras"));
-        Assert.Contains("'concatenate' is a Keras operation (keras.src.ops.numpy.Concatenate)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("operation 'concatenate' (keras.src.ops.numpy.Concatenate), argument 'trainable': trainable=true is not an argument NeuralNet reads for Concatenate (it reads axis)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

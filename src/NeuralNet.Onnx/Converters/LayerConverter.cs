@@ -140,6 +140,9 @@ internal static class LayerConverters
         [typeof(UpSampling3D)] = VolumeBorderConverters.UpSampling3D,
         [typeof(ZeroPadding3D)] = VolumeBorderConverters.ZeroPadding3D,
         [typeof(Cropping3D)] = VolumeBorderConverters.Cropping3D,
+        [typeof(ScalarArithmetic)] = OperationConverters.ScalarArithmetic,
+        [typeof(ElementwiseMath)] = OperationConverters.ElementwiseMath,
+        [typeof(Reduce)] = OperationConverters.Reduce,
     };
 
     /// <summary>The names of the layer types that have an ONNX form, sorted.</summary>

@@ -148,6 +148,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Dot", Dot.FromConfig);
         SerializationRegistry.AddBuiltIn("Reshape", Reshape.FromConfig);
         SerializationRegistry.AddBuiltIn("Permute", Permute.FromConfig);
+        SerializationRegistry.AddBuiltIn("ScalarArithmetic", ScalarArithmetic.FromConfig);
+        SerializationRegistry.AddBuiltIn("ElementwiseMath", ElementwiseMath.FromConfig);
+        SerializationRegistry.AddBuiltIn("Reduce", Reduce.FromConfig);
         SerializationRegistry.AddBuiltIn("RepeatVector", RepeatVector.FromConfig);
         SerializationRegistry.AddBuiltIn("Identity", Identity.FromConfig);
         SerializationRegistry.AddBuiltIn("Embedding", Embedding.FromConfig);

@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using NeuralNet.Layers;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// The Keras operation item, as Keras 3's <c>Functional.get_config</c> writes one, of a layer that NeuralNet has only for
+/// operations: <see cref="ScalarArithmetic"/> as <c>ops.add</c>, ... with its number, <see cref="ElementwiseMath"/> as
+/// <c>ops.sqrt</c>, ..., <see cref="Reduce"/> as <c>ops.mean</c>, ... with <c>axis</c> and <c>keepdims</c>. Its tensor
+/// arguments are placeholders that <see cref="KerasOperations.Write"/> fills with the layer's call.
+/// </summary>
+internal static class KerasOperationForms
+{
+    private static readonly JsonObject s_placeholder = KerasConfigItems.Tensor([]);
+
+    /// <summary>The layer's operation item, or null when the layer has a Keras layer of its own.</summary>
+    public static JsonObject? Of(Layer layer) => layer switch
+    {
+        ScalarArithmetic a => Item(a.Name, a.Operator switch
+        {
+            ArithmeticOperator.Add => "Add",
+            ArithmeticOperator.Subtract => "Subtract",
+            ArithmeticOperator.Multiply => "Multiply",
+            _ => "Divide",
+        }, new JsonObject(), a.ConstantFirst ? new JsonArray(a.Constant, s_placeholder.DeepClone()) : new JsonArray(s_placeholder.DeepClone(), a.Constant)),
+        ElementwiseMath m => Item(m.Name, m.Function switch
+        {
+            ElementwiseFunction.Abs => "Absolute",
+            ElementwiseFunction f => f.ToString(),
+        }, new JsonObject(), new JsonArray(s_placeholder.DeepClone())),
+        Reduce r => Item(r.Name, r.Reduction.ToString(), ReductionConfig(r), new JsonArray(s_placeholder.DeepClone())),
+        _ => null,
+    };
+
+    // Keras' Mean/Sum/Max/Min constructor arguments (Max and Min also take initial, None by default).
+    private static JsonObject ReductionConfig(Reduce layer)
+    {
+        var config = new JsonObject
+        {
+            ["axis"] = new JsonArray([.. layer.Axes.Select(a => (JsonNode?)a)]),
+            ["keepdims"] = layer.KeepDims,
+        };
+        if (layer.Reduction is Reduction.Max or Reduction.Min)
+        {
+            config["initial"] = null;
+        }
+
+        return config;
+    }
+
+    private static JsonObject Item(string name, string className, JsonObject config, JsonArray args)
+    {
+        config["name"] = name;
+        return new JsonObject
+        {
+            ["module"] = KerasOperationLayers.NumpyModule,
+            ["class_name"] = className,
+            ["config"] = config,
+            ["registered_name"] = className,
+            ["name"] = name,
+            ["inbound_nodes"] = new JsonArray(new JsonObject { ["args"] = args, ["kwargs"] = new JsonObject() }),
+        };
+    }
+}

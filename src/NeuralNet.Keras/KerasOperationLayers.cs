@@ -1,0 +1,193 @@
+using System.Text.Json.Nodes;
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+
+namespace NeuralNet.Keras;
+
+/// <summary>
+/// The layer that computes what a Keras operation item computes (<c>keras.ops</c> called on symbolic tensors, and Python
+/// operators on them: <c>x + y</c> is <c>ops.add</c>, class <c>Add</c> of <c>keras.src.ops.numpy</c>). Keras 3 writes
+/// such an item with the op's <c>get_config</c> (its constructor arguments: <c>axis</c>, <c>keepdims</c>, <c>newshape</c>,
+/// ...) and one inbound node whose <c>args</c> hold the call's tensors and constants as they were passed
+/// (<c>[x, 0.5]</c> for <c>x * 0.5</c>, <c>[[a, b]]</c> for <c>ops.concatenate([a, b])</c>).
+/// </summary>
+internal static class KerasOperationLayers
+{
+    public const string NumpyModule = "keras.src.ops.numpy";
+    public const string NnModule = "keras.src.ops.nn";
+
+    // keras.ops.nn functions without arguments that are NeuralNet activations of the same formula (keras/src/ops/nn.py
+    // calls the same backend functions as keras/src/activations).
+    private static readonly Dictionary<string, ActivationFunction> s_activations = new(StringComparer.Ordinal)
+    {
+        ["Relu"] = ActivationFunction.Relu,
+        ["Relu6"] = ActivationFunction.Relu6,
+        ["Sigmoid"] = ActivationFunction.Sigmoid,
+        ["Softplus"] = ActivationFunction.Softplus,
+        ["Softsign"] = ActivationFunction.Softsign,
+        ["Silu"] = ActivationFunction.Silu,
+        ["Selu"] = ActivationFunction.Selu,
+        ["HardSigmoid"] = ActivationFunction.HardSigmoid,
+        ["Mish"] = ActivationFunction.Mish,
+    };
+
+    private static readonly Dictionary<string, ElementwiseFunction> s_math = new(StringComparer.Ordinal)
+    {
+        ["Sqrt"] = ElementwiseFunction.Sqrt,
+        ["Square"] = ElementwiseFunction.Square,
+        ["Exp"] = ElementwiseFunction.Exp,
+        ["Log"] = ElementwiseFunction.Log,
+        ["Absolute"] = ElementwiseFunction.Abs,
+        ["Negative"] = ElementwiseFunction.Negative,
+    };
+
+    private static readonly Dictionary<string, Reduction> s_reductions = new(StringComparer.Ordinal)
+    {
+        ["Mean"] = Reduction.Mean,
+        ["Sum"] = Reduction.Sum,
+        ["Max"] = Reduction.Max,
+        ["Min"] = Reduction.Min,
+    };
+
+    private static readonly Dictionary<string, ArithmeticOperator> s_arithmetic = new(StringComparer.Ordinal)
+    {
+        ["Add"] = ArithmeticOperator.Add,
+        ["Subtract"] = ArithmeticOperator.Subtract,
+        ["Multiply"] = ArithmeticOperator.Multiply,
+        ["Divide"] = ArithmeticOperator.Divide,
+        ["TrueDivide"] = ArithmeticOperator.Divide,
+    };
+
+    // The classes read, by module.
+    private static readonly string[] s_numpy = [.. s_arithmetic.Keys, "Maximum", "Minimum", "Concatenate", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh", .. s_reductions.Keys, .. s_math.Keys];
+    private static readonly string[] s_nn = [.. s_activations.Keys, "Gelu", "Softmax", "LogSoftmax", "Elu"];
+
+    /// <summary>The names of the operations read, for messages: <c>keras.src.ops.numpy: Add, ...; keras.src.ops.nn: Relu, ...</c>.</summary>
+    public static string Known => $"{NumpyModule}: {string.Join(", ", s_numpy)}; {NnModule}: {string.Join(", ", s_nn)}";
+
+    /// <summary>The layer item (class_name, config, name, inbound_nodes) that replaces the operation item.</summary>
+    /// <param name="item">A layer-list item whose module is a <c>keras.src.ops</c> one.</param>
+    /// <param name="where">The file and entry, for messages.</param>
+    /// <exception cref="NotSupportedException">The operation is not one NeuralNet reads, or it has an argument NeuralNet cannot honour.</exception>
+    public static JsonObject ToLayerItem(JsonObject item, string where)
+    {
+        var call = new KerasOperationCall(item, where);
+        Layer layer = Create(call);
+        // Keras' merge layers and Concatenate take their inputs as one list.
+        JsonArray args = layer is Merge or Concatenate
+            ? new JsonArray(new JsonArray([.. call.Tensors.Select(t => t.DeepClone())]))
+            : new JsonArray(call.Tensors[0].DeepClone());
+        return new JsonObject
+        {
+            ["class_name"] = layer.TypeName,
+            ["config"] = JsonNode.Parse(layer.GetConfig().ToJson()),
+            ["name"] = call.Name,
+            ["inbound_nodes"] = new JsonArray(new JsonObject { ["args"] = args, ["kwargs"] = new JsonObject() }),
+        };
+    }
+
+    private static Layer Create(KerasOperationCall call)
+    {
+        string op = call.ClassName;
+        if (!(call.Module == NumpyModule ? s_numpy : call.Module == NnModule ? s_nn : []).Contains(op))
+        {
+            throw call.Unknown();
+        }
+
+        call.Allow(op switch
+        {
+            "Concatenate" or "ExpandDims" or "Squeeze" or "Softmax" or "LogSoftmax" => ["axis"],
+            "Mean" or "Sum" => ["axis", "keepdims"],
+            "Max" or "Min" => ["axis", "keepdims", "initial"],
+            "Reshape" => ["newshape"],
+            "Transpose" => ["axes"],
+            "Gelu" => ["approximate"],
+            "Elu" => ["alpha"],
+            _ => [],
+        });
+        if (call.Module == NnModule)
+        {
+            call.RequireTensors(1);
+            return op switch
+            {
+                _ when s_activations.TryGetValue(op, out ActivationFunction? function) => new Activation(function, call.Name),
+                "Gelu" => new Activation(new Gelu(call.Boolean("approximate", true)), call.Name),
+                "Elu" => new Activation(new Elu((float)call.Double("alpha", 1.0)), call.Name),
+                "Softmax" or "LogSoftmax" => LastAxisActivation(call, op == "Softmax" ? ActivationFunction.Softmax : ActivationFunction.LogSoftmax),
+                _ => throw call.Unknown(),
+            };
+        }
+
+        if (call.Module != NumpyModule)
+        {
+            throw call.Unknown();
+        }
+
+        if (s_arithmetic.TryGetValue(op, out ArithmeticOperator arithmetic) || op is "Maximum" or "Minimum")
+        {
+            return Binary(call, op, arithmetic);
+        }
+
+        call.RequireTensors(op == "Concatenate" ? -1 : 1);
+        return op switch
+        {
+            "Concatenate" => new Concatenate(call.SampleAxis("axis", 0, call.Tensors.Max(t => KerasOperationCall.Rank(t))), call.Name),
+            "Reshape" => new Reshape(call.ReshapeTarget(), call.Name),
+            "ExpandDims" => new Reshape(call.ExpandedShape(), call.Name),
+            "Squeeze" => new Reshape(call.SqueezedShape(), call.Name),
+            "Transpose" => new Permute(call.Permutation(), call.Name),
+            "Tanh" => new Activation(ActivationFunction.Tanh, call.Name),
+            _ when s_math.TryGetValue(op, out ElementwiseFunction function) => new ElementwiseMath(function, call.Name),
+            _ when s_reductions.TryGetValue(op, out Reduction reduction) => Reduced(call, reduction),
+            _ => throw call.Unknown(),
+        };
+    }
+
+    // Two tensors: the merge layer of the same name (Keras' merge layers broadcast as the ops do); a tensor and a
+    // number: ScalarArithmetic.
+    private static Layer Binary(KerasOperationCall call, string op, ArithmeticOperator arithmetic)
+    {
+        if (call.Tensors.Count == 2 && call.Arguments.Count == 2)
+        {
+            return op switch
+            {
+                "Add" => new Add(call.Name),
+                "Subtract" => new Subtract(call.Name),
+                "Multiply" => new Multiply(call.Name),
+                "Maximum" => new Maximum(call.Name),
+                "Minimum" => new Minimum(call.Name),
+                _ => throw call.Refused("args", "it divides a tensor by a tensor, which no NeuralNet layer does; multiply by a reciprocal computed in a layer, or divide by a number"),
+            };
+        }
+
+        if (op is "Maximum" or "Minimum")
+        {
+            throw call.Refused("args", "a maximum or minimum with a constant has no NeuralNet layer (use ops.relu or ops.clip-free layers, or keras.layers.Maximum of two tensors)");
+        }
+
+        (float constant, bool first) = call.TensorAndConstant();
+        return new ScalarArithmetic(arithmetic, constant, first, call.Name);
+    }
+
+    private static Activation LastAxisActivation(KerasOperationCall call, ActivationFunction function)
+    {
+        int rank = KerasOperationCall.Rank(call.Tensors[0]);
+        int axis = call.Int32("axis", -1);
+        if (axis != -1 && axis != rank - 1)
+        {
+            throw call.Refused("axis", $"axis={axis}: NeuralNet's Activation normalizes over the last axis (-1 or {rank - 1} for this input of rank {rank})");
+        }
+
+        return new Activation(function, call.Name);
+    }
+
+    private static Reduce Reduced(KerasOperationCall call, Reduction reduction)
+    {
+        if (call.Config["initial"] is JsonNode initial)
+        {
+            throw call.Refused("initial", $"initial={initial.ToJsonString()}: NeuralNet's Reduce takes no initial value");
+        }
+
+        return new Reduce(reduction, call.ReducedAxes(), call.Boolean("keepdims", false), call.Name);
+    }
+}

@@ -1,0 +1,17 @@
+namespace NeuralNet.Layers;
+
+/// <summary>The operator of a <see cref="ScalarArithmetic"/> layer (Keras' <c>ops.add</c>, <c>ops.subtract</c>, <c>ops.multiply</c>, <c>ops.divide</c>).</summary>
+public enum ArithmeticOperator
+{
+    /// <summary><c>x + c</c>.</summary>
+    Add,
+
+    /// <summary><c>x - c</c>, or <c>c - x</c> with the constant first.</summary>
+    Subtract,
+
+    /// <summary><c>x * c</c>.</summary>
+    Multiply,
+
+    /// <summary><c>x / c</c>, or <c>c / x</c> with the constant first.</summary>
+    Divide,
+}

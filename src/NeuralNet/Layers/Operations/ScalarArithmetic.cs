@@ -1,0 +1,140 @@
+using System.Numerics.Tensors;
+using NeuralNet.Serialization;
+
+namespace NeuralNet.Layers;
+
+/// <summary>
+/// Combines each element with a constant: <c>x + c</c>, <c>x - c</c>, <c>x * c</c>, <c>x / c</c>, or with the constant
+/// first <c>c - x</c>, <c>c / x</c>. Keras writes these as operations (<c>x * 0.5</c>, <c>1 - x</c>: <c>ops.multiply</c>,
+/// <c>ops.subtract</c> with a number), which <c>NeuralNet.Keras</c> reads as this layer. Same shape out as in, no parameters.
+/// </summary>
+public sealed class ScalarArithmetic : Layer
+{
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private Tensor? _lastInput;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="operator">The operator.</param>
+    /// <param name="constant">The constant c, finite.</param>
+    /// <param name="constantFirst">Whether c is the left operand (<c>c - x</c>, <c>c / x</c>); it changes nothing for + and *.</param>
+    /// <param name="name">The layer's name; the model names it <c>scalar_arithmetic</c>, ... when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="operator"/> is not an operator, or <paramref name="constant"/> is not finite.</exception>
+    public ScalarArithmetic(ArithmeticOperator @operator, float constant, bool constantFirst = false, string? name = null)
+        : base(name)
+    {
+        Operator = OperationKinds.Check(@operator, nameof(@operator));
+        if (!float.IsFinite(constant))
+        {
+            throw new ArgumentOutOfRangeException(nameof(constant), constant, "ScalarArithmetic expects a finite constant.");
+        }
+
+        Constant = constant;
+        ConstantFirst = constantFirst;
+    }
+
+    /// <summary>The operator.</summary>
+    public ArithmeticOperator Operator { get; }
+
+    /// <summary>The constant c.</summary>
+    public float Constant { get; }
+
+    /// <summary>Whether c is the left operand.</summary>
+    public bool ConstantFirst { get; }
+
+    /// <inheritdoc/>
+    public override string DefaultNamePrefix => "scalar_arithmetic";
+
+    /// <inheritdoc/>
+    /// <inheritdoc/>
+    public override Config GetConfig() => base.GetConfig()
+        .Set("operator", OperationKinds.Name(Operator))
+        .Set("constant", Constant)
+        .Set("constant_first", ConstantFirst);
+
+    /// <summary>Creates the layer from its config.</summary>
+    internal static ScalarArithmetic FromConfig(Config config) => new(
+        OperationKinds.Read<ArithmeticOperator>(config, "operator"),
+        config.GetSingle("constant"),
+        config.GetBoolean("constant_first", false),
+        config.GetString("name"));
+
+    /// <inheritdoc/>
+    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        Tensor output = BatchView(ref _output, input.Shape[0], OutputShape);
+        ReadOnlySpan<float> x = input.AsReadOnlySpan();
+        Span<float> y = output.AsSpan();
+        float c = Constant;
+        switch (Operator)
+        {
+            case ArithmeticOperator.Add:
+                TensorPrimitives.Add(x, c, y);
+                break;
+            case ArithmeticOperator.Subtract when ConstantFirst:
+                TensorPrimitives.Subtract(c, x, y);
+                break;
+            case ArithmeticOperator.Subtract:
+                TensorPrimitives.Subtract(x, c, y);
+                break;
+            case ArithmeticOperator.Multiply:
+                TensorPrimitives.Multiply(x, c, y);
+                break;
+            case ArithmeticOperator.Divide when ConstantFirst:
+                TensorPrimitives.Divide(c, x, y);
+                break;
+            default:
+                TensorPrimitives.Divide(x, c, y);
+                break;
+        }
+
+        _lastInput = input;
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        CheckForwardRan(_lastInput, outputGradient);
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
+        switch (Operator)
+        {
+            case ArithmeticOperator.Add:
+            case ArithmeticOperator.Subtract when !ConstantFirst:
+                return outputGradient;
+        }
+
+        Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
+        Span<float> dx = inputGradient.AsSpan();
+        float c = Constant;
+        switch (Operator)
+        {
+            case ArithmeticOperator.Subtract:
+                TensorPrimitives.Negate(dy, dx);
+                break;
+            case ArithmeticOperator.Multiply:
+                TensorPrimitives.Multiply(dy, c, dx);
+                break;
+            case ArithmeticOperator.Divide when ConstantFirst:
+                // d(c/x)/dx = -c / x²: dx = -c · dy / x / x.
+                ReadOnlySpan<float> x = _lastInput!.AsReadOnlySpan();
+                TensorPrimitives.Divide(dy, x, dx);
+                TensorPrimitives.Divide(dx, x, dx);
+                TensorPrimitives.Multiply(dx, -c, dx);
+                break;
+            default:
+                TensorPrimitives.Divide(dy, c, dx);
+                break;
+        }
+
+        return inputGradient;
+    }
+}

@@ -264,6 +264,13 @@ public static class OnnxExporter
                 $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}, over {rnn.Cell.TypeName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx: export the SimpleRnn, Lstm or Gru layer, which computes what Rnn over its cell computes, with the same weights.");
         }
 
+        if (layer is MultiHeadAttention { ReturnAttentionScores: true } or Attention { ReturnAttentionScores: true } or AdditiveAttention { ReturnAttentionScores: true })
+        {
+            // The converters write the output alone; an exported graph without the scores would not give what Predict gives.
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' returns its attention scores as a second output (returnAttentionScores), which NeuralNet.Onnx does not write yet; export a copy built with returnAttentionScores: false and the same weights.");
+        }
+
         if (layer.OutputCount > 1 && layer is not (Recurrent or Bidirectional or ConvLstm))
         {
             // Only the recurrent layers (their states: returnState) and Bidirectional have several outputs, and they write them all.

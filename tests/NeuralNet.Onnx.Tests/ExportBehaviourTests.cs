@@ -147,20 +147,6 @@ public sealed class ExportBehaviourTests : IDisposable
     }
 
     [Fact]
-    public void Attention_scores_as_an_output_are_refused_naming_the_layer()
-    {
-        // The converters write a layer's output alone; a graph without the scores would not give what Predict gives.
-        var input = new Input(new TensorShape(4, 6));
-        SymbolicTensor[] outputs = new MultiHeadAttention(2, 3, returnAttentionScores: true, name: "mha").CallOutputs(input, input);
-        var model = new Functional(input, [outputs[0], outputs[1]], seed: 1);
-
-        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
-
-        Assert.Contains("Layer 'mha'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("returnAttentionScores", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void A_model_with_variable_axes_is_refused_naming_the_input_and_axes()
     {
         var model = new Sequential([new InputLayer([null, 4], name: "frames"), new Lstm(3), new Dense(1)], name: "any_length");

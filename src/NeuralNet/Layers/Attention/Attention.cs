@@ -21,8 +21,9 @@ namespace NeuralNet.Layers;
 /// scalars start at 1. Masked value steps and, with <see cref="UseCausalMask"/>, keys after the query step get −1e9
 /// added (probability 0); weights = softmax over the keys, dropped out with rate <see cref="Dropout"/> in training;
 /// output = weights·value, zero at masked query steps.</para>
-/// <para>The layer returns one tensor; the weights of the last forward pass (Keras' <c>return_attention_scores</c>,
-/// after dropout as in Keras) are in <see cref="LastAttentionScores"/>. The dot scores and the weighted sums are one
+/// <para>The layer returns one tensor, or with <see cref="ReturnAttentionScores"/> two, the second the weights (Keras'
+/// <c>return_attention_scores</c>, after dropout as in Keras); the weights of the last forward pass are also in
+/// <see cref="LastAttentionScores"/>. The dot scores and the weighted sums are one
 /// GEMM per sample.</para>
 /// </remarks>
 public sealed class Attention : MultiInputLayer, IRandomLayer

@@ -37,8 +37,9 @@ namespace NeuralNet.Layers;
 /// Keras 3.10); p = softmax over the keys; during training p is dropped out with rate
 /// <see cref="Dropout"/>; ctx = p·v; with <see cref="UseGate"/> ctx = ctx ⊙ sigmoid(query·Wg + bg); output = Σ_h ctx_h·Wo_h + bo. With <see cref="UseCausalMask"/> query t attends
 /// only to keys s &lt;= t, combined with the mask input by a logical and.</para>
-/// <para>The layer returns one tensor; the attention probabilities (Keras' <c>return_attention_scores</c>) of the last
-/// forward pass are in <see cref="LastAttentionScores"/>. Inputs of higher rank attend over <see cref="AttentionAxes"/>
+/// <para>The layer returns one tensor, or with <see cref="ReturnAttentionScores"/> two, the second the attention
+/// probabilities (Keras' <c>return_attention_scores</c>); those of the last forward pass are also in
+/// <see cref="LastAttentionScores"/>. Inputs of higher rank attend over <see cref="AttentionAxes"/>
 /// (Keras' <c>attention_axes</c>), the other axes acting as batch axes; there a row with every key masked gets
 /// probabilities 0, as on Keras' explicit path, which Keras always takes for them.</para>
 /// <para>The class is open only for <see cref="GroupedQueryAttention"/>: its computation (build, forward, backward, masks,

@@ -173,6 +173,8 @@ public static class OnnxExporter
             Recurrent recurrent => RecurrentConverter.Outputs(graph, recurrent, inputs, maskValues?[0]),
             Bidirectional bidirectional => BidirectionalConverter.Outputs(graph, bidirectional, inputs, maskValues?[0]),
             ConvLstm convLstm => ConvLstmConverter.Outputs(graph, convLstm, inputs),
+            MultiHeadAttention { ReturnAttentionScores: true } multiHead => MultiHeadAttentionConverter.Outputs(graph, multiHead, inputs, maskValues ?? new string?[inputs.Length]),
+            Attention { ReturnAttentionScores: true } or AdditiveAttention { ReturnAttentionScores: true } => ScoreAttentionConverter.Outputs(graph, layer, inputs, maskValues?[0], maskValues?[1]),
             _ when maskValues is null => [LayerConverters.Find(layer)!(graph, layer, inputs, tensor.Shape)],
             _ => [MaskedLayerConverters.Find(layer)!(graph, layer, inputs, maskValues, tensor.Shape)],
         };
@@ -264,11 +266,19 @@ public static class OnnxExporter
                 $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}, over {rnn.Cell.TypeName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx: export the SimpleRnn, Lstm or Gru layer, which computes what Rnn over its cell computes, with the same weights.");
         }
 
-        if (layer.OutputCount > 1 && layer is not (Recurrent or Bidirectional or ConvLstm))
+        if (layer is MultiHeadAttention { ReturnAttentionScores: true } multiHead && multiHead.InputShapes[0].Rank > 2)
         {
-            // Only the recurrent layers (their states: returnState) and Bidirectional have several outputs, and they write them all.
+            // The scores of attention over several axes would need the axes converter to lay them out too.
             throw new NotSupportedException(
-                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs, which NeuralNet.Onnx writes only for recurrent layers (ConvLSTM too) and Bidirectional.");
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' returns its attention scores (returnAttentionScores) for inputs of rank {multiHead.InputShapes[0].Rank + 1}, which NeuralNet.Onnx writes only for (batch, steps, features) inputs; export a copy built with returnAttentionScores: false and the same weights.");
+        }
+
+        if (layer.OutputCount > 1 && layer is not (Recurrent or Bidirectional or ConvLstm or MultiHeadAttention or Attention or AdditiveAttention))
+        {
+            // Only the recurrent layers (their states: returnState), Bidirectional and the attention layers (their scores:
+            // returnAttentionScores) have several outputs, and they write them all.
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs, which NeuralNet.Onnx writes only for recurrent layers (ConvLSTM too), Bidirectional and attention layers.");
         }
 
         if (LayerConverters.Find(layer) is null)

@@ -44,6 +44,35 @@ public sealed partial class KerasFormatTests
     }
 
     [Fact]
+    public void SaveModel_ReturnAttentionScores_WritesKeras3CallWithTensorIndexOneAndLoadsBack()
+    {
+        // Keras 3: out, scores = mha(x, x, return_attention_scores=True); Dense(2)(scores) reads it as
+        // {"class_name": "__keras_tensor__", "config": {"keras_history": ["mha", 0, 1]}}.
+        var x = new Input(new TensorShape(4, 6), "x");
+        SymbolicTensor[] attended = new MultiHeadAttention(2, 3, useCausalMask: true, returnAttentionScores: true, name: "mha").CallOutputs(x, x);
+        var model = new Functional(x, [attended[0], new Dense(2, name: "on_scores").Call(attended[1])], seed: 9);
+        Tensor tokens = Tensor.RandomNormal(new TensorShape(3, 4, 6), seed: 2);
+        string path = Path.Combine(_folder, "scores.keras");
+
+        KerasFormat.SaveModel(model, path);
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Assert.True(((MultiHeadAttention)loaded.Layers.Single(l => l.Name == "mha")).ReturnAttentionScores);
+        IReadOnlyList<Tensor> expected = model.PredictOutputs(tokens), actual = loaded.PredictOutputs(tokens);
+        Assert.Equal(expected[0].ToArray(), actual[0].ToArray());
+        Assert.Equal(expected[1].ToArray(), actual[1].ToArray());
+        using ZipArchive archive = ZipFile.OpenRead(path);
+        using var reader = new StreamReader(archive.GetEntry("config.json")!.Open());
+        JsonArray layers = JsonNode.Parse(reader.ReadToEnd())!["config"]!["layers"]!.AsArray();
+        JsonObject mha = layers.Single(l => (string?)l!["config"]!["name"] == "mha")!.AsObject();
+        Assert.True((bool)mha["inbound_nodes"]![0]!["kwargs"]!["return_attention_scores"]!);
+        Assert.DoesNotContain("return_attention_scores", mha["config"]!.AsObject().Select(p => p.Key));
+        JsonNode read = layers.Single(l => (string?)l!["config"]!["name"] == "on_scores")!["inbound_nodes"]![0]!["args"]![0]!;
+        Assert.Equal("__keras_tensor__", (string?)read["class_name"]);
+        Assert.Equal("[\"mha\",0,1]", read["config"]!["keras_history"]!.ToJsonString());
+    }
+
+    [Fact]
     public void LoadModel_Keras2KeywordTensors_BecomeKeras3TensorObjects()
     {
         // tf.keras 2 wrote mha(x, value=x, attention_mask=m) as one input entry whose kwargs name tensors as [layer, node, tensor].

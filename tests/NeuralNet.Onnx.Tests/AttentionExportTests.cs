@@ -57,5 +57,43 @@ public sealed class AttentionExportTests
         OnnxRoundTrip.AssertMatchesPredictOn(model, x, queryMask, valueMask);
     }
 
+    [Fact]
+    public void Attention_scores_as_outputs_match_predict_in_onnx_runtime()
+    {
+        // returnAttentionScores: MultiHeadAttention's probabilities (causal, with an attention mask that masks every key of
+        // some query steps: 0 there, Keras' explicit path), GroupedQueryAttention's, Attention's and AdditiveAttention's weights.
+        var x = new Input(new TensorShape(4, 6), name: "x");
+        var mask = new Input(new TensorShape(4, 4), name: "mask");
+        SymbolicTensor[] mha = new MultiHeadAttention(2, 3, useCausalMask: true, useAttentionMask: true, returnAttentionScores: true, name: "mha").CallOutputs(x, x, mask);
+        SymbolicTensor[] gqa = new GroupedQueryAttention(3, 4, 2, returnAttentionScores: true, name: "gqa").CallOutputs(mha[0], x);
+        SymbolicTensor[] dot = new Attention(useScale: true, returnAttentionScores: true, name: "dot").CallOutputs(gqa[0], x);
+        SymbolicTensor[] additive = new AdditiveAttention(returnAttentionScores: true, name: "additive").CallOutputs(dot[0], x);
+        var model = new Functional([x, mask], [additive[0], new Identity(name: "mha_scores").Call(mha[1]), new Identity(name: "gqa_scores").Call(gqa[1]),
+            new Identity(name: "dot_scores").Call(dot[1]), new Identity(name: "additive_scores").Call(additive[1])], name: "scores", seed: 12);
+        model.Randomized();
+        Tensor tokens = Tensor.RandomNormal(new TensorShape(2, 4, 6), 3);
+        var pairs = new Tensor(new TensorShape(2, 4, 4));
+        Span<float> m = pairs.AsSpan();
+        for (int i = 0; i < m.Length; i++)
+        {
+            m[i] = i % 5 == 1 || (i >= 4 && i < 8) ? 0f : 1f;
+        }
+
+        OnnxRoundTrip.AssertMatchesPredictOn(model, tokens, pairs);
+    }
+
+    [Fact]
+    public void Attention_scores_over_several_axes_are_refused_naming_the_layer()
+    {
+        var x = new Input(new TensorShape(2, 3, 4), name: "x");
+        SymbolicTensor[] outputs = new MultiHeadAttention(2, 2, attentionAxes: [2], returnAttentionScores: true, name: "axes").CallOutputs(x, x);
+        var model = new Functional(x, [outputs[0], new Identity(name: "scores").Call(outputs[1])], seed: 1);
+
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+
+        Assert.Contains("Layer 'axes'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("returnAttentionScores", error.Message, StringComparison.Ordinal);
+    }
+
     private static long[] Dims(GraphProto graph, string name) => [.. graph.Initializer.Single(i => i.Name == name).Dims];
 }

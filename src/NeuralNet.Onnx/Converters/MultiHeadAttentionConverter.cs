@@ -25,12 +25,24 @@ internal static class MultiHeadAttentionConverter
     public static OnnxValue ConvertMasked(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape) =>
         inputs[0].Rank > 3
             ? MultiHeadAttentionAxesConverter.Convert(graph, (MultiHeadAttention)layer, inputs, masks, outputShape,
-                (g, l, i, m, o) => ConvertSequences(g, l, i, m, o, zeroMaskedProbabilities: true))
-            : ConvertSequences(graph, layer, inputs, masks, outputShape, zeroMaskedProbabilities: false);
+                (g, l, i, m, o) => ConvertSequences(g, l, i, m, o, zeroMaskedProbabilities: true).Output)
+            : ConvertSequences(graph, layer, inputs, masks, outputShape, zeroMaskedProbabilities: false).Output;
+
+    /// <summary>
+    /// Both outputs of a layer with <c>ReturnAttentionScores</c> (rank-3 inputs): the output, then the probabilities
+    /// (batch, heads, Tq, Tv) before the value product, masked pairs multiplied by 0 as on Keras' explicit path, which the
+    /// layer follows when it returns them.
+    /// </summary>
+    public static OnnxValue[] Outputs(OnnxGraphBuilder graph, MultiHeadAttention layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks)
+    {
+        (OnnxValue output, string probabilities) = ConvertSequences(graph, layer, inputs, masks, layer.OutputShape, zeroMaskedProbabilities: true);
+        return [output, new OnnxValue(probabilities, layer.OutputShapes[1], Layout.ChannelsLast)];
+    }
 
     // zeroMaskedProbabilities: the probabilities are multiplied by the allowed pairs after the softmax (Keras' explicit
     // path, which the layer follows for inputs of higher rank), so a row with every key masked is 0.
-    private static OnnxValue ConvertSequences(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape, bool zeroMaskedProbabilities)
+    private static (OnnxValue Output, string Probabilities) ConvertSequences(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape,
+        bool zeroMaskedProbabilities)
     {
         var attention = (MultiHeadAttention)layer;
 
@@ -102,7 +114,7 @@ internal static class MultiHeadAttentionConverter
             output = graph.Node("Add", [output, graph.Initializer(outputBias)]);
         }
 
-        return new OnnxValue(output, outputShape, Layout.ChannelsLast);
+        return (new OnnxValue(output, outputShape, Layout.ChannelsLast), probabilities);
     }
 
     // (batch, heads, rows, columns) -> (batch, kvHeads, group, rows, columns): query head h is (h / group, h % group).

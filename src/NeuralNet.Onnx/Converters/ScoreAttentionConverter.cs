@@ -15,13 +15,24 @@ namespace NeuralNet.Onnx.Converters;
 internal static class ScoreAttentionConverter
 {
     public static OnnxValue Convert(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
-        Run(graph, layer, inputs, null, null, outputShape);
+        Run(graph, layer, inputs, null, null, outputShape).Output;
+
+    /// <summary>
+    /// Both outputs of a layer with <c>ReturnAttentionScores</c>: the output, then the weights (batch, Tq, Tv) after the
+    /// softmax (dropout is not in the inference graph); <paramref name="queryMask"/> and <paramref name="valueMask"/> as
+    /// for <see cref="ConvertMasked"/>, null for none.
+    /// </summary>
+    public static OnnxValue[] Outputs(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, string? queryMask, string? valueMask)
+    {
+        (OnnxValue output, string weights) = Run(graph, layer, inputs, queryMask, valueMask, layer.OutputShape);
+        return [output, new OnnxValue(weights, layer.OutputShapes[1], Layout.ChannelsLast)];
+    }
 
     /// <summary>With the masks (bool) that arrive with the query and the value; the mask inputs take their place when the layer has them.</summary>
     public static OnnxValue ConvertMasked(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<string?> masks, TensorShape outputShape) =>
-        Run(graph, layer, inputs, masks[0], masks[1], outputShape);
+        Run(graph, layer, inputs, masks[0], masks[1], outputShape).Output;
 
-    private static OnnxValue Run(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, string? queryMask, string? valueMask, TensorShape outputShape)
+    private static (OnnxValue Output, string Weights) Run(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, string? queryMask, string? valueMask, TensorShape outputShape)
     {
         (bool useMasks, bool causal, Parameter? scale, Parameter? concatWeight, ScoreKind kind) = layer switch
         {
@@ -62,7 +73,7 @@ internal static class ScoreAttentionConverter
             output = graph.Node("Where", [queryMasked, graph.Scalar("zero", 0f), output]);
         }
 
-        return new OnnxValue(output, outputShape, Layout.ChannelsLast);
+        return (new OnnxValue(output, outputShape, Layout.ChannelsLast), weights);
     }
 
     // q (batch, Tq, dim) · kᵀ (batch, dim, Tv), times the scalar scale when the layer has one.

@@ -237,7 +237,7 @@ public abstract partial class Layer
             // The call is recorded only when it is used: forget it, so a model built later does not see it.
             _nodes.RemoveAt(_nodes.Count - 1);
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"{Describe()} has {outputs.Length} outputs (its output and its states, as asked with returnState); call CallOutputs, which returns them all."));
+                $"{Describe()} has {outputs.Length} outputs (its output and its states, as asked with returnState, or its attention scores, as asked with returnAttentionScores); call CallOutputs, which returns them all."));
         }
 
         return outputs[0];

@@ -76,7 +76,7 @@ public sealed partial class Sequential : Model
         if (layer.HasSeveralOutputs)
         {
             // Keras' Sequential refuses such layers too: the next layer could only take one of the outputs.
-            throw new ArgumentException($"Model '{Name}' is a Sequential, which passes one tensor from layer to layer, but {layer} has several outputs (returnState or mergeMode None); build the model with the functional API and call the layer with CallOutputs.", nameof(layer));
+            throw new ArgumentException($"Model '{Name}' is a Sequential, which passes one tensor from layer to layer, but {layer} has several outputs (returnState, returnAttentionScores or mergeMode None); build the model with the functional API and call the layer with CallOutputs.", nameof(layer));
         }
 
         // Alone: a new graph replaces the executor whose layers running predictions use (the new one would run on the

@@ -10,8 +10,9 @@ namespace NeuralNet.Serialization;
 /// Keras' call arguments of the attention layers, which NeuralNet holds as layer options and extra inputs: a file
 /// writes them as Keras 3 does, <c>mha(query, value, key, attention_mask=m, use_causal_mask=True)</c> and
 /// <c>attention([query, value], mask=[query_mask, value_mask], use_causal_mask=True)</c>, so that Keras loads it, and
-/// reads them back into the options (<c>use_causal_mask</c>, <c>use_attention_mask</c>, <c>use_masks</c>) and the
-/// layer's input list. Files of builds before session 32 hold the options in the layer's config and the mask tensors
+/// reads them back into the options (<c>use_causal_mask</c>, <c>use_attention_mask</c>, <c>use_masks</c>,
+/// <c>return_attention_scores</c>) and the layer's input list. A call with <c>return_attention_scores=True</c> has two
+/// output tensors, Keras' tensor indices 0 (the output) and 1 (the scores). Files of builds before session 32 hold the options in the layer's config and the mask tensors
 /// among the positional ones; those still load.
 /// </summary>
 internal static class AttentionCallArguments
@@ -21,7 +22,7 @@ internal static class AttentionCallArguments
     private static readonly string[] s_scoreKeywords = ["inputs", "mask", "return_attention_scores", "use_causal_mask"];
 
     // The options a call's keywords set, which Keras has no constructor argument for.
-    private static readonly string[] s_callOptions = ["use_causal_mask", "use_attention_mask", "use_masks"];
+    private static readonly string[] s_callOptions = ["use_causal_mask", "use_attention_mask", "use_masks", "return_attention_scores"];
 
     /// <summary>Whether <paramref name="layer"/> takes Keras' attention call arguments.</summary>
     public static bool Applies(Layer layer) => layer is MultiHeadAttention or Attention or AdditiveAttention;
@@ -50,13 +51,15 @@ internal static class AttentionCallArguments
         for (int n = 0; n < nodes.Count; n++)
         {
             JsonObject? kwargs = (nodes[n] as JsonObject)?["kwargs"] as JsonObject;
-            bool? causal = CallKeyword.ReadFlag(kwargs, "use_causal_mask", where.At(string.Create(CultureInfo.InvariantCulture, $"{where.Path}.inbound_nodes[{n}].kwargs")));
+            Config at = where.At(string.Create(CultureInfo.InvariantCulture, $"{where.Path}.inbound_nodes[{n}].kwargs"));
+            bool? causal = CallKeyword.ReadFlag(kwargs, "use_causal_mask", at);
             causalPassed |= causal is not null;
             bool[] passed =
             [
                 causal ?? false,
                 multiHead && kwargs?["attention_mask"] is not null,
                 !multiHead && kwargs?["mask"] is JsonArray masks && masks.Take(2).Any(m => m is not null),
+                CallKeyword.ReadFlag(kwargs, "return_attention_scores", at) ?? false,
             ];
             for (int o = 0; o < options.Length; o++)
             {
@@ -96,11 +99,6 @@ internal static class AttentionCallArguments
     /// </summary>
     public static JsonNode?[] ReadTensors(Layer layer, JsonNode?[] positional, JsonObject? kwargs, Config where)
     {
-        if (kwargs?["return_attention_scores"] is JsonNode scores && !(scores.GetValueKind() == JsonValueKind.False))
-        {
-            throw where.Error($"passes \"return_attention_scores\": {(scores.GetValueKind() == JsonValueKind.True ? "true" : Config.Describe(scores))}; NeuralNet's {layer.TypeName} returns one tensor (read the scores from LastAttentionScores after a forward pass).");
-        }
-
         return layer is MultiHeadAttention ? MultiHeadTensors(layer, positional, kwargs, where) : ScoreTensors(layer, positional, kwargs, where);
     }
 
@@ -125,6 +123,11 @@ internal static class AttentionCallArguments
                     kwargs["use_causal_mask"] = true;
                 }
 
+                if (multiHead.ReturnAttentionScores)
+                {
+                    kwargs["return_attention_scores"] = true;
+                }
+
                 break;
             default:
                 bool masks = node.Layer is Attention { UseMasks: true } or AdditiveAttention { UseMasks: true };
@@ -140,6 +143,11 @@ internal static class AttentionCallArguments
                     kwargs["use_causal_mask"] = true;
                 }
 
+                if (node.Layer is Attention { ReturnAttentionScores: true } or AdditiveAttention { ReturnAttentionScores: true })
+                {
+                    kwargs["return_attention_scores"] = true;
+                }
+
                 break;
         }
 
@@ -147,7 +155,8 @@ internal static class AttentionCallArguments
     }
 
     /// <summary>
-    /// Drops from a layer's config the keys its calls carry (<c>use_causal_mask</c> and the mask options) and the
+    /// Drops from a layer's config the keys its calls carry (<c>use_causal_mask</c>, the mask options and
+    /// <c>return_attention_scores</c>) and the
     /// MultiHeadAttention keys that older Keras versions refuse when they hold Keras' defaults (<c>use_gate</c> false,
     /// new in 3.15; <c>flash_attention</c> null, new in about 3.7), so that those versions load the file too.
     /// </summary>
@@ -256,6 +265,7 @@ internal static class AttentionCallArguments
     {
         0 => $"passes \"use_causal_mask\": {(value ? "true" : "false")}",
         1 => value ? "passes an attention_mask" : "passes no attention_mask",
-        _ => value ? "passes query and value masks" : "passes no masks",
+        2 => value ? "passes query and value masks" : "passes no masks",
+        _ => $"passes \"return_attention_scores\": {(value ? "true" : "false")}",
     };
 }

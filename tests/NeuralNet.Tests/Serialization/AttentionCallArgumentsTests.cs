@@ -106,6 +106,42 @@ public class AttentionCallArgumentsTests
     }
 
     [Fact]
+    public void SaveLoad_ReturnAttentionScores_WritesKerasCallWithTwoOutputTensorsAndReadsItBack()
+    {
+        // Keras 3: mha(x, x, return_attention_scores=True) gives [output, scores]; a later call reads the scores as
+        // keras_history [mha, 0, 1], and the layer's config holds no call argument.
+        var x = new Input(new TensorShape(5, 6), "x");
+        SymbolicTensor[] mha = new MultiHeadAttention(2, 3, returnAttentionScores: true, name: "mha").CallOutputs(x, x);
+        SymbolicTensor[] att = new Attention(returnAttentionScores: true, name: "att").CallOutputs(mha[0], x);
+        SymbolicTensor pooled = new Dense(2, name: "on_scores").Call(mha[1]);
+        var model = new Functional(x, [att[0], new Identity(name: "att_scores").Call(att[1]), pooled], seed: 6);
+
+        JsonObject config = ModelConfig(model);
+        foreach (string name in (string[])["mha", "att"])
+        {
+            JsonObject layer = Layer(config, name);
+            Assert.True((bool)layer["inbound_nodes"]![0]!["kwargs"]!["return_attention_scores"]!, name);
+            Assert.False(layer["config"]!.AsObject().ContainsKey("return_attention_scores"), name);
+        }
+
+        string Reads(string layer) => Layer(config, layer)["inbound_nodes"]![0]!["args"]![0]!["config"]!["keras_history"]!.ToJsonString();
+        Assert.Equal("[\"mha\",0,1]", Reads("on_scores"));
+        Assert.Equal("[\"att\",0,1]", Reads("att_scores"));
+        Assert.Equal("[\"att\",0,0]", config["config"]!["output_layers"]![0]!.ToJsonString());
+
+        using Stream file = File(model, _ => { });
+        Model loaded = NeuralNet.Models.Model.Load(file);
+
+        Assert.True(((MultiHeadAttention)loaded.Layers.Single(l => l.Name == "mha")).ReturnAttentionScores);
+        Assert.True(((Attention)loaded.Layers.Single(l => l.Name == "att")).ReturnAttentionScores);
+        IReadOnlyList<Tensor> expected = model.PredictOutputs(s_tokens), actual = loaded.PredictOutputs(s_tokens);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(expected[i].ToArray(), actual[i].ToArray());
+        }
+    }
+
+    [Fact]
     public void SaveLoad_MultiHeadAttentionCallArguments_RoundTripBitForBit()
     {
         Functional model = MultiHead();
@@ -232,7 +268,6 @@ public class AttentionCallArgumentsTests
     }
 
     [Theory]
-    [InlineData("scores", "\"return_attention_scores\": true; NeuralNet's MultiHeadAttention returns one tensor")]
     [InlineData("query_mask", "passes \"query_mask\", which NeuralNet does not read")]
     [InlineData("both", "passes \"query\" both by position and by keyword")]
     [InlineData("gap", "passes \"key\" without \"value\"")]
@@ -248,7 +283,6 @@ public class AttentionCallArgumentsTests
             JsonArray args = node["args"]!.AsArray();
             switch (edit)
             {
-                case "scores": kwargs["return_attention_scores"] = true; break;
                 case "query_mask": kwargs["query_mask"] = args[0]!.DeepClone(); break;
                 case "both": kwargs["query"] = args[0]!.DeepClone(); break;
                 case "gap":

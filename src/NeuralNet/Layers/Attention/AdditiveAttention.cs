@@ -19,16 +19,20 @@ public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
     private Parameter? _scale;
     private ScoreAttention? _core;
     private SeededRandom? _random;
+    private Tensor? _scoresGradient;
 
     /// <summary>Creates an additive attention layer.</summary>
     /// <param name="useScale">Whether the layer has the trainable vector <c>scale</c> (dim).</param>
     /// <param name="dropout">The dropout rate of the attention weights during training, in [0, 1).</param>
     /// <param name="useCausalMask">Whether query step t attends only to key steps s &lt;= t (Keras' call argument <c>use_causal_mask</c>).</param>
     /// <param name="useMasks">Whether the layer takes the query and value masks as its last two inputs (Keras' call argument <c>mask</c>).</param>
+    /// <param name="returnAttentionScores">Whether the layer has a second output, the attention weights (batch, Tq, Tv) (Keras' call
+    /// argument <c>return_attention_scores</c>); see <see cref="ReturnAttentionScores"/>.</param>
     /// <param name="seed">The seed of the dropout masks; null to derive it from the model's seed.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>additive_attention</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException">The dropout rate is outside [0, 1).</exception>
-    public AdditiveAttention(bool useScale = true, double dropout = 0.0, bool useCausalMask = false, bool useMasks = false, long? seed = null, string? name = null)
+    public AdditiveAttention(bool useScale = true, double dropout = 0.0, bool useCausalMask = false, bool useMasks = false, bool returnAttentionScores = false,
+        long? seed = null, string? name = null)
         : base(name)
     {
         if (!(dropout >= 0.0 && dropout < 1.0))
@@ -40,6 +44,7 @@ public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
         Dropout = dropout;
         UseCausalMask = useCausalMask;
         UseMasks = useMasks;
+        ReturnAttentionScores = returnAttentionScores;
         DropoutSeed = seed;
     }
 
@@ -54,6 +59,15 @@ public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
 
     /// <summary>Whether the last two inputs are the query mask and the value mask.</summary>
     public bool UseMasks { get; }
+
+    /// <summary>
+    /// Whether the layer has two outputs, its output and the attention weights (batch, Tq, Tv) of
+    /// <see cref="LastAttentionScores"/> (Keras' call argument <c>return_attention_scores</c>): after the masks, the softmax
+    /// and, in training, dropout, as Keras returns them. Such a layer is called with
+    /// <see cref="Layer.CallOutputs(ReadOnlySpan{NeuralNet.Models.SymbolicTensor})"/>; a model may output the weights, and a
+    /// loss on them trains the layer. <c>Sequential</c> refuses the layer, as Keras does.
+    /// </summary>
+    public bool ReturnAttentionScores { get; }
 
     /// <summary>The seed given to the constructor, or null when the dropout masks derive from the model's seed.</summary>
     public long? DropoutSeed { get; }
@@ -89,14 +103,15 @@ public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
         .Set("dropout", Dropout)
         .Set("seed", DropoutSeed)
         .Set("use_causal_mask", UseCausalMask)
-        .Set("use_masks", UseMasks);
+        .Set("use_masks", UseMasks)
+        .Set("return_attention_scores", ReturnAttentionScores);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static AdditiveAttention FromConfig(Config config)
     {
         Config d = config.WithDefaults(new AdditiveAttention().GetConfig());
         return new AdditiveAttention(d.GetBoolean("use_scale"), d.GetDouble("dropout"), d.GetBoolean("use_causal_mask"), d.GetBoolean("use_masks"),
-            d.GetNullableInt64("seed"), config.GetString("name"));
+            d.GetBoolean("return_attention_scores"), d.GetNullableInt64("seed"), config.GetString("name"));
     }
 
     /// <inheritdoc/>
@@ -135,6 +150,19 @@ public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
             throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last batch {_core.LastBatch}).");
         }
 
-        _core.Backward(outputGradient, inputGradients, ComputesInputGradient);
+        _core.Backward(outputGradient, inputGradients, ComputesInputGradient, _scoresGradient);
     }
+
+    /// <inheritdoc/>
+    internal override bool HasSeveralOutputs => ReturnAttentionScores;
+
+    /// <inheritdoc/>
+    private protected override IReadOnlyList<TensorShape> AdditionalOutputShapes => ReturnAttentionScores ? _core!.ScoreOutputShapes : [];
+
+    /// <inheritdoc/>
+    private protected override Tensor AdditionalOutput(int index) => LastAttentionScores;
+
+    /// <inheritdoc/>
+    private protected override void SetAdditionalOutputGradients(ReadOnlySpan<Tensor?> gradients) =>
+        _scoresGradient = gradients.IsEmpty ? null : gradients[0];
 }

@@ -21,8 +21,9 @@ namespace NeuralNet.Layers;
 /// scalars start at 1. Masked value steps and, with <see cref="UseCausalMask"/>, keys after the query step get −1e9
 /// added (probability 0); weights = softmax over the keys, dropped out with rate <see cref="Dropout"/> in training;
 /// output = weights·value, zero at masked query steps.</para>
-/// <para>The layer returns one tensor; the weights of the last forward pass (Keras' <c>return_attention_scores</c>,
-/// after dropout as in Keras) are in <see cref="LastAttentionScores"/>. The dot scores and the weighted sums are one
+/// <para>The layer returns one tensor, or with <see cref="ReturnAttentionScores"/> two, the second the weights (Keras'
+/// <c>return_attention_scores</c>, after dropout as in Keras); the weights of the last forward pass are also in
+/// <see cref="LastAttentionScores"/>. The dot scores and the weighted sums are one
 /// GEMM per sample.</para>
 /// </remarks>
 public sealed class Attention : MultiInputLayer, IRandomLayer
@@ -32,6 +33,7 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
     private Parameter? _concatWeight;
     private ScoreAttention? _core;
     private SeededRandom? _random;
+    private Tensor? _scoresGradient;
 
     /// <summary>Creates a dot-product attention layer.</summary>
     /// <param name="useScale">Whether the scores are multiplied by a trainable scalar <c>scale</c> (starting at 1).</param>
@@ -39,11 +41,13 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
     /// <param name="dropout">The dropout rate of the attention weights during training, in [0, 1).</param>
     /// <param name="useCausalMask">Whether query step t attends only to key steps s &lt;= t (Keras' call argument <c>use_causal_mask</c>).</param>
     /// <param name="useMasks">Whether the layer takes the query and value masks as its last two inputs (Keras' call argument <c>mask</c>).</param>
+    /// <param name="returnAttentionScores">Whether the layer has a second output, the attention weights (batch, Tq, Tv) (Keras' call
+    /// argument <c>return_attention_scores</c>); see <see cref="ReturnAttentionScores"/>.</param>
     /// <param name="seed">The seed of the dropout masks; null to derive it from the model's seed.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>attention</c>, <c>attention_1</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException">The dropout rate is outside [0, 1), or the score mode is unknown.</exception>
     public Attention(bool useScale = false, AttentionScoreMode scoreMode = AttentionScoreMode.Dot, double dropout = 0.0, bool useCausalMask = false,
-        bool useMasks = false, long? seed = null, string? name = null)
+        bool useMasks = false, bool returnAttentionScores = false, long? seed = null, string? name = null)
         : base(name)
     {
         if (scoreMode is not (AttentionScoreMode.Dot or AttentionScoreMode.Concat))
@@ -61,6 +65,7 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
         Dropout = dropout;
         UseCausalMask = useCausalMask;
         UseMasks = useMasks;
+        ReturnAttentionScores = returnAttentionScores;
         DropoutSeed = seed;
     }
 
@@ -78,6 +83,15 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
 
     /// <summary>Whether the last two inputs are the query mask and the value mask.</summary>
     public bool UseMasks { get; }
+
+    /// <summary>
+    /// Whether the layer has two outputs, its output and the attention weights (batch, Tq, Tv) of
+    /// <see cref="LastAttentionScores"/> (Keras' call argument <c>return_attention_scores</c>): after the masks, the softmax
+    /// and, in training, dropout, as Keras returns them. Such a layer is called with
+    /// <see cref="Layer.CallOutputs(ReadOnlySpan{NeuralNet.Models.SymbolicTensor})"/>; a model may output the weights, and a
+    /// loss on them trains the layer. <c>Sequential</c> refuses the layer, as Keras does.
+    /// </summary>
+    public bool ReturnAttentionScores { get; }
 
     /// <summary>The seed given to the constructor, or null when the dropout masks derive from the model's seed.</summary>
     public long? DropoutSeed { get; }
@@ -117,7 +131,8 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
         .Set("dropout", Dropout)
         .Set("seed", DropoutSeed)
         .Set("use_causal_mask", UseCausalMask)
-        .Set("use_masks", UseMasks);
+        .Set("use_masks", UseMasks)
+        .Set("return_attention_scores", ReturnAttentionScores);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Attention FromConfig(Config config)
@@ -130,7 +145,7 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
             string other => throw d.Error($"Invalid value for argument score_mode. Expected one of {{'dot', 'concat'}}. Received: score_mode={other}"),
         };
         return new Attention(d.GetBoolean("use_scale"), mode, d.GetDouble("dropout"), d.GetBoolean("use_causal_mask"), d.GetBoolean("use_masks"),
-            d.GetNullableInt64("seed"), config.GetString("name"));
+            d.GetBoolean("return_attention_scores"), d.GetNullableInt64("seed"), config.GetString("name"));
     }
 
     /// <inheritdoc/>
@@ -175,8 +190,21 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
             throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last batch {_core.LastBatch}).");
         }
 
-        _core.Backward(outputGradient, inputGradients, ComputesInputGradient);
+        _core.Backward(outputGradient, inputGradients, ComputesInputGradient, _scoresGradient);
     }
+
+    /// <inheritdoc/>
+    internal override bool HasSeveralOutputs => ReturnAttentionScores;
+
+    /// <inheritdoc/>
+    private protected override IReadOnlyList<TensorShape> AdditionalOutputShapes => ReturnAttentionScores ? _core!.ScoreOutputShapes : [];
+
+    /// <inheritdoc/>
+    private protected override Tensor AdditionalOutput(int index) => LastAttentionScores;
+
+    /// <inheritdoc/>
+    private protected override void SetAdditionalOutputGradients(ReadOnlySpan<Tensor?> gradients) =>
+        _scoresGradient = gradients.IsEmpty ? null : gradients[0];
 
     /// <summary>
     /// The checks of <see cref="Attention"/> and <see cref="AdditiveAttention"/>: query (Tq, dim), value (Tv, dv), key

@@ -39,6 +39,8 @@ public sealed class GroupedQueryAttention : MultiHeadAttention
     /// <param name="biasRegularizer">A penalty on each bias, or null.</param>
     /// <param name="useCausalMask">Whether query t attends only to keys s &lt;= t (Keras' call argument <c>use_causal_mask</c>).</param>
     /// <param name="useAttentionMask">Whether the layer takes the attention mask as its last input (Keras' call argument <c>attention_mask</c>).</param>
+    /// <param name="returnAttentionScores">Whether the layer has a second output, the attention scores (batch, query heads, Tq, Tv) (Keras' call
+    /// argument <c>return_attention_scores</c>); see <see cref="MultiHeadAttention.ReturnAttentionScores"/>.</param>
     /// <param name="seed">The seed of the dropout masks; null to derive it from the model's seed.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>grouped_query_attention</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or the dropout rate is outside [0, 1).</exception>
@@ -55,10 +57,11 @@ public sealed class GroupedQueryAttention : MultiHeadAttention
         Regularizer? biasRegularizer = null,
         bool useCausalMask = false,
         bool useAttentionMask = false,
+        bool returnAttentionScores = false,
         long? seed = null,
         string? name = null)
         : base(CheckHeads(numQueryHeads, numKeyValueHeads), numKeyValueHeads, CheckHeadDim(headDim), CheckDropout(dropout), useBias, kernelInitializer, biasInitializer,
-            kernelRegularizer, biasRegularizer, useCausalMask, useAttentionMask, seed, name)
+            kernelRegularizer, biasRegularizer, useCausalMask, useAttentionMask, returnAttentionScores, seed, name)
     {
     }
 
@@ -85,7 +88,7 @@ public sealed class GroupedQueryAttention : MultiHeadAttention
         return new GroupedQueryAttention(headDim, queryHeads, keyValueHeads, d.GetDouble("dropout"), d.GetBoolean("use_bias"),
             d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"), d.GetRegularizer("kernel_regularizer"),
             d.GetRegularizer("bias_regularizer"), d.GetBoolean("use_causal_mask"), d.GetBoolean("use_attention_mask"),
-            d.GetNullableInt64("seed"), config.GetString("name"))
+            d.GetBoolean("return_attention_scores"), d.GetNullableInt64("seed"), config.GetString("name"))
         {
             KernelConstraint = d.GetConstraint("kernel_constraint"),
             BiasConstraint = d.GetConstraint("bias_constraint"),
@@ -110,7 +113,8 @@ public sealed class GroupedQueryAttention : MultiHeadAttention
         .Set("use_gate", UseGate)
         .Set("seed", DropoutSeed)
         .Set("use_causal_mask", UseCausalMask)
-        .Set("use_attention_mask", UseAttentionMask);
+        .Set("use_attention_mask", UseAttentionMask)
+        .Set("return_attention_scores", ReturnAttentionScores);
 
     private static int CheckHeads(int numQueryHeads, int numKeyValueHeads)
     {

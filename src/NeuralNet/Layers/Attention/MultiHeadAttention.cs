@@ -37,8 +37,9 @@ namespace NeuralNet.Layers;
 /// Keras 3.10); p = softmax over the keys; during training p is dropped out with rate
 /// <see cref="Dropout"/>; ctx = p·v; with <see cref="UseGate"/> ctx = ctx ⊙ sigmoid(query·Wg + bg); output = Σ_h ctx_h·Wo_h + bo. With <see cref="UseCausalMask"/> query t attends
 /// only to keys s &lt;= t, combined with the mask input by a logical and.</para>
-/// <para>The layer returns one tensor; the attention probabilities (Keras' <c>return_attention_scores</c>) of the last
-/// forward pass are in <see cref="LastAttentionScores"/>. Inputs of higher rank attend over <see cref="AttentionAxes"/>
+/// <para>The layer returns one tensor, or with <see cref="ReturnAttentionScores"/> two, the second the attention
+/// probabilities (Keras' <c>return_attention_scores</c>); those of the last forward pass are also in
+/// <see cref="LastAttentionScores"/>. Inputs of higher rank attend over <see cref="AttentionAxes"/>
 /// (Keras' <c>attention_axes</c>), the other axes acting as batch axes; there a row with every key masked gets
 /// probabilities 0, as on Keras' explicit path, which Keras always takes for them.</para>
 /// <para>The class is open only for <see cref="GroupedQueryAttention"/>: its computation (build, forward, backward, masks,
@@ -137,6 +138,11 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     private bool _lastDropped;
     private int _lastBatch = -1;
 
+    // The scores as an output (ReturnAttentionScores): their shape, the view handed out, and the gradient given to them.
+    private TensorShape[] _scoreOutputShapes = [];
+    private Tensor? _scoresView;
+    private Tensor? _scoresGradient;
+
     /// <summary>Creates a multi-head attention layer.</summary>
     /// <param name="numHeads">The number of heads, at least 1.</param>
     /// <param name="keyDim">The size of each head of the query and key, at least 1.</param>
@@ -153,6 +159,8 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <param name="biasRegularizer">A penalty on each bias, or null.</param>
     /// <param name="useCausalMask">Whether query t attends only to keys s &lt;= t (Keras' call argument <c>use_causal_mask</c>).</param>
     /// <param name="useAttentionMask">Whether the layer takes the attention mask as its last input (Keras' call argument <c>attention_mask</c>).</param>
+    /// <param name="returnAttentionScores">Whether the layer has a second output, the attention scores (Keras' call argument
+    /// <c>return_attention_scores</c>); see <see cref="ReturnAttentionScores"/>.</param>
     /// <param name="seed">The seed of the dropout masks; null to derive it from the model's seed.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>multi_head_attention</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1, or the dropout rate is outside [0, 1).</exception>
@@ -171,6 +179,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         Regularizer? biasRegularizer = null,
         bool useCausalMask = false,
         bool useAttentionMask = false,
+        bool returnAttentionScores = false,
         long? seed = null,
         string? name = null)
         : base(name)
@@ -218,14 +227,16 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         BiasRegularizer = biasRegularizer;
         UseCausalMask = useCausalMask;
         UseAttentionMask = useAttentionMask;
+        ReturnAttentionScores = returnAttentionScores;
         DropoutSeed = seed;
         _kvHeads = numHeads;
     }
 
     /// <summary>The constructor of <see cref="GroupedQueryAttention"/>: <paramref name="kvHeads"/> key and value heads, each shared by a group of query heads.</summary>
     private protected MultiHeadAttention(int numHeads, int kvHeads, int headDim, double dropout, bool useBias, Initializer? kernelInitializer,
-        Initializer? biasInitializer, Regularizer? kernelRegularizer, Regularizer? biasRegularizer, bool useCausalMask, bool useAttentionMask, long? seed, string? name)
-        : this(numHeads, headDim, headDim, dropout, useBias, null, null, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, useCausalMask, useAttentionMask, seed, name)
+        Initializer? biasInitializer, Regularizer? kernelRegularizer, Regularizer? biasRegularizer, bool useCausalMask, bool useAttentionMask, bool returnAttentionScores, long? seed, string? name)
+        : this(numHeads, headDim, headDim, dropout, useBias, null, null, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, useCausalMask, useAttentionMask,
+            returnAttentionScores, seed, name)
     {
         _kvHeads = kvHeads;
     }
@@ -303,6 +314,12 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         get => _flashAttention;
         init
         {
+            if (value == true && ReturnAttentionScores)
+            {
+                throw new ArgumentException(
+                    $"{Describe()}: returning attention scores is not supported when flash attention is enabled (Keras refuses it); set flashAttention to false or null to use returnAttentionScores: true.", nameof(FlashAttention));
+            }
+
             if (value == true && Dropout > 0.0)
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
@@ -325,6 +342,16 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     /// <summary>Whether the last input is the attention mask.</summary>
     public bool UseAttentionMask { get; }
 
+    /// <summary>
+    /// Whether the layer has two outputs, its output and the attention scores (Keras' call argument
+    /// <c>return_attention_scores</c>): the probabilities of <see cref="LastAttentionScores"/>, after the masks and the
+    /// softmax and before dropout, as Keras returns them. Such a layer is called with
+    /// <see cref="Layer.CallOutputs(ReadOnlySpan{NeuralNet.Models.SymbolicTensor})"/>; a model may output the scores, and
+    /// a loss on them trains the layer. A row whose every key is masked then has probabilities 0, as on Keras' explicit
+    /// path, which Keras takes when it returns the scores. <c>Sequential</c> refuses the layer, as Keras does.
+    /// </summary>
+    public bool ReturnAttentionScores { get; }
+
     /// <summary>The seed given to the constructor, or null when the dropout masks derive from the model's seed.</summary>
     public long? DropoutSeed { get; }
 
@@ -337,6 +364,36 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
     public Tensor LastAttentionScores => _lastBatch >= 0 && _probabilities is not null
         ? (_highRank ? _probabilities.FirstRows(_lastBatch * _groups).Reshape([_lastBatch, .. _scoreSampleShape.Dimensions]) : _probabilities.FirstRows(_lastBatch))
         : throw new InvalidOperationException($"{Describe()} has no attention scores before its first forward pass.");
+
+    /// <inheritdoc/>
+    internal sealed override bool HasSeveralOutputs => ReturnAttentionScores;
+
+    /// <inheritdoc/>
+    private protected sealed override IReadOnlyList<TensorShape> AdditionalOutputShapes => _scoreOutputShapes;
+
+    /// <inheritdoc/>
+    private protected sealed override Tensor AdditionalOutput(int index) => _scoresView!;
+
+    /// <inheritdoc/>
+    private protected sealed override void SetAdditionalOutputGradients(ReadOnlySpan<Tensor?> gradients) =>
+        _scoresGradient = gradients.IsEmpty ? null : gradients[0];
+
+    // The probabilities in Keras' score layout, (batch, heads, Tq, Tv) or at higher ranks (batch, other axes..., heads,
+    // query axes..., key axes...): the same memory, viewed anew only when the batch buffer changes.
+    private Tensor ScoresView(Tensor probabilities, int samples)
+    {
+        if (!_highRank)
+        {
+            return probabilities;
+        }
+
+        if (_scoresView is null || _scoresView.Shape[0] != samples || !_scoresView.SharesStorageWith(probabilities))
+        {
+            _scoresView = probabilities.Reshape([samples, .. _scoreSampleShape.Dimensions]);
+        }
+
+        return _scoresView;
+    }
 
     /// <summary>The query projection's kernel (queryFeatures, heads, keyDim). Throws until the layer is built.</summary>
     public Parameter QueryKernel => _queryKernel ?? throw NotBuiltYet();
@@ -405,7 +462,8 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
             .Set("use_gate", UseGate)
             .Set("seed", DropoutSeed)
             .Set("use_causal_mask", UseCausalMask)
-            .Set("use_attention_mask", UseAttentionMask);
+            .Set("use_attention_mask", UseAttentionMask)
+            .Set("return_attention_scores", ReturnAttentionScores);
     }
 
     /// <summary>Keras' <c>from_config</c>; <c>output_shape</c> is an integer or a one-element list, <c>attention_axes</c> null, an integer or a list.</summary>
@@ -437,7 +495,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         return new MultiHeadAttention(heads, keyDim, valueDim, d.GetDouble("dropout"), d.GetBoolean("use_bias"), output, axisList,
             d.GetInitializer("kernel_initializer"), d.GetInitializer("bias_initializer"), d.GetRegularizer("kernel_regularizer"),
             d.GetRegularizer("bias_regularizer"), d.GetBoolean("use_causal_mask"), d.GetBoolean("use_attention_mask"),
-            d.GetNullableInt64("seed"), config.GetString("name"))
+            d.GetBoolean("return_attention_scores"), d.GetNullableInt64("seed"), config.GetString("name"))
         {
             KernelConstraint = d.GetConstraint("kernel_constraint"),
             BiasConstraint = d.GetConstraint("bias_constraint"),
@@ -558,6 +616,7 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         _vShape = new TensorShape(_tv, _kvHeads * ValueDim);
         _contextShape = new TensorShape(_tq, NumHeads * ValueDim);
         _scoreShape = new TensorShape(NumHeads, _tq, _tv);
+        _scoreOutputShapes = ReturnAttentionScores ? [_scoreSampleShape] : [];
         _coreOutputShape = new TensorShape(_tq, _outputFeatures);
         return WithFeatures(query, _outputFeatures);
     }
@@ -630,10 +689,11 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         }
 
         AttentionKernels.SoftmaxRows(ps, batch * heads * _tq, _tv);
-        if (_highRank && Masked)
+        if ((_highRank || ReturnAttentionScores) && Masked)
         {
-            // Keras computes attention over several axes on its explicit path only (its fused one takes rank-4 projections),
-            // where Softmax multiplies the probabilities by the mask (Keras 3.10+): a row with every key masked is all 0.
+            // Keras computes attention over several axes, or returns the scores, on its explicit path only (its fused one
+            // takes rank-4 projections and returns no scores), where Softmax multiplies the probabilities by the mask
+            // (Keras 3.10+): a row with every key masked is all 0.
             for (int b = 0; b < batch; b++)
             {
                 for (int h = 0; h < heads; h++)
@@ -692,6 +752,11 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         _lastKey = key;
         _lastValue = value;
         _lastBatch = samples;
+        if (ReturnAttentionScores)
+        {
+            _scoresView = ScoresView(p, samples);
+        }
+
         return output;
     }
 
@@ -740,6 +805,12 @@ public class MultiHeadAttention : MultiInputLayer, IRandomLayer
         if (_lastDropped)
         {
             TensorPrimitives.Multiply(ds[..scoreCount], _dropMask!.AsReadOnlySpan()[..scoreCount], ds[..scoreCount]);
+        }
+
+        if (_scoresGradient is Tensor scoresGradient)
+        {
+            // The scores output is p itself (before dropout, as Keras returns it): its gradient joins p's.
+            TensorPrimitives.Add(ds[..scoreCount], scoresGradient.AsReadOnlySpan()[..scoreCount], ds[..scoreCount]);
         }
 
         AttentionKernels.SoftmaxBackwardRows(_probabilities!.AsReadOnlySpan(), ds, ds, batch * heads * _tq, _tv);

@@ -91,6 +91,7 @@ internal sealed class ScoreAttention
         _queryMaskShape = new TensorShape(tq);
         _valueMaskShape = new TensorShape(tv);
         _tanhShape = new TensorShape(tq, tv, dim);
+        ScoreOutputShapes = [_scoreShape];
     }
 
     /// <summary>The batch size of the last forward pass, or -1.</summary>
@@ -205,8 +206,14 @@ internal sealed class ScoreAttention
         return output;
     }
 
-    /// <summary>The backward pass of the last forward pass: parameter gradients accumulate; input gradients when asked.</summary>
-    public void Backward(Tensor outputGradient, Span<Tensor?> inputGradients, bool computeInputs)
+    /// <summary>The per-sample shape of the attention weights, [(Tq, Tv)]: the layers' further output with return_attention_scores.</summary>
+    public IReadOnlyList<TensorShape> ScoreOutputShapes { get; }
+
+    /// <summary>
+    /// The backward pass of the last forward pass: parameter gradients accumulate; input gradients when asked.
+    /// <paramref name="scoresGradient"/> is the gradient of <see cref="LastWeights"/> when the layer returns them, or null.
+    /// </summary>
+    public void Backward(Tensor outputGradient, Span<Tensor?> inputGradients, bool computeInputs, Tensor? scoresGradient)
     {
         int batch = LastBatch, tqtv = _tq * _tv;
         TensorShape scoreShape = _scoreShape;
@@ -239,6 +246,12 @@ internal sealed class ScoreAttention
         }
 
         int count = batch * tqtv;
+        if (scoresGradient is not null)
+        {
+            // The returned weights are those the value was multiplied by (after dropout, as Keras returns them).
+            TensorPrimitives.Add(dws[..count], scoresGradient.AsReadOnlySpan()[..count], dws[..count]);
+        }
+
         if (_lastDropped)
         {
             TensorPrimitives.Multiply(dws[..count], _dropMask!.AsReadOnlySpan()[..count], dws[..count]);

@@ -265,11 +265,11 @@ public class DotAndAdditiveAttentionTests
     [Fact]
     public void Config_RoundTrips()
     {
-        var attention = new AttentionLayer(true, AttentionScoreMode.Concat, 0.2, true, true, 5, "att");
+        var attention = new AttentionLayer(true, AttentionScoreMode.Concat, 0.2, true, true, true, 5, "att");
         Config config = attention.GetConfig();
         Assert.Equal("concat", config.GetString("score_mode"));
         Assert.Equal(config.ToJson(), AttentionLayer.FromConfig(config).GetConfig().ToJson());
-        var additive = new AdditiveAttention(false, 0.1, true, false, null, "add");
+        var additive = new AdditiveAttention(false, 0.1, true, false, false, null, "add");
         Assert.False(additive.GetConfig().Contains("score_mode"));
         Assert.Equal(additive.GetConfig().ToJson(), AdditiveAttention.FromConfig(additive.GetConfig()).GetConfig().ToJson());
         Config bad = Config.FromJson(System.Text.Json.JsonDocument.Parse("""{"name": "a", "score_mode": "cosine"}""").RootElement, "test", "config");

@@ -40,7 +40,7 @@ public class BidirectionalInitialStateTests
         float[] output = layer.Forward(inputs, training: false).ToArray();
 
         // The same directions run alone from those states give the same output, merged as the layer merges.
-        int forwardStates = layer.ForwardLayer.StateCount;
+        int forwardStates = ((Recurrent)layer.ForwardLayer).StateCount;
         float[] forward = layer.ForwardLayer.Forward([inputs[0], .. inputs[1..(1 + forwardStates)]], training: false).ToArray();
         float[][] forwardFinal = [.. Enumerable.Range(1, layer.ForwardLayer.OutputCount - 1).Select(k => layer.ForwardLayer.GetOutput(k).ToArray())];
         float[] backward = layer.BackwardLayer.Forward([inputs[0], .. inputs[(1 + forwardStates)..]], training: false).ToArray();

@@ -23,8 +23,8 @@ public class BidirectionalInitialStateTests
 
     private static Tensor[] Inputs(Bidirectional layer, long seed)
     {
-        int forwardUnits = layer.Layer.Units, backwardUnits = layer.Layer is Lstm && layer.MergeMode == BidirectionalMergeMode.None ? 2 : forwardUnits;
-        int forwardStates = layer.Layer.StateCount, backwardStates = layer.MergeMode == BidirectionalMergeMode.None ? 1 : forwardStates;
+        int forwardUnits = ((Recurrent)layer.Layer).Units, backwardUnits = layer.Layer is Lstm && layer.MergeMode == BidirectionalMergeMode.None ? 2 : forwardUnits;
+        int forwardStates = ((Recurrent)layer.Layer).StateCount, backwardStates = layer.MergeMode == BidirectionalMergeMode.None ? 1 : forwardStates;
         return [Tensor.RandomNormal(new TensorShape(2, 4, 3), seed),
             .. Enumerable.Range(0, forwardStates).Select(k => Tensor.RandomNormal(new TensorShape(2, forwardUnits), seed + 1 + k)),
             .. Enumerable.Range(0, backwardStates).Select(k => Tensor.RandomNormal(new TensorShape(2, backwardUnits), seed + 10 + k))];

@@ -53,7 +53,8 @@ public sealed partial class KerasFormatTests
                 output = new Flatten().Call(new Bidirectional(new Rnn(Cells(), returnSequences: true, name: "stack"), name: "both").Call(new Masking(name: "masking").Call(input)));
                 break;
             case "stateful":
-                output = new Rnn(Cells(), name: "stack") { Stateful = true }.Call(input);
+                // With its states returned (kept as an Rnn; a stateful RNN alone is read as stateful layers in a row).
+                output = new Concatenate().Call(new Rnn(Cells(), returnState: true, name: "stack") { Stateful = true }.CallOutputs(input));
                 break;
             default:
                 output = new Pipeline([new Rnn(Cells(), returnSequences: true, name: "stack"), new Dense(2, name: "inner")], name: "pipeline").Call(input);

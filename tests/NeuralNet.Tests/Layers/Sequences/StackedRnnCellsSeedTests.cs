@@ -28,7 +28,9 @@ public class StackedRnnCellsSeedTests
         Assert.NotEqual(first, second);
 
         // Same seed, same bits; another seed, other masks.
-        Assert.Equal((first, second), Masks(false, 7));
+        (float[] againFirst, float[] againSecond) = Masks(false, 7);
+        Assert.Equal(first, againFirst);
+        Assert.Equal(second, againSecond);
         Assert.NotEqual(first, Masks(false, 8).First);
     }
 

@@ -12,17 +12,25 @@ namespace NeuralNet.Keras;
 /// </summary>
 internal static class KerasConfigWriter
 {
+    // The states a Bidirectional direction carries: a SimpleRNN, LSTM or GRU layer's, or an RNN's cell's.
+    private static int StateCount(Layer direction) => direction switch
+    {
+        Recurrent recurrent => recurrent.StateCount,
+        Rnn rnn => rnn.StateCount,
+        _ => 0,
+    };
+
     /// <summary>The config.json object of <paramref name="model"/>.</summary>
     public static JsonObject Write(Model model)
     {
         KerasRnnCells.RefuseUserCells(model);
         foreach (Bidirectional bidirectional in model.Layers.OfType<Bidirectional>())
         {
-            if (bidirectional.IsBuilt && bidirectional.InputShapes.Count > 1 && bidirectional.ForwardLayer.StateCount != bidirectional.BackwardLayer.StateCount)
+            if (bidirectional.IsBuilt && bidirectional.InputShapes.Count > 1 && StateCount(bidirectional.ForwardLayer) != StateCount(bidirectional.BackwardLayer))
             {
                 // Keras 3's Bidirectional.call splits initial_state in halves: 3 states would go 1 forward, 2 backward.
                 throw new NotSupportedException(
-                    $"Layer '{bidirectional.Name}' (Bidirectional) takes initial states for a forward layer of {bidirectional.ForwardLayer.StateCount} state(s) and a backward layer of {bidirectional.BackwardLayer.StateCount}, which Keras 3 cannot read (it splits the states in halves). Save it with Model.Save, or use layers that carry as many states.");
+                    $"Layer '{bidirectional.Name}' (Bidirectional) takes initial states for a forward layer of {StateCount(bidirectional.ForwardLayer)} state(s) and a backward layer of {StateCount(bidirectional.BackwardLayer)}, which Keras 3 cannot read (it splits the states in halves). Save it with Model.Save, or use layers that carry as many states.");
             }
         }
 

@@ -252,7 +252,7 @@ public static class OnnxExporter
     // One layer, and the layers a wrapper runs (named with the wrapper, since the model's list does not show them).
     private static void CheckLayer(Model model, Layer layer, string within)
     {
-        if (layer is Recurrent { Stateful: true } or Bidirectional { Stateful: true })
+        if (layer is Recurrent { Stateful: true } or Rnn { Stateful: true } or Bidirectional { Stateful: true })
         {
             // Predict carries its final states into the next call; an exported graph starts every call from zeros.
             throw new NotSupportedException(

@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
 using NeuralNet.Layers;
 using NeuralNet.Models;
 using Xunit;
@@ -17,6 +19,8 @@ public sealed partial class KerasFormatTests
     [InlineData("masked_backwards")]
     [InlineData("time_distributed")]
     [InlineData("pipeline")]
+    [InlineData("bidirectional")]
+    [InlineData("stateful")]
     public void LoadModel_StackedCellsSavedByNeuralNet_LoadBackAsRnnComputingTheSame(string problem)
     {
         var input = new Input(new TensorShape(5, 3), name: "x");
@@ -45,6 +49,13 @@ public sealed partial class KerasFormatTests
                 inputs = [outer];
                 output = new Flatten().Call(new TimeDistributed(new Rnn(Cells(), name: "stack"), name: "distributed").Call(outer));
                 break;
+            case "bidirectional":
+                output = new Flatten().Call(new Bidirectional(new Rnn(Cells(), returnSequences: true, name: "stack"), name: "both").Call(new Masking(name: "masking").Call(input)));
+                break;
+            case "stateful":
+                // With its states returned (kept as an Rnn; a stateful RNN alone is read as stateful layers in a row).
+                output = new Concatenate().Call(new Rnn(Cells(), returnState: true, name: "stack") { Stateful = true }.CallOutputs(input));
+                break;
             default:
                 output = new Pipeline([new Rnn(Cells(), returnSequences: true, name: "stack"), new Dense(2, name: "inner")], name: "pipeline").Call(input);
                 output = new Flatten().Call(output);
@@ -65,9 +76,24 @@ public sealed partial class KerasFormatTests
         string path = Path.Combine(_folder, $"stacked-{problem}.keras");
 
         KerasFormat.SaveModel(model, path);
+        if (problem is "bidirectional" or "stateful")
+        {
+            using ZipArchive archive = ZipFile.OpenRead(path);
+            using var reader = new StreamReader(archive.GetEntry("config.json")!.Open());
+            JsonArray layers = JsonNode.Parse(reader.ReadToEnd())!["config"]!["layers"]!.AsArray();
+            JsonNode item = layers.Single(l => (string?)l!["config"]!["name"] == (problem == "stateful" ? "stack" : "both"))!;
+
+            // Keras' Bidirectional.get_config: "layer" is the serialized RNN with its cell (the backward layer is made from it).
+            JsonNode rnn = problem == "stateful" ? item : item["config"]!["layer"]!;
+            Assert.Equal("RNN", (string?)rnn["class_name"]);
+            Assert.Equal("StackedRNNCells", (string?)rnn["config"]!["cell"]!["class_name"]);
+            Assert.Equal(problem == "stateful", (bool)rnn["config"]!["stateful"]!);
+        }
+
         Model loaded = KerasFormat.LoadModel(path);
 
-        Assert.Contains(loaded.Layers, l => l is Rnn or TimeDistributed { InnerLayer: Rnn } or Pipeline);
+        Assert.Contains(loaded.Layers, l => l is Rnn or TimeDistributed { InnerLayer: Rnn } or Pipeline or Bidirectional { ForwardLayer: Rnn, BackwardLayer: Rnn { GoBackwards: true } });
+        Assert.Equal(problem == "stateful", loaded.Layers.OfType<Rnn>().Any(r => r.Stateful));
         Assert.DoesNotContain(loaded.Layers, l => l is Recurrent);
         Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
     }

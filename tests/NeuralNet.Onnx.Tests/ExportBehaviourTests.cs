@@ -147,6 +147,18 @@ public sealed class ExportBehaviourTests : IDisposable
     }
 
     [Fact]
+    public void An_rnn_inside_bidirectional_is_refused_naming_the_layer_and_the_wrapper()
+    {
+        var input = new Input(new TensorShape(4, 3));
+        SymbolicTensor h = new Bidirectional(new Rnn(new GruCell(2), name: "cells"), name: "both").Call(input);
+        var model = new Functional(input, new Dense(1).Call(h), seed: 1);
+
+        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+
+        Assert.Contains("Layer 'forward_cells' (inside 'both') (NeuralNet.Layers.Rnn, over GRUCell)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_model_with_variable_axes_is_refused_naming_the_input_and_axes()
     {
         var model = new Sequential([new InputLayer([null, 4], name: "frames"), new Lstm(3), new Dense(1)], name: "any_length");

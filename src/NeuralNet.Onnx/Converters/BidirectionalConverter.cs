@@ -44,7 +44,7 @@ internal static class BidirectionalConverter
         if (bidirectional.MergeMode == BidirectionalMergeMode.None)
         {
             // The first output alone, where a wrapper reads only that (TimeDistributed returns its layer's first output).
-            return RecurrentConverter.Run(graph, bidirectional.ForwardLayer, inputs[0], ForwardStates(bidirectional, inputs), outputShape, flipped: false, mask)[0];
+            return RecurrentConverter.Run(graph, (Recurrent)bidirectional.ForwardLayer, inputs[0], ForwardStates(bidirectional, inputs), outputShape, flipped: false, mask)[0];
         }
 
         (OnnxValue[] forward, OnnxValue[] backward) = Directions(graph, bidirectional, inputs, mask);
@@ -67,7 +67,8 @@ internal static class BidirectionalConverter
     // Each direction's outputs: its output, then its final states when the layers return them.
     private static (OnnxValue[] Forward, OnnxValue[] Backward) Directions(OnnxGraphBuilder graph, Bidirectional bidirectional, IReadOnlyList<OnnxValue> inputs, string? mask)
     {
-        Recurrent forwardLayer = bidirectional.ForwardLayer, backwardLayer = bidirectional.BackwardLayer;
+        // OnnxExporter refuses an Rnn, inside Bidirectional too, before any conversion: the directions here are layers.
+        Recurrent forwardLayer = (Recurrent)bidirectional.ForwardLayer, backwardLayer = (Recurrent)bidirectional.BackwardLayer;
         OnnxValue[] forward = RecurrentConverter.Run(graph, forwardLayer, inputs[0], ForwardStates(bidirectional, inputs), forwardLayer.OutputShape, flipped: false, mask);
 
         // Keras reverses the backward layer's returned sequence, so that step t of both is joined.
@@ -78,5 +79,5 @@ internal static class BidirectionalConverter
 
     // The forward layer's initial states among the call's inputs (after the sequence), none when the call passes none.
     private static IReadOnlyList<OnnxValue> ForwardStates(Bidirectional bidirectional, IReadOnlyList<OnnxValue> inputs) =>
-        inputs.Count > 1 ? [.. inputs.Skip(1).Take(bidirectional.ForwardLayer.StateCount)] : [];
+        inputs.Count > 1 ? [.. inputs.Skip(1).Take(((Recurrent)bidirectional.ForwardLayer).StateCount)] : [];
 }

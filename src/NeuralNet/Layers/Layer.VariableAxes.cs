@@ -42,7 +42,7 @@ public abstract partial class Layer
             return null;
         }
 
-        if (this is Recurrent { Stateful: true } or Bidirectional { Stateful: true })
+        if (this is IStatefulLayer { Stateful: true })
         {
             throw new ArgumentException($"{Describe()} is stateful and cannot take {string.Join(", ", inputs.ToArray().Select(t => t.BatchString))} with variable axes: its states are carried from batch to batch of one shape, so it needs inputs of fixed lengths.", nameof(inputs));
         }

@@ -118,7 +118,7 @@ internal sealed partial class GraphExecutor
         }
 
         _steps = [.. steps];
-        PredictsAlone = steps.Any(s => s.Training == true) || Recurrent.AnyStateful(graph.Layers);
+        PredictsAlone = steps.Any(s => s.Training == true) || IStatefulLayer.AnyStateful(graph.Layers);
         _trainabilitySources = [.. WithInnerLayers(steps.Select(s => s.Instance.Primary)).Distinct(ReferenceEqualityComparer.Instance).Cast<Layer>()];
         _inputSlots = [.. graph.Inputs.Select(t => slotOf[t])];
         _outputSlots = [.. graph.Outputs.Select(t => slotOf[t])];
@@ -143,10 +143,10 @@ internal sealed partial class GraphExecutor
         _sumBuffers = new Tensor?[slots];
         _outputs = new Tensor[_outputSlots.Length];
         _variable = inputShapes is null && graph.Inputs.Any(t => t.IsVariable);
-        if (_variable && !inferenceCopy && Recurrent.AnyStateful(graph.Layers))
+        if (_variable && !inferenceCopy && IStatefulLayer.AnyStateful(graph.Layers))
         {
             // A stateful layer after the variable axes are gone (past a pooling) would still run on copies per length.
-            Layer stateful = graph.Layers.First(l => Recurrent.AnyStateful([l]));
+            Layer stateful = graph.Layers.First(l => IStatefulLayer.AnyStateful([l]));
             throw new ArgumentException($"The model has inputs with variable axes and a stateful recurrent layer, {stateful}: a stateful layer carries its states from batch to batch of one shape, on its own layer object, so its model needs inputs of fixed lengths.");
         }
     }

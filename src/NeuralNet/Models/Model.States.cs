@@ -23,9 +23,9 @@ public abstract partial class Model
     {
         foreach (Layer layer in layers)
         {
-            if (layer is Recurrent recurrent)
+            if (layer is IStatefulLayer stateful)
             {
-                recurrent.ResetStates();
+                stateful.ResetStates();
             }
 
             ResetStates(layer.InnerLayers);

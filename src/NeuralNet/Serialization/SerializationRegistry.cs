@@ -66,7 +66,7 @@ public static partial class SerializationRegistry
     // implement: any other built-in layer's file may hold them only as false.
     private static readonly (string Key, string Reason, string[] ReadBy)[] s_unsupportedLayerSwitches =
     [
-        ("stateful", "only the recurrent layers SimpleRNN, LSTM and GRU carry their states from one batch to the next", ["SimpleRNN", "LSTM", "GRU"]),
+        ("stateful", "only the recurrent layers SimpleRNN, LSTM, GRU and RNN carry their states from one batch to the next", ["SimpleRNN", "LSTM", "GRU", "RNN"]),
         ("renorm", "batch renormalization is not implemented", []),
     ];
 

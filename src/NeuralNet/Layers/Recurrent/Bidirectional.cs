@@ -4,7 +4,8 @@ using NeuralNet.Serialization;
 namespace NeuralNet.Layers;
 
 /// <summary>
-/// Runs a recurrent layer over the sequence both ways and joins the two outputs (Keras' <c>Bidirectional</c>): a
+/// Runs a recurrent layer (<see cref="SimpleRnn"/>, <see cref="Lstm"/>, <see cref="Gru"/>, or <see cref="Rnn"/> over
+/// any cell) over the sequence both ways and joins the two outputs (Keras' <c>Bidirectional</c>): a
 /// forward copy of the layer, named <c>forward_</c> + its name, and a copy running from the last step to the first,
 /// named <c>backward_</c> + its name (or the backward layer you give). A returned backward sequence is put back in time
 /// order before the join, as Keras does; masked steps give zeros in returned sequences (Keras sets
@@ -19,10 +20,10 @@ namespace NeuralNet.Layers;
 /// <c>initial_state</c>) are further inputs after the sequence, the forward layer's then the backward layer's:
 /// <c>bidirectional.CallOutputs(x, forwardH, forwardC, backwardH, backwardC)</c>.
 /// </remarks>
-public sealed class Bidirectional : Layer
+public sealed class Bidirectional : Layer, IStatefulLayer
 {
-    private Recurrent? _forward;
-    private Recurrent? _backward;
+    private Layer? _forward;
+    private Layer? _backward;
     private Layer[] _innerLayers = [];
     private Tensor? _output;
     private Tensor? _forwardGradient;
@@ -42,15 +43,17 @@ public sealed class Bidirectional : Layer
     private Tensor?[] _backwardInputGradients = new Tensor?[1];
 
     /// <summary>Wraps <paramref name="layer"/> to run both ways.</summary>
-    /// <param name="layer">The recurrent layer; unbuilt. The wrapper runs copies of it, made from its configuration.</param>
+    /// <param name="layer">The recurrent layer — a <see cref="Recurrent"/> (SimpleRnn, Lstm, Gru) or an <see cref="Rnn"/> — unbuilt. The wrapper runs copies of it, made from its configuration (as Keras does), so an <see cref="Rnn"/>'s cell, and each of its stacked cells, must be a built-in cell or one registered with <see cref="SerializationRegistry.Register{T}"/>.</param>
     /// <param name="mergeMode">How the two outputs are joined; Keras' default concatenates them.</param>
     /// <param name="backwardLayer">The layer to run backwards instead of a copy of <paramref name="layer"/> with <c>goBackwards</c> flipped; it must return sequences and states exactly when <paramref name="layer"/> does, and may be of another kind (an LSTM one way, a GRU the other).</param>
     /// <param name="name">The layer's name; the model names it <c>bidirectional</c>, ... when null.</param>
-    /// <exception cref="ArgumentException">A layer is already built, or the two layers disagree on <c>returnSequences</c> or <c>ReturnState</c>, or run the same way.</exception>
-    public Bidirectional(Recurrent layer, BidirectionalMergeMode mergeMode = BidirectionalMergeMode.Concat, Recurrent? backwardLayer = null, string? name = null)
+    /// <exception cref="ArgumentException">A layer is not recurrent or is already built, an <see cref="Rnn"/>'s cell is not registered, or the two layers disagree on <c>returnSequences</c>, <c>ReturnState</c> or <c>Stateful</c>, or run the same way.</exception>
+    public Bidirectional(Layer layer, BidirectionalMergeMode mergeMode = BidirectionalMergeMode.Concat, Layer? backwardLayer = null, string? name = null)
         : base(name)
     {
         ArgumentNullException.ThrowIfNull(layer);
+        IRecurrentLayer forwardTemplate = RequireRecurrent(layer, nameof(layer));
+        IRecurrentLayer? backwardTemplate = backwardLayer is null ? null : RequireRecurrent(backwardLayer, nameof(backwardLayer));
         if (!Enum.IsDefined(mergeMode))
         {
             throw new ArgumentOutOfRangeException(nameof(mergeMode), mergeMode, "Bidirectional's merge mode is one of Concat, Sum, Mul, Ave, None.");
@@ -64,11 +67,11 @@ public sealed class Bidirectional : Layer
         if (backwardLayer is not null)
         {
             // Keras' _verify_layer_config: the outputs of the two directions are joined step by step and listed state by state.
-            RequireSame(layer, backwardLayer, "returnSequences", layer.ReturnSequences, backwardLayer.ReturnSequences);
-            RequireSame(layer, backwardLayer, "returnState", layer.ReturnState, backwardLayer.ReturnState);
-            RequireSame(layer, backwardLayer, "Stateful", layer.Stateful, backwardLayer.Stateful);
+            RequireSame(layer, backwardLayer, "returnSequences", forwardTemplate.ReturnSequences, backwardTemplate!.ReturnSequences);
+            RequireSame(layer, backwardLayer, "returnState", forwardTemplate.ReturnState, backwardTemplate.ReturnState);
+            RequireSame(layer, backwardLayer, "Stateful", forwardTemplate.Stateful, backwardTemplate.Stateful);
 
-            if (backwardLayer.GoBackwards == layer.GoBackwards)
+            if (backwardTemplate.GoBackwards == forwardTemplate.GoBackwards)
             {
                 throw new ArgumentException("Bidirectional's backward layer must run the other way: its goBackwards must differ from the forward layer's.", nameof(backwardLayer));
             }
@@ -79,7 +82,33 @@ public sealed class Bidirectional : Layer
         MergeMode = mergeMode;
     }
 
-    private static void RequireSame(Recurrent layer, Recurrent backwardLayer, string setting, bool forwardValue, bool backwardValue)
+    // Keras' Bidirectional takes any RNN: here the layers that run over the steps with states, a cell only if it can be
+    // copied from its config (Keras' backward layer is deserialized from the forward layer's config).
+    private static IRecurrentLayer RequireRecurrent(Layer layer, string parameter)
+    {
+        if (layer is not IRecurrentLayer recurrent)
+        {
+            throw new ArgumentException(
+                $"Bidirectional wraps a recurrent layer (SimpleRnn, Lstm, Gru or Rnn) but got {layer}.", parameter);
+        }
+
+        if (layer is Rnn rnn)
+        {
+            RnnCell[] cells = rnn.Cell is StackedRnnCells stacked ? [.. stacked.Cells] : [rnn.Cell];
+            foreach (RnnCell cell in cells)
+            {
+                if (SerializationRegistry.GetRegisteredName(cell.GetType()) is null)
+                {
+                    throw new ArgumentException(
+                        $"Bidirectional builds its two directions from the config of {layer}, as Keras does, but its cell {cell.GetType().FullName} is not registered: register it with SerializationRegistry.Register<{cell.GetType().Name}>(\"MyApp>{cell.GetType().Name}\", config => ...) and override GetConfig, so that a copy can be made of it.", parameter);
+                }
+            }
+        }
+
+        return recurrent;
+    }
+
+    private static void RequireSame(Layer layer, Layer backwardLayer, string setting, bool forwardValue, bool backwardValue)
     {
         if (forwardValue != backwardValue)
         {
@@ -88,17 +117,17 @@ public sealed class Bidirectional : Layer
         }
     }
 
-    /// <summary>The recurrent layer given to the constructor (the template of the forward copy).</summary>
-    public Recurrent Layer { get; }
+    /// <summary>The recurrent layer given to the constructor (the template of the forward copy): a <see cref="Recurrent"/> or an <see cref="Rnn"/>.</summary>
+    public Layer Layer { get; }
 
     /// <summary>How the two outputs are joined.</summary>
     public BidirectionalMergeMode MergeMode { get; }
 
     /// <summary>The forward copy that runs (named <c>forward_</c> + the layer's name), once built.</summary>
-    public Recurrent ForwardLayer => _forward ?? throw new InvalidOperationException($"{Describe()} has no forward layer until it is built.");
+    public Layer ForwardLayer => _forward ?? throw new InvalidOperationException($"{Describe()} has no forward layer until it is built.");
 
     /// <summary>The backward layer that runs (named <c>backward_</c> + the layer's name unless given), once built.</summary>
-    public Recurrent BackwardLayer => _backward ?? throw new InvalidOperationException($"{Describe()} has no backward layer until it is built.");
+    public Layer BackwardLayer => _backward ?? throw new InvalidOperationException($"{Describe()} has no backward layer until it is built.");
 
     internal override IReadOnlyList<Layer> InnerLayers => _innerLayers;
 
@@ -107,17 +136,21 @@ public sealed class Bidirectional : Layer
     /// <see cref="Recurrent.Stateful"/>, as Keras' <c>Bidirectional.stateful</c>): the forward layer continues from its
     /// last state, the backward layer from the state it reached at the first step of the previous call.
     /// </summary>
-    public bool Stateful => Layer.Stateful;
+    public bool Stateful => Wrapped.Stateful;
 
     /// <summary>Keras' <c>reset_state</c>: zeroes the states both directions carry (see <see cref="Recurrent.ResetStates"/>); nothing happens unless <see cref="Stateful"/>.</summary>
     public void ResetStates()
     {
-        _forward?.ResetStates();
-        _backward?.ResetStates();
+        (_forward as IStatefulLayer)?.ResetStates();
+        (_backward as IStatefulLayer)?.ResetStates();
     }
 
     /// <summary>Whether the output is a sequence (the wrapped layer's <c>returnSequences</c>).</summary>
-    public bool ReturnSequences => Layer.ReturnSequences;
+    public bool ReturnSequences => Wrapped.ReturnSequences;
+
+    private IRecurrentLayer Wrapped => (IRecurrentLayer)Layer;
+
+    private IRecurrentLayer BackwardWrapped => (IRecurrentLayer)(BackwardLayerTemplate ?? Layer);
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "bidirectional";
@@ -125,7 +158,7 @@ public sealed class Bidirectional : Layer
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
-    private Recurrent? BackwardLayerTemplate { get; }
+    private Layer? BackwardLayerTemplate { get; }
 
     /// <inheritdoc/>
     public override Config GetConfig()
@@ -139,11 +172,12 @@ public sealed class Bidirectional : Layer
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Bidirectional FromConfig(Config config)
     {
-        Recurrent Read(string key) => SerializationRegistry.Deserialize<Layer>(
-                config.GetNode(key) ?? throw config.Error($"\"{key}\" is missing or null; expected a recurrent layer (SimpleRNN, LSTM or GRU) as {{\"class_name\", \"config\"}}."),
+        Layer Read(string key) => SerializationRegistry.Deserialize<Layer>(
+                config.GetNode(key) ?? throw config.Error($"\"{key}\" is missing or null; expected a recurrent layer (SimpleRNN, LSTM, GRU or RNN) as {{\"class_name\", \"config\"}}."),
                 config,
-                key) as Recurrent
-            ?? throw config.Error($"\"{key}\" must be a recurrent layer (SimpleRNN, LSTM or GRU).");
+                key) is { } layer and IRecurrentLayer
+            ? layer
+            : throw config.Error($"\"{key}\" must be a recurrent layer (SimpleRNN, LSTM, GRU or RNN).");
 
         // Keras writes merge_mode None as null.
         string mode = config.GetNode("merge_mode") is null && config.Keys.Contains("merge_mode") ? "none" : config.GetString("merge_mode", "concat");
@@ -160,13 +194,13 @@ public sealed class Bidirectional : Layer
     }
 
     /// <inheritdoc/>
-    private protected override int MaximumInputs => 1 + Layer.StateCount + (BackwardLayerTemplate ?? Layer).StateCount;
+    private protected override int MaximumInputs => 1 + Wrapped.StateCount + BackwardWrapped.StateCount;
 
     // Initial states, Keras' initial_state: all of both layers' states after the sequence, the forward layer's first
     // (Keras splits its list in halves, which is the same when both layers carry as many states), or none.
     private protected override TensorShape BuildLayer(ReadOnlySpan<TensorShape> inputShapes)
     {
-        int forwardStates = Layer.StateCount, backwardStates = (BackwardLayerTemplate ?? Layer).StateCount;
+        int forwardStates = Wrapped.StateCount, backwardStates = BackwardWrapped.StateCount;
         if (inputShapes.Length > 1 && inputShapes.Length != 1 + forwardStates + backwardStates)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
@@ -196,9 +230,9 @@ public sealed class Bidirectional : Layer
         }
 
         // Keras' copies: the same configuration under new names; the copies zero masked steps of returned sequences.
-        Recurrent forward = Copy(Layer, "forward_" + baseName, Layer.GoBackwards);
-        Recurrent backward = Copy(BackwardLayerTemplate ?? Layer, BackwardLayerTemplate?.Name is { Length: > 0 } given ? given : "backward_" + baseName,
-            BackwardLayerTemplate?.GoBackwards ?? !Layer.GoBackwards);
+        Layer forward = Copy(Layer, "forward_" + baseName, Wrapped.GoBackwards);
+        Layer backward = Copy(BackwardLayerTemplate ?? Layer, BackwardLayerTemplate?.Name is { Length: > 0 } given ? given : "backward_" + baseName,
+            BackwardLayerTemplate is null ? !Wrapped.GoBackwards : BackwardWrapped.GoBackwards);
         BuildInner(forward, [inputShape, .. forwardStates], forward.Name + "/");
         BuildInner(backward, [inputShape, .. backwardStates], backward.Name + "/");
         _forwardInputs = new Tensor[1 + forwardStates.Length];
@@ -236,7 +270,7 @@ public sealed class Bidirectional : Layer
     }
 
     /// <inheritdoc/>
-    internal override bool HasSeveralOutputs => MergeMode == BidirectionalMergeMode.None || Layer.ReturnState;
+    internal override bool HasSeveralOutputs => MergeMode == BidirectionalMergeMode.None || Wrapped.ReturnState;
 
     /// <inheritdoc/>
     private protected override IReadOnlyList<TensorShape> AdditionalOutputShapes => _extraShapes;
@@ -298,7 +332,7 @@ public sealed class Bidirectional : Layer
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
     {
-        Recurrent forward = ForwardLayer, backward = BackwardLayer;
+        Layer forward = ForwardLayer, backward = BackwardLayer;
 
         // The copies draw their own dropout streams from this layer's seed (given by the model after the build).
         forward.Seed = SeededRandom.Derive(Seed, 0);
@@ -318,7 +352,7 @@ public sealed class Bidirectional : Layer
         }
 
         Tensor output = BatchView(ref _output, batch, OutputShape);
-        int uf = forward.Units, ub = backward.Units, width = OutputShape[-1];
+        int uf = forward.OutputShape[-1], ub = backward.OutputShape[-1], width = OutputShape[-1];
         ReadOnlySpan<float> fs = f.AsReadOnlySpan(), bs = b.AsReadOnlySpan();
         Span<float> y = output.AsSpan();
         for (int n = 0; n < batch; n++)
@@ -355,7 +389,7 @@ public sealed class Bidirectional : Layer
     }
 
     // One direction over the sequence (its mask, when one arrives) and, with initial states, its states (no masks).
-    private static Tensor RunDirection(Recurrent layer, Tensor[] inputs, Tensor?[] masks, Tensor input, Tensor? mask, bool training)
+    private static Tensor RunDirection(Layer layer, Tensor[] inputs, Tensor?[] masks, Tensor input, Tensor? mask, bool training)
     {
         if (inputs.Length == 1)
         {
@@ -382,10 +416,10 @@ public sealed class Bidirectional : Layer
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {
-        Recurrent forward = ForwardLayer, backward = BackwardLayer;
+        Layer forward = ForwardLayer, backward = BackwardLayer;
         int batch = outputGradient.Shape[0];
         int steps = ReturnSequences ? InputShapes[0][0] : 1;
-        int uf = forward.Units, ub = backward.Units, width = OutputShape[-1];
+        int uf = forward.OutputShape[-1], ub = backward.OutputShape[-1], width = OutputShape[-1];
         Tensor df = BatchView(ref _forwardGradient, batch, _halfShape);
         Tensor db = BatchView(ref _backwardGradient, batch, backward.OutputShape);
         if (MergeMode == BidirectionalMergeMode.None)
@@ -412,8 +446,8 @@ public sealed class Bidirectional : Layer
         }
 
         ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
-        ReadOnlySpan<float> fs = MergeMode == BidirectionalMergeMode.Mul ? forward.LastOutput.AsReadOnlySpan() : default;
-        ReadOnlySpan<float> bs = MergeMode == BidirectionalMergeMode.Mul ? backward.LastOutput.AsReadOnlySpan() : default;
+        ReadOnlySpan<float> fs = MergeMode == BidirectionalMergeMode.Mul ? forward.GetOutput(0).AsReadOnlySpan() : default;
+        ReadOnlySpan<float> bs = MergeMode == BidirectionalMergeMode.Mul ? backward.GetOutput(0).AsReadOnlySpan() : default;
         Span<float> dfs = df.AsSpan(), dbs = db.AsSpan();
         for (int n = 0; n < batch; n++)
         {
@@ -450,7 +484,7 @@ public sealed class Bidirectional : Layer
     // Both directions' backward passes, with their state outputs' gradients when they return states; the input gradient is their sum.
     private Tensor BackwardDirections(Tensor df, Tensor db, int batch)
     {
-        Recurrent forward = ForwardLayer, backward = BackwardLayer;
+        Layer forward = ForwardLayer, backward = BackwardLayer;
         if (forward.OutputCount > 1)
         {
             // The state outputs are the forward layer's then the backward layer's, each as many as that layer carries (an
@@ -506,12 +540,12 @@ public sealed class Bidirectional : Layer
     // Keras flips the backward layer's returned sequence (it comes in the order the steps ran) back into time order.
     private static int BackwardStep(int t, int steps) => steps - 1 - t;
 
-    private Recurrent Copy(Recurrent template, string name, bool goBackwards)
+    private static Layer Copy(Layer template, string name, bool goBackwards)
     {
         Config config = template.GetConfig()
             .Set("name", name)
             .Set("go_backwards", goBackwards)
-            .Set("zero_output_for_mask", template.ReturnSequences);
-        return (Recurrent)SerializationRegistry.Recreate(template, config);
+            .Set("zero_output_for_mask", ((IRecurrentLayer)template).ReturnSequences);
+        return SerializationRegistry.Recreate(template, config);
     }
 }

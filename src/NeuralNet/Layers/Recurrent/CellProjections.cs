@@ -26,6 +26,9 @@ internal sealed class CellProjections(int units, int gates, double dropout, doub
 
     public int Width => gates * units;
 
+    /// <summary>The recurrent dropout mask of the sequence, (batch, units); empty when none is drawn (for tests).</summary>
+    public ReadOnlySpan<float> StateMask => _stateDropped ? _stateMask : default;
+
     private int Features => Kernel.Shape[0];
 
     /// <summary>Takes the weights the cell created.</summary>

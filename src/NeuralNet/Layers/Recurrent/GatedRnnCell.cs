@@ -124,6 +124,9 @@ public abstract class GatedRnnCell : RnnCell
     /// <summary>The products and dropout of the current build (a copy of the cell gets its own in <see cref="OnBuild"/>).</summary>
     private protected CellProjections Projections => _projections!;
 
+    /// <summary>The recurrent dropout mask the last <see cref="Prepare"/> drew, (batch, units); empty when none (for tests).</summary>
+    internal ReadOnlySpan<float> StateDropoutMask => Projections.StateMask;
+
     /// <summary>The bias' shape: (gates·units) unless the cell keeps a recurrent bias too.</summary>
     private protected virtual TensorShape BiasShape => new(Width);
 

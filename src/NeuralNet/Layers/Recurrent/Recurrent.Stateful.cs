@@ -2,26 +2,17 @@ using System.Globalization;
 
 namespace NeuralNet.Layers;
 
-// Keras' stateful=True (keras/src/layers/rnn/rnn.py: RNN.build creates the state variables for a fixed batch size,
-// RNN.call starts from them when no initial state is given and assigns the final states back, reset_state zeroes them):
-// the final states of one call are the initial states of the next, sample i continuing sample i. They enter the next
-// pass as constants, so no gradient flows from one call into the one before (truncated back-propagation through time).
-public abstract partial class Recurrent
+// Keras' stateful=True, on the mechanism all stateful layers share (StateCarrier).
+public abstract partial class Recurrent : IRecurrentLayer
 {
-    // The states carried from the last call to the next, (batch, units) each, exactly the carried batch in size. The
-    // hidden state, then an LSTM's cell state. Allocated by the first call (and again only for another batch size after
-    // ResetStates), so a stateful training step allocates nothing after the first batch.
-    private Tensor? _carriedHidden;
-    private Tensor? _carriedCell;
+    // The states carried from the last call to the next: the hidden state, then an LSTM's cell state.
+    private readonly StateCarrier _carried = new();
+    private TensorShape[]? _carriedShapes;
 
     // This pass' initial states: copies of the carried states taken when the pass starts, kept for its backward pass
     // while the carried states already hold the pass' final states.
     private Tensor? _passHidden;
     private Tensor? _passCell;
-
-    // Whether the carried states hold a call's final states (the batch size is fixed): false until the first call and
-    // after ResetStates.
-    private bool _carrying;
 
     /// <summary>
     /// Keras' <c>stateful</c>: the final states of each call are the initial states of the next call, sample i of a batch
@@ -48,66 +39,27 @@ public abstract partial class Recurrent
     /// Nothing happens for a layer that is not stateful, as in Keras. <c>Model.ResetStates()</c> resets every stateful
     /// layer of a model.
     /// </summary>
-    public void ResetStates() => _carrying = false;
+    public void ResetStates() => _carried.Reset();
 
     /// <summary>The states this stateful layer carries into its next call, (batch, units) each (h, then an LSTM's c); empty before the first call and after a reset (for tests).</summary>
-    internal Tensor[] CarriedStates => !_carrying ? [] : StateCount > 1 ? [_carriedHidden!, _carriedCell!] : [_carriedHidden!];
-
-    /// <summary>Whether <paramref name="layers"/> (with the layers wrappers hold) include a stateful recurrent layer.</summary>
-    internal static bool AnyStateful(IReadOnlyList<Layer> layers)
-    {
-        for (int i = 0; i < layers.Count; i++)
-        {
-            if (layers[i] is Recurrent { Stateful: true } || AnyStateful(layers[i].InnerLayers))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal Tensor[] CarriedStates => _carried.States;
 
     /// <summary>Copies an LSTM's cell state after the last step, (batch, units), into <paramref name="destination"/>.</summary>
     private protected virtual void CopyFinalCellState(int batch, int steps, Span<float> destination)
     {
     }
 
-    // A stateful layer's states live in the layer itself: a copy of it (a later call of a shared layer, or a
-    // prediction beside another) would carry states of its own and silently give other results than Keras.
-    private void RefuseStatefulCopy()
-    {
-        if (Stateful && !ReferenceEquals(Primary, this))
-        {
-            throw new InvalidOperationException(
-                $"{Describe()} is stateful: it carries its states from one call to the next, so it runs on one instance and cannot be called more than once in a model (a shared layer). Call it once, or use a layer that is not stateful.");
-        }
-    }
+    private void RefuseStatefulCopy() => StateCarrier.RefuseCopy(this, Stateful);
 
     // Checks the batch size against the carried states (before anything changes) and copies them into this pass'
     // initial states; the first call after construction or ResetStates starts from zeros and fixes the batch size.
     private void StartStatefulPass(int batch)
     {
-        if (_carrying && _carriedHidden!.Shape[0] != batch)
-        {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"{Describe()} is stateful and carries the states of {_carriedHidden.Shape[0]} samples, but was called on a batch of {batch}. A stateful layer needs the same batch size in every call (Keras requires a fixed batch size): use a batch size that divides the number of samples (the last batch of an epoch must not be smaller), or call ResetStates() before changing it."));
-        }
-
-        if (!_carrying)
-        {
-            ZeroCarried(ref _carriedHidden, batch);
-            if (StateCount > 1)
-            {
-                ZeroCarried(ref _carriedCell, batch);
-            }
-
-            _carrying = true;
-        }
-
-        CopyCarried(_carriedHidden!, ref _passHidden);
+        _carried.Start(batch, _carriedShapes ??= [.. Enumerable.Repeat(UnitsShape, StateCount)], this);
+        CopyCarried(_carried.States[0], ref _passHidden);
         if (StateCount > 1)
         {
-            CopyCarried(_carriedCell!, ref _passCell);
+            CopyCarried(_carried.States[1], ref _passCell);
         }
     }
 
@@ -115,21 +67,11 @@ public abstract partial class Recurrent
     private void KeepFinalStates(int batch)
     {
         int steps = _sequenceShape[0];
-        CopyLastStep(States, _carriedHidden!.AsSpan(), batch, steps);
+        CopyLastStep(States, _carried.States[0].AsSpan(), batch, steps);
         if (StateCount > 1)
         {
-            CopyFinalCellState(batch, steps, _carriedCell!.AsSpan());
+            CopyFinalCellState(batch, steps, _carried.States[1].AsSpan());
         }
-    }
-
-    private void ZeroCarried(ref Tensor? carried, int batch)
-    {
-        if (carried is null || carried.Shape[0] != batch)
-        {
-            carried = new Tensor(UnitsShape.Prepend(batch));
-        }
-
-        carried.AsSpan().Clear();
     }
 
     private static void CopyCarried(Tensor carried, ref Tensor? pass)

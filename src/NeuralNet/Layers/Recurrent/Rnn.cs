@@ -16,14 +16,15 @@ namespace NeuralNet.Layers;
 /// the states start at zeros. With <see cref="ReturnState"/> the layer's further outputs are the final states.</para>
 /// <para>This is the generic path: one call of the cell per step. <see cref="SimpleRnn"/>, <see cref="Lstm"/> and
 /// <see cref="Gru"/> compute the same as <c>Rnn</c> over their cells, faster (the input products of all steps in one
-/// GEMM); use them unless you need a cell of your own or stacked cells. Keras' <c>stateful</c> is not supported here;
-/// <c>unroll</c> is accepted and kept for Keras' config, and changes nothing (Keras' values do not depend on it).</para>
+/// GEMM); use them unless you need a cell of your own or stacked cells. <see cref="Stateful"/> carries the final states of a
+/// call into the next as <see cref="Recurrent.Stateful"/> does; <c>unroll</c> is accepted and kept for Keras' config, and changes nothing (Keras' values do not depend on it).</para>
 /// </remarks>
 /// <example><code>
 /// var rnn = new Rnn(new StackedRnnCells(new LstmCell(32), new GruCell(16)), returnSequences: true);
 /// </code></example>
-public sealed class Rnn : Layer, IRandomLayer
+public sealed class Rnn : Layer, IRandomLayer, IRecurrentLayer
 {
+    private readonly StateCarrier _carried = new();
     private readonly RnnCell _template;
     private readonly int _templateStateCount;
     private RnnCell? _cell;
@@ -101,6 +102,27 @@ public sealed class Rnn : Layer, IRandomLayer
     /// <summary>Keras' <c>unroll</c>, kept for the config: the steps run in a loop either way, with the same values.</summary>
     public bool Unroll { get; }
 
+    /// <summary>
+    /// Keras' <c>stateful</c>: the final states of each call are the initial states of the next, sample i of a batch
+    /// continuing sample i of the batch before, until <see cref="ResetStates"/>; as <see cref="Recurrent.Stateful"/>, whose
+    /// rules apply here (the first call fixes the batch size, a call with another batch size throws, no gradient flows
+    /// into the previous call, given initial states replace the carried ones for that call, one instance per model).
+    /// Set before the layer is built; <c>false</c> by default.
+    /// </summary>
+    public bool Stateful { get; init; }
+
+    /// <summary>The number of states the cell carries (Keras' <c>len(cell.state_size)</c>): the number of initial states the layer takes and of final states it returns.</summary>
+    public int StateCount => _templateStateCount;
+
+    /// <summary>
+    /// Keras' <c>reset_state</c> (and <c>reset_states</c>): sets the states a <see cref="Stateful"/> layer carries to zeros
+    /// and frees its batch size. Nothing happens for a layer that is not stateful.
+    /// </summary>
+    public void ResetStates() => _carried.Reset();
+
+    /// <summary>The states this stateful layer carries into its next call, (batch, size) each; empty before the first call and after a reset (for tests).</summary>
+    internal Tensor[] CarriedStates => _carried.States;
+
     /// <inheritdoc/>
     public override string TypeName => "RNN";
 
@@ -118,22 +140,20 @@ public sealed class Rnn : Layer, IRandomLayer
         .Set("return_sequences", ReturnSequences)
         .Set("return_state", ReturnState)
         .Set("go_backwards", GoBackwards)
-        .Set("stateful", false)
+        .Set("stateful", Stateful)
         .Set("unroll", Unroll)
         .Set("zero_output_for_mask", ZeroOutputForMask);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static Rnn FromConfig(Config config)
     {
-        if (config.GetBoolean("stateful", false))
-        {
-            throw config.Error("\"stateful\": true is not supported by RNN over a cell here; use SimpleRNN, LSTM or GRU for a stateful layer.");
-        }
-
         RnnCell cell = SerializationRegistry.Deserialize<RnnCell>(
             config.GetNode("cell") ?? throw config.Error("\"cell\" is missing or null; expected a cell as {\"class_name\", \"config\"}."), config, "cell");
         return new Rnn(cell, config.GetBoolean("return_sequences", false), config.GetBoolean("return_state", false), config.GetBoolean("go_backwards", false),
-            config.GetBoolean("zero_output_for_mask", false), config.GetBoolean("unroll", false), config.GetString("name"));
+            config.GetBoolean("zero_output_for_mask", false), config.GetBoolean("unroll", false), config.GetString("name"))
+        {
+            Stateful = config.GetBoolean("stateful", false),
+        };
     }
 
     /// <inheritdoc/>
@@ -176,6 +196,7 @@ public sealed class Rnn : Layer, IRandomLayer
             }
         }
 
+        StateCarrier.RefuseCopy(this, Stateful);
         RnnCell cell = _template.CopyUnbuilt();
         cell.Build(input[1], (name, shape, initializer, regularizer, constraint) => AddParameter(name, shape, initializer, regularizer, constraint: constraint));
         cell.CheckBuiltSizes(sizes, _template.OutputSize, Describe());
@@ -219,11 +240,19 @@ public sealed class Rnn : Layer, IRandomLayer
             }
         }
 
+        // Keras: given initial states win over the carried ones; a stateful layer keeps its final states either way.
+        bool carries = Stateful && batch > 0;
+        if (carries)
+        {
+            _carried.Start(batch, _stateShapes, this);
+        }
+
         Span<float> initial = states[..(batch * sw)];
         initial.Clear();
-        for (int i = 1; i < inputs.Length; i++)
+        for (int i = 0; i < _stateShapes.Length; i++)
         {
-            inputs[i].AsReadOnlySpan().CopyTo(cell.State(initial, batch, i - 1));
+            ReadOnlySpan<float> start = inputs.Length > 1 ? inputs[i + 1].AsReadOnlySpan() : carries ? _carried.States[i].AsReadOnlySpan() : default;
+            start.CopyTo(cell.State(initial, batch, i));
         }
 
         _stepMask = InputMask;
@@ -240,7 +269,16 @@ public sealed class Rnn : Layer, IRandomLayer
             }
         }
 
-        return WriteOutputs(cell, batch, states.Slice(steps * batch * sw, batch * sw), outputs);
+        ReadOnlySpan<float> finalStates = states.Slice(steps * batch * sw, batch * sw);
+        if (carries)
+        {
+            for (int i = 0; i < _stateShapes.Length; i++)
+            {
+                cell.State(finalStates, batch, i).CopyTo(_carried.States[i].AsSpan());
+            }
+        }
+
+        return WriteOutputs(cell, batch, finalStates, outputs);
     }
 
     // Keras' masked step: the states pass through; the output repeats the previous one (zeros at first) or is zeros.

@@ -17,6 +17,7 @@ public sealed class StackedRnnCells : RnnCell
     private float[][] _outputs = [];
     private float[] _gradientA = [];
     private float[] _gradientB = [];
+    private SeededRandom[] _randoms = [];
 
     /// <summary>Stacks <paramref name="cells"/>, the first reading the step's input.</summary>
     /// <param name="cells">The cells, at least one, each unbuilt.</param>
@@ -104,6 +105,7 @@ public sealed class StackedRnnCells : RnnCell
 
         _outputs = new float[_cells.Length - 1][];
         Array.Fill(_outputs, []);
+        _randoms = [.. _cells.Select(_ => new SeededRandom(0))];
     }
 
     /// <inheritdoc/>
@@ -117,6 +119,11 @@ public sealed class StackedRnnCells : RnnCell
 
         CellBuffers(ref _gradientA, batch * widest);
         CellBuffers(ref _gradientB, batch * widest);
+
+        // Keras gives each cell its own SeedGenerator: cell k draws its dropout masks from a generator of its own,
+        // reseeded for each training sequence from one draw of the layer's generator, the cell's index and the cell's own
+        // seed. The cells' masks differ, and the layer's generator (the one a saved model keeps) reproduces them all.
+        long draw = training && Random is not null ? (long)Random.NextUInt64() : 0;
         for (int k = 0; k < _cells.Length; k++)
         {
             if (k < _outputs.Length)
@@ -124,7 +131,12 @@ public sealed class StackedRnnCells : RnnCell
                 CellBuffers(ref _outputs[k], steps * batch * _cells[k].BuiltOutputSize);
             }
 
-            _cells[k].Random = Random;
+            if (Random is not null)
+            {
+                _randoms[k].Reseed(SeededRandom.Derive(SeededRandom.Derive(draw, k), _cells[k].DropoutSeed ?? 0));
+                _cells[k].Random = _randoms[k];
+            }
+
             _cells[k].Prepare(batch, steps, training);
         }
     }

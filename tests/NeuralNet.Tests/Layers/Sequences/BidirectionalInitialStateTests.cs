@@ -23,8 +23,8 @@ public class BidirectionalInitialStateTests
 
     private static Tensor[] Inputs(Bidirectional layer, long seed)
     {
-        int forwardUnits = layer.Layer.Units, backwardUnits = layer.Layer is Lstm && layer.MergeMode == BidirectionalMergeMode.None ? 2 : forwardUnits;
-        int forwardStates = layer.Layer.StateCount, backwardStates = layer.MergeMode == BidirectionalMergeMode.None ? 1 : forwardStates;
+        int forwardUnits = ((Recurrent)layer.Layer).Units, backwardUnits = layer.Layer is Lstm && layer.MergeMode == BidirectionalMergeMode.None ? 2 : forwardUnits;
+        int forwardStates = ((Recurrent)layer.Layer).StateCount, backwardStates = layer.MergeMode == BidirectionalMergeMode.None ? 1 : forwardStates;
         return [Tensor.RandomNormal(new TensorShape(2, 4, 3), seed),
             .. Enumerable.Range(0, forwardStates).Select(k => Tensor.RandomNormal(new TensorShape(2, forwardUnits), seed + 1 + k)),
             .. Enumerable.Range(0, backwardStates).Select(k => Tensor.RandomNormal(new TensorShape(2, backwardUnits), seed + 10 + k))];
@@ -40,7 +40,7 @@ public class BidirectionalInitialStateTests
         float[] output = layer.Forward(inputs, training: false).ToArray();
 
         // The same directions run alone from those states give the same output, merged as the layer merges.
-        int forwardStates = layer.ForwardLayer.StateCount;
+        int forwardStates = ((Recurrent)layer.ForwardLayer).StateCount;
         float[] forward = layer.ForwardLayer.Forward([inputs[0], .. inputs[1..(1 + forwardStates)]], training: false).ToArray();
         float[][] forwardFinal = [.. Enumerable.Range(1, layer.ForwardLayer.OutputCount - 1).Select(k => layer.ForwardLayer.GetOutput(k).ToArray())];
         float[] backward = layer.BackwardLayer.Forward([inputs[0], .. inputs[(1 + forwardStates)..]], training: false).ToArray();

@@ -106,7 +106,7 @@ public class BidirectionalStateTests
         Assert.Equal(first + 3, layer.OutputCount);
         for (int k = 0; k < 3; k++)
         {
-            Recurrent owner = k < forwardStates ? layer.ForwardLayer : layer.BackwardLayer;
+            var owner = (Recurrent)(k < forwardStates ? layer.ForwardLayer : layer.BackwardLayer);
             int index = k < forwardStates ? k + 1 : k - forwardStates + 1;
             Assert.Equal(owner.GetOutput(index).ToArray(), layer.GetOutput(first + k).ToArray());
         }

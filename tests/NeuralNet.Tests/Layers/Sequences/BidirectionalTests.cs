@@ -73,7 +73,7 @@ public class BidirectionalTests
             }
         }
 
-        Assert.True(layer.BackwardLayer.GoBackwards);
+        Assert.True(((Recurrent)layer.BackwardLayer).GoBackwards);
         Assert.Equal("forward_lstm", layer.ForwardLayer.Name);
         Assert.Equal("backward_lstm", layer.BackwardLayer.Name);
         Assert.Equal(["forward_lstm/kernel", "forward_lstm/recurrent_kernel", "forward_lstm/bias", "backward_lstm/kernel", "backward_lstm/recurrent_kernel", "backward_lstm/bias"],

@@ -339,11 +339,12 @@ public class StatefulRecurrentTests
         bidirectional.Forward(x1, training: false);
         float[] output = bidirectional.Forward(x2, training: false).ToArray();
         Assert.True(bidirectional.Stateful);
-        Assert.True(bidirectional.ForwardLayer.Stateful && bidirectional.BackwardLayer.Stateful);
+        var (forwardLayer, backwardLayer) = ((RecurrentLayer)bidirectional.ForwardLayer, (RecurrentLayer)bidirectional.BackwardLayer);
+        Assert.True(forwardLayer.Stateful && backwardLayer.Stateful);
 
         // Each direction as a stateful LSTM of its own, with the same weights.
-        RecurrentLayer forward = Twin(bidirectional.ForwardLayer, stateful: true, withStates: false);
-        RecurrentLayer backward = Twin(bidirectional.BackwardLayer, stateful: true, withStates: false);
+        RecurrentLayer forward = Twin(forwardLayer, stateful: true, withStates: false);
+        RecurrentLayer backward = Twin(backwardLayer, stateful: true, withStates: false);
         forward.Forward(x1, training: false);
         backward.Forward(x1, training: false);
         float[] f = forward.Forward(x2, training: false).ToArray(), b = backward.Forward(x2, training: false).ToArray();
@@ -360,8 +361,8 @@ public class StatefulRecurrentTests
         }
 
         bidirectional.ResetStates();
-        Assert.Empty(bidirectional.ForwardLayer.CarriedStates);
-        Assert.Empty(bidirectional.BackwardLayer.CarriedStates);
+        Assert.Empty(forwardLayer.CarriedStates);
+        Assert.Empty(backwardLayer.CarriedStates);
 
         var ex = Assert.Throws<ArgumentException>(() => new Bidirectional(new Lstm(2) { Stateful = true }, backwardLayer: new Lstm(2, goBackwards: true)));
         Assert.Contains("Stateful", ex.Message, StringComparison.Ordinal);

@@ -21,6 +21,7 @@ public sealed partial class KerasFormatTests
     [InlineData("pipeline")]
     [InlineData("bidirectional")]
     [InlineData("stateful")]
+    [InlineData("bidirectional_initial_states")]
     public void LoadModel_StackedCellsSavedByNeuralNet_LoadBackAsRnnComputingTheSame(string problem)
     {
         var input = new Input(new TensorShape(5, 3), name: "x");
@@ -52,6 +53,12 @@ public sealed partial class KerasFormatTests
             case "bidirectional":
                 output = new Flatten().Call(new Bidirectional(new Rnn(Cells(), returnSequences: true, name: "stack"), name: "both").Call(new Masking(name: "masking").Call(input)));
                 break;
+            case "bidirectional_initial_states":
+                // Each direction runs an LSTMCell (h, c) then a GRUCell (h): Keras takes [[h, c], h] per direction.
+                SymbolicTensor[] states = [.. new[] { "fh", "fc", "fh2", "bh", "bc", "bh2" }.Select(n => (SymbolicTensor)new Input(new TensorShape(n.EndsWith('2') ? 2 : 4), name: n))];
+                inputs = [input, .. states.Cast<Input>()];
+                output = new Bidirectional(new Rnn(new StackedRnnCells(new LstmCell(4), new GruCell(2)), name: "stack"), name: "both").Call([input, .. states]);
+                break;
             case "stateful":
                 // With its states returned (kept as an Rnn; a stateful RNN alone is read as stateful layers in a row).
                 output = new Concatenate().Call(new Rnn(Cells(), returnState: true, name: "stack") { Stateful = true }.CallOutputs(input));
@@ -76,6 +83,20 @@ public sealed partial class KerasFormatTests
         string path = Path.Combine(_folder, $"stacked-{problem}.keras");
 
         KerasFormat.SaveModel(model, path);
+        if (problem is "initial_states" or "bidirectional_initial_states")
+        {
+            // Keras 3's RNN.call takes the states by keyword, nested per stacked cell (StackedRNNCells.call zips the
+            // cells with the entries), and Bidirectional.call gives each direction half of its list.
+            using ZipArchive archive = ZipFile.OpenRead(path);
+            using var reader = new StreamReader(archive.GetEntry("config.json")!.Open());
+            JsonArray layers = JsonNode.Parse(reader.ReadToEnd())!["config"]!["layers"]!.AsArray();
+            JsonObject call = layers.Single(l => (string?)l!["config"]!["name"] == (problem == "initial_states" ? "stack" : "both"))!["inbound_nodes"]![0]!.AsObject();
+            Assert.Single(call["args"]!.AsArray());
+            static string? Named(JsonNode? tensor) => (string?)tensor!["config"]!["keras_history"]![0];
+            static string Shape(JsonNode? entry) => entry is JsonArray list ? $"[{string.Join(",", list.Select(Shape))}]" : Named(entry)!;
+            Assert.Equal(problem == "initial_states" ? "[h0,h1]" : "[[fh,fc],fh2,[bh,bc],bh2]", Shape(call["kwargs"]!["initial_state"]));
+        }
+
         if (problem is "bidirectional" or "stateful")
         {
             using ZipArchive archive = ZipFile.OpenRead(path);

@@ -371,9 +371,10 @@ internal static class ModelSerializer
                     continue;
                 }
 
-                // A recurrent layer's initial states go by keyword, as Keras 3 writes lstm(x, initial_state=[h, c]); other
-                // calls of several tensors as one list, as Add()([a, b]).
-                bool statesByKeyword = node.Layer is Recurrent or ConvLstm or Bidirectional && node.Inputs.Length > 1;
+                // A recurrent layer's initial states go by keyword, as Keras 3 writes lstm(x, initial_state=[h, c]), nested
+                // as Keras' RNN over stacked cells takes them (InitialStateNesting); other calls of several tensors as one
+                // list, as Add()([a, b]).
+                bool statesByKeyword = node.Layer is Recurrent or Rnn or ConvLstm or Bidirectional && node.Inputs.Length > 1;
                 JsonArray args;
                 JsonObject kwargs;
                 if (AttentionCallArguments.Applies(node.Layer))
@@ -388,7 +389,7 @@ internal static class ModelSerializer
 
                 if (statesByKeyword)
                 {
-                    kwargs["initial_state"] = new JsonArray([.. node.Inputs.Skip(1).Select(t => KerasTensor(graph, t))]);
+                    kwargs["initial_state"] = InitialStateNesting.Group(node.Layer, [.. node.Inputs.Skip(1).Select(t => KerasTensor(graph, t))]);
                 }
 
                 if (node.Reverse)
@@ -855,10 +856,11 @@ internal static class ModelSerializer
                 throw item.At(where).Error("passes a list of tensors and further positional arguments; expected one list, or tensors as separate arguments.");
             }
 
-            bool takesStates = layer is Recurrent or ConvLstm or Bidirectional;
+            bool takesStates = layer is Recurrent or Rnn or ConvLstm or Bidirectional;
             JsonNode?[] tensors = first is JsonArray list ? [.. list]
-                // Keras 3's positional initial state, lstm(x, [h, c]) (initial_state is call's second parameter).
-                : takesStates && args.Count == 2 && args[1] is JsonArray positionalStates ? [first, .. positionalStates]
+                // Keras 3's positional initial state, lstm(x, [h, c]) (initial_state is call's second parameter), nested
+                // per cell for an RNN over stacked cells (rnn(x, [[h, c], h2])).
+                : takesStates && args.Count == 2 && args[1] is JsonArray positionalStates ? [first, .. InitialStateNesting.Flatten(positionalStates)]
                 : [.. args];
             if (attention)
             {
@@ -893,13 +895,13 @@ internal static class ModelSerializer
                 {
                     if (!takesStates)
                     {
-                        throw item.At(where).Error($"passes \"initial_state\" to a {layer.TypeName}; only the recurrent layers (SimpleRNN, LSTM, GRU, the ConvLSTMs, Bidirectional) take initial states here.");
+                        throw item.At(where).Error($"passes \"initial_state\" to a {layer.TypeName}; only the recurrent layers (SimpleRNN, LSTM, GRU, RNN, the ConvLSTMs, Bidirectional) take initial states here.");
                     }
 
                     // Older tf.keras configs list the states with the sequence and repeat them by keyword: they count once.
                     if (tensors.Length == 1)
                     {
-                        JsonNode?[] given = states is JsonArray stateList ? [.. stateList] : [states];
+                        JsonNode?[] given = [.. InitialStateNesting.Flatten(states)];
                         tensors = [.. tensors, .. given];
                     }
                 }

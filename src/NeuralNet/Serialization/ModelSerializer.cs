@@ -355,7 +355,9 @@ internal static class ModelSerializer
                 layers.Add((JsonNode)SerializationRegistry.Serialize(layer));
             }
 
-            return new JsonObject { ["class_name"] = "Sequential", ["config"] = config, ["build_input_shape"] = BatchShape(model.Inputs[0]) };
+            JsonArray buildShape = BatchShape(model.Inputs[0]);
+            buildShape[0] = CarriedBatch(model.Layers);
+            return new JsonObject { ["class_name"] = "Sequential", ["config"] = config, ["build_input_shape"] = buildShape };
         }
 
         Graph graph = ((Functional)model).Graph;
@@ -414,6 +416,17 @@ internal static class ModelSerializer
             layers.Add((JsonNode)item);
         }
 
+        if (CarriedBatch(graph.Layers) is int batch)
+        {
+            foreach (JsonNode? item in layers)
+            {
+                if ((string?)item?["class_name"] == "InputLayer" && item["config"]?["batch_shape"] is JsonArray { Count: > 0 } batchShape)
+                {
+                    batchShape[0] = batch;
+                }
+            }
+        }
+
         config["input_layers"] = new JsonArray([.. graph.Inputs.Select(t => History(graph, t))]);
         config["output_layers"] = new JsonArray([.. graph.Outputs.Select(t => History(graph, t))]);
         return new JsonObject { ["class_name"] = "Functional", ["config"] = config };
@@ -428,6 +441,33 @@ internal static class ModelSerializer
     private static JsonNode History(Graph graph, SymbolicTensor tensor) => new JsonArray(tensor.Layer.Name, graph.LocalIndex(tensor.Node), tensor.OutputIndex);
 
     // Keras' batch shape: null for the batch and for every variable axis.
+    // The batch size a stateful layer's carried states are fixed to (at any depth), null before its first call and after
+    // ResetStates. Written as the inputs' batch size: Keras 3's RNN.build refuses stateful=True on a dynamic batch size
+    // and creates its state variables for this one; NeuralNet's reader ignores the batch size.
+    private static int? CarriedBatch(IReadOnlyList<Layer> layers)
+    {
+        foreach (Layer layer in layers)
+        {
+            Tensor[] carried = layer switch
+            {
+                Recurrent { Stateful: true } recurrent => recurrent.CarriedStates,
+                Rnn { Stateful: true } rnn => rnn.CarriedStates,
+                _ => [],
+            };
+            if (carried.Length > 0)
+            {
+                return carried[0].Shape[0];
+            }
+
+            if (CarriedBatch(layer.InnerLayers) is int inner)
+            {
+                return inner;
+            }
+        }
+
+        return null;
+    }
+
     private static JsonArray BatchShape(SymbolicTensor tensor)
     {
         var array = new JsonArray { null };

@@ -12,10 +12,13 @@ namespace NeuralNet.Keras;
 /// </summary>
 internal static class KerasConfigWriter
 {
-    // The states a Bidirectional direction carries: a SimpleRNN, LSTM or GRU layer's, or an RNN's cell's.
-    private static int StateCount(Layer direction) => direction switch
+    // The entries of a Bidirectional direction's Keras initial_state, what Keras' halving counts: a SimpleRNN, LSTM or
+    // GRU layer's states, an RNN's cell's states, or one entry per cell of an RNN over stacked cells ([h, c] for an
+    // LSTMCell, h for the others), as NeuralNet's writer nests them.
+    private static int InitialStateEntries(Layer direction) => direction switch
     {
         Recurrent recurrent => recurrent.StateCount,
+        Rnn { Cell: StackedRnnCells stacked } => stacked.Cells.Count,
         Rnn rnn => rnn.StateCount,
         _ => 0,
     };
@@ -26,11 +29,12 @@ internal static class KerasConfigWriter
         KerasRnnCells.RefuseUserCells(model);
         foreach (Bidirectional bidirectional in model.Layers.OfType<Bidirectional>())
         {
-            if (bidirectional.IsBuilt && bidirectional.InputShapes.Count > 1 && StateCount(bidirectional.ForwardLayer) != StateCount(bidirectional.BackwardLayer))
+            if (bidirectional.IsBuilt && bidirectional.InputShapes.Count > 1
+                && InitialStateEntries(bidirectional.ForwardLayer) is int forward && InitialStateEntries(bidirectional.BackwardLayer) is int backward && forward != backward)
             {
-                // Keras 3's Bidirectional.call splits initial_state in halves: 3 states would go 1 forward, 2 backward.
+                // Keras 3's Bidirectional.call splits initial_state in halves: 3 entries would go 1 forward, 2 backward.
                 throw new NotSupportedException(
-                    $"Layer '{bidirectional.Name}' (Bidirectional) takes initial states for a forward layer of {StateCount(bidirectional.ForwardLayer)} state(s) and a backward layer of {StateCount(bidirectional.BackwardLayer)}, which Keras 3 cannot read (it splits the states in halves). Save it with Model.Save, or use layers that carry as many states.");
+                    $"Layer '{bidirectional.Name}' (Bidirectional) takes initial states for a forward layer of {forward} initial_state entries and a backward layer of {backward} (an entry is a state, or a stacked cell's states), which Keras 3 cannot read (it splits the list in halves). Save it with Model.Save, or use layers whose initial_state lists are as long.");
             }
         }
 

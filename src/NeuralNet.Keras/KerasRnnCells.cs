@@ -110,13 +110,13 @@ internal static class KerasRnnCells
     {
         foreach (Rnn rnn in WithWrapped(model.Layers).OfType<Rnn>())
         {
-            IEnumerable<RnnCell> cells = rnn.Cell is StackedRnnCells stacked ? stacked.Cells : [rnn.Cell];
-            foreach (RnnCell cell in cells)
+            // The RNN's own StackedRnnCells is written; stacked cells inside it are not (the reader takes one level).
+            foreach (RnnCell cell in StackedRnnCells.AllCells(rnn.Cell).Skip(rnn.Cell is StackedRnnCells ? 1 : 0))
             {
                 if (cell is not (SimpleRnnCell or LstmCell or GruCell))
                 {
                     throw new NotSupportedException(
-                        $"Layer '{rnn.Name}' (RNN) runs the cell {cell.GetType().FullName}, which has no Keras equivalent: a Keras file holds SimpleRNNCell, LSTMCell, GRUCell and StackedRNNCells of those. Save the model with Model.Save (register the cell with SerializationRegistry.Register) instead.");
+                        $"Layer '{rnn.Name}' (RNN) runs the cell {cell.GetType().FullName}, which has no Keras equivalent here: a Keras file holds SimpleRNNCell, LSTMCell, GRUCell and one StackedRNNCells of those (not stacked cells inside stacked cells). Save the model with Model.Save (register the cell with SerializationRegistry.Register) instead.");
                 }
             }
         }

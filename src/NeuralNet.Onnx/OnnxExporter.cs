@@ -252,7 +252,9 @@ public static class OnnxExporter
     // One layer, and the layers a wrapper runs (named with the wrapper, since the model's list does not show them).
     private static void CheckLayer(Model model, Layer layer, string within)
     {
-        if (layer is Recurrent { Stateful: true } or Rnn { Stateful: true } or Bidirectional { Stateful: true })
+        // An Rnn (a Bidirectional's direction too) is refused below whether stateful or not: advising a copy with
+        // Stateful = false would lead to the next refusal.
+        if (layer is Recurrent { Stateful: true } || (layer is Bidirectional { Stateful: true } wrapper && wrapper.ForwardLayer is Recurrent && wrapper.BackwardLayer is Recurrent))
         {
             // Predict carries its final states into the next call; an exported graph starts every call from zeros.
             throw new NotSupportedException(

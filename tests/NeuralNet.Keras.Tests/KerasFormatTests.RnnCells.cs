@@ -60,14 +60,22 @@ public sealed partial class KerasFormatTests
     [InlineData("time_distributed")]
     [InlineData("pipeline")]
     [InlineData("stacked_in_pipeline")]
+    [InlineData("nested_stack")]
     public void SaveModel_RnnOverAUserCell_IsRefusedNamingTheLayerAndTheCell(string where)
     {
         // Registered, as a user whose model holds the cell in a wrapper must (wrappers rebuild their layer from its config).
         UserCell.Register();
-        var rnn = new Rnn(where == "stacked_in_pipeline" ? new StackedRnnCells(new GruCell(2), new UserCell()) : new UserCell(), name: "mine");
+        RnnCell cell = where switch
+        {
+            "stacked_in_pipeline" => new StackedRnnCells(new GruCell(2), new UserCell()),
+            // Stacked cells inside stacked cells: Keras' reader here takes one level, so the inner stack is refused.
+            "nested_stack" => new StackedRnnCells(new GruCell(2), new StackedRnnCells(new LstmCell(2), new GruCell(2))),
+            _ => new UserCell(),
+        };
+        var rnn = new Rnn(cell, name: "mine");
         Sequential model = where switch
         {
-            "model" => new Sequential([new InputLayer(4, 2), rnn, new Dense(1)], seed: 1),
+            "model" or "nested_stack" => new Sequential([new InputLayer(4, 2), rnn, new Dense(1)], seed: 1),
             "time_distributed" => new Sequential([new InputLayer(3, 4, 2), new TimeDistributed(rnn), new Flatten(), new Dense(1)], seed: 1),
             _ => new Sequential([new InputLayer(4, 2), new Pipeline([rnn, new Dense(1)]), new Dense(1)], seed: 1),
         };
@@ -76,7 +84,7 @@ public sealed partial class KerasFormatTests
         var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
 
         Assert.Contains("'mine' (RNN)", error.Message, StringComparison.Ordinal);
-        Assert.Contains(typeof(UserCell).FullName!, error.Message, StringComparison.Ordinal);
+        Assert.Contains((where == "nested_stack" ? typeof(StackedRnnCells) : typeof(UserCell)).FullName!, error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
     }
 

@@ -21,6 +21,8 @@ public sealed partial class KerasFormatTests
     [InlineData("pipeline")]
     [InlineData("bidirectional")]
     [InlineData("stateful")]
+    [InlineData("bidirectional_initial_states")]
+    [InlineData("stateful_layers")]
     public void LoadModel_StackedCellsSavedByNeuralNet_LoadBackAsRnnComputingTheSame(string problem)
     {
         var input = new Input(new TensorShape(5, 3), name: "x");
@@ -52,9 +54,19 @@ public sealed partial class KerasFormatTests
             case "bidirectional":
                 output = new Flatten().Call(new Bidirectional(new Rnn(Cells(), returnSequences: true, name: "stack"), name: "both").Call(new Masking(name: "masking").Call(input)));
                 break;
+            case "bidirectional_initial_states":
+                // Each direction runs an LSTMCell (h, c) then a GRUCell (h): Keras takes [[h, c], h] per direction.
+                SymbolicTensor[] states = [.. new[] { "fh", "fc", "fh2", "bh", "bc", "bh2" }.Select(n => (SymbolicTensor)new Input(new TensorShape(n.EndsWith('2') ? 2 : 4), name: n))];
+                inputs = [input, .. states.Cast<Input>()];
+                output = new Bidirectional(new Rnn(new StackedRnnCells(new LstmCell(4), new GruCell(2)), name: "stack"), name: "both").Call([input, .. states]);
+                break;
             case "stateful":
                 // With its states returned (kept as an Rnn; a stateful RNN alone is read as stateful layers in a row).
                 output = new Concatenate().Call(new Rnn(Cells(), returnState: true, name: "stack") { Stateful = true }.CallOutputs(input));
+                break;
+            case "stateful_layers":
+                // Without returned states: read back as stateful layers in a row (a GRU then a SimpleRNN).
+                output = new Rnn(Cells(), name: "stack") { Stateful = true }.Call(input);
                 break;
             default:
                 output = new Pipeline([new Rnn(Cells(), returnSequences: true, name: "stack"), new Dense(2, name: "inner")], name: "pipeline").Call(input);
@@ -74,8 +86,27 @@ public sealed partial class KerasFormatTests
         }
 
         string path = Path.Combine(_folder, $"stacked-{problem}.keras");
+        bool stateful = problem.StartsWith("stateful", StringComparison.Ordinal);
+
+        // A stateful model's first call fixes its batch size, which the file then records (Keras 3's RNN.build refuses
+        // stateful=True with a dynamic batch size); the states themselves are not saved: the loaded model starts from zeros.
+        Tensor? firstCall = stateful ? model.Predict(x) : null;
 
         KerasFormat.SaveModel(model, path);
+        if (problem is "initial_states" or "bidirectional_initial_states")
+        {
+            // Keras 3's RNN.call takes the states by keyword, nested per stacked cell (StackedRNNCells.call zips the
+            // cells with the entries), and Bidirectional.call gives each direction half of its list.
+            using ZipArchive archive = ZipFile.OpenRead(path);
+            using var reader = new StreamReader(archive.GetEntry("config.json")!.Open());
+            JsonArray layers = JsonNode.Parse(reader.ReadToEnd())!["config"]!["layers"]!.AsArray();
+            JsonObject call = layers.Single(l => (string?)l!["config"]!["name"] == (problem == "initial_states" ? "stack" : "both"))!["inbound_nodes"]![0]!.AsObject();
+            Assert.Single(call["args"]!.AsArray());
+            static string? Named(JsonNode? tensor) => (string?)tensor!["config"]!["keras_history"]![0];
+            static string Shape(JsonNode? entry) => entry is JsonArray list ? $"[{string.Join(",", list.Select(Shape))}]" : Named(entry)!;
+            Assert.Equal(problem == "initial_states" ? "[h0,h1]" : "[[fh,fc],fh2,[bh,bc],bh2]", Shape(call["kwargs"]!["initial_state"]));
+        }
+
         if (problem is "bidirectional" or "stateful")
         {
             using ZipArchive archive = ZipFile.OpenRead(path);
@@ -90,11 +121,49 @@ public sealed partial class KerasFormatTests
             Assert.Equal(problem == "stateful", (bool)rnn["config"]!["stateful"]!);
         }
 
+        if (stateful)
+        {
+            using ZipArchive archive = ZipFile.OpenRead(path);
+            using var reader = new StreamReader(archive.GetEntry("config.json")!.Open());
+            JsonNode inputLayer = JsonNode.Parse(reader.ReadToEnd())!["config"]!["layers"]!.AsArray().Single(l => (string?)l!["class_name"] == "InputLayer")!;
+            Assert.Equal(4, (int)inputLayer["config"]!["batch_shape"]![0]!);
+        }
+
         Model loaded = KerasFormat.LoadModel(path);
 
-        Assert.Contains(loaded.Layers, l => l is Rnn or TimeDistributed { InnerLayer: Rnn } or Pipeline or Bidirectional { ForwardLayer: Rnn, BackwardLayer: Rnn { GoBackwards: true } });
-        Assert.Equal(problem == "stateful", loaded.Layers.OfType<Rnn>().Any(r => r.Stateful));
-        Assert.DoesNotContain(loaded.Layers, l => l is Recurrent);
-        Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
+        if (problem == "stateful_layers")
+        {
+            Assert.Equal(new[] { "GRU", "SimpleRNN" }, loaded.Layers.OfType<Recurrent>().Select(r => r.TypeName));
+            Assert.All(loaded.Layers.OfType<Recurrent>(), r => Assert.True(r.Stateful));
+        }
+        else
+        {
+            Assert.Contains(loaded.Layers, l => l is Rnn or TimeDistributed { InnerLayer: Rnn } or Pipeline or Bidirectional { ForwardLayer: Rnn, BackwardLayer: Rnn { GoBackwards: true } });
+            Assert.Equal(stateful, loaded.Layers.OfType<Rnn>().Any(r => r.Stateful));
+            Assert.DoesNotContain(loaded.Layers, l => l is Recurrent);
+        }
+
+        if (firstCall is not null)
+        {
+            // Two calls in a row: the loaded model carries its states from the first into the second as the original did
+            // (read as layers in a row, which compute all steps' input products in one GEMM: equal to float rounding).
+            static void Same(float[] expected, float[] actual, bool layers)
+            {
+                Assert.Equal(expected.Length, actual.Length);
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    Assert.True(layers ? Math.Abs(expected[i] - actual[i]) <= 1e-5f : expected[i] == actual[i], $"element {i}: expected {expected[i]}, got {actual[i]}");
+                }
+            }
+
+            float[] again = model.Predict(x).ToArray();
+            Assert.NotEqual(firstCall.ToArray(), again);
+            Same(firstCall.ToArray(), loaded.Predict(x).ToArray(), problem == "stateful_layers");
+            Same(again, loaded.Predict(x).ToArray(), problem == "stateful_layers");
+        }
+        else
+        {
+            Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
+        }
     }
 }

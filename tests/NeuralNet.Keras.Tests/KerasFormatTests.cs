@@ -369,7 +369,7 @@ public sealed partial class KerasFormatTests : IDisposable
 
         var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
 
-        Assert.Contains("Layer 'bi' (Bidirectional) takes initial states for a forward layer of 2 state(s) and a backward layer of 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Layer 'bi' (Bidirectional) takes initial states for a forward layer of 2 initial_state entries and a backward layer of 1", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
     }
 

@@ -238,6 +238,15 @@ public sealed class ExportBehaviourTests : IDisposable
         var wrapped = new Functional(y, new Bidirectional(new Gru(2) { Stateful = true }, name: "both").Call(y), name: "wrapped");
         error = Assert.Throws<NotSupportedException>(() => wrapped.ToOnnxBytes());
         Assert.Contains("Layer 'both' (NeuralNet.Layers.Bidirectional) of model 'wrapped' is stateful", error.Message, StringComparison.Ordinal);
+
+        // A stateful Rnn, alone or in Bidirectional, is refused as an Rnn: a copy with Stateful = false would be refused too.
+        var z = new Input(new TensorShape(5, 3), name: "z");
+        foreach (Layer layer in new Layer[] { new Rnn(new GruCell(2), name: "cells") { Stateful = true }, new Bidirectional(new Rnn(new GruCell(2), name: "cells") { Stateful = true }, name: "both") })
+        {
+            error = Assert.Throws<NotSupportedException>(() => new Functional(z, layer.Call(z), name: "rnn").ToOnnxBytes());
+            Assert.Contains("(NeuralNet.Layers.Rnn, over GRUCell) of model 'rnn' has no ONNX form", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Stateful = false", error.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -355,7 +355,9 @@ internal static class ModelSerializer
                 layers.Add((JsonNode)SerializationRegistry.Serialize(layer));
             }
 
-            return new JsonObject { ["class_name"] = "Sequential", ["config"] = config, ["build_input_shape"] = BatchShape(model.Inputs[0]) };
+            JsonArray buildShape = BatchShape(model.Inputs[0]);
+            buildShape[0] = CarriedBatch(model.Layers);
+            return new JsonObject { ["class_name"] = "Sequential", ["config"] = config, ["build_input_shape"] = buildShape };
         }
 
         Graph graph = ((Functional)model).Graph;
@@ -371,9 +373,10 @@ internal static class ModelSerializer
                     continue;
                 }
 
-                // A recurrent layer's initial states go by keyword, as Keras 3 writes lstm(x, initial_state=[h, c]); other
-                // calls of several tensors as one list, as Add()([a, b]).
-                bool statesByKeyword = node.Layer is Recurrent or ConvLstm or Bidirectional && node.Inputs.Length > 1;
+                // A recurrent layer's initial states go by keyword, as Keras 3 writes lstm(x, initial_state=[h, c]), nested
+                // as Keras' RNN over stacked cells takes them (InitialStateNesting); other calls of several tensors as one
+                // list, as Add()([a, b]).
+                bool statesByKeyword = node.Layer is Recurrent or Rnn or ConvLstm or Bidirectional && node.Inputs.Length > 1;
                 JsonArray args;
                 JsonObject kwargs;
                 if (AttentionCallArguments.Applies(node.Layer))
@@ -388,7 +391,7 @@ internal static class ModelSerializer
 
                 if (statesByKeyword)
                 {
-                    kwargs["initial_state"] = new JsonArray([.. node.Inputs.Skip(1).Select(t => KerasTensor(graph, t))]);
+                    kwargs["initial_state"] = InitialStateNesting.Group(node.Layer, [.. node.Inputs.Skip(1).Select(t => KerasTensor(graph, t))]);
                 }
 
                 if (node.Reverse)
@@ -413,6 +416,17 @@ internal static class ModelSerializer
             layers.Add((JsonNode)item);
         }
 
+        if (CarriedBatch(graph.Layers) is int batch)
+        {
+            foreach (JsonNode? item in layers)
+            {
+                if ((string?)item?["class_name"] == "InputLayer" && item["config"]?["batch_shape"] is JsonArray { Count: > 0 } batchShape)
+                {
+                    batchShape[0] = batch;
+                }
+            }
+        }
+
         config["input_layers"] = new JsonArray([.. graph.Inputs.Select(t => History(graph, t))]);
         config["output_layers"] = new JsonArray([.. graph.Outputs.Select(t => History(graph, t))]);
         return new JsonObject { ["class_name"] = "Functional", ["config"] = config };
@@ -427,6 +441,33 @@ internal static class ModelSerializer
     private static JsonNode History(Graph graph, SymbolicTensor tensor) => new JsonArray(tensor.Layer.Name, graph.LocalIndex(tensor.Node), tensor.OutputIndex);
 
     // Keras' batch shape: null for the batch and for every variable axis.
+    // The batch size a stateful layer's carried states are fixed to (at any depth), null before its first call and after
+    // ResetStates. Written as the inputs' batch size: Keras 3's RNN.build refuses stateful=True on a dynamic batch size
+    // and creates its state variables for this one; NeuralNet's reader ignores the batch size.
+    private static int? CarriedBatch(IReadOnlyList<Layer> layers)
+    {
+        foreach (Layer layer in layers)
+        {
+            Tensor[] carried = layer switch
+            {
+                Recurrent { Stateful: true } recurrent => recurrent.CarriedStates,
+                Rnn { Stateful: true } rnn => rnn.CarriedStates,
+                _ => [],
+            };
+            if (carried.Length > 0)
+            {
+                return carried[0].Shape[0];
+            }
+
+            if (CarriedBatch(layer.InnerLayers) is int inner)
+            {
+                return inner;
+            }
+        }
+
+        return null;
+    }
+
     private static JsonArray BatchShape(SymbolicTensor tensor)
     {
         var array = new JsonArray { null };
@@ -855,10 +896,11 @@ internal static class ModelSerializer
                 throw item.At(where).Error("passes a list of tensors and further positional arguments; expected one list, or tensors as separate arguments.");
             }
 
-            bool takesStates = layer is Recurrent or ConvLstm or Bidirectional;
+            bool takesStates = layer is Recurrent or Rnn or ConvLstm or Bidirectional;
             JsonNode?[] tensors = first is JsonArray list ? [.. list]
-                // Keras 3's positional initial state, lstm(x, [h, c]) (initial_state is call's second parameter).
-                : takesStates && args.Count == 2 && args[1] is JsonArray positionalStates ? [first, .. positionalStates]
+                // Keras 3's positional initial state, lstm(x, [h, c]) (initial_state is call's second parameter), nested
+                // per cell for an RNN over stacked cells (rnn(x, [[h, c], h2])).
+                : takesStates && args.Count == 2 && args[1] is JsonArray positionalStates ? [first, .. InitialStateNesting.Flatten(positionalStates)]
                 : [.. args];
             if (attention)
             {
@@ -893,13 +935,13 @@ internal static class ModelSerializer
                 {
                     if (!takesStates)
                     {
-                        throw item.At(where).Error($"passes \"initial_state\" to a {layer.TypeName}; only the recurrent layers (SimpleRNN, LSTM, GRU, the ConvLSTMs, Bidirectional) take initial states here.");
+                        throw item.At(where).Error($"passes \"initial_state\" to a {layer.TypeName}; only the recurrent layers (SimpleRNN, LSTM, GRU, RNN, the ConvLSTMs, Bidirectional) take initial states here.");
                     }
 
                     // Older tf.keras configs list the states with the sequence and repeat them by keyword: they count once.
                     if (tensors.Length == 1)
                     {
-                        JsonNode?[] given = states is JsonArray stateList ? [.. stateList] : [states];
+                        JsonNode?[] given = [.. InitialStateNesting.Flatten(states)];
                         tensors = [.. tensors, .. given];
                     }
                 }

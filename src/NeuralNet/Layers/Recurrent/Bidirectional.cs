@@ -94,8 +94,7 @@ public sealed class Bidirectional : Layer, IStatefulLayer
 
         if (layer is Rnn rnn)
         {
-            RnnCell[] cells = rnn.Cell is StackedRnnCells stacked ? [.. stacked.Cells] : [rnn.Cell];
-            foreach (RnnCell cell in cells)
+            foreach (RnnCell cell in StackedRnnCells.AllCells(rnn.Cell))
             {
                 if (SerializationRegistry.GetRegisteredName(cell.GetType()) is null)
                 {

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace NeuralNet.Layers;
 
 // Keras' stateful=True, on the mechanism all stateful layers share (StateCarrier).

@@ -111,7 +111,11 @@ public sealed class Rnn : Layer, IRandomLayer, IRecurrentLayer
     /// </summary>
     public bool Stateful { get; init; }
 
-    /// <summary>The number of states the cell carries (Keras' <c>len(cell.state_size)</c>): the number of initial states the layer takes and of final states it returns.</summary>
+    /// <summary>
+    /// The number of states the cell carries, every state counted (an LSTM cell's h and c are two; <see cref="StackedRnnCells"/>'
+    /// cells' states one after the other): the number of initial states the layer takes and of final states it returns.
+    /// Keras' <c>len(cell.state_size)</c> is the same for a single cell, but counts one entry per cell of stacked cells.
+    /// </summary>
     public int StateCount => _templateStateCount;
 
     /// <summary>

@@ -38,6 +38,34 @@ public sealed class StackedRnnCells : RnnCell
     /// <summary>The cells, in the order they run (the layer's built copies once built).</summary>
     public IReadOnlyList<RnnCell> Cells => _cells;
 
+    /// <summary>
+    /// <paramref name="cell"/> and, when it is stacked cells, every cell it holds at any depth (stacked cells inside stacked
+    /// cells included, each before the cells it holds), in the order they run.
+    /// </summary>
+    /// <param name="cell">The cell of an <see cref="Rnn"/>, stacked or not.</param>
+    /// <returns>The cells, <paramref name="cell"/> first.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="cell"/> is null.</exception>
+    public static IEnumerable<RnnCell> AllCells(RnnCell cell)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        return Walk(cell);
+
+        static IEnumerable<RnnCell> Walk(RnnCell cell)
+        {
+            yield return cell;
+            if (cell is StackedRnnCells stacked)
+            {
+                foreach (RnnCell inner in stacked._cells)
+                {
+                    foreach (RnnCell held in Walk(inner))
+                    {
+                        yield return held;
+                    }
+                }
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public override IReadOnlyList<int> StateSizes { get; }
 

@@ -126,12 +126,19 @@ public class RnnBidirectionalTests
         JsonObject config = (JsonObject)JsonNode.Parse(model.GetLayer("both").GetConfig().ToJson())!;
         // Keras' get_config: merge_mode, layer and backward_layer, each the RNN's serialized config with its cell.
         Assert.Equal("sum", (string?)config["merge_mode"]);
-        foreach ((string key, string cell) in new[] { ("layer", "LSTMCell"), ("backward_layer", "GRUCell") })
+        foreach ((string key, string cell, string name, bool goBackwards) in new[] { ("layer", "LSTMCell", "rnn", false), ("backward_layer", "GRUCell", "back", true) })
         {
             Assert.Equal("RNN", (string?)config[key]!["class_name"]);
             JsonNode rnn = config[key]!["config"]!;
-            Assert.Equal(["cell", "go_backwards", "return_sequences", "return_state", "stateful", "unroll", "zero_output_for_mask"],
-                ((JsonObject)rnn).Select(p => p.Key).Where(k => k is "cell" or "go_backwards" or "return_sequences" or "return_state" or "stateful" or "unroll" or "zero_output_for_mask").Order());
+
+            // The layers as given (Keras' constructor makes the forward_ copy and forces zero_output_for_mask itself).
+            Assert.Equal(name, (string?)rnn["name"]);
+            Assert.Equal(goBackwards, (bool)rnn["go_backwards"]!);
+            Assert.True((bool)rnn["return_sequences"]!);
+            Assert.False((bool)rnn["return_state"]!);
+            Assert.False((bool)rnn["stateful"]!);
+            Assert.False((bool)rnn["unroll"]!);
+            Assert.False((bool)rnn["zero_output_for_mask"]!);
             Assert.Equal("StackedRNNCells", (string?)rnn["cell"]!["class_name"]);
             Assert.Equal(cell, (string?)rnn["cell"]!["config"]!["cells"]![0]!["class_name"]);
         }
@@ -153,28 +160,41 @@ public class RnnBidirectionalTests
         }
     }
 
+    // keras/src/layers/rnn/bidirectional_test.py, test_statefulness: Bidirectional(LSTM(2, stateful=True)), kernel 0.01,
+    // recurrent kernel 0.02, bias 0.03, input arange(24) as (2, 4, 3), called twice, then again twice after reset_state;
+    // here over RNN(LSTMCell(2)).
     [Fact]
-    public void A_stateful_rnn_carries_both_directions_and_resets()
+    public void A_stateful_rnn_matches_keras_published_values_and_resets()
     {
-        var layer = new Bidirectional(new Rnn(new GruCell(2), returnSequences: true) { Stateful = true }) { Seed = 2 };
-        layer.Build(new TensorShape(3, 2));
-        Tensor x1 = Tensor.RandomNormal(new TensorShape(2, 3, 2), 1), x2 = Tensor.RandomNormal(new TensorShape(2, 3, 2), 2);
-        float[] first = layer.Forward(x1, training: false).ToArray();
-        float[] second = layer.Forward(x1, training: false).ToArray();
-        Assert.NotEqual(first, second);
-        Assert.Single(((Rnn)layer.BackwardLayer).CarriedStates);
+        var layer = new Bidirectional(new Rnn(new LstmCell(2, kernelInitializer: K, recurrentInitializer: R, biasInitializer: B), name: "rnn") { Stateful = true }, name: "both");
+        Tensor sequence = Tensor.FromArray([.. Enumerable.Range(0, 24).Select(i => (float)i)], 2, 4, 3);
+        float[] keras = [0.26234663f, 0.26234663f, 0.16959146f, 0.16959146f, 0.6137073f, 0.6137073f, 0.5381646f, 0.5381646f];
 
+        float[] first = layer.Forward(sequence, training: false).ToArray();
+        AssertClose(keras, layer.Forward(sequence, training: false).ToArray());
+        Assert.Equal(2, ((Rnn)layer.ForwardLayer).CarriedStates.Length);
+        Assert.Equal(2, ((Rnn)layer.BackwardLayer).CarriedStates.Length);
+
+        // After a reset both directions start from zeros again: the first call's values, then the second's.
         layer.ResetStates();
         Assert.Empty(((Rnn)layer.ForwardLayer).CarriedStates);
-        Assert.Equal(first, layer.Forward(x1, training: false).ToArray());
-        Assert.Throws<InvalidOperationException>(() => layer.Forward(Tensor.RandomNormal(new TensorShape(3, 3, 2), 2), training: false));
-        Assert.NotNull(x2);
+        Assert.Empty(((Rnn)layer.BackwardLayer).CarriedStates);
+        Assert.Equal(first, layer.Forward(sequence, training: false).ToArray());
+        AssertClose(keras, layer.Forward(sequence, training: false).ToArray());
+
+        // The first call fixed the batch size at 2.
+        var error = Assert.Throws<InvalidOperationException>(() => layer.Forward(Tensor.RandomNormal(new TensorShape(3, 4, 3), 2), training: false));
+        Assert.Contains("RNN 'forward_rnn' is stateful and carries the states of 2 samples, but was called on a batch of 3", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void An_unregistered_user_cell_is_refused_naming_the_layer_and_the_cell()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_unregistered_user_cell_is_refused_naming_the_layer_and_the_cell(bool nested)
     {
-        var error = Assert.Throws<ArgumentException>(() => new Bidirectional(new Rnn(new StackedRnnCells(new GruCell(2), new RnnTests.ShiftingCell()), name: "mine")));
+        // At any depth: inside stacked cells that are themselves stacked.
+        RnnCell user = nested ? new StackedRnnCells(new LstmCell(2), new RnnTests.ShiftingCell()) : new RnnTests.ShiftingCell();
+        var error = Assert.Throws<ArgumentException>(() => new Bidirectional(new Rnn(new StackedRnnCells(new GruCell(2), user), name: "mine")));
 
         Assert.Contains("RNN 'mine'", error.Message, StringComparison.Ordinal);
         Assert.Contains(typeof(RnnTests.ShiftingCell).FullName!, error.Message, StringComparison.Ordinal);

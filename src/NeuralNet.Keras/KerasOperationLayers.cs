@@ -57,6 +57,32 @@ internal static class KerasOperationLayers
         ["TrueDivide"] = ArithmeticOperator.Divide,
     };
 
+    // The class each value is written as: the first class read as it (Divide before TrueDivide).
+    private static Dictionary<TValue, string> Inverse<TValue>(Dictionary<string, TValue> classes)
+        where TValue : notnull
+    {
+        var inverse = new Dictionary<TValue, string>();
+        foreach (var (className, value) in classes)
+        {
+            inverse.TryAdd(value, className);
+        }
+
+        return inverse;
+    }
+
+    private static readonly Dictionary<ArithmeticOperator, string> s_arithmeticClasses = Inverse(s_arithmetic);
+    private static readonly Dictionary<ElementwiseFunction, string> s_mathClasses = Inverse(s_math);
+    private static readonly Dictionary<Reduction, string> s_reductionClasses = Inverse(s_reductions);
+
+    /// <summary>The <c>keras.src.ops.numpy</c> class of the operator (<c>Divide</c> for division).</summary>
+    public static string ClassOf(ArithmeticOperator op) => s_arithmeticClasses[op];
+
+    /// <summary>The <c>keras.src.ops.numpy</c> class of the function (<c>Absolute</c> for |x|).</summary>
+    public static string ClassOf(ElementwiseFunction function) => s_mathClasses[function];
+
+    /// <summary>The <c>keras.src.ops.numpy</c> class of the reduction.</summary>
+    public static string ClassOf(Reduction reduction) => s_reductionClasses[reduction];
+
     // The classes read, by module.
     private static readonly string[] s_numpy = [.. s_arithmetic.Keys, "Maximum", "Minimum", "Concatenate", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh", .. s_reductions.Keys, .. s_math.Keys];
     private static readonly string[] s_nn = [.. s_activations.Keys, "Gelu", "Softmax", "LogSoftmax", "Elu"];

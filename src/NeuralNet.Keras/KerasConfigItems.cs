@@ -39,7 +39,8 @@ internal static class KerasConfigItems
     public static Dictionary<string, string> Groups(JsonObject root)
     {
         bool sequential = IsClass(root, "Sequential");
-        List<JsonObject> items = [.. Items(root["config"] as JsonObject).Where(i => !sequential || !IsClass(i, "InputLayer"))];
+        // Keras' Functional.layers holds layers only: saving_lib gives operations no group.
+        List<JsonObject> items = [.. Items(root["config"] as JsonObject).Where(i => (!sequential || !IsClass(i, "InputLayer")) && !KerasOperations.IsOperationItem(i))];
         List<string> groups = KerasNames.ContainerNames(items.Select(i => Text(i["class_name"]) ?? string.Empty));
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < items.Count; i++)

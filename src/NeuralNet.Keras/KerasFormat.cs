@@ -74,10 +74,9 @@ public static class KerasFormat
         }
 
         KerasFilledMasks.Drop(config);
-        Dictionary<string, JsonObject> operations;
         try
         {
-            operations = KerasOperations.Read(config, $"{source}: {KerasArchive.ConfigEntry}");
+            KerasOperations.Read(config, $"{source}: {KerasArchive.ConfigEntry}");
         }
         catch (InvalidOperationException ex)
         {
@@ -110,6 +109,7 @@ public static class KerasFormat
             throw new InvalidDataException($"{source}: {KerasArchive.ConfigEntry} is malformed: {ex.Message}", ex);
         }
 
+        var operations = KerasOperations.Collect(config);
         using H5WeightsReader weights = KerasArchive.OpenWeights(archive, source);
         KerasLookupAssets.Fill(config, groups, archive, weights, source);
         List<KerasStringPreprocessors.Removed> preprocessors = KerasStringPreprocessors.Split(config, groups, source);

@@ -17,28 +17,47 @@ internal sealed class KerasOperationCall
         Module = KerasConfigItems.Text(item["module"]) ?? string.Empty;
         ClassName = KerasConfigItems.Text(item["class_name"]) ?? "?";
         Name = KerasConfigItems.NameOf(item);
+        if (!KerasOperationLayers.Reads(Module, ClassName))
+        {
+            throw Unknown();
+        }
+
         Config = item["config"] as JsonObject ?? new JsonObject();
-        if (item["inbound_nodes"] is not JsonArray { Count: 1 } nodes || nodes[0] is not JsonObject node)
+        if (item["inbound_nodes"] is not JsonArray { Count: > 0 } nodes || nodes.Any(n => n is not JsonObject))
         {
-            int count = (item["inbound_nodes"] as JsonArray)?.Count ?? 0;
-            throw new NotSupportedException($"{Describe}: the item has {count} calls (inbound_nodes); Keras records one per operation call, and NeuralNet reads an operation called once.");
+            throw new NotSupportedException($"{Describe}: the item records no call (inbound_nodes is {item["inbound_nodes"]?.ToJsonString() ?? "absent"}); Keras records one node per call of the operation.");
         }
 
-        Arguments = node["args"] as JsonArray ?? new JsonArray();
-        if (node["kwargs"] is JsonObject kwargs && kwargs.Count > 0)
+        foreach (JsonObject node in nodes.Cast<JsonObject>())
         {
-            throw Refused(kwargs.First().Key, "Keras passes an operation's inputs positionally; NeuralNet reads no keyword argument of the call");
-        }
-
-        foreach (JsonNode? argument in Arguments)
-        {
-            if (IsTensor(argument))
+            if (node["kwargs"] is JsonObject kwargs && kwargs.Count > 0)
             {
-                Tensors.Add((JsonObject)argument!);
+                throw Refused(kwargs.First().Key, "the call passes it by keyword, and NeuralNet reads this operation's calls with their tensors and constants passed positionally (as keras.ops passes them)");
             }
-            else if (argument is JsonArray list && list.All(IsTensor))
+
+            var arguments = node["args"] as JsonArray ?? new JsonArray();
+            var tensors = new List<JsonObject>();
+            foreach (JsonNode? argument in arguments)
             {
-                Tensors.AddRange(list.Select(t => (JsonObject)t!));
+                if (IsTensor(argument))
+                {
+                    tensors.Add((JsonObject)argument!);
+                }
+                else if (argument is JsonArray list && list.All(IsTensor))
+                {
+                    tensors.AddRange(list.Select(t => (JsonObject)t!));
+                }
+            }
+
+            Calls.Add((arguments, tensors));
+        }
+
+        // A layer computes the same thing at each call: later calls must pass the same constants and tensors of the same shapes.
+        for (int c = 1; c < Calls.Count; c++)
+        {
+            if (!JsonNode.DeepEquals(Skeleton(Calls[c].Arguments), Skeleton(Arguments)))
+            {
+                throw Refused("args", $"call {c + 1} passes {Calls[c].Arguments.ToJsonString()} where call 1 passes {Arguments.ToJsonString()}; NeuralNet reads an operation called several times with the same constants and tensors of the same shapes");
             }
         }
     }
@@ -51,13 +70,24 @@ internal sealed class KerasOperationCall
 
     public JsonObject Config { get; }
 
-    /// <summary>The call's positional arguments as written.</summary>
-    public JsonArray Arguments { get; }
+    /// <summary>Each call's positional arguments as written, and the symbolic tensors among them (and in a list argument), in order.</summary>
+    public List<(JsonArray Arguments, List<JsonObject> Tensors)> Calls { get; } = [];
 
-    /// <summary>The symbolic tensors among the arguments (and in a list argument), in order.</summary>
-    public List<JsonObject> Tensors { get; } = [];
+    /// <summary>The first call's positional arguments as written (the others pass the same constants).</summary>
+    public JsonArray Arguments => Calls[0].Arguments;
+
+    /// <summary>The first call's symbolic tensors (the others' have the same shapes).</summary>
+    public List<JsonObject> Tensors => Calls[0].Tensors;
 
     private string Describe => $"{_where}: operation '{Name}' ({Module}.{ClassName})";
+
+    // The arguments with each tensor replaced by its shape: equal for calls that pass the same constants and shapes.
+    private static JsonNode? Skeleton(JsonNode? node) => node switch
+    {
+        _ when IsTensor(node) => new JsonArray([.. Shape((JsonObject)node!).Select(d => (JsonNode?)d)]),
+        JsonArray list => new JsonArray([.. list.Select(Skeleton)]),
+        _ => node?.DeepClone(),
+    };
 
     public static bool IsTensor(JsonNode? node) => node is JsonObject tensor && KerasConfigItems.IsClass(tensor, "__keras_tensor__");
 
@@ -171,9 +201,10 @@ internal sealed class KerasOperationCall
     {
         int[] axes = Integers("axis") ?? throw Refused("axis", "axis=None reduces over every axis, the batch axis too; NeuralNet's Reduce keeps one result per sample (give the sample axes, e.g. axis=[1, 2])");
         int rank = Rank(Tensors[0]);
-        foreach (int axis in axes)
+        int[] full = [.. axes.Select(a => Normalized("axis", a, rank))];
+        if (full.Length == 0 || full.Distinct().Count() != full.Length)
         {
-            Normalized("axis", axis, rank);
+            throw Refused("axis", $"axis={Config["axis"]!.ToJsonString()}: expected one or more distinct axes of the input of rank {rank}");
         }
 
         return axes;
@@ -202,7 +233,19 @@ internal sealed class KerasOperationCall
             throw Refused("newshape", $"newshape={Config["newshape"]?.ToJsonString() ?? "null"}: NeuralNet reads a reshape that keeps the batch axis first, (-1, d1, d2, ...) with at most one more -1");
         }
 
-        return [.. shape.Skip(1).Select(n => n!.GetValue<int>())];
+        int[] target = [.. shape.Skip(1).Select(n => n!.GetValue<int>())];
+        int?[] input = Shape(Tensors[0]);
+        if (input.Skip(1).All(d => d is not null))
+        {
+            // Every sample's size known: the target must hold exactly that many numbers, none moved into the batch axis.
+            long size = input.Skip(1).Aggregate(1L, (p, d) => p * d!.Value), known = target.Where(d => d != -1).Aggregate(1L, (p, d) => p * d);
+            if (target.Contains(-1) ? size % known != 0 : size != known)
+            {
+                throw Refused("newshape", $"newshape={Config["newshape"]!.ToJsonString()} does not hold a sample of shape ({string.Join(", ", input.Skip(1))}), {size} numbers, without changing the batch size; NeuralNet's Reshape keeps each sample's numbers in its sample");
+            }
+        }
+
+        return target;
     }
 
     /// <summary><c>ops.expand_dims(x, axis)</c>: the shape with 1 inserted at each axis of the result.</summary>
@@ -255,7 +298,7 @@ internal sealed class KerasOperationCall
         int rank = Rank(Tensors[0]);
         int[] axes = Integers("axes") ?? throw Refused("axes", "axes=None reverses every axis, the batch axis too; NeuralNet reads a transpose that keeps axis 0 first");
         int[] full = [.. axes.Select(a => a < 0 ? a + rank : a)];
-        if (full.Length != rank || full[0] != 0)
+        if (full.Length != rank || full[0] != 0 || !full.Order().SequenceEqual(Enumerable.Range(0, rank)))
         {
             throw Refused("axes", $"axes={Config["axes"]!.ToJsonString()}: NeuralNet reads a permutation of all {rank} axes that keeps the batch axis 0 first");
         }

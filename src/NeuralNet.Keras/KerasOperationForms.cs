@@ -16,19 +16,9 @@ internal static class KerasOperationForms
     /// <summary>The layer's operation item, or null when the layer has a Keras layer of its own.</summary>
     public static JsonObject? Of(Layer layer) => layer switch
     {
-        ScalarArithmetic a => Item(a.Name, a.Operator switch
-        {
-            ArithmeticOperator.Add => "Add",
-            ArithmeticOperator.Subtract => "Subtract",
-            ArithmeticOperator.Multiply => "Multiply",
-            _ => "Divide",
-        }, new JsonObject(), a.ConstantFirst ? new JsonArray(a.Constant, s_placeholder.DeepClone()) : new JsonArray(s_placeholder.DeepClone(), a.Constant)),
-        ElementwiseMath m => Item(m.Name, m.Function switch
-        {
-            ElementwiseFunction.Abs => "Absolute",
-            ElementwiseFunction f => f.ToString(),
-        }, new JsonObject(), new JsonArray(s_placeholder.DeepClone())),
-        Reduce r => Item(r.Name, r.Reduction.ToString(), ReductionConfig(r), new JsonArray(s_placeholder.DeepClone())),
+        ScalarArithmetic a => Item(a.Name, KerasOperationLayers.ClassOf(a.Operator), new JsonObject(), a.ConstantFirst ? new JsonArray(a.Constant, s_placeholder.DeepClone()) : new JsonArray(s_placeholder.DeepClone(), a.Constant)),
+        ElementwiseMath m => Item(m.Name, KerasOperationLayers.ClassOf(m.Function), new JsonObject(), new JsonArray(s_placeholder.DeepClone())),
+        Reduce r => Item(r.Name, KerasOperationLayers.ClassOf(r.Reduction), ReductionConfig(r), new JsonArray(s_placeholder.DeepClone())),
         _ => null,
     };
 

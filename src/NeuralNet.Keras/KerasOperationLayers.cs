@@ -28,7 +28,6 @@ internal static class KerasOperationLayers
         ["Silu"] = ActivationFunction.Silu,
         ["Selu"] = ActivationFunction.Selu,
         ["HardSigmoid"] = ActivationFunction.HardSigmoid,
-        ["Mish"] = ActivationFunction.Mish,
     };
 
     private static readonly Dictionary<string, ElementwiseFunction> s_math = new(StringComparer.Ordinal)
@@ -58,6 +57,32 @@ internal static class KerasOperationLayers
         ["TrueDivide"] = ArithmeticOperator.Divide,
     };
 
+    // The class each value is written as: the first class read as it (Divide before TrueDivide).
+    private static Dictionary<TValue, string> Inverse<TValue>(Dictionary<string, TValue> classes)
+        where TValue : notnull
+    {
+        var inverse = new Dictionary<TValue, string>();
+        foreach (var (className, value) in classes)
+        {
+            inverse.TryAdd(value, className);
+        }
+
+        return inverse;
+    }
+
+    private static readonly Dictionary<ArithmeticOperator, string> s_arithmeticClasses = Inverse(s_arithmetic);
+    private static readonly Dictionary<ElementwiseFunction, string> s_mathClasses = Inverse(s_math);
+    private static readonly Dictionary<Reduction, string> s_reductionClasses = Inverse(s_reductions);
+
+    /// <summary>The <c>keras.src.ops.numpy</c> class of the operator (<c>Divide</c> for division).</summary>
+    public static string ClassOf(ArithmeticOperator op) => s_arithmeticClasses[op];
+
+    /// <summary>The <c>keras.src.ops.numpy</c> class of the function (<c>Absolute</c> for |x|).</summary>
+    public static string ClassOf(ElementwiseFunction function) => s_mathClasses[function];
+
+    /// <summary>The <c>keras.src.ops.numpy</c> class of the reduction.</summary>
+    public static string ClassOf(Reduction reduction) => s_reductionClasses[reduction];
+
     // The classes read, by module.
     private static readonly string[] s_numpy = [.. s_arithmetic.Keys, "Maximum", "Minimum", "Concatenate", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh", .. s_reductions.Keys, .. s_math.Keys];
     private static readonly string[] s_nn = [.. s_activations.Keys, "Gelu", "Softmax", "LogSoftmax", "Elu"];
@@ -65,35 +90,54 @@ internal static class KerasOperationLayers
     /// <summary>The names of the operations read, for messages: <c>keras.src.ops.numpy: Add, ...; keras.src.ops.nn: Relu, ...</c>.</summary>
     public static string Known => $"{NumpyModule}: {string.Join(", ", s_numpy)}; {NnModule}: {string.Join(", ", s_nn)}";
 
-    /// <summary>The layer item (class_name, config, name, inbound_nodes) that replaces the operation item.</summary>
+    /// <summary>Whether NeuralNet reads the operation class <paramref name="className"/> of <paramref name="module"/>.</summary>
+    public static bool Reads(string module, string className) =>
+        (module == NumpyModule ? s_numpy : module == NnModule ? s_nn : []).Contains(className);
+
+    /// <summary>
+    /// The layer item (class_name, config, name, inbound_nodes: one per call of the operation) that replaces the operation
+    /// item. A layer that would pass masks on is told not to (<c>"drops_masks": true</c>): Keras calls operations without
+    /// masks, so a mask stops at an operation.
+    /// </summary>
     /// <param name="item">A layer-list item whose module is a <c>keras.src.ops</c> one.</param>
     /// <param name="where">The file and entry, for messages.</param>
     /// <exception cref="NotSupportedException">The operation is not one NeuralNet reads, or it has an argument NeuralNet cannot honour.</exception>
     public static JsonObject ToLayerItem(JsonObject item, string where)
     {
         var call = new KerasOperationCall(item, where);
-        Layer layer = Create(call);
+        Layer layer;
+        try
+        {
+            layer = Create(call);
+        }
+        catch (ArgumentException ex)
+        {
+            // A layer's constructor refused what the arguments make (a repeated axis, ...).
+            throw call.Refused("config", ex.Message);
+        }
+
+        JsonNode config = JsonNode.Parse(layer.GetConfig().ToJson())!;
+        if (layer.SupportsMasking)
+        {
+            config["drops_masks"] = true;
+        }
+
         // Keras' merge layers and Concatenate take their inputs as one list.
-        JsonArray args = layer is Merge or Concatenate
-            ? new JsonArray(new JsonArray([.. call.Tensors.Select(t => t.DeepClone())]))
-            : new JsonArray(call.Tensors[0].DeepClone());
+        JsonArray Args(List<JsonObject> tensors) => layer is Merge or Concatenate
+            ? new JsonArray(new JsonArray([.. tensors.Select(t => t.DeepClone())]))
+            : new JsonArray(tensors[0].DeepClone());
         return new JsonObject
         {
             ["class_name"] = layer.TypeName,
-            ["config"] = JsonNode.Parse(layer.GetConfig().ToJson()),
+            ["config"] = config,
             ["name"] = call.Name,
-            ["inbound_nodes"] = new JsonArray(new JsonObject { ["args"] = args, ["kwargs"] = new JsonObject() }),
+            ["inbound_nodes"] = new JsonArray([.. call.Calls.Select(c => (JsonNode)new JsonObject { ["args"] = Args(c.Tensors), ["kwargs"] = new JsonObject() })]),
         };
     }
 
     private static Layer Create(KerasOperationCall call)
     {
         string op = call.ClassName;
-        if (!(call.Module == NumpyModule ? s_numpy : call.Module == NnModule ? s_nn : []).Contains(op))
-        {
-            throw call.Unknown();
-        }
-
         call.Allow(op switch
         {
             "Concatenate" or "ExpandDims" or "Squeeze" or "Softmax" or "LogSoftmax" => ["axis"],
@@ -143,12 +187,17 @@ internal static class KerasOperationLayers
         };
     }
 
-    // Two tensors: the merge layer of the same name (Keras' merge layers broadcast as the ops do); a tensor and a
-    // number: ScalarArithmetic.
+    // Two tensors of the same rank: the merge layer of the same name; a tensor and a number: ScalarArithmetic.
     private static Layer Binary(KerasOperationCall call, string op, ArithmeticOperator arithmetic)
     {
         if (call.Tensors.Count == 2 && call.Arguments.Count == 2)
         {
+            int left = KerasOperationCall.Rank(call.Tensors[0]), right = KerasOperationCall.Rank(call.Tensors[1]);
+            if (left != right)
+            {
+                throw call.Refused("args", $"it combines tensors of rank {left} and {right}, which NumPy broadcasting aligns from the last axis and NeuralNet's merge layers do not; give both tensors the same rank (ops.expand_dims or ops.reshape)");
+            }
+
             return op switch
             {
                 "Add" => new Add(call.Name),
@@ -162,7 +211,7 @@ internal static class KerasOperationLayers
 
         if (op is "Maximum" or "Minimum")
         {
-            throw call.Refused("args", "a maximum or minimum with a constant has no NeuralNet layer (use ops.relu or ops.clip-free layers, or keras.layers.Maximum of two tensors)");
+            throw call.Refused("args", "a maximum or minimum with a number has no NeuralNet layer (ops.relu covers a maximum with 0; otherwise compare two tensors, as keras.layers.Maximum and Minimum do)");
         }
 
         (float constant, bool first) = call.TensorAndConstant();

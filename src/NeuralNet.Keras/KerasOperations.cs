@@ -16,17 +16,16 @@ internal static class KerasOperations
     // The operation item each loaded layer came from, kept with the layer for as long as it lives.
     private static readonly ConditionalWeakTable<Layer, JsonObject> s_origins = new();
 
-    /// <summary>Replaces every operation item of the model's layer list (and nested models' lists) by its layer's item.</summary>
-    /// <returns>The operation items replaced, by name.</returns>
-    /// <exception cref="NotSupportedException">An operation NeuralNet does not read, or with an argument it cannot honour.</exception>
-    public static Dictionary<string, JsonObject> Read(JsonObject model, string where)
-    {
-        var origins = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
-        Read(model, where, origins);
-        return origins;
-    }
+    // The key under which Read leaves, in each layer item it made, the operation item it replaced; Collect takes it out
+    // once nested models are inlined, so that each origin goes with the name its layer finally has.
+    private const string OriginKey = "neuralnet_operation";
 
-    private static void Read(JsonObject model, string where, Dictionary<string, JsonObject> origins)
+    /// <summary>
+    /// Replaces every operation item of the model's layer list (and nested models' lists) by its layer's item, which keeps
+    /// the operation item for <see cref="Collect"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">An operation NeuralNet does not read, or with an argument it cannot honour.</exception>
+    public static void Read(JsonObject model, string where)
     {
         if (model["config"]?["layers"] is not JsonArray layers)
         {
@@ -43,24 +42,60 @@ internal static class KerasOperations
             if (KerasArchive.IsOperation(item))
             {
                 JsonObject layer = KerasOperationLayers.ToLayerItem(item, where);
-                origins[KerasConfigItems.NameOf(item)] = (JsonObject)item.DeepClone();
+                layer[OriginKey] = item.DeepClone();
                 layers[i] = layer;
             }
             else if (item["config"]?["layers"] is JsonArray)
             {
-                Read(item, where, origins);
+                Read(item, where);
             }
         }
     }
 
-    /// <summary>Keeps with each layer of <paramref name="model"/> named in <paramref name="origins"/> the item it came from.</summary>
-    public static void Remember(Model model, Dictionary<string, JsonObject> origins)
+    /// <summary>
+    /// Takes out of a (flat) functional config's layer items the operation items <see cref="Read"/> left there: by the
+    /// layer's name in the config (a nested model's layer renamed by the inliner under its new name), with the class of
+    /// the layer that stands for it.
+    /// </summary>
+    public static Dictionary<string, (string ClassName, JsonObject Origin)> Collect(JsonObject model)
+    {
+        var origins = new Dictionary<string, (string, JsonObject)>(StringComparer.Ordinal);
+        foreach (JsonObject item in (model["config"]?["layers"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (item[OriginKey] is JsonObject origin)
+            {
+                item.Remove(OriginKey);
+                origins[KerasConfigItems.NameOf(item)] = (KerasConfigItems.Text(item["class_name"]) ?? string.Empty, origin);
+            }
+        }
+
+        return origins;
+    }
+
+    /// <summary>Whether a layer-list item stands for a Keras operation (made by <see cref="Read"/> or <see cref="Mark"/>), which Keras' saving_lib gives no weights group.</summary>
+    public static bool IsOperationItem(JsonObject item) => item.ContainsKey(OriginKey);
+
+    /// <summary>Marks in the model's own config (<see cref="Model.ToJson"/>) the items of the layers written to Keras as operations.</summary>
+    public static void Mark(Model model, JsonObject root)
+    {
+        foreach (JsonObject item in (root["config"]?["layers"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (model.Layers.FirstOrDefault(l => l.Name == KerasConfigItems.NameOf(item)) is Layer layer
+                && (s_origins.TryGetValue(layer, out _) || KerasOperationForms.Of(layer) is not null))
+            {
+                item[OriginKey] = true;
+            }
+        }
+    }
+
+    /// <summary>Keeps with each layer of <paramref name="model"/> named in <paramref name="origins"/>, of the class recorded, the item it came from.</summary>
+    public static void Remember(Model model, Dictionary<string, (string ClassName, JsonObject Origin)> origins)
     {
         foreach (Layer layer in model.Layers)
         {
-            if (origins.TryGetValue(layer.Name, out JsonObject? origin))
+            if (origins.TryGetValue(layer.Name, out var origin) && origin.ClassName == layer.TypeName)
             {
-                s_origins.AddOrUpdate(layer, origin);
+                s_origins.AddOrUpdate(layer, origin.Origin);
             }
         }
     }
@@ -80,6 +115,11 @@ internal static class KerasOperations
             }
 
             JsonObject? operation = s_origins.TryGetValue(layer, out JsonObject? origin) ? (JsonObject)origin.DeepClone() : KerasOperationForms.Of(layer);
+            if (operation is null && item["config"]?["drops_masks"] is JsonValue drops && drops.TryGetValue(out bool dropped) && dropped)
+            {
+                throw new NotSupportedException($"Layer '{layer.Name}' ({layer.TypeName}) drops masks, as the Keras operation it was read from did, but that operation item is not known here (the model went through NeuralNet's own format since): Keras' {layer.TypeName} layer would pass masks on. Save as .keras the model read from the .keras file.");
+            }
+
             if (operation is null)
             {
                 continue;
@@ -90,13 +130,27 @@ internal static class KerasOperations
                 throw new NotSupportedException($"Layer '{layer.Name}' ({layer.TypeName}) is written in Keras as an operation ({KerasConfigItems.Text(operation["module"])}.{KerasConfigItems.Text(operation["class_name"])}), which a Keras Sequential model cannot hold: build the model as a Functional one to save it as .keras.");
             }
 
-            Queue<JsonObject> tensors = new((item["inbound_nodes"] as JsonArray ?? []).SelectMany(Tensors));
-            operation["inbound_nodes"] = Substitute(operation["inbound_nodes"], tensors, layer);
-            if (tensors.Count > 0)
+            // The operation's name is the layer's (an inlined nested model's layer may have been renamed), and its
+            // inbound nodes one per call of the layer, each the template's node with the call's tensors.
+            operation["name"] = layer.Name;
+            if (operation["config"] is JsonObject config && config.ContainsKey("name"))
             {
-                throw new InvalidOperationException($"Layer '{layer.Name}' is called on more tensors than the Keras operation it was read from.");
+                config["name"] = layer.Name;
             }
 
+            JsonNode? template = (operation["inbound_nodes"] as JsonArray)?.FirstOrDefault();
+            var nodes = new JsonArray();
+            foreach (JsonNode? node in item["inbound_nodes"] as JsonArray ?? [])
+            {
+                Queue<JsonObject> tensors = new(Tensors(node));
+                nodes.Add(Substitute(template, tensors, layer));
+                if (tensors.Count > 0)
+                {
+                    throw new InvalidOperationException($"Layer '{layer.Name}' is called on more tensors than the Keras operation it was read from.");
+                }
+            }
+
+            operation["inbound_nodes"] = nodes;
             layers[i] = operation;
         }
     }

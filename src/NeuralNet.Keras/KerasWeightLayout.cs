@@ -96,8 +96,12 @@ internal static class KerasWeightLayout
     /// Each layer of the model with its group <c>layers/&lt;snake class name&gt;[_n]</c>, numbered in the order of the
     /// model's config, which is the order of Keras' <c>model.layers</c>.
     /// </summary>
-    public static List<(Layer Layer, string Path)> LayerGroups(Model model) =>
-        [.. KerasConfigItems.Groups((JsonObject)JsonNode.Parse(model.ToJson())!).Select(g => (model.GetLayer(g.Key), g.Value))];
+    public static List<(Layer Layer, string Path)> LayerGroups(Model model)
+    {
+        var root = (JsonObject)JsonNode.Parse(model.ToJson())!;
+        KerasOperations.Mark(model, root);
+        return [.. KerasConfigItems.Groups(root).Select(g => (model.GetLayer(g.Key), g.Value))];
+    }
 
     // The groups Keras makes for a layer and the layers it holds.
     // The groups of stacked cells' weights: saving_lib names the cells of the StackedRNNCells' list by class (lstm_cell,

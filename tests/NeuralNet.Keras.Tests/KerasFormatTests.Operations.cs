@@ -245,6 +245,202 @@ public sealed partial class KerasFormatTests
         Assert.Contains("operation 'transpose' (keras.src.ops.numpy.Transpose), argument 'axes': axes=[1,0,2]", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void LoadModel_MaskThroughOperations_StopsAtTheFirstOperationAsInKeras()
+    {
+        // ids -> Embedding(mask_zero) -> e + e (ops.add) -> ops.relu -> GlobalAveragePooling1D: Keras calls operations
+        // without masks, so the pooling averages every step, padding included.
+        var ids = new Input(new TensorShape(4), "ids");
+        SymbolicTensor embedded = new Embedding(5, 2, maskZero: true, name: "embedding").Call(ids);
+        SymbolicTensor added = new Add("add").Call(embedded, embedded);
+        SymbolicTensor relu = new Activation(NeuralNet.Activations.ActivationFunction.Relu, "relu").Call(added);
+        var model = new Functional(ids, new GlobalAveragePooling1D(name: "pool").Call(relu), seed: 3);
+        string path = KerasArchiveOf(model, "masked-ops.keras", "3.12.0", root =>
+        {
+            JsonArray layers = root["config"]!["layers"]!.AsArray();
+            int at = layers.IndexOf(LayerItem(root, "add"));
+            layers[at] = Operation("Add", "add", new JsonObject(), KerasTensor("embedding", "float32", null, 4, 2), KerasTensor("embedding", "float32", null, 4, 2));
+            at = layers.IndexOf(LayerItem(root, "relu"));
+            JsonObject relu = Operation("Relu", "relu", new JsonObject(), KerasTensor("add", "float32", null, 4, 2));
+            relu["module"] = "keras.src.ops.nn";
+            layers[at] = relu;
+        });
+
+        Model loaded = KerasFormat.LoadModel(path);
+
+        Tensor x = Tensor.FromArray([1f, 2f, 0f, 0f, 3f, 0f, 0f, 0f], 2, 4);
+        float[] e = loaded.GetLayer("embedding").Parameters[0].Value.ToArray();
+        var expected = new float[4];
+        for (int b = 0; b < 2; b++)
+        {
+            for (int f = 0; f < 2; f++)
+            {
+                // Every one of the 4 steps counts, the padded ones (id 0) too.
+                expected[(b * 2) + f] = Enumerable.Range(0, 4).Sum(t => MathF.Max(0f, 2 * e[((int)x.ToArray()[(b * 4) + t] * 2) + f])) / 4;
+            }
+        }
+
+        float[] predicted = loaded.Predict(x).ToArray();
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(expected[i], predicted[i], 6);
+        }
+
+        // The C# model passes the mask through its layers, and averages the real steps only.
+        Assert.NotEqual(model.Predict(x).ToArray(), predicted);
+        string saved = Path.Combine(_folder, "masked-ops-saved.keras");
+        KerasFormat.SaveModel(loaded, saved);
+        Assert.Equal(predicted, KerasFormat.LoadModel(saved).Predict(x).ToArray());
+        string native = Path.Combine(_folder, "masked-ops.safetensors");
+        loaded.Save(native);
+        Model reloaded = Model.Load(native);
+        Assert.Equal(predicted, reloaded.Predict(x).ToArray());
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(reloaded, Path.Combine(_folder, "masked-ops-again.keras")));
+        Assert.Contains("Layer 'add' (Add) drops masks", error.Message, StringComparison.Ordinal);
+    }
+
+    [H5pyFact]
+    public void SaveModel_NestedOperationNamedAsATopLevelLayer_WritesEachItsOwnItem()
+    {
+        // encoder = Model(inner, ops.reshape(inner, (-1, 6))), its op named "reshape"; the outer model's
+        // keras.layers.Reshape((3, 2)) is named "reshape" too.
+        string encoder = $$$"""
+            {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "encoder", "trainable": true,
+              "layers": [
+                {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 2, 3], "dtype": "float32", "sparse": false,
+                 "ragged": false, "name": "inner", "optional": false}, "registered_name": null, "name": "inner", "inbound_nodes": []},
+                {{{Numpy("Reshape", "reshape", "\"newshape\": [-1, 6]", KerasConfigs.Tensor("inner", 2, 3))}}}],
+              "input_layers": [["inner", 0, 0]], "output_layers": [["reshape", 0, 0]]},
+             "registered_name": "Functional", "build_config": {"input_shape": null}, "name": "encoder",
+             "inbound_nodes": [{"args": [{{{KerasConfigs.Tensor("x", 2, 3)}}}], "kwargs": {}}]}
+            """;
+        string reshape = $$$"""
+            {"module": "keras.layers", "class_name": "Reshape", "config": {"name": "reshape", "trainable": true, "dtype": "float32", "target_shape": [3, 2]},
+             "registered_name": null, "build_config": {"input_shape": [null, 6]}, "name": "reshape",
+             "inbound_nodes": [{"args": [{{{KerasConfigs.Tensor("encoder", 6)}}}], "kwargs": {}}]}
+            """;
+        string path = WriteArchive("nested-op.keras", FunctionalOf("[[\"x\", 0, 0]]", "[[\"reshape\", 0, 0]]", encoder, reshape), [""], []);
+        Model model = KerasFormat.LoadModel(path);
+        string saved = Path.Combine(_folder, "nested-op-saved.keras");
+
+        KerasFormat.SaveModel(model, saved);
+
+        JsonObject[] written = [.. ReadConfig(saved)["config"]!["layers"]!.AsArray().Cast<JsonObject>()];
+        JsonObject outer = written.Single(w => (string?)w["name"] == "reshape");
+        Assert.Equal("Reshape", (string?)outer["class_name"]);
+        Assert.Equal("keras.layers", (string?)outer["module"]);
+        JsonObject op = written.Single(w => (string?)w["module"] == "keras.src.ops.numpy");
+        Assert.NotEqual("reshape", (string?)op["name"]);
+        Assert.Equal((string?)op["name"], (string?)op["config"]!["name"]);
+        Assert.Equal("[-1,6]", op["config"]!["newshape"]!.ToJsonString());
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 2, 3), seed: 5, 0f, 1f);
+        Assert.Equal(x.ToArray(), model.Predict(x).ToArray());
+        Assert.Equal(x.ToArray(), KerasFormat.LoadModel(saved).Predict(x).ToArray());
+    }
+
+    [Fact]
+    public void SaveModel_OperationLayerCalledTwice_WritesOneNodePerCallAndReadsBack()
+    {
+        var x = new Input(new TensorShape(2, 3), "x");
+        var twice = new ScalarArithmetic(ArithmeticOperator.Multiply, 2f, name: "double");
+        var model = new Functional(x, twice.Call(twice.Call(x)), seed: 1);
+        string path = Path.Combine(_folder, "reused-op.keras");
+
+        KerasFormat.SaveModel(model, path);
+
+        JsonObject item = ReadConfig(path)["config"]!["layers"]!.AsArray().Cast<JsonObject>().Single(l => (string?)l["name"] == "double");
+        Assert.Equal("Multiply", (string?)item["class_name"]);
+        // Keras' Functional.layers holds Layers only, so saving_lib writes no group for an operation.
+        Assert.DoesNotContain(KerasWeightLayout.EmptyGroups(model), g => g.Contains("double", StringComparison.Ordinal));
+        Assert.Equal("[{\"args\":[[\"x\",0,0],2],\"kwargs\":{}},{\"args\":[[\"double\",0,0],2],\"kwargs\":{}}]", Histories(item["inbound_nodes"])!.ToJsonString());
+        Model loaded = KerasFormat.LoadModel(path);
+        Tensor input = Tensor.FromArray([1f, -2f, 0.5f, 3f, 0f, -0.25f], 1, 2, 3);
+        Assert.Equal([4f, -8f, 2f, 12f, 0f, -1f], loaded.Predict(input).ToArray());
+    }
+
+    [Fact]
+    public void LoadModel_UnknownOperationWithKeywordArguments_IsRefusedAsUnknown()
+    {
+        JsonObject pad = JsonNode.Parse(Numpy("Pad", "pad", "\"pad_width\": [[0, 0], [1, 1], [0, 0]], \"mode\": \"constant\"", KerasConfigs.Tensor("x", 2, 3)))!.AsObject();
+        pad["inbound_nodes"]![0]!["kwargs"] = new JsonObject { ["constant_values"] = 0 };
+        string model = FunctionalOf("[[\"x\", 0, 0]]", "[[\"pad\", 0, 0]]", pad.ToJsonString());
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", model)), "ops.keras"));
+        Assert.Contains("'pad' is a Keras operation (keras.src.ops.numpy.Pad) that NeuralNet does not read", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Mean", "\"axis\": [], \"keepdims\": false", "'mean' (keras.src.ops.numpy.Mean), argument 'axis': axis=[]: expected one or more distinct axes")]
+    [InlineData("Mean", "\"axis\": [1, 1], \"keepdims\": false", "'mean' (keras.src.ops.numpy.Mean), argument 'axis': axis=[1,1]: expected one or more distinct axes")]
+    [InlineData("Mean", "\"axis\": [1, -2], \"keepdims\": false", "'mean' (keras.src.ops.numpy.Mean), argument 'axis': axis=[1,-2]: expected one or more distinct axes")]
+    [InlineData("Transpose", "\"axes\": [0, 1, 1]", "'mean' (keras.src.ops.numpy.Transpose), argument 'axes': axes=[0,1,1]: NeuralNet reads a permutation")]
+    [InlineData("Reshape", "\"newshape\": [-1, 3]", "'mean' (keras.src.ops.numpy.Reshape), argument 'newshape': newshape=[-1,3] does not hold a sample of shape (2, 3), 6 numbers")]
+    [InlineData("Reshape", "\"newshape\": [-1, 4, -1]", "'mean' (keras.src.ops.numpy.Reshape), argument 'newshape': newshape=[-1,4,-1]")]
+    public void LoadModel_ArgumentsNoLayerTakes_AreRefusedNamingFileOperationAndArgument(string className, string config, string expected)
+    {
+        string model = FunctionalOf("[[\"x\", 0, 0]]", "[[\"mean\", 0, 0]]", Numpy(className, "mean", config, KerasConfigs.Tensor("x", 2, 3)));
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", model)), "ops.keras"));
+        Assert.Contains($"ops.keras: config.json: operation {expected}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadModel_TwoTensorOperationOfDifferentRanks_IsRefusedNamingTheRanks()
+    {
+        string model = FunctionalOf("[[\"x\", 0, 0]]", "[[\"add\", 0, 0]]",
+            Numpy("Mean", "mean", "\"axis\": 1, \"keepdims\": false", KerasConfigs.Tensor("x", 2, 3)),
+            Numpy("Add", "add", "", $"{KerasConfigs.Tensor("x", 2, 3)}, {KerasConfigs.Tensor("mean", 3)}"));
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", model)), "ops.keras"));
+        Assert.Contains("operation 'add' (keras.src.ops.numpy.Add), argument 'args': it combines tensors of rank 3 and 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [H5pyFact]
+    public void LoadModel_NnOperationsWithoutANameInTheirConfig_PredictTheirFormulas()
+    {
+        // Keras' Operation.get_config leaves out "name" when the op's __init__ takes none (Gelu, Softmax, Elu).
+        static string Unnamed(string className, string name, string config, string args)
+        {
+            JsonObject item = JsonNode.Parse(OperationItem("keras.src.ops.nn", className, name, config, args))!.AsObject();
+            item["config"]!.AsObject().Remove("name");
+            return item.ToJsonString();
+        }
+
+        string model = FunctionalOf("[[\"x\", 0, 0]]", "[[\"softmax\", 0, 0]]",
+            Unnamed("Gelu", "gelu", "\"approximate\": false", KerasConfigs.Tensor("x", 2, 3)),
+            Unnamed("Elu", "elu", "\"alpha\": 0.5", KerasConfigs.Tensor("gelu", 2, 3)),
+            Unnamed("Softmax", "softmax", "\"axis\": -1", KerasConfigs.Tensor("elu", 2, 3)));
+        Model loaded = KerasFormat.LoadModel(WriteArchive("unnamed-nn.keras", model, [""], []));
+
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 2, 3), seed: 9, 0f, 1.5f);
+        float[] values = x.ToArray(), predicted = loaded.Predict(x).ToArray();
+        for (int row = 0; row < 4; row++)
+        {
+            // gelu exact: x Φ(x); elu(alpha=0.5): x > 0 ? x : 0.5 (e^x - 1); then a softmax over the row.
+            double[] h = [.. Enumerable.Range(0, 3).Select(j => (double)values[(row * 3) + j])
+                .Select(v => v * 0.5 * (1 + Erf(v / Math.Sqrt(2))))
+                .Select(g => g > 0 ? g : 0.5 * (Math.Exp(g) - 1))];
+            double total = h.Sum(Math.Exp);
+            for (int j = 0; j < 3; j++)
+            {
+                Assert.Equal(Math.Exp(h[j]) / total, predicted[(row * 3) + j], tolerance: 2e-6);
+            }
+        }
+
+        Assert.Equal(["gelu", "elu", "softmax"], loaded.Layers.Skip(1).Select(l => l.Name));
+    }
+
+    // Abramowitz and Stegun 7.1.26 (error below 1.5e-7).
+    private static double Erf(double x)
+    {
+        double t = 1 / (1 + (0.3275911 * Math.Abs(x)));
+        double poly = 1.061405429;
+        foreach (double c in new[] { -1.453152027, 1.421413741, -0.284496736, 0.254829592 })
+        {
+            poly = (poly * t) + c;
+        }
+
+        double y = 1 - (poly * t * Math.Exp(-x * x));
+        return Math.Sign(x) * y;
+    }
+
     // Each symbolic tensor replaced by its keras_history: what Keras reads of an argument.
     private static JsonNode? Histories(JsonNode? node) => node switch
     {

@@ -15,6 +15,13 @@ public abstract partial class Layer
     public virtual bool SupportsMasking => false;
 
     /// <summary>
+    /// Whether the layer neither reads its inputs' masks nor gives its output one, whatever <see cref="SupportsMasking"/>
+    /// says: set on a layer that stands for a Keras operation (<c>x + y</c>, <c>ops.relu(x)</c>, ...), which Keras calls
+    /// without masks. Saved in the layer's configuration as <c>"drops_masks": true</c> and read back on load.
+    /// </summary>
+    internal bool DropsMasks { get; set; }
+
+    /// <summary>
     /// The mask of the last forward pass's output (Keras' <c>_keras_mask</c>): shape (batch, ...) of the output without
     /// its last axis, 1 where a position is real and 0 where it is masked; null when the output has no mask.
     /// </summary>
@@ -36,7 +43,7 @@ public abstract partial class Layer
     /// reveals it.
     /// </summary>
     internal virtual bool MasksSurely(ReadOnlySpan<bool> inputsMasked) =>
-        IsLibraryType && SupportsMasking && inputsMasked.Length > 0 && inputsMasked[0] && !OverridesComputeMask();
+        IsLibraryType && SupportsMasking && !DropsMasks && inputsMasked.Length > 0 && inputsMasked[0] && !OverridesComputeMask();
 
     // Whether ComputeMask is overridden: a delegate binds to the override, and Delegate.Method names it without reflection
     // over the type's members (trimming-safe).
@@ -120,6 +127,13 @@ public abstract partial class Layer
             _inputMasks = new Tensor?[masks.Length];
         }
 
-        masks.CopyTo(_inputMasks);
+        if (DropsMasks)
+        {
+            Array.Clear(_inputMasks);
+        }
+        else
+        {
+            masks.CopyTo(_inputMasks);
+        }
     }
 }

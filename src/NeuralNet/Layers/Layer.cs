@@ -519,6 +519,11 @@ public abstract partial class Layer
     public virtual Config GetConfig()
     {
         Config config = new Config().Set("name", Name).Set("trainable", Trainable).Set("dtype", "float32");
+        if (DropsMasks)
+        {
+            config.Set("drops_masks", true);
+        }
+
         return _activityRegularizer is null ? config : config.Set("activity_regularizer", _activityRegularizer);
     }
 

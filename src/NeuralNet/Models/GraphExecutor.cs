@@ -314,7 +314,7 @@ internal sealed partial class GraphExecutor
             bool[] inputs = [.. step.InputSlots.Select(slot => sure[slot])];
             for (int k = 0; k < step.OutputSlots.Length; k++)
             {
-                sure[step.OutputSlots[k]] = step.Instance.MasksSurelyAt(k, inputs);
+                sure[step.OutputSlots[k]] = !step.Instance.DropsMasks && step.Instance.MasksSurelyAt(k, inputs);
             }
         }
 

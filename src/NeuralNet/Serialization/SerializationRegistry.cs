@@ -338,12 +338,19 @@ public static partial class SerializationRegistry
         config.Json["name"] is JsonValue value && value.TryGetValue(out string? text) ? $" '{FormatError.Shorten(text)}'" : string.Empty;
 
     // The settings every layer's configuration carries, read here so that no factory needs to: "trainable" (Keras' base
-    // Layer argument; absent means true) and "activity_regularizer" (also a base Layer argument in Keras).
+    // Layer argument; absent means true), "activity_regularizer" (also a base Layer argument in Keras) and NeuralNet's
+    // "drops_masks".
     private static void ApplyLayerSettings(Layer layer, Config config)
     {
         if (config.Contains("trainable") && !config.GetBoolean("trainable"))
         {
             layer.Trainable = false;
+        }
+
+        // A layer read from a Keras operation, which passes no masks (Layer.DropsMasks).
+        if (config.Contains("drops_masks") && config.GetBoolean("drops_masks"))
+        {
+            layer.DropsMasks = true;
         }
 
         // Keras' base Layer takes activity_regularizer, whatever the layer.

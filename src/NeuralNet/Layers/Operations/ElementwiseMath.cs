@@ -35,7 +35,6 @@ public sealed class ElementwiseMath : Layer
     public override string DefaultNamePrefix => "elementwise_math";
 
     /// <inheritdoc/>
-    /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig().Set("function", OperationKinds.Name(Function));
 
     /// <summary>Creates the layer from its config.</summary>

@@ -9,14 +9,16 @@ namespace NeuralNet.Layers;
 /// </summary>
 /// <remarks>
 /// Axes count as Keras counts them, the batch axis being 0 (which cannot be reduced: each sample keeps its own result);
-/// negative axes count from the end. The gradient of a maximum or minimum goes to the first element that holds it.
+/// negative axes count from the end. The gradient of a maximum or minimum is split evenly among the elements that hold it
+/// (as TensorFlow's, JAX's and PyTorch's <c>amax</c> gradients are, which Keras' backends use).
 /// </remarks>
 public sealed class Reduce : Layer
 {
     private readonly int[] _axes;
     private int[]? _map;
     private int _count;
-    private int[]? _winners;
+    private int[]? _firsts;
+    private int[]? _ties;
     private Tensor? _output;
     private Tensor? _inputGradient;
     private Tensor? _lastInput;
@@ -140,6 +142,18 @@ public sealed class Reduce : Layer
             map[i] = offset;
         }
 
+        // The first input element of each output, where a maximum or minimum starts.
+        _firsts = new int[OutputShape.ElementCount];
+        _firsts.AsSpan().Fill(-1);
+        for (int i = 0; i < map.Length; i++)
+        {
+            if (_firsts[map[i]] < 0)
+            {
+                _firsts[map[i]] = i;
+            }
+        }
+
+        _ties = new int[OutputShape.ElementCount];
         return map;
     }
 
@@ -170,24 +184,20 @@ public sealed class Reduce : Layer
         }
         else
         {
-            if (_winners is null || _winners.Length < batch * outSize)
-            {
-                _winners = new int[batch * outSize];
-            }
-
-            Span<int> winners = _winners.AsSpan(0, batch * outSize);
-            winners.Fill(-1);
             bool max = Reduction == Reduction.Max;
+            int[] firsts = _firsts!;
             for (int s = 0; s < batch; s++)
             {
+                Span<float> row = y.Slice(s * outSize, outSize);
+                ReadOnlySpan<float> sample = x.Slice(s * inSize, inSize);
                 for (int i = 0; i < inSize; i++)
                 {
-                    int j = (s * outSize) + map[i], at = (s * inSize) + i;
-                    // NaN wins, as in NumPy's max: once there, nothing replaces it.
-                    if (winners[j] < 0 || (!float.IsNaN(y[j]) && (float.IsNaN(x[at]) || (max ? x[at] > y[j] : x[at] < y[j]))))
+                    // Each output starts at its first element; NaN wins, as in NumPy's max: once there, nothing replaces it.
+                    ref float best = ref row[map[i]];
+                    float v = sample[i];
+                    if (i == firsts[map[i]] || (!float.IsNaN(best) && (float.IsNaN(v) || (max ? v > best : v < best))))
                     {
-                        y[j] = x[at];
-                        winners[j] = at;
+                        best = v;
                     }
                 }
             }
@@ -196,6 +206,9 @@ public sealed class Reduce : Layer
         _lastInput = input;
         return output;
     }
+
+    // Whether an element holds a maximum or minimum: equal to it, or NaN like it.
+    private static bool Holds(float element, float result) => element == result || (float.IsNaN(element) && float.IsNaN(result));
 
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
@@ -225,11 +238,23 @@ public sealed class Reduce : Layer
         }
         else
         {
-            dx.Clear();
-            ReadOnlySpan<int> winners = _winners.AsSpan(0, batch * outSize);
-            for (int j = 0; j < winners.Length; j++)
+            // Split among the elements that hold the result (NaN ones when it is NaN), as Keras' backends do.
+            ReadOnlySpan<float> x = _lastInput!.AsReadOnlySpan(), y = _output!.AsReadOnlySpan();
+            Span<int> ties = _ties;
+            for (int s = 0; s < batch; s++)
             {
-                dx[winners[j]] = dy[j];
+                ReadOnlySpan<float> sample = x.Slice(s * inSize, inSize), result = y.Slice(s * outSize, outSize), gradient = dy.Slice(s * outSize, outSize);
+                ties.Clear();
+                for (int i = 0; i < inSize; i++)
+                {
+                    ties[map[i]] += Holds(sample[i], result[map[i]]) ? 1 : 0;
+                }
+
+                for (int i = 0; i < inSize; i++)
+                {
+                    int j = map[i];
+                    dx[(s * inSize) + i] = Holds(sample[i], result[j]) ? gradient[j] / ties[j] : 0f;
+                }
             }
         }
 

@@ -46,7 +46,6 @@ public sealed class ScalarArithmetic : Layer
     public override string DefaultNamePrefix => "scalar_arithmetic";
 
     /// <inheritdoc/>
-    /// <inheritdoc/>
     public override Config GetConfig() => base.GetConfig()
         .Set("operator", OperationKinds.Name(Operator))
         .Set("constant", Constant)

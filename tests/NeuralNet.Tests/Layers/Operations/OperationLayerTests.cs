@@ -123,11 +123,15 @@ public class OperationLayerTests
     }
 
     [Fact]
-    public void Backward_MaxWithTies_GoesToTheFirst()
+    public void Backward_MaxAndMinWithTies_SplitTheGradientEvenly()
     {
-        var layer = new Reduce(Reduction.Max, [1]);
-        Run(layer, [2f, 5f, 5f], 1, 3);
-        Assert.Equal([0f, 1f, 0f], layer.Backward(Tensor.FromArray([1f], 1)).ToArray());
+        // TensorFlow's _MinOrMaxGrad, JAX's and torch.amax's rule: dy / (number of elements equal to the result).
+        var max = new Reduce(Reduction.Max, [1]);
+        Run(max, [2f, 5f, 5f, 1f, 5f, 7f, 3f, 7f], 2, 4);
+        Assert.Equal([0f, 0.5f, 0.5f, 0f, 0f, 3f, 0f, 3f], max.Backward(Tensor.FromArray([1f, 6f], 2)).ToArray());
+        var min = new Reduce(Reduction.Min, [-1]);
+        Run(min, [4f, 4f, 4f, 9f, 1f, 2f], 2, 3);
+        Assert.Equal([1f, 1f, 1f, 0f, 4f, 0f], min.Backward(Tensor.FromArray([3f, 4f], 2)).ToArray());
     }
 
     [Fact]

@@ -42,8 +42,18 @@ public class StatefulRecurrentTests
             "lstm" => new Lstm(4, kernelInitializer: k, recurrentInitializer: r, biasInitializer: b) { Stateful = true },
             _ => new Gru(4, kernelInitializer: k, recurrentInitializer: r, biasInitializer: b) { Stateful = true },
         };
-        Tensor sequence = Tensor.FromArray([.. Enumerable.Range(0, 24).Select(i => (float)i)], 2, 3, 4);
+        AssertKerasStatefulness(variant, layer, () =>
+        {
+            layer.ResetStates();
+            Assert.Empty(layer.CarriedStates);
+        }, expected);
+    }
 
+    // test_statefulness' protocol: input arange(24) as (2, 3, 4); the second call gives Keras' values (every unit of
+    // sample n equal to expected[n]), and after a reset the same two calls give them again.
+    internal static void AssertKerasStatefulness(string variant, Layer layer, Action resetAndCheck, float[] expected)
+    {
+        Tensor sequence = Tensor.FromArray([.. Enumerable.Range(0, 24).Select(i => (float)i)], 2, 3, 4);
         for (int round = 0; round < 2; round++)
         {
             float[] first = layer.Forward(sequence, training: false).ToArray();
@@ -58,8 +68,7 @@ public class StatefulRecurrentTests
             }
 
             Assert.NotEqual(first, output.ToArray());
-            layer.ResetStates();
-            Assert.Empty(layer.CarriedStates);
+            resetAndCheck();
         }
     }
 

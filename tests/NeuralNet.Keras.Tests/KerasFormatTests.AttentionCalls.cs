@@ -79,19 +79,19 @@ public sealed partial class KerasFormatTests
         // both outputs name the layer, with tensor indices 0 and 1.
         const string Query = """{"class_name": "__keras_tensor__", "config": {"shape": [null, 4, 6], "dtype": "float32", "keras_history": ["x", 0, 0]}}""";
         const string Initializer = """{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null}""";
-        const string Config = $$"""
+        const string Config = $$$"""
             {"module": "keras", "class_name": "Functional", "config": {"name": "functional", "trainable": true, "layers": [
               {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 4, 6], "dtype": "float32", "sparse": false, "name": "x"},
                "registered_name": null, "name": "x", "inbound_nodes": []},
               {"module": "keras.layers", "class_name": "MultiHeadAttention", "config": {"name": "mha", "trainable": true,
                  "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null},
                  "num_heads": 2, "key_dim": 3, "value_dim": 3, "dropout": 0.0, "use_bias": true, "output_shape": null, "attention_axes": [1],
-                 "kernel_initializer": {{Initializer}},
+                 "kernel_initializer": {{{Initializer}}},
                  "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null},
                  "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null,
                  "bias_constraint": null, "seed": null},
                "registered_name": null, "build_config": {"shapes_dict": {"query_shape": [null, 4, 6], "value_shape": [null, 4, 6]}}, "name": "mha",
-               "inbound_nodes": [{"args": [{{Query}}, {{Query}}], "kwargs": {"return_attention_scores": true}}]}],
+               "inbound_nodes": [{"args": [{{{Query}}}, {{{Query}}}], "kwargs": {"return_attention_scores": true}}]}],
              "input_layers": [["x", 0, 0]], "output_layers": [["mha", 0, 0], ["mha", 0, 1]]},
              "registered_name": "Functional", "build_config": {"input_shape": null}}
             """;

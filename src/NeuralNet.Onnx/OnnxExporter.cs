@@ -173,12 +173,15 @@ public static class OnnxExporter
             Recurrent recurrent => RecurrentConverter.Outputs(graph, recurrent, inputs, maskValues?[0]),
             Bidirectional bidirectional => BidirectionalConverter.Outputs(graph, bidirectional, inputs, maskValues?[0]),
             ConvLstm convLstm => ConvLstmConverter.Outputs(graph, convLstm, inputs),
-            MultiHeadAttention { ReturnAttentionScores: true } multiHead => MultiHeadAttentionConverter.Outputs(graph, multiHead, inputs, maskValues ?? new string?[inputs.Length]),
+            MultiHeadAttention { ReturnAttentionScores: true } multiHead when !HigherRankScores(multiHead) => MultiHeadAttentionConverter.Outputs(graph, multiHead, inputs, maskValues ?? new string?[inputs.Length]),
             Attention { ReturnAttentionScores: true } or AdditiveAttention { ReturnAttentionScores: true } => ScoreAttentionConverter.Outputs(graph, layer, inputs, maskValues?[0], maskValues?[1]),
             _ when maskValues is null => [LayerConverters.Find(layer)!(graph, layer, inputs, tensor.Shape)],
             _ => [MaskedLayerConverters.Find(layer)!(graph, layer, inputs, maskValues, tensor.Shape)],
         };
     }
+
+    // A MultiHeadAttention returning its scores for inputs of higher rank than (batch, steps, features): only its output is written.
+    private static bool HigherRankScores(Layer layer) => layer is MultiHeadAttention { ReturnAttentionScores: true } multiHead && multiHead.InputShapes[0].Rank > 2;
 
     // The IR version that came with each opset (ONNX's versioning table), so that readers of that era accept the file.
     private static long IrVersion(int opset) => opset switch
@@ -246,6 +249,15 @@ public static class OnnxExporter
             CheckLayer(model, layer, "");
         }
 
+        // The scores of attention over several axes would need the axes converter to lay them out too; when nothing reads
+        // them, the layer's output is written alone, as without returnAttentionScores.
+        if (order.FirstOrDefault(t => t.OutputIndex == 1 && HigherRankScores(t.Layer)) is { } scores)
+        {
+            var multiHead = (MultiHeadAttention)scores.Layer;
+            throw new NotSupportedException(
+                $"Layer '{multiHead.Name}' ({multiHead.GetType().FullName}) of model '{model.Name}' returns its attention scores (returnAttentionScores) for inputs of rank {multiHead.InputShapes[0].Rank + 1}, and the model reads them, which NeuralNet.Onnx writes only for (batch, steps, features) inputs; export a model that does not read the scores (its attention output alone is written).");
+        }
+
         return masks;
     }
 
@@ -266,13 +278,6 @@ public static class OnnxExporter
             // Any cell, a user's too, runs there one call per step; ONNX's RNN, LSTM and GRU operators are written for the layers.
             throw new NotSupportedException(
                 $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}, over {rnn.Cell.TypeName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx: export the SimpleRnn, Lstm or Gru layer, which computes what Rnn over its cell computes, with the same weights.");
-        }
-
-        if (layer is MultiHeadAttention { ReturnAttentionScores: true } multiHead && multiHead.InputShapes[0].Rank > 2)
-        {
-            // The scores of attention over several axes would need the axes converter to lay them out too.
-            throw new NotSupportedException(
-                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' returns its attention scores (returnAttentionScores) for inputs of rank {multiHead.InputShapes[0].Rank + 1}, which NeuralNet.Onnx writes only for (batch, steps, features) inputs; export a copy built with returnAttentionScores: false and the same weights.");
         }
 
         if (layer.OutputCount > 1 && layer is not (Recurrent or Bidirectional or ConvLstm or MultiHeadAttention or Attention or AdditiveAttention))

@@ -73,6 +73,52 @@ public sealed partial class KerasFormatTests
     }
 
     [Fact]
+    public void LoadModel_Keras3ModelOutputtingAttentionScores_LoadsBothOutputsOfTheLayer()
+    {
+        // config.json as Keras 3 writes keras.Model(x, [out, scores]) for out, scores = mha(x, x, return_attention_scores=True):
+        // both outputs name the layer, with tensor indices 0 and 1.
+        const string Query = """{"class_name": "__keras_tensor__", "config": {"shape": [null, 4, 6], "dtype": "float32", "keras_history": ["x", 0, 0]}}""";
+        const string Initializer = """{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null}""";
+        const string Config = $$$"""
+            {"module": "keras", "class_name": "Functional", "config": {"name": "functional", "trainable": true, "layers": [
+              {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 4, 6], "dtype": "float32", "sparse": false, "name": "x"},
+               "registered_name": null, "name": "x", "inbound_nodes": []},
+              {"module": "keras.layers", "class_name": "MultiHeadAttention", "config": {"name": "mha", "trainable": true,
+                 "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null},
+                 "num_heads": 2, "key_dim": 3, "value_dim": 3, "dropout": 0.0, "use_bias": true, "output_shape": null, "attention_axes": [1],
+                 "kernel_initializer": {{{Initializer}}},
+                 "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null},
+                 "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null,
+                 "bias_constraint": null, "seed": null},
+               "registered_name": null, "build_config": {"shapes_dict": {"query_shape": [null, 4, 6], "value_shape": [null, 4, 6]}}, "name": "mha",
+               "inbound_nodes": [{"args": [{{{Query}}}, {{{Query}}}], "kwargs": {"return_attention_scores": true}}]}],
+             "input_layers": [["x", 0, 0]], "output_layers": [["mha", 0, 0], ["mha", 0, 1]]},
+             "registered_name": "Functional", "build_config": {"input_shape": null}}
+            """;
+
+        Model model = NeuralNetModelFile.Architecture(Config, "config.json");
+
+        var mha = (MultiHeadAttention)model.Layers.Single(l => l.Name == "mha");
+        Assert.True(mha.ReturnAttentionScores);
+        Assert.Equal(2, model.Outputs.Count);
+        Assert.Same(mha, model.Outputs[1].Layer);
+        // Keras 3 names both outputs "mha"; dictionaries need distinct keys, so the second is "mha_1" (tf.keras' rule).
+        Assert.Equal(["mha", "mha_1"], model.OutputNames);
+        Tensor tokens = Tensor.RandomNormal(new TensorShape(3, 4, 6), seed: 2);
+        IReadOnlyList<Tensor> outputs = model.PredictOutputs(tokens);
+        Assert.Equal(new TensorShape(3, 4, 6), outputs[0].Shape);
+        Assert.Equal(new TensorShape(3, 2, 4, 4), outputs[1].Shape);
+        // The scores are the layer's own second output, rows of softmax weights.
+        mha.Forward([tokens, tokens], training: false);
+        Assert.Equal(mha.GetOutput(1).ToArray(), outputs[1].ToArray());
+        float[] scores = outputs[1].ToArray();
+        for (int row = 0; row < scores.Length / 4; row++)
+        {
+            Assert.Equal(1.0, scores.Skip(row * 4).Take(4).Sum(), 5);
+        }
+    }
+
+    [Fact]
     public void LoadModel_Keras2KeywordTensors_BecomeKeras3TensorObjects()
     {
         // tf.keras 2 wrote mha(x, value=x, attention_mask=m) as one input entry whose kwargs name tensors as [layer, node, tensor].

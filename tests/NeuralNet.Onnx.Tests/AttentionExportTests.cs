@@ -82,17 +82,48 @@ public sealed class AttentionExportTests
         OnnxRoundTrip.AssertMatchesPredictOn(model, tokens, pairs);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Score_attention_scores_with_query_and_value_masks_and_causal_match_predict_in_onnx_runtime(bool additive)
+    {
+        // useMasks: the query and value masks as inputs (0 masked, any other value kept), with the causal rule; Tq != Tv.
+        // The layer's two outputs are both model outputs ("attend", "attend_1").
+        var q = new Input(new TensorShape(4, 3), name: "q");
+        var v = new Input(new TensorShape(5, 3), name: "v");
+        var qm = new Input(new TensorShape(4), name: "qm");
+        var vm = new Input(new TensorShape(5), name: "vm");
+        Layer layer = additive
+            ? new AdditiveAttention(useMasks: true, useCausalMask: true, returnAttentionScores: true, name: "attend")
+            : new Attention(useScale: true, useMasks: true, useCausalMask: true, returnAttentionScores: true, name: "attend");
+        SymbolicTensor[] outputs = layer.CallOutputs(q, v, qm, vm);
+        var model = new Functional([q, v, qm, vm], [outputs[0], outputs[1]], name: "masked_scores", seed: 13);
+        model.Randomized();
+        Tensor query = Tensor.RandomNormal(new TensorShape(2, 4, 3), 4);
+        Tensor value = Tensor.RandomNormal(new TensorShape(2, 5, 3), 5);
+        Tensor queryMask = Tensor.FromArray([0, 1, 1, 0, 2, 0, 1, 1], 2, 4);
+        Tensor valueMask = Tensor.FromArray([1, 1, 0, 1, 1, 0, 1, 1, 1, 0], 2, 5);
+
+        Assert.Equal(["attend", "attend_1"], model.OutputNames);
+        OnnxRoundTrip.AssertMatchesPredictOn(model, query, value, queryMask, valueMask);
+    }
+
     [Fact]
-    public void Attention_scores_over_several_axes_are_refused_naming_the_layer()
+    public void Attention_scores_over_several_axes_are_refused_when_read_and_left_out_otherwise()
     {
         var x = new Input(new TensorShape(2, 3, 4), name: "x");
         SymbolicTensor[] outputs = new MultiHeadAttention(2, 2, attentionAxes: [2], returnAttentionScores: true, name: "axes").CallOutputs(x, x);
-        var model = new Functional(x, [outputs[0], new Identity(name: "scores").Call(outputs[1])], seed: 1);
+        var reading = new Functional(x, [outputs[0], outputs[1]], seed: 1);
 
-        var error = Assert.Throws<NotSupportedException>(() => model.ToOnnxBytes());
+        var error = Assert.Throws<NotSupportedException>(() => reading.ToOnnxBytes());
 
         Assert.Contains("Layer 'axes'", error.Message, StringComparison.Ordinal);
         Assert.Contains("returnAttentionScores", error.Message, StringComparison.Ordinal);
+
+        // Nothing reads the scores: the attention output is written as without returnAttentionScores.
+        var model = new Functional(x, [new Dense(3, name: "head").Call(outputs[0])], seed: 1);
+        model.Randomized();
+        OnnxRoundTrip.AssertMatchesPredictOn(model, Tensor.RandomNormal(new TensorShape(2, 2, 3, 4), 6));
     }
 
     private static long[] Dims(GraphProto graph, string name) => [.. graph.Initializer.Single(i => i.Name == name).Dims];

@@ -14,7 +14,7 @@ internal sealed class Graph
     private readonly Dictionary<Layer, string> _names;
 
     /// <summary>Collects and checks the graph from <paramref name="inputs"/> to <paramref name="outputs"/>.</summary>
-    /// <exception cref="ArgumentException">An input is not an <see cref="Input"/> or repeats, an output does not depend only
+    /// <exception cref="ArgumentException">An input is not an <see cref="Input"/> or repeats, the same tensor is given twice as an output, an output does not depend only
     /// on the inputs, an input reaches no output, or two layers share a name.</exception>
     public Graph(IReadOnlyList<SymbolicTensor> inputs, IReadOnlyList<SymbolicTensor> outputs, string modelName)
     {
@@ -52,10 +52,12 @@ internal sealed class Graph
         {
             for (int j = 0; j < k; j++)
             {
-                if (ReferenceEquals(outputs[j].Layer, outputs[k].Layer))
+                // Several outputs of one layer (an attention layer's output and scores) are distinct tensors and get
+                // distinct names (Model.OutputNames); the same tensor twice would be one output under two names.
+                if (ReferenceEquals(outputs[j], outputs[k]))
                 {
                     throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                        $"Model '{modelName}': outputs {j} and {k} both come from {outputs[k].Layer}, but outputs are named after their layers; pass one of them through an Identity layer of its own."), nameof(outputs));
+                        $"Model '{modelName}': outputs {j} and {k} are the same tensor of {outputs[k].Layer}; give it once, or pass the second through an Identity layer of its own."), nameof(outputs));
                 }
             }
         }

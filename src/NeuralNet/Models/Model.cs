@@ -113,8 +113,34 @@ public abstract partial class Model
     /// <summary>The names of the inputs (their <see cref="InputLayer"/>s' names): the keys of dictionary inputs. Throws until built.</summary>
     public IReadOnlyList<string> InputNames => [.. Inputs.Select(t => t.Layer.Name)];
 
-    /// <summary>The names of the outputs (the names of the layers that produce them): the keys of dictionary targets, losses and metrics.</summary>
-    public virtual IReadOnlyList<string> OutputNames => [.. Outputs.Select(t => t.Layer.Name)];
+    /// <summary>
+    /// The names of the outputs: the keys of dictionary targets, losses and metrics. An output is named after the layer that
+    /// produces it; when one layer gives several outputs (an attention layer's output and its scores), the later ones get
+    /// <c>_1</c>, <c>_2</c>, ... after the layer's name (<c>mha</c>, <c>mha_1</c>), as tf.keras named them: Keras 3 gives
+    /// both the layer's name, which a dictionary cannot tell apart.
+    /// </summary>
+    public virtual IReadOnlyList<string> OutputNames => UniqueOutputNames([.. Outputs.Select(t => t.Layer.Name)]);
+
+    // tf.keras' Network._set_output_names: a name already taken becomes name_1, name_2, ... (counting per layer name).
+    private static string[] UniqueOutputNames(string[] names)
+    {
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < names.Length; k++)
+        {
+            string layer = names[k], proposal = layer;
+            while (!taken.Add(proposal))
+            {
+                int count = counts.GetValueOrDefault(layer, 1);
+                proposal = string.Create(CultureInfo.InvariantCulture, $"{layer}_{count}");
+                counts[layer] = count + 1;
+            }
+
+            names[k] = proposal;
+        }
+
+        return names;
+    }
 
     /// <summary>
     /// The shape of one sample of the model's single input (no batch axis). Throws until built, and for several inputs.
@@ -307,7 +333,7 @@ public abstract partial class Model
         SetCompileRequest(new CompileRequest(optimizer, [.. losses], lossWeights?.ToArray(), perOutput, weighted));
     }
 
-    /// <summary>Configures training by output name (the names of the layers that produce the outputs, <see cref="OutputNames"/>).</summary>
+    /// <summary>Configures training by output name (the names of the layers that produce the outputs, made unique, <see cref="OutputNames"/>).</summary>
     /// <param name="optimizer">The optimizer.</param>
     /// <param name="losses">Losses by output name; an output left out is not trained.</param>
     /// <param name="lossWeights">Weights by output name (1 for an output left out), or null.</param>

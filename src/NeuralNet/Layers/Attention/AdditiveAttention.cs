@@ -19,7 +19,6 @@ public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
     private Parameter? _scale;
     private ScoreAttention? _core;
     private SeededRandom? _random;
-    private Tensor? _scoresGradient;
 
     /// <summary>Creates an additive attention layer.</summary>
     /// <param name="useScale">Whether the layer has the trainable vector <c>scale</c> (dim).</param>
@@ -60,13 +59,7 @@ public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
     /// <summary>Whether the last two inputs are the query mask and the value mask.</summary>
     public bool UseMasks { get; }
 
-    /// <summary>
-    /// Whether the layer has two outputs, its output and the attention weights (batch, Tq, Tv) of
-    /// <see cref="LastAttentionScores"/> (Keras' call argument <c>return_attention_scores</c>): after the masks, the softmax
-    /// and, in training, dropout, as Keras returns them. Such a layer is called with
-    /// <see cref="Layer.CallOutputs(ReadOnlySpan{NeuralNet.Models.SymbolicTensor})"/>; a model may output the weights, and a
-    /// loss on them trains the layer. <c>Sequential</c> refuses the layer, as Keras does.
-    /// </summary>
+    /// <inheritdoc cref="Attention.ReturnAttentionScores"/>
     public bool ReturnAttentionScores { get; }
 
     /// <summary>The seed given to the constructor, or null when the dropout masks derive from the model's seed.</summary>
@@ -143,26 +136,18 @@ public sealed class AdditiveAttention : MultiInputLayer, IRandomLayer
     protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => _core!.OutputMask;
 
     /// <inheritdoc/>
-    protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
-    {
-        if (_core!.LastBatch != outputGradient.Shape[0])
-        {
-            throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last batch {_core.LastBatch}).");
-        }
-
-        _core.Backward(outputGradient, inputGradients, ComputesInputGradient, _scoresGradient);
-    }
+    protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients) =>
+        _core!.Backward(this, outputGradient, inputGradients, ComputesInputGradient);
 
     /// <inheritdoc/>
     internal override bool HasSeveralOutputs => ReturnAttentionScores;
 
     /// <inheritdoc/>
-    private protected override IReadOnlyList<TensorShape> AdditionalOutputShapes => ReturnAttentionScores ? _core!.ScoreOutputShapes : [];
+    private protected override IReadOnlyList<TensorShape> AdditionalOutputShapes => _core!.AdditionalOutputShapes(ReturnAttentionScores);
 
     /// <inheritdoc/>
     private protected override Tensor AdditionalOutput(int index) => LastAttentionScores;
 
     /// <inheritdoc/>
-    private protected override void SetAdditionalOutputGradients(ReadOnlySpan<Tensor?> gradients) =>
-        _scoresGradient = gradients.IsEmpty ? null : gradients[0];
+    private protected override void SetAdditionalOutputGradients(ReadOnlySpan<Tensor?> gradients) => _core!.SetScoresGradient(gradients);
 }

@@ -33,7 +33,6 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
     private Parameter? _concatWeight;
     private ScoreAttention? _core;
     private SeededRandom? _random;
-    private Tensor? _scoresGradient;
 
     /// <summary>Creates a dot-product attention layer.</summary>
     /// <param name="useScale">Whether the scores are multiplied by a trainable scalar <c>scale</c> (starting at 1).</param>
@@ -183,28 +182,20 @@ public sealed class Attention : MultiInputLayer, IRandomLayer
     protected override Tensor? ComputeMask(ReadOnlySpan<Tensor> inputs, Tensor output) => _core!.OutputMask;
 
     /// <inheritdoc/>
-    protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
-    {
-        if (_core!.LastBatch != outputGradient.Shape[0])
-        {
-            throw new InvalidOperationException($"{Describe()} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last batch {_core.LastBatch}).");
-        }
-
-        _core.Backward(outputGradient, inputGradients, ComputesInputGradient, _scoresGradient);
-    }
+    protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients) =>
+        _core!.Backward(this, outputGradient, inputGradients, ComputesInputGradient);
 
     /// <inheritdoc/>
     internal override bool HasSeveralOutputs => ReturnAttentionScores;
 
     /// <inheritdoc/>
-    private protected override IReadOnlyList<TensorShape> AdditionalOutputShapes => ReturnAttentionScores ? _core!.ScoreOutputShapes : [];
+    private protected override IReadOnlyList<TensorShape> AdditionalOutputShapes => _core!.AdditionalOutputShapes(ReturnAttentionScores);
 
     /// <inheritdoc/>
     private protected override Tensor AdditionalOutput(int index) => LastAttentionScores;
 
     /// <inheritdoc/>
-    private protected override void SetAdditionalOutputGradients(ReadOnlySpan<Tensor?> gradients) =>
-        _scoresGradient = gradients.IsEmpty ? null : gradients[0];
+    private protected override void SetAdditionalOutputGradients(ReadOnlySpan<Tensor?> gradients) => _core!.SetScoresGradient(gradients);
 
     /// <summary>
     /// The checks of <see cref="Attention"/> and <see cref="AdditiveAttention"/>: query (Tq, dim), value (Tv, dv), key

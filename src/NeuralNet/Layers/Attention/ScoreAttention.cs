@@ -48,6 +48,9 @@ internal sealed class ScoreAttention
     private readonly TensorShape _valueMaskShape;
     private readonly TensorShape _tanhShape;
 
+    private readonly TensorShape[] _scoreOutputShapes;
+
+    private Tensor? _scoresGradient;
     private Tensor? _raw;
     private Tensor? _tanh;
     private Tensor? _weights;
@@ -91,7 +94,7 @@ internal sealed class ScoreAttention
         _queryMaskShape = new TensorShape(tq);
         _valueMaskShape = new TensorShape(tv);
         _tanhShape = new TensorShape(tq, tv, dim);
-        ScoreOutputShapes = [_scoreShape];
+        _scoreOutputShapes = [_scoreShape];
     }
 
     /// <summary>The batch size of the last forward pass, or -1.</summary>
@@ -206,15 +209,31 @@ internal sealed class ScoreAttention
         return output;
     }
 
-    /// <summary>The per-sample shape of the attention weights, [(Tq, Tv)]: the layers' further output with return_attention_scores.</summary>
-    public IReadOnlyList<TensorShape> ScoreOutputShapes { get; }
+    /// <summary>
+    /// The layers' further outputs (<c>Layer.AdditionalOutputShapes</c>): with <paramref name="returnScores"/> (Keras'
+    /// return_attention_scores), the per-sample shape of the attention weights, [(Tq, Tv)]; else none.
+    /// </summary>
+    public IReadOnlyList<TensorShape> AdditionalOutputShapes(bool returnScores) => returnScores ? _scoreOutputShapes : [];
 
     /// <summary>
-    /// The backward pass of the last forward pass: parameter gradients accumulate; input gradients when asked.
-    /// <paramref name="scoresGradient"/> is the gradient of <see cref="LastWeights"/> when the layer returns them, or null.
+    /// The layers' <c>SetAdditionalOutputGradients</c>: the gradient of <see cref="LastWeights"/> for the backward pass that
+    /// follows (null or an empty span: none).
     /// </summary>
-    public void Backward(Tensor outputGradient, Span<Tensor?> inputGradients, bool computeInputs, Tensor? scoresGradient)
+    public void SetScoresGradient(ReadOnlySpan<Tensor?> gradients) => _scoresGradient = gradients.IsEmpty ? null : gradients[0];
+
+    /// <summary>
+    /// The layers' <c>OnBackward</c>: the backward pass of the last forward pass, with the scores' gradient set by
+    /// <see cref="SetScoresGradient"/>; parameter gradients accumulate; input gradients when asked.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The output gradient's batch differs from the last forward pass's.</exception>
+    public void Backward(Layer layer, Tensor outputGradient, Span<Tensor?> inputGradients, bool computeInputs)
     {
+        if (LastBatch != outputGradient.Shape[0])
+        {
+            throw new InvalidOperationException($"{layer} got an output gradient {outputGradient.Shape} that does not follow a forward pass of the same batch size (last batch {LastBatch}).");
+        }
+
+        Tensor? scoresGradient = _scoresGradient;
         int batch = LastBatch, tqtv = _tq * _tv;
         TensorShape scoreShape = _scoreShape;
         Tensor g = outputGradient;

@@ -5,6 +5,7 @@ using NeuralNet.Models;
 using NeuralNet.Optimizers;
 using NeuralNet.Tests.GradientChecking;
 using NeuralNet.Tests.Serialization;
+using NeuralNet.Training;
 using Xunit;
 using static NeuralNet.Tests.Serialization.ModelTestData;
 
@@ -213,8 +214,9 @@ public class AttentionScoresOutputTests
         var x = new Input(new TensorShape(4, 6), "x");
         var mha = new MultiHeadAttention(2, 3, useCausalMask: true, returnAttentionScores: true, name: "mha");
         SymbolicTensor[] outputs = mha.CallOutputs(x, x);
-        // Outputs are named after their layers, so the second output of the same layer passes through an Identity.
-        var model = new Functional(x, [outputs[0], new Identity(name: "scores").Call(outputs[1])], seed: 1);
+        // Both outputs of one layer are the model's outputs, the second named after the layer with "_1".
+        var model = new Functional(x, [outputs[0], outputs[1]], seed: 1);
+        Assert.Equal(["mha", "mha_1"], model.OutputNames);
         Tensor data = TestData.Normal(9, 1f, 8, 4, 6);
 
         IReadOnlyList<Tensor> predicted = model.PredictOutputs(data);
@@ -233,6 +235,17 @@ public class AttentionScoresOutputTests
 
         Assert.NotEqual(before, mha.QueryKernel.Value.ToArray());
         Assert.True(history["loss"][^1] < history["loss"][0], $"loss {string.Join(", ", history["loss"])} did not fall");
+
+        // Losses and metrics by output name: the loss reaches the scores under "mha_1", the metric the attended values under "mha".
+        model.Compile(new Sgd(0.1f), new Dictionary<string, Loss> { ["mha_1"] = new MeanSquaredError() },
+            metrics: new Dictionary<string, IReadOnlyList<Metric>> { ["mha"] = [new MeanAbsoluteErrorMetric()] });
+        Tensor zeros = new(new TensorShape(8, 4, 6));
+        // One batch: the logged loss is the scores' mean squared distance to 0.25 before the step, computed here directly.
+        double expectedLoss = model.PredictOutputs(data)[1].ToArray().Average(p => (p - 0.25) * (p - 0.25));
+        History byName = model.Fit(data, new Dictionary<string, Tensor> { ["mha"] = zeros, ["mha_1"] = target }, epochs: 1, batchSize: 8, verbose: 0);
+        // One output has a loss, so only the total is logged (Keras logs per-output losses for several), beside mha's metric.
+        Assert.Equal(["loss", "mha_mean_absolute_error"], byName.Keys);
+        Assert.Equal(expectedLoss, byName["loss"][0], 5);
     }
 
     [Fact]
@@ -288,6 +301,73 @@ public class AttentionScoresOutputTests
 
         Step();
         AllocationCheck.AssertNone(Step);
+    }
+
+    [Fact]
+    public void FitSteps_ModelOutputtingScores_AfterWarmUp_AllocateNothing()
+    {
+        // Through the graph executor: a MultiHeadAttention over axis 2 of (2, 3, 4) samples (scores laid out for Keras by
+        // the higher-rank view) and a causal Attention, both with dropout, every output (the scores too) with a loss.
+        var x = new Input(new TensorShape(2, 3, 4), "x");
+        var s = new Input(new TensorShape(4, 3), "s");
+        var mhaLayer = new MultiHeadAttention(2, 2, dropout: 0.2, attentionAxes: [2], returnAttentionScores: true, name: "mha");
+        var attLayer = new NeuralNet.Layers.Attention(dropout: 0.2, useCausalMask: true, returnAttentionScores: true, name: "att");
+        SymbolicTensor[] mha = mhaLayer.CallOutputs(x, x);
+        SymbolicTensor[] att = attLayer.CallOutputs(s, s);
+        var model = new Functional([x, s], [mha[0], mha[1], att[0], att[1]], seed: 4);
+        model.Compile(new Adam(), [new MeanSquaredError(), new MeanSquaredError(), new MeanSquaredError(), new MeanSquaredError()]);
+        Tensor[] batch =
+        [
+            TestData.Normal(1, 1f, 5, 2, 3, 4), TestData.Normal(2, 1f, 5, 4, 3),
+            TestData.Normal(3, 1f, 5, 2, 3, 4), TestData.Normal(4, 0.1f, 5, 2, 2, 3, 3), TestData.Normal(5, 1f, 5, 4, 3), TestData.Normal(6, 0.1f, 5, 4, 4),
+        ];
+        float[] before = mhaLayer.QueryKernel.Value.ToArray();
+
+        void Step()
+        {
+            model.TrainStep(batch);
+            _ = mhaLayer.GetOutput(1);
+            _ = attLayer.GetOutput(1);
+        }
+
+        Step();
+        Step();
+        AllocationCheck.AssertNone(Step);
+
+        Assert.NotEqual(before, mhaLayer.QueryKernel.Value.ToArray());
+        Assert.Equal(new TensorShape(5, 2, 2, 3, 3), mhaLayer.GetOutput(1).Shape);
+        Assert.Equal(new TensorShape(5, 4, 4), attLayer.GetOutput(1).Shape);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void VariableLengthQueryAndValue_Scores_MatchAModelOfThatLength(bool multiHead)
+    {
+        // Query and value declared (None, 3): at each length the outputs and scores are those of a model built for it.
+        Functional Build(int? tq, int? tv)
+        {
+            var q = tq is int a ? new Input(new TensorShape(a, 3), "q") : new Input([null, 3], "q");
+            var v = tv is int b ? new Input(new TensorShape(b, 3), "v") : new Input([null, 3], "v");
+            SymbolicTensor[] outputs = multiHead
+                ? new MultiHeadAttention(2, 2, returnAttentionScores: true, name: "attend").CallOutputs(q, v)
+                : new NeuralNet.Layers.Attention(useScale: true, returnAttentionScores: true, name: "attend").CallOutputs(q, v);
+            return new Functional([q, v], [outputs[0], outputs[1]], seed: 7);
+        }
+
+        Functional variable = Build(null, null);
+        foreach ((int tq, int tv) in new[] { (4, 5), (2, 2), (4, 5) })
+        {
+            Functional fixedModel = Build(tq, tv);
+            fixedModel.SetWeights(variable.GetWeights());
+            Tensor query = TestData.Normal(tq, 1f, 3, tq, 3), value = TestData.Normal(tv + 10, 1f, 3, tv, 3);
+
+            IReadOnlyList<Tensor> actual = variable.PredictOutputs([query, value]), expected = fixedModel.PredictOutputs([query, value]);
+
+            Assert.Equal(multiHead ? new TensorShape(3, 2, tq, tv) : new TensorShape(3, tq, tv), actual[1].Shape);
+            Assert.Equal(expected[0].ToArray(), actual[0].ToArray(), new FloatComparer(1e-6f));
+            Assert.Equal(expected[1].ToArray(), actual[1].ToArray(), new FloatComparer(1e-6f));
+        }
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace NeuralNet.Preprocessing;
 /// <c>new Dictionary&lt;string, FeatureColumn&gt; { ["age"] = ages, ["thal"] = thals }</c>.
 /// </summary>
 /// <remarks>
-/// The column keeps the array it was given (no copy): do not change it while a <see cref="FeatureSpace"/> reads it.
+/// The column keeps the array it was given (an <c>int[]</c> is widened into a copy): do not change it while a
+/// <see cref="FeatureSpace"/> reads it.
 /// Float features take float or integer columns (integers are converted as Keras casts them to float32); integer
 /// features take integer columns whose values a float32 holds exactly (|value| &lt;= 16777216), since tensors hold
 /// floats; string features take string columns.

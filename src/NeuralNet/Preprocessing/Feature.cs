@@ -26,9 +26,16 @@ public sealed class Feature
     public string TypeName { get; }
 
     /// <summary>Keras' input dtype of the feature: <c>"float32"</c>, <c>"int32"</c> or <c>"string"</c>.</summary>
-    public string Dtype => FeatureTypes.DtypeOf(TypeName);
+    /// <exception cref="InvalidOperationException">The feature is a type name given as a string that is not a Keras feature type; the message names it.</exception>
+    public string Dtype => FeatureTypes.IsKnown(TypeName)
+        ? FeatureTypes.DtypeOf(TypeName)
+        : throw new InvalidOperationException($"Invalid feature type \"{Serialization.FormatError.Shorten(TypeName)}\": it has no dtype. Expected one of {string.Join(", ", FeatureTypes.All)}.");
 
-    /// <summary>Null for a float feature (Keras' <c>"float"</c>); <see cref="CategoryOutputMode.Int"/> (indices) or <see cref="CategoryOutputMode.OneHot"/> for the others.</summary>
+    /// <summary>
+    /// Null for a float feature (Keras' <c>"float"</c>); <see cref="CategoryOutputMode.Int"/> (indices) or
+    /// <see cref="CategoryOutputMode.OneHot"/> for the others. A type name given as a string has no output mode yet (null)
+    /// until a <see cref="FeatureSpace"/> resolves it: read the resolved feature from <see cref="FeatureSpace.Features"/>.
+    /// </summary>
     public CategoryOutputMode? OutputMode { get; }
 
     /// <summary>The preprocessor this specification was made with, or null for a type name given as a string (the space creates it with its defaults).</summary>

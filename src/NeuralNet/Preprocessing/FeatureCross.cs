@@ -20,15 +20,12 @@ public sealed class FeatureCross
                 $"A feature cross takes two or more feature names. Received: [{string.Join(", ", featureNames.Select(static n => n is null ? "null" : $"'{n}'"))}]."), nameof(featureNames));
         }
 
-        if (crossingDim is < 1)
+        if (crossingDim is int dim)
         {
-            throw new ArgumentOutOfRangeException(nameof(crossingDim), crossingDim, $"The crossing_dim of a feature cross must be a positive number of bins. Received: crossingDim={crossingDim}.");
+            FeatureSpace.CheckDimension(dim, nameof(crossingDim));
         }
 
-        if (outputMode is not (CategoryOutputMode.Int or CategoryOutputMode.OneHot))
-        {
-            throw new ArgumentOutOfRangeException(nameof(outputMode), outputMode, $"Invalid value for argument `output_mode` of a feature cross. Expected one of {{'int', 'one_hot'}}. Received: outputMode={outputMode}.");
-        }
+        FeatureTypes.CheckMode(outputMode, nameof(outputMode));
 
         FeatureNames = Array.AsReadOnly(featureNames.ToArray());
         CrossingDim = crossingDim;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using NeuralNet.Layers;
 using NeuralNet.Serialization;
 
@@ -41,6 +42,24 @@ internal static class FeaturePreprocessing
         _ => throw new InvalidOperationException($"{preprocessor.GetType().Name} gives no indices to encode."),
     };
 
+    /// <summary>
+    /// Why a preprocessor cannot serve as a feature's (one index or value per sample, as Keras' FeatureSpace makes them),
+    /// or null when it can: an index preprocessor must give indices (output mode Int) and a lookup must not invert; a
+    /// Normalization must not invert and must keep the last axis.
+    /// </summary>
+    public static string? Unfit(object preprocessor) => preprocessor switch
+    {
+        IntegerLookup { Invert: true } or StringLookup { Invert: true } => "invert is true; a feature's lookup maps values to indices (invert: false)",
+        IntegerLookup { OutputMode: not CategoryOutputMode.Int } l => IndexModeReason(l.OutputMode),
+        StringLookup { OutputMode: not CategoryOutputMode.Int } l => IndexModeReason(l.OutputMode),
+        Hashing { OutputMode: not CategoryOutputMode.Int } h => IndexModeReason(h.OutputMode),
+        StringHashing { OutputMode: not CategoryOutputMode.Int } h => IndexModeReason(h.OutputMode),
+        Discretization { OutputMode: not CategoryOutputMode.Int } d => IndexModeReason(d.OutputMode),
+        Normalization { Invert: true } => "invert is true; a feature's Normalization standardizes (invert: false)",
+        Normalization n when n.Axes is not [-1] => $"axis is [{string.Join(", ", n.Axes)}]; a feature's Normalization keeps the last axis (axis: -1)",
+        _ => null,
+    };
+
     /// <summary>Learns the preprocessor's state from the column, in batches of <paramref name="batchSize"/> samples (Keras adapts on the dataset's batches).</summary>
     public static void Adapt(object preprocessor, FeatureColumn column, int batchSize)
     {
@@ -76,10 +95,19 @@ internal static class FeaturePreprocessing
         };
 
         // A layer's output is its own buffer and the string preprocessors return (samples): copy to a (samples, 1) tensor.
+        if (output.Length != count)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"{preprocessor.GetType().Name} gave {output.Length} values for {count} samples; a feature's preprocessor must give one value or index per sample."));
+        }
+
         var result = new Tensor(count, 1);
         output.AsReadOnlySpan().CopyTo(result.AsSpan());
         return result;
     }
+
+    private static string IndexModeReason(CategoryOutputMode mode) =>
+        $"output_mode is '{CategoryEncoder.Name(mode)}'; a feature's preprocessor gives indices (output_mode 'int'), which the feature one-hot encodes";
 
     private static IEnumerable<Tensor> Batches(FeatureColumn column, int batchSize)
     {

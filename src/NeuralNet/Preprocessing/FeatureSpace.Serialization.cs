@@ -166,11 +166,11 @@ public sealed partial class FeatureSpace
             _ => throw config.Error($"Invalid value for argument `output_mode`. Expected one of {{'dict', 'concat'}}. Received: \"{FormatError.Shorten(mode)}\"."),
         };
 
-        return Create(config, () => new FeatureSpace(features, outputMode, crosses, config.GetNullableInt64("crossing_dim") is long dim ? (int)Math.Clamp(dim, 0, int.MaxValue) : null,
+        return Create(config, () => new FeatureSpace(features, outputMode, crosses, config.Contains("crossing_dim") ? config.GetInt32("crossing_dim") : null,
             config.GetInt32("hashing_dim", 32), config.GetInt32("num_discretization_bins", 32), config.GetString("name", "feature_space")));
     }
 
-    // A feature's configuration: its dtype and output mode must fit its preprocessor's class.
+    // A feature's configuration: its preprocessor's settings, its dtype and its output mode must fit its preprocessor's class.
     private static Feature ReadFeature(Config item, string featureName)
     {
         Config feature = item.GetConfig("config");
@@ -180,6 +180,11 @@ public sealed partial class FeatureSpace
         object preprocessor = SerializationRegistry.CreateFromItem(kind, preprocessorItem, $"{feature.Path}.preprocessor");
         string type = FeatureTypes.TypeOf(preprocessor)
             ?? throw feature.Error($"feature '{featureName}': the preprocessor class \"{preprocessorItem.GetString("class_name")}\" is not one FeatureSpace supports.");
+        if (FeaturePreprocessing.Unfit(preprocessor) is string reason)
+        {
+            throw feature.Error($"feature '{featureName}': its {type} preprocessor cannot be used: {reason}.");
+        }
+
         if (FeatureTypes.DtypeOf(type) != dtype)
         {
             throw feature.Error($"feature '{featureName}': dtype \"{FormatError.Shorten(dtype)}\" does not fit its {type} preprocessor, which takes \"{FeatureTypes.DtypeOf(type)}\".");

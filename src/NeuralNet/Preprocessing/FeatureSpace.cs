@@ -30,7 +30,7 @@ namespace NeuralNet.Preprocessing;
 ///     ["chol"] = "float_normalized",
 /// }, crosses: [FeatureSpace.Cross(["thal", "age"], crossingDim: 16)]);
 /// space.Adapt(trainColumns);
-/// Tensor x = space.Transform(trainColumns);   // (samples, 30 + vocabulary + 1 + 16)
+/// Tensor x = space.Transform(trainColumns);   // (samples, 30 + 1 + thal's vocabulary size (OOV included) + 16): age, chol, thal, thal_X_age
 /// </code>
 /// </example>
 public sealed partial class FeatureSpace
@@ -42,6 +42,9 @@ public sealed partial class FeatureSpace
     private readonly Dictionary<string, HashedCrossing> _crossers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CategoryEncoding> _encoders = new(StringComparer.Ordinal);
     private readonly string[] _outputNames;
+
+    // Per output, in _outputNames order: the feature (or null for a cross), the cross (or null), and the output mode.
+    private readonly (Feature? Feature, FeatureCross? Cross)[] _outputSpecs;
 
     /// <summary>Creates a feature space (Keras' <c>FeatureSpace(features, output_mode, crosses, crossing_dim, hashing_dim, num_discretization_bins)</c>).</summary>
     /// <param name="features">The features by column name: a factory's <see cref="Feature"/>, or a Keras type name such as <c>"integer_categorical"</c>.</param>
@@ -94,12 +97,15 @@ public sealed partial class FeatureSpace
         foreach (FeatureCross given in crosses ?? [])
         {
             ArgumentNullException.ThrowIfNull(given, nameof(crosses));
-            FeatureCross cross = ResolveCross(given, features);
+            FeatureCross cross = ResolveCross(given);
             _crosses.Add(cross);
             _crossers.Add(cross.Name, new HashedCrossing(cross.CrossingDim!.Value, CategoryOutputMode.Int, cross.Name));
         }
 
         _outputNames = [.. _features.Select(static f => f.Key).Order(Utf8Order.Comparer), .. _crosses.Select(static c => c.Name).Order(Utf8Order.Comparer)];
+        Dictionary<string, Feature> featureByName = _features.ToDictionary(static f => f.Key, static f => f.Value, StringComparer.Ordinal);
+        Dictionary<string, FeatureCross> crossByName = _crosses.ToDictionary(static c => c.Name, StringComparer.Ordinal);
+        _outputSpecs = [.. _outputNames.Select(n => featureByName.TryGetValue(n, out Feature? f) ? ((Feature?)f, (FeatureCross?)null) : (null, crossByName[n]))];
         IsAdapted = !_preprocessors.Values.Any(FeaturePreprocessing.IsAdaptable);
     }
 
@@ -138,16 +144,16 @@ public sealed partial class FeatureSpace
 
     /// <summary>
     /// Learns every adaptable preprocessor's state from the training columns (Keras' <c>adapt</c>): Normalization's mean
-    /// and variance, Discretization's boundaries, the lookups' vocabularies. Columns of other features are ignored.
+    /// and variance, Discretization's boundaries, the lookups' vocabularies. Only the adaptable features' columns are read (as in Keras); the others may be absent.
     /// </summary>
     /// <param name="data">The columns by feature name, each one value per sample, all of one length.</param>
     /// <param name="batchSize">Keras adapts on a dataset's batches, and batches an unbatched one by 32 (the default): the Discretization summary is merged batch by batch (the mean, variance and vocabularies do not depend on it).</param>
-    /// <exception cref="ArgumentException">A column is missing, of the wrong kind or length, or holds a value its preprocessor refuses (NaN for Normalization); nothing changes.</exception>
+    /// <exception cref="ArgumentException">An adaptable feature's column is missing, of the wrong kind or length, or holds a value its preprocessor refuses (NaN for Normalization); nothing changes.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is not positive.</exception>
     public void Adapt(IReadOnlyDictionary<string, FeatureColumn> data, int batchSize = DefaultAdaptBatch)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        CheckColumns(data);
+        CheckColumns(data, static p => FeaturePreprocessing.IsAdaptable(p));
         var adapted = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach ((string featureName, _) in _features)
         {
@@ -209,7 +215,8 @@ public sealed partial class FeatureSpace
         return new ReadOnlyDictionary<string, Tensor>(result);
     }
 
-    private static void CheckDimension(int value, string parameterName)
+    /// <summary>Refuses a number of bins below 1, naming the parameter.</summary>
+    internal static void CheckDimension(int value, string parameterName)
     {
         if (value < 1)
         {
@@ -225,7 +232,7 @@ public sealed partial class FeatureSpace
             throw new InvalidOperationException($"You need to call Adapt(data) on FeatureSpace '{Name}' before you can start using it.");
         }
 
-        CheckColumns(data);
+        CheckColumns(data, static _ => true);
         var preprocessed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach ((string featureName, _) in _features)
         {
@@ -236,19 +243,20 @@ public sealed partial class FeatureSpace
         for (int i = 0; i < outputs.Length; i++)
         {
             string output = _outputNames[i];
-            if (i < _features.Count)
+            (Feature? feature, FeatureCross? cross) = _outputSpecs[i];
+            if (feature is not null)
             {
-                Feature feature = _features.First(f => f.Key == output).Value;
                 outputs[i] = feature.OutputMode == CategoryOutputMode.OneHot
                     ? OneHot(output, preprocessed[output], FeaturePreprocessing.Cardinality(_preprocessors[output]))
                     : preprocessed[output];
             }
             else
             {
-                FeatureCross cross = _crosses.First(c => c.Name == output);
-                Tensor[] inputs = [.. cross.FeatureNames.Select(n => preprocessed[n])];
-                Tensor bins = _crossers[output].Forward(inputs, training: false).Clone();
-                outputs[i] = cross.OutputMode == CategoryOutputMode.OneHot ? OneHot(output, bins, cross.CrossingDim!.Value) : bins;
+                Tensor[] inputs = [.. cross!.FeatureNames.Select(n => preprocessed[n])];
+                Tensor bins = _crossers[output].Forward(inputs, training: false);
+
+                // The crosser's output is its own buffer: encoded into a new tensor, or copied when returned as indices.
+                outputs[i] = cross.OutputMode == CategoryOutputMode.OneHot ? OneHot(output, bins, cross.CrossingDim!.Value) : bins.Clone();
             }
         }
 
@@ -267,13 +275,19 @@ public sealed partial class FeatureSpace
         return encoder.Forward(indices, training: false).Clone();
     }
 
-    // Every feature's column present, of its kind, all of one non-zero length: checked before anything runs.
-    private void CheckColumns(IReadOnlyDictionary<string, FeatureColumn> data)
+    // The column of every feature whose preprocessor is selected present, of its kind, all of one non-zero length:
+    // checked before anything runs (Adapt selects the adaptable ones, as Keras reads only their columns; Transform all).
+    private void CheckColumns(IReadOnlyDictionary<string, FeatureColumn> data, Func<object, bool> selected)
     {
         ArgumentNullException.ThrowIfNull(data);
         string? first = null;
         foreach ((string featureName, Feature feature) in _features)
         {
+            if (!selected(_preprocessors[featureName]))
+            {
+                continue;
+            }
+
             if (!data.TryGetValue(featureName, out FeatureColumn? column) || column is null)
             {
                 throw new ArgumentException($"FeatureSpace '{Name}' has no column '{featureName}' in the data; feature '{featureName}' ({feature.TypeName}) expects a column of {feature.Dtype} values. Columns given: {string.Join(", ", data.Keys.Select(k => $"'{k}'"))}.", nameof(data));
@@ -303,7 +317,7 @@ public sealed partial class FeatureSpace
     }
 
     // Keras' checks of a cross, plus: a float feature has no indices to hash, and a cross is not repeated.
-    private FeatureCross ResolveCross(FeatureCross given, IReadOnlyDictionary<string, Feature> features)
+    private FeatureCross ResolveCross(FeatureCross given)
     {
         string names = string.Join(", ", given.FeatureNames.Select(n => $"'{n}'"));
         if (given.CrossingDim is null && CrossingDim is null)
@@ -313,9 +327,10 @@ public sealed partial class FeatureSpace
 
         foreach (string featureName in given.FeatureNames)
         {
-            if (!features.ContainsKey(featureName))
+            // The space's own ordinal names, whatever comparer the caller's dictionary has ("AGE" is not "age").
+            if (!_preprocessors.ContainsKey(featureName))
             {
-                throw new ArgumentException($"All features referenced in the `crosses` argument should be present in the `features` dict. Received unknown feature '{featureName}' in cross ({names}).", "crosses");
+                throw new ArgumentException($"All features referenced in the `crosses` argument should be present in the `features` dict. Received unknown features: ({names}); '{featureName}' is not a feature (names are case-sensitive).", "crosses");
             }
 
             string type = _features.First(f => f.Key == featureName).Value.TypeName;

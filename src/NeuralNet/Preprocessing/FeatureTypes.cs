@@ -21,6 +21,9 @@ internal static class FeatureTypes
 
     public static readonly string[] All = [Float, FloatRescaled, FloatNormalized, FloatDiscretized, IntegerCategorical, StringCategorical, IntegerHashed, StringHashed];
 
+    /// <summary>Whether the name is one of Keras' feature types.</summary>
+    public static bool IsKnown(string typeName) => Array.IndexOf(All, typeName) >= 0;
+
     public static string DtypeOf(string typeName) => typeName switch
     {
         IntegerCategorical or IntegerHashed => IntDtype,
@@ -70,7 +73,7 @@ internal static class FeatureTypes
         if (outputMode is not (CategoryOutputMode.Int or CategoryOutputMode.OneHot))
         {
             throw new ArgumentOutOfRangeException(parameterName, outputMode,
-                $"Invalid value for argument `output_mode`. Expected one of {{'int', 'one_hot'}} for a categorical feature. Received: outputMode={outputMode}.");
+                $"Invalid value for argument `output_mode`. Expected one of {{'int', 'one_hot'}} for a categorical feature or a cross. Received: outputMode={outputMode}.");
         }
     }
 }

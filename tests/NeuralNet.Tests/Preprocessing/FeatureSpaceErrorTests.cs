@@ -21,6 +21,35 @@ public class FeatureSpaceErrorTests
     }
 
     [Fact]
+    public void Constructor_CrossNameOfAnotherCase_ThrowsKerasError()
+    {
+        // A case-insensitive dictionary finds "AGE"; the space's names are ordinal, as Keras' dict keys.
+        var features = new Dictionary<string, Feature>(StringComparer.OrdinalIgnoreCase) { ["age"] = "integer_categorical", ["sex"] = "integer_categorical" };
+        string message = Assert.Throws<ArgumentException>(() => new FeatureSpace(features, crosses: [new[] { "AGE", "sex" }])).Message;
+        Assert.Contains("should be present in the `features` dict. Received unknown features: ('AGE', 'sex')", message);
+    }
+
+    [Fact]
+    public void Feature_UnknownTypeName_DtypeNamesIt()
+    {
+        Feature feature = "flaot";
+        Assert.Null(feature.OutputMode);
+        Assert.Contains("Invalid feature type \"flaot\"", Assert.Throws<InvalidOperationException>(() => feature.Dtype).Message);
+        Assert.Equal("int32", ((Feature)"integer_hashed").Dtype);
+    }
+
+    [Fact]
+    public void Adapt_ReadsOnlyAdaptableColumns()
+    {
+        // Keras adapts from the adaptable features' columns only: the hashed and float ones may be absent.
+        var space = new FeatureSpace(new Dictionary<string, Feature> { ["c"] = "integer_categorical", ["h"] = "integer_hashed", ["f"] = "float" });
+        space.Adapt(new Dictionary<string, FeatureColumn> { ["c"] = new[] { 4, 4, 5 } });
+        Assert.Equal([-1L, 4, 5], ((IntegerLookup)space.Preprocessors["c"]).GetVocabulary());
+        string missing = Assert.Throws<ArgumentException>(() => space.Adapt(new Dictionary<string, FeatureColumn> { ["h"] = new[] { 1 } })).Message;
+        Assert.Contains("no column 'c'", missing);
+    }
+
+    [Fact]
     public void Constructor_UnknownType_NamesTheFeature()
     {
         string message = Assert.Throws<ArgumentException>(() => new FeatureSpace(new Dictionary<string, Feature> { ["age"] = "float_normalised" })).Message;

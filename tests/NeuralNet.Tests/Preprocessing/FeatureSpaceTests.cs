@@ -164,7 +164,8 @@ public class FeatureSpaceTests
     [Fact]
     public void Transform_RescaledAndGivenBoundaries_NeedNoAdapt()
     {
-        // Keras' test_no_adapt: a hashed feature transforms without adapt; so do rescaled and fixed-boundary features.
+        // Keras' test_no_adapt covers a hashed feature; the rescaled and fixed-boundary features are ours (Keras tries to
+        // adapt a Discretization given its boundaries). Given boundaries are one-hot here, width boundaries + 1.
         var space = new FeatureSpace(new Dictionary<string, Feature>
         {
             ["x"] = FeatureSpace.FloatRescaled(scale: 2f, offset: -1f),
@@ -205,6 +206,9 @@ public class FeatureSpaceTests
         var once = new Discretization(numBins: 4);
         once.Adapt(Tensor.FromArray(values, 300, 1));
         Assert.Equal(once.BinBoundaries, ((Discretization)whole.Preprocessors["v"]).BinBoundaries);
+
+        // The premise: the batches change the boundaries, so batchSize is not ignored.
+        Assert.NotEqual(layer.BinBoundaries, once.BinBoundaries);
     }
 
     [Fact]

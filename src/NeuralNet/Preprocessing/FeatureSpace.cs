@@ -43,7 +43,7 @@ public sealed partial class FeatureSpace
     private readonly Dictionary<string, CategoryEncoding> _encoders = new(StringComparer.Ordinal);
     private readonly string[] _outputNames;
 
-    // Per output, in _outputNames order: the feature (or null for a cross), the cross (or null), and the output mode.
+    // Per output, in _outputNames order: its feature (null for a cross) or its cross (null for a feature).
     private readonly (Feature? Feature, FeatureCross? Cross)[] _outputSpecs;
 
     /// <summary>Creates a feature space (Keras' <c>FeatureSpace(features, output_mode, crosses, crossing_dim, hashing_dim, num_discretization_bins)</c>).</summary>

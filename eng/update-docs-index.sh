@@ -64,6 +64,8 @@ type_pages.update({f"NeuralNet.Layers.{t}": "normalization-and-activations.md"
 type_pages.update({f"NeuralNet.Layers.{t}": "preprocessing.md"
                    for t in ("Normalization", "Rescaling", "CategoryEncoding", "CategoryOutputMode", "Discretization", "IntegerLookup", "Hashing", "HashedCrossing")})
 type_pages["NeuralNet.Preprocessing.StringLookup"] = "preprocessing.md"
+type_pages.update({f"NeuralNet.Preprocessing.{t}": "preprocessing.md"
+                   for t in ("FeatureSpace", "Feature", "FeatureCross", "FeatureColumn", "FeatureSpaceOutputMode")})
 type_pages.update({f"NeuralNet.Layers.{t}": "convolution.md"
                    for t in ("AdaptivePooling", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
                              "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D")})

@@ -81,7 +81,7 @@ public sealed class StringLookup : Preprocessor
     {
         ArgumentNullException.ThrowIfNull(oovToken);
         _index = new VocabularyIndex<string>(maxTokens, numOovIndices, maskToken is not null, maskToken ?? string.Empty, oovToken, invert, outputMode, padToMaxTokens,
-            StringComparer.Ordinal, CompareUtf8, FarmHashBucket, static t => $"\"{t}\"");
+            StringComparer.Ordinal, Utf8Order.Compare, FarmHashBucket, static t => $"\"{t}\"");
         Name = name ?? "string_lookup";
         VocabularyFile.CheckConstructorArguments(vocabulary is not null, vocabularyFile, outputMode == CategoryOutputMode.TfIdf, $"StringLookup '{Name}'");
         VocabularyIndex<string>.CheckIdfArguments(outputMode, vocabulary is not null, idfWeights is not null, nameof(idfWeights));
@@ -350,9 +350,6 @@ public sealed class StringLookup : Preprocessor
             config.GetBoolean("pad_to_max_tokens", false),
             config.GetString("name", "string_lookup")));
     }
-
-    // Keras sorts the tokens' UTF-8 bytes (np.lexsort on bytes).
-    private static int CompareUtf8(string a, string b) => Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b));
 
     private void RequireVocabulary()
     {

@@ -316,8 +316,8 @@ public sealed class RecurrentStateExportTests
     }
 
     /// <summary>
-    /// A call's outputs as model outputs: the first as is, each further one through an Identity layer of its own, since
-    /// a model's outputs are named after their layers.
+    /// A call's outputs as model outputs: the first as is, each further one through an Identity layer of its own, so
+    /// that each output has a name of its own layer (a model may also output them directly, named layer, layer_1, ...).
     /// </summary>
     internal static SymbolicTensor[] Apart(IReadOnlyList<SymbolicTensor> outputs) =>
         [outputs[0], .. outputs.Skip(1).Select(output => new Identity().Call(output))];

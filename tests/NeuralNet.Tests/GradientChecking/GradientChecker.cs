@@ -23,11 +23,14 @@ public static class GradientChecker
     /// <param name="options">Tolerances; null for <see cref="GradientCheckOptions.Default"/>.</param>
     /// <param name="training">The training flag passed to every forward call (keep false for stochastic layers).</param>
     /// <param name="mask">A mask passed with the input to every forward call (Keras' masking), or null.</param>
-    public static GradientCheckReport CheckLayer(Layer layer, Tensor input, long seed, GradientCheckOptions? options = null, bool training = false, Tensor? mask = null)
+    /// <param name="beforeEachForward">Runs before every forward call, the analytic one included: restores state a
+    /// forward call changes (a stateful layer's carried states), so that every call computes the same function.</param>
+    public static GradientCheckReport CheckLayer(Layer layer, Tensor input, long seed, GradientCheckOptions? options = null, bool training = false, Tensor? mask = null, Action? beforeEachForward = null)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(input);
         options ??= GradientCheckOptions.Default;
+        beforeEachForward?.Invoke();
         Tensor output = layer.Forward(input, mask, training);
         Tensor upstream = Tensor.RandomNormal(output.Shape, seed);
         foreach (Parameter p in layer.Parameters)
@@ -43,6 +46,7 @@ public static class GradientChecker
 
         double Objective()
         {
+            beforeEachForward?.Invoke();
             ReadOnlySpan<float> y = layer.Forward(input, mask, training).AsReadOnlySpan();
             ReadOnlySpan<float> g = upstream.AsReadOnlySpan();
             double sum = 0;

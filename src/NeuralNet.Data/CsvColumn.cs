@@ -3,8 +3,9 @@ namespace NeuralNet.Data;
 /// <summary>One chosen CSV column: where it is in the file, whether it is a label, and how it is encoded.</summary>
 internal sealed class CsvColumn
 {
-    public CsvColumn(string name, int sourceIndex, bool isLabel, CategoricalEncoding? encoding, CsvVocabulary? vocabulary, float? numberDefault = null, string? categoryDefault = null)
+    public CsvColumn(string name, int sourceIndex, bool isLabel, CategoricalEncoding? encoding, CsvVocabulary? vocabulary, float? numberDefault = null, string? categoryDefault = null, bool inferredNumeric = false)
     {
+        InferredNumeric = inferredNumeric;
         NumberDefault = numberDefault;
         CategoryDefault = categoryDefault;
         Name = name;
@@ -31,6 +32,9 @@ internal sealed class CsvColumn
 
     /// <summary>What a missing value of a numeric column reads as (its default, or NaN); null when a missing value is an error.</summary>
     public float? NumberDefault { get; }
+
+    /// <summary>Whether the column is numeric because type inference found only numbers in it.</summary>
+    public bool InferredNumeric { get; }
 
     /// <summary>The category a missing value of a categorical column takes; null when a missing value is an error.</summary>
     public string? CategoryDefault { get; }

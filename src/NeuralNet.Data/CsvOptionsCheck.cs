@@ -70,9 +70,10 @@ internal static class CsvOptionsCheck
             }
         }
 
-        if (options.NaValue is null)
+        Markers(options);
+        if (options.RowsForInference is < 1)
         {
-            throw new ArgumentException("NaValue is null; expected the text that marks a missing value, or \"\" for empty fields only.", nameof(options));
+            throw new ArgumentException($"RowsForInference is {options.RowsForInference}; expected at least 1 row to infer column types from, or null for every row.", nameof(options));
         }
 
         if (options.ColumnDefaults is not null)
@@ -80,21 +81,46 @@ internal static class CsvOptionsCheck
             Defaults(options);
         }
 
-        if (options.NaValue.Length > 0 && options.Vocabularies is not null)
+        if (options.Vocabularies is not null)
         {
+            CsvMissingMarkers markers = CsvMissingMarkers.From(options);
             foreach (KeyValuePair<string, IReadOnlyList<string>> pair in options.Vocabularies)
             {
                 // As a blank category: no field can be read as it, since a field holding it is missing. Only the
                 // column's default can give it, which makes it a deliberate "missing" category.
                 string? defaultText = options.ColumnDefaults is not null && options.ColumnDefaults.TryGetValue(pair.Key, out string? text) ? text : null;
-                if (pair.Value.Contains(options.NaValue) && defaultText != options.NaValue)
+                string? marker = pair.Value.FirstOrDefault(v => markers.IsMarker(v) && v != defaultText);
+                if (marker is not null)
                 {
-                    throw new ArgumentException($"The vocabulary of '{pair.Key}' has the category '{options.NaValue}', which is the NaValue: a field holding it is a missing value, so no field can be read as it; expected the NaValue outside the vocabulary, or as the column's default in ColumnDefaults.", nameof(options));
+                    string origin = markers.Origin(marker);
+                    throw new ArgumentException($"The vocabulary of '{pair.Key}' has the category '{marker}', which is {origin}: a field holding it is a missing value, so no field can be read as it; expected {(origin == "the NaValue" ? "the NaValue" : "the marker")} outside the vocabulary, or as the column's default in ColumnDefaults.", nameof(options));
                 }
             }
         }
 
         return options;
+    }
+
+    /// <summary>Checks <see cref="CsvReadOptions.NaValue"/> and <see cref="CsvReadOptions.NaValues"/>.</summary>
+    private static void Markers(CsvReadOptions options)
+    {
+        if (options.NaValue is null)
+        {
+            throw new ArgumentException("NaValue is null; expected the text that marks a missing value, or \"\" for empty fields only.", nameof(options));
+        }
+
+        if (options.NaValues is null)
+        {
+            throw new ArgumentException("NaValues is null; expected a list of texts that mark a missing value (empty for none).", nameof(options));
+        }
+
+        for (int i = 0; i < options.NaValues.Count; i++)
+        {
+            if (options.NaValues[i] is null)
+            {
+                throw new ArgumentException($"NaValues has null at index {i}; expected the texts that mark a missing value.", nameof(options));
+            }
+        }
     }
 
     /// <summary>
@@ -121,12 +147,17 @@ internal static class CsvOptionsCheck
 
             if (!options.CategoricalColumns.Contains(pair.Key))
             {
-                if (!TryParseDefaultNumber(pair.Value, out _))
+                // Under inference a default that is no number makes its column categorical (TF's column_defaults give
+                // the columns' types), so it is checked as a category below.
+                if (!TryParseDefaultNumber(pair.Value, out _) && !options.InferColumnTypes)
                 {
                     throw new ArgumentException($"ColumnDefaults gives '{pair.Value}' for numeric column '{pair.Key}'; expected a number such as 0 or 1.5 (invariant culture), or NaN. If '{pair.Key}' holds categories, list it in CategoricalColumns.", nameof(options));
                 }
 
-                continue;
+                if (!options.InferColumnTypes || TryParseDefaultNumber(pair.Value, out _))
+                {
+                    continue;
+                }
             }
 
             if (string.IsNullOrWhiteSpace(pair.Value))

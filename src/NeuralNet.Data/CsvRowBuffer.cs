@@ -59,7 +59,8 @@ internal sealed class CsvRowBuffer
             labels,
             [.. schema.Features.SelectMany(c => c.TensorColumnNames())],
             [.. schema.Labels.SelectMany(c => c.TensorColumnNames())],
-            vocabularies);
+            vocabularies,
+            columns.ToDictionary(c => c.Name, c => c.Vocabulary is null ? CsvColumnType.Numeric : CsvColumnType.Categorical, StringComparer.Ordinal));
     }
 
     /// <summary>Throws when the (rows, width) tensor of <paramref name="columns"/> (vocabularies sealed) would not fit in an array.</summary>

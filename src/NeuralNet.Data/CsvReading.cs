@@ -91,7 +91,7 @@ internal static class CsvReading
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static int ReadRows(SepReader reader, CsvSchema schema, CsvRowBuffer buffer, int maxRows, ref int dataRow, CancellationToken cancellationToken)
     {
-        CsvColumn[] columns = [.. schema.Columns];
+        CsvColumn[] columns = schema.Columns;
         int read = 0;
         while (read < maxRows && NextDataRow(reader, schema, ref dataRow, cancellationToken))
         {

@@ -11,6 +11,7 @@ internal sealed class CsvSchema
         Names = names;
         Features = features;
         Labels = labels;
+        Columns = [.. features, .. labels];
     }
 
     /// <summary>The file (or source name) in messages.</summary>
@@ -31,8 +32,8 @@ internal sealed class CsvSchema
     /// <summary>The label columns, in tensor order.</summary>
     public CsvColumn[] Labels { get; }
 
-    /// <summary>Every chosen column, features first.</summary>
-    public IEnumerable<CsvColumn> Columns => Features.Concat(Labels);
+    /// <summary>Every chosen column, features first (one array, so the row loop allocates none).</summary>
+    public CsvColumn[] Columns { get; }
 
     /// <summary>Chooses the columns <paramref name="options"/> names among <paramref name="names"/>.</summary>
     /// <exception cref="ArgumentException">An option names a column the file does not have, or a categorical column or a column with a default is neither a feature nor a label.</exception>

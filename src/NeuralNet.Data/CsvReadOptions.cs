@@ -64,6 +64,7 @@ public sealed class CsvReadOptions
     /// is missing when it is empty or only white space (quoted or not: <c>""</c> is missing, as in TF and pandas) or
     /// when its unquoted text equals this one exactly (ordinal, untrimmed). A missing value takes the column's
     /// <see cref="ColumnDefaults"/> entry, or NaN under <see cref="MissingNumbersAsNaN"/>; otherwise it is an error.
+    /// For several markers, see <see cref="NaValues"/> and <see cref="UsePandasNaValues"/>.
     /// </summary>
     public string NaValue { get; init; } = "";
 

@@ -42,7 +42,7 @@ internal static class CsvErrors
     public static InvalidDataException Missing(string source, int line, int row, string column, ReadOnlySpan<char> text, CsvMissingMarkers markers, string expected)
     {
         string found = !text.IsWhiteSpace() && markers.IsMarker(text)
-            ? $"the value is missing ('{Shown(text)}', {markers.Origin(text)})"
+            ? $"the value is missing ('{Shown(text)}', {CsvMissingMarkers.Describe(markers.Origin(text))})"
             : "the value is missing";
         return WithFacts(new InvalidDataException($"{source}: line {line} (data row {row}), column '{column}': {found}; expected {expected}."), source, line, row, column, text);
     }

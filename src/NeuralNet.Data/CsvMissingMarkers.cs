@@ -80,9 +80,30 @@ internal sealed class CsvMissingMarkers
     /// <summary>Whether <paramref name="text"/> is one of the markers (for the options' checks).</summary>
     public bool IsMarker(string text) => IsMarker(text.AsSpan());
 
-    /// <summary>Which option made <paramref name="text"/> (a marker) a missing value, for messages: "the NaValue".</summary>
-    public string Origin(ReadOnlySpan<char> text) =>
-        _naValue.Length > 0 && text.SequenceEqual(_naValue) ? "the NaValue"
-        : _listed.Contains(text.ToString()) ? "one of the NaValues"
-        : "a pandas marker under UsePandasNaValues";
+    /// <summary>Which option made <paramref name="text"/> (a marker) a missing value.</summary>
+    public CsvMarkerOrigin Origin(ReadOnlySpan<char> text) =>
+        _naValue.Length > 0 && text.SequenceEqual(_naValue) ? CsvMarkerOrigin.NaValue
+        : _listed.Contains(text.ToString()) ? CsvMarkerOrigin.NaValues
+        : CsvMarkerOrigin.Pandas;
+
+    /// <summary>The option <paramref name="origin"/> stands for, in messages: "the NaValue".</summary>
+    public static string Describe(CsvMarkerOrigin origin) => origin switch
+    {
+        CsvMarkerOrigin.NaValue => "the NaValue",
+        CsvMarkerOrigin.NaValues => "one of the NaValues",
+        _ => "a pandas marker under UsePandasNaValues",
+    };
+}
+
+/// <summary>The option that makes a text a missing-value marker (the first that does, in this order).</summary>
+internal enum CsvMarkerOrigin
+{
+    /// <summary><see cref="CsvReadOptions.NaValue"/>.</summary>
+    NaValue,
+
+    /// <summary><see cref="CsvReadOptions.NaValues"/>.</summary>
+    NaValues,
+
+    /// <summary>pandas' default set, under <see cref="CsvReadOptions.UsePandasNaValues"/>.</summary>
+    Pandas,
 }

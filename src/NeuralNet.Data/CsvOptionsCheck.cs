@@ -38,9 +38,11 @@ internal static class CsvOptionsCheck
         {
             foreach (KeyValuePair<string, IReadOnlyList<string>> pair in options.Vocabularies)
             {
-                if (!options.CategoricalColumns.Contains(pair.Key))
+                // Under inference a vocabulary declares its column categorical (CsvTypeInference.Declare), so a
+                // result's Vocabularies can be passed on as they are.
+                if (!options.CategoricalColumns.Contains(pair.Key) && !options.InferColumnTypes)
                 {
-                    throw new ArgumentException($"Vocabularies has a vocabulary for '{pair.Key}', which is not in CategoricalColumns; expected vocabularies of categorical columns only.", nameof(options));
+                    throw new ArgumentException($"Vocabularies has a vocabulary for '{pair.Key}', which is not in CategoricalColumns; expected vocabularies of categorical columns only (or set InferColumnTypes, under which a vocabulary makes its column categorical).", nameof(options));
                 }
 
                 if (pair.Value is null || pair.Value.Count == 0)
@@ -92,8 +94,8 @@ internal static class CsvOptionsCheck
                 string? marker = pair.Value.FirstOrDefault(v => markers.IsMarker(v) && v != defaultText);
                 if (marker is not null)
                 {
-                    string origin = markers.Origin(marker);
-                    throw new ArgumentException($"The vocabulary of '{pair.Key}' has the category '{marker}', which is {origin}: a field holding it is a missing value, so no field can be read as it; expected {(origin == "the NaValue" ? "the NaValue" : "the marker")} outside the vocabulary, or as the column's default in ColumnDefaults.", nameof(options));
+                    CsvMarkerOrigin origin = markers.Origin(marker);
+                    throw new ArgumentException($"The vocabulary of '{pair.Key}' has the category '{marker}', which is {CsvMissingMarkers.Describe(origin)}: a field holding it is a missing value, so no field can be read as it; expected {(origin == CsvMarkerOrigin.NaValue ? "the NaValue" : "the marker")} outside the vocabulary, or as the column's default in ColumnDefaults.", nameof(options));
                 }
             }
         }
@@ -145,19 +147,16 @@ internal static class CsvOptionsCheck
                 throw new ArgumentException($"ColumnDefaults gives null for '{pair.Key}'; expected the value its missing fields take.", nameof(options));
             }
 
-            if (!options.CategoricalColumns.Contains(pair.Key))
+            if (!options.CategoricalColumns.Contains(pair.Key) && !CsvTypeInference.DeclaresCategorical(options, pair.Key))
             {
-                // Under inference a default that is no number makes its column categorical (TF's column_defaults give
-                // the columns' types), so it is checked as a category below.
-                if (!TryParseDefaultNumber(pair.Value, out _) && !options.InferColumnTypes)
+                // A numeric column's default: a number, or (under inference, which would otherwise have made the
+                // column categorical) one written as a number but refused, such as 1e39 or Infinity.
+                if (!TryParseDefaultNumber(pair.Value, out _))
                 {
                     throw new ArgumentException($"ColumnDefaults gives '{pair.Value}' for numeric column '{pair.Key}'; expected a number such as 0 or 1.5 (invariant culture), or NaN. If '{pair.Key}' holds categories, list it in CategoricalColumns.", nameof(options));
                 }
 
-                if (!options.InferColumnTypes || TryParseDefaultNumber(pair.Value, out _))
-                {
-                    continue;
-                }
+                continue;
             }
 
             if (string.IsNullOrWhiteSpace(pair.Value))

@@ -54,7 +54,8 @@ public sealed class CsvReadOptions
     /// <summary>
     /// Fixed vocabularies of categorical columns (column name to its categories in id order); a value outside a fixed
     /// vocabulary is an error. Needed for every categorical column when reading chunks from a <see cref="TextReader"/>,
-    /// which cannot be read twice to collect the categories first. Null by default.
+    /// which cannot be read twice to collect the categories first. Under <see cref="InferColumnTypes"/>, a vocabulary
+    /// makes its column categorical without listing it in <see cref="CategoricalColumns"/>. Null by default.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Vocabularies { get; init; }
 
@@ -89,18 +90,23 @@ public sealed class CsvReadOptions
     /// when every non-missing field is a finite number in the invariant culture (or a number out of float's range, which
     /// the read then reports), categorical otherwise; a column with no value at all is numeric (as pandas reads it).
     /// <see cref="CsvTable.Read(string, CsvReadOptions?, CancellationToken)"/> looks at every row, <see cref="CsvTable.ReadChunks(string, int, CsvReadOptions?, CancellationToken)"/>
-    /// at the first <see cref="RowsForInference"/>. Explicit settings win: a column in <see cref="CategoricalColumns"/> is
-    /// categorical, and one whose <see cref="ColumnDefaults"/> entry is no number is categorical too (the default's type
-    /// gives the column's, as in TF's <c>column_defaults</c>). <see cref="CsvData.ColumnTypes"/> reports the result.
+    /// at the first <see cref="RowsForInference"/> (or at every row, when it collects categories anyway). Explicit
+    /// settings win: a column in <see cref="CategoricalColumns"/> is categorical, and so is one with a vocabulary in
+    /// <see cref="Vocabularies"/> or a <see cref="ColumnDefaults"/> entry not written as a number (the default's type
+    /// gives the column's, as in TF's <c>column_defaults</c>); a default written as a number but refused, such as 1e39 or
+    /// Infinity, is an error. A name the header repeats may not hold text, since types are given by name.
+    /// <see cref="CsvData.ColumnTypes"/> reports the result.
     /// False by default: every column not listed as categorical is numeric.
     /// </summary>
     public bool InferColumnTypes { get; init; }
 
     /// <summary>
     /// How many data rows <see cref="CsvTable.ReadChunks(string, int, CsvReadOptions?, CancellationToken)"/> looks at to
-    /// infer column types under <see cref="InferColumnTypes"/>, as TF's <c>num_rows_for_inference</c>; 100 by default,
-    /// null for every row (one more pass over the file). A column inferred numeric from these rows that holds text further
-    /// on stops the read with an <see cref="InvalidDataException"/> naming the row, column and text.
+    /// infer column types under <see cref="InferColumnTypes"/>, as TF's <c>num_rows_for_inference</c>, when it has no
+    /// category to collect; 100 by default, null for every row. A column inferred numeric from these rows that holds text
+    /// further on stops the read with an <see cref="InvalidDataException"/> naming the row, column and text. When a pass
+    /// over the whole file collects categories (a column listed as categorical, or found to hold text in these rows), or
+    /// this is null, that pass infers from every row as it collects.
     /// <see cref="CsvTable.Read(string, CsvReadOptions?, CancellationToken)"/> always infers from every row.
     /// </summary>
     public int? RowsForInference { get; init; } = 100;
@@ -146,6 +152,13 @@ public sealed class CsvReadOptions
     /// </summary>
     internal CsvReadOptions WithInferredTypes(CsvInference inference) =>
         Copy([.. CategoricalColumns, .. inference.Categorical], Vocabularies, infer: false, inference);
+
+    /// <summary>
+    /// A copy of these options with <paramref name="categorical"/> added to <see cref="CategoricalColumns"/> and
+    /// inference left as it is, for the columns left to infer.
+    /// </summary>
+    internal CsvReadOptions WithCategorical(IEnumerable<string> categorical) =>
+        Copy([.. CategoricalColumns, .. categorical.Where(c => !CategoricalColumns.Contains(c)).Distinct(StringComparer.Ordinal)], Vocabularies, InferColumnTypes, Inference);
 
     /// <summary>Every property copied: a property added to this class must be added here.</summary>
     private CsvReadOptions Copy(IReadOnlyList<string> categoricalColumns, IReadOnlyDictionary<string, IReadOnlyList<string>>? vocabularies, bool infer, CsvInference? inference) =>

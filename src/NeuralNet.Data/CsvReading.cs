@@ -192,6 +192,12 @@ internal static class CsvReading
             return column.Vocabulary!.GetOrAdd(category);
         }
 
+        if (column.Undecided is not null)
+        {
+            // The column's type is not known yet, so neither is what its missing value needs: the read proper says.
+            return 0;
+        }
+
         string expected = column.Vocabulary is not null ? $"a category, or a default for '{column.Name}' in CsvReadOptions.ColumnDefaults"
             : column.IsLabel ? $"a finite number such as 1.5 or -2e-3 (invariant culture), or a default for the label '{column.Name}' in CsvReadOptions.ColumnDefaults"
             : $"a finite number such as 1.5 or -2e-3 (invariant culture), or a default for '{column.Name}' in CsvReadOptions.ColumnDefaults (or CsvReadOptions.MissingNumbersAsNaN)";
@@ -202,7 +208,15 @@ internal static class CsvReading
     {
         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value))
         {
+            column.Undecided?.Add(text, isText: false);
             return value;
+        }
+
+        if (column.Undecided is not null && !IsNumberText(text))
+        {
+            // Text in a column whose type is being inferred: it is categorical, its values are collected meanwhile.
+            column.Undecided.Add(text, isText: true);
+            return 0;
         }
 
         throw CsvErrors.Value(schema.Source, line, row, column.Name, text, NumberExpected(text, schema, column));
@@ -220,15 +234,12 @@ internal static class CsvReading
                 : number;
         }
 
-        // Text that is no number at all (not "1,5") may be a category column not declared as one.
-        if (!text.ContainsAnyExcept("0123456789+-.,eE \t"))
-        {
-            return number;
-        }
-
         if (!column.InferredNumeric)
         {
-            return $"{number}; if '{column.Name}' holds categories, list it in CsvReadOptions.CategoricalColumns";
+            // Text that is no number at all (not "1,5") may be a category column not declared as one.
+            return text.ContainsAnyExcept("0123456789+-.,eE \t")
+                ? $"{number}; if '{column.Name}' holds categories, list it in CsvReadOptions.CategoricalColumns"
+                : number;
         }
 
         string from = schema.Inference?.PrefixRows is int rows

@@ -78,7 +78,8 @@ internal sealed class CsvSchema
                 float? numberDefault = defaultText is not null && CsvOptionsCheck.TryParseDefaultNumber(defaultText, out float number) ? number
                     : options.MissingNumbersAsNaN && !isLabel ? float.NaN : null;
                 bool inferred = options.Inference is not null && options.Inference.Numeric.Contains(name);
-                return new CsvColumn(name, index, isLabel, encoding: null, vocabulary: null, numberDefault: numberDefault, inferredNumeric: inferred);
+                CsvUndecided? undecided = options.InferColumnTypes ? new CsvUndecided(defaultText) : null;
+                return new CsvColumn(name, index, isLabel, encoding: null, vocabulary: null, numberDefault: numberDefault, inferredNumeric: inferred, undecided: undecided);
             }
 
             IReadOnlyList<string>? fixedValues = options.Vocabularies is not null && options.Vocabularies.TryGetValue(name, out IReadOnlyList<string>? values) ? values : null;

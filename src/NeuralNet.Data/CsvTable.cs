@@ -76,9 +76,11 @@ public static class CsvTable
     /// read for several epochs.
     /// </summary>
     /// <remarks>
-    /// Under <see cref="CsvReadOptions.InferColumnTypes"/>, the column types are inferred from the first
-    /// <see cref="CsvReadOptions.RowsForInference"/> rows when the sequence is first enumerated, and kept; a column
-    /// inferred numeric that holds text further on stops the read there with an <see cref="InvalidDataException"/>.
+    /// Under <see cref="CsvReadOptions.InferColumnTypes"/>, the column types are inferred when the sequence is first
+    /// enumerated, and kept: from the first <see cref="CsvReadOptions.RowsForInference"/> rows when no category is to be
+    /// collected (a column inferred numeric that holds text further on then stops the read there with an
+    /// <see cref="InvalidDataException"/>), otherwise from every row by the pass that collects the categories, which keeps
+    /// the values of the columns it finds to hold text (a second pass collects a column with more than 65,536 of them).
     /// Categorical columns without a fixed vocabulary are collected by a pass over the whole file when the sequence is
     /// first enumerated, so every chunk encodes a category with the same id as <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>
     /// does. The vocabularies collected then are kept for every later enumeration (as Keras adapts a lookup layer once):
@@ -127,29 +129,44 @@ public static class CsvTable
             CsvReadOptions? fixedOptions = _fixed;
             if (fixedOptions is null)
             {
-                fixedOptions = Fix(CsvTypeInference.Resolve(open, options, source, options.RowsForInference, cancellationToken));
+                fixedOptions = Fix();
                 _fixed = fixedOptions;
             }
 
             return Chunks(open, fixedOptions, source, chunkRows, cancellationToken);
         }
 
-        /// <summary>The options with every categorical column's vocabulary: given, or collected by a pass over the file.</summary>
-        private CsvReadOptions Fix(CsvReadOptions typed)
+        /// <summary>
+        /// The options with every column typed and every categorical column's vocabulary given or collected. The types
+        /// come from the first <see cref="CsvReadOptions.RowsForInference"/> rows only when nothing is to be collected;
+        /// otherwise the pass over the whole file that collects the vocabularies infers them from every row, and keeps
+        /// the values of the columns it finds to hold text, so one pass usually does both.
+        /// </summary>
+        private CsvReadOptions Fix()
         {
-            if (CsvOptionsCheck.FirstWithoutVocabulary(typed) is null)
+            CsvReadOptions typed = options;
+            if (options.InferColumnTypes)
             {
-                return typed;
+                CsvReadOptions declared = CsvTypeInference.Declare(options);
+                if (declared.RowsForInference is int rows && CsvOptionsCheck.FirstWithoutVocabulary(declared) is null)
+                {
+                    typed = CsvTypeInference.Resolve(open, declared, source, rows, cancellationToken);
+                    // Text in the prefix: its categories need the whole file, so that pass infers the rest too.
+                    typed = CsvOptionsCheck.FirstWithoutVocabulary(typed) is null ? typed : declared.WithCategorical(typed.Inference!.Categorical);
+                }
+                else
+                {
+                    typed = declared;
+                }
             }
 
-            CsvSchema collected = CollectVocabularies(open, typed, source, chunkRows, cancellationToken);
-            var vocabularies = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-            foreach (CsvColumn column in collected.Columns.Where(c => c.Vocabulary is not null))
+            // At most twice: a column found to hold text with too many values to keep is collected by a second pass.
+            while (typed.InferColumnTypes || CsvOptionsCheck.FirstWithoutVocabulary(typed) is not null)
             {
-                vocabularies[column.Name] = [.. column.Vocabulary!.Values];
+                typed = CollectVocabularies(open, typed, source, chunkRows, cancellationToken);
             }
 
-            return typed.WithVocabularies(vocabularies);
+            return typed;
         }
     }
 
@@ -239,8 +256,12 @@ public static class CsvTable
         }
     }
 
-    /// <summary>Reads the whole file once (checking every value) to collect and seal the categorical columns' vocabularies.</summary>
-    private static CsvSchema CollectVocabularies(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the whole file once (checking every value) to collect and seal the categorical columns' vocabularies, and,
+    /// under <see cref="CsvReadOptions.InferColumnTypes"/>, to infer the other columns' types from every row. Returns the
+    /// options with the vocabularies collected and the types inferred.
+    /// </summary>
+    private static CsvReadOptions CollectVocabularies(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, CancellationToken cancellationToken)
     {
         using SepReader reader = CsvReading.Open(open, options);
         CsvSchema schema = CsvReading.ReadSchema(reader, options, source);
@@ -257,12 +278,16 @@ public static class CsvTable
             throw NoRows(source, options);
         }
 
-        foreach (CsvColumn column in schema.Columns)
+        var vocabularies = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (CsvColumn column in schema.Columns.Where(c => c.Vocabulary is not null))
         {
-            column.Vocabulary?.Seal();
+            column.Vocabulary!.Seal();
+            vocabularies[column.Name] = [.. column.Vocabulary.Values];
         }
 
-        return schema;
+        return options.InferColumnTypes
+            ? CsvTypeInference.DecideAfterPass(schema, options, vocabularies)
+            : options.WithVocabularies(vocabularies);
     }
 
     private static InvalidDataException NoRows(string source, CsvReadOptions options) =>

@@ -164,14 +164,126 @@ public class CsvTableInferenceTests
     }
 
     [Fact]
-    public void ReadChunks_TextAfterThePrefixWithACategoryToCollect_ThrowsBeforeTheFirstChunk()
+    public void ReadChunks_TextAfterThePrefixWithACategoryToCollect_InferredFromEveryRowInThatPass()
     {
         using var folder = new TempFolder();
         string path = folder.WriteText("t.csv", "c,b\nred,1\nblue,2\ngreen,z\n");
-        IEnumerable<CsvData> chunks = CsvTable.ReadChunks(path, 1, new CsvReadOptions { InferColumnTypes = true, RowsForInference = 2 });
-        // c is categorical, so its vocabulary is collected by a pass over the whole file, which meets the 'z'.
-        var ex = Assert.Throws<InvalidDataException>(() => chunks.First());
-        Assert.StartsWith($"{path}: line 4 (data row 3), column 'b': found 'z'; expected a finite number such as 1.5 or -2e-3 (invariant culture), as 'b' was inferred numeric from its first 2 data rows", ex.Message, StringComparison.Ordinal);
+        var options = new CsvReadOptions { InferColumnTypes = true, RowsForInference = 2 };
+        // c holds text in the prefix, so its vocabulary is collected by a pass over the whole file, which also sees the
+        // 'z' and makes b categorical: "1" (0), "2" (1), "z" (2); c: blue (0), green (1), red (2).
+        CsvData[] chunks = [.. CsvTable.ReadChunks(path, 1, options)];
+        Assert.Equal([2f, 0f, 0f, 1f, 1f, 2f], chunks.SelectMany(c => c.Features.ToArray()));
+        Assert.All(chunks, c => Assert.Equal(CsvColumnType.Categorical, c.ColumnTypes["b"]));
+        Assert.Equal(CsvTable.Read(path, options).Features.ToArray(), chunks.SelectMany(c => c.Features.ToArray()));
+    }
+
+    [Theory]
+    [InlineData("-")]
+    [InlineData("1,5")]
+    public void ReadChunks_NumberLikeTextAfterThePrefix_StillNamesTheInference(string text)
+    {
+        using var folder = new TempFolder();
+        string path = folder.WriteText("t.csv", $"a;b\n1;2\n3;{text}\n");
+        var options = new CsvReadOptions { Separator = ';', InferColumnTypes = true, RowsForInference = 1 };
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.ReadChunks(path, 5, options).ToList());
+        Assert.Equal($"{path}: line 3 (data row 2), column 'b': found '{text}'; expected a finite number such as 1.5 or -2e-3 (invariant culture), as 'b' was inferred numeric from its first 1 data rows (CsvReadOptions.RowsForInference); if it holds categories, list it in CsvReadOptions.CategoricalColumns, or set RowsForInference to null to infer from every row.", ex.Message);
+    }
+
+    [Fact]
+    public void ReadChunks_EveryRowOrACategoryToCollect_OnePassTypesAndCollects()
+    {
+        using var folder = new TempFolder();
+        string path = folder.WriteText("t.csv", "x,c,k\n1,red,5\n2,blue,6\n");
+        // Every row: k holds numbers; k listed (so collected): the pass that collects it also infers from every row.
+        foreach ((CsvReadOptions options, float[] expected) in new[]
+        {
+            (new CsvReadOptions { InferColumnTypes = true, RowsForInference = null }, new[] { 1f, 1f, 5f, 2f, 0f, 6f }),
+            (new CsvReadOptions { InferColumnTypes = true, CategoricalColumns = ["k"] }, new[] { 1f, 1f, 0f, 2f, 0f, 1f }),
+        })
+        {
+            int opens = 0;
+            var chunks = new CsvTable.FileChunks(() => { opens++; return new StreamReader(path); }, path, 1, options, CancellationToken.None);
+            float[] values = [.. chunks.SelectMany(c => c.Features.ToArray())];
+            Assert.Equal(2, opens); // one pass infers and collects, then the chunks
+            Assert.Equal(expected, values); // c: blue (0), red (1); k, when categorical: "5" (0), "6" (1)
+        }
+    }
+
+    [Fact]
+    public void ReadChunks_TextColumnWithMoreValuesThanKept_CollectedByASecondPass()
+    {
+        using var folder = new TempFolder();
+        int rows = CsvUndecided.MaxValues + 2;
+        var text = new System.Text.StringBuilder("x,c\n");
+        for (int i = 0; i < rows - 1; i++)
+        {
+            text.Append(i).Append(',').Append(i).Append('\n');
+        }
+
+        text.Append("-1,last\n");
+        string path = folder.WriteText("t.csv", text.ToString());
+        int opens = 0;
+        var options = new CsvReadOptions { InferColumnTypes = true, RowsForInference = null };
+        var chunks = new CsvTable.FileChunks(() => { opens++; return new StreamReader(path); }, path, 4096, options, CancellationToken.None);
+        CsvData last = chunks.Last();
+        Assert.Equal(3, opens); // the pass that infers (dropping c's values), the one that collects c, the chunks
+        Assert.Equal(rows, last.Vocabularies["c"].Count);
+        Assert.Equal("last", last.Vocabularies["c"][^1]); // ordinal: digits sort before letters
+        Assert.Equal(rows - 1, last.Features.ToArray()[^1]);
+    }
+
+    [Theory]
+    [InlineData("1e39")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    public void Options_NumberLikeDefaultThatIsRefused_StillANumericDefaultError(string value)
+    {
+        var options = new CsvReadOptions { InferColumnTypes = true, ColumnDefaults = Defaults(("a", value)) };
+        var ex = Assert.Throws<ArgumentException>(() => CsvTable.Read(new StringReader("a\n1\n\n"), options));
+        Assert.Equal($"ColumnDefaults gives '{value}' for numeric column 'a'; expected a number such as 0 or 1.5 (invariant culture), or NaN. If 'a' holds categories, list it in CategoricalColumns. (Parameter 'options')", ex.Message);
+    }
+
+    [Fact]
+    public void Read_NaNDefaultUnderInference_NumericColumn()
+    {
+        var options = new CsvReadOptions { InferColumnTypes = true, ColumnDefaults = Defaults(("a", "NaN")) };
+        CsvData data = CsvTable.Read(new StringReader("a\n1\n\"\"\n"), options);
+        Assert.Equal(Bits([1f, float.NaN]), Bits(data.Features.ToArray()));
+        Assert.Equal(CsvColumnType.Numeric, data.ColumnTypes["a"]);
+    }
+
+    [Fact]
+    public void Read_TrainingVocabulariesUnderInference_DeclareTheColumnsCategorical()
+    {
+        var options = new CsvReadOptions { InferColumnTypes = true, LabelColumns = ["y"] };
+        CsvData train = CsvTable.Read(new StringReader("n,c,y\n1,red,a\n2,blue,b\n"), options);
+        var testOptions = new CsvReadOptions { InferColumnTypes = true, LabelColumns = ["y"], Vocabularies = train.Vocabularies };
+
+        // The test file's one row has one label: the training vocabularies give the types and ids (y 'b' is 1, not 0).
+        CsvData test = CsvTable.Read(new StringReader("n,c,y\n3,blue,b\n"), testOptions);
+        Assert.Equal([3f, 0f], test.Features.ToArray());
+        Assert.Equal([1f], test.Labels!.ToArray());
+        Assert.Equal(train.ColumnTypes, test.ColumnTypes);
+
+        using var folder = new TempFolder();
+        string path = folder.WriteText("t.csv", "n,c,y\n3,green,b\n");
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.ReadChunks(path, 1, testOptions).ToList());
+        Assert.StartsWith($"{path}: line 2 (data row 1), column 'c': found 'green'; expected one of", ex.Message, StringComparison.Ordinal);
+
+        // Without inference a vocabulary still needs its column listed, and the message names the other way.
+        var off = Assert.Throws<ArgumentException>(() => CsvTable.Read(new StringReader("n,c,y\n"), new CsvReadOptions { Vocabularies = train.Vocabularies }));
+        Assert.Equal("Vocabularies has a vocabulary for 'c', which is not in CategoricalColumns; expected vocabularies of categorical columns only (or set InferColumnTypes, under which a vocabulary makes its column categorical). (Parameter 'options')", off.Message);
+    }
+
+    [Fact]
+    public void Read_RepeatedHeaderNameHoldingText_NamesTheInference()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("a,b,a\n1,2,x\n"), new CsvReadOptions { InferColumnTypes = true }, "t.csv"));
+        Assert.Equal("t.csv: the column names hold 'a' twice (fields 1 and 3), and InferColumnTypes found text in it; expected each name once, since the inferred types are given by name (rename a column, or give ColumnNames).", ex.Message);
+
+        // Repeated names holding numbers stay readable, as without inference.
+        CsvData data = CsvTable.Read(new StringReader("a,b,a\n1,2,3\n"), new CsvReadOptions { InferColumnTypes = true });
+        Assert.Equal([1f, 2f, 3f], data.Features.ToArray());
     }
 
     [Fact]
@@ -184,7 +296,7 @@ public class CsvTableInferenceTests
         var chunks = new CsvTable.FileChunks(() => { opens++; return new StreamReader(path); }, path, 1, options, CancellationToken.None);
 
         float[] first = [.. chunks.SelectMany(c => c.Features.ToArray())];
-        Assert.Equal(3, opens); // inference, the vocabulary pass, then the chunks
+        Assert.Equal(3, opens); // inference from the prefix, which finds text, the pass that collects it, then the chunks
         float[] second = [.. chunks.SelectMany(c => c.Features.ToArray())];
         Assert.Equal(4, opens);
         Assert.Equal([1f, 1f, 2f, 0f], first);

@@ -9,6 +9,14 @@ public class CsvTableMarkerTests
     public static TheoryData<string> PandasMarkers() =>
         ["-1.#IND", "1.#QNAN", "1.#IND", "-1.#QNAN", "#N/A N/A", "#N/A", "N/A", "n/a", "NA", "<NA>", "#NA", "NULL", "null", "NaN", "-NaN", "nan", "-nan", "None"];
 
+    [Fact]
+    public void PandasMarkers_ExactlyPandasSet()
+    {
+        // STR_NA_VALUES as pandas 2.x writes it, "" left out; sorted, so order and duplicates both count.
+        string[] pandas = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"];
+        Assert.Equal(pandas.Where(m => m.Length > 0).Order(StringComparer.Ordinal), CsvMissingMarkers.Pandas.Order(StringComparer.Ordinal));
+    }
+
     private static int[] Bits(IEnumerable<float> values) => [.. values.Select(BitConverter.SingleToInt32Bits)];
 
     private static Dictionary<string, string> Defaults(params (string Column, string Value)[] pairs) =>

@@ -7,8 +7,9 @@ namespace NeuralNet.Data;
 public sealed class CsvData
 {
     internal CsvData(Tensor features, Tensor? labels, IReadOnlyList<string> featureNames, IReadOnlyList<string> labelNames,
-        IReadOnlyDictionary<string, IReadOnlyList<string>> vocabularies)
+        IReadOnlyDictionary<string, IReadOnlyList<string>> vocabularies, IReadOnlyDictionary<string, CsvColumnType> columnTypes)
     {
+        ColumnTypes = columnTypes;
         Features = features;
         Labels = labels;
         FeatureNames = featureNames;
@@ -36,6 +37,14 @@ public sealed class CsvData
 
     /// <summary>For each categorical column, its categories in id order: category i is encoded as i (or in one-hot column i).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Vocabularies { get; }
+
+    /// <summary>
+    /// The type of each chosen CSV column (features and labels), by name: as given (<see cref="CsvReadOptions.CategoricalColumns"/>)
+    /// or as inferred under <see cref="CsvReadOptions.InferColumnTypes"/>. To read another file (a test split) with the
+    /// same types, list the categorical ones in <see cref="CsvReadOptions.CategoricalColumns"/> and pass
+    /// <see cref="Vocabularies"/> as <see cref="CsvReadOptions.Vocabularies"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, CsvColumnType> ColumnTypes { get; }
 
     /// <summary>Splits the table into its features and labels: <c>var (x, y) = CsvTable.Read(path, options);</c>.</summary>
     /// <param name="features">Receives <see cref="Features"/>.</param>

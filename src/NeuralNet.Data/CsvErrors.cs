@@ -36,13 +36,13 @@ internal static class CsvErrors
         text.Length > MaxShownText ? string.Concat(text[..MaxShownText], "...") : text.ToString();
 
     /// <summary>
-    /// A missing value (a blank field, or <paramref name="naValue"/>) in a column without a default: "the value is
-    /// missing", or "the value is missing ('NA', the NaValue)" when the field holds the marker.
+    /// A missing value (a blank field, or a marker) in a column without a default: "the value is missing", or "the value
+    /// is missing ('NA', the NaValue)" when the field holds a marker, naming the option that made it one.
     /// </summary>
-    public static InvalidDataException Missing(string source, int line, int row, string column, ReadOnlySpan<char> text, string naValue, string expected)
+    public static InvalidDataException Missing(string source, int line, int row, string column, ReadOnlySpan<char> text, CsvMissingMarkers markers, string expected)
     {
-        string found = naValue.Length > 0 && text.SequenceEqual(naValue) && !text.IsWhiteSpace()
-            ? $"the value is missing ('{Shown(text)}', the NaValue)"
+        string found = !text.IsWhiteSpace() && markers.IsMarker(text)
+            ? $"the value is missing ('{Shown(text)}', {CsvMissingMarkers.Describe(markers.Origin(text))})"
             : "the value is missing";
         return WithFacts(new InvalidDataException($"{source}: line {line} (data row {row}), column '{column}': {found}; expected {expected}."), source, line, row, column, text);
     }

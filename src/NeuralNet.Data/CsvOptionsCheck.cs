@@ -38,9 +38,11 @@ internal static class CsvOptionsCheck
         {
             foreach (KeyValuePair<string, IReadOnlyList<string>> pair in options.Vocabularies)
             {
-                if (!options.CategoricalColumns.Contains(pair.Key))
+                // Under inference a vocabulary declares its column categorical (CsvTypeInference.Declare), so a
+                // result's Vocabularies can be passed on as they are.
+                if (!options.CategoricalColumns.Contains(pair.Key) && !options.InferColumnTypes)
                 {
-                    throw new ArgumentException($"Vocabularies has a vocabulary for '{pair.Key}', which is not in CategoricalColumns; expected vocabularies of categorical columns only.", nameof(options));
+                    throw new ArgumentException($"Vocabularies has a vocabulary for '{pair.Key}', which is not in CategoricalColumns; expected vocabularies of categorical columns only (or set InferColumnTypes, under which a vocabulary makes its column categorical).", nameof(options));
                 }
 
                 if (pair.Value is null || pair.Value.Count == 0)
@@ -70,9 +72,10 @@ internal static class CsvOptionsCheck
             }
         }
 
-        if (options.NaValue is null)
+        Markers(options);
+        if (options.RowsForInference is < 1)
         {
-            throw new ArgumentException("NaValue is null; expected the text that marks a missing value, or \"\" for empty fields only.", nameof(options));
+            throw new ArgumentException($"RowsForInference is {options.RowsForInference}; expected at least 1 row to infer column types from, or null for every row.", nameof(options));
         }
 
         if (options.ColumnDefaults is not null)
@@ -80,21 +83,46 @@ internal static class CsvOptionsCheck
             Defaults(options);
         }
 
-        if (options.NaValue.Length > 0 && options.Vocabularies is not null)
+        if (options.Vocabularies is not null)
         {
+            CsvMissingMarkers markers = CsvMissingMarkers.From(options);
             foreach (KeyValuePair<string, IReadOnlyList<string>> pair in options.Vocabularies)
             {
                 // As a blank category: no field can be read as it, since a field holding it is missing. Only the
                 // column's default can give it, which makes it a deliberate "missing" category.
                 string? defaultText = options.ColumnDefaults is not null && options.ColumnDefaults.TryGetValue(pair.Key, out string? text) ? text : null;
-                if (pair.Value.Contains(options.NaValue) && defaultText != options.NaValue)
+                string? marker = pair.Value.FirstOrDefault(v => markers.IsMarker(v) && v != defaultText);
+                if (marker is not null)
                 {
-                    throw new ArgumentException($"The vocabulary of '{pair.Key}' has the category '{options.NaValue}', which is the NaValue: a field holding it is a missing value, so no field can be read as it; expected the NaValue outside the vocabulary, or as the column's default in ColumnDefaults.", nameof(options));
+                    CsvMarkerOrigin origin = markers.Origin(marker);
+                    throw new ArgumentException($"The vocabulary of '{pair.Key}' has the category '{marker}', which is {CsvMissingMarkers.Describe(origin)}: a field holding it is a missing value, so no field can be read as it; expected {(origin == CsvMarkerOrigin.NaValue ? "the NaValue" : "the marker")} outside the vocabulary, or as the column's default in ColumnDefaults.", nameof(options));
                 }
             }
         }
 
         return options;
+    }
+
+    /// <summary>Checks <see cref="CsvReadOptions.NaValue"/> and <see cref="CsvReadOptions.NaValues"/>.</summary>
+    private static void Markers(CsvReadOptions options)
+    {
+        if (options.NaValue is null)
+        {
+            throw new ArgumentException("NaValue is null; expected the text that marks a missing value, or \"\" for empty fields only.", nameof(options));
+        }
+
+        if (options.NaValues is null)
+        {
+            throw new ArgumentException("NaValues is null; expected a list of texts that mark a missing value (empty for none).", nameof(options));
+        }
+
+        for (int i = 0; i < options.NaValues.Count; i++)
+        {
+            if (options.NaValues[i] is null)
+            {
+                throw new ArgumentException($"NaValues has null at index {i}; expected the texts that mark a missing value.", nameof(options));
+            }
+        }
     }
 
     /// <summary>
@@ -119,8 +147,10 @@ internal static class CsvOptionsCheck
                 throw new ArgumentException($"ColumnDefaults gives null for '{pair.Key}'; expected the value its missing fields take.", nameof(options));
             }
 
-            if (!options.CategoricalColumns.Contains(pair.Key))
+            if (!options.CategoricalColumns.Contains(pair.Key) && !CsvTypeInference.DeclaresCategorical(options, pair.Key))
             {
+                // A numeric column's default: a number, or (under inference, which would otherwise have made the
+                // column categorical) one written as a number but refused, such as 1e39 or Infinity.
                 if (!TryParseDefaultNumber(pair.Value, out _))
                 {
                     throw new ArgumentException($"ColumnDefaults gives '{pair.Value}' for numeric column '{pair.Key}'; expected a number such as 0 or 1.5 (invariant culture), or NaN. If '{pair.Key}' holds categories, list it in CategoricalColumns.", nameof(options));

@@ -7,8 +7,10 @@ namespace NeuralNet.Data;
 /// <remarks>
 /// Numbers are read in the invariant culture (a point as the decimal separator, an optional exponent). Columns are
 /// named as in the header (case-sensitive); quoted fields are unquoted ("a,b" and doubled quotes). Blank lines are skipped.
-/// An empty field (or <see cref="NaValue"/>) is a missing value: it takes the column's default from
-/// <see cref="ColumnDefaults"/> (or NaN, see <see cref="MissingNumbersAsNaN"/>), and is an error without one.
+/// An empty field (or a marker: <see cref="NaValue"/>, <see cref="NaValues"/>, <see cref="UsePandasNaValues"/>) is a
+/// missing value: it takes the column's default from <see cref="ColumnDefaults"/> (or NaN, see
+/// <see cref="MissingNumbersAsNaN"/>), and is an error without one. A column is numeric unless listed in
+/// <see cref="CategoricalColumns"/>, or, under <see cref="InferColumnTypes"/>, unless its values are not all numbers.
 /// </remarks>
 public sealed class CsvReadOptions
 {
@@ -52,7 +54,8 @@ public sealed class CsvReadOptions
     /// <summary>
     /// Fixed vocabularies of categorical columns (column name to its categories in id order); a value outside a fixed
     /// vocabulary is an error. Needed for every categorical column when reading chunks from a <see cref="TextReader"/>,
-    /// which cannot be read twice to collect the categories first. Null by default.
+    /// which cannot be read twice to collect the categories first. Under <see cref="InferColumnTypes"/>, a vocabulary
+    /// makes its column categorical without listing it in <see cref="CategoricalColumns"/>. Null by default.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Vocabularies { get; init; }
 
@@ -62,8 +65,51 @@ public sealed class CsvReadOptions
     /// is missing when it is empty or only white space (quoted or not: <c>""</c> is missing, as in TF and pandas) or
     /// when its unquoted text equals this one exactly (ordinal, untrimmed). A missing value takes the column's
     /// <see cref="ColumnDefaults"/> entry, or NaN under <see cref="MissingNumbersAsNaN"/>; otherwise it is an error.
+    /// For several markers, see <see cref="NaValues"/> and <see cref="UsePandasNaValues"/>.
     /// </summary>
     public string NaValue { get; init; } = "";
+
+    /// <summary>
+    /// More texts that mark a missing value, as pandas' <c>na_values</c> list: a field equal to <see cref="NaValue"/> or
+    /// to any of these (ordinal, untrimmed) is missing, as is a blank one. Empty by default. <see cref="NaValue"/> stays
+    /// the single marker of Keras/TF's <c>na_value</c>; the two add up, so <c>NaValue = "NA"</c> and
+    /// <c>NaValues = ["NA", "?"]</c> mark the same fields as <c>NaValues = ["NA", "?"]</c> alone.
+    /// </summary>
+    public IReadOnlyList<string> NaValues { get; init; } = [];
+
+    /// <summary>
+    /// Whether pandas' default markers are missing values too, as <c>read_csv</c> reads them while <c>keep_default_na</c>
+    /// is true: "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "&lt;NA&gt;",
+    /// "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null" (pandas 2.x). False by default (pandas' default is
+    /// true): "NA" or "None" may well be a category. Adds to <see cref="NaValue"/> and <see cref="NaValues"/>.
+    /// </summary>
+    public bool UsePandasNaValues { get; init; }
+
+    /// <summary>
+    /// Whether the type of each chosen column not in <see cref="CategoricalColumns"/> is inferred from the data: numeric
+    /// when every non-missing field is a finite number in the invariant culture (or a number out of float's range, which
+    /// the read then reports), categorical otherwise; a column with no value at all is numeric (as pandas reads it).
+    /// <see cref="CsvTable.Read(string, CsvReadOptions?, CancellationToken)"/> looks at every row, <see cref="CsvTable.ReadChunks(string, int, CsvReadOptions?, CancellationToken)"/>
+    /// at the first <see cref="RowsForInference"/> (or at every row, when it collects categories anyway). Explicit
+    /// settings win: a column in <see cref="CategoricalColumns"/> is categorical, and so is one with a vocabulary in
+    /// <see cref="Vocabularies"/> or a <see cref="ColumnDefaults"/> entry not written as a number (the default's type
+    /// gives the column's, as in TF's <c>column_defaults</c>); a default written as a number but refused, such as 1e39 or
+    /// Infinity, is an error. A name the header repeats may not hold text, since types are given by name.
+    /// <see cref="CsvData.ColumnTypes"/> reports the result.
+    /// False by default: every column not listed as categorical is numeric.
+    /// </summary>
+    public bool InferColumnTypes { get; init; }
+
+    /// <summary>
+    /// How many data rows <see cref="CsvTable.ReadChunks(string, int, CsvReadOptions?, CancellationToken)"/> looks at to
+    /// infer column types under <see cref="InferColumnTypes"/>, as TF's <c>num_rows_for_inference</c>, when it has no
+    /// category to collect; 100 by default, null for every row. A column inferred numeric from these rows that holds text
+    /// further on stops the read with an <see cref="InvalidDataException"/> naming the row, column and text. When a pass
+    /// over the whole file collects categories (a column listed as categorical, or found to hold text in these rows), or
+    /// this is null, that pass infers from every row as it collects.
+    /// <see cref="CsvTable.Read(string, CsvReadOptions?, CancellationToken)"/> always infers from every row.
+    /// </summary>
+    public int? RowsForInference { get; init; } = 100;
 
     /// <summary>
     /// The value a missing field takes, by column name (Keras/TF's <c>column_defaults</c>, keyed by name), written as the
@@ -78,14 +124,16 @@ public sealed class CsvReadOptions
     /// <summary>
     /// Whether a missing value in a numeric feature column without a <see cref="ColumnDefaults"/> entry reads as NaN, as
     /// pandas' <c>read_csv</c> fills it (impute it before training, for example with the column's mean); false by default:
-    /// it is an error. Label columns and categorical columns still need a default (a NaN target would poison the loss). A NaN written in the file is still refused unless it is the
-    /// <see cref="NaValue"/>.
+    /// it is an error. Label columns and categorical columns still need a default (a NaN target would poison the loss). A NaN written in the file is still refused unless it is a
+    /// marker (<see cref="NaValue"/>, <see cref="NaValues"/>, <see cref="UsePandasNaValues"/>).
     /// </summary>
     public bool MissingNumbersAsNaN { get; init; }
 
+    /// <summary>What <see cref="CsvTypeInference"/> decided, for messages; null when no type was inferred.</summary>
+    internal CsvInference? Inference { get; private init; }
+
     /// <summary>
-    /// A copy of these options whose <see cref="Vocabularies"/> also hold <paramref name="collected"/> (every property
-    /// copied: a property added to this class must be added here).
+    /// A copy of these options whose <see cref="Vocabularies"/> also hold <paramref name="collected"/>.
     /// </summary>
     internal CsvReadOptions WithVocabularies(IReadOnlyDictionary<string, IReadOnlyList<string>> collected)
     {
@@ -95,20 +143,43 @@ public sealed class CsvReadOptions
             vocabularies[given.Key] = given.Value;
         }
 
-        return new CsvReadOptions
+        return Copy(CategoricalColumns, vocabularies, InferColumnTypes, Inference);
+    }
+
+    /// <summary>
+    /// A copy of these options with the inferred categorical columns added to <see cref="CategoricalColumns"/> and
+    /// inference off, so the read that follows treats every column as given.
+    /// </summary>
+    internal CsvReadOptions WithInferredTypes(CsvInference inference) =>
+        Copy([.. CategoricalColumns, .. inference.Categorical], Vocabularies, infer: false, inference);
+
+    /// <summary>
+    /// A copy of these options with <paramref name="categorical"/> added to <see cref="CategoricalColumns"/> and
+    /// inference left as it is, for the columns left to infer.
+    /// </summary>
+    internal CsvReadOptions WithCategorical(IEnumerable<string> categorical) =>
+        Copy([.. CategoricalColumns, .. categorical.Where(c => !CategoricalColumns.Contains(c)).Distinct(StringComparer.Ordinal)], Vocabularies, InferColumnTypes, Inference);
+
+    /// <summary>Every property copied: a property added to this class must be added here.</summary>
+    private CsvReadOptions Copy(IReadOnlyList<string> categoricalColumns, IReadOnlyDictionary<string, IReadOnlyList<string>>? vocabularies, bool infer, CsvInference? inference) =>
+        new()
         {
             Separator = Separator,
             HasHeader = HasHeader,
             ColumnNames = ColumnNames,
             LabelColumns = LabelColumns,
             FeatureColumns = FeatureColumns,
-            CategoricalColumns = CategoricalColumns,
+            CategoricalColumns = categoricalColumns,
             CategoricalEncoding = CategoricalEncoding,
             LabelEncoding = LabelEncoding,
             Vocabularies = vocabularies,
             NaValue = NaValue,
+            NaValues = NaValues,
+            UsePandasNaValues = UsePandasNaValues,
+            InferColumnTypes = infer,
+            RowsForInference = RowsForInference,
             ColumnDefaults = ColumnDefaults,
             MissingNumbersAsNaN = MissingNumbersAsNaN,
+            Inference = inference,
         };
-    }
 }

@@ -91,9 +91,42 @@ internal static class CsvReading
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static int ReadRows(SepReader reader, CsvSchema schema, CsvRowBuffer buffer, int maxRows, ref int dataRow, CancellationToken cancellationToken)
     {
-        CsvColumn[] columns = [.. schema.Columns];
+        CsvColumn[] columns = schema.Columns;
         int read = 0;
-        while (read < maxRows && reader.MoveNext())
+        while (read < maxRows && NextDataRow(reader, schema, ref dataRow, cancellationToken))
+        {
+            read++;
+            SepReader.Row row = reader.Current;
+            int line = row.LineNumberFrom;
+            Span<float> values = buffer.AddRow(schema.Source);
+            for (int j = 0; j < columns.Length; j++)
+            {
+                CsvColumn column = columns[j];
+                ReadOnlySpan<char> text = row[column.SourceIndex].Span;
+                if (schema.Markers.IsMissing(text))
+                {
+                    values[j] = Default(text, schema, line, dataRow, column);
+                    continue;
+                }
+
+                values[j] = column.Vocabulary is null
+                    ? ParseNumber(text, schema, line, dataRow, column)
+                    : CategoryId(text, schema.Source, line, dataRow, column);
+            }
+        }
+
+        return read;
+    }
+
+    /// <summary>
+    /// Moves <paramref name="reader"/> to the next data row, skipping blank lines, and checks its quotes and field count;
+    /// <paramref name="dataRow"/> counts the data rows. False at the end of the input.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The row has the wrong number of fields, or opens a quote it never closes.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static bool NextDataRow(SepReader reader, CsvSchema schema, ref int dataRow, CancellationToken cancellationToken)
+    {
+        while (reader.MoveNext())
         {
             cancellationToken.ThrowIfCancellationRequested();
             SepReader.Row row = reader.Current;
@@ -103,7 +136,6 @@ internal static class CsvReading
             }
 
             dataRow++;
-            read++;
             int line = row.LineNumberFrom;
             CheckQuotesClosed(row, schema.Source, line, dataRow);
             if (row.ColCount != schema.Names.Count)
@@ -111,25 +143,18 @@ internal static class CsvReading
                 throw CsvErrors.FieldCount(schema.Source, line, dataRow, row.ColCount, schema.Names.Count);
             }
 
-            Span<float> values = buffer.AddRow(schema.Source);
-            for (int j = 0; j < columns.Length; j++)
-            {
-                CsvColumn column = columns[j];
-                ReadOnlySpan<char> text = row[column.SourceIndex].Span;
-                if (IsMissing(text, schema.NaValue))
-                {
-                    values[j] = Default(text, schema, line, dataRow, column);
-                    continue;
-                }
-
-                values[j] = column.Vocabulary is null
-                    ? ParseNumber(text, schema.Source, line, dataRow, column)
-                    : CategoryId(text, schema.Source, line, dataRow, column);
-            }
+            return true;
         }
 
-        return read;
+        return false;
     }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> is written as a number (invariant culture), finite or not: what type inference
+    /// counts as numeric, and what the numeric read reports as a bad number rather than as text.
+    /// </summary>
+    public static bool IsNumberText(ReadOnlySpan<char> text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
     /// <summary>
     /// Throws when <paramref name="row"/> ends inside a quoted field, which Sep allows only at the end of the input: a
@@ -153,13 +178,6 @@ internal static class CsvReading
     /// </summary>
     private static bool IsBlank(SepReader.Row row) => row.ColCount == 1 && row.Span.IsEmpty;
 
-    /// <summary>
-    /// Whether a field is a missing value: blank (empty or white space, quoted or not, as TF and pandas read <c>""</c>)
-    /// or exactly the NaValue.
-    /// </summary>
-    private static bool IsMissing(ReadOnlySpan<char> text, string naValue) =>
-        text.IsWhiteSpace() || (naValue.Length > 0 && text.SequenceEqual(naValue));
-
     /// <summary>What a missing value of <paramref name="column"/> reads as: its default, or an error naming where it is missing.</summary>
     private static float Default(ReadOnlySpan<char> text, CsvSchema schema, int line, int row, CsvColumn column)
     {
@@ -174,25 +192,60 @@ internal static class CsvReading
             return column.Vocabulary!.GetOrAdd(category);
         }
 
+        if (column.Undecided is not null)
+        {
+            // The column's type is not known yet, so neither is what its missing value needs: the read proper says.
+            return 0;
+        }
+
         string expected = column.Vocabulary is not null ? $"a category, or a default for '{column.Name}' in CsvReadOptions.ColumnDefaults"
             : column.IsLabel ? $"a finite number such as 1.5 or -2e-3 (invariant culture), or a default for the label '{column.Name}' in CsvReadOptions.ColumnDefaults"
             : $"a finite number such as 1.5 or -2e-3 (invariant culture), or a default for '{column.Name}' in CsvReadOptions.ColumnDefaults (or CsvReadOptions.MissingNumbersAsNaN)";
-        throw CsvErrors.Missing(schema.Source, line, row, column.Name, text, schema.NaValue, expected);
+        throw CsvErrors.Missing(schema.Source, line, row, column.Name, text, schema.Markers, expected);
     }
 
-    private static float ParseNumber(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)
+    private static float ParseNumber(ReadOnlySpan<char> text, CsvSchema schema, int line, int row, CsvColumn column)
     {
         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value))
         {
+            column.Undecided?.Add(text, isText: false);
             return value;
         }
 
+        if (column.Undecided is not null && !IsNumberText(text))
+        {
+            // Text in a column whose type is being inferred: it is categorical, its values are collected meanwhile.
+            column.Undecided.Add(text, isText: true);
+            return 0;
+        }
+
+        throw CsvErrors.Value(schema.Source, line, row, column.Name, text, NumberExpected(text, schema, column));
+    }
+
+    /// <summary>What a numeric field should hold, with a hint at the option that reads <paramref name="text"/> when one would.</summary>
+    private static string NumberExpected(ReadOnlySpan<char> text, CsvSchema schema, CsvColumn column)
+    {
         const string number = "a finite number such as 1.5 or -2e-3 (invariant culture)";
-        // Text that is no number at all (not "1,5", "NaN" or "1e39") may be a category column not declared as one.
-        bool looksLikeText = text.ContainsAnyExcept("0123456789+-.,eE \t") && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
-        throw CsvErrors.Value(source, line, row, column.Name, text, looksLikeText
-            ? $"{number}; if '{column.Name}' holds categories, list it in CsvReadOptions.CategoricalColumns"
-            : number);
+        if (IsNumberText(text))
+        {
+            // NaN, infinities, values beyond float's range: a marker reads a NaN as missing.
+            return double.IsNaN(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture))
+                ? $"{number}; if '{text}' marks a missing value, add it to CsvReadOptions.NaValues"
+                : number;
+        }
+
+        if (!column.InferredNumeric)
+        {
+            // Text that is no number at all (not "1,5") may be a category column not declared as one.
+            return text.ContainsAnyExcept("0123456789+-.,eE \t")
+                ? $"{number}; if '{column.Name}' holds categories, list it in CsvReadOptions.CategoricalColumns"
+                : number;
+        }
+
+        string from = schema.Inference?.PrefixRows is int rows
+            ? $"its first {rows} data rows (CsvReadOptions.RowsForInference)"
+            : "every row when the types were inferred";
+        return $"{number}, as '{column.Name}' was inferred numeric from {from}; if it holds categories, list it in CsvReadOptions.CategoricalColumns, or set RowsForInference to null to infer from every row";
     }
 
     private static float CategoryId(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)

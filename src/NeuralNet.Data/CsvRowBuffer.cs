@@ -42,7 +42,7 @@ internal sealed class CsvRowBuffer
     /// <exception cref="InvalidDataException">One-hot columns make a tensor too large for an array; the message names the largest vocabulary.</exception>
     public CsvData Build(CsvSchema schema)
     {
-        CsvColumn[] columns = [.. schema.Columns];
+        CsvColumn[] columns = schema.Columns;
         int[]?[] remaps = [.. columns.Select(c => c.Vocabulary?.Seal())];
         CheckFits(schema.Source, schema.Features, "feature");
         CheckFits(schema.Source, schema.Labels, "label");
@@ -59,7 +59,20 @@ internal sealed class CsvRowBuffer
             labels,
             [.. schema.Features.SelectMany(c => c.TensorColumnNames())],
             [.. schema.Labels.SelectMany(c => c.TensorColumnNames())],
-            vocabularies);
+            vocabularies,
+            ColumnTypes(columns));
+    }
+
+    /// <summary>Each column's type by name; a name the file repeats (allowed when no option names it) is numeric in every place.</summary>
+    private static Dictionary<string, CsvColumnType> ColumnTypes(CsvColumn[] columns)
+    {
+        var types = new Dictionary<string, CsvColumnType>(StringComparer.Ordinal);
+        foreach (CsvColumn column in columns)
+        {
+            types.TryAdd(column.Name, column.Vocabulary is null ? CsvColumnType.Numeric : CsvColumnType.Categorical);
+        }
+
+        return types;
     }
 
     /// <summary>Throws when the (rows, width) tensor of <paramref name="columns"/> (vocabularies sealed) would not fit in an array.</summary>

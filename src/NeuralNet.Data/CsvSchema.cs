@@ -3,20 +3,25 @@ namespace NeuralNet.Data;
 /// <summary>The options resolved against a file's column names: the chosen columns in tensor order.</summary>
 internal sealed class CsvSchema
 {
-    private CsvSchema(string source, IReadOnlyList<string> names, CsvColumn[] features, CsvColumn[] labels, string naValue)
+    private CsvSchema(string source, IReadOnlyList<string> names, CsvColumn[] features, CsvColumn[] labels, CsvMissingMarkers markers, CsvInference? inference)
     {
         Source = source;
-        NaValue = naValue;
+        Markers = markers;
+        Inference = inference;
         Names = names;
         Features = features;
         Labels = labels;
+        Columns = [.. features, .. labels];
     }
 
     /// <summary>The file (or source name) in messages.</summary>
     public string Source { get; }
 
-    /// <summary>The text that marks a missing value besides a blank field; empty when only blank fields are missing.</summary>
-    public string NaValue { get; }
+    /// <summary>The texts that mark a missing value besides a blank field.</summary>
+    public CsvMissingMarkers Markers { get; }
+
+    /// <summary>What type inference decided (for messages about a column inferred numeric); null without inference.</summary>
+    public CsvInference? Inference { get; }
 
     /// <summary>The name of every field of a row.</summary>
     public IReadOnlyList<string> Names { get; }
@@ -27,8 +32,8 @@ internal sealed class CsvSchema
     /// <summary>The label columns, in tensor order.</summary>
     public CsvColumn[] Labels { get; }
 
-    /// <summary>Every chosen column, features first.</summary>
-    public IEnumerable<CsvColumn> Columns => Features.Concat(Labels);
+    /// <summary>Every chosen column, features first (one array, so the row loop allocates none).</summary>
+    public CsvColumn[] Columns { get; }
 
     /// <summary>Chooses the columns <paramref name="options"/> names among <paramref name="names"/>.</summary>
     /// <exception cref="ArgumentException">An option names a column the file does not have, or a categorical column or a column with a default is neither a feature nor a label.</exception>
@@ -72,7 +77,9 @@ internal sealed class CsvSchema
                 // to, never a label (a NaN target would reach the loss unnoticed).
                 float? numberDefault = defaultText is not null && CsvOptionsCheck.TryParseDefaultNumber(defaultText, out float number) ? number
                     : options.MissingNumbersAsNaN && !isLabel ? float.NaN : null;
-                return new CsvColumn(name, index, isLabel, encoding: null, vocabulary: null, numberDefault: numberDefault);
+                bool inferred = options.Inference is not null && options.Inference.Numeric.Contains(name);
+                CsvUndecided? undecided = options.InferColumnTypes ? new CsvUndecided(defaultText) : null;
+                return new CsvColumn(name, index, isLabel, encoding: null, vocabulary: null, numberDefault: numberDefault, inferredNumeric: inferred, undecided: undecided);
             }
 
             IReadOnlyList<string>? fixedValues = options.Vocabularies is not null && options.Vocabularies.TryGetValue(name, out IReadOnlyList<string>? values) ? values : null;
@@ -87,7 +94,8 @@ internal sealed class CsvSchema
             return new CsvColumn(name, index, isLabel, isLabel ? options.LabelEncoding : options.CategoricalEncoding, vocabulary, categoryDefault: defaultText);
         }
 
-        return new CsvSchema(source, names, [.. featureIndices.Select(i => Make(i, false))], [.. labelIndices.Select(i => Make(i, true))], options.NaValue);
+        return new CsvSchema(source, names, [.. featureIndices.Select(i => Make(i, false))], [.. labelIndices.Select(i => Make(i, true))],
+            CsvMissingMarkers.From(options), options.Inference);
     }
 
     private static int IndexOf(string source, IReadOnlyList<string> names, string name, string role)

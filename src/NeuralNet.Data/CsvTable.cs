@@ -8,7 +8,7 @@ namespace NeuralNet.Data;
 /// chunks of rows for files too large for memory (<see cref="ReadChunks(string, int, CsvReadOptions?, CancellationToken)"/>).
 /// </summary>
 /// <remarks>
-/// Parsing is done by Sep (a fast, maintained CSV parser). A missing value (an empty field, or
+/// Parsing is done by Sep (a fast, maintained CSV parser). A missing value (an empty field, or a marker such as
 /// <see cref="CsvReadOptions.NaValue"/>) takes its column's default from <see cref="CsvReadOptions.ColumnDefaults"/>
 /// (or NaN, see <see cref="CsvReadOptions.MissingNumbersAsNaN"/>). A missing value without a default, or a malformed one, stops the read with an
 /// <see cref="InvalidDataException"/> naming the file, the line, the data row, the column and the text found; the same
@@ -19,6 +19,7 @@ public static class CsvTable
     private const string StreamSource = "CSV input";
 
     /// <summary>Reads a whole CSV file.</summary>
+    /// <remarks>Under <see cref="CsvReadOptions.InferColumnTypes"/> the file is read twice: first to infer the column types from every row, then into tensors.</remarks>
     /// <param name="path">The CSV file (UTF-8, or the encoding its byte-order mark names).</param>
     /// <param name="options">The separator, column names and roles; null for the defaults (a header, every column a numeric feature, no labels).</param>
     /// <param name="cancellationToken">Stops the read between rows.</param>
@@ -38,6 +39,7 @@ public static class CsvTable
     {
         ArgumentNullException.ThrowIfNull(path);
         options = CsvOptionsCheck.Validate(options);
+        options = CsvTypeInference.Resolve(() => new StreamReader(path), options, path, maxRows: null, cancellationToken);
         using var text = new StreamReader(path);
         return ReadAll(text, options, path, cancellationToken);
     }
@@ -48,6 +50,7 @@ public static class CsvTable
     /// <param name="sourceName">The name of the source in error messages; "CSV input" when null.</param>
     /// <param name="cancellationToken">Stops the read between rows.</param>
     /// <returns>The features, the labels and what each column holds.</returns>
+    /// <remarks>Under <see cref="CsvReadOptions.InferColumnTypes"/> the whole text is read into memory first, since the types are inferred from every row before the read proper.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent, or name a column the table does not have.</exception>
     /// <exception cref="InvalidDataException">As for <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>.</exception>
@@ -56,6 +59,14 @@ public static class CsvTable
     {
         ArgumentNullException.ThrowIfNull(reader);
         options = CsvOptionsCheck.Validate(options);
+        if (options.InferColumnTypes)
+        {
+            // Inference reads every row before the read proper, and a reader cannot be read twice: the text is kept.
+            string text = reader.ReadToEnd();
+            options = CsvTypeInference.Resolve(() => new StringReader(text), options, sourceName ?? StreamSource, maxRows: null, cancellationToken);
+            return ReadAll(new StringReader(text), options, sourceName ?? StreamSource, cancellationToken);
+        }
+
         return ReadAll(new NonClosingTextReader(reader), options, sourceName ?? StreamSource, cancellationToken);
     }
 
@@ -65,6 +76,11 @@ public static class CsvTable
     /// read for several epochs.
     /// </summary>
     /// <remarks>
+    /// Under <see cref="CsvReadOptions.InferColumnTypes"/>, the column types are inferred when the sequence is first
+    /// enumerated, and kept: from the first <see cref="CsvReadOptions.RowsForInference"/> rows when no category is to be
+    /// collected (a column inferred numeric that holds text further on then stops the read there with an
+    /// <see cref="InvalidDataException"/>), otherwise from every row by the pass that collects the categories, which keeps
+    /// the values of the columns it finds to hold text (a second pass collects a column with more than 65,536 of them).
     /// Categorical columns without a fixed vocabulary are collected by a pass over the whole file when the sequence is
     /// first enumerated, so every chunk encodes a category with the same id as <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>
     /// does. The vocabularies collected then are kept for every later enumeration (as Keras adapts a lookup layer once):
@@ -96,12 +112,13 @@ public static class CsvTable
     }
 
     /// <summary>
-    /// The chunks of a file, reopened on each enumeration through <paramref name="open"/>; open vocabularies are collected
-    /// by a first pass on the first enumeration and kept as fixed ones for the later enumerations.
+    /// The chunks of a file, reopened on each enumeration through <paramref name="open"/>; on the first enumeration the
+    /// column types are inferred from the first rows (under <see cref="CsvReadOptions.InferColumnTypes"/>) and open
+    /// vocabularies are collected by a pass over the file, and both are kept for the later enumerations.
     /// </summary>
     internal sealed class FileChunks(Func<TextReader> open, string source, int chunkRows, CsvReadOptions options, CancellationToken cancellationToken) : IEnumerable<CsvData>
     {
-        private volatile CsvReadOptions? _fixed = CsvOptionsCheck.FirstWithoutVocabulary(options) is null ? options : null;
+        private volatile CsvReadOptions? _fixed = CsvOptionsCheck.FirstWithoutVocabulary(options) is null && !options.InferColumnTypes ? options : null;
 
         public IEnumerator<CsvData> GetEnumerator() => Enumerate().GetEnumerator();
 
@@ -112,18 +129,44 @@ public static class CsvTable
             CsvReadOptions? fixedOptions = _fixed;
             if (fixedOptions is null)
             {
-                CsvSchema collected = CollectVocabularies(open, options, source, chunkRows, cancellationToken);
-                var vocabularies = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-                foreach (CsvColumn column in collected.Columns.Where(c => c.Vocabulary is not null))
-                {
-                    vocabularies[column.Name] = [.. column.Vocabulary!.Values];
-                }
-
-                fixedOptions = options.WithVocabularies(vocabularies);
+                fixedOptions = Fix();
                 _fixed = fixedOptions;
             }
 
             return Chunks(open, fixedOptions, source, chunkRows, cancellationToken);
+        }
+
+        /// <summary>
+        /// The options with every column typed and every categorical column's vocabulary given or collected. The types
+        /// come from the first <see cref="CsvReadOptions.RowsForInference"/> rows only when nothing is to be collected;
+        /// otherwise the pass over the whole file that collects the vocabularies infers them from every row, and keeps
+        /// the values of the columns it finds to hold text, so one pass usually does both.
+        /// </summary>
+        private CsvReadOptions Fix()
+        {
+            CsvReadOptions typed = options;
+            if (options.InferColumnTypes)
+            {
+                CsvReadOptions declared = CsvTypeInference.Declare(options);
+                if (declared.RowsForInference is int rows && CsvOptionsCheck.FirstWithoutVocabulary(declared) is null)
+                {
+                    typed = CsvTypeInference.Resolve(open, declared, source, rows, cancellationToken);
+                    // Text in the prefix: its categories need the whole file, so that pass infers the rest too.
+                    typed = CsvOptionsCheck.FirstWithoutVocabulary(typed) is null ? typed : declared.WithCategorical(typed.Inference!.Categorical);
+                }
+                else
+                {
+                    typed = declared;
+                }
+            }
+
+            // At most twice: a column found to hold text with too many values to keep is collected by a second pass.
+            while (typed.InferColumnTypes || CsvOptionsCheck.FirstWithoutVocabulary(typed) is not null)
+            {
+                typed = CollectVocabularies(open, typed, source, chunkRows, cancellationToken);
+            }
+
+            return typed;
         }
     }
 
@@ -141,7 +184,7 @@ public static class CsvTable
     /// <returns>The chunks, read lazily as the sequence is enumerated; a single-use sequence.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkRows"/> is below 1.</exception>
-    /// <exception cref="ArgumentException">The options are inconsistent or a categorical column has no fixed vocabulary (thrown at once).</exception>
+    /// <exception cref="ArgumentException">The options are inconsistent, a categorical column has no fixed vocabulary, or <see cref="CsvReadOptions.InferColumnTypes"/> is set (thrown at once).</exception>
     /// <exception cref="InvalidDataException">As for <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>, thrown when the bad row is reached.</exception>
     /// <exception cref="InvalidOperationException">The sequence is enumerated a second time (thrown by <c>GetEnumerator</c>).</exception>
     public static IEnumerable<CsvData> ReadChunks(TextReader reader, int chunkRows, CsvReadOptions? options = null, string? sourceName = null, CancellationToken cancellationToken = default)
@@ -149,6 +192,11 @@ public static class CsvTable
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         options = CsvOptionsCheck.Validate(options);
+        if (options.InferColumnTypes)
+        {
+            throw new ArgumentException($"InferColumnTypes is set, but chunks read from a TextReader cannot be typed first: inference reads the first {(options.RowsForInference is int rows ? $"{rows} rows" : "rows")} before the chunks, and a reader cannot be read twice. Pass a file path, or turn InferColumnTypes off and list the text columns in CategoricalColumns with their Vocabularies.", nameof(options));
+        }
+
         string? open = CsvOptionsCheck.FirstWithoutVocabulary(options);
         if (open is not null)
         {
@@ -208,8 +256,12 @@ public static class CsvTable
         }
     }
 
-    /// <summary>Reads the whole file once (checking every value) to collect and seal the categorical columns' vocabularies.</summary>
-    private static CsvSchema CollectVocabularies(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the whole file once (checking every value) to collect and seal the categorical columns' vocabularies, and,
+    /// under <see cref="CsvReadOptions.InferColumnTypes"/>, to infer the other columns' types from every row. Returns the
+    /// options with the vocabularies collected and the types inferred.
+    /// </summary>
+    private static CsvReadOptions CollectVocabularies(Func<TextReader> open, CsvReadOptions options, string source, int chunkRows, CancellationToken cancellationToken)
     {
         using SepReader reader = CsvReading.Open(open, options);
         CsvSchema schema = CsvReading.ReadSchema(reader, options, source);
@@ -226,12 +278,16 @@ public static class CsvTable
             throw NoRows(source, options);
         }
 
-        foreach (CsvColumn column in schema.Columns)
+        var vocabularies = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (CsvColumn column in schema.Columns.Where(c => c.Vocabulary is not null))
         {
-            column.Vocabulary?.Seal();
+            column.Vocabulary!.Seal();
+            vocabularies[column.Name] = [.. column.Vocabulary.Values];
         }
 
-        return schema;
+        return options.InferColumnTypes
+            ? CsvTypeInference.DecideAfterPass(schema, options, vocabularies)
+            : options.WithVocabularies(vocabularies);
     }
 
     private static InvalidDataException NoRows(string source, CsvReadOptions options) =>

@@ -133,6 +133,10 @@ public class CsvTableChunkTests
             LabelEncoding = CategoricalEncoding.OneHot,
             Vocabularies = new Dictionary<string, IReadOnlyList<string>> { ["a"] = ["x"] },
             NaValue = "NA",
+            NaValues = ["?"],
+            UsePandasNaValues = true,
+            InferColumnTypes = true,
+            RowsForInference = 7,
             ColumnDefaults = new Dictionary<string, string> { ["b"] = "0" },
             MissingNumbersAsNaN = true,
         };

@@ -1,3 +1,5 @@
+using NeuralNet.Preprocessing;
+
 namespace NeuralNet.Data;
 
 /// <summary>
@@ -45,6 +47,30 @@ public sealed class CsvData
     /// <see cref="Vocabularies"/> as <see cref="CsvReadOptions.Vocabularies"/>.
     /// </summary>
     public IReadOnlyDictionary<string, CsvColumnType> ColumnTypes { get; }
+
+    /// <summary>
+    /// The table's columns by name, as pandas' <c>read_csv</c> hands them to Keras' <c>FeatureSpace</c>: a categorical
+    /// column as its texts, a numeric column as integers when every value is a whole number of at most 2^24 in magnitude
+    /// (pandas' int64 columns), else as floats (NaN for a missing value read under
+    /// <see cref="CsvReadOptions.MissingNumbersAsNaN"/>); features first, then labels, in table order. Pass them to
+    /// <see cref="FeatureSpace.Adapt"/> and <see cref="FeatureSpace.Transform"/>; a float feature takes an integer column.
+    /// </summary>
+    /// <returns>New arrays, one per column, keyed by the CSV column's name.</returns>
+    /// <exception cref="InvalidOperationException">A categorical column was one-hot encoded (FeatureSpace needs its texts: read it with <see cref="CategoricalEncoding.Integer"/>), or a name appears twice.</exception>
+    public IReadOnlyDictionary<string, FeatureColumn> ToFeatureColumns() => CsvFeatureColumns.Of(this, null);
+
+    /// <summary>
+    /// The columns of the given rows, in the given order, as <see cref="ToFeatureColumns()"/> gives them for the whole
+    /// table (a column's kind, integers or floats, is decided on the whole table): a training or validation split, as
+    /// pandas' <c>dataframe.sample</c> / <c>drop</c> make in Keras' FeatureSpace tutorial.
+    /// </summary>
+    /// <param name="rows">Row indices, each in [0, <see cref="RowCount"/>).</param>
+    /// <returns>New arrays, one per column, keyed by the CSV column's name.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="rows"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A row index is outside the table.</exception>
+    /// <exception cref="InvalidOperationException">As <see cref="ToFeatureColumns()"/>.</exception>
+    public IReadOnlyDictionary<string, FeatureColumn> ToFeatureColumns(IReadOnlyList<int> rows) =>
+        CsvFeatureColumns.Of(this, rows ?? throw new ArgumentNullException(nameof(rows)));
 
     /// <summary>Splits the table into its features and labels: <c>var (x, y) = CsvTable.Read(path, options);</c>.</summary>
     /// <param name="features">Receives <see cref="Features"/>.</param>

@@ -1,13 +1,9 @@
 using System.Globalization;
-using NeuralNet.Activations;
 using NeuralNet.Data;
 using NeuralNet.Datasets;
 using NeuralNet.Layers;
-using NeuralNet.Losses;
 using NeuralNet.Models;
-using NeuralNet.Optimizers;
 using NeuralNet.Preprocessing;
-using NeuralNet.Training;
 
 namespace NeuralNet.Samples.Tabular;
 
@@ -28,10 +24,11 @@ internal static class FeatureSpaceTask
         CsvData table = CsvTable.Read(csv, new CsvReadOptions { InferColumnTypes = true, LabelColumns = ["mpg"] });
         Console.WriteLine($"{csv}: {table.RowCount} rows; column types {string.Join(", ", table.ColumnTypes.Select(t => $"{t.Key} {t.Value}"))}");
 
-        // The regression task's split (same fractions and seed over the same rows), taken as row numbers.
+        // The regression task's split (DataSplit's shuffle depends only on the row count and the seed), as row numbers.
         Tensor rowNumbers = Tensor.FromArray([.. Enumerable.Range(0, table.RowCount).Select(i => (float)i)], table.RowCount, 1);
-        var (train, validation, test) = DataSplit.TrainValidationTest([rowNumbers, table.Labels!], validationFraction: 0.2, testFraction: 0.2, seed: seed);
-        static int[] Rows(Tensor numbers) => [.. numbers.ToArray().Select(v => (int)v)];
+        var (trainRows, validationRows, testRows) = DataSplit.TrainValidationTest([rowNumbers], validationFraction: 0.2, testFraction: 0.2, seed: seed);
+        CsvData Select(Tensor[] numbers) => table.SelectRows([.. numbers[0].ToArray().Select(v => (int)v)]);
+        CsvData train = Select(trainRows), validation = Select(validationRows), test = Select(testRows);
 
         var space = new FeatureSpace(new Dictionary<string, Feature>
         {
@@ -44,38 +41,21 @@ internal static class FeatureSpaceTask
             ["acceleration"] = "float_normalized",
         },
         crosses: [FeatureSpace.Cross(["origin", "cylinders"], crossingDim: 16)]);
-        IReadOnlyDictionary<string, FeatureColumn> trainColumns = table.ToFeatureColumns(Rows(train[0]));
+        IReadOnlyDictionary<string, FeatureColumn> trainColumns = train.ToFeatureColumns(), testColumns = test.ToFeatureColumns();
         space.Adapt(trainColumns); // means, variances and vocabularies from the training rows only
         Tensor xTrain = space.Transform(trainColumns);
-        Tensor xValidation = space.Transform(table.ToFeatureColumns(Rows(validation[0])));
-        Tensor xTest = space.Transform(table.ToFeatureColumns(Rows(test[0])));
+        Tensor xValidation = space.Transform(validation.ToFeatureColumns());
+        Tensor xTest = space.Transform(testColumns);
         Console.WriteLine($"FeatureSpace: {string.Join(", ", space.OutputNames)} -> {xTrain.Shape[1]} features per car");
 
-        var model = new Sequential(
-        [
-            new InputLayer(xTrain.Shape[1]),
-            new Dense(64, ActivationFunction.Relu),
-            new Dense(64, ActivationFunction.Relu),
-            new Dense(1),
-        ], name: "auto_mpg_feature_space", seed: seed);
-        model.Compile(new Adam(0.001f), new MeanSquaredError(), new MeanAbsoluteErrorMetric());
-
-        int epochs = quick ? 5 : 1000;
-        var stop = new EarlyStopping(monitor: "val_loss", patience: 50, restoreBestWeights: true);
-        History history = model.Fit(xTrain, train[1], epochs: epochs, batchSize: 32, validationData: (xValidation, validation[1]),
-            callbacks: [stop, Progress.EveryNthEpoch(quick ? 1 : 50)], verbose: 0, seed: seed);
-        Progress.Stopped(history, stop);
-
-        double mae = model.Evaluate(xTest, test[1], verbose: 0)["mean_absolute_error"];
-        float mean = train[1].AsReadOnlySpan().ToArray().Average();
-        double baseline = test[1].AsReadOnlySpan().ToArray().Average(y => Math.Abs(y - mean));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Test MAE {mae:0.000} mpg; always predicting the training mean: MAE {baseline:0.000} mpg"));
+        var model = new Sequential([new InputLayer(xTrain.Shape[1]), .. AutoMpgTask.Head()], name: "auto_mpg_feature_space", seed: seed);
+        (double mae, double baseline) = AutoMpgTask.FitAndEvaluate(model, (xTrain, train.Labels!), (xValidation, validation.Labels!), (xTest, test.Labels!), quick, seed);
 
         // The space is saved beside the model: new cars go through the loaded space, then the loaded model.
         string spacePath = Path.Combine(outFolder, "auto-mpg-feature-space.safetensors");
         Directory.CreateDirectory(outFolder);
         space.Save(spacePath);
-        Tensor reloaded = FeatureSpace.Load(spacePath).Transform(table.ToFeatureColumns(Rows(test[0])));
+        Tensor reloaded = FeatureSpace.Load(spacePath).Transform(testColumns);
         if (!reloaded.AsReadOnlySpan().SequenceEqual(xTest.AsReadOnlySpan()))
         {
             throw new InvalidOperationException($"The FeatureSpace loaded from {spacePath} transforms differently from the one saved.");

@@ -50,27 +50,55 @@ public sealed class CsvData
 
     /// <summary>
     /// The table's columns by name, as pandas' <c>read_csv</c> hands them to Keras' <c>FeatureSpace</c>: a categorical
-    /// column as its texts, a numeric column as integers when every value is a whole number of at most 2^24 in magnitude
-    /// (pandas' int64 columns), else as floats (NaN for a missing value read under
-    /// <see cref="CsvReadOptions.MissingNumbersAsNaN"/>); features first, then labels, in table order. Pass them to
-    /// <see cref="FeatureSpace.Adapt"/> and <see cref="FeatureSpace.Transform"/>; a float feature takes an integer column.
+    /// column as its texts (also a column of numbers listed in <see cref="CsvReadOptions.CategoricalColumns"/>: use a
+    /// string feature for it), a numeric column as integers when every value of this <see cref="CsvData"/> is whole
+    /// (as float32 holds it, so <c>18.0</c> too; a chunk of <c>ReadChunks</c> decides for itself), else as floats (NaN for a
+    /// missing value read under <see cref="CsvReadOptions.MissingNumbersAsNaN"/>). Label columns are included, except
+    /// one-hot encoded ones (their values are in <see cref="Labels"/>); a FeatureSpace ignores columns that are no feature.
+    /// Pass the columns to <see cref="FeatureSpace.Adapt"/> and <see cref="FeatureSpace.Transform"/>; a float feature takes
+    /// an integer column.
     /// </summary>
     /// <returns>New arrays, one per column, keyed by the CSV column's name.</returns>
-    /// <exception cref="InvalidOperationException">A categorical column was one-hot encoded (FeatureSpace needs its texts: read it with <see cref="CategoricalEncoding.Integer"/>), or a name appears twice.</exception>
-    public IReadOnlyDictionary<string, FeatureColumn> ToFeatureColumns() => CsvFeatureColumns.Of(this, null);
+    /// <exception cref="InvalidOperationException">A categorical feature column was one-hot encoded (FeatureSpace needs its texts: read it with <see cref="CategoricalEncoding.Integer"/>), or a name appears twice.</exception>
+    public IReadOnlyDictionary<string, FeatureColumn> ToFeatureColumns() => CsvFeatureColumns.Of(this);
 
     /// <summary>
-    /// The columns of the given rows, in the given order, as <see cref="ToFeatureColumns()"/> gives them for the whole
-    /// table (a column's kind, integers or floats, is decided on the whole table): a training or validation split, as
-    /// pandas' <c>dataframe.sample</c> / <c>drop</c> make in Keras' FeatureSpace tutorial.
+    /// The given rows, in the given order, as a table of their own with the same names, vocabularies and types (pandas'
+    /// <c>dataframe.iloc[rows]</c>): a training or validation split whose <see cref="Features"/>, <see cref="Labels"/>
+    /// and <see cref="ToFeatureColumns"/> hold those rows, as Keras' FeatureSpace tutorial splits with
+    /// <c>dataframe.sample(frac=0.2, random_state=1337)</c>.
     /// </summary>
-    /// <param name="rows">Row indices, each in [0, <see cref="RowCount"/>).</param>
-    /// <returns>New arrays, one per column, keyed by the CSV column's name.</returns>
+    /// <param name="rows">Row indices, each in [0, <see cref="RowCount"/>); a row may repeat.</param>
+    /// <returns>A new table; its tensors are copies.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="rows"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A row index is outside the table.</exception>
-    /// <exception cref="InvalidOperationException">As <see cref="ToFeatureColumns()"/>.</exception>
-    public IReadOnlyDictionary<string, FeatureColumn> ToFeatureColumns(IReadOnlyList<int> rows) =>
-        CsvFeatureColumns.Of(this, rows ?? throw new ArgumentNullException(nameof(rows)));
+    /// <exception cref="ArgumentOutOfRangeException">A row index is outside the table; its position is named.</exception>
+    public CsvData SelectRows(IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if ((uint)rows[i] >= (uint)RowCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"Row index {rows[i]} (at position {i} of the row list) is outside the table's {RowCount} rows.");
+            }
+        }
+
+        return new CsvData(Rows(Features, rows), Labels is null ? null : Rows(Labels, rows), FeatureNames, LabelNames, Vocabularies, ColumnTypes);
+    }
+
+    private static Tensor Rows(Tensor table, IReadOnlyList<int> rows)
+    {
+        int width = table.Shape[1];
+        var selected = new Tensor(new TensorShape(rows.Count, width));
+        ReadOnlySpan<float> source = table.AsReadOnlySpan();
+        Span<float> destination = selected.AsSpan();
+        for (int i = 0; i < rows.Count; i++)
+        {
+            source.Slice(rows[i] * width, width).CopyTo(destination.Slice(i * width, width));
+        }
+
+        return selected;
+    }
 
     /// <summary>Splits the table into its features and labels: <c>var (x, y) = CsvTable.Read(path, options);</c>.</summary>
     /// <param name="features">Receives <see cref="Features"/>.</param>

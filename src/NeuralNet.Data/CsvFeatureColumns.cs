@@ -3,49 +3,51 @@ using NeuralNet.Preprocessing;
 namespace NeuralNet.Data;
 
 // CsvData as the dictionary of named columns that pandas' read_csv hands to Keras' FeatureSpace: texts for categorical
-// columns, integers where every value is a whole number (pandas' int64 columns), floats otherwise.
+// columns, integers where every value is a whole number, floats otherwise.
 internal static class CsvFeatureColumns
 {
-    // Integer features hold values a float32 represents exactly (FeatureColumn's own limit).
-    private const float LargestExactInteger = 16777216f;
+    // Whole values up to long's range become integers; an integer feature then refuses one above 2^24 itself, naming
+    // the value and the limit (FeatureColumn.Check), while float features convert them back exactly.
+    private const float LongRange = 9.2233720368547758e18f;
 
-    public static IReadOnlyDictionary<string, FeatureColumn> Of(CsvData data, IReadOnlyList<int>? rows)
+    public static IReadOnlyDictionary<string, FeatureColumn> Of(CsvData data)
     {
-        rows ??= new RowRange(data.RowCount);
-        for (int i = 0; i < rows.Count; i++)
-        {
-            if ((uint)rows[i] >= (uint)data.RowCount)
-            {
-                throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"Row index {rows[i]} (at position {i} of the row list) is outside the table's {data.RowCount} rows.");
-            }
-        }
-
         var columns = new Dictionary<string, FeatureColumn>(StringComparer.Ordinal);
-        Add(columns, data, rows, data.Features, data.FeatureNames, "feature", nameof(CsvReadOptions.CategoricalEncoding));
+        Add(columns, data, data.Features, data.FeatureNames, isLabel: false);
         if (data.Labels is { } labels)
         {
-            Add(columns, data, rows, labels, data.LabelNames, "label", nameof(CsvReadOptions.LabelEncoding));
+            Add(columns, data, labels, data.LabelNames, isLabel: true);
         }
 
         return columns;
     }
 
-    private static void Add(Dictionary<string, FeatureColumn> columns, CsvData data, IReadOnlyList<int> rows, Tensor table, IReadOnlyList<string> names, string role, string encodingOption)
+    private static void Add(Dictionary<string, FeatureColumn> columns, CsvData data, Tensor table, IReadOnlyList<string> names, bool isLabel)
     {
-        int width = table.Shape[1];
+        string role = isLabel ? "label" : "feature";
+        int rows = table.Shape[0], width = table.Shape[1];
         ReadOnlySpan<float> values = table.AsReadOnlySpan();
         for (int c = 0; c < width; c++)
         {
             string name = names[c];
             if (!data.ColumnTypes.TryGetValue(name, out CsvColumnType type))
             {
+                // A one-hot label stays in CsvData.Labels, where the model's targets come from (a FeatureSpace never
+                // reads the target: Keras' tutorial pops it); a one-hot feature has lost the texts a FeatureSpace needs.
+                if (isLabel)
+                {
+                    continue;
+                }
+
+                string source = data.ColumnTypes.Keys.FirstOrDefault(k => name.StartsWith(k + "=", StringComparison.Ordinal)) ?? name;
                 throw new InvalidOperationException(
-                    $"The {role} column '{name}' is one column of a one-hot encoded categorical column, but FeatureSpace takes a categorical column as its texts. Read the table with {encodingOption} = CategoricalEncoding.Integer (the default).");
+                    $"The feature column '{source}' was one-hot encoded ('{name}', ...), but FeatureSpace takes a categorical column as its texts. Read the table with CategoricalEncoding = CategoricalEncoding.Integer (the default).");
             }
 
             if (columns.ContainsKey(name))
             {
-                throw new InvalidOperationException($"The {role} column '{name}' appears twice in the table; FeatureSpace takes each column once, by name.");
+                throw new InvalidOperationException(
+                    $"The {role} column '{name}' appears twice in the table, but FeatureSpace takes each column once, by name. Rename one in the file's header, or give every column a name of your own with CsvReadOptions.ColumnNames.");
             }
 
             columns.Add(name, type == CsvColumnType.Categorical
@@ -54,57 +56,43 @@ internal static class CsvFeatureColumns
         }
     }
 
-    private static FeatureColumn Texts(ReadOnlySpan<float> values, IReadOnlyList<int> rows, int width, int column, IReadOnlyList<string> vocabulary)
+    private static FeatureColumn Texts(ReadOnlySpan<float> values, int rows, int width, int column, IReadOnlyList<string> vocabulary)
     {
-        var texts = new string[rows.Count];
-        for (int i = 0; i < texts.Length; i++)
+        var texts = new string[rows];
+        for (int r = 0; r < rows; r++)
         {
-            texts[i] = vocabulary[(int)values[(rows[i] * width) + column]];
+            texts[r] = vocabulary[(int)values[(r * width) + column]];
         }
 
         return texts;
     }
 
-    private static FeatureColumn Numbers(ReadOnlySpan<float> values, IReadOnlyList<int> rows, int width, int column)
+    private static FeatureColumn Numbers(ReadOnlySpan<float> values, int rows, int width, int column)
     {
-        // Decided on the whole table, so that every subset of rows gets the same kind.
-        int tableRows = values.Length / width;
         bool whole = true;
-        for (int r = 0; r < tableRows && whole; r++)
+        for (int r = 0; r < rows && whole; r++)
         {
             float v = values[(r * width) + column];
-            whole = MathF.Abs(v) <= LargestExactInteger && v == MathF.Truncate(v);
+            whole = MathF.Abs(v) < LongRange && v == MathF.Truncate(v);
         }
 
         if (whole)
         {
-            var integers = new long[rows.Count];
-            for (int i = 0; i < integers.Length; i++)
+            var integers = new long[rows];
+            for (int r = 0; r < rows; r++)
             {
-                integers[i] = (long)values[(rows[i] * width) + column];
+                integers[r] = (long)values[(r * width) + column];
             }
 
             return integers;
         }
 
-        var floats = new float[rows.Count];
-        for (int i = 0; i < floats.Length; i++)
+        var floats = new float[rows];
+        for (int r = 0; r < rows; r++)
         {
-            floats[i] = values[(rows[i] * width) + column];
+            floats[r] = values[(r * width) + column];
         }
 
         return floats;
-    }
-
-    // 0, 1, ..., count - 1 without an array.
-    private sealed class RowRange(int count) : IReadOnlyList<int>
-    {
-        public int Count => count;
-
-        public int this[int index] => index;
-
-        public IEnumerator<int> GetEnumerator() => Enumerable.Range(0, count).GetEnumerator();
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

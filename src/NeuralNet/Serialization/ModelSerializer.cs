@@ -448,12 +448,7 @@ internal static class ModelSerializer
     {
         foreach (Layer layer in layers)
         {
-            Tensor[] carried = layer switch
-            {
-                Recurrent { Stateful: true } recurrent => recurrent.CarriedStates,
-                Rnn { Stateful: true } rnn => rnn.CarriedStates,
-                _ => [],
-            };
+            Tensor[] carried = layer is IStatefulLayer { Stateful: true } stateful ? stateful.CarriedStates : [];
             if (carried.Length > 0)
             {
                 return carried[0].Shape[0];

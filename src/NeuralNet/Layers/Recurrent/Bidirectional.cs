@@ -144,6 +144,9 @@ public sealed class Bidirectional : Layer, IStatefulLayer
         (_backward as IStatefulLayer)?.ResetStates();
     }
 
+    Tensor[] IStatefulLayer.CarriedStates =>
+        [.. (_forward as IStatefulLayer)?.CarriedStates ?? [], .. (_backward as IStatefulLayer)?.CarriedStates ?? []];
+
     /// <summary>Whether the output is a sequence (the wrapped layer's <c>returnSequences</c>).</summary>
     public bool ReturnSequences => Wrapped.ReturnSequences;
 

@@ -9,6 +9,9 @@ internal interface IStatefulLayer
     /// <summary>Zeroes the carried states and frees the batch size (Keras' <c>reset_state</c>).</summary>
     void ResetStates();
 
+    /// <summary>The states the next call starts from, (batch, size) each (a <see cref="Bidirectional"/>'s: the forward layer's, then the backward layer's); empty unless carrying.</summary>
+    Tensor[] CarriedStates { get; }
+
     /// <summary>Whether <paramref name="layers"/> (with the layers wrappers hold) include a stateful layer.</summary>
     static bool AnyStateful(IReadOnlyList<Layer> layers)
     {

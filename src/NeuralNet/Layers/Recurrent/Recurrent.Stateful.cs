@@ -42,6 +42,8 @@ public abstract partial class Recurrent : IRecurrentLayer
     /// <summary>The states this stateful layer carries into its next call, (batch, units) each (h, then an LSTM's c); empty before the first call and after a reset (for tests).</summary>
     internal Tensor[] CarriedStates => _carried.States;
 
+    Tensor[] IStatefulLayer.CarriedStates => CarriedStates;
+
     /// <summary>Copies an LSTM's cell state after the last step, (batch, units), into <paramref name="destination"/>.</summary>
     private protected virtual void CopyFinalCellState(int batch, int steps, Span<float> destination)
     {

@@ -127,6 +127,8 @@ public sealed class Rnn : Layer, IRandomLayer, IRecurrentLayer
     /// <summary>The states this stateful layer carries into its next call, (batch, size) each; empty before the first call and after a reset (for tests).</summary>
     internal Tensor[] CarriedStates => _carried.States;
 
+    Tensor[] IStatefulLayer.CarriedStates => CarriedStates;
+
     /// <inheritdoc/>
     public override string TypeName => "RNN";
 

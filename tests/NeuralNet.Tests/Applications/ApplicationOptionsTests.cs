@@ -7,7 +7,7 @@ namespace NeuralNet.Tests.Applications;
 // Keras' imagenet_utils: obtain_input_shape (weights=None), correct_pad, preprocess_input; mobilenet_v2's _make_divisible.
 public class ApplicationOptionsTests
 {
-    public static TheoryData<string> Builders => ["ResNet50", "ResNet101", "ResNet152", "VGG16", "VGG19", "MobileNetV2"];
+    public static TheoryData<string> Builders => ["ResNet50", "ResNet101", "ResNet152", "VGG16", "VGG19", "MobileNetV2", "EfficientNetB0", "EfficientNetV2B0"];
 
     private static Functional Build(string builder, ApplicationOptions options) => builder switch
     {
@@ -16,6 +16,8 @@ public class ApplicationOptionsTests
         "ResNet152" => KerasApplications.ResNet152(options),
         "VGG16" => KerasApplications.Vgg16(options),
         "VGG19" => KerasApplications.Vgg19(options),
+        "EfficientNetB0" => KerasApplications.EfficientNetB0(options),
+        "EfficientNetV2B0" => KerasApplications.EfficientNetV2B0(options),
         _ => KerasApplications.MobileNetV2(options),
     };
 
@@ -152,5 +154,23 @@ public class ApplicationOptionsTests
         float[] result = ImageNetPreprocessing.Tf(images).ToArray();
 
         Assert.Equal([-1f, 0f, 1f, (51f / 127.5f) - 1f], result);
+    }
+
+    // imagenet_utils.obtain_input_shape with weights="imagenet" and the builders' own check of classes.
+    [Fact]
+    public void ImageNetWeights_WithTop_RequireKerasDefaultShapeAndThousandClasses()
+    {
+        var classes = Assert.Throws<ArgumentException>(() => KerasApplications.EfficientNetB1(new ApplicationOptions { ImageNetWeights = true, Classes = 10 }));
+        Assert.Contains("EfficientNetB1: if using ImageNetWeights with IncludeTop as true, Classes should be 1000. Received: Classes=10.", classes.Message);
+
+        var shape = Assert.Throws<ArgumentException>(() => KerasApplications.EfficientNetB1(new ApplicationOptions { ImageNetWeights = true, InputShape = new TensorShape(224, 224, 3) }));
+        Assert.Contains("InputShape should be (240, 240, 3). Received: InputShape=(224, 224, 3).", shape.Message);
+
+        var channels = Assert.Throws<ArgumentException>(() => KerasApplications.ResNet50(new ApplicationOptions { ImageNetWeights = true, IncludeTop = false, InputShape = new TensorShape(64, 64, 1) }));
+        Assert.Contains("ResNet50: the input must have 3 channels for ImageNet weights. Received: InputShape=(64, 64, 1).", channels.Message);
+
+        // Without top, any size of 3 channels; with top and no shape, the default one.
+        Assert.Equal(new TensorShape(2, 2, 1280), KerasApplications.EfficientNetV2B0(new ApplicationOptions { ImageNetWeights = true, IncludeTop = false, InputShape = new TensorShape(64, 64, 3) }).OutputShape);
+        Assert.Equal(new TensorShape(240, 240, 3), KerasApplications.EfficientNetB1(new ApplicationOptions { ImageNetWeights = true }).Inputs[0].Shape);
     }
 }

@@ -48,7 +48,7 @@ internal static class ApplicationTestSupport
             }
         }
 
-        Parameter first = model.Layers.First(l => l.Parameters.Count > 0).Parameters[0];
+        Parameter first = model.Layers.SelectMany(l => l.Parameters).First(p => p.Trainable);
         float[] before = first.Value.ToArray();
         BatchNormalization? norm = model.Layers.OfType<BatchNormalization>().FirstOrDefault();
         float[]? meanBefore = norm?.MovingMean.Value.ToArray();

@@ -22,7 +22,7 @@ internal static class ApplicationChecks
     /// given one (three dimensions, height and width at least 32) or Keras' default (<paramref name="defaultSize"/>,
     /// <paramref name="defaultSize"/>, 3).
     /// </summary>
-    /// <exception cref="ArgumentException">The shape is not (height, width, channels) or smaller than 32 x 32, the class count is below 1, or the pooling is unknown; for ImageNet weights, the channels are not 3, or with top the shape is not the default or the classes not 1000.</exception>
+    /// <exception cref="ArgumentException">The shape is not (height, width, channels) or smaller than 32 x 32, the class count is below 1, or the pooling is unknown; for ImageNet weights, the channels are not 3, or with top the shape is not the default, the classes not 1000 or the classifier activation neither null nor softmax.</exception>
     public static TensorShape Check(ApplicationOptions options, string model, int defaultSize = DefaultSize)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -63,14 +63,20 @@ internal static class ApplicationChecks
         return shape;
     }
 
-    // Keras' checks for weights="imagenet": classes 1000 with top (the builders), the default shape with top and 3 channels
-    // (obtain_input_shape), with Keras' messages.
+    // Keras' checks for weights="imagenet": classes 1000 and a softmax or no classifier activation with top (the builders,
+    // validate_activation), the default shape with top and 3 channels (obtain_input_shape), with Keras' messages.
     private static void CheckImageNet(ApplicationOptions options, string model, TensorShape defaultShape)
     {
         if (options.IncludeTop && options.Classes != 1000)
         {
             throw new ArgumentException(
                 $"{model}: if using ImageNetWeights with IncludeTop as true, Classes should be 1000. Received: Classes={options.Classes}.", nameof(options));
+        }
+
+        if (options.IncludeTop && options.ClassifierActivation is { } activation and not NeuralNet.Activations.Softmax)
+        {
+            throw new ArgumentException(
+                $"{model}: only null and softmax activations are allowed for ClassifierActivation when using ImageNetWeights with IncludeTop as true. Received: ClassifierActivation={activation.Name}.", nameof(options));
         }
 
         if (options.InputShape is not TensorShape shape)

@@ -62,7 +62,8 @@ public sealed class ApplicationOptions
     /// <summary>
     /// Whether the model is built as Keras builds it for <c>weights="imagenet"</c> (default false, Keras' <c>weights=None</c>);
     /// the weights file must still be loaded afterwards. Keras then requires 3 channels, and with <see cref="IncludeTop"/>
-    /// the default input shape and 1000 classes; EfficientNet B0-B7 get Keras' extra <c>Rescaling</c> by
+    /// the default input shape (MobileNetV2: the given one if square of side 96, 128, 160, 192 or 224), 1000 classes and a
+    /// softmax or no <see cref="ClassifierActivation"/>; EfficientNet B0-B7 get Keras' extra <c>Rescaling</c> by
     /// 1/sqrt(stddev) per channel, which the published weights files need (their normalization stores the standard
     /// deviations as variances).
     /// </summary>

@@ -65,6 +65,6 @@ public static partial class KerasApplications
     /// <returns>A new model named <c>mobilenetv2_&lt;alpha&gt;_&lt;rows&gt;</c> (<c>mobilenetv2_1.00_224</c>, alpha with two
     /// decimals as Python's <c>0.2f</c> rounds them), randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not positive and finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not positive and finite, or with <see cref="ApplicationOptions.ImageNetWeights"/> not one Keras publishes weights for (0.35, 0.5, 0.75, 1.0, 1.3, 1.4).</exception>
     public static Functional MobileNetV2(ApplicationOptions? options = null, double alpha = 1.0) => MobileNetV2Builder.MobileNetV2(options, alpha);
 }

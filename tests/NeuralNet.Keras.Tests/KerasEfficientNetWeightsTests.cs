@@ -96,11 +96,16 @@ public sealed class KerasEfficientNetWeightsTests : IDisposable
             return [0.229, 0.224, 0.225];
         }
 
+        if (name == "normalization/count:0")
+        {
+            return [1_281_167];   // an int64 in the published file
+        }
+
         var values = new double[count];
         for (int i = 0; i < count; i++)
         {
             double v = Math.Sin((weight * 7919.0) + (i * 0.37));
-            values[i] = name.EndsWith("variance:0", StringComparison.Ordinal) || name.EndsWith("count:0", StringComparison.Ordinal) ? 1.0 + (0.5 * Math.Abs(v)) : 0.2 * v;
+            values[i] = name.EndsWith("variance:0", StringComparison.Ordinal) ? 1.0 + (0.5 * Math.Abs(v)) : 0.2 * v;
         }
 
         return values;
@@ -120,7 +125,7 @@ public sealed class KerasEfficientNetWeightsTests : IDisposable
         }
 
         string path = Path.Combine(_folder, "efficientnetb0_notop.h5");
-        H5py.WriteLegacy(path, new Dictionary<string, string>(), "", layers);
+        H5py.WriteLegacy(path, new Dictionary<string, string>(), "", layers, dtypeOf: name => name == "normalization/count:0" ? "int64" : null);
         Functional model = KerasApplications.EfficientNetB0(new ApplicationOptions { IncludeTop = false, ImageNetWeights = true, InputShape = new TensorShape(64, 64, 3) });
 
         KerasFormat.LoadWeights(model, path);
@@ -140,8 +145,39 @@ public sealed class KerasEfficientNetWeightsTests : IDisposable
 
         Assert.Equal(written.Count(w => w.Value.Length > 0), checkedLayers);
         Assert.Equal([0.229f, 0.224f, 0.225f], ((Normalization)model.GetLayer("normalization")).Variance!.Value.ToArray());
-        Tensor features = model.Predict(Tensor.RandomUniform(new TensorShape(2, 64, 64, 3), seed: 1, 0f, 255f));
+        Tensor images = Tensor.RandomUniform(new TensorShape(2, 64, 64, 3), seed: 1, 0f, 255f);
+        Tensor features = model.Predict(images);
         Assert.Equal(new TensorShape(2, 2, 2, 1280), features.Shape);
         Assert.All(features.ToArray(), v => Assert.True(float.IsFinite(v)));
+
+        // What stem_conv_pad receives: the original preprocessing (x / 255 - mean) / stddev per channel, computed here in double.
+        float[] x = images.ToArray(), y = new Functional(model.Inputs[0], model.GetLayer("rescaling_1").Output).Predict(images).ToArray();
+        double[] mean = [0.485, 0.456, 0.406], stddev = [0.229, 0.224, 0.225];
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = ((x[i] / 255.0) - mean[i % 3]) / stddev[i % 3];
+            Assert.Equal(expected, y[i], 1e-5 * Math.Max(1, Math.Abs(expected)));
+        }
+    }
+
+    // Keras 3's EfficientNetB0(weights=None) saves its normalization with count 0 and the initial statistics: loaded,
+    // the layer passes values through as in Keras, and the model predicts as the one saved.
+    [H5pyFact]
+    public void LoadWeights_Keras3FileOfUnadaptedNormalization_PredictsAsTheSavedModel()
+    {
+        var options = new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Pooling = ApplicationPooling.Average };
+        Functional saved = KerasApplications.EfficientNetB0(options);
+        string path = Path.Combine(_folder, "b0.weights.h5");
+        KerasFormat.SaveWeights(saved, path);
+        Functional loaded = KerasApplications.EfficientNetB0(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Pooling = ApplicationPooling.Average, Seed = 9 });
+
+        KerasFormat.LoadWeights(loaded, path);
+
+        var normalization = (Normalization)loaded.GetLayer("normalization");
+        Assert.Equal([0f], normalization.Count!.Value.ToArray());
+        Assert.Equal([0f, 0f, 0f], normalization.Mean!.Value.ToArray());
+        Assert.Equal([1f, 1f, 1f], normalization.Variance!.Value.ToArray());
+        Tensor images = Tensor.RandomUniform(new TensorShape(2, 32, 32, 3), seed: 3, 0f, 255f);
+        Assert.Equal(saved.Predict(images).ToArray(), loaded.Predict(images).ToArray());
     }
 }

@@ -59,8 +59,7 @@ internal static class EfficientNetBuilder
 
         var image = new Input(shape);
         SymbolicTensor x = new Rescaling(1f / 255f).Call(image);
-        var normalization = new Normalization(axis: 3);
-        x = normalization.Call(x);
+        x = new Normalization(axis: 3).Call(x);
         if (options.ImageNetWeights)
         {
             // Keras' fix for its published weights: their normalization holds the standard deviations as variances, so
@@ -98,12 +97,8 @@ internal static class EfficientNetBuilder
         x = EfficientNetBlocks.Swish(x, "top_activation");
         x = EfficientNetBlocks.Top(x, options, dropout);
 
-        var model = new Functional(image, x, options.Name ?? $"efficientnetb{variant}", options.Seed);
-
-        // Keras' unadapted Normalization passes values through (mean 0, variance 1, count 0); NeuralNet's refuses to run
-        // before it has statistics, so the count marks the initial ones as the statistics to use until weights are loaded.
-        normalization.Count!.Value.AsSpan()[0] = 1f;
-        return model;
+        // Keras' normalization is never adapted here: it passes values through (mean 0, variance 1) until weights are loaded.
+        return new Functional(image, x, options.Name ?? $"efficientnetb{variant}", options.Seed);
     }
 
     /// <summary>Keras' <c>block</c>: expansion (unless the ratio is 1), depthwise convolution, squeeze-and-excitation, projection, and the residual when the block keeps its shape.</summary>

@@ -228,6 +228,20 @@ public class EfficientNetTests
 
         // Keras' Normalization starts at mean 0 and variance 1: (x / 255 - 0) / max(sqrt(1), 1e-7).
         Assert.Equal(x.Select(v => v * (1f / 255f)), y);
+        Assert.Equal(0f, ((Normalization)model.GetLayer("normalization")).Count!.Value.ToArray()[0]);   // count 0, as Keras
+    }
+
+    [Fact]
+    public void EfficientNetB0_Clone_NormalizationStillPassesValuesThroughAndPredicts()
+    {
+        Functional model = KerasApplications.EfficientNetB0(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3), Pooling = ApplicationPooling.Average });
+        Model clone = model.Clone();
+        clone.SetWeights(model.GetWeights());
+        var stem = new Functional(clone.Inputs[0], clone.GetLayer("normalization").Output);
+        Tensor images = Tensor.RandomUniform(new TensorShape(2, 32, 32, 3), seed: 5, 0f, 255f);
+
+        Assert.Equal(images.ToArray().Select(v => v * (1f / 255f)), stem.Predict(images).ToArray());
+        Assert.Equal(model.Predict(images).ToArray(), clone.Predict(images).ToArray());
     }
 
     [Fact]

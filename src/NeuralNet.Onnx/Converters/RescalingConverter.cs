@@ -5,7 +5,8 @@ namespace NeuralNet.Onnx.Converters;
 /// <summary>
 /// Rescaling: <c>y = x · scale + offset</c> as Mul by the scale, then Add of the offset when it is not 0, in the order
 /// Predict computes it (the product rounded before the offset is added). Element-wise with scalar constants, so any rank
-/// and either layout; a factor per channel multiplies a channels-last value by a vector, which broadcasts over the last axis.
+/// and either layout; a factor per channel multiplies by a constant shaped for the value's layout (C) channels last,
+/// (C, 1, 1) channels first, so a convolution's channels-first output needs no Transpose.
 /// </summary>
 internal static class RescalingConverter
 {
@@ -16,8 +17,7 @@ internal static class RescalingConverter
         string scale;
         if (rescaling.ChannelScales is IReadOnlyList<float> channels)
         {
-            x = graph.ChannelsLast(x);
-            scale = graph.Floats("scale", [channels.Count], [.. channels]);
+            scale = graph.ChannelConstant(x, "scale", [.. channels]);
         }
         else
         {

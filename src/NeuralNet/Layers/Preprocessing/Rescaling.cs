@@ -11,10 +11,15 @@ namespace NeuralNet.Layers;
 /// <remarks>Differentiable: <c>dx = dy · scale</c>. No state, so nothing to adapt; the factors are saved in the configuration.
 /// The product is rounded before the offset is added (no fused multiply-add), as Keras computes it. As in Keras,
 /// <c>scale</c> may also be a list with one factor per channel of the last axis (Keras' EfficientNet uses one for its
-/// ImageNet weights); a per-channel <c>offset</c> is not supported.</remarks>
+/// ImageNet weights), or a list of one factor, which broadcasts over any number of channels; a per-channel
+/// <c>offset</c> is not supported.</remarks>
 public sealed class Rescaling : Layer
 {
+    /// <summary>The most values a per-channel layer multiplies in one call: its factors are tiled to about this length once.</summary>
+    private const int TiledLength = 1024;
+
     private readonly float[]? _channelScales;
+    private float[] _tiledScales = [];
     private Tensor? _output;
     private Tensor? _inputGradient;
     private int _batch = -1;
@@ -42,7 +47,7 @@ public sealed class Rescaling : Layer
     }
 
     /// <summary>Creates a rescaling layer with one factor per channel of the last axis (Keras' <c>scale</c> given as a list).</summary>
-    /// <param name="scale">The factor of each channel: y[..., c] = x[..., c] · scale[c] + offset; the input's last axis must have this length.</param>
+    /// <param name="scale">The factor of each channel: y[..., c] = x[..., c] · scale[c] + offset; the input's last axis must have this length, unless it holds one factor (for every channel, as Keras broadcasts it).</param>
     /// <param name="offset">The offset added after scaling (Keras default 0).</param>
     /// <param name="name">The layer's name; null to have the model name it <c>rescaling</c>, ...</param>
     /// <exception cref="ArgumentException"><paramref name="scale"/> is empty.</exception>
@@ -89,7 +94,10 @@ public sealed class Rescaling : Layer
         return config.Set("offset", Offset);
     }
 
-    /// <summary>Keras' <c>from_config</c>: <c>scale</c> a number or a flat list of numbers, <c>offset</c> a number.</summary>
+    /// <summary>
+    /// Keras' <c>from_config</c>: <c>scale</c> a number, a flat list of numbers, or the <c>__numpy__</c> / <c>__tensor__</c>
+    /// object Keras writes for an array (its <c>value</c> a number or a flat list); <c>offset</c> a number.
+    /// </summary>
     internal static Rescaling FromConfig(Config config)
     {
         if (config.GetNode("offset") is System.Text.Json.Nodes.JsonArray)
@@ -99,12 +107,25 @@ public sealed class Rescaling : Layer
 
         float offset = config.GetSingle("offset", 0f);
         string name = config.GetString("name");
-        if (config.GetNode("scale") is not System.Text.Json.Nodes.JsonArray)
+        Config source = config;
+        string key = "scale";
+        if (config.GetNode("scale") is System.Text.Json.Nodes.JsonObject wrapped)
         {
-            return new(config.GetSingle("scale"), offset, name);
+            Config array = config.GetConfig("scale");
+            if (array.GetString("class_name", string.Empty) is not ("__numpy__" or "__tensor__"))
+            {
+                throw config.Error($"\"scale\" is {Config.Describe(wrapped)}; expected a number, a list of numbers, or a Keras __numpy__ or __tensor__ array of them.");
+            }
+
+            (source, key) = (array.GetConfig("config"), "value");
         }
 
-        double[] scale = config.GetDoubleArray("scale");
+        if (source.GetNode(key) is not System.Text.Json.Nodes.JsonArray)
+        {
+            return new(source.GetSingle(key), offset, name);
+        }
+
+        double[] scale = source.GetDoubleArray(key);
         try
         {
             return new([.. scale.Select(v => (float)v)], offset, name);
@@ -118,11 +139,25 @@ public sealed class Rescaling : Layer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
-        if (_channelScales is not null && (inputShape.Rank == 0 || inputShape[inputShape.Rank - 1] != _channelScales.Length))
+        if (_channelScales is null)
+        {
+            return inputShape;
+        }
+
+        if (inputShape.Rank == 0 || (_channelScales.Length != 1 && inputShape[inputShape.Rank - 1] != _channelScales.Length))
         {
             throw new ArgumentException(
                 $"{Describe()} has {_channelScales.Length} per-channel factors, so its input's last axis must have {_channelScales.Length} channels, but got input {inputShape.ToBatchString()}.",
                 nameof(inputShape));
+        }
+
+        // The factors repeated over whole rows of channels, about TiledLength long, so a call multiplies long spans.
+        int channels = inputShape[inputShape.Rank - 1];
+        int rows = Math.Max(1, TiledLength / Math.Max(1, channels));
+        _tiledScales = new float[rows * channels];
+        for (int i = 0; i < _tiledScales.Length; i++)
+        {
+            _tiledScales[i] = _channelScales[_channelScales.Length == 1 ? 0 : i % channels];
         }
 
         return inputShape;
@@ -153,7 +188,8 @@ public sealed class Rescaling : Layer
         return inputGradient;
     }
 
-    // destination = source · scale, the factor taken per channel (each row of the last axis) when there is one per channel.
+    // destination = source · scale, the factor taken per channel when there is one per channel: the tiled factors span
+    // whole rows of channels, so each block of the source (the last one shorter, still whole rows) lines up with them.
     private void Scaled(ReadOnlySpan<float> source, Span<float> destination)
     {
         if (_channelScales is null)
@@ -162,10 +198,11 @@ public sealed class Rescaling : Layer
             return;
         }
 
-        int row = _channelScales.Length;
-        for (int start = 0; start < source.Length; start += row)
+        int block = _tiledScales.Length;
+        for (int start = 0; start < source.Length; start += block)
         {
-            TensorPrimitives.Multiply(source.Slice(start, row), _channelScales, destination.Slice(start, row));
+            int length = Math.Min(block, source.Length - start);
+            TensorPrimitives.Multiply(source.Slice(start, length), _tiledScales.AsSpan(0, length), destination.Slice(start, length));
         }
     }
 }

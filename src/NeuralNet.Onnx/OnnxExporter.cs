@@ -45,7 +45,7 @@ public static class OnnxExporter
     /// <param name="model">A built model (built explicitly, by a first Fit or Predict, or loaded).</param>
     /// <param name="path">The file to write; its folder must exist.</param>
     /// <param name="options">The opset and metadata; defaults when null.</param>
-    /// <exception cref="InvalidOperationException">The model is not built, or a Normalization layer in it is not adapted (the message names it).</exception>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
     /// <exception cref="NotSupportedException">A layer or activation has no ONNX form, or a layer reads a mask the exporter cannot follow to it (the message names them), or the model is over 2 GB.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinimumOpset"/>..<see cref="MaximumOpset"/>.</exception>
     /// <exception cref="IOException">The file cannot be written (the message names it); the previous file is unchanged.</exception>
@@ -61,7 +61,7 @@ public static class OnnxExporter
     /// <param name="model">A built model.</param>
     /// <param name="stream">A writable stream; left open.</param>
     /// <param name="options">The opset and metadata; defaults when null.</param>
-    /// <exception cref="InvalidOperationException">The model is not built, or a Normalization layer in it is not adapted (the message names it).</exception>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
     /// <exception cref="NotSupportedException">A layer or activation has no ONNX form, or a layer reads a mask the exporter cannot follow to it (the message names them), or the model is over 2 GB.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinimumOpset"/>..<see cref="MaximumOpset"/>.</exception>
     public static void ExportOnnx(this Model model, Stream stream, OnnxExportOptions? options = null)
@@ -313,13 +313,6 @@ public static class OnnxExporter
         if (activation is not null && !ActivationConverter.IsSupported(activation))
         {
             throw ActivationConverter.Unsupported(activation, layer);
-        }
-
-        if (layer is Normalization { IsAdapted: false })
-        {
-            // Predict refuses it too: without statistics the layer has nothing to write.
-            throw new InvalidOperationException(
-                $"Layer '{layer.Name}'{within} (Normalization) of model '{model.Name}' has no mean and variance yet, so it cannot be exported to ONNX; call Adapt with sample data, or give mean and variance to its constructor, before exporting.");
         }
 
         if (layer is Discretization { BinBoundaries: null })

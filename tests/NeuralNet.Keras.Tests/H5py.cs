@@ -36,10 +36,11 @@ internal static class H5py
 
     /// <summary>
     /// Writes a Keras 2 file with h5py: <paramref name="attributes"/> on the file, and each layer's weights (name, shape,
-    /// dtype, values) in its group under <paramref name="group"/> ("" for a weights-only file).
+    /// dtype, values) in its group under <paramref name="group"/> ("" for a weights-only file); the dtype is float32 unless
+    /// <paramref name="dtypeOf"/> names another for a weight's name.
     /// </summary>
     public static void WriteLegacy(string path, IReadOnlyDictionary<string, string> attributes, string group,
-        IEnumerable<(string Layer, (string Name, int[] Shape, double[] Values)[] Weights)> layers, bool split = false)
+        IEnumerable<(string Layer, (string Name, int[] Shape, double[] Values)[] Weights)> layers, bool split = false, Func<string, string?>? dtypeOf = null)
     {
         var attrs = new JsonObject();
         foreach (var (key, value) in attributes)
@@ -57,7 +58,7 @@ internal static class H5py
                 {
                     ["name"] = w.Name,
                     ["shape"] = new JsonArray([.. w.Shape.Select(d => (JsonNode)d)]),
-                    ["dtype"] = "float32",
+                    ["dtype"] = dtypeOf?.Invoke(w.Name) ?? "float32",
                     ["values"] = new JsonArray([.. w.Values.Select(v => (JsonNode)v)]),
                 })]),
             });

@@ -239,6 +239,9 @@ internal static class ExportCases
         ["rescaling_images"] = () => Chain([6, 5, 3], new Rescaling(1f / 255)),
         ["rescaling_offset_after_conv"] = () => Chain([6, 5, 2], new Conv2D(3, 3), new Rescaling(1f / 127.5f, -1f), new Flatten(), new Dense(2)),
         ["rescaling_offset_sequences"] = () => Chain([4, 5], new Rescaling(2.5f, 0.25f), new Dense(3)),
+        // A factor per channel (Keras' EfficientNet fix): after a convolution the value is channels-first in the graph.
+        ["rescaling_per_channel_after_conv"] = () => Chain([6, 5, 2], new Conv2D(3, 3), new Rescaling([0.5f, 2f, -1.5f], 0.25f), new Flatten(), new Dense(2)),
+        ["rescaling_per_channel_images"] = () => Chain([6, 5, 3], new Rescaling([1f / MathF.Sqrt(0.229f), 1f / MathF.Sqrt(0.224f), 1f / MathF.Sqrt(0.225f)])),
         ["operations_after_conv"] = () => Chain([6, 5, 2], new Conv2D(3, 3), new ElementwiseMath(ElementwiseFunction.Abs), new ScalarArithmetic(ArithmeticOperator.Add, 0.5f),
             new ElementwiseMath(ElementwiseFunction.Sqrt), new ScalarArithmetic(ArithmeticOperator.Divide, 2f, constantFirst: true), new ElementwiseMath(ElementwiseFunction.Log),
             new Reduce(Reduction.Mean, [1, 2]), new Dense(2)),

@@ -171,14 +171,13 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Normalization_that_was_never_adapted_is_refused_naming_it()
+    public void Normalization_that_was_never_adapted_is_exported_with_its_initial_statistics()
     {
-        var model = new Sequential(name: "raw");
-        model.Add(new InputLayer(3));
-        model.Add(new Normalization(name: "scaler"));
-        var error = Assert.Throws<InvalidOperationException>(() => model.ToOnnxBytes());
-        Assert.Contains("Layer 'scaler' (Normalization) of model 'raw' has no mean and variance yet", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Adapt", error.Message, StringComparison.Ordinal);
+        // As Predict and Keras 3 use it: mean 0 and variance 1, so values pass through.
+        GraphProto graph = Graph([3], new Normalization(name: "norm"));
+        Assert.Equal(["Sub", "Div"], graph.Node.Select(n => n.OpType));
+        Assert.Equal([0f, 0f, 0f], Floats(graph, "norm/mean"));
+        Assert.Equal([1f, 1f, 1f], Floats(graph, "norm/std"));
     }
 
     [Fact]

@@ -72,6 +72,27 @@ public sealed class PreprocessingExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Rescaling_per_channel_multiplies_in_the_values_layout_without_a_transpose()
+    {
+        // Channels last (the model's input): a (3) vector.
+        GraphProto images = Graph(new Rescaling([0.5f, 2f, -1.5f], name: "scale"));
+        Assert.Equal(["Mul"], images.Node.Select(n => n.OpType));
+        Assert.Equal([3L], images.Initializer.Single(i => i.Name == "scale/scale").Dims);
+
+        // After a convolution the value is channels first: a (3, 1, 1) constant, and no Transpose before the Mul.
+        var model = new Sequential(seed: 1);
+        model.Add(new InputLayer(6, 5, 3));
+        model.Add(new Conv2D(3, 3, name: "conv"));
+        model.Add(new Rescaling([0.5f, 2f, -1.5f], name: "scale"));
+        model.Add(new Conv2D(2, 1, name: "conv2"));
+        GraphProto graph = ModelProto.Parser.ParseFrom(model.ToOnnxBytes()).Graph;
+        Assert.Equal(["Transpose", "Conv", "Mul", "Conv", "Transpose"], graph.Node.Select(n => n.OpType));
+        TensorProto scale = graph.Initializer.Single(i => i.Name == "scale/scale");
+        Assert.Equal([3L, 1, 1], scale.Dims);
+        Assert.Equal([0.5f, 2f, -1.5f], System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(scale.RawData.Span).ToArray());
+    }
+
+    [Fact]
     public void Crops_are_slices_nearest_resizes_gathers_and_bilinear_resizes_gathers_blended()
     {
         Assert.Equal(["Slice", "Slice"], Graph(new CenterCrop(3, 4)).Node.Select(n => n.OpType));

@@ -97,12 +97,12 @@ public sealed class WrapperExportTests
     [Fact]
     public void TimeDistributed_of_a_layer_that_cannot_be_exported_names_both()
     {
-        // The wrapper's copy of a Normalization has no statistics (Predict refuses it too).
+        // A Discretization never adapted has no bin boundaries (Predict refuses it too).
         var model = new Sequential(name: "wrapped");
         model.Add(new InputLayer(4, 3));
-        model.Add(new TimeDistributed(new Normalization(name: "norm"), name: "steps"));
+        model.Add(new TimeDistributed(new Discretization(numBins: 3, name: "bins"), name: "steps"));
         var error = Assert.Throws<InvalidOperationException>(() => model.ToOnnxBytes());
-        Assert.Contains("Layer 'norm' (inside 'steps') (Normalization) of model 'wrapped' has no mean and variance yet", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Layer 'bins' (inside 'steps') (Discretization) of model 'wrapped' has no bin boundaries yet", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

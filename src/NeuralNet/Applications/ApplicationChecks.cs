@@ -17,13 +17,20 @@ internal static class ApplicationChecks
     public const int MinSize = 32;
 
     /// <summary>
-    /// Checks the options as Keras checks its arguments for <c>weights=None</c> and returns the input shape: the given one
-    /// (three dimensions, height and width at least 32) or Keras' default (224, 224, 3).
+    /// Checks the options as Keras checks its arguments (<c>imagenet_utils.obtain_input_shape</c>, for <c>weights=None</c>
+    /// or, with <see cref="ApplicationOptions.ImageNetWeights"/>, <c>"imagenet"</c>) and returns the input shape: the
+    /// given one (three dimensions, height and width at least 32) or Keras' default (<paramref name="defaultSize"/>,
+    /// <paramref name="defaultSize"/>, 3).
     /// </summary>
-    /// <exception cref="ArgumentException">The shape is not (height, width, channels) or smaller than 32 x 32, the class count is below 1, or the pooling is unknown.</exception>
-    public static TensorShape Check(ApplicationOptions options, string model)
+    /// <exception cref="ArgumentException">The shape is not (height, width, channels) or smaller than 32 x 32, the class count is below 1, or the pooling is unknown; for ImageNet weights, the channels are not 3, or with top the shape is not the default, the classes not 1000 or the classifier activation neither null nor softmax.</exception>
+    public static TensorShape Check(ApplicationOptions options, string model, int defaultSize = DefaultSize)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.ImageNetWeights)
+        {
+            CheckImageNet(options, model, new TensorShape(defaultSize, defaultSize, 3));
+        }
+
         if (options.IncludeTop && options.Classes < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Classes,
@@ -38,7 +45,7 @@ internal static class ApplicationChecks
 
         if (options.InputShape is not TensorShape shape)
         {
-            return new TensorShape(DefaultSize, DefaultSize, 3);
+            return new TensorShape(defaultSize, defaultSize, 3);
         }
 
         if (shape.Rank != 3)
@@ -54,6 +61,39 @@ internal static class ApplicationChecks
         }
 
         return shape;
+    }
+
+    // Keras' checks for weights="imagenet": classes 1000 and a softmax or no classifier activation with top (the builders,
+    // validate_activation), the default shape with top and 3 channels (obtain_input_shape), with Keras' messages.
+    private static void CheckImageNet(ApplicationOptions options, string model, TensorShape defaultShape)
+    {
+        if (options.IncludeTop && options.Classes != 1000)
+        {
+            throw new ArgumentException(
+                $"{model}: if using ImageNetWeights with IncludeTop as true, Classes should be 1000. Received: Classes={options.Classes}.", nameof(options));
+        }
+
+        if (options.IncludeTop && options.ClassifierActivation is { } activation and not NeuralNet.Activations.Softmax)
+        {
+            throw new ArgumentException(
+                $"{model}: only null and softmax activations are allowed for ClassifierActivation when using ImageNetWeights with IncludeTop as true. Received: ClassifierActivation={activation.Name}.", nameof(options));
+        }
+
+        if (options.InputShape is not TensorShape shape)
+        {
+            return;
+        }
+
+        if (options.IncludeTop && shape != defaultShape)
+        {
+            throw new ArgumentException(
+                $"{model}: when setting IncludeTop=true and loading ImageNet weights, InputShape should be {defaultShape}. Received: InputShape={shape}.", nameof(options));
+        }
+
+        if (shape.Rank == 3 && shape[2] != 3)
+        {
+            throw new ArgumentException($"{model}: the input must have 3 channels for ImageNet weights. Received: InputShape={shape}.", nameof(options));
+        }
     }
 
     /// <summary>The head of a model without its classifier: Keras' <c>pooling</c> (none, <c>avg</c> or <c>max</c>).</summary>

@@ -51,4 +51,21 @@ public sealed class ApplicationOptions
 
     /// <summary>The seed of the model's weight initialization (<see cref="Models.Functional"/>'s seed).</summary>
     public long Seed { get; init; }
+
+    /// <summary>
+    /// Whether the model rescales its input itself (Keras' <c>include_preprocessing</c>, default true), for the builders
+    /// that take it (EfficientNetV2): images then go in with values in [0, 255]. False leaves the preprocessing layers out.
+    /// Other builders ignore it (EfficientNet B0-B7 always include theirs, as in Keras).
+    /// </summary>
+    public bool IncludePreprocessing { get; init; } = true;
+
+    /// <summary>
+    /// Whether the model is built as Keras builds it for <c>weights="imagenet"</c> (default false, Keras' <c>weights=None</c>);
+    /// the weights file must still be loaded afterwards. Keras then requires 3 channels, and with <see cref="IncludeTop"/>
+    /// the default input shape (MobileNetV2: the given one if square of side 96, 128, 160, 192 or 224), 1000 classes and a
+    /// softmax or no <see cref="ClassifierActivation"/>; EfficientNet B0-B7 get Keras' extra <c>Rescaling</c> by
+    /// 1/sqrt(stddev) per channel, which the published weights files need (their normalization stores the standard
+    /// deviations as variances).
+    /// </summary>
+    public bool ImageNetWeights { get; init; }
 }

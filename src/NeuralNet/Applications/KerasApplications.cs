@@ -15,7 +15,7 @@ namespace NeuralNet.Applications;
 /// Tensor probabilities = model.Predict(ImageNetPreprocessing.Caffe(images));          // images: (n, 224, 224, 3), RGB in [0, 255]
 /// </code>
 /// </example>
-public static class KerasApplications
+public static partial class KerasApplications
 {
     /// <summary>
     /// ResNet50 (Keras' <c>keras.applications.ResNet50</c>; He et al., 2015): stacks of 3, 4, 6 and 3 residual blocks of
@@ -65,6 +65,6 @@ public static class KerasApplications
     /// <returns>A new model named <c>mobilenetv2_&lt;alpha&gt;_&lt;rows&gt;</c> (<c>mobilenetv2_1.00_224</c>, alpha with two
     /// decimals as Python's <c>0.2f</c> rounds them), randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not positive and finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not positive and finite, or with <see cref="ApplicationOptions.ImageNetWeights"/> not one Keras publishes weights for (0.35, 0.5, 0.75, 1.0, 1.3, 1.4).</exception>
     public static Functional MobileNetV2(ApplicationOptions? options = null, double alpha = 1.0) => MobileNetV2Builder.MobileNetV2(options, alpha);
 }

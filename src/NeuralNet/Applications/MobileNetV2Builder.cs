@@ -40,6 +40,12 @@ internal static class MobileNetV2Builder
         (320, 1, 6),
     ];
 
+    /// <summary>The widths Keras publishes ImageNet weights for.</summary>
+    private static readonly double[] PublishedAlphas = [0.35, 0.5, 0.75, 1.0, 1.3, 1.4];
+
+    /// <summary>Whether the image is square with a side Keras publishes weights for (96, 128, 160, 192 or 224).</summary>
+    private static bool IsPublishedSize(TensorShape shape) => shape[0] == shape[1] && shape[0] is 96 or 128 or 160 or 192 or 224;
+
     /// <summary>Builds MobileNetV2 (Keras' <c>keras.applications.MobileNetV2</c>).</summary>
     /// <param name="options">Keras' arguments; null for Keras' defaults (classifier of 1000 classes on 224 x 224 x 3 images).</param>
     /// <param name="alpha">The width multiplier (Keras' <c>alpha</c>, default 1.0); Keras publishes weights for 0.35, 0.5, 0.75, 1.0, 1.3 and 1.4.</param>
@@ -47,14 +53,23 @@ internal static class MobileNetV2Builder
     /// A new model, randomly initialized, named as Keras names it: <c>mobilenetv2_{alpha:0.2f}_{rows}</c> (<c>mobilenetv2_1.00_224</c>)
     /// unless <see cref="ApplicationOptions.Name"/> is set.
     /// </returns>
-    /// <exception cref="ArgumentException">An option is invalid (see <see cref="ApplicationOptions"/>), or <paramref name="alpha"/> is not positive and finite.</exception>
+    /// <exception cref="ArgumentException">An option is invalid (see <see cref="ApplicationOptions"/>), or <paramref name="alpha"/> is not positive and finite, or not a published width with <see cref="ApplicationOptions.ImageNetWeights"/>.</exception>
     internal static Functional MobileNetV2(ApplicationOptions? options = null, double alpha = 1.0)
     {
         options ??= new ApplicationOptions();
-        TensorShape shape = ApplicationChecks.Check(options, "MobileNetV2");
+
+        // Keras' default size is the input's side when it is square and one of the published sizes, else 224.
+        int defaultSize = options.InputShape is { Rank: 3 } given && IsPublishedSize(given) ? given[0] : ApplicationChecks.DefaultSize;
+        TensorShape shape = ApplicationChecks.Check(options, "MobileNetV2", defaultSize);
         if (!(alpha > 0) || double.IsInfinity(alpha))
         {
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"MobileNetV2 expects a positive, finite width multiplier. Received: alpha={alpha}.");
+        }
+
+        if (options.ImageNetWeights && Array.IndexOf(PublishedAlphas, alpha) < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha,
+                $"MobileNetV2: if ImageNetWeights are being loaded, alpha must be one of 0.35, 0.5, 0.75, 1.0, 1.3 or 1.4 only. Received: alpha={alpha}.");
         }
 
         var image = new Input(shape);
@@ -85,7 +100,9 @@ internal static class MobileNetV2Builder
             x = ApplicationChecks.Pool(x, options.Pooling, null, null);
         }
 
-        string name = options.Name ?? $"mobilenetv2_{ApplicationChecks.TwoDecimals(alpha)}_{shape[0]}";
+        // Keras names the model after the size of the weights it loads: 224 for an unpublished size with ImageNet weights.
+        int rows = options.ImageNetWeights && !IsPublishedSize(shape) ? ApplicationChecks.DefaultSize : shape[0];
+        string name = options.Name ?? $"mobilenetv2_{ApplicationChecks.TwoDecimals(alpha)}_{rows}";
         return new Functional(image, x, name, options.Seed);
     }
 

@@ -7,7 +7,7 @@ namespace NeuralNet.Tests.Applications;
 // Keras' imagenet_utils: obtain_input_shape (weights=None), correct_pad, preprocess_input; mobilenet_v2's _make_divisible.
 public class ApplicationOptionsTests
 {
-    public static TheoryData<string> Builders => ["ResNet50", "ResNet101", "ResNet152", "VGG16", "VGG19", "MobileNetV2"];
+    public static TheoryData<string> Builders => ["ResNet50", "ResNet101", "ResNet152", "VGG16", "VGG19", "MobileNetV2", "EfficientNetB0", "EfficientNetV2B0"];
 
     private static Functional Build(string builder, ApplicationOptions options) => builder switch
     {
@@ -16,6 +16,8 @@ public class ApplicationOptionsTests
         "ResNet152" => KerasApplications.ResNet152(options),
         "VGG16" => KerasApplications.Vgg16(options),
         "VGG19" => KerasApplications.Vgg19(options),
+        "EfficientNetB0" => KerasApplications.EfficientNetB0(options),
+        "EfficientNetV2B0" => KerasApplications.EfficientNetV2B0(options),
         _ => KerasApplications.MobileNetV2(options),
     };
 
@@ -152,5 +154,99 @@ public class ApplicationOptionsTests
         float[] result = ImageNetPreprocessing.Tf(images).ToArray();
 
         Assert.Equal([-1f, 0f, 1f, (51f / 127.5f) - 1f], result);
+    }
+
+    // imagenet_utils.obtain_input_shape with weights="imagenet" and the builders' own check of classes.
+    [Fact]
+    public void ImageNetWeights_WithTop_RequireKerasDefaultShapeAndThousandClasses()
+    {
+        var classes = Assert.Throws<ArgumentException>(() => KerasApplications.EfficientNetB1(new ApplicationOptions { ImageNetWeights = true, Classes = 10 }));
+        Assert.Contains("EfficientNetB1: if using ImageNetWeights with IncludeTop as true, Classes should be 1000. Received: Classes=10.", classes.Message);
+
+        var shape = Assert.Throws<ArgumentException>(() => KerasApplications.EfficientNetB1(new ApplicationOptions { ImageNetWeights = true, InputShape = new TensorShape(224, 224, 3) }));
+        Assert.Contains("InputShape should be (240, 240, 3). Received: InputShape=(224, 224, 3).", shape.Message);
+
+        var channels = Assert.Throws<ArgumentException>(() => KerasApplications.ResNet50(new ApplicationOptions { ImageNetWeights = true, IncludeTop = false, InputShape = new TensorShape(64, 64, 1) }));
+        Assert.Contains("ResNet50: the input must have 3 channels for ImageNet weights. Received: InputShape=(64, 64, 1).", channels.Message);
+
+        // Without top, any size of 3 channels; with top and no shape, the default one.
+        Assert.Equal(new TensorShape(2, 2, 1280), KerasApplications.EfficientNetV2B0(new ApplicationOptions { ImageNetWeights = true, IncludeTop = false, InputShape = new TensorShape(64, 64, 3) }).OutputShape);
+        Assert.Equal(new TensorShape(240, 240, 3), KerasApplications.EfficientNetB1(new ApplicationOptions { ImageNetWeights = true }).Inputs[0].Shape);
+    }
+
+    // mobilenet_v2.py: the default size is the input's side when square and in [96, 128, 160, 192, 224], so with top a
+    // published size is accepted; another one is refused, as obtain_input_shape refuses a shape other than the default.
+    [Theory]
+    [InlineData(96)]
+    [InlineData(128)]
+    [InlineData(160)]
+    [InlineData(192)]
+    [InlineData(224)]
+    public void MobileNetV2_ImageNetWeightsWithTop_AcceptsEveryPublishedSize(int side)
+    {
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { ImageNetWeights = true, InputShape = new TensorShape(side, side, 3) }, alpha: 0.35);
+
+        Assert.Equal(new TensorShape(side, side, 3), model.Inputs[0].Shape);
+        Assert.Equal($"mobilenetv2_0.35_{side}", model.Name);
+    }
+
+    [Fact]
+    public void MobileNetV2_ImageNetWeightsWithTop_OtherSizeThrows_WithoutTopNamesTheDefaultWeights()
+    {
+        var e = Assert.Throws<ArgumentException>(() => KerasApplications.MobileNetV2(new ApplicationOptions { ImageNetWeights = true, InputShape = new TensorShape(128, 160, 3) }));
+        Assert.Contains("MobileNetV2: when setting IncludeTop=true and loading ImageNet weights, InputShape should be (224, 224, 3). Received: InputShape=(128, 160, 3).", e.Message);
+
+        // Without top any size; Keras then loads the 224 weights and names the model after them.
+        Functional model = KerasApplications.MobileNetV2(new ApplicationOptions { ImageNetWeights = true, IncludeTop = false, InputShape = new TensorShape(100, 100, 3) });
+        Assert.Equal("mobilenetv2_1.00_224", model.Name);
+        Assert.Equal("mobilenetv2_1.00_100", KerasApplications.MobileNetV2(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(100, 100, 3) }).Name);
+    }
+
+    [Theory]
+    [InlineData(0.35, true)]
+    [InlineData(0.5, true)]
+    [InlineData(0.75, true)]
+    [InlineData(1.0, true)]
+    [InlineData(1.3, true)]
+    [InlineData(1.4, true)]
+    [InlineData(0.6, false)]
+    [InlineData(1.35, false)]
+    public void MobileNetV2_ImageNetWeights_RequiresPublishedAlpha(double alpha, bool published)
+    {
+        ApplicationOptions Options(bool imageNet) => new() { ImageNetWeights = imageNet, IncludeTop = false, InputShape = new TensorShape(32, 32, 3) };
+        var options = Options(imageNet: true);
+        if (published)
+        {
+            Assert.Equal(new TensorShape(32, 32, 3), KerasApplications.MobileNetV2(options, alpha).Inputs[0].Shape);
+            return;
+        }
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => KerasApplications.MobileNetV2(options, alpha));
+        Assert.Equal("alpha", e.ParamName);
+        Assert.Contains($"MobileNetV2: if ImageNetWeights are being loaded, alpha must be one of 0.35, 0.5, 0.75, 1.0, 1.3 or 1.4 only. Received: alpha={alpha}.", e.Message);
+
+        // Without ImageNet weights any positive alpha.
+        Assert.Equal(new TensorShape(32, 32, 3), KerasApplications.MobileNetV2(Options(imageNet: false), alpha).Inputs[0].Shape);
+    }
+
+    // imagenet_utils.validate_activation, called by every builder with include_top.
+    [Theory]
+    [MemberData(nameof(Builders))]
+    public void ImageNetWeightsWithTop_ClassifierActivationOtherThanSoftmaxOrNone_Throws(string builder)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Build(builder, new ApplicationOptions { ImageNetWeights = true, ClassifierActivation = NeuralNet.Activations.ActivationFunction.Sigmoid }));
+
+        Assert.Contains($"{builder}: only null and softmax activations are allowed for ClassifierActivation when using ImageNetWeights with IncludeTop as true. Received: ClassifierActivation=sigmoid.", e.Message);
+    }
+
+    [Fact]
+    public void ImageNetWeights_ClassifierActivationSoftmaxNoneOrWithoutTop_Allowed()
+    {
+        var shape = new TensorShape(96, 96, 3);
+
+        Assert.Equal(new TensorShape(1000), KerasApplications.MobileNetV2(new ApplicationOptions { ImageNetWeights = true, InputShape = shape, ClassifierActivation = null }, 0.35).OutputShape);
+        Assert.Equal(new TensorShape(1000), KerasApplications.MobileNetV2(new ApplicationOptions { ImageNetWeights = true, InputShape = shape }, 0.35).OutputShape);
+        Assert.Equal(new TensorShape(3, 3, 1280), KerasApplications.MobileNetV2(
+            new ApplicationOptions { ImageNetWeights = true, InputShape = shape, IncludeTop = false, ClassifierActivation = NeuralNet.Activations.ActivationFunction.Sigmoid }, 0.35).OutputShape);
     }
 }

@@ -19,8 +19,9 @@ namespace NeuralNet.Layers;
 /// <para>State: an adapting layer holds Keras' three non-trainable weights, <c>mean</c> and <c>variance</c> (shaped as
 /// the kept axes) and <c>count</c> (a scalar), saved with the model's weights. Keras 3 keeps <c>count</c> at 0; here it
 /// holds the number of values each statistic was computed from (as Keras 2 did, as a float). A layer whose <c>count</c>
-/// is 0 and whose statistics are still the initial ones (mean 0, variance 1) has not been adapted: using it throws. Statistics
-/// loaded from Keras 3's weights (with <c>count</c> 0) or set by hand are used as they are. A layer given <c>mean</c> and <c>variance</c> has no
+/// is 0 and whose statistics are still the initial ones (mean 0, variance 1) has not been adapted
+/// (<see cref="IsAdapted"/> is false) and, as in Keras 3 (whose <c>build</c> finalizes the initial statistics), passes
+/// values through unchanged. Statistics loaded from Keras 3's weights (with <c>count</c> 0) or set by hand are used as they are. A layer given <c>mean</c> and <c>variance</c> has no
 /// weights: they are saved in its configuration, as Keras does.</para>
 /// <para>Differentiable with respect to its input (<c>dx = dy / max(sqrt(variance), 1e-7)</c>, or times it when
 /// inverted); the statistics get no gradient. After the first batch, forward and backward allocate nothing.</para>
@@ -309,11 +310,7 @@ public sealed class Normalization : Layer
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
     {
-        if (!IsAdapted)
-        {
-            throw new InvalidOperationException($"{Describe()} has no mean and variance yet: call Adapt with sample data before using it, or give mean and variance to the constructor.");
-        }
-
+        // A layer never adapted uses its initial statistics (mean 0, variance 1), as Keras 3's does: values pass through.
         ReadOnlySpan<float> mean = PrepareStatistics();
         _batch = input.Shape[0];
         Tensor output = BatchView(ref _output, _batch, OutputShape);

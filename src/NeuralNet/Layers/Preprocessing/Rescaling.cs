@@ -9,10 +9,17 @@ namespace NeuralNet.Layers;
 /// <c>new Rescaling(1f / 127.5f, -1)</c> gives [-1, 1].
 /// </summary>
 /// <remarks>Differentiable: <c>dx = dy · scale</c>. No state, so nothing to adapt; the factors are saved in the configuration.
-/// The product is rounded before the offset is added (no fused multiply-add), as Keras computes it. Keras also takes
-/// per-channel lists for <c>scale</c> and <c>offset</c>; only single numbers are supported here.</remarks>
+/// The product is rounded before the offset is added (no fused multiply-add), as Keras computes it. As in Keras,
+/// <c>scale</c> may also be a list with one factor per channel of the last axis (Keras' EfficientNet uses one for its
+/// ImageNet weights), or a list of one factor, which broadcasts over any number of channels; a per-channel
+/// <c>offset</c> is not supported.</remarks>
 public sealed class Rescaling : Layer
 {
+    /// <summary>The most values a per-channel layer multiplies in one call: its factors are tiled to about this length once.</summary>
+    private const int TiledLength = 1024;
+
+    private readonly float[]? _channelScales;
+    private float[] _tiledScales = [];
     private Tensor? _output;
     private Tensor? _inputGradient;
     private int _batch = -1;
@@ -39,8 +46,35 @@ public sealed class Rescaling : Layer
         Offset = offset;
     }
 
-    /// <summary>The factor applied to the input.</summary>
+    /// <summary>Creates a rescaling layer with one factor per channel of the last axis (Keras' <c>scale</c> given as a list).</summary>
+    /// <param name="scale">The factor of each channel: y[..., c] = x[..., c] · scale[c] + offset; the input's last axis must have this length, unless it holds one factor (for every channel, as Keras broadcasts it).</param>
+    /// <param name="offset">The offset added after scaling (Keras default 0).</param>
+    /// <param name="name">The layer's name; null to have the model name it <c>rescaling</c>, ...</param>
+    /// <exception cref="ArgumentException"><paramref name="scale"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A factor or <paramref name="offset"/> is not finite.</exception>
+    public Rescaling(float[] scale, float offset = 0f, string? name = null)
+        : this(1f, offset, name)
+    {
+        ArgumentNullException.ThrowIfNull(scale);
+        if (scale.Length == 0)
+        {
+            throw new ArgumentException("Rescaling expects at least one factor in a per-channel scale. Received: scale=[].", nameof(scale));
+        }
+
+        int bad = Array.FindIndex(scale, v => !float.IsFinite(v));
+        if (bad >= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(scale), scale[bad], $"Rescaling expects finite factors. Received: scale[{bad}]={scale[bad]}.");
+        }
+
+        _channelScales = [.. scale];
+    }
+
+    /// <summary>The factor applied to every value; 1 for a layer with a factor per channel (<see cref="ChannelScales"/>).</summary>
     public float Scale { get; }
+
+    /// <summary>The factor of each channel of the last axis, or null when one <see cref="Scale"/> applies to every value.</summary>
+    public IReadOnlyList<float>? ChannelScales => _channelScales;
 
     /// <summary>The offset added after scaling.</summary>
     public float Offset { get; }
@@ -52,21 +86,82 @@ public sealed class Rescaling : Layer
     public override bool SupportsMasking => true;
 
     /// <inheritdoc/>
-    public override Config GetConfig() => base.GetConfig().Set("scale", Scale).Set("offset", Offset);
+    /// <remarks>Keras' keys: <c>scale</c> (a number, or a list of numbers for a factor per channel) and <c>offset</c>.</remarks>
+    public override Config GetConfig()
+    {
+        Config config = base.GetConfig();
+        config = _channelScales is null ? config.Set("scale", Scale) : config.Set("scale", (ReadOnlySpan<double>)[.. _channelScales.Select(v => (double)v)]);
+        return config.Set("offset", Offset);
+    }
 
-    /// <summary>Keras' <c>from_config</c>.</summary>
+    /// <summary>
+    /// Keras' <c>from_config</c>: <c>scale</c> a number, a flat list of numbers, or the <c>__numpy__</c> / <c>__tensor__</c>
+    /// object Keras writes for an array (its <c>value</c> a number or a flat list); <c>offset</c> a number.
+    /// </summary>
     internal static Rescaling FromConfig(Config config)
     {
-        if (config.GetNode("scale") is System.Text.Json.Nodes.JsonArray || config.GetNode("offset") is System.Text.Json.Nodes.JsonArray)
+        if (config.GetNode("offset") is System.Text.Json.Nodes.JsonArray)
         {
-            throw config.Error("per-channel \"scale\" or \"offset\" lists are not supported; they must be numbers.");
+            throw config.Error("a per-channel \"offset\" list is not supported; it must be a number.");
         }
 
-        return new(config.GetSingle("scale"), config.GetSingle("offset", 0f), config.GetString("name"));
+        float offset = config.GetSingle("offset", 0f);
+        string name = config.GetString("name");
+        Config source = config;
+        string key = "scale";
+        if (config.GetNode("scale") is System.Text.Json.Nodes.JsonObject wrapped)
+        {
+            Config array = config.GetConfig("scale");
+            if (array.GetString("class_name", string.Empty) is not ("__numpy__" or "__tensor__"))
+            {
+                throw config.Error($"\"scale\" is {Config.Describe(wrapped)}; expected a number, a list of numbers, or a Keras __numpy__ or __tensor__ array of them.");
+            }
+
+            (source, key) = (array.GetConfig("config"), "value");
+        }
+
+        if (source.GetNode(key) is not System.Text.Json.Nodes.JsonArray)
+        {
+            return new(source.GetSingle(key), offset, name);
+        }
+
+        double[] scale = source.GetDoubleArray(key);
+        try
+        {
+            return new([.. scale.Select(v => (float)v)], offset, name);
+        }
+        catch (ArgumentException e)
+        {
+            throw config.Error(e.Message, e);
+        }
     }
 
     /// <inheritdoc/>
-    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        if (_channelScales is null)
+        {
+            return inputShape;
+        }
+
+        if (inputShape.Rank == 0 || (_channelScales.Length != 1 && inputShape[inputShape.Rank - 1] != _channelScales.Length))
+        {
+            throw new ArgumentException(
+                $"{Describe()} has {_channelScales.Length} per-channel factors, so its input's last axis must have {_channelScales.Length} channels, but got input {inputShape.ToBatchString()}.",
+                nameof(inputShape));
+        }
+
+        // The factors repeated over whole rows of channels, about TiledLength long, so a call multiplies long spans.
+        int channels = inputShape[inputShape.Rank - 1];
+        int rows = Math.Max(1, TiledLength / Math.Max(1, channels));
+        _tiledScales = new float[rows * channels];
+        for (int i = 0; i < _tiledScales.Length; i++)
+        {
+            _tiledScales[i] = _channelScales[_channelScales.Length == 1 ? 0 : i % channels];
+        }
+
+        return inputShape;
+    }
 
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
@@ -74,7 +169,7 @@ public sealed class Rescaling : Layer
         _batch = input.Shape[0];
         Tensor output = BatchView(ref _output, _batch, OutputShape);
         Span<float> y = output.AsSpan();
-        TensorPrimitives.Multiply(input.AsReadOnlySpan(), Scale, y);
+        Scaled(input.AsReadOnlySpan(), y);
         TensorPrimitives.Add(y, Offset, y);
         return output;
     }
@@ -89,7 +184,25 @@ public sealed class Rescaling : Layer
         }
 
         Tensor inputGradient = BatchView(ref _inputGradient, _batch, InputShape);
-        TensorPrimitives.Multiply(outputGradient.AsReadOnlySpan(), Scale, inputGradient.AsSpan());
+        Scaled(outputGradient.AsReadOnlySpan(), inputGradient.AsSpan());
         return inputGradient;
+    }
+
+    // destination = source · scale, the factor taken per channel when there is one per channel: the tiled factors span
+    // whole rows of channels, so each block of the source (the last one shorter, still whole rows) lines up with them.
+    private void Scaled(ReadOnlySpan<float> source, Span<float> destination)
+    {
+        if (_channelScales is null)
+        {
+            TensorPrimitives.Multiply(source, Scale, destination);
+            return;
+        }
+
+        int block = _tiledScales.Length;
+        for (int start = 0; start < source.Length; start += block)
+        {
+            int length = Math.Min(block, source.Length - start);
+            TensorPrimitives.Multiply(source.Slice(start, length), _tiledScales.AsSpan(0, length), destination.Slice(start, length));
+        }
     }
 }

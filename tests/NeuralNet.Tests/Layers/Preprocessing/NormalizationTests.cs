@@ -108,11 +108,15 @@ public class NormalizationTests
     }
 
     [Fact]
-    public void Forward_BeforeAdapt_ThrowsNamingTheLayerAndAdapt()
+    public void Forward_BeforeAdapt_PassesValuesThrough_AsKeras3()
     {
+        // Keras 3's build finalizes the initial statistics (mean 0, variance 1): an unadapted layer is the identity.
         var model = new Sequential([new InputLayer(3), new NeuralNet.Layers.Normalization(name: "norm")]);
-        var error = Assert.Throws<InvalidOperationException>(() => model.Predict(Tensor.Ones(2, 3)));
-        Assert.Contains("Normalization 'norm' has no mean and variance yet: call Adapt", error.Message, StringComparison.Ordinal);
+        float[] x = [2f, -3f, 0.5f, 7f, 1e-3f, -250f];
+
+        Assert.Equal(x, model.Predict(Tensor.FromArray(x, 2, 3)).ToArray());
+        Assert.Equal(x, model.Clone().Predict(Tensor.FromArray(x, 2, 3)).ToArray());
+        Assert.False(((NeuralNet.Layers.Normalization)model.Layers[^1]).IsAdapted);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace NeuralNet.Applications;
 /// Tensor probabilities = model.Predict(ImageNetPreprocessing.Caffe(images));          // images: (n, 224, 224, 3), RGB in [0, 255]
 /// </code>
 /// </example>
-public static class KerasApplications
+public static partial class KerasApplications
 {
     /// <summary>
     /// ResNet50 (Keras' <c>keras.applications.ResNet50</c>; He et al., 2015): stacks of 3, 4, 6 and 3 residual blocks of

@@ -35,6 +35,7 @@ internal static class ExportCases
         ["average_pool_same"] = () => Chain([9, 10, 3], new AveragePooling2D(3, 2, Padding.Same)),
         ["global_average_pool"] = () => Chain([7, 6, 3], new Conv2D(4, 3), new GlobalAveragePooling2D(), new Dense(2)),
         ["global_average_pool_of_input"] = () => Chain([7, 6, 3], new GlobalAveragePooling2D()),
+        ["global_average_pool_keepdims_squeeze_excite"] = () => Chain([5, 6, 3], new GlobalAveragePooling2D(keepDims: true), new Conv2D(4, 1), new Flatten()),
         ["batch_norm_images"] = () => Chain([6, 7, 3], new Conv2D(4, 3), new BatchNormalization(), new Activation(ActivationFunction.Relu)),
         ["batch_norm_input_images"] = () => Chain([6, 7, 3], new BatchNormalization(epsilon: 0.01f)),
         ["batch_norm_features"] = () => Chain([8], new Dense(6), new BatchNormalization(center: false)),

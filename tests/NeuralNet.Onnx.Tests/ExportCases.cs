@@ -35,6 +35,8 @@ internal static class ExportCases
         ["average_pool_same"] = () => Chain([9, 10, 3], new AveragePooling2D(3, 2, Padding.Same)),
         ["global_average_pool"] = () => Chain([7, 6, 3], new Conv2D(4, 3), new GlobalAveragePooling2D(), new Dense(2)),
         ["global_average_pool_of_input"] = () => Chain([7, 6, 3], new GlobalAveragePooling2D()),
+        ["layer_scale_and_stochastic_depth_sequences"] = () => Chain([4, 5], new Dense(6), new LayerScale(0.3f, 6), new StochasticDepth(0.2)),
+        ["layer_scale_images_after_convolution"] = () => Chain([5, 6, 3], new Conv2D(4, 3), new LayerScale(-0.7f, 4)),
         ["global_average_pool_keepdims_squeeze_excite"] = () => Chain([5, 6, 3], new GlobalAveragePooling2D(keepDims: true), new Conv2D(4, 1), new Flatten()),
         ["batch_norm_images"] = () => Chain([6, 7, 3], new Conv2D(4, 3), new BatchNormalization(), new Activation(ActivationFunction.Relu)),
         ["batch_norm_input_images"] = () => Chain([6, 7, 3], new BatchNormalization(epsilon: 0.01f)),

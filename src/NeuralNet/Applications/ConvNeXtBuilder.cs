@@ -25,9 +25,25 @@ internal sealed class ConvNeXtBuilder
     private const float LayerScaleInit = 1e-6f;
     private int _adds;
 
-    /// <summary>Builds a ConvNeXt variant of Keras' <c>MODEL_CONFIGS</c>.</summary>
-    internal static Functional Build(ApplicationOptions? options, bool includePreprocessing, string modelName, string display, int[] depths, int[] dims) =>
-        new ConvNeXtBuilder().Create(options, includePreprocessing, modelName, display, depths, dims);
+    /// <summary>
+    /// Keras' <c>MODEL_CONFIGS</c> of <c>convnext.py</c>: each variant's blocks per stage (<c>depths</c>) and channels per
+    /// stage (<c>projection_dims</c>), keyed by Keras' variant name.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, (int[] Depths, int[] Dims)> Configs = new Dictionary<string, (int[], int[])>
+    {
+        ["tiny"] = ([3, 3, 9, 3], [96, 192, 384, 768]),
+        ["small"] = ([3, 3, 27, 3], [96, 192, 384, 768]),
+        ["base"] = ([3, 3, 27, 3], [128, 256, 512, 1024]),
+        ["large"] = ([3, 3, 27, 3], [192, 384, 768, 1536]),
+        ["xlarge"] = ([3, 3, 27, 3], [256, 512, 1024, 2048]),
+    };
+
+    /// <summary>Builds the variant <paramref name="variant"/> of <see cref="Configs"/>, named <c>convnext_&lt;variant&gt;</c> by default.</summary>
+    internal static Functional Build(ApplicationOptions? options, bool includePreprocessing, string variant, string display)
+    {
+        var (depths, dims) = Configs[variant];
+        return new ConvNeXtBuilder().Create(options, includePreprocessing, "convnext_" + variant, display, depths, dims);
+    }
 
     private Functional Create(ApplicationOptions? options, bool includePreprocessing, string modelName, string display, int[] depths, int[] dims)
     {

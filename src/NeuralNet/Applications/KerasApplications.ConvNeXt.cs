@@ -15,7 +15,7 @@ public static partial class KerasApplications
     /// <returns>A new model named <c>convnext_tiny</c> (its layer names start with the model's name, as Keras'), randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid (see <see cref="ApplicationOptions"/>); the message names it.</exception>
     public static Functional ConvNeXtTiny(ApplicationOptions? options = null, bool includePreprocessing = true) =>
-        ConvNeXtBuilder.Build(options, includePreprocessing, "convnext_tiny", "ConvNeXtTiny", [3, 3, 9, 3], [96, 192, 384, 768]);
+        ConvNeXtBuilder.Build(options, includePreprocessing, "tiny", "ConvNeXtTiny");
 
     /// <summary>ConvNeXtSmall (Keras' <c>keras.applications.ConvNeXtSmall</c>): stages of 3, 3, 27 and 3 blocks of 96, 192, 384 and 768 channels; see <see cref="ConvNeXtTiny"/>.</summary>
     /// <param name="options">Keras' arguments; null for Keras' defaults.</param>
@@ -23,7 +23,7 @@ public static partial class KerasApplications
     /// <returns>A new model named <c>convnext_small</c>, randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public static Functional ConvNeXtSmall(ApplicationOptions? options = null, bool includePreprocessing = true) =>
-        ConvNeXtBuilder.Build(options, includePreprocessing, "convnext_small", "ConvNeXtSmall", [3, 3, 27, 3], [96, 192, 384, 768]);
+        ConvNeXtBuilder.Build(options, includePreprocessing, "small", "ConvNeXtSmall");
 
     /// <summary>ConvNeXtBase (Keras' <c>keras.applications.ConvNeXtBase</c>): stages of 3, 3, 27 and 3 blocks of 128, 256, 512 and 1024 channels; see <see cref="ConvNeXtTiny"/>.</summary>
     /// <param name="options">Keras' arguments; null for Keras' defaults.</param>
@@ -31,7 +31,7 @@ public static partial class KerasApplications
     /// <returns>A new model named <c>convnext_base</c>, randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public static Functional ConvNeXtBase(ApplicationOptions? options = null, bool includePreprocessing = true) =>
-        ConvNeXtBuilder.Build(options, includePreprocessing, "convnext_base", "ConvNeXtBase", [3, 3, 27, 3], [128, 256, 512, 1024]);
+        ConvNeXtBuilder.Build(options, includePreprocessing, "base", "ConvNeXtBase");
 
     /// <summary>ConvNeXtLarge (Keras' <c>keras.applications.ConvNeXtLarge</c>): stages of 3, 3, 27 and 3 blocks of 192, 384, 768 and 1536 channels; see <see cref="ConvNeXtTiny"/>.</summary>
     /// <param name="options">Keras' arguments; null for Keras' defaults.</param>
@@ -39,7 +39,7 @@ public static partial class KerasApplications
     /// <returns>A new model named <c>convnext_large</c>, randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public static Functional ConvNeXtLarge(ApplicationOptions? options = null, bool includePreprocessing = true) =>
-        ConvNeXtBuilder.Build(options, includePreprocessing, "convnext_large", "ConvNeXtLarge", [3, 3, 27, 3], [192, 384, 768, 1536]);
+        ConvNeXtBuilder.Build(options, includePreprocessing, "large", "ConvNeXtLarge");
 
     /// <summary>ConvNeXtXLarge (Keras' <c>keras.applications.ConvNeXtXLarge</c>): stages of 3, 3, 27 and 3 blocks of 256, 512, 1024 and 2048 channels; see <see cref="ConvNeXtTiny"/>.</summary>
     /// <param name="options">Keras' arguments; null for Keras' defaults.</param>
@@ -47,5 +47,5 @@ public static partial class KerasApplications
     /// <returns>A new model named <c>convnext_xlarge</c>, randomly initialized.</returns>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public static Functional ConvNeXtXLarge(ApplicationOptions? options = null, bool includePreprocessing = true) =>
-        ConvNeXtBuilder.Build(options, includePreprocessing, "convnext_xlarge", "ConvNeXtXLarge", [3, 3, 27, 3], [256, 512, 1024, 2048]);
+        ConvNeXtBuilder.Build(options, includePreprocessing, "xlarge", "ConvNeXtXLarge");
 }

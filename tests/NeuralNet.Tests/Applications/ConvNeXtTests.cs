@@ -9,8 +9,9 @@ namespace NeuralNet.Tests.Applications;
 // Keras' keras/src/applications/convnext.py; counts from keras.io/api/applications and model.summary().
 public class ConvNeXtTests
 {
-    private static readonly int[] TinyDepths = [3, 3, 9, 3], Depths = [3, 3, 27, 3];
-    private static readonly int[] TinyDims = [96, 192, 384, 768];
+    // The builder's table, which the public methods build from; ConvNeXtBuilder_Configs_AreKerasModelConfigs checks it.
+    private static long Count(string variant, bool top, int classes) =>
+        Count(ConvNeXtBuilder.Configs[variant].Depths, ConvNeXtBuilder.Configs[variant].Dims, top, classes);
 
     // The parameters convnext.py creates, written out: the 4x4 stem convolution with bias and its layer normalization;
     // per downsampling a layer normalization and a 2x2 convolution with bias; per block a 7x7 convolution grouped per
@@ -37,9 +38,26 @@ public class ConvNeXtTests
     }
 
     [Fact]
+    public void ConvNeXtBuilder_Configs_AreKerasModelConfigs()
+    {
+        // convnext.py's MODEL_CONFIGS: depths and projection_dims.
+        Assert.Equal(["tiny", "small", "base", "large", "xlarge"], ConvNeXtBuilder.Configs.Keys);
+        Assert.Equal([3, 3, 9, 3], ConvNeXtBuilder.Configs["tiny"].Depths);
+        Assert.Equal([96, 192, 384, 768], ConvNeXtBuilder.Configs["tiny"].Dims);
+        Assert.Equal([3, 3, 27, 3], ConvNeXtBuilder.Configs["small"].Depths);
+        Assert.Equal([96, 192, 384, 768], ConvNeXtBuilder.Configs["small"].Dims);
+        Assert.Equal([3, 3, 27, 3], ConvNeXtBuilder.Configs["base"].Depths);
+        Assert.Equal([128, 256, 512, 1024], ConvNeXtBuilder.Configs["base"].Dims);
+        Assert.Equal([3, 3, 27, 3], ConvNeXtBuilder.Configs["large"].Depths);
+        Assert.Equal([192, 384, 768, 1536], ConvNeXtBuilder.Configs["large"].Dims);
+        Assert.Equal([3, 3, 27, 3], ConvNeXtBuilder.Configs["xlarge"].Depths);
+        Assert.Equal([256, 512, 1024, 2048], ConvNeXtBuilder.Configs["xlarge"].Dims);
+    }
+
+    [Fact]
     public void ConvNeXtTiny_Default_HasKerasPublishedParameterCounts()
     {
-        Assert.Equal(28_589_128, Count(TinyDepths, TinyDims, top: true, 1000));   // the count written out agrees with Keras' number
+        Assert.Equal(28_589_128, Count("tiny", top: true, 1000));   // the count written out agrees with Keras' number
 
         Functional model = KerasApplications.ConvNeXtTiny();
 
@@ -52,30 +70,29 @@ public class ConvNeXtTests
         Assert.Equal(ActivationFunction.Softmax, ((Dense)model.GetLayer("convnext_tiny_head_dense")).Activation);
     }
 
-    [Theory]
-    [InlineData("small", 50_223_688, 49_454_688)]    // keras.io's table: 50.2M
-    [InlineData("base", 88_591_464, 87_566_464)]     // 88.5M
-    public void ConvNeXtSmallAndBase_HaveKerasParameterCounts(string size, long withTop, long withoutTop)
+    [Fact]
+    public void ConvNeXtSmall_HasKerasParameterCounts()
     {
-        int[] dims = size == "small" ? TinyDims : [128, 256, 512, 1024];
-        Assert.Equal(withTop, Count(Depths, dims, top: true, 1000));
-        Assert.Equal(withoutTop, Count(Depths, dims, top: false, 0));
+        Assert.Equal(50_223_688, Count("small", top: true, 1000));   // keras.io's table: 50.2M
+        Assert.Equal(49_454_688, Count("small", top: false, 0));
 
-        var options = new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) };
-        Functional model = size == "small" ? KerasApplications.ConvNeXtSmall(options) : KerasApplications.ConvNeXtBase(options);
+        Functional model = KerasApplications.ConvNeXtSmall(new ApplicationOptions { IncludeTop = false, InputShape = new TensorShape(32, 32, 3) });
 
-        Assert.Equal($"convnext_{size}", model.Name);
-        Assert.Equal(withoutTop, model.ParameterCount);
-        Assert.Contains(model.Layers, l => l.Name == $"convnext_{size}_stage_2_block_26_layer_scale");
-        Assert.Equal(new TensorShape(1, 1, dims[3]), model.OutputShape);
+        Assert.Equal("convnext_small", model.Name);
+        Assert.Equal(49_454_688, model.ParameterCount);
+        Assert.Contains(model.Layers, l => l.Name == "convnext_small_stage_2_block_26_layer_scale");
+        Assert.Equal(new TensorShape(1, 1, 768), model.OutputShape);
     }
 
     [Fact]
-    public void ConvNeXtLargeAndXLarge_KerasCountsFollowFromTheArchitecture()
+    public void ConvNeXtBaseLargeAndXLarge_KerasCountsFollowFromTheBuildersTable()
     {
-        // Built only by the count written out (197.8M and 350.2M parameters would take 1.6 and 2.8 GB with gradients).
-        Assert.Equal(197_767_336, Count(Depths, [192, 384, 768, 1536], top: true, 1000));   // keras.io: 197.8M
-        Assert.Equal(350_196_968, Count(Depths, [256, 512, 1024, 2048], top: true, 1000));  // keras.io: 350.1M
+        // Not built here (87.6M to 350.2M parameters: 0.7 to 2.8 GB with gradients); the table they are built from is
+        // checked against Keras' MODEL_CONFIGS above, and Tiny and Small show that the builder follows it.
+        Assert.Equal(88_591_464, Count("base", top: true, 1000));        // keras.io: 88.5M
+        Assert.Equal(87_566_464, Count("base", top: false, 0));
+        Assert.Equal(197_767_336, Count("large", top: true, 1000));      // keras.io: 197.8M
+        Assert.Equal(350_196_968, Count("xlarge", top: true, 1000));     // keras.io: 350.1M
     }
 
     [Fact]
@@ -158,7 +175,7 @@ public class ConvNeXtTests
     {
         Functional model = KerasApplications.ConvNeXtTiny(ApplicationTestSupport.SmallClassifier(32));
 
-        Assert.Equal(Count(TinyDepths, TinyDims, top: true, 3), model.ParameterCount);
+        Assert.Equal(Count("tiny", top: true, 3), model.ParameterCount);
         ApplicationTestSupport.TrainOneStep(model, 32);
     }
 

@@ -121,6 +121,25 @@ public class MobileNetV3Tests
         Assert.All(model.Layers.OfType<DepthwiseConv2D>(), d => Assert.True(d.KernelSize.Height == 3 || (!minimalistic && d.KernelSize.Height == 5)));
     }
 
+    // Literal counts of the published variants (1000 classes, with top), computed from Keras' stack_fn in review, apart
+    // from this file's Count and the builder's table: total and non-trainable (moving statistics).
+    [Theory]
+    [InlineData(false, 0.75, false, 2_051_552, 9_680)]
+    [InlineData(true, 0.75, false, 4_012_616, 19_088)]
+    [InlineData(false, 1.0, true, 2_056_848, 12_112)]
+    [InlineData(true, 1.0, true, 3_948_688, 24_400)]
+    public void MobileNetV3_PublishedVariants_HaveLiteralKerasCounts(bool large, double alpha, bool minimalistic, long total, long nonTrainable)
+    {
+        var options = new ApplicationOptions { InputShape = new TensorShape(32, 32, 3) };
+        Functional model = large
+            ? KerasApplications.MobileNetV3Large(options, alpha, minimalistic)
+            : KerasApplications.MobileNetV3Small(options, alpha, minimalistic);
+
+        Assert.Equal(total, model.ParameterCount);
+        Assert.Equal(total - nonTrainable, model.TrainableParameterCount);
+        Assert.Equal((total, nonTrainable), large ? Count(Large, 1280, alpha, minimalistic, true, 1000) : Count(Small, 1024, alpha, minimalistic, true, 1000));
+    }
+
     [Fact]
     public void MobileNetV3_WithoutTop_HasKerasCounts()
     {

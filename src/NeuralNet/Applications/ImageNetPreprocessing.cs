@@ -1,7 +1,7 @@
 namespace NeuralNet.Applications;
 
 /// <summary>
-/// Keras' <c>imagenet_utils.preprocess_input</c> for channels-last float32 images, in the two modes Keras' applications
+/// Keras' <c>imagenet_utils.preprocess_input</c> for channels-last float32 images, in the three modes Keras' applications
 /// use: <see cref="Caffe"/> for ResNet50/101/152 and VGG16/19 (<c>keras.applications.resnet</c>, <c>vgg16</c>,
 /// <c>vgg19</c>), <see cref="Tf"/> for MobileNetV2 (<c>mobilenet_v2</c>; also Keras' ResNetV2, Xception, Inception and
 /// MobileNet v1 families), <see cref="Torch"/> for DenseNet121/169/201 (<c>densenet</c>). Each step rounds to float32 as Keras' NumPy path does (a float32 array and a Python scalar).

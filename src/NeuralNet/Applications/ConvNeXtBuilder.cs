@@ -102,7 +102,6 @@ internal sealed class ConvNeXtBuilder
         x = new Dense(dim, name: name + "_pointwise_conv_2").Call(x);
         x = new LayerScale(LayerScaleInit, dim, name: name + "_layer_scale").Call(x);
         x = new Activation(ActivationFunction.Linear, name: name + "_identity").Call(x);
-        string add = _adds++ == 0 ? "add" : $"add_{_adds - 1}";
-        return new Add(add).Call(inputs, x);
+        return new Add(ApplicationChecks.Numbered("add", ref _adds)).Call(inputs, x);
     }
 }

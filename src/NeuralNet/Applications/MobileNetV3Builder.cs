@@ -188,17 +188,14 @@ internal sealed class MobileNetV3Builder
     /// <summary>Keras' <c>hard_sigmoid</c> of mobilenet_v3.py, <c>ReLU(6.0)(x + 3.0) * (1.0 / 6.0)</c>, with the operations named as Keras names them.</summary>
     private SymbolicTensor HardSigmoid(SymbolicTensor x)
     {
-        x = new ScalarArithmetic(ArithmeticOperator.Add, 3f, name: Numbered("add", ref _adds)).Call(x);
+        x = new ScalarArithmetic(ArithmeticOperator.Add, 3f, name: ApplicationChecks.Numbered("add", ref _adds)).Call(x);
         x = new ReLU(6f).Call(x);
-        return new ScalarArithmetic(ArithmeticOperator.Multiply, (float)(1.0 / 6.0), name: Numbered("multiply", ref _multiplies)).Call(x);
+        return new ScalarArithmetic(ArithmeticOperator.Multiply, (float)(1.0 / 6.0), name: ApplicationChecks.Numbered("multiply", ref _multiplies)).Call(x);
     }
 
     /// <summary>Keras' <c>relu</c> (an unnamed <c>ReLU</c> layer) or <c>hard_swish</c> (an unnamed <c>Activation("hard_swish")</c>, Keras' <c>hard_silu</c>).</summary>
     private static SymbolicTensor Activate(SymbolicTensor x, bool hardSwish) =>
         hardSwish ? new Activation(ActivationFunction.HardSilu).Call(x) : new ReLU().Call(x);
-
-    /// <summary>Keras' automatic names: <c>add</c>, <c>add_1</c>, ...</summary>
-    private static string Numbered(string prefix, ref int count) => count++ == 0 ? prefix : $"{prefix}_{count - 1}";
 
     private static SymbolicTensor Normalize(SymbolicTensor x, string name) =>
         new BatchNormalization(momentum: BatchNormMomentum, epsilon: BatchNormEpsilon, name: name).Call(x);

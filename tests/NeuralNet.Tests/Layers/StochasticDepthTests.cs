@@ -81,7 +81,8 @@ public class StochasticDepthTests
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new StochasticDepth(rate));
 
-        Assert.Contains("StochasticDepth expects drop_path_rate in [0, 1)", e.Message);
+        Assert.Contains($"StochasticDepth expects a drop_path_rate in [0, 1) but got drop_path_rate={rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}", e.Message, StringComparison.Ordinal);
+        Assert.Equal("dropPathRate", e.ParamName);
     }
 
     [Fact]

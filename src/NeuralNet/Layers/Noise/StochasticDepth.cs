@@ -1,4 +1,3 @@
-using System.Globalization;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
@@ -27,13 +26,7 @@ public sealed class StochasticDepth : Layer, IRandomLayer
     public StochasticDepth(double dropPathRate, long? seed = null, string? name = null)
         : base(name)
     {
-        if (!(dropPathRate >= 0 && dropPathRate < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(dropPathRate), dropPathRate, string.Create(CultureInfo.InvariantCulture,
-                $"StochasticDepth expects drop_path_rate in [0, 1) (1 would divide by a keep probability of 0). Received: drop_path_rate={dropPathRate}."));
-        }
-
-        DropPathRate = dropPathRate;
+        DropPathRate = ChannelDropout.CheckRate(nameof(StochasticDepth), dropPathRate, argument: "drop_path_rate");
         DrawSeed = seed;
     }
 

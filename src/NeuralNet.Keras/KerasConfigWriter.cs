@@ -92,13 +92,27 @@ internal static class KerasConfigWriter
         return result;
     }
 
+    private const string ConvNeXtModule = "keras.src.applications.convnext";
+
+    private static readonly string[] s_convNeXtLayers = ["LayerScale", "StochasticDepth"];
+
     // A layer item and the components in its config: initializers, regularizers, constraints, wrapped layers.
     private static void MarkLayer(JsonNode? item)
     {
-        Mark(item, "keras.layers");
+        // Keras defines LayerScale and StochasticDepth in convnext.py without exporting them: it writes them under that
+        // module with their class name as registered_name, and finds them there when loading.
+        string? convNeXt = item is JsonObject named && s_convNeXtLayers.FirstOrDefault(c => KerasConfigItems.IsClass(named, c)) is string found ? found : null;
+        Mark(item, convNeXt is null ? "keras.layers" : ConvNeXtModule, convNeXt);
         if (item?["config"] is not JsonObject config)
         {
             return;
+        }
+
+        if (convNeXt == "StochasticDepth")
+        {
+            // Keras' StochasticDepth(drop_path_rate, **kwargs) would refuse NeuralNet's seed (Layer's unrecognized
+            // kwargs); Keras draws from the global seed generator instead.
+            config.Remove("seed");
         }
 
         bool pipeline = KerasConfigItems.IsClass((JsonObject)item, "Pipeline");
@@ -187,7 +201,7 @@ internal static class KerasConfigWriter
 
     // A built-in component gets Keras' module; a registered one (with its registered_name) is left for the user's
     // Keras code to register under that name.
-    private static void Mark(JsonNode? node, string module)
+    private static void Mark(JsonNode? node, string module, string? registeredName = null)
     {
         if (node is JsonObject item && item.ContainsKey("class_name") && !item.ContainsKey("module") && item["registered_name"] is null)
         {
@@ -198,7 +212,7 @@ internal static class KerasConfigWriter
                 ordered[key] = value;
             }
 
-            ordered["registered_name"] = null;
+            ordered["registered_name"] = registeredName;
             foreach (var (key, value) in ordered.ToList())
             {
                 ordered.Remove(key);

@@ -34,6 +34,8 @@ internal static class LayerConverters
         [typeof(GaussianNoise)] = PassThrough,
         [typeof(GaussianDropout)] = PassThrough,
         [typeof(AlphaDropout)] = PassThrough,
+        [typeof(StochasticDepth)] = PassThrough,
+        [typeof(LayerScale)] = LayerScaleConverter.Convert,
         [typeof(RandomFlip)] = PassThrough,
         [typeof(RandomRotation)] = PassThrough,
         [typeof(RandomZoom)] = PassThrough,

@@ -26,11 +26,16 @@ internal static class PoolingConverter
 
     /// <summary>
     /// GlobalAveragePooling2D and GlobalAveragePooling3D: GlobalAveragePool on the channels-first image or volume, then the
-    /// (N, C, 1, 1) or (N, C, 1, 1, 1) result flattened to (N, C).
+    /// (N, C, 1, 1) or (N, C, 1, 1, 1) result flattened to (N, C); kept channels first when the 2D layer keeps its axes.
     /// </summary>
     public static OnnxValue ConvertGlobalAverage(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
     {
         OnnxValue x = graph.ChannelsFirst(inputs[0]);
+        if (layer is GlobalAveragePooling2D { KeepDims: true })
+        {
+            return graph.Node("GlobalAveragePool", [x.Name], outputShape, Layout.ChannelsFirst);
+        }
+
         string pooled = graph.Node("GlobalAveragePool", [x.Name]);
         return graph.Node("Flatten", [pooled], outputShape, Layout.ChannelsLast, OnnxAttribute.Int("axis", 1));
     }

@@ -6,7 +6,7 @@ namespace NeuralNet.Applications;
 
 /// <summary>
 /// What the <c>keras.applications</c> builders share: Keras' argument checks (<c>imagenet_utils.obtain_input_shape</c>
-/// for <c>weights=None</c>), the pooling head of a model without its classifier, and MobileNet's channel rules.
+/// for <c>weights=None</c>), the pooling head of a model without its classifier, Keras' automatic layer names, and MobileNet's channel rules.
 /// </summary>
 internal static class ApplicationChecks
 {
@@ -103,6 +103,12 @@ internal static class ApplicationChecks
         ApplicationPooling.Max => new GlobalMaxPooling2D(maxName).Call(x),
         _ => x,
     };
+
+    /// <summary>
+    /// Keras' automatic name of the <paramref name="count"/>-th unnamed layer or operation of a kind in a model:
+    /// <c>add</c>, <c>add_1</c>, <c>add_2</c>, ... (counts up <paramref name="count"/>).
+    /// </summary>
+    public static string Numbered(string prefix, ref int count) => count++ == 0 ? prefix : $"{prefix}_{count - 1}";
 
     /// <summary>
     /// Keras' <c>_make_divisible(v, divisor)</c> (MobileNet): the multiple of <paramref name="divisor"/> nearest to

@@ -5,7 +5,8 @@ namespace NeuralNet.Applications;
 /// <summary>
 /// Keras' <c>keras.applications</c> architectures, built layer for layer as Keras builds them: the same layers, names,
 /// order and settings, so that Keras' published weights files (<c>*_weights_tf_dim_ordering_tf_kernels*.h5</c>) can be
-/// loaded into them by order with NeuralNet.Keras' <c>KerasFormat.LoadWeights</c>. Each returns a new, randomly
+/// loaded into them by order with NeuralNet.Keras' <c>KerasFormat.LoadWeights</c> (except ConvNeXt's, which do not load
+/// yet: their stem and downsampling blocks are nested <c>Sequential</c> groups, here two layers each). Each returns a new, randomly
 /// initialized model. Preprocess images as the family's Keras module does, with <see cref="ImageNetPreprocessing"/>.
 /// </summary>
 /// <example>

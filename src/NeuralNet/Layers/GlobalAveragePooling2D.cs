@@ -5,7 +5,7 @@ namespace NeuralNet.Layers;
 
 /// <summary>
 /// Global average pooling over channels-last images (Keras <c>GlobalAveragePooling2D</c>): input (height, width, channels)
-/// per sample, output (channels), the mean of each channel over every pixel.
+/// per sample, output (channels), the mean of each channel over every pixel; (1, 1, channels) with <see cref="KeepDims"/>.
 /// </summary>
 public sealed class GlobalAveragePooling2D : Layer
 {
@@ -17,9 +17,21 @@ public sealed class GlobalAveragePooling2D : Layer
     /// <summary>Creates global average pooling.</summary>
     /// <param name="name">The layer's name; the model names it <c>global_average_pooling2d</c>, ... when null.</param>
     public GlobalAveragePooling2D(string? name = null)
-        : base(name)
+        : this(false, name)
     {
     }
+
+    /// <summary>Creates global average pooling that may keep the pooled axes (Keras' <c>keepdims</c>).</summary>
+    /// <param name="keepDims">Whether the output keeps height and width, of size 1: (1, 1, channels) rather than (channels).</param>
+    /// <param name="name">The layer's name; the model names it <c>global_average_pooling2d</c>, ... when null.</param>
+    public GlobalAveragePooling2D(bool keepDims, string? name = null)
+        : base(name)
+    {
+        KeepDims = keepDims;
+    }
+
+    /// <summary>Whether the output keeps height and width, of size 1 (Keras' <c>keepdims</c>, default false).</summary>
+    public bool KeepDims { get; }
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "global_average_pooling2d";
@@ -34,7 +46,7 @@ public sealed class GlobalAveragePooling2D : Layer
 
         _pixels = inputShape[0] * inputShape[1];
         _channels = inputShape[2];
-        return new TensorShape(_channels);
+        return KeepDims ? new TensorShape(1, 1, _channels) : new TensorShape(_channels);
     }
 
     /// <inheritdoc/>
@@ -56,12 +68,12 @@ public sealed class GlobalAveragePooling2D : Layer
     }
 
     /// <inheritdoc/>
-    public override Config GetConfig() => base.GetConfig().Set("data_format", "channels_last").Set("keepdims", false);
+    public override Config GetConfig() => base.GetConfig().Set("data_format", "channels_last").Set("keepdims", KeepDims);
 
     /// <summary>Keras' <c>from_config</c>.</summary>
     internal static GlobalAveragePooling2D FromConfig(Config config)
     {
         ConfigChecks.RequireChannelsLast(config);
-        return config.GetBoolean("keepdims", false) ? throw config.Error("\"keepdims\": true is not supported.") : new GlobalAveragePooling2D(config.GetString("name"));
+        return new GlobalAveragePooling2D(config.GetBoolean("keepdims", false), config.GetString("name"));
     }
 }

@@ -251,6 +251,8 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("ReLU", ReLU.FromConfig);
         SerializationRegistry.AddBuiltIn("LeakyReLU", LeakyReLU.FromConfig);
         SerializationRegistry.AddBuiltIn("PReLU", PReLU.FromConfig);
+        SerializationRegistry.AddBuiltIn("LayerScale", LayerScale.FromConfig);
+        SerializationRegistry.AddBuiltIn("StochasticDepth", StochasticDepth.FromConfig);
         SerializationRegistry.AddBuiltIn("ELU", ELU.FromConfig);
         SerializationRegistry.AddBuiltIn("Softmax", Layers.Softmax.FromConfig);
         SerializationRegistry.AddBuiltIn("Normalization", Layers.Normalization.FromConfig);

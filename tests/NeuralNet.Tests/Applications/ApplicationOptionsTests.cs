@@ -248,5 +248,29 @@ public class ApplicationOptionsTests
         Assert.Equal(new TensorShape(1000), KerasApplications.MobileNetV2(new ApplicationOptions { ImageNetWeights = true, InputShape = shape }, 0.35).OutputShape);
         Assert.Equal(new TensorShape(3, 3, 1280), KerasApplications.MobileNetV2(
             new ApplicationOptions { ImageNetWeights = true, InputShape = shape, IncludeTop = false, ClassifierActivation = NeuralNet.Activations.ActivationFunction.Sigmoid }, 0.35).OutputShape);
+    [Fact]
+    public void PreprocessInput_Torch_ScalesToUnitThenStandardizesEachRgbChannel()
+    {
+        Tensor images = Tensor.FromArray(new float[] { 255, 0, 127.5f, 0, 255, 0 }, 1, 1, 2, 3);
+
+        float[] result = ImageNetPreprocessing.Torch(images).ToArray();
+
+        // Keras' imagenet_utils torch mode: x / 255, minus mean (0.485, 0.456, 0.406), over std (0.229, 0.224, 0.225),
+        // worked out by hand: (1 - 0.485) / 0.229, -0.456 / 0.224, (0.5 - 0.406) / 0.225, -0.485 / 0.229, ...
+        double[] expected = [2.2489083, -2.0357143, 0.4177778, -2.1179039, 2.4285714, -1.8044444];
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], result[i], 5);
+        }
+
+        Assert.Equal([255f, 0f, 127.5f, 0f, 255f, 0f], images.ToArray());
+    }
+
+    [Fact]
+    public void PreprocessInput_Torch_NotThreeChannels_Throws()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ImageNetPreprocessing.Torch(new Tensor(2, 4, 4, 4)));
+
+        Assert.Contains("ImageNetPreprocessing.Torch expects images with 3 channels (RGB) on the last axis. Received: images of shape (2, 4, 4, 4).", e.Message);
     }
 }

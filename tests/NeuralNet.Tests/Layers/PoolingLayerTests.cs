@@ -112,6 +112,25 @@ public class PoolingLayerTests
     }
 
     [Fact]
+    public void GlobalAveragePooling2D_KeepDims_KeepsOnePixelWithTheSameMeansAndGradients()
+    {
+        // Keras' keepdims=True: (batch, 1, 1, channels), the same means; the gradient spreads g / pixels either way.
+        var kept = new GlobalAveragePooling2D(keepDims: true);
+        var flat = new GlobalAveragePooling2D();
+        Tensor input = Tensor.FromArray([1, 10, 3, 20, 5, 30, 7, 40], 1, 2, 2, 2);
+
+        Tensor output = kept.Forward(input, training: true);
+        flat.Forward(input, training: true);
+
+        Assert.Equal(new TensorShape(1, 1, 1, 2), output.Shape);
+        Assert.Equal(new float[] { 4, 25 }, output.ToArray());
+        Assert.Equal(new float[] { 0.5f, 1, 0.5f, 1, 0.5f, 1, 0.5f, 1 }, kept.Backward(Tensor.FromArray([2f, 4f], 1, 1, 1, 2)).ToArray());
+        Assert.True(kept.GetConfig().GetBoolean("keepdims"));
+        Assert.False(flat.GetConfig().GetBoolean("keepdims"));
+        GradientChecker.CheckLayer(new GlobalAveragePooling2D(keepDims: true), Tensor.RandomNormal(new TensorShape(2, 3, 2, 3), 7), 7).AssertPassed();
+    }
+
+    [Fact]
     public void Build_PoolLargerThanInput_ThrowsNamingLayerAndShapes()
     {
         var layer = new MaxPooling2D(3, name: "max_pooling2d_1");

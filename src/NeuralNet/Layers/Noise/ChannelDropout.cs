@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace NeuralNet.Layers;
 
@@ -26,10 +27,15 @@ internal sealed class ChannelDropout
         _maskShape = new TensorShape(sampleShape[-1]);
     }
 
-    /// <summary>Checks a dropout rate: in [0, 1), or in [0, 1] when <paramref name="allowOne"/> (a layer that drops everything at rate 1).</summary>
-    public static double CheckRate(string layer, double rate, bool allowOne = false) => rate >= 0.0 && (rate < 1.0 || (allowOne && rate == 1.0))
+    /// <summary>
+    /// Checks a dropout rate: in [0, 1), or in [0, 1] when <paramref name="allowOne"/> (a layer that drops everything at
+    /// rate 1). The message names the rate by Keras' <paramref name="argument"/> (<c>rate</c>, <c>drop_path_rate</c>);
+    /// the exception by the caller's parameter.
+    /// </summary>
+    public static double CheckRate(string layer, double rate, bool allowOne = false, string argument = "rate",
+        [CallerArgumentExpression(nameof(rate))] string parameter = "rate") => rate >= 0.0 && (rate < 1.0 || (allowOne && rate == 1.0))
         ? rate
-        : throw new ArgumentOutOfRangeException(nameof(rate), rate, string.Create(CultureInfo.InvariantCulture, $"{layer} expects a rate in [0, {(allowOne ? "1]" : "1)")} but got rate={rate}."));
+        : throw new ArgumentOutOfRangeException(parameter, rate, string.Create(CultureInfo.InvariantCulture, $"{layer} expects a {argument} in [0, {(allowOne ? "1]" : "1)")} but got {argument}={rate}."));
 
     /// <summary>The input itself without <paramref name="random"/> (inference, or rate 0); else input ⊙ mask.</summary>
     public Tensor Forward(Tensor input, SeededRandom? random)

@@ -248,6 +248,8 @@ public class ApplicationOptionsTests
         Assert.Equal(new TensorShape(1000), KerasApplications.MobileNetV2(new ApplicationOptions { ImageNetWeights = true, InputShape = shape }, 0.35).OutputShape);
         Assert.Equal(new TensorShape(3, 3, 1280), KerasApplications.MobileNetV2(
             new ApplicationOptions { ImageNetWeights = true, InputShape = shape, IncludeTop = false, ClassifierActivation = NeuralNet.Activations.ActivationFunction.Sigmoid }, 0.35).OutputShape);
+    }
+
     [Fact]
     public void PreprocessInput_Torch_ScalesToUnitThenStandardizesEachRgbChannel()
     {

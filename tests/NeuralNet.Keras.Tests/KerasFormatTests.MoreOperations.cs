@@ -147,6 +147,20 @@ public sealed partial class KerasFormatTests
         Assert.Equal(model.Predict(input).ToArray(), loaded.Predict(input).ToArray());
     }
 
+    [Fact]
+    public void SaveModel_DivideOfInputsOfDifferentRanks_IsRefusedNamingTheLayer()
+    {
+        // Divide makes b (batch, 3) into (batch, 1, 3); ops.divide aligns (batch, 3) with a's last two axes (2, 3), so
+        // b's batch axis meets a's axis 1.
+        var a = new Input(new TensorShape(2, 3), "a");
+        var b = new Input(new TensorShape(3), "b");
+        var model = new Functional([a, b], new Divide("ratio").Call(a, b), seed: 1);
+
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, Path.Combine(_folder, "divide-ranks.keras")));
+
+        Assert.Contains("Layer 'ratio' (Divide) divides inputs of different ranks, (None, 2, 3) and (None, 3)", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Power", "", "x|x", "'op' (keras.src.ops.numpy.Power), argument 'args': it raises a tensor to the power of a tensor")]
     [InlineData("Matmul", "", "x|x", "'op' (keras.src.ops.numpy.Matmul), argument 'args': the first tensor's last axis has 3 entries and the second's axis 1 has 2")]

@@ -10,8 +10,9 @@ namespace NeuralNet.Layers;
 /// </summary>
 /// <remarks>
 /// As in NumPy, dividing by 0 gives ±∞ (or NaN for 0 / 0). The gradients are <c>g / b</c> for a and <c>-g a / b²</c> for b,
-/// the latter computed as <c>-(g / b) y</c>. Inputs broadcast and masks combine as for <see cref="Subtract"/>
-/// (<see cref="Merge"/>); masked values are divided as they are.
+/// the latter computed as <c>-(g / b) y</c>. Inputs broadcast as for <see cref="Subtract"/> (<see cref="Merge"/>). Unlike
+/// the other merge layers, it drops the masks of its inputs (its output has none), as Keras' <c>ops.divide</c>, which takes
+/// no masks, does; masked values are divided as they are.
 /// </remarks>
 public sealed class Divide : Merge
 {
@@ -24,6 +25,8 @@ public sealed class Divide : Merge
     public Divide(string? name = null)
         : base(name)
     {
+        // Keras has only the operation, which takes no masks: a mask stops here, as at an operation read from a file.
+        DropsMasks = true;
     }
 
     /// <inheritdoc/>

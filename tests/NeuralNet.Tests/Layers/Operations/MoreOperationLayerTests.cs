@@ -167,6 +167,24 @@ public class MoreOperationLayerTests
     }
 
     [Fact]
+    public void Forward_DivideOfMaskedInputs_DropsTheMasks()
+    {
+        // Keras' ops.divide takes no masks; the other merge layers would OR them (Merge.compute_mask).
+        var divide = new Divide();
+        Tensor a = Tensor.FromArray([1f, 2f, 3f, 4f], 1, 2, 2), b = Tensor.FromArray([2f, 2f, 2f, 2f], 1, 2, 2);
+        Tensor mask = Tensor.FromArray([1f, 0f], 1, 2);
+
+        Tensor y = divide.Forward([a, b], [mask, mask], training: false);
+
+        Assert.Equal([0.5f, 1f, 1.5f, 2f], y.ToArray());
+        Assert.Null(divide.OutputMask);
+        Assert.False(divide.MasksSurely([true, true]));
+        var add = new Add();
+        add.Forward([a, b], [mask, mask], training: false);
+        Assert.NotNull(add.OutputMask);
+    }
+
+    [Fact]
     public void Backward_DivideWithBroadcasting_MatchesNumericalGradients()
     {
         // (2, 3, 4) / (2, 1, 4): Keras' merge broadcasting; the divisor kept away from 0.

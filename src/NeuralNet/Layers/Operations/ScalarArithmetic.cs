@@ -148,19 +148,24 @@ public sealed class ScalarArithmetic : Layer
                 TensorPrimitives.Divide(dy, c, dx);
                 break;
             case ArithmeticOperator.Maximum or ArithmeticOperator.Minimum:
-                // TensorFlow's rule: on a tie x = c the gradient goes to x (greater_equal / less_equal masks).
+                // TensorFlow's _MaximumMinimumGrad: on a tie the gradient goes to the first operand (greater_equal /
+                // less_equal of x1 and x2), so to x in max(x, c) and to the constant (x gets 0) in max(c, x).
                 ReadOnlySpan<float> input = _lastInput!.AsReadOnlySpan();
                 bool largest = Operator == ArithmeticOperator.Maximum;
+                bool tieToX = !ConstantFirst;
                 for (int i = 0; i < dx.Length; i++)
                 {
-                    dx[i] = (largest ? input[i] >= c : input[i] <= c) ? dy[i] : 0f;
+                    float v = input[i];
+                    bool toX = v == c ? tieToX : largest ? v > c : v < c;
+                    dx[i] = toX ? dy[i] : 0f;
                 }
 
                 break;
             case ArithmeticOperator.Power when ConstantFirst:
-                // d(cˣ)/dx = cˣ ln c = y ln c.
+                // d(cˣ)/dx = cˣ ln c = y ln c; TensorFlow's _PowGrad takes ln c as 0 where c ≤ 0 (no real logarithm), so
+                // the gradient is 0 there (NaN where cˣ itself is NaN or infinite, as y · 0 is in TensorFlow).
                 TensorPrimitives.Multiply(_lastOutput!.AsReadOnlySpan(), dy, dx);
-                TensorPrimitives.Multiply(dx, MathF.Log(c), dx);
+                TensorPrimitives.Multiply(dx, c > 0f ? MathF.Log(c) : 0f, dx);
                 break;
             case ArithmeticOperator.Power when c == 0f:
                 // x⁰ = 1 everywhere (0⁰ too, as NumPy has it): no gradient, where c x⁻¹ would be 0 · ∞ at x = 0.

@@ -53,13 +53,44 @@ public class MoreOperationLayerTests
     [Fact]
     public void Backward_MaximumAndMinimumAtTheConstant_GiveTheGradientToX()
     {
-        // TensorFlow's _MaximumMinimumGrad: greater_equal / less_equal masks, so a tie x = c passes the gradient.
+        // TensorFlow's _MaximumMinimumGrad: greater_equal / less_equal masks of the first operand, x here, so a tie x = c
+        // passes the gradient.
         var max = new ScalarArithmetic(ArithmeticOperator.Maximum, 1f);
         Run(max, [1f, 0f, 3f], 1, 3);
         Assert.Equal([5f, 0f, 5f], max.Backward(Tensor.FromArray([5f, 5f, 5f], 1, 3)).ToArray());
         var min = new ScalarArithmetic(ArithmeticOperator.Minimum, 1f);
         Run(min, [1f, 0f, 3f], 1, 3);
         Assert.Equal([5f, 5f, 0f], min.Backward(Tensor.FromArray([5f, 5f, 5f], 1, 3)).ToArray());
+    }
+
+    [Fact]
+    public void Backward_MaximumAndMinimumWithTheConstantFirst_GiveATieToTheConstant()
+    {
+        // _MaximumMinimumGrad's mask is greater_equal(x1, x2) / less_equal(x1, x2) of the operands in order: in max(c, x)
+        // and min(c, x) the first operand is c, so at x = c the gradient goes to c and x gets 0.
+        var max = new ScalarArithmetic(ArithmeticOperator.Maximum, 1f, constantFirst: true);
+        Assert.Equal([1f, 1f, 3f], Run(max, [1f, 0f, 3f], 1, 3));
+        Assert.Equal([0f, 0f, 5f], max.Backward(Tensor.FromArray([5f, 5f, 5f], 1, 3)).ToArray());
+        var min = new ScalarArithmetic(ArithmeticOperator.Minimum, 1f, constantFirst: true);
+        Assert.Equal([1f, 0f, 1f], Run(min, [1f, 0f, 3f], 1, 3));
+        Assert.Equal([0f, 5f, 0f], min.Backward(Tensor.FromArray([5f, 5f, 5f], 1, 3)).ToArray());
+    }
+
+    [Fact]
+    public void Backward_PowerOfANonPositiveConstant_IsZeroWhereThePowerIsFinite()
+    {
+        // TensorFlow's _PowGrad: log c is taken as 0 where c <= 0, so d(cˣ)/dx = cˣ · 0. 0 ** x: 0 for x > 0, 1 at x = 0;
+        // (-2) ** x: 4 at x = 2, -8 at x = 3, NaN at x = 0.5 (whose gradient stays NaN, as cˣ · 0 is in TensorFlow).
+        var zero = new ScalarArithmetic(ArithmeticOperator.Power, 0f, constantFirst: true);
+        Assert.Equal([0f, 1f], Run(zero, [2f, 0f], 1, 2));
+        Assert.Equal([0f, 0f], zero.Backward(Tensor.FromArray([1f, 1f], 1, 2)).ToArray());
+        var negative = new ScalarArithmetic(ArithmeticOperator.Power, -2f, constantFirst: true);
+        float[] y = Run(negative, [2f, 3f, 0.5f], 1, 3);
+        Assert.Equal([4f, -8f], y[..2]);
+        Assert.True(float.IsNaN(y[2]));
+        float[] dx = negative.Backward(Tensor.FromArray([1f, 1f, 1f], 1, 3)).ToArray();
+        Assert.Equal([0f, 0f], dx[..2]);
+        Assert.True(float.IsNaN(dx[2]));
     }
 
     [Fact]

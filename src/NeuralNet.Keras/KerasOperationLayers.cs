@@ -222,7 +222,7 @@ internal static class KerasOperationLayers
             "Squeeze" => new Reshape(call.SqueezedShape(), call.Name),
             "Transpose" => new Permute(call.Permutation(), call.Name),
             "Tanh" => new Activation(ActivationFunction.Tanh, call.Name),
-            "Clip" => new Clip(call.Single("x_min"), call.Single("x_max"), call.Name),
+            "Clip" => Clipped(call),
             _ when s_math.TryGetValue(op, out ElementwiseFunction function) => new ElementwiseMath(function, call.Name),
             _ when s_reductions.TryGetValue(op, out Reduction reduction) => Reduced(call, reduction),
             _ => throw call.Unknown(),
@@ -275,7 +275,19 @@ internal static class KerasOperationLayers
         return new Dot((2, 1), name: call.Name);
     }
 
-    // ops.cast changes only the type; to float32, NeuralNet's only type, it changes nothing.
+    // ops.clip(x, x_min, x_max) with finite bounds in order (NumPy's clip would give x_max everywhere when x_min > x_max).
+    private static Clip Clipped(KerasOperationCall call)
+    {
+        float min = call.Single("x_min"), max = call.Single("x_max");
+        if (min > max)
+        {
+            throw call.Refused("x_max", $"x_max={call.Config["x_max"]!.ToJsonString()} is less than x_min={call.Config["x_min"]!.ToJsonString()}; NeuralNet's Clip needs x_min <= x_max");
+        }
+
+        return new Clip(min, max, call.Name);
+    }
+
+        // ops.cast changes only the type; to float32, NeuralNet's only type, it changes nothing.
     private static Identity Cast(KerasOperationCall call)
     {
         string? dtype = KerasConfigItems.Text(call.Config["dtype"]);

@@ -166,7 +166,7 @@ public sealed partial class KerasFormatTests
     [InlineData("Matmul", "", "x|x", "'op' (keras.src.ops.numpy.Matmul), argument 'args': the first tensor's last axis has 3 entries and the second's axis 1 has 2")]
     [InlineData("Round", "\"decimals\": 2", "x", "'op' (keras.src.ops.numpy.Round), argument 'decimals': decimals=2: NeuralNet rounds to integers")]
     [InlineData("Clip", "\"x_min\": null, \"x_max\": 1", "x", "'op' (keras.src.ops.numpy.Clip), argument 'x_min': expected a finite number, got null")]
-    [InlineData("Clip", "\"x_min\": 2, \"x_max\": 1", "x", "'op' (keras.src.ops.numpy.Clip), argument 'config': Clip expects finite bounds with x_min <= x_max. Received: x_min=2, x_max=1")]
+    [InlineData("Clip", "\"x_min\": 2, \"x_max\": 1", "x", "'op' (keras.src.ops.numpy.Clip), argument 'x_max': x_max=1 is less than x_min=2; NeuralNet's Clip needs x_min <= x_max.")]
     [InlineData("Maximum", "", "x|mean", "'op' (keras.src.ops.numpy.Maximum), argument 'args': it combines tensors of rank 3 and 2")]
     public void LoadModel_NewOperationsWithArgumentsNeuralNetCannotHonour_AreRefusedNamingThem(string className, string config, string tensors, string expected)
     {

@@ -109,6 +109,21 @@ public sealed partial class KerasFormatTests
             Assert.Equal(Histories(item["inbound_nodes"])!.ToJsonString(), Histories(copy["inbound_nodes"])!.ToJsonString());
         }
 
+        // The copy above is the item kept from the file; the writer of layers made in C# must give the same item too
+        // (TrueDivide is written as Divide, Keras' true_divide being divide).
+        foreach (JsonObject item in original.Skip(1).Cast<JsonObject>())
+        {
+            if (KerasOperationForms.Of(model.GetLayer((string)item["name"]!)) is not JsonObject written1)
+            {
+                continue;
+            }
+
+            string className = (string)item["class_name"]! == "TrueDivide" ? "Divide" : (string)item["class_name"]!;
+            Assert.Equal($"{item["module"]}.{className}", $"{written1["module"]}.{written1["class_name"]}");
+            Assert.True(JsonNode.DeepEquals(item["config"], written1["config"]), $"{item["name"]}: config {item["config"]?.ToJsonString()} written as {written1["config"]?.ToJsonString()}");
+            Assert.Equal(ArgumentKinds(item["inbound_nodes"]![0]!["args"]), ArgumentKinds(written1["inbound_nodes"]![0]!["args"]));
+        }
+
         Model again = KerasFormat.LoadModel(saved);
         Tensor x = Tensor.RandomNormal(new TensorShape(3, 2, 3), seed: 36, 0f, 2f);
         for (int o = 0; o < 6; o++)
@@ -145,6 +160,91 @@ public sealed partial class KerasFormatTests
         Tensor input = Tensor.FromArray([0.2f, 1f, 3f, -2f, 0.6f, 9f], 1, 2, 3);
         Assert.Equal([1f, 1f, 1f, 1f, 1f, 1f], loaded.Predict(input).ToArray());
         Assert.Equal(model.Predict(input).ToArray(), loaded.Predict(input).ToArray());
+    }
+
+    // An operation's arguments with each tensor as "tensor" and each number as written: "tensor,2", "1.5,tensor".
+    private static string ArgumentKinds(JsonNode? args) => string.Join(",", args!.AsArray().Select(a => a is JsonObject ? "tensor" : a!.ToJsonString()));
+
+    [H5pyFact]
+    public void SaveModel_MaximumMinimumPowerAndStepsBuiltInCSharp_AreWrittenAsKerasOperations()
+    {
+        var x = new Input(new TensorShape(2, 3), "x");
+        Layer[] layers =
+        [
+            new ScalarArithmetic(ArithmeticOperator.Maximum, 0.5f, name: "maximum"),
+            new ScalarArithmetic(ArithmeticOperator.Minimum, 1.5f, constantFirst: true, name: "minimum"),
+            new ScalarArithmetic(ArithmeticOperator.Power, 2f, constantFirst: true, name: "power"),
+            new ElementwiseMath(ElementwiseFunction.Sin, "sin"), new ElementwiseMath(ElementwiseFunction.Cos, "cos"),
+            new ElementwiseMath(ElementwiseFunction.Floor, "floor"), new ElementwiseMath(ElementwiseFunction.Sign, "sign"),
+            new ElementwiseMath(ElementwiseFunction.Erf, "erf"),
+        ];
+        var model = new Functional(x, [.. layers.Select(l => l.Call(x))], seed: 1);
+        string path = Path.Combine(_folder, "csharp-max-min-steps.keras");
+
+        KerasFormat.SaveModel(model, path);
+
+        JsonObject[] items = [.. ReadConfig(path)["config"]!["layers"]!.AsArray().Cast<JsonObject>()];
+        string Written(string name)
+        {
+            JsonObject item = items.Single(l => (string?)l["name"] == name);
+            return $"{item["module"]}.{item["class_name"]} {item["config"]!.ToJsonString()} {ArgumentKinds(item["inbound_nodes"]![0]!["args"])}";
+        }
+
+        Assert.Equal("keras.src.ops.numpy.Maximum {\"name\":\"maximum\"} tensor,0.5", Written("maximum"));
+        Assert.Equal("keras.src.ops.numpy.Minimum {\"name\":\"minimum\"} 1.5,tensor", Written("minimum"));
+        Assert.Equal("keras.src.ops.numpy.Power {\"name\":\"power\"} 2,tensor", Written("power"));
+        Assert.Equal("keras.src.ops.numpy.Sin {\"name\":\"sin\"} tensor", Written("sin"));
+        Assert.Equal("keras.src.ops.numpy.Cos {\"name\":\"cos\"} tensor", Written("cos"));
+        Assert.Equal("keras.src.ops.numpy.Floor {\"name\":\"floor\"} tensor", Written("floor"));
+        Assert.Equal("keras.src.ops.numpy.Sign {\"name\":\"sign\"} tensor", Written("sign"));
+        Assert.Equal("keras.src.ops.math.Erf {\"name\":\"erf\"} tensor", Written("erf"));
+
+        Model loaded = KerasFormat.LoadModel(path);
+        Tensor input = Tensor.FromArray([-1.5f, 0.5f, 2.5f, 0f, 1.5f, -0.7f], 1, 2, 3);
+        for (int o = 0; o < layers.Length; o++)
+        {
+            Assert.Equal(model.PredictOutputs(input)[o].ToArray(), loaded.PredictOutputs(input)[o].ToArray());
+        }
+    }
+
+    [Fact]
+    public void LoadModel_MaskThroughDivideAndCast_StopsAtTheOperationsAsInKeras()
+    {
+        // ids -> Embedding(mask_zero) "embedding" e; ops.cast(e, "float32") -> GlobalAveragePooling1D and
+        // ops.divide(e, plain(ids)) -> GlobalAveragePooling1D: Keras calls operations without masks, so both pools
+        // average every step, the padded ones too.
+        var ids = new Input(new TensorShape(4), "ids");
+        SymbolicTensor embedded = new Embedding(5, 2, maskZero: true, name: "embedding").Call(ids);
+        SymbolicTensor plain = new Embedding(5, 2, name: "plain").Call(ids);
+        SymbolicTensor cast = new Identity("cast").Call(embedded);
+        SymbolicTensor ratio = new Divide("ratio").Call(embedded, plain);
+        var model = new Functional(ids, [new GlobalAveragePooling1D(name: "cast_pool").Call(cast), new GlobalAveragePooling1D(name: "ratio_pool").Call(ratio)], seed: 3);
+        string path = KerasArchiveOf(model, "masked-divide-cast.keras", "3.12.0", root =>
+        {
+            JsonArray layers = root["config"]!["layers"]!.AsArray();
+            int at = layers.IndexOf(LayerItem(root, "cast"));
+            JsonObject castItem = Operation("Cast", "cast", new JsonObject { ["dtype"] = "float32" }, KerasTensor("embedding", "float32", null, 4, 2));
+            castItem["module"] = "keras.src.ops.core";
+            layers[at] = castItem;
+        });
+
+        Model loaded = KerasFormat.LoadModel(path);
+        Assert.IsType<Identity>(loaded.GetLayer("cast"));
+        Assert.IsType<Divide>(loaded.GetLayer("ratio"));
+
+        // embedding row i = (i + 1, -(i + 1)), plain's entries all 2. Ids (1, 2, 0, 0) average rows 2, 3, 1, 1: 7 / 4 =
+        // 1.75 (the two real steps alone would give 2.5); ids (4, 0, 0, 0): 8 / 4 = 2 (5 alone). The ratio is half.
+        Span<float> e = loaded.GetLayer("embedding").Parameters[0].Value.AsSpan();
+        for (int i = 0; i < 5; i++)
+        {
+            e[2 * i] = i + 1;
+            e[(2 * i) + 1] = -(i + 1);
+        }
+
+        loaded.GetLayer("plain").Parameters[0].Value.AsSpan().Fill(2f);
+        IReadOnlyList<Tensor> outputs = loaded.PredictOutputs(Tensor.FromArray([1f, 2f, 0f, 0f, 4f, 0f, 0f, 0f], 2, 4));
+        Assert.Equal([1.75f, -1.75f, 2f, -2f], outputs[0].ToArray());
+        Assert.Equal([0.875f, -0.875f, 1f, -1f], outputs[1].ToArray());
     }
 
     [Fact]

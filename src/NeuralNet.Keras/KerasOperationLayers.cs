@@ -32,20 +32,21 @@ internal static class KerasOperationLayers
         ["HardSigmoid"] = ActivationFunction.HardSigmoid,
     };
 
-    private static readonly Dictionary<string, ElementwiseFunction> s_math = new(StringComparer.Ordinal)
+    // The element-wise functions by class, with the module of each (keras.src.ops.math for erf).
+    private static readonly Dictionary<string, (string Module, ElementwiseFunction Function)> s_math = new(StringComparer.Ordinal)
     {
-        ["Sqrt"] = ElementwiseFunction.Sqrt,
-        ["Square"] = ElementwiseFunction.Square,
-        ["Exp"] = ElementwiseFunction.Exp,
-        ["Log"] = ElementwiseFunction.Log,
-        ["Absolute"] = ElementwiseFunction.Abs,
-        ["Negative"] = ElementwiseFunction.Negative,
-        ["Sin"] = ElementwiseFunction.Sin,
-        ["Cos"] = ElementwiseFunction.Cos,
-        ["Floor"] = ElementwiseFunction.Floor,
-        ["Round"] = ElementwiseFunction.Round,
-        ["Sign"] = ElementwiseFunction.Sign,
-        ["Erf"] = ElementwiseFunction.Erf,
+        ["Sqrt"] = (NumpyModule, ElementwiseFunction.Sqrt),
+        ["Square"] = (NumpyModule, ElementwiseFunction.Square),
+        ["Exp"] = (NumpyModule, ElementwiseFunction.Exp),
+        ["Log"] = (NumpyModule, ElementwiseFunction.Log),
+        ["Absolute"] = (NumpyModule, ElementwiseFunction.Abs),
+        ["Negative"] = (NumpyModule, ElementwiseFunction.Negative),
+        ["Sin"] = (NumpyModule, ElementwiseFunction.Sin),
+        ["Cos"] = (NumpyModule, ElementwiseFunction.Cos),
+        ["Floor"] = (NumpyModule, ElementwiseFunction.Floor),
+        ["Round"] = (NumpyModule, ElementwiseFunction.Round),
+        ["Sign"] = (NumpyModule, ElementwiseFunction.Sign),
+        ["Erf"] = (MathModule, ElementwiseFunction.Erf),
     };
 
     private static readonly Dictionary<string, Reduction> s_reductions = new(StringComparer.Ordinal)
@@ -82,39 +83,38 @@ internal static class KerasOperationLayers
     }
 
     private static readonly Dictionary<ArithmeticOperator, string> s_arithmeticClasses = Inverse(s_arithmetic);
-    private static readonly Dictionary<ElementwiseFunction, string> s_mathClasses = Inverse(s_math);
+    private static readonly Dictionary<ElementwiseFunction, (string Module, string ClassName)> s_mathClasses = s_math.ToDictionary(p => p.Value.Function, p => (p.Value.Module, p.Key));
     private static readonly Dictionary<Reduction, string> s_reductionClasses = Inverse(s_reductions);
 
     /// <summary>The <c>keras.src.ops.numpy</c> class of the operator (<c>Divide</c> for division).</summary>
     public static string ClassOf(ArithmeticOperator op) => s_arithmeticClasses[op];
 
     /// <summary>The <c>keras.src.ops</c> class of the function (<c>Absolute</c> for |x|).</summary>
-    public static string ClassOf(ElementwiseFunction function) => s_mathClasses[function];
+    public static string ClassOf(ElementwiseFunction function) => s_mathClasses[function].ClassName;
 
     /// <summary>The module of the function's class: <c>keras.src.ops.math</c> for erf, <c>keras.src.ops.numpy</c> for the others.</summary>
-    public static string ModuleOf(ElementwiseFunction function) => function == ElementwiseFunction.Erf ? MathModule : NumpyModule;
+    public static string ModuleOf(ElementwiseFunction function) => s_mathClasses[function].Module;
 
     /// <summary>The <c>keras.src.ops.numpy</c> class of the reduction.</summary>
     public static string ClassOf(Reduction reduction) => s_reductionClasses[reduction];
 
-    // The classes read, by module.
-    private static readonly string[] s_numpy = [.. s_arithmetic.Keys, "Matmul", "Clip", "Concatenate", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh", .. s_reductions.Keys, .. s_math.Keys.Where(c => c != "Erf")];
-    private static readonly string[] s_nn = [.. s_activations.Keys, "Gelu", "Softmax", "LogSoftmax", "Elu"];
-    private static readonly string[] s_mathOps = ["Erf"];
-    private static readonly string[] s_core = ["Cast"];
+    // Every class read, with its module: the one list that Reads and Known derive from (numpy, nn, math, core in Known's order).
+    private static readonly (string Module, string ClassName)[] s_classes =
+    [
+        .. s_arithmetic.Keys.Select(c => (NumpyModule, c)),
+        .. ((string[])["Matmul", "Clip", "Concatenate", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh"]).Select(c => (NumpyModule, c)),
+        .. s_reductions.Keys.Select(c => (NumpyModule, c)),
+        .. s_activations.Keys.Select(c => (NnModule, c)),
+        .. ((string[])["Gelu", "Softmax", "LogSoftmax", "Elu"]).Select(c => (NnModule, c)),
+        .. s_math.Select(p => (p.Value.Module, p.Key)),
+        (CoreModule, "Cast"),
+    ];
 
     /// <summary>The names of the operations read, for messages: <c>keras.src.ops.numpy: Add, ...; keras.src.ops.nn: Relu, ...</c>.</summary>
-    public static string Known => $"{NumpyModule}: {string.Join(", ", s_numpy)}; {NnModule}: {string.Join(", ", s_nn)}; {MathModule}: {string.Join(", ", s_mathOps)}; {CoreModule}: {string.Join(", ", s_core)}";
+    public static string Known => string.Join("; ", s_classes.GroupBy(c => c.Module).Select(g => $"{g.Key}: {string.Join(", ", g.Select(c => c.ClassName))}"));
 
     /// <summary>Whether NeuralNet reads the operation class <paramref name="className"/> of <paramref name="module"/>.</summary>
-    public static bool Reads(string module, string className) => module switch
-    {
-        NumpyModule => s_numpy.Contains(className),
-        NnModule => s_nn.Contains(className),
-        MathModule => s_mathOps.Contains(className),
-        CoreModule => s_core.Contains(className),
-        _ => false,
-    };
+    public static bool Reads(string module, string className) => s_classes.Contains((module, className));
 
     /// <summary>
     /// The layer item (class_name, config, name, inbound_nodes: one per call of the operation) that replaces the operation
@@ -190,7 +190,7 @@ internal static class KerasOperationLayers
         if (call.Module is MathModule or CoreModule)
         {
             call.RequireTensors(1);
-            return op == "Cast" ? Cast(call) : new ElementwiseMath(s_math[op], call.Name);
+            return op == "Cast" ? Cast(call) : new ElementwiseMath(s_math[op].Function, call.Name);
         }
 
         if (call.Module != NumpyModule)
@@ -223,7 +223,7 @@ internal static class KerasOperationLayers
             "Transpose" => new Permute(call.Permutation(), call.Name),
             "Tanh" => new Activation(ActivationFunction.Tanh, call.Name),
             "Clip" => Clipped(call),
-            _ when s_math.TryGetValue(op, out ElementwiseFunction function) => new ElementwiseMath(function, call.Name),
+            _ when s_math.TryGetValue(op, out var math) => new ElementwiseMath(math.Function, call.Name),
             _ when s_reductions.TryGetValue(op, out Reduction reduction) => Reduced(call, reduction),
             _ => throw call.Unknown(),
         };

@@ -155,6 +155,13 @@ internal sealed class KerasOperationCall
         JsonNode other => throw Refused(key, $"expected a number, got {other.ToJsonString()}"),
     };
 
+    /// <summary>A required finite number of the config.</summary>
+    public float Single(string key) => Config[key] switch
+    {
+        JsonValue v when v.TryGetValue(out double d) && float.IsFinite((float)d) => (float)d,
+        var other => throw Refused(key, $"expected a finite number, got {other?.ToJsonString() ?? (Config.ContainsKey(key) ? "null" : "no value (the key is missing)")}"),
+    };
+
     public int Int32(string key, int fallback) => Config[key] switch
     {
         null => fallback,

@@ -6,7 +6,8 @@ namespace NeuralNet.Keras;
 /// <summary>
 /// The Keras operation item, as Keras 3's <c>Functional.get_config</c> writes one, of a layer that NeuralNet has only for
 /// operations: <see cref="ScalarArithmetic"/> as <c>ops.add</c>, ... with its number, <see cref="ElementwiseMath"/> as
-/// <c>ops.sqrt</c>, ..., <see cref="Reduce"/> as <c>ops.mean</c>, ... with <c>axis</c> and <c>keepdims</c>. Its tensor
+/// <c>ops.sqrt</c>, ..., <see cref="Reduce"/> as <c>ops.mean</c>, ... with <c>axis</c> and <c>keepdims</c>,
+/// <see cref="Clip"/> as <c>ops.clip</c> with <c>x_min</c> and <c>x_max</c>, <see cref="Divide"/> as <c>ops.divide</c> (of inputs of the same rank only). Its tensor
 /// arguments are placeholders that <see cref="KerasOperations.Write"/> fills with the layer's call.
 /// </summary>
 internal static class KerasOperationForms
@@ -17,10 +18,24 @@ internal static class KerasOperationForms
     public static JsonObject? Of(Layer layer) => layer switch
     {
         ScalarArithmetic a => Item(a.Name, KerasOperationLayers.ClassOf(a.Operator), new JsonObject(), a.ConstantFirst ? new JsonArray(a.Constant, s_placeholder.DeepClone()) : new JsonArray(s_placeholder.DeepClone(), a.Constant)),
-        ElementwiseMath m => Item(m.Name, KerasOperationLayers.ClassOf(m.Function), new JsonObject(), new JsonArray(s_placeholder.DeepClone())),
+        ElementwiseMath m => Item(m.Name, KerasOperationLayers.ClassOf(m.Function), m.Function == ElementwiseFunction.Round ? new JsonObject { ["decimals"] = 0 } : new JsonObject(), new JsonArray(s_placeholder.DeepClone()), KerasOperationLayers.ModuleOf(m.Function)),
+        Clip c => Item(c.Name, "Clip", new JsonObject { ["x_min"] = c.Min, ["x_max"] = c.Max }, new JsonArray(s_placeholder.DeepClone())),
+        Divide d => Item(SameRank(d).Name, "Divide", new JsonObject(), new JsonArray(s_placeholder.DeepClone(), s_placeholder.DeepClone())),
         Reduce r => Item(r.Name, KerasOperationLayers.ClassOf(r.Reduction), ReductionConfig(r), new JsonArray(s_placeholder.DeepClone())),
         _ => null,
     };
+
+    // NeuralNet's merge layers give an input of lower rank its missing axes right after the batch axis, ops.divide (NumPy)
+    // aligns the shapes from the last axis: the same rank is the only case where the two agree.
+    private static Divide SameRank(Divide layer)
+    {
+        if (layer.IsBuilt && layer.InputShapes[0].Rank != layer.InputShapes[1].Rank)
+        {
+            throw new NotSupportedException($"Layer '{layer.Name}' (Divide) divides inputs of different ranks, {layer.InputShapes[0].ToBatchString()} and {layer.InputShapes[1].ToBatchString()}: it gives the lower-rank input its missing axes after the batch axis, where Keras' ops.divide aligns the shapes from the last axis, so it cannot be written as that operation. Reshape the lower-rank input to the other's rank first.");
+        }
+
+        return layer;
+    }
 
     // Keras' Mean/Sum/Max/Min constructor arguments (Max and Min also take initial, None by default).
     private static JsonObject ReductionConfig(Reduce layer)
@@ -38,12 +53,12 @@ internal static class KerasOperationForms
         return config;
     }
 
-    private static JsonObject Item(string name, string className, JsonObject config, JsonArray args)
+    private static JsonObject Item(string name, string className, JsonObject config, JsonArray args, string module = KerasOperationLayers.NumpyModule)
     {
         config["name"] = name;
         return new JsonObject
         {
-            ["module"] = KerasOperationLayers.NumpyModule,
+            ["module"] = module,
             ["class_name"] = className,
             ["config"] = config,
             ["registered_name"] = className,

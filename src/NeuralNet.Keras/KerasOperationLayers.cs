@@ -15,6 +15,8 @@ internal static class KerasOperationLayers
 {
     public const string NumpyModule = "keras.src.ops.numpy";
     public const string NnModule = "keras.src.ops.nn";
+    public const string MathModule = "keras.src.ops.math";
+    public const string CoreModule = "keras.src.ops.core";
 
     // keras.ops.nn functions without arguments that are NeuralNet activations of the same formula (keras/src/ops/nn.py
     // calls the same backend functions as keras/src/activations).
@@ -30,14 +32,21 @@ internal static class KerasOperationLayers
         ["HardSigmoid"] = ActivationFunction.HardSigmoid,
     };
 
-    private static readonly Dictionary<string, ElementwiseFunction> s_math = new(StringComparer.Ordinal)
+    // The element-wise functions by class, with the module of each (keras.src.ops.math for erf).
+    private static readonly Dictionary<string, (string Module, ElementwiseFunction Function)> s_math = new(StringComparer.Ordinal)
     {
-        ["Sqrt"] = ElementwiseFunction.Sqrt,
-        ["Square"] = ElementwiseFunction.Square,
-        ["Exp"] = ElementwiseFunction.Exp,
-        ["Log"] = ElementwiseFunction.Log,
-        ["Absolute"] = ElementwiseFunction.Abs,
-        ["Negative"] = ElementwiseFunction.Negative,
+        ["Sqrt"] = (NumpyModule, ElementwiseFunction.Sqrt),
+        ["Square"] = (NumpyModule, ElementwiseFunction.Square),
+        ["Exp"] = (NumpyModule, ElementwiseFunction.Exp),
+        ["Log"] = (NumpyModule, ElementwiseFunction.Log),
+        ["Absolute"] = (NumpyModule, ElementwiseFunction.Abs),
+        ["Negative"] = (NumpyModule, ElementwiseFunction.Negative),
+        ["Sin"] = (NumpyModule, ElementwiseFunction.Sin),
+        ["Cos"] = (NumpyModule, ElementwiseFunction.Cos),
+        ["Floor"] = (NumpyModule, ElementwiseFunction.Floor),
+        ["Round"] = (NumpyModule, ElementwiseFunction.Round),
+        ["Sign"] = (NumpyModule, ElementwiseFunction.Sign),
+        ["Erf"] = (MathModule, ElementwiseFunction.Erf),
     };
 
     private static readonly Dictionary<string, Reduction> s_reductions = new(StringComparer.Ordinal)
@@ -55,6 +64,9 @@ internal static class KerasOperationLayers
         ["Multiply"] = ArithmeticOperator.Multiply,
         ["Divide"] = ArithmeticOperator.Divide,
         ["TrueDivide"] = ArithmeticOperator.Divide,
+        ["Maximum"] = ArithmeticOperator.Maximum,
+        ["Minimum"] = ArithmeticOperator.Minimum,
+        ["Power"] = ArithmeticOperator.Power,
     };
 
     // The class each value is written as: the first class read as it (Divide before TrueDivide).
@@ -71,28 +83,38 @@ internal static class KerasOperationLayers
     }
 
     private static readonly Dictionary<ArithmeticOperator, string> s_arithmeticClasses = Inverse(s_arithmetic);
-    private static readonly Dictionary<ElementwiseFunction, string> s_mathClasses = Inverse(s_math);
+    private static readonly Dictionary<ElementwiseFunction, (string Module, string ClassName)> s_mathClasses = s_math.ToDictionary(p => p.Value.Function, p => (p.Value.Module, p.Key));
     private static readonly Dictionary<Reduction, string> s_reductionClasses = Inverse(s_reductions);
 
     /// <summary>The <c>keras.src.ops.numpy</c> class of the operator (<c>Divide</c> for division).</summary>
     public static string ClassOf(ArithmeticOperator op) => s_arithmeticClasses[op];
 
-    /// <summary>The <c>keras.src.ops.numpy</c> class of the function (<c>Absolute</c> for |x|).</summary>
-    public static string ClassOf(ElementwiseFunction function) => s_mathClasses[function];
+    /// <summary>The <c>keras.src.ops</c> class of the function (<c>Absolute</c> for |x|).</summary>
+    public static string ClassOf(ElementwiseFunction function) => s_mathClasses[function].ClassName;
+
+    /// <summary>The module of the function's class: <c>keras.src.ops.math</c> for erf, <c>keras.src.ops.numpy</c> for the others.</summary>
+    public static string ModuleOf(ElementwiseFunction function) => s_mathClasses[function].Module;
 
     /// <summary>The <c>keras.src.ops.numpy</c> class of the reduction.</summary>
     public static string ClassOf(Reduction reduction) => s_reductionClasses[reduction];
 
-    // The classes read, by module.
-    private static readonly string[] s_numpy = [.. s_arithmetic.Keys, "Maximum", "Minimum", "Concatenate", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh", .. s_reductions.Keys, .. s_math.Keys];
-    private static readonly string[] s_nn = [.. s_activations.Keys, "Gelu", "Softmax", "LogSoftmax", "Elu"];
+    // Every class read, with its module: the one list that Reads and Known derive from (numpy, nn, math, core in Known's order).
+    private static readonly (string Module, string ClassName)[] s_classes =
+    [
+        .. s_arithmetic.Keys.Select(c => (NumpyModule, c)),
+        .. ((string[])["Matmul", "Clip", "Concatenate", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh"]).Select(c => (NumpyModule, c)),
+        .. s_reductions.Keys.Select(c => (NumpyModule, c)),
+        .. s_activations.Keys.Select(c => (NnModule, c)),
+        .. ((string[])["Gelu", "Softmax", "LogSoftmax", "Elu"]).Select(c => (NnModule, c)),
+        .. s_math.Select(p => (p.Value.Module, p.Key)),
+        (CoreModule, "Cast"),
+    ];
 
     /// <summary>The names of the operations read, for messages: <c>keras.src.ops.numpy: Add, ...; keras.src.ops.nn: Relu, ...</c>.</summary>
-    public static string Known => $"{NumpyModule}: {string.Join(", ", s_numpy)}; {NnModule}: {string.Join(", ", s_nn)}";
+    public static string Known => string.Join("; ", s_classes.GroupBy(c => c.Module).Select(g => $"{g.Key}: {string.Join(", ", g.Select(c => c.ClassName))}"));
 
     /// <summary>Whether NeuralNet reads the operation class <paramref name="className"/> of <paramref name="module"/>.</summary>
-    public static bool Reads(string module, string className) =>
-        (module == NumpyModule ? s_numpy : module == NnModule ? s_nn : []).Contains(className);
+    public static bool Reads(string module, string className) => s_classes.Contains((module, className));
 
     /// <summary>
     /// The layer item (class_name, config, name, inbound_nodes: one per call of the operation) that replaces the operation
@@ -123,7 +145,7 @@ internal static class KerasOperationLayers
         }
 
         // Keras' merge layers and Concatenate take their inputs as one list.
-        JsonArray Args(List<JsonObject> tensors) => layer is Merge or Concatenate
+        JsonArray Args(List<JsonObject> tensors) => layer is Merge or Concatenate or Dot
             ? new JsonArray(new JsonArray([.. tensors.Select(t => t.DeepClone())]))
             : new JsonArray(tensors[0].DeepClone());
         return new JsonObject
@@ -147,6 +169,9 @@ internal static class KerasOperationLayers
             "Transpose" => ["axes"],
             "Gelu" => ["approximate"],
             "Elu" => ["alpha"],
+            "Clip" => ["x_min", "x_max"],
+            "Round" => ["decimals"],
+            "Cast" => ["dtype"],
             _ => [],
         });
         if (call.Module == NnModule)
@@ -162,17 +187,33 @@ internal static class KerasOperationLayers
             };
         }
 
+        if (call.Module is MathModule or CoreModule)
+        {
+            call.RequireTensors(1);
+            return op == "Cast" ? Cast(call) : new ElementwiseMath(s_math[op].Function, call.Name);
+        }
+
         if (call.Module != NumpyModule)
         {
             throw call.Unknown();
         }
 
-        if (s_arithmetic.TryGetValue(op, out ArithmeticOperator arithmetic) || op is "Maximum" or "Minimum")
+        if (s_arithmetic.TryGetValue(op, out ArithmeticOperator arithmetic))
         {
             return Binary(call, op, arithmetic);
         }
 
+        if (op == "Matmul")
+        {
+            return Matmul(call);
+        }
+
         call.RequireTensors(op == "Concatenate" ? -1 : 1);
+        if (op == "Round" && call.Int32("decimals", 0) != 0)
+        {
+            throw call.Refused("decimals", $"decimals={call.Config["decimals"]!.ToJsonString()}: NeuralNet rounds to integers (decimals=0)");
+        }
+
         return op switch
         {
             "Concatenate" => new Concatenate(call.SampleAxis("axis", 0, call.Tensors.Max(t => KerasOperationCall.Rank(t))), call.Name),
@@ -181,7 +222,8 @@ internal static class KerasOperationLayers
             "Squeeze" => new Reshape(call.SqueezedShape(), call.Name),
             "Transpose" => new Permute(call.Permutation(), call.Name),
             "Tanh" => new Activation(ActivationFunction.Tanh, call.Name),
-            _ when s_math.TryGetValue(op, out ElementwiseFunction function) => new ElementwiseMath(function, call.Name),
+            "Clip" => Clipped(call),
+            _ when s_math.TryGetValue(op, out var math) => new ElementwiseMath(math.Function, call.Name),
             _ when s_reductions.TryGetValue(op, out Reduction reduction) => Reduced(call, reduction),
             _ => throw call.Unknown(),
         };
@@ -205,17 +247,56 @@ internal static class KerasOperationLayers
                 "Multiply" => new Multiply(call.Name),
                 "Maximum" => new Maximum(call.Name),
                 "Minimum" => new Minimum(call.Name),
-                _ => throw call.Refused("args", "it divides a tensor by a tensor, which no NeuralNet layer does; multiply by a reciprocal computed in a layer, or divide by a number"),
+                "Divide" or "TrueDivide" => new Divide(call.Name),
+                _ => throw call.Refused("args", "it raises a tensor to the power of a tensor, which no NeuralNet layer does; give a number as the exponent (x ** 2) or as the base (2 ** x)"),
             };
-        }
-
-        if (op is "Maximum" or "Minimum")
-        {
-            throw call.Refused("args", "a maximum or minimum with a number has no NeuralNet layer (ops.relu covers a maximum with 0; otherwise compare two tensors, as keras.layers.Maximum and Minimum do)");
         }
 
         (float constant, bool first) = call.TensorAndConstant();
         return new ScalarArithmetic(arithmetic, constant, first, call.Name);
+    }
+
+    // ops.matmul of two rank-3 tensors, (batch, n, k) @ (batch, k, m), is Keras' Dot with axes (2, 1): (batch, n, m).
+    private static Dot Matmul(KerasOperationCall call)
+    {
+        call.RequireTensors(2);
+        int left = KerasOperationCall.Rank(call.Tensors[0]), right = KerasOperationCall.Rank(call.Tensors[1]);
+        if (left != 3 || right != 3)
+        {
+            throw call.Refused("args", $"it multiplies tensors of rank {left} and {right}; NeuralNet reads a matmul of two rank-3 tensors, (batch, n, k) @ (batch, k, m), as a Dot layer (a weight matrix belongs in a Dense or EinsumDense layer)");
+        }
+
+        int? k = KerasOperationCall.Shape(call.Tensors[0])[2], k2 = KerasOperationCall.Shape(call.Tensors[1])[1];
+        if (k is int a && k2 is int b && a != b)
+        {
+            throw call.Refused("args", $"the first tensor's last axis has {a} entries and the second's axis 1 has {b}; a matmul needs them equal");
+        }
+
+        return new Dot((2, 1), name: call.Name);
+    }
+
+    // ops.clip(x, x_min, x_max) with finite bounds in order (NumPy's clip would give x_max everywhere when x_min > x_max).
+    private static Clip Clipped(KerasOperationCall call)
+    {
+        float min = call.Single("x_min"), max = call.Single("x_max");
+        if (min > max)
+        {
+            throw call.Refused("x_max", $"x_max={call.Config["x_max"]!.ToJsonString()} is less than x_min={call.Config["x_min"]!.ToJsonString()}; NeuralNet's Clip needs x_min <= x_max");
+        }
+
+        return new Clip(min, max, call.Name);
+    }
+
+        // ops.cast changes only the type; to float32, NeuralNet's only type, it changes nothing.
+    private static Identity Cast(KerasOperationCall call)
+    {
+        string? dtype = KerasConfigItems.Text(call.Config["dtype"]);
+        if (dtype != "float32")
+        {
+            throw call.Refused("dtype", $"dtype={call.Config["dtype"]?.ToJsonString() ?? "null"}: NeuralNet computes in float32 and reads a cast to float32 only");
+        }
+
+        return new Identity(call.Name);
     }
 
     private static Activation LastAxisActivation(KerasOperationCall call, ActivationFunction function)

@@ -230,14 +230,6 @@ public sealed partial class KerasFormatTests
     }
 
     [Fact]
-    public void LoadModel_DivisionOfTwoTensors_IsRefusedNamingTheArguments()
-    {
-        string model = FunctionalOf("[[\"x\", 0, 0]]", "[[\"divide\", 0, 0]]", Numpy("TrueDivide", "divide", "", $"{KerasConfigs.Tensor("x", 2, 3)}, {KerasConfigs.Tensor("x", 2, 3)}"));
-        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", model)), "ops.keras"));
-        Assert.Contains("operation 'divide' (keras.src.ops.numpy.TrueDivide), argument 'args': it divides a tensor by a tensor", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void LoadModel_TransposeThatMovesTheBatchAxis_IsRefused()
     {
         string model = FunctionalOf("[[\"x\", 0, 0]]", "[[\"transpose\", 0, 0]]", Numpy("Transpose", "transpose", "\"axes\": [1, 0, 2]", KerasConfigs.Tensor("x", 2, 3)));

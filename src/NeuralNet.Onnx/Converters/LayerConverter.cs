@@ -70,6 +70,7 @@ internal static class LayerConverters
         [typeof(RepeatVector)] = ShapeConverters.RepeatVector,
         [typeof(Add)] = MergeConverters.Add,
         [typeof(Subtract)] = MergeConverters.Subtract,
+        [typeof(Divide)] = MergeConverters.Divide,
         [typeof(Multiply)] = MergeConverters.Multiply,
         [typeof(Average)] = MergeConverters.Average,
         [typeof(Maximum)] = MergeConverters.Maximum,
@@ -144,6 +145,7 @@ internal static class LayerConverters
         [typeof(Cropping3D)] = VolumeBorderConverters.Cropping3D,
         [typeof(ScalarArithmetic)] = OperationConverters.ScalarArithmetic,
         [typeof(ElementwiseMath)] = OperationConverters.ElementwiseMath,
+        [typeof(Clip)] = OperationConverters.Clip,
         [typeof(Reduce)] = OperationConverters.Reduce,
     };
 

@@ -3,7 +3,7 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
-/// The merge layers: element-wise Add, Subtract, Multiply, Average (Mean), Maximum (Max), Minimum (Min), and Concatenate.
+/// The merge layers: element-wise Add, Subtract, Divide (Div), Multiply, Average (Mean), Maximum (Max), Minimum (Min), and Concatenate.
 /// Inputs that share a layout are merged in it; mixed layouts are merged channels last. With masks, Multiply, Maximum
 /// and Minimum leave masked positions out as Keras 3 does (the other merges' values do not depend on masks).
 /// </summary>
@@ -14,6 +14,9 @@ internal static class MergeConverters
 
     public static OnnxValue Subtract(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
         Chain(graph, "Sub", inputs, outputShape);
+
+    public static OnnxValue Divide(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        Chain(graph, "Div", inputs, outputShape);
 
     public static OnnxValue Multiply(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
         Chain(graph, "Mul", inputs, outputShape);

@@ -3,9 +3,9 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
-/// The layers Keras' operations are read as: ScalarArithmetic (Add, Sub, Mul or Div with a scalar constant, in the
-/// operand order of the layer) and ElementwiseMath (Sqrt, Mul of x by itself, Exp, Log, Abs, Neg), element-wise so in
-/// either layout; Reduce (ReduceSum, times 1/count for a mean as Predict computes it, ReduceMax, ReduceMin) on the
+/// The layers Keras' operations are read as: ScalarArithmetic (Add, Sub, Mul, Div, Max, Min or Pow with a scalar
+/// constant, in the operand order of the layer), ElementwiseMath (Sqrt, Mul of x by itself, Exp, Log, Abs, Neg, Sin, Cos,
+/// Erf, Floor, Round, Sign) and Clip (Clip with scalar bounds), element-wise so in either layout; Reduce (ReduceSum, times 1/count for a mean as Predict computes it, ReduceMax, ReduceMin) on the
 /// channels-last value, reshaped when the reduced axes go.
 /// </summary>
 internal static class OperationConverters
@@ -20,6 +20,9 @@ internal static class OperationConverters
             ArithmeticOperator.Add => "Add",
             ArithmeticOperator.Subtract => "Sub",
             ArithmeticOperator.Multiply => "Mul",
+            ArithmeticOperator.Maximum => "Max",
+            ArithmeticOperator.Minimum => "Min",
+            ArithmeticOperator.Power => "Pow",
             _ => "Div",
         };
         string[] operands = arithmetic.ConstantFirst ? [constant, x.Name] : [x.Name, constant];
@@ -36,8 +39,22 @@ internal static class OperationConverters
             ElementwiseFunction.Exp => graph.Node("Exp", [x.Name]),
             ElementwiseFunction.Log => graph.Node("Log", [x.Name]),
             ElementwiseFunction.Abs => graph.Node("Abs", [x.Name]),
+            ElementwiseFunction.Sin => graph.Node("Sin", [x.Name]),
+            ElementwiseFunction.Cos => graph.Node("Cos", [x.Name]),
+            ElementwiseFunction.Erf => graph.Node("Erf", [x.Name]),
+            ElementwiseFunction.Floor => graph.Node("Floor", [x.Name]),
+            ElementwiseFunction.Round => graph.Node("Round", [x.Name]),
+            ElementwiseFunction.Sign => graph.Node("Sign", [x.Name]),
             _ => graph.Node("Neg", [x.Name]),
         };
+        return new OnnxValue(y, outputShape, x.Layout);
+    }
+
+    public static OnnxValue Clip(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        var clip = (Clip)layer;
+        OnnxValue x = inputs[0];
+        string y = graph.Node("Clip", [x.Name, graph.Scalar("min", clip.Min), graph.Scalar("max", clip.Max)]);
         return new OnnxValue(y, outputShape, x.Layout);
     }
 

@@ -140,6 +140,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("BatchNormalization", BatchNormalization.FromConfig);
         SerializationRegistry.AddBuiltIn("Add", Add.FromConfig);
         SerializationRegistry.AddBuiltIn("Subtract", Subtract.FromConfig);
+        SerializationRegistry.AddBuiltIn("Divide", Divide.FromConfig);
         SerializationRegistry.AddBuiltIn("Multiply", Multiply.FromConfig);
         SerializationRegistry.AddBuiltIn("Average", Average.FromConfig);
         SerializationRegistry.AddBuiltIn("Maximum", Maximum.FromConfig);
@@ -150,6 +151,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Permute", Permute.FromConfig);
         SerializationRegistry.AddBuiltIn("ScalarArithmetic", ScalarArithmetic.FromConfig);
         SerializationRegistry.AddBuiltIn("ElementwiseMath", ElementwiseMath.FromConfig);
+        SerializationRegistry.AddBuiltIn("Clip", Clip.FromConfig);
         SerializationRegistry.AddBuiltIn("Reduce", Reduce.FromConfig);
         SerializationRegistry.AddBuiltIn("RepeatVector", RepeatVector.FromConfig);
         SerializationRegistry.AddBuiltIn("Identity", Identity.FromConfig);

@@ -17,7 +17,8 @@ namespace NeuralNet.Layers;
 /// <para>Masks follow Keras 3: the output has a mask only when every input has one, and it is their OR;
 /// <see cref="Multiply"/>, <see cref="Maximum"/> and <see cref="Minimum"/> also leave masked positions out of their
 /// values, the others combine the values as they are. A broadcast input's mask is broadcast with its values; a mask on
-/// an input of lower rank than the output is refused (Keras' rank expansion drops it from the values but still ORs it).</para>
+/// an input of lower rank than the output is refused (Keras' rank expansion drops it from the values but still ORs it).
+/// <see cref="Divide"/>, which Keras has only as an operation, drops its inputs' masks instead.</para>
 /// </remarks>
 public abstract class Merge : MultiInputLayer
 {
@@ -234,7 +235,7 @@ public abstract class Merge : MultiInputLayer
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
-    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => IsLibraryType && inputsMasked.Length > 0 && !inputsMasked.Contains(false);
+    internal override bool MasksSurely(ReadOnlySpan<bool> inputsMasked) => IsLibraryType && !DropsMasks && inputsMasked.Length > 0 && !inputsMasked.Contains(false);
 
     /// <summary>
     /// Keras 3's merge mask (<c>Merge.compute_mask</c>): no mask when any input has none; otherwise a position is real

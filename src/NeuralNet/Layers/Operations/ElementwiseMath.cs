@@ -1,15 +1,18 @@
 using System.Numerics.Tensors;
+using NeuralNet.Kernels;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
 /// <summary>
-/// Applies a mathematical function to each element: √x, x², eˣ, ln x, |x| or -x (<see cref="ElementwiseFunction"/>).
-/// Keras writes these as operations (<c>ops.sqrt</c>, <c>ops.square</c>, <c>ops.exp</c>, <c>ops.log</c>, <c>ops.abs</c>,
-/// <c>ops.negative</c>), which <c>NeuralNet.Keras</c> reads as this layer. Same shape out as in, no parameters.
+/// Applies a mathematical function to each element: √x, x², eˣ, ln x, |x|, -x, sin, cos, erf, floor, round or sign
+/// (<see cref="ElementwiseFunction"/>). Keras writes these as operations (<c>ops.sqrt</c>, <c>ops.square</c>, <c>ops.exp</c>,
+/// <c>ops.log</c>, <c>ops.abs</c>, <c>ops.negative</c>, <c>ops.sin</c>, ...), which <c>NeuralNet.Keras</c> reads as this
+/// layer. Same shape out as in, no parameters.
 /// </summary>
 /// <remarks>
 /// As in Keras, √x and ln x of a negative x are NaN and ln 0 is -∞; the gradient of |x| at 0 is 0 (the sign of 0).
+/// Floor, round and sign are steps: their gradient is 0 everywhere, as TensorFlow, JAX and PyTorch define it.
 /// </remarks>
 public sealed class ElementwiseMath : Layer
 {
@@ -67,6 +70,29 @@ public sealed class ElementwiseMath : Layer
             case ElementwiseFunction.Abs:
                 TensorPrimitives.Abs(x, y);
                 break;
+            case ElementwiseFunction.Sin:
+                TensorPrimitives.Sin(x, y);
+                break;
+            case ElementwiseFunction.Cos:
+                TensorPrimitives.Cos(x, y);
+                break;
+            case ElementwiseFunction.Erf:
+                ErrorFunction.Erf(x, y);
+                break;
+            case ElementwiseFunction.Floor:
+                TensorPrimitives.Floor(x, y);
+                break;
+            case ElementwiseFunction.Round:
+                // MidpointRounding.ToEven, NumPy's (and ONNX Round's) rule: 0.5 -> 0, 1.5 -> 2.
+                TensorPrimitives.Round(x, y);
+                break;
+            case ElementwiseFunction.Sign:
+                for (int i = 0; i < y.Length; i++)
+                {
+                    y[i] = x[i] > 0f ? 1f : x[i] < 0f ? -1f : x[i];
+                }
+
+                break;
             default:
                 TensorPrimitives.Negate(x, y);
                 break;
@@ -114,6 +140,21 @@ public sealed class ElementwiseMath : Layer
                     dx[i] = x[i] > 0f ? dy[i] : x[i] < 0f ? -dy[i] : 0f;
                 }
 
+                break;
+            case ElementwiseFunction.Sin:
+                TensorPrimitives.Cos(x, dx);
+                TensorPrimitives.Multiply(dx, dy, dx);
+                break;
+            case ElementwiseFunction.Cos:
+                TensorPrimitives.Sin(x, dx);
+                TensorPrimitives.Multiply(dx, dy, dx);
+                TensorPrimitives.Negate(dx, dx);
+                break;
+            case ElementwiseFunction.Erf:
+                ErrorFunction.ErfBackward(x, dy, dx);
+                break;
+            case ElementwiseFunction.Floor or ElementwiseFunction.Round or ElementwiseFunction.Sign:
+                dx.Clear();
                 break;
             default:
                 TensorPrimitives.Negate(dy, dx);

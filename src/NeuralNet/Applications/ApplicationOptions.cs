@@ -22,7 +22,7 @@ public sealed class ApplicationOptions
     /// <summary>
     /// Whether the model ends with Keras' classifier (Keras' <c>include_top</c>, default true): global average pooling and
     /// a <c>predictions</c> Dense layer for ResNet and MobileNetV2, <c>flatten</c>, <c>fc1</c>, <c>fc2</c> and
-    /// <c>predictions</c> for VGG.
+    /// <c>predictions</c> for VGG, <c>avg_pool</c>, <c>top_dropout</c> and <c>predictions</c> for EfficientNet and EfficientNetV2.
     /// </summary>
     public bool IncludeTop { get; init; } = true;
 

@@ -180,4 +180,47 @@ public sealed class KerasEfficientNetWeightsTests : IDisposable
         Tensor images = Tensor.RandomUniform(new TensorShape(2, 32, 32, 3), seed: 3, 0f, 255f);
         Assert.Equal(saved.Predict(images).ToArray(), loaded.Predict(images).ToArray());
     }
+
+    // Keras' EfficientNetV2B0 file: its normalization is given ImageNet's mean and variance, so its group in the file
+    // holds no weights (weight_names empty) and the legacy loader skips it, as Keras' does. The other layers' names and
+    // shapes are taken from the model here (their order and shapes are checked against Keras' in the core tests).
+    [H5pyFact]
+    public void LoadWeights_KerasV2B0Layout_NormalizationWithoutWeights_Loads()
+    {
+        Functional model = KerasApplications.EfficientNetV2B0(new ApplicationOptions { IncludeTop = false, ImageNetWeights = true, InputShape = new TensorShape(32, 32, 3) });
+        Assert.Empty(model.GetLayer("normalization").Parameters);
+        var layers = new List<(string Layer, (string Name, int[] Shape, double[] Values)[] Weights)> { ("input_1", []) };
+        var written = new Dictionary<string, double[][]>();
+        int weight = 0;
+        foreach (Layer layer in model.Layers)
+        {
+            var weights = layer.Parameters.Select(p => ($"{layer.Name}/{p.Name}:0", p.Value.Shape.Dimensions.ToArray(), Values(weight++, $"{layer.Name}/{p.Name}:0", p.Value.Shape.ElementCount))).ToArray();
+            layers.Add((layer.Name, weights));
+            written[layer.Name] = [.. weights.Select(w => w.Item3)];
+        }
+
+        Assert.Contains(layers, l => l.Layer == "normalization" && l.Weights.Length == 0);
+        string path = Path.Combine(_folder, "efficientnetv2-b0_notop.h5");
+        H5py.WriteLegacy(path, new Dictionary<string, string>(), "", layers);
+
+        KerasFormat.LoadWeights(model, path);
+
+        foreach (Layer layer in model.Layers.Where(l => l.Parameters.Count > 0))
+        {
+            for (int k = 0; k < layer.Parameters.Count; k++)
+            {
+                Assert.Equal(written[layer.Name][k].Select(v => (float)v).ToArray(), layer.Parameters[k].Value.ToArray());
+            }
+        }
+
+        // The preprocessing still gives (x / 255 - mean) / stddev with ImageNet's mean and standard deviation.
+        Tensor images = Tensor.RandomUniform(new TensorShape(1, 32, 32, 3), seed: 2, 0f, 255f);
+        float[] x = images.ToArray(), y = new Functional(model.Inputs[0], model.GetLayer("normalization").Output).Predict(images).ToArray();
+        double[] mean = [0.485, 0.456, 0.406], stddev = [0.229, 0.224, 0.225];
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = ((x[i] / 255.0) - mean[i % 3]) / stddev[i % 3];
+            Assert.Equal(expected, y[i], 1e-5 * Math.Max(1, Math.Abs(expected)));
+        }
+    }
 }

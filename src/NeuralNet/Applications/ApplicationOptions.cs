@@ -22,7 +22,8 @@ public sealed class ApplicationOptions
     /// <summary>
     /// Whether the model ends with Keras' classifier (Keras' <c>include_top</c>, default true): global average pooling and
     /// a <c>predictions</c> Dense layer for ResNet, MobileNetV2 and DenseNet (<c>avg_pool</c>, <c>predictions</c>);
-    /// <c>flatten</c>, <c>fc1</c>, <c>fc2</c> and <c>predictions</c> for VGG; for MobileNetV3 global average pooling
+    /// <c>flatten</c>, <c>fc1</c>, <c>fc2</c> and <c>predictions</c> for VGG; <c>avg_pool</c>, <c>top_dropout</c> and
+    /// <c>predictions</c> for EfficientNet and EfficientNetV2; for MobileNetV3 global average pooling
     /// keeping the dimensions, the 1x1 convolutions <c>conv_2</c> and <c>logits</c> (with dropout between them when
     /// dropoutRate is above 0), a flatten and the <c>predictions</c> activation; for ConvNeXt <c>&lt;name&gt;_head_gap</c>,
     /// <c>&lt;name&gt;_head_layernorm</c> and <c>&lt;name&gt;_head_dense</c>.

@@ -45,6 +45,46 @@ internal static class EfficientNetBlocks
     }
 
     /// <summary>
+    /// The depthwise inverted residual block of both files (V1's <c>block</c>, V2's <c>MBConvBlock</c>): a 1x1
+    /// <c>expand_conv</c> (unless the ratio is 1), the depthwise convolution <paramref name="depthwiseName"/>
+    /// (<c>dwconv</c> or <c>dwconv2</c>), squeeze-and-excitation, the 1x1 <c>project_conv</c>, and the residual when the
+    /// block keeps its shape. With <paramref name="correctPad"/> (V1) a strided depthwise convolution is 'valid' after
+    /// Keras' <c>correct_pad</c> (<c>dwconv_pad</c>); otherwise (V2) it is 'same'.
+    /// </summary>
+    public static SymbolicTensor MBConv(SymbolicTensor inputs, in MBConvArgs block, bool correctPad, string depthwiseName, float batchNormMomentum)
+    {
+        string prefix = block.Prefix;
+        int filters = block.FiltersIn * block.Expand;
+        SymbolicTensor x = inputs;
+        if (block.Expand != 1)
+        {
+            x = new Conv2D(filters, 1, padding: Padding.Same, useBias: false, kernelInitializer: ConvKernel(), name: prefix + "expand_conv").Call(x);
+            x = new BatchNormalization(batchNormMomentum, name: prefix + "expand_bn").Call(x);
+            x = Swish(x, prefix + "expand_activation");
+        }
+
+        Padding padding = Padding.Same;
+        if (correctPad && block.Strides == 2)
+        {
+            x = new ZeroPadding2D(ApplicationChecks.CorrectPad(x.Shape, block.Kernel), name: prefix + "dwconv_pad").Call(x);
+            padding = Padding.Valid;
+        }
+
+        x = new DepthwiseConv2D(block.Kernel, block.Strides, padding, useBias: false, depthwiseInitializer: ConvKernel(), name: prefix + depthwiseName).Call(x);
+        x = new BatchNormalization(batchNormMomentum, name: prefix + "bn").Call(x);
+        x = Swish(x, prefix + "activation");
+        x = SqueezeExcite(x, block.FiltersIn, filters, block.SeRatio, prefix);
+
+        x = new Conv2D(block.FiltersOut, 1, padding: Padding.Same, useBias: false, kernelInitializer: ConvKernel(), name: prefix + "project_conv").Call(x);
+        x = new BatchNormalization(batchNormMomentum, name: prefix + "project_bn").Call(x);
+        return Residual(x, inputs, block);
+    }
+
+    /// <summary>The residual of a block (Keras' <c>id_skip</c> is true in every stage of both files) when it keeps its shape.</summary>
+    public static SymbolicTensor Residual(SymbolicTensor x, SymbolicTensor inputs, in MBConvArgs block) =>
+        block.Strides == 1 && block.FiltersIn == block.FiltersOut ? Residual(x, inputs, block.DropRate, block.Prefix) : x;
+
+    /// <summary>
     /// The residual connection: Keras' drop connect (<c>drop</c>, a Dropout of <paramref name="dropRate"/> with noise
     /// shape (None, 1, 1, 1), so a whole sample's branch is dropped; left out at rate 0) and <c>add</c> of the branch and
     /// the block's input, in that order.
@@ -79,3 +119,6 @@ internal static class EfficientNetBlocks
         return new Dense(options.Classes, options.ClassifierActivation, kernelInitializer: DenseKernel(), name: "predictions").Call(x);
     }
 }
+
+/// <summary>One inverted residual block's arguments (Keras' block arguments after rounding), its drop rate and name prefix.</summary>
+internal readonly record struct MBConvArgs(int FiltersIn, int FiltersOut, int Expand, int Kernel, int Strides, double SeRatio, double DropRate, string Prefix);

@@ -33,6 +33,9 @@ internal static class EfficientNetBuilder
         (3, 1, 192, 320, 6, 1, 0.25),
     ];
 
+    /// <summary>Keras' batch normalization momentum in <c>efficientnet.py</c> (the layer's default).</summary>
+    private const float BatchNormMomentum = 0.99f;
+
     /// <summary>Keras' drop connect rate of the residual branches (<c>drop_connect_rate</c>).</summary>
     private const double DropConnectRate = 0.2;
 
@@ -87,7 +90,8 @@ internal static class EfficientNetBuilder
                     filtersIn = filtersOut;
                 }
 
-                x = Block(x, DropConnectRate * b / blocks, $"block{i + 1}{(char)('a' + j)}_", filtersIn, filtersOut, stage.Kernel, strides, stage.Expand, stage.SeRatio);
+                var block = new MBConvArgs(filtersIn, filtersOut, stage.Expand, stage.Kernel, strides, stage.SeRatio, DropConnectRate * b / blocks, $"block{i + 1}{(char)('a' + j)}_");
+                x = EfficientNetBlocks.MBConv(x, block, correctPad: true, "dwconv", BatchNormMomentum);
                 b++;
             }
         }
@@ -99,36 +103,5 @@ internal static class EfficientNetBuilder
 
         // Keras' normalization is never adapted here: it passes values through (mean 0, variance 1) until weights are loaded.
         return new Functional(image, x, options.Name ?? $"efficientnetb{variant}", options.Seed);
-    }
-
-    /// <summary>Keras' <c>block</c>: expansion (unless the ratio is 1), depthwise convolution, squeeze-and-excitation, projection, and the residual when the block keeps its shape.</summary>
-    private static SymbolicTensor Block(SymbolicTensor inputs, double dropRate, string prefix, int filtersIn, int filtersOut, int kernel, int strides, int expandRatio, double seRatio)
-    {
-        int filters = filtersIn * expandRatio;
-        SymbolicTensor x = inputs;
-        if (expandRatio != 1)
-        {
-            x = new Conv2D(filters, 1, padding: Padding.Same, useBias: false, kernelInitializer: EfficientNetBlocks.ConvKernel(), name: prefix + "expand_conv").Call(x);
-            x = new BatchNormalization(name: prefix + "expand_bn").Call(x);
-            x = EfficientNetBlocks.Swish(x, prefix + "expand_activation");
-        }
-
-        Padding padding = Padding.Same;
-        if (strides == 2)
-        {
-            x = new ZeroPadding2D(ApplicationChecks.CorrectPad(x.Shape, kernel), name: prefix + "dwconv_pad").Call(x);
-            padding = Padding.Valid;
-        }
-
-        x = new DepthwiseConv2D(kernel, strides, padding, useBias: false, depthwiseInitializer: EfficientNetBlocks.ConvKernel(), name: prefix + "dwconv").Call(x);
-        x = new BatchNormalization(name: prefix + "bn").Call(x);
-        x = EfficientNetBlocks.Swish(x, prefix + "activation");
-        x = EfficientNetBlocks.SqueezeExcite(x, filtersIn, filters, seRatio, prefix);
-
-        x = new Conv2D(filtersOut, 1, padding: Padding.Same, useBias: false, kernelInitializer: EfficientNetBlocks.ConvKernel(), name: prefix + "project_conv").Call(x);
-        x = new BatchNormalization(name: prefix + "project_bn").Call(x);
-
-        // Keras' id_skip is True in every stage.
-        return strides == 1 && filtersIn == filtersOut ? EfficientNetBlocks.Residual(x, inputs, dropRate, prefix) : x;
     }
 }

@@ -120,8 +120,8 @@ internal static class EfficientNetV2Builder
                     filtersIn = filtersOut;
                 }
 
-                var block = new Block(filtersIn, filtersOut, stage.Expand, stage.Kernel, strides, stage.SeRatio, DropConnectRate * b / blocks, $"block{i + 1}{(char)('a' + j)}_");
-                x = stage.Fused ? FusedMBConv(x, block) : MBConv(x, block);
+                var block = new MBConvArgs(filtersIn, filtersOut, stage.Expand, stage.Kernel, strides, stage.SeRatio, DropConnectRate * b / blocks, $"block{i + 1}{(char)('a' + j)}_");
+                x = stage.Fused ? FusedMBConv(x, block) : EfficientNetBlocks.MBConv(x, block, correctPad: false, "dwconv2", BatchNormMomentum);
                 b++;
             }
         }
@@ -158,35 +158,12 @@ internal static class EfficientNetV2Builder
         return new Normalization(axis: 3, mean, variance).Call(x);
     }
 
-    /// <summary>Keras' <c>MBConvBlock</c>: expansion, depthwise convolution (<c>dwconv2</c>, 'same'), squeeze-and-excitation, projection, residual.</summary>
-    private static SymbolicTensor MBConv(SymbolicTensor inputs, Block block)
-    {
-        string prefix = block.Prefix;
-        int filters = block.FiltersIn * block.Expand;
-        SymbolicTensor x = inputs;
-        if (block.Expand != 1)
-        {
-            x = new Conv2D(filters, 1, padding: Padding.Same, useBias: false, kernelInitializer: EfficientNetBlocks.ConvKernel(), name: prefix + "expand_conv").Call(x);
-            x = Normalize(x, prefix + "expand_bn");
-            x = EfficientNetBlocks.Swish(x, prefix + "expand_activation");
-        }
-
-        x = new DepthwiseConv2D(block.Kernel, block.Strides, Padding.Same, useBias: false, depthwiseInitializer: EfficientNetBlocks.ConvKernel(), name: prefix + "dwconv2").Call(x);
-        x = Normalize(x, prefix + "bn");
-        x = EfficientNetBlocks.Swish(x, prefix + "activation");
-        x = EfficientNetBlocks.SqueezeExcite(x, block.FiltersIn, filters, block.SeRatio, prefix);
-
-        x = new Conv2D(block.FiltersOut, 1, padding: Padding.Same, useBias: false, kernelInitializer: EfficientNetBlocks.ConvKernel(), name: prefix + "project_conv").Call(x);
-        x = Normalize(x, prefix + "project_bn");
-        return Residual(x, inputs, block);
-    }
-
     /// <summary>
     /// Keras' <c>FusedMBConvBlock</c>: the expansion and depthwise convolution fused into one k x k convolution
     /// (<c>expand_conv</c>), squeeze-and-excitation, then a 1x1 projection; without expansion, the projection is the
     /// k x k strided convolution and gets an activation (<c>project_activation</c>).
     /// </summary>
-    private static SymbolicTensor FusedMBConv(SymbolicTensor inputs, Block block)
+    private static SymbolicTensor FusedMBConv(SymbolicTensor inputs, in MBConvArgs block)
     {
         string prefix = block.Prefix;
         int filters = block.FiltersIn * block.Expand;
@@ -209,11 +186,8 @@ internal static class EfficientNetV2Builder
             x = EfficientNetBlocks.Swish(x, prefix + "project_activation");
         }
 
-        return Residual(x, inputs, block);
+        return EfficientNetBlocks.Residual(x, inputs, block);
     }
-
-    private static SymbolicTensor Residual(SymbolicTensor x, SymbolicTensor inputs, Block block) =>
-        block.Strides == 1 && block.FiltersIn == block.FiltersOut ? EfficientNetBlocks.Residual(x, inputs, block.DropRate, block.Prefix) : x;
 
     private static SymbolicTensor Normalize(SymbolicTensor x, string name) => new BatchNormalization(momentum: BatchNormMomentum, name: name).Call(x);
 
@@ -222,6 +196,4 @@ internal static class EfficientNetV2Builder
 
     /// <summary>A variant: the builder's name in messages, Keras' coefficients, default size and stages.</summary>
     internal sealed record Variant(string Display, double Width, double Depth, int Size, Stage[] Stages);
-
-    private readonly record struct Block(int FiltersIn, int FiltersOut, int Expand, int Kernel, int Strides, double SeRatio, double DropRate, string Prefix);
 }

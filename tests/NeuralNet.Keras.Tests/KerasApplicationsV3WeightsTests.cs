@@ -131,52 +131,11 @@ public sealed class KerasApplicationsV3WeightsTests : IDisposable
         return l;
     }
 
-    // Distinct values per weight; variances positive, as a trained file's are.
-    private static double[] Values(int weight, string name, int count)
-    {
-        var values = new double[count];
-        for (int i = 0; i < count; i++)
-        {
-            double v = Math.Sin((weight * 7919.0) + (i * 0.37));
-            values[i] = name.EndsWith("moving_variance:0", StringComparison.Ordinal) ? 1.0 + (0.5 * Math.Abs(v)) : 0.2 * v;
-        }
-
-        return values;
-    }
-
     private string Write(Layers keras, string file, out Dictionary<string, double[][]> written)
     {
-        var layers = new List<(string Layer, (string Name, int[] Shape, double[] Values)[] Weights)>();
-        written = [];
-        int weight = 0;
-        foreach (var (layer, weights) in keras.List)
-        {
-            var withValues = weights.Select(w => (w.Name, w.Shape, Values(weight++, w.Name, w.Shape.Aggregate(1, (a, b) => a * b)))).ToArray();
-            layers.Add((layer, withValues));
-            written[layer] = [.. withValues.Select(w => w.Item3)];
-        }
-
         string path = Path.Combine(_folder, file);
-        H5py.WriteLegacy(path, new Dictionary<string, string>(), "", layers);
+        written = ApplicationWeightsFiles.Write(path, keras.List);
         return path;
-    }
-
-    private static void AssertLoaded(Functional model, Dictionary<string, double[][]> written)
-    {
-        int checkedLayers = 0;
-        foreach (Layer layer in model.Layers.Where(l => l.Parameters.Count > 0))
-        {
-            double[][] values = written[layer.Name];
-            Assert.Equal(values.Length, layer.Parameters.Count);
-            for (int k = 0; k < values.Length; k++)
-            {
-                Assert.Equal(values[k].Select(v => (float)v).ToArray(), layer.Parameters[k].Value.ToArray());
-            }
-
-            checkedLayers++;
-        }
-
-        Assert.Equal(written.Count(w => w.Value.Length > 0), checkedLayers);
     }
 
     [H5pyFact]
@@ -187,7 +146,7 @@ public sealed class KerasApplicationsV3WeightsTests : IDisposable
 
         KerasFormat.LoadWeights(model, path);
 
-        AssertLoaded(model, written);
+        ApplicationWeightsFiles.AssertLoaded(model, written);
         Tensor probabilities = model.Predict(ImageNetPreprocessing.Torch(Tensor.RandomUniform(new TensorShape(2, 32, 32, 3), seed: 1, 0f, 255f)));
         Assert.All(probabilities.ToArray(), p => Assert.True(float.IsFinite(p) && p >= 0f));
     }
@@ -201,7 +160,7 @@ public sealed class KerasApplicationsV3WeightsTests : IDisposable
 
         KerasFormat.LoadWeights(model, path);
 
-        AssertLoaded(model, written);
+        ApplicationWeightsFiles.AssertLoaded(model, written);
         Tensor probabilities = model.Predict(Tensor.RandomUniform(new TensorShape(2, 32, 32, 3), seed: 1, 0f, 255f));
         Assert.All(probabilities.ToArray(), p => Assert.True(float.IsFinite(p) && p >= 0f));
     }

@@ -101,49 +101,19 @@ public sealed class KerasEfficientNetWeightsTests : IDisposable
             return [1_281_167];   // an int64 in the published file
         }
 
-        var values = new double[count];
-        for (int i = 0; i < count; i++)
-        {
-            double v = Math.Sin((weight * 7919.0) + (i * 0.37));
-            values[i] = name.EndsWith("variance:0", StringComparison.Ordinal) ? 1.0 + (0.5 * Math.Abs(v)) : 0.2 * v;
-        }
-
-        return values;
+        return ApplicationWeightsFiles.Values(weight, name, count);
     }
 
     [H5pyFact]
     public void LoadWeights_KerasPublishedLayout_LoadsIntoEfficientNetB0()
     {
-        var layers = new List<(string Layer, (string Name, int[] Shape, double[] Values)[] Weights)>();
-        var written = new Dictionary<string, double[][]>();
-        int weight = 0;
-        foreach (var (layer, weights) in KerasLayers())
-        {
-            var withValues = weights.Select(w => (w.Name, w.Shape, Values(weight++, w.Name, w.Shape.Aggregate(1, (a, b) => a * b)))).ToArray();
-            layers.Add((layer, withValues));
-            written[layer] = [.. withValues.Select(w => w.Item3)];
-        }
-
         string path = Path.Combine(_folder, "efficientnetb0_notop.h5");
-        H5py.WriteLegacy(path, new Dictionary<string, string>(), "", layers, dtypeOf: name => name == "normalization/count:0" ? "int64" : null);
+        Dictionary<string, double[][]> written = ApplicationWeightsFiles.Write(path, KerasLayers(), Values, dtypeOf: name => name == "normalization/count:0" ? "int64" : null);
         Functional model = KerasApplications.EfficientNetB0(new ApplicationOptions { IncludeTop = false, ImageNetWeights = true, InputShape = new TensorShape(64, 64, 3) });
 
         KerasFormat.LoadWeights(model, path);
 
-        int checkedLayers = 0;
-        foreach (Layer layer in model.Layers.Where(l => l.Parameters.Count > 0))
-        {
-            double[][] values = written[layer.Name];
-            Assert.Equal(values.Length, layer.Parameters.Count);
-            for (int k = 0; k < values.Length; k++)
-            {
-                Assert.Equal(values[k].Select(v => (float)v).ToArray(), layer.Parameters[k].Value.ToArray());
-            }
-
-            checkedLayers++;
-        }
-
-        Assert.Equal(written.Count(w => w.Value.Length > 0), checkedLayers);
+        ApplicationWeightsFiles.AssertLoaded(model, written);
         Assert.Equal([0.229f, 0.224f, 0.225f], ((Normalization)model.GetLayer("normalization")).Variance!.Value.ToArray());
         Tensor images = Tensor.RandomUniform(new TensorShape(2, 64, 64, 3), seed: 1, 0f, 255f);
         Tensor features = model.Predict(images);

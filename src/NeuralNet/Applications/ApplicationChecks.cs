@@ -96,6 +96,14 @@ internal static class ApplicationChecks
         }
     }
 
+    /// <summary>
+    /// The head ResNet and DenseNet share: with top, <c>avg_pool</c> and the <c>predictions</c> Dense layer; without,
+    /// Keras' <c>pooling</c> named <c>avg_pool</c> / <c>max_pool</c>.
+    /// </summary>
+    public static SymbolicTensor AveragePoolHead(SymbolicTensor x, ApplicationOptions options) => options.IncludeTop
+        ? new Dense(options.Classes, options.ClassifierActivation, name: "predictions").Call(new GlobalAveragePooling2D("avg_pool").Call(x))
+        : Pool(x, options.Pooling, "avg_pool", "max_pool");
+
     /// <summary>The head of a model without its classifier: Keras' <c>pooling</c> (none, <c>avg</c> or <c>max</c>).</summary>
     public static SymbolicTensor Pool(SymbolicTensor x, ApplicationPooling pooling, string? averageName, string? maxName) => pooling switch
     {

@@ -61,17 +61,7 @@ internal static class DenseNetBuilder
         x = Normalize(x, "bn");
         x = new Activation(ActivationFunction.Relu, name: "relu").Call(x);
 
-        if (options.IncludeTop)
-        {
-            x = new GlobalAveragePooling2D("avg_pool").Call(x);
-            x = new Dense(options.Classes, options.ClassifierActivation, name: "predictions").Call(x);
-        }
-        else
-        {
-            x = ApplicationChecks.Pool(x, options.Pooling, "avg_pool", "max_pool");
-        }
-
-        return new Functional(image, x, options.Name ?? modelName, options.Seed);
+        return new Functional(image, ApplicationChecks.AveragePoolHead(x, options), options.Name ?? modelName, options.Seed);
     }
 
     /// <summary>Keras' <c>dense_block</c>: <paramref name="blocks"/> building blocks, each adding 32 channels.</summary>

@@ -64,17 +64,7 @@ internal static class ResNetBuilder
         x = Stack(x, 256, blocks[2], stride: 2, "conv4");
         x = Stack(x, 512, blocks[3], stride: 2, "conv5");
 
-        if (options.IncludeTop)
-        {
-            x = new GlobalAveragePooling2D("avg_pool").Call(x);
-            x = new Dense(options.Classes, options.ClassifierActivation, name: "predictions").Call(x);
-        }
-        else
-        {
-            x = ApplicationChecks.Pool(x, options.Pooling, "avg_pool", "max_pool");
-        }
-
-        return new Functional(image, x, options.Name ?? modelName, options.Seed);
+        return new Functional(image, ApplicationChecks.AveragePoolHead(x, options), options.Name ?? modelName, options.Seed);
     }
 
     /// <summary>Keras' <c>stack_residual_blocks_v1</c>: a block with a convolution shortcut, then blocks with identity shortcuts.</summary>

@@ -11,6 +11,7 @@ internal static class CsvOptionsCheck
             throw new ArgumentException($"Separator is '{Printable(options.Separator)}', which cannot separate fields; expected '\\t' or a character with code 31 to 126 other than '\"' (it quotes) and '#' (Sep reserves it for comments), such as ',', ';' or '|'.", nameof(options));
         }
 
+        NumberMarks(options);
         Names(options.LabelColumns, nameof(options.LabelColumns), allowEmpty: true);
         if (options.FeatureColumns is not null)
         {
@@ -103,6 +104,38 @@ internal static class CsvOptionsCheck
         return options;
     }
 
+    /// <summary>Checks <see cref="CsvReadOptions.Decimal"/> and <see cref="CsvReadOptions.Thousands"/> against each other and the separator.</summary>
+    private static void NumberMarks(CsvReadOptions options)
+    {
+        if (!IsNumberMark(options.Decimal) || char.IsWhiteSpace(options.Decimal))
+        {
+            throw new ArgumentException($"Decimal is '{Printable(options.Decimal)}', which cannot mark a number's fraction; expected a character that is not a digit, a sign, 'e', 'E', '\"' or white space, such as '.' or ','.", nameof(options));
+        }
+
+        if (options.Decimal == options.Separator)
+        {
+            throw new ArgumentException($"Decimal and Separator are both '{Printable(options.Decimal)}'; expected different characters (a file with decimal commas usually separates fields with ';').", nameof(options));
+        }
+
+        if (options.Thousands is not char thousands)
+        {
+            return;
+        }
+
+        if (!IsNumberMark(thousands))
+        {
+            throw new ArgumentException($"Thousands is '{Printable(thousands)}', which cannot group a number's digits; expected a character that is not a digit, a sign, 'e', 'E' or '\"', such as ',', '.' or ' ', or null for none.", nameof(options));
+        }
+
+        // Thousands may equal Separator, as in pandas: "1,250,000" is then one field only when quoted.
+        if (thousands == options.Decimal)
+        {
+            throw new ArgumentException($"Thousands and Decimal are both '{Printable(thousands)}'; expected different characters.", nameof(options));
+        }
+    }
+
+    private static bool IsNumberMark(char c) => !char.IsAsciiDigit(c) && c is not ('+' or '-' or 'e' or 'E' or '"');
+
     /// <summary>Checks <see cref="CsvReadOptions.NaValue"/> and <see cref="CsvReadOptions.NaValues"/>.</summary>
     private static void Markers(CsvReadOptions options)
     {
@@ -126,11 +159,11 @@ internal static class CsvOptionsCheck
     }
 
     /// <summary>
-    /// Reads a numeric column's default: a number in the invariant culture, finite or NaN (a NaN default is the
+    /// Reads a numeric column's default: a number written as the file writes them, finite or NaN (a NaN default is the
     /// pandas-style fill asked for by name; infinities would only poison training).
     /// </summary>
-    internal static bool TryParseDefaultNumber(string text, out float value) =>
-        float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value) && !float.IsInfinity(value);
+    internal static bool TryParseDefaultNumber(string text, CsvNumberFormat numbers, out float value) =>
+        numbers.TryParse(text, out value) && !float.IsInfinity(value);
 
     /// <summary>Checks each default against its column's kind (numeric or categorical) and its fixed vocabulary, if any.</summary>
     private static void Defaults(CsvReadOptions options)
@@ -151,9 +184,10 @@ internal static class CsvOptionsCheck
             {
                 // A numeric column's default: a number, or (under inference, which would otherwise have made the
                 // column categorical) one written as a number but refused, such as 1e39 or Infinity.
-                if (!TryParseDefaultNumber(pair.Value, out _))
+                if (!TryParseDefaultNumber(pair.Value, CsvNumberFormat.From(options), out _))
                 {
-                    throw new ArgumentException($"ColumnDefaults gives '{pair.Value}' for numeric column '{pair.Key}'; expected a number such as 0 or 1.5 (invariant culture), or NaN. If '{pair.Key}' holds categories, list it in CategoricalColumns.", nameof(options));
+                    string example = options.Decimal == '.' ? "1.5 (invariant culture)" : $"1{options.Decimal}5 (CsvReadOptions.Decimal)";
+                    throw new ArgumentException($"ColumnDefaults gives '{pair.Value}' for numeric column '{pair.Key}'; expected a number such as 0 or {example}, or NaN. If '{pair.Key}' holds categories, list it in CategoricalColumns.", nameof(options));
                 }
 
                 continue;

@@ -5,7 +5,8 @@ namespace NeuralNet.Data;
 /// features and labels, and which columns hold categories rather than numbers.
 /// </summary>
 /// <remarks>
-/// Numbers are read in the invariant culture (a point as the decimal separator, an optional exponent). Columns are
+/// Numbers are read in the invariant culture (a point as the decimal separator, an optional exponent), whatever the
+/// machine's culture; <see cref="Decimal"/> and <see cref="Thousands"/> read other conventions. Columns are
 /// named as in the header (case-sensitive); quoted fields are unquoted ("a,b" and doubled quotes). Blank lines are skipped.
 /// An empty field (or a marker: <see cref="NaValue"/>, <see cref="NaValues"/>, <see cref="UsePandasNaValues"/>) is a
 /// missing value: it takes the column's default from <see cref="ColumnDefaults"/> (or NaN, see
@@ -22,6 +23,24 @@ public sealed class CsvReadOptions
 
     /// <summary>Whether the first line holds the column names; true by default.</summary>
     public bool HasHeader { get; init; } = true;
+
+    /// <summary>
+    /// The decimal mark of the file's numbers, pandas' <c>decimal</c>: '.' by default; ',' for files written in much of
+    /// Europe (usually with <see cref="Separator"/> ';'). Numbers are otherwise read as the invariant culture reads them
+    /// (an exponent such as <c>2,5e-3</c> too), whatever the machine's culture. It applies to the fields, to
+    /// <see cref="ColumnDefaults"/> and to type inference alike. It must differ from <see cref="Separator"/> (a
+    /// common slip: set <see cref="Separator"/> to ';' too) and <see cref="Thousands"/>, and may not be a digit, a sign, 'e', 'E', '"' or white space.
+    /// </summary>
+    public char Decimal { get; init; } = '.';
+
+    /// <summary>
+    /// The thousands separator of the file's numbers, pandas' <c>thousands</c> (<c>"1.234,5"</c> with ',' as
+    /// <see cref="Decimal"/> and '.' here, <c>"1,234.5"</c> with ',' here): allowed in a number's integer part, where .NET
+    /// and pandas' parser skip it wherever it stands. Null by default: none (a field holding one is not a number). It must
+    /// differ from <see cref="Decimal"/> and may not be a digit, a sign, 'e', 'E' or '"'; it may be the
+    /// <see cref="Separator"/>, as in pandas, for files that quote such numbers (<c>"1,250,000"</c>).
+    /// </summary>
+    public char? Thousands { get; init; }
 
     /// <summary>
     /// The column names, one per field: required when <see cref="HasHeader"/> is false; when the file has a header, these
@@ -87,8 +106,8 @@ public sealed class CsvReadOptions
 
     /// <summary>
     /// Whether the type of each chosen column not in <see cref="CategoricalColumns"/> is inferred from the data: numeric
-    /// when every non-missing field is a finite number in the invariant culture (or a number out of float's range, which
-    /// the read then reports), categorical otherwise; a column with no value at all is numeric (as pandas reads it).
+    /// when every non-missing field is a finite number (read with <see cref="Decimal"/> and <see cref="Thousands"/>; or a
+    /// number out of float's range, which the read then reports), categorical otherwise; a column with no value at all is numeric (as pandas reads it).
     /// <see cref="CsvTable.Read(string, CsvReadOptions?, CancellationToken)"/> looks at every row, <see cref="CsvTable.ReadChunks(string, int, CsvReadOptions?, CancellationToken)"/>
     /// at the first <see cref="RowsForInference"/> (or at every row, when it collects categories anyway). Explicit
     /// settings win: a column in <see cref="CategoricalColumns"/> is categorical, and so is one with a vocabulary in
@@ -113,7 +132,7 @@ public sealed class CsvReadOptions
 
     /// <summary>
     /// The value a missing field takes, by column name (Keras/TF's <c>column_defaults</c>, keyed by name), written as the
-    /// field would be: a number in the invariant culture (or <c>"NaN"</c>) for a numeric column, a category for a
+    /// field would be: a number as the file writes them (<see cref="Decimal"/>, <see cref="Thousands"/>; or <c>"NaN"</c>) for a numeric column, a category for a
     /// categorical one. A missing value in a column without a default is an error naming the source, line and column.
     /// A categorical column's default is one of its categories: it must be in the column's fixed vocabulary, and it is
     /// always part of a collected one (sorted with the others, whether or not a field is missing), so that a file with
@@ -166,6 +185,8 @@ public sealed class CsvReadOptions
         {
             Separator = Separator,
             HasHeader = HasHeader,
+            Decimal = Decimal,
+            Thousands = Thousands,
             ColumnNames = ColumnNames,
             LabelColumns = LabelColumns,
             FeatureColumns = FeatureColumns,

@@ -150,13 +150,6 @@ internal static class CsvReading
     }
 
     /// <summary>
-    /// Whether <paramref name="text"/> is written as a number (invariant culture), finite or not: what type inference
-    /// counts as numeric, and what the numeric read reports as a bad number rather than as text.
-    /// </summary>
-    public static bool IsNumberText(ReadOnlySpan<char> text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
-
-    /// <summary>
     /// Throws when <paramref name="row"/> ends inside a quoted field, which Sep allows only at the end of the input: a
     /// quote was never closed and the rest of the input became part of this row. (A row that ends at a line break has an
     /// even number of quotes in its raw text, escaped quotes being doubled.)
@@ -206,13 +199,13 @@ internal static class CsvReading
 
     private static float ParseNumber(ReadOnlySpan<char> text, CsvSchema schema, int line, int row, CsvColumn column)
     {
-        if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value))
+        if (schema.Numbers.TryParse(text, out float value) && float.IsFinite(value))
         {
             column.Undecided?.Add(text, isText: false);
             return value;
         }
 
-        if (column.Undecided is not null && !IsNumberText(text))
+        if (column.Undecided is not null && !schema.Numbers.IsNumber(text))
         {
             // Text in a column whose type is being inferred: it is categorical, its values are collected meanwhile.
             column.Undecided.Add(text, isText: true);
@@ -225,17 +218,25 @@ internal static class CsvReading
     /// <summary>What a numeric field should hold, with a hint at the option that reads <paramref name="text"/> when one would.</summary>
     private static string NumberExpected(ReadOnlySpan<char> text, CsvSchema schema, CsvColumn column)
     {
-        const string number = "a finite number such as 1.5 or -2e-3 (invariant culture)";
-        if (IsNumberText(text))
+        string number = schema.Numbers.IsInvariant
+            ? "a finite number such as 1.5 or -2e-3 (invariant culture)"
+            : $"a finite number with the decimal mark '{schema.Numbers.DecimalMark}' (CsvReadOptions.Decimal) such as 1{schema.Numbers.DecimalMark}5 or -2e-3";
+        if (schema.Numbers.IsNumber(text))
         {
             // NaN, infinities, values beyond float's range: a marker reads a NaN as missing.
-            return double.IsNaN(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture))
+            return schema.Numbers.IsNaN(text)
                 ? $"{number}; if '{text}' marks a missing value, add it to CsvReadOptions.NaValues"
                 : number;
         }
 
         if (!column.InferredNumeric)
         {
+            if (schema.Numbers.IsInvariant && IsDecimalCommaNumber(text))
+            {
+                // "1,5" in a ';'-separated file: a number written with a decimal comma, which pandas reads with decimal=','.
+                return $"{number}; if the file writes numbers with a decimal comma, set CsvReadOptions.Decimal to ','";
+            }
+
             // Text that is no number at all (not "1,5") may be a category column not declared as one.
             return text.ContainsAnyExcept("0123456789+-.,eE \t")
                 ? $"{number}; if '{column.Name}' holds categories, list it in CsvReadOptions.CategoricalColumns"
@@ -246,6 +247,21 @@ internal static class CsvReading
             ? $"its first {rows} data rows (CsvReadOptions.RowsForInference)"
             : "every row when the types were inferred";
         return $"{number}, as '{column.Name}' was inferred numeric from {from}; if it holds categories, list it in CsvReadOptions.CategoricalColumns, or set RowsForInference to null to infer from every row";
+    }
+
+    /// <summary>Whether <paramref name="text"/> reads as a number once its one comma is taken for the decimal mark ("1,5", "-0,25e3").</summary>
+    private static bool IsDecimalCommaNumber(ReadOnlySpan<char> text)
+    {
+        int comma = text.IndexOf(',');
+        if (comma < 0 || text.Length > 64 || text.LastIndexOf(',') != comma || text.Contains('.'))
+        {
+            return false;
+        }
+
+        Span<char> withPoint = stackalloc char[text.Length];
+        text.CopyTo(withPoint);
+        withPoint[comma] = '.';
+        return double.TryParse(withPoint, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
     }
 
     private static float CategoryId(ReadOnlySpan<char> text, string source, int line, int row, CsvColumn column)

@@ -26,7 +26,7 @@ internal static class CsvTypeInference
     public static bool DeclaresCategorical(CsvReadOptions options, string name) =>
         options.InferColumnTypes
         && ((options.Vocabularies is not null && options.Vocabularies.ContainsKey(name))
-            || (options.ColumnDefaults is not null && options.ColumnDefaults.TryGetValue(name, out string? text) && text is not null && !CsvReading.IsNumberText(text)));
+            || (options.ColumnDefaults is not null && options.ColumnDefaults.TryGetValue(name, out string? text) && text is not null && !CsvNumberFormat.From(options).IsNumber(text)));
 
     /// <summary>
     /// The options with the columns <see cref="DeclaresCategorical"/> added to <see cref="CsvReadOptions.CategoricalColumns"/>,
@@ -149,7 +149,7 @@ internal static class CsvTypeInference
             for (int j = 0; j < columns.Count; j++)
             {
                 ReadOnlySpan<char> text = row[columns[j].SourceIndex].Span;
-                if (!holdsText[j] && !schema.Markers.IsMissing(text) && !CsvReading.IsNumberText(text))
+                if (!holdsText[j] && !schema.Markers.IsMissing(text) && !schema.Numbers.IsNumber(text))
                 {
                     holdsText[j] = true;
                     numeric--;

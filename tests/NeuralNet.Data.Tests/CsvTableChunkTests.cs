@@ -125,6 +125,8 @@ public class CsvTableChunkTests
         {
             Separator = ';',
             HasHeader = false,
+            Decimal = ',',
+            Thousands = '.',
             ColumnNames = ["a", "b", "c"],
             LabelColumns = ["c"],
             FeatureColumns = ["b", "a"],

@@ -58,9 +58,9 @@ public class CsvTableFormatTests
         // In a comma-separated file "1,5" is two fields, whatever the culture.
         Assert.Equal([1f, 5f], CsvTable.Read(new StringReader("a,b\n1,5\n")).Features.ToArray());
 
-        // With ';' as separator a decimal comma is not read as one: the invariant culture has none.
+        // With ';' as separator a decimal comma is not read as one unless asked for (CsvReadOptions.Decimal): the invariant culture has none.
         var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("a;b\n1,5;2\n"), new CsvReadOptions { Separator = ';' }));
-        Assert.Equal("CSV input: line 2 (data row 1), column 'a': found '1,5'; expected a finite number such as 1.5 or -2e-3 (invariant culture).", ex.Message);
+        Assert.Equal("CSV input: line 2 (data row 1), column 'a': found '1,5'; expected a finite number such as 1.5 or -2e-3 (invariant culture); if the file writes numbers with a decimal comma, set CsvReadOptions.Decimal to ','.", ex.Message);
 
         // And a point is the decimal point, not de-DE's thousands separator.
         Assert.Equal([1.5f, 1f], CsvTable.Read(new StringReader("a;b\n1.5;1.000\n"), new CsvReadOptions { Separator = ';' }).Features.ToArray());

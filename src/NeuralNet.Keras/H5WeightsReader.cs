@@ -75,10 +75,10 @@ internal sealed class H5WeightsReader : IDisposable
     public List<string> DatasetPaths(string root)
     {
         var paths = new List<string>();
-        if (Exists(root) && _file.Get(root) is IH5Group group)
+        if (Exists(root) && Structure(root, () => _file.Get(root)) is IH5Group group)
         {
             int visits = 0;
-            Walk(group, root + "/", paths, depth: 0, ref visits);
+            Structure(root, () => Walk(group, root + "/", paths, depth: 0, ref visits));
         }
 
         paths.Sort(StringComparer.Ordinal);
@@ -88,12 +88,12 @@ internal sealed class H5WeightsReader : IDisposable
     /// <summary>The shape of the dataset at <paramref name="path"/> (a path <see cref="Resolve"/> gave), or null when there is no dataset there or its shape does not fit a <see cref="TensorShape"/>.</summary>
     public TensorShape? ShapeOf(string path)
     {
-        if (!Exists(path) || _file.Get(path) is not IH5Dataset dataset)
+        if (!Exists(path) || Structure(path, () => _file.Get(path)) is not IH5Dataset dataset)
         {
             return null;
         }
 
-        ulong[] dimensions = dataset.Space.Dimensions;
+        ulong[] dimensions = Structure(path, () => dataset.Space.Dimensions);
         return dimensions.All(d => d <= int.MaxValue) ? new TensorShape([.. dimensions.Select(d => (int)d)]) : null;
     }
 
@@ -211,8 +211,8 @@ internal sealed class H5WeightsReader : IDisposable
     /// <exception cref="InvalidDataException">The attribute is not a string.</exception>
     public string? StringAttribute(string groupPath, string name)
     {
-        IH5Object owner = groupPath.Length == 0 ? _file : _file.Get(groupPath);
-        if (!owner.AttributeExists(name))
+        IH5Object owner = groupPath.Length == 0 ? _file : Structure(groupPath, () => _file.Get(groupPath));
+        if (!Structure(groupPath, () => owner.AttributeExists(name)))
         {
             return null;
         }
@@ -234,7 +234,7 @@ internal sealed class H5WeightsReader : IDisposable
     /// <exception cref="InvalidDataException">The attribute is not a list of strings.</exception>
     public string[]? StringListAttribute(string groupPath, string name)
     {
-        IH5Object owner = groupPath.Length == 0 ? _file : _file.Get(groupPath);
+        IH5Object owner = groupPath.Length == 0 ? _file : Structure(groupPath, () => _file.Get(groupPath));
         try
         {
             if (owner.AttributeExists(name))
@@ -272,7 +272,31 @@ internal sealed class H5WeightsReader : IDisposable
         }
     }
 
-    private bool Exists(string path)
+    private bool Exists(string path) => Structure(path, () => LinksExist(path));
+
+    /// <summary>
+    /// Runs a read of the file's structure (links, groups, headers), turning whatever PureHDF throws on a damaged file
+    /// (end of stream, bad signatures, offsets out of range) into an <see cref="InvalidDataException"/> naming the path.
+    /// </summary>
+    private T Structure<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or InvalidDataException))
+        {
+            throw new InvalidDataException($"{Source}: the HDF5 structure at '/{path}' cannot be read ({ex.Message}); the file is damaged.", ex);
+        }
+    }
+
+    private void Structure(string path, Action read) => Structure(path, () =>
+    {
+        read();
+        return true;
+    });
+
+    private bool LinksExist(string path)
     {
         // LinkExists takes one step at a time: a missing parent group would throw instead of answering.
         IH5Group group = _file;

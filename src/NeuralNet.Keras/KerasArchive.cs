@@ -35,17 +35,10 @@ internal static class KerasArchive
     {
         ZipArchiveEntry entry = archive.GetEntry(ConfigEntry)
             ?? throw new InvalidDataException($"{source}: the archive has no {ConfigEntry}; a .keras archive holds {ConfigEntry}, {MetadataEntry} and {WeightsEntry}.");
-        try
-        {
-            using Stream stream = entry.Open();
-            using MemoryStream text = ReadAtMost(stream, MaxConfigBytes, source, ConfigEntry);
-            return JsonNode.Parse(text.GetBuffer().AsSpan(0, (int)text.Length), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
-                ?? throw new InvalidDataException($"{source}: {ConfigEntry} is not a JSON object.");
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{source}: {ConfigEntry} is not valid JSON: {ex.Message}", ex);
-        }
+        using Stream stream = entry.Open();
+        using MemoryStream text = ReadAtMost(stream, MaxConfigBytes, source, ConfigEntry);
+        return KerasJson.Parse(text.GetBuffer().AsSpan(0, (int)text.Length), $"{source}: {ConfigEntry}") as JsonObject
+            ?? throw new InvalidDataException($"{source}: {ConfigEntry} is not a JSON object.");
     }
 
     /// <summary>Whether a layer-list item is a Keras operation (<c>keras.ops</c> called in the graph) rather than a layer.</summary>
@@ -85,13 +78,14 @@ internal static class KerasArchive
         using MemoryStream text = ReadAtMost(stream, MaxConfigBytes, source, MetadataEntry);
         try
         {
-            return JsonNode.Parse(text.GetBuffer().AsSpan(0, (int)text.Length)) is JsonObject metadata
+            return KerasJson.Parse(text.GetBuffer().AsSpan(0, (int)text.Length), $"{source}: {MetadataEntry}") is JsonObject metadata
                 && metadata[key] is JsonValue value && value.TryGetValue(out string? found)
                 ? found
                 : null;
         }
-        catch (JsonException)
+        catch (InvalidDataException)
         {
+            // Not JSON, a repeated key or a broken escape: as unreadable as a missing file, which Keras would not refuse.
             return null;
         }
     }

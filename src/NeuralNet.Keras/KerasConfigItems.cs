@@ -9,15 +9,21 @@ namespace NeuralNet.Keras;
 /// </summary>
 internal static class KerasConfigItems
 {
+    /// <summary>
+    /// The value of <paramref name="key"/> when <paramref name="node"/> is an object, else null: a file may hold an array
+    /// or a number where an object belongs, and <see cref="JsonNode"/>'s own indexer throws then.
+    /// </summary>
+    public static JsonNode? Key(this JsonNode? node, string key) => (node as JsonObject)?[key];
+
     /// <summary>The item's layer name: its config's <c>name</c>, else the item's own; "" when neither is a string.</summary>
-    public static string NameOf(JsonObject item) => Text(item["config"]?["name"]) ?? Text(item["name"]) ?? string.Empty;
+    public static string NameOf(JsonObject item) => Text(item["config"].Key("name")) ?? Text(item["name"]) ?? string.Empty;
 
     /// <summary>Whether the item's <c>class_name</c> is <paramref name="name"/>.</summary>
     public static bool IsClass(JsonObject item, string name) => Text(item["class_name"]) == name;
 
     /// <summary>Whether the item is a whole model (a nested Sequential or functional model, with its layer list).</summary>
     public static bool IsModel(JsonObject item) =>
-        Text(item["class_name"]) is "Sequential" or "Functional" or "Model" && item["config"]?["layers"] is JsonArray;
+        Text(item["class_name"]) is "Sequential" or "Functional" or "Model" && item["config"].Key("layers") is JsonArray;
 
     /// <summary>
     /// Keras 3's tensor object in a node's arguments, <c>{"class_name": "__keras_tensor__", "config": {...}}</c>, whose
@@ -29,7 +35,7 @@ internal static class KerasConfigItems
     public static JsonObject TensorFrom(JsonNode history) => Tensor(new JsonObject { ["keras_history"] = history });
 
     /// <summary>The model config's layer items.</summary>
-    public static IEnumerable<JsonObject> Items(JsonObject? config) => (config?["layers"] as JsonArray ?? []).OfType<JsonObject>();
+    public static IEnumerable<JsonObject> Items(JsonObject? config) => (config.Key("layers") as JsonArray ?? []).OfType<JsonObject>();
 
     /// <summary>
     /// The group of every layer of a config without nested models, by layer name: Keras' container names

@@ -58,7 +58,7 @@ internal static class KerasFilledCallArguments
 
     private static void DropIn(JsonObject model, bool onlyDefaults)
     {
-        foreach (JsonObject item in (model["config"]?["layers"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject item in (model["config"].Key("layers") as JsonArray ?? []).OfType<JsonObject>())
         {
             string className = KerasConfigItems.Text(item["class_name"]) ?? string.Empty;
             if (s_models.Contains(className))

@@ -38,7 +38,7 @@ internal static class KerasFilledMasks
     /// <summary>Drops the filled-in masks of <paramref name="model"/>'s layer calls, at any depth.</summary>
     public static void Drop(JsonObject model)
     {
-        if (model["config"]?["layers"] is not JsonArray list)
+        if (model["config"].Key("layers") is not JsonArray list)
         {
             return;
         }
@@ -119,7 +119,7 @@ internal static class KerasFilledMasks
             foreach (JsonObject item in list.OfType<JsonObject>().Where(i => KerasArchive.IsOperation(i) && maskOperations.Contains(KerasConfigItems.NameOf(i))).ToList())
             {
                 string name = KerasConfigItems.NameOf(item);
-                if (!list.OfType<JsonObject>().Any(other => other != item && NamesLayer(other["inbound_nodes"], name)) && !NamesLayer(model["config"]?["output_layers"], name))
+                if (!list.OfType<JsonObject>().Any(other => other != item && NamesLayer(other["inbound_nodes"], name)) && !NamesLayer(model["config"].Key("output_layers"), name))
                 {
                     list.Remove(item);
                     removed = true;
@@ -169,7 +169,7 @@ internal static class KerasFilledMasks
                 && item["inbound_nodes"] is JsonArray nodes && nodeIndex < nodes.Count && nodes[nodeIndex] is JsonObject node
                 && node["args"] is JsonArray { Count: > 0 } args && output == 0)
             {
-                carried = CarriedBy(item, args, node["kwargs"]?["reverse"]?.GetValueKind() == JsonValueKind.True);
+                carried = CarriedBy(item, args, node["kwargs"].Key("reverse")?.GetValueKind() == JsonValueKind.True);
             }
 
             return _carried[key] = carried;
@@ -181,11 +181,11 @@ internal static class KerasFilledMasks
             JsonNode? config = item["config"];
             return className switch
             {
-                "Embedding" or "ReversibleEmbedding" when !reverse && config?["mask_zero"]?.GetValueKind() == JsonValueKind.True && Reference(args[0]) is { } ids => "zero " + Key(ids),
-                "Masking" when Reference(args[0]) is { } x => MaskingKey(Number(config?["mask_value"]) ?? 0.0, x),
+                "Embedding" or "ReversibleEmbedding" when !reverse && config.Key("mask_zero")?.GetValueKind() == JsonValueKind.True && Reference(args[0]) is { } ids => "zero " + Key(ids),
+                "Masking" when Reference(args[0]) is { } x => MaskingKey(Number(config.Key("mask_value")) ?? 0.0, x),
                 _ when s_passThrough.Contains(className) => Carried(args[0]),
-                _ when s_recurrent.Contains(className) && config?["return_sequences"]?.GetValueKind() == JsonValueKind.True => Carried(args[0]),
-                "Bidirectional" when config?["layer"]?["config"]?["return_sequences"]?.GetValueKind() == JsonValueKind.True => Carried(args[0]),
+                _ when s_recurrent.Contains(className) && config.Key("return_sequences")?.GetValueKind() == JsonValueKind.True => Carried(args[0]),
+                "Bidirectional" when config.Key("layer").Key("config").Key("return_sequences")?.GetValueKind() == JsonValueKind.True => Carried(args[0]),
                 "MultiHeadAttention" => Carried(args[0]),
                 _ when s_orMerges.Contains(className) && args[0] is JsonArray { Count: >= 2 } merged => MergedKey(merged),
                 "Attention" or "AdditiveAttention" when args[0] is JsonArray { Count: >= 2 } inputs => Carried(inputs[0]),
@@ -257,8 +257,8 @@ internal static class KerasFilledMasks
                 return ($"or({leftKey},{rightKey})", [name, .. leftMade, .. rightMade]);
             }
 
-            if (KerasConfigItems.IsClass(operation, "Any") && args.Count == 1 && Number(operation["config"]?["axis"]) == -1
-                && operation["config"]?["keepdims"]?.GetValueKind() is null or JsonValueKind.False
+            if (KerasConfigItems.IsClass(operation, "Any") && args.Count == 1 && Number(operation["config"].Key("axis")) == -1
+                && operation["config"].Key("keepdims")?.GetValueKind() is null or JsonValueKind.False
                 && Reference(args[0]) is (string inner, 0, 0) && byName.TryGetValue(inner, out JsonObject? notEqual)
                 && KerasArchive.IsOperation(notEqual) && KerasConfigItems.IsClass(notEqual, "NotEqual")
                 && SingleCall(notEqual) is JsonArray { Count: 2 } compared && Number(compared[1]) is double value && Reference(compared[0]) is { } x)
@@ -282,7 +282,7 @@ internal static class KerasFilledMasks
     }
 
     private static (string Layer, int Node, int Tensor)? Reference(JsonNode? tensor) =>
-        tensor is JsonObject obj && obj["config"]?["keras_history"] is JsonArray { Count: 3 } history
+        tensor is JsonObject obj && obj["config"].Key("keras_history") is JsonArray { Count: 3 } history
         && KerasConfigItems.Text(history[0]) is string layer && Number(history[1]) is double n && Number(history[2]) is double t
         && n >= 0 && t >= 0 && n == Math.Floor(n) && t == Math.Floor(t) && n < int.MaxValue && t < int.MaxValue
             ? (layer, (int)n, (int)t)

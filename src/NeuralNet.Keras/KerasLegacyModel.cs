@@ -13,15 +13,8 @@ internal static class KerasLegacyModel
         using H5WeightsReader file = H5WeightsReader.Open(stream, source, leaveOpen: true);
         string text = file.StringAttribute(string.Empty, "model_config")
             ?? throw new InvalidDataException($"{source}: the HDF5 file has no model_config attribute: it holds weights only (load them with LoadWeights into a model built in code).");
-        JsonObject keras2;
-        try
-        {
-            keras2 = JsonNode.Parse(text) as JsonObject ?? throw new InvalidDataException($"{source}: model_config is not a JSON object.");
-        }
-        catch (System.Text.Json.JsonException ex)
-        {
-            throw new InvalidDataException($"{source}: model_config is not valid JSON: {ex.Message}", ex);
-        }
+        JsonObject keras2 = KerasJson.Parse(text, $"{source}: model_config") as JsonObject
+            ?? throw new InvalidDataException($"{source}: model_config is not a JSON object.");
 
         JsonObject converted;
         IReadOnlyList<(string Layer, string Model, string Name)>? origins = null;

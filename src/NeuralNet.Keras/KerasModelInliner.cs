@@ -180,7 +180,7 @@ internal sealed partial class KerasModelInliner
             scope.NestedFunctional.Add(name);
         }
 
-        bool? callTraining = node["kwargs"]?["training"] is JsonValue flag && flag.TryGetValue(out bool value) ? value : training;
+        bool? callTraining = node["kwargs"].Key("training") is JsonValue flag && flag.TryGetValue(out bool value) ? value : training;
         List<JsonArray> outputs = InlineModel(item, group, arguments, callTraining);
         for (int k = 0; k < outputs.Count; k++)
         {
@@ -211,7 +211,7 @@ internal sealed partial class KerasModelInliner
         string name = input is null ? Unique(string.Empty, "input_layer") : NameOf(input);
         if (input is null)
         {
-            JsonNode shape = config["build_input_shape"] ?? root["build_config"]?["input_shape"]
+            JsonNode shape = config["build_input_shape"] ?? root["build_config"].Key("input_shape")
                 ?? throw Error("the Sequential model has no InputLayer and no build_input_shape");
             input = new JsonObject
             {
@@ -269,7 +269,7 @@ internal sealed partial class KerasModelInliner
             }
 
             // NeuralNet's rule for a model called in a mode: a call that fixed its own keeps it (see docs/keras.md for Keras 3).
-            if (training is bool mode && copy["kwargs"]?["training"] is null)
+            if (training is bool mode && copy["kwargs"].Key("training") is null)
             {
                 var kwargs = copy["kwargs"] as JsonObject ?? [];
                 kwargs["training"] = mode;
@@ -316,7 +316,7 @@ internal sealed partial class KerasModelInliner
         JsonNode?[] tensors = args.Length == 1 && args[0] is JsonArray inner ? [.. inner] : args;
         foreach (JsonNode? tensor in tensors)
         {
-            yield return tensor?["config"]?["keras_history"] as JsonArray
+            yield return tensor.Key("config").Key("keras_history") as JsonArray
                 ?? throw new NotSupportedException($"{_source}: the nested model '{model}' is called with arguments that are not a tensor or a list of tensors (inputs by name are not read).");
         }
     }

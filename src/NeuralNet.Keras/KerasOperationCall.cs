@@ -93,7 +93,7 @@ internal sealed class KerasOperationCall
 
     /// <summary>The tensor's shape, batch axis included (null for an unknown size).</summary>
     public static int?[] Shape(JsonObject tensor) =>
-        [.. (tensor["config"]?["shape"] as JsonArray ?? []).Select(d => d is JsonValue v && v.TryGetValue(out int size) ? size : (int?)null)];
+        [.. (tensor["config"].Key("shape") as JsonArray ?? []).Select(d => d is JsonValue v && v.TryGetValue(out int size) ? size : (int?)null)];
 
     public static int Rank(JsonObject tensor) => Shape(tensor).Length;
 

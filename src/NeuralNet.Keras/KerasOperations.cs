@@ -27,7 +27,7 @@ internal static class KerasOperations
     /// <exception cref="NotSupportedException">An operation NeuralNet does not read, or with an argument it cannot honour.</exception>
     public static void Read(JsonObject model, string where)
     {
-        if (model["config"]?["layers"] is not JsonArray layers)
+        if (model["config"].Key("layers") is not JsonArray layers)
         {
             return;
         }
@@ -45,7 +45,7 @@ internal static class KerasOperations
                 layer[OriginKey] = item.DeepClone();
                 layers[i] = layer;
             }
-            else if (item["config"]?["layers"] is JsonArray)
+            else if (item["config"].Key("layers") is JsonArray)
             {
                 Read(item, where);
             }
@@ -60,7 +60,7 @@ internal static class KerasOperations
     public static Dictionary<string, (string ClassName, JsonObject Origin)> Collect(JsonObject model)
     {
         var origins = new Dictionary<string, (string, JsonObject)>(StringComparer.Ordinal);
-        foreach (JsonObject item in (model["config"]?["layers"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject item in (model["config"].Key("layers") as JsonArray ?? []).OfType<JsonObject>())
         {
             if (item[OriginKey] is JsonObject origin)
             {
@@ -78,7 +78,7 @@ internal static class KerasOperations
     /// <summary>Marks in the model's own config (<see cref="Model.ToJson"/>) the items of the layers written to Keras as operations.</summary>
     public static void Mark(Model model, JsonObject root)
     {
-        foreach (JsonObject item in (root["config"]?["layers"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject item in (root["config"].Key("layers") as JsonArray ?? []).OfType<JsonObject>())
         {
             if (model.Layers.FirstOrDefault(l => l.Name == KerasConfigItems.NameOf(item)) is Layer layer
                 && (s_origins.TryGetValue(layer, out _) || KerasOperationForms.Of(layer) is not null))
@@ -115,7 +115,7 @@ internal static class KerasOperations
             }
 
             JsonObject? operation = s_origins.TryGetValue(layer, out JsonObject? origin) ? (JsonObject)origin.DeepClone() : KerasOperationForms.Of(layer);
-            if (operation is null && item["config"]?["drops_masks"] is JsonValue drops && drops.TryGetValue(out bool dropped) && dropped)
+            if (operation is null && item["config"].Key("drops_masks") is JsonValue drops && drops.TryGetValue(out bool dropped) && dropped)
             {
                 throw new NotSupportedException($"Layer '{layer.Name}' ({layer.TypeName}) drops masks, as the Keras operation it was read from did, but that operation item is not known here (the model went through NeuralNet's own format since): Keras' {layer.TypeName} layer would pass masks on. Save as .keras the model read from the .keras file.");
             }

@@ -78,7 +78,7 @@ internal static class KerasRnnCells
         string cellClass = cell is null ? "(none)" : KerasConfigItems.Text(cell["class_name"]) ?? "(no class_name)";
         // A user's cell carries its registered name (or its own module); Keras' cells are keras.layers' (tf.keras 2 files may omit the module).
         bool keras = cell is not null && KerasConfigItems.Text(cell["registered_name"]) is null or "" && (KerasConfigItems.Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
-        if (cell?["config"] is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
+        if (cell.Key("config") is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
         {
             throw new InvalidDataException(
                 $"{source}: layer '{name}' is an RNN over a cell of class \"{cellClass}\"; NeuralNet reads an RNN over Keras' SimpleRNNCell, LSTMCell or GRUCell " +

@@ -39,7 +39,7 @@ internal static class KerasStackedRnnCells
 
     /// <summary>Whether <paramref name="item"/> is an <c>RNN</c> over <c>StackedRNNCells</c>.</summary>
     public static bool IsStacked(JsonObject item) =>
-        KerasConfigItems.Text(item["class_name"]) == "RNN" && KerasConfigItems.Text(item["config"]?["cell"]?["class_name"]) == "StackedRNNCells";
+        KerasConfigItems.Text(item["class_name"]) == "RNN" && KerasConfigItems.Text(item["config"].Key("cell").Key("class_name")) == "StackedRNNCells";
 
     /// <summary>
     /// Replaces every <c>RNN</c> over stacked cells in the model's own layer list by the cells' layers, and gives each
@@ -48,7 +48,7 @@ internal static class KerasStackedRnnCells
     /// <exception cref="InvalidDataException">An <c>RNN</c> over stacked cells cannot be read as layers (see the remarks).</exception>
     public static void Expand(JsonObject root, Dictionary<string, string> groups, string source)
     {
-        if (root["config"]?["layers"] is not JsonArray layers || !layers.Any(l => l is JsonObject item && IsStacked(item)))
+        if (root["config"].Key("layers") is not JsonArray layers || !layers.Any(l => l is JsonObject item && IsStacked(item)))
         {
             return;
         }
@@ -184,7 +184,7 @@ internal static class KerasStackedRnnCells
     public static List<(JsonObject Config, string LayerClass)> CheckCells(JsonObject item, string source)
     {
         string where = $"{source}: layer '{KerasConfigItems.NameOf(item)}' (RNN over StackedRNNCells)";
-        if (item["config"]?["cell"]?["config"]?["cells"] is not JsonArray cells || cells.Count == 0)
+        if (item["config"].Key("cell").Key("config").Key("cells") is not JsonArray cells || cells.Count == 0)
         {
             throw new InvalidDataException($"{where} holds no cells; Keras' StackedRNNCells takes a list of cells.");
         }
@@ -192,9 +192,9 @@ internal static class KerasStackedRnnCells
         var cellItems = new List<(JsonObject Config, string LayerClass)>();
         foreach (JsonNode? cell in cells)
         {
-            string cellClass = KerasConfigItems.Text(cell?["class_name"]) ?? "(no class_name)";
+            string cellClass = KerasConfigItems.Text(cell.Key("class_name")) ?? "(no class_name)";
             bool keras = cell is not null && KerasConfigItems.Text(cell["registered_name"]) is null or "" && (KerasConfigItems.Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
-            if (cell?["config"] is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
+            if (cell.Key("config") is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
             {
                 throw new InvalidDataException($"{where} holds a cell of class \"{cellClass}\"; NeuralNet reads stacked SimpleRNNCell, LSTMCell and GRUCell cells.");
             }
@@ -207,8 +207,8 @@ internal static class KerasStackedRnnCells
 
     // Each call of the RNN has its sequence as its one argument; initial states would belong to several layers.
     private static bool SequenceAlone(JsonArray? nodes) => (nodes ?? []).All(node =>
-        node?["args"] is JsonArray args && args.Count == 1 && args[0] is JsonObject
-        && !(node["kwargs"]?["initial_state"] is JsonNode state && state.GetValueKind() != System.Text.Json.JsonValueKind.Null));
+        node.Key("args") is JsonArray args && args.Count == 1 && args[0] is JsonObject
+        && !(node.Key("kwargs").Key("initial_state") is JsonNode state && state.GetValueKind() != System.Text.Json.JsonValueKind.Null));
 
     // Call k of the layer after `previous` takes call k's output of `previous`: (batch, steps, units of the previous cell).
     private static JsonArray ChainedNodes(JsonArray nodes, string previous, JsonNode? units)

@@ -139,7 +139,7 @@ internal static class KerasWeightLayout
     private static IEnumerable<(Layer Layer, string Path)> PipelineGroups(Pipeline pipeline, string path)
     {
         JsonArray items = pipeline.GetConfig().GetNode("layers") as JsonArray ?? [];
-        List<string> names = KerasNames.ContainerNames(items.Select(i => KerasConfigItems.Text(i?["class_name"]) ?? string.Empty));
+        List<string> names = KerasNames.ContainerNames(items.Select(i => KerasConfigItems.Text(i.Key("class_name")) ?? string.Empty));
         return pipeline.RunningLayers.Select((inner, i) => (inner, $"{path}/layers/{names[i]}"));
     }
 

@@ -1222,6 +1222,32 @@ public sealed partial class KerasFormatTests : IDisposable
         Assert.Contains("model.weights.npz", Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", KerasConfigs.SequentialMlp), ("model.weights.npz", "x")), "npz.keras")).Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void LoadModel_JsonThatJsonNodeWouldTripOverLater_IsRefusedWhenRead()
+    {
+        // A repeated key: System.Text.Json's nodes throw ArgumentException only when the object is first looked into.
+        string repeated = KerasConfigs.SequentialMlp.Replace("\"class_name\": \"Sequential\",", "\"class_name\": \"Sequential\", \"class_name\": \"Functional\",", StringComparison.Ordinal);
+        Assert.NotEqual(KerasConfigs.SequentialMlp, repeated);
+        var ex = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", repeated)), "twice.keras"));
+        Assert.StartsWith("twice.keras: config.json: an object holds the key \"class_name\" twice (byte ", ex.Message, StringComparison.Ordinal);
+
+        // An unpaired surrogate escape: valid JSON, but no .NET string.
+        ex = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", """{"class_name": "Seq\ud800uential", "config": {}}""")), "surrogate.keras"));
+        Assert.StartsWith("surrogate.keras: config.json: the string at byte 15 escapes an unpaired surrogate", ex.Message, StringComparison.Ordinal);
+
+        // metadata.json is not read by Keras' load_model: a damaged one is ignored, not refused.
+        string path = Path.Combine(_folder, "metadata-twice.keras");
+        KerasFormat.SaveModel(new Sequential([new Input(2).Layer, new Dense(3)]), path);
+        using (ZipArchive archive = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            archive.GetEntry("metadata.json")!.Delete();
+            using var writer = new StreamWriter(archive.CreateEntry("metadata.json").Open());
+            writer.Write("""{"keras_version": "3.1.0", "keras_version": "3.2.0"}""");
+        }
+
+        Assert.Equal(new TensorShape(3), KerasFormat.LoadModel(path).OutputShape);
+    }
+
     // A Keras 2 .h5 file of `model`'s layers with random weights (which `model` takes too): the model_config given, and
     // each layer's weights named as tf.keras 2 named them ("dense/kernel:0", "lstm/lstm_cell/kernel:0").
     private string WriteKeras2(Model model, string name, string? modelConfig, string group, long seed, Func<string, string>? groupOf = null)

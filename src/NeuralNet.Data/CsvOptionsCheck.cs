@@ -184,7 +184,7 @@ internal static class CsvOptionsCheck
             {
                 // A numeric column's default: a number, or (under inference, which would otherwise have made the
                 // column categorical) one written as a number but refused, such as 1e39 or Infinity.
-                if (!TryParseDefaultNumber(pair.Value, CsvNumberFormat.From(options), out _))
+                if (!TryParseDefaultNumber(pair.Value, options.Numbers, out _))
                 {
                     string example = options.Decimal == '.' ? "1.5 (invariant culture)" : $"1{options.Decimal}5 (CsvReadOptions.Decimal)";
                     throw new ArgumentException($"ColumnDefaults gives '{pair.Value}' for numeric column '{pair.Key}'; expected a number such as 0 or {example}, or NaN. If '{pair.Key}' holds categories, list it in CategoricalColumns.", nameof(options));

@@ -35,8 +35,10 @@ public sealed class CsvReadOptions
 
     /// <summary>
     /// The thousands separator of the file's numbers, pandas' <c>thousands</c> (<c>"1.234,5"</c> with ',' as
-    /// <see cref="Decimal"/> and '.' here, <c>"1,234.5"</c> with ',' here): allowed in a number's integer part, where .NET
-    /// and pandas' parser skip it wherever it stands. Null by default: none (a field holding one is not a number). It must
+    /// <see cref="Decimal"/> and '.' here, <c>"1,234.5"</c> with ',' here): allowed in a number's integer part after a digit
+    /// (<c>"1.234"</c>, <c>"123."</c>; not <c>".5"</c>), as pandas' parser skips it. Where they differ: .NET, which reads
+    /// the numbers here, also takes repeated marks (<c>"1..234,5"</c> is 1234.5, text for pandas' float parser), and with
+    /// a no-break space as the mark also a plain space. Null by default: none (a field holding one is not a number). It must
     /// differ from <see cref="Decimal"/> and may not be a digit, a sign, 'e', 'E' or '"'; it may be the
     /// <see cref="Separator"/>, as in pandas, for files that quote such numbers (<c>"1,250,000"</c>).
     /// </summary>
@@ -150,6 +152,11 @@ public sealed class CsvReadOptions
 
     /// <summary>What <see cref="CsvTypeInference"/> decided, for messages; null when no type was inferred.</summary>
     internal CsvInference? Inference { get; private init; }
+
+    private CsvNumberFormat? _numbers;
+
+    /// <summary>How the file writes numbers (<see cref="Decimal"/>, <see cref="Thousands"/>), made once per options object.</summary>
+    internal CsvNumberFormat Numbers => _numbers ??= CsvNumberFormat.From(this);
 
     /// <summary>
     /// A copy of these options whose <see cref="Vocabularies"/> also hold <paramref name="collected"/>.

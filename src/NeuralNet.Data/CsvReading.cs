@@ -234,7 +234,9 @@ internal static class CsvReading
             if (schema.Numbers.IsInvariant && IsDecimalCommaNumber(text))
             {
                 // "1,5" in a ';'-separated file: a number written with a decimal comma, which pandas reads with decimal=','.
-                return $"{number}; if the file writes numbers with a decimal comma, set CsvReadOptions.Decimal to ','";
+                return schema.Separator == ','
+                    ? $"{number}; if the file writes numbers with a decimal comma, set CsvReadOptions.Decimal to ',' (and Separator to ';' if that separates its fields)"
+                    : $"{number}; if the file writes numbers with a decimal comma, set CsvReadOptions.Decimal to ','";
             }
 
             // Text that is no number at all (not "1,5") may be a category column not declared as one.

@@ -3,9 +3,10 @@ namespace NeuralNet.Data;
 /// <summary>The options resolved against a file's column names: the chosen columns in tensor order.</summary>
 internal sealed class CsvSchema
 {
-    private CsvSchema(string source, IReadOnlyList<string> names, CsvColumn[] features, CsvColumn[] labels, CsvMissingMarkers markers, CsvNumberFormat numbers, CsvInference? inference)
+    private CsvSchema(string source, IReadOnlyList<string> names, CsvColumn[] features, CsvColumn[] labels, CsvMissingMarkers markers, CsvNumberFormat numbers, char separator, CsvInference? inference)
     {
         Source = source;
+        Separator = separator;
         Markers = markers;
         Numbers = numbers;
         Inference = inference;
@@ -20,6 +21,9 @@ internal sealed class CsvSchema
 
     /// <summary>The texts that mark a missing value besides a blank field.</summary>
     public CsvMissingMarkers Markers { get; }
+
+    /// <summary>The field separator, for hints.</summary>
+    public char Separator { get; }
 
     /// <summary>How the file writes its numbers.</summary>
     public CsvNumberFormat Numbers { get; }
@@ -79,7 +83,7 @@ internal sealed class CsvSchema
             {
                 // The default was checked to parse by CsvOptionsCheck; NaN fills a feature that has no default when asked
                 // to, never a label (a NaN target would reach the loss unnoticed).
-                float? numberDefault = defaultText is not null && CsvOptionsCheck.TryParseDefaultNumber(defaultText, CsvNumberFormat.From(options), out float number) ? number
+                float? numberDefault = defaultText is not null && CsvOptionsCheck.TryParseDefaultNumber(defaultText, options.Numbers, out float number) ? number
                     : options.MissingNumbersAsNaN && !isLabel ? float.NaN : null;
                 bool inferred = options.Inference is not null && options.Inference.Numeric.Contains(name);
                 CsvUndecided? undecided = options.InferColumnTypes ? new CsvUndecided(defaultText) : null;
@@ -99,7 +103,7 @@ internal sealed class CsvSchema
         }
 
         return new CsvSchema(source, names, [.. featureIndices.Select(i => Make(i, false))], [.. labelIndices.Select(i => Make(i, true))],
-            CsvMissingMarkers.From(options), CsvNumberFormat.From(options), options.Inference);
+            CsvMissingMarkers.From(options), options.Numbers, options.Separator, options.Inference);
     }
 
     private static int IndexOf(string source, IReadOnlyList<string> names, string name, string role)

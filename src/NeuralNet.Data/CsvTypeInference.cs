@@ -26,7 +26,7 @@ internal static class CsvTypeInference
     public static bool DeclaresCategorical(CsvReadOptions options, string name) =>
         options.InferColumnTypes
         && ((options.Vocabularies is not null && options.Vocabularies.ContainsKey(name))
-            || (options.ColumnDefaults is not null && options.ColumnDefaults.TryGetValue(name, out string? text) && text is not null && !CsvNumberFormat.From(options).IsNumber(text)));
+            || (options.ColumnDefaults is not null && options.ColumnDefaults.TryGetValue(name, out string? text) && text is not null && !options.Numbers.IsNumber(text)));
 
     /// <summary>
     /// The options with the columns <see cref="DeclaresCategorical"/> added to <see cref="CsvReadOptions.CategoricalColumns"/>,

@@ -51,6 +51,38 @@ public class CsvTableNumberFormatTests
         Assert.Equal([1250000.5f, 980000f], data.Labels!.ToArray());
     }
 
+    [Theory]
+    [InlineData("123.", 123f)] // a trailing mark: pandas skips it too
+    [InlineData("1.000e3", 1e6f)] // a mark in the integer part before an exponent
+    [InlineData("-1.000", -1000f)]
+    public void Read_ThousandsMarkAfterADigit_Skipped(string field, float expected)
+    {
+        var options = new CsvReadOptions { Separator = ';', Decimal = ',', Thousands = '.' };
+
+        Assert.Equal([expected], CsvTable.Read(new StringReader($"a\n{field}\n"), options).Features.ToArray());
+    }
+
+    [Theory]
+    [InlineData(".5")] // no digit before the mark: text for pandas too
+    [InlineData("1,5.0")] // a mark after the decimal mark
+    [InlineData("1e1.000")] // a mark in the exponent
+    public void Read_ThousandsMarkOutOfPlace_IsNoNumber(string field)
+    {
+        var options = new CsvReadOptions { Separator = ';', Decimal = ',', Thousands = '.' };
+
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader($"a\n{field}\n"), options));
+
+        Assert.Contains($"found '{field}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_QuotedDecimalCommaInACommaSeparatedFile_HintsAtBothOptions()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => CsvTable.Read(new StringReader("a,b\n\"1,5\",2\n")));
+
+        Assert.EndsWith("set CsvReadOptions.Decimal to ',' (and Separator to ';' if that separates its fields).", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_PointUnderDecimalComma_IsNoNumber()
     {

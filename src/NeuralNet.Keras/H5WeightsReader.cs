@@ -286,7 +286,8 @@ internal sealed class H5WeightsReader : IDisposable
         }
         catch (Exception ex) when (ex is not (OutOfMemoryException or InvalidDataException))
         {
-            throw new InvalidDataException($"{Source}: the HDF5 structure at '/{path}' cannot be read ({ex.Message}); the file is damaged.", ex);
+            // Damage, or an HDF5 feature PureHDF does not read (it throws NotSupportedException for some).
+            throw new InvalidDataException($"{Source}: the HDF5 structure at '/{path}' cannot be read by PureHDF ({ex.GetType().Name}: {ex.Message}); the file is damaged or uses an HDF5 feature PureHDF does not support.", ex);
         }
     }
 

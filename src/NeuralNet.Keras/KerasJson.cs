@@ -8,14 +8,15 @@ namespace NeuralNet.Keras;
 /// JSON read from a file (an archive's config.json and metadata.json, a Keras 2 file's model_config): parsed into nodes
 /// after a scan that refuses what <see cref="JsonNode"/> would only trip over later, deep inside the reader — a key an
 /// object holds twice (a <see cref="JsonObject"/> throws <see cref="ArgumentException"/> on its first lookup) and a
-/// string escape with an unpaired surrogate (<c>"\ud800"</c>, which cannot become a .NET string when read).
+/// string that is no text (an unpaired surrogate escape such as <c>"\ud800"</c>, or bytes that are not UTF-8), which
+/// cannot become a .NET string when read.
 /// </summary>
 internal static class KerasJson
 {
     private static readonly JsonDocumentOptions s_options = new() { MaxDepth = 64 };
 
     /// <summary>Parses <paramref name="utf8"/>, naming <paramref name="what"/> (<c>"model.keras: config.json"</c>) in errors.</summary>
-    /// <exception cref="InvalidDataException">The text is not valid JSON, repeats a key within an object, or escapes an unpaired surrogate.</exception>
+    /// <exception cref="InvalidDataException">The text is not valid JSON, repeats a key within an object, or holds a string that is no text (an unpaired surrogate escape, bytes that are not UTF-8).</exception>
     public static JsonNode? Parse(ReadOnlySpan<byte> utf8, string what)
     {
         try
@@ -69,7 +70,7 @@ internal static class KerasJson
         }
         catch (InvalidOperationException ex)
         {
-            throw new InvalidDataException($"{what}: the string at byte {reader.TokenStartIndex} escapes an unpaired surrogate (such as \\ud800), which is no text; expected valid UTF-16 escapes.", ex);
+            throw new InvalidDataException($"{what}: the string at byte {reader.TokenStartIndex} is no text: it escapes an unpaired surrogate (such as \\ud800) or holds bytes that are not UTF-8; expected valid UTF-8 and UTF-16 escapes.", ex);
         }
     }
 }

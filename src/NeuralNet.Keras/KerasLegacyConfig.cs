@@ -179,7 +179,7 @@ internal static class KerasLegacyConfig
         foreach (JsonArray input in inputs.OfType<JsonArray>())
         {
             var history = new JsonArray([.. input.Take(3).Select(v => v?.DeepClone())]);
-            string inbound = Text(history[0], source);
+            string inbound = Text(history.Count > 0 ? history[0] : null, source);
             if (inbound == "_CONSTANT_VALUE")
             {
                 throw new NotSupportedException($"{source}: model_config passes a constant to a layer call (a TFOpLambda or a Python value), which NeuralNet's graphs do not take.");

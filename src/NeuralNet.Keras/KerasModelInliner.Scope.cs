@@ -16,13 +16,13 @@ internal sealed partial class KerasModelInliner
         // Keras' Functional.get_config numbers a nested functional model's calls from 1 in input_layers and
         // output_layers (its from_config subtracts 1 again), and from 0 in inbound nodes.
         public JsonArray FromModelTriple(JsonArray triple) =>
-            NestedFunctional.Contains((string?)triple[0] ?? string.Empty) && triple.Count > 1 && triple[1] is JsonValue n && n.TryGetValue(out int node)
+            triple.Count > 1 && NestedFunctional.Contains(KerasConfigItems.Text(triple[0]) ?? string.Empty) && triple[1] is JsonValue n && n.TryGetValue(out int node)
                 ? new JsonArray(triple[0]!.DeepClone(), node - 1, triple.Count > 2 ? triple[2]?.DeepClone() : 0)
                 : triple;
 
         public JsonArray Resolve(JsonArray history, KerasModelInliner owner)
         {
-            string layer = (string?)history[0] ?? string.Empty;
+            string layer = (history.Count > 0 ? KerasConfigItems.Text(history[0]) : null) ?? string.Empty;
             int node = history.Count > 1 && history[1] is JsonValue n && n.TryGetValue(out int nodeIndex) ? nodeIndex : 0;
             int tensor = history.Count > 2 && history[2] is JsonValue t && t.TryGetValue(out int tensorIndex) ? tensorIndex : 0;
             if (Tensors.TryGetValue((layer, node, tensor), out JsonArray? bound))

@@ -50,7 +50,7 @@ internal sealed partial class KerasModelInliner
             inliner._names.Add(NameOf(item));
         }
 
-        bool sequential = (string?)root["class_name"] == "Sequential";
+        bool sequential = KerasConfigItems.Text(root["class_name"]) == "Sequential";
         List<JsonArray> inputs;
         List<JsonArray> outputs;
         if (sequential)
@@ -91,7 +91,7 @@ internal sealed partial class KerasModelInliner
     private List<JsonArray> InlineFunctional(JsonObject config, string path, string owner, List<JsonArray>? bound, bool? training, List<JsonArray> rootInputs)
     {
         List<JsonObject> items = [.. Items(config)];
-        List<string> groups = KerasNames.ContainerNames(items.Select(i => (string?)i["class_name"] ?? string.Empty));
+        List<string> groups = KerasNames.ContainerNames(items.Select(i => KerasConfigItems.Text(i["class_name"]) ?? string.Empty));
         var scope = new Scope();
         List<JsonArray> declaredInputs = Triples(config["input_layers"], "input_layers");
         for (int i = 0; i < items.Count; i++)
@@ -108,7 +108,7 @@ internal sealed partial class KerasModelInliner
                     continue;
                 }
 
-                int position = declaredInputs.FindIndex(t => (string?)t[0] == name);
+                int position = declaredInputs.FindIndex(t => KerasConfigItems.Text(t[0]) == name);
                 if (position < 0 || position >= bound.Count)
                 {
                     throw Error($"the nested model's input '{name}' is not one of its {bound.Count} call argument(s)");
@@ -141,8 +141,8 @@ internal sealed partial class KerasModelInliner
     private List<JsonArray> InlineSequential(JsonObject config, string path, JsonArray input, bool? training, bool root)
     {
         // Keras' Sequential.layers leaves out the InputLayer, so the container numbering starts after it.
-        List<JsonObject> items = [.. Items(config).Where(i => (string?)i["class_name"] != "InputLayer")];
-        List<string> groups = KerasNames.ContainerNames(items.Select(i => (string?)i["class_name"] ?? string.Empty));
+        List<JsonObject> items = [.. Items(config).Where(i => KerasConfigItems.Text(i["class_name"]) != "InputLayer")];
+        List<string> groups = KerasNames.ContainerNames(items.Select(i => KerasConfigItems.Text(i["class_name"]) ?? string.Empty));
         JsonArray current = input;
         for (int i = 0; i < items.Count; i++)
         {
@@ -207,7 +207,7 @@ internal sealed partial class KerasModelInliner
     // The root Sequential's input: its InputLayer, or one made from build_input_shape.
     private JsonArray RootInput(JsonObject config, JsonObject root)
     {
-        JsonObject? input = Items(config).FirstOrDefault(i => (string?)i["class_name"] == "InputLayer");
+        JsonObject? input = Items(config).FirstOrDefault(i => KerasConfigItems.Text(i["class_name"]) == "InputLayer");
         string name = input is null ? Unique(string.Empty, "input_layer") : NameOf(input);
         if (input is null)
         {
@@ -329,7 +329,7 @@ internal sealed partial class KerasModelInliner
         }
 
         // Keras writes one triple for a model built on one tensor, a list of triples otherwise.
-        return array[0] is JsonValue ? [array] : [.. array.Select(t => t as JsonArray ?? throw Error($"\"{key}\" holds {t?.ToJsonString()}, not a [layer, node, tensor] triple"))];
+        return array[0] is JsonValue ? [array] : [.. array.Select(t => t is JsonArray { Count: > 0 } triple ? triple : throw Error($"\"{key}\" holds {t?.ToJsonString()}, not a [layer, node, tensor] triple"))];
     }
 
     private string Unique(string owner, string name)

@@ -245,7 +245,17 @@ internal sealed class KerasOperationCall
         if (input.Skip(1).All(d => d is not null))
         {
             // Every sample's size known: the target must hold exactly that many numbers, none moved into the batch axis.
-            long size = input.Skip(1).Aggregate(1L, (p, d) => p * d!.Value), known = target.Where(d => d != -1).Aggregate(1L, (p, d) => p * d);
+            long size, known;
+            try
+            {
+                size = input.Skip(1).Aggregate(1L, (p, d) => checked(p * d!.Value));
+                known = target.Where(d => d != -1).Aggregate(1L, (p, d) => checked(p * d));
+            }
+            catch (OverflowException)
+            {
+                throw Refused("newshape", $"newshape={Config["newshape"]!.ToJsonString()} or the input's shape holds more numbers than a sample can");
+            }
+
             if (target.Contains(-1) ? size % known != 0 : size != known)
             {
                 throw Refused("newshape", $"newshape={Config["newshape"]!.ToJsonString()} does not hold a sample of shape ({string.Join(", ", input.Skip(1))}), {size} numbers, without changing the batch size; NeuralNet's Reshape keeps each sample's numbers in its sample");
@@ -305,7 +315,7 @@ internal sealed class KerasOperationCall
         int rank = Rank(Tensors[0]);
         int[] axes = Integers("axes") ?? throw Refused("axes", "axes=None reverses every axis, the batch axis too; NeuralNet reads a transpose that keeps axis 0 first");
         int[] full = [.. axes.Select(a => a < 0 ? a + rank : a)];
-        if (full.Length != rank || full[0] != 0 || !full.Order().SequenceEqual(Enumerable.Range(0, rank)))
+        if (full.Length != rank || rank == 0 || full[0] != 0 || !full.Order().SequenceEqual(Enumerable.Range(0, rank)))
         {
             throw Refused("axes", $"axes={Config["axes"]!.ToJsonString()}: NeuralNet reads a permutation of all {rank} axes that keeps the batch axis 0 first");
         }

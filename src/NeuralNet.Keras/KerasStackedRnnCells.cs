@@ -107,8 +107,8 @@ internal static class KerasStackedRnnCells
         var config = (JsonObject)item["config"]!;
         string name = KerasConfigItems.NameOf(item);
         string where = $"{source}: layer '{name}' (RNN over StackedRNNCells)";
-        var cells = (JsonArray)config["cell"]!["config"]!["cells"]!;
         List<(JsonObject Config, string LayerClass)> cellItems = CheckCells(item, source);
+        var cells = (JsonArray)config["cell"]!["config"]!["cells"]!; // CheckCells made sure it is a list of cell objects
         bool state = config["return_state"] is JsonValue returnState && returnState.TryGetValue(out bool s) && s;
         bool backwards = config["go_backwards"] is JsonValue goBackwards && goBackwards.TryGetValue(out bool b) && b;
         JsonArray? nodes = item["inbound_nodes"] as JsonArray;
@@ -193,7 +193,7 @@ internal static class KerasStackedRnnCells
         foreach (JsonNode? cell in cells)
         {
             string cellClass = KerasConfigItems.Text(cell.Key("class_name")) ?? "(no class_name)";
-            bool keras = cell is not null && KerasConfigItems.Text(cell["registered_name"]) is null or "" && (KerasConfigItems.Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
+            bool keras = cell is JsonObject && KerasConfigItems.Text(cell["registered_name"]) is null or "" && (KerasConfigItems.Text(cell["module"]) is not string module || module.StartsWith("keras", StringComparison.Ordinal));
             if (cell.Key("config") is not JsonObject cellConfig || !keras || !s_layers.TryGetValue(cellClass, out string? layerClass))
             {
                 throw new InvalidDataException($"{where} holds a cell of class \"{cellClass}\"; NeuralNet reads stacked SimpleRNNCell, LSTMCell and GRUCell cells.");
@@ -216,7 +216,7 @@ internal static class KerasStackedRnnCells
         var chained = new JsonArray();
         for (int k = 0; k < nodes.Count; k++)
         {
-            var tensorConfig = (JsonObject)(nodes[k]!["args"]![0]!["config"]?.DeepClone() ?? new JsonObject());
+            var tensorConfig = (nodes[k]!["args"]![0]!["config"] as JsonObject)?.DeepClone() as JsonObject ?? [];
             if (tensorConfig["shape"] is JsonArray shape && shape.Count > 0)
             {
                 shape[^1] = units?.DeepClone();

@@ -38,7 +38,7 @@ internal static class KerasStringPreprocessors
             string name = KerasConfigItems.NameOf(item);
             string what = $"{source}: {KerasArchive.ConfigEntry}: '{name}' ({KerasConfigItems.Text(item["class_name"])})";
             JsonObject input = sequential ? SequentialInput(layers, item, what) : FunctionalInput(layers, item, name, what);
-            var config = (JsonObject)input["config"]!;
+            var config = input["config"] as JsonObject ?? throw new InvalidDataException($"{what} takes the Input '{KerasConfigItems.NameOf(input)}', whose config is not an object.");
             if (KerasConfigItems.Text(config["dtype"]) != "string")
             {
                 throw new NotSupportedException($"{what} takes the Input '{KerasConfigItems.NameOf(input)}' of dtype \"{KerasConfigItems.Text(config["dtype"])}\"; NeuralNet runs string layers as preprocessors of a string Input (keras.Input(dtype=\"string\")).");
@@ -185,7 +185,12 @@ internal static class KerasStringPreprocessors
     // Keras' compute_output_shape of the layer for the Input's batch shape.
     private static JsonArray OutputShape(JsonObject item, JsonArray? inputShape, string what)
     {
-        var config = (JsonObject)item["config"]!;
+        var config = item["config"] as JsonObject ?? throw new InvalidDataException($"{what}: the layer's config is not an object.");
+        if (inputShape is { Count: 0 })
+        {
+            throw new InvalidDataException($"{what}: its Input's batch_shape is empty; expected the batch axis and the sample axes, such as [null, 1].");
+        }
+
         JsonNode?[] shape = inputShape is null ? [null, null] : [.. inputShape.Select(d => d?.DeepClone())];
         string mode = KerasConfigItems.Text(config["output_mode"]) ?? "int";
         bool vectorizer = KerasConfigItems.IsClass(item, "TextVectorization");

@@ -1233,7 +1233,7 @@ public sealed partial class KerasFormatTests : IDisposable
 
         // An unpaired surrogate escape: valid JSON, but no .NET string.
         ex = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", """{"class_name": "Seq\ud800uential", "config": {}}""")), "surrogate.keras"));
-        Assert.StartsWith("surrogate.keras: config.json: the string at byte 15 escapes an unpaired surrogate", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith("surrogate.keras: config.json: the string at byte 15 is no text: it escapes an unpaired surrogate", ex.Message, StringComparison.Ordinal);
 
         // metadata.json is not read by Keras' load_model: a damaged one is ignored, not refused.
         string path = Path.Combine(_folder, "metadata-twice.keras");

@@ -174,7 +174,8 @@ public static class KerasFormat
     /// <summary>
     /// Loads Keras weights into <paramref name="model"/> (Keras' <c>model.load_weights</c>): from a <c>.weights.h5</c> file,
     /// the weights of a <c>.keras</c> archive, or a Keras 2 <c>.h5</c> file (weights only or a whole model), whose layers
-    /// with weights are matched to the model's by order, as Keras does. Every weight is read and checked before any parameter changes; the
+    /// with weights are matched to the model's by order, as Keras does (the group of a model nested in the Keras model,
+    /// such as ConvNeXt's stem, takes the consecutive layers its weights fill). Every weight is read and checked before any parameter changes; the
     /// copy waits for running predictions, as <see cref="Model.SetWeights"/> does. A Keras 3 file also gives each
     /// <see cref="IntegerLookup"/> in TF-IDF mode its TF-IDF weights (<c>vars/idf_weights</c>, as Keras'
     /// <c>load_own_variables</c> does), set after the parameters as <see cref="IntegerLookup.SetVocabulary"/> sets them.

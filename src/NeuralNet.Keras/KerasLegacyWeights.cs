@@ -20,7 +20,8 @@ internal static class KerasLegacyWeights
     /// <summary>
     /// Every parameter of the model's layers that have any, with its values: matched to the file's layers by name
     /// (<paramref name="byName"/>, for a model made from the file's own config) or, as Keras' <c>load_weights</c> does,
-    /// by order (the i-th layer with weights takes the i-th saved layer with weights). Everything is checked before
+    /// by order (the i-th layer with weights takes the i-th saved layer with weights, a nested model's group the
+    /// consecutive layers its weights fill: see <see cref="KerasLegacyOrder"/>). Everything is checked before
     /// anything is returned. <paramref name="origins"/> (for a model whose nested models were inlined) gives each layer's
     /// nested model, whose group in the file holds the weights, in the nested model's layer order.
     /// </summary>
@@ -52,7 +53,8 @@ internal static class KerasLegacyWeights
                 }
                 else if (origins is not null && origins.Any(o => o.Model == name))
                 {
-                    pairs.AddRange(NestedModelWeights(file, model, name, weights, origins));
+                    List<Layer> inner = [.. origins.Where(o => o.Model == name).Select(o => model.GetLayer(o.Layer)).Where(l => l.Parameters.Count > 0)];
+                    pairs.AddRange(NestedModelWeights(file, group, name, weights, inner));
                 }
                 else
                 {
@@ -67,12 +69,7 @@ internal static class KerasLegacyWeights
         }
         else
         {
-            if (saved.Count != layers.Count)
-            {
-                throw new InvalidDataException($"{file.Source}: the file has weights for {saved.Count} layers but model '{model.Name}' has {layers.Count} layers with weights (Keras matches them by order).");
-            }
-
-            pairs.AddRange(layers.Select((l, i) => (l, saved[i].Name, saved[i].Weights)));
+            pairs.AddRange(KerasLegacyOrder.Match(file, group, model, saved, layers));
         }
 
         var result = new List<(Layer, Parameter, Tensor)>();
@@ -99,27 +96,44 @@ internal static class KerasLegacyWeights
         return result;
     }
 
-    // A nested model's group lists the weights of all its layers as Keras' model.weights orders them: every layer's
-    // trainable weights in layer order, then every layer's others (a frozen layer's all). Keras 3 loads them by that
-    // order alone; the names (usually the owning layer's, but not always) only serve the messages.
-    private static IEnumerable<(Layer Layer, string Saved, string[] Weights)> NestedModelWeights(H5WeightsReader file, Model model, string name, string[] weights,
-        IReadOnlyList<(string Layer, string Model, string Name)> origins)
+    /// <summary>
+    /// The weights of a nested model's group given to its layers <paramref name="inner"/> (those with parameters, in the
+    /// nested model's order). The group lists them as Keras' <c>model.weights</c> ordered them when the file was saved:
+    /// every layer's trainable weights in layer order, then every layer's others (a frozen layer's all); Keras loads them
+    /// by the order the model has when loading. So that a layer frozen here but not when the file was saved (or the other
+    /// way round) does not reorder the group, the orders tried are, first to last, the one of the layers' current
+    /// trainability (Keras'), the one with the frozen layers' parameters counted as trainable, and layer by layer (a
+    /// nested model saved frozen); the first whose every shape fits the file's datasets is used. The names (usually the
+    /// owning layer's path, but not always) only serve the messages.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The group holds another number of weights than the layers have parameters, or, with a frozen layer among them, no order fits the file's shapes.</exception>
+    public static IEnumerable<(Layer Layer, string Saved, string[] Weights)> NestedModelWeights(H5WeightsReader file, string group, string name, string[] weights, IReadOnlyList<Layer> inner)
     {
-        List<Layer> inner = [.. origins.Where(o => o.Model == name).Select(o => model.GetLayer(o.Layer)).Where(l => l.Parameters.Count > 0)];
-        var order = inner.SelectMany(l => l.Parameters.Where(p => p.Trainable).Select(p => (Layer: l, Parameter: p)))
-            .Concat(inner.SelectMany(l => l.Parameters.Where(p => !p.Trainable).Select(p => (Layer: l, Parameter: p)))).ToList();
-        if (order.Count != weights.Length)
+        int count = inner.Sum(l => l.Parameters.Count);
+        if (count != weights.Length)
         {
-            throw new InvalidDataException($"{file.Source}: nested model '{name}' has {weights.Length} saved weights but its {inner.Count} layers with weights have {order.Count} parameters.");
+            throw new InvalidDataException($"{file.Source}: nested model '{name}' has {weights.Length} saved weights but its {inner.Count} layers with weights have {count} parameters.");
         }
 
-        // Each layer's weights, in the layer's own parameter order, for the reader that follows.
-        foreach (Layer layer in inner)
+        List<Parameter> current = SavedOrder(inner, static (_, p) => p.Trainable);
+        List<Parameter>[] orders = [current, SavedOrder(inner, static (l, p) => p.Trainable || !l.Trainable), [.. inner.SelectMany(l => l.Parameters)]];
+        string Path(int i) => Join(Join(group, name), weights[i]);
+        List<Parameter>? order = orders.FirstOrDefault(o => o.Select((p, i) => file.ShapeOf(Path(i)) is TensorShape shape && shape.Equals(p.Shape)).All(fits => fits));
+        if (order is null && inner.Where(l => !l.Trainable).Select(l => l.Name).ToList() is { Count: > 0 } frozen)
         {
-            string[] own = [.. layer.Parameters.Select(p => weights[order.FindIndex(o => ReferenceEquals(o.Parameter, p))])];
-            yield return (layer, name, own);
+            int wrong = Enumerable.Range(0, weights.Length).First(i => !(file.ShapeOf(Path(i)) is TensorShape shape && shape.Equals(current[i].Shape)));
+            throw new InvalidDataException($"{file.Source}: the weights of nested model '{name}' fit its layers in none of the orders tried (Keras' for the layers' current trainability: dataset '{Path(wrong)}' has shape {file.ShapeOf(Path(wrong))?.ToString() ?? "(none)"} where parameter '{current[wrong].Name}' {current[wrong].Shape} comes), and layers '{string.Join("', '", frozen)}' are frozen, which changes Keras' order: unfreeze them (Layer.Trainable = true) before LoadWeights and freeze them after.");
         }
+
+        order ??= current;
+
+        // Each layer's weights, in the layer's own parameter order, for the reader that follows.
+        return [.. inner.Select(layer => (layer, name, (string[])[.. layer.Parameters.Select(p => weights[order.FindIndex(o => ReferenceEquals(o, p))])]))];
     }
+
+    // Keras' model.weights order for a nested model: the parameters `trainable` picks, layer by layer, then the others.
+    private static List<Parameter> SavedOrder(IReadOnlyList<Layer> inner, Func<Layer, Parameter, bool> trainable) =>
+        [.. inner.SelectMany(l => l.Parameters.Where(p => trainable(l, p))), .. inner.SelectMany(l => l.Parameters.Where(p => !trainable(l, p)))];
 
     private static string Join(string group, string name) => group.Length == 0 ? name : group + "/" + name;
 }

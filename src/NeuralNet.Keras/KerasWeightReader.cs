@@ -27,7 +27,7 @@ internal static class KerasWeightReader
             string path = weights.Resolve(weight.Path);
             if (!weights.TryRead(path, expected, weight.IsInteger, out float[] values, out string problem))
             {
-                throw new InvalidDataException($"{weights.Source}: dataset '{path}' {problem}; it should hold parameter '{weight.Parameter.Name}' {expected} of layer '{weight.Layer.Name}' ({weight.Layer.TypeName}).");
+                throw new InvalidDataException($"{weights.Source}: dataset '{path}' {problem}; it should hold parameter '{weight.Parameter.Name}' {expected} of layer '{weight.Layer.Name}' ({weight.Layer.TypeName}).{NestedModelHint(weights, layout)}");
             }
 
             placed.Add(path);
@@ -47,10 +47,29 @@ internal static class KerasWeightReader
 
         if (weights.DatasetPaths(weights.Resolve("layers")).FirstOrDefault(p => !placed.Contains(p)) is string extra)
         {
-            throw new InvalidDataException($"{weights.Source}: dataset '{extra}' belongs to no parameter of the model: the file was written by a model with other layers, in another order, or with variables NeuralNet does not have.");
+            throw new InvalidDataException($"{weights.Source}: dataset '{extra}' belongs to no parameter of the model: the file was written by a model with other layers, in another order, or with variables NeuralNet does not have.{NestedModelHint(weights, layout)}");
         }
 
         return tensors;
+    }
+
+    // Keras 3 saves a model used as a layer of another (ConvNeXt's nested Sequentials) in a group of its own,
+    // layers/<container>/layers/..., where a NeuralNet model, which runs a nested model's layers as its own, has them among
+    // its layers unless it was loaded from the archive's config: say so when such a file does not fit.
+    private static string NestedModelHint(H5WeightsReader weights, IReadOnlyList<KerasWeight> layout)
+    {
+        string root = weights.Resolve("layers") + "/";
+        foreach (string path in weights.DatasetPaths(root[..^1]))
+        {
+            string[] parts = path[root.Length..].Split('/');
+            string container = root + parts[0] + "/layers/";
+            if (parts.Length > 2 && parts[1] == "layers" && !layout.Any(w => weights.Resolve(w.Path).StartsWith(container, StringComparison.Ordinal)))
+            {
+                return $" The file keeps a nested model's weights in its own group, '{root}{parts[0]}', as Keras 3 saves a model used as a layer; the model runs a nested model's layers as its own, so they are not where this file has them: load the model with its weights from the .keras archive (KerasFormat.LoadModel), or load Keras 2 .h5 weights, which are matched by order.";
+            }
+        }
+
+        return string.Empty;
     }
 
     /// <summary>The values in the order of <paramref name="parameters"/> (for <see cref="Models.Model.SetWeights"/>).</summary>

@@ -21,23 +21,42 @@ internal static class ApplicationWeightsFiles
         return values;
     }
 
-    /// <summary>Writes the layers' weights, the i-th weight of the file filled by <paramref name="values"/> (default <see cref="Values"/>); returns each layer's values by name.</summary>
+    /// <summary>
+    /// Writes the layers' weights, the i-th weight of the file filled by <paramref name="values"/> (default <see cref="Values"/>);
+    /// returns the values each model layer should hold, by name: the saved layer's own, or for a nested model's group the
+    /// layer <paramref name="layerOf"/> names for each weight (group, weight name), in the group's order.
+    /// </summary>
     public static Dictionary<string, double[][]> Write(string path, IEnumerable<(string Layer, (string Name, int[] Shape)[] Weights)> keras,
-        Func<int, string, int, double[]>? values = null, Func<string, string?>? dtypeOf = null)
+        Func<int, string, int, double[]>? values = null, Func<string, string?>? dtypeOf = null, Func<string, string, string>? layerOf = null)
     {
         values ??= Values;
+        layerOf ??= (group, _) => group;
         var layers = new List<(string Layer, (string Name, int[] Shape, double[] Values)[] Weights)>();
-        var written = new Dictionary<string, double[][]>();
+        var written = new Dictionary<string, List<double[]>>();
         int weight = 0;
         foreach (var (layer, weights) in keras)
         {
             var withValues = weights.Select(w => (w.Name, w.Shape, values(weight++, w.Name, w.Shape.Aggregate(1, (a, b) => a * b)))).ToArray();
             layers.Add((layer, withValues));
-            written[layer] = [.. withValues.Select(w => w.Item3)];
+            if (withValues.Length == 0)
+            {
+                written[layer] = [];
+            }
+
+            foreach (var (name, _, data) in withValues)
+            {
+                string target = layerOf(layer, name);
+                if (!written.TryGetValue(target, out List<double[]>? list))
+                {
+                    written[target] = list = [];
+                }
+
+                list.Add(data);
+            }
         }
 
         H5py.WriteLegacy(path, new Dictionary<string, string>(), "", layers, dtypeOf: dtypeOf);
-        return written;
+        return written.ToDictionary(w => w.Key, w => w.Value.ToArray());
     }
 
     /// <summary>Asserts that every layer of <paramref name="model"/> with weights holds the values written for its name, and that every written layer with weights was checked.</summary>

@@ -48,23 +48,38 @@ internal static class H5py
             attrs[key] = value;
         }
 
+        // The values go to a side file of float64s (an application's file holds tens of millions), each weight at its offset.
         var layerList = new JsonArray();
-        foreach (var (layer, weights) in layers)
+        string valuesPath = path + ".values";
+        using (var values = new BinaryWriter(File.Create(valuesPath)))
         {
-            layerList.Add(new JsonObject
+            long offset = 0;
+            foreach (var (layer, weights) in layers)
             {
-                ["name"] = layer,
-                ["weights"] = new JsonArray([.. weights.Select(w => (JsonNode)new JsonObject
+                var items = new JsonArray();
+                foreach (var (name, shape, data) in weights)
                 {
-                    ["name"] = w.Name,
-                    ["shape"] = new JsonArray([.. w.Shape.Select(d => (JsonNode)d)]),
-                    ["dtype"] = dtypeOf?.Invoke(w.Name) ?? "float32",
-                    ["values"] = new JsonArray([.. w.Values.Select(v => (JsonNode)v)]),
-                })]),
-            });
+                    items.Add(new JsonObject
+                    {
+                        ["name"] = name,
+                        ["shape"] = new JsonArray([.. shape.Select(d => (JsonNode)d)]),
+                        ["dtype"] = dtypeOf?.Invoke(name) ?? "float32",
+                        ["offset"] = offset,
+                        ["count"] = data.Length,
+                    });
+                    foreach (double v in data)
+                    {
+                        values.Write(v);
+                    }
+
+                    offset += data.Length;
+                }
+
+                layerList.Add(new JsonObject { ["name"] = layer, ["weights"] = items });
+            }
         }
 
-        var spec = new JsonObject { ["attrs"] = attrs, ["group"] = group, ["layers"] = layerList, ["split"] = split };
+        var spec = new JsonObject { ["attrs"] = attrs, ["group"] = group, ["layers"] = layerList, ["split"] = split, ["values"] = valuesPath };
         string specPath = path + ".json";
         File.WriteAllText(specPath, spec.ToJsonString());
         Run("legacy", specPath, path);

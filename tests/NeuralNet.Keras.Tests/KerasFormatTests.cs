@@ -1142,7 +1142,7 @@ public sealed partial class KerasFormatTests : IDisposable
 
         var shorter = new Sequential([new Input(4).Layer, new Dense(3)]);
         var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(shorter, path));
-        Assert.Contains("weights for 2 layers but model 'sequential' has 1 layers with weights", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the first 1 of the file's 2 groups with weights fill the 1 layers with weights of model 'sequential': group 'dense_8' (dense_8/kernel:0, dense_8/bias:0) has no layer left", error.Message, StringComparison.Ordinal);
     }
 
     [H5pyFact]

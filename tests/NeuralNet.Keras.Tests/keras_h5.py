@@ -7,7 +7,9 @@
   keras_h5.py legacy SPEC.json OUT.h5  A Keras 2 file as tf.keras 2.x's save_model_to_hdf5 / save_weights_to_hdf5_group
                                         write it. SPEC: {"attrs": {"model_config": "..."}, "group": "model_weights" or "",
                                         "layers": [{"name": "dense", "weights": [{"name": "dense/kernel:0", "shape", "dtype",
-                                        "values"}]}]}: layer_names (bytes) on the group, a group per layer (in name order)
+                                        "offset", "count"}]}], "values": "VALUES.bin"}: a weight's values are the count
+                                        little-endian float64s from element offset of the values file. layer_names (bytes)
+                                        on the group, a group per layer (in name order)
                                         with weight_names (bytes) and its datasets made with create_dataset, then filled.
   keras_h5.py dump FILE.h5             Prints {"groups": [...], "datasets": {path: {"shape", "dtype", "values"}}}.
 """
@@ -38,6 +40,7 @@ def legacy(spec_path, out_path):
             h5.attrs[key] = value.encode("utf8")
         group = h5.create_group(spec["group"]) if spec["group"] else h5
         layers = spec["layers"]
+        values = np.memmap(spec["values"], dtype="<f8", mode="r") if any(l["weights"] for l in layers) else None
         names = [layer["name"].encode("utf8") for layer in layers]
         if spec.get("split"):
             # As save_attributes_to_hdf5_group splits an attribute over HDF5's header limit: name0, name1, ...
@@ -52,7 +55,8 @@ def legacy(spec_path, out_path):
             names = [w["name"].encode("utf8") for w in layer["weights"]]
             g.attrs["weight_names"] = names
             for w in layer["weights"]:
-                value = np.array(w["values"], dtype=w["dtype"]).reshape(w["shape"])
+                start = w["offset"]
+                value = np.array(values[start:start + w["count"]], dtype=w["dtype"]).reshape(w["shape"])
                 dataset = g.create_dataset(w["name"], value.shape, dtype=value.dtype)
                 if not value.shape:
                     dataset[()] = value

@@ -97,6 +97,9 @@ internal sealed class KerasOperationCall
 
     public static int Rank(JsonObject tensor) => Shape(tensor).Length;
 
+    /// <summary>A tensor's shape as Keras prints it: <c>(None, 2, 3)</c>.</summary>
+    public static string Format(int?[] shape) => $"({string.Join(", ", shape.Select(d => d?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "None"))})";
+
     public NotSupportedException Unknown() => new(
         $"{_where}: '{Name}' is a Keras operation ({Module}.{ClassName}) that NeuralNet does not read. It reads {KerasOperationLayers.Known}; write the rest as layers in Keras.");
 
@@ -203,6 +206,40 @@ internal sealed class KerasOperationCall
         return axis;
     }
 
+    /// <summary>
+    /// The axis of <c>ops.softmax</c> / <c>ops.log_softmax</c> as written (-1 when absent or null, Keras' default), or its
+    /// list of axes, none of them the batch axis, and whether it is a list.
+    /// </summary>
+    public (int[] Axes, bool List) SoftmaxAxes()
+    {
+        int rank = Rank(Tensors[0]);
+        int[] axes = Integers("axis") ?? [-1];
+        int[] full = [.. axes.Select(a => Normalized("axis", a, rank))];
+        if (full.Length == 0 || full.Distinct().Count() != full.Length)
+        {
+            throw Refused("axis", $"axis={Config["axis"]!.ToJsonString()}: expected one or more distinct axes of the input of rank {rank}");
+        }
+
+        return (axes, Config["axis"] is JsonArray);
+    }
+
+    /// <summary><c>ops.stack(xs, axis)</c>: the new axis as written (Keras' default 0 is the batch axis, refused), of tensors of one shape.</summary>
+    public int StackAxis()
+    {
+        int?[] first = Shape(Tensors[0]);
+        foreach (JsonObject tensor in Tensors.Skip(1))
+        {
+            if (!Shape(tensor).SequenceEqual(first))
+            {
+                throw Refused("args", $"it stacks tensors of shapes {string.Join(" and ", Tensors.Select(t => Format(Shape(t))).Distinct())}; ops.stack needs one shape");
+            }
+        }
+
+        int axis = Int32("axis", 0);
+        Normalized("axis", axis, first.Length + 1);
+        return axis;
+    }
+
     /// <summary>The axes of a reduction, as written, none of them the batch axis.</summary>
     public int[] ReducedAxes()
     {
@@ -223,7 +260,7 @@ internal sealed class KerasOperationCall
         int?[] shape = Shape(Tensors[0]);
         if (shape.Length == 0 || shape.Skip(1).Any(d => d is null))
         {
-            throw Refused(argument, $"the input's shape ({string.Join(", ", shape.Select(d => d?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "None"))}) has sizes unknown in the file, which NeuralNet's Reshape needs");
+            throw Refused(argument, $"the input's shape {Format(shape)} has sizes unknown in the file, which NeuralNet's Reshape needs");
         }
 
         return [.. shape.Skip(1).Select(d => d!.Value)];

@@ -7,7 +7,8 @@ namespace NeuralNet.Keras;
 /// The Keras operation item, as Keras 3's <c>Functional.get_config</c> writes one, of a layer that NeuralNet has only for
 /// operations: <see cref="ScalarArithmetic"/> as <c>ops.add</c>, ... with its number, <see cref="ElementwiseMath"/> as
 /// <c>ops.sqrt</c>, ..., <see cref="Reduce"/> as <c>ops.mean</c>, ... with <c>axis</c> and <c>keepdims</c>,
-/// <see cref="Clip"/> as <c>ops.clip</c> with <c>x_min</c> and <c>x_max</c>, <see cref="Divide"/> as <c>ops.divide</c> (of inputs of the same rank only). Its tensor
+/// <see cref="Clip"/> as <c>ops.clip</c> with <c>x_min</c> and <c>x_max</c>, <see cref="Divide"/> as <c>ops.divide</c> (of inputs of the same rank only),
+/// <see cref="MatMul"/> as <c>ops.matmul</c>, <see cref="Stack"/> as <c>ops.stack</c> with <c>axis</c>, <see cref="Layers.LogSoftmax"/> as <c>ops.log_softmax</c> with <c>axis</c>. Its tensor
 /// arguments are placeholders that <see cref="KerasOperations.Write"/> fills with the layer's call.
 /// </summary>
 internal static class KerasOperationForms
@@ -22,6 +23,9 @@ internal static class KerasOperationForms
         Clip c => Item(c.Name, "Clip", new JsonObject { ["x_min"] = c.Min, ["x_max"] = c.Max }, new JsonArray(s_placeholder.DeepClone())),
         Divide d => Item(SameRank(d).Name, "Divide", new JsonObject(), new JsonArray(s_placeholder.DeepClone(), s_placeholder.DeepClone())),
         Reduce r => Item(r.Name, KerasOperationLayers.ClassOf(r.Reduction), ReductionConfig(r), new JsonArray(s_placeholder.DeepClone())),
+        Stack s => Item(s.Name, "Stack", new JsonObject { ["axis"] = s.Axis }, new JsonArray(new JsonArray([.. s.InputShapes.Select(_ => s_placeholder.DeepClone())]))),
+        MatMul m => Item(m.Name, "Matmul", new JsonObject(), new JsonArray(s_placeholder.DeepClone(), s_placeholder.DeepClone())),
+        Layers.LogSoftmax l => Unnamed(Item(l.Name, "LogSoftmax", new JsonObject { ["axis"] = AxisNode(l.GetConfig()) }, new JsonArray(s_placeholder.DeepClone()), KerasOperationLayers.NnModule)),
         _ => null,
     };
 
@@ -51,6 +55,17 @@ internal static class KerasOperationForms
         }
 
         return config;
+    }
+
+    // The axis as the layer's config holds it: an integer, or a list.
+    private static JsonNode? AxisNode(NeuralNet.Serialization.Config config) => config.GetNode("axis")?.DeepClone();
+
+    // Keras' nn ops whose __init__ takes no name (Softmax, LogSoftmax, ...) leave it out of their config, and from_config
+    // would pass it on to that __init__.
+    private static JsonObject Unnamed(JsonObject item)
+    {
+        ((JsonObject)item["config"]!).Remove("name");
+        return item;
     }
 
     private static JsonObject Item(string name, string className, JsonObject config, JsonArray args, string module = KerasOperationLayers.NumpyModule)

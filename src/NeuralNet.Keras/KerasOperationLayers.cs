@@ -102,7 +102,7 @@ internal static class KerasOperationLayers
     private static readonly (string Module, string ClassName)[] s_classes =
     [
         .. s_arithmetic.Keys.Select(c => (NumpyModule, c)),
-        .. ((string[])["Matmul", "Clip", "Concatenate", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh"]).Select(c => (NumpyModule, c)),
+        .. ((string[])["Matmul", "Clip", "Concatenate", "Stack", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh"]).Select(c => (NumpyModule, c)),
         .. s_reductions.Keys.Select(c => (NumpyModule, c)),
         .. s_activations.Keys.Select(c => (NnModule, c)),
         .. ((string[])["Gelu", "Softmax", "LogSoftmax", "Elu"]).Select(c => (NnModule, c)),
@@ -145,7 +145,7 @@ internal static class KerasOperationLayers
         }
 
         // Keras' merge layers and Concatenate take their inputs as one list.
-        JsonArray Args(List<JsonObject> tensors) => layer is Merge or Concatenate or Dot
+        JsonArray Args(List<JsonObject> tensors) => layer is Merge or Concatenate or Dot or MatMul or Stack
             ? new JsonArray(new JsonArray([.. tensors.Select(t => t.DeepClone())]))
             : new JsonArray(tensors[0].DeepClone());
         return new JsonObject
@@ -162,7 +162,7 @@ internal static class KerasOperationLayers
         string op = call.ClassName;
         call.Allow(op switch
         {
-            "Concatenate" or "ExpandDims" or "Squeeze" or "Softmax" or "LogSoftmax" => ["axis"],
+            "Concatenate" or "Stack" or "ExpandDims" or "Squeeze" or "Softmax" or "LogSoftmax" => ["axis"],
             "Mean" or "Sum" => ["axis", "keepdims"],
             "Max" or "Min" => ["axis", "keepdims", "initial"],
             "Reshape" => ["newshape"],
@@ -182,7 +182,7 @@ internal static class KerasOperationLayers
                 _ when s_activations.TryGetValue(op, out ActivationFunction? function) => new Activation(function, call.Name),
                 "Gelu" => new Activation(new Gelu(call.Boolean("approximate", true)), call.Name),
                 "Elu" => new Activation(new Elu((float)call.Double("alpha", 1.0)), call.Name),
-                "Softmax" or "LogSoftmax" => LastAxisActivation(call, op == "Softmax" ? ActivationFunction.Softmax : ActivationFunction.LogSoftmax),
+                "Softmax" or "LogSoftmax" => AxisSoftmax(call, log: op == "LogSoftmax"),
                 _ => throw call.Unknown(),
             };
         }
@@ -208,7 +208,7 @@ internal static class KerasOperationLayers
             return Matmul(call);
         }
 
-        call.RequireTensors(op == "Concatenate" ? -1 : 1);
+        call.RequireTensors(op is "Concatenate" or "Stack" ? -1 : 1);
         if (op == "Round" && call.Int32("decimals", 0) != 0)
         {
             throw call.Refused("decimals", $"decimals={call.Config["decimals"]!.ToJsonString()}: NeuralNet rounds to integers (decimals=0)");
@@ -217,6 +217,7 @@ internal static class KerasOperationLayers
         return op switch
         {
             "Concatenate" => new Concatenate(call.SampleAxis("axis", 0, call.Tensors.Max(t => KerasOperationCall.Rank(t))), call.Name),
+            "Stack" => new Stack(call.StackAxis(), call.Name),
             "Reshape" => new Reshape(call.ReshapeTarget(), call.Name),
             "ExpandDims" => new Reshape(call.ExpandedShape(), call.Name),
             "Squeeze" => new Reshape(call.SqueezedShape(), call.Name),
@@ -256,23 +257,32 @@ internal static class KerasOperationLayers
         return new ScalarArithmetic(arithmetic, constant, first, call.Name);
     }
 
-    // ops.matmul of two rank-3 tensors, (batch, n, k) @ (batch, k, m), is Keras' Dot with axes (2, 1): (batch, n, m).
-    private static Dot Matmul(KerasOperationCall call)
+    // ops.matmul of two rank-3 tensors, (batch, n, k) @ (batch, k, m), is Keras' Dot with axes (2, 1): (batch, n, m); of
+    // two tensors of the same rank 4 or more, the MatMul layer, over the last two axes for each index of the others.
+    private static Layer Matmul(KerasOperationCall call)
     {
         call.RequireTensors(2);
-        int left = KerasOperationCall.Rank(call.Tensors[0]), right = KerasOperationCall.Rank(call.Tensors[1]);
-        if (left != 3 || right != 3)
+        int?[] a = KerasOperationCall.Shape(call.Tensors[0]), b = KerasOperationCall.Shape(call.Tensors[1]);
+        string shapes = $"{KerasOperationCall.Format(a)} @ {KerasOperationCall.Format(b)}";
+        if (a.Length != b.Length || a.Length < 3)
         {
-            throw call.Refused("args", $"it multiplies tensors of rank {left} and {right}; NeuralNet reads a matmul of two rank-3 tensors, (batch, n, k) @ (batch, k, m), as a Dot layer (a weight matrix belongs in a Dense or EinsumDense layer)");
+            throw call.Refused("args", $"it multiplies tensors of shapes {shapes}; NeuralNet reads a matmul of two tensors of the same rank, at least 3 with the batch axis first, (batch, ..., n, k) @ (batch, ..., k, m) (a weight matrix belongs in a Dense or EinsumDense layer)");
         }
 
-        int? k = KerasOperationCall.Shape(call.Tensors[0])[2], k2 = KerasOperationCall.Shape(call.Tensors[1])[1];
-        if (k is int a && k2 is int b && a != b)
+        if (a[^1] is int k && b[^2] is int k2 && k != k2)
         {
-            throw call.Refused("args", $"the first tensor's last axis has {a} entries and the second's axis 1 has {b}; a matmul needs them equal");
+            throw call.Refused("args", $"the first tensor's last axis has {k} entries and the second's next-to-last axis {k2} ({shapes}); a matmul needs them equal");
         }
 
-        return new Dot((2, 1), name: call.Name);
+        for (int d = 1; d < a.Length - 2; d++)
+        {
+            if (a[d] is int x && b[d] is int y && x != y && x != 1 && y != 1)
+            {
+                throw call.Refused("args", $"axis {d} has {x} entries in the first tensor and {y} in the second ({shapes}); matmul broadcasts the leading axes when they are equal or one of them is 1");
+            }
+        }
+
+        return a.Length == 3 ? new Dot((2, 1), name: call.Name) : new MatMul(call.Name);
     }
 
     // ops.clip(x, x_min, x_max) with finite bounds in order (NumPy's clip would give x_max everywhere when x_min > x_max).
@@ -299,16 +309,23 @@ internal static class KerasOperationLayers
         return new Identity(call.Name);
     }
 
-    private static Activation LastAxisActivation(KerasOperationCall call, ActivationFunction function)
+    // ops.softmax / ops.log_softmax: over the last axis alone, the Activation of that function (as read before); over
+    // another axis, or several taken together, the Softmax or LogSoftmax layer with the axis as written.
+    private static Layer AxisSoftmax(KerasOperationCall call, bool log)
     {
-        int rank = KerasOperationCall.Rank(call.Tensors[0]);
-        int axis = call.Int32("axis", -1);
-        if (axis != -1 && axis != rank - 1)
+        (int[] axes, bool list) = call.SoftmaxAxes();
+        if (!list && (axes[0] == -1 || axes[0] == KerasOperationCall.Rank(call.Tensors[0]) - 1))
         {
-            throw call.Refused("axis", $"axis={axis}: NeuralNet's Activation normalizes over the last axis (-1 or {rank - 1} for this input of rank {rank})");
+            return new Activation(log ? ActivationFunction.LogSoftmax : ActivationFunction.Softmax, call.Name);
         }
 
-        return new Activation(function, call.Name);
+        return (log, list) switch
+        {
+            (true, true) => new Layers.LogSoftmax(axes, call.Name),
+            (true, false) => new Layers.LogSoftmax(axes[0], call.Name),
+            (false, true) => new Layers.Softmax(axes, call.Name),
+            (false, false) => new Layers.Softmax(axes[0], call.Name),
+        };
     }
 
     private static Reduce Reduced(KerasOperationCall call, Reduction reduction)

@@ -21,10 +21,13 @@ public sealed partial class KerasFormatTests
 
     private static string Numpy(string className, string name, string config, string args) => OperationItem("keras.src.ops.numpy", className, name, config, args);
 
-    private static string FunctionalOf(string inputs, string outputs, params string[] items) => $$$"""
+    private static string FunctionalOf(string inputs, string outputs, params string[] items) => FunctionalWithInput("2, 3", inputs, outputs, items);
+
+    // The same with an input x of shape (None, sampleShape).
+    private static string FunctionalWithInput(string sampleShape, string inputs, string outputs, params string[] items) => $$$"""
         {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "ops_model", "trainable": true,
           "layers": [
-            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 2, 3], "dtype": "float32", "sparse": false,
+            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, {{{sampleShape}}}], "dtype": "float32", "sparse": false,
              "ragged": false, "name": "x", "optional": false}, "registered_name": null, "name": "x", "inbound_nodes": []},
             {{{string.Join(",\n", items)}}}],
           "input_layers": {{{inputs}}}, "output_layers": {{{outputs}}}},
@@ -166,12 +169,12 @@ public sealed partial class KerasFormatTests
     }
 
     [Fact]
-    public void LoadModel_SoftmaxOverAnotherAxis_IsRefusedNamingTheAxis()
+    public void LoadModel_SoftmaxOverTheBatchAxis_IsRefusedNamingTheAxis()
     {
         string config = FunctionalOf("[[\"x\", 0, 0]]", "[[\"softmax\", 0, 0]]",
-            OperationItem("keras.src.ops.nn", "Softmax", "softmax", "\"axis\": 1", KerasConfigs.Tensor("x", 2, 3)));
+            OperationItem("keras.src.ops.nn", "Softmax", "softmax", "\"axis\": 0", KerasConfigs.Tensor("x", 2, 3)));
         var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", config)), "ops.keras"));
-        Assert.Contains("operation 'softmax' (keras.src.ops.nn.Softmax), argument 'axis': axis=1: NeuralNet's Activation normalizes over the last axis (-1 or 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("operation 'softmax' (keras.src.ops.nn.Softmax), argument 'axis': axis 0 is the batch axis", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using NeuralNet.Activations;
 using NeuralNet.Layers;
+using LogSoftmax = NeuralNet.Activations.LogSoftmax;
 using Softmax = NeuralNet.Activations.Softmax;
 
 namespace NeuralNet.Onnx.Converters;

@@ -4,7 +4,7 @@ using Softmax = NeuralNet.Layers.Softmax;
 
 namespace NeuralNet.Onnx.Converters;
 
-/// <summary>The Keras activation layers (ReLU, LeakyReLU, ELU, PReLU, Softmax) as ONNX nodes; element-wise, so any layout.</summary>
+/// <summary>The Keras activation layers (ReLU, LeakyReLU, ELU, PReLU, Softmax) and LogSoftmax as ONNX nodes; element-wise, so any layout.</summary>
 internal static class ActivationLayerConverters
 {
     /// <summary>ReLU: Relu; with only a maximum, Clip; otherwise Keras' formula written out.</summary>
@@ -55,9 +55,24 @@ internal static class ActivationLayerConverters
         return graph.Node("PRelu", [x.Name, graph.Initializer(alpha, dims)], outputShape, x.Layout);
     }
 
-    /// <summary>Softmax over the last axis: ONNX Softmax (other axes have no converter yet).</summary>
+    /// <summary>Softmax over one axis: ONNX Softmax with that axis (opset 13's, over one axis); several axes have no converter yet.</summary>
     public static OnnxValue Softmax(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
         layer.EndsWithSoftmax
             ? ActivationConverter.Apply(graph, ActivationFunction.Softmax, inputs[0], layer)
-            : throw new NotSupportedException($"Layer '{layer.Name}' (Softmax) runs over axes [{string.Join(", ", ((Softmax)layer).Axes)}]; NeuralNet.Onnx exports a Softmax layer over the last axis only.");
+            : OverOneAxis(graph, layer, inputs[0], ((Softmax)layer).Axes, "Softmax");
+
+    /// <summary>LogSoftmax over one axis: ONNX LogSoftmax with that axis; several axes have no converter yet.</summary>
+    public static OnnxValue LogSoftmax(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
+        OverOneAxis(graph, layer, inputs[0], ((Layers.LogSoftmax)layer).Axes, "LogSoftmax");
+
+    private static OnnxValue OverOneAxis(OnnxGraphBuilder graph, Layer layer, OnnxValue x, IReadOnlyList<int> axes, string op)
+    {
+        if (axes is not [int axis])
+        {
+            throw new NotSupportedException($"Layer '{layer.Name}' ({layer.TypeName}) runs over axes [{string.Join(", ", axes)}] taken together; NeuralNet.Onnx exports a {layer.TypeName} layer over one axis only.");
+        }
+
+        int full = axis < 0 ? axis + x.Rank : axis;
+        return graph.Node(op, [x.Name], x.Shape, x.Layout, OnnxAttribute.Int("axis", OnnxGraphBuilder.AxisIn(x, full)));
+    }
 }

@@ -73,6 +73,16 @@ internal static class MergeConverters
             OnnxAttribute.Int("axis", OnnxGraphBuilder.AxisIn(values[0], axis)));
     }
 
+    /// <summary>Stack: each input channels last, <c>Unsqueeze</c>d at the new axis, then <c>Concat</c> along it.</summary>
+    public static OnnxValue Stack(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        int rank = outputShape.Rank + 1, axis = ((Stack)layer).Axis;
+        long full = axis < 0 ? axis + rank : axis;
+        string axes = graph.Int64s("axes", full);
+        return graph.Node("Concat", [.. inputs.Select(x => graph.Node("Unsqueeze", [graph.ChannelsLast(x).Name, axes]))], outputShape, Layout.ChannelsLast,
+            OnnxAttribute.Int("axis", full));
+    }
+
     // Keras 3's fold (NeuralNet's Extremum): a masked input leaves the running result as it is, a real one replaces it
     // where every input so far is masked and is folded in (Max, Min) elsewhere; a position masked in every input keeps
     // the first input's value. An input without a mask is real everywhere.

@@ -6,7 +6,8 @@ namespace NeuralNet.Onnx.Converters;
 /// The layers Keras' operations are read as: ScalarArithmetic (Add, Sub, Mul, Div, Max, Min or Pow with a scalar
 /// constant, in the operand order of the layer), ElementwiseMath (Sqrt, Mul of x by itself, Exp, Log, Abs, Neg, Sin, Cos,
 /// Erf, Floor, Round, Sign) and Clip (Clip with scalar bounds), element-wise so in either layout; Reduce (ReduceSum, times 1/count for a mean as Predict computes it, ReduceMax, ReduceMin) on the
-/// channels-last value, reshaped when the reduced axes go.
+/// channels-last value, reshaped when the reduced axes go; MatMul (ONNX MatMul, which broadcasts the leading axes as
+/// NumPy's matmul does) on the channels-last values.
 /// </summary>
 internal static class OperationConverters
 {
@@ -79,5 +80,11 @@ internal static class OperationConverters
         return reduce.KeepDims
             ? new OnnxValue(y, outputShape, Layout.ChannelsLast)
             : graph.Node("Reshape", [y, ShapeConverters.BatchShape(graph, outputShape)], outputShape, Layout.ChannelsLast);
+    }
+
+    public static OnnxValue MatMul(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        OnnxValue a = graph.ChannelsLast(inputs[0]), b = graph.ChannelsLast(inputs[1]);
+        return graph.Node("MatMul", [a.Name, b.Name], outputShape, Layout.ChannelsLast);
     }
 }

@@ -147,6 +147,8 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Minimum", Minimum.FromConfig);
         SerializationRegistry.AddBuiltIn("Concatenate", Concatenate.FromConfig);
         SerializationRegistry.AddBuiltIn("Dot", Dot.FromConfig);
+        SerializationRegistry.AddBuiltIn("MatMul", MatMul.FromConfig);
+        SerializationRegistry.AddBuiltIn("Stack", Stack.FromConfig);
         SerializationRegistry.AddBuiltIn("Reshape", Reshape.FromConfig);
         SerializationRegistry.AddBuiltIn("Permute", Permute.FromConfig);
         SerializationRegistry.AddBuiltIn("ScalarArithmetic", ScalarArithmetic.FromConfig);
@@ -257,6 +259,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("StochasticDepth", StochasticDepth.FromConfig);
         SerializationRegistry.AddBuiltIn("ELU", ELU.FromConfig);
         SerializationRegistry.AddBuiltIn("Softmax", Layers.Softmax.FromConfig);
+        SerializationRegistry.AddBuiltIn("LogSoftmax", Layers.LogSoftmax.FromConfig);
         SerializationRegistry.AddBuiltIn("Normalization", Layers.Normalization.FromConfig);
         SerializationRegistry.AddBuiltIn("Rescaling", Rescaling.FromConfig);
         SerializationRegistry.AddBuiltIn("STFTSpectrogram", StftSpectrogram.FromConfig);
@@ -287,7 +290,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Mish", _ => (Mish)ActivationFunction.Mish, "mish");
         SerializationRegistry.AddBuiltIn("ReLU6", _ => (Relu6)ActivationFunction.Relu6, "relu6");
         SerializationRegistry.AddBuiltIn("Exponential", _ => (Exponential)ActivationFunction.Exponential, "exponential");
-        SerializationRegistry.AddBuiltIn("LogSoftmax", _ => (LogSoftmax)ActivationFunction.LogSoftmax, "log_softmax");
+        SerializationRegistry.AddBuiltIn("LogSoftmax", _ => (Activations.LogSoftmax)ActivationFunction.LogSoftmax, "log_softmax");
     }
 
     private static void RegisterInitializers()

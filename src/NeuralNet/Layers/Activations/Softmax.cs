@@ -19,13 +19,7 @@ public sealed class Softmax : Layer
 {
     private readonly int[] _axes;
     private readonly bool _axisIsList;
-    private AxisLayout? _layout;
-    private bool _lastAxisOnly;
-    private Tensor? _outputBuffer;
-    private Tensor? _gatherBuffer;
-    private Tensor? _gatheredOutputBuffer;
-    private Tensor? _inputGradientBuffer;
-    private int _batch = -1;
+    private AxisActivationPass? _pass;
 
     /// <summary>Creates a softmax layer over one axis.</summary>
     /// <param name="axis">The axis, counting the batch axis (Keras' convention); -1, the default, is the last.</param>
@@ -55,7 +49,7 @@ public sealed class Softmax : Layer
     public override string DefaultNamePrefix => "softmax";
 
     /// <inheritdoc/>
-    public override bool EndsWithSoftmax => _lastAxisOnly;
+    public override bool EndsWithSoftmax => _pass?.IsLastAxisOnly ?? false;
 
     /// <inheritdoc/>
     public override Config GetConfig() => _axisIsList ? base.GetConfig().Set("axis", _axes) : base.GetConfig().Set("axis", _axes[0]);
@@ -69,73 +63,24 @@ public sealed class Softmax : Layer
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
-        int[] sampleAxes = AxisLayout.SampleAxes(_axes, inputShape, Describe());
-        _layout = AxisLayout.Create(inputShape, sampleAxes);
-        _lastAxisOnly = sampleAxes is [int only] && only == inputShape.Rank - 1;
+        _pass = new AxisActivationPass(ActivationFunction.Softmax, _axes, inputShape, Describe());
         return inputShape;
     }
 
     /// <inheritdoc/>
-    protected override Tensor OnForward(Tensor input, bool training)
-    {
-        AxisLayout layout = _layout!;
-        _batch = input.Shape[0];
-        Tensor output = BatchView(ref _outputBuffer, _batch, OutputShape);
-        if (layout.IsContiguous)
-        {
-            ActivationFunction.Softmax.Forward(input.AsReadOnlySpan(), output.AsSpan(), layout.Columns);
-        }
-        else
-        {
-            Tensor gathered = BatchView(ref _gatherBuffer, _batch, InputShape), y = BatchView(ref _gatheredOutputBuffer, _batch, InputShape);
-            layout.Gather(input.AsReadOnlySpan(), gathered.AsSpan());
-            ActivationFunction.Softmax.Forward(gathered.AsReadOnlySpan(), y.AsSpan(), layout.Columns);
-            layout.Scatter(y.AsReadOnlySpan(), output.AsSpan());
-        }
-
-        return output;
-    }
+    protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input);
 
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {
-        CheckForwardRan(outputGradient);
-        if (!ComputesInputGradient)
-        {
-            return outputGradient;
-        }
-
-        AxisLayout layout = _layout!;
-        Tensor inputGradient = BatchView(ref _inputGradientBuffer, _batch, InputShape);
-        if (layout.IsContiguous)
-        {
-            ReadOnlySpan<float> y = _outputBuffer!.AsReadOnlySpan()[..inputGradient.Length];
-            ActivationFunction.Softmax.Backward(y, y, outputGradient.AsReadOnlySpan(), inputGradient.AsSpan(), layout.Columns);
-        }
-        else
-        {
-            ReadOnlySpan<float> y = _gatheredOutputBuffer!.AsReadOnlySpan()[..inputGradient.Length];
-            Tensor gathered = BatchView(ref _gatherBuffer, _batch, InputShape);
-            layout.Gather(outputGradient.AsReadOnlySpan(), gathered.AsSpan());
-            ActivationFunction.Softmax.Backward(y, y, gathered.AsReadOnlySpan(), gathered.AsSpan(), layout.Columns);
-            layout.Scatter(gathered.AsReadOnlySpan(), inputGradient.AsSpan());
-        }
-
-        return inputGradient;
+        _pass!.CheckForwardRan(outputGradient, Describe());
+        return ComputesInputGradient ? _pass.Backward(outputGradient) : outputGradient;
     }
 
     /// <inheritdoc/>
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
-        CheckForwardRan(logitsGradient);
+        _pass!.CheckForwardRan(logitsGradient, Describe());
         return logitsGradient;
-    }
-
-    private void CheckForwardRan(Tensor outputGradient)
-    {
-        if (outputGradient.Shape[0] != _batch)
-        {
-            throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
-        }
     }
 }

@@ -20,6 +20,7 @@ namespace NeuralNet.Layers;
 public sealed class Concatenate : MultiInputLayer
 {
     private int[] _sizes = [];
+    private int[] _chunks = [];
     private int _inner;
     private int _total;
     private Tensor? _output;
@@ -102,6 +103,7 @@ public sealed class Concatenate : MultiInputLayer
         }
 
         _sizes = sizes;
+        _chunks = [.. sizes.Select(size => size * inner)];
         _inner = inner;
         _total = output[sampleAxis];
         _gradients = new Tensor?[inputShapes.Length];
@@ -118,22 +120,7 @@ public sealed class Concatenate : MultiInputLayer
         // Each input is (rows, size_i * inner) once everything before the axis is folded into rows.
         int batch = inputs[0].Shape[0];
         Tensor output = BatchView(ref _output, batch, OutputShape);
-        Span<float> y = output.AsSpan();
-        int outRow = _total * _inner;
-        int rows = y.Length / outRow;
-        int offset = 0;
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            int chunk = _sizes[i] * _inner;
-            ReadOnlySpan<float> x = inputs[i].AsReadOnlySpan();
-            for (int r = 0; r < rows; r++)
-            {
-                x.Slice(r * chunk, chunk).CopyTo(y.Slice((r * outRow) + offset, chunk));
-            }
-
-            offset += chunk;
-        }
-
+        RowJoin.Join(inputs, _chunks, output.AsSpan());
         _lastBatch = batch;
         return output;
     }
@@ -229,21 +216,13 @@ public sealed class Concatenate : MultiInputLayer
         }
 
         ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
-        int outRow = _total * _inner;
-        int rows = dy.Length / outRow;
         int offset = 0;
-        for (int i = 0; i < _sizes.Length; i++)
+        for (int i = 0; i < _chunks.Length; i++)
         {
-            int chunk = _sizes[i] * _inner;
             Tensor gradient = BatchView(ref _gradients[i], batch, InputShapes[i]);
-            Span<float> dx = gradient.AsSpan();
-            for (int r = 0; r < rows; r++)
-            {
-                dy.Slice((r * outRow) + offset, chunk).CopyTo(dx.Slice(r * chunk, chunk));
-            }
-
+            RowJoin.Take(dy, _total * _inner, offset, _chunks[i], gradient.AsSpan());
             inputGradients[i] = gradient;
-            offset += chunk;
+            offset += _chunks[i];
         }
     }
 }

@@ -22,7 +22,7 @@ internal static class ActivationImports
     {
         _ = new NodeAttributes(node, attributes);
         ImportedValue x = graph.Computed(node, 0, "the input");
-        graph.Define(node, x.Dims, b => new Activation(function).Call(b[x]));
+        graph.Define(node, x.Dims, b => new Activation(function).Call(b[x]), x.IsImage);
     }
 
     private static void LeakyRelu(ImportedNode node, ImportGraph graph)
@@ -74,6 +74,6 @@ internal static class ActivationImports
 
         int keras = ImportLayout.Axis((int)resolved, x.Rank, x.IsImage);
         keras = keras == x.Rank - 1 ? -1 : keras;
-        graph.Define(node, x.Dims, b => new Layers.Softmax(keras).Call(b[x]));
+        graph.Define(node, x.Dims, b => new Layers.Softmax(keras).Call(b[x]), x.IsImage);
     }
 }

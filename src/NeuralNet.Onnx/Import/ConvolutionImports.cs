@@ -12,13 +12,8 @@ internal static class ConvolutionImports
     private static void Conv(ImportedNode node, ImportGraph graph)
     {
         var attributes = new NodeAttributes(node, "auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
-        ImportedValue x = graph.Computed(node, 0, "X");
+        ImportedValue x = graph.Image(node, 0, "X");
         OnnxConstant w = graph.Constant(node, 1, "W, the weights");
-        if (!x.IsImage)
-        {
-            throw node.Refuse($"input X has dimensions {ImportText.Dims(x.Dims)}; NeuralNet.Onnx imports 2-D convolutions, over (N, C, H, W) images");
-        }
-
         if (w.Dims.Length != 4)
         {
             throw node.Invalid($"W has dimensions {w.Shape}; a 2-D convolution's weights are (M, C/group, kH, kW)");

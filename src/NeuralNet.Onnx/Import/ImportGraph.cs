@@ -60,6 +60,15 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
             $"input {index} ({what}) '{value.Name}' is computed by the graph; NeuralNet.Onnx imports it only as a constant (an initializer or a Constant node)"));
     }
 
+    /// <summary>An (N, C, H, W) image the graph computes at input <paramref name="index"/>, held channels last.</summary>
+    public ImportedValue Image(ImportedNode node, int index, string what)
+    {
+        ImportedValue value = Computed(node, index, what);
+        return value.IsImage ? value
+            : value.Rank == 4 ? throw node.Refuse($"input {index} ({what}) '{value.Name}' was put out of (N, C, H, W) order by a Transpose; NeuralNet.Onnx imports {node.OpType} on channels-first images")
+            : throw node.Refuse($"input {index} ({what}) has dimensions {ImportText.Dims(value.Dims)}; NeuralNet.Onnx imports {node.OpType} on (N, C, H, W) images (2-D)");
+    }
+
     /// <summary>Checks that <paramref name="node"/> uses only its first <paramref name="count"/> outputs (ONNX's optional outputs, such as MaxPool's indices, left empty).</summary>
     public void RequireOutputs(ImportedNode node, int count = 1)
     {
@@ -77,8 +86,11 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
         }
     }
 
-    /// <summary>Defines the node's output as a computed tensor of ONNX dims <paramref name="dims"/>, built by <paramref name="build"/>.</summary>
-    public ImportedValue Define(ImportedNode node, long[] dims, Func<ImportBuild, SymbolicTensor> build)
+    /// <summary>
+    /// Defines the node's output as a computed tensor of ONNX dims <paramref name="dims"/>, built by <paramref name="build"/>;
+    /// held channels last when <paramref name="image"/> (by default, when of rank 4). Element-wise nodes pass their input's layout on.
+    /// </summary>
+    public ImportedValue Define(ImportedNode node, long[] dims, Func<ImportBuild, SymbolicTensor> build, bool? image = null)
     {
         RequireOutputs(node);
         if (dims.Skip(1).Any(d => d <= 0))
@@ -91,14 +103,17 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
             throw node.Refuse($"its output has dimensions {ImportText.Dims(dims)}; NeuralNet.Onnx imports tensors of rank 2 to 4 (a batch axis and 1 to 3 more)");
         }
 
-        var value = ImportedValue.Computed(node.Proto.Output[0], dims);
+        var value = ImportedValue.Computed(node.Proto.Output[0], dims, image);
         _values[value.Name] = value;
         _steps.Add(b => b[value] = build(b));
         return value;
     }
 
     /// <summary>Makes the node's output the same tensor as <paramref name="value"/> (Identity, a Dropout at rate 0, a no-op Reshape).</summary>
-    public void Alias(ImportedNode node, ImportedValue value)
+    public void Alias(ImportedNode node, ImportedValue value) => Alias(node, value, value.Dims, value.IsImage);
+
+    /// <summary>Makes the node's output, of ONNX dims <paramref name="dims"/>, the same NeuralNet tensor as <paramref name="value"/>, read in the layout <paramref name="image"/> says (a Transpose that NeuralNet's layout absorbs).</summary>
+    public void Alias(ImportedNode node, ImportedValue value, long[] dims, bool image)
     {
         RequireOutputs(node);
         string name = node.Proto.Output[0];
@@ -108,7 +123,7 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
             return;
         }
 
-        var alias = ImportedValue.Computed(name, value.Dims);
+        var alias = ImportedValue.Computed(name, dims, image);
         _values[name] = alias;
         _steps.Add(b => b[alias] = b[value]);
     }

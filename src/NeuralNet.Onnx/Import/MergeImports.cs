@@ -46,13 +46,13 @@ internal static class MergeImports
             }
 
             float value = (float)c.Values[0];
-            graph.Define(node, x.Dims, build => new ScalarArithmetic(op, value, constantFirst).Call(build[x]));
+            graph.Define(node, x.Dims, build => new ScalarArithmetic(op, value, constantFirst).Call(build[x]), x.IsImage);
             return;
         }
 
-        if (a.Rank != b.Rank)
+        if (a.Rank != b.Rank || a.IsImage != b.IsImage)
         {
-            throw node.Refuse($"inputs of dimensions {ImportText.Dims(a.Dims)} and {ImportText.Dims(b.Dims)}; NeuralNet.Onnx imports {node.OpType} of tensors of equal rank (axes of length 1 broadcast)");
+            throw node.Refuse($"inputs of dimensions {ImportText.Dims(a.Dims)} and {ImportText.Dims(b.Dims)}; NeuralNet.Onnx imports {node.OpType} of tensors of equal rank and layout (axes of length 1 broadcast)");
         }
 
         long[] dims = new long[a.Rank];
@@ -72,7 +72,7 @@ internal static class MergeImports
                 _ => new Multiply(),
             };
             return merge.Call(build[a], build[b]);
-        });
+        }, a.IsImage);
     }
 
     private static void Concat(ImportedNode node, ImportGraph graph)
@@ -99,7 +99,7 @@ internal static class MergeImports
 
         foreach (ImportedValue input in inputs)
         {
-            if (input.Rank != rank || Enumerable.Range(1, rank - 1).Any(i => i != resolved && input.Dims[i] != inputs[0].Dims[i]))
+            if (input.Rank != rank || input.IsImage != inputs[0].IsImage || Enumerable.Range(1, rank - 1).Any(i => i != resolved && input.Dims[i] != inputs[0].Dims[i]))
             {
                 throw node.Invalid($"inputs of dimensions {string.Join(", ", inputs.Select(v => ImportText.Dims(v.Dims)))} differ on an axis other than {axis}");
             }
@@ -114,6 +114,6 @@ internal static class MergeImports
         long[] dims = [.. inputs[0].Dims];
         dims[resolved] = inputs.Sum(v => v.Dims[resolved]);
         int keras = ImportLayout.Axis((int)resolved, rank, inputs[0].IsImage);
-        graph.Define(node, dims, build => new Concatenate(keras == rank - 1 ? -1 : keras).Call([.. inputs.Select(v => build[v])]));
+        graph.Define(node, dims, build => new Concatenate(keras == rank - 1 ? -1 : keras).Call([.. inputs.Select(v => build[v])]), inputs[0].IsImage);
     }
 }

@@ -29,7 +29,7 @@ internal static class ModelImport
         }
 
         // Files of IR version 3 and older list initializers among the inputs too; those are weights, not inputs.
-        List<ImportedValue> inputs = [.. g.Input.Where(i => !graph.TryGet(i.Name, out _)).Select(i => ReadInput(i, source, graph))];
+        List<ImportedValue> inputs = [.. g.Input.Where(i => !graph.TryGet(i.Name, out _)).Select(i => ReadInput(i, source, graph, ChannelsLast(g, i.Name)))];
         if (inputs.Count == 0)
         {
             throw new NotSupportedException($"ONNX file '{source}': the graph has no input that is not an initializer; a NeuralNet model starts from at least one input.");
@@ -96,7 +96,15 @@ internal static class ModelImport
     }
 
     // Inputs are float tensors of fixed lengths but the batch: (N, C, H, W) images become channels-last (H, W, C) inputs.
-    private static ImportedValue ReadInput(ValueInfoProto input, string source, ImportGraph graph)
+    // An input that only Transposes to channels first (as NeuralNet's exporter writes) is channels last already.
+    private static bool ChannelsLast(GraphProto g, string input)
+    {
+        NodeProto[] readers = [.. g.Node.Where(n => n.Input.Contains(input))];
+        return readers.Length > 0 && readers.All(n => n.OpType == "Transpose" && n.Attribute.Count == 1 && ShapeImports.ToChannelsFirst([.. n.Attribute[0].Ints]))
+            && !g.Output.Any(o => o.Name == input);
+    }
+
+    private static ImportedValue ReadInput(ValueInfoProto input, string source, ImportGraph graph, bool channelsLast)
     {
         string what = $"ONNX file '{source}': input '{input.Name}'";
         TypeProto.Types.Tensor tensor = input.Type?.TensorType ?? throw new NotSupportedException($"{what} is not a tensor; NeuralNet.Onnx imports tensor inputs.");
@@ -126,7 +134,7 @@ internal static class ModelImport
             graph.FixedBatch ??= fixedBatch.DimValue;
         }
 
-        return ImportedValue.Computed(input.Name, dims);
+        return ImportedValue.Computed(input.Name, dims, image: dims.Length == 4 && !channelsLast);
     }
 
     // ONNX names hold '/', ':' or '.', which NeuralNet's file keys (layer/parameter) reserve.

@@ -21,6 +21,7 @@ internal static class NormalizationImports
         }
 
         ImportedValue x = graph.Computed(node, 0, "X");
+        x = x.Rank == 4 ? graph.Image(node, 0, "X") : x;
         if (x.Rank is not (2 or 4))
         {
             throw node.Refuse($"input X has dimensions {ImportText.Dims(x.Dims)}; NeuralNet.Onnx imports batch normalization of (N, C) features or (N, C, H, W) images");
@@ -63,7 +64,7 @@ internal static class NormalizationImports
         if (x.IsImage || (axis != -1 && axis != x.Rank - 1))
         {
             throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-                $"axis={axis} on an input of dimensions {ImportText.Dims(x.Dims)}; NeuralNet.Onnx imports layer normalization over the last axis of rank-2 or rank-3 tensors"));
+                $"axis={axis} on an input of dimensions {ImportText.Dims(x.Dims)}; NeuralNet.Onnx imports layer normalization over the last axis (not over the width of (N, C, H, W) images)"));
         }
 
         int features = (int)x.Dims[^1];
@@ -87,6 +88,6 @@ internal static class NormalizationImports
             }
 
             return y;
-        });
+        }, x.IsImage);
     }
 }

@@ -20,12 +20,7 @@ internal static class PoolingImports
         var attributes = max
             ? new NodeAttributes(node, "auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides")
             : new NodeAttributes(node, "auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides");
-        ImportedValue x = graph.Computed(node, 0, "X");
-        if (!x.IsImage)
-        {
-            throw node.Refuse($"input X has dimensions {ImportText.Dims(x.Dims)}; NeuralNet.Onnx imports 2-D pooling, over (N, C, H, W) images");
-        }
-
+        ImportedValue x = graph.Image(node, 0, "X");
         long[] k = attributes.Ints("kernel_shape") ?? throw node.Invalid("attribute kernel_shape is missing");
         if (k.Length != 2 || k.Any(v => v < 1))
         {
@@ -90,12 +85,7 @@ internal static class PoolingImports
     private static void Global(ImportedNode node, ImportGraph graph, bool max)
     {
         _ = new NodeAttributes(node);
-        ImportedValue x = graph.Computed(node, 0, "X");
-        if (!x.IsImage)
-        {
-            throw node.Refuse($"input X has dimensions {ImportText.Dims(x.Dims)}; NeuralNet.Onnx imports global pooling over (N, C, H, W) images");
-        }
-
+        ImportedValue x = graph.Image(node, 0, "X");
         graph.Define(node, [x.Dims[0], x.Dims[1], 1, 1], b => max
             ? new Reshape(1, 1, (int)x.Dims[1]).Call(new GlobalMaxPooling2D().Call(b[x]))
             : new GlobalAveragePooling2D(keepDims: true).Call(b[x]));

@@ -18,6 +18,53 @@ internal static class ShapeImports
         all["Dropout"] = Dropout;
         all["Flatten"] = Flatten;
         all["Reshape"] = Reshape;
+        all["Transpose"] = Transpose;
+    }
+
+    /// <summary>Whether <paramref name="perm"/> is the Transpose that makes (N, H, W, C) channels first, as NeuralNet's exporter writes after its inputs.</summary>
+    public static bool ToChannelsFirst(long[]? perm) => perm is [0, 3, 1, 2];
+
+    // A Transpose composes with the layouts NeuralNet holds its input and output in; where they cancel (a channels-last
+    // input made channels first for a Conv) it is no layer at all, else one Permute.
+    private static void Transpose(ImportedNode node, ImportGraph graph)
+    {
+        ImportedValue x = graph.Computed(node, 0, "data");
+        long[] perm = new NodeAttributes(node, "perm").Ints("perm") ?? [.. Enumerable.Range(0, x.Rank).Reverse().Select(i => (long)i)];
+        if (perm.Length != x.Rank || !perm.Order().SequenceEqual(Enumerable.Range(0, x.Rank).Select(i => (long)i)))
+        {
+            throw node.Invalid($"perm={ImportText.List(perm)} is not a permutation of the {x.Rank} axes of {ImportText.Dims(x.Dims)}");
+        }
+
+        if (perm[0] != 0)
+        {
+            throw node.Refuse($"perm={ImportText.List(perm)} moves the batch axis; NeuralNet.Onnx imports transposes of each sample");
+        }
+
+        long[] dims = [.. perm.Select(p => x.Dims[p])];
+        // NeuralNet axis i of the output is NeuralNet axis q[i] of the input, for each layout the output may be held in.
+        int[] Composed(bool image)
+        {
+            int[] toOnnx = x.IsImage ? [0, 3, 1, 2] : [.. Enumerable.Range(0, x.Rank)];
+            int[] fromOnnx = image ? [0, 2, 3, 1] : [.. Enumerable.Range(0, x.Rank)];
+            return [.. fromOnnx.Select(i => toOnnx[perm[i]])];
+        }
+
+        bool IsIdentity(int[] q) => q.Select((a, i) => a == i).All(same => same);
+        if (dims.Length == 4 && IsIdentity(Composed(true)))
+        {
+            graph.Alias(node, x, dims, image: true);
+            return;
+        }
+
+        if (IsIdentity(Composed(false)))
+        {
+            graph.Alias(node, x, dims, image: false);
+            return;
+        }
+
+        bool outputImage = dims.Length == 4;
+        int[] permutation = Composed(outputImage)[1..];
+        graph.Define(node, dims, b => new Permute(permutation, null).Call(b[x]), outputImage);
     }
 
     private static void Constant(ImportedNode node, ImportGraph graph)
@@ -72,7 +119,7 @@ internal static class ShapeImports
             return;
         }
 
-        graph.Define(node, x.Dims, b => new Layers.Dropout(rate).Call(b[x]));
+        graph.Define(node, x.Dims, b => new Layers.Dropout(rate).Call(b[x]), x.IsImage);
     }
 
     private static void Flatten(ImportedNode node, ImportGraph graph)

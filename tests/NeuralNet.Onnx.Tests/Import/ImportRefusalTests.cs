@@ -1,3 +1,4 @@
+using NeuralNet.Onnx.Protobuf;
 using Xunit;
 using static NeuralNet.Onnx.Tests.Import.OnnxGraphs;
 
@@ -29,7 +30,8 @@ public sealed class ImportRefusalTests
     {
         var g = new OnnxGraphs(2);
         string x = g.Input("x", -1, 2, 6, 6);
-        string w = variant == "computed_weights" ? x : g.Weight([3, 2, 3, 3]);
+        string weight = g.Weight([3, 2, 3, 3]);
+        string w = variant == "computed_weights" ? x : weight;
         AttributeProto[] attributes = variant switch
         {
             "auto_pad" => [String("auto_pad", "SAME_LOWER")],

@@ -62,6 +62,7 @@ public sealed class ImportRuntimeTests
         x = g.Node("Conv", [x, g.Weight([4, 12, 3, 3]), g.Weight([4])], Ints("dilations", 2, 2), Ints("pads", 2, 2, 2, 2));
         x = g.Node("AveragePool", [x], Ints("kernel_shape", 2, 2), Ints("pads", 1, 1, 1, 1), Int("count_include_pad", 1));
         x = g.Node("MaxPool", [x], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), String("auto_pad", "SAME_UPPER"));
+        x = g.Node("MaxPool", [x], Ints("kernel_shape", 2, 2), Ints("strides", 1, 1), Int("ceil_mode", 1));
         g.Output(x);
 
         Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [2, 4, 8, 7]);
@@ -85,11 +86,11 @@ public sealed class ImportRuntimeTests
     }
 
     [Fact]
-    public void ReshapeToImages_AndChannelSoftmax_MatchOnnxRuntime()
+    public void ReshapeToImagesByAConstantNode_AndChannelSoftmax_MatchOnnxRuntime()
     {
         var g = new OnnxGraphs(6);
         string x = g.Input("z", -1, 24);
-        x = g.Node("Reshape", [x, g.Int64s(-1, 2, 4, 3)]);
+        x = g.Node("Reshape", [x, g.ConstantNode(-1, 2, 4, 3)]);
         x = g.Node("Conv", [x, g.Weight([3, 2, 3, 3])], Ints("pads", 1, 1, 1, 1));
         x = g.Node("Softmax", [x], Int("axis", 1));
         g.Output(x);

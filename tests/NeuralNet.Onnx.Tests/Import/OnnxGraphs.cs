@@ -47,6 +47,15 @@ internal sealed class OnnxGraphs(int seed)
         return tensor.Name;
     }
 
+    /// <summary>A Constant node holding int64 <paramref name="values"/> (as torch.onnx writes a Reshape's shape).</summary>
+    public string ConstantNode(params long[] values)
+    {
+        var tensor = new TensorProto { DataType = 7 };
+        tensor.Dims.Add(values.Length);
+        tensor.Int64Data.AddRange(values);
+        return Node("Constant", [], new AttributeProto { Name = "value", Type = AttributeType.Tensor, T = tensor });
+    }
+
     /// <summary>Adds a node and returns the name of its output.</summary>
     public string Node(string op, string[] inputs, params AttributeProto[] attributes)
     {

@@ -50,6 +50,7 @@ internal static class ActivationImports
 
     private static void Gelu(ImportedNode node, ImportGraph graph)
     {
+        graph.RequireOpset(node, 20);
         string approximate = new NodeAttributes(node, "approximate").String("approximate", "none");
         bool tanh = approximate switch
         {

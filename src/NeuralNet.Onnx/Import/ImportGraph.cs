@@ -69,6 +69,15 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
             : throw node.Refuse($"input {index} ({what}) has dimensions {ImportText.Dims(value.Dims)}; NeuralNet.Onnx imports {node.OpType} on (N, C, H, W) images (2-D)");
     }
 
+    /// <summary>Refuses <paramref name="node"/> when its operator is newer than the file's opset (ONNX Runtime would not load the file either).</summary>
+    public void RequireOpset(ImportedNode node, int since)
+    {
+        if (Opset < since)
+        {
+            throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"{node.OpType} is an operator of opset {since} and later, but the file imports opset {Opset}"));
+        }
+    }
+
     /// <summary>Checks that <paramref name="node"/> uses only its first <paramref name="count"/> outputs (ONNX's optional outputs, such as MaxPool's indices, left empty).</summary>
     public void RequireOutputs(ImportedNode node, int count = 1)
     {

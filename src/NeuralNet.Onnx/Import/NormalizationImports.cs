@@ -58,6 +58,7 @@ internal static class NormalizationImports
 
     private static void LayerNormalization(ImportedNode node, ImportGraph graph)
     {
+        graph.RequireOpset(node, 17);
         var attributes = new NodeAttributes(node, "axis", "epsilon", "stash_type");
         ImportedValue x = graph.Computed(node, 0, "X");
         long axis = attributes.Int("axis", -1);

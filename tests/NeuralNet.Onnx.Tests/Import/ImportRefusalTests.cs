@@ -102,6 +102,16 @@ public sealed class ImportRefusalTests
     }
 
     [Fact]
+    public void GeluBeforeOpset20_IsInvalid_NamingTheOpsets()
+    {
+        var g = new OnnxGraphs(8);
+        g.Output(g.Node("Gelu", [g.Input("x", -1, 4)]));
+
+        var error = Assert.Throws<InvalidDataException>(() => ImportChecks.Import(g.ToBytes(opset: 17)));
+        Assert.Contains("node '/gelu_0' (Gelu): Gelu is an operator of opset 20 and later, but the file imports opset 17", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BytesThatAreNotOnnx_AreInvalidData()
     {
         var error = Assert.Throws<InvalidDataException>(() => OnnxImporter.Import(new MemoryStream([0xff, 0xff, 0xff, 0x01]), "junk.bin"));

@@ -61,7 +61,7 @@ internal static class DenseImports
         if (graph.Optional(node, 2) is ImportedValue c)
         {
             OnnxConstant bias = c.Constant ?? throw node.Refuse($"input C '{c.Name}' is computed by the graph; NeuralNet.Onnx imports Gemm's C only as a constant bias");
-            plan.Bias = [.. BiasVector(node, bias, units).Select(v => beta * v)];
+            plan.Bias = [.. bias.Vector(node, units, "the bias").Select(v => beta * v)];
         }
 
         graph.Define(node, [a.Dims[0], units], b => Build(b, plan, a));
@@ -86,23 +86,5 @@ internal static class DenseImports
         var plan = new DensePlan(w.ToFloats(), (int)w.Dims[1]);
         ImportedValue y = graph.Define(node, [.. a.Dims[..^1], w.Dims[1]], b => Build(b, plan, a));
         y.Dense = plan;
-    }
-
-    /// <summary>A bias of <paramref name="units"/> values from a constant of that many, or of one (broadcast), leading unit axes allowed.</summary>
-    public static float[] BiasVector(ImportedNode node, OnnxConstant bias, int units)
-    {
-        float[] values = bias.ToFloats();
-        bool fits = bias.Dims.Length == 0 || bias.Dims[..^1].All(d => d == 1);
-        if (fits && values.Length == units)
-        {
-            return values;
-        }
-
-        if (fits && values.Length == 1)
-        {
-            return [.. Enumerable.Repeat(values[0], units)];
-        }
-
-        throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"the bias has dimensions {bias.Shape}; a Dense bias has {units} values (or one, broadcast)"));
     }
 }

@@ -34,7 +34,7 @@ internal static class MergeImports
             OnnxConstant c = (constantFirst ? a : b).Constant!;
             if (op == ArithmeticOperator.Add && x.Dense is DensePlan { Bias: null } plan && graph.Consumers(x) == 1)
             {
-                plan.Bias = DenseImports.BiasVector(node, c, plan.Units);
+                plan.Bias = c.Vector(node, plan.Units, "the bias");
                 x.Dense = null;
                 graph.Alias(node, x);
                 return;

@@ -70,8 +70,8 @@ internal static class NormalizationImports
 
         int features = (int)x.Dims[^1];
         OnnxConstant scale = graph.Constant(node, 1, "Scale");
-        float[]? bias = graph.Optional(node, 2) is not null ? DenseImports.BiasVector(node, graph.Constant(node, 2, "B"), features) : null;
-        float[] gamma = DenseImports.BiasVector(node, scale, features);
+        float[]? bias = graph.Optional(node, 2) is not null ? graph.Constant(node, 2, "B").Vector(node, features, "B") : null;
+        float[] gamma = scale.Vector(node, features, "Scale");
         float epsilon = attributes.Float("epsilon", 1e-5f);
         if (!(epsilon > 0f))
         {

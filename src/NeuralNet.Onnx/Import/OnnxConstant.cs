@@ -68,6 +68,19 @@ internal sealed class OnnxConstant
         return new OnnxConstant(dims, values);
     }
 
+    /// <summary>
+    /// <paramref name="length"/> values for a per-feature weight (a bias, a scale): from a constant of that many or of one
+    /// (broadcast), leading axes of length 1 allowed; <paramref name="what"/> names it in the refusal.
+    /// </summary>
+    public float[] Vector(ImportedNode node, int length, string what)
+    {
+        float[] values = ToFloats();
+        bool fits = Dims.Length == 0 || Dims[..^1].All(d => d == 1);
+        return fits && values.Length == length ? values
+            : fits && values.Length == 1 ? [.. Enumerable.Repeat(values[0], length)]
+            : throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"{what} has dimensions {Shape}; {length} values (or one, broadcast) are expected"));
+    }
+
     /// <summary>ONNX's name of element type <paramref name="type"/>, for messages.</summary>
     public static string TypeName(int type) => type switch
     {

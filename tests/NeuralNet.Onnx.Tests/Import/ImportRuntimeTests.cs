@@ -97,4 +97,20 @@ public sealed class ImportRuntimeTests
 
         ImportChecks.AssertMatchesRuntime(g.ToBytes(), "z", [2, 24]);
     }
+
+    [Fact]
+    public void FixedBatchExport_ReshapeToThatBatch_ImportsWithAnyBatch()
+    {
+        // torch.onnx.export without dynamic_axes: the input is (1, 2, 4, 4) and x.view(1, -1) is folded to the shape [1, -1].
+        var g = new OnnxGraphs(9);
+        string x = g.Input("image", 1, 2, 4, 4);
+        x = g.Node("Conv", [x, g.Weight([3, 2, 3, 3]), g.Weight([3])]);
+        x = g.Node("Reshape", [x, g.Int64s(1, -1)]);
+        x = g.Node("Gemm", [x, g.Weight([2, 12]), g.Weight([2])], Int("transB", 1));
+        g.Output(x);
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [1, 2, 4, 4]);
+
+        Assert.Equal([5, 2], model.PredictOutputs([Tensor.RandomNormal(new TensorShape(5, 4, 4, 2), 1)])[0].Shape.Dimensions.ToArray());
+    }
 }

@@ -1,0 +1,80 @@
+using System.Globalization;
+using NeuralNet.Activations;
+using NeuralNet.Layers;
+
+namespace NeuralNet.Onnx.Import;
+
+/// <summary>Relu, Sigmoid, Tanh, LeakyRelu, Elu, Gelu and Softmax as NeuralNet Activation and Softmax layers.</summary>
+internal static class ActivationImports
+{
+    public static void Register(Dictionary<string, OpConverter> all)
+    {
+        all["Relu"] = (node, graph) => Activation(node, graph, ActivationFunction.Relu);
+        all["Sigmoid"] = (node, graph) => Activation(node, graph, ActivationFunction.Sigmoid);
+        all["Tanh"] = (node, graph) => Activation(node, graph, ActivationFunction.Tanh);
+        all["LeakyRelu"] = LeakyRelu;
+        all["Elu"] = Elu;
+        all["Gelu"] = Gelu;
+        all["Softmax"] = Softmax;
+    }
+
+    private static void Activation(ImportedNode node, ImportGraph graph, ActivationFunction function, params string[] attributes)
+    {
+        _ = new NodeAttributes(node, attributes);
+        ImportedValue x = graph.Computed(node, 0, "the input");
+        graph.Define(node, x.Dims, b => new Activation(function).Call(b[x]), x.IsImage);
+    }
+
+    private static void LeakyRelu(ImportedNode node, ImportGraph graph)
+    {
+        // ONNX's default slope is 0.01 (PyTorch's), not Keras' 0.3: the file's value is always passed on.
+        float alpha = new NodeAttributes(node, "alpha").Float("alpha", 0.01f);
+        if (!(alpha >= 0f) || float.IsInfinity(alpha))
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"attribute alpha={alpha}; NeuralNet's leaky ReLU takes a finite slope of at least 0"));
+        }
+
+        Activation(node, graph, new LeakyRelu(alpha), "alpha");
+    }
+
+    private static void Elu(ImportedNode node, ImportGraph graph)
+    {
+        float alpha = new NodeAttributes(node, "alpha").Float("alpha", 1f);
+        if (!float.IsFinite(alpha))
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"attribute alpha={alpha}; ELU takes a finite alpha"));
+        }
+
+        Activation(node, graph, new Elu(alpha), "alpha");
+    }
+
+    private static void Gelu(ImportedNode node, ImportGraph graph)
+    {
+        graph.RequireOpset(node, 20);
+        string approximate = new NodeAttributes(node, "approximate").String("approximate", "none");
+        bool tanh = approximate switch
+        {
+            "none" => false,
+            "tanh" => true,
+            _ => throw node.Refuse($"attribute approximate='{approximate}'; Gelu is 'none' (erf) or 'tanh'"),
+        };
+        Activation(node, graph, new Gelu(tanh), "approximate");
+    }
+
+    private static void Softmax(ImportedNode node, ImportGraph graph)
+    {
+        // Opset 13 made Softmax one axis (default −1); the importer reads opsets 13 and later only.
+        long axis = new NodeAttributes(node, "axis").Int("axis", -1);
+        ImportedValue x = graph.Computed(node, 0, "the input");
+        long resolved = axis < 0 ? axis + x.Rank : axis;
+        if (resolved is < 1 || resolved >= x.Rank)
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"attribute axis={axis} on an input of dimensions {ImportText.Dims(x.Dims)}; a softmax over the batch axis, or outside the rank, has no NeuralNet form"));
+        }
+
+        int keras = ImportLayout.Axis((int)resolved, x.Rank, x.IsImage);
+        keras = keras == x.Rank - 1 ? -1 : keras;
+        graph.Define(node, x.Dims, b => new Layers.Softmax(keras).Call(b[x]), x.IsImage);
+    }
+}

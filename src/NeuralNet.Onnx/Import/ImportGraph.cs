@@ -1,0 +1,139 @@
+using System.Globalization;
+using NeuralNet.Models;
+
+namespace NeuralNet.Onnx.Import;
+
+/// <summary>
+/// The first pass of an import: every node is checked and its output shapes worked out, and what builds its layers is
+/// queued as a step, so that anything refused is refused before a layer exists.
+/// </summary>
+internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<string, int> consumers)
+{
+    private readonly Dictionary<string, ImportedValue> _values = new(StringComparer.Ordinal);
+    private readonly List<Action<ImportBuild>> _steps = [];
+
+    public string Source { get; } = source;
+
+    /// <summary>The default domain's opset the file imports.</summary>
+    public int Opset { get; } = opset;
+
+    /// <summary>The batch length the file fixes on its inputs, if it fixes one: a Reshape to it reshapes the batch axis.</summary>
+    public long? FixedBatch { get; set; }
+
+    public IReadOnlyList<Action<ImportBuild>> Steps => _steps;
+
+    /// <summary>How many node inputs and graph outputs read <paramref name="value"/>.</summary>
+    public int Consumers(ImportedValue value) => consumers.GetValueOrDefault(value.Name);
+
+    public bool TryGet(string name, out ImportedValue value) => _values.TryGetValue(name, out value!);
+
+    public void Add(ImportedValue value) => _values[value.Name] = value;
+
+    /// <summary>Input <paramref name="index"/> of <paramref name="node"/>, null when absent or left empty (ONNX's optional inputs).</summary>
+    /// <exception cref="InvalidDataException">The input names a value no initializer, graph input or earlier node gives.</exception>
+    public ImportedValue? Optional(ImportedNode node, int index)
+    {
+        if (index >= node.Proto.Input.Count || node.Proto.Input[index].Length == 0)
+        {
+            return null;
+        }
+
+        string name = node.Proto.Input[index];
+        return _values.TryGetValue(name, out ImportedValue? value)
+            ? value
+            : throw node.Invalid($"input {index} '{name}' is given by no initializer, graph input or earlier node (ONNX lists nodes in topological order)");
+    }
+
+    /// <summary>A tensor computed by the graph at input <paramref name="index"/>; <paramref name="what"/> names the input ("the data").</summary>
+    public ImportedValue Computed(ImportedNode node, int index, string what)
+    {
+        ImportedValue value = Optional(node, index) ?? throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"input {index} ({what}) is missing"));
+        return value.Constant is null ? value : throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+            $"input {index} ({what}) '{value.Name}' is a constant; NeuralNet.Onnx imports this operator on tensors the graph computes (it folds no constants)"));
+    }
+
+    /// <summary>A constant (initializer or Constant node) at input <paramref name="index"/>.</summary>
+    public OnnxConstant Constant(ImportedNode node, int index, string what)
+    {
+        ImportedValue value = Optional(node, index) ?? throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"input {index} ({what}) is missing"));
+        return value.Constant ?? throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+            $"input {index} ({what}) '{value.Name}' is computed by the graph; NeuralNet.Onnx imports it only as a constant (an initializer or a Constant node)"));
+    }
+
+    /// <summary>An (N, C, H, W) image the graph computes at input <paramref name="index"/>, held channels last.</summary>
+    public ImportedValue Image(ImportedNode node, int index, string what)
+    {
+        ImportedValue value = Computed(node, index, what);
+        return value.IsImage ? value
+            : value.Rank == 4 ? throw node.Refuse($"input {index} ({what}) '{value.Name}' was put out of (N, C, H, W) order by a Transpose; NeuralNet.Onnx imports {node.OpType} on channels-first images")
+            : throw node.Refuse($"input {index} ({what}) has dimensions {ImportText.Dims(value.Dims)}; NeuralNet.Onnx imports {node.OpType} on (N, C, H, W) images (2-D)");
+    }
+
+    /// <summary>Refuses <paramref name="node"/> when its operator is newer than the file's opset (ONNX Runtime would not load the file either).</summary>
+    public void RequireOpset(ImportedNode node, int since)
+    {
+        if (Opset < since)
+        {
+            throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"{node.OpType} is an operator of opset {since} and later, but the file imports opset {Opset}"));
+        }
+    }
+
+    /// <summary>Checks that <paramref name="node"/> uses only its first <paramref name="count"/> outputs (ONNX's optional outputs, such as MaxPool's indices, left empty).</summary>
+    public void RequireOutputs(ImportedNode node, int count = 1)
+    {
+        if (node.Proto.Output.Count < count || node.Proto.Output[0].Length == 0)
+        {
+            throw node.Invalid("its output is missing");
+        }
+
+        for (int i = count; i < node.Proto.Output.Count; i++)
+        {
+            if (node.Proto.Output[i].Length > 0)
+            {
+                throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"output {i} '{node.Proto.Output[i]}' is not imported; NeuralNet.Onnx computes only this operator's first output"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Defines the node's output as a computed tensor of ONNX dims <paramref name="dims"/>, built by <paramref name="build"/>;
+    /// held channels last when <paramref name="image"/> (by default, when of rank 4). Element-wise nodes pass their input's layout on.
+    /// </summary>
+    public ImportedValue Define(ImportedNode node, long[] dims, Func<ImportBuild, SymbolicTensor> build, bool? image = null)
+    {
+        RequireOutputs(node);
+        if (dims.Skip(1).Any(d => d <= 0))
+        {
+            throw node.Refuse($"its output would have dimensions {ImportText.Dims(dims)}; NeuralNet layers need a length of at least 1 on every axis");
+        }
+
+        if (dims.Length is < 2 or > 4)
+        {
+            throw node.Refuse($"its output has dimensions {ImportText.Dims(dims)}; NeuralNet.Onnx imports tensors of rank 2 to 4 (a batch axis and 1 to 3 more)");
+        }
+
+        var value = ImportedValue.Computed(node.Proto.Output[0], dims, image);
+        _values[value.Name] = value;
+        _steps.Add(b => b[value] = build(b));
+        return value;
+    }
+
+    /// <summary>Makes the node's output the same tensor as <paramref name="value"/> (Identity, a Dropout at rate 0, a no-op Reshape).</summary>
+    public void Alias(ImportedNode node, ImportedValue value) => Alias(node, value, value.Dims, value.IsImage);
+
+    /// <summary>Makes the node's output, of ONNX dims <paramref name="dims"/>, the same NeuralNet tensor as <paramref name="value"/>, read in the layout <paramref name="image"/> says (a Transpose that NeuralNet's layout absorbs).</summary>
+    public void Alias(ImportedNode node, ImportedValue value, long[] dims, bool image)
+    {
+        RequireOutputs(node);
+        string name = node.Proto.Output[0];
+        if (value.Constant is not null)
+        {
+            _values[name] = ImportedValue.FromConstant(name, value.Constant);
+            return;
+        }
+
+        var alias = ImportedValue.Computed(name, dims, image);
+        _values[name] = alias;
+        _steps.Add(b => b[alias] = b[value]);
+    }
+}

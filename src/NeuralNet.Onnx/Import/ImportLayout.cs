@@ -1,0 +1,52 @@
+namespace NeuralNet.Onnx.Import;
+
+/// <summary>ONNX's channels-first layout against NeuralNet's channels-last one: axes and weight transposes.</summary>
+internal static class ImportLayout
+{
+    /// <summary>
+    /// NeuralNet's axis (batch counted, as Keras' <c>axis</c>) of ONNX axis <paramref name="axis"/> (already made
+    /// non-negative) of a value of rank <paramref name="rank"/>: for an image (N, C, H, W) is held as (N, H, W, C).
+    /// </summary>
+    public static int Axis(int axis, int rank, bool image) => !image || rank != 4 ? axis : axis switch
+    {
+        1 => 3,
+        2 => 1,
+        3 => 2,
+        _ => axis,
+    };
+
+    /// <summary>
+    /// The row-major elements of <paramref name="values"/> (dimensions <paramref name="dims"/>) with their axes reordered:
+    /// output axis i is input axis <paramref name="permutation"/>[i] (numpy's transpose).
+    /// </summary>
+    public static float[] Transpose(float[] values, int[] dims, int[] permutation)
+    {
+        int rank = dims.Length;
+        var strides = new int[rank];
+        for (int a = rank - 1, s = 1; a >= 0; a--)
+        {
+            strides[a] = s;
+            s *= dims[a];
+        }
+
+        int[] outDims = [.. permutation.Select(p => dims[p])];
+        var result = new float[values.Length];
+        var index = new int[rank];
+        for (int o = 0; o < result.Length; o++)
+        {
+            int source = 0;
+            for (int a = 0; a < rank; a++)
+            {
+                source += index[a] * strides[permutation[a]];
+            }
+
+            result[o] = values[source];
+            for (int a = rank - 1; a >= 0 && ++index[a] == outDims[a]; a--)
+            {
+                index[a] = 0;
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,40 @@
+namespace NeuralNet.Onnx.Import;
+
+/// <summary>
+/// A value of the graph being imported: a constant, or a tensor a NeuralNet layer computes. <see cref="Dims"/> are ONNX's
+/// (batch first, as −1); a computed value of rank 4 is normally ONNX's (N, C, H, W) held channels last, (N, H, W, C), by
+/// NeuralNet (<see cref="IsImage"/>), unless a Transpose made it channels last in ONNX already (a file NeuralNet exported).
+/// </summary>
+internal sealed class ImportedValue
+{
+    private ImportedValue(string name, long[] dims, OnnxConstant? constant, bool image)
+    {
+        Name = name;
+        Dims = dims;
+        Constant = constant;
+        IsImage = image;
+    }
+
+    public string Name { get; }
+
+    public long[] Dims { get; }
+
+    /// <summary>The value of a constant; null for a computed tensor.</summary>
+    public OnnxConstant? Constant { get; }
+
+    public int Rank => Dims.Length;
+
+    /// <summary>Whether this is ONNX's (N, C, H, W) tensor held channels last by NeuralNet; otherwise NeuralNet holds ONNX's layout.</summary>
+    public bool IsImage { get; }
+
+    /// <summary>The MatMul whose output this is, while an Add may still give it a bias.</summary>
+    public DensePlan? Dense { get; set; }
+
+    /// <summary>The per-sample shape NeuralNet gives this tensor: (H, W, C) for an image, ONNX's otherwise.</summary>
+    public int[] SampleShape => IsImage ? [(int)Dims[2], (int)Dims[3], (int)Dims[1]] : [.. Dims.Skip(1).Select(d => (int)d)];
+
+    /// <summary>A computed tensor; <paramref name="image"/> defaults to whether it has rank 4.</summary>
+    public static ImportedValue Computed(string name, long[] dims, bool? image = null) => new(name, dims, null, image ?? dims.Length == 4);
+
+    public static ImportedValue FromConstant(string name, OnnxConstant constant) => new(name, constant.Dims, constant, image: false);
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using NeuralNet.Layers;
+
+namespace NeuralNet.Onnx.Import;
+
+/// <summary>
+/// Add, Sub and Mul of two computed tensors (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do), of a
+/// tensor and a scalar constant (ScalarArithmetic), an Add of a bias after a MatMul (the Dense's bias), and Concat.
+/// </summary>
+internal static class MergeImports
+{
+    public static void Register(Dictionary<string, OpConverter> all)
+    {
+        all["Add"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Add);
+        all["Sub"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Subtract);
+        all["Mul"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Multiply);
+        all["Concat"] = Concat;
+    }
+
+    private static void Arithmetic(ImportedNode node, ImportGraph graph, ArithmeticOperator op)
+    {
+        _ = new NodeAttributes(node);
+        ImportedValue a = graph.Optional(node, 0) ?? throw node.Invalid("input A is missing");
+        ImportedValue b = graph.Optional(node, 1) ?? throw node.Invalid("input B is missing");
+        if (a.Constant is not null && b.Constant is not null)
+        {
+            throw node.Refuse("both inputs are constants; NeuralNet.Onnx folds no constants");
+        }
+
+        if (a.Constant is not null || b.Constant is not null)
+        {
+            bool constantFirst = a.Constant is not null;
+            ImportedValue x = constantFirst ? b : a;
+            OnnxConstant c = (constantFirst ? a : b).Constant!;
+            if (op == ArithmeticOperator.Add && x.Dense is DensePlan { Bias: null } plan && graph.Consumers(x) == 1)
+            {
+                plan.Bias = c.Vector(node, plan.Units, "the bias");
+                x.Dense = null;
+                graph.Alias(node, x);
+                return;
+            }
+
+            if (c.Values.Length != 1 || c.Dims.Length > x.Rank)
+            {
+                throw node.Refuse($"input '{(constantFirst ? a : b).Name}' is a constant of dimensions {c.Shape}; NeuralNet.Onnx imports {node.OpType} of a tensor and a scalar constant, a MatMul's bias, or two computed tensors");
+            }
+
+            float value = (float)c.Values[0];
+            graph.Define(node, x.Dims, build => new ScalarArithmetic(op, value, constantFirst).Call(build[x]), x.IsImage);
+            return;
+        }
+
+        if (a.Rank != b.Rank || a.IsImage != b.IsImage)
+        {
+            throw node.Refuse($"inputs of dimensions {ImportText.Dims(a.Dims)} and {ImportText.Dims(b.Dims)}; NeuralNet.Onnx imports {node.OpType} of tensors of equal rank and layout (axes of length 1 broadcast)");
+        }
+
+        long[] dims = new long[a.Rank];
+        for (int i = 0; i < a.Rank; i++)
+        {
+            dims[i] = a.Dims[i] == b.Dims[i] || b.Dims[i] == 1 ? a.Dims[i]
+                : a.Dims[i] == 1 ? b.Dims[i]
+                : throw node.Invalid($"inputs of dimensions {ImportText.Dims(a.Dims)} and {ImportText.Dims(b.Dims)} do not broadcast");
+        }
+
+        graph.Define(node, dims, build =>
+        {
+            Layer merge = op switch
+            {
+                ArithmeticOperator.Add => new Add(),
+                ArithmeticOperator.Subtract => new Subtract(),
+                _ => new Multiply(),
+            };
+            return merge.Call(build[a], build[b]);
+        }, a.IsImage);
+    }
+
+    private static void Concat(ImportedNode node, ImportGraph graph)
+    {
+        var attributes = new NodeAttributes(node, "axis");
+        if (!attributes.Has("axis"))
+        {
+            throw node.Invalid("attribute axis is missing");
+        }
+
+        ImportedValue[] inputs = [.. Enumerable.Range(0, node.Proto.Input.Count).Select(i => graph.Computed(node, i, "a tensor to join"))];
+        if (inputs.Length == 0)
+        {
+            throw node.Invalid("it has no inputs");
+        }
+
+        int rank = inputs[0].Rank;
+        long axis = attributes.Int("axis", 0);
+        long resolved = axis < 0 ? axis + rank : axis;
+        if (resolved < 1 || resolved >= rank)
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"attribute axis={axis} on inputs of rank {rank}; NeuralNet.Onnx joins tensors along an axis other than the batch axis"));
+        }
+
+        foreach (ImportedValue input in inputs)
+        {
+            if (input.Rank != rank || input.IsImage != inputs[0].IsImage || Enumerable.Range(1, rank - 1).Any(i => i != resolved && input.Dims[i] != inputs[0].Dims[i]))
+            {
+                throw node.Invalid($"inputs of dimensions {string.Join(", ", inputs.Select(v => ImportText.Dims(v.Dims)))} differ on an axis other than {axis}");
+            }
+        }
+
+        if (inputs.Length == 1)
+        {
+            graph.Alias(node, inputs[0]);
+            return;
+        }
+
+        long[] dims = [.. inputs[0].Dims];
+        dims[resolved] = inputs.Sum(v => v.Dims[resolved]);
+        int keras = ImportLayout.Axis((int)resolved, rank, inputs[0].IsImage);
+        graph.Define(node, dims, build => new Concatenate(keras == rank - 1 ? -1 : keras).Call([.. inputs.Select(v => build[v])]), inputs[0].IsImage);
+    }
+}

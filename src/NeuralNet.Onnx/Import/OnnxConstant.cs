@@ -1,0 +1,127 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using NeuralNet.Onnx.Protobuf;
+
+namespace NeuralNet.Onnx.Import;
+
+/// <summary>A constant of an ONNX graph (an initializer or a Constant node's value), read into doubles whatever its element type.</summary>
+/// <remarks>Doubles hold float32 weights and int64 shapes (below 2^53) exactly, so one array serves both.</remarks>
+internal sealed class OnnxConstant
+{
+    private const int Float = 1, Int32 = 6, Int64 = 7, Double = 11;
+
+    public OnnxConstant(long[] dims, double[] values)
+    {
+        Dims = dims;
+        Values = values;
+    }
+
+    /// <summary>The ONNX dimensions; empty for a scalar.</summary>
+    public long[] Dims { get; }
+
+    /// <summary>The elements, row-major.</summary>
+    public double[] Values { get; }
+
+    /// <summary>The dimensions as written in messages: [2, 3], [] for a scalar.</summary>
+    public string Shape => ImportText.Dims(Dims);
+
+    /// <summary>The elements as float32 (weights).</summary>
+    public float[] ToFloats() => [.. Values.Select(v => (float)v)];
+
+    /// <summary>Reads <paramref name="tensor"/>; <paramref name="what"/> names it in messages ("initializer 'w'").</summary>
+    /// <exception cref="NotSupportedException">The element type is not float, double, int32 or int64, or the data lives in an external file.</exception>
+    /// <exception cref="InvalidDataException">The data does not hold as many elements as the dimensions say.</exception>
+    public static OnnxConstant Read(TensorProto tensor, string what)
+    {
+        if (tensor.DataLocation == 1 || tensor.ExternalData.Count > 0)
+        {
+            throw new NotSupportedException($"{what} keeps its data in an external file; NeuralNet.Onnx imports files that hold their weights inline (save the model without external data, e.g. onnx.save(model, path, save_as_external_data=False)).");
+        }
+
+        long[] dims = [.. tensor.Dims];
+        if (dims.Any(d => d < 0))
+        {
+            throw new InvalidDataException($"{what} has negative dimensions {ImportText.Dims(dims)}.");
+        }
+
+        long count = dims.Aggregate(1L, (a, d) => a * d);
+        int size = tensor.DataType switch
+        {
+            Float or Int32 => 4,
+            Int64 or Double => 8,
+            _ => throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
+                $"{what} has element type {tensor.DataType} ({TypeName(tensor.DataType)}); NeuralNet.Onnx imports float, double, int32 and int64 constants.")),
+        };
+        double[] values = tensor.RawData.Length > 0 ? FromRaw(tensor.RawData.Span, tensor.DataType, size) : tensor.DataType switch
+        {
+            Float => [.. tensor.FloatData.Select(v => (double)v)],
+            Int32 => [.. tensor.Int32Data.Select(v => (double)v)],
+            Int64 => [.. tensor.Int64Data.Select(v => (double)v)],
+            _ => [.. tensor.DoubleData],
+        };
+        if (values.Length != count)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{what} has dimensions {ImportText.Dims(dims)} ({count} elements) but holds {values.Length}."));
+        }
+
+        return new OnnxConstant(dims, values);
+    }
+
+    /// <summary>
+    /// <paramref name="length"/> values for a per-feature weight (a bias, a scale): from a constant of that many or of one
+    /// (broadcast), leading axes of length 1 allowed; <paramref name="what"/> names it in the refusal.
+    /// </summary>
+    public float[] Vector(ImportedNode node, int length, string what)
+    {
+        float[] values = ToFloats();
+        bool fits = Dims.Length == 0 || Dims[..^1].All(d => d == 1);
+        return fits && values.Length == length ? values
+            : fits && values.Length == 1 ? [.. Enumerable.Repeat(values[0], length)]
+            : throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"{what} has dimensions {Shape}; {length} values (or one, broadcast) are expected"));
+    }
+
+    /// <summary>ONNX's name of element type <paramref name="type"/>, for messages.</summary>
+    public static string TypeName(int type) => type switch
+    {
+        1 => "float",
+        2 => "uint8",
+        3 => "int8",
+        4 => "uint16",
+        5 => "int16",
+        6 => "int32",
+        7 => "int64",
+        8 => "string",
+        9 => "bool",
+        10 => "float16",
+        11 => "double",
+        12 => "uint32",
+        13 => "uint64",
+        16 => "bfloat16",
+        _ => "another type",
+    };
+
+    // raw_data is little-endian whatever the machine (ONNX's rule).
+    private static double[] FromRaw(ReadOnlySpan<byte> raw, int type, int size)
+    {
+        if (raw.Length % size != 0)
+        {
+            throw new InvalidDataException($"raw_data of {raw.Length} bytes is not a whole number of {size}-byte elements.");
+        }
+
+        var values = new double[raw.Length / size];
+        for (int i = 0; i < values.Length; i++)
+        {
+            ReadOnlySpan<byte> bytes = raw.Slice(i * size, size);
+            values[i] = type switch
+            {
+                Float => BinaryPrimitives.ReadSingleLittleEndian(bytes),
+                Int32 => BinaryPrimitives.ReadInt32LittleEndian(bytes),
+                Int64 => BinaryPrimitives.ReadInt64LittleEndian(bytes),
+                _ => BinaryPrimitives.ReadDoubleLittleEndian(bytes),
+            };
+        }
+
+        return values;
+    }
+}

@@ -1,0 +1,116 @@
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using Xunit;
+using static NeuralNet.Onnx.Tests.Import.OnnxGraphs;
+
+namespace NeuralNet.Onnx.Tests.Import;
+
+/// <summary>Hand-built ONNX graphs with random weights: the imported model predicts what ONNX Runtime computes, on channels-last inputs.</summary>
+public sealed class ImportRuntimeTests
+{
+    [Fact]
+    public void ConvNet_PyTorchStyle_MatchesOnnxRuntime()
+    {
+        Functional model = ImportChecks.AssertMatchesRuntime(TorchStyleGraphs.ConvNet(), "input", [3, 3, 8, 8]);
+
+        Assert.Equal([8, 8, 3], model.Inputs[0].Shape.Dimensions.ToArray());
+        Assert.Equal(2, model.Layers.OfType<Conv2D>().Count());
+        Assert.Single(model.Layers.OfType<BatchNormalization>());
+    }
+
+    [Fact]
+    public void Mlp_MatMulAdd_MatchesOnnxRuntime_AndFusesBiases()
+    {
+        Functional model = ImportChecks.AssertMatchesRuntime(TorchStyleGraphs.Mlp(), "features", [4, 10]);
+
+        // Each MatMul + Add is one Dense with its bias, not a Dense and an addition.
+        Assert.Equal(3, model.Layers.OfType<Dense>().Count(d => d.UseBias));
+        Assert.Empty(model.Layers.OfType<ScalarArithmetic>());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FlattenOfFeatureMaps_KeepsPyTorchOrder_MatchesOnnxRuntime(bool reshape)
+    {
+        // 3 channels of 4×3 maps flattened into a Linear: the 36 rows of its weight are in (C, H, W) order.
+        var g = new OnnxGraphs(3);
+        string x = g.Input("image", -1, 2, 5, 4);
+        x = g.Node("Relu", [g.Node("Conv", [x, g.Weight([3, 2, 2, 2]), g.Weight([3])], Ints("kernel_shape", 2, 2))]);
+        x = reshape ? g.Node("Reshape", [x, g.Int64s(0, -1)]) : g.Node("Flatten", [x]);
+        x = g.Node("Gemm", [x, g.Weight([36, 4]), g.Weight([4])], Float("alpha", 0.5f), Float("beta", 2f));
+        g.Output(x);
+
+        ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [3, 2, 5, 4]);
+    }
+
+    [Fact]
+    public void DepthwiseGroupedDilatedConvolutions_PoolsAndMerges_MatchOnnxRuntime()
+    {
+        var g = new OnnxGraphs(4);
+        string x = g.Input("image", -1, 4, 8, 7);
+        // Depthwise (multiplier 2), stride 2, pads 1 that differ from Keras' 'same' on 8 rows: a ZeroPadding2D in front.
+        x = g.Node("Conv", [x, g.Weight([8, 1, 3, 3]), g.Weight([8])], Int("group", 4), Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1));
+        x = g.Node("LeakyRelu", [x], Float("alpha", 0.1f));
+        x = g.Node("Conv", [x, g.Weight([6, 4, 1, 1])], Int("group", 2));
+        x = g.Node("Elu", [x], Float("alpha", 0.7f));
+        string a = g.Node("AveragePool", [x], Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1), Int("count_include_pad", 0));
+        string b = g.Node("Conv", [a, g.Weight([6, 6, 1, 1]), g.Weight([6])]);
+        string sum = g.Node("Add", [a, b]);
+        string gated = g.Node("Mul", [sum, g.Node("Sigmoid", [b])]);
+        x = g.Node("Concat", [gated, g.Node("Sub", [a, b])], Int("axis", 1));
+        x = g.Node("Conv", [x, g.Weight([4, 12, 3, 3]), g.Weight([4])], Ints("dilations", 2, 2), Ints("pads", 2, 2, 2, 2));
+        x = g.Node("AveragePool", [x], Ints("kernel_shape", 2, 2), Ints("pads", 1, 1, 1, 1), Int("count_include_pad", 1));
+        x = g.Node("MaxPool", [x], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), String("auto_pad", "SAME_UPPER"));
+        x = g.Node("MaxPool", [x], Ints("kernel_shape", 2, 2), Ints("strides", 1, 1), Int("ceil_mode", 1));
+        g.Output(x);
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [2, 4, 8, 7]);
+
+        Assert.Single(model.Layers.OfType<DepthwiseConv2D>());
+        Assert.Equal(2, model.Layers.OfType<ZeroPadding2D>().Count());
+    }
+
+    [Fact]
+    public void GeluAtOpset20_AndScalarConstants_MatchOnnxRuntime()
+    {
+        var g = new OnnxGraphs(5);
+        string x = g.Input("x", -1, 6);
+        string three = g.Weight([]);
+        x = g.Node("Gelu", [g.Node("MatMul", [x, g.Weight([6, 5])])], String("approximate", "tanh"));
+        x = g.Node("Sub", [three, g.Node("Mul", [x, three])]);
+        x = g.Node("Gelu", [g.Node("Add", [x, g.Weight([1])])]);
+        g.Output(x);
+
+        ImportChecks.AssertMatchesRuntime(g.ToBytes(opset: 20), "x", [3, 6]);
+    }
+
+    [Fact]
+    public void ReshapeToImagesByAConstantNode_AndChannelSoftmax_MatchOnnxRuntime()
+    {
+        var g = new OnnxGraphs(6);
+        string x = g.Input("z", -1, 24);
+        x = g.Node("Reshape", [x, g.ConstantNode(-1, 2, 4, 3)]);
+        x = g.Node("Conv", [x, g.Weight([3, 2, 3, 3])], Ints("pads", 1, 1, 1, 1));
+        x = g.Node("Softmax", [x], Int("axis", 1));
+        g.Output(x);
+
+        ImportChecks.AssertMatchesRuntime(g.ToBytes(), "z", [2, 24]);
+    }
+
+    [Fact]
+    public void FixedBatchExport_ReshapeToThatBatch_ImportsWithAnyBatch()
+    {
+        // torch.onnx.export without dynamic_axes: the input is (1, 2, 4, 4) and x.view(1, -1) is folded to the shape [1, -1].
+        var g = new OnnxGraphs(9);
+        string x = g.Input("image", 1, 2, 4, 4);
+        x = g.Node("Conv", [x, g.Weight([3, 2, 3, 3]), g.Weight([3])]);
+        x = g.Node("Reshape", [x, g.Int64s(1, -1)]);
+        x = g.Node("Gemm", [x, g.Weight([2, 12]), g.Weight([2])], Int("transB", 1));
+        g.Output(x);
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [1, 2, 4, 4]);
+
+        Assert.Equal([5, 2], model.PredictOutputs([Tensor.RandomNormal(new TensorShape(5, 4, 4, 2), 1)])[0].Shape.Dimensions.ToArray());
+    }
+}

@@ -73,7 +73,8 @@ internal sealed class AxisActivationPass
     }
 
     /// <summary>Refuses a gradient whose batch size is not the last forward pass's.</summary>
-    public void CheckForwardRan(Tensor outputGradient, string layer)
+    /// <remarks>Takes the layer, not its description, so a step that passes the check builds no string.</remarks>
+    public void CheckForwardRan(Tensor outputGradient, Layer layer)
     {
         if (outputGradient.Shape[0] != _batch)
         {

@@ -69,7 +69,7 @@ public sealed class LogSoftmax : Layer
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {
-        _pass!.CheckForwardRan(outputGradient, Describe());
+        _pass!.CheckForwardRan(outputGradient, this);
         return ComputesInputGradient ? _pass.Backward(outputGradient) : outputGradient;
     }
 }

@@ -73,14 +73,14 @@ public sealed class Softmax : Layer
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {
-        _pass!.CheckForwardRan(outputGradient, Describe());
+        _pass!.CheckForwardRan(outputGradient, this);
         return ComputesInputGradient ? _pass.Backward(outputGradient) : outputGradient;
     }
 
     /// <inheritdoc/>
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
-        _pass!.CheckForwardRan(logitsGradient, Describe());
+        _pass!.CheckForwardRan(logitsGradient, this);
         return logitsGradient;
     }
 }

@@ -9,13 +9,8 @@ namespace NeuralNet.Layers;
 /// as operations (<c>x * 0.5</c>, <c>1 - x</c>, <c>x ** 2</c>: <c>ops.multiply</c>, <c>ops.subtract</c>, <c>ops.power</c>
 /// with a number), which <c>NeuralNet.Keras</c> reads as this layer. Same shape out as in, no parameters.
 /// </summary>
-public sealed class ScalarArithmetic : Layer
+public sealed class ScalarArithmetic : ElementwiseLayer
 {
-    private Tensor? _output;
-    private Tensor? _inputGradient;
-    private Tensor? _lastInput;
-    private Tensor? _lastOutput;
-
     /// <summary>Creates the layer.</summary>
     /// <param name="operator">The operator.</param>
     /// <param name="constant">The constant c, finite.</param>
@@ -61,14 +56,12 @@ public sealed class ScalarArithmetic : Layer
         config.GetString("name"));
 
     /// <inheritdoc/>
-    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+    /// <remarks>True for <c>x + c</c> and <c>x - c</c>.</remarks>
+    protected override bool PassesGradientThrough => Operator == ArithmeticOperator.Add || (Operator == ArithmeticOperator.Subtract && !ConstantFirst);
 
     /// <inheritdoc/>
-    protected override Tensor OnForward(Tensor input, bool training)
+    protected override void ForwardElements(ReadOnlySpan<float> x, Span<float> y)
     {
-        Tensor output = BatchView(ref _output, input.Shape[0], OutputShape);
-        ReadOnlySpan<float> x = input.AsReadOnlySpan();
-        Span<float> y = output.AsSpan();
         float c = Constant;
         switch (Operator)
         {
@@ -103,31 +96,12 @@ public sealed class ScalarArithmetic : Layer
                 TensorPrimitives.Pow(x, c, y);
                 break;
         }
-
-        _lastInput = input;
-        _lastOutput = output;
-        return output;
     }
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient)
+    protected override void BackwardElements(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        CheckForwardRan(_lastInput, outputGradient);
-        if (!ComputesInputGradient)
-        {
-            return outputGradient;
-        }
-
-        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
-        switch (Operator)
-        {
-            case ArithmeticOperator.Add:
-            case ArithmeticOperator.Subtract when !ConstantFirst:
-                return outputGradient;
-        }
-
-        Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
-        Span<float> dx = inputGradient.AsSpan();
+        // x + c and x - c never get here: their gradient passes through (PassesGradientThrough).
         float c = Constant;
         switch (Operator)
         {
@@ -139,7 +113,6 @@ public sealed class ScalarArithmetic : Layer
                 break;
             case ArithmeticOperator.Divide when ConstantFirst:
                 // d(c/x)/dx = -c / x²: dx = -c · dy / x / x.
-                ReadOnlySpan<float> x = _lastInput!.AsReadOnlySpan();
                 TensorPrimitives.Divide(dy, x, dx);
                 TensorPrimitives.Divide(dx, x, dx);
                 TensorPrimitives.Multiply(dx, -c, dx);
@@ -150,12 +123,11 @@ public sealed class ScalarArithmetic : Layer
             case ArithmeticOperator.Maximum or ArithmeticOperator.Minimum:
                 // TensorFlow's _MaximumMinimumGrad: on a tie the gradient goes to the first operand (greater_equal /
                 // less_equal of x1 and x2), so to x in max(x, c) and to the constant (x gets 0) in max(c, x).
-                ReadOnlySpan<float> input = _lastInput!.AsReadOnlySpan();
                 bool largest = Operator == ArithmeticOperator.Maximum;
                 bool tieToX = !ConstantFirst;
                 for (int i = 0; i < dx.Length; i++)
                 {
-                    float v = input[i];
+                    float v = x[i];
                     bool toX = v == c ? tieToX : largest ? v > c : v < c;
                     dx[i] = toX ? dy[i] : 0f;
                 }
@@ -164,7 +136,7 @@ public sealed class ScalarArithmetic : Layer
             case ArithmeticOperator.Power when ConstantFirst:
                 // d(cˣ)/dx = cˣ ln c = y ln c; TensorFlow's _PowGrad takes ln c as 0 where c ≤ 0 (no real logarithm), so
                 // the gradient is 0 there (NaN where cˣ itself is NaN or infinite, as y · 0 is in TensorFlow).
-                TensorPrimitives.Multiply(_lastOutput!.AsReadOnlySpan(), dy, dx);
+                TensorPrimitives.Multiply(y, dy, dx);
                 TensorPrimitives.Multiply(dx, c > 0f ? MathF.Log(c) : 0f, dx);
                 break;
             case ArithmeticOperator.Power when c == 0f:
@@ -173,12 +145,10 @@ public sealed class ScalarArithmetic : Layer
                 break;
             default:
                 // d(xᶜ)/dx = c xᶜ⁻¹, computed as such rather than c y / x, which is 0/0 at x = 0.
-                TensorPrimitives.Pow(_lastInput!.AsReadOnlySpan(), c - 1f, dx);
+                TensorPrimitives.Pow(x, c - 1f, dx);
                 TensorPrimitives.Multiply(dx, dy, dx);
                 TensorPrimitives.Multiply(dx, c, dx);
                 break;
         }
-
-        return inputGradient;
     }
 }

@@ -32,7 +32,7 @@ internal static class MergeImports
             bool constantFirst = a.Constant is not null;
             ImportedValue x = constantFirst ? b : a;
             OnnxConstant c = (constantFirst ? a : b).Constant!;
-            if (op == ArithmeticOperator.Add && x.Dense is DensePlan { Bias: null } plan && graph.Consumers(x) == 1)
+            if (op == ArithmeticOperator.Add && x.Dense is DensePlan { Bias: null } plan && graph.Consumers(x) == 1 && c.Dims.Length <= x.Rank)
             {
                 plan.Bias = c.Vector(node, plan.Units, "the bias");
                 x.Dense = null;
@@ -46,6 +46,11 @@ internal static class MergeImports
             }
 
             float value = (float)c.Values[0];
+            if (!float.IsFinite(value))
+            {
+                throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"input '{(constantFirst ? a : b).Name}' is {value} as a float; NeuralNet's ScalarArithmetic takes a finite number"));
+            }
+
             graph.Define(node, x.Dims, build => new ScalarArithmetic(op, value, constantFirst).Call(build[x]), x.IsImage);
             return;
         }
@@ -99,9 +104,14 @@ internal static class MergeImports
 
         foreach (ImportedValue input in inputs)
         {
-            if (input.Rank != rank || input.IsImage != inputs[0].IsImage || Enumerable.Range(1, rank - 1).Any(i => i != resolved && input.Dims[i] != inputs[0].Dims[i]))
+            if (input.Rank != rank || Enumerable.Range(1, rank - 1).Any(i => i != resolved && input.Dims[i] != inputs[0].Dims[i]))
             {
                 throw node.Invalid($"inputs of dimensions {string.Join(", ", inputs.Select(v => ImportText.Dims(v.Dims)))} differ on an axis other than {axis}");
+            }
+
+            if (input.IsImage != inputs[0].IsImage)
+            {
+                throw node.Refuse($"inputs '{inputs[0].Name}' and '{input.Name}' are held in different layouts (one put out of (N, C, H, W) order by a Transpose); NeuralNet.Onnx imports {node.OpType} of tensors of one layout");
             }
         }
 

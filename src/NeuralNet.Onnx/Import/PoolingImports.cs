@@ -22,15 +22,15 @@ internal static class PoolingImports
             : new NodeAttributes(node, "auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides");
         ImportedValue x = graph.Image(node, 0, "X");
         long[] k = attributes.Ints("kernel_shape") ?? throw node.Invalid("attribute kernel_shape is missing");
-        if (k.Length != 2 || k.Any(v => v < 1))
+        if (k.Length != 2 || !k.All(ImportSizes.IsLength))
         {
-            throw node.Invalid($"attribute kernel_shape={ImportText.List(k)} is not two positive lengths");
+            throw node.Invalid($"attribute kernel_shape={ImportText.List(k)} is not two lengths in {ImportSizes.LengthRange}");
         }
 
         long[] s = attributes.Ints("strides", 2, 1);
-        if (s.Any(v => v < 1))
+        if (!s.All(ImportSizes.IsLength))
         {
-            throw node.Invalid($"attribute strides={ImportText.List(s)} is not two positive steps");
+            throw node.Invalid($"attribute strides={ImportText.List(s)} is not two steps in {ImportSizes.LengthRange}");
         }
 
         if (attributes.Ints("dilations", 2, 1).Any(v => v != 1))

@@ -37,6 +37,11 @@ internal readonly record struct WindowPadding(Padding Padding, long[] Pads)
             throw node.Refuse($"attribute pads={ImportText.List(pads)}; negative pads (cropping) are not imported");
         }
 
+        if (pads.Any(p => p > int.MaxValue))
+        {
+            throw node.Invalid($"attribute pads={ImportText.List(pads)} holds a length above 2147483647");
+        }
+
         return pads.All(p => p == 0) ? new(Padding.Valid, pads)
             : pads.SequenceEqual(same) ? new(Padding.Same, pads)
             : new(Padding.Valid, pads);

@@ -83,11 +83,7 @@ internal static class ConvolutionImports
             : ImportLayout.Transpose(weights, [filters, channels / group, kernel.Height, kernel.Width], [2, 3, 1, 0]);
         graph.Define(node, dims, b =>
         {
-            SymbolicTensor input = b[x];
-            if (padding.IsExplicit)
-            {
-                input = padding.ZeroPadding().Call(input);
-            }
+            SymbolicTensor input = padding.Apply(b[x], edge: false, x.Dims[2], x.Dims[3]);
 
             Layer conv = depthwise
                 ? new DepthwiseConv2D(kernel, strides, padding.Padding, filters / channels, dilation, useBias: bias is not null)

@@ -47,15 +47,18 @@ internal static class PoolingImports
             padding = padding with { Padding = Padding.Valid };
         }
 
-        if (padding.IsExplicit && !countPads)
-        {
-            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-                $"attribute pads={ImportText.List(padding.Pads)} for a {x.Dims[2]}×{x.Dims[3]} input; NeuralNet.Onnx imports {node.OpType} with no pads or the pads of Keras' 'same' ({ImportText.List(Converters.SamePadding.Pads(Padding.Same, (int)x.Dims[2], (int)x.Dims[3], window, strides))}) here{(max ? string.Empty : ", or any pads with count_include_pad=1")}"));
-        }
-
         long[] p = padding.Pads;
         long height = WindowPadding.Output(x.Dims[2], p[0], p[2], window.Height, strides.Height);
         long width = WindowPadding.Output(x.Dims[3], p[1], p[3], window.Width, strides.Width);
+
+        // ONNX pads a max with −∞: where every window holds a real pixel (PyTorch's pad <= kernel / 2 ensures it), edge copies give the same max.
+        bool everyWindowReal = p[0] < window.Height && p[1] < window.Width
+            && ((height - 1) * strides.Height) - p[0] < x.Dims[2] && ((width - 1) * strides.Width) - p[1] < x.Dims[3];
+        if (padding.IsExplicit && !countPads && !(max && everyWindowReal))
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"attribute pads={ImportText.List(padding.Pads)} for a {x.Dims[2]}×{x.Dims[3]} input; NeuralNet.Onnx imports {node.OpType} with no pads or the pads of Keras' 'same' ({ImportText.List(Converters.SamePadding.Pads(Padding.Same, (int)x.Dims[2], (int)x.Dims[3], window, strides))}) here{(max ? ", or pads that leave a real pixel in every window" : ", or any pads with count_include_pad=1")}"));
+        }
         if (attributes.Int("ceil_mode", 0) != 0 && (Ceil(x.Dims[2], p[0], p[2], window.Height, strides.Height) != height || Ceil(x.Dims[3], p[1], p[3], window.Width, strides.Width) != width))
         {
             throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
@@ -64,11 +67,7 @@ internal static class PoolingImports
 
         graph.Define(node, [x.Dims[0], x.Dims[1], height, width], b =>
         {
-            SymbolicTensor input = b[x];
-            if (padding.IsExplicit)
-            {
-                input = padding.ZeroPadding().Call(input);
-            }
+            SymbolicTensor input = padding.Apply(b[x], edge: max, x.Dims[2], x.Dims[3]);
 
             Layer pool = max ? new MaxPooling2D(window, strides, padding.Padding) : new AveragePooling2D(window, strides, padding.Padding);
             return pool.Call(input);

@@ -134,6 +134,25 @@ public sealed class ImportRuntimeTests
         ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [2, 2, size, size]);
     }
 
+    [Theory]
+    [InlineData(8, 3, 2, 1, 1)]
+    [InlineData(7, 3, 2, 1, 1)]
+    [InlineData(6, 2, 2, 1, 0)]
+    [InlineData(5, 3, 1, 0, 1)]
+    public void MaxPoolWithPadsOtherThanSame_MatchesOnnxRuntime_OnNegativeValues(int size, int kernel, int stride, int before, int after)
+    {
+        // torchvision ResNet's MaxPool2d(3, 2, 1): pads [1, 1, 1, 1], not 'same''s [0, 0, 1, 1]. ONNX pads a max with −∞;
+        // zeros would win over the negative values of a random normal input, edge copies do not.
+        var g = new OnnxGraphs(13);
+        string x = g.Input("image", -1, 2, size, size);
+        g.Output(g.Node("MaxPool", [x], Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride), Ints("pads", before, after, after, before)));
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [2, 2, size, size]);
+
+        Assert.Empty(model.Layers.OfType<ZeroPadding2D>());
+        Assert.Single(model.Layers.OfType<MaxPooling2D>());
+    }
+
     [Fact]
     public void SoftmaxOverHeight_AndConcatOverWidth_OfImages_MatchOnnxRuntime()
     {

@@ -96,11 +96,8 @@ internal static class MergeImports
 
         int rank = inputs[0].Rank;
         long axis = attributes.Int("axis", 0);
-        long resolved = axis < 0 ? axis + rank : axis;
-        if (resolved < 1 || resolved >= rank)
-        {
-            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"attribute axis={axis} on inputs of rank {rank}; NeuralNet.Onnx joins tensors along an axis other than the batch axis"));
-        }
+        int resolved = ImportLayout.SampleAxis(axis, rank) ?? throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+            $"attribute axis={axis} on inputs of rank {rank}; NeuralNet.Onnx joins tensors along an axis other than the batch axis"));
 
         foreach (ImportedValue input in inputs)
         {
@@ -123,7 +120,7 @@ internal static class MergeImports
 
         long[] dims = [.. inputs[0].Dims];
         dims[resolved] = inputs.Sum(v => v.Dims[resolved]);
-        int keras = ImportLayout.Axis((int)resolved, rank, inputs[0].IsImage);
-        graph.Define(node, dims, build => new Concatenate(keras == rank - 1 ? -1 : keras).Call([.. inputs.Select(v => build[v])]), inputs[0].IsImage);
+        int keras = ImportLayout.KerasAxis(resolved, rank, inputs[0].IsImage);
+        graph.Define(node, dims, build => new Concatenate(keras).Call([.. inputs.Select(v => build[v])]), inputs[0].IsImage);
     }
 }

@@ -57,7 +57,7 @@ internal static class PoolingImports
         if (padding.IsExplicit && !countPads && !(max && everyWindowReal))
         {
             throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-                $"attribute pads={ImportText.List(padding.Pads)} for a {x.Dims[2]}×{x.Dims[3]} input; NeuralNet.Onnx imports {node.OpType} with no pads or the pads of Keras' 'same' ({ImportText.List(Converters.SamePadding.Pads(Padding.Same, (int)x.Dims[2], (int)x.Dims[3], window, strides))}) here{(max ? ", or pads that leave a real pixel in every window" : ", or any pads with count_include_pad=1")}"));
+                $"attribute pads={ImportText.List(padding.Pads)} for a {x.Dims[2]}×{x.Dims[3]} input; NeuralNet.Onnx imports {node.OpType} with no pads or the pads of Keras' 'same' ({ImportText.List(padding.SamePads)}) here{(max ? ", or pads that leave a real pixel in every window" : ", or any pads with count_include_pad=1")}"));
         }
         if (attributes.Int("ceil_mode", 0) != 0 && (Ceil(x.Dims[2], p[0], p[2], window.Height, strides.Height) != height || Ceil(x.Dims[3], p[1], p[3], window.Width, strides.Width) != width))
         {

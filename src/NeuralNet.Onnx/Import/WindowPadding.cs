@@ -9,7 +9,7 @@ namespace NeuralNet.Onnx.Import;
 /// Keras' 'same' would choose for this input are 'same', other pads are explicit (zeros in front, where zeros are what
 /// the window should see; edge copies in front of a max, which ONNX pads with −∞).
 /// </summary>
-internal readonly record struct WindowPadding(Padding Padding, long[] Pads)
+internal readonly record struct WindowPadding(Padding Padding, long[] Pads, long[] SamePads)
 {
     /// <summary>Whether the pads are neither none nor Keras' 'same' ones.</summary>
     public bool IsExplicit => Padding == Padding.Valid && Pads.Any(p => p != 0);
@@ -22,10 +22,10 @@ internal readonly record struct WindowPadding(Padding Padding, long[] Pads)
         switch (autoPad)
         {
             case "VALID":
-                return new(Padding.Valid, new long[4]);
+                return new(Padding.Valid, new long[4], same);
             case "SAME_UPPER":
                 // ONNX's SAME_UPPER puts the odd pixel at the end, as Keras' (TensorFlow's) 'same' does.
-                return new(Padding.Same, same);
+                return new(Padding.Same, same, same);
             case "NOTSET":
                 break;
             default:
@@ -43,9 +43,9 @@ internal readonly record struct WindowPadding(Padding Padding, long[] Pads)
             throw node.Invalid($"attribute pads={ImportText.List(pads)} holds a length above 2147483647");
         }
 
-        return pads.All(p => p == 0) ? new(Padding.Valid, pads)
-            : pads.SequenceEqual(same) ? new(Padding.Same, pads)
-            : new(Padding.Valid, pads);
+        return pads.All(p => p == 0) ? new(Padding.Valid, pads, same)
+            : pads.SequenceEqual(same) ? new(Padding.Same, pads, same)
+            : new(Padding.Valid, pads, same);
     }
 
     /// <summary>The output length along an axis: ONNX's floor((in + pads − window) / stride) + 1.</summary>

@@ -153,6 +153,54 @@ public sealed class ImportRuntimeTests
         Assert.Single(model.Layers.OfType<MaxPooling2D>());
     }
 
+    [Theory]
+    [InlineData("global_max_pool")]
+    [InlineData("layer_norm_without_bias")]
+    [InlineData("batch_norm_of_features")]
+    [InlineData("matmul_with_two_readers")]
+    [InlineData("dropout_ratio_input")]
+    [InlineData("strided_same_upper_conv")]
+    [InlineData("transpose_as_permute")]
+    public void SmallGraphOfOneOperatorCase_MatchesOnnxRuntime(string variant)
+    {
+        var g = new OnnxGraphs(14);
+        int[] dims = variant is "global_max_pool" or "strided_same_upper_conv" or "transpose_as_permute" ? [2, 3, 7, 6] : [3, 5];
+        string x = g.Input("x", [-1, .. dims[1..].Select(d => (long)d)]);
+        string y = variant switch
+        {
+            "global_max_pool" => g.Node("GlobalMaxPool", [x]),
+            "layer_norm_without_bias" => g.Node("LayerNormalization", [x, g.Weight([5])], Float("epsilon", 1e-3f)),
+            "batch_norm_of_features" => g.Node("BatchNormalization", [x, g.Weight([5]), g.Weight([5]), g.Weight([5]), g.Weight([5], positive: true)]),
+            // The MatMul's output is read by the Add and by the Relu: a Dense without bias, read twice.
+            "matmul_with_two_readers" => MatMulWithTwoReaders(g, x),
+            "dropout_ratio_input" => g.Node("Dropout", [x, g.Scalar(0.25f)]),
+            "strided_same_upper_conv" => g.Node("Conv", [x, g.Weight([4, 3, 3, 3]), g.Weight([4])], Ints("strides", 2, 2), String("auto_pad", "SAME_UPPER")),
+            _ => g.Node("Transpose", [x], Ints("perm", 0, 1, 3, 2)),
+        };
+        g.Output(y);
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "x", dims);
+
+        switch (variant)
+        {
+            case "matmul_with_two_readers":
+                Assert.Single(model.Layers.OfType<Dense>(), d => !d.UseBias);
+                break;
+            case "dropout_ratio_input":
+                Assert.Equal(0.25, model.Layers.OfType<Dropout>().Single().Rate, 6);
+                break;
+            case "transpose_as_permute":
+                Assert.Single(model.Layers.OfType<Permute>());
+                break;
+        }
+    }
+
+    private static string MatMulWithTwoReaders(OnnxGraphs g, string x)
+    {
+        string m = g.Node("MatMul", [x, g.Weight([5, 4])]);
+        return g.Node("Add", [m, g.Node("Relu", [m])]);
+    }
+
     [Fact]
     public void SoftmaxOverHeight_AndConcatOverWidth_OfImages_MatchOnnxRuntime()
     {

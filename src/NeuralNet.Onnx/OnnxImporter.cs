@@ -6,7 +6,7 @@ using NeuralNet.Onnx.Protobuf;
 namespace NeuralNet.Onnx;
 
 /// <summary>
-/// Reads an ONNX model (from PyTorch's <c>torch.onnx.export</c>, tf2onnx, or <see cref="OnnxExporter"/>) into a NeuralNet
+/// Reads an ONNX model (from PyTorch's <c>torch.onnx.export</c> or <see cref="OnnxExporter"/>) into a NeuralNet
 /// <see cref="Functional"/> model that predicts, trains and saves like any other, with no native runtime. Image inputs are
 /// channels last: an ONNX input (N, C, H, W) becomes an <see cref="Input"/> of (H, W, C), and image-shaped outputs are
 /// (N, H, W, C). The operators read are listed in <see cref="SupportedOperators"/>; anything else is refused before a
@@ -20,7 +20,7 @@ namespace NeuralNet.Onnx;
 /// </example>
 public static class OnnxImporter
 {
-    /// <summary>The oldest opset read: opset 13 fixed Softmax to one axis and moved Dropout's ratio and Reshape's shape to inputs.</summary>
+    /// <summary>The oldest opset read: opset 13 made Softmax one axis (before it, Softmax flattens the input to 2-D around <c>axis</c>, which has no layer form). Dropout's ratio (opset 12) and Reshape's shape (opset 5) were inputs already.</summary>
     public const int MinimumOpset = 13;
 
     /// <summary>The newest opset read.</summary>

@@ -66,15 +66,9 @@ internal static class ActivationImports
         // Opset 13 made Softmax one axis (default −1); the importer reads opsets 13 and later only.
         long axis = new NodeAttributes(node, "axis").Int("axis", -1);
         ImportedValue x = graph.Computed(node, 0, "the input");
-        long resolved = axis < 0 ? axis + x.Rank : axis;
-        if (resolved is < 1 || resolved >= x.Rank)
-        {
-            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-                $"attribute axis={axis} on an input of dimensions {ImportText.Dims(x.Dims)}; a softmax over the batch axis, or outside the rank, has no NeuralNet form"));
-        }
-
-        int keras = ImportLayout.Axis((int)resolved, x.Rank, x.IsImage);
-        keras = keras == x.Rank - 1 ? -1 : keras;
+        int resolved = ImportLayout.SampleAxis(axis, x.Rank) ?? throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+            $"attribute axis={axis} on an input of dimensions {ImportText.Dims(x.Dims)}; a softmax over the batch axis, or outside the rank, has no NeuralNet form"));
+        int keras = ImportLayout.KerasAxis(resolved, x.Rank, x.IsImage);
         graph.Define(node, x.Dims, b => new Layers.Softmax(keras).Call(b[x]), x.IsImage);
     }
 }

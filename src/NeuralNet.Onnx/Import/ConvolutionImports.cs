@@ -19,7 +19,18 @@ internal static class ConvolutionImports
             throw node.Invalid($"W has dimensions {w.Shape}; a 2-D convolution's weights are (M, C/group, kH, kW)");
         }
 
-        int channels = (int)x.Dims[1], filters = (int)w.Dims[0], group = (int)attributes.Int("group", 1);
+        if (w.Dims.Any(v => v < 1))
+        {
+            throw node.Invalid($"W has dimensions {w.Shape}; every length of a convolution's weights (filters, channels, kernel) is at least 1");
+        }
+
+        long groupValue = attributes.Int("group", 1);
+        if (!ImportSizes.IsLength(groupValue))
+        {
+            throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"attribute group={groupValue} is not in {ImportSizes.LengthRange}"));
+        }
+
+        int channels = (int)x.Dims[1], filters = (int)w.Dims[0], group = (int)groupValue;
         (int Height, int Width) kernel = ((int)w.Dims[2], (int)w.Dims[3]);
         if (attributes.Ints("kernel_shape") is long[] shape && !shape.SequenceEqual(w.Dims[2..]))
         {
@@ -33,9 +44,9 @@ internal static class ConvolutionImports
         }
 
         long[] s = attributes.Ints("strides", 2, 1), d = attributes.Ints("dilations", 2, 1);
-        if (s.Any(v => v < 1) || d.Any(v => v < 1))
+        if (!s.All(ImportSizes.IsLength) || !d.All(ImportSizes.IsLength))
         {
-            throw node.Invalid($"strides {ImportText.List(s)} and dilations {ImportText.List(d)} must be at least 1");
+            throw node.Invalid($"strides {ImportText.List(s)} and dilations {ImportText.List(d)} must be in {ImportSizes.LengthRange}");
         }
 
         if (s.Any(v => v > 1) && d.Any(v => v > 1))
@@ -44,7 +55,13 @@ internal static class ConvolutionImports
         }
 
         (int Height, int Width) strides = ((int)s[0], (int)s[1]), dilation = ((int)d[0], (int)d[1]);
-        (int Height, int Width) extent = (((kernel.Height - 1) * dilation.Height) + 1, ((kernel.Width - 1) * dilation.Width) + 1);
+        long extentHeight = ((kernel.Height - 1L) * dilation.Height) + 1, extentWidth = ((kernel.Width - 1L) * dilation.Width) + 1;
+        if (!ImportSizes.IsLength(extentHeight) || !ImportSizes.IsLength(extentWidth))
+        {
+            throw node.Invalid($"a kernel {ImportText.List(w.Dims[2..])} dilated by {ImportText.List(d)} spans more than 2147483647 pixels");
+        }
+
+        (int Height, int Width) extent = ((int)extentHeight, (int)extentWidth);
         WindowPadding padding = WindowPadding.Read(node, attributes, x.Dims[2], x.Dims[3], extent, strides);
         long[] p = padding.Pads;
         long[] dims = [x.Dims[0], filters,
@@ -66,11 +83,7 @@ internal static class ConvolutionImports
             : ImportLayout.Transpose(weights, [filters, channels / group, kernel.Height, kernel.Width], [2, 3, 1, 0]);
         graph.Define(node, dims, b =>
         {
-            SymbolicTensor input = b[x];
-            if (padding.IsExplicit)
-            {
-                input = padding.ZeroPadding().Call(input);
-            }
+            SymbolicTensor input = padding.Apply(b[x], edge: false, x.Dims[2], x.Dims[3]);
 
             Layer conv = depthwise
                 ? new DepthwiseConv2D(kernel, strides, padding.Padding, filters / channels, dilation, useBias: bias is not null)

@@ -27,7 +27,15 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
 
     public bool TryGet(string name, out ImportedValue value) => _values.TryGetValue(name, out value!);
 
-    public void Add(ImportedValue value) => _values[value.Name] = value;
+    /// <summary>Adds a constant or graph input, or the value of <paramref name="node"/>.</summary>
+    /// <exception cref="InvalidDataException">A value of that name exists already: ONNX graphs assign each name once.</exception>
+    public void Add(ImportedValue value, ImportedNode? node = null)
+    {
+        if (!_values.TryAdd(value.Name, value))
+        {
+            throw new InvalidDataException($"ONNX file '{Source}': {(node is null ? string.Empty : $"{node.Description}: ")}value '{value.Name}' is defined twice (ONNX graphs assign each name once).");
+        }
+    }
 
     /// <summary>Input <paramref name="index"/> of <paramref name="node"/>, null when absent or left empty (ONNX's optional inputs).</summary>
     /// <exception cref="InvalidDataException">The input names a value no initializer, graph input or earlier node gives.</exception>
@@ -112,8 +120,13 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
             throw node.Refuse($"its output has dimensions {ImportText.Dims(dims)}; NeuralNet.Onnx imports tensors of rank 2 to 4 (a batch axis and 1 to 3 more)");
         }
 
+        if (ImportSizes.Product(dims.Skip(1)) is null)
+        {
+            throw node.Invalid($"its output would have dimensions {ImportText.Dims(dims)}, more than 2147483647 values per sample");
+        }
+
         var value = ImportedValue.Computed(node.Proto.Output[0], dims, image);
-        _values[value.Name] = value;
+        Add(value, node);
         _steps.Add(b => b[value] = build(b));
         return value;
     }
@@ -128,12 +141,12 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
         string name = node.Proto.Output[0];
         if (value.Constant is not null)
         {
-            _values[name] = ImportedValue.FromConstant(name, value.Constant);
+            Add(ImportedValue.FromConstant(name, value.Constant), node);
             return;
         }
 
         var alias = ImportedValue.Computed(name, dims, image);
-        _values[name] = alias;
+        Add(alias, node);
         _steps.Add(b => b[alias] = b[value]);
     }
 }

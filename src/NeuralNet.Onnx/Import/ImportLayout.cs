@@ -15,6 +15,20 @@ internal static class ImportLayout
         _ => axis,
     };
 
+    /// <summary>ONNX axis <paramref name="axis"/> (negative counts from the end) made non-negative; null for the batch axis or one outside the rank.</summary>
+    public static int? SampleAxis(long axis, int rank)
+    {
+        long resolved = axis < 0 ? axis + rank : axis;
+        return resolved >= 1 && resolved < rank ? (int)resolved : null;
+    }
+
+    /// <summary>The Keras <c>axis</c> argument for sample axis <paramref name="axis"/> of <see cref="SampleAxis"/>: <see cref="Axis"/>, the last as −1.</summary>
+    public static int KerasAxis(int axis, int rank, bool image)
+    {
+        int keras = Axis(axis, rank, image);
+        return keras == rank - 1 ? -1 : keras;
+    }
+
     /// <summary>
     /// The row-major elements of <paramref name="values"/> (dimensions <paramref name="dims"/>) with their axes reordered:
     /// output axis i is input axis <paramref name="permutation"/>[i] (numpy's transpose).

@@ -32,7 +32,7 @@ internal static class MergeImports
             bool constantFirst = a.Constant is not null;
             ImportedValue x = constantFirst ? b : a;
             OnnxConstant c = (constantFirst ? a : b).Constant!;
-            if (op == ArithmeticOperator.Add && x.Dense is DensePlan { Bias: null } plan && graph.Consumers(x) == 1)
+            if (op == ArithmeticOperator.Add && x.Dense is DensePlan { Bias: null } plan && graph.Consumers(x) == 1 && c.Dims.Length <= x.Rank)
             {
                 plan.Bias = c.Vector(node, plan.Units, "the bias");
                 x.Dense = null;
@@ -46,6 +46,11 @@ internal static class MergeImports
             }
 
             float value = (float)c.Values[0];
+            if (!float.IsFinite(value))
+            {
+                throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"input '{(constantFirst ? a : b).Name}' is {value} as a float; NeuralNet's ScalarArithmetic takes a finite number"));
+            }
+
             graph.Define(node, x.Dims, build => new ScalarArithmetic(op, value, constantFirst).Call(build[x]), x.IsImage);
             return;
         }
@@ -91,17 +96,19 @@ internal static class MergeImports
 
         int rank = inputs[0].Rank;
         long axis = attributes.Int("axis", 0);
-        long resolved = axis < 0 ? axis + rank : axis;
-        if (resolved < 1 || resolved >= rank)
-        {
-            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"attribute axis={axis} on inputs of rank {rank}; NeuralNet.Onnx joins tensors along an axis other than the batch axis"));
-        }
+        int resolved = ImportLayout.SampleAxis(axis, rank) ?? throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+            $"attribute axis={axis} on inputs of rank {rank}; NeuralNet.Onnx joins tensors along an axis other than the batch axis"));
 
         foreach (ImportedValue input in inputs)
         {
-            if (input.Rank != rank || input.IsImage != inputs[0].IsImage || Enumerable.Range(1, rank - 1).Any(i => i != resolved && input.Dims[i] != inputs[0].Dims[i]))
+            if (input.Rank != rank || Enumerable.Range(1, rank - 1).Any(i => i != resolved && input.Dims[i] != inputs[0].Dims[i]))
             {
                 throw node.Invalid($"inputs of dimensions {string.Join(", ", inputs.Select(v => ImportText.Dims(v.Dims)))} differ on an axis other than {axis}");
+            }
+
+            if (input.IsImage != inputs[0].IsImage)
+            {
+                throw node.Refuse($"inputs '{inputs[0].Name}' and '{input.Name}' are held in different layouts (one put out of (N, C, H, W) order by a Transpose); NeuralNet.Onnx imports {node.OpType} of tensors of one layout");
             }
         }
 
@@ -113,7 +120,7 @@ internal static class MergeImports
 
         long[] dims = [.. inputs[0].Dims];
         dims[resolved] = inputs.Sum(v => v.Dims[resolved]);
-        int keras = ImportLayout.Axis((int)resolved, rank, inputs[0].IsImage);
-        graph.Define(node, dims, build => new Concatenate(keras == rank - 1 ? -1 : keras).Call([.. inputs.Select(v => build[v])]), inputs[0].IsImage);
+        int keras = ImportLayout.KerasAxis(resolved, rank, inputs[0].IsImage);
+        graph.Define(node, dims, build => new Concatenate(keras).Call([.. inputs.Select(v => build[v])]), inputs[0].IsImage);
     }
 }

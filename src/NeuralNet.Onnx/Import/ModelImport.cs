@@ -1,4 +1,5 @@
 using System.Globalization;
+using NeuralNet.Layers;
 using NeuralNet.Models;
 using NeuralNet.Onnx.Protobuf;
 
@@ -20,11 +21,6 @@ internal static class ModelImport
         var graph = new ImportGraph(source, opset, consumers);
         foreach (TensorProto initializer in g.Initializer)
         {
-            if (graph.TryGet(initializer.Name, out _))
-            {
-                throw new InvalidDataException($"ONNX file '{source}': initializer '{initializer.Name}' is given twice.");
-            }
-
             graph.Add(ImportedValue.FromConstant(initializer.Name, OnnxConstant.Read(initializer, $"ONNX file '{source}': initializer '{initializer.Name}'")));
         }
 
@@ -64,9 +60,26 @@ internal static class ModelImport
             throw new InvalidDataException($"ONNX file '{source}': the graph has no outputs.");
         }
 
+        // A NeuralNet model reads every input it lists: an input no output depends on (valid ONNX) is refused by name.
+        var needed = new HashSet<string>(g.Output.Select(o => o.Name), StringComparer.Ordinal);
+        foreach (NodeProto node in g.Node.Reverse())
+        {
+            if (node.Output.Any(needed.Contains))
+            {
+                needed.UnionWith(node.Input);
+            }
+        }
+
+        string[] unused = [.. inputs.Where(i => !needed.Contains(i.Name)).Select(i => $"'{i.Name}'")];
+        if (unused.Length > 0)
+        {
+            throw new NotSupportedException($"ONNX file '{source}': input {string.Join(", ", unused)} is read by no output; NeuralNet.Onnx imports graphs whose every input is used (export without it).");
+        }
+
         // Everything is checked: build the layers, then set their weights in the model that created them.
         var build = new ImportBuild();
-        Input[] symbolic = [.. inputs.Select(v => new Input(new TensorShape(v.SampleShape), LayerName(v.Name)))];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        Input[] symbolic = [.. inputs.Select(v => new Input(new TensorShape(v.SampleShape), UniqueName(LayerName(v.Name), names)))];
         for (int i = 0; i < inputs.Count; i++)
         {
             build[inputs[i]] = symbolic[i];
@@ -77,7 +90,16 @@ internal static class ModelImport
             step(build);
         }
 
-        var functional = new Functional(symbolic, [.. outputs.Select(o => build[o])], LayerName(g.Name) ?? "onnx_model");
+        // One tensor given as two outputs (an Identity, a Dropout of rate 0 or a no-op Reshape aliases its input; PyTorch
+        // writes an Identity when a module returns a tensor twice): each repeat gets an Identity layer of its own.
+        var results = new SymbolicTensor[outputs.Length];
+        for (int i = 0; i < results.Length; i++)
+        {
+            SymbolicTensor y = build[outputs[i]];
+            results[i] = results.Take(i).Contains(y, ReferenceEqualityComparer.Instance) ? new Identity().Call(y) : y;
+        }
+
+        var functional = new Functional(symbolic, results, LayerName(g.Name) ?? "onnx_model");
         build.AssignWeights();
         return functional;
     }
@@ -123,9 +145,22 @@ internal static class ModelImport
         for (int a = 1; a < dims.Length; a++)
         {
             TensorShapeProto.Types.Dimension dim = tensor.Shape.Dim[a];
-            dims[a] = dim.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dim.DimValue > 0 ? dim.DimValue
-                : throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
+            if (dim.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
+            {
+                throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
                     $"{what} has a dynamic length on axis {a} ({(dim.DimParam.Length > 0 ? $"'{dim.DimParam}'" : "unknown")}); NeuralNet.Onnx imports a dynamic batch axis only: export with fixed lengths on the other axes."));
+            }
+
+            dims[a] = ImportSizes.IsLength(dim.DimValue) ? dim.DimValue
+                : dim.DimValue == 0 ? throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
+                    $"{what} has length 0 on axis {a} (an empty tensor); NeuralNet layers need a length of at least 1 on every axis."))
+                : throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{what} has length {dim.DimValue} on axis {a}; NeuralNet holds lengths in {ImportSizes.LengthRange}."));
+        }
+
+        if (ImportSizes.Product(dims.Skip(1)) is null)
+        {
+            throw new InvalidDataException($"{what} has dimensions {ImportText.Dims(dims)}: more than 2147483647 values per sample, which NeuralNet does not hold.");
         }
 
         if (tensor.Shape.Dim[0] is { ValueCase: TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue, DimValue: > 0 } fixedBatch)
@@ -135,6 +170,23 @@ internal static class ModelImport
         }
 
         return ImportedValue.Computed(input.Name, dims, image: dims.Length == 4 && !channelsLast);
+    }
+
+    // Names that clean-up makes equal ('a.b' and 'a_b') get a suffix: a model's layer names are unique.
+    private static string? UniqueName(string? name, HashSet<string> taken)
+    {
+        if (name is null)
+        {
+            return null;
+        }
+
+        string unique = name;
+        for (int i = 2; !taken.Add(unique); i++)
+        {
+            unique = string.Create(CultureInfo.InvariantCulture, $"{name}_{i}");
+        }
+
+        return unique;
     }
 
     // ONNX names hold '/', ':' or '.', which NeuralNet's file keys (layer/parameter) reserve.

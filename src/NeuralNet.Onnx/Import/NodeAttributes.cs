@@ -14,7 +14,7 @@ internal sealed class NodeAttributes
     private readonly ImportedNode _node;
     private readonly Dictionary<string, AttributeProto> _attributes = new(StringComparer.Ordinal);
 
-    /// <exception cref="NotSupportedException">The node has an attribute outside <paramref name="known"/>, or one refers to a function's attribute.</exception>
+    /// <exception cref="NotSupportedException">The node has an attribute outside <paramref name="known"/>.</exception>
     public NodeAttributes(ImportedNode node, params string[] known)
     {
         _node = node;

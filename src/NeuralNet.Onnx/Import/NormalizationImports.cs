@@ -38,9 +38,9 @@ internal static class NormalizationImports
         }
 
         float epsilon = attributes.Float("epsilon", 1e-5f), momentum = attributes.Float("momentum", 0.9f);
-        if (!(epsilon > 0f) || !(momentum is >= 0f and <= 1f))
+        if (!(float.IsFinite(epsilon) && epsilon > 0f) || !(momentum is >= 0f and <= 1f))
         {
-            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"epsilon={epsilon}, momentum={momentum}; NeuralNet's BatchNormalization takes a positive epsilon and a momentum in [0, 1]"));
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"epsilon={epsilon}, momentum={momentum}; NeuralNet's BatchNormalization takes a finite positive epsilon and a momentum in [0, 1]"));
         }
 
         // ONNX's momentum weighs the old running value, as Keras' does, so fine-tuning updates the statistics alike.
@@ -73,9 +73,9 @@ internal static class NormalizationImports
         float[]? bias = graph.Optional(node, 2) is not null ? graph.Constant(node, 2, "B").Vector(node, features, "B") : null;
         float[] gamma = scale.Vector(node, features, "Scale");
         float epsilon = attributes.Float("epsilon", 1e-5f);
-        if (!(epsilon > 0f))
+        if (!(float.IsFinite(epsilon) && epsilon > 0f))
         {
-            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"epsilon={epsilon}; NeuralNet's LayerNormalization takes a positive epsilon"));
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"epsilon={epsilon}; NeuralNet's LayerNormalization takes a finite positive epsilon"));
         }
 
         graph.Define(node, x.Dims, b =>

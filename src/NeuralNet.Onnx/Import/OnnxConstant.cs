@@ -30,7 +30,7 @@ internal sealed class OnnxConstant
 
     /// <summary>Reads <paramref name="tensor"/>; <paramref name="what"/> names it in messages ("initializer 'w'").</summary>
     /// <exception cref="NotSupportedException">The element type is not float, double, int32 or int64, or the data lives in an external file.</exception>
-    /// <exception cref="InvalidDataException">The data does not hold as many elements as the dimensions say.</exception>
+    /// <exception cref="InvalidDataException">The dimensions are negative or count more than <see cref="int.MaxValue"/> elements, or the data does not hold as many elements as they say.</exception>
     public static OnnxConstant Read(TensorProto tensor, string what)
     {
         if (tensor.DataLocation == 1 || tensor.ExternalData.Count > 0)
@@ -44,7 +44,12 @@ internal sealed class OnnxConstant
             throw new InvalidDataException($"{what} has negative dimensions {ImportText.Dims(dims)}.");
         }
 
-        long count = dims.Aggregate(1L, (a, d) => a * d);
+        long count = dims.Any(d => d > int.MaxValue) ? -1 : ImportSizes.Product(dims) ?? -1;
+        if (count < 0)
+        {
+            throw new InvalidDataException($"{what} has dimensions {ImportText.Dims(dims)}: more than 2147483647 elements, or a length above it, which NeuralNet does not hold.");
+        }
+
         int size = tensor.DataType switch
         {
             Float or Int32 => 4,

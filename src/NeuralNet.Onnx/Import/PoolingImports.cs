@@ -22,15 +22,15 @@ internal static class PoolingImports
             : new NodeAttributes(node, "auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides");
         ImportedValue x = graph.Image(node, 0, "X");
         long[] k = attributes.Ints("kernel_shape") ?? throw node.Invalid("attribute kernel_shape is missing");
-        if (k.Length != 2 || k.Any(v => v < 1))
+        if (k.Length != 2 || !k.All(ImportSizes.IsLength))
         {
-            throw node.Invalid($"attribute kernel_shape={ImportText.List(k)} is not two positive lengths");
+            throw node.Invalid($"attribute kernel_shape={ImportText.List(k)} is not two lengths in {ImportSizes.LengthRange}");
         }
 
         long[] s = attributes.Ints("strides", 2, 1);
-        if (s.Any(v => v < 1))
+        if (!s.All(ImportSizes.IsLength))
         {
-            throw node.Invalid($"attribute strides={ImportText.List(s)} is not two positive steps");
+            throw node.Invalid($"attribute strides={ImportText.List(s)} is not two steps in {ImportSizes.LengthRange}");
         }
 
         if (attributes.Ints("dilations", 2, 1).Any(v => v != 1))
@@ -47,15 +47,18 @@ internal static class PoolingImports
             padding = padding with { Padding = Padding.Valid };
         }
 
-        if (padding.IsExplicit && !countPads)
-        {
-            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-                $"attribute pads={ImportText.List(padding.Pads)} for a {x.Dims[2]}×{x.Dims[3]} input; NeuralNet.Onnx imports {node.OpType} with no pads or the pads of Keras' 'same' ({ImportText.List(Converters.SamePadding.Pads(Padding.Same, (int)x.Dims[2], (int)x.Dims[3], window, strides))}) here{(max ? string.Empty : ", or any pads with count_include_pad=1")}"));
-        }
-
         long[] p = padding.Pads;
         long height = WindowPadding.Output(x.Dims[2], p[0], p[2], window.Height, strides.Height);
         long width = WindowPadding.Output(x.Dims[3], p[1], p[3], window.Width, strides.Width);
+
+        // ONNX pads a max with −∞: where every window holds a real pixel (PyTorch's pad <= kernel / 2 ensures it), edge copies give the same max.
+        bool everyWindowReal = p[0] < window.Height && p[1] < window.Width
+            && ((height - 1) * strides.Height) - p[0] < x.Dims[2] && ((width - 1) * strides.Width) - p[1] < x.Dims[3];
+        if (padding.IsExplicit && !countPads && !(max && everyWindowReal))
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"attribute pads={ImportText.List(padding.Pads)} for a {x.Dims[2]}×{x.Dims[3]} input; NeuralNet.Onnx imports {node.OpType} with no pads or the pads of Keras' 'same' ({ImportText.List(padding.SamePads)}) here{(max ? ", or pads that leave a real pixel in every window" : ", or any pads with count_include_pad=1")}"));
+        }
         if (attributes.Int("ceil_mode", 0) != 0 && (Ceil(x.Dims[2], p[0], p[2], window.Height, strides.Height) != height || Ceil(x.Dims[3], p[1], p[3], window.Width, strides.Width) != width))
         {
             throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
@@ -64,11 +67,7 @@ internal static class PoolingImports
 
         graph.Define(node, [x.Dims[0], x.Dims[1], height, width], b =>
         {
-            SymbolicTensor input = b[x];
-            if (padding.IsExplicit)
-            {
-                input = padding.ZeroPadding().Call(input);
-            }
+            SymbolicTensor input = padding.Apply(b[x], edge: max, x.Dims[2], x.Dims[3]);
 
             Layer pool = max ? new MaxPooling2D(window, strides, padding.Padding) : new AveragePooling2D(window, strides, padding.Padding);
             return pool.Call(input);

@@ -82,7 +82,7 @@ internal static class ShapeImports
             : attributes.Has("value_int") ? new OnnxConstant([], [attributes.Int("value_int", 0)])
             : attributes.Ints("value_ints") is long[] ints ? new OnnxConstant([ints.Length], [.. ints.Select(i => (double)i)])
             : throw node.Invalid("the Constant holds no value");
-        graph.Add(ImportedValue.FromConstant(node.Proto.Output[0], constant));
+        graph.Add(ImportedValue.FromConstant(node.Proto.Output[0], constant), node);
     }
 
     private static void Identity(ImportedNode node, ImportGraph graph)
@@ -131,7 +131,7 @@ internal static class ShapeImports
             throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"attribute axis={axis}; NeuralNet.Onnx imports Flatten that keeps the batch axis (axis=1)"));
         }
 
-        long features = x.Dims.Skip(1).Aggregate(1L, (a, d) => a * d);
+        long features = ImportSizes.Product(x.Dims.Skip(1))!.Value;
         if (x.Rank == 2)
         {
             graph.Alias(node, x);
@@ -171,15 +171,15 @@ internal static class ShapeImports
             throw node.Invalid($"shape {ImportText.List(shape)} has more than one -1 or a negative length");
         }
 
-        long sample = x.Dims.Skip(1).Aggregate(1L, (a, d) => a * d);
+        long sample = ImportSizes.Product(x.Dims.Skip(1))!.Value;
         bool batchKept = shape[0] == 0 || (shape[0] > 0 && shape[0] == graph.FixedBatch)
-            || (shape[0] == -1 && !rest.Contains(-1) && rest.Aggregate(1L, (a, d) => a * d) == sample);
+            || (shape[0] == -1 && !rest.Contains(-1) && ImportSizes.Product(rest) == sample);
         if (!batchKept)
         {
             throw node.Refuse($"shape {ImportText.List(shape)} on input {ImportText.Dims(x.Dims)} changes the batch axis; NeuralNet.Onnx imports reshapes of each sample (first entry 0, -1 or the inputs' fixed batch length)");
         }
 
-        long known = rest.Where(d => d != -1).Aggregate(1L, (a, d) => a * d);
+        long known = ImportSizes.Product(rest.Where(d => d != -1)) ?? 0;
         if (known == 0 || (rest.Contains(-1) ? sample % known != 0 : known != sample))
         {
             throw node.Invalid($"shape {ImportText.List(shape)} does not hold the {sample} values of each sample of {ImportText.Dims(x.Dims)}");

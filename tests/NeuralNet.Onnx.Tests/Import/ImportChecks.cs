@@ -15,18 +15,27 @@ internal static class ImportChecks
     public static Functional AssertMatchesRuntime(byte[] onnx, string input, int[] dims, int seed = 7)
     {
         float[] values = [.. Tensor.RandomNormal(new TensorShape(dims), seed).AsReadOnlySpan().ToArray()];
-        (float[] expected, int[] expectedDims) = OnnxGraphs.Run(onnx, input, values, dims);
+        (float[] Values, int[] Dimensions)[] expected = OnnxGraphs.Run(onnx, input, values, dims);
         Functional model = Import(onnx);
-        Tensor ours = model.PredictOutputs([ChannelsLast(values, dims)])[0];
-        (float[] wanted, int[] wantedDims) = expectedDims.Length == 4 ? (ToChannelsLast(expected, expectedDims), ChannelsLastDims(expectedDims)) : (expected, expectedDims);
-        Assert.Equal(wantedDims, ours.Shape.Dimensions.ToArray());
-        AssertClose(wanted, ours.AsReadOnlySpan());
+        IReadOnlyList<Tensor> ours = model.PredictOutputs([ChannelsLast(values, dims)]);
+        Assert.Equal(expected.Length, ours.Count);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            (float[] wanted, int[] wantedDims) = ChannelsLastOutput(expected[i].Values, expected[i].Dimensions);
+            Assert.Equal(wantedDims, ours[i].Shape.Dimensions.ToArray());
+            AssertClose(wanted, ours[i].AsReadOnlySpan());
+        }
+
         return model;
     }
 
     /// <summary>An ONNX (N, C, H, W) batch as the channels-last tensor the imported model takes; other ranks as they are.</summary>
     public static Tensor ChannelsLast(float[] values, int[] dims) =>
         dims.Length == 4 ? Tensor.FromArray(ToChannelsLast(values, dims), ChannelsLastDims(dims)) : Tensor.FromArray(values, dims);
+
+    /// <summary>ONNX Runtime's output as the imported model gives it: an (N, C, H, W) one channels last.</summary>
+    public static (float[] Values, int[] Dimensions) ChannelsLastOutput(float[] values, int[] dims) =>
+        dims.Length == 4 ? (ToChannelsLast(values, dims), ChannelsLastDims(dims)) : (values, dims);
 
     public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
     {

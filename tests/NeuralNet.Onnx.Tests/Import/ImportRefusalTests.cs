@@ -57,13 +57,14 @@ public sealed class ImportRefusalTests
     }
 
     [Fact]
-    public void MaxPoolWithPadsOtherThanSame_IsRefused_NamingThePadsKerasWouldUse()
+    public void MaxPoolWithAWindowOfPadsOnly_IsRefused_NamingThePadsKerasWouldUse()
     {
+        // Pads of 2 before a kernel of 2: the first window holds no pixel (ONNX's max of −∞ only; PyTorch forbids it).
         var g = new OnnxGraphs(4);
-        g.Output(g.Node("MaxPool", [g.Input("x", -1, 2, 6, 6)], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1)));
+        g.Output(g.Node("MaxPool", [g.Input("x", -1, 2, 6, 6)], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), Ints("pads", 2, 2, 2, 2)));
 
         var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes()));
-        Assert.Contains("(MaxPool): attribute pads=[1, 1, 1, 1] for a 6×6 input", error.Message, StringComparison.Ordinal);
+        Assert.Contains("(MaxPool): attribute pads=[2, 2, 2, 2] for a 6×6 input", error.Message, StringComparison.Ordinal);
         Assert.Contains("Keras' 'same' ([0, 0, 0, 0])", error.Message, StringComparison.Ordinal);
     }
 

@@ -92,15 +92,26 @@ internal sealed class OnnxGraphs(int seed)
         return model.ToByteArray();
     }
 
-    /// <summary>Runs <paramref name="onnx"/> in ONNX Runtime on one input; returns the first output and its dimensions.</summary>
-    public static (float[] Values, int[] Dimensions) Run(byte[] onnx, string input, float[] values, int[] dims)
+    /// <summary>The graph being built, for tests that break ONNX's rules on purpose.</summary>
+    public GraphProto Graph => _graph;
+
+    /// <summary>A float scalar initializer of <paramref name="value"/>.</summary>
+    public string Scalar(float value)
+    {
+        var tensor = new TensorProto { Name = $"s{_count++}", DataType = 1 };
+        tensor.FloatData.Add(value);
+        _graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    /// <summary>Runs <paramref name="onnx"/> in ONNX Runtime on one input; returns every output with its dimensions.</summary>
+    public static (float[] Values, int[] Dimensions)[] Run(byte[] onnx, string input, float[] values, int[] dims)
     {
         using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         using var session = new InferenceSession(onnx, options);
         using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results =
             session.Run([NamedOnnxValue.CreateFromTensor(input, new DenseTensor<float>(values, dims))]);
-        Tensor<float> output = results[0].AsTensor<float>();
-        return (output.ToArray(), output.Dimensions.ToArray());
+        return [.. results.Select(r => r.AsTensor<float>()).Select(t => (t.ToArray(), t.Dimensions.ToArray()))];
     }
 
     private static ValueInfoProto Value(string name, long[] dims)

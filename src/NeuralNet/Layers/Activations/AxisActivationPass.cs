@@ -68,12 +68,12 @@ internal sealed class AxisActivationPass
 
     /// <summary>
     /// The layer's backward step: the last forward pass's batch checked, then dx from dy, or dy itself when the layer
-    /// computes no input gradient.
+    /// computes no input gradient. The layer is described only in an error, so a step allocates nothing.
     /// </summary>
-    public Tensor Backward(Tensor outputGradient, bool computesInputGradient, string layer)
+    public Tensor Backward(Tensor outputGradient, Layer layer)
     {
         CheckForwardRan(outputGradient, layer);
-        return computesInputGradient ? Backward(outputGradient) : outputGradient;
+        return layer.ComputesInputGradient ? Backward(outputGradient) : outputGradient;
     }
 
     // dx from dy; the functions' backward needs only their output y.
@@ -98,11 +98,11 @@ internal sealed class AxisActivationPass
     }
 
     /// <summary>Refuses a gradient whose batch size is not the last forward pass's.</summary>
-    public void CheckForwardRan(Tensor outputGradient, string layer)
+    public void CheckForwardRan(Tensor outputGradient, Layer layer)
     {
         if (outputGradient.Shape[0] != _batch)
         {
-            throw new InvalidOperationException($"{layer}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
+            throw new InvalidOperationException($"{(layer.Name.Length == 0 ? layer.TypeName : $"{layer.TypeName} '{layer.Name}'")}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
         }
     }
 }

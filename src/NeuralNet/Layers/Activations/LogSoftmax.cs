@@ -67,5 +67,5 @@ public sealed class LogSoftmax : Layer
     protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input);
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, ComputesInputGradient, Describe());
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, this);
 }

@@ -71,12 +71,12 @@ public sealed class Softmax : Layer
     protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input);
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, ComputesInputGradient, Describe());
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, this);
 
     /// <inheritdoc/>
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
-        _pass!.CheckForwardRan(logitsGradient, Describe());
+        _pass!.CheckForwardRan(logitsGradient, this);
         return logitsGradient;
     }
 }

@@ -207,13 +207,15 @@ internal sealed class KerasOperationCall
     }
 
     /// <summary>
-    /// The axis of <c>ops.softmax</c> / <c>ops.log_softmax</c> as written (-1 when absent or null, Keras' default), or its
-    /// list of axes, none of them the batch axis, and whether it is a list.
+    /// The axis of <c>ops.softmax</c> / <c>ops.log_softmax</c> as written (-1 when absent, Keras' default), or its list of
+    /// axes, none of them the batch axis, and whether it is a list. An explicit <c>axis=None</c> (JSON null) is refused:
+    /// Keras then normalizes over every axis, the batch axis too.
     /// </summary>
     public (int[] Axes, bool List) SoftmaxAxes()
     {
         int rank = Rank(Tensors[0]);
-        int[] axes = Integers("axis") ?? [-1];
+        int[] axes = !Config.ContainsKey("axis") ? [-1]
+            : Integers("axis") ?? throw Refused("axis", "axis=None normalizes over every axis, the batch axis too; NeuralNet's Softmax and LogSoftmax keep each sample on its own (give the sample axes, e.g. axis=[1, 2])");
         int[] full = [.. axes.Select(a => Normalized("axis", a, rank))];
         if (full.Length == 0 || full.Distinct().Count() != full.Length)
         {

@@ -23,7 +23,7 @@ internal static class KerasOperationForms
         Clip c => Item(c.Name, "Clip", new JsonObject { ["x_min"] = c.Min, ["x_max"] = c.Max }, new JsonArray(s_placeholder.DeepClone())),
         Divide d => Item(SameRank(d).Name, "Divide", new JsonObject(), new JsonArray(s_placeholder.DeepClone(), s_placeholder.DeepClone())),
         Reduce r => Item(r.Name, KerasOperationLayers.ClassOf(r.Reduction), ReductionConfig(r), new JsonArray(s_placeholder.DeepClone())),
-        Stack s => Item(s.Name, "Stack", new JsonObject { ["axis"] = s.Axis }, new JsonArray(new JsonArray([.. s.InputShapes.Select(_ => s_placeholder.DeepClone())]))),
+        Stack s => Unnamed(Item(s.Name, "Stack", new JsonObject { ["axis"] = s.Axis }, new JsonArray(new JsonArray([.. s.InputShapes.Select(_ => s_placeholder.DeepClone())])))),
         MatMul m => Item(m.Name, "Matmul", new JsonObject(), new JsonArray(s_placeholder.DeepClone(), s_placeholder.DeepClone())),
         Layers.LogSoftmax l => Unnamed(Item(l.Name, "LogSoftmax", new JsonObject { ["axis"] = AxisNode(l.GetConfig()) }, new JsonArray(s_placeholder.DeepClone()), KerasOperationLayers.NnModule)),
         _ => null,
@@ -60,8 +60,9 @@ internal static class KerasOperationForms
     // The axis as the layer's config holds it: an integer, or a list.
     private static JsonNode? AxisNode(NeuralNet.Serialization.Config config) => config.GetNode("axis")?.DeepClone();
 
-    // Keras' nn ops whose __init__ takes no name (Softmax, LogSoftmax, ...) leave it out of their config, and from_config
-    // would pass it on to that __init__.
+    // Keras ops whose __init__ takes no name in some 3.x release (nn's Softmax, LogSoftmax, ...; numpy's Stack, whose
+    // __init__(self, axis=0) had none before) leave it out of their config: Operation.from_config calls cls(**config), and
+    // Functional wires the op by the item's own "name".
     private static JsonObject Unnamed(JsonObject item)
     {
         ((JsonObject)item["config"]!).Remove("name");

@@ -138,14 +138,16 @@ internal static class KerasOperationLayers
             throw call.Refused("config", ex.Message);
         }
 
+        // The Softmax layer ignores masks, but Keras' layers.Softmax, which SaveModel would write without the op's item,
+        // uses them: it is marked too, so that SaveModel refuses it then.
         JsonNode config = JsonNode.Parse(layer.GetConfig().ToJson())!;
-        if (layer.SupportsMasking)
+        if (layer.SupportsMasking || layer is Layers.Softmax)
         {
             config["drops_masks"] = true;
         }
 
         // Keras' merge layers and Concatenate take their inputs as one list.
-        JsonArray Args(List<JsonObject> tensors) => layer is Merge or Concatenate or Dot or MatMul or Stack
+        JsonArray Args(List<JsonObject> tensors) => layer is Merge or Concatenate or MatMul or Stack
             ? new JsonArray(new JsonArray([.. tensors.Select(t => t.DeepClone())]))
             : new JsonArray(tensors[0].DeepClone());
         return new JsonObject
@@ -257,9 +259,10 @@ internal static class KerasOperationLayers
         return new ScalarArithmetic(arithmetic, constant, first, call.Name);
     }
 
-    // ops.matmul of two rank-3 tensors, (batch, n, k) @ (batch, k, m), is Keras' Dot with axes (2, 1): (batch, n, m); of
-    // two tensors of the same rank 4 or more, the MatMul layer, over the last two axes for each index of the others.
-    private static Layer Matmul(KerasOperationCall call)
+    // ops.matmul of two tensors of the same rank 3 or more is the MatMul layer, over the last two axes for each index of
+    // the others: (batch, n, k) @ (batch, k, m) = (batch, n, m) at rank 3 (read as Dot with axes (2, 1) before session 37,
+    // which computes the same; MatMul keeps the type through a round trip of a C#-built MatMul).
+    private static MatMul Matmul(KerasOperationCall call)
     {
         call.RequireTensors(2);
         int?[] a = KerasOperationCall.Shape(call.Tensors[0]), b = KerasOperationCall.Shape(call.Tensors[1]);
@@ -282,7 +285,7 @@ internal static class KerasOperationLayers
             }
         }
 
-        return a.Length == 3 ? new Dot((2, 1), name: call.Name) : new MatMul(call.Name);
+        return new MatMul(call.Name);
     }
 
     // ops.clip(x, x_min, x_max) with finite bounds in order (NumPy's clip would give x_max everywhere when x_min > x_max).

@@ -141,7 +141,7 @@ public sealed partial class KerasFormatTests
         Assert.Equal("keras.src.ops.numpy.Matmul {\"name\":\"scores\"} [[\"q\",0,0],[\"k\",0,0]]", Written("scores"));
         Assert.Equal("keras.src.ops.nn.LogSoftmax {\"axis\":1} [[\"scores\",0,0]]", Written("logs"));
         Assert.Equal("keras.src.ops.nn.LogSoftmax {\"axis\":[2,3]} [[\"scores\",0,0]]", Written("both"));
-        Assert.Equal("keras.src.ops.numpy.Stack {\"axis\":1,\"name\":\"stacked\"} [[[\"logs\",0,0],[\"both\",0,0],[\"scores\",0,0]]]", Written("stacked"));
+        Assert.Equal("keras.src.ops.numpy.Stack {\"axis\":1} [[[\"logs\",0,0],[\"both\",0,0],[\"scores\",0,0]]]", Written("stacked"));
 
         Model loaded = KerasFormat.LoadModel(path);
         Tensor[] inputs = [Tensor.RandomNormal(new TensorShape(2, 2, 3, 4), seed: 39, 0f, 1f), Tensor.RandomNormal(new TensorShape(2, 2, 4, 3), seed: 40, 0f, 1f)];
@@ -156,6 +156,8 @@ public sealed partial class KerasFormatTests
     [InlineData("Matmul", "", "x|x", "argument 'args': the first tensor's last axis has 4 entries and the second's next-to-last axis 3 ((None, 2, 3, 4) @ (None, 2, 3, 4))")]
     [InlineData("Matmul", "", "x|heads3", "argument 'args': axis 1 has 2 entries in the first tensor and 3 in the second")]
     [InlineData("LogSoftmax", "\"axis\": [1, 1]", "x", "argument 'axis': axis=[1,1]: expected one or more distinct axes")]
+    [InlineData("Softmax", "\"axis\": null", "x", "argument 'axis': axis=None normalizes over every axis, the batch axis too")]
+    [InlineData("LogSoftmax", "\"axis\": null", "x", "argument 'axis': axis=None normalizes over every axis, the batch axis too")]
     [InlineData("LogSoftmax", "\"axis\": 4", "x", "argument 'axis': axis 4 is out of range for an input of rank 4")]
     [InlineData("Stack", "\"axis\": 0", "[x|x]", "argument 'axis': axis 0 is the batch axis")]
     [InlineData("Stack", "\"axis\": 1", "[x|heads3]", "argument 'args': it stacks tensors of shapes (None, 2, 3, 4) and (None, 3, 4, 2); ops.stack needs one shape")]
@@ -177,5 +179,76 @@ public sealed partial class KerasFormatTests
             OperationItem(module, className, "op", config, args));
         var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", model)), "ops.keras"));
         Assert.Contains($"ops.keras: config.json: operation 'op' ({module}.{className}), {expected}", error.Message, StringComparison.Ordinal);
+    }
+
+    // x (None, 2, 3, 4): sm = ops.softmax(x, axis=[1, 2]); lsm = ops.log_softmax(x, axis=[1, 2]);
+    //   front = ops.stack([x, sm], axis=1) (None, 2, 2, 3, 4); inner = ops.stack([x, lsm], axis=-2) (None, 2, 3, 2, 4)
+    private static readonly string s_axisListOperationsModel = FunctionalWithInput("2, 3, 4", "[[\"x\", 0, 0]]",
+        "[[\"front\", 0, 0], [\"inner\", 0, 0]]",
+        OperationItem("keras.src.ops.nn", "Softmax", "sm", "\"axis\": [1, 2]", KerasConfigs.Tensor("x", 2, 3, 4)),
+        OperationItem("keras.src.ops.nn", "LogSoftmax", "lsm", "\"axis\": [1, 2]", KerasConfigs.Tensor("x", 2, 3, 4)),
+        Numpy("Stack", "front", "\"axis\": 1", $"[{KerasConfigs.Tensor("x", 2, 3, 4)}, {KerasConfigs.Tensor("sm", 2, 3, 4)}]"),
+        Numpy("Stack", "inner", "\"axis\": -2", $"[{KerasConfigs.Tensor("x", 2, 3, 4)}, {KerasConfigs.Tensor("lsm", 2, 3, 4)}]"));
+
+    [H5pyFact]
+    public void LoadModel_SoftmaxOverAnAxisListAndStackOnMiddleAxes_PredictNumpysFormulasAndRoundTrip()
+    {
+        Model model = KerasFormat.LoadModel(WriteArchive("axis-list-operations.keras", s_axisListOperationsModel, [""], []));
+        Tensor input = Tensor.RandomNormal(new TensorShape(2, 2, 3, 4), seed: 41, 0f, 1f);
+        float[] v = input.ToArray();
+        IReadOnlyList<Tensor> outputs = model.PredictOutputs(input);
+        Assert.Equal(new TensorShape(2, 2, 2, 3, 4), outputs[0].Shape);
+        Assert.Equal(new TensorShape(2, 2, 3, 2, 4), outputs[1].Shape);
+        float[] front = outputs[0].ToArray(), inner = outputs[1].ToArray();
+        for (int b = 0; b < 2; b++)
+        {
+            for (int f = 0; f < 4; f++)
+            {
+                // Over the 2 x 3 (head, token) entries of feature f taken together.
+                double logSum = Math.Log(Enumerable.Range(0, 6).Sum(ht => Math.Exp(v[(b * 24) + (ht * 4) + f])));
+                for (int h = 0; h < 2; h++)
+                {
+                    for (int t = 0; t < 3; t++)
+                    {
+                        double x = v[(b * 24) + (h * 12) + (t * 4) + f];
+                        Assert.Equal(x, front[(((((((b * 2) + 0) * 2) + h) * 3) + t) * 4) + f]);
+                        Assert.Equal(Math.Exp(x - logSum), front[(((((((b * 2) + 1) * 2) + h) * 3) + t) * 4) + f], 1e-6);
+                        Assert.Equal(x, inner[(((((((b * 2) + h) * 3) + t) * 2) + 0) * 4) + f]);
+                        Assert.Equal(x - logSum, inner[(((((((b * 2) + h) * 3) + t) * 2) + 1) * 4) + f], 1e-5);
+                    }
+                }
+            }
+        }
+
+        Assert.Equal([1, 2], Assert.IsType<Layers.Softmax>(model.GetLayer("sm")).Axes);
+        Assert.Equal([1, 2], Assert.IsType<Layers.LogSoftmax>(model.GetLayer("lsm")).Axes);
+        Assert.Equal(1, Assert.IsType<Stack>(model.GetLayer("front")).Axis);
+        Assert.Equal(-2, Assert.IsType<Stack>(model.GetLayer("inner")).Axis);
+
+        // Written back as the same items, read again to the same values.
+        string saved = Path.Combine(_folder, "axis-list-operations-saved.keras");
+        KerasFormat.SaveModel(model, saved);
+        JsonArray original = JsonNode.Parse(s_axisListOperationsModel)!["config"]!["layers"]!.AsArray();
+        JsonArray written = ReadConfig(saved)["config"]!["layers"]!.AsArray();
+        foreach (JsonObject item in original.Skip(1).Cast<JsonObject>())
+        {
+            JsonObject copy = written.Cast<JsonObject>().Single(w => (string?)w["name"] == (string?)item["name"]);
+            Assert.True(JsonNode.DeepEquals(item["config"], copy["config"]), $"{item["name"]}: config {item["config"]!.ToJsonString()} became {copy["config"]?.ToJsonString()}");
+            Assert.Equal((string?)item["class_name"], (string?)copy["class_name"]);
+        }
+
+        Model again = KerasFormat.LoadModel(saved);
+        for (int o = 0; o < 2; o++)
+        {
+            Assert.Equal(outputs[o].ToArray(), again.PredictOutputs(input)[o].ToArray());
+        }
+
+        // After NeuralNet's own format the op items are gone: Keras' layers.Softmax would use masks, which ops.softmax does
+        // not, so the Softmax layer read from the op is refused as .keras, naming it.
+        string native = Path.Combine(_folder, "axis-list-operations.safetensors");
+        model.Save(native);
+        Model reloaded = Model.Load(native);
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(reloaded, Path.Combine(_folder, "axis-list-again.keras")));
+        Assert.Contains("Layer 'sm' (Softmax) drops masks", error.Message, StringComparison.Ordinal);
     }
 }

@@ -84,7 +84,7 @@ public sealed partial class KerasFormatTests
         Assert.IsType<Divide>(model.GetLayer("ratio"));
         Assert.IsType<Clip>(model.GetLayer("clip"));
         Assert.IsType<Identity>(model.GetLayer("cast"));
-        Assert.IsType<Dot>(model.GetLayer("gram"));
+        Assert.IsType<MatMul>(model.GetLayer("gram"));
         Assert.Equal(ArithmeticOperator.Power, Assert.IsType<ScalarArithmetic>(model.GetLayer("grow")).Operator);
     }
 

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using NeuralNet.Activations;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
 
@@ -28,6 +30,19 @@ internal sealed class AxisActivationPass
         IsLastAxisOnly = sampleAxes is [int only] && only == sampleShape.Rank - 1;
     }
 
+    /// <summary>One axis, checked (not the batch axis 0), as the layers' single-axis constructors take it.</summary>
+    public static int[] CheckedAxis(int axis, string layer) => LayerNormalization.CheckAxes([axis], layer, nameof(axis));
+
+    /// <summary>Several axes taken together, checked (at least one, none the batch axis 0).</summary>
+    public static int[] CheckedAxes(int[] axes, string layer) => LayerNormalization.CheckAxes(axes, layer, nameof(axes));
+
+    /// <summary>A config's <c>"axis"</c>: an integer (-1 when absent, Keras' default) or a list, and whether it is a list.</summary>
+    public static (int[] Axes, bool IsList) ReadAxis(Config config) =>
+        config.GetNode("axis") is JsonArray ? (config.GetInt32Array("axis", 32), true) : ([config.GetInt32("axis", -1)], false);
+
+    /// <summary>Writes <c>"axis"</c> as the layer was given it: the list, or its one integer.</summary>
+    public static Config WriteAxis(Config config, int[] axes, bool isList) => isList ? config.Set("axis", axes) : config.Set("axis", axes[0]);
+
     /// <summary>Whether the function runs over the last axis alone.</summary>
     public bool IsLastAxisOnly { get; }
 
@@ -51,8 +66,18 @@ internal sealed class AxisActivationPass
         return output;
     }
 
+    /// <summary>
+    /// The layer's backward step: the last forward pass's batch checked, then dx from dy, or dy itself when the layer
+    /// computes no input gradient. The layer is described only in an error, so a step allocates nothing.
+    /// </summary>
+    public Tensor Backward(Tensor outputGradient, Layer layer)
+    {
+        CheckForwardRan(outputGradient, layer);
+        return layer.ComputesInputGradient ? Backward(outputGradient) : outputGradient;
+    }
+
     // dx from dy; the functions' backward needs only their output y.
-    public Tensor Backward(Tensor outputGradient)
+    private Tensor Backward(Tensor outputGradient)
     {
         Tensor inputGradient = Layer.ReusedBatchView(ref _inputGradientBuffer, _batch, _sampleShape);
         if (_layout.IsContiguous)
@@ -73,12 +98,11 @@ internal sealed class AxisActivationPass
     }
 
     /// <summary>Refuses a gradient whose batch size is not the last forward pass's.</summary>
-    /// <remarks>Takes the layer, not its description, so a step that passes the check builds no string.</remarks>
     public void CheckForwardRan(Tensor outputGradient, Layer layer)
     {
         if (outputGradient.Shape[0] != _batch)
         {
-            throw new InvalidOperationException($"{layer}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
+            throw new InvalidOperationException($"{(layer.Name.Length == 0 ? layer.TypeName : $"{layer.TypeName} '{layer.Name}'")}: backward needs a forward pass with the same batch size first (last forward batch {_batch}, gradient {outputGradient.Shape}).");
         }
     }
 }

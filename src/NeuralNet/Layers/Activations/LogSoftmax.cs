@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using NeuralNet.Activations;
 using NeuralNet.Serialization;
 
@@ -27,7 +26,7 @@ public sealed class LogSoftmax : Layer
     public LogSoftmax(int axis = -1, string? name = null)
         : base(name)
     {
-        _axes = LayerNormalization.CheckAxes([axis], Describe(), nameof(axis));
+        _axes = AxisActivationPass.CheckedAxis(axis, Describe());
     }
 
     /// <summary>Creates a log-softmax layer over several axes taken together (Keras' <c>axis=(1, 2)</c>).</summary>
@@ -37,7 +36,7 @@ public sealed class LogSoftmax : Layer
     public LogSoftmax(int[] axes, string? name = null)
         : base(name)
     {
-        _axes = LayerNormalization.CheckAxes(axes, Describe(), nameof(axes));
+        _axes = AxisActivationPass.CheckedAxes(axes, Describe());
         _axisIsList = true;
     }
 
@@ -48,13 +47,14 @@ public sealed class LogSoftmax : Layer
     public override string DefaultNamePrefix => "log_softmax";
 
     /// <inheritdoc/>
-    public override Config GetConfig() => _axisIsList ? base.GetConfig().Set("axis", _axes) : base.GetConfig().Set("axis", _axes[0]);
+    public override Config GetConfig() => AxisActivationPass.WriteAxis(base.GetConfig(), _axes, _axisIsList);
 
     /// <summary>Creates the layer from its config; <c>"axis"</c> may be an integer or a list.</summary>
-    internal static LogSoftmax FromConfig(Config config) =>
-        config.GetNode("axis") is JsonArray
-            ? new LogSoftmax(config.GetInt32Array("axis", 32), config.GetString("name"))
-            : new LogSoftmax(config.GetInt32("axis", -1), config.GetString("name"));
+    internal static LogSoftmax FromConfig(Config config)
+    {
+        (int[] axes, bool isList) = AxisActivationPass.ReadAxis(config);
+        return isList ? new LogSoftmax(axes, config.GetString("name")) : new LogSoftmax(axes[0], config.GetString("name"));
+    }
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
@@ -67,9 +67,5 @@ public sealed class LogSoftmax : Layer
     protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input);
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient)
-    {
-        _pass!.CheckForwardRan(outputGradient, this);
-        return ComputesInputGradient ? _pass.Backward(outputGradient) : outputGradient;
-    }
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, this);
 }

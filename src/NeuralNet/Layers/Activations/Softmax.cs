@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using NeuralNet.Activations;
 using NeuralNet.Serialization;
 
@@ -28,7 +27,7 @@ public sealed class Softmax : Layer
     public Softmax(int axis = -1, string? name = null)
         : base(name)
     {
-        _axes = LayerNormalization.CheckAxes([axis], Describe(), nameof(axis));
+        _axes = AxisActivationPass.CheckedAxis(axis, Describe());
     }
 
     /// <summary>Creates a softmax layer over several axes taken together (Keras' <c>axis=[1, 2]</c>).</summary>
@@ -38,7 +37,7 @@ public sealed class Softmax : Layer
     public Softmax(int[] axes, string? name = null)
         : base(name)
     {
-        _axes = LayerNormalization.CheckAxes(axes, Describe(), nameof(axes));
+        _axes = AxisActivationPass.CheckedAxes(axes, Describe());
         _axisIsList = true;
     }
 
@@ -52,13 +51,14 @@ public sealed class Softmax : Layer
     public override bool EndsWithSoftmax => _pass?.IsLastAxisOnly ?? false;
 
     /// <inheritdoc/>
-    public override Config GetConfig() => _axisIsList ? base.GetConfig().Set("axis", _axes) : base.GetConfig().Set("axis", _axes[0]);
+    public override Config GetConfig() => AxisActivationPass.WriteAxis(base.GetConfig(), _axes, _axisIsList);
 
     /// <summary>Keras' <c>from_config</c>; <c>"axis"</c> may be an integer or a list.</summary>
-    internal static Softmax FromConfig(Config config) =>
-        config.GetNode("axis") is JsonArray
-            ? new Softmax(config.GetInt32Array("axis", 32), config.GetString("name"))
-            : new Softmax(config.GetInt32("axis", -1), config.GetString("name"));
+    internal static Softmax FromConfig(Config config)
+    {
+        (int[] axes, bool isList) = AxisActivationPass.ReadAxis(config);
+        return isList ? new Softmax(axes, config.GetString("name")) : new Softmax(axes[0], config.GetString("name"));
+    }
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
@@ -71,11 +71,7 @@ public sealed class Softmax : Layer
     protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input);
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient)
-    {
-        _pass!.CheckForwardRan(outputGradient, this);
-        return ComputesInputGradient ? _pass.Backward(outputGradient) : outputGradient;
-    }
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, this);
 
     /// <inheritdoc/>
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)

@@ -6,7 +6,7 @@ namespace NeuralNet.Layers;
 
 /// <summary>
 /// The matrix product of two inputs over their last two axes, for each index of the axes before them (Keras'
-/// <c>ops.matmul</c>, NumPy's <c>matmul</c>, which <c>NeuralNet.Keras</c> reads as this layer for inputs of rank 4 and
+/// <c>ops.matmul</c>, NumPy's <c>matmul</c>, which <c>NeuralNet.Keras</c> reads as this layer for inputs of rank 3 and
 /// more): (batch, h, n, k) @ (batch, h, k, m) = (batch, h, n, m), as in a hand-written multi-head attention's
 /// <c>q @ ops.transpose(k, (0, 1, 3, 2))</c>. No parameters.
 /// </summary>

@@ -145,6 +145,17 @@ public class AttentionOperationLayerTests
     public void Forward_LogSoftmaxOverTheLastAxis_IsTheActivationsLogSoftmax()
     {
         Tensor x = TestData.Normal(7, 2f, 3, 4, 5);
+        float[] v = x.ToArray(), y = new LogSoftmax().Forward(x, training: false).ToArray();
+        for (int row = 0; row < 12; row++)
+        {
+            // x - log(sum(exp(x))) over the 5 entries of each row, in double.
+            double logSum = Math.Log(Enumerable.Range(0, 5).Sum(j => Math.Exp(v[(row * 5) + j])));
+            for (int j = 0; j < 5; j++)
+            {
+                Assert.Equal(v[(row * 5) + j] - logSum, y[(row * 5) + j], 1e-5);
+            }
+        }
+
         Assert.Equal(new Activation(global::NeuralNet.Activations.ActivationFunction.LogSoftmax).Forward(x, training: false).ToArray(), new LogSoftmax().Forward(x, training: false).ToArray());
     }
 
@@ -167,19 +178,23 @@ public class AttentionOperationLayerTests
     }
 
     [Fact]
-    public void ForwardBackward_MatMulAndLogSoftmaxAfterWarmUp_AllocateNothing()
+    public void ForwardBackward_MatMulLogSoftmaxAndStackAfterWarmUp_AllocateNothing()
     {
         var matmul = new MatMul();
         var log = new LogSoftmax(axis: 2);
+        var stack = new Stack(2);
         Tensor a = TestData.Normal(1, 1f, 4, 2, 3, 5), b = TestData.Normal(2, 1f, 4, 1, 5, 3), g = TestData.Normal(3, 1f, 4, 2, 3, 3);
+        Tensor gs = TestData.Normal(4, 1f, 4, 2, 2, 3, 3);
         var gradients = new Tensor?[2];
+        var stackGradients = new Tensor?[2];
         void Step()
         {
             Tensor y = matmul.Forward([a, b], training: true);
             Tensor z = log.Forward(y, training: true);
+            _ = stack.Forward([y, z], training: true);
+            stack.Backward(gs, stackGradients);
             Tensor dy = log.Backward(g);
             matmul.Backward(dy, gradients);
-            _ = z;
         }
 
         for (int i = 0; i < 3; i++)

@@ -10,8 +10,13 @@ namespace NeuralNet.Layers;
 /// Row-wise functions (softmax) act over the last axis. As the last layer with <see cref="Activations.Softmax"/>, it takes the
 /// fused softmax + cross-entropy gradient like a Dense with a softmax activation does.
 /// </remarks>
-public sealed class Activation : ElementwiseLayer
+public sealed class Activation : Layer
 {
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private Tensor? _lastInput;
+    private Tensor? _lastOutput;
+
     /// <summary>Creates an activation layer.</summary>
     /// <param name="function">The function to apply, such as <see cref="ActivationFunction.Relu"/>.</param>
     /// <param name="name">The layer's name; null to have the model name it <c>activation</c>, <c>activation_1</c>, ...</param>
@@ -35,17 +40,39 @@ public sealed class Activation : ElementwiseLayer
     /// <inheritdoc/>
     public override bool EndsWithSoftmax => Function is Activations.Softmax;
 
-    /// <inheritdoc/>
-    protected override void ForwardElements(ReadOnlySpan<float> input, Span<float> output) => Function.Forward(input, output, LastAxisLength);
+    private int Columns => InputShape.Rank == 0 ? 1 : InputShape[-1];
 
     /// <inheritdoc/>
-    protected override void BackwardElements(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
-        Function.Backward(input, output, outputGradient, inputGradient, LastAxisLength);
+    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        Tensor output = BatchView(ref _output, input.Shape[0], OutputShape);
+        Function.Forward(input.AsReadOnlySpan(), output.AsSpan(), Columns);
+        _lastInput = input;
+        _lastOutput = output;
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        CheckForwardRan(_lastInput, outputGradient);
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
+        Function.Backward(_lastInput!.AsReadOnlySpan(), _lastOutput!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), inputGradient.AsSpan(), Columns);
+        return inputGradient;
+    }
 
     /// <inheritdoc/>
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
-        CheckForwardRan(logitsGradient);
+        CheckForwardRan(_lastInput, logitsGradient);
         return logitsGradient;
     }
 

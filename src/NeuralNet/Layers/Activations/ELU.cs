@@ -7,9 +7,10 @@ namespace NeuralNet.Layers;
 /// The Keras <c>ELU</c> layer: <c>f(x) = x</c> for <c>x &gt; 0</c>, <c>alpha * (exp(x) - 1)</c> otherwise. No weights.
 /// </summary>
 /// <remarks>The layer counterpart of the activation function <see cref="Elu"/>.</remarks>
-public sealed class ELU : ElementwiseLayer
+public sealed class ELU : Layer
 {
     private readonly Elu _function;
+    private ActivationPass? _pass;
 
     /// <summary>Creates an ELU layer.</summary>
     /// <param name="alpha">The negative saturation level, finite (Keras default 1).</param>
@@ -43,9 +44,15 @@ public sealed class ELU : ElementwiseLayer
     internal static ELU FromConfig(Config config) => new(config.GetSingle("alpha", 1f), config.GetString("name"));
 
     /// <inheritdoc/>
-    protected override void ForwardElements(ReadOnlySpan<float> input, Span<float> output) => _function.Forward(input, output, LastAxisLength);
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        _pass = new ActivationPass(_function, inputShape);
+        return inputShape;
+    }
 
     /// <inheritdoc/>
-    protected override void BackwardElements(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
-        _function.Backward(input, output, outputGradient, inputGradient, LastAxisLength);
+    protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input);
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, this);
 }

@@ -10,9 +10,10 @@ namespace NeuralNet.Layers;
 /// The layer counterpart of the activation function <see cref="LeakyRelu"/>. As in Keras, the layer's default slope
 /// is 0.3 while the function's is 0.2.
 /// </remarks>
-public sealed class LeakyReLU : ElementwiseLayer
+public sealed class LeakyReLU : Layer
 {
     private readonly LeakyRelu _function;
+    private ActivationPass? _pass;
 
     /// <summary>Creates a leaky ReLU layer.</summary>
     /// <param name="negativeSlope">The slope for negative inputs, finite and at least 0 (Keras' layer default 0.3).</param>
@@ -49,9 +50,15 @@ public sealed class LeakyReLU : ElementwiseLayer
     }
 
     /// <inheritdoc/>
-    protected override void ForwardElements(ReadOnlySpan<float> input, Span<float> output) => _function.Forward(input, output, LastAxisLength);
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        _pass = new ActivationPass(_function, inputShape);
+        return inputShape;
+    }
 
     /// <inheritdoc/>
-    protected override void BackwardElements(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
-        _function.Backward(input, output, outputGradient, inputGradient, LastAxisLength);
+    protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input);
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, this);
 }

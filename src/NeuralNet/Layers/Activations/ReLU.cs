@@ -13,9 +13,9 @@ namespace NeuralNet.Layers;
 /// with Keras' capitalization (<c>ReLU</c>, <c>LeakyReLU</c>, <c>ELU</c>), the functions in <c>NeuralNet.Activations</c>
 /// (<c>Relu</c>, <c>LeakyRelu</c>, <c>Elu</c>).
 /// </remarks>
-public sealed class ReLU : ElementwiseLayer
+public sealed class ReLU : Layer
 {
-    private readonly ActivationFunction _function;
+    private ActivationPass? _pass;
 
     /// <summary>Creates a ReLU layer.</summary>
     /// <param name="maxValue">The largest output, at least 0; null (the default) for none.</param>
@@ -44,9 +44,6 @@ public sealed class ReLU : ElementwiseLayer
         MaxValue = maxValue;
         NegativeSlope = negativeSlope;
         Threshold = threshold;
-        _function = maxValue is null && negativeSlope == 0f && threshold == 0f
-            ? ActivationFunction.Relu
-            : new ReluVariant(maxValue, negativeSlope, threshold);
     }
 
     /// <summary>The largest output, or null for none.</summary>
@@ -75,9 +72,18 @@ public sealed class ReLU : ElementwiseLayer
     }
 
     /// <inheritdoc/>
-    protected override void ForwardElements(ReadOnlySpan<float> input, Span<float> output) => _function.Forward(input, output, LastAxisLength);
+    protected override TensorShape OnBuild(TensorShape inputShape)
+    {
+        ActivationFunction function = MaxValue is null && NegativeSlope == 0f && Threshold == 0f
+            ? ActivationFunction.Relu
+            : new ReluVariant(MaxValue, NegativeSlope, Threshold);
+        _pass = new ActivationPass(function, inputShape);
+        return inputShape;
+    }
 
     /// <inheritdoc/>
-    protected override void BackwardElements(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient) =>
-        _function.Backward(input, output, outputGradient, inputGradient, LastAxisLength);
+    protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input);
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, this);
 }

@@ -12,8 +12,12 @@ namespace NeuralNet.Layers;
 /// The gradient passes where <c>min ≤ x ≤ max</c> and is 0 elsewhere, as in TensorFlow's <c>clip_by_value</c> and
 /// PyTorch's <c>clamp</c> (the bounds themselves let it through).
 /// </remarks>
-public sealed class Clip : ElementwiseLayer
+public sealed class Clip : Layer
 {
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private Tensor? _lastInput;
+
     /// <summary>Creates the layer.</summary>
     /// <param name="min">The lower bound (Keras' <c>x_min</c>), finite.</param>
     /// <param name="max">The upper bound (Keras' <c>x_max</c>), finite, at least <paramref name="min"/>.</param>
@@ -48,18 +52,36 @@ public sealed class Clip : ElementwiseLayer
     internal static Clip FromConfig(Config config) => new(config.GetSingle("x_min"), config.GetSingle("x_max"), config.GetString("name"));
 
     /// <inheritdoc/>
-    protected override void ForwardElements(ReadOnlySpan<float> x, Span<float> y)
+    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
     {
-        TensorPrimitives.Max(x, Min, y);
+        Tensor output = BatchView(ref _output, input.Shape[0], OutputShape);
+        Span<float> y = output.AsSpan();
+        TensorPrimitives.Max(input.AsReadOnlySpan(), Min, y);
         TensorPrimitives.Min(y, Max, y);
+        _lastInput = input;
+        return output;
     }
 
     /// <inheritdoc/>
-    protected override void BackwardElements(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    protected override Tensor OnBackward(Tensor outputGradient)
     {
+        CheckForwardRan(_lastInput, outputGradient);
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
+        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan(), x = _lastInput!.AsReadOnlySpan();
+        Span<float> dx = inputGradient.AsSpan();
         for (int i = 0; i < dx.Length; i++)
         {
             dx[i] = x[i] >= Min && x[i] <= Max ? dy[i] : 0f;
         }
+
+        return inputGradient;
     }
 }

@@ -14,8 +14,13 @@ namespace NeuralNet.Layers;
 /// As in Keras, √x and ln x of a negative x are NaN and ln 0 is -∞; the gradient of |x| at 0 is 0 (the sign of 0).
 /// Floor, round and sign are steps: their gradient is 0 everywhere, as TensorFlow, JAX and PyTorch define it.
 /// </remarks>
-public sealed class ElementwiseMath : ElementwiseLayer
+public sealed class ElementwiseMath : Layer
 {
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private Tensor? _lastInput;
+    private Tensor? _lastOutput;
+
     /// <summary>Creates the layer.</summary>
     /// <param name="function">The function.</param>
     /// <param name="name">The layer's name; the model names it <c>elementwise_math</c>, ... when null.</param>
@@ -40,8 +45,14 @@ public sealed class ElementwiseMath : ElementwiseLayer
         new(OperationKinds.Read<ElementwiseFunction>(config, "function"), config.GetString("name"));
 
     /// <inheritdoc/>
-    protected override void ForwardElements(ReadOnlySpan<float> x, Span<float> y)
+    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+
+    /// <inheritdoc/>
+    protected override Tensor OnForward(Tensor input, bool training)
     {
+        Tensor output = BatchView(ref _output, input.Shape[0], OutputShape);
+        ReadOnlySpan<float> x = input.AsReadOnlySpan();
+        Span<float> y = output.AsSpan();
         switch (Function)
         {
             case ElementwiseFunction.Sqrt:
@@ -86,11 +97,26 @@ public sealed class ElementwiseMath : ElementwiseLayer
                 TensorPrimitives.Negate(x, y);
                 break;
         }
+
+        _lastInput = input;
+        _lastOutput = output;
+        return output;
     }
 
     /// <inheritdoc/>
-    protected override void BackwardElements(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    protected override Tensor OnBackward(Tensor outputGradient)
     {
+        CheckForwardRan(_lastInput, outputGradient);
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
+        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
+        ReadOnlySpan<float> x = _lastInput!.AsReadOnlySpan();
+        ReadOnlySpan<float> y = _lastOutput!.AsReadOnlySpan();
+        Span<float> dx = inputGradient.AsSpan();
         switch (Function)
         {
             case ElementwiseFunction.Sqrt:
@@ -134,5 +160,7 @@ public sealed class ElementwiseMath : ElementwiseLayer
                 TensorPrimitives.Negate(dy, dx);
                 break;
         }
+
+        return inputGradient;
     }
 }

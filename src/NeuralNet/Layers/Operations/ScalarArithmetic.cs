@@ -9,8 +9,13 @@ namespace NeuralNet.Layers;
 /// as operations (<c>x * 0.5</c>, <c>1 - x</c>, <c>x ** 2</c>: <c>ops.multiply</c>, <c>ops.subtract</c>, <c>ops.power</c>
 /// with a number), which <c>NeuralNet.Keras</c> reads as this layer. Same shape out as in, no parameters.
 /// </summary>
-public sealed class ScalarArithmetic : ElementwiseLayer
+public sealed class ScalarArithmetic : Layer
 {
+    private Tensor? _output;
+    private Tensor? _inputGradient;
+    private Tensor? _lastInput;
+    private Tensor? _lastOutput;
+
     /// <summary>Creates the layer.</summary>
     /// <param name="operator">The operator.</param>
     /// <param name="constant">The constant c, finite.</param>
@@ -56,12 +61,14 @@ public sealed class ScalarArithmetic : ElementwiseLayer
         config.GetString("name"));
 
     /// <inheritdoc/>
-    /// <remarks>True for <c>x + c</c> and <c>x - c</c>.</remarks>
-    protected override bool PassesGradientThrough => Operator == ArithmeticOperator.Add || (Operator == ArithmeticOperator.Subtract && !ConstantFirst);
+    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
 
     /// <inheritdoc/>
-    protected override void ForwardElements(ReadOnlySpan<float> x, Span<float> y)
+    protected override Tensor OnForward(Tensor input, bool training)
     {
+        Tensor output = BatchView(ref _output, input.Shape[0], OutputShape);
+        ReadOnlySpan<float> x = input.AsReadOnlySpan();
+        Span<float> y = output.AsSpan();
         float c = Constant;
         switch (Operator)
         {
@@ -96,12 +103,31 @@ public sealed class ScalarArithmetic : ElementwiseLayer
                 TensorPrimitives.Pow(x, c, y);
                 break;
         }
+
+        _lastInput = input;
+        _lastOutput = output;
+        return output;
     }
 
     /// <inheritdoc/>
-    protected override void BackwardElements(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    protected override Tensor OnBackward(Tensor outputGradient)
     {
-        // x + c and x - c never get here: their gradient passes through (PassesGradientThrough).
+        CheckForwardRan(_lastInput, outputGradient);
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
+        switch (Operator)
+        {
+            case ArithmeticOperator.Add:
+            case ArithmeticOperator.Subtract when !ConstantFirst:
+                return outputGradient;
+        }
+
+        Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
+        Span<float> dx = inputGradient.AsSpan();
         float c = Constant;
         switch (Operator)
         {
@@ -113,6 +139,7 @@ public sealed class ScalarArithmetic : ElementwiseLayer
                 break;
             case ArithmeticOperator.Divide when ConstantFirst:
                 // d(c/x)/dx = -c / x²: dx = -c · dy / x / x.
+                ReadOnlySpan<float> x = _lastInput!.AsReadOnlySpan();
                 TensorPrimitives.Divide(dy, x, dx);
                 TensorPrimitives.Divide(dx, x, dx);
                 TensorPrimitives.Multiply(dx, -c, dx);
@@ -123,11 +150,12 @@ public sealed class ScalarArithmetic : ElementwiseLayer
             case ArithmeticOperator.Maximum or ArithmeticOperator.Minimum:
                 // TensorFlow's _MaximumMinimumGrad: on a tie the gradient goes to the first operand (greater_equal /
                 // less_equal of x1 and x2), so to x in max(x, c) and to the constant (x gets 0) in max(c, x).
+                ReadOnlySpan<float> input = _lastInput!.AsReadOnlySpan();
                 bool largest = Operator == ArithmeticOperator.Maximum;
                 bool tieToX = !ConstantFirst;
                 for (int i = 0; i < dx.Length; i++)
                 {
-                    float v = x[i];
+                    float v = input[i];
                     bool toX = v == c ? tieToX : largest ? v > c : v < c;
                     dx[i] = toX ? dy[i] : 0f;
                 }
@@ -136,7 +164,7 @@ public sealed class ScalarArithmetic : ElementwiseLayer
             case ArithmeticOperator.Power when ConstantFirst:
                 // d(cˣ)/dx = cˣ ln c = y ln c; TensorFlow's _PowGrad takes ln c as 0 where c ≤ 0 (no real logarithm), so
                 // the gradient is 0 there (NaN where cˣ itself is NaN or infinite, as y · 0 is in TensorFlow).
-                TensorPrimitives.Multiply(y, dy, dx);
+                TensorPrimitives.Multiply(_lastOutput!.AsReadOnlySpan(), dy, dx);
                 TensorPrimitives.Multiply(dx, c > 0f ? MathF.Log(c) : 0f, dx);
                 break;
             case ArithmeticOperator.Power when c == 0f:
@@ -145,10 +173,12 @@ public sealed class ScalarArithmetic : ElementwiseLayer
                 break;
             default:
                 // d(xᶜ)/dx = c xᶜ⁻¹, computed as such rather than c y / x, which is 0/0 at x = 0.
-                TensorPrimitives.Pow(x, c - 1f, dx);
+                TensorPrimitives.Pow(_lastInput!.AsReadOnlySpan(), c - 1f, dx);
                 TensorPrimitives.Multiply(dx, dy, dx);
                 TensorPrimitives.Multiply(dx, c, dx);
                 break;
         }
+
+        return inputGradient;
     }
 }

@@ -23,10 +23,15 @@ public sealed class SignSgd : Optimizer
     protected override IReadOnlyList<string> SlotNames => [];
 
     // "learning_rate" is a number, or a schedule object that ReadSchedule turns into the optimizer's Schedule.
-    public static SignSgd FromConfig(Config config) =>
-        (SignSgd)new SignSgd(config.GetNode("learning_rate") is JsonObject ? 0.01f : config.GetSingle("learning_rate", 0.01f))
-            .ReadClipping(config)
-            .ReadSchedule(config);
+    // ReadClipping and ReadSchedule are protected: called on a SignSgd here, as a chain (they return Optimizer) would not
+    // compile outside the library.
+    public static SignSgd FromConfig(Config config)
+    {
+        var optimizer = new SignSgd(config.GetNode("learning_rate") is JsonObject ? 0.01f : config.GetSingle("learning_rate", 0.01f));
+        optimizer.ReadClipping(config);
+        optimizer.ReadSchedule(config);
+        return optimizer;
+    }
 
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {

@@ -11,7 +11,8 @@ namespace NeuralNet.Docs.Tests;
 /// framework, as a reader who pastes it into a project would: .NET's implicit usings and the packages' namespaces are
 /// imported, the types other snippets declare (a custom layer defined on another page) are available, and what the
 /// prose gives (a lowercase name no snippet declares, such as <c>model</c> or <c>x</c>, or a function of the reader's such
-/// as <c>Decode(...)</c>) is declared <c>dynamic</c>, so calls on those are the one thing left unchecked.
+/// as <c>Decode(...)</c>) is declared: <c>model</c> a <c>Model</c>, <c>x</c> and <c>y</c> tensors, anything else
+/// <c>dynamic</c>, so calls on those others are the one thing left unchecked.
 /// </summary>
 internal static class SnippetCompiler
 {
@@ -47,15 +48,15 @@ internal static class SnippetCompiler
         if (givenNames.Length + givenFunctions.Length > 0)
         {
             // Declared on the line of the snippet's first statement or type, so the snippet's own lines keep their numbers.
-            givens = string.Concat(givenNames.Select(n => $"dynamic {n} = null!; "));
+            givens = string.Concat(givenNames.Select(n => $"{GivenType(n)} {n} = null!; "));
             var parsed = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText(code, ParseOptions).GetRoot();
             int at = parsed.Members.Count > 0 ? parsed.Members[0].SpanStart : code.Length;
             unit = Program(code.Insert(at, givens));
             errors = ErrorsOf(Compile(snippet, unit, docsTypes, givenFunctions));
 
             // What C# refuses to do with a dynamic value (a lambda or collection expression as its argument, named
-            // arguments before positional ones) says nothing about the packages.
-            errors = [.. errors.Where(d => d.Id is not ("CS1977" or "CS9176" or "CS8324"))];
+            // arguments before positional ones, an extension method called with it) says nothing about the packages.
+            errors = [.. errors.Where(d => d.Id is not ("CS1977" or "CS9176" or "CS8324" or "CS1973"))];
         }
 
         return [.. errors.Select(d => $"{Where(d, givens)}: {d.Id} {d.GetMessage()}")];
@@ -124,6 +125,15 @@ internal static class SnippetCompiler
 
     private static IReadOnlyList<Diagnostic> ErrorsOf(CSharpCompilation compilation) =>
         [.. compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)];
+
+    // The names the pages always use for the same thing get its type, so calls on them are checked too; other names the
+    // prose gives are dynamic.
+    private static string GivenType(string name) => name switch
+    {
+        "model" => "NeuralNet.Models.Model",
+        "x" or "y" or "xTrain" or "yTrain" or "xTest" or "yTest" or "images" => "NeuralNet.Tensor",
+        _ => "dynamic",
+    };
 
     // CS0103 "The name 'x' does not exist in the current context" for a lowercase name: a variable the prose speaks of.
     // A PascalCase one is a type or static class the packages do not have, which is what the test is for.

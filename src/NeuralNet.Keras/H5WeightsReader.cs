@@ -28,7 +28,8 @@ internal sealed class H5WeightsReader : IDisposable
     {
         try
         {
-            var file = H5File.Open(stream, leaveOpen);
+            // Disposing the file disposes the guard, which disposes the stream unless leaveOpen.
+            var file = H5File.Open(new StackGuardedStream(stream, leaveOpen), leaveOpen: false);
             return new H5WeightsReader(file, file, source);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -309,9 +310,15 @@ internal sealed class H5WeightsReader : IDisposable
                 return false;
             }
 
+            IH5Object step = group.Get(parts[i]);
+            if (step is IH5UnresolvedLink link)
+            {
+                throw Unresolved(string.Join('/', parts[..(i + 1)]), link);
+            }
+
             if (i < parts.Length - 1)
             {
-                if (group.Get(parts[i]) is not IH5Group next)
+                if (step is not IH5Group next)
                 {
                     return false;
                 }
@@ -322,6 +329,11 @@ internal sealed class H5WeightsReader : IDisposable
 
         return true;
     }
+
+    // PureHDF answers a link it cannot follow (a soft link that leads nowhere or back into itself, an external link to a
+    // file it cannot open) with an unresolved-link object rather than an exception.
+    private InvalidDataException Unresolved(string path, IH5UnresolvedLink link) =>
+        new($"{Source}: the HDF5 link '/{path}' cannot be followed ({link.Reason?.Message ?? "no reason given"}); the file is damaged or links outside itself.", link.Reason);
 
     private const int MaxObjects = 1_000_000;
 
@@ -341,6 +353,11 @@ internal sealed class H5WeightsReader : IDisposable
             }
 
             string path = prefix + child.Name;
+            if (child is IH5UnresolvedLink link)
+            {
+                throw Unresolved(path, link);
+            }
+
             if (child is IH5Dataset)
             {
                 paths.Add(path);

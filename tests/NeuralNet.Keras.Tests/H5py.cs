@@ -15,7 +15,8 @@ internal static class H5py
     public static string? PythonWithH5py => Python.Value;
 
     /// <summary>Writes a weights file with h5py: <paramref name="datasets"/> maps paths to (shape, dtype, values).</summary>
-    public static void Write(string path, IEnumerable<string> groups, IEnumerable<(string Path, int[] Shape, string DType, double[] Values)> datasets)
+    /// <param name="softLinks">Soft links made after the datasets: each path becomes a link to its target path.</param>
+    public static void Write(string path, IEnumerable<string> groups, IEnumerable<(string Path, int[] Shape, string DType, double[] Values)> datasets, IEnumerable<(string Path, string Target)>? softLinks = null)
     {
         var data = new JsonObject();
         foreach (var (name, shape, dtype, values) in datasets)
@@ -29,6 +30,17 @@ internal static class H5py
         }
 
         var spec = new JsonObject { ["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)g)]), ["datasets"] = data };
+        if (softLinks is not null)
+        {
+            var links = new JsonObject();
+            foreach (var (linkPath, target) in softLinks)
+            {
+                links[linkPath] = target;
+            }
+
+            spec["soft_links"] = links;
+        }
+
         string specPath = path + ".json";
         File.WriteAllText(specPath, spec.ToJsonString());
         Run("write", specPath, path);

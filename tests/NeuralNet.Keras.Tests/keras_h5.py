@@ -4,6 +4,7 @@
                                         {"shape": [2, 3], "dtype": "float32", "values": [...]}}}
                                         Groups are made as H5Entry makes them (the path, then its "vars"); a dataset is
                                         assigned as H5Entry.__setitem__ assigns it: group[key] = numpy array.
+                                        Optional "soft_links": {path: target} made after the datasets (h5py.SoftLink).
   keras_h5.py legacy SPEC.json OUT.h5  A Keras 2 file as tf.keras 2.x's save_model_to_hdf5 / save_weights_to_hdf5_group
                                         write it. SPEC: {"attrs": {"model_config": "..."}, "group": "model_weights" or "",
                                         "layers": [{"name": "dense", "weights": [{"name": "dense/kernel:0", "shape", "dtype",
@@ -30,6 +31,9 @@ def write(spec_path, out_path):
             group_path, key = path.rsplit("/", 1)
             value = np.array(item["values"], dtype=item["dtype"]).reshape(item["shape"])
             h5.require_group(group_path)[key] = value
+        for path, target in spec.get("soft_links", {}).items():
+            group_path, key = path.rsplit("/", 1) if "/" in path else ("/", path)
+            h5.require_group(group_path)[key] = h5py.SoftLink(target)
 
 
 def legacy(spec_path, out_path):

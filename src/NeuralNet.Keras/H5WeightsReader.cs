@@ -94,7 +94,11 @@ internal sealed class H5WeightsReader : IDisposable
         }
 
         ulong[] dimensions = Structure(path, () => dataset.Space.Dimensions);
-        return dimensions.All(d => d <= int.MaxValue) ? new TensorShape([.. dimensions.Select(d => (int)d)]) : null;
+        // As TensorShape takes them: a first dimension of 0 or more, positive others, no more elements than an array holds
+        // (a damaged dataspace can say anything).
+        bool fits = dimensions.Select((d, i) => d <= int.MaxValue && (d > 0 || i == 0)).All(ok => ok)
+            && dimensions.Aggregate(1.0, (count, d) => count * d) <= Array.MaxLength;
+        return fits ? new TensorShape([.. dimensions.Select(d => (int)d)]) : null;
     }
 
     /// <summary>

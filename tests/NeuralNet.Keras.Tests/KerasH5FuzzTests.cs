@@ -85,6 +85,26 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output) : IDisposable
         Assert.True(outcomes.Accepted > cases / 50, $"only {outcomes.Accepted} mutations loaded: the fuzzer hardly reaches past validation");
     }
 
+    [H5pyFact]
+    public void LoadModelAndLoadWeights_Keras2NestedKernelWithADimensionOfZero_AreRefusedNamingTheDataset()
+    {
+        // Found by a 30,000-case run: the nested group's shapes were compared through a TensorShape made from the
+        // dataspace, which refused (4, 0) with an ArgumentException.
+        Original original = Keras2("zero.h5", Keras2Nested(), Keras2Configs.NestedSequentialWithoutInputLayer, seed: 101, groupOf: layer => layer == "dense" ? "head" : layer);
+        byte[] bytes = [.. original.Bytes];
+        var kernel = Hdf5Mutations.DataspaceSites(bytes).Single(s => s.Rank == 2 && BitConverter.ToUInt64(bytes, s.Offset) == 4 && BitConverter.ToUInt64(bytes, s.Offset + 8) == 3);
+        BitConverter.GetBytes(0UL).CopyTo(bytes, kernel.Offset + 8);
+        string path = Path.Combine(_folder, "zero-damaged.h5");
+        File.WriteAllBytes(path, bytes);
+        float[][] before = [.. original.Target!.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray())];
+
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(new MemoryStream(bytes, writable: false), "zero.h5"));
+        Assert.Contains("dataset 'model_weights/head/dense/kernel:0' has shape (4, 0) but the parameter is (4, 3)", error.Message, StringComparison.Ordinal);
+        error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(original.Target, path));
+        Assert.Contains("has shape (4, 0)", error.Message, StringComparison.Ordinal);
+        Assert.All(original.Target.Parameters, (p, i) => Assert.True(SameBits(before[i], p.Value.AsReadOnlySpan())));
+    }
+
     private void Run(FuzzOutcomes outcomes, Original original, byte[] bytes, bool loadModel, string what)
     {
         if (loadModel)

@@ -15,6 +15,12 @@ internal sealed class FuzzOutcomes
     /// <summary>Set to add this to every seed, for a run over other files than CI's.</summary>
     public const string SeedOffsetVariable = "NEURALNET_KERAS_FUZZ_SEED_OFFSET";
 
+    /// <summary>
+    /// Set to a file that each case's seed is written to before the case runs: a case that ends the process (a stack
+    /// overflow in PureHDF) can then be named, and a by-hand run resumed after it.
+    /// </summary>
+    public const string ProgressVariable = "NEURALNET_KERAS_FUZZ_PROGRESS";
+
     private readonly SortedDictionary<string, string> _failures = new(StringComparer.Ordinal);
     private readonly string[] _parseErrors;
 
@@ -32,8 +38,16 @@ internal sealed class FuzzOutcomes
         int.TryParse(Environment.GetEnvironmentVariable(CasesVariable), out int cases) && cases > 0 ? cases : defaultCases;
 
     /// <summary>The seed of case <paramref name="i"/>: <paramref name="first"/> + i, shifted by <see cref="SeedOffsetVariable"/>.</summary>
-    public static int Seed(int first, int i) =>
-        first + i + (int.TryParse(Environment.GetEnvironmentVariable(SeedOffsetVariable), out int offset) ? offset : 0);
+    public static int Seed(int first, int i)
+    {
+        int seed = first + i + (int.TryParse(Environment.GetEnvironmentVariable(SeedOffsetVariable), out int offset) ? offset : 0);
+        if (Environment.GetEnvironmentVariable(ProgressVariable) is { Length: > 0 } progress)
+        {
+            File.WriteAllText(progress, $"case {i} seed {seed} offset {offset}");
+        }
+
+        return seed;
+    }
 
     /// <summary>
     /// Runs <paramref name="load"/>; true when it returned, false when it threw (a documented exception is counted as a

@@ -135,7 +135,7 @@ internal static class KerasLookupVariables
     {
         string what = $"the two copies Keras writes of the TF-IDF weights of {owner} (the second for its inner lookup)";
         TensorShape shape = weights.ShapeOf(first) ?? throw new InvalidDataException(
-            $"{weights.Source}: dataset '{copy}' holds the TF-IDF weights of the inner lookup of {owner}, but '{first}', the layer's own, is missing; Keras writes both.");
+            $"{weights.Source}: dataset '{copy}' holds the TF-IDF weights of the inner lookup of {owner}, but '{first}', the layer's own, is missing or has no shape a tensor can take; Keras writes both.");
         if (!weights.TryRead(first, shape, allowInteger: false, out float[] values, out string problem))
         {
             throw new InvalidDataException($"{weights.Source}: dataset '{first}' {problem}; it and '{copy}' should be {what}.");

@@ -321,7 +321,7 @@ public sealed partial class KerasFormatTests
     }
 
     // A TextVectorization's asset as save_assets writes it: for the layer, then for its inner lookup (_lookup_layer).
-    private static (string Entry, string Text)[] VectorizerAssets(string vocabulary) =>
+    internal static (string Entry, string Text)[] VectorizerAssets(string vocabulary) =>
         [("assets/layers/text_vectorization/vocabulary.txt", vocabulary), ("assets/layers/text_vectorization/_lookup_layer/vocabulary.txt", vocabulary)];
 
     // A TF-IDF TextVectorization's weights as save_own_variables writes them: for the layer, then for its inner lookup.

@@ -1248,46 +1248,8 @@ public sealed partial class KerasFormatTests : IDisposable
         Assert.Equal(new TensorShape(3), KerasFormat.LoadModel(path).OutputShape);
     }
 
-    // A Keras 2 .h5 file of `model`'s layers with random weights (which `model` takes too): the model_config given, and
-    // each layer's weights named as tf.keras 2 named them ("dense/kernel:0", "lstm/lstm_cell/kernel:0").
-    private string WriteKeras2(Model model, string name, string? modelConfig, string group, long seed, Func<string, string>? groupOf = null)
-    {
-        var layers = new List<(string, (string, int[], double[])[])>();
-        foreach (Layer layer in model.Layers.Where(l => l is not InputLayer))
-        {
-            string scope = layer is Recurrent ? layer.Name + "/" + layer.Name + "_cell/" : layer.Name + "/";
-            var weights = new List<(string, int[], double[])>();
-            foreach (Parameter parameter in layer.Parameters)
-            {
-                Tensor value = parameter.Name == "moving_variance"
-                    ? Tensor.RandomUniform(parameter.Shape, seed++, 0.5f, 2f)
-                    : Tensor.RandomNormal(parameter.Shape, seed++, 0f, 0.5f);
-                value.AsReadOnlySpan().CopyTo(parameter.Value.AsSpan());
-                weights.Add((scope + parameter.Name + ":0", parameter.Shape.Dimensions.ToArray(), [.. value.AsReadOnlySpan().ToArray().Select(v => (double)v)]));
-            }
-
-            string saved = groupOf?.Invoke(layer.Name) ?? layer.Name;
-            int at = layers.FindIndex(l => l.Item1 == saved);
-            if (at >= 0)
-            {
-                layers[at] = (saved, [.. layers[at].Item2, .. weights]);
-            }
-            else
-            {
-                layers.Add((saved, [.. weights]));
-            }
-        }
-
-        var attributes = new Dictionary<string, string> { ["keras_version"] = "2.13.1", ["backend"] = "tensorflow" };
-        if (modelConfig is not null)
-        {
-            attributes["model_config"] = modelConfig;
-        }
-
-        string path = Path.Combine(_folder, name);
-        H5py.WriteLegacy(path, attributes, group, layers);
-        return path;
-    }
+    private string WriteKeras2(Model model, string name, string? modelConfig, string group, long seed, Func<string, string>? groupOf = null) =>
+        Keras2Files.Write(model, Path.Combine(_folder, name), modelConfig, group, seed, groupOf);
 
     // The nested config inlined the way LoadModel inlines it, for a reference model built from the same layers.
     private static string Flat(string config) => KerasModelInliner.Inline((JsonObject)JsonNode.Parse(config)!, "test").Root.ToJsonString();

@@ -5,9 +5,10 @@ using Xunit;
 namespace NeuralNet.Keras.Tests;
 
 /// <summary>
-/// HDF5 soft links in a weights file: one that leads back into itself is refused with an exception naming the path,
-/// on any thread's stack, where PureHDF 2.2.0 alone recursed until the stack overflowed and the process died; one that
-/// leads to a real group is followed.
+/// HDF5 soft links in a weights file h5py wrote as Keras does (groups as symbol tables, which PureHDF reads from the
+/// file at each step): one that leads back into itself is refused with an exception naming the path, on any thread's
+/// stack, where PureHDF 2.2.0 alone recursed until the stack overflowed and the process died; one that leads to a real
+/// group is followed. (Links kept in an object header are followed from memory: not covered, see docs/keras.md.)
 /// </summary>
 public sealed class KerasH5LinkTests : IDisposable
 {

@@ -46,6 +46,16 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
             return null;
         }
 
+        ImportedValue value = Known(node, index);
+        return value.Folded is { DependsOnBatch: true }
+            ? throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"input {index} '{value.Name}' depends on the batch length (it is computed from a Shape); NeuralNet.Onnx evaluates shape arithmetic at import and takes the batch length only as the first entry of a Reshape's shape"))
+            : value;
+    }
+
+    /// <summary>The value at input <paramref name="index"/> (present), a batch-dependent folded value included (a Reshape's shape, the operands of shape arithmetic).</summary>
+    public ImportedValue Known(ImportedNode node, int index)
+    {
         string name = node.Proto.Input[index];
         return _values.TryGetValue(name, out ImportedValue? value)
             ? value
@@ -139,9 +149,9 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
     {
         RequireOutputs(node);
         string name = node.Proto.Output[0];
-        if (value.Constant is not null)
+        if (value.Folded is not null)
         {
-            Add(ImportedValue.FromConstant(name, value.Constant), node);
+            Add(ImportedValue.FromConstant(name, value.Folded), node);
             return;
         }
 

@@ -11,7 +11,7 @@ internal sealed class ImportedValue
     {
         Name = name;
         Dims = dims;
-        Constant = constant;
+        Folded = constant;
         IsImage = image;
     }
 
@@ -19,8 +19,11 @@ internal sealed class ImportedValue
 
     public long[] Dims { get; }
 
-    /// <summary>The value of a constant; null for a computed tensor.</summary>
-    public OnnxConstant? Constant { get; }
+    /// <summary>The value of a constant; null for a computed tensor and for a value that depends on the batch length.</summary>
+    public OnnxConstant? Constant => Folded is { DependsOnBatch: false } ? Folded : null;
+
+    /// <summary>The value known at import, batch-length elements included (a folded Shape); null for a computed tensor.</summary>
+    public OnnxConstant? Folded { get; }
 
     public int Rank => Dims.Length;
 

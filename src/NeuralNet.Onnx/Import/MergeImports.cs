@@ -4,7 +4,7 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Import;
 
 /// <summary>
-/// Add, Sub and Mul of two computed tensors (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do), of a
+/// Add, Sub and Mul of two computed tensors, Div (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do), of a
 /// tensor and a scalar constant (ScalarArithmetic), an Add of a bias after a MatMul (the Dense's bias), and Concat.
 /// </summary>
 internal static class MergeImports
@@ -14,6 +14,7 @@ internal static class MergeImports
         all["Add"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Add);
         all["Sub"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Subtract);
         all["Mul"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Multiply);
+        all["Div"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Divide);
         all["Concat"] = Concat;
     }
 
@@ -22,11 +23,7 @@ internal static class MergeImports
         _ = new NodeAttributes(node);
         ImportedValue a = graph.Optional(node, 0) ?? throw node.Invalid("input A is missing");
         ImportedValue b = graph.Optional(node, 1) ?? throw node.Invalid("input B is missing");
-        if (a.Constant is not null && b.Constant is not null)
-        {
-            throw node.Refuse("both inputs are constants; NeuralNet.Onnx folds no constants");
-        }
-
+        // Two constants were folded before this converter (ShapeFolding).
         if (a.Constant is not null || b.Constant is not null)
         {
             bool constantFirst = a.Constant is not null;
@@ -53,6 +50,11 @@ internal static class MergeImports
 
             graph.Define(node, x.Dims, build => new ScalarArithmetic(op, value, constantFirst).Call(build[x]), x.IsImage);
             return;
+        }
+
+        if (op == ArithmeticOperator.Divide)
+        {
+            throw node.Refuse("both inputs are computed by the graph; NeuralNet.Onnx imports Div by a scalar constant (or of one) only");
         }
 
         if (a.Rank != b.Rank || a.IsImage != b.IsImage)

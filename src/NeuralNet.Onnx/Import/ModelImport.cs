@@ -44,6 +44,11 @@ internal static class ModelImport
                 throw node.Refuse($"domain '{node.Proto.Domain}' is not ONNX's default domain; NeuralNet.Onnx imports standard operators only");
             }
 
+            if (ShapeFolding.TryFold(node, graph))
+            {
+                continue;
+            }
+
             if (!OpConverters.All.TryGetValue(node.OpType, out OpConverter? converter))
             {
                 throw node.Refuse($"operator {node.OpType} is not imported; NeuralNet.Onnx imports {string.Join(", ", OnnxImporter.SupportedOperators)}");
@@ -53,7 +58,7 @@ internal static class ModelImport
         }
 
         ImportedValue[] outputs = [.. g.Output.Select(o => graph.TryGet(o.Name, out ImportedValue value)
-            ? value.Constant is null ? value : throw new NotSupportedException($"ONNX file '{source}': output '{o.Name}' is a constant; NeuralNet.Onnx imports outputs the graph computes from its inputs.")
+            ? value.Folded is null ? value : throw new NotSupportedException($"ONNX file '{source}': output '{o.Name}' is a constant; NeuralNet.Onnx imports outputs the graph computes from its inputs.")
             : throw new InvalidDataException($"ONNX file '{source}': output '{o.Name}' is computed by no node."))];
         if (outputs.Length == 0)
         {

@@ -18,6 +18,7 @@ internal static class OpConverters
         NormalizationImports.Register(all);
         ShapeImports.Register(all);
         MergeImports.Register(all);
+        ShapeFolding.Register(all);
         return all;
     }
 }

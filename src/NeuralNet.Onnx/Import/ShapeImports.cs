@@ -79,8 +79,8 @@ internal static class ShapeImports
         OnnxConstant constant = attributes.Tensor("value") is TensorProto tensor ? OnnxConstant.Read(tensor, $"{node.Description}'s value")
             : attributes.Has("value_float") ? new OnnxConstant([], [attributes.Float("value_float", 0f)])
             : attributes.Floats("value_floats") is float[] floats ? new OnnxConstant([floats.Length], [.. floats.Select(f => (double)f)])
-            : attributes.Has("value_int") ? new OnnxConstant([], [attributes.Int("value_int", 0)])
-            : attributes.Ints("value_ints") is long[] ints ? new OnnxConstant([ints.Length], [.. ints.Select(i => (double)i)])
+            : attributes.Has("value_int") ? new OnnxConstant([], [attributes.Int("value_int", 0)], OnnxConstant.Int64)
+            : attributes.Ints("value_ints") is long[] ints ? new OnnxConstant([ints.Length], [.. ints.Select(i => (double)i)], OnnxConstant.Int64)
             : throw node.Invalid("the Constant holds no value");
         graph.Add(ImportedValue.FromConstant(node.Proto.Output[0], constant), node);
     }
@@ -145,11 +145,20 @@ internal static class ShapeImports
     {
         bool allowZero = new NodeAttributes(node, "allowzero").Int("allowzero", 0) != 0;
         ImportedValue x = graph.Computed(node, 0, "data");
-        OnnxConstant shapeConstant = graph.Constant(node, 1, "shape");
+        OnnxConstant shapeConstant = node.Proto.Input.Count < 2 || node.Proto.Input[1].Length == 0 ? throw node.Invalid("input 1 (shape) is missing")
+            : graph.Known(node, 1).Folded ?? throw node.Refuse($"input 1 (shape) '{node.Proto.Input[1]}' is computed by the graph from more than the static shapes of tensors; NeuralNet.Onnx imports a Reshape whose shape is known at import (but the batch length)");
         long[] shape = [.. shapeConstant.Values.Select(v => (long)v)];
         if (shapeConstant.Dims.Length != 1 || shape.Length < 2)
         {
             throw node.Refuse($"input shape is {ImportText.List(shape)}; NeuralNet.Onnx imports a Reshape to a batch axis and 1 to 3 more");
+        }
+
+        // The batch length, folded from a Shape (x.view(x.size(0), -1)), keeps the batch axis as a 0 does; elsewhere it is refused.
+        int batchEntry = Enumerable.Range(1, shape.Length - 1).FirstOrDefault(shapeConstant.IsBatch);
+        if (batchEntry > 0)
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"entry {batchEntry} of its shape is the batch length (computed from a Shape); NeuralNet.Onnx imports reshapes of each sample, which take the batch length only as the first entry"));
         }
 
         if (allowZero && shape.Contains(0))

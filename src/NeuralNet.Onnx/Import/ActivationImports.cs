@@ -4,7 +4,7 @@ using NeuralNet.Layers;
 
 namespace NeuralNet.Onnx.Import;
 
-/// <summary>Relu, Sigmoid, Tanh, LeakyRelu, Elu, Gelu and Softmax as NeuralNet Activation and Softmax layers.</summary>
+/// <summary>Relu, Sigmoid, Tanh, LeakyRelu, Elu, Gelu and Softmax as NeuralNet Activation and Softmax layers; Erf, Sqrt, Exp, Log, Abs and Neg as ElementwiseMath.</summary>
 internal static class ActivationImports
 {
     public static void Register(Dictionary<string, OpConverter> all)
@@ -16,6 +16,19 @@ internal static class ActivationImports
         all["Elu"] = Elu;
         all["Gelu"] = Gelu;
         all["Softmax"] = Softmax;
+        foreach ((string op, ElementwiseFunction function) in new[]
+        {
+            ("Erf", ElementwiseFunction.Erf), ("Sqrt", ElementwiseFunction.Sqrt), ("Exp", ElementwiseFunction.Exp),
+            ("Log", ElementwiseFunction.Log), ("Abs", ElementwiseFunction.Abs), ("Neg", ElementwiseFunction.Negative),
+        })
+        {
+            all[op] = (node, graph) =>
+            {
+                _ = new NodeAttributes(node);
+                ImportedValue x = graph.Computed(node, 0, "the input");
+                graph.Define(node, x.Dims, b => new ElementwiseMath(function).Call(b[x]), x.IsImage);
+            };
+        }
     }
 
     private static void Activation(ImportedNode node, ImportGraph graph, ActivationFunction function, params string[] attributes)

@@ -4,8 +4,9 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Import;
 
 /// <summary>
-/// Add, Sub and Mul of two computed tensors, Div (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do), of a
-/// tensor and a scalar constant (ScalarArithmetic), an Add of a bias after a MatMul (the Dense's bias), and Concat.
+/// Add, Sub and Mul of two computed tensors (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do); Add,
+/// Sub, Mul, Div and Pow of a tensor and a scalar constant (ScalarArithmetic); an Add of a bias after a MatMul (the Dense's
+/// bias); and Concat.
 /// </summary>
 internal static class MergeImports
 {
@@ -15,6 +16,7 @@ internal static class MergeImports
         all["Sub"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Subtract);
         all["Mul"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Multiply);
         all["Div"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Divide);
+        all["Pow"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Power);
         all["Concat"] = Concat;
     }
 
@@ -23,7 +25,12 @@ internal static class MergeImports
         _ = new NodeAttributes(node);
         ImportedValue a = graph.Optional(node, 0) ?? throw node.Invalid("input A is missing");
         ImportedValue b = graph.Optional(node, 1) ?? throw node.Invalid("input B is missing");
-        // Two constants were folded before this converter (ShapeFolding).
+        // Add, Sub, Mul and Div of two constants were folded before this converter (ShapeFolding).
+        if (a.Constant is not null && b.Constant is not null)
+        {
+            throw node.Refuse($"both inputs are constants; NeuralNet.Onnx evaluates Add, Sub, Mul and Div of constants at import, not {node.OpType}");
+        }
+
         if (a.Constant is not null || b.Constant is not null)
         {
             bool constantFirst = a.Constant is not null;
@@ -52,9 +59,9 @@ internal static class MergeImports
             return;
         }
 
-        if (op == ArithmeticOperator.Divide)
+        if (op is ArithmeticOperator.Divide or ArithmeticOperator.Power)
         {
-            throw node.Refuse("both inputs are computed by the graph; NeuralNet.Onnx imports Div by a scalar constant (or of one) only");
+            throw node.Refuse($"both inputs are computed by the graph; NeuralNet.Onnx imports {node.OpType} with a scalar constant operand only");
         }
 
         if (a.Rank != b.Rank || a.IsImage != b.IsImage)

@@ -36,12 +36,25 @@ internal static class ModelImport
             graph.Add(input);
         }
 
+        // GELU and LayerNorm written out in elementary operators (older opsets) import as one layer, at their last node.
+        DecomposedPatterns patterns = DecomposedPatterns.Find(g, consumers);
         for (int i = 0; i < g.Node.Count; i++)
         {
+            if (patterns.Skips(i))
+            {
+                continue;
+            }
+
             var node = new ImportedNode(g.Node[i], i, source);
             if (node.Proto.Domain is not ("" or "ai.onnx"))
             {
                 throw node.Refuse($"domain '{node.Proto.Domain}' is not ONNX's default domain; NeuralNet.Onnx imports standard operators only");
+            }
+
+            if (patterns.Fused(i) is OpConverter fused)
+            {
+                fused(node, graph);
+                continue;
             }
 
             if (ShapeFolding.TryFold(node, graph))

@@ -94,9 +94,10 @@ internal static class ShapeImports
     // Inference Dropout passes its input through; the rate is kept as a Keras Dropout so that fine-tuning drops as training did.
     private static void Dropout(ImportedNode node, ImportGraph graph)
     {
-        _ = new NodeAttributes(node, "seed");
+        // Opsets before 12 give the ratio as an attribute, later ones as input 1.
+        var attributes = graph.Opset < 12 ? new NodeAttributes(node, "seed", "ratio") : new NodeAttributes(node, "seed");
         ImportedValue x = graph.Computed(node, 0, "data");
-        double rate = 0.5;
+        double rate = attributes.Float("ratio", 0.5f);
         if (graph.Optional(node, 1) is not null)
         {
             OnnxConstant ratio = graph.Constant(node, 1, "ratio");

@@ -44,9 +44,14 @@ internal static class MergeImports
                 return;
             }
 
+            if (ChannelConstants.TryDefine(node, graph, x, c, op, constantFirst))
+            {
+                return;
+            }
+
             if (c.Values.Length != 1 || c.Dims.Length > x.Rank)
             {
-                throw node.Refuse($"input '{(constantFirst ? a : b).Name}' is a constant of dimensions {c.Shape}; NeuralNet.Onnx imports {node.OpType} of a tensor and a scalar constant, a MatMul's bias, or two computed tensors");
+                throw node.Refuse($"input '{(constantFirst ? a : b).Name}' is a constant of dimensions {c.Shape}; NeuralNet.Onnx imports {node.OpType} of a tensor and a scalar constant, an image and a per-channel constant (C, 1, 1), a MatMul's bias, or two computed tensors");
             }
 
             float value = (float)c.Values[0];

@@ -19,6 +19,7 @@ internal static class OpConverters
         ShapeImports.Register(all);
         MergeImports.Register(all);
         ShapeFolding.Register(all);
+        CnnOperatorImports.Register(all);
         return all;
     }
 }

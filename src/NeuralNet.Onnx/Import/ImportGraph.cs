@@ -67,7 +67,7 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
     {
         ImportedValue value = Optional(node, index) ?? throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"input {index} ({what}) is missing"));
         return value.Constant is null ? value : throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-            $"input {index} ({what}) '{value.Name}' is a constant; NeuralNet.Onnx imports this operator on tensors the graph computes (it folds no constants)"));
+            $"input {index} ({what}) '{value.Name}' is a constant; NeuralNet.Onnx imports this operator on tensors the graph computes (it evaluates only shape arithmetic and Add, Sub, Mul, Div of constants at import)"));
     }
 
     /// <summary>A constant (initializer or Constant node) at input <paramref name="index"/>.</summary>

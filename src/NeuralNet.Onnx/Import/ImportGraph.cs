@@ -7,7 +7,7 @@ namespace NeuralNet.Onnx.Import;
 /// The first pass of an import: every node is checked and its output shapes worked out, and what builds its layers is
 /// queued as a step, so that anything refused is refused before a layer exists.
 /// </summary>
-internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<string, int> consumers)
+internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<string, int> consumers, IReadOnlyDictionary<string, List<string>> readers)
 {
     private readonly Dictionary<string, ImportedValue> _values = new(StringComparer.Ordinal);
     private readonly List<Action<ImportBuild>> _steps = [];
@@ -24,6 +24,9 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
 
     /// <summary>How many node inputs and graph outputs read <paramref name="value"/>.</summary>
     public int Consumers(ImportedValue value) => consumers.GetValueOrDefault(value.Name);
+
+    /// <summary>Whether value <paramref name="name"/> is read, and only by nodes of the operators <paramref name="ops"/> (not as a graph output).</summary>
+    public bool ReadOnlyBy(string name, params string[] ops) => readers.TryGetValue(name, out List<string>? r) && r.Count > 0 && r.All(ops.Contains);
 
     public bool TryGet(string name, out ImportedValue value) => _values.TryGetValue(name, out value!);
 

@@ -30,6 +30,12 @@ internal sealed class ImportedValue
     /// <summary>Whether this is ONNX's (N, C, H, W) tensor held channels last by NeuralNet; otherwise NeuralNet holds ONNX's layout.</summary>
     public bool IsImage { get; }
 
+    /// <summary>
+    /// For features flattened from a channels-last image without a Permute (read only by Gemm or MatMul): the ONNX
+    /// (C, H, W) feature index of each NeuralNet (H, W, C) feature, by which those nodes reorder their kernel rows; null otherwise.
+    /// </summary>
+    public int[]? RowOrder { get; set; }
+
     /// <summary>The MatMul whose output this is, while an Add may still give it a bias.</summary>
     public DensePlan? Dense { get; set; }
 

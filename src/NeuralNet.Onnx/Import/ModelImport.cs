@@ -12,13 +12,15 @@ internal static class ModelImport
     {
         GraphProto g = model.Graph ?? throw new InvalidDataException($"ONNX file '{source}' holds no graph.");
         int opset = Opset(model, source);
-        var consumers = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (string name in g.Node.SelectMany(n => n.Input).Concat(g.Output.Select(o => o.Name)))
+        // The op_type of each reader of each value ("" for a graph output).
+        var readers = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach ((string name, string op) in g.Node.SelectMany(n => n.Input.Select(i => (i, n.OpType))).Concat(g.Output.Select(o => (o.Name, string.Empty))))
         {
-            consumers[name] = consumers.GetValueOrDefault(name) + 1;
+            (readers.TryGetValue(name, out List<string>? ops) ? ops : readers[name] = []).Add(op);
         }
 
-        var graph = new ImportGraph(source, opset, consumers);
+        Dictionary<string, int> consumers = readers.ToDictionary(r => r.Key, r => r.Value.Count, StringComparer.Ordinal);
+        var graph = new ImportGraph(source, opset, consumers, readers);
         foreach (TensorProto initializer in g.Initializer)
         {
             graph.Add(ImportedValue.FromConstant(initializer.Name, OnnxConstant.Read(initializer, $"ONNX file '{source}': initializer '{initializer.Name}'")));

@@ -139,7 +139,16 @@ internal static class ShapeImports
             return;
         }
 
-        graph.Define(node, [x.Dims[0], features], b => new Layers.Flatten().Call(b.InOnnxOrder(x)));
+        Flattened(node, graph, x, [x.Dims[0], features], b => new Layers.Flatten().Call(b.InOnnxOrder(x)));
+    }
+
+    // Feature maps flattened for Gemm or MatMul only: flattened channels last, and those nodes reorder their kernel rows,
+    // so no Permute runs per step; for any other reader, ONNX's (C, H, W) order through a Permute (onnxOrder).
+    private static void Flattened(ImportedNode node, ImportGraph graph, ImportedValue x, long[] dims, Func<ImportBuild, SymbolicTensor> onnxOrder)
+    {
+        bool reorder = x.IsImage && !(x.Dims[2] == 1 && x.Dims[3] == 1) && graph.ReadOnlyBy(node.Proto.Output[0], "Gemm", "MatMul");
+        ImportedValue y = graph.Define(node, dims, reorder ? b => new Layers.Flatten().Call(b[x]) : onnxOrder);
+        y.RowOrder = reorder ? ImportLayout.ChannelsFirstOrder((int)x.Dims[1], (int)x.Dims[2], (int)x.Dims[3]) : null;
     }
 
     private static void Reshape(ImportedNode node, ImportGraph graph)
@@ -203,6 +212,13 @@ internal static class ShapeImports
         }
 
         int[] sampleShape = dims.Length == 4 && dims[2] == 1 && dims[3] == 1 ? [1, 1, (int)dims[1]] : [.. dims.Skip(1).Select(d => (int)d)];
-        graph.Define(node, dims, b => ImportBuild.FromOnnxOrder(new Layers.Reshape(sampleShape, null).Call(b.InOnnxOrder(x)), dims));
+        Func<ImportBuild, SymbolicTensor> onnxOrder = b => ImportBuild.FromOnnxOrder(new Layers.Reshape(sampleShape, null).Call(b.InOnnxOrder(x)), dims);
+        if (dims.Length == 2 && x.Rank == 4)
+        {
+            Flattened(node, graph, x, dims, onnxOrder);
+            return;
+        }
+
+        graph.Define(node, dims, onnxOrder);
     }
 }

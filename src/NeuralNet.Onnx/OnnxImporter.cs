@@ -20,8 +20,12 @@ namespace NeuralNet.Onnx;
 /// </example>
 public static class OnnxImporter
 {
-    /// <summary>The oldest opset read: opset 13 made Softmax one axis (before it, Softmax flattens the input to 2-D around <c>axis</c>, which has no layer form). Dropout's ratio (opset 12) and Reshape's shape (opset 5) were inputs already.</summary>
-    public const int MinimumOpset = 13;
+    /// <summary>
+    /// The oldest opset read: 11, PyTorch 1.x's default. Before opset 13 Softmax flattens its input to 2-D around <c>axis</c>
+    /// (imported where that is one axis's softmax), Squeeze and Unsqueeze take their axes as attributes, and before 12
+    /// Dropout its ratio; Slice's and Reshape's inputs date from opsets 10 and 5.
+    /// </summary>
+    public const int MinimumOpset = 11;
 
     /// <summary>The newest opset read.</summary>
     public const int MaximumOpset = 21;

@@ -4,7 +4,7 @@ using NeuralNet.Layers;
 
 namespace NeuralNet.Onnx.Import;
 
-/// <summary>Relu, Sigmoid, Tanh, LeakyRelu, Elu, Gelu and Softmax as NeuralNet Activation and Softmax layers.</summary>
+/// <summary>Relu, Sigmoid, Tanh, LeakyRelu, Elu, Gelu and Softmax as NeuralNet Activation and Softmax layers; Erf, Sqrt, Exp, Log, Abs and Neg as ElementwiseMath.</summary>
 internal static class ActivationImports
 {
     public static void Register(Dictionary<string, OpConverter> all)
@@ -16,6 +16,19 @@ internal static class ActivationImports
         all["Elu"] = Elu;
         all["Gelu"] = Gelu;
         all["Softmax"] = Softmax;
+        foreach ((string op, ElementwiseFunction function) in new[]
+        {
+            ("Erf", ElementwiseFunction.Erf), ("Sqrt", ElementwiseFunction.Sqrt), ("Exp", ElementwiseFunction.Exp),
+            ("Log", ElementwiseFunction.Log), ("Abs", ElementwiseFunction.Abs), ("Neg", ElementwiseFunction.Negative),
+        })
+        {
+            all[op] = (node, graph) =>
+            {
+                _ = new NodeAttributes(node);
+                ImportedValue x = graph.Computed(node, 0, "the input");
+                graph.Define(node, x.Dims, b => new ElementwiseMath(function).Call(b[x]), x.IsImage);
+            };
+        }
     }
 
     private static void Activation(ImportedNode node, ImportGraph graph, ActivationFunction function, params string[] attributes)
@@ -63,11 +76,24 @@ internal static class ActivationImports
 
     private static void Softmax(ImportedNode node, ImportGraph graph)
     {
-        // Opset 13 made Softmax one axis (default −1); the importer reads opsets 13 and later only.
-        long axis = new NodeAttributes(node, "axis").Int("axis", -1);
+        // Opset 13 made Softmax one axis (default −1); before it, the input is flattened to 2-D around axis (default 1) and
+        // the softmax runs over all the axes from it on, which is one axis's softmax only when the others have length 1.
+        bool coerced = graph.Opset < 13;
+        long axis = new NodeAttributes(node, "axis").Int("axis", coerced ? 1 : -1);
         ImportedValue x = graph.Computed(node, 0, "the input");
         int resolved = ImportLayout.SampleAxis(axis, x.Rank) ?? throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
             $"attribute axis={axis} on an input of dimensions {ImportText.Dims(x.Dims)}; a softmax over the batch axis, or outside the rank, has no NeuralNet form"));
+        if (coerced)
+        {
+            int[] longer = [.. Enumerable.Range(resolved, x.Rank - resolved).Where(a => x.Dims[a] != 1)];
+            resolved = longer.Length switch
+            {
+                0 => x.Rank - 1,
+                1 => longer[0],
+                _ => throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                    $"attribute axis={axis} at opset {graph.Opset} takes one softmax over axes {resolved} to {x.Rank - 1} of {ImportText.Dims(x.Dims)} together (the input flattened to 2-D); NeuralNet.Onnx imports it where that is one axis's softmax (the last axis, or the others of length 1)")),
+            };
+        }
         int keras = ImportLayout.KerasAxis(resolved, x.Rank, x.IsImage);
         graph.Define(node, x.Dims, b => new Layers.Softmax(keras).Call(b[x]), x.IsImage);
     }

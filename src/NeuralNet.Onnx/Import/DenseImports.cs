@@ -57,7 +57,7 @@ internal static class DenseImports
         }
 
         float[] kernel = transB ? ImportLayout.Transpose(w.ToFloats(), [units, k], [1, 0]) : w.ToFloats();
-        var plan = new DensePlan([.. kernel.Select(v => alpha * v)], units);
+        var plan = new DensePlan(ImportLayout.ReorderRows([.. kernel.Select(v => alpha * v)], units, a.RowOrder), units);
         if (graph.Optional(node, 2) is ImportedValue c)
         {
             OnnxConstant bias = c.Constant ?? throw node.Refuse($"input C '{c.Name}' is computed by the graph; NeuralNet.Onnx imports Gemm's C only as a constant bias");
@@ -83,7 +83,7 @@ internal static class DenseImports
             throw node.Refuse($"input B has dimensions {w.Shape} for A {ImportText.Dims(a.Dims)}; NeuralNet.Onnx imports MatMul by a constant matrix of {a.Dims[^1]} rows");
         }
 
-        var plan = new DensePlan(w.ToFloats(), (int)w.Dims[1]);
+        var plan = new DensePlan(ImportLayout.ReorderRows(w.ToFloats(), (int)w.Dims[1], a.RowOrder), (int)w.Dims[1]);
         ImportedValue y = graph.Define(node, [.. a.Dims[..^1], w.Dims[1]], b => Build(b, plan, a));
         y.Dense = plan;
     }

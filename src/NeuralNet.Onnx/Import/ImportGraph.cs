@@ -7,7 +7,7 @@ namespace NeuralNet.Onnx.Import;
 /// The first pass of an import: every node is checked and its output shapes worked out, and what builds its layers is
 /// queued as a step, so that anything refused is refused before a layer exists.
 /// </summary>
-internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<string, int> consumers)
+internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<string, int> consumers, IReadOnlyDictionary<string, List<string>> readers)
 {
     private readonly Dictionary<string, ImportedValue> _values = new(StringComparer.Ordinal);
     private readonly List<Action<ImportBuild>> _steps = [];
@@ -24,6 +24,9 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
 
     /// <summary>How many node inputs and graph outputs read <paramref name="value"/>.</summary>
     public int Consumers(ImportedValue value) => consumers.GetValueOrDefault(value.Name);
+
+    /// <summary>Whether value <paramref name="name"/> is read, and only by nodes of the operators <paramref name="ops"/> (not as a graph output).</summary>
+    public bool ReadOnlyBy(string name, params string[] ops) => readers.TryGetValue(name, out List<string>? r) && r.Count > 0 && r.All(ops.Contains);
 
     public bool TryGet(string name, out ImportedValue value) => _values.TryGetValue(name, out value!);
 
@@ -46,6 +49,16 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
             return null;
         }
 
+        ImportedValue value = Known(node, index);
+        return value.Folded is { DependsOnBatch: true }
+            ? throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"input {index} '{value.Name}' depends on the batch length (it is computed from a Shape); NeuralNet.Onnx evaluates shape arithmetic at import and takes the batch length only as the first entry of a Reshape's shape"))
+            : value;
+    }
+
+    /// <summary>The value at input <paramref name="index"/> (present), a batch-dependent folded value included (a Reshape's shape, the operands of shape arithmetic).</summary>
+    public ImportedValue Known(ImportedNode node, int index)
+    {
         string name = node.Proto.Input[index];
         return _values.TryGetValue(name, out ImportedValue? value)
             ? value
@@ -57,7 +70,7 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
     {
         ImportedValue value = Optional(node, index) ?? throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"input {index} ({what}) is missing"));
         return value.Constant is null ? value : throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-            $"input {index} ({what}) '{value.Name}' is a constant; NeuralNet.Onnx imports this operator on tensors the graph computes (it folds no constants)"));
+            $"input {index} ({what}) '{value.Name}' is a constant; NeuralNet.Onnx imports this operator on tensors the graph computes (it evaluates only shape arithmetic and Add, Sub, Mul, Div of constants at import)"));
     }
 
     /// <summary>A constant (initializer or Constant node) at input <paramref name="index"/>.</summary>
@@ -139,9 +152,9 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
     {
         RequireOutputs(node);
         string name = node.Proto.Output[0];
-        if (value.Constant is not null)
+        if (value.Folded is not null)
         {
-            Add(ImportedValue.FromConstant(name, value.Constant), node);
+            Add(ImportedValue.FromConstant(name, value.Folded), node);
             return;
         }
 

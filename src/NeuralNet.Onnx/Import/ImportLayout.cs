@@ -29,6 +29,41 @@ internal static class ImportLayout
         return keras == rank - 1 ? -1 : keras;
     }
 
+    /// <summary>The ONNX (C, H, W) index of each feature of an (H, W, C) image flattened channels last: <see cref="ImportedValue.RowOrder"/>.</summary>
+    public static int[] ChannelsFirstOrder(int channels, int height, int width)
+    {
+        var order = new int[channels * height * width];
+        for (int h = 0, j = 0; h < height; h++)
+        {
+            for (int w = 0; w < width; w++)
+            {
+                for (int c = 0; c < channels; c++, j++)
+                {
+                    order[j] = ((c * height) + h) * width + w;
+                }
+            }
+        }
+
+        return order;
+    }
+
+    /// <summary>Kernel <paramref name="kernel"/> (inputs × <paramref name="units"/>) with row j taken from row <paramref name="order"/>[j]; unchanged when <paramref name="order"/> is null.</summary>
+    public static float[] ReorderRows(float[] kernel, int units, int[]? order)
+    {
+        if (order is null)
+        {
+            return kernel;
+        }
+
+        var result = new float[kernel.Length];
+        for (int j = 0; j < order.Length; j++)
+        {
+            Array.Copy(kernel, order[j] * units, result, j * units, units);
+        }
+
+        return result;
+    }
+
     /// <summary>
     /// The row-major elements of <paramref name="values"/> (dimensions <paramref name="dims"/>) with their axes reordered:
     /// output axis i is input axis <paramref name="permutation"/>[i] (numpy's transpose).

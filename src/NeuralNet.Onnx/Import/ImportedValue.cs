@@ -11,7 +11,7 @@ internal sealed class ImportedValue
     {
         Name = name;
         Dims = dims;
-        Constant = constant;
+        Folded = constant;
         IsImage = image;
     }
 
@@ -19,13 +19,22 @@ internal sealed class ImportedValue
 
     public long[] Dims { get; }
 
-    /// <summary>The value of a constant; null for a computed tensor.</summary>
-    public OnnxConstant? Constant { get; }
+    /// <summary>The value of a constant; null for a computed tensor and for a value that depends on the batch length.</summary>
+    public OnnxConstant? Constant => Folded is { DependsOnBatch: false } ? Folded : null;
+
+    /// <summary>The value known at import, batch-length elements included (a folded Shape); null for a computed tensor.</summary>
+    public OnnxConstant? Folded { get; }
 
     public int Rank => Dims.Length;
 
     /// <summary>Whether this is ONNX's (N, C, H, W) tensor held channels last by NeuralNet; otherwise NeuralNet holds ONNX's layout.</summary>
     public bool IsImage { get; }
+
+    /// <summary>
+    /// For features flattened from a channels-last image without a Permute (read only by Gemm or MatMul): the ONNX
+    /// (C, H, W) feature index of each NeuralNet (H, W, C) feature, by which those nodes reorder their kernel rows; null otherwise.
+    /// </summary>
+    public int[]? RowOrder { get; set; }
 
     /// <summary>The MatMul whose output this is, while an Add may still give it a bias.</summary>
     public DensePlan? Dense { get; set; }

@@ -4,8 +4,9 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Import;
 
 /// <summary>
-/// Add, Sub and Mul of two computed tensors (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do), of a
-/// tensor and a scalar constant (ScalarArithmetic), an Add of a bias after a MatMul (the Dense's bias), and Concat.
+/// Add, Sub and Mul of two computed tensors (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do); Add,
+/// Sub, Mul, Div and Pow of a tensor and a scalar constant (ScalarArithmetic); an Add of a bias after a MatMul (the Dense's
+/// bias); and Concat.
 /// </summary>
 internal static class MergeImports
 {
@@ -14,6 +15,8 @@ internal static class MergeImports
         all["Add"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Add);
         all["Sub"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Subtract);
         all["Mul"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Multiply);
+        all["Div"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Divide);
+        all["Pow"] = (node, graph) => Arithmetic(node, graph, ArithmeticOperator.Power);
         all["Concat"] = Concat;
     }
 
@@ -22,9 +25,10 @@ internal static class MergeImports
         _ = new NodeAttributes(node);
         ImportedValue a = graph.Optional(node, 0) ?? throw node.Invalid("input A is missing");
         ImportedValue b = graph.Optional(node, 1) ?? throw node.Invalid("input B is missing");
+        // Add, Sub, Mul and Div of two constants were folded before this converter (ShapeFolding).
         if (a.Constant is not null && b.Constant is not null)
         {
-            throw node.Refuse("both inputs are constants; NeuralNet.Onnx folds no constants");
+            throw node.Refuse($"both inputs are constants; NeuralNet.Onnx evaluates Add, Sub, Mul and Div of constants at import, not {node.OpType}");
         }
 
         if (a.Constant is not null || b.Constant is not null)
@@ -40,9 +44,14 @@ internal static class MergeImports
                 return;
             }
 
+            if (ChannelConstants.TryDefine(node, graph, x, c, op, constantFirst))
+            {
+                return;
+            }
+
             if (c.Values.Length != 1 || c.Dims.Length > x.Rank)
             {
-                throw node.Refuse($"input '{(constantFirst ? a : b).Name}' is a constant of dimensions {c.Shape}; NeuralNet.Onnx imports {node.OpType} of a tensor and a scalar constant, a MatMul's bias, or two computed tensors");
+                throw node.Refuse($"input '{(constantFirst ? a : b).Name}' is a constant of dimensions {c.Shape}; NeuralNet.Onnx imports {node.OpType} of a tensor and a scalar constant, an image and a per-channel constant (C, 1, 1), a MatMul's bias, or two computed tensors");
             }
 
             float value = (float)c.Values[0];
@@ -53,6 +62,11 @@ internal static class MergeImports
 
             graph.Define(node, x.Dims, build => new ScalarArithmetic(op, value, constantFirst).Call(build[x]), x.IsImage);
             return;
+        }
+
+        if (op is ArithmeticOperator.Divide or ArithmeticOperator.Power)
+        {
+            throw node.Refuse($"both inputs are computed by the graph; NeuralNet.Onnx imports {node.OpType} with a scalar constant operand only");
         }
 
         if (a.Rank != b.Rank || a.IsImage != b.IsImage)

@@ -12,13 +12,15 @@ internal static class ModelImport
     {
         GraphProto g = model.Graph ?? throw new InvalidDataException($"ONNX file '{source}' holds no graph.");
         int opset = Opset(model, source);
-        var consumers = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (string name in g.Node.SelectMany(n => n.Input).Concat(g.Output.Select(o => o.Name)))
+        // The op_type of each reader of each value ("" for a graph output).
+        var readers = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach ((string name, string op) in g.Node.SelectMany(n => n.Input.Select(i => (i, n.OpType))).Concat(g.Output.Select(o => (o.Name, string.Empty))))
         {
-            consumers[name] = consumers.GetValueOrDefault(name) + 1;
+            (readers.TryGetValue(name, out List<string>? ops) ? ops : readers[name] = []).Add(op);
         }
 
-        var graph = new ImportGraph(source, opset, consumers);
+        Dictionary<string, int> consumers = readers.ToDictionary(r => r.Key, r => r.Value.Count, StringComparer.Ordinal);
+        var graph = new ImportGraph(source, opset, consumers, readers);
         foreach (TensorProto initializer in g.Initializer)
         {
             graph.Add(ImportedValue.FromConstant(initializer.Name, OnnxConstant.Read(initializer, $"ONNX file '{source}': initializer '{initializer.Name}'")));
@@ -36,12 +38,30 @@ internal static class ModelImport
             graph.Add(input);
         }
 
+        // GELU and LayerNorm written out in elementary operators (older opsets) import as one layer, at their last node.
+        DecomposedPatterns patterns = DecomposedPatterns.Find(g, consumers);
         for (int i = 0; i < g.Node.Count; i++)
         {
+            if (patterns.Skips(i))
+            {
+                continue;
+            }
+
             var node = new ImportedNode(g.Node[i], i, source);
             if (node.Proto.Domain is not ("" or "ai.onnx"))
             {
                 throw node.Refuse($"domain '{node.Proto.Domain}' is not ONNX's default domain; NeuralNet.Onnx imports standard operators only");
+            }
+
+            if (patterns.Fused(i) is OpConverter fused)
+            {
+                fused(node, graph);
+                continue;
+            }
+
+            if (ShapeFolding.TryFold(node, graph))
+            {
+                continue;
             }
 
             if (!OpConverters.All.TryGetValue(node.OpType, out OpConverter? converter))
@@ -53,7 +73,7 @@ internal static class ModelImport
         }
 
         ImportedValue[] outputs = [.. g.Output.Select(o => graph.TryGet(o.Name, out ImportedValue value)
-            ? value.Constant is null ? value : throw new NotSupportedException($"ONNX file '{source}': output '{o.Name}' is a constant; NeuralNet.Onnx imports outputs the graph computes from its inputs.")
+            ? value.Folded is null ? value : throw new NotSupportedException($"ONNX file '{source}': output '{o.Name}' is a constant; NeuralNet.Onnx imports outputs the graph computes from its inputs.")
             : throw new InvalidDataException($"ONNX file '{source}': output '{o.Name}' is computed by no node."))];
         if (outputs.Length == 0)
         {

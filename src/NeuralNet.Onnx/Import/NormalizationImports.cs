@@ -72,7 +72,15 @@ internal static class NormalizationImports
         OnnxConstant scale = graph.Constant(node, 1, "Scale");
         float[]? bias = graph.Optional(node, 2) is not null ? graph.Constant(node, 2, "B").Vector(node, features, "B") : null;
         float[] gamma = scale.Vector(node, features, "Scale");
-        float epsilon = attributes.Float("epsilon", 1e-5f);
+        DefineLayerNormalization(node, graph, x, gamma, bias, attributes.Float("epsilon", 1e-5f));
+    }
+
+    /// <summary>
+    /// Defines the node's output as a LayerNormalization over the last axis of <paramref name="x"/> (not an image), with
+    /// <paramref name="gamma"/> and <paramref name="beta"/> when given (a decomposed LayerNorm may lack either).
+    /// </summary>
+    public static void DefineLayerNormalization(ImportedNode node, ImportGraph graph, ImportedValue x, float[]? gamma, float[]? beta, float epsilon)
+    {
         if (!(float.IsFinite(epsilon) && epsilon > 0f))
         {
             throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"epsilon={epsilon}; NeuralNet's LayerNormalization takes a finite positive epsilon"));
@@ -80,12 +88,16 @@ internal static class NormalizationImports
 
         graph.Define(node, x.Dims, b =>
         {
-            var layer = new Layers.LayerNormalization(-1, epsilon, center: bias is not null);
+            var layer = new Layers.LayerNormalization(-1, epsilon, center: beta is not null, scale: gamma is not null);
             var y = layer.Call(b[x]);
-            b.Weight(layer, "gamma", gamma);
-            if (bias is not null)
+            if (gamma is not null)
             {
-                b.Weight(layer, "beta", bias);
+                b.Weight(layer, "gamma", gamma);
+            }
+
+            if (beta is not null)
+            {
+                b.Weight(layer, "beta", beta);
             }
 
             return y;

@@ -4,17 +4,42 @@ using NeuralNet.Onnx.Protobuf;
 
 namespace NeuralNet.Onnx.Import;
 
-/// <summary>A constant of an ONNX graph (an initializer or a Constant node's value), read into doubles whatever its element type.</summary>
+/// <summary>
+/// A constant of an ONNX graph (an initializer, a Constant node's value, or a value folded at import from them and from
+/// the static shapes of computed tensors), read into doubles whatever its element type.
+/// </summary>
 /// <remarks>Doubles hold float32 weights and int64 shapes (below 2^53) exactly, so one array serves both.</remarks>
 internal sealed class OnnxConstant
 {
-    private const int Float = 1, Int32 = 6, Int64 = 7, Double = 11;
+    /// <summary>ONNX's element type codes the importer reads.</summary>
+    public const int Float = 1, Int32 = 6, Int64 = 7, Double = 11;
 
-    public OnnxConstant(long[] dims, double[] values)
+    /// <param name="dims">The ONNX dimensions; empty for a scalar.</param>
+    /// <param name="values">The elements, row-major.</param>
+    /// <param name="elementType">ONNX's element type code (float by default): integer arithmetic truncates, float rounds to float32.</param>
+    /// <param name="batch">Which elements stand for the batch length, unknown until run time (a Shape of a computed tensor); null when none do.</param>
+    public OnnxConstant(long[] dims, double[] values, int elementType = Float, bool[]? batch = null)
     {
         Dims = dims;
         Values = values;
+        ElementType = elementType;
+        Batch = batch is not null && batch.Contains(true) ? batch : null;
     }
+
+    /// <summary>ONNX's element type code: <see cref="Float"/>, <see cref="Int32"/>, <see cref="Int64"/> or <see cref="Double"/>.</summary>
+    public int ElementType { get; }
+
+    /// <summary>Whether the elements are integers (int32 or int64).</summary>
+    public bool IsInteger => ElementType is Int32 or Int64;
+
+    /// <summary>Per element, whether it is the batch length (its value in <see cref="Values"/> is 0 then); null when no element is.</summary>
+    public bool[]? Batch { get; }
+
+    /// <summary>Whether an element is the batch length, known only at run time.</summary>
+    public bool DependsOnBatch => Batch is not null;
+
+    /// <summary>Whether element <paramref name="index"/> is the batch length.</summary>
+    public bool IsBatch(int index) => Batch is not null && Batch[index];
 
     /// <summary>The ONNX dimensions; empty for a scalar.</summary>
     public long[] Dims { get; }
@@ -70,7 +95,7 @@ internal sealed class OnnxConstant
                 $"{what} has dimensions {ImportText.Dims(dims)} ({count} elements) but holds {values.Length}."));
         }
 
-        return new OnnxConstant(dims, values);
+        return new OnnxConstant(dims, values, tensor.DataType);
     }
 
     /// <summary>

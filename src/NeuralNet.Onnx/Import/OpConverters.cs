@@ -18,6 +18,8 @@ internal static class OpConverters
         NormalizationImports.Register(all);
         ShapeImports.Register(all);
         MergeImports.Register(all);
+        ShapeFolding.Register(all);
+        CnnOperatorImports.Register(all);
         return all;
     }
 }

@@ -79,8 +79,8 @@ internal static class ShapeImports
         OnnxConstant constant = attributes.Tensor("value") is TensorProto tensor ? OnnxConstant.Read(tensor, $"{node.Description}'s value")
             : attributes.Has("value_float") ? new OnnxConstant([], [attributes.Float("value_float", 0f)])
             : attributes.Floats("value_floats") is float[] floats ? new OnnxConstant([floats.Length], [.. floats.Select(f => (double)f)])
-            : attributes.Has("value_int") ? new OnnxConstant([], [attributes.Int("value_int", 0)])
-            : attributes.Ints("value_ints") is long[] ints ? new OnnxConstant([ints.Length], [.. ints.Select(i => (double)i)])
+            : attributes.Has("value_int") ? new OnnxConstant([], [attributes.Int("value_int", 0)], OnnxConstant.Int64)
+            : attributes.Ints("value_ints") is long[] ints ? new OnnxConstant([ints.Length], [.. ints.Select(i => (double)i)], OnnxConstant.Int64)
             : throw node.Invalid("the Constant holds no value");
         graph.Add(ImportedValue.FromConstant(node.Proto.Output[0], constant), node);
     }
@@ -94,9 +94,10 @@ internal static class ShapeImports
     // Inference Dropout passes its input through; the rate is kept as a Keras Dropout so that fine-tuning drops as training did.
     private static void Dropout(ImportedNode node, ImportGraph graph)
     {
-        _ = new NodeAttributes(node, "seed");
+        // Opsets before 12 give the ratio as an attribute, later ones as input 1.
+        var attributes = graph.Opset < 12 ? new NodeAttributes(node, "seed", "ratio") : new NodeAttributes(node, "seed");
         ImportedValue x = graph.Computed(node, 0, "data");
-        double rate = 0.5;
+        double rate = attributes.Float("ratio", 0.5f);
         if (graph.Optional(node, 1) is not null)
         {
             OnnxConstant ratio = graph.Constant(node, 1, "ratio");
@@ -138,18 +139,36 @@ internal static class ShapeImports
             return;
         }
 
-        graph.Define(node, [x.Dims[0], features], b => new Layers.Flatten().Call(b.InOnnxOrder(x)));
+        Flattened(node, graph, x, [x.Dims[0], features], b => new Layers.Flatten().Call(b.InOnnxOrder(x)));
+    }
+
+    // Feature maps flattened for Gemm or MatMul only: flattened channels last, and those nodes reorder their kernel rows,
+    // so no Permute runs per step; for any other reader, ONNX's (C, H, W) order through a Permute (onnxOrder).
+    private static void Flattened(ImportedNode node, ImportGraph graph, ImportedValue x, long[] dims, Func<ImportBuild, SymbolicTensor> onnxOrder)
+    {
+        bool reorder = x.IsImage && !(x.Dims[2] == 1 && x.Dims[3] == 1) && graph.ReadOnlyBy(node.Proto.Output[0], "Gemm", "MatMul");
+        ImportedValue y = graph.Define(node, dims, reorder ? b => new Layers.Flatten().Call(b[x]) : onnxOrder);
+        y.RowOrder = reorder ? ImportLayout.ChannelsFirstOrder((int)x.Dims[1], (int)x.Dims[2], (int)x.Dims[3]) : null;
     }
 
     private static void Reshape(ImportedNode node, ImportGraph graph)
     {
         bool allowZero = new NodeAttributes(node, "allowzero").Int("allowzero", 0) != 0;
         ImportedValue x = graph.Computed(node, 0, "data");
-        OnnxConstant shapeConstant = graph.Constant(node, 1, "shape");
+        OnnxConstant shapeConstant = node.Proto.Input.Count < 2 || node.Proto.Input[1].Length == 0 ? throw node.Invalid("input 1 (shape) is missing")
+            : graph.Known(node, 1).Folded ?? throw node.Refuse($"input 1 (shape) '{node.Proto.Input[1]}' is computed by the graph from more than the static shapes of tensors; NeuralNet.Onnx imports a Reshape whose shape is known at import (but the batch length)");
         long[] shape = [.. shapeConstant.Values.Select(v => (long)v)];
         if (shapeConstant.Dims.Length != 1 || shape.Length < 2)
         {
             throw node.Refuse($"input shape is {ImportText.List(shape)}; NeuralNet.Onnx imports a Reshape to a batch axis and 1 to 3 more");
+        }
+
+        // The batch length, folded from a Shape (x.view(x.size(0), -1)), keeps the batch axis as a 0 does; elsewhere it is refused.
+        int batchEntry = Enumerable.Range(1, shape.Length - 1).FirstOrDefault(shapeConstant.IsBatch);
+        if (batchEntry > 0)
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"entry {batchEntry} of its shape is the batch length (computed from a Shape); NeuralNet.Onnx imports reshapes of each sample, which take the batch length only as the first entry"));
         }
 
         if (allowZero && shape.Contains(0))
@@ -193,6 +212,13 @@ internal static class ShapeImports
         }
 
         int[] sampleShape = dims.Length == 4 && dims[2] == 1 && dims[3] == 1 ? [1, 1, (int)dims[1]] : [.. dims.Skip(1).Select(d => (int)d)];
-        graph.Define(node, dims, b => ImportBuild.FromOnnxOrder(new Layers.Reshape(sampleShape, null).Call(b.InOnnxOrder(x)), dims));
+        Func<ImportBuild, SymbolicTensor> onnxOrder = b => ImportBuild.FromOnnxOrder(new Layers.Reshape(sampleShape, null).Call(b.InOnnxOrder(x)), dims);
+        if (dims.Length == 2 && x.Rank == 4)
+        {
+            Flattened(node, graph, x, dims, onnxOrder);
+            return;
+        }
+
+        graph.Define(node, dims, onnxOrder);
     }
 }

@@ -41,7 +41,28 @@ public sealed class ImportRuntimeTests
         x = g.Node("Gemm", [x, g.Weight([36, 4]), g.Weight([4])], Float("alpha", 0.5f), Float("beta", 2f));
         g.Output(x);
 
-        ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [3, 2, 5, 4]);
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [3, 2, 5, 4]);
+
+        // Read only by the Gemm, the maps are flattened channels last and the kernel's rows reordered: no Permute per step.
+        Assert.Empty(model.Layers.OfType<Permute>());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FlattenOfFeatureMapsIntoMatMul_OrAlsoReadElsewhere_MatchesOnnxRuntime(bool alsoRelu)
+    {
+        // Flatten into MatMul + Add (Linear on some inputs); when a Relu reads the flattened features too, they keep
+        // ONNX's (C, H, W) order through one Permute.
+        var g = new OnnxGraphs(15);
+        string x = g.Input("image", -1, 3, 4, 2);
+        x = g.Node("Flatten", [g.Node("Conv", [x, g.Weight([2, 3, 1, 1])])]);
+        string y = g.Node("Add", [g.Node("MatMul", [x, g.Weight([16, 5])]), g.Weight([5])]);
+        g.Output(alsoRelu ? g.Node("Concat", [y, g.Node("Relu", [x])], Int("axis", 1)) : y);
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [2, 3, 4, 2]);
+
+        Assert.Equal(alsoRelu ? 1 : 0, model.Layers.OfType<Permute>().Count());
     }
 
     [Fact]

@@ -56,6 +56,14 @@ internal sealed class OnnxGraphs(int seed)
         return Node("Constant", [], new AttributeProto { Name = "value", Type = AttributeType.Tensor, T = tensor });
     }
 
+    /// <summary>A Constant node holding an int64 scalar (as torch.onnx writes the index of <c>x.size(0)</c>'s Gather).</summary>
+    public string ConstantScalar(long value)
+    {
+        var tensor = new TensorProto { DataType = 7 };
+        tensor.Int64Data.Add(value);
+        return Node("Constant", [], new AttributeProto { Name = "value", Type = AttributeType.Tensor, T = tensor });
+    }
+
     /// <summary>Adds a node and returns the name of its output.</summary>
     public string Node(string op, string[] inputs, params AttributeProto[] attributes)
     {

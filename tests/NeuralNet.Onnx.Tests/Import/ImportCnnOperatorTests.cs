@@ -1,0 +1,76 @@
+using NeuralNet.Layers;
+using NeuralNet.Models;
+using Xunit;
+using static NeuralNet.Onnx.Tests.Import.OnnxGraphs;
+
+namespace NeuralNet.Onnx.Tests.Import;
+
+/// <summary>
+/// Operators of PyTorch's CNN exports (MobileNet-like): per-channel normalisation constants, Clip as ReLU6 and as bounds,
+/// Pad, HardSwish, HardSigmoid, ReduceMean over H and W.
+/// </summary>
+public sealed class ImportCnnOperatorTests
+{
+    [Fact]
+    public void MobileNetStyleBlocks_MatchOnnxRuntime()
+    {
+        var g = new OnnxGraphs(51);
+        string x = g.Input("image", -1, 3, 8, 8);
+        // (x - mean) / std with torchvision's per-channel constants, shaped (1, 3, 1, 1) and (3, 1, 1).
+        x = g.Node("Sub", [x, g.Weight([1, 3, 1, 1])]);
+        x = g.Node("Div", [x, g.Weight([3, 1, 1], positive: true)]);
+        x = g.Node("Conv", [x, g.Weight([4, 3, 3, 3]), g.Weight([4])], Ints("kernel_shape", 3, 3));
+        x = g.Node("Clip", [x, g.Scalar(0f), g.Scalar(6f)]);
+        x = g.Node("Pad", [x, g.Int64s(0, 0, 1, 2, 0, 0, 2, 1)], String("mode", "constant"));
+        x = g.Node("Conv", [x, g.Weight([5, 4, 3, 3]), g.Weight([5])], Ints("kernel_shape", 3, 3));
+        x = g.Node("HardSwish", [x]);
+        x = g.Node("Mul", [x, g.Weight([5, 1, 1], scale: 2f)]);
+        x = g.Node("Sub", [g.Weight([1, 5, 1, 1]), x]);
+        x = g.Node("HardSigmoid", [x], Float("alpha", 1f / 6), Float("beta", 0.5f));
+        x = g.Node("Clip", [x, g.Scalar(0.3f), g.Scalar(0.7f)]);
+        x = g.Node("ReduceMean", [x], Ints("axes", 2, 3), Int("keepdims", 0));
+        g.Output(g.Node("Gemm", [x, g.Weight([2, 5]), g.Weight([2])], Int("transB", 1)));
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(opset: 14), "image", [2, 3, 8, 8]);
+
+        Assert.Equal(6f, Assert.Single(model.Layers.OfType<ReLU>()).MaxValue);
+        Assert.Single(model.Layers.OfType<ZeroPadding2D>());
+        Assert.Single(model.Layers.OfType<GlobalAveragePooling2D>());
+        Assert.Equal(4, model.Layers.OfType<DepthwiseConv2D>().Count());
+        Assert.Single(model.Layers.OfType<Clip>());
+    }
+
+    [Fact]
+    public void OnnxDefaultHardSigmoid_ClipWithMinOnly_AndKeptDimsMean_MatchOnnxRuntime()
+    {
+        var g = new OnnxGraphs(52);
+        string x = g.Input("image", -1, 2, 4, 5);
+        x = g.Node("HardSigmoid", [g.Node("Mul", [x, g.Scalar(4f)])]);
+        x = g.Node("Clip", [x, g.Scalar(0f)]);
+        x = g.Node("Clip", [x, string.Empty, g.Scalar(0.6f)]);
+        g.Output(g.Node("ReduceMean", [x], Ints("axes", -1, -2)));
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(opset: 13), "image", [3, 2, 4, 5]);
+
+        Assert.Null(Assert.Single(model.Layers.OfType<ReLU>()).MaxValue);
+    }
+
+    [Theory]
+    [InlineData("reflect_pad", "(Pad): attribute mode='reflect'")]
+    [InlineData("channel_mean", "(ReduceMean): axes [1] of [N, 3, 4, 4]")]
+    [InlineData("map_constant", "is a constant of dimensions [3, 4, 4]")]
+    public void CnnOperatorOutsideTheSupportedForms_IsRefused_NamingIt(string variant, string expected)
+    {
+        var g = new OnnxGraphs(53);
+        string x = g.Input("image", -1, 3, 4, 4);
+        g.Output(variant switch
+        {
+            "reflect_pad" => g.Node("Pad", [x, g.Int64s(0, 0, 1, 1, 0, 0, 1, 1)], String("mode", "reflect")),
+            "channel_mean" => g.Node("ReduceMean", [x], Ints("axes", 1)),
+            _ => g.Node("Add", [x, g.Weight([3, 4, 4])]),
+        });
+
+        var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes(opset: 13)));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+}

@@ -258,6 +258,7 @@ internal static class ExportCases
             new ElementwiseMath(ElementwiseFunction.Erf), new ScalarArithmetic(ArithmeticOperator.Minimum, 0.7f, constantFirst: true), new ScalarArithmetic(ArithmeticOperator.Power, 2f, constantFirst: true),
             new Clip(0.8f, 1.5f), new Dense(2)),
         ["divide_broadcast"] = () => TwoInputs([3, 4], [1, 4], (a, b) => new Divide().Call(a, new ScalarArithmetic(ArithmeticOperator.Add, 1f).Call(new ElementwiseMath(ElementwiseFunction.Abs).Call(b)))),
+        ["where_broadcast"] = () => TwoInputs([3, 4], [1, 4], (a, b) => new Where().Call(new ElementwiseMath(ElementwiseFunction.Round).Call(a), a, b)),
         ["dot_matmul"] = () => TwoInputs([3, 5], [5, 4], (a, b) => new Dot((2, 1)).Call(a, b)),
         ["matmul_heads"] = () => TwoInputs([2, 3, 5], [2, 5, 4], (a, b) => new MatMul().Call(a, b)),
         ["stack_middle_and_last"] = () => TwoInputs([3, 4], [3, 4], (a, b) => new Stack(-1).Call(new Stack(2).Call(a, b), new Stack(2).Call(b, a))),

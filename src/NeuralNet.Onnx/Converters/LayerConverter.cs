@@ -72,6 +72,7 @@ internal static class LayerConverters
         [typeof(Add)] = MergeConverters.Add,
         [typeof(Subtract)] = MergeConverters.Subtract,
         [typeof(Divide)] = MergeConverters.Divide,
+        [typeof(Where)] = MergeConverters.Where,
         [typeof(Multiply)] = MergeConverters.Multiply,
         [typeof(Average)] = MergeConverters.Average,
         [typeof(Maximum)] = MergeConverters.Maximum,

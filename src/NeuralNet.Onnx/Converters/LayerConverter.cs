@@ -73,6 +73,8 @@ internal static class LayerConverters
         [typeof(Subtract)] = MergeConverters.Subtract,
         [typeof(Divide)] = MergeConverters.Divide,
         [typeof(Where)] = MergeConverters.Where,
+        [typeof(Split)] = SplitConverters.Convert,
+        [typeof(Unstack)] = SplitConverters.Convert,
         [typeof(Multiply)] = MergeConverters.Multiply,
         [typeof(Average)] = MergeConverters.Average,
         [typeof(Maximum)] = MergeConverters.Maximum,

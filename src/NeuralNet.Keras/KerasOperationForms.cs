@@ -8,6 +8,7 @@ namespace NeuralNet.Keras;
 /// operations: <see cref="ScalarArithmetic"/> as <c>ops.add</c>, ... with its number, <see cref="ElementwiseMath"/> as
 /// <c>ops.sqrt</c>, ..., <see cref="Reduce"/> as <c>ops.mean</c>, ... with <c>axis</c> and <c>keepdims</c>,
 /// <see cref="Clip"/> as <c>ops.clip</c> with <c>x_min</c> and <c>x_max</c>, <see cref="Divide"/> as <c>ops.divide</c> (of inputs of the same rank only),
+/// <see cref="Where"/> as <c>ops.where</c> (of inputs of the same rank only), <see cref="Split"/> as <c>ops.split</c>, <see cref="Unstack"/> as <c>ops.unstack</c>,
 /// <see cref="MatMul"/> as <c>ops.matmul</c>, <see cref="Stack"/> as <c>ops.stack</c> with <c>axis</c>, <see cref="Layers.LogSoftmax"/> as <c>ops.log_softmax</c> with <c>axis</c>. Its tensor
 /// arguments are placeholders that <see cref="KerasOperations.Write"/> fills with the layer's call.
 /// </summary>
@@ -21,7 +22,10 @@ internal static class KerasOperationForms
         ScalarArithmetic a => Item(a.Name, KerasOperationLayers.ClassOf(a.Operator), new JsonObject(), a.ConstantFirst ? new JsonArray(a.Constant, s_placeholder.DeepClone()) : new JsonArray(s_placeholder.DeepClone(), a.Constant)),
         ElementwiseMath m => Item(m.Name, KerasOperationLayers.ClassOf(m.Function), m.Function == ElementwiseFunction.Round ? new JsonObject { ["decimals"] = 0 } : new JsonObject(), new JsonArray(s_placeholder.DeepClone()), KerasOperationLayers.ModuleOf(m.Function)),
         Clip c => Item(c.Name, "Clip", new JsonObject { ["x_min"] = c.Min, ["x_max"] = c.Max }, new JsonArray(s_placeholder.DeepClone())),
-        Divide d => Item(SameRank(d).Name, "Divide", new JsonObject(), new JsonArray(s_placeholder.DeepClone(), s_placeholder.DeepClone())),
+        Divide d => Item(SameRank(d, "ops.divide").Name, "Divide", new JsonObject(), Placeholders(2)),
+        Where w => Item(SameRank(w, "ops.where").Name, "Where", new JsonObject(), Placeholders(3)),
+        Split s => Unnamed(Item(s.Name, "Split", new JsonObject { ["indices_or_sections"] = s.GetConfig().GetNode("indices_or_sections"), ["axis"] = s.Axis }, Placeholders(1))),
+        Unstack u => Unnamed(Item(u.Name, "Unstack", new JsonObject { ["num"] = u.Num, ["axis"] = u.Axis }, Placeholders(1), KerasOperationLayers.CoreModule)),
         Reduce r => Item(r.Name, KerasOperationLayers.ClassOf(r.Reduction), ReductionConfig(r), new JsonArray(s_placeholder.DeepClone())),
         Stack s => Unnamed(Item(s.Name, "Stack", new JsonObject { ["axis"] = s.Axis }, new JsonArray(new JsonArray([.. s.InputShapes.Select(_ => s_placeholder.DeepClone())])))),
         MatMul m => Item(m.Name, "Matmul", new JsonObject(), new JsonArray(s_placeholder.DeepClone(), s_placeholder.DeepClone())),
@@ -29,13 +33,17 @@ internal static class KerasOperationForms
         _ => null,
     };
 
-    // NeuralNet's merge layers give an input of lower rank its missing axes right after the batch axis, ops.divide (NumPy)
-    // aligns the shapes from the last axis: the same rank is the only case where the two agree.
-    private static Divide SameRank(Divide layer)
+    private static JsonArray Placeholders(int count) => new([.. Enumerable.Range(0, count).Select(_ => s_placeholder.DeepClone())]);
+
+    // NeuralNet's merge layers give an input of lower rank its missing axes right after the batch axis, the operation
+    // (NumPy) aligns the shapes from the last axis: the same rank is the only case where the two agree.
+    private static T SameRank<T>(T layer, string operation)
+        where T : Merge
     {
-        if (layer.IsBuilt && layer.InputShapes[0].Rank != layer.InputShapes[1].Rank)
+        if (layer.IsBuilt && layer.InputShapes.Select(s => s.Rank).Distinct().Count() > 1)
         {
-            throw new NotSupportedException($"Layer '{layer.Name}' (Divide) divides inputs of different ranks, {layer.InputShapes[0].ToBatchString()} and {layer.InputShapes[1].ToBatchString()}: it gives the lower-rank input its missing axes after the batch axis, where Keras' ops.divide aligns the shapes from the last axis, so it cannot be written as that operation. Reshape the lower-rank input to the other's rank first.");
+            string shapes = string.Join(", ", layer.InputShapes.Select(s => s.ToBatchString()));
+            throw new NotSupportedException($"Layer '{layer.Name}' ({layer.TypeName}) combines inputs of different ranks, {shapes}: it gives a lower-rank input its missing axes after the batch axis, where Keras' {operation} aligns the shapes from the last axis, so it cannot be written as that operation. Reshape the lower-rank input to the other's rank first.");
         }
 
         return layer;

@@ -102,12 +102,13 @@ internal static class KerasOperationLayers
     private static readonly (string Module, string ClassName)[] s_classes =
     [
         .. s_arithmetic.Keys.Select(c => (NumpyModule, c)),
-        .. ((string[])["Matmul", "Clip", "Concatenate", "Stack", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh"]).Select(c => (NumpyModule, c)),
+        .. ((string[])["Matmul", "Clip", "Concatenate", "Stack", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh", "Where", "Split"]).Select(c => (NumpyModule, c)),
         .. s_reductions.Keys.Select(c => (NumpyModule, c)),
         .. s_activations.Keys.Select(c => (NnModule, c)),
         .. ((string[])["Gelu", "Softmax", "LogSoftmax", "Elu"]).Select(c => (NnModule, c)),
         .. s_math.Select(p => (p.Value.Module, p.Key)),
         (CoreModule, "Cast"),
+        (CoreModule, "Unstack"),
     ];
 
     /// <summary>The names of the operations read, for messages: <c>keras.src.ops.numpy: Add, ...; keras.src.ops.nn: Relu, ...</c>.</summary>
@@ -174,6 +175,8 @@ internal static class KerasOperationLayers
             "Clip" => ["x_min", "x_max"],
             "Round" => ["decimals"],
             "Cast" => ["dtype"],
+            "Split" => ["indices_or_sections", "axis"],
+            "Unstack" => ["num", "axis"],
             _ => [],
         });
         if (call.Module == NnModule)
@@ -192,7 +195,12 @@ internal static class KerasOperationLayers
         if (call.Module is MathModule or CoreModule)
         {
             call.RequireTensors(1);
-            return op == "Cast" ? Cast(call) : new ElementwiseMath(s_math[op].Function, call.Name);
+            return op switch
+            {
+                "Cast" => Cast(call),
+                "Unstack" => Unstacked(call),
+                _ => new ElementwiseMath(s_math[op].Function, call.Name),
+            };
         }
 
         if (call.Module != NumpyModule)
@@ -208,6 +216,11 @@ internal static class KerasOperationLayers
         if (op == "Matmul")
         {
             return Matmul(call);
+        }
+
+        if (op == "Where")
+        {
+            return Selected(call);
         }
 
         call.RequireTensors(op is "Concatenate" or "Stack" ? -1 : 1);
@@ -226,6 +239,7 @@ internal static class KerasOperationLayers
             "Transpose" => new Permute(call.Permutation(), call.Name),
             "Tanh" => new Activation(ActivationFunction.Tanh, call.Name),
             "Clip" => Clipped(call),
+            "Split" => Splitted(call),
             _ when s_math.TryGetValue(op, out var math) => new ElementwiseMath(math.Function, call.Name),
             _ when s_reductions.TryGetValue(op, out Reduction reduction) => Reduced(call, reduction),
             _ => throw call.Unknown(),
@@ -237,11 +251,7 @@ internal static class KerasOperationLayers
     {
         if (call.Tensors.Count == 2 && call.Arguments.Count == 2)
         {
-            int left = KerasOperationCall.Rank(call.Tensors[0]), right = KerasOperationCall.Rank(call.Tensors[1]);
-            if (left != right)
-            {
-                throw call.Refused("args", $"it combines tensors of rank {left} and {right}, which NumPy broadcasting aligns from the last axis and NeuralNet's merge layers do not; give both tensors the same rank (ops.expand_dims or ops.reshape)");
-            }
+            RequireSameRank(call);
 
             return op switch
             {
@@ -257,6 +267,55 @@ internal static class KerasOperationLayers
 
         (float constant, bool first) = call.TensorAndConstant();
         return new ScalarArithmetic(arithmetic, constant, first, call.Name);
+    }
+
+    // NumPy aligns shapes from the last axis, so a tensor of lower rank would have its batch axis against a sample axis of
+    // the other; NeuralNet's merge layers give it its missing axes after the batch axis. They agree at the same rank only.
+    private static void RequireSameRank(KerasOperationCall call)
+    {
+        if (call.Tensors.Select(KerasOperationCall.Rank).Distinct().Count() > 1)
+        {
+            string shapes = string.Join(", ", call.Tensors.Select(t => KerasOperationCall.Format(KerasOperationCall.Shape(t))));
+            throw call.Refused("args", $"it combines tensors of shapes {shapes}, of different ranks, which NumPy broadcasting aligns from the last axis, the batch axis of the shorter against a sample axis of the longer; NeuralNet reads tensors of the same rank (give the shorter its missing axes of size 1 after the batch axis with ops.expand_dims or ops.reshape)");
+        }
+    }
+
+    // ops.where(condition, x1, x2) of three tensors of the same rank is the Where layer; with one argument it gives the
+    // indices where the condition holds, a tensor whose size depends on the values.
+    private static Where Selected(KerasOperationCall call)
+    {
+        if (call.Arguments.Count == 3 && call.Tensors.Count == 1 && call.Arguments[1] is null && call.Arguments[2] is null)
+        {
+            throw call.Refused("args", "ops.where(condition) with one argument gives the indices where the condition holds, whose number depends on the values; NeuralNet reads ops.where(condition, x1, x2) of three tensors");
+        }
+
+        if (call.Arguments.Count != 3 || call.Tensors.Count != 3)
+        {
+            throw call.Refused("args", $"expected three tensors (condition, x1, x2), got {call.Arguments.ToJsonString()}; a number as x1 or x2 is not read (multiply a tensor of ones by it, or use ScalarArithmetic, first)");
+        }
+
+        RequireSameRank(call);
+        return new Where(call.Name);
+    }
+
+    // ops.split(x, indices_or_sections, axis): equal sections (an integer) or the indices of a list.
+    private static Split Splitted(KerasOperationCall call)
+    {
+        int axis = call.SampleAxis("axis", 0, KerasOperationCall.Rank(call.Tensors[0]));
+        return call.Config["indices_or_sections"] switch
+        {
+            JsonValue v when v.TryGetValue(out int sections) => new Split(sections, axis, call.Name),
+            JsonArray list when list.All(n => n is JsonValue e && e.TryGetValue(out int _)) => new Split([.. list.Select(n => n!.GetValue<int>())], axis, call.Name),
+            var other => throw call.Refused("indices_or_sections", $"expected a number of sections or a list of indices, got {other?.ToJsonString() ?? "no value"}"),
+        };
+    }
+
+    // ops.unstack(x, num, axis).
+    private static Unstack Unstacked(KerasOperationCall call)
+    {
+        int axis = call.SampleAxis("axis", 0, KerasOperationCall.Rank(call.Tensors[0]));
+        int? num = call.Config["num"] is null ? null : call.Int32("num", 0);
+        return new Unstack(axis, num, call.Name);
     }
 
     // ops.matmul of two tensors of the same rank 3 or more is the MatMul layer, over the last two axes for each index of

@@ -173,6 +173,7 @@ public static class OnnxExporter
             Recurrent recurrent => RecurrentConverter.Outputs(graph, recurrent, inputs, maskValues?[0]),
             Bidirectional bidirectional => BidirectionalConverter.Outputs(graph, bidirectional, inputs, maskValues?[0]),
             ConvLstm convLstm => ConvLstmConverter.Outputs(graph, convLstm, inputs),
+            Split or Unstack => SplitConverters.Outputs(graph, layer, inputs),
             MultiHeadAttention { ReturnAttentionScores: true } multiHead when !HigherRankScores(multiHead) => MultiHeadAttentionConverter.Outputs(graph, multiHead, inputs, maskValues ?? new string?[inputs.Length]),
             Attention { ReturnAttentionScores: true } or AdditiveAttention { ReturnAttentionScores: true } => ScoreAttentionConverter.Outputs(graph, layer, inputs, maskValues?[0], maskValues?[1]),
             _ when maskValues is null => [LayerConverters.Find(layer)!(graph, layer, inputs, tensor.Shape)],
@@ -280,12 +281,12 @@ public static class OnnxExporter
                 $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}, over {rnn.Cell.TypeName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx: export the SimpleRnn, Lstm or Gru layer, which computes what Rnn over its cell computes, with the same weights.");
         }
 
-        if (layer.OutputCount > 1 && layer is not (Recurrent or Bidirectional or ConvLstm or MultiHeadAttention or Attention or AdditiveAttention))
+        if (layer.OutputCount > 1 && layer is not (Recurrent or Bidirectional or ConvLstm or MultiHeadAttention or Attention or AdditiveAttention or Split or Unstack))
         {
-            // Only the recurrent layers (their states: returnState), Bidirectional and the attention layers (their scores:
-            // returnAttentionScores) have several outputs, and they write them all.
+            // Only the recurrent layers (their states: returnState), Bidirectional, the attention layers (their scores:
+            // returnAttentionScores), Split and Unstack have several outputs, and they write them all.
             throw new NotSupportedException(
-                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs, which NeuralNet.Onnx writes only for recurrent layers (ConvLSTM too), Bidirectional and attention layers.");
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has {layer.OutputCount} outputs, which NeuralNet.Onnx writes only for recurrent layers (ConvLSTM too), Bidirectional, attention layers, Split and Unstack.");
         }
 
         if (LayerConverters.Find(layer) is null)

@@ -247,7 +247,7 @@ public sealed partial class KerasFormatTests
 
         var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, Path.Combine(_folder, "divide-ranks.keras")));
 
-        Assert.Contains("Layer 'ratio' (Divide) divides inputs of different ranks, (None, 2, 3) and (None, 3)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Layer 'ratio' (Divide) combines inputs of different ranks, (None, 2, 3), (None, 3)", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -256,7 +256,7 @@ public sealed partial class KerasFormatTests
     [InlineData("Round", "\"decimals\": 2", "x", "'op' (keras.src.ops.numpy.Round), argument 'decimals': decimals=2: NeuralNet rounds to integers")]
     [InlineData("Clip", "\"x_min\": null, \"x_max\": 1", "x", "'op' (keras.src.ops.numpy.Clip), argument 'x_min': expected a finite number, got null")]
     [InlineData("Clip", "\"x_min\": 2, \"x_max\": 1", "x", "'op' (keras.src.ops.numpy.Clip), argument 'x_max': x_max=1 is less than x_min=2; NeuralNet's Clip needs x_min <= x_max.")]
-    [InlineData("Maximum", "", "x|mean", "'op' (keras.src.ops.numpy.Maximum), argument 'args': it combines tensors of rank 3 and 2")]
+    [InlineData("Maximum", "", "x|mean", "'op' (keras.src.ops.numpy.Maximum), argument 'args': it combines tensors of shapes (None, 2, 3), (None, 3), of different ranks")]
     public void LoadModel_NewOperationsWithArgumentsNeuralNetCannotHonour_AreRefusedNamingThem(string className, string config, string tensors, string expected)
     {
         string args = string.Join(", ", tensors.Split('|').Select(t => t == "mean" ? KerasConfigs.Tensor("mean", 3) : KerasConfigs.Tensor("x", 2, 3)));

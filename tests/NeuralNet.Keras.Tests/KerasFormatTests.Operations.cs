@@ -367,13 +367,13 @@ public sealed partial class KerasFormatTests
     }
 
     [Fact]
-    public void LoadModel_TwoTensorOperationOfDifferentRanks_IsRefusedNamingTheRanks()
+    public void LoadModel_TwoTensorOperationOfDifferentRanks_IsRefusedNamingTheShapes()
     {
         string model = FunctionalOf("[[\"x\", 0, 0]]", "[[\"add\", 0, 0]]",
             Numpy("Mean", "mean", "\"axis\": 1, \"keepdims\": false", KerasConfigs.Tensor("x", 2, 3)),
             Numpy("Add", "add", "", $"{KerasConfigs.Tensor("x", 2, 3)}, {KerasConfigs.Tensor("mean", 3)}"));
         var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", model)), "ops.keras"));
-        Assert.Contains("operation 'add' (keras.src.ops.numpy.Add), argument 'args': it combines tensors of rank 3 and 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("operation 'add' (keras.src.ops.numpy.Add), argument 'args': it combines tensors of shapes (None, 2, 3), (None, 3), of different ranks", error.Message, StringComparison.Ordinal);
     }
 
     [H5pyFact]

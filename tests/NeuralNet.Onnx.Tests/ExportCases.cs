@@ -258,6 +258,14 @@ internal static class ExportCases
             new ElementwiseMath(ElementwiseFunction.Erf), new ScalarArithmetic(ArithmeticOperator.Minimum, 0.7f, constantFirst: true), new ScalarArithmetic(ArithmeticOperator.Power, 2f, constantFirst: true),
             new Clip(0.8f, 1.5f), new Dense(2)),
         ["divide_broadcast"] = () => TwoInputs([3, 4], [1, 4], (a, b) => new Divide().Call(a, new ScalarArithmetic(ArithmeticOperator.Add, 1f).Call(new ElementwiseMath(ElementwiseFunction.Abs).Call(b)))),
+        ["where_broadcast"] = () => TwoInputs([3, 4], [1, 4], (a, b) => new Where().Call(new ElementwiseMath(ElementwiseFunction.Round).Call(a), a, b)),
+        ["split_and_unstack_pieces_read_by_different_layers"] = () => TwoInputs([4, 6], [4, 6], (a, b) =>
+        {
+            SymbolicTensor[] thirds = new Split(3, -1).CallOutputs(new Conv1D(6, 1).Call(a));
+            SymbolicTensor[] cut = new Split([1, 3], 1).CallOutputs(b);
+            SymbolicTensor[] steps = new Unstack(1).CallOutputs(cut[1]);
+            return new Concatenate().Call(new Flatten().Call(new Multiply().Call(thirds[2], thirds[0])), steps[1], new Flatten().Call(cut[2]));
+        }),
         ["dot_matmul"] = () => TwoInputs([3, 5], [5, 4], (a, b) => new Dot((2, 1)).Call(a, b)),
         ["matmul_heads"] = () => TwoInputs([2, 3, 5], [2, 5, 4], (a, b) => new MatMul().Call(a, b)),
         ["stack_middle_and_last"] = () => TwoInputs([3, 4], [3, 4], (a, b) => new Stack(-1).Call(new Stack(2).Call(a, b), new Stack(2).Call(b, a))),

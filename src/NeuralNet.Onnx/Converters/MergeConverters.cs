@@ -3,7 +3,7 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
-/// The merge layers: element-wise Add, Subtract, Divide (Div), Multiply, Average (Mean), Maximum (Max), Minimum (Min), and Concatenate.
+/// The merge layers: element-wise Add, Subtract, Divide (Div), Where (Where of the condition compared with 0), Multiply, Average (Mean), Maximum (Max), Minimum (Min), and Concatenate.
 /// Inputs that share a layout are merged in it; mixed layouts are merged channels last. With masks, Multiply, Maximum
 /// and Minimum leave masked positions out as Keras 3 does (the other merges' values do not depend on masks).
 /// </summary>
@@ -17,6 +17,14 @@ internal static class MergeConverters
 
     public static OnnxValue Divide(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
         Chain(graph, "Div", inputs, outputShape);
+
+    // ONNX's Where takes a boolean condition: Not(Equal(c, 0)) is NumPy's truth of a number, NaN true and -0 false.
+    public static OnnxValue Where(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        List<OnnxValue> values = Broadcastable(graph, inputs, outputShape);
+        string truth = graph.Node("Not", [graph.Node("Equal", [values[0].Name, graph.Scalar("zero", 0f)])]);
+        return graph.Node("Where", [truth, values[1].Name, values[2].Name], outputShape, values[0].Layout);
+    }
 
     public static OnnxValue Multiply(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>
         Chain(graph, "Mul", inputs, outputShape);

@@ -149,6 +149,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Dot", Dot.FromConfig);
         SerializationRegistry.AddBuiltIn("MatMul", MatMul.FromConfig);
         SerializationRegistry.AddBuiltIn("Stack", Stack.FromConfig);
+        SerializationRegistry.AddBuiltIn("Where", Where.FromConfig);
+        SerializationRegistry.AddBuiltIn("Split", Split.FromConfig);
+        SerializationRegistry.AddBuiltIn("Unstack", Unstack.FromConfig);
         SerializationRegistry.AddBuiltIn("Reshape", Reshape.FromConfig);
         SerializationRegistry.AddBuiltIn("Permute", Permute.FromConfig);
         SerializationRegistry.AddBuiltIn("ScalarArithmetic", ScalarArithmetic.FromConfig);

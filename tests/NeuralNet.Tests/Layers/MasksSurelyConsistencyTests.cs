@@ -39,6 +39,7 @@ public class MasksSurelyConsistencyTests
         ("Multiply", () => new Multiply(), [[4, 3], [4, 3]], false),
         ("Subtract", () => new Subtract(), [[4, 3], [4, 3]], false),
         ("Divide", () => new Divide(), [[4, 3], [4, 3]], false),
+        ("Where", () => new Where(), [[4, 3], [4, 3], [4, 3]], false),
         ("AlphaDropout", () => new AlphaDropout(0.5, seed: 1), [[4, 3]], false),
         ("GaussianDropout", () => new GaussianDropout(0.5, seed: 1), [[4, 3]], false),
         ("GaussianNoise", () => new GaussianNoise(0.5, seed: 1), [[4, 3]], false),

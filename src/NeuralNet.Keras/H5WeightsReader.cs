@@ -89,18 +89,29 @@ internal sealed class H5WeightsReader : IDisposable
     /// <summary>The shape of the dataset at <paramref name="path"/> (a path <see cref="Resolve"/> gave), or null when there is no dataset there or its shape does not fit a <see cref="TensorShape"/>.</summary>
     public TensorShape? ShapeOf(string path)
     {
-        if (!Exists(path) || Structure(path, () => _file.Get(path)) is not IH5Dataset dataset)
+        if (DimensionsOf(path) is not ulong[] dimensions)
         {
             return null;
         }
 
-        ulong[] dimensions = Structure(path, () => dataset.Space.Dimensions);
         // As TensorShape takes them: a first dimension of 0 or more, positive others, no more elements than an array holds
         // (a damaged dataspace can say anything).
         bool fits = dimensions.Select((d, i) => d <= int.MaxValue && (d > 0 || i == 0)).All(ok => ok)
             && dimensions.Aggregate(1.0, (count, d) => count * d) <= Array.MaxLength;
         return fits ? new TensorShape([.. dimensions.Select(d => (int)d)]) : null;
     }
+
+    /// <summary>The dimensions the dataspace of the dataset at <paramref name="path"/> (a path <see cref="Resolve"/> gave) says, whatever they are, or null when there is no dataset there.</summary>
+    public ulong[]? DimensionsOf(string path) =>
+        Exists(path) && Structure(path, () => _file.Get(path)) is IH5Dataset dataset ? Structure(path, () => dataset.Space.Dimensions) : null;
+
+    /// <summary>The dimensions <see cref="DimensionsOf"/> gives, for messages, as <see cref="TensorShape"/> prints a shape ("(4, 0)", "(3,)"), or "(no dataset)".</summary>
+    public string FormatShapeOf(string path) => DimensionsOf(path) switch
+    {
+        null => "(no dataset)",
+        [ulong only] => $"({only},)",
+        ulong[] dimensions => $"({string.Join(", ", dimensions)})",
+    };
 
     /// <summary>
     /// Reads the dataset at <paramref name="path"/> (a path <see cref="Resolve"/> gave) as float32 values, or explains why
@@ -117,6 +128,7 @@ internal sealed class H5WeightsReader : IDisposable
             return false;
         }
 
+        bool readingValues = false;
         try
         {
             if (_file.Get(path) is not IH5Dataset dataset)
@@ -133,6 +145,7 @@ internal sealed class H5WeightsReader : IDisposable
             }
 
             IH5DataType type = dataset.Type;
+            readingValues = true;
             values = (type.Class, type.Size) switch
             {
                 (H5DataTypeClass.FloatingPoint, 4) => dataset.Read<float[]>(),
@@ -141,6 +154,7 @@ internal sealed class H5WeightsReader : IDisposable
                 (H5DataTypeClass.FixedPoint, 4) when allowInteger => [.. dataset.Read<int[]>().Select(v => (float)v)],
                 _ => [],
             };
+            readingValues = false;
             if (values.Length != expected.ElementCount)
             {
                 problem = string.Create(CultureInfo.InvariantCulture,
@@ -150,8 +164,10 @@ internal sealed class H5WeightsReader : IDisposable
 
             return true;
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex) when (ex is not OutOfMemoryException || !readingValues)
         {
+            // A damaged header's OutOfMemoryException too (see Structure); only reading the values, whose shape was
+            // checked first, lets a real lack of memory through.
             problem = $"cannot be read ({ex.Message})";
             return false;
         }
@@ -171,6 +187,7 @@ internal sealed class H5WeightsReader : IDisposable
             return false;
         }
 
+        bool readingValue = false;
         try
         {
             if (_file.Get(path) is not IH5Dataset dataset)
@@ -186,6 +203,7 @@ internal sealed class H5WeightsReader : IDisposable
             }
 
             IH5DataType type = dataset.Type;
+            readingValue = true;
             switch (type.Class, type.Size)
             {
                 case (H5DataTypeClass.FixedPoint, 8):
@@ -199,8 +217,9 @@ internal sealed class H5WeightsReader : IDisposable
                     return false;
             }
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex) when (ex is not OutOfMemoryException || !readingValue)
         {
+            // As in TryRead: only the value's own read lets a real lack of memory through.
             problem = $"cannot be read ({ex.Message})";
             return false;
         }
@@ -286,8 +305,9 @@ internal sealed class H5WeightsReader : IDisposable
     /// <remarks>
     /// That includes an <see cref="OutOfMemoryException"/>: a damaged length (a global heap's string length, found by
     /// KerasH5FuzzTests) makes PureHDF ask for an array longer than .NET allows, which .NET reports so. No Keras file's
-    /// structure or attributes come near that size. Reads of datasets, whose shape is checked against the parameter's
-    /// first, let a real lack of memory through.
+    /// structure or attributes come near that size. <see cref="TryRead"/> and <see cref="TryReadInt64Scalar"/> report
+    /// one from a dataset's header (its link, dataspace or type) as a problem the same way; only the read of a dataset's
+    /// values, whose shape is checked against the parameter's first, lets a real lack of memory through.
     /// </remarks>
     private T Structure<T>(string path, Func<T> read)
     {

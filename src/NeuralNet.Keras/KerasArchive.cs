@@ -15,16 +15,21 @@ internal static class KerasArchive
     public const string WeightsEntry = "model.weights.h5";
     private const long MaxConfigBytes = 64L << 20;
 
-    /// <summary>Opens the archive in <paramref name="stream"/>, left open.</summary>
-    /// <exception cref="InvalidDataException">The stream is not a zip file.</exception>
+    /// <summary>Opens the archive in <paramref name="stream"/>, left open, its list of entries read.</summary>
+    /// <exception cref="InvalidDataException">The stream is not a zip file, or its central directory is damaged.</exception>
     public static ZipArchive Open(Stream stream, string source)
     {
+        ZipArchive? archive = null;
         try
         {
-            return new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            // The central directory is read on first use, and System.IO.Compression's message does not name the file.
+            _ = archive.Entries;
+            return archive;
         }
         catch (InvalidDataException ex)
         {
+            archive?.Dispose();
             throw new InvalidDataException($"{source}: not a .keras archive (a zip file): {ex.Message}", ex);
         }
     }
@@ -35,8 +40,7 @@ internal static class KerasArchive
     {
         ZipArchiveEntry entry = archive.GetEntry(ConfigEntry)
             ?? throw new InvalidDataException($"{source}: the archive has no {ConfigEntry}; a .keras archive holds {ConfigEntry}, {MetadataEntry} and {WeightsEntry}.");
-        using Stream stream = entry.Open();
-        using MemoryStream text = ReadAtMost(stream, MaxConfigBytes, source, ConfigEntry);
+        using MemoryStream text = ReadAtMost(entry, MaxConfigBytes, source);
         return KerasJson.Parse(text.GetBuffer().AsSpan(0, (int)text.Length), $"{source}: {ConfigEntry}") as JsonObject
             ?? throw new InvalidDataException($"{source}: {ConfigEntry} is not a JSON object.");
     }
@@ -74,8 +78,7 @@ internal static class KerasArchive
             return null;
         }
 
-        using Stream stream = entry.Open();
-        using MemoryStream text = ReadAtMost(stream, MaxConfigBytes, source, MetadataEntry);
+        using MemoryStream text = ReadAtMost(entry, MaxConfigBytes, source);
         try
         {
             return KerasJson.Parse(text.GetBuffer().AsSpan(0, (int)text.Length), $"{source}: {MetadataEntry}") is JsonObject metadata
@@ -100,12 +103,7 @@ internal static class KerasArchive
 
         // The HDF5 reader seeks, which a zip entry's stream does not: the file is read into memory, no further than
         // the largest array .NET can hold, whatever size the zip's header declares.
-        MemoryStream buffer;
-        using (Stream stream = entry.Open())
-        {
-            buffer = ReadAtMost(stream, Array.MaxLength, source, WeightsEntry);
-        }
-
+        MemoryStream buffer = ReadAtMost(entry, Array.MaxLength, source);
         buffer.Position = 0;
         return H5WeightsReader.Open(buffer, $"{source}/{WeightsEntry}");
     }
@@ -132,19 +130,32 @@ internal static class KerasArchive
         writer.Write(text);
     }
 
-    internal static MemoryStream ReadAtMost(Stream stream, long limit, string source, string entry)
+    /// <summary>The bytes of <paramref name="entry"/>, no more than <paramref name="limit"/>, whatever size the zip's header declares.</summary>
+    /// <exception cref="InvalidDataException">The entry is larger, or cannot be decompressed (damaged, or compressed in a way .NET does not read).</exception>
+    internal static MemoryStream ReadAtMost(ZipArchiveEntry entry, long limit, string source)
     {
         var buffer = new MemoryStream();
         byte[] chunk = new byte[81920];
-        int read;
-        while ((read = stream.Read(chunk)) > 0)
+        bool tooLarge = false;
+        try
         {
-            if (buffer.Length + read > limit)
+            using Stream stream = entry.Open();
+            int read;
+            while (!tooLarge && (read = stream.Read(chunk)) > 0)
             {
-                throw new InvalidDataException($"{source}: {entry} is larger than the {limit} bytes this reader accepts.");
+                tooLarge = buffer.Length + read > limit;
+                buffer.Write(chunk, 0, tooLarge ? 0 : read);
             }
+        }
+        catch (InvalidDataException ex)
+        {
+            // System.IO.Compression's messages (a damaged deflate stream, an unknown compression method) name no file.
+            throw new InvalidDataException($"{source}: the archive entry {entry.FullName} cannot be read: {ex.Message}", ex);
+        }
 
-            buffer.Write(chunk, 0, read);
+        if (tooLarge)
+        {
+            throw new InvalidDataException($"{source}: {entry.FullName} is larger than the {limit} bytes this reader accepts.");
         }
 
         return buffer;

@@ -122,7 +122,7 @@ internal static class KerasLegacyWeights
         if (order is null && inner.Where(l => !l.Trainable).Select(l => l.Name).ToList() is { Count: > 0 } frozen)
         {
             int wrong = Enumerable.Range(0, weights.Length).First(i => !(file.ShapeOf(Path(i)) is TensorShape shape && shape.Equals(current[i].Shape)));
-            throw new InvalidDataException($"{file.Source}: the weights of nested model '{name}' fit its layers in none of the orders tried (Keras' for the layers' current trainability: dataset '{Path(wrong)}' has shape {file.ShapeOf(Path(wrong))?.ToString() ?? "(none)"} where parameter '{current[wrong].Name}' {current[wrong].Shape} comes), and layers '{string.Join("', '", frozen)}' are frozen, which changes Keras' order: unfreeze them (Layer.Trainable = true) before LoadWeights and freeze them after.");
+            throw new InvalidDataException($"{file.Source}: the weights of nested model '{name}' fit its layers in none of the orders tried (Keras' for the layers' current trainability: dataset '{Path(wrong)}' has shape {file.FormatShapeOf(Path(wrong))} where parameter '{current[wrong].Name}' {current[wrong].Shape} comes), and layers '{string.Join("', '", frozen)}' are frozen, which changes Keras' order: unfreeze them (Layer.Trainable = true) before LoadWeights and freeze them after.");
         }
 
         order ??= current;

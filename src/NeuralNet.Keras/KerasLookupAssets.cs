@@ -108,8 +108,7 @@ internal static class KerasLookupAssets
         string text;
         try
         {
-            using Stream stream = file.Open();
-            using MemoryStream bytes = KerasArchive.ReadAtMost(stream, MaxBytes, source, entry);
+            using MemoryStream bytes = KerasArchive.ReadAtMost(file, MaxBytes, source);
             text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
         }
         catch (DecoderFallbackException ex)

@@ -33,7 +33,7 @@ public sealed partial class KerasFileFuzzTests
         {
             // Each must load undamaged, or the fuzzing would only test the first error.
             var check = new FuzzOutcomes();
-            LoadAndPredict(check, "the undamaged archive", original);
+            LoadAndPredict(check, "the undamaged archive", original, undamaged: true);
             check.AssertNone();
             Assert.Equal(1, check.Accepted);
         }
@@ -54,6 +54,7 @@ public sealed partial class KerasFileFuzzTests
 
         outcomes.AssertNone();
         output.WriteLine($"{cases} cases: {outcomes}; per mutation kind: {string.Join(", ", kinds)}");
+        Assert.True(outcomes.Rejected > cases / 2, $"only {outcomes.Rejected} of {cases} mutations were rejected");
         Assert.True(outcomes.RejectedPastParsing > cases / 5, $"only {outcomes.RejectedPastParsing} of {outcomes.Rejected} rejections came after the JSON was parsed");
         Assert.True(outcomes.Accepted > cases / 50, $"only {outcomes.Accepted} mutations loaded: the fuzzer hardly reaches past validation");
     }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Text.RegularExpressions;
 using NeuralNet.Activations;
 using NeuralNet.Keras.Tests.Fuzzing;
@@ -18,7 +19,8 @@ namespace NeuralNet.Keras.Tests;
 /// <c>config.json</c> (numbers, names, structure, escapes, entries repeated or dropped), in their
 /// <c>metadata.json</c>, in the bytes of <c>model.weights.h5</c> and in the zip's own bytes, then loaded with
 /// <see cref="KerasFormat.LoadModel(Stream, string)"/>. Only the documented <see cref="InvalidDataException"/> and
-/// <see cref="NotSupportedException"/> may escape; a model that loads must predict. The second test (NestedAndAssets)
+/// <see cref="NotSupportedException"/> may escape, naming the file; a model that loads must predict and, when it has an
+/// optimizer, take a training step with the loaded state. The second test (NestedAndAssets)
 /// does the same for archives with nested models, vocabulary assets and optimizer variables; KerasH5FuzzTests for HDF5
 /// files. The mutations are in Fuzzing/; <see cref="FuzzOutcomes.CasesVariable"/> and
 /// <see cref="FuzzOutcomes.SeedOffsetVariable"/> run other seeds by hand.
@@ -65,14 +67,51 @@ public sealed partial class KerasFileFuzzTests(ITestOutputHelper output)
         Assert.True(outcomes.Accepted > cases / 50, $"only {outcomes.Accepted} mutations loaded: the fuzzer hardly reaches past validation");
     }
 
-    /// <summary>Loads the archive; a model that loads must run, on inputs of whatever shape it now takes (when small enough to try).</summary>
-    private static void LoadAndPredict(FuzzOutcomes outcomes, string what, byte[] archive)
+    /// <summary>
+    /// Loads the archive; a model that loads must run, on inputs of whatever shape it now takes (when small enough to
+    /// try), and, when it has an optimizer (whose loaded state is then used), take a training step.
+    /// </summary>
+    private static void LoadAndPredict(FuzzOutcomes outcomes, string what, byte[] archive, bool undamaged = false)
     {
+        const string source = "fuzz.keras";
         Model? model = null;
-        if (outcomes.TryLoad(what, () => model = KerasFormat.LoadModel(new MemoryStream(archive, writable: false), "fuzz.keras")))
+        if (outcomes.TryLoad(what, source, () => model = KerasFormat.LoadModel(new MemoryStream(archive, writable: false), source)))
         {
-            outcomes.Use(what, () => Predict(model!));
+            outcomes.Use(what, () =>
+            {
+                Predict(model!);
+                TrainStep(outcomes, model!, undamaged);
+            });
         }
+    }
+
+    /// <summary>
+    /// One <see cref="Model.TrainOnBatch"/> on 2 samples (zeros, with one-hot targets of the prediction's shape) when the
+    /// model has an optimizer, so that its loaded state is used: it must not throw (a model that loaded is usable), and
+    /// its loss must be finite for an undamaged archive and whenever
+    /// every parameter is finite and at most 1e6 in magnitude. A damaged file may hold other float bits in a weight (NaN,
+    /// or 1e38, which overflows): that is a valid file, so the loss is not checked then.
+    /// </summary>
+    private static void TrainStep(FuzzOutcomes outcomes, Model model, bool requireFiniteLoss)
+    {
+        if (model.Optimizer is null || model.InputShape.ElementCount > 1 << 16)
+        {
+            return;
+        }
+
+        var x = new Tensor(new TensorShape([2, .. model.InputShape.Dimensions]));
+        var y = new Tensor(model.Predict(x).Shape);
+        Span<float> targets = y.AsSpan();
+        for (int i = 0; i < targets.Length; i += y.Shape[y.Shape.Rank - 1])
+        {
+            targets[i] = 1f;
+        }
+
+        // Weights of moderate size (NaN fails the comparison) must give a finite loss; damaged bits may hold NaN or 1e38.
+        bool moderate = model.Parameters.All(p => TensorPrimitives.MaxMagnitude(p.Value.AsReadOnlySpan()) <= 1e6f);
+        double loss = model.TrainOnBatch(x, y)["loss"];
+        Assert.True(!(requireFiniteLoss || moderate) || double.IsFinite(loss), $"a training step's loss is {loss} though every parameter is finite and at most 1e6 in magnitude");
+        outcomes.Note(double.IsFinite(loss) ? "training steps" : "training steps with a non-finite loss (weights not moderate)");
     }
 
     private static void Predict(Model model)

@@ -59,6 +59,18 @@ public sealed partial class KerasFormatTests
         Assert.Contains($"layers '{normalization.Name}' are frozen, which changes Keras' order: unfreeze them (Layer.Trainable = true) before LoadWeights", error.Message, StringComparison.Ordinal);
         Assert.Contains("dataset 'base/batch_normalization/gamma:0' has shape (3,) where parameter 'kernel' (3, 2) comes", error.Message, StringComparison.Ordinal);
         Assert.Equal(reference.Predict(batch).ToArray(), model.Predict(batch).ToArray());
+
+        // A dataspace of (4, 0) for dense's kernel, which no TensorShape takes: the message gives its dimensions as the file says them.
+        string zero = Path.Combine(_folder, "nested-zero-weights.h5");
+        H5py.WriteLegacy(zero, new Dictionary<string, string>(), "",
+        [
+            ("input_1", []),
+            ("base", [("dense/kernel:0", [4, 0], []), Weight("dense", "bias"), Weight("batch_normalization", "gamma"), Weight("batch_normalization", "beta"),
+                Weight("dense_1", "kernel"), Weight("dense_1", "bias"), Weight("batch_normalization", "moving_mean"), Weight("batch_normalization", "moving_variance")]),
+            ("dense_2", [Weight("dense_2", "kernel"), Weight("dense_2", "bias")]),
+        ]);
+        error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(model, zero));
+        Assert.Contains("dataset 'base/dense/kernel:0' has shape (4, 0) where parameter 'kernel' (4, 3) comes", error.Message, StringComparison.Ordinal);
     }
 
     [H5pyFact]

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using NeuralNet.Activations;
 using NeuralNet.Keras.Tests.Fuzzing;
 using NeuralNet.Layers;
@@ -18,16 +19,20 @@ namespace NeuralNet.Keras.Tests;
 /// throws must leave every parameter of the model as it was, bit for bit.
 /// </summary>
 /// <remarks>
-/// The seeds are fixed and the files the same in every run (h5py writes the same bytes for the same data), so that a
-/// damaged soft link that PureHDF 2.2.0 would follow without end (see <see cref="KerasFileFuzzTests"/>) is avoided
-/// deterministically.
+/// The seeds are fixed, and the files are the same in every run as long as the h5py and libhdf5 that write the Keras 2
+/// originals are (h5py writes the same bytes for the same data; another libhdf5 version may lay a file out differently,
+/// and the same seeds then damage other bytes), so that a damaged soft link that PureHDF 2.2.0 would follow without end
+/// (see <see cref="KerasFileFuzzTests"/>) is avoided deterministically. The test output logs each original's SHA-256,
+/// to tell whether a run damaged the same files as another. Before the damaged files are loaded, every model that
+/// <see cref="KerasFormat.LoadWeights"/> fills is given other values than its file holds, so that a load that wrote some
+/// parameters and then threw is seen.
 /// </remarks>
 public sealed class KerasH5FuzzTests(ITestOutputHelper output) : IDisposable
 {
     private const int Cases = 1500;
     private const int MutationKinds = 5;
 
-    private static readonly string[] s_parseErrors = ["cannot be read as an HDF5 file", "not valid JSON", "model_config is not a JSON object", "is not a string"];
+    private static readonly string[] s_parseErrors = ["cannot be read as an HDF5 file", "not valid JSON", "model_config is not a JSON object", "is not a string", "cannot be read by PureHDF"];
 
     private readonly string _folder = Directory.CreateTempSubdirectory("neuralnet-h5-fuzz-").FullName;
 
@@ -55,6 +60,17 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output) : IDisposable
             Run(check, original, original.Bytes, loadModel: original.ModelConfig is not null, "the undamaged file");
             check.AssertNone();
             Assert.Equal(1, check.Accepted);
+            output.WriteLine($"{original.Name}: {original.Bytes.Length} bytes, SHA-256 {Convert.ToHexString(SHA256.HashData(original.Bytes))}");
+            if (original.Target is Model target)
+            {
+                // The check that a refused load changes nothing can only fail when the model holds other values than the file.
+                FillWithOtherValues(target);
+                string path = Path.Combine(_folder, "undamaged" + original.Extension);
+                File.WriteAllBytes(path, original.Bytes);
+                KerasFormat.LoadWeights(target, path);
+                Assert.All(target.Parameters, p => Assert.DoesNotContain(Sentinel, p.Value.AsReadOnlySpan().ToArray()));
+                FillWithOtherValues(target);
+            }
         }
 
         var outcomes = new FuzzOutcomes(s_parseErrors);
@@ -96,6 +112,7 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output) : IDisposable
         BitConverter.GetBytes(0UL).CopyTo(bytes, kernel.Offset + 8);
         string path = Path.Combine(_folder, "zero-damaged.h5");
         File.WriteAllBytes(path, bytes);
+        FillWithOtherValues(original.Target!);
         float[][] before = [.. original.Target!.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray())];
 
         var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(new MemoryStream(bytes, writable: false), "zero.h5"));
@@ -103,6 +120,7 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output) : IDisposable
         error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(original.Target, path));
         Assert.Contains("has shape (4, 0)", error.Message, StringComparison.Ordinal);
         Assert.All(original.Target.Parameters, (p, i) => Assert.True(SameBits(before[i], p.Value.AsReadOnlySpan())));
+
     }
 
     private void Run(FuzzOutcomes outcomes, Original original, byte[] bytes, bool loadModel, string what)
@@ -110,7 +128,7 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output) : IDisposable
         if (loadModel)
         {
             Model? model = null;
-            if (outcomes.TryLoad(what, () => model = KerasFormat.LoadModel(new MemoryStream(bytes, writable: false), original.Name)))
+            if (outcomes.TryLoad(what, original.Name, () => model = KerasFormat.LoadModel(new MemoryStream(bytes, writable: false), original.Name)))
             {
                 outcomes.Use(what, () => Predict(model!));
             }
@@ -122,7 +140,7 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output) : IDisposable
         string path = Path.Combine(_folder, "fuzz" + original.Extension);
         File.WriteAllBytes(path, bytes);
         float[][] before = [.. target.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray())];
-        if (outcomes.TryLoad(what, () => KerasFormat.LoadWeights(target, path)))
+        if (outcomes.TryLoad(what, path, () => KerasFormat.LoadWeights(target, path)))
         {
             outcomes.Use(what, () => Predict(target));
         }
@@ -131,10 +149,21 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output) : IDisposable
             outcomes.Fail("changed " + original.Name, $"{what}: LoadWeights threw but changed parameter '{changed.Name}' {changed.Shape}");
         }
 
-        // The next case starts from the same weights, whatever this one loaded.
+        // The next case starts from the same weights (other values than the file's), whatever this one loaded.
         for (int i = 0; i < before.Length; i++)
         {
             before[i].CopyTo(target.Parameters[i].Value.AsSpan());
+        }
+    }
+
+    // A value no file holds: Keras2Files and SaveWeights write seeded random weights, zeros and ones.
+    private const float Sentinel = -0.4375f;
+
+    private static void FillWithOtherValues(Model model)
+    {
+        foreach (Parameter parameter in model.Parameters)
+        {
+            parameter.Value.AsSpan().Fill(Sentinel);
         }
     }
 

@@ -22,6 +22,7 @@ internal sealed class FuzzOutcomes
     public const string ProgressVariable = "NEURALNET_KERAS_FUZZ_PROGRESS";
 
     private readonly SortedDictionary<string, string> _failures = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, int> _notes = new(StringComparer.Ordinal);
     private readonly string[] _parseErrors;
 
     /// <param name="parseErrors">Parts of the messages thrown before the reader gets past parsing, to tell how deep the damage got.</param>
@@ -51,9 +52,10 @@ internal sealed class FuzzOutcomes
 
     /// <summary>
     /// Runs <paramref name="load"/>; true when it returned, false when it threw (a documented exception is counted as a
-    /// rejection, and its message must say something; any other is a failure).
+    /// rejection, and its message must name <paramref name="source"/>, the file as the loader was given it; any other
+    /// exception is a failure).
     /// </summary>
-    public bool TryLoad(string what, Action load)
+    public bool TryLoad(string what, string source, Action load)
     {
         try
         {
@@ -62,7 +64,11 @@ internal sealed class FuzzOutcomes
         }
         catch (Exception ex) when (ex is InvalidDataException or NotSupportedException)
         {
-            Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+            if (!ex.Message.Contains(source, StringComparison.Ordinal))
+            {
+                Fail("unnamed " + Site(ex), $"{what}: the {ex.GetType().Name} does not name '{source}': {ex.Message}\n{ex.StackTrace}");
+            }
+
             Rejected++;
             RejectedPastParsing += _parseErrors.Any(e => ex.Message.Contains(e, StringComparison.Ordinal)) ? 0 : 1;
             return false;
@@ -88,13 +94,17 @@ internal sealed class FuzzOutcomes
         }
     }
 
+    /// <summary>Counts something a case did that is no failure (shown by <see cref="ToString"/>), such as a training step taken.</summary>
+    public void Note(string what) => _notes[what] = _notes.GetValueOrDefault(what) + 1;
+
     /// <summary>Records a failure found by the test itself (such as weights changed by a load that threw).</summary>
     public void Fail(string site, string description) => _failures.TryAdd(site, description);
 
     /// <summary>Fails the test with the first few distinct failures.</summary>
     public void AssertNone() => Assert.True(_failures.Count == 0, $"{_failures.Count} distinct failures:\n\n" + string.Join("\n\n", _failures.Values.Take(8)));
 
-    public override string ToString() => $"{Accepted} accepted, {Rejected} rejected ({RejectedPastParsing} after parsing)";
+    public override string ToString() =>
+        $"{Accepted} accepted, {Rejected} rejected ({RejectedPastParsing} after parsing){string.Concat(_notes.Select(n => $"; {n.Key}: {n.Value}"))}";
 
     private static string Site(Exception ex) =>
         $"{ex.GetType().Name} {ex.StackTrace?.Split('\n').FirstOrDefault(l => l.Contains("NeuralNet", StringComparison.Ordinal))?.Trim() ?? "?"}";

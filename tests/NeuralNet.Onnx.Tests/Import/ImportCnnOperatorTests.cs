@@ -36,8 +36,13 @@ public sealed class ImportCnnOperatorTests
         Assert.Equal(6f, Assert.Single(model.Layers.OfType<ReLU>()).MaxValue);
         Assert.Single(model.Layers.OfType<ZeroPadding2D>());
         Assert.Single(model.Layers.OfType<GlobalAveragePooling2D>());
-        Assert.Equal(4, model.Layers.OfType<DepthwiseConv2D>().Count());
+        // The four per-channel constants: frozen BatchNormalizations, whose values training leaves as they are.
+        BatchNormalization[] constants = [.. model.Layers.OfType<BatchNormalization>()];
+        Assert.Equal(4, constants.Length);
+        Assert.All(constants, layer => Assert.False(layer.Trainable));
         Assert.Single(model.Layers.OfType<Clip>());
+        // Only the two Convs' and the Gemm's weights train: 4·3·3·3 + 4, 5·4·3·3 + 5 and 2·5 + 2.
+        Assert.Equal((4 * 3 * 3 * 3) + 4 + (5 * 4 * 3 * 3) + 5 + (2 * 5) + 2, model.TrainableParameterCount);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Import;
 
 /// <summary>
-/// Add, Sub and Mul of two computed tensors (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do); Add,
+/// Add, Sub, Mul and Div of two computed tensors (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do); Add,
 /// Sub, Mul, Div and Pow of a tensor and a scalar constant (ScalarArithmetic); Add, Sub, Mul and Div of a tensor and a
 /// per-channel or per-feature constant (<see cref="ChannelConstants"/>); an Add of a bias after a MatMul (the Dense's
 /// bias); and Concat.
@@ -65,7 +65,7 @@ internal static class MergeImports
             return;
         }
 
-        if (op is ArithmeticOperator.Divide or ArithmeticOperator.Power)
+        if (op is ArithmeticOperator.Power)
         {
             throw node.Refuse($"both inputs are computed by the graph; NeuralNet.Onnx imports {node.OpType} with a scalar constant operand only");
         }
@@ -89,6 +89,7 @@ internal static class MergeImports
             {
                 ArithmeticOperator.Add => new Add(),
                 ArithmeticOperator.Subtract => new Subtract(),
+                ArithmeticOperator.Divide => new Divide(),
                 _ => new Multiply(),
             };
             return merge.Call(build[a], build[b]);

@@ -1,4 +1,4 @@
-// OnnxExport: train the MNIST CNN, export it to ONNX, run the file in ONNX Runtime, and compare.
+// OnnxExport: train the MNIST CNN, export it to ONNX, run the file in ONNX Runtime, import it back, and compare.
 //   dotnet run -c Release --project samples/OnnxExport                 3 epochs on all of MNIST, writes out/mnist_cnn.onnx
 //   dotnet run -c Release --project samples/OnnxExport -- --epochs 5
 //   ... -- --quick                                                     2,000 images, one epoch (what CI runs)
@@ -61,6 +61,23 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 if (neuralNetAccuracy != onnxAccuracy || largest > 1e-5f)
 {
     Console.Error.WriteLine("ONNX Runtime's results differ from NeuralNet's beyond 1e-5.");
+    return 1;
+}
+
+// And back: the file imported into a NeuralNet model (as a PyTorch or TensorFlow export would be) predicts the same.
+Functional imported = OnnxImporter.Import(path);
+ReadOnlySpan<float> reimported = imported.Predict(testImages, batchSize: 256).AsReadOnlySpan();
+float importDifference = 0;
+for (int i = 0; i < reimported.Length; i++)
+{
+    importDifference = Math.Max(importDifference, Math.Abs(reimported[i] - predicted[i]));
+}
+
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"Imported back with OnnxImporter: {imported.Layers.Count} layers, test accuracy {Accuracy(reimported, mnist.Test.Labels):0.0000}, largest difference from the trained model {importDifference:0.###e+0}"));
+if (importDifference > 1e-5f)
+{
+    Console.Error.WriteLine("The imported model's predictions differ from the trained model's beyond 1e-5.");
     return 1;
 }
 

@@ -7,7 +7,7 @@ namespace NeuralNet.Onnx.Import;
 
 /// <summary>
 /// Operators common in PyTorch's CNN exports: Clip (ReLU6 and other bounds), HardSigmoid, HardSwish, Pad of an image's
-/// height and width with zeros, and ReduceMean over an image's height and width (a global average pooling).
+/// height and width with zeros, and ReduceMean (over an image's height and width a global average pooling, else Reduce).
 /// </summary>
 internal static class CnnOperatorImports
 {
@@ -115,19 +115,44 @@ internal static class CnnOperatorImports
         graph.Define(node, [x.Dims[0], x.Dims[1], x.Dims[2] + pads[2] + pads[6], x.Dims[3] + pads[3] + pads[7]], b => new ZeroPadding2D(padding).Call(b[x]));
     }
 
-    // torch.mean(x, dim=(2, 3), keepdim=...) on feature maps: GlobalAveragePooling2D. Opset 18 moved axes to an input.
+    // torch.mean(x, dim=(2, 3), keepdim=...) on feature maps: GlobalAveragePooling2D; other axes but the batch axis: Reduce
+    // (Mean) over NeuralNet's axes (an image's C, H, W are its axes 3, 1, 2). Opset 18 moved axes to an input.
     private static void ReduceMean(ImportedNode node, ImportGraph graph)
     {
         var attributes = new NodeAttributes(node, "axes", "keepdims", "noop_with_empty_axes");
         bool keepDims = attributes.Int("keepdims", 1) != 0;
         long[]? axes = attributes.Ints("axes") ?? (graph.Optional(node, 1) is null ? null : [.. graph.Constant(node, 1, "axes").Values.Select(v => (long)v)]);
         ImportedValue x = graph.Computed(node, 0, "data");
-        int[]? resolved = axes?.Select(a => (int)(a < 0 ? a + x.Rank : a)).Order().ToArray();
-        if (!x.IsImage || resolved is not [2, 3])
+        if (axes is null or [] && attributes.Int("noop_with_empty_axes", 0) != 0)
         {
-            throw node.Refuse($"axes {(axes is null ? "(all)" : ImportText.List(axes))} of {ImportText.Dims(x.Dims)}; NeuralNet.Onnx imports ReduceMean over the height and width of an (N, C, H, W) image (a global average pooling), or inside a LayerNorm");
+            graph.Alias(node, x);
+            return;
         }
 
-        graph.Define(node, keepDims ? [x.Dims[0], x.Dims[1], 1, 1] : [x.Dims[0], x.Dims[1]], b => new GlobalAveragePooling2D(keepDims).Call(b[x]));
+        int?[] sample = axes is null or [] ? [null] : [.. axes.Select(a => ImportLayout.SampleAxis(a, x.Rank))];
+        if (sample.Any(a => a is null) || sample.Distinct().Count() != sample.Length)
+        {
+            throw node.Refuse($"axes {(axes is null or [] ? "(all)" : ImportText.List(axes))} of {ImportText.Dims(x.Dims)} take in the batch axis, lie outside the rank or repeat an axis; NeuralNet.Onnx imports ReduceMean over distinct axes other than the batch axis");
+        }
+
+        int[] resolved = [.. sample.Select(a => a!.Value).Order()];
+        if (x.IsImage && resolved is [2, 3])
+        {
+            graph.Define(node, keepDims ? [x.Dims[0], x.Dims[1], 1, 1] : [x.Dims[0], x.Dims[1]], b => new GlobalAveragePooling2D(keepDims).Call(b[x]));
+            return;
+        }
+
+        // Without keepdims, an image's channels and a spatial axis left both would come out in another order than ONNX's.
+        bool image = x.IsImage && keepDims;
+        if (x.IsImage && !keepDims && !resolved.Contains(1) && resolved.Length == 1)
+        {
+            throw node.Refuse($"axes {ImportText.List(axes!)} of {ImportText.Dims(x.Dims)} without keepdims leave the channels and a spatial axis of an image, which NeuralNet holds in another order; NeuralNet.Onnx imports such a ReduceMean with keepdims=1, or over the channels or both H and W");
+        }
+
+        long[] dims = keepDims
+            ? [.. x.Dims.Select((d, i) => resolved.Contains(i) ? 1L : d)]
+            : [.. x.Dims.Where((_, i) => !resolved.Contains(i))];
+        int[] kerasAxes = [.. resolved.Select(a => ImportLayout.Axis(a, x.Rank, x.IsImage))];
+        graph.Define(node, dims, b => new Reduce(Reduction.Mean, kerasAxes, keepDims).Call(b[x]), image);
     }
 }

@@ -4,8 +4,9 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Import;
 
 /// <summary>
-/// Add, Sub and Mul of two computed tensors (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do); Add,
-/// Sub, Mul, Div and Pow of a tensor and a scalar constant (ScalarArithmetic); an Add of a bias after a MatMul (the Dense's
+/// Add, Sub, Mul and Div of two computed tensors (NeuralNet's merge layers, which broadcast axes of length 1 as Keras' do); Add,
+/// Sub, Mul, Div and Pow of a tensor and a scalar constant (ScalarArithmetic); Add, Sub, Mul and Div of a tensor and a
+/// per-channel or per-feature constant (<see cref="ChannelConstants"/>); an Add of a bias after a MatMul (the Dense's
 /// bias); and Concat.
 /// </summary>
 internal static class MergeImports
@@ -51,7 +52,7 @@ internal static class MergeImports
 
             if (c.Values.Length != 1 || c.Dims.Length > x.Rank)
             {
-                throw node.Refuse($"input '{(constantFirst ? a : b).Name}' is a constant of dimensions {c.Shape}; NeuralNet.Onnx imports {node.OpType} of a tensor and a scalar constant, an image and a per-channel constant (C, 1, 1), a MatMul's bias, or two computed tensors");
+                throw node.Refuse($"input '{(constantFirst ? a : b).Name}' is a constant of dimensions {c.Shape}; NeuralNet.Onnx imports {node.OpType} of a tensor and a scalar constant, an image and a per-channel constant (C, 1, 1), a tensor and a per-feature constant of its last axis, a MatMul's bias, or two computed tensors");
             }
 
             float value = (float)c.Values[0];
@@ -64,7 +65,7 @@ internal static class MergeImports
             return;
         }
 
-        if (op is ArithmeticOperator.Divide or ArithmeticOperator.Power)
+        if (op is ArithmeticOperator.Power)
         {
             throw node.Refuse($"both inputs are computed by the graph; NeuralNet.Onnx imports {node.OpType} with a scalar constant operand only");
         }
@@ -88,6 +89,7 @@ internal static class MergeImports
             {
                 ArithmeticOperator.Add => new Add(),
                 ArithmeticOperator.Subtract => new Subtract(),
+                ArithmeticOperator.Divide => new Divide(),
                 _ => new Multiply(),
             };
             return merge.Call(build[a], build[b]);

@@ -100,12 +100,13 @@ internal sealed class OnnxConstant
 
     /// <summary>
     /// <paramref name="length"/> values for a per-feature weight (a bias, a scale): from a constant of that many or of one
-    /// (broadcast), leading axes of length 1 allowed; <paramref name="what"/> names it in the refusal.
+    /// (broadcast), leading axes of length 1 allowed, or trailing ones too when <paramref name="perChannel"/> (an image's
+    /// (C, 1, 1)); <paramref name="what"/> names it in the refusal.
     /// </summary>
-    public float[] Vector(ImportedNode node, int length, string what)
+    public float[] Vector(ImportedNode node, int length, string what, bool perChannel = false)
     {
         float[] values = ToFloats();
-        bool fits = Dims.Length == 0 || Dims[..^1].All(d => d == 1);
+        bool fits = Dims.Length == 0 || (perChannel ? Dims.Count(d => d != 1) <= 1 : Dims[..^1].All(d => d == 1));
         return fits && values.Length == length ? values
             : fits && values.Length == 1 ? [.. Enumerable.Repeat(values[0], length)]
             : throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"{what} has dimensions {Shape}; {length} values (or one, broadcast) are expected"));

@@ -36,8 +36,13 @@ public sealed class ImportCnnOperatorTests
         Assert.Equal(6f, Assert.Single(model.Layers.OfType<ReLU>()).MaxValue);
         Assert.Single(model.Layers.OfType<ZeroPadding2D>());
         Assert.Single(model.Layers.OfType<GlobalAveragePooling2D>());
-        Assert.Equal(4, model.Layers.OfType<DepthwiseConv2D>().Count());
+        // The four per-channel constants: frozen BatchNormalizations, whose values training leaves as they are.
+        BatchNormalization[] constants = [.. model.Layers.OfType<BatchNormalization>()];
+        Assert.Equal(4, constants.Length);
+        Assert.All(constants, layer => Assert.False(layer.Trainable));
         Assert.Single(model.Layers.OfType<Clip>());
+        // Only the two Convs' and the Gemm's weights train: 4·3·3·3 + 4, 5·4·3·3 + 5 and 2·5 + 2.
+        Assert.Equal((4 * 3 * 3 * 3) + 4 + (5 * 4 * 3 * 3) + 5 + (2 * 5) + 2, model.TrainableParameterCount);
     }
 
     [Fact]
@@ -56,8 +61,32 @@ public sealed class ImportCnnOperatorTests
     }
 
     [Theory]
+    [InlineData(13)]
+    [InlineData(18)]
+    public void ReduceMeanOverOtherAxes_AndDivOfTwoTensors_MatchOnnxRuntime(int opset)
+    {
+        // Means over the channels, the width, and channels and height dropped; x divided by a computed (broadcast) tensor.
+        var g = new OnnxGraphs(54);
+        string Mean(string v, long[] axes, long keepDims) => opset >= 18
+            ? g.Node("ReduceMean", [v, g.Int64s(axes)], Int("keepdims", keepDims))
+            : g.Node("ReduceMean", [v], Ints("axes", axes), Int("keepdims", keepDims));
+        string x = g.Input("image", -1, 3, 4, 5);
+        string d = g.Node("Div", [x, g.Node("Exp", [Mean(x, [1], 1)])]);
+        string e = g.Node("Sub", [d, Mean(d, [-1], 1)]);
+        g.Output(Mean(e, [1], 0));
+        g.Output(Mean(e, [2, 1], 0));
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(opset), "image", [2, 3, 4, 5]);
+
+        Assert.Equal(4, model.Layers.OfType<Reduce>().Count());
+        Assert.Single(model.Layers.OfType<Divide>());
+    }
+
+    [Theory]
     [InlineData("reflect_pad", "(Pad): attribute mode='reflect'")]
-    [InlineData("channel_mean", "(ReduceMean): axes [1] of [N, 3, 4, 4]")]
+    [InlineData("batch_mean", "(ReduceMean): axes [0, 1] of [N, 3, 4, 4] take in the batch axis")]
+    [InlineData("all_mean", "(ReduceMean): axes (all) of [N, 3, 4, 4] take in the batch axis")]
+    [InlineData("height_mean_dropped", "(ReduceMean): axes [2] of [N, 3, 4, 4] without keepdims leave the channels and a spatial axis")]
     [InlineData("map_constant", "is a constant of dimensions [3, 4, 4]")]
     public void CnnOperatorOutsideTheSupportedForms_IsRefused_NamingIt(string variant, string expected)
     {
@@ -66,7 +95,9 @@ public sealed class ImportCnnOperatorTests
         g.Output(variant switch
         {
             "reflect_pad" => g.Node("Pad", [x, g.Int64s(0, 0, 1, 1, 0, 0, 1, 1)], String("mode", "reflect")),
-            "channel_mean" => g.Node("ReduceMean", [x], Ints("axes", 1)),
+            "batch_mean" => g.Node("ReduceMean", [x], Ints("axes", 0, 1)),
+            "all_mean" => g.Node("ReduceMean", [x]),
+            "height_mean_dropped" => g.Node("ReduceMean", [x], Ints("axes", 2), Int("keepdims", 0)),
             _ => g.Node("Add", [x, g.Weight([3, 4, 4])]),
         });
 

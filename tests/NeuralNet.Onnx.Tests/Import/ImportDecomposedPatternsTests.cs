@@ -106,18 +106,51 @@ public sealed class ImportDecomposedPatternsTests
         Assert.Contains($"node '/div_{y[1..]}' (Div): it ends a LayerNorm written as ReduceMean, Sub, Pow, Sqrt and Div over axis 1 of [N, 4, 8]", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void LayerNormWhoseCentredValueIsAlsoAnOutput_ImportsNodeByNode_AndRefusesReduceMean()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(-3)]
+    public void ChannelsFirstLayerNormOfAnImage_ImportsAsLayerNormalizationOfTheLastAxis_MatchingOnnxRuntime(long axis)
     {
-        // The centred value x − mean is read outside the pattern: no match, and ReduceMean imports only over an image's H, W.
+        // ConvNeXt's channels-first LayerNorm: the means over axis 1 of (N, C, H, W), gamma and beta (C, 1, 1).
+        var g = new OnnxGraphs(37);
+        string x = g.Input("image", -1, 4, 3, 5);
+        x = g.Node("Conv", [x, g.Weight([6, 4, 1, 1])]);
+        g.Output(g.Node("Relu", [LayerNorm(g, x, 13, axis, gamma: true, beta: true, weightDims: [6, 1, 1])]));
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(opset: 13), "image", [2, 4, 3, 5]);
+
+        LayerNormalization norm = Assert.Single(model.Layers.OfType<LayerNormalization>());
+        Assert.Equal([-1], norm.Axes);
+    }
+
+    [Fact]
+    public void LayerNormOverTheWidthOfAnImage_IsRefused_NamingTheAxis()
+    {
+        var g = new OnnxGraphs(38);
+        string x = g.Input("image", -1, 4, 3, 8);
+        string y = LayerNorm(g, x, 13, axis: -1, gamma: true, beta: false);
+        g.Output(y);
+
+        var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes(opset: 13)));
+        Assert.Contains("over axis -1 of [N, 4, 3, 8]; NeuralNet.Onnx imports layer normalization over the last axis, or over the channels of an (N, C, H, W) image", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LayerNormWhoseCentredValueIsAlsoAnOutput_ImportsNodeByNode_MatchingOnnxRuntime()
+    {
+        // The centred value x − mean is read outside the pattern: no match; ReduceMean, Div of two tensors and the
+        // per-feature gamma and beta import one by one.
         var g = new OnnxGraphs(36);
         string x = g.Input("x", -1, 8);
         g.Output(LayerNorm(g, x, 13, axis: -1, gamma: true, beta: true));
         string centred = g.Graph.Node.Single(n => n.OpType == "Sub").Output[0];
         g.Output(centred);
 
-        var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes(opset: 13)));
-        Assert.Contains("(ReduceMean): axes [-1] of [N, 8]; NeuralNet.Onnx imports ReduceMean over the height and width", error.Message, StringComparison.Ordinal);
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(opset: 13), "x", [3, 8]);
+
+        Assert.Empty(model.Layers.OfType<LayerNormalization>());
+        Assert.Equal(2, model.Layers.OfType<Reduce>().Count());
+        Assert.Single(model.Layers.OfType<Divide>());
     }
 
     private static string TanhGelu(OnnxGraphs g, string h, bool pow)
@@ -128,13 +161,14 @@ public sealed class ImportDecomposedPatternsTests
         return g.Node("Mul", [g.Scalar(0.5f), g.Node("Mul", [h, g.Node("Add", [g.Scalar(1f), g.Node("Tanh", [inner])])])]);
     }
 
-    private static string LayerNorm(OnnxGraphs g, string x, int opset, long axis, bool gamma, bool beta)
+    private static string LayerNorm(OnnxGraphs g, string x, int opset, long axis, bool gamma, bool beta, long[]? weightDims = null)
     {
+        weightDims ??= [8];
         string Mean(string v) => opset >= 18 ? g.Node("ReduceMean", [v, g.ConstantNode(axis)]) : g.Node("ReduceMean", [v], Ints("axes", axis));
         string centred = g.Node("Sub", [x, Mean(x)]);
         string variance = Mean(g.Node("Pow", [centred, g.Scalar(2f)]));
         string y = g.Node("Div", [centred, g.Node("Sqrt", [g.Node("Add", [variance, g.Scalar(1e-5f)])])]);
-        y = gamma ? g.Node("Mul", [y, g.Weight([8], positive: true)]) : y;
-        return beta ? g.Node("Add", [y, g.Weight([8])]) : y;
+        y = gamma ? g.Node("Mul", [y, g.Weight(weightDims, positive: true)]) : y;
+        return beta ? g.Node("Add", [y, g.Weight(weightDims)]) : y;
     }
 }

@@ -1,12 +1,15 @@
+using NeuralNet.Layers;
 using NeuralNet.Models;
+using NeuralNet.Samples.Onnx;
 using Xunit;
 
 namespace NeuralNet.Onnx.Tests.Import;
 
 /// <summary>NeuralNet models exported by OnnxExporter and imported back predict as the originals do (the exporter's layout transposes are absorbed).</summary>
 /// <remarks>
-/// Not every exported model imports: BatchNormalization is exported as per-channel Sub/Mul/Add, which the importer refuses,
-/// and an image input read by no Transpose (a Flatten straight after the input) is taken as PyTorch's (N, C, H, W).
+/// BatchNormalization, exported as per-channel Sub/Mul/Mul/Add, imports as frozen per-channel layers; LayerNormalization,
+/// exported as ReduceMean, Sub, Mul, ReduceMean, Add, Sqrt, Reciprocal, Mul, as a LayerNormalization. An image input read
+/// by no Transpose (a Flatten straight after the input) is taken as PyTorch's (N, C, H, W).
 /// </remarks>
 public sealed class ImportRoundTripTests
 {
@@ -26,6 +29,12 @@ public sealed class ImportRoundTripTests
     [InlineData("max_pool_same_strided")]
     [InlineData("average_pool_valid")]
     [InlineData("reshape")]
+    [InlineData("batch_norm_images")]
+    [InlineData("batch_norm_features")]
+    [InlineData("batch_norm_sequences_no_scale")]
+    [InlineData("layer_norm_features")]
+    [InlineData("layer_norm_sequences_no_center")]
+    [InlineData("layer_norm_channels_after_conv")]
     public void ExportedModel_ImportedBack_PredictsTheSame(string name)
     {
         Model original = ExportCases.Build(name).Randomized();
@@ -36,5 +45,23 @@ public sealed class ImportRoundTripTests
         IReadOnlyList<Tensor> expected = original.PredictOutputs(inputs), actual = imported.PredictOutputs(inputs);
         Assert.Equal(expected[0].Shape, actual[0].Shape);
         ImportChecks.AssertClose(expected[0].AsReadOnlySpan(), actual[0].AsReadOnlySpan());
+    }
+
+    [Fact]
+    public void SampleMnistCnn_ExportedAndImportedBack_PredictsTheSameWithin1e5()
+    {
+        Model original = MnistCnn.Build().Randomized();
+        Functional imported = ImportChecks.Import(original.ToOnnxBytes());
+        Tensor images = Tensor.RandomUniform(new TensorShape(5, 28, 28, 1), seed: 3);
+
+        ReadOnlySpan<float> expected = original.Predict(images).AsReadOnlySpan(), actual = imported.Predict(images).AsReadOnlySpan();
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f, $"Probability {i}: {expected[i]} trained, {actual[i]} imported.");
+        }
+
+        // Its BatchNormalization's constants stay out of training.
+        Assert.All(imported.Layers.OfType<BatchNormalization>(), layer => Assert.False(layer.Trainable));
     }
 }

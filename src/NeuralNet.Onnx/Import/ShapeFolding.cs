@@ -105,7 +105,8 @@ internal static class ShapeFolding
     private static OnnxConstant Gather(ImportedNode node, OnnxConstant?[] inputs)
     {
         var attributes = Attributes(node, "axis");
-        OnnxConstant data = Required(node, inputs, 0), indices = Integers(node, Required(node, inputs, 1), "indices");
+        // An index that is the batch length would be read as the 0 that stands for it: refused, not taken.
+        OnnxConstant data = Required(node, inputs, 0), indices = NoBatch(node, Integers(node, Required(node, inputs, 1), "indices"), 1);
         int axis = Axis(node, attributes.Int("axis", 0), data.Dims.Length);
         long length = data.Dims[axis];
         long[] positions = [.. indices.Values.Select(v => (long)v).Select(i => i < 0 ? i + length : i)];
@@ -122,7 +123,7 @@ internal static class ShapeFolding
     private static long[]? AxesOf(ImportedNode node, OnnxConstant?[] inputs)
     {
         long[]? attribute = Attributes(node, "axes").Ints("axes");
-        return attribute ?? (inputs.Length > 1 && inputs[1] is OnnxConstant axes ? [.. Integers(node, axes, "axes").Values.Select(v => (long)v)] : null);
+        return attribute ?? (inputs.Length > 1 && inputs[1] is OnnxConstant axes ? [.. NoBatch(node, Integers(node, axes, "axes"), 1).Values.Select(v => (long)v)] : null);
     }
 
     private static OnnxConstant Unsqueeze(ImportedNode node, OnnxConstant?[] inputs)
@@ -221,6 +222,8 @@ internal static class ShapeFolding
         return result;
     }
 
+    private const long MaxFoldedElements = 1 << 24;
+
     private static OnnxConstant ConstantOfShape(ImportedNode node, OnnxConstant?[] inputs)
     {
         var attributes = Attributes(node, "value");
@@ -231,9 +234,15 @@ internal static class ShapeFolding
         }
 
         long[] dims = [.. shape.Values.Select(v => (long)v)];
-        if (shape.Dims.Length != 1 || dims.Any(d => d < 0) || ImportSizes.Product(dims) is null)
+        if (shape.Dims.Length != 1 || dims.Any(d => d < 0) || ImportSizes.Product(dims) is not long count)
         {
             throw node.Invalid($"input {ImportText.List(dims)} is not a shape of at most 2147483647 elements");
+        }
+
+        // Folded values are held as doubles: a hostile or damaged file could otherwise ask for gigabytes here.
+        if (count > MaxFoldedElements)
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"it makes a constant of {count} elements ({ImportText.List(dims)}); NeuralNet.Onnx folds constants of at most {MaxFoldedElements} elements at import"));
         }
 
         OnnxConstant fill = attributes.Tensor("value") is { } tensor ? OnnxConstant.Read(tensor, $"{node.Description}'s value") : new OnnxConstant([1], [0.0]);

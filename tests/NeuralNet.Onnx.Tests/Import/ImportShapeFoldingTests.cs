@@ -54,7 +54,7 @@ public sealed class ImportShapeFoldingTests
         Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [3, 2, 5, 4]);
         ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [1, 2, 5, 4], seed: 8);
 
-        // The shape nodes leave no layer: a Conv, the Relu, the flattening (behind its Permute), the Dense and the scaling.
+        // The shape nodes leave no layer: a Conv, the Relu, the flattening (the Dense rows reordered, no Permute), the Dense and the scaling.
         Assert.Single(model.Layers.OfType<Dense>());
         Assert.Single(model.Layers.OfType<ScalarArithmetic>());
     }
@@ -114,6 +114,34 @@ public sealed class ImportShapeFoldingTests
         var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes()));
         Assert.Contains($"node '/{op}_{y[1..]}'", error.Message, StringComparison.Ordinal);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BatchLengthAsAGatherIndex_IsRefused_NotReadAsIndexZero()
+    {
+        // table[x.size(0)] feeding a reshape: the batch length is not known at import, and must not be taken as index 0.
+        var g = new OnnxGraphs(25);
+        string x = g.Input("x", -1, 4);
+        string batch = g.Node("Gather", [g.Node("Shape", [x]), g.ConstantScalar(0)]);
+        string picked = g.Node("Gather", [g.ConstantNode(2, 4), batch]);
+        string target = g.Node("Concat", [g.ConstantNode(-1), g.Node("Unsqueeze", [picked, g.ConstantNode(0)])], Int("axis", 0));
+        g.Output(g.Node("Reshape", [x, target]));
+
+        var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes()));
+        Assert.Contains($"node '/gather_{picked[1..]}' (Gather): input 1 '{batch}' holds the batch length", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConstantOfShapeOfTooManyElements_IsRefused_NamingTheNode()
+    {
+        // A damaged or hostile file asking for 2^30 elements (8 GB as folded doubles).
+        var g = new OnnxGraphs(26);
+        string x = g.Input("x", -1, 4);
+        string big = g.Node("ConstantOfShape", [g.ConstantNode(1024, 1024, 1024)]);
+        g.Output(g.Node("Add", [x, g.Node("Reshape", [big, g.ConstantNode(-1)])]));
+
+        var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes()));
+        Assert.Contains($"node '/constantofshape_{big[1..]}' (ConstantOfShape): it makes a constant of 1073741824 elements", error.Message, StringComparison.Ordinal);
     }
 
     private static Protobuf.TensorProto HalfTensor()

@@ -291,7 +291,7 @@ internal static class KerasOperationLayers
 
         if (call.Arguments.Count != 3 || call.Tensors.Count != 3)
         {
-            throw call.Refused("args", $"expected three tensors (condition, x1, x2), got {call.Arguments.ToJsonString()}; a number as x1 or x2 is not read (multiply a tensor of ones by it, or use ScalarArithmetic, first)");
+            throw call.Refused("args", $"expected three tensors (condition, x1, x2), got {call.Arguments.ToJsonString()}; a number as x1 or x2 is not read yet");
         }
 
         RequireSameRank(call);

@@ -134,6 +134,7 @@ public sealed partial class KerasFormatTests
     [InlineData("Split", "\"indices_or_sections\": [3, 1], \"axis\": 2", "x", "argument 'config': Split expects increasing indices of at least 1")]
     [InlineData("Split", "\"indices_or_sections\": 2, \"axis\": 1, \"sorted\": true", "x", "argument 'sorted': sorted=true is not an argument NeuralNet reads for Split")]
     [InlineData("Unstack", "\"num\": null, \"axis\": 0", "x", "argument 'axis': axis 0 is the batch axis")]
+    [InlineData("Unstack", "\"num\": 0, \"axis\": 1", "x", "argument 'config': Unstack expects num to be a positive number of outputs")]
     public void LoadModel_WhereSplitUnstackNeuralNetCannotHonour_AreRefusedNamingTheArgument(string className, string config, string tensors, string expected)
     {
         string args = string.Join(", ", tensors.Split('|').Select(t => t switch
@@ -148,5 +149,27 @@ public sealed partial class KerasFormatTests
             OperationItem(module, className, "op", config, args));
         var error = Assert.Throws<NotSupportedException>(() => KerasFormat.LoadModel(Zip(("config.json", model)), "ops.keras"));
         Assert.Contains($"ops.keras: config.json: operation 'op' ({module}.{className}), {expected}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // Only the case whose nominal build succeeds: with num=5 or 3 sections, the reader's build for the nominal length 64
+    // (ModelSerializer.BuildFromFile, shapes without their variable axes) still fails first with the 64 message.
+    [InlineData("keras.src.ops.core", "Unstack", "\"num\": null, \"axis\": 1")]
+    public void LoadModel_UnstackOrSplitAlongANoneAxis_IsRefusedNamingTheVariableAxis(string module, string className, string config)
+    {
+        string model = FunctionalWithInput("null, 6", "[[\"x\", 0, 0]]", "[[\"op\", 0, 0]]",
+            OperationItem(module, className, "op", config, KerasConfigs.Tensor("x", 2, 6)));
+        Exception error = Assert.ThrowsAny<Exception>(() => KerasFormat.LoadModel(WriteArchive("none-axis.keras", model, [""], [])));
+        Assert.Contains($"{className} 'op' takes apart axis 1 of (None, None, 6), a variable axis (None)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("64", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadModel_UnstackWhoseNumIsNotTheAxisSize_IsRefusedNamingBoth()
+    {
+        string model = FunctionalWithInput("2, 6", "[[\"x\", 0, 0]]", "[[\"op\", 0, 0]]",
+            OperationItem("keras.src.ops.core", "Unstack", "op", "\"num\": 3, \"axis\": 1", KerasConfigs.Tensor("x", 2, 6)));
+        Exception error = Assert.ThrowsAny<Exception>(() => KerasFormat.LoadModel(WriteArchive("unstack-num.keras", model, [""], [])));
+        Assert.Contains("Unstack 'op' unpacks axis 1 of (None, 2, 6) into num=3 outputs, but the axis has 2 entries", error.Message, StringComparison.Ordinal);
     }
 }

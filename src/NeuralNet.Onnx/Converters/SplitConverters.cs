@@ -4,8 +4,8 @@ namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
 /// <see cref="Split"/> and <see cref="Unstack"/>: one <c>Slice</c> per piece along the axis (channels last), and for
-/// Unstack a <c>Reshape</c> that drops the axis. Slice and Reshape take their arguments as inputs at every opset the
-/// exporter writes, where Split and Squeeze changed theirs at opset 13.
+/// Unstack a <c>Reshape</c> that drops the axis. One <c>Split</c> node (from opset 13, the exporter's minimum, <c>split</c> is
+/// an input) would do the same; Slice was kept as the form written and checked in ONNX Runtime.
 /// </summary>
 internal static class SplitConverters
 {

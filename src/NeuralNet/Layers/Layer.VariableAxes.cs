@@ -66,6 +66,23 @@ public abstract partial class Layer
                 nameof(inputs), e);
         }
 
+        if (copy.OutputCount != OutputCount)
+        {
+            string given = string.Join(", ", inputs.ToArray().Select(t => t.BatchString));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} cannot take {given} with variable axes: its number of outputs follows their lengths ({OutputCount} for length {InputLayer.NominalLength}, {copy.OutputCount} for length {VariableShapes.ProbeLength}), while a model's outputs are fixed."),
+                nameof(inputs));
+        }
+
         return [.. copy.OutputShapes];
+    }
+
+    /// <summary>
+    /// Refuses, before the layer is built, inputs whose variable axes (<see cref="SymbolicTensor.VariableAxes"/>) it cannot
+    /// take; called only when some input has one. Layers that can take any axis do nothing (the default).
+    /// </summary>
+    /// <exception cref="ArgumentException">The layer cannot take a variable length on one of those axes.</exception>
+    private protected virtual void CheckVariableAxes(ReadOnlySpan<SymbolicTensor> inputs)
+    {
     }
 }

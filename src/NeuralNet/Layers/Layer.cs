@@ -237,7 +237,7 @@ public abstract partial class Layer
             // The call is recorded only when it is used: forget it, so a model built later does not see it.
             _nodes.RemoveAt(_nodes.Count - 1);
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"{Describe()} has {outputs.Length} outputs (its output and its states, as asked with returnState, or its attention scores, as asked with returnAttentionScores); call CallOutputs, which returns them all."));
+                $"{Describe()} has {outputs.Length} outputs (such as a recurrent layer's states asked with returnState, attention scores asked with returnAttentionScores, or the pieces of Split or Unstack); call CallOutputs, which returns them all."));
         }
 
         return outputs[0];
@@ -266,6 +266,11 @@ public abstract partial class Layer
         {
             ArgumentNullException.ThrowIfNull(inputs[i], nameof(inputs));
             shapes[i] = inputs[i].Shape;
+        }
+
+        if (AnyVariable(inputs))
+        {
+            CheckVariableAxes(inputs);
         }
 
         bool wasBuilt = IsBuilt;

@@ -11,17 +11,14 @@ namespace NeuralNet.Layers;
 /// axis). No parameters.
 /// </summary>
 /// <remarks>
-/// <para>The axis counts the batch axis, as in Keras: 1 is the first axis of a sample, -1 the last; the batch axis itself
-/// (0, Keras' default) cannot be split, each sample being computed on its own. Output k is <see cref="Layer.GetOutput"/>
-/// (k), and in a functional model <c>CallOutputs</c> gives one symbolic tensor per piece.</para>
-/// <para>Backward, the input's gradient is the pieces' gradients put back in place; a piece nothing reads contributes 0.</para>
+/// The axis counts the batch axis, as in Keras: 1 is the first axis of a sample, -1 the last; the batch axis (0, Keras'
+/// default) and variable axes (None) cannot be split (see <see cref="AxisPiecesLayer"/>, which also gives the outputs and
+/// the backward pass).
 /// </remarks>
 /// <example><c>SymbolicTensor[] halves = new Split(2, axis: -1).CallOutputs(x);</c></example>
-public sealed class Split : Layer
+public sealed class Split : AxisPiecesLayer
 {
     private readonly int[]? _indices;
-    private AxisPieces? _pieces;
-    private Tensor? _lastInput;
 
     /// <summary>Creates a split into equal pieces (Keras' integer <c>indices_or_sections</c>).</summary>
     /// <param name="sections">The number of pieces, at least 1; it must divide the axis' size.</param>
@@ -29,7 +26,7 @@ public sealed class Split : Layer
     /// <param name="name">The layer's name; the model names it <c>split</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="sections"/> is less than 1 or <paramref name="axis"/> is 0.</exception>
     public Split(int sections, int axis, string? name = null)
-        : base(name)
+        : base(axis, nameof(Split), name)
     {
         if (sections < 1)
         {
@@ -37,7 +34,6 @@ public sealed class Split : Layer
         }
 
         Sections = sections;
-        Axis = CheckAxis(axis);
     }
 
     /// <summary>Creates a split at the given indices (Keras' list <c>indices_or_sections</c>).</summary>
@@ -47,7 +43,7 @@ public sealed class Split : Layer
     /// <exception cref="ArgumentException"><paramref name="indices"/> is empty, not increasing or has an index below 1.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0.</exception>
     public Split(int[] indices, int axis, string? name = null)
-        : base(name)
+        : base(axis, nameof(Split), name)
     {
         ArgumentNullException.ThrowIfNull(indices);
         for (int i = 0; i < indices.Length; i++)
@@ -64,7 +60,6 @@ public sealed class Split : Layer
         }
 
         _indices = (int[])indices.Clone();
-        Axis = CheckAxis(axis);
     }
 
     /// <summary>The number of equal pieces, or null when the layer splits at <see cref="Indices"/>.</summary>
@@ -73,19 +68,11 @@ public sealed class Split : Layer
     /// <summary>The indices the pieces after the first start at, or null when the layer splits into <see cref="Sections"/>.</summary>
     public IReadOnlyList<int>? Indices => _indices;
 
-    /// <summary>The split axis, counting the batch axis (negative from the end).</summary>
-    public int Axis { get; }
-
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "split";
 
     /// <inheritdoc/>
     internal override bool HasSeveralOutputs => _indices is not null || Sections > 1;
-
-    /// <inheritdoc/>
-    private protected override IReadOnlyList<TensorShape> AdditionalOutputShapes => Pieces.FurtherShapes;
-
-    private AxisPieces Pieces => _pieces ?? throw new InvalidOperationException($"{Describe()} has not been built.");
 
     /// <summary>Keras' <c>get_config</c>: <c>indices_or_sections</c> (a number or a list) and <c>axis</c>.</summary>
     public override Config GetConfig()
@@ -101,10 +88,11 @@ public sealed class Split : Layer
         : new Split(config.GetInt32("indices_or_sections"), config.GetInt32("axis"), config.GetString("name"));
 
     /// <inheritdoc/>
-    protected override TensorShape OnBuild(TensorShape inputShape)
+    private protected override bool DropsAxis => false;
+
+    /// <inheritdoc/>
+    private protected override int[] PieceSizes(TensorShape inputShape, int size)
     {
-        int axis = AxisPieces.SampleAxis(Axis, inputShape, Describe(), nameof(inputShape));
-        int size = inputShape[axis];
         int[] sizes;
         if (_indices is null)
         {
@@ -136,30 +124,6 @@ public sealed class Split : Layer
             sizes[^1] = size - start;
         }
 
-        _pieces = new AxisPieces(inputShape, axis, sizes, dropAxis: false);
-        return _pieces.Shapes[0];
+        return sizes;
     }
-
-    /// <inheritdoc/>
-    protected override Tensor OnForward(Tensor input, bool training)
-    {
-        _lastInput = input;
-        return Pieces.Forward(input);
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient)
-    {
-        CheckForwardRan(_lastInput, outputGradient);
-        return Pieces.Backward(outputGradient);
-    }
-
-    /// <inheritdoc/>
-    private protected override Tensor AdditionalOutput(int index) => Pieces.Output(index + 1);
-
-    /// <inheritdoc/>
-    private protected override void SetAdditionalOutputGradients(ReadOnlySpan<Tensor?> gradients) => _pieces?.SetFurtherGradients(gradients);
-
-    private static int CheckAxis(int axis) => axis != 0 ? axis
-        : throw new ArgumentOutOfRangeException(nameof(axis), axis, "Split cannot split along the batch axis (axis=0, Keras' default); use an axis of the samples (1, 2, ... or -1).");
 }

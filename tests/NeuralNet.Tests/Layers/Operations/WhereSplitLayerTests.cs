@@ -1,5 +1,7 @@
 using NeuralNet.Layers;
+using NeuralNet.Losses;
 using NeuralNet.Models;
+using NeuralNet.Optimizers;
 using NeuralNet.Serialization;
 using NeuralNet.Tests.GradientChecking;
 using Xunit;
@@ -241,5 +243,101 @@ public class WhereSplitLayerTests
             Step();
             AllocationCheck.AssertNone(Step);
         }
+    }
+
+    [Theory]
+    [InlineData("unstack", "Unstack 'cut' takes apart axis 1 of (None, None, 6), a variable axis (None)")]
+    [InlineData("unstack5", "Unstack 'cut' takes apart axis 1 of (None, None, 6), a variable axis (None)")]
+    [InlineData("split3", "Split 'cut' takes apart axis -2 of (None, None, 6), a variable axis (None)")]
+    [InlineData("splitAt", "Split 'cut' takes apart axis 1 of (None, None, 6), a variable axis (None)")]
+    public void CallOutputs_SplitOrUnstackAlongAVariableAxis_IsRefusedNamingTheLayerAndAxis(string kind, string expected)
+    {
+        var x = new Input([null, 6], "x");
+        Layer layer = kind switch
+        {
+            "unstack" => new Unstack(1, name: "cut"),
+            "unstack5" => new Unstack(1, num: 5, name: "cut"),
+            "split3" => new Split(3, -2, "cut"),
+            _ => new Split([1, 2], 1, "cut"),
+        };
+
+        var e = Assert.Throws<ArgumentException>(() => layer.CallOutputs(x));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("64", e.Message, StringComparison.Ordinal);
+        Assert.False(layer.IsBuilt);
+    }
+
+    [Fact]
+    public void Predict_SplitAndUnstackOfAFixedAxisBesideAVariableOne_GiveThePiecesAtEveryLength()
+    {
+        var x = new Input([null, 6], "x");
+        SymbolicTensor[] halves = new Split(2, -1, "halves").CallOutputs(x);
+        SymbolicTensor[] columns = new Unstack(2, name: "columns").CallOutputs(halves[1]);
+        var model = new Functional([x], [halves[0], columns[2]], seed: 3);
+        Assert.Equal([0], halves[0].VariableAxes);
+        Assert.Equal([0], columns[2].VariableAxes);
+
+        foreach (int length in new[] { 1, 3, 70 })
+        {
+            float[] values = new float[2 * length * 6];
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = (i * 0.37f) - 5f;
+            }
+
+            IReadOnlyList<Tensor> outputs = model.PredictOutputs(Tensor.FromArray(values, 2, length, 6));
+            var first = new List<float>();
+            var last = new List<float>();
+            for (int row = 0; row < 2 * length; row++)
+            {
+                first.AddRange(values.AsSpan(row * 6, 3).ToArray());
+                last.Add(values[(row * 6) + 5]);
+            }
+
+            Assert.Equal([2, length, 3], outputs[0].Shape.Dimensions.ToArray());
+            Assert.Equal(first, outputs[0].ToArray());
+            Assert.Equal([2, length], outputs[1].Shape.Dimensions.ToArray());
+            Assert.Equal(last, outputs[1].ToArray());
+        }
+    }
+
+    [Fact]
+    public void Call_SplitWithSeveralPieces_SaysHowManyOutputsAndToCallCallOutputs()
+    {
+        var x = new Input(new TensorShape(2, 6), "x");
+        var e = Assert.Throws<InvalidOperationException>(() => new Split(3, -1, "thirds").Call(x));
+        Assert.Contains("Split 'thirds' has 3 outputs (", e.Message, StringComparison.Ordinal);
+        Assert.Contains("the pieces of Split or Unstack); call CallOutputs", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ComputeGradients_WhereConditionFromATrainableDense_GivesThatDenseZeroGradientsAtEveryStep()
+    {
+        // The condition gets no gradient (null): the Dense making it must get zeros, not the last step's values, and its
+        // weights must stay as initialised through training while x1's and x2's Dense layers learn.
+        var x = new Input(4);
+        var condition = new Dense(3, name: "condition");
+        var picked = new Dense(3, name: "picked");
+        SymbolicTensor y = new Where().Call(condition.Call(x), picked.Call(x), new Dense(3, name: "other").Call(x));
+        var model = new Functional(x, y, seed: 7);
+        model.Compile(new Sgd(0.1f), new MeanSquaredError());
+        float[] kernel = condition.Parameters[0].Value.ToArray();
+        float[] pickedKernel = picked.Parameters[0].Value.ToArray();
+        Tensor inputs = TestData.Normal(46, 1f, 8, 4), targets = TestData.Normal(47, 1f, 8, 3);
+
+        for (int step = 0; step < 3; step++)
+        {
+            model.ComputeGradients(inputs, targets);
+            foreach (Parameter p in condition.Parameters)
+            {
+                Assert.All(p.Gradient.ToArray(), g => Assert.Equal(0f, g));
+            }
+
+            Assert.Contains(picked.Parameters[0].Gradient.ToArray(), g => g != 0f);
+            model.Optimizer!.Step(model.Parameters);
+        }
+
+        Assert.Equal(kernel, condition.Parameters[0].Value.ToArray());
+        Assert.NotEqual(pickedKernel, picked.Parameters[0].Value.ToArray());
     }
 }

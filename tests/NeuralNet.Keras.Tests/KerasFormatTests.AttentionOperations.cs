@@ -120,12 +120,7 @@ public sealed partial class KerasFormatTests
 
         KerasFormat.SaveModel(model, path);
 
-        JsonObject[] items = [.. ReadConfig(path)["config"]!["layers"]!.AsArray().Cast<JsonObject>()];
-        string Written(string name)
-        {
-            JsonObject item = items.Single(l => (string?)l["name"] == name);
-            return $"{item["module"]}.{item["class_name"]} {item["config"]!.ToJsonString()} {Histories(item["inbound_nodes"]![0]!["args"])!.ToJsonString()}";
-        }
+        Func<string, string> Written = WrittenOpItems(path);
 
         Assert.Equal("keras.src.ops.numpy.Matmul {\"name\":\"scores\"} [[\"q\",0,0],[\"k\",0,0]]", Written("scores"));
         Assert.Equal("keras.src.ops.nn.LogSoftmax {\"axis\":1} [[\"scores\",0,0]]", Written("logs"));

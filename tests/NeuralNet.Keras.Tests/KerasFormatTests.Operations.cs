@@ -445,6 +445,18 @@ public sealed partial class KerasFormatTests
     /// Every layer item of <paramref name="config"/> after the first (the input) is in the archive at
     /// <paramref name="saved"/> with the same module, class name, config and registered name, called on the same tensors.
     /// </summary>
+    // Each written layer item of the archive as "module.class_name config inbound-args", by layer name: what a layer made
+    // in C# is written as.
+    private static Func<string, string> WrittenOpItems(string path)
+    {
+        JsonObject[] items = [.. ReadConfig(path)["config"]!["layers"]!.AsArray().Cast<JsonObject>()];
+        return name =>
+        {
+            JsonObject item = items.Single(l => (string?)l["name"] == name);
+            return $"{item["module"]}.{item["class_name"]} {item["config"]!.ToJsonString()} {Histories(item["inbound_nodes"]![0]!["args"])!.ToJsonString()}";
+        };
+    }
+
     private static void AssertItemsWrittenBack(string config, string saved)
     {
         JsonArray original = JsonNode.Parse(config)!["config"]!["layers"]!.AsArray();

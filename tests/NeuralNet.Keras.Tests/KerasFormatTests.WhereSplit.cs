@@ -105,12 +105,7 @@ public sealed partial class KerasFormatTests
 
         KerasFormat.SaveModel(model, path);
 
-        JsonObject[] items = [.. ReadConfig(path)["config"]!["layers"]!.AsArray().Cast<JsonObject>()];
-        string Written(string name)
-        {
-            JsonObject item = items.Single(l => (string?)l["name"] == name);
-            return $"{item["module"]}.{item["class_name"]} {item["config"]!.ToJsonString()} {Histories(item["inbound_nodes"]![0]!["args"])!.ToJsonString()}";
-        }
+        Func<string, string> Written = WrittenOpItems(path);
 
         Assert.Equal("keras.src.ops.numpy.Split {\"indices_or_sections\":3,\"axis\":-1} [[\"x\",0,0]]", Written("thirds"));
         Assert.Equal("keras.src.ops.numpy.Where {\"name\":\"picked\"} [[\"thirds\",0,0],[\"thirds\",0,1],[\"thirds\",0,2]]", Written("picked"));

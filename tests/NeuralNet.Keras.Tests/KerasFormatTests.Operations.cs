@@ -445,6 +445,18 @@ public sealed partial class KerasFormatTests
     /// Every layer item of <paramref name="config"/> after the first (the input) is in the archive at
     /// <paramref name="saved"/> with the same module, class name, config and registered name, called on the same tensors.
     /// </summary>
+    // The archive at path loads into a model whose every output predicts what model's does, bit for bit.
+    private static void AssertLoadsPredictingTheSame(Model model, string path, params Tensor[] inputs)
+    {
+        Model loaded = KerasFormat.LoadModel(path);
+        Tensor[] expected = [.. model.PredictOutputs(inputs)], actual = [.. loaded.PredictOutputs(inputs)];
+        Assert.Equal(expected.Length, actual.Length);
+        for (int o = 0; o < expected.Length; o++)
+        {
+            Assert.Equal(expected[o].ToArray(), actual[o].ToArray());
+        }
+    }
+
     // Each written layer item of the archive as "module.class_name config inbound-args", by layer name: what a layer made
     // in C# is written as.
     private static Func<string, string> WrittenOpItems(string path)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one of the Keras fuzz tests over more seeds than CI does, by hand (not in CI), going on after a case that ends
-# the test process (PureHDF 2.2.0 follows a damaged soft link without a depth limit: a stack overflow) and naming it.
+# the test process and naming it (PureHDF 2.2.0 follows a damaged soft link without a depth limit: a stack overflow, until
+# StackGuardCulture stopped that in session 39; a crash now is something new).
 # A crash is recognised by vstest's "Test host process crashed" line in the output (its wording: another vstest may say
 # it otherwise, and a crash would then end the loop as if the run were over). The case that crashed is read from the
 # progress file each case writes first; a crash before any case wrote it stops the script.

@@ -28,8 +28,8 @@ internal sealed class H5WeightsReader : IDisposable
     {
         try
         {
-            // Disposing the file disposes the guard, which disposes the stream unless leaveOpen.
-            var file = H5File.Open(new StackGuardedStream(stream, leaveOpen), leaveOpen: false);
+            using var guard = StackGuardCulture.Enter();
+            var file = H5File.Open(stream, leaveOpen);
             return new H5WeightsReader(file, file, source);
         }
         catch (Exception ex) // An OutOfMemoryException too: see Structure.
@@ -76,7 +76,8 @@ internal sealed class H5WeightsReader : IDisposable
     public List<string> DatasetPaths(string root)
     {
         var paths = new List<string>();
-        if (Exists(root) && Structure(root, () => _file.Get(root)) is IH5Group group)
+        using var guard = StackGuardCulture.Enter();
+        if (Exists(root) && Structure(root, () => Get(root)) is IH5Group group)
         {
             int visits = 0;
             Structure(root, () => Walk(group, root + "/", paths, depth: 0, ref visits));
@@ -103,7 +104,7 @@ internal sealed class H5WeightsReader : IDisposable
 
     /// <summary>The dimensions the dataspace of the dataset at <paramref name="path"/> (a path <see cref="Resolve"/> gave) says, whatever they are, or null when there is no dataset there.</summary>
     public ulong[]? DimensionsOf(string path) =>
-        Exists(path) && Structure(path, () => _file.Get(path)) is IH5Dataset dataset ? Structure(path, () => dataset.Space.Dimensions) : null;
+        Exists(path) && Structure(path, () => Get(path)) is IH5Dataset dataset ? Structure(path, () => dataset.Space.Dimensions) : null;
 
     /// <summary>The dimensions <see cref="DimensionsOf"/> gives, for messages, as <see cref="TensorShape"/> prints a shape ("(4, 0)", "(3,)"), or "(no dataset)".</summary>
     public string FormatShapeOf(string path) => DimensionsOf(path) switch
@@ -131,7 +132,7 @@ internal sealed class H5WeightsReader : IDisposable
         bool readingValues = false;
         try
         {
-            if (_file.Get(path) is not IH5Dataset dataset)
+            if (Get(path) is not IH5Dataset dataset)
             {
                 problem = "is a group, not a dataset";
                 return false;
@@ -190,7 +191,7 @@ internal sealed class H5WeightsReader : IDisposable
         bool readingValue = false;
         try
         {
-            if (_file.Get(path) is not IH5Dataset dataset)
+            if (Get(path) is not IH5Dataset dataset)
             {
                 problem = "is a group, not a dataset";
                 return false;
@@ -235,7 +236,7 @@ internal sealed class H5WeightsReader : IDisposable
     /// <exception cref="InvalidDataException">The attribute is not a string.</exception>
     public string? StringAttribute(string groupPath, string name)
     {
-        IH5Object owner = groupPath.Length == 0 ? _file : Structure(groupPath, () => _file.Get(groupPath));
+        IH5Object owner = groupPath.Length == 0 ? _file : Structure(groupPath, () => Get(groupPath));
         if (!Structure(groupPath, () => owner.AttributeExists(name)))
         {
             return null;
@@ -258,7 +259,7 @@ internal sealed class H5WeightsReader : IDisposable
     /// <exception cref="InvalidDataException">The attribute is not a list of strings.</exception>
     public string[]? StringListAttribute(string groupPath, string name)
     {
-        IH5Object owner = groupPath.Length == 0 ? _file : Structure(groupPath, () => _file.Get(groupPath));
+        IH5Object owner = groupPath.Length == 0 ? _file : Structure(groupPath, () => Get(groupPath));
         try
         {
             if (owner.AttributeExists(name))
@@ -296,7 +297,18 @@ internal sealed class H5WeightsReader : IDisposable
         }
     }
 
-    private bool Exists(string path) => Structure(path, () => LinksExist(path));
+    // Every lookup by path goes through these two, under the guard (see StackGuardCulture).
+    private IH5Object Get(string path)
+    {
+        using var guard = StackGuardCulture.Enter();
+        return _file.Get(path);
+    }
+
+    private bool Exists(string path)
+    {
+        using var guard = StackGuardCulture.Enter();
+        return Structure(path, () => LinksExist(path));
+    }
 
     /// <summary>
     /// Runs a read of the file's structure (links, groups, headers), turning whatever PureHDF throws on a damaged file

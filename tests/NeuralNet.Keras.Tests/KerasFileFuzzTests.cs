@@ -27,9 +27,9 @@ namespace NeuralNet.Keras.Tests;
 /// </summary>
 /// <remarks>
 /// The seeds are fixed and <see cref="KerasFormat.SaveModel"/> writes the same weights file for the same model, so the
-/// damaged HDF5 files are the same in every run. That matters: PureHDF 2.2.0 follows a soft link without a depth limit,
-/// and a damaged file whose link leads back into itself overflows the stack, which ends the process (a longer run,
-/// seeds 100,000 on, found one such file at case 13,268); see docs/keras.md.
+/// damaged HDF5 files are the same in every run. (PureHDF 2.2.0 follows a soft link without a depth limit: a damaged
+/// file whose link leads back into itself overflowed the stack and ended the process until StackGuardCulture; see
+/// docs/keras.md.)
 /// </remarks>
 public sealed partial class KerasFileFuzzTests(ITestOutputHelper output)
 {

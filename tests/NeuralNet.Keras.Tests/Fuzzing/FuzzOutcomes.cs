@@ -32,6 +32,9 @@ internal sealed class FuzzOutcomes
 
     public int Rejected { get; private set; }
 
+    /// <summary>The messages of the rejections, in order.</summary>
+    public List<string> Rejections { get; } = [];
+
     public int RejectedPastParsing { get; private set; }
 
     /// <summary>The number of cases to run: <paramref name="defaultCases"/>, or <see cref="CasesVariable"/>'s.</summary>
@@ -69,6 +72,7 @@ internal sealed class FuzzOutcomes
                 Fail("unnamed " + Site(ex), $"{what}: the {ex.GetType().Name} does not name '{source}': {ex.Message}\n{ex.StackTrace}");
             }
 
+            Rejections.Add(ex.Message);
             Rejected++;
             RejectedPastParsing += _parseErrors.Any(e => ex.Message.Contains(e, StringComparison.Ordinal)) ? 0 : 1;
             return false;

@@ -24,13 +24,13 @@ internal sealed class DecomposedPatterns
     private readonly HashSet<int> _claimed = [];
     private readonly Dictionary<int, OpConverter> _anchors = [];
 
-    private DecomposedPatterns(GraphProto g, IReadOnlyDictionary<string, int> consumers)
+    private DecomposedPatterns(GraphProto g, IReadOnlyDictionary<string, int> consumers, string source)
     {
         _nodes = g.Node;
         _consumers = consumers;
         foreach (TensorProto initializer in g.Initializer)
         {
-            AddConstant(initializer.Name, initializer);
+            AddConstant(initializer.Name, initializer, $"ONNX file '{source}': initializer '{initializer.Name}'");
         }
 
         for (int i = 0; i < _nodes.Count; i++)
@@ -44,7 +44,8 @@ internal sealed class DecomposedPatterns
             if (n.OpType == "Constant" && n.Output.Count == 1 && n.Attribute.Count == 1)
             {
                 AttributeProto a = n.Attribute[0];
-                _ = a.Name == "value" && a.T is not null ? AddConstant(n.Output[0], a.T)
+                // A damaged value is reported naming its node, as the Constant's own converter would.
+                _ = a.Name == "value" && a.T is not null ? AddConstant(n.Output[0], a.T, $"ONNX file '{source}': {new ImportedNode(n, i, source).Description}'s value")
                     : a.Name == "value_float" && _constants.Add(n.Output[0]) && _scalars.TryAdd(n.Output[0], a.F);
             }
         }
@@ -60,8 +61,8 @@ internal sealed class DecomposedPatterns
         }
     }
 
-    /// <summary>The GELU and LayerNorm subgraphs of <paramref name="g"/>; <paramref name="consumers"/> counts each value's readers (graph outputs included).</summary>
-    public static DecomposedPatterns Find(GraphProto g, IReadOnlyDictionary<string, int> consumers) => new(g, consumers);
+    /// <summary>The GELU and LayerNorm subgraphs of <paramref name="g"/>; <paramref name="consumers"/> counts each value's readers (graph outputs included); <paramref name="source"/> names the file in messages.</summary>
+    public static DecomposedPatterns Find(GraphProto g, IReadOnlyDictionary<string, int> consumers, string source) => new(g, consumers, source);
 
     /// <summary>Whether node <paramref name="index"/> lies inside a match, before its last node: it is not converted.</summary>
     public bool Skips(int index) => _claimed.Contains(index) && !_anchors.ContainsKey(index);
@@ -69,13 +70,13 @@ internal sealed class DecomposedPatterns
     /// <summary>The converter of the match that ends at node <paramref name="index"/>, if one does.</summary>
     public OpConverter? Fused(int index) => _anchors.GetValueOrDefault(index);
 
-    private bool AddConstant(string name, TensorProto tensor)
+    private bool AddConstant(string name, TensorProto tensor, string what)
     {
         _constants.Add(name);
         if (tensor.Dims.All(d => d == 1) && tensor.DataType is OnnxConstant.Float or OnnxConstant.Double or OnnxConstant.Int32 or OnnxConstant.Int64
             && tensor.DataLocation != 1 && tensor.ExternalData.Count == 0)
         {
-            OnnxConstant c = OnnxConstant.Read(tensor, name);
+            OnnxConstant c = OnnxConstant.Read(tensor, what);
             if (c.Values.Length == 1)
             {
                 _scalars[name] = c.Values[0];

@@ -22,8 +22,8 @@ public static class OnnxImporter
 {
     /// <summary>
     /// The oldest opset read: 11, PyTorch 1.x's default. Before opset 13 Softmax flattens its input to 2-D around <c>axis</c>
-    /// (imported where that is one axis's softmax), Squeeze and Unsqueeze take their axes as attributes, and before 12
-    /// Dropout its ratio; Slice's and Reshape's inputs date from opsets 10 and 5.
+    /// (imported where that is one axis's softmax; LogSoftmax alike), Squeeze and Unsqueeze take their axes and Split its
+    /// lengths as attributes, and before 12 Dropout its ratio; Slice's and Reshape's inputs date from opsets 10 and 5.
     /// </summary>
     public const int MinimumOpset = 11;
 

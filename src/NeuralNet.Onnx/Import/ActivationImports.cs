@@ -4,7 +4,7 @@ using NeuralNet.Layers;
 
 namespace NeuralNet.Onnx.Import;
 
-/// <summary>Relu, Sigmoid, Tanh, LeakyRelu, Elu, Gelu and Softmax as NeuralNet Activation and Softmax layers; Erf, Sqrt, Exp, Log, Abs and Neg as ElementwiseMath.</summary>
+/// <summary>Relu, Sigmoid, Tanh, LeakyRelu, Elu, Gelu, Softmax and LogSoftmax as NeuralNet Activation, Softmax and LogSoftmax layers; Erf, Sqrt, Exp, Log, Abs and Neg as ElementwiseMath.</summary>
 internal static class ActivationImports
 {
     public static void Register(Dictionary<string, OpConverter> all)
@@ -15,7 +15,8 @@ internal static class ActivationImports
         all["LeakyRelu"] = LeakyRelu;
         all["Elu"] = Elu;
         all["Gelu"] = Gelu;
-        all["Softmax"] = Softmax;
+        all["Softmax"] = (node, graph) => Softmax(node, graph, log: false);
+        all["LogSoftmax"] = (node, graph) => Softmax(node, graph, log: true);
         foreach ((string op, ElementwiseFunction function) in new[]
         {
             ("Erf", ElementwiseFunction.Erf), ("Sqrt", ElementwiseFunction.Sqrt), ("Exp", ElementwiseFunction.Exp),
@@ -74,15 +75,16 @@ internal static class ActivationImports
         Activation(node, graph, new Gelu(tanh), "approximate");
     }
 
-    private static void Softmax(ImportedNode node, ImportGraph graph)
+    // Softmax and LogSoftmax.
+    private static void Softmax(ImportedNode node, ImportGraph graph, bool log)
     {
-        // Opset 13 made Softmax one axis (default −1); before it, the input is flattened to 2-D around axis (default 1) and
+        // Opset 13 made Softmax (and LogSoftmax) one axis (default −1); before it, the input is flattened to 2-D around axis (default 1) and
         // the softmax runs over all the axes from it on, which is one axis's softmax only when the others have length 1.
         bool coerced = graph.Opset < 13;
         long axis = new NodeAttributes(node, "axis").Int("axis", coerced ? 1 : -1);
         ImportedValue x = graph.Computed(node, 0, "the input");
         int resolved = ImportLayout.SampleAxis(axis, x.Rank) ?? throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-            $"attribute axis={axis} on an input of dimensions {ImportText.Dims(x.Dims)}; a softmax over the batch axis, or outside the rank, has no NeuralNet form"));
+            $"attribute axis={axis} on an input of dimensions {ImportText.Dims(x.Dims)}; a {(log ? "log-softmax" : "softmax")} over the batch axis, or outside the rank, has no NeuralNet form"));
         if (coerced)
         {
             int[] longer = [.. Enumerable.Range(resolved, x.Rank - resolved).Where(a => x.Dims[a] != 1)];
@@ -91,10 +93,10 @@ internal static class ActivationImports
                 0 => x.Rank - 1,
                 1 => longer[0],
                 _ => throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-                    $"attribute axis={axis} at opset {graph.Opset} takes one softmax over axes {resolved} to {x.Rank - 1} of {ImportText.Dims(x.Dims)} together (the input flattened to 2-D); NeuralNet.Onnx imports it where that is one axis's softmax (the last axis, or the others of length 1)")),
+                    $"attribute axis={axis} at opset {graph.Opset} takes one {(log ? "log-softmax" : "softmax")} over axes {resolved} to {x.Rank - 1} of {ImportText.Dims(x.Dims)} together (the input flattened to 2-D); NeuralNet.Onnx imports it where that is one axis's {(log ? "log-softmax" : "softmax")} (the last axis, or the others of length 1)")),
             };
         }
         int keras = ImportLayout.KerasAxis(resolved, x.Rank, x.IsImage);
-        graph.Define(node, x.Dims, b => new Layers.Softmax(keras).Call(b[x]), x.IsImage);
+        graph.Define(node, x.Dims, b => log ? new Layers.LogSoftmax(keras).Call(b[x]) : new Layers.Softmax(keras).Call(b[x]), x.IsImage);
     }
 }

@@ -11,6 +11,7 @@ namespace NeuralNet.Onnx.Import;
 /// <see cref="Gelu"/> activation or <see cref="Layers.LayerNormalization"/>, at its last node. Products and sums are read
 /// up to order and grouping (<c>0.5·x·(1 + erf(x/√2))</c>, <c>x·0.5·(1 + erf(x·0.7071))</c>, <c>Pow(x, 3)</c> or
 /// <c>x·x·x</c>); a value inside a match must have no reader outside it. What does not match imports node by node.
+/// NeuralNet's exported BatchNormalization (Sub, Mul, [Mul], [Add] by constants) is found here too (<see cref="ExportedBatchNorm"/>).
 /// </summary>
 internal sealed class DecomposedPatterns
 {
@@ -24,13 +25,13 @@ internal sealed class DecomposedPatterns
     private readonly HashSet<int> _claimed = [];
     private readonly Dictionary<int, OpConverter> _anchors = [];
 
-    private DecomposedPatterns(GraphProto g, IReadOnlyDictionary<string, int> consumers)
+    private DecomposedPatterns(GraphProto g, IReadOnlyDictionary<string, int> consumers, string source)
     {
         _nodes = g.Node;
         _consumers = consumers;
         foreach (TensorProto initializer in g.Initializer)
         {
-            AddConstant(initializer.Name, initializer);
+            AddConstant(initializer.Name, initializer, $"ONNX file '{source}': initializer '{initializer.Name}'");
         }
 
         for (int i = 0; i < _nodes.Count; i++)
@@ -44,7 +45,8 @@ internal sealed class DecomposedPatterns
             if (n.OpType == "Constant" && n.Output.Count == 1 && n.Attribute.Count == 1)
             {
                 AttributeProto a = n.Attribute[0];
-                _ = a.Name == "value" && a.T is not null ? AddConstant(n.Output[0], a.T)
+                // A damaged value is reported naming its node, as the Constant's own converter would.
+                _ = a.Name == "value" && a.T is not null ? AddConstant(n.Output[0], a.T, $"ONNX file '{source}': {new ImportedNode(n, i, source).Description}'s value")
                     : a.Name == "value_float" && _constants.Add(n.Output[0]) && _scalars.TryAdd(n.Output[0], a.F);
             }
         }
@@ -52,7 +54,7 @@ internal sealed class DecomposedPatterns
         // From the last node back, so that the outermost product of a GELU is its anchor.
         for (int i = _nodes.Count - 1; i >= 0; i--)
         {
-            if (!_claimed.Contains(i) && _nodes[i].Domain is "" or "ai.onnx" && (MatchGelu(i) ?? MatchLayerNorm(i)) is (HashSet<int> nodes, OpConverter fused) && !nodes.Overlaps(_claimed))
+            if (!_claimed.Contains(i) && _nodes[i].Domain is "" or "ai.onnx" && (MatchGelu(i) ?? MatchLayerNorm(i) ?? MatchExportedBatchNorm(i)) is (HashSet<int> nodes, OpConverter fused) && !nodes.Overlaps(_claimed))
             {
                 _claimed.UnionWith(nodes);
                 _anchors[i] = fused;
@@ -60,8 +62,8 @@ internal sealed class DecomposedPatterns
         }
     }
 
-    /// <summary>The GELU and LayerNorm subgraphs of <paramref name="g"/>; <paramref name="consumers"/> counts each value's readers (graph outputs included).</summary>
-    public static DecomposedPatterns Find(GraphProto g, IReadOnlyDictionary<string, int> consumers) => new(g, consumers);
+    /// <summary>The GELU and LayerNorm subgraphs of <paramref name="g"/>; <paramref name="consumers"/> counts each value's readers (graph outputs included); <paramref name="source"/> names the file in messages.</summary>
+    public static DecomposedPatterns Find(GraphProto g, IReadOnlyDictionary<string, int> consumers, string source) => new(g, consumers, source);
 
     /// <summary>Whether node <paramref name="index"/> lies inside a match, before its last node: it is not converted.</summary>
     public bool Skips(int index) => _claimed.Contains(index) && !_anchors.ContainsKey(index);
@@ -69,13 +71,13 @@ internal sealed class DecomposedPatterns
     /// <summary>The converter of the match that ends at node <paramref name="index"/>, if one does.</summary>
     public OpConverter? Fused(int index) => _anchors.GetValueOrDefault(index);
 
-    private bool AddConstant(string name, TensorProto tensor)
+    private bool AddConstant(string name, TensorProto tensor, string what)
     {
         _constants.Add(name);
         if (tensor.Dims.All(d => d == 1) && tensor.DataType is OnnxConstant.Float or OnnxConstant.Double or OnnxConstant.Int32 or OnnxConstant.Int64
             && tensor.DataLocation != 1 && tensor.ExternalData.Count == 0)
         {
-            OnnxConstant c = OnnxConstant.Read(tensor, name);
+            OnnxConstant c = OnnxConstant.Read(tensor, what);
             if (c.Values.Length == 1)
             {
                 _scalars[name] = c.Values[0];
@@ -188,6 +190,70 @@ internal sealed class DecomposedPatterns
             NormalizationImports.DefineLayerNormalization(node, graph, input, Weight(gamma, "scale (gamma)"), Weight(beta, "offset (beta)"), (float)epsilon);
         };
         return (nodes, fused);
+    }
+
+    // NeuralNet's exported BatchNormalization: Sub (mean), Mul (factor), [Mul (gamma)], [Add (beta)], each by a constant,
+    // each value read only by the next node; whether the constants are per channel is known only when converting.
+    private (HashSet<int>, OpConverter)? MatchExportedBatchNorm(int anchor)
+    {
+        var nodes = new HashSet<int> { anchor };
+        NodeProto current = _nodes[anchor];
+        string? beta = null, gamma = null;
+        if (current.OpType == "Add")
+        {
+            if (Affine(current, nodes) is not (string b, { OpType: "Mul" } scaled))
+            {
+                return null;
+            }
+
+            (beta, current) = (b, scaled);
+        }
+
+        var withGamma = new HashSet<int>(nodes);
+        string factor;
+        NodeProto sub;
+        if (ByConstant(current, "Mul", withGamma) is (string g, NodeProto inner) && ByConstant(inner, "Sub", withGamma) is (string k, NodeProto s))
+        {
+            (gamma, factor, sub, nodes) = (g, k, s, withGamma);
+        }
+        else if (ByConstant(current, "Sub", nodes) is (string k2, NodeProto s2))
+        {
+            (factor, sub) = (k2, s2);
+        }
+        else
+        {
+            return null;
+        }
+
+        if (sub.Input.Count != 2 || _constants.Contains(sub.Input[0]) || !_constants.Contains(sub.Input[1]))
+        {
+            return null;
+        }
+
+        (string x, string mean) = (sub.Input[0], sub.Input[1]);
+        (NodeProto, int)[] chain = [.. nodes.Order().Select(i => (_nodes[i], i))];
+        OpConverter fused = (node, graph) => ExportedBatchNorm.Define(node, graph, x, mean, factor, gamma, beta, chain);
+        return (nodes, fused);
+    }
+
+    // A Mul of a constant and a value made by an op node read only here: the constant and that node (added to nodes).
+    private (string Constant, NodeProto Previous)? ByConstant(NodeProto node, string op, HashSet<int> nodes)
+    {
+        if (node.OpType != "Mul" || node.Input.Count != 2)
+        {
+            return null;
+        }
+
+        for (int k = 0; k < 2; k++)
+        {
+            string c = node.Input[k], v = node.Input[1 - k];
+            if (_constants.Contains(c) && !_constants.Contains(v) && Producer(v, op, nodes) is NodeProto previous)
+            {
+                return (c, previous);
+            }
+        }
+
+        return null;
     }
 
     // The centred value and the root it is divided by: Div(centred, root), or Mul of centred and Reciprocal(root) (either order).

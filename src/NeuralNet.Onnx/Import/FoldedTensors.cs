@@ -89,6 +89,43 @@ internal static class FoldedTensors
         return new OnnxConstant(dims, values, a.ElementType);
     }
 
+    /// <summary>
+    /// <paramref name="c"/> with its axes reordered: output axis i is input axis <paramref name="permutation"/>[i] (numpy's
+    /// transpose), a weight stored transposed made the matrix a MatMul reads.
+    /// </summary>
+    public static OnnxConstant Transpose(OnnxConstant c, int[] permutation)
+    {
+        int rank = c.Dims.Length;
+        var strides = new long[rank];
+        for (int a = rank - 1, s = 1; a >= 0; a--)
+        {
+            strides[a] = s;
+            s *= (int)c.Dims[a];
+        }
+
+        long[] dims = [.. permutation.Select(p => c.Dims[p])];
+        var values = new double[c.Values.Length];
+        var batch = new bool[values.Length];
+        var index = new long[rank];
+        for (long o = 0; o < values.Length; o++)
+        {
+            long source = 0;
+            for (int a = 0; a < rank; a++)
+            {
+                source += index[a] * strides[permutation[a]];
+            }
+
+            values[o] = c.Values[source];
+            batch[o] = c.IsBatch((int)source);
+            for (int a = rank - 1; a >= 0 && ++index[a] == dims[a]; a--)
+            {
+                index[a] = 0;
+            }
+        }
+
+        return new OnnxConstant(dims, values, c.ElementType, batch);
+    }
+
     /// <summary>The elements of <paramref name="c"/> under new dims <paramref name="dims"/> of the same count (Reshape, Squeeze, Unsqueeze).</summary>
     public static OnnxConstant WithDims(OnnxConstant c, long[] dims) => new(dims, c.Values, c.ElementType, c.Batch);
 

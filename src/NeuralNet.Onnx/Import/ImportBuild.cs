@@ -13,11 +13,26 @@ internal sealed class ImportBuild
     private readonly Dictionary<string, SymbolicTensor> _channelsFirst = new(StringComparer.Ordinal);
     private readonly List<(Layer Layer, string Parameter, float[] Values)> _weights = [];
 
+    private readonly Dictionary<string, Func<ImportBuild, SymbolicTensor>> _onDemand = new(StringComparer.Ordinal);
+
     public SymbolicTensor this[ImportedValue onnx]
     {
-        get => _tensors[onnx.Name];
+        get
+        {
+            if (!_tensors.TryGetValue(onnx.Name, out SymbolicTensor? tensor) && _onDemand.Remove(onnx.Name, out Func<ImportBuild, SymbolicTensor>? build))
+            {
+                tensor = build(this);
+                _tensors[onnx.Name] = tensor;
+            }
+
+            return tensor ?? throw new InvalidOperationException($"The import planned no tensor for '{onnx.Name}'.");
+        }
+
         set => _tensors[onnx.Name] = value;
     }
+
+    /// <summary>Records how to build <paramref name="onnx"/>, which is built the first time it is read (never, if nothing reads it).</summary>
+    public void OnDemand(ImportedValue onnx, Func<ImportBuild, SymbolicTensor> build) => _onDemand[onnx.Name] = build;
 
     /// <summary>
     /// <paramref name="value"/> in ONNX's element order: a channels-last image permuted to (C, H, W) once, however many

@@ -123,6 +123,59 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
     public ImportedValue Define(ImportedNode node, long[] dims, Func<ImportBuild, SymbolicTensor> build, bool? image = null)
     {
         RequireOutputs(node);
+        CheckDims(node, dims);
+        var value = ImportedValue.Computed(node.Proto.Output[0], dims, image);
+        Add(value, node);
+        _steps.Add(b => b[value] = build(b));
+        return value;
+    }
+
+    /// <summary>
+    /// As <see cref="Define"/>, but the layers are built only if something reads the value: a Squeeze or Unsqueeze whose
+    /// only reader cancels it (an Unsqueeze then a Squeeze of the same axis) leaves no layer.
+    /// </summary>
+    public ImportedValue DefineOnDemand(ImportedNode node, long[] dims, Func<ImportBuild, SymbolicTensor> build, bool? image = null)
+    {
+        RequireOutputs(node);
+        CheckDims(node, dims);
+        var value = ImportedValue.Computed(node.Proto.Output[0], dims, image);
+        Add(value, node);
+        _steps.Add(b => b.OnDemand(value, build));
+        return value;
+    }
+
+    /// <summary>
+    /// Defines every output of <paramref name="node"/> (none left empty), output i of ONNX dims <paramref name="dims"/>[i],
+    /// as the outputs of one layer call <paramref name="build"/> makes, in the layout <paramref name="image"/> says.
+    /// </summary>
+    public ImportedValue[] DefineOutputs(ImportedNode node, long[][] dims, Func<ImportBuild, SymbolicTensor[]> build, bool image)
+    {
+        if (node.Proto.Output.Count != dims.Length || node.Proto.Output.Any(o => o.Length == 0))
+        {
+            throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"it names {node.Proto.Output.Count(o => o.Length > 0)} of its {dims.Length} outputs"));
+        }
+
+        ImportedValue[] values = new ImportedValue[dims.Length];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            CheckDims(node, dims[i]);
+            values[i] = ImportedValue.Computed(node.Proto.Output[i], dims[i], image);
+            Add(values[i], node);
+        }
+
+        _steps.Add(b =>
+        {
+            SymbolicTensor[] outputs = build(b);
+            for (int i = 0; i < values.Length; i++)
+            {
+                b[values[i]] = outputs[i];
+            }
+        });
+        return values;
+    }
+
+    private static void CheckDims(ImportedNode node, long[] dims)
+    {
         if (dims.Skip(1).Any(d => d <= 0))
         {
             throw node.Refuse($"its output would have dimensions {ImportText.Dims(dims)}; NeuralNet layers need a length of at least 1 on every axis");
@@ -137,11 +190,6 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
         {
             throw node.Invalid($"its output would have dimensions {ImportText.Dims(dims)}, more than 2147483647 values per sample");
         }
-
-        var value = ImportedValue.Computed(node.Proto.Output[0], dims, image);
-        Add(value, node);
-        _steps.Add(b => b[value] = build(b));
-        return value;
     }
 
     /// <summary>Makes the node's output the same tensor as <paramref name="value"/> (Identity, a Dropout at rate 0, a no-op Reshape).</summary>

@@ -36,6 +36,12 @@ internal sealed class ImportedValue
     /// </summary>
     public int[]? RowOrder { get; set; }
 
+    /// <summary>
+    /// For the output of a Squeeze or Unsqueeze: the value it reshapes (the same elements in ONNX's order), so that a
+    /// Squeeze after an Unsqueeze reshapes that value once, or not at all where they cancel; null otherwise.
+    /// </summary>
+    public ImportedValue? ReshapeOf { get; set; }
+
     /// <summary>The MatMul whose output this is, while an Add may still give it a bias.</summary>
     public DensePlan? Dense { get; set; }
 

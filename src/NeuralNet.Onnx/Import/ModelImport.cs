@@ -39,7 +39,7 @@ internal static class ModelImport
         }
 
         // GELU and LayerNorm written out in elementary operators (older opsets) import as one layer, at their last node.
-        DecomposedPatterns patterns = DecomposedPatterns.Find(g, consumers);
+        DecomposedPatterns patterns = DecomposedPatterns.Find(g, consumers, source);
         for (int i = 0; i < g.Node.Count; i++)
         {
             if (patterns.Skips(i))

@@ -20,6 +20,8 @@ internal static class OpConverters
         MergeImports.Register(all);
         ShapeFolding.Register(all);
         CnnOperatorImports.Register(all);
+        SqueezeImports.Register(all);
+        SplitImports.Register(all);
         return all;
     }
 }

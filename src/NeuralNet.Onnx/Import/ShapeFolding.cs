@@ -12,7 +12,8 @@ internal static class ShapeFolding
 {
     private delegate OnnxConstant Fold(ImportedNode node, OnnxConstant?[] inputs);
 
-    // The operators that fold when every input is known at import; Add, Sub, Mul and Reshape also have layer forms.
+    // The operators that fold when every input is known at import; Add, Sub, Mul, Div, Reshape, Transpose, Squeeze and
+    // Unsqueeze also have layer forms.
     private static readonly Dictionary<string, Fold> Folds = new(StringComparer.Ordinal)
     {
         ["Gather"] = Gather,
@@ -24,6 +25,7 @@ internal static class ShapeFolding
         ["ConstantOfShape"] = ConstantOfShape,
         ["Identity"] = Identity,
         ["Reshape"] = Reshape,
+        ["Transpose"] = Transpose,
         ["Add"] = (node, inputs) => Arithmetic(node, inputs, (a, b) => a + b),
         ["Sub"] = (node, inputs) => Arithmetic(node, inputs, (a, b) => a - b),
         ["Mul"] = (node, inputs) => Arithmetic(node, inputs, (a, b) => a * b),
@@ -33,7 +35,7 @@ internal static class ShapeFolding
     /// <summary>Operators that have no layer form: a computed input is refused by name.</summary>
     public static void Register(Dictionary<string, OpConverter> all)
     {
-        foreach (string op in new[] { "Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "Slice", "ConstantOfShape" })
+        foreach (string op in new[] { "Shape", "Gather", "Cast", "Slice", "ConstantOfShape" })
         {
             all[op] = RefuseComputed;
         }
@@ -252,6 +254,21 @@ internal static class ShapeFolding
         }
 
         return new OnnxConstant(dims, [.. Enumerable.Repeat(fill.Values[0], (int)ImportSizes.Product(dims)!.Value)], fill.ElementType);
+    }
+
+    // A weight stored transposed (a MatMul's B written as Transpose of an initializer) becomes the constant it reads.
+    private static OnnxConstant Transpose(ImportedNode node, OnnxConstant?[] inputs)
+    {
+        long[]? perm = Attributes(node, "perm").Ints("perm");
+        OnnxConstant data = Required(node, inputs, 0);
+        int rank = data.Dims.Length;
+        perm ??= [.. Enumerable.Range(0, rank).Reverse().Select(i => (long)i)];
+        if (perm.Length != rank || !perm.Order().SequenceEqual(Enumerable.Range(0, rank).Select(i => (long)i)))
+        {
+            throw node.Invalid($"perm={ImportText.List(perm)} is not a permutation of the {rank} axes of {data.Shape}");
+        }
+
+        return FoldedTensors.Transpose(data, [.. perm.Select(p => (int)p)]);
     }
 
     private static OnnxConstant Reshape(ImportedNode node, OnnxConstant?[] inputs)

@@ -171,7 +171,8 @@ internal static class ShapeImports
                 $"entry {batchEntry} of its shape is the batch length (computed from a Shape); NeuralNet.Onnx imports reshapes of each sample, which take the batch length only as the first entry"));
         }
 
-        if (allowZero && shape.Contains(0))
+        // The batch length folded from a Shape is held as a 0 too, but it is no empty axis: it keeps the batch axis, allowzero or not.
+        if (allowZero && Enumerable.Range(0, shape.Length).Any(i => shape[i] == 0 && !shapeConstant.IsBatch(i)))
         {
             throw node.Refuse("allowzero=1 with a 0 in the shape makes an empty tensor, which NeuralNet layers do not hold");
         }

@@ -7,7 +7,7 @@ namespace NeuralNet.Onnx.Tests.Import;
 
 /// <summary>NeuralNet models exported by OnnxExporter and imported back predict as the originals do (the exporter's layout transposes are absorbed).</summary>
 /// <remarks>
-/// BatchNormalization, exported as per-channel Sub/Mul/Mul/Add, imports as frozen per-channel layers; LayerNormalization,
+/// BatchNormalization, exported as per-channel Sub/Mul/Mul/Add, imports as one frozen BatchNormalization; LayerNormalization,
 /// exported as ReduceMean, Sub, Mul, ReduceMean, Add, Sqrt, Reciprocal, Mul, as a LayerNormalization. An image input read
 /// by no Transpose (a Flatten straight after the input) is taken as PyTorch's (N, C, H, W).
 /// </remarks>
@@ -45,6 +45,39 @@ public sealed class ImportRoundTripTests
         IReadOnlyList<Tensor> expected = original.PredictOutputs(inputs), actual = imported.PredictOutputs(inputs);
         Assert.Equal(expected[0].Shape, actual[0].Shape);
         ImportChecks.AssertClose(expected[0].AsReadOnlySpan(), actual[0].AsReadOnlySpan());
+    }
+
+    [Theory]
+    [InlineData("batch_norm_images", true, true)]
+    [InlineData("batch_norm_features", false, true)]
+    [InlineData("batch_norm_sequences_no_scale", true, false)]
+    public void ExportedBatchNormalization_ImportsBackAsOneFrozenLayer_PredictingTheSameFloats(string name, bool center, bool scale)
+    {
+        // The exporter's Sub, Mul, [Mul], [Add] by per-channel constants: one BatchNormalization whose ε and moving
+        // variance give the file's 1/√(variance + ε) to the bit, so the outputs are Predict's exactly.
+        Model original = ExportCases.Build(name).Randomized();
+        Functional imported = ImportChecks.Import(original.ToOnnxBytes());
+        Tensor[] inputs = OnnxRoundTrip.RandomInputs(original, batch: 3);
+
+        BatchNormalization layer = Assert.Single(imported.Layers.OfType<BatchNormalization>());
+        Assert.False(layer.Trainable);
+        Assert.Equal((center, scale), (layer.Center, layer.Scale));
+        BatchNormalization source = Assert.Single(original.Layers.OfType<BatchNormalization>());
+        Assert.Equal(source.MovingMean.Value.AsReadOnlySpan().ToArray(), layer.MovingMean.Value.AsReadOnlySpan().ToArray());
+        Assert.Equal(original.PredictOutputs(inputs)[0].AsReadOnlySpan().ToArray(), imported.PredictOutputs(inputs)[0].AsReadOnlySpan().ToArray());
+    }
+
+    [Fact]
+    public void SubAndMulByScalars_AreNotTakenForABatchNormalization()
+    {
+        // (x - 0.5) * 2 matches the exported pattern's shape but its constants are not per feature: ScalarArithmetic, as before.
+        var g = new OnnxGraphs(91);
+        g.Output(g.Node("Mul", [g.Node("Sub", [g.Node("Relu", [g.Input("x", -1, 4)]), g.Scalar(0.5f)]), g.Scalar(2f)]));
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(opset: 13), "x", [3, 4]);
+
+        Assert.Empty(model.Layers.OfType<BatchNormalization>());
+        Assert.Equal(2, model.Layers.OfType<ScalarArithmetic>().Count());
     }
 
     [Fact]

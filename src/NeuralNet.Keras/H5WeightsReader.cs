@@ -281,9 +281,20 @@ internal sealed class H5WeightsReader : IDisposable
         }
     }
 
-    // Keras writes a layer without weights as np.asarray([]): an empty float64 array, not a list of strings.
-    private static string[] ReadStrings(IH5Attribute attribute) =>
-        attribute.Space.Dimensions.Length > 0 && attribute.Space.Dimensions.Any(d => d == 0) ? [] : attribute.Read<string[]>();
+    // Keras writes a layer without weights as np.asarray([]): an empty float64 array, not a list of strings. PureHDF
+    // gives a null entry for a variable-length string whose global-heap reference is damaged (a by-hand fuzz run found
+    // one): refused here, as the callers' messages say, instead of failing later on the null.
+    private static string[] ReadStrings(IH5Attribute attribute)
+    {
+        if (attribute.Space.Dimensions.Length > 0 && attribute.Space.Dimensions.Any(d => d == 0))
+        {
+            return [];
+        }
+
+        string[] strings = attribute.Read<string[]>();
+        int missing = Array.IndexOf(strings, null);
+        return missing < 0 ? strings : throw new InvalidDataException($"entry {missing} of {strings.Length} holds no string");
+    }
 
     private static bool IsBfloat16(IH5Dataset dataset)
     {

@@ -102,20 +102,23 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output) : IDisposable
 
     }
 
-    [H5pyFact]
-    public void LoadWeights_TheSoftLinkLoopTheByHandRunFound_IsRefusedNamingTheLink()
+    [H5pyTheory]
+    // A damaged Keras 3 weights file (SaveWeights' bytes, not h5py's) with a soft link that leads back into itself in a
+    // group whose links PureHDF holds in memory: PureHDF recursed without reading the file until the stack overflowed
+    // and the test process died (a 30,000-case run, session 38). StackGuardCulture ends the recursion.
+    [InlineData(1_066_210, "'/layers/dense_1/vars/' cannot be followed (the file's links lead too deep")]
+    // A damaged variable-length string in a Keras 2 weights file's weight_names, which PureHDF read as a null entry: a
+    // NullReferenceException when the names were counted (a 15,000-case run, session 39).
+    [InlineData(2_070_887, "attribute 'weight_names' of '/batch_normalization' is not a list of strings (entry 1 of 4 holds no string)")]
+    public void LoadModelAndLoadWeights_CasesByHandRunsFound_AreRefusedNamingTheDamage(int seed, string message)
     {
-        // Seed 1,066,210 of a 30,000-case run (eng/run-keras-fuzz.sh): its damage to a Keras 3 weights file SaveWeights
-        // wrote made a soft link that leads back into itself in a group whose links PureHDF holds in memory, so that it
-        // recursed without reading the file until the stack overflowed and the test process died (session 38).
-        // StackGuardCulture ends the recursion. The file depends only on SaveWeights' bytes, not on h5py's.
         var outcomes = new FuzzOutcomes(s_parseErrors);
 
-        RunCase(outcomes, Originals(), 1_066_210, "Seed 1066210");
+        RunCase(outcomes, Originals(), seed, $"Seed {seed}");
 
         outcomes.AssertNone();
         Assert.Equal(1, outcomes.Rejected);
-        Assert.Contains("'/layers/dense_1/vars/' cannot be followed (the file's links lead too deep", outcomes.Rejections[0], StringComparison.Ordinal);
+        Assert.True(outcomes.Rejections[0].Contains(message, StringComparison.Ordinal), outcomes.Rejections[0]);
     }
 
     private Original[] Originals() =>

@@ -301,7 +301,7 @@ internal static class KerasOperationLayers
     // ops.split(x, indices_or_sections, axis): equal sections (an integer) or the indices of a list.
     private static Split Splitted(KerasOperationCall call)
     {
-        int axis = call.SampleAxis("axis", 0, KerasOperationCall.Rank(call.Tensors[0]));
+        int axis = call.FixedSampleAxis("axis", 0);
         return call.Config["indices_or_sections"] switch
         {
             JsonValue v when v.TryGetValue(out int sections) => new Split(sections, axis, call.Name),
@@ -313,7 +313,7 @@ internal static class KerasOperationLayers
     // ops.unstack(x, num, axis).
     private static Unstack Unstacked(KerasOperationCall call)
     {
-        int axis = call.SampleAxis("axis", 0, KerasOperationCall.Rank(call.Tensors[0]));
+        int axis = call.FixedSampleAxis("axis", 0);
         int? num = call.Config["num"] is null ? null : call.Int32("num", 0);
         return new Unstack(axis, num, call.Name);
     }

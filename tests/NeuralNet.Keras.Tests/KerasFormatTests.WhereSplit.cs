@@ -117,7 +117,7 @@ public sealed partial class KerasFormatTests
 
     [Theory]
     [InlineData("Where", "", "x|null|null", "argument 'args': ops.where(condition) with one argument gives the indices where the condition holds")]
-    [InlineData("Where", "", "x|x|0.0", "argument 'args': expected three tensors (condition, x1, x2), got")]
+    [InlineData("Where", "", "x|x|\"-inf\"", "argument 'args': x2 is \"-inf\"; expected a tensor or a finite number")]
     [InlineData("Where", "", "x|x|mean", "argument 'args': it combines tensors of shapes (None, 2, 6), (None, 2, 6), (None, 6), of different ranks")]
     [InlineData("Split", "\"indices_or_sections\": 2, \"axis\": 0", "x", "argument 'axis': axis 0 is the batch axis")]
     [InlineData("Split", "\"indices_or_sections\": 2.5, \"axis\": 1", "x", "argument 'indices_or_sections': expected a number of sections or a list of indices, got 2.5")]

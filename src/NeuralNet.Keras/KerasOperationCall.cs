@@ -207,6 +207,24 @@ internal sealed class KerasOperationCall
     }
 
     /// <summary>
+    /// The axis that <c>ops.split</c> / <c>ops.unstack</c> take apart, as written, checked against the input's rank and
+    /// refused when its size is unknown in the file (None): the outputs would change in number or size from batch to batch.
+    /// Checked here, from the shape Keras recorded, because the model's build for a nominal length would refuse it first with
+    /// a message about that length.
+    /// </summary>
+    public int FixedSampleAxis(string key, int fallback)
+    {
+        int?[] shape = Shape(Tensors[0]);
+        int axis = SampleAxis(key, fallback, shape.Length);
+        if (shape[axis < 0 ? axis + shape.Length : axis] is null)
+        {
+            throw Refused(key, $"axis {axis} of the input {Format(shape)} is a variable axis (None): the number or the sizes of the outputs would follow each batch's length, while a model's outputs are fixed; give that axis a fixed length in Keras (keras.Input(shape=...)), or take apart another axis");
+        }
+
+        return axis;
+    }
+
+    /// <summary>
     /// The axis of <c>ops.softmax</c> / <c>ops.log_softmax</c> as written (-1 when absent, Keras' default), or its list of
     /// axes, none of them the batch axis, and whether it is a list. An explicit <c>axis=None</c> (JSON null) is refused:
     /// Keras then normalizes over every axis, the batch axis too.

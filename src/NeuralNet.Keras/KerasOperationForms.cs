@@ -8,7 +8,7 @@ namespace NeuralNet.Keras;
 /// operations: <see cref="ScalarArithmetic"/> as <c>ops.add</c>, ... with its number, <see cref="ElementwiseMath"/> as
 /// <c>ops.sqrt</c>, ..., <see cref="Reduce"/> as <c>ops.mean</c>, ... with <c>axis</c> and <c>keepdims</c>,
 /// <see cref="Clip"/> as <c>ops.clip</c> with <c>x_min</c> and <c>x_max</c>, <see cref="Divide"/> as <c>ops.divide</c> (of inputs of the same rank only),
-/// <see cref="Where"/> as <c>ops.where</c> (of inputs of the same rank only), <see cref="Split"/> as <c>ops.split</c>, <see cref="Unstack"/> as <c>ops.unstack</c>,
+/// <see cref="Where"/> as <c>ops.where</c> (of inputs of the same rank only; its numbers inline in the call), <see cref="Comparison"/> as <c>ops.greater</c>, ... (its number second), <see cref="Split"/> as <c>ops.split</c>, <see cref="Unstack"/> as <c>ops.unstack</c>,
 /// <see cref="MatMul"/> as <c>ops.matmul</c>, <see cref="Stack"/> as <c>ops.stack</c> with <c>axis</c>, <see cref="Layers.LogSoftmax"/> as <c>ops.log_softmax</c> with <c>axis</c>. Its tensor
 /// arguments are placeholders that <see cref="KerasOperations.Write"/> fills with the layer's call.
 /// </summary>
@@ -23,7 +23,8 @@ internal static class KerasOperationForms
         ElementwiseMath m => Item(m.Name, KerasOperationLayers.ClassOf(m.Function), m.Function == ElementwiseFunction.Round ? new JsonObject { ["decimals"] = 0 } : new JsonObject(), new JsonArray(s_placeholder.DeepClone()), KerasOperationLayers.ModuleOf(m.Function)),
         Clip c => Item(c.Name, "Clip", new JsonObject { ["x_min"] = c.Min, ["x_max"] = c.Max }, new JsonArray(s_placeholder.DeepClone())),
         Divide d => Item(SameRank(d, "ops.divide").Name, "Divide", new JsonObject(), Placeholders(2)),
-        Where w => Item(SameRank(w, "ops.where").Name, "Where", new JsonObject(), Placeholders(3)),
+        Where w => Item(SameRank(w, "ops.where").Name, "Where", new JsonObject(), new JsonArray(s_placeholder.DeepClone(), Branch(w.WhenTrue), Branch(w.WhenFalse))),
+        Comparison c => Item(SameRank(c, $"{c.Operator} operation").Name, c.Operator.ToString(), new JsonObject(), c.Operator == ComparisonOperator.LogicalNot ? Placeholders(1) : new JsonArray(s_placeholder.DeepClone(), Branch(c.Constant))),
         Split s => Unnamed(Item(s.Name, "Split", new JsonObject { ["indices_or_sections"] = s.GetConfig().GetNode("indices_or_sections"), ["axis"] = s.Axis }, Placeholders(1))),
         Unstack u => Unnamed(Item(u.Name, "Unstack", new JsonObject { ["num"] = u.Num, ["axis"] = u.Axis }, Placeholders(1), KerasOperationLayers.CoreModule)),
         Reduce r => Item(r.Name, KerasOperationLayers.ClassOf(r.Reduction), ReductionConfig(r), new JsonArray(s_placeholder.DeepClone())),
@@ -32,6 +33,9 @@ internal static class KerasOperationForms
         Layers.LogSoftmax l => Unnamed(Item(l.Name, "LogSoftmax", new JsonObject { ["axis"] = AxisNode(l.GetConfig()) }, new JsonArray(s_placeholder.DeepClone()), KerasOperationLayers.NnModule)),
         _ => null,
     };
+
+    // x1 or x2 of ops.where, or a comparison's second operand: the number, inline in the args as Keras' serialize_node leaves a Python number, or a tensor.
+    private static JsonNode Branch(float? constant) => constant is float c ? JsonValue.Create(c) : s_placeholder.DeepClone();
 
     private static JsonArray Placeholders(int count) => new([.. Enumerable.Range(0, count).Select(_ => s_placeholder.DeepClone())]);
 

@@ -69,6 +69,10 @@ internal static class KerasOperationLayers
         ["Power"] = ArithmeticOperator.Power,
     };
 
+    // keras.src.ops.numpy's comparisons and logical operations, read as the Comparison layer.
+    private static readonly Dictionary<string, ComparisonOperator> s_comparisons =
+        Enum.GetValues<ComparisonOperator>().ToDictionary(c => c.ToString(), c => c, StringComparer.Ordinal);
+
     // The class each value is written as: the first class read as it (Divide before TrueDivide).
     private static Dictionary<TValue, string> Inverse<TValue>(Dictionary<string, TValue> classes)
         where TValue : notnull
@@ -104,6 +108,7 @@ internal static class KerasOperationLayers
         .. s_arithmetic.Keys.Select(c => (NumpyModule, c)),
         .. ((string[])["Matmul", "Clip", "Concatenate", "Stack", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh", "Where", "Split"]).Select(c => (NumpyModule, c)),
         .. s_reductions.Keys.Select(c => (NumpyModule, c)),
+        .. s_comparisons.Keys.Select(c => (NumpyModule, c)),
         .. s_activations.Keys.Select(c => (NnModule, c)),
         .. ((string[])["Gelu", "Softmax", "LogSoftmax", "Elu"]).Select(c => (NnModule, c)),
         .. s_math.Select(p => (p.Value.Module, p.Key)),
@@ -223,6 +228,11 @@ internal static class KerasOperationLayers
             return Selected(call);
         }
 
+        if (s_comparisons.TryGetValue(op, out ComparisonOperator comparison))
+        {
+            return Compared(call, comparison);
+        }
+
         call.RequireTensors(op is "Concatenate" or "Stack" ? -1 : 1);
         if (op == "Round" && call.Int32("decimals", 0) != 0)
         {
@@ -280,28 +290,63 @@ internal static class KerasOperationLayers
         }
     }
 
-    // ops.where(condition, x1, x2) of three tensors of the same rank is the Where layer; with one argument it gives the
-    // indices where the condition holds, a tensor whose size depends on the values.
+    // ops.where(condition, x1, x2) of three tensors of the same rank is the Where layer, and so is a call with a number as
+    // x1 or x2 (ops.where(mask, scores, -1e9)), which Keras writes inline in the call's args; with one argument it gives
+    // the indices where the condition holds, a tensor whose size depends on the values.
     private static Where Selected(KerasOperationCall call)
     {
         if (call.Arguments.Count == 3 && call.Tensors.Count == 1 && call.Arguments[1] is null && call.Arguments[2] is null)
         {
-            throw call.Refused("args", "ops.where(condition) with one argument gives the indices where the condition holds, whose number depends on the values; NeuralNet reads ops.where(condition, x1, x2) of three tensors");
+            throw call.Refused("args", "ops.where(condition) with one argument gives the indices where the condition holds, whose number depends on the values; NeuralNet reads ops.where(condition, x1, x2) of tensors or numbers");
         }
 
-        if (call.Arguments.Count != 3 || call.Tensors.Count != 3)
+        if (call.Arguments.Count != 3 || !KerasOperationCall.IsTensor(call.Arguments[0]))
         {
-            throw call.Refused("args", $"expected three tensors (condition, x1, x2), got {call.Arguments.ToJsonString()}; a number as x1 or x2 is not read yet");
+            throw call.Refused("args", $"expected the condition (a tensor), then x1 and x2 (tensors or finite numbers), got {call.Arguments.ToJsonString()}");
         }
 
+        float? Branch(int at) => KerasOperationCall.IsTensor(call.Arguments[at]) ? null
+            : call.Arguments[at] is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.Number && value.TryGetValue(out double number) && float.IsFinite((float)number) ? (float)number
+            : throw call.Refused("args", $"x{at} is {call.Arguments[at]?.ToJsonString() ?? "null"}; expected a tensor or a finite number (the condition, then x1 and x2, got {call.Arguments.ToJsonString()})");
+        float? whenTrue = Branch(1), whenFalse = Branch(2);
         RequireSameRank(call);
-        return new Where(call.Name);
+        return new Where(whenTrue, whenFalse, call.Name);
     }
+
+    // ops.greater(a, b), ..., ops.logical_and(a, b) of two tensors of the same rank, or of a tensor and a number (either
+    // first: ops.greater(0, x) is x < 0), and ops.logical_not(x): the Comparison layer, 0/1 floats for Keras' bools.
+    private static Comparison Compared(KerasOperationCall call, ComparisonOperator comparison)
+    {
+        if (comparison == ComparisonOperator.LogicalNot)
+        {
+            call.RequireTensors(1);
+            return new Comparison(comparison, name: call.Name);
+        }
+
+        if (call.Tensors.Count == 2 && call.Arguments.Count == 2)
+        {
+            RequireSameRank(call);
+            return new Comparison(comparison, name: call.Name);
+        }
+
+        (float constant, bool first) = call.TensorAndConstant();
+        return new Comparison(first ? Swapped(comparison) : comparison, constant, call.Name);
+    }
+
+    // The operator with its operands swapped: c > x is x < c; the symmetric ones stay.
+    private static ComparisonOperator Swapped(ComparisonOperator comparison) => comparison switch
+    {
+        ComparisonOperator.Greater => ComparisonOperator.Less,
+        ComparisonOperator.GreaterEqual => ComparisonOperator.LessEqual,
+        ComparisonOperator.Less => ComparisonOperator.Greater,
+        ComparisonOperator.LessEqual => ComparisonOperator.GreaterEqual,
+        _ => comparison,
+    };
 
     // ops.split(x, indices_or_sections, axis): equal sections (an integer) or the indices of a list.
     private static Split Splitted(KerasOperationCall call)
     {
-        int axis = call.SampleAxis("axis", 0, KerasOperationCall.Rank(call.Tensors[0]));
+        int axis = call.FixedSampleAxis("axis", 0);
         return call.Config["indices_or_sections"] switch
         {
             JsonValue v when v.TryGetValue(out int sections) => new Split(sections, axis, call.Name),
@@ -313,7 +358,7 @@ internal static class KerasOperationLayers
     // ops.unstack(x, num, axis).
     private static Unstack Unstacked(KerasOperationCall call)
     {
-        int axis = call.SampleAxis("axis", 0, KerasOperationCall.Rank(call.Tensors[0]));
+        int axis = call.FixedSampleAxis("axis", 0);
         int? num = call.Config["num"] is null ? null : call.Int32("num", 0);
         return new Unstack(axis, num, call.Name);
     }
@@ -359,16 +404,17 @@ internal static class KerasOperationLayers
         return new Clip(min, max, call.Name);
     }
 
-        // ops.cast changes only the type; to float32, NeuralNet's only type, it changes nothing.
-    private static Identity Cast(KerasOperationCall call)
+    // ops.cast changes only the type; to float32, NeuralNet's only type, it changes nothing. To bool it makes each number
+    // its truth value as NumPy reads it (nonzero, NaN included, is True), which NeuralNet holds as 1 and 0: x != 0.
+    private static Layer Cast(KerasOperationCall call)
     {
         string? dtype = KerasConfigItems.Text(call.Config["dtype"]);
-        if (dtype != "float32")
+        return dtype switch
         {
-            throw call.Refused("dtype", $"dtype={call.Config["dtype"]?.ToJsonString() ?? "null"}: NeuralNet computes in float32 and reads a cast to float32 only");
-        }
-
-        return new Identity(call.Name);
+            "float32" => new Identity(call.Name),
+            "bool" => new Comparison(ComparisonOperator.NotEqual, 0f, call.Name),
+            _ => throw call.Refused("dtype", $"dtype={call.Config["dtype"]?.ToJsonString() ?? "null"}: NeuralNet computes in float32 and reads a cast to float32, or to bool (as 0/1 floats)"),
+        };
     }
 
     // ops.softmax / ops.log_softmax: over the last axis alone, the Activation of that function (as read before); over

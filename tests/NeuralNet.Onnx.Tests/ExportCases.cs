@@ -259,6 +259,20 @@ internal static class ExportCases
             new Clip(0.8f, 1.5f), new Dense(2)),
         ["divide_broadcast"] = () => TwoInputs([3, 4], [1, 4], (a, b) => new Divide().Call(a, new ScalarArithmetic(ArithmeticOperator.Add, 1f).Call(new ElementwiseMath(ElementwiseFunction.Abs).Call(b)))),
         ["where_broadcast"] = () => TwoInputs([3, 4], [1, 4], (a, b) => new Where().Call(new ElementwiseMath(ElementwiseFunction.Round).Call(a), a, b)),
+        ["where_numbers"] = () => TwoInputs([3, 4], [3, 4], (a, b) =>
+        {
+            SymbolicTensor condition = new ElementwiseMath(ElementwiseFunction.Round).Call(a);
+            return new Add().Call(new Where(null, -5f).Call(condition, b), new Where(0.5f, null).Call(condition, a), new Where(1f, 0f).Call(condition));
+        }),
+        ["comparisons_broadcast"] = () => TwoInputs([3, 4], [1, 4], (a, b) =>
+        {
+            // Rounded values tie often, so Equal, GreaterEqual and LessEqual meet equal operands.
+            SymbolicTensor x = new ElementwiseMath(ElementwiseFunction.Round).Call(a), y = new ElementwiseMath(ElementwiseFunction.Round).Call(b);
+            SymbolicTensor[] holds = [.. new[] { ComparisonOperator.Greater, ComparisonOperator.GreaterEqual, ComparisonOperator.Less, ComparisonOperator.LessEqual,
+                ComparisonOperator.Equal, ComparisonOperator.NotEqual, ComparisonOperator.LogicalAnd, ComparisonOperator.LogicalOr }.Select(op => new Comparison(op).Call(x, y)),
+                new Comparison(ComparisonOperator.Less, 0.2f).Call(a), new Comparison(ComparisonOperator.GreaterEqual, 0f).Call(x), new Comparison(ComparisonOperator.LogicalNot).Call(x)];
+            return new Concatenate().Call(holds);
+        }),
         ["split_and_unstack_pieces_read_by_different_layers"] = () => TwoInputs([4, 6], [4, 6], (a, b) =>
         {
             SymbolicTensor[] thirds = new Split(3, -1).CallOutputs(new Conv1D(6, 1).Call(a));

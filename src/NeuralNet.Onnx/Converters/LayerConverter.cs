@@ -73,6 +73,7 @@ internal static class LayerConverters
         [typeof(Subtract)] = MergeConverters.Subtract,
         [typeof(Divide)] = MergeConverters.Divide,
         [typeof(Where)] = MergeConverters.Where,
+        [typeof(Comparison)] = MergeConverters.Comparison,
         [typeof(Split)] = SplitConverters.Convert,
         [typeof(Unstack)] = SplitConverters.Convert,
         [typeof(Multiply)] = MergeConverters.Multiply,

@@ -3,7 +3,7 @@ using NeuralNet.Layers;
 namespace NeuralNet.Onnx.Converters;
 
 /// <summary>
-/// The merge layers: element-wise Add, Subtract, Divide (Div), Where (Where of the condition compared with 0), Multiply, Average (Mean), Maximum (Max), Minimum (Min), and Concatenate.
+/// The merge layers: element-wise Add, Subtract, Divide (Div), Where (Where of the condition compared with 0, a number as x1 or x2 a scalar), Comparison (Greater, Less, Equal, And, Or, Not, cast to float), Multiply, Average (Mean), Maximum (Max), Minimum (Min), and Concatenate.
 /// Inputs that share a layout are merged in it; mixed layouts are merged channels last. With masks, Multiply, Maximum
 /// and Minimum leave masked positions out as Keras 3 does (the other merges' values do not depend on masks).
 /// </summary>
@@ -21,9 +21,40 @@ internal static class MergeConverters
     // ONNX's Where takes a boolean condition: Not(Equal(c, 0)) is NumPy's truth of a number, NaN true and -0 false.
     public static OnnxValue Where(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
     {
+        var where = (NeuralNet.Layers.Where)layer;
         List<OnnxValue> values = Broadcastable(graph, inputs, outputShape);
         string truth = graph.Node("Not", [graph.Node("Equal", [values[0].Name, graph.Scalar("zero", 0f)])]);
-        return graph.Node("Where", [truth, values[1].Name, values[2].Name], outputShape, values[0].Layout);
+
+        // A number in place of x1 or x2 is a scalar initializer, which ONNX's Where broadcasts as NumPy does.
+        int next = 1;
+        string x1 = where.WhenTrue is float c1 ? graph.Scalar("when_true", c1) : values[next++].Name;
+        string x2 = where.WhenFalse is float c2 ? graph.Scalar("when_false", c2) : values[next].Name;
+        return graph.Node("Where", [truth, x1, x2], outputShape, values[0].Layout);
+    }
+
+    // ONNX's comparisons give booleans, cast to the 0/1 floats the layer gives. a >= b is Or(Greater, Equal), which, as
+    // NeuralNet's, is false where either is NaN (Not(Less) would be true); the logical operators compare with 0 first.
+    public static OnnxValue Comparison(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        var comparison = (NeuralNet.Layers.Comparison)layer;
+        List<OnnxValue> values = Broadcastable(graph, inputs, outputShape);
+        string a = values[0].Name;
+        string b = comparison.Constant is float c ? graph.Scalar("constant", c) : comparison.Operator == ComparisonOperator.LogicalNot ? a : values[1].Name;
+        string zero = graph.Scalar("zero", 0f);
+        string Truth(string x) => graph.Node("Not", [graph.Node("Equal", [x, zero])]);
+        string holds = comparison.Operator switch
+        {
+            ComparisonOperator.Greater => graph.Node("Greater", [a, b]),
+            ComparisonOperator.GreaterEqual => graph.Node("Or", [graph.Node("Greater", [a, b]), graph.Node("Equal", [a, b])]),
+            ComparisonOperator.Less => graph.Node("Less", [a, b]),
+            ComparisonOperator.LessEqual => graph.Node("Or", [graph.Node("Less", [a, b]), graph.Node("Equal", [a, b])]),
+            ComparisonOperator.Equal => graph.Node("Equal", [a, b]),
+            ComparisonOperator.NotEqual => graph.Node("Not", [graph.Node("Equal", [a, b])]),
+            ComparisonOperator.LogicalAnd => graph.Node("And", [Truth(a), Truth(b)]),
+            ComparisonOperator.LogicalOr => graph.Node("Or", [Truth(a), Truth(b)]),
+            _ => graph.Node("Equal", [a, zero]),
+        };
+        return graph.Node("Cast", [holds], outputShape, values[0].Layout, OnnxAttribute.Int("to", (long)Protobuf.TensorProto.Types.DataType.Float));
     }
 
     public static OnnxValue Multiply(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape) =>

@@ -150,6 +150,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("MatMul", MatMul.FromConfig);
         SerializationRegistry.AddBuiltIn("Stack", Stack.FromConfig);
         SerializationRegistry.AddBuiltIn("Where", Where.FromConfig);
+        SerializationRegistry.AddBuiltIn("Comparison", Comparison.FromConfig);
         SerializationRegistry.AddBuiltIn("Split", Split.FromConfig);
         SerializationRegistry.AddBuiltIn("Unstack", Unstack.FromConfig);
         SerializationRegistry.AddBuiltIn("Reshape", Reshape.FromConfig);

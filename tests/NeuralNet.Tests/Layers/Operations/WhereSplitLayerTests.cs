@@ -88,6 +88,73 @@ public class WhereSplitLayerTests
         report.AssertPassed(maxKinkFraction: 0);
     }
 
+    [Theory]
+    // condition (1, 0, -2, NaN, -0), x = (10, 11, 12, 13, 14): a number as x2, as x1, as both (session 39).
+    [InlineData(null, -1e9f, new[] { 10f, -1e9f, 12f, 13f, -1e9f })]
+    [InlineData(0.5f, null, new[] { 0.5f, 11f, 0.5f, 0.5f, 14f })]
+    [InlineData(1f, 0f, new[] { 1f, 0f, 1f, 1f, 0f })]
+    public void Forward_WhereWithANumber_PicksTheNumberOnItsSide(float? whenTrue, float? whenFalse, float[] expected)
+    {
+        var where = new Where(whenTrue, whenFalse);
+        TensorShape shape = new(5);
+        Tensor condition = Tensor.FromArray([1f, 0f, -2f, float.NaN, -0f], 1, 5), x = Tensor.FromArray([10f, 11f, 12f, 13f, 14f], 1, 5);
+        Tensor[] inputs = whenTrue is null || whenFalse is null ? [condition, x] : [condition];
+        where.Build([.. inputs.Select(_ => shape)]);
+
+        Assert.Equal(expected, where.Forward(inputs, training: false).ToArray());
+    }
+
+    [Fact]
+    public void Backward_WhereWithANumber_MatchesNumericalGradientsOfTheTensor()
+    {
+        // where(condition, x, -1e9) with x (2, 3, 4) and where(condition, 0.5, x) with x (2, 1, 4) broadcast along axis 1;
+        // both numbers: the condition alone gets zeros (not the output's gradient).
+        Tensor condition = Tensor.FromArray([.. Enumerable.Range(0, 24).Select(i => (i * 5 % 3) == 0 ? 1f : 0f)], 2, 3, 4);
+        Tensor x = TestData.Normal(35, 1f, 2, 3, 4), narrow = TestData.Normal(36, 1f, 2, 1, 4);
+        var masked = new Where(null, -1e9f);
+        var filled = new Where(0.5f, null);
+        Tensor upstream = TestData.Normal(37, 1f, 2, 3, 4);
+        masked.Forward([condition, x], training: true);
+        filled.Forward([condition, narrow], training: true);
+        Tensor?[] a = new Tensor?[2], b = new Tensor?[2];
+        masked.Backward(upstream, a);
+        filled.Backward(upstream, b);
+        Assert.Null(a[0]);
+        Assert.Null(b[0]);
+        Assert.Equal(new TensorShape(2, 1, 4), b[1]!.Shape);
+
+        double Objective(Where where, Tensor input)
+        {
+            ReadOnlySpan<float> y = where.Forward([condition, input], training: false).AsReadOnlySpan(), g = upstream.AsReadOnlySpan();
+            double sum = 0;
+            for (int i = 0; i < y.Length; i++)
+            {
+                sum += (double)g[i] * y[i];
+            }
+
+            return sum;
+        }
+
+        var report = new GradientCheckReport();
+        GradientChecker.CheckTensor(report, "x", x, a[1]!.ToArray(), () => Objective(masked, x), GradientCheckOptions.Default, 38);
+        GradientChecker.CheckTensor(report, "narrow", narrow, b[1]!.ToArray(), () => Objective(filled, narrow), GradientCheckOptions.Default, 39);
+        report.AssertPassed(maxKinkFraction: 0);
+
+        var both = new Where(1f, 0f);
+        both.Forward(condition, training: true);
+        Assert.All(both.Backward(upstream).ToArray(), g => Assert.Equal(0f, g));
+    }
+
+    [Fact]
+    public void Constructor_WhereWithANumberThatIsNotFinite_IsRefusedNamingIt()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Where(null, float.NegativeInfinity));
+        Assert.Equal("whenFalse", e.ParamName);
+        Assert.Contains("Where expects a finite number as whenFalse", e.Message, StringComparison.Ordinal);
+        var two = new Where(null, 0f, "w");
+        Assert.ThrowsAny<Exception>(() => two.Call(new Input(3), new Input(3), new Input(3)));
+    }
+
     [Fact]
     public void Build_WhereOfShapesThatDoNotBroadcast_IsRefusedNamingThem()
     {
@@ -202,7 +269,7 @@ public class WhereSplitLayerTests
     [Fact]
     public void Recreate_WhereSplitUnstack_KeepTheirConfigs()
     {
-        Layer[] layers = [new Where("w"), new Split(3, -1, "s"), new Split([1, 4], 2, "t"), new Unstack(1, null, "u"), new Unstack(-1, 4, "v")];
+        Layer[] layers = [new Where("w"), new Where(null, -1e9f, "x"), new Where(0.5f, 2f, "y"), new Split(3, -1, "s"), new Split([1, 4], 2, "t"), new Unstack(1, null, "u"), new Unstack(-1, 4, "v")];
         foreach (Layer layer in layers)
         {
             Assert.Equal(layer.GetConfig().ToJson(), SerializationRegistry.Recreate(layer).GetConfig().ToJson());
@@ -227,6 +294,19 @@ public class WhereSplitLayerTests
 
         WhereStep();
         AllocationCheck.AssertNone(WhereStep);
+
+        // With a number as x2 (ops.where(mask, scores, -1e9)).
+        var masked = new Where(null, -1e9f);
+        masked.Build([new TensorShape(3, 2), new TensorShape(3, 2)]);
+        Tensor?[] two = new Tensor?[2];
+        void MaskedStep()
+        {
+            masked.Forward([x, ones], training: true);
+            masked.Backward(ones, two);
+        }
+
+        MaskedStep();
+        AllocationCheck.AssertNone(MaskedStep);
 
         foreach (Layer layer in new Layer[] { new Split(3, 1), new Unstack(-1) })
         {

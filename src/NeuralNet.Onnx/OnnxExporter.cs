@@ -147,7 +147,7 @@ public static class OnnxExporter
         var proto = new ModelProto
         {
             IrVersion = IrVersion(options.Opset),
-            ProducerName = "NeuralNet",
+            ProducerName = Producer,
             ProducerVersion = ProducerVersion(),
             ModelVersion = options.ModelVersion,
             DocString = options.Description ?? $"Model '{model.Name}' ({model.GetType().Name}, {model.ParameterCount} parameters) exported by NeuralNet.Onnx.",
@@ -193,6 +193,13 @@ public static class OnnxExporter
         <= 22 => 10,
         _ => 11,
     };
+
+    /// <summary>
+    /// The producer_name of the files this exporter writes. Their inputs and outputs are in NeuralNet's layouts (images
+    /// channels last), which the importer reads them in: it cannot tell an (N, H, W, C) input from an (N, C, H, W) one by
+    /// its shape.
+    /// </summary>
+    internal const string Producer = "NeuralNet";
 
     private static string ProducerVersion()
     {

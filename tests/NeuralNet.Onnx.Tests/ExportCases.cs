@@ -245,6 +245,11 @@ internal static class ExportCases
         // A factor per channel (Keras' EfficientNet fix): after a convolution the value is channels-first in the graph.
         ["rescaling_per_channel_after_conv"] = () => Chain([6, 5, 2], new Conv2D(3, 3), new Rescaling([0.5f, 2f, -1.5f], 0.25f), new Flatten(), new Dense(2)),
         ["rescaling_per_channel_images"] = () => Chain([6, 5, 3], new Rescaling([1f / MathF.Sqrt(0.229f), 1f / MathF.Sqrt(0.224f), 1f / MathF.Sqrt(0.225f)])),
+        // Element-wise layers on the input before the first convolution (Keras' image tutorials start with Rescaling): the
+        // exporter's Transpose comes after them; a cube-shaped input would import with its axes taken in another order.
+        ["rescaling_then_conv_cube_input"] = () => Chain([8, 8, 8], new Rescaling(1f / 255), new Conv2D(3, 3), new Flatten(), new Dense(2)),
+        ["rescaling_per_channel_then_conv"] = () => Chain([6, 5, 3], new Rescaling([0.5f, 2f, -1.5f], 0.25f), new Conv2D(4, 3), new GlobalAveragePooling2D()),
+        ["normalization_then_conv"] = () => Chain([6, 5, 3], new Normalization(), new Conv2D(4, 3, activation: ActivationFunction.Relu), new GlobalMaxPooling2D()),
         ["operations_after_conv"] = () => Chain([6, 5, 2], new Conv2D(3, 3), new ElementwiseMath(ElementwiseFunction.Abs), new ScalarArithmetic(ArithmeticOperator.Add, 0.5f),
             new ElementwiseMath(ElementwiseFunction.Sqrt), new ScalarArithmetic(ArithmeticOperator.Divide, 2f, constantFirst: true), new ElementwiseMath(ElementwiseFunction.Log),
             new Reduce(Reduction.Mean, [1, 2]), new Dense(2)),

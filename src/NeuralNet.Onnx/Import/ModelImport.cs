@@ -26,8 +26,12 @@ internal static class ModelImport
             graph.Add(ImportedValue.FromConstant(initializer.Name, OnnxConstant.Read(initializer, $"ONNX file '{source}': initializer '{initializer.Name}'")));
         }
 
+        // A file NeuralNet exported takes and gives tensors in NeuralNet's layouts: its inputs are channels last whatever
+        // reads them first (a Rescaling before the exporter's Transpose; an image straight to an output), and its
+        // outputs are read back in the file's axis order.
+        bool neuralNetLayouts = model.ProducerName == OnnxExporter.Producer;
         // Files of IR version 3 and older list initializers among the inputs too; those are weights, not inputs.
-        List<ImportedValue> inputs = [.. g.Input.Where(i => !graph.TryGet(i.Name, out _)).Select(i => ReadInput(i, source, graph, ChannelsLast(g, i.Name)))];
+        List<ImportedValue> inputs = [.. g.Input.Where(i => !graph.TryGet(i.Name, out _)).Select(i => ReadInput(i, source, graph, neuralNetLayouts || ChannelsLast(g, i.Name)))];
         if (inputs.Count == 0)
         {
             throw new NotSupportedException($"ONNX file '{source}': the graph has no input that is not an initializer; a NeuralNet model starts from at least one input.");
@@ -116,6 +120,12 @@ internal static class ModelImport
         for (int i = 0; i < results.Length; i++)
         {
             SymbolicTensor y = build[outputs[i]];
+            if (neuralNetLayouts && outputs[i].IsImage)
+            {
+                // Held channels last for the convolutions inside, given in the file's order: what the exported model gave.
+                y = new Permute([3, 1, 2]).Call(y);
+            }
+
             results[i] = results.Take(i).Contains(y, ReferenceEqualityComparer.Instance) ? new Identity().Call(y) : y;
         }
 

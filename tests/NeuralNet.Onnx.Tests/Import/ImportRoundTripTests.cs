@@ -8,8 +8,8 @@ namespace NeuralNet.Onnx.Tests.Import;
 /// <summary>NeuralNet models exported by OnnxExporter and imported back predict as the originals do (the exporter's layout transposes are absorbed).</summary>
 /// <remarks>
 /// BatchNormalization, exported as per-channel Sub/Mul/Mul/Add, imports as one frozen BatchNormalization; LayerNormalization,
-/// exported as ReduceMean, Sub, Mul, ReduceMean, Add, Sqrt, Reciprocal, Mul, as a LayerNormalization. An image input read
-/// by no Transpose (a Flatten straight after the input) is taken as PyTorch's (N, C, H, W).
+/// exported as ReduceMean, Sub, Mul, ReduceMean, Add, Sqrt, Reciprocal, Mul, as a LayerNormalization. The files' producer
+/// name tells the importer their inputs and outputs are in NeuralNet's layouts (see ImportOfEveryExportCaseTests).
 /// </remarks>
 public sealed class ImportRoundTripTests
 {

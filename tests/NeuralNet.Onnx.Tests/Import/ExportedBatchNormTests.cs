@@ -72,7 +72,7 @@ public sealed class ExportedBatchNormTests
     }
 
     [Fact]
-    public void Variances_ForFactorsAbove1e5s_TakeAPowerOfTwoEpsilon()
+    public void Variances_WhereNeitherDefaultEpsilonServes_TakeAPowerOfTwo()
     {
         // ε 1e-8, variance 1e-7: the factor 3015 is above 1/√1e-5, so neither default serves; smallest sum 1.1e-7 / 4 =
         // 2.75e-8 rounds down to 2^-26.

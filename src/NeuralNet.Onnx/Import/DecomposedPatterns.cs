@@ -11,9 +11,10 @@ namespace NeuralNet.Onnx.Import;
 /// <see cref="Gelu"/> activation or <see cref="Layers.LayerNormalization"/>, at its last node. Products and sums are read
 /// up to order and grouping (<c>0.5·x·(1 + erf(x/√2))</c>, <c>x·0.5·(1 + erf(x·0.7071))</c>, <c>Pow(x, 3)</c> or
 /// <c>x·x·x</c>); a value inside a match must have no reader outside it. What does not match imports node by node.
-/// NeuralNet's exported BatchNormalization (Sub, Mul, [Mul], [Add] by constants) is found here too (<see cref="ExportedBatchNorm"/>).
+/// NeuralNet's exported BatchNormalization (Sub, Mul, [Mul], [Add] by constants) is found here too (DecomposedPatterns.ExportedBatchNorm.cs,
+/// <see cref="ExportedBatchNorm"/>).
 /// </summary>
-internal sealed class DecomposedPatterns
+internal sealed partial class DecomposedPatterns
 {
     private const double Sqrt2 = 1.4142135623730951, TanhBeta = 0.7978845608028654, TanhKappa = 0.044715;
 
@@ -62,7 +63,7 @@ internal sealed class DecomposedPatterns
         }
     }
 
-    /// <summary>The GELU and LayerNorm subgraphs of <paramref name="g"/>; <paramref name="consumers"/> counts each value's readers (graph outputs included); <paramref name="source"/> names the file in messages.</summary>
+    /// <summary>The GELU, LayerNorm and exported-BatchNormalization subgraphs of <paramref name="g"/>; <paramref name="consumers"/> counts each value's readers (graph outputs included); <paramref name="source"/> names the file in messages.</summary>
     public static DecomposedPatterns Find(GraphProto g, IReadOnlyDictionary<string, int> consumers, string source) => new(g, consumers, source);
 
     /// <summary>Whether node <paramref name="index"/> lies inside a match, before its last node: it is not converted.</summary>
@@ -190,70 +191,6 @@ internal sealed class DecomposedPatterns
             NormalizationImports.DefineLayerNormalization(node, graph, input, Weight(gamma, "scale (gamma)"), Weight(beta, "offset (beta)"), (float)epsilon);
         };
         return (nodes, fused);
-    }
-
-    // NeuralNet's exported BatchNormalization: Sub (mean), Mul (factor), [Mul (gamma)], [Add (beta)], each by a constant,
-    // each value read only by the next node; whether the constants are per channel is known only when converting.
-    private (HashSet<int>, OpConverter)? MatchExportedBatchNorm(int anchor)
-    {
-        var nodes = new HashSet<int> { anchor };
-        NodeProto current = _nodes[anchor];
-        string? beta = null, gamma = null;
-        if (current.OpType == "Add")
-        {
-            if (Affine(current, nodes) is not (string b, { OpType: "Mul" } scaled))
-            {
-                return null;
-            }
-
-            (beta, current) = (b, scaled);
-        }
-
-        var withGamma = new HashSet<int>(nodes);
-        string factor;
-        NodeProto sub;
-        if (ByConstant(current, "Mul", withGamma) is (string g, NodeProto inner) && ByConstant(inner, "Sub", withGamma) is (string k, NodeProto s))
-        {
-            (gamma, factor, sub, nodes) = (g, k, s, withGamma);
-        }
-        else if (ByConstant(current, "Sub", nodes) is (string k2, NodeProto s2))
-        {
-            (factor, sub) = (k2, s2);
-        }
-        else
-        {
-            return null;
-        }
-
-        if (sub.Input.Count != 2 || _constants.Contains(sub.Input[0]) || !_constants.Contains(sub.Input[1]))
-        {
-            return null;
-        }
-
-        (string x, string mean) = (sub.Input[0], sub.Input[1]);
-        (NodeProto, int)[] chain = [.. nodes.Order().Select(i => (_nodes[i], i))];
-        OpConverter fused = (node, graph) => ExportedBatchNorm.Define(node, graph, x, mean, factor, gamma, beta, chain);
-        return (nodes, fused);
-    }
-
-    // A Mul of a constant and a value made by an op node read only here: the constant and that node (added to nodes).
-    private (string Constant, NodeProto Previous)? ByConstant(NodeProto node, string op, HashSet<int> nodes)
-    {
-        if (node.OpType != "Mul" || node.Input.Count != 2)
-        {
-            return null;
-        }
-
-        for (int k = 0; k < 2; k++)
-        {
-            string c = node.Input[k], v = node.Input[1 - k];
-            if (_constants.Contains(c) && !_constants.Contains(v) && Producer(v, op, nodes) is NodeProto previous)
-            {
-                return (c, previous);
-            }
-        }
-
-        return null;
     }
 
     // The centred value and the root it is divided by: Div(centred, root), or Mul of centred and Reciprocal(root) (either order).

@@ -11,7 +11,8 @@ internal static class FoldedTensors
     {
         (long outer, long length, long inner) = Split(c.Dims, axis);
         var values = new double[outer * indices.Count * inner];
-        var batch = new bool[values.Length];
+        // Batch flags only where the constant has some (a weight has none).
+        bool[]? batch = c.Batch is null ? null : new bool[values.Length];
         long o = 0;
         for (long i = 0; i < outer; i++)
         {
@@ -21,7 +22,10 @@ internal static class FoldedTensors
                 {
                     long source = ((i * length) + index) * inner + j;
                     values[o] = c.Values[source];
-                    batch[o] = c.IsBatch((int)source);
+                    if (batch is not null)
+            {
+                batch[o] = c.IsBatch((int)source);
+            }
                 }
             }
         }
@@ -105,7 +109,8 @@ internal static class FoldedTensors
 
         long[] dims = [.. permutation.Select(p => c.Dims[p])];
         var values = new double[c.Values.Length];
-        var batch = new bool[values.Length];
+        // Batch flags only where the constant has some (a weight has none).
+        bool[]? batch = c.Batch is null ? null : new bool[values.Length];
         var index = new long[rank];
         for (long o = 0; o < values.Length; o++)
         {
@@ -116,7 +121,10 @@ internal static class FoldedTensors
             }
 
             values[o] = c.Values[source];
-            batch[o] = c.IsBatch((int)source);
+            if (batch is not null)
+            {
+                batch[o] = c.IsBatch((int)source);
+            }
             for (int a = rank - 1; a >= 0 && ++index[a] == dims[a]; a--)
             {
                 index[a] = 0;

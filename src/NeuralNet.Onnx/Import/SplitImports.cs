@@ -34,7 +34,12 @@ internal static class SplitImports
             throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"split {ImportText.List(sizes)} gives {sizes.Length} pieces to its {outputs} outputs"));
         }
 
-        if (sizes.Sum() != length || sizes.Any(s => s < 0))
+        if (sizes.Any(s => s < 0))
+        {
+            throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"split {ImportText.List(sizes)} has a negative length; each piece's length must be 0 or more"));
+        }
+
+        if (sizes.Sum() != length)
         {
             throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"split {ImportText.List(sizes)} does not add up to the length {length} of axis {resolved} of {ImportText.Dims(x.Dims)}"));
         }
@@ -94,9 +99,14 @@ internal static class SplitImports
             throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"attribute num_outputs={count} but it has {outputs} outputs"));
         }
 
-        // Pieces of ⌈length / n⌉, the last shorter (ONNX's rule), which may leave none for the last ones.
+        // Pieces of ⌈length / n⌉ and a last one of what is left (ONNX's rule), which must not be negative (ONNX Runtime
+        // refuses 5 in 4: "Split sizes would produce a negative final split"); a last piece of 0 (4 in 3) is refused later as empty.
         long piece = (length + outputs - 1) / outputs;
-        return [.. Enumerable.Range(0, outputs).Select(i => Math.Max(0, Math.Min(piece, length - (i * piece))))];
+        long last = length - ((outputs - 1) * piece);
+        return last < 0
+            ? throw node.Invalid(string.Create(CultureInfo.InvariantCulture,
+                $"attribute num_outputs={outputs} on an axis of length {length}: ONNX's pieces of ⌈{length} / {outputs}⌉ = {piece} leave {last} for the last one; (num_outputs − 1) · ⌈length / num_outputs⌉ must not exceed the length"))
+            : [.. Enumerable.Repeat(piece, outputs - 1), last];
     }
 
     private static long[] Equal(ImportedNode node, long length, int outputs) => length % outputs == 0

@@ -61,6 +61,7 @@ public sealed class ImportSplitAndLogSoftmaxTests
     [InlineData("batch", "(Split): attribute axis=0 on an input of dimensions [N, 6]", false)]
     [InlineData("uneven", "(Split): it splits an axis of length 6 into 4 equal pieces without giving their lengths, but 4 does not divide 6", true)]
     [InlineData("sum", "(Split): split [2, 3] does not add up to the length 6 of axis 1 of [N, 6]", true)]
+    [InlineData("negative", "(Split): split [7, -1] has a negative length; each piece's length must be 0 or more", true)]
     [InlineData("empty_piece", "(Split): split [6, 0] of axis 1 of [N, 6] makes an empty piece", false)]
     public void SplitOutsideTheSupportedForms_IsRefused_NamingTheNode(string variant, string expected, bool invalid)
     {
@@ -71,6 +72,7 @@ public sealed class ImportSplitAndLogSoftmaxTests
             "batch" => SplitNode(g, [x], 2, Int("axis", 0)),
             "uneven" => SplitNode(g, [x], 4, Int("axis", 1)),
             "sum" => SplitNode(g, [x, g.Int64s(2, 3)], 2, Int("axis", 1)),
+            "negative" => SplitNode(g, [x, g.Int64s(7, -1)], 2, Int("axis", 1)),
             _ => SplitNode(g, [x, g.Int64s(6, 0)], 2, Int("axis", 1)),
         };
         g.Output(parts[0]);
@@ -79,6 +81,31 @@ public sealed class ImportSplitAndLogSoftmaxTests
             ? Assert.Throws<InvalidDataException>(() => ImportChecks.Import(g.ToBytes(opset: 13)))
             : Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes(opset: 13)));
         Assert.Contains($"node '/split_{parts[0][1..]}' {expected}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(5, 4, "(Split): attribute num_outputs=4 on an axis of length 5: ONNX's pieces of ⌈5 / 4⌉ = 2 leave -1 for the last one; (num_outputs − 1) · ⌈length / num_outputs⌉ must not exceed the length", true)]
+    [InlineData(4, 3, "(Split): split [2, 2, 0] of axis 1 of [N, 4] makes an empty piece", false)]
+    public void NumOutputsWithoutALastPiece_IsRefused_NamingTheNode(int length, int pieces, string expected, bool invalid)
+    {
+        // Opset 18's num_outputs: 5 in 4 would need a last piece of -1 (ONNX Runtime: "Split sizes would produce a negative
+        // final split"), an invalid file; 4 in 3 is [2, 2, 0], valid ONNX, but the empty piece is no NeuralNet tensor.
+        var g = new OnnxGraphs(77);
+        string[] parts = SplitNode(g, [g.Node("Relu", [g.Input("x", -1, length)])], pieces, Int("axis", 1), Int("num_outputs", pieces));
+        foreach (string part in parts)
+        {
+            g.Output(part);
+        }
+
+        Exception error = invalid
+            ? Assert.Throws<InvalidDataException>(() => ImportChecks.Import(g.ToBytes(opset: 18)))
+            : Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes(opset: 18)));
+        Assert.Contains($"node '/split_{parts[0][1..]}' {expected}", error.Message, StringComparison.Ordinal);
+        if (invalid)
+        {
+            // ONNX Runtime refuses the file too.
+            Assert.ThrowsAny<Exception>(() => OnnxGraphs.Run(g.ToBytes(opset: 18), "x", new float[2 * length], [2, length]));
+        }
     }
 
     [Theory]

@@ -80,6 +80,48 @@ public sealed class ImportSqueezeTests
     }
 
     [Theory]
+    [InlineData(11)]
+    [InlineData(13)]
+    public void SqueezeOfAnImagesChannelOrHeight_ThroughAPermute_MatchesOnnxRuntime(int opset)
+    {
+        // x.squeeze(1) of a one-channel (N, 1, 5, 6) image and squeeze(-2) of a (N, 3, 1, 6) feature map, both wider than 1:
+        // the image is held channels last, so ONNX's element order needs a Permute before the Reshape; and an unsqueeze of
+        // the last axis back into an image (N, 3, 6, 1).
+        var g = new OnnxGraphs(63);
+        string x = g.Node("Relu", [g.Input("x", -1, 1, 5, 6)]);
+        g.Output(g.Node("MatMul", [Squeeze(g, opset, x, 1), g.Weight([6, 3])]));
+        string c = g.Node("Conv", [x, g.Weight([3, 1, 5, 1]), g.Weight([3])], Ints("kernel_shape", 5, 1));
+        g.Output(g.Node("MatMul", [Squeeze(g, opset, c, -2), g.Weight([6, 2])]));
+        g.Output(Unsqueeze(g, opset, Squeeze(g, opset, c, 2), -1));
+
+        foreach (int batch in new[] { 3, 1 })
+        {
+            Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(opset), "x", [batch, 1, 5, 6]);
+
+            Assert.NotEmpty(model.Layers.OfType<Permute>());
+        }
+    }
+
+    [Theory]
+    [InlineData(11)]
+    [InlineData(13)]
+    public void UnsqueezeOfASequenceIntoAnImage_ThenConv_MatchesOnnxRuntime(int opset)
+    {
+        // x.unsqueeze(1) of (N, 5, 6) into a one-channel (N, 1, 5, 6) image read by a Conv: a Reshape then a Permute to channels last.
+        var g = new OnnxGraphs(64);
+        string x = g.Node("Tanh", [g.Input("x", -1, 5, 6)]);
+        g.Output(g.Node("Conv", [Unsqueeze(g, opset, x, 1), g.Weight([2, 1, 3, 3]), g.Weight([2])], Ints("kernel_shape", 3, 3)));
+
+        foreach (int batch in new[] { 3, 1 })
+        {
+            Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(opset), "x", [batch, 5, 6]);
+
+            Assert.NotEmpty(model.Layers.OfType<Permute>());
+            Assert.Single(model.Layers.OfType<Conv2D>());
+        }
+    }
+
+    [Theory]
     [InlineData("batch", "(Squeeze): axes [0] of input [N, 4, 1, 1] squeeze the batch axis", false)]
     [InlineData("not_one", "(Squeeze): axes [1] squeeze axis 1 of input [N, 4, 1, 1], whose length is 4, not 1", true)]
     [InlineData("no_axes", "(Squeeze): it gives no axes on input [N, 4, 1, 1]", false)]

@@ -38,6 +38,16 @@ internal sealed class OnnxGraphs(int seed)
         return tensor.Name;
     }
 
+    /// <summary>A float initializer holding <paramref name="values"/> under <paramref name="dims"/>.</summary>
+    public string Floats(long[] dims, params float[] values)
+    {
+        var tensor = new TensorProto { Name = $"f{_count++}", DataType = 1 };
+        tensor.Dims.AddRange(dims);
+        tensor.FloatData.AddRange(values);
+        _graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
     /// <summary>An int64 initializer (a Reshape's shape), as raw little-endian bytes, as PyTorch writes it.</summary>
     public string Int64s(params long[] values)
     {

@@ -298,8 +298,10 @@ public static class OnnxExporter
 
         if (LayerConverters.Find(layer) is null)
         {
+            // Every type of NeuralNet's own has a form (a test checks it), so this is a user's layer or a subclass: listing
+            // the 140-odd supported types would bury the point.
             throw new NotSupportedException(
-                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx, so the model cannot be exported; layers with one: {string.Join(", ", SupportedLayers)}.");
+                $"Layer '{layer.Name}'{within} ({layer.GetType().FullName}) of model '{model.Name}' has no ONNX form in NeuralNet.Onnx, so the model cannot be exported: export converts NeuralNet's own layer types by their exact type (OnnxExporter.SupportedLayers lists them), not layers of your own or subclasses of NeuralNet's; build the part it computes from those layers to export the model.");
         }
 
         ActivationFunction? activation = layer switch

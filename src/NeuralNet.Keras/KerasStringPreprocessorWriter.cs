@@ -62,7 +62,7 @@ internal static class KerasStringPreprocessorWriter
         var config = (JsonObject)root["config"]!;
         var layers = (JsonArray)config["layers"]!;
         bool sequential = KerasConfigItems.IsClass(root, "Sequential");
-        List<(string Name, JsonArray Shape)> inputs = Inputs(model, layers, sequential);
+        List<(string Name, JsonArray Shape)> inputs = Inputs(model, config, layers, sequential);
         var claimed = new Dictionary<string, string>(StringComparer.Ordinal);
         var classes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, preprocessor) in model.Preprocessing)
@@ -114,13 +114,16 @@ internal static class KerasStringPreprocessorWriter
         return placed;
     }
 
-    // The model's inputs with their batch shapes as config.json holds them. A Sequential without an InputLayer gets one.
-    private static List<(string Name, JsonArray Shape)> Inputs(Model model, JsonArray layers, bool sequential)
+    // The model's inputs with their batch shapes as config.json holds them. A Sequential without an InputLayer (built
+    // for a shape) gets one of its build_input_shape, as the string layer needs a string Input before it.
+    private static List<(string Name, JsonArray Shape)> Inputs(Model model, JsonObject config, JsonArray layers, bool sequential)
     {
         List<JsonObject> items = [.. layers.OfType<JsonObject>().Where(l => KerasConfigItems.IsClass(l, "InputLayer"))];
         if (sequential && items.Count == 0)
         {
-            var shape = new JsonArray([null, .. model.Inputs[0].Shape.Dimensions.ToArray().Skip(1).Select(d => (JsonNode?)JsonValue.Create(d))]);
+            var shape = config["build_input_shape"] is JsonArray built
+                ? (JsonArray)built.DeepClone()
+                : new JsonArray([null, .. model.Inputs[0].Shape.Dimensions.ToArray().Select(d => (JsonNode?)JsonValue.Create(d))]);
             var input = new JsonObject
             {
                 ["module"] = "keras.layers",

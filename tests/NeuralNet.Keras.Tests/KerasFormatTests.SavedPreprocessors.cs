@@ -164,6 +164,62 @@ public sealed partial class KerasFormatTests
         Assert.Equal(model.Predict(vectorizer.Transform(texts)).AsReadOnlySpan().ToArray(), loaded.Predict(after.Transform(texts)).AsReadOnlySpan().ToArray());
     }
 
+    [H5pyFact]
+    public void SaveModel_SequentialWithoutInputLayer_GetsAStringInputBeforeTheVectorizer()
+    {
+        var vectorizer = new TextVectorization(outputMode: TextOutputMode.MultiHot, vocabulary: ["the", "cat", "sat"]);
+        var model = new Sequential([new Dense(1, name: "out")], seed: 5);
+        model.Build(new TensorShape(4));
+        model.Preprocessing["text"] = vectorizer;
+        string saved = Path.Combine(_folder, "no-input.keras");
+
+        KerasFormat.SaveModel(model, saved);
+
+        JsonObject config = ReadSavedConfig(saved, out _);
+        var layers = config["config"]!["layers"]!.AsArray();
+        Assert.Equal(new[] { "InputLayer", "TextVectorization", "Dense" }, layers.Select(l => (string?)l!["class_name"]).ToArray());
+        Assert.Equal("[null,1]", layers[0]!["config"]!["batch_shape"]!.ToJsonString());
+        Assert.Equal("string", (string?)layers[0]!["config"]!["dtype"]);
+        Model loaded = KerasFormat.LoadModel(saved);
+        var after = (TextVectorization)loaded.Preprocessing["text"];
+        string[] texts = ["the cat sat", "a dog"];
+        Assert.Equal(model.Predict(vectorizer.Transform(texts)).AsReadOnlySpan().ToArray(), loaded.Predict(after.Transform(texts)).AsReadOnlySpan().ToArray());
+    }
+
+    [H5pyFact]
+    public void SaveModel_TwoInputsEachFedByAPreprocessor_WritesEachOnItsOwnStringInput()
+    {
+        var title = new Input(new TensorShape(3), "title");
+        var tags = new Input(new TensorShape(4), "tags");
+        SymbolicTensor joined = new Concatenate(name: "joined").Call(new Dense(2, name: "from_title").Call(title), tags);
+        var model = new Functional([title, tags], new Dense(1, name: "out").Call(joined), seed: 3);
+        var vectorizer = new TextVectorization(outputSequenceLength: 3, vocabulary: ["the", "cat"]);
+        var lookup = new StringLookup(vocabulary: ["a", "b", "c"], outputMode: CategoryOutputMode.MultiHot);
+        model.Preprocessing["title_text"] = vectorizer;
+        model.Preprocessing["tag_lookup"] = lookup;
+        string saved = Path.Combine(_folder, "two-inputs.keras");
+
+        KerasFormat.SaveModel(model, saved);
+
+        var layers = ReadSavedConfig(saved, out Dictionary<string, string> assets)["config"]!["layers"]!.AsArray();
+        JsonNode Item(string name) => layers.Single(l => (string?)l!["name"] == name)!;
+        string Reads(string name) => Item(name)["inbound_nodes"]!.ToJsonString();
+        Assert.Contains("\"keras_history\":[\"title\",0,0]", Reads("title_text"), StringComparison.Ordinal);
+        Assert.Contains("\"keras_history\":[\"tags\",0,0]", Reads("tag_lookup"), StringComparison.Ordinal);
+        Assert.Contains("\"keras_history\":[\"title_text\",0,0]", Reads("from_title"), StringComparison.Ordinal);
+        // Concatenate's one argument is the list of its inputs: the Dense's output and, for the input, the lookup's.
+        Assert.Contains("\"keras_history\":[\"tag_lookup\",0,0]", Reads("joined"), StringComparison.Ordinal);
+        Assert.DoesNotContain("\"keras_history\":[\"tags\"", Reads("joined"), StringComparison.Ordinal);
+        Assert.Equal("[null,null]", Item("tags")["config"]!["batch_shape"]!.ToJsonString());
+        Assert.Equal(3, assets.Count);
+        Model loaded = KerasFormat.LoadModel(saved);
+        Assert.Equal(new[] { "tag_lookup", "title_text" }, loaded.Preprocessing.Keys.ToArray());
+        Tensor ids = vectorizer.Transform(["the cat", "a cat"]), hot = lookup.Transform([new[] { "a", "z" }, new[] { "c", "c" }]);
+        Tensor loadedIds = ((TextVectorization)loaded.Preprocessing["title_text"]).Transform(["the cat", "a cat"]);
+        Tensor loadedHot = ((StringLookup)loaded.Preprocessing["tag_lookup"]).Transform([new[] { "a", "z" }, new[] { "c", "c" }]);
+        Assert.Equal(model.Predict(new[] { ids, hot }).AsReadOnlySpan().ToArray(), loaded.Predict(new[] { loadedIds, loadedHot }).AsReadOnlySpan().ToArray());
+    }
+
     [Fact]
     public void SaveModel_PreprocessorWithoutAKerasStringLayer_IsRefusedNamingItAndWritesNothing()
     {
@@ -187,6 +243,13 @@ public sealed partial class KerasFormatTests
         model.Preprocessing["text"] = new TextVectorization(outputMode: TextOutputMode.Count);
         error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
         Assert.Contains("preprocessor 'text' (TextVectorization) has no vocabulary yet", error.Message, StringComparison.Ordinal);
+
+        var left = new Input(new TensorShape(4), "left");
+        var right = new Input(new TensorShape(4), "right");
+        var two = new Functional([left, right], new Dense(1).Call(new Concatenate().Call(left, right)), seed: 1);
+        two.Preprocessing["text"] = new TextVectorization(outputMode: TextOutputMode.Count, vocabulary: ["a", "b", "c"]);
+        error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(two, path));
+        Assert.Contains("preprocessor 'text' (TextVectorization) gives (4), which more than one input of the model takes (inputs: 'left' (None, 4), 'right' (None, 4))", error.Message, StringComparison.Ordinal);
 
         Assert.False(File.Exists(path));
     }

@@ -108,8 +108,11 @@ internal static class KerasArchive
         return H5WeightsReader.Open(buffer, $"{source}/{WeightsEntry}");
     }
 
-    /// <summary>Writes an archive with Keras' entries, uncompressed, in Keras' order.</summary>
-    public static void Write(Stream stream, JsonObject config, MemoryStream weights, string producer)
+    /// <summary>
+    /// Writes an archive with Keras' entries, uncompressed, in Keras' order: <paramref name="assets"/> (entries under
+    /// <c>assets/</c> with their text, UTF-8 without a byte order mark) last, as saving_lib adds its assets folder.
+    /// </summary>
+    public static void Write(Stream stream, JsonObject config, MemoryStream weights, string producer, IEnumerable<(string Entry, string Text)>? assets = null)
     {
         var metadata = new JsonObject
         {
@@ -120,8 +123,15 @@ internal static class KerasArchive
         using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
         WriteText(archive, MetadataEntry, metadata.ToJsonString());
         WriteText(archive, ConfigEntry, config.ToJsonString());
-        using Stream entry = archive.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open();
-        entry.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length));
+        using (Stream entry = archive.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open())
+        {
+            entry.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length));
+        }
+
+        foreach (var (name, text) in assets ?? [])
+        {
+            WriteText(archive, name, text);
+        }
     }
 
     private static void WriteText(ZipArchive archive, string name, string text)

@@ -151,13 +151,16 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then). Nothing is written.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then), or a preprocessor has no place in Keras' archive (not a TextVectorization or StringLookup, an inverting lookup, one without a vocabulary, one that no single model input takes, two on one input, two of one class, a key that names a layer or input): save such a model with <see cref="Model.Save(string, bool)"/>. Nothing is written.</exception>
     /// <remarks>
     /// A registered custom optimizer is written with its config only, not its state (where Keras keeps a custom optimizer's
-    /// variables is unknown). <see cref="Model.Preprocessing"/> is not written (Keras' archive keeps only the graph's
-    /// layers): a <c>TextVectorization</c> or <c>StringLookup</c> that <see cref="LoadModel(string)"/> made a preprocessor
-    /// is lost from the archive, and the model in it takes the preprocessor's output; save the preprocessors with
-    /// <see cref="Model.Save(string, bool)"/>.
+    /// variables is unknown). Each entry of <see cref="Model.Preprocessing"/> (a <see cref="Preprocessing.TextVectorization"/>
+    /// or <see cref="Preprocessing.StringLookup"/>, such as one <see cref="LoadModel(string)"/> made of the layer on a string
+    /// input) is written as Keras keeps it: the layer, named after its key, on a string <c>keras.Input</c> in place of the
+    /// model input it feeds (the one whose sample shape is what it gives), its vocabulary as the asset
+    /// <c>assets/layers/text_vectorization/vocabulary.txt</c> (<c>string_lookup</c>), its TF-IDF weights as
+    /// <c>vars/idf_weights</c>, a <c>TextVectorization</c>'s a second time under <c>_lookup_layer</c>, as for a layer
+    /// adapted in Keras; the archive takes strings again, in Keras and in <see cref="LoadModel(string)"/>.
     /// </remarks>
     public static void SaveModel(Model model, string path)
     {
@@ -166,9 +169,10 @@ public static class KerasFormat
         RequireExtension(path, ".keras", nameof(path));
         RequireBuilt(model);
         JsonObject config = KerasConfigWriter.Write(model);
-        using MemoryStream weights = WriteWeights(model, withOptimizer: true);
+        List<KerasStringPreprocessorWriter.Placed> preprocessors = KerasStringPreprocessorWriter.Place(model, config);
+        using MemoryStream weights = WriteWeights(model, withOptimizer: true, preprocessors);
         string producer = KerasArchive.Producer + typeof(KerasFormat).Assembly.GetName().Version;
-        AtomicFile.Write(path, stream => KerasArchive.Write(stream, config, weights, producer));
+        AtomicFile.Write(path, stream => KerasArchive.Write(stream, config, weights, producer, preprocessors.SelectMany(p => p.Assets)));
     }
 
     /// <summary>
@@ -249,13 +253,15 @@ public static class KerasFormat
     // The weights file in memory: PureHDF reads back what it writes, which the atomic file's stream does not allow. With
     // withOptimizer, a compiled model's optimizer state too (Keras' model.save; its save_weights writes it as well, which
     // SaveWeights leaves out).
-    private static MemoryStream WriteWeights(Model model, bool withOptimizer = false)
+    private static MemoryStream WriteWeights(Model model, bool withOptimizer = false, IReadOnlyList<KerasStringPreprocessorWriter.Placed>? preprocessors = null)
     {
         List<KerasWeight> layout = KerasWeightLayout.Of(model);
-        List<string> groups = ["vars", "layers", .. KerasWeightLayout.EmptyGroups(model)];
+        preprocessors ??= [];
+        List<string> groups = ["vars", "layers", .. preprocessors.SelectMany(p => p.Groups), .. KerasWeightLayout.EmptyGroups(model)];
         IEnumerable<(string Path, Tensor Value, bool IsInteger)> datasets =
             layout.Concat(KerasWeightLayout.Aliases(model)).Select(w => (w.Path, KerasLora.SavedValue(w.Layer, w.Parameter), w.IsInteger))
-                .Concat(KerasLookupVariables.Datasets(KerasWeightLayout.LayerGroups(model)));
+                .Concat(KerasLookupVariables.Datasets(KerasWeightLayout.LayerGroups(model)))
+                .Concat(preprocessors.SelectMany(p => p.Datasets));
         List<(string Path, long Value)> integers = [];
         if (withOptimizer && model.Optimizer is not null && KerasOptimizerVariables.IsKnown(model.Optimizer))
         {

@@ -21,6 +21,8 @@ internal static class KerasStringPreprocessorWriter
 {
     private const string Policy = "float32";
 
+    private static readonly char[] LineBreaks = ['\n', '\r', '\v', '\f', '\x1c', '\x1d', '\x1e', '\x85', '\u2028', '\u2029'];
+
     /// <summary>A preprocessor written as a layer: its group in the archive (<c>layers/text_vectorization</c>, after its class as saving_lib names groups) and what it keeps.</summary>
     /// <param name="Group">The layer's path in the weights file and under <c>assets/</c>.</param>
     /// <param name="Vocabulary">Its vocabulary, special tokens included.</param>
@@ -91,14 +93,14 @@ internal static class KerasStringPreprocessorWriter
                     $"{what} gives {Format(output)}, which {(fed.Count == 0 ? "no" : "more than one")} input of the model takes (inputs: {found}); SaveModel writes a preprocessor as the Keras layer in front of the one input it feeds, as Keras keeps it. Nothing was written; save the model with Model.Save.");
             }
 
-            var (inputName, inputShape) = fed[0];
+            string inputName = fed[0].Name;
             if (claimed.TryGetValue(inputName, out string? first))
             {
                 throw new NotSupportedException($"{what} and '{first}' both feed the input '{inputName}'; Keras has one layer on a string Input. Nothing was written; save the model with Model.Save.");
             }
 
             claimed[inputName] = key;
-            JsonArray stringShape = StringShape(preprocessor, inputShape);
+            JsonArray stringShape = StringShape(preprocessor);
             if (sequential)
             {
                 Prepend(root, config, layers, item, stringShape, inputName);
@@ -124,11 +126,18 @@ internal static class KerasStringPreprocessorWriter
             var shape = config["build_input_shape"] is JsonArray built
                 ? (JsonArray)built.DeepClone()
                 : new JsonArray([null, .. model.Inputs[0].Shape.Dimensions.ToArray().Select(d => (JsonNode?)JsonValue.Create(d))]);
+            // The keys InputLayer.GetConfig writes (older Keras 3 releases refuse others), under a name no layer has.
+            string name = "input_layer";
+            for (int n = 1; KerasConfigItems.Items(config).Any(l => KerasConfigItems.NameOf(l) == name); n++)
+            {
+                name = "input_layer_" + n.ToString(CultureInfo.InvariantCulture);
+            }
+
             var input = new JsonObject
             {
                 ["module"] = "keras.layers",
                 ["class_name"] = "InputLayer",
-                ["config"] = new JsonObject { ["batch_shape"] = shape, ["dtype"] = "float32", ["sparse"] = false, ["ragged"] = false, ["name"] = "input_layer", ["optional"] = false },
+                ["config"] = new JsonObject { ["batch_shape"] = shape, ["dtype"] = "float32", ["sparse"] = false, ["name"] = name },
                 ["registered_name"] = null,
             };
             layers.Insert(0, input);
@@ -154,6 +163,22 @@ internal static class KerasStringPreprocessorWriter
             throw new NotSupportedException($"{what} has no vocabulary yet: Keras would have nothing to load into the layer. Nothing was written; call Adapt or SetVocabulary first.");
         }
 
+        if (preprocessor is StringLookup { OutputMode: CategoryOutputMode.Int })
+        {
+            // Its ids have whatever shape its strings had, so any input would take them: nothing tells the model input it
+            // feeds from, say, a label encoder kept beside the model.
+            throw new NotSupportedException($"{what} gives ids in the shape of its strings, so SaveModel cannot tell which model input it feeds, if any. {Remedy}");
+        }
+
+        // Keras reads the vocabulary asset back with str.splitlines(), which also breaks at these: a token holding one
+        // would come back as two tokens and shift every id after it.
+        int broken = vocabulary.ToList().FindIndex(t => t.IndexOfAny(LineBreaks) >= 0);
+        if (broken >= 0)
+        {
+            throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
+                $"{what}: vocabulary token {broken} ({JsonValue.Create(vocabulary[broken])!.ToJsonString()}) holds a line break, and Keras' vocabulary file has one token per line (read with Python's str.splitlines). {Remedy}"));
+        }
+
         var source = (JsonObject)JsonNode.Parse(preprocessor.GetConfig().ToJson())!;
         var config = new JsonObject
         {
@@ -163,7 +188,9 @@ internal static class KerasStringPreprocessorWriter
         };
         foreach (var (name, value) in source)
         {
-            if (name != "name")
+            // Keras' StringLookup.get_config leaves vocabulary_dtype out (its __init__ passes "string" itself: from_config
+            // would get it twice).
+            if (name != "name" && !(name == "vocabulary_dtype" && preprocessor is StringLookup))
             {
                 // Keras' get_config of an adapted layer: the vocabulary is an asset, the TF-IDF weights a variable.
                 config[name] = name is "vocabulary" or "idf_weights" ? null : value?.DeepClone();
@@ -182,38 +209,28 @@ internal static class KerasStringPreprocessorWriter
     private static float[] Padded(float[] idf, bool padded, int? maxTokens) =>
         padded && maxTokens is int max && max > idf.Length ? [.. idf, .. new float[max - idf.Length]] : idf;
 
-    // What the preprocessor gives, without the batch axis (null: any length; a StringLookup in int mode: any shape).
+    // What the preprocessor gives, without the batch axis (null: any length).
     private static JsonNode?[] OutputShape(Preprocessor preprocessor, int vocabularySize) => preprocessor switch
     {
         TextVectorization { OutputMode: TextOutputMode.Int } v => [v.OutputSequenceLength is int n ? JsonValue.Create(n) : null],
         TextVectorization v => [JsonValue.Create(v.PadToMaxTokens && v.MaxTokens is int max ? max : vocabularySize)],
-        StringLookup { OutputMode: CategoryOutputMode.Int } => [],
         StringLookup l => [JsonValue.Create(l.PadToMaxTokens && l.MaxTokens is int max ? max : vocabularySize)],
-        _ => [],
+        _ => throw new ArgumentException($"{preprocessor.GetType().Name} is not written as a layer.", nameof(preprocessor)),
     };
 
-    // Whether an input of batch shape `input` takes what the preprocessor gives: the same sample axes (an int-mode
-    // StringLookup's ids have its input's shape, so any; a one-hot StringLookup's end with the depth).
+    // Whether an input of batch shape `input` takes what the preprocessor gives: the same sample axes.
     private static bool Fits(JsonNode?[] output, JsonArray input)
     {
-        if (output.Length == 0)
-        {
-            return true;
-        }
-
         JsonNode?[] sample = [.. input.Skip(1)];
         return sample.Length == output.Length && sample.Zip(output).All(p => Number(p.First) == Number(p.Second));
     }
 
     // The string Input's batch shape as Keras records it: the tutorial's keras.Input(shape=(1,), dtype="string") for a
-    // TextVectorization (which reads one string per sample); a StringLookup's in int mode is its ids' shape, in one-hot
-    // mode theirs without the depth ((None, 1) for one token per sample); in the other modes Keras' rows of tokens,
-    // which NeuralNet's Transform takes of any length: (None, None).
-    private static JsonArray StringShape(Preprocessor preprocessor, JsonArray input) => preprocessor switch
+    // TextVectorization (which reads one string per sample); a one-hot StringLookup's (None, 1), one token per sample; in
+    // the other modes Keras' rows of tokens, which NeuralNet's Transform takes of any length: (None, None).
+    private static JsonArray StringShape(Preprocessor preprocessor) => preprocessor switch
     {
         TextVectorization => [null, 1],
-        StringLookup { OutputMode: CategoryOutputMode.Int } => (JsonArray)input.DeepClone(),
-        StringLookup { OutputMode: CategoryOutputMode.OneHot } when input.Count > 2 => [.. input.Take(input.Count - 1).Select(d => d?.DeepClone())],
         StringLookup { OutputMode: CategoryOutputMode.OneHot } => [null, 1],
         _ => [null, null],
     };

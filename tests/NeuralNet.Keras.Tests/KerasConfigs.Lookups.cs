@@ -19,7 +19,7 @@ internal static partial class KerasConfigs
          "registered_name": null}
         """;
 
-    /// <summary>An adapted lookup's item: <c>IntegerLookup</c> or <c>StringLookup</c> with the given mode and mask token (a JSON value).</summary>
+    /// <summary>An adapted lookup's item: <c>IntegerLookup</c> or <c>StringLookup</c> with the given mode and mask token (a JSON value); a <c>StringLookup</c>'s without <c>vocabulary_dtype</c>, which its get_config deletes.</summary>
     public static string Lookup(string className, string name, string mode, string maskToken, int vocabularySize)
     {
         bool strings = className == "StringLookup";
@@ -27,7 +27,7 @@ internal static partial class KerasConfigs
         return $$$"""
             {"module": "keras.layers", "class_name": "{{{className}}}", "config": {"name": "{{{name}}}", "trainable": true, "dtype": {{{policy}}},
              "invert": false, "max_tokens": null, "num_oov_indices": 1, "oov_token": {{{(strings ? "\"[UNK]\"" : "-1")}}}, "mask_token": {{{maskToken}}},
-             "output_mode": "{{{mode}}}", "sparse": false, "pad_to_max_tokens": false, "vocabulary_dtype": "{{{(strings ? "string" : "int64")}}}",
+             "output_mode": "{{{mode}}}", "sparse": false, "pad_to_max_tokens": false,{{{(strings ? string.Empty : " \"vocabulary_dtype\": \"int64\",")}}}
              "idf_weights": null, "vocabulary": null, "vocabulary_size": {{{vocabularySize}}}, "oov_method": "floormod"{{{(strings ? ", \"encoding\": \"utf-8\"" : string.Empty)}}}},
              "registered_name": null}
             """;

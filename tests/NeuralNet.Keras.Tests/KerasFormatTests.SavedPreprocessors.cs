@@ -235,6 +235,20 @@ public sealed partial class KerasFormatTests
         error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
         Assert.Contains("preprocessor 'labels' (StringLookup) inverts", error.Message, StringComparison.Ordinal);
 
+        // A label encoder kept beside the model: its ids fit any input, so nothing says it feeds this one.
+        model.Preprocessing.Clear();
+        model.Preprocessing["labels"] = new StringLookup(vocabulary: ["cat", "dog"]);
+        error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
+        Assert.Contains("preprocessor 'labels' (StringLookup) gives ids in the shape of its strings, so SaveModel cannot tell which model input it feeds", error.Message, StringComparison.Ordinal);
+
+        // Keras reads the vocabulary file with str.splitlines: "x\ny" would come back as two tokens, every id after it shifted.
+        model.Preprocessing.Clear();
+        model.Preprocessing["words"] = new StringLookup(vocabulary: ["x\ny", "z", "w"], outputMode: CategoryOutputMode.MultiHot);
+        error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
+        Assert.Contains("preprocessor 'words' (StringLookup): vocabulary token 1 (\"x\\ny\") holds a line break", error.Message, StringComparison.Ordinal);
+        model.Preprocessing["words"] = new StringLookup(vocabulary: ["x\u2028y", "z", "w"], outputMode: CategoryOutputMode.MultiHot);
+        Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
+
         model.Preprocessing.Clear();
         model.Preprocessing["text"] = new TextVectorization(outputMode: TextOutputMode.Int, outputSequenceLength: 3, vocabulary: ["x"]);
         error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));

@@ -69,8 +69,10 @@ public abstract partial class Optimizer
     /// </summary>
     /// <remarks>
     /// <see cref="Schedules.LearningRateSchedule.Rate"/> is called once per step, by <see cref="Step"/> on the calling thread
-    /// before anything changes, whatever the number of parameters, weight decay or worker threads; reading
-    /// <see cref="LearningRate"/> returns that value until the next step (the first reading at a new step calls it).
+    /// before anything changes, whatever the number of parameters, weight decay or worker threads. Reading
+    /// <see cref="LearningRate"/> gives the rate of the next step, the schedule's rate at the number of steps taken so far
+    /// (as Keras' <c>optimizer.learning_rate</c>): after one step of <c>ExponentialDecay(1, 1, 0.5)</c> it is 0.5, not the
+    /// 1 that step used; that reading and the next step share one call of the schedule.
     /// </remarks>
     /// <example><c>var adam = new Adam { Schedule = new ExponentialDecay(0.01, decaySteps: 1000, decayRate: 0.9) };</c></example>
     public Schedules.LearningRateSchedule? Schedule

@@ -38,8 +38,12 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     /// <param name="output">Where messages go; <see cref="Console.Out"/> when null.</param>
     /// <param name="initialValueThreshold">The initial best value of <paramref name="monitor"/> (Keras' <c>initial_value_threshold</c>):
     /// with <paramref name="saveBestOnly"/>, only an epoch that beats it is saved; null to save the first epoch.</param>
+    /// <param name="format">The format to save in, or null for NeuralNet's safetensors files (<see cref="Models.Model.Save"/>,
+    /// <see cref="Models.Model.SaveWeights"/>). NeuralNet.Keras' <c>KerasCheckpointFormat.Instance</c> writes Keras' files:
+    /// a <c>.keras</c> archive, or with <paramref name="saveWeightsOnly"/> a <c>.weights.h5</c> file, as Keras' callback does.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty, <paramref name="path"/>
-    /// ends in a Keras extension (<c>.keras</c>, <c>.h5</c>, <c>.hdf5</c>; the file is safetensors), or a placeholder's
+    /// ends in a Keras extension (<c>.keras</c>, <c>.h5</c>, <c>.hdf5</c>) without a <paramref name="format"/> (the file
+    /// would be safetensors), <paramref name="path"/> is not a file of <paramref name="format"/>, or a placeholder's
     /// format is malformed or not supported (the message names the placeholder).</exception>
     /// <param name="saveFreq">Null to save at the end of each epoch (Keras' <c>save_freq="epoch"</c>), or n to save after every
     /// n training batches, counted across epochs (Keras' integer <c>save_freq</c>): the path may then also hold <c>{batch}</c>
@@ -48,7 +52,8 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="verbose"/> is not 0 or 1, <paramref name="mode"/> is not
     /// defined, <paramref name="initialValueThreshold"/> is NaN, or <paramref name="saveFreq"/> is below 1.</exception>
     public ModelCheckpoint(string path, string monitor = "val_loss", bool saveBestOnly = false, bool saveWeightsOnly = false,
-        MonitorMode mode = MonitorMode.Auto, int verbose = 0, TextWriter? output = null, double? initialValueThreshold = null, int? saveFreq = null)
+        MonitorMode mode = MonitorMode.Auto, int verbose = 0, TextWriter? output = null, double? initialValueThreshold = null, int? saveFreq = null,
+        ICheckpointFormat? format = null)
         : base(monitor, mode, minDelta: 0)
     {
         if (saveFreq is < 1)
@@ -58,7 +63,15 @@ public sealed partial class ModelCheckpoint : MonitorCallback
 
         SaveFreq = saveFreq;
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        NeuralNet.Models.Model.RefuseKerasExtension(path, nameof(path));
+        if (format is null)
+        {
+            RefuseKerasExtension(path);
+        }
+        else
+        {
+            format.CheckPath(path, saveWeightsOnly, nameof(path));
+        }
+
         if (verbose is not (0 or 1))
         {
             throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose must be 0 or 1.");
@@ -76,6 +89,7 @@ public sealed partial class ModelCheckpoint : MonitorCallback
         Verbose = verbose;
         _output = output;
         Best = initialValueThreshold;
+        Format = format;
 
         // Fail now rather than after the first epoch on a format the path cannot be filled with.
         _placeholders = [.. PlaceholderPattern().Matches(path).Select(match => ParsePlaceholder(path, match))];
@@ -120,6 +134,9 @@ public sealed partial class ModelCheckpoint : MonitorCallback
             base.CheckEpochLogKeys(keys);
         }
     }
+
+    /// <summary>The format saved in, or null for NeuralNet's safetensors files.</summary>
+    public ICheckpointFormat? Format { get; }
 
     /// <summary>Whether only the weights are saved.</summary>
     public bool SaveWeightsOnly { get; }
@@ -188,7 +205,18 @@ public sealed partial class ModelCheckpoint : MonitorCallback
             Directory.CreateDirectory(folder);
         }
 
-        if (SaveWeightsOnly)
+        if (Format is not null)
+        {
+            if (SaveWeightsOnly)
+            {
+                Format.SaveWeights(model, file);
+            }
+            else
+            {
+                Format.SaveModel(model, file);
+            }
+        }
+        else if (SaveWeightsOnly)
         {
             model.SaveWeights(file);
         }
@@ -199,6 +227,22 @@ public sealed partial class ModelCheckpoint : MonitorCallback
 
         LastSavedPath = file;
         LastSavedEpoch = epoch;
+    }
+
+    // Keras' tutorials name their checkpoints best_model.keras or model.weights.h5; without a format those files would be
+    // safetensors under a Keras name, so the refusal says where Keras' writer is.
+    private static void RefuseKerasExtension(string path)
+    {
+        foreach (string extension in (ReadOnlySpan<string>)[".keras", ".h5", ".hdf5"])
+        {
+            if (path.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException(
+                    $"ModelCheckpoint path '{path}' has Keras' extension {extension}, but without a format NeuralNet saves safetensors files, which Keras and h5py cannot open under that name. " +
+                    "To write Keras' files pass format: KerasCheckpointFormat.Instance (package NeuralNet.Keras; a .keras path, or .weights.h5 with saveWeightsOnly: true); otherwise use a .safetensors path (see docs/serialization.md).",
+                    nameof(path));
+            }
+        }
     }
 
     // Keras writes {best:.5f}: five decimals, and Python's inf, -inf and nan (.NET's "F5" would print the infinity sign).

@@ -89,6 +89,24 @@ public class ScheduleTests
     }
 
     [Fact]
+    public void Reading_the_rate_after_a_step_gives_the_next_steps_rate()
+    {
+        // docs/optimizers.md: as Keras' optimizer.learning_rate, the rate read after a step is the one the next step uses.
+        var sgd = new Sgd { Schedule = new ExponentialDecay(1, 1, 0.5) };
+        var w = new Parameter("w", new TensorShape(1), true, null);
+        w.Gradient[0] = 1f;
+
+        Assert.Equal(1f, sgd.LearningRate);
+        sgd.Step([w]);
+
+        Assert.Equal(-1f, w.Value[0]);
+        Assert.Equal(0.5f, sgd.LearningRate);
+        w.Gradient[0] = 1f;
+        sgd.Step([w]);
+        Assert.Equal(-1.5f, w.Value[0]);
+    }
+
+    [Fact]
     public void A_schedule_saves_and_loads_with_the_model_and_resumes_at_its_step()
     {
         var model = new Sequential([new InputLayer(3), new Dense(2)], seed: 1);

@@ -130,8 +130,37 @@ public class ModelCheckpointTests
         Assert.Equal("path", ex.ParamName);
         Assert.Contains("use a .safetensors path", ex.Message, StringComparison.Ordinal);
         Assert.Equal("path", Assert.Throws<ArgumentException>(() => model.SaveWeights(dir.File(name))).ParamName);
-        Assert.Equal("path", Assert.Throws<ArgumentException>(() => new ModelCheckpoint(dir.File(name))).ParamName);
+        var checkpointError = Assert.Throws<ArgumentException>(() => new ModelCheckpoint(dir.File(name)));
+        Assert.Equal("path", checkpointError.ParamName);
+        // The refusal says how to write Keras' file instead (NeuralNet.Keras supplies the format).
+        Assert.Contains("format: KerasCheckpointFormat.Instance", checkpointError.Message, StringComparison.Ordinal);
         Assert.Empty(dir.Entries());
+    }
+
+    [Fact]
+    public void OnEpochEnd_WithAFormat_SavesThroughItWithTheFilledPath()
+    {
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(20, 8, 3, seed: 8);
+        var model = DenseModel();
+        var format = new RecordingFormat();
+        var models = new ModelCheckpoint(Path.Combine(dir.Path, "m-{epoch}.keras"), format: format);
+        var weights = new ModelCheckpoint(Path.Combine(dir.Path, "w-{epoch}.weights.h5"), saveWeightsOnly: true, format: format);
+
+        model.Fit(x, y, epochs: 2, batchSize: 10, callbacks: [models, weights], verbose: 0);
+
+        Assert.Equal([("path", false), ("path", true)], format.Checks);
+        Assert.Equal(["model m-1.keras", "weights w-1.weights.h5", "model m-2.keras", "weights w-2.weights.h5"], format.Saves);
+        Assert.Same(format, models.Format);
+        Assert.Empty(dir.Entries());
+    }
+
+    [Fact]
+    public void Constructor_FormatRefusingThePath_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new ModelCheckpoint("m.safetensors", format: new RecordingFormat()));
+
+        Assert.Equal("path", ex.ParamName);
     }
 
     [Fact]
@@ -250,5 +279,27 @@ public class ModelCheckpointTests
         var ex = Assert.Throws<ArgumentException>(() => new ModelCheckpoint(path));
         Assert.Equal("path", ex.ParamName);
         Assert.Contains("placeholder " + path[2..path.IndexOf('}', StringComparison.Ordinal)] + "}", ex.Message, StringComparison.Ordinal);
+    }
+
+    // Records what ModelCheckpoint asks of a format; refuses a .safetensors path as Keras' format would.
+    private sealed class RecordingFormat : ICheckpointFormat
+    {
+        public List<(string Parameter, bool WeightsOnly)> Checks { get; } = [];
+
+        public List<string> Saves { get; } = [];
+
+        public void CheckPath(string path, bool weightsOnly, string parameterName)
+        {
+            if (path.EndsWith(".safetensors", StringComparison.Ordinal))
+            {
+                throw new ArgumentException("not this format", parameterName);
+            }
+
+            Checks.Add((parameterName, weightsOnly));
+        }
+
+        public void SaveModel(Model model, string path) => Saves.Add("model " + Path.GetFileName(path));
+
+        public void SaveWeights(Model model, string path) => Saves.Add("weights " + Path.GetFileName(path));
     }
 }

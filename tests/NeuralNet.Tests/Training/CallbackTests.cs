@@ -192,6 +192,24 @@ public class CallbackTests
     }
 
     [Fact]
+    public void ReduceLROnPlateau_OptimizerWithASchedule_IsRefusedBeforeTheFirstStep()
+    {
+        // Keras refuses to set a scheduled rate too, but only when the first reduction is due; here Fit refuses at once.
+        var model = new Sequential([new InputLayer(1), new Dense(1)]);
+        model.Compile(new Adam { Schedule = new NeuralNet.Optimizers.Schedules.ExponentialDecay(0.01, 10, 0.9) }, new MeanSquaredError());
+        var x = Tensor.FromArray([1f, 2f, 3f, 4f], 4, 1);
+        var steps = new List<int>();
+        var recorder = new LambdaCallback(onBatchBegin: (batch, _) => steps.Add(batch));
+
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Fit(x, x, epochs: 3, batchSize: 2, verbose: 0, callbacks: [recorder, new ReduceLROnPlateau(monitor: "loss", patience: 1)]));
+
+        Assert.Contains("ReduceLROnPlateau", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("adam follows its schedule (ExponentialDecay) and cannot be set", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(steps);
+        Assert.Equal(0L, model.Optimizer!.StepCount);
+    }
+
+    [Fact]
     public void ReduceLROnPlateau_BadFactor_Throws()
     {
         Assert.Equal("factor", Assert.Throws<ArgumentOutOfRangeException>(() => new ReduceLROnPlateau(factor: 1.0)).ParamName);

@@ -16,7 +16,7 @@ internal static class KerasJson
     private static readonly JsonDocumentOptions s_options = new() { MaxDepth = 64 };
 
     /// <summary>Parses <paramref name="utf8"/>, naming <paramref name="what"/> (<c>"model.keras: config.json"</c>) in errors.</summary>
-    /// <exception cref="InvalidDataException">The text is not valid JSON, repeats a key within an object, or holds a string that is no text (an unpaired surrogate escape, bytes that are not UTF-8).</exception>
+    /// <exception cref="InvalidDataException">The text is not valid JSON (a bare NaN, Infinity or -Infinity, as Python writes a non-finite float, is named with its key), repeats a key within an object, or holds a string that is no text (an unpaired surrogate escape, bytes that are not UTF-8).</exception>
     public static JsonNode? Parse(ReadOnlySpan<byte> utf8, string what)
     {
         try
@@ -26,8 +26,88 @@ internal static class KerasJson
         }
         catch (JsonException ex)
         {
+            if (NonFiniteNumber(utf8) is (string token, long at, var key))
+            {
+                string where = key is null ? $"byte {at}" : $"byte {at}, under \"{key}\"";
+                throw new InvalidDataException($"{what} is not valid JSON: it holds {token} at {where}, a non-finite number as Python's json.dumps writes {PythonFloat(token)}, which JSON has no form for; use a large finite number instead, such as -1e9 for a mask's fill value.", ex);
+            }
+
             throw new InvalidDataException($"{what} is not valid JSON: {ex.Message}", ex);
         }
+    }
+
+    private static string PythonFloat(string token) => token switch
+    {
+        "-Infinity" => "float(\"-inf\")",
+        "Infinity" => "float(\"inf\")",
+        _ => "float(\"nan\")",
+    };
+
+    /// <summary>
+    /// The first bare <c>NaN</c>, <c>Infinity</c> or <c>-Infinity</c> outside a string (Python's json.dumps writes them for
+    /// non-finite floats; JSON and System.Text.Json, which reads them only quoted, refuse them), its byte and the key it is
+    /// the value of, or an item of (an array's); null when there is none.
+    /// </summary>
+    private static (string Token, long At, string? Key)? NonFiniteNumber(ReadOnlySpan<byte> utf8)
+    {
+        string? key = null;
+        var outer = new Stack<string?>();
+        int stringStart = -1;
+        for (int i = 0; i < utf8.Length; i++)
+        {
+            byte c = utf8[i];
+            if (stringStart >= 0)
+            {
+                if (c == (byte)'\\')
+                {
+                    i++;
+                }
+                else if (c == (byte)'"')
+                {
+                    int next = i + 1;
+                    while (next < utf8.Length && utf8[next] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+                    {
+                        next++;
+                    }
+
+                    if (next < utf8.Length && utf8[next] == (byte)':')
+                    {
+                        key = Encoding.UTF8.GetString(utf8[(stringStart + 1)..i]);
+                    }
+
+                    stringStart = -1;
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case (byte)'"':
+                    stringStart = i;
+                    continue;
+                case (byte)'{':
+                    // An object's values are under its own keys; an array's items under the array's key.
+                    outer.Push(key);
+                    key = null;
+                    continue;
+                case (byte)'[':
+                    outer.Push(key);
+                    continue;
+                case (byte)'}' or (byte)']':
+                    key = outer.Count > 0 ? outer.Pop() : null;
+                    continue;
+            }
+
+            ReadOnlySpan<byte> rest = utf8[i..];
+            string? token = rest.StartsWith("-Infinity"u8) ? "-Infinity" : rest.StartsWith("Infinity"u8) ? "Infinity" : rest.StartsWith("NaN"u8) ? "NaN" : null;
+            if (token is not null)
+            {
+                return (token, i, key);
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc cref="Parse(ReadOnlySpan{byte}, string)"/>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using NeuralNet.Layers;
 
@@ -35,7 +36,27 @@ internal static class KerasOperationForms
     };
 
     // x1 or x2 of ops.where, or a comparison's second operand: the number, inline in the args as Keras' serialize_node leaves a Python number, or a tensor.
-    private static JsonNode Branch(float? constant) => constant is float c ? JsonValue.Create(c) : s_placeholder.DeepClone();
+    private static JsonNode Branch(float? constant) => constant is float c ? PythonFloat(c) : s_placeholder.DeepClone();
+
+    // A finite number as Python's json.dumps writes a float: always with a decimal point or an exponent (1.0, not 1),
+    // positional from 1e-4 up to 1e16 (-1000000000.0). Written as 1, Keras reads a Python int, and ops.where(c, 1, 0)
+    // infers an int32 output.
+    private static JsonNode PythonFloat(float value)
+    {
+        string shortest = value.ToString("R", CultureInfo.InvariantCulture);
+        float magnitude = Math.Abs(value);
+        if (shortest.Contains('E', StringComparison.Ordinal) && (magnitude == 0f || (magnitude >= 1e-4f && magnitude < 1e16f)))
+        {
+            shortest = decimal.Parse(shortest, NumberStyles.Float, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (shortest.IndexOfAny(['.', 'E']) < 0)
+        {
+            shortest += ".0";
+        }
+
+        return JsonNode.Parse(shortest)!;
+    }
 
     private static JsonArray Placeholders(int count) => new([.. Enumerable.Range(0, count).Select(_ => s_placeholder.DeepClone())]);
 

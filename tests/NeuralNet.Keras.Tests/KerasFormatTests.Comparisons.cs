@@ -1,3 +1,4 @@
+using System.Text;
 using NeuralNet.Layers;
 using NeuralNet.Models;
 using Xunit;
@@ -65,6 +66,56 @@ public sealed partial class KerasFormatTests
         Assert.Equal(ComparisonOperator.NotEqual, Assert.IsType<Comparison>(model.GetLayer("truth")).Operator);
     }
 
+    // ops.<op>(0.5, x), the number first: read as x <swapped op> 0.5, so each value is NumPy's 0.5 <op> x (a tie included;
+    // Predict refuses NaN inputs, and the layer tests cover NaN).
+    [H5pyTheory]
+    [InlineData("Greater", ComparisonOperator.Less)]
+    [InlineData("GreaterEqual", ComparisonOperator.LessEqual)]
+    [InlineData("Less", ComparisonOperator.Greater)]
+    [InlineData("LessEqual", ComparisonOperator.GreaterEqual)]
+    [InlineData("Equal", ComparisonOperator.Equal)]
+    [InlineData("NotEqual", ComparisonOperator.NotEqual)]
+    public void LoadModel_ComparisonWithTheNumberFirst_IsReadWithTheOperatorSwapped(string op, ComparisonOperator expected)
+    {
+        string config = FunctionalOf("[[\"x\", 0, 0]]", "[[\"c\", 0, 0]]", Numpy(op, "c", "", $"0.5, {KerasConfigs.Tensor("x", 2, 3)}"));
+        Model model = KerasFormat.LoadModel(WriteArchive($"number-first-{op}.keras", config, [""], []));
+
+        float[] values = [-1f, 0.5f, 2f, -0f, 0f, 0.25f];
+        float[] predicted = model.PredictOutputs(Tensor.FromArray(values, 1, 2, 3))[0].ToArray();
+
+        Assert.Equal(expected, Assert.IsType<Comparison>(model.GetLayer("c")).Operator);
+        Assert.Equal(0.5f, Assert.IsType<Comparison>(model.GetLayer("c")).Constant);
+        bool Holds(float v) => op switch
+        {
+            "Greater" => 0.5f > v,
+            "GreaterEqual" => 0.5f >= v,
+            "Less" => 0.5f < v,
+            "LessEqual" => 0.5f <= v,
+            "Equal" => 0.5f == v,
+            _ => 0.5f != v,
+        };
+        Assert.Equal(values.Select(v => Holds(v) ? 1f : 0f), predicted);
+    }
+
+    // json.dumps writes float("-inf") as a bare -Infinity (and inf, nan as Infinity, NaN), which JSON has no form for.
+    [Theory]
+    [InlineData("-Infinity", "float(\"-inf\")")]
+    [InlineData("Infinity", "float(\"inf\")")]
+    [InlineData("NaN", "float(\"nan\")")]
+    public void LoadModel_WhereOfAPythonNonFiniteFloat_IsRefusedSayingSoAndWhere(string token, string python)
+    {
+        // A layer named "NaN -Infinity" first: the words inside a string are no numbers.
+        string config = s_comparisonsModel.Replace("-1000000000.0", token, StringComparison.Ordinal).Replace("\"name\": \"ops_model\"", "\"name\": \"NaN -Infinity\"", StringComparison.Ordinal);
+        Assert.Contains("NaN -Infinity", config, StringComparison.Ordinal);
+        int at = Encoding.UTF8.GetByteCount(config[..config.IndexOf($", {token}]", StringComparison.Ordinal)]) + 2;
+
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadModel(Zip(("config.json", config)), "inf.keras"));
+
+        Assert.StartsWith($"inf.keras: config.json is not valid JSON: it holds {token} at byte {at}, under \"args\", a non-finite number as Python's json.dumps writes {python}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("such as -1e9", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<System.Text.Json.JsonException>(error.InnerException);
+    }
+
     [H5pyFact]
     public void SaveModel_LoadedComparisonsAndWhereOfNumbers_AreWrittenBackAsTheSameOperations()
     {
@@ -85,15 +136,20 @@ public sealed partial class KerasFormatTests
         SymbolicTensor masked = new Where(null, -1e9f, "masked").Call(positive, x);
         SymbolicTensor filled = new Where(0.5f, null, "filled").Call(new Comparison(ComparisonOperator.LogicalNot, name: "off").Call(positive), x);
         SymbolicTensor both = new Comparison(ComparisonOperator.LogicalAnd, name: "both").Call(positive, new Comparison(ComparisonOperator.LessEqual, name: "le").Call(x, masked));
-        var model = new Functional([x], [masked, filled, both], seed: 1);
+        // Numbers as Python floats (1.0, not 1: Keras would read ints and infer an int32 where), tiny ones with an exponent.
+        SymbolicTensor ones = new Where(1f, 0f, "ones").Call(positive);
+        SymbolicTensor tiny = new Where(1e-30f, null, "tiny").Call(positive, x);
+        var model = new Functional([x], [masked, filled, both, ones, tiny], seed: 1);
         string path = Path.Combine(_folder, "csharp-comparisons.keras");
 
         KerasFormat.SaveModel(model, path);
 
         Func<string, string> Written = WrittenOpItems(path);
-        Assert.Equal("keras.src.ops.numpy.Greater {\"name\":\"positive\"} [[\"x\",0,0],0]", Written("positive"));
-        Assert.Equal("keras.src.ops.numpy.Where {\"name\":\"masked\"} [[\"positive\",0,0],[\"x\",0,0],-1E+09]", Written("masked"));
+        Assert.Equal("keras.src.ops.numpy.Greater {\"name\":\"positive\"} [[\"x\",0,0],0.0]", Written("positive"));
+        Assert.Equal("keras.src.ops.numpy.Where {\"name\":\"masked\"} [[\"positive\",0,0],[\"x\",0,0],-1000000000.0]", Written("masked"));
         Assert.Equal("keras.src.ops.numpy.Where {\"name\":\"filled\"} [[\"off\",0,0],0.5,[\"x\",0,0]]", Written("filled"));
+        Assert.Equal("keras.src.ops.numpy.Where {\"name\":\"ones\"} [[\"positive\",0,0],1.0,0.0]", Written("ones"));
+        Assert.Equal("keras.src.ops.numpy.Where {\"name\":\"tiny\"} [[\"positive\",0,0],1E-30,[\"x\",0,0]]", Written("tiny"));
         Assert.Equal("keras.src.ops.numpy.LogicalNot {\"name\":\"off\"} [[\"positive\",0,0]]", Written("off"));
         Assert.Equal("keras.src.ops.numpy.LessEqual {\"name\":\"le\"} [[\"x\",0,0],[\"masked\",0,0]]", Written("le"));
         Assert.Equal("keras.src.ops.numpy.LogicalAnd {\"name\":\"both\"} [[\"positive\",0,0],[\"le\",0,0]]", Written("both"));

@@ -363,6 +363,40 @@ public sealed class ExportBehaviourTests : IDisposable
 
         OnnxRoundTrip.AssertMatchesPredictOn(model, ids);
     }
+
+    [Fact]
+    public void A_comparison_writes_its_zero_only_for_the_logical_operators()
+    {
+        // Only logical_and/or/not compare with 0; an initializer nothing reads makes ONNX Runtime warn.
+        var x = new Input(4);
+        var model = new Functional(x, new Concatenate().Call(new Comparison(ComparisonOperator.GreaterEqual, 0.5f, "ge").Call(x), new Comparison(ComparisonOperator.LogicalNot, name: "not").Call(x)));
+        GraphProto graph = ModelProto.Parser.ParseFrom(model.ToOnnxBytes()).Graph;
+
+        Assert.DoesNotContain(graph.Initializer, i => i.Name.StartsWith("ge/", StringComparison.Ordinal) && i.Name.EndsWith("zero", StringComparison.Ordinal));
+        Assert.Single(graph.Initializer, i => i.Name.StartsWith("not/", StringComparison.Ordinal) && i.Name.EndsWith("zero", StringComparison.Ordinal));
+        Assert.All(graph.Initializer, i => Assert.Contains(graph.Node, n => n.Input.Contains(i.Name)));
+    }
+
+    [Fact]
+    public void Comparisons_of_nan_infinities_and_ties_match_onnx_runtime()
+    {
+        // >= and <= are Or(Greater, Equal) and Or(Less, Equal) in ONNX: false where either side is NaN, as the layer gives.
+        // Predict takes finite inputs only, so the NaN and -inf come from Log of negative numbers and of 0.
+        var a = new Input(6);
+        var b = new Input(6);
+        SymbolicTensor x = new ElementwiseMath(ElementwiseFunction.Log).Call(a), y = new ElementwiseMath(ElementwiseFunction.Log).Call(b);
+        SymbolicTensor[] holds = [.. new[] { ComparisonOperator.Greater, ComparisonOperator.GreaterEqual, ComparisonOperator.Less, ComparisonOperator.LessEqual,
+            ComparisonOperator.Equal, ComparisonOperator.NotEqual, ComparisonOperator.LogicalAnd, ComparisonOperator.LogicalOr }.Select(op => new Comparison(op).Call(x, y)),
+            new Comparison(ComparisonOperator.GreaterEqual, 0f).Call(x), new Comparison(ComparisonOperator.LessEqual, 0f).Call(x), new Comparison(ComparisonOperator.LogicalNot).Call(x)];
+        var model = new Functional([a, b], [new Concatenate().Call(holds)]);
+        Tensor left = Tensor.FromArray([-1f, 1f, -1f, 0f, 0f, 2f, 0.5f, -3f, 4f, 1f, 0f, 7f], 2, 6);
+        Tensor right = Tensor.FromArray([1f, -1f, -2f, 1f, 0f, 2f, 0.5f, 2f, -1f, 1f, 3f, 7f], 2, 6);
+
+        float[] first = OnnxRoundTrip.AssertMatchesPredictOn(model, left, right);
+
+        // Row 0: log a >= log b at (NaN, 0), (0, NaN), (NaN, NaN), (-inf, 0) is false; at (-inf, -inf), (ln 2, ln 2) true.
+        Assert.Equal([0f, 0f, 0f, 0f, 1f, 1f], first.AsSpan(6, 6).ToArray());
+    }
 }
 
 /// <summary>A user's layer: it has no ONNX form.</summary>

@@ -278,6 +278,16 @@ internal static class ExportCases
                 new Comparison(ComparisonOperator.Less, 0.2f).Call(a), new Comparison(ComparisonOperator.GreaterEqual, 0f).Call(x), new Comparison(ComparisonOperator.LogicalNot).Call(x)];
             return new Concatenate().Call(holds);
         }),
+        ["comparisons_of_nan"] = () => TwoInputs([3, 4], [1, 4], (a, b) =>
+        {
+            // Log of the negative normal draws is NaN: >= and <= (Or(Greater, Equal) and Or(Less, Equal) in ONNX) must be
+            // false there, as every ordered comparison with NaN is, and != true.
+            SymbolicTensor x = new ElementwiseMath(ElementwiseFunction.Log).Call(a), y = new ElementwiseMath(ElementwiseFunction.Log).Call(b);
+            SymbolicTensor[] holds = [.. new[] { ComparisonOperator.Greater, ComparisonOperator.GreaterEqual, ComparisonOperator.Less, ComparisonOperator.LessEqual,
+                ComparisonOperator.Equal, ComparisonOperator.NotEqual }.Select(op => new Comparison(op).Call(x, y)),
+                new Comparison(ComparisonOperator.GreaterEqual, 0f).Call(x), new Comparison(ComparisonOperator.LessEqual, 0f).Call(x), new Comparison(ComparisonOperator.LogicalNot).Call(x)];
+            return new Concatenate().Call(holds);
+        }),
         ["split_and_unstack_pieces_read_by_different_layers"] = () => TwoInputs([4, 6], [4, 6], (a, b) =>
         {
             SymbolicTensor[] thirds = new Split(3, -1).CallOutputs(new Conv1D(6, 1).Call(a));

@@ -40,8 +40,10 @@ internal static class MergeConverters
         List<OnnxValue> values = Broadcastable(graph, inputs, outputShape);
         string a = values[0].Name;
         string b = comparison.Constant is float c ? graph.Scalar("constant", c) : comparison.Operator == ComparisonOperator.LogicalNot ? a : values[1].Name;
-        string zero = graph.Scalar("zero", 0f);
-        string Truth(string x) => graph.Node("Not", [graph.Node("Equal", [x, zero])]);
+        // Only the logical operators compare with 0: an initializer nothing reads makes ONNX Runtime warn.
+        string? zero = null;
+        string Zero() => zero ??= graph.Scalar("zero", 0f);
+        string Truth(string x) => graph.Node("Not", [graph.Node("Equal", [x, Zero()])]);
         string holds = comparison.Operator switch
         {
             ComparisonOperator.Greater => graph.Node("Greater", [a, b]),
@@ -52,7 +54,7 @@ internal static class MergeConverters
             ComparisonOperator.NotEqual => graph.Node("Not", [graph.Node("Equal", [a, b])]),
             ComparisonOperator.LogicalAnd => graph.Node("And", [Truth(a), Truth(b)]),
             ComparisonOperator.LogicalOr => graph.Node("Or", [Truth(a), Truth(b)]),
-            _ => graph.Node("Equal", [a, zero]),
+            _ => graph.Node("Equal", [a, Zero()]),
         };
         return graph.Node("Cast", [holds], outputShape, values[0].Layout, OnnxAttribute.Int("to", (long)Protobuf.TensorProto.Types.DataType.Float));
     }

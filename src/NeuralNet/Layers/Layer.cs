@@ -32,6 +32,7 @@ public abstract partial class Layer
     private List<Parameter> _parameters = [];
     private List<Node> _nodes = [];
     private TensorShape[] _inputShapes = [];
+    private Tensor? _zeroInputGradient;
     private TensorShape _outputShape;
     private Layer? _template;
     private Layer? _primary;
@@ -451,7 +452,8 @@ public abstract partial class Layer
     /// </summary>
     /// <param name="outputGradient">dLoss/dOutput for the batch of the last forward call.</param>
     /// <returns>dLoss/dInput, owned by the layer; when <see cref="ComputesInputGradient"/> is false, the output gradient itself
-    /// (plus the gradient of the <see cref="ActivityRegularizer"/>, in the layer's own buffer, when there is one).</returns>
+    /// (plus the gradient of the <see cref="ActivityRegularizer"/>, in the layer's own buffer, when there is one). A one-input
+    /// <see cref="MultiInputLayer"/> that leaves its input's slot null gives zeros (a buffer the layer keeps).</returns>
     /// <exception cref="ArgumentException">The gradient's shape differs from the last output's.</exception>
     /// <exception cref="InvalidOperationException">The layer takes several inputs (call <see cref="Backward(Tensor, Span{Tensor})"/>), or the
     /// model's last forward pass ran it together with another layer (a convolution and the max pooling that reads its output) and it holds no
@@ -464,10 +466,33 @@ public abstract partial class Layer
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{Describe()} takes {_inputShapes.Length} inputs; call Backward(outputGradient, inputGradients)."));
         }
 
+        if (BackwardOneInput(outputGradient) is Tensor inputGradient)
+        {
+            return inputGradient;
+        }
+
+        // A one-input MultiInputLayer that left its slot null gives no gradient to its input: zeros, not the output's gradient.
+        Tensor zeros = BatchView(ref _zeroInputGradient, outputGradient.Shape[0], _inputShapes[0]);
+        zeros.AsSpan().Clear();
+        return zeros;
+    }
+
+    /// <summary>
+    /// <see cref="Backward(Tensor)"/> for the model's executor: null where a one-input <see cref="MultiInputLayer"/> left its
+    /// input's slot null (no gradient to that input, which the executor then skips), so that no zeros are written.
+    /// </summary>
+    internal Tensor? BackwardOrNull(Tensor outputGradient)
+    {
+        CheckOutputGradient(outputGradient);
+        return BackwardOneInput(outputGradient);
+    }
+
+    private Tensor? BackwardOneInput(Tensor outputGradient)
+    {
         outputGradient = WithActivityGradient(outputGradient);
         Tensor? inputGradient = null;
         RunBackward(outputGradient, new Span<Tensor?>(ref inputGradient));
-        return inputGradient ?? outputGradient;
+        return inputGradient is null && ComputesInputGradient ? null : inputGradient ?? outputGradient;
     }
 
     /// <summary>

@@ -38,6 +38,9 @@ public abstract class MultiInputLayer : Layer
     /// <summary>
     /// The backward computation; the gradient's shape has been checked. Writes dLoss/dInput for every input into
     /// <paramref name="inputGradients"/> (which starts out all null) unless <see cref="Layer.ComputesInputGradient"/> is false.
+    /// A slot left null means the input gets no gradient (a comparison's, a condition's), as zeros would, whatever the
+    /// number of inputs: the model adds nothing to that input's producer, and <see cref="Layer.Backward(Tensor)"/> of a
+    /// one-input layer returns zeros.
     /// </summary>
     protected abstract void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients);
 
@@ -50,9 +53,8 @@ public abstract class MultiInputLayer : Layer
     /// <inheritdoc/>
     protected sealed override Tensor OnBackward(Tensor outputGradient)
     {
-        Tensor? inputGradient = null;
-        OnBackward(outputGradient, new Span<Tensor?>(ref inputGradient));
-        return inputGradient ?? outputGradient;
+        // Unreachable through Layer (RunBackward below replaces the single-input path); Backward(Tensor) is the public way.
+        return Backward(outputGradient);
     }
 
     private protected sealed override TensorShape BuildLayer(ReadOnlySpan<TensorShape> inputShapes) => OnBuild(inputShapes);

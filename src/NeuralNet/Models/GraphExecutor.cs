@@ -609,8 +609,9 @@ internal sealed partial class GraphExecutor
             layer.ComputesInputGradient = step.NeedsInputGradient;
             if (slots.Length == 1)
             {
-                Tensor inputGradient = fromLogitsHere ? layer.BackwardFromLogitsGradient(gradient) : layer.Backward(gradient);
-                if (step.NeedsInputGradient && _requiresGradient[slots[0]])
+                // Null: a one-input MultiInputLayer gave its input no gradient.
+                Tensor? inputGradient = fromLogitsHere ? layer.BackwardFromLogitsGradient(gradient) : layer.BackwardOrNull(gradient);
+                if (inputGradient is not null && step.NeedsInputGradient && _requiresGradient[slots[0]])
                 {
                     Accumulate(slots[0], inputGradient);
                 }

@@ -22,7 +22,6 @@ namespace NeuralNet.Layers;
 public sealed class Comparison : Merge
 {
     private Tensor? _output;
-    private Tensor? _zeroGradient;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="operator">The comparison.</param>
@@ -121,16 +120,7 @@ public sealed class Comparison : Merge
     /// <inheritdoc/>
     protected override void Distribute(Tensor outputGradient, Span<Tensor?> inputGradients)
     {
-        // No gradient: null for each of two inputs, which the model reads as 0; a single input's gradient must be a tensor
-        // (a layer of one input that gives none passes the output's gradient through), so it is a buffer of zeros.
-        if (inputGradients.Length == 1)
-        {
-            Tensor zeros = Buffer(ref _zeroGradient, outputGradient.Shape[0]);
-            zeros.AsSpan().Clear();
-            inputGradients[0] = zeros;
-            return;
-        }
-
+        // No gradient: null slots, which the model reads as 0 (one input or two).
         inputGradients.Clear();
     }
 }

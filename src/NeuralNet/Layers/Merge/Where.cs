@@ -13,7 +13,7 @@ namespace NeuralNet.Layers;
 /// nonzero (NaN included) true, 0 and -0 false; a 0/1 mask is the usual one. Inputs broadcast as for the other merge
 /// layers (<see cref="Merge"/>), which for inputs of the same rank is NumPy's broadcasting.</para>
 /// <para>Backward, x1 gets the output's gradient where the condition is true and x2 where it is false (0 elsewhere); the
-/// condition gets none (null; zeros when it is the only input, both branches numbers), as in TensorFlow and JAX, whose
+/// condition gets none (null, also when it is the only input, both branches numbers), as in TensorFlow and JAX, whose
 /// <c>where</c> is not differentiable in it. Like <see cref="Divide"/>, it drops its inputs' masks, as the operation, which takes none, does.</para>
 /// </remarks>
 /// <example><c>SymbolicTensor y = new Where().Call(mask, x, fallback);</c>, or with a number,
@@ -124,11 +124,7 @@ public sealed class Where : Merge
         inputGradients[0] = null;
         if (inputGradients.Length == 1)
         {
-            // Two numbers: the condition alone, whose gradient must then be a tensor (a layer of one input that gives
-            // none passes the output's gradient through), of zeros.
-            Tensor zeros = Buffer(ref _trueGradient, batch);
-            zeros.AsSpan().Clear();
-            inputGradients[0] = zeros;
+            // Two numbers: the condition alone, which gets none either.
             return;
         }
 

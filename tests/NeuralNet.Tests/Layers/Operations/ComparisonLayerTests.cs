@@ -114,8 +114,8 @@ public class ComparisonLayerTests
     [Fact]
     public void ComputeGradients_MaskFromADenseThroughGreaterIntoWhereOfANumber_GivesThatDenseZeroGradients()
     {
-        // scores = where(dense(x) > 0, other(x), -3): the Dense making the mask gets zeros through the one-input
-        // Comparison at every step, and the scores' Dense learns.
+        // scores = where(dense(x) > 0, other(x), -3): the condition gets no gradient, so the model never runs the
+        // Comparison's backward and the Dense making the mask gets none (zeros) at every step; the scores' Dense learns.
         var x = new Input(4);
         var gate = new Dense(3, name: "gate");
         var scores = new Dense(3, name: "scores");
@@ -152,6 +152,42 @@ public class ComparisonLayerTests
         var model = new Functional(x, new Add().Call(new Activation(NeuralNet.Activations.ActivationFunction.Softmax).Call(first), second), seed: 9);
 
         ModelGradientChecker.Check(model, [TestData.Normal(69, 1f, 5, 4)], seed: 70).AssertPassed(maxKinkFraction: 0);
+    }
+
+    [Fact]
+    public void Backward_ModelMultiplyingByAComparisonOfTheSameTensor_MatchesNumericalGradients()
+    {
+        // y = h * (h > 0) = relu(h) and z = h + where(h, 2, -1), h = dense(x): the comparison's and the where's outputs
+        // get a gradient, so their backward runs and must give h none (passing it through would add g * h and g).
+        var x = new Input(4);
+        SymbolicTensor h = new Dense(5).Call(x);
+        SymbolicTensor y = new Multiply().Call(h, new Comparison(ComparisonOperator.Greater, 0f).Call(h));
+        SymbolicTensor z = new Add().Call(h, new Where(2f, -1f).Call(h));
+        var model = new Functional(x, new Concatenate().Call(y, z), seed: 11);
+
+        ModelGradientChecker.Check(model, [TestData.Normal(71, 1f, 6, 4)], seed: 72).AssertPassed(maxKinkFraction: 0);
+    }
+
+    [Fact]
+    public void ComputeGradients_DenseThroughAComparisonIntoMultiply_GetsOnlyTheMultiplysGradient()
+    {
+        // relu(h) written as h * (h > 0): the Dense's bias gradient is the sum of g where h > 0, nothing through the comparison.
+        var x = new Input(3);
+        var dense = new Dense(2, name: "d");
+        SymbolicTensor h = dense.Call(x);
+        var reference = new Dense(2, name: "r");
+        var model = new Functional(x, new Multiply().Call(h, new Comparison(ComparisonOperator.Greater, 0f).Call(h)), seed: 12);
+        var relu = new Functional(x, new Activation(NeuralNet.Activations.ActivationFunction.Relu).Call(reference.Call(x)), seed: 12);
+        dense.Parameters[0].Value.AsReadOnlySpan().CopyTo(reference.Parameters[0].Value.AsSpan());
+        dense.Parameters[1].Value.AsReadOnlySpan().CopyTo(reference.Parameters[1].Value.AsSpan());
+        model.Compile(new Sgd(0.1f), new MeanSquaredError());
+        relu.Compile(new Sgd(0.1f), new MeanSquaredError());
+        Tensor inputs = TestData.Normal(73, 1f, 8, 3), targets = TestData.Normal(74, 1f, 8, 2);
+
+        Assert.Equal(relu.ComputeGradients(inputs, targets), model.ComputeGradients(inputs, targets));
+
+        Assert.Equal(reference.Parameters[0].Gradient.ToArray(), dense.Parameters[0].Gradient.ToArray());
+        Assert.Equal(reference.Parameters[1].Gradient.ToArray(), dense.Parameters[1].Gradient.ToArray());
     }
 
     [Fact]

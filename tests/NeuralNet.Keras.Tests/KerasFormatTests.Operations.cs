@@ -106,13 +106,7 @@ public sealed partial class KerasFormatTests
     [H5pyFact]
     public void SaveModel_LoadedOperations_AreWrittenBackAsTheSameOperations()
     {
-        string path = WriteArchive("operations-read.keras", s_operationsModel, [""], []);
-        Model model = KerasFormat.LoadModel(path);
-        string saved = Path.Combine(_folder, "operations-saved.keras");
-
-        KerasFormat.SaveModel(model, saved);
-
-        AssertItemsWrittenBack(s_operationsModel, saved);
+        (Model model, string saved) = AssertLoadedItemsWrittenBack("operations", s_operationsModel);
 
         Model again = KerasFormat.LoadModel(saved);
         Tensor x = Tensor.RandomNormal(new TensorShape(3, 2, 3), seed: 22, 0f, 2f);
@@ -467,6 +461,19 @@ public sealed partial class KerasFormatTests
             JsonObject item = items.Single(l => (string?)l["name"] == name);
             return $"{item["module"]}.{item["class_name"]} {item["config"]!.ToJsonString()} {Histories(item["inbound_nodes"]![0]!["args"])!.ToJsonString()}";
         };
+    }
+
+    // Loads an archive of `config` (no weights), saves the model and checks every item comes back as it was; gives the
+    // loaded model and the saved file for the test's further checks.
+    private (Model Model, string Saved) AssertLoadedItemsWrittenBack(string name, string config)
+    {
+        Model model = KerasFormat.LoadModel(WriteArchive(name + "-read.keras", config, [""], []));
+        string saved = Path.Combine(_folder, name + "-saved.keras");
+
+        KerasFormat.SaveModel(model, saved);
+
+        AssertItemsWrittenBack(config, saved);
+        return (model, saved);
     }
 
     private static void AssertItemsWrittenBack(string config, string saved)

@@ -251,12 +251,7 @@ internal static class KerasStringPreprocessorWriter
     private static void Insert(JsonObject config, JsonArray layers, JsonObject item, string name, string inputName, JsonArray stringShape)
     {
         var inputItem = layers.OfType<JsonObject>().First(l => KerasConfigItems.IsClass(l, "InputLayer") && KerasConfigItems.NameOf(l) == inputName);
-        foreach (JsonObject layer in KerasConfigItems.Items(config))
-        {
-            Rename(layer["inbound_nodes"], inputName, name);
-        }
-
-        Rename(config["output_layers"], inputName, name);
+        KerasStringPreprocessors.Reroute(config, inputName, name);
         var input = (JsonObject)inputItem["config"]!;
         input["batch_shape"] = stringShape.DeepClone();
         input["dtype"] = "string";
@@ -271,31 +266,6 @@ internal static class KerasStringPreprocessorWriter
             ["kwargs"] = new JsonObject(),
         });
         layers.Insert(layers.IndexOf(inputItem) + 1, item);
-    }
-
-    // Every [layer, node, tensor] triple naming `from` (keras_history, output_layers) names `to`.
-    private static void Rename(JsonNode? node, string from, string to)
-    {
-        switch (node)
-        {
-            case JsonArray { Count: 3 } triple when triple[0] is JsonValue first && first.TryGetValue(out string? name) && name == from && triple[1] is JsonValue:
-                triple[0] = to;
-                break;
-            case JsonArray array:
-                foreach (JsonNode? child in array)
-                {
-                    Rename(child, from, to);
-                }
-
-                break;
-            case JsonObject obj:
-                foreach (var (_, child) in obj)
-                {
-                    Rename(child, from, to);
-                }
-
-                break;
-        }
     }
 
     private static int? Number(JsonNode? node) => node is JsonValue value && value.TryGetValue(out int n) ? n : null;

@@ -115,8 +115,9 @@ internal static class KerasStringPreprocessors
         return input;
     }
 
-    // What reads the layer's output reads the Input's now: the inbound nodes' keras_history and the model's outputs.
-    private static void Reroute(JsonObject model, string layer, string input)
+    // What reads the layer's output reads the Input's now: the inbound nodes' keras_history and the model's outputs
+    // (KerasStringPreprocessorWriter reroutes the other way when it puts the layer back).
+    internal static void Reroute(JsonObject model, string layer, string input)
     {
         foreach (JsonObject item in KerasConfigItems.Items(model))
         {

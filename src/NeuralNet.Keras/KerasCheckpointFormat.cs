@@ -40,6 +40,12 @@ public sealed class KerasCheckpointFormat : ICheckpointFormat
     }
 
     /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
+    /// <exception cref="NotSupportedException">A layer, a weight or a preprocessor has no Keras form (the message names it),
+    /// as <see cref="KerasFormat.SaveModel"/> or <see cref="KerasFormat.SaveWeights"/> would refuse it.</exception>
+    public void CheckModel(Model model, bool weightsOnly) => KerasFormat.CheckSavable(model, weightsOnly);
+
+    /// <inheritdoc/>
     public void SaveModel(Model model, string path) => KerasFormat.SaveModel(model, path);
 
     /// <inheritdoc/>

@@ -250,6 +250,21 @@ public static class KerasFormat
         AtomicFile.Write(path, stream => stream.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
     }
 
+    // What SaveModel (or SaveWeights) refuses before it writes, without writing: the config, the preprocessors' places and
+    // the weight layout. KerasCheckpointFormat asks it when Fit starts.
+    internal static void CheckSavable(Model model, bool weightsOnly)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        RequireBuilt(model);
+        _ = KerasWeightLayout.Of(model);
+        if (!weightsOnly)
+        {
+            JsonObject config = KerasConfigWriter.Write(model);
+            _ = KerasStringPreprocessorWriter.Place(model, config);
+            _ = KerasWeightLayout.Aliases(model);
+        }
+    }
+
     // The weights file in memory: PureHDF reads back what it writes, which the atomic file's stream does not allow. With
     // withOptimizer, a compiled model's optimizer state too (Keras' model.save; its save_weights writes it as well, which
     // SaveWeights leaves out).

@@ -62,6 +62,33 @@ public sealed class KerasCheckpointFormatTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_folder));
     }
 
+    [Fact]
+    public void Fit_ModelKerasCannotWrite_IsRefusedBeforeTheFirstStep()
+    {
+        // Keras has no layer for a multiplication by a number in a Sequential (it is an operation in a functional model):
+        // SaveModel refuses the model, so the checkpoint must refuse it before training, not after the first epoch.
+        var model = new Sequential([new InputLayer(4), new Dense(3), new ScalarArithmetic(ArithmeticOperator.Multiply, 2f, name: "double")], seed: 3);
+        model.Compile(new Sgd(0.05f), new MeanSquaredError());
+        Tensor x = Tensor.RandomNormal(new TensorShape(20, 4), 7);
+        Tensor y = Tensor.RandomNormal(new TensorShape(20, 3), 8);
+        float[][] before = Weights(model);
+        Assert.Equal(2, before.Length);
+        string path = Path.Combine(_folder, "best_model.keras");
+
+        var error = Assert.Throws<NotSupportedException>(() => model.Fit(x, y, epochs: 2, batchSize: 10, verbose: 0,
+            callbacks: [new ModelCheckpoint(path, monitor: "loss", format: KerasCheckpointFormat.Instance)]));
+
+        Assert.Contains("Layer 'double' (ScalarArithmetic)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, model.Optimizer!.Iterations);
+        Assert.Equal(before, Weights(model));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_folder));
+
+        // Its weights have a Keras layout, so a weights-only checkpoint of the same model trains and saves.
+        string weightsPath = Path.Combine(_folder, "model.weights.h5");
+        model.Fit(x, y, epochs: 1, batchSize: 10, verbose: 0, callbacks: [new ModelCheckpoint(weightsPath, saveWeightsOnly: true, format: KerasCheckpointFormat.Instance)]);
+        Assert.True(File.Exists(weightsPath));
+    }
+
     // Trains 4 epochs with a learning-rate spike in the third, so that the best epoch by loss is not the last; returns the
     // weights after every epoch and the best epoch.
     private static (List<float[][]> Weights, int Best) FitWithASpike(Sequential model, ModelCheckpoint checkpoint)

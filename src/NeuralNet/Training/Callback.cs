@@ -145,17 +145,18 @@ public abstract class Callback
     }
 
     /// <summary>
-    /// Checks, before training starts, that what this callback reads will be in the epoch logs <paramref name="keys"/>
-    /// (those of the compiled model, its validation, and the callbacks before this one); throws otherwise, so that a
-    /// misspelt key fails before the first epoch trains rather than after it.
+    /// Checks, before training starts, that this callback can run: that what it reads will be in the epoch logs
+    /// <paramref name="keys"/> (those of the compiled model, its validation, and the callbacks before this one) and that the
+    /// model (<see cref="Model"/>, set by then) is one it can act on; throws otherwise, so that a misspelt key or a model
+    /// the callback cannot save or adjust fails before the first epoch trains rather than after it.
     /// </summary>
-    internal virtual void CheckEpochLogKeys(IReadOnlySet<string> keys)
+    internal virtual void CheckBeforeFit(IReadOnlySet<string> keys)
     {
     }
 
     /// <summary>
     /// The epoch-log keys that this <c>Fit</c> writes after some epochs only (the <c>val_</c> quantities with a
-    /// <c>validationFreq</c> above 1); set by the trainer before <see cref="CheckEpochLogKeys"/>.
+    /// <c>validationFreq</c> above 1); set by the trainer before <see cref="CheckBeforeFit"/>.
     /// </summary>
     internal IReadOnlySet<string> IntermittentLogKeys { get; set; } = new HashSet<string>();
 }

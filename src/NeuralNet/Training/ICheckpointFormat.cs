@@ -18,6 +18,14 @@ public interface ICheckpointFormat
     /// <param name="parameterName">The parameter to name in the exception.</param>
     void CheckPath(string path, bool weightsOnly, string parameterName);
 
+    /// <summary>
+    /// Checks, when <c>Fit</c> starts and before anything trains, that <paramref name="model"/> can be saved in this format
+    /// (every layer and weight has a place in it); throws, naming what cannot be written, otherwise. Writes nothing.
+    /// </summary>
+    /// <param name="model">The model about to be trained.</param>
+    /// <param name="weightsOnly">Whether the callback saves the weights alone.</param>
+    void CheckModel(Model model, bool weightsOnly);
+
     /// <summary>Saves the whole model to <paramref name="path"/>, atomically (a failed save leaves the previous file as it was).</summary>
     /// <param name="model">The model being trained.</param>
     /// <param name="path">The file, its placeholders filled and its folder created.</param>

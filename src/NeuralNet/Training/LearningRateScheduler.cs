@@ -30,6 +30,18 @@ public sealed class LearningRateScheduler : Callback
     public int Verbose { get; }
 
     /// <inheritdoc/>
+    /// <remarks>Refuses an uncompiled model and an optimizer whose rate follows a <see cref="Optimizers.Optimizer.Schedule"/>
+    /// (Keras refuses to set such a rate too, in the first epoch's <c>on_epoch_begin</c>): here before any callback has begun.</remarks>
+    internal override void CheckBeforeFit(IReadOnlySet<string> keys)
+    {
+        Optimizers.Optimizer optimizer = Model?.Optimizer ?? throw new InvalidOperationException("LearningRateScheduler needs a compiled model.");
+        if (optimizer.Schedule is { } schedule)
+        {
+            throw new InvalidOperationException($"LearningRateScheduler cannot set the learning rate: the learning rate of {optimizer.Name} follows its schedule ({schedule.Name}) and cannot be set (Keras: an optimizer created with a LearningRateSchedule has a learning rate that is not settable). Give the optimizer a fixed learning rate, or drop the callback and let the schedule set the rate. Nothing was trained.");
+        }
+    }
+
+    /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The model is not compiled, or its optimizer follows a <see cref="Optimizers.Optimizer.Schedule"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The schedule returned a negative, NaN or infinite rate, or one too large
     /// for float32: <c>ParamName</c> is <c>schedule</c>, <c>ActualValue</c> the rate, and the message names the epoch and

@@ -57,7 +57,7 @@ public sealed partial class ModelCheckpoint
                     $"ModelCheckpoint monitors '{Monitor}', which the batch logs will not hold (saveFreq: {SaveFreq} saves after batches, before any validation); monitor one of: {available}."));
             }
 
-            base.CheckEpochLogKeys(keys);
+            base.CheckBeforeFit(keys);
         }
     }
 }

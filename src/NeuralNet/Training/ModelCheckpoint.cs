@@ -103,8 +103,15 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     public bool SaveBestOnly { get; }
 
     /// <inheritdoc/>
-    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys)
+    internal override void CheckBeforeFit(IReadOnlySet<string> keys)
     {
+        // A model the format cannot write (a layer Keras has no config for, say) fails now, not at the first save after an
+        // epoch has trained.
+        if (Format is not null && Model is not null)
+        {
+            Format.CheckModel(Model, SaveWeightsOnly);
+        }
+
         if (SaveFreq is not null)
         {
             CheckBatchLogKeys(keys);
@@ -131,7 +138,7 @@ public sealed partial class ModelCheckpoint : MonitorCallback
         // Only saveBestOnly reads the monitored value (Keras' default monitor, val_loss, is then irrelevant).
         if (SaveBestOnly)
         {
-            base.CheckEpochLogKeys(keys);
+            base.CheckBeforeFit(keys);
         }
     }
 

@@ -96,7 +96,7 @@ public abstract class MonitorCallback : Callback
     }
 
     /// <inheritdoc/>
-    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys)
+    internal override void CheckBeforeFit(IReadOnlySet<string> keys)
     {
         if (!keys.Contains(Monitor))
         {

@@ -79,9 +79,9 @@ public sealed class ReduceLROnPlateau : MonitorCallback
     /// <inheritdoc/>
     /// <remarks>Also refuses an optimizer whose rate follows a <see cref="Optimizers.Optimizer.Schedule"/>: Keras refuses to
     /// set such a rate too, but only when the first reduction is due, epochs into training; here nothing has trained yet.</remarks>
-    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys)
+    internal override void CheckBeforeFit(IReadOnlySet<string> keys)
     {
-        base.CheckEpochLogKeys(keys);
+        base.CheckBeforeFit(keys);
         if (Model?.Optimizer is { Schedule: { } schedule } optimizer)
         {
             throw new InvalidOperationException($"ReduceLROnPlateau cannot lower the learning rate: the learning rate of {optimizer.Name} follows its schedule ({schedule.Name}) and cannot be set (Keras: an optimizer created with a LearningRateSchedule has a learning rate that is not settable). Give the optimizer a fixed learning rate, or drop the callback and let the schedule decay the rate.");

@@ -38,7 +38,7 @@ public sealed class SwapEmaWeights(bool swapOnEpoch = false) : Callback
 
     // Checked with the other callbacks' settings, before any callback's OnTrainBegin (a BackupAndRestore before this one
     // would already have restored its backup into the model).
-    internal override void CheckEpochLogKeys(IReadOnlySet<string> keys) => RequireEma(Model, "Nothing was trained.");
+    internal override void CheckBeforeFit(IReadOnlySet<string> keys) => RequireEma(Model, "Nothing was trained.");
 
     // Evaluate and Predict check every callback before any begins (Keras raises in on_test_begin / on_predict_begin,
     // also when the optimizer has made no averages yet: they exist once it has stepped).

@@ -201,7 +201,7 @@ internal sealed class Trainer
         foreach (Callback callback in callbacks)
         {
             callback.IntermittentLogKeys = intermittentKeys;
-            callback.CheckEpochLogKeys(epochKeys);
+            callback.CheckBeforeFit(epochKeys);
             if (callback.LogsLearningRate)
             {
                 epochKeys.Add("learning_rate");

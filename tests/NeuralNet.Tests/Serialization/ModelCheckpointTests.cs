@@ -150,6 +150,7 @@ public class ModelCheckpointTests
         model.Fit(x, y, epochs: 2, batchSize: 10, callbacks: [models, weights], verbose: 0);
 
         Assert.Equal([("path", false), ("path", true)], format.Checks);
+        Assert.Equal([false, true], format.ModelChecks);
         Assert.Equal(["model m-1.keras", "weights w-1.weights.h5", "model m-2.keras", "weights w-2.weights.h5"], format.Saves);
         Assert.Same(format, models.Format);
         Assert.Empty(dir.Entries());
@@ -287,6 +288,14 @@ public class ModelCheckpointTests
         public List<(string Parameter, bool WeightsOnly)> Checks { get; } = [];
 
         public List<string> Saves { get; } = [];
+
+        public List<bool> ModelChecks { get; } = [];
+
+        public void CheckModel(Model model, bool weightsOnly)
+        {
+            Assert.Equal(0, model.Optimizer!.Iterations);
+            ModelChecks.Add(weightsOnly);
+        }
 
         public void CheckPath(string path, bool weightsOnly, string parameterName)
         {

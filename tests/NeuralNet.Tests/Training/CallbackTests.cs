@@ -210,6 +210,25 @@ public class CallbackTests
     }
 
     [Fact]
+    public void LearningRateScheduler_OptimizerWithASchedule_IsRefusedBeforeAnyCallbackBegins()
+    {
+        // Keras refuses in the first epoch's on_epoch_begin, after the callbacks' on_train_begin; here Fit refuses first.
+        var model = new Sequential([new InputLayer(1), new Dense(1)]);
+        model.Compile(new Sgd { Schedule = new NeuralNet.Optimizers.Schedules.ExponentialDecay(0.01, 10, 0.9) }, new MeanSquaredError());
+        var x = Tensor.FromArray([1f, 2f, 3f, 4f], 4, 1);
+        var events = new List<string>();
+        var recorder = new LambdaCallback(onTrainBegin: _ => events.Add("train"), onEpochBegin: (epoch, _) => events.Add($"epoch {epoch}"));
+
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Fit(x, x, epochs: 2, batchSize: 2, verbose: 0,
+            callbacks: [recorder, new LearningRateScheduler((epoch, rate) => rate / 2)]));
+
+        Assert.Contains("LearningRateScheduler cannot set the learning rate", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("follows its schedule (ExponentialDecay)", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(events);
+        Assert.Equal(0L, model.Optimizer!.StepCount);
+    }
+
+    [Fact]
     public void ReduceLROnPlateau_BadFactor_Throws()
     {
         Assert.Equal("factor", Assert.Throws<ArgumentOutOfRangeException>(() => new ReduceLROnPlateau(factor: 1.0)).ParamName);

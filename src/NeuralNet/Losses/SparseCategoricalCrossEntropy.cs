@@ -130,13 +130,19 @@ public sealed class SparseCategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
             }
             else
             {
-                // L = -log(clip(p_k / s)): dL/dp_j = c_k (1 - [j = k] / q_k) / s, c_k = 1 when q_k is not clipped.
+                // L = -log(clip(p_k / s)): dL/dp_j = (1 - [j = k] / q_k) / s while q_k is not clipped, 0 once it is (a
+                // clipped q_k may be 0, and 0 · (1 - 1/0) would be NaN).
                 double sum = CategoricalCrossEntropy.RowSum(pRow);
                 double q = pRow[label] / sum;
-                double active = LossChecks.Unclipped(q) ? 1 : 0;
+                if (!LossChecks.Unclipped(q))
+                {
+                    g.Slice(start, classes).Clear();
+                    continue;
+                }
+
                 for (int j = 0; j < classes; j++)
                 {
-                    g[start + j] = (float)(active * (1 - (j == label ? 1 / q : 0)) / sum / rows);
+                    g[start + j] = (float)((1 - (j == label ? 1 / q : 0)) / sum / rows);
                 }
             }
         }

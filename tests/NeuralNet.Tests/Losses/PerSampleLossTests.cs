@@ -77,6 +77,31 @@ public class PerSampleLossTests
 
     [Theory]
     [MemberData(nameof(Names))]
+    public void Gradient_SaturatedOutputs_IsFinite(string name)
+    {
+        // A softmax or sigmoid inside a layer (Conv2D(activation: softmax) is not fused with the loss) can give exact 0s
+        // and 1s. The probability losses clip them (Keras' epsilon), so loss and gradient stay finite; a trial found
+        // sparse categorical cross-entropy giving NaN for p[label] = 0 (0 · (1 − 1/0)), which made every weight NaN.
+        foreach ((int batch, int steps, long seed) in new[] { (6, 1, 40L), (3, 4, 41L) })
+        {
+            (Loss loss, Tensor predictions, Tensor targets) = Case(name, batch, steps, seed);
+            int classes = predictions.Shape[-1];
+            Tensor oneHot = TestData.OneHot(TestData.Labels(seed + 100, predictions.Length / classes, classes), classes);
+            Tensor saturated = Tensor.FromArray(oneHot.ToArray(), predictions.Shape.Dimensions.ToArray());
+            var gradient = new Tensor(saturated.Shape);
+
+            float value = loss.Compute(saturated, targets);
+            loss.Gradient(saturated, targets, gradient);
+
+            Assert.True(float.IsFinite(value), $"{name} ({batch}, {steps}): loss {value} on saturated outputs");
+            float[] g = gradient.ToArray();
+            int bad = Array.FindIndex(g, v => !float.IsFinite(v));
+            Assert.True(bad < 0, $"{name} ({batch}, {steps}): gradient element {bad} is {(bad < 0 ? 0 : g[bad])} on saturated outputs");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
     public void ComputePerSample_AfterWarmUp_AllocatesNothing(string name)
     {
         (Loss loss, Tensor predictions, Tensor targets) = Case(name, 6, 2, 20);

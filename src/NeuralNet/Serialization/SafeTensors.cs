@@ -108,6 +108,11 @@ public static class SafeTensors
 
         Span<byte> prefix = stackalloc byte[8];
         stream.ReadExactly(prefix);
+        if (ForeignFileSignature.Describe(prefix) is string foreign)
+        {
+            throw FormatError.Create(source, null, foreign);
+        }
+
         ulong headerSize = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (headerSize > (ulong)(length - 8))
         {

@@ -206,6 +206,12 @@ public class SafeTensorsTests
         byte[] badUtf8 = Encoding.UTF8.GetBytes(One);
         badUtf8[3] = 0xFF;
         data.Add("invalid UTF-8", Raw(badUtf8, Floats(1, 2)), null, "not valid UTF-8");
+
+        // Other formats handed to the safetensors reader (a trial passed a Keras .weights.h5 file to Model.LoadWeights and
+        // read "the header size is 727905341903489161 bytes"): the message says what the file is and which reader takes it.
+        byte[] hdf5 = [0x89, (byte)'H', (byte)'D', (byte)'F', (byte)'\r', (byte)'\n', 0x1A, (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0];
+        data.Add("an HDF5 file (Keras .weights.h5)", hdf5, null, "it is an HDF5 file, not a safetensors file: Keras' .weights.h5 and Keras 2's .h5 files are read by the NeuralNet.Keras package (KerasFormat.LoadWeights");
+        data.Add("a zip archive (.keras)", [(byte)'P', (byte)'K', 3, 4, 20, 0, 0, 0, 8, 0, 0, 0], null, "it is a zip archive, not a safetensors file: a Keras .keras archive is read by the NeuralNet.Keras package (KerasFormat.LoadModel");
         return data;
     }
 

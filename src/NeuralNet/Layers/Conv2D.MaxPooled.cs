@@ -52,6 +52,7 @@ public sealed partial class Conv2D
         CheckInput(input);
         InitializeParameters();
         int batch = input.Shape[0];
+        _columnsKept = true;
         EnsureScratch(batch);
         int pooledLength = batch * pooling.OutputShape.ElementCount;
         if (_pooledArgmax.Length < pooledLength)
@@ -111,6 +112,7 @@ public sealed partial class Conv2D
         int rows = _batch * _geometry.OutputPixels, patch = _geometry.PatchSize;
         if (_kernel!.Trainable)
         {
+            KeepColumns();
             Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel.Gradient.AsSpan());
         }
 

@@ -37,10 +37,16 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     // One image's patch-gradient matrix, per thread (see InputGradient).
     [ThreadStatic]
     private static float[]? s_patchGradient;
+
+    // One group's patch matrix in inference (see ColumnsOf), per thread and shared by every Conv2D: an inference pass
+    // keeps no patch matrix, which for a batch of large images would be gigabytes per layer.
+    [ThreadStatic]
+    private static float[]? s_inferenceColumns;
     private Parameter? _kernel;
     private Parameter? _bias;
     private ConvGeometry _geometry;
     private float[] _cols = [];
+    private bool _columnsKept;
     private float[] _biasPartials = [];
     private Tensor? _zBuffer;
     private Tensor? _yBuffer;
@@ -312,6 +318,9 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             return ForwardGeneral(input);
         }
 
+        // Training keeps the whole batch's patch matrix for the kernel gradient; inference packs each group into a
+        // per-thread matrix instead (a backward pass after it packs the batch again, see KeepColumns).
+        _columnsKept = training;
         EnsureScratch(batch);
         _input = input;
         _batch = batch;
@@ -370,6 +379,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         // Skipped while frozen: nothing reads a frozen layer's gradients, and this product is as large as the forward one.
         if (_kernel!.Trainable)
         {
+            KeepColumns();
             Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel.Gradient.AsSpan());
         }
 
@@ -448,6 +458,38 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         return _dx;
     }
 
+    /// <summary>The length of the whole batch's patch matrix the layer holds (0 until a training pass or a backward pass needs one).</summary>
+    internal int KeptColumnsLength => _cols.Length;
+
+    // The patch rows of the group starting at image first: in the whole batch's matrix when the forward pass keeps it
+    // (training), else in this thread's matrix, which the group's product reads at once.
+    private Span<float> ColumnsOf(int first, int rows)
+    {
+        int patch = _geometry.PatchSize;
+        if (_columnsKept)
+        {
+            return _cols.AsSpan(first * _geometry.OutputPixels * patch, rows * patch);
+        }
+
+        int length = rows * patch;
+        float[] columns = s_inferenceColumns is { } held && held.Length >= length ? held : s_inferenceColumns = new float[length];
+        return columns.AsSpan(0, length);
+    }
+
+    // The kernel gradient reads the whole batch's patch matrix, which an inference pass did not keep (a gradient with
+    // respect to the input of a model run with training: false, say): packed again here, the same values.
+    private void KeepColumns()
+    {
+        if (_columnsKept)
+        {
+            return;
+        }
+
+        _columnsKept = true;
+        EnsureScratch(_batch);
+        Im2Col.Pack(_input!.AsReadOnlySpan()[..(_batch * _geometry.InputSize)], _geometry, _batch, _cols.AsSpan(0, _batch * _geometry.OutputPixels * _geometry.PatchSize));
+    }
+
     private void EnsureScratch(int batch)
     {
         long colsLength = (long)batch * _geometry.OutputPixels * _geometry.PatchSize;
@@ -456,7 +498,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
         }
 
-        if (!_direct && _cols.Length < colsLength)
+        if (!_direct && _columnsKept && _cols.Length < colsLength)
         {
             _cols = new float[colsLength];
         }
@@ -492,7 +534,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             {
                 (int first, int images) = Group(n);
                 int rows = images * pixels;
-                Span<float> cols = _cols.AsSpan(first * pixels * patch, rows * patch);
+                Span<float> cols = ColumnsOf(first, rows);
                 Span<float> z = _z!.AsSpan().Slice(first * outSize, images * outSize);
                 ReadOnlySpan<float> kernel = _kernel!.Value.AsReadOnlySpan();
                 Im2Col.Pack(_input!.AsReadOnlySpan().Slice(first * g.InputSize, images * g.InputSize), g, images, cols);

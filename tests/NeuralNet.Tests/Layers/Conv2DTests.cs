@@ -113,6 +113,34 @@ public class Conv2DTests
     }
 
     [Fact]
+    public void Forward_Inference_KeepsNoPatchMatrixAndABackwardAfterItMatchesTraining()
+    {
+        // im2col + GEMM (64 input channels: 576-value patches, past the direct kernel). Inference packs each group into a
+        // per-thread matrix: a batch of large images would otherwise hold gigabytes per layer (a U-Net's first Predict
+        // allocated 4.7 GB). A backward pass after an inference pass (a saliency map, say) packs the batch again.
+        Conv2D trained = Wide(), inferred = Wide();
+        Tensor input = Tensor.RandomNormal(new TensorShape(6, 12, 12, 64), 41);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(6, 12, 12, 16), 42);
+
+        float[] trainingOutput = trained.Forward(input, training: true).ToArray();
+        float[] inferenceOutput = inferred.Forward(input, training: false).ToArray();
+
+        Assert.Equal(trainingOutput, inferenceOutput);
+        Assert.Equal(0, inferred.KeptColumnsLength);
+        Assert.Equal(6 * 144 * 576, trained.KeptColumnsLength);
+        Assert.Equal(trained.Backward(upstream).ToArray(), inferred.Backward(upstream).ToArray());
+        Assert.Equal(trained.Kernel.Gradient.ToArray(), inferred.Kernel.Gradient.ToArray());
+        Assert.Equal(trained.Bias!.Gradient.ToArray(), inferred.Bias!.Gradient.ToArray());
+
+        static Conv2D Wide()
+        {
+            var layer = new Conv2D(16, 3, padding: Padding.Same, activation: ActivationFunction.Tanh) { Seed = 7 };
+            layer.Build(new TensorShape(12, 12, 64));
+            return layer;
+        }
+    }
+
+    [Fact]
     public void Backward_TwoCalls_AccumulatesParameterGradients()
     {
         Conv2D layer = E43First();

@@ -26,7 +26,9 @@ internal sealed class TransposedConvolutionPass<TGeometry>(Layer owner, TGeometr
     {
         TGeometry g = geometry;
         int batch = input.Shape[0], channels = _channels, filters = _filters, pixels = g.OutputPositions, patch = g.Taps * filters, inSize = pixels * channels;
-        EnsureCols(batch);
+        // The forward pass reads one sample's matrix at a time; only the backward pass packs the whole batch (so that an
+        // inference pass of large images does not hold the batch's matrix, gigabytes in a U-Net's decoder).
+        EnsureCols(1);
         _input = input;
         _batch = batch;
         Span<float> z = _output.PreActivation(batch).AsSpan();
@@ -61,6 +63,7 @@ internal sealed class TransposedConvolutionPass<TGeometry>(Layer owner, TGeometr
         // A frozen parameter's gradient is skipped: nothing reads it.
         ReadOnlySpan<float> dzSpan = _output.Backward(batch, outputGradient, bias is { Trainable: true } ? bias : null).AsReadOnlySpan();
         // dcols (B*H*W, KH*KW*F) = im2col(dz); dkernel (KH*KW*F, C) += dcolsᵀ · x; dx (B*H*W, C) = dcols · kernel.
+        EnsureCols(batch);
         Span<float> cols = _cols.AsSpan(0, rows * patch);
         for (int n = 0; n < batch; n++)
         {

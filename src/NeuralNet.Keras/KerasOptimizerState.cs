@@ -136,7 +136,7 @@ internal static class KerasOptimizerState
                     integers.Add((path, optimizer.StepCount));
                     break;
                 case KerasOptimizerVariableKind.LearningRate:
-                    datasets.Add((path, Tensor.FromArray([optimizer.LearningRate]), false));
+                    datasets.Add((path, Tensor.FromArray([(float)optimizer.LearningRate]), false));
                     break;
                 case KerasOptimizerVariableKind.NadamProduct:
                     datasets.Add((path, Tensor.FromArray([NadamProduct((Nadam)optimizer)]), false));

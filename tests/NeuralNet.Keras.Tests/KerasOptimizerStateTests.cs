@@ -598,7 +598,7 @@ public sealed partial class KerasOptimizerStateTests : IDisposable
         {
             for (int i = 0; i < values.Length; i++)
             {
-                values[i] -= LearningRate * MathF.Sign(gradient[i]);
+                values[i] -= (float)LearningRate * MathF.Sign(gradient[i]);
             }
         }
     }

@@ -10,17 +10,17 @@ public sealed class Elu : ActivationFunction
     /// <summary>Creates an ELU.</summary>
     /// <param name="alpha">The negative saturation level, finite (Keras default 1).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not finite.</exception>
-    public Elu(float alpha = 1f)
+    public Elu(double alpha = 1)
     {
-        if (!float.IsFinite(alpha))
+        if (!float.IsFinite((float)alpha))
         {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"Elu expects a finite alpha but got alpha={alpha}.");
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"Elu expects a finite alpha but got alpha={Float32Hyperparameter.Format(alpha)}.");
         }
 
-        Alpha = alpha;
+        Alpha = (float)alpha;
     }
 
-    /// <summary>The negative saturation level.</summary>
+    /// <summary>The negative saturation level, as float32 (the value given, rounded to float32).</summary>
     public float Alpha { get; }
 
     /// <inheritdoc/>

@@ -14,17 +14,17 @@ public sealed class LeakyRelu : ActivationFunction
     /// <summary>Creates a leaky ReLU.</summary>
     /// <param name="negativeSlope">The slope for negative inputs, finite and at least 0 (Keras default 0.2).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="negativeSlope"/> is negative or not finite.</exception>
-    public LeakyRelu(float negativeSlope = 0.2f)
+    public LeakyRelu(double negativeSlope = 0.2)
     {
-        if (!(negativeSlope >= 0f) || float.IsInfinity(negativeSlope))
+        if (!((float)negativeSlope >= 0f) || float.IsInfinity((float)negativeSlope))
         {
-            throw new ArgumentOutOfRangeException(nameof(negativeSlope), negativeSlope, $"LeakyRelu expects a finite negativeSlope >= 0 but got negativeSlope={negativeSlope}.");
+            throw new ArgumentOutOfRangeException(nameof(negativeSlope), negativeSlope, $"LeakyRelu expects a finite negativeSlope >= 0 but got negativeSlope={Float32Hyperparameter.Format(negativeSlope)}.");
         }
 
-        NegativeSlope = negativeSlope;
+        NegativeSlope = (float)negativeSlope;
     }
 
-    /// <summary>The slope for negative inputs.</summary>
+    /// <summary>The slope for negative inputs, as float32 (the value given, rounded to float32).</summary>
     public float NegativeSlope { get; }
 
     /// <inheritdoc/>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Constraints;
@@ -16,20 +15,22 @@ public sealed class MaxNorm : Constraint
     /// <summary>Creates the constraint.</summary>
     /// <param name="maxValue">The largest norm allowed; Keras' default 2.</param>
     /// <param name="axis">The axes the norm sums over (negative counts from the end); Keras' default 0.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxValue"/> is negative, NaN or infinite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxValue"/> is negative, NaN or infinite, or a finite
+    /// double beyond float32's range.</exception>
     /// <exception cref="ArgumentException"><paramref name="axis"/> is empty.</exception>
-    public MaxNorm(float maxValue = 2f, params int[] axis)
+    public MaxNorm(double maxValue = 2, params int[] axis)
     {
-        if (!(maxValue >= 0) || float.IsInfinity(maxValue))
+        // Checked as float32, the value used: 1e39 would be infinity.
+        if (!((float)maxValue >= 0) || float.IsInfinity((float)maxValue))
         {
-            throw new ArgumentOutOfRangeException(nameof(maxValue), maxValue, string.Create(CultureInfo.InvariantCulture, $"MaxNorm expects a finite maxValue >= 0. Received: maxValue={maxValue}."));
+            throw new ArgumentOutOfRangeException(nameof(maxValue), maxValue, $"MaxNorm expects a finite maxValue >= 0. Received: maxValue={Float32Hyperparameter.Format(maxValue)}.");
         }
 
-        MaxValue = maxValue;
+        MaxValue = (float)maxValue;
         _axes = new NormAxes(axis is null || axis.Length == 0 ? [0] : axis, nameof(axis));
     }
 
-    /// <summary>The largest norm allowed.</summary>
+    /// <summary>The largest norm allowed, as float32 (the value given, rounded to float32).</summary>
     public float MaxValue { get; }
 
     /// <summary>The axes the norm sums over.</summary>

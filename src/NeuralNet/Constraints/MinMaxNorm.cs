@@ -1,4 +1,3 @@
-using System.Globalization;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Constraints;
@@ -18,35 +17,37 @@ public sealed class MinMaxNorm : Constraint
     /// <param name="maxValue">The largest norm; Keras' default 1.</param>
     /// <param name="rate">How far each step moves a norm into the interval (1: all the way); Keras' default 1.</param>
     /// <param name="axis">The axes the norm sums over (negative counts from the end); Keras' default 0.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A value is NaN or infinite, <paramref name="minValue"/> is negative or
-    /// above <paramref name="maxValue"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is NaN or infinite (a finite double beyond float32's range
+    /// included), <paramref name="minValue"/> is negative or above <paramref name="maxValue"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="axis"/> is empty.</exception>
-    public MinMaxNorm(float minValue = 0f, float maxValue = 1f, float rate = 1f, params int[] axis)
+    public MinMaxNorm(double minValue = 0, double maxValue = 1, double rate = 1, params int[] axis)
     {
-        if (!float.IsFinite(minValue) || !float.IsFinite(maxValue) || minValue < 0 || minValue > maxValue)
+        // Checked as float32, the values used: 1e39 would be infinity.
+        (float low, float high, float step) = ((float)minValue, (float)maxValue, (float)rate);
+        if (!float.IsFinite(low) || !float.IsFinite(high) || low < 0 || low > high)
         {
-            throw new ArgumentOutOfRangeException(nameof(minValue), minValue, string.Create(CultureInfo.InvariantCulture,
-                $"MinMaxNorm expects finite 0 <= minValue <= maxValue. Received: minValue={minValue}, maxValue={maxValue}."));
+            throw new ArgumentOutOfRangeException(nameof(minValue), minValue,
+                $"MinMaxNorm expects finite 0 <= minValue <= maxValue. Received: minValue={Float32Hyperparameter.Format(minValue)}, maxValue={Float32Hyperparameter.Format(maxValue)}.");
         }
 
-        if (!float.IsFinite(rate))
+        if (!float.IsFinite(step))
         {
-            throw new ArgumentOutOfRangeException(nameof(rate), rate, string.Create(CultureInfo.InvariantCulture, $"MinMaxNorm expects a finite rate. Received: rate={rate}."));
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, $"MinMaxNorm expects a finite rate. Received: rate={Float32Hyperparameter.Format(rate)}.");
         }
 
-        MinValue = minValue;
-        MaxValue = maxValue;
-        Rate = rate;
+        MinValue = low;
+        MaxValue = high;
+        Rate = step;
         _axes = new NormAxes(axis is null || axis.Length == 0 ? [0] : axis, nameof(axis));
     }
 
-    /// <summary>The smallest norm.</summary>
+    /// <summary>The smallest norm, as float32 (the value given, rounded to float32).</summary>
     public float MinValue { get; }
 
-    /// <summary>The largest norm.</summary>
+    /// <summary>The largest norm, as float32.</summary>
     public float MaxValue { get; }
 
-    /// <summary>How far each step moves a norm into the interval.</summary>
+    /// <summary>How far each step moves a norm into the interval, as float32.</summary>
     public float Rate { get; }
 
     /// <summary>The axes the norm sums over.</summary>

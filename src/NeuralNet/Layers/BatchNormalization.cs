@@ -56,8 +56,8 @@ public sealed class BatchNormalization : Layer
     /// <param name="name">The layer's name; the model names it <c>batch_normalization</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="momentum"/> is outside [0, 1] or <paramref name="epsilon"/> is not positive.</exception>
     public BatchNormalization(
-        float momentum = 0.99f,
-        float epsilon = 1e-3f,
+        double momentum = 0.99,
+        double epsilon = 1e-3,
         bool center = true,
         bool scale = true,
         Initializer? betaInitializer = null,
@@ -69,18 +69,18 @@ public sealed class BatchNormalization : Layer
         string? name = null)
         : base(name)
     {
-        if (!(momentum >= 0f && momentum <= 1f))
+        if (!((float)momentum >= 0f && (float)momentum <= 1f))
         {
-            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{Describe()} expects a momentum in [0, 1]. Received: momentum={momentum}.");
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{Describe()} expects a momentum in [0, 1]. Received: momentum={Float32Hyperparameter.Format(momentum)}.");
         }
 
-        if (!(epsilon > 0f) || float.IsInfinity(epsilon))
+        if (!((float)epsilon > 0f) || float.IsInfinity((float)epsilon))
         {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={epsilon}.");
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={Float32Hyperparameter.Format(epsilon)}.");
         }
 
-        Momentum = momentum;
-        Epsilon = epsilon;
+        Momentum = (float)momentum;
+        Epsilon = (float)epsilon;
         Center = center;
         Scale = scale;
         BetaInitializer = betaInitializer ?? Zeros.Instance;
@@ -91,10 +91,10 @@ public sealed class BatchNormalization : Layer
         GammaRegularizer = gammaRegularizer;
     }
 
-    /// <summary>The weight of the old value in each moving-statistics update.</summary>
+    /// <summary>The weight of the old value in each moving-statistics update, as float32 (the value given, rounded to float32).</summary>
     public float Momentum { get; }
 
-    /// <summary>Added to the variance before the square root.</summary>
+    /// <summary>Added to the variance before the square root, as float32 (the value given, rounded to float32).</summary>
     public float Epsilon { get; }
 
     /// <summary>Whether an offset <c>beta</c> is learned.</summary>

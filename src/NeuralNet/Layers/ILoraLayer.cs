@@ -37,13 +37,14 @@ public interface ILoraLayer
     /// the layer's seed).
     /// </summary>
     /// <param name="rank">The rank of A·B, at least 1.</param>
-    /// <param name="alpha">Keras' <c>lora_alpha</c> (Keras 3.10+); null for <paramref name="rank"/>, so that A·B is unscaled.</param>
+    /// <param name="alpha">Keras' <c>lora_alpha</c> (Keras 3.10+); null for <paramref name="rank"/>, so that A·B is unscaled.
+    /// A double, as Keras' literal reads in C#; used as float32 (<see cref="LoraAlpha"/>).</param>
     /// <param name="aInitializer">A's initializer; null for <see cref="HeUniform"/>, Keras' <c>he_uniform</c>.</param>
     /// <param name="bInitializer">B's initializer; null for <see cref="Zeros"/>, so the layer starts as it was.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is below 1, or <paramref name="alpha"/> is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is below 1, or <paramref name="alpha"/> is not finite as float32.</exception>
     /// <exception cref="ArgumentException">An initializer does not fit its parameter's shape.</exception>
     /// <exception cref="InvalidOperationException">The layer is not built, already has LoRA, or has a constraint on the weight (which Keras refuses with LoRA).</exception>
-    void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null);
+    void EnableLora(int rank, double? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null);
 
     /// <summary>
     /// A new tensor holding the effective weight, <c>W + (alpha / rank) · A·B</c> (Keras' <c>_get_kernel_with_merged_lora</c>),

@@ -22,12 +22,12 @@ public sealed class LayerScale : Layer
     /// <param name="projectionDim">The number of channels (Keras' <c>projection_dim</c>), the size of the input's last axis; at least 1.</param>
     /// <param name="name">The layer's name; the model names it <c>layer_scale</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="initValues"/> is not finite, or <paramref name="projectionDim"/> is below 1.</exception>
-    public LayerScale(float initValues, int projectionDim, string? name = null)
+    public LayerScale(double initValues, int projectionDim, string? name = null)
         : base(name)
     {
-        if (!float.IsFinite(initValues))
+        if (!float.IsFinite((float)initValues))
         {
-            throw new ArgumentOutOfRangeException(nameof(initValues), initValues, "LayerScale expects a finite init_values.");
+            throw new ArgumentOutOfRangeException(nameof(initValues), initValues, $"LayerScale expects a finite init_values (as float32). Received: initValues={Float32Hyperparameter.Format(initValues)}.");
         }
 
         if (projectionDim < 1)
@@ -35,11 +35,11 @@ public sealed class LayerScale : Layer
             throw new ArgumentOutOfRangeException(nameof(projectionDim), projectionDim, $"LayerScale expects a positive projection_dim. Received: projection_dim={projectionDim}.");
         }
 
-        InitValues = initValues;
+        InitValues = (float)initValues;
         ProjectionDim = projectionDim;
     }
 
-    /// <summary>The initial value of every scale (Keras' <c>init_values</c>).</summary>
+    /// <summary>The initial value of every scale (Keras' <c>init_values</c>), as float32 (the value given, rounded to float32).</summary>
     public float InitValues { get; }
 
     /// <summary>The number of channels scaled (Keras' <c>projection_dim</c>).</summary>

@@ -18,9 +18,13 @@ internal static class LoraSettings
         : rank;
 
     /// <summary>The alpha, checked.</summary>
-    public static float? CheckAlpha(float? alpha, string who, string parameterName = "LoraAlpha") => alpha is float a && !float.IsFinite(a)
-        ? throw new ArgumentOutOfRangeException(parameterName, alpha, string.Create(CultureInfo.InvariantCulture, $"{who} expects a finite LoRA alpha (lora_alpha) but got {a}."))
-        : alpha;
+    public static float? CheckAlpha(float? alpha, string who, string parameterName = "LoraAlpha") => CheckAlpha((double?)alpha, who, parameterName);
+
+    /// <summary>The alpha given as double (<c>EnableLora(4, 8.0)</c>), checked as float32, the value used (1e39 would be
+    /// infinity); as float32.</summary>
+    public static float? CheckAlpha(double? alpha, string who, string parameterName) => alpha is double a && !float.IsFinite((float)a)
+        ? throw new ArgumentOutOfRangeException(parameterName, alpha, $"{who} expects a finite LoRA alpha (lora_alpha) but got {Float32Hyperparameter.Format(a)}.")
+        : (float?)alpha;
 
     /// <summary>Writes <c>lora_rank</c> and <c>lora_alpha</c> when a rank is set (an alpha that is a whole number as an integer, as Keras' users give it).</summary>
     public static Config SetLora(this Config config, int? rank, float? alpha)

@@ -65,7 +65,7 @@ internal sealed class LoraSlot(string layerType, string weightName)
     /// <param name="alpha">Keras' <c>lora_alpha</c>; null for the rank.</param>
     /// <param name="aInitializer">A's initializer; null for he_uniform.</param>
     /// <param name="bInitializer">B's initializer; null for zeros.</param>
-    public void Enable(Layer layer, Parameter? weight, Constraint? constraint, int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer)
+    public void Enable(Layer layer, Parameter? weight, Constraint? constraint, int rank, double? alpha, Initializer? aInitializer, Initializer? bInitializer)
     {
         Layer primary = layer.Primary;
         Adaptation = LowRankAdaptation.Create(primary, primary.IsBuilt ? weight : null, constraint, Enabled, Names, rank, alpha, aInitializer, bInitializer);

@@ -79,11 +79,11 @@ internal sealed class LowRankAdaptation
     /// <param name="aInitializer">A's initializer; null for Keras' <c>he_uniform</c>.</param>
     /// <param name="bInitializer">B's initializer; null for Keras' <c>zeros</c>.</param>
     public static LowRankAdaptation Create(Layer layer, Parameter? weight, Constraint? constraint, bool enabled, (string Weight, string A, string B) names,
-        int rank, float? alpha, Initializer? aInitializer, Initializer? bInitializer)
+        int rank, double? alpha, Initializer? aInitializer, Initializer? bInitializer)
     {
         string describe = layer.Description;
         LoraSettings.CheckRank(rank, describe, nameof(rank));
-        LoraSettings.CheckAlpha(alpha, describe, nameof(alpha));
+        float? singleAlpha = LoraSettings.CheckAlpha(alpha, describe, nameof(alpha));
 
         if (layer.Wrapper is Layer wrapper)
         {
@@ -118,7 +118,7 @@ internal sealed class LowRankAdaptation
         Parameter aParameter = layer.AddHelperParameter(names.A, aShape, aInitializer, weight.Regularizer);
         Parameter bParameter = layer.AddHelperParameter(names.B, bShape, bInitializer, weight.Regularizer);
         weight.IsTrainableKind = false;
-        return new LowRankAdaptation(weight, aParameter, bParameter, rank, alpha ?? rank);
+        return new LowRankAdaptation(weight, aParameter, bParameter, rank, singleAlpha ?? rank);
     }
 
     /// <summary>

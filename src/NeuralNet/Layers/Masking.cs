@@ -19,13 +19,20 @@ public sealed class Masking : Layer
     /// <summary>Creates a masking layer.</summary>
     /// <param name="maskValue">The value that marks padding: a step is masked when every feature equals it (Keras' default 0).</param>
     /// <param name="name">The layer's name; the model names it <c>masking</c>, ... when null.</param>
-    public Masking(float maskValue = 0f, string? name = null)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maskValue"/> is a finite double beyond float32's range
+    /// (it would be infinity as float32, the type of the inputs it is compared with).</exception>
+    public Masking(double maskValue = 0, string? name = null)
         : base(name)
     {
-        MaskValue = maskValue;
+        if (double.IsFinite(maskValue) && !float.IsFinite((float)maskValue))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maskValue), maskValue, $"{Describe()} expects a mask value within float32's range, the type of its inputs. Received: maskValue={Float32Hyperparameter.Format(maskValue)}.");
+        }
+
+        MaskValue = (float)maskValue;
     }
 
-    /// <summary>The value that marks padding.</summary>
+    /// <summary>The value that marks padding, as float32 (the value given, rounded to float32: the inputs' type).</summary>
     public float MaskValue { get; }
 
     /// <inheritdoc/>

@@ -57,7 +57,7 @@ public sealed partial class ReversibleEmbedding : Layer
     /// <paramref name="inputDim"/> is above <see cref="Embedding.MaxInputDim"/>, or <paramref name="logitSoftCap"/> is not a positive finite number.</exception>
     /// <exception cref="ArgumentException"><paramref name="reverseDtype"/> is neither null nor <c>"float32"</c>.</exception>
     public ReversibleEmbedding(int inputDim, int outputDim, bool tieWeights = true, Initializer? embeddingsInitializer = null, Regularizer? embeddingsRegularizer = null,
-        bool maskZero = false, string? reverseDtype = null, float? logitSoftCap = null, string? name = null)
+        bool maskZero = false, string? reverseDtype = null, double? logitSoftCap = null, string? name = null)
         : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputDim, 1);
@@ -73,9 +73,10 @@ public sealed partial class ReversibleEmbedding : Layer
             throw new ArgumentException($"ReversibleEmbedding computes its reverse projection in float32, the only type NeuralNet has; reverseDtype \"{reverseDtype}\" is not supported (expected null or \"float32\").", nameof(reverseDtype));
         }
 
-        if (logitSoftCap is float cap && !(cap > 0 && float.IsFinite(cap)))
+        // Checked as float32, the value used: 1e39 would be infinity, 1e-50 would be 0.
+        if (logitSoftCap is double cap && !((float)cap > 0 && float.IsFinite((float)cap)))
         {
-            throw new ArgumentOutOfRangeException(nameof(logitSoftCap), cap, "logitSoftCap must be a positive, finite number (the reverse output is tanh(logits / cap) · cap), or null for no cap.");
+            throw new ArgumentOutOfRangeException(nameof(logitSoftCap), cap, $"logitSoftCap must be a positive, finite number (the reverse output is tanh(logits / cap) · cap), or null for no cap. Received: logitSoftCap={Float32Hyperparameter.Format(cap)}.");
         }
 
         InputDim = inputDim;
@@ -85,7 +86,7 @@ public sealed partial class ReversibleEmbedding : Layer
         EmbeddingsRegularizer = embeddingsRegularizer;
         MaskZero = maskZero;
         ReverseDtype = reverseDtype;
-        LogitSoftCap = logitSoftCap;
+        LogitSoftCap = (float?)logitSoftCap;
     }
 
     /// <summary>The number of distinct ids (the vocabulary size).</summary>
@@ -115,7 +116,7 @@ public sealed partial class ReversibleEmbedding : Layer
     /// <summary>Keras' <c>reverse_dtype</c> as given: null or <c>"float32"</c>.</summary>
     public string? ReverseDtype { get; }
 
-    /// <summary>The cap of the reverse output (tanh(logits / cap) · cap), or null for none.</summary>
+    /// <summary>The cap of the reverse output (tanh(logits / cap) · cap), or null for none, as float32 (the value given, rounded to float32).</summary>
     public float? LogitSoftCap { get; }
 
     /// <summary>The vectors (inputDim, outputDim).</summary>

@@ -27,21 +27,21 @@ public sealed class Adadelta : Optimizer
     /// step is NaN.</param>
     /// <param name="epsilon">Added under both roots; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
-    public Adadelta(float learningRate = 0.001f, float rho = 0.95f, float epsilon = 1e-7f)
+    public Adadelta(double learningRate = 0.001, double rho = 0.95, double epsilon = 1e-7)
         : base(learningRate)
     {
         Rho = ValidateUnitInterval(rho, nameof(rho), inclusiveOne: true);
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
-        _oneMinusRho = (float)(1.0 - AsWritten(rho));
+        _oneMinusRho = (float)(1.0 - AsWritten(Rho));
     }
 
     /// <inheritdoc/>
     public override string Name => "adadelta";
 
-    /// <summary>The decay of the moving averages of squared gradients and squared updates.</summary>
+    /// <summary>The decay of the moving averages of squared gradients and squared updates, as float32 (the value given, rounded to float32).</summary>
     public float Rho { get; }
 
-    /// <summary>Added under both roots.</summary>
+    /// <summary>Added under both roots, as float32 (the value given, rounded to float32).</summary>
     public float Epsilon { get; }
 
     /// <inheritdoc/>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Optimizers;
@@ -39,39 +37,40 @@ public sealed class Adafactor : Optimizer
     /// <param name="clipThreshold">The largest rms of the normalised update before it is scaled down; positive.</param>
     /// <param name="relativeStep">Keras' <c>relative_step</c>; see the remarks.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
-    public Adafactor(float learningRate = 0.001f, float beta2Decay = -0.8f, float epsilon1 = 1e-30f, float epsilon2 = 1e-3f, float clipThreshold = 1f, bool relativeStep = true)
+    public Adafactor(double learningRate = 0.001, double beta2Decay = -0.8, double epsilon1 = 1e-30, double epsilon2 = 1e-3, double clipThreshold = 1, bool relativeStep = true)
         : base(learningRate)
     {
-        if (!(beta2Decay <= 0f) || float.IsInfinity(beta2Decay))
+        if (!((float)beta2Decay <= 0f) || float.IsInfinity((float)beta2Decay))
         {
-            throw new ArgumentOutOfRangeException(nameof(beta2Decay), beta2Decay, string.Create(CultureInfo.InvariantCulture, $"beta2Decay must be a finite number at most 0 (the second moment's decay is 1 - t^beta2Decay). Received: beta2Decay={beta2Decay}."));
+            throw new ArgumentOutOfRangeException(nameof(beta2Decay), beta2Decay, $"beta2Decay must be a finite number at most 0 (the second moment's decay is 1 - t^beta2Decay). Received: beta2Decay={Float32Hyperparameter.Format(beta2Decay)}.");
         }
 
-        if (!(clipThreshold > 0f) || float.IsInfinity(clipThreshold))
+        // Checked as float32, the value used: 1e-50 would be 0.
+        if (!((float)clipThreshold > 0f) || float.IsInfinity((float)clipThreshold))
         {
-            throw new ArgumentOutOfRangeException(nameof(clipThreshold), clipThreshold, string.Create(CultureInfo.InvariantCulture, $"clipThreshold must be a positive finite number. Received: clipThreshold={clipThreshold}."));
+            throw new ArgumentOutOfRangeException(nameof(clipThreshold), clipThreshold, $"clipThreshold must be a positive finite number (as float32). Received: clipThreshold={Float32Hyperparameter.Format(clipThreshold)}.");
         }
 
-        Beta2Decay = beta2Decay;
+        Beta2Decay = (float)beta2Decay;
         Epsilon1 = ValidateNonNegative(epsilon1, nameof(epsilon1));
         Epsilon2 = ValidateNonNegative(epsilon2, nameof(epsilon2));
-        ClipThreshold = clipThreshold;
+        ClipThreshold = (float)clipThreshold;
         RelativeStep = relativeStep;
     }
 
     /// <inheritdoc/>
     public override string Name => "adafactor";
 
-    /// <summary>The exponent of the second moment's decay (Keras <c>beta_2_decay</c>).</summary>
+    /// <summary>The exponent of the second moment's decay (Keras <c>beta_2_decay</c>), as float32 (the value given, rounded to float32).</summary>
     public float Beta2Decay { get; }
 
-    /// <summary>The offset added to every squared gradient (Keras <c>epsilon_1</c>).</summary>
+    /// <summary>The offset added to every squared gradient (Keras <c>epsilon_1</c>), as float32 (the value given, rounded to float32).</summary>
     public float Epsilon1 { get; }
 
-    /// <summary>The smallest parameter rms the step is relative to (Keras <c>epsilon_2</c>).</summary>
+    /// <summary>The smallest parameter rms the step is relative to (Keras <c>epsilon_2</c>), as float32 (the value given, rounded to float32).</summary>
     public float Epsilon2 { get; }
 
-    /// <summary>The largest rms of the normalised update (Keras <c>clip_threshold</c>).</summary>
+    /// <summary>The largest rms of the normalised update (Keras <c>clip_threshold</c>), as float32 (the value given, rounded to float32).</summary>
     public float ClipThreshold { get; }
 
     /// <summary>Keras' <c>relative_step</c>, saved with the configuration; it does not change the update (see the remarks).</summary>

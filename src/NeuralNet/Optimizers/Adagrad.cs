@@ -18,7 +18,7 @@ public sealed class Adagrad : Optimizer
     /// <param name="initialAccumulatorValue">The accumulator's starting value; non-negative.</param>
     /// <param name="epsilon">Added under the root; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
-    public Adagrad(float learningRate = 0.001f, float initialAccumulatorValue = 0.1f, float epsilon = 1e-7f)
+    public Adagrad(double learningRate = 0.001, double initialAccumulatorValue = 0.1, double epsilon = 1e-7)
         : base(learningRate)
     {
         InitialAccumulatorValue = ValidateNonNegative(initialAccumulatorValue, nameof(initialAccumulatorValue));
@@ -28,10 +28,10 @@ public sealed class Adagrad : Optimizer
     /// <inheritdoc/>
     public override string Name => "adagrad";
 
-    /// <summary>The accumulator's starting value.</summary>
+    /// <summary>The accumulator's starting value, as float32 (the value given, rounded to float32).</summary>
     public float InitialAccumulatorValue { get; }
 
-    /// <summary>Added under the root.</summary>
+    /// <summary>Added under the root, as float32 (the value given, rounded to float32).</summary>
     public float Epsilon { get; }
 
     /// <inheritdoc/>

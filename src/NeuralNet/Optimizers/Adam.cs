@@ -26,7 +26,7 @@ public sealed class Adam : MomentOptimizer
     /// <param name="amsGrad">Whether to use the AMSGrad variant (Keras <c>amsgrad</c>): divide by the root of the largest
     /// velocity so far, kept in an extra slot <c>velocity_hat</c>. Keras default false.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range; the message names it.</exception>
-    public Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, bool amsGrad = false)
+    public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7, bool amsGrad = false)
         : base(learningRate, beta1, beta2, epsilon, amsGrad)
     {
     }

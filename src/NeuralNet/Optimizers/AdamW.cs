@@ -19,7 +19,7 @@ public sealed class AdamW : MomentOptimizer
     /// <param name="amsGrad">Whether to use the AMSGrad variant (Keras <c>amsgrad</c>), as <see cref="Adam.AmsGrad"/>: an
     /// extra slot <c>velocity_hat</c>. Keras default false.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
-    public AdamW(float learningRate = 0.001f, float weightDecay = 0.004f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, bool amsGrad = false)
+    public AdamW(double learningRate = 0.001, double weightDecay = 0.004, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7, bool amsGrad = false)
         : base(learningRate, beta1, beta2, epsilon, amsGrad)
     {
         SetDefaultWeightDecay(weightDecay);

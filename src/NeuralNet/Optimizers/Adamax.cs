@@ -18,7 +18,7 @@ public sealed class Adamax : MomentOptimizer
     /// the largest |g| so far.</param>
     /// <param name="epsilon">Added to the norm; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
-    public Adamax(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+    public Adamax(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7)
         : base(learningRate, beta1, beta2, epsilon, beta2MayBeOne: true)
     {
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -35,21 +34,21 @@ public sealed class Ftrl : Optimizer
     /// <param name="beta">The paper's β, added to the L2 strength as β / (2·learningRate); non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
     public Ftrl(
-        float learningRate = 0.001f,
-        float learningRatePower = -0.5f,
-        float initialAccumulatorValue = 0.1f,
-        float l1RegularizationStrength = 0f,
-        float l2RegularizationStrength = 0f,
-        float l2ShrinkageRegularizationStrength = 0f,
-        float beta = 0f)
+        double learningRate = 0.001,
+        double learningRatePower = -0.5,
+        double initialAccumulatorValue = 0.1,
+        double l1RegularizationStrength = 0,
+        double l2RegularizationStrength = 0,
+        double l2ShrinkageRegularizationStrength = 0,
+        double beta = 0)
         : base(learningRate)
     {
-        if (!(learningRatePower <= 0f) || float.IsInfinity(learningRatePower))
+        if (!((float)learningRatePower <= 0f) || float.IsInfinity((float)learningRatePower))
         {
-            throw new ArgumentOutOfRangeException(nameof(learningRatePower), learningRatePower, string.Create(CultureInfo.InvariantCulture, $"learningRatePower must be zero or a negative finite number. Received: learningRatePower={learningRatePower}."));
+            throw new ArgumentOutOfRangeException(nameof(learningRatePower), learningRatePower, $"learningRatePower must be zero or a negative finite number (as float32). Received: learningRatePower={Float32Hyperparameter.Format(learningRatePower)}.");
         }
 
-        LearningRatePower = learningRatePower;
+        LearningRatePower = (float)learningRatePower;
         InitialAccumulatorValue = ValidateNonNegative(initialAccumulatorValue, nameof(initialAccumulatorValue));
         L1RegularizationStrength = ValidateNonNegative(l1RegularizationStrength, nameof(l1RegularizationStrength));
         L2RegularizationStrength = ValidateNonNegative(l2RegularizationStrength, nameof(l2RegularizationStrength));
@@ -60,22 +59,22 @@ public sealed class Ftrl : Optimizer
     /// <inheritdoc/>
     public override string Name => "ftrl";
 
-    /// <summary>How the per-element rate decays with the accumulated squared gradient (−0.5: as 1/√n).</summary>
+    /// <summary>How the per-element rate decays with the accumulated squared gradient (−0.5: as 1/√n), as float32 (the value given, rounded to float32).</summary>
     public float LearningRatePower { get; }
 
-    /// <summary>The accumulator's starting value.</summary>
+    /// <summary>The accumulator's starting value, as float32 (the value given, rounded to float32).</summary>
     public float InitialAccumulatorValue { get; }
 
-    /// <summary>The online L1 regularization strength.</summary>
+    /// <summary>The online L1 regularization strength, as float32 (the value given, rounded to float32).</summary>
     public float L1RegularizationStrength { get; }
 
-    /// <summary>The online (stabilization) L2 regularization strength.</summary>
+    /// <summary>The online (stabilization) L2 regularization strength, as float32 (the value given, rounded to float32).</summary>
     public float L2RegularizationStrength { get; }
 
-    /// <summary>The shrinkage-type (magnitude) L2 regularization strength.</summary>
+    /// <summary>The shrinkage-type (magnitude) L2 regularization strength, as float32 (the value given, rounded to float32).</summary>
     public float L2ShrinkageRegularizationStrength { get; }
 
-    /// <summary>The paper's β.</summary>
+    /// <summary>The paper's β, as float32 (the value given, rounded to float32).</summary>
     public float Beta { get; }
 
     /// <inheritdoc/>

@@ -25,7 +25,7 @@ public sealed class Lamb : MomentOptimizer
     /// <param name="beta2">The decay of the second-moment estimate, in [0, 1).</param>
     /// <param name="epsilon">The stabilizer added to the corrected √v; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range; the message names it.</exception>
-    public Lamb(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+    public Lamb(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7)
         : base(learningRate, beta1, beta2, epsilon)
     {
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -23,25 +22,26 @@ public sealed class Lion : Optimizer
     /// <param name="beta1">The weight of the momentum in the update's direction, in (0, 1] (0 would be sign SGD).</param>
     /// <param name="beta2">The decay of the momentum, in [0, 1].</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
-    public Lion(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.99f)
+    public Lion(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.99)
         : base(learningRate)
     {
-        if (!(beta1 > 0f && beta1 <= 1f))
+        // Checked as float32, the value used: 1e-50 would be 0.
+        if (!((float)beta1 > 0f && (float)beta1 <= 1f))
         {
-            throw new ArgumentOutOfRangeException(nameof(beta1), beta1, string.Create(CultureInfo.InvariantCulture, $"beta1 must be in (0, 1]; 0 makes Lion sign SGD. Received: beta1={beta1}."));
+            throw new ArgumentOutOfRangeException(nameof(beta1), beta1, $"beta1 must be in (0, 1]; 0 makes Lion sign SGD. Received: beta1={Float32Hyperparameter.Format(beta1)}.");
         }
 
-        Beta1 = beta1;
+        Beta1 = (float)beta1;
         Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: true);
     }
 
     /// <inheritdoc/>
     public override string Name => "lion";
 
-    /// <summary>The weight of the momentum in the update's direction.</summary>
+    /// <summary>The weight of the momentum in the update's direction, as float32 (the value given, rounded to float32).</summary>
     public float Beta1 { get; }
 
-    /// <summary>The decay of the momentum.</summary>
+    /// <summary>The decay of the momentum, as float32 (the value given, rounded to float32).</summary>
     public float Beta2 { get; }
 
     /// <inheritdoc/>

@@ -12,26 +12,26 @@ public abstract class MomentOptimizer : Optimizer
 {
     // beta2MayBeOne: Adamax's norm u = max(β2·u, |g|) is well defined at β2 = 1 (the largest |g| so far); Adam's
     // bias-corrected step would be 0 and Nadam's v̂ 0/0.
-    private protected MomentOptimizer(float learningRate, float beta1, float beta2, float epsilon, bool amsGrad = false, bool beta2MayBeOne = false)
+    private protected MomentOptimizer(double learningRate, double beta1, double beta2, double epsilon, bool amsGrad = false, bool beta2MayBeOne = false)
         : base(learningRate)
     {
         TracksMaxVelocity = amsGrad;
         Beta1 = ValidateUnitInterval(beta1, nameof(beta1), inclusiveOne: false);
         Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: beta2MayBeOne);
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
-        Beta1AsWritten = AsWritten(beta1);
-        Beta2AsWritten = AsWritten(beta2);
+        Beta1AsWritten = AsWritten(Beta1);
+        Beta2AsWritten = AsWritten(Beta2);
         OneMinusBeta1 = (float)(1.0 - Beta1AsWritten);
         OneMinusBeta2 = (float)(1.0 - Beta2AsWritten);
     }
 
-    /// <summary>The decay of the first-moment estimate.</summary>
+    /// <summary>The decay of the first-moment estimate, as float32 (the value given, rounded to float32).</summary>
     public float Beta1 { get; }
 
-    /// <summary>The decay of the second-moment estimate (of the infinity norm for Adamax).</summary>
+    /// <summary>The decay of the second-moment estimate (of the infinity norm for Adamax), as float32.</summary>
     public float Beta2 { get; }
 
-    /// <summary>The stabilizer added to the second moment's root (to the norm for Adamax).</summary>
+    /// <summary>The stabilizer added to the second moment's root (to the norm for Adamax), as float32.</summary>
     public float Epsilon { get; }
 
     /// <summary>β1 as the user wrote it, in float64.</summary>

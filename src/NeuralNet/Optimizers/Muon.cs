@@ -59,26 +59,26 @@ public sealed class Muon : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
     /// <exception cref="ArgumentException">An entry of <paramref name="excludeLayers"/> is null or not a valid regular expression.</exception>
     public Muon(
-        float learningRate = 0.001f,
-        float adamBeta1 = 0.9f,
-        float adamBeta2 = 0.999f,
-        float? adamWeightDecay = 0.004f,
-        float epsilon = 1e-7f,
+        double learningRate = 0.001,
+        double adamBeta1 = 0.9,
+        double adamBeta2 = 0.999,
+        double? adamWeightDecay = 0.004,
+        double epsilon = 1e-7,
         IReadOnlyList<string>? excludeLayers = null,
         bool excludeEmbeddings = true,
-        float muonA = 3.4445f,
-        float muonB = -4.7750f,
-        float muonC = 2.0315f,
-        float adamLearningRateRatio = 1f,
-        float momentum = 0.95f,
+        double muonA = 3.4445,
+        double muonB = -4.7750,
+        double muonC = 2.0315,
+        double adamLearningRateRatio = 1,
+        double momentum = 0.95,
         int nsSteps = 5,
         bool nesterov = true,
-        float? rmsRate = 0.2f)
+        double? rmsRate = 0.2)
         : base(learningRate)
     {
         AdamBeta1 = ValidateUnitInterval(adamBeta1, nameof(adamBeta1), inclusiveOne: false);
         AdamBeta2 = ValidateUnitInterval(adamBeta2, nameof(adamBeta2), inclusiveOne: false);
-        AdamWeightDecay = adamWeightDecay is float decay ? ValidateNonNegative(decay, nameof(adamWeightDecay)) : null;
+        AdamWeightDecay = adamWeightDecay is double decay ? ValidateNonNegative(decay, nameof(adamWeightDecay)) : null;
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
         MuonA = ValidateFinite(muonA, nameof(muonA));
         MuonB = ValidateFinite(muonB, nameof(muonB));
@@ -88,30 +88,30 @@ public sealed class Muon : Optimizer
         ArgumentOutOfRangeException.ThrowIfNegative(nsSteps);
         NsSteps = nsSteps;
         Nesterov = nesterov;
-        RmsRate = rmsRate is float rate ? ValidateNonNegative(rate, nameof(rmsRate)) : null;
+        RmsRate = rmsRate is double rate ? ValidateNonNegative(rate, nameof(rmsRate)) : null;
         ExcludeEmbeddings = excludeEmbeddings;
         (_excludeLayers, _excludePattern) = ExcludePattern(excludeLayers ?? []);
-        OneMinusBeta1 = (float)(1.0 - AsWritten(adamBeta1));
-        OneMinusBeta2 = (float)(1.0 - AsWritten(adamBeta2));
+        OneMinusBeta1 = (float)(1.0 - AsWritten(AdamBeta1));
+        OneMinusBeta2 = (float)(1.0 - AsWritten(AdamBeta2));
 
         // Keras: m · (self.momentum − 1), the difference taken in float64 on the value as written.
-        MomentumMinusOne = (float)(AsWritten(momentum) - 1.0);
-        SetDefaultWeightDecay(0.004f);
+        MomentumMinusOne = (float)(AsWritten(Momentum) - 1.0);
+        SetDefaultWeightDecay(0.004);
     }
 
     /// <inheritdoc/>
     public override string Name => "muon";
 
-    /// <summary>AdamW's first-moment decay (Keras <c>adam_beta_1</c>).</summary>
+    /// <summary>AdamW's first-moment decay (Keras <c>adam_beta_1</c>), as float32 (the value given, rounded to float32).</summary>
     public float AdamBeta1 { get; }
 
-    /// <summary>AdamW's second-moment decay (Keras <c>adam_beta_2</c>).</summary>
+    /// <summary>AdamW's second-moment decay (Keras <c>adam_beta_2</c>), as float32 (the value given, rounded to float32).</summary>
     public float AdamBeta2 { get; }
 
-    /// <summary>The weight decay of the parameters AdamW steps (Keras <c>adam_weight_decay</c>); null for none.</summary>
+    /// <summary>The weight decay of the parameters AdamW steps (Keras <c>adam_weight_decay</c>); null for none, as float32 (the value given, rounded to float32).</summary>
     public float? AdamWeightDecay { get; }
 
-    /// <summary>AdamW's stabilizer (Keras <c>epsilon</c>).</summary>
+    /// <summary>AdamW's stabilizer (Keras <c>epsilon</c>), as float32 (the value given, rounded to float32).</summary>
     public float Epsilon { get; }
 
     /// <summary>The regular expressions whose match in a parameter's path sends it to AdamW (Keras <c>exclude_layers</c>).</summary>
@@ -120,19 +120,19 @@ public sealed class Muon : Optimizer
     /// <summary>Whether parameters whose path contains "embedding" are stepped by AdamW (Keras <c>exclude_embeddings</c>).</summary>
     public bool ExcludeEmbeddings { get; }
 
-    /// <summary>The Newton-Schulz iteration's a (Keras <c>muon_a</c>).</summary>
+    /// <summary>The Newton-Schulz iteration's a (Keras <c>muon_a</c>), as float32 (the value given, rounded to float32).</summary>
     public float MuonA { get; }
 
-    /// <summary>The Newton-Schulz iteration's b (Keras <c>muon_b</c>).</summary>
+    /// <summary>The Newton-Schulz iteration's b (Keras <c>muon_b</c>), as float32 (the value given, rounded to float32).</summary>
     public float MuonB { get; }
 
-    /// <summary>The Newton-Schulz iteration's c (Keras <c>muon_c</c>).</summary>
+    /// <summary>The Newton-Schulz iteration's c (Keras <c>muon_c</c>), as float32 (the value given, rounded to float32).</summary>
     public float MuonC { get; }
 
-    /// <summary>AdamW's learning rate relative to the learning rate (Keras <c>adam_lr_ratio</c>).</summary>
+    /// <summary>AdamW's learning rate relative to the learning rate (Keras <c>adam_lr_ratio</c>), as float32 (the value given, rounded to float32).</summary>
     public float AdamLearningRateRatio { get; }
 
-    /// <summary>The momentum of Muon's SGD (Keras <c>momentum</c>).</summary>
+    /// <summary>The momentum of Muon's SGD (Keras <c>momentum</c>), as float32 (the value given, rounded to float32).</summary>
     public float Momentum { get; }
 
     /// <summary>The number of Newton-Schulz iterations (Keras <c>ns_steps</c>).</summary>
@@ -141,7 +141,7 @@ public sealed class Muon : Optimizer
     /// <summary>Whether Muon's direction is Nesterov's (Keras <c>nesterov</c>).</summary>
     public bool Nesterov { get; }
 
-    /// <summary>Moonlight's scale of Muon's step (Keras <c>rms_rate</c>); null for none.</summary>
+    /// <summary>Moonlight's scale of Muon's step (Keras <c>rms_rate</c>); null for none, as float32 (the value given, rounded to float32).</summary>
     public float? RmsRate { get; }
 
     /// <inheritdoc/>
@@ -255,9 +255,10 @@ public sealed class Muon : Optimizer
         }
     }
 
-    private static float ValidateFinite(float value, string parameterName) =>
-        float.IsFinite(value) ? value
-        : throw new ArgumentOutOfRangeException(parameterName, value, string.Create(CultureInfo.InvariantCulture, $"{parameterName} must be a finite number. Received: {parameterName}={value}."));
+    // Checked as float32, the value used: 1e39 would be infinity.
+    private static float ValidateFinite(double value, string parameterName) =>
+        float.IsFinite((float)value) ? (float)value
+        : throw new ArgumentOutOfRangeException(parameterName, value, $"{parameterName} must be a finite number (as float32). Received: {parameterName}={Float32Hyperparameter.Format(value)}.");
 
     // Keras searches each keyword with re.search; one alternation of them matches the same paths.
     private static (string[] Layers, Regex? Pattern) ExcludePattern(IReadOnlyList<string> layers)

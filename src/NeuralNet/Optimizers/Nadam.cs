@@ -28,7 +28,7 @@ public sealed class Nadam : MomentOptimizer
     /// <param name="beta2">The decay of the second moment, in [0, 1).</param>
     /// <param name="epsilon">Added to the root of the second moment; non-negative.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
-    public Nadam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+    public Nadam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7)
         : base(learningRate, beta1, beta2, epsilon)
     {
     }

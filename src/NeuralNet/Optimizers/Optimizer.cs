@@ -18,6 +18,10 @@ namespace NeuralNet.Optimizers;
 /// <para>Optional gradient clipping, applied per parameter before the update as Keras does: <see cref="ClipNorm"/>
 /// rescales a gradient whose L2 norm exceeds it; <see cref="ClipValue"/> clamps every element to
 /// [-ClipValue, ClipValue]. At most one of them can be set.</para>
+/// <para>Hyper-parameters are taken as double, as C# reads Keras' literals (<c>new Adam(1e-3, beta2: 0.98)</c>), and kept
+/// and used as float32, as Keras keeps them in float32 variables: a double is rounded to float32 (<c>1e-3</c> is used as
+/// <c>1e-3f</c>), a float argument is used bit for bit, and the properties give the float32 values. A value is
+/// checked as float32, so a finite double beyond float32's range (1e39) is refused as infinite.</para>
 /// <para>An optimizer belongs to one model at a time and is not thread-safe.</para>
 /// </remarks>
 public abstract partial class Optimizer
@@ -37,9 +41,11 @@ public abstract partial class Optimizer
     private float? _clipValue;
 
     /// <summary>Creates an optimizer with the given learning rate.</summary>
-    /// <param name="learningRate">The step size; non-negative and finite (0 leaves the weights where they are).</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is negative, NaN or infinite.</exception>
-    protected Optimizer(float learningRate)
+    /// <param name="learningRate">The step size; non-negative and finite (0 leaves the weights where they are). A double, as
+    /// Keras' <c>learning_rate=1e-3</c> reads in C#; used as float32, as Keras' variable is.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is negative, NaN or infinite, or
+    /// beyond float32's range.</exception>
+    protected Optimizer(double learningRate)
     {
         LearningRate = learningRate;
     }
@@ -50,11 +56,14 @@ public abstract partial class Optimizer
     /// <summary>
     /// The step size. Callbacks such as <see cref="Training.ReduceLROnPlateau"/> change it between steps.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite (the parameter is named <c>learningRate</c>);
-    /// 0 is allowed, as in Keras (a frozen phase of fine-tuning).</exception>
+    /// <remarks>A double, so that Keras' <c>optimizer.learning_rate = 1e-4</c> ports as <c>optimizer.LearningRate = 1e-4</c>;
+    /// the rate is kept and used as float32, as Keras' variable is, so reading it gives the float32 value (1e-4 reads
+    /// back as 9.999999747378752E-05), and a positive rate below float32's smallest becomes 0.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite, or beyond float32's range
+    /// (the parameter is named <c>learningRate</c>); 0 is allowed, as in Keras (a frozen phase of fine-tuning).</exception>
     /// <exception cref="InvalidOperationException">Set while a <see cref="Schedule"/> drives the rate; or read while the
     /// schedule gives a negative, NaN or infinite rate at the current step (0 is allowed: warmup from 0, decay to 0).</exception>
-    public float LearningRate
+    public double LearningRate
     {
         get => _schedule is null ? _learningRate : ScheduledRate();
         set => _learningRate = _schedule is null
@@ -198,7 +207,7 @@ public abstract partial class Optimizer
 
         // The rate of this step, once (a schedule's Rate runs here, on this thread, and throws before anything changes);
         // the weight decay and every update of this step use it.
-        float learningRate = LearningRate;
+        float learningRate = (float)LearningRate;
         Layers.InferencePass.Renew();
         long iterations = Iterations;
         long step = iterations + 1;
@@ -341,7 +350,7 @@ public abstract partial class Optimizer
     private protected virtual float? WeightDecayOf(Parameter parameter, Tensor[] slots) => _weightDecay;
 
     /// <summary>Sets the weight decay a subclass starts with (AdamW's 0.004).</summary>
-    private protected void SetDefaultWeightDecay(float value) => _weightDecay = ValidateNonNegative(value, nameof(WeightDecay));
+    private protected void SetDefaultWeightDecay(double value) => _weightDecay = ValidateNonNegative(value, nameof(WeightDecay));
 
     // Keras: variable − variable · wd · lr, evaluated in that order in float32.
     private static void ApplyWeightDecay(Span<float> values, float decay, float learningRate)
@@ -406,7 +415,7 @@ public abstract partial class Optimizer
     /// <c>clipvalue</c> here; subclasses add theirs. Saving a compiled model writes it.
     /// </summary>
     public virtual Config GetConfig() =>
-        WithWeightDecay((_schedule is null ? new Config().Set("learning_rate", LearningRate) : new Config().Set("learning_rate", SerializeSchedule(_schedule)))
+        WithWeightDecay((_schedule is null ? new Config().Set("learning_rate", (float)LearningRate) : new Config().Set("learning_rate", SerializeSchedule(_schedule)))
             .Set("clipnorm", ClipNorm).Set("clipvalue", ClipValue));
 
     // Written only when set, so that files of optimizers without them stay as they were.
@@ -540,29 +549,35 @@ public abstract partial class Optimizer
         return names;
     }
 
-    /// <summary>Throws unless <paramref name="value"/> is in [0, 1) (or [0, 1] when <paramref name="inclusiveOne"/>); returns it.</summary>
+    /// <summary>Throws unless <paramref name="value"/>, as float32, is in [0, 1) (or [0, 1] when
+    /// <paramref name="inclusiveOne"/>); returns it as float32 (a float argument comes back bit for bit).</summary>
+    /// <remarks>The float32 value is checked, since it is the one used: 0.99999999999 is 1 as float32, outside [0, 1).</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside the interval; the message names <paramref name="parameterName"/>.</exception>
-    protected static float ValidateUnitInterval(float value, string parameterName, bool inclusiveOne)
+    protected static float ValidateUnitInterval(double value, string parameterName, bool inclusiveOne)
     {
-        bool ok = value >= 0f && (inclusiveOne ? value <= 1f : value < 1f);
+        float single = (float)value;
+        bool ok = single >= 0f && (inclusiveOne ? single <= 1f : single < 1f);
         if (!ok)
         {
-            throw new ArgumentOutOfRangeException(parameterName, value, string.Create(CultureInfo.InvariantCulture, $"{parameterName} must be in [0, 1{(inclusiveOne ? "]" : ")")}. Received: {parameterName}={value}."));
+            throw new ArgumentOutOfRangeException(parameterName, value, $"{parameterName} must be in [0, 1{(inclusiveOne ? "]" : ")")}. Received: {parameterName}={Float32Hyperparameter.Format(value)}.");
         }
 
-        return value;
+        return single;
     }
 
-    /// <summary>Throws unless <paramref name="value"/> is non-negative and finite; returns it.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite; the message names <paramref name="parameterName"/>.</exception>
-    protected static float ValidateNonNegative(float value, string parameterName)
+    /// <summary>Throws unless <paramref name="value"/> is non-negative and finite as float32; returns it as float32 (a
+    /// float argument comes back bit for bit).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite, or a finite double beyond
+    /// float32's range (1e39); the message names <paramref name="parameterName"/>.</exception>
+    protected static float ValidateNonNegative(double value, string parameterName)
     {
-        if (!(value >= 0f) || float.IsInfinity(value))
+        float single = (float)value;
+        if (!(single >= 0f) || float.IsInfinity(single))
         {
-            throw new ArgumentOutOfRangeException(parameterName, value, string.Create(CultureInfo.InvariantCulture, $"{parameterName} must be a non-negative finite number. Received: {parameterName}={value}."));
+            throw new ArgumentOutOfRangeException(parameterName, value, $"{parameterName} must be a non-negative finite number (as float32). Received: {parameterName}={Float32Hyperparameter.Format(value)}.");
         }
 
-        return value;
+        return single;
     }
 
     /// <summary>
@@ -573,17 +588,20 @@ public abstract partial class Optimizer
     protected static double AsWritten(float value) =>
         double.Parse(value.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
 
-    /// <summary>Throws unless <paramref name="value"/> is a non-negative finite learning rate (0 included, as Keras and the
-    /// schedules allow); returns it.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
-    protected static float ValidateLearningRate(float value)
+    /// <summary>Throws unless <paramref name="value"/> is a non-negative finite learning rate as float32 (0 included, as Keras
+    /// and the schedules allow; a positive rate below float32's smallest becomes 0); returns it as float32 (a float
+    /// argument comes back bit for bit).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite, or a finite double beyond
+    /// float32's range (1e39).</exception>
+    protected static float ValidateLearningRate(double value)
     {
-        if (!(value >= 0f) || float.IsInfinity(value))
+        float single = (float)value;
+        if (!(single >= 0f) || float.IsInfinity(single))
         {
-            throw new ArgumentOutOfRangeException("learningRate", value, string.Create(CultureInfo.InvariantCulture, $"The learning rate must be a non-negative finite number. Received: learningRate={value}."));
+            throw new ArgumentOutOfRangeException("learningRate", value, $"The learning rate must be a non-negative finite number (as float32). Received: learningRate={Float32Hyperparameter.Format(value)}.");
         }
 
-        return value;
+        return single;
     }
 
     private static void ValidateClip(float? value, string name, float? other, string otherName)

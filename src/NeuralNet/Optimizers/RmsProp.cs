@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -35,18 +34,18 @@ public sealed class RmsProp : Optimizer
     /// <param name="centered">Whether to normalize by the estimated variance of the gradient.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range (NaN and infinities included);
     /// the message names it and the value.</exception>
-    public RmsProp(float learningRate = 0.001f, float rho = 0.9f, float momentum = 0f, float epsilon = 1e-7f, bool centered = false)
+    public RmsProp(double learningRate = 0.001, double rho = 0.9, double momentum = 0, double epsilon = 1e-7, bool centered = false)
         : base(learningRate)
     {
         Rho = ValidateUnitInterval(rho, nameof(rho), inclusiveOne: true);
-        _oneMinusRho = (float)(1.0 - AsWritten(rho));
-        Momentum = !(momentum >= 0f) || float.IsInfinity(momentum)
-            ? throw new ArgumentOutOfRangeException(nameof(momentum), momentum, string.Create(CultureInfo.InvariantCulture, $"momentum must be a non-negative finite number (0 for none; Keras would silently ignore a negative one). Received: momentum={momentum}."))
-            : momentum;
+        _oneMinusRho = (float)(1.0 - AsWritten(Rho));
+        Momentum = !((float)momentum >= 0f) || float.IsInfinity((float)momentum)
+            ? throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"momentum must be a non-negative finite number (0 for none; Keras would silently ignore a negative one). Received: momentum={Float32Hyperparameter.Format(momentum)}.")
+            : (float)momentum;
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
         Centered = centered;
         var slots = new List<string> { "velocity" };
-        if (momentum > 0f)
+        if (Momentum > 0f)
         {
             slots.Add("momentum");
         }
@@ -62,13 +61,13 @@ public sealed class RmsProp : Optimizer
     /// <inheritdoc/>
     public override string Name => "rmsprop";
 
-    /// <summary>The decay of the squared-gradient average.</summary>
+    /// <summary>The decay of the squared-gradient average, as float32 (the value given, rounded to float32).</summary>
     public float Rho { get; }
 
-    /// <summary>The momentum coefficient (0: none).</summary>
+    /// <summary>The momentum coefficient (0: none), as float32 (the value given, rounded to float32).</summary>
     public float Momentum { get; }
 
-    /// <summary>The stabilizer added under the square root.</summary>
+    /// <summary>The stabilizer added under the square root, as float32 (the value given, rounded to float32).</summary>
     public float Epsilon { get; }
 
     /// <summary>Whether the centered variant is used.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -36,16 +35,17 @@ public sealed class ScheduleFreeAdamW : Optimizer
     /// <param name="epsilon">The stabilizer added to the corrected √v; non-negative.</param>
     /// <param name="warmupSteps">The number of steps over which the rate rises linearly from 0; at least 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range (the message names it).</exception>
-    public ScheduleFreeAdamW(float learningRate = 0.0025f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, int warmupSteps = 0)
+    public ScheduleFreeAdamW(double learningRate = 0.0025, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, int warmupSteps = 0)
         : base(learningRate)
     {
-        if (!(beta1 > 0f && beta1 <= 1f))
+        // Checked as float32, the value used: 1e-50 would be 0.
+        if (!((float)beta1 > 0f && (float)beta1 <= 1f))
         {
-            throw new ArgumentOutOfRangeException(nameof(beta1), beta1, string.Create(CultureInfo.InvariantCulture, $"beta1 must be in (0, 1]; x is recovered from y by dividing by it. Received: beta1={beta1}."));
+            throw new ArgumentOutOfRangeException(nameof(beta1), beta1, $"beta1 must be in (0, 1]; x is recovered from y by dividing by it. Received: beta1={Float32Hyperparameter.Format(beta1)}.");
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(warmupSteps);
-        Beta1 = beta1;
+        Beta1 = (float)beta1;
         Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: false);
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
         WarmupSteps = warmupSteps;
@@ -54,13 +54,13 @@ public sealed class ScheduleFreeAdamW : Optimizer
     /// <inheritdoc/>
     public override string Name => "schedule_free_adamw";
 
-    /// <summary>The interpolation between z and x at which gradients are taken (Keras <c>beta_1</c>).</summary>
+    /// <summary>The interpolation between z and x at which gradients are taken (Keras <c>beta_1</c>), as float32 (the value given, rounded to float32).</summary>
     public float Beta1 { get; }
 
-    /// <summary>The decay of the second-moment estimate (Keras <c>beta_2</c>).</summary>
+    /// <summary>The decay of the second-moment estimate (Keras <c>beta_2</c>), as float32 (the value given, rounded to float32).</summary>
     public float Beta2 { get; }
 
-    /// <summary>The stabilizer (Keras <c>epsilon</c>).</summary>
+    /// <summary>The stabilizer (Keras <c>epsilon</c>), as float32 (the value given, rounded to float32).</summary>
     public float Epsilon { get; }
 
     /// <summary>The number of warmup steps (Keras <c>warmup_steps</c>).</summary>

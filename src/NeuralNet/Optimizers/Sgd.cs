@@ -21,7 +21,7 @@ public sealed class Sgd : Optimizer
     /// <param name="momentum">The momentum in [0, 1]; 0 is plain gradient descent.</param>
     /// <param name="nesterov">Whether to apply Nesterov momentum.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is outside its range; the message names it.</exception>
-    public Sgd(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false)
+    public Sgd(double learningRate = 0.01, double momentum = 0, bool nesterov = false)
         : base(learningRate)
     {
         Momentum = ValidateUnitInterval(momentum, nameof(momentum), inclusiveOne: true);
@@ -31,7 +31,7 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     public override string Name => "sgd";
 
-    /// <summary>The momentum coefficient.</summary>
+    /// <summary>The momentum coefficient, as float32 (the value given, rounded to float32).</summary>
     public float Momentum { get; }
 
     /// <summary>Whether Nesterov momentum is applied.</summary>

@@ -278,7 +278,7 @@ internal sealed class Trainer
                 foreach (Callback callback in callbacks)
                 {
                     // Keras logs the rate the epoch used, read before ReduceLROnPlateau may lower it.
-                    float rate = _settings.Optimizer.LearningRate;
+                    double rate = _settings.Optimizer.LearningRate;
                     callback.OnEpochEnd(epoch, epochLogs);
                     if (callback.LogsLearningRate)
                     {

@@ -13,7 +13,7 @@ namespace NeuralNet.Tests.Optimizers;
 /// <summary>Sign descent: w -= learningRate * sign(g).</summary>
 public sealed class SignSgd : Optimizer
 {
-    public SignSgd(float learningRate = 0.01f)
+    public SignSgd(double learningRate = 0.01)
         : base(learningRate)
     {
     }
@@ -35,7 +35,7 @@ public sealed class SignSgd : Optimizer
 
     protected override void Update(Span<float> values, ReadOnlySpan<float> gradient, Tensor[] slots, long step)
     {
-        float rate = LearningRate;
+        float rate = (float)LearningRate; // a double holding the float32 rate the optimizer keeps
         for (int i = 0; i < values.Length; i++)
         {
             values[i] -= rate * MathF.Sign(gradient[i]);

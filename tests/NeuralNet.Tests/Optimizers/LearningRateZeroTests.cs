@@ -86,7 +86,7 @@ public class LearningRateZeroTests
             callbacks: [new LearningRateScheduler((epoch, rate) => epoch == 1 ? 0.0 : epoch == 2 ? -0.0 : 0.05), recorder]);
 
         Assert.Equal([0.05, 0.0, 0.0], history["learning_rate"].Select(r => Math.Round(r, 6)));
-        Assert.True(float.IsPositive(model.Optimizer!.LearningRate), "-0.0 is set as +0");
+        Assert.True(double.IsPositive(model.Optimizer!.LearningRate), "-0.0 is set as +0");
         Assert.Equal(weights[0], weights[1]);
         Assert.Equal(weights[1], weights[2]);
 
@@ -128,7 +128,7 @@ public class LearningRateZeroTests
         for (int epoch = 0; epoch < 4; epoch++)
         {
             callback.OnEpochEnd(epoch, new Dictionary<string, double> { ["loss"] = 1.0 });
-            rates.Add(model.Optimizer!.LearningRate);
+            rates.Add((float)model.Optimizer!.LearningRate);
         }
 
         Assert.Equal([0.1f, expected, expected, expected], rates);

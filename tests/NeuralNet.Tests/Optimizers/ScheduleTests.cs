@@ -76,7 +76,7 @@ public class ScheduleTests
         float[] seen = new float[3];
         for (int step = 0; step < 3; step++)
         {
-            seen[step] = sgd.LearningRate;
+            seen[step] = (float)sgd.LearningRate;
             w.Gradient[0] = 1f;
             sgd.Step([w]);
         }

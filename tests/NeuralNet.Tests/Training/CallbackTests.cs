@@ -180,7 +180,7 @@ public class CallbackTests
         for (int epoch = 0; epoch < losses.Length; epoch++)
         {
             callback.OnEpochEnd(epoch, new Dictionary<string, double> { ["loss"] = losses[epoch] });
-            rates.Add(model.Optimizer!.LearningRate);
+            rates.Add((float)model.Optimizer!.LearningRate);
         }
 
         // Keras: epoch 0 sets the best; epochs 1-2 wait -> halve at 2; epoch 3 ends the cooldown and waits; epoch 4

@@ -16,18 +16,18 @@ public sealed class ELU : Layer
     /// <param name="alpha">The negative saturation level, finite (Keras default 1).</param>
     /// <param name="name">The layer's name; the model names it <c>elu</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not finite.</exception>
-    public ELU(float alpha = 1f, string? name = null)
+    public ELU(double alpha = 1, string? name = null)
         : base(name)
     {
-        if (!float.IsFinite(alpha))
+        if (!float.IsFinite((float)alpha))
         {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"{Describe()} expects a finite alpha. Received: alpha={alpha}.");
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"{Describe()} expects a finite alpha. Received: alpha={Float32Hyperparameter.Format(alpha)}.");
         }
 
-        _function = new Elu(alpha);
+        _function = new Elu((float)alpha);
     }
 
-    /// <summary>The negative saturation level.</summary>
+    /// <summary>The negative saturation level, as float32 (the value given, rounded to float32).</summary>
     public float Alpha => _function.Alpha;
 
     /// <inheritdoc/>

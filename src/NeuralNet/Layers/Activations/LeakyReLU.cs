@@ -19,18 +19,18 @@ public sealed class LeakyReLU : Layer
     /// <param name="negativeSlope">The slope for negative inputs, finite and at least 0 (Keras' layer default 0.3).</param>
     /// <param name="name">The layer's name; the model names it <c>leaky_re_lu</c>, ... when null (Keras' automatic name).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="negativeSlope"/> is negative or not finite.</exception>
-    public LeakyReLU(float negativeSlope = 0.3f, string? name = null)
+    public LeakyReLU(double negativeSlope = 0.3, string? name = null)
         : base(name)
     {
-        if (!(negativeSlope >= 0f) || float.IsInfinity(negativeSlope))
+        if (!((float)negativeSlope >= 0f) || float.IsInfinity((float)negativeSlope))
         {
-            throw new ArgumentOutOfRangeException(nameof(negativeSlope), negativeSlope, $"{Describe()}: the negative_slope value of a Leaky ReLU layer cannot be negative. Received: negativeSlope={negativeSlope}.");
+            throw new ArgumentOutOfRangeException(nameof(negativeSlope), negativeSlope, $"{Describe()}: the negative_slope value of a Leaky ReLU layer cannot be negative. Received: negativeSlope={Float32Hyperparameter.Format(negativeSlope)}.");
         }
 
-        _function = new LeakyRelu(negativeSlope);
+        _function = new LeakyRelu((float)negativeSlope);
     }
 
-    /// <summary>The slope for negative inputs.</summary>
+    /// <summary>The slope for negative inputs, as float32 (the value given, rounded to float32).</summary>
     public float NegativeSlope => _function.NegativeSlope;
 
     /// <inheritdoc/>

@@ -23,36 +23,36 @@ public sealed class ReLU : Layer
     /// <param name="threshold">Inputs at or below it give <c>negativeSlope * (x - threshold)</c>; at least 0 (default 0).</param>
     /// <param name="name">The layer's name; the model names it <c>re_lu</c>, ... when null (Keras' automatic name).</param>
     /// <exception cref="ArgumentOutOfRangeException">A setting is negative or not finite.</exception>
-    public ReLU(float? maxValue = null, float negativeSlope = 0f, float threshold = 0f, string? name = null)
+    public ReLU(double? maxValue = null, double negativeSlope = 0, double threshold = 0, string? name = null)
         : base(name)
     {
-        if (maxValue is float max && !(max >= 0f && !float.IsInfinity(max)))
+        if (maxValue is double max && !((float)max >= 0f && !float.IsInfinity((float)max)))
         {
-            throw new ArgumentOutOfRangeException(nameof(maxValue), maxValue, $"{Describe()}: max_value cannot be a negative value. Received: maxValue={max}.");
+            throw new ArgumentOutOfRangeException(nameof(maxValue), maxValue, $"{Describe()}: max_value cannot be a negative value. Received: maxValue={Float32Hyperparameter.Format(max)}.");
         }
 
-        if (!(negativeSlope >= 0f) || float.IsInfinity(negativeSlope))
+        if (!((float)negativeSlope >= 0f) || float.IsInfinity((float)negativeSlope))
         {
-            throw new ArgumentOutOfRangeException(nameof(negativeSlope), negativeSlope, $"{Describe()}: negative_slope cannot be a negative value. Received: negativeSlope={negativeSlope}.");
+            throw new ArgumentOutOfRangeException(nameof(negativeSlope), negativeSlope, $"{Describe()}: negative_slope cannot be a negative value. Received: negativeSlope={Float32Hyperparameter.Format(negativeSlope)}.");
         }
 
-        if (!(threshold >= 0f) || float.IsInfinity(threshold))
+        if (!((float)threshold >= 0f) || float.IsInfinity((float)threshold))
         {
-            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, $"{Describe()}: threshold cannot be a negative value. Received: threshold={threshold}.");
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, $"{Describe()}: threshold cannot be a negative value. Received: threshold={Float32Hyperparameter.Format(threshold)}.");
         }
 
-        MaxValue = maxValue;
-        NegativeSlope = negativeSlope;
-        Threshold = threshold;
+        MaxValue = (float?)maxValue;
+        NegativeSlope = (float)negativeSlope;
+        Threshold = (float)threshold;
     }
 
-    /// <summary>The largest output, or null for none.</summary>
+    /// <summary>The largest output, or null for none, as float32 (the value given, rounded to float32).</summary>
     public float? MaxValue { get; }
 
-    /// <summary>The slope below the threshold.</summary>
+    /// <summary>The slope below the threshold, as float32 (the value given, rounded to float32).</summary>
     public float NegativeSlope { get; }
 
-    /// <summary>The threshold.</summary>
+    /// <summary>The threshold, as float32 (the value given, rounded to float32).</summary>
     public float Threshold { get; }
 
     /// <inheritdoc/>

@@ -167,7 +167,7 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
 
     /// <inheritdoc/>
     /// <remarks>A model that holds the layer trains A and B from its next step on, without compiling again.</remarks>
-    public void EnableLora(int rank, float? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null) =>
+    public void EnableLora(int rank, double? alpha = null, Initializer? aInitializer = null, Initializer? bInitializer = null) =>
         _lora.Enable(this, _kernel, KernelConstraint, rank, alpha, aInitializer, bInitializer);
 
     /// <inheritdoc/>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using NeuralNet.Serialization;
 
 namespace NeuralNet.Layers;
@@ -30,17 +29,17 @@ public sealed class Comparison : Merge
     /// (<c>ops.greater(0, x)</c>) swap the operator (<c>Less</c>).</param>
     /// <param name="name">The layer's name; the model names it <c>comparison</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="operator"/> is not an operator, <paramref name="constant"/> is not finite, or is given with <see cref="ComparisonOperator.LogicalNot"/>.</exception>
-    public Comparison(ComparisonOperator @operator, float? constant = null, string? name = null)
+    public Comparison(ComparisonOperator @operator, double? constant = null, string? name = null)
         : base(name)
     {
         Operator = OperationKinds.Check(@operator, nameof(@operator));
-        if (constant is float c && (!float.IsFinite(c) || @operator == ComparisonOperator.LogicalNot))
+        if (constant is double c && (!float.IsFinite((float)c) || @operator == ComparisonOperator.LogicalNot))
         {
-            throw new ArgumentOutOfRangeException(nameof(constant), c, string.Create(CultureInfo.InvariantCulture,
-                $"Comparison expects {(@operator == ComparisonOperator.LogicalNot ? "no number with LogicalNot, which takes one input alone" : "a finite number")}. Received: constant={c}"));
+            throw new ArgumentOutOfRangeException(nameof(constant), c,
+                $"Comparison expects {(@operator == ComparisonOperator.LogicalNot ? "no number with LogicalNot, which takes one input alone" : "a finite number (as float32)")}. Received: constant={Float32Hyperparameter.Format(c)}");
         }
 
-        Constant = constant;
+        Constant = (float?)constant;
 
         // Keras has only the operations, which take no masks: a mask stops here.
         DropsMasks = true;
@@ -49,7 +48,7 @@ public sealed class Comparison : Merge
     /// <summary>The comparison.</summary>
     public ComparisonOperator Operator { get; }
 
-    /// <summary>The right-hand number, or null when the layer compares two inputs (or negates one).</summary>
+    /// <summary>The right-hand number, or null when the layer compares two inputs (or negates one), as float32 (the value given, rounded to float32).</summary>
     public float? Constant { get; }
 
     /// <inheritdoc/>

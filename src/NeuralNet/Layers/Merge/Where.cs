@@ -36,7 +36,7 @@ public sealed class Where : Merge
     /// <param name="whenFalse">The number picked where the condition is 0, finite; null to pick the last input's value.</param>
     /// <param name="name">The layer's name; the model names it <c>where</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="whenTrue"/> or <paramref name="whenFalse"/> is not finite.</exception>
-    public Where(float? whenTrue, float? whenFalse, string? name = null)
+    public Where(double? whenTrue, double? whenFalse, string? name = null)
         : base(name)
     {
         WhenTrue = Finite(whenTrue, nameof(whenTrue));
@@ -46,10 +46,10 @@ public sealed class Where : Merge
         DropsMasks = true;
     }
 
-    /// <summary>The number picked where the condition is nonzero, or null when the second input gives x1.</summary>
+    /// <summary>The number picked where the condition is nonzero, or null when the second input gives x1, as float32 (the value given, rounded to float32).</summary>
     public float? WhenTrue { get; }
 
-    /// <summary>The number picked where the condition is 0, or null when the last input gives x2.</summary>
+    /// <summary>The number picked where the condition is 0, or null when the last input gives x2, as float32 (the value given, rounded to float32).</summary>
     public float? WhenFalse { get; }
 
     /// <inheritdoc/>
@@ -67,9 +67,10 @@ public sealed class Where : Merge
         .Set("when_false", WhenFalse);
 
     // A number in the config must survive JSON and stand for a value, as x1 or x2 would.
-    private static float? Finite(float? value, string parameter) => value is float v && !float.IsFinite(v)
-        ? throw new ArgumentOutOfRangeException(parameter, v, $"Where expects a finite number as {parameter} (or null to take it from an input); -1e9 is the usual stand-in for minus infinity before a softmax.")
-        : value;
+    // Checked as float32, the value used: 1e39 would be infinity.
+    private static float? Finite(double? value, string parameter) => value is double v && !float.IsFinite((float)v)
+        ? throw new ArgumentOutOfRangeException(parameter, v, $"Where expects a finite number as {parameter} (or null to take it from an input); -1e9 is the usual stand-in for minus infinity before a softmax. Received: {parameter}={Float32Hyperparameter.Format(v)}.")
+        : (float?)value;
 
     /// <inheritdoc/>
     protected override Tensor Combine(ReadOnlySpan<Tensor> inputs)

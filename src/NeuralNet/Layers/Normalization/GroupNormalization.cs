@@ -48,7 +48,7 @@ public sealed class GroupNormalization : Layer
     public GroupNormalization(
         int groups = 32,
         int axis = -1,
-        float epsilon = 1e-3f,
+        double epsilon = 1e-3,
         bool center = true,
         bool scale = true,
         Initializer? betaInitializer = null,
@@ -68,14 +68,14 @@ public sealed class GroupNormalization : Layer
             throw new ArgumentOutOfRangeException(nameof(axis), axis, $"{Describe()} cannot normalize groups of the batch axis (axis=0); use an axis of the samples (1, 2, ... or -1).");
         }
 
-        if (!(epsilon > 0f) || float.IsInfinity(epsilon))
+        if (!((float)epsilon > 0f) || float.IsInfinity((float)epsilon))
         {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={epsilon}.");
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={Float32Hyperparameter.Format(epsilon)}.");
         }
 
         Groups = groups;
         Axis = axis;
-        Epsilon = epsilon;
+        Epsilon = (float)epsilon;
         Center = center;
         Scale = scale;
         BetaInitializer = betaInitializer ?? Zeros.Instance;
@@ -90,7 +90,7 @@ public sealed class GroupNormalization : Layer
     /// <summary>The channel axis, counting the batch axis (negative from the end).</summary>
     public int Axis { get; }
 
-    /// <summary>Added to the variance before the square root.</summary>
+    /// <summary>Added to the variance before the square root, as float32 (the value given, rounded to float32).</summary>
     public float Epsilon { get; }
 
     /// <summary>Whether an offset <c>beta</c> is learned.</summary>

@@ -49,7 +49,7 @@ public sealed class LayerNormalization : Layer
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="epsilon"/> is not positive and finite.</exception>
     public LayerNormalization(
         int axis = -1,
-        float epsilon = 1e-3f,
+        double epsilon = 1e-3,
         bool center = true,
         bool scale = true,
         Initializer? betaInitializer = null,
@@ -75,7 +75,7 @@ public sealed class LayerNormalization : Layer
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="epsilon"/> is not positive and finite.</exception>
     public LayerNormalization(
         int[] axes,
-        float epsilon = 1e-3f,
+        double epsilon = 1e-3,
         bool center = true,
         bool scale = true,
         Initializer? betaInitializer = null,
@@ -87,18 +87,18 @@ public sealed class LayerNormalization : Layer
     {
     }
 
-    private LayerNormalization(int[] axes, bool axisIsList, float epsilon, bool center, bool scale, Initializer? betaInitializer,
+    private LayerNormalization(int[] axes, bool axisIsList, double epsilon, bool center, bool scale, Initializer? betaInitializer,
         Initializer? gammaInitializer, Regularizer? betaRegularizer, Regularizer? gammaRegularizer, string? name)
         : base(name)
     {
         _axes = CheckAxes(axes, Describe(), axisIsList ? nameof(axes) : "axis");
         _axisIsList = axisIsList;
-        if (!(epsilon > 0f) || float.IsInfinity(epsilon))
+        if (!((float)epsilon > 0f) || float.IsInfinity((float)epsilon))
         {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={epsilon}.");
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={Float32Hyperparameter.Format(epsilon)}.");
         }
 
-        Epsilon = epsilon;
+        Epsilon = (float)epsilon;
         Center = center;
         Scale = scale;
         BetaInitializer = betaInitializer ?? Zeros.Instance;
@@ -110,7 +110,7 @@ public sealed class LayerNormalization : Layer
     /// <summary>The normalized axes as given, counting the batch axis (negative from the end).</summary>
     public IReadOnlyList<int> Axes => _axes;
 
-    /// <summary>Added to the variance before the square root.</summary>
+    /// <summary>Added to the variance before the square root, as float32 (the value given, rounded to float32).</summary>
     public float Epsilon { get; }
 
     /// <summary>Whether an offset <c>beta</c> is learned.</summary>

@@ -36,7 +36,7 @@ public sealed class RMSNormalization : Layer
     /// <param name="name">The layer's name; the model names it <c>rms_normalization</c>, ... when null.</param>
     /// <exception cref="ArgumentException"><paramref name="axis"/> is 0, the batch axis.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="epsilon"/> is not positive and finite.</exception>
-    public RMSNormalization(int axis = -1, float epsilon = 1e-6f, string? name = null)
+    public RMSNormalization(int axis = -1, double epsilon = 1e-6, string? name = null)
         : this([axis], false, epsilon, name)
     {
     }
@@ -47,28 +47,28 @@ public sealed class RMSNormalization : Layer
     /// <param name="name">The layer's name; the model names it <c>rms_normalization</c>, ... when null.</param>
     /// <exception cref="ArgumentException"><paramref name="axes"/> is empty or contains 0 (the batch axis).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="epsilon"/> is not positive and finite.</exception>
-    public RMSNormalization(int[] axes, float epsilon = 1e-6f, string? name = null)
+    public RMSNormalization(int[] axes, double epsilon = 1e-6, string? name = null)
         : this(axes, true, epsilon, name)
     {
     }
 
-    private RMSNormalization(int[] axes, bool axisIsList, float epsilon, string? name)
+    private RMSNormalization(int[] axes, bool axisIsList, double epsilon, string? name)
         : base(name)
     {
         _axes = LayerNormalization.CheckAxes(axes, Describe(), axisIsList ? nameof(axes) : "axis");
         _axisIsList = axisIsList;
-        if (!(epsilon > 0f) || float.IsInfinity(epsilon))
+        if (!((float)epsilon > 0f) || float.IsInfinity((float)epsilon))
         {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={epsilon}.");
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={Float32Hyperparameter.Format(epsilon)}.");
         }
 
-        Epsilon = epsilon;
+        Epsilon = (float)epsilon;
     }
 
     /// <summary>The normalized axes as given, counting the batch axis (negative from the end).</summary>
     public IReadOnlyList<int> Axes => _axes;
 
-    /// <summary>Added to the mean square before the square root.</summary>
+    /// <summary>Added to the mean square before the square root, as float32 (the value given, rounded to float32).</summary>
     public float Epsilon { get; }
 
     /// <summary>The learned scale, of the normalized axes' shape. Throws until the layer is built.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Numerics.Tensors;
 using NeuralNet.Serialization;
 
@@ -23,23 +22,25 @@ public sealed class Clip : Layer
     /// <param name="max">The upper bound (Keras' <c>x_max</c>), finite, at least <paramref name="min"/>.</param>
     /// <param name="name">The layer's name; the model names it <c>clip</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">A bound is not finite, or <paramref name="max"/> is below <paramref name="min"/>.</exception>
-    public Clip(float min, float max, string? name = null)
+    public Clip(double min, double max, string? name = null)
         : base(name)
     {
-        if (!float.IsFinite(min) || !float.IsFinite(max) || max < min)
+        // Checked as float32, the bounds used: 1e39 would be infinity.
+        (float low, float high) = ((float)min, (float)max);
+        if (!float.IsFinite(low) || !float.IsFinite(high) || high < low)
         {
-            throw new ArgumentOutOfRangeException(nameof(max), max, string.Create(CultureInfo.InvariantCulture,
-                $"Clip expects finite bounds with x_min <= x_max. Received: x_min={min}, x_max={max}"));
+            throw new ArgumentOutOfRangeException(float.IsFinite(low) ? nameof(max) : nameof(min), float.IsFinite(low) ? max : min,
+                $"Clip expects finite bounds with x_min <= x_max. Received: x_min={Float32Hyperparameter.Format(min)}, x_max={Float32Hyperparameter.Format(max)}");
         }
 
-        Min = min;
-        Max = max;
+        Min = low;
+        Max = high;
     }
 
-    /// <summary>The lower bound.</summary>
+    /// <summary>The lower bound, as float32 (the value given, rounded to float32).</summary>
     public float Min { get; }
 
-    /// <summary>The upper bound.</summary>
+    /// <summary>The upper bound, as float32 (the value given, rounded to float32).</summary>
     public float Max { get; }
 
     /// <inheritdoc/>

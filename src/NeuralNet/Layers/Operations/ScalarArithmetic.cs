@@ -22,23 +22,23 @@ public sealed class ScalarArithmetic : Layer
     /// <param name="constantFirst">Whether c is the left operand (<c>c - x</c>, <c>c / x</c>, <c>c ** x</c>); it changes nothing for +, *, max and min.</param>
     /// <param name="name">The layer's name; the model names it <c>scalar_arithmetic</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="operator"/> is not an operator, or <paramref name="constant"/> is not finite.</exception>
-    public ScalarArithmetic(ArithmeticOperator @operator, float constant, bool constantFirst = false, string? name = null)
+    public ScalarArithmetic(ArithmeticOperator @operator, double constant, bool constantFirst = false, string? name = null)
         : base(name)
     {
         Operator = OperationKinds.Check(@operator, nameof(@operator));
-        if (!float.IsFinite(constant))
+        if (!float.IsFinite((float)constant))
         {
-            throw new ArgumentOutOfRangeException(nameof(constant), constant, "ScalarArithmetic expects a finite constant.");
+            throw new ArgumentOutOfRangeException(nameof(constant), constant, $"ScalarArithmetic expects a finite constant (as float32). Received: constant={Float32Hyperparameter.Format(constant)}.");
         }
 
-        Constant = constant;
+        Constant = (float)constant;
         ConstantFirst = constantFirst;
     }
 
     /// <summary>The operator.</summary>
     public ArithmeticOperator Operator { get; }
 
-    /// <summary>The constant c.</summary>
+    /// <summary>The constant c, as float32 (the value given, rounded to float32).</summary>
     public float Constant { get; }
 
     /// <summary>Whether c is the left operand.</summary>

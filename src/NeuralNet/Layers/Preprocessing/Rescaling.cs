@@ -5,8 +5,9 @@ namespace NeuralNet.Layers;
 
 /// <summary>
 /// Rescales its input (Keras' <c>Rescaling</c>): <c>y = x · scale + offset</c>, element-wise, for any input shape; the
-/// output has the input's shape. For images in [0, 255]: <c>new Rescaling(1f / 255)</c> gives [0, 1],
-/// <c>new Rescaling(1f / 127.5f, -1)</c> gives [-1, 1].
+/// output has the input's shape. For images in [0, 255]: <c>new Rescaling(1.0 / 255)</c> gives [0, 1],
+/// <c>new Rescaling(1.0 / 127.5, -1)</c> gives [-1, 1]; the factors are taken as double, as Keras' literals read in C#,
+/// and used as float32 (<see cref="Scale"/>, <see cref="ChannelScales"/>, <see cref="Offset"/>).
 /// </summary>
 /// <remarks>Differentiable: <c>dx = dy · scale</c>. No state, so nothing to adapt; the factors are saved in the configuration.
 /// The product is rounded before the offset is added (no fused multiply-add), as Keras computes it. As in Keras,
@@ -29,21 +30,21 @@ public sealed class Rescaling : Layer
     /// <param name="offset">The offset added after scaling (Keras default 0).</param>
     /// <param name="name">The layer's name; null to have the model name it <c>rescaling</c>, ...</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scale"/> or <paramref name="offset"/> is not finite.</exception>
-    public Rescaling(float scale, float offset = 0f, string? name = null)
+    public Rescaling(double scale, double offset = 0, string? name = null)
         : base(name)
     {
-        if (!float.IsFinite(scale))
+        if (!float.IsFinite((float)scale))
         {
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, $"Rescaling expects a finite scale. Received: scale={scale}.");
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, $"Rescaling expects a finite scale. Received: scale={Float32Hyperparameter.Format(scale)}.");
         }
 
-        if (!float.IsFinite(offset))
+        if (!float.IsFinite((float)offset))
         {
-            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Rescaling expects a finite offset. Received: offset={offset}.");
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Rescaling expects a finite offset. Received: offset={Float32Hyperparameter.Format(offset)}.");
         }
 
-        Scale = scale;
-        Offset = offset;
+        Scale = (float)scale;
+        Offset = (float)offset;
     }
 
     /// <summary>Creates a rescaling layer with one factor per channel of the last axis (Keras' <c>scale</c> given as a list).</summary>
@@ -52,8 +53,8 @@ public sealed class Rescaling : Layer
     /// <param name="name">The layer's name; null to have the model name it <c>rescaling</c>, ...</param>
     /// <exception cref="ArgumentException"><paramref name="scale"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A factor or <paramref name="offset"/> is not finite.</exception>
-    public Rescaling(float[] scale, float offset = 0f, string? name = null)
-        : this(1f, offset, name)
+    public Rescaling(double[] scale, double offset = 0, string? name = null)
+        : this(1, offset, name)
     {
         ArgumentNullException.ThrowIfNull(scale);
         if (scale.Length == 0)
@@ -61,22 +62,22 @@ public sealed class Rescaling : Layer
             throw new ArgumentException("Rescaling expects at least one factor in a per-channel scale. Received: scale=[].", nameof(scale));
         }
 
-        int bad = Array.FindIndex(scale, v => !float.IsFinite(v));
+        int bad = Array.FindIndex(scale, v => !float.IsFinite((float)v));
         if (bad >= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(scale), scale[bad], $"Rescaling expects finite factors. Received: scale[{bad}]={scale[bad]}.");
+            throw new ArgumentOutOfRangeException(nameof(scale), scale[bad], $"Rescaling expects finite factors. Received: scale[{bad}]={Float32Hyperparameter.Format(scale[bad])}.");
         }
 
-        _channelScales = [.. scale];
+        _channelScales = [.. scale.Select(v => (float)v)];
     }
 
-    /// <summary>The factor applied to every value; 1 for a layer with a factor per channel (<see cref="ChannelScales"/>).</summary>
+    /// <summary>The factor applied to every value; 1 for a layer with a factor per channel (<see cref="ChannelScales"/>), as float32 (the value given, rounded to float32).</summary>
     public float Scale { get; }
 
-    /// <summary>The factor of each channel of the last axis, or null when one <see cref="Scale"/> applies to every value.</summary>
+    /// <summary>The factor of each channel of the last axis, or null when one <see cref="Scale"/> applies to every value, as float32 (the value given, rounded to float32).</summary>
     public IReadOnlyList<float>? ChannelScales => _channelScales;
 
-    /// <summary>The offset added after scaling.</summary>
+    /// <summary>The offset added after scaling, as float32 (the value given, rounded to float32).</summary>
     public float Offset { get; }
 
     /// <inheritdoc/>

@@ -62,7 +62,7 @@ public class RescalingTests
         float[] scale = [0.5f, 2f, -3f];
         Tensor x = Tensor.RandomUniform(new TensorShape(2, 4, 5, 3), 7, -10f, 10f);
 
-        float[] y = new Rescaling(scale, 0.25f).Forward(x, training: false).ToArray(), xs = x.ToArray();
+        float[] y = new Rescaling([.. scale], 0.25f).Forward(x, training: false).ToArray(), xs = x.ToArray();
 
         for (int i = 0; i < y.Length; i++)
         {
@@ -89,7 +89,7 @@ public class RescalingTests
     [Fact]
     public void BadInput_PerChannelScale_ChecksFactorsAndChannels()
     {
-        Assert.Throws<ArgumentException>(() => new Rescaling(Array.Empty<float>()));
+        Assert.Throws<ArgumentException>(() => new Rescaling(Array.Empty<double>()));
         var nan = Assert.Throws<ArgumentOutOfRangeException>(() => new Rescaling([1f, float.NaN]));
         Assert.Contains("scale[1]=NaN", nan.Message);
 
@@ -124,7 +124,7 @@ public class RescalingTests
         float[] scale = [.. Enumerable.Range(0, channels).Select(c => 0.5f + (c % 11))];
         Tensor x = Tensor.RandomUniform(new TensorShape(3, 9, 17, channels), 6, -10f, 10f);
 
-        float[] y = new Rescaling(scale).Forward(x, training: false).ToArray(), xs = x.ToArray();
+        float[] y = new Rescaling([.. scale]).Forward(x, training: false).ToArray(), xs = x.ToArray();
 
         for (int i = 0; i < y.Length; i++)
         {

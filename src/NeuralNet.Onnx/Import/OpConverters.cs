@@ -23,6 +23,7 @@ internal static class OpConverters
         CnnOperatorImports.Register(all);
         SqueezeImports.Register(all);
         SplitImports.Register(all);
+        UpSamplingImports.Register(all);
         return all;
     }
 }

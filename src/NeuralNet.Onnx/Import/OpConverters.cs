@@ -14,6 +14,7 @@ internal static class OpConverters
         ActivationImports.Register(all);
         DenseImports.Register(all);
         ConvolutionImports.Register(all);
+        ConvTransposeImports.Register(all);
         PoolingImports.Register(all);
         NormalizationImports.Register(all);
         ShapeImports.Register(all);
@@ -22,6 +23,7 @@ internal static class OpConverters
         CnnOperatorImports.Register(all);
         SqueezeImports.Register(all);
         SplitImports.Register(all);
+        UpSamplingImports.Register(all);
         return all;
     }
 }

@@ -35,7 +35,8 @@ internal static class ShapeFolding
     /// <summary>Operators that have no layer form: a computed input is refused by name.</summary>
     public static void Register(Dictionary<string, OpConverter> all)
     {
-        foreach (string op in new[] { "Shape", "Gather", "Cast", "Slice", "ConstantOfShape" })
+        // Gather of a computed tensor is UpSamplingImports' (UpSampling2D's nearest repeat, or refused there).
+        foreach (string op in new[] { "Shape", "Cast", "Slice", "ConstantOfShape" })
         {
             all[op] = RefuseComputed;
         }
@@ -78,7 +79,8 @@ internal static class ShapeFolding
         return true;
     }
 
-    private static void RefuseComputed(ImportedNode node, ImportGraph graph)
+    /// <summary>Refuses <paramref name="node"/> for its first input the graph computes: the operator has no layer form there.</summary>
+    internal static void RefuseComputed(ImportedNode node, ImportGraph graph)
     {
         int computed = Enumerable.Range(0, node.Proto.Input.Count).First(i => node.Proto.Input[i].Length > 0 && graph.Known(node, i).Folded is null);
         throw node.Refuse(string.Create(CultureInfo.InvariantCulture,

@@ -186,17 +186,29 @@ public static class KerasFormat
     /// </summary>
     /// <param name="model">A built model with the layers, in the same order, of the model that wrote the file.</param>
     /// <param name="path">A file ending in <c>.weights.h5</c>, <c>.keras</c>, <c>.h5</c> or <c>.hdf5</c>.</param>
+    /// <param name="skipMismatch">
+    /// Keras' <c>skip_mismatch=True</c>: load what fits and leave the rest as it is, reporting it, as for a pretrained base
+    /// whose head has another number of classes. In a Keras 3 file a layer's group (its <c>vars</c>; a recurrent layer's
+    /// <c>cell</c>, each projection of an attention layer, each direction of a <c>Bidirectional</c> has its own) is
+    /// skipped whole when it holds another number of variables than the layer (a group missing from the file holds none)
+    /// or a variable of another shape; groups of the file that no layer takes are left unread. In a Keras 2 <c>.h5</c> file,
+    /// as Keras' by-order loading, each weight of another shape is skipped, and another number of layers with weights or
+    /// of a layer's weights is still refused. A dataset that cannot be read, or holds another type than a weight can
+    /// (a damaged file, bfloat16), is refused either way, as are a TF-IDF lookup's weights that do not fit.
+    /// </param>
+    /// <returns>What was skipped and why, in the model's order (Keras' warning, as a value); empty without <paramref name="skipMismatch"/>, which refuses instead.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> has another extension.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="InvalidDataException">A weight is missing, has another shape or type, or the file holds layer weights the model has no place for; nothing is changed then.</exception>
+    /// <exception cref="InvalidDataException">A weight is missing, has another shape or type, or the file holds layer weights the model has no place for (with <paramref name="skipMismatch"/>, only what is refused either way); nothing is changed then.</exception>
     /// <exception cref="NotSupportedException">A layer's parameters have no place this package knows in Keras' layout.</exception>
-    public static void LoadWeights(Model model, string path)
+    public static IReadOnlyList<KerasSkippedWeights> LoadWeights(Model model, string path, bool skipMismatch = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
         RequireBuilt(model);
         List<KerasWeight> layout = KerasWeightLayout.Of(model);
         List<(Layer Layer, string Path)> groups = KerasWeightLayout.LayerGroups(model);
+        List<KerasSkippedWeights> skipped = [];
         List<KeyValuePair<string, Tensor>> tensors;
         List<KerasLookupVariables.Loaded> idf;
         if (path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase))
@@ -205,7 +217,7 @@ public static class KerasFormat
             using var archive = KerasArchive.Open(stream, path);
             using H5WeightsReader weights = KerasArchive.OpenWeights(archive, path);
             idf = KerasLookupVariables.Read(weights, groups);
-            tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model), idf.Select(l => l.Path));
+            tensors = ReadLayout(weights, model, groups, ref layout, idf, skipMismatch, skipped);
         }
         else
         {
@@ -218,17 +230,35 @@ public static class KerasFormat
             if (KerasLegacyWeights.TryFind(weights, out string group))
             {
                 // A Keras 2 file: Keras 3 matches its layers with weights to the model's by order.
-                var legacy = KerasLegacyWeights.Read(weights, group, model, byName: false);
-                model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, legacy.Select(w => (w.Parameter, w.Value))));
-                return;
+                var legacy = KerasLegacyWeights.Read(weights, group, model, byName: false, skipped: skipMismatch ? skipped : null);
+                model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, legacy.Select(w => (w.Parameter, w.Value)), keepOthers: skipMismatch));
+                return skipped;
             }
 
             idf = KerasLookupVariables.Read(weights, groups);
-            tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model), idf.Select(l => l.Path));
+            tensors = ReadLayout(weights, model, groups, ref layout, idf, skipMismatch, skipped);
         }
 
-        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, KerasLora.WithZeroAdapters(model, layout.Select((w, i) => (w.Parameter, tensors[i].Value)))));
+        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters,
+            KerasLora.WithZeroAdapters(model, layout.Select((w, i) => (w.Parameter, tensors[i].Value))), keepOthers: skipMismatch));
         KerasLookupVariables.Apply(model, idf);
+        return skipped;
+    }
+
+    // The layout's tensors from a Keras 3 file; with skipMismatch, only those of the groups that fit (layout becomes them).
+    private static List<KeyValuePair<string, Tensor>> ReadLayout(H5WeightsReader weights, Model model, List<(Layer Layer, string Path)> groups, ref List<KerasWeight> layout,
+        List<KerasLookupVariables.Loaded> idf, bool skipMismatch, List<KerasSkippedWeights> skipped)
+    {
+        List<KerasWeight> aliases = KerasWeightLayout.Aliases(model);
+        if (!skipMismatch)
+        {
+            return KerasWeightReader.Read(weights, layout, aliases, idf.Select(l => l.Path));
+        }
+
+        KerasWeightMismatch.Split split = KerasWeightMismatch.Of(weights, layout, aliases, idf.Select(l => l.Path), groups);
+        skipped.AddRange(split.Skipped);
+        layout = split.Layout;
+        return KerasWeightReader.Read(weights, layout, split.Aliases, idf.Select(l => l.Path).Concat(split.Ignored));
     }
 
     /// <summary>

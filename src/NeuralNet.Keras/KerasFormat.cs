@@ -29,7 +29,8 @@ public static class KerasFormat
     /// inlined into one <see cref="Functional"/> graph of layers. A lookup that learned its vocabulary with <c>adapt</c>
     /// gets it from the archive's <c>assets/&lt;layer path&gt;/vocabulary.txt</c>, as Keras' <c>load_assets</c> reads it; a
     /// <c>TextVectorization</c> or <c>StringLookup</c> called on a string input becomes <see cref="Model.Preprocessing"/>
-    /// under its name, and the model's input takes what it gives. As in Keras, an optimizer whose saved variables are
+    /// under its name (or its string input's, when Keras named the layer and the user the input, as the structured-data
+    /// tutorial's <c>thal</c>), and the model's input takes what it gives. As in Keras, an optimizer whose saved variables are
     /// not as many as it has (one saved before its first step, or built on other trainable weights) starts afresh
     /// (<see cref="Optimizers.Optimizer.HasState"/> false). A Keras 2 file's training configuration is not read: compile
     /// the model yourself.
@@ -151,12 +152,13 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then), or a preprocessor has no place in Keras' archive (not a TextVectorization or StringLookup, an inverting lookup, one without a vocabulary, one that no single model input takes, two on one input, two of one class, a key that names a layer or input): save such a model with <see cref="Model.Save(string, bool)"/>. Nothing is written.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then), or a preprocessor has no place in Keras' archive (not a TextVectorization or StringLookup, an inverting lookup, one without a vocabulary, one that no single model input takes, two on one input, two of one class, a key that names another layer or input than the one it feeds): save such a model with <see cref="Model.Save(string, bool)"/>. Nothing is written.</exception>
     /// <remarks>
     /// A registered custom optimizer is written with its config only, not its state (where Keras keeps a custom optimizer's
     /// variables is unknown). Each entry of <see cref="Model.Preprocessing"/> (a <see cref="Preprocessing.TextVectorization"/>
     /// or <see cref="Preprocessing.StringLookup"/>, such as one <see cref="LoadModel(string)"/> made of the layer on a string
-    /// input) is written as Keras keeps it: the layer, named after its key, on a string <c>keras.Input</c> in place of the
+    /// input) is written as Keras keeps it: the layer, named after its key (or, keyed by the name of the input it feeds,
+    /// with Keras' own name for its class, <c>string_lookup</c>), on a string <c>keras.Input</c> in place of the
     /// model input it feeds (the one whose sample shape is what it gives), its vocabulary as the asset
     /// <c>assets/layers/text_vectorization/vocabulary.txt</c> (<c>string_lookup</c>), its TF-IDF weights as
     /// <c>vars/idf_weights</c>, a <c>TextVectorization</c>'s a second time under <c>_lookup_layer</c>, as for a layer

@@ -232,7 +232,16 @@ public static class KerasFormat
             if (KerasLegacyWeights.TryFind(weights, out string group))
             {
                 // A Keras 2 file: Keras 3 matches its layers with weights to the model's by order.
-                var legacy = KerasLegacyWeights.Read(weights, group, model, byName: false, skipped: skipMismatch ? skipped : null);
+                List<(Layer Layer, Parameter Parameter, Tensor Value)> legacy;
+                try
+                {
+                    legacy = KerasLegacyWeights.Read(weights, group, model, byName: false, skipped: skipMismatch ? skipped : null);
+                }
+                catch (InvalidDataException ex) when (skipMismatch)
+                {
+                    throw new InvalidDataException($"{ex.Message} (skipMismatch skips only the weights of another shape in a Keras 2 file, as Keras' by-order loading does; another number of layers or weights, or a dataset that cannot be read, is refused.)", ex);
+                }
+
                 model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, legacy.Select(w => (w.Parameter, w.Value)), keepOthers: skipMismatch));
                 return skipped;
             }

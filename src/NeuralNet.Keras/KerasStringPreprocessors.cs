@@ -27,7 +27,7 @@ internal static partial class KerasStringPreprocessors
     /// float32, and what took the layer's output takes the Input's. The JSON alone changes. The preprocessor is keyed by
     /// the layer's name, unless Keras made that name up (<c>string_lookup</c>, <c>text_vectorization_2</c>) and the user
     /// named the Input (the structured-data tutorial's <c>keras.Input(name="thal", dtype="string")</c>, not Keras'
-    /// <c>input_layer</c>): then by the Input's name, the column it stands for, unless another preprocessor has that key.
+    /// <c>input_layer</c>): then by the Input's name, the column it stands for.
     /// </summary>
     /// <exception cref="NotSupportedException">A string layer is called on something other than a string Input of its own (another layer's output, an Input another layer reads too).</exception>
     public static List<Removed> Split(JsonObject root, IReadOnlyDictionary<string, string> groups, string source)
@@ -73,7 +73,8 @@ internal static partial class KerasStringPreprocessors
             removed.Add(new Removed(name, key, preprocessor, groups.TryGetValue(name, out string? group) ? group : "layers/" + name));
         }
 
-        // A key taken twice (a layer named like another's Input) falls back to the layer's name, which is unique.
+        // Names are unique in a valid config, so no two keys coincide; in a damaged one (a layer named like another's
+        // Input) the layer's name is kept, so that no preprocessor silently replaces another before the reader refuses it.
         return [.. removed.Select(r => r.Key != r.Name && removed.Any(o => o != r && (o.Key == r.Key || o.Name == r.Key)) ? r with { Key = r.Name } : r)];
     }
 

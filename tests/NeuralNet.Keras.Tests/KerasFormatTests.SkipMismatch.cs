@@ -52,6 +52,43 @@ public sealed partial class KerasFormatTests
         }
     }
 
+    [Fact]
+    public void LoadWeights_SkipMismatch_SkipsARecurrentLayersCellGroupAndLeavesASkippedLoraLayersAdapters()
+    {
+        var saved = new Sequential([new InputLayer(5, 3), new Lstm(6, name: "rnn"), new Dense(2, name: "head")], seed: 8);
+        string path = Path.Combine(_folder, "rnn.weights.h5");
+        KerasFormat.SaveWeights(saved, path);
+        var model = new Sequential([new InputLayer(5, 3), new Lstm(4, name: "rnn"), new Dense(2, name: "head")], seed: 9);
+        var head = (Dense)model.GetLayer("head");
+        head.EnableLora(2);
+        ((ILoraLayer)head).LoraB!.Value.AsSpan().Fill(0.5f);
+        float[][] before = [.. model.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray())];
+
+        IReadOnlyList<KerasSkippedWeights> skipped = KerasFormat.LoadWeights(model, path, skipMismatch: true);
+
+        // Keras' LSTM keeps its variables in its cell's group; the head's kernel is (4, 2) here, (6, 2) in the file.
+        Assert.Equal(["layers/lstm/cell/vars", "layers/dense/vars"], skipped.Select(s => s.Path));
+        Assert.Equal(["kernel", "recurrent_kernel", "bias"], skipped[0].Parameters);
+        Assert.Equal("dataset 'layers/lstm/cell/vars/0' has shape (3, 24) but parameter 'kernel' of layer 'rnn' (LSTM) is (3, 16)", skipped[0].Reason);
+        Assert.Equal(["kernel", "bias"], skipped[1].Parameters);
+        // Nothing changed, LoRA's A and B included (Keras' load_own_variables fails before it zeroes them).
+        Assert.Equal(before, model.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()));
+
+        // A head that fits loads, and its A and B become zeros as Keras' load_own_variables sets them.
+        var fits = new Sequential([new InputLayer(5, 3), new Lstm(4, name: "rnn"), new Dense(2, name: "head")], seed: 10);
+        var fitsHead = (Dense)fits.GetLayer("head");
+        fitsHead.EnableLora(2);
+        string small = Path.Combine(_folder, "rnn-small.weights.h5");
+        KerasFormat.SaveWeights(new Sequential([new InputLayer(5, 3), new Lstm(4), new Dense(3)], seed: 11), small);
+        skipped = KerasFormat.LoadWeights(fits, small, skipMismatch: true);
+        Assert.Equal(["layers/dense/vars"], skipped.Select(s => s.Path));
+        Assert.NotEqual(0f, ((ILoraLayer)fitsHead).LoraA!.Value.AsReadOnlySpan().ToArray().Select(Math.Abs).Max());
+
+        KerasFormat.SaveWeights(new Sequential([new InputLayer(5, 3), new Lstm(4), new Dense(2)], seed: 12), small);
+        Assert.Empty(KerasFormat.LoadWeights(fits, small, skipMismatch: true));
+        Assert.All(((ILoraLayer)fitsHead).LoraA!.Value.AsReadOnlySpan().ToArray(), v => Assert.Equal(0f, v));
+    }
+
     [H5pyFact]
     public void LoadWeights_SkipMismatch_SkipsGroupsOfAnotherCountOrMissingAndReportsGroupsNoLayerTakes()
     {

@@ -29,7 +29,8 @@ public static class KerasFormat
     /// inlined into one <see cref="Functional"/> graph of layers. A lookup that learned its vocabulary with <c>adapt</c>
     /// gets it from the archive's <c>assets/&lt;layer path&gt;/vocabulary.txt</c>, as Keras' <c>load_assets</c> reads it; a
     /// <c>TextVectorization</c> or <c>StringLookup</c> called on a string input becomes <see cref="Model.Preprocessing"/>
-    /// under its name, and the model's input takes what it gives. As in Keras, an optimizer whose saved variables are
+    /// under its name (or its string input's, when Keras named the layer and the user the input, as the structured-data
+    /// tutorial's <c>thal</c>), and the model's input takes what it gives. As in Keras, an optimizer whose saved variables are
     /// not as many as it has (one saved before its first step, or built on other trainable weights) starts afresh
     /// (<see cref="Optimizers.Optimizer.HasState"/> false). A Keras 2 file's training configuration is not read: compile
     /// the model yourself.
@@ -151,12 +152,13 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then), or a preprocessor has no place in Keras' archive (not a TextVectorization or StringLookup, an inverting lookup, one without a vocabulary, one that no single model input takes, two on one input, two of one class, a key that names a layer or input): save such a model with <see cref="Model.Save(string, bool)"/>. Nothing is written.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then), or a preprocessor has no place in Keras' archive (not a TextVectorization or StringLookup, an inverting lookup, one without a vocabulary, one that no single model input takes, two on one input, two of one class, a key that names another layer or input than the one it feeds): save such a model with <see cref="Model.Save(string, bool)"/>. Nothing is written.</exception>
     /// <remarks>
     /// A registered custom optimizer is written with its config only, not its state (where Keras keeps a custom optimizer's
     /// variables is unknown). Each entry of <see cref="Model.Preprocessing"/> (a <see cref="Preprocessing.TextVectorization"/>
     /// or <see cref="Preprocessing.StringLookup"/>, such as one <see cref="LoadModel(string)"/> made of the layer on a string
-    /// input) is written as Keras keeps it: the layer, named after its key, on a string <c>keras.Input</c> in place of the
+    /// input) is written as Keras keeps it: the layer, named after its key (or, keyed by the name of the input it feeds,
+    /// with Keras' own name for its class, <c>string_lookup</c>), on a string <c>keras.Input</c> in place of the
     /// model input it feeds (the one whose sample shape is what it gives), its vocabulary as the asset
     /// <c>assets/layers/text_vectorization/vocabulary.txt</c> (<c>string_lookup</c>), its TF-IDF weights as
     /// <c>vars/idf_weights</c>, a <c>TextVectorization</c>'s a second time under <c>_lookup_layer</c>, as for a layer
@@ -186,17 +188,29 @@ public static class KerasFormat
     /// </summary>
     /// <param name="model">A built model with the layers, in the same order, of the model that wrote the file.</param>
     /// <param name="path">A file ending in <c>.weights.h5</c>, <c>.keras</c>, <c>.h5</c> or <c>.hdf5</c>.</param>
+    /// <param name="skipMismatch">
+    /// Keras' <c>skip_mismatch=True</c>: load what fits and leave the rest as it is, reporting it, as for a pretrained base
+    /// whose head has another number of classes. In a Keras 3 file a layer's group (its <c>vars</c>; a recurrent layer's
+    /// <c>cell</c>, each projection of an attention layer, each direction of a <c>Bidirectional</c> has its own) is
+    /// skipped whole when it holds another number of variables than the layer (a group missing from the file holds none)
+    /// or a variable of another shape; groups of the file that no layer takes are left unread. In a Keras 2 <c>.h5</c> file,
+    /// as Keras' by-order loading, each weight of another shape is skipped, and another number of layers with weights or
+    /// of a layer's weights is still refused. A dataset that cannot be read, or holds another type than a weight can
+    /// (a damaged file, bfloat16), is refused either way, as are a TF-IDF lookup's weights that do not fit.
+    /// </param>
+    /// <returns>What was skipped and why, in the model's order (Keras' warning, as a value); empty without <paramref name="skipMismatch"/>, which refuses instead.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> has another extension.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="InvalidDataException">A weight is missing, has another shape or type, or the file holds layer weights the model has no place for; nothing is changed then.</exception>
+    /// <exception cref="InvalidDataException">A weight is missing, has another shape or type, or the file holds layer weights the model has no place for (with <paramref name="skipMismatch"/>, only what is refused either way); nothing is changed then.</exception>
     /// <exception cref="NotSupportedException">A layer's parameters have no place this package knows in Keras' layout.</exception>
-    public static void LoadWeights(Model model, string path)
+    public static IReadOnlyList<KerasSkippedWeights> LoadWeights(Model model, string path, bool skipMismatch = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
         RequireBuilt(model);
         List<KerasWeight> layout = KerasWeightLayout.Of(model);
         List<(Layer Layer, string Path)> groups = KerasWeightLayout.LayerGroups(model);
+        List<KerasSkippedWeights> skipped = [];
         List<KeyValuePair<string, Tensor>> tensors;
         List<KerasLookupVariables.Loaded> idf;
         if (path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase))
@@ -205,7 +219,7 @@ public static class KerasFormat
             using var archive = KerasArchive.Open(stream, path);
             using H5WeightsReader weights = KerasArchive.OpenWeights(archive, path);
             idf = KerasLookupVariables.Read(weights, groups);
-            tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model), idf.Select(l => l.Path));
+            tensors = ReadLayout(weights, model, groups, ref layout, idf, skipMismatch, skipped);
         }
         else
         {
@@ -218,17 +232,44 @@ public static class KerasFormat
             if (KerasLegacyWeights.TryFind(weights, out string group))
             {
                 // A Keras 2 file: Keras 3 matches its layers with weights to the model's by order.
-                var legacy = KerasLegacyWeights.Read(weights, group, model, byName: false);
-                model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, legacy.Select(w => (w.Parameter, w.Value))));
-                return;
+                List<(Layer Layer, Parameter Parameter, Tensor Value)> legacy;
+                try
+                {
+                    legacy = KerasLegacyWeights.Read(weights, group, model, byName: false, skipped: skipMismatch ? skipped : null);
+                }
+                catch (InvalidDataException ex) when (skipMismatch)
+                {
+                    throw new InvalidDataException($"{ex.Message} (skipMismatch skips only the weights of another shape in a Keras 2 file, as Keras' by-order loading does; another number of layers or weights, or a dataset that cannot be read, is refused.)", ex);
+                }
+
+                model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, legacy.Select(w => (w.Parameter, w.Value)), keepOthers: skipMismatch));
+                return skipped;
             }
 
             idf = KerasLookupVariables.Read(weights, groups);
-            tensors = KerasWeightReader.Read(weights, layout, KerasWeightLayout.Aliases(model), idf.Select(l => l.Path));
+            tensors = ReadLayout(weights, model, groups, ref layout, idf, skipMismatch, skipped);
         }
 
-        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, KerasLora.WithZeroAdapters(model, layout.Select((w, i) => (w.Parameter, tensors[i].Value)))));
+        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters,
+            KerasLora.WithZeroAdapters(model, layout.Select((w, i) => (w.Parameter, tensors[i].Value))), keepOthers: skipMismatch));
         KerasLookupVariables.Apply(model, idf);
+        return skipped;
+    }
+
+    // The layout's tensors from a Keras 3 file; with skipMismatch, only those of the groups that fit (layout becomes them).
+    private static List<KeyValuePair<string, Tensor>> ReadLayout(H5WeightsReader weights, Model model, List<(Layer Layer, string Path)> groups, ref List<KerasWeight> layout,
+        List<KerasLookupVariables.Loaded> idf, bool skipMismatch, List<KerasSkippedWeights> skipped)
+    {
+        List<KerasWeight> aliases = KerasWeightLayout.Aliases(model);
+        if (!skipMismatch)
+        {
+            return KerasWeightReader.Read(weights, layout, aliases, idf.Select(l => l.Path));
+        }
+
+        KerasWeightMismatch.Split split = KerasWeightMismatch.Of(weights, layout, aliases, idf.Select(l => l.Path), groups);
+        skipped.AddRange(split.Skipped);
+        layout = split.Layout;
+        return KerasWeightReader.Read(weights, layout, split.Aliases, idf.Select(l => l.Path).Concat(split.Ignored));
     }
 
     /// <summary>

@@ -25,9 +25,15 @@ internal static class KerasLegacyWeights
     /// anything is returned. <paramref name="origins"/> (for a model whose nested models were inlined) gives each layer's
     /// nested model, whose group in the file holds the weights, in the nested model's layer order.
     /// </summary>
+    /// <remarks>
+    /// With <c>skipMismatch</c>, <c>skipped</c> collects each weight of another shape than its parameter instead of
+    /// refusing it, and the weight is left out of the result (Keras 3's <c>load_weights_from_hdf5_group</c> with
+    /// <c>skip_mismatch</c>: its <c>_set_weights</c> warns and skips that weight; another number of layers or of a layer's
+    /// weights is still refused).
+    /// </remarks>
     /// <exception cref="InvalidDataException">The layers or their weights do not match: the message names the layer, the dataset and the shapes.</exception>
     public static List<(Layer Layer, Parameter Parameter, Tensor Value)> Read(H5WeightsReader file, string group, Model model, bool byName,
-        IReadOnlyList<(string Layer, string Model, string Name)>? origins = null)
+        IReadOnlyList<(string Layer, string Model, string Name)>? origins = null, List<KerasSkippedWeights>? skipped = null)
     {
         string[] layerNames = file.StringListAttribute(group, "layer_names") ?? throw new InvalidDataException($"{file.Source}: '/{group}' has no layer_names attribute.");
         var saved = new List<(string Name, string[] Weights)>();
@@ -84,6 +90,14 @@ internal static class KerasLegacyWeights
             {
                 Parameter parameter = layer.Parameters[i];
                 string path = Join(Join(group, name), weights[i]);
+                if (skipped is not null && file.DimensionsOf(path) is ulong[] dimensions
+                    && !dimensions.Select(d => (long)Math.Min(d, long.MaxValue)).SequenceEqual(parameter.Shape.Dimensions.ToArray().Select(d => (long)d)))
+                {
+                    skipped.Add(new KerasSkippedWeights(layer.Name, path, [parameter.Name],
+                        $"dataset '{path}' has shape {file.FormatShapeOf(path)} but parameter '{parameter.Name}' of layer '{layer.Name}' ({layer.TypeName}) is {parameter.Shape}"));
+                    continue;
+                }
+
                 if (!file.TryRead(path, parameter.Shape, allowInteger: true, out float[] values, out string problem))
                 {
                     throw new InvalidDataException($"{file.Source}: dataset '{path}' {problem}; it should hold parameter '{parameter.Name}' {parameter.Shape} of layer '{layer.Name}' ({layer.TypeName}).");

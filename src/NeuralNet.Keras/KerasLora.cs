@@ -32,17 +32,23 @@ internal static class KerasLora
         }
     }
 
-    /// <summary>The values read for the model's saved parameters, with zeros for every A and B (Keras' <c>load_own_variables</c>).</summary>
+    /// <summary>
+    /// The values read for the model's saved parameters, with zeros for every A and B (Keras' <c>load_own_variables</c>)
+    /// of the layers whose weight was read (a layer skipped by <c>skipMismatch</c> keeps its A and B, as Keras' fails before
+    /// it zeroes them).
+    /// </summary>
     public static IEnumerable<(Parameter Parameter, Tensor Value)> WithZeroAdapters(Models.Model model, IEnumerable<(Parameter Parameter, Tensor Value)> read)
     {
+        var loaded = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
         foreach (var item in read)
         {
+            loaded.Add(item.Parameter);
             yield return item;
         }
 
         foreach (Layer layer in model.Layers)
         {
-            if (layer is ILoraLayer { LoraEnabled: true, LoraA: Parameter a, LoraB: Parameter b })
+            if (layer is ILoraLayer { LoraEnabled: true, LoraA: Parameter a, LoraB: Parameter b } lora && loaded.Contains(lora.LoraTarget))
             {
                 yield return (a, new Tensor(a.Shape));
                 yield return (b, new Tensor(b.Shape));

@@ -80,11 +80,6 @@ internal static class KerasStringPreprocessorWriter
             }
 
             classes[className] = key;
-            if (KerasConfigItems.Items(config).Any(l => KerasConfigItems.NameOf(l) == key) || inputs.Any(i => i.Name == key))
-            {
-                throw new NotSupportedException($"{what} would be written as the layer '{key}', but the model already has a layer or input of that name. Nothing was written; put it in Preprocessing under another key.");
-            }
-
             List<(string Name, JsonArray Shape)> fed = [.. inputs.Where(i => Fits(output, i.Shape))];
             if (fed.Count != 1)
             {
@@ -99,6 +94,21 @@ internal static class KerasStringPreprocessorWriter
                 throw new NotSupportedException($"{what} and '{first}' both feed the input '{inputName}'; Keras has one layer on a string Input. Nothing was written; save the model with Model.Save.");
             }
 
+            // Keyed by the input it feeds (the structured-data tutorial's keras.Input(name="thal") -> StringLookup()), the
+            // string Input keeps that name and the layer gets the name Keras would have given it (string_lookup), which
+            // LoadModel keys by the Input's name again. Keyed otherwise, the layer bears the key, which no other layer
+            // or input may then bear.
+            string layerName = key;
+            if (key == inputName)
+            {
+                layerName = FreshName(KerasNames.ToSnakeCase(className), config, inputs, model.Preprocessing.Keys);
+            }
+            else if (KerasConfigItems.Items(config).Any(l => KerasConfigItems.NameOf(l) == key) || inputs.Any(i => i.Name == key))
+            {
+                throw new NotSupportedException($"{what} feeds the input '{inputName}' and would be written as the layer '{key}', but the model already has another layer or input of that name. Nothing was written; put it in Preprocessing under the name of the input it feeds ('{inputName}'), or under a key no layer or input has.");
+            }
+
+            ((JsonObject)item["config"]!)["name"] = layerName;
             claimed[inputName] = key;
             JsonArray stringShape = StringShape(preprocessor);
             if (sequential)
@@ -107,7 +117,7 @@ internal static class KerasStringPreprocessorWriter
             }
             else
             {
-                Insert(config, layers, item, key, inputName, stringShape);
+                Insert(config, layers, item, layerName, inputName, stringShape);
             }
 
             placed.Add(state);
@@ -145,6 +155,19 @@ internal static class KerasStringPreprocessorWriter
         }
 
         return [.. items.Select(i => (KerasConfigItems.NameOf(i), (JsonArray)((JsonObject)i["config"]!)["batch_shape"]!))];
+    }
+
+    // Keras' automatic name for a layer of the class (its to_snake_case, numbered from _1 when taken): one no layer, input
+    // or preprocessor key of the model has.
+    private static string FreshName(string snake, JsonObject config, List<(string Name, JsonArray Shape)> inputs, ICollection<string> keys)
+    {
+        string name = snake;
+        for (int n = 1; KerasConfigItems.Items(config).Any(l => KerasConfigItems.NameOf(l) == name) || inputs.Any(i => i.Name == name) || keys.Contains(name); n++)
+        {
+            name = snake + "_" + n.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return name;
     }
 
     // The layer's item as Keras' get_config writes it for a layer adapted in Keras (vocabulary and weights kept apart).

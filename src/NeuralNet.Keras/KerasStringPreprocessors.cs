@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace NeuralNet.Keras;
 
@@ -6,22 +7,27 @@ namespace NeuralNet.Keras;
 /// Keras' string layers (<c>TextVectorization</c>, <c>StringLookup</c>) called on a string <c>keras.Input</c>, as the
 /// text-classification tutorial's end-to-end model calls its vectorizer: NeuralNet's tensors hold floats, so such a
 /// layer leaves the graph and becomes a preprocessor of the model (<see cref="Models.Model.Preprocessing"/>, under the
-/// layer's name), and its Input takes what the layer gives (ids or encoded rows, as floats).
+/// layer's name, or its Input's: see <see cref="Split"/>), and its Input takes what the layer gives (ids or encoded rows,
+/// as floats).
 /// </summary>
-internal static class KerasStringPreprocessors
+internal static partial class KerasStringPreprocessors
 {
     /// <summary>A layer taken out of the graph: its item for <see cref="Models.Model.Preprocessing"/> and its archive path.</summary>
-    /// <param name="Name">The layer's name, the preprocessor's key.</param>
+    /// <param name="Name">The layer's name.</param>
+    /// <param name="Key">The preprocessor's key: the layer's name, or its Input's (see <see cref="Split"/>).</param>
     /// <param name="Item">The layer's <c>{"class_name", "config"}</c>, vocabulary filled in.</param>
     /// <param name="Group">Its path in the weights file (<c>layers/text_vectorization</c>).</param>
-    public sealed record Removed(string Name, JsonObject Item, string Group);
+    public sealed record Removed(string Name, string Key, JsonObject Item, string Group);
 
     /// <summary>Whether <paramref name="className"/> is a Keras layer that takes strings.</summary>
     public static bool IsStringLayer(string? className) => className is "StringLookup" or "TextVectorization";
 
     /// <summary>
     /// Takes every string layer out of <paramref name="root"/>'s graph: its Input gets the layer's output shape and
-    /// float32, and what took the layer's output takes the Input's. The JSON alone changes.
+    /// float32, and what took the layer's output takes the Input's. The JSON alone changes. The preprocessor is keyed by
+    /// the layer's name, unless Keras made that name up (<c>string_lookup</c>, <c>text_vectorization_2</c>) and the user
+    /// named the Input (the structured-data tutorial's <c>keras.Input(name="thal", dtype="string")</c>, not Keras'
+    /// <c>input_layer</c>): then by the Input's name, the column it stands for.
     /// </summary>
     /// <exception cref="NotSupportedException">A string layer is called on something other than a string Input of its own (another layer's output, an Input another layer reads too).</exception>
     public static List<Removed> Split(JsonObject root, IReadOnlyDictionary<string, string> groups, string source)
@@ -62,11 +68,26 @@ internal static class KerasStringPreprocessors
             }
 
             var preprocessor = new JsonObject { ["class_name"] = item["class_name"]!.DeepClone(), ["config"] = item["config"]!.DeepClone() };
-            removed.Add(new Removed(name, preprocessor, groups.TryGetValue(name, out string? group) ? group : "layers/" + name));
+            string inputName = KerasConfigItems.NameOf(input);
+            string key = IsAutomaticName(name, KerasConfigItems.Text(item["class_name"])!) && !AutomaticInputName().IsMatch(inputName) ? inputName : name;
+            removed.Add(new Removed(name, key, preprocessor, groups.TryGetValue(name, out string? group) ? group : "layers/" + name));
         }
 
-        return removed;
+        // Names are unique in a valid config, so no two keys coincide; in a damaged one (a layer named like another's
+        // Input) the layer's name is kept, so that no preprocessor silently replaces another before the reader refuses it.
+        return [.. removed.Select(r => r.Key != r.Name && removed.Any(o => o != r && (o.Key == r.Key || o.Name == r.Key)) ? r with { Key = r.Name } : r)];
     }
+
+    // Keras' automatic layer name: the class in snake case, numbered by the session's uniquify (string_lookup_3).
+    private static bool IsAutomaticName(string name, string className)
+    {
+        string snake = KerasNames.ToSnakeCase(className);
+        return name == snake || (name.StartsWith(snake + "_", StringComparison.Ordinal) && name.Length > snake.Length + 1 && name[(snake.Length + 1)..].All(char.IsAsciiDigit));
+    }
+
+    // Keras 3's automatic Input names (input_layer, input_layer_1) and Keras 2's (input_1).
+    [GeneratedRegex(@"^(input_layer(_\d+)?|input_\d+)$")]
+    private static partial Regex AutomaticInputName();
 
     /// <summary>The removed layers as NeuralNet's model files keep preprocessors (<c>{"name": {"class_name", "config"}}</c>), or null for none.</summary>
     public static string? Items(IReadOnlyList<Removed> removed)
@@ -79,7 +100,7 @@ internal static class KerasStringPreprocessors
         var items = new JsonObject();
         foreach (Removed layer in removed)
         {
-            items[layer.Name] = layer.Item.DeepClone();
+            items[layer.Key] = layer.Item.DeepClone();
         }
 
         return items.ToJsonString();

@@ -72,8 +72,12 @@ internal static class KerasWeightReader
         return string.Empty;
     }
 
-    /// <summary>The values in the order of <paramref name="parameters"/> (for <see cref="Models.Model.SetWeights"/>).</summary>
-    public static List<Tensor> InParameterOrder(IReadOnlyList<Parameter> parameters, IEnumerable<(Parameter Parameter, Tensor Value)> values)
+    /// <summary>
+    /// The values in the order of <paramref name="parameters"/> (for <see cref="Models.Model.SetWeights"/>); with
+    /// <paramref name="keepOthers"/>, a parameter without a value keeps its own (copied onto itself: a weight skipped
+    /// by <c>skipMismatch</c>).
+    /// </summary>
+    public static List<Tensor> InParameterOrder(IReadOnlyList<Parameter> parameters, IEnumerable<(Parameter Parameter, Tensor Value)> values, bool keepOthers = false)
     {
         var byParameter = new Dictionary<Parameter, Tensor>(ReferenceEqualityComparer.Instance);
         foreach (var (parameter, value) in values)
@@ -81,6 +85,6 @@ internal static class KerasWeightReader
             byParameter[parameter] = value;
         }
 
-        return [.. parameters.Select(p => byParameter[p])];
+        return [.. parameters.Select(p => keepOthers && !byParameter.ContainsKey(p) ? p.Value : byParameter[p])];
     }
 }

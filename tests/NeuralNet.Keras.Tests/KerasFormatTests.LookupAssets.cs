@@ -164,7 +164,7 @@ public sealed partial class KerasFormatTests
 
         Model model = KerasFormat.LoadModel(archive);
 
-        var lookup = (StringLookup)model.Preprocessing["string_lookup"];
+        var lookup = (StringLookup)model.Preprocessing["words"];
         Assert.Equal(expectedVocabulary, lookup.GetVocabulary());
         // Counts over the vocabulary: "a\vb" at index 1, "i\u2028j" at 5, "a" unknown (0).
         Assert.Equal([1f, 1f, 0f, 0f, 0f, 1f, 0f, 0f, 0f], lookup.Transform([new[] { "a\vb", "i\u2028j", "a" }]).AsReadOnlySpan().ToArray());
@@ -228,7 +228,7 @@ public sealed partial class KerasFormatTests
 
         Model model = KerasFormat.LoadModel(archive);
 
-        var lookup = (StringLookup)model.Preprocessing["string_lookup"];
+        var lookup = (StringLookup)model.Preprocessing["words"];
         Assert.Equal(["[UNK]", "b", "a"], lookup.GetVocabulary());
         Tensor counts = lookup.Transform([new[] { "a", "a", "z" }, new[] { "b", "a", "b" }]);
         Assert.Equal([1f, 0f, 2f, 0f, 2f, 1f], counts.AsReadOnlySpan().ToArray());

@@ -136,8 +136,8 @@ public sealed partial class KerasFormatTests
 
         Model loaded = KerasFormat.LoadModel(saved);
 
-        var lookup = (StringLookup)loaded.Preprocessing["string_lookup"];
-        Assert.Equal(((StringLookup)model.Preprocessing["string_lookup"]).GetConfig().ToJson(), lookup.GetConfig().ToJson());
+        var lookup = (StringLookup)loaded.Preprocessing["words"];
+        Assert.Equal(((StringLookup)model.Preprocessing["words"]).GetConfig().ToJson(), lookup.GetConfig().ToJson());
         Tensor counts = lookup.Transform([new[] { "a", "a", "z" }, new[] { "b", "a", "b" }]);
         Assert.Equal([1f + 200f + 0.5f, 20f + 100f + 0.5f], loaded.Predict(counts).AsReadOnlySpan().ToArray());
     }

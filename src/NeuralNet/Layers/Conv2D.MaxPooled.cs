@@ -42,7 +42,7 @@ public sealed partial class Conv2D
     /// The forward pass of this layer and then <paramref name="pooling"/> (see <see cref="CanFuseMaxPooling"/>): returns the
     /// pooled output, owned by this layer. Its backward pass is <see cref="BackwardMaxPooled"/>.
     /// </summary>
-    internal Tensor ForwardMaxPooled(Tensor input, MaxPooling2D pooling)
+    internal Tensor ForwardMaxPooled(Tensor input, MaxPooling2D pooling, bool training = true)
     {
         if (!CanFuseMaxPooling(pooling, ComputesInputGradient))
         {
@@ -52,7 +52,8 @@ public sealed partial class Conv2D
         CheckInput(input);
         InitializeParameters();
         int batch = input.Shape[0];
-        _columnsKept = true;
+        // As OnForward: only training keeps the batch's patch matrix (BackwardMaxPooled packs it when inference ran).
+        _columnsKept = training;
         EnsureScratch(batch);
         int pooledLength = batch * pooling.OutputShape.ElementCount;
         if (_pooledArgmax.Length < pooledLength)

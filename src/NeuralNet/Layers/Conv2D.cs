@@ -30,6 +30,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     private Step _col2im = null!;
     private Step _directForward = null!;
     private Step _directBackward = null!;
+    private Step _packColumns = null!;
     private bool _direct;
     private float[] _kernelPartials = [];
     private Tensor? _dzForData;
@@ -155,6 +156,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         Col2Im,
         PooledForward,
         PooledBackward,
+        PackColumns,
     }
 
     /// <summary>The number of output channels.</summary>
@@ -301,6 +303,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         _col2im = new Step(this, StepKind.Col2Im);
         _directForward = new Step(this, StepKind.DirectForward);
         _directBackward = new Step(this, StepKind.DirectBackward);
+        _packColumns = new Step(this, StepKind.PackColumns);
         _pooledForward = new Step(this, StepKind.PooledForward);
         _pooledBackward = new Step(this, StepKind.PooledBackward);
 
@@ -461,6 +464,22 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     /// <summary>The length of the whole batch's patch matrix the layer holds (0 until a training pass or a backward pass needs one).</summary>
     internal int KeptColumnsLength => _cols.Length;
 
+    // The whole batch's patch matrix (not for the direct path, which has none); refused before anything runs when no
+    // array can hold it.
+    private void EnsureColumns(int batch)
+    {
+        long colsLength = (long)batch * _geometry.OutputPixels * _geometry.PatchSize;
+        if (colsLength > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
+        }
+
+        if (!_direct && _cols.Length < colsLength)
+        {
+            _cols = new float[colsLength];
+        }
+    }
+
     // The patch rows of the group starting at image first: in the whole batch's matrix when the forward pass keeps it
     // (training), else in this thread's matrix, which the group's product reads at once.
     private Span<float> ColumnsOf(int first, int rows)
@@ -485,22 +504,17 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             return;
         }
 
+        EnsureColumns(_batch);
+        _groupImages = ImagesPerGroup(_batch);
+        ConvParallel.For(GroupCount(_batch), _packColumns);
         _columnsKept = true;
-        EnsureScratch(_batch);
-        Im2Col.Pack(_input!.AsReadOnlySpan()[..(_batch * _geometry.InputSize)], _geometry, _batch, _cols.AsSpan(0, _batch * _geometry.OutputPixels * _geometry.PatchSize));
     }
 
     private void EnsureScratch(int batch)
     {
-        long colsLength = (long)batch * _geometry.OutputPixels * _geometry.PatchSize;
-        if (colsLength > Array.MaxLength)
+        if (_columnsKept)
         {
-            throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
-        }
-
-        if (!_direct && _columnsKept && _cols.Length < colsLength)
-        {
-            _cols = new float[colsLength];
+            EnsureColumns(batch);
         }
 
         if (_biasPartials.Length < batch * Filters)
@@ -583,6 +597,13 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             case StepKind.PooledForward:
                 RunPooledForward(n);
                 break;
+            case StepKind.PackColumns:
+            {
+                (int first, int images) = Group(n);
+                Im2Col.Pack(_input!.AsReadOnlySpan().Slice(first * g.InputSize, images * g.InputSize), g, images, _cols.AsSpan(first * pixels * patch, images * pixels * patch));
+                break;
+            }
+
             case StepKind.PooledBackward:
                 RunPooledBackward(n);
                 break;

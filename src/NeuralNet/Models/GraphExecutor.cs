@@ -449,7 +449,8 @@ internal sealed partial class GraphExecutor
             {
                 // The flag this executor decided the fusion on (another model sharing the layer may have set it otherwise).
                 convolution.Instance.ComputesInputGradient = convolution.NeedsInputGradient;
-                _values[step.OutputSlot] = ((Conv2D)convolution.Instance).ForwardMaxPooled(_values[convolution.InputSlots[0]]!, (MaxPooling2D)step.Instance);
+                _values[step.OutputSlot] = ((Conv2D)convolution.Instance).ForwardMaxPooled(_values[convolution.InputSlots[0]]!, (MaxPooling2D)step.Instance,
+                    convolution.Training ?? training);
                 _masks[step.OutputSlot] = null;
                 continue;
             }

@@ -79,6 +79,25 @@ internal static class ModelSerializer
         return (tensors, metadata);
     }
 
+    /// <summary>
+    /// Builds what <see cref="DescribeModel"/> (or, with <paramref name="weightsOnly"/>, <see cref="DescribeWeights"/>) builds
+    /// without writing anything, so that a model a save would refuse (an unregistered layer, a layer name with '/') fails
+    /// before training rather than at <c>ModelCheckpoint</c>'s first save.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model is not built, or a layer name contains '/'.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered.</exception>
+    public static void CheckSavable(Model model, bool weightsOnly)
+    {
+        if (weightsOnly)
+        {
+            _ = DescribeWeights(model);
+        }
+        else
+        {
+            _ = DescribeModel(model, includeTraining: false);
+        }
+    }
+
     /// <summary>The tensors and metadata of a weights file.</summary>
     public static (List<KeyValuePair<string, Tensor>> Tensors, Dictionary<string, string> Metadata) DescribeWeights(Model model)
     {

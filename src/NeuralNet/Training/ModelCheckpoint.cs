@@ -105,11 +105,18 @@ public sealed partial class ModelCheckpoint : MonitorCallback
     /// <inheritdoc/>
     internal override void CheckBeforeFit(IReadOnlySet<string> keys)
     {
-        // A model the format cannot write (a layer Keras has no config for, say) fails now, not at the first save after an
-        // epoch has trained.
-        if (Format is not null && Model is not null)
+        // A model the format cannot write (a layer Keras has no config for, an unregistered layer of the user's) fails now,
+        // not at the first save after an epoch has trained.
+        if (Model is not null)
         {
-            Format.CheckModel(Model, SaveWeightsOnly);
+            if (Format is not null)
+            {
+                Format.CheckModel(Model, SaveWeightsOnly);
+            }
+            else
+            {
+                Serialization.ModelSerializer.CheckSavable(Model, SaveWeightsOnly);
+            }
         }
 
         if (SaveFreq is not null)

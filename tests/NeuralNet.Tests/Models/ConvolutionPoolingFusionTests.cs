@@ -60,6 +60,38 @@ public class ConvolutionPoolingFusionTests
         }
     }
 
+    [Fact]
+    public void Inference_FusedConvolution_KeepsNoPatchMatrixAndABackwardAfterItMatchesTraining()
+    {
+        // The second convolution (im2col + GEMM, 64-value patches) runs fused with its pooling in inference too: like an
+        // unfused one it packs each group into a per-thread matrix there, and packs the batch when a backward pass follows.
+        var second = new Conv2D(8, 2, activation: ActivationFunction.Relu);
+        var model = new Sequential([new InputLayer(15, 14, 1), new Conv2D(16, 3, activation: ActivationFunction.Relu), new MaxPooling2D(2), second, new MaxPooling2D(2), new Flatten(), new Dense(4)], seed: 7);
+        Tensor x = Tensor.RandomUniform(new TensorShape(6, 15, 14, 1), 8, -1f, 1f);
+        Tensor dy = Tensor.RandomUniform(new TensorShape(6, 4), 9, -1f, 1f);
+
+        model.Predict(x);
+        Assert.Equal(0, second.KeptColumnsLength);
+        Assert.Contains("kept no output", Assert.Throws<InvalidOperationException>(() => second.GetOutput(0)).Message);
+
+        float[] inferred = model.Forward(x, training: false)[0].AsReadOnlySpan().ToArray();
+        model.Backward(dy);
+        float[][] afterInference = [.. model.Parameters.Select(p => p.Gradient.AsReadOnlySpan().ToArray())];
+        foreach (Parameter p in model.Parameters)
+        {
+            p.ZeroGradient();
+        }
+
+        float[] trained = model.Forward(x, training: true)[0].AsReadOnlySpan().ToArray();
+        model.Backward(dy);
+
+        Assert.Equal(Bits(trained), Bits(inferred));
+        for (int i = 0; i < afterInference.Length; i++)
+        {
+            Assert.Equal(Bits(model.Parameters[i].Gradient.AsReadOnlySpan().ToArray()), Bits(afterInference[i]));
+        }
+    }
+
     // Against an executor that runs every layer on its own: a model's first convolution, and a shared convolution whose
     // calls are fused and not (their kernel gradients add up in the same order), through training passes.
     [Theory]

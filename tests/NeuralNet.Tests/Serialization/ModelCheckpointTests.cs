@@ -157,6 +157,29 @@ public class ModelCheckpointTests
     }
 
     [Fact]
+    public void Fit_ModelSaveWouldRefuse_IsRefusedBeforeTheFirstStep()
+    {
+        // An unregistered layer of the user's: Model.Save refuses it, so the checkpoint refuses before anything trains
+        // (it failed at its first save, after an epoch). Its weights still save.
+        using var dir = new TempDirectory();
+        var x = new Input(new TensorShape(3), "x");
+        var model = new Functional(x, new Dense(2).Call(new Tests.Models.UnregisteredDouble().Call(x)));
+        model.Compile(new NeuralNet.Optimizers.Sgd(0.1), new NeuralNet.Losses.MeanSquaredError());
+        Tensor inputs = Tensor.RandomNormal(new TensorShape(8, 3), 1), targets = Tensor.RandomNormal(new TensorShape(8, 2), 2);
+        float[] before = model.Parameters[0].Value.ToArray();
+
+        var ex = Assert.Throws<NotSupportedException>(() => model.Fit(inputs, targets, epochs: 2, batchSize: 4, verbose: 0,
+            callbacks: [new ModelCheckpoint(dir.File("m.safetensors"), monitor: "loss")]));
+
+        Assert.Contains("UnregisteredDouble: it is not registered", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, model.Optimizer!.Iterations);
+        Assert.Equal(before, model.Parameters[0].Value.ToArray());
+        Assert.Empty(dir.Entries());
+        model.Fit(inputs, targets, epochs: 1, batchSize: 4, verbose: 0, callbacks: [new ModelCheckpoint(dir.File("w.safetensors"), saveWeightsOnly: true)]);
+        Assert.Equal(["w.safetensors"], dir.Entries());
+    }
+
+    [Fact]
     public void Constructor_FormatRefusingThePath_Throws()
     {
         var ex = Assert.Throws<ArgumentException>(() => new ModelCheckpoint("m.safetensors", format: new RecordingFormat()));

@@ -27,7 +27,9 @@ internal sealed class TransposedConvolutionPass<TGeometry>(Layer owner, TGeometr
         TGeometry g = geometry;
         int batch = input.Shape[0], channels = _channels, filters = _filters, pixels = g.OutputPositions, patch = g.Taps * filters, inSize = pixels * channels;
         // The forward pass reads one sample's matrix at a time; only the backward pass packs the whole batch (so that an
-        // inference pass of large images does not hold the batch's matrix, gigabytes in a U-Net's decoder).
+        // inference pass of large images does not hold the batch's matrix, gigabytes in a U-Net's decoder). A batch whose
+        // matrix no array could hold is refused here all the same, before a training step runs anything.
+        ColsLength(batch);
         EnsureCols(1);
         _input = input;
         _batch = batch;
@@ -86,14 +88,17 @@ internal sealed class TransposedConvolutionPass<TGeometry>(Layer owner, TGeometr
         return dx;
     }
 
-    private void EnsureCols(int batch)
+    private long ColsLength(int batch)
     {
         long length = (long)batch * geometry.OutputPositions * geometry.Taps * _filters;
-        if (length > Array.MaxLength)
-        {
-            throw new InvalidOperationException($"{owner.Description}: a batch of {batch} needs a patch matrix of {length} elements, more than an array holds; use smaller batches.");
-        }
+        return length > Array.MaxLength
+            ? throw new InvalidOperationException($"{owner.Description}: a batch of {batch} needs a patch matrix of {length} elements, more than an array holds; use smaller batches.")
+            : length;
+    }
 
+    private void EnsureCols(int batch)
+    {
+        long length = ColsLength(batch);
         if (_cols.Length < length)
         {
             _cols = new float[length];

@@ -228,6 +228,21 @@ public class Conv2DTransposeTests
         ConvolutionTestKit.AssertStepAllocatesNothing(layer, Tensor.RandomNormal(new TensorShape(2, 5, 6, 3), 1));
     }
 
+    [Fact]
+    public void Backward_AfterAnInferenceForward_MatchesTheTrainingPass()
+    {
+        // The forward pass holds one sample's matrix; the backward pass makes the batch's. The same bits either way.
+        Conv2DTranspose trained = Built(4, 3, 2, Padding.Same, 1, 1, 5, 3, ActivationFunction.Tanh);
+        Conv2DTranspose inferred = Built(4, 3, 2, Padding.Same, 1, 1, 5, 3, ActivationFunction.Tanh);
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 5, 6, 3), 2);
+        float[] trainingOutput = trained.Forward(x, training: true).ToArray();
+        Tensor dy = Tensor.RandomNormal(trained.GetOutput(0).Shape, 3);
+
+        Assert.Equal(trainingOutput, inferred.Forward(x, training: false).ToArray());
+        Assert.Equal(trained.Backward(dy).ToArray(), inferred.Backward(dy).ToArray());
+        Assert.Equal(trained.Kernel.Gradient.ToArray(), inferred.Kernel.Gradient.ToArray());
+    }
+
     private static Conv2DTranspose Built(int filters, int kernel, int stride, Padding padding, int? outputPadding, int dilation, int input, int channels,
         ActivationFunction? activation = null, bool useBias = true)
     {

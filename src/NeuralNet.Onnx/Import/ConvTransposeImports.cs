@@ -70,6 +70,12 @@ internal static class ConvTransposeImports
             throw node.Invalid($"attribute output_padding={ImportText.List(outputPadding)} holds a value outside [0, 2147483647]");
         }
 
+        // The operator's definition: each output padding is below its axis' stride or dilation (ONNX Runtime refuses the rest at run time).
+        if (outputPadding.Where((p, i) => p >= Math.Max(s[i], d[i])).Any())
+        {
+            throw node.Invalid($"attribute output_padding={ImportText.List(outputPadding)} with strides {ImportText.List(s)} and dilations {ImportText.List(d)}; each output padding must be below its axis' stride or dilation, whichever is larger");
+        }
+
         if (kernel.Select((k, i) => ((k - 1) * d[i]) + 1).Any(e => e > int.MaxValue) || input.Select((n, i) => TransposedWindow.Full(n, kernel[i], s[i], d[i]) + outputPadding[i]).Any(f => f > int.MaxValue))
         {
             throw node.Invalid($"a kernel {ImportText.List(kernel)} dilated by {ImportText.List(d)} over {ImportText.List(input)} with strides {ImportText.List(s)} spans more than 2147483647 outputs");
@@ -81,7 +87,7 @@ internal static class ConvTransposeImports
             throw node.Refuse($"attribute pads={ImportText.List(attributes.Ints("pads", 2 * rank, 0))} leave output lengths {ImportText.List(windows.Select(v => v.Length))}; NeuralNet layers need a length of at least 1 on every axis");
         }
 
-        ConvTransposePlan plan = ConvTransposePlan.Choose(node, windows, input, kernel, s, d);
+        ConvTransposePlan plan = ConvTransposePlan.Choose(node, windows, input, kernel, s, d, outputPadding, attributes.Ints("pads", 2 * rank, 0));
         if (ImportSizes.Product([filters, .. plan.Output]) is null)
         {
             throw node.Invalid($"its convolution before the crop would give {ImportText.List([filters, .. plan.Output])}, more than 2147483647 values per sample");
@@ -109,14 +115,14 @@ internal static class ConvTransposeImports
             {
                 conv = new Conv2DTranspose((int)filters, ((int)kernel[0], (int)kernel[1]), ((int)s[0], (int)s[1]), plan.Padding,
                     plan.OutputPadding is [int oh, int ow] ? (oh, ow) : null, ((int)d[0], (int)d[1]), useBias: bias is not null);
-                y = conv.Call(b[x]);
+                y = CheckBuilt(node, "Conv2DTranspose", conv.Call(b[x]), [.. plan.Output, filters]);
                 y = plan.HasCrop ? new Cropping2D((plan.Crops[0], plan.Crops[1])).Call(y) : y;
             }
             else
             {
                 // NeuralNet holds a sequence as ONNX's (N, C, L); Conv1DTranspose reads (N, L, C).
                 conv = new Conv1DTranspose((int)filters, (int)kernel[0], (int)s[0], plan.Padding, plan.OutputPadding?[0], (int)d[0], useBias: bias is not null);
-                y = conv.Call(new Permute(2, 1).Call(b[x]));
+                y = CheckBuilt(node, "Conv1DTranspose", conv.Call(new Permute(2, 1).Call(b[x])), [.. plan.Output, filters]);
                 y = new Permute(2, 1).Call(plan.HasCrop ? new Cropping1D(plan.Crops[0]).Call(y) : y);
             }
 
@@ -126,7 +132,24 @@ internal static class ConvTransposeImports
                 b.Weight(conv, "bias", bias);
             }
 
-            return y;
+            return CheckBuilt(node, "the imported ConvTranspose", y, rank == 2 ? [dims[2], dims[3], filters] : [filters, dims[2]]);
         });
+    }
+
+    /// <summary>
+    /// <paramref name="built"/>, after checking that its sample shape is <paramref name="planned"/>: the plan computes
+    /// Keras' windows with <see cref="TransposedWindow.Keras"/>, the layer with its own geometry, and the two must agree,
+    /// else the output would be shifted or cut silently. A mismatch is an importer bug, not the file's.
+    /// </summary>
+    internal static SymbolicTensor CheckBuilt(ImportedNode node, string what, SymbolicTensor built, long[] planned)
+    {
+        int[] dims = built.Shape.Dimensions.ToArray();
+        if (!dims.Select(v => (long)v).SequenceEqual(planned))
+        {
+            throw new InvalidOperationException(
+                $"ONNX file '{node.Source}': {node.Description}: {what} gives {ImportText.List(dims.Select(v => (long)v))} per sample but the import planned {ImportText.List(planned)} (an importer bug: TransposedWindow.Keras and the layer's geometry disagree).");
+        }
+
+        return built;
     }
 }

@@ -37,6 +37,12 @@ internal sealed record ConvTransposePlan(Padding Padding, int[]? OutputPadding, 
                 $"attribute output_shape={ImportText.List(outputShape)} holds {outputShape.Length} values; expected {rank}, the spatial lengths (ONNX Runtime refuses the others)"));
         }
 
+        // The operator's definition takes pads only with NOTSET; ONNX Runtime refuses the file otherwise, so they are not dropped.
+        if (autoPad != "NOTSET" && attributes.Ints("pads") is { Length: > 0 } given)
+        {
+            throw node.Invalid($"attribute pads={ImportText.List(given)} with auto_pad='{autoPad}'; pads may be given only with auto_pad NOTSET (ONNX Runtime refuses the file: the pads attribute cannot be used simultaneously with auto_pad)");
+        }
+
         long[] pads = attributes.Ints("pads", 2 * rank, 0);
         if (outputShape is null && autoPad == "NOTSET" && pads.Any(p => p < 0))
         {
@@ -79,9 +85,10 @@ internal sealed record ConvTransposePlan(Padding Padding, int[]? OutputPadding, 
     /// <summary>
     /// The NeuralNet layer for <paramref name="windows"/>: a Keras padding and output padding whose windows are the
     /// node's, preferring no output padding and 'valid'; else 'valid' with the output padding that reaches the node's
-    /// last index, and a crop. Refused, naming the node, where that output padding is not below the stride (Keras' rule).
+    /// last index, and a crop. Refused, naming the node and the node's <paramref name="attributeOutputPadding"/> and
+    /// <paramref name="attributePads"/>, where that output padding is not below the stride (Keras' rule).
     /// </summary>
-    public static ConvTransposePlan Choose(ImportedNode node, TransposedWindow[] windows, long[] input, long[] kernel, long[] strides, long[] dilations)
+    public static ConvTransposePlan Choose(ImportedNode node, TransposedWindow[] windows, long[] input, long[] kernel, long[] strides, long[] dilations, long[] attributeOutputPadding, long[] attributePads)
     {
         int rank = windows.Length;
         long[] Needed(Padding padding) => [.. Enumerable.Range(0, rank).Select(i =>
@@ -105,7 +112,7 @@ internal sealed record ConvTransposePlan(Padding Padding, int[]? OutputPadding, 
         long[] reach = [.. windows.Select((w, i) => Math.Max(0, w.End - TransposedWindow.Full(input[i], kernel[i], strides[i], dilations[i])))];
         if (!Fits(reach))
         {
-            throw node.Refuse($"its output reaches {ImportText.List(reach)} indices past the full map (output_padding beyond the end pads), not fewer than strides {ImportText.List(strides)}; NeuralNet's Conv*Transpose (as Keras') takes an output padding below the stride");
+            throw node.Refuse($"its output reaches {ImportText.List(reach)} indices past the full map (output_padding={ImportText.List(attributeOutputPadding)} beyond the end pads of pads={ImportText.List(attributePads)}), not fewer than strides {ImportText.List(strides)}; NeuralNet's Conv*Transpose (as Keras') takes an output padding below the stride");
         }
 
         long[]? chosen = reach.Any(r => r > 0) ? reach : null;

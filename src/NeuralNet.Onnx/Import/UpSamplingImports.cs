@@ -16,25 +16,58 @@ internal static class UpSamplingImports
     {
         var attributes = new NodeAttributes(node, "axis");
         ImportedValue data = graph.Known(node, 0);
-        if (data.Folded is not null || data.Rank != 4 || graph.Optional(node, 1) is not { Constant: OnnxConstant indices })
+        if (data.Folded is not null || data.Rank != 4 || graph.Optional(node, 1) is not { Constant: OnnxConstant indices } given)
         {
             ShapeFolding.RefuseComputed(node, graph);
             return;
         }
 
+        string name = given.Name;
+        if (!indices.IsInteger)
+        {
+            // ONNX's Gather takes int32 or int64 indices (ShapeFolding's Gather checks the same); floats would be truncated.
+            throw node.Invalid($"input 1 (indices) '{name}' has element type {OnnxConstant.TypeName(indices.ElementType)}, expected int32 or int64");
+        }
+
         long axisValue = attributes.Int("axis", 0);
+        string where = data.IsImage ? "the height or width (axis 2 or 3) of an (N, C, H, W) image" : "axis 1 or 2 of a rank-4 tensor held as it is";
+        string imported = $"NeuralNet.Onnx imports Gather of a computed tensor only as UpSampling2D's nearest repeat (indices floor(o / k) along {where})";
+        if (axisValue < -4 || axisValue > 3)
+        {
+            throw node.Invalid(string.Create(CultureInfo.InvariantCulture, $"attribute axis={axisValue} is outside [-4, 3], the axes of '{data.Name}' {ImportText.Dims(data.Dims)}"));
+        }
+
         int? axis = ImportLayout.SampleAxis(axisValue, 4);
         int kerasAxis = axis is int a ? ImportLayout.Axis(a, 4, data.IsImage) : 0;
-        long length = axis is int sampleAxis ? data.Dims[sampleAxis] : 0;
-        long[] taken = [.. indices.Values.Select(v => (long)v).Select(i => i < 0 ? i + length : i)];
-        long size = length > 0 ? taken.Length / length : 0;
-        bool repeats = kerasAxis is 1 or 2 && indices.Dims.Length == 1 && size >= 1 && size <= int.MaxValue && taken.Length == size * length
-            && taken.Select((i, o) => i == o / size).All(b => b);
-        if (!repeats)
+        if (kerasAxis is not (1 or 2))
         {
-            string where = data.IsImage ? "the height or width (axis 2 or 3) of an (N, C, H, W) image" : "axis 1 or 2 of a rank-4 tensor held as it is";
+            string which = axis is null ? "the batch axis" : data.IsImage ? "the channels axis" : "the last axis";
             throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-                $"indices of dims {ImportText.List(indices.Dims)} along axis {axisValue} of '{data.Name}' {ImportText.Dims(data.Dims)} are not each index repeated k times in order; NeuralNet.Onnx imports Gather of a computed tensor only as UpSampling2D's nearest repeat (indices floor(o / k) along {where})"));
+                $"attribute axis={axisValue} of '{data.Name}' {ImportText.Dims(data.Dims)} is {which}, which UpSampling2D does not repeat; {imported}"));
+        }
+
+        if (indices.Dims.Length != 1)
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"input 1 (indices) '{name}' has dimensions {ImportText.Dims(indices.Dims)}, not 1-D; {imported}"));
+        }
+
+        long length = data.Dims[axis!.Value];
+        long[] taken = [.. indices.Values.Select(v => (long)v).Select(i => i < 0 ? i + length : i)];
+        long size = taken.Length / length;
+        if (size < 1 || size > int.MaxValue || taken.Length != size * length)
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"input 1 (indices) '{name}' holds {taken.Length} indices along axis {axisValue} of length {length}, not a whole multiple k · {length}; {imported}"));
+        }
+
+        for (int o = 0; o < taken.Length; o++)
+        {
+            if (taken[o] != o / size)
+            {
+                throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                    $"input 1 (indices) '{name}' takes index {(long)indices.Values[o]} at output {o} along axis {axisValue}, not floor({o} / {size}) = {o / size}; {imported}"));
+            }
         }
 
         long[] dims = [.. data.Dims];

@@ -1,6 +1,7 @@
 using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
+using NeuralNet.Onnx.Import;
 using NeuralNet.Optimizers;
 using Xunit;
 using static NeuralNet.Onnx.Tests.Import.OnnxGraphs;
@@ -135,7 +136,7 @@ public sealed class ImportConvTransposeTests
     [InlineData("group", "attribute group=2; NeuralNet's Conv1DTranspose and Conv2DTranspose (as Keras') have no groups", false)]
     [InlineData("strides_and_dilations", "strides [2, 2] with dilations [1, 2]; Keras' transposed convolutions (and NeuralNet's) take strides above 1 or dilations above 1, not both", false)]
     [InlineData("negative_pads", "attribute pads=[-1, 0, 0, 0]; negative pads", false)]
-    [InlineData("output_past_stride", "its output reaches [1, 0] indices past the full map (output_padding beyond the end pads), not fewer than strides [1, 1]", false)]
+    [InlineData("output_past_stride", "its output reaches [1, 0] indices past the full map (output_padding=[1, 0] beyond the end pads of pads=[0, 0, 0, 0]), not fewer than strides [1, 1]", false)]
     [InlineData("output_shape_too_long", "attribute output_shape=[12, 9] asks for 12 outputs on spatial axis 0, where the full map with output_padding holds 11", false)]
     [InlineData("weights_of_other_channels", "W has dimensions [2, 2, 3, 3], expected (C, M, k...) with C = the input's 3 channels", true)]
     [InlineData("output_shape_of_every_axis", "attribute output_shape=[1, 2, 10, 8] holds 4 values; expected 2, the spatial lengths (ONNX Runtime refuses the others)", true)]
@@ -162,6 +163,41 @@ public sealed class ImportConvTransposeTests
             ? Assert.Throws<InvalidDataException>(() => ImportChecks.Import(g.ToBytes()))
             : Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes()));
         Assert.Contains($"node '{g.Graph.Node[^1].Name}' (ConvTranspose): {expected}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("VALID", "attribute pads=[1, 0, 1, 0] with auto_pad='VALID'; pads may be given only with auto_pad NOTSET")]
+    [InlineData("SAME_UPPER", "attribute pads=[1, 0, 1, 0] with auto_pad='SAME_UPPER'; pads may be given only with auto_pad NOTSET")]
+    [InlineData("SAME_LOWER", "attribute pads=[1, 0, 1, 0] with auto_pad='SAME_LOWER'; pads may be given only with auto_pad NOTSET")]
+    [InlineData("NOTSET", "attribute output_padding=[3, 3] with strides [2, 2] and dilations [1, 1]; each output padding must be below its axis' stride or dilation, whichever is larger")]
+    public void ConvTransposeOnnxRuntimeRefuses_IsInvalid_NamingTheAttributes(string autoPad, string expected)
+    {
+        // auto_pad with pads (the pads were dropped), or an output padding of 3 over strides 2 (the full map grew past its zeros).
+        var g = new OnnxGraphs(26);
+        string x = g.Input("image", -1, 3, 5, 4);
+        string w = g.Weight([3, 2, 3, 3]);
+        g.Output(autoPad == "NOTSET"
+            ? g.Node("ConvTranspose", [x, w], Ints("strides", 2, 2), Ints("pads", 0, 0, 2, 2), Ints("output_padding", 3, 3))
+            : g.Node("ConvTranspose", [x, w], Ints("strides", 2, 2), Ints("pads", 1, 0, 1, 0), String("auto_pad", autoPad)));
+        byte[] onnx = g.ToBytes();
+
+        var error = Assert.Throws<InvalidDataException>(() => ImportChecks.Import(onnx));
+        Assert.Contains($"node '{g.Graph.Node[^1].Name}' (ConvTranspose): {expected}", error.Message, StringComparison.Ordinal);
+        // ONNX Runtime refuses the same file (when it loads it, or when it runs it).
+        float[] image = [.. Tensor.RandomNormal(new TensorShape(1, 3, 5, 4), 1).AsReadOnlySpan().ToArray()];
+        Assert.ThrowsAny<Exception>(() => OnnxGraphs.Run(onnx, "image", image, [1, 3, 5, 4]));
+    }
+
+    [Fact]
+    public void CheckBuilt_LayerShapeOtherThanPlanned_ThrowsNamingTheNode()
+    {
+        // The plan's windows (TransposedWindow.Keras) and the layer's geometry are two codings of one rule; a divergence must not shift the output silently.
+        var node = new ImportedNode(new NeuralNet.Onnx.Protobuf.NodeProto { Name = "up", OpType = "ConvTranspose" }, 0, "test.onnx");
+        SymbolicTensor built = new Conv2DTranspose(2, 3, strides: 2).Call(new Input(new TensorShape(5, 4, 3)));
+
+        Assert.Same(built, ConvTransposeImports.CheckBuilt(node, "Conv2DTranspose", built, [11, 9, 2]));
+        var error = Assert.Throws<InvalidOperationException>(() => ConvTransposeImports.CheckBuilt(node, "Conv2DTranspose", built, [10, 9, 2]));
+        Assert.Contains("ONNX file 'test.onnx': node 'up' (ConvTranspose): Conv2DTranspose gives [11, 9, 2] per sample but the import planned [10, 9, 2]", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

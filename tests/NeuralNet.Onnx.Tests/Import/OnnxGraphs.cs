@@ -57,6 +57,24 @@ internal sealed class OnnxGraphs(int seed)
         return tensor.Name;
     }
 
+    /// <summary>An integer initializer (a Gather's indices) of ONNX element type <paramref name="dataType"/> (6 int32, 7 int64) under <paramref name="dims"/>.</summary>
+    public string Integers(int dataType, long[] dims, params long[] values)
+    {
+        var tensor = new TensorProto { Name = $"i{_count++}", DataType = dataType };
+        tensor.Dims.AddRange(dims);
+        if (dataType == 6)
+        {
+            tensor.Int32Data.AddRange(values.Select(v => (int)v));
+        }
+        else
+        {
+            tensor.Int64Data.AddRange(values);
+        }
+
+        _graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
     /// <summary>A Constant node holding int64 <paramref name="values"/> (as torch.onnx writes a Reshape's shape).</summary>
     public string ConstantNode(params long[] values)
     {

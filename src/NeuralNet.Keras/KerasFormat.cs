@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using NeuralNet.Layers;
 using NeuralNet.Models;
@@ -152,17 +153,22 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then), or a preprocessor has no place in Keras' archive (not a TextVectorization or StringLookup, an inverting lookup, one without a vocabulary, one that no single model input takes, two on one input, two of one class, a key that names another layer or input than the one it feeds): save such a model with <see cref="Model.Save(string, bool)"/>. Nothing is written.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then), or a preprocessor has no place in Keras' archive (not a TextVectorization or StringLookup, an inverting lookup, one without a vocabulary, one that no single model input takes, two on one input, two of one class, a key that names another layer or input than the one it feeds, or the one it feeds when Keras would have named it, <c>input_layer</c>): save such a model with <see cref="Model.Save(string, bool)"/>. Nothing is written.</exception>
     /// <remarks>
     /// A registered custom optimizer is written with its config only, not its state (where Keras keeps a custom optimizer's
     /// variables is unknown). Each entry of <see cref="Model.Preprocessing"/> (a <see cref="Preprocessing.TextVectorization"/>
     /// or <see cref="Preprocessing.StringLookup"/>, such as one <see cref="LoadModel(string)"/> made of the layer on a string
     /// input) is written as Keras keeps it: the layer, named after its key (or, keyed by the name of the input it feeds,
-    /// with Keras' own name for its class, <c>string_lookup</c>), on a string <c>keras.Input</c> in place of the
+    /// with Keras' own name for its class, <c>string_lookup</c>; an input Keras would have named itself, <c>input_layer</c>
+    /// or <c>input_1</c>, is refused as such a key, since <see cref="LoadModel(string)"/> does not key by it: name the
+    /// Input), on a string <c>keras.Input</c> in place of the
     /// model input it feeds (the one whose sample shape is what it gives), its vocabulary as the asset
     /// <c>assets/layers/text_vectorization/vocabulary.txt</c> (<c>string_lookup</c>), its TF-IDF weights as
     /// <c>vars/idf_weights</c>, a <c>TextVectorization</c>'s a second time under <c>_lookup_layer</c>, as for a layer
-    /// adapted in Keras; the archive takes strings again, in Keras and in <see cref="LoadModel(string)"/>.
+    /// adapted in Keras; the archive takes strings again, in Keras and in <see cref="LoadModel(string)"/>. A key in Keras'
+    /// automatic form for the layer's class (<c>string_lookup</c>, <c>text_vectorization_2</c>) on an input the user named
+    /// comes back from <see cref="LoadModel(string)"/> under the input's name, in NeuralNet's archives as in Keras' (the
+    /// layer's name then says nothing of the column, the input's does); any other key comes back as it was.
     /// </remarks>
     public static void SaveModel(Model model, string path)
     {
@@ -195,13 +201,18 @@ public static class KerasFormat
     /// skipped whole when it holds another number of variables than the layer (a group missing from the file holds none)
     /// or a variable of another shape; groups of the file that no layer takes are left unread. In a Keras 2 <c>.h5</c> file,
     /// as Keras' by-order loading, each weight of another shape is skipped, and another number of layers with weights or
-    /// of a layer's weights is still refused. A dataset that cannot be read, or holds another type than a weight can
-    /// (a damaged file, bfloat16), is refused either way, as are a TF-IDF lookup's weights that do not fit.
+    /// of a layer's weights is still refused. A <c>SpectralNormalization</c>'s group, which repeats the wrapped layer's
+    /// kernel, is skipped with the wrapped layer's and the other way round (Keras would take the kernel from the first
+    /// before failing on the second). In what is loaded, a dataset that cannot be read or holds another type than a
+    /// weight can (a damaged file, bfloat16) is refused as without <paramref name="skipMismatch"/>, as are a TF-IDF
+    /// lookup's weights that do not fit; the datasets of skipped groups and of groups no layer takes are not read (Keras
+    /// skips those too). A file of which nothing loads (another model's, or a nested Keras model's loaded into the
+    /// flattened one) is refused, naming the first reasons: it would leave the model as it was.
     /// </param>
     /// <returns>What was skipped and why, in the model's order (Keras' warning, as a value); empty without <paramref name="skipMismatch"/>, which refuses instead.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> has another extension.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="InvalidDataException">A weight is missing, has another shape or type, or the file holds layer weights the model has no place for (with <paramref name="skipMismatch"/>, only what is refused either way); nothing is changed then.</exception>
+    /// <exception cref="InvalidDataException">A weight is missing, has another shape or type, or the file holds layer weights the model has no place for (with <paramref name="skipMismatch"/>, a damaged dataset among those loaded, or nothing that fits); nothing is changed then.</exception>
     /// <exception cref="NotSupportedException">A layer's parameters have no place this package knows in Keras' layout.</exception>
     public static IReadOnlyList<KerasSkippedWeights> LoadWeights(Model model, string path, bool skipMismatch = false)
     {
@@ -213,13 +224,14 @@ public static class KerasFormat
         List<KerasSkippedWeights> skipped = [];
         List<KeyValuePair<string, Tensor>> tensors;
         List<KerasLookupVariables.Loaded> idf;
+        HashSet<Parameter> kept = new(ReferenceEqualityComparer.Instance);
         if (path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase))
         {
             using FileStream stream = File.OpenRead(path);
             using var archive = KerasArchive.Open(stream, path);
             using H5WeightsReader weights = KerasArchive.OpenWeights(archive, path);
             idf = KerasLookupVariables.Read(weights, groups);
-            tensors = ReadLayout(weights, model, groups, ref layout, idf, skipMismatch, skipped);
+            tensors = ReadLayout(weights, model, groups, ref layout, idf, skipMismatch, skipped, kept);
         }
         else
         {
@@ -242,23 +254,26 @@ public static class KerasFormat
                     throw new InvalidDataException($"{ex.Message} (skipMismatch skips only the weights of another shape in a Keras 2 file, as Keras' by-order loading does; another number of layers or weights, or a dataset that cannot be read, is refused.)", ex);
                 }
 
-                model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, legacy.Select(w => (w.Parameter, w.Value)), keepOthers: skipMismatch));
+                // The weights skipped by shape, one by one, keep their values; any other parameter without a value is a bug.
+                kept.UnionWith(skipped.Select(s => model.GetLayer(s.Layer!).Parameters.First(p => p.Name == s.Parameters[0])));
+                RequireSomethingLoaded(weights, model, legacy.Count, skipped, string.Empty);
+                model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, legacy.Select(w => (w.Parameter, w.Value)), kept));
                 return skipped;
             }
 
             idf = KerasLookupVariables.Read(weights, groups);
-            tensors = ReadLayout(weights, model, groups, ref layout, idf, skipMismatch, skipped);
+            tensors = ReadLayout(weights, model, groups, ref layout, idf, skipMismatch, skipped, kept);
         }
 
         model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters,
-            KerasLora.WithZeroAdapters(model, layout.Select((w, i) => (w.Parameter, tensors[i].Value))), keepOthers: skipMismatch));
+            KerasLora.WithZeroAdapters(model, layout.Select((w, i) => (w.Parameter, tensors[i].Value))), kept));
         KerasLookupVariables.Apply(model, idf);
         return skipped;
     }
 
     // The layout's tensors from a Keras 3 file; with skipMismatch, only those of the groups that fit (layout becomes them).
     private static List<KeyValuePair<string, Tensor>> ReadLayout(H5WeightsReader weights, Model model, List<(Layer Layer, string Path)> groups, ref List<KerasWeight> layout,
-        List<KerasLookupVariables.Loaded> idf, bool skipMismatch, List<KerasSkippedWeights> skipped)
+        List<KerasLookupVariables.Loaded> idf, bool skipMismatch, List<KerasSkippedWeights> skipped, HashSet<Parameter> kept)
     {
         List<KerasWeight> aliases = KerasWeightLayout.Aliases(model);
         if (!skipMismatch)
@@ -268,8 +283,22 @@ public static class KerasFormat
 
         KerasWeightMismatch.Split split = KerasWeightMismatch.Of(weights, layout, aliases, idf.Select(l => l.Path), groups);
         skipped.AddRange(split.Skipped);
+        RequireSomethingLoaded(weights, model, split.Layout.Count, skipped, KerasWeightReader.NestedModelHint(weights, layout));
+        kept.UnionWith(KerasLora.WithAdapters(model, split.SkippedParameters));
         layout = split.Layout;
         return KerasWeightReader.Read(weights, layout, split.Aliases, idf.Select(l => l.Path).Concat(split.Ignored));
+    }
+
+    // A file of which not one weight (Keras 2) or group (Keras 3) fits a model with parameters is another model's: loading
+    // it would leave the model as it was, untrained, behind a successful call.
+    private static void RequireSomethingLoaded(H5WeightsReader weights, Model model, int loaded, List<KerasSkippedWeights> skipped, string hint)
+    {
+        if (loaded == 0 && model.Parameters.Count > 0)
+        {
+            string reasons = string.Join("; ", skipped.Take(3).Select(s => s.ToString()));
+            string more = skipped.Count > 3 ? string.Create(CultureInfo.InvariantCulture, $" (and {skipped.Count - 3} more)") : string.Empty;
+            throw new InvalidDataException($"{weights.Source}: skipMismatch skipped everything: not one weight of the file fits model '{model.Name}', which would be left as it was. The file was written by another model.{hint} First reasons: {reasons}{more}. Nothing was changed.");
+        }
     }
 
     /// <summary>

@@ -55,4 +55,8 @@ internal static class KerasLora
             }
         }
     }
+
+    /// <summary><paramref name="skipped"/> with the A and B of each LoRA layer whose weight is among them (they keep their values too).</summary>
+    public static IEnumerable<Parameter> WithAdapters(Models.Model model, IReadOnlySet<Parameter> skipped) =>
+        skipped.Concat(model.Layers.SelectMany(l => l is ILoraLayer { LoraEnabled: true, LoraA: Parameter a, LoraB: Parameter b } lora && skipped.Contains(lora.LoraTarget) ? new[] { a, b } : []));
 }

@@ -31,6 +31,6 @@ public sealed class KerasSkippedWeights
     public string Reason { get; }
 
     /// <summary>The layer (or "no layer"), the path and the reason, for a log line.</summary>
-    /// <returns>Such as <c>layer 'head', layers/dense_1/vars: dataset 'layers/dense_1/vars/0' has shape (32, 4) but parameter 'kernel' is (32, 1)</c>.</returns>
+    /// <returns>Such as <c>layer 'head', layers/dense_1/vars: dataset 'layers/dense_1/vars/0' has shape (32, 4) but parameter 'kernel' of layer 'head' (Dense) is (32, 1)</c>.</returns>
     public override string ToString() => $"{(Layer is null ? "no layer" : $"layer '{Layer}'")}, {Path}: {Reason}";
 }

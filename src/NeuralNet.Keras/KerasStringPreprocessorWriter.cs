@@ -98,14 +98,24 @@ internal static class KerasStringPreprocessorWriter
             // string Input keeps that name and the layer gets the name Keras would have given it (string_lookup), which
             // LoadModel keys by the Input's name again. Keyed otherwise, the layer bears the key, which no other layer
             // or input may then bear.
+            // An input Keras would have named itself (input_layer, an unnamed Input's) says nothing of the column, so
+            // LoadModel keys by the layer's name there: a key of that name would not come back.
             string layerName = key;
-            if (key == inputName)
+            string freshName = FreshName(KerasNames.ToSnakeCase(className), config, inputs, model.Preprocessing.Keys);
+            bool automaticInput = KerasStringPreprocessors.IsAutomaticInputName(inputName, freshName);
+            string nameTheInput = $"name the Input (new Input(shape, name: \"thal\")) and key the preprocessor by that name, or use a key no layer or input has";
+            if (key == inputName && automaticInput)
             {
-                layerName = FreshName(KerasNames.ToSnakeCase(className), config, inputs, model.Preprocessing.Keys);
+                throw new NotSupportedException($"{what} is keyed by the name of the input it feeds, '{inputName}', which is the name Keras gives an input it was not given one: LoadModel would not key it so (it would come back as '{freshName}'). Nothing was written; {nameTheInput}.");
+            }
+            else if (key == inputName)
+            {
+                layerName = freshName;
             }
             else if (KerasConfigItems.Items(config).Any(l => KerasConfigItems.NameOf(l) == key) || inputs.Any(i => i.Name == key))
             {
-                throw new NotSupportedException($"{what} feeds the input '{inputName}' and would be written as the layer '{key}', but the model already has another layer or input of that name. Nothing was written; put it in Preprocessing under the name of the input it feeds ('{inputName}'), or under a key no layer or input has.");
+                string remedy = automaticInput ? nameTheInput : $"put it in Preprocessing under the name of the input it feeds ('{inputName}'), or under a key no layer or input has";
+                throw new NotSupportedException($"{what} feeds the input '{inputName}' and would be written as the layer '{key}', but the model already has another layer or input of that name. Nothing was written; {remedy}.");
             }
 
             ((JsonObject)item["config"]!)["name"] = layerName;

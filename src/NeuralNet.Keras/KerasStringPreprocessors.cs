@@ -27,7 +27,7 @@ internal static partial class KerasStringPreprocessors
     /// float32, and what took the layer's output takes the Input's. The JSON alone changes. The preprocessor is keyed by
     /// the layer's name, unless Keras made that name up (<c>string_lookup</c>, <c>text_vectorization_2</c>) and the user
     /// named the Input (the structured-data tutorial's <c>keras.Input(name="thal", dtype="string")</c>, not Keras'
-    /// <c>input_layer</c>): then by the Input's name, the column it stands for.
+    /// <c>input_layer</c>: see <see cref="IsAutomaticInputName"/>): then by the Input's name, the column it stands for.
     /// </summary>
     /// <exception cref="NotSupportedException">A string layer is called on something other than a string Input of its own (another layer's output, an Input another layer reads too).</exception>
     public static List<Removed> Split(JsonObject root, IReadOnlyDictionary<string, string> groups, string source)
@@ -69,7 +69,7 @@ internal static partial class KerasStringPreprocessors
 
             var preprocessor = new JsonObject { ["class_name"] = item["class_name"]!.DeepClone(), ["config"] = item["config"]!.DeepClone() };
             string inputName = KerasConfigItems.NameOf(input);
-            string key = IsAutomaticName(name, KerasConfigItems.Text(item["class_name"])!) && !AutomaticInputName().IsMatch(inputName) ? inputName : name;
+            string key = IsAutomaticName(name, KerasConfigItems.Text(item["class_name"])!) && !IsAutomaticInputName(inputName, name) ? inputName : name;
             removed.Add(new Removed(name, key, preprocessor, groups.TryGetValue(name, out string? group) ? group : "layers/" + name));
         }
 
@@ -85,7 +85,16 @@ internal static partial class KerasStringPreprocessors
         return name == snake || (name.StartsWith(snake + "_", StringComparison.Ordinal) && name.Length > snake.Length + 1 && name[(snake.Length + 1)..].All(char.IsAsciiDigit));
     }
 
-    // Keras 3's automatic Input names (input_layer, input_layer_1) and Keras 2's (input_1).
+    /// <summary>
+    /// Whether <paramref name="inputName"/> is a name Keras gives an Input the user did not name, so that it says nothing
+    /// of the column the string layer <paramref name="layerName"/> on it encodes: Keras 3's <c>input_layer</c>,
+    /// <c>input_layer_1</c>, Keras 2's <c>input_1</c>, and Keras 2's Sequential's <c>&lt;first layer's name&gt;_input</c>
+    /// (tf.keras' <c>Sequential.add</c>). <see cref="Split"/> does not key by such a name, and
+    /// <see cref="KerasStringPreprocessorWriter"/> refuses a key that would be one.
+    /// </summary>
+    public static bool IsAutomaticInputName(string inputName, string layerName) =>
+        AutomaticInputName().IsMatch(inputName) || inputName == layerName + "_input";
+
     [GeneratedRegex(@"^(input_layer(_\d+)?|input_\d+)$")]
     private static partial Regex AutomaticInputName();
 

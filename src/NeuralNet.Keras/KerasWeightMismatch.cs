@@ -10,6 +10,9 @@ namespace NeuralNet.Keras;
 /// reported; groups that no object visits are never read. Here the groups are those of <see cref="KerasWeightLayout"/>,
 /// one per Keras object, and the check is made on the file's dataspaces before anything is read, so a group is loaded
 /// whole or not at all (Keras assigns a group's variables one by one, so one that fails after others leaves those set).
+/// A <c>SpectralNormalization</c>'s group, which repeats its wrapped layer's kernel (<see cref="KerasWeightLayout.Aliases(Models.Model)"/>),
+/// and the wrapped layer's group load or are skipped together (Keras assigns the kernel from the wrapper's <c>vars/0</c>
+/// before the wrapped layer fails, mixing two models in one layer).
 /// </summary>
 internal static class KerasWeightMismatch
 {
@@ -18,7 +21,8 @@ internal static class KerasWeightMismatch
     /// <param name="Aliases">The aliases among them.</param>
     /// <param name="Ignored">The file's datasets left unread: those of skipped groups and of groups no layer takes.</param>
     /// <param name="Skipped">What was skipped and why, in the model's order, then the groups no layer takes.</param>
-    public sealed record Split(List<KerasWeight> Layout, List<KerasWeight> Aliases, List<string> Ignored, List<KerasSkippedWeights> Skipped);
+    /// <param name="SkippedParameters">The parameters of the skipped groups, which keep their values.</param>
+    public sealed record Split(List<KerasWeight> Layout, List<KerasWeight> Aliases, List<string> Ignored, List<KerasSkippedWeights> Skipped, HashSet<Parameter> SkippedParameters);
 
     /// <summary>Splits <paramref name="layout"/> by whether each of its groups fits <paramref name="weights"/>.</summary>
     /// <param name="weights">The file.</param>
@@ -46,20 +50,25 @@ internal static class KerasWeightMismatch
             list.Add((weight, path, isAlias));
         }
 
-        var skippedGroups = new HashSet<string>(StringComparer.Ordinal);
-        var skipped = new List<KerasSkippedWeights>();
+        var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string group in order)
         {
-            var list = members[group];
-            List<string> present = [.. datasets.Where(p => Parent(p) == group)];
-            if (Problem(weights, list, present) is not string reason)
+            if (Problem(weights, members[group], [.. datasets.Where(p => Parent(p) == group)]) is string reason)
             {
-                continue;
+                reasons[group] = reason;
             }
+        }
 
-            skippedGroups.Add(group);
-            KerasWeight first = list[0].Weight;
-            skipped.Add(new KerasSkippedWeights(first.Layer.Name, group, [.. list.Where(m => !m.IsAlias).Select(m => m.Weight.Parameter.Name)], reason));
+        SkipTogether(weights, layout, aliases, reasons);
+        var skippedGroups = new HashSet<string>(reasons.Keys, StringComparer.Ordinal);
+        var skipped = new List<KerasSkippedWeights>();
+        var skippedParameters = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        foreach (string group in order.Where(skippedGroups.Contains))
+        {
+            var list = members[group];
+            List<Parameter> kept = [.. list.Where(m => !m.IsAlias).Select(m => m.Weight.Parameter)];
+            skippedParameters.UnionWith(kept);
+            skipped.Add(new KerasSkippedWeights(list[0].Weight.Layer.Name, group, [.. kept.Select(p => p.Name)], reasons[group]));
         }
 
         var placed = new HashSet<string>(members.Where(m => !skippedGroups.Contains(m.Key)).SelectMany(m => m.Value.Select(v => v.Path)), StringComparer.Ordinal);
@@ -72,13 +81,37 @@ internal static class KerasWeightMismatch
             string? owner = groups.FirstOrDefault(g => unread.Key.StartsWith(weights.Resolve(g.Path) + "/", StringComparison.Ordinal)).Layer?.Name;
             string count = string.Create(CultureInfo.InvariantCulture, $"{unread.Count()} dataset{(unread.Count() == 1 ? string.Empty : "s")}");
             string reason = owner is null
-                ? $"the file holds {count} ('{string.Join("', '", unread)}') where the model has no layer: it was written by a model with more layers (of this class, under '{root}')"
+                ? $"the file holds {count} ('{string.Join("', '", unread)}') where the model has no layer: it was written by a model with more layers (of this class, under '{root}'){Sentence(KerasWeightReader.NestedModelHint(weights, layout, unread.Key))}"
                 : $"the file holds {count} ('{string.Join("', '", unread)}') for layer '{owner}', which keeps no parameters there";
             skipped.Add(new KerasSkippedWeights(owner, unread.Key, [], reason));
         }
 
         return new Split([.. layout.Where(w => !skippedGroups.Contains(Parent(weights.Resolve(w.Path))))],
-            [.. aliases.Where(w => !skippedGroups.Contains(Parent(weights.Resolve(w.Path))))], ignored, skipped);
+            [.. aliases.Where(w => !skippedGroups.Contains(Parent(weights.Resolve(w.Path))))], ignored, skipped, skippedParameters);
+    }
+
+    // An alias's group (a SpectralNormalization's vars: the repeated kernel and vector_u) and the group of the parameter it
+    // repeats (the wrapped layer's vars) are one unit: when one is skipped, so is the other, so that the layer keeps
+    // neither a vector_u computed for another kernel nor half of another model's weights.
+    private static void SkipTogether(H5WeightsReader weights, IReadOnlyList<KerasWeight> layout, IReadOnlyList<KerasWeight> aliases, Dictionary<string, string> reasons)
+    {
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            foreach (KerasWeight alias in aliases)
+            {
+                string aliasPath = weights.Resolve(alias.Path);
+                string primaryPath = weights.Resolve(layout.First(w => ReferenceEquals(w.Parameter, alias.Parameter)).Path);
+                string aliasGroup = Parent(aliasPath);
+                string primaryGroup = Parent(primaryPath);
+                if (reasons.ContainsKey(aliasGroup) != reasons.ContainsKey(primaryGroup))
+                {
+                    (string failed, string other) = reasons.ContainsKey(aliasGroup) ? (aliasGroup, primaryGroup) : (primaryGroup, aliasGroup);
+                    reasons[other] = $"skipped with '{failed}', since '{aliasPath}' repeats the '{primaryPath}' of parameter '{alias.Parameter.Name}' of layer '{alias.Layer.Name}' ({alias.Layer.TypeName}): the two groups load together, or the layer would mix weights of two models";
+                    changed = true;
+                }
+            }
+        }
     }
 
     // Why the group does not fit (Keras' _check_load_own_variables counts the group's variables, then each assign checks
@@ -106,6 +139,9 @@ internal static class KerasWeightMismatch
 
         return null;
     }
+
+    // The nested-model hint (" The file keeps ...") after the reason's clause, or nothing.
+    private static string Sentence(string hint) => hint.Length == 0 ? string.Empty : "." + hint;
 
     private static string Parent(string path) => path[..Math.Max(path.LastIndexOf('/'), 0)];
 }

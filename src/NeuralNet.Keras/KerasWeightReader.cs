@@ -55,11 +55,12 @@ internal static class KerasWeightReader
 
     // Keras 3 saves a model used as a layer of another (ConvNeXt's nested Sequentials) in a group of its own,
     // layers/<container>/layers/..., where a NeuralNet model, which runs a nested model's layers as its own, has them among
-    // its layers unless it was loaded from the archive's config: say so when such a file does not fit.
-    private static string NestedModelHint(H5WeightsReader weights, IReadOnlyList<KerasWeight> layout)
+    // its layers unless it was loaded from the archive's config: say so when such a file does not fit (with under, only
+    // of a nested model's group under that path: a group skipMismatch leaves unread).
+    internal static string NestedModelHint(H5WeightsReader weights, IReadOnlyList<KerasWeight> layout, string? under = null)
     {
         string root = weights.Resolve("layers") + "/";
-        foreach (string path in weights.DatasetPaths(root[..^1]))
+        foreach (string path in weights.DatasetPaths(root[..^1]).Where(p => under is null || p.StartsWith(under + "/", StringComparison.Ordinal)))
         {
             string[] parts = path[root.Length..].Split('/');
             string container = root + parts[0] + "/layers/";
@@ -73,11 +74,11 @@ internal static class KerasWeightReader
     }
 
     /// <summary>
-    /// The values in the order of <paramref name="parameters"/> (for <see cref="Models.Model.SetWeights"/>); with
-    /// <paramref name="keepOthers"/>, a parameter without a value keeps its own (copied onto itself: a weight skipped
-    /// by <c>skipMismatch</c>).
+    /// The values in the order of <paramref name="parameters"/> (for <see cref="Models.Model.SetWeights"/>); a parameter of
+    /// <paramref name="keep"/> without a value keeps its own (copied onto itself: a weight skipped by <c>skipMismatch</c>).
     /// </summary>
-    public static List<Tensor> InParameterOrder(IReadOnlyList<Parameter> parameters, IEnumerable<(Parameter Parameter, Tensor Value)> values, bool keepOthers = false)
+    /// <exception cref="InvalidOperationException">Another parameter has no value (a bug of the layout, not of the file).</exception>
+    public static List<Tensor> InParameterOrder(IReadOnlyList<Parameter> parameters, IEnumerable<(Parameter Parameter, Tensor Value)> values, IReadOnlySet<Parameter>? keep = null)
     {
         var byParameter = new Dictionary<Parameter, Tensor>(ReferenceEqualityComparer.Instance);
         foreach (var (parameter, value) in values)
@@ -85,6 +86,8 @@ internal static class KerasWeightReader
             byParameter[parameter] = value;
         }
 
-        return [.. parameters.Select(p => keepOthers && !byParameter.ContainsKey(p) ? p.Value : byParameter[p])];
+        return [.. parameters.Select(p => byParameter.TryGetValue(p, out Tensor? value) ? value
+            : keep is not null && keep.Contains(p) ? p.Value
+            : throw new InvalidOperationException($"NeuralNet.Keras read no value for parameter '{p.Name}' {p.Shape} and did not skip it: the weights layout missed it (a bug of NeuralNet.Keras, not of the file). Nothing was changed."))];
     }
 }

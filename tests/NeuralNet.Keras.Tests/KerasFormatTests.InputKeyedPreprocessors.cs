@@ -91,4 +91,75 @@ public sealed partial class KerasFormatTests
             Assert.False(File.Exists(path));
         }
     }
+
+    [Fact]
+    public void SaveModel_PreprocessorKeyedByAnUnnamedInputsName_IsRefusedAsLoadModelWouldNotKeyItSo()
+    {
+        // The unnamed Input is 'input_layer', which LoadModel does not key by: the key would come back as "string_lookup".
+        var lookup = new StringLookup(vocabulary: ["a", "b"], outputMode: CategoryOutputMode.MultiHot);
+        var x = new Input(new TensorShape(3));
+        var model = new Functional(x, new Dense(1, name: "hidden").Call(x), name: "plain", seed: 5);
+        string path = Path.Combine(_folder, "unnamed-input.keras");
+        model.Preprocessing[x.Layer.Name] = lookup;
+
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
+
+        Assert.Contains($"Model 'plain''s preprocessor '{x.Layer.Name}' (StringLookup) is keyed by the name of the input it feeds, '{x.Layer.Name}', which is the name Keras gives an input it was not given one: LoadModel would not key it so (it would come back as 'string_lookup'). Nothing was written; name the Input (new Input(shape, name: \"thal\"))",
+            error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+
+        // Keyed by a layer's name, the message does not suggest the automatic input name either.
+        model.Preprocessing.Clear();
+        model.Preprocessing["hidden"] = lookup;
+        error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveModel(model, path));
+        Assert.Contains("Nothing was written; name the Input (new Input(shape, name: \"thal\")) and key the preprocessor by that name, or use a key no layer or input has.", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("under the name of the input it feeds", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("input_layer", "string_lookup")]
+    [InlineData("input_layer_3", "string_lookup")]
+    [InlineData("input_7", "string_lookup")]
+    [InlineData("string_lookup_input", "string_lookup")]
+    [InlineData("thal", "thal")]
+    [InlineData("thal_input", "thal_input")]
+    public void Split_KerasNamedLookup_IsKeyedByItsInputUnlessKerasNamedTheInputToo(string inputName, string expectedKey)
+    {
+        var root = (JsonObject)JsonNode.Parse(StringLookupModel("count", 3).Replace("\"words\"", $"\"{inputName}\"", StringComparison.Ordinal))!;
+
+        Assert.Equal(expectedKey, Assert.Single(KerasStringPreprocessors.Split(root, new Dictionary<string, string>(), "test")).Key);
+    }
+
+    [Fact]
+    public void Split_Keras2SequentialsInputNamedAfterItsFirstLayer_KeysByTheLayersName()
+    {
+        // tf.keras' Sequential.add names the Input it makes '<first layer's name>_input'.
+        string config = KerasConfigs.SequentialOver("string", [1], KerasConfigs.Lookup("StringLookup", "string_lookup", "one_hot", "null", 3), 3)
+            .Replace("\"name\": \"input_layer\"", "\"name\": \"string_lookup_input\"", StringComparison.Ordinal);
+        var root = (JsonObject)JsonNode.Parse(config)!;
+        Assert.Contains("string_lookup_input", root.ToJsonString(), StringComparison.Ordinal);
+
+        Assert.Equal("string_lookup", Assert.Single(KerasStringPreprocessors.Split(root, new Dictionary<string, string>(), "test")).Key);
+    }
+
+    [Fact]
+    public void Split_DamagedConfigWhereAnInputsNameIsAnotherLookupsName_KeepsTheLayersName()
+    {
+        // Two lookups: 'string_lookup' on the Input 'thal' would take the key "thal", which the other lookup (named 'thal',
+        // a repeated name no valid config has) holds: the first keeps its own name, so neither replaces the other.
+        string config = $$$"""
+            {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "functional", "trainable": true,
+              "layers": [
+                {{{KerasConfigs.Input("thal", "string", 3)}}},
+                {{{KerasConfigs.Input("other", "string", 3)}}},
+                {{{KerasConfigs.CalledOn(KerasConfigs.Lookup("StringLookup", "string_lookup", "count", "null", 3), "string_lookup", KerasConfigs.StringTensor("thal", 3))}}},
+                {{{KerasConfigs.CalledOn(KerasConfigs.Lookup("StringLookup", "thal", "count", "null", 3), "thal", KerasConfigs.StringTensor("other", 3))}}}],
+              "input_layers": [["thal", 0, 0], ["other", 0, 0]], "output_layers": [["string_lookup", 0, 0], ["thal", 0, 0]]},
+             "registered_name": "Functional", "build_config": {"input_shape": null}}
+            """;
+
+        List<KerasStringPreprocessors.Removed> removed = KerasStringPreprocessors.Split((JsonObject)JsonNode.Parse(config)!, new Dictionary<string, string>(), "test");
+
+        Assert.Equal(["string_lookup", "thal"], removed.Select(r => r.Key));
+    }
 }

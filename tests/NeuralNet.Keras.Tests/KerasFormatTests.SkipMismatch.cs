@@ -55,10 +55,11 @@ public sealed partial class KerasFormatTests
     [Fact]
     public void LoadWeights_SkipMismatch_SkipsARecurrentLayersCellGroupAndLeavesASkippedLoraLayersAdapters()
     {
-        var saved = new Sequential([new InputLayer(5, 3), new Lstm(6, name: "rnn"), new Dense(2, name: "head")], seed: 8);
+        // A tail that fits, as a file of which nothing loads is refused.
+        var saved = new Sequential([new InputLayer(5, 3), new Lstm(6, name: "rnn"), new Dense(2, name: "head"), new Dense(1, name: "tail")], seed: 8);
         string path = Path.Combine(_folder, "rnn.weights.h5");
         KerasFormat.SaveWeights(saved, path);
-        var model = new Sequential([new InputLayer(5, 3), new Lstm(4, name: "rnn"), new Dense(2, name: "head")], seed: 9);
+        var model = new Sequential([new InputLayer(5, 3), new Lstm(4, name: "rnn"), new Dense(2, name: "head"), new Dense(1, name: "tail")], seed: 9);
         var head = (Dense)model.GetLayer("head");
         head.EnableLora(2);
         ((ILoraLayer)head).LoraB!.Value.AsSpan().Fill(0.5f);
@@ -71,8 +72,9 @@ public sealed partial class KerasFormatTests
         Assert.Equal(["kernel", "recurrent_kernel", "bias"], skipped[0].Parameters);
         Assert.Equal("dataset 'layers/lstm/cell/vars/0' has shape (3, 24) but parameter 'kernel' of layer 'rnn' (LSTM) is (3, 16)", skipped[0].Reason);
         Assert.Equal(["kernel", "bias"], skipped[1].Parameters);
-        // Nothing changed, LoRA's A and B included (Keras' load_own_variables fails before it zeroes them).
-        Assert.Equal(before, model.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()));
+        // Nothing else changed, LoRA's A and B included (Keras' load_own_variables fails before it zeroes them).
+        Assert.Equal(before[..^2], model.Parameters.SkipLast(2).Select(p => p.Value.AsReadOnlySpan().ToArray()));
+        Assert.Equal(saved.GetLayer("tail").Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()), model.GetLayer("tail").Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()));
 
         // A head that fits loads, and its A and B become zeros as Keras' load_own_variables sets them.
         var fits = new Sequential([new InputLayer(5, 3), new Lstm(4, name: "rnn"), new Dense(2, name: "head")], seed: 10);
@@ -164,5 +166,96 @@ public sealed partial class KerasFormatTests
         var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(noBias, path, skipMismatch: true));
         Assert.Contains("saved layer 'base' has 2 weights (base/kernel:0, base/bias:0) but layer 'dense' (Dense) has 1 parameters. (skipMismatch skips only the weights of another shape in a Keras 2 file", error.Message, StringComparison.Ordinal);
         Assert.Equal(noBiasBefore, noBias.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()));
+    }
+
+    [Fact]
+    public void LoadWeights_SkipMismatch_SkipsASpectralNormalizationsGroupWithTheGroupOfTheKernelItRepeats()
+    {
+        // The file's Dense has no bias, so its layer/vars group is skipped; the wrapper's vars (the kernel again and
+        // vector_u) fits by itself but is skipped with it, and the layer keeps its own kernel, bias and vector_u.
+        var saved = new Sequential([new InputLayer(4), new SpectralNormalization(new Dense(3, useBias: false)), new Dense(2, name: "head")], seed: 13);
+        string path = Path.Combine(_folder, "spectral-nobias.weights.h5");
+        KerasFormat.SaveWeights(saved, path);
+        var model = new Sequential([new InputLayer(4), new SpectralNormalization(new Dense(3)), new Dense(2, name: "head")], seed: 14);
+        float[][] before = [.. model.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray())];
+
+        IReadOnlyList<KerasSkippedWeights> skipped = KerasFormat.LoadWeights(model, path, skipMismatch: true);
+
+        Assert.Equal(["layers/spectral_normalization/layer/vars", "layers/spectral_normalization/vars"], skipped.Select(s => s.Path).Order(StringComparer.Ordinal));
+        KerasSkippedWeights wrapper = skipped.Single(s => s.Path == "layers/spectral_normalization/vars");
+        Assert.Contains("vector_u", wrapper.Parameters);
+        Assert.StartsWith("skipped with 'layers/spectral_normalization/layer/vars', since 'layers/spectral_normalization/vars/0' repeats the 'layers/spectral_normalization/layer/vars/0'", wrapper.Reason, StringComparison.Ordinal);
+        Layer spectral = model.Layers.Single(l => l is SpectralNormalization);
+        Assert.Equal(before.Take(spectral.Parameters.Count), spectral.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()));
+        Assert.Equal(saved.GetLayer("head").Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()), model.GetLayer("head").Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()));
+    }
+
+    [H5pyFact]
+    public void LoadWeights_SkipMismatchWhereNothingFits_IsRefusedWithTheReasonsAndTheNestedModelHint()
+    {
+        // A Keras 3 file of a model nested in another (its weights under layers/functional/layers/...) loaded into the
+        // flattened model: not one group fits, which would leave the model untrained behind a successful call.
+        var model = new Sequential([new Input(2).Layer, new Dense(3, name: "a"), new Dense(1, name: "b")], seed: 15);
+        float[][] before = [.. model.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray())];
+        string path = Path.Combine(_folder, "nested.weights.h5");
+        H5py.Write(path, ["layers/functional", "layers/functional/layers/dense", "layers/functional/layers/dense_1"],
+        [
+            ("layers/functional/layers/dense/vars/0", [2, 3], "float32", [1, 2, 3, 4, 5, 6]),
+            ("layers/functional/layers/dense/vars/1", [3], "float32", [7, 8, 9]),
+            ("layers/functional/layers/dense_1/vars/0", [3, 1], "float32", [1, 1, 1]),
+            ("layers/functional/layers/dense_1/vars/1", [1], "float32", [0]),
+        ]);
+
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(model, path, skipMismatch: true));
+
+        Assert.Contains($"{path}: skipMismatch skipped everything: not one weight of the file fits model '{model.Name}', which would be left as it was.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("The file keeps a nested model's weights in its own group, 'layers/functional'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("First reasons: layer 'a', layers/dense/vars: the file holds 0 variables there ('layers/dense/vars/0' is missing)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("(and 1 more). Nothing was changed.", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()));
+
+        // With one group that fits, the load goes ahead, and the group no layer takes carries the hint in its reason.
+        H5py.Write(path, ["layers/dense", "layers/functional", "layers/functional/layers/dense_1"],
+        [
+            ("layers/dense/vars/0", [2, 3], "float32", [1, 2, 3, 4, 5, 6]),
+            ("layers/dense/vars/1", [3], "float32", [7, 8, 9]),
+            ("layers/functional/layers/dense_1/vars/0", [3, 1], "float32", [1, 1, 1]),
+            ("layers/functional/layers/dense_1/vars/1", [1], "float32", [0]),
+        ]);
+        IReadOnlyList<KerasSkippedWeights> skipped = KerasFormat.LoadWeights(model, path, skipMismatch: true);
+        Assert.Equal([null, "b"], skipped.Select(s => s.Layer).Order());
+        Assert.Contains("(of this class, under 'layers'). The file keeps a nested model's weights in its own group, 'layers/functional'", skipped.Single(s => s.Layer is null).Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("nested model", skipped.Single(s => s.Layer == "b").Reason, StringComparison.Ordinal);
+    }
+
+    [H5pyFact]
+    public void LoadWeights_Keras2FileWhereNoWeightFits_IsRefusedWithSkipMismatch()
+    {
+        string path = WriteKeras2(Pretrained(4, seed: 16, inputs: 5), "nothing-fits.h5", modelConfig: null, group: string.Empty, seed: 82);
+        var model = new Sequential([new Input(8).Layer, new Dense(31, name: "base"), new Dense(1, name: "head")], seed: 17);
+        float[][] before = [.. model.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray())];
+
+        var error = Assert.Throws<InvalidDataException>(() => KerasFormat.LoadWeights(model, path, skipMismatch: true));
+
+        Assert.Contains("skipMismatch skipped everything", error.Message, StringComparison.Ordinal);
+        Assert.Contains("First reasons: layer 'base', base/base/kernel:0: dataset 'base/base/kernel:0' has shape (5, 32)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.Parameters.Select(p => p.Value.AsReadOnlySpan().ToArray()));
+    }
+
+    [Fact]
+    public void InParameterOrder_ParameterWithoutValueOutsideTheSkippedOnes_IsRefused()
+    {
+        // Only the parameters skipMismatch skipped keep their values; any other without one is a layout bug, not a file's.
+        var model = new Sequential([new Input(2).Layer, new Dense(1, name: "d")], seed: 18);
+        Parameter kernel = model.Parameters[0];
+        Parameter bias = model.Parameters[1];
+        Tensor value = new(kernel.Shape);
+
+        var error = Assert.Throws<InvalidOperationException>(() => KerasWeightReader.InParameterOrder(model.Parameters, [(kernel, value)], new HashSet<Parameter>()));
+
+        Assert.Contains("read no value for parameter 'bias' (1,) and did not skip it", error.Message, StringComparison.Ordinal);
+        List<Tensor> kept = KerasWeightReader.InParameterOrder(model.Parameters, [(kernel, value)], new HashSet<Parameter> { bias });
+        Assert.Same(value, kept[0]);
+        Assert.Same(bias.Value, kept[1]);
     }
 }

@@ -545,7 +545,7 @@ public abstract partial class Optimizer
     }
 
     /// <summary>Throws unless <paramref name="value"/>, as float32, is in [0, 1) (or [0, 1] when
-    /// <paramref name="inclusiveOne"/>); returns it as float32 (a float argument comes back bit for bit).</summary>
+    /// <paramref name="inclusiveOne"/>); returns it as float32 (a float argument comes back bit for bit, −0 as 0).</summary>
     /// <remarks>The float32 value is checked, since it is the one used: 0.99999999999 is 1 as float32, outside [0, 1).</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside the interval; the message names <paramref name="parameterName"/>.</exception>
     protected static float ValidateUnitInterval(double value, string parameterName, bool inclusiveOne)
@@ -559,8 +559,8 @@ public abstract partial class Optimizer
     }
 
     /// <summary>Throws unless <paramref name="value"/> is non-negative and finite as float32; returns it as float32 (a
-    /// float argument comes back bit for bit).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite, or a finite double beyond
+    /// float argument comes back bit for bit, −0 as 0).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative (-1e-50 included), NaN or infinite, or a finite double beyond
     /// float32's range (1e39); the message names <paramref name="parameterName"/>.</exception>
     protected static float ValidateNonNegative(double value, string parameterName)
     {
@@ -590,9 +590,9 @@ public abstract partial class Optimizer
 
     /// <summary>Throws unless <paramref name="value"/> is a non-negative finite learning rate as float32 (0 included, as Keras
     /// and the schedules allow; a positive rate below float32's smallest becomes 0); returns it as float32 (a float
-    /// argument comes back bit for bit).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite, or a finite double beyond
-    /// float32's range (1e39).</exception>
+    /// argument comes back bit for bit, −0 as 0).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative (-1e-50, −0 as float32, included), NaN or
+    /// infinite, or a finite double beyond float32's range (1e39).</exception>
     protected static float ValidateLearningRate(double value)
     {
         if (!Float32Hyperparameter.IsNonNegative(value, out float single))

@@ -12,12 +12,8 @@ public sealed class Elu : ActivationFunction
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not finite.</exception>
     public Elu(double alpha = 1)
     {
-        if (!float.IsFinite((float)alpha))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"Elu expects a finite alpha but got alpha={Float32Hyperparameter.Format(alpha)}.");
-        }
+        Alpha = Float32Hyperparameter.Finite(alpha, nameof(alpha), "Elu");
 
-        Alpha = (float)alpha;
     }
 
     /// <summary>The negative saturation level, as float32 (the value given, rounded to float32).</summary>

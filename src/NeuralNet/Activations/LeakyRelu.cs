@@ -16,12 +16,8 @@ public sealed class LeakyRelu : ActivationFunction
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="negativeSlope"/> is negative or not finite.</exception>
     public LeakyRelu(double negativeSlope = 0.2)
     {
-        if (!((float)negativeSlope >= 0f) || float.IsInfinity((float)negativeSlope))
-        {
-            throw new ArgumentOutOfRangeException(nameof(negativeSlope), negativeSlope, $"LeakyRelu expects a finite negativeSlope >= 0 but got negativeSlope={Float32Hyperparameter.Format(negativeSlope)}.");
-        }
+        NegativeSlope = Float32Hyperparameter.NonNegative(negativeSlope, nameof(negativeSlope), "LeakyRelu");
 
-        NegativeSlope = (float)negativeSlope;
     }
 
     /// <summary>The slope for negative inputs, as float32 (the value given, rounded to float32).</summary>

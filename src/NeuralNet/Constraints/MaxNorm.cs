@@ -21,12 +21,8 @@ public sealed class MaxNorm : Constraint
     public MaxNorm(double maxValue = 2, params int[] axis)
     {
         // Checked as float32, the value used: 1e39 would be infinity.
-        if (!((float)maxValue >= 0) || float.IsInfinity((float)maxValue))
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxValue), maxValue, $"MaxNorm expects a finite maxValue >= 0. Received: maxValue={Float32Hyperparameter.Format(maxValue)}.");
-        }
+        MaxValue = Float32Hyperparameter.NonNegative(maxValue, nameof(maxValue), "MaxNorm");
 
-        MaxValue = (float)maxValue;
         _axes = new NormAxes(axis is null || axis.Length == 0 ? [0] : axis, nameof(axis));
     }
 

@@ -18,23 +18,21 @@ public sealed class MinMaxNorm : Constraint
     /// <param name="rate">How far each step moves a norm into the interval (1: all the way); Keras' default 1.</param>
     /// <param name="axis">The axes the norm sums over (negative counts from the end); Keras' default 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is NaN or infinite (a finite double beyond float32's range
-    /// included), <paramref name="minValue"/> is negative or above <paramref name="maxValue"/>.</exception>
+    /// included), <paramref name="minValue"/> is negative (-1e-50 included) or above <paramref name="maxValue"/>; the
+    /// exception's <c>ParamName</c> names the value that is wrong.</exception>
     /// <exception cref="ArgumentException"><paramref name="axis"/> is empty.</exception>
     public MinMaxNorm(double minValue = 0, double maxValue = 1, double rate = 1, params int[] axis)
     {
-        // Checked as float32, the values used: 1e39 would be infinity.
-        (float low, float high, float step) = ((float)minValue, (float)maxValue, (float)rate);
-        if (!float.IsFinite(low) || !float.IsFinite(high) || low < 0 || low > high)
+        // Checked as float32, the values used (1e39 would be infinity); the exception names the value that is wrong.
+        float low = Float32Hyperparameter.NonNegative(minValue, nameof(minValue), "MinMaxNorm");
+        float high = Float32Hyperparameter.Finite(maxValue, nameof(maxValue), "MinMaxNorm");
+        if (low > high)
         {
             throw new ArgumentOutOfRangeException(nameof(minValue), minValue,
-                $"MinMaxNorm expects finite 0 <= minValue <= maxValue. Received: minValue={Float32Hyperparameter.Format(minValue)}, maxValue={Float32Hyperparameter.Format(maxValue)}.");
+                $"MinMaxNorm expects minValue <= maxValue. Received: minValue={Float32Hyperparameter.Format(minValue)}, maxValue={Float32Hyperparameter.Format(maxValue)}.");
         }
 
-        if (!float.IsFinite(step))
-        {
-            throw new ArgumentOutOfRangeException(nameof(rate), rate, $"MinMaxNorm expects a finite rate. Received: rate={Float32Hyperparameter.Format(rate)}.");
-        }
-
+        float step = Float32Hyperparameter.Finite(rate, nameof(rate), "MinMaxNorm");
         MinValue = low;
         MaxValue = high;
         Rate = step;

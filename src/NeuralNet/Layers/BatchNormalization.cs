@@ -69,18 +69,11 @@ public sealed class BatchNormalization : Layer
         string? name = null)
         : base(name)
     {
-        if (!((float)momentum >= 0f && (float)momentum <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{Describe()} expects a momentum in [0, 1]. Received: momentum={Float32Hyperparameter.Format(momentum)}.");
-        }
+        float unitMomentum = Float32Hyperparameter.UnitInterval(momentum, nameof(momentum), Describe(), inclusiveOne: true);
+        float positiveEpsilon = Float32Hyperparameter.Positive(epsilon, nameof(epsilon), Describe());
 
-        if (!((float)epsilon > 0f) || float.IsInfinity((float)epsilon))
-        {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={Float32Hyperparameter.Format(epsilon)}.");
-        }
-
-        Momentum = (float)momentum;
-        Epsilon = (float)epsilon;
+        Momentum = unitMomentum;
+        Epsilon = positiveEpsilon;
         Center = center;
         Scale = scale;
         BetaInitializer = betaInitializer ?? Zeros.Instance;

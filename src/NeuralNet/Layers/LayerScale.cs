@@ -25,17 +25,14 @@ public sealed class LayerScale : Layer
     public LayerScale(double initValues, int projectionDim, string? name = null)
         : base(name)
     {
-        if (!float.IsFinite((float)initValues))
-        {
-            throw new ArgumentOutOfRangeException(nameof(initValues), initValues, $"LayerScale expects a finite init_values (as float32). Received: initValues={Float32Hyperparameter.Format(initValues)}.");
-        }
+        float init = Float32Hyperparameter.Finite(initValues, nameof(initValues), "LayerScale", "init_values");
 
         if (projectionDim < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(projectionDim), projectionDim, $"LayerScale expects a positive projection_dim. Received: projection_dim={projectionDim}.");
         }
 
-        InitValues = (float)initValues;
+        InitValues = init;
         ProjectionDim = projectionDim;
     }
 

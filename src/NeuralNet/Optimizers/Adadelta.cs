@@ -32,7 +32,7 @@ public sealed class Adadelta : Optimizer
     {
         Rho = ValidateUnitInterval(rho, nameof(rho), inclusiveOne: true);
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
-        _oneMinusRho = (float)(1.0 - AsWritten(Rho));
+        _oneMinusRho = (float)(1.0 - AsWritten(rho));
     }
 
     /// <inheritdoc/>

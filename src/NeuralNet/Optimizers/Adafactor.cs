@@ -46,15 +46,13 @@ public sealed class Adafactor : Optimizer
         }
 
         // Checked as float32, the value used: 1e-50 would be 0.
-        if (!((float)clipThreshold > 0f) || float.IsInfinity((float)clipThreshold))
-        {
-            throw new ArgumentOutOfRangeException(nameof(clipThreshold), clipThreshold, $"clipThreshold must be a positive finite number (as float32). Received: clipThreshold={Float32Hyperparameter.Format(clipThreshold)}.");
-        }
+        float threshold = Float32Hyperparameter.IsPositive(clipThreshold, out float positive) ? positive
+            : throw new ArgumentOutOfRangeException(nameof(clipThreshold), clipThreshold, $"clipThreshold must be a positive finite number (as float32). Received: clipThreshold={Float32Hyperparameter.Format(clipThreshold)}.");
 
         Beta2Decay = (float)beta2Decay;
         Epsilon1 = ValidateNonNegative(epsilon1, nameof(epsilon1));
         Epsilon2 = ValidateNonNegative(epsilon2, nameof(epsilon2));
-        ClipThreshold = (float)clipThreshold;
+        ClipThreshold = threshold;
         RelativeStep = relativeStep;
     }
 

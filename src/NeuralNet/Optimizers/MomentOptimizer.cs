@@ -4,7 +4,7 @@ namespace NeuralNet.Optimizers;
 
 /// <summary>
 /// The base of the Adam family (<see cref="Adam"/>, <see cref="AdamW"/>, <see cref="Adamax"/>, <see cref="Nadam"/>): the
-/// moment decays β1 and β2 and the stabilizer ε, validated once, kept as written (see <see cref="Optimizer.AsWritten"/>)
+/// moment decays β1 and β2 and the stabilizer ε, validated once, kept as written (see <see cref="Optimizer.AsWritten(double)"/>)
 /// with their complements computed once in float64 (as Keras' Adam, AdamW and Adamax take <c>1 - self.beta_1</c> in
 /// Python; Nadam casts the betas to float32 first and keeps its own), and saved under Keras' names.
 /// </summary>
@@ -19,8 +19,9 @@ public abstract class MomentOptimizer : Optimizer
         Beta1 = ValidateUnitInterval(beta1, nameof(beta1), inclusiveOne: false);
         Beta2 = ValidateUnitInterval(beta2, nameof(beta2), inclusiveOne: beta2MayBeOne);
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
-        Beta1AsWritten = AsWritten(Beta1);
-        Beta2AsWritten = AsWritten(Beta2);
+        // From the double given (a double with more digits than float32 holds is Keras' Python float as it is).
+        Beta1AsWritten = AsWritten(beta1);
+        Beta2AsWritten = AsWritten(beta2);
         OneMinusBeta1 = (float)(1.0 - Beta1AsWritten);
         OneMinusBeta2 = (float)(1.0 - Beta2AsWritten);
     }
@@ -34,10 +35,10 @@ public abstract class MomentOptimizer : Optimizer
     /// <summary>The stabilizer added to the second moment's root (to the norm for Adamax), as float32.</summary>
     public float Epsilon { get; }
 
-    /// <summary>β1 as the user wrote it, in float64.</summary>
+    /// <summary>β1 as the user wrote it, in float64 (see <see cref="Optimizer.AsWritten(double)"/>).</summary>
     private protected double Beta1AsWritten { get; }
 
-    /// <summary>β2 as the user wrote it, in float64.</summary>
+    /// <summary>β2 as the user wrote it, in float64 (see <see cref="Optimizer.AsWritten(double)"/>).</summary>
     private protected double Beta2AsWritten { get; }
 
     /// <summary>1 − β1, computed in float64.</summary>

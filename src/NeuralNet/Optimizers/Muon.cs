@@ -91,11 +91,11 @@ public sealed class Muon : Optimizer
         RmsRate = rmsRate is double rate ? ValidateNonNegative(rate, nameof(rmsRate)) : null;
         ExcludeEmbeddings = excludeEmbeddings;
         (_excludeLayers, _excludePattern) = ExcludePattern(excludeLayers ?? []);
-        OneMinusBeta1 = (float)(1.0 - AsWritten(AdamBeta1));
-        OneMinusBeta2 = (float)(1.0 - AsWritten(AdamBeta2));
+        OneMinusBeta1 = (float)(1.0 - AsWritten(adamBeta1));
+        OneMinusBeta2 = (float)(1.0 - AsWritten(adamBeta2));
 
         // Keras: m · (self.momentum − 1), the difference taken in float64 on the value as written.
-        MomentumMinusOne = (float)(AsWritten(Momentum) - 1.0);
+        MomentumMinusOne = (float)(AsWritten(momentum) - 1.0);
         SetDefaultWeightDecay(0.004);
     }
 

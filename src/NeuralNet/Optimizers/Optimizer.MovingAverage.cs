@@ -16,7 +16,7 @@ public abstract partial class Optimizer
     /// after each step <c>average = EmaMomentum·average + (1 − EmaMomentum)·w</c> (the first step copies w). The averages
     /// replace the parameters every <see cref="EmaOverwriteFrequency"/> steps, and at the end of <c>Fit</c>.
     /// </summary>
-    /// <example><c>var adam = new Adam { UseEma = true, EmaMomentum = 0.999f };</c></example>
+    /// <example><c>var adam = new Adam { UseEma = true, EmaMomentum = 0.999 };</c></example>
     public bool UseEma
     {
         get => _useEma;
@@ -24,8 +24,10 @@ public abstract partial class Optimizer
     }
 
     /// <summary>The momentum of the moving average (Keras <c>ema_momentum</c>), in [0, 1]; 0.99 unless set. Used with <see cref="UseEma"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1].</exception>
-    public float EmaMomentum
+    /// <remarks>A double (Keras' <c>ema_momentum=0.999</c>), kept and used as float32, so reading it gives the float32 value.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1] as float32 (negative values, -1e-50
+    /// included, too).</exception>
+    public double EmaMomentum
     {
         get => _emaMomentum;
         init => _emaMomentum = ValidateUnitInterval(value, nameof(EmaMomentum), inclusiveOne: true);

@@ -94,32 +94,28 @@ public abstract partial class Optimizer
     /// When set, each parameter's gradient whose L2 norm exceeds this value is rescaled to this norm before the update
     /// (Keras <c>clipnorm</c>). Positive and finite; cannot be combined with <see cref="ClipValue"/>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
+    /// <remarks>A double, as Keras' <c>clipnorm=1.0</c> reads in C#; kept and used as float32, so reading it gives the
+    /// float32 value.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite as float32 (1e-50 and 1e39
+    /// included).</exception>
     /// <exception cref="ArgumentException"><see cref="ClipValue"/> is already set.</exception>
-    public float? ClipNorm
+    public double? ClipNorm
     {
         get => _clipNorm;
-        init
-        {
-            ValidateClip(value, nameof(ClipNorm), _clipValue ?? _globalClipNorm, _clipValue is null ? nameof(GlobalClipNorm) : nameof(ClipValue));
-            _clipNorm = value;
-        }
+        init => _clipNorm = ValidateClip(value, nameof(ClipNorm), _clipValue ?? _globalClipNorm, _clipValue is null ? nameof(GlobalClipNorm) : nameof(ClipValue));
     }
 
     /// <summary>
     /// When set, every gradient element is clamped to [-ClipValue, ClipValue] before the update (Keras <c>clipvalue</c>).
     /// Positive and finite; cannot be combined with <see cref="ClipNorm"/>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
+    /// <remarks>A double (Keras' <c>clipvalue=0.5</c>), kept and used as float32.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite as float32.</exception>
     /// <exception cref="ArgumentException"><see cref="ClipNorm"/> is already set.</exception>
-    public float? ClipValue
+    public double? ClipValue
     {
         get => _clipValue;
-        init
-        {
-            ValidateClip(value, nameof(ClipValue), _clipNorm ?? _globalClipNorm, _clipNorm is null ? nameof(GlobalClipNorm) : nameof(ClipNorm));
-            _clipValue = value;
-        }
+        init => _clipValue = ValidateClip(value, nameof(ClipValue), _clipNorm ?? _globalClipNorm, _clipNorm is null ? nameof(GlobalClipNorm) : nameof(ClipNorm));
     }
 
     /// <summary>
@@ -127,16 +123,13 @@ public abstract partial class Optimizer
     /// most this value (Keras <c>global_clipnorm</c>). Positive and finite; cannot be combined with <see cref="ClipNorm"/> or
     /// <see cref="ClipValue"/>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
+    /// <remarks>A double (Keras' <c>global_clipnorm=1.0</c>), kept and used as float32.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite as float32.</exception>
     /// <exception cref="ArgumentException">Another clipping is already set.</exception>
-    public float? GlobalClipNorm
+    public double? GlobalClipNorm
     {
         get => _globalClipNorm;
-        init
-        {
-            ValidateClip(value, nameof(GlobalClipNorm), _clipNorm ?? _clipValue, _clipNorm is null ? nameof(ClipValue) : nameof(ClipNorm));
-            _globalClipNorm = value;
-        }
+        init => _globalClipNorm = ValidateClip(value, nameof(GlobalClipNorm), _clipNorm ?? _clipValue, _clipNorm is null ? nameof(ClipValue) : nameof(ClipNorm));
     }
 
     /// <summary>
@@ -145,12 +138,14 @@ public abstract partial class Optimizer
     /// Non-negative and finite; null (the default) for none. <see cref="AdamW"/> starts at 0.004 and, as Keras' AdamW,
     /// refuses null (use 0, or <see cref="Adam"/>).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative or not finite.</exception>
+    /// <remarks>A double (Keras' <c>weight_decay=1e-4</c>), kept and used as float32, so reading it gives the float32
+    /// value.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative (-1e-50 included) or not finite as float32.</exception>
     /// <exception cref="ArgumentNullException">The value is null for <see cref="AdamW"/>.</exception>
-    public float? WeightDecay
+    public double? WeightDecay
     {
         get => _weightDecay;
-        init => _weightDecay = value is float v ? ValidateNonNegative(v, nameof(WeightDecay))
+        init => _weightDecay = value is double v ? ValidateNonNegative(v, nameof(WeightDecay))
             : RequiresWeightDecay ? throw new ArgumentNullException(nameof(WeightDecay), $"{GetType().Name} needs a weight decay, a non-negative number (Keras: \"Argument `weight_decay` must be a float. Received: weight_decay=None\"); use 0 for none, or Adam.")
             : null;
     }
@@ -416,7 +411,7 @@ public abstract partial class Optimizer
     /// </summary>
     public virtual Config GetConfig() =>
         WithWeightDecay((_schedule is null ? new Config().Set("learning_rate", (float)LearningRate) : new Config().Set("learning_rate", SerializeSchedule(_schedule)))
-            .Set("clipnorm", ClipNorm).Set("clipvalue", ClipValue));
+            .Set("clipnorm", _clipNorm).Set("clipvalue", _clipValue)); // the float32 values, written as before
 
     // Written only when set, so that files of optimizers without them stay as they were.
     private Config WithWeightDecay(Config config)
@@ -550,14 +545,12 @@ public abstract partial class Optimizer
     }
 
     /// <summary>Throws unless <paramref name="value"/>, as float32, is in [0, 1) (or [0, 1] when
-    /// <paramref name="inclusiveOne"/>); returns it as float32 (a float argument comes back bit for bit).</summary>
+    /// <paramref name="inclusiveOne"/>); returns it as float32 (a float argument comes back bit for bit, −0 as 0).</summary>
     /// <remarks>The float32 value is checked, since it is the one used: 0.99999999999 is 1 as float32, outside [0, 1).</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside the interval; the message names <paramref name="parameterName"/>.</exception>
     protected static float ValidateUnitInterval(double value, string parameterName, bool inclusiveOne)
     {
-        float single = (float)value;
-        bool ok = single >= 0f && (inclusiveOne ? single <= 1f : single < 1f);
-        if (!ok)
+        if (!Float32Hyperparameter.IsInUnitInterval(value, inclusiveOne, out float single))
         {
             throw new ArgumentOutOfRangeException(parameterName, value, $"{parameterName} must be in [0, 1{(inclusiveOne ? "]" : ")")}. Received: {parameterName}={Float32Hyperparameter.Format(value)}.");
         }
@@ -566,13 +559,12 @@ public abstract partial class Optimizer
     }
 
     /// <summary>Throws unless <paramref name="value"/> is non-negative and finite as float32; returns it as float32 (a
-    /// float argument comes back bit for bit).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite, or a finite double beyond
+    /// float argument comes back bit for bit, −0 as 0).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative (-1e-50 included), NaN or infinite, or a finite double beyond
     /// float32's range (1e39); the message names <paramref name="parameterName"/>.</exception>
     protected static float ValidateNonNegative(double value, string parameterName)
     {
-        float single = (float)value;
-        if (!(single >= 0f) || float.IsInfinity(single))
+        if (!Float32Hyperparameter.IsNonNegative(value, out float single))
         {
             throw new ArgumentOutOfRangeException(parameterName, value, $"{parameterName} must be a non-negative finite number (as float32). Received: {parameterName}={Float32Hyperparameter.Format(value)}.");
         }
@@ -581,22 +573,29 @@ public abstract partial class Optimizer
     }
 
     /// <summary>
-    /// The hyper-parameter as the user wrote it: the double nearest to the shortest decimal that round-trips
+    /// The hyper-parameter as the user wrote it, from a float: the double nearest to the shortest decimal that round-trips
     /// <paramref name="value"/> (0.999f gives 0.999, not 0.99900001287). Computing <c>1 - beta</c> from it keeps Keras'
     /// float64 formulas to float32 precision: <c>1 - 0.999f</c> in float32 is 1.3e-5 away from 0.001.
     /// </summary>
     protected static double AsWritten(float value) =>
         double.Parse(value.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The hyper-parameter as the user wrote it, from the double given: a value that is exactly a float32 (a float
+    /// argument, or a double such as 0.5) as <see cref="AsWritten(float)"/> reads it, so that float callers get the same
+    /// bits; any other double as given, since it is what Keras' Python float is: <c>1 - 0.90223199</c> is 0.09776801,
+    /// while the shortest decimal of <c>(float)0.90223199</c> would give 0.097768.
+    /// </summary>
+    protected static double AsWritten(double value) => (float)value == value ? AsWritten((float)value) : value;
+
     /// <summary>Throws unless <paramref name="value"/> is a non-negative finite learning rate as float32 (0 included, as Keras
     /// and the schedules allow; a positive rate below float32's smallest becomes 0); returns it as float32 (a float
-    /// argument comes back bit for bit).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite, or a finite double beyond
-    /// float32's range (1e39).</exception>
+    /// argument comes back bit for bit, −0 as 0).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative (-1e-50, −0 as float32, included), NaN or
+    /// infinite, or a finite double beyond float32's range (1e39).</exception>
     protected static float ValidateLearningRate(double value)
     {
-        float single = (float)value;
-        if (!(single >= 0f) || float.IsInfinity(single))
+        if (!Float32Hyperparameter.IsNonNegative(value, out float single))
         {
             throw new ArgumentOutOfRangeException("learningRate", value, $"The learning rate must be a non-negative finite number (as float32). Received: learningRate={Float32Hyperparameter.Format(value)}.");
         }
@@ -604,17 +603,22 @@ public abstract partial class Optimizer
         return single;
     }
 
-    private static void ValidateClip(float? value, string name, float? other, string otherName)
+    // Returns the float32 value (null for none); checked as float32, the value used.
+    private static float? ValidateClip(double? value, string name, float? other, string otherName)
     {
-        if (value is float v && (!(v > 0f) || float.IsInfinity(v)))
+        float? single = null;
+        if (value is double v)
         {
-            throw new ArgumentOutOfRangeException(name, v, string.Create(CultureInfo.InvariantCulture, $"{name} must be a positive finite number. Received: {name}={v}."));
+            single = Float32Hyperparameter.IsPositive(v, out float positive) ? positive
+                : throw new ArgumentOutOfRangeException(name, v, $"{name} must be a positive finite number (as float32). Received: {name}={Float32Hyperparameter.Format(v)}.");
         }
 
         if (value is not null && other is not null)
         {
             throw new ArgumentException($"Only one of {name} and {otherName} can be set.", name);
         }
+
+        return single;
     }
 
     private void Clip(Span<float> gradient)

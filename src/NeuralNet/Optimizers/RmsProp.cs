@@ -38,10 +38,10 @@ public sealed class RmsProp : Optimizer
         : base(learningRate)
     {
         Rho = ValidateUnitInterval(rho, nameof(rho), inclusiveOne: true);
-        _oneMinusRho = (float)(1.0 - AsWritten(Rho));
-        Momentum = !((float)momentum >= 0f) || float.IsInfinity((float)momentum)
+        _oneMinusRho = (float)(1.0 - AsWritten(rho));
+        Momentum = !Float32Hyperparameter.IsNonNegative(momentum, out float nonNegativeMomentum)
             ? throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"momentum must be a non-negative finite number (0 for none; Keras would silently ignore a negative one). Received: momentum={Float32Hyperparameter.Format(momentum)}.")
-            : (float)momentum;
+            : nonNegativeMomentum;
         Epsilon = ValidateNonNegative(epsilon, nameof(epsilon));
         Centered = centered;
         var slots = new List<string> { "velocity" };

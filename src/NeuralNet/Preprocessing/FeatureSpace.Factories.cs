@@ -12,11 +12,13 @@ public sealed partial class FeatureSpace
         new(FeatureTypes.Float, new Identity(PreprocessorName(name, FeatureTypes.Float)), null);
 
     /// <summary>Float values rescaled to <c>x · scale + offset</c> (Keras' <c>FeatureSpace.float_rescaled</c>, a <see cref="Rescaling"/> layer).</summary>
-    /// <param name="scale">The scale (Keras' default 1).</param>
-    /// <param name="offset">The offset (Keras' default 0).</param>
+    /// <param name="scale">The scale (Keras' default 1); a double, as Keras' <c>scale=1.0 / 255</c> reads in C#, used as float32.</param>
+    /// <param name="offset">The offset (Keras' default 0); used as float32.</param>
     /// <param name="name">The name the preprocessor is named after; the type name when null.</param>
     /// <returns>The feature.</returns>
-    public static Feature FloatRescaled(float scale = 1f, float offset = 0f, string? name = null) =>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="scale"/> or <paramref name="offset"/> is not finite
+    /// as float32 (1e39 included).</exception>
+    public static Feature FloatRescaled(double scale = 1, double offset = 0, string? name = null) =>
         new(FeatureTypes.FloatRescaled, new Rescaling(scale, offset, PreprocessorName(name, FeatureTypes.FloatRescaled)), null);
 
     /// <summary>Float values standardized with the mean and variance <see cref="Adapt"/> learns (Keras' <c>FeatureSpace.float_normalized</c>, a <see cref="Normalization"/> layer, axis -1).</summary>

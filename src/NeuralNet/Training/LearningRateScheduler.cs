@@ -63,7 +63,8 @@ public sealed class LearningRateScheduler : Callback
         optimizer.LearningRate = rate == 0 ? 0f : (float)rate; // -0.0 is set as 0
         if (Verbose > 0)
         {
-            (_output ?? Console.Out).WriteLine(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {optimizer.LearningRate}."));
+            // Keras prints the value the schedule returned, not the float32 rate it becomes.
+            (_output ?? Console.Out).WriteLine(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}."));
         }
     }
 

@@ -136,7 +136,9 @@ public sealed class ReduceLROnPlateau : MonitorCallback
                 optimizer.LearningRate = (float)newRate;
                 if (Verbose > 0)
                 {
-                    (_output ?? Console.Out).WriteLine(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {optimizer.LearningRate}."));
+                    // Keras prints new_lr, the float64 max(old_lr · factor, min_lr) from the float32 rate, before it is
+                    // stored as float32 (0.1f · 0.1 prints 0.010000000149011612, the rate kept is 0.01f).
+                    (_output ?? Console.Out).WriteLine(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {newRate}."));
                 }
 
                 _cooldownCounter = Cooldown;

@@ -264,7 +264,7 @@ public class KerasLiteralsTests
         ["Elu alpha 1e39"] = (() => new Elu(1e39), "alpha", "alpha=1E+39"),
         ["LeakyRelu negativeSlope 1e39"] = (() => new LeakyRelu(1e39), "negativeSlope", "negativeSlope=1E+39"),
         ["MaxNorm maxValue 1e39"] = (() => new MaxNorm(1e39), "maxValue", "maxValue=1E+39"),
-        ["MinMaxNorm maxValue 1e39"] = (() => new MinMaxNorm(0.0, 1e39), "minValue", "maxValue=1E+39"),
+        ["MinMaxNorm maxValue 1e39"] = (() => new MinMaxNorm(0.0, 1e39), "maxValue", "maxValue=1E+39"),
         ["MinMaxNorm rate 1e39"] = (() => new MinMaxNorm(rate: 1e39), "rate", "rate=1E+39"),
         ["Constant value 1e39"] = (() => new Constant(1e39), "value", "value=1E+39"),
         ["Sgd learningRate 1e39"] = (() => new Sgd(1e39), "learningRate", "learningRate=1E+39"),

@@ -19,12 +19,9 @@ public sealed class ELU : Layer
     public ELU(double alpha = 1, string? name = null)
         : base(name)
     {
-        if (!float.IsFinite((float)alpha))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"{Describe()} expects a finite alpha. Received: alpha={Float32Hyperparameter.Format(alpha)}.");
-        }
+        float value = Float32Hyperparameter.Finite(alpha, nameof(alpha), Describe());
 
-        _function = new Elu((float)alpha);
+        _function = new Elu(value);
     }
 
     /// <summary>The negative saturation level, as float32 (the value given, rounded to float32).</summary>

@@ -22,12 +22,9 @@ public sealed class LeakyReLU : Layer
     public LeakyReLU(double negativeSlope = 0.3, string? name = null)
         : base(name)
     {
-        if (!((float)negativeSlope >= 0f) || float.IsInfinity((float)negativeSlope))
-        {
-            throw new ArgumentOutOfRangeException(nameof(negativeSlope), negativeSlope, $"{Describe()}: the negative_slope value of a Leaky ReLU layer cannot be negative. Received: negativeSlope={Float32Hyperparameter.Format(negativeSlope)}.");
-        }
+        float slope = Float32Hyperparameter.NonNegative(negativeSlope, nameof(negativeSlope), Describe(), "negative_slope");
 
-        _function = new LeakyRelu((float)negativeSlope);
+        _function = new LeakyRelu(slope);
     }
 
     /// <summary>The slope for negative inputs, as float32 (the value given, rounded to float32).</summary>

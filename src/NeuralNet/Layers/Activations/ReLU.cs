@@ -26,24 +26,13 @@ public sealed class ReLU : Layer
     public ReLU(double? maxValue = null, double negativeSlope = 0, double threshold = 0, string? name = null)
         : base(name)
     {
-        if (maxValue is double max && !((float)max >= 0f && !float.IsInfinity((float)max)))
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxValue), maxValue, $"{Describe()}: max_value cannot be a negative value. Received: maxValue={Float32Hyperparameter.Format(max)}.");
-        }
+        float? max = maxValue is double given ? Float32Hyperparameter.NonNegative(given, nameof(maxValue), Describe(), "max_value") : null;
+        float slope = Float32Hyperparameter.NonNegative(negativeSlope, nameof(negativeSlope), Describe(), "negative_slope");
+        float floor = Float32Hyperparameter.NonNegative(threshold, nameof(threshold), Describe());
 
-        if (!((float)negativeSlope >= 0f) || float.IsInfinity((float)negativeSlope))
-        {
-            throw new ArgumentOutOfRangeException(nameof(negativeSlope), negativeSlope, $"{Describe()}: negative_slope cannot be a negative value. Received: negativeSlope={Float32Hyperparameter.Format(negativeSlope)}.");
-        }
-
-        if (!((float)threshold >= 0f) || float.IsInfinity((float)threshold))
-        {
-            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, $"{Describe()}: threshold cannot be a negative value. Received: threshold={Float32Hyperparameter.Format(threshold)}.");
-        }
-
-        MaxValue = (float?)maxValue;
-        NegativeSlope = (float)negativeSlope;
-        Threshold = (float)threshold;
+        MaxValue = max;
+        NegativeSlope = slope;
+        Threshold = floor;
     }
 
     /// <summary>The largest output, or null for none, as float32 (the value given, rounded to float32).</summary>

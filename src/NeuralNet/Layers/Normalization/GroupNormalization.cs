@@ -68,14 +68,11 @@ public sealed class GroupNormalization : Layer
             throw new ArgumentOutOfRangeException(nameof(axis), axis, $"{Describe()} cannot normalize groups of the batch axis (axis=0); use an axis of the samples (1, 2, ... or -1).");
         }
 
-        if (!((float)epsilon > 0f) || float.IsInfinity((float)epsilon))
-        {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={Float32Hyperparameter.Format(epsilon)}.");
-        }
+        float positiveEpsilon = Float32Hyperparameter.Positive(epsilon, nameof(epsilon), Describe());
 
         Groups = groups;
         Axis = axis;
-        Epsilon = (float)epsilon;
+        Epsilon = positiveEpsilon;
         Center = center;
         Scale = scale;
         BetaInitializer = betaInitializer ?? Zeros.Instance;

@@ -93,12 +93,9 @@ public sealed class LayerNormalization : Layer
     {
         _axes = CheckAxes(axes, Describe(), axisIsList ? nameof(axes) : "axis");
         _axisIsList = axisIsList;
-        if (!((float)epsilon > 0f) || float.IsInfinity((float)epsilon))
-        {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={Float32Hyperparameter.Format(epsilon)}.");
-        }
+        float positiveEpsilon = Float32Hyperparameter.Positive(epsilon, nameof(epsilon), Describe());
 
-        Epsilon = (float)epsilon;
+        Epsilon = positiveEpsilon;
         Center = center;
         Scale = scale;
         BetaInitializer = betaInitializer ?? Zeros.Instance;

@@ -57,12 +57,9 @@ public sealed class RMSNormalization : Layer
     {
         _axes = LayerNormalization.CheckAxes(axes, Describe(), axisIsList ? nameof(axes) : "axis");
         _axisIsList = axisIsList;
-        if (!((float)epsilon > 0f) || float.IsInfinity((float)epsilon))
-        {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{Describe()} expects a positive finite epsilon. Received: epsilon={Float32Hyperparameter.Format(epsilon)}.");
-        }
+        float positiveEpsilon = Float32Hyperparameter.Positive(epsilon, nameof(epsilon), Describe());
 
-        Epsilon = (float)epsilon;
+        Epsilon = positiveEpsilon;
     }
 
     /// <summary>The normalized axes as given, counting the batch axis (negative from the end).</summary>

@@ -26,12 +26,8 @@ public sealed class ScalarArithmetic : Layer
         : base(name)
     {
         Operator = OperationKinds.Check(@operator, nameof(@operator));
-        if (!float.IsFinite((float)constant))
-        {
-            throw new ArgumentOutOfRangeException(nameof(constant), constant, $"ScalarArithmetic expects a finite constant (as float32). Received: constant={Float32Hyperparameter.Format(constant)}.");
-        }
+        Constant = Float32Hyperparameter.Finite(constant, nameof(constant), "ScalarArithmetic");
 
-        Constant = (float)constant;
         ConstantFirst = constantFirst;
     }
 

@@ -33,18 +33,12 @@ public sealed class Rescaling : Layer
     public Rescaling(double scale, double offset = 0, string? name = null)
         : base(name)
     {
-        if (!float.IsFinite((float)scale))
-        {
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, $"Rescaling expects a finite scale. Received: scale={Float32Hyperparameter.Format(scale)}.");
-        }
+        float factor = Float32Hyperparameter.Finite(scale, nameof(scale), "Rescaling");
 
-        if (!float.IsFinite((float)offset))
-        {
-            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Rescaling expects a finite offset. Received: offset={Float32Hyperparameter.Format(offset)}.");
-        }
+        float shift = Float32Hyperparameter.Finite(offset, nameof(offset), "Rescaling");
 
-        Scale = (float)scale;
-        Offset = (float)offset;
+        Scale = factor;
+        Offset = shift;
     }
 
     /// <summary>Creates a rescaling layer with one factor per channel of the last axis (Keras' <c>scale</c> given as a list).</summary>

@@ -100,10 +100,10 @@ public sealed partial class Conv2D
         int batch = _batch, cg = g.Channels / Groups, fg = Filters / Groups, patch = g.Taps * cg;
         int rows = batch * g.OutputPixels, outSize = g.OutputPixels * Filters;
         Tensor dz = outputGradient;
-        if (Activation is not null)
+        if (_backwardActivation is not null)
         {
             _dz = BatchView(ref _dzBuffer, batch, OutputShape);
-            Activation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), _dz.AsSpan(), Filters);
+            _backwardActivation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), _dz.AsSpan(), Filters);
             dz = _dz;
         }
 

@@ -56,6 +56,9 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     private Tensor? _z;
     private Tensor? _y;
     private Tensor? _dz;
+
+    // The activation the running backward pass differentiates through: Activation, or null from the logits' gradient.
+    private ActivationFunction? _backwardActivation;
     private Tensor? _dx;
     private Tensor? _input;
     private Tensor? _outputGradient;
@@ -346,7 +349,25 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     }
 
     /// <inheritdoc/>
+    public override bool EndsWithSoftmax => Activation is Activations.Softmax;
+
+    /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        _backwardActivation = Activation;
+        return BackwardFrom(outputGradient);
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
+    {
+        // A per-pixel softmax over the filters: the loss hands dLoss/dz, so the softmax derivative is skipped.
+        _backwardActivation = null;
+        return BackwardFrom(logitsGradient);
+    }
+
+    // outputGradient is dLoss/dy, or dLoss/dz when _backwardActivation is null.
+    private Tensor BackwardFrom(Tensor outputGradient)
     {
         if (_input is null || outputGradient.Shape[0] != _batch)
         {
@@ -361,7 +382,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         int batch = _batch, rows = batch * _geometry.OutputPixels, patch = _geometry.PatchSize;
         _outputGradient = outputGradient;
         Tensor dz = outputGradient;
-        if (Activation is not null)
+        if (_backwardActivation is not null)
         {
             _dz = BatchView(ref _dzBuffer, batch, OutputShape);
             dz = _dz;
@@ -372,7 +393,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             return DirectBackward(outputGradient, dz);
         }
 
-        if (Activation is not null || _bias is not null)
+        if (_backwardActivation is not null || _bias is not null)
         {
             ConvParallel.For(batch, _activationBackward);
         }
@@ -542,7 +563,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
                 ConvDirect.BackwardFilter(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), _y!.AsReadOnlySpan().Slice(n * outSize, outSize),
                     _outputGradient!.AsReadOnlySpan().Slice(n * outSize, outSize), g, Filters, _fusedRelu,
                     _kernelPartials.AsSpan(n * patch * Filters, patch * Filters), _bias is null ? default : _biasPartials.AsSpan(n * Filters, Filters),
-                    ComputesInputGradient && Activation is not null ? _dz!.AsSpan().Slice(n * outSize, outSize) : default);
+                    ComputesInputGradient && _backwardActivation is not null ? _dz!.AsSpan().Slice(n * outSize, outSize) : default);
                 break;
             case StepKind.ImageForward:
             {
@@ -583,10 +604,10 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             case StepKind.ActivationBackward:
             {
                 ReadOnlySpan<float> dy = _outputGradient!.AsReadOnlySpan().Slice(n * outSize, outSize);
-                if (Activation is not null)
+                if (_backwardActivation is not null)
                 {
                     Span<float> dz = _dz!.AsSpan().Slice(n * outSize, outSize);
-                    Activation.Backward(_z!.AsReadOnlySpan().Slice(n * outSize, outSize), _y!.AsReadOnlySpan().Slice(n * outSize, outSize), dy, dz, Filters);
+                    _backwardActivation.Backward(_z!.AsReadOnlySpan().Slice(n * outSize, outSize), _y!.AsReadOnlySpan().Slice(n * outSize, outSize), dy, dz, Filters);
                     dy = dz;
                 }
 

@@ -261,7 +261,17 @@ public sealed class Conv1D : Layer, IKernelLayer
     }
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient)
+    public override bool EndsWithSoftmax => Activation is Activations.Softmax;
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackward(Tensor outputGradient) => BackwardFrom(outputGradient, throughActivation: true);
+
+    /// <inheritdoc/>
+    protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient) =>
+        BackwardFrom(logitsGradient, throughActivation: false); // a per-step softmax: the loss hands dLoss/dz
+
+    // outputGradient is dLoss/dy, or dLoss/dz when not throughActivation.
+    private Tensor BackwardFrom(Tensor outputGradient, bool throughActivation)
     {
         int batch = outputGradient.Shape[0], k = KernelSize * _channels, rows = batch * _outSteps;
         if (batch != _lastBatch)
@@ -270,7 +280,7 @@ public sealed class Conv1D : Layer, IKernelLayer
         }
 
         Tensor dz = outputGradient;
-        if (Activation is not Linear)
+        if (throughActivation && Activation is not Linear)
         {
             dz = BatchView(ref _preActivationGradient, batch, OutputShape);
             for (int r = 0; r < rows; r++)

@@ -60,6 +60,42 @@ public class Conv2DSoftmaxFusionTests
         Assert.Equal(unfused.Bias!.Gradient.ToArray(), fused.Bias!.Gradient.ToArray(), new Tolerance(1e-5f));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Conv1D_BackwardFromLogitsGradient_MatchesUnfusedPath(bool sparse)
+    {
+        // A per-step classifier over a sequence (token tagging with a convolution head).
+        const int Steps = 6;
+        Loss loss = sparse ? new SparseCategoricalCrossEntropy() : new CategoricalCrossEntropy();
+        Tensor labels = TestData.Labels(8, Batch * Steps, Classes);
+        Tensor targets = sparse ? labels.Reshape(Batch, Steps) : TestData.OneHot(labels, Classes).Reshape(Batch, Steps, Classes);
+        Tensor input = TestData.Normal(9, 1f, Batch, Steps, Channels);
+        Conv1D NewLayer()
+        {
+            var layer = new Conv1D(Classes, 3, padding: Padding.Same, activation: ActivationFunction.Softmax, name: "tagger") { Seed = 4 };
+            layer.Build(new TensorShape(Steps, Channels));
+            return layer;
+        }
+
+        Conv1D unfused = NewLayer();
+        Tensor p = unfused.Forward(input, training: true);
+        var lossGradient = new Tensor(p.Shape);
+        loss.Gradient(p, targets, lossGradient);
+        float[] inputGradient = unfused.Backward(lossGradient).ToArray();
+
+        Conv1D fused = NewLayer();
+        Assert.True(fused.EndsWithSoftmax);
+        Tensor q = fused.Forward(input, training: true);
+        var logitsGradient = new Tensor(q.Shape);
+        ((ISoftmaxCrossEntropy)loss).LogitsGradient(q, targets, logitsGradient);
+        float[] fusedInputGradient = fused.BackwardFromLogitsGradient(logitsGradient).ToArray();
+
+        Assert.Equal(inputGradient, fusedInputGradient, new Tolerance(1e-5f));
+        Assert.Equal(unfused.Kernel.Gradient.ToArray(), fused.Kernel.Gradient.ToArray(), new Tolerance(1e-5f));
+        Assert.Equal(unfused.Bias!.Gradient.ToArray(), fused.Bias!.Gradient.ToArray(), new Tolerance(1e-5f));
+    }
+
     [Fact]
     public void Backward_AfterFusedPass_DifferentiatesThroughSoftmaxAgain()
     {

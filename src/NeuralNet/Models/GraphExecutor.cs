@@ -272,8 +272,8 @@ internal sealed partial class GraphExecutor
     private float _activityLoss;
 
     /// <summary>
-    /// The losses layers added with <see cref="Layer.AddedLoss"/> (Keras' <c>add_loss</c>) in the last forward pass: their
-    /// sum as the layers gave them. For <see cref="ForwardInPasses"/>, each pass's sum weighted by its rows, so a term that
+    /// The losses layers added with <c>AddLoss</c> (Keras' <c>add_loss</c>; each layer's sum is its
+    /// <see cref="Layer.AddedLoss"/>) in the last forward pass: their sum as the layers gave them. For <see cref="ForwardInPasses"/>, each pass's sum weighted by its rows, so a term that
     /// is a mean over its batch (as Keras' tutorials write them) is the mean over the whole batch.
     /// </summary>
     public float AddedLoss

@@ -439,7 +439,17 @@ public abstract partial class Layer
             InitializeParameters();
         }
 
-        Tensor output = RunForward(inputs, training);
+        Tensor output;
+        BeginForwardLosses();
+        try
+        {
+            output = RunForward(inputs, training);
+        }
+        finally
+        {
+            EndForwardLosses();
+        }
+
         OutputMask = ComputeMask(inputs, output);
         _lastOutput = output;
         RecordActivityPenalty(output);

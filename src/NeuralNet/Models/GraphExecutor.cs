@@ -271,11 +271,68 @@ internal sealed partial class GraphExecutor
 
     private float _activityLoss;
 
+    /// <summary>
+    /// The losses layers added with <c>AddLoss</c> (Keras' <c>add_loss</c>; each layer's sum is its
+    /// <see cref="Layer.AddedLoss"/>) in the last forward pass: their sum as the layers gave them. For <see cref="ForwardInPasses"/>, each pass's sum weighted by its rows, so a term that
+    /// is a mean over its batch (as Keras' tutorials write them) is the mean over the whole batch.
+    /// </summary>
+    public float AddedLoss
+    {
+        get => Active._addedLoss;
+        private set => _addedLoss = value;
+    }
+
+    private float _addedLoss;
+
     private static Tensor ZerosLike(Step step, Tensor output)
     {
         Tensor zeros = BatchView(ref step.ZeroGradientBuffer, output.Shape[0], output.Shape.DropFirst());
         zeros.AsSpan().Clear();
         return zeros;
+    }
+
+    private double SumAddedLosses()
+    {
+        double sum = 0;
+        foreach (Step step in _steps)
+        {
+            sum += AddedLossOf(step.Instance);
+        }
+
+        return sum;
+    }
+
+    // A wrapper's inner layers count too: they run their own forward passes inside the wrapper's.
+    private static double AddedLossOf(Layer layer)
+    {
+        double sum = layer.AddedLoss;
+        IReadOnlyList<Layer> inner = layer.InnerLayers;
+        for (int i = 0; i < inner.Count; i++)
+        {
+            sum += AddedLossOf(inner[i]);
+        }
+
+        return sum;
+    }
+
+    // Whether the layer or a layer inside it called AddLoss in the last forward pass: its backward pass adds the term's gradient.
+    private static bool AddsLoss(Layer layer)
+    {
+        if (layer.AddsLoss)
+        {
+            return true;
+        }
+
+        IReadOnlyList<Layer> inner = layer.InnerLayers;
+        for (int i = 0; i < inner.Count; i++)
+        {
+            if (AddsLoss(inner[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private double SumActivityPenalties()
@@ -369,6 +426,7 @@ internal sealed partial class GraphExecutor
 
         _passInputs ??= new Tensor[inputs.Length];
         double activityPenalty = 0;
+        double addedLoss = 0;
         _passOutputs ??= new Tensor?[_outputSlots.Length];
         _passMasks ??= new Tensor?[_outputSlots.Length];
         for (int start = 0; start < rows; start += maxRows)
@@ -381,6 +439,7 @@ internal sealed partial class GraphExecutor
 
             Tensor[] outputs = Forward(_passInputs, training: false);
             activityPenalty += SumActivityPenalties();
+            addedLoss += SumAddedLosses() * count;
             for (int k = 0; k < outputs.Length; k++)
             {
                 CopyRows(outputs[k], ref _passOutputs[k], rows, start);
@@ -393,6 +452,7 @@ internal sealed partial class GraphExecutor
 
         Array.Clear(_passInputs);
         ActivityLoss = (float)(activityPenalty / rows);
+        AddedLoss = (float)(addedLoss / rows);
         _passRows = (rows, maxRows);
         for (int k = 0; k < _outputs.Length; k++)
         {
@@ -498,6 +558,7 @@ internal sealed partial class GraphExecutor
         }
 
         ActivityLoss = inputs.Length == 0 ? 0f : (float)(SumActivityPenalties() / inputs[0].Shape[0]);
+        AddedLoss = (float)SumAddedLosses();
         for (int k = 0; k < _outputSlots.Length; k++)
         {
             _outputs[k] = _values[_outputSlots[k]]!;
@@ -580,7 +641,8 @@ internal sealed partial class GraphExecutor
                     any |= step.OutputGradients[k] is not null;
                 }
 
-                if (any)
+                // A layer that added a loss runs backward for the term's gradient even when no loss reads its outputs.
+                if (any || AddsLoss(layer))
                 {
                     layer.ComputesInputGradient = step.NeedsInputGradient;
                     layer.Backward(step.OutputGradients, step.InputGradients);
@@ -592,8 +654,9 @@ internal sealed partial class GraphExecutor
 
             if (gradient is null)
             {
-                // No loss reads this output, but an activity regularizer on it still has a gradient (Keras adds its loss).
-                if (layer.ActivityRegularizer is null || _values[step.OutputSlot] is not Tensor output)
+                // No loss reads this output, but an activity regularizer on it, or a loss the layer added, still has a
+                // gradient (Keras adds both to the loss).
+                if ((layer.ActivityRegularizer is null && !AddsLoss(layer)) || _values[step.OutputSlot] is not Tensor output)
                 {
                     continue;
                 }

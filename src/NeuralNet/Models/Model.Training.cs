@@ -319,12 +319,23 @@ public abstract partial class Model
     public float ActivityLoss => Executor.ActivityLoss;
 
     /// <summary>
+    /// The losses the model's layers added in its last forward pass with <c>AddLoss</c> (Keras' <c>add_loss</c>; see
+    /// <see cref="Layers.Layer.AddedLoss"/>), summed as the layers gave them. <c>Fit</c>, <c>Evaluate</c>,
+    /// <c>TrainOnBatch</c>, <c>TestOnBatch</c> and <see cref="ComputeGradients"/> include it in their loss, as Keras 3's
+    /// <c>compute_loss</c> adds <c>model.losses</c>; a custom loop with <see cref="Forward"/> adds it to its own, and
+    /// <see cref="Backward"/> runs the layers' backward passes, which add the terms' gradients. An <c>Evaluate</c> batch larger
+    /// than the training batch runs in passes, whose values are averaged weighted by their rows. 0 when no layer adds one.
+    /// </summary>
+    public float AddedLoss => Executor.AddedLoss;
+
+    /// <summary>
     /// Back-propagates through the model's last forward pass (<see cref="Forward"/>, or the last batch of <c>Fit</c>, or of
     /// an <c>Evaluate</c> or a <c>Predict</c> that ran it in one pass, no larger than the training batch or 128 rows, and
     /// that no other thread's prediction overlapped), for custom training loops: adds dLoss/dParameter to every trainable
     /// parameter's <see cref="Parameter.Gradient"/> given dLoss/dOutput for each output. Weight penalties are not added
     /// (see <see cref="ComputeGradients"/>); the gradients of layers' activity regularizers are (each layer adds its own to
-    /// its output gradient), and their loss is <see cref="ActivityLoss"/>. An optimizer's <c>Step(model.Parameters)</c>
+    /// its output gradient), and their loss is <see cref="ActivityLoss"/>; so are the gradients of the losses layers added
+    /// with <c>AddLoss</c> (each layer's backward pass adds its own), whose sum is <see cref="AddedLoss"/>. An optimizer's <c>Step(model.Parameters)</c>
     /// applies and clears the gradients.
     /// </summary>
     /// <param name="outputGradients">One gradient per output, shaped as the outputs of the last forward call, in order or by output name.</param>
@@ -348,7 +359,7 @@ public abstract partial class Model
     /// </summary>
     /// <param name="x">One batch per input.</param>
     /// <param name="y">One batch of targets per output.</param>
-    /// <returns>The loss, penalties included.</returns>
+    /// <returns>The loss, penalties and the layers' added losses (<see cref="AddedLoss"/>) included.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model or the losses.</exception>
     public float ComputeGradients(ModelData x, ModelData y)

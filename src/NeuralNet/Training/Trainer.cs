@@ -77,7 +77,8 @@ internal sealed class Trainer
     }
 
     /// <summary>
-    /// Forward in training mode, the weighted losses plus penalties, and the backward pass with the penalties' gradients:
+    /// Forward in training mode, the weighted losses plus penalties and the layers' added losses, and the backward pass with
+    /// the penalties' gradients (each layer that added a loss adds its gradient in its own backward pass):
     /// every parameter's gradient holds dLoss/dParameter afterwards. Returns the loss.
     /// </summary>
     public float ComputeGradients(ReadOnlySpan<Tensor> batch, bool updateMetrics)
@@ -88,7 +89,7 @@ internal sealed class Trainer
         ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
         Tensor[] outputs = _executor.Forward(inputs, training: true);
         PrepareMasks(outputs, targets, sampleWeights);
-        float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_parameterSet.Regularized) + _executor.ActivityLoss;
+        float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_parameterSet.Regularized) + _executor.ActivityLoss + _executor.AddedLoss;
         if (updateMetrics)
         {
             UpdateMetrics(outputs, targets, sampleWeights);
@@ -555,15 +556,16 @@ internal sealed class Trainer
         WriteMetrics(logs, string.Empty);
     }
 
-    // One batch in inference mode: forward, the weighted losses plus the activity regularizers' loss (each output's loss
-    // kept for the logs; no weight penalties), the metrics updated; Evaluate's loop and TestStep share it.
+    // One batch in inference mode: forward, the weighted losses plus the activity regularizers' loss and the layers' added
+    // losses (each output's loss kept for the logs; no weight penalties), the metrics updated; Evaluate's loop and TestStep
+    // share it.
     private float InferenceLoss(ReadOnlySpan<Tensor> batch)
     {
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
         Tensor[] predictions = _executor.ForwardInPasses(batch[.._inputCount], _executor.InferenceRows);
         PrepareMasks(predictions, targets, sampleWeights);
-        float loss = WeightedLoss(predictions, targets, sampleWeights) + _executor.ActivityLoss;
+        float loss = WeightedLoss(predictions, targets, sampleWeights) + _executor.ActivityLoss + _executor.AddedLoss;
         UpdateMetrics(predictions, targets, sampleWeights);
         return loss;
     }

@@ -4,8 +4,8 @@ namespace NeuralNet.Tests.GradientChecking;
 
 /// <summary>
 /// Checks a whole model's parameter gradients against central differences: the objective is
-/// <c>sum_k sum(G_k ⊙ output_k)</c> for seeded random upstream gradients G_k, plus every weight penalty and activity
-/// penalty, and the analytic
+/// <c>sum_k sum(G_k ⊙ output_k)</c> for seeded random upstream gradients G_k, plus every weight penalty, activity
+/// penalty and loss a layer added (<c>AddLoss</c>), and the analytic
 /// gradients come from <see cref="Model.Backward"/> followed by the penalties' gradients, as the trainer applies them.
 /// Shared layers, fan-out and several outputs are all exercised through the model's graph executor.
 /// </summary>
@@ -47,8 +47,9 @@ public static class ModelGradientChecker
                 sum += p.Regularizer!.Penalty(p.Value.AsReadOnlySpan());
             }
 
-            // Activity regularizers' penalties / batch, whose gradients Backward adds to the outputs' gradients.
-            return sum + model.ActivityLoss;
+            // Activity regularizers' penalties / batch, whose gradients Backward adds to the outputs' gradients, and the
+            // losses layers added with AddLoss, whose gradients their own backward passes add.
+            return sum + model.ActivityLoss + model.AddedLoss;
         }
 
         var report = new GradientCheckReport();

@@ -138,53 +138,54 @@ public sealed partial class Tensor
         return t;
     }
 
-    /// <summary>A tensor of samples from a normal distribution, reproducible from <paramref name="seed"/>.</summary>
+    /// <summary>A tensor of samples from a normal distribution, reproducible from <paramref name="seed"/>: the same values on every call with that seed.</summary>
+    /// <remarks>For fresh values on each call (noise in a training loop) draw from a <see cref="SeedGenerator"/> instead.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="standardDeviation"/> is negative or not finite.</exception>
     public static Tensor RandomNormal(TensorShape shape, long seed, float mean = 0f, float standardDeviation = 1f)
     {
-        if (!(standardDeviation >= 0f) || float.IsInfinity(standardDeviation))
-        {
-            throw new ArgumentOutOfRangeException(nameof(standardDeviation), standardDeviation, "Must be finite and non-negative.");
-        }
-
+        RandomDraws.CheckStandardDeviation(standardDeviation);
         var t = new Tensor(shape);
-        var random = new SeededRandom(seed);
-        Span<float> span = t.AsSpan();
-        for (int i = 0; i < span.Length; i++)
-        {
-            span[i] = mean + (standardDeviation * random.NextNormal());
-        }
-
+        RandomDraws.Normal(new SeededRandom(seed), t.AsSpan(), mean, standardDeviation);
         return t;
     }
 
-    /// <summary>A tensor of samples uniformly distributed in [<paramref name="minimum"/>, <paramref name="maximum"/>), reproducible from <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// A tensor of samples from a normal distribution, the next draws of <paramref name="seed"/>'s stream (Keras'
+    /// <c>keras.random.normal(shape, seed=seed_generator)</c>): each call gives new values, a rerun the same sequence.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="standardDeviation"/> is negative or not finite.</exception>
+    public static Tensor RandomNormal(TensorShape shape, SeedGenerator seed, float mean = 0f, float standardDeviation = 1f)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        RandomDraws.CheckStandardDeviation(standardDeviation);
+        var t = new Tensor(shape);
+        seed.FillNormal(t, mean, standardDeviation);
+        return t;
+    }
+
+    /// <summary>A tensor of samples uniformly distributed in [<paramref name="minimum"/>, <paramref name="maximum"/>), reproducible from <paramref name="seed"/>: the same values on every call with that seed.</summary>
     /// <exception cref="ArgumentException"><paramref name="maximum"/> is below <paramref name="minimum"/>, or the range
     /// <paramref name="maximum"/> − <paramref name="minimum"/> is not a finite float.</exception>
     public static Tensor RandomUniform(TensorShape shape, long seed, float minimum = 0f, float maximum = 1f)
     {
-        if (!(maximum >= minimum))
-        {
-            throw new ArgumentException($"RandomUniform needs minimum <= maximum but got minimum={minimum}, maximum={maximum}.", nameof(maximum));
-        }
-
-        float range = maximum - minimum;
-        if (!float.IsFinite(range))
-        {
-            throw new ArgumentException($"RandomUniform needs a finite range but maximum - minimum = {maximum} - {minimum} is {range}.", nameof(maximum));
-        }
-
+        float largest = RandomDraws.CheckUniformRange(minimum, maximum);
         var t = new Tensor(shape);
-        var random = new SeededRandom(seed);
-        Span<float> span = t.AsSpan();
+        RandomDraws.Uniform(new SeededRandom(seed), t.AsSpan(), minimum, maximum - minimum, largest);
+        return t;
+    }
 
-        // minimum + range * u rounds up to maximum for u just below 1 (about once in 2^24 draws); keep the interval half-open.
-        float largest = range > 0f ? MathF.BitDecrement(maximum) : maximum;
-        for (int i = 0; i < span.Length; i++)
-        {
-            span[i] = MathF.Min(minimum + (range * random.NextSingle()), largest);
-        }
-
+    /// <summary>
+    /// A tensor of samples uniformly distributed in [<paramref name="minimum"/>, <paramref name="maximum"/>), the next
+    /// draws of <paramref name="seed"/>'s stream (Keras' <c>keras.random.uniform(shape, seed=seed_generator)</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="maximum"/> is below <paramref name="minimum"/>, or the range
+    /// <paramref name="maximum"/> − <paramref name="minimum"/> is not a finite float.</exception>
+    public static Tensor RandomUniform(TensorShape shape, SeedGenerator seed, float minimum = 0f, float maximum = 1f)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        RandomDraws.CheckUniformRange(minimum, maximum);
+        var t = new Tensor(shape);
+        seed.FillUniform(t, minimum, maximum);
         return t;
     }
 }

@@ -186,7 +186,12 @@ internal static class ResizeImports
             }
             else if (a == 0)
             {
-                throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"input sizes holds {(long)v} for the batch axis, a fixed length; NeuralNet.Onnx imports Resize of each sample (the batch length read by a Shape)"));
+                // A file exported without a dynamic batch axis holds its batch length here (torch.onnx folds the Shape).
+                if (graph.FixedBatch != (long)v)
+                {
+                    throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                        $"input sizes holds {(long)v} for the batch axis; NeuralNet.Onnx imports Resize of each sample (the batch length read by a Shape, or the inputs' fixed batch length{(graph.FixedBatch is long n ? $" {n}" : "")})"));
+                }
             }
             else
             {

@@ -77,6 +77,30 @@ public sealed class ImportResizeTests
         Assert.Equal([height, width, 3], model.Outputs[0].Shape.Dimensions.ToArray());
     }
 
+    [Fact]
+    public void ResizeBySizesHoldingTheFixedBatch_MatchesOnnxRuntime()
+    {
+        // Exported without dynamic axes, F.interpolate(size=(6, 7)) folds to constant sizes [2, 3, 6, 7]: the batch entry is
+        // the inputs' fixed batch length, any other is refused.
+        foreach (long batch in new long[] { 2, 3 })
+        {
+            var g = new OnnxGraphs(49);
+            string x = g.Input("image", 2, 3, 4, 5);
+            g.Output(g.Node("Resize", [x, "", "", g.Int64s(batch, 3, 6, 7)], String("coordinate_transformation_mode", "pytorch_half_pixel"), String("mode", "linear")));
+            if (batch == 2)
+            {
+                Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [2, 3, 4, 5]);
+                Resizing resizing = Assert.Single(model.Layers.OfType<Resizing>());
+                Assert.Equal((6, 7), (resizing.Height, resizing.Width));
+            }
+            else
+            {
+                var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(g.ToBytes()));
+                Assert.Contains("(Resize): input sizes holds 3 for the batch axis; NeuralNet.Onnx imports Resize of each sample (the batch length read by a Shape, or the inputs' fixed batch length 2)", error.Message, StringComparison.Ordinal);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("align_corners", "attribute coordinate_transformation_mode='align_corners' with scale 2 on axis 2 (4 -> 8) samples input position 0.4286 for output 1, where NeuralNet's UpSampling2D and Resizing (Keras' bilinear, half-pixel centers: (o + 0.5) · 4 / 8 − 0.5) sample 0.25")]
     [InlineData("asymmetric_linear", "attribute coordinate_transformation_mode='asymmetric' with scale 2 on axis 2 (4 -> 8) samples input position 0.5 for output 1, where NeuralNet's UpSampling2D and Resizing (Keras' bilinear, half-pixel centers: (o + 0.5) · 4 / 8 − 0.5) sample 0.25")]

@@ -238,7 +238,7 @@ internal static class ResizeImports
                 if (onnx != keras)
                 {
                     throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
-                        $"attribute coordinate_transformation_mode='{transform}' with nearest_mode='{nearestMode}' and scale {scale} on axis {axis} ({input} -> {output}) reads input {onnx} for output {o}, where NeuralNet's UpSampling2D and Resizing (Keras' nearest: floor((o + 0.5) · {input} / {output})) read {keras}; NeuralNet.Onnx imports nearest Resize where the two read the same inputs (any whole factor with half_pixel, or asymmetric and floor: PyTorch's nn.Upsample)"));
+                        $"attribute coordinate_transformation_mode='{transform}' with nearest_mode='{nearestMode}' and scale {scale} on axis {axis} ({input} -> {output}) reads input {onnx} for output {o}, where NeuralNet's UpSampling2D and Resizing (Keras' nearest: floor((o + 0.5) · {input} / {output})) read {keras}; NeuralNet.Onnx imports nearest Resize where the two read the same inputs (half_pixel with round_prefer_floor at whole factors or round_prefer_ceil at any lengths, asymmetric with floor at whole factors: PyTorch's nn.Upsample)"));
                 }
             }
         }

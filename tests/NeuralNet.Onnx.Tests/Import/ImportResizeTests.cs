@@ -106,6 +106,7 @@ public sealed class ImportResizeTests
     [InlineData("asymmetric_linear", "attribute coordinate_transformation_mode='asymmetric' with scale 2 on axis 2 (4 -> 8) samples input position 0.5 for output 1, where NeuralNet's UpSampling2D and Resizing (Keras' bilinear, half-pixel centers: (o + 0.5) · 4 / 8 − 0.5) sample 0.25")]
     [InlineData("scale_not_ratio", "attribute coordinate_transformation_mode='half_pixel' with scale 1.5 on axis 3 (5 -> 7) samples input position 0.5 for output 1, where NeuralNet's UpSampling2D and Resizing (Keras' bilinear, half-pixel centers: (o + 0.5) · 5 / 7 − 0.5) sample 0.5714")]
     [InlineData("nearest_asymmetric_ceil", "attribute coordinate_transformation_mode='asymmetric' with nearest_mode='round_prefer_ceil' and scale 2 on axis 2 (4 -> 8) reads input 1 for output 1, where NeuralNet's UpSampling2D and Resizing (Keras' nearest: floor((o + 0.5) · 4 / 8)) read 0")]
+    [InlineData("nearest_half_pixel_floor", "attribute coordinate_transformation_mode='half_pixel' with nearest_mode='floor' and scale 2 on axis 2 (4 -> 8) reads input 0 for output 2, where NeuralNet's UpSampling2D and Resizing (Keras' nearest: floor((o + 0.5) · 4 / 8)) read 1")]
     [InlineData("cubic", "attribute mode='cubic'; ONNX's cubic (Keys' kernel on the exact fraction) differs from Keras' bicubic")]
     [InlineData("crop_and_resize", "attribute coordinate_transformation_mode='tf_crop_and_resize' (a crop by roi)")]
     [InlineData("channels", "it resizes the channels axis (axis 1) of 't1' [N, 3, 4, 5] by scale 2; NeuralNet.Onnx imports Resize of an image's height and width (axes 2 and 3)")]
@@ -122,6 +123,7 @@ public sealed class ImportResizeTests
             "asymmetric_linear" => Resize(g, conv, [1, 1, 2, 2], null, String("coordinate_transformation_mode", "asymmetric"), String("mode", "linear")),
             "scale_not_ratio" => Resize(g, conv, [1, 1, 1, 1.5f], null, String("mode", "linear")),
             "nearest_asymmetric_ceil" => Resize(g, conv, [1, 1, 2, 2], null, String("coordinate_transformation_mode", "asymmetric"), String("nearest_mode", "round_prefer_ceil")),
+            "nearest_half_pixel_floor" => Resize(g, conv, [1, 1, 2, 2], null, String("nearest_mode", "floor")),
             "cubic" => Resize(g, conv, [1, 1, 2, 2], null, String("mode", "cubic")),
             "crop_and_resize" => Resize(g, conv, [1, 1, 2, 2], null, String("coordinate_transformation_mode", "tf_crop_and_resize")),
             "channels" => Resize(g, conv, [1, 2, 2, 2], null),

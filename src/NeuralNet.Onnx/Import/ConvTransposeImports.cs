@@ -5,9 +5,11 @@ using NeuralNet.Models;
 namespace NeuralNet.Onnx.Import;
 
 /// <summary>
-/// ConvTranspose over (N, C, H, W) images as Conv2DTranspose and over (N, C, L) sequences as Conv1DTranspose (between
-/// two Permutes, as NeuralNet holds a sequence's ONNX layout), its (C, M, k...) weights laid out as Keras' (k..., M, C),
-/// unflipped; pads that neither Keras padding gives become a Cropping2D / Cropping1D after it (see <see cref="ConvTransposePlan"/>).
+/// ConvTranspose over (N, C, H, W) images as Conv2DTranspose, over (N, C, L) sequences as Conv1DTranspose and over
+/// (N, C, D, H, W) volumes as Conv3DTranspose (between two Permutes, as NeuralNet holds a sequence's and a volume's ONNX
+/// layout; cancelling ones are left out, see <see cref="ImportBuild.Permuted"/>), its (C, M, k...) weights laid out as
+/// Keras' (k..., M, C), unflipped; pads that neither Keras padding gives become a Cropping1D / 2D / 3D after it (see
+/// <see cref="ConvTransposePlan"/>).
 /// </summary>
 internal static class ConvTransposeImports
 {
@@ -20,15 +22,15 @@ internal static class ConvTransposeImports
         x = x.Rank switch
         {
             4 => graph.Image(node, 0, "X"),
-            3 => x,
-            _ => throw node.Refuse($"input 0 (X) has dimensions {ImportText.Dims(x.Dims)}; NeuralNet.Onnx imports ConvTranspose on (N, C, L) sequences and (N, C, H, W) images"),
+            3 or 5 => x,
+            _ => throw node.Refuse($"input 0 (X) has dimensions {ImportText.Dims(x.Dims)}; NeuralNet.Onnx imports ConvTranspose on (N, C, L) sequences, (N, C, H, W) images and (N, C, D, H, W) volumes"),
         };
         int rank = x.Rank - 2;
         OnnxConstant w = graph.Constant(node, 1, "W, the weights");
         if (w.Dims.Length != x.Rank || w.Dims.Any(v => v < 1))
         {
             throw node.Invalid(string.Create(CultureInfo.InvariantCulture,
-                $"W has dimensions {w.Shape}; a {rank}-D transposed convolution's weights are (C, M/group, {(rank == 1 ? "k" : "kH, kW")}), each length at least 1"));
+                $"W has dimensions {w.Shape}; a {rank}-D transposed convolution's weights are (C, M/group, {(rank == 1 ? "k" : rank == 2 ? "kH, kW" : "kD, kH, kW")}), each length at least 1"));
         }
 
         long group = attributes.Int("group", 1);
@@ -39,7 +41,7 @@ internal static class ConvTransposeImports
 
         if (group != 1)
         {
-            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"attribute group={group}; NeuralNet's Conv1DTranspose and Conv2DTranspose (as Keras') have no groups"));
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"attribute group={group}; NeuralNet's Conv1DTranspose, Conv2DTranspose and Conv3DTranspose (as Keras') have no groups"));
         }
 
         long channels = x.Dims[1], filters = w.Dims[1];
@@ -103,9 +105,12 @@ internal static class ConvTransposeImports
 
         // (C, M, k...) -> Keras' (k..., M, C): both scatter input pixel i through tap a to full-map index i·stride + a·dilation.
         int[] weightDims = [.. w.Dims.Select(v => (int)v)];
-        float[] kernelValues = rank == 2
-            ? ImportLayout.Transpose(w.ToFloats(), weightDims, [2, 3, 1, 0])
-            : ImportLayout.Transpose(w.ToFloats(), weightDims, [2, 1, 0]);
+        float[] kernelValues = ImportLayout.Transpose(w.ToFloats(), weightDims, rank switch
+        {
+            1 => [2, 1, 0],
+            2 => [2, 3, 1, 0],
+            _ => [2, 3, 4, 1, 0],
+        });
         long[] dims = [x.Dims[0], filters, .. windows.Select(v => v.Length)];
         graph.Define(node, dims, b =>
         {
@@ -118,12 +123,20 @@ internal static class ConvTransposeImports
                 y = CheckBuilt(node, "Conv2DTranspose", conv.Call(b[x]), [.. plan.Output, filters]);
                 y = plan.HasCrop ? new Cropping2D((plan.Crops[0], plan.Crops[1])).Call(y) : y;
             }
+            else if (rank == 3)
+            {
+                // NeuralNet holds a volume as ONNX's (N, C, D, H, W); Conv3DTranspose reads (N, D, H, W, C).
+                conv = new Conv3DTranspose((int)filters, ((int)kernel[0], (int)kernel[1], (int)kernel[2]), ((int)s[0], (int)s[1], (int)s[2]), plan.Padding,
+                    plan.OutputPadding is [int od, int oh, int ow] ? (od, oh, ow) : null, ((int)d[0], (int)d[1], (int)d[2]), useBias: bias is not null);
+                y = CheckBuilt(node, "Conv3DTranspose", conv.Call(ImportBuild.Permuted(b[x], 2, 3, 4, 1)), [.. plan.Output, filters]);
+                y = ImportBuild.Permuted(plan.HasCrop ? new Cropping3D((plan.Crops[0], plan.Crops[1], plan.Crops[2])).Call(y) : y, 4, 1, 2, 3);
+            }
             else
             {
                 // NeuralNet holds a sequence as ONNX's (N, C, L); Conv1DTranspose reads (N, L, C).
                 conv = new Conv1DTranspose((int)filters, (int)kernel[0], (int)s[0], plan.Padding, plan.OutputPadding?[0], (int)d[0], useBias: bias is not null);
-                y = CheckBuilt(node, "Conv1DTranspose", conv.Call(new Permute(2, 1).Call(b[x])), [.. plan.Output, filters]);
-                y = new Permute(2, 1).Call(plan.HasCrop ? new Cropping1D(plan.Crops[0]).Call(y) : y);
+                y = CheckBuilt(node, "Conv1DTranspose", conv.Call(ImportBuild.Permuted(b[x], 2, 1)), [.. plan.Output, filters]);
+                y = ImportBuild.Permuted(plan.HasCrop ? new Cropping1D(plan.Crops[0]).Call(y) : y, 2, 1);
             }
 
             b.Weight(conv, "kernel", kernelValues);
@@ -132,7 +145,7 @@ internal static class ConvTransposeImports
                 b.Weight(conv, "bias", bias);
             }
 
-            return CheckBuilt(node, "the imported ConvTranspose", y, rank == 2 ? [dims[2], dims[3], filters] : [filters, dims[2]]);
+            return CheckBuilt(node, "the imported ConvTranspose", y, rank == 2 ? [dims[2], dims[3], filters] : [.. dims[1..]]);
         });
     }
 

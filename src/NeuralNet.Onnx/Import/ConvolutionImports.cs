@@ -4,7 +4,7 @@ using NeuralNet.Models;
 
 namespace NeuralNet.Onnx.Import;
 
-/// <summary>Conv over images as Conv2D (groups too) or DepthwiseConv2D, its OIHW weights laid out as Keras' HWIO.</summary>
+/// <summary>Conv over images as Conv2D (groups too) or DepthwiseConv2D, its OIHW weights laid out as Keras' HWIO; over (N, C, L) sequences see <see cref="Conv1DImports"/>.</summary>
 internal static class ConvolutionImports
 {
     public static void Register(Dictionary<string, OpConverter> all) => all["Conv"] = Conv;
@@ -12,6 +12,18 @@ internal static class ConvolutionImports
     private static void Conv(ImportedNode node, ImportGraph graph)
     {
         var attributes = new NodeAttributes(node, "auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
+        ImportedValue given = graph.Computed(node, 0, "X");
+        if (given.Rank == 3)
+        {
+            Conv1DImports.Define(node, graph, attributes, given);
+            return;
+        }
+
+        if (given.Rank != 4)
+        {
+            throw node.Refuse($"input 0 (X) has dimensions {ImportText.Dims(given.Dims)}; NeuralNet.Onnx imports Conv on (N, C, L) sequences (Conv1D) and (N, C, H, W) images (Conv2D)");
+        }
+
         ImportedValue x = graph.Image(node, 0, "X");
         OnnxConstant w = graph.Constant(node, 1, "W, the weights");
         if (w.Dims.Length != 4)

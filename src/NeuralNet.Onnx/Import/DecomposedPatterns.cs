@@ -11,8 +11,9 @@ namespace NeuralNet.Onnx.Import;
 /// <see cref="Gelu"/> activation or <see cref="Layers.LayerNormalization"/>, at its last node. Products and sums are read
 /// up to order and grouping (<c>0.5·x·(1 + erf(x/√2))</c>, <c>x·0.5·(1 + erf(x·0.7071))</c>, <c>Pow(x, 3)</c> or
 /// <c>x·x·x</c>); a value inside a match must have no reader outside it. What does not match imports node by node.
-/// NeuralNet's exported BatchNormalization (Sub, Mul, [Mul], [Add] by constants) is found here too (<see cref="ExportedBatchNorm"/>).
-/// Each family's search has its file (DecomposedPatterns.Gelu.cs, .LayerNorm.cs, .ExportedBatchNorm.cs); this one holds the
+/// NeuralNet's exported BatchNormalization (Sub, Mul, [Mul], [Add] by constants) is found here too (<see cref="ExportedBatchNorm"/>),
+/// and its bilinear UpSampling2D (two Gathers blended by Mul and Add, <see cref="BilinearUpSamplingImport"/>).
+/// Each family's search has its file (DecomposedPatterns.Gelu.cs, .LayerNorm.cs, .ExportedBatchNorm.cs, .BilinearUpSampling.cs); this one holds the
 /// walk over the nodes and the product, sum and producer readers they share.
 /// </summary>
 internal sealed partial class DecomposedPatterns
@@ -54,7 +55,7 @@ internal sealed partial class DecomposedPatterns
         // From the last node back, so that the outermost product of a GELU is its anchor.
         for (int i = _nodes.Count - 1; i >= 0; i--)
         {
-            if (!_claimed.Contains(i) && _nodes[i].Domain is "" or "ai.onnx" && (MatchGelu(i) ?? MatchLayerNorm(i) ?? MatchExportedBatchNorm(i)) is (HashSet<int> nodes, OpConverter fused) && !nodes.Overlaps(_claimed))
+            if (!_claimed.Contains(i) && _nodes[i].Domain is "" or "ai.onnx" && (MatchGelu(i) ?? MatchLayerNorm(i) ?? MatchExportedBatchNorm(i) ?? MatchBilinearUpSampling(i)) is (HashSet<int> nodes, OpConverter fused) && !nodes.Overlaps(_claimed))
             {
                 _claimed.UnionWith(nodes);
                 _anchors[i] = fused;

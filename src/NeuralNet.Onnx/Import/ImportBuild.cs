@@ -58,6 +58,22 @@ internal sealed class ImportBuild
     public static SymbolicTensor FromOnnxOrder(SymbolicTensor tensor, long[] dims) =>
         dims.Length == 4 && !(dims[2] == 1 && dims[3] == 1) ? new Permute(2, 3, 1).Call(tensor) : tensor;
 
+    /// <summary>
+    /// <paramref name="tensor"/> permuted by <paramref name="dims"/> (Keras' Permute, batch axis not counted), or, where
+    /// <paramref name="tensor"/> is itself a Permute's output that this one undoes, that Permute's input: two cancelling
+    /// Permutes (a sequence turned (N, L, C) for a Conv1D or Conv1DTranspose, then back for the next) leave no layer.
+    /// </summary>
+    public static SymbolicTensor Permuted(SymbolicTensor tensor, params int[] dims)
+    {
+        if (tensor.Layer is Permute previous && previous.Dims.Count == dims.Length
+            && dims.Select((d, i) => previous.Dims[d - 1] == i + 1).All(same => same))
+        {
+            return tensor.InboundTensors[0];
+        }
+
+        return new Permute(dims).Call(tensor);
+    }
+
     /// <summary>Records that parameter <paramref name="parameter"/> of <paramref name="layer"/> takes <paramref name="values"/> (in its layout).</summary>
     public void Weight(Layer layer, string parameter, float[] values) => _weights.Add((layer, parameter, values));
 

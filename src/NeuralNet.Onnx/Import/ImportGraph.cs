@@ -181,9 +181,10 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
             throw node.Refuse($"its output would have dimensions {ImportText.Dims(dims)}; NeuralNet layers need a length of at least 1 on every axis");
         }
 
-        if (dims.Length is < 2 or > 4)
+        // Rank 5 is a volume (N, C, D, H, W), held in ONNX's order as sequences are (a Conv3DTranspose reads it through Permutes).
+        if (dims.Length is < 2 or > 5)
         {
-            throw node.Refuse($"its output has dimensions {ImportText.Dims(dims)}; NeuralNet.Onnx imports tensors of rank 2 to 4 (a batch axis and 1 to 3 more)");
+            throw node.Refuse($"its output has dimensions {ImportText.Dims(dims)}; NeuralNet.Onnx imports tensors of rank 2 to 5 (a batch axis and 1 to 4 more)");
         }
 
         if (ImportSizes.Product(dims.Skip(1)) is null)

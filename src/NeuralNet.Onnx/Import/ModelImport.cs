@@ -147,7 +147,8 @@ internal static class ModelImport
         return (int)set.Version;
     }
 
-    // Inputs are float tensors of fixed lengths but the batch: (N, C, H, W) images become channels-last (H, W, C) inputs.
+    // Inputs are float tensors of fixed lengths but the batch: (N, C, H, W) images become channels-last (H, W, C) inputs;
+    // other ranks (a volume's (N, C, D, H, W) too, for a 3-D ConvTranspose) are held in ONNX's order.
     // An input that only Transposes to channels first (as NeuralNet's exporter writes) is channels last already.
     private static bool ChannelsLast(GraphProto g, string input)
     {
@@ -165,9 +166,9 @@ internal static class ModelImport
             throw new NotSupportedException($"{what} has element type {OnnxConstant.TypeName(tensor.ElemType)}; NeuralNet.Onnx imports float inputs.");
         }
 
-        if (tensor.Shape is null || tensor.Shape.Dim.Count is < 2 or > 4)
+        if (tensor.Shape is null || tensor.Shape.Dim.Count is < 2 or > 5)
         {
-            throw new NotSupportedException($"{what} has {(tensor.Shape is null ? "no shape" : string.Create(CultureInfo.InvariantCulture, $"rank {tensor.Shape.Dim.Count}"))}; NeuralNet.Onnx imports inputs of rank 2 to 4 with known lengths (a batch axis and 1 to 3 more).");
+            throw new NotSupportedException($"{what} has {(tensor.Shape is null ? "no shape" : string.Create(CultureInfo.InvariantCulture, $"rank {tensor.Shape.Dim.Count}"))}; NeuralNet.Onnx imports inputs of rank 2 to 5 with known lengths (a batch axis and 1 to 4 more).");
         }
 
         var dims = new long[tensor.Shape.Dim.Count];

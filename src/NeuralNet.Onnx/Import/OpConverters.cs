@@ -24,6 +24,7 @@ internal static class OpConverters
         SqueezeImports.Register(all);
         SplitImports.Register(all);
         UpSamplingImports.Register(all);
+        ResizeImports.Register(all);
         return all;
     }
 }

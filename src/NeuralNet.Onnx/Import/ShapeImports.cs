@@ -64,7 +64,7 @@ internal static class ShapeImports
 
         bool outputImage = dims.Length == 4;
         int[] permutation = Composed(outputImage)[1..];
-        graph.Define(node, dims, b => new Permute(permutation, null).Call(b[x]), outputImage);
+        graph.Define(node, dims, b => ImportBuild.Permuted(b[x], permutation), outputImage);
     }
 
     private static void Constant(ImportedNode node, ImportGraph graph)

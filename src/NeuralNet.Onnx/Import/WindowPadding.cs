@@ -14,8 +14,13 @@ internal readonly record struct WindowPadding(Padding Padding, long[] Pads, long
     /// <summary>Whether the pads are neither none nor Keras' 'same' ones.</summary>
     public bool IsExplicit => Padding == Padding.Valid && Pads.Any(p => p != 0);
 
-    /// <summary>Reads the node's padding for an input of <paramref name="height"/> × <paramref name="width"/> and windows of <paramref name="window"/> (dilated extent).</summary>
-    public static WindowPadding Read(ImportedNode node, NodeAttributes attributes, long height, long width, (int Height, int Width) window, (int Height, int Width) strides)
+    /// <summary>
+    /// Reads the node's padding for an input of <paramref name="height"/> × <paramref name="width"/> and windows of
+    /// <paramref name="window"/> (dilated extent); <paramref name="given"/> stands for the <c>pads</c> attribute (a 1-D
+    /// node's read as an L × 1 image's).
+    /// </summary>
+    public static WindowPadding Read(ImportedNode node, NodeAttributes attributes, long height, long width, (int Height, int Width) window, (int Height, int Width) strides,
+        long[]? given = null)
     {
         string autoPad = attributes.String("auto_pad", "NOTSET");
         long[] same = SamePadding.Pads(Padding.Same, (int)height, (int)width, window, strides);
@@ -32,7 +37,7 @@ internal readonly record struct WindowPadding(Padding Padding, long[] Pads, long
                 throw node.Refuse($"attribute auto_pad='{autoPad}'; NeuralNet.Onnx imports NOTSET (explicit pads), VALID and SAME_UPPER (Keras' 'same'), not SAME_LOWER, which puts the odd pixel first");
         }
 
-        long[] pads = attributes.Ints("pads", 4, 0);
+        long[] pads = given ?? attributes.Ints("pads", 4, 0);
         if (pads.Any(p => p < 0))
         {
             throw node.Refuse($"attribute pads={ImportText.List(pads)}; negative pads (cropping) are not imported");

@@ -59,13 +59,33 @@ public sealed class ImportUNetTests
     }
 
     [Fact]
-    public void ExportedUNetWithBilinearUpSampling_IsRefused_NamingTheGather()
+    public void ExportedUNetWithBilinearUpSampling_ImportedBack_PredictsTheSame()
     {
-        // Bilinear UpSampling2D exports as two Gathers blended by Mul and Add: not imported.
-        var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(UNet(Interpolation.Bilinear).ToOnnxBytes()));
+        // Bilinear UpSampling2D exports as two Gathers (the rows below and above each half-pixel sample) blended by Mul and
+        // Add, per axis; each chain imports as one bilinear UpSampling2D of that axis' factor (before session 41: refused).
+        Functional original = UNet(Interpolation.Bilinear);
+        byte[] onnx = original.ToOnnxBytes();
+        Functional imported = ImportChecks.Import(onnx);
+        Tensor images = Tensor.RandomNormal(new TensorShape(3, 16, 12, 3), 9);
 
-        // Its first Gather takes the rows below each output row (half-pixel), 0, 0, 0, 1, ...: the third is not floor(2 / 2).
-        Assert.Contains("node 'up_sampling2d/Gather' (Gather): input 1 (indices) 'up_sampling2d/rows_lower' takes index 0 at output 2 along axis 2, not floor(2 / 2) = 1", error.Message, StringComparison.Ordinal);
+        Tensor expected = original.PredictOutputs([images])[0], actual = imported.PredictOutputs([images])[0];
+        Assert.Equal(expected.Shape, actual.Shape);
+        ImportChecks.AssertClose(expected.AsReadOnlySpan(), actual.AsReadOnlySpan());
+        (float[] Values, int[] Dimensions) runtime = Assert.Single(OnnxGraphs.Run(onnx, "image", images.AsReadOnlySpan().ToArray(), [3, 16, 12, 3]));
+        ImportChecks.AssertClose(runtime.Values, actual.AsReadOnlySpan());
+        Assert.Equal([((2, 1), Interpolation.Bilinear), ((1, 2), Interpolation.Bilinear)], imported.Layers.OfType<UpSampling2D>().Select(u => (u.Size, u.Interpolation)));
+    }
+
+    [Fact]
+    public void ExportedBilinearResizingByAFractionalFactor_IsRefused_NamingTheGather()
+    {
+        // Resizing 4 -> 6 rows is the same Gather, Mul and Add chain, but its table is not a whole factor's: the nodes import
+        // one by one and the first Gather is refused, as before.
+        var image = new Input(new TensorShape(4, 4, 2), name: "image");
+        var model = new Functional([image], [new Resizing(6, 4).Call(new Conv2D(2, 1).Call(image))], seed: 3);
+        var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(model.ToOnnxBytes()));
+
+        Assert.Contains("(Gather): input 1 (indices) 'resizing/rows_lower' holds 6 indices along axis 2 of length 4, not a whole multiple k · 4", error.Message, StringComparison.Ordinal);
         Assert.Contains("NeuralNet.Onnx imports Gather of a computed tensor only as UpSampling2D's nearest repeat", error.Message, StringComparison.Ordinal);
     }
 }

@@ -74,13 +74,20 @@ public abstract partial class Model
     }
 
     // Inputs then targets, checked against the model, the losses and the metrics, with the same number of samples.
-    private Tensor[] CheckedData(ModelData x, ModelData y, string xName, string yName, bool checkFinite = true)
+    // With trainingMethod, a model whose parameters are all frozen is refused too (after the build it may need).
+    private Tensor[] CheckedData(ModelData x, ModelData y, string xName, string yName, bool checkFinite = true, string? trainingMethod = null)
     {
         bool wasBuilt = IsBuilt;
         Tensor[] inputs = CheckedInputs(x, xName);
         try
         {
-            return CheckedTargets(inputs, y, xName, yName, checkFinite);
+            Tensor[] data = CheckedTargets(inputs, y, xName, yName, checkFinite);
+            if (trainingMethod is not null)
+            {
+                RequireTrainableParameters(trainingMethod);
+            }
+
+            return data;
         }
         catch when (!wasBuilt)
         {

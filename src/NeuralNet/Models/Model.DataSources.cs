@@ -37,7 +37,7 @@ public abstract partial class Model
     /// <param name="cancellationToken">Checked before every batch and while waiting for one, and given to asynchronous streams; on
     /// cancellation the model keeps the weights of the last completed step and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <returns>Per-epoch logs, as <c>Fit</c> on tensors.</returns>
-    /// <exception cref="InvalidOperationException">The model is not compiled, or has parameters and every one is frozen, or not built and <paramref name="data"/> is a stream
+    /// <exception cref="InvalidOperationException">The model is not compiled, or every one of its parameters is in a frozen layer (checked when the call starts), or not built and <paramref name="data"/> is a stream
     /// (give the model an input shape first).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of its range, or <paramref name="stepsPerEpoch"/> exceeds a dataset's batch count.</exception>
     /// <exception cref="DataSourceException">A batch could not be produced (the source's exception is inside; the model keeps the

@@ -5,13 +5,26 @@ namespace NeuralNet.Models;
 // combined model, then train both) ends there, since trainable takes effect at once here as in Keras 3.
 public abstract partial class Model
 {
+    // Only parameters of frozen layers count: an unfrozen BatchNormalization without center and scale has no trainable
+    // weight but still updates its moving statistics in training (AdaBN-style recalibration), which is not refused.
     private void RequireTrainableParameters(string method)
     {
-        if (ParameterCount > 0 && TrainableParameterCount == 0)
+        IReadOnlyList<Parameter> parameters = Parameters;
+        if (parameters.Count == 0)
         {
-            throw new InvalidOperationException(
-                $"{method} on model '{Name}', whose {ParameterCount} parameters are all frozen (Trainable = false): the step would change no weight. " +
-                "A change of Trainable takes effect at once, with no Compile needed (Keras 3); to train a discriminator frozen inside a combined GAN model, set discriminator.Trainable = true before training it and false before training the combined model.");
+            return;
         }
+
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            if (!parameters[i].Frozen)
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"{method} on model '{Name}', whose {ParameterCount} parameters are all in frozen layers (Trainable = false): the step would change no weight. " +
+            "Set Trainable = true on the layers (or the model) to train; the change takes effect at once, with no Compile needed (Keras 3 trains nothing here and warns).");
     }
 }

@@ -52,7 +52,7 @@ public abstract partial class Model
     /// completed step and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <returns>Per-epoch <c>loss</c> (mean over the epoch's samples, plus weight penalties), per-output losses when there are
     /// several, metrics, and their <c>val_</c> counterparts.</returns>
-    /// <exception cref="InvalidOperationException">The model is not compiled, or it has parameters and every one is frozen (<see cref="TrainableParameterCount"/> is 0).</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or every one of its parameters is in a frozen layer (checked when the call starts: a callback that unfreezes layers later does not help).</exception>
     /// <exception cref="ArgumentException">The number of arrays or their shapes do not fit the model or the losses, sample counts
     /// differ, inputs contain NaN or infinity, or both validation options are given.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="epochs"/> is negative, <paramref name="batchSize"/> is below 1,
@@ -90,8 +90,7 @@ public abstract partial class Model
 
         using (_gate.EnterExclusive())
         {
-            Tensor[] train = CheckedData(x, y, nameof(x), nameof(y));
-            RequireTrainableParameters(nameof(Fit));
+            Tensor[] train = CheckedData(x, y, nameof(x), nameof(y), trainingMethod: nameof(Fit));
             Trainer trainer = GetTrainer(nameof(Fit));
             if (WeightsPerSample(trainer, train, classWeight, sampleWeight) is Tensor weights)
             {
@@ -383,7 +382,7 @@ public abstract partial class Model
     /// <param name="classWeight">Weights by class, as for <c>Fit</c>; null for none.</param>
     /// <returns><c>loss</c> (the mean per sample of the batch losses since the last reset, penalties included) and every metric, by name;
     /// a view the model reuses, overwritten by the next batch call.</returns>
-    /// <exception cref="InvalidOperationException">The model is not compiled, or it has parameters and every one is frozen (<see cref="TrainableParameterCount"/> is 0).</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or every one of its parameters is in a frozen layer (checked when the call starts: a callback that unfreezes layers later does not help).</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or contain NaN or infinity.</exception>
     public IReadOnlyDictionary<string, double> TrainOnBatch(ModelData x, ModelData y, Tensor? sampleWeight = null, ClassWeights? classWeight = null)
     {
@@ -391,8 +390,7 @@ public abstract partial class Model
         Optimizer!.CheckCanStep();
         using (_gate.EnterExclusive())
         {
-            Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y));
-            RequireTrainableParameters(nameof(TrainOnBatch));
+            Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), trainingMethod: nameof(TrainOnBatch));
             Trainer trainer = GetTrainer(nameof(TrainOnBatch));
             if (WeightsPerSample(trainer, batch, classWeight, sampleWeight) is Tensor weights)
             {

@@ -8,6 +8,8 @@ namespace NeuralNet.Losses;
 /// </summary>
 public abstract class Loss
 {
+    private bool? _writesEntries;
+
     /// <summary>Creates a loss that reduces by <see cref="LossReduction.SumOverBatchSize"/>, the mean over the batch.</summary>
     protected Loss()
     {
@@ -167,13 +169,16 @@ public abstract class Loss
         }
     }
 
-    /// <summary>Whether this is a loss of your own that overrides <see cref="ComputePerEntry"/>, so it takes an output mask.</summary>
+    /// <summary>
+    /// Whether this is a loss of your own that overrides <see cref="ComputePerEntry"/>, so it takes an output mask. Found
+    /// once: the trainer asks for every masked batch, and a step allocates nothing after the first.
+    /// </summary>
+    internal bool WritesEntries => _writesEntries ??= !IsBuiltIn && DeclaresComputePerEntry();
+
     // The reflection only asks where ComputePerEntry is declared; the trimmer keeps every override of a method called virtually.
-    internal bool WritesEntries
-    {
-        [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Reads the declaring type of a virtual method that is always kept.")]
-        get => !IsBuiltIn && GetType().GetMethod(nameof(ComputePerEntry), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!.DeclaringType != typeof(Loss);
-    }
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Reads the declaring type of a virtual method that is always kept.")]
+    private bool DeclaresComputePerEntry() =>
+        GetType().GetMethod(nameof(ComputePerEntry), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!.DeclaringType != typeof(Loss);
 
     private NotSupportedException MaskNeedsPerEntry() => new(
         $"{GetType().Name} ('{Name}') is the loss of an output that carries a mask (from an Embedding(maskZero: true), Masking or another masking layer upstream): the mask weighs the loss of each entry (each row of the last axis), as Keras' mask weighs a loss's unreduced values, so override Loss.ComputePerEntry to write those values (their mean equal to Compute), or remove the mask. Sample weights are not needed for this.");

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Numerics.Tensors;
 using NeuralNet.Activations;
 using NeuralNet.Datasets;
 using NeuralNet.Layers;

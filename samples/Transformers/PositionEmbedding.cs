@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives; // not the namespace: its Tensor class would make NeuralNet's Tensor ambiguous (CS0104) where this is copied
 using NeuralNet.Initializers;
 using NeuralNet.Layers;
 using NeuralNet.Serialization;

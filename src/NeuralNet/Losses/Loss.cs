@@ -8,6 +8,8 @@ namespace NeuralNet.Losses;
 /// </summary>
 public abstract class Loss
 {
+    private bool? _writesEntries;
+
     /// <summary>Creates a loss that reduces by <see cref="LossReduction.SumOverBatchSize"/>, the mean over the batch.</summary>
     protected Loss()
     {
@@ -18,7 +20,14 @@ public abstract class Loss
     private protected Loss(LossReduction reduction)
     {
         Reduction = LossReductionNames.Check(GetType().Name, reduction);
+        IsBuiltIn = true;
     }
+
+    /// <summary>
+    /// Whether this is one of the library's losses (made through the constructor that takes a reduction), which the trainer
+    /// hands a masked output's rows; a loss of your own sees the output's own shape, masked or not.
+    /// </summary>
+    internal bool IsBuiltIn { get; }
 
     /// <summary>
     /// How the per-entry values become the loss (Keras' <c>reduction</c>): <see cref="Compute"/>, <see cref="Gradient"/>,
@@ -79,11 +88,27 @@ public abstract class Loss
     /// <exception cref="ArgumentException">The shapes do not fit, or <paramref name="destination"/> is not one value per sample.</exception>
     /// <exception cref="NotSupportedException">
     /// The loss does not override this method: every built-in loss does; a loss of your own must override it to be
-    /// used with per-sample weights.
+    /// used with sample or class weights.
     /// </exception>
     public virtual void ComputePerSample(Tensor predictions, Tensor targets, Span<float> destination) =>
         throw new NotSupportedException(
-            $"{GetType().Name} ('{Name}') does not compute per-sample losses: override Loss.ComputePerSample to write one value per sample (their mean equal to Compute) before using it with sample weights.");
+            $"{GetType().Name} ('{Name}') does not compute per-sample losses: override Loss.ComputePerSample to write one value per sample (their mean equal to Compute) before using it with sample or class weights (sampleWeight, classWeight).");
+
+    /// <summary>
+    /// For a loss of your own on an output that carries a mask (an <c>Embedding(maskZero: true)</c> or <c>Masking</c>
+    /// upstream): writes the loss of each entry, each row of the last axis (Keras' unreduced values: batch·steps values for
+    /// a (batch, steps, classes) output, in row-major order), whose plain mean is <see cref="Compute"/>'s result. The
+    /// trainer weighs them by the mask as Keras does (Σ mask·value / Σ mask, times sample weights when given), and scales
+    /// <see cref="Gradient"/>'s rows by the same weights; every method sees the output's own shape, masked or not. Called
+    /// only for a masked output of a loss of your own (the built-in losses take masks their own way); the trainer asks
+    /// whether it is overridden before the first batch of an output sure to carry a mask. Should allocate nothing.
+    /// </summary>
+    /// <param name="predictions">The model's outputs, (batch, ..., last axis), as <see cref="Compute"/> sees them.</param>
+    /// <param name="targets">The targets for the batch, as <see cref="Compute"/> sees them.</param>
+    /// <param name="destination">Receives one value per entry: its length is the number of rows of the last axis.</param>
+    /// <exception cref="NotSupportedException">The loss does not override this method, so it cannot take an output mask.</exception>
+    protected internal virtual void ComputePerEntry(Tensor predictions, Tensor targets, Span<float> destination) =>
+        throw MaskNeedsPerEntry();
 
     /// <summary>Writes dLoss/dPredictions of <see cref="Compute"/>'s loss into <paramref name="gradient"/> (same shape as predictions).</summary>
     /// <param name="predictions">The model's outputs, (batch, ...).</param>
@@ -135,9 +160,28 @@ public abstract class Loss
     /// trainer asks before the first batch for outputs sure to carry one, and when a pass reveals one.
     /// </summary>
     /// <exception cref="NotSupportedException">The loss takes no output mask (as set up).</exception>
+    /// <remarks>A loss of your own takes a mask when it overrides <see cref="ComputePerEntry"/>, whose values the mask weighs.</remarks>
     internal virtual void CheckTakesMask(int rank)
     {
+        if (!IsBuiltIn && !WritesEntries)
+        {
+            throw MaskNeedsPerEntry();
+        }
     }
+
+    /// <summary>
+    /// Whether this is a loss of your own that overrides <see cref="ComputePerEntry"/>, so it takes an output mask. Found
+    /// once: the trainer asks for every masked batch, and a step allocates nothing after the first.
+    /// </summary>
+    internal bool WritesEntries => _writesEntries ??= !IsBuiltIn && DeclaresComputePerEntry();
+
+    // The reflection only asks where ComputePerEntry is declared; the trimmer keeps every override of a method called virtually.
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Reads the declaring type of a virtual method that is always kept.")]
+    private bool DeclaresComputePerEntry() =>
+        GetType().GetMethod(nameof(ComputePerEntry), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!.DeclaringType != typeof(Loss);
+
+    private NotSupportedException MaskNeedsPerEntry() => new(
+        $"{GetType().Name} ('{Name}') is the loss of an output that carries a mask (from an Embedding(maskZero: true), Masking or another masking layer upstream): the mask weighs the loss of each entry (each row of the last axis), as Keras' mask weighs a loss's unreduced values, so override Loss.ComputePerEntry to write those values (their mean equal to Compute), or remove the mask. Sample weights are not needed for this.");
 
     /// <summary>
     /// The factor from the (sample-weighted) mean the trainer computes to the loss's reduction, for a batch without a

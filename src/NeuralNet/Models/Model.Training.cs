@@ -738,9 +738,12 @@ public abstract partial class Model
             throw new ArgumentException("Give either classWeight or sampleWeight, not both (as Keras: class_weight and sample_weight cannot be used at the same time); fold the class weights into the sample weights.", nameof(sampleWeight));
         }
 
-        foreach (NeuralNet.Losses.Loss? loss in trainer.Settings.Losses)
+        // A loss of your own on an output sure to carry a mask is weighted through its per-entry values (ComputePerEntry).
+        bool[] surelyMasked = Executor.OutputsSurelyMasked();
+        for (int output = 0; output < trainer.Settings.Losses.Length; output++)
         {
-            if (loss is not null && loss.GetType().GetMethod(nameof(NeuralNet.Losses.Loss.ComputePerSample))!.DeclaringType == typeof(NeuralNet.Losses.Loss))
+            NeuralNet.Losses.Loss? loss = trainer.Settings.Losses[output];
+            if (loss is not null && !(surelyMasked[output] && loss.WritesEntries) && loss.GetType().GetMethod(nameof(NeuralNet.Losses.Loss.ComputePerSample))!.DeclaringType == typeof(NeuralNet.Losses.Loss))
             {
                 throw new NotSupportedException($"The loss {loss.GetType().Name} does not compute per-sample values (override ComputePerSample), so it cannot be used with {(classWeight is null ? nameof(sampleWeight) : nameof(classWeight))}.");
             }

@@ -79,7 +79,7 @@ public sealed class Auc : Metric
     {
         if (!Enum.IsDefined(curve))
         {
-            throw new ArgumentOutOfRangeException(nameof(curve), curve, "Auc expects curve Roc or PR.");
+            throw new ArgumentOutOfRangeException(nameof(curve), curve, "Auc expects curve AucCurve.Roc or AucCurve.PR.");
         }
 
         if (!Enum.IsDefined(summationMethod))

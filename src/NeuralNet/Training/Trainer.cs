@@ -106,7 +106,11 @@ internal sealed class Trainer
 
             Tensor gradient = GradientBuffer(k, outputs[k]);
             MaskedOutput? masked = _masked[k];
-            Tensor p = masked?.Predictions(outputs[k]) ?? outputs[k], t = masked?.Targets(targets[k]) ?? targets[k], g = masked?.Gradient(gradient) ?? gradient;
+
+            // A built-in loss takes a masked output as rows; a loss of your own sees the output's shape, masked or not, and
+            // its gradient's rows are weighted below as the rows' would be (the same memory, row for row).
+            bool asRows = masked is not null && outputLoss.IsBuiltIn;
+            Tensor p = asRows ? masked!.Predictions(outputs[k]) : outputs[k], t = asRows ? masked!.Targets(targets[k]) : targets[k], g = asRows ? masked!.Gradient(gradient) : gradient;
 
             // A loss over pairs of rows (Circle) weighs each row's value inside its own gradient, where the terms of one
             // row's value reach other rows: scaling rows afterwards would weigh them by the wrong row.
@@ -584,7 +588,9 @@ internal sealed class Trainer
                 if (_masked[k] is MaskedOutput masked)
                 {
                     _reductionScales[k] = 1;
-                    value = SampleWeightedLoss(loss, masked.Predictions(outputs[k]), masked.Targets(targets[k]), masked.LossWeights);
+                    value = loss.IsBuiltIn
+                        ? SampleWeightedLoss(loss, masked.Predictions(outputs[k]), masked.Targets(targets[k]), masked.LossWeights)
+                        : EntryWeightedLoss(loss, outputs[k], targets[k], masked.LossWeights);
                 }
                 else
                 {
@@ -616,6 +622,33 @@ internal sealed class Trainer
         for (int i = 0; i < n; i++)
         {
             sum += (double)sampleWeights[i] * values[i];
+        }
+
+        return (float)(sum / n);
+    }
+
+    // A loss of your own on a masked output: its values per entry (row of the last axis), computed on the output's own
+    // shape, weighted by the mask's weights, as Keras weighs a loss's unreduced values.
+    private float EntryWeightedLoss(Loss loss, Tensor predictions, Tensor targets, ReadOnlySpan<float> entryWeights)
+    {
+        int n = entryWeights.Length;
+        if (Loss.Entries(predictions) != n)
+        {
+            throw new NotSupportedException(System.FormattableString.Invariant(
+                $"{loss.GetType().Name} ('{loss.Name}'): the output {predictions.Shape} carries a mask of {n} values, not one per row of its last axis ({Loss.Entries(predictions)}); a loss of your own takes a mask of the output's leading axes only."));
+        }
+
+        if (_perSampleLosses.Length < n)
+        {
+            _perSampleLosses = new float[n];
+        }
+
+        Span<float> values = _perSampleLosses.AsSpan(0, n);
+        loss.ComputePerEntry(predictions, targets, values);
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            sum += (double)entryWeights[i] * values[i];
         }
 
         return (float)(sum / n);

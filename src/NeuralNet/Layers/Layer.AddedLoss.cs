@@ -9,9 +9,11 @@ public abstract partial class Layer
     private bool _inForward;
 
     /// <summary>
-    /// The sum of the values the layer passed to <see cref="AddLoss"/> during its last forward pass (Keras'
-    /// <c>sum(layer.losses)</c> without weight penalties); 0 when it added none. A model adds it, with every other layer's,
-    /// to the loss of <c>Fit</c>, <c>Evaluate</c>, <c>TrainOnBatch</c>, <c>TestOnBatch</c> and <c>ComputeGradients</c>
+    /// The sum of the values this layer itself passed to <see cref="AddLoss"/> during its last forward pass; 0 when it
+    /// added none. Unlike Keras' <c>layer.losses</c> it leaves out the layers inside it and activity regularizers (see
+    /// <see cref="Models.Model.ActivityLoss"/>), and a layer called several times in a model holds its first call's term
+    /// only (each later call runs on an instance of its own). A model adds every instance's, inner layers' included, to
+    /// the loss of <c>Fit</c>, <c>Evaluate</c>, <c>TrainOnBatch</c>, <c>TestOnBatch</c> and <c>ComputeGradients</c>
     /// (<see cref="Models.Model.AddedLoss"/>).
     /// </summary>
     public float AddedLoss { get; private set; }
@@ -37,7 +39,7 @@ public abstract partial class Layer
     /// </remarks>
     /// <param name="value">The scalar term, in the units of the loss.</param>
     /// <exception cref="InvalidOperationException">Called outside the layer's forward pass (from a constructor,
-    /// <c>OnBuild</c>, <c>OnBackward</c> or any other time).</exception>
+    /// <c>OnBuild</c>, <c>OnBackward</c> or any other time), or by a layer inside a <see cref="TimeDistributed"/>.</exception>
     protected void AddLoss(float value)
     {
         if (!_inForward)
@@ -45,8 +47,39 @@ public abstract partial class Layer
             throw new InvalidOperationException($"{Describe()} called AddLoss outside its forward pass; a layer adds a loss from OnForward, for the batch it is computing (Keras' add_loss inside call), and adds the term's gradient in OnBackward.");
         }
 
+        RefuseInsideTimeDistributed();
         AddedLoss += value;
         AddsLoss = true;
+    }
+
+    // Keras 3's TimeDistributed calls the inner layer once per step on (B, ...) slices, so add_loss runs T times; here the
+    // inner layer runs once on (B*T, ...) rows, and no rule turns one term into Keras' T (a mean over the rows would be
+    // 1/T of Keras' sum, ops.sum(x) the same): refused rather than silently of another scale.
+    private void RefuseInsideTimeDistributed()
+    {
+        for (Layer? wrapper = Wrapper; wrapper is not null; wrapper = wrapper.Wrapper)
+        {
+            if (wrapper is TimeDistributed timeDistributed)
+            {
+                throw new InvalidOperationException($"{Describe()} called AddLoss inside {timeDistributed.Describe()}, which runs it once on the batch's rows of every time step together (Keras calls it once per time step, adding the term once per step), so the term would not be Keras'; add the loss from a layer outside the TimeDistributed wrapper.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the layer's last forward pass adds to a model's loss: its <see cref="AddedLoss"/> and, for a wrapper, its inner
+    /// layers' (which run their own forward passes inside its).
+    /// </summary>
+    internal double AddedLossWithInnerLayers()
+    {
+        double sum = AddedLoss;
+        IReadOnlyList<Layer> inner = InnerLayers;
+        for (int i = 0; i < inner.Count; i++)
+        {
+            sum += inner[i].AddedLossWithInnerLayers();
+        }
+
+        return sum;
     }
 
     // The forward pass's frame: the values of the last pass are dropped, AddLoss is allowed until EndForwardLosses.

@@ -5,7 +5,8 @@ namespace NeuralNet.Models;
 // Graphs with variable axes (VariableShapes): the graph's own layers are built for the nominal lengths, and a batch of
 // other lengths runs on a variant, an executor over copies of the layers built for its shapes that share the layers'
 // parameters (the mechanism of a shared layer's later calls), so its gradients add up in the same tensors. The calls that
-// read a pass's results (Backward, OutputMasks, ActivityLoss) go to the executor that ran the last forward pass.
+// read a pass's results (Backward, OutputMasks, ActivityLoss, AddedLoss) go to the executor that ran the last forward
+// pass.
 internal sealed partial class GraphExecutor
 {
     /// <summary>The most variants kept: a stream of ever new lengths keeps the buffers of the latest ones only.</summary>

@@ -273,8 +273,9 @@ internal sealed partial class GraphExecutor
 
     /// <summary>
     /// The losses layers added with <c>AddLoss</c> (Keras' <c>add_loss</c>; each layer's sum is its
-    /// <see cref="Layer.AddedLoss"/>) in the last forward pass: their sum as the layers gave them. For <see cref="ForwardInPasses"/>, each pass's sum weighted by its rows, so a term that
-    /// is a mean over its batch (as Keras' tutorials write them) is the mean over the whole batch.
+    /// <see cref="Layer.AddedLoss"/>) in the last forward pass: their sum as the layers gave them. The loss paths run a
+    /// batch whose layers add a loss in one pass (<see cref="ForwardForLoss"/>); after a prediction in passes
+    /// (<see cref="ForwardInPasses"/>, whose callers read no loss) it is each pass's sum weighted by its rows.
     /// </summary>
     public float AddedLoss
     {
@@ -283,6 +284,9 @@ internal sealed partial class GraphExecutor
     }
 
     private float _addedLoss;
+
+    // Whether a layer of this executor has added a loss in a forward pass: its loss-computing inference runs whole batches.
+    private bool _addsLoss;
 
     private static Tensor ZerosLike(Step step, Tensor output)
     {
@@ -296,23 +300,23 @@ internal sealed partial class GraphExecutor
         double sum = 0;
         foreach (Step step in _steps)
         {
-            sum += AddedLossOf(step.Instance);
+            sum += step.Instance.AddedLossWithInnerLayers();
         }
 
         return sum;
     }
 
-    // A wrapper's inner layers count too: they run their own forward passes inside the wrapper's.
-    private static double AddedLossOf(Layer layer)
+    private bool AnyAddsLoss()
     {
-        double sum = layer.AddedLoss;
-        IReadOnlyList<Layer> inner = layer.InnerLayers;
-        for (int i = 0; i < inner.Count; i++)
+        foreach (Step step in _steps)
         {
-            sum += AddedLossOf(inner[i]);
+            if (AddsLoss(step.Instance))
+            {
+                return true;
+            }
         }
 
-        return sum;
+        return false;
     }
 
     // Whether the layer or a layer inside it called AddLoss in the last forward pass: its backward pass adds the term's gradient.
@@ -410,16 +414,27 @@ internal sealed partial class GraphExecutor
     /// <see cref="InferenceRows"/> is the whole batch), while the layers keep buffers of
     /// <paramref name="maxRows"/> rows only. Returns the outputs (overwritten by the next call).
     /// </summary>
-    public Tensor[] ForwardInPasses(ReadOnlySpan<Tensor> inputs, int maxRows)
+    public Tensor[] ForwardInPasses(ReadOnlySpan<Tensor> inputs, int maxRows) => RunInPasses(inputs, maxRows, forLoss: false);
+
+    /// <summary>
+    /// Runs the graph in inference mode for a loss (Evaluate, validation, TestOnBatch): in passes of at most
+    /// <see cref="InferenceRows"/> rows as <see cref="ForwardInPasses"/>, except a batch whose layers add a loss
+    /// (<c>AddLoss</c>), which runs in one pass. A layer's term is its own function of the batch it sees (Keras' add_loss
+    /// docstring adds <c>ops.sum(x)</c>, a VAE a mean), so no rule combines the passes' terms into the whole batch's.
+    /// Whether a layer adds a loss shows in a pass: the first batch that finds out runs its first pass twice.
+    /// </summary>
+    public Tensor[] ForwardForLoss(ReadOnlySpan<Tensor> inputs) => RunInPasses(inputs, InferenceRows, forLoss: true);
+
+    private Tensor[] RunInPasses(ReadOnlySpan<Tensor> inputs, int maxRows, bool forLoss)
     {
         GraphExecutor runner = RunnerFor(inputs);
         if (runner != this)
         {
-            return runner.ForwardInPasses(inputs, maxRows);
+            return runner.RunInPasses(inputs, maxRows, forLoss);
         }
 
         int rows = inputs[0].Shape[0];
-        if (rows <= maxRows)
+        if (rows <= maxRows || (forLoss && _addsLoss))
         {
             return Forward(inputs, training: false);
         }
@@ -438,6 +453,13 @@ internal sealed partial class GraphExecutor
             }
 
             Tensor[] outputs = Forward(_passInputs, training: false);
+            if (forLoss && _addsLoss)
+            {
+                // A layer adds a loss (found in this first pass): the whole batch runs at once, its term the layer's.
+                Array.Clear(_passInputs);
+                return Forward(inputs, training: false);
+            }
+
             activityPenalty += SumActivityPenalties();
             addedLoss += SumAddedLosses() * count;
             for (int k = 0; k < outputs.Length; k++)
@@ -559,6 +581,7 @@ internal sealed partial class GraphExecutor
 
         ActivityLoss = inputs.Length == 0 ? 0f : (float)(SumActivityPenalties() / inputs[0].Shape[0]);
         AddedLoss = (float)SumAddedLosses();
+        _addsLoss = _addsLoss || AnyAddsLoss();
         for (int k = 0; k < _outputSlots.Length; k++)
         {
             _outputs[k] = _values[_outputSlots[k]]!;

@@ -322,8 +322,10 @@ public abstract partial class Model
     /// <see cref="Layers.Layer.AddedLoss"/>), summed as the layers gave them. <c>Fit</c>, <c>Evaluate</c>,
     /// <c>TrainOnBatch</c>, <c>TestOnBatch</c> and <see cref="ComputeGradients"/> include it in their loss, as Keras 3's
     /// <c>compute_loss</c> adds <c>model.losses</c>; a custom loop with <see cref="Forward"/> adds it to its own, and
-    /// <see cref="Backward"/> runs the layers' backward passes, which add the terms' gradients. An <c>Evaluate</c> batch larger
-    /// than the training batch runs in passes, whose values are averaged weighted by their rows. 0 when no layer adds one.
+    /// <see cref="Backward"/> runs the layers' backward passes, which add the terms' gradients. <c>Evaluate</c>, validation
+    /// and <c>TestOnBatch</c> run a batch whose layers add a loss in one pass, however large (a term is the layer's function
+    /// of the whole batch, a sum as well as a mean), where other batches run in passes of the training batch's rows.
+    /// 0 when no layer adds one.
     /// </summary>
     public float AddedLoss => Executor.AddedLoss;
 
@@ -334,8 +336,8 @@ public abstract partial class Model
     /// parameter's <see cref="Parameter.Gradient"/> given dLoss/dOutput for each output. Weight penalties are not added
     /// (see <see cref="ComputeGradients"/>); the gradients of layers' activity regularizers are (each layer adds its own to
     /// its output gradient), and their loss is <see cref="ActivityLoss"/>; so are the gradients of the losses layers added
-    /// with <c>AddLoss</c> (each layer's backward pass adds its own), whose sum is <see cref="AddedLoss"/>. An optimizer's <c>Step(model.Parameters)</c>
-    /// applies and clears the gradients.
+    /// with <c>AddLoss</c> (each layer's backward pass adds its own), whose sum is <see cref="AddedLoss"/>. An optimizer's
+    /// <c>Step(model.Parameters)</c> applies and clears the gradients.
     /// </summary>
     /// <param name="outputGradients">One gradient per output, shaped as the outputs of the last forward call, in order or by output name.</param>
     /// <exception cref="ArgumentException">The number or shapes of the gradients do not match the outputs of the last forward call.</exception>

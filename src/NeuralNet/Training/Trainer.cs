@@ -562,12 +562,12 @@ internal sealed class Trainer
 
     // One batch in inference mode: forward, the weighted losses plus the activity regularizers' loss and the layers' added
     // losses (each output's loss kept for the logs; no weight penalties), the metrics updated; Evaluate's loop and TestStep
-    // share it.
+    // share it. A batch whose layers add a loss runs in one pass (ForwardForLoss): an added term is not a mean of rows.
     private float InferenceLoss(ReadOnlySpan<Tensor> batch)
     {
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
-        Tensor[] predictions = _executor.ForwardInPasses(batch[.._inputCount], _executor.InferenceRows);
+        Tensor[] predictions = _executor.ForwardForLoss(batch[.._inputCount]);
         PrepareMasks(predictions, targets, sampleWeights);
         float loss = WeightedLoss(predictions, targets, sampleWeights) + _executor.ActivityLoss + _executor.AddedLoss;
         UpdateMetrics(predictions, targets, sampleWeights);

@@ -72,6 +72,8 @@ public static class MultiInputGradientChecker
                 sum += (double)g[i] * y[i];
             }
 
+            // A loss the layer (or a layer inside it) added with AddLoss is part of the objective its backward pass differentiates.
+            sum += layer.AddedLossWithInnerLayers();
             foreach (Parameter p in layer.Parameters)
             {
                 if (p.Regularizer is not null)

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using NeuralNet.Layers;
+using NeuralNet.Serialization;
 
 namespace NeuralNet.Tests.Layers;
 
@@ -160,4 +161,71 @@ internal sealed class ConstantLoss(float value, string? name = null) : Layer(nam
     }
 
     protected override Tensor OnBackward(Tensor outputGradient) => outputGradient;
+}
+
+/// <summary>
+/// Passes its input through and adds its batch's row count: a term that is a sum over the rows, not a mean (Keras'
+/// add_loss docstring adds <c>ops.sum(x)</c>), whose value for a batch no combination of smaller passes gives.
+/// </summary>
+internal sealed class RowCountLoss(string? name = null) : Layer(name)
+{
+    public override string DefaultNamePrefix => "row_count_loss";
+
+    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        AddLoss(input.Shape[0]);
+        return input;
+    }
+
+    // The term does not depend on the values: no gradient of its own.
+    protected override Tensor OnBackward(Tensor outputGradient) => outputGradient;
+}
+
+/// <summary>
+/// <see cref="SquaresLoss"/>'s term (<c>factor * sum(x²) / batch</c>, gradient <c>2 * factor * x / batch</c>) in a layer
+/// registered for serialization, as the wrappers require: they run copies made from the configurations of the layers given.
+/// </summary>
+internal sealed class RegisteredSquaresLoss : Layer
+{
+    private Tensor? _input;
+    private Tensor? _inputGradient;
+
+    static RegisteredSquaresLoss() =>
+        SerializationRegistry.Register("NeuralNetTests>RegisteredSquaresLoss", c => new RegisteredSquaresLoss((float)c.GetDouble("factor", 0), c.GetString("name")));
+
+    public RegisteredSquaresLoss(float factor, string? name = null)
+        : base(name)
+    {
+        Factor = factor;
+    }
+
+    public float Factor { get; }
+
+    public override string DefaultNamePrefix => "registered_squares_loss";
+
+    public override Config GetConfig() => base.GetConfig().Set("factor", Factor);
+
+    protected override TensorShape OnBuild(TensorShape inputShape) => inputShape;
+
+    protected override Tensor OnForward(Tensor input, bool training)
+    {
+        _input = input;
+        ReadOnlySpan<float> x = input.AsReadOnlySpan();
+        AddLoss((float)(Factor * (double)TensorPrimitives.Dot(x, x) / input.Shape[0]));
+        return input;
+    }
+
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        if (!ComputesInputGradient)
+        {
+            return outputGradient;
+        }
+
+        Tensor gradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
+        TensorPrimitives.MultiplyAdd(_input!.AsReadOnlySpan(), 2f * Factor / outputGradient.Shape[0], outputGradient.AsReadOnlySpan(), gradient.AsSpan());
+        return gradient;
+    }
 }

@@ -42,9 +42,6 @@ public class AddLossTests
         Assert.Equal(Mse + Added, model.TrainOnBatch(x, y)["loss"], 6);
         model.ResetMetrics();
         Assert.Equal(Mse + Added, model.TestOnBatch(x, y)["loss"], 6);
-
-        // Predict returns the outputs alone; nothing of the loss reaches them.
-        Assert.Equal(x.ToArray(), model.Predict(x).ToArray());
     }
 
     [Fact]
@@ -62,10 +59,10 @@ public class AddLossTests
     }
 
     [Fact]
-    public void Evaluate_InPasses_AveragesThePassesByRows()
+    public void Evaluate_BatchLargerThanTheTrainingBatch_MeanTermIsTheWholeBatchs()
     {
-        // 600 rows run in passes of 128 (the model never trained on a larger batch); each pass's term is a mean over its
-        // rows, so the whole batch's is their row-weighted mean, which is what batches of 100 give as well.
+        // 600 rows, more than the 128 an untrained model runs at once: the batch runs whole because a layer adds a loss,
+        // and a term that is a mean over its rows gives what batches of 100 give as well.
         (Tensor x, Tensor y) = ModelTestData.RandomClassification(600, 6, 3, seed: 2);
         var model = new Sequential([new InputLayer(6), new Dense(5, ActivationFunction.Tanh), new SquaresLoss(0.3f), new Dense(3, ActivationFunction.Softmax)], seed: 3);
         model.Compile(new Adam(0.01f), new CategoricalCrossEntropy());
@@ -79,6 +76,38 @@ public class AddLossTests
         Tensor hidden = new Sequential([new InputLayer(6), (Dense)model.Layers[1]]).Predict(x);
         double term = 0.3 * hidden.ToArray().Sum(v => (double)v * v) / 600;
         Assert.Equal(plain.Evaluate(x, y, batchSize: 600, verbose: 0)["loss"] + term, passes, 5);
+    }
+
+    [Fact]
+    public void Evaluate_SumTypeTerm_IsTheWholeBatchs_AsKeras()
+    {
+        // Keras' add_loss docstring adds ops.sum(x): a term that is not a mean over the rows. A layer adding its batch's row
+        // count gives 600 for a batch of 600 in Keras; run in passes of 128 (untrained) or 512 (after Fit at 512) and
+        // averaged by rows it gave 122.13 and 449.81. The compiled MSE is 0 (zero inputs, zero bias, zero targets).
+        var model = new Sequential([new InputLayer(2), new Dense(2), new RowCountLoss()]);
+        model.Compile(new Sgd(0f), new MeanSquaredError());
+        Tensor x = Tensor.Zeros(600, 2);
+        Assert.Equal(600, model.Evaluate(x, x, batchSize: 600, verbose: 0)["loss"], 6);
+        Assert.Equal(600f, model.AddedLoss);
+
+        model.Fit(Tensor.Zeros(512, 2), Tensor.Zeros(512, 2), epochs: 1, batchSize: 512, verbose: 0);
+        Assert.Equal(600, model.Evaluate(x, x, batchSize: 600, verbose: 0)["loss"], 6);
+        Assert.Equal(600, model.TestOnBatch(x, x)["loss"], 6);
+
+        // Batches of the caller's size still count as Keras': 600 rows in batches of 200 report 200.
+        Assert.Equal(200, model.Evaluate(x, x, batchSize: 200, verbose: 0)["loss"], 6);
+    }
+
+    [Fact]
+    public void GradientCheckers_CountTheLayersAddedLoss()
+    {
+        // The single-layer checkers' objective is sum(G ⊙ y) + the layer's added loss, what its backward pass differentiates.
+        Tensor x = Tensor.RandomNormal(new TensorShape(4, 3), seed: 51);
+        GradientChecker.CheckLayer(new SquaresLoss(0.4f), x, seed: 52).AssertPassed();
+
+        Tensor mean = Tensor.RandomUniform(new TensorShape(4, 3), seed: 53);
+        Tensor logVar = Tensor.RandomUniform(new TensorShape(4, 3), seed: 54);
+        MultiInputGradientChecker.CheckLayer(new KlSampling(55, fixedNoise: true), [mean, logVar], seed: 56).AssertPassed();
     }
 
     [Fact]
@@ -171,10 +200,18 @@ public class AddLossTests
         Assert.True(loss[^1] < 0.6 * loss[0], $"loss {loss[0]} -> {loss[^1]}");
 
         // Evaluate's loss is the reconstruction of its own draw (the decoder's last output) plus the KL term of that pass.
+        // The KL term is computed here from the encoder's outputs of that pass, not read from the layer.
         Tensor batch = x.Slice(0, 32);
         double total = model.Evaluate(batch, batch, batchSize: 32, verbose: 0)["loss"];
-        float kl = model.AddedLoss;
-        Assert.True(kl > 0.01f, $"KL {kl}");
+        float[] mean = model.GetLayer("z_mean").GetOutput(0).ToArray(), logVar = model.GetLayer("z_log_var").GetOutput(0).ToArray();
+        double kl = 0;
+        for (int i = 0; i < mean.Length; i++)
+        {
+            kl += -0.5 * (1 + logVar[i] - ((double)mean[i] * mean[i]) - Math.Exp(logVar[i]));
+        }
+
+        kl /= 32;
+        Assert.True(kl > 0.01, $"KL {kl}");
         Tensor reconstruction = model.Layers[^1].GetOutput(0);
         double bce = 64 * new BinaryCrossEntropy().Compute(reconstruction, batch);
         Assert.Equal(bce + kl, total, 3);

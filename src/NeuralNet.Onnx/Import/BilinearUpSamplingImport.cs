@@ -14,9 +14,9 @@ namespace NeuralNet.Onnx.Import;
 internal static class BilinearUpSamplingImport
 {
     /// <summary>Defines the Add <paramref name="anchor"/>'s output from image <paramref name="x"/>, or converts <paramref name="chain"/> (graph order) node by node.</summary>
-    public static void Define(ImportedNode anchor, ImportGraph graph, string x, NodeProto gather, string[] indices, string[] weights, IReadOnlyList<(NodeProto Proto, int Index)> chain)
+    public static void Define(ImportedNode anchor, ImportGraph graph, string x, NodeProto[] gathers, string[] indices, string[] weights, IReadOnlyList<(NodeProto Proto, int Index)> chain)
     {
-        if (graph.TryGet(x, out ImportedValue input) && input.Folded is null && input.Rank == 4 && Factor(graph, input, gather, indices, weights) is (int axis, int factor))
+        if (graph.TryGet(x, out ImportedValue input) && input.Folded is null && input.Rank == 4 && Factor(graph, input, gathers, indices, weights) is (int axis, int factor))
         {
             long[] dims = [.. input.Dims];
             dims[axis] *= factor;
@@ -36,15 +36,12 @@ internal static class BilinearUpSamplingImport
     }
 
     // The ONNX axis and the factor whose bilinear table the constants hold, or null.
-    private static (int Axis, int Factor)? Factor(ImportGraph graph, ImportedValue input, NodeProto gather, string[] indices, string[] weights)
+    private static (int Axis, int Factor)? Factor(ImportGraph graph, ImportedValue input, NodeProto[] gathers, string[] indices, string[] weights)
     {
-        if (gather.Attribute.Count > 1 || (gather.Attribute.Count == 1 && gather.Attribute[0] is not { Name: "axis", Type: AttributeProto.Types.AttributeType.Int }))
-        {
-            return null;
-        }
-
-        long axisValue = gather.Attribute.Count == 1 ? gather.Attribute[0].I : 0;
-        if (ImportLayout.SampleAxis(axisValue, 4) is not int axis || ImportLayout.Axis(axis, 4, input.IsImage) is not (1 or 2))
+        // Both Gathers read rows (or both columns): a pair along different axes is no UpSampling2D, whatever its tables.
+        if (GatherAxis(gathers[0]) is not long axisValue || GatherAxis(gathers[1]) is not long other
+            || ImportLayout.SampleAxis(axisValue, 4) is not int axis || ImportLayout.SampleAxis(other, 4) != axis
+            || ImportLayout.Axis(axis, 4, input.IsImage) is not (1 or 2))
         {
             return null;
         }
@@ -85,4 +82,12 @@ internal static class BilinearUpSamplingImport
 
         return (axis, output / (int)length);
     }
+
+    // A Gather's axis attribute (0 when absent), or null when it holds any other attribute.
+    private static long? GatherAxis(NodeProto gather) => gather.Attribute.Count switch
+    {
+        0 => 0,
+        1 when gather.Attribute[0] is { Name: "axis", Type: AttributeProto.Types.AttributeType.Int } a => a.I,
+        _ => null,
+    };
 }

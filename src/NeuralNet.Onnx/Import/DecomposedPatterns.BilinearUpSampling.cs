@@ -40,7 +40,7 @@ internal sealed partial class DecomposedPatterns
         }
 
         (NodeProto, int)[] chain = [.. nodes.Order().Select(i => (_nodes[i], i))];
-        OpConverter fused = (node, graph) => BilinearUpSamplingImport.Define(node, graph, x, _nodes[terms[0].Gather], [terms[0].Indices, terms[1].Indices], [terms[0].Weight, terms[1].Weight], chain);
+        OpConverter fused = (node, graph) => BilinearUpSamplingImport.Define(node, graph, x, [_nodes[terms[0].Gather], _nodes[terms[1].Gather]], [terms[0].Indices, terms[1].Indices], [terms[0].Weight, terms[1].Weight], chain);
         return (nodes, fused);
     }
 }

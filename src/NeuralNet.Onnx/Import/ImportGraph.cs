@@ -86,7 +86,7 @@ internal sealed class ImportGraph(string source, int opset, IReadOnlyDictionary<
     {
         ImportedValue value = Computed(node, index, what);
         return value.IsImage ? value
-            : value.Rank == 4 ? throw node.Refuse($"input {index} ({what}) '{value.Name}' was put out of (N, C, H, W) order by a Transpose; NeuralNet.Onnx imports {node.OpType} on channels-first images")
+            : value.Rank == 4 ? throw node.Refuse($"input {index} ({what}) '{value.Name}' {ImportText.Dims(value.Dims)} is held in ONNX's order, not as a channels-first image (as after a Transpose, or when made from a value of another rank); NeuralNet.Onnx imports {node.OpType} on (N, C, H, W) images")
             : throw node.Refuse($"input {index} ({what}) has dimensions {ImportText.Dims(value.Dims)}; NeuralNet.Onnx imports {node.OpType} on (N, C, H, W) images (2-D)");
     }
 

@@ -124,7 +124,7 @@ internal static class MergeImports
 
             if (input.IsImage != inputs[0].IsImage)
             {
-                throw node.Refuse($"inputs '{inputs[0].Name}' and '{input.Name}' are held in different layouts (one put out of (N, C, H, W) order by a Transpose); NeuralNet.Onnx imports {node.OpType} of tensors of one layout");
+                throw node.Refuse($"inputs '{inputs[0].Name}' and '{input.Name}' are held in different layouts (one as a channels-first image, one in ONNX's order, as after a Transpose or when made from a value of another rank); NeuralNet.Onnx imports {node.OpType} of tensors of one layout");
             }
         }
 

@@ -58,6 +58,14 @@ internal static class ResizeImports
             throw node.Refuse(string.Create(CultureInfo.InvariantCulture, $"attribute exclude_outside={attributes.Int("exclude_outside", 0)}; NeuralNet.Onnx imports Resize with exclude_outside=0"));
         }
 
+        // ONNX Runtime refuses to load such a file ("when anti-aliasing is set, Resize only supports mode LINEAR and
+        // CUBIC"), though the operator's definition would ignore the attribute for nearest.
+        if (mode == "nearest" && attributes.Int("antialias", 0) != 0)
+        {
+            throw node.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"attribute antialias={attributes.Int("antialias", 0)} with mode='nearest', which ONNX Runtime does not load (it antialiases linear and cubic only); NeuralNet.Onnx imports nearest Resize with antialias=0"));
+        }
+
         string policy = attributes.String("keep_aspect_ratio_policy", "stretch");
         if (policy != "stretch")
         {
@@ -222,7 +230,9 @@ internal static class ResizeImports
     {
         for (long o = 0; o < output; o++)
         {
-            float position = Position(transform, o, scale, input, output);
+            // ONNX Runtime applies no coordinate transformation on an axis whose scale is exactly 1: output o reads
+            // input o whatever the mode (tf_half_pixel_for_nn would otherwise give o + 0.5).
+            float position = scale == 1f ? o : Position(transform, o, scale, input, output);
             if (linear)
             {
                 double onnx = Math.Clamp(position, 0, input - 1), keras = KerasPosition(o, input, output);
@@ -251,11 +261,13 @@ internal static class ResizeImports
     private static long KerasNearest(long o, long input, long output) => Math.Min((long)Math.Floor((o + 0.5) * input / output), input - 1);
 
     // ONNX's position in the input of output index o, in float32 as ONNX Runtime computes it (the operator's definition).
+    // half_pixel_symmetric: ONNX Runtime computes the offset in float32, adds (o + 0.5) / scale − 0.5 in double (its 0.5
+    // is a double literal) and rounds once to float32; in float32 throughout, 3 -> 1 with floor would read input 1, not 0.
     private static float Position(string transform, long o, float scale, long input, long output) => transform switch
     {
         "half_pixel" => ((o + 0.5f) / scale) - 0.5f,
         "pytorch_half_pixel" => output > 1 ? ((o + 0.5f) / scale) - 0.5f : 0f,
-        "half_pixel_symmetric" => (input / 2f * (1 - (output / (scale * input)))) + ((o + 0.5f) / scale) - 0.5f,
+        "half_pixel_symmetric" => (float)((input / 2f * (1 - (output / (scale * input)))) + ((o + 0.5) / scale) - 0.5),
         "align_corners" => output == 1 ? 0f : o * (float)(input - 1) / (output - 1),
         "asymmetric" => o / scale,
         _ => (o + 0.5f) / scale,

@@ -160,7 +160,7 @@ internal static class ShapeImports
         long[] shape = [.. shapeConstant.Values.Select(v => (long)v)];
         if (shapeConstant.Dims.Length != 1 || shape.Length < 2)
         {
-            throw node.Refuse($"input shape is {ImportText.List(shape)}; NeuralNet.Onnx imports a Reshape to a batch axis and 1 to 3 more");
+            throw node.Refuse($"input shape is {ImportText.List(shape)}; NeuralNet.Onnx imports a Reshape to a batch axis and 1 to 4 more");
         }
 
         // The batch length, folded from a Shape (x.view(x.size(0), -1)), keeps the batch axis as a 0 does; elsewhere it is refused.

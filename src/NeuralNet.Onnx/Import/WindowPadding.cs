@@ -38,14 +38,17 @@ internal readonly record struct WindowPadding(Padding Padding, long[] Pads, long
         }
 
         long[] pads = given ?? attributes.Ints("pads", 4, 0);
+
+        // Messages quote the node's own attribute (a 1-D node's [begin, end]), not the 2-D reading of it.
+        string written = ImportText.List(attributes.Ints("pads") ?? pads);
         if (pads.Any(p => p < 0))
         {
-            throw node.Refuse($"attribute pads={ImportText.List(pads)}; negative pads (cropping) are not imported");
+            throw node.Refuse($"attribute pads={written}; negative pads (cropping) are not imported");
         }
 
         if (pads.Any(p => p > int.MaxValue))
         {
-            throw node.Invalid($"attribute pads={ImportText.List(pads)} holds a length above 2147483647");
+            throw node.Invalid($"attribute pads={written} holds a length above 2147483647");
         }
 
         return pads.All(p => p == 0) ? new(Padding.Valid, pads, same)

@@ -67,6 +67,8 @@ public sealed class ImportConv1DTests
     [InlineData("grouped", "attribute group=2 over 4 channels; NeuralNet's Conv1D (as Keras') has no groups")]
     [InlineData("same_lower", "attribute auto_pad='SAME_LOWER'; NeuralNet.Onnx imports NOTSET (explicit pads), VALID and SAME_UPPER")]
     [InlineData("strided_dilated", "strides [2] with dilations [2]; Keras' convolutions (and NeuralNet's) take strides above 1 or dilations above 1, not both")]
+    // The node's own [begin, end], not the L × 1 image's [-1, 0, 0, 0] the 2-D reading makes of it.
+    [InlineData("negative_pads", "attribute pads=[-1, 0]; negative pads (cropping) are not imported")]
     public void Conv1dNeuralNetLacks_IsRefused_NamingTheAttribute(string variant, string expected)
     {
         var g = new OnnxGraphs(45);
@@ -75,6 +77,7 @@ public sealed class ImportConv1DTests
         {
             "grouped" => g.Node("Conv", [x, g.Weight([4, 2, 3])], Int("group", 2)),
             "same_lower" => g.Node("Conv", [x, g.Weight([4, 4, 2])], String("auto_pad", "SAME_LOWER")),
+            "negative_pads" => g.Node("Conv", [x, g.Weight([4, 4, 3])], Ints("pads", -1, 0)),
             _ => g.Node("Conv", [x, g.Weight([4, 4, 3])], Ints("strides", 2), Ints("dilations", 2)),
         };
         g.Output(y);

@@ -21,6 +21,12 @@ public sealed class ImportConvTranspose3DTests
     [InlineData("per_axis_strides", 0, 0)]
     // Dilations (2, 1, 1) with asymmetric pads: 'valid' and a crop.
     [InlineData("dilated_asymmetric_pads", 1, 0)]
+    // output_shape (6, 8, 10) of a (7, 9, 11) full map: the odd pad at the start without auto_pad, a crop.
+    [InlineData("output_shape", 1, 0)]
+    // auto_pad SAME_UPPER: the output in · stride long, the odd pad at the end, Keras' 'same'.
+    [InlineData("same_upper", 0, 1)]
+    // auto_pad SAME_LOWER: the odd pad at the start, 'valid' and a crop.
+    [InlineData("same_lower", 1, 0)]
     public void ConvTranspose3D_MatchesOnnxRuntime(string variant, int crops, int same)
     {
         var g = new OnnxGraphs(46);
@@ -32,6 +38,9 @@ public sealed class ImportConvTranspose3DTests
                 Ints("output_padding", 1, 1, 1), Ints("pads", 1, 1, 1, 1, 1, 1), Ints("strides", 2, 2, 2)),
             "k4_s2_p1_no_bias" => g.Node("ConvTranspose", [x, g.Weight([2, 3, 4, 4, 4])], Ints("pads", 1, 1, 1, 1, 1, 1), Ints("strides", 2, 2, 2)),
             "per_axis_strides" => g.Node("ConvTranspose", [x, g.Weight([2, 3, 2, 3, 2]), bias], Ints("strides", 1, 2, 3)),
+            "output_shape" => g.Node("ConvTranspose", [x, g.Weight([2, 3, 3, 3, 3]), bias], Ints("strides", 2, 2, 2), Ints("output_shape", 6, 8, 10)),
+            "same_upper" => g.Node("ConvTranspose", [x, g.Weight([2, 3, 3, 3, 3]), bias], Ints("strides", 2, 2, 2), String("auto_pad", "SAME_UPPER")),
+            "same_lower" => g.Node("ConvTranspose", [x, g.Weight([2, 3, 3, 3, 3]), bias], Ints("strides", 2, 2, 2), String("auto_pad", "SAME_LOWER")),
             _ => g.Node("ConvTranspose", [x, g.Weight([2, 3, 3, 2, 2]), bias], Ints("dilations", 2, 1, 1), Ints("pads", 1, 0, 1, 2, 1, 0)),
         };
         g.Output(g.Node("Relu", [y]));

@@ -69,4 +69,54 @@ public sealed class ImportGatherUpSamplingTests
             Assert.Contains("NeuralNet.Onnx imports Gather of a computed tensor only as UpSampling2D's nearest repeat (indices floor(o / k) along the height or width (axis 2 or 3) of an (N, C, H, W) image)", error.Message, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void BilinearBlendOfGathers_ImportsAsUpSampling2D_OnlyWhenBothGathersTakeTheSameAxis()
+    {
+        // ExportOnnx's bilinear form, Add(Mul(Gather(x, lower), 1 − t), Mul(Gather(x, upper), t)), rows ×2 of 4: the
+        // Gathers' axis written as 2 and as −2 is one axis, and the chain is one bilinear UpSampling2D.
+        var g = new OnnxGraphs(33);
+        string x = g.Input("image", -1, 3, 4, 5);
+        var (lower, upper, below, above) = BilinearTable(4, 2);
+        string first = g.Node("Mul", [g.Node("Gather", [x, g.Integers(7, [8], lower)], Int("axis", 2)), g.Floats([8, 1], below)]);
+        string second = g.Node("Mul", [g.Node("Gather", [x, g.Integers(7, [8], upper)], Int("axis", -2)), g.Floats([8, 1], above)]);
+        g.Output(g.Node("Relu", [g.Node("Add", [first, second])]));
+
+        Functional model = ImportChecks.AssertMatchesRuntime(g.ToBytes(), "image", [2, 3, 4, 5]);
+
+        UpSampling2D up = Assert.Single(model.Layers.OfType<UpSampling2D>());
+        Assert.Equal(((2, 1), Interpolation.Bilinear), (up.Size, up.Interpolation));
+
+        // Rows of a 1-row image doubled (weights 1 and 0) blended with a Gather of its columns: a valid graph whose first
+        // Gather and tables are the bilinear ones, but whose Gathers read different axes. The nodes import one by one (before,
+        // the pair was taken as an UpSampling2D), and the column Gather is refused.
+        var h = new OnnxGraphs(34);
+        string y = h.Input("image", -1, 3, 1, 2);
+        string columns = h.Node("Gather", [y, h.Integers(7, [2], 0, 0)], Int("axis", 3));
+        string rows = h.Node("Gather", [y, h.Integers(7, [2], 0, 0)], Int("axis", 2));
+        h.Output(h.Node("Add", [h.Node("Mul", [rows, h.Floats([2, 1], 1, 1)]), h.Node("Mul", [columns, h.Floats([2, 1], 0, 0)])]));
+
+        var error = Assert.Throws<NotSupportedException>(() => ImportChecks.Import(h.ToBytes()));
+        Assert.Contains($"node '{h.Graph.Node[0].Name}' (Gather): input 1 (indices) '", error.Message, StringComparison.Ordinal);
+        Assert.Contains("takes index 0 at output 1 along axis 3, not floor(1 / 1) = 1", error.Message, StringComparison.Ordinal);
+    }
+
+    // Keras' half-pixel bilinear table for `length` × `factor` (written out here, not taken from the importer): per output
+    // the row at or below its sample, the next one (the same row where the sample is on it) and their weights 1 − t and t.
+    private static (long[] Lower, long[] Upper, float[] Below, float[] Above) BilinearTable(int length, int factor)
+    {
+        int output = length * factor;
+        long[] lower = new long[output], upper = new long[output];
+        float[] below = new float[output], above = new float[output];
+        for (int o = 0; o < output; o++)
+        {
+            double sample = Math.Clamp(((o + 0.5) / factor) - 0.5, 0, length - 1);
+            lower[o] = (long)Math.Floor(sample);
+            upper[o] = sample == lower[o] ? lower[o] : lower[o] + 1;
+            above[o] = (float)(sample - lower[o]);
+            below[o] = 1 - above[o];
+        }
+
+        return (lower, upper, below, above);
+    }
 }

@@ -178,10 +178,11 @@ public abstract class Loss
     // The reflection only asks where ComputePerEntry is declared; the trimmer keeps every override of a method called virtually.
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Reads the declaring type of a virtual method that is always kept.")]
     private bool DeclaresComputePerEntry() =>
-        GetType().GetMethod(nameof(ComputePerEntry), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!.DeclaringType != typeof(Loss);
+        GetType().GetMethod(nameof(ComputePerEntry), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic,
+            null, [typeof(Tensor), typeof(Tensor), typeof(Span<float>)], null)!.DeclaringType != typeof(Loss);
 
     private NotSupportedException MaskNeedsPerEntry() => new(
-        $"{GetType().Name} ('{Name}') is the loss of an output that carries a mask (from an Embedding(maskZero: true), Masking or another masking layer upstream): the mask weighs the loss of each entry (each row of the last axis), as Keras' mask weighs a loss's unreduced values, so override Loss.ComputePerEntry to write those values (their mean equal to Compute), or remove the mask. Sample weights are not needed for this.");
+        $"{GetType().Name} ('{Name}') is the loss of an output that carries a mask (from an Embedding(maskZero: true), Masking or another masking layer upstream): the mask weighs the loss of each entry (each row of the last axis), as Keras' mask weighs a loss's unreduced values, so override Loss.ComputePerEntry to write those values (their mean equal to Compute), or remove the mask.");
 
     /// <summary>
     /// The factor from the (sample-weighted) mean the trainer computes to the loss's reduction, for a batch without a

@@ -745,7 +745,7 @@ public abstract partial class Model
         for (int output = 0; output < trainer.Settings.Losses.Length; output++)
         {
             NeuralNet.Losses.Loss? loss = trainer.Settings.Losses[output];
-            if (loss is not null && !(surelyMasked[output] && loss.WritesEntries) && loss.GetType().GetMethod(nameof(NeuralNet.Losses.Loss.ComputePerSample))!.DeclaringType == typeof(NeuralNet.Losses.Loss))
+            if (loss is not null && !(surelyMasked[output] && loss.WritesEntries) && loss.GetType().GetMethod(nameof(NeuralNet.Losses.Loss.ComputePerSample), [typeof(Tensor), typeof(Tensor), typeof(Span<float>)])!.DeclaringType == typeof(NeuralNet.Losses.Loss))
             {
                 throw new NotSupportedException($"The loss {loss.GetType().Name} does not compute per-sample values (override ComputePerSample), so it cannot be used with {(classWeight is null ? nameof(sampleWeight) : nameof(classWeight))}.");
             }

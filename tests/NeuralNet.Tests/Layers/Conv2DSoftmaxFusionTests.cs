@@ -31,33 +31,22 @@ public class Conv2DSoftmaxFusionTests
     }
 
     [Theory]
-    [InlineData(false, 1)]
-    [InlineData(true, 1)]
-    [InlineData(true, 2)] // dilated: the general (per-group GEMM) path
-    public void BackwardFromLogitsGradient_MatchesUnfusedPath(bool sparse, int dilation)
+    [InlineData(false, 1, 1)]
+    [InlineData(true, 1, 1)]
+    [InlineData(true, 2, 1)] // dilated: the general (per-group GEMM) path
+    [InlineData(false, 1, 3)] // grouped: the general path too
+    public void BackwardFromLogitsGradient_MatchesUnfusedPath(bool sparse, int dilation, int groups)
     {
-        Loss loss = sparse ? new SparseCategoricalCrossEntropy() : new CategoricalCrossEntropy();
-        Tensor labels = TestData.Labels(3, Batch * Side * Side, Classes);
-        Tensor targets = sparse
-            ? labels.Reshape(Batch, Side, Side)
-            : TestData.OneHot(labels, Classes).Reshape(Batch, Side, Side, Classes);
-        Tensor input = TestData.Normal(4, 1f, Batch, Side, Side, Channels);
+        int classes = groups == 1 ? Classes : 2 * groups; // the filters must divide into the groups
+        Conv2D NewLayer()
+        {
+            var layer = new Conv2D(classes, (3, 3), padding: Padding.Same, dilationRate: (dilation, dilation), groups: groups,
+                activation: ActivationFunction.Softmax, name: "head") { Seed = 7 };
+            layer.Build(new TensorShape(Side, Side, Channels));
+            return layer;
+        }
 
-        Conv2D unfused = Built(dilation: dilation);
-        Tensor p = unfused.Forward(input, training: true);
-        var lossGradient = new Tensor(p.Shape);
-        loss.Gradient(p, targets, lossGradient);
-        float[] inputGradient = unfused.Backward(lossGradient).ToArray();
-
-        Conv2D fused = Built(dilation: dilation);
-        Tensor q = fused.Forward(input, training: true);
-        var logitsGradient = new Tensor(q.Shape);
-        ((ISoftmaxCrossEntropy)loss).LogitsGradient(q, targets, logitsGradient);
-        float[] fusedInputGradient = fused.BackwardFromLogitsGradient(logitsGradient).ToArray();
-
-        Assert.Equal(inputGradient, fusedInputGradient, new Tolerance(1e-5f));
-        Assert.Equal(unfused.Kernel.Gradient.ToArray(), fused.Kernel.Gradient.ToArray(), new Tolerance(1e-5f));
-        Assert.Equal(unfused.Bias!.Gradient.ToArray(), fused.Bias!.Gradient.ToArray(), new Tolerance(1e-5f));
+        AssertFusedMatchesUnfused(NewLayer, TestData.Normal(4, 1f, Batch, Side, Side, Channels), sparse, classes, Batch, Side, Side);
     }
 
     [Theory]
@@ -67,10 +56,6 @@ public class Conv2DSoftmaxFusionTests
     {
         // A per-step classifier over a sequence (token tagging with a convolution head).
         const int Steps = 6;
-        Loss loss = sparse ? new SparseCategoricalCrossEntropy() : new CategoricalCrossEntropy();
-        Tensor labels = TestData.Labels(8, Batch * Steps, Classes);
-        Tensor targets = sparse ? labels.Reshape(Batch, Steps) : TestData.OneHot(labels, Classes).Reshape(Batch, Steps, Classes);
-        Tensor input = TestData.Normal(9, 1f, Batch, Steps, Channels);
         Conv1D NewLayer()
         {
             var layer = new Conv1D(Classes, 3, padding: Padding.Same, activation: ActivationFunction.Softmax, name: "tagger") { Seed = 4 };
@@ -78,22 +63,33 @@ public class Conv2DSoftmaxFusionTests
             return layer;
         }
 
-        Conv1D unfused = NewLayer();
+        Assert.True(NewLayer().EndsWithSoftmax);
+        AssertFusedMatchesUnfused(NewLayer, TestData.Normal(9, 1f, Batch, Steps, Channels), sparse, Classes, Batch, Steps);
+    }
+
+    // The fused (p - t) / n gradient handed to BackwardFromLogitsGradient gives the input and parameter gradients of the
+    // loss's own gradient back-propagated through the softmax.
+    private static void AssertFusedMatchesUnfused(Func<Layer> newLayer, Tensor input, bool sparse, int classes, params int[] labelShape)
+    {
+        Loss loss = sparse ? new SparseCategoricalCrossEntropy() : new CategoricalCrossEntropy();
+        Tensor labels = TestData.Labels(3, labelShape.Aggregate(1, (n, d) => n * d), classes);
+        Tensor targets = sparse ? labels.Reshape(labelShape) : TestData.OneHot(labels, classes).Reshape([.. labelShape, classes]);
+
+        Layer unfused = newLayer();
         Tensor p = unfused.Forward(input, training: true);
         var lossGradient = new Tensor(p.Shape);
         loss.Gradient(p, targets, lossGradient);
         float[] inputGradient = unfused.Backward(lossGradient).ToArray();
 
-        Conv1D fused = NewLayer();
-        Assert.True(fused.EndsWithSoftmax);
+        Layer fused = newLayer();
         Tensor q = fused.Forward(input, training: true);
         var logitsGradient = new Tensor(q.Shape);
         ((ISoftmaxCrossEntropy)loss).LogitsGradient(q, targets, logitsGradient);
-        float[] fusedInputGradient = fused.BackwardFromLogitsGradient(logitsGradient).ToArray();
-
-        Assert.Equal(inputGradient, fusedInputGradient, new Tolerance(1e-5f));
-        Assert.Equal(unfused.Kernel.Gradient.ToArray(), fused.Kernel.Gradient.ToArray(), new Tolerance(1e-5f));
-        Assert.Equal(unfused.Bias!.Gradient.ToArray(), fused.Bias!.Gradient.ToArray(), new Tolerance(1e-5f));
+        Assert.Equal(inputGradient, fused.BackwardFromLogitsGradient(logitsGradient).ToArray(), new Tolerance(1e-5f));
+        for (int i = 0; i < unfused.Parameters.Count; i++)
+        {
+            Assert.Equal(unfused.Parameters[i].Gradient.ToArray(), fused.Parameters[i].Gradient.ToArray(), new Tolerance(1e-5f));
+        }
     }
 
     [Fact]

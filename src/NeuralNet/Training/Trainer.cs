@@ -610,21 +610,32 @@ internal sealed class Trainer
 
     private float SampleWeightedLoss(Loss loss, Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
     {
-        int n = sampleWeights.Length;
+        Span<float> values = LossValues(sampleWeights.Length);
+        loss.ComputePerSample(predictions, targets, values);
+        return WeightedMean(sampleWeights, values);
+    }
+
+    // The reused buffer for n per-sample or per-entry loss values.
+    private Span<float> LossValues(int n)
+    {
         if (_perSampleLosses.Length < n)
         {
             _perSampleLosses = new float[n];
         }
 
-        Span<float> values = _perSampleLosses.AsSpan(0, n);
-        loss.ComputePerSample(predictions, targets, values);
+        return _perSampleLosses.AsSpan(0, n);
+    }
+
+    // Σ weight · value / n, accumulated in double.
+    private static float WeightedMean(ReadOnlySpan<float> weights, ReadOnlySpan<float> values)
+    {
         double sum = 0;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < values.Length; i++)
         {
-            sum += (double)sampleWeights[i] * values[i];
+            sum += (double)weights[i] * values[i];
         }
 
-        return (float)(sum / n);
+        return (float)(sum / values.Length);
     }
 
     // A loss of your own on a masked output: its values per entry (row of the last axis), computed on the output's own
@@ -638,20 +649,9 @@ internal sealed class Trainer
                 $"{loss.GetType().Name} ('{loss.Name}'): the output {predictions.Shape} carries a mask of {n} values, not one per row of its last axis ({Loss.Entries(predictions)}); a loss of your own takes a mask of the output's leading axes only."));
         }
 
-        if (_perSampleLosses.Length < n)
-        {
-            _perSampleLosses = new float[n];
-        }
-
-        Span<float> values = _perSampleLosses.AsSpan(0, n);
+        Span<float> values = LossValues(n);
         loss.ComputePerEntry(predictions, targets, values);
-        double sum = 0;
-        for (int i = 0; i < n; i++)
-        {
-            sum += (double)entryWeights[i] * values[i];
-        }
-
-        return (float)(sum / n);
+        return WeightedMean(entryWeights, values);
     }
 
     // The weights travel as the batch's last tensor, after the targets; an unweighted batch has none.

@@ -211,7 +211,7 @@ public abstract partial class Optimizer
         {
             if (_globalClipNorm is float globalClip)
             {
-                ClipByGlobalNorm(parameters, globalClip);
+                GradientClipping.ClipByGlobalNorm(parameters, globalClip);
             }
 
             StepLearningRate = learningRate;
@@ -311,33 +311,6 @@ public abstract partial class Optimizer
     // non-finite global norm (an inf or NaN gradient anywhere, or squares that overflow float32) makes every gradient
     // NaN, as Keras does on purpose (scale = scale_for_finite + (use_norm - use_norm)), rather than zeroing the step (inf)
     // or skipping the clip (NaN).
-    private static void ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, float clip)
-    {
-        double squares = 0;
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            if (parameters[i].Trainable)
-            {
-                float norm = TensorPrimitives.Norm(parameters[i].Gradient.AsReadOnlySpan());
-                squares += (double)norm * norm;
-            }
-        }
-
-        double global = Math.Sqrt(squares);
-        if (global > clip || !double.IsFinite(global))
-        {
-            float scale = double.IsFinite(global) ? (float)(clip / global) : float.NaN;
-            for (int i = 0; i < parameters.Count; i++)
-            {
-                if (parameters[i].Trainable)
-                {
-                    Span<float> gradient = parameters[i].Gradient.AsSpan();
-                    TensorPrimitives.Multiply(gradient, scale, gradient);
-                }
-            }
-        }
-    }
-
     /// <summary>
     /// The weight decay of <paramref name="parameter"/>, whose state is <paramref name="slots"/>: <see cref="WeightDecay"/>,
     /// unless an optimizer of the library decays some parameters by another (Muon's AdamW-stepped ones).

@@ -62,6 +62,9 @@ public sealed class Circle : Loss
     public override string Name => "circle";
 
     /// <inheritdoc/>
+    private protected override bool TargetsShapedAsOutput => false;
+
+    /// <inheritdoc/>
     public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
 
     /// <inheritdoc/>

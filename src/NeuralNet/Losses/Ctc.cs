@@ -39,6 +39,9 @@ public sealed class Ctc : Loss
     /// <inheritdoc/>
     public override string Name => "ctc";
 
+    /// <inheritdoc/>
+    private protected override bool TargetsShapedAsOutput => false;
+
     /// <summary>
     /// The loss of the batch: the mean of the samples' CTC losses (each a whole sequence's −log-likelihood, not a mean over
     /// steps), or their sum for <see cref="LossReduction.Sum"/>.

@@ -251,6 +251,7 @@ public abstract class Loss
     private protected float ComputeReduced(Tensor predictions, Tensor targets)
     {
         ThrowIfUnreduced(nameof(Compute));
+        targets = OnePerSampleAsColumn(predictions, targets);
         float mean = ComputeMean(predictions, targets);
         double factor = ReductionFactor(predictions, targets);
         return factor == 1 ? mean : (float)(mean * factor);
@@ -260,8 +261,26 @@ public abstract class Loss
     private protected void GradientReduced(Tensor predictions, Tensor targets, Tensor gradient)
     {
         ThrowIfUnreduced(nameof(Gradient));
+        targets = OnePerSampleAsColumn(predictions, targets);
         MeanGradient(predictions, targets, gradient);
         ScaleToReduction(predictions, targets, gradient);
+    }
+
+    /// <summary>
+    /// Whether targets are shaped as the output, so that one value per sample, (n), stands for a one-unit output's
+    /// (n, 1), as <c>Fit</c> accepts it and Keras' <c>squeeze_or_expand_to_same_rank</c> does; false where targets are
+    /// class indices or labels of another shape (sparse cross-entropy, CTC, Circle).
+    /// </summary>
+    private protected virtual bool TargetsShapedAsOutput => true;
+
+    /// <summary>Targets (n) for predictions (n, 1) as a (n, 1) view, for a loss whose targets are shaped as the output.</summary>
+    private protected Tensor OnePerSampleAsColumn(Tensor predictions, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(targets);
+        return TargetsShapedAsOutput && targets.Rank == 1 && predictions.Rank == 2 && predictions.Shape[1] == 1 && targets.Shape[0] == predictions.Shape[0]
+            ? targets.Reshape(targets.Shape[0], 1)
+            : targets;
     }
 
     /// <summary>Scales a gradient of <see cref="ComputeMean"/> into one of the reduced loss.</summary>

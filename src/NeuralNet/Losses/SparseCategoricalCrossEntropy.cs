@@ -42,6 +42,9 @@ public sealed class SparseCategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     public override string Name => "sparse_categorical_crossentropy";
 
     /// <inheritdoc/>
+    private protected override bool TargetsShapedAsOutput => false;
+
+    /// <inheritdoc/>
     public override float Compute(Tensor predictions, Tensor targets) => ComputeReduced(predictions, targets);
 
     /// <inheritdoc/>

@@ -31,6 +31,23 @@ public readonly struct TensorShape : IEquatable<TensorShape>
     /// <summary>The dimensions, outermost first.</summary>
     public ReadOnlySpan<int> Dimensions => _dimensions;
 
+    /// <summary>The length of axis <paramref name="axis"/> counted with C#'s index operator: <c>shape[^1]</c> is the last axis.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The axis does not exist.</exception>
+    public int this[Index axis]
+    {
+        get
+        {
+            int rank = Rank;
+            int resolved = axis.GetOffset(rank);
+            if ((uint)resolved >= (uint)rank)
+            {
+                throw new ArgumentOutOfRangeException(nameof(axis), axis.ToString(), $"Axis {axis} does not exist in shape {this} of rank {rank}.");
+            }
+
+            return _dimensions![resolved];
+        }
+    }
+
     /// <summary>The length of axis <paramref name="axis"/>; negative values count from the end.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The axis does not exist.</exception>
     public int this[int axis]

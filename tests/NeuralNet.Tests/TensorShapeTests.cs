@@ -49,4 +49,15 @@ public class TensorShapeTests
 
     [Fact]
     public void Indexer_MissingAxis_Throws() => Assert.Throws<ArgumentOutOfRangeException>(() => new TensorShape(2, 3)[2]);
+
+    [Fact]
+    public void Index_indexer_counts_hat_from_the_end_and_refuses_missing_axes()
+    {
+        var shape = new TensorShape(2, 3, 5);
+
+        Assert.Equal((5, 3, 2, 3), (shape[^1], shape[^2], shape[^3], shape[new Index(1)]));
+        Assert.Contains("^0", Assert.Throws<ArgumentOutOfRangeException>(() => shape[^0]).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => shape[^4]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => shape[new Index(3)]);
+    }
 }

@@ -376,6 +376,15 @@ public sealed class TextVectorization : Preprocessor
         : [.. _tokens];
 
     /// <summary>
+    /// In <see cref="TextOutputMode.TfIdf"/> mode, the inverse document frequency of every index (Keras' <c>idf_weights</c>,
+    /// without the zeros it pads to <see cref="MaxTokens"/>): <see cref="VocabularySize"/> weights, "[UNK]"'s first, in
+    /// <see cref="GetVocabulary"/>'s order, as <see cref="SetVocabulary"/> takes them. Empty in the other modes and before a
+    /// vocabulary exists (as <see cref="StringLookup.GetIdfWeights"/>).
+    /// </summary>
+    /// <returns>A new array.</returns>
+    public float[] GetIdfWeights() => _idfWeights is null ? [] : [.. _idfWeights];
+
+    /// <summary>
     /// Turns texts into a tensor. In <see cref="TextOutputMode.Int"/> mode: (texts, length) of token ids held in floats,
     /// each row the ids of its tokens followed by 0s, length being <see cref="OutputSequenceLength"/> (longer texts lose
     /// their last ids) or else the most tokens of any text. In the other modes: (texts, <see cref="VocabularySize"/>, or

@@ -241,6 +241,23 @@ public class TextVectorizationTests
     }
 
     [Fact]
+    public void GetIdfWeights_gives_one_weight_per_index_unk_first_and_round_trips_through_SetVocabulary()
+    {
+        var layer = new TextVectorization(outputMode: TextOutputMode.TfIdf);
+        layer.Adapt(["foo bar", "bar baz", "baz bada boom"]);
+        float two = (float)Math.Log(1 + (3.0 / 3)), one = (float)Math.Log(1 + (3.0 / 2));
+
+        float[] idf = layer.GetIdfWeights();
+
+        Assert.Equal([(float)(((2 * two) + (3 * one)) / 5), two, two, one, one, one], idf, new FloatTolerance(1e-6f));
+        var copy = new TextVectorization(outputMode: TextOutputMode.TfIdf);
+        copy.SetVocabulary(layer.GetVocabulary(), idf);
+        Assert.Equal(layer.Transform(["baz baz foo qux"]).ToArray(), copy.Transform(["baz baz foo qux"]).ToArray());
+        Assert.Empty(new TextVectorization(outputMode: TextOutputMode.MultiHot, vocabulary: ["a"]).GetIdfWeights());
+        Assert.Empty(new TextVectorization(outputMode: TextOutputMode.TfIdf).GetIdfWeights());
+    }
+
+    [Fact]
     public void Transform_PadToMaxTokens_WidensRows()
     {
         var layer = new TextVectorization(outputMode: TextOutputMode.MultiHot, vocabulary: ["foo", "bar"], maxTokens: 8, padToMaxTokens: true);

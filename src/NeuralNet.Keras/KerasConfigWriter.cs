@@ -101,6 +101,12 @@ internal static class KerasConfigWriter
     {
         // Keras defines LayerScale and StochasticDepth in convnext.py without exporting them: it writes them under that
         // module with their class name as registered_name, and finds them there when loading.
+        if (item is JsonObject hub && KerasConfigItems.IsClass(hub, "PositionEmbedding"))
+        {
+            // KerasHub's layer, not Keras': a file naming it under keras.layers would not load in Keras.
+            throw new NotSupportedException($"Layer '{hub["config"]?["name"]}' (PositionEmbedding) is KerasHub's keras_hub.layers.PositionEmbedding, which SaveModel does not write (a .keras file here holds Keras' own layers): save the model with Model.Save.");
+        }
+
         string? convNeXt = item is JsonObject named && s_convNeXtLayers.FirstOrDefault(c => KerasConfigItems.IsClass(named, c)) is string found ? found : null;
         Mark(item, convNeXt is null ? "keras.layers" : ConvNeXtModule, convNeXt);
         if (item?["config"] is not JsonObject config)

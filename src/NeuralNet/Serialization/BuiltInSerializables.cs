@@ -261,6 +261,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("PReLU", PReLU.FromConfig);
         SerializationRegistry.AddBuiltIn("LayerScale", LayerScale.FromConfig);
         SerializationRegistry.AddBuiltIn("StochasticDepth", StochasticDepth.FromConfig);
+        SerializationRegistry.AddBuiltIn("PositionEmbedding", PositionEmbedding.FromConfig);
         SerializationRegistry.AddBuiltIn("ELU", ELU.FromConfig);
         SerializationRegistry.AddBuiltIn("Softmax", Layers.Softmax.FromConfig);
         SerializationRegistry.AddBuiltIn("LogSoftmax", Layers.LogSoftmax.FromConfig);

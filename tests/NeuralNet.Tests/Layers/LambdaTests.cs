@@ -4,6 +4,7 @@ using NeuralNet.Losses;
 using NeuralNet.Models;
 using NeuralNet.Optimizers;
 using NeuralNet.Tests.GradientChecking;
+using NeuralNet.Training;
 using Xunit;
 
 namespace NeuralNet.Tests.Layers;
@@ -173,6 +174,45 @@ public class LambdaTests
         // Unfrozen again between steps (as from a callback): the next step is refused before its forward pass.
         first.Trainable = true;
         Assert.Throws<InvalidOperationException>(() => model.TrainOnBatch(inputs, targets));
+    }
+
+    [Fact]
+    public void Fit_CallbackUnfreezingTheLayerBefore_IsRefusedAtTheNextStepBeforeItsForwardPass()
+    {
+        var x = new Input(3);
+        var first = new Dense(4, name: "first") { Trainable = false };
+        SymbolicTensor h = new Lambda(LambdaFunctions.Square, name: "square").Call(first.Call(x));
+        var model = new Functional(x, new Dense(1, name: "head").Call(h), seed: 7);
+        model.Compile(new Sgd(0.1f), new MeanSquaredError());
+        float[][]? atEpochEnd = null;
+        var unfreeze = new LambdaCallback(onEpochEnd: (epoch, logs) =>
+        {
+            atEpochEnd = [.. model.Parameters.Select(p => p.Value.ToArray())];
+            first.Trainable = true;
+        });
+
+        var ex = Assert.Throws<InvalidOperationException>(() => model.Fit(TestData.Normal(24, 1f, 8, 3), TestData.Normal(25, 1f, 8, 1), epochs: 2, batchSize: 4, callbacks: [unfreeze], verbose: 0));
+
+        Assert.Contains("Lambda 'square'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("a training step", ex.Message, StringComparison.Ordinal);
+        for (int i = 0; i < atEpochEnd!.Length; i++)
+        {
+            Assert.Equal(atEpochEnd[i], model.Parameters[i].Value.ToArray());
+        }
+    }
+
+    [Fact]
+    public void TimeDistributed_Lambda_RunsOnEveryStepWhenItsFunctionsAreRegistered()
+    {
+        // TimeDistributed makes its inner layer again from the layer's configuration, which names the functions.
+        LambdaFunctions.Register();
+        var layer = new TimeDistributed(new Lambda(LambdaFunctions.SquareFunction, LambdaFunctions.SquareGradientFunction));
+        Tensor input = TestData.Normal(23, 1f, 2, 3, 4);
+        Assert.Equal(LambdaFunctions.Square(input).ToArray(), layer.Forward(input, training: false).ToArray());
+        GradientChecker.CheckLayer(layer, input, seed: 26).AssertPassed(maxKinkFraction: 0);
+
+        var ex = Assert.Throws<NotSupportedException>(() => new TimeDistributed(new Lambda(v => v * 3f, name: "thrice")).Build(new TensorShape(3, 4)));
+        Assert.Contains("Lambda 'thrice'", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

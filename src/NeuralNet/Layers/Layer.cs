@@ -182,6 +182,15 @@ public abstract partial class Layer
     public bool ComputesInputGradient { get; internal set; } = true;
 
     /// <summary>
+    /// Whether the layer cannot compute the gradient with respect to its inputs (a <see cref="Lambda"/> given no gradient
+    /// function): a model refuses to train through it before a step changes anything (<see cref="InputGradientUnavailable"/>).
+    /// </summary>
+    internal virtual bool LacksInputGradient => false;
+
+    /// <summary>Why <paramref name="method"/> cannot run through this layer when it <see cref="LacksInputGradient"/>: the message of the refusal.</summary>
+    internal virtual string InputGradientUnavailable(string method) => $"{Describe()} cannot compute the gradient with respect to its input, which {method} needs.";
+
+    /// <summary>
     /// Whether the layer's last operation is a softmax over the last axis, so that a cross-entropy loss can hand it
     /// the fused gradient with respect to the softmax's input (see <see cref="BackwardFromLogitsGradient"/>). A layer
     /// that returns true must override <see cref="OnBackwardFromLogitsGradient"/>.

@@ -19,7 +19,8 @@ internal static class WrappedLayers
         string? problem = layer switch
         {
             InputLayer => "is an InputLayer, which starts a model and cannot be called on a tensor",
-            MultiInputLayer => string.Create(CultureInfo.InvariantCulture, $"takes several inputs; {wrapper} passes one tensor to it"),
+            // A one-input Lambda is a MultiInputLayer only to share one class with its list form.
+            MultiInputLayer and not Lambda { TakesList: false } => string.Create(CultureInfo.InvariantCulture, $"takes several inputs; {wrapper} passes one tensor to it"),
             { IsBuilt: true } => string.Create(CultureInfo.InvariantCulture, $"is built; {wrapper} runs a copy of an unbuilt layer, made from its configuration"),
 
             // The layer remembers one wrapper (LoRA's refusal reads it), and each wrapper builds a copy of its own anyway.

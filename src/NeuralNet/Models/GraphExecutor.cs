@@ -25,6 +25,7 @@ internal sealed partial class GraphExecutor
     private readonly bool _inferenceCopy;
     private readonly bool _fuse;
     private long _plannedTrainability;
+    private Step? _lacksInputGradient;
     private readonly Layer[] _trainabilitySources;
     private readonly bool[] _fusable;
     private readonly Tensor?[] _values;
@@ -204,6 +205,7 @@ internal sealed partial class GraphExecutor
     {
         _plannedTrainability = TrainabilityStamp();
         Array.Clear(_requiresGradient);
+        _lacksInputGradient = null;
         foreach (Step step in _steps)
         {
             bool needsInputGradient = false;
@@ -217,6 +219,11 @@ internal sealed partial class GraphExecutor
 
             step.Instance.ComputesInputGradient = needsInputGradient;
             step.NeedsInputGradient = needsInputGradient;
+            if (needsInputGradient && _lacksInputGradient is null && step.Instance.LacksInputGradient)
+            {
+                _lacksInputGradient = step;
+            }
+
             step.HasParameters = step.Layer.HasTrainableParameters;
             foreach (int o in step.OutputSlots)
             {
@@ -232,6 +239,31 @@ internal sealed partial class GraphExecutor
         if (_fuse)
         {
             FuseConvolutionsWithPooling(_consumers);
+        }
+    }
+
+    /// <summary>
+    /// Refuses, before anything runs, a training step whose backward pass would need an input gradient that a layer cannot
+    /// compute (a <see cref="Lambda"/> without a gradient function with trainable weights before it). Plans the backward
+    /// pass again first when a layer's trainability changed since (as the next forward pass would); allocation-free.
+    /// </summary>
+    /// <param name="method">What needs the gradient, for the message (<c>Fit</c>, <c>TrainOnBatch</c>, ...).</param>
+    /// <exception cref="InvalidOperationException">Such a layer is on the backward path; the message names it.</exception>
+    public void RequireInputGradients(string method)
+    {
+        if (_inferenceCopy)
+        {
+            return;
+        }
+
+        if (_plannedTrainability != TrainabilityStamp())
+        {
+            PlanBackward();
+        }
+
+        if (_lacksInputGradient is Step step)
+        {
+            throw new InvalidOperationException(step.Instance.InputGradientUnavailable(method));
         }
     }
 

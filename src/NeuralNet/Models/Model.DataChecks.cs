@@ -85,6 +85,7 @@ public abstract partial class Model
             if (trainingMethod is not null)
             {
                 RequireTrainableParameters(trainingMethod);
+                Executor.RequireInputGradients(trainingMethod);
             }
 
             return data;

@@ -348,6 +348,7 @@ public abstract partial class Model
         {
             Tensor[] gradients = outputGradients.Resolve(OutputNames, Name, "output gradient", nameof(outputGradients));
             Executor.CheckOutputGradients(gradients);
+            Executor.RequireInputGradients(nameof(Backward));
             Executor.Backward(gradients, []);
         }
     }

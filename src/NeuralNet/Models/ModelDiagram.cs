@@ -155,6 +155,12 @@ public static class ModelDiagram
     // the class name its config holds.
     private static string? ActivationName(Layer layer)
     {
+        if (layer is Lambda)
+        {
+            // No activation, and its config needs its function registered, which drawing a model must not.
+            return null;
+        }
+
         Serialization.Config config = layer.GetConfig();
         try
         {

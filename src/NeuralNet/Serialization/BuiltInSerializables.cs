@@ -161,6 +161,7 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Reduce", Reduce.FromConfig);
         SerializationRegistry.AddBuiltIn("RepeatVector", RepeatVector.FromConfig);
         SerializationRegistry.AddBuiltIn("Identity", Identity.FromConfig);
+        SerializationRegistry.AddBuiltIn("Lambda", Lambda.FromConfig);
         SerializationRegistry.AddBuiltIn("Embedding", Embedding.FromConfig);
         SerializationRegistry.AddBuiltIn("ReversibleEmbedding", ReversibleEmbedding.FromConfig);
         SerializationRegistry.AddBuiltIn("Masking", Masking.FromConfig);

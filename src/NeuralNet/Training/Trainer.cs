@@ -83,6 +83,8 @@ internal sealed class Trainer
     /// </summary>
     public float ComputeGradients(ReadOnlySpan<Tensor> batch, bool updateMetrics)
     {
+        // Before the forward pass: a refused step must not have moved a moving statistic or a random stream.
+        _executor.RequireInputGradients("a training step");
         _parameterSet = _model.CurrentParameters();
         ReadOnlySpan<Tensor> inputs = batch[.._inputCount];
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);

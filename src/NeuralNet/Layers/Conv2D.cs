@@ -31,7 +31,10 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     private Step _directForward = null!;
     private Step _directBackward = null!;
     private Step _packColumns = null!;
+    private Step _fewForward = null!;
+    private Step _fewBackward = null!;
     private bool _direct;
+    private bool _fewFilters;
     private float[] _kernelPartials = [];
     private Tensor? _dzForData;
 
@@ -43,6 +46,10 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     // keeps no patch matrix, which for a batch of large images would be gigabytes per layer.
     [ThreadStatic]
     private static float[]? s_inferenceColumns;
+
+    // One image's planar scratch for the few-filter kernels (ConvFewFilters), per thread and shared by every Conv2D.
+    [ThreadStatic]
+    private static float[]? s_fewFiltersScratch;
     private Parameter? _kernel;
     private Parameter? _bias;
     private ConvGeometry _geometry;
@@ -160,6 +167,8 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         PooledForward,
         PooledBackward,
         PackColumns,
+        FewForward,
+        FewBackward,
     }
 
     /// <summary>The number of output channels.</summary>
@@ -309,9 +318,15 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         _packColumns = new Step(this, StepKind.PackColumns);
         _pooledForward = new Step(this, StepKind.PooledForward);
         _pooledBackward = new Step(this, StepKind.PooledBackward);
+        _fewForward = new Step(this, StepKind.FewForward);
+        _fewBackward = new Step(this, StepKind.FewBackward);
 
         // Small patches (a first layer on few channels) convolve directly; im2col + GEMM would mostly move data.
         _direct = ConvDirect.Supports(_geometry, Filters) && (Activation is null || _fusedRelu);
+
+        // Few filters (a last layer's 1 to 7): im2col + GEMM would be a matrix-vector product spent writing and reading
+        // the patch matrix; the direct kernel keeps no patch matrix at all.
+        _fewFilters = !_direct && ConvFewFilters.Supports(_geometry, Filters);
         return new TensorShape(_geometry.OutHeight, _geometry.OutWidth, Filters);
     }
 
@@ -343,6 +358,12 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         // applies both to each output tile (ReLU's backward pass needs only the output, so no pre-activation is kept).
         _z = BatchView(ref _zBuffer, batch, OutputShape);
         _y = _fusedEpilogue || Activation is null ? _z : BatchView(ref _yBuffer, batch, OutputShape);
+        if (_fewFilters)
+        {
+            ConvParallel.For(batch, _fewForward);
+            return _y;
+        }
+
         _groupImages = ImagesPerGroup(batch);
         ConvParallel.For(GroupCount(batch), _imageForward);
         return _y;
@@ -398,6 +419,11 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             ConvParallel.For(batch, _activationBackward);
         }
 
+        if (_fewFilters)
+        {
+            return FewFiltersBackward(outputGradient, dz);
+        }
+
         AddBiasPartials();
 
         // Skipped while frozen: nothing reads a frozen layer's gradients, and this product is as large as the forward one.
@@ -438,6 +464,22 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         }
 
         return InputGradient(dz);
+    }
+
+    // The few-filter kernel's backward pass, image by image: the kernel partials (summed in image order) and the input
+    // gradient, from one planar copy of the image's dz.
+    private Tensor FewFiltersBackward(Tensor outputGradient, Tensor dz)
+    {
+        if (_kernel!.Trainable || ComputesInputGradient)
+        {
+            _dzForData = dz;
+            _dx = ComputesInputGradient ? BatchView(ref _dxBuffer, _batch, InputShape) : null;
+            ConvParallel.For(_batch, _fewBackward);
+            _dzForData = null;
+        }
+
+        AddPartials();
+        return ComputesInputGradient ? _dx! : outputGradient;
     }
 
     // The direct kernels' per-image kernel and bias partials, added in image order: the same bits on any thread count.
@@ -495,7 +537,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
         }
 
-        if (!_direct && _cols.Length < colsLength)
+        if (!_direct && !_fewFilters && _cols.Length < colsLength)
         {
             _cols = new float[colsLength];
         }
@@ -543,7 +585,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             _biasPartials = new float[batch * Filters];
         }
 
-        if (_direct && _kernelPartials.Length < batch * _geometry.PatchSize * Filters)
+        if ((_direct || _fewFilters) && _kernelPartials.Length < batch * _geometry.PatchSize * Filters)
         {
             _kernelPartials = new float[batch * _geometry.PatchSize * Filters];
         }
@@ -628,6 +670,18 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             case StepKind.PooledBackward:
                 RunPooledBackward(n);
                 break;
+            case StepKind.FewForward:
+                RunFewForward(n);
+                break;
+            case StepKind.FewBackward:
+            {
+                Span<float> scratch = FewFiltersScratch();
+                ConvFewFilters.Backward(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), _kernel!.Value.AsReadOnlySpan(),
+                    _dzForData!.AsReadOnlySpan().Slice(n * outSize, outSize), g, Filters, scratch,
+                    _kernel.Trainable ? _kernelPartials.AsSpan(n * patch * Filters, patch * Filters) : default,
+                    ComputesInputGradient ? _dx!.AsSpan().Slice(n * g.InputSize, g.InputSize) : default);
+                break;
+            }
             case StepKind.Col2Im:
             {
                 (int first, int images) = Group(n);
@@ -639,6 +693,28 @@ public sealed partial class Conv2D : Layer, IKernelLayer
                 break;
             }
         }
+    }
+
+    // Image n with the few-filter kernel: z with the bias (and ReLU when fused), then any other activation.
+    private void RunFewForward(int n)
+    {
+        ConvGeometry g = _geometry;
+        int outSize = g.OutputPixels * Filters;
+        Span<float> z = _z!.AsSpan().Slice(n * outSize, outSize);
+        ConvFewFilters.Forward(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), _kernel!.Value.AsReadOnlySpan(),
+            _bias is null ? default : _bias.Value.AsReadOnlySpan(), g, Filters, _fusedEpilogue && _fusedRelu, FewFiltersScratch(), z);
+        if (!_fusedEpilogue && Activation is not null)
+        {
+            Activation.Forward(z, _y!.AsSpan().Slice(n * outSize, outSize), Filters);
+        }
+    }
+
+    // This thread's scratch for the few-filter kernels, grown to the layer's need on first use.
+    private Span<float> FewFiltersScratch()
+    {
+        int length = ConvFewFilters.ScratchLength(_geometry, Filters);
+        float[] scratch = s_fewFiltersScratch is { } held && held.Length >= length ? held : s_fewFiltersScratch = new float[length];
+        return scratch.AsSpan(0, length);
     }
 
     // Images per work item of the im2col + GEMM steps. One image of E4.3's second convolution is 121 patch rows, so its

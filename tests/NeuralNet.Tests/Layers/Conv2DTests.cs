@@ -210,6 +210,47 @@ public class Conv2DTests
         Assert.Equal(one, many);
     }
 
+    [Theory]
+    [InlineData(1, "linear")]
+    [InlineData(3, "tanh")]
+    [InlineData(7, "relu")]
+    public void ForwardBackward_FewFilters_SameBitsWhateverTheThreadCountAndInInference(int filters, string activation)
+    {
+        // 1 to 7 filters take the few-filter kernel (ConvFewFilters): per-image kernel partials summed in image order.
+        var conv = new Conv2D(filters, 5, padding: Padding.Same, activation: ActivationFunction.Get(activation)) { Seed = 6 };
+        conv.Build(new TensorShape(11, 13, 5));
+        Tensor input = Tensor.RandomNormal(new TensorShape(9, 11, 13, 5), 24);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(9, 11, 13, filters), 25);
+
+        float[] Run(int threads, bool training)
+        {
+            int saved = ConvParallel.DegreeOfParallelism, savedGemm = Parallelism.MaxDegreeOfParallelism;
+            try
+            {
+                ConvParallel.DegreeOfParallelism = threads;
+                Parallelism.MaxDegreeOfParallelism = threads;
+                conv.Kernel.ZeroGradient();
+                conv.Bias!.ZeroGradient();
+                float[] y = conv.Forward(input, training).ToArray();
+                float[] dx = conv.Backward(upstream).ToArray();
+                return [.. y, .. dx, .. conv.Kernel.Gradient.ToArray(), .. conv.Bias.Gradient.ToArray()];
+            }
+            finally
+            {
+                ConvParallel.DegreeOfParallelism = saved;
+                Parallelism.MaxDegreeOfParallelism = savedGemm;
+            }
+        }
+
+        float[] one = Run(1, training: true);
+        Assert.Equal(one, Run(Math.Max(2, Environment.ProcessorCount), training: true));
+        Assert.Equal(one, Run(3, training: false));
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            Assert.Equal(0, conv.KeptColumnsLength); // no patch matrix: the few-filter kernel ran, not im2col + GEMM
+        }
+    }
+
     public static TheoryData<string> SmallOutputActivations => ["tanh", "sigmoid", "gelu", "silu", "elu", "softplus"];
 
     [Theory]

@@ -324,8 +324,8 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         // Small patches (a first layer on few channels) convolve directly; im2col + GEMM would mostly move data.
         _direct = ConvDirect.Supports(_geometry, Filters) && (Activation is null || _fusedRelu);
 
-        // Few filters (a last layer's 1 to 7): im2col + GEMM would be a matrix-vector product spent writing and reading
-        // the patch matrix; the direct kernel keeps no patch matrix at all.
+        // Few filters (4 to 7, see ConvFewFilters.MinLayerFilters): im2col + GEMM would be a matrix-vector product spent
+        // writing and reading the patch matrix; the direct kernel keeps no patch matrix at all.
         _fewFilters = !_direct && ConvFewFilters.Supports(_geometry, Filters);
         return new TensorShape(_geometry.OutHeight, _geometry.OutWidth, Filters);
     }

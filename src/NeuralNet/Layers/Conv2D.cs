@@ -31,10 +31,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     private Step _directForward = null!;
     private Step _directBackward = null!;
     private Step _packColumns = null!;
-    private Step _fewForward = null!;
-    private Step _fewBackward = null!;
     private bool _direct;
-    private bool _fewFilters;
     private float[] _kernelPartials = [];
     private Tensor? _dzForData;
 
@@ -46,10 +43,6 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     // keeps no patch matrix, which for a batch of large images would be gigabytes per layer.
     [ThreadStatic]
     private static float[]? s_inferenceColumns;
-
-    // One image's planar scratch for the few-filter kernels (ConvFewFilters), per thread and shared by every Conv2D.
-    [ThreadStatic]
-    private static float[]? s_fewFiltersScratch;
     private Parameter? _kernel;
     private Parameter? _bias;
     private ConvGeometry _geometry;
@@ -318,15 +311,10 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         _packColumns = new Step(this, StepKind.PackColumns);
         _pooledForward = new Step(this, StepKind.PooledForward);
         _pooledBackward = new Step(this, StepKind.PooledBackward);
-        _fewForward = new Step(this, StepKind.FewForward);
-        _fewBackward = new Step(this, StepKind.FewBackward);
 
         // Small patches (a first layer on few channels) convolve directly; im2col + GEMM would mostly move data.
         _direct = ConvDirect.Supports(_geometry, Filters) && (Activation is null || _fusedRelu);
-
-        // Few filters (4 to 7, see ConvFewFilters.MinLayerFilters): im2col + GEMM would be a matrix-vector product spent
-        // writing and reading the patch matrix; the direct kernel keeps no patch matrix at all.
-        _fewFilters = !_direct && ConvFewFilters.Supports(_geometry, Filters);
+        BuildFewFilters();
         return new TensorShape(_geometry.OutHeight, _geometry.OutWidth, Filters);
     }
 
@@ -353,9 +341,6 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             return _z;
         }
 
-        // One work item per image: im2col into the image's rows of the patch matrix (kept for the kernel gradient),
-        // then the image's product while those rows are in cache. With a bias and no activation or ReLU, the GEMM
-        // applies both to each output tile (ReLU's backward pass needs only the output, so no pre-activation is kept).
         _z = BatchView(ref _zBuffer, batch, OutputShape);
         _y = _fusedEpilogue || Activation is null ? _z : BatchView(ref _yBuffer, batch, OutputShape);
         if (_fewFilters)
@@ -364,6 +349,9 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             return _y;
         }
 
+        // One work item per image: im2col into the image's rows of the patch matrix (kept for the kernel gradient),
+        // then the image's product while those rows are in cache. With a bias and no activation or ReLU, the GEMM
+        // applies both to each output tile (ReLU's backward pass needs only the output, so no pre-activation is kept).
         _groupImages = ImagesPerGroup(batch);
         ConvParallel.For(GroupCount(batch), _imageForward);
         return _y;
@@ -456,6 +444,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     // thread count); then, when the input gradient is needed, dX = col2im(dZ · kernelᵀ) as in the GEMM path.
     private Tensor DirectBackward(Tensor outputGradient, Tensor dz)
     {
+        EnsureKernelPartials(_batch);
         ConvParallel.For(_batch, _directBackward);
         AddPartials();
         if (!ComputesInputGradient)
@@ -464,22 +453,6 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         }
 
         return InputGradient(dz);
-    }
-
-    // The few-filter kernel's backward pass, image by image: the kernel partials (summed in image order) and the input
-    // gradient, from one planar copy of the image's dz.
-    private Tensor FewFiltersBackward(Tensor outputGradient, Tensor dz)
-    {
-        if (_kernel!.Trainable || ComputesInputGradient)
-        {
-            _dzForData = dz;
-            _dx = ComputesInputGradient ? BatchView(ref _dxBuffer, _batch, InputShape) : null;
-            ConvParallel.For(_batch, _fewBackward);
-            _dzForData = null;
-        }
-
-        AddPartials();
-        return ComputesInputGradient ? _dx! : outputGradient;
     }
 
     // The direct kernels' per-image kernel and bias partials, added in image order: the same bits on any thread count.
@@ -527,19 +500,49 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     /// <summary>The length of the whole batch's patch matrix the layer holds (0 until a training pass or a backward pass needs one).</summary>
     internal int KeptColumnsLength => _cols.Length;
 
-    // The whole batch's patch matrix (not for the direct path, which has none); refused before anything runs when no
-    // array can hold it.
+    /// <summary>The length of the direct or few-filter path's per-image kernel-gradient partials (0 until a training pass or a backward pass needs them).</summary>
+    internal int KeptKernelPartialsLength => _kernelPartials.Length;
+
+    // The whole batch's patch matrix (not for the direct and few-filter paths, which have none); refused before anything
+    // runs when no array can hold it.
     private void EnsureColumns(int batch)
     {
+        if (_direct || _fewFilters)
+        {
+            return;
+        }
+
         long colsLength = (long)batch * _geometry.OutputPixels * _geometry.PatchSize;
         if (colsLength > Array.MaxLength)
         {
             throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
         }
 
-        if (!_direct && !_fewFilters && _cols.Length < colsLength)
+        if (_cols.Length < colsLength)
         {
             _cols = new float[colsLength];
+        }
+    }
+
+    // The direct and few-filter paths' per-image kernel-gradient partials, (batch, KH*KW*C, F): only a backward pass
+    // reads them, so a training forward pass makes them (refused there, before anything runs, when no array can hold
+    // them) and so does a backward pass after an inference one; inference alone never does.
+    private void EnsureKernelPartials(int batch)
+    {
+        if (!_direct && !_fewFilters)
+        {
+            return;
+        }
+
+        long length = (long)batch * _geometry.PatchSize * Filters;
+        if (length > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs {length} kernel-gradient partials ({_geometry.PatchSize} x {Filters} per image), more than an array holds; use smaller batches.");
+        }
+
+        if (_kernelPartials.Length < length)
+        {
+            _kernelPartials = new float[length];
         }
     }
 
@@ -578,16 +581,12 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         if (_columnsKept)
         {
             EnsureColumns(batch);
+            EnsureKernelPartials(batch);
         }
 
         if (_biasPartials.Length < batch * Filters)
         {
             _biasPartials = new float[batch * Filters];
-        }
-
-        if ((_direct || _fewFilters) && _kernelPartials.Length < batch * _geometry.PatchSize * Filters)
-        {
-            _kernelPartials = new float[batch * _geometry.PatchSize * Filters];
         }
     }
 
@@ -674,14 +673,8 @@ public sealed partial class Conv2D : Layer, IKernelLayer
                 RunFewForward(n);
                 break;
             case StepKind.FewBackward:
-            {
-                Span<float> scratch = FewFiltersScratch();
-                ConvFewFilters.Backward(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), _kernel!.Value.AsReadOnlySpan(),
-                    _dzForData!.AsReadOnlySpan().Slice(n * outSize, outSize), g, Filters, scratch,
-                    _kernel.Trainable ? _kernelPartials.AsSpan(n * patch * Filters, patch * Filters) : default,
-                    ComputesInputGradient ? _dx!.AsSpan().Slice(n * g.InputSize, g.InputSize) : default);
+                RunFewBackward(n);
                 break;
-            }
             case StepKind.Col2Im:
             {
                 (int first, int images) = Group(n);
@@ -693,28 +686,6 @@ public sealed partial class Conv2D : Layer, IKernelLayer
                 break;
             }
         }
-    }
-
-    // Image n with the few-filter kernel: z with the bias (and ReLU when fused), then any other activation.
-    private void RunFewForward(int n)
-    {
-        ConvGeometry g = _geometry;
-        int outSize = g.OutputPixels * Filters;
-        Span<float> z = _z!.AsSpan().Slice(n * outSize, outSize);
-        ConvFewFilters.Forward(_input!.AsReadOnlySpan().Slice(n * g.InputSize, g.InputSize), _kernel!.Value.AsReadOnlySpan(),
-            _bias is null ? default : _bias.Value.AsReadOnlySpan(), g, Filters, _fusedEpilogue && _fusedRelu, FewFiltersScratch(), z);
-        if (!_fusedEpilogue && Activation is not null)
-        {
-            Activation.Forward(z, _y!.AsSpan().Slice(n * outSize, outSize), Filters);
-        }
-    }
-
-    // This thread's scratch for the few-filter kernels, grown to the layer's need on first use.
-    private Span<float> FewFiltersScratch()
-    {
-        int length = ConvFewFilters.ScratchLength(_geometry, Filters);
-        float[] scratch = s_fewFiltersScratch is { } held && held.Length >= length ? held : s_fewFiltersScratch = new float[length];
-        return scratch.AsSpan(0, length);
     }
 
     // Images per work item of the im2col + GEMM steps. One image of E4.3's second convolution is 121 patch rows, so its

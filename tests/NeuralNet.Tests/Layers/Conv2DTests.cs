@@ -15,13 +15,14 @@ public class Conv2DTests
 
     private static readonly ActivationFunction?[] s_activations = [null, ActivationFunction.Relu, ActivationFunction.Tanh, ActivationFunction.Sigmoid];
 
-    // A random small convolution: input (batch, h, w, c), kernel up to 3x3, strides 1-2, either padding.
+    // A random small convolution: input (batch, h, w, c), kernel up to 3x3, strides 1-2, either padding. Widths up to 18
+    // give output rows of one to over two vectors, which the few-filter kernel (4 to 7 filters) needs (ConvFewFilters.Supports).
     private static (Conv2D Layer, Tensor Input) RandomCase(long seed, bool regularize = false)
     {
         var random = new SeededRandom(seed);
         while (true)
         {
-            int h = random.NextInt(6) + 1, w = random.NextInt(6) + 1, c = random.NextInt(3) + 1;
+            int h = random.NextInt(6) + 1, w = random.NextInt(18) + 1, c = random.NextInt(3) + 1;
             int kh = random.NextInt(3) + 1, kw = random.NextInt(3) + 1, sh = random.NextInt(2) + 1, sw = random.NextInt(2) + 1;
             Padding padding = random.NextInt(2) == 0 ? Padding.Valid : Padding.Same;
             if (padding == Padding.Valid && (kh > h || kw > w))
@@ -250,6 +251,39 @@ public class Conv2DTests
         {
             Assert.Equal(0, conv.KeptColumnsLength); // no patch matrix: the few-filter kernel ran, not im2col + GEMM
         }
+    }
+
+    [Fact]
+    public void Inference_FewFilters_KeepsNoKernelPartialsAndABackwardAfterItMatchesTraining()
+    {
+        // 5 filters, 3 channels, 3x3 same on 12-pixel rows: the few-filter kernel, whose per-image kernel partials
+        // (batch x 27 x 5 floats) only a backward pass reads.
+        var conv = new Conv2D(5, 3, padding: Padding.Same, activation: ActivationFunction.Tanh) { Seed = 8 };
+        conv.Build(new TensorShape(9, 12, 3));
+        Tensor input = Tensor.RandomNormal(new TensorShape(4, 9, 12, 3), 30);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(4, 9, 12, 5), 31);
+
+        float[] Backward()
+        {
+            conv.Kernel.ZeroGradient();
+            conv.Bias!.ZeroGradient();
+            float[] dx = conv.Backward(upstream).ToArray();
+            return [.. dx, .. conv.Kernel.Gradient.ToArray(), .. conv.Bias.Gradient.ToArray()];
+        }
+
+        float[] inferred = conv.Forward(input, training: false).ToArray();
+        Assert.Equal(0, conv.KeptKernelPartialsLength);
+        Assert.Equal(0, conv.KeptColumnsLength);
+        float[] afterInference = Backward();
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            Assert.Equal(4 * 27 * 5, conv.KeptKernelPartialsLength); // made by the backward pass that reads them
+            Assert.Equal(0, conv.KeptColumnsLength);
+        }
+
+        Assert.Equal(inferred, conv.Forward(input, training: true).ToArray());
+        Assert.Equal(afterInference, Backward());
+        Assert.Contains(afterInference, v => v != 0f);
     }
 
     public static TheoryData<string> SmallOutputActivations => ["tanh", "sigmoid", "gelu", "silu", "elu", "softplus"];

@@ -10,7 +10,8 @@ namespace NeuralNet.Benchmarks;
 /// alone:
 /// <list type="bullet">
 /// <item><c>Generator</c>: <c>Conv2D(1, 5, padding: same)</c> on (16, 16, 32) at batch 64, a generator's or an
-/// autoencoder's last layer (26.2 MFLOP forward).</item>
+/// autoencoder's last layer (26.2 MFLOP forward). It no longer runs the few-filter kernel (1 filter, 32 channels: see
+/// <c>ConvFewFilters.Supports</c>); it records the cutoff, im2col + GEMM both ways.</item>
 /// <item><c>Siamese</c>: <c>Conv2D(4, 5, tanh)</c> on (28, 28, 1) at batch 128, the Siamese-network tutorial's first
 /// convolution (after a BatchNormalization, so it passes a gradient back; 14.7 MFLOP forward).</item>
 /// </list>

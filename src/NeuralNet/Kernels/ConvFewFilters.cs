@@ -7,9 +7,10 @@ using System.Runtime.Intrinsics.X86;
 namespace NeuralNet.Kernels;
 
 /// <summary>
-/// Direct convolution for few filters (1 to <see cref="MaxFilters"/>: a generator's or a segmentation model's last layer,
-/// a small first layer). <see cref="ConvDirect"/> cannot take them (its vectors run over the filters), and im2col + GEMM is
-/// then a matrix-vector product whose time goes into writing and reading a patch matrix KH*KW times the input's size.
+/// Direct convolution for few filters (1 to <see cref="MaxFilters"/>; a layer routes 4 to 7 here, see <see cref="Supports"/>:
+/// a small first layer such as the Siamese tutorial's <c>Conv2D(4, 5)</c> on (28, 28, 1)). <see cref="ConvDirect"/> cannot
+/// take them (its vectors run over the filters), and im2col + GEMM is then a matrix-vector product whose time goes into
+/// writing and reading a patch matrix KH*KW times the input's size.
 /// One image at a time, vectorised over output pixels along a row: the image is copied into a zero-padded planar scratch
 /// (C, Rows, Width), in which the input under <see cref="Vector{T}.Count"/> adjacent output pixels for one tap is one
 /// contiguous load and every window is whole (no border cases).
@@ -30,13 +31,35 @@ internal static class ConvFewFilters
     /// <summary>
     /// The fewest filters <see cref="Supports"/> takes. Below 4 the forward pass is one chain of dependent multiply-adds
     /// per filter, bound by their latency: Conv2D(1, 5, same) on (16, 16, 32) measured 1.31x slower forward than im2col +
-    /// GEMM (train step 0.85x), against 0.22x forward and 0.43x train step for Conv2D(4, 5) on (28, 28, 1).
+    /// GEMM (train step 0.85x), against 0.22x forward and 0.43x train step for Conv2D(4, 5) on (28, 28, 1). That cutoff
+    /// rests on that one run on the loaded VM; 2 and 3 filters were not measured.
     /// </summary>
     public const int MinLayerFilters = 4;
 
-    /// <summary>Whether a layer should run this geometry and filter count on these kernels (they compute 1 to <see cref="MaxFilters"/>).</summary>
+    /// <summary>
+    /// The most input channels <see cref="Supports"/> takes. Past 8 the kernel lost to im2col + GEMM on the loaded VM
+    /// (side by side, one thread, batch 16): a 1x1 convolution on 16, 24 and 32 channels 1.1x to 2.2x slower training,
+    /// a 5x5 on 16 channels at 9x9 and 12x12 pixels 3x to 5x. On 1 to 4 channels nearly every measured shape ran faster,
+    /// on 8 clearly faster forward and about even in training (docs/performance.md).
+    /// </summary>
+    public const int MaxLayerChannels = 8;
+
+    /// <summary>
+    /// The largest patch (KH*KW*C) <see cref="Supports"/> takes: 8 channels under a 5x5 kernel. 7x7 on 8 channels (392)
+    /// measured 0.5x to 2.6x the time of im2col + GEMM training, shape by shape and run by run.
+    /// </summary>
+    public const int MaxLayerPatchSize = 200;
+
+    /// <summary>
+    /// Whether a layer should run this geometry and filter count on these kernels (they compute 1 to <see cref="MaxFilters"/>
+    /// filters on any geometry at horizontal stride 1): <see cref="MinLayerFilters"/> to <see cref="MaxFilters"/> filters,
+    /// output rows of at least one vector (narrower ones compute a whole vector per row, mostly padding: a 1x1 convolution
+    /// on 1x1 pixels, 64 or 256 channels, measured 2.9x to 6.8x slower), at most <see cref="MaxLayerChannels"/> channels and
+    /// <see cref="MaxLayerPatchSize"/> patch values.
+    /// </summary>
     public static bool Supports(in ConvGeometry g, int filters) =>
         Vector.IsHardwareAccelerated && filters >= MinLayerFilters && filters <= MaxFilters && g.StrideWidth == 1 && g.OutputPixels > 0
+        && g.OutWidth >= Vector<float>.Count && g.Channels <= MaxLayerChannels && g.PatchSize <= MaxLayerPatchSize
         && (long)ScratchLengthOf(g, filters) <= Array.MaxLength;
 
     /// <summary>The scratch <see cref="Forward"/> and <see cref="Backward"/> need for one image.</summary>
@@ -52,7 +75,7 @@ internal static class ConvFewFilters
     public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, in ConvGeometry g, int filters, bool relu,
         Span<float> scratch, Span<float> output)
     {
-        Validate(input.Length, kernel.Length, bias.Length, output.Length, scratch.Length, g, filters);
+        Validate(input.Length, kernel.Length, bias.Length, output.Length, "output", scratch.Length, g, filters);
         var p = new Planar(g);
         Span<float> image = scratch[..(g.Channels * p.PlaneSize)];
         PackImage(input, g, p, image);
@@ -75,7 +98,7 @@ internal static class ConvFewFilters
     public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> kernel, ReadOnlySpan<float> outputGradient, in ConvGeometry g, int filters,
         Span<float> scratch, Span<float> kernelGradient, Span<float> inputGradient)
     {
-        Validate(input.Length, kernel.Length, 0, outputGradient.Length, scratch.Length, g, filters);
+        Validate(input.Length, kernel.Length, 0, outputGradient.Length, "output gradient", scratch.Length, g, filters);
         if ((!kernelGradient.IsEmpty && kernelGradient.Length < g.PatchSize * filters) || (!inputGradient.IsEmpty && inputGradient.Length < g.InputSize))
         {
             throw new ArgumentException($"ConvFewFilters.Backward: the kernel gradient ({kernelGradient.Length}) needs {g.PatchSize * filters} elements and the input gradient ({inputGradient.Length}) {g.InputSize}, or none.");
@@ -365,7 +388,8 @@ internal static class ConvFewFilters
         Span<float> kernelGradient, Span<float> inputGradient) =>
         Convolution.BackwardReference(input, kernel, outputGradient, g, filters, 1, inputGradient, kernelGradient, []);
 
-    private static void Validate(int inputLength, int kernelLength, int biasLength, int outputLength, int scratchLength, in ConvGeometry g, int filters)
+    // outputName: "output" (forward) or "output gradient" (backward), the (OH, OW, F) span the message names.
+    private static void Validate(int inputLength, int kernelLength, int biasLength, int outputLength, string outputName, int scratchLength, in ConvGeometry g, int filters)
     {
         if (filters < 1 || filters > MaxFilters || g.StrideWidth != 1)
         {
@@ -375,7 +399,7 @@ internal static class ConvFewFilters
         if (inputLength < g.InputSize || kernelLength < g.PatchSize * filters || (biasLength != 0 && biasLength < filters) || outputLength < g.OutputPixels * filters
             || scratchLength < ScratchLengthOf(g, filters))
         {
-            throw new ArgumentException($"ConvFewFilters: image ({inputLength}), kernel ({kernelLength}), bias ({biasLength}), output ({outputLength}) or scratch ({scratchLength}) is shorter than the geometry needs ({g.InputSize}, {g.PatchSize * filters}, {filters}, {g.OutputPixels * filters}, {ScratchLengthOf(g, filters)}).");
+            throw new ArgumentException($"ConvFewFilters: image ({inputLength}), kernel ({kernelLength}), bias ({biasLength}), {outputName} ({outputLength}) or scratch ({scratchLength}) is shorter than the geometry needs ({g.InputSize}, {g.PatchSize * filters}, {filters}, {g.OutputPixels * filters}, {ScratchLengthOf(g, filters)}).");
         }
     }
 

@@ -2,8 +2,8 @@ using NeuralNet.Kernels;
 
 namespace NeuralNet.Layers;
 
-// The few-filter path of Conv2D (Kernels/ConvFewFilters.cs): 4 to 7 filters at horizontal stride 1 on output rows of at
-// least one vector, with patches of at most ConvFewFilters.MaxPatchSize values, for which im2col + GEMM is a
+// The few-filter path of Conv2D (Kernels/ConvFewFilters.cs): 4 to 7 filters at horizontal stride 1, on output rows of at
+// least one vector, few channels and small patches (ConvFewFilters.Supports), for which im2col + GEMM is a
 // matrix-vector product whose time goes into writing and reading the patch matrix. No patch matrix at all, in training
 // or inference: each image is convolved from a zero-padded planar copy held per thread.
 //

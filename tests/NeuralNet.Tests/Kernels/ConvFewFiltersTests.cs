@@ -9,18 +9,21 @@ public class ConvFewFiltersTests
     private const string Seed = "(410041,17)";
 
     // Random images, kernels, vertical strides, padding, channels and 1..7 filters, with and without bias and ReLU; the
-    // horizontal stride is 1, the only one the kernels take.
+    // horizontal stride is 1, the only one the kernels take. Image and kernel sizes are drawn apart, so with same padding
+    // a kernel can be larger than the image, and outputs narrower than a vector occur (the kernels compute any geometry;
+    // Supports decides only which ones a layer routes here).
     [Property(Replay = Seed, MaxTest = 150)]
     public void ForwardAndBackward_RandomShapes_EqualReference(long seed)
     {
         var random = new SeededRandom(seed);
         ConvGeometry g;
+        bool created;
         do
         {
-            int kh = random.NextInt(5) + 1, kw = random.NextInt(5) + 1;
-            Assert.True(ConvGeometry.TryCreate(random.NextInt(20) + kh, random.NextInt(20) + kw, random.NextInt(6) + 1, kh, kw, random.NextInt(3) + 1, 1, random.NextInt(2) == 1, out g));
+            int h = random.NextInt(20) + 1, w = random.NextInt(20) + 1, kh = random.NextInt(5) + 1, kw = random.NextInt(5) + 1;
+            created = ConvGeometry.TryCreate(h, w, random.NextInt(6) + 1, kh, kw, random.NextInt(3) + 1, 1, random.NextInt(2) == 1, out g);
         }
-        while (!ConvFewFilters.Supports(g, ConvFewFilters.MaxFilters) && System.Numerics.Vector.IsHardwareAccelerated);
+        while (!created);
 
         AssertEqualsReference(random, g, random.NextInt(ConvFewFilters.MaxFilters) + 1, relu: random.NextInt(2) == 1, useBias: random.NextInt(3) != 0);
     }
@@ -38,14 +41,35 @@ public class ConvFewFiltersTests
     [Fact]
     public void Supports_FilterCountsAndStrides_TakesFourToSevenFiltersAtHorizontalStrideOne()
     {
-        Assert.True(ConvGeometry.TryCreate(16, 16, 32, 5, 5, 1, 1, same: true, out ConvGeometry g));
-        Assert.True(ConvGeometry.TryCreate(16, 16, 32, 5, 5, 1, 2, same: true, out ConvGeometry strided));
+        Assert.True(ConvGeometry.TryCreate(16, 16, 8, 5, 5, 1, 1, same: true, out ConvGeometry g));
+        Assert.True(ConvGeometry.TryCreate(16, 16, 8, 5, 5, 1, 2, same: true, out ConvGeometry strided));
         bool accelerated = System.Numerics.Vector.IsHardwareAccelerated;
-        Assert.False(ConvFewFilters.Supports(g, 3)); // measured slower than im2col + GEMM (see MinLayerFilters)
+        Assert.False(ConvFewFilters.Supports(g, 3)); // below MinLayerFilters (1 filter measured slower than im2col + GEMM)
         Assert.Equal(accelerated, ConvFewFilters.Supports(g, 4));
         Assert.Equal(accelerated, ConvFewFilters.Supports(g, 7));
         Assert.False(ConvFewFilters.Supports(g, 8));
-        Assert.False(ConvFewFilters.Supports(strided, 1));
+        Assert.False(ConvFewFilters.Supports(strided, 4)); // 4 and 7 filters pass the filter test: the stride refuses them
+        Assert.False(ConvFewFilters.Supports(strided, 7));
+    }
+
+    // Each refusal on its own, against a geometry the layer routes here (4 filters, 8 channels, 5x5: 200 patch values).
+    [Fact]
+    public void Supports_NarrowOutputManyChannelsOrLargePatch_RoutesToIm2ColGemm()
+    {
+        int v = System.Numerics.Vector<float>.Count;
+        bool accelerated = System.Numerics.Vector.IsHardwareAccelerated;
+        Assert.True(ConvGeometry.TryCreate(12, v, 8, 5, 5, 1, 1, same: true, out ConvGeometry routed));
+        Assert.Equal(accelerated, ConvFewFilters.Supports(routed, 4));
+
+        Assert.True(ConvGeometry.TryCreate(12, v - 1, 8, 5, 5, 1, 1, same: true, out ConvGeometry narrow));
+        Assert.True(ConvGeometry.TryCreate(1, 1, 8, 1, 1, 1, 1, same: false, out ConvGeometry squeezeExcite));
+        Assert.True(ConvGeometry.TryCreate(12, v, ConvFewFilters.MaxLayerChannels + 1, 1, 1, 1, 1, same: true, out ConvGeometry channels));
+        Assert.True(ConvGeometry.TryCreate(12, v, 8, 5, 6, 1, 1, same: true, out ConvGeometry patch));
+        Assert.True(patch.PatchSize > ConvFewFilters.MaxLayerPatchSize);
+        Assert.False(ConvFewFilters.Supports(narrow, 4));
+        Assert.False(ConvFewFilters.Supports(squeezeExcite, 4));
+        Assert.False(ConvFewFilters.Supports(channels, 4));
+        Assert.False(ConvFewFilters.Supports(patch, 4));
     }
 
     [Fact]
@@ -55,6 +79,15 @@ public class ConvFewFiltersTests
         var exception = Assert.Throws<ArgumentException>(() => ConvFewFilters.Forward(new float[g.InputSize], new float[g.PatchSize * 2], [], g, 2, relu: false,
             new float[ConvFewFilters.ScratchLength(g, 2) - 1], new float[g.OutputPixels * 2]));
         Assert.Contains("scratch", exception.Message);
+    }
+
+    [Fact]
+    public void Backward_ShortOutputGradient_ThrowsNamingTheOutputGradient()
+    {
+        Assert.True(ConvGeometry.TryCreate(8, 8, 2, 3, 3, 1, 1, same: true, out ConvGeometry g));
+        var exception = Assert.Throws<ArgumentException>(() => ConvFewFilters.Backward(new float[g.InputSize], new float[g.PatchSize * 2],
+            new float[(g.OutputPixels * 2) - 1], g, 2, new float[ConvFewFilters.ScratchLength(g, 2)], new float[g.PatchSize * 2], new float[g.InputSize]));
+        Assert.Contains($"output gradient ({(g.OutputPixels * 2) - 1})", exception.Message);
     }
 
     private static void AssertEqualsReference(SeededRandom random, ConvGeometry g, int filters, bool relu, bool useBias)

@@ -18,6 +18,10 @@ public sealed class PreviousCommitConfig : ManualConfig
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median, StatisticColumn.P95, StatisticColumn.Min, StatisticColumn.Max);
         WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared));
+
+        // The change job builds src/NeuralNet for two frameworks; on the shared 2-core VM under load that passed
+        // BenchmarkDotNet's default two minutes and the job was dropped (session 41).
+        WithBuildTimeout(TimeSpan.FromMinutes(15));
     }
 
     /// <summary>Adds the job as "change" and, when NEURALNET_BASELINE names an earlier build, as the "before" baseline.</summary>

@@ -32,10 +32,12 @@ public sealed partial class Conv2D
             return false;
         }
 
+        // The few-filter path keeps no patch matrix for the im2col + GEMM pooled steps to write (4 filters are a whole
+        // vector where vectors hold 4 floats: without AVX2, on ARM64).
         ConvGeometry pool = pooling.Geometry;
         return _direct
             ? !inputGradient && ConvDirect.SupportsMaxPooled(_geometry, pool, Filters)
-            : (Activation is null || _fusedRelu) && Pooling.IsTiling(pool) && Filters % Vector<float>.Count == 0;
+            : !_fewFilters && (Activation is null || _fusedRelu) && Pooling.IsTiling(pool) && Filters % Vector<float>.Count == 0;
     }
 
     /// <summary>
@@ -98,6 +100,7 @@ public sealed partial class Conv2D
         _pooledGradient = pooledGradient;
         if (_direct)
         {
+            EnsureKernelPartials(_batch);
             ConvParallel.For(_batch, _pooledBackward);
             _pooledGradient = null;
             AddPartials();

@@ -160,6 +160,8 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         PooledForward,
         PooledBackward,
         PackColumns,
+        FewForward,
+        FewBackward,
     }
 
     /// <summary>The number of output channels.</summary>
@@ -312,6 +314,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
 
         // Small patches (a first layer on few channels) convolve directly; im2col + GEMM would mostly move data.
         _direct = ConvDirect.Supports(_geometry, Filters) && (Activation is null || _fusedRelu);
+        BuildFewFilters();
         return new TensorShape(_geometry.OutHeight, _geometry.OutWidth, Filters);
     }
 
@@ -338,11 +341,17 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             return _z;
         }
 
+        _z = BatchView(ref _zBuffer, batch, OutputShape);
+        _y = _fusedEpilogue || Activation is null ? _z : BatchView(ref _yBuffer, batch, OutputShape);
+        if (_fewFilters)
+        {
+            ConvParallel.For(batch, _fewForward);
+            return _y;
+        }
+
         // One work item per image: im2col into the image's rows of the patch matrix (kept for the kernel gradient),
         // then the image's product while those rows are in cache. With a bias and no activation or ReLU, the GEMM
         // applies both to each output tile (ReLU's backward pass needs only the output, so no pre-activation is kept).
-        _z = BatchView(ref _zBuffer, batch, OutputShape);
-        _y = _fusedEpilogue || Activation is null ? _z : BatchView(ref _yBuffer, batch, OutputShape);
         _groupImages = ImagesPerGroup(batch);
         ConvParallel.For(GroupCount(batch), _imageForward);
         return _y;
@@ -398,6 +407,11 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             ConvParallel.For(batch, _activationBackward);
         }
 
+        if (_fewFilters)
+        {
+            return FewFiltersBackward(outputGradient, dz);
+        }
+
         AddBiasPartials();
 
         // Skipped while frozen: nothing reads a frozen layer's gradients, and this product is as large as the forward one.
@@ -430,6 +444,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     // thread count); then, when the input gradient is needed, dX = col2im(dZ · kernelᵀ) as in the GEMM path.
     private Tensor DirectBackward(Tensor outputGradient, Tensor dz)
     {
+        EnsureKernelPartials(_batch);
         ConvParallel.For(_batch, _directBackward);
         AddPartials();
         if (!ComputesInputGradient)
@@ -485,19 +500,49 @@ public sealed partial class Conv2D : Layer, IKernelLayer
     /// <summary>The length of the whole batch's patch matrix the layer holds (0 until a training pass or a backward pass needs one).</summary>
     internal int KeptColumnsLength => _cols.Length;
 
-    // The whole batch's patch matrix (not for the direct path, which has none); refused before anything runs when no
-    // array can hold it.
+    /// <summary>The length of the direct or few-filter path's per-image kernel-gradient partials (0 until a training pass or a backward pass needs them).</summary>
+    internal int KeptKernelPartialsLength => _kernelPartials.Length;
+
+    // The whole batch's patch matrix (not for the direct and few-filter paths, which have none); refused before anything
+    // runs when no array can hold it.
     private void EnsureColumns(int batch)
     {
+        if (_direct || _fewFilters)
+        {
+            return;
+        }
+
         long colsLength = (long)batch * _geometry.OutputPixels * _geometry.PatchSize;
         if (colsLength > Array.MaxLength)
         {
             throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
         }
 
-        if (!_direct && _cols.Length < colsLength)
+        if (_cols.Length < colsLength)
         {
             _cols = new float[colsLength];
+        }
+    }
+
+    // The direct and few-filter paths' per-image kernel-gradient partials, (batch, KH*KW*C, F): only a backward pass
+    // reads them, so a training forward pass makes them (refused there, before anything runs, when no array can hold
+    // them) and so does a backward pass after an inference one; inference alone never does.
+    private void EnsureKernelPartials(int batch)
+    {
+        if (!_direct && !_fewFilters)
+        {
+            return;
+        }
+
+        long length = (long)batch * _geometry.PatchSize * Filters;
+        if (length > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs {length} kernel-gradient partials ({_geometry.PatchSize} x {Filters} per image), more than an array holds; use smaller batches.");
+        }
+
+        if (_kernelPartials.Length < length)
+        {
+            _kernelPartials = new float[length];
         }
     }
 
@@ -536,16 +581,12 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         if (_columnsKept)
         {
             EnsureColumns(batch);
+            EnsureKernelPartials(batch);
         }
 
         if (_biasPartials.Length < batch * Filters)
         {
             _biasPartials = new float[batch * Filters];
-        }
-
-        if (_direct && _kernelPartials.Length < batch * _geometry.PatchSize * Filters)
-        {
-            _kernelPartials = new float[batch * _geometry.PatchSize * Filters];
         }
     }
 
@@ -627,6 +668,12 @@ public sealed partial class Conv2D : Layer, IKernelLayer
 
             case StepKind.PooledBackward:
                 RunPooledBackward(n);
+                break;
+            case StepKind.FewForward:
+                RunFewForward(n);
+                break;
+            case StepKind.FewBackward:
+                RunFewBackward(n);
                 break;
             case StepKind.Col2Im:
             {

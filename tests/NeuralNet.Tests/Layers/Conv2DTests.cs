@@ -15,13 +15,14 @@ public class Conv2DTests
 
     private static readonly ActivationFunction?[] s_activations = [null, ActivationFunction.Relu, ActivationFunction.Tanh, ActivationFunction.Sigmoid];
 
-    // A random small convolution: input (batch, h, w, c), kernel up to 3x3, strides 1-2, either padding.
+    // A random small convolution: input (batch, h, w, c), kernel up to 3x3, strides 1-2, either padding. Widths up to 18
+    // give output rows of one to over two vectors, which the few-filter kernel (4 to 7 filters) needs (ConvFewFilters.Supports).
     private static (Conv2D Layer, Tensor Input) RandomCase(long seed, bool regularize = false)
     {
         var random = new SeededRandom(seed);
         while (true)
         {
-            int h = random.NextInt(6) + 1, w = random.NextInt(6) + 1, c = random.NextInt(3) + 1;
+            int h = random.NextInt(6) + 1, w = random.NextInt(18) + 1, c = random.NextInt(3) + 1;
             int kh = random.NextInt(3) + 1, kw = random.NextInt(3) + 1, sh = random.NextInt(2) + 1, sw = random.NextInt(2) + 1;
             Padding padding = random.NextInt(2) == 0 ? Padding.Valid : Padding.Same;
             if (padding == Padding.Valid && (kh > h || kw > w))
@@ -29,8 +30,9 @@ public class Conv2DTests
                 continue;
             }
 
-            // Multiples of 8 filters take the direct kernel (small patches, no or ReLU activation); others im2col + GEMM.
-            int filters = random.NextInt(3) == 0 ? 8 * (random.NextInt(2) + 1) : random.NextInt(4) + 1, batch = random.NextInt(3) + 1;
+            // Multiples of 8 filters take the direct kernel (small patches, no or ReLU activation), 4 to 7 at horizontal
+            // stride 1 the few-filter kernel (ConvFewFilters); others im2col + GEMM.
+            int filters = random.NextInt(3) == 0 ? 8 * (random.NextInt(2) + 1) : random.NextInt(7) + 1, batch = random.NextInt(3) + 1;
             ActivationFunction? activation = s_activations[random.NextInt(s_activations.Length)];
             bool useBias = random.NextInt(4) != 0;
             Regularizer? penalty = regularize ? new L2(0.05) : null;
@@ -208,6 +210,80 @@ public class Conv2DTests
         float[] one = Run(1), many = Run(Math.Max(2, Environment.ProcessorCount));
 
         Assert.Equal(one, many);
+    }
+
+    [Theory]
+    [InlineData(4, "linear")]
+    [InlineData(5, "tanh")]
+    [InlineData(7, "relu")]
+    public void ForwardBackward_FewFilters_SameBitsWhateverTheThreadCountAndInInference(int filters, string activation)
+    {
+        // 4 to 7 filters take the few-filter kernel (ConvFewFilters): per-image kernel partials summed in image order.
+        var conv = new Conv2D(filters, 5, padding: Padding.Same, activation: ActivationFunction.Get(activation)) { Seed = 6 };
+        conv.Build(new TensorShape(11, 13, 5));
+        Tensor input = Tensor.RandomNormal(new TensorShape(9, 11, 13, 5), 24);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(9, 11, 13, filters), 25);
+
+        float[] Run(int threads, bool training)
+        {
+            int saved = ConvParallel.DegreeOfParallelism, savedGemm = Parallelism.MaxDegreeOfParallelism;
+            try
+            {
+                ConvParallel.DegreeOfParallelism = threads;
+                Parallelism.MaxDegreeOfParallelism = threads;
+                conv.Kernel.ZeroGradient();
+                conv.Bias!.ZeroGradient();
+                float[] y = conv.Forward(input, training).ToArray();
+                float[] dx = conv.Backward(upstream).ToArray();
+                return [.. y, .. dx, .. conv.Kernel.Gradient.ToArray(), .. conv.Bias.Gradient.ToArray()];
+            }
+            finally
+            {
+                ConvParallel.DegreeOfParallelism = saved;
+                Parallelism.MaxDegreeOfParallelism = savedGemm;
+            }
+        }
+
+        float[] one = Run(1, training: true);
+        Assert.Equal(one, Run(Math.Max(2, Environment.ProcessorCount), training: true));
+        Assert.Equal(one, Run(3, training: false));
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            Assert.Equal(0, conv.KeptColumnsLength); // no patch matrix: the few-filter kernel ran, not im2col + GEMM
+        }
+    }
+
+    [Fact]
+    public void Inference_FewFilters_KeepsNoKernelPartialsAndABackwardAfterItMatchesTraining()
+    {
+        // 5 filters, 3 channels, 3x3 same on 12-pixel rows: the few-filter kernel, whose per-image kernel partials
+        // (batch x 27 x 5 floats) only a backward pass reads.
+        var conv = new Conv2D(5, 3, padding: Padding.Same, activation: ActivationFunction.Tanh) { Seed = 8 };
+        conv.Build(new TensorShape(9, 12, 3));
+        Tensor input = Tensor.RandomNormal(new TensorShape(4, 9, 12, 3), 30);
+        Tensor upstream = Tensor.RandomNormal(new TensorShape(4, 9, 12, 5), 31);
+
+        float[] Backward()
+        {
+            conv.Kernel.ZeroGradient();
+            conv.Bias!.ZeroGradient();
+            float[] dx = conv.Backward(upstream).ToArray();
+            return [.. dx, .. conv.Kernel.Gradient.ToArray(), .. conv.Bias.Gradient.ToArray()];
+        }
+
+        float[] inferred = conv.Forward(input, training: false).ToArray();
+        Assert.Equal(0, conv.KeptKernelPartialsLength);
+        Assert.Equal(0, conv.KeptColumnsLength);
+        float[] afterInference = Backward();
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            Assert.Equal(4 * 27 * 5, conv.KeptKernelPartialsLength); // made by the backward pass that reads them
+            Assert.Equal(0, conv.KeptColumnsLength);
+        }
+
+        Assert.Equal(inferred, conv.Forward(input, training: true).ToArray());
+        Assert.Equal(afterInference, Backward());
+        Assert.Contains(afterInference, v => v != 0f);
     }
 
     public static TheoryData<string> SmallOutputActivations => ["tanh", "sigmoid", "gelu", "silu", "elu", "softplus"];

@@ -115,6 +115,38 @@ public class ConvolutionPoolingFusionTests
         }
     }
 
+    // A few-filter convolution (ConvFewFilters) keeps no patch matrix, so it never runs the im2col + GEMM pooled path,
+    // which 4 filters would otherwise pass where a vector holds 4 floats (DOTNET_EnableAVX2=0, ARM64): the model trains
+    // each layer on its own, the bits of the layer-by-layer executor, whatever the vector width.
+    [Fact]
+    public void TrainingPasses_FewFilterConvolutionsThenMaxPooling_NotFusedAndSameBitsAsLayerByLayer()
+    {
+        // 20 -> 16 (5x5 valid) -> 8 (pool) -> 8 (3x3 same, passes a gradient back) -> 4 (pool): rows of 16 and 8 pixels,
+        // patches of 50 and 36 values, more than ConvDirect takes (4 filters are a multiple of 4-wide vectors).
+        var first = new Conv2D(4, 5, activation: ActivationFunction.Relu);
+        var second = new Conv2D(4, 3, padding: Padding.Same, activation: ActivationFunction.Relu);
+        MaxPooling2D firstPooling = new(2), secondPooling = new(2);
+        var model = new Sequential([new InputLayer(20, 20, 2), first, firstPooling, second, secondPooling, new Flatten(), new Dense(3)], seed: 8);
+        Tensor x = Tensor.RandomUniform(new TensorShape(6, 20, 20, 2), 11, -1f, 1f);
+        Tensor outputGradient = Tensor.RandomUniform(new TensorShape(6, 3), 12, -1f, 1f);
+        (float[] fusedOutput, float[][] fusedGradients) = RunTraining(model, new GraphExecutor(model.Graph), x, outputGradient);
+        (float[] output, float[][] gradients) = RunTraining(model, GraphExecutor.LayerByLayer(model.Graph, inference: false), x, outputGradient);
+
+        Assert.Equal(Bits(output), Bits(fusedOutput));
+        for (int i = 0; i < gradients.Length; i++)
+        {
+            Assert.Equal(Bits(gradients[i]), Bits(fusedGradients[i]));
+        }
+
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            Assert.False(first.CanFuseMaxPooling(firstPooling, inputGradient: false));
+            Assert.False(second.CanFuseMaxPooling(secondPooling, inputGradient: true));
+            Assert.Equal(0, first.KeptColumnsLength); // the few-filter kernel ran, not im2col + GEMM
+            Assert.Equal(0, second.KeptColumnsLength);
+        }
+    }
+
     // In inference no layer passes a gradient back, so a deeper nine-tap convolution fuses too.
     [Fact]
     public void InferencePass_DeeperConvolutionFused_SameBitsAsLayerByLayer()
@@ -189,6 +221,9 @@ public class ConvolutionPoolingFusionTests
         // pooling step comes before the second call's, and the calls' gradients must still add up second call first.
         return new Functional([a, b], [new Dense(3).Call(new Concatenate().Call(whole, pooled))], seed: 6);
     }
+
+    private static (float[] Output, float[][] Gradients) RunTraining(Model model, GraphExecutor executor, Tensor input, Tensor outputGradient) =>
+        RunTraining(model, executor, [input], outputGradient);
 
     private static (float[] Output, float[][] Gradients) RunTraining(Model model, GraphExecutor executor, Tensor[] inputs, Tensor outputGradient)
     {

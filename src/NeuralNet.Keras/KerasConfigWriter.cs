@@ -27,6 +27,16 @@ internal static class KerasConfigWriter
     public static JsonObject Write(Model model)
     {
         KerasRnnCells.RefuseUserCells(model);
+        foreach (Layer layer in KerasRnnCells.WithWrapped(model.Layers))
+        {
+            if (layer is DepthToSpace or SpaceToDepth)
+            {
+                // Keras has no such layer: a Keras program calls tf.nn.depth_to_space in a Lambda (a TFOpLambda in tf.keras),
+                // whose Python code a .keras config cannot hold.
+                throw new NotSupportedException($"Layer '{layer.Name}' ({layer.TypeName}) has no Keras layer (Keras code calls tf.nn.{(layer is DepthToSpace ? "depth_to_space" : "space_to_depth")} in a Lambda, which a .keras file cannot hold). Nothing was written; save the model with Model.Save, or export it with ExportOnnx.");
+            }
+        }
+
         foreach (Bidirectional bidirectional in model.Layers.OfType<Bidirectional>())
         {
             if (bidirectional.IsBuilt && bidirectional.InputShapes.Count > 1

@@ -123,7 +123,7 @@ internal static class KerasRnnCells
     }
 
     // The layers and every layer a wrapper (TimeDistributed, Pipeline, Bidirectional, SpectralNormalization) holds, at any depth.
-    private static IEnumerable<Layer> WithWrapped(IEnumerable<Layer> layers)
+    internal static IEnumerable<Layer> WithWrapped(IEnumerable<Layer> layers)
     {
         foreach (Layer layer in layers)
         {

@@ -147,6 +147,17 @@ public sealed partial class Tensor
         return new Tensor(_storage, _offset, shape);
     }
 
+    /// <summary>A view of the same elements with <paramref name="shape"/>, which must count as many (an empty batch too, which <see cref="Reshape"/> refuses).</summary>
+    internal Tensor ViewAs(TensorShape shape)
+    {
+        if (shape.ElementCount != Length)
+        {
+            throw new ArgumentException($"Cannot view {Shape} ({Length} elements) as {shape} ({shape.ElementCount} elements).", nameof(shape));
+        }
+
+        return new Tensor(_storage, _offset, shape);
+    }
+
     /// <summary>Returns a view of <paramref name="count"/> entries of the first axis starting at <paramref name="start"/> (a batch of samples).</summary>
     /// <remarks>A count of 0 gives an empty tensor (0, ...).</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The range is outside the first axis.</exception>

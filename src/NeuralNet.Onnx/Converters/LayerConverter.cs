@@ -69,6 +69,8 @@ internal static class LayerConverters
         [typeof(Reshape)] = ShapeConverters.Reshape,
         [typeof(Permute)] = ShapeConverters.Permute,
         [typeof(RepeatVector)] = ShapeConverters.RepeatVector,
+        [typeof(DepthToSpace)] = ShapeConverters.DepthSpace,
+        [typeof(SpaceToDepth)] = ShapeConverters.DepthSpace,
         [typeof(Add)] = MergeConverters.Add,
         [typeof(Subtract)] = MergeConverters.Subtract,
         [typeof(Divide)] = MergeConverters.Divide,

@@ -2,7 +2,7 @@ using NeuralNet.Layers;
 
 namespace NeuralNet.Onnx.Converters;
 
-/// <summary>The layers that only move values: Flatten, Reshape, Permute and RepeatVector, all on channels-last values.</summary>
+/// <summary>The layers that only move values: Flatten, Reshape, Permute and RepeatVector on channels-last values; DepthToSpace and SpaceToDepth on channels first.</summary>
 internal static class ShapeConverters
 {
     /// <summary>Flatten: ONNX's Flatten at axis 1, on the channels-last value so that the order of the features is NeuralNet's.</summary>
@@ -33,6 +33,25 @@ internal static class ShapeConverters
         OnnxValue x = graph.ChannelsLast(inputs[0]);
         string unsqueezed = graph.Node("Unsqueeze", [x.Name, graph.Int64s("axes", 1)]);
         return graph.Node("Tile", [unsqueezed, graph.Int64s("repeats", 1, ((RepeatVector)layer).Count, 1)], outputShape, Layout.ChannelsLast);
+    }
+
+    /// <summary>
+    /// DepthToSpace / SpaceToDepth: ONNX's operators of the same names on the channels-first image, mode DCR, which reads
+    /// the channels in TensorFlow's order ((bi*b + bj)*c + k), the layers' order.
+    /// </summary>
+    public static OnnxValue DepthSpace(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, TensorShape outputShape)
+    {
+        OnnxValue x = graph.ChannelsFirst(inputs[0]);
+        (string op, int blockSize) = layer switch
+        {
+            DepthToSpace d => ("DepthToSpace", d.BlockSize),
+            _ => ("SpaceToDepth", ((SpaceToDepth)layer).BlockSize),
+        };
+
+        // SpaceToDepth has no mode attribute: its one order is DCR.
+        return op == "DepthToSpace"
+            ? graph.Node(op, [x.Name], outputShape, Layout.ChannelsFirst, OnnxAttribute.Int("blocksize", blockSize), OnnxAttribute.String("mode", "DCR"))
+            : graph.Node(op, [x.Name], outputShape, Layout.ChannelsFirst, OnnxAttribute.Int("blocksize", blockSize));
     }
 
     /// <summary>A Reshape target for values whose samples have <paramref name="shape"/>: 0 (the input's batch size), then the sample's dimensions.</summary>

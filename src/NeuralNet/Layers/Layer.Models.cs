@@ -82,10 +82,37 @@ public abstract partial class Layer
     /// The symbolic output of the layer's first call (Keras' <c>layer.output</c>), such as the call a model made when it
     /// was built: a model's inner features, from which a model of its own is made
     /// (<c>new Functional(model.Inputs, model.GetLayer("conv2d_1").Output)</c>). The weights are the same objects.
+    /// A layer whose call gives several outputs (an LSTM with <c>returnState</c>, <c>Split</c>) has no single output: read
+    /// <see cref="Outputs"/>, where Keras' <c>layer.output</c> gives the list.
     /// </summary>
     /// <exception cref="InvalidOperationException">The layer has not been called on symbolic tensors yet (a
     /// <see cref="Sequential"/> without an <see cref="InputLayer"/> calls its layers when it is built), or it is an
-    /// <see cref="InputLayer"/> not made into an <see cref="Models.Input"/>.</exception>
-    public SymbolicTensor Output => _nodes.Count > 0 ? _nodes[0].Output
-        : throw new InvalidOperationException($"{Describe()} has not been called on a symbolic tensor yet, so it has no output to read; build its model first (a Sequential without an InputLayer is built by its first Fit, Predict or Build).");
+    /// <see cref="InputLayer"/> not made into an <see cref="Models.Input"/>; or its call gives several outputs.</exception>
+    public SymbolicTensor Output
+    {
+        get
+        {
+            Node node = FirstNode("output");
+            return node.Outputs.Length == 1 ? node.Output
+                : throw new InvalidOperationException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Describe()} gives {node.Outputs.Length} outputs per call ({string.Join(", ", node.Outputs.Select(t => t.BatchString))}); read Outputs, Outputs[0] for the first."));
+        }
+    }
+
+    /// <summary>
+    /// Every symbolic output of the layer's first call, in the order the call returns them (Keras' <c>layer.output</c> of
+    /// a layer with several outputs): <c>[sequences, h, c]</c> for an LSTM with <c>returnSequences</c> and
+    /// <c>returnState</c>, one piece per output for <c>Split</c>; one tensor for any other layer.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer has not been called on symbolic tensors yet.</exception>
+    public IReadOnlyList<SymbolicTensor> Outputs => FirstNode("outputs").Outputs;
+
+    /// <summary>
+    /// The symbolic tensors the layer's first call took (Keras' <c>layer.input</c>), in the order given: one for most
+    /// layers, several for a merge layer such as <c>Concatenate</c>, none for an <see cref="InputLayer"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer has not been called on symbolic tensors yet.</exception>
+    public IReadOnlyList<SymbolicTensor> Inputs => FirstNode("inputs").Inputs;
+
+    private Node FirstNode(string what) => _nodes.Count > 0 ? _nodes[0]
+        : throw new InvalidOperationException($"{Describe()} has not been called on a symbolic tensor yet, so it has no {what} to read; build its model first (a Sequential without an InputLayer is built by its first Fit, Predict or Build).");
 }

@@ -9,7 +9,7 @@ namespace NeuralNet.Models;
 /// <example>
 /// <code>
 /// var image = new Input(28, 28, 1);
-/// var metadata = new Input(new TensorShape(4), name: "metadata");
+/// var metadata = new Input(4, name: "metadata");
 /// var tokens = new Input([null], name: "tokens"); // sequences of any length
 /// </code>
 /// </example>
@@ -20,6 +20,40 @@ public sealed class Input : SymbolicTensor
     /// <exception cref="ArgumentException">The shape has no dimensions or a dimension below 1.</exception>
     public Input(params ReadOnlySpan<int> shape)
         : this(new TensorShape(shape))
+    {
+    }
+
+    /// <summary>
+    /// Creates a named input whose samples are vectors of <paramref name="length"/> values (Keras'
+    /// <c>keras.Input(shape=(64,), name="state_h")</c>): <c>new Input(64, name: "state_h")</c>.
+    /// </summary>
+    /// <param name="length">The number of values per sample.</param>
+    /// <param name="name">The input's name (the name of its <see cref="InputLayer"/>); null to have the model name it.</param>
+    /// <exception cref="ArgumentException"><paramref name="length"/> is below 1.</exception>
+    // The name has no default: with one, new Input(64) would choose between this and the params overload by a tie-break rule.
+    public Input(int length, string? name)
+        : this(new TensorShape(length), name)
+    {
+    }
+
+    /// <summary>Creates a named input whose samples have shape (<paramref name="rows"/>, <paramref name="columns"/>), such as (timesteps, features).</summary>
+    /// <param name="rows">The length of the first axis of a sample.</param>
+    /// <param name="columns">The length of the second axis of a sample.</param>
+    /// <param name="name">The input's name (the name of its <see cref="InputLayer"/>); null to have the model name it.</param>
+    /// <exception cref="ArgumentException">A length is below 1.</exception>
+    public Input(int rows, int columns, string? name)
+        : this(new TensorShape(rows, columns), name)
+    {
+    }
+
+    /// <summary>Creates a named input whose samples have shape (<paramref name="height"/>, <paramref name="width"/>, <paramref name="channels"/>), such as an image.</summary>
+    /// <param name="height">The length of the first axis of a sample.</param>
+    /// <param name="width">The length of the second axis of a sample.</param>
+    /// <param name="channels">The length of the third axis of a sample.</param>
+    /// <param name="name">The input's name (the name of its <see cref="InputLayer"/>); null to have the model name it.</param>
+    /// <exception cref="ArgumentException">A length is below 1.</exception>
+    public Input(int height, int width, int channels, string? name)
+        : this(new TensorShape(height, width, channels), name)
     {
     }
 

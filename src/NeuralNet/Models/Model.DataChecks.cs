@@ -22,14 +22,20 @@ public abstract partial class Model
     private protected virtual string DescribeInputMismatch(int index, string expected, TensorShape actual) =>
         $"Input '{Inputs[index].Layer.Name}' of model '{Name}' expects {expected} but got {actual.ToBatchString()}.";
 
-    private Tensor[] CheckedInputs(ModelData x, string parameterName, bool checkFinite = false)
+    private Tensor[] CheckedInputs(ModelData x, string parameterName, bool checkFinite = false) =>
+        CheckedInputs(x, parameterName, out _, checkFinite);
+
+    // keys: the input names when x is a dictionary (messages then say x['color'] rather than x[0]), else null.
+    private Tensor[] CheckedInputs(ModelData x, string parameterName, out string[]? keys, bool checkFinite = false)
     {
-        Tensor[] inputs = ResolveInputs(x, parameterName);
+        Tensor[] inputs = AdjustInputRanks(ResolveInputs(x, parameterName));
+        keys = x.IsByName ? [.. InputNames] : null;
         for (int i = 0; i < inputs.Length; i++)
         {
             if (inputs[i].Rank < 2)
             {
-                throw new ArgumentException($"{ArrayName(parameterName, i, inputs.Length)} must have a batch axis first, (samples, ...), but has shape {inputs[i].Shape}.", parameterName);
+                string expected = IsBuilt ? $"; input '{Inputs[i].Layer.Name}' of model '{Name}' expects {Inputs[i].BatchString}" : string.Empty;
+                throw new ArgumentException($"{Label(parameterName, keys, i, inputs.Length)} must have a batch axis first, (samples, ...), but has shape {inputs[i].Shape}{expected}.", parameterName);
             }
         }
 
@@ -37,7 +43,7 @@ public abstract partial class Model
         EnsureBuilt(inputs, parameterName);
         try
         {
-            CheckInputValues(inputs, parameterName, checkFinite);
+            CheckInputValues(inputs, keys, parameterName, checkFinite);
         }
         catch when (!wasBuilt)
         {
@@ -49,11 +55,46 @@ public abstract partial class Model
         return inputs;
     }
 
-    private void CheckInputValues(Tensor[] inputs, string parameterName, bool checkFinite)
+    // Keras 3's Functional._adjust_input_rank: data one axis short of an input whose last axis is 1 gains that axis
+    // ((samples) read as (samples, 1) for Input(1), one value per sample as a Keras user passes a column), and data with
+    // one extra last axis of 1 loses it. Views over the caller's elements; the caller's array is not changed.
+    private Tensor[] AdjustInputRanks(Tensor[] inputs)
+    {
+        if (!IsBuilt || inputs.Length != Inputs.Count)
+        {
+            return inputs;
+        }
+
+        Tensor[]? adjusted = null;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            Tensor data = inputs[i];
+            TensorShape expected = Inputs[i].Shape;
+            Tensor? view = null;
+            if (data.Rank == expected.Rank && expected.Rank > 0 && expected[-1] == 1)
+            {
+                view = data.ViewAs(new TensorShape([.. data.Shape.Dimensions, 1]));
+            }
+            else if (data.Rank == expected.Rank + 2 && data.Shape[-1] == 1)
+            {
+                view = data.ViewAs(new TensorShape(data.Shape.Dimensions[..^1]));
+            }
+
+            if (view is not null)
+            {
+                adjusted ??= (Tensor[])inputs.Clone();
+                adjusted[i] = view;
+            }
+        }
+
+        return adjusted ?? inputs;
+    }
+
+    private void CheckInputValues(Tensor[] inputs, string[]? keys, string parameterName, bool checkFinite)
     {
         for (int i = 0; i < inputs.Length; i++)
         {
-            string name = ArrayName(parameterName, i, inputs.Length);
+            string name = Label(parameterName, keys, i, inputs.Length);
             TensorShape sample = inputs[i].Shape.DropFirst();
             SymbolicTensor expected = Inputs[i];
             if (!VariableShapes.Fits(sample.Dimensions, expected.Shape, expected.ProbeShape))
@@ -63,7 +104,7 @@ public abstract partial class Model
 
             if (inputs[i].Shape[0] != inputs[0].Shape[0])
             {
-                throw new ArgumentException($"{ArrayName(parameterName, 0, inputs.Length)} has {inputs[0].Shape[0]} samples {inputs[0].Shape} but {name} has {inputs[i].Shape[0]} {inputs[i].Shape}; the first axes must match.", parameterName);
+                throw new ArgumentException($"{Label(parameterName, keys, 0, inputs.Length)} has {inputs[0].Shape[0]} samples {inputs[0].Shape} but {name} has {inputs[i].Shape[0]} {inputs[i].Shape}; the first axes must match.", parameterName);
             }
 
             if (checkFinite)
@@ -78,10 +119,10 @@ public abstract partial class Model
     private Tensor[] CheckedData(ModelData x, ModelData y, string xName, string yName, bool checkFinite = true, string? trainingMethod = null)
     {
         bool wasBuilt = IsBuilt;
-        Tensor[] inputs = CheckedInputs(x, xName);
+        Tensor[] inputs = CheckedInputs(x, xName, out string[]? inputKeys);
         try
         {
-            Tensor[] data = CheckedTargets(inputs, y, xName, yName, checkFinite);
+            Tensor[] data = CheckedTargets(inputs, inputKeys, y, xName, yName, checkFinite);
             if (trainingMethod is not null)
             {
                 RequireTrainableParameters(trainingMethod);
@@ -98,24 +139,25 @@ public abstract partial class Model
         }
     }
 
-    private Tensor[] CheckedTargets(Tensor[] inputs, ModelData y, string xName, string yName, bool checkFinite)
+    private Tensor[] CheckedTargets(Tensor[] inputs, string[]? inputKeys, ModelData y, string xName, string yName, bool checkFinite)
     {
         Trainer trainer = GetTrainer("Fit");
         Tensor[] targets = [.. y.Resolve(OutputNames, Name, "target", yName)];
+        string[]? targetKeys = y.IsByName ? [.. OutputNames] : null;
         TensorShape[] outputShapes = Executor.OutputShapesFor(inputs);
         int samples = inputs[0].Shape[0];
         if (samples == 0)
         {
-            throw new ArgumentException($"{ArrayName(xName, 0, inputs.Length)} has no samples {inputs[0].Shape}; training and evaluation need at least one (Predict of an empty batch gives an empty result).", xName);
+            throw new ArgumentException($"{Label(xName, inputKeys, 0, inputs.Length)} has no samples {inputs[0].Shape}; training and evaluation need at least one (Predict of an empty batch gives an empty result).", xName);
         }
 
         for (int k = 0; k < targets.Length; k++)
         {
-            string name = ArrayName(yName, k, targets.Length);
+            string name = Label(yName, targetKeys, k, targets.Length);
             Tensor target = targets[k];
             if (target.Rank == 0 || target.Shape[0] != samples)
             {
-                throw new ArgumentException($"{ArrayName(xName, 0, inputs.Length)} has {samples} samples {inputs[0].Shape} but {name} has {(target.Rank > 0 ? target.Shape[0] : 0)} {target.Shape}; the first axes must match.", yName);
+                throw new ArgumentException($"{Label(xName, inputKeys, 0, inputs.Length)} has {samples} samples {inputs[0].Shape} but {name} has {(target.Rank > 0 ? target.Shape[0] : 0)} {target.Shape}; the first axes must match.", yName);
             }
 
             TensorShape outputShape = outputShapes[k];
@@ -137,12 +179,12 @@ public abstract partial class Model
         {
             for (int i = 0; i < inputs.Length; i++)
             {
-                CheckFinite(inputs[i], ArrayName(xName, i, inputs.Length));
+                CheckFinite(inputs[i], Label(xName, inputKeys, i, inputs.Length));
             }
 
             for (int k = 0; k < targets.Length; k++)
             {
-                CheckFinite(targets[k], ArrayName(yName, k, targets.Length));
+                CheckFinite(targets[k], Label(yName, targetKeys, k, targets.Length));
 
                 // Values a shape cannot reveal (class indices out of range, AUC's non-binary targets) are found here,
                 // before any step, rather than in the batch that holds them after earlier steps changed the weights.
@@ -168,6 +210,10 @@ public abstract partial class Model
 
         return x.Resolve(InputNames, Name, "input", parameterName);
     }
+
+    // How messages name array i of the data: by key for a dictionary (x['color']), by position in a list (x[0]), or alone (x).
+    private static string Label(string parameterName, string[]? keys, int index, int count) =>
+        keys is not null ? $"{parameterName}['{keys[index]}']" : ArrayName(parameterName, index, count);
 
     private static string ArrayName(string parameterName, int index, int count) =>
         count == 1 ? parameterName : string.Create(CultureInfo.InvariantCulture, $"{parameterName}[{index}]");

@@ -628,8 +628,9 @@ public abstract partial class Model
     {
         if (!IsBuilt || x.Rank < 2 || Inputs.Count != 1 || !VariableShapes.Fits(x.Shape.Dimensions[1..], Inputs[0].Shape, Inputs[0].ProbeShape))
         {
-            // The checks with their messages (they allocate; a call that passes them does not come here again).
-            CheckedInputs(x, nameof(x));
+            // The checks with their messages (they allocate; a call that passes them does not come here again, but for
+            // one value per sample given to Input(1), read through a (samples, 1) view made on each call).
+            x = CheckedInputs(x, nameof(x))[0];
         }
 
         if (Inputs.Count != 1 || Outputs.Count != 1)

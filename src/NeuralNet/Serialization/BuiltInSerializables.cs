@@ -155,6 +155,8 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("Unstack", Unstack.FromConfig);
         SerializationRegistry.AddBuiltIn("Reshape", Reshape.FromConfig);
         SerializationRegistry.AddBuiltIn("Permute", Permute.FromConfig);
+        SerializationRegistry.AddBuiltIn("DepthToSpace", DepthToSpace.FromConfig);
+        SerializationRegistry.AddBuiltIn("SpaceToDepth", SpaceToDepth.FromConfig);
         SerializationRegistry.AddBuiltIn("ScalarArithmetic", ScalarArithmetic.FromConfig);
         SerializationRegistry.AddBuiltIn("ElementwiseMath", ElementwiseMath.FromConfig);
         SerializationRegistry.AddBuiltIn("Clip", Clip.FromConfig);

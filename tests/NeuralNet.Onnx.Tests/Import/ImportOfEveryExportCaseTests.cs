@@ -63,8 +63,10 @@ public sealed class ImportOfEveryExportCaseTests
         // stft_imag_expand_dims_step_is_length (its Conv over (batch · channels, 1, steps)); its bilinear UpSampling2D the
         // two bilinear up_sampling2d_* cases; its rank-5 tensors the seven conv3d_transpose_* cases but the one after a
         // Conv3D, cropping3d_nothing and the two stack_* cases (a Stack of rank-4 tensors). Still refused: 3-D Conv and
-        // pooling, UpSampling2D other than nearest and bilinear, Resizing.
-        Assert.Equal((400, 134), (names.Count, names.Count - refused.Count));
+        // pooling, UpSampling2D other than nearest and bilinear, Resizing. Session 42 added three DepthToSpace / SpaceToDepth
+        // export cases, refused by the import (it has no DepthToSpace or SpaceToDepth node yet).
+        Assert.Equal((403, 134), (names.Count, names.Count - refused.Count));
+        Assert.Contains("depth_to_space_after_conv", refused.Keys);
         Assert.DoesNotContain("up_sampling2d_nearest", refused.Keys);
         Assert.DoesNotContain("up_sampling2d_nearest_after_conv", refused.Keys);
         Assert.DoesNotContain("up_sampling2d_bilinear", refused.Keys);

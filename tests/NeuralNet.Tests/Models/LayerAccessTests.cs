@@ -5,7 +5,7 @@ using Xunit;
 
 namespace NeuralNet.Tests.Models;
 
-// Keras' model.get_layer, layer.output (feature extraction from a trained model) and Sequential.pop.
+// Keras' model.get_layer, layer.output / layer.input (feature extraction from a trained model) and Sequential.pop.
 public class LayerAccessTests
 {
     private static int[] Bits(Tensor t) => Array.ConvertAll(t.ToArray(), BitConverter.SingleToInt32Bits);
@@ -57,6 +57,62 @@ public class LayerAccessTests
     {
         var e = Assert.Throws<InvalidOperationException>(() => new Dense(3, name: "lonely").Output);
         Assert.Contains("Dense 'lonely' has not been called on a symbolic tensor yet", e.Message);
+    }
+
+    [Fact]
+    public void Outputs_OfAnLstmWithReturnState_AreItsThreeOutputsAsKerasLayerOutputLists()
+    {
+        // Keras' lstm_seq2seq inference recipe: encoder_outputs, state_h, state_c = model.layers[2].output.
+        var tokens = new Input(new TensorShape(5, 3), "tokens");
+        var lstm = new Lstm(4, returnSequences: true, name: "encoder") { ReturnState = true };
+        SymbolicTensor[] called = lstm.CallOutputs(tokens);
+        var model = new Functional(tokens, called, name: "seq2seq", seed: 7);
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 5, 3), 4);
+
+        IReadOnlyList<SymbolicTensor> outputs = model.GetLayer("encoder").Outputs;
+
+        Assert.Equal(called, outputs);
+        Assert.Equal(["(None, 5, 4)", "(None, 4)", "(None, 4)"], outputs.Select(t => t.BatchString));
+        var states = new Functional(model.Inputs, [outputs[1], outputs[2]], name: "states");
+        IReadOnlyList<Tensor> expected = model.PredictOutputs(x);
+        IReadOnlyList<Tensor> actual = states.PredictOutputs(x);
+        Assert.Equal(Bits(expected[1]), Bits(actual[0]));
+        Assert.Equal(Bits(expected[2]), Bits(actual[1]));
+        Assert.Same(tokens, Assert.Single(lstm.Inputs));
+    }
+
+    [Fact]
+    public void Output_OfALayerWithSeveralOutputs_ThrowsPointingAtOutputs()
+    {
+        var tokens = new Input(new TensorShape(5, 3), "tokens");
+        var lstm = new Lstm(4, name: "encoder") { ReturnState = true };
+        lstm.CallOutputs(tokens);
+
+        var e = Assert.Throws<InvalidOperationException>(() => lstm.Output);
+
+        Assert.Contains("'encoder' gives 3 outputs per call ((None, 4), (None, 4), (None, 4)); read Outputs, Outputs[0] for the first.", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InputsAndOutputs_OfSingleOutputAndMergeLayers_AreTheFirstCallsTensors()
+    {
+        var a = new Input(new TensorShape(3), "a");
+        var b = new Input(new TensorShape(2), "b");
+        var concatenate = new Concatenate();
+        SymbolicTensor joined = concatenate.Call(a, b);
+        var dense = new Dense(1);
+        SymbolicTensor y = dense.Call(joined);
+        dense.Call(new Input(new TensorShape(5)));
+
+        Assert.Equal([a, b], concatenate.Inputs);
+        Assert.Same(joined, Assert.Single(concatenate.Outputs));
+        Assert.Same(joined, concatenate.Output);
+        Assert.Same(y, dense.Output);
+        Assert.Same(joined, Assert.Single(dense.Inputs));
+        Assert.Empty(a.Layer.Inputs);
+        Assert.Same(a, Assert.Single(a.Layer.Outputs));
+        Assert.Contains("has not been called on a symbolic tensor yet, so it has no inputs", Assert.Throws<InvalidOperationException>(() => new Dense(2).Inputs).Message, StringComparison.Ordinal);
+        Assert.Contains("so it has no outputs", Assert.Throws<InvalidOperationException>(() => new Dense(2).Outputs).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -67,10 +67,11 @@ public abstract partial class Layer
     }
 
     /// <summary>
-    /// The layers this one runs inside itself, once built (none unless a wrapper): their random streams are saved with
-    /// the model's, and the models they are built into count as this layer's. A list the wrapper keeps, not a new one.
+    /// The layers this one runs inside itself, once built (a wrapper's, or the sublayers of <see cref="BuildSublayer{TLayer}(TLayer, TensorShape)"/>):
+    /// their random streams are saved with the model's, and the models they are built into count as this layer's. A list
+    /// the layer keeps, not a new one.
     /// </summary>
-    internal virtual IReadOnlyList<Layer> InnerLayers => [];
+    internal virtual IReadOnlyList<Layer> InnerLayers => _sublayers;
 
     /// <summary>
     /// The wrapper (TimeDistributed, SpectralNormalization) this layer was given to or runs inside, for the changes a wrapper

@@ -365,16 +365,22 @@ public abstract partial class Layer
 
         RequireInputCount(inputShapes.Length, nameof(inputShapes));
         _template ??= (Layer)MemberwiseClone();
+        _building = true;
         try
         {
             _outputShape = BuildLayer(inputShapes);
         }
         catch
         {
-            // Nothing half-built: the parameters of a failed build are dropped.
+            // Nothing half-built: the parameters (and sublayers) of a failed build are dropped.
             _parameters.Clear();
+            _sublayers.Clear();
             _parametersPending = false;
             throw;
+        }
+        finally
+        {
+            _building = false;
         }
 
         _inputShapes = inputShapes.ToArray();
@@ -448,14 +454,27 @@ public abstract partial class Layer
             InitializeParameters();
         }
 
+        Layer? outer = t_running;
+        if (outer is not null)
+        {
+            CheckRunsInsideItsOwner(outer);
+        }
+
+        if (_sublayers.Count > 0)
+        {
+            PrepareSublayers();
+        }
+
         Tensor output;
         BeginForwardLosses();
+        t_running = this;
         try
         {
             output = RunForward(inputs, training);
         }
         finally
         {
+            t_running = outer;
             EndForwardLosses();
         }
 
@@ -692,6 +711,7 @@ public abstract partial class Layer
         if (unbuild)
         {
             _parameters.Clear();
+            _sublayers.Clear();
             _parametersPending = false;
             _inputShapes = [];
             IsBuilt = false;
@@ -769,6 +789,7 @@ public abstract partial class Layer
         var instance = (Layer)_template.MemberwiseClone();
         instance._parameters = [];
         instance._nodes = [];
+        instance._sublayers = [];
         instance._template = null;
         instance._primary = this;
         instance._parameterSource = new SharedParameters(this, inputShapes.SequenceEqual(CallShapes(node)) ? null : inputShapes.ToArray());
@@ -929,12 +950,15 @@ public abstract partial class Layer
     /// this layer's, named <paramref name="prefix"/> + their own name, so this layer initializes, shares, saves and
     /// loads them as its own.
     /// </summary>
-    private protected void BuildInner(Layer inner, TensorShape inputShape, string prefix) =>
-        inner.Build([inputShape], new InnerParameters(this, prefix));
+    private protected void BuildInner(Layer inner, TensorShape inputShape, string prefix) => BuildInner(inner, [inputShape], prefix);
 
     /// <summary>As <see cref="BuildInner(Layer, TensorShape, string)"/> for a wrapped layer of several inputs.</summary>
-    private protected void BuildInner(Layer inner, ReadOnlySpan<TensorShape> inputShapes, string prefix) =>
+    private protected void BuildInner(Layer inner, ReadOnlySpan<TensorShape> inputShapes, string prefix)
+    {
+        // Marks the inner layer as this one's, so that its forward pass may run inside this layer's (CheckRunsInsideItsOwner).
+        inner._owner = this;
         inner.Build(inputShapes, new InnerParameters(this, prefix));
+    }
 
     // The parameters of a wrapped layer, created as the wrapper's own.
     private sealed class InnerParameters(Layer outer, string prefix) : ParameterSource

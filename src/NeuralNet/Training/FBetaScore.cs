@@ -165,4 +165,12 @@ public sealed class F1Score(ScoreAverage average = ScoreAverage.Macro, double? t
 {
     /// <inheritdoc/>
     protected override string DefaultName => "f1_score";
+
+    /// <summary>
+    /// FBetaScore's configuration without <c>beta</c>, as Keras' <c>F1Score.get_config</c> deletes it: its <c>__init__</c>
+    /// takes no <c>beta</c>, so Keras' <c>from_config</c> (and <c>compile_from_config</c>) would fail with a TypeError on it.
+    /// Reading accepts both forms.
+    /// </summary>
+    /// <returns><c>average</c> and <c>threshold</c>.</returns>
+    public override Config GetConfig() => base.GetConfig().Remove("beta");
 }

@@ -26,7 +26,6 @@ public sealed class RnnCellDropoutGradientTests
     public void Backward_in_training_with_dropout_matches_numerical_gradients_under_the_same_masks(int cell)
     {
         var layer = new Rnn(Cells[cell](), returnSequences: true, goBackwards: cell == 2) { Seed = 3 };
-        layer.Build(new TensorShape(4, 3));
         Tensor input = Tensor.RandomNormal(new TensorShape(2, 4, 3), 6);
         var reseeding = new ReseedingLayer(layer, 5);
         reseeding.Build(new TensorShape(4, 3));

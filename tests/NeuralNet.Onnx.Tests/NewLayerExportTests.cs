@@ -300,9 +300,11 @@ public sealed class NewLayerExportTests(ITestOutputHelper output)
     public void Every_built_in_layer_type_has_an_onnx_form()
     {
         // InputLayer is a graph input; every other concrete layer type NeuralNet has is listed (a user's layer is not:
-        // ExportBehaviourTests), but Rnn, which runs any cell, a user's too, and is refused by name (ExportBehaviourTests).
+        // ExportBehaviourTests), but Rnn, which runs any cell, a user's too, and Lambda, which runs a function of the
+        // user's, both refused by name (ExportBehaviourTests), and PositionEmbedding, not exported yet (refused by name too).
+        Type[] refused = [typeof(InputLayer), typeof(Rnn), typeof(Lambda), typeof(PositionEmbedding)];
         string[] builtIn = [.. typeof(Layer).Assembly.GetExportedTypes()
-            .Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract && t != typeof(InputLayer) && t != typeof(Rnn))
+            .Where(t => t.IsSubclassOf(typeof(Layer)) && !t.IsAbstract && !refused.Contains(t))
             .Select(t => t.Name).Order(StringComparer.Ordinal)];
         Assert.NotEmpty(builtIn);
         Assert.Empty(builtIn.Except(OnnxExporter.SupportedLayers));

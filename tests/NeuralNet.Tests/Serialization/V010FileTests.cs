@@ -43,11 +43,19 @@ public class V010FileTests
     {
         SafeTensorsFile expected = SafeTensors.Load(Path.Combine(s_folder, name + ".expected.safetensors"));
         Sequential model = Sequential.Load(Path.Combine(s_folder, name + ".safetensors"));
-        AssertMatches(expected["predictions"], model.Predict(expected["x"]), 0, "prediction");
+        AssertMatches(expected["predictions"], model.Predict(expected["x"]), RunsChangedKernels(name) ? 1e-5 : 0, "prediction");
     }
 
+    /// <summary>
+    /// conv_sgd's Conv2D has few filters on few channels, which since session 42 runs the direct few-filter kernel
+    /// (Kernels/ConvFewFilters) instead of im2col + GEMM: its sums run in another order, so its outputs and trained
+    /// weights differ from 0.1.0's in the last bits (1 to 3 units in the last place), as on the fallback kernels.
+    /// </summary>
+    private static bool RunsChangedKernels(string name) => name == "conv_sgd";
+
     /// <remarks>
-    /// SGD's arithmetic is unchanged since 0.1.0, so training resumes to the same bits. Adam and RMSprop now compute
+    /// SGD's arithmetic is unchanged since 0.1.0, so training resumes to the same bits where the model's kernels are
+    /// unchanged (conv_sgd's convolution is not: <see cref="RunsChangedKernels"/>). Adam and RMSprop now compute
     /// <c>1 - beta</c> from the hyper-parameter as written (0.999, not float32's 0.99900001), as Keras' float64 formulas do
     /// (issue #21), so their resumed weights differ from 0.1.0's in the last digits: within 1e-4, relative.
     /// </remarks>
@@ -64,7 +72,7 @@ public class V010FileTests
         Assert.Equal(expected.Names.Count(n => n.StartsWith("after_fit/", StringComparison.Ordinal)), weights.Count);
         for (int i = 0; i < weights.Count; i++)
         {
-            AssertMatches(expected[$"after_fit/{i}"], weights[i], sameBits ? 0 : 1e-4, $"weight {i}");
+            AssertMatches(expected[$"after_fit/{i}"], weights[i], sameBits && !RunsChangedKernels(name) ? 0 : 1e-4, $"weight {i}");
         }
     }
 

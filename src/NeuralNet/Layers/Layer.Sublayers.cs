@@ -16,6 +16,21 @@ public abstract partial class Layer
 
     private List<Layer> _sublayers = [];
 
+    /// <summary>
+    /// Leaves the running layer's forward pass for a model's own one, which a layer's code may start (a Lambda whose
+    /// function calls another model's Predict, as Keras' Lambda may wrap a frozen model): that model's layers are its
+    /// own, not sublayers of the running one. Returns the running layer, for <see cref="ResumeForward"/>.
+    /// </summary>
+    internal static Layer? SuspendForward()
+    {
+        Layer? outer = t_running;
+        t_running = null;
+        return outer;
+    }
+
+    /// <summary>Returns to the forward pass <see cref="SuspendForward"/> left.</summary>
+    internal static void ResumeForward(Layer? outer) => t_running = outer;
+
     // The layer that built this one through BuildInner, whose parameters this one's are; null for a layer built alone.
     private Layer? _owner;
 

@@ -520,6 +520,20 @@ internal sealed partial class GraphExecutor
     /// <summary>Runs the graph on one batch per input; returns the outputs (owned by the layers, overwritten by the next call).</summary>
     public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training)
     {
+        // A model run from inside a layer's forward pass (a Lambda calling another model) runs its own layers.
+        Layer? outer = Layer.SuspendForward();
+        try
+        {
+            return ForwardGraph(inputs, training);
+        }
+        finally
+        {
+            Layer.ResumeForward(outer);
+        }
+    }
+
+    private Tensor[] ForwardGraph(ReadOnlySpan<Tensor> inputs, bool training)
+    {
         GraphExecutor runner = RunnerFor(inputs);
         if (runner != this)
         {

@@ -15,6 +15,24 @@ namespace NeuralNet.Tests.Layers;
 public class LambdaTests
 {
     [Fact]
+    public void A_function_calling_another_models_Predict_runs_that_models_layers_as_its_own()
+    {
+        // Keras' Lambda may wrap a frozen model; its layers are not sublayers of the Lambda (nothing of them trains here).
+        var encoder = new Sequential([new InputLayer(3), new Dense(2, name: "encoder_dense")], seed: 4);
+        Tensor x = Tensor.RandomNormal(new TensorShape(5, 3), 5);
+        float[] encoded = encoder.Predict(x).ToArray();
+        var model = new Sequential([new InputLayer(3), new Lambda((Tensor batch) => encoder.Predict(batch), name: "frozen_encoder"), new Dense(1, name: "head")], seed: 6);
+        model.Compile(new Sgd(0.1), new MeanSquaredError());
+
+        Tensor y = model.Predict(x);
+        model.Fit(x, Tensor.RandomNormal(new TensorShape(5, 1), 7), epochs: 2, batchSize: 5, verbose: 0);
+
+        Assert.Equal(new TensorShape(5, 1), y.Shape);
+        Assert.Equal(encoded, encoder.Predict(x).ToArray());
+        Assert.Equal(2, model.Parameters.Count);
+    }
+
+    [Fact]
     public void Forward_OneInputFunction_GivesItsValuesInABufferOfTheLayers()
     {
         Tensor? returned = null;

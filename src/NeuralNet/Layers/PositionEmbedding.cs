@@ -27,8 +27,7 @@ public sealed class PositionEmbedding : Layer
     private Tensor? _output;
     private Tensor? _inputGradient;
 
-    // Per forward pass: the steps of the last input, and for the hierarchical form the rows of E (S x features).
-    private int _steps;
+    // For the hierarchical form: the rows of E (S x features) in a forward pass, of dE in a backward pass.
     private float[]? _hierarchical;
 
     /// <summary>Creates the layer.</summary>
@@ -122,14 +121,13 @@ public sealed class PositionEmbedding : Layer
             first.CopyTo(y.Slice(start, block));
         }
 
-        _steps = steps;
         return output;
     }
 
     /// <inheritdoc/>
     protected override Tensor OnBackward(Tensor outputGradient)
     {
-        int steps = _steps, features = InputShape[-1], block = steps * features;
+        int steps = InputShape[-2], features = InputShape[-1], block = steps * features;
         if (_embeddings!.Trainable)
         {
             ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();

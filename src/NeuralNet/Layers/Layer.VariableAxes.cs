@@ -42,9 +42,11 @@ public abstract partial class Layer
             return null;
         }
 
-        if (this is IStatefulLayer { Stateful: true })
+        // SimpleRnn, Lstm, Gru and Rnn carry (batch, units) states whatever the step count (Keras' stateful=True with
+        // batch_shape=(B, None, features)); a stateful Bidirectional's copies would build directions with states of their own.
+        if (this is IStatefulLayer { Stateful: true, CarriesAnyStepCount: false })
         {
-            throw new ArgumentException($"{Describe()} is stateful and cannot take {string.Join(", ", inputs.ToArray().Select(t => t.BatchString))} with variable axes: its states are carried from batch to batch of one shape, so it needs inputs of fixed lengths.", nameof(inputs));
+            throw new ArgumentException($"{Describe()} is stateful and cannot take {string.Join(", ", inputs.ToArray().Select(t => t.BatchString))} with variable axes: a copy built for other lengths would build its directions anew, with states of their own, so it needs inputs of fixed lengths (a stateful SimpleRnn, Lstm, Gru or Rnn outside Bidirectional takes a variable number of steps).", nameof(inputs));
         }
 
         var probe = new TensorShape[inputs.Length];
@@ -56,7 +58,7 @@ public abstract partial class Layer
         Layer copy;
         try
         {
-            copy = CopyForShapes(0, null, probe);
+            copy = CopyForShapes(0, null, probe, lengthVariant: true);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
         {

@@ -212,6 +212,12 @@ public abstract partial class Layer
     /// <summary>The layer whose call this instance runs (itself, except for the copies of shared layers).</summary>
     internal Layer Primary => _primary ?? this;
 
+    /// <summary>
+    /// Whether this is a copy that runs the same call as <see cref="Primary"/> on other lengths of variable axes (a model's
+    /// variant, or the probing build) rather than another call: a stateful recurrent layer lets such copies carry its states.
+    /// </summary>
+    internal bool IsLengthVariant { get; private set; }
+
     /// <summary>The layer's calls on symbolic tensors, in order (Keras' inbound nodes).</summary>
     internal IReadOnlyList<Node> Nodes => _nodes;
 
@@ -779,7 +785,13 @@ public abstract partial class Layer
     /// As <see cref="CopyForCall(int, Node?)"/>, built for <paramref name="inputShapes"/>: another length of a variable
     /// axis, which the layer's parameters must not depend on.
     /// </summary>
-    internal Layer CopyForShapes(int callIndex, Node? node, ReadOnlySpan<TensorShape> inputShapes)
+    internal Layer CopyForShapes(int callIndex, Node? node, ReadOnlySpan<TensorShape> inputShapes) => CopyForShapes(callIndex, node, inputShapes, lengthVariant: false);
+
+    /// <summary>
+    /// As <see cref="CopyForShapes(int, Node?, ReadOnlySpan{TensorShape})"/>; <paramref name="lengthVariant"/> marks a copy
+    /// for other lengths of variable axes (<see cref="IsLengthVariant"/>), made by a model's variants and by probing.
+    /// </summary>
+    internal Layer CopyForShapes(int callIndex, Node? node, ReadOnlySpan<TensorShape> inputShapes, bool lengthVariant)
     {
         if (!IsBuilt || _template is null)
         {
@@ -797,6 +809,7 @@ public abstract partial class Layer
         instance.Seed = Seed;
         instance.IsSeeded = true;
         instance.CallIndex = callIndex;
+        instance.IsLengthVariant = lengthVariant;
         if (node is { Reverse: true })
         {
             instance.RunReverse();

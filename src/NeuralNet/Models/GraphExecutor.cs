@@ -94,7 +94,7 @@ internal sealed partial class GraphExecutor
             }
 
             int[] inputSlots = [.. node.Inputs.Select(t => slotOf[t])];
-            Layer instance = inputShapes is not null ? node.Layer.CopyForShapes(graph.LocalIndex(node), node, [.. inputSlots.Select(slot => _slotShapes[slot])])
+            Layer instance = inputShapes is not null ? node.Layer.CopyForShapes(graph.LocalIndex(node), node, [.. inputSlots.Select(slot => _slotShapes[slot])], lengthVariant: true)
                 : inferenceCopy ? node.Layer.CopyForCall(graph.LocalIndex(node), node) : node.Layer.InstanceForCall(node, graph.LocalIndex(node));
             if (inputShapes is not null)
             {
@@ -144,11 +144,12 @@ internal sealed partial class GraphExecutor
         _sumBuffers = new Tensor?[slots];
         _outputs = new Tensor[_outputSlots.Length];
         _variable = inputShapes is null && graph.Inputs.Any(t => t.IsVariable);
-        if (_variable && !inferenceCopy && IStatefulLayer.AnyStateful(graph.Layers))
+        // Every layer runs on copies per length, a stateful layer past the variable axes (after a pooling) too. SimpleRnn,
+        // Lstm, Gru and Rnn copies share the layer's carried states (a nested model's too: its layers are the graph's); a
+        // stateful layer inside a wrapper (Bidirectional, TimeDistributed) would get copies with states of their own.
+        if (_variable && !inferenceCopy && IStatefulLayer.FirstNeedingFixedLengths(graph.Layers) is Layer stateful)
         {
-            // A stateful layer after the variable axes are gone (past a pooling) would still run on copies per length.
-            Layer stateful = graph.Layers.First(l => IStatefulLayer.AnyStateful([l]));
-            throw new ArgumentException($"The model has inputs with variable axes and a stateful recurrent layer, {stateful}: a stateful layer carries its states from batch to batch of one shape, on its own layer object, so its model needs inputs of fixed lengths.");
+            throw new ArgumentException($"The model has inputs with variable axes and a stateful layer, {stateful}, that carries its states only on inputs of fixed lengths (it wraps a stateful layer or is held by a wrapper, whose copies for other lengths would carry states of their own): give the model inputs of fixed lengths, or use a stateful SimpleRnn, Lstm, Gru or Rnn directly in the model.");
         }
     }
 

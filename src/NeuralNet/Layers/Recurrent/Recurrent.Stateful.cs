@@ -3,7 +3,9 @@ namespace NeuralNet.Layers;
 // Keras' stateful=True, on the mechanism all stateful layers share (StateCarrier).
 public abstract partial class Recurrent : IRecurrentLayer
 {
-    // The states carried from the last call to the next: the hidden state, then an LSTM's cell state.
+    // The states carried from the last call to the next: the hidden state, then an LSTM's cell state. The copies a model
+    // runs other step counts on are cloned from this layer, so they hold this same carrier: a call of 4 steps and the next
+    // of 6 continue one another's states.
     private readonly StateCarrier _carried = new();
     private TensorShape[]? _carriedShapes;
 
@@ -43,6 +45,9 @@ public abstract partial class Recurrent : IRecurrentLayer
     internal Tensor[] CarriedStates => _carried.States;
 
     Tensor[] IStatefulLayer.CarriedStates => CarriedStates;
+
+    // The states are (batch, units) whatever the step count.
+    bool IStatefulLayer.CarriesAnyStepCount => true;
 
     /// <summary>Copies an LSTM's cell state after the last step, (batch, units), into <paramref name="destination"/>.</summary>
     private protected virtual void CopyFinalCellState(int batch, int steps, Span<float> destination)

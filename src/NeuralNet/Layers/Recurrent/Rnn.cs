@@ -129,6 +129,9 @@ public sealed class Rnn : Layer, IRandomLayer, IRecurrentLayer
 
     Tensor[] IStatefulLayer.CarriedStates => CarriedStates;
 
+    // The cell's states do not depend on the step count, and the copies for other step counts share _carried (cloned from this layer).
+    bool IStatefulLayer.CarriesAnyStepCount => true;
+
     /// <inheritdoc/>
     public override string TypeName => "RNN";
 

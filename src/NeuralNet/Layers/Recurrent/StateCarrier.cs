@@ -60,12 +60,14 @@ internal sealed class StateCarrier
 
     /// <summary>
     /// Refuses a copy of a stateful layer (a later call of a shared layer): its states live in the layer itself, so a copy
-    /// would carry states of its own and silently give other results than Keras.
+    /// would carry states of its own and silently give other results than Keras. A copy for another length of a variable
+    /// axis (<see cref="Layer.IsLengthVariant"/>) is let through: it is cloned from the layer, so it holds the layer's own
+    /// carrier and continues its states.
     /// </summary>
     /// <exception cref="InvalidOperationException"><paramref name="layer"/> is stateful and not its own primary instance.</exception>
     public static void RefuseCopy(Layer layer, bool stateful)
     {
-        if (stateful && !ReferenceEquals(layer.Primary, layer))
+        if (stateful && !ReferenceEquals(layer.Primary, layer) && !layer.IsLengthVariant)
         {
             throw new InvalidOperationException(
                 $"{layer.Description} is stateful: it carries its states from one call to the next, so it runs on one instance and cannot be called more than once in a model (a shared layer). Call it once, or use a layer that is not stateful.");

@@ -25,6 +25,7 @@ internal static class OpConverters
         SplitImports.Register(all);
         UpSamplingImports.Register(all);
         ResizeImports.Register(all);
+        DepthSpaceImports.Register(all);
         return all;
     }
 }

@@ -29,12 +29,8 @@ internal static class KerasConfigWriter
         KerasRnnCells.RefuseUserCells(model);
         foreach (Layer layer in KerasRnnCells.WithWrapped(model.Layers))
         {
-            if (layer is DepthToSpace or SpaceToDepth)
-            {
-                // Keras has no such layer: a Keras program calls tf.nn.depth_to_space in a Lambda (a TFOpLambda in tf.keras),
-                // whose Python code a .keras config cannot hold.
-                throw new NotSupportedException($"Layer '{layer.Name}' ({layer.TypeName}) has no Keras layer (Keras code calls tf.nn.{(layer is DepthToSpace ? "depth_to_space" : "space_to_depth")} in a Lambda, which a .keras file cannot hold). Nothing was written; save the model with Model.Save, or export it with ExportOnnx.");
-            }
+            // Before anything is written: a built-in layer Keras has no class for would make a file Keras cannot load.
+            KerasLayerClasses.Refuse(layer);
         }
 
         foreach (Bidirectional bidirectional in model.Layers.OfType<Bidirectional>())
@@ -111,12 +107,6 @@ internal static class KerasConfigWriter
     {
         // Keras defines LayerScale and StochasticDepth in convnext.py without exporting them: it writes them under that
         // module with their class name as registered_name, and finds them there when loading.
-        if (item is JsonObject hub && KerasConfigItems.IsClass(hub, "PositionEmbedding"))
-        {
-            // KerasHub's layer, not Keras': a file naming it under keras.layers would not load in Keras.
-            throw new NotSupportedException($"Layer '{hub["config"]?["name"]}' (PositionEmbedding) is KerasHub's keras_hub.layers.PositionEmbedding, which SaveModel does not write (a .keras file here holds Keras' own layers): save the model with Model.Save.");
-        }
-
         string? convNeXt = item is JsonObject named && s_convNeXtLayers.FirstOrDefault(c => KerasConfigItems.IsClass(named, c)) is string found ? found : null;
         Mark(item, convNeXt is null ? "keras.layers" : ConvNeXtModule, convNeXt);
         if (item?["config"] is not JsonObject config)

@@ -753,10 +753,11 @@ public abstract partial class Model
         }
 
         int samples = data[0].Shape[0];
-        Tensor? perEntry = classWeight is null ? SampleWeights.FromSampleWeight(sampleWeight, samples) : null;
-        if (perEntry is not null && !SampleWeights.PerSample(perEntry))
+        Tensor? weights = classWeight is null ? SampleWeights.FromSampleWeight(sampleWeight, samples) : null;
+        bool perEntry = weights is not null && !SampleWeights.PerSample(weights);
+        if (perEntry)
         {
-            CheckEntryWeights(trainer, data, perEntry);
+            CheckEntryWeights(trainer, data, weights!);
         }
 
         // A loss of your own on an output sure to carry a mask is weighted through its per-entry values (ComputePerEntry).
@@ -764,7 +765,7 @@ public abstract partial class Model
         for (int output = 0; output < trainer.Settings.Losses.Length; output++)
         {
             NeuralNet.Losses.Loss? loss = trainer.Settings.Losses[output];
-            bool byEntries = loss is not null && loss.WritesEntries && (surelyMasked[output] || (perEntry is not null && !SampleWeights.PerSample(perEntry)));
+            bool byEntries = loss is not null && loss.WritesEntries && (surelyMasked[output] || perEntry);
             if (loss is not null && !byEntries && loss.GetType().GetMethod(nameof(NeuralNet.Losses.Loss.ComputePerSample), [typeof(Tensor), typeof(Tensor), typeof(Span<float>)])!.DeclaringType == typeof(NeuralNet.Losses.Loss))
             {
                 throw new NotSupportedException($"The loss {loss.GetType().Name} does not compute per-sample values (override ComputePerSample), so it cannot be used with {(classWeight is null ? nameof(sampleWeight) : nameof(classWeight))}.");
@@ -781,7 +782,7 @@ public abstract partial class Model
 
         if (classWeight is null)
         {
-            return perEntry;
+            return weights;
         }
 
         if (Outputs.Count != 1)

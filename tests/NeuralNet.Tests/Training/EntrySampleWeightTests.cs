@@ -1,4 +1,5 @@
 using NeuralNet.Activations;
+using NeuralNet.Datasets;
 using NeuralNet.Layers;
 using NeuralNet.Losses;
 using NeuralNet.Models;
@@ -321,6 +322,36 @@ public class EntrySampleWeightTests
         }
     }
 
+    [Fact]
+    public void Evaluate_LossOfYourOwnWithPerEntryValues_IsWeightedAsTheBuiltInOne()
+    {
+        var random = new Random(22);
+        Tensor x = Random(random, 6, 3, 2), y = Random(random, 6, 3, 2);
+        Tensor w = Tensor.FromArray([.. Enumerable.Range(0, 18).Select(_ => (float)random.NextDouble())], 6, 3);
+        var own = new Sequential([new InputLayer(3, 2), new Identity()]);
+        own.Compile(new Sgd(), new StepSquaredError());
+        var builtIn = new Sequential([new InputLayer(3, 2), new Identity()]);
+        builtIn.Compile(new Sgd(), new MeanSquaredError());
+
+        Assert.Equal(builtIn.Evaluate(x, y, batchSize: 4, verbose: 0, sampleWeight: w)["loss"], own.Evaluate(x, y, batchSize: 4, verbose: 0, sampleWeight: w)["loss"], 6);
+
+        // Without per-entry values the weights cannot weigh its entries: refused naming the method to write.
+        var plain = new Sequential([new InputLayer(3, 2), new Identity()]);
+        plain.Compile(new Sgd(), new PlainStepSquaredError());
+        Assert.Contains("ComputePerEntry", Assert.Throws<ArgumentException>(() => plain.Evaluate(x, y, verbose: 0, sampleWeight: w)).Message);
+    }
+
+    [Fact]
+    public void Evaluate_DataSourceBatchesWithStepWeights_EqualTheTensors()
+    {
+        (Tensor x, Tensor labels) = Sequences(12, seed: 23);
+        Tensor w = StepWeights(12, seed: 24);
+        Sequential model = Model(new Sgd());
+        DataBatch[] batches = [.. Enumerable.Range(0, 3).Select(b => new DataBatch(x.Slice(b * 4, 4), labels.Slice(b * 4, 4), w.Slice(b * 4, 4)))];
+
+        Assert.Equal(model.Evaluate(x, labels, batchSize: 4, verbose: 0, sampleWeight: w)["loss"], model.Evaluate(batches, verbose: 0)["loss"], 6);
+    }
+
     private static Sequential Model(Optimizer optimizer, Loss? loss = null)
     {
         var model = new Sequential([new InputLayer(Steps, Features), new Dense(Vocabulary, ActivationFunction.Softmax)], seed: 3);
@@ -367,6 +398,61 @@ public class EntrySampleWeightTests
         }
 
         return t;
+    }
+
+    // Mean squared error over the last axis, written as a loss of your own with per-entry values.
+    private sealed class StepSquaredError : PlainStepSquaredError
+    {
+        protected internal override void ComputePerEntry(Tensor predictions, Tensor targets, Span<float> destination) => Values(predictions, targets, destination);
+    }
+
+    // The same without per-entry values.
+    private class PlainStepSquaredError : Loss
+    {
+        public override string Name => "step_squared_error";
+
+        public override void ValidateShapes(TensorShape outputShape, TensorShape targetShape)
+        {
+            if (outputShape != targetShape)
+            {
+                throw new ArgumentException($"{Name}: output {outputShape} but targets {targetShape}.");
+            }
+        }
+
+        public override float Compute(Tensor predictions, Tensor targets)
+        {
+            var values = new float[predictions.Length / predictions.Shape[^1]];
+            Values(predictions, targets, values);
+            return values.Average();
+        }
+
+        public override void Gradient(Tensor predictions, Tensor targets, Tensor gradient)
+        {
+            int width = predictions.Shape[^1], entries = predictions.Length / width;
+            ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
+            Span<float> g = gradient.AsSpan();
+            for (int i = 0; i < p.Length; i++)
+            {
+                g[i] = 2 * (p[i] - t[i]) / (width * entries);
+            }
+        }
+
+        protected static void Values(Tensor predictions, Tensor targets, Span<float> destination)
+        {
+            int width = predictions.Shape[^1];
+            ReadOnlySpan<float> p = predictions.AsReadOnlySpan(), t = targets.AsReadOnlySpan();
+            for (int e = 0; e < destination.Length; e++)
+            {
+                double sum = 0;
+                for (int j = 0; j < width; j++)
+                {
+                    double d = p[(e * width) + j] - t[(e * width) + j];
+                    sum += d * d;
+                }
+
+                destination[e] = (float)(sum / width);
+            }
+        }
     }
 
     // Measures the bytes allocated on the training thread from the start of one batch to the start of a later one.

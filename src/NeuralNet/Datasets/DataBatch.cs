@@ -9,7 +9,7 @@ namespace NeuralNet.Datasets;
 /// <param name="X">One tensor (samples, ...) per model input, in order or by input name.</param>
 /// <param name="Y">One tensor (samples, ...) per output, in order or by output name; empty (<c>default</c>) for
 /// <c>Predict</c>.</param>
-/// <param name="SampleWeight">One non-negative weight per sample, (samples), as <c>Fit</c>'s <c>sampleWeight</c>; null for none.</param>
+/// <param name="SampleWeight">Non-negative weights as <c>Fit</c>'s <c>sampleWeight</c>: one per sample, (samples), or one per entry of the losses' values, (samples, ...); null for none.</param>
 /// <example>
 /// <code>
 /// IEnumerable&lt;DataBatch&gt; Batches()

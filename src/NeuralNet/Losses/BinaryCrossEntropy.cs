@@ -105,6 +105,9 @@ public sealed class BinaryCrossEntropy : Loss
     /// <inheritdoc/>
     internal override void CheckTakesMask(int rank) => LossChecks.MaskOnLastAxis(Name, Axis, rank);
 
+    /// <inheritdoc/>
+    internal override string? RefusesEntryWeights(int rank) => LossChecks.EntryWeightsOnLastAxis(Name, Axis, rank);
+
     private readonly struct ElementValue(bool fromLogits, double labelSmoothing) : IElementLoss
     {
         public double Value(double prediction, double target)

@@ -122,6 +122,9 @@ public sealed class BinaryFocalCrossEntropy : Loss
     /// <inheritdoc/>
     internal override void CheckTakesMask(int rank) => LossChecks.MaskOnLastAxis(Name, Axis, rank);
 
+    /// <inheritdoc/>
+    internal override string? RefusesEntryWeights(int rank) => LossChecks.EntryWeightsOnLastAxis(Name, Axis, rank);
+
     // One element's loss w · m^gamma · bce, or its derivative with respect to the prediction (a probability or a logit),
     // where m = 1 − p_t = t (1 − p) + (1 − t) p:
     //   d/dp = w (gamma m^(gamma−1) (1 − 2t) bce + m^gamma dbce/dp), dbce/dp = (1 − t)/(1 − p) − t/p (0 where clipped);

@@ -93,6 +93,9 @@ public sealed class CategoricalCrossEntropy : Loss, ISoftmaxCrossEntropy
     internal override void CheckTakesMask(int rank) => LossChecks.MaskOnLastAxis(Name, Axis, rank);
 
     /// <inheritdoc/>
+    internal override string? RefusesEntryWeights(int rank) => LossChecks.EntryWeightsOnLastAxis(Name, Axis, rank);
+
+    /// <inheritdoc/>
     /// <remarks>With label smoothing the targets t are the smoothed ones; the form <c>(p · Σt − t) / rows</c> is unchanged
     /// (times the number of rows for <see cref="LossReduction.Sum"/>).</remarks>
     void ISoftmaxCrossEntropy.LogitsGradient(Tensor probabilities, Tensor targets, Tensor gradient)

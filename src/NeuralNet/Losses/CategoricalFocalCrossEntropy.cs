@@ -148,6 +148,9 @@ public sealed class CategoricalFocalCrossEntropy : Loss
     internal override void CheckTakesMask(int rank) => LossChecks.MaskOnLastAxis(Name, Axis, rank);
 
     /// <inheritdoc/>
+    internal override string? RefusesEntryWeights(int rank) => LossChecks.EntryWeightsOnLastAxis(Name, Axis, rank);
+
+    /// <inheritdoc/>
     public override Config GetConfig()
     {
         Config config = _alphas is null ? base.GetConfig().Set("alpha", Alpha) : base.GetConfig().Set("alpha", _alphas);

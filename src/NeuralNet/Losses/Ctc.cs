@@ -165,6 +165,10 @@ public sealed class Ctc : Loss
         LossReductionNames.Unmasked(Reduction, predictions.Rank == 0 ? 1 : predictions.Shape[0], sampleWeights);
 
     /// <inheritdoc/>
+    internal override string? RefusesEntryWeights(int rank) =>
+        $"{Name} gives one value per sample over all its steps, so it takes one weight per sample, (batch) or (batch, 1)";
+
+    /// <inheritdoc/>
     internal override void CheckTakesMask(int rank) => throw new NotSupportedException(
         $"{Name}: the output carries a mask (or the loss was given masked rows); CTC gives one value per sample over all its steps and takes no mask. Remove the Masking layer or mask_zero before this output.");
 

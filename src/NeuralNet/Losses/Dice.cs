@@ -80,6 +80,9 @@ public sealed class Dice : Loss
     internal override void CheckTakesMask(int rank) => throw OverlapLoss.MaskRefused(Name);
 
     /// <inheritdoc/>
+    internal override string? RefusesEntryWeights(int rank) => OverlapLoss.EntryWeightsRefused(Name);
+
+    /// <inheritdoc/>
     public override Config GetConfig() => OverlapLoss.SetAxis(base.GetConfig(), _axis);
 
     private bool WholeBatch(Tensor predictions, Tensor targets)

@@ -170,6 +170,16 @@ public abstract class Loss
     }
 
     /// <summary>
+    /// Why the loss cannot weigh its values entry by entry — sample weights of more than one value per sample, (batch,
+    /// steps) for a (batch, steps, classes) output of rank <paramref name="rank"/> — or null when it can: every built-in
+    /// loss whose values are one per row of the last axis, and a loss of your own that overrides
+    /// <see cref="ComputePerEntry"/>. Asked before the first batch.
+    /// </summary>
+    internal virtual string? RefusesEntryWeights(int rank) => IsBuiltIn || WritesEntries
+        ? null
+        : $"{GetType().Name} ('{Name}') is a loss of your own without per-entry values: override Loss.ComputePerEntry to write the loss of each entry (each row of the last axis; their mean equal to Compute) so that weights per entry can weigh them, or give one weight per sample";
+
+    /// <summary>
     /// Whether this is a loss of your own that overrides <see cref="ComputePerEntry"/>, so it takes an output mask. Found
     /// once: the trainer asks for every masked batch, and a step allocates nothing after the first.
     /// </summary>

@@ -97,6 +97,15 @@ internal static class LossChecks
         }
     }
 
+    /// <summary>
+    /// Why weights per entry do not fit a loss reducing over <paramref name="axis"/> of a rank-<paramref name="rank"/>
+    /// output (its values lie across that axis, not one per row of the last), or null when they fit.
+    /// </summary>
+    public static string? EntryWeightsOnLastAxis(string loss, int axis, int rank) =>
+        axis != -1 && axis != rank - 1
+            ? $"{loss} with axis={axis} reduces across axis {axis} of the rank-{rank} output, so its values are not one per row of the last axis; use axis -1 (classes last) with weights per entry, or give one weight per sample"
+            : null;
+
     /// <summary>Clips a probability to Keras' [epsilon, 1 - epsilon].</summary>
     public static double Clip(double p) => p < Epsilon ? Epsilon : p > OneMinusEpsilon ? OneMinusEpsilon : p;
 

@@ -169,6 +169,10 @@ internal static class OverlapLoss
     public static NotSupportedException MaskRefused(string loss) => new(
         $"{loss}: the output carries a mask (or the loss was given masked rows); the overlap losses sum over whole samples or the whole batch and take no mask. Remove the Masking layer or mask_zero before this output, or use a per-element loss.");
 
+    /// <summary>Why the overlap losses take no weights per entry.</summary>
+    public static string EntryWeightsRefused(string loss) =>
+        $"{loss} sums over whole samples or the whole batch, so its values are not one per entry; give one weight per sample, (batch) or (batch, 1)";
+
     /// <summary>Writes Keras' <c>axis</c>: null, or the list of axes.</summary>
     public static Serialization.Config SetAxis(Serialization.Config config, int[]? axis) =>
         axis is null ? config.SetNull("axis") : config.Set("axis", axis.AsSpan());

@@ -91,6 +91,9 @@ public sealed class Tversky : Loss
     internal override void CheckTakesMask(int rank) => throw OverlapLoss.MaskRefused(Name);
 
     /// <inheritdoc/>
+    internal override string? RefusesEntryWeights(int rank) => OverlapLoss.EntryWeightsRefused(Name);
+
+    /// <inheritdoc/>
     public override Config GetConfig() => OverlapLoss.SetAxis(base.GetConfig().Set("alpha", Alpha).Set("beta", Beta), _axis);
 
     private bool WholeBatch(Tensor predictions, Tensor targets)

@@ -39,9 +39,10 @@ public abstract partial class Model
     /// <param name="classWeight">Weights by class (Keras' <c>class_weight</c>), for a model with one output: each training
     /// sample's loss is multiplied by the weight of its class (see <see cref="ClassWeights"/>); validation data (also from
     /// <paramref name="validationSplit"/>) is not weighted, as in Keras. Cannot be combined with <paramref name="sampleWeight"/>.</param>
-    /// <param name="sampleWeight">One non-negative weight per training sample, (samples) (Keras' <c>sample_weight</c>): each
-    /// output's loss becomes sum(weight × per-sample loss) / batch size (for Keras' default reduction; see docs/losses.md for
-    /// the others). With <paramref name="validationSplit"/> the held-out
+    /// <param name="sampleWeight">Non-negative weights (Keras' <c>sample_weight</c>): one per training sample, (samples), each
+    /// output's loss becoming sum(weight × per-sample loss) / batch size (for Keras' default reduction; see docs/losses.md for
+    /// the others); or one per entry of the losses' values, (samples, ...) broadcasting to them, such as (samples, steps) for
+    /// a (samples, steps, classes) output, each value weighted and the sum divided by the number of values (docs/training.md). With <paramref name="validationSplit"/> the held-out
     /// samples keep their weights, so <c>val_loss</c> is weighted too. Only the <c>weightedMetrics</c> of <c>Compile</c> receive
     /// the weights (Keras' <c>metrics</c> are not weighted).</param>
     /// <param name="validationFreq">Validate after every n-th epoch only (Keras' <c>validation_freq</c>): epochs n - 1, 2n - 1, ...
@@ -136,7 +137,7 @@ public abstract partial class Model
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <param name="verbose">0 silent, 1 progress bar, 2 one line.</param>
     /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
-    /// <param name="sampleWeight">One non-negative weight per sample, (samples), weighting the losses as in <c>Fit</c>; null for none.</param>
+    /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values; null for none.</param>
     /// <param name="callbacks">Callbacks whose test events run around the evaluation and its batches (Keras' <c>callbacks</c>); null for none.</param>
     /// <param name="cancellationToken">Checked before every batch; the model is unchanged either way.</param>
     /// <returns><c>loss</c> and every logged quantity by name.</returns>
@@ -361,16 +362,24 @@ public abstract partial class Model
     /// </summary>
     /// <param name="x">One batch per input.</param>
     /// <param name="y">One batch of targets per output.</param>
+    /// <param name="sampleWeight">Weights as for <c>Fit</c>: one per sample, (samples), or one per entry of the losses' values
+    /// (samples, ...), such as (samples, steps) for a (samples, steps, classes) output; null for none.</param>
     /// <returns>The loss, penalties and the layers' added losses (<see cref="AddedLoss"/>) included.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
-    /// <exception cref="ArgumentException">The arrays do not fit the model or the losses.</exception>
-    public float ComputeGradients(ModelData x, ModelData y)
+    /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or the weights do not fit the outputs.</exception>
+    public float ComputeGradients(ModelData x, ModelData y, Tensor? sampleWeight = null)
     {
         RequireCompiled(nameof(ComputeGradients));
         using (_gate.EnterExclusive())
         {
             Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), checkFinite: false);
-            return GetTrainer(nameof(ComputeGradients)).ComputeGradients(batch, updateMetrics: false);
+            Trainer trainer = GetTrainer(nameof(ComputeGradients));
+            if (WeightsPerSample(trainer, batch, classWeight: null, sampleWeight) is Tensor weights)
+            {
+                batch = [.. batch, weights];
+            }
+
+            return trainer.ComputeGradients(batch, updateMetrics: false);
         }
     }
 
@@ -381,7 +390,7 @@ public abstract partial class Model
     /// </summary>
     /// <param name="x">One batch per input, as for <c>Fit</c>.</param>
     /// <param name="y">One batch of targets per output.</param>
-    /// <param name="sampleWeight">One non-negative weight per sample, as for <c>Fit</c>; null for none.</param>
+    /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values; null for none.</param>
     /// <param name="classWeight">Weights by class, as for <c>Fit</c>; null for none.</param>
     /// <returns><c>loss</c> (the mean per sample of the batch losses since the last reset, penalties included) and every metric, by name;
     /// a view the model reuses, overwritten by the next batch call.</returns>
@@ -410,7 +419,7 @@ public abstract partial class Model
     /// </summary>
     /// <param name="x">One batch per input.</param>
     /// <param name="y">One batch of targets per output.</param>
-    /// <param name="sampleWeight">One non-negative weight per sample; null for none.</param>
+    /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values; null for none.</param>
     /// <returns><c>loss</c> and every metric by name, a view the model reuses.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or contain NaN or infinity.</exception>
@@ -727,7 +736,8 @@ public abstract partial class Model
         }
     }
 
-    // One weight per sample from sampleWeight or classWeight, checked before anything changes; null when neither is given.
+    // The weights from sampleWeight (one per sample, or per entry of the losses' values) or classWeight (one per sample),
+    // checked before anything changes; null when neither is given.
     // The reflection only asks where ComputePerSample is declared; the trimmer keeps every override of a method called virtually.
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Reads the declaring type of a virtual method that is always kept.")]
     private Tensor? WeightsPerSample(Trainer trainer, Tensor[] data, ClassWeights? classWeight, Tensor? sampleWeight)
@@ -742,12 +752,21 @@ public abstract partial class Model
             throw new ArgumentException("Give either classWeight or sampleWeight, not both (as Keras: class_weight and sample_weight cannot be used at the same time); fold the class weights into the sample weights.", nameof(sampleWeight));
         }
 
+        int samples = data[0].Shape[0];
+        Tensor? weights = classWeight is null ? SampleWeights.FromSampleWeight(sampleWeight, samples) : null;
+        bool perEntry = weights is not null && !SampleWeights.PerSample(weights);
+        if (perEntry)
+        {
+            CheckEntryWeights(trainer, data, weights!);
+        }
+
         // A loss of your own on an output sure to carry a mask is weighted through its per-entry values (ComputePerEntry).
         bool[] surelyMasked = Executor.OutputsSurelyMasked();
         for (int output = 0; output < trainer.Settings.Losses.Length; output++)
         {
             NeuralNet.Losses.Loss? loss = trainer.Settings.Losses[output];
-            if (loss is not null && !(surelyMasked[output] && loss.WritesEntries) && loss.GetType().GetMethod(nameof(NeuralNet.Losses.Loss.ComputePerSample), [typeof(Tensor), typeof(Tensor), typeof(Span<float>)])!.DeclaringType == typeof(NeuralNet.Losses.Loss))
+            bool byEntries = loss is not null && loss.WritesEntries && (surelyMasked[output] || perEntry);
+            if (loss is not null && !byEntries && loss.GetType().GetMethod(nameof(NeuralNet.Losses.Loss.ComputePerSample), [typeof(Tensor), typeof(Tensor), typeof(Span<float>)])!.DeclaringType == typeof(NeuralNet.Losses.Loss))
             {
                 throw new NotSupportedException($"The loss {loss.GetType().Name} does not compute per-sample values (override ComputePerSample), so it cannot be used with {(classWeight is null ? nameof(sampleWeight) : nameof(classWeight))}.");
             }
@@ -761,10 +780,9 @@ public abstract partial class Model
             }
         }
 
-        int samples = data[0].Shape[0];
         if (classWeight is null)
         {
-            return SampleWeights.FromSampleWeight(sampleWeight, samples);
+            return weights;
         }
 
         if (Outputs.Count != 1)
@@ -775,5 +793,38 @@ public abstract partial class Model
         TensorShape outputShape = Outputs[0].Shape;
         int? ignored = trainer.Settings.Losses[0] is NeuralNet.Losses.SparseCategoricalCrossEntropy { IgnoreClass: int k } ? k : null;
         return SampleWeights.FromClassWeight(classWeight, data[Inputs.Count], outputShape[outputShape.Rank - 1], ignored);
+    }
+
+    // Weights of more than one value per sample: every output they weigh (one with a loss or weighted metrics) must have
+    // loss values they broadcast to, and a loss and metrics that weigh their values entry by entry; checked before any step.
+    private void CheckEntryWeights(Trainer trainer, Tensor[] data, Tensor weights)
+    {
+        TensorShape[] outputShapes = Executor.OutputShapesFor(data.AsSpan(0, Inputs.Count));
+        IReadOnlyList<string> names = OutputNames;
+        for (int k = 0; k < outputShapes.Length; k++)
+        {
+            NeuralNet.Losses.Loss? loss = trainer.Settings.Losses[k];
+            if (loss is null && trainer.Settings.WeightedMetrics[k].Length == 0)
+            {
+                continue;
+            }
+
+            SampleWeights.CheckFitsOutput(weights, names[k], outputShapes[k]);
+            int rank = outputShapes[k].Rank + 1;
+            string? refusal = loss?.RefusesEntryWeights(rank);
+            foreach (Metric metric in trainer.Settings.WeightedMetrics[k])
+            {
+                if (refusal is null && metric is CategoricalCrossEntropyMetric { Axis: not -1 } crossEntropy)
+                {
+                    refusal = NeuralNet.Losses.LossChecks.EntryWeightsOnLastAxis($"The weighted metric {crossEntropy.Name}", crossEntropy.Axis, rank);
+                }
+            }
+
+            if (refusal is not null)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"sampleWeight has shape {weights.Shape}, one weight per entry of output '{names[k]}' ({data[0].Shape[0]}, {string.Join(", ", outputShapes[k].Dimensions.ToArray())}): {refusal}."), "sampleWeight");
+            }
+        }
     }
 }

@@ -7,8 +7,9 @@ namespace NeuralNet.Training;
 /// itself (<c>ignore_class</c>): the output's positions become rows, (batch·positions, last axis), and each row's weight
 /// is its mask value (times its sample's weight) times the loss's reduction factor, so the loss is Σ mask·loss / Σ mask
 /// (or the sum, or Σ mask·w·loss / Σ mask·w) as in Keras' <c>apply_mask</c>. Metrics see only the model's mask, as in
-/// Keras, where <c>ignore_class</c> masks the loss's values and not the predictions. Views and weights are kept
-/// between batches.
+/// Keras, where <c>ignore_class</c> masks the loss's values and not the predictions. Sample weights of one value per
+/// entry (Keras' <c>sample_weight</c> shaped as the loss values) take the same rows, each with its own weight. Views and
+/// weights are kept between batches.
 /// </summary>
 internal sealed class MaskedOutput
 {
@@ -32,6 +33,12 @@ internal sealed class MaskedOutput
     /// <summary>Whether the model's output carries a mask (else only the loss masks entries, and metrics see every row).</summary>
     public bool HasModelMask { get; private set; }
 
+    /// <summary>
+    /// Whether the sample weights give each row its own weight (rather than each sample one), so that weighted metrics see
+    /// the rows even without a model mask.
+    /// </summary>
+    public bool HasEntryWeights { get; private set; }
+
     /// <summary>The rows' weights for the loss: mask · rows / Σ mask (times sample weights), so the mean over rows is Keras' masked mean.</summary>
     public ReadOnlySpan<float> LossWeights => _lossWeights.AsSpan(0, Rows);
 
@@ -42,13 +49,21 @@ internal sealed class MaskedOutput
     public ReadOnlySpan<float> UnweightedMetricWeights => _unweightedMetricWeights.AsSpan(0, Rows);
 
     /// <summary>
-    /// Takes the model's mask of the batch (null when only the loss masks entries), the loss, the batch's predictions and
-    /// targets, and the samples' weights (empty for none).
+    /// Takes the model's mask of the batch (null when only the loss or the weights mask entries), the loss, the batch's
+    /// predictions and targets, and the weights (empty for none): one per sample, or, when <paramref name="perEntry"/>, one
+    /// per row.
     /// </summary>
-    public void Prepare(Tensor? mask, Loss? loss, Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights)
+    /// <exception cref="NotSupportedException">The weights are per entry but the model's mask has another number of rows.</exception>
+    public void Prepare(Tensor? mask, Loss? loss, Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights, bool perEntry = false)
     {
         ReadOnlySpan<float> m = mask is null ? default : mask.AsReadOnlySpan();
         int rows = mask is null ? Loss.Entries(predictions) : m.Length;
+        if (perEntry && sampleWeights.Length != rows)
+        {
+            throw new NotSupportedException(System.FormattableString.Invariant(
+                $"The output {predictions.Shape} carries a mask of {rows} values, but sampleWeight gives {sampleWeights.Length}, one per row of its last axis; weights per entry take an output whose mask has one value per row of its last axis."));
+        }
+
         if (_lossWeights.Length < rows)
         {
             _lossWeights = new float[rows];
@@ -58,8 +73,11 @@ internal sealed class MaskedOutput
 
         Rows = rows;
         HasModelMask = mask is not null;
+        HasEntryWeights = perEntry;
         int samples = predictions.Shape[0];
-        int perSample = samples == 0 ? 1 : rows / samples;
+
+        // Per entry, each row is its own "sample" of the weights.
+        int perSample = perEntry || samples == 0 ? 1 : rows / samples;
         for (int r = 0; r < rows; r++)
         {
             float keep = mask is null || m[r] != 0f ? 1f : 0f;

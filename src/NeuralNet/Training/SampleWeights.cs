@@ -6,9 +6,11 @@ namespace NeuralNet.Training;
 internal static class SampleWeights
 {
     /// <summary>
-    /// One weight per sample from <paramref name="sampleWeight"/> ((samples) or (samples, 1)), or null when none was given.
+    /// The weights of <paramref name="sampleWeight"/>, checked, or null when none was given: one per sample, (samples) or
+    /// (samples, 1), given back as (samples); or one per entry of the outputs' losses, (samples, ...), kept as given and
+    /// checked against each output by <see cref="CheckFitsOutput"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">The length differs from the samples, or a weight is negative or not finite.</exception>
+    /// <exception cref="ArgumentException">The first axis differs from the samples, or a weight is negative or not finite.</exception>
     public static Tensor? FromSampleWeight(Tensor? sampleWeight, int samples)
     {
         if (sampleWeight is null)
@@ -17,9 +19,9 @@ internal static class SampleWeights
         }
 
         bool columnVector = sampleWeight.Rank == 2 && sampleWeight.Shape[1] == 1;
-        if (!(sampleWeight.Rank == 1 || columnVector) || sampleWeight.Shape[0] != samples)
+        if (sampleWeight.Rank == 0 || sampleWeight.Shape[0] != samples)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"sampleWeight has shape {sampleWeight.Shape} but the data has {samples} samples; expected ({samples}) — one weight per sample."), nameof(sampleWeight));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"sampleWeight has shape {sampleWeight.Shape} but the data has {samples} samples; expected ({samples}) — one weight per sample — or ({samples}, ...) with one weight per entry of the loss (its first axis the samples)."), nameof(sampleWeight));
         }
 
         ReadOnlySpan<float> values = sampleWeight.AsReadOnlySpan();
@@ -27,11 +29,92 @@ internal static class SampleWeights
         {
             if (!(values[i] >= 0) || float.IsInfinity(values[i]))
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"sampleWeight[{i}] is {values[i]}; sample weights must be non-negative and finite."), nameof(sampleWeight));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"sampleWeight[{Index(sampleWeight.Shape, i)}] is {values[i]}; sample weights must be non-negative and finite."), nameof(sampleWeight));
             }
         }
 
         return columnVector ? sampleWeight.Reshape(samples) : sampleWeight;
+    }
+
+    /// <summary>Whether <paramref name="weights"/> (as <see cref="FromSampleWeight"/> gives them) hold one weight per sample.</summary>
+    public static bool PerSample(Tensor weights) => weights.Rank == 1;
+
+    /// <summary>
+    /// Checks that weights of more than one per sample fit an output of per-sample shape <paramref name="outputShape"/>:
+    /// after the batch axis, the weights must have the shape of the loss's values per sample — the output without its last
+    /// axis (<c>(steps)</c> for a <c>(steps, classes)</c> output) — with any of those axes 1 to broadcast, and optionally
+    /// a last axis of 1 (Keras' <c>squeeze_or_expand_to_same_rank</c>, then broadcasting on axes of equal rank).
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes do not fit; the message names both and the output.</exception>
+    public static void CheckFitsOutput(Tensor weights, string output, TensorShape outputShape)
+    {
+        ReadOnlySpan<int> entries = outputShape.Rank == 0 ? default : outputShape.Dimensions[..^1];
+        if (!Fits(weights.Shape.Dimensions[1..], entries))
+        {
+            int samples = weights.Shape[0];
+            string values = Format(samples, entries);
+            string expected = entries.Length == 0
+                ? $"expected ({samples}) or ({samples}, 1) — one weight per sample"
+                : $"expected ({samples}) — one weight per sample — or {values}, with any of the axes after the first 1 to broadcast (Keras' sample_weight of any shape that broadcasts to the loss values)";
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"sampleWeight has shape {weights.Shape}, which does not broadcast to the loss values of output '{output}': the output is {Format(samples, outputShape.Dimensions)}, so its loss has one value per {(entries.Length == 0 ? "sample" : "entry")}, {values}; {expected}."),
+                "sampleWeight");
+        }
+    }
+
+    /// <summary>
+    /// Whether weights of per-sample shape <paramref name="weights"/> (after the batch axis, two axes or more in all) fit
+    /// loss values of per-sample shape <paramref name="entries"/>: equal rank (after dropping a last axis of 1 when the
+    /// weights have one axis more), every weight axis 1 or the values' length.
+    /// </summary>
+    public static bool Fits(ReadOnlySpan<int> weights, ReadOnlySpan<int> entries)
+    {
+        if (weights.Length == entries.Length + 1 && weights[^1] == 1)
+        {
+            weights = weights[..^1];
+        }
+
+        if (weights.Length != entries.Length)
+        {
+            return false;
+        }
+
+        for (int a = 0; a < weights.Length; a++)
+        {
+            if (weights[a] != 1 && weights[a] != entries[a])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // "(4000, 16)": the samples, then the given axes.
+    private static string Format(int samples, ReadOnlySpan<int> axes)
+    {
+        var all = new int[axes.Length + 1];
+        all[0] = samples;
+        axes.CopyTo(all.AsSpan(1));
+        return new TensorShape(all).ToString();
+    }
+
+    // "4" for a vector, "3, 7" for the element at flat index i of a (n, 16) tensor.
+    private static string Index(TensorShape shape, int flat)
+    {
+        if (shape.Rank < 2)
+        {
+            return flat.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var index = new int[shape.Rank];
+        for (int a = shape.Rank - 1; a >= 0; a--)
+        {
+            index[a] = flat % shape[a];
+            flat /= shape[a];
+        }
+
+        return string.Join(", ", index);
     }
 
     /// <summary>

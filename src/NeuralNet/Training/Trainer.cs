@@ -16,7 +16,9 @@ namespace NeuralNet.Training;
 /// The tensors of a batch arrive as one array: the model's inputs in order, then its targets in output order, then, when
 /// <c>Fit</c> or <c>Evaluate</c> was given sample or class weights, one weight per sample (Keras' <c>sample_weight</c>):
 /// each output's loss becomes sum(weight × per-sample loss) / batch size (Keras' default reduction), and each sample's
-/// gradient rows are scaled by its weight.
+/// gradient rows are scaled by its weight. Weights of more than one value per sample, (batch, ...), weigh each entry of the
+/// losses' values (Keras' <c>sample_weight</c> broadcast to the loss values): the outputs then take the rows of a masked
+/// output, each row with its weight.
 /// A loss's reduction other than Keras' default scales both by one factor per batch (the number of entries for a sum,
 /// batch / Σ weight for <c>mean_with_sample_weight</c>); masked outputs fold that factor into their row weights.
 /// </remarks>
@@ -39,6 +41,7 @@ internal sealed class Trainer
     private float[] _perSampleLosses = [];
     private readonly MaskedOutput?[] _masked;
     private readonly MaskedOutput?[] _maskCache;
+    private readonly EntryWeights?[] _entryWeights;
 
     public Trainer(Model model, GraphExecutor executor, CompileSettings settings)
     {
@@ -62,6 +65,7 @@ internal sealed class Trainer
         _reductionScales = new double[outputs];
         _masked = new MaskedOutput?[outputs];
         _maskCache = new MaskedOutput?[outputs];
+        _entryWeights = new EntryWeights?[outputs];
     }
 
     /// <summary>The compile settings this trainer uses.</summary>
@@ -88,9 +92,10 @@ internal sealed class Trainer
         _parameterSet = _model.CurrentParameters();
         ReadOnlySpan<Tensor> inputs = batch[.._inputCount];
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
-        ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
+        Tensor? batchWeights = WeightsOf(batch);
+        ReadOnlySpan<float> sampleWeights = PerSampleWeights(batchWeights);
         Tensor[] outputs = _executor.Forward(inputs, training: true);
-        PrepareMasks(outputs, targets, sampleWeights);
+        PrepareMasks(outputs, targets, sampleWeights, batchWeights);
         float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_parameterSet.Regularized) + _executor.ActivityLoss + _executor.AddedLoss;
         if (updateMetrics)
         {
@@ -568,9 +573,10 @@ internal sealed class Trainer
     private float InferenceLoss(ReadOnlySpan<Tensor> batch)
     {
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
-        ReadOnlySpan<float> sampleWeights = SampleWeightsOf(batch);
+        Tensor? weights = WeightsOf(batch);
+        ReadOnlySpan<float> sampleWeights = PerSampleWeights(weights);
         Tensor[] predictions = _executor.ForwardForLoss(batch[.._inputCount]);
-        PrepareMasks(predictions, targets, sampleWeights);
+        PrepareMasks(predictions, targets, sampleWeights, weights);
         float loss = WeightedLoss(predictions, targets, sampleWeights) + _executor.ActivityLoss + _executor.AddedLoss;
         UpdateMetrics(predictions, targets, sampleWeights);
         return loss;
@@ -657,8 +663,12 @@ internal sealed class Trainer
     }
 
     // The weights travel as the batch's last tensor, after the targets; an unweighted batch has none.
-    private ReadOnlySpan<float> SampleWeightsOf(ReadOnlySpan<Tensor> batch) =>
-        batch.Length > _inputCount + _outputLosses.Length ? batch[^1].AsReadOnlySpan() : default;
+    private Tensor? WeightsOf(ReadOnlySpan<Tensor> batch) =>
+        batch.Length > _inputCount + _outputLosses.Length ? batch[^1] : null;
+
+    // One weight per sample, (batch); empty without weights or with weights per entry, which PrepareMasks spreads over rows.
+    private static ReadOnlySpan<float> PerSampleWeights(Tensor? weights) =>
+        weights is not null && SampleWeights.PerSample(weights) ? weights.AsReadOnlySpan() : default;
 
     private static void ScaleRows(Tensor gradient, ReadOnlySpan<float> sampleWeights)
     {
@@ -671,14 +681,16 @@ internal sealed class Trainer
     }
 
     // Keras applies an output's mask to its losses and metrics, and a loss's own mask (ignore_class) to the loss: the
-    // masked rows weigh nothing.
-    private void PrepareMasks(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights)
+    // masked rows weigh nothing. Weights per entry (weights of more than one value per sample) weigh the rows one by one.
+    private void PrepareMasks(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights, Tensor? weights)
     {
         ReadOnlySpan<Tensor?> masks = _executor.OutputMasks;
+        bool perEntry = weights is not null && !SampleWeights.PerSample(weights);
         for (int k = 0; k < masks.Length; k++)
         {
             Loss? loss = _settings.Losses[k];
-            if (masks[k] is not null || loss is { MasksEntries: true })
+            bool weighsEntries = perEntry && (loss is not null || _settings.WeightedMetrics[k].Length > 0);
+            if (masks[k] is not null || loss is { MasksEntries: true } || weighsEntries)
             {
                 if (masks[k] is not null)
                 {
@@ -688,7 +700,10 @@ internal sealed class Trainer
                 }
 
                 MaskedOutput masked = _maskCache[k] ??= new MaskedOutput { KeepsRank = NamesLastAxisByIndex(k) };
-                masked.Prepare(masks[k], loss, outputs[k], targets[k], sampleWeights);
+                ReadOnlySpan<float> rowWeights = weighsEntries
+                    ? (_entryWeights[k] ??= new EntryWeights(_model.OutputNames[k])).For(weights!, outputs[k])
+                    : sampleWeights;
+                masked.Prepare(masks[k], loss, outputs[k], targets[k], rowWeights, weighsEntries);
                 _masked[k] = masked;
             }
             else
@@ -776,6 +791,18 @@ internal sealed class Trainer
             }
 
             Metric[] weighted = _settings.WeightedMetrics[k];
+            if (_masked[k] is MaskedOutput { HasEntryWeights: true } entryWeighted)
+            {
+                // Weights per entry: Keras' Mean-based metrics weigh each value, Σ w·value / Σ w over the entries.
+                Tensor p = entryWeighted.Predictions(outputs[k]), t = entryWeighted.Targets(targets[k]);
+                for (int m = 0; m < weighted.Length; m++)
+                {
+                    weighted[m].Update(p, t, entryWeighted.MetricWeights);
+                }
+
+                continue;
+            }
+
             for (int m = 0; m < weighted.Length; m++)
             {
                 weighted[m].Update(outputs[k], targets[k], sampleWeights);

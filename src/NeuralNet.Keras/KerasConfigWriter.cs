@@ -142,8 +142,11 @@ internal static class KerasConfigWriter
         {
             if (key.EndsWith("activation", StringComparison.Ordinal) && value is JsonObject activation)
             {
-                // Keras keeps a layer's activation as a function's name; one with settings has no such name.
-                throw new NotSupportedException($"Layer '{config["name"]}' has the activation {activation.ToJsonString()} with settings, which a Keras layer config cannot hold (Keras keeps an activation as a function's name): use the activation layer (LeakyReLU, ELU, ReLU) after the layer instead.");
+                // A registered activation (a built-in one with its default settings is already a name).
+                if (KerasActivations.Write(activation, config, key) is var written && !ReferenceEquals(written, activation))
+                {
+                    config[key] = written;
+                }
             }
 
             if (key is "layer" or "backward_layer" or "cell")

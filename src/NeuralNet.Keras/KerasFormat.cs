@@ -113,7 +113,7 @@ public static class KerasFormat
 
         var operations = KerasOperations.Collect(config);
         using H5WeightsReader weights = KerasArchive.OpenWeights(archive, source);
-        KerasLookupAssets.Fill(config, groups, archive, weights, source);
+        List<string> fromAssets = KerasLookupAssets.Fill(config, groups, archive, weights, source);
         List<KerasStringPreprocessors.Removed> preprocessors = KerasStringPreprocessors.Split(config, groups, source);
         string modelConfig = config.ToJsonString();
         Model architecture = NeuralNetModelFile.Architecture(modelConfig, $"{source}: {KerasArchive.ConfigEntry}");
@@ -127,6 +127,7 @@ public static class KerasFormat
         tensors.AddRange(KerasLora.ZeroAdapterTensors(architecture));
         Model model = NeuralNetModelFile.Load(modelConfig, compileConfig, tensors, source, KerasStringPreprocessors.Items(preprocessors));
         KerasLookupVariables.Apply(model, idf);
+        KerasLookupAssets.MarkAdapted(model, fromAssets);
         KerasOperations.Remember(model, operations);
         if (model.Optimizer is not null)
         {
@@ -178,9 +179,10 @@ public static class KerasFormat
         RequireBuilt(model);
         JsonObject config = KerasConfigWriter.Write(model);
         List<KerasStringPreprocessorWriter.Placed> preprocessors = KerasStringPreprocessorWriter.Place(model, config);
+        List<(string Entry, string Text)> lookupAssets = KerasLookupAssetWriter.Place(model, config);
         using MemoryStream weights = WriteWeights(model, withOptimizer: true, preprocessors);
         string producer = KerasArchive.Producer + typeof(KerasFormat).Assembly.GetName().Version;
-        AtomicFile.Write(path, stream => KerasArchive.Write(stream, config, weights, producer, preprocessors.SelectMany(p => p.Assets)));
+        AtomicFile.Write(path, stream => KerasArchive.Write(stream, config, weights, producer, preprocessors.SelectMany(p => p.Assets).Concat(lookupAssets)));
     }
 
     /// <summary>

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
+using NeuralNet.Layers;
+using NeuralNet.Models;
 
 namespace NeuralNet.Keras;
 
@@ -46,9 +48,11 @@ internal static class KerasLookupAssets
     /// <param name="archive">The archive.</param>
     /// <param name="weights">The archive's weights file.</param>
     /// <param name="source">The archive's name in messages.</param>
+    /// <returns>The names of the lookups given a vocabulary so.</returns>
     /// <exception cref="InvalidDataException">An asset is missing, too large, not UTF-8, holds a line that is not an integer (for an IntegerLookup), has another size than the config's <c>vocabulary_size</c> (outside int mode without <c>pad_to_max_tokens</c>), differs from a TextVectorization's second copy, or the TF-IDF weights do not fit it.</exception>
-    public static void Fill(JsonObject root, IReadOnlyDictionary<string, string> groups, ZipArchive archive, H5WeightsReader weights, string source)
+    public static List<string> Fill(JsonObject root, IReadOnlyDictionary<string, string> groups, ZipArchive archive, H5WeightsReader weights, string source)
     {
+        var filled = new List<string>();
         foreach (JsonObject item in KerasConfigItems.Items(root["config"] as JsonObject))
         {
             string? className = KerasConfigItems.Text(item["class_name"]);
@@ -87,9 +91,29 @@ internal static class KerasLookupAssets
             }
 
             config["vocabulary"] = vocabulary;
+            filled.Add(name);
             if (KerasConfigItems.Text(config["output_mode"]) is "tf_idf" or "tf-idf")
             {
                 config["idf_weights"] = IdfWeights(config, weights, $"{group}/vars/{KerasLookupVariables.DatasetName}", lines.Count, entry, layer);
+            }
+        }
+
+        return filled;
+    }
+
+    /// <summary>
+    /// Makes each <see cref="IntegerLookup"/> of <paramref name="model"/> named in <paramref name="fromAssets"/> a layer
+    /// whose vocabulary was not given at construction (<see cref="IntegerLookup.HasInputVocabulary"/> false), as Keras'
+    /// layer is after <c>load_assets</c>, so that <see cref="KerasFormat.SaveModel"/> writes it as an asset again. Its
+    /// vocabulary and weights are set to what they are.
+    /// </summary>
+    public static void MarkAdapted(Model model, IEnumerable<string> fromAssets)
+    {
+        foreach (string name in fromAssets)
+        {
+            if (model.Layers.FirstOrDefault(l => l.Name == name) is IntegerLookup { HasInputVocabulary: true } lookup)
+            {
+                lookup.SetVocabulary(lookup.GetVocabulary(includeSpecialTokens: true), lookup.OutputMode == CategoryOutputMode.TfIdf ? lookup.GetIdfWeights() : null);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using NeuralNet.Layers;
 using NeuralNet.Models;
 
@@ -127,7 +128,14 @@ internal static class KerasLookupVariables
         foreach (Loaded weights in read)
         {
             var lookup = (IntegerLookup)model.GetLayer(weights.LayerName);
-            lookup.SetVocabulary(lookup.GetVocabulary(includeSpecialTokens: true), weights.Weights);
+
+            // Weights the config gave already (as Keras' set_vocabulary made the dataset) change nothing; setting them
+            // again would count the vocabulary as set after construction, which SaveModel writes as an asset.
+            float[] current = lookup.GetIdfWeights();
+            if (!MemoryMarshal.Cast<float, int>(current.AsSpan()).SequenceEqual(MemoryMarshal.Cast<float, int>(weights.Weights.AsSpan())))
+            {
+                lookup.SetVocabulary(lookup.GetVocabulary(includeSpecialTokens: true), weights.Weights);
+            }
         }
     }
 

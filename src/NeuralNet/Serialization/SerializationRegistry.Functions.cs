@@ -117,6 +117,35 @@ public static partial class SerializationRegistry
             $"\"{key}\" names the function \"{FormatError.Shorten(name)}\", registered as {Describe(function)}, but it must be a {Describe(typeof(T))}.");
     }
 
+    /// <summary>
+    /// The activation a Keras function item names. Keras 3's <c>activations.serialize</c> writes a function registered with
+    /// <c>register_keras_serializable</c> as <c>{"module": "builtins", "class_name": "function", "config":
+    /// "package&gt;name", "registered_name": "function"}</c> (a built-in one as its bare name), and its
+    /// <c>deserialize_keras_object</c> takes <c>config</c> when it is a registered name or <c>module</c> is
+    /// <c>"builtins"</c>, else <c>registered_name</c> (what <c>serialize_with_public_fn</c> writes for a function of a
+    /// Keras module). Other keys (<c>shared_object_id</c>, written when layers share the function) are not read.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The item's <c>config</c> is not a string, or names no built-in or registered activation.</exception>
+    private static string ActivationFunctionName(JsonObject item, Config owner, string key)
+    {
+        string name = Text(item["config"]) ?? throw owner.Error(
+            $"\"{key}\" is Keras' item of a function, whose \"config\" must be the function's name but is {Config.Describe(item["config"])}.");
+        if (Find(ComponentKind.Activation, name) is not null)
+        {
+            return name;
+        }
+
+        if (Text(item["module"]) is string module && module != "builtins" && Text(item["registered_name"]) is string registered
+            && Find(ComponentKind.Activation, registered) is not null)
+        {
+            return registered;
+        }
+
+        throw owner.Error(
+            $"\"{key}\" is the function \"{FormatError.Shorten(name)}\", which is not a known activation; known: {KnownNames(ComponentKind.Activation)}. "
+            + "Keras writes a function registered with register_keras_serializable under its registered name (\"package>name\"): register an ActivationFunction of your own under that name with SerializationRegistry.Register before loading.");
+    }
+
     private static string? Text(JsonNode? node) => node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
 
     private static string Describe(Delegate function) => $"{function.Method.DeclaringType?.Name}.{function.Method.Name} ({Describe(function.GetType())})";

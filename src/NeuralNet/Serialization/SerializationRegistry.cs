@@ -248,9 +248,14 @@ public static partial class SerializationRegistry
         return (T)Create(entry, new Config().At(name), new Config().At(name));
     }
 
-    /// <summary>Reads an activation: a Keras name or an object written by <see cref="SerializeActivation"/>.</summary>
+    /// <summary>
+    /// Reads an activation: a Keras name, an object written by <see cref="SerializeActivation"/>, or Keras' item of a
+    /// function (<c>{"class_name": "function", "config": name, ...}</c>, see <see cref="ActivationFunctionName"/>).
+    /// </summary>
     internal static ActivationFunction DeserializeActivation(JsonNode node, Config owner, string key) =>
-        Deserialize<ActivationFunction>(node, owner, key);
+        node is JsonObject item && Text(item["class_name"]) == "function"
+            ? Deserialize<ActivationFunction>(JsonValue.Create(ActivationFunctionName(item, owner, key)), owner, key)
+            : Deserialize<ActivationFunction>(node, owner, key);
 
     /// <summary>Reads a component of kind <typeparamref name="T"/> stored under <paramref name="key"/> of <paramref name="owner"/>: a Keras name or <c>{"class_name", "config"}</c>.</summary>
     internal static T Deserialize<T>(JsonNode node, Config owner, string key)

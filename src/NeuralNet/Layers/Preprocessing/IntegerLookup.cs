@@ -86,6 +86,7 @@ public sealed class IntegerLookup : Layer
         if (vocabulary is not null)
         {
             SetVocabulary(vocabulary, idfWeights);
+            HasInputVocabulary = true;
         }
         else if (vocabularyFile is not null)
         {
@@ -116,6 +117,16 @@ public sealed class IntegerLookup : Layer
 
     /// <summary>Whether a vocabulary has been learned or set.</summary>
     public bool HasVocabulary => _index.HasVocabulary;
+
+    /// <summary>
+    /// Whether the vocabulary is the list given to the constructor (Keras' <c>input_vocabulary</c>), which Keras'
+    /// <c>get_config</c> keeps in the layer's config; false before a vocabulary exists, after <see cref="Adapt(Tensor)"/>,
+    /// <see cref="SetVocabulary"/> or <see cref="SetVocabularyFile"/>, and for a <c>vocabularyFile</c> given to the
+    /// constructor, whose vocabulary Keras' <c>save_assets</c> writes as the asset <c>vocabulary.txt</c> instead (so does
+    /// <c>KerasFormat.SaveModel</c>). A layer loaded from a configuration that holds its vocabulary (a NeuralNet file, or
+    /// a Keras one whose vocabulary was given) was given it.
+    /// </summary>
+    public bool HasInputVocabulary { get; private set; }
 
     /// <summary>Keras' <c>vocabulary_size()</c>: the tokens plus the mask and OOV indices.</summary>
     public int VocabularySize => _index.VocabularySize;
@@ -162,6 +173,7 @@ public sealed class IntegerLookup : Layer
         trial.Set(tokens, weights, nameof(vocabulary), nameof(idfWeights));
         CheckDepth(trial, nameof(vocabulary));
         _index.Set(tokens, weights, nameof(vocabulary), nameof(idfWeights));
+        HasInputVocabulary = false;
     }
 
     /// <summary>
@@ -204,6 +216,7 @@ public sealed class IntegerLookup : Layer
         }
 
         _index.SetFromFile(tokens, path, Describe());
+        HasInputVocabulary = false;
     }
 
     /// <summary>
@@ -284,6 +297,7 @@ public sealed class IntegerLookup : Layer
         trial.Learn(new Dictionary<long, long>(counts), documentCounts, documents, nameof(batches));
         CheckDepth(trial, nameof(batches));
         _index.Learn(counts, documentCounts, documents, nameof(batches));
+        HasInputVocabulary = false;
     }
 
     /// <inheritdoc/>

@@ -714,7 +714,7 @@ internal sealed partial class GraphExecutor
                 if (any || AddsLoss(layer))
                 {
                     layer.ComputesInputGradient = step.NeedsInputGradient;
-                    layer.Backward(step.OutputGradients, step.InputGradients);
+                    layer.BackwardAsPlanned(step.OutputGradients, step.InputGradients);
                     AccumulateInputGradients(step);
                 }
 
@@ -743,7 +743,7 @@ internal sealed partial class GraphExecutor
             if (slots.Length == 1)
             {
                 // Null: a one-input MultiInputLayer gave its input no gradient.
-                Tensor? inputGradient = fromLogitsHere ? layer.BackwardFromLogitsGradient(gradient) : layer.BackwardOrNull(gradient);
+                Tensor? inputGradient = fromLogitsHere ? layer.BackwardFromLogitsAsPlanned(gradient) : layer.BackwardOrNull(gradient);
                 if (inputGradient is not null && step.NeedsInputGradient && _requiresGradient[slots[0]])
                 {
                     Accumulate(slots[0], inputGradient);
@@ -752,7 +752,7 @@ internal sealed partial class GraphExecutor
                 continue;
             }
 
-            layer.Backward(gradient, step.InputGradients);
+            layer.BackwardAsPlanned(gradient, step.InputGradients);
             AccumulateInputGradients(step);
         }
     }

@@ -154,7 +154,7 @@ internal sealed partial class GraphExecutor
 
     /// <summary>
     /// The sum of the <see cref="Layer.TrainabilityVersion"/> of every layer the graph runs (wrapped layers included): each
-    /// only grows, so the sum changes exactly when one of them changed since the last <see cref="PlanBackward"/>.
+    /// only grows, so the sum changes exactly when one of them changed since the last <see cref="PlanBackward()"/>.
     /// </summary>
     private long TrainabilityStamp()
     {
@@ -201,11 +201,15 @@ internal sealed partial class GraphExecutor
     /// with the max pooling that alone reads their output, which depends on those decisions. Run when the executor is made
     /// and again by the next forward pass after a layer's <see cref="Layer.Trainable"/> changed.
     /// </summary>
-    private void PlanBackward()
+    private void PlanBackward() => PlanBackward(_inputGradientsWanted);
+
+    // inputGradients: whether the inputs' slots require a gradient (Model.ComputesInputGradients).
+    private void PlanBackward(bool inputGradients)
     {
         _plannedTrainability = TrainabilityStamp();
         Array.Clear(_requiresGradient);
         _lacksInputGradient = null;
+        PlanInputGradients(inputGradients);
         foreach (Step step in _steps)
         {
             bool needsInputGradient = false;
@@ -258,7 +262,9 @@ internal sealed partial class GraphExecutor
 
         if (_plannedTrainability != TrainabilityStamp())
         {
-            PlanBackward();
+            // With the last forward pass's input-gradient choice: a change of Model.ComputesInputGradients since waits for
+            // the next forward pass, whose caches the backward pass reads.
+            PlanBackward(_inputGradientsPlanned);
         }
 
         if (_lacksInputGradient is Step step)
@@ -542,14 +548,17 @@ internal sealed partial class GraphExecutor
                 LargestTrainingBatch = inputs[0].Shape[0];
             }
 
+            runner._inputGradientsWanted = _inputGradientsWanted;
             return runner.Forward(inputs, training);
         }
 
         _passRows = null;
-        if (!_inferenceCopy && _plannedTrainability != TrainabilityStamp())
+        if (!_inferenceCopy && PlanIsStale())
         {
             PlanBackward();
         }
+
+        _inputGradientsReady = false;
 
         if (training && inputs.Length > 0 && inputs[0].Shape[0] > LargestTrainingBatch)
         {
@@ -755,6 +764,8 @@ internal sealed partial class GraphExecutor
             layer.BackwardAsPlanned(gradient, step.InputGradients);
             AccumulateInputGradients(step);
         }
+
+        CollectInputGradients();
     }
 
     private void AccumulateInputGradients(Step step)

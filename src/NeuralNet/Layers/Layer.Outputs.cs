@@ -62,6 +62,24 @@ public abstract partial class Layer
     /// with another and the layer holds no caches of it.</exception>
     public void Backward(ReadOnlySpan<Tensor?> outputGradients, Span<Tensor?> inputGradients)
     {
+        bool planned = ComputesInputGradient;
+        ComputesInputGradient = true;
+        try
+        {
+            BackwardAsPlanned(outputGradients, inputGradients);
+        }
+        finally
+        {
+            ComputesInputGradient = planned;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Backward(ReadOnlySpan{Tensor}, Span{Tensor})"/> as a model or a wrapper runs it: input gradients only when
+    /// <see cref="ComputesInputGradient"/>.
+    /// </summary>
+    internal void BackwardAsPlanned(ReadOnlySpan<Tensor?> outputGradients, Span<Tensor?> inputGradients)
+    {
         int count = OutputCount;
         if (outputGradients.Length != count)
         {
@@ -84,7 +102,7 @@ public abstract partial class Layer
         SetAdditionalOutputGradients(outputGradients[1..]);
         try
         {
-            Backward(main, inputGradients);
+            BackwardAsPlanned(main, inputGradients);
         }
         finally
         {

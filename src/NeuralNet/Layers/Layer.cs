@@ -175,9 +175,10 @@ public abstract partial class Layer
     public long TrainableParameterCount => _parameters.Where(p => p.Trainable).Sum(p => (long)p.Value.Length);
 
     /// <summary>
-    /// Whether <see cref="Backward(Tensor)"/> must produce the gradient with respect to the input. A model turns this off
-    /// for layers whose input gradient nobody reads (those with no parameters upstream), which saves a matrix product
-    /// per step in a model's first dense layer.
+    /// Whether the model's backward pass has this layer produce the gradient with respect to its input. A model turns this
+    /// off for layers whose input gradient nobody reads (those with no parameters upstream, unless the model
+    /// <see cref="Models.Model.ComputesInputGradients"/>), which saves a matrix product per step in a model's first dense
+    /// layer. The public <c>Backward</c> calls ignore it: called by hand, they always compute the input gradient.
     /// </summary>
     public bool ComputesInputGradient { get; internal set; } = true;
 
@@ -492,17 +493,38 @@ public abstract partial class Layer
     }
 
     /// <summary>
-    /// Back-propagates through the last forward call of a single-input layer: accumulates parameter gradients and returns the input gradient.
+    /// Back-propagates through the last forward call of a single-input layer: accumulates parameter gradients and returns
+    /// the gradient with respect to the input. A call by hand always computes it, whatever <see cref="ComputesInputGradient"/>
+    /// says for the layer's model (the first layer of a model skips it in the model's own backward pass).
     /// </summary>
     /// <param name="outputGradient">dLoss/dOutput for the batch of the last forward call.</param>
-    /// <returns>dLoss/dInput, owned by the layer; when <see cref="ComputesInputGradient"/> is false, the output gradient itself
-    /// (plus the gradient of the <see cref="ActivityRegularizer"/>, in the layer's own buffer, when there is one). A one-input
-    /// <see cref="MultiInputLayer"/> that leaves its input's slot null gives zeros (a buffer the layer keeps).</returns>
+    /// <returns>dLoss/dInput, shaped as the last input, owned by the layer (plus the gradient of the
+    /// <see cref="ActivityRegularizer"/>, when there is one). A one-input <see cref="MultiInputLayer"/> that leaves its
+    /// input's slot null gives zeros (a buffer the layer keeps).</returns>
     /// <exception cref="ArgumentException">The gradient's shape differs from the last output's.</exception>
     /// <exception cref="InvalidOperationException">The layer takes several inputs (call <see cref="Backward(Tensor, Span{Tensor})"/>), or the
     /// model's last forward pass ran it together with another layer (a convolution and the max pooling that reads its output) and it holds no
     /// caches of that pass.</exception>
     public Tensor Backward(Tensor outputGradient)
+    {
+        bool planned = ComputesInputGradient;
+        ComputesInputGradient = true;
+        try
+        {
+            return BackwardAsPlanned(outputGradient);
+        }
+        finally
+        {
+            // The model's plan for its own backward pass stays as it was.
+            ComputesInputGradient = planned;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Backward(Tensor)"/> as a model or a wrapper runs it: the input gradient only when
+    /// <see cref="ComputesInputGradient"/> is true, else the output gradient itself (which nothing reads).
+    /// </summary>
+    internal Tensor BackwardAsPlanned(Tensor outputGradient)
     {
         CheckOutputGradient(outputGradient);
         if (_inputShapes.Length != 1)
@@ -523,7 +545,8 @@ public abstract partial class Layer
 
     /// <summary>
     /// <see cref="Backward(Tensor)"/> for the model's executor: null where a one-input <see cref="MultiInputLayer"/> left its
-    /// input's slot null (no gradient to that input, which the executor then skips), so that no zeros are written.
+    /// input's slot null (no gradient to that input, which the executor then skips), so that no zeros are written; follows
+    /// <see cref="ComputesInputGradient"/>, which the executor sets before the call.
     /// </summary>
     internal Tensor? BackwardOrNull(Tensor outputGradient)
     {
@@ -541,13 +564,29 @@ public abstract partial class Layer
 
     /// <summary>
     /// Back-propagates through the last forward call: accumulates parameter gradients and writes the gradient with
-    /// respect to each input into <paramref name="inputGradients"/> (tensors owned by the layer).
+    /// respect to each input into <paramref name="inputGradients"/> (tensors owned by the layer). A call by hand always
+    /// computes the input gradients, whatever <see cref="ComputesInputGradient"/> says for the layer's model.
     /// </summary>
     /// <param name="outputGradient">dLoss/dOutput for the batch of the last forward call.</param>
-    /// <param name="inputGradients">One entry per input; receives dLoss/dInput, or null where the layer computed none
-    /// (<see cref="ComputesInputGradient"/> false).</param>
+    /// <param name="inputGradients">One entry per input; receives dLoss/dInput, or null for an input the layer gives no
+    /// gradient (a <see cref="MultiInputLayer"/> may leave one null).</param>
     /// <exception cref="ArgumentException">The gradient's shape differs from the last output's, or the span's length from the input count.</exception>
     public void Backward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    {
+        bool planned = ComputesInputGradient;
+        ComputesInputGradient = true;
+        try
+        {
+            BackwardAsPlanned(outputGradient, inputGradients);
+        }
+        finally
+        {
+            ComputesInputGradient = planned;
+        }
+    }
+
+    /// <summary><see cref="Backward(Tensor, Span{Tensor})"/> as a model or a wrapper runs it: input gradients only when <see cref="ComputesInputGradient"/>.</summary>
+    internal void BackwardAsPlanned(Tensor outputGradient, Span<Tensor?> inputGradients)
     {
         CheckOutputGradient(outputGradient);
         if (inputGradients.Length != _inputShapes.Length)
@@ -568,6 +607,21 @@ public abstract partial class Layer
     /// <returns>dLoss/dInput, as <see cref="Backward(Tensor)"/> returns it.</returns>
     /// <exception cref="NotSupportedException">The layer does not end with softmax (<see cref="EndsWithSoftmax"/> is false).</exception>
     public Tensor BackwardFromLogitsGradient(Tensor logitsGradient)
+    {
+        bool planned = ComputesInputGradient;
+        ComputesInputGradient = true;
+        try
+        {
+            return BackwardFromLogitsAsPlanned(logitsGradient);
+        }
+        finally
+        {
+            ComputesInputGradient = planned;
+        }
+    }
+
+    /// <summary><see cref="BackwardFromLogitsGradient"/> as a model or a wrapper runs it: the input gradient only when <see cref="ComputesInputGradient"/>.</summary>
+    internal Tensor BackwardFromLogitsAsPlanned(Tensor logitsGradient)
     {
         if (!EndsWithSoftmax)
         {

@@ -275,14 +275,31 @@ public sealed class Pipeline : Layer
     }
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient) => BackwardFrom(_running.Length - 1, outputGradient, outputGradient);
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        PlanInnerGradients();
+        return BackwardFrom(_running.Length - 1, outputGradient, outputGradient);
+    }
 
     /// <inheritdoc/>
     protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
     {
+        PlanInnerGradients();
         Layer last = _running[^1];
-        Tensor dx = last.BackwardFromLogitsGradient(logitsGradient);
+        Tensor dx = last.BackwardFromLogitsAsPlanned(logitsGradient);
         return last.ComputesInputGradient ? BackwardFrom(_running.Length - 2, dx, logitsGradient) : logitsGradient;
+    }
+
+    // The forward pass's choice of which layers compute their input gradient, made again from this pipeline's flag now: a
+    // call of the pipeline's public Backward computes its input gradient even after a forward pass planned none.
+    private void PlanInnerGradients()
+    {
+        bool needed = ComputesInputGradient;
+        for (int i = 0; i < _running.Length; i++)
+        {
+            _running[i].ComputesInputGradient = needed;
+            needed |= _running[i].HasTrainableParameters;
+        }
     }
 
     // Back through layers top, top - 1, ..., 0; stops below the last layer that needs to run (one with weights to train
@@ -298,7 +315,7 @@ public sealed class Pipeline : Layer
                 break;
             }
 
-            gradient = inner.Backward(gradient);
+            gradient = inner.BackwardAsPlanned(gradient);
             if (!inner.ComputesInputGradient)
             {
                 break;

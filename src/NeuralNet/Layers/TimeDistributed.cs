@@ -152,7 +152,9 @@ public sealed class TimeDistributed : Layer
     {
         int batch = outputGradient.Shape[0];
         Tensor flat = View(outputGradient, ref _viewedGradient, ref _gradientView, batch * InputShape[0], _innerOutputShape);
-        Tensor dx = InnerLayer.Backward(flat);
+        // The inner layer follows this wrapper's plan (a call of the wrapper's public Backward computes the input gradient).
+        InnerLayer.ComputesInputGradient = ComputesInputGradient;
+        Tensor dx = InnerLayer.BackwardAsPlanned(flat);
 
         // An inner layer that computes no input gradient (this wrapper first in the model) hands back its output gradient,
         // which has the output's shape, not the input's: nothing reads an input gradient then.

@@ -155,7 +155,7 @@ internal sealed partial class GraphExecutor
 
     /// <summary>
     /// The sum of the <see cref="Layer.TrainabilityVersion"/> of every layer the graph runs (wrapped layers included): each
-    /// only grows, so the sum changes exactly when one of them changed since the last <see cref="PlanBackward"/>.
+    /// only grows, so the sum changes exactly when one of them changed since the last <see cref="PlanBackward()"/>.
     /// </summary>
     private long TrainabilityStamp()
     {
@@ -202,11 +202,15 @@ internal sealed partial class GraphExecutor
     /// with the max pooling that alone reads their output, which depends on those decisions. Run when the executor is made
     /// and again by the next forward pass after a layer's <see cref="Layer.Trainable"/> changed.
     /// </summary>
-    private void PlanBackward()
+    private void PlanBackward() => PlanBackward(_inputGradientsWanted);
+
+    // inputGradients: whether the inputs' slots require a gradient (Model.ComputesInputGradients).
+    private void PlanBackward(bool inputGradients)
     {
         _plannedTrainability = TrainabilityStamp();
         Array.Clear(_requiresGradient);
         _lacksInputGradient = null;
+        PlanInputGradients(inputGradients);
         foreach (Step step in _steps)
         {
             bool needsInputGradient = false;
@@ -259,7 +263,9 @@ internal sealed partial class GraphExecutor
 
         if (_plannedTrainability != TrainabilityStamp())
         {
-            PlanBackward();
+            // With the last forward pass's input-gradient choice: a change of Model.ComputesInputGradients since waits for
+            // the next forward pass, whose caches the backward pass reads.
+            PlanBackward(_inputGradientsPlanned);
         }
 
         if (_lacksInputGradient is Step step)
@@ -543,14 +549,17 @@ internal sealed partial class GraphExecutor
                 LargestTrainingBatch = inputs[0].Shape[0];
             }
 
+            runner._inputGradientsWanted = _inputGradientsWanted;
             return runner.Forward(inputs, training);
         }
 
         _passRows = null;
-        if (!_inferenceCopy && _plannedTrainability != TrainabilityStamp())
+        if (!_inferenceCopy && PlanIsStale())
         {
             PlanBackward();
         }
+
+        _inputGradientsReady = false;
 
         if (training && inputs.Length > 0 && inputs[0].Shape[0] > LargestTrainingBatch)
         {
@@ -715,7 +724,7 @@ internal sealed partial class GraphExecutor
                 if (any || AddsLoss(layer))
                 {
                     layer.ComputesInputGradient = step.NeedsInputGradient;
-                    layer.Backward(step.OutputGradients, step.InputGradients);
+                    layer.BackwardAsPlanned(step.OutputGradients, step.InputGradients);
                     AccumulateInputGradients(step);
                 }
 
@@ -744,7 +753,7 @@ internal sealed partial class GraphExecutor
             if (slots.Length == 1)
             {
                 // Null: a one-input MultiInputLayer gave its input no gradient.
-                Tensor? inputGradient = fromLogitsHere ? layer.BackwardFromLogitsGradient(gradient) : layer.BackwardOrNull(gradient);
+                Tensor? inputGradient = fromLogitsHere ? layer.BackwardFromLogitsAsPlanned(gradient) : layer.BackwardOrNull(gradient);
                 if (inputGradient is not null && step.NeedsInputGradient && _requiresGradient[slots[0]])
                 {
                     Accumulate(slots[0], inputGradient);
@@ -753,9 +762,11 @@ internal sealed partial class GraphExecutor
                 continue;
             }
 
-            layer.Backward(gradient, step.InputGradients);
+            layer.BackwardAsPlanned(gradient, step.InputGradients);
             AccumulateInputGradients(step);
         }
+
+        CollectInputGradients();
     }
 
     private void AccumulateInputGradients(Step step)

@@ -92,24 +92,23 @@ public abstract partial class Model
 
     private void CheckInputValues(Tensor[] inputs, string[]? keys, string parameterName, bool checkFinite)
     {
+        // The names and shapes for messages are made only for a message: a custom loop's Forward checks its data every step.
         for (int i = 0; i < inputs.Length; i++)
         {
-            string name = Label(parameterName, keys, i, inputs.Length);
-            TensorShape sample = inputs[i].Shape.DropFirst();
             SymbolicTensor expected = Inputs[i];
-            if (!VariableShapes.Fits(sample.Dimensions, expected.Shape, expected.ProbeShape))
+            if (!VariableShapes.Fits(inputs[i].Shape.Dimensions[1..], expected.Shape, expected.ProbeShape))
             {
-                throw new ArgumentException(DescribeInputMismatch(i, expected.BatchString, sample), parameterName);
+                throw new ArgumentException(DescribeInputMismatch(i, expected.BatchString, inputs[i].Shape.DropFirst()), parameterName);
             }
 
             if (inputs[i].Shape[0] != inputs[0].Shape[0])
             {
-                throw new ArgumentException($"{Label(parameterName, keys, 0, inputs.Length)} has {inputs[0].Shape[0]} samples {inputs[0].Shape} but {name} has {inputs[i].Shape[0]} {inputs[i].Shape}; the first axes must match.", parameterName);
+                throw new ArgumentException($"{Label(parameterName, keys, 0, inputs.Length)} has {inputs[0].Shape[0]} samples {inputs[0].Shape} but {Label(parameterName, keys, i, inputs.Length)} has {inputs[i].Shape[0]} {inputs[i].Shape}; the first axes must match.", parameterName);
             }
 
             if (checkFinite)
             {
-                CheckFinite(inputs[i], name);
+                CheckFinite(inputs[i], Label(parameterName, keys, i, inputs.Length));
             }
         }
     }
@@ -208,7 +207,7 @@ public abstract partial class Model
             return [.. x];
         }
 
-        return x.Resolve(InputNames, Name, "input", parameterName);
+        return x.ListOf(Inputs.Count) ?? x.Resolve(InputNames, Name, "input", parameterName);
     }
 
     // How messages name array i of the data: by key for a dictionary (x['color']), by position in a list (x[0]), or alone (x).

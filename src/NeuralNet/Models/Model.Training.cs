@@ -338,7 +338,8 @@ public abstract partial class Model
     /// (see <see cref="ComputeGradients"/>); the gradients of layers' activity regularizers are (each layer adds its own to
     /// its output gradient), and their loss is <see cref="ActivityLoss"/>; so are the gradients of the losses layers added
     /// with <c>AddLoss</c> (each layer's backward pass adds its own), whose sum is <see cref="AddedLoss"/>. An optimizer's
-    /// <c>Step(model.Parameters)</c> applies and clears the gradients.
+    /// <c>Step(model.Parameters)</c> applies and clears the gradients. With <see cref="ComputesInputGradients"/> on for the
+    /// forward pass, it also leaves dLoss/dInput for every input in <see cref="InputGradients"/>.
     /// </summary>
     /// <param name="outputGradients">One gradient per output, shaped as the outputs of the last forward call, in order or by output name.</param>
     /// <exception cref="ArgumentException">The number or shapes of the gradients do not match the outputs of the last forward call.</exception>
@@ -347,7 +348,7 @@ public abstract partial class Model
     {
         using (_gate.EnterExclusive())
         {
-            Tensor[] gradients = outputGradients.Resolve(OutputNames, Name, "output gradient", nameof(outputGradients));
+            Tensor[] gradients = outputGradients.ListOf(Outputs.Count) ?? outputGradients.Resolve(OutputNames, Name, "output gradient", nameof(outputGradients));
             Executor.CheckOutputGradients(gradients);
             Executor.RequireInputGradients(nameof(Backward));
             Executor.Backward(gradients, []);

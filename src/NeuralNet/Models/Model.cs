@@ -499,6 +499,7 @@ public abstract partial class Model
         }
 
         executor.SyncInstances();
+        ApplyInputGradientSetting(executor);
         Volatile.Write(ref _parameterSet, ParameterSet.Collect(layers, executor.ParameterSetStamp()));
         _executor = executor;
         _gate.SetExecutor(executor);

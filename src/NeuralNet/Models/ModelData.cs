@@ -97,23 +97,30 @@ public readonly struct ModelData : IEnumerable<Tensor>
         _byName is not null ? _byName.Select(p => ((string?)p.Key, (Tensor?)p.Value)) : (_list ?? []).Select(t => ((string?)null, (Tensor?)t));
 
     /// <summary>
+    /// The tensors when given as a list of <paramref name="count"/>, else null (then <see cref="Resolve"/> checks and matches
+    /// them by name): the allocation-free path of a custom loop's every step, which needs no model names.
+    /// </summary>
+    internal Tensor[]? ListOf(int count) => _byName is null && _list is not null && _list.Length == count ? _list : null;
+
+    /// <summary>
     /// The tensors in the order of <paramref name="names"/>: a list must have one tensor per name; a dictionary must have
     /// exactly those keys. Messages name <paramref name="what"/> (<c>input</c>, <c>target</c>) and <paramref name="parameterName"/>.
     /// </summary>
     internal Tensor[] Resolve(IReadOnlyList<string> names, string modelName, string what, string parameterName)
     {
-        string expected = string.Join(", ", names.Select(n => $"'{n}'"));
+        // Built only for a message: a custom loop's Forward and Backward resolve their data every step, allocation-free.
+        string Expected() => string.Join(", ", names.Select(n => $"'{n}'"));
         if (_byName is null)
         {
             if (_list is null)
             {
-                throw new ArgumentNullException(parameterName, $"No {what} tensors were given; model '{modelName}' expects {names.Count} ({expected}).");
+                throw new ArgumentNullException(parameterName, $"No {what} tensors were given; model '{modelName}' expects {names.Count} ({Expected()}).");
             }
 
             if (_list.Length != names.Count)
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"Model '{modelName}' has {names.Count} {what}(s) ({expected}) but {_list.Length} {what} tensor(s) were given."), parameterName);
+                    $"Model '{modelName}' has {names.Count} {what}(s) ({Expected()}) but {_list.Length} {what} tensor(s) were given."), parameterName);
             }
 
             return _list;
@@ -124,7 +131,7 @@ public readonly struct ModelData : IEnumerable<Tensor>
         {
             if (!_byName.TryGetValue(names[i], out Tensor? tensor))
             {
-                throw new ArgumentException($"No {what} tensor named '{names[i]}' was given; model '{modelName}' expects {expected}, and the dictionary has {string.Join(", ", _byName.Keys.Select(k => $"'{k}'"))}.", parameterName);
+                throw new ArgumentException($"No {what} tensor named '{names[i]}' was given; model '{modelName}' expects {Expected()}, and the dictionary has {string.Join(", ", _byName.Keys.Select(k => $"'{k}'"))}.", parameterName);
             }
 
             result[i] = tensor;
@@ -134,7 +141,7 @@ public readonly struct ModelData : IEnumerable<Tensor>
         {
             if (!names.Contains(key))
             {
-                throw new ArgumentException($"The {what} tensor '{key}' matches no {what} of model '{modelName}' ({expected}).", parameterName);
+                throw new ArgumentException($"The {what} tensor '{key}' matches no {what} of model '{modelName}' ({Expected()}).", parameterName);
             }
         }
 

@@ -230,7 +230,13 @@ public class DenseTests
         Tensor input = TestData.Normal(5, 1f, 4, 3);
         Tensor upstream = TestData.Normal(6, 1f, 4, 2);
         dense.Forward(input, training: true);
-        Assert.Same(upstream, dense.Backward(upstream));
+        Assert.Same(upstream, dense.BackwardAsPlanned(upstream)); // the model's path; a public Backward computes dX
+        Assert.Equal(new TensorShape(4, 3), dense.Backward(upstream).Shape);
+        Assert.False(dense.ComputesInputGradient);
+
+        // Two backward passes added parameter gradients twice: so does the reference.
+        reference.Forward(input, training: true);
+        reference.Backward(upstream);
         reference.Forward(input, training: true);
         reference.Backward(upstream);
         Assert.Equal(reference.Kernel.Gradient.ToArray(), dense.Kernel.Gradient.ToArray());

@@ -62,13 +62,31 @@ public class FunctionalBadInputTests
         Assert.Equal(2, new Functional(x, new Dense(2).Call(x)).Predict(Tensor.Ones(1, 4)).Shape[1]);
     }
 
+    // Keras 3 accepts an inner tensor as an input (clone_graph_nodes): a new Input takes its place (InnerInputsTests).
     [Fact]
-    public void Create_InputThatIsALayerOutput_Throws()
+    public void Create_InputThatIsALayerOutput_GetsANewInputInItsPlace()
     {
         var x = new Input(new TensorShape(4), "x");
         SymbolicTensor h = new Dense(3, name: "h").Call(x);
-        var ex = Assert.Throws<ArgumentException>(() => new Functional(h, new Dense(2).Call(h)));
-        Assert.Contains("every input must be an Input", ex.Message, StringComparison.Ordinal);
+        var output = new Dense(2, name: "out");
+        var model = new Functional(h, output.Call(h));
+
+        Assert.Equal("hCLONE", model.Inputs[0].Layer.Name);
+        Assert.Equal(new TensorShape(3), model.InputShape);
+        Assert.Equal(["hCLONE", "out"], model.Layers.Select(l => l.Name));
+        Assert.Equal(2, output.Nodes.Count);
+    }
+
+    [Fact]
+    public void Create_InnerTensorGivenTwiceAsAnInput_ThrowsAndRecordsNoCall()
+    {
+        var x = new Input(new TensorShape(4), "x");
+        SymbolicTensor h = new Dense(3, name: "h").Call(x);
+        var output = new Dense(2, name: "out");
+        SymbolicTensor y = output.Call(h);
+        var ex = Assert.Throws<ArgumentException>(() => new Functional([h, h], y, name: "m"));
+        Assert.Contains("Model 'm': SymbolicTensor (None, 3) from Dense 'h' is given twice as an input.", ex.Message, StringComparison.Ordinal);
+        Assert.Single(output.Nodes);
     }
 
     [Fact]

@@ -161,10 +161,19 @@ public sealed class SpectralNormalization : Layer
     // layer reads that variable, so the gradient the optimizer gets is the wrapped layer's own dL/d(W / sigma), applied to
     // the stored W / sigma (the assignment cuts the graph: nothing flows through sigma).
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient) => InnerLayer.Backward(outputGradient);
+    protected override Tensor OnBackward(Tensor outputGradient)
+    {
+        // The inner layer follows this wrapper's plan (a call of the wrapper's public Backward computes the input gradient).
+        InnerLayer.ComputesInputGradient = ComputesInputGradient;
+        return InnerLayer.BackwardAsPlanned(outputGradient);
+    }
 
     /// <inheritdoc/>
-    protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient) => InnerLayer.BackwardFromLogitsGradient(logitsGradient);
+    protected override Tensor OnBackwardFromLogitsGradient(Tensor logitsGradient)
+    {
+        InnerLayer.ComputesInputGradient = ComputesInputGradient;
+        return InnerLayer.BackwardFromLogitsAsPlanned(logitsGradient);
+    }
 
     // Keras' TruncatedNormal(stddev=0.02) for vector_u: normal draws beyond two standard deviations drawn again.
     private sealed class VectorUInitializer : Initializer

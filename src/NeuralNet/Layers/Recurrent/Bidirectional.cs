@@ -487,6 +487,10 @@ public sealed class Bidirectional : Layer, IStatefulLayer
     private Tensor BackwardDirections(Tensor df, Tensor db, int batch)
     {
         Layer forward = ForwardLayer, backward = BackwardLayer;
+
+        // The directions follow this wrapper's plan (a call of the wrapper's public Backward computes the input gradient).
+        forward.ComputesInputGradient = ComputesInputGradient;
+        backward.ComputesInputGradient = ComputesInputGradient;
         if (forward.OutputCount > 1)
         {
             // The state outputs are the forward layer's then the backward layer's, each as many as that layer carries (an
@@ -504,13 +508,13 @@ public sealed class Bidirectional : Layer, IStatefulLayer
                 _backwardGradients[k + 1] = _extraGradients[first + forwardStates + k];
             }
 
-            forward.Backward(_forwardGradients, _forwardInputGradients);
-            backward.Backward(_backwardGradients, _backwardInputGradients);
+            forward.BackwardAsPlanned(_forwardGradients, _forwardInputGradients);
+            backward.BackwardAsPlanned(_backwardGradients, _backwardInputGradients);
         }
         else
         {
-            forward.Backward(df, _forwardInputGradients);
-            backward.Backward(db, _backwardInputGradients);
+            forward.BackwardAsPlanned(df, _forwardInputGradients);
+            backward.BackwardAsPlanned(db, _backwardInputGradients);
         }
 
         Tensor inputGradient = BatchView(ref _inputGradient, batch, InputShapes[0]);

@@ -162,6 +162,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         PackColumns,
         FewForward,
         FewBackward,
+        PackChunk,
     }
 
     /// <summary>The number of output channels.</summary>
@@ -309,6 +310,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         _directForward = new Step(this, StepKind.DirectForward);
         _directBackward = new Step(this, StepKind.DirectBackward);
         _packColumns = new Step(this, StepKind.PackColumns);
+        _packChunk = new Step(this, StepKind.PackChunk);
         _pooledForward = new Step(this, StepKind.PooledForward);
         _pooledBackward = new Step(this, StepKind.PooledBackward);
 
@@ -327,9 +329,10 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             return ForwardGeneral(input);
         }
 
-        // Training keeps the whole batch's patch matrix for the kernel gradient; inference packs each group into a
-        // per-thread matrix instead (a backward pass after it packs the batch again, see KeepColumns).
-        _columnsKept = training;
+        // Training keeps the whole batch's patch matrix for the kernel gradient, unless it would pass the budget;
+        // inference packs each group into a per-thread matrix instead (a backward pass after it packs the batch again,
+        // see KeepColumns, or chunk by chunk past the budget: Conv2D.Chunked.cs).
+        _columnsKept = training && !ColumnsExceedBudget(batch);
         EnsureScratch(batch);
         _input = input;
         _batch = batch;
@@ -388,7 +391,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             return BackwardGeneral(outputGradient);
         }
 
-        int batch = _batch, rows = batch * _geometry.OutputPixels, patch = _geometry.PatchSize;
+        int batch = _batch;
         _outputGradient = outputGradient;
         Tensor dz = outputGradient;
         if (_backwardActivation is not null)
@@ -417,8 +420,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         // Skipped while frozen: nothing reads a frozen layer's gradients, and this product is as large as the forward one.
         if (_kernel!.Trainable)
         {
-            KeepColumns();
-            Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel.Gradient.AsSpan());
+            AddKernelGradient(dz.AsReadOnlySpan());
         }
 
         if (!ComputesInputGradient)
@@ -427,6 +429,20 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         }
 
         return InputGradient(dz);
+    }
+
+    // dkernel += colsᵀ · dz: from the kept patch matrix, or the batch's packed again now, or past the budget chunk by chunk.
+    private void AddKernelGradient(ReadOnlySpan<float> dz)
+    {
+        if (!_columnsKept && ColumnsExceedBudget(_batch))
+        {
+            AddKernelGradientByChunks(dz);
+            return;
+        }
+
+        int rows = _batch * _geometry.OutputPixels, patch = _geometry.PatchSize;
+        KeepColumns();
+        Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz, rows, patch, Filters, _kernel!.Gradient.AsSpan());
     }
 
     // Image n's bias-gradient partial: the column sums of its dz.
@@ -674,6 +690,9 @@ public sealed partial class Conv2D : Layer, IKernelLayer
                 break;
             case StepKind.FewBackward:
                 RunFewBackward(n);
+                break;
+            case StepKind.PackChunk:
+                PackChunkPiece(n);
                 break;
             case StepKind.Col2Im:
             {

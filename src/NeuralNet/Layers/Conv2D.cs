@@ -16,8 +16,9 @@ namespace NeuralNet.Layers;
 /// (kernelHeight, kernelWidth, channels, filters) and the bias (filters).</para>
 /// <para>The forward pass unfolds the batch into a patch matrix (im2col) and multiplies it by the kernel with one
 /// matrix product; the backward pass reuses the patch matrix for the kernel gradient and, unless
-/// <see cref="Layer.ComputesInputGradient"/> is off, folds dOutput · kernelᵀ back onto the input (col2im).
-/// Every buffer is created for the largest batch seen, so steady-state training allocates nothing.</para>
+/// <see cref="Layer.ComputesInputGradient"/> is off, folds dOutput · kernelᵀ back onto the input (col2im). A batch
+/// whose patch matrix would pass 64 MiB keeps none: the backward pass packs it again a bounded chunk at a time, with
+/// the same results. Every buffer is created for the largest batch seen, so steady-state training allocates nothing.</para>
 /// </remarks>
 public sealed partial class Conv2D : Layer, IKernelLayer
 {

@@ -21,55 +21,88 @@ internal static class DilatedIm2Col
     public static void Pack(ReadOnlySpan<float> image, in DilatedConvGeometry g, int offset, int count, Span<float> cols)
     {
         Validate(image.Length, cols.Length, g, offset, count);
-        int c = g.Channels, patch = g.Taps * count;
-        bool runs = g.DilationWidth == 1 && count == c;
+        int patch = g.Taps * count;
         int row = 0;
         for (int oy = 0; oy < g.OutHeight; oy++)
         {
-            int iy0 = (oy * g.StrideHeight) - g.PadTop;
             for (int ox = 0; ox < g.OutWidth; ox++, row += patch)
             {
-                int ix0 = (ox * g.StrideWidth) - g.PadLeft;
-                Span<float> patchRow = cols.Slice(row, patch);
-                for (int ky = 0; ky < g.KernelHeight; ky++)
+                PackPixel(image, g, offset, count, oy, ox, cols.Slice(row, patch));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows [firstRow, firstRow + rows) of the batch's patch matrix (images * OutHeight * OutWidth, Taps * count) for the
+    /// channel slice: the same values <see cref="Pack"/> writes image by image, for a range that may start and end inside
+    /// an image (a convolution too large to keep the batch's matrix packs it a bounded chunk at a time).
+    /// </summary>
+    /// <param name="input">The batch, (images, InHeight, InWidth, Channels).</param>
+    /// <param name="g">The convolution's geometry.</param>
+    /// <param name="offset">The first channel of the slice.</param>
+    /// <param name="count">The number of channels in the slice.</param>
+    /// <param name="firstRow">The first patch row, counted over the batch.</param>
+    /// <param name="rows">The number of patch rows.</param>
+    /// <param name="cols">The destination, (rows, Taps * count); overwritten.</param>
+    public static void PackRows(ReadOnlySpan<float> input, in DilatedConvGeometry g, int offset, int count, int firstRow, int rows, Span<float> cols)
+    {
+        int pixels = g.OutputPixels, patch = g.Taps * count;
+        if (offset < 0 || count < 1 || offset + count > g.Channels || firstRow < 0 || rows < 0
+            || ((long)firstRow + rows + pixels - 1) / pixels * g.InputSize > input.Length || (long)rows * patch > cols.Length)
+        {
+            throw new ArgumentException($"DilatedIm2Col rows [{firstRow}, {firstRow + rows}) of channels [{offset}, {offset + count}) of {g.Channels} need the images they fall in ({g.InputSize} elements each, {input.Length} given) and {(long)rows * patch} patch elements ({cols.Length} given).");
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            int row = firstRow + r, n = row / pixels, pixel = row - (n * pixels);
+            PackPixel(input.Slice(n * g.InputSize, g.InputSize), g, offset, count, pixel / g.OutWidth, pixel % g.OutWidth, cols.Slice(r * patch, patch));
+        }
+    }
+
+    // The patch row of output pixel (oy, ox): Taps * count values.
+    private static void PackPixel(ReadOnlySpan<float> image, in DilatedConvGeometry g, int offset, int count, int oy, int ox, Span<float> patchRow)
+    {
+        int c = g.Channels;
+        bool runs = g.DilationWidth == 1 && count == c;
+        int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
+        for (int ky = 0; ky < g.KernelHeight; ky++)
+        {
+            Span<float> segment = patchRow.Slice(ky * g.KernelWidth * count, g.KernelWidth * count);
+            int iy = iy0 + (ky * g.DilationHeight);
+            if ((uint)iy >= (uint)g.InHeight)
+            {
+                segment.Clear();
+                continue;
+            }
+
+            int rowStart = iy * g.InWidth * c;
+            if (runs)
+            {
+                int kxFirst = Math.Max(0, -ix0), kxEnd = Math.Clamp(g.InWidth - ix0, 0, g.KernelWidth);
+                if (kxFirst >= kxEnd)
                 {
-                    Span<float> segment = patchRow.Slice(ky * g.KernelWidth * count, g.KernelWidth * count);
-                    int iy = iy0 + (ky * g.DilationHeight);
-                    if ((uint)iy >= (uint)g.InHeight)
-                    {
-                        segment.Clear();
-                        continue;
-                    }
+                    segment.Clear();
+                    continue;
+                }
 
-                    int rowStart = iy * g.InWidth * c;
-                    if (runs)
-                    {
-                        int kxFirst = Math.Max(0, -ix0), kxEnd = Math.Clamp(g.InWidth - ix0, 0, g.KernelWidth);
-                        if (kxFirst >= kxEnd)
-                        {
-                            segment.Clear();
-                            continue;
-                        }
+                segment[..(kxFirst * c)].Clear();
+                segment[(kxEnd * c)..].Clear();
+                image.Slice(rowStart + ((ix0 + kxFirst) * c), (kxEnd - kxFirst) * c).CopyTo(segment.Slice(kxFirst * c));
+                continue;
+            }
 
-                        segment[..(kxFirst * c)].Clear();
-                        segment[(kxEnd * c)..].Clear();
-                        image.Slice(rowStart + ((ix0 + kxFirst) * c), (kxEnd - kxFirst) * c).CopyTo(segment.Slice(kxFirst * c));
-                        continue;
-                    }
-
-                    for (int kx = 0; kx < g.KernelWidth; kx++)
-                    {
-                        Span<float> tap = segment.Slice(kx * count, count);
-                        int ix = ix0 + (kx * g.DilationWidth);
-                        if ((uint)ix >= (uint)g.InWidth)
-                        {
-                            tap.Clear();
-                        }
-                        else
-                        {
-                            image.Slice(rowStart + (ix * c) + offset, count).CopyTo(tap);
-                        }
-                    }
+            for (int kx = 0; kx < g.KernelWidth; kx++)
+            {
+                Span<float> tap = segment.Slice(kx * count, count);
+                int ix = ix0 + (kx * g.DilationWidth);
+                if ((uint)ix >= (uint)g.InWidth)
+                {
+                    tap.Clear();
+                }
+                else
+                {
+                    image.Slice(rowStart + (ix * c) + offset, count).CopyTo(tap);
                 }
             }
         }

@@ -26,6 +26,14 @@ internal static unsafe partial class Gemm
     // Measured against 256 x 512, 192 x 768 and 320 x 512 (docs/performance.md).
     private const int Kc = 128;
     private const int Nc = 1024;
+
+    /// <summary>
+    /// The depth of the blocks every path sums k in (<see cref="Kc"/>): each block's products are one chain from zero,
+    /// then folded into C. A product split along k into calls whose parts start at multiples of this, each after the
+    /// first with beta 1, therefore gives C the same bits as one call over the whole k (a convolution's kernel gradient
+    /// summed over chunks of the batch's patch rows).
+    /// </summary>
+    internal const int DepthBlock = Kc;
     private const int MaxMr = 16;
     private const int MaxNr = 64;
 

@@ -61,6 +61,57 @@ internal static class Im2Col
         }
     }
 
+    /// <summary>
+    /// Rows [firstRow, firstRow + rows) of the batch's patch matrix (images * OutHeight * OutWidth, KernelHeight *
+    /// KernelWidth * Channels): the values <see cref="Pack"/> writes there, for a range that may start and end inside an
+    /// image. A convolution whose batch matrix would be too large packs it a bounded chunk at a time with this.
+    /// </summary>
+    /// <param name="input">The batch, (images, InHeight, InWidth, Channels).</param>
+    /// <param name="g">The convolution's geometry.</param>
+    /// <param name="firstRow">The first patch row, counted over the batch.</param>
+    /// <param name="rows">The number of patch rows.</param>
+    /// <param name="cols">The destination, (rows, PatchSize); overwritten.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackRows(ReadOnlySpan<float> input, in ConvGeometry g, int firstRow, int rows, Span<float> cols)
+    {
+        int pixels = g.OutputPixels, patch = g.PatchSize;
+        if (firstRow < 0 || rows < 0 || ((long)firstRow + rows + pixels - 1) / pixels * g.InputSize > input.Length || (long)rows * patch > cols.Length)
+        {
+            throw new ArgumentException($"Im2Col rows [{firstRow}, {firstRow + rows}) need the images they fall in ({g.InputSize} elements each, {input.Length} given) and {(long)rows * patch} patch elements ({cols.Length} given).");
+        }
+
+        int channels = g.Channels, kw = g.KernelWidth, run = kw * channels, rowStride = g.InWidth * channels;
+        for (int r = 0; r < rows; r++)
+        {
+            int row = firstRow + r, n = row / pixels, pixel = row - (n * pixels), oy = pixel / g.OutWidth, ox = pixel - (oy * g.OutWidth);
+            ReadOnlySpan<float> image = input.Slice(n * g.InputSize, g.InputSize);
+            Span<float> patchRow = cols.Slice(r * patch, patch);
+
+            // Pack's body for one pixel (Pack keeps its own loop: the plain convolution's hot path is left as it was).
+            int iy0 = (oy * g.StrideHeight) - g.PadTop, ix0 = (ox * g.StrideWidth) - g.PadLeft;
+            int kxFirst = Math.Max(0, -ix0), kxEnd = Math.Min(kw, g.InWidth - ix0);
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+            {
+                Span<float> segment = patchRow.Slice(ky * run, run);
+                int iy = iy0 + ky;
+                if ((uint)iy >= (uint)g.InHeight || kxFirst >= kxEnd)
+                {
+                    segment.Clear();
+                    continue;
+                }
+
+                if (kxFirst > 0 || kxEnd < kw)
+                {
+                    segment.Clear();
+                }
+
+                int start = (iy * rowStride) + ((ix0 + kxFirst) * channels);
+                int length = (kxEnd - kxFirst) * channels;
+                Copy(image.Slice(start, length), segment.Slice(kxFirst * channels, length));
+            }
+        }
+    }
+
     /// <summary>input gradient = col2im(cols): every patch entry added back to the pixel it came from; overwrites the destination.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unpack(ReadOnlySpan<float> cols, in ConvGeometry g, int images, Span<float> inputGradient)

@@ -10,10 +10,14 @@ namespace NeuralNet.Layers;
 //   forward          z[:, g*Fg ..] = cols[g] · kernel[:, g*Fg ..]                 one GEMM per group over the batch
 //   backward filter  dkernel[:, g*Fg ..] += cols[g]ᵀ · dz[:, g*Fg ..]             one GEMM per group
 //   backward data    dx[n][..., g*Cg ..] = col2im(dz[n][:, g*Fg ..] · kernel[:, g*Fg ..]ᵀ), per image and group
+// When every group's cols together would pass ColumnsBudgetBytes (Conv2D.Chunked.cs), no cols are kept: the forward pass
+// and the kernel gradient pack one group's rows a chunk at a time (chunks in whole GEMM depth blocks, so the kernel
+// gradient has the same bits), and the same products run on each chunk.
 public sealed partial class Conv2D
 {
     private float[] _groupCols = [];
     private float[] _groupPatchGradient = [];
+    private bool _generalChunked;
 
     private TensorShape BuildGeneral(TensorShape inputShape)
     {
@@ -46,36 +50,51 @@ public sealed partial class Conv2D
         DilatedConvGeometry g = _dilated;
         int batch = input.Shape[0], cg = g.Channels / Groups, fg = Filters / Groups, patch = g.Taps * cg;
         int rows = batch * g.OutputPixels, imageCols = g.OutputPixels * patch;
-        long colsLength = (long)Groups * rows * patch;
-        if (colsLength > Array.MaxLength)
-        {
-            throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
-        }
-
-        if (_groupCols.Length < colsLength)
-        {
-            _groupCols = new float[colsLength];
-        }
-
         _input = input;
         _batch = batch;
-        ReadOnlySpan<float> x = input.AsReadOnlySpan();
-        for (int group = 0; group < Groups; group++)
-        {
-            Span<float> cols = _groupCols.AsSpan(group * rows * patch, rows * patch);
-            for (int n = 0; n < batch; n++)
-            {
-                DilatedIm2Col.Pack(x.Slice(n * g.InputSize, g.InputSize), g, group * cg, cg, cols.Slice(n * imageCols, imageCols));
-            }
-        }
-
+        _generalChunked = ColumnsExceedBudget(batch);
         _z = BatchView(ref _zBuffer, batch, OutputShape);
         Span<float> z = _z.AsSpan();
         ReadOnlySpan<float> kernel = _kernel!.Value.AsReadOnlySpan();
-        for (int group = 0; group < Groups; group++)
+        ReadOnlySpan<float> x = input.AsReadOnlySpan();
+        if (_generalChunked)
         {
-            Gemm.Multiply(false, false, rows, fg, patch, 1f, _groupCols.AsSpan(group * rows * patch, rows * patch), patch,
-                kernel[(group * fg)..], Filters, 0f, z[(group * fg)..], Filters);
+            // Rows are independent in this product: each chunk's are those of the whole batch's product.
+            int chunkRows = ChunkRows(patch, rows);
+            Span<float> columns = ChunkColumns((long)chunkRows * patch);
+            for (int first = 0; first < rows; first += chunkRows)
+            {
+                int count = Math.Min(chunkRows, rows - first);
+                for (int group = 0; group < Groups; group++)
+                {
+                    DilatedIm2Col.PackRows(x, g, group * cg, cg, first, count, columns);
+                    Gemm.Multiply(false, false, count, fg, patch, 1f, columns[..(count * patch)], patch,
+                        kernel[(group * fg)..], Filters, 0f, z[((first * Filters) + (group * fg))..], Filters);
+                }
+            }
+        }
+        else
+        {
+            long colsLength = (long)Groups * rows * patch;
+            if (_groupCols.Length < colsLength)
+            {
+                _groupCols = new float[colsLength];
+            }
+
+            for (int group = 0; group < Groups; group++)
+            {
+                Span<float> cols = _groupCols.AsSpan(group * rows * patch, rows * patch);
+                for (int n = 0; n < batch; n++)
+                {
+                    DilatedIm2Col.Pack(x.Slice(n * g.InputSize, g.InputSize), g, group * cg, cg, cols.Slice(n * imageCols, imageCols));
+                }
+            }
+
+            for (int group = 0; group < Groups; group++)
+            {
+                Gemm.Multiply(false, false, rows, fg, patch, 1f, _groupCols.AsSpan(group * rows * patch, rows * patch), patch,
+                    kernel[(group * fg)..], Filters, 0f, z[(group * fg)..], Filters);
+            }
         }
 
         if (_bias is not null)
@@ -117,10 +136,30 @@ public sealed partial class Conv2D
         {
             // Skipped while frozen: nothing reads a frozen layer's gradients.
             Span<float> kernelGradient = _kernel.GradientForProduct(out float beta);
-            for (int group = 0; group < Groups; group++)
+            if (_generalChunked)
             {
-                Gemm.Multiply(true, false, patch, fg, rows, 1f, _groupCols.AsSpan(group * rows * patch, rows * patch), patch,
-                    dzSpan[(group * fg)..], Filters, beta, kernelGradient[(group * fg)..], Filters);
+                // Chunks in whole GEMM depth blocks, each after the first added with beta 1: the bits of one product.
+                int chunkRows = ChunkRows(patch, rows);
+                Span<float> columns = ChunkColumns((long)chunkRows * patch);
+                ReadOnlySpan<float> x = _input!.AsReadOnlySpan();
+                for (int first = 0; first < rows; first += chunkRows)
+                {
+                    int count = Math.Min(chunkRows, rows - first);
+                    for (int group = 0; group < Groups; group++)
+                    {
+                        DilatedIm2Col.PackRows(x, g, group * cg, cg, first, count, columns);
+                        Gemm.Multiply(true, false, patch, fg, count, 1f, columns[..(count * patch)], patch,
+                            dzSpan[((first * Filters) + (group * fg))..], Filters, first == 0 ? beta : 1f, kernelGradient[(group * fg)..], Filters);
+                    }
+                }
+            }
+            else
+            {
+                for (int group = 0; group < Groups; group++)
+                {
+                    Gemm.Multiply(true, false, patch, fg, rows, 1f, _groupCols.AsSpan(group * rows * patch, rows * patch), patch,
+                        dzSpan[(group * fg)..], Filters, beta, kernelGradient[(group * fg)..], Filters);
+                }
             }
         }
 

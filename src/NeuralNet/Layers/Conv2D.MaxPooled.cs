@@ -54,8 +54,9 @@ public sealed partial class Conv2D
         CheckInput(input);
         InitializeParameters();
         int batch = input.Shape[0];
-        // As OnForward: only training keeps the batch's patch matrix (BackwardMaxPooled packs it when inference ran).
-        _columnsKept = training;
+        // As OnForward: only training keeps the batch's patch matrix, within the budget (BackwardMaxPooled packs it when
+        // inference ran, or chunk by chunk past the budget).
+        _columnsKept = training && !ColumnsExceedBudget(batch);
         EnsureScratch(batch);
         int pooledLength = batch * pooling.OutputShape.ElementCount;
         if (_pooledArgmax.Length < pooledLength)
@@ -113,11 +114,9 @@ public sealed partial class Conv2D
         ConvParallel.For(_batch, _pooledBackward);
         _pooledGradient = null;
         AddBiasPartials();
-        int rows = _batch * _geometry.OutputPixels, patch = _geometry.PatchSize;
         if (_kernel!.Trainable)
         {
-            KeepColumns();
-            Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel.Gradient.AsSpan());
+            AddKernelGradient(dz.AsReadOnlySpan());
         }
 
         return ComputesInputGradient ? InputGradient(dz) : null;

@@ -16,8 +16,9 @@ namespace NeuralNet.Layers;
 /// (kernelHeight, kernelWidth, channels, filters) and the bias (filters).</para>
 /// <para>The forward pass unfolds the batch into a patch matrix (im2col) and multiplies it by the kernel with one
 /// matrix product; the backward pass reuses the patch matrix for the kernel gradient and, unless
-/// <see cref="Layer.ComputesInputGradient"/> is off, folds dOutput · kernelᵀ back onto the input (col2im).
-/// Every buffer is created for the largest batch seen, so steady-state training allocates nothing.</para>
+/// <see cref="Layer.ComputesInputGradient"/> is off, folds dOutput · kernelᵀ back onto the input (col2im). A batch
+/// whose patch matrix would pass 64 MiB keeps none: the backward pass packs it again a bounded chunk at a time, with
+/// the same results. Every buffer is created for the largest batch seen, so steady-state training allocates nothing.</para>
 /// </remarks>
 public sealed partial class Conv2D : Layer, IKernelLayer
 {
@@ -162,6 +163,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         PackColumns,
         FewForward,
         FewBackward,
+        PackChunk,
     }
 
     /// <summary>The number of output channels.</summary>
@@ -309,6 +311,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         _directForward = new Step(this, StepKind.DirectForward);
         _directBackward = new Step(this, StepKind.DirectBackward);
         _packColumns = new Step(this, StepKind.PackColumns);
+        _packChunk = new Step(this, StepKind.PackChunk);
         _pooledForward = new Step(this, StepKind.PooledForward);
         _pooledBackward = new Step(this, StepKind.PooledBackward);
 
@@ -327,9 +330,10 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             return ForwardGeneral(input);
         }
 
-        // Training keeps the whole batch's patch matrix for the kernel gradient; inference packs each group into a
-        // per-thread matrix instead (a backward pass after it packs the batch again, see KeepColumns).
-        _columnsKept = training;
+        // Training keeps the whole batch's patch matrix for the kernel gradient, unless it would pass the budget;
+        // inference packs each group into a per-thread matrix instead (a backward pass after it packs the batch again,
+        // see KeepColumns, or chunk by chunk past the budget: Conv2D.Chunked.cs).
+        _columnsKept = training && !ColumnsExceedBudget(batch);
         EnsureScratch(batch);
         _input = input;
         _batch = batch;
@@ -388,7 +392,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
             return BackwardGeneral(outputGradient);
         }
 
-        int batch = _batch, rows = batch * _geometry.OutputPixels, patch = _geometry.PatchSize;
+        int batch = _batch;
         _outputGradient = outputGradient;
         Tensor dz = outputGradient;
         if (_backwardActivation is not null)
@@ -417,8 +421,7 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         // Skipped while frozen: nothing reads a frozen layer's gradients, and this product is as large as the forward one.
         if (_kernel!.Trainable)
         {
-            KeepColumns();
-            Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz.AsReadOnlySpan(), rows, patch, Filters, _kernel.Gradient.AsSpan());
+            AddKernelGradient(dz.AsReadOnlySpan());
         }
 
         if (!ComputesInputGradient)
@@ -427,6 +430,20 @@ public sealed partial class Conv2D : Layer, IKernelLayer
         }
 
         return InputGradient(dz);
+    }
+
+    // dkernel += colsᵀ · dz: from the kept patch matrix, or the batch's packed again now, or past the budget chunk by chunk.
+    private void AddKernelGradient(ReadOnlySpan<float> dz)
+    {
+        if (!_columnsKept && ColumnsExceedBudget(_batch))
+        {
+            AddKernelGradientByChunks(dz);
+            return;
+        }
+
+        int rows = _batch * _geometry.OutputPixels, patch = _geometry.PatchSize;
+        KeepColumns();
+        Convolution.BackwardFilter(_cols.AsSpan(0, rows * patch), dz, rows, patch, Filters, _kernel!.Gradient.AsSpan());
     }
 
     // Image n's bias-gradient partial: the column sums of its dz.
@@ -674,6 +691,9 @@ public sealed partial class Conv2D : Layer, IKernelLayer
                 break;
             case StepKind.FewBackward:
                 RunFewBackward(n);
+                break;
+            case StepKind.PackChunk:
+                PackChunkPiece(n);
                 break;
             case StepKind.Col2Im:
             {

@@ -50,6 +50,12 @@ public abstract partial class Layer
     // with the sum it collected its parameter list at, so enabling LoRA touches only the models that hold the layer.
     private int _parameterSetVersion;
 
+    /// <summary>Creates a layer that its model names after its type (<c>dense</c>, <c>dense_1</c>, ...): what a subclass without a constructor of its own gets.</summary>
+    protected Layer()
+        : this(null)
+    {
+    }
+
     /// <summary>Creates a layer.</summary>
     /// <param name="name">The layer's name; when null, the model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
     protected Layer(string? name)
@@ -640,13 +646,15 @@ public abstract partial class Layer
     /// <summary>
     /// The layer's configuration (Keras' <c>get_config</c>): <c>name</c>, <c>trainable</c> and <c>dtype</c> here (and
     /// <c>activity_regularizer</c> when the layer has one);
-    /// subclasses add their constructor arguments. Saving a model writes it; the factory registered with
+    /// subclasses add their constructor arguments. A layer no model has named yet writes the name its first model would
+    /// give it, <see cref="DefaultNamePrefix"/> (<c>"dense"</c>), as Keras names a layer when it is made; its
+    /// <see cref="Name"/> stays empty, so models still number their layers themselves (<c>dense</c>, <c>dense_1</c>). Saving a model writes it; the factory registered with
     /// <see cref="SerializationRegistry"/> reads it back (<c>trainable</c> is read by the registry for every layer, so a
     /// factory need not).
     /// </summary>
     public virtual Config GetConfig()
     {
-        Config config = new Config().Set("name", Name).Set("trainable", Trainable).Set("dtype", "float32");
+        Config config = new Config().Set("name", Name.Length == 0 ? DefaultNamePrefix : Name).Set("trainable", Trainable).Set("dtype", "float32");
         if (DropsMasks)
         {
             config.Set("drops_masks", true);
@@ -1004,9 +1012,19 @@ public abstract partial class Layer
     private protected static System.Text.Json.Nodes.JsonObject SerializeWrapped(Layer template, Layer? running)
     {
         System.Text.Json.Nodes.JsonObject item = SerializationRegistry.Serialize(template);
-        if (running is not null && item["config"] is System.Text.Json.Nodes.JsonObject config)
+        if (item["config"] is System.Text.Json.Nodes.JsonObject config)
         {
-            config["trainable"] = running.Trainable;
+            if (running is not null)
+            {
+                config["trainable"] = running.Trainable;
+            }
+
+            // An unnamed template keeps its empty name (GetConfig writes the prefix): the wrapper names the copies it runs
+            // itself (Bidirectional's backward_gru) unless the template was given a name, so the file says which it was.
+            if (template.Name.Length == 0)
+            {
+                config["name"] = string.Empty;
+            }
         }
 
         return item;

@@ -184,7 +184,7 @@ public class ActivationLayerTests
     [Fact]
     public void Configs_are_keras_and_a_model_saves_and_loads_bit_for_bit()
     {
-        Assert.Equal("{\"name\":\"\",\"trainable\":true,\"dtype\":\"float32\",\"max_value\":null,\"negative_slope\":0,\"threshold\":0}", new ReLU().GetConfig().ToJson());
+        Assert.Equal("{\"name\":\"re_lu\",\"trainable\":true,\"dtype\":\"float32\",\"max_value\":null,\"negative_slope\":0,\"threshold\":0}", new ReLU().GetConfig().ToJson());
         Assert.Contains("\"shared_axes\":[1,2]", new PReLU(sharedAxes: [1, 2]).GetConfig().ToJson(), StringComparison.Ordinal);
         foreach (Layer layer in new Layer[] { new ReLU(6f, 0.1f, 0.5f), new LeakyReLU(0.2f), new ELU(0.5f), new PReLU(sharedAxes: [1]), new NeuralNet.Layers.Softmax([1, 2]) })
         {

@@ -59,7 +59,11 @@ public abstract partial class Model
     /// the weights this model had when it was created, unless an earlier model seeded its layers).</param>
     /// <returns>The new model, of this model's kind.</returns>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A layer or component is a custom type that is not registered with <see cref="SerializationRegistry"/>.</exception>
-    /// <remarks><see cref="Preprocessing"/> entries and adapted statistics (weights) are not copied.</remarks>
-    public Model Clone(long? seed = null) => ModelSerializer.ReadArchitecture(ToJson(), $"model '{Name}'", seed);
+    /// <exception cref="NotSupportedException">A layer is a custom type that is not registered with <see cref="SerializationRegistry"/>.</exception>
+    /// <remarks><see cref="Preprocessing"/> entries and adapted statistics (weights) are not copied. Components no file could
+    /// name (a custom activation, initializer, regularizer or constraint that is not registered, a Lambda's unregistered
+    /// function) are shared with the clone instead of made again, as Keras' <c>clone_model</c> finds any class or function of
+    /// the running program; layers are always new objects.</remarks>
+    public Model Clone(long? seed = null) =>
+        CloneReferences.Run(() => ModelSerializer.ReadArchitecture(ToJson(), $"model '{Name}'", seed));
 }

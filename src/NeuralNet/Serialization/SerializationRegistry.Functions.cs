@@ -68,8 +68,14 @@ public static partial class SerializationRegistry
     /// <exception cref="NotSupportedException">The function is not registered; the message names <paramref name="owner"/> and <paramref name="key"/>.</exception>
     internal static JsonObject SerializeFunction(Delegate function, string owner, string key)
     {
-        string name = GetRegisteredFunctionName(function) ?? throw new NotSupportedException(
-            $"Cannot save {owner}: its {key} function {Describe(function)} is not registered, so a file could not name it. Register it before saving (and before loading) with SerializationRegistry.RegisterFunction(\"MyApp>{function.Method.Name}\", function), Keras' register_keras_serializable.");
+        string? registered = GetRegisteredFunctionName(function);
+        if (registered is null && CloneReferences.CanShare(function))
+        {
+            return CloneReferences.Add(function);
+        }
+
+        string name = registered ?? throw new NotSupportedException(
+            $"Cannot save {owner}: its {key} ({Describe(function)}) is not registered, so a file could not name it. Register it before saving (and before loading) with SerializationRegistry.RegisterFunction(\"MyApp>{SuggestedName(function.Method.Name)}\", function), Keras' register_keras_serializable.");
         return new JsonObject { ["module"] = "builtins", ["class_name"] = "function", ["config"] = name, ["registered_name"] = "function" };
     }
 
@@ -84,6 +90,11 @@ public static partial class SerializationRegistry
     internal static T DeserializeFunction<T>(JsonNode node, Config owner, string key)
         where T : Delegate
     {
+        if (CloneReferences.Find(node) is Delegate shared)
+        {
+            return shared as T ?? throw owner.Error($"\"{key}\" is {Describe(shared)}, but it must be a {Describe(typeof(T))}.");
+        }
+
         if (node is not JsonObject item || Text(item["class_name"]) is not string className)
         {
             throw owner.Error($"\"{key}\" is {Config.Describe(node)}; expected a name or a registered function {{\"class_name\": \"function\", \"config\": name}}.");
@@ -147,6 +158,20 @@ public static partial class SerializationRegistry
     }
 
     private static string? Text(JsonNode? node) => node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+
+    // The name to suggest for a function: a local function's own name ("<<Main>$>g__Embed|0_1" is Embed), a lambda's
+    // placeholder (its compiler name is no name to register under), else the method's name.
+    private static string SuggestedName(string methodName)
+    {
+        int local = methodName.IndexOf("g__", StringComparison.Ordinal);
+        if (local >= 0)
+        {
+            int end = methodName.IndexOf('|', local);
+            return end > local + 3 ? methodName[(local + 3)..end] : "myFunction";
+        }
+
+        return methodName.Contains('<', StringComparison.Ordinal) ? "myFunction" : methodName;
+    }
 
     private static string Describe(Delegate function) => $"{function.Method.DeclaringType?.Name}.{function.Method.Name} ({Describe(function.GetType())})";
 

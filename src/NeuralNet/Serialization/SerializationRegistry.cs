@@ -143,6 +143,11 @@ public static partial class SerializationRegistry
     /// <exception cref="NotSupportedException">The component's type is not registered.</exception>
     internal static JsonObject Serialize(object component)
     {
+        if (CloneReferences.CanShare(component) && !IsRegistered(component))
+        {
+            return CloneReferences.Add(component);
+        }
+
         Entry entry = EntryOf(component);
         Config config = ConfigOf(component);
 
@@ -165,6 +170,11 @@ public static partial class SerializationRegistry
     // The alias when it names the component's built-in type and the component has that type's default configuration.
     private static JsonNode SerializeByAlias(object component, ComponentKind kind, string alias, Config config)
     {
+        if (CloneReferences.CanShare(component) && !IsRegistered(component))
+        {
+            return CloneReferences.Add(component);
+        }
+
         Entry entry = EntryOf(component);
 
         // An alias or the class name itself (Compile("adam", "mse", "MeanAbsoluteError") logs and saves that string).
@@ -261,6 +271,11 @@ public static partial class SerializationRegistry
     internal static T Deserialize<T>(JsonNode node, Config owner, string key)
         where T : class
     {
+        if (CloneReferences.Find(node) is T shared)
+        {
+            return shared;
+        }
+
         ComponentKind kind = KindOf(typeof(T))!.Value;
         if (node.GetValueKind() == JsonValueKind.String)
         {
@@ -398,6 +413,14 @@ public static partial class SerializationRegistry
         return created is not null && entry.Type.IsInstanceOfType(created)
             ? created
             : throw owner.Error($"the factory registered for \"{entry.Name}\" returned {(created is null ? "null" : created.GetType().FullName)} instead of a {entry.Type.Name}.");
+    }
+
+    private static bool IsRegistered(object component)
+    {
+        lock (s_lock)
+        {
+            return s_byType.ContainsKey(component.GetType());
+        }
     }
 
     private static Entry EntryOf(object component)

@@ -67,6 +67,36 @@ public static class ImageGrid
     }
 
     /// <summary>
+    /// Saves the images as a grid PNG with no captions, <paramref name="columns"/> per row: generated or reconstructed
+    /// images, which have no labels (matplotlib's <c>imshow</c> grid of a GAN's or a diffusion model's samples). Pixel value
+    /// 0 is black and 1 is white.
+    /// </summary>
+    /// <param name="path">The .png file to write; its folder is created if needed and the file is replaced atomically.</param>
+    /// <param name="images">N images shaped (N, H*W) with a square H*W, (N, H, W), or (N, H, W, 1); pixel values in [0, 1].</param>
+    /// <param name="columns">Images per row (&gt;= 1).</param>
+    /// <param name="title">Figure title; an empty string draws none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/>, <paramref name="images"/> or <paramref name="title"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="columns"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException">As for the captioned <see cref="Save(string, Tensor, IReadOnlyList{int}, IReadOnlyList{int}?, int, string)"/>, without the label checks.</exception>
+    /// <exception cref="InvalidOperationException">No font is installed; nothing is written.</exception>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    public static void Save(string path, Tensor images, int columns, string title)
+    {
+        PngFile.ValidatePath(path);
+        (int count, int height, int width) = ValidateImages(images);
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        Check.Title(title);
+
+        var captions = new List<(string Text, bool Wrong)>[count];
+        for (int i = 0; i < count; i++)
+        {
+            captions[i] = [];
+        }
+
+        Render(path, images, count, height, width, captions, columns, title);
+    }
+
+    /// <summary>
     /// Saves the images as a grid PNG captioned with the true label and one line per model ("Keras: 7"), each model's line
     /// red where its prediction is wrong, e.g. to compare a from-scratch network, scikit-learn and Keras on the same
     /// test images.
@@ -80,7 +110,7 @@ public static class ImageGrid
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="columns"/> is less than 1.</exception>
     /// <exception cref="ArgumentException">
-    /// As for <see cref="Save"/>; also when there are no models, a model name is blank or its predictions are null.
+    /// As for <see cref="Save(string, Tensor, IReadOnlyList{int}, IReadOnlyList{int}?, int, string)"/>; also when there are no models, a model name is blank or its predictions are null.
     /// </exception>
     /// <exception cref="InvalidOperationException">No font is installed (on Linux: none under /usr/share/fonts); nothing is written.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
@@ -209,7 +239,7 @@ public static class ImageGrid
         int imageWidth = width * scale;
         int imageHeight = height * scale;
         int lines = captions.Max(c => c.Count);
-        float widestCaption = captions.SelectMany(c => c).Max(c => Figure.MeasureText(c.Text, CaptionFontSize, bold: false));
+        float widestCaption = captions.SelectMany(c => c).Select(c => Figure.MeasureText(c.Text, CaptionFontSize, bold: false)).DefaultIfEmpty(0).Max();
         int cellWidth = (int)Math.Ceiling(Math.Max(imageWidth, widestCaption)) + (2 * Padding);
         int cellHeight = imageHeight + 8 + (lines * LineHeight) + Padding;
         int band = title.Length > 0 ? Figure.TitleBandHeight : Padding;

@@ -44,6 +44,23 @@ public sealed class ImageGridTests : IDisposable
     }
 
     [Fact]
+    public void Save_WithoutLabels_WritesAShorterGridWithNoCaptions()
+    {
+        string captioned = _folder.File("captioned.png");
+        string bare = _folder.File("generated.png");
+
+        ImageGrid.Save(captioned, Digits(), s_labels, null, columns: 5, "samples");
+        ImageGrid.Save(bare, Digits(), columns: 5, "samples");
+
+        (int width, int height) = Png.ReadSize(bare);
+        (int captionedWidth, int captionedHeight) = Png.ReadSize(captioned);
+        Assert.Equal(captionedWidth, width);
+        Assert.Equal(captionedHeight - (2 * 22), height); // two rows, one caption line (22 px) each
+        Assert.Throws<ArgumentNullException>(() => ImageGrid.Save(bare, null!, 5, "t"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageGrid.Save(bare, Digits(), 0, "t"));
+    }
+
+    [Fact]
     public void Save_WrongPrediction_WritesRedCaption()
     {
         string allRight = _folder.File("right.png");

@@ -311,7 +311,7 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.weights.h5</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.weights.h5</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet.</exception>
+    /// <exception cref="NotSupportedException">A layer (a wrapped one included) is a built-in layer Keras has no class for (<c>DepthToSpace</c>, <c>SpaceToDepth</c>, KerasHub's <c>PositionEmbedding</c>, ...: the Keras model <c>load_weights</c> reads the file into could not hold it; the message names the layer and its type), a layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet. Nothing is written.</exception>
     public static void SaveWeights(Model model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -321,6 +321,7 @@ public static class KerasFormat
         using MemoryStream weights = WriteWeights(model);
         AtomicFile.Write(path, stream => stream.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
     }
+        KerasLayerClasses.RefuseAll(model, weightsOnly: true);
 
     // What SaveModel (or SaveWeights) refuses before it writes, without writing: the config, the preprocessors' places and
     // the weight layout. KerasCheckpointFormat asks it when Fit starts.
@@ -331,6 +332,7 @@ public static class KerasFormat
         _ = KerasWeightLayout.Of(model);
         if (!weightsOnly)
         {
+        KerasLayerClasses.RefuseAll(model, weightsOnly);
             JsonObject config = KerasConfigWriter.Write(model);
             _ = KerasStringPreprocessorWriter.Place(model, config);
             _ = KerasWeightLayout.Aliases(model);

@@ -259,7 +259,7 @@ public static class KerasFormat
                 // The weights skipped by shape, one by one, keep their values; any other parameter without a value is a bug.
                 kept.UnionWith(skipped.Select(s => model.GetLayer(s.Layer!).Parameters.First(p => p.Name == s.Parameters[0])));
                 RequireSomethingLoaded(weights, model, legacy.Count, skipped, string.Empty);
-                model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, legacy.Select(w => (w.Parameter, w.Value)), kept));
+                model.SetWeights(KerasWeightReader.InParameterOrder(WeightOrder(model), legacy.Select(w => (w.Parameter, w.Value)), kept));
                 return skipped;
             }
 
@@ -267,7 +267,7 @@ public static class KerasFormat
             tensors = ReadLayout(weights, model, groups, ref layout, idf, skipMismatch, skipped, kept);
         }
 
-        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters,
+        model.SetWeights(KerasWeightReader.InParameterOrder(WeightOrder(model),
             KerasLora.WithZeroAdapters(model, layout.Select((w, i) => (w.Parameter, tensors[i].Value))), kept));
         KerasLookupVariables.Apply(model, idf);
         return skipped;
@@ -290,6 +290,9 @@ public static class KerasFormat
         layout = split.Layout;
         return KerasWeightReader.Read(weights, layout, split.Aliases, idf.Select(l => l.Path).Concat(split.Ignored));
     }
+
+    // The parameters in the order Model.SetWeights takes values: Keras' model.weights, each layer's Weights in turn.
+    private static Parameter[] WeightOrder(Model model) => [.. model.Layers.SelectMany(l => l.Weights)];
 
     // A file of which not one weight (Keras 2) or group (Keras 3) fits a model with parameters is another model's: loading
     // it would leave the model as it was, untrained, behind a successful call.
@@ -318,10 +321,10 @@ public static class KerasFormat
         ArgumentNullException.ThrowIfNull(path);
         RequireExtension(path, ".weights.h5", nameof(path));
         RequireBuilt(model);
+        KerasLayerClasses.RefuseAll(model, weightsOnly: true);
         using MemoryStream weights = WriteWeights(model);
         AtomicFile.Write(path, stream => stream.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
     }
-        KerasLayerClasses.RefuseAll(model, weightsOnly: true);
 
     // What SaveModel (or SaveWeights) refuses before it writes, without writing: the config, the preprocessors' places and
     // the weight layout. KerasCheckpointFormat asks it when Fit starts.
@@ -329,10 +332,10 @@ public static class KerasFormat
     {
         ArgumentNullException.ThrowIfNull(model);
         RequireBuilt(model);
+        KerasLayerClasses.RefuseAll(model, weightsOnly);
         _ = KerasWeightLayout.Of(model);
         if (!weightsOnly)
         {
-        KerasLayerClasses.RefuseAll(model, weightsOnly);
             JsonObject config = KerasConfigWriter.Write(model);
             _ = KerasStringPreprocessorWriter.Place(model, config);
             _ = KerasWeightLayout.Aliases(model);

@@ -27,11 +27,8 @@ internal static class KerasConfigWriter
     public static JsonObject Write(Model model)
     {
         KerasRnnCells.RefuseUserCells(model);
-        foreach (Layer layer in KerasRnnCells.WithWrapped(model.Layers))
-        {
-            // Before anything is written: a built-in layer Keras has no class for would make a file Keras cannot load.
-            KerasLayerClasses.Refuse(layer);
-        }
+        // Before anything is written: a built-in layer Keras has no class for would make a file Keras cannot load.
+        KerasLayerClasses.RefuseAll(model, weightsOnly: false);
 
         foreach (Bidirectional bidirectional in model.Layers.OfType<Bidirectional>())
         {

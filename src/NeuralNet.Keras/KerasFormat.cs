@@ -259,7 +259,7 @@ public static class KerasFormat
                 // The weights skipped by shape, one by one, keep their values; any other parameter without a value is a bug.
                 kept.UnionWith(skipped.Select(s => model.GetLayer(s.Layer!).Parameters.First(p => p.Name == s.Parameters[0])));
                 RequireSomethingLoaded(weights, model, legacy.Count, skipped, string.Empty);
-                model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters, legacy.Select(w => (w.Parameter, w.Value)), kept));
+                model.SetWeights(KerasWeightReader.InParameterOrder(WeightOrder(model), legacy.Select(w => (w.Parameter, w.Value)), kept));
                 return skipped;
             }
 
@@ -267,7 +267,7 @@ public static class KerasFormat
             tensors = ReadLayout(weights, model, groups, ref layout, idf, skipMismatch, skipped, kept);
         }
 
-        model.SetWeights(KerasWeightReader.InParameterOrder(model.Parameters,
+        model.SetWeights(KerasWeightReader.InParameterOrder(WeightOrder(model),
             KerasLora.WithZeroAdapters(model, layout.Select((w, i) => (w.Parameter, tensors[i].Value))), kept));
         KerasLookupVariables.Apply(model, idf);
         return skipped;
@@ -291,6 +291,9 @@ public static class KerasFormat
         return KerasWeightReader.Read(weights, layout, split.Aliases, idf.Select(l => l.Path).Concat(split.Ignored));
     }
 
+    // The parameters in the order Model.SetWeights takes values: Keras' model.weights, each layer's Weights in turn.
+    private static Parameter[] WeightOrder(Model model) => [.. model.Layers.SelectMany(l => l.Weights)];
+
     // A file of which not one weight (Keras 2) or group (Keras 3) fits a model with parameters is another model's: loading
     // it would leave the model as it was, untrained, behind a successful call.
     private static void RequireSomethingLoaded(H5WeightsReader weights, Model model, int loaded, List<KerasSkippedWeights> skipped, string hint)
@@ -311,13 +314,14 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.weights.h5</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.weights.h5</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet.</exception>
+    /// <exception cref="NotSupportedException">A layer (a wrapped one included) is a built-in layer Keras has no class for (<c>DepthToSpace</c>, <c>SpaceToDepth</c>, KerasHub's <c>PositionEmbedding</c>, ...: the Keras model <c>load_weights</c> reads the file into could not hold it; the message names the layer and its type), a layer's parameters have no place this package knows in Keras' layout, or an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet. Nothing is written.</exception>
     public static void SaveWeights(Model model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
         RequireExtension(path, ".weights.h5", nameof(path));
         RequireBuilt(model);
+        KerasLayerClasses.RefuseAll(model, weightsOnly: true);
         using MemoryStream weights = WriteWeights(model);
         AtomicFile.Write(path, stream => stream.Write(weights.GetBuffer().AsSpan(0, (int)weights.Length)));
     }
@@ -328,6 +332,7 @@ public static class KerasFormat
     {
         ArgumentNullException.ThrowIfNull(model);
         RequireBuilt(model);
+        KerasLayerClasses.RefuseAll(model, weightsOnly);
         _ = KerasWeightLayout.Of(model);
         if (!weightsOnly)
         {

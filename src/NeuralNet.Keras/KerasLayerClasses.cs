@@ -1,4 +1,5 @@
 using NeuralNet.Layers;
+using NeuralNet.Models;
 
 namespace NeuralNet.Keras;
 
@@ -61,9 +62,28 @@ internal static class KerasLayerClasses
     /// <summary>Whether <paramref name="type"/> is one of NeuralNet's own layer types (not a user's).</summary>
     public static bool IsBuiltIn(Type type) => type.Assembly == typeof(Layer).Assembly;
 
-    /// <summary>Throws when <paramref name="layer"/> is a built-in layer that a <c>.keras</c> file cannot hold.</summary>
+    /// <summary>
+    /// Throws when a layer of <paramref name="model"/> (a wrapped or nested one included) is a built-in layer Keras has
+    /// no class for. <see cref="KerasFormat.SaveWeights"/> asks it as <see cref="KerasConfigWriter.Write"/> does: a
+    /// <c>.weights.h5</c> file is read by <c>model.load_weights</c> into the same model built in Keras, which cannot hold
+    /// that layer either.
+    /// </summary>
+    /// <param name="model">The model to save.</param>
+    /// <param name="weightsOnly">Whether the file is a <c>.weights.h5</c> file (the message says so and names <c>Model.SaveWeights</c>).</param>
+    /// <exception cref="NotSupportedException">See <see cref="Refuse(Layer, bool)"/>.</exception>
+    public static void RefuseAll(Model model, bool weightsOnly)
+    {
+        foreach (Layer layer in KerasRnnCells.WithWrapped(model.Layers))
+        {
+            Refuse(layer, weightsOnly);
+        }
+    }
+
+    /// <summary>Throws when <paramref name="layer"/> is a built-in layer that a <c>.keras</c> (or <c>.weights.h5</c>) file cannot hold.</summary>
+    /// <param name="layer">The layer.</param>
+    /// <param name="weightsOnly">Whether the file is a <c>.weights.h5</c> file.</param>
     /// <exception cref="NotSupportedException">The layer is in none of the lists: the message names it, its type, why, and what to use instead.</exception>
-    public static void Refuse(Layer layer)
+    public static void Refuse(Layer layer, bool weightsOnly = false)
     {
         Type type = layer.GetType();
         if (!IsBuiltIn(type) || KerasLayers.Contains(type) || Operations.Contains(type) || ConvNeXtLayers.Contains(type))
@@ -78,6 +98,8 @@ internal static class KerasLayerClasses
             PositionEmbedding => "is KerasHub's keras_hub.layers.PositionEmbedding, not a layer of Keras' own (keras.layers has no such class)",
             _ => "has no Keras 3 layer that reads its config and weights (keras.layers has no such class)",
         };
-        throw new NotSupportedException($"Layer '{layer.Name}' ({layer.TypeName}) {why}, so Keras could not load a .keras file holding it. Nothing was written; save the model with Model.Save instead (NeuralNet's own format keeps every layer).");
+        throw new NotSupportedException(weightsOnly
+            ? $"Layer '{layer.Name}' ({layer.TypeName}) {why}, so no Keras model could take a .weights.h5 file written for it (Keras' load_weights reads the file into the same model built in Keras). Nothing was written; save the weights with Model.SaveWeights instead (NeuralNet's own format keeps every layer's)."
+            : $"Layer '{layer.Name}' ({layer.TypeName}) {why}, so Keras could not load a .keras file holding it. Nothing was written; save the model with Model.Save instead (NeuralNet's own format keeps every layer).");
     }
 }

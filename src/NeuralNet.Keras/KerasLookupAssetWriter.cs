@@ -17,8 +17,8 @@ namespace NeuralNet.Keras;
 internal static class KerasLookupAssetWriter
 {
     /// <summary>
-    /// For every <see cref="IntegerLookup"/> of <paramref name="model"/> with a vocabulary it was not given at construction
-    /// (<see cref="IntegerLookup.HasInputVocabulary"/>), sets <c>vocabulary</c> and <c>idf_weights</c> of its item in
+    /// For every <see cref="IntegerLookup"/> of <paramref name="model"/> without a vocabulary given at construction
+    /// (<see cref="IntegerLookup.HasInputVocabulary"/>: adapted, given one later, or none yet), sets <c>vocabulary</c> and <c>idf_weights</c> of its item in
     /// <paramref name="root"/> (config.json's model item) to null and returns its asset: the zip entry and its text.
     /// </summary>
     public static List<(string Entry, string Text)> Place(Model model, JsonObject root)
@@ -26,7 +26,9 @@ internal static class KerasLookupAssetWriter
         var assets = new List<(string Entry, string Text)>();
         foreach (var (layer, group) in KerasWeightLayout.LayerGroups(model))
         {
-            if (layer is not IntegerLookup { HasVocabulary: true, HasInputVocabulary: false } lookup
+            // One without a vocabulary too: save_assets writes its special tokens alone, which load_assets (and
+            // KerasLookupAssets.Fill) takes as no vocabulary; without the file, loading would find the asset missing.
+            if (layer is not IntegerLookup { HasInputVocabulary: false } lookup
                 || KerasConfigItems.Items(root["config"] as JsonObject).FirstOrDefault(i => KerasConfigItems.NameOf(i) == lookup.Name)?["config"] is not JsonObject config)
             {
                 continue;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using NeuralNet.Layers;
 using NeuralNet.Models;
+using NeuralNet.Preprocessing;
 
 namespace NeuralNet.Keras;
 
@@ -102,10 +103,11 @@ internal static class KerasLookupAssets
     }
 
     /// <summary>
-    /// Makes each <see cref="IntegerLookup"/> of <paramref name="model"/> named in <paramref name="fromAssets"/> a layer
-    /// whose vocabulary was not given at construction (<see cref="IntegerLookup.HasInputVocabulary"/> false), as Keras'
-    /// layer is after <c>load_assets</c>, so that <see cref="KerasFormat.SaveModel"/> writes it as an asset again. Its
-    /// vocabulary and weights are set to what they are.
+    /// Makes each <see cref="IntegerLookup"/> of <paramref name="model"/> named in <paramref name="fromAssets"/>, and each
+    /// <see cref="StringLookup"/> or <see cref="TextVectorization"/> preprocessor made of such a layer, one whose
+    /// vocabulary was not given at construction (<c>HasInputVocabulary</c> false), as Keras' layer is after
+    /// <c>load_assets</c>, so that <see cref="KerasFormat.SaveModel"/> writes it as an asset again. Its vocabulary and
+    /// weights are set to what they are.
     /// </summary>
     public static void MarkAdapted(Model model, IEnumerable<string> fromAssets)
     {
@@ -114,6 +116,19 @@ internal static class KerasLookupAssets
             if (model.Layers.FirstOrDefault(l => l.Name == name) is IntegerLookup { HasInputVocabulary: true } lookup)
             {
                 lookup.SetVocabulary(lookup.GetVocabulary(includeSpecialTokens: true), lookup.OutputMode == CategoryOutputMode.TfIdf ? lookup.GetIdfWeights() : null);
+            }
+
+            foreach (Preprocessor preprocessor in model.Preprocessing.Values)
+            {
+                switch (preprocessor)
+                {
+                    case StringLookup { HasInputVocabulary: true } strings when strings.Name == name:
+                        strings.SetVocabulary(strings.GetVocabulary(includeSpecialTokens: true), strings.OutputMode == CategoryOutputMode.TfIdf ? strings.GetIdfWeights() : null);
+                        break;
+                    case TextVectorization { HasInputVocabulary: true } text when text.Name == name:
+                        text.SetVocabulary(text.GetVocabulary(includeSpecialTokens: true), text.OutputMode == TextOutputMode.TfIdf ? text.GetIdfWeights() : null);
+                        break;
+                }
             }
         }
     }

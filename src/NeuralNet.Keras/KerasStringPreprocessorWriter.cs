@@ -10,12 +10,14 @@ namespace NeuralNet.Keras;
 /// The reverse of <see cref="KerasStringPreprocessors"/> for <see cref="KerasFormat.SaveModel"/>: each
 /// <see cref="Model.Preprocessing"/> entry goes back in front of the model input it feeds, as the Keras layer on a string
 /// <c>keras.Input</c> it was (the text-classification tutorial's <c>keras.Model(inputs, model(vectorize_layer(inputs)))</c>).
-/// The layer is written as Keras writes one that learned its vocabulary with <c>adapt</c>: <c>"vocabulary": null</c> and
-/// <c>"idf_weights": null</c> in its config, the vocabulary (special tokens included, joined by "\n") as
-/// <c>assets/layers/&lt;snake class name&gt;/vocabulary.txt</c> and, in TF-IDF mode, the weights as <c>vars/idf_weights</c>; a
-/// <c>TextVectorization</c>'s asset and weights a second time under <c>_lookup_layer</c>, as saving_lib walks its inner
-/// lookup. Keras' <c>load_assets</c> then gives the layer the same vocabulary and weights (<c>set_vocabulary</c>), and
-/// <see cref="KerasFormat.LoadModel(string)"/> makes it the same preprocessor.
+/// The layer is written as Keras writes it (index_lookup.py <c>get_config</c> / <c>save_assets</c>): one given its vocabulary
+/// at construction (<c>HasInputVocabulary</c>, Keras' <c>input_vocabulary</c>) keeps it, and its TF-IDF weights, inline in
+/// its config and has no asset; any other (adapted, or given one later) has <c>"vocabulary": null</c> and
+/// <c>"idf_weights": null</c> in its config and the vocabulary (special tokens included, joined by "\n") as
+/// <c>assets/layers/&lt;snake class name&gt;/vocabulary.txt</c>. In TF-IDF mode the weights are <c>vars/idf_weights</c> either
+/// way (<c>save_own_variables</c>); a <c>TextVectorization</c>'s asset and weights are written a second time under
+/// <c>_lookup_layer</c>, as saving_lib walks its inner lookup. Keras' <c>from_config</c> or <c>load_assets</c> then gives the
+/// layer the same vocabulary and weights, and <see cref="KerasFormat.LoadModel(string)"/> makes it the same preprocessor.
 /// </summary>
 internal static class KerasStringPreprocessorWriter
 {
@@ -28,7 +30,8 @@ internal static class KerasStringPreprocessorWriter
     /// <param name="Vocabulary">Its vocabulary, special tokens included.</param>
     /// <param name="IdfWeights">Its TF-IDF weights as Keras' <c>idf_weights_const</c> (padded to <c>max_tokens</c> with <c>pad_to_max_tokens</c>), or null outside TF-IDF mode.</param>
     /// <param name="HasInnerLookup">Whether saving_lib writes a second copy under <c>_lookup_layer</c> (a <c>TextVectorization</c>).</param>
-    public sealed record Placed(string Group, IReadOnlyList<string> Vocabulary, float[]? IdfWeights, bool HasInnerLookup)
+    /// <param name="InConfig">Whether the vocabulary is in the layer's config (given at construction), so that no asset is written.</param>
+    public sealed record Placed(string Group, IReadOnlyList<string> Vocabulary, float[]? IdfWeights, bool HasInnerLookup, bool InConfig)
     {
         /// <summary>The groups saving_lib makes for the layer (its <c>vars</c>, and its inner lookup's).</summary>
         public IEnumerable<string> Groups => HasInnerLookup ? [Group + "/vars", $"{Group}/{KerasLookupAssets.InnerLookup}/vars"] : [Group + "/vars"];
@@ -38,8 +41,8 @@ internal static class KerasStringPreprocessorWriter
             ? []
             : Groups.Select(g => ($"{g}/{KerasLookupVariables.DatasetName}", Tensor.FromArray((float[])IdfWeights.Clone(), IdfWeights.Length), false));
 
-        /// <summary>The vocabulary assets: the zip entry and its text (Keras' <c>"\n".join</c>, no trailing newline).</summary>
-        public IEnumerable<(string Entry, string Text)> Assets => Groups.Select(g =>
+        /// <summary>The vocabulary assets: the zip entry and its text (Keras' <c>"\n".join</c>, no trailing newline); none for a vocabulary in the config.</summary>
+        public IEnumerable<(string Entry, string Text)> Assets => InConfig ? [] : Groups.Select(g =>
             ($"assets/{g[..^"/vars".Length]}/{KerasLookupAssets.FileName}", string.Join("\n", Vocabulary)));
     }
 
@@ -180,15 +183,16 @@ internal static class KerasStringPreprocessorWriter
         return name;
     }
 
-    // The layer's item as Keras' get_config writes it for a layer adapted in Keras (vocabulary and weights kept apart).
+    // The layer's item as Keras' get_config writes it: the vocabulary and weights inline for a layer given them at
+    // construction, kept apart (an asset, a variable) for any other.
     private static JsonObject LayerConfig(Preprocessor preprocessor, string key, string what, out JsonNode?[] output, out Placed state)
     {
         const string Remedy = "Nothing was written; save the model with Model.Save, which keeps every preprocessor.";
-        (string className, bool hasVocabulary, IReadOnlyList<string> vocabulary, bool tfIdf, bool padded, int? maxTokens) = preprocessor switch
+        (string className, bool hasVocabulary, bool inConfig, IReadOnlyList<string> vocabulary, bool tfIdf, bool padded, int? maxTokens) = preprocessor switch
         {
-            TextVectorization v => ("TextVectorization", v.HasVocabulary, v.HasVocabulary ? v.GetVocabulary() : [], v.OutputMode == TextOutputMode.TfIdf, v.PadToMaxTokens, v.MaxTokens),
+            TextVectorization v => ("TextVectorization", v.HasVocabulary, v.HasInputVocabulary, v.HasVocabulary ? v.GetVocabulary() : [], v.OutputMode == TextOutputMode.TfIdf, v.PadToMaxTokens, v.MaxTokens),
             StringLookup { Invert: true } => throw new NotSupportedException($"{what} inverts (ids to strings), so it feeds no model input: Keras' archive has no place for it. {Remedy}"),
-            StringLookup l => ("StringLookup", l.HasVocabulary, l.HasVocabulary ? l.GetVocabulary() : [], l.OutputMode == CategoryOutputMode.TfIdf, l.PadToMaxTokens, l.MaxTokens),
+            StringLookup l => ("StringLookup", l.HasVocabulary, l.HasInputVocabulary, l.HasVocabulary ? l.GetVocabulary() : [], l.OutputMode == CategoryOutputMode.TfIdf, l.PadToMaxTokens, l.MaxTokens),
             _ => throw new NotSupportedException($"{what} has no Keras layer on a string input that SaveModel writes (it writes TextVectorization and StringLookup). {Remedy}"),
         };
         if (!hasVocabulary)
@@ -204,8 +208,8 @@ internal static class KerasStringPreprocessorWriter
         }
 
         // Keras reads the vocabulary asset back with str.splitlines(), which also breaks at these: a token holding one
-        // would come back as two tokens and shift every id after it.
-        int broken = vocabulary.ToList().FindIndex(t => t.IndexOfAny(LineBreaks) >= 0);
+        // would come back as two tokens and shift every id after it. (A vocabulary in the config is a JSON list: any token goes.)
+        int broken = inConfig ? -1 : vocabulary.ToList().FindIndex(t => t.IndexOfAny(LineBreaks) >= 0);
         if (broken >= 0)
         {
             throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
@@ -226,7 +230,7 @@ internal static class KerasStringPreprocessorWriter
             if (name != "name" && !(name == "vocabulary_dtype" && preprocessor is StringLookup))
             {
                 // Keras' get_config of an adapted layer: the vocabulary is an asset, the TF-IDF weights a variable.
-                config[name] = name is "vocabulary" or "idf_weights" ? null : value?.DeepClone();
+                config[name] = name is "vocabulary" or "idf_weights" && !inConfig ? null : value?.DeepClone();
             }
         }
 
@@ -234,7 +238,7 @@ internal static class KerasStringPreprocessorWriter
         float[]? idf = tfIdf && source["idf_weights"] is JsonArray weights ? Padded([.. weights.Select(w => (float)w!.GetValue<double>())], padded, maxTokens) : null;
         output = OutputShape(preprocessor, vocabulary.Count);
         // saving_lib names a layer's group after its class (layers/text_vectorization), not its name.
-        state = new Placed("layers/" + (preprocessor is TextVectorization ? "text_vectorization" : "string_lookup"), vocabulary, idf, preprocessor is TextVectorization);
+        state = new Placed("layers/" + (preprocessor is TextVectorization ? "text_vectorization" : "string_lookup"), vocabulary, idf, preprocessor is TextVectorization, inConfig);
         return new JsonObject { ["module"] = "keras.layers", ["class_name"] = className, ["config"] = config, ["registered_name"] = null };
     }
 

@@ -30,6 +30,7 @@ public sealed class Parameter
         Value = new Tensor(shape);
         _gradient = new Tensor(shape);
         IsTrainableKind = trainable;
+        CreatedTrainable = trainable;
         Regularizer = regularizer;
         PendingInitializer = pendingInitializer;
     }
@@ -90,6 +91,10 @@ public sealed class Parameter
     // Whether the parameter was created trainable: a weight, as opposed to a statistic its layer updates itself. Turned
     // off when LoRA freezes the weight it adapts, which unfreezing the layer must not undo.
     internal bool IsTrainableKind { get; set; }
+
+    // Whether it was created trainable, whatever LoRA or freezing did since: the list Keras tracks a variable in
+    // (_trainable_variables or _non_trainable_variables) is chosen when it is created and kept (Layer.KerasWeightOrder).
+    internal bool CreatedTrainable { get; }
 
     // Set while the layer that owns the parameter is frozen (Layer.Trainable false).
     internal bool Frozen { get; set; }

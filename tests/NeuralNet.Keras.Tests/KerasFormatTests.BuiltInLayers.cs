@@ -123,4 +123,39 @@ public sealed partial class KerasFormatTests
         Assert.StartsWith("Layer 'odd' (DepthToSpace) has no Keras layer", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
     }
+
+    [Fact]
+    public void SaveWeights_every_built_in_layer_without_a_keras_class_is_refused_naming_it_and_leaves_the_file_as_it_was()
+    {
+        foreach (var (type, build) in s_refusedLayers)
+        {
+            Functional model = build();
+            string path = Path.Combine(_folder, $"{type.Name}.weights.h5");
+            File.WriteAllText(path, "an older file");
+
+            var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveWeights(model, path));
+
+            Assert.StartsWith($"Layer 'odd' ({type.Name}) ", error.Message, StringComparison.Ordinal);
+            Assert.Contains(".weights.h5", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Nothing was written; save the weights with Model.SaveWeights instead", error.Message, StringComparison.Ordinal);
+            Assert.Equal("an older file", File.ReadAllText(path));
+            Assert.Single(Directory.GetFiles(_folder), path);
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void SaveWeights_refuses_a_built_in_layer_without_a_keras_class_inside_a_wrapper_and_when_a_checkpoint_checks_it()
+    {
+        var frames = new Input(new TensorShape(3, 4, 4, 8), "frames");
+        var model = new Functional(frames, new TimeDistributed(new DepthToSpace(2, name: "odd")).Call(frames), seed: 1);
+        string path = Path.Combine(_folder, "wrapped.weights.h5");
+
+        var error = Assert.Throws<NotSupportedException>(() => KerasFormat.SaveWeights(model, path));
+        var check = Assert.Throws<NotSupportedException>(() => KerasCheckpointFormat.Instance.CheckModel(model, weightsOnly: true));
+
+        Assert.StartsWith("Layer 'odd' (DepthToSpace) has no Keras layer", error.Message, StringComparison.Ordinal);
+        Assert.Equal(error.Message, check.Message);
+        Assert.False(File.Exists(path));
+    }
 }

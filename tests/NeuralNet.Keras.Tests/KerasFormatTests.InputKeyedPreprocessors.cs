@@ -42,7 +42,9 @@ public sealed partial class KerasFormatTests
         Assert.Contains("\"keras_history\":[\"thal\",0,0]", lookup["inbound_nodes"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.Contains("\"keras_history\":[\"string_lookup\",0,0]", Item("concatenate")["inbound_nodes"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.Equal("""[["age",0,0],["thal",0,0]]""", config["config"]!["input_layers"]!.ToJsonString());
-        Assert.Equal(["assets/layers/string_lookup/vocabulary.txt"], assets.Keys);
+        // Given at construction, the vocabulary is in the config (Keras' get_config of input_vocabulary), not an asset.
+        Assert.Equal("""["[UNK]","fixed","normal","reversible"]""", lookup["config"]!["vocabulary"]!.ToJsonString());
+        Assert.Empty(assets);
 
         Model loaded = KerasFormat.LoadModel(saved);
 

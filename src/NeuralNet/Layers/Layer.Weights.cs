@@ -6,15 +6,25 @@ namespace NeuralNet.Layers;
 public abstract partial class Layer
 {
     /// <summary>
-    /// Copies of the values of the layer's parameters, in <see cref="Parameters"/> order (Keras' <c>layer.get_weights()</c>):
-    /// the order Keras gives a layer's weights, trainable ones first (<see cref="Dense"/>: kernel, bias;
-    /// <see cref="BatchNormalization"/>: gamma, beta, moving_mean, moving_variance). Empty until the layer is built, as in
-    /// Keras. A model's <c>GetWeights</c> is its layers' lists one after the other.
+    /// Copies of the values of the layer's parameters in Keras' order (Keras' <c>layer.get_weights()</c>, the values of
+    /// <c>layer.weights</c>): the layer's own weights, trainable ones first (<see cref="Dense"/>: kernel, bias;
+    /// <see cref="BatchNormalization"/>: gamma, beta, moving_mean, moving_variance), then each wrapped layer's or
+    /// sublayer's, in the same order, one after the other (<see cref="Bidirectional"/>: the forward layer's, then the
+    /// backward layer's; <see cref="TimeDistributed"/>: the wrapped layer's). A weight Keras' layer tracks as its own
+    /// comes with its own even when a wrapped layer holds it: <see cref="SpectralNormalization"/> gives the wrapped
+    /// layer's kernel, its <c>vector_u</c>, then the wrapped layer's other weights (Keras' <c>self.kernel =
+    /// self.layer.kernel</c> in <c>build</c>). This differs from <see cref="Parameters"/> only for such a wrapper and for a
+    /// layer with sublayers or with a non-trainable weight created before a trainable one. Empty until the layer is
+    /// built, as in Keras. A model's <c>GetWeights</c> is its layers' lists one after the other.
     /// </summary>
+    /// <remarks>
+    /// Keras lists sublayers in the order its layer sets them as attributes (usually in <c>__init__</c>); here they come
+    /// in the order <see cref="BuildSublayer{TLayer}(TLayer, TensorShape)"/> built them.
+    /// </remarks>
     /// <returns>New tensors; changing them leaves the layer as it is.</returns>
     public IReadOnlyList<Tensor> GetWeights()
     {
-        IReadOnlyList<Parameter> parameters = Parameters;
+        IReadOnlyList<Parameter> parameters = Weights;
         var weights = new Tensor[parameters.Count];
         for (int i = 0; i < weights.Length; i++)
         {
@@ -39,7 +49,7 @@ public abstract partial class Layer
     public void SetWeights(IReadOnlyList<Tensor> weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        IReadOnlyList<Parameter> parameters = Parameters;
+        IReadOnlyList<Parameter> parameters = Weights;
         if (weights.Count != parameters.Count)
         {
             string expected = IsBuilt
@@ -66,4 +76,48 @@ public abstract partial class Layer
             parameters[i].PendingInitializer = null;
         }
     }
+
+    /// <summary>
+    /// The layer's parameters in the order of Keras' <c>layer.weights</c>, the order of <see cref="GetWeights"/> and
+    /// <see cref="SetWeights"/>: the layer's own weights, trainable ones first, then each wrapped layer's or sublayer's
+    /// <see cref="Weights"/> in turn, each parameter once (see <see cref="GetWeights"/>). Empty until the layer is built.
+    /// </summary>
+    /// <remarks>
+    /// Keras' <c>weights</c> property (keras/src/layers/layer.py): <c>_trainable_variables</c> then
+    /// <c>_non_trainable_variables</c>, each in the order they were tracked (a variable stays in the list it was created
+    /// in when it is frozen later, as a LoRA-adapted kernel does), then every tracked sublayer's <c>weights</c>,
+    /// deduplicated. The same parameters as <see cref="Parameters"/>, which keeps creation order.
+    /// </remarks>
+    public IReadOnlyList<Parameter> Weights => KerasWeightOrder();
+
+    // Own parameters are those no inner layer created, plus KerasOwnInnerParameters.
+    private IReadOnlyList<Parameter> KerasWeightOrder()
+    {
+        IReadOnlyList<Parameter> parameters = Parameters;
+        IReadOnlyList<Layer> inner = InnerLayers;
+        if ((inner.Count == 0 && parameters.All(p => p.CreatedTrainable)) || parameters.Count == 0)
+        {
+            return parameters;
+        }
+
+        var innerParameters = new HashSet<Parameter>(inner.SelectMany(l => l.Parameters), ReferenceEqualityComparer.Instance);
+        var ordered = new List<Parameter>(parameters.Count);
+        var seen = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        IEnumerable<Parameter> own = [.. KerasOwnInnerParameters, .. parameters.Where(p => !innerParameters.Contains(p))];
+        foreach (Parameter parameter in own.Where(p => p.CreatedTrainable).Concat(own.Where(p => !p.CreatedTrainable)).Concat(inner.SelectMany(l => l.Weights)))
+        {
+            if (seen.Add(parameter))
+            {
+                ordered.Add(parameter);
+            }
+        }
+
+        return ordered;
+    }
+
+    /// <summary>
+    /// Weights of an inner layer that Keras' layer tracks as its own by setting them as attributes in its <c>build</c>
+    /// (Keras' <c>SpectralNormalization</c>: <c>self.kernel = self.layer.kernel</c>), in the order it sets them.
+    /// </summary>
+    private protected virtual IEnumerable<Parameter> KerasOwnInnerParameters => [];
 }

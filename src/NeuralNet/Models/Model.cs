@@ -363,11 +363,16 @@ public abstract partial class Model
     /// <summary>Writes <see cref="Summary"/> to <paramref name="writer"/> (<see cref="Console.Out"/> when null).</summary>
     public void PrintSummary(TextWriter? writer = null) => (writer ?? Console.Out).Write(Summary());
 
-    /// <summary>Copies of every parameter's value, in <see cref="Parameters"/> order (Keras' <c>get_weights</c>).</summary>
-    public IReadOnlyList<Tensor> GetWeights() => CurrentParameters().All.Select(p => p.Value.Clone()).ToList();
+    /// <summary>
+    /// Copies of every parameter's value in Keras' order (Keras' <c>model.get_weights()</c>): each layer's
+    /// <see cref="Layer.Weights"/> (its <see cref="Layer.GetWeights"/> list), one layer after the other. That is
+    /// <see cref="Parameters"/> order except inside a layer whose Keras order differs from its creation order (a
+    /// <see cref="SpectralNormalization"/>, a layer with sublayers; see <see cref="Layer.GetWeights"/>).
+    /// </summary>
+    public IReadOnlyList<Tensor> GetWeights() => WeightParameters().Select(p => p.Value.Clone()).ToList();
 
     /// <summary>
-    /// Overwrites every parameter's value, in <see cref="Parameters"/> order (Keras' <c>set_weights</c>). Waits for running
+    /// Overwrites every parameter's value, in <see cref="GetWeights"/> order (Keras' <c>set_weights</c>). Waits for running
     /// predictions to finish and holds new ones back while it copies, so each prediction sees the old weights or the new.
     /// </summary>
     /// <exception cref="ArgumentException">The count or a shape differs; the message names the parameter. Nothing is changed then.</exception>
@@ -375,7 +380,17 @@ public abstract partial class Model
     public void SetWeights(IReadOnlyList<Tensor> weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        IReadOnlyList<Parameter> parameters = CurrentParameters().All;
+        SetWeights(WeightParameters(), weights);
+    }
+
+    /// <summary>
+    /// <see cref="SetWeights(IReadOnlyList{Tensor})"/> in <see cref="Parameters"/> order, for values <see cref="CopyWeightsTo"/>
+    /// took (EarlyStopping's best weights).
+    /// </summary>
+    internal void RestoreWeights(IReadOnlyList<Tensor> weights) => SetWeights(CurrentParameters().All, weights);
+
+    private void SetWeights(IReadOnlyList<Parameter> parameters, IReadOnlyList<Tensor> weights)
+    {
         if (weights.Count != parameters.Count)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {parameters.Count} weight tensors but {weights.Count} were given."), nameof(weights));
@@ -400,6 +415,10 @@ public abstract partial class Model
             }
         }
     }
+
+    // Keras' model.weights: the model's layers' weights in turn (Functional and Sequential have none of their own).
+    // Each layer's Weights holds its Parameters in another order, so this holds Parameters' entries.
+    private Parameter[] WeightParameters() => [.. Layers.SelectMany(l => l.Weights)];
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{GetType().Name} '{Name}' ({Layers.Count} layers, {ParameterCount} parameters)");

@@ -88,6 +88,7 @@ public sealed class StringLookup : Preprocessor
         if (vocabulary is not null)
         {
             SetVocabulary(vocabulary, idfWeights);
+            HasInputVocabulary = true;
         }
         else if (vocabularyFile is not null)
         {
@@ -121,6 +122,16 @@ public sealed class StringLookup : Preprocessor
 
     /// <summary>Whether a vocabulary has been learned or set.</summary>
     public bool HasVocabulary => _index.HasVocabulary;
+
+    /// <summary>
+    /// Whether the vocabulary is the list given to the constructor (Keras' <c>input_vocabulary</c>), which Keras'
+    /// <c>get_config</c> keeps in the layer's config; false before a vocabulary exists, after <c>Adapt</c>,
+    /// <see cref="SetVocabulary"/> or <see cref="SetVocabularyFile"/>, and for a <c>vocabularyFile</c> given to the
+    /// constructor: <c>KerasFormat.SaveModel</c> writes such a vocabulary as the asset <c>vocabulary.txt</c>, as Keras'
+    /// <c>save_assets</c> writes an adapted one. A lookup loaded from a configuration that holds its vocabulary (a
+    /// NeuralNet file, or a Keras one whose vocabulary was given) was given it.
+    /// </summary>
+    public bool HasInputVocabulary { get; private set; }
 
     /// <summary>Keras' <c>vocabulary_size()</c>: the tokens plus the mask and OOV indices; the <c>inputDim</c> of an <see cref="Embedding"/> that takes the indices.</summary>
     public int VocabularySize => _index.VocabularySize;
@@ -161,6 +172,7 @@ public sealed class StringLookup : Preprocessor
         }
 
         _index.Set(tokens, idfWeights is null ? null : [.. idfWeights], nameof(vocabulary), nameof(idfWeights));
+        HasInputVocabulary = false;
     }
 
     /// <summary>
@@ -182,6 +194,7 @@ public sealed class StringLookup : Preprocessor
         string owner = $"StringLookup '{Name}'";
         VocabularyFile.RefuseTfIdf(OutputMode == CategoryOutputMode.TfIdf, owner, nameof(path));
         _index.SetFromFile(VocabularyFile.ReadLines(path, owner), path, owner);
+        HasInputVocabulary = false;
     }
 
     /// <summary>
@@ -249,6 +262,7 @@ public sealed class StringLookup : Preprocessor
         }
 
         _index.Learn(counts, documentCounts, documents, parameterName);
+        HasInputVocabulary = false;
     }
 
     /// <summary>Maps tokens, one per sample, to a tensor: (tokens) of indices in Int mode, (tokens, depth) of one-hot vectors otherwise.</summary>

@@ -168,6 +168,7 @@ public sealed class TextVectorization : Preprocessor
         else if (vocabulary is not null)
         {
             SetVocabulary(vocabulary, idfWeights);
+            HasInputVocabulary = true;
         }
     }
 
@@ -203,6 +204,16 @@ public sealed class TextVectorization : Preprocessor
 
     /// <summary>Whether a vocabulary has been learned or set, so that <see cref="Transform"/> can run.</summary>
     public bool HasVocabulary { get; private set; }
+
+    /// <summary>
+    /// Whether the vocabulary is the list given to the constructor (Keras' <c>input_vocabulary</c> of its inner lookup),
+    /// which Keras' <c>get_config</c> keeps in the layer's config; false before a vocabulary exists, after
+    /// <see cref="Adapt"/>, <see cref="SetVocabulary"/> or <see cref="SetVocabularyFile"/>, and for a
+    /// <c>vocabularyFile</c> given to the constructor: <c>KerasFormat.SaveModel</c> writes such a vocabulary as the asset
+    /// <c>vocabulary.txt</c>, as Keras' <c>save_assets</c> writes an adapted one. A vectorizer loaded from a configuration
+    /// that holds its vocabulary (a NeuralNet file, or a Keras one whose vocabulary was given) was given it.
+    /// </summary>
+    public bool HasInputVocabulary { get; private set; }
 
     /// <summary>
     /// The number of entries in the vocabulary, padding and "[UNK]" included (Keras' <c>vocabulary_size()</c>): the
@@ -661,6 +672,9 @@ public sealed class TextVectorization : Preprocessor
         _ids = ids;
         _idfWeights = idfWeights;
         HasVocabulary = true;
+
+        // Every way in sets the vocabulary through here; the constructor marks a vocabulary it was given afterwards.
+        HasInputVocabulary = false;
     }
 
     // Standardize, split and form n-grams: Keras' _preprocess, for one text.

@@ -195,8 +195,9 @@ public static class AtomicFile
 
     private static string TemporaryName(string directory, string fileName) => Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
 
-    // Temporary files of earlier writes to this target that no writer holds open: left by a killed process.
-    private static void RemoveStaleTemporaries(string directory, string fileName)
+    // Temporary files of earlier writes to this target that no writer holds open: left by a killed process. Also used by
+    // BackupAndRestore when it removes its backup, so that a killed write leaves nothing behind in its folder.
+    internal static void RemoveStaleTemporaries(string directory, string fileName)
     {
         IEnumerable<string> candidates;
         try

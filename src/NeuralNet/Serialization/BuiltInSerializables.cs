@@ -46,8 +46,9 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("AUC", Auc.FromConfig, "auc");
         SerializationRegistry.AddBuiltIn("MeanAbsoluteError", _ => new MeanAbsoluteErrorMetric(), "mae", "mean_absolute_error");
         SerializationRegistry.AddBuiltIn("MeanSquaredError", _ => new MeanSquaredErrorMetric(), "mse", "mean_squared_error");
-        SerializationRegistry.AddBuiltIn("Mean", _ => new Mean());
-        SerializationRegistry.AddBuiltIn("Sum", _ => new Sum());
+        // Keras' metrics.get / deserialize find every metric class by its snake-case name too (ALL_OBJECTS_DICT).
+        SerializationRegistry.AddBuiltIn("Mean", _ => new Mean(), "mean");
+        SerializationRegistry.AddBuiltIn("Sum", _ => new Sum(), "sum");
         SerializationRegistry.AddBuiltIn("FBetaScore", c => new FBetaScore(ReadAverage(c), c.GetDouble("beta", 1.0), c.GetNode("threshold") is null ? null : c.GetDouble("threshold")), "fbeta_score");
         SerializationRegistry.AddBuiltIn("F1Score", c => new F1Score(ReadAverage(c), c.GetNode("threshold") is null ? null : c.GetDouble("threshold")), "f1_score");
         SerializationRegistry.AddBuiltIn("R2Score", R2Score.FromConfig, "r2_score");

@@ -24,8 +24,9 @@ namespace NeuralNet.Training;
 /// not skipped to). The batches before the backup are trained twice, so such a run does not end with an uninterrupted
 /// run's weights; it loses at most n batches of work instead of up to an epoch.</para>
 /// <para>When training ends normally (including an early stop), the backup is deleted unless
-/// <see cref="DeleteCheckpoint"/> is false; when it ends with an exception (or cancellation) the backup stays for the next
-/// run. Other callbacks' counters (EarlyStopping's patience, for example) and the History of the lost epochs are not
+/// <see cref="DeleteCheckpoint"/> is false, and so is <see cref="BackupDirectory"/> when nothing else is in it (Keras
+/// deletes the whole folder; files the callback did not write are kept here, and their folder with them); when training
+/// ends with an exception (or cancellation) the backup stays for the next run. Other callbacks' counters (EarlyStopping's patience, for example) and the History of the lost epochs are not
 /// restored, as in Keras; nor is a new <see cref="ModelCheckpoint"/>'s best value (give it the earlier run's as
 /// <c>initialValueThreshold</c>). Put this callback last, so that its backup holds what the callbacks before it changed at
 /// the end of the epoch (a rate lowered by <see cref="ReduceLROnPlateau"/>); it restores at the start of <c>Fit</c>,
@@ -162,13 +163,33 @@ public sealed class BackupAndRestore : Callback
         SafeTensors.Save(BackupPath, tensors, metadata);
     }
 
-    /// <summary>Deletes the backup when <see cref="DeleteCheckpoint"/> is set: training ended without an exception.</summary>
+    /// <summary>
+    /// Deletes the backup when <see cref="DeleteCheckpoint"/> is set: training ended without an exception. Keras'
+    /// <c>on_train_end</c> removes the whole backup folder (<c>file_utils.rmtree</c>); here the callback removes what it
+    /// wrote (<c>latest.safetensors</c> and any temporary file a killed write of it left), then the folder when nothing
+    /// else is left in it. Files it did not write, and so their folder, are kept.
+    /// </summary>
     /// <param name="logs">Unused.</param>
+    /// <exception cref="IOException">The backup could not be deleted.</exception>
     public override void OnTrainEnd(IReadOnlyDictionary<string, double> logs)
     {
-        if (DeleteCheckpoint && File.Exists(BackupPath))
+        if (!DeleteCheckpoint || !Directory.Exists(BackupDirectory))
         {
-            File.Delete(BackupPath);
+            return;
+        }
+
+        File.Delete(BackupPath);
+        AtomicFile.RemoveStaleTemporaries(BackupDirectory, Path.GetFileName(BackupPath));
+        if (!Directory.EnumerateFileSystemEntries(BackupDirectory).Any())
+        {
+            try
+            {
+                Directory.Delete(BackupDirectory, recursive: false);
+            }
+            catch (IOException)
+            {
+                // Something was put in the folder meanwhile: it stays, with that.
+            }
         }
     }
 

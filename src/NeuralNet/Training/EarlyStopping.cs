@@ -149,7 +149,8 @@ public sealed class EarlyStopping : MonitorCallback
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Restoring model weights from the end of the best epoch: {BestEpoch + 1}."));
             }
 
-            Model!.SetWeights(_bestWeights);
+            // In Parameters order, as CopyWeightsTo took them (SetWeights takes Keras' order, which differs inside some wrappers).
+            Model!.RestoreWeights(_bestWeights);
         }
     }
 

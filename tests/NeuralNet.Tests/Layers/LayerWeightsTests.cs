@@ -125,4 +125,110 @@ public class LayerWeightsTests
         Assert.Equal(Enumerable.Repeat(0.5f, 6), model.GetWeights()[0].ToArray());
         Assert.Equal(Enumerable.Repeat(0.25f, 2), model.GetWeights()[1].ToArray());
     }
+
+    // A layer of one's own that builds a sublayer before creating its own weights, a non-trainable one before a trainable
+    // one: Keras' layer.weights lists its own trainable variables, then its non-trainable ones, then the sublayer's.
+    private sealed class ScaledDense : Layer
+    {
+        private Dense _dense = new(2, name: "dense");
+
+        public override string DefaultNamePrefix => "scaled_dense";
+
+        protected override TensorShape OnBuild(TensorShape inputShape)
+        {
+            _dense = BuildSublayer(_dense, inputShape);
+            AddParameter("calls", new TensorShape(1), global::NeuralNet.Initializers.Zeros.Instance, trainable: false);
+            AddParameter("scale", new TensorShape(2), new global::NeuralNet.Initializers.Ones());
+            return _dense.OutputShape;
+        }
+
+        protected override Tensor OnForward(Tensor input, bool training) => _dense.Forward(input, training);
+
+        protected override Tensor OnBackward(Tensor outputGradient) => _dense.Backward(outputGradient);
+    }
+
+    private static string[] Names(IEnumerable<Parameter> parameters) => [.. parameters.Select(p => p.Name)];
+
+    [Fact]
+    public void GetWeights_SpectralNormalization_KernelThenVectorUThenBiasAsKerasTracksThem()
+    {
+        // keras/src/layers/normalization/spectral_normalization.py build: self.kernel = self.layer.kernel tracks the
+        // wrapped kernel as the wrapper's own trainable variable, then add_weight("vector_u", trainable=False); layer.py's
+        // weights lists own trainable, own non-trainable, then the wrapped layer's weights not seen yet (its bias).
+        var layer = new SpectralNormalization(new Dense(3, name: "dense"));
+        layer.Build(new TensorShape(4));
+
+        Assert.Equal(["dense/kernel", "dense/bias", "vector_u"], Names(layer.Parameters));
+        Assert.Equal(["dense/kernel", "vector_u", "dense/bias"], Names(layer.Weights));
+        IReadOnlyList<Tensor> weights = layer.GetWeights();
+        Assert.Equal([new TensorShape(4, 3), new TensorShape(1, 3), new TensorShape(3)], weights.Select(w => w.Shape));
+
+        Tensor kernel = Tensor.Filled(0.5f, 4, 3), u = Tensor.Filled(0.25f, 1, 3), bias = Tensor.Filled(-1f, 3);
+        layer.SetWeights([kernel, u, bias]);
+
+        var dense = (Dense)layer.InnerLayer;
+        Assert.Equal(kernel.ToArray(), dense.Kernel.Value.ToArray());
+        Assert.Equal(u.ToArray(), layer.VectorU.Value.ToArray());
+        Assert.Equal(bias.ToArray(), dense.Bias!.Value.ToArray());
+        var e = Assert.Throws<ArgumentException>(() => layer.SetWeights([kernel, bias, u]));
+        Assert.Contains("weight 1 ('vector_u') has shape (1, 3)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GetWeights_BidirectionalAndTimeDistributed_TheWrappedLayersWeightsInTurn()
+    {
+        // Keras' Bidirectional tracks forward_layer then backward_layer (each an LSTM whose cell holds kernel,
+        // recurrent_kernel, bias); TimeDistributed (a Wrapper) tracks its layer.
+        var bidirectional = new Bidirectional(new Lstm(2));
+        bidirectional.Build(new TensorShape(5, 3));
+        var timeDistributed = new TimeDistributed(new Dense(2, name: "dense"));
+        timeDistributed.Build(new TensorShape(5, 3));
+
+        Assert.Equal([.. bidirectional.ForwardLayer.Parameters, .. bidirectional.BackwardLayer.Parameters], bidirectional.Weights);
+        Assert.Equal(["kernel", "recurrent_kernel", "bias", "kernel", "recurrent_kernel", "bias"], bidirectional.Weights.Select(p => p.Name.Split('/')[^1]));
+        Assert.All(bidirectional.Weights.Take(3), p => Assert.StartsWith(bidirectional.ForwardLayer.Name + "/", p.Name, StringComparison.Ordinal));
+        Assert.Equal(["dense/kernel", "dense/bias"], Names(timeDistributed.Weights));
+    }
+
+    [Fact]
+    public void GetWeights_LayerWithASublayer_OwnTrainableThenOwnNonTrainableThenTheSublayers()
+    {
+        var layer = new ScaledDense();
+        layer.Build(new TensorShape(3));
+
+        Assert.Equal(["dense/kernel", "dense/bias", "calls", "scale"], Names(layer.Parameters));
+        Assert.Equal(["scale", "calls", "dense/kernel", "dense/bias"], Names(layer.Weights));
+        Assert.Equal([new TensorShape(2), new TensorShape(1), new TensorShape(3, 2), new TensorShape(2)], layer.GetWeights().Select(w => w.Shape));
+    }
+
+    [Fact]
+    public void GetWeights_LoraFreezesTheKernel_ItKeepsItsPlace()
+    {
+        // Keras' enable_lora sets kernel.trainable = False; the kernel stays in _trainable_variables, before the bias and
+        // the two LoRA matrices added after it.
+        Dense dense = BuiltDense(1);
+        dense.EnableLora(2);
+
+        Assert.False(dense.Kernel.Trainable);
+        Assert.Equal(dense.Parameters, dense.Weights);
+        Assert.Equal([new TensorShape(4, 3), new TensorShape(3), new TensorShape(4, 2), new TensorShape(2, 3)], dense.GetWeights().Select(w => w.Shape));
+    }
+
+    [Fact]
+    public void GetWeights_ModelWithASpectralNormalization_IsItsLayersListsAndSetWeightsTakesThatOrder()
+    {
+        var model = new Sequential([new InputLayer(4), new SpectralNormalization(new Dense(3, name: "dense")), new Dense(2, name: "out")], seed: 6);
+
+        Tensor[] fromLayers = [.. model.Layers.SelectMany(l => l.GetWeights())];
+        IReadOnlyList<Tensor> fromModel = model.GetWeights();
+
+        Assert.Equal(fromLayers.Select(t => t.Shape), fromModel.Select(t => t.Shape));
+        Assert.Equal(fromLayers.Select(t => t.ToArray()), fromModel.Select(t => t.ToArray()));
+        Assert.Equal(new TensorShape(1, 3), fromModel[1].Shape);
+
+        var copy = new Sequential([new InputLayer(4), new SpectralNormalization(new Dense(3, name: "dense")), new Dense(2, name: "out")], seed: 7);
+        copy.SetWeights(fromModel);
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, 4), seed: 8);
+        Assert.Equal(model.Predict(x).ToArray(), copy.Predict(x).ToArray());
+    }
 }

@@ -60,6 +60,43 @@ public class BackupAndRestoreTests
         Assert.Equal(uninterrupted.Optimizer!.Iterations, resumed.Optimizer!.Iterations);
         Assert.Equal(full["loss"][4], rest["loss"][1]);
         Assert.False(File.Exists(backup.BackupPath), "deleted once training completed");
+        Assert.False(Directory.Exists(backup.BackupDirectory), "the folder goes with it, as Keras' on_train_end removes it");
+    }
+
+    [Fact]
+    public void TrainEnd_FolderWithOtherFiles_DeletesOnlyWhatTheCallbackWroteAndKeepsTheFolder()
+    {
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(32, 8, 3, seed: 24);
+        string folder = dir.File("shared");
+        Directory.CreateDirectory(Path.Combine(folder, "runs"));
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "mine");
+        File.WriteAllText(Path.Combine(folder, "latest.safetensors.bak"), "mine too");
+
+        // The temporary file a write killed before its rename leaves (AtomicFile's .name.<32 hex digits>.tmp): the callback's
+        // own. Made after the backup's last write (which sweeps such files itself), so that only the end of training removes it.
+        string stale = Path.Combine(folder, ".latest.safetensors.0123456789abcdef0123456789abcdef.tmp");
+        var backup = new BackupAndRestore(folder);
+        DenseModel().Fit(x, y, epochs: 1, batchSize: 16, verbose: 0, callbacks: [backup, new LambdaCallback(onEpochEnd: (_, _) => File.WriteAllText(stale, "half"))]);
+
+        Assert.False(File.Exists(backup.BackupPath));
+        Assert.False(File.Exists(stale));
+        Assert.Equal(["latest.safetensors.bak", "notes.txt"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.True(Directory.Exists(Path.Combine(folder, "runs")));
+    }
+
+    [Fact]
+    public void TrainEnd_KeepCheckpointOrException_LeavesTheFolder()
+    {
+        using var dir = new TempDirectory();
+        var (x, y) = Classification(32, 8, 3, seed: 25);
+        var kept = new BackupAndRestore(dir.File("kept"), deleteCheckpoint: false);
+        DenseModel().Fit(x, y, epochs: 1, batchSize: 16, verbose: 0, callbacks: [kept]);
+        var crashed = new BackupAndRestore(dir.File("crashed"));
+        Assert.Throws<IOException>(() => DenseModel().Fit(x, y, epochs: 2, batchSize: 16, verbose: 0, callbacks: [crashed, new CrashAfterEpoch(0)]));
+
+        Assert.True(File.Exists(kept.BackupPath));
+        Assert.True(File.Exists(crashed.BackupPath));
     }
 
     [Fact]

@@ -68,6 +68,34 @@ public class EarlyStoppingTests
     }
 
     [Fact]
+    public void OnTrainEnd_RestoreBestWeightsThroughASpectralNormalization_EachParameterGetsItsOwnValues()
+    {
+        // Model.SetWeights takes Keras' order ([kernel, vector_u, bias] inside the wrapper), the best weights were copied
+        // in Parameters order ([kernel, bias, vector_u]): they must go back where they came from.
+        var model = new Sequential([new InputLayer(2), new SpectralNormalization(new Dense(2)), new Dense(1)]);
+        model.Compile(new Sgd(), new MeanSquaredError());
+        var es = new EarlyStopping(patience: 1, restoreBestWeights: true) { Model = model };
+        es.OnTrainBegin(new Dictionary<string, double>());
+        double[] losses = [1.0, 0.5, 0.7, 0.9];
+        for (int epoch = 0; epoch < losses.Length && !model.StopTraining; epoch++)
+        {
+            for (int i = 0; i < model.Parameters.Count; i++)
+            {
+                model.Parameters[i].Value.Fill((10 * epoch) + i);
+            }
+
+            es.OnEpochEnd(epoch, new Dictionary<string, double> { ["val_loss"] = losses[epoch] });
+        }
+
+        es.OnTrainEnd(new Dictionary<string, double>());
+
+        for (int i = 0; i < model.Parameters.Count; i++)
+        {
+            Assert.All(model.Parameters[i].Value.ToArray(), v => Assert.Equal(10f + i, v));
+        }
+    }
+
+    [Fact]
     public void OnEpochEnd_PatienceZero_StopsAtFirstNonImprovement()
     {
         var es = new EarlyStopping(patience: 0);

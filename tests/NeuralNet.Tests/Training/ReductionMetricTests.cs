@@ -168,13 +168,45 @@ public class ReductionMetricTests
     public void Serialize_MeanAndSum_KerasClassNamesAndNamesKept()
     {
         string mean = SerializationRegistry.SerializeMetric(new Mean { Name = "loss" }).ToJsonString();
-        string sum = SerializationRegistry.SerializeMetric(new Sum()).ToJsonString();
+        string sum = SerializationRegistry.SerializeMetric(new Sum { Name = "total" }).ToJsonString();
 
         Assert.Contains("\"class_name\":\"Mean\"", mean, StringComparison.Ordinal);
         Assert.Contains("\"name\":\"loss\"", mean, StringComparison.Ordinal);
         Assert.Contains("\"class_name\":\"Sum\"", sum, StringComparison.Ordinal);
         Assert.Equal("loss", Assert.IsType<Mean>(MetricRuns.Read(mean)).Name);
-        Assert.IsType<Sum>(MetricRuns.Read(sum));
+        Assert.Equal("total", Assert.IsType<Sum>(MetricRuns.Read(sum)).Name);
         Assert.Equal("total", Assert.IsType<Sum>(MetricRuns.Read("""{"class_name": "Sum", "config": {"name": "total", "dtype": "float32"}}""")).Name);
+    }
+
+    [Fact]
+    public void Deserialize_SnakeCaseNames_ReadAsKerasMetricsGetReadsThem()
+    {
+        // keras/src/metrics/__init__.py: ALL_OBJECTS_DICT maps to_snake_case(cls.__name__) to each class, Mean and Sum included.
+        var mean = Assert.IsType<Mean>(MetricRuns.Read("\"mean\""));
+        var sum = Assert.IsType<Sum>(MetricRuns.Read("\"sum\""));
+
+        Assert.Equal("mean", mean.Name);
+        Assert.Equal("sum", sum.Name);
+        Assert.IsType<Mean>(MetricRuns.Read("""{"module": "keras.metrics", "class_name": "Mean", "config": {"name": "mean", "dtype": "float32"}, "registered_name": null}"""));
+
+        // A default Mean or Sum is written by that name, and reads back as itself.
+        Assert.Equal("\"mean\"", SerializationRegistry.SerializeMetric(new Mean()).ToJsonString());
+        Assert.Equal("\"sum\"", SerializationRegistry.SerializeMetric(new Sum()).ToJsonString());
+        Assert.IsType<Mean>(SerializationRegistry.FromIdentifier<Metric>("mean", "metrics"));
+        Assert.IsType<Sum>(SerializationRegistry.FromIdentifier<Metric>("Sum", "metrics"));
+    }
+
+    [Fact]
+    public void Compile_ByNameMeanOrSum_FoundAndRefusedWithTheReason()
+    {
+        var model = new Sequential([new InputLayer(4), new Dense(1, ActivationFunction.Sigmoid)], seed: 5);
+
+        // Known now (no longer "not a known metric"), and refused for what it is, as Compile refuses a Mean object.
+        var e = Assert.Throws<ArgumentException>(() => model.Compile("sgd", "binary_crossentropy", "mean"));
+        Assert.Contains("Mean 'mean'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Update(value)", e.Message, StringComparison.Ordinal);
+        var f = Assert.Throws<ArgumentException>(() => model.Compile("sgd", "binary_crossentropy", "sum"));
+        Assert.Contains("Sum 'sum'", f.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("known identifiers", f.Message, StringComparison.Ordinal);
     }
 }

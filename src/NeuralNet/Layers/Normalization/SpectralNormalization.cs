@@ -94,6 +94,10 @@ public sealed class SpectralNormalization : Layer
 
     internal override IReadOnlyList<Layer> InnerLayers => _innerLayers;
 
+    // Keras' build sets self.kernel = self.layer.kernel, tracking the wrapped layer's kernel as the wrapper's own
+    // trainable variable: layer.weights is [kernel, vector_u, then the wrapped layer's other weights (bias)].
+    private protected override IEnumerable<Parameter> KerasOwnInnerParameters => _kernel is null ? [] : [_kernel];
+
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "spectral_normalization";
 

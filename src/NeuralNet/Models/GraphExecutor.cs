@@ -115,7 +115,7 @@ internal sealed partial class GraphExecutor
                 throw new NotSupportedException($"{instance.GetType().Name} '{instance.Name}' has {outputSlots.Length} outputs and an activity regularizer; activity regularizers are supported on layers with one output (Keras would penalize every output).");
             }
 
-            steps.Add(new Step(node.Layer, instance, inputSlots, outputSlots) { Training = node.Training });
+            steps.Add(new Step(node.Layer, instance, inputSlots, outputSlots) { Training = node.Training, WarnsOnMask = instance.DestroysMasks });
         }
 
         _steps = [.. steps];
@@ -408,17 +408,46 @@ internal sealed partial class GraphExecutor
     /// </summary>
     internal bool[] OutputsSurelyMasked()
     {
+        bool[] sure = SurelyMaskedSlots(reportDrops: false);
+        return [.. _outputSlots.Select(slot => sure[slot])];
+    }
+
+    // Which slots are sure to carry a mask (Layer.MasksSurely along the nodes); with reportDrops, every node that surely
+    // receives a mask its layer destroys is reported to the graph's warnings on the way.
+    private bool[] SurelyMaskedSlots(bool reportDrops)
+    {
         var sure = new bool[_masks.Length];
         foreach (Step step in _steps)
         {
             bool[] inputs = [.. step.InputSlots.Select(slot => sure[slot])];
+            if (reportDrops && step.WarnsOnMask && inputs.Contains(true))
+            {
+                ReportDroppedMask(step);
+            }
+
             for (int k = 0; k < step.OutputSlots.Length; k++)
             {
                 sure[step.OutputSlots[k]] = !step.Instance.DropsMasks && step.Instance.MasksSurelyAt(k, inputs);
             }
         }
 
-        return [.. _outputSlots.Select(slot => sure[slot])];
+        return sure;
+    }
+
+    /// <summary>
+    /// Adds to the graph's warnings (<see cref="Model.Warnings"/>) every layer that is sure to receive a mask it destroys
+    /// (<see cref="Layer.DestroysMasks"/>), judged from the layers' settings as <see cref="OutputsSurelyMasked"/> judges;
+    /// a mask that only a pass reveals (after an attention layer, a <c>TimeDistributed</c>, a layer type of another
+    /// assembly) is reported by the forward pass that meets it. Called once the layers have their names.
+    /// </summary>
+    public void ReportSureMaskDrops() => _ = SurelyMaskedSlots(reportDrops: true);
+
+    // Once per step: later passes skip the lock (a variant's or a concurrent prediction's steps report the same layer once more,
+    // which the log ignores).
+    private void ReportDroppedMask(Step step)
+    {
+        step.MaskReported = true;
+        Graph.Warnings.MaskDropped(step.Layer);
     }
 
     /// <summary>The masks of the last forward pass's outputs (null entries for outputs without one), as Keras applies them to losses and metrics.</summary>
@@ -611,6 +640,10 @@ internal sealed partial class GraphExecutor
                 }
 
                 output = step.Instance.Forward(step.InputValues, step.InputMasks, stepTraining);
+                if (step.WarnsOnMask && !step.MaskReported)
+                {
+                    ReportDroppedMask(step);
+                }
             }
             else if (slots.Length == 1)
             {
@@ -961,6 +994,11 @@ internal sealed partial class GraphExecutor
 
         // The node's fixed mode (Keras' training argument of the call), or null to run in the pass's mode.
         public bool? Training { get; init; }
+
+        // Whether a mask reaching the node stops at its layer (Layer.DestroysMasks), and whether that was reported.
+        public bool WarnsOnMask { get; init; }
+
+        public bool MaskReported { get; set; }
 
         // A zero output gradient for a layer with an activity regularizer whose output no loss reads (a field, for BatchView).
 #pragma warning disable SA1401, CA1051 // A private nested class's buffer, passed by reference.

@@ -171,7 +171,7 @@ public abstract partial class Model
         var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken)
                 { LengthsMayVary = HasVariableInputs };
         TextWriter writer = output ?? Console.Out;
-        var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+        var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer)) { Warnings = Graph.Warnings };
         progress.Begin(batches.Steps);
         Dictionary<string, double> logs = EvaluationLogs(trainer);
 

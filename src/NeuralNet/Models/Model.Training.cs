@@ -166,7 +166,7 @@ public abstract partial class Model
 
                 var loader = new BatchLoader(data, batchSize, shuffle: false, seed: 0);
                 TextWriter writer = output ?? Console.Out;
-                var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+                var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer)) { Warnings = Graph.Warnings };
                 progress.Begin(loader.BatchCount);
                 Dictionary<string, double> logs = EvaluationLogs(trainer);
 

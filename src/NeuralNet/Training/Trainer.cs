@@ -184,7 +184,7 @@ internal sealed class Trainer
         CheckCallbacks(callbacks);
         var history = new History();
         _model.StopTraining = false;
-        var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+        var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer)) { Warnings = _executor.Graph.Warnings };
         var empty = new Dictionary<string, double>(StringComparer.Ordinal);
         var batchLogs = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (string key in _settings.LogKeys)

@@ -78,7 +78,7 @@ public abstract partial class Model
             {
                 EnsureBuiltFrom(data);
                 RequireTrainableParameters(nameof(Fit));
-                Executor.RequireInputGradients(nameof(Fit));
+                Executor.RequireInputGradients(nameof(Fit), skipInputGradients: true);
                 Trainer trainer = GetTrainer(nameof(Fit));
                 // The trainer sets the shuffle seed once the callbacks are checked (ShuffleSeed).
                 var train = new SourceBatches(data, "training data", stepsPerEpoch, shuffle, seed: 0, continuing: stepsPerEpoch is not null, prefetch,

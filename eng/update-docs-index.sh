@@ -49,6 +49,7 @@ type_pages.update({
 })
 type_pages.update({f"NeuralNet.Models.{t}": "functional.md" for t in ("Functional", "Input", "SymbolicTensor", "ModelData")})
 type_pages.update({f"NeuralNet.Models.{t}": "plotting.md" for t in ("ModelDiagram", "ModelDiagramOptions")})
+type_pages.update({f"NeuralNet.Models.{t}": "sequences.md" for t in ("ModelWarning", "ModelWarningKind")})
 type_pages.update({f"NeuralNet.Layers.{t}": "sequences.md" for t in ("Embedding", "ReversibleEmbedding", "Recurrent", "SimpleRnn", "Lstm", "Gru", "Rnn", "RnnCell", "GatedRnnCell", "SimpleRnnCell", "LstmCell", "GruCell", "StackedRnnCells", "ConvLstm", "ConvLstm1D", "ConvLstm2D", "ConvLstm3D", "Conv1D",
                                                                         "Pooling1D", "MaxPooling1D", "AveragePooling1D", "GlobalPooling",
                                                                         "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D",

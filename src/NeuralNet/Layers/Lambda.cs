@@ -183,8 +183,16 @@ public sealed class Lambda : MultiInputLayer
     internal override bool LacksInputGradient => Gradient is null;
 
     /// <inheritdoc/>
-    internal override string InputGradientUnavailable(string method) =>
-        $"{Describe()} has no gradient function, but {method} needs the gradient with respect to its input{(InputShapes.Count == 1 ? string.Empty : "s")}: a layer before it has trainable weights. NeuralNet has no automatic differentiation: pass gradient: to the Lambda, or freeze the layers before it (Trainable = false).";
+    internal override string InputGradientUnavailable(string method, Layer? trainableBefore) => trainableBefore is not null
+        ? $"{Describe()} has no gradient function, but {method} needs the gradient with respect to its {InputsWord}: {trainableBefore} before it has trainable weights. NeuralNet has no automatic differentiation: pass gradient: to the Lambda, or freeze the layers before it (Trainable = false)."
+        : $"{Describe()} has no gradient function, but {method} needs the gradient with respect to its {InputsWord}: the model computes gradients with respect to its inputs (ComputesInputGradients is on), and nothing before the Lambda has trainable weights. NeuralNet has no automatic differentiation: pass gradient: to the Lambda, or set ComputesInputGradients = false.";
+
+    // The refusal of a backward pass asked of the layer itself (Layer.Backward, or a wrapper running it), which always
+    // returns the input gradient: no layer before it is to blame.
+    private string NoGradientFunction() =>
+        $"{Describe()} has no gradient function, so Backward cannot compute the gradient with respect to its {InputsWord} (NeuralNet has no automatic differentiation): pass gradient: to the Lambda.";
+
+    private string InputsWord => InputShapes.Count == 1 ? "input" : "inputs";
 
     /// <inheritdoc/>
     protected override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes)
@@ -262,7 +270,7 @@ public sealed class Lambda : MultiInputLayer
 
         if (Gradient is null)
         {
-            throw new InvalidOperationException(InputGradientUnavailable("Backward"));
+            throw new InvalidOperationException(NoGradientFunction());
         }
 
         Tensor output = _lastOutput!;

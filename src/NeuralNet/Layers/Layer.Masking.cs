@@ -45,6 +45,17 @@ public abstract partial class Layer
     internal virtual bool MasksSurely(ReadOnlySpan<bool> inputsMasked) =>
         IsLibraryType && SupportsMasking && !DropsMasks && inputsMasked.Length > 0 && inputsMasked[0] && !OverridesComputeMask();
 
+    /// <summary>
+    /// Whether a mask on an input stops at this layer without the layer having a say, which Keras warns about ("does not
+    /// support masking and will therefore destroy the mask information"; <see cref="Models.Model.Warnings"/>): the layer
+    /// does not support masking, does not decide its output's mask itself (<see cref="ComputeMask"/> not overridden: a
+    /// layer that makes, combines or consumes masks overrides it, as <c>Embedding</c> or <c>Pipeline</c>; a consumer such
+    /// as <c>GlobalAveragePooling1D</c> or a recurrent layer returning its last state also says it supports masking, as
+    /// in Keras), and does not stand for a Keras operation (<see cref="DropsMasks"/>: Keras calls operations without
+    /// masks and says nothing).
+    /// </summary>
+    internal bool DestroysMasks => !SupportsMasking && !DropsMasks && !OverridesComputeMask();
+
     // Whether ComputeMask is overridden: a delegate binds to the override, and Delegate.Method names it without reflection
     // over the type's members (trimming-safe).
     private bool OverridesComputeMask()

@@ -195,7 +195,10 @@ public abstract partial class Layer
     internal virtual bool LacksInputGradient => false;
 
     /// <summary>Why <paramref name="method"/> cannot run through this layer when it <see cref="LacksInputGradient"/>: the message of the refusal.</summary>
-    internal virtual string InputGradientUnavailable(string method) => $"{Describe()} cannot compute the gradient with respect to its input, which {method} needs.";
+    /// <param name="method">What needs the gradient (<c>Fit</c>, <c>Backward</c>, ...).</param>
+    /// <param name="trainableBefore">A layer before this one whose trainable weights need the gradient, or null when only
+    /// the model's gradients with respect to its inputs (<c>Model.ComputesInputGradients</c>) need it.</param>
+    internal virtual string InputGradientUnavailable(string method, Layer? trainableBefore) => $"{Describe()} cannot compute the gradient with respect to its input, which {method} needs.";
 
     /// <summary>
     /// Whether the layer's last operation is a softmax over the last axis, so that a cross-entropy loss can hand it

@@ -134,6 +134,9 @@ internal sealed class Graph
     /// <summary>The distinct layers, in the order of their first node (Keras' <c>model.layers</c>).</summary>
     public IReadOnlyList<Layer> Layers { get; private set; }
 
+    /// <summary>The warnings about this graph (<see cref="Model.Warnings"/>), shared by every executor that runs it.</summary>
+    public ModelWarningLog Warnings { get; } = new();
+
     /// <summary>Gives every layer the name chosen for it (unnamed layers get theirs here, once the model is sure to be created).</summary>
     public void AssignNames()
     {

@@ -33,6 +33,15 @@ internal sealed partial class GraphExecutor
     /// <exception cref="ArgumentException">An input differs from the graph's on a fixed axis.</exception>
     private GraphExecutor RunnerFor(ReadOnlySpan<Tensor> inputs)
     {
+        GraphExecutor runner = FindRunner(inputs);
+
+        // A variant's own forward passes (RunInPasses) plan what the model asks for, as this executor's do.
+        runner._inputGradientsWanted = _inputGradientsWanted;
+        return runner;
+    }
+
+    private GraphExecutor FindRunner(ReadOnlySpan<Tensor> inputs)
+    {
         if (!_variable || SamplesMatch(inputs, _inputSlots, _slotShapes))
         {
             _active = null;

@@ -26,6 +26,8 @@ internal sealed partial class GraphExecutor
     private readonly bool _fuse;
     private long _plannedTrainability;
     private Step? _lacksInputGradient;
+    private Layer? _lacksInputGradientBecause;
+    private readonly Layer?[] _trainableUpstream;
     private readonly Layer[] _trainabilitySources;
     private readonly bool[] _fusable;
     private readonly Tensor?[] _values;
@@ -71,6 +73,7 @@ internal sealed partial class GraphExecutor
         int slots = slotOf.Count;
         _slotShapes = new TensorShape[slots];
         _requiresGradient = new bool[slots];
+        _trainableUpstream = new Layer?[slots];
         _consumers = new int[slots];
         _inferenceCopy = inferenceCopy;
         _fuse = fuse;
@@ -115,7 +118,7 @@ internal sealed partial class GraphExecutor
                 throw new NotSupportedException($"{instance.GetType().Name} '{instance.Name}' has {outputSlots.Length} outputs and an activity regularizer; activity regularizers are supported on layers with one output (Keras would penalize every output).");
             }
 
-            steps.Add(new Step(node.Layer, instance, inputSlots, outputSlots) { Training = node.Training });
+            steps.Add(new Step(node.Layer, instance, inputSlots, outputSlots) { Training = node.Training, WarnsOnMask = instance.DestroysMasks });
         }
 
         _steps = [.. steps];
@@ -209,16 +212,20 @@ internal sealed partial class GraphExecutor
     {
         _plannedTrainability = TrainabilityStamp();
         Array.Clear(_requiresGradient);
+        Array.Clear(_trainableUpstream);
         _lacksInputGradient = null;
+        _lacksInputGradientBecause = null;
         PlanInputGradients(inputGradients);
         foreach (Step step in _steps)
         {
             bool needsInputGradient = false;
+            Layer? trainableBefore = null;
             if (!_inferenceCopy)
             {
                 foreach (int s in step.InputSlots)
                 {
                     needsInputGradient |= _requiresGradient[s];
+                    trainableBefore ??= _trainableUpstream[s];
                 }
             }
 
@@ -226,13 +233,16 @@ internal sealed partial class GraphExecutor
             step.NeedsInputGradient = needsInputGradient;
             if (needsInputGradient && _lacksInputGradient is null && step.Instance.LacksInputGradient)
             {
+                // Why it is needed, for the refusal: a layer before it with trainable weights, or else the input gradients.
                 _lacksInputGradient = step;
+                _lacksInputGradientBecause = trainableBefore;
             }
 
             step.HasParameters = step.Layer.HasTrainableParameters;
             foreach (int o in step.OutputSlots)
             {
                 _requiresGradient[o] = needsInputGradient || step.HasParameters;
+                _trainableUpstream[o] = step.HasParameters ? step.Layer : trainableBefore;
             }
 
             step.PooledBy = null;
@@ -248,29 +258,54 @@ internal sealed partial class GraphExecutor
     }
 
     /// <summary>
-    /// Refuses, before anything runs, a training step whose backward pass would need an input gradient that a layer cannot
-    /// compute (a <see cref="Lambda"/> without a gradient function with trainable weights before it). Plans the backward
-    /// pass again first when a layer's trainability changed since (as the next forward pass would); allocation-free.
+    /// Refuses, before anything runs, a forward and backward pass whose backward pass would need an input gradient that a
+    /// layer cannot compute (a <see cref="Lambda"/> without a gradient function with trainable weights before it, or after
+    /// an input while input gradients are planned). Plans the backward pass as the next forward pass will (with
+    /// <paramref name="skipInputGradients"/>), on this executor: a variant for other lengths runs copies of the same
+    /// layers, whose plan is the same. Allocation-free once the plan is made.
     /// </summary>
     /// <param name="method">What needs the gradient, for the message (<c>Fit</c>, <c>TrainOnBatch</c>, ...).</param>
-    /// <exception cref="InvalidOperationException">Such a layer is on the backward path; the message names it.</exception>
-    public void RequireInputGradients(string method)
+    /// <param name="skipInputGradients">Whether the pass leaves out the input gradients the model asks for (a training step).</param>
+    /// <exception cref="InvalidOperationException">Such a layer is on the backward path; the message names it and why.</exception>
+    public void RequireInputGradients(string method, bool skipInputGradients)
     {
         if (_inferenceCopy)
         {
             return;
         }
 
-        if (_plannedTrainability != TrainabilityStamp())
+        bool inputGradients = _inputGradientsWanted && !skipInputGradients;
+        if (PlanIsStale(inputGradients))
         {
-            // With the last forward pass's input-gradient choice: a change of Model.ComputesInputGradients since waits for
-            // the next forward pass, whose caches the backward pass reads.
-            PlanBackward(_inputGradientsPlanned);
+            PlanBackward(inputGradients);
         }
 
+        ThrowIfLacking(method);
+    }
+
+    /// <summary>
+    /// Refuses, before anything changes, a backward pass through the last forward pass (on the executor that ran it: this
+    /// one or a variant) that would need an input gradient a layer cannot compute. Plans the backward pass again first when
+    /// a layer's trainability changed since, with that pass's input-gradient choice (a change of
+    /// <see cref="Model.ComputesInputGradients"/> since waits for the next forward pass, whose caches the backward pass reads).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Such a layer is on the backward path; the message names it and why.</exception>
+    public void RequireBackward(string method)
+    {
+        GraphExecutor ran = Active;
+        if (ran._plannedTrainability != ran.TrainabilityStamp())
+        {
+            ran.PlanBackward(ran._inputGradientsPlanned);
+        }
+
+        ran.ThrowIfLacking(method);
+    }
+
+    private void ThrowIfLacking(string method)
+    {
         if (_lacksInputGradient is Step step)
         {
-            throw new InvalidOperationException(step.Instance.InputGradientUnavailable(method));
+            throw new InvalidOperationException(step.Instance.InputGradientUnavailable(method, _lacksInputGradientBecause));
         }
     }
 
@@ -408,17 +443,46 @@ internal sealed partial class GraphExecutor
     /// </summary>
     internal bool[] OutputsSurelyMasked()
     {
+        bool[] sure = SurelyMaskedSlots(reportDrops: false);
+        return [.. _outputSlots.Select(slot => sure[slot])];
+    }
+
+    // Which slots are sure to carry a mask (Layer.MasksSurely along the nodes); with reportDrops, every node that surely
+    // receives a mask its layer destroys is reported to the graph's warnings on the way.
+    private bool[] SurelyMaskedSlots(bool reportDrops)
+    {
         var sure = new bool[_masks.Length];
         foreach (Step step in _steps)
         {
             bool[] inputs = [.. step.InputSlots.Select(slot => sure[slot])];
+            if (reportDrops && step.WarnsOnMask && inputs.Contains(true))
+            {
+                ReportDroppedMask(step);
+            }
+
             for (int k = 0; k < step.OutputSlots.Length; k++)
             {
                 sure[step.OutputSlots[k]] = !step.Instance.DropsMasks && step.Instance.MasksSurelyAt(k, inputs);
             }
         }
 
-        return [.. _outputSlots.Select(slot => sure[slot])];
+        return sure;
+    }
+
+    /// <summary>
+    /// Adds to the graph's warnings (<see cref="Model.Warnings"/>) every layer that is sure to receive a mask it destroys
+    /// (<see cref="Layer.DestroysMasks"/>), judged from the layers' settings as <see cref="OutputsSurelyMasked"/> judges;
+    /// a mask that only a pass reveals (after an attention layer, a <c>TimeDistributed</c>, a layer type of another
+    /// assembly) is reported by the forward pass that meets it. Called once the layers have their names.
+    /// </summary>
+    public void ReportSureMaskDrops() => _ = SurelyMaskedSlots(reportDrops: true);
+
+    // Once per step: later passes skip the lock (a variant's or a concurrent prediction's steps report the same layer once more,
+    // which the log ignores).
+    private void ReportDroppedMask(Step step)
+    {
+        step.MaskReported = true;
+        Graph.Warnings.MaskDropped(step.Layer);
     }
 
     /// <summary>The masks of the last forward pass's outputs (null entries for outputs without one), as Keras applies them to losses and metrics.</summary>
@@ -525,13 +589,21 @@ internal sealed partial class GraphExecutor
     }
 
     /// <summary>Runs the graph on one batch per input; returns the outputs (owned by the layers, overwritten by the next call).</summary>
-    public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training)
+    public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training) => Forward(inputs, training, skipInputGradients: false);
+
+    /// <summary>
+    /// Runs the graph on one batch per input, planning the input gradients the model asks for
+    /// (<see cref="InputGradientsWanted"/>) unless <paramref name="skipInputGradients"/>: a training step, whose backward
+    /// pass only needs the parameters' gradients, leaves them out. Returns the outputs (owned by the layers).
+    /// </summary>
+    public Tensor[] Forward(ReadOnlySpan<Tensor> inputs, bool training, bool skipInputGradients)
     {
         // A model run from inside a layer's forward pass (a Lambda calling another model) runs its own layers.
         Layer? outer = Layer.SuspendForward();
         try
         {
-            return ForwardGraph(inputs, training);
+            SkippedInputGradients = _inputGradientsWanted && skipInputGradients;
+            return ForwardGraph(inputs, training, _inputGradientsWanted && !skipInputGradients);
         }
         finally
         {
@@ -539,7 +611,11 @@ internal sealed partial class GraphExecutor
         }
     }
 
-    private Tensor[] ForwardGraph(ReadOnlySpan<Tensor> inputs, bool training)
+    /// <summary>Whether the last forward pass left out the input gradients the model asks for (a training step).</summary>
+    public bool SkippedInputGradients { get; private set; }
+
+    // inputGradients: whether this pass plans the input gradients (the model's wish, unless the caller skips them).
+    private Tensor[] ForwardGraph(ReadOnlySpan<Tensor> inputs, bool training, bool inputGradients)
     {
         GraphExecutor runner = RunnerFor(inputs);
         if (runner != this)
@@ -549,14 +625,13 @@ internal sealed partial class GraphExecutor
                 LargestTrainingBatch = inputs[0].Shape[0];
             }
 
-            runner._inputGradientsWanted = _inputGradientsWanted;
-            return runner.Forward(inputs, training);
+            return runner.ForwardGraph(inputs, training, inputGradients);
         }
 
         _passRows = null;
-        if (!_inferenceCopy && PlanIsStale())
+        if (!_inferenceCopy && PlanIsStale(inputGradients))
         {
-            PlanBackward();
+            PlanBackward(inputGradients);
         }
 
         _inputGradientsReady = false;
@@ -611,6 +686,10 @@ internal sealed partial class GraphExecutor
                 }
 
                 output = step.Instance.Forward(step.InputValues, step.InputMasks, stepTraining);
+                if (step.WarnsOnMask && !step.MaskReported)
+                {
+                    ReportDroppedMask(step);
+                }
             }
             else if (slots.Length == 1)
             {
@@ -648,7 +727,7 @@ internal sealed partial class GraphExecutor
     }
 
     /// <summary>
-    /// Back-propagates through the last <see cref="Forward"/>: accumulates every parameter's gradient. Output k receives
+    /// Back-propagates through the last <see cref="Forward(ReadOnlySpan{Tensor}, bool)"/>: accumulates every parameter's gradient. Output k receives
     /// <paramref name="outputGradients"/>[k] (null: no gradient), which is the gradient with respect to the logits of the
     /// output's final softmax when <paramref name="fromLogits"/>[k] is true (only where <see cref="CanFuse"/>).
     /// </summary>
@@ -961,6 +1040,11 @@ internal sealed partial class GraphExecutor
 
         // The node's fixed mode (Keras' training argument of the call), or null to run in the pass's mode.
         public bool? Training { get; init; }
+
+        // Whether a mask reaching the node stops at its layer (Layer.DestroysMasks), and whether that was reported.
+        public bool WarnsOnMask { get; init; }
+
+        public bool MaskReported { get; set; }
 
         // A zero output gradient for a layer with an activity regularizer whose output no loss reads (a field, for BatchView).
 #pragma warning disable SA1401, CA1051 // A private nested class's buffer, passed by reference.

@@ -125,7 +125,7 @@ public abstract partial class Model
             if (trainingMethod is not null)
             {
                 RequireTrainableParameters(trainingMethod);
-                Executor.RequireInputGradients(trainingMethod);
+                Executor.RequireInputGradients(trainingMethod, skipInputGradients: true);
             }
 
             return data;

@@ -78,7 +78,7 @@ public abstract partial class Model
             {
                 EnsureBuiltFrom(data);
                 RequireTrainableParameters(nameof(Fit));
-                Executor.RequireInputGradients(nameof(Fit));
+                Executor.RequireInputGradients(nameof(Fit), skipInputGradients: true);
                 Trainer trainer = GetTrainer(nameof(Fit));
                 // The trainer sets the shuffle seed once the callbacks are checked (ShuffleSeed).
                 var train = new SourceBatches(data, "training data", stepsPerEpoch, shuffle, seed: 0, continuing: stepsPerEpoch is not null, prefetch,
@@ -171,7 +171,7 @@ public abstract partial class Model
         var batches = new SourceBatches(data, "data", steps, shuffle: false, seed: 0, continuing: false, prefetch, batch => PreparedBatch(trainer, batch, classWeight: null), cancellationToken)
                 { LengthsMayVary = HasVariableInputs };
         TextWriter writer = output ?? Console.Out;
-        var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+        var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer)) { Warnings = Graph.Warnings };
         progress.Begin(batches.Steps);
         Dictionary<string, double> logs = EvaluationLogs(trainer);
 

@@ -14,8 +14,9 @@ public abstract partial class Model
     /// <see cref="Backward"/>. Off by default: a model skips the input gradient of its first layers, which nothing reads
     /// when training. Takes effect at the next <see cref="Forward"/> (whose caches the backward pass reads); turning it
     /// off brings back the model's own plan at the next forward pass. Frozen layers (<see cref="Layer.Trainable"/> false)
-    /// pass the gradient on all the same. While on, <c>Fit</c> and the other training calls compute the input gradients
-    /// too (unused work).
+    /// pass the gradient on all the same. The training steps of <c>Fit</c> and <c>TrainOnBatch</c> leave them out (their
+    /// optimizer step reads only the parameters' gradients, and the results are the same bits): read them after
+    /// <see cref="Backward"/> or <see cref="ComputeGradients"/>.
     /// </summary>
     /// <example>
     /// <code>
@@ -52,13 +53,13 @@ public abstract partial class Model
 
     /// <summary>
     /// dLoss/dInput for each model input, in input order (a tensor shaped as that input's batch), from the last
-    /// <see cref="Backward"/> (also the last training step of <c>Fit</c> or <c>TrainOnBatch</c>), when
-    /// <see cref="ComputesInputGradients"/> was on for the forward pass before it. A gradient that reaches an input along
+    /// <see cref="Backward"/> or <see cref="ComputeGradients"/>, when <see cref="ComputesInputGradients"/> was on for the
+    /// forward pass before it (the training steps of <c>Fit</c> and <c>TrainOnBatch</c> compute none). A gradient that reaches an input along
     /// several paths (a residual connection, an input read by two layers) is summed; an input no gradient reaches gets
     /// zeros. The tensors are the model's buffers, overwritten by the next backward pass: copy what must be kept.
     /// </summary>
     /// <exception cref="InvalidOperationException"><see cref="ComputesInputGradients"/> was off for the last forward pass,
-    /// or no backward pass has run since it.</exception>
+    /// that pass was a training step of <c>Fit</c> or <c>TrainOnBatch</c>, or no backward pass has run since it.</exception>
     public IReadOnlyList<Tensor> InputGradients
     {
         get
@@ -71,9 +72,12 @@ public abstract partial class Model
                     return gradients;
                 }
 
-                throw new InvalidOperationException(!executor.InputGradientsPlanned
-                    ? $"Model '{Name}' computed no input gradients: set ComputesInputGradients = true before Forward (it takes effect at the next forward pass), then call Backward."
-                    : $"Model '{Name}' has no input gradients for its last forward pass: call Backward first.");
+                throw new InvalidOperationException(executor.InputGradientsPlanned
+                    ? $"Model '{Name}' has no input gradients for its last forward pass: call Backward first."
+                    : executor.SkippedInputGradients
+                    ? $"Model '{Name}' computed no input gradients: its last forward pass was a training step (Fit or TrainOnBatch), which leaves them out. Call Forward then Backward, or ComputeGradients, to get them."
+                    : $"Model '{Name}' computed no input gradients: set ComputesInputGradients = true before Forward (it takes effect at the next forward pass), then call Backward."
+                    );
             }
         }
     }

@@ -166,7 +166,7 @@ public abstract partial class Model
 
                 var loader = new BatchLoader(data, batchSize, shuffle: false, seed: 0);
                 TextWriter writer = output ?? Console.Out;
-                var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+                var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer)) { Warnings = Graph.Warnings };
                 progress.Begin(loader.BatchCount);
                 Dictionary<string, double> logs = EvaluationLogs(trainer);
 
@@ -350,7 +350,7 @@ public abstract partial class Model
         {
             Tensor[] gradients = outputGradients.ListOf(Outputs.Count) ?? outputGradients.Resolve(OutputNames, Name, "output gradient", nameof(outputGradients));
             Executor.CheckOutputGradients(gradients);
-            Executor.RequireInputGradients(nameof(Backward));
+            Executor.RequireBackward(nameof(Backward));
             Executor.Backward(gradients, []);
         }
     }
@@ -360,6 +360,8 @@ public abstract partial class Model
     /// losses (weighted) plus weight penalties, and the backward pass, adding dLoss/dParameter to every trainable parameter's
     /// <see cref="Parameter.Gradient"/> (which an optimizer step or <see cref="Parameter.ZeroGradient"/> clears, so two calls
     /// before a step accumulate two batches). Apply them with <c>model.Optimizer.Step(model.Parameters)</c> (or any optimizer).
+    /// With <see cref="ComputesInputGradients"/> on, it also leaves dLoss/dInput in <see cref="InputGradients"/> (adversarial
+    /// training reads them here: <c>Fit</c> and <c>TrainOnBatch</c> compute none).
     /// </summary>
     /// <param name="x">One batch per input.</param>
     /// <param name="y">One batch of targets per output.</param>
@@ -374,13 +376,14 @@ public abstract partial class Model
         using (_gate.EnterExclusive())
         {
             Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), checkFinite: false);
+            Executor.RequireInputGradients(nameof(ComputeGradients), skipInputGradients: false);
             Trainer trainer = GetTrainer(nameof(ComputeGradients));
             if (WeightsPerSample(trainer, batch, classWeight: null, sampleWeight) is Tensor weights)
             {
                 batch = [.. batch, weights];
             }
 
-            return trainer.ComputeGradients(batch, updateMetrics: false);
+            return trainer.ComputeGradients(batch, updateMetrics: false, skipInputGradients: false);
         }
     }
 

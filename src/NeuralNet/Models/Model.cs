@@ -518,6 +518,7 @@ public abstract partial class Model
         }
 
         executor.SyncInstances();
+        executor.ReportSureMaskDrops();
         ApplyInputGradientSetting(executor);
         Volatile.Write(ref _parameterSet, ParameterSet.Collect(layers, executor.ParameterSetStamp()));
         _executor = executor;

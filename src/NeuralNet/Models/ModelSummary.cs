@@ -9,7 +9,8 @@ namespace NeuralNet.Models;
 /// parameter totals with their sizes in memory. A chain (a <see cref="Sequential"/>, or a functional model in which no
 /// layer takes several inputs, no two layers sit at the same depth and no layer is called twice) gets the columns
 /// Layer (type) | Output Shape | Param # (cell widths 33, 24, 15); any other graph also gets "Connected to", the inbound
-/// tensors of each layer as <c>layer[node][tensor]</c> (cell widths 21, 19, 12, 19).
+/// tensors of each layer as <c>layer[node][tensor]</c> (cell widths 21, 19, 12, 19). The model's
+/// <see cref="Model.Warnings"/> follow the totals, one line each.
 /// </summary>
 internal static class ModelSummary
 {
@@ -71,6 +72,12 @@ internal static class ModelSummary
         if (optimizerBuilt)
         {
             AppendTotal(sb, "Optimizer params", optimizerCount, optimizerBytes);
+        }
+
+        // Not part of Keras' summary (Keras prints its warnings as the layers are called): the model's warnings, one a line.
+        foreach (ModelWarning warning in model.Warnings)
+        {
+            sb.Append(" Warning: ").Append(warning.Message).Append('\n');
         }
 
         return sb.ToString();

@@ -13,6 +13,8 @@ namespace NeuralNet.Training;
 /// bar coloured as Keras does; when the output is redirected (or not the console) it writes only the final line of
 /// each epoch. Verbose 2 writes one line per epoch in Keras' compact form
 /// (<c>1407/1407 - 4s - 3ms/step - accuracy: ...</c>). Verbose 0 writes nothing. Redraws reuse one buffer.
+/// Given the model's warnings (<see cref="Models.Model.Warnings"/>), verbose 1 and 2 write each one once, on a line of
+/// its own before a run starts or after its final line (a warning a pass found shows after the epoch that found it).
 /// </remarks>
 internal sealed class ProgressBar
 {
@@ -38,6 +40,9 @@ internal sealed class ProgressBar
         _interactive = interactive;
     }
 
+    /// <summary>The model's warnings, written once each between runs; null for none.</summary>
+    public Models.ModelWarningLog? Warnings { get; init; }
+
     /// <summary>Whether the writer is the console and the console is a terminal (not redirected).</summary>
     public static bool IsInteractive(TextWriter writer) =>
         ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
@@ -47,6 +52,7 @@ internal sealed class ProgressBar
     {
         if (_verbose > 0)
         {
+            Warnings?.WriteNew(_writer);
             _writer.Write(string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}/{epochs}\n"));
         }
 
@@ -57,6 +63,11 @@ internal sealed class ProgressBar
     /// yet (a stream), shown as Keras does (<c>12/Unknown</c>) until the run ends.</summary>
     public void Begin(int steps)
     {
+        if (_verbose > 0)
+        {
+            Warnings?.WriteNew(_writer);
+        }
+
         _target = steps;
         _current = 0;
         _start = Stopwatch.GetTimestamp();
@@ -147,6 +158,7 @@ internal sealed class ProgressBar
 
         _line.Append('\n');
         _writer.Write(_line);
+        Warnings?.WriteNew(_writer);
         _writer.Flush();
     }
 

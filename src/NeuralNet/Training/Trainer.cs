@@ -74,7 +74,7 @@ internal sealed class Trainer
     /// <summary>One training step on a batch (inputs, then targets): returns the total loss plus penalties; updates the metrics.</summary>
     public float TrainStep(ReadOnlySpan<Tensor> batch)
     {
-        float loss = ComputeGradients(batch, updateMetrics: true);
+        float loss = ComputeGradients(batch, updateMetrics: true, skipInputGradients: true);
         _settings.Optimizer.ParameterPath = _model.ParameterPathLookup;
         _settings.Optimizer.Step(_parameterSet.All);
         return loss;
@@ -83,18 +83,20 @@ internal sealed class Trainer
     /// <summary>
     /// Forward in training mode, the weighted losses plus penalties and the layers' added losses, and the backward pass with
     /// the penalties' gradients (each layer that added a loss adds its gradient in its own backward pass):
-    /// every parameter's gradient holds dLoss/dParameter afterwards. Returns the loss.
+    /// every parameter's gradient holds dLoss/dParameter afterwards. Returns the loss. With
+    /// <paramref name="skipInputGradients"/> (a training step, whose optimizer step reads only the parameters' gradients),
+    /// the pass leaves out the input gradients <see cref="Model.ComputesInputGradients"/> asks for.
     /// </summary>
-    public float ComputeGradients(ReadOnlySpan<Tensor> batch, bool updateMetrics)
+    public float ComputeGradients(ReadOnlySpan<Tensor> batch, bool updateMetrics, bool skipInputGradients)
     {
         // Before the forward pass: a refused step must not have moved a moving statistic or a random stream.
-        _executor.RequireInputGradients("a training step");
+        _executor.RequireInputGradients("a training step", skipInputGradients);
         _parameterSet = _model.CurrentParameters();
         ReadOnlySpan<Tensor> inputs = batch[.._inputCount];
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         Tensor? batchWeights = WeightsOf(batch);
         ReadOnlySpan<float> sampleWeights = PerSampleWeights(batchWeights);
-        Tensor[] outputs = _executor.Forward(inputs, training: true);
+        Tensor[] outputs = _executor.Forward(inputs, training: true, skipInputGradients);
         PrepareMasks(outputs, targets, sampleWeights, batchWeights);
         float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_parameterSet.Regularized) + _executor.ActivityLoss + _executor.AddedLoss;
         if (updateMetrics)
@@ -184,7 +186,7 @@ internal sealed class Trainer
         CheckCallbacks(callbacks);
         var history = new History();
         _model.StopTraining = false;
-        var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer));
+        var progress = new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer)) { Warnings = _executor.Graph.Warnings };
         var empty = new Dictionary<string, double>(StringComparer.Ordinal);
         var batchLogs = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (string key in _settings.LogKeys)

@@ -328,7 +328,9 @@ public class LambdaTests
         var layer = new Lambda(LambdaFunctions.Square, name: "sq");
         layer.Forward(TestData.Normal(19, 1f, 2, 3), training: true);
         var ex = Assert.Throws<InvalidOperationException>(() => layer.Backward(Tensor.Ones(2, 3)));
-        Assert.Contains("Lambda 'sq' has no gradient function", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            "Lambda 'sq' has no gradient function, so Backward cannot compute the gradient with respect to its input (NeuralNet has no automatic differentiation): pass gradient: to the Lambda.",
+            ex.Message);
     }
 
     // Pairs of 6-feature vectors: "same" (1) pairs are a vector and a slightly perturbed copy, the others unrelated.

@@ -10,7 +10,7 @@ namespace NeuralNet.Layers;
 /// <remarks>
 /// <para>Shapes, ids, <c>numSegments</c> and <c>sorted</c> are as for <see cref="SegmentSum"/>. A segment no id names holds
 /// <see cref="float.MinValue"/> (-3.4028235e38), as with Keras' default TensorFlow backend (<c>unsorted_segment_max</c>
-/// gives the lowest value of the type; the JAX backend gives -inf, the PyTorch one 0).</para>
+/// gives the lowest value of the type; the JAX and PyTorch backends give -inf).</para>
 /// <para>Backward, a segment's gradient goes to the entries that hold its maximum, split evenly among ties (as
 /// TensorFlow's gradient of <c>unsorted_segment_max</c> splits it); an empty segment's goes nowhere and the ids get none
 /// (null). One thread, in id order: the same bits whatever the thread count. Keras' operation takes no masks: the layer

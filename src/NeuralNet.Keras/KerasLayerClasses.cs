@@ -96,10 +96,20 @@ internal static class KerasLayerClasses
             // A Keras program calls tf.nn.depth_to_space in a Lambda (a TFOpLambda in tf.keras), whose Python code a .keras config cannot hold.
             DepthToSpace or SpaceToDepth => $"has no Keras layer (Keras code calls tf.nn.{(layer is DepthToSpace ? "depth_to_space" : "space_to_depth")} in a Lambda, which a .keras file cannot hold)",
             PositionEmbedding => "is KerasHub's keras_hub.layers.PositionEmbedding, not a layer of Keras' own (keras.layers has no such class)",
+            // Keras' ops.take and ops.segment_* treat the batch axis as any other: its ids would index the whole batch.
+            Take or SegmentSum or SegmentMax => $"gathers or segments each sample on its own (its indices carry the batch axis, as TensorFlow's gather with batch_dims=1), which Keras' ops.{KerasOperationName(layer)} does not: applied to the whole batch, its indices would reach across samples (keras.layers has no such class either)",
+            TakeAlongAxis => "is Keras' ops.take_along_axis, which NeuralNet.Keras does not write as an operation yet (keras.layers has no such class)",
             _ => "has no Keras 3 layer that reads its config and weights (keras.layers has no such class)",
         };
         throw new NotSupportedException(weightsOnly
             ? $"Layer '{layer.Name}' ({layer.TypeName}) {why}, so no Keras model could take a .weights.h5 file written for it (Keras' load_weights reads the file into the same model built in Keras). Nothing was written; save the weights with Model.SaveWeights instead (NeuralNet's own format keeps every layer's)."
             : $"Layer '{layer.Name}' ({layer.TypeName}) {why}, so Keras could not load a .keras file holding it. Nothing was written; save the model with Model.Save instead (NeuralNet's own format keeps every layer).");
     }
+
+    private static string KerasOperationName(Layer layer) => layer switch
+    {
+        Take => "take",
+        SegmentSum => "segment_sum",
+        _ => "segment_max",
+    };
 }

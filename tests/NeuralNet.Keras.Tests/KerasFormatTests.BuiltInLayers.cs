@@ -51,9 +51,15 @@ public sealed partial class KerasFormatTests
         [typeof(DepthToSpace)] = () => Around(new Input(4, 4, 8, name: "x"), new DepthToSpace(2, name: "odd")),
         [typeof(SpaceToDepth)] = () => Around(new Input(4, 4, 1, name: "x"), new SpaceToDepth(2, name: "odd")),
         [typeof(PositionEmbedding)] = () => Around(new Input([null, 4], "x"), new PositionEmbedding(16, name: "odd")),
+        [typeof(Take)] = () => AroundTwo(new Input(5, 3, name: "x"), new Input(4, name: "i"), new Take(1, name: "odd")),
+        [typeof(TakeAlongAxis)] = () => AroundTwo(new Input(5, 3, name: "x"), new Input(2, 3, name: "i"), new TakeAlongAxis(1, name: "odd")),
+        [typeof(SegmentSum)] = () => AroundTwo(new Input(5, 3, name: "x"), new Input(5, name: "i"), new SegmentSum(2, name: "odd")),
+        [typeof(SegmentMax)] = () => AroundTwo(new Input(5, 3, name: "x"), new Input(5, name: "i"), new SegmentMax(2, name: "odd")),
     };
 
     private static Functional Around(Input input, Layer layer) => new(input, layer.Call(input), name: "around", seed: 1);
+
+    private static Functional AroundTwo(Input data, Input indices, Layer layer) => new([data, indices], layer.Call(data, indices), name: "around", seed: 1);
 
     [Fact]
     public void Every_registered_built_in_layer_is_a_keras_class_an_operation_or_refused_by_SaveModel()

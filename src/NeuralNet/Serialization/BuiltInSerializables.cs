@@ -164,6 +164,10 @@ internal static class BuiltInSerializables
         SerializationRegistry.AddBuiltIn("ElementwiseMath", ElementwiseMath.FromConfig);
         SerializationRegistry.AddBuiltIn("Clip", Clip.FromConfig);
         SerializationRegistry.AddBuiltIn("Reduce", Reduce.FromConfig);
+        SerializationRegistry.AddBuiltIn("Take", Take.FromConfig);
+        SerializationRegistry.AddBuiltIn("TakeAlongAxis", TakeAlongAxis.FromConfig);
+        SerializationRegistry.AddBuiltIn("SegmentSum", SegmentSum.FromConfig);
+        SerializationRegistry.AddBuiltIn("SegmentMax", SegmentMax.FromConfig);
         SerializationRegistry.AddBuiltIn("RepeatVector", RepeatVector.FromConfig);
         SerializationRegistry.AddBuiltIn("Identity", Identity.FromConfig);
         SerializationRegistry.AddBuiltIn("Lambda", Lambda.FromConfig);

@@ -126,6 +126,24 @@ public class ModelWarningsTests
     }
 
     [Fact]
+    public void Warnings_GatherAndSegmentOperationsOnAMaskedInput_AreNotNamed()
+    {
+        // Keras' ops.take / ops.segment_sum take no masks and warn of none; the mask stops there silently.
+        var ids = new Input(new TensorShape(6), name: "ids");
+        var picks = new Input(new TensorShape(3), name: "picks");
+        var segments = new Input(new TensorShape(6), name: "segments");
+        SymbolicTensor e = new Embedding(10, 4, maskZero: true, name: "embedding").Call(ids);
+        SymbolicTensor taken = new Take(1, name: "take").Call(e, picks);
+        SymbolicTensor summed = new SegmentSum(2, name: "segment_sum").Call(e, segments);
+        SymbolicTensor output = new Concatenate(axis: 1, name: "join").Call(taken, summed);
+        var model = new Functional([ids, picks, segments], output, name: "m", seed: 2);
+
+        Assert.Empty(model.Warnings);
+        model.Predict([Tensor.FromArray([1f, 2, 0, 0, 3, 4], 1, 6), Tensor.FromArray([0f, 1, 5], 1, 3), Tensor.FromArray([0f, 0, 1, 1, 1, 0], 1, 6)]);
+        Assert.Empty(model.Warnings);
+    }
+
+    [Fact]
     public void Warnings_AfterMaskingInAFunctionalModel_FoundWhenTheModelIsCreated()
     {
         var x = new Input(new TensorShape(5, 3), name: "x");

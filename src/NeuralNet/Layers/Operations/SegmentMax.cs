@@ -35,6 +35,9 @@ public sealed class SegmentMax : MultiInputLayer
     public SegmentMax(int numSegments, bool sorted = false, string? name = null)
         : base(name)
     {
+        // Keras' operation takes no masks and warns of none: a mask stops here without a Model.Warnings entry.
+        DropsMasks = true;
+
         NumSegments = Segments.CheckNumSegments(numSegments, nameof(SegmentMax));
         Sorted = sorted;
     }

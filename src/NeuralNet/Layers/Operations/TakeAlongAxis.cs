@@ -40,6 +40,9 @@ public sealed class TakeAlongAxis : MultiInputLayer
     public TakeAlongAxis(int axis, string? name = null)
         : base(name)
     {
+        // Keras' operation takes no masks and warns of none: a mask stops here without a Model.Warnings entry.
+        DropsMasks = true;
+
         if (axis == 0)
         {
             throw new ArgumentOutOfRangeException(nameof(axis), axis, "TakeAlongAxis expects a sample axis (1, 2, ..., or negative from the end): each sample picks from its own data, so the batch axis 0 cannot be picked along. Received: axis=0.");

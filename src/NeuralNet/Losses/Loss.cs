@@ -9,6 +9,7 @@ namespace NeuralNet.Losses;
 public abstract class Loss
 {
     private bool? _writesEntries;
+    private bool? _writesPerSample;
 
     /// <summary>Creates a loss that reduces by <see cref="LossReduction.SumOverBatchSize"/>, the mean over the batch.</summary>
     protected Loss()
@@ -178,6 +179,18 @@ public abstract class Loss
     internal virtual string? RefusesEntryWeights(int rank) => IsBuiltIn || WritesEntries
         ? null
         : $"{GetType().Name} ('{Name}') is a loss of your own without per-entry values: override Loss.ComputePerEntry to write the loss of each entry (each row of the last axis; their mean equal to Compute) so that weights per entry can weigh them, or give one weight per sample";
+
+    /// <summary>
+    /// Whether the loss writes per-sample values, a built-in one or one of your own that overrides
+    /// <see cref="ComputePerSample"/>, so that sample weights can weigh them. Found once: the weight checks of every
+    /// <c>TrainOnBatch</c> ask, and a warm call allocates nothing.
+    /// </summary>
+    internal bool WritesPerSample => _writesPerSample ??= DeclaresComputePerSample();
+
+    // The reflection only asks where ComputePerSample is declared; the trimmer keeps every override of a method called virtually.
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Reads the declaring type of a virtual method that is always kept.")]
+    private bool DeclaresComputePerSample() =>
+        GetType().GetMethod(nameof(ComputePerSample), [typeof(Tensor), typeof(Tensor), typeof(Span<float>)])!.DeclaringType != typeof(Loss);
 
     /// <summary>
     /// Whether this is a loss of your own that overrides <see cref="ComputePerEntry"/>, so it takes an output mask. Found

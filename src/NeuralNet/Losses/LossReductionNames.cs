@@ -33,8 +33,10 @@ internal static class LossReductionNames
 
     /// <summary>
     /// The factor that turns the plain mean of the weighted entries, (1/entries)·Σ w·loss, into the reduction, for a batch
-    /// without a mask: <paramref name="entries"/> for a sum; samples / Σ w for <c>mean_with_sample_weight</c> with sample
-    /// weights (the weights of a sample's steps are its own, so Σ over entries is steps·Σ w); 1 otherwise.
+    /// without a mask: <paramref name="entries"/> for a sum; entries / Σ w for <c>mean_with_sample_weight</c> with sample
+    /// weights, so the loss is Σ w·loss / Σ w with Σ w the sum of the weights as given, one per sample (Keras'
+    /// <c>reduce_values</c> sums the (batch, 1) weights it broadcast over a sample's steps without broadcasting them);
+    /// 1 otherwise.
     /// </summary>
     public static double Unmasked(LossReduction reduction, int entries, ReadOnlySpan<float> sampleWeights)
     {
@@ -55,7 +57,7 @@ internal static class LossReductionNames
         }
 
         // Keras' divide_no_nan: weights that sum to 0 give a loss of 0.
-        return total == 0 ? 0 : sampleWeights.Length / total;
+        return total == 0 ? 0 : entries / total;
     }
 
     /// <summary>

@@ -162,7 +162,8 @@ internal static class OverlapLoss
             return 1;
         }
 
-        return reduction == LossReduction.Sum ? sampleWeights.Length : LossReductionNames.Unmasked(reduction, 1, sampleWeights);
+        // One value for the whole batch, which Keras broadcasts against the weights: a value per sample in effect.
+        return reduction == LossReduction.Sum ? sampleWeights.Length : LossReductionNames.Unmasked(reduction, sampleWeights.Length, sampleWeights);
     }
 
     /// <summary>The refusal of an output mask (Keras cannot broadcast a (batch, steps) mask against these values either).</summary>

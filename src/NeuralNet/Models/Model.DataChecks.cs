@@ -9,6 +9,10 @@ namespace NeuralNet.Models;
 // finite values, all before anything is trained.
 public abstract partial class Model
 {
+    // CheckedData's array for TrainOnBatch and TestOnBatch, and the target shapes the losses and metrics accepted last.
+    private Tensor[] _checkedData = [];
+    private readonly ValidatedTargetShapes _validatedTargets = new();
+
     /// <summary>Checks that the inputs fit the model (building a <see cref="Sequential"/> first if needed); returns them in input order.</summary>
     private protected virtual void EnsureBuilt(Tensor[] inputs, string parameterName)
     {
@@ -114,14 +118,16 @@ public abstract partial class Model
     }
 
     // Inputs then targets, checked against the model, the losses and the metrics, with the same number of samples.
-    // With trainingMethod, a model whose parameters are all frozen is refused too (after the build it may need).
-    private Tensor[] CheckedData(ModelData x, ModelData y, string xName, string yName, bool checkFinite = true, string? trainingMethod = null)
+    // With trainingMethod, a model whose parameters are all frozen is refused too (after the build it may need). With
+    // reuse, the array is the model's own, overwritten by the next such call (TrainOnBatch and TestOnBatch allocate nothing
+    // once warm); clear it with ReleaseBatchArrays.
+    private Tensor[] CheckedData(ModelData x, ModelData y, string xName, string yName, bool checkFinite = true, string? trainingMethod = null, bool reuse = false)
     {
         bool wasBuilt = IsBuilt;
         Tensor[] inputs = CheckedInputs(x, xName, out string[]? inputKeys);
         try
         {
-            Tensor[] data = CheckedTargets(inputs, inputKeys, y, xName, yName, checkFinite);
+            Tensor[] data = CheckedTargets(inputs, inputKeys, y, xName, yName, checkFinite, reuse);
             if (trainingMethod is not null)
             {
                 RequireTrainableParameters(trainingMethod);
@@ -138,11 +144,19 @@ public abstract partial class Model
         }
     }
 
-    private Tensor[] CheckedTargets(Tensor[] inputs, string[]? inputKeys, ModelData y, string xName, string yName, bool checkFinite)
+    private Tensor[] CheckedTargets(Tensor[] inputs, string[]? inputKeys, ModelData y, string xName, string yName, bool checkFinite, bool reuse)
     {
         Trainer trainer = GetTrainer("Fit");
-        Tensor[] targets = [.. y.Resolve(OutputNames, Name, "target", yName)];
+        Tensor[] given = y.ListOf(Outputs.Count) ?? y.Resolve(OutputNames, Name, "target", yName);
         string[]? targetKeys = y.IsByName ? [.. OutputNames] : null;
+
+        // Inputs then targets in one array, the caller's list left as it was (a target of one value per sample is viewed
+        // as a column here only).
+        int count = inputs.Length + given.Length;
+        Tensor[] data = !reuse ? new Tensor[count] : _checkedData.Length == count ? _checkedData : (_checkedData = new Tensor[count]);
+        inputs.CopyTo(data, 0);
+        given.CopyTo(data, inputs.Length);
+        Span<Tensor> targets = data.AsSpan(inputs.Length);
         TensorShape[] outputShapes = Executor.OutputShapesFor(inputs);
         int samples = inputs[0].Shape[0];
         if (samples == 0)
@@ -152,11 +166,10 @@ public abstract partial class Model
 
         for (int k = 0; k < targets.Length; k++)
         {
-            string name = Label(yName, targetKeys, k, targets.Length);
             Tensor target = targets[k];
             if (target.Rank == 0 || target.Shape[0] != samples)
             {
-                throw new ArgumentException($"{Label(xName, inputKeys, 0, inputs.Length)} has {samples} samples {inputs[0].Shape} but {name} has {(target.Rank > 0 ? target.Shape[0] : 0)} {target.Shape}; the first axes must match.", yName);
+                throw new ArgumentException($"{Label(xName, inputKeys, 0, inputs.Length)} has {samples} samples {inputs[0].Shape} but {Label(yName, targetKeys, k, targets.Length)} has {(target.Rank > 0 ? target.Shape[0] : 0)} {target.Shape}; the first axes must match.", yName);
             }
 
             TensorShape outputShape = outputShapes[k];
@@ -166,11 +179,21 @@ public abstract partial class Model
                 target = targets[k] = target.Reshape(samples, 1);
             }
 
-            TensorShape targetShape = target.Shape.DropFirst();
-            trainer.Settings.Losses[k]?.ValidateShapes(outputShape, targetShape);
-            foreach (Metric metric in trainer.Settings.Metrics[k].Concat(trainer.Settings.WeightedMetrics[k]))
+            if (!_validatedTargets.Matches(trainer, k, outputShape, target.Shape))
             {
-                metric.ValidateShapes(outputShape, targetShape);
+                TensorShape targetShape = target.Shape.DropFirst();
+                trainer.Settings.Losses[k]?.ValidateShapes(outputShape, targetShape);
+                foreach (Metric metric in trainer.Settings.Metrics[k])
+                {
+                    metric.ValidateShapes(outputShape, targetShape);
+                }
+
+                foreach (Metric metric in trainer.Settings.WeightedMetrics[k])
+                {
+                    metric.ValidateShapes(outputShape, targetShape);
+                }
+
+                _validatedTargets.Remember(trainer, k, outputShape, target.Shape);
             }
         }
 
@@ -189,14 +212,19 @@ public abstract partial class Model
                 // before any step, rather than in the batch that holds them after earlier steps changed the weights.
                 TensorShape outputShape = outputShapes[k];
                 trainer.Settings.Losses[k]?.ValidateTargets(targets[k], outputShape);
-                foreach (Metric metric in trainer.Settings.Metrics[k].Concat(trainer.Settings.WeightedMetrics[k]))
+                foreach (Metric metric in trainer.Settings.Metrics[k])
+                {
+                    metric.ValidateTargets(targets[k], outputShape);
+                }
+
+                foreach (Metric metric in trainer.Settings.WeightedMetrics[k])
                 {
                     metric.ValidateTargets(targets[k], outputShape);
                 }
             }
         }
 
-        return [.. inputs, .. targets];
+        return data;
     }
 
     private Tensor[] ResolveInputs(ModelData x, string parameterName)

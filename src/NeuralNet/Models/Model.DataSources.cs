@@ -356,7 +356,8 @@ public abstract partial class Model
         }
 
         Tensor[] data = CheckedData(batch.X, batch.Y, "x", "y");
-        return WeightsPerSample(trainer, data, classWeight, batch.SampleWeight) is Tensor weights ? [.. data, weights] : data;
+        ReadOnlySpan<Tensor> weights = BatchWeights(trainer, data, classWeight, batch.SampleWeight);
+        return weights.IsEmpty ? data : [.. data, .. weights];
     }
 
     // A model that learns its input shape from data (a Sequential without an InputLayer) is built from an indexable

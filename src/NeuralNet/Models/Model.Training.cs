@@ -42,13 +42,19 @@ public abstract partial class Model
     /// <param name="sampleWeight">Non-negative weights (Keras' <c>sample_weight</c>): one per training sample, (samples), each
     /// output's loss becoming sum(weight × per-sample loss) / batch size (for Keras' default reduction; see docs/losses.md for
     /// the others); or one per entry of the losses' values, (samples, ...) broadcasting to them, such as (samples, steps) for
-    /// a (samples, steps, classes) output, each value weighted and the sum divided by the number of values (docs/training.md). With <paramref name="validationSplit"/> the held-out
+    /// a (samples, steps, classes) output, each value weighted and the sum divided by the number of values (docs/training.md).
+    /// One tensor weighs every output; for a model with several outputs, a list with one tensor per output in output order
+    /// or a dictionary by output name weighs each output's loss and weighted metrics by its own tensor (Keras'
+    /// <c>sample_weight</c> as a list or dict), an output the dictionary does not name left unweighted. With <paramref name="validationSplit"/> the held-out
     /// samples keep their weights, so <c>val_loss</c> is weighted too. Only the <c>weightedMetrics</c> of <c>Compile</c> receive
     /// the weights (Keras' <c>metrics</c> are not weighted).</param>
     /// <param name="validationFreq">Validate after every n-th epoch only (Keras' <c>validation_freq</c>): epochs n - 1, 2n - 1, ...
     /// (0-based), so 2 validates after the 2nd, 4th, ... epoch. The other epochs' logs and <see cref="History"/> hold no
     /// <c>val_</c> quantities (<see cref="History.EpochsOf"/> says which epochs do), and callbacks monitoring one skip those
     /// epochs, as Keras' do. At least 1.</param>
+    /// <param name="validationSampleWeight">Weights for <paramref name="validationData"/>, in any form <paramref name="sampleWeight"/>
+    /// takes (Keras' <c>validation_data=(x, y, sample_weight)</c>): <c>val_loss</c> and the <c>val_</c> weighted metrics are
+    /// then what <c>Evaluate</c> gives with these weights. Null for none; refused without <paramref name="validationData"/>.</param>
     /// <param name="cancellationToken">Checked before every batch; on cancellation the model keeps the weights of the last
     /// completed step and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <returns>Per-epoch <c>loss</c> (mean over the epoch's samples, plus weight penalties), per-output losses when there are
@@ -73,8 +79,9 @@ public abstract partial class Model
         TextWriter? output = null,
         int initialEpoch = 0,
         ClassWeights? classWeight = null,
-        Tensor? sampleWeight = null,
+        ModelData? sampleWeight = null,
         int validationFreq = 1,
+        ModelData? validationSampleWeight = null,
         CancellationToken cancellationToken = default)
     {
         ValidateFitArguments(epochs, initialEpoch, verbose, validationFreq);
@@ -89,14 +96,18 @@ public abstract partial class Model
             throw new ArgumentException("Give either validationSplit or validationData, not both.", nameof(validationData));
         }
 
+        if (validationSampleWeight is not null && validationData is null)
+        {
+            throw new ArgumentException("validationSampleWeight weighs validationData, which was not given (with validationSplit the held-out samples keep their sampleWeight).", nameof(validationSampleWeight));
+        }
+
         using (_gate.EnterExclusive())
         {
             Tensor[] train = CheckedData(x, y, nameof(x), nameof(y), trainingMethod: nameof(Fit));
             Trainer trainer = GetTrainer(nameof(Fit));
-            if (WeightsPerSample(trainer, train, classWeight, sampleWeight) is Tensor weights)
-            {
-                train = [.. train, weights];
-            }
+            ReadOnlySpan<Tensor> weights = BatchWeights(trainer, train, classWeight, sampleWeight);
+            int weightCount = weights.Length;
+            train = [.. train, .. weights];
 
             Tensor[]? validation = null;
             if (validationSplit > 0)
@@ -114,12 +125,14 @@ public abstract partial class Model
                 if (classWeight is not null)
                 {
                     // Keras applies class weights to the training data only; sample weights are split with the data.
-                    validation = validation[..^1];
+                    validation = validation[..^weightCount];
                 }
             }
             else if (validationData is (ModelData vx, ModelData vy))
             {
+                // Keras' validation_data=(x, y, sample_weight): weighted as Evaluate(x, y, sampleWeight) weighs them.
                 validation = CheckedData(vx, vy, "validationData.X", "validationData.Y");
+                validation = [.. validation, .. BatchWeights(trainer, validation, classWeight: null, validationSampleWeight, nameof(validationSampleWeight))];
             }
 
             // The trainer sets the shuffle seed once the callbacks are checked (ShuffleSeed).
@@ -137,7 +150,7 @@ public abstract partial class Model
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <param name="verbose">0 silent, 1 progress bar, 2 one line.</param>
     /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
-    /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values; null for none.</param>
+    /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values, for every output or by output; null for none.</param>
     /// <param name="callbacks">Callbacks whose test events run around the evaluation and its batches (Keras' <c>callbacks</c>); null for none.</param>
     /// <param name="cancellationToken">Checked before every batch; the model is unchanged either way.</param>
     /// <returns><c>loss</c> and every logged quantity by name.</returns>
@@ -146,7 +159,7 @@ public abstract partial class Model
     /// weight is negative, not finite or of the wrong length, or a callback is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or <paramref name="verbose"/> is not 0, 1 or 2.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, int verbose = 1, TextWriter? output = null, Tensor? sampleWeight = null, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
+    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, int verbose = 1, TextWriter? output = null, ModelData? sampleWeight = null, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
     {
         RequireCompiled(nameof(Evaluate));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -159,10 +172,7 @@ public abstract partial class Model
             {
                 Tensor[] data = CheckedData(x, y, nameof(x), nameof(y));
                 Trainer trainer = GetTrainer(nameof(Evaluate));
-                if (WeightsPerSample(trainer, data, classWeight: null, sampleWeight) is Tensor weights)
-                {
-                    data = [.. data, weights];
-                }
+                data = [.. data, .. BatchWeights(trainer, data, classWeight: null, sampleWeight)];
 
                 var loader = new BatchLoader(data, batchSize, shuffle: false, seed: 0);
                 TextWriter writer = output ?? Console.Out;
@@ -370,7 +380,7 @@ public abstract partial class Model
     /// <returns>The loss, penalties and the layers' added losses (<see cref="AddedLoss"/>) included.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or the weights do not fit the outputs.</exception>
-    public float ComputeGradients(ModelData x, ModelData y, Tensor? sampleWeight = null)
+    public float ComputeGradients(ModelData x, ModelData y, ModelData? sampleWeight = null)
     {
         RequireCompiled(nameof(ComputeGradients));
         using (_gate.EnterExclusive())
@@ -378,10 +388,7 @@ public abstract partial class Model
             Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), checkFinite: false);
             Executor.RequireInputGradients(nameof(ComputeGradients), skipInputGradients: false);
             Trainer trainer = GetTrainer(nameof(ComputeGradients));
-            if (WeightsPerSample(trainer, batch, classWeight: null, sampleWeight) is Tensor weights)
-            {
-                batch = [.. batch, weights];
-            }
+            batch = [.. batch, .. BatchWeights(trainer, batch, classWeight: null, sampleWeight)];
 
             return trainer.ComputeGradients(batch, updateMetrics: false, skipInputGradients: false);
         }
@@ -394,26 +401,29 @@ public abstract partial class Model
     /// </summary>
     /// <param name="x">One batch per input, as for <c>Fit</c>.</param>
     /// <param name="y">One batch of targets per output.</param>
-    /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values; null for none.</param>
+    /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values, for every output or by output; null for none.</param>
     /// <param name="classWeight">Weights by class, as for <c>Fit</c>; null for none.</param>
     /// <returns><c>loss</c> (the mean per sample of the batch losses since the last reset, penalties included) and every metric, by name;
     /// a view the model reuses, overwritten by the next batch call.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled, or every one of its parameters is in a frozen layer (checked when the call starts: a callback that unfreezes layers later does not help).</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or contain NaN or infinity.</exception>
-    public IReadOnlyDictionary<string, double> TrainOnBatch(ModelData x, ModelData y, Tensor? sampleWeight = null, ClassWeights? classWeight = null)
+    public IReadOnlyDictionary<string, double> TrainOnBatch(ModelData x, ModelData y, ModelData? sampleWeight = null, ClassWeights? classWeight = null)
     {
         RequireCompiled(nameof(TrainOnBatch));
         Optimizer!.CheckCanStep();
         using (_gate.EnterExclusive())
         {
-            Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), trainingMethod: nameof(TrainOnBatch));
-            Trainer trainer = GetTrainer(nameof(TrainOnBatch));
-            if (WeightsPerSample(trainer, batch, classWeight, sampleWeight) is Tensor weights)
+            try
             {
-                batch = [.. batch, weights];
+                Tensor[] data = CheckedData(x, y, nameof(x), nameof(y), trainingMethod: nameof(TrainOnBatch), reuse: true);
+                Trainer trainer = GetTrainer(nameof(TrainOnBatch));
+                Tensor[] batch = WithWeights(data, BatchWeights(trainer, data, classWeight, sampleWeight));
+                return BatchLogs(trainer, trainer.TrainStep(batch), batch[0].Shape[0]);
             }
-
-            return BatchLogs(trainer, trainer.TrainStep(batch), batch[0].Shape[0]);
+            finally
+            {
+                ReleaseBatchArrays();
+            }
         }
     }
 
@@ -423,23 +433,26 @@ public abstract partial class Model
     /// </summary>
     /// <param name="x">One batch per input.</param>
     /// <param name="y">One batch of targets per output.</param>
-    /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values; null for none.</param>
+    /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values, for every output or by output; null for none.</param>
     /// <returns><c>loss</c> and every metric by name, a view the model reuses.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or contain NaN or infinity.</exception>
-    public IReadOnlyDictionary<string, double> TestOnBatch(ModelData x, ModelData y, Tensor? sampleWeight = null)
+    public IReadOnlyDictionary<string, double> TestOnBatch(ModelData x, ModelData y, ModelData? sampleWeight = null)
     {
         RequireCompiled(nameof(TestOnBatch));
         using (_gate.EnterExclusive())
         {
-            Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y));
-            Trainer trainer = GetTrainer(nameof(TestOnBatch));
-            if (WeightsPerSample(trainer, batch, classWeight: null, sampleWeight) is Tensor weights)
+            try
             {
-                batch = [.. batch, weights];
+                Tensor[] data = CheckedData(x, y, nameof(x), nameof(y), reuse: true);
+                Trainer trainer = GetTrainer(nameof(TestOnBatch));
+                Tensor[] batch = WithWeights(data, BatchWeights(trainer, data, classWeight: null, sampleWeight));
+                return BatchLogs(trainer, trainer.TestStep(batch), batch[0].Shape[0]);
             }
-
-            return BatchLogs(trainer, trainer.TestStep(batch), batch[0].Shape[0]);
+            finally
+            {
+                ReleaseBatchArrays();
+            }
         }
     }
 
@@ -737,98 +750,6 @@ public abstract partial class Model
         if (verbose is < 0 or > 2)
         {
             throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch).");
-        }
-    }
-
-    // The weights from sampleWeight (one per sample, or per entry of the losses' values) or classWeight (one per sample),
-    // checked before anything changes; null when neither is given.
-    // The reflection only asks where ComputePerSample is declared; the trimmer keeps every override of a method called virtually.
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Reads the declaring type of a virtual method that is always kept.")]
-    private Tensor? WeightsPerSample(Trainer trainer, Tensor[] data, ClassWeights? classWeight, Tensor? sampleWeight)
-    {
-        if (classWeight is null && sampleWeight is null)
-        {
-            return null;
-        }
-
-        if (classWeight is not null && sampleWeight is not null)
-        {
-            throw new ArgumentException("Give either classWeight or sampleWeight, not both (as Keras: class_weight and sample_weight cannot be used at the same time); fold the class weights into the sample weights.", nameof(sampleWeight));
-        }
-
-        int samples = data[0].Shape[0];
-        Tensor? weights = classWeight is null ? SampleWeights.FromSampleWeight(sampleWeight, samples) : null;
-        bool perEntry = weights is not null && !SampleWeights.PerSample(weights);
-        if (perEntry)
-        {
-            CheckEntryWeights(trainer, data, weights!);
-        }
-
-        // A loss of your own on an output sure to carry a mask is weighted through its per-entry values (ComputePerEntry).
-        bool[] surelyMasked = Executor.OutputsSurelyMasked();
-        for (int output = 0; output < trainer.Settings.Losses.Length; output++)
-        {
-            NeuralNet.Losses.Loss? loss = trainer.Settings.Losses[output];
-            bool byEntries = loss is not null && loss.WritesEntries && (surelyMasked[output] || perEntry);
-            if (loss is not null && !byEntries && loss.GetType().GetMethod(nameof(NeuralNet.Losses.Loss.ComputePerSample), [typeof(Tensor), typeof(Tensor), typeof(Span<float>)])!.DeclaringType == typeof(NeuralNet.Losses.Loss))
-            {
-                throw new NotSupportedException($"The loss {loss.GetType().Name} does not compute per-sample values (override ComputePerSample), so it cannot be used with {(classWeight is null ? nameof(sampleWeight) : nameof(classWeight))}.");
-            }
-        }
-
-        foreach (Metric metric in trainer.Settings.WeightedMetrics.SelectMany(m => m))
-        {
-            if (metric.GetType().GetMethod(nameof(Metric.Update), [typeof(Tensor), typeof(Tensor), typeof(ReadOnlySpan<float>)])!.DeclaringType == typeof(Metric))
-            {
-                throw new NotSupportedException($"The weighted metric {metric.Name} ({metric.GetType().Name}) does not take sample weights (override Update with sampleWeights); compile it as a plain metric, or implement the overload.");
-            }
-        }
-
-        if (classWeight is null)
-        {
-            return weights;
-        }
-
-        if (Outputs.Count != 1)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"classWeight applies to models with one output, but model '{Name}' has {Outputs.Count}; give sampleWeight instead."), nameof(classWeight));
-        }
-
-        TensorShape outputShape = Outputs[0].Shape;
-        int? ignored = trainer.Settings.Losses[0] is NeuralNet.Losses.SparseCategoricalCrossEntropy { IgnoreClass: int k } ? k : null;
-        return SampleWeights.FromClassWeight(classWeight, data[Inputs.Count], outputShape[outputShape.Rank - 1], ignored);
-    }
-
-    // Weights of more than one value per sample: every output they weigh (one with a loss or weighted metrics) must have
-    // loss values they broadcast to, and a loss and metrics that weigh their values entry by entry; checked before any step.
-    private void CheckEntryWeights(Trainer trainer, Tensor[] data, Tensor weights)
-    {
-        TensorShape[] outputShapes = Executor.OutputShapesFor(data.AsSpan(0, Inputs.Count));
-        IReadOnlyList<string> names = OutputNames;
-        for (int k = 0; k < outputShapes.Length; k++)
-        {
-            NeuralNet.Losses.Loss? loss = trainer.Settings.Losses[k];
-            if (loss is null && trainer.Settings.WeightedMetrics[k].Length == 0)
-            {
-                continue;
-            }
-
-            SampleWeights.CheckFitsOutput(weights, names[k], outputShapes[k]);
-            int rank = outputShapes[k].Rank + 1;
-            string? refusal = loss?.RefusesEntryWeights(rank);
-            foreach (Metric metric in trainer.Settings.WeightedMetrics[k])
-            {
-                if (refusal is null && metric is CategoricalCrossEntropyMetric { Axis: not -1 } crossEntropy)
-                {
-                    refusal = NeuralNet.Losses.LossChecks.EntryWeightsOnLastAxis($"The weighted metric {crossEntropy.Name}", crossEntropy.Axis, rank);
-                }
-            }
-
-            if (refusal is not null)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"sampleWeight has shape {weights.Shape}, one weight per entry of output '{names[k]}' ({data[0].Shape[0]}, {string.Join(", ", outputShapes[k].Dimensions.ToArray())}): {refusal}."), "sampleWeight");
-            }
         }
     }
 }

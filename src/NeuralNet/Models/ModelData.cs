@@ -47,6 +47,12 @@ public readonly struct ModelData : IEnumerable<Tensor>
     /// <summary>Tensors by name.</summary>
     public static implicit operator ModelData(Dictionary<string, Tensor> tensors) => FromDictionary(tensors);
 
+    /// <summary>
+    /// One tensor that may be null, for an optional argument such as <c>sampleWeight</c>: null gives no data (null), as a
+    /// <c>Tensor?</c> variable passed there means.
+    /// </summary>
+    public static implicit operator ModelData?(Tensor? tensor) => tensor is null ? (ModelData?)null : FromTensor(tensor);
+
     /// <summary>One tensor.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="tensor"/> is null.</exception>
     public static ModelData FromTensor(Tensor tensor)

@@ -12,6 +12,13 @@ internal sealed class EntryWeights(string outputName)
     private int[] _counter = [];
 
     /// <summary>
+    /// The sum of the weights of the last batch as given, before broadcasting: the divisor of Keras'
+    /// <c>mean_with_sample_weight</c> when no mask joins them (<c>reduce_values</c> sums the <c>sample_weight</c> it
+    /// multiplied into the values, which broadcasting did not expand).
+    /// </summary>
+    public double GivenSum { get; private set; }
+
+    /// <summary>
     /// The weight of each entry of <paramref name="output"/> (batch, ..., last axis), in row-major order: batch · ... values.
     /// </summary>
     /// <param name="weights">The batch's weights, (batch, ...), already checked to fit the output (<see cref="SampleWeights.CheckFitsOutput"/>).</param>
@@ -31,6 +38,13 @@ internal sealed class EntryWeights(string outputName)
             SampleWeights.CheckFitsOutput(weights, outputName, output.Shape.DropFirst());
         }
 
+        double sum = 0;
+        foreach (float w in weights.AsReadOnlySpan())
+        {
+            sum += w;
+        }
+
+        GivenSum = sum;
         if (given.SequenceEqual(entries))
         {
             return weights.AsReadOnlySpan();

@@ -51,10 +51,11 @@ internal sealed class MaskedOutput
     /// <summary>
     /// Takes the model's mask of the batch (null when only the loss or the weights mask entries), the loss, the batch's
     /// predictions and targets, and the weights (empty for none): one per sample, or, when <paramref name="perEntry"/>, one
-    /// per row.
+    /// per row, with <paramref name="givenWeightSum"/> the sum of the weights as given (before broadcasting), the divisor of
+    /// <c>mean_with_sample_weight</c> when neither the model nor the loss masks entries, as in Keras.
     /// </summary>
     /// <exception cref="NotSupportedException">The weights are per entry but the model's mask has another number of rows.</exception>
-    public void Prepare(Tensor? mask, Loss? loss, Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights, bool perEntry = false)
+    public void Prepare(Tensor? mask, Loss? loss, Tensor predictions, Tensor targets, ReadOnlySpan<float> sampleWeights, bool perEntry = false, double givenWeightSum = double.NaN)
     {
         ReadOnlySpan<float> m = mask is null ? default : mask.AsReadOnlySpan();
         int rows = mask is null ? Loss.Entries(predictions) : m.Length;
@@ -95,6 +96,13 @@ internal sealed class MaskedOutput
         {
             valid += lossKeep[r] != 0f ? 1 : 0;
             weightedValid += lossKeep[r] * (double)(sampleWeights.IsEmpty ? 1f : sampleWeights[r / perSample]);
+        }
+
+        // Keras' reduce_values divides mean_with_sample_weight by the sum of its sample_weight: the weights as given, unless
+        // apply_mask multiplied a mask into them, which broadcasts them to the values' shape.
+        if (!double.IsNaN(givenWeightSum) && mask is null && loss is not { MasksEntries: true })
+        {
+            weightedValid = givenWeightSum;
         }
 
         // Keras: mask · total / valid for the means (a batch with nothing valid weighs nothing), the mask alone for a sum.

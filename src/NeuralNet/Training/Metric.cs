@@ -127,6 +127,20 @@ public abstract class Metric
         Update(predictions, targets);
     }
 
+    /// <summary>
+    /// Whether the metric takes sample weights: a built-in one, or one of your own that overrides the weighted
+    /// <see cref="Update(Tensor, Tensor, ReadOnlySpan{float})"/>. Found once: the weight checks of every <c>TrainOnBatch</c>
+    /// ask, and a warm call allocates nothing.
+    /// </summary>
+    internal bool TakesSampleWeights => _takesSampleWeights ??= DeclaresWeightedUpdate();
+
+    private bool? _takesSampleWeights;
+
+    // The reflection only asks where Update is declared; the trimmer keeps every override of a method called virtually.
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Reads the declaring type of a virtual method that is always kept.")]
+    private bool DeclaresWeightedUpdate() =>
+        GetType().GetMethod(nameof(Update), [typeof(Tensor), typeof(Tensor), typeof(ReadOnlySpan<float>)])!.DeclaringType != typeof(Metric);
+
     /// <summary>The value over everything accumulated since the last <see cref="Reset"/> (0 when nothing was).</summary>
     public abstract double Result();
 

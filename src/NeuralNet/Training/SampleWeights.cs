@@ -10,8 +10,12 @@ internal static class SampleWeights
     /// (samples, 1), given back as (samples); or one per entry of the outputs' losses, (samples, ...), kept as given and
     /// checked against each output by <see cref="CheckFitsOutput"/>.
     /// </summary>
+    /// <param name="sampleWeight">The weights given, or null.</param>
+    /// <param name="samples">The number of samples of the data.</param>
+    /// <param name="label">How messages name the weights: <c>sampleWeight</c>, <c>sampleWeight['b']</c>, <c>validationSampleWeight</c>.</param>
+    /// <param name="parameterName">The parameter the exception names.</param>
     /// <exception cref="ArgumentException">The first axis differs from the samples, or a weight is negative or not finite.</exception>
-    public static Tensor? FromSampleWeight(Tensor? sampleWeight, int samples)
+    public static Tensor? FromSampleWeight(Tensor? sampleWeight, int samples, string label = "sampleWeight", string parameterName = "sampleWeight")
     {
         if (sampleWeight is null)
         {
@@ -21,7 +25,7 @@ internal static class SampleWeights
         bool columnVector = sampleWeight.Rank == 2 && sampleWeight.Shape[1] == 1;
         if (sampleWeight.Rank == 0 || sampleWeight.Shape[0] != samples)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"sampleWeight has shape {sampleWeight.Shape} but the data has {samples} samples; expected ({samples}) — one weight per sample — or ({samples}, ...) with one weight per entry of the loss (its first axis the samples)."), nameof(sampleWeight));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{label} has shape {sampleWeight.Shape} but the data has {samples} samples; expected ({samples}) — one weight per sample — or ({samples}, ...) with one weight per entry of the loss (its first axis the samples)."), parameterName);
         }
 
         ReadOnlySpan<float> values = sampleWeight.AsReadOnlySpan();
@@ -29,12 +33,22 @@ internal static class SampleWeights
         {
             if (!(values[i] >= 0) || float.IsInfinity(values[i]))
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"sampleWeight[{Index(sampleWeight.Shape, i)}] is {values[i]}; sample weights must be non-negative and finite."), nameof(sampleWeight));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{label}[{Index(sampleWeight.Shape, i)}] is {values[i]}; sample weights must be non-negative and finite."), parameterName);
             }
         }
 
         return columnVector ? sampleWeight.Reshape(samples) : sampleWeight;
     }
+
+    /// <summary>
+    /// The stand-in for an output without weights among weights by output, (samples, 1): batches slice it with the data,
+    /// and the trainer reads it as no weights (<see cref="IsNone"/>). No checked weights have that shape, since
+    /// <see cref="FromSampleWeight"/> gives (samples, 1) weights back as (samples).
+    /// </summary>
+    public static Tensor None(int samples) => new(samples, 1);
+
+    /// <summary>Whether <paramref name="weights"/> (checked weights, or a batch of them) is the stand-in of <see cref="None"/>.</summary>
+    public static bool IsNone(Tensor weights) => weights.Rank == 2 && weights.Shape[1] == 1;
 
     /// <summary>Whether <paramref name="weights"/> (as <see cref="FromSampleWeight"/> gives them) hold one weight per sample.</summary>
     public static bool PerSample(Tensor weights) => weights.Rank == 1;
@@ -46,7 +60,7 @@ internal static class SampleWeights
     /// a last axis of 1 (Keras' <c>squeeze_or_expand_to_same_rank</c>, then broadcasting on axes of equal rank).
     /// </summary>
     /// <exception cref="ArgumentException">The shapes do not fit; the message names both and the output.</exception>
-    public static void CheckFitsOutput(Tensor weights, string output, TensorShape outputShape)
+    public static void CheckFitsOutput(Tensor weights, string output, TensorShape outputShape, string label = "sampleWeight", string parameterName = "sampleWeight")
     {
         ReadOnlySpan<int> entries = outputShape.Rank == 0 ? default : outputShape.Dimensions[..^1];
         if (!Fits(weights.Shape.Dimensions[1..], entries))
@@ -57,10 +71,14 @@ internal static class SampleWeights
                 ? $"expected ({samples}) or ({samples}, 1) — one weight per sample"
                 : $"expected ({samples}) — one weight per sample — or {values}, with any of the axes after the first 1 to broadcast (Keras' sample_weight of any shape that broadcasts to the loss values)";
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"sampleWeight has shape {weights.Shape}, which does not broadcast to the loss values of output '{output}': the output is {Format(samples, outputShape.Dimensions)}, so its loss has one value per {(entries.Length == 0 ? "sample" : "entry")}, {values}; {expected}."),
-                "sampleWeight");
+                $"{label} has shape {weights.Shape}, which does not broadcast to the loss values of output '{output}': the output is {Format(samples, outputShape.Dimensions)}, so its loss has one value per {(entries.Length == 0 ? "sample" : "entry")}, {values}; {expected}."),
+                parameterName);
         }
     }
+
+    /// <summary>Whether weights of more than one per sample fit an output of per-sample shape <paramref name="outputShape"/> (<see cref="CheckFitsOutput"/> without the message).</summary>
+    public static bool FitsOutput(Tensor weights, TensorShape outputShape) =>
+        Fits(weights.Shape.Dimensions[1..], outputShape.Rank == 0 ? default : outputShape.Dimensions[..^1]);
 
     /// <summary>
     /// Whether weights of per-sample shape <paramref name="weights"/> (after the batch axis, two axes or more in all) fit

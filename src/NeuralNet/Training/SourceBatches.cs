@@ -278,10 +278,9 @@ internal sealed class SourceBatches : EpochBatches
         var shapes = new List<TensorShape>();
         Collect(batch.X, "x", labels, shapes);
         Collect(batch.Y, "y", labels, shapes);
-        if (batch.SampleWeight is Tensor weight)
+        if (batch.SampleWeight is ModelData weights)
         {
-            labels.Add("sampleWeight");
-            shapes.Add(weight.Shape);
+            Collect(weights, "sampleWeight", labels, shapes);
         }
 
         if (_firstShapes is null)

@@ -14,7 +14,9 @@ namespace NeuralNet.Training;
 /// <remarks>
 /// Every buffer is created on the first batch of a given size and reused, so a step allocates nothing once warm.
 /// The tensors of a batch arrive as one array: the model's inputs in order, then its targets in output order, then, when
-/// <c>Fit</c> or <c>Evaluate</c> was given sample or class weights, one weight per sample (Keras' <c>sample_weight</c>):
+/// <c>Fit</c> or <c>Evaluate</c> was given sample or class weights, one weight per sample (Keras' <c>sample_weight</c>), either
+/// one tensor for every output or one tensor per output in output order (Keras' <c>sample_weight</c> by output name), where
+/// a (batch, 1) tensor stands for an output without weights (<see cref="SampleWeights.None"/>, sliced with the batch as any other):
 /// each output's loss becomes sum(weight × per-sample loss) / batch size (Keras' default reduction), and each sample's
 /// gradient rows are scaled by its weight. Weights of more than one value per sample, (batch, ...), weigh each entry of the
 /// losses' values (Keras' <c>sample_weight</c> broadcast to the loss values): the outputs then take the rows of a masked
@@ -71,6 +73,14 @@ internal sealed class Trainer
     /// <summary>The compile settings this trainer uses.</summary>
     public CompileSettings Settings => _settings;
 
+    /// <summary>
+    /// Which outputs are sure to carry a mask (an Embedding(maskZero) or Masking upstream), found once: the weight checks of
+    /// every TrainOnBatch ask, and a warm call allocates nothing.
+    /// </summary>
+    public ReadOnlySpan<bool> SurelyMaskedOutputs => _surelyMasked ??= _executor.OutputsSurelyMasked();
+
+    private bool[]? _surelyMasked;
+
     /// <summary>One training step on a batch (inputs, then targets): returns the total loss plus penalties; updates the metrics.</summary>
     public float TrainStep(ReadOnlySpan<Tensor> batch)
     {
@@ -94,14 +104,12 @@ internal sealed class Trainer
         _parameterSet = _model.CurrentParameters();
         ReadOnlySpan<Tensor> inputs = batch[.._inputCount];
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
-        Tensor? batchWeights = WeightsOf(batch);
-        ReadOnlySpan<float> sampleWeights = PerSampleWeights(batchWeights);
         Tensor[] outputs = _executor.Forward(inputs, training: true, skipInputGradients);
-        PrepareMasks(outputs, targets, sampleWeights, batchWeights);
-        float loss = WeightedLoss(outputs, targets, sampleWeights) + Penalties.Total(_parameterSet.Regularized) + _executor.ActivityLoss + _executor.AddedLoss;
+        PrepareMasks(outputs, targets, batch);
+        float loss = WeightedLoss(outputs, targets, batch) + Penalties.Total(_parameterSet.Regularized) + _executor.ActivityLoss + _executor.AddedLoss;
         if (updateMetrics)
         {
-            UpdateMetrics(outputs, targets, sampleWeights);
+            UpdateMetrics(outputs, targets, batch);
         }
 
         for (int k = 0; k < outputs.Length; k++)
@@ -115,6 +123,7 @@ internal sealed class Trainer
 
             Tensor gradient = GradientBuffer(k, outputs[k]);
             MaskedOutput? masked = _masked[k];
+            ReadOnlySpan<float> sampleWeights = PerSampleWeights(WeightsOf(batch, k));
 
             // A built-in loss takes a masked output as rows; a loss of your own sees the output's shape, masked or not, and
             // its gradient's rows are weighted below as the rows' would be (the same memory, row for row).
@@ -575,25 +584,24 @@ internal sealed class Trainer
     private float InferenceLoss(ReadOnlySpan<Tensor> batch)
     {
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
-        Tensor? weights = WeightsOf(batch);
-        ReadOnlySpan<float> sampleWeights = PerSampleWeights(weights);
         Tensor[] predictions = _executor.ForwardForLoss(batch[.._inputCount]);
-        PrepareMasks(predictions, targets, sampleWeights, weights);
-        float loss = WeightedLoss(predictions, targets, sampleWeights) + _executor.ActivityLoss + _executor.AddedLoss;
-        UpdateMetrics(predictions, targets, sampleWeights);
+        PrepareMasks(predictions, targets, batch);
+        float loss = WeightedLoss(predictions, targets, batch) + _executor.ActivityLoss + _executor.AddedLoss;
+        UpdateMetrics(predictions, targets, batch);
         return loss;
     }
 
     // The sum of the outputs' losses, each times its weight; each output's loss (before the output weight) is kept for
     // the logs. With sample weights, an output's loss is Keras' sum(w_i * loss_i) / batch (sum_over_batch_size), times the
     // factor of the loss's reduction, kept for the gradient.
-    private float WeightedLoss(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights)
+    private float WeightedLoss(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<Tensor> batch)
     {
         float total = 0f;
         for (int k = 0; k < outputs.Length; k++)
         {
             if (_settings.Losses[k] is Loss loss)
             {
+                ReadOnlySpan<float> sampleWeights = PerSampleWeights(WeightsOf(batch, k));
                 float value;
                 if (_masked[k] is MaskedOutput masked)
                 {
@@ -664,9 +672,19 @@ internal sealed class Trainer
         return WeightedMean(entryWeights, values);
     }
 
-    // The weights travel as the batch's last tensor, after the targets; an unweighted batch has none.
-    private Tensor? WeightsOf(ReadOnlySpan<Tensor> batch) =>
-        batch.Length > _inputCount + _outputLosses.Length ? batch[^1] : null;
+    // The weights of output k, or null for none: after the targets, an unweighted batch has no tensor, weights for every
+    // output one, weights by output one per output, a (batch, 1) tensor for an output without them.
+    private Tensor? WeightsOf(ReadOnlySpan<Tensor> batch, int output)
+    {
+        int first = _inputCount + _outputLosses.Length;
+        if (batch.Length <= first)
+        {
+            return null;
+        }
+
+        Tensor weights = batch.Length == first + 1 ? batch[first] : batch[first + output];
+        return SampleWeights.IsNone(weights) ? null : weights;
+    }
 
     // One weight per sample, (batch); empty without weights or with weights per entry, which PrepareMasks spreads over rows.
     private static ReadOnlySpan<float> PerSampleWeights(Tensor? weights) =>
@@ -684,12 +702,14 @@ internal sealed class Trainer
 
     // Keras applies an output's mask to its losses and metrics, and a loss's own mask (ignore_class) to the loss: the
     // masked rows weigh nothing. Weights per entry (weights of more than one value per sample) weigh the rows one by one.
-    private void PrepareMasks(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights, Tensor? weights)
+    private void PrepareMasks(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<Tensor> batch)
     {
         ReadOnlySpan<Tensor?> masks = _executor.OutputMasks;
-        bool perEntry = weights is not null && !SampleWeights.PerSample(weights);
         for (int k = 0; k < masks.Length; k++)
         {
+            Tensor? weights = WeightsOf(batch, k);
+            ReadOnlySpan<float> sampleWeights = PerSampleWeights(weights);
+            bool perEntry = weights is not null && !SampleWeights.PerSample(weights);
             Loss? loss = _settings.Losses[k];
             bool weighsEntries = perEntry && (loss is not null || _settings.WeightedMetrics[k].Length > 0);
             if (masks[k] is not null || loss is { MasksEntries: true } || weighsEntries)
@@ -702,10 +722,16 @@ internal sealed class Trainer
                 }
 
                 MaskedOutput masked = _maskCache[k] ??= new MaskedOutput { KeepsRank = NamesLastAxisByIndex(k) };
-                ReadOnlySpan<float> rowWeights = weighsEntries
-                    ? (_entryWeights[k] ??= new EntryWeights(_model.OutputNames[k])).For(weights!, outputs[k])
-                    : sampleWeights;
-                masked.Prepare(masks[k], loss, outputs[k], targets[k], rowWeights, weighsEntries);
+                ReadOnlySpan<float> rowWeights = sampleWeights;
+                double givenSum = double.NaN;
+                if (weighsEntries)
+                {
+                    EntryWeights entryWeights = _entryWeights[k] ??= new EntryWeights(_model.OutputNames[k]);
+                    rowWeights = entryWeights.For(weights!, outputs[k]);
+                    givenSum = entryWeights.GivenSum;
+                }
+
+                masked.Prepare(masks[k], loss, outputs[k], targets[k], rowWeights, weighsEntries, givenSum);
                 _masked[k] = masked;
             }
             else
@@ -766,10 +792,11 @@ internal sealed class Trainer
         }
     }
 
-    private void UpdateMetrics(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<float> sampleWeights)
+    private void UpdateMetrics(Tensor[] outputs, ReadOnlySpan<Tensor> targets, ReadOnlySpan<Tensor> batch)
     {
         for (int k = 0; k < outputs.Length; k++)
         {
+            ReadOnlySpan<float> sampleWeights = PerSampleWeights(WeightsOf(batch, k));
             if (_masked[k] is MaskedOutput { HasModelMask: true } masked)
             {
                 Tensor p = masked.Predictions(outputs[k]), t = masked.Targets(targets[k]);

@@ -30,6 +30,9 @@ internal readonly record struct DilatedConvGeometry(
 
     void IPatchGeometry.Pack(ReadOnlySpan<float> sample, Span<float> cols) => DilatedIm2Col.Pack(sample, this, 0, Channels, cols);
 
+    void IPatchGeometry.PackRows(ReadOnlySpan<float> batch, int firstRow, int rows, Span<float> cols) =>
+        DilatedIm2Col.PackRows(batch, this, 0, Channels, firstRow, rows, cols);
+
     void IPatchGeometry.AddUnpack(ReadOnlySpan<float> cols, Span<float> sample) => DilatedIm2Col.AddUnpack(cols, this, 0, Channels, sample);
 
     /// <summary>The span of a dilated kernel along one axis: (kernel - 1) * dilation + 1.</summary>

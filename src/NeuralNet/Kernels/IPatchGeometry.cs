@@ -22,6 +22,12 @@ internal interface IPatchGeometry
     /// <summary>cols = im2col(sample); overwrites every element of cols.</summary>
     void Pack(ReadOnlySpan<float> sample, Span<float> cols);
 
+    /// <summary>
+    /// Rows [firstRow, firstRow + rows) of the batch's patch matrix (samples * OutputPositions, Taps * Channels): the values
+    /// <see cref="Pack"/> writes sample by sample, for a range that may start and end inside a sample.
+    /// </summary>
+    void PackRows(ReadOnlySpan<float> batch, int firstRow, int rows, Span<float> cols);
+
     /// <summary>sample += col2im(cols).</summary>
     void AddUnpack(ReadOnlySpan<float> cols, Span<float> sample);
 }

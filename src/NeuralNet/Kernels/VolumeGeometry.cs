@@ -20,6 +20,8 @@ internal readonly record struct VolumeGeometry(WindowAxis Depth, WindowAxis Heig
 
     void IPatchGeometry.Pack(ReadOnlySpan<float> sample, Span<float> cols) => VolumeIm2Col.Pack(sample, this, cols);
 
+    void IPatchGeometry.PackRows(ReadOnlySpan<float> batch, int firstRow, int rows, Span<float> cols) => VolumeIm2Col.PackRows(batch, this, firstRow, rows, cols);
+
     void IPatchGeometry.AddUnpack(ReadOnlySpan<float> cols, Span<float> sample) => VolumeIm2Col.AddUnpack(cols, this, sample);
 
     /// <summary>Resolves the three axes (see <see cref="WindowAxis.TryCreate"/>); false when no valid window fits along one.</summary>

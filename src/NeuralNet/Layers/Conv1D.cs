@@ -17,7 +17,8 @@ namespace NeuralNet.Layers;
 /// Output length: 'valid' ⌊(steps − dilation·(kernel − 1) − 1) / strides⌋ + 1; 'same' ⌈steps / strides⌉, zeros split
 /// evenly with the odd one after; 'causal' pads dilation·(kernel − 1) zeros before the sequence only, so each output step
 /// sees only its own and earlier steps. As in Keras, strides and dilation cannot both exceed 1. Runs as one GEMM over
-/// the (batch·outSteps, kernel·channels) patches.
+/// the (batch·outSteps, kernel·channels) patches; a batch whose patch matrix would pass 64 MiB keeps none, and each pass
+/// gathers the patches a bounded chunk at a time instead, with the same results.
 /// </remarks>
 /// <example><c>model.Add(new Conv1D(64, 5, padding: Padding.Causal, dilationRate: 2, activation: ActivationFunction.Relu));</c></example>
 public sealed class Conv1D : Layer, IKernelLayer
@@ -35,6 +36,9 @@ public sealed class Conv1D : Layer, IKernelLayer
     private Tensor? _preActivationGradient;
     private Tensor? _patchGradients;
     private Tensor? _inputGradient;
+    private Tensor? _input;
+    private float[] _chunk = [];
+    private bool _chunked;
     private int _lastBatch = -1;
 
     /// <summary>Creates a 1-D convolution.</summary>
@@ -131,6 +135,18 @@ public sealed class Conv1D : Layer, IKernelLayer
 
     /// <summary>The bias (filters), or null without one.</summary>
     public Parameter? Bias => !UseBias ? null : _bias ?? throw new InvalidOperationException($"{Describe()} has no bias until it is built.");
+
+    /// <summary>
+    /// The largest batch patch matrix, in bytes, the layer keeps (64 MiB); a larger one is gathered chunk by chunk in each
+    /// pass, with the same results. Internal: the tests set a tiny budget to run the chunked path on small shapes.
+    /// </summary>
+    internal long ColumnsBudgetBytes { get; set; } = PatchChunks.DefaultBudgetBytes;
+
+    /// <summary>The length of the batch patch matrix kept (0 until a batch within the budget runs).</summary>
+    internal int KeptColumnsLength => _patches?.Length ?? 0;
+
+    /// <summary>The length of the chunk buffer the passes past the budget gather into (0 until one runs).</summary>
+    internal int ChunkColumnsLength => _chunk.Length;
 
     /// <summary>The zeros padded before the sequence (after building).</summary>
     public int PadBefore => _padBefore;
@@ -230,21 +246,29 @@ public sealed class Conv1D : Layer, IKernelLayer
     protected override Tensor OnForward(Tensor input, bool training)
     {
         int batch = input.Shape[0], k = KernelSize * _channels, rows = batch * _outSteps;
-        Tensor patches = BatchView(ref _patches, batch, _patchShape);
-        Gather(input.AsReadOnlySpan(), patches.AsSpan(), batch);
-
         bool activated = Activation is not Linear;
         Tensor z = BatchView(ref _preActivation, batch, OutputShape);
-        if (UseBias)
+        _chunked = PatchChunks.Exceed(rows, k, ColumnsBudgetBytes);
+        if (_chunked)
         {
-            Gemm.Multiply(false, false, rows, Filters, k, patches.AsReadOnlySpan(), k, Kernel.Value.AsReadOnlySpan(), Filters,
-                _bias!.Value.AsReadOnlySpan(), GemmActivation.None, z.AsSpan(), Filters);
+            // Past the budget: rows are independent in this product, so each chunk's are those of the batch's product.
+            int chunkRows = PatchChunks.Rows(ColumnsBudgetBytes, k, rows);
+            Span<float> chunk = PatchChunks.Buffer(ref _chunk, (long)chunkRows * k);
+            for (int first = 0; first < rows; first += chunkRows)
+            {
+                int count = Math.Min(chunkRows, rows - first);
+                Gather(input.AsReadOnlySpan(), chunk, first, count);
+                Multiply(chunk[..(count * k)], count, z.AsSpan().Slice(first * Filters, count * Filters));
+            }
         }
         else
         {
-            Gemm.Multiply(false, false, rows, Filters, k, 1f, patches.AsReadOnlySpan(), k, Kernel.Value.AsReadOnlySpan(), Filters, 0f, z.AsSpan(), Filters);
+            Tensor patches = BatchView(ref _patches, batch, _patchShape);
+            Gather(input.AsReadOnlySpan(), patches.AsSpan(), 0, rows);
+            Multiply(patches.AsReadOnlySpan(), rows, z.AsSpan());
         }
 
+        _input = input;
         _lastBatch = batch;
         if (!activated)
         {
@@ -258,6 +282,20 @@ public sealed class Conv1D : Layer, IKernelLayer
         }
 
         return output;
+    }
+
+    // z (rows, F) = patches (rows, K·C) · kernel (K·C, F) + bias.
+    private void Multiply(ReadOnlySpan<float> patches, int rows, Span<float> z)
+    {
+        int k = KernelSize * _channels;
+        if (UseBias)
+        {
+            Gemm.Multiply(false, false, rows, Filters, k, patches, k, Kernel.Value.AsReadOnlySpan(), Filters, _bias!.Value.AsReadOnlySpan(), GemmActivation.None, z, Filters);
+        }
+        else
+        {
+            Gemm.Multiply(false, false, rows, Filters, k, 1f, patches, k, Kernel.Value.AsReadOnlySpan(), Filters, 0f, z, Filters);
+        }
     }
 
     /// <inheritdoc/>
@@ -295,7 +333,14 @@ public sealed class Conv1D : Layer, IKernelLayer
         {
             // Skipped while frozen: nothing reads a frozen layer's gradients.
             Span<float> kernelGradient = Kernel.GradientForProduct(out float beta);
-            Gemm.Multiply(true, false, k, Filters, rows, 1f, _patches!.AsReadOnlySpan(), k, dzSpan, Filters, beta, kernelGradient, Filters);
+            if (_chunked)
+            {
+                AddKernelGradientByChunks(dzSpan, rows, kernelGradient, beta);
+            }
+            else
+            {
+                Gemm.Multiply(true, false, k, Filters, rows, 1f, _patches!.AsReadOnlySpan(), k, dzSpan, Filters, beta, kernelGradient, Filters);
+            }
         }
 
         if (UseBias && _bias!.Trainable)
@@ -313,56 +358,87 @@ public sealed class Conv1D : Layer, IKernelLayer
             return inputGradient;
         }
 
+        // dpatches (rows, K·C) = dz · kernelᵀ, scattered back onto the input: the batch's at once, or past the budget a
+        // chunk of rows at a time (the rows are independent, and the scatter adds them in the same order).
+        ReadOnlySpan<float> kernel = Kernel.Value.AsReadOnlySpan();
+        Span<float> dx = inputGradient.AsSpan();
+        dx.Clear();
+        if (_chunked)
+        {
+            int chunkRows = PatchChunks.Rows(ColumnsBudgetBytes, k, rows);
+            Span<float> chunk = PatchChunks.Buffer(ref _chunk, (long)chunkRows * k);
+            for (int first = 0; first < rows; first += chunkRows)
+            {
+                int count = Math.Min(chunkRows, rows - first);
+                Gemm.Multiply(false, true, count, k, Filters, 1f, dzSpan.Slice(first * Filters, count * Filters), Filters, kernel, Filters, 0f, chunk, k);
+                Scatter(chunk, dx, first, count);
+            }
+
+            return inputGradient;
+        }
+
         Tensor patchGradients = BatchView(ref _patchGradients, batch, _patchShape);
-        Gemm.Multiply(false, true, rows, k, Filters, 1f, dzSpan, Filters, Kernel.Value.AsReadOnlySpan(), Filters, 0f, patchGradients.AsSpan(), k);
-        Scatter(patchGradients.AsReadOnlySpan(), inputGradient.AsSpan(), batch);
+        Gemm.Multiply(false, true, rows, k, Filters, 1f, dzSpan, Filters, kernel, Filters, 0f, patchGradients.AsSpan(), k);
+        Scatter(patchGradients.AsReadOnlySpan(), dx, 0, rows);
         return inputGradient;
     }
 
-    // patches[b, o, j·C + c] = x[b, o·strides + j·dilation − padBefore, c], zero outside the sequence.
-    private void Gather(ReadOnlySpan<float> x, Span<float> patches, int batch)
+    // dkernel += patchesᵀ · dz, gathering the patch rows again a chunk at a time (chunks in whole GEMM depth blocks, each
+    // after the first added with beta 1: the bits of the one product over the kept matrix; PatchChunks).
+    private void AddKernelGradientByChunks(ReadOnlySpan<float> dz, int rows, Span<float> kernelGradient, float beta)
+    {
+        int k = KernelSize * _channels, chunkRows = PatchChunks.Rows(ColumnsBudgetBytes, k, rows);
+        Span<float> chunk = PatchChunks.Buffer(ref _chunk, (long)chunkRows * k);
+        ReadOnlySpan<float> x = _input!.AsReadOnlySpan();
+        for (int first = 0; first < rows; first += chunkRows)
+        {
+            int count = Math.Min(chunkRows, rows - first);
+            Gather(x, chunk, first, count);
+            Gemm.Multiply(true, false, k, Filters, count, 1f, chunk[..(count * k)], k, dz.Slice(first * Filters, count * Filters), Filters,
+                first == 0 ? beta : 1f, kernelGradient, Filters);
+        }
+    }
+
+    // Patch rows [first, first + count) of the batch: patches[r, j·C + c] = x[b, o·strides + j·dilation − padBefore, c] for
+    // r = b·outSteps + o, zero outside the sequence.
+    private void Gather(ReadOnlySpan<float> x, Span<float> patches, int first, int count)
     {
         int c = _channels, k = KernelSize * c;
-        for (int b = 0; b < batch; b++)
+        for (int r = 0; r < count; r++)
         {
-            for (int o = 0; o < _outSteps; o++)
+            int row = first + r, b = row / _outSteps, o = row - (b * _outSteps);
+            Span<float> patch = patches.Slice(r * k, k);
+            for (int j = 0; j < KernelSize; j++)
             {
-                Span<float> patch = patches.Slice(((b * _outSteps) + o) * k, k);
-                for (int j = 0; j < KernelSize; j++)
+                int t = (o * Strides) + (j * DilationRate) - _padBefore;
+                Span<float> tap = patch.Slice(j * c, c);
+                if (t < 0 || t >= _steps)
                 {
-                    int t = (o * Strides) + (j * DilationRate) - _padBefore;
-                    Span<float> tap = patch.Slice(j * c, c);
-                    if (t < 0 || t >= _steps)
-                    {
-                        tap.Clear();
-                    }
-                    else
-                    {
-                        x.Slice(((b * _steps) + t) * c, c).CopyTo(tap);
-                    }
+                    tap.Clear();
+                }
+                else
+                {
+                    x.Slice(((b * _steps) + t) * c, c).CopyTo(tap);
                 }
             }
         }
     }
 
-    // The reverse of Gather: each tap's gradient is added to the input step it was read from.
-    private void Scatter(ReadOnlySpan<float> patchGradients, Span<float> dx, int batch)
+    // The reverse of Gather for rows [first, first + count): each tap's gradient is added to the input step it was read from.
+    private void Scatter(ReadOnlySpan<float> patchGradients, Span<float> dx, int first, int count)
     {
         int c = _channels, k = KernelSize * c;
-        dx.Clear();
-        for (int b = 0; b < batch; b++)
+        for (int r = 0; r < count; r++)
         {
-            for (int o = 0; o < _outSteps; o++)
+            int row = first + r, b = row / _outSteps, o = row - (b * _outSteps);
+            ReadOnlySpan<float> patch = patchGradients.Slice(r * k, k);
+            for (int j = 0; j < KernelSize; j++)
             {
-                ReadOnlySpan<float> patch = patchGradients.Slice(((b * _outSteps) + o) * k, k);
-                for (int j = 0; j < KernelSize; j++)
+                int t = (o * Strides) + (j * DilationRate) - _padBefore;
+                if (t >= 0 && t < _steps)
                 {
-                    int t = (o * Strides) + (j * DilationRate) - _padBefore;
-                    if (t >= 0 && t < _steps)
-                    {
-                        Span<float> target = dx.Slice(((b * _steps) + t) * c, c);
-                        TensorPrimitives.Add(target, patch.Slice(j * c, c), target);
-                    }
+                    Span<float> target = dx.Slice(((b * _steps) + t) * c, c);
+                    TensorPrimitives.Add(target, patch.Slice(j * c, c), target);
                 }
             }
         }

@@ -18,7 +18,7 @@ namespace NeuralNet.Layers;
 public sealed partial class Conv2D
 {
     /// <summary>The default for <see cref="ColumnsBudgetBytes"/>: 64 MiB (docs/performance.md, "Conv2D's patch-matrix budget").</summary>
-    internal const long DefaultColumnsBudgetBytes = 64L << 20;
+    internal const long DefaultColumnsBudgetBytes = PatchChunks.DefaultBudgetBytes;
 
     private Step _packChunk = null!;
     private float[] _chunkColumns = [];
@@ -44,24 +44,10 @@ public sealed partial class Conv2D
         return !_direct && !_fewFilters && values * sizeof(float) > ColumnsBudgetBytes;
     }
 
-    // Patch rows per chunk: as many as the budget holds for one patch of `patch` values, in whole GEMM depth blocks (at
-    // least one, so a budget below one block's rows still makes progress).
-    private int ChunkRows(int patch, int rows)
-    {
-        long budgetRows = ColumnsBudgetBytes / ((long)patch * sizeof(float));
-        long blocks = Math.Max(1, budgetRows / Gemm.DepthBlock);
-        return (int)Math.Min(blocks * Gemm.DepthBlock, (rows + Gemm.DepthBlock - 1) / Gemm.DepthBlock * (long)Gemm.DepthBlock);
-    }
+    // Patch rows per chunk, in whole GEMM depth blocks (PatchChunks.Rows).
+    private int ChunkRows(int patch, int rows) => PatchChunks.Rows(ColumnsBudgetBytes, patch, rows);
 
-    private Span<float> ChunkColumns(long length)
-    {
-        if (_chunkColumns.Length < length)
-        {
-            _chunkColumns = new float[length];
-        }
-
-        return _chunkColumns.AsSpan(0, (int)length);
-    }
+    private Span<float> ChunkColumns(long length) => PatchChunks.Buffer(ref _chunkColumns, length);
 
     // dkernel += colsᵀ · dz over the batch, packing the patch rows a chunk at a time (see the top of this file).
     private void AddKernelGradientByChunks(ReadOnlySpan<float> dz)

@@ -24,6 +24,29 @@ public class VolumeIm2ColTests
     }
 
     [Property(Replay = Seed, MaxTest = 120)]
+    public void PackRows_RandomRange_EqualsThoseRowsOfPackedBatch(long seed)
+    {
+        // A range of a batch's patch rows that may start and end inside a volume: the rows Pack writes volume by volume.
+        var random = new SeededRandom(seed);
+        VolumeGeometry g = RandomGeometry(random);
+        int volumes = random.NextInt(3) + 1, patch = g.Taps * g.Channels, rows = volumes * g.OutputPositions;
+        float[] batch = ConvTestCases.RandomArray(random, volumes * g.InputSize), expected = new float[rows * patch];
+        for (int n = 0; n < volumes; n++)
+        {
+            VolumeIm2Col.Pack(batch.AsSpan(n * g.InputSize, g.InputSize), g, expected.AsSpan(n * g.OutputPositions * patch, g.OutputPositions * patch));
+        }
+
+        int first = random.NextInt(rows), count = random.NextInt(rows - first) + 1;
+        float[] actual = Enumerable.Repeat(float.NaN, (count * patch) + 3).ToArray();
+
+        VolumeIm2Col.PackRows(batch, g, first, count, actual);
+
+        Assert.Equal(expected.AsSpan(first * patch, count * patch).ToArray(), actual[..(count * patch)]);
+        Assert.All(actual[(count * patch)..], v => Assert.True(float.IsNaN(v))); // nothing written past the range
+        Assert.Throws<ArgumentException>(() => VolumeIm2Col.PackRows(batch, g, rows - count + 1, count, actual)); // past the batch
+    }
+
+    [Property(Replay = Seed, MaxTest = 120)]
     public void AddUnpack_RandomGeometry_IsAdjointOfPack(long seed)
     {
         // col2im is the transpose of im2col: <Pack(x), c> == <x, Unpack(c)> for every x and c.

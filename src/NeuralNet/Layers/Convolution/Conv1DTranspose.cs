@@ -216,5 +216,17 @@ public sealed class Conv1DTranspose : Layer, IKernelLayer
     protected override Tensor OnForward(Tensor input, bool training) => _pass!.Forward(input, _kernel!, _bias);
 
     /// <inheritdoc/>
-    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, _kernel!, _bias);
+    protected override Tensor OnBackward(Tensor outputGradient) => _pass!.Backward(outputGradient, _kernel!, _bias, ColumnsBudgetBytes);
+
+    /// <summary>
+    /// The largest batch patch matrix, in bytes, the backward pass keeps (64 MiB); a larger one is packed chunk by chunk,
+    /// with the same results. Internal: the tests set a tiny budget to run the chunked path on small shapes.
+    /// </summary>
+    internal long ColumnsBudgetBytes { get; set; } = PatchChunks.DefaultBudgetBytes;
+
+    /// <summary>The length of the patch matrix the backward pass kept (0 before the first pass).</summary>
+    internal int KeptColumnsLength => _pass?.KeptColumnsLength ?? 0;
+
+    /// <summary>The length of the chunk buffer the backward pass packs into past the budget (0 until it runs).</summary>
+    internal int ChunkColumnsLength => _pass?.ChunkColumnsLength ?? 0;
 }

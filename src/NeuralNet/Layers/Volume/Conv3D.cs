@@ -19,7 +19,9 @@ namespace NeuralNet.Layers;
 /// padded zero after. As in Keras, strides and dilation cannot both exceed 1.</para>
 /// <para>The forward pass unfolds the batch into a patch matrix (im2col) and multiplies it by the kernel in one matrix
 /// product; the backward pass reuses the patches for the kernel gradient and folds dOutput · kernelᵀ back onto the input
-/// one sample at a time. Buffers are kept for the largest batch seen, so steady-state training allocates nothing.</para>
+/// one sample at a time. A batch whose patch matrix would pass 64 MiB keeps none: each pass packs the patch rows a bounded
+/// chunk at a time, with the same results. Buffers are kept for the largest batch seen, so steady-state training
+/// allocates nothing.</para>
 /// </remarks>
 /// <example><c>model.Add(new Conv3D(16, (3, 3, 3), padding: Padding.Same, activation: ActivationFunction.Relu));</c></example>
 public sealed class Conv3D : Layer, IKernelLayer
@@ -29,6 +31,9 @@ public sealed class Conv3D : Layer, IKernelLayer
     private VolumeGeometry _geometry;
     private float[] _cols = [];
     private float[] _patchGradient = [];
+    private float[] _chunk = [];
+    private bool _chunked;
+    private Tensor? _input;
     private Tensor? _zBuffer;
     private Tensor? _yBuffer;
     private Tensor? _dzBuffer;
@@ -212,32 +217,57 @@ public sealed class Conv3D : Layer, IKernelLayer
         return outputShape;
     }
 
+    /// <summary>
+    /// The largest batch patch matrix, in bytes, the layer keeps (64 MiB); a larger one is packed chunk by chunk in each
+    /// pass, with the same results. Internal: the tests set a tiny budget to run the chunked path on small shapes.
+    /// </summary>
+    internal long ColumnsBudgetBytes { get; set; } = PatchChunks.DefaultBudgetBytes;
+
+    /// <summary>The length of the batch patch matrix kept (0 until a batch within the budget runs).</summary>
+    internal int KeptColumnsLength => _cols.Length;
+
+    /// <summary>The length of the chunk buffer the passes past the budget pack into (0 until one runs).</summary>
+    internal int ChunkColumnsLength => _chunk.Length;
+
     /// <inheritdoc/>
     protected override Tensor OnForward(Tensor input, bool training)
     {
         VolumeGeometry g = _geometry;
         int batch = input.Shape[0], patch = g.Taps * g.Channels, rows = batch * g.OutputPositions, sampleCols = g.OutputPositions * patch;
-        long colsLength = (long)rows * patch;
-        if (colsLength > Array.MaxLength)
-        {
-            throw new InvalidOperationException($"{Describe()}: a batch of {batch} needs a patch matrix of {colsLength} elements, more than an array holds; use smaller batches.");
-        }
-
-        if (_cols.Length < colsLength)
-        {
-            _cols = new float[colsLength];
-        }
-
-        ReadOnlySpan<float> x = input.AsReadOnlySpan();
-        for (int n = 0; n < batch; n++)
-        {
-            VolumeIm2Col.Pack(x.Slice(n * g.InputSize, g.InputSize), g, _cols.AsSpan(n * sampleCols, sampleCols));
-        }
-
+        ReadOnlySpan<float> x = input.AsReadOnlySpan(), kernel = Kernel.Value.AsReadOnlySpan();
         _batch = batch;
+        _input = input;
         _z = BatchView(ref _zBuffer, batch, OutputShape);
         Span<float> z = _z.AsSpan();
-        Gemm.Multiply(false, false, rows, Filters, patch, 1f, _cols.AsSpan(0, rows * patch), patch, Kernel.Value.AsReadOnlySpan(), Filters, 0f, z, Filters);
+        _chunked = PatchChunks.Exceed(rows, patch, ColumnsBudgetBytes);
+        if (_chunked)
+        {
+            // Past the budget: rows are independent in this product, so each chunk's are those of the batch's product.
+            int chunkRows = PatchChunks.Rows(ColumnsBudgetBytes, patch, rows);
+            Span<float> chunk = PatchChunks.Buffer(ref _chunk, (long)chunkRows * patch);
+            for (int first = 0; first < rows; first += chunkRows)
+            {
+                int count = Math.Min(chunkRows, rows - first);
+                VolumeIm2Col.PackRows(x, g, first, count, chunk);
+                Gemm.Multiply(false, false, count, Filters, patch, 1f, chunk[..(count * patch)], patch, kernel, Filters, 0f, z.Slice(first * Filters, count * Filters), Filters);
+            }
+        }
+        else
+        {
+            long colsLength = (long)rows * patch;
+            if (_cols.Length < colsLength)
+            {
+                _cols = new float[colsLength];
+            }
+
+            for (int n = 0; n < batch; n++)
+            {
+                VolumeIm2Col.Pack(x.Slice(n * g.InputSize, g.InputSize), g, _cols.AsSpan(n * sampleCols, sampleCols));
+            }
+
+            Gemm.Multiply(false, false, rows, Filters, patch, 1f, _cols.AsSpan(0, rows * patch), patch, kernel, Filters, 0f, z, Filters);
+        }
+
         if (_bias is not null)
         {
             Convolution.AddBias(_bias.Value.AsReadOnlySpan(), z);
@@ -281,7 +311,14 @@ public sealed class Conv3D : Layer, IKernelLayer
         {
             // Skipped while frozen: nothing reads a frozen layer's gradients.
             Span<float> kernelGradient = Kernel.GradientForProduct(out float beta);
-            Gemm.Multiply(true, false, patch, Filters, rows, 1f, _cols.AsSpan(0, rows * patch), patch, dzSpan, Filters, beta, kernelGradient, Filters);
+            if (_chunked)
+            {
+                AddKernelGradientByChunks(dzSpan, rows, kernelGradient, beta);
+            }
+            else
+            {
+                Gemm.Multiply(true, false, patch, Filters, rows, 1f, _cols.AsSpan(0, rows * patch), patch, dzSpan, Filters, beta, kernelGradient, Filters);
+            }
         }
 
         Tensor inputGradient = BatchView(ref _dxBuffer, batch, InputShape);
@@ -306,5 +343,22 @@ public sealed class Conv3D : Layer, IKernelLayer
         }
 
         return inputGradient;
+    }
+
+    // dkernel += colsᵀ · dz, packing the patch rows again a chunk at a time (chunks in whole GEMM depth blocks, each after
+    // the first added with beta 1: the bits of the one product over the kept matrix; PatchChunks).
+    private void AddKernelGradientByChunks(ReadOnlySpan<float> dz, int rows, Span<float> kernelGradient, float beta)
+    {
+        VolumeGeometry g = _geometry;
+        int patch = g.Taps * g.Channels, chunkRows = PatchChunks.Rows(ColumnsBudgetBytes, patch, rows);
+        Span<float> chunk = PatchChunks.Buffer(ref _chunk, (long)chunkRows * patch);
+        ReadOnlySpan<float> x = _input!.AsReadOnlySpan();
+        for (int first = 0; first < rows; first += chunkRows)
+        {
+            int count = Math.Min(chunkRows, rows - first);
+            VolumeIm2Col.PackRows(x, g, first, count, chunk);
+            Gemm.Multiply(true, false, patch, Filters, count, 1f, chunk[..(count * patch)], patch, dz.Slice(first * Filters, count * Filters), Filters,
+                first == 0 ? beta : 1f, kernelGradient, Filters);
+        }
     }
 }

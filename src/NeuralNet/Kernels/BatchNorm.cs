@@ -20,6 +20,8 @@ namespace NeuralNet.Kernels;
 /// Sums run over rows in order on one thread, so results are reproducible. Without a mask, fewer than
 /// <see cref="BatchNormFewChannels.MaxChannels"/> channels take <see cref="BatchNormFewChannels"/>'s passes, vectorised
 /// over the rows: the same bits for the element-wise work; the sums in a fixed blocked order, the same on every machine.
+/// More channels, and any count with a mask, take <see cref="BatchNormManyChannels"/>'s passes, vectorised over the
+/// channels: one sequential chain over the rows per channel, the bits of a plain per-channel scalar loop.
 /// </remarks>
 internal static class BatchNorm
 {
@@ -45,26 +47,16 @@ internal static class BatchNorm
         RequireScratch(scratch, channels);
         Span<double> sums = scratch[..channels];
         sums.Clear();
+        int counted;
         bool fewChannels = !masked && channels < BatchNormFewChannels.MaxChannels;
         if (fewChannels)
         {
             BatchNormFewChannels.Sums(x, channels, default, squares: false, sums);
+            counted = rows;
         }
-
-        int counted = 0;
-        for (int r = 0; r < rows && !fewChannels; r++)
+        else
         {
-            if (masked && rowMask[r] == 0)
-            {
-                continue;
-            }
-
-            counted++;
-            ReadOnlySpan<float> row = x.Slice(r * channels, channels);
-            for (int c = 0; c < channels; c++)
-            {
-                sums[c] += row[c];
-            }
+            counted = BatchNormManyChannels.Sums(x, channels, default, squares: false, rowMask, sums);
         }
 
         // Keras adds 1e-7 to the count in float32; the unmasked divisor stays an exact row count.
@@ -79,20 +71,9 @@ internal static class BatchNorm
         {
             BatchNormFewChannels.Sums(x, channels, mean, squares: true, sums);
         }
-
-        for (int r = 0; r < rows && !fewChannels; r++)
+        else
         {
-            if (masked && rowMask[r] == 0)
-            {
-                continue;
-            }
-
-            ReadOnlySpan<float> row = x.Slice(r * channels, channels);
-            for (int c = 0; c < channels; c++)
-            {
-                double d = row[c] - (double)mean[c];
-                sums[c] += d * d;
-            }
+            BatchNormManyChannels.Sums(x, channels, mean, squares: true, rowMask, sums);
         }
 
         for (int c = 0; c < channels; c++)
@@ -117,23 +98,14 @@ internal static class BatchNorm
     public static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int channels, Span<float> xhat, Span<float> y)
     {
-        int rows = Validate(x.Length, channels, mean.Length, invStd.Length);
+        _ = Validate(x.Length, channels, mean.Length, invStd.Length);
         if (channels < BatchNormFewChannels.MaxChannels)
         {
             BatchNormFewChannels.Normalize(x, mean, invStd, gamma, beta, channels, xhat, y);
             return;
         }
 
-        for (int r = 0; r < rows; r++)
-        {
-            int o = r * channels;
-            for (int c = 0; c < channels; c++)
-            {
-                float h = (x[o + c] - mean[c]) * invStd[c];
-                xhat[o + c] = h;
-                y[o + c] = (gamma.IsEmpty ? h : gamma[c] * h) + (beta.IsEmpty ? 0f : beta[c]);
-            }
-        }
+        BatchNormManyChannels.Normalize(x, mean, invStd, gamma, beta, channels, xhat, y);
     }
 
     /// <summary>
@@ -165,15 +137,9 @@ internal static class BatchNorm
         {
             BatchNormFewChannels.GradientSums(outputGradient, xhat, channels, sumDy, sumDyXhat);
         }
-
-        for (int r = 0; r < rows && !fewChannels; r++)
+        else
         {
-            int o = r * channels;
-            for (int c = 0; c < channels; c++)
-            {
-                sumDy[c] += outputGradient[o + c];
-                sumDyXhat[c] += (double)outputGradient[o + c] * xhat[o + c];
-            }
+            BatchNormManyChannels.GradientSums(outputGradient, xhat, channels, sumDy, sumDyXhat);
         }
 
         for (int c = 0; c < channels; c++)
@@ -195,20 +161,7 @@ internal static class BatchNorm
             return;
         }
 
-        for (int r = 0; r < rows; r++)
-        {
-            int o = r * channels;
-
-            // A masked row took no part in the statistics, so only its own output depends on it.
-            bool inStatistics = batchStatistics && (rowMask.IsEmpty || rowMask[r] != 0);
-            for (int c = 0; c < channels; c++)
-            {
-                float scale = (gamma.IsEmpty ? 1f : gamma[c]) * invStd[c];
-                inputGradient[o + c] = inStatistics
-                    ? scale * (float)(outputGradient[o + c] - (sumDy[c] / count) - (xhat[o + c] * sumDyXhat[c] / count))
-                    : scale * outputGradient[o + c];
-            }
-        }
+        BatchNormManyChannels.InputGradient(outputGradient, xhat, gamma, invStd, channels, batchStatistics, rowMask, sumDy, sumDyXhat, count, inputGradient);
     }
 
     /// <summary>

@@ -75,7 +75,7 @@ public static partial class SerializationRegistry
         }
 
         string name = registered ?? throw new NotSupportedException(
-            $"Cannot save {owner}: its {key} ({Describe(function)}) is not registered, so a file could not name it. Register it before saving (and before loading) with SerializationRegistry.RegisterFunction(\"MyApp>{SuggestedName(function.Method.Name)}\", function), Keras' register_keras_serializable.");
+            $"Cannot save {owner}: its {(key == "function" ? key : key + " function")} ({Describe(function)}) is not registered, so a file could not name it. Register it before saving (and before loading) with SerializationRegistry.RegisterFunction(\"MyApp>{SuggestedName(function.Method.Name)}\", function), Keras' register_keras_serializable.");
         return new JsonObject { ["module"] = "builtins", ["class_name"] = "function", ["config"] = name, ["registered_name"] = "function" };
     }
 

@@ -36,6 +36,9 @@ internal static class ExportCases
         ["global_average_pool"] = () => Chain([7, 6, 3], new Conv2D(4, 3), new GlobalAveragePooling2D(), new Dense(2)),
         ["global_average_pool_of_input"] = () => Chain([7, 6, 3], new GlobalAveragePooling2D()),
         ["layer_scale_and_stochastic_depth_sequences"] = () => Chain([4, 5], new Dense(6), new LayerScale(0.3f, 6), new StochasticDepth(0.2)),
+        ["position_embedding_added_to_tokens"] = () => PositionsAdded([5, 6], new PositionEmbedding(8)),
+        ["position_embedding_hierarchical_past_sequence_length"] = () => PositionsAdded([7, 4], new PositionEmbedding(3, hierarchicalAlpha: 0.25)),
+        ["position_embedding_of_images_rows"] = () => Chain([3, 5, 4], new Conv2D(4, 1), new PositionEmbedding(5)),
         ["layer_scale_images_after_convolution"] = () => Chain([5, 6, 3], new Conv2D(4, 3), new LayerScale(-0.7f, 4)),
         ["global_average_pool_keepdims_squeeze_excite"] = () => Chain([5, 6, 3], new GlobalAveragePooling2D(keepDims: true), new Conv2D(4, 1), new Flatten()),
         ["batch_norm_images"] = () => Chain([6, 7, 3], new Conv2D(4, 3), new BatchNormalization(), new Activation(ActivationFunction.Relu)),
@@ -529,6 +532,14 @@ internal static class ExportCases
         }
 
         return new Functional(ids, embedding.CallReverse(new Dense(4, ActivationFunction.Tanh).Call(hidden)), seed: 3);
+    }
+
+    // KerasHub's use: tokens (after a Dense, so the input is not read directly) plus their positions.
+    private static Functional PositionsAdded(int[] shape, PositionEmbedding positions)
+    {
+        var tokens = new Input(new TensorShape(shape), name: "tokens");
+        SymbolicTensor hidden = new Dense(shape[^1]).Call(tokens);
+        return new Functional(tokens, new Add().Call(hidden, positions.Call(hidden)), seed: 3);
     }
 
     private static Sequential Chain(int[] inputShape, params Layer[] layers)

@@ -37,6 +37,7 @@ internal static class LayerConverters
         [typeof(AlphaDropout)] = PassThrough,
         [typeof(StochasticDepth)] = PassThrough,
         [typeof(LayerScale)] = LayerScaleConverter.Convert,
+        [typeof(PositionEmbedding)] = PositionEmbeddingConverter.Convert,
         [typeof(RandomFlip)] = PassThrough,
         [typeof(RandomRotation)] = PassThrough,
         [typeof(RandomZoom)] = PassThrough,

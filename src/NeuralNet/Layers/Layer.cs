@@ -305,7 +305,7 @@ public abstract partial class Layer
             if (!shapes.AsSpan().SequenceEqual(_inputShapes))
             {
                 throw new ArgumentException(
-                    $"{Describe()} was first called on {FormatShapes(_inputShapes)} and cannot be called on {FormatShapes(shapes)}; a layer called again shares its weights, so its inputs must keep their shapes.",
+                    $"{Describe()} was first called on {FormatShapes(_inputShapes)} and cannot be called on {FormatShapes(shapes)}; a layer called again shares its weights, so its inputs must keep their shapes (unlike Keras). To apply it to inputs of other lengths, concatenate them along that axis, call it once, and split the result (Concatenate, then Split).",
                     nameof(inputs));
             }
         }

@@ -106,16 +106,7 @@ public sealed class PositionEmbedding : Layer
         int steps = InputShape[-2], features = InputShape[-1], block = steps * features;
         Span<float> y = output.AsSpan();
         Span<float> first = y[..block];
-        ReadOnlySpan<float> weights = _embeddings!.Value.AsReadOnlySpan();
-        if (steps <= SequenceLength)
-        {
-            weights[..block].CopyTo(first);
-        }
-        else
-        {
-            WriteHierarchical(weights, first, steps, features);
-        }
-
+        WritePositions(first, steps, features);
         for (int start = block; start < y.Length; start += block)
         {
             first.CopyTo(y.Slice(start, block));
@@ -155,6 +146,43 @@ public sealed class PositionEmbedding : Layer
         Tensor inputGradient = BatchView(ref _inputGradient, outputGradient.Shape[0], InputShape);
         inputGradient.AsSpan().Clear();
         return inputGradient;
+    }
+
+    /// <summary>
+    /// The position rows a sequence of <paramref name="steps"/> steps gets, (steps, features): the block every sample's output
+    /// repeats. For exporters and for inspection; a forward pass computes the same rows.
+    /// </summary>
+    /// <param name="steps">The sequence length, from 1 to <see cref="SequenceLength"/>².</param>
+    /// <returns>A new tensor of shape (steps, features).</returns>
+    /// <exception cref="InvalidOperationException">The layer is not built.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is not positive or exceeds <see cref="SequenceLength"/>².</exception>
+    public Tensor GetPositions(int steps)
+    {
+        Parameter embeddings = Embeddings;
+        if (steps < 1 || (long)SequenceLength * SequenceLength < steps)
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} gives positions to 1 to {(long)SequenceLength * SequenceLength} steps (sequence_length² with sequence_length={SequenceLength})."));
+        }
+
+        int features = embeddings.Value.Shape[1];
+        var positions = new Tensor(steps, features);
+        WritePositions(positions.AsSpan(), steps, features);
+        return positions;
+    }
+
+    // The first L rows of the embeddings, or KerasHub's hierarchical positions past sequence_length.
+    private void WritePositions(Span<float> block, int steps, int features)
+    {
+        ReadOnlySpan<float> weights = _embeddings!.Value.AsReadOnlySpan();
+        if (steps <= SequenceLength)
+        {
+            weights[..(steps * features)].CopyTo(block);
+        }
+        else
+        {
+            WriteHierarchical(weights, block, steps, features);
+        }
     }
 
     private void CheckSteps(int steps, TensorShape inputShape)

@@ -76,6 +76,26 @@ public class PositionEmbeddingTests
         GradientChecker.CheckLayer(layer, x, 22).AssertPassed();
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void GetPositions_is_the_block_a_forward_pass_repeats_and_refuses_steps_out_of_range(int steps)
+    {
+        var layer = new PositionEmbedding(3, hierarchicalAlpha: 0.25);
+        Assert.Throws<InvalidOperationException>(() => layer.GetPositions(2));
+        Tensor x = Tensor.RandomNormal(new TensorShape(2, steps, 2), 1);
+        float[] y = layer.Forward(x, training: false).ToArray();
+
+        Tensor positions = layer.GetPositions(steps);
+
+        Assert.Equal(new TensorShape(steps, 2), positions.Shape);
+        Assert.Equal(y.AsSpan(0, steps * 2).ToArray(), positions.ToArray());
+        Assert.Equal(y.AsSpan(steps * 2).ToArray(), positions.ToArray());
+        var tooMany = Assert.Throws<ArgumentOutOfRangeException>(() => layer.GetPositions(10));
+        Assert.Contains("1 to 9 steps", tooMany.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => layer.GetPositions(0));
+    }
+
     [Fact]
     public void The_input_gets_a_zero_gradient()
     {

@@ -154,7 +154,7 @@ public static class KerasFormat
     /// <param name="path">The file to write; its name must end in <c>.keras</c>, as Keras requires, and its folder must exist.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> does not end in <c>.keras</c>.</exception>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
-    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then), or a preprocessor has no place in Keras' archive (not a TextVectorization or StringLookup, an inverting lookup, one without a vocabulary, one that no single model input takes, two on one input, two of one class, a key that names another layer or input than the one it feeds, or the one it feeds when Keras would have named it, <c>input_layer</c>): save such a model with <see cref="Model.Save(string, bool)"/>. Nothing is written.</exception>
+    /// <exception cref="NotSupportedException">A component is a custom type that is not registered, a setting has no Keras form, a layer's parameters have no place this package knows in Keras' layout, an <see cref="IntegerLookup"/> in TF-IDF mode has no vocabulary yet (Keras has no TF-IDF weights to save then), or a preprocessor has no place in Keras' archive (not a TextVectorization or StringLookup, an inverting lookup, one without a vocabulary, one that no single model input takes (an int-mode StringLookup not keyed by the name of the input it feeds), two on one input, two of one class, a key that names another layer or input than the one it feeds, or the one it feeds when Keras would have named it, <c>input_layer</c>): save such a model with <see cref="Model.Save(string, bool)"/>. Nothing is written.</exception>
     /// <remarks>
     /// A registered custom optimizer is written with its config only, not its state (where Keras keeps a custom optimizer's
     /// variables is unknown). Each entry of <see cref="Model.Preprocessing"/> (a <see cref="Preprocessing.TextVectorization"/>
@@ -163,7 +163,8 @@ public static class KerasFormat
     /// with Keras' own name for its class, <c>string_lookup</c>; an input Keras would have named itself, <c>input_layer</c>
     /// or <c>input_1</c>, is refused as such a key, since <see cref="LoadModel(string)"/> does not key by it: name the
     /// Input), on a string <c>keras.Input</c> in place of the
-    /// model input it feeds (the one whose sample shape is what it gives), its vocabulary as the asset
+    /// model input it feeds (the one whose sample shape is what it gives; for a <see cref="Preprocessing.StringLookup"/> in int
+    /// mode, whose ids keep its strings' shape, the one named by its key), its vocabulary as the asset
     /// <c>assets/layers/text_vectorization/vocabulary.txt</c> (<c>string_lookup</c>), its TF-IDF weights as
     /// <c>vars/idf_weights</c>, a <c>TextVectorization</c>'s a second time under <c>_lookup_layer</c>, as for a layer
     /// adapted in Keras; the archive takes strings again, in Keras and in <see cref="LoadModel(string)"/>. A key in Keras'

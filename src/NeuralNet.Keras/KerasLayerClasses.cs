@@ -53,7 +53,7 @@ internal static class KerasLayerClasses
     public static readonly IReadOnlySet<Type> Operations = new HashSet<Type>
     {
         typeof(ScalarArithmetic), typeof(ElementwiseMath), typeof(Clip), typeof(Divide), typeof(Where), typeof(Comparison),
-        typeof(Split), typeof(Unstack), typeof(Reduce), typeof(Stack), typeof(MatMul), typeof(Layers.LogSoftmax),
+        typeof(Split), typeof(Unstack), typeof(Reduce), typeof(Stack), typeof(MatMul), typeof(Layers.LogSoftmax), typeof(TakeAlongAxis),
     };
 
     /// <summary>Keras' ConvNeXt layers, defined in <c>keras.src.applications.convnext</c> and not exported in <c>keras.layers</c>.</summary>
@@ -98,7 +98,6 @@ internal static class KerasLayerClasses
             PositionEmbedding => "is KerasHub's keras_hub.layers.PositionEmbedding, not a layer of Keras' own (keras.layers has no such class)",
             // Keras' ops.take and ops.segment_* treat the batch axis as any other: its ids would index the whole batch.
             Take or SegmentSum or SegmentMax => $"gathers or segments each sample on its own (its indices carry the batch axis, as TensorFlow's gather with batch_dims=1), which Keras' ops.{KerasOperationName(layer)} does not: applied to the whole batch, its indices would reach across samples (keras.layers has no such class either)",
-            TakeAlongAxis => "is Keras' ops.take_along_axis, which NeuralNet.Keras does not write as an operation yet (keras.layers has no such class)",
             _ => "has no Keras 3 layer that reads its config and weights (keras.layers has no such class)",
         };
         throw new NotSupportedException(weightsOnly

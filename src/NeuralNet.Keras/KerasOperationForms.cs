@@ -10,7 +10,9 @@ namespace NeuralNet.Keras;
 /// <c>ops.sqrt</c>, ..., <see cref="Reduce"/> as <c>ops.mean</c>, ... with <c>axis</c> and <c>keepdims</c>,
 /// <see cref="Clip"/> as <c>ops.clip</c> with <c>x_min</c> and <c>x_max</c>, <see cref="Divide"/> as <c>ops.divide</c> (of inputs of the same rank only),
 /// <see cref="Where"/> as <c>ops.where</c> (of inputs of the same rank only; its numbers inline in the call), <see cref="Comparison"/> as <c>ops.greater</c>, ... (its number second), <see cref="Split"/> as <c>ops.split</c>, <see cref="Unstack"/> as <c>ops.unstack</c>,
-/// <see cref="MatMul"/> as <c>ops.matmul</c>, <see cref="Stack"/> as <c>ops.stack</c> with <c>axis</c>, <see cref="Layers.LogSoftmax"/> as <c>ops.log_softmax</c> with <c>axis</c>. Its tensor
+/// <see cref="MatMul"/> as <c>ops.matmul</c>, <see cref="Stack"/> as <c>ops.stack</c> with <c>axis</c>, <see cref="Layers.LogSoftmax"/> as <c>ops.log_softmax</c> with <c>axis</c>,
+/// <see cref="TakeAlongAxis"/> as <c>ops.take_along_axis</c> with <c>axis</c> (its indices carry the batch axis, so on the
+/// batch NumPy's rule picks within each sample, as the layer does). Its tensor
 /// arguments are placeholders that <see cref="KerasOperations.Write"/> fills with the layer's call.
 /// </summary>
 internal static class KerasOperationForms
@@ -32,6 +34,7 @@ internal static class KerasOperationForms
         Stack s => Unnamed(Item(s.Name, "Stack", new JsonObject { ["axis"] = s.Axis }, new JsonArray(new JsonArray([.. s.InputShapes.Select(_ => s_placeholder.DeepClone())])))),
         MatMul m => Item(m.Name, "Matmul", new JsonObject(), new JsonArray(s_placeholder.DeepClone(), s_placeholder.DeepClone())),
         Layers.LogSoftmax l => Unnamed(Item(l.Name, "LogSoftmax", new JsonObject { ["axis"] = AxisNode(l.GetConfig()) }, new JsonArray(s_placeholder.DeepClone()), KerasOperationLayers.NnModule)),
+        TakeAlongAxis t => Unnamed(Item(t.Name, "TakeAlongAxis", new JsonObject { ["axis"] = t.Axis }, Placeholders(2))),
         _ => null,
     };
 
@@ -94,7 +97,7 @@ internal static class KerasOperationForms
     private static JsonNode? AxisNode(NeuralNet.Serialization.Config config) => config.GetNode("axis")?.DeepClone();
 
     // Keras ops whose __init__ takes no name in some 3.x release (nn's Softmax, LogSoftmax, ...; numpy's Stack, whose
-    // __init__(self, axis=0) had none before) leave it out of their config: Operation.from_config calls cls(**config), and
+    // __init__(self, axis=0) had none before, and TakeAlongAxis, __init__(self, axis=None)) leave it out of their config: Operation.from_config calls cls(**config), and
     // Functional wires the op by the item's own "name".
     private static JsonObject Unnamed(JsonObject item)
     {

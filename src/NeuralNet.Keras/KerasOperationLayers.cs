@@ -106,7 +106,7 @@ internal static class KerasOperationLayers
     private static readonly (string Module, string ClassName)[] s_classes =
     [
         .. s_arithmetic.Keys.Select(c => (NumpyModule, c)),
-        .. ((string[])["Matmul", "Clip", "Concatenate", "Stack", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh", "Where", "Split"]).Select(c => (NumpyModule, c)),
+        .. ((string[])["Matmul", "Clip", "Concatenate", "Stack", "Reshape", "Transpose", "ExpandDims", "Squeeze", "Tanh", "Where", "Split", "TakeAlongAxis"]).Select(c => (NumpyModule, c)),
         .. s_reductions.Keys.Select(c => (NumpyModule, c)),
         .. s_comparisons.Keys.Select(c => (NumpyModule, c)),
         .. s_activations.Keys.Select(c => (NnModule, c)),
@@ -153,7 +153,7 @@ internal static class KerasOperationLayers
         }
 
         // Keras' merge layers and Concatenate take their inputs as one list.
-        JsonArray Args(List<JsonObject> tensors) => layer is Merge or Concatenate or MatMul or Stack
+        JsonArray Args(List<JsonObject> tensors) => layer is Merge or Concatenate or MatMul or Stack or TakeAlongAxis
             ? new JsonArray(new JsonArray([.. tensors.Select(t => t.DeepClone())]))
             : new JsonArray(tensors[0].DeepClone());
         return new JsonObject
@@ -170,7 +170,7 @@ internal static class KerasOperationLayers
         string op = call.ClassName;
         call.Allow(op switch
         {
-            "Concatenate" or "Stack" or "ExpandDims" or "Squeeze" or "Softmax" or "LogSoftmax" => ["axis"],
+            "Concatenate" or "Stack" or "ExpandDims" or "Squeeze" or "Softmax" or "LogSoftmax" or "TakeAlongAxis" => ["axis"],
             "Mean" or "Sum" => ["axis", "keepdims"],
             "Max" or "Min" => ["axis", "keepdims", "initial"],
             "Reshape" => ["newshape"],
@@ -226,6 +226,11 @@ internal static class KerasOperationLayers
         if (op == "Where")
         {
             return Selected(call);
+        }
+
+        if (op == "TakeAlongAxis")
+        {
+            return TakenAlong(call);
         }
 
         if (s_comparisons.TryGetValue(op, out ComparisonOperator comparison))
@@ -390,6 +395,27 @@ internal static class KerasOperationLayers
         }
 
         return new MatMul(call.Name);
+    }
+
+    // ops.take_along_axis(x, indices, axis) of two tensors of the same rank along a sample axis is the TakeAlongAxis
+    // layer: both carry the batch axis, so NumPy's rule, out[b, ..., i, ...] = x[b, ..., indices[b, ..., i, ...], ...],
+    // picks within each sample as the layer does (the other axes broadcast alike). axis=None (Keras' default) picks from
+    // the flattened tensor, batch axis included, and the batch axis itself would pick across samples.
+    private static TakeAlongAxis TakenAlong(KerasOperationCall call)
+    {
+        call.RequireTensors(2);
+        if (call.Config["axis"] is null)
+        {
+            throw call.Refused("axis", "axis=None picks from the flattened tensor, batch axis included, so indices would reach across samples; NeuralNet reads ops.take_along_axis along a sample axis (axis=1, ..., or negative)");
+        }
+
+        int?[] x = KerasOperationCall.Shape(call.Tensors[0]), indices = KerasOperationCall.Shape(call.Tensors[1]);
+        if (x.Length != indices.Length)
+        {
+            throw call.Refused("args", $"x {KerasOperationCall.Format(x)} and indices {KerasOperationCall.Format(indices)} differ in rank; take_along_axis needs the same rank");
+        }
+
+        return new TakeAlongAxis(call.SampleAxis("axis", 0, x.Length), call.Name);
     }
 
     // ops.clip(x, x_min, x_max) with finite bounds in order (NumPy's clip would give x_max everywhere when x_min > x_max).

@@ -73,7 +73,7 @@ internal static class KerasStringPreprocessorWriter
         foreach (var (key, preprocessor) in model.Preprocessing)
         {
             string what = $"Model '{model.Name}''s preprocessor '{key}' ({preprocessor.GetType().Name})";
-            JsonObject item = LayerConfig(preprocessor, key, what, out JsonNode?[] output, out Placed state);
+            JsonObject item = LayerConfig(preprocessor, key, what, out JsonNode?[]? output, out Placed state);
             string className = (string)item["class_name"]!;
             if (classes.TryGetValue(className, out string? other))
             {
@@ -83,12 +83,24 @@ internal static class KerasStringPreprocessorWriter
             }
 
             classes[className] = key;
-            List<(string Name, JsonArray Shape)> fed = [.. inputs.Where(i => Fits(output, i.Shape))];
+
+            // An int-mode StringLookup gives ids in its strings' shape, which any input of that shape takes (a label encoder
+            // kept beside the model too): only its key tells the input it feeds, as LoadModel keys the layer of a Keras file
+            // by its Input's name (keras.Input(shape=(1,), name="user_id", dtype="string") -> StringLookup() -> Embedding).
+            bool idsByKey = output is null;
+            List<(string Name, JsonArray Shape)> fed = idsByKey ? [.. inputs.Where(i => i.Name == key)] : [.. inputs.Where(i => Fits(output!, i.Shape))];
+            if (idsByKey && fed.Count == 0)
+            {
+                string names = string.Join(", ", inputs.Select(i => $"'{i.Name}'"));
+                throw new NotSupportedException(
+                    $"{what} gives ids in the shape of its strings, so SaveModel cannot tell which model input it feeds, if any: a StringLookup in int mode is written in front of the input whose name is its key (the model's inputs: {names}). Nothing was written; key it by the name of the input it feeds (model.Preprocessing[\"user_id\"] for the Input named \"user_id\"), or save the model with Model.Save.");
+            }
+
             if (fed.Count != 1)
             {
                 string found = string.Join(", ", inputs.Select(i => $"'{i.Name}' {Format(i.Shape)}"));
                 throw new NotSupportedException(
-                    $"{what} gives {Format(output)}, which {(fed.Count == 0 ? "no" : "more than one")} input of the model takes (inputs: {found}); SaveModel writes a preprocessor as the Keras layer in front of the one input it feeds, as Keras keeps it. Nothing was written; save the model with Model.Save.");
+                    $"{what} gives {Format(output!)}, which {(fed.Count == 0 ? "no" : "more than one")} input of the model takes (inputs: {found}); SaveModel writes a preprocessor as the Keras layer in front of the one input it feeds, as Keras keeps it. Nothing was written; save the model with Model.Save.");
             }
 
             string inputName = fed[0].Name;
@@ -123,7 +135,7 @@ internal static class KerasStringPreprocessorWriter
 
             ((JsonObject)item["config"]!)["name"] = layerName;
             claimed[inputName] = key;
-            JsonArray stringShape = StringShape(preprocessor);
+            JsonArray stringShape = idsByKey ? (JsonArray)fed[0].Shape.DeepClone() : StringShape(preprocessor);
             if (sequential)
             {
                 Prepend(root, config, layers, item, stringShape, inputName);
@@ -185,7 +197,7 @@ internal static class KerasStringPreprocessorWriter
 
     // The layer's item as Keras' get_config writes it: the vocabulary and weights inline for a layer given them at
     // construction, kept apart (an asset, a variable) for any other.
-    private static JsonObject LayerConfig(Preprocessor preprocessor, string key, string what, out JsonNode?[] output, out Placed state)
+    private static JsonObject LayerConfig(Preprocessor preprocessor, string key, string what, out JsonNode?[]? output, out Placed state)
     {
         const string Remedy = "Nothing was written; save the model with Model.Save, which keeps every preprocessor.";
         (string className, bool hasVocabulary, bool inConfig, IReadOnlyList<string> vocabulary, bool tfIdf, bool padded, int? maxTokens) = preprocessor switch
@@ -198,13 +210,6 @@ internal static class KerasStringPreprocessorWriter
         if (!hasVocabulary)
         {
             throw new NotSupportedException($"{what} has no vocabulary yet: Keras would have nothing to load into the layer. Nothing was written; call Adapt or SetVocabulary first.");
-        }
-
-        if (preprocessor is StringLookup { OutputMode: CategoryOutputMode.Int })
-        {
-            // Its ids have whatever shape its strings had, so any input would take them: nothing tells the model input it
-            // feeds from, say, a label encoder kept beside the model.
-            throw new NotSupportedException($"{what} gives ids in the shape of its strings, so SaveModel cannot tell which model input it feeds, if any. {Remedy}");
         }
 
         // Keras reads the vocabulary asset back with str.splitlines(), which also breaks at these: a token holding one
@@ -246,9 +251,11 @@ internal static class KerasStringPreprocessorWriter
     private static float[] Padded(float[] idf, bool padded, int? maxTokens) =>
         padded && maxTokens is int max && max > idf.Length ? [.. idf, .. new float[max - idf.Length]] : idf;
 
-    // What the preprocessor gives, without the batch axis (null: any length).
-    private static JsonNode?[] OutputShape(Preprocessor preprocessor, int vocabularySize) => preprocessor switch
+    // What the preprocessor gives, without the batch axis (a null entry: any length); null for an int-mode StringLookup,
+    // whose ids have its strings' shape, whatever that is.
+    private static JsonNode?[]? OutputShape(Preprocessor preprocessor, int vocabularySize) => preprocessor switch
     {
+        StringLookup { OutputMode: CategoryOutputMode.Int } => null,
         TextVectorization { OutputMode: TextOutputMode.Int } v => [v.OutputSequenceLength is int n ? JsonValue.Create(n) : null],
         TextVectorization v => [JsonValue.Create(v.PadToMaxTokens && v.MaxTokens is int max ? max : vocabularySize)],
         StringLookup l => [JsonValue.Create(l.PadToMaxTokens && l.MaxTokens is int max ? max : vocabularySize)],
@@ -264,7 +271,8 @@ internal static class KerasStringPreprocessorWriter
 
     // The string Input's batch shape as Keras records it: the tutorial's keras.Input(shape=(1,), dtype="string") for a
     // TextVectorization (which reads one string per sample); a one-hot StringLookup's (None, 1), one token per sample; in
-    // the other modes Keras' rows of tokens, which NeuralNet's Transform takes of any length: (None, None).
+    // the other modes Keras' rows of tokens, which NeuralNet's Transform takes of any length: (None, None). (An int-mode
+    // StringLookup's is the shape of the input it feeds: Keras' ids keep the strings' shape.)
     private static JsonArray StringShape(Preprocessor preprocessor) => preprocessor switch
     {
         TextVectorization => [null, 1],

@@ -52,7 +52,6 @@ public sealed partial class KerasFormatTests
         [typeof(SpaceToDepth)] = () => Around(new Input(4, 4, 1, name: "x"), new SpaceToDepth(2, name: "odd")),
         [typeof(PositionEmbedding)] = () => Around(new Input([null, 4], "x"), new PositionEmbedding(16, name: "odd")),
         [typeof(Take)] = () => AroundTwo(new Input(5, 3, name: "x"), new Input(4, name: "i"), new Take(1, name: "odd")),
-        [typeof(TakeAlongAxis)] = () => AroundTwo(new Input(5, 3, name: "x"), new Input(2, 3, name: "i"), new TakeAlongAxis(1, name: "odd")),
         [typeof(SegmentSum)] = () => AroundTwo(new Input(5, 3, name: "x"), new Input(5, name: "i"), new SegmentSum(2, name: "odd")),
         [typeof(SegmentMax)] = () => AroundTwo(new Input(5, 3, name: "x"), new Input(5, name: "i"), new SegmentMax(2, name: "odd")),
     };

@@ -16,6 +16,13 @@ public abstract partial class Layer
 
     private List<Layer> _sublayers = [];
 
+    // Layers numbered in the order they are created, process-wide. Keras tracks a layer's sublayers in the order its code
+    // sets them as attributes (Layer.__setattr__), which is the order they are created in when each is assigned where it is
+    // made (self.dense_1 = Dense(...), in __init__ or build): Weights lists BuildSublayer's sublayers so, whatever order
+    // OnBuild builds them in. Only relative order matters; a copy (MemberwiseClone) keeps its original's number.
+    private static long s_created;
+    private readonly long _createdAt = Interlocked.Increment(ref s_created);
+
     /// <summary>
     /// Leaves the running layer's forward pass for a model's own one, which a layer's code may start (a Lambda whose
     /// function calls another model's Predict, as Keras' Lambda may wrap a frozen model): that model's layers are its

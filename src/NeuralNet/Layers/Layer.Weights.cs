@@ -18,8 +18,13 @@ public abstract partial class Layer
     /// built, as in Keras. A model's <c>GetWeights</c> is its layers' lists one after the other.
     /// </summary>
     /// <remarks>
-    /// Keras lists sublayers in the order its layer sets them as attributes (usually in <c>__init__</c>); here they come
-    /// in the order <see cref="BuildSublayer{TLayer}(TLayer, TensorShape)"/> built them.
+    /// Keras lists sublayers in the order its layer sets them as attributes (<c>self.dense_1 = Dense(...)</c>, in
+    /// <c>__init__</c> or <c>build</c>); here the sublayers of <see cref="BuildSublayer{TLayer}(TLayer, TensorShape)"/> come in
+    /// the order they were created (a field initializer or the constructor before <see cref="OnBuild"/>), which is that
+    /// order when each is assigned where it is made, whatever order <see cref="OnBuild"/> builds them in. The built-in
+    /// wrappers list theirs in the order their Keras classes set them (<see cref="Bidirectional"/>: <c>forward_layer</c>,
+    /// <c>backward_layer</c>; <see cref="MultiHeadAttention"/>'s flat parameters: <c>query_dense</c>, <c>key_dense</c>, the
+    /// gate's, <c>value_dense</c>, <c>output_dense</c>, as its <c>build</c> creates them).
     /// </remarks>
     /// <returns>New tensors; changing them leaves the layer as it is.</returns>
     public IReadOnlyList<Tensor> GetWeights()
@@ -90,11 +95,12 @@ public abstract partial class Layer
     /// </remarks>
     public IReadOnlyList<Parameter> Weights => KerasWeightOrder();
 
-    // Own parameters are those no inner layer created, plus KerasOwnInnerParameters.
+    // Own parameters are those no inner layer created, plus KerasOwnInnerParameters. BuildSublayer's sublayers in the order
+    // they were created (Keras' attribute order, see _createdAt); a wrapper's inner layers in the order the wrapper gives.
     private IReadOnlyList<Parameter> KerasWeightOrder()
     {
         IReadOnlyList<Parameter> parameters = Parameters;
-        IReadOnlyList<Layer> inner = InnerLayers;
+        IReadOnlyList<Layer> inner = ReferenceEquals(InnerLayers, _sublayers) ? [.. _sublayers.OrderBy(l => l._createdAt)] : InnerLayers;
         if ((inner.Count == 0 && parameters.All(p => p.CreatedTrainable)) || parameters.Count == 0)
         {
             return parameters;

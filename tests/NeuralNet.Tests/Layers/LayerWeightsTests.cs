@@ -202,6 +202,53 @@ public class LayerWeightsTests
     }
 
     [Fact]
+    public void GetWeights_SublayersBuiltInAnotherOrderThanCreated_ComeInCreationOrderAsKerasTracksAttributes()
+    {
+        // Keras: __init__ sets self.gate = Dense(3) then self.project = Dense(3), and build() creates self.mix = Dense(2);
+        // layer.weights lists gate's, project's, then mix's, whatever order build() builds them in (here project first,
+        // whose output gate reads). Build order is Parameters' order; Weights follows the attributes.
+        var layer = new OutOfOrderBlock();
+        layer.Build(new TensorShape(4));
+
+        Assert.Equal(["project/kernel", "project/bias", "gate/kernel", "gate/bias", "mix/kernel", "mix/bias"], Names(layer.Parameters));
+        Assert.Equal(["gate/kernel", "gate/bias", "project/kernel", "project/bias", "mix/kernel", "mix/bias"], Names(layer.Weights));
+        Assert.Equal([new TensorShape(3, 3), new TensorShape(3), new TensorShape(4, 3), new TensorShape(3), new TensorShape(3, 2), new TensorShape(2)],
+            layer.GetWeights().Select(w => w.Shape));
+
+        // A model's GetWeights / SetWeights take the same order: a second block given the first's weights computes the same.
+        var first = new Sequential([new InputLayer(4), new OutOfOrderBlock()], seed: 21);
+        var second = new Sequential([new InputLayer(4), new OutOfOrderBlock()], seed: 22);
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 4), seed: 23);
+        Assert.NotEqual(first.Predict(x).ToArray(), second.Predict(x).ToArray());
+        second.SetWeights(first.GetWeights());
+        Assert.Equal(first.Predict(x).ToArray(), second.Predict(x).ToArray());
+    }
+
+    // Two sublayers created as fields (Keras' __init__ attributes), built in the reverse order, and one created in OnBuild.
+    private sealed class OutOfOrderBlock : Layer
+    {
+        private Dense _gate = new(3, name: "gate");
+        private Dense _project = new(3, name: "project");
+        private Dense? _mix;
+
+        public override string DefaultNamePrefix => "out_of_order_block";
+
+        protected override TensorShape OnBuild(TensorShape inputShape)
+        {
+            _project = BuildSublayer(_project, inputShape);
+            _gate = BuildSublayer(_gate, _project.OutputShape);
+            _mix = BuildSublayer(new Dense(2, name: "mix"), _gate.OutputShape);
+            return _mix.OutputShape;
+        }
+
+        protected override Tensor OnForward(Tensor input, bool training) =>
+            _mix!.Forward(_gate.Forward(_project.Forward(input, training), training), training);
+
+        protected override Tensor OnBackward(Tensor outputGradient) =>
+            _project.Backward(_gate.Backward(_mix!.Backward(outputGradient)));
+    }
+
+    [Fact]
     public void GetWeights_LoraFreezesTheKernel_ItKeepsItsPlace()
     {
         // Keras' enable_lora sets kernel.trainable = False; the kernel stays in _trainable_variables, before the bias and

@@ -164,8 +164,9 @@ public static class KerasFormat
     /// or <c>input_1</c>, is refused as such a key, since <see cref="LoadModel(string)"/> does not key by it: name the
     /// Input), on a string <c>keras.Input</c> in place of the
     /// model input it feeds (the one whose sample shape is what it gives; for a <see cref="Preprocessing.StringLookup"/> in int
-    /// mode, whose ids keep its strings' shape, the one named by its key), its vocabulary as the asset
-    /// <c>assets/layers/text_vectorization/vocabulary.txt</c> (<c>string_lookup</c>), its TF-IDF weights as
+    /// mode, whose ids keep its strings' shape, the one named by its key), its vocabulary inline in its config when it was
+    /// given at construction and otherwise (adapted, or read from a vocabulary file) as the asset
+    /// <c>assets/layers/text_vectorization/vocabulary.txt</c> (<c>string_lookup</c>), as Keras does, its TF-IDF weights as
     /// <c>vars/idf_weights</c>, a <c>TextVectorization</c>'s a second time under <c>_lookup_layer</c>, as for a layer
     /// adapted in Keras; the archive takes strings again, in Keras and in <see cref="LoadModel(string)"/>. A key in Keras'
     /// automatic form for the layer's class (<c>string_lookup</c>, <c>text_vectorization_2</c>) on an input the user named

@@ -13,6 +13,7 @@ public sealed partial class Tensor
     private readonly float[] _storage;
     private readonly int _offset;
     private Tensor? _firstRowsView;
+    private Tensor? _columnVector;
 
     /// <summary>Creates a tensor of zeros with the given shape.</summary>
     /// <param name="shape">The shape; the first dimension may be 0 (an empty batch), every other one must be positive.</param>
@@ -205,6 +206,21 @@ public sealed partial class Tensor
         }
 
         return cached;
+    }
+
+    /// <summary>
+    /// This (n, 1) column as an (n) view, remembered so that asking again returns the same view: (samples, 1) sample weights,
+    /// read as one weight per sample, then cost a custom loop's warm step nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor is not of shape (n, 1).</exception>
+    internal Tensor ColumnAsVector()
+    {
+        if (Rank != 2 || Shape[1] != 1)
+        {
+            throw new InvalidOperationException($"ColumnAsVector needs a tensor of shape (n, 1), not {Shape}.");
+        }
+
+        return _columnVector ??= new Tensor(_storage, _offset, new TensorShape(Shape[0]));
     }
 
     /// <summary>Returns an independent copy.</summary>

@@ -50,6 +50,11 @@ public abstract partial class Layer
     // with the sum it collected its parameter list at, so enabling LoRA touches only the models that hold the layer.
     private int _parameterSetVersion;
 
+    // Counts the changes of both kinds above in every layer of the process: an executor that finds the same count as at its
+    // last look knows that none of its layers changed, reading one integer per step instead of one per layer, and sums its
+    // layers' counts again only when this one moved (a change in any model's layer costs the others one such sum).
+    private static long s_changes;
+
     /// <summary>Creates a layer that its model names after its type (<c>dense</c>, <c>dense_1</c>, ...): what a subclass without a constructor of its own gets.</summary>
     protected Layer()
         : this(null)
@@ -126,6 +131,7 @@ public abstract partial class Layer
             }
 
             Interlocked.Increment(ref layer._trainabilityVersion);
+            Interlocked.Increment(ref s_changes);
         }
     }
 
@@ -134,6 +140,12 @@ public abstract partial class Layer
 
     /// <summary>The count of parameters added to this built layer so far (see <see cref="_parameterSetVersion"/>).</summary>
     internal int ParameterSetVersion => Volatile.Read(ref Primary._parameterSetVersion);
+
+    /// <summary>
+    /// The count of <see cref="TrainabilityVersion"/> and <see cref="ParameterSetVersion"/> changes of all layers so far:
+    /// while it stays the same, so does every layer's count (each layer's is raised before this one).
+    /// </summary>
+    internal static long VersionChanges => Volatile.Read(ref s_changes);
 
     /// <summary>
     /// Tells the models that hold this built layer that it has new parameters and that a weight's trainability changed
@@ -157,6 +169,7 @@ public abstract partial class Layer
 
         Interlocked.Increment(ref Primary._trainabilityVersion);
         Interlocked.Increment(ref Primary._parameterSetVersion);
+        Interlocked.Increment(ref s_changes);
     }
 
     /// <summary>Whether a parameter of the layer is trainable now (created trainable, layer not frozen).</summary>

@@ -71,10 +71,6 @@ internal sealed partial class GraphExecutor
         return null;
     }
 
-    // Whether the plan must be made again before a forward pass that plans inputGradients: a layer's trainability changed,
-    // or the pass's input-gradient choice differs from the plan's.
-    private bool PlanIsStale(bool inputGradients) => _plannedTrainability != TrainabilityStamp() || _inputGradientsPlanned != inputGradients;
-
     // Part of PlanBackward: the inputs' slots require a gradient when the plan computes input gradients.
     private void PlanInputGradients(bool inputGradients)
     {

@@ -158,33 +158,63 @@ internal sealed partial class GraphExecutor
 
     /// <summary>
     /// The sum of the <see cref="Layer.TrainabilityVersion"/> of every layer the graph runs (wrapped layers included): each
-    /// only grows, so the sum changes exactly when one of them changed since the last <see cref="PlanBackward()"/>.
+    /// only grows, so the sum changes exactly when one of them changed since the last <see cref="PlanBackward()"/>. Summed
+    /// again only when <see cref="Layer.VersionChanges"/> moved since the last sum: a training step reads one integer. Not
+    /// thread-safe: only what holds the model alone plans (inference copies plan once, when made).
     /// </summary>
     private long TrainabilityStamp()
     {
-        long stamp = 0;
-        foreach (Layer layer in _trainabilitySources)
+        long changes = Layer.VersionChanges;
+        if (changes != _trainabilitySummedAt)
         {
-            stamp += layer.TrainabilityVersion;
+            // The count is read before the sum: a change during the sum moves it again, and the next call sums again.
+            long stamp = 0;
+            foreach (Layer layer in _trainabilitySources)
+            {
+                stamp += layer.TrainabilityVersion;
+            }
+
+            _trainabilityStamp = stamp;
+            _trainabilitySummedAt = changes;
         }
 
-        return stamp;
+        return _trainabilityStamp;
     }
+
+    // The last TrainabilityStamp and the Layer.VersionChanges it was summed at (-1: never summed).
+    private long _trainabilityStamp;
+    private long _trainabilitySummedAt = -1;
 
     /// <summary>
     /// The sum of the <see cref="Layer.ParameterSetVersion"/> of every layer the graph runs: it changes exactly when one of
-    /// them gained parameters (LoRA enabled). Reads one integer per layer and allocates nothing.
+    /// them gained parameters (LoRA enabled). Summed again only when <see cref="Layer.VersionChanges"/> moved since the last
+    /// sum, so a step reads one integer (and takes an uncontended lock: a model's parameters are read from any thread).
+    /// Allocates nothing.
     /// </summary>
     internal long ParameterSetStamp()
     {
-        long stamp = 0;
-        foreach (Layer layer in _trainabilitySources)
+        long changes = Layer.VersionChanges;
+        lock (_parameterStampLock)
         {
-            stamp += layer.ParameterSetVersion;
-        }
+            if (changes != _parameterStampSummedAt)
+            {
+                long stamp = 0;
+                foreach (Layer layer in _trainabilitySources)
+                {
+                    stamp += layer.ParameterSetVersion;
+                }
 
-        return stamp;
+                _parameterStamp = stamp;
+                _parameterStampSummedAt = changes;
+            }
+
+            return _parameterStamp;
+        }
     }
+
+    private readonly object _parameterStampLock = new();
+    private long _parameterStamp;
+    private long _parameterStampSummedAt = -1;
 
     private static IEnumerable<Layer> WithInnerLayers(IEnumerable<Layer> layers)
     {
@@ -210,6 +240,7 @@ internal sealed partial class GraphExecutor
     // inputGradients: whether the inputs' slots require a gradient (Model.ComputesInputGradients).
     private void PlanBackward(bool inputGradients)
     {
+        PlansMade++;
         _plannedTrainability = TrainabilityStamp();
         Array.Clear(_requiresGradient);
         Array.Clear(_trainableUpstream);
@@ -255,6 +286,8 @@ internal sealed partial class GraphExecutor
         {
             FuseConvolutionsWithPooling(_consumers);
         }
+
+        KeepPlan();
     }
 
     /// <summary>
@@ -274,12 +307,7 @@ internal sealed partial class GraphExecutor
             return;
         }
 
-        bool inputGradients = _inputGradientsWanted && !skipInputGradients;
-        if (PlanIsStale(inputGradients))
-        {
-            PlanBackward(inputGradients);
-        }
-
+        UsePlan(_inputGradientsWanted && !skipInputGradients);
         ThrowIfLacking(method);
     }
 
@@ -293,10 +321,7 @@ internal sealed partial class GraphExecutor
     public void RequireBackward(string method)
     {
         GraphExecutor ran = Active;
-        if (ran._plannedTrainability != ran.TrainabilityStamp())
-        {
-            ran.PlanBackward(ran._inputGradientsPlanned);
-        }
+        ran.UsePlan(ran._inputGradientsPlanned);
 
         ran.ThrowIfLacking(method);
     }
@@ -629,9 +654,9 @@ internal sealed partial class GraphExecutor
         }
 
         _passRows = null;
-        if (!_inferenceCopy && PlanIsStale(inputGradients))
+        if (!_inferenceCopy)
         {
-            PlanBackward(inputGradients);
+            UsePlan(inputGradients);
         }
 
         _inputGradientsReady = false;

@@ -30,10 +30,11 @@ public abstract partial class Model
         CheckedInputs(x, parameterName, out _, checkFinite);
 
     // keys: the input names when x is a dictionary (messages then say x['color'] rather than x[0]), else null.
-    private Tensor[] CheckedInputs(ModelData x, string parameterName, out string[]? keys, bool checkFinite = false)
+    // reuse: a dictionary's tensors go into the model's array (a batch call's, cleared by ReleaseBatchArrays).
+    private Tensor[] CheckedInputs(ModelData x, string parameterName, out IReadOnlyList<string>? keys, bool checkFinite = false, bool reuse = false)
     {
-        Tensor[] inputs = AdjustInputRanks(ResolveInputs(x, parameterName));
-        keys = x.IsByName ? [.. InputNames] : null;
+        Tensor[] inputs = AdjustInputRanks(ResolveInputs(x, parameterName, reuse));
+        keys = x.IsByName ? CachedInputNames() : null;
         for (int i = 0; i < inputs.Length; i++)
         {
             if (inputs[i].Rank < 2)
@@ -94,7 +95,7 @@ public abstract partial class Model
         return adjusted ?? inputs;
     }
 
-    private void CheckInputValues(Tensor[] inputs, string[]? keys, string parameterName, bool checkFinite)
+    private void CheckInputValues(Tensor[] inputs, IReadOnlyList<string>? keys, string parameterName, bool checkFinite)
     {
         // The names and shapes for messages are made only for a message: a custom loop's Forward checks its data every step.
         for (int i = 0; i < inputs.Length; i++)
@@ -112,7 +113,7 @@ public abstract partial class Model
 
             if (checkFinite)
             {
-                CheckFinite(inputs[i], Label(parameterName, keys, i, inputs.Length));
+                CheckFinite(inputs[i], parameterName, keys, i, inputs.Length);
             }
         }
     }
@@ -124,7 +125,7 @@ public abstract partial class Model
     private Tensor[] CheckedData(ModelData x, ModelData y, string xName, string yName, bool checkFinite = true, string? trainingMethod = null, bool reuse = false)
     {
         bool wasBuilt = IsBuilt;
-        Tensor[] inputs = CheckedInputs(x, xName, out string[]? inputKeys);
+        Tensor[] inputs = CheckedInputs(x, xName, out IReadOnlyList<string>? inputKeys, reuse: reuse);
         try
         {
             Tensor[] data = CheckedTargets(inputs, inputKeys, y, xName, yName, checkFinite, reuse);
@@ -144,11 +145,11 @@ public abstract partial class Model
         }
     }
 
-    private Tensor[] CheckedTargets(Tensor[] inputs, string[]? inputKeys, ModelData y, string xName, string yName, bool checkFinite, bool reuse)
+    private Tensor[] CheckedTargets(Tensor[] inputs, IReadOnlyList<string>? inputKeys, ModelData y, string xName, string yName, bool checkFinite, bool reuse)
     {
         Trainer trainer = GetTrainer("Fit");
-        Tensor[] given = y.ListOf(Outputs.Count) ?? y.Resolve(OutputNames, Name, "target", yName);
-        string[]? targetKeys = y.IsByName ? [.. OutputNames] : null;
+        IReadOnlyList<string>? targetKeys = y.IsByName ? CachedOutputNames() : null;
+        Tensor[] given = y.ListOf(Outputs.Count) ?? y.Resolve(targetKeys ?? OutputNames, Name, "target", yName, reuse ? ResolvedBuffer(ref _resolvedTargets, Outputs.Count) : null);
 
         // Inputs then targets in one array, the caller's list left as it was (a target of one value per sample is viewed
         // as a column here only).
@@ -201,12 +202,12 @@ public abstract partial class Model
         {
             for (int i = 0; i < inputs.Length; i++)
             {
-                CheckFinite(inputs[i], Label(xName, inputKeys, i, inputs.Length));
+                CheckFinite(inputs[i], xName, inputKeys, i, inputs.Length);
             }
 
             for (int k = 0; k < targets.Length; k++)
             {
-                CheckFinite(targets[k], Label(yName, targetKeys, k, targets.Length));
+                CheckFinite(targets[k], yName, targetKeys, k, targets.Length);
 
                 // Values a shape cannot reveal (class indices out of range, AUC's non-binary targets) are found here,
                 // before any step, rather than in the batch that holds them after earlier steps changed the weights.
@@ -227,7 +228,7 @@ public abstract partial class Model
         return data;
     }
 
-    private Tensor[] ResolveInputs(ModelData x, string parameterName)
+    private Tensor[] ResolveInputs(ModelData x, string parameterName, bool reuse)
     {
         if (!IsBuilt && x.Count == 1 && !x.IsByName)
         {
@@ -235,23 +236,32 @@ public abstract partial class Model
             return [.. x];
         }
 
-        return x.ListOf(Inputs.Count) ?? x.Resolve(InputNames, Name, "input", parameterName);
+        return x.ListOf(Inputs.Count) ?? x.Resolve(x.IsByName ? CachedInputNames() : InputNames, Name, "input", parameterName, reuse ? ResolvedBuffer(ref _resolvedInputs, Inputs.Count) : null);
     }
 
+    // A batch call's array for the tensors of a dictionary, in name order (cleared by ReleaseBatchArrays).
+    private static Tensor[] ResolvedBuffer(ref Tensor[] buffer, int count) => buffer.Length == count ? buffer : (buffer = new Tensor[count]);
+
+    private Tensor[] _resolvedInputs = [];
+    private Tensor[] _resolvedTargets = [];
+
     // How messages name array i of the data: by key for a dictionary (x['color']), by position in a list (x[0]), or alone (x).
-    private static string Label(string parameterName, string[]? keys, int index, int count) =>
+    private static string Label(string parameterName, IReadOnlyList<string>? keys, int index, int count) =>
         keys is not null ? $"{parameterName}['{keys[index]}']" : ArrayName(parameterName, index, count);
 
     private static string ArrayName(string parameterName, int index, int count) =>
         count == 1 ? parameterName : string.Create(CultureInfo.InvariantCulture, $"{parameterName}[{index}]");
 
-    private static void CheckFinite(Tensor t, string name)
+    // The label (Label) is made only for a message: a custom loop checks its data every step.
+    private static void CheckFinite(Tensor t, string parameterName, IReadOnlyList<string>? keys, int index, int count)
     {
         ReadOnlySpan<float> values = t.AsReadOnlySpan();
         if (values.Length == 0 || float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
         {
             return;
         }
+
+        string name = Label(parameterName, keys, index, count);
 
         for (int i = 0; i < values.Length; i++)
         {

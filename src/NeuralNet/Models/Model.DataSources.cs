@@ -357,7 +357,7 @@ public abstract partial class Model
 
         Tensor[] data = CheckedData(batch.X, batch.Y, "x", "y");
         ReadOnlySpan<Tensor> weights = BatchWeights(trainer, data, classWeight, batch.SampleWeight);
-        return weights.IsEmpty ? data : [.. data, .. weights];
+        return AppendWeights(data, weights);
     }
 
     // A model that learns its input shape from data (a Sequential without an InputLayer) is built from an indexable

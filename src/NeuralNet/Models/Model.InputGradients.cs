@@ -8,6 +8,9 @@ public abstract partial class Model
 {
     private bool _computesInputGradients;
 
+    /// <summary>How many times the model's executor has planned its backward pass (for tests: plans kept and used again are not counted).</summary>
+    internal int BackwardPlansMade => Executor.PlansMade;
+
     /// <summary>
     /// Whether the model's backward pass also computes dLoss/dInput for every input (PyTorch's <c>requires_grad</c> on
     /// the inputs, Keras' <c>tape.gradient(loss, inputs)</c>), read from <see cref="InputGradients"/> after

@@ -41,6 +41,8 @@ public abstract partial class Model
         Array.Clear(_checkedData);
         Array.Clear(_batchWeights);
         Array.Clear(_weightedBatch);
+        Array.Clear(_resolvedInputs);
+        Array.Clear(_resolvedTargets);
     }
 
     /// <summary>
@@ -64,6 +66,20 @@ public abstract partial class Model
             return default;
         }
 
+        try
+        {
+            return CheckedBatchWeights(trainer, data, classWeight, sampleWeight, parameterName);
+        }
+        catch
+        {
+            // Refused: none of the caller's weights stays referenced.
+            Array.Clear(_batchWeights);
+            throw;
+        }
+    }
+
+    private ReadOnlySpan<Tensor> CheckedBatchWeights(Trainer trainer, Tensor[] data, ClassWeights? classWeight, ModelData? sampleWeight, string parameterName)
+    {
         if (classWeight is not null && sampleWeight is not null)
         {
             throw new ArgumentException("Give either classWeight or sampleWeight, not both (as Keras: class_weight and sample_weight cannot be used at the same time); fold the class weights into the sample weights.", parameterName);
@@ -92,77 +108,119 @@ public abstract partial class Model
             return _batchWeights.AsSpan(0, 1);
         }
 
-        Tensor?[] byOutput = WeightsByOutput(given, outputs, parameterName);
-        bool any = false;
-        for (int k = 0; k < outputs; k++)
+        Span<Tensor?> byOutput = WeightsByOutput(given, outputs, parameterName);
+        try
         {
-            if (byOutput[k] is Tensor tensor)
+            IReadOnlyList<string>? names = given.IsByName ? CachedOutputNames() : null;
+            bool any = false;
+            for (int k = 0; k < outputs; k++)
             {
-                string label = given.IsByName
-                    ? $"{parameterName}['{OutputNames[k]}']"
-                    : string.Create(CultureInfo.InvariantCulture, $"{parameterName}[{k}]");
-                Tensor weights = SampleWeights.FromSampleWeight(tensor, samples, label, parameterName)!;
-                CheckWeights(trainer, data, weights, only: k, label, parameterName);
-                _batchWeights[k] = weights;
-                any = true;
-            }
-        }
-
-        for (int k = 0; k < outputs; k++)
-        {
-            if (byOutput[k] is null)
-            {
-                _batchWeights[k] = SampleWeights.None(samples);
-            }
-        }
-
-        return any ? _batchWeights.AsSpan(0, outputs) : default;
-    }
-
-    // The weights of each output (null for none) from a list of one per output or a dictionary by output name.
-    private Tensor?[] WeightsByOutput(ModelData given, int outputs, string parameterName)
-    {
-        IReadOnlyList<string> names = OutputNames;
-        string Expected() => string.Join(", ", names.Select(n => $"'{n}'"));
-        var byOutput = new Tensor?[outputs];
-        if (!given.IsByName)
-        {
-            if (given.Count != outputs)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{parameterName} has {given.Count} tensors but model '{Name}' has {outputs} outputs ({Expected()}); give one tensor for every output, one per output in output order, or a dictionary by output name (an output it does not name is not weighted)."), parameterName);
-            }
-
-            int k = 0;
-            foreach (Tensor tensor in given)
-            {
-                byOutput[k++] = tensor;
-            }
-
-            return byOutput;
-        }
-
-        foreach ((string? key, Tensor? tensor) in given.Labeled())
-        {
-            int k = -1;
-            for (int i = 0; i < names.Count; i++)
-            {
-                if (string.Equals(names[i], key, StringComparison.Ordinal))
+                if (byOutput[k] is Tensor tensor)
                 {
-                    k = i;
+                    var label = new WeightsLabel(parameterName, names?[k], k);
+                    Tensor weights = SampleWeights.FromSampleWeight(tensor, samples, label, parameterName)!;
+                    CheckWeights(trainer, data, weights, only: k, label, parameterName);
+                    _batchWeights[k] = weights;
+                    any = true;
                 }
             }
 
-            if (k < 0)
+            for (int k = 0; k < outputs; k++)
             {
-                throw new ArgumentException($"{parameterName} has weights for '{key}', which is not an output of model '{Name}' ({Expected()}); weights by output are keyed by the output names.", parameterName);
+                if (byOutput[k] is null)
+                {
+                    _batchWeights[k] = NoWeights(samples);
+                }
             }
 
-            byOutput[k] = tensor;
+            return any ? _batchWeights.AsSpan(0, outputs) : default;
+        }
+        finally
+        {
+            // The caller's tensors are not kept past the call (the checked ones are in _batchWeights, released by the caller).
+            byOutput.Clear();
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="data"/> followed by the weights <see cref="BatchWeights"/> gave, in a new array (<c>Fit</c>,
+    /// <c>Evaluate</c>, a data source's batch keep it); the model's buffer of weights is cleared, so that it keeps no
+    /// caller's tensor once the call is over.
+    /// </summary>
+    private Tensor[] AppendWeights(Tensor[] data, ReadOnlySpan<Tensor> weights)
+    {
+        Tensor[] all = weights.IsEmpty ? data : [.. data, .. weights];
+        Array.Clear(_batchWeights);
+        return all;
+    }
+
+    // The stand-in for an output without weights among weights by output (SampleWeights.None), one per sample count, kept:
+    // it holds no caller's data and is never written.
+    private Tensor NoWeights(int samples)
+    {
+        if (_noWeights is null || _noWeights.Shape[0] != samples)
+        {
+            _noWeights = SampleWeights.None(samples);
+        }
+
+        return _noWeights;
+    }
+
+    private Tensor? _noWeights;
+
+    // The weights of each output (null for none) from a list of one per output or a dictionary by output name, in the
+    // model's buffer (the caller clears it once read).
+    private Span<Tensor?> WeightsByOutput(ModelData given, int outputs, string parameterName)
+    {
+        if (_weightsByOutput.Length < outputs)
+        {
+            _weightsByOutput = new Tensor?[outputs];
+        }
+
+        Span<Tensor?> byOutput = _weightsByOutput.AsSpan(0, outputs);
+        byOutput.Clear();
+        if (!given.IsByName)
+        {
+            if (given.ListOf(outputs) is not Tensor[] list)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{parameterName} has {given.Count} tensors but model '{Name}' has {outputs} outputs ({ExpectedOutputNames()}); give one tensor for every output, one per output in output order, or a dictionary by output name (an output it does not name is not weighted)."), parameterName);
+            }
+
+            list.CopyTo(byOutput);
+            return byOutput;
+        }
+
+        IReadOnlyList<string> names = CachedOutputNames();
+        int found = 0;
+        for (int k = 0; k < outputs; k++)
+        {
+            if (given.TryGet(names[k], out Tensor? tensor))
+            {
+                byOutput[k] = tensor;
+                found++;
+            }
+        }
+
+        if (found != given.Count)
+        {
+            // A key that names no output (the output names are distinct, so every other key was found once).
+            foreach ((string? key, _) in given.Labeled())
+            {
+                if (!names.Contains(key!, StringComparer.Ordinal))
+                {
+                    byOutput.Clear();
+                    throw new ArgumentException($"{parameterName} has weights for '{key}', which is not an output of model '{Name}' ({ExpectedOutputNames()}); weights by output are keyed by the output names.", parameterName);
+                }
+            }
         }
 
         return byOutput;
     }
+
+    private Tensor?[] _weightsByOutput = [];
+
+    private string ExpectedOutputNames() => string.Join(", ", OutputNames.Select(n => $"'{n}'"));
 
     // Keras' class_weight: one weight per sample from the class of its target, for a model with one output.
     private Tensor ClassWeightsPerSample(Trainer trainer, Tensor[] data, ClassWeights classWeight)
@@ -180,7 +238,7 @@ public abstract partial class Model
 
     // Checks weights against output `only`, or every output (-1): weights of more than one value per sample must broadcast
     // to the loss values of each output they weigh, whose loss and weighted metrics must take them.
-    private void CheckWeights(Trainer trainer, Tensor[] data, Tensor weights, int only, string label, string parameterName)
+    private void CheckWeights(Trainer trainer, Tensor[] data, Tensor weights, int only, WeightsLabel label, string parameterName)
     {
         bool perEntry = !SampleWeights.PerSample(weights);
         if (perEntry)
@@ -223,7 +281,7 @@ public abstract partial class Model
 
     // Weights of more than one value per sample: every output they weigh (one with a loss or weighted metrics) must have
     // loss values they broadcast to, and a loss and metrics that weigh their values entry by entry; checked before any step.
-    private void CheckEntryWeights(Trainer trainer, Tensor[] data, Tensor weights, int only, string label, string parameterName)
+    private void CheckEntryWeights(Trainer trainer, Tensor[] data, Tensor weights, int only, WeightsLabel label, string parameterName)
     {
         TensorShape[] outputShapes = Executor.OutputShapesFor(data.AsSpan(0, Inputs.Count));
         for (int k = 0; k < outputShapes.Length; k++)

@@ -107,7 +107,7 @@ public abstract partial class Model
             Trainer trainer = GetTrainer(nameof(Fit));
             ReadOnlySpan<Tensor> weights = BatchWeights(trainer, train, classWeight, sampleWeight);
             int weightCount = weights.Length;
-            train = [.. train, .. weights];
+            train = AppendWeights(train, weights);
 
             Tensor[]? validation = null;
             if (validationSplit > 0)
@@ -132,7 +132,7 @@ public abstract partial class Model
             {
                 // Keras' validation_data=(x, y, sample_weight): weighted as Evaluate(x, y, sampleWeight) weighs them.
                 validation = CheckedData(vx, vy, "validationData.X", "validationData.Y");
-                validation = [.. validation, .. BatchWeights(trainer, validation, classWeight: null, validationSampleWeight, nameof(validationSampleWeight))];
+                validation = AppendWeights(validation, BatchWeights(trainer, validation, classWeight: null, validationSampleWeight, nameof(validationSampleWeight)));
             }
 
             // The trainer sets the shuffle seed once the callbacks are checked (ShuffleSeed).
@@ -172,7 +172,7 @@ public abstract partial class Model
             {
                 Tensor[] data = CheckedData(x, y, nameof(x), nameof(y));
                 Trainer trainer = GetTrainer(nameof(Evaluate));
-                data = [.. data, .. BatchWeights(trainer, data, classWeight: null, sampleWeight)];
+                data = AppendWeights(data, BatchWeights(trainer, data, classWeight: null, sampleWeight));
 
                 var loader = new BatchLoader(data, batchSize, shuffle: false, seed: 0);
                 TextWriter writer = output ?? Console.Out;
@@ -388,7 +388,7 @@ public abstract partial class Model
             Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), checkFinite: false);
             Executor.RequireInputGradients(nameof(ComputeGradients), skipInputGradients: false);
             Trainer trainer = GetTrainer(nameof(ComputeGradients));
-            batch = [.. batch, .. BatchWeights(trainer, batch, classWeight: null, sampleWeight)];
+            batch = AppendWeights(batch, BatchWeights(trainer, batch, classWeight: null, sampleWeight));
 
             return trainer.ComputeGradients(batch, updateMetrics: false, skipInputGradients: false);
         }
@@ -675,7 +675,7 @@ public abstract partial class Model
             throw new ArgumentException($"destination has shape {destination.Shape} but the predictions of x {x.Shape} have shape {outputShape.Prepend(samples)}.", nameof(destination));
         }
 
-        CheckFinite(x, nameof(x));
+        CheckFinite(x, nameof(x), keys: null, index: 0, count: 1);
         batchSize = Math.Min(batchSize, Executor.InferenceRows);
         int stride = outputShape.ElementCount;
         Span<float> results = destination.AsSpan();

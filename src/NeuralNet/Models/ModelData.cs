@@ -108,11 +108,24 @@ public readonly struct ModelData : IEnumerable<Tensor>
     /// </summary>
     internal Tensor[]? ListOf(int count) => _byName is null && _list is not null && _list.Length == count ? _list : null;
 
+    /// <summary>The tensor named <paramref name="name"/> when the tensors are keyed by name; false otherwise.</summary>
+    internal bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Tensor? tensor)
+    {
+        tensor = null;
+        return _byName is not null && _byName.TryGetValue(name, out tensor);
+    }
+
     /// <summary>
     /// The tensors in the order of <paramref name="names"/>: a list must have one tensor per name; a dictionary must have
     /// exactly those keys. Messages name <paramref name="what"/> (<c>input</c>, <c>target</c>) and <paramref name="parameterName"/>.
     /// </summary>
-    internal Tensor[] Resolve(IReadOnlyList<string> names, string modelName, string what, string parameterName)
+    /// <param name="names">The model's names, distinct.</param>
+    /// <param name="modelName">The model's name, for messages.</param>
+    /// <param name="what">What the tensors are, for messages.</param>
+    /// <param name="parameterName">The parameter they came in.</param>
+    /// <param name="into">An array of <paramref name="names"/>' length to fill with a dictionary's tensors (a custom loop's
+    /// warm step then allocates nothing), or null for a new one.</param>
+    internal Tensor[] Resolve(IReadOnlyList<string> names, string modelName, string what, string parameterName, Tensor[]? into = null)
     {
         // Built only for a message: a custom loop's Forward and Backward resolve their data every step, allocation-free.
         string Expected() => string.Join(", ", names.Select(n => $"'{n}'"));
@@ -132,22 +145,28 @@ public readonly struct ModelData : IEnumerable<Tensor>
             return _list;
         }
 
-        var result = new Tensor[names.Count];
+        Tensor[] result = into is not null && into.Length == names.Count ? into : new Tensor[names.Count];
         for (int i = 0; i < names.Count; i++)
         {
             if (!_byName.TryGetValue(names[i], out Tensor? tensor))
             {
+                Array.Clear(result);
                 throw new ArgumentException($"No {what} tensor named '{names[i]}' was given; model '{modelName}' expects {Expected()}, and the dictionary has {string.Join(", ", _byName.Keys.Select(k => $"'{k}'"))}.", parameterName);
             }
 
             result[i] = tensor;
         }
 
-        foreach (string key in _byName.Keys)
+        // Every name was found and the names are distinct: a key matches none exactly when there are more keys than names.
+        if (_byName.Count != names.Count)
         {
-            if (!names.Contains(key))
+            foreach (string key in _byName.Keys)
             {
-                throw new ArgumentException($"The {what} tensor '{key}' matches no {what} of model '{modelName}' ({Expected()}).", parameterName);
+                if (!names.Contains(key))
+                {
+                    Array.Clear(result);
+                    throw new ArgumentException($"The {what} tensor '{key}' matches no {what} of model '{modelName}' ({Expected()}).", parameterName);
+                }
             }
         }
 

@@ -59,7 +59,10 @@ public sealed partial class Sequential : Model
     public override IReadOnlyList<Layer> Layers => _layers;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> OutputNames => [_layers.Count > 0 ? _layers[^1].Name : "output"];
+    public override IReadOnlyList<string> OutputNames => [OutputNameSource(0)];
+
+    /// <inheritdoc/>
+    private protected override string OutputNameSource(int k) => _layers.Count > 0 ? _layers[^1].Name : "output";
 
     /// <inheritdoc/>
     private protected override int OutputCountForCompile => 1;

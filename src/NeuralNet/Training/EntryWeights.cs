@@ -35,7 +35,7 @@ internal sealed class EntryWeights(string outputName)
 
         if (weights.Shape[0] != output.Shape[0] || !SampleWeights.Fits(given, entries))
         {
-            SampleWeights.CheckFitsOutput(weights, outputName, output.Shape.DropFirst());
+            SampleWeights.CheckFitsOutput(weights, outputName, output.Shape.DropFirst(), "sampleWeight");
         }
 
         double sum = 0;

@@ -15,7 +15,7 @@ internal static class SampleWeights
     /// <param name="label">How messages name the weights: <c>sampleWeight</c>, <c>sampleWeight['b']</c>, <c>validationSampleWeight</c>.</param>
     /// <param name="parameterName">The parameter the exception names.</param>
     /// <exception cref="ArgumentException">The first axis differs from the samples, or a weight is negative or not finite.</exception>
-    public static Tensor? FromSampleWeight(Tensor? sampleWeight, int samples, string label = "sampleWeight", string parameterName = "sampleWeight")
+    public static Tensor? FromSampleWeight(Tensor? sampleWeight, int samples, WeightsLabel label, string parameterName = "sampleWeight")
     {
         if (sampleWeight is null)
         {
@@ -37,7 +37,7 @@ internal static class SampleWeights
             }
         }
 
-        return columnVector ? sampleWeight.Reshape(samples) : sampleWeight;
+        return columnVector ? sampleWeight.ColumnAsVector() : sampleWeight;
     }
 
     /// <summary>
@@ -60,7 +60,7 @@ internal static class SampleWeights
     /// a last axis of 1 (Keras' <c>squeeze_or_expand_to_same_rank</c>, then broadcasting on axes of equal rank).
     /// </summary>
     /// <exception cref="ArgumentException">The shapes do not fit; the message names both and the output.</exception>
-    public static void CheckFitsOutput(Tensor weights, string output, TensorShape outputShape, string label = "sampleWeight", string parameterName = "sampleWeight")
+    public static void CheckFitsOutput(Tensor weights, string output, TensorShape outputShape, WeightsLabel label, string parameterName = "sampleWeight")
     {
         ReadOnlySpan<int> entries = outputShape.Rank == 0 ? default : outputShape.Dimensions[..^1];
         if (!Fits(weights.Shape.Dimensions[1..], entries))

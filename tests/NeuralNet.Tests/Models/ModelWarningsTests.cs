@@ -125,6 +125,40 @@ public class ModelWarningsTests
         Assert.Equal(("conv", "Conv1D"), (warning.LayerName, warning.LayerType));
     }
 
+    [Theory]
+    [InlineData(true, false, true)]
+    [InlineData(false, true, true)]
+    [InlineData(false, false, false)]
+    public void Warnings_UsersLayerOfTwoInputs_NamedWhenEitherInputIsMasked(bool firstMasked, bool secondMasked, bool warns)
+    {
+        // Keras calls a layer of several inputs on their list, layer([a, b]): its first argument is the list, and __call__
+        // looks at the mask of every tensor in it (tree.map_structure(get_keras_mask, call_spec.first_arg), then any).
+        var ids = new Input(new TensorShape(6), name: "ids");
+        SymbolicTensor Embedded(bool masked, string name) => new Embedding(10, 4, maskZero: masked, name: name).Call(ids);
+        SymbolicTensor picked = new PickFirst(name: "pick").Call(Embedded(firstMasked, "first"), Embedded(secondMasked, "second"));
+        var model = new Functional(ids, new Dense(1, name: "out").Call(new GlobalAveragePooling1D(name: "mean").Call(picked)), seed: 4);
+
+        Assert.Equal(warns ? ["pick"] : [], model.Warnings.Select(w => w.LayerName));
+        model.Forward(Ids(), training: false);
+        Assert.Equal(warns ? ["pick"] : [], model.Warnings.Select(w => w.LayerName));
+    }
+
+    // A user's layer of two inputs that gives its first input back (supports no masking).
+    private sealed class PickFirst(string? name) : MultiInputLayer(name)
+    {
+        public override string DefaultNamePrefix => "pick_first";
+
+        protected override int MinimumInputCount => 2;
+
+        protected override int MaximumInputCount => 2;
+
+        protected override TensorShape OnBuild(ReadOnlySpan<TensorShape> inputShapes) => inputShapes[0];
+
+        protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training) => inputs[0];
+
+        protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients) => inputGradients[0] = outputGradient;
+    }
+
     [Fact]
     public void Warnings_GatherAndSegmentOperationsOnAMaskedInput_AreNotNamed()
     {

@@ -4,7 +4,7 @@ using NeuralNet.Models;
 namespace NeuralNet.Samples.DigitServer;
 
 /// <summary>
-/// The one loaded model, shared by every request. Concurrent calls of <see cref="Model.Predict(ModelData, int, IEnumerable{NeuralNet.Training.Callback}?, CancellationToken)"/>
+/// The one loaded model, shared by every request. Concurrent calls of <see cref="Model.Predict(ModelData, int, IEnumerable{NeuralNet.Training.Callback}?, int, System.IO.TextWriter?, CancellationToken)"/>
 /// run side by side, each on layers of its own that share the model's weights.
 /// </summary>
 internal sealed class DigitClassifier

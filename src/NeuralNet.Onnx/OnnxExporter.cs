@@ -12,7 +12,7 @@ namespace NeuralNet.Onnx;
 
 /// <summary>
 /// Writes a built model as an ONNX file that ONNX Runtime (and other ONNX tools) run with the same results as
-/// <see cref="Model.Predict(ModelData, int, IEnumerable{NeuralNet.Training.Callback}?, CancellationToken)"/>: inputs and outputs named after the model's, a dynamic batch
+/// <see cref="Model.Predict(ModelData, int, IEnumerable{NeuralNet.Training.Callback}?, int, System.IO.TextWriter?, CancellationToken)"/>: inputs and outputs named after the model's, a dynamic batch
 /// dimension, images laid out channels last as in NeuralNet (transposed to ONNX's channels-first operators inside the graph).
 /// </summary>
 /// <example>

@@ -60,10 +60,47 @@ public sealed class Parameter
     }
 
     /// <summary>
-    /// Whether optimizers update this parameter: it was created trainable (a weight, not a statistic its layer tracks) and
-    /// its layer is not frozen (<see cref="Layers.Layer.Trainable"/>). Keras' <c>variable.trainable</c>.
+    /// Whether optimizers update this parameter (Keras' <c>variable.trainable</c>, which has a setter too): it was created
+    /// trainable (a weight, not a statistic its layer tracks), its layer is not frozen (<see cref="Layers.Layer.Trainable"/>)
+    /// and it was not frozen on its own. Setting it to false freezes this one weight: no optimizer step changes it (no weight
+    /// decay, no momentum or other slot moves, no moving average), its weight penalty leaves the loss, it counts as
+    /// non-trainable in <c>Summary</c>, and layers need not compute its gradient. The model's next forward pass plans its
+    /// backward pass again, as for a layer's flag; no <c>Compile</c> is needed.
     /// </summary>
-    public bool Trainable => IsTrainableKind && !Frozen;
+    /// <remarks>
+    /// As in Keras, the layer's flag overrides it: setting <see cref="Layers.Layer.Trainable"/> (or the model's) to true or
+    /// false sets every weight of the layer to that value (Keras' setter sets <c>v.trainable</c> for each of the layer's
+    /// trainable variables). Like Keras, the file formats do not save it (a weights file holds values; a layer's
+    /// configuration holds the layer's <c>trainable</c> only), so freeze the weight again after loading. Set it between
+    /// steps, not while another thread trains the model.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">Set to true on a statistic the layer updates itself (BatchNormalization's
+    /// moving mean, say) or on a weight LoRA froze, which no optimizer may train; or on a weight of a frozen layer, which
+    /// only the layer's flag unfreezes.</exception>
+    public bool Trainable
+    {
+        get => IsTrainableKind && !Frozen;
+        set
+        {
+            if (value == Trainable)
+            {
+                return;
+            }
+
+            if (value && !IsTrainableKind)
+            {
+                throw new InvalidOperationException($"Parameter '{Name}' {Shape}{OwnerText} is not a trained weight (a statistic its layer updates itself, or a weight LoRA froze): it cannot be made trainable.");
+            }
+
+            if (value && Owner is { Trainable: false } owner)
+            {
+                throw new InvalidOperationException($"Parameter '{Name}' {Shape} belongs to {owner}, which is frozen (Trainable = false): set the layer's Trainable to true, which makes all its weights trainable (as Keras' layer.trainable setter does), then freeze the ones to keep.");
+            }
+
+            Frozen = !value;
+            Owner?.NoteTrainabilityChanged();
+        }
+    }
 
     /// <summary>The weight penalty applied to this parameter, if any.</summary>
     public Regularizer? Regularizer { get; }
@@ -96,8 +133,15 @@ public sealed class Parameter
     // (_trainable_variables or _non_trainable_variables) is chosen when it is created and kept (Layer.KerasWeightOrder).
     internal bool CreatedTrainable { get; }
 
-    // Set while the layer that owns the parameter is frozen (Layer.Trainable false).
+    // Set while the layer that owns the parameter is frozen (Layer.Trainable false), or by Trainable's setter for this
+    // parameter alone; the layer's flag sets it for all of its parameters, as Keras' layer setter sets each variable's.
     internal bool Frozen { get; set; }
+
+    // The layer whose parameter this is (a wrapper's, for the layer it wraps), told when Trainable changes so the models
+    // that run it plan their backward pass again; null for a parameter no layer created.
+    internal Layers.Layer? Owner { get; set; }
+
+    private string OwnerText => Owner is null ? string.Empty : $" of {Owner}";
 
     // The optimizer's deferred clear (see the remarks).
     internal void DiscardGradient() => _gradientDiscarded = true;

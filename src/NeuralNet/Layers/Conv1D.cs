@@ -32,6 +32,12 @@ public sealed class Conv1D : Layer, IKernelLayer
     private TensorShape _patchShape;
     private Tensor? _patches;
     private Tensor? _preActivation;
+
+    // The activation (on the layer itself; a copy reads its primary's, see Activation).
+    private ActivationFunction _activation = ActivationFunction.Linear;
+
+    // The activation the last forward pass applied, which its backward pass differentiates through.
+    private ActivationFunction _ranActivation = ActivationFunction.Linear;
     private Tensor? _output;
     private Tensor? _preActivationGradient;
     private Tensor? _patchGradients;
@@ -80,7 +86,7 @@ public sealed class Conv1D : Layer, IKernelLayer
         Strides = strides;
         Padding = padding;
         DilationRate = dilationRate;
-        Activation = activation ?? ActivationFunction.Linear;
+        _activation = activation ?? ActivationFunction.Linear;
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         BiasInitializer = biasInitializer ?? new Zeros();
@@ -103,8 +109,28 @@ public sealed class Conv1D : Layer, IKernelLayer
     /// <summary>The spacing of the window's taps.</summary>
     public int DilationRate { get; }
 
-    /// <summary>The activation (linear unless given).</summary>
-    public ActivationFunction Activation { get; }
+    /// <summary>
+    /// The activation applied to the output (linear unless given). Settable before or after the layer is built, as Keras'
+    /// <c>layer.activation = ...</c> (transfer learning drops a final softmax this way): the next forward pass applies it
+    /// (the layer's every call in a model, and the copies a model runs for other lengths or concurrent predictions), the
+    /// next training step differentiates through it (a softmax newly set or removed is paired with a cross-entropy loss, or
+    /// no longer, from that step on), and the layer's configuration saves it. Set it between passes, not while another
+    /// thread runs the model.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null (for no activation, set <see cref="ActivationFunction.Linear"/>).</exception>
+    public ActivationFunction Activation
+    {
+        get => ((Conv1D)Primary)._activation;
+        set
+        {
+            if (value is null)
+            {
+                throw new ArgumentNullException(nameof(value), $"{Describe()}: the activation cannot be null; set ActivationFunction.Linear for none.");
+            }
+
+            ((Conv1D)Primary)._activation = value;
+        }
+    }
 
     /// <summary>Whether the layer has a bias.</summary>
     public bool UseBias { get; }
@@ -246,7 +272,9 @@ public sealed class Conv1D : Layer, IKernelLayer
     protected override Tensor OnForward(Tensor input, bool training)
     {
         int batch = input.Shape[0], k = KernelSize * _channels, rows = batch * _outSteps;
-        bool activated = Activation is not Linear;
+        ActivationFunction activation = Activation;
+        _ranActivation = activation;
+        bool activated = activation is not Linear;
         Tensor z = BatchView(ref _preActivation, batch, OutputShape);
         _chunked = PatchChunks.Exceed(rows, k, ColumnsBudgetBytes);
         if (_chunked)
@@ -278,7 +306,7 @@ public sealed class Conv1D : Layer, IKernelLayer
         Tensor output = BatchView(ref _output, batch, OutputShape);
         for (int r = 0; r < rows; r++)
         {
-            Activation.Forward(z.AsReadOnlySpan().Slice(r * Filters, Filters), output.AsSpan().Slice(r * Filters, Filters), Filters);
+            activation.Forward(z.AsReadOnlySpan().Slice(r * Filters, Filters), output.AsSpan().Slice(r * Filters, Filters), Filters);
         }
 
         return output;
@@ -318,12 +346,12 @@ public sealed class Conv1D : Layer, IKernelLayer
         }
 
         Tensor dz = outputGradient;
-        if (throughActivation && Activation is not Linear)
+        if (throughActivation && _ranActivation is not Linear)
         {
             dz = BatchView(ref _preActivationGradient, batch, OutputShape);
             for (int r = 0; r < rows; r++)
             {
-                Activation.Backward(_preActivation!.AsReadOnlySpan().Slice(r * Filters, Filters), _output!.AsReadOnlySpan().Slice(r * Filters, Filters),
+                _ranActivation.Backward(_preActivation!.AsReadOnlySpan().Slice(r * Filters, Filters), _output!.AsReadOnlySpan().Slice(r * Filters, Filters),
                     outputGradient.AsReadOnlySpan().Slice(r * Filters, Filters), dz.AsSpan().Slice(r * Filters, Filters), Filters);
             }
         }

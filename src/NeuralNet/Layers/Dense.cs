@@ -33,6 +33,15 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
     private Parameter? _bias;
     private Tensor? _lastInput;
     private Tensor? _preActivation;
+
+    // The activation (on the layer itself; a copy reads its primary's, see Activation).
+    private ActivationFunction _activation = ActivationFunction.Linear;
+
+    // The activation the last forward pass applied, which its backward pass differentiates through.
+    private ActivationFunction _ranActivation = ActivationFunction.Linear;
+
+    // Whether the last forward pass ran the fused GEMM (bias and ReLU or nothing in the product): it kept no pre-activation.
+    private bool _ranFused;
     private Tensor? _output;
     private Tensor? _preActivationGradient;
     private Tensor? _inputGradient;
@@ -68,7 +77,7 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
         }
 
         Units = units;
-        Activation = activation ?? ActivationFunction.Linear;
+        _activation = activation ?? ActivationFunction.Linear;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         BiasInitializer = biasInitializer ?? Zeros.Instance;
         KernelRegularizer = kernelRegularizer;
@@ -79,8 +88,28 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
     /// <summary>The number of outputs per sample.</summary>
     public int Units { get; }
 
-    /// <summary>The activation applied to the output (<see cref="Linear"/> when none was given).</summary>
-    public ActivationFunction Activation { get; }
+    /// <summary>
+    /// The activation applied to the output (<see cref="Linear"/> when none was given). Settable before or after the layer is built, as Keras'
+    /// <c>layer.activation = ...</c> (transfer learning drops a final softmax this way): the next forward pass applies it
+    /// (the layer's every call in a model, and the copies a model runs for other lengths or concurrent predictions), the
+    /// next training step differentiates through it (a softmax newly set or removed is paired with a cross-entropy loss, or
+    /// no longer, from that step on), and the layer's configuration saves it. Set it between passes, not while another
+    /// thread runs the model.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null (for no activation, set <see cref="ActivationFunction.Linear"/>).</exception>
+    public ActivationFunction Activation
+    {
+        get => ((Dense)Primary)._activation;
+        set
+        {
+            if (value is null)
+            {
+                throw new ArgumentNullException(nameof(value), $"{Describe()}: the activation cannot be null; set ActivationFunction.Linear for none.");
+            }
+
+            ((Dense)Primary)._activation = value;
+        }
+    }
 
     /// <summary>The kernel's initializer.</summary>
     public Initializer KernelInitializer { get; }
@@ -143,8 +172,6 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
     /// <inheritdoc/>
     public override bool SupportsMasking => true;
 
-    private bool HasActivation => Activation is not Linear;
-
     /// <inheritdoc/>
     public override bool EndsWithSoftmax => Activation is Activations.Softmax;
 
@@ -183,13 +210,17 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
         int batch = input.Shape[0], inputs = InputShape[-1], units = Units, rows = input.Length / inputs;
         TensorShape sampleShape = OutputShape;
         LowRankAdaptation? lora = _lora.Adaptation;
-        if (UseBias && Activation is Relu or Linear && lora is null)
+        ActivationFunction activation = Activation;
+        _ranActivation = activation;
+        bool hasActivation = activation is not Linear;
+        _ranFused = UseBias && activation is Relu or Linear && lora is null;
+        if (_ranFused)
         {
             // Bias and ReLU applied by the GEMM on each output tile while it is in cache. ReLU's backward pass reads
             // the mask from the output, so no separate pre-activation is kept.
             Tensor fused = BatchView(ref _output, batch, sampleShape);
             Gemm.Multiply(false, false, rows, units, inputs, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units,
-                _bias!.Value.AsReadOnlySpan(), Activation is Relu ? GemmActivation.Relu : GemmActivation.None, fused.AsSpan(), units,
+                _bias!.Value.AsReadOnlySpan(), activation is Relu ? GemmActivation.Relu : GemmActivation.None, fused.AsSpan(), units,
                 training ? null : KernelPackedForThisPass());
             _lastInput = input;
             _lastOutput = fused;
@@ -197,7 +228,7 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
         }
 
         Tensor z = BatchView(ref _preActivation, batch, sampleShape);
-        Tensor output = HasActivation ? BatchView(ref _output, batch, sampleShape) : z;
+        Tensor output = hasActivation ? BatchView(ref _output, batch, sampleShape) : z;
         Gemm.Multiply(false, false, rows, units, inputs, 1f, input.AsReadOnlySpan(), inputs, _kernel!.Value.AsReadOnlySpan(), units, 0f, z.AsSpan(), units,
             training ? null : KernelPackedForThisPass());
         if (lora is not null)
@@ -209,7 +240,7 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
         Span<float> zSpan = z.AsSpan();
         Span<float> outSpan = output.AsSpan();
         ReadOnlySpan<float> bias = UseBias ? _bias!.Value.AsReadOnlySpan() : default;
-        if (UseBias || HasActivation)
+        if (UseBias || hasActivation)
         {
             for (int start = 0; start < zSpan.Length; start += units)
             {
@@ -219,9 +250,9 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
                     TensorPrimitives.Add(zRow, bias, zRow);
                 }
 
-                if (HasActivation)
+                if (hasActivation)
                 {
-                    Activation.Forward(zRow, outSpan.Slice(start, units), units);
+                    activation.Forward(zRow, outSpan.Slice(start, units), units);
                 }
             }
         }
@@ -261,12 +292,13 @@ public sealed class Dense : Layer, IKernelLayer, ILoraLayer
         CheckForwardRan(_lastInput, outputGradient);
         _lora.CheckForwardRan(this, _loraPass, outputGradient);
         Tensor dz = outputGradient;
-        if (HasActivation)
+        if (_ranActivation is not Linear)
         {
             dz = BatchView(ref _preActivationGradient, outputGradient.Shape[0], OutputShape);
-            // After the fused forward pass (ReLU) only the output was kept; ReLU's backward pass reads nothing else.
-            Tensor preActivation = _preActivation ?? _lastOutput!;
-            Activation.Backward(preActivation.AsReadOnlySpan()[..dz.Length], _lastOutput!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Units);
+            // After the fused forward pass (ReLU) only the output was kept; ReLU's backward pass reads nothing else (a
+            // pre-activation buffer left from a pass with another activation is stale, and may be shorter).
+            Tensor preActivation = _ranFused ? _lastOutput! : _preActivation!;
+            _ranActivation.Backward(preActivation.AsReadOnlySpan()[..dz.Length], _lastOutput!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Units);
         }
 
         return BackwardFromPreActivation(dz, outputGradient);

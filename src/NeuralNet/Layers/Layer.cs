@@ -138,6 +138,14 @@ public abstract partial class Layer
     /// <summary>The count of <see cref="Trainable"/> changes of this layer so far (see <see cref="_trainabilityVersion"/>).</summary>
     internal int TrainabilityVersion => Volatile.Read(ref Primary._trainabilityVersion);
 
+    /// <summary>Counts a change of one of its parameters' <see cref="Parameter.Trainable"/>, which the models' backward plans depend on.</summary>
+    internal void NoteTrainabilityChanged()
+    {
+        // The layer's count first, then the process-wide one the executors read (VersionChanges).
+        Interlocked.Increment(ref Primary._trainabilityVersion);
+        Interlocked.Increment(ref s_changes);
+    }
+
     /// <summary>The count of parameters added to this built layer so far (see <see cref="_parameterSetVersion"/>).</summary>
     internal int ParameterSetVersion => Volatile.Read(ref Primary._parameterSetVersion);
 
@@ -744,6 +752,9 @@ public abstract partial class Layer
             parameter.Frozen = true;
         }
 
+        // A wrapped layer's parameter was created by the wrapper's AddParameter, and a copy's is the primary's: both keep
+        // the owner they have.
+        parameter.Owner ??= Primary;
         parameter.Constraint = constraint;
         _parametersPending |= parameter.PendingInitializer is not null;
         _parameters.Add(parameter);

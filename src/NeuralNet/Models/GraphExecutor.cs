@@ -30,6 +30,7 @@ internal sealed partial class GraphExecutor
     private readonly Layer?[] _trainableUpstream;
     private readonly Layer[] _trainabilitySources;
     private readonly bool[] _fusable;
+    private readonly Layer?[] _outputProducers;
     private readonly Tensor?[] _values;
     private readonly Tensor?[] _masks;
     private readonly Tensor?[] _outputMasks;
@@ -127,14 +128,17 @@ internal sealed partial class GraphExecutor
         _inputSlots = [.. graph.Inputs.Select(t => slotOf[t])];
         _outputSlots = [.. graph.Outputs.Select(t => slotOf[t])];
         _fusable = new bool[_outputSlots.Length];
+        _outputProducers = new Layer?[_outputSlots.Length];
         for (int k = 0; k < _outputSlots.Length; k++)
         {
             int slot = _outputSlots[k];
             Step? producer = ProducerOf(slot);
             // A layer with an activity regularizer needs the gradient with respect to its output, not its logits.
-            _fusable[k] = producer is not null && producer.InputSlots.Length == 1 && producer.OutputSlots.Length == 1 && producer.Instance.EndsWithSoftmax
+            // Whether the layer ends with softmax is asked at each step (CanFuse): its activation may be set between steps.
+            _fusable[k] = producer is not null && producer.InputSlots.Length == 1 && producer.OutputSlots.Length == 1
                 && producer.Instance.ActivityRegularizer is null
                 && _consumers[slot] == 0 && _outputSlots.Count(s => s == slot) == 1;
+            _outputProducers[k] = producer?.Instance;
         }
 
         PlanBackward();
@@ -356,7 +360,7 @@ internal sealed partial class GraphExecutor
     /// Whether output <paramref name="output"/> can take the fused softmax + cross-entropy gradient: its layer ends with
     /// softmax, takes one input, and nothing else reads the output.
     /// </summary>
-    public bool CanFuse(int output) => _fusable[output];
+    public bool CanFuse(int output) => _fusable[output] && _outputProducers[output]!.EndsWithSoftmax;
 
     /// <summary>
     /// The activity regularizers' loss of the last forward pass (or passes, for <see cref="ForwardInPasses"/>): the sum of

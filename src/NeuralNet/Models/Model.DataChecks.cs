@@ -236,6 +236,13 @@ public abstract partial class Model
             return [.. x];
         }
 
+        if (!IsBuilt && x.IsByName)
+        {
+            // Such a Sequential has no input to name until then (its input is named after the data it is built from).
+            string keys = string.Join(", ", x.Labeled().Select(item => $"'{item.Key}'"));
+            throw new ArgumentException($"Model '{Name}' is not built: it learns its input shape from its first data and has no input names yet, but {parameterName} names {keys}. Give {parameterName} as a tensor, or give the model an InputLayer (whose name a dictionary can then use).", parameterName);
+        }
+
         return x.ListOf(Inputs.Count) ?? x.Resolve(x.IsByName ? CachedInputNames() : InputNames, Name, "input", parameterName, reuse ? ResolvedBuffer(ref _resolvedInputs, Inputs.Count) : null);
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 using NeuralNet.Datasets;
 using NeuralNet.Training;
@@ -205,51 +206,56 @@ public abstract partial class Model
     /// <param name="prefetch">Batches prepared ahead on a background worker; 0 for none.</param>
     /// <param name="callbacks">Callbacks whose predict events run around the call and each batch of the source (Keras'
     /// <c>callbacks</c>); null for none. With callbacks the call holds the model alone, since a callback may change it.</param>
+    /// <param name="verbose">0 silent (the default), 1 progress bar, 2 one line at the end (Keras' <c>predict(verbose=...)</c>),
+    /// one step per batch of the source; a stream's count shows as <c>n/Unknown</c> until it ends.</param>
+    /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
     /// <param name="cancellationToken">Checked while waiting for a batch and given to asynchronous streams.</param>
     /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>), the batches' outputs one after another (those run,
     /// when a callback sets <see cref="StopPredicting"/>).</returns>
-    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(DataSource, int?, int, IEnumerable{Callback}?, CancellationToken)"/>),
+    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(DataSource, int?, int, IEnumerable{Callback}?, int, TextWriter?, CancellationToken)"/>),
     /// or is not built and <paramref name="data"/> is a stream, or a callback refuses the model (<see cref="SwapEmaWeights"/> without <c>UseEma</c>).</exception>
     /// <exception cref="ArgumentException">A callback is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of its range (<paramref name="verbose"/> not 0, 1 or 2, say).</exception>
     /// <exception cref="DataSourceException">A batch could not be produced or does not fit, or the source gave no batches.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Tensor Predict(DataSource data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
-        PredictFromSource(data, steps, prefetch, singleOutput: true, callbacks, cancellationToken)[0];
+    public Tensor Predict(DataSource data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, int verbose = 0, TextWriter? output = null, CancellationToken cancellationToken = default) =>
+        PredictFromSource(data, steps, prefetch, singleOutput: true, callbacks, verbose, output, cancellationToken)[0];
 
     /// <summary>Predicts a stream of batches; the same as <c>Predict(DataSource.FromBatches(data), ...)</c>.</summary>
-    /// <inheritdoc cref="Predict(DataSource, int?, int, IEnumerable{Callback}?, CancellationToken)"/>
-    public Tensor Predict(IEnumerable<DataBatch> data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
-        Predict(DataSource.FromBatches(data), steps, prefetch, callbacks, cancellationToken);
+    /// <inheritdoc cref="Predict(DataSource, int?, int, IEnumerable{Callback}?, int, TextWriter?, CancellationToken)"/>
+    public Tensor Predict(IEnumerable<DataBatch> data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, int verbose = 0, TextWriter? output = null, CancellationToken cancellationToken = default) =>
+        Predict(DataSource.FromBatches(data), steps, prefetch, callbacks, verbose, output, cancellationToken);
 
     /// <summary>Predicts an asynchronous stream of batches; the same as <c>Predict(DataSource.FromBatches(data), ...)</c>.</summary>
-    /// <inheritdoc cref="Predict(DataSource, int?, int, IEnumerable{Callback}?, CancellationToken)"/>
-    public Tensor Predict(IAsyncEnumerable<DataBatch> data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
-        Predict(DataSource.FromBatches(data), steps, prefetch, callbacks, cancellationToken);
+    /// <inheritdoc cref="Predict(DataSource, int?, int, IEnumerable{Callback}?, int, TextWriter?, CancellationToken)"/>
+    public Tensor Predict(IAsyncEnumerable<DataBatch> data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, int verbose = 0, TextWriter? output = null, CancellationToken cancellationToken = default) =>
+        Predict(DataSource.FromBatches(data), steps, prefetch, callbacks, verbose, output, cancellationToken);
 
     /// <summary>Every output for every batch of a data source, in inference mode.</summary>
-    /// <inheritdoc cref="Predict(DataSource, int?, int, IEnumerable{Callback}?, CancellationToken)"/>
+    /// <inheritdoc cref="Predict(DataSource, int?, int, IEnumerable{Callback}?, int, TextWriter?, CancellationToken)"/>
     /// <returns>One new tensor (samples, ...) per output, in output order.</returns>
-    public IReadOnlyList<Tensor> PredictOutputs(DataSource data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default) =>
-        PredictFromSource(data, steps, prefetch, singleOutput: false, callbacks, cancellationToken);
+    public IReadOnlyList<Tensor> PredictOutputs(DataSource data, int? steps = null, int prefetch = 2, IEnumerable<Callback>? callbacks = null, int verbose = 0, TextWriter? output = null, CancellationToken cancellationToken = default) =>
+        PredictFromSource(data, steps, prefetch, singleOutput: false, callbacks, verbose, output, cancellationToken);
 
     // A prediction like Predict(x): beside other predictions, on a copy of the layers when another prediction has them
     // (or when another model shares one), and as one inference pass; with the model held exclusively only while it is
     // not built (the first batch gives the input shape).
-    private IReadOnlyList<Tensor> PredictFromSource(DataSource data, int? steps, int prefetch, bool singleOutput, IEnumerable<Callback>? callbacks, CancellationToken cancellationToken)
+    private IReadOnlyList<Tensor> PredictFromSource(DataSource data, int? steps, int prefetch, bool singleOutput, IEnumerable<Callback>? callbacks, int verbose, TextWriter? output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(data);
         ValidateSteps(data, steps, nameof(steps));
         ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
+        ValidateVerbose(verbose);
         if (PredictCallbacks.Create(callbacks, this) is PredictCallbacks callbackRun)
         {
-            return PredictHeld(callbackRun, run => PredictBatches(ownExecutor: null, data, steps, prefetch, singleOutput, cancellationToken, run));
+            return PredictHeld(callbackRun, run => PredictBatches(ownExecutor: null, data, steps, prefetch, singleOutput, verbose, output, cancellationToken, run));
         }
 
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
         bool wasBuilt = IsBuilt;
         try
         {
-            return PredictBatches(prediction.Executor, data, steps, prefetch, singleOutput, cancellationToken);
+            return PredictBatches(prediction.Executor, data, steps, prefetch, singleOutput, verbose, output, cancellationToken);
         }
         catch when (!wasBuilt)
         {
@@ -261,7 +267,7 @@ public abstract partial class Model
     }
 
     // run: the callbacks of a call that has them (the model then held alone), begun once the model is built and checked.
-    private Tensor[] PredictBatches(GraphExecutor? ownExecutor, DataSource data, int? steps, int prefetch, bool singleOutput, CancellationToken cancellationToken, PredictCallbacks? run = null)
+    private Tensor[] PredictBatches(GraphExecutor? ownExecutor, DataSource data, int? steps, int prefetch, bool singleOutput, int verbose, TextWriter? output, CancellationToken cancellationToken, PredictCallbacks? run = null)
     {
         EnsureBuiltFrom(data);
         if (singleOutput && Outputs.Count != 1)
@@ -280,6 +286,8 @@ public abstract partial class Model
         }
 
         Tensor[] batchOutputs = run is null ? [] : new Tensor[parts.Length];
+        ProgressBar? progress = PredictProgress(verbose, output);
+        progress?.Begin(batches.Steps);
         batches.Begin(0);
         try
         {
@@ -313,6 +321,7 @@ public abstract partial class Model
                 }
 
                 b++;
+                progress?.Update(b, ReadOnlyDictionary<string, double>.Empty);
             }
         }
         finally
@@ -320,6 +329,8 @@ public abstract partial class Model
             batches.End();
             batches.Close();
         }
+
+        progress?.End(ReadOnlyDictionary<string, double>.Empty);
 
         return [.. parts.Select((list, k) => Concatenate(list, list.Count > 0 ? list[0].Shape.DropFirst() : Outputs[k].Shape, Outputs[k].Layer.Name))];
     }

@@ -5,7 +5,7 @@ namespace NeuralNet.Models;
 // combined model, then train both) ends there, since trainable takes effect at once here as in Keras 3.
 public abstract partial class Model
 {
-    // Only parameters of frozen layers count: an unfrozen BatchNormalization without center and scale has no trainable
+    // Only frozen parameters count (their layer's flag or their own): an unfrozen BatchNormalization without center and scale has no trainable
     // weight but still updates its moving statistics in training (AdaBN-style recalibration), which is not refused.
     private void RequireTrainableParameters(string method)
     {
@@ -24,7 +24,7 @@ public abstract partial class Model
         }
 
         throw new InvalidOperationException(
-            $"{method} on model '{Name}', whose {ParameterCount} parameters are all in frozen layers (Trainable = false): the step would change no weight. " +
+            $"{method} on model '{Name}', whose {ParameterCount} parameters are all frozen (in layers with Trainable = false, or each with Parameter.Trainable = false): the step would change no weight. " +
             "Set Trainable = true on the layers (or the model) to train; the change takes effect at once, with no Compile needed (Keras 3 trains nothing here and warns).");
     }
 }

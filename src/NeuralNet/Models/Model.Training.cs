@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 using NeuralNet.Datasets;
 using NeuralNet.Layers;
@@ -199,27 +200,33 @@ public abstract partial class Model
     /// <param name="batchSize">Samples per forward pass (and per callback batch).</param>
     /// <param name="callbacks">Callbacks whose predict events run around the call and its batches (Keras' <c>callbacks</c>);
     /// null for none. With callbacks the call holds the model alone, since a callback may change it.</param>
+    /// <param name="verbose">0 silent (the default), 1 progress bar, 2 one line at the end, as Keras' <c>predict(verbose=...)</c>
+    /// shows them (<c>4/4 ━━━━━━━━━━━━━━━━━━━━ 0s 3ms/step</c>): one step per batch of <paramref name="batchSize"/> rows.</param>
+    /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null (redrawn in place only on an interactive console).</param>
     /// <param name="cancellationToken">Checked before each batch.</param>
     /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>); when a callback sets <see cref="StopPredicting"/>,
     /// the rows of the batches run.</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity (as Fit and Evaluate reject them), or a callback is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
-    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs(ModelData, int, IEnumerable{Callback}?, CancellationToken)"/>),
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1, or <paramref name="verbose"/> is not 0, 1 or 2.</exception>
+    /// <exception cref="InvalidOperationException">The model has no layers, or several outputs (use <see cref="PredictOutputs(ModelData, int, IEnumerable{Callback}?, int, TextWriter?, CancellationToken)"/>),
     /// or a callback refuses it (<see cref="SwapEmaWeights"/> without <c>UseEma</c>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
-    public Tensor Predict(ModelData x, int batchSize = 32, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
+    /// <remarks>Keras' <c>verbose="auto"</c> shows the bar; here the default is silent, since <c>Predict</c> is also the call
+    /// a served model makes from many threads at once, whose bars would interleave on one console.</remarks>
+    public Tensor Predict(ModelData x, int batchSize = 32, IEnumerable<Callback>? callbacks = null, int verbose = 0, TextWriter? output = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ValidateVerbose(verbose);
         if (PredictCallbacks.Create(callbacks, this) is PredictCallbacks run)
         {
-            return PredictWithCallbacks(x, batchSize, run, singleOutput: true, cancellationToken)[0];
+            return PredictWithCallbacks(x, batchSize, run, singleOutput: true, verbose, output, cancellationToken)[0];
         }
 
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
         bool wasBuilt = IsBuilt;
         try
         {
-            return PredictSingleOutput(prediction.Executor, x, batchSize, cancellationToken);
+            return PredictSingleOutput(prediction.Executor, x, batchSize, verbose, output, cancellationToken);
         }
         catch when (!wasBuilt)
         {
@@ -272,17 +279,20 @@ public abstract partial class Model
     /// <param name="batchSize">Samples per forward pass (and per callback batch).</param>
     /// <param name="callbacks">Callbacks whose predict events run around the call and its batches; null for none. With
     /// callbacks the call holds the model alone.</param>
+    /// <param name="verbose">0 silent (the default), 1 progress bar, 2 one line at the end, as for <c>Predict</c>.</param>
+    /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
     /// <param name="cancellationToken">Checked before each batch.</param>
     /// <returns>One new tensor (samples, ...) per output, in output order (the rows run, when a callback sets <see cref="StopPredicting"/>).</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity, or a callback is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1, or <paramref name="verbose"/> is not 0, 1 or 2.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
-    public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Tensor> PredictOutputs(ModelData x, int batchSize = 32, IEnumerable<Callback>? callbacks = null, int verbose = 0, TextWriter? output = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ValidateVerbose(verbose);
         if (PredictCallbacks.Create(callbacks, this) is PredictCallbacks run)
         {
-            return PredictWithCallbacks(x, batchSize, run, singleOutput: false, cancellationToken);
+            return PredictWithCallbacks(x, batchSize, run, singleOutput: false, verbose, output, cancellationToken);
         }
 
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
@@ -290,7 +300,7 @@ public abstract partial class Model
         try
         {
             Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
-            return PredictCore(prediction.Executor ?? Executor, inputs, batchSize, cancellationToken);
+            return PredictCore(prediction.Executor ?? Executor, inputs, batchSize, cancellationToken, progress: PredictProgress(verbose, output));
         }
         catch when (!wasBuilt)
         {
@@ -460,14 +470,14 @@ public abstract partial class Model
     /// <param name="x">One batch per input.</param>
     /// <returns>A new tensor (samples, ...<see cref="OutputShape"/>).</returns>
     /// <exception cref="ArgumentException">The inputs do not fit the model, or contain NaN or infinity.</exception>
-    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(ModelData, int, IEnumerable{Callback}?, CancellationToken)"/>).</exception>
+    /// <exception cref="InvalidOperationException">The model has several outputs (use <see cref="PredictOutputs(ModelData, int, IEnumerable{Callback}?, int, TextWriter?, CancellationToken)"/>).</exception>
     public Tensor PredictOnBatch(ModelData x)
     {
         using ModelGate.PredictionScope prediction = _gate.EnterPrediction();
         bool wasBuilt = IsBuilt;
         try
         {
-            return PredictSingleOutput(prediction.Executor, x, batchSize: null, CancellationToken.None);
+            return PredictSingleOutput(prediction.Executor, x, batchSize: null, verbose: 0, output: null, CancellationToken.None);
         }
         catch when (!wasBuilt)
         {
@@ -524,7 +534,7 @@ public abstract partial class Model
 
     // Predict and PredictOnBatch (batchSize null: the whole input in one pass) of a model with one output; executor null
     // for the model's own, which the checks may have to build first.
-    private Tensor PredictSingleOutput(GraphExecutor? executor, ModelData x, int? batchSize, CancellationToken cancellationToken)
+    private Tensor PredictSingleOutput(GraphExecutor? executor, ModelData x, int? batchSize, int verbose, TextWriter? output, CancellationToken cancellationToken)
     {
         Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
         if (Outputs.Count != 1)
@@ -532,11 +542,11 @@ public abstract partial class Model
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Model '{Name}' has {Outputs.Count} outputs; call PredictOutputs."));
         }
 
-        return PredictCore(executor ?? Executor, inputs, batchSize ?? Math.Max(inputs[0].Shape[0], 1), cancellationToken)[0];
+        return PredictCore(executor ?? Executor, inputs, batchSize ?? Math.Max(inputs[0].Shape[0], 1), cancellationToken, progress: PredictProgress(verbose, output))[0];
     }
 
     // Predict or PredictOutputs with callbacks.
-    private Tensor[] PredictWithCallbacks(ModelData x, int batchSize, PredictCallbacks callbacks, bool singleOutput, CancellationToken cancellationToken) =>
+    private Tensor[] PredictWithCallbacks(ModelData x, int batchSize, PredictCallbacks callbacks, bool singleOutput, int verbose, TextWriter? output, CancellationToken cancellationToken) =>
         PredictHeld(callbacks, run =>
         {
             Tensor[] inputs = CheckedInputs(x, nameof(x), checkFinite: true);
@@ -546,8 +556,21 @@ public abstract partial class Model
             }
 
             run.Begin();
-            return PredictCore(Executor, inputs, batchSize, cancellationToken, run);
+            return PredictCore(Executor, inputs, batchSize, cancellationToken, run, PredictProgress(verbose, output));
         });
+
+    // The progress display of a prediction (Keras' ProgbarLogger on predict: no metrics); null when verbose is 0, so a
+    // silent prediction creates nothing for it.
+    private ProgressBar? PredictProgress(int verbose, TextWriter? output)
+    {
+        if (verbose == 0)
+        {
+            return null;
+        }
+
+        TextWriter writer = output ?? Console.Out;
+        return new ProgressBar(writer, verbose, ProgressBar.IsInteractive(writer)) { Warnings = Graph.Warnings };
+    }
 
     // A prediction with callbacks: the model held alone (a callback may change its weights, as SwapEmaWeights does) and
     // built from the data when it is not yet. predict checks the data, then begins the callbacks; every callback's
@@ -593,17 +616,18 @@ public abstract partial class Model
         return copies;
     }
 
-    // The batches of the callbacks are the caller's batchSize rows; each runs in passes of at most InferenceRows rows
-    // (without callbacks the passes are all there is).
-    private Tensor[] PredictCore(GraphExecutor executor, Tensor[] inputs, int batchSize, CancellationToken cancellationToken, PredictCallbacks? callbacks = null)
+    // The batches of the callbacks and of the progress display are the caller's batchSize rows; each runs in passes of at
+    // most InferenceRows rows (without either the passes are all there is).
+    private Tensor[] PredictCore(GraphExecutor executor, Tensor[] inputs, int batchSize, CancellationToken cancellationToken, PredictCallbacks? callbacks = null, ProgressBar? progress = null)
     {
         int samples = inputs[0].Shape[0];
         TensorShape[] outputShapes = executor.OutputShapesFor(inputs);
         var results = outputShapes.Select(shape => new Tensor(shape.Prepend(samples))).ToArray();
         var batch = new Tensor[inputs.Length];
         int passRows = Math.Min(batchSize, Executor.InferenceRows);
-        int step = callbacks is null ? passRows : batchSize;
+        int step = callbacks is null && progress is null ? passRows : batchSize;
         Tensor[] views = callbacks is null ? [] : new Tensor[results.Length];
+        progress?.Begin((samples + batchSize - 1) / batchSize);
         for (int start = 0, b = 0; start < samples; start += step, b++)
         {
             int count = Math.Min(step, samples - start);
@@ -640,11 +664,16 @@ public abstract partial class Model
 
                 if (callbacks.BatchEnd(b, views) && start + count < samples)
                 {
+                    // Keras' ProgbarLogger finalizes at its target, stopped or not.
+                    progress?.End(ReadOnlyDictionary<string, double>.Empty);
                     return FirstRows(results, start + count);
                 }
             }
+
+            progress?.Update(b + 1, ReadOnlyDictionary<string, double>.Empty);
         }
 
+        progress?.End(ReadOnlyDictionary<string, double>.Empty);
         return results;
     }
 

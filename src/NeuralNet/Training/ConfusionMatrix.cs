@@ -63,7 +63,7 @@ public sealed class ConfusionMatrix
     /// Builds the matrix from model outputs and targets: the predicted class is the arg-max of each output row; the
     /// actual class is the arg-max of each one-hot target row, or the label itself when targets hold one value per sample.
     /// </summary>
-    /// <param name="predictions">(samples, classes) scores or probabilities, e.g. from <see cref="Models.Model.Predict(Models.ModelData, int, IEnumerable{Callback}?, CancellationToken)"/>.</param>
+    /// <param name="predictions">(samples, classes) scores or probabilities, e.g. from <see cref="Models.Model.Predict(Models.ModelData, int, IEnumerable{Callback}?, int, TextWriter?, CancellationToken)"/>.</param>
     /// <param name="targets">(samples, classes) one-hot, or (samples,) / (samples, 1) integer labels.</param>
     /// <exception cref="ArgumentException">The predictions or targets have more than two axes (a sequence output such as
     /// (samples, steps, classes) is not flattened into steps × classes classes: reshape it to (samples · steps, classes)

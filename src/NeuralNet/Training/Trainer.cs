@@ -34,6 +34,7 @@ internal sealed class Trainer
     private readonly CompileSettings _settings;
     private readonly int _inputCount;
     private readonly bool[] _fused;
+    private readonly bool[] _fusableLoss;
     private bool _sureMasksChecked;
     private readonly Tensor?[] _gradientStorage;
     private readonly List<Tensor>?[] _otherLengthStorage;
@@ -54,10 +55,12 @@ internal sealed class Trainer
         _inputCount = executor.Graph.Inputs.Count;
         int outputs = executor.Graph.Outputs.Count;
         _fused = new bool[outputs];
+        _fusableLoss = new bool[outputs];
         for (int k = 0; k < outputs; k++)
         {
             // The fused gradient pairs the loss with a final softmax over the last axis: not with classes on another axis.
-            _fused[k] = executor.CanFuse(k) && settings.Losses[k] is ISoftmaxCrossEntropy { FromLogits: false } and not CategoricalCrossEntropy { Axis: not -1 };
+            // Whether the output's layer ends with softmax is asked at each step (FuseOutputs): its activation may change.
+            _fusableLoss[k] = settings.Losses[k] is ISoftmaxCrossEntropy { FromLogits: false } and not CategoricalCrossEntropy { Axis: not -1 };
         }
 
         _gradientStorage = new Tensor?[outputs];
@@ -105,6 +108,12 @@ internal sealed class Trainer
         ReadOnlySpan<Tensor> inputs = batch[.._inputCount];
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         Tensor[] outputs = _executor.Forward(inputs, training: true, skipInputGradients);
+        for (int k = 0; k < _fused.Length; k++)
+        {
+            // A layer's activation set since the last step (a softmax dropped or added) decides this step's pairing.
+            _fused[k] = _fusableLoss[k] && _executor.CanFuse(k);
+        }
+
         PrepareMasks(outputs, targets, batch);
         float loss = WeightedLoss(outputs, targets, batch) + Penalties.Total(_parameterSet.Regularized) + _executor.ActivityLoss + _executor.AddedLoss;
         if (updateMetrics)

@@ -34,7 +34,7 @@ public class FrozenModelTrainingTests
         (Sequential discriminator, _) = GanRecipe();
         var e = Assert.Throws<InvalidOperationException>(() => discriminator.TrainOnBatch(s_x, s_y));
 
-        Assert.Contains("TrainOnBatch on model 'discriminator', whose 5 parameters are all in frozen layers", e.Message, StringComparison.Ordinal);
+        Assert.Contains("TrainOnBatch on model 'discriminator', whose 5 parameters are all frozen (in layers with Trainable = false", e.Message, StringComparison.Ordinal);
         Assert.Contains("Set Trainable = true", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, discriminator.Optimizer!.StepCount);
     }

@@ -41,6 +41,12 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
     private EinsumEquation? _resolved;
     private EinsumContraction? _contraction;
     private Tensor? _lastInput, _preActivation, _output, _preActivationGradient, _inputGradient;
+
+    // The activation (on the layer itself; a copy reads its primary's, see Activation).
+    private ActivationFunction _activation = ActivationFunction.Linear;
+
+    // The activation the last forward pass applied, which its backward pass differentiates through.
+    private ActivationFunction _ranActivation = ActivationFunction.Linear;
     private Tensor? _aScratch, _cScratch;
     private float[]? _bScratch;
     private TensorShape _aSample, _cSample;
@@ -97,7 +103,7 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
         Equation = equation;
         _partialOutputShape = [.. outputShape];
         BiasAxes = biasAxes;
-        Activation = activation ?? ActivationFunction.Linear;
+        _activation = activation ?? ActivationFunction.Linear;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         BiasInitializer = biasInitializer ?? Zeros.Instance;
         KernelRegularizer = kernelRegularizer;
@@ -113,8 +119,28 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
     /// <summary>The output letters the bias spans, or null when the layer has no bias.</summary>
     public string? BiasAxes { get; }
 
-    /// <summary>The activation applied to the output (<see cref="Linear"/> when none was given).</summary>
-    public ActivationFunction Activation { get; }
+    /// <summary>
+    /// The activation applied to the output (<see cref="Linear"/> when none was given). Settable before or after the layer is built, as Keras'
+    /// <c>layer.activation = ...</c> (transfer learning drops a final softmax this way): the next forward pass applies it
+    /// (the layer's every call in a model, and the copies a model runs for other lengths or concurrent predictions), the
+    /// next training step differentiates through it (a softmax newly set or removed is paired with a cross-entropy loss, or
+    /// no longer, from that step on), and the layer's configuration saves it. Set it between passes, not while another
+    /// thread runs the model.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null (for no activation, set <see cref="ActivationFunction.Linear"/>).</exception>
+    public ActivationFunction Activation
+    {
+        get => ((EinsumDense)Primary)._activation;
+        set
+        {
+            if (value is null)
+            {
+                throw new ArgumentNullException(nameof(value), $"{Describe()}: the activation cannot be null; set ActivationFunction.Linear for none.");
+            }
+
+            ((EinsumDense)Primary)._activation = value;
+        }
+    }
 
     /// <summary>The kernel's initializer.</summary>
     public Initializer KernelInitializer { get; }
@@ -193,8 +219,6 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
     /// <inheritdoc/>
     public override bool EndsWithSoftmax => Activation is Activations.Softmax;
 
-    private bool HasActivation => Activation is not Linear;
-
     /// <inheritdoc/>
     protected override TensorShape OnBuild(TensorShape inputShape)
     {
@@ -232,10 +256,12 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
         }
 
         Tensor output = z;
-        if (HasActivation)
+        ActivationFunction activation = Activation;
+        _ranActivation = activation;
+        if (activation is not Linear)
         {
             output = BatchView(ref _output, batch, OutputShape);
-            Activation.Forward(z.AsReadOnlySpan(), output.AsSpan(), _rowLength);
+            activation.Forward(z.AsReadOnlySpan(), output.AsSpan(), _rowLength);
         }
 
         _lastInput = input;
@@ -248,10 +274,10 @@ public sealed class EinsumDense : Layer, IKernelLayer, ILoraLayer
         CheckForwardRan(_lastInput, outputGradient);
         _lora.CheckForwardRan(this, _loraMerged, outputGradient);
         Tensor dz = outputGradient;
-        if (HasActivation)
+        if (_ranActivation is not Linear)
         {
             dz = BatchView(ref _preActivationGradient, outputGradient.Shape[0], OutputShape);
-            Activation.Backward(_preActivation!.AsReadOnlySpan()[..dz.Length], _output!.AsReadOnlySpan()[..dz.Length], outputGradient.AsReadOnlySpan(), dz.AsSpan(), _rowLength);
+            _ranActivation.Backward(_preActivation!.AsReadOnlySpan()[..dz.Length], _output!.AsReadOnlySpan()[..dz.Length], outputGradient.AsReadOnlySpan(), dz.AsSpan(), _rowLength);
         }
 
         return BackwardFromPreActivation(dz, outputGradient);

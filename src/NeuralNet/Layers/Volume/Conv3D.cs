@@ -27,6 +27,12 @@ namespace NeuralNet.Layers;
 public sealed class Conv3D : Layer, IKernelLayer
 {
     private Parameter? _kernel;
+
+    // The activation (on the layer itself; a copy reads its primary's, see Activation).
+    private ActivationFunction _activation = ActivationFunction.Linear;
+
+    // The activation the last forward pass applied, which its backward pass differentiates through.
+    private ActivationFunction _ranActivation = ActivationFunction.Linear;
     private Parameter? _bias;
     private VolumeGeometry _geometry;
     private float[] _cols = [];
@@ -95,7 +101,7 @@ public sealed class Conv3D : Layer, IKernelLayer
         Strides = s;
         Padding = padding;
         DilationRate = d;
-        Activation = activation ?? ActivationFunction.Linear;
+        _activation = activation ?? ActivationFunction.Linear;
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         BiasInitializer = biasInitializer ?? Zeros.Instance;
@@ -118,8 +124,28 @@ public sealed class Conv3D : Layer, IKernelLayer
     /// <summary>The spacing of the kernel's taps along each axis.</summary>
     public (int Depth, int Height, int Width) DilationRate { get; }
 
-    /// <summary>The activation (linear unless given).</summary>
-    public ActivationFunction Activation { get; }
+    /// <summary>
+    /// The activation applied to the output (linear unless given). Settable before or after the layer is built, as Keras'
+    /// <c>layer.activation = ...</c> (transfer learning drops a final softmax this way): the next forward pass applies it
+    /// (the layer's every call in a model, and the copies a model runs for other lengths or concurrent predictions), the
+    /// next training step differentiates through it (a softmax newly set or removed is paired with a cross-entropy loss, or
+    /// no longer, from that step on), and the layer's configuration saves it. Set it between passes, not while another
+    /// thread runs the model.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null (for no activation, set <see cref="ActivationFunction.Linear"/>).</exception>
+    public ActivationFunction Activation
+    {
+        get => ((Conv3D)Primary)._activation;
+        set
+        {
+            if (value is null)
+            {
+                throw new ArgumentNullException(nameof(value), $"{Describe()}: the activation cannot be null; set ActivationFunction.Linear for none.");
+            }
+
+            ((Conv3D)Primary)._activation = value;
+        }
+    }
 
     /// <summary>Whether the layer has a bias.</summary>
     public bool UseBias { get; }
@@ -273,14 +299,16 @@ public sealed class Conv3D : Layer, IKernelLayer
             Convolution.AddBias(_bias.Value.AsReadOnlySpan(), z);
         }
 
-        if (Activation is Linear)
+        ActivationFunction activation = Activation;
+        _ranActivation = activation;
+        if (activation is Linear)
         {
             _y = _z;
             return _z;
         }
 
         _y = BatchView(ref _yBuffer, batch, OutputShape);
-        Activation.Forward(_z.AsReadOnlySpan(), _y.AsSpan(), Filters);
+        activation.Forward(_z.AsReadOnlySpan(), _y.AsSpan(), Filters);
         return _y;
     }
 
@@ -295,10 +323,10 @@ public sealed class Conv3D : Layer, IKernelLayer
         }
 
         Tensor dz = outputGradient;
-        if (Activation is not Linear)
+        if (_ranActivation is not Linear)
         {
             dz = BatchView(ref _dzBuffer, batch, OutputShape);
-            Activation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Filters);
+            _ranActivation.Backward(_z!.AsReadOnlySpan(), _y!.AsReadOnlySpan(), outputGradient.AsReadOnlySpan(), dz.AsSpan(), Filters);
         }
 
         ReadOnlySpan<float> dzSpan = dz.AsReadOnlySpan();

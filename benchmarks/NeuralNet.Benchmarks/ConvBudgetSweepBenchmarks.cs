@@ -1,4 +1,9 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using NeuralNet.Activations;
 using NeuralNet.Layers;
 using NeuralNet.Models;
@@ -15,12 +20,30 @@ namespace NeuralNet.Benchmarks;
 /// and is kept at 64 and 256 MiB.</item>
 /// </list>
 /// <c>Step</c> is a steady-state step; <c>FirstStep</c> builds a new layer or model and runs its first step (the memory
-/// column). Run: <c>dotnet run -c Release --project benchmarks/NeuralNet.Benchmarks -- --filter '*ConvBudgetSweep*'</c>.
+/// column). Run alone: <c>dotnet run -c Release --project benchmarks/NeuralNet.Benchmarks -- --filter '*ConvBudgetSweep*'</c>
+/// (12 cases in the benchmark process, a short job).
 /// </summary>
-[MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 7)]
+[Config(typeof(SweepConfig))]
 public class ConvBudgetSweepBenchmarks
 {
+    /// <summary>
+    /// One short job in the benchmark process itself (one launch, one warm-up, five iterations of one step each: the steps
+    /// take 0.1-1 s), with the memory column. In-process because the job's generated project was the problem: in session
+    /// 44 its build passed BenchmarkDotNet's default two minutes on the loaded VM and the sweep never ran; here nothing is
+    /// built after <c>dotnet run</c>'s own build. The budget is a parameter of the layer, so one build serves every case.
+    /// </summary>
+    public sealed class SweepConfig : ManualConfig
+    {
+        /// <summary>Creates the configuration.</summary>
+        public SweepConfig()
+        {
+            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5)
+                .WithInvocationCount(1).WithUnrollFactor(1));
+            AddDiagnoser(MemoryDiagnoser.Default);
+            AddColumn(StatisticColumn.Median, StatisticColumn.Min, StatisticColumn.Max);
+        }
+    }
+
     private Conv2D _layer = null!;
     private Sequential _model = null!;
     private Tensor _input = null!;

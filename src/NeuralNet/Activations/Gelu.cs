@@ -41,18 +41,6 @@ public sealed class Gelu : ActivationFunction
         GeluKernels.Backward(input, outputGradient, inputGradient, Approximate);
     }
 
-    // Complementary error function with fractional error below 1.2e-7 everywhere (Chebyshev fit, Numerical Recipes 6.2),
-    // more than float precision needs; .NET has no Math.Erf.
-    internal static double Erfc(double z)
-    {
-        double a = Math.Abs(z);
-        double t = 1.0 / (1.0 + (0.5 * a));
-        double poly = -1.26551223 + (t * (1.00002368 + (t * (0.37409196 + (t * (0.09678418 + (t * (-0.18628806
-            + (t * (0.27886807 + (t * (-1.13520398 + (t * (1.48851587 + (t * (-0.82215223 + (t * 0.17087277)))))))))))))))));
-        double ans = t * Math.Exp((-a * a) + poly);
-        return z >= 0 ? ans : 2.0 - ans;
-    }
-
     /// <inheritdoc/>
     public override Config GetConfig() => new Config().Set("approximate", Approximate);
 }

@@ -17,11 +17,13 @@ namespace NeuralNet.Kernels;
 ///             mean = sum(w x) / D, variance = sum(w (x - mean)^2) / D; every row is normalized with them
 ///             dx = gamma * invStd * (dy - w * sum dy / D - w * xhat * sum(dy * xhat) / D), sums over every row
 /// </code>
-/// Sums run over rows in order on one thread, so results are reproducible. Without a mask, fewer than
+/// Each channel's sum runs over the rows in order on one thread, so results are reproducible. Without a mask, fewer than
 /// <see cref="BatchNormFewChannels.MaxChannels"/> channels take <see cref="BatchNormFewChannels"/>'s passes, vectorised
 /// over the rows: the same bits for the element-wise work; the sums in a fixed blocked order, the same on every machine.
 /// More channels, and any count with a mask, take <see cref="BatchNormManyChannels"/>'s passes, vectorised over the
-/// channels: one sequential chain over the rows per channel, the bits of a plain per-channel scalar loop.
+/// channels: one sequential chain over the rows per channel, the bits of a plain per-channel scalar loop; on the worker
+/// pool (<see cref="BatchNormParallel"/>: blocks of channels for the sums, of rows for the rest), the same bits for every
+/// thread count. The few-channel passes run on the calling thread.
 /// </remarks>
 internal static class BatchNorm
 {
@@ -56,7 +58,7 @@ internal static class BatchNorm
         }
         else
         {
-            counted = BatchNormManyChannels.Sums(x, channels, default, squares: false, rowMask, sums);
+            counted = BatchNormParallel.Sums(x, channels, default, squares: false, rowMask, sums);
         }
 
         // Keras adds 1e-7 to the count in float32; the unmasked divisor stays an exact row count.
@@ -73,7 +75,7 @@ internal static class BatchNorm
         }
         else
         {
-            BatchNormManyChannels.Sums(x, channels, mean, squares: true, rowMask, sums);
+            BatchNormParallel.Sums(x, channels, mean, squares: true, rowMask, sums);
         }
 
         for (int c = 0; c < channels; c++)
@@ -93,19 +95,26 @@ internal static class BatchNorm
         }
     }
 
-    /// <summary>xhat = (x - mean) * invStd and y = gamma * xhat + beta (gamma/beta empty: 1/0).</summary>
+    /// <summary>xhat = (x - mean) * invStd and y = gamma * xhat + beta (gamma/beta empty: 1/0); xhat empty: y only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int channels, Span<float> xhat, Span<float> y)
     {
         _ = Validate(x.Length, channels, mean.Length, invStd.Length);
+        RequireLength(y.Length, x.Length, nameof(y));
+        if (!xhat.IsEmpty)
+        {
+            RequireLength(xhat.Length, x.Length, nameof(xhat));
+        }
+
+        RequireAffine(gamma, beta, channels);
         if (channels < BatchNormFewChannels.MaxChannels)
         {
             BatchNormFewChannels.Normalize(x, mean, invStd, gamma, beta, channels, xhat, y);
             return;
         }
 
-        BatchNormManyChannels.Normalize(x, mean, invStd, gamma, beta, channels, xhat, y);
+        BatchNormParallel.Normalize(x, mean, invStd, gamma, beta, channels, xhat, y);
     }
 
     /// <summary>
@@ -121,6 +130,9 @@ internal static class BatchNorm
         Span<double> scratch, ReadOnlySpan<float> rowMask = default, float divisor = 0)
     {
         int rows = Validate(outputGradient.Length, channels, invStd.Length, invStd.Length);
+        RequireLength(xhat.Length, outputGradient.Length, nameof(xhat));
+        RequireLength(inputGradient.Length, outputGradient.Length, nameof(inputGradient));
+        RequireAffine(gamma, default, channels);
         RequireScratch(scratch, 2 * channels);
         if (!rowMask.IsEmpty)
         {
@@ -139,7 +151,7 @@ internal static class BatchNorm
         }
         else
         {
-            BatchNormManyChannels.GradientSums(outputGradient, xhat, channels, sumDy, sumDyXhat);
+            BatchNormParallel.GradientSums(outputGradient, xhat, channels, sumDy, sumDyXhat);
         }
 
         for (int c = 0; c < channels; c++)
@@ -161,7 +173,7 @@ internal static class BatchNorm
             return;
         }
 
-        BatchNormManyChannels.InputGradient(outputGradient, xhat, gamma, invStd, channels, batchStatistics, rowMask, sumDy, sumDyXhat, count, inputGradient);
+        BatchNormParallel.InputGradient(outputGradient, xhat, gamma, invStd, channels, batchStatistics, rowMask, sumDy, sumDyXhat, count, inputGradient);
     }
 
     /// <summary>
@@ -214,6 +226,22 @@ internal static class BatchNorm
         if (rowMask.Length != rows)
         {
             throw new ArgumentException($"BatchNorm: the mask holds {rowMask.Length} values but the input has {rows} rows.", nameof(rowMask));
+        }
+    }
+
+    private static void RequireLength(int length, int expected, string name)
+    {
+        if (length < expected)
+        {
+            throw new ArgumentException($"BatchNorm: {name} holds {length} values but the input has {expected}.", name);
+        }
+    }
+
+    private static void RequireAffine(ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int channels)
+    {
+        if ((!gamma.IsEmpty && gamma.Length < channels) || (!beta.IsEmpty && beta.Length < channels))
+        {
+            throw new ArgumentException($"BatchNorm: gamma ({gamma.Length} values) and beta ({beta.Length}) must be empty or hold the {channels} channels.");
         }
     }
 

@@ -109,12 +109,13 @@ internal static class BatchNormFewChannels
         }
     }
 
-    /// <summary>BatchNorm.Normalize's xhat = (x − mean)·invStd, y = gamma·xhat + beta, with the same bits.</summary>
+    /// <summary>BatchNorm.Normalize's xhat = (x − mean)·invStd, y = gamma·xhat + beta, with the same bits (xhat empty: y only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int channels, Span<float> xhat, Span<float> y)
     {
         int width = BlockRows * channels, blocks = x.Length / width, vf = Vector<float>.Count;
+        bool keepXhat = !xhat.IsEmpty;
         Span<float> tiles = stackalloc float[4 * width];
         Span<float> meanTile = tiles[..width], invTile = tiles.Slice(width, width), gammaTile = tiles.Slice(2 * width, width), betaTile = tiles[(3 * width)..];
         for (int e = 0; e < width; e++)
@@ -134,7 +135,11 @@ internal static class BatchNormFewChannels
             for (int j = 0; j < width; j += vf)
             {
                 Vector<float> h = (new Vector<float>(x[(o + j)..]) - new Vector<float>(meanTile[j..])) * new Vector<float>(invTile[j..]);
-                h.CopyTo(xhat[(o + j)..]);
+                if (keepXhat)
+                {
+                    h.CopyTo(xhat[(o + j)..]);
+                }
+
                 ((new Vector<float>(gammaTile[j..]) * h) + new Vector<float>(betaTile[j..])).CopyTo(y[(o + j)..]);
             }
         }
@@ -143,7 +148,11 @@ internal static class BatchNormFewChannels
         {
             int c = i % channels;
             float h = (x[i] - mean[c]) * invStd[c];
-            xhat[i] = h;
+            if (keepXhat)
+            {
+                xhat[i] = h;
+            }
+
             y[i] = (gamma.IsEmpty ? h : gamma[c] * h) + (beta.IsEmpty ? 0f : beta[c]);
         }
     }

@@ -16,7 +16,8 @@ namespace NeuralNet.Kernels;
 /// element-wise: the same float/double operations as BatchNorm's scalar loop, lane by lane
 /// </code>
 /// Every result therefore has the bits of the per-channel scalar loop this replaced (the channels past the last whole
-/// vector run that loop), for every vector width (AVX-512, AVX2, SSE, no SIMD) and from run to run. One thread.
+/// vector run that loop), for every vector width (AVX-512, AVX2, SSE, no SIMD) and from run to run. One thread per call;
+/// <see cref="BatchNormParallel"/> runs calls on blocks of channels (sums) or rows (element-wise) on the worker pool.
 /// </remarks>
 internal static class BatchNormManyChannels
 {
@@ -27,11 +28,20 @@ internal static class BatchNormManyChannels
     /// sums[c] += Σ x[r, c] (<paramref name="squares"/> false) or Σ (x[r, c] − mean[c])² in double, over the rows whose
     /// <paramref name="rowMask"/> entry is non-zero (every row when it is empty), rows in order. Returns the rows counted.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Sums(ReadOnlySpan<float> x, int channels, ReadOnlySpan<float> mean, bool squares, ReadOnlySpan<float> rowMask, Span<double> sums)
+        => Sums(x, channels, 0, channels, mean, squares, rowMask, sums);
+
+    /// <summary>
+    /// <see cref="Sums(ReadOnlySpan{float}, int, ReadOnlySpan{float}, bool, ReadOnlySpan{float}, Span{double})"/> for
+    /// channels [<paramref name="first"/>, <paramref name="first"/> + <paramref name="width"/>) only (mean and sums
+    /// indexed by channel): each channel's chain is the same whichever block it is in, so blocks may run on different threads.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int Sums(ReadOnlySpan<float> x, int channels, int first, int width, ReadOnlySpan<float> mean, bool squares, ReadOnlySpan<float> rowMask,
+        Span<double> sums)
     {
         int rows = x.Length / channels, vf = Vector<float>.Count, vd = Vector<double>.Count;
-        int vectorEnd = channels - (channels % vf);
+        int end = first + width, vectorEnd = end - (width % vf);
         ref float xRef = ref MemoryMarshal.GetReference(x);
         ref float meanRef = ref MemoryMarshal.GetReference(mean);
         ref double sumRef = ref MemoryMarshal.GetReference(sums);
@@ -46,7 +56,7 @@ internal static class BatchNormManyChannels
             counted++;
             ReadOnlySpan<float> row = x.Slice(r * channels, channels);
             nuint o = (nuint)(r * channels);
-            for (int c = 0; c < vectorEnd; c += vf)
+            for (int c = first; c < vectorEnd; c += vf)
             {
                 Vector.Widen(Vector.LoadUnsafe(ref xRef, o + (nuint)c), out Vector<double> lo, out Vector<double> hi);
                 if (squares)
@@ -63,7 +73,7 @@ internal static class BatchNormManyChannels
                 (Vector.LoadUnsafe(ref sumRef, (nuint)(c + vd)) + hi).StoreUnsafe(ref sumRef, (nuint)(c + vd));
             }
 
-            for (int c = vectorEnd; c < channels; c++)
+            for (int c = vectorEnd; c < end; c++)
             {
                 double d = squares ? row[c] - (double)mean[c] : row[c];
                 sums[c] += squares ? d * d : d;
@@ -74,11 +84,19 @@ internal static class BatchNormManyChannels
     }
 
     /// <summary>sumDy[c] += Σ dy[r, c] and sumDyXhat[c] += Σ dy[r, c]·xhat[r, c] in double, over every row in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GradientSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, int channels, Span<double> sumDy, Span<double> sumDyXhat)
+        => GradientSums(dy, xhat, channels, 0, channels, sumDy, sumDyXhat);
+
+    /// <summary>
+    /// <see cref="GradientSums(ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{double}, Span{double})"/> for channels
+    /// [<paramref name="first"/>, <paramref name="first"/> + <paramref name="width"/>) only, sums indexed by channel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GradientSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, int channels, int first, int width, Span<double> sumDy,
+        Span<double> sumDyXhat)
     {
         int rows = dy.Length / channels, vf = Vector<float>.Count, vd = Vector<double>.Count;
-        int vectorEnd = channels - (channels % vf);
+        int end = first + width, vectorEnd = end - (width % vf);
         ref float dyRef = ref MemoryMarshal.GetReference(dy);
         ref float xhatRef = ref MemoryMarshal.GetReference(xhat);
         ref double sumDyRef = ref MemoryMarshal.GetReference(sumDy);
@@ -86,7 +104,7 @@ internal static class BatchNormManyChannels
         for (int r = 0; r < rows; r++)
         {
             int o = r * channels;
-            for (int c = 0; c < vectorEnd; c += vf)
+            for (int c = first; c < vectorEnd; c += vf)
             {
                 nuint i = (nuint)(o + c), lo = (nuint)c, hi = (nuint)(c + vd);
                 Vector.Widen(Vector.LoadUnsafe(ref dyRef, i), out Vector<double> dLo, out Vector<double> dHi);
@@ -97,7 +115,7 @@ internal static class BatchNormManyChannels
                 (Vector.LoadUnsafe(ref sumDyXhatRef, hi) + (dHi * hHi)).StoreUnsafe(ref sumDyXhatRef, hi);
             }
 
-            for (int c = vectorEnd; c < channels; c++)
+            for (int c = vectorEnd; c < end; c++)
             {
                 sumDy[c] += dy[o + c];
                 sumDyXhat[c] += (double)dy[o + c] * xhat[o + c];
@@ -105,7 +123,10 @@ internal static class BatchNormManyChannels
         }
     }
 
-    /// <summary>xhat = (x − mean)·invStd and y = gamma·xhat + beta (gamma/beta empty: 1/0), as BatchNorm's scalar loop.</summary>
+    /// <summary>
+    /// xhat = (x − mean)·invStd and y = gamma·xhat + beta (gamma/beta empty: 1/0), as BatchNorm's scalar loop; xhat empty:
+    /// y only (inference keeps no xhat).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, int channels, Span<float> xhat, Span<float> y)
@@ -119,7 +140,7 @@ internal static class BatchNormManyChannels
         ref float betaRef = ref MemoryMarshal.GetReference(beta);
         ref float xhatRef = ref MemoryMarshal.GetReference(xhat);
         ref float yRef = ref MemoryMarshal.GetReference(y);
-        bool hasGamma = !gamma.IsEmpty, hasBeta = !beta.IsEmpty;
+        bool hasGamma = !gamma.IsEmpty, hasBeta = !beta.IsEmpty, keepXhat = !xhat.IsEmpty;
         for (int r = 0; r < rows; r++)
         {
             int o = r * channels;
@@ -127,7 +148,10 @@ internal static class BatchNormManyChannels
             {
                 nuint i = (nuint)(o + c), k = (nuint)c;
                 Vector<float> h = (Vector.LoadUnsafe(ref xRef, i) - Vector.LoadUnsafe(ref meanRef, k)) * Vector.LoadUnsafe(ref invRef, k);
-                h.StoreUnsafe(ref xhatRef, i);
+                if (keepXhat)
+                {
+                    h.StoreUnsafe(ref xhatRef, i);
+                }
 
                 // The scalar loop's (gamma ? gamma·h : h) + (beta ? beta : 0f), the + 0f included (it turns −0 into +0).
                 Vector<float> scaled = hasGamma ? Vector.LoadUnsafe(ref gammaRef, k) * h : h;
@@ -137,7 +161,11 @@ internal static class BatchNormManyChannels
             for (int c = vectorEnd; c < channels; c++)
             {
                 float h = (x[o + c] - mean[c]) * invStd[c];
-                xhat[o + c] = h;
+                if (keepXhat)
+                {
+                    xhat[o + c] = h;
+                }
+
                 y[o + c] = (gamma.IsEmpty ? h : gamma[c] * h) + (beta.IsEmpty ? 0f : beta[c]);
             }
         }

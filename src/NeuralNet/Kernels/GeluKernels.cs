@@ -283,7 +283,8 @@ internal static class GeluKernels
         return (Exp(-0.5f * (uh * uh), -0.5f * (ul * (u + uh))), u, beyond);
     }
 
-    private static double Mills(double u)
+    /// <summary>Φ(−u)·e^(u²/2) for u in [0, 14], 4e-10 relative (also <see cref="ErrorFunction.Erfc"/>'s).</summary>
+    public static double Mills(double u)
     {
         double p = (((((P5 * u) + P4) * u + P3) * u + P2) * u + P1) * u + P0;
         double q = ((((((Q6 * u) + Q5) * u + Q4) * u + Q3) * u + Q2) * u + Q1) * u + 1.0;

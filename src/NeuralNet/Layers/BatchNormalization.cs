@@ -20,7 +20,10 @@ namespace NeuralNet.Layers;
 /// Works on any input rank: (features) after a dense layer, (height, width, channels) after a convolution. With a mask
 /// on the input (padding from <see cref="Embedding.MaskZero"/> or <see cref="Masking"/>) the batch statistics count only
 /// the unmasked positions, as Keras 3's masked moments do (divided by their number plus 1e-7); every position is then
-/// normalized with them, and the mask passes on.
+/// normalized with them, and the mask passes on. A training call keeps the normalized input for the backward pass; an
+/// inference call writes only its output (a backward pass after one, for an input gradient, recomputes what it needs).
+/// Large inputs with 16 channels or more are processed on the library's worker threads, with the same bits whatever
+/// <see cref="Parallelism.MaxDegreeOfParallelism"/> is.
 /// </remarks>
 public sealed class BatchNormalization : Layer
 {
@@ -36,6 +39,9 @@ public sealed class BatchNormalization : Layer
     private Tensor? _xhatBuffer;
     private Tensor? _inputGradientBuffer;
     private Tensor? _xhat;
+
+    // The input of an inference-mode call, which keeps no xhat: a backward pass after one recomputes xhat from it.
+    private Tensor? _inferenceInput;
     private int _batch;
     private bool _usedBatchStatistics;
     private Tensor? _statisticsMask;
@@ -185,6 +191,9 @@ public sealed class BatchNormalization : Layer
     /// <summary>The learned offset, (channels), or null when <see cref="Center"/> is false.</summary>
     public Parameter? Beta => _beta;
 
+    /// <summary>The length of the normalized-input buffer kept for the backward pass (0 until a training call or a backward pass needs one).</summary>
+    internal int KeptXhatLength => _xhatBuffer?.Length ?? 0;
+
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "batch_normalization";
 
@@ -232,7 +241,11 @@ public sealed class BatchNormalization : Layer
         int channels = _mean.Length;
         _batch = input.Shape[0];
         Tensor output = BatchView(ref _outputBuffer, _batch, OutputShape);
-        _xhat = BatchView(ref _xhatBuffer, _batch, InputShape);
+
+        // Only a training call keeps xhat (the backward pass's); inference keeps a reference to its input instead.
+        _xhat = training ? BatchView(ref _xhatBuffer, _batch, InputShape) : null;
+        _inferenceInput = training ? null : input;
+        Span<float> xhat = training ? _xhat!.AsSpan() : default;
         ReadOnlySpan<float> gamma = _gamma is null ? default : _gamma.Value.AsReadOnlySpan();
         ReadOnlySpan<float> beta = _beta is null ? default : _beta.Value.AsReadOnlySpan();
 
@@ -253,12 +266,12 @@ public sealed class BatchNormalization : Layer
             }
 
             BatchNorm.InverseStandardDeviation(_variance, Epsilon, _invStd);
-            BatchNorm.Normalize(input.AsReadOnlySpan(), _mean, _invStd, gamma, beta, channels, _xhat.AsSpan(), output.AsSpan());
+            BatchNorm.Normalize(input.AsReadOnlySpan(), _mean, _invStd, gamma, beta, channels, xhat, output.AsSpan());
         }
         else
         {
             BatchNorm.InverseStandardDeviation(_movingVariance!.Value.AsReadOnlySpan(), Epsilon, _invStd);
-            BatchNorm.Normalize(input.AsReadOnlySpan(), _movingMean!.Value.AsReadOnlySpan(), _invStd, gamma, beta, channels, _xhat.AsSpan(), output.AsSpan());
+            BatchNorm.Normalize(input.AsReadOnlySpan(), _movingMean!.Value.AsReadOnlySpan(), _invStd, gamma, beta, channels, xhat, output.AsSpan());
         }
 
         _usedBatchStatistics = training;
@@ -275,6 +288,15 @@ public sealed class BatchNormalization : Layer
         }
 
         Tensor inputGradient = BatchView(ref _inputGradientBuffer, _batch, InputShape);
+        if (_xhat is null)
+        {
+            // After an inference call: xhat from its input and the moving mean, with the bits a training call's pass gives
+            // (the output it also writes lands in inputGradient, which the backward pass then overwrites).
+            _xhat = BatchView(ref _xhatBuffer, _batch, InputShape);
+            BatchNorm.Normalize(_inferenceInput!.AsReadOnlySpan(), _movingMean!.Value.AsReadOnlySpan(), _invStd, default, default, _mean.Length,
+                _xhat.AsSpan(), inputGradient.AsSpan());
+        }
+
         BatchNorm.Backward(outputGradient.AsReadOnlySpan(), _xhat!.AsReadOnlySpan(),
             _gamma is null ? default : _gamma.Value.AsReadOnlySpan(), _invStd, _mean.Length, _usedBatchStatistics,
             _gamma is null ? default : _gamma.Gradient.AsSpan(), _beta is null ? default : _beta.Gradient.AsSpan(), inputGradient.AsSpan(), _sums,

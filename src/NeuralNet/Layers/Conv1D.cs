@@ -18,7 +18,8 @@ namespace NeuralNet.Layers;
 /// evenly with the odd one after; 'causal' pads dilation·(kernel − 1) zeros before the sequence only, so each output step
 /// sees only its own and earlier steps. As in Keras, strides and dilation cannot both exceed 1. Runs as one GEMM over
 /// the (batch·outSteps, kernel·channels) patches; a batch whose patch matrix would pass 64 MiB keeps none, and each pass
-/// gathers the patches a bounded chunk at a time instead, with the same results.
+/// gathers the patches a bounded chunk at a time instead, with the same results. The gather and its reverse run one sample
+/// per work item on the library's worker threads, with the same bits for every thread count.
 /// </remarks>
 /// <example><c>model.Add(new Conv1D(64, 5, padding: Padding.Causal, dilationRate: 2, activation: ActivationFunction.Relu));</c></example>
 public sealed class Conv1D : Layer, IKernelLayer
@@ -44,6 +45,8 @@ public sealed class Conv1D : Layer, IKernelLayer
     private Tensor? _inputGradient;
     private Tensor? _input;
     private float[] _chunk = [];
+    private PatchStep? _gather;
+    private PatchStep? _scatter;
     private bool _chunked;
     private int _lastBatch = -1;
 
@@ -285,14 +288,14 @@ public sealed class Conv1D : Layer, IKernelLayer
             for (int first = 0; first < rows; first += chunkRows)
             {
                 int count = Math.Min(chunkRows, rows - first);
-                Gather(input.AsReadOnlySpan(), chunk, first, count);
+                Gather(input, _chunk, 0, first, count);
                 Multiply(chunk[..(count * k)], count, z.AsSpan().Slice(first * Filters, count * Filters));
             }
         }
         else
         {
             Tensor patches = BatchView(ref _patches, batch, _patchShape);
-            Gather(input.AsReadOnlySpan(), patches.AsSpan(), 0, rows);
+            Gather(input, patches.Storage, patches.Offset, 0, rows);
             Multiply(patches.AsReadOnlySpan(), rows, z.AsSpan());
         }
 
@@ -399,7 +402,7 @@ public sealed class Conv1D : Layer, IKernelLayer
             {
                 int count = Math.Min(chunkRows, rows - first);
                 Gemm.Multiply(false, true, count, k, Filters, 1f, dzSpan.Slice(first * Filters, count * Filters), Filters, kernel, Filters, 0f, chunk, k);
-                Scatter(chunk, dx, first, count);
+                Scatter(_chunk, 0, inputGradient, first, count);
             }
 
             return inputGradient;
@@ -407,7 +410,7 @@ public sealed class Conv1D : Layer, IKernelLayer
 
         Tensor patchGradients = BatchView(ref _patchGradients, batch, _patchShape);
         Gemm.Multiply(false, true, rows, k, Filters, 1f, dzSpan, Filters, kernel, Filters, 0f, patchGradients.AsSpan(), k);
-        Scatter(patchGradients.AsReadOnlySpan(), dx, 0, rows);
+        Scatter(patchGradients.Storage, patchGradients.Offset, inputGradient, 0, rows);
         return inputGradient;
     }
 
@@ -417,25 +420,63 @@ public sealed class Conv1D : Layer, IKernelLayer
     {
         int k = KernelSize * _channels, chunkRows = PatchChunks.Rows(ColumnsBudgetBytes, k, rows);
         Span<float> chunk = PatchChunks.Buffer(ref _chunk, (long)chunkRows * k);
-        ReadOnlySpan<float> x = _input!.AsReadOnlySpan();
         for (int first = 0; first < rows; first += chunkRows)
         {
             int count = Math.Min(chunkRows, rows - first);
-            Gather(x, chunk, first, count);
+            Gather(_input!, _chunk, 0, first, count);
             Gemm.Multiply(true, false, k, Filters, count, 1f, chunk[..(count * k)], k, dz.Slice(first * Filters, count * Filters), Filters,
                 first == 0 ? beta : 1f, kernelGradient, Filters);
         }
     }
 
-    // Patch rows [first, first + count) of the batch: patches[r, j·C + c] = x[b, o·strides + j·dilation − padBefore, c] for
-    // r = b·outSteps + o, zero outside the sequence.
-    private void Gather(ReadOnlySpan<float> x, Span<float> patches, int first, int count)
+    // Patch rows [first, first + count) of the batch into patches (row first at 0): patches[r, j·C + c] =
+    // x[b, o·strides + j·dilation − padBefore, c] for r = b·outSteps + o, zero outside the sequence. One work item per
+    // sample on the worker pool (a copy: any split gives the same values).
+    private void Gather(Tensor x, float[] patches, int patchesOffset, int first, int count) =>
+        RunPatchStep(_gather ??= new PatchStep(this, gather: true), x.Storage, x.Offset, x.Length, patches, patchesOffset, first, count);
+
+    // The reverse of Gather for rows [first, first + count): each tap's gradient is added to the input step it was read
+    // from. One work item per sample: samples own disjoint steps of dx, and within one the adds keep Gather's row order,
+    // so every thread count gives the serial loop's bits.
+    private void Scatter(float[] patchGradients, int patchGradientsOffset, Tensor dx, int first, int count) =>
+        RunPatchStep(_scatter ??= new PatchStep(this, gather: false), patchGradients, patchGradientsOffset, count * KernelSize * _channels, dx.Storage, dx.Offset, first, count);
+
+    private void RunPatchStep(PatchStep step, float[] source, int sourceOffset, int sourceLength, float[] target, int targetOffset, int first, int count)
+    {
+        int firstSample = first / _outSteps, samples = ((first + count - 1) / _outSteps) - firstSample + 1;
+        step.Prepare(source, sourceOffset, sourceLength, target, targetOffset, first, count, firstSample);
+        try
+        {
+            // A small chunk stays on the calling thread: waking a worker costs tens of microseconds.
+            if ((long)count * KernelSize * _channels < ParallelPatchValues)
+            {
+                for (int s = 0; s < samples; s++)
+                {
+                    step.Run(s);
+                }
+            }
+            else
+            {
+                ConvParallel.For(samples, step);
+            }
+        }
+        finally
+        {
+            step.Clear();
+        }
+    }
+
+    // The smallest patch chunk (values) whose gather or scatter is split over threads.
+    private const long ParallelPatchValues = 1 << 15;
+
+    // Rows [from, to) of the chunk that starts at row first: gathered from x into patches, or scattered from patches into dx.
+    private void GatherRows(ReadOnlySpan<float> x, Span<float> patches, int first, int from, int to)
     {
         int c = _channels, k = KernelSize * c;
-        for (int r = 0; r < count; r++)
+        for (int row = from; row < to; row++)
         {
-            int row = first + r, b = row / _outSteps, o = row - (b * _outSteps);
-            Span<float> patch = patches.Slice(r * k, k);
+            int b = row / _outSteps, o = row - (b * _outSteps);
+            Span<float> patch = patches.Slice((row - first) * k, k);
             for (int j = 0; j < KernelSize; j++)
             {
                 int t = (o * Strides) + (j * DilationRate) - _padBefore;
@@ -452,14 +493,13 @@ public sealed class Conv1D : Layer, IKernelLayer
         }
     }
 
-    // The reverse of Gather for rows [first, first + count): each tap's gradient is added to the input step it was read from.
-    private void Scatter(ReadOnlySpan<float> patchGradients, Span<float> dx, int first, int count)
+    private void ScatterRows(ReadOnlySpan<float> patchGradients, Span<float> dx, int first, int from, int to)
     {
         int c = _channels, k = KernelSize * c;
-        for (int r = 0; r < count; r++)
+        for (int row = from; row < to; row++)
         {
-            int row = first + r, b = row / _outSteps, o = row - (b * _outSteps);
-            ReadOnlySpan<float> patch = patchGradients.Slice(r * k, k);
+            int b = row / _outSteps, o = row - (b * _outSteps);
+            ReadOnlySpan<float> patch = patchGradients.Slice((row - first) * k, k);
             for (int j = 0; j < KernelSize; j++)
             {
                 int t = (o * Strides) + (j * DilationRate) - _padBefore;
@@ -468,6 +508,36 @@ public sealed class Conv1D : Layer, IKernelLayer
                     Span<float> target = dx.Slice(((b * _steps) + t) * c, c);
                     TensorPrimitives.Add(target, patch.Slice(j * c, c), target);
                 }
+            }
+        }
+    }
+
+    // One gather or scatter over rows [first, first + count), work item s being sample firstSample + s's rows in it.
+    private sealed class PatchStep(Conv1D layer, bool gather) : ParallelWork
+    {
+        private float[] _source = [], _target = [];
+        private int _sourceOffset, _sourceLength, _targetOffset, _first, _count, _firstSample;
+
+        public void Prepare(float[] source, int sourceOffset, int sourceLength, float[] target, int targetOffset, int first, int count, int firstSample)
+        {
+            (_source, _sourceOffset, _sourceLength, _target, _targetOffset) = (source, sourceOffset, sourceLength, target, targetOffset);
+            (_first, _count, _firstSample) = (first, count, firstSample);
+        }
+
+        public void Clear() => (_source, _target) = ([], []);
+
+        public override void Run(int index)
+        {
+            int sample = _firstSample + index, steps = layer._outSteps;
+            int from = Math.Max(_first, sample * steps), to = Math.Min(_first + _count, (sample + 1) * steps);
+            var source = new ReadOnlySpan<float>(_source, _sourceOffset, _sourceLength);
+            if (gather)
+            {
+                layer.GatherRows(source, _target.AsSpan(_targetOffset), _first, from, to);
+            }
+            else
+            {
+                layer.ScatterRows(source, _target.AsSpan(_targetOffset), _first, from, to);
             }
         }
     }

@@ -130,6 +130,42 @@ public class BatchNormalizationTests
     }
 
     [Fact]
+    public void ForwardInference_KeepsNoXhat_AndBackwardAfterItEqualsTheTrainingFormula()
+    {
+        var layer = new BatchNormalization();
+        layer.Build(new TensorShape(5, 20));
+        Tensor.RandomUniform(layer.MovingVariance.Shape, 1, 0.5f, 2f).CopyTo(layer.MovingVariance.Value);
+        Tensor.RandomNormal(layer.MovingMean.Shape, 2).CopyTo(layer.MovingMean.Value);
+        Tensor.RandomUniform(layer.Gamma!.Shape, 3, 0.5f, 2f).CopyTo(layer.Gamma.Value);
+        Tensor x = Tensor.RandomNormal(new TensorShape(3, 5, 20), 4), g = Tensor.RandomNormal(new TensorShape(3, 5, 20), 5);
+
+        layer.Forward(x, training: false);
+        Assert.Equal(0, layer.KeptXhatLength);
+
+        // Fixed statistics: dx = gamma·invStd·dy, dgamma = Σ dy·xhat, dbeta = Σ dy, xhat from the moving statistics.
+        float[] dx = layer.Backward(g).ToArray();
+        float[] xs = x.ToArray(), gs = g.ToArray(), gamma = layer.Gamma.Value.ToArray(), mean = layer.MovingMean.Value.ToArray(), variance = layer.MovingVariance.Value.ToArray();
+        var dGamma = new double[20];
+        for (int i = 0; i < xs.Length; i++)
+        {
+            int c = i % 20;
+            double invStd = 1 / Math.Sqrt(variance[c] + 1e-3);
+            dGamma[c] += gs[i] * (xs[i] - mean[c]) * invStd;
+            Assert.Equal(gamma[c] * invStd * gs[i], dx[i], 1e-5);
+        }
+
+        float[] actual = layer.Gamma.Gradient.ToArray();
+        for (int c = 0; c < 20; c++)
+        {
+            Assert.Equal(dGamma[c], actual[c], 1e-4);
+        }
+
+        // A training call keeps it; a later inference call does not write it (the buffer stays, unread).
+        layer.Forward(x, training: true);
+        Assert.Equal(300, layer.KeptXhatLength);
+    }
+
+    [Fact]
     public void Build_FourChannels_HasTwoTrainableAndTwoMovingParameters()
     {
         var layer = new BatchNormalization();

@@ -21,49 +21,29 @@ namespace NeuralNet.Layers;
 /// masks: the layer drops them.</para>
 /// </remarks>
 /// <example><c>SymbolicTensor neighbours = new Take(axis: 1).Call(nodeFeatures, edgeTargets);</c></example>
-public sealed class Take : MultiInputLayer
+public sealed class Take : IndexedGather
 {
     private int _outer;
     private int _size;
     private int _inner;
-    private int _count;
-    private int[] _resolved = [];
-    private Tensor? _output;
-    private Tensor? _dataGradient;
-    private Tensor? _lastData;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="axis">The data's axis to gather along, counting the batch axis (negative from the end); not 0.</param>
     /// <param name="name">The layer's name; the model names it <c>take</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0, the batch axis.</exception>
     public Take(int axis, string? name = null)
-        : base(name)
+        : base(axis, nameof(Take), "gather", name)
     {
-        // Keras' operation takes no masks and warns of none: a mask stops here without a Model.Warnings entry.
-        DropsMasks = true;
-
-        if (axis == 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(axis), axis, "Take expects a sample axis (1, 2, ..., or negative from the end): each sample gathers from its own data, so the batch axis 0 cannot be gathered along. Received: axis=0.");
-        }
-
-        Axis = axis;
     }
 
     /// <summary>The data's axis gathered along, counting the batch axis (as given; negative counts from the end).</summary>
-    public int Axis { get; }
+    public int Axis => ConfiguredAxis!.Value;
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "take";
 
     /// <inheritdoc/>
-    protected override int MinimumInputCount => 2;
-
-    /// <inheritdoc/>
-    protected override int MaximumInputCount => 2;
-
-    /// <summary>Keras' <c>get_config</c> of the operation: <c>axis</c>.</summary>
-    public override Config GetConfig() => base.GetConfig().Set("axis", Axis);
+    private protected override int IndexedSize => _size;
 
     /// <summary>Creates the layer from its config.</summary>
     internal static Take FromConfig(Config config) => new(config.GetInt32("axis"), config.GetString("name"));
@@ -82,71 +62,35 @@ public sealed class Take : MultiInputLayer
 
         _size = data[axis];
         _inner = data.ElementCount / (_outer * _size);
-        _count = indices.ElementCount;
         return new TensorShape([.. data.Dimensions[..axis], .. indices.Dimensions, .. data.Dimensions[(axis + 1)..]]);
     }
 
-    /// <inheritdoc/>
-    protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training)
+    // One sample: data (outer, size, inner), indices (count): y[o, j, :] = data[o, indices[j], :].
+    private protected override void Gather(ReadOnlySpan<float> x, ReadOnlySpan<int> indices, Span<float> y)
     {
-        // data (batch, outer, size, inner), indices (batch, count): y[s, o, j, :] = data[s, o, indices[s, j], :].
-        int batch = inputs[0].Shape[0];
-        if (_resolved.Length < batch * _count)
+        int count = indices.Length;
+        for (int o = 0; o < _outer; o++)
         {
-            _resolved = new int[batch * _count];
-        }
-
-        IndexValues.Resolve(inputs[1].AsReadOnlySpan(), InputShapes[1], _size, negativeFromEnd: true, _resolved, this, "indices");
-        Tensor output = BatchView(ref _output, batch, OutputShape);
-        ReadOnlySpan<float> x = inputs[0].AsReadOnlySpan();
-        Span<float> y = output.AsSpan();
-        for (int s = 0; s < batch; s++)
-        {
-            ReadOnlySpan<int> index = _resolved.AsSpan(s * _count, _count);
-            for (int o = 0; o < _outer; o++)
+            int from = o * _size * _inner, to = o * count * _inner;
+            for (int j = 0; j < count; j++)
             {
-                int from = ((s * _outer) + o) * _size * _inner, to = ((s * _outer) + o) * _count * _inner;
-                for (int j = 0; j < _count; j++)
-                {
-                    x.Slice(from + (index[j] * _inner), _inner).CopyTo(y.Slice(to + (j * _inner), _inner));
-                }
+                x.Slice(from + (indices[j] * _inner), _inner).CopyTo(y.Slice(to + (j * _inner), _inner));
             }
         }
-
-        _lastData = inputs[0];
-        return output;
     }
 
-    /// <inheritdoc/>
-    protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    // dData[o, indices[j], :] += dY[o, j, :], j in order.
+    private protected override void ScatterAdd(ReadOnlySpan<float> dy, ReadOnlySpan<int> indices, Span<float> dx)
     {
-        CheckForwardRan(_lastData, outputGradient);
-        if (!ComputesInputGradient)
+        int count = indices.Length;
+        for (int o = 0; o < _outer; o++)
         {
-            return;
-        }
-
-        // dData[s, o, indices[s, j], :] += dY[s, o, j, :], j in order: a repeated index sums its rows the same way every run.
-        int batch = outputGradient.Shape[0];
-        Tensor dataGradient = BatchView(ref _dataGradient, batch, InputShapes[0]);
-        Span<float> dx = dataGradient.AsSpan();
-        dx.Clear();
-        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
-        for (int s = 0; s < batch; s++)
-        {
-            ReadOnlySpan<int> index = _resolved.AsSpan(s * _count, _count);
-            for (int o = 0; o < _outer; o++)
+            int to = o * _size * _inner, from = o * count * _inner;
+            for (int j = 0; j < count; j++)
             {
-                int to = ((s * _outer) + o) * _size * _inner, from = ((s * _outer) + o) * _count * _inner;
-                for (int j = 0; j < _count; j++)
-                {
-                    Span<float> row = dx.Slice(to + (index[j] * _inner), _inner);
-                    System.Numerics.Tensors.TensorPrimitives.Add(row, dy.Slice(from + (j * _inner), _inner), row);
-                }
+                Span<float> row = dx.Slice(to + (indices[j] * _inner), _inner);
+                System.Numerics.Tensors.TensorPrimitives.Add(row, dy.Slice(from + (j * _inner), _inner), row);
             }
         }
-
-        inputGradients[0] = dataGradient;
-        inputGradients[1] = null;
     }
 }

@@ -41,7 +41,7 @@ public abstract class IndexedGather : MultiInputLayer
     /// <inheritdoc/>
     protected override int MaximumInputCount => 2;
 
-    /// <summary>The axis as given.</summary>
+    /// <summary>The axis as given (null: the sample flattened, for <see cref="Take"/>).</summary>
     private protected int? ConfiguredAxis => _axis;
 
     /// <summary>The number of entries the indices choose among (the gathered axis' size, or a flattened sample's).</summary>
@@ -65,7 +65,7 @@ public abstract class IndexedGather : MultiInputLayer
             _resolved = new int[batch * count];
         }
 
-        IndexValues.Resolve(inputs[1].AsReadOnlySpan(), InputShapes[1], IndexedSize, negativeFromEnd: true, _resolved, this, "indices");
+        IndexValues.Resolve(inputs[1].AsReadOnlySpan(), InputShapes[1], IndexedSize, _resolved, this, "indices");
         Tensor output = BatchView(ref _output, batch, OutputShape);
         ReadOnlySpan<float> x = inputs[0].AsReadOnlySpan();
         Span<float> y = output.AsSpan();

@@ -8,11 +8,13 @@ namespace NeuralNet.Layers;
 /// (batch, 6) with <c>numSegments: 3</c> give (batch, 3, 4). No parameters.
 /// </summary>
 /// <remarks>
-/// <para>Shapes, ids, <c>numSegments</c> and <c>sorted</c> are as for <see cref="SegmentSum"/>. A segment no id names holds
+/// <para>Shapes, ids (an id outside [0, numSegments) dropped), <c>numSegments</c> and <c>sorted</c> are as for
+/// <see cref="SegmentSum"/>. A segment no id names holds
 /// <see cref="float.MinValue"/> (-3.4028235e38), as with Keras' default TensorFlow backend (<c>unsorted_segment_max</c>
 /// gives the lowest value of the type; the JAX and PyTorch backends give -inf).</para>
 /// <para>Backward, a segment's gradient goes to the entries that hold its maximum, split evenly among ties (as
-/// TensorFlow's gradient of <c>unsorted_segment_max</c> splits it); an empty segment's goes nowhere and the ids get none
+/// TensorFlow's gradient of <c>unsorted_segment_max</c> splits it); an empty segment's goes nowhere, an entry of a dropped
+/// id gets 0, and the ids get none
 /// (null). One thread, in id order: the same bits whatever the thread count. Keras' operation takes no masks: the layer
 /// drops them.</para>
 /// </remarks>
@@ -47,7 +49,7 @@ public sealed class SegmentMax : SegmentReduction
     private protected override void Reduce(ReadOnlySpan<float> x, Span<float> y) => System.Numerics.Tensors.TensorPrimitives.Max(y, x, y);
 
     // ties[s, k, i] = how many entries of segment k hold its maximum at i; dData[s, j, i] = dY[s, k, i] / ties[s, k, i]
-    // where data[s, j, i] is that maximum (k = ids[s, j]), 0 elsewhere.
+    // where data[s, j, i] is that maximum (k = ids[s, j]), 0 elsewhere and for a dropped id.
     private protected override void Gradient(ReadOnlySpan<int> ids, int count, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int inner = Inner, batch = ids.Length / count;

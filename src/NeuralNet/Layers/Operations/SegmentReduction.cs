@@ -9,9 +9,12 @@ namespace NeuralNet.Layers;
 /// ids, checks a <c>sorted</c> promise, keeps the buffers and the forward and backward frame; the layers reduce.
 /// </summary>
 /// <remarks>
-/// <para>The ids' sample shape is the first axes of the data's (one id per entry). The ids are whole numbers in
-/// [0, numSegments); any other value fails before anything is written, naming the layer, the value, its position and the
-/// range.</para>
+/// <para>The ids' sample shape is the first axes of the data's (one id per entry). An id is a whole number; one in
+/// [0, numSegments) names its segment, and the others are dropped, as Keras' backends drop them: JAX
+/// (<c>jax.ops.segment_sum</c>, mode drop) and Keras' PyTorch backend drop every id out of range, TensorFlow's
+/// <c>unsorted_segment_sum</c> / <c>unsorted_segment_max</c> negative ones (and ids at or past num_segments on a GPU; on a
+/// CPU it raises for those instead). A dropped entry gets a zero gradient. An id that is not a whole number (a fraction,
+/// NaN, an infinity) fails before anything is written, naming the layer, the value and its position.</para>
 /// <para>Keras infers num_segments when it is None; here it fixes the output's shape, so it is required. With
 /// <c>sorted</c> (Keras' flag, a promise that the ids do not decrease) the ids are checked to be sorted, as TensorFlow
 /// checks them on CPU; the result is the same. The ids get no gradient (null); the layers drop masks, as Keras'
@@ -74,7 +77,8 @@ public abstract class SegmentReduction : MultiInputLayer
     private protected abstract void Reduce(ReadOnlySpan<float> x, Span<float> y);
 
     /// <summary>
-    /// Writes the data's gradient for one batch: <paramref name="ids"/> (batch, count) resolved; <paramref name="dy"/> the output's gradient (batch, numSegments, inner).
+    /// Writes the data's gradient for one batch: <paramref name="ids"/> (batch, count) resolved, an id outside
+    /// [0, numSegments) dropped (its entries' gradient 0); <paramref name="dy"/> the output's gradient (batch, numSegments, inner).
     /// </summary>
     private protected abstract void Gradient(ReadOnlySpan<int> ids, int count, ReadOnlySpan<float> dy, Span<float> dx);
 
@@ -89,10 +93,10 @@ public abstract class SegmentReduction : MultiInputLayer
         }
 
         Span<int> ids = _resolved.AsSpan(0, batch * _count);
-        IndexValues.Resolve(inputs[1].AsReadOnlySpan(), InputShapes[1], NumSegments, negativeFromEnd: false, ids, this, "segment ids");
+        IndexValues.ResolveSegmentIds(inputs[1].AsReadOnlySpan(), InputShapes[1], NumSegments, ids, this);
         if (Sorted)
         {
-            Segments.CheckSorted(ids, _count, this);
+            Segments.CheckSorted(ids, inputs[1].AsReadOnlySpan(), _count, this);
         }
 
         Tensor output = BatchView(ref _output, batch, OutputShape);

@@ -11,12 +11,12 @@ namespace NeuralNet.Layers;
 /// <para>The ids' sample shape is the first axes of the data's (one id per entry); the output is (numSegments, the data's
 /// remaining axes). A segment no id names sums to 0. This is a graph network's aggregation: messages (1, num_edges,
 /// features) summed at their target nodes (1, num_edges) with <c>numSegments</c> = num_nodes.</para>
-/// <para>The ids are whole numbers held in floats, in [0, numSegments); any other value fails before anything is written,
-/// naming the layer, the value, its position and the range (TensorFlow drops negative ids and JAX out-of-range ones
-/// silently). Keras infers num_segments when it is None; here it fixes the output's shape, so it is required. With
-/// <c>sorted</c> (Keras' flag, a promise that the ids do not decrease) the ids are checked to be sorted, as TensorFlow
-/// checks them on CPU; the result is the same.</para>
-/// <para>Backward, each entry's gradient is its segment's (a gather); the ids get none (null). The sums add in id order on
+/// <para>The ids are whole numbers held in floats; an id outside [0, numSegments) is dropped, as Keras' backends drop it,
+/// and a value that is not a whole number fails before anything is written, naming the layer, the value and its position
+/// (see <see cref="SegmentReduction"/>). Keras infers num_segments when it is None; here it fixes the output's shape, so
+/// it is required. With <c>sorted</c> (Keras' flag, a promise that the ids do not decrease) the ids are checked to be
+/// sorted, as TensorFlow checks them on CPU; the result is the same.</para>
+/// <para>Backward, each entry's gradient is its segment's (a gather), 0 for a dropped id; the ids get none (null). The sums add in id order on
 /// one thread: the same bits whatever the thread count. Keras' operation takes no masks: the layer drops them.</para>
 /// </remarks>
 /// <example><c>SymbolicTensor aggregated = new SegmentSum(numSegments: nodes).Call(messages, edgeTargets);</c></example>
@@ -44,7 +44,7 @@ public sealed class SegmentSum : SegmentReduction
     /// <inheritdoc/>
     private protected override void Reduce(ReadOnlySpan<float> x, Span<float> y) => System.Numerics.Tensors.TensorPrimitives.Add(y, x, y);
 
-    // dData[s, j, :] = dY[s, ids[s, j], :].
+    // dData[s, j, :] = dY[s, ids[s, j], :]; 0 for a dropped id.
     private protected override void Gradient(ReadOnlySpan<int> ids, int count, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int inner = Inner;

@@ -95,6 +95,36 @@ public class GatherExportTests
     }
 
     [Fact]
+    public void Export_TakeWithNoAxis_ReadsEachSampleFlattenedAsPredict()
+    {
+        // Data (3, 2, 3, 2): 12 entries per sample, indices (3, 2, 4) in [-12, 12).
+        (Tensor data, Tensor indices) = TakeInputs([3, 2, 3, 2], [3, 2, 4], 12, seed: 6);
+        Functional model = Two([3, 2, 3, 2], [3, 2, 4], new Take());
+        foreach (int opset in new[] { OnnxExporter.MinimumOpset, OnnxExporter.MaximumOpset })
+        {
+            AssertExact(model, [data, indices], opset);
+        }
+    }
+
+    [Fact]
+    public void Export_SegmentIdsOutOfRange_AreDroppedInOnnxRuntimeAsByPredict()
+    {
+        // Ids in [-3, 9) for 6 segments: negative ones and 6..8 dropped, as the layers drop them (session 45).
+        Tensor data = Tensor.RandomNormal(new TensorShape(3, 7, 2), 7);
+        var random = new Random(8);
+        Tensor ids = Tensor.FromArray([.. Enumerable.Range(0, 21).Select(_ => (float)random.Next(-3, 9))], 3, 7);
+        Assert.Contains(ids.ToArray(), v => v < 0);
+        Assert.Contains(ids.ToArray(), v => v >= 6);
+        Tensor[] inputs = [data, ids];
+
+        Functional sum = Two([3, 7, 2], [3, 7], new SegmentSum(6));
+        (float[] values, _) = OnnxRoundTrip.RunOnnx(sum.ToOnnxBytes(new OnnxExportOptions { Opset = GatherConverters.ScatterAddOpset }), sum, inputs).Values.Single();
+        OnnxRoundTrip.AssertClose(sum.Predict(inputs).ToArray(), values, "segment_sum with dropped ids");
+
+        AssertExact(Two([3, 7, 2], [3, 7], new SegmentMax(6)), inputs, GatherConverters.ScatterMaxOpset);
+    }
+
+    [Fact]
     public void Export_SegmentLayersBeforeTheirScatterReduction_IsRefusedNamingTheOpset()
     {
         Functional max = Two([3, 7, 2], [3, 7], new SegmentMax(6, name: "pool"));
@@ -118,6 +148,7 @@ public class GatherExportTests
             (string Name, Functional Model, int Opset)[] models =
             [
                 ("take", Two([1, 5, 4], [1, 2, 3], new Take(1)), OnnxExporter.MinimumOpset),
+                ("take_flattened", Two([1, 5, 4], [1, 2, 3], new Take()), OnnxExporter.MinimumOpset),
                 ("take_along_axis", Two([1, 1, 5], [1, 4, 2], new TakeAlongAxis(2)), OnnxExporter.MinimumOpset),
                 ("segment_sum", Two([1, 7, 2], [1, 7], new SegmentSum(6)), GatherConverters.ScatterAddOpset),
                 ("segment_max", Two([1, 7, 2], [1, 7], new SegmentMax(6)), GatherConverters.ScatterMaxOpset),

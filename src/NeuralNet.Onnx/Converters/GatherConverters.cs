@@ -10,7 +10,9 @@ namespace NeuralNet.Onnx.Converters;
 /// inner), <c>GatherElements</c> on axis 2, reshaped to the output (each sample reads its own indices).
 /// TakeAlongAxis: <c>GatherElements</c> on the axis, after <c>Expand</c> of the inputs to the broadcast shape.
 /// SegmentSum and SegmentMax: <c>ScatterElements</c> on axis 1 with reduction add (opset 16) or max (opset 18) into
-/// (batch, numSegments, inner) filled with 0 or float32's lowest (the layer's empty segment), the ids expanded over inner.
+/// (batch, numSegments + 1, inner) filled with 0 or float32's lowest (the layer's empty segment), the ids expanded over
+/// inner and every id out of range sent to the extra segment, which a <c>Slice</c> cuts off: dropped, as by the layers.
+/// Take with no axis reads each sample flattened: (batch, 1, n, 1).
 /// </summary>
 internal static class GatherConverters
 {
@@ -24,14 +26,21 @@ internal static class GatherConverters
     {
         var take = (Take)layer;
         TensorShape data = layer.InputShapes[0];
-        int axis = take.Axis < 0 ? take.Axis + data.Rank : take.Axis - 1;
-        long outer = 1;
-        for (int d = 0; d < axis; d++)
+
+        // With no axis, each sample's data is read flattened: one axis of all its entries.
+        long outer = 1, size = data.ElementCount;
+        if (take.Axis is int given)
         {
-            outer *= data[d];
+            int axis = given < 0 ? given + data.Rank : given - 1;
+            for (int d = 0; d < axis; d++)
+            {
+                outer *= data[d];
+            }
+
+            size = data[axis];
         }
 
-        long size = data[axis], inner = data.ElementCount / (outer * size), count = layer.InputShapes[1].ElementCount;
+        long inner = data.ElementCount / (outer * size), count = layer.InputShapes[1].ElementCount;
         OnnxValue x = graph.ChannelsLast(inputs[0]);
         string values = graph.Node("Reshape", [x.Name, graph.Int64s("data_shape", 0, outer, size, inner)]);
         string indices = Indices(graph, inputs[1], size);
@@ -83,16 +92,22 @@ internal static class GatherConverters
         long count = layer.InputShapes[1].ElementCount, inner = layer.InputShapes[0].ElementCount / count;
         OnnxValue x = graph.ChannelsLast(inputs[0]);
         string updates = graph.Node("Reshape", [x.Name, graph.Int64s("data_shape", 0, count, inner)]);
-        string ids = graph.Node("Cast", [graph.ChannelsLast(inputs[1]).Name], OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Int64));
+
+        // An id outside [0, segments) is dropped, as by the layer: clamped to [-1, segments] while a float (no cast of a huge
+        // value), then Mod (segments + 1) sends -1 to segments, an extra segment that collects the dropped rows and is cut off.
+        string ids = graph.Node("Min", [graph.Node("Max", [graph.ChannelsLast(inputs[1]).Name, graph.Floats("below", [1], [-1f])]), graph.Floats("past", [1], [segments])]);
+        ids = graph.Node("Cast", [ids], OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Int64));
+        ids = graph.Node("Mod", [ids, graph.Int64s("kept", segments + 1L)]);
         ids = graph.Node("Reshape", [ids, graph.Int64s("ids_shape", 0, count, 1)]);
         ids = graph.Node("Expand", [ids, graph.Int64s("expanded", 1, count, inner)]);
 
-        // (batch, segments, inner) filled with the empty segment's value: the batch size read from the data.
+        // (batch, segments + 1, inner) filled with the empty segment's value: the batch size read from the data.
         string batch = graph.Node("Slice", [graph.Node("Shape", [updates]), graph.Int64s("batch_start", 0), graph.Int64s("batch_end", 1)]);
-        string shape = graph.Node("Concat", [batch, graph.Int64s("segment_shape", segments, inner)], OnnxAttribute.Int("axis", 0));
+        string shape = graph.Node("Concat", [batch, graph.Int64s("segment_shape", segments + 1L, inner)], OnnxAttribute.Int("axis", 0));
         string initial = graph.Node("Expand", [graph.Floats("empty", [1], [empty]), shape]);
         string scattered = graph.Node("ScatterElements", [initial, ids, updates], OnnxAttribute.Int("axis", 1), OnnxAttribute.String("reduction", reduction));
-        return graph.Node("Reshape", [scattered, ShapeConverters.BatchShape(graph, outputShape)], outputShape, Layout.ChannelsLast);
+        string kept = graph.Node("Slice", [scattered, graph.Int64s("kept_start", 0), graph.Int64s("kept_end", segments), graph.Int64s("kept_axis", 1)]);
+        return graph.Node("Reshape", [kept, ShapeConverters.BatchShape(graph, outputShape)], outputShape, Layout.ChannelsLast);
     }
 
     // The float indices as int64 in [0, size): Cast, then Mod by the size (ONNX Mod with fmod=0 takes the divisor's sign).

@@ -42,6 +42,15 @@ internal sealed class ImportedValue
     /// </summary>
     public ImportedValue? ReshapeOf { get; set; }
 
+    /// <summary>
+    /// For gather indices (a Cast of a computed float tensor to integers, perhaps Mod a length): the float tensor, which
+    /// a TakeAlongAxis reads as its indices; no layer computes this value itself. Null otherwise.
+    /// </summary>
+    public ImportedValue? IntegersOf { get; private set; }
+
+    /// <summary>For gather indices taken Mod a length: that length; null otherwise.</summary>
+    public long? Modulo { get; private set; }
+
     /// <summary>The MatMul whose output this is, while an Add may still give it a bias.</summary>
     public DensePlan? Dense { get; set; }
 
@@ -50,6 +59,14 @@ internal sealed class ImportedValue
 
     /// <summary>A computed tensor; <paramref name="image"/> defaults to whether it has rank 4.</summary>
     public static ImportedValue Computed(string name, long[] dims, bool? image = null) => new(name, dims, null, image ?? dims.Length == 4);
+
+    /// <summary>Marks this value as the integers of the float tensor <paramref name="source"/> (<see cref="IntegersOf"/>), taken Mod <paramref name="modulo"/> if given.</summary>
+    public ImportedValue Indexing(ImportedValue source, long? modulo)
+    {
+        IntegersOf = source;
+        Modulo = modulo;
+        return this;
+    }
 
     public static ImportedValue FromConstant(string name, OnnxConstant constant) => new(name, constant.Dims, constant, image: false);
 }

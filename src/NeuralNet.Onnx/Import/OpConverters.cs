@@ -26,6 +26,9 @@ internal static class OpConverters
         UpSamplingImports.Register(all);
         ResizeImports.Register(all);
         DepthSpaceImports.Register(all);
+
+        // After ShapeFolding: a Cast of a computed tensor is gather indices here, or refused as ShapeFolding refuses it.
+        GatherImports.Register(all);
         return all;
     }
 }

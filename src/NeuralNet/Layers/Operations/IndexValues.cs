@@ -28,21 +28,19 @@ internal static class IndexValues
     }
 
     /// <summary>
-    /// Checks every index of the batch and writes it as an int: whole numbers in [-size, size) when
-    /// <paramref name="negativeFromEnd"/> (NumPy's and Keras' negative indices count from the end, -1 the last), in
-    /// [0, size) otherwise. Nothing is written unless every index is valid.
+    /// Checks every index of the batch and writes it as an int: whole numbers in [-size, size), a negative one counting
+    /// from the end as NumPy's and Keras' do (-1 the last). Nothing is written unless every index is valid.
     /// </summary>
     /// <param name="indices">The batch's indices, (batch, ...) flattened.</param>
     /// <param name="sampleShape">The indices' shape per sample, to name the position of a bad one.</param>
-    /// <param name="size">The number of valid targets (the size of the gathered axis, the number of segments).</param>
-    /// <param name="negativeFromEnd">Whether negative indices count from the end.</param>
+    /// <param name="size">The number of valid targets (the size of the gathered axis).</param>
     /// <param name="resolved">Receives the indices in [0, size).</param>
     /// <param name="layer">The layer, named by the message (described only then: a description is a new string).</param>
-    /// <param name="what">What the indices are, for the message ("indices", "segment ids").</param>
+    /// <param name="what">What the indices are, for the message ("indices").</param>
     /// <exception cref="ArgumentException">An index is not a whole number in the range; the message names the layer, the value, its position (the batch row first) and the range.</exception>
-    public static void Resolve(ReadOnlySpan<float> indices, TensorShape sampleShape, int size, bool negativeFromEnd, Span<int> resolved, Layer layer, string what)
+    public static void Resolve(ReadOnlySpan<float> indices, TensorShape sampleShape, int size, Span<int> resolved, Layer layer, string what)
     {
-        int low = negativeFromEnd ? -size : 0;
+        int low = -size;
         for (int i = 0; i < indices.Length; i++)
         {
             float v = indices[i];
@@ -57,6 +55,33 @@ internal static class IndexValues
         {
             int v = (int)indices[i];
             resolved[i] = v < 0 ? v + size : v;
+        }
+    }
+
+    /// <summary>
+    /// Checks every segment id of the batch and writes it as an int, as Keras' backends read them: a whole number in
+    /// [0, numSegments) names its segment; a negative one is written -1 and one at or past numSegments is written
+    /// numSegments, both dropped by the reductions (TensorFlow drops negative ids, JAX and Keras' PyTorch backend drop
+    /// every id out of range). The clamping keeps the ids' order, so a sorted check reads the written ids. Nothing is
+    /// written unless every id is a whole number.
+    /// </summary>
+    /// <exception cref="ArgumentException">An id is not a whole number (a fraction, NaN, an infinity); the message names the layer, the value and its position.</exception>
+    public static void ResolveSegmentIds(ReadOnlySpan<float> ids, TensorShape sampleShape, int numSegments, Span<int> resolved, Layer layer)
+    {
+        for (int i = 0; i < ids.Length; i++)
+        {
+            float v = ids[i];
+            if (!(float.IsFinite(v) && v == MathF.Floor(v)))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"{layer.Description} expects segment ids that are whole numbers (those in [0, {numSegments}) name a segment, the others are dropped, as Keras' backends drop them) but got {v} at position {Position(i, sampleShape)} of its segment ids {sampleShape.ToBatchString()}."), "inputs");
+            }
+        }
+
+        for (int i = 0; i < ids.Length; i++)
+        {
+            float v = ids[i];
+            resolved[i] = v < 0 ? -1 : v >= numSegments ? numSegments : (int)v;
         }
     }
 

@@ -35,15 +35,19 @@ internal static class Segments
         return (count, data.ElementCount / count, new TensorShape([numSegments, .. data.Dimensions[ids.Rank..]]));
     }
 
-    /// <summary>With Keras' <c>sorted=True</c>, refuses ids that decrease within a sample (TensorFlow checks them so on CPU).</summary>
-    public static void CheckSorted(ReadOnlySpan<int> ids, int perSample, Layer layer)
+    /// <summary>
+    /// With Keras' <c>sorted=True</c>, refuses ids that decrease within a sample (TensorFlow checks them so on CPU).
+    /// <paramref name="ids"/> are the resolved ids (dropped ones clamped to -1 or numSegments, which keeps their order);
+    /// <paramref name="given"/> the ids as given, for the message.
+    /// </summary>
+    public static void CheckSorted(ReadOnlySpan<int> ids, ReadOnlySpan<float> given, int perSample, Layer layer)
     {
         for (int i = 1; i < ids.Length; i++)
         {
             if (i % perSample != 0 && ids[i] < ids[i - 1])
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{layer.Description} was told its segment ids are sorted (sorted: true) but row {i / perSample} holds {ids[i - 1]} then {ids[i]} at positions {(i % perSample) - 1} and {i % perSample}; sort them, or pass sorted: false."), "inputs");
+                    $"{layer.Description} was told its segment ids are sorted (sorted: true) but row {i / perSample} holds {given[i - 1]} then {given[i]} at positions {(i % perSample) - 1} and {i % perSample}; sort them, or pass sorted: false."), "inputs");
             }
         }
     }

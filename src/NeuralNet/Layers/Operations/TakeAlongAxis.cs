@@ -20,51 +20,30 @@ namespace NeuralNet.Layers;
 /// Keras' operation takes no masks: the layer drops them.</para>
 /// </remarks>
 /// <example><c>SymbolicTensor best = new TakeAlongAxis(axis: -1).Call(scores, argmaxIndices);</c></example>
-public sealed class TakeAlongAxis : MultiInputLayer
+public sealed class TakeAlongAxis : IndexedGather
 {
     private int _size;
     private int _stride;
-    private int _dataCount;
-    private int _indexCount;
     private int[] _dataOffset = [];
     private int[] _indexOffset = [];
-    private int[] _resolved = [];
-    private Tensor? _output;
-    private Tensor? _dataGradient;
-    private Tensor? _lastData;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="axis">The axis to pick along, counting the batch axis (negative from the end); not 0.</param>
     /// <param name="name">The layer's name; the model names it <c>take_along_axis</c>, ... when null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is 0, the batch axis.</exception>
     public TakeAlongAxis(int axis, string? name = null)
-        : base(name)
+        : base(axis, nameof(TakeAlongAxis), "pick", name)
     {
-        // Keras' operation takes no masks and warns of none: a mask stops here without a Model.Warnings entry.
-        DropsMasks = true;
-
-        if (axis == 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(axis), axis, "TakeAlongAxis expects a sample axis (1, 2, ..., or negative from the end): each sample picks from its own data, so the batch axis 0 cannot be picked along. Received: axis=0.");
-        }
-
-        Axis = axis;
     }
 
     /// <summary>The axis picked along, counting the batch axis (as given; negative counts from the end).</summary>
-    public int Axis { get; }
+    public int Axis => ConfiguredAxis!.Value;
 
     /// <inheritdoc/>
     public override string DefaultNamePrefix => "take_along_axis";
 
     /// <inheritdoc/>
-    protected override int MinimumInputCount => 2;
-
-    /// <inheritdoc/>
-    protected override int MaximumInputCount => 2;
-
-    /// <summary>Keras' <c>get_config</c> of the operation: <c>axis</c>.</summary>
-    public override Config GetConfig() => base.GetConfig().Set("axis", Axis);
+    private protected override int IndexedSize => _size;
 
     /// <summary>Creates the layer from its config.</summary>
     internal static TakeAlongAxis FromConfig(Config config) => new(config.GetInt32("axis"), config.GetString("name"));
@@ -120,64 +99,24 @@ public sealed class TakeAlongAxis : MultiInputLayer
         }
 
         _size = data[axis];
-        _dataCount = data.ElementCount;
-        _indexCount = indices.ElementCount;
         return shape;
     }
 
-    /// <inheritdoc/>
-    protected override Tensor OnForward(ReadOnlySpan<Tensor> inputs, bool training)
+    // One sample: y[p] = data[dataOffset[p] + indices[indexOffset[p]] * stride].
+    private protected override void Gather(ReadOnlySpan<float> x, ReadOnlySpan<int> indices, Span<float> y)
     {
-        int batch = inputs[0].Shape[0];
-        if (_resolved.Length < batch * _indexCount)
+        for (int p = 0; p < _dataOffset.Length; p++)
         {
-            _resolved = new int[batch * _indexCount];
+            y[p] = x[_dataOffset[p] + (indices[_indexOffset[p]] * _stride)];
         }
-
-        IndexValues.Resolve(inputs[1].AsReadOnlySpan(), InputShapes[1], _size, negativeFromEnd: true, _resolved, this, "indices");
-        Tensor output = BatchView(ref _output, batch, OutputShape);
-        ReadOnlySpan<float> x = inputs[0].AsReadOnlySpan();
-        Span<float> y = output.AsSpan();
-        int count = _dataOffset.Length;
-        for (int s = 0; s < batch; s++)
-        {
-            int dataBase = s * _dataCount, indexBase = s * _indexCount, outputBase = s * count;
-            for (int p = 0; p < count; p++)
-            {
-                y[outputBase + p] = x[dataBase + _dataOffset[p] + (_resolved[indexBase + _indexOffset[p]] * _stride)];
-            }
-        }
-
-        _lastData = inputs[0];
-        return output;
     }
 
-    /// <inheritdoc/>
-    protected override void OnBackward(Tensor outputGradient, Span<Tensor?> inputGradients)
+    // dData[picked(p)] += dY[p], p in order: repeats and broadcast axes sum the same way every run.
+    private protected override void ScatterAdd(ReadOnlySpan<float> dy, ReadOnlySpan<int> indices, Span<float> dx)
     {
-        CheckForwardRan(_lastData, outputGradient);
-        if (!ComputesInputGradient)
+        for (int p = 0; p < _dataOffset.Length; p++)
         {
-            return;
+            dx[_dataOffset[p] + (indices[_indexOffset[p]] * _stride)] += dy[p];
         }
-
-        // dData[s, picked(p)] += dY[s, p], p in order: repeats and broadcast axes sum the same way every run.
-        int batch = outputGradient.Shape[0];
-        Tensor dataGradient = BatchView(ref _dataGradient, batch, InputShapes[0]);
-        Span<float> dx = dataGradient.AsSpan();
-        dx.Clear();
-        ReadOnlySpan<float> dy = outputGradient.AsReadOnlySpan();
-        int count = _dataOffset.Length;
-        for (int s = 0; s < batch; s++)
-        {
-            int dataBase = s * _dataCount, indexBase = s * _indexCount, outputBase = s * count;
-            for (int p = 0; p < count; p++)
-            {
-                dx[dataBase + _dataOffset[p] + (_resolved[indexBase + _indexOffset[p]] * _stride)] += dy[outputBase + p];
-            }
-        }
-
-        inputGradients[0] = dataGradient;
-        inputGradients[1] = null;
     }
 }

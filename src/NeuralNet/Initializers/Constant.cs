@@ -148,6 +148,12 @@ public sealed class Constant : Initializer
             return new Constant();
         }
 
+        if (node is JsonValue)
+        {
+            // A scalar, written as float32 in memory or as a number in a file.
+            return new Constant(config.GetDouble("value"));
+        }
+
         if (node is JsonObject wrapped)
         {
             string? className = wrapped["class_name"] is JsonValue c && c.TryGetValue(out string? s) ? s : null;
@@ -209,7 +215,8 @@ public sealed class Constant : Initializer
         var array = new JsonArray();
         for (int i = 0; i < dimensions[0]; i++)
         {
-            array.Add(dimensions.Length == 1 ? JsonValue.Create(values[next++]) : Nested(dimensions[1..], values, ref next));
+            // As doubles, as NumPy's tolist() gives float32 values (and as every reader takes them).
+            array.Add(dimensions.Length == 1 ? JsonValue.Create((double)values[next++]) : Nested(dimensions[1..], values, ref next));
         }
 
         return array;

@@ -393,7 +393,13 @@ internal sealed partial class GraphExecutor
 
     private static Tensor ZerosLike(Step step, Tensor output)
     {
-        Tensor zeros = BatchView(ref step.ZeroGradientBuffer, output.Shape[0], output.Shape.DropFirst());
+        // The buffer is made from the output's shape only when it is too small: DropFirst would make an array every step.
+        if (step.ZeroGradientBuffer is null || step.ZeroGradientBuffer.Shape[0] < output.Shape[0])
+        {
+            step.ZeroGradientBuffer = new Tensor(output.Shape);
+        }
+
+        Tensor zeros = step.ZeroGradientBuffer.FirstRows(output.Shape[0]);
         zeros.AsSpan().Clear();
         return zeros;
     }
@@ -407,6 +413,45 @@ internal sealed partial class GraphExecutor
         }
 
         return sum;
+    }
+
+    /// <summary>
+    /// Whether the last forward pass had a loss of a layer's own: a layer (or a layer inside it) added one with
+    /// <c>AddLoss</c>, or has an activity regularizer. A model compiled without a loss trains on these and on the weights'
+    /// penalties; the trainer refuses a batch with none (Keras' "No loss to compute").
+    /// </summary>
+    public bool LastPassHasLayerLosses => Active.AnyAddsLoss() || Active.AnyActivityRegularizer();
+
+    private bool AnyActivityRegularizer()
+    {
+        foreach (Step step in _steps)
+        {
+            if (HasActivityRegularizer(step.Instance))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasActivityRegularizer(Layer layer)
+    {
+        if (layer.ActivityRegularizer is not null)
+        {
+            return true;
+        }
+
+        IReadOnlyList<Layer> inner = layer.InnerLayers;
+        for (int i = 0; i < inner.Count; i++)
+        {
+            if (HasActivityRegularizer(inner[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool AnyAddsLoss()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using NeuralNet.Losses;
 using NeuralNet.Training;
 
 namespace NeuralNet.Models;
@@ -122,13 +123,17 @@ public abstract partial class Model
     // With trainingMethod, a model whose parameters are all frozen is refused too (after the build it may need). With
     // reuse, the array is the model's own, overwritten by the next such call (TrainOnBatch and TestOnBatch allocate nothing
     // once warm); clear it with ReleaseBatchArrays.
-    private Tensor[] CheckedData(ModelData x, ModelData y, string xName, string yName, bool checkFinite = true, string? trainingMethod = null, bool reuse = false)
+    // Without targets (y null: a model compiled without a loss, as Keras' fit(x)), each output's target slot holds the first
+    // input, a view no loss or metric reads (NoTargets checks that none would), so the batch keeps its layout at no cost.
+    private Tensor[] CheckedData(ModelData x, ModelData? y, string xName, string yName, bool checkFinite = true, string? trainingMethod = null, bool reuse = false, string? method = null)
     {
         bool wasBuilt = IsBuilt;
         Tensor[] inputs = CheckedInputs(x, xName, out IReadOnlyList<string>? inputKeys, reuse: reuse);
         try
         {
-            Tensor[] data = CheckedTargets(inputs, inputKeys, y, xName, yName, checkFinite, reuse);
+            Tensor[] data = y is ModelData targets
+                ? CheckedTargets(inputs, inputKeys, targets, xName, yName, checkFinite, reuse)
+                : NoTargets(inputs, inputKeys, xName, yName, checkFinite, reuse, method ?? trainingMethod ?? "Evaluate");
             if (trainingMethod is not null)
             {
                 RequireTrainableParameters(trainingMethod);
@@ -143,6 +148,46 @@ public abstract partial class Model
             UndoBuild();
             throw;
         }
+    }
+
+    // The inputs, then the first input in every target slot: refused when a loss or a metric would read a target, or when
+    // weights were given (they weigh the compiled losses and weighted metrics, which need targets).
+    private Tensor[] NoTargets(Tensor[] inputs, IReadOnlyList<string>? inputKeys, string xName, string yName, bool checkFinite, bool reuse, string method)
+    {
+        CompileSettings settings = GetTrainer(method).Settings;
+        for (int k = 0; k < settings.Losses.Length; k++)
+        {
+            if (settings.Losses[k] is Loss loss)
+            {
+                throw new ArgumentException($"{method} was given no {yName}, but the loss {loss.Name} ({loss.GetType().Name}) of output '{OutputNames[k]}' compares its predictions with targets; give {yName}, or compile without a loss (Compile(optimizer)) to train on the losses the layers add.", yName);
+            }
+
+            Metric? metric = settings.Metrics[k].Length > 0 ? settings.Metrics[k][0] : settings.WeightedMetrics[k].Length > 0 ? settings.WeightedMetrics[k][0] : null;
+            if (metric is not null)
+            {
+                throw new ArgumentException($"{method} was given no {yName}, but the metric '{metric.LogName}' ({metric.GetType().Name}) of output '{OutputNames[k]}' compares its predictions with targets; give {yName}, or compile without metrics.", yName);
+            }
+        }
+
+        int samples = inputs[0].Shape[0];
+        if (samples == 0)
+        {
+            throw new ArgumentException($"{Label(xName, inputKeys, 0, inputs.Length)} has no samples {inputs[0].Shape}; training and evaluation need at least one (Predict of an empty batch gives an empty result).", xName);
+        }
+
+        int count = inputs.Length + settings.Losses.Length;
+        Tensor[] data = !reuse ? new Tensor[count] : _checkedData.Length == count ? _checkedData : (_checkedData = new Tensor[count]);
+        inputs.CopyTo(data, 0);
+        data.AsSpan(inputs.Length).Fill(inputs[0]);
+        if (checkFinite)
+        {
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                CheckFinite(inputs[i], xName, inputKeys, i, inputs.Length);
+            }
+        }
+
+        return data;
     }
 
     private Tensor[] CheckedTargets(Tensor[] inputs, IReadOnlyList<string>? inputKeys, ModelData y, string xName, string yName, bool checkFinite, bool reuse)

@@ -361,12 +361,9 @@ public abstract partial class Model
     // A source batch as the trainer takes it: inputs, targets and weights, checked against the model and the losses.
     private Tensor[] PreparedBatch(Trainer trainer, DataBatch batch, ClassWeights? classWeight)
     {
-        if (!batch.HasTargets)
-        {
-            throw new ArgumentException("The batch has no targets (y); training and evaluation need them.", nameof(batch));
-        }
-
-        Tensor[] data = CheckedData(batch.X, batch.Y, "x", "y");
+        // A batch without targets suits a model compiled without a loss and without metrics (NoTargets refuses the others).
+        RefuseWeightsWithoutTargets(batch.HasTargets ? (ModelData?)batch.Y : null, classWeight, batch.SampleWeight, "A data source's batch");
+        Tensor[] data = CheckedData(batch.X, batch.HasTargets ? (ModelData?)batch.Y : null, "x", "y", method: "A data source's batch");
         ReadOnlySpan<Tensor> weights = BatchWeights(trainer, data, classWeight, batch.SampleWeight);
         return AppendWeights(data, weights);
     }

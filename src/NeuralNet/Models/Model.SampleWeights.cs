@@ -45,6 +45,17 @@ public abstract partial class Model
         Array.Clear(_resolvedTargets);
     }
 
+    // Weights weigh the compiled losses' and weighted metrics' values by sample, which compare predictions with targets:
+    // without targets there is nothing for them to weigh (the losses layers add are not weighted, as in Keras).
+    private static void RefuseWeightsWithoutTargets(ModelData? y, ClassWeights? classWeight, ModelData? sampleWeight, string method)
+    {
+        if (y is null && (classWeight is not null || sampleWeight is not null))
+        {
+            string given = classWeight is not null ? "classWeight" : "sampleWeight";
+            throw new ArgumentException($"{method} was given {given} but no y; weights weigh the compiled losses and weighted metrics by sample, which compare predictions with targets (the losses layers add with AddLoss are not weighted, as in Keras).", given);
+        }
+    }
+
     /// <summary>
     /// The weights that go after the data's inputs and targets, checked: none (empty), one tensor for every output, or one
     /// per output in output order with <see cref="SampleWeights.None"/> for an output left unweighted. The span is the

@@ -21,7 +21,9 @@ public abstract partial class Model
     /// Trains the model for a number of epochs (Keras' <c>fit</c>) and returns what was logged per epoch.
     /// </summary>
     /// <param name="x">Inputs: one tensor (samples, ...) per model input, in order or by input name.</param>
-    /// <param name="y">Targets: one tensor (samples, ...) per output, as its loss expects, in order or by output name.</param>
+    /// <param name="y">Targets: one tensor (samples, ...) per output, as its loss expects, in order or by output name; null
+    /// (Keras' <c>fit(x)</c>) for a model compiled without a loss and without metrics (<see cref="Compile(Optimizers.Optimizer)"/>), which
+    /// trains on the losses its layers add.</param>
     /// <param name="epochs">The number of passes over the training data; 0 does nothing.</param>
     /// <param name="batchSize">Samples per gradient step; the last batch of an epoch may be smaller.</param>
     /// <param name="validationSplit">The fraction of samples held out for validation, taken from the END of every input and
@@ -68,7 +70,7 @@ public abstract partial class Model
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public History Fit(
         ModelData x,
-        ModelData y,
+        ModelData? y = null,
         int epochs = 1,
         int batchSize = 32,
         double validationSplit = 0,
@@ -104,6 +106,7 @@ public abstract partial class Model
 
         using (_gate.EnterExclusive())
         {
+            RefuseWeightsWithoutTargets(y, classWeight, sampleWeight, nameof(Fit));
             Tensor[] train = CheckedData(x, y, nameof(x), nameof(y), trainingMethod: nameof(Fit));
             Trainer trainer = GetTrainer(nameof(Fit));
             ReadOnlySpan<Tensor> weights = BatchWeights(trainer, train, classWeight, sampleWeight);
@@ -147,7 +150,8 @@ public abstract partial class Model
 
     /// <summary>Computes the loss (plus weight penalties), the per-output losses and the metrics on a dataset, in inference mode (Keras' <c>evaluate</c>).</summary>
     /// <param name="x">Inputs, as for <c>Fit</c>.</param>
-    /// <param name="y">Targets, as for <c>Fit</c>.</param>
+    /// <param name="y">Targets, as for <c>Fit</c>; null (Keras' <c>evaluate(x)</c>) for a model compiled without a loss and
+    /// without metrics, whose loss is what its layers add.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <param name="verbose">0 silent, 1 progress bar, 2 one line.</param>
     /// <param name="output">Where progress goes; <see cref="Console.Out"/> when null.</param>
@@ -160,7 +164,7 @@ public abstract partial class Model
     /// weight is negative, not finite or of the wrong length, or a callback is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1 or <paramref name="verbose"/> is not 0, 1 or 2.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData y, int batchSize = 32, int verbose = 1, TextWriter? output = null, ModelData? sampleWeight = null, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
+    public IReadOnlyDictionary<string, double> Evaluate(ModelData x, ModelData? y = null, int batchSize = 32, int verbose = 1, TextWriter? output = null, ModelData? sampleWeight = null, IEnumerable<Callback>? callbacks = null, CancellationToken cancellationToken = default)
     {
         RequireCompiled(nameof(Evaluate));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -171,7 +175,8 @@ public abstract partial class Model
             bool wasBuilt = IsBuilt;
             try
             {
-                Tensor[] data = CheckedData(x, y, nameof(x), nameof(y));
+                RefuseWeightsWithoutTargets(y, classWeight: null, sampleWeight, nameof(Evaluate));
+                Tensor[] data = CheckedData(x, y, nameof(x), nameof(y), method: nameof(Evaluate));
                 Trainer trainer = GetTrainer(nameof(Evaluate));
                 data = AppendWeights(data, BatchWeights(trainer, data, classWeight: null, sampleWeight));
 
@@ -384,18 +389,19 @@ public abstract partial class Model
     /// training reads them here: <c>Fit</c> and <c>TrainOnBatch</c> compute none).
     /// </summary>
     /// <param name="x">One batch per input.</param>
-    /// <param name="y">One batch of targets per output.</param>
+    /// <param name="y">One batch of targets per output; null for a model compiled without a loss and without metrics.</param>
     /// <param name="sampleWeight">Weights as for <c>Fit</c>: one per sample, (samples), or one per entry of the losses' values
     /// (samples, ...), such as (samples, steps) for a (samples, steps, classes) output; null for none.</param>
     /// <returns>The loss, penalties and the layers' added losses (<see cref="AddedLoss"/>) included.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or the weights do not fit the outputs.</exception>
-    public float ComputeGradients(ModelData x, ModelData y, ModelData? sampleWeight = null)
+    public float ComputeGradients(ModelData x, ModelData? y = null, ModelData? sampleWeight = null)
     {
         RequireCompiled(nameof(ComputeGradients));
         using (_gate.EnterExclusive())
         {
-            Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), checkFinite: false);
+            RefuseWeightsWithoutTargets(y, classWeight: null, sampleWeight, nameof(ComputeGradients));
+            Tensor[] batch = CheckedData(x, y, nameof(x), nameof(y), checkFinite: false, method: nameof(ComputeGradients));
             Executor.RequireInputGradients(nameof(ComputeGradients), skipInputGradients: false);
             Trainer trainer = GetTrainer(nameof(ComputeGradients));
             batch = AppendWeights(batch, BatchWeights(trainer, batch, classWeight: null, sampleWeight));
@@ -410,14 +416,14 @@ public abstract partial class Model
     /// the last <see cref="ResetMetrics"/> (or <c>Fit</c> / <c>Evaluate</c>, which reset them).
     /// </summary>
     /// <param name="x">One batch per input, as for <c>Fit</c>.</param>
-    /// <param name="y">One batch of targets per output.</param>
+    /// <param name="y">One batch of targets per output; null for a model compiled without a loss and without metrics.</param>
     /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values, for every output or by output; null for none.</param>
     /// <param name="classWeight">Weights by class, as for <c>Fit</c>; null for none.</param>
     /// <returns><c>loss</c> (the mean per sample of the batch losses since the last reset, penalties included) and every metric, by name;
     /// a view the model reuses, overwritten by the next batch call.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled, or every one of its parameters is in a frozen layer (checked when the call starts: a callback that unfreezes layers later does not help).</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or contain NaN or infinity.</exception>
-    public IReadOnlyDictionary<string, double> TrainOnBatch(ModelData x, ModelData y, ModelData? sampleWeight = null, ClassWeights? classWeight = null)
+    public IReadOnlyDictionary<string, double> TrainOnBatch(ModelData x, ModelData? y = null, ModelData? sampleWeight = null, ClassWeights? classWeight = null)
     {
         RequireCompiled(nameof(TrainOnBatch));
         Optimizer!.CheckCanStep();
@@ -425,6 +431,7 @@ public abstract partial class Model
         {
             try
             {
+                RefuseWeightsWithoutTargets(y, classWeight, sampleWeight, nameof(TrainOnBatch));
                 Tensor[] data = CheckedData(x, y, nameof(x), nameof(y), trainingMethod: nameof(TrainOnBatch), reuse: true);
                 Trainer trainer = GetTrainer(nameof(TrainOnBatch));
                 Tensor[] batch = WithWeights(data, BatchWeights(trainer, data, classWeight, sampleWeight));
@@ -442,19 +449,20 @@ public abstract partial class Model
     /// the results accumulate over calls until <see cref="ResetMetrics"/>. The weights do not change.
     /// </summary>
     /// <param name="x">One batch per input.</param>
-    /// <param name="y">One batch of targets per output.</param>
+    /// <param name="y">One batch of targets per output; null for a model compiled without a loss and without metrics.</param>
     /// <param name="sampleWeight">Non-negative weights as for <c>Fit</c>, one per sample or one per entry of the losses' values, for every output or by output; null for none.</param>
     /// <returns><c>loss</c> and every metric by name, a view the model reuses.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentException">The arrays do not fit the model or the losses, or contain NaN or infinity.</exception>
-    public IReadOnlyDictionary<string, double> TestOnBatch(ModelData x, ModelData y, ModelData? sampleWeight = null)
+    public IReadOnlyDictionary<string, double> TestOnBatch(ModelData x, ModelData? y = null, ModelData? sampleWeight = null)
     {
         RequireCompiled(nameof(TestOnBatch));
         using (_gate.EnterExclusive())
         {
             try
             {
-                Tensor[] data = CheckedData(x, y, nameof(x), nameof(y), reuse: true);
+                RefuseWeightsWithoutTargets(y, classWeight: null, sampleWeight, nameof(TestOnBatch));
+                Tensor[] data = CheckedData(x, y, nameof(x), nameof(y), reuse: true, method: nameof(TestOnBatch));
                 Trainer trainer = GetTrainer(nameof(TestOnBatch));
                 Tensor[] batch = WithWeights(data, BatchWeights(trainer, data, classWeight: null, sampleWeight));
                 return BatchLogs(trainer, trainer.TestStep(batch), batch[0].Shape[0]);

@@ -265,6 +265,30 @@ public abstract partial class Model
     }
 
     /// <summary>
+    /// Configures training without a compiled loss, from the optimizer's Keras identifier (Keras'
+    /// <c>model.compile(optimizer="adam")</c>); see <see cref="Compile(Optimizer)"/>.
+    /// </summary>
+    /// <param name="optimizer">The optimizer's identifier, such as <c>"adam"</c>.</param>
+    /// <exception cref="ArgumentException">The identifier is unknown (the message lists the known ones).</exception>
+    public void Compile(string optimizer) => Compile(SerializationRegistry.FromIdentifier<Optimizer>(optimizer, nameof(optimizer)));
+
+    /// <summary>
+    /// Configures training without a compiled loss (Keras' <c>model.compile(optimizer=...)</c> with no <c>loss</c>): the loss
+    /// of <c>Fit</c>, <c>Evaluate</c> and the batch methods is then the sum of what the layers add with <c>AddLoss</c>, the
+    /// activity regularizers' loss and the weights' penalties, as Keras 3's <c>compute_loss</c> sums <c>model.losses</c>.
+    /// They take no targets (<c>model.Fit(x)</c>, <c>model.Evaluate(x)</c>; targets given are not used), and log
+    /// <c>loss</c> alone. A batch with none of those terms is refused, as Keras raises "No loss to compute".
+    /// </summary>
+    /// <param name="optimizer">The optimizer; it keeps per-parameter state, so give each model its own.</param>
+    /// <example><c>vae.Compile(new Adam()); vae.Fit(images, epochs: 30);</c></example>
+    public void Compile(Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        int outputs = OutputCountForCompile;
+        SetCompileRequest(new CompileRequest(optimizer, new Loss?[outputs], null, [.. Enumerable.Range(0, outputs).Select(_ => Array.Empty<Metric>())]));
+    }
+
+    /// <summary>
     /// Configures training with one loss for every output (Keras' <c>compile</c>): the optimizer, the loss and, for a model
     /// with one output, the metrics to report.
     /// </summary>
@@ -318,11 +342,11 @@ public abstract partial class Model
 
     /// <summary>Configures training with a loss, a weight and metrics per output, in output order.</summary>
     /// <param name="optimizer">The optimizer.</param>
-    /// <param name="losses">One loss per output (null for an output not trained).</param>
+    /// <param name="losses">One loss per output (null for an output not trained; all null for none, as <see cref="Compile(Optimizer)"/>).</param>
     /// <param name="lossWeights">One weight per output (the total loss is the weighted sum), or null for all 1.</param>
     /// <param name="metrics">One list of metrics per output, or null for none.</param>
     /// <param name="weightedMetrics">One list of weighted metrics per output (they receive the sample weights), or null for none.</param>
-    /// <exception cref="ArgumentException">A count differs from the number of outputs, no output has a loss, a metric instance repeats, or two log names coincide.</exception>
+    /// <exception cref="ArgumentException">A count differs from the number of outputs, a metric instance repeats, or two log names coincide.</exception>
     public void Compile(Optimizer optimizer, IReadOnlyList<Loss?> losses, IReadOnlyList<float>? lossWeights = null, IReadOnlyList<IReadOnlyList<Metric>>? metrics = null, IReadOnlyList<IReadOnlyList<Metric>>? weightedMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -335,11 +359,11 @@ public abstract partial class Model
 
     /// <summary>Configures training by output name (the names of the layers that produce the outputs, made unique, <see cref="OutputNames"/>).</summary>
     /// <param name="optimizer">The optimizer.</param>
-    /// <param name="losses">Losses by output name; an output left out is not trained.</param>
+    /// <param name="losses">Losses by output name; an output left out is not trained (an empty dictionary: no compiled loss, as <see cref="Compile(Optimizer)"/>).</param>
     /// <param name="lossWeights">Weights by output name (1 for an output left out), or null.</param>
     /// <param name="metrics">Metrics by output name, or null.</param>
     /// <param name="weightedMetrics">Weighted metrics by output name (they receive the sample weights), or null.</param>
-    /// <exception cref="ArgumentException">A name is not an output's, no output has a loss, a metric instance repeats, or two log names coincide.</exception>
+    /// <exception cref="ArgumentException">A name is not an output's, a metric instance repeats, or two log names coincide.</exception>
     public void Compile(Optimizer optimizer, IReadOnlyDictionary<string, Loss> losses, IReadOnlyDictionary<string, float>? lossWeights = null, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? metrics = null, IReadOnlyDictionary<string, IReadOnlyList<Metric>>? weightedMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);

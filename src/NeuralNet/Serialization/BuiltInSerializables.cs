@@ -312,7 +312,7 @@ internal static class BuiltInSerializables
     {
         SerializationRegistry.AddBuiltIn("Zeros", _ => Zeros.Instance, "zeros", "zero");
         SerializationRegistry.AddBuiltIn("Ones", _ => new Ones(), "ones", "one");
-        SerializationRegistry.AddBuiltIn("Constant", c => new Constant(Defaults(c, new Constant()).GetSingle("value")), "constant");
+        SerializationRegistry.AddBuiltIn("Constant", Constant.FromConfig, "constant");
         SerializationRegistry.AddBuiltIn("RandomNormal", c =>
         {
             Config d = Defaults(c, new Initializers.RandomNormal());

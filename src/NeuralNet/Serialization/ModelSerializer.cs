@@ -505,9 +505,11 @@ internal static class ModelSerializer
         IReadOnlyList<Metric[]> metrics = model.OutputMetrics;
         IReadOnlyList<Metric[]> weighted = model.OutputWeightedMetrics;
         bool anyWeighted = weighted.Any(m => m.Length > 0);
-        if (model.Loss is Loss shared && model.LossWeights is null && names.Count == 1)
+        // Keras writes "loss": null for compile(optimizer) without a loss.
+        bool noLoss = losses.All(l => l is null);
+        if ((model.Loss is not null || noLoss) && model.LossWeights is null && names.Count == 1)
         {
-            config["loss"] = SerializationRegistry.Serialize(shared);
+            config["loss"] = model.Loss is Loss shared ? SerializationRegistry.Serialize(shared) : null;
             config["metrics"] = new JsonArray([.. metrics[0].Select(SerializationRegistry.SerializeMetric)]);
             if (anyWeighted)
             {
@@ -525,7 +527,7 @@ internal static class ModelSerializer
             metricsByName[names[k]] = new JsonArray([.. metrics[k].Select(SerializationRegistry.SerializeMetric)]);
         }
 
-        config["loss"] = lossByName;
+        config["loss"] = noLoss ? null : lossByName;
         if (model.LossWeights is IReadOnlyList<float> weights)
         {
             var weightsByName = new JsonObject();
@@ -1030,9 +1032,14 @@ internal static class ModelSerializer
     {
         var optimizer = (Optimizer)SerializationRegistry.CreateFromItem(SerializationRegistry.ComponentKind.Optimizer, compile.GetConfig("optimizer"), $"{compile.Path}.optimizer");
         IReadOnlyList<string> names = model.OutputNames;
-        JsonNode loss = compile.GetNode("loss") ?? throw compile.Error("\"loss\" is missing.");
+        JsonNode? loss = compile.GetNode("loss");
         Loss?[] losses;
-        if (loss is JsonObject byName && !byName.ContainsKey("class_name"))
+        if (loss is null)
+        {
+            // Keras' compile(optimizer) without a loss writes "loss": null.
+            losses = compile.Keys.Contains("loss") ? new Loss?[names.Count] : throw compile.Error("\"loss\" is missing.");
+        }
+        else if (loss is JsonObject byName && !byName.ContainsKey("class_name"))
         {
             CheckOutputNames(compile, "loss", byName, names);
             losses = [.. names.Select(n => byName[n] is JsonNode l ? SerializationRegistry.Deserialize<Loss>(l, compile.GetConfig("loss"), n) : null)];

@@ -15,6 +15,7 @@ internal sealed class CompileSettings
     {
         Optimizer = optimizer;
         Losses = losses;
+        HasCompiledLoss = Array.Exists(losses, l => l is not null);
         LossWeights = lossWeights;
         Metrics = metrics;
         WeightedMetrics = weightedMetrics;
@@ -34,6 +35,12 @@ internal sealed class CompileSettings
 
     /// <summary>Each output's loss; null for an output that is not trained.</summary>
     public Loss?[] Losses { get; }
+
+    /// <summary>
+    /// Whether an output has a loss. Without one (Keras' <c>compile(optimizer)</c> with no <c>loss</c>) the model trains on
+    /// what its layers add (<c>AddLoss</c>, activity regularizers) and its weights' penalties, and takes no targets.
+    /// </summary>
+    public bool HasCompiledLoss { get; }
 
     /// <summary>Each output's weight in the total loss, or null when every weight is 1 (Keras' <c>loss_weights</c>).</summary>
     public float[]? LossWeights { get; }
@@ -92,7 +99,11 @@ internal sealed class CompileSettings
     /// <summary>
     /// Checks and resolves a compile request for a model whose outputs are <paramref name="outputNames"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">The counts do not match the outputs, no output has a loss, a loss has reduction None,
+    /// <remarks>
+    /// No output may have a loss (Keras' <c>compile(optimizer)</c>): the loss is then the layers' added losses and the
+    /// regularizers' penalties, and the trainer refuses a batch that has none of them (<see cref="HasCompiledLoss"/>).
+    /// </remarks>
+    /// <exception cref="ArgumentException">The counts do not match the outputs, a loss has reduction None,
     /// a weight is not finite and non-negative, a metric instance is used twice, a metric has several results (a list of
     /// thresholds), or two log keys coincide after Keras' suffixes (a metric named <c>loss</c>).</exception>
     public static CompileSettings Create(Optimizer optimizer, Loss?[] losses, float[]? lossWeights, Metric[][] metrics, Metric[][] weightedMetrics, IReadOnlyList<string> outputNames)
@@ -102,11 +113,6 @@ internal sealed class CompileSettings
         if (losses.Length != outputs)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The model has {outputs} output(s) ({Names(outputNames)}) but {losses.Length} losses were given."), nameof(losses));
-        }
-
-        if (losses.All(l => l is null))
-        {
-            throw new ArgumentException($"No output of the model ({Names(outputNames)}) has a loss; give at least one.", nameof(losses));
         }
 
         for (int k = 0; k < outputs; k++)

@@ -36,6 +36,8 @@ internal sealed class Trainer
     private readonly bool[] _fused;
     private readonly bool[] _fusableLoss;
     private bool _sureMasksChecked;
+    // Without a compiled loss: whether a pass has had a loss term (see RequireLossTerms); looked for until one has.
+    private bool _lossTermsFound;
     private readonly Tensor?[] _gradientStorage;
     private readonly List<Tensor>?[] _otherLengthStorage;
     private readonly Tensor?[] _gradients;
@@ -107,6 +109,14 @@ internal sealed class Trainer
         _parameterSet = _model.CurrentParameters();
         ReadOnlySpan<Tensor> inputs = batch[.._inputCount];
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
+        if (!_settings.HasCompiledLoss && !_lossTermsFound)
+        {
+            // A training pass moves moving statistics and random streams: the terms are looked for in an inference pass
+            // first (which changes nothing), so that a refused step leaves the model as it was.
+            _executor.Forward(inputs, training: false);
+            RequireLossTerms();
+        }
+
         Tensor[] outputs = _executor.Forward(inputs, training: true, skipInputGradients);
         for (int k = 0; k < _fused.Length; k++)
         {
@@ -594,10 +604,30 @@ internal sealed class Trainer
     {
         ReadOnlySpan<Tensor> targets = batch.Slice(_inputCount, _outputLosses.Length);
         Tensor[] predictions = _executor.ForwardForLoss(batch[.._inputCount]);
+        if (!_settings.HasCompiledLoss && !_lossTermsFound)
+        {
+            RequireLossTerms();
+        }
+
         PrepareMasks(predictions, targets, batch);
         float loss = WeightedLoss(predictions, targets, batch) + _executor.ActivityLoss + _executor.AddedLoss;
         UpdateMetrics(predictions, targets, batch);
         return loss;
+    }
+
+    // Keras 3's compute_loss sums the compiled loss and model.losses (the layers' added losses, activity and weight
+    // regularizers) and raises "No loss to compute. Provide a `loss` argument in `compile()`." when both are empty. Without
+    // a compiled loss, the last pass must have had a term of its own; once one has, later batches are not checked.
+    private void RequireLossTerms()
+    {
+        if (_parameterSet.Regularized.Count > 0 || _executor.LastPassHasLayerLosses)
+        {
+            _lossTermsFound = true;
+            return;
+        }
+
+        throw new InvalidOperationException(
+            $"No loss to compute: model '{_model.Name}' was compiled without a loss, and no layer of it added one (AddLoss) in this batch or has an activity regularizer, and no weight has a regularizer. Give Compile a loss (Keras: \"No loss to compute. Provide a `loss` argument in `compile()`.\"), or add the loss from a layer.");
     }
 
     // The sum of the outputs' losses, each times its weight; each output's loss (before the output weight) is kept for
@@ -716,10 +746,17 @@ internal sealed class Trainer
         ReadOnlySpan<Tensor?> masks = _executor.OutputMasks;
         for (int k = 0; k < masks.Length; k++)
         {
+            Loss? loss = _settings.Losses[k];
+            if (loss is null && _settings.Metrics[k].Length == 0 && _settings.WeightedMetrics[k].Length == 0)
+            {
+                // Nothing reads this output's targets or rows (a model compiled without a loss may have none).
+                _masked[k] = null;
+                continue;
+            }
+
             Tensor? weights = WeightsOf(batch, k);
             ReadOnlySpan<float> sampleWeights = PerSampleWeights(weights);
             bool perEntry = weights is not null && !SampleWeights.PerSample(weights);
-            Loss? loss = _settings.Losses[k];
             bool weighsEntries = perEntry && (loss is not null || _settings.WeightedMetrics[k].Length > 0);
             if (masks[k] is not null || loss is { MasksEntries: true } || weighsEntries)
             {

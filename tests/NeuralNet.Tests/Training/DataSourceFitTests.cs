@@ -173,7 +173,7 @@ public class DataSourceFitTests
         Assert.Contains("(None, 4)", error.Message);
         Assert.Contains("(None, 7)", error.Message);
         var noTargets = Assert.Throws<DataSourceException>(() => model.Fit(new[] { new DataBatch(x.Slice(0, 8)) }, verbose: 0));
-        Assert.Contains("no targets", noTargets.Message);
+        Assert.Contains("was given no y, but the loss", noTargets.Message);
     }
 
     [Fact]

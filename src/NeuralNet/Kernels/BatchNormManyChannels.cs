@@ -17,7 +17,7 @@ namespace NeuralNet.Kernels;
 /// </code>
 /// Every result therefore has the bits of the per-channel scalar loop this replaced (the channels past the last whole
 /// vector run that loop), for every vector width (AVX-512, AVX2, SSE, no SIMD) and from run to run. One thread per call;
-/// <see cref="BatchNormParallel"/> runs calls on blocks of channels (sums) or rows (element-wise) on the worker pool.
+/// the sums also take a block of channels, each channel's chain the same whichever block it is in.
 /// </remarks>
 internal static class BatchNormManyChannels
 {

@@ -99,6 +99,23 @@ public sealed partial class KerasFileFuzzTests(ITestOutputHelper output)
             return;
         }
 
+        if (model.Losses.All(loss => loss is null))
+        {
+            // A damaged compile config may say "loss": null: a model compiled without a loss, which trains on the losses
+            // its layers add and refuses a step when there are none, as Keras does (InvalidOperationException, documented).
+            try
+            {
+                model.TrainOnBatch(new Tensor(new TensorShape([2, .. model.InputShape.Dimensions])));
+                outcomes.Note("training steps without a compiled loss (added losses only)");
+            }
+            catch (InvalidOperationException e) when (e.Message.StartsWith("No loss to compute", StringComparison.Ordinal))
+            {
+                outcomes.Note("training steps refused: compiled without a loss");
+            }
+
+            return;
+        }
+
         var x = new Tensor(new TensorShape([2, .. model.InputShape.Dimensions]));
         var y = new Tensor(model.Predict(x).Shape);
         Span<float> targets = y.AsSpan();

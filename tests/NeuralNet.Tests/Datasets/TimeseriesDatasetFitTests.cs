@@ -119,9 +119,9 @@ public class TimeseriesDatasetFitTests
         Assert.Equal(model.Predict(x, batchSize: 10).ToArray(), model.Predict(inputsOnly).ToArray());
         Assert.Equal(model.Evaluate(x, y, batchSize: 10, verbose: 0)["loss"], model.Evaluate(withTargets, verbose: 0)["loss"], 12);
 
-        // Training needs targets: a dataset made without them is refused by name.
+        // Training a model compiled with a loss needs targets: a dataset made without them is refused, naming the loss.
         DataSourceException e = Assert.Throws<DataSourceException>(() => model.Fit(inputsOnly, verbose: 0));
-        Assert.Contains("no targets", e.Message, StringComparison.Ordinal);
+        Assert.Contains("was given no y, but the loss", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,8 +16,7 @@ namespace NeuralNet.Kernels;
 /// element-wise: the same float/double operations as BatchNorm's scalar loop, lane by lane
 /// </code>
 /// Every result therefore has the bits of the per-channel scalar loop this replaced (the channels past the last whole
-/// vector run that loop), for every vector width (AVX-512, AVX2, SSE, no SIMD) and from run to run. One thread per call;
-/// the sums also take a block of channels, each channel's chain the same whichever block it is in.
+/// vector run that loop), for every vector width (AVX-512, AVX2, SSE, no SIMD) and from run to run. One thread.
 /// </remarks>
 internal static class BatchNormManyChannels
 {
@@ -28,20 +27,11 @@ internal static class BatchNormManyChannels
     /// sums[c] += Σ x[r, c] (<paramref name="squares"/> false) or Σ (x[r, c] − mean[c])² in double, over the rows whose
     /// <paramref name="rowMask"/> entry is non-zero (every row when it is empty), rows in order. Returns the rows counted.
     /// </summary>
-    public static int Sums(ReadOnlySpan<float> x, int channels, ReadOnlySpan<float> mean, bool squares, ReadOnlySpan<float> rowMask, Span<double> sums)
-        => Sums(x, channels, 0, channels, mean, squares, rowMask, sums);
-
-    /// <summary>
-    /// <see cref="Sums(ReadOnlySpan{float}, int, ReadOnlySpan{float}, bool, ReadOnlySpan{float}, Span{double})"/> for
-    /// channels [<paramref name="first"/>, <paramref name="first"/> + <paramref name="width"/>) only (mean and sums
-    /// indexed by channel): each channel's chain is the same whichever block it is in, so blocks may run on different threads.
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int Sums(ReadOnlySpan<float> x, int channels, int first, int width, ReadOnlySpan<float> mean, bool squares, ReadOnlySpan<float> rowMask,
-        Span<double> sums)
+    public static int Sums(ReadOnlySpan<float> x, int channels, ReadOnlySpan<float> mean, bool squares, ReadOnlySpan<float> rowMask, Span<double> sums)
     {
         int rows = x.Length / channels, vf = Vector<float>.Count, vd = Vector<double>.Count;
-        int end = first + width, vectorEnd = end - (width % vf);
+        int vectorEnd = channels - (channels % vf);
         ref float xRef = ref MemoryMarshal.GetReference(x);
         ref float meanRef = ref MemoryMarshal.GetReference(mean);
         ref double sumRef = ref MemoryMarshal.GetReference(sums);
@@ -56,7 +46,7 @@ internal static class BatchNormManyChannels
             counted++;
             ReadOnlySpan<float> row = x.Slice(r * channels, channels);
             nuint o = (nuint)(r * channels);
-            for (int c = first; c < vectorEnd; c += vf)
+            for (int c = 0; c < vectorEnd; c += vf)
             {
                 Vector.Widen(Vector.LoadUnsafe(ref xRef, o + (nuint)c), out Vector<double> lo, out Vector<double> hi);
                 if (squares)
@@ -73,7 +63,7 @@ internal static class BatchNormManyChannels
                 (Vector.LoadUnsafe(ref sumRef, (nuint)(c + vd)) + hi).StoreUnsafe(ref sumRef, (nuint)(c + vd));
             }
 
-            for (int c = vectorEnd; c < end; c++)
+            for (int c = vectorEnd; c < channels; c++)
             {
                 double d = squares ? row[c] - (double)mean[c] : row[c];
                 sums[c] += squares ? d * d : d;
@@ -84,19 +74,11 @@ internal static class BatchNormManyChannels
     }
 
     /// <summary>sumDy[c] += Σ dy[r, c] and sumDyXhat[c] += Σ dy[r, c]·xhat[r, c] in double, over every row in order.</summary>
-    public static void GradientSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, int channels, Span<double> sumDy, Span<double> sumDyXhat)
-        => GradientSums(dy, xhat, channels, 0, channels, sumDy, sumDyXhat);
-
-    /// <summary>
-    /// <see cref="GradientSums(ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{double}, Span{double})"/> for channels
-    /// [<paramref name="first"/>, <paramref name="first"/> + <paramref name="width"/>) only, sums indexed by channel.
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void GradientSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, int channels, int first, int width, Span<double> sumDy,
-        Span<double> sumDyXhat)
+    public static void GradientSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, int channels, Span<double> sumDy, Span<double> sumDyXhat)
     {
         int rows = dy.Length / channels, vf = Vector<float>.Count, vd = Vector<double>.Count;
-        int end = first + width, vectorEnd = end - (width % vf);
+        int vectorEnd = channels - (channels % vf);
         ref float dyRef = ref MemoryMarshal.GetReference(dy);
         ref float xhatRef = ref MemoryMarshal.GetReference(xhat);
         ref double sumDyRef = ref MemoryMarshal.GetReference(sumDy);
@@ -104,7 +86,7 @@ internal static class BatchNormManyChannels
         for (int r = 0; r < rows; r++)
         {
             int o = r * channels;
-            for (int c = first; c < vectorEnd; c += vf)
+            for (int c = 0; c < vectorEnd; c += vf)
             {
                 nuint i = (nuint)(o + c), lo = (nuint)c, hi = (nuint)(c + vd);
                 Vector.Widen(Vector.LoadUnsafe(ref dyRef, i), out Vector<double> dLo, out Vector<double> dHi);
@@ -115,7 +97,7 @@ internal static class BatchNormManyChannels
                 (Vector.LoadUnsafe(ref sumDyXhatRef, hi) + (dHi * hHi)).StoreUnsafe(ref sumDyXhatRef, hi);
             }
 
-            for (int c = vectorEnd; c < end; c++)
+            for (int c = vectorEnd; c < channels; c++)
             {
                 sumDy[c] += dy[o + c];
                 sumDyXhat[c] += (double)dy[o + c] * xhat[o + c];

@@ -166,24 +166,7 @@ internal sealed partial class GraphExecutor
     /// again only when <see cref="Layer.VersionChanges"/> moved since the last sum: a training step reads one integer. Not
     /// thread-safe: only what holds the model alone plans (inference copies plan once, when made).
     /// </summary>
-    private long TrainabilityStamp()
-    {
-        long changes = Layer.VersionChanges;
-        if (changes != _trainabilitySummedAt)
-        {
-            // The count is read before the sum: a change during the sum moves it again, and the next call sums again.
-            long stamp = 0;
-            foreach (Layer layer in _trainabilitySources)
-            {
-                stamp += layer.TrainabilityVersion;
-            }
-
-            _trainabilityStamp = stamp;
-            _trainabilitySummedAt = changes;
-        }
-
-        return _trainabilityStamp;
-    }
+    private long TrainabilityStamp() => SumOverLayers(parameterSets: false, ref _trainabilityStamp, ref _trainabilitySummedAt);
 
     // The last TrainabilityStamp and the Layer.VersionChanges it was summed at (-1: never summed).
     private long _trainabilityStamp;
@@ -197,23 +180,31 @@ internal sealed partial class GraphExecutor
     /// </summary>
     internal long ParameterSetStamp()
     {
-        long changes = Layer.VersionChanges;
         lock (_parameterStampLock)
         {
-            if (changes != _parameterStampSummedAt)
-            {
-                long stamp = 0;
-                foreach (Layer layer in _trainabilitySources)
-                {
-                    stamp += layer.ParameterSetVersion;
-                }
+            return SumOverLayers(parameterSets: true, ref _parameterStamp, ref _parameterStampSummedAt);
+        }
+    }
 
-                _parameterStamp = stamp;
-                _parameterStampSummedAt = changes;
+    // The sum of every run layer's ParameterSetVersion or TrainabilityVersion, kept in `sum` and summed again only when
+    // Layer.VersionChanges moved since `summedAt`. The count is read before the sum: a change during the sum moves it
+    // again, and the next call sums again.
+    private long SumOverLayers(bool parameterSets, ref long sum, ref long summedAt)
+    {
+        long changes = Layer.VersionChanges;
+        if (changes != summedAt)
+        {
+            long stamp = 0;
+            foreach (Layer layer in _trainabilitySources)
+            {
+                stamp += parameterSets ? layer.ParameterSetVersion : layer.TrainabilityVersion;
             }
 
-            return _parameterStamp;
+            sum = stamp;
+            summedAt = changes;
         }
+
+        return sum;
     }
 
     private readonly object _parameterStampLock = new();

@@ -36,9 +36,8 @@ internal static class IndexValues
     /// <param name="size">The number of valid targets (the size of the gathered axis).</param>
     /// <param name="resolved">Receives the indices in [0, size).</param>
     /// <param name="layer">The layer, named by the message (described only then: a description is a new string).</param>
-    /// <param name="what">What the indices are, for the message ("indices").</param>
     /// <exception cref="ArgumentException">An index is not a whole number in the range; the message names the layer, the value, its position (the batch row first) and the range.</exception>
-    public static void Resolve(ReadOnlySpan<float> indices, TensorShape sampleShape, int size, Span<int> resolved, Layer layer, string what)
+    public static void Resolve(ReadOnlySpan<float> indices, TensorShape sampleShape, int size, Span<int> resolved, Layer layer)
     {
         int low = -size;
         for (int i = 0; i < indices.Length; i++)
@@ -47,7 +46,7 @@ internal static class IndexValues
             if (!(v >= low && v < size && v == MathF.Floor(v)))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{layer.Description} expects {what} that are whole numbers in [{low}, {size}) but got {v} at position {Position(i, sampleShape)} of its {what} {sampleShape.ToBatchString()}."), "inputs");
+                    $"{layer.Description} expects indices that are whole numbers in [{low}, {size}) but got {v} at position {Position(i, sampleShape)} of its indices {sampleShape.ToBatchString()}."), "inputs");
             }
         }
 

@@ -65,7 +65,7 @@ public abstract class IndexedGather : MultiInputLayer
             _resolved = new int[batch * count];
         }
 
-        IndexValues.Resolve(inputs[1].AsReadOnlySpan(), InputShapes[1], IndexedSize, _resolved, this, "indices");
+        IndexValues.Resolve(inputs[1].AsReadOnlySpan(), InputShapes[1], IndexedSize, _resolved, this);
         Tensor output = BatchView(ref _output, batch, OutputShape);
         ReadOnlySpan<float> x = inputs[0].AsReadOnlySpan();
         Span<float> y = output.AsSpan();
